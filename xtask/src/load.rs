@@ -1,5 +1,5 @@
 //! `cargo xtask bench --load [--requests N] [--concurrency C]`: the crate's load benchmark
-//! (`telnyx-api/benches/load.rs`) and nothing else, as the one `cargo bench` command it prints.
+//! (`telnyx-api/benches/load/`) and nothing else, as the one `cargo bench` command it prints.
 //! `--requests` and `--concurrency` reach the benchmark as `LOAD_BENCH_REQUESTS` and
 //! `LOAD_BENCH_CONCURRENCY`, for a short run.
 

@@ -1,0 +1,370 @@
+//! [`ApiCall`] and the one send path: retries with backoff, per-attempt timeouts, error
+//! statuses mapped to [`Error::Api`] (with the API key redacted), bodies read within their
+//! limits. Not generic over the operation, so it is compiled once.
+
+use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::header::HeaderMap;
+use reqwest::StatusCode;
+
+use super::http::build_http;
+use super::{trace, Body, ByteStream, Decoder, RawResponse, Request, Response};
+use crate::client::Client;
+use crate::error::{ApiError, Error, Result};
+use crate::retry::{is_retryable_status, retry_after, retry_after_too_long, RetryPolicy};
+
+/// A call to one operation, ready to send. Await it for the decoded body, or call
+/// [`with_response`](Self::with_response) for status and headers too. Per-call settings
+/// ([`max_retries`](Self::max_retries), [`timeout`](Self::timeout)) override the client's.
+#[must_use = "an ApiCall does nothing until it is awaited"]
+pub struct ApiCall<T> {
+    client: Client,
+    request: Request,
+    decode: Decoder<T>,
+    retry: Option<RetryPolicy>,
+    timeout: Option<Option<Duration>>,
+}
+
+impl<T> fmt::Debug for ApiCall<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiCall")
+            .field("request", &self.request)
+            .field("retry", &self.retry)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl<T: Send + 'static> ApiCall<T> {
+    #[doc(hidden)]
+    pub fn new(client: &Client, request: Request, decode: Decoder<T>) -> Self {
+        ApiCall { client: client.clone(), request, decode, retry: None, timeout: None }
+    }
+
+    /// The request this call will send.
+    pub fn request(&self) -> &Request {
+        &self.request
+    }
+
+    /// Client, request and per-call settings (for the paginator, which sends the request again
+    /// for each page).
+    pub(crate) fn into_parts(self) -> (Client, Request, Option<RetryPolicy>, Option<Option<Duration>>) {
+        (self.client, self.request, self.retry, self.timeout)
+    }
+
+    /// Retries for this call only (0 turns them off).
+    pub fn max_retries(mut self, n: u32) -> Self {
+        let mut policy = self.retry.unwrap_or_else(|| self.client.inner.retry.clone());
+        policy.max_retries = n;
+        self.retry = Some(policy);
+        self
+    }
+
+    /// Retry policy for this call only.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// Timeout of each attempt of this call (`None` for no limit).
+    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Send and decode, keeping status and headers.
+    pub async fn with_response(self) -> Result<Response<T>> {
+        let raw = execute(&self.client, &self.request, self.retry.as_ref(), self.timeout).await?;
+        let status = raw.status;
+        let headers = raw.headers.clone();
+        let data = self.decode(raw)?;
+        Ok(Response { status, headers, data })
+    }
+
+    /// Send and decode.
+    pub async fn send(self) -> Result<T> {
+        // Not through `with_response`: the headers need no copy when only the value is wanted.
+        let raw = execute(&self.client, &self.request, self.retry.as_ref(), self.timeout).await?;
+        self.decode(raw)
+    }
+
+    /// The operation's decoder on `raw`, the API key taken out of a decode error (a server that
+    /// echoes the `Authorization` header must not put the key into an error).
+    fn decode(&self, raw: RawResponse) -> Result<T> {
+        (self.decode)(self.request.operation_id, raw).map_err(|e| match &self.client.inner.api_key {
+            Some(key) => e.redact(key),
+            None => e,
+        })
+    }
+
+    /// Send, and hand back the body as a stream of chunks instead of decoding it: for large
+    /// downloads (recordings, media, CSV reports) that should not be held in memory.
+    ///
+    /// Retries and the per-attempt timeout apply until the response headers of a successful
+    /// status arrive; an error status still becomes [`Error::Api`] with its body. Once the
+    /// stream is handed over nothing is retried, and each chunk must arrive within the client's
+    /// [`stream_idle_timeout`](crate::ClientBuilder::stream_idle_timeout).
+    ///
+    /// ```no_run
+    /// use futures::TryStreamExt as _;
+    /// use tokio::io::AsyncWriteExt as _;
+    ///
+    /// # async fn run(client: telnyx_api::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut media = client.media_storage_api().download_media("greeting.mp3").into_byte_stream().await?;
+    /// println!("{:?} bytes, request id {:?}", media.content_length(), media.request_id());
+    /// let mut file = tokio::fs::File::create("greeting.mp3").await?;
+    /// while let Some(chunk) = media.try_next().await? {
+    ///     file.write_all(&chunk).await?;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn into_byte_stream(self) -> Result<ByteStream> {
+        let reply = execute_reply(&self.client, &self.request, self.retry.as_ref(), self.timeout, true).await?;
+        let op = self.request.operation_id;
+        let idle = self.client.inner.stream_idle_timeout;
+        Ok(match reply.body {
+            ReplyBody::Stream(resp) => ByteStream::new(op, reply.status, reply.headers, resp, idle),
+            // Not produced for a success status in streaming mode; handled for completeness.
+            ReplyBody::Bytes(body) => ByteStream::from_bytes(op, reply.status, reply.headers, body, idle),
+        })
+    }
+}
+
+impl<T: Send + 'static> IntoFuture for ApiCall<T> {
+    type Output = Result<T>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Result<T>> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// A response as one attempt produced it: the body read in full, or (for a successful status
+/// in streaming mode) still unread.
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: ReplyBody,
+    /// Only the first part of an error body was read.
+    truncated: bool,
+}
+
+enum ReplyBody {
+    Bytes(Bytes),
+    Stream(reqwest::Response),
+}
+
+/// Send `request` with the client's (or the given) retry policy and timeout; a non-success
+/// status becomes [`Error::Api`]. Not generic, so it is compiled once.
+pub(crate) async fn execute(
+    client: &Client,
+    request: &Request,
+    retry: Option<&RetryPolicy>,
+    timeout: Option<Option<Duration>>,
+) -> Result<RawResponse> {
+    let reply = execute_reply(client, request, retry, timeout, false).await?;
+    let body = match reply.body {
+        ReplyBody::Bytes(b) => b,
+        // Only produced in streaming mode.
+        ReplyBody::Stream(resp) => {
+            resp.bytes().await.map_err(|source| Error::Transport { operation: request.operation_id, source })?
+        }
+    };
+    Ok(RawResponse { status: reply.status, headers: reply.headers, body })
+}
+
+async fn execute_reply(
+    client: &Client,
+    request: &Request,
+    retry: Option<&RetryPolicy>,
+    timeout: Option<Option<Duration>>,
+    stream: bool,
+) -> Result<Reply> {
+    let span = trace::RequestSpan::new(request);
+    #[cfg(feature = "tracing")]
+    {
+        use tracing::Instrument as _;
+        let instrumented = span.0.clone();
+        execute_inner(client, request, retry, timeout, stream, &span).instrument(instrumented).await
+    }
+    #[cfg(not(feature = "tracing"))]
+    execute_inner(client, request, retry, timeout, stream, &span).await
+}
+
+async fn execute_inner(
+    client: &Client,
+    request: &Request,
+    retry: Option<&RetryPolicy>,
+    timeout: Option<Option<Duration>>,
+    stream: bool,
+    span: &trace::RequestSpan,
+) -> Result<Reply> {
+    let op = request.operation_id;
+    if let Some(message) = &request.error {
+        return Err(Error::InvalidRequest { operation: op, message: message.clone() });
+    }
+    let inner = &client.inner;
+    let once;
+    let mut policy = retry.unwrap_or(&inner.retry);
+    // A streamed upload is consumed by the first attempt: nothing to send again.
+    if matches!(&request.body, Body::Multipart(form) if !form.is_replayable())
+        || matches!(request.body, Body::Stream { .. })
+    {
+        once = RetryPolicy { max_retries: 0, ..policy.clone() };
+        policy = &once;
+    }
+    let timeout = timeout.unwrap_or(inner.timeout);
+    let url = match request.server {
+        Some(server) => request.url(&client.server_base(server))?,
+        None => request.url(&inner.base_url)?,
+    };
+    let mut attempt: u32 = 0;
+    loop {
+        span.attempt(attempt);
+        let result = attempt_once(client, request, url.clone(), timeout, stream).await;
+        let retry_delay = match &result {
+            Ok(reply) => {
+                span.status(reply.status);
+                if reply.status.is_success() {
+                    None
+                } else {
+                    // A server that asks to wait longer than the cap gets the error back now.
+                    let too_long = retry_after_too_long(&reply.headers);
+                    match should_retry_header(&reply.headers) {
+                        Some(true) if !too_long => Some(retry_after(&reply.headers)),
+                        None if !too_long && is_retryable_status(reply.status) => Some(retry_after(&reply.headers)),
+                        _ => None,
+                    }
+                }
+            }
+            Err(Error::Timeout { .. }) => Some(None),
+            Err(Error::Transport { source, .. })
+                if source.is_connect() || source.is_request() || source.is_timeout() =>
+            {
+                Some(None)
+            }
+            Err(_) => None,
+        };
+        match retry_delay {
+            Some(server_asked) if attempt < policy.max_retries => {
+                let delay = policy.delay(attempt, server_asked, rand::random::<f64>());
+                span.retrying(attempt, delay, &result);
+                attempt += 1;
+                match &inner.sleep {
+                    Some(sleep) => sleep(delay).await,
+                    None => tokio::time::sleep(delay).await,
+                }
+            }
+            _ => {
+                let reply = result?;
+                if reply.status.is_success() {
+                    return Ok(reply);
+                }
+                let mut body = match reply.body {
+                    ReplyBody::Bytes(b) => b,
+                    ReplyBody::Stream(_) => Bytes::new(),
+                };
+                let mut headers = reply.headers;
+                // A server echoing the `Authorization` header back must not put the key in the
+                // error (before parsing, so that the envelope's details are clean too).
+                if let Some(key) = &inner.api_key {
+                    body = crate::error::redact_bytes(body, key, reply.truncated);
+                    crate::error::redact_headers(&mut headers, key);
+                }
+                let error = ApiError::new(op, reply.status, headers, body).truncated(reply.truncated);
+                return Err(Error::Api(Box::new(error)));
+            }
+        }
+    }
+}
+
+/// The server's explicit `x-should-retry: true|false`, which overrides the status-based rule
+/// (as in the official Telnyx SDKs).
+fn should_retry_header(headers: &HeaderMap) -> Option<bool> {
+    match headers.get("x-should-retry").and_then(|v| v.to_str().ok()).map(str::trim) {
+        Some(v) if v.eq_ignore_ascii_case("true") => Some(true),
+        Some(v) if v.eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    }
+}
+/// Read at most `limit` bytes of a body: the bytes, and whether there was more. The rest is not
+/// read: dropping the response closes its connection, so a server cannot make the client read
+/// (or hold) more than `limit`.
+async fn read_limited(mut resp: reqwest::Response, limit: usize, op: &'static str) -> Result<(Bytes, bool)> {
+    let transport = |source| Error::Transport { operation: op, source };
+    // A body that arrives in one chunk (most JSON answers) is handed on as it is, not copied.
+    let Some(first) = resp.chunk().await.map_err(transport)? else { return Ok((Bytes::new(), false)) };
+    if first.len() > limit {
+        return Ok((first.slice(..limit), true));
+    }
+    let Some(second) = resp.chunk().await.map_err(transport)? else { return Ok((first, false)) };
+    // `content-length` is only a hint (a server can lie): the buffer starts at no more than
+    // `limit` nor 1 MiB, and grows from there.
+    let hint = resp.content_length().map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX));
+    let mut buf = bytes::BytesMut::with_capacity(hint.max(first.len() + second.len()).min(limit).min(1 << 20));
+    buf.extend_from_slice(&first);
+    let mut next = Some(second);
+    while let Some(chunk) = next {
+        let room = limit - buf.len();
+        if chunk.len() > room {
+            buf.extend_from_slice(&chunk[..room]);
+            return Ok((buf.freeze(), true));
+        }
+        buf.extend_from_slice(&chunk);
+        next = resp.chunk().await.map_err(transport)?;
+    }
+    Ok((buf.freeze(), false))
+}
+
+async fn attempt_once(
+    client: &Client,
+    request: &Request,
+    url: reqwest::Url,
+    timeout: Option<Duration>,
+    stream: bool,
+) -> Result<Reply> {
+    let op = request.operation_id;
+    let b = build_http(client, request, url).await?;
+    let fut = async {
+        let mut resp = b.send().await.map_err(|source| Error::Transport { operation: op, source })?;
+        let status = resp.status();
+        if stream && status.is_success() {
+            let headers = resp.headers().clone();
+            return Ok(Reply { status, headers, body: ReplyBody::Stream(resp), truncated: false });
+        }
+        // Reading the body needs only the response itself: the headers move out, uncopied.
+        let headers = std::mem::take(resp.headers_mut());
+        let inner = &client.inner;
+        let limit = if status.is_success() { inner.max_response_body } else { inner.max_error_body };
+        let (body, truncated) = read_limited(resp, limit, op).await?;
+        if truncated && status.is_success() {
+            return Err(Error::BodyTooLarge { operation: op, status, limit });
+        }
+        Ok(Reply { status, headers, body: ReplyBody::Bytes(body), truncated })
+    };
+    match timeout {
+        Some(t) => tokio::time::timeout(t, fut).await.map_err(|_| Error::Timeout { operation: op, timeout: t })?,
+        None => fut.await,
+    }
+}
+#[cfg(test)]
+mod tests {
+    use reqwest::header::HeaderValue;
+
+    use super::*;
+
+    #[test]
+    fn should_retry_header_values() {
+        let mut h = HeaderMap::new();
+        assert_eq!(should_retry_header(&h), None);
+        h.insert("x-should-retry", HeaderValue::from_static("TRUE"));
+        assert_eq!(should_retry_header(&h), Some(true));
+        h.insert("x-should-retry", HeaderValue::from_static("false"));
+        assert_eq!(should_retry_header(&h), Some(false));
+        h.insert("x-should-retry", HeaderValue::from_static("maybe"));
+        assert_eq!(should_retry_header(&h), None);
+    }
+}

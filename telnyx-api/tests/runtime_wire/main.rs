@@ -1,0 +1,60 @@
+//! Wire tests of the hand-written request path against a real HTTP server on 127.0.0.1:
+//! requests are built by hand (not through generated operations) and sent with [`ApiCall`].
+
+#[path = "../runtime_support/mod.rs"]
+mod runtime_support;
+
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use futures::StreamExt as _;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use telnyx_api::request::{decode_bytes, decode_empty, decode_json, decode_text, path_arg, QueryStyle};
+use telnyx_api::{ApiCall, Client, ClientBuilder, Error, Multipart, Request, RetryPolicy, UploadFile};
+
+mod downloads;
+mod requests;
+mod responses;
+mod retries;
+mod timeouts;
+
+use runtime_support::{parse_multipart, Reply, Server, Sleeps};
+
+const KEY: &str = "KEYsecret0123456789";
+
+/// A retry policy without jitter so that delays are exact.
+fn exact_policy() -> RetryPolicy {
+    RetryPolicy { jitter: 0.0, ..RetryPolicy::default() }
+}
+
+fn builder(server: &Server) -> ClientBuilder {
+    Client::builder().api_key(KEY).base_url(server.url())
+}
+
+/// A client whose retry waits are recorded instead of slept.
+fn client_with_sleeps(server: &Server, policy: RetryPolicy) -> (Client, Sleeps) {
+    let sleeps = Sleeps::default();
+    let client = sleeps.install(builder(server).retry_policy(policy)).build().unwrap();
+    (client, sleeps)
+}
+
+fn get(path: &'static str) -> Request {
+    Request::new(Method::GET, "testOp", path, path.to_owned())
+}
+
+fn call(client: &Client, req: Request) -> ApiCall<Value> {
+    ApiCall::new(client, req, decode_json::<Value>)
+}
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+/// A URL on which nothing listens.
+async fn refused_url() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    format!("http://{addr}/v2")
+}
