@@ -16,17 +16,16 @@ use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use futures::StreamExt as _;
-use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use telnyx_api::pagination::{PageData, PageStyle, Paginator};
 use telnyx_api::request::{decode_json, RawResponse};
-use telnyx_api::{chat, ApiCall, Client, Error, Request, RetryPolicy};
+use telnyx_api::{chat, ApiCall, Client, Error, RetryPolicy};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Metadata, Subscriber};
 
-use runtime_support::{Recorded, Reply, Server, Sleeps};
+use runtime_support::{get, Recorded, Reply, Server, Sleeps};
 
 const KEY: &str = "KEYsecrets-9f3c2a7d1e";
 
@@ -139,10 +138,6 @@ fn echo(status: u16, request: &Recorded) -> Reply {
     )
     .header("x-echo-authorization", &auth)
     .header("x-request-id", "echo-1")
-}
-
-fn get(path: &'static str) -> Request {
-    Request::new(Method::GET, "testOp", path, path.to_owned())
 }
 
 fn client(url: &str) -> (Client, Sleeps) {

@@ -21,14 +21,14 @@ use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt as _;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use telnyx_api::chat::{self, ChatCompletionChunk};
 use telnyx_api::request::decode_json;
-use telnyx_api::{ApiCall, Client, ClientBuilder, Error, Request, RetryPolicy};
+use telnyx_api::{ApiCall, Client, ClientBuilder, Error};
 
-use runtime_support::{End, Reply, Server, Sleeps};
+use runtime_support::{call, exact_policy, get, ms, End, Reply, Server, Sleeps};
 
 const KEY: &str = "KEYfault0123456789";
 
@@ -157,11 +157,6 @@ async fn matrix() {
 
 // ---------------------------------------------------------------- helpers
 
-/// A retry policy without jitter so that delays are exact.
-fn exact_policy() -> RetryPolicy {
-    RetryPolicy { jitter: 0.0, ..RetryPolicy::default() }
-}
-
 fn builder(url: &str) -> ClientBuilder {
     Client::builder().api_key(KEY).base_url(url)
 }
@@ -171,18 +166,6 @@ fn client_with_sleeps(b: ClientBuilder) -> (Client, Sleeps) {
     let sleeps = Sleeps::default();
     let client = sleeps.install(b.retry_policy(exact_policy())).build().unwrap();
     (client, sleeps)
-}
-
-fn get(path: &'static str) -> Request {
-    Request::new(Method::GET, "testOp", path, path.to_owned())
-}
-
-fn call(client: &Client, req: Request) -> ApiCall<Value> {
-    ApiCall::new(client, req, decode_json::<Value>)
-}
-
-fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
 }
 
 fn json_headers() -> Vec<(String, String)> {

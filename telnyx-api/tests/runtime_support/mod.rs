@@ -10,8 +10,31 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use reqwest::Method;
+use serde_json::Value;
+use telnyx_api::request::decode_json;
+use telnyx_api::{ApiCall, Client, Request, RetryPolicy};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+
+/// A retry policy without jitter so that delays are exact.
+pub fn exact_policy() -> RetryPolicy {
+    RetryPolicy { jitter: 0.0, ..RetryPolicy::default() }
+}
+
+/// A hand-built `GET` of `path` (operation `testOp`), not a generated operation.
+pub fn get(path: &'static str) -> Request {
+    Request::new(Method::GET, "testOp", path, path.to_owned())
+}
+
+/// `req` sent by `client`, its body decoded as untyped JSON.
+pub fn call(client: &Client, req: Request) -> ApiCall<Value> {
+    ApiCall::new(client, req, decode_json::<Value>)
+}
+
+pub fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
 
 /// One request as the server saw it.
 #[derive(Debug, Clone)]

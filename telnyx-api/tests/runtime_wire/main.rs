@@ -19,14 +19,9 @@ mod responses;
 mod retries;
 mod timeouts;
 
-use runtime_support::{parse_multipart, Reply, Server, Sleeps};
+use runtime_support::{call, exact_policy, get, ms, parse_multipart, Reply, Server, Sleeps};
 
 const KEY: &str = "KEYsecret0123456789";
-
-/// A retry policy without jitter so that delays are exact.
-fn exact_policy() -> RetryPolicy {
-    RetryPolicy { jitter: 0.0, ..RetryPolicy::default() }
-}
 
 fn builder(server: &Server) -> ClientBuilder {
     Client::builder().api_key(KEY).base_url(server.url())
@@ -37,18 +32,6 @@ fn client_with_sleeps(server: &Server, policy: RetryPolicy) -> (Client, Sleeps) 
     let sleeps = Sleeps::default();
     let client = sleeps.install(builder(server).retry_policy(policy)).build().unwrap();
     (client, sleeps)
-}
-
-fn get(path: &'static str) -> Request {
-    Request::new(Method::GET, "testOp", path, path.to_owned())
-}
-
-fn call(client: &Client, req: Request) -> ApiCall<Value> {
-    ApiCall::new(client, req, decode_json::<Value>)
-}
-
-fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
 }
 
 /// A URL on which nothing listens.
