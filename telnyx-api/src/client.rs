@@ -153,6 +153,15 @@ impl Client {
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.inner.retry
     }
+
+    /// `e` with this client's API key taken out of what the server sent back: a server that
+    /// echoes the `Authorization` header must not put the key into a decode error.
+    pub(crate) fn redact(&self, e: Error) -> Error {
+        match &self.inner.api_key {
+            Some(key) => e.redact(key),
+            None => e,
+        }
+    }
 }
 
 /// Builder for [`Client`]; start with [`Client::builder`].

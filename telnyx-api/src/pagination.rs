@@ -225,12 +225,7 @@ impl<T: Send + 'static> Paginator<T> {
         let fetch = self.fetch;
         Box::pin(async move {
             let raw = execute(&client, &request, retry.as_ref(), timeout).await?;
-            // As `ApiCall` does: a page that echoes the `Authorization` header back must not put
-            // the API key into the decode error.
-            fetch(request.operation_id(), raw).map_err(|e| match &client.inner.api_key {
-                Some(key) => e.redact(key),
-                None => e,
-            })
+            fetch(request.operation_id(), raw).map_err(|e| client.redact(e))
         })
     }
 

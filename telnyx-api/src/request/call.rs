@@ -95,10 +95,7 @@ impl<T: Send + 'static> ApiCall<T> {
     /// The operation's decoder on `raw`, the API key taken out of a decode error (a server that
     /// echoes the `Authorization` header must not put the key into an error).
     fn decode(&self, raw: RawResponse) -> Result<T> {
-        (self.decode)(self.request.operation_id, raw).map_err(|e| match &self.client.inner.api_key {
-            Some(key) => e.redact(key),
-            None => e,
-        })
+        (self.decode)(self.request.operation_id, raw).map_err(|e| self.client.redact(e))
     }
 
     /// Send, and hand back the body as a stream of chunks instead of decoding it: for large
@@ -127,9 +124,11 @@ impl<T: Send + 'static> ApiCall<T> {
         let op = self.request.operation_id;
         let idle = self.client.inner.stream_idle_timeout;
         Ok(match reply.body {
-            ReplyBody::Stream(resp) => ByteStream::new(op, reply.status, reply.headers, resp, idle),
+            ReplyBody::Stream(resp) => ByteStream::new(op, reply.status, reply.headers, resp.bytes_stream(), idle),
             // Not produced for a success status in streaming mode; handled for completeness.
-            ReplyBody::Bytes(body) => ByteStream::from_bytes(op, reply.status, reply.headers, body, idle),
+            ReplyBody::Bytes(body) => {
+                ByteStream::new(op, reply.status, reply.headers, futures::stream::iter([Ok(body)]), idle)
+            }
         })
     }
 }

@@ -45,37 +45,19 @@ impl fmt::Debug for ByteStream {
 }
 
 impl ByteStream {
+    /// A stream over `body` (a response's `bytes_stream()`, or the chunk of a body already read).
     pub(super) fn new(
         operation: &'static str,
         status: StatusCode,
         headers: HeaderMap,
-        resp: reqwest::Response,
+        body: impl Stream<Item = reqwest::Result<Bytes>> + Send + 'static,
         idle: Duration,
     ) -> Self {
         ByteStream {
             operation,
             status,
             headers,
-            inner: Box::pin(resp.bytes_stream()),
-            idle,
-            sleep: Box::pin(tokio::time::sleep(idle)),
-            done: false,
-        }
-    }
-
-    /// A body already read (not produced for a success status in streaming mode).
-    pub(super) fn from_bytes(
-        operation: &'static str,
-        status: StatusCode,
-        headers: HeaderMap,
-        body: Bytes,
-        idle: Duration,
-    ) -> Self {
-        ByteStream {
-            operation,
-            status,
-            headers,
-            inner: Box::pin(futures::stream::iter([Ok(body)])),
+            inner: Box::pin(body),
             idle,
             sleep: Box::pin(tokio::time::sleep(idle)),
             done: false,
