@@ -25,12 +25,17 @@ use crate::error::Result;
 use crate::ir::*;
 
 /// Feature names the crate defines besides the groups.
-pub const RESERVED: &[&str] = &["default", "full", CATCH_ALL];
+/// `common` is the directory of the crate of the types several groups share (see
+/// [`crate::emit::crates`]), so no group may have it as its own.
+pub const RESERVED: &[&str] = &["default", "full", CATCH_ALL, crate::emit::crates::COMMON];
 
 /// The feature table: groups sorted by name.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Groups {
     pub groups: Vec<Group>,
+    /// The version the generated types crates are depended on with (`version = "…"` of the
+    /// path dependencies, which publishing needs): the workspace's, see [`workspace_version`].
+    pub crate_version: String,
 }
 
 /// One group: a Cargo feature and the spec tags it gates, or an umbrella feature that only
@@ -131,8 +136,21 @@ impl Groups {
                 webhooks: e.webhooks,
             })
             .collect();
-        Ok(Groups { groups })
+        Ok(Groups { groups, crate_version: "0.0.0".to_owned() })
     }
+}
+
+/// `[workspace.package] version` of a workspace's `Cargo.toml`: the version of telnyx-api and
+/// of the generated crates it depends on.
+pub fn workspace_version(cargo_toml: &str) -> Result<String, String> {
+    let table: toml::Table = toml::from_str(cargo_toml).map_err(|e| format!("invalid Cargo.toml: {e}"))?;
+    table
+        .get("workspace")
+        .and_then(|w| w.get("package"))
+        .and_then(|p| p.get("version"))
+        .and_then(|v| v.as_str())
+        .map(str::to_owned)
+        .ok_or_else(|| "Cargo.toml has no `[workspace.package] version`".to_owned())
 }
 
 /// The catch-all feature: the tags of a spec that are in no group of the table (a spec update
@@ -275,11 +293,12 @@ pub fn assign(ir: &mut Ir, groups: &Groups) -> Result<Vec<(&'static str, String)
         t.features = f;
     }
     ir.features = features;
+    ir.crate_version.clone_from(&groups.crate_version);
     Ok(warnings)
 }
 
 /// Named types a type refers to directly.
-fn children(t: &TypeDef) -> Vec<&str> {
+pub(crate) fn children(t: &TypeDef) -> Vec<&str> {
     match &t.kind {
         TypeKind::Struct(s) => s.fields.iter().filter_map(|f| f.ty.named()).collect(),
         TypeKind::Union(u) => u.variants.iter().filter_map(|v| v.ty.named()).collect(),

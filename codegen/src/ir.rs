@@ -23,6 +23,9 @@ pub struct Ir {
     /// Cargo features, one per group of tags (sorted by name); empty when generated without a
     /// feature table, and then nothing is gated. Filled by [`crate::features::assign`].
     pub features: Vec<FeatureGroup>,
+    /// The version of telnyx-api and of its generated types crates, for the dependencies on
+    /// them (from [`crate::features::Groups::crate_version`]; `0.0.0` without a feature table).
+    pub crate_version: String,
     /// What lowering read in a way the spec does not spell out: (kind, text with pointer).
     pub warnings: Vec<(String, String)>,
     /// Servers other than the document's, that some paths or operations are served from.

@@ -74,6 +74,7 @@ pub fn lower_with_webhooks(
         webhook_events,
         webhook_unkeyed,
         features: Vec::new(),
+        crate_version: "0.0.0".to_owned(),
         warnings,
         servers,
         xml_docs,

@@ -57,6 +57,7 @@ fn features_of_tags_and_types() {
     let mut out = String::new();
     for (name, content) in &g.files {
         let short = name.strip_prefix("telnyx-api/src/generated/").unwrap_or(name);
+        let short = short.strip_prefix("telnyx-api/").unwrap_or(short);
         if short.starts_with("types/") || short == "apis/mod.rs" {
             out.push_str(&format!("// ==== {short}\n{content}\n"));
         }
@@ -93,7 +94,13 @@ fn a_tag_in_no_group_goes_into_the_catch_all_feature() {
     let cargo = &g.sections.iter().find(|s| s.path == codegen::emit::features::CARGO_TOML).unwrap().content;
     let full = cargo.lines().find(|l| l.starts_with("full = ")).unwrap();
     assert!(full.contains("\"other\"") && full.contains("\"numbers\""), "{cargo}");
-    assert!(cargo.lines().any(|l| l == "other = []") && cargo.lines().any(|l| l == "numbers = []"), "{cargo}");
+    // `other` enables its types crate and its share of the shared one; `numbers`, with no types
+    // of its own, only the latter.
+    assert!(
+        cargo.lines().any(|l| l == r#"other = ["dep:telnyx-api-types-other", "telnyx-api-types/other"]"#)
+            && cargo.lines().any(|l| l == r#"numbers = ["telnyx-api-types/numbers"]"#),
+        "{cargo}"
+    );
     let readme = &g.sections.iter().find(|s| s.path == codegen::emit::features::README).unwrap().content;
     assert!(
         readme.contains(&format!("| `other` | {numbers_ops} |")) && readme.contains("| `numbers` | 0 |"),
@@ -112,12 +119,73 @@ fn without_a_table_nothing_is_gated() {
     assert!(g.files.values().all(|f| !f.contains("#[cfg(")));
 }
 
+/// The types crates: a group's own types in its crate, shared ones in `telnyx-api-types` (gated
+/// as before), those nothing reaches in `telnyx-api-types-full`; the manifests and `telnyx-api`'s
+/// dependencies and features follow.
+#[test]
+fn types_go_in_one_crate_per_group_plus_a_shared_and_a_full_one() {
+    use codegen::emit::crates;
+    let g = generate(&fixture("features.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let of = crates::placement(&g.ir);
+    assert_eq!(of["NewMessage"], Some("messaging"));
+    assert_eq!(of["DialBody"], Some("voice"));
+    assert_eq!((of["Meta"], of["PhoneNumber"]), (None, None));
+    assert_eq!((of["Unused"], of["Orphan"]), (Some("full"), Some("full")));
+    let file = |path: &str| g.files.get(path).unwrap_or_else(|| panic!("no {path} in {:?}", g.files.keys()));
+    let messaging = file("telnyx-api/types/messaging/Cargo.toml");
+    assert!(messaging.contains("name = \"telnyx-api-types-messaging\""), "{messaging}");
+    assert!(
+        messaging.contains(r#"telnyx-api-types = { path = "../common", version = "0.0.0", features = ["messaging"] }"#),
+        "{messaging}"
+    );
+    let full = file("telnyx-api/types/full/Cargo.toml");
+    for dep in ["telnyx-api-types-messaging", "telnyx-api-types-voice"] {
+        assert!(full.contains(&format!("{dep} = {{ path = ")), "{full}");
+    }
+    let common = file("telnyx-api/types/common/Cargo.toml");
+    assert!(common.contains("[features]\nmessaging = []\n") && common.contains("full = []\n"), "{common}");
+    // Shared types keep their gate; a group's crate needs none.
+    let lib = file("telnyx-api/types/common/src/lib.rs");
+    assert!(lib.contains("use telnyx_api_core::{codec, Multipart, UploadFile};"), "{lib}");
+    assert!(file("telnyx-api/types/common/src/shared.rs")
+        .contains("#[cfg(any(feature = \"numbers\", feature = \"voice\"))]"));
+    assert!(!file("telnyx-api/types/messaging/src/lib.rs").contains("#[cfg("));
+    assert!(file("telnyx-api/types/messaging/src/lib.rs").contains("use telnyx_api_types::*;"));
+    let reexports = file("telnyx-api/src/generated/types/mod.rs");
+    assert!(
+        reexports.contains("#[cfg(feature = \"messaging\")]\npub use telnyx_api_types_messaging::*;"),
+        "{reexports}"
+    );
+    assert!(reexports.contains("#[cfg(feature = \"full\")]\npub use telnyx_api_types_full::*;"), "{reexports}");
+    let deps = &g.sections.iter().find(|s| s.begin.starts_with("# BEGIN types crates")).unwrap().content;
+    assert!(
+        deps.contains(r#"telnyx-api-types-full = { path = "types/full", version = "0.0.0", optional = true }"#),
+        "{deps}"
+    );
+}
+
+/// Should a spec's features ever make a type name one in a crate it cannot see (here: a
+/// `messaging` type naming one made `voice`-only by hand), the named type moves down to the
+/// shared crate, gate and all, and so does what it names.
+#[test]
+fn a_type_a_crate_cannot_see_moves_to_the_shared_crate() {
+    use codegen::emit::crates;
+    let g = generate(&fixture("features.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let mut ir = g.ir.clone();
+    let parent = ir.types.iter().find(|t| t.name == "NewMessage").unwrap();
+    let codegen::ir::TypeKind::Struct(s) = &parent.kind else { panic!("NewMessage is a struct") };
+    let child = s.fields.iter().find_map(|f| f.ty.named()).expect("NewMessage names a type").to_owned();
+    ir.types.iter_mut().find(|t| t.name == child).unwrap().features = vec!["voice".to_owned()];
+    let of = crates::placement(&ir);
+    assert_eq!((of["NewMessage"], of[child.as_str()]), (Some("messaging"), None), "{child}");
+}
+
 /// Emitting and formatting on several threads gives what emitting and formatting file by file
 /// on one thread gives.
 #[test]
 fn parallel_emission_matches_sequential() {
     let g = generate(&fixture("features.toml")).unwrap_or_else(|e| panic!("{e}"));
-    let sequential: codegen::emit::Files = codegen::emit::emit(&g.ir)
+    let mut sequential: codegen::emit::Files = codegen::emit::emit(&g.ir)
         .unwrap()
         .into_iter()
         .map(|(k, v)| {
@@ -125,6 +193,7 @@ fn parallel_emission_matches_sequential() {
             (k, text)
         })
         .collect();
+    sequential.extend(codegen::emit::manifests(&g.ir));
     assert_eq!(sequential, g.files);
 }
 

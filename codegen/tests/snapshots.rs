@@ -7,9 +7,25 @@ use std::path::Path;
 fn render(spec: &str) -> String {
     let g = codegen::generate(spec, &codegen::naming::Overrides::default()).unwrap_or_else(|e| panic!("{e}"));
     let mut out = format!("{:#?}\n", g.ir);
-    for (name, content) in &g.files {
+    // Without a feature table every type is in the shared types crate; shown under `types/`,
+    // in name order, as when they were in telnyx-api itself.
+    let files: std::collections::BTreeMap<String, &String> = g
+        .files
+        .iter()
+        .map(|(name, content)| {
+            let name = name.strip_prefix("telnyx-api/src/generated/").unwrap_or(name);
+            (name.replace("telnyx-api/types/common/src/", "types/"), content)
+        })
+        .collect();
+    for (name, content) in files {
         // mod.rs files and the catalogue are the same shape for every spec.
-        if name.ends_with("mod.rs") || name.ends_with("catalogue.rs") || name.starts_with("tests/") {
+        // So are the types crates' manifests and crate roots (`tests/features.rs` shows them).
+        if name.ends_with("mod.rs")
+            || name.ends_with("catalogue.rs")
+            || name.starts_with("tests/")
+            || name.ends_with("Cargo.toml")
+            || name.ends_with("/lib.rs")
+        {
             continue;
         }
         // The hooks file is the same for every spec without the hooks' operations (`hooks.yaml`).
@@ -20,7 +36,6 @@ fn render(spec: &str) -> String {
         if name.ends_with("servers.rs") && content.contains("ServerSpec] = &[];") {
             continue;
         }
-        let name = name.strip_prefix("telnyx-api/src/generated/").unwrap_or(name);
         out.push_str(&format!("\n// ==== {name}\n{content}"));
     }
     out

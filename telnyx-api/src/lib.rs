@@ -40,10 +40,10 @@ pub mod anthropic;
 pub mod chat;
 pub mod client;
 #[doc(hidden)]
-pub mod codec;
+pub use telnyx_api_core::codec;
 pub mod error;
 mod json_path;
-pub mod multipart;
+pub use telnyx_api_core::multipart;
 pub mod pagination;
 pub mod raw_body;
 pub mod request;

@@ -75,9 +75,10 @@ pub fn sync_generated(
     generated: &codegen::Generated,
     mode: &Mode,
 ) -> Result<(Vec<String>, Vec<String>), String> {
-    let existing: Vec<String> = [codegen::emit::CRATE_DIR, codegen::emit::TESTS_DIR]
+    let types_dir = codegen::emit::crates::TYPES_DIR;
+    let existing: Vec<String> = [codegen::emit::CRATE_DIR, codegen::emit::TESTS_DIR, types_dir]
         .iter()
-        .flat_map(|d| list_rs(&root.join(d)).into_iter().map(move |f| format!("{d}/{f}")))
+        .flat_map(|d| list_generated(&root.join(d)).into_iter().map(move |f| format!("{d}/{f}")))
         .collect();
     let mut changed = Vec::new();
     for (rel, content) in &generated.files {
@@ -109,6 +110,14 @@ pub fn sync_generated(
         for rel in &stale {
             let path = root.join(rel);
             std::fs::remove_file(&path).map_err(|e| format!("cannot remove {}: {e}", path.display()))?;
+            // A types crate generated no more (a group without types of its own) goes whole.
+            let mut dir = path.parent();
+            while let Some(d) = dir.filter(|d| d.starts_with(root.join(types_dir)) && *d != root.join(types_dir)) {
+                if std::fs::remove_dir(d).is_err() {
+                    break; // not empty
+                }
+                dir = d.parent();
+            }
         }
     }
     Ok((changed, stale))
@@ -180,15 +189,16 @@ pub fn write_generated(
     }
 }
 
-/// `.rs` files under `dir`, relative, with `/` separators.
-fn list_rs(dir: &Path) -> Vec<String> {
+/// The generated files under `dir` (`.rs` files and the types crates' `Cargo.toml`), relative,
+/// with `/` separators.
+fn list_generated(dir: &Path) -> Vec<String> {
     fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
         let Ok(entries) = std::fs::read_dir(dir) else { return };
         for e in entries.flatten() {
             let p = e.path();
             if p.is_dir() {
                 walk(base, &p, out);
-            } else if p.extension().is_some_and(|x| x == "rs") {
+            } else if p.extension().is_some_and(|x| x == "rs") || p.file_name().is_some_and(|n| n == "Cargo.toml") {
                 if let Ok(rel) = p.strip_prefix(base) {
                     out.push(rel.to_string_lossy().replace('\\', "/"));
                 }

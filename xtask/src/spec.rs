@@ -98,7 +98,17 @@ fn read_overrides(root: &Path) -> Result<codegen::naming::Overrides, String> {
 fn read_features(root: &Path) -> Result<Option<codegen::features::Groups>, String> {
     let p = root.join("spec/features.toml");
     match std::fs::read_to_string(&p) {
-        Ok(text) => codegen::features::Groups::from_toml(&text).map(Some).map_err(|e| format!("{}: {e}", p.display())),
+        Ok(text) => {
+            let mut groups =
+                codegen::features::Groups::from_toml(&text).map_err(|e| format!("{}: {e}", p.display()))?;
+            // The generated crates are depended on with the workspace's version.
+            let manifest = root.join("Cargo.toml");
+            let cargo =
+                std::fs::read_to_string(&manifest).map_err(|e| format!("cannot read {}: {e}", manifest.display()))?;
+            groups.crate_version =
+                codegen::features::workspace_version(&cargo).map_err(|e| format!("{}: {e}", manifest.display()))?;
+            Ok(Some(groups))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             eprintln!("warning: {} not found: no Cargo features, nothing is gated", p.display());
             Ok(None)

@@ -368,7 +368,14 @@ sha256 = \"0000\"
 
         let dir = tempfile::tempdir().unwrap();
         let ws = dir.path();
-        for f in ["spec/pin.toml", "spec/features.toml", "spec/overrides.toml", "README.md", "telnyx-api/Cargo.toml"] {
+        for f in [
+            "Cargo.toml",
+            "spec/pin.toml",
+            "spec/features.toml",
+            "spec/overrides.toml",
+            "README.md",
+            "telnyx-api/Cargo.toml",
+        ] {
             std::fs::create_dir_all(ws.join(f).parent().unwrap()).unwrap();
             std::fs::copy(repo.join(f), ws.join(f)).unwrap();
         }
@@ -420,7 +427,14 @@ sha256 = \"0000\"
         assert_eq!(markdown.lines().last(), Some(codegen::diff::diff(&old, &ir).summary_line().as_str()));
         // The catch-all feature is in the [features] block and in `full`, and in the README table.
         let cargo = std::fs::read_to_string(ws.join("telnyx-api/Cargo.toml")).unwrap();
-        assert!(cargo.lines().any(|l| l == "other = []"), "{cargo}");
+        assert!(
+            cargo.lines().any(|l| l.starts_with("other = [") && l.contains("\"telnyx-api-types/other\"")),
+            "{cargo}"
+        );
+        assert!(
+            ws.join(codegen::emit::crates::TYPES_DIR).join("other/Cargo.toml").is_file(),
+            "no crate of `other`'s types"
+        );
         assert!(cargo.lines().any(|l| l.starts_with("full = [") && l.contains("\"other\"")), "{cargo}");
         let readme = std::fs::read_to_string(ws.join("README.md")).unwrap();
         assert!(readme.contains("| `other` |"), "the README table has no `other` row");

@@ -65,6 +65,12 @@ pub fn sections(ir: &Ir) -> Vec<Section> {
             content: cargo_features(ir),
         },
         Section {
+            path: CARGO_TOML.to_owned(),
+            begin: format!("# BEGIN types crates generated {source}"),
+            end: "# END types crates".to_owned(),
+            content: super::crates::dependencies(ir),
+        },
+        Section {
             path: README.to_owned(),
             begin: format!("<!-- BEGIN features generated {source} -->"),
             end: "<!-- END features -->".to_owned(),
@@ -74,7 +80,7 @@ pub fn sections(ir: &Ir) -> Vec<Section> {
 }
 
 /// TOML string literal (basic string).
-fn toml_str(s: &str) -> String {
+pub(crate) fn toml_str(s: &str) -> String {
     let mut out = String::from("\"");
     for c in s.chars() {
         match c {
@@ -94,14 +100,26 @@ fn cargo_features(ir: &Ir) -> String {
     let mut out = String::new();
     out.push_str(&format!("default = [{}]\n", toml_str(FULL)));
     out.push_str("# Every group of operations below.\n");
-    out.push_str(&format!("{FULL} = [{}]\n", names.join(", ")));
+    // `full` also compiles the types no operation reaches (their own crate, and any the shared
+    // crate has to hold).
+    let mut full = names;
+    full.push(toml_str(&format!("{}/{FULL}", super::crates::COMMON_PACKAGE)));
+    if super::crates::has_full_crate(ir) {
+        full.push(toml_str(&format!("dep:{}", super::crates::package(Some(FULL)))));
+    }
+    out.push_str(&format!("{FULL} = [{}]\n", full.join(", ")));
     for f in &ir.features {
         if let Some(doc) = &f.doc {
             out.push_str(&format!("# {}\n", doc.replace('\n', " ")));
         }
-        // Feature names are bare TOML keys (checked when the table is read).
-        let includes: Vec<String> = f.includes.iter().map(|i| toml_str(i)).collect();
-        out.push_str(&format!("{} = [{}]\n", f.name, includes.join(", ")));
+        // Feature names are bare TOML keys (checked when the table is read). An umbrella
+        // enables groups; a group enables its types (its crate and its part of the shared one).
+        let enables: Vec<String> = if f.includes.is_empty() {
+            super::crates::feature_enables(ir, &f.name).iter().map(|e| toml_str(e)).collect()
+        } else {
+            f.includes.iter().map(|i| toml_str(i)).collect()
+        };
+        out.push_str(&format!("{} = [{}]\n", f.name, enables.join(", ")));
     }
     out
 }

@@ -2,6 +2,7 @@
 
 pub mod catalogue;
 pub mod conformance;
+pub mod crates;
 pub mod docs;
 pub mod features;
 pub mod hooks;
@@ -167,11 +168,21 @@ pub fn emit_and_format(ir: &Ir) -> Result<Output> {
     if let Some((_, e)) = error {
         return Err(e);
     }
+    files.extend(manifests(ir));
     let emitted = emitted.get().copied().unwrap_or(done);
     Ok(Output { files, emit: emitted - started, format: done - emitted, threads })
 }
 
-/// Emit all files for the IR, unformatted, on this thread (what [`emit_and_format`] does in
+/// The generated files that are not Rust: the types crates' `Cargo.toml`s.
+pub fn manifests(ir: &Ir) -> Files {
+    let groups = crates::group_crates(ir);
+    crates::layout(ir)
+        .into_keys()
+        .map(|group| (crates::path(group, "Cargo.toml"), crates::manifest(ir, group, &groups)))
+        .collect()
+}
+
+/// Emit all Rust files for the IR (not the [`manifests`]), unformatted, on this thread (what [`emit_and_format`] does in
 /// parallel).
 pub fn emit(ir: &Ir) -> Result<TokenFiles> {
     let plan = Plan::new(ir);
@@ -180,8 +191,11 @@ pub fn emit(ir: &Ir) -> Result<TokenFiles> {
 
 /// One generated file.
 enum Job<'a> {
-    /// `types/<module>.rs`.
-    Types(&'a str),
+    /// `src/<module>.rs` of a types crate (`None`: the shared one; see [`crates`]).
+    Types(Option<&'a str>, &'a str),
+    /// `src/lib.rs` of a types crate.
+    TypesLib(Option<&'a str>),
+    /// `types/mod.rs` of telnyx-api: the types crates re-exported.
     TypesMod,
     /// `apis/<tag>.rs`.
     Api(&'a Tag),
@@ -199,25 +213,26 @@ enum Job<'a> {
 struct Plan<'a> {
     ir: &'a Ir,
     default: BTreeMap<&'a str, bool>,
-    types_by_module: BTreeMap<&'a str, Vec<&'a TypeDef>>,
+    /// The types crates and their modules.
+    types: BTreeMap<Option<&'a str>, crates::Modules<'a>>,
     ops_by_tag: BTreeMap<&'a str, Vec<&'a Operation>>,
 }
 
 impl<'a> Plan<'a> {
     fn new(ir: &'a Ir) -> Self {
-        let mut types_by_module: BTreeMap<&str, Vec<&TypeDef>> = BTreeMap::new();
-        for t in &ir.types {
-            types_by_module.entry(t.module.as_str()).or_default().push(t);
-        }
         let mut ops_by_tag: BTreeMap<&str, Vec<&Operation>> = BTreeMap::new();
         for op in &ir.operations {
             ops_by_tag.entry(op.tag_module.as_str()).or_default().push(op);
         }
-        Plan { ir, default: types::defaultable(&ir.types), types_by_module, ops_by_tag }
+        Plan { ir, default: types::defaultable(&ir.types), types: crates::layout(ir), ops_by_tag }
     }
 
     fn jobs(&self) -> Vec<Job<'a>> {
-        let mut jobs: Vec<Job<'a>> = self.types_by_module.keys().map(|m| Job::Types(m)).collect();
+        let mut jobs: Vec<Job<'a>> = Vec::new();
+        for (group, modules) in &self.types {
+            jobs.extend(modules.keys().map(|m| Job::Types(*group, m)));
+            jobs.push(Job::TypesLib(*group));
+        }
         jobs.push(Job::TypesMod);
         jobs.extend(self.ir.tags.iter().map(Job::Api));
         jobs.extend([
@@ -233,6 +248,11 @@ impl<'a> Plan<'a> {
         jobs
     }
 
+    fn defs(&self, group: Option<&str>, module: &str) -> &[&'a TypeDef] {
+        let modules = self.types.iter().find(|(g, _)| **g == group).map(|(_, m)| m);
+        modules.and_then(|m| m.get(module)).map_or(&[], Vec::as_slice)
+    }
+
     fn ops(&self, tag: &Tag) -> &[&'a Operation] {
         self.ops_by_tag.get(tag.module.as_str()).map_or(&[], Vec::as_slice)
     }
@@ -242,12 +262,14 @@ impl<'a> Plan<'a> {
     fn weight(&self, job: &Job<'_>) -> usize {
         let ops = self.ir.operations.len();
         match job {
-            Job::Types(m) => 25 * self.types_by_module.get(m).map_or(0, Vec::len),
+            Job::Types(group, m) => 25 * self.defs(*group, m).len(),
             Job::Api(tag) => 45 * self.ops(tag).len(),
             Job::Conformance => 35 * ops + 2 * self.ir.types.len(),
             Job::Catalogue => 11 * ops,
             Job::WebhookEvents => 20 * self.ir.webhook_events.len(),
-            Job::TypesMod | Job::ApisMod | Job::Root | Job::Hooks | Job::Servers | Job::Xml => 3 * self.ir.tags.len(),
+            Job::TypesLib(_) | Job::TypesMod | Job::ApisMod | Job::Root | Job::Hooks | Job::Servers | Job::Xml => {
+                3 * self.ir.tags.len()
+            }
         }
     }
 
@@ -255,10 +277,15 @@ impl<'a> Plan<'a> {
     fn emit(&self, job: &Job<'_>) -> Result<(String, TokenStream)> {
         let ir = self.ir;
         let (path, tokens) = match job {
-            Job::Types(module) => {
-                let defs = self.types_by_module.get(module).map_or(&[][..], Vec::as_slice);
-                // The module is gated as a whole; a type gated differently gets its own `cfg`.
-                let gate = features::module_features(defs);
+            Job::Types(group, module) => {
+                let defs = self.defs(*group, module);
+                // The module is gated as a whole (in a group's crate, by being in that crate); a
+                // type gated differently gets its own `cfg`.
+                let gate = if group.is_some() {
+                    defs.first().map(|t| t.features.clone()).unwrap_or_default()
+                } else {
+                    features::module_features(defs)
+                };
                 let items = defs.iter().map(|t| {
                     let cfg = if t.features == gate { TokenStream::new() } else { features::cfg(&t.features) };
                     types::type_def(t, &self.default, &cfg)
@@ -273,21 +300,20 @@ impl<'a> Plan<'a> {
                     use super::*;
                     #(#items)*
                 };
-                (format!("types/{module}.rs"), file(&[doc], body, module)?)
+                let path = crates::path(*group, &format!("src/{module}.rs"));
+                return Ok((path, file(&[doc], body, module)?));
+            }
+            Job::TypesLib(group) => {
+                let modules = self.types.get(group).cloned().unwrap_or_default();
+                let doc = crates::lib_doc(ir, *group);
+                let path = crates::path(*group, "src/lib.rs");
+                return Ok((path, file(&[&doc], crates::lib(*group, &modules, &crates::group_crates(ir)), "lib.rs")?));
             }
             Job::TypesMod => {
-                let mods = self.types_by_module.iter().map(|(m, defs)| {
-                    let cfg = features::cfg(&features::module_features(defs));
-                    let m = module_ident(m);
-                    quote! {
-                        #cfg
-                        mod #m;
-                        #cfg
-                        pub use self::#m::*;
-                    }
-                });
-                let doc = "Every schema of the spec as a Rust type, re-exported flat.";
-                ("types/mod.rs".to_owned(), file(&[doc], quote!(#(#mods)*), "types/mod.rs")?)
+                let doc = "Every schema of the spec as a Rust type, re-exported flat from the types crates: \
+                           `telnyx-api-types` (the types several groups share), one crate per group and \
+                           `telnyx-api-types-full` (the types only `full` compiles).";
+                ("types/mod.rs".to_owned(), file(&[doc], crates::reexports(ir), "types/mod.rs")?)
             }
             Job::Api(tag) => {
                 let ops = self.ops(tag);

@@ -86,7 +86,9 @@ pub(super) async fn build_http(
             let body = encoded.query().unwrap_or_default().to_owned();
             b.header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(body)
         }
-        Body::Multipart(form) => b.multipart(form.to_reqwest(op).await?),
+        Body::Multipart(form) => {
+            b.multipart(form.to_reqwest().await.map_err(|message| Error::InvalidRequest { operation: op, message })?)
+        }
         Body::Raw { content_type, data } => {
             b.header(reqwest::header::CONTENT_TYPE, content_type.as_str()).body(data.clone())
         }

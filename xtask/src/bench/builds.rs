@@ -59,11 +59,14 @@ pub(super) struct Build {
     /// Peak resident set size of the rustc that compiled `telnyx_api`, in KiB (the largest of
     /// the rounds).
     pub(super) peak_kib: Option<u64>,
+    /// The crate whose rustc had that peak (`telnyx_api`, `telnyx_api_types_call_control`, …).
+    pub(super) peak_crate: Option<String>,
 }
 
 /// The groups of operations: the features of the generated block of `telnyx-api/Cargo.toml`
-/// (between `# BEGIN features` and `# END features`) that enable nothing else, in file order —
-/// the same list `.ci/run` derives with `sed`.
+/// (between `# BEGIN features` and `# END features`) that enable their own share of the shared
+/// types crate (`g = [..., "telnyx-api-types/g"]`), `full` aside, in file order — the same list
+/// `.ci/run` derives with `sed`.
 pub(super) fn feature_groups(cargo_toml: &str) -> Result<Vec<String>, String> {
     let mut lines = cargo_toml.lines().skip_while(|l| !l.starts_with("# BEGIN features"));
     if lines.next().is_none() {
@@ -73,15 +76,20 @@ pub(super) fn feature_groups(cargo_toml: &str) -> Result<Vec<String>, String> {
     for line in lines {
         if line.starts_with("# END features") {
             return if groups.is_empty() {
-                Err("telnyx-api/Cargo.toml: no feature groups (`name = []`) in the features block".to_owned())
+                Err("telnyx-api/Cargo.toml: no feature groups (`g = [.., \"telnyx-api-types/g\"]`) in the features block"
+                    .to_owned())
             } else {
                 Ok(groups)
             };
         }
-        if let Some(name) = line.strip_suffix(" = []") {
-            if !name.is_empty() && name.bytes().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-')) {
-                groups.push(name.to_owned());
-            }
+        let Some((name, list)) = line.split_once(" = [") else { continue };
+        let own_share = format!("\"telnyx-api-types/{name}\"");
+        if name != "full"
+            && !name.is_empty()
+            && name.bytes().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-'))
+            && list.strip_suffix(']').is_some_and(|l| l.split(", ").any(|item| item == own_share))
+        {
+            groups.push(name.to_owned());
         }
     }
     Err("telnyx-api/Cargo.toml has no line `# END features` after `# BEGIN features`".to_owned())
@@ -135,7 +143,11 @@ pub(super) fn builds(
     for round in 1..=rounds.max(1) {
         for (i, s) in sets.iter().enumerate() {
             eprintln!("bench: clean build of telnyx-api, {} (round {round}) …", s.label);
-            cargo(&s.workspace, &s.target, &["clean", "-q", "-p", "telnyx-api"], None)?;
+            let mut clean = vec!["clean".to_owned(), "-q".to_owned()];
+            for p in own_packages(&s.workspace) {
+                clean.extend(["-p".to_owned(), p]);
+            }
+            cargo(&s.workspace, &s.target, &clean.iter().map(String::as_str).collect::<Vec<_>>(), None)?;
             let mut args = vec!["build", "-q", "-p", "telnyx-api"];
             args.extend(s.flags.iter().map(String::as_str));
             if let Some(p) = &probe {
@@ -146,7 +158,7 @@ pub(super) fn builds(
             cargo(&s.workspace, &s.target, &args, probe.as_ref())?;
             let wall = t.elapsed();
             let cpu = children_cpu().zip(cpu_before).map(|(a, b)| a.saturating_sub(b));
-            let peak_kib = probe.as_ref().and_then(PeakProbe::read);
+            let (peak_kib, peak_crate) = probe.as_ref().and_then(PeakProbe::read).unzip();
             match out.get_mut(i) {
                 Some(b) => {
                     b.wall = b.wall.min(wall);
@@ -154,13 +166,34 @@ pub(super) fn builds(
                         (Some(x), Some(y)) => Some(x.min(y)),
                         (x, y) => x.or(y),
                     };
-                    b.peak_kib = b.peak_kib.max(peak_kib);
+                    if peak_kib > b.peak_kib {
+                        (b.peak_kib, b.peak_crate) = (peak_kib, peak_crate);
+                    }
                 }
-                None => out.push(Build { label: s.label.clone(), kind: s.kind, wall, cpu, peak_kib }),
+                None => out.push(Build { label: s.label.clone(), kind: s.kind, wall, cpu, peak_kib, peak_crate }),
             }
         }
     }
     Ok(out)
+}
+
+/// The packages a clean build of telnyx-api rebuilds in a workspace: `telnyx-api` and the crates
+/// it is made of there (`telnyx-api/core`, the generated `telnyx-api/types/*`; a baseline from
+/// before the split has none).
+fn own_packages(workspace: &Path) -> Vec<String> {
+    let mut out = vec!["telnyx-api".to_owned()];
+    let mut manifests = vec![workspace.join("telnyx-api/core/Cargo.toml")];
+    if let Ok(dirs) = std::fs::read_dir(workspace.join("telnyx-api/types")) {
+        let mut dirs: Vec<PathBuf> = dirs.flatten().map(|e| e.path().join("Cargo.toml")).collect();
+        dirs.sort();
+        manifests.extend(dirs);
+    }
+    for m in manifests {
+        let Ok(text) = std::fs::read_to_string(&m) else { continue };
+        let name = text.lines().find_map(|l| l.strip_prefix("name = \"")?.strip_suffix('"'));
+        out.extend(name.map(str::to_owned));
+    }
+    out
 }
 
 pub(super) fn mib(kib: u64) -> f64 {
@@ -174,11 +207,11 @@ pub(super) fn share(part: Duration, whole: Duration) -> Option<f64> {
 
 pub(super) fn print_builds(builds: &[Build], rounds: usize) {
     println!(
-        "\nclean debug builds of telnyx-api (dependencies built; cargo clean -p telnyx-api, then cargo build), best of {}",
+        "\nclean debug builds of telnyx-api (dependencies built; cargo clean -p of telnyx-api and its own crates, then cargo build), best of {}",
         rounds.max(1)
     );
     let Some(full) = builds.iter().find(|b| b.kind == Kind::Full) else { return };
-    let header = ["build", "wall s", "CPU s", "share of full (wall / CPU)", "peak rustc MiB"];
+    let header = ["build", "wall s", "CPU s", "share of full (wall / CPU)", "largest rustc peak MiB (crate)"];
     let rows: Vec<[String; 5]> = builds
         .iter()
         .map(|b| {
@@ -199,7 +232,11 @@ pub(super) fn print_builds(builds: &[Build], rounds: usize) {
                 format!("{:.1}", secs(b.wall)),
                 b.cpu.map_or("–".to_owned(), |c| format!("{:.1}", secs(c))),
                 share,
-                b.peak_kib.map_or("–".to_owned(), |k| format!("{:.0}", mib(k))),
+                match (b.peak_kib, &b.peak_crate) {
+                    (Some(k), Some(c)) => format!("{:.0} ({c})", mib(k)),
+                    (Some(k), None) => format!("{:.0}", mib(k)),
+                    _ => "–".to_owned(),
+                },
             ]
         })
         .collect();
@@ -284,20 +321,21 @@ mod tests {
 tracing = []
 # BEGIN features generated by `cargo xtask regenerate` from spec/features.toml
 default = [\"full\"]
-full = [\"10dlc\", \"call-control\", \"voice_x\"]
+full = [\"10dlc\", \"call-control\", \"voice_x\", \"telnyx-api-types/full\"]
 # 10DLC registration
-10dlc = []
-call-control = []
+10dlc = [\"dep:telnyx-api-types-10dlc\", \"telnyx-api-types/10dlc\"]
+call-control = [\"telnyx-api-types/call-control\"]
 voice = [\"call-control\"]
-voice_x = []
-Not-A-Group = []
+voice_x = [\"dep:telnyx-api-types-voice_x\", \"telnyx-api-types/voice_x\"]
+Not-A-Group = [\"telnyx-api-types/Not-A-Group\"]
+not_mine = [\"telnyx-api-types/call-control\"]
 # END features
 after = []
 ";
         assert_eq!(feature_groups(text).unwrap(), ["10dlc", "call-control", "voice_x"]);
         assert!(feature_groups("[features]\na = []\n").unwrap_err().contains("# BEGIN features"));
         assert!(feature_groups("# BEGIN features\na = []\n").unwrap_err().contains("# END features"));
-        assert!(feature_groups("# BEGIN features\nfull = [\"a\"]\n# END features\n")
+        assert!(feature_groups("# BEGIN features\nfull = [\"a\"]\na = []\n# END features\n")
             .unwrap_err()
             .contains("no feature groups"));
     }
@@ -308,7 +346,12 @@ after = []
         let text = std::fs::read_to_string(root().join("telnyx-api/Cargo.toml")).unwrap();
         let mut groups = feature_groups(&text).unwrap();
         let full = text.lines().find_map(|l| l.strip_prefix("full = [")?.strip_suffix(']')).unwrap();
-        let mut enabled: Vec<String> = full.split(',').map(|f| f.trim().trim_matches('"').to_owned()).collect();
+        // Besides the groups, `full` enables the types crates' parts only it compiles.
+        let mut enabled: Vec<String> = full
+            .split(',')
+            .map(|f| f.trim().trim_matches('"').to_owned())
+            .filter(|f| !f.contains('/') && !f.starts_with("dep:"))
+            .collect();
         groups.sort();
         enabled.sort();
         assert_eq!(groups, enabled);

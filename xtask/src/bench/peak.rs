@@ -1,5 +1,6 @@
-//! The peak memory of the rustc compiling `telnyx_api` in the builds of `cargo xtask bench`: a
-//! `RUSTC_WRAPPER` script that runs that one rustc under `/usr/bin/time`.
+//! The peak memory of the rustcs compiling telnyx-api (`telnyx_api` and the crates it is made
+//! of, `telnyx_api_core` and the `telnyx_api_types*` crates) in the builds of `cargo xtask
+//! bench`: a `RUSTC_WRAPPER` script that runs each of them under `/usr/bin/time`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -15,12 +16,15 @@ const PEAK_FILE_VAR: &str = "XTASK_BENCH_PEAK_FILE";
 /// since time reports the largest of the processes it waited for.
 const WRAPPER_SCRIPT: &str = r#"#!/bin/sh
 # Written by `cargo xtask bench` (xtask/src/bench/peak.rs): cargo's RUSTC_WRAPPER for its builds.
-# The rustc that compiles telnyx_api runs under /usr/bin/time, which writes its peak resident
-# set size (KiB) to $XTASK_BENCH_PEAK_FILE; every other rustc runs as is.
+# The rustcs that compile telnyx_api and its own crates (telnyx_api_*) run under /usr/bin/time,
+# which appends "<crate> <peak resident set size, KiB>" to $XTASK_BENCH_PEAK_FILE; every other
+# rustc runs as is.
 prev=
 for arg in "$@"; do
-    if [ "$prev" = --crate-name ] && [ "$arg" = telnyx_api ] && [ -n "$XTASK_BENCH_PEAK_FILE" ]; then
-        exec /usr/bin/time -f %M -o "$XTASK_BENCH_PEAK_FILE" "$@"
+    if [ "$prev" = --crate-name ] && [ -n "$XTASK_BENCH_PEAK_FILE" ]; then
+        case "$arg" in
+            telnyx_api | telnyx_api_*) exec /usr/bin/time -a -f "$arg %M" -o "$XTASK_BENCH_PEAK_FILE" "$@" ;;
+        esac
     fi
     prev=$arg
 done
@@ -66,16 +70,23 @@ impl PeakProbe {
         let _ = std::fs::remove_file(&self.out);
     }
 
-    /// The peak of the last build, KiB; `None` when no rustc compiled `telnyx_api`.
-    pub(super) fn read(&self) -> Option<u64> {
-        parse_peak_kib(&std::fs::read_to_string(&self.out).ok()?)
+    /// The largest peak of the last build's rustcs, KiB, and the crate it compiled; `None` when
+    /// none of telnyx-api's crates was compiled.
+    pub(super) fn read(&self) -> Option<(u64, String)> {
+        largest_peak(&std::fs::read_to_string(&self.out).ok()?)
     }
 }
 
-/// What `/usr/bin/time -f %M -o FILE` wrote: the peak in KiB on the last line (a failed command
-/// gets a line `Command exited with non-zero status N` before it).
-fn parse_peak_kib(text: &str) -> Option<u64> {
-    text.lines().map(str::trim).rfind(|l| !l.is_empty())?.parse().ok()
+/// What `/usr/bin/time -a -f "CRATE %M" -o FILE` appended, one line per rustc (a failed one
+/// gets a line `Command exited with non-zero status N` before its own): the largest peak, KiB,
+/// and its crate.
+fn largest_peak(text: &str) -> Option<(u64, String)> {
+    text.lines()
+        .filter_map(|l| {
+            let (krate, kib) = l.trim().split_once(' ')?;
+            Some((kib.parse::<u64>().ok()?, krate.to_owned()))
+        })
+        .max()
 }
 
 #[cfg(test)]
@@ -83,14 +94,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_peak_is_the_last_line_of_the_time_output() {
-        assert_eq!(parse_peak_kib("2345678\n"), Some(2_345_678));
-        assert_eq!(parse_peak_kib("Command exited with non-zero status 1\n812344\n\n"), Some(812_344));
-        assert_eq!(parse_peak_kib("Command terminated by signal 9\n"), None);
-        assert_eq!(parse_peak_kib(""), None);
+    fn the_peak_is_the_largest_of_the_lines_of_the_time_output() {
+        let kib = |text: &str| largest_peak(text).map(|(k, c)| (k, c.to_owned()));
+        assert_eq!(kib("telnyx_api 2345678\n"), Some((2_345_678, "telnyx_api".to_owned())));
+        assert_eq!(
+            kib(
+                "telnyx_api_types 300\nCommand exited with non-zero status 1\ntelnyx_api 812344\ntelnyx_api_core 9\n\n"
+            ),
+            Some((812_344, "telnyx_api".to_owned()))
+        );
+        assert_eq!(kib("Command terminated by signal 9\n"), None);
+        assert_eq!(kib(""), None);
     }
 
-    /// The wrapper times the rustc of `telnyx_api` and no other (`true` stands in for rustc).
+    /// The wrapper times the rustcs of telnyx-api's crates and no other (`true` stands in for
+    /// rustc).
     #[cfg(unix)]
     #[test]
     fn the_wrapper_times_only_telnyx_api() {
@@ -110,8 +128,9 @@ mod tests {
             assert!(status.success());
             probe.read()
         };
-        assert!(run("telnyx_api").is_some_and(|kib| kib > 0));
+        assert!(run("telnyx_api").is_some_and(|(kib, name)| kib > 0 && name == "telnyx_api"));
+        assert!(run("telnyx_api_types_messaging").is_some_and(|(_, name)| name == "telnyx_api_types_messaging"));
         assert_eq!(run("serde"), None);
-        assert_eq!(run("telnyx_api_extra"), None);
+        assert_eq!(run("telnyx_apix"), None);
     }
 }

@@ -9,8 +9,6 @@ use futures::stream::BoxStream;
 use futures::{Stream, StreamExt as _, TryStreamExt as _};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::error::{Error, Result};
-
 /// A file to upload: its content plus the file name and MIME type sent with it.
 ///
 /// The content comes from memory ([`from_bytes`](Self::from_bytes)), from disk
@@ -19,7 +17,7 @@ use crate::error::{Error, Result};
 /// elsewhere). A stream can be sent only once, so a request carrying one is never retried.
 ///
 /// ```
-/// use telnyx_api::UploadFile;
+/// use telnyx_api_core::UploadFile;
 /// let f = UploadFile::from_bytes("hello.txt", b"hello".to_vec()).mime_type("text/plain");
 /// assert_eq!(f.file_name(), Some("hello.txt"));
 /// ```
@@ -95,7 +93,7 @@ impl UploadFile {
     ///
     /// ```
     /// use bytes::Bytes;
-    /// use telnyx_api::UploadFile;
+    /// use telnyx_api_core::UploadFile;
     /// let chunks = futures::stream::iter([Ok(Bytes::from("hello, ")), Ok(Bytes::from("world"))]);
     /// let f = UploadFile::from_stream("hello.txt", chunks, Some(12)).mime_type("text/plain");
     /// assert!(!f.is_replayable());
@@ -133,27 +131,25 @@ impl UploadFile {
         self.file_name.as_deref()
     }
 
-    /// The multipart part carrying the content (without name and type).
-    async fn part(&self, op: &'static str) -> Result<reqwest::multipart::Part> {
+    /// The multipart part carrying the content (without name and type); the error says why the
+    /// content cannot be read.
+    async fn part(&self) -> Result<reqwest::multipart::Part, String> {
         use reqwest::multipart::Part;
-        let invalid = |message: String| Error::InvalidRequest { operation: op, message };
         Ok(match &self.source {
             FileSource::Empty => Part::bytes(Vec::new()),
             FileSource::Bytes(b) => Part::stream(b.clone()),
             FileSource::Path(p) => {
                 // Streamed from disk (tokio-util's ReaderStream), so large recordings are not
                 // held in memory; opened anew for each attempt.
-                let file =
-                    tokio::fs::File::open(p).await.map_err(|e| invalid(format!("cannot read {}: {e}", p.display())))?;
-                let length =
-                    file.metadata().await.map_err(|e| invalid(format!("cannot read {}: {e}", p.display())))?.len();
+                let file = tokio::fs::File::open(p).await.map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+                let length = file.metadata().await.map_err(|e| format!("cannot read {}: {e}", p.display()))?.len();
                 let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(file));
                 Part::stream_with_length(body, length)
             }
             FileSource::Stream { stream, length } => {
-                let taken = stream.lock().map_err(|_| invalid("upload stream lock poisoned".into()))?.take();
+                let taken = stream.lock().map_err(|_| "upload stream lock poisoned".to_owned())?.take();
                 let Some(chunks) = taken else {
-                    return Err(invalid("the upload stream was already sent; a stream can be sent only once".into()));
+                    return Err("the upload stream was already sent; a stream can be sent only once".to_owned());
                 };
                 let body = reqwest::Body::wrap_stream(chunks.map_err(std::io::Error::other));
                 match length {
@@ -260,24 +256,25 @@ impl Multipart {
         self.parts.iter().map(|(n, _)| n.as_str()).collect()
     }
 
-    pub(crate) async fn to_reqwest(&self, op: &'static str) -> Result<reqwest::multipart::Form> {
+    /// The form as `reqwest` sends it, files opened (or their streams taken) now. The error
+    /// says why it cannot be sent; the client reports it as `Error::InvalidRequest` of the
+    /// operation.
+    #[doc(hidden)]
+    pub async fn to_reqwest(&self) -> Result<reqwest::multipart::Form, String> {
         if let Some(message) = &self.error {
-            return Err(Error::InvalidRequest { operation: op, message: message.clone() });
+            return Err(message.clone());
         }
         let mut form = reqwest::multipart::Form::new();
         for (name, part) in &self.parts {
             form = match part {
                 Part::Text(t) => form.text(name.clone(), t.clone()),
                 Part::File(f) => {
-                    let mut p = f.part(op).await?;
+                    let mut p = f.part().await?;
                     if let Some(n) = &f.file_name {
                         p = p.file_name(n.clone());
                     }
                     let mime = f.mime_type.as_deref().unwrap_or("application/octet-stream");
-                    p = p.mime_str(mime).map_err(|e| Error::InvalidRequest {
-                        operation: op,
-                        message: format!("invalid MIME type {mime:?}: {e}"),
-                    })?;
+                    p = p.mime_str(mime).map_err(|e| format!("invalid MIME type {mime:?}: {e}"))?;
                     form.part(name.clone(), p)
                 }
             };
