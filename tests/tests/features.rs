@@ -54,11 +54,28 @@ fn the_crate_features_are_the_groups_and_full() {
     };
     let groups = groups().groups;
     let leaves: BTreeSet<String> = groups.iter().filter(|g| !g.is_umbrella()).map(|g| g.name.clone()).collect();
-    assert_eq!(list("full"), leaves);
+    // `full` is every group, plus the types only it compiles (their crate, and the shared
+    // crate's part).
+    let types_crate = |g: &str| root().join("telnyx-api/types").join(g).join("Cargo.toml").is_file();
+    let mut full = leaves.clone();
+    full.insert("telnyx-api-types/full".to_owned());
+    if types_crate("full") {
+        full.insert("dep:telnyx-api-types-full".to_owned());
+    }
+    assert_eq!(list("full"), full);
     assert_eq!(list("default"), BTreeSet::from(["full".to_owned()]));
     for g in &groups {
-        // A group of tags enables nothing else; an umbrella exactly its groups.
-        let wanted: BTreeSet<String> = g.includes.iter().cloned().collect();
+        // A group of tags enables its types (its crate, where it has types of its own, and its
+        // part of the shared one) and nothing else; an umbrella exactly its groups.
+        let wanted: BTreeSet<String> = if g.is_umbrella() {
+            g.includes.iter().cloned().collect()
+        } else {
+            let mut own = BTreeSet::from([format!("telnyx-api-types/{}", g.name)]);
+            if types_crate(&g.name) {
+                own.insert(format!("dep:telnyx-api-types-{}", g.name));
+            }
+            own
+        };
         assert_eq!(list(&g.name), wanted, "feature {}", g.name);
     }
 }

@@ -133,7 +133,10 @@ fn host_triple() -> Result<String, String> {
 fn build(root: &Path, host: &str, bins: &[String]) -> Result<(), String> {
     let started = Instant::now();
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
-    cmd.args(["build", "--locked", "--release", "--manifest-path", "fuzz/Cargo.toml", "--target", host])
+    // Not `--locked`: the generated types crates telnyx-api depends on come and go with the
+    // spec's groups, and cargo adds or drops those path packages in fuzz/Cargo.lock while
+    // keeping every registry package at its locked version.
+    cmd.args(["build", "--release", "--manifest-path", "fuzz/Cargo.toml", "--target", host])
         .args(["--target-dir", TARGET_DIR])
         .current_dir(root)
         // The encoded form wins over RUSTFLAGS and any `build.rustflags`; these are the only flags.

@@ -282,7 +282,8 @@ pub fn reexports(ir: &Ir) -> TokenStream {
     let uses = layout(ir).into_keys().map(|g| {
         let lib = lib_ident(g);
         let gate = cfg(&g.iter().map(|g| (*g).to_owned()).collect::<Vec<_>>());
-        quote!(#gate pub use #lib::*;)
+        // Inlined, so the docs show every type under `telnyx_api::types`, as before the split.
+        quote!(#gate #[doc(inline)] pub use #lib::*;)
     });
     quote!(#(#uses)*)
 }

@@ -2,88 +2,117 @@
 //!
 //! Every schema of the spec as a Rust type, re-exported flat from the types crates: `telnyx-api-types` (the types several groups share), one crate per group and `telnyx-api-types-full` (the types only `full` compiles).
 
+#[doc(inline)]
 pub use telnyx_api_types::*;
 
 #[cfg(feature = "10dlc")]
+#[doc(inline)]
 pub use telnyx_api_types_10dlc::*;
 
 #[cfg(feature = "account")]
+#[doc(inline)]
 pub use telnyx_api_types_account::*;
 
 #[cfg(feature = "ai")]
+#[doc(inline)]
 pub use telnyx_api_types_ai::*;
 
 #[cfg(feature = "ai-assistants")]
+#[doc(inline)]
 pub use telnyx_api_types_ai_assistants::*;
 
 #[cfg(feature = "ai-missions")]
+#[doc(inline)]
 pub use telnyx_api_types_ai_missions::*;
 
 #[cfg(feature = "billing")]
+#[doc(inline)]
 pub use telnyx_api_types_billing::*;
 
 #[cfg(feature = "branded-calling")]
+#[doc(inline)]
 pub use telnyx_api_types_branded_calling::*;
 
 #[cfg(feature = "call-control")]
+#[doc(inline)]
 pub use telnyx_api_types_call_control::*;
 
 #[cfg(feature = "conferences")]
+#[doc(inline)]
 pub use telnyx_api_types_conferences::*;
 
 #[cfg(feature = "connections")]
+#[doc(inline)]
 pub use telnyx_api_types_connections::*;
 
 #[cfg(feature = "email")]
+#[doc(inline)]
 pub use telnyx_api_types_email::*;
 
 #[cfg(feature = "fax")]
+#[doc(inline)]
 pub use telnyx_api_types_fax::*;
 
 #[cfg(feature = "full")]
+#[doc(inline)]
 pub use telnyx_api_types_full::*;
 
 #[cfg(feature = "identity")]
+#[doc(inline)]
 pub use telnyx_api_types_identity::*;
 
 #[cfg(feature = "messaging")]
+#[doc(inline)]
 pub use telnyx_api_types_messaging::*;
 
 #[cfg(feature = "networking")]
+#[doc(inline)]
 pub use telnyx_api_types_networking::*;
 
 #[cfg(feature = "numbers")]
+#[doc(inline)]
 pub use telnyx_api_types_numbers::*;
 
 #[cfg(feature = "oauth")]
+#[doc(inline)]
 pub use telnyx_api_types_oauth::*;
 
 #[cfg(feature = "porting")]
+#[doc(inline)]
 pub use telnyx_api_types_porting::*;
 
 #[cfg(feature = "regulatory")]
+#[doc(inline)]
 pub use telnyx_api_types_regulatory::*;
 
 #[cfg(feature = "reporting")]
+#[doc(inline)]
 pub use telnyx_api_types_reporting::*;
 
 #[cfg(feature = "speech")]
+#[doc(inline)]
 pub use telnyx_api_types_speech::*;
 
 #[cfg(feature = "storage")]
+#[doc(inline)]
 pub use telnyx_api_types_storage::*;
 
 #[cfg(feature = "texml")]
+#[doc(inline)]
 pub use telnyx_api_types_texml::*;
 
 #[cfg(feature = "video")]
+#[doc(inline)]
 pub use telnyx_api_types_video::*;
 
 #[cfg(feature = "voice-config")]
+#[doc(inline)]
 pub use telnyx_api_types_voice_config::*;
 
 #[cfg(feature = "whatsapp")]
+#[doc(inline)]
 pub use telnyx_api_types_whatsapp::*;
 
 #[cfg(feature = "wireless")]
+#[doc(inline)]
 pub use telnyx_api_types_wireless::*;
