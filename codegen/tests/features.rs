@@ -153,10 +153,13 @@ fn types_go_in_one_crate_per_group_plus_a_shared_and_a_full_one() {
     assert!(file("telnyx-api/types/messaging/src/lib.rs").contains("use telnyx_api_types::*;"));
     let reexports = file("telnyx-api/src/generated/types/mod.rs");
     assert!(
-        reexports.contains("#[cfg(feature = \"messaging\")]\npub use telnyx_api_types_messaging::*;"),
+        reexports.contains("#[cfg(feature = \"messaging\")]\n#[doc(inline)]\npub use telnyx_api_types_messaging::*;"),
         "{reexports}"
     );
-    assert!(reexports.contains("#[cfg(feature = \"full\")]\npub use telnyx_api_types_full::*;"), "{reexports}");
+    assert!(
+        reexports.contains("#[cfg(feature = \"full\")]\n#[doc(inline)]\npub use telnyx_api_types_full::*;"),
+        "{reexports}"
+    );
     let deps = &g.sections.iter().find(|s| s.begin.starts_with("# BEGIN types crates")).unwrap().content;
     assert!(
         deps.contains(r#"telnyx-api-types-full = { path = "types/full", version = "0.0.0", optional = true }"#),

@@ -27,7 +27,7 @@ const USAGE: &str = "\
 cargo xtask <command> [options]
 
 Commands:
-  regenerate [--spec PATH] [--timings]   regenerate telnyx-api/src/generated (and tests/generated) from the spec
+  regenerate [--spec PATH] [--timings]   regenerate telnyx-api/src/generated, telnyx-api/types (and tests/generated) from the spec
   check      [--spec PATH]               fail (naming the files) when the committed generated code is stale
   diff OLD NEW [--json] [--fail-on-breaking]
                                          what changed between two spec files for users of the generated

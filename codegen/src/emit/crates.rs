@@ -283,7 +283,10 @@ pub fn reexports(ir: &Ir) -> TokenStream {
         let lib = lib_ident(g);
         let gate = cfg(&g.iter().map(|g| (*g).to_owned()).collect::<Vec<_>>());
         // Inlined, so the docs show every type under `telnyx_api::types`, as before the split.
-        quote!(#gate #[doc(inline)] pub use #lib::*;)
+        // The shared crate's types are all gated, so with no feature (or with a group that
+        // shares none) it has nothing to re-export.
+        let empty_ok = if g.is_none() { quote!(#[allow(unused_imports)]) } else { TokenStream::new() };
+        quote!(#gate #empty_ok #[doc(inline)] pub use #lib::*;)
     });
     quote!(#(#uses)*)
 }

@@ -2,6 +2,7 @@
 //!
 //! Every schema of the spec as a Rust type, re-exported flat from the types crates: `telnyx-api-types` (the types several groups share), one crate per group and `telnyx-api-types-full` (the types only `full` compiles).
 
+#[allow(unused_imports)]
 #[doc(inline)]
 pub use telnyx_api_types::*;
 
