@@ -26,7 +26,7 @@ use std::time::Duration;
 use crate::spec::root;
 
 use budget::{budget, print_budget};
-use builds::{builds, default_groups, feature_groups, load_average, print_builds};
+use builds::{builds, default_groups, feature_groups, load_average, print_builds, print_group_comparison};
 use peak::PeakProbe;
 pub use regen::bench_regen;
 use worktree::Worktree;
@@ -86,6 +86,7 @@ pub fn bench(opts: &BenchOptions) -> Result<ExitCode, String> {
         drop(baseline);
         let built = built?;
         print_builds(&built, opts.build_runs);
+        print_group_comparison(&built);
         if let (Some(before), Some(after)) = (load_before, load_average()) {
             println!("load average (1, 5, 15 min) before the builds: {before}; after: {after} ({threads} CPUs)");
         }

@@ -101,7 +101,7 @@ pub(super) fn budget(builds: &[Build], leaves: &[String]) -> Vec<Check> {
     let what = format!("peak rustc memory ≤ {:.1} GiB", mib(PEAK_KIB_MAX) / 1024.0);
     let peak = builds
         .iter()
-        .filter(|b| b.kind != Kind::Baseline)
+        .filter(|b| !matches!(b.kind, Kind::Baseline | Kind::BaselineGroup))
         .filter_map(|b| Some((b, b.peak_kib?)))
         .max_by_key(|(_, kib)| *kib);
     checks.push(match peak {

@@ -33,6 +33,8 @@ pub(super) enum Kind {
     Full,
     /// All features, the tree at `--baseline REV`.
     Baseline,
+    /// One group alone, the tree at `--baseline REV` (to compare with the same group now).
+    BaselineGroup,
     /// One feature alone; `leaf` when it is a group of the `[features]` block (one that enables
     /// nothing else) rather than an umbrella such as `voice`.
     Group { leaf: bool },
@@ -66,7 +68,8 @@ pub(super) struct Build {
 /// The groups of operations: the features of the generated block of `telnyx-api/Cargo.toml`
 /// (between `# BEGIN features` and `# END features`) that enable their own share of the shared
 /// types crate (`g = [..., "telnyx-api-types/g"]`), `full` aside, in file order — the same list
-/// `.ci/run` derives with `sed`.
+/// `.ci/run` derives with `sed`. A block from before the types crates (a `--baseline`), where a
+/// group enabled nothing (`g = []`), gives those.
 pub(super) fn feature_groups(cargo_toml: &str) -> Result<Vec<String>, String> {
     let mut lines = cargo_toml.lines().skip_while(|l| !l.starts_with("# BEGIN features"));
     if lines.next().is_none() {
@@ -84,10 +87,11 @@ pub(super) fn feature_groups(cargo_toml: &str) -> Result<Vec<String>, String> {
         }
         let Some((name, list)) = line.split_once(" = [") else { continue };
         let own_share = format!("\"telnyx-api-types/{name}\"");
+        let list = list.strip_suffix(']');
         if name != "full"
             && !name.is_empty()
             && name.bytes().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-'))
-            && list.strip_suffix(']').is_some_and(|l| l.split(", ").any(|item| item == own_share))
+            && list.is_some_and(|l| l.is_empty() || l.split(", ").any(|item| item == own_share))
         {
             groups.push(name.to_owned());
         }
@@ -119,10 +123,23 @@ pub(super) fn builds(
         let label = format!("baseline {}: full (default)", w.name());
         sets.push(set(label, Kind::Baseline, &w.dir, &target.join("baseline-target"), &[]));
     }
+    // The baseline's groups, to build each group there too where it was a group already.
+    let baseline_groups = match baseline {
+        Some(w) => std::fs::read_to_string(w.dir.join("telnyx-api/Cargo.toml"))
+            .ok()
+            .and_then(|t| feature_groups(&t).ok())
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
     for g in groups {
         let leaf = leaves.contains(g);
         let label = if leaf { format!("{g} only") } else { format!("{g} only (umbrella)") };
-        sets.push(set(label, Kind::Group { leaf }, root, &target, &["--no-default-features", "--features", g]));
+        let flags = ["--no-default-features", "--features", g];
+        sets.push(set(label, Kind::Group { leaf }, root, &target, &flags));
+        if let Some(w) = baseline.filter(|_| baseline_groups.contains(g)) {
+            let label = format!("baseline {}: {g} only", w.name());
+            sets.push(set(label, Kind::BaselineGroup, &w.dir, &target.join("baseline-target"), &flags));
+        }
     }
     let runtime = "--no-default-features (runtime only)".to_owned();
     sets.push(set(runtime, Kind::Runtime, root, &target, &["--no-default-features"]));
@@ -205,6 +222,42 @@ pub(super) fn share(part: Duration, whole: Duration) -> Option<f64> {
     (!whole.is_zero()).then(|| 100.0 * secs(part) / secs(whole))
 }
 
+/// Each group built in both trees: its wall and CPU time now against the baseline's.
+pub(super) fn print_group_comparison(builds: &[Build]) {
+    let pairs: Vec<(&Build, &Build)> = builds
+        .iter()
+        .filter(|b| b.kind == Kind::BaselineGroup)
+        .filter_map(|old| {
+            let group = old.label.split_once(": ")?.1;
+            Some((builds.iter().find(|b| matches!(b.kind, Kind::Group { .. }) && b.label == group)?, old))
+        })
+        .collect();
+    if pairs.is_empty() {
+        return;
+    }
+    println!("\none group alone, now against the baseline (wall s, CPU s):");
+    let ratio = |a: Duration, b: Duration| if b.is_zero() { f64::NAN } else { secs(a) / secs(b) };
+    let (mut walls, mut cpus) = (Vec::new(), Vec::new());
+    for (new, old) in &pairs {
+        let wall = ratio(new.wall, old.wall);
+        let cpu = new.cpu.zip(old.cpu).map(|(a, b)| ratio(a, b));
+        walls.push(wall);
+        cpus.extend(cpu);
+        println!(
+            "  {:<36} {:>5.1} / {:>5.1} wall ({wall:.2}×), CPU {}",
+            new.label,
+            secs(new.wall),
+            secs(old.wall),
+            cpu.map_or("–".to_owned(), |c| format!("{c:.2}×"))
+        );
+    }
+    let range = |v: &[f64]| {
+        let (lo, hi) = v.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| (lo.min(*x), hi.max(*x)));
+        format!("{lo:.2}× to {hi:.2}×")
+    };
+    println!("  all {} groups: wall {}, CPU {}", pairs.len(), range(&walls), range(&cpus));
+}
+
 pub(super) fn print_builds(builds: &[Build], rounds: usize) {
     println!(
         "\nclean debug builds of telnyx-api (dependencies built; cargo clean -p of telnyx-api and its own crates, then cargo build), best of {}",
@@ -219,7 +272,7 @@ pub(super) fn print_builds(builds: &[Build], rounds: usize) {
             let wall_share = share(b.wall, full.wall);
             let share = match (b.kind, wall_share) {
                 (Kind::Full, _) => "100 %".to_owned(),
-                (Kind::Baseline, _) | (_, None) => "–".to_owned(),
+                (Kind::Baseline | Kind::BaselineGroup, _) | (_, None) => "–".to_owned(),
                 (kind, Some(w)) => {
                     let cpu = cpu_share.map_or("–".to_owned(), |c| format!("{c:.1} %"));
                     let over = kind == Kind::Group { leaf: true } && w > 100.0 * GROUP_SHARE_MAX;
@@ -335,7 +388,12 @@ after = []
         assert_eq!(feature_groups(text).unwrap(), ["10dlc", "call-control", "voice_x"]);
         assert!(feature_groups("[features]\na = []\n").unwrap_err().contains("# BEGIN features"));
         assert!(feature_groups("# BEGIN features\na = []\n").unwrap_err().contains("# END features"));
-        assert!(feature_groups("# BEGIN features\nfull = [\"a\"]\na = []\n# END features\n")
+        // The block of a tree from before the types crates (a baseline): groups enable nothing.
+        assert_eq!(
+            feature_groups("# BEGIN features\nfull = [\"a\"]\na = []\nu = [\"a\"]\n# END features\n").unwrap(),
+            ["a"]
+        );
+        assert!(feature_groups("# BEGIN features\nfull = [\"a\"]\nu = [\"a\"]\n# END features\n")
             .unwrap_err()
             .contains("no feature groups"));
     }
