@@ -26,16 +26,14 @@ use crate::ir::*;
 
 /// Feature names the crate defines besides the groups.
 /// `common` is the directory of the crate of the types several groups share (see
-/// [`crate::emit::crates`]), so no group may have it as its own.
-pub const RESERVED: &[&str] = &["default", "full", CATCH_ALL, crate::emit::crates::COMMON];
+/// [`crate::emit::crates`]), so no group may have it as its own; nor may a group's crate
+/// directory be one git ignores (`target`, `node_modules`).
+pub const RESERVED: &[&str] = &["default", "full", CATCH_ALL, crate::emit::crates::COMMON, "target", "node_modules"];
 
 /// The feature table: groups sorted by name.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Groups {
     pub groups: Vec<Group>,
-    /// The version the generated types crates are depended on with (`version = "…"` of the
-    /// path dependencies, which publishing needs): the workspace's, see [`workspace_version`].
-    pub crate_version: String,
 }
 
 /// One group: a Cargo feature and the spec tags it gates, or an umbrella feature that only
@@ -91,6 +89,16 @@ impl Groups {
             if RESERVED.contains(&name.as_str()) {
                 return Err(format!("invalid feature table: [{name}] is reserved"));
             }
+            // `a-b` and `a_b` would be two packages with one crate name (`telnyx_api_types_a_b`),
+            // which cargo and crates.io take for the same.
+            if let Some(other) = table.keys().find(|k| *k != name && k.replace('-', "_") == name.replace('-', "_")) {
+                if other < name {
+                    return Err(format!(
+                        "invalid feature table: [{other}] and [{name}] differ only in `-` and `_` (their types \
+                         crates would have one name)"
+                    ));
+                }
+            }
             match (entry.tags.is_empty(), entry.includes.is_empty()) {
                 (true, true) => return Err(format!("invalid feature table: [{name}] has no tags")),
                 (false, false) => {
@@ -136,7 +144,7 @@ impl Groups {
                 webhooks: e.webhooks,
             })
             .collect();
-        Ok(Groups { groups, crate_version: "0.0.0".to_owned() })
+        Ok(Groups { groups })
     }
 }
 
@@ -293,7 +301,6 @@ pub fn assign(ir: &mut Ir, groups: &Groups) -> Result<Vec<(&'static str, String)
         t.features = f;
     }
     ir.features = features;
-    ir.crate_version.clone_from(&groups.crate_version);
     Ok(warnings)
 }
 
@@ -411,6 +418,8 @@ mod tests {
         for (text, wanted) in [
             ("[a]\ntags = [\"X\"]\n[b]\ntags = [\"X\"]\n", "tag \"X\" is in both [a] and [b]"),
             ("[full]\ntags = [\"X\"]\n", "[full] is reserved"),
+            ("[common]\ntags = [\"X\"]\n", "[common] is reserved"),
+            ("[a-b]\ntags = [\"X\"]\n[a_b]\ntags = [\"Y\"]\n", "[a-b] and [a_b] differ only in `-` and `_`"),
             ("[Voice]\ntags = [\"X\"]\n", "[Voice] is not a feature name"),
             ("[a]\ntags = []\n", "[a] has no tags"),
             ("[a]\ntag = [\"X\"]\n", "unknown field"),

@@ -24,7 +24,7 @@ pub struct Ir {
     /// feature table, and then nothing is gated. Filled by [`crate::features::assign`].
     pub features: Vec<FeatureGroup>,
     /// The version of telnyx-api and of its generated types crates, for the dependencies on
-    /// them (from [`crate::features::Groups::crate_version`]; `0.0.0` without a feature table).
+    /// them (see [`crate::generate_loaded_at`]; `0.0.0` when not given).
     pub crate_version: String,
     /// What lowering read in a way the spec does not spell out: (kind, text with pointer).
     pub warnings: Vec<(String, String)>,

@@ -65,11 +65,25 @@ pub fn generate(spec_text: &str, overrides: &naming::Overrides) -> Result<Genera
 }
 
 /// Generate from an already loaded spec, gating tags and types by `features` when given;
-/// `started` is when loading began (for timings).
+/// `started` is when loading began (for timings). The generated crates are depended on at
+/// version `0.0.0` (see [`generate_loaded_at`]).
 pub fn generate_loaded(
     loaded: load::Loaded,
     overrides: &naming::Overrides,
     features: Option<&features::Groups>,
+    started: Instant,
+) -> Result<Generated, GenError> {
+    generate_loaded_at(loaded, overrides, features, "0.0.0", started)
+}
+
+/// [`generate_loaded`], with the version the generated types crates are depended on with
+/// (`version = "…"` of path dependencies, which publishing needs): the workspace's, see
+/// [`features::workspace_version`].
+pub fn generate_loaded_at(
+    loaded: load::Loaded,
+    overrides: &naming::Overrides,
+    features: Option<&features::Groups>,
+    crate_version: &str,
     started: Instant,
 ) -> Result<Generated, GenError> {
     let mut timings = Timings { load: started.elapsed(), ..Timings::default() };
@@ -77,6 +91,7 @@ pub fn generate_loaded(
     let mut warning_kinds = loaded.warning_kinds;
     let t = Instant::now();
     let mut ir = lower::lower_with_webhooks(&loaded.openapi, &loaded.webhooks, overrides)?;
+    ir.crate_version = crate_version.to_owned();
     let mut notes: Vec<(String, String)> = ir.warnings.clone();
     if let Some(groups) = features {
         notes.extend(features::assign(&mut ir, groups)?.into_iter().map(|(k, w)| (k.to_owned(), w)));

@@ -168,19 +168,24 @@ fn types_go_in_one_crate_per_group_plus_a_shared_and_a_full_one() {
 }
 
 /// Should a spec's features ever make a type name one in a crate it cannot see (here: a
-/// `messaging` type naming one made `voice`-only by hand), the named type moves down to the
-/// shared crate, gate and all, and so does what it names.
+/// `messaging` type naming one made `voice`-only by hand), emitting stops with an internal error
+/// naming both, instead of writing crates that do not compile.
 #[test]
-fn a_type_a_crate_cannot_see_moves_to_the_shared_crate() {
-    use codegen::emit::crates;
+fn a_type_its_crate_cannot_see_is_an_internal_error() {
     let g = generate(&fixture("features.toml")).unwrap_or_else(|e| panic!("{e}"));
     let mut ir = g.ir.clone();
     let parent = ir.types.iter().find(|t| t.name == "NewMessage").unwrap();
     let codegen::ir::TypeKind::Struct(s) = &parent.kind else { panic!("NewMessage is a struct") };
     let child = s.fields.iter().find_map(|f| f.ty.named()).expect("NewMessage names a type").to_owned();
     ir.types.iter_mut().find(|t| t.name == child).unwrap().features = vec!["voice".to_owned()];
-    let of = crates::placement(&ir);
-    assert_eq!((of["NewMessage"], of[child.as_str()]), (Some("messaging"), None), "{child}");
+    let e = codegen::emit::emit_and_format(&ir).unwrap_err().to_string();
+    assert!(
+        e.contains(&format!(
+            "type NewMessage (crate telnyx-api-types-messaging) names {child} (crate telnyx-api-types-voice)"
+        )),
+        "{e}"
+    );
+    assert!(e.contains("#/components/schemas/NewMessage"), "{e}");
 }
 
 /// Emitting and formatting on several threads gives what emitting and formatting file by file

@@ -6,14 +6,16 @@
 //!   parsing the spec straight into `openapiv3`;
 //! - clean debug builds of `telnyx-api` (dependencies already built) with all features, with
 //!   single groups (`--group A,B`, or `--all-groups`: every group of the `[features]` block) and
-//!   with none: wall and CPU time (user + system of the build's processes) and the peak memory
-//!   of the rustc compiling `telnyx_api` (through a `RUSTC_WRAPPER` that runs that one under
-//!   `/usr/bin/time`);
-//! - with `--baseline REV`, the same full build of the crate as it was at REV (a temporary
-//!   `git worktree` under `target/bench`, with its own target directory), taking turns with the
-//!   others, so that new/baseline compares builds of one run;
+//!   with none: wall and CPU time (user + system of the build's processes) and the largest peak
+//!   memory of the rustcs compiling telnyx-api's crates (`telnyx_api`, `telnyx_api_core`, the
+//!   `telnyx_api_types*` crates), with the crate it was (through a `RUSTC_WRAPPER` that runs
+//!   those under `/usr/bin/time`);
+//! - with `--baseline REV`, the same builds (all features, and each group that was one there)
+//!   of the crate as it was at REV (a temporary `git worktree` under `target/bench`, with its
+//!   own target directory), taking turns with the others, so that new/baseline compares builds
+//!   of one run;
 //! - the build-cost budget of a release: full ≤ 1.5× the baseline, every group ≤ 15 % of full,
-//!   peak rustc memory ≤ 2.5 GiB, each pass or miss;
+//!   every rustc's peak memory ≤ 2 GiB, each pass or miss;
 //! - the size of the generated code;
 //! - the SSE decoding benchmark (`cargo bench -p telnyx-api --bench sse`).
 //!

@@ -46,11 +46,13 @@ Commands:
                                          telnyx-api (all features, each --group alone (default:
                                          the largest group and messaging; --all-groups: every
                                          group of the [features] block), none: wall and CPU
-                                         seconds, share of full, peak rustc memory, best of M
-                                         rounds (default 1)); --baseline REV also builds the full
-                                         crate as of git revision REV (a temporary worktree) and
-                                         prints new/baseline; the build-cost budget (full ≤ 1.5×
-                                         baseline, each group ≤ 15 % of full, rustc ≤ 2.5 GiB),
+                                         seconds, share of full, the largest peak of the rustcs of
+                                         telnyx-api's crates, best of M rounds (default 1));
+                                         --baseline REV also builds the crate (all features and
+                                         each group) as of git revision REV (a temporary
+                                         worktree) and prints new/baseline; the build-cost budget
+                                         (full ≤ 1.5× baseline, each group ≤ 15 % of full, every
+                                         rustc ≤ 2 GiB),
                                          pass or miss; generated lines; `cargo bench --bench sse`.
                                          Builds go to target/bench. Takes several minutes
   bench --load [--requests N] [--concurrency C]

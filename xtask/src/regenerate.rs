@@ -46,8 +46,14 @@ pub fn generate(spec: &Spec, config: &Config) -> Result<codegen::Generated, Stri
     let at = |e: codegen::GenError| format!("{}: {e}", spec.path.display());
     let started = Instant::now();
     let loaded = codegen::load::load_with(&spec.text, &config.overlays).map_err(at)?;
-    let generated =
-        codegen::generate_loaded(loaded, &config.overrides, config.features.as_ref(), started).map_err(at)?;
+    let generated = codegen::generate_loaded_at(
+        loaded,
+        &config.overrides,
+        config.features.as_ref(),
+        &config.crate_version,
+        started,
+    )
+    .map_err(at)?;
     for w in &generated.warnings {
         eprintln!("warning: {}: {w}", spec.path.display());
     }
@@ -107,16 +113,21 @@ pub fn sync_generated(
     let wanted: BTreeSet<&String> = generated.files.keys().collect();
     let stale: Vec<String> = existing.into_iter().filter(|f| !wanted.contains(f)).collect();
     if *mode == Mode::Write {
+        let types_root = root.join(types_dir);
         for rel in &stale {
             let path = root.join(rel);
-            std::fs::remove_file(&path).map_err(|e| format!("cannot remove {}: {e}", path.display()))?;
-            // A types crate generated no more (a group without types of its own) goes whole.
-            let mut dir = path.parent();
-            while let Some(d) = dir.filter(|d| d.starts_with(root.join(types_dir)) && *d != root.join(types_dir)) {
-                if std::fs::remove_dir(d).is_err() {
-                    break; // not empty
+            // A types crate generated no more (a group without types of its own any more) goes
+            // whole: a directory left under `telnyx-api/types/` without its `Cargo.toml` would
+            // stop the workspace (its members are `telnyx-api/types/*`) from loading.
+            let gone_crate = path.file_name().is_some_and(|n| n == "Cargo.toml") && path.starts_with(&types_root);
+            match path.parent().filter(|_| gone_crate) {
+                Some(dir) => {
+                    std::fs::remove_dir_all(dir).map_err(|e| format!("cannot remove {}: {e}", dir.display()))?
                 }
-                dir = d.parent();
+                None if path.exists() => {
+                    std::fs::remove_file(&path).map_err(|e| format!("cannot remove {}: {e}", path.display()))?
+                }
+                None => {} // in a crate removed above
             }
         }
     }
@@ -229,5 +240,33 @@ mod tests {
         assert_eq!(splice(&out, &section).unwrap(), out);
         assert!(splice("[features]\n# END\n", &section).unwrap_err().contains("no line `# BEGIN`"));
         assert!(splice("# BEGIN\n", &section).unwrap_err().contains("no line `# END`"));
+    }
+
+    /// A types crate generated no more goes whole, whatever else its directory holds; the
+    /// generated files are written and a file no longer generated elsewhere is removed.
+    #[test]
+    fn a_types_crate_generated_no_more_is_removed_whole() {
+        let spec = std::fs::read_to_string(crate::test_support::fixture("old.yaml")).unwrap();
+        let generated = codegen::generate(&spec, &Default::default()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let ws = dir.path();
+        let old = ws.join(codegen::emit::crates::TYPES_DIR).join("gone");
+        std::fs::create_dir_all(old.join("src")).unwrap();
+        for f in ["Cargo.toml", "src/lib.rs", "src/shared.rs", "notes.txt"] {
+            std::fs::write(old.join(f), "x").unwrap();
+        }
+        let stale_api = ws.join(codegen::emit::CRATE_DIR).join("apis/gone.rs");
+        std::fs::create_dir_all(stale_api.parent().unwrap()).unwrap();
+        std::fs::write(&stale_api, "x").unwrap();
+
+        let (changed, stale) = sync_generated(ws, &generated, &Mode::Write).unwrap();
+        assert_eq!(changed.len(), generated.files.len());
+        assert!(stale.iter().any(|f| f.ends_with("types/gone/Cargo.toml")), "{stale:?}");
+        assert!(!old.exists(), "the crate directory is left");
+        assert!(!stale_api.exists());
+        let common = ws.join(codegen::emit::crates::TYPES_DIR).join("common/Cargo.toml");
+        assert!(common.is_file());
+        let (changed, stale) = sync_generated(ws, &generated, &Mode::Check).unwrap();
+        assert!(changed.is_empty() && stale.is_empty(), "{changed:?} {stale:?}");
     }
 }

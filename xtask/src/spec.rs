@@ -94,26 +94,33 @@ fn read_overrides(root: &Path) -> Result<codegen::naming::Overrides, String> {
     }
 }
 
-/// `spec/features.toml`, the Cargo feature groups; `None` (nothing gated) when there is none.
+/// `spec/features.toml`, the Cargo feature groups; `None` (nothing gated, every type in the
+/// shared types crate, telnyx-api's generated `Cargo.toml` sections left alone) when there is
+/// none.
 fn read_features(root: &Path) -> Result<Option<codegen::features::Groups>, String> {
     let p = root.join("spec/features.toml");
     match std::fs::read_to_string(&p) {
-        Ok(text) => {
-            let mut groups =
-                codegen::features::Groups::from_toml(&text).map_err(|e| format!("{}: {e}", p.display()))?;
-            // The generated crates are depended on with the workspace's version.
-            let manifest = root.join("Cargo.toml");
-            let cargo =
-                std::fs::read_to_string(&manifest).map_err(|e| format!("cannot read {}: {e}", manifest.display()))?;
-            groups.crate_version =
-                codegen::features::workspace_version(&cargo).map_err(|e| format!("{}: {e}", manifest.display()))?;
-            Ok(Some(groups))
-        }
+        Ok(text) => codegen::features::Groups::from_toml(&text).map(Some).map_err(|e| format!("{}: {e}", p.display())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            eprintln!("warning: {} not found: no Cargo features, nothing is gated", p.display());
+            eprintln!(
+                "warning: {} not found: no Cargo features, nothing is gated, every type goes in the shared types crate \
+                 and the generated sections of telnyx-api/Cargo.toml are not rewritten",
+                p.display()
+            );
             Ok(None)
         }
         Err(e) => Err(format!("cannot read {}: {e}", p.display())),
+    }
+}
+
+/// `[workspace.package] version` of the workspace's `Cargo.toml`, which the generated types
+/// crates are depended on with; `0.0.0` for a directory without one (a scratch workspace).
+fn read_crate_version(root: &Path) -> Result<String, String> {
+    let manifest = root.join("Cargo.toml");
+    match std::fs::read_to_string(&manifest) {
+        Ok(text) => codegen::features::workspace_version(&text).map_err(|e| format!("{}: {e}", manifest.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok("0.0.0".to_owned()),
+        Err(e) => Err(format!("cannot read {}: {e}", manifest.display())),
     }
 }
 
@@ -122,12 +129,19 @@ fn read_features(root: &Path) -> Result<Option<codegen::features::Groups>, Strin
 pub struct Config {
     pub overrides: codegen::naming::Overrides,
     pub features: Option<codegen::features::Groups>,
+    /// The workspace's version, for the dependencies on the generated types crates.
+    pub crate_version: String,
     /// `spec/overlays/*.yaml`, in file-name order.
     pub overlays: Vec<codegen::overlay::Overlay>,
 }
 
 pub fn read_config(root: &Path) -> Result<Config, String> {
-    Ok(Config { overrides: read_overrides(root)?, features: read_features(root)?, overlays: read_overlays(root)? })
+    Ok(Config {
+        overrides: read_overrides(root)?,
+        features: read_features(root)?,
+        crate_version: read_crate_version(root)?,
+        overlays: read_overlays(root)?,
+    })
 }
 
 /// The corrections to the spec in `spec/overlays/` (OpenAPI Overlay documents), sorted by name.

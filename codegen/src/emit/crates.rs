@@ -3,7 +3,9 @@
 //! every group, or an always-compiled webhook), and one, `telnyx-api-types-full`, for the types
 //! no operation reaches, which only `full` compiles. References only go down: a group's types
 //! name their own and shared ones (a type two groups reach is reached by everything it names),
-//! the `full` crate's name anything, shared ones only shared ones. `telnyx-api` depends on them and re-exports them all under
+//! the `full` crate's name anything, shared ones only shared ones. [`check`] makes sure of it:
+//! a spec whose features broke it would be an internal error naming the types, not crates that
+//! fail to compile. `telnyx-api` depends on them and re-exports them all under
 //! `types`, so users see one crate; rustc sees many, each with its own (and smaller) memory
 //! peak, and cargo builds them in parallel.
 //!
@@ -18,6 +20,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::features::{cfg, module_features, FULL};
+use crate::error::{GenError, Result};
 use crate::ir::*;
 
 /// Where the types crates go, relative to the workspace root.
@@ -29,10 +32,10 @@ pub const COMMON_PACKAGE: &str = "telnyx-api-types";
 /// The hand-written crate the types are built from (`codec`, `Multipart`, `UploadFile`).
 pub const CORE_PACKAGE: &str = "telnyx-api-core";
 
-/// The crate a type goes in by its features alone: the group it alone belongs to, [`FULL`] for
-/// a type only `full` compiles, or `None` (the shared crate) for a type several groups reach or
+/// The crate a type goes in, by its features: the group it alone belongs to, [`FULL`] for a
+/// type only `full` compiles, or `None` (the shared crate) for a type several groups reach or
 /// one that is always compiled.
-fn natural_crate<'a>(ir: &Ir, t: &'a TypeDef) -> Option<&'a str> {
+pub fn crate_of<'a>(ir: &Ir, t: &'a TypeDef) -> Option<&'a str> {
     match t.features.as_slice() {
         [one] if one == FULL || ir.features.iter().any(|f| f.name == *one && f.includes.is_empty()) => Some(one),
         _ => None,
@@ -45,30 +48,33 @@ fn visible(from: Option<&str>, to: Option<&str>) -> bool {
     to.is_none() || from == to || from == Some(FULL)
 }
 
-/// The crate of every type, by name. By [`natural_crate`], except that a type a crate that
-/// cannot see it names moves down to the shared crate (keeping its `cfg`), with what it names:
-/// the features already make references go down, and this keeps the crates compiling should a
-/// spec ever give a type features that do not (the shared crate has every group's feature).
+/// The crate of every type, by name.
 pub fn placement(ir: &Ir) -> BTreeMap<&str, Option<&str>> {
-    let mut of: BTreeMap<&str, Option<&str>> =
-        ir.types.iter().map(|t| (t.name.as_str(), natural_crate(ir, t))).collect();
-    loop {
-        let mut moved = false;
-        for t in &ir.types {
-            let from = of[t.name.as_str()];
-            for child in crate::features::children(t) {
-                if let Some(to) = of.get_mut(child) {
-                    if !visible(from, *to) {
-                        *to = None;
-                        moved = true;
-                    }
-                }
+    ir.types.iter().map(|t| (t.name.as_str(), crate_of(ir, t))).collect()
+}
+
+/// That every type names only types its crate can see. The features make it so (a type two
+/// groups reach is reached by everything it names; nothing gated is named by what is always
+/// compiled), so a failure is a generator bug: the error names the first such type.
+pub fn check(ir: &Ir) -> Result<()> {
+    let of = placement(ir);
+    for t in &ir.types {
+        let from = of[t.name.as_str()];
+        for child in crate::features::children(t) {
+            if let Some(to) = of.get(child).copied().filter(|to| !visible(from, *to)) {
+                return Err(GenError::new(
+                    &t.pointer,
+                    format!(
+                        "internal error: type {} (crate {}) names {child} (crate {}), which that crate cannot see",
+                        t.name,
+                        package(from),
+                        package(to)
+                    ),
+                ));
             }
         }
-        if !moved {
-            return of;
-        }
     }
+    Ok(())
 }
 
 /// The directory under [`TYPES_DIR`] of a group's crate (`None`: the shared crate).
@@ -97,8 +103,8 @@ pub fn path(group: Option<&str>, file: &str) -> String {
 /// The types of one crate, by module.
 pub type Modules<'a> = BTreeMap<&'a str, Vec<&'a TypeDef>>;
 
-/// Every types crate with its modules: the groups' in name order, then the shared one (which
-/// always exists, empty or not, since `telnyx-api` depends on it).
+/// Every types crate with its modules: the shared one first (it always exists, empty or not,
+/// since `telnyx-api` depends on it), then the groups' and the `full` one in name order.
 pub fn layout(ir: &Ir) -> BTreeMap<Option<&str>, Modules<'_>> {
     let of = placement(ir);
     let mut out: BTreeMap<Option<&str>, Modules<'_>> = BTreeMap::new();
@@ -235,6 +241,8 @@ pub fn manifest(ir: &Ir, group: Option<&str>, groups: &[&str]) -> String {
         if !ir.features.is_empty() {
             out.push_str(&format!("{FULL} = []\n"));
         }
+        // Every shared type is gated: docs.rs documents them all.
+        out.push_str("\n[package.metadata.docs.rs]\nall-features = true\n");
     }
     out
 }

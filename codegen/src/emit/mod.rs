@@ -107,6 +107,7 @@ type Part = std::thread::Result<Result<Vec<(String, String)>, (usize, GenError)>
 /// both steps of a file: they go from `quote!` to `syn::parse2` to `prettyplease` without
 /// being printed and re-parsed.
 pub fn emit_and_format(ir: &Ir) -> Result<Output> {
+    crates::check(ir)?;
     let plan = Plan::new(ir);
     let mut jobs = plan.jobs();
     jobs.sort_by_key(|j| std::cmp::Reverse(plan.weight(j)));
@@ -185,6 +186,7 @@ pub fn manifests(ir: &Ir) -> Files {
 /// Emit all Rust files for the IR (not the [`manifests`]), unformatted, on this thread (what [`emit_and_format`] does in
 /// parallel).
 pub fn emit(ir: &Ir) -> Result<TokenFiles> {
+    crates::check(ir)?;
     let plan = Plan::new(ir);
     plan.jobs().iter().map(|j| plan.emit(j)).collect()
 }
@@ -249,6 +251,8 @@ impl<'a> Plan<'a> {
     }
 
     fn defs(&self, group: Option<&str>, module: &str) -> &[&'a TypeDef] {
+        // A scan of the thirty-odd crates, not `get`: the key's `&str` would have to live as
+        // long as the map's.
         let modules = self.types.iter().find(|(g, _)| **g == group).map(|(_, m)| m);
         modules.and_then(|m| m.get(module)).map_or(&[], Vec::as_slice)
     }

@@ -58,8 +58,8 @@ pub(super) struct Build {
     pub(super) kind: Kind,
     pub(super) wall: Duration,
     pub(super) cpu: Option<Duration>,
-    /// Peak resident set size of the rustc that compiled `telnyx_api`, in KiB (the largest of
-    /// the rounds).
+    /// The largest peak resident set size of the rustcs that compiled telnyx-api's crates, in
+    /// KiB (the largest of the rounds).
     pub(super) peak_kib: Option<u64>,
     /// The crate whose rustc had that peak (`telnyx_api`, `telnyx_api_types_call_control`, …).
     pub(super) peak_crate: Option<String>,
@@ -68,8 +68,9 @@ pub(super) struct Build {
 /// The groups of operations: the features of the generated block of `telnyx-api/Cargo.toml`
 /// (between `# BEGIN features` and `# END features`) that enable their own share of the shared
 /// types crate (`g = [..., "telnyx-api-types/g"]`), `full` aside, in file order — the same list
-/// `.ci/run` derives with `sed`. A block from before the types crates (a `--baseline`), where a
-/// group enabled nothing (`g = []`), gives those.
+/// `.ci/run` derives with `sed`. Also (unlike `.ci/run`, which only reads the current tree) a
+/// block from before the types crates (a `--baseline`), where a group enabled nothing
+/// (`g = []`), gives those.
 pub(super) fn feature_groups(cargo_toml: &str) -> Result<Vec<String>, String> {
     let mut lines = cargo_toml.lines().skip_while(|l| !l.starts_with("# BEGIN features"));
     if lines.next().is_none() {
