@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::features::{cfg, module_features, FULL};
+use super::features::{cfg, module_features, toml_str, FULL};
 use crate::error::{GenError, Result};
 use crate::ir::*;
 
@@ -185,11 +185,6 @@ pub fn lib_doc(ir: &Ir, group: Option<&str>) -> String {
     }
 }
 
-/// TOML basic string.
-fn toml_str(s: &str) -> String {
-    super::features::toml_str(s)
-}
-
 /// `Cargo.toml` of a types crate. `groups`: every group's crate, which the `full` one needs.
 pub fn manifest(ir: &Ir, group: Option<&str>, groups: &[&str]) -> String {
     let version = toml_str(&ir.crate_version);
@@ -209,27 +204,27 @@ pub fn manifest(ir: &Ir, group: Option<&str>, groups: &[&str]) -> String {
         toml_str(&package(group)),
         toml_str(&description),
     );
-    match group {
-        Some(FULL) => {
-            let all: Vec<String> =
-                ir.features.iter().filter(|f| f.includes.is_empty()).map(|f| toml_str(&f.name)).collect();
-            out.push_str(&format!(
-                "{COMMON_PACKAGE} = {{ path = \"../{COMMON}\", version = {version}, features = [{}] }}\n",
-                all.join(", ")
-            ));
-            for g in groups {
-                out.push_str(&format!(
-                    "{} = {{ path = \"../{}\", version = {version} }}\n",
-                    package(Some(g)),
-                    dir(Some(g))
-                ));
-            }
-        }
-        Some(g) => out.push_str(&format!(
+    // The shared crate with the features of what this crate's types name: its group's, or
+    // (the `full` crate) every group's, whose crates it also needs.
+    let shared_features: Vec<String> = match group {
+        Some(FULL) => ir.features.iter().filter(|f| f.includes.is_empty()).map(|f| toml_str(&f.name)).collect(),
+        Some(g) => vec![toml_str(g)],
+        None => Vec::new(),
+    };
+    if group.is_some() {
+        out.push_str(&format!(
             "{COMMON_PACKAGE} = {{ path = \"../{COMMON}\", version = {version}, features = [{}] }}\n",
-            toml_str(g)
-        )),
-        None => {}
+            shared_features.join(", ")
+        ));
+    }
+    if group == Some(FULL) {
+        for g in groups {
+            out.push_str(&format!(
+                "{} = {{ path = \"../{}\", version = {version} }}\n",
+                package(Some(g)),
+                dir(Some(g))
+            ));
+        }
     }
     out.push_str("serde.workspace = true\nserde_json.workspace = true\n");
     if group.is_none() {
@@ -263,12 +258,11 @@ pub fn dependencies(ir: &Ir) -> String {
         .collect()
 }
 
-/// What a group's feature of `telnyx-api` enables: its types crate (if it has types of its
-/// own) and its share of the shared crate.
-pub fn feature_enables(ir: &Ir, group: &str) -> Vec<String> {
-    let own = placement(ir).values().any(|c| *c == Some(group));
+/// What a group's feature of `telnyx-api` enables: its types crate (if it is one of
+/// `group_crates`, the groups with types of their own) and its share of the shared crate.
+pub fn feature_enables(group_crates: &[&str], group: &str) -> Vec<String> {
     let mut out = Vec::new();
-    if own {
+    if group_crates.contains(&group) {
         out.push(format!("dep:{}", package(Some(group))));
     }
     out.push(format!("{COMMON_PACKAGE}/{group}"));
@@ -277,7 +271,12 @@ pub fn feature_enables(ir: &Ir, group: &str) -> Vec<String> {
 
 /// The groups' crates (not the shared one, nor the `full` one), in name order.
 pub fn group_crates(ir: &Ir) -> Vec<&str> {
-    layout(ir).into_keys().flatten().filter(|g| *g != FULL).collect()
+    groups_of(&layout(ir))
+}
+
+/// The groups' crates of a [`layout`].
+pub fn groups_of<'a>(layout: &BTreeMap<Option<&'a str>, Modules<'a>>) -> Vec<&'a str> {
+    layout.keys().flatten().copied().filter(|g| *g != FULL).collect()
 }
 
 /// Whether there is a crate of types only `full` compiles.

@@ -108,6 +108,7 @@ fn cargo_features(ir: &Ir) -> String {
         full.push(toml_str(&format!("dep:{}", super::crates::package(Some(FULL)))));
     }
     out.push_str(&format!("{FULL} = [{}]\n", full.join(", ")));
+    let group_crates = super::crates::group_crates(ir);
     for f in &ir.features {
         if let Some(doc) = &f.doc {
             out.push_str(&format!("# {}\n", doc.replace('\n', " ")));
@@ -115,7 +116,7 @@ fn cargo_features(ir: &Ir) -> String {
         // Feature names are bare TOML keys (checked when the table is read). An umbrella
         // enables groups; a group enables its types (its crate and its part of the shared one).
         let enables: Vec<String> = if f.includes.is_empty() {
-            super::crates::feature_enables(ir, &f.name).iter().map(|e| toml_str(e)).collect()
+            super::crates::feature_enables(&group_crates, &f.name).iter().map(|e| toml_str(e)).collect()
         } else {
             f.includes.iter().map(|i| toml_str(i)).collect()
         };

@@ -176,11 +176,9 @@ pub fn emit_and_format(ir: &Ir) -> Result<Output> {
 
 /// The generated files that are not Rust: the types crates' `Cargo.toml`s.
 pub fn manifests(ir: &Ir) -> Files {
-    let groups = crates::group_crates(ir);
-    crates::layout(ir)
-        .into_keys()
-        .map(|group| (crates::path(group, "Cargo.toml"), crates::manifest(ir, group, &groups)))
-        .collect()
+    let layout = crates::layout(ir);
+    let groups = crates::groups_of(&layout);
+    layout.into_keys().map(|group| (crates::path(group, "Cargo.toml"), crates::manifest(ir, group, &groups))).collect()
 }
 
 /// Emit all Rust files for the IR (not the [`manifests`]), unformatted, on this thread (what [`emit_and_format`] does in
@@ -311,7 +309,10 @@ impl<'a> Plan<'a> {
                 let modules = self.types.get(group).cloned().unwrap_or_default();
                 let doc = crates::lib_doc(ir, *group);
                 let path = crates::path(*group, "src/lib.rs");
-                return Ok((path, file(&[&doc], crates::lib(*group, &modules, &crates::group_crates(ir)), "lib.rs")?));
+                return Ok((
+                    path,
+                    file(&[&doc], crates::lib(*group, &modules, &crates::groups_of(&self.types)), "lib.rs")?,
+                ));
             }
             Job::TypesMod => {
                 let doc = "Every schema of the spec as a Rust type, re-exported flat from the types crates: \
