@@ -45,6 +45,8 @@ pub(crate) struct ClientInner {
     pub(crate) max_response_body: usize,
     /// Largest server-sent event accepted.
     pub(crate) max_sse_event: usize,
+    /// A response body that deviates from its type is an error instead of decoded leniently.
+    pub(crate) strict_decoding: bool,
 }
 
 /// Default [`ClientBuilder::max_error_body`]: 64 KiB.
@@ -106,7 +108,8 @@ impl Client {
     /// A client configured from the environment: `TELNYX_API_KEY` (required),
     /// `TELNYX_BASE_URL` (optional), and for each server other than the base URL (see
     /// [`crate::servers`]) `TELNYX_<SERVER>_<VARIABLE>` and `TELNYX_<SERVER>_URL` (optional:
-    /// `TELNYX_STORAGE_REGION`, `TELNYX_STORAGE_URL`).
+    /// `TELNYX_STORAGE_REGION`, `TELNYX_STORAGE_URL`). `TELNYX_STRICT_DECODING=1` (or `true`)
+    /// turns on [`ClientBuilder::strict_decoding`], for test runs that should catch spec drift.
     ///
     /// ```no_run
     /// // TELNYX_API_KEY=KEY… TELNYX_BASE_URL=http://127.0.0.1:4010 cargo run
@@ -125,6 +128,9 @@ impl Client {
         let mut b = Client::builder().api_key(key);
         if let Some(url) = set("TELNYX_BASE_URL") {
             b = b.base_url(url);
+        }
+        if let Some(strict) = set("TELNYX_STRICT_DECODING") {
+            b = b.strict_decoding(matches!(strict.trim(), "1" | "true" | "yes"));
         }
         for server in SERVERS {
             if let Some(url) = set(&server.url_env_var()) {
@@ -201,6 +207,7 @@ pub struct ClientBuilder {
     max_error_body: usize,
     max_response_body: usize,
     max_sse_event: usize,
+    strict_decoding: bool,
 }
 
 impl Default for ClientBuilder {
@@ -218,6 +225,7 @@ impl Default for ClientBuilder {
             servers: BTreeMap::new(),
             max_error_body: DEFAULT_MAX_ERROR_BODY,
             max_response_body: DEFAULT_MAX_RESPONSE_BODY,
+            strict_decoding: false,
             max_sse_event: crate::sse::DEFAULT_MAX_EVENT_SIZE,
         }
     }
@@ -239,6 +247,7 @@ impl fmt::Debug for ClientBuilder {
             .field("max_error_body", &self.max_error_body)
             .field("max_response_body", &self.max_response_body)
             .field("max_sse_event", &self.max_sse_event)
+            .field("strict_decoding", &self.strict_decoding)
             .finish()
     }
 }
@@ -261,6 +270,16 @@ impl ClientBuilder {
     /// with `into_byte_stream` are streamed and not limited.
     pub fn max_response_body(mut self, bytes: usize) -> Self {
         self.max_response_body = bytes;
+        self
+    }
+
+    /// Decode response bodies strictly: a body that deviates from the type the spec declares
+    /// (a required member missing, a value of another type) is [`Error::Decode`] with the path,
+    /// as in 0.2, instead of decoded leniently with [`Response::deviations`](crate::Response)
+    /// (the default; see [`crate::decode`]). For test suites that should catch spec drift.
+    /// Members the type does not declare are accepted either way.
+    pub fn strict_decoding(mut self, strict: bool) -> Self {
+        self.strict_decoding = strict;
         self
     }
 
@@ -415,6 +434,7 @@ impl ClientBuilder {
                 max_error_body: self.max_error_body,
                 max_response_body: self.max_response_body,
                 max_sse_event: self.max_sse_event,
+                strict_decoding: self.strict_decoding,
             }),
         })
     }

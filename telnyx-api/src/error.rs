@@ -397,8 +397,17 @@ fn parse_envelope(body: &[u8]) -> Vec<TelnyxError> {
         #[serde(default, rename = "type")]
         type_: Option<String>,
     }
+    /// `{"errors": {"detail": "Bad Request"}}`: one error as an object (credential and call
+    /// endpoints answer so).
+    #[derive(Deserialize)]
+    struct OneError {
+        errors: TelnyxError,
+    }
     if let Ok(e) = serde_json::from_slice::<Envelope>(body) {
         return e.errors;
+    }
+    if let Ok(OneError { errors }) = serde_json::from_slice::<OneError>(body) {
+        return vec![errors];
     }
     if let Ok(Single { error }) = serde_json::from_slice::<Single>(body) {
         let mut e = error.telnyx;
@@ -468,6 +477,24 @@ mod tests {
         redact_headers(&mut headers, key);
         assert_eq!(headers["x-echo"], "Bearer <redacted>");
         assert_eq!(headers["x-other"], "fine");
+    }
+
+    #[test]
+    fn errors_as_one_object_are_read_too() {
+        let e = ApiError::new(
+            "op",
+            StatusCode::BAD_REQUEST,
+            HeaderMap::new(),
+            Bytes::from_static(br#"{"errors": {"detail": "Bad Request"}}"#),
+        );
+        assert_eq!(e.errors.len(), 1);
+        assert_eq!(e.errors[0].detail.as_deref(), Some("Bad Request"));
+        assert!(e.to_string().contains("Bad Request"), "{e}");
+        let e = parse_envelope(br#"{"errors": {"code": 10005, "title": "Not found", "detail": "no such call"}}"#);
+        assert_eq!(
+            (e[0].code.as_deref(), e[0].title.as_deref(), e[0].detail.as_deref()),
+            (Some("10005"), Some("Not found"), Some("no such call"))
+        );
     }
 
     #[test]

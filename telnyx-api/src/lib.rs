@@ -18,6 +18,9 @@
 //!   one accessor per group of operations (`client.messages()`, `client.call_commands()`, …,
 //!   listed in [`apis`]), the request and response types in [`types`].
 //! - [`Error`]: the one error type, with the status, Telnyx error codes and request id.
+//! - [`decode`]: what the client does with a response body that deviates from the spec (it
+//!   still decodes; the [`Deviation`]s are on [`Response::deviations`] and logged), for bodies
+//!   you stored; [`ClientBuilder::strict_decoding`] makes deviations errors.
 //! - [`pagination`]: every page of a list operation as one stream of items.
 //! - [`webhooks`]: signature verification and the typed [`WebhookEvent`].
 //! - [`chat`] and [`anthropic`]: typed, streamed chat completions; [`sse`]: the event streams
@@ -73,6 +76,7 @@ pub use error::{ApiError, Error, Result, TelnyxError, TelnyxErrorSource};
 pub use multipart::{Multipart, UploadFile};
 pub use pagination::Paginator;
 pub use raw_body::RawBody;
-pub use request::{ApiCall, Body, ByteStream, JsonOrText, RawResponse, Request, Response};
+pub use request::{decode, undeclared, ApiCall, Body, ByteStream, JsonOrText, RawResponse, Request, Response};
 pub use retry::RetryPolicy;
-pub use webhooks::{WebhookError, WebhookEvent, WebhookVerifier};
+pub use telnyx_api_core::lenient::{Decoded, Deviation, DeviationKind};
+pub use webhooks::{Delivery, WebhookError, WebhookEvent, WebhookMeta, WebhookVerifier};

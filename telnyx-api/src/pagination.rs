@@ -225,7 +225,10 @@ impl<T: Send + 'static> Paginator<T> {
         let fetch = self.fetch;
         Box::pin(async move {
             let raw = execute(&client, &request, retry.as_ref(), timeout).await?;
-            fetch(request.operation_id(), raw).map_err(|e| client.redact(e))
+            // Deviations of a page are logged (one warn event per page), not returned.
+            let strict = client.inner.strict_decoding;
+            let (page, _deviations) = crate::request::with_decoding(strict, || fetch(request.operation_id(), raw));
+            page.map_err(|e| client.redact(e))
         })
     }
 

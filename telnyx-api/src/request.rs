@@ -37,9 +37,10 @@ mod trace;
 pub(crate) use call::execute;
 pub use call::ApiCall;
 pub use decode::{
-    decode_bytes, decode_empty, decode_json, decode_json_or_text, decode_text, Decoder, JsonOrText, RawResponse,
-    Response,
+    decode, decode_bytes, decode_empty, decode_json, decode_json_or_text, decode_text, undeclared, Decoder, JsonOrText,
+    RawResponse, Response,
 };
+pub(crate) use decode::{decoding_is_strict, note_deviations, with_decoding};
 use query::flatten;
 pub use query::QueryStyle;
 pub use stream::ByteStream;

@@ -37,6 +37,7 @@ use ed25519_dalek::{Signature, VerifyingKey, PUBLIC_KEY_LENGTH, SIGNATURE_LENGTH
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use telnyx_api_core::lenient::Deviation;
 
 pub use crate::generated::webhook_events::{EventInfo, WebhookEvent};
 
@@ -125,6 +126,7 @@ pub enum WebhookError {
 pub struct WebhookVerifier {
     key: VerifyingKey,
     tolerance: Duration,
+    strict_decoding: bool,
 }
 
 impl fmt::Debug for WebhookVerifier {
@@ -153,13 +155,16 @@ impl WebhookVerifier {
         if key.is_weak() {
             return Err(WebhookError::InvalidPublicKey);
         }
-        Ok(WebhookVerifier { key, tolerance: DEFAULT_TOLERANCE })
+        Ok(WebhookVerifier { key, tolerance: DEFAULT_TOLERANCE, strict_decoding: false })
     }
 
-    /// A verifier for the public key in the `TELNYX_PUBLIC_KEY` environment variable.
+    /// A verifier for the public key in the `TELNYX_PUBLIC_KEY` environment variable;
+    /// `TELNYX_STRICT_DECODING=1` (or `true`) turns on [`strict_decoding`](Self::strict_decoding)
+    /// as it does for [`Client::from_env`](crate::Client::from_env).
     pub fn from_env() -> Result<Self, WebhookError> {
+        let strict = std::env::var("TELNYX_STRICT_DECODING").is_ok_and(|v| matches!(v.trim(), "1" | "true" | "yes"));
         match std::env::var(PUBLIC_KEY_ENV) {
-            Ok(key) if !key.trim().is_empty() => Self::new(&key),
+            Ok(key) if !key.trim().is_empty() => Self::new(&key).map(|v| v.strict_decoding(strict)),
             _ => Err(WebhookError::MissingPublicKey(PUBLIC_KEY_ENV)),
         }
     }
@@ -260,7 +265,37 @@ impl WebhookVerifier {
         parse_body(body)
     }
 
-    /// Verify, then decode the body as a typed [`WebhookEvent`] (by its `event_type`).
+    /// Verify, then decode the body as a [`Delivery`]: the typed [`WebhookEvent`], the
+    /// envelope's `meta` and the deviations from the spec. A verified JSON object with an
+    /// `event_type` always decodes (unless [`strict_decoding`](Self::strict_decoding)), so a
+    /// handler never rejects an event over a member the spec got wrong, which Telnyx would
+    /// deliver again and again.
+    pub fn verify_headers_and_decode(&self, body: &[u8], headers: &HeaderMap) -> Result<Delivery, WebhookError> {
+        self.verify_headers(body, headers)?;
+        Delivery::decode(body, self.strict_decoding)
+    }
+
+    /// [`verify_headers_and_decode`](Self::verify_headers_and_decode) with the signature and
+    /// timestamp given.
+    pub fn verify_and_decode(
+        &self,
+        body: &[u8],
+        signature_b64: &str,
+        timestamp: &str,
+    ) -> Result<Delivery, WebhookError> {
+        self.verify(body, signature_b64, timestamp)?;
+        Delivery::decode(body, self.strict_decoding)
+    }
+
+    /// Decode events strictly: a body that deviates from its event's declared type is
+    /// [`WebhookError::Parse`] instead of decoded leniently (the default).
+    pub fn strict_decoding(mut self, strict: bool) -> Self {
+        self.strict_decoding = strict;
+        self
+    }
+
+    /// Verify, then decode the body as a typed [`WebhookEvent`] (by its `event_type`), leniently
+    /// as [`verify_and_decode`](Self::verify_and_decode) does; the deviations are logged only.
     pub fn verify_and_parse_event(
         &self,
         body: &[u8],
@@ -268,7 +303,7 @@ impl WebhookVerifier {
         timestamp: &str,
     ) -> Result<WebhookEvent, WebhookError> {
         self.verify(body, signature_b64, timestamp)?;
-        WebhookEvent::from_value(parse_body(body)?)
+        Delivery::decode(body, self.strict_decoding).map(|d| d.event)
     }
 
     /// [`verify_and_parse_event`](Self::verify_and_parse_event) with the signature and timestamp
@@ -279,7 +314,7 @@ impl WebhookVerifier {
         headers: &HeaderMap,
     ) -> Result<WebhookEvent, WebhookError> {
         self.verify_headers(body, headers)?;
-        WebhookEvent::from_value(parse_body(body)?)
+        Delivery::decode(body, self.strict_decoding).map(|d| d.event)
     }
 
     fn check_timestamp(&self, ts: u64, now: SystemTime) -> Result<(), WebhookError> {
@@ -346,7 +381,9 @@ pub fn event_type_of(body: &serde_json::Value) -> Option<&str> {
     body.pointer("/data/event_type").or_else(|| body.get("event_type")).and_then(serde_json::Value::as_str)
 }
 
-/// Decode an event body as its declared payload type, naming the JSON path on failure.
+/// Decode an event body as its declared payload type: strictly, then (unless the verifier
+/// decodes strictly) leniently, the deviations going to the [`Delivery`] being decoded; the
+/// JSON path of a failure is named.
 #[doc(hidden)]
 ///
 /// The value is written back to JSON text and decoded from that: payload types then share the
@@ -356,7 +393,63 @@ pub fn event_type_of(body: &serde_json::Value) -> Option<&str> {
 pub fn decode_event<T: DeserializeOwned>(body: serde_json::Value) -> Result<T, WebhookError> {
     let text =
         serde_json::to_vec(&body).map_err(|e| WebhookError::Parse { path: ".".into(), message: e.to_string() })?;
-    parse_body(&text)
+    let strict_error = match parse_body(&text) {
+        Ok(v) => return Ok(v),
+        Err(e) => e,
+    };
+    if crate::request::decoding_is_strict() {
+        return Err(strict_error);
+    }
+    match telnyx_api_core::lenient::repair_value::<T>(&body) {
+        Ok(decoded) => {
+            crate::request::note_deviations(decoded.deviations);
+            Ok(decoded.value)
+        }
+        Err(_) => Err(strict_error),
+    }
+}
+
+/// A webhook delivery decoded: the typed event, the envelope's delivery metadata, and where
+/// the body deviated from the spec.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Delivery {
+    /// The event, typed by its `event_type` ([`WebhookEvent::Unknown`] for one the spec does
+    /// not declare, or a body without one).
+    pub event: WebhookEvent,
+    /// The envelope's `meta` (`attempt`, `delivered_to`), when sent.
+    pub meta: Option<WebhookMeta>,
+    /// Where the body deviated from the event's declared type: the field is empty there, the
+    /// value sent is kept here (see [`crate::decode`]). Empty when it conformed.
+    pub deviations: Vec<Deviation>,
+}
+
+impl Delivery {
+    /// Decode a delivery's body (already verified): a JSON object with an `event_type` (at
+    /// `data.event_type`, or at the top for fax events) always decodes, into its typed variant
+    /// with the deviations listed; `strict` makes a deviation [`WebhookError::Parse`] instead.
+    /// A body that is not JSON is [`WebhookError::Parse`].
+    pub fn decode(body: &[u8], strict: bool) -> Result<Delivery, WebhookError> {
+        let value: serde_json::Value = parse_body(body)?;
+        let meta = value
+            .get("meta")
+            .filter(|m| !m.is_null())
+            .map(|m| telnyx_api_core::lenient::decode_value::<WebhookMeta>(m).map(|d| d.value).unwrap_or_default());
+        let (event, deviations) = crate::request::with_decoding(strict, || WebhookEvent::from_value(value));
+        Ok(Delivery { event: event?, meta, deviations })
+    }
+}
+
+/// The delivery metadata of a webhook envelope (`meta`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[non_exhaustive]
+pub struct WebhookMeta {
+    /// Which delivery attempt this is (1 for the first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<i64>,
+    /// The URL the delivery was sent to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivered_to: Option<String>,
 }
 
 /// The envelope most Telnyx webhooks share, with the event-specific payload left as JSON: for
@@ -369,7 +462,7 @@ pub struct WebhookEnvelope {
     pub data: WebhookEnvelopeData,
     /// Delivery metadata (`attempt`, `delivered_to`), if sent.
     #[serde(default)]
-    pub meta: Option<serde_json::Value>,
+    pub meta: Option<WebhookMeta>,
 }
 
 /// `data` of a [`WebhookEnvelope`].

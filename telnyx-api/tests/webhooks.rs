@@ -68,7 +68,7 @@ fn valid_signature_against_the_real_clock() {
     assert_eq!(envelope.data.event_type, "message.received");
     assert_eq!(envelope.data.record_type.as_deref(), Some("event"));
     assert_eq!(envelope.data.payload["text"], "hi");
-    assert_eq!(envelope.meta.as_ref().unwrap()["attempt"], 1);
+    assert_eq!(envelope.meta.as_ref().unwrap().attempt, Some(1));
 }
 
 #[test]
@@ -263,10 +263,20 @@ fn parse_errors_are_reported_after_verification() {
     let k = keys();
     let v = verifier(&k);
     let ts = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs().to_string();
-    // A declared event whose body does not fit its type: the JSON path is named.
-    let body = br#"{"data":{"event_type":"message.received","id":5}}"#;
+    // A declared event whose body does not fit its type: decoded (a handler must not reject
+    // it, Telnyx would deliver it again and again), the deviation named by its JSON path.
+    let body = br#"{"data":{"event_type":"message.received","id":5},"meta":{"attempt":2,"delivered_to":"https://example.com/hook"}}"#;
     let sig = sign(&k.signing, &ts, body);
-    let err = v.verify_and_parse_event(body, &sig, &ts).unwrap_err();
+    let event = v.verify_and_parse_event(body, &sig, &ts).unwrap();
+    assert_eq!(event.event_type(), Some("message.received"));
+    assert!(!matches!(event, WebhookEvent::Unknown(_)));
+    let delivery = v.verify_and_decode(body, &sig, &ts).unwrap();
+    assert_eq!(delivery.event, event);
+    assert_eq!(delivery.deviations.iter().map(|d| d.path.as_str()).collect::<Vec<_>>(), ["data.id"]);
+    let meta = delivery.meta.unwrap();
+    assert_eq!((meta.attempt, meta.delivered_to.as_deref()), (Some(2), Some("https://example.com/hook")));
+    // Strictly, the JSON path is named in the error.
+    let err = verifier(&k).strict_decoding(true).verify_and_parse_event(body, &sig, &ts).unwrap_err();
     assert!(matches!(&err, WebhookError::Parse { path, .. } if path == "data.id"), "{err}");
     // The untyped envelope requires `data.event_type`.
     let body = br#"{"data":{"id":"x"}}"#;

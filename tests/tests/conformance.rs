@@ -100,6 +100,8 @@ fn client(base: &str, dynamic: bool) -> Client {
     let mut b = Client::builder()
         .base_url(base)
         .api_key("conformance-test-key")
+        // Spec drift must fail here: a response that deviates from its type is an error.
+        .strict_decoding(true)
         .max_retries(0)
         .timeout(Some(TIMEOUT))
         .http_client(http);

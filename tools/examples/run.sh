@@ -43,6 +43,8 @@ PRISM_RUN_DIR="$tmp" bash tools/prism/start.sh "$spec" "$port"
 prism_log="$tmp/prism-$port.log"
 
 export TELNYX_API_KEY="$key" TELNYX_BASE_URL="http://127.0.0.1:$port"
+# Strict decoding (client and webhook verifier): a body that deviates from the spec fails here.
+export TELNYX_STRICT_DECODING=1
 
 # Run one example to completion; its output (stdout and stderr) is shown and kept in $tmp/NAME.out.
 run() {

@@ -18,8 +18,12 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
-/// Deserialize a union variant from an already buffered JSON value.
+/// Deserialize a union variant from an already buffered JSON value; inside a lenient pass
+/// ([`crate::lenient`]), leniently, its deviations going to the member that holds it.
 pub fn from_value<T: DeserializeOwned, E: serde::de::Error>(value: serde_json::Value) -> Result<T, E> {
+    if crate::lenient::active() {
+        return crate::lenient::nested(value).map_err(E::custom);
+    }
     serde_json::from_value(value).map_err(E::custom)
 }
 

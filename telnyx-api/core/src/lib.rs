@@ -10,6 +10,7 @@
 
 #[doc(hidden)]
 pub mod codec;
+pub mod lenient;
 pub mod multipart;
 
 pub use multipart::{Multipart, UploadFile};

@@ -12,7 +12,7 @@ use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 
 use super::http::build_http;
-use super::{trace, Body, ByteStream, Decoder, RawResponse, Request, Response};
+use super::{trace, with_decoding, Body, ByteStream, Decoder, RawResponse, Request, Response};
 use crate::client::Client;
 use crate::error::{ApiError, Error, Result};
 use crate::retry::{is_retryable_status, retry_after, retry_after_too_long, RetryPolicy};
@@ -76,26 +76,31 @@ impl<T: Send + 'static> ApiCall<T> {
         self
     }
 
-    /// Send and decode, keeping status and headers.
+    /// Send and decode, keeping status, headers, the body and where it deviated from the spec
+    /// ([`Response::deviations`]).
     pub async fn with_response(self) -> Result<Response<T>> {
         let raw = execute(&self.client, &self.request, self.retry.as_ref(), self.timeout).await?;
         let status = raw.status;
         let headers = raw.headers.clone();
-        let data = self.decode(raw)?;
-        Ok(Response { status, headers, data })
+        let body = raw.body.clone();
+        let (data, deviations) = self.decode(raw);
+        Ok(Response { status, headers, data: data?, deviations, body })
     }
 
     /// Send and decode.
     pub async fn send(self) -> Result<T> {
         // Not through `with_response`: the headers need no copy when only the value is wanted.
         let raw = execute(&self.client, &self.request, self.retry.as_ref(), self.timeout).await?;
-        self.decode(raw)
+        self.decode(raw).0
     }
 
-    /// The operation's decoder on `raw`, the API key taken out of a decode error (a server that
-    /// echoes the `Authorization` header must not put the key into an error).
-    fn decode(&self, raw: RawResponse) -> Result<T> {
-        (self.decode)(self.request.operation_id, raw).map_err(|e| self.client.redact(e))
+    /// The operation's decoder on `raw` in the client's decoding mode, with the deviations it
+    /// found; the API key taken out of a decode error (a server that echoes the
+    /// `Authorization` header must not put the key into an error).
+    fn decode(&self, raw: RawResponse) -> (Result<T>, Vec<telnyx_api_core::lenient::Deviation>) {
+        let (out, deviations) =
+            with_decoding(self.client.inner.strict_decoding, || (self.decode)(self.request.operation_id, raw));
+        (out.map_err(|e| self.client.redact(e)), deviations)
     }
 
     /// Send, and hand back the body as a stream of chunks instead of decoding it: for large

@@ -60,3 +60,35 @@ impl RequestSpan {
 
     pub(super) fn retrying<T>(&self, _attempt: u32, _delay: Duration, _result: &crate::Result<T>) {}
 }
+
+/// One warn event for a response whose body deviated from its type.
+#[cfg(feature = "tracing")]
+pub(super) fn deviations(
+    operation: &'static str,
+    status: StatusCode,
+    deviations: &[telnyx_api_core::lenient::Deviation],
+) {
+    if deviations.is_empty() {
+        return;
+    }
+    const LISTED: usize = 8;
+    let mut list = deviations.iter().take(LISTED).map(ToString::to_string).collect::<Vec<_>>().join("; ");
+    if deviations.len() > LISTED {
+        list.push_str(&format!("; and {} more", deviations.len() - LISTED));
+    }
+    tracing::warn!(
+        operation,
+        status = status.as_u16(),
+        count = deviations.len(),
+        deviations = %list,
+        "the response deviates from the spec; decoded leniently"
+    );
+}
+
+#[cfg(not(feature = "tracing"))]
+pub(super) fn deviations(
+    _operation: &'static str,
+    _status: StatusCode,
+    _deviations: &[telnyx_api_core::lenient::Deviation],
+) {
+}

@@ -19,7 +19,15 @@ pub async fn truncated_json() -> String {
 pub async fn valid_json_wrong_shape() -> String {
     let body = json!({"data": {"balance": 1.5, "currency": "USD"}}).to_string().into_bytes();
     let server = Server::always(Reply::bytes(200, "application/json", body.clone())).await;
+    // Decoded leniently: the member that does not fit is empty and reported, the rest kept.
     let client = builder(&server.url()).build().unwrap();
+    let resp = ApiCall::new(&client, get("/balance"), decode_json::<Balance>).with_response().await.unwrap();
+    assert_eq!((resp.data.data.balance.as_str(), resp.data.data.currency.as_str()), ("", "USD"));
+    let [deviation] = resp.deviations.as_slice() else { panic!("{:?}", resp.deviations) };
+    assert_eq!((deviation.path.as_str(), deviation.found.clone()), ("data.balance", Some(json!(1.5))));
+    assert_eq!(resp.body, body.as_slice());
+    // Strictly: the error of 0.2.
+    let client = builder(&server.url()).strict_decoding(true).build().unwrap();
     let err = ApiCall::new(&client, get("/balance"), decode_json::<Balance>).await.unwrap_err();
     let (type_name, _, path, message, kept) = decode_parts(&err);
     assert!(type_name.ends_with("Balance"), "{type_name}");
@@ -28,7 +36,7 @@ pub async fn valid_json_wrong_shape() -> String {
     assert_eq!(kept, body.as_slice());
     let text = err.to_string();
     assert!(text.contains("Balance") && text.contains("data.balance"), "{text}");
-    format!("Decode as {} at `{path}`", type_name.rsplit("::").next().unwrap_or(type_name))
+    format!("{deviation}; strict: Decode as {} at `{path}`", type_name.rsplit("::").next().unwrap_or(type_name))
 }
 
 pub async fn wrong_content_type() -> String {

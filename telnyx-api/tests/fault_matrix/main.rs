@@ -86,7 +86,7 @@ rows! {
     body_drips_one_byte_per_second: "Timeout (per-attempt total)",
     content_length_larger_than_body: "Transport (decode: body cut), not retried",
     truncated_json: "Decode (EOF), path, body kept",
-    valid_json_wrong_shape: "Decode naming type and path, body kept",
+    valid_json_wrong_shape: "decoded, deviation at the path; strict: Decode",
     wrong_content_type: "JSON labelled text/plain: decoded",
     invalid_utf8_in_json_string: "Decode at the string's path",
     empty_200_for_typed_response: "Decode saying the body is empty",

@@ -32,7 +32,11 @@ async fn decoders() {
         #[allow(dead_code)]
         data: Data,
     }
-    let err = ApiCall::new(&client, get("/json"), decode_json::<Envelope>).await.unwrap_err();
+    // Leniently (the default) the member that does not fit is reported; strictly it is an error.
+    let resp = ApiCall::new(&client, get("/json"), decode_json::<Envelope>).with_response().await.unwrap();
+    assert_eq!(resp.deviations.iter().map(|d| d.path.as_str()).collect::<Vec<_>>(), ["data.n"]);
+    let strict = builder(&server).strict_decoding(true).build().unwrap();
+    let err = ApiCall::new(&strict, get("/json"), decode_json::<Envelope>).await.unwrap_err();
     match &err {
         Error::Decode { path, status, body, operation, .. } => {
             assert_eq!(path, "data.n");

@@ -1,0 +1,897 @@
+//! Lenient decoding: a JSON body that deviates from its type still decodes, one member at a
+//! time, and every deviation is written down.
+//!
+//! Telnyx's spec is wrong in places (a required member the service leaves out, a string where
+//! it declares an object, an integer where it declares a string). The official SDKs return such
+//! bodies: Go keeps the zero value and the raw text of a member that did not fit, Python builds
+//! its models without validating. Here:
+//!
+//! 1. **Fast path.** `serde_json::from_slice::<T>`, today's strict decoding. A conforming body
+//!    costs what it always did.
+//! 2. **Lenient passes**, only when the fast path fails and the body is JSON. The body is read
+//!    into a [`Value`] and decoded again through [`Node`], a deserializer over that value that
+//!    knows the JSON path of every node and answers a member that does not fit:
+//!    - a **required member that is missing** gets its type's *empty value*: `""`, `0`,
+//!      `false`, `[]`, an empty map, a string enum's `Unknown("")`, a struct whose required
+//!      members are empty in turn (Go's zero values; the derive's own `Default` where it has one);
+//!    - a **member whose value does not fit** is `None` when the member is optional, else the
+//!      empty value;
+//!    - a **union** none of whose variants fits, or a value that cannot be made to fit, becomes
+//!      its parent's empty value (climbing until something fits);
+//!
+//!    and records a [`Deviation`] with the path, what was expected and the value found. A
+//!    deviation found inside an `Option` cannot be turned into `None` once serde is inside the
+//!    `Some` (it has no way back), so such a pass stops, learns a rule for that path (array
+//!    indices are wildcards: the elements of an array share a type), and runs again. Rules are
+//!    learnt per path pattern, so a list of 20 records that each lack a member costs one more
+//!    pass, not twenty. Passes are bounded ([`MAX_PASSES`]).
+//!
+//! Members the type does not declare are not deviations (JSON Schema admits them unless
+//! `additionalProperties: false`), so they decode in the fast path as before; [`undeclared`]
+//! lists them, with their paths and values, on demand.
+//!
+//! A `null` in an optional member decodes as `None` in both paths, as before (absent and `null`
+//! carry the same information there); a `null` in a required member is a deviation.
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+
+use serde::de::value::BorrowedStrDeserializer;
+use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+
+/// How many decoding passes a deviating body gets before it is an error (each pass learns at
+/// least one rule, and a rule climbs to the parent after [`MAX_LEVEL`] tries, so this bounds
+/// the work on a hostile body).
+pub const MAX_PASSES: usize = 64;
+
+/// A value decoded leniently, with what did not fit its type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decoded<T> {
+    /// The decoded value.
+    pub value: T,
+    /// What deviated from the type (empty when the body conformed), in the order found.
+    pub deviations: Vec<Deviation>,
+}
+
+/// One place where a body deviated from its declared type.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Deviation {
+    /// The JSON path of the member (`data[3].from`; `.` for the whole body).
+    pub path: String,
+    /// What happened.
+    pub kind: DeviationKind,
+    /// What the type expected (`a string`, `struct PhoneNumber`, …).
+    pub expected: String,
+    /// The value the server sent there; `None` when the member was missing.
+    pub found: Option<Value>,
+}
+
+/// The kinds of [`Deviation`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum DeviationKind {
+    /// A required member that was not there: the field holds its type's empty value.
+    Missing,
+    /// `null` in a member that is not nullable and not optional: the empty value.
+    Null,
+    /// A value of another type than declared: `None` in an optional field, else the empty
+    /// value; the value sent is in [`Deviation::found`].
+    Mismatch,
+    /// A member the type does not declare ([`undeclared`] only; not a deviation of
+    /// [`Decoded::deviations`]).
+    Undeclared,
+}
+
+impl fmt::Display for Deviation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let found = match &self.found {
+            None => "nothing".to_owned(),
+            Some(v) => describe(v),
+        };
+        match self.kind {
+            DeviationKind::Undeclared => write!(f, "{}: undeclared member ({found})", self.path),
+            _ => write!(f, "{}: expected {}, found {found}", self.path, self.expected),
+        }
+    }
+}
+
+/// A short description of a JSON value for messages: its kind and, for scalars, the value.
+fn describe(v: &Value) -> String {
+    let text = match v {
+        Value::Object(m) => return format!("an object of {} members", m.len()),
+        Value::Array(a) => return format!("an array of {} elements", a.len()),
+        other => other.to_string(),
+    };
+    let kind = match v {
+        Value::Null => return "null".to_owned(),
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        _ => "string",
+    };
+    const MAX: usize = 60;
+    if text.len() > MAX {
+        let cut = (0..=MAX).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+        format!("{kind} {}…", &text[..cut])
+    } else {
+        format!("{kind} {text}")
+    }
+}
+
+/// A body that could not be decoded even leniently: not JSON, or a value nothing could be
+/// made to fit (a body that is an array where an object is declared, say).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    /// The JSON path where it failed (`.` for the whole body).
+    pub path: String,
+    /// serde's message.
+    pub message: String,
+    /// The line and column of a syntax error (1-based), when the body is not JSON.
+    pub position: Option<(usize, usize)>,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} at {}", self.message, self.path)
+    }
+}
+
+/// Decode `body` as `T`: strictly first, then, only when that fails and `body` is JSON,
+/// leniently ([module docs](self)).
+pub fn decode_slice<T: DeserializeOwned>(body: &[u8]) -> Result<Decoded<T>, Failure> {
+    match serde_json::from_slice::<T>(body) {
+        Ok(value) => Ok(Decoded { value, deviations: Vec::new() }),
+        Err(strict) => {
+            let value: Value = serde_json::from_slice(body).map_err(|e| Failure {
+                path: ".".to_owned(),
+                message: e.to_string(),
+                position: Some((e.line(), e.column())),
+            })?;
+            // Not a syntax error, so the strict error was about types: decode leniently.
+            repair_value::<T>(&value).map_err(|mut f| {
+                if f.message.is_empty() {
+                    f.message = strict.to_string();
+                }
+                f
+            })
+        }
+    }
+}
+
+/// Decode a JSON value leniently ([module docs](self)); strict first as [`decode_slice`] does.
+pub fn decode_value<T: DeserializeOwned>(value: &Value) -> Result<Decoded<T>, Failure> {
+    if let Ok(v) = T::deserialize(value) {
+        return Ok(Decoded { value: v, deviations: Vec::new() });
+    }
+    repair_value(value)
+}
+
+/// The lenient passes alone, for a value the strict decoding already failed on.
+pub fn repair_value<T: DeserializeOwned>(value: &Value) -> Result<Decoded<T>, Failure> {
+    lenient(value, false).map(|(value, deviations)| Decoded { value, deviations })
+}
+
+/// The members of `body` that `T` does not declare, with their paths and values, in document
+/// order (members inside untagged unions aside: serde buffers those before choosing a variant).
+/// A body that is not JSON has none.
+pub fn undeclared<T: DeserializeOwned>(body: &[u8]) -> Vec<Deviation> {
+    let Ok(value) = serde_json::from_slice::<Value>(body) else { return Vec::new() };
+    match lenient::<T>(&value, true) {
+        Ok((_, found)) => found.into_iter().filter(|d| d.kind == DeviationKind::Undeclared).collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+thread_local! {
+    /// How many lenient passes are running on this thread: [`crate::codec::from_value`] (the
+    /// variants of unions with a discriminator, decoded from a buffered value) decodes
+    /// leniently inside one.
+    static ACTIVE: Cell<u32> = const { Cell::new(0) };
+    /// Deviations found by a nested lenient decode ([`nested`]), with paths relative to the
+    /// value it decoded; the member that holds that value takes them and adds its path.
+    static NESTED: RefCell<Vec<Deviation>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Whether a lenient pass is running on this thread.
+pub(crate) fn active() -> bool {
+    ACTIVE.with(Cell::get) > 0
+}
+
+/// Decode a buffered value inside a lenient pass: its deviations go to the member holding it.
+pub(crate) fn nested<T: DeserializeOwned>(value: Value) -> Result<T, String> {
+    if let Ok(v) = T::deserialize(&value) {
+        return Ok(v);
+    }
+    let collect = COLLECT_UNDECLARED.with(Cell::get);
+    let (v, found) = lenient::<T>(&value, collect).map_err(|f| f.to_string())?;
+    NESTED.with(|n| n.borrow_mut().extend(found));
+    Ok(v)
+}
+
+thread_local! {
+    /// Whether the running pass lists undeclared members (for nested decodes).
+    static COLLECT_UNDECLARED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The JSON kind of what is at a node, for rules: the same path with a value of another kind
+/// is another case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Found {
+    Missing,
+    Null,
+    Bool,
+    Number,
+    String,
+    Array,
+    Object,
+}
+
+impl Found {
+    fn of(v: Option<&Value>) -> Found {
+        match v {
+            None => Found::Missing,
+            Some(Value::Null) => Found::Null,
+            Some(Value::Bool(_)) => Found::Bool,
+            Some(Value::Number(_)) => Found::Number,
+            Some(Value::String(_)) => Found::String,
+            Some(Value::Array(_)) => Found::Array,
+            Some(Value::Object(_)) => Found::Object,
+        }
+    }
+
+    fn deviation(self) -> DeviationKind {
+        match self {
+            Found::Missing => DeviationKind::Missing,
+            Found::Null => DeviationKind::Null,
+            _ => DeviationKind::Mismatch,
+        }
+    }
+}
+
+/// One step of a path: a member or an array element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Seg<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// A path pattern step: array indices match any index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Pat {
+    Key(String),
+    AnyIndex,
+}
+
+/// What to answer `deserialize_any` with at an empty node, tried in this order: a string enum
+/// wants `""`, a JSON value or a union with a discriminator accepts anything, an untagged union
+/// may want an object or an array.
+const ANY_ORDER: [Any; 4] = [Any::Str, Any::Unit, Any::Map, Any::Seq];
+/// After this many tries at one place a rule moves to the parent.
+const MAX_LEVEL: u8 = ANY_ORDER.len() as u8;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Any {
+    Str,
+    Unit,
+    Map,
+    Seq,
+}
+
+/// Learnt in a failed pass: at paths matching `pattern`, a value of kind `found` is empty
+/// (`None` when optional), `deserialize_any` answered per `level`.
+#[derive(Debug, Clone)]
+struct Rule {
+    pattern: Vec<Pat>,
+    found: Found,
+    level: u8,
+    expected: String,
+}
+
+/// The state of one pass.
+struct Cx<'a> {
+    rules: Vec<Rule>,
+    path: RefCell<Vec<Seg<'a>>>,
+    found: RefCell<Vec<Deviation>>,
+    failed: RefCell<Option<Failed>>,
+    /// Inside an empty node, whose own deviation covers what is below it.
+    quiet: Cell<u32>,
+    collect_undeclared: bool,
+}
+
+/// Where a pass failed: the innermost node that returned an error, as a pattern and as the
+/// concrete path, what was there and serde's message.
+struct Failed {
+    pattern: Vec<Pat>,
+    concrete: Vec<SegOwned>,
+    found: Found,
+    message: String,
+}
+
+/// A path step that outlives the pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum SegOwned {
+    Key(String),
+    Index(usize),
+}
+
+impl<'a> Cx<'a> {
+    fn path_string(&self) -> String {
+        render(self.path.borrow().iter().map(|s| match s {
+            Seg::Key(k) => SegOwned::Key((*k).to_owned()),
+            Seg::Index(i) => SegOwned::Index(*i),
+        }))
+    }
+
+    /// The rule for the current path and what is found there, if one was learnt.
+    fn rule(&self, found: Found) -> Option<&Rule> {
+        if self.rules.is_empty() {
+            return None;
+        }
+        let path = self.path.borrow();
+        self.rules.iter().find(|r| {
+            r.found == found
+                && r.pattern.len() == path.len()
+                && r.pattern.iter().zip(path.iter()).all(|(p, s)| match (p, s) {
+                    (Pat::AnyIndex, Seg::Index(_)) => true,
+                    (Pat::Key(k), Seg::Key(s)) => k == s,
+                    _ => false,
+                })
+        })
+    }
+
+    fn record(&self, kind: DeviationKind, expected: String, found: Option<&Value>) {
+        if self.quiet.get() > 0 {
+            return;
+        }
+        self.found.borrow_mut().push(Deviation { path: self.path_string(), kind, expected, found: found.cloned() });
+    }
+
+    /// Remember the innermost failure of this pass (the first one reported).
+    fn fail_here(&self, found: Found, message: String) {
+        let mut failed = self.failed.borrow_mut();
+        if failed.is_none() {
+            let path = self.path.borrow();
+            let pattern = path
+                .iter()
+                .map(|s| match s {
+                    Seg::Key(k) => Pat::Key((*k).to_owned()),
+                    Seg::Index(_) => Pat::AnyIndex,
+                })
+                .collect();
+            let concrete = path
+                .iter()
+                .map(|s| match s {
+                    Seg::Key(k) => SegOwned::Key((*k).to_owned()),
+                    Seg::Index(i) => SegOwned::Index(*i),
+                })
+                .collect();
+            *failed = Some(Failed { pattern, concrete, found, message });
+        }
+    }
+
+    /// Take the deviations a nested decode left for the member at the current path.
+    fn adopt_nested(&self) {
+        let nested = NESTED.with(|n| std::mem::take(&mut *n.borrow_mut()));
+        if nested.is_empty() {
+            return;
+        }
+        let prefix = self.path_string();
+        let mut found = self.found.borrow_mut();
+        for mut d in nested {
+            if self.quiet.get() > 0 && d.kind != DeviationKind::Undeclared {
+                continue;
+            }
+            d.path = join(&prefix, &d.path);
+            found.push(d);
+        }
+    }
+}
+
+/// `prefix` + a path relative to it, both in [`render`]'s notation.
+fn join(prefix: &str, rel: &str) -> String {
+    match (prefix, rel) {
+        (".", r) => r.to_owned(),
+        (p, ".") => p.to_owned(),
+        (p, r) if r.starts_with('[') => format!("{p}{r}"),
+        (p, r) => format!("{p}.{r}"),
+    }
+}
+
+/// A path in `serde_path_to_error`'s notation, as the client's decode errors give it:
+/// `.` for the root, keys joined by `.`, indices as `[i]`.
+fn render(segs: impl Iterator<Item = SegOwned>) -> String {
+    let mut out = String::new();
+    for s in segs {
+        match s {
+            SegOwned::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(&k);
+            }
+            SegOwned::Index(i) => {
+                out.push('[');
+                out.push_str(&i.to_string());
+                out.push(']');
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push('.');
+    }
+    out
+}
+
+/// The value at a concrete path of the root, if there is one.
+fn lookup<'v>(root: &'v Value, path: &[SegOwned]) -> Option<&'v Value> {
+    path.iter().try_fold(root, |v, s| match s {
+        SegOwned::Key(k) => v.get(k.as_str()),
+        SegOwned::Index(i) => v.get(*i),
+    })
+}
+
+/// "invalid type: string \"x\", expected struct Foo" → "struct Foo".
+fn expected_of(message: &str) -> String {
+    match message.rsplit_once(", expected ") {
+        Some((_, e)) => e.to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// Restores [`ACTIVE`] and [`COLLECT_UNDECLARED`] when a pass ends, also by unwinding.
+struct PassGuard(bool);
+
+impl PassGuard {
+    fn enter(collect: bool) -> Self {
+        ACTIVE.with(|a| a.set(a.get() + 1));
+        PassGuard(COLLECT_UNDECLARED.with(|c| c.replace(collect)))
+    }
+}
+
+impl Drop for PassGuard {
+    fn drop(&mut self) {
+        ACTIVE.with(|a| a.set(a.get() - 1));
+        COLLECT_UNDECLARED.with(|c| c.set(self.0));
+    }
+}
+
+/// The lenient passes: decode, learn a rule where it fails, again, at most [`MAX_PASSES`] times.
+fn lenient<T: DeserializeOwned>(root: &Value, collect_undeclared: bool) -> Result<(T, Vec<Deviation>), Failure> {
+    let _guard = PassGuard::enter(collect_undeclared);
+    let mut rules: Vec<Rule> = Vec::new();
+    let mut last = String::new();
+    for _ in 0..MAX_PASSES {
+        NESTED.with(|n| n.borrow_mut().clear());
+        let cx = Cx {
+            rules: std::mem::take(&mut rules),
+            path: RefCell::new(Vec::new()),
+            found: RefCell::new(Vec::new()),
+            failed: RefCell::new(None),
+            quiet: Cell::new(0),
+            collect_undeclared,
+        };
+        let result = T::deserialize(Node { value: Some(root), cx: &cx, via_option: false });
+        cx.adopt_nested();
+        match result {
+            Ok(v) => return Ok((v, cx.found.into_inner())),
+            Err(e) => {
+                let Cx { rules: mut learnt, failed, .. } = cx;
+                let failed = failed.into_inner().unwrap_or_else(|| Failed {
+                    pattern: Vec::new(),
+                    concrete: Vec::new(),
+                    found: Found::of(Some(root)),
+                    message: e.0.clone(),
+                });
+                last = e.0;
+                if !learn(&mut learnt, root, failed) {
+                    return Err(Failure { path: ".".to_owned(), message: last, position: None });
+                }
+                rules = learnt;
+            }
+        }
+    }
+    Err(Failure { path: ".".to_owned(), message: format!("gave up after {MAX_PASSES} passes: {last}"), position: None })
+}
+
+/// Learn from a failed pass: a new rule for where it failed, or the next level of the rule
+/// that was there already, or (after [`MAX_LEVEL`]) a rule for the parent. `false`: the
+/// whole body cannot be made to fit.
+fn learn(rules: &mut Vec<Rule>, root: &Value, failed: Failed) -> bool {
+    let Failed { mut pattern, mut concrete, mut found, message } = failed;
+    let expected = expected_of(&message);
+    loop {
+        match rules.iter_mut().find(|r| r.pattern == pattern && r.found == found) {
+            None => {
+                rules.push(Rule { pattern, found, level: 1, expected });
+                return true;
+            }
+            Some(rule) if rule.level < MAX_LEVEL => {
+                rule.level += 1;
+                return true;
+            }
+            Some(_) => {
+                // Nothing fits here: the parent becomes empty instead.
+                if pattern.pop().is_none() {
+                    return false;
+                }
+                concrete.pop();
+                found = Found::of(lookup(root, &concrete));
+            }
+        }
+    }
+}
+
+/// The error of a pass. It only travels up to [`lenient`], which learns from where it began.
+#[derive(Debug)]
+struct PassError(String);
+
+impl fmt::Display for PassError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for PassError {}
+
+impl de::Error for PassError {
+    fn custom<M: fmt::Display>(msg: M) -> Self {
+        PassError(msg.to_string())
+    }
+}
+
+/// A deserializer over one node of the body: a value, or a member that is missing (`None`).
+struct Node<'a, 'c> {
+    value: Option<&'a Value>,
+    cx: &'c Cx<'a>,
+    /// Reached through `deserialize_option`: a deviation here should have been `None`.
+    via_option: bool,
+}
+
+impl<'a, 'c> Node<'a, 'c> {
+    /// What `deserialize_any` is answered with at this node when it is empty: the next in
+    /// [`ANY_ORDER`] at each level of its rule (a missing member starts with `""` unruled).
+    fn empty_any(&self, rule: Option<&Rule>) -> Any {
+        let start = usize::from(self.value.is_none());
+        let level = rule.map_or(0, |r| usize::from(r.level));
+        ANY_ORDER[(start + level).saturating_sub(1).min(ANY_ORDER.len() - 1)]
+    }
+
+    /// The node deviates from what `expected` asks: inside an `Option` the pass stops (the
+    /// next one answers `None` there); else the deviation is recorded and the empty value given.
+    fn deviate<V: Visitor<'a>>(self, hint: Hint, expected: String, visitor: V) -> Result<V::Value, PassError> {
+        let found = Found::of(self.value);
+        if self.via_option && found != Found::Missing {
+            let message = format!("{}, expected {expected}", found_text(self.value));
+            self.cx.fail_here(found, message.clone());
+            return Err(PassError(message));
+        }
+        self.cx.record(found.deviation(), expected, self.value);
+        let rule = self.cx.rule(found).cloned();
+        let any = self.empty_any(rule.as_ref());
+        self.cx.quiet.set(self.cx.quiet.get() + 1);
+        let out = empty(hint, any, visitor, self.cx);
+        self.cx.quiet.set(self.cx.quiet.get() - 1);
+        out
+    }
+
+    /// Run `f`, and remember this node as where the pass failed if it fails here first.
+    fn track<R>(&self, f: impl FnOnce() -> Result<R, PassError>) -> Result<R, PassError> {
+        f().inspect_err(|e| self.cx.fail_here(Found::of(self.value), e.0.clone()))
+    }
+}
+
+fn found_text(v: Option<&Value>) -> String {
+    match v {
+        None => "nothing".to_owned(),
+        Some(v) => format!("invalid type: {}", describe(v)),
+    }
+}
+
+/// The hint a type gave: what it asked the deserializer for.
+#[derive(Debug, Clone, Copy)]
+enum Hint {
+    Str,
+    Bool,
+    I64,
+    U64,
+    F64,
+    Unit,
+    Seq,
+    Map,
+    Struct(&'static [&'static str]),
+    Any,
+}
+
+/// Answer `visitor` with the empty value of what `hint` asks for.
+fn empty<'a, V: Visitor<'a>>(hint: Hint, any: Any, visitor: V, cx: &Cx<'a>) -> Result<V::Value, PassError> {
+    match hint {
+        Hint::Str => visitor.visit_borrowed_str(""),
+        Hint::Bool => visitor.visit_bool(false),
+        Hint::I64 => visitor.visit_i64(0),
+        Hint::U64 => visitor.visit_u64(0),
+        Hint::F64 => visitor.visit_f64(0.0),
+        Hint::Unit => visitor.visit_unit(),
+        Hint::Seq => visitor.visit_seq(Elements { items: [].iter(), index: 0, cx }),
+        Hint::Map => visitor.visit_map(Members::new(None, &[], cx)),
+        Hint::Struct(fields) => visitor.visit_map(Members::new(None, fields, cx)),
+        Hint::Any => match any {
+            Any::Str => visitor.visit_borrowed_str(""),
+            Any::Unit => visitor.visit_unit(),
+            Any::Map => visitor.visit_map(Members::new(None, &[], cx)),
+            Any::Seq => visitor.visit_seq(Elements { items: [].iter(), index: 0, cx }),
+        },
+    }
+}
+
+/// A node whose rule says it is empty, or a missing member: its empty value.
+macro_rules! empty_or {
+    ($self:ident, $hint:expr, $expected:expr, $visitor:ident, $present:expr) => {{
+        let found = Found::of($self.value);
+        let rule = $self.cx.rule(found).cloned();
+        match (rule, $self.value) {
+            (Some(rule), _) => {
+                $self.cx.record(found.deviation(), rule.expected.clone(), $self.value);
+                let any = $self.empty_any(Some(&rule));
+                $self.cx.quiet.set($self.cx.quiet.get() + 1);
+                let out = empty($hint, any, $visitor, $self.cx);
+                $self.cx.quiet.set($self.cx.quiet.get() - 1);
+                $self.track(|| out)
+            }
+            (None, None) => {
+                $self.cx.record(DeviationKind::Missing, $expected, None);
+                $self.cx.quiet.set($self.cx.quiet.get() + 1);
+                let out = empty($hint, Any::Str, $visitor, $self.cx);
+                $self.cx.quiet.set($self.cx.quiet.get() - 1);
+                $self.track(|| out)
+            }
+            (None, Some(value)) => $present(value),
+        }
+    }};
+}
+
+/// A scalar hint: the visitor gets the value when its kind fits, else the node deviates.
+macro_rules! scalar {
+    ($name:ident, $hint:expr, $expected:literal, $fits:pat) => {
+        fn $name<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, PassError> {
+            empty_or!(self, $hint, $expected.to_owned(), visitor, |value: &'a Value| match value {
+                $fits => self.track(|| value.$name(visitor).map_err(|e| PassError(e.to_string()))),
+                _ => self.deviate($hint, $expected.to_owned(), visitor),
+            })
+        }
+    };
+}
+
+impl<'a, 'c> Deserializer<'a> for Node<'a, 'c> {
+    type Error = PassError;
+
+    fn deserialize_any<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, PassError> {
+        empty_or!(self, Hint::Any, "a value".to_owned(), visitor, |value: &'a Value| self.track(|| match value {
+            Value::Null => visitor.visit_unit(),
+            Value::Bool(b) => visitor.visit_bool(*b),
+            Value::Number(n) => {
+                if let Some(u) = n.as_u64() {
+                    visitor.visit_u64(u)
+                } else if let Some(i) = n.as_i64() {
+                    visitor.visit_i64(i)
+                } else {
+                    visitor.visit_f64(n.as_f64().unwrap_or(0.0))
+                }
+            }
+            Value::String(s) => visitor.visit_borrowed_str(s),
+            Value::Array(items) => visitor.visit_seq(Elements { items: items.iter(), index: 0, cx: self.cx }),
+            Value::Object(map) => visitor.visit_map(Members::new(Some(map), &[], self.cx)),
+        }))
+    }
+
+    scalar!(deserialize_bool, Hint::Bool, "a boolean", Value::Bool(_));
+    scalar!(deserialize_i8, Hint::I64, "an integer", Value::Number(_));
+    scalar!(deserialize_i16, Hint::I64, "an integer", Value::Number(_));
+    scalar!(deserialize_i32, Hint::I64, "an integer", Value::Number(_));
+    scalar!(deserialize_i64, Hint::I64, "an integer", Value::Number(_));
+    scalar!(deserialize_u8, Hint::U64, "an integer", Value::Number(_));
+    scalar!(deserialize_u16, Hint::U64, "an integer", Value::Number(_));
+    scalar!(deserialize_u32, Hint::U64, "an integer", Value::Number(_));
+    scalar!(deserialize_u64, Hint::U64, "an integer", Value::Number(_));
+    scalar!(deserialize_f32, Hint::F64, "a number", Value::Number(_));
+    scalar!(deserialize_f64, Hint::F64, "a number", Value::Number(_));
+    scalar!(deserialize_char, Hint::Str, "a character", Value::String(_));
+    scalar!(deserialize_bytes, Hint::Str, "a string", Value::String(_) | Value::Array(_));
+    scalar!(deserialize_byte_buf, Hint::Str, "a string", Value::String(_) | Value::Array(_));
+    scalar!(deserialize_unit, Hint::Unit, "null", Value::Null);
+
+    fn deserialize_str<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, PassError> {
+        empty_or!(self, Hint::Str, "a string".to_owned(), visitor, |value: &'a Value| match value {
+            Value::String(s) => self.track(|| visitor.visit_borrowed_str(s)),
+            _ => self.deviate(Hint::Str, "a string".to_owned(), visitor),
+        })
+    }
+
+    fn deserialize_string<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, PassError> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_option<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, PassError> {
+        let found = Found::of(self.value);
+        match self.value {
+            None | Some(Value::Null) => visitor.visit_none(),
+            Some(value) => match self.cx.rule(found) {
+                Some(rule) => {
+                    self.cx.record(found.deviation(), rule.expected.clone(), Some(value));
+                    visitor.visit_none()
+                }
+                None => visitor.visit_some(Node { value: self.value, cx: self.cx, via_option: true }),
+            },
+        }
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'a>>(self, _name: &'static str, visitor: V) -> Result<V::Value, PassError> {
+        self.deserialize_unit(visitor)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'a>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, PassError> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_seq<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, PassError> {
+        empty_or!(self, Hint::Seq, "an array".to_owned(), visitor, |value: &'a Value| match value {
+            Value::Array(items) => {
+                self.track(|| visitor.visit_seq(Elements { items: items.iter(), index: 0, cx: self.cx }))
+            }
+            _ => self.deviate(Hint::Seq, "an array".to_owned(), visitor),
+        })
+    }
+
+    fn deserialize_tuple<V: Visitor<'a>>(self, _len: usize, visitor: V) -> Result<V::Value, PassError> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'a>>(
+        self,
+        _name: &'static str,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, PassError> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_map<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, PassError> {
+        empty_or!(self, Hint::Map, "an object".to_owned(), visitor, |value: &'a Value| match value {
+            Value::Object(map) => self.track(|| visitor.visit_map(Members::new(Some(map), &[], self.cx))),
+            _ => self.deviate(Hint::Map, "an object".to_owned(), visitor),
+        })
+    }
+
+    fn deserialize_struct<V: Visitor<'a>>(
+        self,
+        name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, PassError> {
+        let expected = format!("struct {name}");
+        empty_or!(self, Hint::Struct(fields), expected.clone(), visitor, |value: &'a Value| match value {
+            Value::Object(map) => self.track(|| visitor.visit_map(Members::new(Some(map), fields, self.cx))),
+            _ => self.deviate(Hint::Struct(fields), expected, visitor),
+        })
+    }
+
+    fn deserialize_enum<V: Visitor<'a>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, PassError> {
+        // Externally tagged enums: no generated type is one; serde_json's own reading, with
+        // the error placed here.
+        match self.value {
+            Some(value) => {
+                self.track(|| value.deserialize_enum(name, variants, visitor).map_err(|e| PassError(e.to_string())))
+            }
+            None => self.track(|| Err(PassError(format!("missing enum {name}")))),
+        }
+    }
+
+    fn deserialize_identifier<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, PassError> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, PassError> {
+        if self.cx.collect_undeclared {
+            if let Some(value) = self.value {
+                let d = Deviation {
+                    path: self.cx.path_string(),
+                    kind: DeviationKind::Undeclared,
+                    expected: String::new(),
+                    found: Some(value.clone()),
+                };
+                self.cx.found.borrow_mut().push(d);
+            }
+        }
+        visitor.visit_unit()
+    }
+}
+
+/// The members of an object (or none, for an empty node), then the declared fields it lacks
+/// as missing members, so that a required one gets its empty value.
+struct Members<'a, 'c> {
+    real: Option<serde_json::map::Iter<'a>>,
+    map: Option<&'a serde_json::Map<String, Value>>,
+    fields: std::slice::Iter<'static, &'static str>,
+    next: Option<(&'a str, Option<&'a Value>)>,
+    cx: &'c Cx<'a>,
+}
+
+impl<'a, 'c> Members<'a, 'c> {
+    fn new(map: Option<&'a serde_json::Map<String, Value>>, fields: &'static [&'static str], cx: &'c Cx<'a>) -> Self {
+        Members { real: map.map(|m| m.iter()), map, fields: fields.iter(), next: None, cx }
+    }
+}
+
+impl<'a, 'c> MapAccess<'a> for Members<'a, 'c> {
+    type Error = PassError;
+
+    fn next_key_seed<K: DeserializeSeed<'a>>(&mut self, seed: K) -> Result<Option<K::Value>, PassError> {
+        let key: &'a str = if let Some((k, v)) = self.real.as_mut().and_then(Iterator::next) {
+            self.next = Some((k.as_str(), Some(v)));
+            k.as_str()
+        } else {
+            let map = self.map;
+            match self.fields.by_ref().find(|f| map.is_none_or(|m| !m.contains_key(**f))) {
+                Some(f) => {
+                    self.next = Some((f, None));
+                    f
+                }
+                None => return Ok(None),
+            }
+        };
+        seed.deserialize(BorrowedStrDeserializer::<PassError>::new(key)).map(Some)
+    }
+
+    fn next_value_seed<S: DeserializeSeed<'a>>(&mut self, seed: S) -> Result<S::Value, PassError> {
+        let (key, value) = self.next.take().ok_or_else(|| PassError("a value before its key".to_owned()))?;
+        self.cx.path.borrow_mut().push(Seg::Key(key));
+        let node = Node { value, cx: self.cx, via_option: false };
+        let out = seed.deserialize(node);
+        if let Err(e) = &out {
+            self.cx.fail_here(Found::of(value), e.0.clone());
+        }
+        self.cx.adopt_nested();
+        self.cx.path.borrow_mut().pop();
+        out
+    }
+}
+
+/// The elements of an array.
+struct Elements<'a, 'c> {
+    items: std::slice::Iter<'a, Value>,
+    index: usize,
+    cx: &'c Cx<'a>,
+}
+
+impl<'a, 'c> SeqAccess<'a> for Elements<'a, 'c> {
+    type Error = PassError;
+
+    fn next_element_seed<S: DeserializeSeed<'a>>(&mut self, seed: S) -> Result<Option<S::Value>, PassError> {
+        let Some(value) = self.items.next() else { return Ok(None) };
+        self.cx.path.borrow_mut().push(Seg::Index(self.index));
+        self.index += 1;
+        let out = seed.deserialize(Node { value: Some(value), cx: self.cx, via_option: false });
+        if let Err(e) = &out {
+            self.cx.fail_here(Found::of(Some(value)), e.0.clone());
+        }
+        self.cx.adopt_nested();
+        self.cx.path.borrow_mut().pop();
+        out.map(Some)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.items.len())
+    }
+}
+
+#[cfg(test)]
+mod tests;
