@@ -5,7 +5,8 @@
 //! number into a 60 000-line file.
 //!
 //! Between the two, an OpenAPI 3.1 document is rewritten into its 3.0 equivalent
-//! ([`crate::normalize`]) and known spec defects are repaired ([`crate::repair`]); both record
+//! ([`crate::normalize`]) and known spec defects are repaired ([`crate::repair`]: schema
+//! keywords indented into `properties` before normalising, the rest after); both record
 //! what they did in [`Loaded::warnings`], one line per kind of change with a count and the first
 //! few pointers (see [`crate::error::Warnings`]).
 
@@ -73,15 +74,22 @@ pub fn load_value_with(mut raw: Value, overlays: &[crate::overlay::Overlay]) -> 
     let mut warnings = Warnings::default();
     let version = raw.get("openapi").and_then(Value::as_str).unwrap_or("").to_owned();
     let minor: Vec<&str> = version.split('.').take(2).collect();
-    match minor.as_slice() {
-        ["3", "0"] => normalize::stray_31(&mut raw, &mut warnings)?,
-        ["3", "1"] => normalize::oas31(&mut raw, &mut warnings)?,
+    let v31 = match minor.as_slice() {
+        ["3", "0"] => false,
+        ["3", "1"] => true,
         _ => {
             return Err(GenError::new(
                 "#/openapi",
                 format!("unsupported OpenAPI version {version:?}: this generator reads OpenAPI 3.0.x and 3.1.x"),
             ))
         }
+    };
+    // Keywords indented into `properties` are moved out before normalising reads them.
+    repair::keywords_in_properties(&mut raw, &mut warnings)?;
+    if v31 {
+        normalize::oas31(&mut raw, &mut warnings)?;
+    } else {
+        normalize::stray_31(&mut raw, &mut warnings)?;
     }
     repair::repair(&mut raw, &mut warnings)?;
     if !overlays.is_empty() {

@@ -12,11 +12,13 @@ fn err(spec: &str) -> codegen::GenError {
 const HEAD: &str = "openapi: 3.0.0\ninfo: {title: t, version: '1'}\n";
 
 #[test]
-fn dangling_ref_names_the_pointer() {
+fn dangling_parameter_ref_names_the_pointer() {
+    // A schema `$ref` to nothing is an untyped value (`tests/load.rs`); a parameter that is not
+    // there has no name or place to send it.
     let e = err(&format!(
-        "{HEAD}paths:\n  /calls:\n    post:\n      operationId: c\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/Missing'}}\n"
+        "{HEAD}paths:\n  /calls:\n    get:\n      operationId: c\n      parameters:\n        - $ref: '#/components/parameters/Missing'\n      responses:\n        '204': {{description: none}}\n"
     ));
-    assert_eq!(e.pointer, "#/paths/~1calls/post/responses/200/content/application~1json/schema");
+    assert_eq!(e.pointer, "#/paths/~1calls/get/parameters/0");
     assert!(e.message.contains("dangling $ref"), "{e}");
 }
 
@@ -70,16 +72,33 @@ fn external_ref_is_an_error_at_the_referencing_node() {
 
 #[test]
 fn dangling_ref_outside_what_lowering_visits() {
-    // An unused component parameter and a webhook: lowering never looks at either.
-    let e = err(&format!(
-        "{HEAD}paths: {{}}\ncomponents:\n  parameters:\n    P: {{name: p, in: query, schema: {{$ref: '#/components/schemas/Gone'}}}}\n"
-    ));
-    assert_eq!(e.pointer, "#/components/parameters/P/schema", "{e}");
+    // An unused component response and a webhook: lowering never looks at either.
+    let e =
+        err(&format!("{HEAD}paths: {{}}\ncomponents:\n  responses:\n    R: {{$ref: '#/components/responses/Gone'}}\n"));
+    assert_eq!(e.pointer, "#/components/responses/R", "{e}");
     assert!(e.message.contains("dangling $ref"), "{e}");
     let e = err(&format!(
-        "{HEAD31}webhooks:\n  callHangup:\n    post:\n      requestBody:\n        content:\n          application/json:\n            schema: {{$ref: '#/components/schemas/Gone'}}\n"
+        "{HEAD31}webhooks:\n  callHangup:\n    post:\n      requestBody: {{$ref: '#/components/requestBodies/Gone'}}\n"
     ));
-    assert_eq!(e.pointer, "#/webhooks/callHangup/post/requestBody/content/application~1json/schema", "{e}");
+    assert_eq!(e.pointer, "#/webhooks/callHangup/post/requestBody", "{e}");
+}
+
+#[test]
+fn allof_with_a_union_nested_in_a_part() {
+    // Only the allOf's own parts (and the schema's own oneOf) are distributed.
+    let e = err(&with_schema(
+        HEAD,
+        "{allOf: [{type: object, properties: {a: {type: string}}}, {allOf: [{oneOf: [{type: object, properties: {b: {type: string}}}, {type: object, properties: {c: {type: string}}}]}]}]}",
+    ));
+    assert_eq!(e.pointer, "#/components/schemas/S/allOf/1/allOf/0", "{e}");
+}
+
+#[test]
+fn allof_distributed_into_too_many_variants() {
+    let union = "{oneOf: [{type: object, properties: {a: {type: string}}}, {type: object, properties: {b: {type: string}}}, {type: object, properties: {c: {type: string}}}, {type: object, properties: {d: {type: string}}}, {type: object, properties: {e: {type: string}}}]}";
+    let e = err(&with_schema(HEAD, &format!("{{allOf: [{union}, {union}, {union}]}}")));
+    assert_eq!(e.pointer, "#/components/schemas/S", "{e}");
+    assert!(e.message.contains("125 combinations"), "{e}");
 }
 
 #[test]

@@ -501,3 +501,183 @@ fn optional_nullable_fields_are_double_only_where_sent() {
         field(&ir, "ContactResponse", "deleted_at").nullable && field(&ir, "ContactResponse", "deleted_at").required
     );
 }
+
+#[test]
+fn a_schema_ref_to_nothing_is_an_untyped_value() {
+    let l = load("repair_dangling_ref");
+    warning_with(
+        &l,
+        "#/components/schemas/Room/properties/settings: schema $ref \"#/components/schemas/RoomSettings\" resolves to \
+         nothing: read as an untyped JSON value",
+    );
+    // What the reference said of itself stays.
+    assert_eq!(
+        at(&l.raw, "/components/schemas/Room/properties/settings"),
+        &json!({"description": "The room's settings."})
+    );
+    let ir = ir("repair_dangling_ref");
+    assert_eq!(field(&ir, "Room", "settings").ty, TypeRef::Json);
+    assert_eq!(field(&ir, "RoomList", "meta").ty, TypeRef::Json);
+}
+
+#[test]
+fn a_format_name_as_type_is_a_string_of_that_format() {
+    let l = load("repair_format_type");
+    warning_with(
+        &l,
+        "schema type \"uuid\" is a format, not a JSON type: read as type \"string\" with that format (2 places",
+    );
+    assert_eq!(at(&l.raw, "/components/schemas/Recording/properties/id"), &json!({"type": "string", "format": "uuid"}));
+    assert_eq!(
+        at(&l.raw, "/components/schemas/Recording/properties/size"),
+        &json!({"type": "integer", "format": "int64"})
+    );
+    let ir = ir("repair_format_type");
+    assert_eq!(field(&ir, "Recording", "created_at").ty, TypeRef::String);
+    assert_eq!(field(&ir, "Recording", "size").ty, TypeRef::Integer);
+    assert_eq!(field(&ir, "Recording", "duration").ty, TypeRef::Number);
+    assert_eq!(ir.operations[0].params[0].ty, TypeRef::String);
+}
+
+#[test]
+fn a_component_name_as_type_is_a_ref_to_it() {
+    let l = load("repair_component_type");
+    warning_with(&l, "schema type \"PaginationMeta\" names a component schema: read as a $ref to it (2 places");
+    let props = "/components/schemas/RoomList/properties";
+    assert_eq!(at(&l.raw, &format!("{props}/meta")), &json!({"$ref": "#/components/schemas/PaginationMeta"}));
+    assert_eq!(at(&l.raw, &format!("{props}/data/items")), &json!({"$ref": "#/components/schemas/Room"}));
+    // Beside other keywords, the reference goes into an allOf so that they still apply.
+    assert_eq!(
+        at(&l.raw, &format!("{props}/previous")),
+        &json!({"nullable": true, "allOf": [{"$ref": "#/components/schemas/PaginationMeta"}]})
+    );
+    let ir = ir("repair_component_type");
+    let meta = TypeRef::Named("PaginationMeta".into());
+    assert_eq!(field(&ir, "RoomList", "meta").ty, meta);
+    assert_eq!(field(&ir, "RoomList", "previous").ty, meta);
+    assert_eq!(field(&ir, "RoomList", "data").ty, TypeRef::Array(Box::new(TypeRef::Named("Room".into()))));
+}
+
+#[test]
+fn an_unknown_type_is_dropped_and_a_json_type_in_another_case_read() {
+    let l = load("repair_unknown_type");
+    warning_with(&l, "schema type \"String\" read as \"string\"");
+    warning_with(&l, "schema type \"any\" is no JSON type, format or component schema: dropped (an untyped value)");
+    let ir = ir("repair_unknown_type");
+    assert_eq!(field(&ir, "Room", "name").ty, TypeRef::String);
+    assert_eq!(field(&ir, "Room", "active").ty, TypeRef::Boolean);
+    assert_eq!(field(&ir, "Room", "metadata").ty, TypeRef::Json);
+    // Without its type, a schema with properties is the object they describe.
+    assert_eq!(field(&ir, "Room", "owner").ty, TypeRef::Named("RoomOwner".into()));
+}
+
+#[test]
+fn a_swagger_2_file_type_is_a_binary_string() {
+    let spec =
+        "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    S: {type: file}\n";
+    let l = codegen::load::load(spec).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        l.warnings,
+        ["#/components/schemas/S/type: Swagger 2 schema `type: file` read as `type: string, format: binary`"]
+    );
+    assert_eq!(at(&l.raw, "/components/schemas/S"), &json!({"type": "string", "format": "binary"}));
+}
+
+#[test]
+fn schema_keywords_inside_properties_move_to_the_schema() {
+    let l = load("repair_keywords_in_properties");
+    warning_with(
+        &l,
+        "#/components/schemas/RoomResponse/properties/required: schema keyword \"required\" written inside \
+         `properties`: moved to the schema",
+    );
+    warning_with(
+        &l,
+        "#/components/schemas/Room/properties/description: schema keyword \"description\" written inside \
+         `properties` disagrees with the schema's own: dropped",
+    );
+    let schema = at(&l.raw, "/components/schemas/RoomResponse");
+    assert_eq!(schema["required"], json!(["meta", "data"]));
+    assert_eq!(schema["title"], json!("Room response"));
+    assert_eq!(schema["type"], json!("object"));
+    let names: Vec<&String> = schema["properties"].as_object().unwrap().keys().collect();
+    assert_eq!(names, ["data", "meta"]);
+    // A property named like a keyword, with a schema, is a property.
+    assert_eq!(at(&l.raw, "/components/schemas/Room/description"), &json!("A room."));
+    assert!(at(&l.raw, "/components/schemas/Room/properties").get("type").is_some());
+    let ir = ir("repair_keywords_in_properties");
+    assert!(field(&ir, "RoomResponse", "data").required);
+    assert!(field(&ir, "Room", "type").ty == TypeRef::String);
+}
+
+#[test]
+fn a_boolean_inside_properties_of_a_31_document_is_a_property() {
+    let spec = "openapi: 3.1.0\ninfo: {title: t, version: '1'}\ncomponents:\n  schemas:\n    S:\n      type: object\n      properties: {nullable: true, title: T}\n";
+    let l = codegen::load::load(spec).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(at(&l.raw, "/components/schemas/S/properties"), &json!({"nullable": {}}));
+    assert_eq!(at(&l.raw, "/components/schemas/S/title"), &json!("T"));
+}
+
+#[test]
+fn a_response_without_description_gets_an_empty_one() {
+    let l = load("repair_response_description");
+    warning_with(&l, "response without the `description` OpenAPI requires: an empty one added (2 places");
+    assert_eq!(at(&l.raw, "/paths/~1rooms/get/responses/200/description"), &json!(""));
+    assert_eq!(at(&l.raw, "/components/responses/NotFound/description"), &json!(""));
+    let ir = ir("repair_response_description");
+    assert_eq!(ir.operations[0].response, codegen::ir::ResponseKind::Json(TypeRef::Array(Box::new(TypeRef::String))));
+}
+
+#[test]
+fn one_operation_naming_a_path_parameter_otherwise_is_renamed() {
+    let l = load("repair_path_parameter_name");
+    warning_with(
+        &l,
+        "path parameter \"id\" is the template's {room_id}, which the path item's other operations declare by that \
+         name: the parameter is renamed after the template (2 places",
+    );
+    let item = "/paths/~1rooms~1{room_id}";
+    assert_eq!(at(&l.raw, &format!("{item}/delete/parameters/0/name")), &json!("room_id"));
+    // A shared component parameter is copied, not renamed where the others use it.
+    assert_eq!(
+        at(&l.raw, &format!("{item}/patch/parameters/0")),
+        &json!({"name": "room_id", "in": "path", "required": true, "description": "The id.", "schema": {"type": "string"}})
+    );
+    assert_eq!(at(&l.raw, "/components/parameters/Id/name"), &json!("id"));
+    let ir = ir("repair_path_parameter_name");
+    for op in &ir.operations {
+        let names: Vec<&str> = op.params.iter().map(|p| p.api_name.as_str()).collect();
+        let expected = if op.path.starts_with("/rooms/") { "room_id" } else { "id" };
+        assert_eq!(names, [expected], "{}", op.path);
+    }
+}
+
+#[test]
+fn all_of_with_a_one_of_part_is_a_union_of_merged_structs() {
+    assert_eq!(load("all_of_one_of").warnings, Vec::<String>::new());
+    let ir = ir("all_of_one_of");
+    let union = |name: &str| match &def(&ir, name).kind {
+        TypeKind::Union(u) => u.clone(),
+        other => panic!("{name} is not a union: {other:?}"),
+    };
+    let names = |ty: &str| match &def(&ir, ty).kind {
+        TypeKind::Struct(s) => s.fields.iter().map(|f| f.api_name.clone()).collect::<Vec<_>>(),
+        other => panic!("{ty} is not a struct: {other:?}"),
+    };
+    let send = union("SendMessage");
+    let types: Vec<&TypeRef> = send.variants.iter().map(|v| &v.ty).collect();
+    assert_eq!(types, [&TypeRef::Named("SendMessageTextBody".into()), &TypeRef::Named("SendMessageVariant2".into())]);
+    assert_eq!(names("SendMessageTextBody"), ["to", "from", "text"]);
+    assert_eq!(names("SendMessageVariant2"), ["to", "from", "media_urls"]);
+    // The oneOf beside the allOf, with its discriminator mapping naming the branches.
+    let notification = union("Notification");
+    assert_eq!(notification.discriminator.as_deref(), Some("channel"));
+    let tags: Vec<(&str, &[String])> =
+        notification.variants.iter().map(|v| (v.name.as_str(), v.tags.as_slice())).collect();
+    assert_eq!(tags, [("EmailChannel", &["email".to_owned()][..]), ("SmsChannel", &["sms".to_owned()][..])]);
+    assert_eq!(names("NotificationEmailChannel"), ["id", "channel", "address"]);
+    // An allOf part that only annotates leaves the branches as they are.
+    let channel = union("Channel");
+    let types: Vec<&TypeRef> = channel.variants.iter().map(|v| &v.ty).collect();
+    assert_eq!(types, [&TypeRef::Named("EmailChannel".into()), &TypeRef::Named("SmsChannel".into())]);
+}

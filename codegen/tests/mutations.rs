@@ -6,9 +6,11 @@
 //! few path items of one seed plus every component they reach, so each
 //! run is small (the whole spec takes seconds per run in a debug build) while the shapes stay
 //! the real ones. Each mutation changes one node picked at random: deleted, replaced by a value
-//! of another JSON type, turned into a dangling or misplaced `$ref`, given a 3.1 construct, or
-//! renamed / replaced with a name that is hard to make an identifier of (`""`, `self`, `{`, …),
-//! or made a `$ref` (a JSON pointer) to another node of the fragment; a third of the 3.0
+//! of another JSON type, turned into a dangling or misplaced `$ref`, given a 3.1 construct, a
+//! defect the loader repairs (a format or a component name as `type`, keywords inside
+//! `properties`) or an `allOf` with a `oneOf` part, renamed / replaced with a name that is hard
+//! to make an identifier of (`""`, `self`, `{`, …), or made a `$ref` (a JSON pointer) to
+//! another node of the fragment; a third of the 3.0
 //! fragments are declared OpenAPI 3.1 so the normaliser is exercised too.
 //! Everything is derived from one seed, so a failure names a mutation that can be replayed.
 
@@ -308,6 +310,18 @@ fn mutate(doc: &mut Value, at: &[String], kind: usize, rng: &mut Rng) -> String 
                 ("properties", json!({"bare": {"type": "integer"}})),
                 ("properties", json!({"p": false, "q": true})),
                 ("allOf", json!([{"$ref": "#/components/schemas/DoesNotExist"}, {"type": "object"}])),
+                ("type", json!("uuid")),
+                ("type", json!("Errors")),
+                ("type", json!("Nonsense")),
+                ("properties", json!({"a": {"type": "string"}, "required": ["a"], "title": "T", "type": "object"})),
+                (
+                    "allOf",
+                    json!([
+                        {"type": "object", "properties": {"a": {"type": "string"}}},
+                        {"oneOf": [{"$ref": "#/components/schemas/Errors"}, {"properties": {"b": {"type": "string"}}}]}
+                    ]),
+                ),
+                ("oneOf", json!([{"$ref": "#/components/schemas/Errors"}, {"type": "string"}])),
             ];
             let (key, value) = &extra[rng.below(extra.len())];
             return match node {

@@ -1,5 +1,6 @@
 //! One snapshot per tiny spec under `tests/specs/`: the IR (what lowering decided) followed by
-//! the emitted code of the type and operation modules (what users see). A reviewer sees in one
+//! the emitted code of the type and operation modules (what users see) and the warnings (what
+//! loading repaired). A reviewer sees in one
 //! snapshot diff what a generator change does to a construct.
 
 use std::path::Path;
@@ -37,6 +38,13 @@ fn render(spec: &str) -> String {
             continue;
         }
         out.push_str(&format!("\n// ==== {name}\n{content}"));
+    }
+    // What loading repaired (and lowering noted), one line per kind.
+    if !g.warnings.is_empty() {
+        out.push_str("\n// ==== warnings\n");
+        for w in &g.warnings {
+            out.push_str(&format!("{w}\n"));
+        }
     }
     out
 }

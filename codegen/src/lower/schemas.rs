@@ -1,13 +1,15 @@
 //! Schemas → type definitions: component and inline schemas become structs, string enums and
-//! aliases; `allOf` is merged into one struct (`oneOf`/`anyOf` go on to `unions`).
+//! aliases; `allOf` is merged into one struct (`oneOf`/`anyOf` go on to `unions`), or, when a
+//! part is a `oneOf`/`anyOf`, distributed over it into a union of merged structs.
 
 use std::borrow::Borrow;
 use std::collections::BTreeSet;
 
 use indexmap::IndexMap;
-use openapiv3::{AdditionalProperties, ReferenceOr, Schema, SchemaData, SchemaKind, Type};
+use openapiv3::{AdditionalProperties, Discriminator, ReferenceOr, Schema, SchemaData, SchemaKind, Type};
 use serde_json::Value;
 
+use super::unions::Lowered;
 use super::{Lowerer, Slot};
 use crate::error::{ptr, GenError, Result};
 use crate::ir::*;
@@ -105,7 +107,21 @@ pub(super) fn view(s: &Schema) -> View<'_> {
 /// not be present (`required: [Url]`, `properties: {Texml: {not: {}}}`): that is validation, not
 /// another shape, so the schema is a struct of its own properties.
 fn only_constrains(v: &View<'_>) -> bool {
-    let branches = if v.one_of.is_empty() { v.any_of } else { v.one_of };
+    v.properties.is_some_and(|p| !p.is_empty()) && constraint_only(union_branches(v).0)
+}
+
+/// A schema's `oneOf` branches, else its `anyOf` branches, with the keyword.
+fn union_branches<'s>(v: &View<'s>) -> (&'s [ReferenceOr<Schema>], &'static str) {
+    if v.one_of.is_empty() {
+        (v.any_of, "anyOf")
+    } else {
+        (v.one_of, "oneOf")
+    }
+}
+
+/// Whether every branch of a `oneOf`/`anyOf` only says which properties must or must not be
+/// present (no shape of its own).
+fn constraint_only(branches: &[ReferenceOr<Schema>]) -> bool {
     let constraint_only = |b: &ReferenceOr<Schema>| match b {
         ReferenceOr::Item(s) => {
             let b = view(s);
@@ -121,7 +137,21 @@ fn only_constrains(v: &View<'_>) -> bool {
         }
         ReferenceOr::Reference { .. } => false,
     };
-    v.properties.is_some_and(|p| !p.is_empty()) && branches.iter().all(constraint_only)
+    branches.iter().all(constraint_only)
+}
+
+/// Most variants an `allOf` is distributed into (the product of its unions' branch counts).
+const MAX_DISTRIBUTED: usize = 64;
+
+/// An `allOf` part that is a union (`oneOf`/`anyOf` with a shape of its own), or the schema's own
+/// `oneOf`/`anyOf` beside its `allOf`: the merged struct is distributed over its branches.
+struct UnionPart<'s> {
+    /// Index of the part in `allOf`; `None`: the schema's own `oneOf`/`anyOf`.
+    part: Option<usize>,
+    branches: &'s [ReferenceOr<Schema>],
+    /// Pointer of the branch list (`…/allOf/1/oneOf`, `#/components/schemas/U/anyOf`).
+    at: String,
+    discriminator: Option<&'s Discriminator>,
 }
 
 pub(super) fn doc_of(data: &SchemaData) -> Option<String> {
@@ -301,59 +331,72 @@ impl Lowerer<'_> {
         Ok(Struct { fields, multipart, additional })
     }
 
-    /// Collect the properties of every `allOf` part (following references and nested `allOf`).
-    pub(super) fn collect_all_of(
+    /// Collect the properties and `required` of one `allOf` part at `part_at`. A union among them
+    /// is an error unless `union_taken` (its branches are the caller's business) or it only
+    /// constrains which properties are present.
+    fn collect_part(
         &self,
-        parts: &[ReferenceOr<Schema>],
-        at: &str,
+        part: &ReferenceOr<Schema>,
+        part_at: &str,
         props: &mut IndexMap<String, (ReferenceOr<Box<Schema>>, String)>,
         required: &mut Vec<String>,
         depth: usize,
+        union_taken: bool,
     ) -> Result<()> {
         if depth > 32 {
-            return Err(GenError::new(at, "allOf nested too deeply (cycle?)"));
+            return Err(GenError::new(part_at, "allOf nested too deeply (cycle?)"));
         }
-        for (i, part) in parts.iter().enumerate() {
-            let part_at = format!("{at}/allOf/{i}");
-            let (schema, base_at): (&Schema, String) = match part {
-                ReferenceOr::Reference { reference } => {
-                    let (name, s) = self.schema_behind(reference, &part_at)?;
-                    (s, ptr("#/components/schemas", name))
-                }
-                ReferenceOr::Item(s) => (s, part_at.clone()),
-            };
-            let v = view(schema);
-            if !v.one_of.is_empty() || !v.any_of.is_empty() {
-                return Err(GenError::new(part_at, "allOf with a oneOf/anyOf part is not supported"));
+        let (schema, base_at): (&Schema, String) = match part {
+            ReferenceOr::Reference { reference } => {
+                let (name, s) = self.schema_behind(reference, part_at)?;
+                (s, ptr("#/components/schemas", name))
             }
-            if !v.all_of.is_empty() {
-                self.collect_all_of(v.all_of, &base_at, props, required, depth + 1)?;
-            }
-            for (k, s) in v.properties.into_iter().flatten() {
-                props.entry(k.clone()).or_insert_with(|| (s.clone(), base_at.clone()));
-            }
-            for r in v.required {
-                if !required.contains(r) {
-                    required.push(r.clone());
-                }
+            ReferenceOr::Item(s) => (s, part_at.to_owned()),
+        };
+        let v = view(schema);
+        let (branches, _) = union_branches(&v);
+        if !union_taken && !constraint_only(branches) {
+            return Err(GenError::new(
+                part_at,
+                "allOf with a oneOf/anyOf part inside another allOf part is not supported (only one of the allOf's \
+                 own parts, or the schema's own oneOf/anyOf, is distributed)",
+            ));
+        }
+        for (i, inner) in v.all_of.iter().enumerate() {
+            self.collect_part(inner, &format!("{base_at}/allOf/{i}"), props, required, depth + 1, false)?;
+        }
+        for (k, s) in v.properties.into_iter().flatten() {
+            props.entry(k.clone()).or_insert_with(|| (s.clone(), base_at.clone()));
+        }
+        for r in v.required {
+            if !required.contains(r) {
+                required.push(r.clone());
             }
         }
         Ok(())
     }
 
     /// `allOf` is merged into one struct (properties of all parts, first definition wins,
-    /// `required` united). An `allOf` of a single reference is that type.
+    /// `required` united). An `allOf` of a single reference is that type. An `allOf` with a
+    /// union part is distributed over it ([`Self::lower_distributed`]).
     pub(super) fn lower_all_of(&mut self, v: &View<'_>, slot: &Slot<'_>, at: &str) -> Result<TypeRef> {
         let own_props = v.properties.is_some_and(|p| !p.is_empty());
-        if v.all_of.len() == 1 && !own_props {
+        let own_union = !constraint_only(union_branches(v).0);
+        if v.all_of.len() == 1 && !own_props && !own_union {
             // `allOf: [$ref]` (often used to attach a description) is that type; a component
             // defined this way becomes an alias of it.
             let (t, _) = self.lower_ref(&v.all_of[0], &Self::slot_name(slot), &format!("{at}/allOf/0"))?;
             return Ok(t);
         }
+        let (unions, taken) = self.union_parts(v, at)?;
+        if !unions.is_empty() {
+            return self.lower_distributed(v, &unions, &taken, slot, at);
+        }
         let mut props = IndexMap::new();
         let mut required: Vec<String> = v.required.to_vec();
-        self.collect_all_of(v.all_of, at, &mut props, &mut required, 0)?;
+        for (i, part) in v.all_of.iter().enumerate() {
+            self.collect_part(part, &format!("{at}/allOf/{i}"), &mut props, &mut required, 0, taken.contains(&i))?;
+        }
         for (k, s) in v.properties.into_iter().flatten() {
             props.entry(k.clone()).or_insert_with(|| (s.clone(), at.to_owned()));
         }
@@ -366,6 +409,163 @@ impl Lowerer<'_> {
         let (fields, _) = self.lower_fields(&base, props, &required)?;
         let multipart = fields.iter().any(|f| f.ty == TypeRef::File);
         Ok(self.define(slot, at, doc, TypeKind::Struct(Struct { fields, multipart, additional: None })))
+    }
+
+    /// `allOf: [A, {oneOf: [X, Y]}]` means "A and (X or Y)", which is "(A and X) or (A and Y)":
+    /// a union whose variants are the structs merged from the other parts and one branch each
+    /// (`{Name}{X}` after a referenced branch, `{Name}Variant{n}` after an inline one), so that
+    /// each variant decodes the members of both. Several union parts give every combination of
+    /// their branches. The union takes the discriminator of the first union part that has one
+    /// (else the schema's own); a mapping names a variant by the branch it was made from. When
+    /// the other parts declare no properties (they only annotate), the variants are the branches
+    /// themselves.
+    fn lower_distributed(
+        &mut self,
+        v: &View<'_>,
+        unions: &[UnionPart<'_>],
+        taken: &[usize],
+        slot: &Slot<'_>,
+        at: &str,
+    ) -> Result<TypeRef> {
+        let total = unions.iter().try_fold(1usize, |n, u| n.checked_mul(u.branches.len())).unwrap_or(usize::MAX);
+        if total > MAX_DISTRIBUTED {
+            return Err(GenError::new(
+                at,
+                format!(
+                    "allOf with oneOf/anyOf parts gives {total} combinations of their branches (at most \
+                     {MAX_DISTRIBUTED} are lowered)"
+                ),
+            ));
+        }
+        let base = Self::slot_name(slot);
+        // What the parts other than the unions' branches declare, which every variant shares.
+        let mut shared = IndexMap::new();
+        let mut shared_required: Vec<String> = v.required.to_vec();
+        for (i, part) in v.all_of.iter().enumerate() {
+            self.collect_part(
+                part,
+                &format!("{at}/allOf/{i}"),
+                &mut shared,
+                &mut shared_required,
+                0,
+                taken.contains(&i),
+            )?;
+        }
+        let own_props = v.properties.is_some_and(|p| !p.is_empty());
+        let merge = !shared.is_empty() || own_props || unions.len() > 1;
+        let tagging = unions.iter().position(|u| u.discriminator.is_some());
+        let disc = tagging.and_then(|t| unions[t].discriminator).or(v.data.discriminator.as_ref());
+        let mut lowered: Vec<Lowered> = Vec::new();
+        for n in 0..total {
+            // The branch of each union in this combination (mixed radix over the branch counts).
+            let mut rest = n;
+            let mut chosen: Vec<usize> = Vec::with_capacity(unions.len());
+            for u in unions.iter().rev() {
+                chosen.push(rest % u.branches.len());
+                rest /= u.branches.len();
+            }
+            chosen.reverse();
+            let branch = |k: usize| (&unions[k].branches[chosen[k]], format!("{}/{}", unions[k].at, chosen[k]));
+            let label: String = (0..unions.len())
+                .map(|k| match branch(k).0 {
+                    ReferenceOr::Reference { reference } => self
+                        .component_schema(reference, &branch(k).1)
+                        .map(|(name, _)| self.components[name].clone())
+                        .unwrap_or_else(|_| format!("Variant{}", chosen[k] + 1)),
+                    ReferenceOr::Item(_) => format!("Variant{}", chosen[k] + 1),
+                })
+                .collect();
+            let (first, first_at) = branch(0);
+            let hint = format!("{base}{label}");
+            let tag_branch = tagging.map_or(first, |t| branch(t).0);
+            let declared = disc.and_then(|d| self.declared_tag(tag_branch, &d.property_name, 0));
+            let identity = match tag_branch {
+                ReferenceOr::Reference { reference } => self.ref_type(reference, at).ok(),
+                ReferenceOr::Item(_) => None,
+            };
+            if !merge {
+                let (t, nullable) = self.lower_ref(first, &hint, &first_at)?;
+                let ty = if nullable { TypeRef::Nullable(Box::new(t)) } else { t };
+                if !lowered.iter().any(|l| l.ty == ty) {
+                    lowered.push(Lowered { ty, declared, identity: None });
+                }
+                continue;
+            }
+            // Each part in order, the unions' chosen branches after their part.
+            let mut props = IndexMap::new();
+            let mut required: Vec<String> = v.required.to_vec();
+            for (i, part) in v.all_of.iter().enumerate() {
+                let part_at = format!("{at}/allOf/{i}");
+                self.collect_part(part, &part_at, &mut props, &mut required, 0, taken.contains(&i))?;
+                for (k, _) in unions.iter().enumerate().filter(|(_, u)| u.part == Some(i)) {
+                    let (b, b_at) = branch(k);
+                    self.collect_part(b, &b_at, &mut props, &mut required, 1, false)?;
+                }
+            }
+            for (k, s) in v.properties.into_iter().flatten() {
+                props.entry(k.clone()).or_insert_with(|| (s.clone(), at.to_owned()));
+            }
+            for (k, _) in unions.iter().enumerate().filter(|(_, u)| u.part.is_none()) {
+                let (b, b_at) = branch(k);
+                self.collect_part(b, &b_at, &mut props, &mut required, 1, false)?;
+            }
+            let ty = if props.is_empty() {
+                TypeRef::JsonMap
+            } else {
+                let doc = self.resolved(first).and_then(|s| doc_of(&s.schema_data));
+                let props = props.iter().map(|(name, (schema, part_at))| (name, schema, part_at.as_str()));
+                let (fields, _) = self.lower_fields(&naming::type_name(&hint), props, &required)?;
+                let multipart = fields.iter().any(|f| f.ty == TypeRef::File);
+                let kind = TypeKind::Struct(Struct { fields, multipart, additional: None });
+                self.define(&Slot::Hint(&hint), &first_at, doc, kind)
+            };
+            if !lowered.iter().any(|l| l.ty == ty) {
+                lowered.push(Lowered { ty, declared, identity });
+            }
+        }
+        self.union_of(lowered, disc, doc_of(v.data), slot, at)
+    }
+}
+
+impl<'a> Lowerer<'a> {
+    /// The union parts of an `allOf` schema (see [`UnionPart`]), and the indices of every part
+    /// whose `oneOf`/`anyOf` is taken care of: distributed, or one that lists the schema being
+    /// lowered among its branches (the base of a polymorphic family, `Pet: {oneOf: [Cat, Dog]}`
+    /// with `Cat: {allOf: [Pet, …]}`: its branches are the schema's siblings, so only its
+    /// properties are merged).
+    fn union_parts<'s>(&self, v: &View<'s>, at: &str) -> Result<(Vec<UnionPart<'s>>, Vec<usize>)>
+    where
+        'a: 's,
+    {
+        let mut unions = Vec::new();
+        let mut taken = Vec::new();
+        for (i, part) in v.all_of.iter().enumerate() {
+            let part_at = format!("{at}/allOf/{i}");
+            let (schema, base_at): (&'s Schema, String) = match part {
+                ReferenceOr::Reference { reference } => {
+                    let (name, s) = self.schema_behind(reference, &part_at)?;
+                    (s, ptr("#/components/schemas", name))
+                }
+                ReferenceOr::Item(s) => (s, part_at),
+            };
+            let pv = view(schema);
+            let (branches, key) = union_branches(&pv);
+            if constraint_only(branches) {
+                continue;
+            }
+            taken.push(i);
+            let back = branches.iter().any(|b| matches!(b, ReferenceOr::Reference { reference } if reference == at));
+            if !back {
+                let at = format!("{base_at}/{key}");
+                unions.push(UnionPart { part: Some(i), branches, at, discriminator: pv.data.discriminator.as_ref() });
+            }
+        }
+        let (branches, key) = union_branches(v);
+        if !constraint_only(branches) {
+            let at = format!("{at}/{key}");
+            unions.push(UnionPart { part: None, branches, at, discriminator: v.data.discriminator.as_ref() });
+        }
+        Ok((unions, taken))
     }
 }
 

@@ -1,7 +1,7 @@
 //! `oneOf`/`anyOf` → unions: one variant per distinct branch type, named after it, with the
 //! discriminator values each variant is written with and accepted under.
 
-use openapiv3::{ReferenceOr, Schema};
+use openapiv3::{Discriminator, ReferenceOr, Schema};
 use serde_json::Value;
 
 use super::schemas::{doc_of, view, View};
@@ -12,7 +12,7 @@ use crate::naming::{self, Scope};
 
 /// Where a union variant's discriminator value comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Evidence {
+pub(super) enum Evidence {
     /// A one-value `enum` (or `const`) on the variant's discriminator property.
     Enum,
     /// Only the property's `default`.
@@ -26,7 +26,7 @@ impl Lowerer<'_> {
     /// The value a variant schema pins for the discriminator property `prop` (through
     /// references and `allOf`): a one-value string `enum` (a `const` is one by now), else a
     /// string `default`.
-    fn declared_tag(&self, s: &ReferenceOr<Schema>, prop: &str, depth: usize) -> Option<(String, Evidence)> {
+    pub(super) fn declared_tag(&self, s: &ReferenceOr<Schema>, prop: &str, depth: usize) -> Option<(String, Evidence)> {
         if depth > 16 {
             return None;
         }
@@ -56,23 +56,36 @@ impl Lowerer<'_> {
         let base = Self::slot_name(slot);
         let disc = v.data.discriminator.as_ref();
         // Each distinct variant type with the discriminator value its schema declares.
-        let mut lowered: Vec<(TypeRef, Option<(String, Evidence)>)> = Vec::new();
+        let mut lowered: Vec<Lowered> = Vec::new();
         for (i, s) in list.iter().enumerate() {
             let item_at = format!("{at}/{key}/{i}");
             let (t, n) = self.lower_ref(s, &format!("{base}Variant{}", i + 1), &item_at)?;
             let t = if n { TypeRef::Nullable(Box::new(t)) } else { t };
-            if !lowered.iter().any(|(l, _)| l == &t) {
+            if !lowered.iter().any(|l| l.ty == t) {
                 let declared = disc.and_then(|d| self.declared_tag(s, &d.property_name, 0));
-                lowered.push((t, declared));
+                lowered.push(Lowered { ty: t, declared, identity: None });
             }
         }
+        self.union_of(lowered, disc, doc_of(v.data), slot, at)
+    }
+
+    /// The union of variant types lowered already (one type: that type), named in `slot`.
+    pub(super) fn union_of(
+        &mut self,
+        mut lowered: Vec<Lowered>,
+        disc: Option<&Discriminator>,
+        doc: Option<String>,
+        slot: &Slot<'_>,
+        at: &str,
+    ) -> Result<TypeRef> {
+        let base = Self::slot_name(slot);
         if lowered.len() == 1 {
-            return Ok(lowered.remove(0).0);
+            return Ok(lowered.remove(0).ty);
         }
         let mut scope = Scope::with_reserved(["Unknown"]);
         let mut variants = Vec::new();
         let mut from_default = Vec::new();
-        for (t, declared) in lowered {
+        for Lowered { ty: t, declared, identity } in lowered {
             // An inline variant type is named `{Union}Variant{n}`; its variant is `Variant{n}`.
             // Only a suffix that starts a new word: `Foo2` or `Foos` as a variant of `Foo` keep
             // their whole name (a variant cannot be `2`, and `s` is not a name).
@@ -86,7 +99,9 @@ impl Lowerer<'_> {
             };
             let name = scope.claim(&wanted);
             let mut tags = Vec::new();
-            if let (Some(d), TypeRef::Named(n)) = (disc, &t) {
+            // The type a discriminator mapping names this variant by.
+            let identity = identity.as_ref().unwrap_or(&t);
+            if let (Some(d), TypeRef::Named(n)) = (disc, identity) {
                 for (value, target) in &d.mapping {
                     if let Ok(TypeRef::Named(m)) = self.ref_type(target, &format!("{at}/discriminator/mapping")) {
                         if &m == n {
@@ -125,8 +140,18 @@ impl Lowerer<'_> {
             ));
         }
         let union = Union { variants, discriminator: disc.map(|d| d.property_name.clone()), multipart: false };
-        Ok(self.define(slot, at, doc_of(v.data), TypeKind::Union(union)))
+        Ok(self.define(slot, at, doc, TypeKind::Union(union)))
     }
+}
+
+/// One variant type of a union being built.
+pub(super) struct Lowered {
+    pub(super) ty: TypeRef,
+    /// The discriminator value the variant's schema pins.
+    pub(super) declared: Option<(String, Evidence)>,
+    /// The type a discriminator mapping refers to the variant by, when not `ty` itself (a
+    /// variant merged from an `allOf` is mapped by the `oneOf` branch it was made from).
+    pub(super) identity: Option<TypeRef>,
 }
 
 pub(super) fn variant_name(t: &TypeRef) -> String {

@@ -12,7 +12,14 @@
 //! | `required: true` inside a parameter's schema | — | the parameter is `required` |
 //! | `required: false`, `required: null`; `required: "name"` | — | dropped; `["name"]` |
 //! | `required: true` anywhere else, `required` list with a non-string | — | error |
-//! | `$ref` that does not resolve, or is not local | — | error at the referencing node |
+//! | schema `$ref` that resolves to nothing (`#/components/schemas/Gone`) | — | the schema is an untyped JSON value (`serde_json::Value`), keeping its `description`/`title`/`nullable` ([`refs`]) |
+//! | `$ref` of a parameter, response, … that resolves to nothing; a `$ref` that is not local | — | error at the referencing node |
+//! | schema `type` a format name (`type: uuid`, `type: date-time`) | — | `type: string` with that `format` ([`schemas`]) |
+//! | schema `type` the name of a component schema (`type: PaginationMeta`) | — | a `$ref` to it ([`schemas`]) |
+//! | schema `type` in another case (`String`), or no JSON type at all | — | that type; dropped, an untyped value ([`schemas`]) |
+//! | schema keywords indented into `properties` (`properties: {data: {…}, required: [data], type: object}`) | — | moved to the schema, merged with its own; a disagreeing one dropped ([`schemas`]) |
+//! | one operation of a path item naming its path parameter differently from the template its siblings follow (`/rooms/{room_id}`, `delete` declaring `id`) | — | that operation's parameter renamed after the template ([`paths`]) |
+//! | response without the `description` OpenAPI requires | — | `description: ""` |
 
 use std::collections::BTreeSet;
 
@@ -24,7 +31,10 @@ use crate::walk::{self, Kind, Visitor, METHODS};
 
 mod paths;
 mod refs;
+mod schemas;
 mod swagger2;
+
+pub(crate) use schemas::keywords_in_properties;
 
 use refs::{Positions, Ref};
 
@@ -32,9 +42,14 @@ pub(crate) fn repair(doc: &mut Value, warnings: &mut Warnings) -> Result<()> {
     duplicate_operation_ids(doc, warnings);
     swagger2::repair(doc, warnings);
     paths::repair(doc, warnings);
-    let mut r = Repairer { warnings, refs: Vec::new(), positions: Positions::default() };
+    let component_schemas = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    let mut r = Repairer { warnings, refs: Vec::new(), positions: Positions::default(), component_schemas };
     walk::document(doc, &mut r)?;
-    let Repairer { warnings, mut refs, positions } = r;
+    let Repairer { warnings, mut refs, positions, .. } = r;
     refs::repair(doc, &mut refs, &positions, warnings)
 }
 
@@ -75,6 +90,8 @@ struct Repairer<'w> {
     refs: Vec<Ref>,
     /// Every schema and object the walk visited.
     positions: Positions,
+    /// The names of the component schemas (what a `type` naming one refers to).
+    component_schemas: BTreeSet<String>,
 }
 
 impl Repairer<'_> {
@@ -186,8 +203,24 @@ impl Repairer<'_> {
     }
 }
 
+impl Repairer<'_> {
+    /// OpenAPI requires a response's `description` (`openapiv3` does not read a response without
+    /// one); nothing generated uses it, so an empty one says no less than the spec did.
+    fn response_description(&mut self, node: &mut Value, at: &str) {
+        let Some(response) = node.as_object_mut() else { return };
+        if response.contains_key("$ref") || response.contains_key("description") {
+            return;
+        }
+        response.insert("description".into(), Value::String(String::new()));
+        self.warnings.add("response without the `description` OpenAPI requires: an empty one added", at);
+    }
+}
+
 impl Visitor for Repairer<'_> {
     fn schema(&mut self, node: &mut Value, at: &str) -> Result<()> {
+        if let Some(map) = node.as_object_mut().filter(|m| !m.contains_key("$ref")) {
+            schemas::schema_type(map, at, &self.component_schemas, self.warnings);
+        }
         self.record_ref(node, at, None)?;
         match node.as_object_mut() {
             Some(map) if !map.contains_key("$ref") => self.required(map, at),
@@ -197,8 +230,10 @@ impl Visitor for Repairer<'_> {
 
     fn object(&mut self, node: &mut Value, at: &str, kind: Kind) -> Result<()> {
         self.record_ref(node, at, Some(kind))?;
-        if matches!(kind, Kind::Parameter | Kind::Header) {
-            self.parameter_required(node, at);
+        match kind {
+            Kind::Parameter | Kind::Header => self.parameter_required(node, at),
+            Kind::Response => self.response_description(node, at),
+            _ => {}
         }
         Ok(())
     }

@@ -9,7 +9,8 @@
 //! | a schema `$ref` to a response / request body / parameter / header / media type | a `$ref` to that object's schema |
 //! | a schema `$ref` to a schema anywhere else (another schema's property or items, a parameter's or a body's schema) | the schema moves to `components/schemas` under a name made from its place (`{Schema}{Property}`, `{Operation}Body`, …); it and every reference refer to it there |
 //! | a parameter / response / request body / header / example / link / callback `$ref` to such an object outside `components` | the same, in its `components` section |
-//! | a `$ref` that does not resolve, that is not local, or whose target is of another kind | error at the referencing node |
+//! | a schema `$ref` that does not resolve (a component that does not exist) | the schema is an untyped JSON value, with a warning |
+//! | any other `$ref` that does not resolve, one that is not local, or one whose target is of another kind | error at the referencing node |
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -102,6 +103,10 @@ pub(super) fn repair(doc: &mut Value, refs: &mut [Ref], positions: &Positions, w
         if doc.pointer(local).is_none() {
             let decoded = percent_decode(local);
             if doc.pointer(&decoded).is_none() {
+                if r.kind.is_none() {
+                    untyped(doc, r, warnings);
+                    continue;
+                }
                 return Err(GenError::new(&r.at, format!("dangling $ref {:?}: nothing at that pointer", r.target)));
             }
             for schema in [true, false] {
@@ -115,6 +120,15 @@ pub(super) fn repair(doc: &mut Value, refs: &mut [Ref], positions: &Positions, w
         }
     }
     plan.carry_out(doc)
+}
+
+/// A schema whose `$ref` resolves to nothing says only that some value is there: it becomes an
+/// untyped one (what it says of itself besides, in 3.1 or as ignored 3.0 siblings, is kept when
+/// it is documentation or `nullable`).
+fn untyped(doc: &mut Value, r: &Ref, warnings: &mut Warnings) {
+    let Some(Value::Object(node)) = doc.pointer_mut(r.at.trim_start_matches('#')) else { return };
+    node.retain(|k, _| matches!(k.as_str(), "description" | "title" | "nullable"));
+    warnings.add(format!("schema $ref {:?} resolves to nothing: read as an untyped JSON value", r.target), &r.at);
 }
 
 /// What to move and how to rewrite references.
