@@ -130,9 +130,19 @@ pub mod conformance {
         }
     }
 
-    /// The outcome of one call: status and headers of a success whose body decoded into the
-    /// operation's response type, or the error.
-    pub type CallResult = Result<(StatusCode, HeaderMap), telnyx_api::Error>;
+    /// A success whose body decoded into the operation's response type.
+    #[derive(Debug, Clone)]
+    pub struct Called {
+        pub status: StatusCode,
+        pub headers: HeaderMap,
+        /// Where the body deviated from the type (`Response::deviations`).
+        pub deviations: Vec<telnyx_api::Deviation>,
+        /// The members the type does not declare (`Response::undeclared`; JSON responses only).
+        pub undeclared: Vec<telnyx_api::Deviation>,
+    }
+
+    /// The outcome of one call: a success, or the error.
+    pub type CallResult = Result<Called, telnyx_api::Error>;
 
     /// The future of one call.
     pub type CallFuture = Pin<Box<dyn Future<Output = CallResult> + Send>>;
@@ -164,7 +174,40 @@ pub mod conformance {
 
     /// Await a generated call, keeping status and headers.
     pub fn send<T: Send + 'static>(call: telnyx_api::ApiCall<T>) -> CallFuture {
-        Box::pin(async move { call.with_response().await.map(|r| (r.status, r.headers)) })
+        Box::pin(async move {
+            call.with_response().await.map(|r| Called {
+                status: r.status,
+                headers: r.headers,
+                deviations: r.deviations,
+                undeclared: Vec::new(),
+            })
+        })
+    }
+
+    /// [`send`] for a JSON-or-CSV response, with the members the JSON type does not declare.
+    pub fn send_json_or_text<T: DeserializeOwned + Send + 'static>(
+        call: telnyx_api::ApiCall<telnyx_api::JsonOrText<T>>,
+    ) -> CallFuture {
+        Box::pin(async move {
+            call.with_response().await.map(|r| Called {
+                undeclared: telnyx_api::undeclared::<T>(&r.body),
+                status: r.status,
+                headers: r.headers,
+                deviations: r.deviations,
+            })
+        })
+    }
+
+    /// [`send`] for a JSON response, with the members its type does not declare.
+    pub fn send_json<T: serde::de::DeserializeOwned + Send + 'static>(call: telnyx_api::ApiCall<T>) -> CallFuture {
+        Box::pin(async move {
+            call.with_response().await.map(|r| Called {
+                undeclared: r.undeclared(),
+                status: r.status,
+                headers: r.headers,
+                deviations: r.deviations,
+            })
+        })
     }
 }
 

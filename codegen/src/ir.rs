@@ -116,8 +116,29 @@ pub struct WebhookEvent {
     pub ty: String,
     /// JSON pointer of the first declaration's body schema.
     pub pointer: String,
-    /// Operations declaring it as a callback, or `webhooks/<name>` entries.
+    /// Operations declaring it as a callback, or `webhooks/<name>` entries; empty for an
+    /// [`EventKey::Envelope`].
     pub sources: Vec<String>,
+    /// Where the event type was read.
+    pub key: EventKey,
+}
+
+/// Where a webhook event type was read (see `lower/webhooks.rs` for the rules).
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventKey {
+    /// A value of the declared payload's `event_type` enum (at `data.event_type`, or at the
+    /// top); an enum of several values gives several events of one payload type.
+    Enum,
+    /// A discriminator value (a mapping entry, or the value the branch pins) of `union`, a
+    /// union on `event_type`: the declared payload, or its `data`.
+    Discriminator { union: String },
+    /// A value of the `event_type` enum of a branch of `union` (the declared payload, or its
+    /// `data`), which has no discriminator on `event_type` to give it.
+    Branch { union: String },
+    /// A value of the `data.event_type` enum of a component schema no callback or `webhooks`
+    /// entry declares, whose shape is that of a delivery: `data` an object with that enum and
+    /// with `record_type` fixed to `event`.
+    Envelope,
 }
 
 /// A webhook payload without an `event_type` to key it by.

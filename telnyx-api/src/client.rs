@@ -168,6 +168,23 @@ impl Client {
             None => e,
         }
     }
+
+    /// Deviations of a response with this client's API key taken out of them (the values found
+    /// are what the server sent), then logged: one warn event for the response.
+    pub(crate) fn deviations(
+        &self,
+        operation: &'static str,
+        status: reqwest::StatusCode,
+        mut deviations: Vec<crate::Deviation>,
+    ) -> Vec<crate::Deviation> {
+        if let Some(key) = &self.inner.api_key {
+            for d in &mut deviations {
+                crate::error::redact_deviation(d, key);
+            }
+        }
+        crate::request::trace_deviations(operation, status, &deviations);
+        deviations
+    }
 }
 
 /// Builder for [`Client`]; start with [`Client::builder`].

@@ -340,6 +340,32 @@ pub(crate) fn redact_bytes(bytes: Bytes, secret: &str, cut: bool) -> Bytes {
     out.into()
 }
 
+/// A deviation of a response body with `secret` taken out of its path, message and value.
+pub(crate) fn redact_deviation(d: &mut crate::Deviation, secret: &str) {
+    fn value(v: &mut serde_json::Value, secret: &str) {
+        match v {
+            serde_json::Value::String(s) if s.contains(secret) => *s = s.replace(secret, REDACTED),
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|i| value(i, secret)),
+            serde_json::Value::Object(members) => {
+                if members.keys().any(|k| k.contains(secret)) {
+                    *members =
+                        std::mem::take(members).into_iter().map(|(k, v)| (redact_string(k, secret), v)).collect();
+                }
+                members.values_mut().for_each(|m| value(m, secret));
+            }
+            _ => {}
+        }
+    }
+    if secret.is_empty() {
+        return;
+    }
+    d.path = redact_string(std::mem::take(&mut d.path), secret);
+    d.expected = redact_string(std::mem::take(&mut d.expected), secret);
+    if let Some(found) = &mut d.found {
+        value(found, secret);
+    }
+}
+
 fn redact_string(text: String, secret: &str) -> String {
     if secret.is_empty() || !text.contains(secret) {
         return text;

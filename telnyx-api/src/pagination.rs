@@ -226,8 +226,9 @@ impl<T: Send + 'static> Paginator<T> {
         Box::pin(async move {
             let raw = execute(&client, &request, retry.as_ref(), timeout).await?;
             // Deviations of a page are logged (one warn event per page), not returned.
-            let strict = client.inner.strict_decoding;
-            let (page, _deviations) = crate::request::with_decoding(strict, || fetch(request.operation_id(), raw));
+            let (strict, status) = (client.inner.strict_decoding, raw.status);
+            let (page, deviations) = crate::request::with_decoding(strict, || fetch(request.operation_id(), raw));
+            client.deviations(request.operation_id(), status, deviations);
             page.map_err(|e| client.redact(e))
         })
     }

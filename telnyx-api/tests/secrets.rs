@@ -140,7 +140,16 @@ fn echo(status: u16, request: &Recorded) -> Reply {
     .header("x-request-id", "echo-1")
 }
 
+/// [`client`], decoding strictly: a body that does not fit its type is an error.
+fn strict_client(url: &str) -> (Client, Sleeps) {
+    client_with(url, true)
+}
+
 fn client(url: &str) -> (Client, Sleeps) {
+    client_with(url, false)
+}
+
+fn client_with(url: &str, strict: bool) -> (Client, Sleeps) {
     let sleeps = Sleeps::default();
     let client = sleeps
         .install(
@@ -148,7 +157,8 @@ fn client(url: &str) -> (Client, Sleeps) {
                 .api_key(KEY)
                 .base_url(url)
                 .timeout(Some(Duration::from_millis(300)))
-                .retry_policy(RetryPolicy { jitter: 0.0, ..RetryPolicy::default() }),
+                .retry_policy(RetryPolicy { jitter: 0.0, ..RetryPolicy::default() })
+                .strict_decoding(strict),
         )
         .build()
         .unwrap();
@@ -203,9 +213,15 @@ async fn scenarios() -> Vec<(&'static str, Error)> {
     let (c, _) = client(&server.url());
     ApiCall::new(&c, get("/flaky"), decode_json::<Value>).await.unwrap();
 
-    // A success body that does not decode, with the key in the field that fails.
+    // A success body that does not decode, with the key in the field that fails: strictly an
+    // error; leniently a deviation (on the response, and in a warn event) whose value is it.
     let server = Server::start(|_, r| echo(200, r)).await;
     let (c, _) = client(&server.url());
+    let resp = ApiCall::new(&c, get("/shape"), decode_json::<Echo>).with_response().await.unwrap();
+    assert_eq!(resp.deviations.len(), 1, "{:?}", resp.deviations);
+    assert!(!format!("{:?} {}", resp.deviations, resp.deviations[0]).contains(KEY), "{:?}", resp.deviations);
+    assert!(format!("{:?}", resp.deviations).contains("<redacted>"), "{:?}", resp.deviations);
+    let (c, _) = strict_client(&server.url());
     errors.push(("decode", ApiCall::new(&c, get("/shape"), decode_json::<Echo>).await.unwrap_err()));
 
     // Timeouts on every attempt.
@@ -230,7 +246,7 @@ async fn scenarios() -> Vec<(&'static str, Error)> {
 
     // A page of a paginator that does not decode, the key in the field that fails.
     let server = Server::start(|_, r| echo(200, r)).await;
-    let (c, _) = client(&server.url());
+    let (c, _) = strict_client(&server.url());
     let first = ApiCall::new(&c, get("/pages"), decode_json::<Value>);
     let fetch: fn(&'static str, RawResponse) -> telnyx_api::Result<PageData<u32>> = |op, raw| {
         let page: Echo = decode_json(op, raw)?;

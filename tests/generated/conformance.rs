@@ -12,7 +12,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn create_telephony_credential_token(
             c: &Client,
             a: &Args,
@@ -26,30 +27,31 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn find_addresses(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::addresses::FindAddressesParams {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send(c.addresses().find_addresses(&params)))
+            Ok(send_json(c.addresses().find_addresses(&params)))
         }
         pub fn create_address(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::AddressCreate = a.body()?;
-            Ok(send(c.addresses().create_address(&body)))
+            Ok(send_json(c.addresses().create_address(&body)))
         }
         pub fn validate_address(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::ValidateAddressRequest = a.body()?;
-            Ok(send(c.addresses().validate_address(&body)))
+            Ok(send_json(c.addresses().validate_address(&body)))
         }
         pub fn get_address(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.addresses().get_address(&id)))
+            Ok(send_json(c.addresses().get_address(&id)))
         }
         pub fn delete_address(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.addresses().delete_address(&id)))
+            Ok(send_json(c.addresses().delete_address(&id)))
         }
         pub fn accept_address_suggestions(
             c: &Client,
@@ -57,7 +59,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::AcceptSuggestionsRequest = a.body()?;
-            Ok(send(c.addresses().accept_address_suggestions(&id, &body)))
+            Ok(send_json(c.addresses().accept_address_suggestions(&id, &body)))
         }
     }
 
@@ -65,19 +67,20 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_advanced_orders_v2(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send(c.advanced_number_orders().list_advanced_orders_v2()))
+            Ok(send_json(c.advanced_number_orders().list_advanced_orders_v2()))
         }
         pub fn create_advanced_order_v2(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::AdvancedOrderRequest = a.body()?;
-            Ok(send(c.advanced_number_orders().create_advanced_order_v2(&body)))
+            Ok(send_json(c.advanced_number_orders().create_advanced_order_v2(&body)))
         }
         pub fn update_advanced_order_v2(
             c: &Client,
@@ -86,7 +89,7 @@ pub mod ops {
             let advanced_order_id: String = a.path("advanced-order-id")?;
             let body: types::AdvancedOrderRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .advanced_number_orders()
                         .update_advanced_order_v2(&advanced_order_id, &body),
@@ -98,7 +101,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let order_id: String = a.path("order_id")?;
-            Ok(send(c.advanced_number_orders().get_advanced_order_v2(&order_id)))
+            Ok(send_json(c.advanced_number_orders().get_advanced_order_v2(&order_id)))
         }
     }
 
@@ -106,13 +109,14 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn create_anthropic_message(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::AnthropicMessageRequest = a.body()?;
-            Ok(send(c.anthropic_messages().create_anthropic_message(&body)))
+            Ok(send_json_or_text(c.anthropic_messages().create_anthropic_message(&body)))
         }
     }
 
@@ -120,23 +124,24 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_assistants(c: &Client, _a: &Args) -> Result<CallFuture, String> {
-            Ok(send(c.assistants().get_assistants()))
+            Ok(send_json(c.assistants().get_assistants()))
         }
         pub fn create_new_assistant(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateAssistantRequest = a.body()?;
-            Ok(send(c.assistants().create_new_assistant(&body)))
+            Ok(send_json(c.assistants().create_new_assistant(&body)))
         }
         pub fn import_assistants(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::ImportAssistantsRequest = a.body()?;
-            Ok(send(c.assistants().import_assistants(&body)))
+            Ok(send_json(c.assistants().import_assistants(&body)))
         }
         pub fn get_all_assistant_tags(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send(c.assistants().get_all_assistant_tags()))
+            Ok(send_json(c.assistants().get_all_assistant_tags()))
         }
         pub fn get_assistant_tests(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::assistants::GetAssistantTestsParams {
@@ -145,17 +150,17 @@ pub mod ops {
                 destination: a.query_opt("destination")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.assistants().get_assistant_tests(&params)))
+            Ok(send_json(c.assistants().get_assistant_tests(&params)))
         }
         pub fn create_assistant_test(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateAssistantTestRequest = a.body()?;
-            Ok(send(c.assistants().create_assistant_test(&body)))
+            Ok(send_json(c.assistants().create_assistant_test(&body)))
         }
         pub fn fetch_test_suites(c: &Client, _a: &Args) -> Result<CallFuture, String> {
-            Ok(send(c.assistants().fetch_test_suites()))
+            Ok(send_json(c.assistants().fetch_test_suites()))
         }
         pub fn get_test_suite_runs_for_test(
             c: &Client,
@@ -167,7 +172,11 @@ pub mod ops {
                 test_suite_run_id: a.query_opt("test_suite_run_id")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.assistants().get_test_suite_runs_for_test(&suite_name, &params)))
+            Ok(
+                send_json(
+                    c.assistants().get_test_suite_runs_for_test(&suite_name, &params),
+                ),
+            )
         }
         pub fn trigger_test_suite_runs(
             c: &Client,
@@ -175,11 +184,11 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let suite_name: String = a.path("suite_name")?;
             let body: types::TriggerTestSuiteRunsRequest = a.body()?;
-            Ok(send(c.assistants().trigger_test_suite_runs(&suite_name, &body)))
+            Ok(send_json(c.assistants().trigger_test_suite_runs(&suite_name, &body)))
         }
         pub fn get_assistant_test(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let test_id: String = a.path("test_id")?;
-            Ok(send(c.assistants().get_assistant_test(&test_id)))
+            Ok(send_json(c.assistants().get_assistant_test(&test_id)))
         }
         pub fn update_assistant_test(
             c: &Client,
@@ -187,7 +196,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let test_id: String = a.path("test_id")?;
             let body: types::UpdateAssistantTestRequest = a.body()?;
-            Ok(send(c.assistants().update_assistant_test(&test_id, &body)))
+            Ok(send_json(c.assistants().update_assistant_test(&test_id, &body)))
         }
         pub fn delete_assistant_test(
             c: &Client,
@@ -205,17 +214,17 @@ pub mod ops {
                 status: a.query_opt("status")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.assistants().get_test_runs_for_test(&test_id, &params)))
+            Ok(send_json(c.assistants().get_test_runs_for_test(&test_id, &params)))
         }
         pub fn trigger_test_run(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let test_id: String = a.path("test_id")?;
             let body: types::TriggerTestRunRequest = a.body()?;
-            Ok(send(c.assistants().trigger_test_run(&test_id, &body)))
+            Ok(send_json(c.assistants().trigger_test_run(&test_id, &body)))
         }
         pub fn get_test_run(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let test_id: String = a.path("test_id")?;
             let run_id: String = a.path("run_id")?;
-            Ok(send(c.assistants().get_test_run(&test_id, &run_id)))
+            Ok(send_json(c.assistants().get_test_run(&test_id, &run_id)))
         }
         pub fn get_assistant(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
@@ -226,30 +235,30 @@ pub mod ops {
                 to: a.query_opt("to")?,
                 call_control_id: a.query_opt("call_control_id")?,
             };
-            Ok(send(c.assistants().get_assistant(&assistant_id, &params)))
+            Ok(send_json(c.assistants().get_assistant(&assistant_id, &params)))
         }
         pub fn update_assistant(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
             let body: types::UpdateAssistantRequestWithPromotion = a.body()?;
-            Ok(send(c.assistants().update_assistant(&assistant_id, &body)))
+            Ok(send_json(c.assistants().update_assistant(&assistant_id, &body)))
         }
         pub fn delete_assistant(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
-            Ok(send(c.assistants().delete_assistant(&assistant_id)))
+            Ok(send_json(c.assistants().delete_assistant(&assistant_id)))
         }
         pub fn get_canary_deploy(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
-            Ok(send(c.assistants().get_canary_deploy(&assistant_id)))
+            Ok(send_json(c.assistants().get_canary_deploy(&assistant_id)))
         }
         pub fn update_canary_deploy(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
             let body: types::CanaryDeployRequest = a.body()?;
-            Ok(send(c.assistants().update_canary_deploy(&assistant_id, &body)))
+            Ok(send_json(c.assistants().update_canary_deploy(&assistant_id, &body)))
         }
         pub fn create_canary_deploy(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
             let body: types::CanaryDeployRequest = a.body()?;
-            Ok(send(c.assistants().create_canary_deploy(&assistant_id, &body)))
+            Ok(send_json(c.assistants().create_canary_deploy(&assistant_id, &body)))
         }
         pub fn delete_canary_deploy(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
@@ -258,16 +267,16 @@ pub mod ops {
         pub fn assistant_chat(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
             let body: types::AssistantChatReq = a.body()?;
-            Ok(send(c.assistants().assistant_chat(&assistant_id, &body)))
+            Ok(send_json(c.assistants().assistant_chat(&assistant_id, &body)))
         }
         pub fn assistant_sms_chat(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
             let body: types::AssistantSmsChatReq = a.body()?;
-            Ok(send(c.assistants().assistant_sms_chat(&assistant_id, &body)))
+            Ok(send_json(c.assistants().assistant_sms_chat(&assistant_id, &body)))
         }
         pub fn clone_assistant(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
-            Ok(send(c.assistants().clone_assistant(&assistant_id)))
+            Ok(send_json(c.assistants().clone_assistant(&assistant_id)))
         }
         pub fn enhance_assistant_instructions(
             c: &Client,
@@ -285,7 +294,7 @@ pub mod ops {
                 conversation_channel: a.query_opt("conversation_channel")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.assistants().get_scheduled_events(&assistant_id, &params)))
+            Ok(send_json(c.assistants().get_scheduled_events(&assistant_id, &params)))
         }
         pub fn create_scheduled_event(
             c: &Client,
@@ -293,12 +302,12 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
             let body: types::CreateScheduledEventRequest = a.body()?;
-            Ok(send(c.assistants().create_scheduled_event(&assistant_id, &body)))
+            Ok(send_json(c.assistants().create_scheduled_event(&assistant_id, &body)))
         }
         pub fn get_scheduled_event(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
             let event_id: String = a.path("event_id")?;
-            Ok(send(c.assistants().get_scheduled_event(&assistant_id, &event_id)))
+            Ok(send_json(c.assistants().get_scheduled_event(&assistant_id, &event_id)))
         }
         pub fn delete_scheduled_event(
             c: &Client,
@@ -311,21 +320,21 @@ pub mod ops {
         pub fn add_assistant_tag(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
             let body: types::AddTagRequest = a.body()?;
-            Ok(send(c.assistants().add_assistant_tag(&assistant_id, &body)))
+            Ok(send_json(c.assistants().add_assistant_tag(&assistant_id, &body)))
         }
         pub fn remove_assistant_tag(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
             let tag: String = a.path("tag")?;
-            Ok(send(c.assistants().remove_assistant_tag(&assistant_id, &tag)))
+            Ok(send_json(c.assistants().remove_assistant_tag(&assistant_id, &tag)))
         }
         pub fn get_assistant_texml(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
-            Ok(send(c.assistants().get_assistant_texml(&assistant_id)))
+            Ok(send_json(c.assistants().get_assistant_texml(&assistant_id)))
         }
         pub fn add_assistant_tool(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
             let tool_id: String = a.path("tool_id")?;
-            Ok(send(c.assistants().add_assistant_tool(&assistant_id, &tool_id)))
+            Ok(send_json(c.assistants().add_assistant_tool(&assistant_id, &tool_id)))
         }
         pub fn remove_assistant_tool(
             c: &Client,
@@ -333,20 +342,24 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
             let tool_id: String = a.path("tool_id")?;
-            Ok(send(c.assistants().remove_assistant_tool(&assistant_id, &tool_id)))
+            Ok(send_json(c.assistants().remove_assistant_tool(&assistant_id, &tool_id)))
         }
         pub fn test_assistant_tool(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
             let tool_id: String = a.path("tool_id")?;
             let body: types::TestWebhookToolRequest = a.body()?;
-            Ok(send(c.assistants().test_assistant_tool(&assistant_id, &tool_id, &body)))
+            Ok(
+                send_json(
+                    c.assistants().test_assistant_tool(&assistant_id, &tool_id, &body),
+                ),
+            )
         }
         pub fn get_assistant_versions(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
-            Ok(send(c.assistants().get_assistant_versions(&assistant_id)))
+            Ok(send_json(c.assistants().get_assistant_versions(&assistant_id)))
         }
         pub fn get_assistant_version(
             c: &Client,
@@ -358,7 +371,7 @@ pub mod ops {
                 include_mcp_servers: a.query_opt("include_mcp_servers")?,
             };
             Ok(
-                send(
+                send_json(
                     c
                         .assistants()
                         .get_assistant_version(&assistant_id, &version_id, &params),
@@ -373,7 +386,7 @@ pub mod ops {
             let version_id: String = a.path("version_id")?;
             let body: types::UpdateAssistantRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .assistants()
                         .update_assistant_version(&assistant_id, &version_id, &body),
@@ -395,7 +408,7 @@ pub mod ops {
             let assistant_id: String = a.path("assistant_id")?;
             let version_id: String = a.path("version_id")?;
             Ok(
-                send(
+                send_json(
                     c.assistants().promote_assistant_version(&assistant_id, &version_id),
                 ),
             )
@@ -407,24 +420,24 @@ pub mod ops {
                 page_size: a.query_opt("page[size]")?,
                 page_number: a.query_opt("page[number]")?,
             };
-            Ok(send(c.assistants().list_tools(&params)))
+            Ok(send_json(c.assistants().list_tools(&params)))
         }
         pub fn create_tool(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateSharedToolRequest = a.body()?;
-            Ok(send(c.assistants().create_tool(&body)))
+            Ok(send_json(c.assistants().create_tool(&body)))
         }
         pub fn get_tool_tool_id(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let tool_id: String = a.path("tool_id")?;
-            Ok(send(c.assistants().get_tool_tool_id(&tool_id)))
+            Ok(send_json(c.assistants().get_tool_tool_id(&tool_id)))
         }
         pub fn delete_tool_tool_id(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let tool_id: String = a.path("tool_id")?;
-            Ok(send(c.assistants().delete_tool_tool_id(&tool_id)))
+            Ok(send_json(c.assistants().delete_tool_tool_id(&tool_id)))
         }
         pub fn update_tool_tool_id(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let tool_id: String = a.path("tool_id")?;
             let body: types::UpdateSharedToolRequest = a.body()?;
-            Ok(send(c.assistants().update_tool_tool_id(&tool_id, &body)))
+            Ok(send_json(c.assistants().update_tool_tool_id(&tool_id, &body)))
         }
     }
 
@@ -432,10 +445,11 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn create_transcription(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::AudioTranscriptionRequest = a.body()?;
-            Ok(send(c.audio().create_transcription(&body)))
+            Ok(send_json(c.audio().create_transcription(&body)))
         }
     }
 
@@ -443,14 +457,15 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_audit_logs(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::audit_logs::ListAuditLogsParams {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send(c.audit_logs().list_audit_logs(&params)))
+            Ok(send_json(c.audit_logs().list_audit_logs(&params)))
         }
     }
 
@@ -458,7 +473,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn find_authentication_providers(
             c: &Client,
             a: &Args,
@@ -467,28 +483,40 @@ pub mod ops {
                 sort: a.query_opt("sort")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.authentication_providers().find_authentication_providers(&params)))
+            Ok(
+                send_json(
+                    c.authentication_providers().find_authentication_providers(&params),
+                ),
+            )
         }
         pub fn create_authentication_provider(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::AuthenticationProviderCreate = a.body()?;
-            Ok(send(c.authentication_providers().create_authentication_provider(&body)))
+            Ok(
+                send_json(
+                    c.authentication_providers().create_authentication_provider(&body),
+                ),
+            )
         }
         pub fn get_authentication_provider(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.authentication_providers().get_authentication_provider(&id)))
+            Ok(send_json(c.authentication_providers().get_authentication_provider(&id)))
         }
         pub fn delete_authentication_provider(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.authentication_providers().delete_authentication_provider(&id)))
+            Ok(
+                send_json(
+                    c.authentication_providers().delete_authentication_provider(&id),
+                ),
+            )
         }
         pub fn update_authentication_provider(
             c: &Client,
@@ -497,7 +525,7 @@ pub mod ops {
             let id: String = a.path("id")?;
             let body: types::UpdateAuthenticationProviderRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .authentication_providers()
                         .update_authentication_provider(&id, &body),
@@ -510,19 +538,24 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_auto_recharge_prefs(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send(c.auto_recharge_preferences().get_auto_recharge_prefs()))
+            Ok(send_json(c.auto_recharge_preferences().get_auto_recharge_prefs()))
         }
         pub fn update_auto_recharge_prefs(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::AutoRechargePrefRequest = a.body()?;
-            Ok(send(c.auto_recharge_preferences().update_auto_recharge_prefs(&body)))
+            Ok(
+                send_json(
+                    c.auto_recharge_preferences().update_auto_recharge_prefs(&body),
+                ),
+            )
         }
     }
 
@@ -530,9 +563,10 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_user_balance(c: &Client, _a: &Args) -> Result<CallFuture, String> {
-            Ok(send(c.billing().get_user_balance()))
+            Ok(send_json(c.billing().get_user_balance()))
         }
     }
 
@@ -540,29 +574,30 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_billing_groups(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::billing_groups::ListBillingGroupsParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.billing_groups().list_billing_groups(&params)))
+            Ok(send_json(c.billing_groups().list_billing_groups(&params)))
         }
         pub fn create_billing_group(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::NewBillingGroup = a.body()?;
-            Ok(send(c.billing_groups().create_billing_group(&body)))
+            Ok(send_json(c.billing_groups().create_billing_group(&body)))
         }
         pub fn get_billing_group(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.billing_groups().get_billing_group(&id)))
+            Ok(send_json(c.billing_groups().get_billing_group(&id)))
         }
         pub fn delete_billing_group(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.billing_groups().delete_billing_group(&id)))
+            Ok(send_json(c.billing_groups().delete_billing_group(&id)))
         }
         pub fn update_billing_group(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdateBillingGroup = a.body()?;
-            Ok(send(c.billing_groups().update_billing_group(&id, &body)))
+            Ok(send_json(c.billing_groups().update_billing_group(&id, &body)))
         }
     }
 
@@ -570,7 +605,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_brands(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::brands::GetBrandsParams {
                 page: a.query_opt("page")?,
@@ -583,18 +619,18 @@ pub mod ops {
                 brand_id: a.query_opt("brandId")?,
                 tcr_brand_id: a.query_opt("tcrBrandId")?,
             };
-            Ok(send(c.brands().get_brands(&params)))
+            Ok(send_json(c.brands().get_brands(&params)))
         }
         pub fn create_brand_post(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateBrand = a.body()?;
-            Ok(send(c.brands().create_brand_post(&body)))
+            Ok(send_json(c.brands().create_brand_post(&body)))
         }
         pub fn get_brand_feedback_by_id(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let brand_id: String = a.path("brandId")?;
-            Ok(send(c.brands().get_brand_feedback_by_id(&brand_id)))
+            Ok(send_json(c.brands().get_brand_feedback_by_id(&brand_id)))
         }
         pub fn get_brand_sms_otp_status(
             c: &Client,
@@ -604,16 +640,16 @@ pub mod ops {
             let params = telnyx_api::apis::brands::GetBrandSmsOtpStatusParams {
                 brand_id: a.query_opt("brandId")?,
             };
-            Ok(send(c.brands().get_brand_sms_otp_status(&reference_id, &params)))
+            Ok(send_json(c.brands().get_brand_sms_otp_status(&reference_id, &params)))
         }
         pub fn get_brand(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let brand_id: String = a.path("brandId")?;
-            Ok(send(c.brands().get_brand(&brand_id)))
+            Ok(send_json(c.brands().get_brand(&brand_id)))
         }
         pub fn update_brand(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let brand_id: String = a.path("brandId")?;
             let body: types::UpdateBrand = a.body()?;
-            Ok(send(c.brands().update_brand(&brand_id, &body)))
+            Ok(send_json(c.brands().update_brand(&brand_id, &body)))
         }
         pub fn delete_brand(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let brand_id: String = a.path("brandId")?;
@@ -631,7 +667,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let brand_id: String = a.path("brandId")?;
-            Ok(send(c.brands().list_external_vettings(&brand_id)))
+            Ok(send_json(c.brands().list_external_vettings(&brand_id)))
         }
         pub fn put_external_vetting_record(
             c: &Client,
@@ -639,7 +675,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let brand_id: String = a.path("brandId")?;
             let body: types::ImportExternalVetting = a.body()?;
-            Ok(send(c.brands().put_external_vetting_record(&brand_id, &body)))
+            Ok(send_json(c.brands().put_external_vetting_record(&brand_id, &body)))
         }
         pub fn post_order_external_vetting(
             c: &Client,
@@ -647,18 +683,18 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let brand_id: String = a.path("brandId")?;
             let body: types::OrderExternalVetting = a.body()?;
-            Ok(send(c.brands().post_order_external_vetting(&brand_id, &body)))
+            Ok(send_json(c.brands().post_order_external_vetting(&brand_id, &body)))
         }
         pub fn revet_brand(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let brand_id: String = a.path("brandId")?;
-            Ok(send(c.brands().revet_brand(&brand_id)))
+            Ok(send_json(c.brands().revet_brand(&brand_id)))
         }
         pub fn get_brand_sms_otp_status_by_brand_id(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let brand_id: String = a.path("brandId")?;
-            Ok(send(c.brands().get_brand_sms_otp_status_by_brand_id(&brand_id)))
+            Ok(send_json(c.brands().get_brand_sms_otp_status_by_brand_id(&brand_id)))
         }
         pub fn verify_brand_sms_otp(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let brand_id: String = a.path("brandId")?;
@@ -671,7 +707,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let brand_id: String = a.path("brandId")?;
             let body: types::TriggerBrandSmsOtpRequest = a.body()?;
-            Ok(send(c.brands().trigger_brand_sms_otp(&brand_id, &body)))
+            Ok(send_json(c.brands().trigger_brand_sms_otp(&brand_id, &body)))
         }
     }
 
@@ -679,7 +715,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_buckets(c: &Client, _a: &Args) -> Result<CallFuture, String> {
             Ok(send(c.bucket().list_buckets()))
         }
@@ -702,14 +739,15 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_storage_ssl_certificates(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let bucket_name: String = a.path("bucketName")?;
             Ok(
-                send(
+                send_json(
                     c.bucket_ssl_certificate().get_storage_ssl_certificates(&bucket_name),
                 ),
             )
@@ -721,7 +759,7 @@ pub mod ops {
             let bucket_name: String = a.path("bucketName")?;
             let body: types::AddStorageSslCertificateBody = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .bucket_ssl_certificate()
                         .add_storage_ssl_certificate(&bucket_name, &body),
@@ -734,7 +772,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let bucket_name: String = a.path("bucketName")?;
             Ok(
-                send(
+                send_json(
                     c
                         .bucket_ssl_certificate()
                         .remove_storage_ssl_certificate(&bucket_name),
@@ -747,18 +785,19 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_storage_api_usage(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let bucket_name: String = a.path("bucketName")?;
             let filter: types::GetStorageApiUsageFilter = a.query("filter")?;
-            Ok(send(c.bucket_usage().get_storage_api_usage(&bucket_name, &filter)))
+            Ok(send_json(c.bucket_usage().get_storage_api_usage(&bucket_name, &filter)))
         }
         pub fn get_bucket_usage(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let bucket_name: String = a.path("bucketName")?;
-            Ok(send(c.bucket_usage().get_bucket_usage(&bucket_name)))
+            Ok(send_json(c.bucket_usage().get_bucket_usage(&bucket_name)))
         }
     }
 
@@ -766,14 +805,15 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn post_assign_messaging_profile_to_campaign(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::AssignProfileToCampaignRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .bulk_phone_number_campaigns()
                         .post_assign_messaging_profile_to_campaign(&body),
@@ -786,7 +826,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let task_id: String = a.path("taskId")?;
             Ok(
-                send(
+                send_json(
                     c.bulk_phone_number_campaigns().get_assignment_task_status(&task_id),
                 ),
             )
@@ -801,7 +841,7 @@ pub mod ops {
                 page: a.query_opt("page")?,
             };
             Ok(
-                send(
+                send_json(
                     c
                         .bulk_phone_number_campaigns()
                         .get_phone_number_status(&task_id, &params),
@@ -814,7 +854,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_phone_numbers_jobs(
             c: &Client,
             a: &Args,
@@ -824,7 +865,11 @@ pub mod ops {
                 sort: a.query_opt("sort")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send(c.bulk_phone_number_operations().list_phone_numbers_jobs(&params)))
+            Ok(
+                send_json(
+                    c.bulk_phone_number_operations().list_phone_numbers_jobs(&params),
+                ),
+            )
         }
         pub fn create_delete_phone_numbers_job(
             c: &Client,
@@ -832,7 +877,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let body: types::PhoneNumbersJobDeletePhoneNumbersRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .bulk_phone_number_operations()
                         .create_delete_phone_numbers_job(&body),
@@ -845,7 +890,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let body: types::PhoneNumbersJobUpdateEmergencySettingsRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .bulk_phone_number_operations()
                         .create_phone_numbers_job_update_emergency_settings(&body),
@@ -861,7 +906,7 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
             };
             Ok(
-                send(
+                send_json(
                     c
                         .bulk_phone_number_operations()
                         .create_update_phone_numbers_job(&body, &params),
@@ -873,7 +918,11 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.bulk_phone_number_operations().retrieve_phone_numbers_job(&id)))
+            Ok(
+                send_json(
+                    c.bulk_phone_number_operations().retrieve_phone_numbers_job(&id),
+                ),
+            )
         }
     }
 
@@ -881,7 +930,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_user_billing_bundles(
             c: &Client,
             a: &Args,
@@ -891,7 +941,7 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 authorization_bearer: a.header_opt("authorization_bearer")?,
             };
-            Ok(send(c.bundles().get_user_billing_bundles(&params)))
+            Ok(send_json(c.bundles().get_user_billing_bundles(&params)))
         }
         pub fn get_billing_bundle_by_id(
             c: &Client,
@@ -901,7 +951,7 @@ pub mod ops {
             let params = telnyx_api::apis::bundles::GetBillingBundleByIdParams {
                 authorization_bearer: a.header_opt("authorization_bearer")?,
             };
-            Ok(send(c.bundles().get_billing_bundle_by_id(&bundle_id, &params)))
+            Ok(send_json(c.bundles().get_billing_bundle_by_id(&bundle_id, &params)))
         }
     }
 
@@ -909,10 +959,11 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn dial_call(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CallRequest = a.body()?;
-            Ok(send(c.call_commands().dial_call(&body)))
+            Ok(send_json(c.call_commands().dial_call(&body)))
         }
         pub fn call_add_messages_to_ai_assistant(
             c: &Client,
@@ -921,7 +972,7 @@ pub mod ops {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::AiAssistantAddMessagesRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .call_commands()
                         .call_add_messages_to_ai_assistant(&call_control_id, &body),
@@ -934,7 +985,11 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::AiAssistantJoinRequest = a.body()?;
-            Ok(send(c.call_commands().call_join_ai_assistant(&call_control_id, &body)))
+            Ok(
+                send_json(
+                    c.call_commands().call_join_ai_assistant(&call_control_id, &body),
+                ),
+            )
         }
         pub fn call_start_ai_assistant(
             c: &Client,
@@ -942,7 +997,11 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::AiAssistantStartRequest = a.body()?;
-            Ok(send(c.call_commands().call_start_ai_assistant(&call_control_id, &body)))
+            Ok(
+                send_json(
+                    c.call_commands().call_start_ai_assistant(&call_control_id, &body),
+                ),
+            )
         }
         pub fn call_stop_ai_assistant(
             c: &Client,
@@ -950,22 +1009,26 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::AiAssistantStopRequest = a.body()?;
-            Ok(send(c.call_commands().call_stop_ai_assistant(&call_control_id, &body)))
+            Ok(
+                send_json(
+                    c.call_commands().call_stop_ai_assistant(&call_control_id, &body),
+                ),
+            )
         }
         pub fn answer_call(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::AnswerRequest = a.body()?;
-            Ok(send(c.call_commands().answer_call(&call_control_id, &body)))
+            Ok(send_json(c.call_commands().answer_call(&call_control_id, &body)))
         }
         pub fn bridge_call(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::BridgeRequest = a.body()?;
-            Ok(send(c.call_commands().bridge_call(&call_control_id, &body)))
+            Ok(send_json(c.call_commands().bridge_call(&call_control_id, &body)))
         }
         pub fn update_client_state(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::ClientStateUpdateRequest = a.body()?;
-            Ok(send(c.call_commands().update_client_state(&call_control_id, &body)))
+            Ok(send_json(c.call_commands().update_client_state(&call_control_id, &body)))
         }
         pub fn call_start_conversation_relay(
             c: &Client,
@@ -974,7 +1037,7 @@ pub mod ops {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::ConversationRelayStartRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .call_commands()
                         .call_start_conversation_relay(&call_control_id, &body),
@@ -988,7 +1051,7 @@ pub mod ops {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::ConversationRelayStopRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .call_commands()
                         .call_stop_conversation_relay(&call_control_id, &body),
@@ -998,67 +1061,75 @@ pub mod ops {
         pub fn enqueue_call(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::EnqueueRequest = a.body()?;
-            Ok(send(c.call_commands().enqueue_call(&call_control_id, &body)))
+            Ok(send_json(c.call_commands().enqueue_call(&call_control_id, &body)))
         }
         pub fn start_call_fork(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::StartForkingRequest = a.body()?;
-            Ok(send(c.call_commands().start_call_fork(&call_control_id, &body)))
+            Ok(send_json(c.call_commands().start_call_fork(&call_control_id, &body)))
         }
         pub fn stop_call_fork(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::StopForkingRequest = a.body()?;
-            Ok(send(c.call_commands().stop_call_fork(&call_control_id, &body)))
+            Ok(send_json(c.call_commands().stop_call_fork(&call_control_id, &body)))
         }
         pub fn gather_call(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::GatherRequest = a.body()?;
-            Ok(send(c.call_commands().gather_call(&call_control_id, &body)))
+            Ok(send_json(c.call_commands().gather_call(&call_control_id, &body)))
         }
         pub fn stop_call_gather(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::StopGatherRequest = a.body()?;
-            Ok(send(c.call_commands().stop_call_gather(&call_control_id, &body)))
+            Ok(send_json(c.call_commands().stop_call_gather(&call_control_id, &body)))
         }
         pub fn call_gather_using_ai(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::GatherUsingAiRequest = a.body()?;
-            Ok(send(c.call_commands().call_gather_using_ai(&call_control_id, &body)))
+            Ok(
+                send_json(
+                    c.call_commands().call_gather_using_ai(&call_control_id, &body),
+                ),
+            )
         }
         pub fn gather_using_audio(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::GatherUsingAudioRequest = a.body()?;
-            Ok(send(c.call_commands().gather_using_audio(&call_control_id, &body)))
+            Ok(send_json(c.call_commands().gather_using_audio(&call_control_id, &body)))
         }
         pub fn gather_using_speak(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::GatherUsingSpeakRequest = a.body()?;
-            Ok(send(c.call_commands().gather_using_speak(&call_control_id, &body)))
+            Ok(send_json(c.call_commands().gather_using_speak(&call_control_id, &body)))
         }
         pub fn hangup_call(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::HangupRequest = a.body()?;
-            Ok(send(c.call_commands().hangup_call(&call_control_id, &body)))
+            Ok(send_json(c.call_commands().hangup_call(&call_control_id, &body)))
         }
         pub fn leave_queue(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::LeaveQueueRequest = a.body()?;
-            Ok(send(c.call_commands().leave_queue(&call_control_id, &body)))
+            Ok(send_json(c.call_commands().leave_queue(&call_control_id, &body)))
         }
         pub fn start_call_playback(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::PlayAudioUrlRequest = a.body()?;
-            Ok(send(c.call_commands().start_call_playback(&call_control_id, &body)))
+            Ok(send_json(c.call_commands().start_call_playback(&call_control_id, &body)))
         }
         pub fn stop_call_playback(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::PlaybackStopRequest = a.body()?;
-            Ok(send(c.call_commands().stop_call_playback(&call_control_id, &body)))
+            Ok(send_json(c.call_commands().stop_call_playback(&call_control_id, &body)))
         }
         pub fn pause_call_recording(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::PauseRecordingRequest = a.body()?;
-            Ok(send(c.call_commands().pause_call_recording(&call_control_id, &body)))
+            Ok(
+                send_json(
+                    c.call_commands().pause_call_recording(&call_control_id, &body),
+                ),
+            )
         }
         pub fn resume_call_recording(
             c: &Client,
@@ -1066,62 +1137,74 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::ResumeRecordingRequest = a.body()?;
-            Ok(send(c.call_commands().resume_call_recording(&call_control_id, &body)))
+            Ok(
+                send_json(
+                    c.call_commands().resume_call_recording(&call_control_id, &body),
+                ),
+            )
         }
         pub fn start_call_record(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::StartRecordingRequest = a.body()?;
-            Ok(send(c.call_commands().start_call_record(&call_control_id, &body)))
+            Ok(send_json(c.call_commands().start_call_record(&call_control_id, &body)))
         }
         pub fn stop_call_recording(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::StopRecordingRequest = a.body()?;
-            Ok(send(c.call_commands().stop_call_recording(&call_control_id, &body)))
+            Ok(send_json(c.call_commands().stop_call_recording(&call_control_id, &body)))
         }
         pub fn refer_call(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::ReferRequest = a.body()?;
-            Ok(send(c.call_commands().refer_call(&call_control_id, &body)))
+            Ok(send_json(c.call_commands().refer_call(&call_control_id, &body)))
         }
         pub fn reject_call(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::RejectRequest = a.body()?;
-            Ok(send(c.call_commands().reject_call(&call_control_id, &body)))
+            Ok(send_json(c.call_commands().reject_call(&call_control_id, &body)))
         }
         pub fn send_dtmf(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::SendDtmfRequest = a.body()?;
-            Ok(send(c.call_commands().send_dtmf(&call_control_id, &body)))
+            Ok(send_json(c.call_commands().send_dtmf(&call_control_id, &body)))
         }
         pub fn send_sip_info(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::SendSipInfoRequest = a.body()?;
-            Ok(send(c.call_commands().send_sip_info(&call_control_id, &body)))
+            Ok(send_json(c.call_commands().send_sip_info(&call_control_id, &body)))
         }
         pub fn start_siprec_session(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::StartSiprecRequest = a.body()?;
-            Ok(send(c.call_commands().start_siprec_session(&call_control_id, &body)))
+            Ok(
+                send_json(
+                    c.call_commands().start_siprec_session(&call_control_id, &body),
+                ),
+            )
         }
         pub fn stop_siprec_session(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::StopSiprecRequest = a.body()?;
-            Ok(send(c.call_commands().stop_siprec_session(&call_control_id, &body)))
+            Ok(send_json(c.call_commands().stop_siprec_session(&call_control_id, &body)))
         }
         pub fn speak_call(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::SpeakRequest = a.body()?;
-            Ok(send(c.call_commands().speak_call(&call_control_id, &body)))
+            Ok(send_json(c.call_commands().speak_call(&call_control_id, &body)))
         }
         pub fn start_call_streaming(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::StartStreamingRequest = a.body()?;
-            Ok(send(c.call_commands().start_call_streaming(&call_control_id, &body)))
+            Ok(
+                send_json(
+                    c.call_commands().start_call_streaming(&call_control_id, &body),
+                ),
+            )
         }
         pub fn stop_call_streaming(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::StopStreamingRequest = a.body()?;
-            Ok(send(c.call_commands().stop_call_streaming(&call_control_id, &body)))
+            Ok(send_json(c.call_commands().stop_call_streaming(&call_control_id, &body)))
         }
         pub fn noise_suppression_start(
             c: &Client,
@@ -1129,7 +1212,11 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::NoiseSuppressionStart = a.body()?;
-            Ok(send(c.call_commands().noise_suppression_start(&call_control_id, &body)))
+            Ok(
+                send_json(
+                    c.call_commands().noise_suppression_start(&call_control_id, &body),
+                ),
+            )
         }
         pub fn noise_suppression_stop(
             c: &Client,
@@ -1137,7 +1224,11 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::NoiseSuppressionStop = a.body()?;
-            Ok(send(c.call_commands().noise_suppression_stop(&call_control_id, &body)))
+            Ok(
+                send_json(
+                    c.call_commands().noise_suppression_stop(&call_control_id, &body),
+                ),
+            )
         }
         pub fn switch_supervisor_role(
             c: &Client,
@@ -1145,7 +1236,11 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::SwitchSupervisorRoleRequest = a.body()?;
-            Ok(send(c.call_commands().switch_supervisor_role(&call_control_id, &body)))
+            Ok(
+                send_json(
+                    c.call_commands().switch_supervisor_role(&call_control_id, &body),
+                ),
+            )
         }
         pub fn start_call_transcription(
             c: &Client,
@@ -1153,7 +1248,11 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::TranscriptionStartRequest = a.body()?;
-            Ok(send(c.call_commands().start_call_transcription(&call_control_id, &body)))
+            Ok(
+                send_json(
+                    c.call_commands().start_call_transcription(&call_control_id, &body),
+                ),
+            )
         }
         pub fn stop_call_transcription(
             c: &Client,
@@ -1161,12 +1260,16 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::TranscriptionStopRequest = a.body()?;
-            Ok(send(c.call_commands().stop_call_transcription(&call_control_id, &body)))
+            Ok(
+                send_json(
+                    c.call_commands().stop_call_transcription(&call_control_id, &body),
+                ),
+            )
         }
         pub fn transfer_call(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::TransferCallRequest = a.body()?;
-            Ok(send(c.call_commands().transfer_call(&call_control_id, &body)))
+            Ok(send_json(c.call_commands().transfer_call(&call_control_id, &body)))
         }
     }
 
@@ -1174,7 +1277,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_call_control_applications(
             c: &Client,
             a: &Args,
@@ -1185,7 +1289,7 @@ pub mod ops {
                 sort: a.query_opt("sort")?,
             };
             Ok(
-                send(
+                send_json(
                     c.call_control_applications().list_call_control_applications(&params),
                 ),
             )
@@ -1196,7 +1300,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let body: types::CreateCallControlApplicationRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c.call_control_applications().create_call_control_application(&body),
                 ),
             )
@@ -1207,7 +1311,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             Ok(
-                send(
+                send_json(
                     c.call_control_applications().retrieve_call_control_application(&id),
                 ),
             )
@@ -1217,7 +1321,11 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.call_control_applications().delete_call_control_application(&id)))
+            Ok(
+                send_json(
+                    c.call_control_applications().delete_call_control_application(&id),
+                ),
+            )
         }
         pub fn update_call_control_application(
             c: &Client,
@@ -1226,7 +1334,7 @@ pub mod ops {
             let id: String = a.path("id")?;
             let body: types::UpdateCallControlApplicationRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .call_control_applications()
                         .update_call_control_application(&id, &body),
@@ -1239,10 +1347,11 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn retrieve_call_status(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
-            Ok(send(c.call_information().retrieve_call_status(&call_control_id)))
+            Ok(send_json(c.call_information().retrieve_call_status(&call_control_id)))
         }
         pub fn list_connection_active_calls(
             c: &Client,
@@ -1253,7 +1362,7 @@ pub mod ops {
                 page: a.query_opt("page")?,
             };
             Ok(
-                send(
+                send_json(
                     c
                         .call_information()
                         .list_connection_active_calls(&connection_id, &params),
@@ -1266,13 +1375,18 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_custom_storage_credentials(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let connection_id: String = a.path("connection_id")?;
-            Ok(send(c.call_recordings().get_custom_storage_credentials(&connection_id)))
+            Ok(
+                send_json(
+                    c.call_recordings().get_custom_storage_credentials(&connection_id),
+                ),
+            )
         }
         pub fn update_custom_storage_credentials(
             c: &Client,
@@ -1281,7 +1395,7 @@ pub mod ops {
             let connection_id: String = a.path("connection_id")?;
             let body: types::CustomStorageConfiguration = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .call_recordings()
                         .update_custom_storage_credentials(&connection_id, &body),
@@ -1295,7 +1409,7 @@ pub mod ops {
             let connection_id: String = a.path("connection_id")?;
             let body: types::CustomStorageConfiguration = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .call_recordings()
                         .create_custom_storage_credentials(&connection_id, &body),
@@ -1321,7 +1435,7 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send(c.call_recordings().get_recording_transcriptions(&params)))
+            Ok(send_json(c.call_recordings().get_recording_transcriptions(&params)))
         }
         pub fn get_recording_transcription(
             c: &Client,
@@ -1330,7 +1444,7 @@ pub mod ops {
             let recording_transcription_id: String = a
                 .path("recording_transcription_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .call_recordings()
                         .get_recording_transcription(&recording_transcription_id),
@@ -1344,7 +1458,7 @@ pub mod ops {
             let recording_transcription_id: String = a
                 .path("recording_transcription_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .call_recordings()
                         .delete_recording_transcription(&recording_transcription_id),
@@ -1356,19 +1470,19 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send(c.call_recordings().get_recordings(&params)))
+            Ok(send_json(c.call_recordings().get_recordings(&params)))
         }
         pub fn delete_recordings(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::DeleteRecordingsRequest = a.body()?;
-            Ok(send(c.call_recordings().delete_recordings(&body)))
+            Ok(send_json(c.call_recordings().delete_recordings(&body)))
         }
         pub fn get_recording(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let recording_id: String = a.path("recording_id")?;
-            Ok(send(c.call_recordings().get_recording(&recording_id)))
+            Ok(send_json(c.call_recordings().get_recording(&recording_id)))
         }
         pub fn delete_recording(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let recording_id: String = a.path("recording_id")?;
-            Ok(send(c.call_recordings().delete_recording(&recording_id)))
+            Ok(send_json(c.call_recordings().delete_recording(&recording_id)))
         }
     }
 
@@ -1376,7 +1490,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_campaigns(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let brand_id: String = a.query("brandId")?;
             let params = telnyx_api::apis::campaign::GetCampaignsParams {
@@ -1384,65 +1499,65 @@ pub mod ops {
                 records_per_page: a.query_opt("recordsPerPage")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send(c.campaign().get_campaigns(&brand_id, &params)))
+            Ok(send_json(c.campaign().get_campaigns(&brand_id, &params)))
         }
         pub fn accept_campaign(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let campaign_id: String = a.path("campaignId")?;
-            Ok(send(c.campaign().accept_campaign(&campaign_id)))
+            Ok(send_json(c.campaign().accept_campaign(&campaign_id)))
         }
         pub fn get_campaign_cost(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let usecase: String = a.query("usecase")?;
-            Ok(send(c.campaign().get_campaign_cost(&usecase)))
+            Ok(send_json(c.campaign().get_campaign_cost(&usecase)))
         }
         pub fn get_campaign(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let campaign_id: String = a.path("campaignId")?;
-            Ok(send(c.campaign().get_campaign(&campaign_id)))
+            Ok(send_json(c.campaign().get_campaign(&campaign_id)))
         }
         pub fn update_campaign(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let campaign_id: String = a.path("campaignId")?;
             let body: types::UpdateCampaignRequest = a.body()?;
-            Ok(send(c.campaign().update_campaign(&campaign_id, &body)))
+            Ok(send_json(c.campaign().update_campaign(&campaign_id, &body)))
         }
         pub fn deactivate_campaign(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let campaign_id: String = a.path("campaignId")?;
-            Ok(send(c.campaign().deactivate_campaign(&campaign_id)))
+            Ok(send_json(c.campaign().deactivate_campaign(&campaign_id)))
         }
         pub fn appeal_campaign(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let campaign_id: String = a.path("campaignId")?;
             let body: types::AppealCampaignBody = a.body()?;
-            Ok(send(c.campaign().appeal_campaign(&campaign_id, &body)))
+            Ok(send_json(c.campaign().appeal_campaign(&campaign_id, &body)))
         }
         pub fn get_campaign_mno_metadata(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let campaign_id: String = a.path("campaignId")?;
-            Ok(send(c.campaign().get_campaign_mno_metadata(&campaign_id)))
+            Ok(send_json(c.campaign().get_campaign_mno_metadata(&campaign_id)))
         }
         pub fn get_campaign_operation_status(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let campaign_id: String = a.path("campaignId")?;
-            Ok(send(c.campaign().get_campaign_operation_status(&campaign_id)))
+            Ok(send_json(c.campaign().get_campaign_operation_status(&campaign_id)))
         }
         pub fn get_campaign_osr_attributes(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let campaign_id: String = a.path("campaignId")?;
-            Ok(send(c.campaign().get_campaign_osr_attributes(&campaign_id)))
+            Ok(send_json(c.campaign().get_campaign_osr_attributes(&campaign_id)))
         }
         pub fn get_campaign_sharing_status(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let campaign_id: String = a.path("campaignId")?;
-            Ok(send(c.campaign().get_campaign_sharing_status(&campaign_id)))
+            Ok(send_json(c.campaign().get_campaign_sharing_status(&campaign_id)))
         }
         pub fn post_campaign(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CampaignRequest = a.body()?;
-            Ok(send(c.campaign().post_campaign(&body)))
+            Ok(send_json(c.campaign().post_campaign(&body)))
         }
         pub fn get_usecase_qualification(
             c: &Client,
@@ -1450,7 +1565,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let brand_id: String = a.path("brandId")?;
             let usecase: String = a.path("usecase")?;
-            Ok(send(c.campaign().get_usecase_qualification(&brand_id, &usecase)))
+            Ok(send_json(c.campaign().get_usecase_qualification(&brand_id, &usecase)))
         }
     }
 
@@ -1458,27 +1573,28 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_cdr_requests(c: &Client, _a: &Args) -> Result<CallFuture, String> {
-            Ok(send(c.cdr_reports().get_cdr_requests()))
+            Ok(send_json(c.cdr_reports().get_cdr_requests()))
         }
         pub fn submit_cdr_request(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CdrDetailedRequest = a.body()?;
-            Ok(send(c.cdr_reports().submit_cdr_request(&body)))
+            Ok(send_json(c.cdr_reports().submit_cdr_request(&body)))
         }
         pub fn get_cdrs_available_fields(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send(c.cdr_reports().get_cdrs_available_fields()))
+            Ok(send_json(c.cdr_reports().get_cdrs_available_fields()))
         }
         pub fn get_cdr_request(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.cdr_reports().get_cdr_request(&id)))
+            Ok(send_json(c.cdr_reports().get_cdr_request(&id)))
         }
         pub fn delete_cdr_request(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.cdr_reports().delete_cdr_request(&id)))
+            Ok(send_json(c.cdr_reports().delete_cdr_request(&id)))
         }
     }
 
@@ -1486,7 +1602,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_cdr_usage_reports(
             c: &Client,
             a: &Args,
@@ -1495,25 +1612,25 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 per_page: a.query_opt("per_page")?,
             };
-            Ok(send(c.cdr_usage_reports().get_cdr_usage_reports(&params)))
+            Ok(send_json(c.cdr_usage_reports().get_cdr_usage_reports(&params)))
         }
         pub fn submit_cdr_usage_report(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::UsageRequestLegacy = a.body()?;
-            Ok(send(c.cdr_usage_reports().submit_cdr_usage_report(&body)))
+            Ok(send_json(c.cdr_usage_reports().submit_cdr_usage_report(&body)))
         }
         pub fn get_cdr_usage_report(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.cdr_usage_reports().get_cdr_usage_report(&id)))
+            Ok(send_json(c.cdr_usage_reports().get_cdr_usage_report(&id)))
         }
         pub fn delete_cdr_usage_report(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.cdr_usage_reports().delete_cdr_usage_report(&id)))
+            Ok(send_json(c.cdr_usage_reports().delete_cdr_usage_report(&id)))
         }
         pub fn get_cdr_usage_report_sync(
             c: &Client,
@@ -1529,7 +1646,7 @@ pub mod ops {
                 connections: a.query_opt("connections")?,
             };
             Ok(
-                send(
+                send_json(
                     c
                         .cdr_usage_reports()
                         .get_cdr_usage_report_sync(
@@ -1546,24 +1663,25 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn create_completion_json(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::ChatCompletionRequest = a.body()?;
-            Ok(send(c.chat().create_completion_json(&body)))
+            Ok(send_json(c.chat().create_completion_json(&body)))
         }
         pub fn get_models(c: &Client, _a: &Args) -> Result<CallFuture, String> {
-            Ok(send(c.chat().get_models()))
+            Ok(send_json(c.chat().get_models()))
         }
         pub fn create_response(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: serde_json::Map<String, serde_json::Value> = a.body()?;
-            Ok(send(c.chat().create_response(&body)))
+            Ok(send_json(c.chat().create_response(&body)))
         }
         pub fn post_summary(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::SummaryRequest = a.body()?;
-            Ok(send(c.chat().post_summary(&body)))
+            Ok(send_json(c.chat().post_summary(&body)))
         }
     }
 
@@ -1571,7 +1689,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_cloudfs_filesystems(
             c: &Client,
             a: &Args,
@@ -1585,7 +1704,7 @@ pub mod ops {
                 filter_region: a.query_opt("filter[region]")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send(c.cloudfs_filesystems().list_cloudfs_filesystems(&params)))
+            Ok(send_json(c.cloudfs_filesystems().list_cloudfs_filesystems(&params)))
         }
         pub fn create_cloudfs_filesystem(
             c: &Client,
@@ -1594,7 +1713,7 @@ pub mod ops {
             let idempotency_key: String = a.header("Idempotency-Key")?;
             let body: types::CreateCloudfsFilesystemRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .cloudfs_filesystems()
                         .create_cloudfs_filesystem(&idempotency_key, &body),
@@ -1606,14 +1725,14 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.cloudfs_filesystems().get_cloudfs_filesystem(&id)))
+            Ok(send_json(c.cloudfs_filesystems().get_cloudfs_filesystem(&id)))
         }
         pub fn delete_cloudfs_filesystem(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.cloudfs_filesystems().delete_cloudfs_filesystem(&id)))
+            Ok(send_json(c.cloudfs_filesystems().delete_cloudfs_filesystem(&id)))
         }
         pub fn update_cloudfs_filesystem(
             c: &Client,
@@ -1621,7 +1740,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdateCloudfsFilesystemRequest = a.body()?;
-            Ok(send(c.cloudfs_filesystems().update_cloudfs_filesystem(&id, &body)))
+            Ok(send_json(c.cloudfs_filesystems().update_cloudfs_filesystem(&id, &body)))
         }
         pub fn rotate_cloudfs_meta_token(
             c: &Client,
@@ -1630,7 +1749,7 @@ pub mod ops {
             let id: String = a.path("id")?;
             let idempotency_key: String = a.header("Idempotency-Key")?;
             Ok(
-                send(
+                send_json(
                     c
                         .cloudfs_filesystems()
                         .rotate_cloudfs_meta_token(&id, &idempotency_key),
@@ -1643,7 +1762,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_all_requested_clusters(
             c: &Client,
             a: &Args,
@@ -1651,11 +1771,11 @@ pub mod ops {
             let params = telnyx_api::apis::clusters::ListAllRequestedClustersParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.clusters().list_all_requested_clusters(&params)))
+            Ok(send_json(c.clusters().list_all_requested_clusters(&params)))
         }
         pub fn compute_new_cluster(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::PublicTextClusteringRequest = a.body()?;
-            Ok(send(c.clusters().compute_new_cluster(&body)))
+            Ok(send_json(c.clusters().compute_new_cluster(&body)))
         }
         pub fn fetch_cluster_by_task_id(
             c: &Client,
@@ -1666,7 +1786,7 @@ pub mod ops {
                 top_n_nodes: a.query_opt("top_n_nodes")?,
                 show_subclusters: a.query_opt("show_subclusters")?,
             };
-            Ok(send(c.clusters().fetch_cluster_by_task_id(&task_id, &params)))
+            Ok(send_json(c.clusters().fetch_cluster_by_task_id(&task_id, &params)))
         }
         pub fn delete_cluster_by_task_id(
             c: &Client,
@@ -1691,7 +1811,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_comments_simple(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let dir_id: String = a.path("dir_id")?;
             let params = telnyx_api::apis::comments::ListCommentsSimpleParams {
@@ -1699,7 +1820,7 @@ pub mod ops {
                 page_size: a.query_opt("page[size]")?,
                 comment_type: a.query_opt("comment_type")?,
             };
-            Ok(send(c.comments().list_comments_simple(&dir_id, &params)))
+            Ok(send_json(c.comments().list_comments_simple(&dir_id, &params)))
         }
         pub fn create_comment_simple(
             c: &Client,
@@ -1707,7 +1828,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let dir_id: String = a.path("dir_id")?;
             let body: types::DirCommentCreateRequest = a.body()?;
-            Ok(send(c.comments().create_comment_simple(&dir_id, &body)))
+            Ok(send_json(c.comments().create_comment_simple(&dir_id, &body)))
         }
     }
 
@@ -1715,18 +1836,19 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_conferences(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::conference_commands::ListConferencesParams {
                 region: a.query_opt("region")?,
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.conference_commands().list_conferences(&params)))
+            Ok(send_json(c.conference_commands().list_conferences(&params)))
         }
         pub fn create_conference(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateConferenceRequest = a.body()?;
-            Ok(send(c.conference_commands().create_conference(&body)))
+            Ok(send_json(c.conference_commands().create_conference(&body)))
         }
         pub fn list_conference_participants(
             c: &Client,
@@ -1739,7 +1861,7 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
             };
             Ok(
-                send(
+                send_json(
                     c
                         .conference_commands()
                         .list_conference_participants(&conference_id, &params),
@@ -1751,12 +1873,12 @@ pub mod ops {
             let params = telnyx_api::apis::conference_commands::RetrieveConferenceParams {
                 region: a.query_opt("region")?,
             };
-            Ok(send(c.conference_commands().retrieve_conference(&id, &params)))
+            Ok(send_json(c.conference_commands().retrieve_conference(&id, &params)))
         }
         pub fn end_conference(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::EndConferenceRequest = a.body()?;
-            Ok(send(c.conference_commands().end_conference(&id, &body)))
+            Ok(send_json(c.conference_commands().end_conference(&id, &body)))
         }
         pub fn conference_gather_using_audio(
             c: &Client,
@@ -1764,7 +1886,11 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::ConferenceGatherUsingAudioRequest = a.body()?;
-            Ok(send(c.conference_commands().conference_gather_using_audio(&id, &body)))
+            Ok(
+                send_json(
+                    c.conference_commands().conference_gather_using_audio(&id, &body),
+                ),
+            )
         }
         pub fn hold_conference_participants(
             c: &Client,
@@ -1772,17 +1898,21 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::ConferenceHoldRequest = a.body()?;
-            Ok(send(c.conference_commands().hold_conference_participants(&id, &body)))
+            Ok(
+                send_json(
+                    c.conference_commands().hold_conference_participants(&id, &body),
+                ),
+            )
         }
         pub fn join_conference(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::JoinConferenceRequest = a.body()?;
-            Ok(send(c.conference_commands().join_conference(&id, &body)))
+            Ok(send_json(c.conference_commands().join_conference(&id, &body)))
         }
         pub fn leave_conference(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::LeaveConferenceRequest = a.body()?;
-            Ok(send(c.conference_commands().leave_conference(&id, &body)))
+            Ok(send_json(c.conference_commands().leave_conference(&id, &body)))
         }
         pub fn mute_conference_participants(
             c: &Client,
@@ -1790,7 +1920,11 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::ConferenceMuteRequest = a.body()?;
-            Ok(send(c.conference_commands().mute_conference_participants(&id, &body)))
+            Ok(
+                send_json(
+                    c.conference_commands().mute_conference_participants(&id, &body),
+                ),
+            )
         }
         pub fn play_conference_audio(
             c: &Client,
@@ -1798,7 +1932,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::ConferencePlayRequest = a.body()?;
-            Ok(send(c.conference_commands().play_conference_audio(&id, &body)))
+            Ok(send_json(c.conference_commands().play_conference_audio(&id, &body)))
         }
         pub fn pause_conference_recording(
             c: &Client,
@@ -1806,7 +1940,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::PauseConferenceRecordingRequest = a.body()?;
-            Ok(send(c.conference_commands().pause_conference_recording(&id, &body)))
+            Ok(send_json(c.conference_commands().pause_conference_recording(&id, &body)))
         }
         pub fn resume_conference_recording(
             c: &Client,
@@ -1814,7 +1948,11 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::ResumeConferenceRecordingRequest = a.body()?;
-            Ok(send(c.conference_commands().resume_conference_recording(&id, &body)))
+            Ok(
+                send_json(
+                    c.conference_commands().resume_conference_recording(&id, &body),
+                ),
+            )
         }
         pub fn start_conference_recording(
             c: &Client,
@@ -1822,7 +1960,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::StartConferenceRecordingRequest = a.body()?;
-            Ok(send(c.conference_commands().start_conference_recording(&id, &body)))
+            Ok(send_json(c.conference_commands().start_conference_recording(&id, &body)))
         }
         pub fn stop_conference_recording(
             c: &Client,
@@ -1830,12 +1968,12 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::StopRecordingConferenceRequest = a.body()?;
-            Ok(send(c.conference_commands().stop_conference_recording(&id, &body)))
+            Ok(send_json(c.conference_commands().stop_conference_recording(&id, &body)))
         }
         pub fn conference_send_dtmf(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::ConferenceSendDtmfRequest = a.body()?;
-            Ok(send(c.conference_commands().conference_send_dtmf(&id, &body)))
+            Ok(send_json(c.conference_commands().conference_send_dtmf(&id, &body)))
         }
         pub fn speak_text_to_conference(
             c: &Client,
@@ -1843,7 +1981,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::ConferenceSpeakRequest = a.body()?;
-            Ok(send(c.conference_commands().speak_text_to_conference(&id, &body)))
+            Ok(send_json(c.conference_commands().speak_text_to_conference(&id, &body)))
         }
         pub fn stop_conference_audio(
             c: &Client,
@@ -1851,7 +1989,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::ConferenceStopRequest = a.body()?;
-            Ok(send(c.conference_commands().stop_conference_audio(&id, &body)))
+            Ok(send_json(c.conference_commands().stop_conference_audio(&id, &body)))
         }
         pub fn unhold_conference_participants(
             c: &Client,
@@ -1859,7 +1997,11 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::ConferenceUnholdRequest = a.body()?;
-            Ok(send(c.conference_commands().unhold_conference_participants(&id, &body)))
+            Ok(
+                send_json(
+                    c.conference_commands().unhold_conference_participants(&id, &body),
+                ),
+            )
         }
         pub fn unmute_conference_participants(
             c: &Client,
@@ -1867,12 +2009,16 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::ConferenceUnmuteRequest = a.body()?;
-            Ok(send(c.conference_commands().unmute_conference_participants(&id, &body)))
+            Ok(
+                send_json(
+                    c.conference_commands().unmute_conference_participants(&id, &body),
+                ),
+            )
         }
         pub fn update_conference(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdateConferenceRequest = a.body()?;
-            Ok(send(c.conference_commands().update_conference(&id, &body)))
+            Ok(send_json(c.conference_commands().update_conference(&id, &body)))
         }
         pub fn retrieve_conference_participant(
             c: &Client,
@@ -1881,7 +2027,7 @@ pub mod ops {
             let id: String = a.path("id")?;
             let participant_id: String = a.path("participant_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .conference_commands()
                         .retrieve_conference_participant(&id, &participant_id),
@@ -1896,7 +2042,7 @@ pub mod ops {
             let participant_id: String = a.path("participant_id")?;
             let body: types::UpdateConferenceParticipantRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .conference_commands()
                         .update_conference_participant(&id, &participant_id, &body),
@@ -1909,18 +2055,19 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_connections(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::connections::ListConnectionsParams {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send(c.connections().list_connections(&params)))
+            Ok(send_json(c.connections().list_connections(&params)))
         }
         pub fn retrieve_connection(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.connections().retrieve_connection(&id)))
+            Ok(send_json(c.connections().retrieve_connection(&id)))
         }
     }
 
@@ -1928,7 +2075,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn search_conversation_histories(
             c: &Client,
             a: &Args,
@@ -1951,7 +2099,7 @@ pub mod ops {
                 filter_retention: a.query_opt("filter[retention]")?,
             };
             Ok(
-                send(
+                send_json(
                     c.conversation_histories().search_conversation_histories(&q, &params),
                 ),
             )
@@ -1962,7 +2110,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_conversations(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::conversations::GetConversationsParams {
                 id: a.query_opt("id")?,
@@ -1981,14 +2130,14 @@ pub mod ops {
                 order: a.query_opt("order")?,
                 or: a.query_opt("or")?,
             };
-            Ok(send(c.conversations().get_conversations(&params)))
+            Ok(send_json(c.conversations().get_conversations(&params)))
         }
         pub fn create_new_conversation(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateConversationRequest = a.body()?;
-            Ok(send(c.conversations().create_new_conversation(&body)))
+            Ok(send_json(c.conversations().create_new_conversation(&body)))
         }
         pub fn aggregate_conversation_insights(
             c: &Client,
@@ -2001,7 +2150,7 @@ pub mod ops {
                 created_at: a.query_opt("created_at")?,
                 metadata_assistant_id: a.query_opt("metadata.assistant_id")?,
             };
-            Ok(send(c.conversations().aggregate_conversation_insights(&params)))
+            Ok(send_json(c.conversations().aggregate_conversation_insights(&params)))
         }
         pub fn get_all_insight_groups(
             c: &Client,
@@ -2010,18 +2159,18 @@ pub mod ops {
             let params = telnyx_api::apis::conversations::GetAllInsightGroupsParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.conversations().get_all_insight_groups(&params)))
+            Ok(send_json(c.conversations().get_all_insight_groups(&params)))
         }
         pub fn create_insight_group(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::InsightTemplateGroupCreateReq = a.body()?;
-            Ok(send(c.conversations().create_insight_group(&body)))
+            Ok(send_json(c.conversations().create_insight_group(&body)))
         }
         pub fn get_insight_group_by_id(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let group_id: String = a.path("group_id")?;
-            Ok(send(c.conversations().get_insight_group_by_id(&group_id)))
+            Ok(send_json(c.conversations().get_insight_group_by_id(&group_id)))
         }
         pub fn update_insight_group_by_id(
             c: &Client,
@@ -2029,7 +2178,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let group_id: String = a.path("group_id")?;
             let body: types::InsightTemplateGroupUpdateReq = a.body()?;
-            Ok(send(c.conversations().update_insight_group_by_id(&group_id, &body)))
+            Ok(send_json(c.conversations().update_insight_group_by_id(&group_id, &body)))
         }
         pub fn delete_insight_group_by_id(
             c: &Client,
@@ -2062,20 +2211,20 @@ pub mod ops {
             let params = telnyx_api::apis::conversations::GetAllInsightsParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.conversations().get_all_insights(&params)))
+            Ok(send_json(c.conversations().get_all_insights(&params)))
         }
         pub fn create_insight(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::InsightTemplateCreateReq = a.body()?;
-            Ok(send(c.conversations().create_insight(&body)))
+            Ok(send_json(c.conversations().create_insight(&body)))
         }
         pub fn get_insight_by_id(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let insight_id: String = a.path("insight_id")?;
-            Ok(send(c.conversations().get_insight_by_id(&insight_id)))
+            Ok(send_json(c.conversations().get_insight_by_id(&insight_id)))
         }
         pub fn update_insight_by_id(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let insight_id: String = a.path("insight_id")?;
             let body: types::InsightTemplateUpdateReq = a.body()?;
-            Ok(send(c.conversations().update_insight_by_id(&insight_id, &body)))
+            Ok(send_json(c.conversations().update_insight_by_id(&insight_id, &body)))
         }
         pub fn delete_insight_by_id(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let insight_id: String = a.path("insight_id")?;
@@ -2086,7 +2235,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let conversation_id: String = a.path("conversation_id")?;
-            Ok(send(c.conversations().get_conversation_by_id(&conversation_id)))
+            Ok(send_json(c.conversations().get_conversation_by_id(&conversation_id)))
         }
         pub fn update_conversation_by_id(
             c: &Client,
@@ -2095,7 +2244,7 @@ pub mod ops {
             let conversation_id: String = a.path("conversation_id")?;
             let body: types::UpdateConversationRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c.conversations().update_conversation_by_id(&conversation_id, &body),
                 ),
             )
@@ -2112,7 +2261,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let conversation_id: String = a.path("conversation_id")?;
-            Ok(send(c.conversations().get_conversation_insights(&conversation_id)))
+            Ok(send_json(c.conversations().get_conversation_insights(&conversation_id)))
         }
         pub fn add_new_message(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let conversation_id: String = a.path("conversation_id")?;
@@ -2129,7 +2278,7 @@ pub mod ops {
                 page_number: a.query_opt("page[number]")?,
             };
             Ok(
-                send(
+                send_json(
                     c
                         .conversations()
                         .get_conversation_messages(&conversation_id, &params),
@@ -2142,12 +2291,13 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn retreive_country_coverage(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send(c.country_coverage().retreive_country_coverage()))
+            Ok(send_json(c.country_coverage().retreive_country_coverage()))
         }
         pub fn retreive_specific_country_coverage(
             c: &Client,
@@ -2155,7 +2305,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let country_code: String = a.path("country_code")?;
             Ok(
-                send(
+                send_json(
                     c
                         .country_coverage()
                         .retreive_specific_country_coverage(&country_code),
@@ -2168,7 +2318,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_network_coverage(
             c: &Client,
             a: &Args,
@@ -2178,7 +2329,7 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.coverage().list_network_coverage(&params)))
+            Ok(send_json(c.coverage().list_network_coverage(&params)))
         }
     }
 
@@ -2186,7 +2337,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_credential_connections(
             c: &Client,
             a: &Args,
@@ -2196,28 +2348,32 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send(c.credential_connections().list_credential_connections(&params)))
+            Ok(
+                send_json(
+                    c.credential_connections().list_credential_connections(&params),
+                ),
+            )
         }
         pub fn create_credential_connection(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateCredentialConnectionRequest = a.body()?;
-            Ok(send(c.credential_connections().create_credential_connection(&body)))
+            Ok(send_json(c.credential_connections().create_credential_connection(&body)))
         }
         pub fn retrieve_credential_connection(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.credential_connections().retrieve_credential_connection(&id)))
+            Ok(send_json(c.credential_connections().retrieve_credential_connection(&id)))
         }
         pub fn delete_credential_connection(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.credential_connections().delete_credential_connection(&id)))
+            Ok(send_json(c.credential_connections().delete_credential_connection(&id)))
         }
         pub fn update_credential_connection(
             c: &Client,
@@ -2225,14 +2381,18 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdateCredentialConnectionRequest = a.body()?;
-            Ok(send(c.credential_connections().update_credential_connection(&id, &body)))
+            Ok(
+                send_json(
+                    c.credential_connections().update_credential_connection(&id, &body),
+                ),
+            )
         }
         pub fn check_registration_status(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.credential_connections().check_registration_status(&id)))
+            Ok(send_json(c.credential_connections().check_registration_status(&id)))
         }
     }
 
@@ -2240,7 +2400,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn find_telephony_credentials(
             c: &Client,
             a: &Args,
@@ -2249,28 +2410,28 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send(c.credentials().find_telephony_credentials(&params)))
+            Ok(send_json(c.credentials().find_telephony_credentials(&params)))
         }
         pub fn create_telephony_credential(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::TelephonyCredentialCreateRequest = a.body()?;
-            Ok(send(c.credentials().create_telephony_credential(&body)))
+            Ok(send_json(c.credentials().create_telephony_credential(&body)))
         }
         pub fn get_telephony_credential(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.credentials().get_telephony_credential(&id)))
+            Ok(send_json(c.credentials().get_telephony_credential(&id)))
         }
         pub fn delete_telephony_credential(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.credentials().delete_telephony_credential(&id)))
+            Ok(send_json(c.credentials().delete_telephony_credential(&id)))
         }
         pub fn update_telephony_credential(
             c: &Client,
@@ -2278,7 +2439,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::TelephonyCredentialUpdateRequest = a.body()?;
-            Ok(send(c.credentials().update_telephony_credential(&id, &body)))
+            Ok(send_json(c.credentials().update_telephony_credential(&id, &body)))
         }
     }
 
@@ -2286,23 +2447,24 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_csv_downloads(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::csv_downloads::ListCsvDownloadsParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.csv_downloads().list_csv_downloads(&params)))
+            Ok(send_json(c.csv_downloads().list_csv_downloads(&params)))
         }
         pub fn create_csv_download(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::csv_downloads::CreateCsvDownloadParams {
                 csv_format: a.query_opt("csv_format")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send(c.csv_downloads().create_csv_download(&params)))
+            Ok(send_json(c.csv_downloads().create_csv_download(&params)))
         }
         pub fn get_csv_download(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.csv_downloads().get_csv_download(&id)))
+            Ok(send_json(c.csv_downloads().get_csv_download(&id)))
         }
     }
 
@@ -2310,7 +2472,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_customer_service_records(
             c: &Client,
             a: &Args,
@@ -2320,21 +2483,33 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send(c.customer_service_record().list_customer_service_records(&params)))
+            Ok(
+                send_json(
+                    c.customer_service_record().list_customer_service_records(&params),
+                ),
+            )
         }
         pub fn create_customer_service_record(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateCustomerServiceRecord = a.body()?;
-            Ok(send(c.customer_service_record().create_customer_service_record(&body)))
+            Ok(
+                send_json(
+                    c.customer_service_record().create_customer_service_record(&body),
+                ),
+            )
         }
         pub fn verify_phone_number_coverage(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::VerifyCustomerServiceRecordPhoneNumberCoverage = a.body()?;
-            Ok(send(c.customer_service_record().verify_phone_number_coverage(&body)))
+            Ok(
+                send_json(
+                    c.customer_service_record().verify_phone_number_coverage(&body),
+                ),
+            )
         }
         pub fn get_customer_service_record(
             c: &Client,
@@ -2343,7 +2518,7 @@ pub mod ops {
             let customer_service_record_id: String = a
                 .path("customer_service_record_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .customer_service_record()
                         .get_customer_service_record(&customer_service_record_id),
@@ -2356,51 +2531,52 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_migration_source_coverage(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send(c.data_migration().list_migration_source_coverage()))
+            Ok(send_json(c.data_migration().list_migration_source_coverage()))
         }
         pub fn list_migration_sources(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send(c.data_migration().list_migration_sources()))
+            Ok(send_json(c.data_migration().list_migration_sources()))
         }
         pub fn create_migration_source(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::MigrationSourceParams = a.body()?;
-            Ok(send(c.data_migration().create_migration_source(&body)))
+            Ok(send_json(c.data_migration().create_migration_source(&body)))
         }
         pub fn get_migration_source(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.data_migration().get_migration_source(&id)))
+            Ok(send_json(c.data_migration().get_migration_source(&id)))
         }
         pub fn delete_migration_source(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.data_migration().delete_migration_source(&id)))
+            Ok(send_json(c.data_migration().delete_migration_source(&id)))
         }
         pub fn list_migrations(c: &Client, _a: &Args) -> Result<CallFuture, String> {
-            Ok(send(c.data_migration().list_migrations()))
+            Ok(send_json(c.data_migration().list_migrations()))
         }
         pub fn create_migration(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::MigrationParams = a.body()?;
-            Ok(send(c.data_migration().create_migration(&body)))
+            Ok(send_json(c.data_migration().create_migration(&body)))
         }
         pub fn get_migration(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.data_migration().get_migration(&id)))
+            Ok(send_json(c.data_migration().get_migration(&id)))
         }
         pub fn stop_migration(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.data_migration().stop_migration(&id)))
+            Ok(send_json(c.data_migration().stop_migration(&id)))
         }
     }
 
@@ -2408,13 +2584,14 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_call_events(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::debugging::ListCallEventsParams {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.debugging().list_call_events(&params)))
+            Ok(send_json(c.debugging().list_call_events(&params)))
         }
     }
 
@@ -2422,7 +2599,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn search_detail_records(
             c: &Client,
             a: &Args,
@@ -2432,7 +2610,7 @@ pub mod ops {
                 sort: a.query_opt("sort")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.detail_records().search_detail_records(&params)))
+            Ok(send_json(c.detail_records().search_detail_records(&params)))
         }
     }
 
@@ -2440,14 +2618,15 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_dialogflow_connection(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let connection_id: String = a.path("connection_id")?;
             Ok(
-                send(
+                send_json(
                     c.dialogflow_integration().get_dialogflow_connection(&connection_id),
                 ),
             )
@@ -2459,7 +2638,7 @@ pub mod ops {
             let connection_id: String = a.path("connection_id")?;
             let body: types::DialogflowConnection = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .dialogflow_integration()
                         .update_dialogflow_connection(&connection_id, &body),
@@ -2473,7 +2652,7 @@ pub mod ops {
             let connection_id: String = a.path("connection_id")?;
             let body: types::DialogflowConnection = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .dialogflow_integration()
                         .create_dialogflow_connection(&connection_id, &body),
@@ -2499,10 +2678,11 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_dir_references(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let dir_id: String = a.path("dir_id")?;
-            Ok(send(c.dir_references().list_dir_references(&dir_id)))
+            Ok(send_json(c.dir_references().list_dir_references(&dir_id)))
         }
         pub fn submit_dir_references(
             c: &Client,
@@ -2510,7 +2690,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let dir_id: String = a.path("dir_id")?;
             let body: types::ReferenceSubmissionRequest = a.body()?;
-            Ok(send(c.dir_references().submit_dir_references(&dir_id, &body)))
+            Ok(send_json(c.dir_references().submit_dir_references(&dir_id, &body)))
         }
         pub fn update_dir_reference(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let dir_id: String = a.path("dir_id")?;
@@ -2518,7 +2698,7 @@ pub mod ops {
             let slot: i64 = a.path("slot")?;
             let body: types::ReferenceUpdateRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .dir_references()
                         .update_dir_reference(&dir_id, &ref_type, slot, &body),
@@ -2531,7 +2711,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_all_dirs(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::display_identity_records::ListAllDirsParams {
                 page_number: a.query_opt("page[number]")?,
@@ -2546,11 +2727,11 @@ pub mod ops {
                 filter_call_reason_contains: a
                     .query_opt("filter[call_reason][contains]")?,
             };
-            Ok(send(c.display_identity_records().list_all_dirs(&params)))
+            Ok(send_json(c.display_identity_records().list_all_dirs(&params)))
         }
         pub fn get_dir_by_id_simple(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let dir_id: String = a.path("dir_id")?;
-            Ok(send(c.display_identity_records().get_dir_by_id_simple(&dir_id)))
+            Ok(send_json(c.display_identity_records().get_dir_by_id_simple(&dir_id)))
         }
         pub fn delete_dir_simple(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let dir_id: String = a.path("dir_id")?;
@@ -2559,7 +2740,7 @@ pub mod ops {
         pub fn update_dir_simple(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let dir_id: String = a.path("dir_id")?;
             let body: types::DirUpdateRequest = a.body()?;
-            Ok(send(c.display_identity_records().update_dir_simple(&dir_id, &body)))
+            Ok(send_json(c.display_identity_records().update_dir_simple(&dir_id, &body)))
         }
         pub fn render_dir_loa(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let dir_id: String = a.path("dir_id")?;
@@ -2568,7 +2749,7 @@ pub mod ops {
         }
         pub fn submit_dir_simple(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let dir_id: String = a.path("dir_id")?;
-            Ok(send(c.display_identity_records().submit_dir_simple(&dir_id)))
+            Ok(send_json(c.display_identity_records().submit_dir_simple(&dir_id)))
         }
         pub fn list_dirs_for_enterprise(
             c: &Client,
@@ -2590,7 +2771,7 @@ pub mod ops {
                     .query_opt("filter[call_reason][contains]")?,
             };
             Ok(
-                send(
+                send_json(
                     c
                         .display_identity_records()
                         .list_dirs_for_enterprise(&enterprise_id, &params),
@@ -2600,7 +2781,7 @@ pub mod ops {
         pub fn create_dir(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let enterprise_id: String = a.path("enterprise_id")?;
             let body: types::DirCreateRequest = a.body()?;
-            Ok(send(c.display_identity_records().create_dir(&enterprise_id, &body)))
+            Ok(send_json(c.display_identity_records().create_dir(&enterprise_id, &body)))
         }
     }
 
@@ -2608,13 +2789,14 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_document_links(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::documents::ListDocumentLinksParams {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.documents().list_document_links(&params)))
+            Ok(send_json(c.documents().list_document_links(&params)))
         }
         pub fn list_documents(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::documents::ListDocumentsParams {
@@ -2622,24 +2804,24 @@ pub mod ops {
                 sort: a.query_opt("sort")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.documents().list_documents(&params)))
+            Ok(send_json(c.documents().list_documents(&params)))
         }
         pub fn create_document(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateDocServiceDocumentRequest = a.body()?;
-            Ok(send(c.documents().create_document(&body)))
+            Ok(send_json(c.documents().create_document(&body)))
         }
         pub fn retrieve_document(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.documents().retrieve_document(&id)))
+            Ok(send_json(c.documents().retrieve_document(&id)))
         }
         pub fn delete_document(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.documents().delete_document(&id)))
+            Ok(send_json(c.documents().delete_document(&id)))
         }
         pub fn update_document(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::DocServiceDocument = a.body()?;
-            Ok(send(c.documents().update_document(&id, &body)))
+            Ok(send_json(c.documents().update_document(&id, &body)))
         }
         pub fn download_document(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
@@ -2650,7 +2832,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.documents().get_document_download_link(&id)))
+            Ok(send_json(c.documents().get_document_download_link(&id)))
         }
     }
 
@@ -2658,7 +2840,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_dynamic_emergency_addresses(
             c: &Client,
             a: &Args,
@@ -2668,7 +2851,7 @@ pub mod ops {
                 page: a.query_opt("page")?,
             };
             Ok(
-                send(
+                send_json(
                     c
                         .dynamic_emergency_addresses()
                         .list_dynamic_emergency_addresses(&params),
@@ -2681,7 +2864,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let body: types::DynamicEmergencyAddress = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .dynamic_emergency_addresses()
                         .create_dynamic_emergency_address(&body),
@@ -2693,7 +2876,11 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.dynamic_emergency_addresses().get_dynamic_emergency_address(&id)))
+            Ok(
+                send_json(
+                    c.dynamic_emergency_addresses().get_dynamic_emergency_address(&id),
+                ),
+            )
         }
         pub fn delete_dynamic_emergency_address(
             c: &Client,
@@ -2701,7 +2888,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             Ok(
-                send(
+                send_json(
                     c.dynamic_emergency_addresses().delete_dynamic_emergency_address(&id),
                 ),
             )
@@ -2712,7 +2899,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_dynamic_emergency_endpoints(
             c: &Client,
             a: &Args,
@@ -2722,7 +2910,7 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
             };
             Ok(
-                send(
+                send_json(
                     c
                         .dynamic_emergency_endpoints()
                         .list_dynamic_emergency_endpoints(&params),
@@ -2735,7 +2923,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let body: types::DynamicEmergencyEndpoint = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .dynamic_emergency_endpoints()
                         .create_dynamic_emergency_endpoint(&body),
@@ -2747,7 +2935,11 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.dynamic_emergency_endpoints().get_dynamic_emergency_endpoint(&id)))
+            Ok(
+                send_json(
+                    c.dynamic_emergency_endpoints().get_dynamic_emergency_endpoint(&id),
+                ),
+            )
         }
         pub fn delete_dynamic_emergency_endpoint(
             c: &Client,
@@ -2755,7 +2947,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .dynamic_emergency_endpoints()
                         .delete_dynamic_emergency_endpoint(&id),
@@ -2768,14 +2960,15 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_email_domain_dns_records(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let domain_id: String = a.path("domain_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .email_domain_dns_records()
                         .list_email_domain_dns_records(&domain_id),
@@ -2788,7 +2981,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let domain_id: String = a.path("domain_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .email_domain_dns_records()
                         .verify_email_domain_dns_records(&domain_id),
@@ -2801,7 +2994,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_email_domains(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::email_domains::ListEmailDomainsParams {
                 page_number: a.query_opt("page[number]")?,
@@ -2816,34 +3010,34 @@ pub mod ops {
                 filter_usable_for_sending: a.query_opt("filter[usable_for_sending]")?,
                 filter_usable_for_inbound: a.query_opt("filter[usable_for_inbound]")?,
             };
-            Ok(send(c.email_domains().list_email_domains(&params)))
+            Ok(send_json(c.email_domains().list_email_domains(&params)))
         }
         pub fn create_email_domain(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateEmailDomainRequest = a.body()?;
-            Ok(send(c.email_domains().create_email_domain(&body)))
+            Ok(send_json(c.email_domains().create_email_domain(&body)))
         }
         pub fn get_email_domain(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.email_domains().get_email_domain(&id)))
+            Ok(send_json(c.email_domains().get_email_domain(&id)))
         }
         pub fn delete_email_domain(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let params = telnyx_api::apis::email_domains::DeleteEmailDomainParams {
                 force: a.query_opt("force")?,
             };
-            Ok(send(c.email_domains().delete_email_domain(&id, &params)))
+            Ok(send_json(c.email_domains().delete_email_domain(&id, &params)))
         }
         pub fn update_email_domain(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdateEmailDomainRequest = a.body()?;
-            Ok(send(c.email_domains().update_email_domain(&id, &body)))
+            Ok(send_json(c.email_domains().update_email_domain(&id, &body)))
         }
         pub fn get_email_domain_health(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.email_domains().get_email_domain_health(&id)))
+            Ok(send_json(c.email_domains().get_email_domain_health(&id)))
         }
     }
 
@@ -2851,7 +3045,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_email_events(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::email_events::ListEmailEventsParams {
                 page_size: a.query_opt("page_size")?,
@@ -2861,7 +3056,7 @@ pub mod ops {
                 from: a.query_opt("from")?,
                 to: a.query_opt("to")?,
             };
-            Ok(send(c.email_events().list_email_events(&params)))
+            Ok(send_json(c.email_events().list_email_events(&params)))
         }
         pub fn get_email_event_stats(
             c: &Client,
@@ -2871,7 +3066,7 @@ pub mod ops {
                 from: a.query_opt("from")?,
                 to: a.query_opt("to")?,
             };
-            Ok(send(c.email_events().get_email_event_stats(&params)))
+            Ok(send_json(c.email_events().get_email_event_stats(&params)))
         }
     }
 
@@ -2879,20 +3074,21 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_email_messages(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::email_messages::ListEmailMessagesParams {
                 page_size: a.query_opt("page_size")?,
                 page_cursor: a.query_opt("page_cursor")?,
             };
-            Ok(send(c.email_messages().list_email_messages(&params)))
+            Ok(send_json(c.email_messages().list_email_messages(&params)))
         }
         pub fn create_email_message(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateEmailRequest = a.body()?;
             let params = telnyx_api::apis::email_messages::CreateEmailMessageParams {
                 idempotency_key: a.header_opt("Idempotency-Key")?,
             };
-            Ok(send(c.email_messages().create_email_message(&body, &params)))
+            Ok(send_json(c.email_messages().create_email_message(&body, &params)))
         }
         pub fn create_email_message_batch(
             c: &Client,
@@ -2902,7 +3098,7 @@ pub mod ops {
             let params = telnyx_api::apis::email_messages::CreateEmailMessageBatchParams {
                 idempotency_key: a.header_opt("Idempotency-Key")?,
             };
-            Ok(send(c.email_messages().create_email_message_batch(&body, &params)))
+            Ok(send_json(c.email_messages().create_email_message_batch(&body, &params)))
         }
         pub fn list_email_message_events(
             c: &Client,
@@ -2913,18 +3109,22 @@ pub mod ops {
                 page_size: a.query_opt("page_size")?,
                 page_cursor: a.query_opt("page_cursor")?,
             };
-            Ok(send(c.email_messages().list_email_message_events(&email_id, &params)))
+            Ok(
+                send_json(
+                    c.email_messages().list_email_message_events(&email_id, &params),
+                ),
+            )
         }
         pub fn cancel_scheduled_email_message(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let email_id: String = a.path("email_id")?;
-            Ok(send(c.email_messages().cancel_scheduled_email_message(&email_id)))
+            Ok(send_json(c.email_messages().cancel_scheduled_email_message(&email_id)))
         }
         pub fn get_email_message(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.email_messages().get_email_message(&id)))
+            Ok(send_json(c.email_messages().get_email_message(&id)))
         }
     }
 
@@ -2932,20 +3132,21 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn create_email_block_import(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateImportRequest = a.body()?;
-            Ok(send(c.email_suppression_imports().create_email_block_import(&body)))
+            Ok(send_json(c.email_suppression_imports().create_email_block_import(&body)))
         }
         pub fn show_email_block_import(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.email_suppression_imports().show_email_block_import(&id)))
+            Ok(send_json(c.email_suppression_imports().show_email_block_import(&id)))
         }
     }
 
@@ -2953,7 +3154,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_email_blocks(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::email_suppressions::ListEmailBlocksParams {
                 page_number: a.query_opt("page[number]")?,
@@ -2966,11 +3168,11 @@ pub mod ops {
                 filter_created_after: a.query_opt("filter[created_after]")?,
                 filter_created_before: a.query_opt("filter[created_before]")?,
             };
-            Ok(send(c.email_suppressions().list_email_blocks(&params)))
+            Ok(send_json(c.email_suppressions().list_email_blocks(&params)))
         }
         pub fn create_email_block(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateEmailBlockRequest = a.body()?;
-            Ok(send(c.email_suppressions().create_email_block(&body)))
+            Ok(send_json(c.email_suppressions().create_email_block(&body)))
         }
         pub fn export_email_blocks(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::email_suppressions::ExportEmailBlocksParams {
@@ -2986,11 +3188,11 @@ pub mod ops {
         }
         pub fn show_email_block(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.email_suppressions().show_email_block(&id)))
+            Ok(send_json(c.email_suppressions().show_email_block(&id)))
         }
         pub fn delete_email_block(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.email_suppressions().delete_email_block(&id)))
+            Ok(send_json(c.email_suppressions().delete_email_block(&id)))
         }
         pub fn list_email_block_events(
             c: &Client,
@@ -3001,7 +3203,7 @@ pub mod ops {
                 page_number: a.query_opt("page[number]")?,
                 page_size: a.query_opt("page[size]")?,
             };
-            Ok(send(c.email_suppressions().list_email_block_events(&id, &params)))
+            Ok(send_json(c.email_suppressions().list_email_block_events(&id, &params)))
         }
     }
 
@@ -3009,13 +3211,14 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_email_templates(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::email_templates::ListEmailTemplatesParams {
                 page_size: a.query_opt("page_size")?,
                 page_cursor: a.query_opt("page_cursor")?,
             };
-            Ok(send(c.email_templates().list_email_templates(&params)))
+            Ok(send_json(c.email_templates().list_email_templates(&params)))
         }
         pub fn create_email_template(
             c: &Client,
@@ -3025,11 +3228,11 @@ pub mod ops {
             let params = telnyx_api::apis::email_templates::CreateEmailTemplateParams {
                 idempotency_key: a.header_opt("Idempotency-Key")?,
             };
-            Ok(send(c.email_templates().create_email_template(&body, &params)))
+            Ok(send_json(c.email_templates().create_email_template(&body, &params)))
         }
         pub fn get_email_template(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.email_templates().get_email_template(&id)))
+            Ok(send_json(c.email_templates().get_email_template(&id)))
         }
         pub fn replace_email_template(
             c: &Client,
@@ -3037,7 +3240,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdateEmailTemplateRequest = a.body()?;
-            Ok(send(c.email_templates().replace_email_template(&id, &body)))
+            Ok(send_json(c.email_templates().replace_email_template(&id, &body)))
         }
         pub fn delete_email_template(
             c: &Client,
@@ -3052,7 +3255,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdateEmailTemplateRequest = a.body()?;
-            Ok(send(c.email_templates().update_email_template(&id, &body)))
+            Ok(send_json(c.email_templates().update_email_template(&id, &body)))
         }
         pub fn render_email_template(
             c: &Client,
@@ -3060,7 +3263,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::RenderEmailTemplateRequest = a.body()?;
-            Ok(send(c.email_templates().render_email_template(&id, &body)))
+            Ok(send_json(c.email_templates().render_email_template(&id, &body)))
         }
     }
 
@@ -3068,7 +3271,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_unsubscribe_groups(
             c: &Client,
             a: &Args,
@@ -3077,21 +3281,21 @@ pub mod ops {
                 page_number: a.query_opt("page[number]")?,
                 page_size: a.query_opt("page[size]")?,
             };
-            Ok(send(c.email_unsubscribe_groups().list_unsubscribe_groups(&params)))
+            Ok(send_json(c.email_unsubscribe_groups().list_unsubscribe_groups(&params)))
         }
         pub fn create_unsubscribe_group(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateUnsubscribeGroupRequest = a.body()?;
-            Ok(send(c.email_unsubscribe_groups().create_unsubscribe_group(&body)))
+            Ok(send_json(c.email_unsubscribe_groups().create_unsubscribe_group(&body)))
         }
         pub fn show_unsubscribe_group(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.email_unsubscribe_groups().show_unsubscribe_group(&id)))
+            Ok(send_json(c.email_unsubscribe_groups().show_unsubscribe_group(&id)))
         }
         pub fn delete_unsubscribe_group(
             c: &Client,
@@ -3109,7 +3313,11 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdateUnsubscribeGroupRequest = a.body()?;
-            Ok(send(c.email_unsubscribe_groups().update_unsubscribe_group(&id, &body)))
+            Ok(
+                send_json(
+                    c.email_unsubscribe_groups().update_unsubscribe_group(&id, &body),
+                ),
+            )
         }
         pub fn list_group_suppressions(
             c: &Client,
@@ -3120,7 +3328,11 @@ pub mod ops {
                 page_number: a.query_opt("page[number]")?,
                 page_size: a.query_opt("page[size]")?,
             };
-            Ok(send(c.email_unsubscribe_groups().list_group_suppressions(&id, &params)))
+            Ok(
+                send_json(
+                    c.email_unsubscribe_groups().list_group_suppressions(&id, &params),
+                ),
+            )
         }
         pub fn add_group_suppression(
             c: &Client,
@@ -3128,7 +3340,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::AddGroupSuppressionRequest = a.body()?;
-            Ok(send(c.email_unsubscribe_groups().add_group_suppression(&id, &body)))
+            Ok(send_json(c.email_unsubscribe_groups().add_group_suppression(&id, &body)))
         }
         pub fn remove_group_suppression(
             c: &Client,
@@ -3144,7 +3356,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn create_email_validation(
             c: &Client,
             a: &Args,
@@ -3153,7 +3366,7 @@ pub mod ops {
             let params = telnyx_api::apis::email_validations::CreateEmailValidationParams {
                 idempotency_key: a.header_opt("Idempotency-Key")?,
             };
-            Ok(send(c.email_validations().create_email_validation(&body, &params)))
+            Ok(send_json(c.email_validations().create_email_validation(&body, &params)))
         }
         pub fn create_email_validation_batch(
             c: &Client,
@@ -3163,14 +3376,18 @@ pub mod ops {
             let params = telnyx_api::apis::email_validations::CreateEmailValidationBatchParams {
                 idempotency_key: a.header_opt("Idempotency-Key")?,
             };
-            Ok(send(c.email_validations().create_email_validation_batch(&body, &params)))
+            Ok(
+                send_json(
+                    c.email_validations().create_email_validation_batch(&body, &params),
+                ),
+            )
         }
         pub fn get_email_validation_batch(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.email_validations().get_email_validation_batch(&id)))
+            Ok(send_json(c.email_validations().get_email_validation_batch(&id)))
         }
     }
 
@@ -3178,20 +3395,25 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_dir_email_verification_status(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let dir_id: String = a.path("dir_id")?;
-            Ok(send(c.email_verification().get_dir_email_verification_status(&dir_id)))
+            Ok(
+                send_json(
+                    c.email_verification().get_dir_email_verification_status(&dir_id),
+                ),
+            )
         }
         pub fn request_dir_email_verification(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let dir_id: String = a.path("dir_id")?;
-            Ok(send(c.email_verification().request_dir_email_verification(&dir_id)))
+            Ok(send_json(c.email_verification().request_dir_email_verification(&dir_id)))
         }
         pub fn confirm_dir_email_verification(
             c: &Client,
@@ -3200,7 +3422,7 @@ pub mod ops {
             let dir_id: String = a.path("dir_id")?;
             let body: types::EmailVerificationConfirmRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c.email_verification().confirm_dir_email_verification(&dir_id, &body),
                 ),
             )
@@ -3211,7 +3433,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_email_domain_webhooks(
             c: &Client,
             a: &Args,
@@ -3222,7 +3445,11 @@ pub mod ops {
                 page_size: a.query_opt("page[size]")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send(c.email_webhooks().list_email_domain_webhooks(&domain_id, &params)))
+            Ok(
+                send_json(
+                    c.email_webhooks().list_email_domain_webhooks(&domain_id, &params),
+                ),
+            )
         }
         pub fn create_email_domain_webhook(
             c: &Client,
@@ -3230,7 +3457,11 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let domain_id: String = a.path("domain_id")?;
             let body: types::CreateEmailWebhookRequest = a.body()?;
-            Ok(send(c.email_webhooks().create_email_domain_webhook(&domain_id, &body)))
+            Ok(
+                send_json(
+                    c.email_webhooks().create_email_domain_webhook(&domain_id, &body),
+                ),
+            )
         }
         pub fn get_email_domain_webhook(
             c: &Client,
@@ -3238,7 +3469,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let domain_id: String = a.path("domain_id")?;
             let id: String = a.path("id")?;
-            Ok(send(c.email_webhooks().get_email_domain_webhook(&domain_id, &id)))
+            Ok(send_json(c.email_webhooks().get_email_domain_webhook(&domain_id, &id)))
         }
         pub fn delete_email_domain_webhook(
             c: &Client,
@@ -3246,7 +3477,11 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let domain_id: String = a.path("domain_id")?;
             let id: String = a.path("id")?;
-            Ok(send(c.email_webhooks().delete_email_domain_webhook(&domain_id, &id)))
+            Ok(
+                send_json(
+                    c.email_webhooks().delete_email_domain_webhook(&domain_id, &id),
+                ),
+            )
         }
         pub fn update_email_domain_webhook(
             c: &Client,
@@ -3256,7 +3491,7 @@ pub mod ops {
             let id: String = a.path("id")?;
             let body: types::UpdateEmailWebhookRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .email_webhooks()
                         .update_email_domain_webhook(&domain_id, &id, &body),
@@ -3269,26 +3504,27 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_tasks_by_status(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::embeddings::GetTasksByStatusParams {
                 status: a.query_opt("status")?,
             };
-            Ok(send(c.embeddings().get_tasks_by_status(&params)))
+            Ok(send_json(c.embeddings().get_tasks_by_status(&params)))
         }
         pub fn post_embedding(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::EmbeddingBucketRequest = a.body()?;
-            Ok(send(c.embeddings().post_embedding(&body)))
+            Ok(send_json(c.embeddings().post_embedding(&body)))
         }
         pub fn get_embedding_buckets(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send(c.embeddings().get_embedding_buckets()))
+            Ok(send_json(c.embeddings().get_embedding_buckets()))
         }
         pub fn get_bucket_name(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let bucket_name: String = a.path("bucket_name")?;
-            Ok(send(c.embeddings().get_bucket_name(&bucket_name)))
+            Ok(send_json(c.embeddings().get_bucket_name(&bucket_name)))
         }
         pub fn delete_embedding_bucket_files(
             c: &Client,
@@ -3302,15 +3538,15 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::EmbeddingSimilaritySearchRequest = a.body()?;
-            Ok(send(c.embeddings().post_embedding_similarity_search(&body)))
+            Ok(send_json(c.embeddings().post_embedding_similarity_search(&body)))
         }
         pub fn post_embedding_url(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::EmbeddingUrlRequest = a.body()?;
-            Ok(send(c.embeddings().post_embedding_url(&body)))
+            Ok(send_json(c.embeddings().post_embedding_url(&body)))
         }
         pub fn get_embedding_task(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let task_id: String = a.path("task_id")?;
-            Ok(send(c.embeddings().get_embedding_task(&task_id)))
+            Ok(send_json(c.embeddings().get_embedding_task(&task_id)))
         }
     }
 
@@ -3318,7 +3554,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_enterprises(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::enterprises::ListEnterprisesParams {
                 page_number: a.query_opt("page[number]")?,
@@ -3326,20 +3563,20 @@ pub mod ops {
                 legal_name: a.query_opt("legal_name")?,
                 filter_legal_name_contains: a.query_opt("filter[legal_name][contains]")?,
             };
-            Ok(send(c.enterprises().list_enterprises(&params)))
+            Ok(send_json(c.enterprises().list_enterprises(&params)))
         }
         pub fn create_enterprise(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::EnterpriseCreate = a.body()?;
-            Ok(send(c.enterprises().create_enterprise(&body)))
+            Ok(send_json(c.enterprises().create_enterprise(&body)))
         }
         pub fn get_enterprise(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let enterprise_id: String = a.path("enterprise_id")?;
-            Ok(send(c.enterprises().get_enterprise(&enterprise_id)))
+            Ok(send_json(c.enterprises().get_enterprise(&enterprise_id)))
         }
         pub fn update_enterprise(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let enterprise_id: String = a.path("enterprise_id")?;
             let body: types::EnterpriseUpdate = a.body()?;
-            Ok(send(c.enterprises().update_enterprise(&enterprise_id, &body)))
+            Ok(send_json(c.enterprises().update_enterprise(&enterprise_id, &body)))
         }
         pub fn delete_enterprise(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let enterprise_id: String = a.path("enterprise_id")?;
@@ -3350,7 +3587,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let enterprise_id: String = a.path("enterprise_id")?;
-            Ok(send(c.enterprises().activate_branded_calling(&enterprise_id)))
+            Ok(send_json(c.enterprises().activate_branded_calling(&enterprise_id)))
         }
     }
 
@@ -3358,10 +3595,11 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_enum_endpoint(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let endpoint: types::GetEnumEndpointEndpoint = a.path("endpoint")?;
-            Ok(send(c.enum_api().get_enum_endpoint(&endpoint)))
+            Ok(send_json(c.enum_api().get_enum_endpoint(&endpoint)))
         }
     }
 
@@ -3369,7 +3607,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_external_connections(
             c: &Client,
             a: &Args,
@@ -3378,14 +3617,14 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.external_connections().list_external_connections(&params)))
+            Ok(send_json(c.external_connections().list_external_connections(&params)))
         }
         pub fn create_external_connection(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateExternalConnectionRequest = a.body()?;
-            Ok(send(c.external_connections().create_external_connection(&body)))
+            Ok(send_json(c.external_connections().create_external_connection(&body)))
         }
         pub fn list_external_connection_log_messages(
             c: &Client,
@@ -3396,7 +3635,7 @@ pub mod ops {
                 page: a.query_opt("page")?,
             };
             Ok(
-                send(
+                send_json(
                     c
                         .external_connections()
                         .list_external_connection_log_messages(&params),
@@ -3408,7 +3647,11 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.external_connections().get_external_connection_log_message(&id)))
+            Ok(
+                send_json(
+                    c.external_connections().get_external_connection_log_message(&id),
+                ),
+            )
         }
         pub fn delete_external_connection_log_message(
             c: &Client,
@@ -3416,7 +3659,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             Ok(
-                send(
+                send_json(
                     c.external_connections().delete_external_connection_log_message(&id),
                 ),
             )
@@ -3426,14 +3669,14 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.external_connections().get_external_connection(&id)))
+            Ok(send_json(c.external_connections().get_external_connection(&id)))
         }
         pub fn delete_external_connection(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.external_connections().delete_external_connection(&id)))
+            Ok(send_json(c.external_connections().delete_external_connection(&id)))
         }
         pub fn update_external_connection(
             c: &Client,
@@ -3441,14 +3684,18 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdateExternalConnectionRequest = a.body()?;
-            Ok(send(c.external_connections().update_external_connection(&id, &body)))
+            Ok(
+                send_json(
+                    c.external_connections().update_external_connection(&id, &body),
+                ),
+            )
         }
         pub fn list_civic_addresses(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let params = telnyx_api::apis::external_connections::ListCivicAddressesParams {
                 filter: a.query_opt("filter")?,
             };
-            Ok(send(c.external_connections().list_civic_addresses(&id, &params)))
+            Ok(send_json(c.external_connections().list_civic_addresses(&id, &params)))
         }
         pub fn get_external_connection_civic_address(
             c: &Client,
@@ -3457,7 +3704,7 @@ pub mod ops {
             let id: String = a.path("id")?;
             let address_id: String = a.path("address_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .external_connections()
                         .get_external_connection_civic_address(&id, &address_id),
@@ -3468,7 +3715,11 @@ pub mod ops {
             let id: String = a.path("id")?;
             let location_id: String = a.path("location_id")?;
             let body: types::UpdateLocationBody = a.body()?;
-            Ok(send(c.external_connections().update_location(&id, &location_id, &body)))
+            Ok(
+                send_json(
+                    c.external_connections().update_location(&id, &location_id, &body),
+                ),
+            )
         }
         pub fn list_external_connection_phone_numbers(
             c: &Client,
@@ -3480,7 +3731,7 @@ pub mod ops {
                 page: a.query_opt("page")?,
             };
             Ok(
-                send(
+                send_json(
                     c
                         .external_connections()
                         .list_external_connection_phone_numbers(&id, &params),
@@ -3494,7 +3745,7 @@ pub mod ops {
             let id: String = a.path("id")?;
             let phone_number_id: String = a.path("phone_number_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .external_connections()
                         .get_external_connection_phone_number(&id, &phone_number_id),
@@ -3509,7 +3760,7 @@ pub mod ops {
             let phone_number_id: String = a.path("phone_number_id")?;
             let body: types::UpdateExternalConnectionPhoneNumberRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .external_connections()
                         .update_external_connection_phone_number(
@@ -3530,7 +3781,7 @@ pub mod ops {
                 page: a.query_opt("page")?,
             };
             Ok(
-                send(
+                send_json(
                     c
                         .external_connections()
                         .list_external_connection_releases(&id, &params),
@@ -3544,7 +3795,7 @@ pub mod ops {
             let id: String = a.path("id")?;
             let release_id: String = a.path("release_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .external_connections()
                         .get_external_connection_release(&id, &release_id),
@@ -3561,7 +3812,7 @@ pub mod ops {
                 page: a.query_opt("page")?,
             };
             Ok(
-                send(
+                send_json(
                     c
                         .external_connections()
                         .list_external_connection_uploads(&id, &params),
@@ -3575,7 +3826,7 @@ pub mod ops {
             let id: String = a.path("id")?;
             let body: types::CreateExternalConnectionUploadRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .external_connections()
                         .create_external_connection_upload(&id, &body),
@@ -3587,7 +3838,11 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.external_connections().refresh_external_connection_uploads(&id)))
+            Ok(
+                send_json(
+                    c.external_connections().refresh_external_connection_uploads(&id),
+                ),
+            )
         }
         pub fn get_external_connection_uploads_status(
             c: &Client,
@@ -3595,7 +3850,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             Ok(
-                send(
+                send_json(
                     c.external_connections().get_external_connection_uploads_status(&id),
                 ),
             )
@@ -3607,7 +3862,7 @@ pub mod ops {
             let id: String = a.path("id")?;
             let ticket_id: String = a.path("ticket_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .external_connections()
                         .get_external_connection_upload(&id, &ticket_id),
@@ -3617,13 +3872,13 @@ pub mod ops {
         pub fn retry_upload(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let ticket_id: String = a.path("ticket_id")?;
-            Ok(send(c.external_connections().retry_upload(&id, &ticket_id)))
+            Ok(send_json(c.external_connections().retry_upload(&id, &ticket_id)))
         }
         pub fn operator_connect_refresh(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send(c.external_connections().operator_connect_refresh()))
+            Ok(send_json(c.external_connections().operator_connect_refresh()))
         }
     }
 
@@ -3631,30 +3886,31 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_finetuningjob(c: &Client, _a: &Args) -> Result<CallFuture, String> {
-            Ok(send(c.fine_tuning().get_finetuningjob()))
+            Ok(send_json(c.fine_tuning().get_finetuningjob()))
         }
         pub fn create_new_finetuningjob(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateFineTuningJobRequest = a.body()?;
-            Ok(send(c.fine_tuning().create_new_finetuningjob(&body)))
+            Ok(send_json(c.fine_tuning().create_new_finetuningjob(&body)))
         }
         pub fn get_finetuningjob_by_job_id(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let job_id: String = a.path("job_id")?;
-            Ok(send(c.fine_tuning().get_finetuningjob_by_job_id(&job_id)))
+            Ok(send_json(c.fine_tuning().get_finetuningjob_by_job_id(&job_id)))
         }
         pub fn cancel_new_finetuningjob(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let job_id: String = a.path("job_id")?;
-            Ok(send(c.fine_tuning().cancel_new_finetuningjob(&job_id)))
+            Ok(send_json(c.fine_tuning().cancel_new_finetuningjob(&job_id)))
         }
     }
 
@@ -3662,7 +3918,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_fqdn_connections(
             c: &Client,
             a: &Args,
@@ -3672,28 +3929,28 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send(c.fqdn_connections().list_fqdn_connections(&params)))
+            Ok(send_json(c.fqdn_connections().list_fqdn_connections(&params)))
         }
         pub fn create_fqdn_connection(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateFqdnConnectionRequest = a.body()?;
-            Ok(send(c.fqdn_connections().create_fqdn_connection(&body)))
+            Ok(send_json(c.fqdn_connections().create_fqdn_connection(&body)))
         }
         pub fn retrieve_fqdn_connection(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.fqdn_connections().retrieve_fqdn_connection(&id)))
+            Ok(send_json(c.fqdn_connections().retrieve_fqdn_connection(&id)))
         }
         pub fn delete_fqdn_connection(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.fqdn_connections().delete_fqdn_connection(&id)))
+            Ok(send_json(c.fqdn_connections().delete_fqdn_connection(&id)))
         }
         pub fn update_fqdn_connection(
             c: &Client,
@@ -3701,7 +3958,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdateFqdnConnectionRequest = a.body()?;
-            Ok(send(c.fqdn_connections().update_fqdn_connection(&id, &body)))
+            Ok(send_json(c.fqdn_connections().update_fqdn_connection(&id, &body)))
         }
     }
 
@@ -3709,30 +3966,31 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_fqdns(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::fqdns::ListFqdnsParams {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send(c.fqdns().list_fqdns(&params)))
+            Ok(send_json(c.fqdns().list_fqdns(&params)))
         }
         pub fn create_fqdn(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateFqdnRequest = a.body()?;
-            Ok(send(c.fqdns().create_fqdn(&body)))
+            Ok(send_json(c.fqdns().create_fqdn(&body)))
         }
         pub fn retrieve_fqdn(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.fqdns().retrieve_fqdn(&id)))
+            Ok(send_json(c.fqdns().retrieve_fqdn(&id)))
         }
         pub fn delete_fqdn(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.fqdns().delete_fqdn(&id)))
+            Ok(send_json(c.fqdns().delete_fqdn(&id)))
         }
         pub fn update_fqdn(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdateFqdnRequest = a.body()?;
-            Ok(send(c.fqdns().update_fqdn(&id, &body)))
+            Ok(send_json(c.fqdns().update_fqdn(&id, &body)))
         }
     }
 
@@ -3740,12 +3998,13 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_global_ip_allowed_ports(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send(c.global_ips().list_global_ip_allowed_ports()))
+            Ok(send_json(c.global_ips().list_global_ip_allowed_ports()))
         }
         pub fn get_global_ip_assignment_health(
             c: &Client,
@@ -3754,7 +4013,7 @@ pub mod ops {
             let params = telnyx_api::apis::global_ips::GetGlobalIpAssignmentHealthParams {
                 filter: a.query_opt("filter")?,
             };
-            Ok(send(c.global_ips().get_global_ip_assignment_health(&params)))
+            Ok(send_json(c.global_ips().get_global_ip_assignment_health(&params)))
         }
         pub fn list_global_ip_assignments(
             c: &Client,
@@ -3763,28 +4022,28 @@ pub mod ops {
             let params = telnyx_api::apis::global_ips::ListGlobalIpAssignmentsParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.global_ips().list_global_ip_assignments(&params)))
+            Ok(send_json(c.global_ips().list_global_ip_assignments(&params)))
         }
         pub fn create_global_ip_assignment(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::GlobalIpAssignment = a.body()?;
-            Ok(send(c.global_ips().create_global_ip_assignment(&body)))
+            Ok(send_json(c.global_ips().create_global_ip_assignment(&body)))
         }
         pub fn get_global_ip_assignment(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.global_ips().get_global_ip_assignment(&id)))
+            Ok(send_json(c.global_ips().get_global_ip_assignment(&id)))
         }
         pub fn delete_global_ip_assignment(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.global_ips().delete_global_ip_assignment(&id)))
+            Ok(send_json(c.global_ips().delete_global_ip_assignment(&id)))
         }
         pub fn update_global_ip_assignment(
             c: &Client,
@@ -3792,7 +4051,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::GlobalIpAssignmentUpdate = a.body()?;
-            Ok(send(c.global_ips().update_global_ip_assignment(&id, &body)))
+            Ok(send_json(c.global_ips().update_global_ip_assignment(&id, &body)))
         }
         pub fn get_global_ip_assignment_usage(
             c: &Client,
@@ -3801,13 +4060,13 @@ pub mod ops {
             let params = telnyx_api::apis::global_ips::GetGlobalIpAssignmentUsageParams {
                 filter: a.query_opt("filter")?,
             };
-            Ok(send(c.global_ips().get_global_ip_assignment_usage(&params)))
+            Ok(send_json(c.global_ips().get_global_ip_assignment_usage(&params)))
         }
         pub fn list_global_ip_health_check_types(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send(c.global_ips().list_global_ip_health_check_types()))
+            Ok(send_json(c.global_ips().list_global_ip_health_check_types()))
         }
         pub fn list_global_ip_health_checks(
             c: &Client,
@@ -3816,28 +4075,28 @@ pub mod ops {
             let params = telnyx_api::apis::global_ips::ListGlobalIpHealthChecksParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.global_ips().list_global_ip_health_checks(&params)))
+            Ok(send_json(c.global_ips().list_global_ip_health_checks(&params)))
         }
         pub fn create_global_ip_health_check(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::GlobalIpHealthCheck = a.body()?;
-            Ok(send(c.global_ips().create_global_ip_health_check(&body)))
+            Ok(send_json(c.global_ips().create_global_ip_health_check(&body)))
         }
         pub fn get_global_ip_health_check(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.global_ips().get_global_ip_health_check(&id)))
+            Ok(send_json(c.global_ips().get_global_ip_health_check(&id)))
         }
         pub fn delete_global_ip_health_check(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.global_ips().delete_global_ip_health_check(&id)))
+            Ok(send_json(c.global_ips().delete_global_ip_health_check(&id)))
         }
         pub fn get_global_ip_latency(
             c: &Client,
@@ -3846,37 +4105,37 @@ pub mod ops {
             let params = telnyx_api::apis::global_ips::GetGlobalIpLatencyParams {
                 filter: a.query_opt("filter")?,
             };
-            Ok(send(c.global_ips().get_global_ip_latency(&params)))
+            Ok(send_json(c.global_ips().get_global_ip_latency(&params)))
         }
         pub fn list_global_ip_protocols(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send(c.global_ips().list_global_ip_protocols()))
+            Ok(send_json(c.global_ips().list_global_ip_protocols()))
         }
         pub fn get_global_ip_usage(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::global_ips::GetGlobalIpUsageParams {
                 filter: a.query_opt("filter")?,
             };
-            Ok(send(c.global_ips().get_global_ip_usage(&params)))
+            Ok(send_json(c.global_ips().get_global_ip_usage(&params)))
         }
         pub fn list_global_ips(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::global_ips::ListGlobalIpsParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.global_ips().list_global_ips(&params)))
+            Ok(send_json(c.global_ips().list_global_ips(&params)))
         }
         pub fn create_global_ip(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::GlobalIp = a.body()?;
-            Ok(send(c.global_ips().create_global_ip(&body)))
+            Ok(send_json(c.global_ips().create_global_ip(&body)))
         }
         pub fn get_global_ip(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.global_ips().get_global_ip(&id)))
+            Ok(send_json(c.global_ips().get_global_ip(&id)))
         }
         pub fn delete_global_ip(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.global_ips().delete_global_ip(&id)))
+            Ok(send_json(c.global_ips().delete_global_ip(&id)))
         }
     }
 
@@ -3884,7 +4143,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_messaging_hosted_number_orders(
             c: &Client,
             a: &Args,
@@ -3892,35 +4152,39 @@ pub mod ops {
             let params = telnyx_api::apis::hosted_numbers::ListMessagingHostedNumberOrdersParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.hosted_numbers().list_messaging_hosted_number_orders(&params)))
+            Ok(
+                send_json(
+                    c.hosted_numbers().list_messaging_hosted_number_orders(&params),
+                ),
+            )
         }
         pub fn create_messaging_hosted_number_order(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateMessagingHostedNumberOrderRequest = a.body()?;
-            Ok(send(c.hosted_numbers().create_messaging_hosted_number_order(&body)))
+            Ok(send_json(c.hosted_numbers().create_messaging_hosted_number_order(&body)))
         }
         pub fn check_eligibility_numbers(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::EligibilityNumbersRequest = a.body()?;
-            Ok(send(c.hosted_numbers().check_eligibility_numbers(&body)))
+            Ok(send_json(c.hosted_numbers().check_eligibility_numbers(&body)))
         }
         pub fn get_messaging_hosted_number_order(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.hosted_numbers().get_messaging_hosted_number_order(&id)))
+            Ok(send_json(c.hosted_numbers().get_messaging_hosted_number_order(&id)))
         }
         pub fn delete_messaging_hosted_number_order(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.hosted_numbers().delete_messaging_hosted_number_order(&id)))
+            Ok(send_json(c.hosted_numbers().delete_messaging_hosted_number_order(&id)))
         }
         pub fn upload_messaging_hosted_number_order_file(
             c: &Client,
@@ -3929,7 +4193,7 @@ pub mod ops {
             let id: String = a.path("id")?;
             let body: types::UploadFileMessagingHostedNumberOrderRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .hosted_numbers()
                         .upload_messaging_hosted_number_order_file(&id, &body),
@@ -3943,7 +4207,7 @@ pub mod ops {
             let id: String = a.path("id")?;
             let body: types::ValidationCodesRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .hosted_numbers()
                         .validate_verification_codes_for_messaging_hosted_number_order(
@@ -3960,7 +4224,7 @@ pub mod ops {
             let id: String = a.path("id")?;
             let body: types::VerificationCodesRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .hosted_numbers()
                         .create_verification_codes_for_messaging_hosted_number_order(
@@ -3975,7 +4239,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.hosted_numbers().delete_messaging_hosted_number(&id)))
+            Ok(send_json(c.hosted_numbers().delete_messaging_hosted_number(&id)))
         }
     }
 
@@ -3983,7 +4247,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_inexplicit_number_orders(
             c: &Client,
             a: &Args,
@@ -3992,21 +4257,33 @@ pub mod ops {
                 page_number: a.query_opt("page_number")?,
                 page_size: a.query_opt("page_size")?,
             };
-            Ok(send(c.inexplicit_number_orders().list_inexplicit_number_orders(&params)))
+            Ok(
+                send_json(
+                    c.inexplicit_number_orders().list_inexplicit_number_orders(&params),
+                ),
+            )
         }
         pub fn create_inexplicit_number_order(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::InexplicitNumberOrderRequest = a.body()?;
-            Ok(send(c.inexplicit_number_orders().create_inexplicit_number_order(&body)))
+            Ok(
+                send_json(
+                    c.inexplicit_number_orders().create_inexplicit_number_order(&body),
+                ),
+            )
         }
         pub fn retrieve_inexplicit_number_order(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.inexplicit_number_orders().retrieve_inexplicit_number_order(&id)))
+            Ok(
+                send_json(
+                    c.inexplicit_number_orders().retrieve_inexplicit_number_order(&id),
+                ),
+            )
         }
     }
 
@@ -4014,7 +4291,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_infringement_claims_for_dir(
             c: &Client,
             a: &Args,
@@ -4025,7 +4303,7 @@ pub mod ops {
                 page_size: a.query_opt("page[size]")?,
             };
             Ok(
-                send(
+                send_json(
                     c
                         .infringement_claims()
                         .list_infringement_claims_for_dir(&dir_id, &params),
@@ -4038,14 +4316,18 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let dir_id: String = a.path("dir_id")?;
             let body: types::DirInfringementUpdateRequest = a.body()?;
-            Ok(send(c.infringement_claims().update_dir_infringement(&dir_id, &body)))
+            Ok(
+                send_json(
+                    c.infringement_claims().update_dir_infringement(&dir_id, &body),
+                ),
+            )
         }
         pub fn get_infringement_claim(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let claim_id: String = a.path("claim_id")?;
-            Ok(send(c.infringement_claims().get_infringement_claim(&claim_id)))
+            Ok(send_json(c.infringement_claims().get_infringement_claim(&claim_id)))
         }
         pub fn contest_infringement_claim(
             c: &Client,
@@ -4054,7 +4336,7 @@ pub mod ops {
             let claim_id: String = a.path("claim_id")?;
             let body: types::InfringementClaimContest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c.infringement_claims().contest_infringement_claim(&claim_id, &body),
                 ),
             )
@@ -4065,7 +4347,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_integration_secrets(
             c: &Client,
             a: &Args,
@@ -4074,14 +4357,14 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send(c.integration_secrets().list_integration_secrets(&params)))
+            Ok(send_json(c.integration_secrets().list_integration_secrets(&params)))
         }
         pub fn create_integration_secret(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateIntegrationSecretRequest = a.body()?;
-            Ok(send(c.integration_secrets().create_integration_secret(&body)))
+            Ok(send_json(c.integration_secrets().create_integration_secret(&body)))
         }
         pub fn delete_integration_secret(
             c: &Client,
@@ -4096,22 +4379,27 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_integrations(c: &Client, _a: &Args) -> Result<CallFuture, String> {
-            Ok(send(c.integrations().list_integrations()))
+            Ok(send_json(c.integrations().list_integrations()))
         }
         pub fn list_user_integrations(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send(c.integrations().list_user_integrations()))
+            Ok(send_json(c.integrations().list_user_integrations()))
         }
         pub fn get_user_integration_by_id(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let user_connection_id: String = a.path("user_connection_id")?;
-            Ok(send(c.integrations().get_user_integration_by_id(&user_connection_id)))
+            Ok(
+                send_json(
+                    c.integrations().get_user_integration_by_id(&user_connection_id),
+                ),
+            )
         }
         pub fn delete_integration_connection(
             c: &Client,
@@ -4125,7 +4413,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let integration_id: String = a.path("integration_id")?;
-            Ok(send(c.integrations().list_integration_by_id(&integration_id)))
+            Ok(send_json(c.integrations().list_integration_by_id(&integration_id)))
         }
     }
 
@@ -4133,7 +4421,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn create_inventory_coverage(
             c: &Client,
             a: &Args,
@@ -4141,7 +4430,7 @@ pub mod ops {
             let params = telnyx_api::apis::inventory_level::CreateInventoryCoverageParams {
                 filter: a.query_opt("filter")?,
             };
-            Ok(send(c.inventory_level().create_inventory_coverage(&params)))
+            Ok(send_json(c.inventory_level().create_inventory_coverage(&params)))
         }
     }
 
@@ -4149,7 +4438,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_monthly_charges_breakdown(
             c: &Client,
             a: &Args,
@@ -4159,7 +4449,11 @@ pub mod ops {
                 end_date: a.query_opt("end_date")?,
                 format: a.query_opt("format")?,
             };
-            Ok(send(c.invoices().get_monthly_charges_breakdown(&start_date, &params)))
+            Ok(
+                send_json_or_text(
+                    c.invoices().get_monthly_charges_breakdown(&start_date, &params),
+                ),
+            )
         }
         pub fn get_monthly_charges_summary(
             c: &Client,
@@ -4167,21 +4461,25 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let start_date: String = a.query("start_date")?;
             let end_date: String = a.query("end_date")?;
-            Ok(send(c.invoices().get_monthly_charges_summary(&start_date, &end_date)))
+            Ok(
+                send_json(
+                    c.invoices().get_monthly_charges_summary(&start_date, &end_date),
+                ),
+            )
         }
         pub fn list_invoices(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::invoices::ListInvoicesParams {
                 sort: a.query_opt("sort")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.invoices().list_invoices(&params)))
+            Ok(send_json(c.invoices().list_invoices(&params)))
         }
         pub fn get_invoice_by_id(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let params = telnyx_api::apis::invoices::GetInvoiceByIdParams {
                 action: a.query_opt("action")?,
             };
-            Ok(send(c.invoices().get_invoice_by_id(&id, &params)))
+            Ok(send_json(c.invoices().get_invoice_by_id(&id, &params)))
         }
     }
 
@@ -4189,7 +4487,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_access_ip_addresses(
             c: &Client,
             a: &Args,
@@ -4198,28 +4497,32 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.ip_addresses().list_access_ip_addresses(&params)))
+            Ok(send_json(c.ip_addresses().list_access_ip_addresses(&params)))
         }
         pub fn create_access_ip_address(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::AccessIpAddressPost = a.body()?;
-            Ok(send(c.ip_addresses().create_access_ip_address(&body)))
+            Ok(send_json(c.ip_addresses().create_access_ip_address(&body)))
         }
         pub fn get_access_ip_address(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let access_ip_address_id: String = a.path("access_ip_address_id")?;
-            Ok(send(c.ip_addresses().get_access_ip_address(&access_ip_address_id)))
+            Ok(send_json(c.ip_addresses().get_access_ip_address(&access_ip_address_id)))
         }
         pub fn delete_access_ip_address(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let access_ip_address_id: String = a.path("access_ip_address_id")?;
-            Ok(send(c.ip_addresses().delete_access_ip_address(&access_ip_address_id)))
+            Ok(
+                send_json(
+                    c.ip_addresses().delete_access_ip_address(&access_ip_address_id),
+                ),
+            )
         }
     }
 
@@ -4227,34 +4530,35 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_ip_connections(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::ip_connections::ListIpConnectionsParams {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send(c.ip_connections().list_ip_connections(&params)))
+            Ok(send_json(c.ip_connections().list_ip_connections(&params)))
         }
         pub fn create_ip_connection(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateIpConnectionRequest = a.body()?;
-            Ok(send(c.ip_connections().create_ip_connection(&body)))
+            Ok(send_json(c.ip_connections().create_ip_connection(&body)))
         }
         pub fn retrieve_ip_connection(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.ip_connections().retrieve_ip_connection(&id)))
+            Ok(send_json(c.ip_connections().retrieve_ip_connection(&id)))
         }
         pub fn delete_ip_connection(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.ip_connections().delete_ip_connection(&id)))
+            Ok(send_json(c.ip_connections().delete_ip_connection(&id)))
         }
         pub fn update_ip_connection(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdateIpConnectionRequest = a.body()?;
-            Ok(send(c.ip_connections().update_ip_connection(&id, &body)))
+            Ok(send_json(c.ip_connections().update_ip_connection(&id, &body)))
         }
     }
 
@@ -4262,7 +4566,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_access_ip_ranges(
             c: &Client,
             a: &Args,
@@ -4271,21 +4576,21 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.ip_ranges().list_access_ip_ranges(&params)))
+            Ok(send_json(c.ip_ranges().list_access_ip_ranges(&params)))
         }
         pub fn create_access_ip_range(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::AccessIpRangePost = a.body()?;
-            Ok(send(c.ip_ranges().create_access_ip_range(&body)))
+            Ok(send_json(c.ip_ranges().create_access_ip_range(&body)))
         }
         pub fn delete_access_ip_range(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let access_ip_range_id: String = a.path("access_ip_range_id")?;
-            Ok(send(c.ip_ranges().delete_access_ip_range(&access_ip_range_id)))
+            Ok(send_json(c.ip_ranges().delete_access_ip_range(&access_ip_range_id)))
         }
     }
 
@@ -4293,30 +4598,31 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_ips(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::ips::ListIpsParams {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send(c.ips().list_ips(&params)))
+            Ok(send_json(c.ips().list_ips(&params)))
         }
         pub fn create_ip(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateIpRequest = a.body()?;
-            Ok(send(c.ips().create_ip(&body)))
+            Ok(send_json(c.ips().create_ip(&body)))
         }
         pub fn retrieve_ip(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.ips().retrieve_ip(&id)))
+            Ok(send_json(c.ips().retrieve_ip(&id)))
         }
         pub fn delete_ip(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.ips().delete_ip(&id)))
+            Ok(send_json(c.ips().delete_ip(&id)))
         }
         pub fn update_ip(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdateIpRequest = a.body()?;
-            Ok(send(c.ips().update_ip(&id, &body)))
+            Ok(send_json(c.ips().update_ip(&id, &body)))
         }
     }
 
@@ -4324,7 +4630,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_kv_keys(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let params = telnyx_api::apis::kv_keys::ListKvKeysParams {
@@ -4332,7 +4639,7 @@ pub mod ops {
                 limit: a.query_opt("limit")?,
                 cursor: a.query_opt("cursor")?,
             };
-            Ok(send(c.kv_keys().list_kv_keys(&id, &params)))
+            Ok(send_json(c.kv_keys().list_kv_keys(&id, &params)))
         }
         pub fn get_kv_key(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
@@ -4364,25 +4671,26 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_kv_namespaces(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::kv_namespaces::ListKvNamespacesParams {
                 page_number: a.query_opt("page[number]")?,
                 page_size: a.query_opt("page[size]")?,
             };
-            Ok(send(c.kv_namespaces().list_kv_namespaces(&params)))
+            Ok(send_json(c.kv_namespaces().list_kv_namespaces(&params)))
         }
         pub fn create_kv_namespace(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateKvNamespaceRequest = a.body()?;
-            Ok(send(c.kv_namespaces().create_kv_namespace(&body)))
+            Ok(send_json(c.kv_namespaces().create_kv_namespace(&body)))
         }
         pub fn get_kv_namespace(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.kv_namespaces().get_kv_namespace(&id)))
+            Ok(send_json(c.kv_namespaces().get_kv_namespace(&id)))
         }
         pub fn delete_kv_namespace(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.kv_namespaces().delete_kv_namespace(&id)))
+            Ok(send_json(c.kv_namespaces().delete_kv_namespace(&id)))
         }
     }
 
@@ -4390,7 +4698,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_managed_accounts(
             c: &Client,
             a: &Args,
@@ -4401,27 +4710,31 @@ pub mod ops {
                 sort: a.query_opt("sort")?,
                 include_cancelled_accounts: a.query_opt("include_cancelled_accounts")?,
             };
-            Ok(send(c.managed_accounts().list_managed_accounts(&params)))
+            Ok(send_json(c.managed_accounts().list_managed_accounts(&params)))
         }
         pub fn create_managed_account(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateManagedAccountRequest = a.body()?;
-            Ok(send(c.managed_accounts().create_managed_account(&body)))
+            Ok(send_json(c.managed_accounts().create_managed_account(&body)))
         }
         pub fn list_allocatable_global_outbound_channels(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send(c.managed_accounts().list_allocatable_global_outbound_channels()))
+            Ok(
+                send_json(
+                    c.managed_accounts().list_allocatable_global_outbound_channels(),
+                ),
+            )
         }
         pub fn retrieve_managed_account(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.managed_accounts().retrieve_managed_account(&id)))
+            Ok(send_json(c.managed_accounts().retrieve_managed_account(&id)))
         }
         pub fn update_managed_account(
             c: &Client,
@@ -4429,14 +4742,14 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdateManagedAccountRequest = a.body()?;
-            Ok(send(c.managed_accounts().update_managed_account(&id, &body)))
+            Ok(send_json(c.managed_accounts().update_managed_account(&id, &body)))
         }
         pub fn disable_managed_account(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.managed_accounts().disable_managed_account(&id)))
+            Ok(send_json(c.managed_accounts().disable_managed_account(&id)))
         }
         pub fn enable_managed_account(
             c: &Client,
@@ -4444,7 +4757,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::EnableManagedAccountBody = a.body()?;
-            Ok(send(c.managed_accounts().enable_managed_account(&id, &body)))
+            Ok(send_json(c.managed_accounts().enable_managed_account(&id, &body)))
         }
         pub fn update_managed_account_global_channel_limit(
             c: &Client,
@@ -4453,7 +4766,7 @@ pub mod ops {
             let id: String = a.path("id")?;
             let body: types::UpdateManagedAccountGlobalChannelLimitRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .managed_accounts()
                         .update_managed_account_global_channel_limit(&id, &body),
@@ -4466,7 +4779,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_mcp_servers(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::mcp_servers::ListMcpServersParams {
                 type_: a.query_opt("type")?,
@@ -4474,20 +4788,20 @@ pub mod ops {
                 page_size: a.query_opt("page[size]")?,
                 page_number: a.query_opt("page[number]")?,
             };
-            Ok(send(c.mcp_servers().list_mcp_servers(&params)))
+            Ok(send_json(c.mcp_servers().list_mcp_servers(&params)))
         }
         pub fn create_mcp_server(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateMcpServerRequest = a.body()?;
-            Ok(send(c.mcp_servers().create_mcp_server(&body)))
+            Ok(send_json(c.mcp_servers().create_mcp_server(&body)))
         }
         pub fn get_mcp_server(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let mcp_server_id: String = a.path("mcp_server_id")?;
-            Ok(send(c.mcp_servers().get_mcp_server(&mcp_server_id)))
+            Ok(send_json(c.mcp_servers().get_mcp_server(&mcp_server_id)))
         }
         pub fn update_mcp_server(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let mcp_server_id: String = a.path("mcp_server_id")?;
             let body: types::UpdateMcpServerRequest = a.body()?;
-            Ok(send(c.mcp_servers().update_mcp_server(&mcp_server_id, &body)))
+            Ok(send_json(c.mcp_servers().update_mcp_server(&mcp_server_id, &body)))
         }
         pub fn delete_mcp_server(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let mcp_server_id: String = a.path("mcp_server_id")?;
@@ -4499,7 +4813,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_paginated_mdrs(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::mdr_detail_reports::GetPaginatedMdrsParams {
                 start_date: a.query_opt("start_date")?,
@@ -4512,7 +4827,7 @@ pub mod ops {
                 status: a.query_opt("status")?,
                 message_type: a.query_opt("message_type")?,
             };
-            Ok(send(c.mdr_detail_reports().get_paginated_mdrs(&params)))
+            Ok(send_json(c.mdr_detail_reports().get_paginated_mdrs(&params)))
         }
     }
 
@@ -4520,21 +4835,22 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_mdr_requests(c: &Client, _a: &Args) -> Result<CallFuture, String> {
-            Ok(send(c.mdr_detailed_reports().get_mdr_requests()))
+            Ok(send_json(c.mdr_detailed_reports().get_mdr_requests()))
         }
         pub fn submit_mdr_request(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::MdrDetailedRequest = a.body()?;
-            Ok(send(c.mdr_detailed_reports().submit_mdr_request(&body)))
+            Ok(send_json(c.mdr_detailed_reports().submit_mdr_request(&body)))
         }
         pub fn get_mdr_request(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.mdr_detailed_reports().get_mdr_request(&id)))
+            Ok(send_json(c.mdr_detailed_reports().get_mdr_request(&id)))
         }
         pub fn delete_mdr_request(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.mdr_detailed_reports().delete_mdr_request(&id)))
+            Ok(send_json(c.mdr_detailed_reports().delete_mdr_request(&id)))
         }
     }
 
@@ -4542,7 +4858,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_legacy_mdr_usage_reports(
             c: &Client,
             a: &Args,
@@ -4551,25 +4868,25 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 per_page: a.query_opt("per_page")?,
             };
-            Ok(send(c.mdr_usage_reports().list_legacy_mdr_usage_reports(&params)))
+            Ok(send_json(c.mdr_usage_reports().list_legacy_mdr_usage_reports(&params)))
         }
         pub fn submit_mdr_usage_report(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::MdrUsageRequestLegacy = a.body()?;
-            Ok(send(c.mdr_usage_reports().submit_mdr_usage_report(&body)))
+            Ok(send_json(c.mdr_usage_reports().submit_mdr_usage_report(&body)))
         }
         pub fn get_mdr_usage_report(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.mdr_usage_reports().get_mdr_usage_report(&id)))
+            Ok(send_json(c.mdr_usage_reports().get_mdr_usage_report(&id)))
         }
         pub fn delete_mdr_usage_report(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.mdr_usage_reports().delete_mdr_usage_report(&id)))
+            Ok(send_json(c.mdr_usage_reports().delete_mdr_usage_report(&id)))
         }
         pub fn get_mdr_usage_reports(
             c: &Client,
@@ -4578,11 +4895,11 @@ pub mod ops {
             let params = telnyx_api::apis::mdr_usage_reports::GetMdrUsageReportsParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.mdr_usage_reports().get_mdr_usage_reports(&params)))
+            Ok(send_json(c.mdr_usage_reports().get_mdr_usage_reports(&params)))
         }
         pub fn submit_usage_report(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::MdrPostUsageReportRequest = a.body()?;
-            Ok(send(c.mdr_usage_reports().submit_usage_report(&body)))
+            Ok(send_json(c.mdr_usage_reports().submit_usage_report(&body)))
         }
         pub fn get_mdr_usage_report_sync(
             c: &Client,
@@ -4596,7 +4913,7 @@ pub mod ops {
                 profiles: a.query_opt("profiles")?,
             };
             Ok(
-                send(
+                send_json(
                     c
                         .mdr_usage_reports()
                         .get_mdr_usage_report_sync(&aggregation_type, &params),
@@ -4605,11 +4922,11 @@ pub mod ops {
         }
         pub fn get_usage_report(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.mdr_usage_reports().get_usage_report(&id)))
+            Ok(send_json(c.mdr_usage_reports().get_usage_report(&id)))
         }
         pub fn delete_usage_report(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.mdr_usage_reports().delete_usage_report(&id)))
+            Ok(send_json(c.mdr_usage_reports().delete_usage_report(&id)))
         }
     }
 
@@ -4617,25 +4934,26 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_media_storage(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::media_storage_api::ListMediaStorageParams {
                 filter: a.query_opt("filter")?,
             };
-            Ok(send(c.media_storage_api().list_media_storage(&params)))
+            Ok(send_json(c.media_storage_api().list_media_storage(&params)))
         }
         pub fn create_media_storage(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::UploadMediaRequest = a.body()?;
-            Ok(send(c.media_storage_api().create_media_storage(&body)))
+            Ok(send_json(c.media_storage_api().create_media_storage(&body)))
         }
         pub fn get_media_storage(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let media_name: String = a.path("media_name")?;
-            Ok(send(c.media_storage_api().get_media_storage(&media_name)))
+            Ok(send_json(c.media_storage_api().get_media_storage(&media_name)))
         }
         pub fn update_media_storage(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let media_name: String = a.path("media_name")?;
             let body: types::UpdateMediaRequest = a.body()?;
-            Ok(send(c.media_storage_api().update_media_storage(&media_name, &body)))
+            Ok(send_json(c.media_storage_api().update_media_storage(&media_name, &body)))
         }
         pub fn delete_media_storage(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let media_name: String = a.path("media_name")?;
@@ -4651,64 +4969,65 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn send_message(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateMessageRequest = a.body()?;
-            Ok(send(c.messages().send_message(&body)))
+            Ok(send_json(c.messages().send_message(&body)))
         }
         pub fn send_alphanumeric_sender_id_message(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::SendAlphanumericSenderIdMessageBody = a.body()?;
-            Ok(send(c.messages().send_alphanumeric_sender_id_message(&body)))
+            Ok(send_json(c.messages().send_alphanumeric_sender_id_message(&body)))
         }
         pub fn get_group_mms_messages(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let message_id: String = a.path("message_id")?;
-            Ok(send(c.messages().get_group_mms_messages(&message_id)))
+            Ok(send_json(c.messages().get_group_mms_messages(&message_id)))
         }
         pub fn create_group_mms_message(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateGroupMmsMessageRequest = a.body()?;
-            Ok(send(c.messages().create_group_mms_message(&body)))
+            Ok(send_json(c.messages().create_group_mms_message(&body)))
         }
         pub fn create_long_code_message(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateLongCodeMessageRequest = a.body()?;
-            Ok(send(c.messages().create_long_code_message(&body)))
+            Ok(send_json(c.messages().create_long_code_message(&body)))
         }
         pub fn create_number_pool_message(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateNumberPoolMessageRequest = a.body()?;
-            Ok(send(c.messages().create_number_pool_message(&body)))
+            Ok(send_json(c.messages().create_number_pool_message(&body)))
         }
         pub fn schedule_message(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateScheduledMessageRequest = a.body()?;
-            Ok(send(c.messages().schedule_message(&body)))
+            Ok(send_json(c.messages().schedule_message(&body)))
         }
         pub fn create_short_code_message(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateShortCodeMessageRequest = a.body()?;
-            Ok(send(c.messages().create_short_code_message(&body)))
+            Ok(send_json(c.messages().create_short_code_message(&body)))
         }
         pub fn get_message(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.messages().get_message(&id)))
+            Ok(send_json(c.messages().get_message(&id)))
         }
         pub fn cancel_message(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.messages().cancel_message(&id)))
+            Ok(send_json(c.messages().cancel_message(&id)))
         }
     }
 
@@ -4716,7 +5035,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_alphanumeric_sender_ids(
             c: &Client,
             a: &Args,
@@ -4727,28 +5047,28 @@ pub mod ops {
                 page_number: a.query_opt("page[number]")?,
                 page_size: a.query_opt("page[size]")?,
             };
-            Ok(send(c.messaging().list_alphanumeric_sender_ids(&params)))
+            Ok(send_json(c.messaging().list_alphanumeric_sender_ids(&params)))
         }
         pub fn create_alphanumeric_sender_id(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateAlphanumericSenderIdRequest = a.body()?;
-            Ok(send(c.messaging().create_alphanumeric_sender_id(&body)))
+            Ok(send_json(c.messaging().create_alphanumeric_sender_id(&body)))
         }
         pub fn get_alphanumeric_sender_id(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.messaging().get_alphanumeric_sender_id(&id)))
+            Ok(send_json(c.messaging().get_alphanumeric_sender_id(&id)))
         }
         pub fn delete_alphanumeric_sender_id(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.messaging().delete_alphanumeric_sender_id(&id)))
+            Ok(send_json(c.messaging().delete_alphanumeric_sender_id(&id)))
         }
         pub fn list_messaging_hosted_numbers(
             c: &Client,
@@ -4764,14 +5084,14 @@ pub mod ops {
                 page_number: a.query_opt("page[number]")?,
                 page_size: a.query_opt("page[size]")?,
             };
-            Ok(send(c.messaging().list_messaging_hosted_numbers(&params)))
+            Ok(send_json(c.messaging().list_messaging_hosted_numbers(&params)))
         }
         pub fn get_messaging_hosted_number(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.messaging().get_messaging_hosted_number(&id)))
+            Ok(send_json(c.messaging().get_messaging_hosted_number(&id)))
         }
         pub fn update_messaging_hosted_number(
             c: &Client,
@@ -4779,20 +5099,20 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdatePhoneNumberMessagingSettingsRequest = a.body()?;
-            Ok(send(c.messaging().update_messaging_hosted_number(&id, &body)))
+            Ok(send_json(c.messaging().update_messaging_hosted_number(&id, &body)))
         }
         pub fn get_profile_metrics(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::messaging::GetProfileMetricsParams {
                 time_frame: a.query_opt("time_frame")?,
             };
-            Ok(send(c.messaging().get_profile_metrics(&params)))
+            Ok(send_json(c.messaging().get_profile_metrics(&params)))
         }
         pub fn regenerate_messaging_profile_secret(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.messaging().regenerate_messaging_profile_secret(&id)))
+            Ok(send_json(c.messaging().regenerate_messaging_profile_secret(&id)))
         }
         pub fn list_profile_alphanumeric_sender_ids(
             c: &Client,
@@ -4803,7 +5123,11 @@ pub mod ops {
                 page_number: a.query_opt("page[number]")?,
                 page_size: a.query_opt("page[size]")?,
             };
-            Ok(send(c.messaging().list_profile_alphanumeric_sender_ids(&id, &params)))
+            Ok(
+                send_json(
+                    c.messaging().list_profile_alphanumeric_sender_ids(&id, &params),
+                ),
+            )
         }
         pub fn get_detailed_profile_metrics(
             c: &Client,
@@ -4813,7 +5137,7 @@ pub mod ops {
             let params = telnyx_api::apis::messaging::GetDetailedProfileMetricsParams {
                 time_frame: a.query_opt("time_frame")?,
             };
-            Ok(send(c.messaging().get_detailed_profile_metrics(&id, &params)))
+            Ok(send_json(c.messaging().get_detailed_profile_metrics(&id, &params)))
         }
     }
 
@@ -4821,7 +5145,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_messaging_url_domains(
             c: &Client,
             a: &Args,
@@ -4829,7 +5154,7 @@ pub mod ops {
             let params = telnyx_api::apis::messaging_url_domains::ListMessagingUrlDomainsParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.messaging_url_domains().list_messaging_url_domains(&params)))
+            Ok(send_json(c.messaging_url_domains().list_messaging_url_domains(&params)))
         }
     }
 
@@ -4837,7 +5162,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_public_missions_missions(
             c: &Client,
             a: &Args,
@@ -4846,14 +5172,14 @@ pub mod ops {
                 page_number: a.query_opt("page[number]")?,
                 page_size: a.query_opt("page[size]")?,
             };
-            Ok(send(c.missions().get_public_missions_missions(&params)))
+            Ok(send_json(c.missions().get_public_missions_missions(&params)))
         }
         pub fn post_public_missions_missions(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateMissionRequest = a.body()?;
-            Ok(send(c.missions().post_public_missions_missions(&body)))
+            Ok(send_json(c.missions().post_public_missions_missions(&body)))
         }
         pub fn get_public_missions_missions_events(
             c: &Client,
@@ -4864,7 +5190,7 @@ pub mod ops {
                 page_number: a.query_opt("page[number]")?,
                 page_size: a.query_opt("page[size]")?,
             };
-            Ok(send(c.missions().get_public_missions_missions_events(&params)))
+            Ok(send_json(c.missions().get_public_missions_missions_events(&params)))
         }
         pub fn get_public_missions_missions_runs(
             c: &Client,
@@ -4875,14 +5201,18 @@ pub mod ops {
                 page_number: a.query_opt("page[number]")?,
                 page_size: a.query_opt("page[size]")?,
             };
-            Ok(send(c.missions().get_public_missions_missions_runs(&params)))
+            Ok(send_json(c.missions().get_public_missions_missions_runs(&params)))
         }
         pub fn get_public_missions_missions_mission_id(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let mission_id: String = a.path("mission_id")?;
-            Ok(send(c.missions().get_public_missions_missions_mission_id(&mission_id)))
+            Ok(
+                send_json(
+                    c.missions().get_public_missions_missions_mission_id(&mission_id),
+                ),
+            )
         }
         pub fn put_public_missions_missions_mission_id(
             c: &Client,
@@ -4891,7 +5221,7 @@ pub mod ops {
             let mission_id: String = a.path("mission_id")?;
             let body: types::UpdateMissionRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .missions()
                         .put_public_missions_missions_mission_id(&mission_id, &body),
@@ -4915,7 +5245,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let mission_id: String = a.path("mission_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .missions()
                         .post_public_missions_missions_mission_id_clone(&mission_id),
@@ -4928,7 +5258,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let mission_id: String = a.path("mission_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .missions()
                         .get_public_missions_missions_mission_id_knowledge_bases(
@@ -4943,7 +5273,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let mission_id: String = a.path("mission_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .missions()
                         .post_public_missions_missions_mission_id_knowledge_bases(
@@ -4959,7 +5289,7 @@ pub mod ops {
             let mission_id: String = a.path("mission_id")?;
             let knowledge_base_id: String = a.path("knowledge_base_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .missions()
                         .get_public_missions_missions_mission_id_knowledge_bases_knowledge_base_id(
@@ -4976,7 +5306,7 @@ pub mod ops {
             let mission_id: String = a.path("mission_id")?;
             let knowledge_base_id: String = a.path("knowledge_base_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .missions()
                         .put_public_missions_missions_mission_id_knowledge_bases_knowledge_base_id(
@@ -5009,7 +5339,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let mission_id: String = a.path("mission_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .missions()
                         .get_public_missions_missions_mission_id_mcp_servers(&mission_id),
@@ -5022,7 +5352,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let mission_id: String = a.path("mission_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .missions()
                         .post_public_missions_missions_mission_id_mcp_servers(
@@ -5038,7 +5368,7 @@ pub mod ops {
             let mission_id: String = a.path("mission_id")?;
             let mcp_server_id: String = a.path("mcp_server_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .missions()
                         .get_public_missions_missions_mission_id_mcp_servers_mcp_server_id(
@@ -5055,7 +5385,7 @@ pub mod ops {
             let mission_id: String = a.path("mission_id")?;
             let mcp_server_id: String = a.path("mcp_server_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .missions()
                         .put_public_missions_missions_mission_id_mcp_servers_mcp_server_id(
@@ -5093,7 +5423,7 @@ pub mod ops {
                 page_size: a.query_opt("page[size]")?,
             };
             Ok(
-                send(
+                send_json(
                     c
                         .missions()
                         .get_public_missions_missions_mission_id_runs(
@@ -5110,7 +5440,7 @@ pub mod ops {
             let mission_id: String = a.path("mission_id")?;
             let body: types::CreateMissionRunRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .missions()
                         .post_public_missions_missions_mission_id_runs(
@@ -5127,7 +5457,7 @@ pub mod ops {
             let mission_id: String = a.path("mission_id")?;
             let run_id: String = a.path("run_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .missions()
                         .get_public_missions_missions_mission_id_runs_run_id(
@@ -5145,7 +5475,7 @@ pub mod ops {
             let run_id: String = a.path("run_id")?;
             let body: types::UpdateMissionRunRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .missions()
                         .patch_public_missions_missions_mission_id_runs_run_id(
@@ -5163,7 +5493,7 @@ pub mod ops {
             let mission_id: String = a.path("mission_id")?;
             let run_id: String = a.path("run_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .missions()
                         .post_public_missions_missions_mission_id_runs_run_id_cancel(
@@ -5187,7 +5517,7 @@ pub mod ops {
                 page_size: a.query_opt("page[size]")?,
             };
             Ok(
-                send(
+                send_json(
                     c
                         .missions()
                         .get_public_missions_missions_mission_id_runs_run_id_events(
@@ -5206,7 +5536,7 @@ pub mod ops {
             let run_id: String = a.path("run_id")?;
             let body: types::CreateEventRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .missions()
                         .post_public_missions_missions_mission_id_runs_run_id_events(
@@ -5225,7 +5555,7 @@ pub mod ops {
             let run_id: String = a.path("run_id")?;
             let event_id: String = a.path("event_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .missions()
                         .get_public_missions_missions_mission_id_runs_run_id_events_event_id(
@@ -5243,7 +5573,7 @@ pub mod ops {
             let mission_id: String = a.path("mission_id")?;
             let run_id: String = a.path("run_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .missions()
                         .post_public_missions_missions_mission_id_runs_run_id_pause(
@@ -5260,7 +5590,7 @@ pub mod ops {
             let mission_id: String = a.path("mission_id")?;
             let run_id: String = a.path("run_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .missions()
                         .get_public_missions_missions_mission_id_runs_run_id_plan(
@@ -5278,7 +5608,7 @@ pub mod ops {
             let run_id: String = a.path("run_id")?;
             let body: types::CreatePlanRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .missions()
                         .post_public_missions_missions_mission_id_runs_run_id_plan(
@@ -5297,7 +5627,7 @@ pub mod ops {
             let run_id: String = a.path("run_id")?;
             let body: types::AddPlanStepsRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .missions()
                         .post_public_missions_missions_mission_id_runs_run_id_plan_steps(
@@ -5316,7 +5646,7 @@ pub mod ops {
             let run_id: String = a.path("run_id")?;
             let step_id: String = a.path("step_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .missions()
                         .get_public_missions_missions_mission_id_runs_run_id_plan_steps_step_id(
@@ -5336,7 +5666,7 @@ pub mod ops {
             let step_id: String = a.path("step_id")?;
             let body: types::UpdatePlanStepRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .missions()
                         .patch_public_missions_missions_mission_id_runs_run_id_plan_steps_step_id(
@@ -5355,7 +5685,7 @@ pub mod ops {
             let mission_id: String = a.path("mission_id")?;
             let run_id: String = a.path("run_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .missions()
                         .post_public_missions_missions_mission_id_runs_run_id_resume(
@@ -5372,7 +5702,7 @@ pub mod ops {
             let mission_id: String = a.path("mission_id")?;
             let run_id: String = a.path("run_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .missions()
                         .get_public_missions_missions_mission_id_runs_run_id_telnyx_agents(
@@ -5390,7 +5720,7 @@ pub mod ops {
             let run_id: String = a.path("run_id")?;
             let body: types::LinkTelnyxAgentRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .missions()
                         .post_public_missions_missions_mission_id_runs_run_id_telnyx_agents(
@@ -5426,7 +5756,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let mission_id: String = a.path("mission_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .missions()
                         .get_public_missions_missions_mission_id_tools(&mission_id),
@@ -5439,7 +5769,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let mission_id: String = a.path("mission_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .missions()
                         .post_public_missions_missions_mission_id_tools(&mission_id),
@@ -5453,7 +5783,7 @@ pub mod ops {
             let mission_id: String = a.path("mission_id")?;
             let tool_id: String = a.path("tool_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .missions()
                         .get_public_missions_missions_mission_id_tools_tool_id(
@@ -5470,7 +5800,7 @@ pub mod ops {
             let mission_id: String = a.path("mission_id")?;
             let tool_id: String = a.path("tool_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .missions()
                         .put_public_missions_missions_mission_id_tools_tool_id(
@@ -5503,7 +5833,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_mobile_network_operators(
             c: &Client,
             a: &Args,
@@ -5512,7 +5843,11 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.mobile_network_operators().get_mobile_network_operators(&params)))
+            Ok(
+                send_json(
+                    c.mobile_network_operators().get_mobile_network_operators(&params),
+                ),
+            )
         }
     }
 
@@ -5520,7 +5855,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_mobile_phone_numbers_with_messaging_settings(
             c: &Client,
             a: &Args,
@@ -5529,7 +5865,7 @@ pub mod ops {
                 page: a.query_opt("page")?,
             };
             Ok(
-                send(
+                send_json(
                     c
                         .mobile_number_settings()
                         .list_mobile_phone_numbers_with_messaging_settings(&params),
@@ -5542,7 +5878,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .mobile_number_settings()
                         .get_mobile_phone_number_messaging_settings(&id),
@@ -5555,7 +5891,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_mobile_phone_numbers(
             c: &Client,
             a: &Args,
@@ -5564,14 +5901,14 @@ pub mod ops {
                 page_number: a.query_opt("page[number]")?,
                 page_size: a.query_opt("page[size]")?,
             };
-            Ok(send(c.mobile_phone_numbers().list_mobile_phone_numbers(&params)))
+            Ok(send_json(c.mobile_phone_numbers().list_mobile_phone_numbers(&params)))
         }
         pub fn retrieve_mobile_phone_number(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.mobile_phone_numbers().retrieve_mobile_phone_number(&id)))
+            Ok(send_json(c.mobile_phone_numbers().retrieve_mobile_phone_number(&id)))
         }
         pub fn update_mobile_phone_number(
             c: &Client,
@@ -5579,7 +5916,11 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::MobilePhoneNumberUpdate = a.body()?;
-            Ok(send(c.mobile_phone_numbers().update_mobile_phone_number(&id, &body)))
+            Ok(
+                send_json(
+                    c.mobile_phone_numbers().update_mobile_phone_number(&id, &body),
+                ),
+            )
         }
     }
 
@@ -5587,7 +5928,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_mobile_voice_connections(
             c: &Client,
             a: &Args,
@@ -5599,28 +5941,44 @@ pub mod ops {
                     .query_opt("filter[connection_name][contains]")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send(c.mobile_voice_connections().list_mobile_voice_connections(&params)))
+            Ok(
+                send_json(
+                    c.mobile_voice_connections().list_mobile_voice_connections(&params),
+                ),
+            )
         }
         pub fn create_mobile_voice_connection(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::MobileVoiceConnectionCreate = a.body()?;
-            Ok(send(c.mobile_voice_connections().create_mobile_voice_connection(&body)))
+            Ok(
+                send_json(
+                    c.mobile_voice_connections().create_mobile_voice_connection(&body),
+                ),
+            )
         }
         pub fn retrieve_mobile_voice_connection(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.mobile_voice_connections().retrieve_mobile_voice_connection(&id)))
+            Ok(
+                send_json(
+                    c.mobile_voice_connections().retrieve_mobile_voice_connection(&id),
+                ),
+            )
         }
         pub fn delete_mobile_voice_connection(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.mobile_voice_connections().delete_mobile_voice_connection(&id)))
+            Ok(
+                send_json(
+                    c.mobile_voice_connections().delete_mobile_voice_connection(&id),
+                ),
+            )
         }
         pub fn update_mobile_voice_connection(
             c: &Client,
@@ -5629,7 +5987,7 @@ pub mod ops {
             let id: String = a.path("id")?;
             let body: types::MobileVoiceConnectionUpdate = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .mobile_voice_connections()
                         .update_mobile_voice_connection(&id, &body),
@@ -5642,34 +6000,35 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_networks(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::networks::ListNetworksParams {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.networks().list_networks(&params)))
+            Ok(send_json(c.networks().list_networks(&params)))
         }
         pub fn create_network(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::NetworkCreate = a.body()?;
-            Ok(send(c.networks().create_network(&body)))
+            Ok(send_json(c.networks().create_network(&body)))
         }
         pub fn get_network(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.networks().get_network(&id)))
+            Ok(send_json(c.networks().get_network(&id)))
         }
         pub fn delete_network(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.networks().delete_network(&id)))
+            Ok(send_json(c.networks().delete_network(&id)))
         }
         pub fn update_network(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::NetworkCreate = a.body()?;
-            Ok(send(c.networks().update_network(&id, &body)))
+            Ok(send_json(c.networks().update_network(&id, &body)))
         }
         pub fn get_default_gateway(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.networks().get_default_gateway(&id)))
+            Ok(send_json(c.networks().get_default_gateway(&id)))
         }
         pub fn create_default_gateway(
             c: &Client,
@@ -5677,14 +6036,14 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::DefaultGateway = a.body()?;
-            Ok(send(c.networks().create_default_gateway(&id, &body)))
+            Ok(send_json(c.networks().create_default_gateway(&id, &body)))
         }
         pub fn delete_default_gateway(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.networks().delete_default_gateway(&id)))
+            Ok(send_json(c.networks().delete_default_gateway(&id)))
         }
         pub fn list_network_interfaces(
             c: &Client,
@@ -5695,7 +6054,7 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.networks().list_network_interfaces(&id, &params)))
+            Ok(send_json(c.networks().list_network_interfaces(&id, &params)))
         }
     }
 
@@ -5703,7 +6062,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_notification_channels(
             c: &Client,
             a: &Args,
@@ -5712,28 +6072,28 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send(c.notifications().list_notification_channels(&params)))
+            Ok(send_json(c.notifications().list_notification_channels(&params)))
         }
         pub fn create_notification_channels(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::NotificationChannel = a.body()?;
-            Ok(send(c.notifications().create_notification_channels(&body)))
+            Ok(send_json(c.notifications().create_notification_channels(&body)))
         }
         pub fn get_notification_channel(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.notifications().get_notification_channel(&id)))
+            Ok(send_json(c.notifications().get_notification_channel(&id)))
         }
         pub fn delete_notification_channel(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.notifications().delete_notification_channel(&id)))
+            Ok(send_json(c.notifications().delete_notification_channel(&id)))
         }
         pub fn update_notification_channel(
             c: &Client,
@@ -5741,7 +6101,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::NotificationChannel = a.body()?;
-            Ok(send(c.notifications().update_notification_channel(&id, &body)))
+            Ok(send_json(c.notifications().update_notification_channel(&id, &body)))
         }
         pub fn find_notifications_events_conditions(
             c: &Client,
@@ -5751,7 +6111,11 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send(c.notifications().find_notifications_events_conditions(&params)))
+            Ok(
+                send_json(
+                    c.notifications().find_notifications_events_conditions(&params),
+                ),
+            )
         }
         pub fn find_notifications_events(
             c: &Client,
@@ -5760,7 +6124,7 @@ pub mod ops {
             let params = telnyx_api::apis::notifications::FindNotificationsEventsParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.notifications().find_notifications_events(&params)))
+            Ok(send_json(c.notifications().find_notifications_events(&params)))
         }
         pub fn find_notifications_profiles(
             c: &Client,
@@ -5769,28 +6133,28 @@ pub mod ops {
             let params = telnyx_api::apis::notifications::FindNotificationsProfilesParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.notifications().find_notifications_profiles(&params)))
+            Ok(send_json(c.notifications().find_notifications_profiles(&params)))
         }
         pub fn create_notification_profile(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::NotificationProfile = a.body()?;
-            Ok(send(c.notifications().create_notification_profile(&body)))
+            Ok(send_json(c.notifications().create_notification_profile(&body)))
         }
         pub fn get_notification_profile(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.notifications().get_notification_profile(&id)))
+            Ok(send_json(c.notifications().get_notification_profile(&id)))
         }
         pub fn delete_notification_profile(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.notifications().delete_notification_profile(&id)))
+            Ok(send_json(c.notifications().delete_notification_profile(&id)))
         }
         pub fn update_notification_profile(
             c: &Client,
@@ -5798,7 +6162,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::NotificationProfile = a.body()?;
-            Ok(send(c.notifications().update_notification_profile(&id, &body)))
+            Ok(send_json(c.notifications().update_notification_profile(&id, &body)))
         }
         pub fn list_notification_settings(
             c: &Client,
@@ -5808,28 +6172,28 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send(c.notifications().list_notification_settings(&params)))
+            Ok(send_json(c.notifications().list_notification_settings(&params)))
         }
         pub fn create_notification_setting(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::NotificationSetting = a.body()?;
-            Ok(send(c.notifications().create_notification_setting(&body)))
+            Ok(send_json(c.notifications().create_notification_setting(&body)))
         }
         pub fn get_notification_setting(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.notifications().get_notification_setting(&id)))
+            Ok(send_json(c.notifications().get_notification_setting(&id)))
         }
         pub fn delete_notification_setting(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.notifications().delete_notification_setting(&id)))
+            Ok(send_json(c.notifications().delete_notification_setting(&id)))
         }
     }
 
@@ -5837,13 +6201,14 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn lookup_number(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let phone_number: String = a.path("phone_number")?;
             let params = telnyx_api::apis::number_lookup::LookupNumberParams {
                 type_: a.query_opt("type")?,
             };
-            Ok(send(c.number_lookup().lookup_number(&phone_number, &params)))
+            Ok(send_json(c.number_lookup().lookup_number(&phone_number, &params)))
         }
     }
 
@@ -5851,24 +6216,25 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_portout_request(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::number_portout::ListPortoutRequestParams {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send(c.number_portout().list_portout_request(&params)))
+            Ok(send_json(c.number_portout().list_portout_request(&params)))
         }
         pub fn list_portout_events(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::number_portout::ListPortoutEventsParams {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send(c.number_portout().list_portout_events(&params)))
+            Ok(send_json(c.number_portout().list_portout_events(&params)))
         }
         pub fn show_portout_event(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.number_portout().show_portout_event(&id)))
+            Ok(send_json(c.number_portout().show_portout_event(&id)))
         }
         pub fn republish_portout_event(
             c: &Client,
@@ -5885,36 +6251,40 @@ pub mod ops {
             let params = telnyx_api::apis::number_portout::ListPortoutRejectionsParams {
                 filter: a.query_opt("filter")?,
             };
-            Ok(send(c.number_portout().list_portout_rejections(&portout_id, &params)))
+            Ok(
+                send_json(
+                    c.number_portout().list_portout_rejections(&portout_id, &params),
+                ),
+            )
         }
         pub fn list_portout_reports(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::number_portout::ListPortoutReportsParams {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send(c.number_portout().list_portout_reports(&params)))
+            Ok(send_json(c.number_portout().list_portout_reports(&params)))
         }
         pub fn create_portout_report(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreatePortoutReport = a.body()?;
-            Ok(send(c.number_portout().create_portout_report(&body)))
+            Ok(send_json(c.number_portout().create_portout_report(&body)))
         }
         pub fn get_portout_report(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.number_portout().get_portout_report(&id)))
+            Ok(send_json(c.number_portout().get_portout_report(&id)))
         }
         pub fn find_portout_request(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.number_portout().find_portout_request(&id)))
+            Ok(send_json(c.number_portout().find_portout_request(&id)))
         }
         pub fn find_portout_comments(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.number_portout().find_portout_comments(&id)))
+            Ok(send_json(c.number_portout().find_portout_comments(&id)))
         }
         pub fn post_port_request_comment(
             c: &Client,
@@ -5922,14 +6292,14 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::PostPortRequestCommentBody = a.body()?;
-            Ok(send(c.number_portout().post_port_request_comment(&id, &body)))
+            Ok(send_json(c.number_portout().post_port_request_comment(&id, &body)))
         }
         pub fn get_port_request_supporting_documents(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.number_portout().get_port_request_supporting_documents(&id)))
+            Ok(send_json(c.number_portout().get_port_request_supporting_documents(&id)))
         }
         pub fn post_port_request_supporting_documents(
             c: &Client,
@@ -5938,7 +6308,7 @@ pub mod ops {
             let id: String = a.path("id")?;
             let body: types::PostPortRequestSupportingDocumentsBody = a.body()?;
             Ok(
-                send(
+                send_json(
                     c.number_portout().post_port_request_supporting_documents(&id, &body),
                 ),
             )
@@ -5950,7 +6320,7 @@ pub mod ops {
             let id: String = a.path("id")?;
             let status: types::UpdatePortoutStatusStatus = a.path("status")?;
             let body: types::UpdatePortoutStatusBody = a.body()?;
-            Ok(send(c.number_portout().update_portout_status(&id, &status, &body)))
+            Ok(send_json(c.number_portout().update_portout_status(&id, &status, &body)))
         }
     }
 
@@ -5958,14 +6328,15 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn bulk_update_messaging_settings_on_phone_numbers(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::BulkMessagingSettingsUpdatePhoneNumbersRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .number_settings()
                         .bulk_update_messaging_settings_on_phone_numbers(&body),
@@ -5978,7 +6349,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let order_id: String = a.path("order_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .number_settings()
                         .get_bulk_update_messaging_settings_on_phone_numbers_status(
@@ -6002,7 +6373,7 @@ pub mod ops {
                 sort_phone_number: a.query_opt("sort[phone_number]")?,
             };
             Ok(
-                send(
+                send_json(
                     c
                         .number_settings()
                         .list_phone_numbers_with_messaging_settings(&params),
@@ -6014,7 +6385,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.number_settings().get_phone_number_messaging_settings(&id)))
+            Ok(send_json(c.number_settings().get_phone_number_messaging_settings(&id)))
         }
         pub fn update_phone_number_messaging_settings(
             c: &Client,
@@ -6023,7 +6394,7 @@ pub mod ops {
             let id: String = a.path("id")?;
             let body: types::UpdatePhoneNumberMessagingSettingsRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .number_settings()
                         .update_phone_number_messaging_settings(&id, &body),
@@ -6036,13 +6407,14 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn post_numbers_features(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::PostNumbersFeaturesBody = a.body()?;
-            Ok(send(c.numbers_features().post_numbers_features(&body)))
+            Ok(send_json(c.numbers_features().post_numbers_features(&body)))
         }
     }
 
@@ -6050,7 +6422,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_o_auth_clients(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::oauth_clients::ListOAuthClientsParams {
                 page_size: a.query_opt("page[size]")?,
@@ -6063,20 +6436,20 @@ pub mod ops {
                 filter_name_contains: a.query_opt("filter[name][contains]")?,
                 filter_client_id: a.query_opt("filter[client_id]")?,
             };
-            Ok(send(c.oauth_clients().list_o_auth_clients(&params)))
+            Ok(send_json(c.oauth_clients().list_o_auth_clients(&params)))
         }
         pub fn create_o_auth_client(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::OAuthClientCreateRequest = a.body()?;
-            Ok(send(c.oauth_clients().create_o_auth_client(&body)))
+            Ok(send_json(c.oauth_clients().create_o_auth_client(&body)))
         }
         pub fn get_o_auth_client(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.oauth_clients().get_o_auth_client(&id)))
+            Ok(send_json(c.oauth_clients().get_o_auth_client(&id)))
         }
         pub fn update_o_auth_client(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::OAuthClientUpdateRequest = a.body()?;
-            Ok(send(c.oauth_clients().update_o_auth_client(&id, &body)))
+            Ok(send_json(c.oauth_clients().update_o_auth_client(&id, &body)))
         }
         pub fn delete_o_auth_client(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
@@ -6088,18 +6461,19 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_o_auth_authorization_server_metadata(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send(c.oauth_discovery().get_o_auth_authorization_server_metadata()))
+            Ok(send_json(c.oauth_discovery().get_o_auth_authorization_server_metadata()))
         }
         pub fn get_o_auth_protected_resource_metadata(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send(c.oauth_discovery().get_o_auth_protected_resource_metadata()))
+            Ok(send_json(c.oauth_discovery().get_o_auth_protected_resource_metadata()))
         }
     }
 
@@ -6107,21 +6481,22 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_o_auth_grants(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::oauth_grants::ListOAuthGrantsParams {
                 page_size: a.query_opt("page[size]")?,
                 page_number: a.query_opt("page[number]")?,
             };
-            Ok(send(c.oauth_grants().list_o_auth_grants(&params)))
+            Ok(send_json(c.oauth_grants().list_o_auth_grants(&params)))
         }
         pub fn get_o_auth_grant(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.oauth_grants().get_o_auth_grant(&id)))
+            Ok(send_json(c.oauth_grants().get_o_auth_grant(&id)))
         }
         pub fn revoke_o_auth_grant(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.oauth_grants().revoke_o_auth_grant(&id)))
+            Ok(send_json(c.oauth_grants().revoke_o_auth_grant(&id)))
         }
     }
 
@@ -6129,7 +6504,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn authorize_o_auth(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let response_type: types::AuthorizeOAuthResponseType = a
                 .query("response_type")?;
@@ -6159,35 +6535,35 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let consent_token: String = a.path("consent_token")?;
-            Ok(send(c.oauth_protocol().get_o_auth_consent_token(&consent_token)))
+            Ok(send_json(c.oauth_protocol().get_o_auth_consent_token(&consent_token)))
         }
         pub fn create_o_auth_grant(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateOAuthGrantRequest = a.body()?;
-            Ok(send(c.oauth_protocol().create_o_auth_grant(&body)))
+            Ok(send_json(c.oauth_protocol().create_o_auth_grant(&body)))
         }
         pub fn introspect_o_auth_token(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::IntrospectRequest = a.body()?;
-            Ok(send(c.oauth_protocol().introspect_o_auth_token(&body)))
+            Ok(send_json(c.oauth_protocol().introspect_o_auth_token(&body)))
         }
         pub fn get_o_auth_jwks(c: &Client, _a: &Args) -> Result<CallFuture, String> {
-            Ok(send(c.oauth_protocol().get_o_auth_jwks()))
+            Ok(send_json(c.oauth_protocol().get_o_auth_jwks()))
         }
         pub fn register_o_auth_client(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::OAuthDynamicRegistrationRequest = a.body()?;
-            Ok(send(c.oauth_protocol().register_o_auth_client(&body)))
+            Ok(send_json(c.oauth_protocol().register_o_auth_client(&body)))
         }
         pub fn exchange_o_auth_token(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::TokenRequest = a.body()?;
-            Ok(send(c.oauth_protocol().exchange_o_auth_token(&body)))
+            Ok(send_json(c.oauth_protocol().exchange_o_auth_token(&body)))
         }
     }
 
@@ -6195,7 +6571,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_objects(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let bucket_name: String = a.path("bucketName")?;
             let params = telnyx_api::apis::object::ListObjectsParams {
@@ -6254,20 +6631,21 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn create_openai_chat_completion(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::ChatCompletionRequest = a.body()?;
-            Ok(send(c.openai_chat().create_openai_chat_completion(&body)))
+            Ok(send_json(c.openai_chat().create_openai_chat_completion(&body)))
         }
         pub fn list_openai_models(c: &Client, _a: &Args) -> Result<CallFuture, String> {
-            Ok(send(c.openai_chat().list_openai_models()))
+            Ok(send_json(c.openai_chat().list_openai_models()))
         }
         pub fn create_response(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateResponseBody = a.body()?;
-            Ok(send(c.openai_chat().create_response(&body)))
+            Ok(send_json(c.openai_chat().create_response(&body)))
         }
     }
 
@@ -6275,19 +6653,20 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn create_openai_embeddings(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::OpenAiEmbeddingRequest = a.body()?;
-            Ok(send(c.openai_embeddings().create_openai_embeddings(&body)))
+            Ok(send_json(c.openai_embeddings().create_openai_embeddings(&body)))
         }
         pub fn list_openai_embedding_models(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send(c.openai_embeddings().list_openai_embedding_models()))
+            Ok(send_json(c.openai_embeddings().list_openai_embedding_models()))
         }
     }
 
@@ -6295,7 +6674,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_opt_outs(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::opt_out_management::ListOptOutsParams {
                 redaction_enabled: a.query_opt("redaction_enabled")?,
@@ -6303,7 +6683,7 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 created_at: a.query_opt("created_at")?,
             };
-            Ok(send(c.opt_out_management().list_opt_outs(&params)))
+            Ok(send_json(c.opt_out_management().list_opt_outs(&params)))
         }
         pub fn get_autoresp_configs(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let profile_id: String = a.path("profile_id")?;
@@ -6312,7 +6692,11 @@ pub mod ops {
                 created_at: a.query_opt("created_at")?,
                 updated_at: a.query_opt("updated_at")?,
             };
-            Ok(send(c.opt_out_management().get_autoresp_configs(&profile_id, &params)))
+            Ok(
+                send_json(
+                    c.opt_out_management().get_autoresp_configs(&profile_id, &params),
+                ),
+            )
         }
         pub fn create_autoresp_config(
             c: &Client,
@@ -6320,13 +6704,17 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let profile_id: String = a.path("profile_id")?;
             let body: types::AutoRespConfigCreateSchema = a.body()?;
-            Ok(send(c.opt_out_management().create_autoresp_config(&profile_id, &body)))
+            Ok(
+                send_json(
+                    c.opt_out_management().create_autoresp_config(&profile_id, &body),
+                ),
+            )
         }
         pub fn get_autoresp_config(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let profile_id: String = a.path("profile_id")?;
             let autoresp_cfg_id: String = a.path("autoresp_cfg_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .opt_out_management()
                         .get_autoresp_config(&profile_id, &autoresp_cfg_id),
@@ -6341,7 +6729,7 @@ pub mod ops {
             let autoresp_cfg_id: String = a.path("autoresp_cfg_id")?;
             let body: types::AutoRespConfigCreateSchema = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .opt_out_management()
                         .update_auto_resp_config(&profile_id, &autoresp_cfg_id, &body),
@@ -6355,7 +6743,7 @@ pub mod ops {
             let profile_id: String = a.path("profile_id")?;
             let autoresp_cfg_id: String = a.path("autoresp_cfg_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .opt_out_management()
                         .delete_autoresp_config(&profile_id, &autoresp_cfg_id),
@@ -6368,7 +6756,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_organization_users(
             c: &Client,
             a: &Args,
@@ -6380,7 +6769,7 @@ pub mod ops {
                 filter_email: a.query_opt("filter[email]")?,
                 include_groups: a.query_opt("include_groups")?,
             };
-            Ok(send(c.organization_users().list_organization_users(&params)))
+            Ok(send_json(c.organization_users().list_organization_users(&params)))
         }
         pub fn get_organization_users_groups_report(
             c: &Client,
@@ -6390,7 +6779,7 @@ pub mod ops {
                 accept: a.header_opt("Accept")?,
             };
             Ok(
-                send(
+                send_json_or_text(
                     c.organization_users().get_organization_users_groups_report(&params),
                 ),
             )
@@ -6403,14 +6792,14 @@ pub mod ops {
             let params = telnyx_api::apis::organization_users::GetOrganizationUserParams {
                 include_groups: a.query_opt("include_groups")?,
             };
-            Ok(send(c.organization_users().get_organization_user(&id, &params)))
+            Ok(send_json(c.organization_users().get_organization_user(&id, &params)))
         }
         pub fn delete_organization_user(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.organization_users().delete_organization_user(&id)))
+            Ok(send_json(c.organization_users().delete_organization_user(&id)))
         }
     }
 
@@ -6418,17 +6807,18 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_ota_updates(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::ota_updates::ListOtaUpdatesParams {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.ota_updates().list_ota_updates(&params)))
+            Ok(send_json(c.ota_updates().list_ota_updates(&params)))
         }
         pub fn get_ota_update(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.ota_updates().get_ota_update(&id)))
+            Ok(send_json(c.ota_updates().get_ota_update(&id)))
         }
     }
 
@@ -6436,7 +6826,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_outbound_voice_profiles(
             c: &Client,
             a: &Args,
@@ -6446,25 +6837,29 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send(c.outbound_voice_profiles().list_outbound_voice_profiles(&params)))
+            Ok(
+                send_json(
+                    c.outbound_voice_profiles().list_outbound_voice_profiles(&params),
+                ),
+            )
         }
         pub fn create_voice_profile(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateOutboundVoiceProfileRequest = a.body()?;
-            Ok(send(c.outbound_voice_profiles().create_voice_profile(&body)))
+            Ok(send_json(c.outbound_voice_profiles().create_voice_profile(&body)))
         }
         pub fn get_outbound_voice_profile(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.outbound_voice_profiles().get_outbound_voice_profile(&id)))
+            Ok(send_json(c.outbound_voice_profiles().get_outbound_voice_profile(&id)))
         }
         pub fn delete_outbound_voice_profile(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.outbound_voice_profiles().delete_outbound_voice_profile(&id)))
+            Ok(send_json(c.outbound_voice_profiles().delete_outbound_voice_profile(&id)))
         }
         pub fn update_outbound_voice_profile(
             c: &Client,
@@ -6473,7 +6868,7 @@ pub mod ops {
             let id: String = a.path("id")?;
             let body: types::UpdateOutboundVoiceProfileRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c.outbound_voice_profiles().update_outbound_voice_profile(&id, &body),
                 ),
             )
@@ -6484,7 +6879,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_dir_phone_number_batches_simplified(
             c: &Client,
             a: &Args,
@@ -6496,7 +6892,7 @@ pub mod ops {
                 filter_status: a.query_opt("filter[status]")?,
             };
             Ok(
-                send(
+                send_json(
                     c
                         .phone_number_batches()
                         .list_dir_phone_number_batches_simplified(&dir_id, &params),
@@ -6510,7 +6906,7 @@ pub mod ops {
             let dir_id: String = a.path("dir_id")?;
             let batch_id: String = a.path("batch_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .phone_number_batches()
                         .get_dir_phone_number_batch_simplified(&dir_id, &batch_id),
@@ -6523,7 +6919,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_number_block_orders(
             c: &Client,
             a: &Args,
@@ -6532,14 +6929,18 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send(c.phone_number_block_orders().list_number_block_orders(&params)))
+            Ok(
+                send_json(
+                    c.phone_number_block_orders().list_number_block_orders(&params),
+                ),
+            )
         }
         pub fn create_number_block_order(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateNumberBlockOrderRequest = a.body()?;
-            Ok(send(c.phone_number_block_orders().create_number_block_order(&body)))
+            Ok(send_json(c.phone_number_block_orders().create_number_block_order(&body)))
         }
         pub fn retrieve_number_block_order(
             c: &Client,
@@ -6547,7 +6948,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let number_block_order_id: String = a.path("number_block_order_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .phone_number_block_orders()
                         .retrieve_number_block_order(&number_block_order_id),
@@ -6560,7 +6961,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_phone_number_blocks_jobs(
             c: &Client,
             a: &Args,
@@ -6571,7 +6973,7 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
             };
             Ok(
-                send(
+                send_json(
                     c
                         .phone_number_blocks_background_jobs()
                         .list_phone_number_blocks_jobs(&params),
@@ -6585,7 +6987,7 @@ pub mod ops {
             let body: types::PhoneNumberBlocksJobDeletePhoneNumberBlockRequest = a
                 .body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .phone_number_blocks_background_jobs()
                         .create_phone_number_block_deletion_job(&body),
@@ -6598,7 +7000,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .phone_number_blocks_background_jobs()
                         .get_phone_number_blocks_job(&id),
@@ -6611,7 +7013,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_all_phone_number_campaigns(
             c: &Client,
             a: &Args,
@@ -6622,14 +7025,18 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send(c.phone_number_campaigns().get_all_phone_number_campaigns(&params)))
+            Ok(
+                send_json(
+                    c.phone_number_campaigns().get_all_phone_number_campaigns(&params),
+                ),
+            )
         }
         pub fn create_phone_number_campaign(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::PhoneNumberCampaignCreate = a.body()?;
-            Ok(send(c.phone_number_campaigns().create_phone_number_campaign(&body)))
+            Ok(send_json(c.phone_number_campaigns().create_phone_number_campaign(&body)))
         }
         pub fn get_single_phone_number_campaign(
             c: &Client,
@@ -6637,7 +7044,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let phone_number: String = a.path("phoneNumber")?;
             Ok(
-                send(
+                send_json(
                     c
                         .phone_number_campaigns()
                         .get_single_phone_number_campaign(&phone_number),
@@ -6651,7 +7058,7 @@ pub mod ops {
             let phone_number: String = a.path("phoneNumber")?;
             let body: types::PhoneNumberCampaignCreate = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .phone_number_campaigns()
                         .put_phone_number_campaign(&phone_number, &body),
@@ -6664,7 +7071,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let phone_number: String = a.path("phoneNumber")?;
             Ok(
-                send(
+                send_json(
                     c
                         .phone_number_campaigns()
                         .delete_phone_number_campaign(&phone_number),
@@ -6677,7 +7084,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_phone_numbers(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::phone_number_configurations::ListPhoneNumbersParams {
                 page: a.query_opt("page")?,
@@ -6686,7 +7094,7 @@ pub mod ops {
                 handle_messaging_profile_error: a
                     .query_opt("handle_messaging_profile_error")?,
             };
-            Ok(send(c.phone_number_configurations().list_phone_numbers(&params)))
+            Ok(send_json(c.phone_number_configurations().list_phone_numbers(&params)))
         }
         pub fn verify_phone_number_ownership(
             c: &Client,
@@ -6694,7 +7102,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let body: types::PhoneNumberVerifyOwnershipRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c.phone_number_configurations().verify_phone_number_ownership(&body),
                 ),
             )
@@ -6710,7 +7118,11 @@ pub mod ops {
                 sort: a.query_opt("sort")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send(c.phone_number_configurations().slim_list_phone_numbers(&params)))
+            Ok(
+                send_json(
+                    c.phone_number_configurations().slim_list_phone_numbers(&params),
+                ),
+            )
         }
         pub fn list_phone_numbers_with_voice_settings(
             c: &Client,
@@ -6722,7 +7134,7 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
             };
             Ok(
-                send(
+                send_json(
                     c
                         .phone_number_configurations()
                         .list_phone_numbers_with_voice_settings(&params),
@@ -6734,16 +7146,20 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.phone_number_configurations().retrieve_phone_number(&id)))
+            Ok(send_json(c.phone_number_configurations().retrieve_phone_number(&id)))
         }
         pub fn delete_phone_number(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.phone_number_configurations().delete_phone_number(&id)))
+            Ok(send_json(c.phone_number_configurations().delete_phone_number(&id)))
         }
         pub fn update_phone_number(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdatePhoneNumberRequest = a.body()?;
-            Ok(send(c.phone_number_configurations().update_phone_number(&id, &body)))
+            Ok(
+                send_json(
+                    c.phone_number_configurations().update_phone_number(&id, &body),
+                ),
+            )
         }
         pub fn phone_number_bundle_status_change(
             c: &Client,
@@ -6752,7 +7168,7 @@ pub mod ops {
             let id: String = a.path("id")?;
             let body: types::PhoneNumberBundleStatusChangeRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .phone_number_configurations()
                         .phone_number_bundle_status_change(&id, &body),
@@ -6766,7 +7182,7 @@ pub mod ops {
             let id: String = a.path("id")?;
             let body: types::PhoneNumberEnableEmergencyRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .phone_number_configurations()
                         .enable_phone_number_emergency(&id, &body),
@@ -6779,7 +7195,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             Ok(
-                send(
+                send_json(
                     c.phone_number_configurations().get_phone_number_voice_settings(&id),
                 ),
             )
@@ -6791,7 +7207,7 @@ pub mod ops {
             let id: String = a.path("id")?;
             let body: types::UpdatePhoneNumberVoiceSettingsRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .phone_number_configurations()
                         .update_phone_number_voice_settings(&id, &body),
@@ -6804,24 +7220,25 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_comments(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::phone_number_orders::ListCommentsParams {
                 filter: a.query_opt("filter")?,
             };
-            Ok(send(c.phone_number_orders().list_comments(&params)))
+            Ok(send_json(c.phone_number_orders().list_comments(&params)))
         }
         pub fn create_comment(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::Comment = a.body()?;
-            Ok(send(c.phone_number_orders().create_comment(&body)))
+            Ok(send_json(c.phone_number_orders().create_comment(&body)))
         }
         pub fn retrieve_comment(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.phone_number_orders().retrieve_comment(&id)))
+            Ok(send_json(c.phone_number_orders().retrieve_comment(&id)))
         }
         pub fn mark_comment_read(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.phone_number_orders().mark_comment_read(&id)))
+            Ok(send_json(c.phone_number_orders().mark_comment_read(&id)))
         }
         pub fn retrieve_order_phone_numbers(
             c: &Client,
@@ -6830,7 +7247,7 @@ pub mod ops {
             let params = telnyx_api::apis::phone_number_orders::RetrieveOrderPhoneNumbersParams {
                 filter: a.query_opt("filter")?,
             };
-            Ok(send(c.phone_number_orders().retrieve_order_phone_numbers(&params)))
+            Ok(send_json(c.phone_number_orders().retrieve_order_phone_numbers(&params)))
         }
         pub fn get_number_order_phone_number(
             c: &Client,
@@ -6839,7 +7256,7 @@ pub mod ops {
             let number_order_phone_number_id: String = a
                 .path("number_order_phone_number_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .phone_number_orders()
                         .get_number_order_phone_number(&number_order_phone_number_id),
@@ -6854,7 +7271,7 @@ pub mod ops {
                 .path("number_order_phone_number_id")?;
             let body: types::UpdateNumberOrderPhoneNumberRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .phone_number_orders()
                         .update_number_order_phone_number(
@@ -6869,24 +7286,28 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send(c.phone_number_orders().list_number_orders(&params)))
+            Ok(send_json(c.phone_number_orders().list_number_orders(&params)))
         }
         pub fn create_number_order(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateNumberOrderRequest = a.body()?;
-            Ok(send(c.phone_number_orders().create_number_order(&body)))
+            Ok(send_json(c.phone_number_orders().create_number_order(&body)))
         }
         pub fn retrieve_number_order(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let number_order_id: String = a.path("number_order_id")?;
-            Ok(send(c.phone_number_orders().retrieve_number_order(&number_order_id)))
+            Ok(
+                send_json(
+                    c.phone_number_orders().retrieve_number_order(&number_order_id),
+                ),
+            )
         }
         pub fn update_number_order(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let number_order_id: String = a.path("number_order_id")?;
             let body: types::UpdateNumberOrderRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c.phone_number_orders().update_number_order(&number_order_id, &body),
                 ),
             )
@@ -6898,7 +7319,7 @@ pub mod ops {
             let params = telnyx_api::apis::phone_number_orders::ListSubNumberOrdersParams {
                 filter: a.query_opt("filter")?,
             };
-            Ok(send(c.phone_number_orders().list_sub_number_orders(&params)))
+            Ok(send_json(c.phone_number_orders().list_sub_number_orders(&params)))
         }
         pub fn get_sub_number_order(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let sub_number_order_id: String = a.path("sub_number_order_id")?;
@@ -6906,7 +7327,7 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
             };
             Ok(
-                send(
+                send_json(
                     c
                         .phone_number_orders()
                         .get_sub_number_order(&sub_number_order_id, &params),
@@ -6920,7 +7341,7 @@ pub mod ops {
             let sub_number_order_id: String = a.path("sub_number_order_id")?;
             let body: types::UpdateSubNumberOrderRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .phone_number_orders()
                         .update_sub_number_order(&sub_number_order_id, &body),
@@ -6933,7 +7354,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let sub_number_order_id: String = a.path("sub_number_order_id")?;
             Ok(
-                send(
+                send_json(
                     c.phone_number_orders().cancel_sub_number_order(&sub_number_order_id),
                 ),
             )
@@ -6943,14 +7364,18 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateSubNumberOrdersReportRequest = a.body()?;
-            Ok(send(c.phone_number_orders().create_sub_number_orders_report(&body)))
+            Ok(send_json(c.phone_number_orders().create_sub_number_orders_report(&body)))
         }
         pub fn get_sub_number_orders_report(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let report_id: String = a.path("report_id")?;
-            Ok(send(c.phone_number_orders().get_sub_number_orders_report(&report_id)))
+            Ok(
+                send_json(
+                    c.phone_number_orders().get_sub_number_orders_report(&report_id),
+                ),
+            )
         }
         pub fn download_sub_number_orders_report(
             c: &Client,
@@ -6969,13 +7394,14 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn post_portability_check(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::PostPortabilityCheckBody = a.body()?;
-            Ok(send(c.phone_number_porting().post_portability_check(&body)))
+            Ok(send_json(c.phone_number_porting().post_portability_check(&body)))
         }
     }
 
@@ -6983,7 +7409,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_number_reservations(
             c: &Client,
             a: &Args,
@@ -6992,14 +7419,18 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send(c.phone_number_reservations().list_number_reservations(&params)))
+            Ok(
+                send_json(
+                    c.phone_number_reservations().list_number_reservations(&params),
+                ),
+            )
         }
         pub fn create_number_reservation(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateNumberReservationRequest = a.body()?;
-            Ok(send(c.phone_number_reservations().create_number_reservation(&body)))
+            Ok(send_json(c.phone_number_reservations().create_number_reservation(&body)))
         }
         pub fn retrieve_number_reservation(
             c: &Client,
@@ -7007,7 +7438,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let number_reservation_id: String = a.path("number_reservation_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .phone_number_reservations()
                         .retrieve_number_reservation(&number_reservation_id),
@@ -7020,7 +7451,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let number_reservation_id: String = a.path("number_reservation_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .phone_number_reservations()
                         .extend_number_reservation_expiry_time(&number_reservation_id),
@@ -7033,7 +7464,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_available_phone_number_blocks(
             c: &Client,
             a: &Args,
@@ -7041,7 +7473,11 @@ pub mod ops {
             let params = telnyx_api::apis::phone_number_search::ListAvailablePhoneNumberBlocksParams {
                 filter: a.query_opt("filter")?,
             };
-            Ok(send(c.phone_number_search().list_available_phone_number_blocks(&params)))
+            Ok(
+                send_json(
+                    c.phone_number_search().list_available_phone_number_blocks(&params),
+                ),
+            )
         }
         pub fn list_available_phone_numbers(
             c: &Client,
@@ -7050,7 +7486,7 @@ pub mod ops {
             let params = telnyx_api::apis::phone_number_search::ListAvailablePhoneNumbersParams {
                 filter: a.query_opt("filter")?,
             };
-            Ok(send(c.phone_number_search().list_available_phone_numbers(&params)))
+            Ok(send_json(c.phone_number_search().list_available_phone_numbers(&params)))
         }
     }
 
@@ -7058,7 +7494,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_dir_phone_numbers_simplified(
             c: &Client,
             a: &Args,
@@ -7070,7 +7507,7 @@ pub mod ops {
                 status: a.query_opt("status")?,
             };
             Ok(
-                send(
+                send_json(
                     c.phone_numbers().list_dir_phone_numbers_simplified(&dir_id, &params),
                 ),
             )
@@ -7081,7 +7518,11 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let dir_id: String = a.path("dir_id")?;
             let body: types::BulkAddPhoneNumbersRequest = a.body()?;
-            Ok(send(c.phone_numbers().add_dir_phone_numbers_simplified(&dir_id, &body)))
+            Ok(
+                send_json(
+                    c.phone_numbers().add_dir_phone_numbers_simplified(&dir_id, &body),
+                ),
+            )
         }
         pub fn delete_dir_phone_numbers_simplified(
             c: &Client,
@@ -7090,7 +7531,7 @@ pub mod ops {
             let dir_id: String = a.path("dir_id")?;
             let body: types::BulkDeletePhoneNumbersRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c.phone_numbers().delete_dir_phone_numbers_simplified(&dir_id, &body),
                 ),
             )
@@ -7101,17 +7542,18 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_porting_events(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::porting_orders::ListPortingEventsParams {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send(c.porting_orders().list_porting_events(&params)))
+            Ok(send_json(c.porting_orders().list_porting_events(&params)))
         }
         pub fn show_porting_event(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.porting_orders().show_porting_event(&id)))
+            Ok(send_json(c.porting_orders().show_porting_event(&id)))
         }
         pub fn republish_porting_event(
             c: &Client,
@@ -7127,14 +7569,14 @@ pub mod ops {
             let params = telnyx_api::apis::porting_orders::ListLoaConfigurationsParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.porting_orders().list_loa_configurations(&params)))
+            Ok(send_json(c.porting_orders().list_loa_configurations(&params)))
         }
         pub fn create_loa_configuration(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreatePortingLoaConfiguration = a.body()?;
-            Ok(send(c.porting_orders().create_loa_configuration(&body)))
+            Ok(send_json(c.porting_orders().create_loa_configuration(&body)))
         }
         pub fn preview_loa_configuration_params(
             c: &Client,
@@ -7148,7 +7590,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.porting_orders().get_loa_configuration(&id)))
+            Ok(send_json(c.porting_orders().get_loa_configuration(&id)))
         }
         pub fn delete_loa_configuration(
             c: &Client,
@@ -7163,7 +7605,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::CreatePortingLoaConfiguration = a.body()?;
-            Ok(send(c.porting_orders().update_loa_configuration(&id, &body)))
+            Ok(send_json(c.porting_orders().update_loa_configuration(&id, &body)))
         }
         pub fn preview_loa_configuration(
             c: &Client,
@@ -7177,24 +7619,24 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send(c.porting_orders().list_porting_reports(&params)))
+            Ok(send_json(c.porting_orders().list_porting_reports(&params)))
         }
         pub fn create_porting_report(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreatePortingReport = a.body()?;
-            Ok(send(c.porting_orders().create_porting_report(&body)))
+            Ok(send_json(c.porting_orders().create_porting_report(&body)))
         }
         pub fn get_porting_report(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.porting_orders().get_porting_report(&id)))
+            Ok(send_json(c.porting_orders().get_porting_report(&id)))
         }
         pub fn list_porting_uk_carriers(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send(c.porting_orders().list_porting_uk_carriers()))
+            Ok(send_json(c.porting_orders().list_porting_uk_carriers()))
         }
         pub fn list_porting_orders(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::porting_orders::ListPortingOrdersParams {
@@ -7203,17 +7645,17 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send(c.porting_orders().list_porting_orders(&params)))
+            Ok(send_json(c.porting_orders().list_porting_orders(&params)))
         }
         pub fn create_porting_order(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreatePortingOrder = a.body()?;
-            Ok(send(c.porting_orders().create_porting_order(&body)))
+            Ok(send_json(c.porting_orders().create_porting_order(&body)))
         }
         pub fn list_exception_types(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send(c.porting_orders().list_exception_types()))
+            Ok(send_json(c.porting_orders().list_exception_types()))
         }
         pub fn list_phone_number_configurations(
             c: &Client,
@@ -7224,21 +7666,21 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send(c.porting_orders().list_phone_number_configurations(&params)))
+            Ok(send_json(c.porting_orders().list_phone_number_configurations(&params)))
         }
         pub fn create_phone_number_configurations(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreatePortingPhoneNumberConfigurations = a.body()?;
-            Ok(send(c.porting_orders().create_phone_number_configurations(&body)))
+            Ok(send_json(c.porting_orders().create_phone_number_configurations(&body)))
         }
         pub fn get_porting_order(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let params = telnyx_api::apis::porting_orders::GetPortingOrderParams {
                 include_phone_numbers: a.query_opt("include_phone_numbers")?,
             };
-            Ok(send(c.porting_orders().get_porting_order(&id, &params)))
+            Ok(send_json(c.porting_orders().get_porting_order(&id, &params)))
         }
         pub fn delete_porting_order(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
@@ -7247,30 +7689,30 @@ pub mod ops {
         pub fn update_porting_order(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdatePortingOrder = a.body()?;
-            Ok(send(c.porting_orders().update_porting_order(&id, &body)))
+            Ok(send_json(c.porting_orders().update_porting_order(&id, &body)))
         }
         pub fn activate_porting_order(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.porting_orders().activate_porting_order(&id)))
+            Ok(send_json(c.porting_orders().activate_porting_order(&id)))
         }
         pub fn cancel_porting_order(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.porting_orders().cancel_porting_order(&id)))
+            Ok(send_json(c.porting_orders().cancel_porting_order(&id)))
         }
         pub fn confirm_porting_order(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.porting_orders().confirm_porting_order(&id)))
+            Ok(send_json(c.porting_orders().confirm_porting_order(&id)))
         }
         pub fn share_porting_order(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::SharePortingOrder = a.body()?;
-            Ok(send(c.porting_orders().share_porting_order(&id, &body)))
+            Ok(send_json(c.porting_orders().share_porting_order(&id, &body)))
         }
         pub fn list_porting_order_activation_jobs(
             c: &Client,
@@ -7280,7 +7722,11 @@ pub mod ops {
             let params = telnyx_api::apis::porting_orders::ListPortingOrderActivationJobsParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.porting_orders().list_porting_order_activation_jobs(&id, &params)))
+            Ok(
+                send_json(
+                    c.porting_orders().list_porting_order_activation_jobs(&id, &params),
+                ),
+            )
         }
         pub fn get_porting_orders_activation_job(
             c: &Client,
@@ -7289,7 +7735,7 @@ pub mod ops {
             let id: String = a.path("id")?;
             let activation_job_id: String = a.path("activationJobId")?;
             Ok(
-                send(
+                send_json(
                     c
                         .porting_orders()
                         .get_porting_orders_activation_job(&id, &activation_job_id),
@@ -7304,7 +7750,7 @@ pub mod ops {
             let activation_job_id: String = a.path("activationJobId")?;
             let body: types::UpdatePortingOrdersActivationJob = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .porting_orders()
                         .update_porting_orders_activation_job(
@@ -7325,7 +7771,7 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send(c.porting_orders().list_additional_documents(&id, &params)))
+            Ok(send_json(c.porting_orders().list_additional_documents(&id, &params)))
         }
         pub fn create_additional_documents(
             c: &Client,
@@ -7333,7 +7779,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::CreatePortingAdditionalDocuments = a.body()?;
-            Ok(send(c.porting_orders().create_additional_documents(&id, &body)))
+            Ok(send_json(c.porting_orders().create_additional_documents(&id, &body)))
         }
         pub fn delete_additional_document(
             c: &Client,
@@ -7354,7 +7800,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.porting_orders().list_allowed_foc_windows(&id)))
+            Ok(send_json(c.porting_orders().list_allowed_foc_windows(&id)))
         }
         pub fn list_porting_order_comments(
             c: &Client,
@@ -7364,7 +7810,7 @@ pub mod ops {
             let params = telnyx_api::apis::porting_orders::ListPortingOrderCommentsParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.porting_orders().list_porting_order_comments(&id, &params)))
+            Ok(send_json(c.porting_orders().list_porting_order_comments(&id, &params)))
         }
         pub fn create_porting_order_comment(
             c: &Client,
@@ -7372,7 +7818,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::CreatePortingOrderComment = a.body()?;
-            Ok(send(c.porting_orders().create_porting_order_comment(&id, &body)))
+            Ok(send_json(c.porting_orders().create_porting_order_comment(&id, &body)))
         }
         pub fn get_porting_order_loa_template(
             c: &Client,
@@ -7392,14 +7838,18 @@ pub mod ops {
             let params = telnyx_api::apis::porting_orders::ListPortingOrderRequirementsParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.porting_orders().list_porting_order_requirements(&id, &params)))
+            Ok(
+                send_json(
+                    c.porting_orders().list_porting_order_requirements(&id, &params),
+                ),
+            )
         }
         pub fn get_porting_order_sub_request(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.porting_orders().get_porting_order_sub_request(&id)))
+            Ok(send_json(c.porting_orders().get_porting_order_sub_request(&id)))
         }
         pub fn list_verification_codes(
             c: &Client,
@@ -7411,7 +7861,7 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send(c.porting_orders().list_verification_codes(&id, &params)))
+            Ok(send_json(c.porting_orders().list_verification_codes(&id, &params)))
         }
         pub fn send_porting_verification_codes(
             c: &Client,
@@ -7427,7 +7877,11 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::VerifyPortingVerificationCodes = a.body()?;
-            Ok(send(c.porting_orders().verify_porting_verification_codes(&id, &body)))
+            Ok(
+                send_json(
+                    c.porting_orders().verify_porting_verification_codes(&id, &body),
+                ),
+            )
         }
         pub fn list_porting_action_requirements(
             c: &Client,
@@ -7440,7 +7894,7 @@ pub mod ops {
                 sort: a.query_opt("sort")?,
             };
             Ok(
-                send(
+                send_json(
                     c
                         .porting_orders()
                         .list_porting_action_requirements(&porting_order_id, &params),
@@ -7455,7 +7909,7 @@ pub mod ops {
             let id: String = a.path("id")?;
             let body: types::InitiatePortingActionRequirement = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .porting_orders()
                         .initiate_porting_action_requirement(
@@ -7477,7 +7931,7 @@ pub mod ops {
                 sort: a.query_opt("sort")?,
             };
             Ok(
-                send(
+                send_json(
                     c
                         .porting_orders()
                         .list_porting_associated_phone_numbers(
@@ -7494,7 +7948,7 @@ pub mod ops {
             let porting_order_id: String = a.path("porting_order_id")?;
             let body: types::CreatePortingAssociatedPhoneNumber = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .porting_orders()
                         .create_porting_associated_phone_number(&porting_order_id, &body),
@@ -7508,7 +7962,7 @@ pub mod ops {
             let porting_order_id: String = a.path("porting_order_id")?;
             let id: String = a.path("id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .porting_orders()
                         .delete_porting_associated_phone_number(&porting_order_id, &id),
@@ -7526,7 +7980,7 @@ pub mod ops {
                 sort: a.query_opt("sort")?,
             };
             Ok(
-                send(
+                send_json(
                     c
                         .porting_orders()
                         .list_porting_phone_number_blocks(&porting_order_id, &params),
@@ -7540,7 +7994,7 @@ pub mod ops {
             let porting_order_id: String = a.path("porting_order_id")?;
             let body: types::CreatePortingPhoneNumberBlock = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .porting_orders()
                         .create_porting_phone_number_block(&porting_order_id, &body),
@@ -7554,7 +8008,7 @@ pub mod ops {
             let porting_order_id: String = a.path("porting_order_id")?;
             let id: String = a.path("id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .porting_orders()
                         .delete_porting_phone_number_block(&porting_order_id, &id),
@@ -7572,7 +8026,7 @@ pub mod ops {
                 sort: a.query_opt("sort")?,
             };
             Ok(
-                send(
+                send_json(
                     c
                         .porting_orders()
                         .list_porting_phone_number_extensions(&porting_order_id, &params),
@@ -7586,7 +8040,7 @@ pub mod ops {
             let porting_order_id: String = a.path("porting_order_id")?;
             let body: types::CreatePortingPhoneNumberExtension = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .porting_orders()
                         .create_porting_phone_number_extension(&porting_order_id, &body),
@@ -7600,7 +8054,7 @@ pub mod ops {
             let porting_order_id: String = a.path("porting_order_id")?;
             let id: String = a.path("id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .porting_orders()
                         .delete_porting_phone_number_extension(&porting_order_id, &id),
@@ -7615,7 +8069,7 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send(c.porting_orders().list_porting_phone_numbers(&params)))
+            Ok(send_json_or_text(c.porting_orders().list_porting_phone_numbers(&params)))
         }
     }
 
@@ -7623,7 +8077,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn create_presigned_object_url(
             c: &Client,
             a: &Args,
@@ -7632,7 +8087,7 @@ pub mod ops {
             let object_name: String = a.path("objectName")?;
             let body: types::PresignedObjectUrlParams = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .presigned_object_urls()
                         .create_presigned_object_url(&bucket_name, &object_name, &body),
@@ -7645,7 +8100,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_private_wireless_gateways(
             c: &Client,
             a: &Args,
@@ -7660,7 +8116,7 @@ pub mod ops {
                 filter_updated_at: a.query_opt("filter[updated_at]")?,
             };
             Ok(
-                send(
+                send_json(
                     c.private_wireless_gateways().get_private_wireless_gateways(&params),
                 ),
             )
@@ -7671,7 +8127,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let body: types::CreatePrivateWirelessGatewayBody = a.body()?;
             Ok(
-                send(
+                send_json(
                     c.private_wireless_gateways().create_private_wireless_gateway(&body),
                 ),
             )
@@ -7681,14 +8137,18 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.private_wireless_gateways().get_private_wireless_gateway(&id)))
+            Ok(
+                send_json(
+                    c.private_wireless_gateways().get_private_wireless_gateway(&id),
+                ),
+            )
         }
         pub fn delete_wireless_gateway(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.private_wireless_gateways().delete_wireless_gateway(&id)))
+            Ok(send_json(c.private_wireless_gateways().delete_wireless_gateway(&id)))
         }
     }
 
@@ -7696,7 +8156,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_messaging_profiles(
             c: &Client,
             a: &Args,
@@ -7707,28 +8168,28 @@ pub mod ops {
                 filter_name_eq: a.query_opt("filter[name][eq]")?,
                 filter_name_contains: a.query_opt("filter[name][contains]")?,
             };
-            Ok(send(c.profiles().list_messaging_profiles(&params)))
+            Ok(send_json(c.profiles().list_messaging_profiles(&params)))
         }
         pub fn create_messaging_profile(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateMessagingProfileRequest = a.body()?;
-            Ok(send(c.profiles().create_messaging_profile(&body)))
+            Ok(send_json(c.profiles().create_messaging_profile(&body)))
         }
         pub fn retrieve_messaging_profile(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.profiles().retrieve_messaging_profile(&id)))
+            Ok(send_json(c.profiles().retrieve_messaging_profile(&id)))
         }
         pub fn delete_messaging_profile(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.profiles().delete_messaging_profile(&id)))
+            Ok(send_json(c.profiles().delete_messaging_profile(&id)))
         }
         pub fn update_messaging_profile(
             c: &Client,
@@ -7736,7 +8197,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdateMessagingProfileRequest = a.body()?;
-            Ok(send(c.profiles().update_messaging_profile(&id, &body)))
+            Ok(send_json(c.profiles().update_messaging_profile(&id, &body)))
         }
         pub fn list_profile_phone_numbers(
             c: &Client,
@@ -7746,7 +8207,7 @@ pub mod ops {
             let params = telnyx_api::apis::profiles::ListProfilePhoneNumbersParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.profiles().list_profile_phone_numbers(&id, &params)))
+            Ok(send_json(c.profiles().list_profile_phone_numbers(&id, &params)))
         }
         pub fn list_profile_short_codes(
             c: &Client,
@@ -7756,7 +8217,7 @@ pub mod ops {
             let params = telnyx_api::apis::profiles::ListProfileShortCodesParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.profiles().list_profile_short_codes(&id, &params)))
+            Ok(send_json(c.profiles().list_profile_short_codes(&id, &params)))
         }
     }
 
@@ -7764,7 +8225,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_fax_applications(
             c: &Client,
             a: &Args,
@@ -7774,25 +8236,33 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send(c.programmable_fax_applications().list_fax_applications(&params)))
+            Ok(
+                send_json(
+                    c.programmable_fax_applications().list_fax_applications(&params),
+                ),
+            )
         }
         pub fn create_fax_application(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateFaxApplicationRequest = a.body()?;
-            Ok(send(c.programmable_fax_applications().create_fax_application(&body)))
+            Ok(
+                send_json(
+                    c.programmable_fax_applications().create_fax_application(&body),
+                ),
+            )
         }
         pub fn get_fax_application(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.programmable_fax_applications().get_fax_application(&id)))
+            Ok(send_json(c.programmable_fax_applications().get_fax_application(&id)))
         }
         pub fn delete_fax_application(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.programmable_fax_applications().delete_fax_application(&id)))
+            Ok(send_json(c.programmable_fax_applications().delete_fax_application(&id)))
         }
         pub fn update_fax_application(
             c: &Client,
@@ -7801,7 +8271,7 @@ pub mod ops {
             let id: String = a.path("id")?;
             let body: types::UpdateFaxApplicationRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c.programmable_fax_applications().update_fax_application(&id, &body),
                 ),
             )
@@ -7812,21 +8282,22 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_faxes(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::programmable_fax_commands::ListFaxesParams {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.programmable_fax_commands().list_faxes(&params)))
+            Ok(send_json(c.programmable_fax_commands().list_faxes(&params)))
         }
         pub fn send_fax(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::SendFaxRequest = a.body()?;
-            Ok(send(c.programmable_fax_commands().send_fax(&body)))
+            Ok(send_json(c.programmable_fax_commands().send_fax(&body)))
         }
         pub fn view_fax(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.programmable_fax_commands().view_fax(&id)))
+            Ok(send_json(c.programmable_fax_commands().view_fax(&id)))
         }
         pub fn delete_fax(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
@@ -7834,11 +8305,11 @@ pub mod ops {
         }
         pub fn cancel_fax(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.programmable_fax_commands().cancel_fax(&id)))
+            Ok(send_json(c.programmable_fax_commands().cancel_fax(&id)))
         }
         pub fn refresh_fax(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.programmable_fax_commands().refresh_fax(&id)))
+            Ok(send_json(c.programmable_fax_commands().refresh_fax(&id)))
         }
     }
 
@@ -7846,7 +8317,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_pronunciation_dicts(
             c: &Client,
             a: &Args,
@@ -7855,21 +8327,29 @@ pub mod ops {
                 page_number: a.query_opt("page[number]")?,
                 page_size: a.query_opt("page[size]")?,
             };
-            Ok(send(c.pronunciation_dictionaries().list_pronunciation_dicts(&params)))
+            Ok(
+                send_json(
+                    c.pronunciation_dictionaries().list_pronunciation_dicts(&params),
+                ),
+            )
         }
         pub fn create_pronunciation_dict(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreatePronunciationDictRequest = a.body()?;
-            Ok(send(c.pronunciation_dictionaries().create_pronunciation_dict(&body)))
+            Ok(
+                send_json(
+                    c.pronunciation_dictionaries().create_pronunciation_dict(&body),
+                ),
+            )
         }
         pub fn get_pronunciation_dict(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.pronunciation_dictionaries().get_pronunciation_dict(&id)))
+            Ok(send_json(c.pronunciation_dictionaries().get_pronunciation_dict(&id)))
         }
         pub fn delete_pronunciation_dict(
             c: &Client,
@@ -7885,7 +8365,7 @@ pub mod ops {
             let id: String = a.path("id")?;
             let body: types::UpdatePronunciationDictRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c.pronunciation_dictionaries().update_pronunciation_dict(&id, &body),
                 ),
             )
@@ -7896,7 +8376,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_public_internet_gateways(
             c: &Client,
             a: &Args,
@@ -7905,28 +8386,40 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.public_internet_gateways().list_public_internet_gateways(&params)))
+            Ok(
+                send_json(
+                    c.public_internet_gateways().list_public_internet_gateways(&params),
+                ),
+            )
         }
         pub fn create_public_internet_gateway(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::PublicInternetGatewayCreate = a.body()?;
-            Ok(send(c.public_internet_gateways().create_public_internet_gateway(&body)))
+            Ok(
+                send_json(
+                    c.public_internet_gateways().create_public_internet_gateway(&body),
+                ),
+            )
         }
         pub fn get_public_internet_gateway(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.public_internet_gateways().get_public_internet_gateway(&id)))
+            Ok(send_json(c.public_internet_gateways().get_public_internet_gateway(&id)))
         }
         pub fn delete_public_internet_gateway(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.public_internet_gateways().delete_public_internet_gateway(&id)))
+            Ok(
+                send_json(
+                    c.public_internet_gateways().delete_public_internet_gateway(&id),
+                ),
+            )
         }
     }
 
@@ -7934,7 +8427,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_push_credentials(
             c: &Client,
             a: &Args,
@@ -7943,21 +8437,25 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send(c.push_credentials().list_push_credentials(&params)))
+            Ok(send_json(c.push_credentials().list_push_credentials(&params)))
         }
         pub fn create_push_credential(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreatePushCredentialBody = a.body()?;
-            Ok(send(c.push_credentials().create_push_credential(&body)))
+            Ok(send_json(c.push_credentials().create_push_credential(&body)))
         }
         pub fn get_push_credential_by_id(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let push_credential_id: String = a.path("push_credential_id")?;
-            Ok(send(c.push_credentials().get_push_credential_by_id(&push_credential_id)))
+            Ok(
+                send_json(
+                    c.push_credentials().get_push_credential_by_id(&push_credential_id),
+                ),
+            )
         }
         pub fn delete_push_credential_by_id(
             c: &Client,
@@ -7978,26 +8476,27 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_queues(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::queue_commands::ListQueuesParams {
                 page_number: a.query_opt("page[number]")?,
                 page_size: a.query_opt("page[size]")?,
             };
-            Ok(send(c.queue_commands().list_queues(&params)))
+            Ok(send_json(c.queue_commands().list_queues(&params)))
         }
         pub fn create_queue(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateQueueRequest = a.body()?;
-            Ok(send(c.queue_commands().create_queue(&body)))
+            Ok(send_json(c.queue_commands().create_queue(&body)))
         }
         pub fn retrieve_call_queue(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let queue_name: String = a.path("queue_name")?;
-            Ok(send(c.queue_commands().retrieve_call_queue(&queue_name)))
+            Ok(send_json(c.queue_commands().retrieve_call_queue(&queue_name)))
         }
         pub fn update_queue(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let queue_name: String = a.path("queue_name")?;
             let body: types::UpdateQueueRequest = a.body()?;
-            Ok(send(c.queue_commands().update_queue(&queue_name, &body)))
+            Ok(send_json(c.queue_commands().update_queue(&queue_name, &body)))
         }
         pub fn delete_queue(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let queue_name: String = a.path("queue_name")?;
@@ -8008,7 +8507,7 @@ pub mod ops {
             let params = telnyx_api::apis::queue_commands::ListQueueCallsParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.queue_commands().list_queue_calls(&queue_name, &params)))
+            Ok(send_json(c.queue_commands().list_queue_calls(&queue_name, &params)))
         }
         pub fn retrieve_call_from_queue(
             c: &Client,
@@ -8017,7 +8516,7 @@ pub mod ops {
             let queue_name: String = a.path("queue_name")?;
             let call_control_id: String = a.path("call_control_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .queue_commands()
                         .retrieve_call_from_queue(&queue_name, &call_control_id),
@@ -8047,10 +8546,11 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn send_rcs_message(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::RcsMessage = a.body()?;
-            Ok(send(c.rcs().send_rcs_message(&body)))
+            Ok(send_json(c.rcs().send_rcs_message(&body)))
         }
         pub fn generate_rcs_deeplink(
             c: &Client,
@@ -8061,17 +8561,17 @@ pub mod ops {
                 phone_number: a.query_opt("phone_number")?,
                 body_2: a.query_opt("body")?,
             };
-            Ok(send(c.rcs().generate_rcs_deeplink(&agent_id, &params)))
+            Ok(send_json(c.rcs().generate_rcs_deeplink(&agent_id, &params)))
         }
         pub fn list_rcs_agents(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::rcs::ListRcsAgentsParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.rcs().list_rcs_agents(&params)))
+            Ok(send_json(c.rcs().list_rcs_agents(&params)))
         }
         pub fn get_rcs_agent_by_id(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.rcs().get_rcs_agent_by_id(&id)))
+            Ok(send_json(c.rcs().get_rcs_agent_by_id(&id)))
         }
         pub fn update_rcs_agent_by_id(
             c: &Client,
@@ -8079,14 +8579,14 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::RcsAgentUpdate = a.body()?;
-            Ok(send(c.rcs().update_rcs_agent_by_id(&id, &body)))
+            Ok(send_json(c.rcs().update_rcs_agent_by_id(&id, &body)))
         }
         pub fn list_rcs_capabilities_of_a_phone_numbers_batch(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::RcsCapabilityListRequest = a.body()?;
-            Ok(send(c.rcs().list_rcs_capabilities_of_a_phone_numbers_batch(&body)))
+            Ok(send_json(c.rcs().list_rcs_capabilities_of_a_phone_numbers_batch(&body)))
         }
         pub fn list_rcs_capabilities_of_a_phone_number(
             c: &Client,
@@ -8095,7 +8595,7 @@ pub mod ops {
             let agent_id: String = a.path("agent_id")?;
             let phone_number: String = a.path("phone_number")?;
             Ok(
-                send(
+                send_json(
                     c
                         .rcs()
                         .list_rcs_capabilities_of_a_phone_number(
@@ -8111,7 +8611,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let phone_number: String = a.path("phone_number")?;
-            Ok(send(c.rcs().invite_a_test_number_to_rcs(&id, &phone_number)))
+            Ok(send_json(c.rcs().invite_a_test_number_to_rcs(&id, &phone_number)))
         }
     }
 
@@ -8119,23 +8619,24 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_call_reasons(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::reference_data::ListCallReasonsParams {
                 page_number: a.query_opt("page[number]")?,
                 page_size: a.query_opt("page[size]")?,
             };
-            Ok(send(c.reference_data().list_call_reasons(&params)))
+            Ok(send_json(c.reference_data().list_call_reasons(&params)))
         }
         pub fn validate_call_reasons(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::ValidateCallReasonsRequest = a.body()?;
-            Ok(send(c.reference_data().validate_call_reasons(&body)))
+            Ok(send_json(c.reference_data().validate_call_reasons(&body)))
         }
         pub fn list_document_types(c: &Client, _a: &Args) -> Result<CallFuture, String> {
-            Ok(send(c.reference_data().list_document_types()))
+            Ok(send_json(c.reference_data().list_document_types()))
         }
     }
 
@@ -8143,9 +8644,10 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_regions(c: &Client, _a: &Args) -> Result<CallFuture, String> {
-            Ok(send(c.regions().list_regions()))
+            Ok(send_json(c.regions().list_regions()))
         }
     }
 
@@ -8153,7 +8655,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_regulatory_requirements_phone_numbers(
             c: &Client,
             a: &Args,
@@ -8162,7 +8665,7 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
             };
             Ok(
-                send(
+                send_json(
                     c
                         .regulatory_requirements()
                         .list_regulatory_requirements_phone_numbers(&params),
@@ -8176,7 +8679,11 @@ pub mod ops {
             let params = telnyx_api::apis::regulatory_requirements::ListRegulatoryRequirementsParams {
                 filter: a.query_opt("filter")?,
             };
-            Ok(send(c.regulatory_requirements().list_regulatory_requirements(&params)))
+            Ok(
+                send_json(
+                    c.regulatory_requirements().list_regulatory_requirements(&params),
+                ),
+            )
         }
     }
 
@@ -8184,25 +8691,26 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_wdr_reports(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::reporting::GetWdrReportsParams {
                 page_number: a.query_opt("page[number]")?,
                 page_size: a.query_opt("page[size]")?,
             };
-            Ok(send(c.reporting().get_wdr_reports(&params)))
+            Ok(send_json(c.reporting().get_wdr_reports(&params)))
         }
         pub fn create_wdr_report(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::WdrReportRequest = a.body()?;
-            Ok(send(c.reporting().create_wdr_report(&body)))
+            Ok(send_json(c.reporting().create_wdr_report(&body)))
         }
         pub fn get_wdr_report(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.reporting().get_wdr_report(&id)))
+            Ok(send_json(c.reporting().get_wdr_report(&id)))
         }
         pub fn delete_wdr_report(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.reporting().delete_wdr_report(&id)))
+            Ok(send_json(c.reporting().delete_wdr_report(&id)))
         }
     }
 
@@ -8210,20 +8718,21 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn create_billing_group_report(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::NewLedgerBillingGroupReport = a.body()?;
-            Ok(send(c.reports().create_billing_group_report(&body)))
+            Ok(send_json(c.reports().create_billing_group_report(&body)))
         }
         pub fn get_billing_group_report(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.reports().get_billing_group_report(&id)))
+            Ok(send_json(c.reports().get_billing_group_report(&id)))
         }
     }
 
@@ -8231,13 +8740,14 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_reputation_settings(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let enterprise_id: String = a.path("enterprise_id")?;
-            Ok(send(c.reputation().get_reputation_settings(&enterprise_id)))
+            Ok(send_json(c.reputation().get_reputation_settings(&enterprise_id)))
         }
         pub fn enable_reputation_settings(
             c: &Client,
@@ -8245,7 +8755,11 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let enterprise_id: String = a.path("enterprise_id")?;
             let body: types::EnterpriseReputationCreate = a.body()?;
-            Ok(send(c.reputation().enable_reputation_settings(&enterprise_id, &body)))
+            Ok(
+                send_json(
+                    c.reputation().enable_reputation_settings(&enterprise_id, &body),
+                ),
+            )
         }
         pub fn disable_reputation_settings(
             c: &Client,
@@ -8260,7 +8774,11 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let enterprise_id: String = a.path("enterprise_id")?;
             let body: types::EnterpriseReputationUpdateFrequency = a.body()?;
-            Ok(send(c.reputation().update_reputation_frequency(&enterprise_id, &body)))
+            Ok(
+                send_json(
+                    c.reputation().update_reputation_frequency(&enterprise_id, &body),
+                ),
+            )
         }
         pub fn generate_reputation_loa(
             c: &Client,
@@ -8276,7 +8794,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let enterprise_id: String = a.path("enterprise_id")?;
             let body: types::EnterpriseReputationLoaUpdate = a.body()?;
-            Ok(send(c.reputation().replace_reputation_loa(&enterprise_id, &body)))
+            Ok(send_json(c.reputation().replace_reputation_loa(&enterprise_id, &body)))
         }
         pub fn list_reputation_numbers(
             c: &Client,
@@ -8290,7 +8808,11 @@ pub mod ops {
                     .query_opt("filter[phone_number][contains]")?,
                 filter_phone_number_eq: a.query_opt("filter[phone_number][eq]")?,
             };
-            Ok(send(c.reputation().list_reputation_numbers(&enterprise_id, &params)))
+            Ok(
+                send_json(
+                    c.reputation().list_reputation_numbers(&enterprise_id, &params),
+                ),
+            )
         }
         pub fn associate_reputation_numbers(
             c: &Client,
@@ -8298,7 +8820,11 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let enterprise_id: String = a.path("enterprise_id")?;
             let body: types::ReputationPhoneNumberCreate = a.body()?;
-            Ok(send(c.reputation().associate_reputation_numbers(&enterprise_id, &body)))
+            Ok(
+                send_json(
+                    c.reputation().associate_reputation_numbers(&enterprise_id, &body),
+                ),
+            )
         }
         pub fn refresh_reputation_numbers(
             c: &Client,
@@ -8306,7 +8832,11 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let enterprise_id: String = a.path("enterprise_id")?;
             let body: types::RefreshReputationRequest = a.body()?;
-            Ok(send(c.reputation().refresh_reputation_numbers(&enterprise_id, &body)))
+            Ok(
+                send_json(
+                    c.reputation().refresh_reputation_numbers(&enterprise_id, &body),
+                ),
+            )
         }
         pub fn get_phone_number_reputation(
             c: &Client,
@@ -8318,7 +8848,7 @@ pub mod ops {
                 fresh: a.query_opt("fresh")?,
             };
             Ok(
-                send(
+                send_json(
                     c
                         .reputation()
                         .get_phone_number_reputation(
@@ -8356,7 +8886,7 @@ pub mod ops {
                 filter_created_at_lte: a.query_opt("filter[created_at][lte]")?,
             };
             Ok(
-                send(
+                send_json(
                     c.reputation().list_reputation_remediations(&enterprise_id, &params),
                 ),
             )
@@ -8367,7 +8897,11 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let enterprise_id: String = a.path("enterprise_id")?;
             let body: types::RemediationRequestCreate = a.body()?;
-            Ok(send(c.reputation().submit_reputation_remediation(&enterprise_id, &body)))
+            Ok(
+                send_json(
+                    c.reputation().submit_reputation_remediation(&enterprise_id, &body),
+                ),
+            )
         }
         pub fn get_reputation_remediation(
             c: &Client,
@@ -8376,7 +8910,7 @@ pub mod ops {
             let enterprise_id: String = a.path("enterprise_id")?;
             let remediation_id: String = a.path("remediation_id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .reputation()
                         .get_reputation_remediation(&enterprise_id, &remediation_id),
@@ -8395,7 +8929,7 @@ pub mod ops {
                 filter_enterprise_id: a.query_opt("filter[enterprise_id]")?,
                 filter_phone_number_eq: a.query_opt("filter[phone_number][eq]")?,
             };
-            Ok(send(c.reputation().list_reputation_numbers_simplified(&params)))
+            Ok(send_json(c.reputation().list_reputation_numbers_simplified(&params)))
         }
         pub fn get_phone_number_reputation_simplified(
             c: &Client,
@@ -8406,7 +8940,7 @@ pub mod ops {
                 fresh: a.query_opt("fresh")?,
             };
             Ok(
-                send(
+                send_json(
                     c
                         .reputation()
                         .get_phone_number_reputation_simplified(&phone_number, &params),
@@ -8432,7 +8966,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn update_number_order_phone_number_requirement_group(
             c: &Client,
             a: &Args,
@@ -8441,7 +8976,7 @@ pub mod ops {
             let body: types::UpdateNumberOrderPhoneNumberRequirementGroupBody = a
                 .body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .requirement_groups()
                         .update_number_order_phone_number_requirement_group(&id, &body),
@@ -8455,28 +8990,28 @@ pub mod ops {
             let params = telnyx_api::apis::requirement_groups::GetRequirementGroupsParams {
                 filter: a.query_opt("filter")?,
             };
-            Ok(send(c.requirement_groups().get_requirement_groups(&params)))
+            Ok(send_json(c.requirement_groups().get_requirement_groups(&params)))
         }
         pub fn create_requirement_group(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateRequirementGroupBody = a.body()?;
-            Ok(send(c.requirement_groups().create_requirement_group(&body)))
+            Ok(send_json(c.requirement_groups().create_requirement_group(&body)))
         }
         pub fn get_requirement_group(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.requirement_groups().get_requirement_group(&id)))
+            Ok(send_json(c.requirement_groups().get_requirement_group(&id)))
         }
         pub fn delete_requirement_group(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.requirement_groups().delete_requirement_group(&id)))
+            Ok(send_json(c.requirement_groups().delete_requirement_group(&id)))
         }
         pub fn update_requirement_group(
             c: &Client,
@@ -8484,14 +9019,14 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdateRequirementGroupBody = a.body()?;
-            Ok(send(c.requirement_groups().update_requirement_group(&id, &body)))
+            Ok(send_json(c.requirement_groups().update_requirement_group(&id, &body)))
         }
         pub fn submit_requirement_group(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.requirement_groups().submit_requirement_group(&id)))
+            Ok(send_json(c.requirement_groups().submit_requirement_group(&id)))
         }
         pub fn update_sub_number_order_requirement_group(
             c: &Client,
@@ -8500,7 +9035,7 @@ pub mod ops {
             let id: String = a.path("id")?;
             let body: types::UpdateSubNumberOrderRequirementGroupBody = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .requirement_groups()
                         .update_sub_number_order_requirement_group(&id, &body),
@@ -8513,7 +9048,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_requirement_types(
             c: &Client,
             a: &Args,
@@ -8522,14 +9058,14 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send(c.requirement_types().list_requirement_types(&params)))
+            Ok(send_json(c.requirement_types().list_requirement_types(&params)))
         }
         pub fn retrieve_requirement_type(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.requirement_types().retrieve_requirement_type(&id)))
+            Ok(send_json(c.requirement_types().retrieve_requirement_type(&id)))
         }
     }
 
@@ -8537,7 +9073,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_requirements(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::requirements::ListRequirementsParams {
                 filter: a.query_opt("filter")?,
@@ -8545,7 +9082,7 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 version: a.query_opt("version")?,
             };
-            Ok(send(c.requirements().list_requirements(&params)))
+            Ok(send_json(c.requirements().list_requirements(&params)))
         }
         pub fn retrieve_document_requirements(
             c: &Client,
@@ -8555,7 +9092,7 @@ pub mod ops {
             let params = telnyx_api::apis::requirements::RetrieveDocumentRequirementsParams {
                 version: a.query_opt("version")?,
             };
-            Ok(send(c.requirements().retrieve_document_requirements(&id, &params)))
+            Ok(send_json(c.requirements().retrieve_document_requirements(&id, &params)))
         }
         pub fn create_requirement_version(
             c: &Client,
@@ -8563,14 +9100,14 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::CreateRequirementVersionRequest = a.body()?;
-            Ok(send(c.requirements().create_requirement_version(&id, &body)))
+            Ok(send_json(c.requirements().create_requirement_version(&id, &body)))
         }
         pub fn cancel_pending_requirement_version(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.requirements().cancel_pending_requirement_version(&id)))
+            Ok(send_json(c.requirements().cancel_pending_requirement_version(&id)))
         }
     }
 
@@ -8578,7 +9115,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_room_compositions(
             c: &Client,
             a: &Args,
@@ -8587,21 +9125,25 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.room_compositions().list_room_compositions(&params)))
+            Ok(send_json(c.room_compositions().list_room_compositions(&params)))
         }
         pub fn create_room_composition(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateRoomCompositionRequest = a.body()?;
-            Ok(send(c.room_compositions().create_room_composition(&body)))
+            Ok(send_json(c.room_compositions().create_room_composition(&body)))
         }
         pub fn view_room_composition(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let room_composition_id: String = a.path("room_composition_id")?;
-            Ok(send(c.room_compositions().view_room_composition(&room_composition_id)))
+            Ok(
+                send_json(
+                    c.room_compositions().view_room_composition(&room_composition_id),
+                ),
+            )
         }
         pub fn delete_room_composition(
             c: &Client,
@@ -8616,7 +9158,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_room_participants(
             c: &Client,
             a: &Args,
@@ -8625,14 +9168,18 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.room_participants().list_room_participants(&params)))
+            Ok(send_json(c.room_participants().list_room_participants(&params)))
         }
         pub fn view_room_participant(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let room_participant_id: String = a.path("room_participant_id")?;
-            Ok(send(c.room_participants().view_room_participant(&room_participant_id)))
+            Ok(
+                send_json(
+                    c.room_participants().view_room_participant(&room_participant_id),
+                ),
+            )
         }
     }
 
@@ -8640,13 +9187,14 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_room_recordings(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::room_recordings::ListRoomRecordingsParams {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.room_recordings().list_room_recordings(&params)))
+            Ok(send_json(c.room_recordings().list_room_recordings(&params)))
         }
         pub fn delete_room_recordings(
             c: &Client,
@@ -8656,11 +9204,11 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.room_recordings().delete_room_recordings(&params)))
+            Ok(send_json(c.room_recordings().delete_room_recordings(&params)))
         }
         pub fn view_room_recording(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let room_recording_id: String = a.path("room_recording_id")?;
-            Ok(send(c.room_recordings().view_room_recording(&room_recording_id)))
+            Ok(send_json(c.room_recordings().view_room_recording(&room_recording_id)))
         }
         pub fn delete_room_recording(
             c: &Client,
@@ -8675,25 +9223,26 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_room_sessions(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::room_sessions::ListRoomSessionsParams {
                 include_participants: a.query_opt("include_participants")?,
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.room_sessions().list_room_sessions(&params)))
+            Ok(send_json(c.room_sessions().list_room_sessions(&params)))
         }
         pub fn view_room_session(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let room_session_id: String = a.path("room_session_id")?;
             let params = telnyx_api::apis::room_sessions::ViewRoomSessionParams {
                 include_participants: a.query_opt("include_participants")?,
             };
-            Ok(send(c.room_sessions().view_room_session(&room_session_id, &params)))
+            Ok(send_json(c.room_sessions().view_room_session(&room_session_id, &params)))
         }
         pub fn end_session(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let room_session_id: String = a.path("room_session_id")?;
-            Ok(send(c.room_sessions().end_session(&room_session_id)))
+            Ok(send_json(c.room_sessions().end_session(&room_session_id)))
         }
         pub fn kick_participant_in_session(
             c: &Client,
@@ -8702,7 +9251,7 @@ pub mod ops {
             let room_session_id: String = a.path("room_session_id")?;
             let body: types::ActionsParticipantsRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .room_sessions()
                         .kick_participant_in_session(&room_session_id, &body),
@@ -8716,7 +9265,7 @@ pub mod ops {
             let room_session_id: String = a.path("room_session_id")?;
             let body: types::ActionsParticipantsRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .room_sessions()
                         .mute_participant_in_session(&room_session_id, &body),
@@ -8730,7 +9279,7 @@ pub mod ops {
             let room_session_id: String = a.path("room_session_id")?;
             let body: types::ActionsParticipantsRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .room_sessions()
                         .unmute_participant_in_session(&room_session_id, &body),
@@ -8747,7 +9296,7 @@ pub mod ops {
                 page: a.query_opt("page")?,
             };
             Ok(
-                send(
+                send_json(
                     c
                         .room_sessions()
                         .retrieve_list_room_participants(&room_session_id, &params),
@@ -8760,25 +9309,26 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_rooms(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::rooms::ListRoomsParams {
                 include_sessions: a.query_opt("include_sessions")?,
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.rooms().list_rooms(&params)))
+            Ok(send_json(c.rooms().list_rooms(&params)))
         }
         pub fn create_room(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateRoomRequest = a.body()?;
-            Ok(send(c.rooms().create_room(&body)))
+            Ok(send_json(c.rooms().create_room(&body)))
         }
         pub fn view_room(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let room_id: String = a.path("room_id")?;
             let params = telnyx_api::apis::rooms::ViewRoomParams {
                 include_sessions: a.query_opt("include_sessions")?,
             };
-            Ok(send(c.rooms().view_room(&room_id, &params)))
+            Ok(send_json(c.rooms().view_room(&room_id, &params)))
         }
         pub fn delete_room(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let room_id: String = a.path("room_id")?;
@@ -8787,7 +9337,7 @@ pub mod ops {
         pub fn update_room(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let room_id: String = a.path("room_id")?;
             let body: types::PatchRoomRequest = a.body()?;
-            Ok(send(c.rooms().update_room(&room_id, &body)))
+            Ok(send_json(c.rooms().update_room(&room_id, &body)))
         }
         pub fn retrieve_list_room_sessions(
             c: &Client,
@@ -8799,7 +9349,7 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.rooms().retrieve_list_room_sessions(&room_id, &params)))
+            Ok(send_json(c.rooms().retrieve_list_room_sessions(&room_id, &params)))
         }
     }
 
@@ -8807,14 +9357,19 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn create_room_client_token(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let room_id: String = a.path("room_id")?;
             let body: types::CreateRoomClientTokenRequest = a.body()?;
-            Ok(send(c.rooms_client_tokens().create_room_client_token(&room_id, &body)))
+            Ok(
+                send_json(
+                    c.rooms_client_tokens().create_room_client_token(&room_id, &body),
+                ),
+            )
         }
         pub fn refresh_room_client_token(
             c: &Client,
@@ -8822,7 +9377,11 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let room_id: String = a.path("room_id")?;
             let body: types::RefreshRoomClientTokenRequest = a.body()?;
-            Ok(send(c.rooms_client_tokens().refresh_room_client_token(&room_id, &body)))
+            Ok(
+                send_json(
+                    c.rooms_client_tokens().refresh_room_client_token(&room_id, &body),
+                ),
+            )
         }
     }
 
@@ -8830,12 +9389,13 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_session_analysis_metadata(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send(c.session_analysis().get_session_analysis_metadata()))
+            Ok(send_json(c.session_analysis().get_session_analysis_metadata()))
         }
         pub fn get_session_analysis_record_type_metadata(
             c: &Client,
@@ -8843,7 +9403,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let record_type: String = a.path("record_type")?;
             Ok(
-                send(
+                send_json(
                     c
                         .session_analysis()
                         .get_session_analysis_record_type_metadata(&record_type),
@@ -8860,7 +9420,7 @@ pub mod ops {
                 date_time: a.query_opt("date_time")?,
             };
             Ok(
-                send(
+                send_json(
                     c
                         .session_analysis()
                         .get_session_analysis(&record_type, &event_id, &params),
@@ -8873,7 +9433,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_black_box_test_results(
             c: &Client,
             a: &Args,
@@ -8881,7 +9442,7 @@ pub mod ops {
             let params = telnyx_api::apis::seti_observability::GetBlackBoxTestResultsParams {
                 filter: a.query_opt("filter")?,
             };
-            Ok(send(c.seti_observability().get_black_box_test_results(&params)))
+            Ok(send_json(c.seti_observability().get_black_box_test_results(&params)))
         }
     }
 
@@ -8889,7 +9450,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_partner_campaigns_shared_by_user(
             c: &Client,
             a: &Args,
@@ -8898,7 +9460,11 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 records_per_page: a.query_opt("recordsPerPage")?,
             };
-            Ok(send(c.shared_campaigns().get_partner_campaigns_shared_by_user(&params)))
+            Ok(
+                send_json(
+                    c.shared_campaigns().get_partner_campaigns_shared_by_user(&params),
+                ),
+            )
         }
         pub fn get_partner_campaign_sharing_status(
             c: &Client,
@@ -8906,7 +9472,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let campaign_id: String = a.path("campaignId")?;
             Ok(
-                send(
+                send_json(
                     c
                         .shared_campaigns()
                         .get_partner_campaign_sharing_status(&campaign_id),
@@ -8919,11 +9485,11 @@ pub mod ops {
                 records_per_page: a.query_opt("recordsPerPage")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send(c.shared_campaigns().get_shared_campaigns(&params)))
+            Ok(send_json(c.shared_campaigns().get_shared_campaigns(&params)))
         }
         pub fn get_shared_campaign(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let campaign_id: String = a.path("campaignId")?;
-            Ok(send(c.shared_campaigns().get_shared_campaign(&campaign_id)))
+            Ok(send_json(c.shared_campaigns().get_shared_campaign(&campaign_id)))
         }
         pub fn update_shared_campaign(
             c: &Client,
@@ -8931,7 +9497,11 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let campaign_id: String = a.path("campaignId")?;
             let body: types::UpdatePartnerCampaignRequest = a.body()?;
-            Ok(send(c.shared_campaigns().update_shared_campaign(&campaign_id, &body)))
+            Ok(
+                send_json(
+                    c.shared_campaigns().update_shared_campaign(&campaign_id, &body),
+                ),
+            )
         }
     }
 
@@ -8939,22 +9509,23 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_short_codes(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::short_codes::ListShortCodesParams {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.short_codes().list_short_codes(&params)))
+            Ok(send_json(c.short_codes().list_short_codes(&params)))
         }
         pub fn retrieve_short_code(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.short_codes().retrieve_short_code(&id)))
+            Ok(send_json(c.short_codes().retrieve_short_code(&id)))
         }
         pub fn update_short_code(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdateShortCodeRequest = a.body()?;
-            Ok(send(c.short_codes().update_short_code(&id, &body)))
+            Ok(send_json(c.short_codes().update_short_code(&id, &body)))
         }
     }
 
@@ -8962,7 +9533,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_bulk_sim_card_actions(
             c: &Client,
             a: &Args,
@@ -8972,14 +9544,14 @@ pub mod ops {
                 page_size: a.query_opt("page[size]")?,
                 filter_action_type: a.query_opt("filter[action_type]")?,
             };
-            Ok(send(c.sim_card_actions().list_bulk_sim_card_actions(&params)))
+            Ok(send_json(c.sim_card_actions().list_bulk_sim_card_actions(&params)))
         }
         pub fn get_bulk_sim_card_action(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.sim_card_actions().get_bulk_sim_card_action(&id)))
+            Ok(send_json(c.sim_card_actions().get_bulk_sim_card_action(&id)))
         }
         pub fn list_sim_card_actions(
             c: &Client,
@@ -8989,11 +9561,11 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.sim_card_actions().list_sim_card_actions(&params)))
+            Ok(send_json(c.sim_card_actions().list_sim_card_actions(&params)))
         }
         pub fn get_sim_card_action(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.sim_card_actions().get_sim_card_action(&id)))
+            Ok(send_json(c.sim_card_actions().get_sim_card_action(&id)))
         }
     }
 
@@ -9001,7 +9573,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_sim_card_group_actions(
             c: &Client,
             a: &Args,
@@ -9013,14 +9586,14 @@ pub mod ops {
                 filter_status: a.query_opt("filter[status]")?,
                 filter_type: a.query_opt("filter[type]")?,
             };
-            Ok(send(c.sim_card_group_actions().get_sim_card_group_actions(&params)))
+            Ok(send_json(c.sim_card_group_actions().get_sim_card_group_actions(&params)))
         }
         pub fn get_sim_card_group_action(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.sim_card_group_actions().get_sim_card_group_action(&id)))
+            Ok(send_json(c.sim_card_group_actions().get_sim_card_group_action(&id)))
         }
     }
 
@@ -9028,7 +9601,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_all_sim_card_groups(
             c: &Client,
             a: &Args,
@@ -9042,28 +9616,28 @@ pub mod ops {
                 filter_wireless_blocklist_id: a
                     .query_opt("filter[wireless_blocklist_id]")?,
             };
-            Ok(send(c.sim_card_groups().get_all_sim_card_groups(&params)))
+            Ok(send_json(c.sim_card_groups().get_all_sim_card_groups(&params)))
         }
         pub fn create_sim_card_group(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::SimCardGroupCreate = a.body()?;
-            Ok(send(c.sim_card_groups().create_sim_card_group(&body)))
+            Ok(send_json(c.sim_card_groups().create_sim_card_group(&body)))
         }
         pub fn get_sim_card_group(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let params = telnyx_api::apis::sim_card_groups::GetSimCardGroupParams {
                 include_iccids: a.query_opt("include_iccids")?,
             };
-            Ok(send(c.sim_card_groups().get_sim_card_group(&id, &params)))
+            Ok(send_json(c.sim_card_groups().get_sim_card_group(&id, &params)))
         }
         pub fn delete_sim_card_group(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.sim_card_groups().delete_sim_card_group(&id)))
+            Ok(send_json(c.sim_card_groups().delete_sim_card_group(&id)))
         }
         pub fn update_sim_card_group(
             c: &Client,
@@ -9071,7 +9645,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::SimCardGroupPatch = a.body()?;
-            Ok(send(c.sim_card_groups().update_sim_card_group(&id, &body)))
+            Ok(send_json(c.sim_card_groups().update_sim_card_group(&id, &body)))
         }
         pub fn remove_sim_card_group_private_wireless_gateway(
             c: &Client,
@@ -9079,7 +9653,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             Ok(
-                send(
+                send_json(
                     c
                         .sim_card_groups()
                         .remove_sim_card_group_private_wireless_gateway(&id),
@@ -9092,7 +9666,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             Ok(
-                send(
+                send_json(
                     c.sim_card_groups().remove_wireless_blocklist_for_sim_card_group(&id),
                 ),
             )
@@ -9104,7 +9678,7 @@ pub mod ops {
             let id: String = a.path("id")?;
             let body: types::SetPrivateWirelessGatewayForSimCardGroupBody = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .sim_card_groups()
                         .set_private_wireless_gateway_for_sim_card_group(&id, &body),
@@ -9118,7 +9692,7 @@ pub mod ops {
             let id: String = a.path("id")?;
             let body: types::SetWirelessBlocklistForSimCardGroupBody = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .sim_card_groups()
                         .set_wireless_blocklist_for_sim_card_group(&id, &body),
@@ -9131,31 +9705,32 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn preview_sim_card_orders(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::PreviewSimCardOrdersBody = a.body()?;
-            Ok(send(c.sim_card_orders().preview_sim_card_orders(&body)))
+            Ok(send_json(c.sim_card_orders().preview_sim_card_orders(&body)))
         }
         pub fn get_sim_card_orders(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::sim_card_orders::GetSimCardOrdersParams {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.sim_card_orders().get_sim_card_orders(&params)))
+            Ok(send_json(c.sim_card_orders().get_sim_card_orders(&params)))
         }
         pub fn create_sim_card_order(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::SimCardOrderCreate = a.body()?;
-            Ok(send(c.sim_card_orders().create_sim_card_order(&body)))
+            Ok(send_json(c.sim_card_orders().create_sim_card_order(&body)))
         }
         pub fn get_sim_card_order(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.sim_card_orders().get_sim_card_order(&id)))
+            Ok(send_json(c.sim_card_orders().get_sim_card_order(&id)))
         }
     }
 
@@ -9163,14 +9738,15 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn purchase_e_sim(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::ESimPurchase = a.body()?;
-            Ok(send(c.sim_cards().purchase_e_sim(&body)))
+            Ok(send_json(c.sim_cards().purchase_e_sim(&body)))
         }
         pub fn register_sim_cards(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::SimCardRegistration = a.body()?;
-            Ok(send(c.sim_cards().register_sim_cards(&body)))
+            Ok(send_json(c.sim_cards().register_sim_cards(&body)))
         }
         pub fn list_data_usage_notifications(
             c: &Client,
@@ -9181,28 +9757,28 @@ pub mod ops {
                 page_size: a.query_opt("page[size]")?,
                 filter_sim_card_id: a.query_opt("filter[sim_card_id]")?,
             };
-            Ok(send(c.sim_cards().list_data_usage_notifications(&params)))
+            Ok(send_json(c.sim_cards().list_data_usage_notifications(&params)))
         }
         pub fn post_sim_card_data_usage_notification(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::PostSimCardDataUsageNotificationBody = a.body()?;
-            Ok(send(c.sim_cards().post_sim_card_data_usage_notification(&body)))
+            Ok(send_json(c.sim_cards().post_sim_card_data_usage_notification(&body)))
         }
         pub fn get_sim_card_data_usage_notification(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.sim_cards().get_sim_card_data_usage_notification(&id)))
+            Ok(send_json(c.sim_cards().get_sim_card_data_usage_notification(&id)))
         }
         pub fn delete_sim_card_data_usage_notifications(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.sim_cards().delete_sim_card_data_usage_notifications(&id)))
+            Ok(send_json(c.sim_cards().delete_sim_card_data_usage_notifications(&id)))
         }
         pub fn patch_sim_card_data_usage_notification(
             c: &Client,
@@ -9210,7 +9786,11 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::SimCardDataUsageNotification = a.body()?;
-            Ok(send(c.sim_cards().patch_sim_card_data_usage_notification(&id, &body)))
+            Ok(
+                send_json(
+                    c.sim_cards().patch_sim_card_data_usage_notification(&id, &body),
+                ),
+            )
         }
         pub fn get_sim_cards(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::sim_cards::GetSimCardsParams {
@@ -9220,26 +9800,26 @@ pub mod ops {
                 filter_sim_card_group_id: a.query_opt("filter[sim_card_group_id]")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send(c.sim_cards().get_sim_cards(&params)))
+            Ok(send_json(c.sim_cards().get_sim_cards(&params)))
         }
         pub fn disable_voice_bulk(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::DisableVoiceBulkBody = a.body()?;
-            Ok(send(c.sim_cards().disable_voice_bulk(&body)))
+            Ok(send_json(c.sim_cards().disable_voice_bulk(&body)))
         }
         pub fn enable_voice_bulk(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::EnableVoiceBulkBody = a.body()?;
-            Ok(send(c.sim_cards().enable_voice_bulk(&body)))
+            Ok(send_json(c.sim_cards().enable_voice_bulk(&body)))
         }
         pub fn set_public_i_ps_bulk(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::SetPublicIPsBulkBody = a.body()?;
-            Ok(send(c.sim_cards().set_public_i_ps_bulk(&body)))
+            Ok(send_json(c.sim_cards().set_public_i_ps_bulk(&body)))
         }
         pub fn validate_registration_codes(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::ValidateRegistrationCodesBody = a.body()?;
-            Ok(send(c.sim_cards().validate_registration_codes(&body)))
+            Ok(send_json(c.sim_cards().validate_registration_codes(&body)))
         }
         pub fn get_sim_card(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
@@ -9247,34 +9827,34 @@ pub mod ops {
                 include_sim_card_group: a.query_opt("include_sim_card_group")?,
                 include_pin_puk_codes: a.query_opt("include_pin_puk_codes")?,
             };
-            Ok(send(c.sim_cards().get_sim_card(&id, &params)))
+            Ok(send_json(c.sim_cards().get_sim_card(&id, &params)))
         }
         pub fn delete_sim_card(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let params = telnyx_api::apis::sim_cards::DeleteSimCardParams {
                 report_lost: a.query_opt("report_lost")?,
             };
-            Ok(send(c.sim_cards().delete_sim_card(&id, &params)))
+            Ok(send_json(c.sim_cards().delete_sim_card(&id, &params)))
         }
         pub fn update_sim_card(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::SimCard = a.body()?;
-            Ok(send(c.sim_cards().update_sim_card(&id, &body)))
+            Ok(send_json(c.sim_cards().update_sim_card(&id, &body)))
         }
         pub fn disable_sim_card(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.sim_cards().disable_sim_card(&id)))
+            Ok(send_json(c.sim_cards().disable_sim_card(&id)))
         }
         pub fn enable_sim_card(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.sim_cards().enable_sim_card(&id)))
+            Ok(send_json(c.sim_cards().enable_sim_card(&id)))
         }
         pub fn remove_sim_card_public_ip(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.sim_cards().remove_sim_card_public_ip(&id)))
+            Ok(send_json(c.sim_cards().remove_sim_card_public_ip(&id)))
         }
         pub fn set_sim_card_public_ip(
             c: &Client,
@@ -9284,32 +9864,32 @@ pub mod ops {
             let params = telnyx_api::apis::sim_cards::SetSimCardPublicIpParams {
                 region_code: a.query_opt("region_code")?,
             };
-            Ok(send(c.sim_cards().set_sim_card_public_ip(&id, &params)))
+            Ok(send_json(c.sim_cards().set_sim_card_public_ip(&id, &params)))
         }
         pub fn set_sim_card_standby(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.sim_cards().set_sim_card_standby(&id)))
+            Ok(send_json(c.sim_cards().set_sim_card_standby(&id)))
         }
         pub fn get_sim_card_activation_code(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.sim_cards().get_sim_card_activation_code(&id)))
+            Ok(send_json(c.sim_cards().get_sim_card_activation_code(&id)))
         }
         pub fn get_sim_card_device_details(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.sim_cards().get_sim_card_device_details(&id)))
+            Ok(send_json(c.sim_cards().get_sim_card_device_details(&id)))
         }
         pub fn get_sim_card_public_ip(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.sim_cards().get_sim_card_public_ip(&id)))
+            Ok(send_json(c.sim_cards().get_sim_card_public_ip(&id)))
         }
         pub fn get_wireless_connectivity_logs(
             c: &Client,
@@ -9320,7 +9900,7 @@ pub mod ops {
                 page_number: a.query_opt("page[number]")?,
                 page_size: a.query_opt("page[size]")?,
             };
-            Ok(send(c.sim_cards().get_wireless_connectivity_logs(&id, &params)))
+            Ok(send_json(c.sim_cards().get_wireless_connectivity_logs(&id, &params)))
         }
     }
 
@@ -9328,17 +9908,18 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn create_siprec_connector(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::SiprecConnector = a.body()?;
-            Ok(send(c.siprec_connectors().create_siprec_connector(&body)))
+            Ok(send_json(c.siprec_connectors().create_siprec_connector(&body)))
         }
         pub fn get_siprec_connector(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let connector_name: String = a.path("connector_name")?;
-            Ok(send(c.siprec_connectors().get_siprec_connector(&connector_name)))
+            Ok(send_json(c.siprec_connectors().get_siprec_connector(&connector_name)))
         }
         pub fn update_siprec_connector(
             c: &Client,
@@ -9347,7 +9928,7 @@ pub mod ops {
             let connector_name: String = a.path("connector_name")?;
             let body: types::SiprecConnector = a.body()?;
             Ok(
-                send(
+                send_json(
                     c.siprec_connectors().update_siprec_connector(&connector_name, &body),
                 ),
             )
@@ -9365,21 +9946,22 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_stt_requests(c: &Client, _a: &Args) -> Result<CallFuture, String> {
-            Ok(send(c.speech_to_text_batch_reports().get_stt_requests()))
+            Ok(send_json(c.speech_to_text_batch_reports().get_stt_requests()))
         }
         pub fn submit_stt_request(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::SttDetailedRequest = a.body()?;
-            Ok(send(c.speech_to_text_batch_reports().submit_stt_request(&body)))
+            Ok(send_json(c.speech_to_text_batch_reports().submit_stt_request(&body)))
         }
         pub fn get_stt_request(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.speech_to_text_batch_reports().get_stt_request(&id)))
+            Ok(send_json(c.speech_to_text_batch_reports().get_stt_request(&id)))
         }
         pub fn delete_stt_request(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.speech_to_text_batch_reports().delete_stt_request(&id)))
+            Ok(send_json(c.speech_to_text_batch_reports().delete_stt_request(&id)))
         }
     }
 
@@ -9387,13 +9969,14 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_stt_providers(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::speech_to_text_capabilities::ListSttProvidersParams {
                 service_type: a.query_opt("service_type")?,
                 provider: a.query_opt("provider")?,
             };
-            Ok(send(c.speech_to_text_capabilities().list_stt_providers(&params)))
+            Ok(send_json(c.speech_to_text_capabilities().list_stt_providers(&params)))
         }
     }
 
@@ -9401,7 +9984,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn transcription_over_ws(
             c: &Client,
             a: &Args,
@@ -9437,7 +10021,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_stt_usage_report_sync(
             c: &Client,
             a: &Args,
@@ -9446,7 +10031,11 @@ pub mod ops {
                 start_date: a.query_opt("start_date")?,
                 end_date: a.query_opt("end_date")?,
             };
-            Ok(send(c.speech_to_text_usage_reports().get_stt_usage_report_sync(&params)))
+            Ok(
+                send_json(
+                    c.speech_to_text_usage_reports().get_stt_usage_report_sync(&params),
+                ),
+            )
         }
     }
 
@@ -9454,14 +10043,15 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn create_stored_payment_transaction(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::StoredPaymentTransactionRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .stored_payment_transactions()
                         .create_stored_payment_transaction(&body),
@@ -9474,26 +10064,31 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_telco_data_usage_reports(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send(c.telco_data_usage_reports().get_telco_data_usage_reports()))
+            Ok(send_json(c.telco_data_usage_reports().get_telco_data_usage_reports()))
         }
         pub fn submit_telco_data_usage_report(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::TelcoDataUsageRequest = a.body()?;
-            Ok(send(c.telco_data_usage_reports().submit_telco_data_usage_report(&body)))
+            Ok(
+                send_json(
+                    c.telco_data_usage_reports().submit_telco_data_usage_report(&body),
+                ),
+            )
         }
         pub fn get_telco_data_usage_report(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.telco_data_usage_reports().get_telco_data_usage_report(&id)))
+            Ok(send_json(c.telco_data_usage_reports().get_telco_data_usage_report(&id)))
         }
         pub fn delete_telco_data_usage_report(
             c: &Client,
@@ -9508,7 +10103,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_terms_of_service_agreements(
             c: &Client,
             a: &Args,
@@ -9518,20 +10114,24 @@ pub mod ops {
                 page_number: a.query_opt("page[number]")?,
                 page_size: a.query_opt("page[size]")?,
             };
-            Ok(send(c.terms_of_service().list_terms_of_service_agreements(&params)))
+            Ok(send_json(c.terms_of_service().list_terms_of_service_agreements(&params)))
         }
         pub fn get_terms_of_service_agreement(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let agreement_id: String = a.path("agreement_id")?;
-            Ok(send(c.terms_of_service().get_terms_of_service_agreement(&agreement_id)))
+            Ok(
+                send_json(
+                    c.terms_of_service().get_terms_of_service_agreement(&agreement_id),
+                ),
+            )
         }
         pub fn agree_to_branded_calling_tos(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send(c.terms_of_service().agree_to_branded_calling_tos()))
+            Ok(send_json(c.terms_of_service().agree_to_branded_calling_tos()))
         }
         pub fn get_terms_of_service_info(
             c: &Client,
@@ -9540,13 +10140,17 @@ pub mod ops {
             let params = telnyx_api::apis::terms_of_service::GetTermsOfServiceInfoParams {
                 product_type: a.query_opt("product_type")?,
             };
-            Ok(send(c.terms_of_service().get_terms_of_service_info(&params)))
+            Ok(send_json(c.terms_of_service().get_terms_of_service_info(&params)))
         }
         pub fn agree_number_reputation_terms_of_service(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send(c.terms_of_service().agree_number_reputation_terms_of_service()))
+            Ok(
+                send_json(
+                    c.terms_of_service().agree_number_reputation_terms_of_service(),
+                ),
+            )
         }
         pub fn get_terms_of_service_status(
             c: &Client,
@@ -9555,7 +10159,7 @@ pub mod ops {
             let params = telnyx_api::apis::terms_of_service::GetTermsOfServiceStatusParams {
                 product_type: a.query_opt("product_type")?,
             };
-            Ok(send(c.terms_of_service().get_terms_of_service_status(&params)))
+            Ok(send_json(c.terms_of_service().get_terms_of_service_status(&params)))
         }
     }
 
@@ -9563,7 +10167,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn find_texml_applications(
             c: &Client,
             a: &Args,
@@ -9573,28 +10178,28 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send(c.texml_applications().find_texml_applications(&params)))
+            Ok(send_json(c.texml_applications().find_texml_applications(&params)))
         }
         pub fn create_texml_application(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateTexmlApplicationRequest = a.body()?;
-            Ok(send(c.texml_applications().create_texml_application(&body)))
+            Ok(send_json(c.texml_applications().create_texml_application(&body)))
         }
         pub fn get_texml_application(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.texml_applications().get_texml_application(&id)))
+            Ok(send_json(c.texml_applications().get_texml_application(&id)))
         }
         pub fn delete_texml_application(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.texml_applications().delete_texml_application(&id)))
+            Ok(send_json(c.texml_applications().delete_texml_application(&id)))
         }
         pub fn update_texml_application(
             c: &Client,
@@ -9602,7 +10207,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdateTexmlApplicationRequest = a.body()?;
-            Ok(send(c.texml_applications().update_texml_application(&id, &body)))
+            Ok(send_json(c.texml_applications().update_texml_application(&id, &body)))
         }
     }
 
@@ -9610,7 +10215,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_texml_calls(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let account_sid: String = a.path("account_sid")?;
             let params = telnyx_api::apis::texml_rest_commands::GetTexmlCallsParams {
@@ -9627,24 +10233,32 @@ pub mod ops {
                 end_time_gt: a.query_opt("EndTime_gt")?,
                 end_time_lt: a.query_opt("EndTime_lt")?,
             };
-            Ok(send(c.texml_rest_commands().get_texml_calls(&account_sid, &params)))
+            Ok(send_json(c.texml_rest_commands().get_texml_calls(&account_sid, &params)))
         }
         pub fn initiate_texml_call(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let account_sid: String = a.path("account_sid")?;
             let body: types::InitiateCallRequest = a.body()?;
-            Ok(send(c.texml_rest_commands().initiate_texml_call(&account_sid, &body)))
+            Ok(
+                send_json(
+                    c.texml_rest_commands().initiate_texml_call(&account_sid, &body),
+                ),
+            )
         }
         pub fn get_texml_call(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let account_sid: String = a.path("account_sid")?;
             let call_sid: String = a.path("call_sid")?;
-            Ok(send(c.texml_rest_commands().get_texml_call(&account_sid, &call_sid)))
+            Ok(
+                send_json(
+                    c.texml_rest_commands().get_texml_call(&account_sid, &call_sid),
+                ),
+            )
         }
         pub fn update_texml_call(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let account_sid: String = a.path("account_sid")?;
             let call_sid: String = a.path("call_sid")?;
             let body: types::UpdateCallRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .texml_rest_commands()
                         .update_texml_call(&account_sid, &call_sid, &body),
@@ -9658,7 +10272,7 @@ pub mod ops {
             let account_sid: String = a.path("account_sid")?;
             let call_sid: String = a.path("call_sid")?;
             Ok(
-                send(
+                send_json(
                     c
                         .texml_rest_commands()
                         .fetch_te_xml_call_recordings(&account_sid, &call_sid),
@@ -9673,7 +10287,7 @@ pub mod ops {
             let call_sid: String = a.path("call_sid")?;
             let body: types::TexmlCreateCallRecordingRequestBody = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .texml_rest_commands()
                         .start_te_xml_call_recording(&account_sid, &call_sid, &body),
@@ -9689,7 +10303,7 @@ pub mod ops {
             let recording_sid: String = a.path("recording_sid")?;
             let body: types::TexmlUpdateCallRecordingRequestBody = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .texml_rest_commands()
                         .update_te_xml_call_recording(
@@ -9709,7 +10323,7 @@ pub mod ops {
             let call_sid: String = a.path("call_sid")?;
             let body: types::TexmlCreateSiprecSessionRequestBody = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .texml_rest_commands()
                         .start_te_xml_siprec_session(&account_sid, &call_sid, &body),
@@ -9725,7 +10339,7 @@ pub mod ops {
             let siprec_sid: String = a.path("siprec_sid")?;
             let body: types::TexmlUpdateSiprecSessionRequestBody = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .texml_rest_commands()
                         .update_te_xml_siprec_session(
@@ -9745,7 +10359,7 @@ pub mod ops {
             let call_sid: String = a.path("call_sid")?;
             let body: types::TexmlCreateCallStreamingRequestBody = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .texml_rest_commands()
                         .start_te_xml_call_streaming(&account_sid, &call_sid, &body),
@@ -9761,7 +10375,7 @@ pub mod ops {
             let streaming_sid: String = a.path("streaming_sid")?;
             let body: types::TexmlUpdateCallStreamingRequestBody = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .texml_rest_commands()
                         .update_te_xml_call_streaming(
@@ -9788,7 +10402,7 @@ pub mod ops {
                 date_updated: a.query_opt("DateUpdated")?,
             };
             Ok(
-                send(
+                send_json(
                     c.texml_rest_commands().get_texml_conferences(&account_sid, &params),
                 ),
             )
@@ -9797,7 +10411,7 @@ pub mod ops {
             let account_sid: String = a.path("account_sid")?;
             let conference_sid: String = a.path("conference_sid")?;
             Ok(
-                send(
+                send_json(
                     c
                         .texml_rest_commands()
                         .get_texml_conference(&account_sid, &conference_sid),
@@ -9812,7 +10426,7 @@ pub mod ops {
             let conference_sid: String = a.path("conference_sid")?;
             let body: types::CallScriptingUpdateConferenceRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .texml_rest_commands()
                         .update_texml_conference(&account_sid, &conference_sid, &body),
@@ -9826,7 +10440,7 @@ pub mod ops {
             let account_sid: String = a.path("account_sid")?;
             let conference_sid: String = a.path("conference_sid")?;
             Ok(
-                send(
+                send_json(
                     c
                         .texml_rest_commands()
                         .get_texml_conference_participants(&account_sid, &conference_sid),
@@ -9841,7 +10455,7 @@ pub mod ops {
             let conference_sid: String = a.path("conference_sid")?;
             let body: types::DialConferenceParticipantRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .texml_rest_commands()
                         .dial_texml_conference_participant(
@@ -9861,7 +10475,7 @@ pub mod ops {
             let call_sid_or_participant_label: String = a
                 .path("call_sid_or_participant_label")?;
             Ok(
-                send(
+                send_json(
                     c
                         .texml_rest_commands()
                         .get_texml_conference_participant(
@@ -9882,7 +10496,7 @@ pub mod ops {
                 .path("call_sid_or_participant_label")?;
             let body: types::CallScriptingUpdateConferenceParticipantRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .texml_rest_commands()
                         .update_texml_conference_participant(
@@ -9921,7 +10535,7 @@ pub mod ops {
             let account_sid: String = a.path("account_sid")?;
             let conference_sid: String = a.path("conference_sid")?;
             Ok(
-                send(
+                send_json(
                     c
                         .texml_rest_commands()
                         .get_texml_conference_recordings(&account_sid, &conference_sid),
@@ -9935,7 +10549,7 @@ pub mod ops {
             let account_sid: String = a.path("account_sid")?;
             let conference_sid: String = a.path("conference_sid")?;
             Ok(
-                send(
+                send_json(
                     c
                         .texml_rest_commands()
                         .fetch_te_xml_conference_recordings(
@@ -9954,24 +10568,36 @@ pub mod ops {
                 date_created: a.query_opt("DateCreated")?,
                 date_updated: a.query_opt("DateUpdated")?,
             };
-            Ok(send(c.texml_rest_commands().get_texml_queues(&account_sid, &params)))
+            Ok(
+                send_json(
+                    c.texml_rest_commands().get_texml_queues(&account_sid, &params),
+                ),
+            )
         }
         pub fn create_texml_queue(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let account_sid: String = a.path("account_sid")?;
             let body: types::CallScriptingCreateQueueRequest = a.body()?;
-            Ok(send(c.texml_rest_commands().create_texml_queue(&account_sid, &body)))
+            Ok(
+                send_json(
+                    c.texml_rest_commands().create_texml_queue(&account_sid, &body),
+                ),
+            )
         }
         pub fn get_texml_queue(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let account_sid: String = a.path("account_sid")?;
             let queue_sid: String = a.path("queue_sid")?;
-            Ok(send(c.texml_rest_commands().get_texml_queue(&account_sid, &queue_sid)))
+            Ok(
+                send_json(
+                    c.texml_rest_commands().get_texml_queue(&account_sid, &queue_sid),
+                ),
+            )
         }
         pub fn update_texml_queue(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let account_sid: String = a.path("account_sid")?;
             let queue_sid: String = a.path("queue_sid")?;
             let body: types::CallScriptingUpdateQueueRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .texml_rest_commands()
                         .update_texml_queue(&account_sid, &queue_sid, &body),
@@ -9998,7 +10624,7 @@ pub mod ops {
                 date_created: a.query_opt("DateCreated")?,
             };
             Ok(
-                send(
+                send_json(
                     c
                         .texml_rest_commands()
                         .get_te_xml_call_recordings(&account_sid, &params),
@@ -10012,7 +10638,7 @@ pub mod ops {
             let account_sid: String = a.path("account_sid")?;
             let recording_sid: String = a.path("recording_sid")?;
             Ok(
-                send(
+                send_json(
                     c
                         .texml_rest_commands()
                         .get_te_xml_call_recording(&account_sid, &recording_sid),
@@ -10043,7 +10669,7 @@ pub mod ops {
                 page_size: a.query_opt("PageSize")?,
             };
             Ok(
-                send(
+                send_json(
                     c
                         .texml_rest_commands()
                         .get_te_xml_recording_transcriptions(&account_sid, &params),
@@ -10058,7 +10684,7 @@ pub mod ops {
             let recording_transcription_sid: String = a
                 .path("recording_transcription_sid")?;
             Ok(
-                send(
+                send_json(
                     c
                         .texml_rest_commands()
                         .get_te_xml_recording_transcription(
@@ -10093,14 +10719,14 @@ pub mod ops {
             let connection_id: String = a.path("connection_id")?;
             let body: types::InitiateAiCallRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c.texml_rest_commands().initiate_texml_ai_call(&connection_id, &body),
                 ),
             )
         }
         pub fn create_texml_secret(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateTeXmlSecretRequest = a.body()?;
-            Ok(send(c.texml_rest_commands().create_texml_secret(&body)))
+            Ok(send_json(c.texml_rest_commands().create_texml_secret(&body)))
         }
     }
 
@@ -10108,7 +10734,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn text_to_speech_over_ws(
             c: &Client,
             a: &Args,
@@ -10126,14 +10753,14 @@ pub mod ops {
         }
         pub fn generate_speech(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::GenerateSpeechRequest = a.body()?;
-            Ok(send(c.text_to_speech_commands().generate_speech(&body)))
+            Ok(send_json_or_text(c.text_to_speech_commands().generate_speech(&body)))
         }
         pub fn list_voices(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::text_to_speech_commands::ListVoicesParams {
                 provider: a.query_opt("provider")?,
                 api_key: a.query_opt("api_key")?,
             };
-            Ok(send(c.text_to_speech_commands().list_voices(&params)))
+            Ok(send_json(c.text_to_speech_commands().list_voices(&params)))
         }
     }
 
@@ -10141,7 +10768,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_traffic_policy_profiles(
             c: &Client,
             a: &Args,
@@ -10153,14 +10781,22 @@ pub mod ops {
                 filter_service: a.query_opt("filter[service]")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send(c.traffic_policy_profiles().get_traffic_policy_profiles(&params)))
+            Ok(
+                send_json(
+                    c.traffic_policy_profiles().get_traffic_policy_profiles(&params),
+                ),
+            )
         }
         pub fn create_traffic_policy_profile(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateTrafficPolicyProfileBody = a.body()?;
-            Ok(send(c.traffic_policy_profiles().create_traffic_policy_profile(&body)))
+            Ok(
+                send_json(
+                    c.traffic_policy_profiles().create_traffic_policy_profile(&body),
+                ),
+            )
         }
         pub fn get_traffic_policy_profile_services(
             c: &Client,
@@ -10173,7 +10809,7 @@ pub mod ops {
                 filter_name: a.query_opt("filter[name]")?,
             };
             Ok(
-                send(
+                send_json(
                     c
                         .traffic_policy_profiles()
                         .get_traffic_policy_profile_services(&params),
@@ -10185,14 +10821,14 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.traffic_policy_profiles().get_traffic_policy_profile(&id)))
+            Ok(send_json(c.traffic_policy_profiles().get_traffic_policy_profile(&id)))
         }
         pub fn delete_traffic_policy_profile(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.traffic_policy_profiles().delete_traffic_policy_profile(&id)))
+            Ok(send_json(c.traffic_policy_profiles().delete_traffic_policy_profile(&id)))
         }
         pub fn update_traffic_policy_profile(
             c: &Client,
@@ -10201,7 +10837,7 @@ pub mod ops {
             let id: String = a.path("id")?;
             let body: types::UpdateTrafficPolicyProfileBody = a.body()?;
             Ok(
-                send(
+                send_json(
                     c.traffic_policy_profiles().update_traffic_policy_profile(&id, &body),
                 ),
             )
@@ -10212,7 +10848,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_sip_registration_status(
             c: &Client,
             a: &Args,
@@ -10224,7 +10861,7 @@ pub mod ops {
                 username: a.query_opt("username")?,
             };
             Ok(
-                send(
+                send_json(
                     c
                         .uac_connections()
                         .get_sip_registration_status(&credential_type, &params),
@@ -10237,28 +10874,28 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send(c.uac_connections().list_uac_connections(&params)))
+            Ok(send_json(c.uac_connections().list_uac_connections(&params)))
         }
         pub fn create_uac_connection(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateUacConnectionRequest = a.body()?;
-            Ok(send(c.uac_connections().create_uac_connection(&body)))
+            Ok(send_json(c.uac_connections().create_uac_connection(&body)))
         }
         pub fn retrieve_uac_connection(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.uac_connections().retrieve_uac_connection(&id)))
+            Ok(send_json(c.uac_connections().retrieve_uac_connection(&id)))
         }
         pub fn delete_uac_connection(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.uac_connections().delete_uac_connection(&id)))
+            Ok(send_json(c.uac_connections().delete_uac_connection(&id)))
         }
         pub fn update_uac_connection(
             c: &Client,
@@ -10266,14 +10903,18 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdateUacConnectionRequest = a.body()?;
-            Ok(send(c.uac_connections().update_uac_connection(&id, &body)))
+            Ok(send_json(c.uac_connections().update_uac_connection(&id, &body)))
         }
         pub fn check_uac_connection_registration_status(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.uac_connections().check_uac_connection_registration_status(&id)))
+            Ok(
+                send_json(
+                    c.uac_connections().check_uac_connection_registration_status(&id),
+                ),
+            )
         }
     }
 
@@ -10281,7 +10922,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_usage_reports(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let product: String = a.query("product")?;
             let dimensions: Vec<String> = a.query("dimensions")?;
@@ -10298,7 +10940,7 @@ pub mod ops {
                 page: a.query_opt("page")?,
             };
             Ok(
-                send(
+                send_json_or_text(
                     c
                         .usage_reports_beta()
                         .get_usage_reports(&product, &dimensions, &metrics, &params),
@@ -10313,7 +10955,7 @@ pub mod ops {
                 product: a.query_opt("product")?,
                 authorization_bearer: a.header_opt("authorization_bearer")?,
             };
-            Ok(send(c.usage_reports_beta().list_usage_reports_options(&params)))
+            Ok(send_json(c.usage_reports_beta().list_usage_reports_options(&params)))
         }
     }
 
@@ -10321,22 +10963,23 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn find_user_address(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::user_addresses::FindUserAddressParams {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send(c.user_addresses().find_user_address(&params)))
+            Ok(send_json(c.user_addresses().find_user_address(&params)))
         }
         pub fn create_user_address(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::UserAddressCreate = a.body()?;
-            Ok(send(c.user_addresses().create_user_address(&body)))
+            Ok(send_json(c.user_addresses().create_user_address(&body)))
         }
         pub fn get_user_address(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.user_addresses().get_user_address(&id)))
+            Ok(send_json(c.user_addresses().get_user_address(&id)))
         }
     }
 
@@ -10344,14 +10987,15 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_user_bundles(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::user_bundles::GetUserBundlesParams {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
                 authorization_bearer: a.header_opt("authorization_bearer")?,
             };
-            Ok(send(c.user_bundles().get_user_bundles(&params)))
+            Ok(send_json(c.user_bundles().get_user_bundles(&params)))
         }
         pub fn create_user_bundles_bulk(
             c: &Client,
@@ -10361,7 +11005,7 @@ pub mod ops {
             let params = telnyx_api::apis::user_bundles::CreateUserBundlesBulkParams {
                 authorization_bearer: a.header_opt("authorization_bearer")?,
             };
-            Ok(send(c.user_bundles().create_user_bundles_bulk(&body, &params)))
+            Ok(send_json(c.user_bundles().create_user_bundles_bulk(&body, &params)))
         }
         pub fn get_unused_user_bundles(
             c: &Client,
@@ -10371,7 +11015,7 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 authorization_bearer: a.header_opt("authorization_bearer")?,
             };
-            Ok(send(c.user_bundles().get_unused_user_bundles(&params)))
+            Ok(send_json(c.user_bundles().get_unused_user_bundles(&params)))
         }
         pub fn get_user_bundle_by_id(
             c: &Client,
@@ -10381,7 +11025,11 @@ pub mod ops {
             let params = telnyx_api::apis::user_bundles::GetUserBundleByIdParams {
                 authorization_bearer: a.header_opt("authorization_bearer")?,
             };
-            Ok(send(c.user_bundles().get_user_bundle_by_id(&user_bundle_id, &params)))
+            Ok(
+                send_json(
+                    c.user_bundles().get_user_bundle_by_id(&user_bundle_id, &params),
+                ),
+            )
         }
         pub fn deactivate_user_bundle(
             c: &Client,
@@ -10391,7 +11039,11 @@ pub mod ops {
             let params = telnyx_api::apis::user_bundles::DeactivateUserBundleParams {
                 authorization_bearer: a.header_opt("authorization_bearer")?,
             };
-            Ok(send(c.user_bundles().deactivate_user_bundle(&user_bundle_id, &params)))
+            Ok(
+                send_json(
+                    c.user_bundles().deactivate_user_bundle(&user_bundle_id, &params),
+                ),
+            )
         }
         pub fn get_user_bundle_resources(
             c: &Client,
@@ -10402,7 +11054,7 @@ pub mod ops {
                 authorization_bearer: a.header_opt("authorization_bearer")?,
             };
             Ok(
-                send(
+                send_json(
                     c.user_bundles().get_user_bundle_resources(&user_bundle_id, &params),
                 ),
             )
@@ -10413,12 +11065,13 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_user_tags(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::user_tags::GetUserTagsParams {
                 filter: a.query_opt("filter")?,
             };
-            Ok(send(c.user_tags().get_user_tags(&params)))
+            Ok(send_json(c.user_tags().get_user_tags(&params)))
         }
     }
 
@@ -10426,7 +11079,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_verification_requests(
             c: &Client,
             a: &Args,
@@ -10441,7 +11095,7 @@ pub mod ops {
                 business_name: a.query_opt("business_name")?,
             };
             Ok(
-                send(
+                send_json(
                     c
                         .verification_requests()
                         .list_verification_requests(page, page_size, &params),
@@ -10453,14 +11107,14 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::TfVerificationRequest = a.body()?;
-            Ok(send(c.verification_requests().submit_verification_request(&body)))
+            Ok(send_json(c.verification_requests().submit_verification_request(&body)))
         }
         pub fn get_verification_request(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.verification_requests().get_verification_request(&id)))
+            Ok(send_json(c.verification_requests().get_verification_request(&id)))
         }
         pub fn delete_verification_request(
             c: &Client,
@@ -10475,7 +11129,11 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::TfVerificationRequest = a.body()?;
-            Ok(send(c.verification_requests().update_verification_request(&id, &body)))
+            Ok(
+                send_json(
+                    c.verification_requests().update_verification_request(&id, &body),
+                ),
+            )
         }
         pub fn get_verification_status_history(
             c: &Client,
@@ -10485,7 +11143,7 @@ pub mod ops {
             let page_number: i64 = a.query("page[number]")?;
             let page_size: i64 = a.query("page[size]")?;
             Ok(
-                send(
+                send_json(
                     c
                         .verification_requests()
                         .get_verification_status_history(&id, page_number, page_size),
@@ -10498,7 +11156,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_verified_numbers(
             c: &Client,
             a: &Args,
@@ -10506,25 +11165,25 @@ pub mod ops {
             let params = telnyx_api::apis::verified_numbers::ListVerifiedNumbersParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.verified_numbers().list_verified_numbers(&params)))
+            Ok(send_json(c.verified_numbers().list_verified_numbers(&params)))
         }
         pub fn create_verified_number(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateVerifiedNumberBody = a.body()?;
-            Ok(send(c.verified_numbers().create_verified_number(&body)))
+            Ok(send_json(c.verified_numbers().create_verified_number(&body)))
         }
         pub fn get_verified_number(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let phone_number: String = a.path("phone_number")?;
-            Ok(send(c.verified_numbers().get_verified_number(&phone_number)))
+            Ok(send_json(c.verified_numbers().get_verified_number(&phone_number)))
         }
         pub fn delete_verified_number(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let phone_number: String = a.path("phone_number")?;
-            Ok(send(c.verified_numbers().delete_verified_number(&phone_number)))
+            Ok(send_json(c.verified_numbers().delete_verified_number(&phone_number)))
         }
         pub fn verify_verification_code(
             c: &Client,
@@ -10532,7 +11191,11 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let phone_number: String = a.path("phone_number")?;
             let body: types::VerifyVerificationCodeBody = a.body()?;
-            Ok(send(c.verified_numbers().verify_verification_code(&phone_number, &body)))
+            Ok(
+                send_json(
+                    c.verified_numbers().verify_verification_code(&phone_number, &body),
+                ),
+            )
         }
     }
 
@@ -10540,10 +11203,11 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_verifications(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let phone_number: String = a.path("phone_number")?;
-            Ok(send(c.verify().list_verifications(&phone_number)))
+            Ok(send_json(c.verify().list_verifications(&phone_number)))
         }
         pub fn verify_verification_code_by_phone_number(
             c: &Client,
@@ -10552,7 +11216,7 @@ pub mod ops {
             let phone_number: String = a.path("phone_number")?;
             let body: types::VerifyVerificationCodeRequestByPhoneNumber = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .verify()
                         .verify_verification_code_by_phone_number(&phone_number, &body),
@@ -10564,35 +11228,35 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateVerificationRequestCall = a.body()?;
-            Ok(send(c.verify().create_verification_call(&body)))
+            Ok(send_json(c.verify().create_verification_call(&body)))
         }
         pub fn create_flashcall_verification(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateVerificationRequest = a.body()?;
-            Ok(send(c.verify().create_flashcall_verification(&body)))
+            Ok(send_json(c.verify().create_flashcall_verification(&body)))
         }
         pub fn create_verification_sms(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateVerificationRequestSms = a.body()?;
-            Ok(send(c.verify().create_verification_sms(&body)))
+            Ok(send_json(c.verify().create_verification_sms(&body)))
         }
         pub fn create_whatsapp_verification(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateVerificationRequestWhatsapp = a.body()?;
-            Ok(send(c.verify().create_whatsapp_verification(&body)))
+            Ok(send_json(c.verify().create_whatsapp_verification(&body)))
         }
         pub fn retrieve_verification(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let verification_id: String = a.path("verification_id")?;
-            Ok(send(c.verify().retrieve_verification(&verification_id)))
+            Ok(send_json(c.verify().retrieve_verification(&verification_id)))
         }
         pub fn verify_verification_code_by_id(
             c: &Client,
@@ -10600,34 +11264,38 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let verification_id: String = a.path("verification_id")?;
             let body: types::VerifyVerificationCodeRequestById = a.body()?;
-            Ok(send(c.verify().verify_verification_code_by_id(&verification_id, &body)))
+            Ok(
+                send_json(
+                    c.verify().verify_verification_code_by_id(&verification_id, &body),
+                ),
+            )
         }
         pub fn list_profiles(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::verify::ListProfilesParams {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.verify().list_profiles(&params)))
+            Ok(send_json(c.verify().list_profiles(&params)))
         }
         pub fn create_verify_profile(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateVerifyProfileBody = a.body()?;
-            Ok(send(c.verify().create_verify_profile(&body)))
+            Ok(send_json(c.verify().create_verify_profile(&body)))
         }
         pub fn list_profile_message_templates(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send(c.verify().list_profile_message_templates()))
+            Ok(send_json(c.verify().list_profile_message_templates()))
         }
         pub fn create_message_template(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateMessageTemplateRequest = a.body()?;
-            Ok(send(c.verify().create_message_template(&body)))
+            Ok(send_json(c.verify().create_message_template(&body)))
         }
         pub fn update_message_template(
             c: &Client,
@@ -10635,15 +11303,15 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let template_id: String = a.path("template_id")?;
             let body: types::UpdateMessageTemplateRequest = a.body()?;
-            Ok(send(c.verify().update_message_template(&template_id, &body)))
+            Ok(send_json(c.verify().update_message_template(&template_id, &body)))
         }
         pub fn get_verify_profile(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let verify_profile_id: String = a.path("verify_profile_id")?;
-            Ok(send(c.verify().get_verify_profile(&verify_profile_id)))
+            Ok(send_json(c.verify().get_verify_profile(&verify_profile_id)))
         }
         pub fn delete_profile(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let verify_profile_id: String = a.path("verify_profile_id")?;
-            Ok(send(c.verify().delete_profile(&verify_profile_id)))
+            Ok(send_json(c.verify().delete_profile(&verify_profile_id)))
         }
         pub fn update_verify_profile(
             c: &Client,
@@ -10651,7 +11319,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let verify_profile_id: String = a.path("verify_profile_id")?;
             let body: types::UpdateVerifyProfileBody = a.body()?;
-            Ok(send(c.verify().update_verify_profile(&verify_profile_id, &body)))
+            Ok(send_json(c.verify().update_verify_profile(&verify_profile_id, &body)))
         }
     }
 
@@ -10659,7 +11327,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_virtual_cross_connects(
             c: &Client,
             a: &Args,
@@ -10668,28 +11337,32 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.virtual_cross_connects().list_virtual_cross_connects(&params)))
+            Ok(
+                send_json(
+                    c.virtual_cross_connects().list_virtual_cross_connects(&params),
+                ),
+            )
         }
         pub fn create_virtual_cross_connect(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::VirtualCrossConnectCreate = a.body()?;
-            Ok(send(c.virtual_cross_connects().create_virtual_cross_connect(&body)))
+            Ok(send_json(c.virtual_cross_connects().create_virtual_cross_connect(&body)))
         }
         pub fn get_virtual_cross_connect(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.virtual_cross_connects().get_virtual_cross_connect(&id)))
+            Ok(send_json(c.virtual_cross_connects().get_virtual_cross_connect(&id)))
         }
         pub fn delete_virtual_cross_connect(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.virtual_cross_connects().delete_virtual_cross_connect(&id)))
+            Ok(send_json(c.virtual_cross_connects().delete_virtual_cross_connect(&id)))
         }
         pub fn update_virtual_cross_connect(
             c: &Client,
@@ -10697,7 +11370,11 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::VirtualCrossConnectPatch = a.body()?;
-            Ok(send(c.virtual_cross_connects().update_virtual_cross_connect(&id, &body)))
+            Ok(
+                send_json(
+                    c.virtual_cross_connects().update_virtual_cross_connect(&id, &body),
+                ),
+            )
         }
         pub fn list_virtual_cross_connect_coverage(
             c: &Client,
@@ -10709,7 +11386,7 @@ pub mod ops {
                 page: a.query_opt("page")?,
             };
             Ok(
-                send(
+                send_json(
                     c
                         .virtual_cross_connects()
                         .list_virtual_cross_connect_coverage(&params),
@@ -10722,43 +11399,44 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_channel_zones(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::voice_channels::GetChannelZonesParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.voice_channels().get_channel_zones(&params)))
+            Ok(send_json(c.voice_channels().get_channel_zones(&params)))
         }
         pub fn patch_channel_zone(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let channel_zone_id: String = a.path("channel_zone_id")?;
             let body: types::PatchChannelZoneBody = a.body()?;
-            Ok(send(c.voice_channels().patch_channel_zone(&channel_zone_id, &body)))
+            Ok(send_json(c.voice_channels().patch_channel_zone(&channel_zone_id, &body)))
         }
         pub fn list_inbound_channels(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send(c.voice_channels().list_inbound_channels()))
+            Ok(send_json(c.voice_channels().list_inbound_channels()))
         }
         pub fn update_outbound_channels(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::UpdateOutboundChannelsBody = a.body()?;
-            Ok(send(c.voice_channels().update_outbound_channels(&body)))
+            Ok(send_json(c.voice_channels().update_outbound_channels(&body)))
         }
         pub fn get_all_numbers_channel_zones(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send(c.voice_channels().get_all_numbers_channel_zones()))
+            Ok(send_json(c.voice_channels().get_all_numbers_channel_zones()))
         }
         pub fn get_numbers_channel_zones(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let channel_zone_id: String = a.path("channel_zone_id")?;
-            Ok(send(c.voice_channels().get_numbers_channel_zones(&channel_zone_id)))
+            Ok(send_json(c.voice_channels().get_numbers_channel_zones(&channel_zone_id)))
         }
     }
 
@@ -10766,7 +11444,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_voice_clones(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::voice_clones::ListVoiceClonesParams {
                 page_number: a.query_opt("page[number]")?,
@@ -10775,18 +11454,18 @@ pub mod ops {
                 filter_provider: a.query_opt("filter[provider]")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send(c.voice_clones().list_voice_clones(&params)))
+            Ok(send_json(c.voice_clones().list_voice_clones(&params)))
         }
         pub fn create_voice_clone(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::VoiceCloneRequest = a.body()?;
-            Ok(send(c.voice_clones().create_voice_clone(&body)))
+            Ok(send_json(c.voice_clones().create_voice_clone(&body)))
         }
         pub fn create_voice_clone_from_upload(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::VoiceCloneUploadRequest = a.body()?;
-            Ok(send(c.voice_clones().create_voice_clone_from_upload(&body)))
+            Ok(send_json(c.voice_clones().create_voice_clone_from_upload(&body)))
         }
         pub fn delete_voice_clone(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
@@ -10795,7 +11474,7 @@ pub mod ops {
         pub fn update_voice_clone(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::VoiceCloneUpdateRequest = a.body()?;
-            Ok(send(c.voice_clones().update_voice_clone(&id, &body)))
+            Ok(send_json(c.voice_clones().update_voice_clone(&id, &body)))
         }
         pub fn get_voice_clone_sample(
             c: &Client,
@@ -10810,7 +11489,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_voice_designs(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::voice_designs::ListVoiceDesignsParams {
                 page_number: a.query_opt("page[number]")?,
@@ -10818,18 +11498,18 @@ pub mod ops {
                 filter_name: a.query_opt("filter[name]")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send(c.voice_designs().list_voice_designs(&params)))
+            Ok(send_json(c.voice_designs().list_voice_designs(&params)))
         }
         pub fn create_voice_design(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::VoiceDesignRequest = a.body()?;
-            Ok(send(c.voice_designs().create_voice_design(&body)))
+            Ok(send_json(c.voice_designs().create_voice_design(&body)))
         }
         pub fn get_voice_design(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let params = telnyx_api::apis::voice_designs::GetVoiceDesignParams {
                 version: a.query_opt("version")?,
             };
-            Ok(send(c.voice_designs().get_voice_design(&id, &params)))
+            Ok(send_json(c.voice_designs().get_voice_design(&id, &params)))
         }
         pub fn delete_voice_design(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
@@ -10838,7 +11518,7 @@ pub mod ops {
         pub fn update_voice_design(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::VoiceDesignUpdateRequest = a.body()?;
-            Ok(send(c.voice_designs().update_voice_design(&id, &body)))
+            Ok(send_json(c.voice_designs().update_voice_design(&id, &body)))
         }
         pub fn get_voice_design_sample(
             c: &Client,
@@ -10864,7 +11544,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_voice_sdk_call_reports(
             c: &Client,
             a: &Args,
@@ -10873,14 +11554,14 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send(c.voice_sdk_stats().list_voice_sdk_call_reports(&params)))
+            Ok(send_json(c.voice_sdk_stats().list_voice_sdk_call_reports(&params)))
         }
         pub fn get_voice_sdk_call_report(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let call_id: String = a.path("call_id")?;
-            Ok(send(c.voice_sdk_stats().get_voice_sdk_call_report(&call_id)))
+            Ok(send_json(c.voice_sdk_stats().get_voice_sdk_call_report(&call_id)))
         }
     }
 
@@ -10888,20 +11569,21 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_voicemail(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let phone_number_id: String = a.path("phone_number_id")?;
-            Ok(send(c.voicemail().get_voicemail(&phone_number_id)))
+            Ok(send_json(c.voicemail().get_voicemail(&phone_number_id)))
         }
         pub fn create_voicemail(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let phone_number_id: String = a.path("phone_number_id")?;
             let body: types::VoicemailRequest = a.body()?;
-            Ok(send(c.voicemail().create_voicemail(&phone_number_id, &body)))
+            Ok(send_json(c.voicemail().create_voicemail(&phone_number_id, &body)))
         }
         pub fn update_voicemail(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let phone_number_id: String = a.path("phone_number_id")?;
             let body: types::VoicemailRequest = a.body()?;
-            Ok(send(c.voicemail().update_voicemail(&phone_number_id, &body)))
+            Ok(send_json(c.voicemail().update_voicemail(&phone_number_id, &body)))
         }
     }
 
@@ -10909,7 +11591,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_paginated_wdrs(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::wdr_detail_reports::GetPaginatedWdrsParams {
                 start_date: a.query_opt("start_date")?,
@@ -10925,7 +11608,7 @@ pub mod ops {
                 sort: a.query_opt("sort")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.wdr_detail_reports().get_paginated_wdrs(&params)))
+            Ok(send_json(c.wdr_detail_reports().get_paginated_wdrs(&params)))
         }
     }
 
@@ -10933,7 +11616,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_webhook_deliveries(
             c: &Client,
             a: &Args,
@@ -10942,11 +11626,11 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send(c.webhooks().get_webhook_deliveries(&params)))
+            Ok(send_json(c.webhooks().get_webhook_deliveries(&params)))
         }
         pub fn get_webhook_delivery(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.webhooks().get_webhook_delivery(&id)))
+            Ok(send_json(c.webhooks().get_webhook_delivery(&id)))
         }
     }
 
@@ -10954,16 +11638,17 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_wabas(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::whatsapp_business_accounts::ListWabasParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.whatsapp_business_accounts().list_wabas(&params)))
+            Ok(send_json(c.whatsapp_business_accounts().list_wabas(&params)))
         }
         pub fn get_single_waba(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.whatsapp_business_accounts().get_single_waba(&id)))
+            Ok(send_json(c.whatsapp_business_accounts().get_single_waba(&id)))
         }
         pub fn delete_waba(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
@@ -10974,29 +11659,29 @@ pub mod ops {
             let params = telnyx_api::apis::whatsapp_business_accounts::ListWabaPhonesParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.whatsapp_business_accounts().list_waba_phones(&id, &params)))
+            Ok(send_json(c.whatsapp_business_accounts().list_waba_phones(&id, &params)))
         }
         pub fn get_waba_settings(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.whatsapp_business_accounts().get_waba_settings(&id)))
+            Ok(send_json(c.whatsapp_business_accounts().get_waba_settings(&id)))
         }
         pub fn patch_waba_settings(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::PatchWabaSettingsRequest = a.body()?;
-            Ok(send(c.whatsapp_business_accounts().patch_waba_settings(&id, &body)))
+            Ok(send_json(c.whatsapp_business_accounts().patch_waba_settings(&id, &body)))
         }
         pub fn get_whatsapp_user_data(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send(c.whatsapp_business_accounts().get_whatsapp_user_data()))
+            Ok(send_json(c.whatsapp_business_accounts().get_whatsapp_user_data()))
         }
         pub fn patch_whatsapp_user_data(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::PatchWhatsappUserDataRequest = a.body()?;
-            Ok(send(c.whatsapp_business_accounts().patch_whatsapp_user_data(&body)))
+            Ok(send_json(c.whatsapp_business_accounts().patch_whatsapp_user_data(&body)))
         }
     }
 
@@ -11004,7 +11689,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_whatsapp_templates(
             c: &Client,
             a: &Args,
@@ -11016,21 +11702,25 @@ pub mod ops {
                 filter_status: a.query_opt("filter[status]")?,
                 filter_search: a.query_opt("filter[search]")?,
             };
-            Ok(send(c.whatsapp_message_templates().list_whatsapp_templates(&params)))
+            Ok(
+                send_json(
+                    c.whatsapp_message_templates().list_whatsapp_templates(&params),
+                ),
+            )
         }
         pub fn post_whatsapp_template(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::WhatsappCreateTemplateRequest = a.body()?;
-            Ok(send(c.whatsapp_message_templates().post_whatsapp_template(&body)))
+            Ok(send_json(c.whatsapp_message_templates().post_whatsapp_template(&body)))
         }
         pub fn get_whatsapp_template(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.whatsapp_message_templates().get_whatsapp_template(&id)))
+            Ok(send_json(c.whatsapp_message_templates().get_whatsapp_template(&id)))
         }
         pub fn delete_whatsapp_template(
             c: &Client,
@@ -11045,7 +11735,11 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::WhatsappUpdateTemplateRequest = a.body()?;
-            Ok(send(c.whatsapp_message_templates().patch_whatsapp_template(&id, &body)))
+            Ok(
+                send_json(
+                    c.whatsapp_message_templates().patch_whatsapp_template(&id, &body),
+                ),
+            )
         }
     }
 
@@ -11053,13 +11747,14 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn send_whatsapp_message(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::WhatsappMessage = a.body()?;
-            Ok(send(c.whatsapp_messaging().send_whatsapp_message(&body)))
+            Ok(send_json(c.whatsapp_messaging().send_whatsapp_message(&body)))
         }
     }
 
@@ -11067,7 +11762,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn initialize_whatsapp_verification(
             c: &Client,
             a: &Args,
@@ -11089,7 +11785,11 @@ pub mod ops {
             let params = telnyx_api::apis::whatsapp_phone_numbers::GetV2WhatsappPhoneNumbersParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.whatsapp_phone_numbers().get_v2_whatsapp_phone_numbers(&params)))
+            Ok(
+                send_json(
+                    c.whatsapp_phone_numbers().get_v2_whatsapp_phone_numbers(&params),
+                ),
+            )
         }
         pub fn delete_whatsapp_phone_number(
             c: &Client,
@@ -11110,7 +11810,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let phone_number: String = a.path("phone_number")?;
             Ok(
-                send(
+                send_json(
                     c
                         .whatsapp_phone_numbers()
                         .get_whatsapp_calling_settings(&phone_number),
@@ -11124,7 +11824,7 @@ pub mod ops {
             let phone_number: String = a.path("phone_number")?;
             let body: types::WhatsappPatchCallingSettingsRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .whatsapp_phone_numbers()
                         .patch_whatsapp_calling_settings(&phone_number, &body),
@@ -11138,7 +11838,7 @@ pub mod ops {
             let phone_number: String = a.path("phone_number")?;
             let destination_number: String = a.query("destination_number")?;
             Ok(
-                send(
+                send_json(
                     c
                         .whatsapp_phone_numbers()
                         .get_whatsapp_conversation_window(
@@ -11150,7 +11850,7 @@ pub mod ops {
         }
         pub fn get_whatsapp_profile(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let phone_number: String = a.path("phone_number")?;
-            Ok(send(c.whatsapp_phone_numbers().get_whatsapp_profile(&phone_number)))
+            Ok(send_json(c.whatsapp_phone_numbers().get_whatsapp_profile(&phone_number)))
         }
         pub fn patch_whatsapp_profile(
             c: &Client,
@@ -11159,7 +11859,7 @@ pub mod ops {
             let phone_number: String = a.path("phone_number")?;
             let body: types::WhatsappUpdateProfileRequest = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .whatsapp_phone_numbers()
                         .patch_whatsapp_profile(&phone_number, &body),
@@ -11172,7 +11872,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let phone_number: String = a.path("phone_number")?;
             Ok(
-                send(
+                send_json(
                     c.whatsapp_phone_numbers().get_whatsapp_profile_photo(&phone_number),
                 ),
             )
@@ -11184,7 +11884,7 @@ pub mod ops {
             let phone_number: String = a.path("phone_number")?;
             let body: types::PostWhatsappProfilePhotoBody = a.body()?;
             Ok(
-                send(
+                send_json(
                     c
                         .whatsapp_phone_numbers()
                         .post_whatsapp_profile_photo(&phone_number, &body),
@@ -11238,7 +11938,8 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_wireguard_interfaces(
             c: &Client,
             a: &Args,
@@ -11247,53 +11948,53 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.wireguard_interfaces().list_wireguard_interfaces(&params)))
+            Ok(send_json(c.wireguard_interfaces().list_wireguard_interfaces(&params)))
         }
         pub fn create_wireguard_interface(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::WireguardInterfaceCreate = a.body()?;
-            Ok(send(c.wireguard_interfaces().create_wireguard_interface(&body)))
+            Ok(send_json(c.wireguard_interfaces().create_wireguard_interface(&body)))
         }
         pub fn get_wireguard_interface(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.wireguard_interfaces().get_wireguard_interface(&id)))
+            Ok(send_json(c.wireguard_interfaces().get_wireguard_interface(&id)))
         }
         pub fn delete_wireguard_interface(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.wireguard_interfaces().delete_wireguard_interface(&id)))
+            Ok(send_json(c.wireguard_interfaces().delete_wireguard_interface(&id)))
         }
         pub fn list_wireguard_peers(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::wireguard_interfaces::ListWireguardPeersParams {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send(c.wireguard_interfaces().list_wireguard_peers(&params)))
+            Ok(send_json(c.wireguard_interfaces().list_wireguard_peers(&params)))
         }
         pub fn create_wireguard_peer(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::WireguardPeerCreate = a.body()?;
-            Ok(send(c.wireguard_interfaces().create_wireguard_peer(&body)))
+            Ok(send_json(c.wireguard_interfaces().create_wireguard_peer(&body)))
         }
         pub fn get_wireguard_peer(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.wireguard_interfaces().get_wireguard_peer(&id)))
+            Ok(send_json(c.wireguard_interfaces().get_wireguard_peer(&id)))
         }
         pub fn delete_wireguard_peer(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.wireguard_interfaces().delete_wireguard_peer(&id)))
+            Ok(send_json(c.wireguard_interfaces().delete_wireguard_peer(&id)))
         }
         pub fn update_wireguard_peer(
             c: &Client,
@@ -11301,7 +12002,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::WireguardPeerPatch = a.body()?;
-            Ok(send(c.wireguard_interfaces().update_wireguard_peer(&id, &body)))
+            Ok(send_json(c.wireguard_interfaces().update_wireguard_peer(&id, &body)))
         }
         pub fn get_wireguard_peer_config(
             c: &Client,
@@ -11316,13 +12017,14 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn wireless_blocklists_get_all(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let type_: types::WirelessBlocklistsGetAllType = a.query("type")?;
-            Ok(send(c.wireless_blocklists().wireless_blocklists_get_all(&type_)))
+            Ok(send_json(c.wireless_blocklists().wireless_blocklists_get_all(&type_)))
         }
         pub fn get_wireless_blocklists_gateways(
             c: &Client,
@@ -11335,28 +12037,32 @@ pub mod ops {
                 filter_type: a.query_opt("filter[type]")?,
                 filter_values: a.query_opt("filter[values]")?,
             };
-            Ok(send(c.wireless_blocklists().get_wireless_blocklists_gateways(&params)))
+            Ok(
+                send_json(
+                    c.wireless_blocklists().get_wireless_blocklists_gateways(&params),
+                ),
+            )
         }
         pub fn create_wireless_blocklist(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateWirelessBlocklistBody = a.body()?;
-            Ok(send(c.wireless_blocklists().create_wireless_blocklist(&body)))
+            Ok(send_json(c.wireless_blocklists().create_wireless_blocklist(&body)))
         }
         pub fn get_wireless_blocklist(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.wireless_blocklists().get_wireless_blocklist(&id)))
+            Ok(send_json(c.wireless_blocklists().get_wireless_blocklist(&id)))
         }
         pub fn delete_wireless_blocklist(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.wireless_blocklists().delete_wireless_blocklist(&id)))
+            Ok(send_json(c.wireless_blocklists().delete_wireless_blocklist(&id)))
         }
         pub fn update_wireless_blocklist(
             c: &Client,
@@ -11364,7 +12070,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdateWirelessBlocklistBody = a.body()?;
-            Ok(send(c.wireless_blocklists().update_wireless_blocklist(&id, &body)))
+            Ok(send_json(c.wireless_blocklists().update_wireless_blocklist(&id, &body)))
         }
     }
 
@@ -11372,13 +12078,14 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn wireless_regions_get_all(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let product: String = a.query("product")?;
-            Ok(send(c.wireless_regions().wireless_regions_get_all(&product)))
+            Ok(send_json(c.wireless_regions().wireless_regions_get_all(&product)))
         }
     }
 
@@ -11386,17 +12093,22 @@ pub mod ops {
         #[allow(unused_imports)]
         use telnyx_api::types;
         use telnyx_api::Client;
-        use crate::conformance::{send, Args, CallFuture};
+        #[allow(unused_imports)]
+        use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn settle_x402_payment(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::X402SettleRequest = a.body()?;
             let params = telnyx_api::apis::x402_payment_transactions::SettleX402PaymentParams {
                 payment_signature: a.header_opt("PAYMENT-SIGNATURE")?,
             };
-            Ok(send(c.x402_payment_transactions().settle_x402_payment(&body, &params)))
+            Ok(
+                send_json(
+                    c.x402_payment_transactions().settle_x402_payment(&body, &params),
+                ),
+            )
         }
         pub fn create_x402_quote(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::X402QuoteRequest = a.body()?;
-            Ok(send(c.x402_payment_transactions().create_x402_quote(&body)))
+            Ok(send_json(c.x402_payment_transactions().create_x402_quote(&body)))
         }
     }
 }
@@ -37695,16 +38407,6 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         roundtrip: roundtrip::<types::WhatsappPhonesListResponse>,
     },
     SchemaEntry {
-        pointer: "#/components/schemas/WhatsappResponse/properties/data/properties/from/properties/line_type",
-        type_name: "WhatsappResponseDataFromLineType",
-        roundtrip: roundtrip::<types::WhatsappResponseDataFromLineType>,
-    },
-    SchemaEntry {
-        pointer: "#/components/schemas/WhatsappResponse/properties/data/properties/from/properties/status",
-        type_name: "WhatsappResponseDataFromStatus",
-        roundtrip: roundtrip::<types::WhatsappResponseDataFromStatus>,
-    },
-    SchemaEntry {
         pointer: "#/components/schemas/WireguardInterface",
         type_name: "WireguardInterface",
         roundtrip: roundtrip::<types::WireguardInterface>,
@@ -41405,6 +42107,16 @@ pub static SCHEMAS: &[SchemaEntry] = &[
         pointer: "#/components/schemas/WhatsappResponse/properties/data/properties/from",
         type_name: "WhatsappResponseDataFrom",
         roundtrip: roundtrip::<types::WhatsappResponseDataFrom>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/WhatsappResponse/properties/data/properties/from/properties/line_type",
+        type_name: "WhatsappResponseDataFromLineType",
+        roundtrip: roundtrip::<types::WhatsappResponseDataFromLineType>,
+    },
+    SchemaEntry {
+        pointer: "#/components/schemas/WhatsappResponse/properties/data/properties/from/properties/status",
+        type_name: "WhatsappResponseDataFromStatus",
+        roundtrip: roundtrip::<types::WhatsappResponseDataFromStatus>,
     },
     SchemaEntry {
         pointer: "#/paths/~1v2~1whatsapp~1phone_numbers~1{phone_number}~1profile~1photo/post/requestBody/content/multipart~1form-data/schema",

@@ -123,7 +123,7 @@ async fn run_one(client: &Client, entry: &OpEntry, args: &Args) -> Outcome {
         Err(_) => return Outcome::Fail(format!("no answer within {TIMEOUT:?}")),
     };
     match result {
-        Ok((status, headers)) => {
+        Ok(workspace_tests::conformance::Called { status, headers, .. }) => {
             let v = request_violations(&headers);
             if v.is_empty() {
                 Outcome::Pass

@@ -61,10 +61,16 @@ fn op_fn(op: &Operation) -> TokenStream {
     }
     let uses_args = !lets.is_empty();
     let a = if uses_args { quote!(a) } else { quote!(_a) };
+    // A JSON response also reports the members its type does not declare.
+    let send = match op.response {
+        ResponseKind::Json(_) => quote!(send_json),
+        ResponseKind::JsonOrText(_) => quote!(send_json_or_text),
+        _ => quote!(send),
+    };
     quote! {
         pub fn #name(c: &Client, #a: &Args) -> Result<CallFuture, String> {
             #(#lets)*
-            Ok(send(c.#module().#name(#(#args),*)))
+            Ok(#send(c.#module().#name(#(#args),*)))
         }
     }
 }
@@ -82,7 +88,8 @@ pub fn conformance(ir: &Ir) -> TokenStream {
                 #[allow(unused_imports)]
                 use telnyx_api::types;
                 use telnyx_api::Client;
-                use crate::conformance::{send, Args, CallFuture};
+                #[allow(unused_imports)]
+                use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
                 #(#fns)*
             }
         }

@@ -326,13 +326,27 @@ fn union_def(name: &Ident, doc: TokenStream, u: &Union, cfg: &TokenStream) -> To
         } else {
             TokenStream::new()
         };
+        // Decoded by `codec::untagged`: the first variant that fits, as serde's `untagged`,
+        // and, in a lenient decoding, the one that fits best with its deviations' paths kept.
+        let variants = u.variants.iter().map(|v| {
+            let vn = ident(&v.name);
+            let wrap = if v.boxed { quote!(|x| Self::#vn(Box::new(x))) } else { quote!(Self::#vn) };
+            quote!(|v, s| crate::codec::variant(v, s, #wrap),)
+        });
+        let name_text = name.to_string();
         return quote! {
             #doc
             #cfg
-            #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, serde::Serialize)]
             #[serde(untagged)]
             pub enum #name {
                 #(#decl)*
+            }
+            #cfg
+            impl<'de> serde::Deserialize<'de> for #name {
+                fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                    crate::codec::untagged(deserializer, #name_text, &[#(#variants)*])
+                }
             }
             #multipart
         };

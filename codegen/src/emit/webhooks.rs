@@ -1,5 +1,6 @@
-//! The typed webhook event enum: one variant per `event_type` the spec declares (operation
-//! `callbacks`, 3.1 `webhooks`), plus `Unknown` keeping anything else as JSON.
+//! The typed webhook event enum: one variant per `event_type` lowering found (operation
+//! `callbacks`, 3.1 `webhooks`, the unions and enums in their payloads, delivery-shaped
+//! component schemas), plus `Unknown` keeping anything else as JSON.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -23,15 +24,35 @@ pub fn events(ir: &Ir) -> TokenStream {
         let cfg = gate(e);
         let v = ident(&e.variant);
         let ty = ident(&e.ty);
-        let mut shown: Vec<String> = e.sources.iter().take(MAX_SOURCES).map(|s| format!("`{s}`")).collect();
-        if e.sources.len() > MAX_SOURCES {
-            shown.push(format!("{} more", e.sources.len() - MAX_SOURCES));
+        let mut lines =
+            vec![format!("`{}`: [`types::{}`](crate::types::{}).", e.event_type, e.ty, e.ty), String::new()];
+        // The union is named, not linked: Cargo features may compile it out while the payload
+        // type stays.
+        match &e.key {
+            EventKey::Enum => {}
+            EventKey::Discriminator { union } => {
+                lines.push(format!("A value of the discriminator on `event_type` of `types::{union}`."));
+            }
+            EventKey::Branch { union } => {
+                lines.push(format!("A value of the `event_type` enum of a branch of `types::{union}`."));
+            }
+            EventKey::Envelope => lines.push(
+                "Declared by no callback or `webhooks` entry: the schema has the shape of a delivery \
+                 (`data.event_type` an enum, `data.record_type` fixed to `event`)."
+                    .to_owned(),
+            ),
         }
-        let doc = lines_to_attrs(&[
-            format!("`{}`: [`types::{}`](crate::types::{}).", e.event_type, e.ty, e.ty),
-            String::new(),
-            format!("Declared by {}.", shown.join(", ")),
-        ]);
+        if !e.sources.is_empty() {
+            let mut shown: Vec<String> = e.sources.iter().take(MAX_SOURCES).map(|s| format!("`{s}`")).collect();
+            if e.sources.len() > MAX_SOURCES {
+                shown.push(format!("{} more", e.sources.len() - MAX_SOURCES));
+            }
+            if lines.len() > 2 {
+                lines.push(String::new());
+            }
+            lines.push(format!("Declared by {}.", shown.join(", ")));
+        }
+        let doc = lines_to_attrs(&lines);
         quote! {
             #doc
             #cfg
@@ -99,6 +120,24 @@ pub fn events(ir: &Ir) -> TokenStream {
          type is an error naming the JSON path."
             .to_owned(),
     ];
+    if ir.webhook_events.iter().any(|e| matches!(e.key, EventKey::Discriminator { .. } | EventKey::Branch { .. })) {
+        enum_doc.push(String::new());
+        enum_doc.push(
+            "A payload that is a union, or whose `data` is one, gives the event types of its branches (the \
+             union's discriminator on `event_type`, else each branch's `event_type` enum): the body decodes as \
+             that branch, or as the declared payload around the union."
+                .to_owned(),
+        );
+    }
+    if ir.webhook_events.iter().any(|e| e.key == EventKey::Envelope) {
+        enum_doc.push(String::new());
+        enum_doc.push(
+            "Some event types no callback or `webhooks` entry declares come from component schemas with the \
+             shape of a delivery (`data.event_type` an enum, `data.record_type` fixed to `event`); their \
+             variants say so."
+                .to_owned(),
+        );
+    }
     if !ir.features.is_empty() {
         enum_doc.push(String::new());
         enum_doc.push(

@@ -1,8 +1,24 @@
 //! Webhook events: the payloads the spec declares in operation `callbacks` (3.0) and in the
-//! top-level `webhooks` section (3.1), keyed by the `event_type` value their schema fixes
-//! (`data.event_type`, or `event_type` at the top for fax events).
+//! top-level `webhooks` section (3.1), keyed by `event_type` (at `data.event_type`, or at the
+//! top). The rules, each general (no event type is named here):
+//!
+//! - A declared payload whose `event_type` is a string enum (a `const` is one by now): each value
+//!   is an event decoded as that payload ([`EventKey::Enum`]; several values share the type).
+//! - A declared payload that is a union, or whose `data` is one: per branch, its discriminator
+//!   values when the union's discriminator is `event_type` (a mapping entry, or the value the
+//!   branch pins; OpenAPI's implicit value, the schema's name, only when the branch's own enum
+//!   has it) ([`EventKey::Discriminator`]), else the values of the branch's own `event_type`
+//!   enum ([`EventKey::Branch`]). The body decodes as the branch when the union is the body and
+//!   one branch claims the value; otherwise as the declared payload, whose union dispatches.
+//! - A component schema no callback or `webhooks` entry declares counts only when its shape is
+//!   that of a delivery: an object whose `data` is an object with an `event_type` enum and
+//!   `record_type` fixed to `event` ([`EventKey::Envelope`]), and only for event types nothing
+//!   declared and no other such schema claims. Schemas with a top-level `event_type` and no
+//!   `data` (the porting and port-out event records of `GET /porting/events`, say) do not count:
+//!   those are REST resources, and a delivery (`{data: {event_type, …}, meta}`) decoded as one
+//!   would come out empty rather than fail.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use indexmap::IndexMap;
 use openapiv3::{PathItem, ReferenceOr, RequestBody as OaBody};
@@ -61,6 +77,7 @@ impl<'a> Lowerer<'a> {
         let mut events: Vec<WebhookEvent> = Vec::new();
         let mut by_type: BTreeMap<String, usize> = BTreeMap::new();
         let mut unkeyed: Vec<UnkeyedWebhook> = Vec::new();
+        let mut declared: BTreeSet<String> = BTreeSet::new();
         let mut variants = Scope::default();
         variants.claim("Unknown");
         for d in deliveries {
@@ -90,56 +107,199 @@ impl<'a> Lowerer<'a> {
                 });
                 continue;
             };
-            let values = self.event_types(&name);
-            if values.is_empty() {
+            declared.insert(name.clone());
+            let keyed = self.event_keys(&name);
+            if keyed.is_empty() {
                 if !unkeyed.iter().any(|u| u.ty.as_deref() == Some(&name)) {
-                    unkeyed.push(UnkeyedWebhook {
-                        ty: Some(name),
-                        pointer: schema_at,
-                        reason: "no `event_type` enum at `data.event_type` or `event_type`".into(),
-                    });
+                    let union = matches!(self.resolve(&ty).map(|t| &t.kind), Some(TypeKind::Union(_)));
+                    let reason = if union {
+                        "a union none of whose branches fixes an `event_type`"
+                    } else {
+                        "no `event_type` enum at `data.event_type` or `event_type`"
+                    };
+                    unkeyed.push(UnkeyedWebhook { ty: Some(name), pointer: schema_at, reason: reason.into() });
                 }
                 continue;
             }
-            for value in values {
+            for Keyed { value, ty, key } in keyed {
                 match by_type.get(&value) {
-                    Some(&i) if events[i].ty == name => {
+                    Some(&i) if events[i].ty == ty => {
                         if !events[i].sources.contains(&d.source) {
                             events[i].sources.push(d.source.clone());
                         }
                     }
                     Some(&i) => unkeyed.push(UnkeyedWebhook {
-                        ty: Some(name.clone()),
+                        ty: Some(ty),
                         pointer: schema_at.clone(),
                         reason: format!("event type {value:?} is already decoded as {}", events[i].ty),
                     }),
                     None => {
+                        // The schema decoded: the declared one, or the branch chosen in it.
+                        let pointer = match self.type_def(&ty) {
+                            Some(def) if ty != name => def.pointer.clone(),
+                            _ => schema_at.clone(),
+                        };
                         by_type.insert(value.clone(), events.len());
                         events.push(WebhookEvent {
                             variant: variants.claim(&naming::type_name(&value)),
                             event_type: value,
-                            ty: name.clone(),
-                            pointer: schema_at.clone(),
+                            ty,
+                            pointer,
                             sources: vec![d.source.clone()],
+                            key,
                         });
                     }
                 }
             }
         }
+
+        // Then the envelopes nothing declares, in spec order; an event type two of them claim
+        // is left out (which one the server sends cannot be told).
+        let mut claims: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+        let mut envelopes: Vec<(&str, Vec<String>)> = Vec::new();
+        for schema in self.schemas().into_iter().flat_map(|s| s.keys()) {
+            let Some(name) = self.components.get(schema) else { continue };
+            if declared.contains(name) {
+                continue;
+            }
+            let values: Vec<String> =
+                self.envelope_event_types(name).into_iter().filter(|v| !by_type.contains_key(v)).collect();
+            for v in &values {
+                claims.entry(v.clone()).or_default().push(name);
+            }
+            if !values.is_empty() {
+                envelopes.push((name, values));
+            }
+        }
+        for (name, values) in envelopes {
+            for value in values.into_iter().filter(|v| claims[v].len() == 1) {
+                let pointer = self.type_def(name).map(|d| d.pointer.clone()).unwrap_or_default();
+                by_type.insert(value.clone(), events.len());
+                events.push(WebhookEvent {
+                    variant: variants.claim(&naming::type_name(&value)),
+                    event_type: value,
+                    ty: name.to_owned(),
+                    pointer,
+                    sources: Vec::new(),
+                    key: EventKey::Envelope,
+                });
+            }
+        }
         Ok((events, unkeyed))
     }
 
-    /// The `event_type` values a payload type fixes: the variants of the enum at
-    /// `data.event_type`, or at `event_type`.
-    fn event_types(&self, type_name: &str) -> Vec<String> {
-        let Some(top) = self.resolve(&TypeRef::Named(type_name.to_owned())) else { return Vec::new() };
-        let et = field(top, "event_type")
-            .or_else(|| self.resolve(&field(top, "data")?).and_then(|d| field(d, "event_type")));
-        match et.as_ref().and_then(|t| self.resolve(t)).map(|d| &d.kind) {
-            Some(TypeKind::Enum(variants)) => variants.iter().map(|v| v.value.clone()).collect(),
+    /// The event types a declared payload type keys, each with the type its body decodes as
+    /// (see the module docs for the rules).
+    fn event_keys(&self, name: &str) -> Vec<Keyed> {
+        let Some(def) = self.resolve(&TypeRef::Named(name.to_owned())) else { return Vec::new() };
+        match &def.kind {
+            TypeKind::Union(u) => self.union_keys(u, &def.name, name, false),
+            TypeKind::Struct(_) => {
+                let own = self.own_event_types(def);
+                if !own.is_empty() {
+                    return own
+                        .into_iter()
+                        .map(|value| Keyed { value, ty: name.to_owned(), key: EventKey::Enum })
+                        .collect();
+                }
+                match field(def, "data").and_then(|d| self.resolve(&d)) {
+                    Some(data @ TypeDef { kind: TypeKind::Union(u), .. }) => self.union_keys(u, &data.name, name, true),
+                    _ => Vec::new(),
+                }
+            }
             _ => Vec::new(),
         }
     }
+
+    /// The event types of the union `union`: the body `body` itself, or its `data` when
+    /// `envelope` (then every value decodes as the body). A value one branch claims decodes as
+    /// that branch; one several branches claim, as the body (the union tells them apart).
+    fn union_keys(&self, u: &Union, union: &str, body: &str, envelope: bool) -> Vec<Keyed> {
+        let on_event_type = u.discriminator.as_deref() == Some("event_type");
+        // Value → (the branches claiming it, whether a discriminator value gave it).
+        let mut found: IndexMap<&str, (Vec<&str>, bool)> = IndexMap::new();
+        let owns: Vec<(&str, Vec<String>)> = u
+            .variants
+            .iter()
+            .filter_map(|v| v.ty.named())
+            .map(|b| {
+                (b, self.resolve(&TypeRef::Named(b.to_owned())).map(|d| self.own_event_types(d)).unwrap_or_default())
+            })
+            .collect();
+        for (v, (branch, own)) in u.variants.iter().filter(|v| v.ty.named().is_some()).zip(&owns) {
+            // Without a mapping entry, OpenAPI's value is the schema's name: not an event type
+            // unless the branch's own enum says so.
+            let implicit = self.components.iter().find(|(_, rust)| rust == branch).map(|(spec, _)| spec.as_str());
+            let tags: Vec<&str> = if on_event_type {
+                v.tags
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|t| Some(*t) != implicit || own.iter().any(|o| o == t))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let (values, by_tag) =
+                if tags.is_empty() { (own.iter().map(String::as_str).collect(), false) } else { (tags, true) };
+            for value in values {
+                let (branches, _) = found.entry(value).or_insert((Vec::new(), by_tag));
+                if !branches.contains(branch) {
+                    branches.push(branch);
+                }
+            }
+        }
+        found
+            .into_iter()
+            .map(|(value, (branches, by_tag))| {
+                let ty = match branches.as_slice() {
+                    [one] if !envelope => (*one).to_owned(),
+                    _ => body.to_owned(),
+                };
+                let union = union.to_owned();
+                let key = if by_tag { EventKey::Discriminator { union } } else { EventKey::Branch { union } };
+                Keyed { value: value.to_owned(), ty, key }
+            })
+            .collect()
+    }
+
+    /// The values of the `event_type` enum at the top of `def`, or else at its `data`.
+    fn own_event_types(&self, def: &TypeDef) -> Vec<String> {
+        let at = |d: &TypeDef| field(d, "event_type").and_then(|t| self.enum_values(&t));
+        at(def).or_else(|| at(self.resolve(&field(def, "data")?)?)).unwrap_or_default()
+    }
+
+    /// The `data.event_type` values of a type shaped like a delivery: `data` an object with an
+    /// `event_type` enum and `record_type` fixed to `event`; none for any other type.
+    fn envelope_event_types(&self, name: &str) -> Vec<String> {
+        let data = self
+            .resolve(&TypeRef::Named(name.to_owned()))
+            .filter(|d| matches!(d.kind, TypeKind::Struct(_)))
+            .and_then(|top| self.resolve(&field(top, "data")?))
+            .filter(|d| matches!(d.kind, TypeKind::Struct(_)));
+        let Some(data) = data else { return Vec::new() };
+        let record_type = field(data, "record_type").and_then(|t| self.enum_values(&t));
+        if record_type.as_deref() != Some(&["event".to_owned()][..]) {
+            return Vec::new();
+        }
+        field(data, "event_type").and_then(|t| self.enum_values(&t)).unwrap_or_default()
+    }
+
+    /// The values of a string enum type; `None` for anything else.
+    fn enum_values(&self, t: &TypeRef) -> Option<Vec<String>> {
+        match &self.resolve(t)?.kind {
+            TypeKind::Enum(variants) if !variants.is_empty() => {
+                Some(variants.iter().map(|v| v.value.clone()).collect())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// One event type a payload keys: its value, the type the body decodes as, and where it was read.
+struct Keyed {
+    value: String,
+    ty: String,
+    key: EventKey,
 }
 
 fn field(def: &TypeDef, api: &str) -> Option<TypeRef> {

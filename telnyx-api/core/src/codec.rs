@@ -27,6 +27,34 @@ pub fn from_value<T: DeserializeOwned, E: serde::de::Error>(value: serde_json::V
     serde_json::from_value(value).map_err(E::custom)
 }
 
+/// One variant of an untagged union, for [`untagged`]: `value` decoded as `V` and wrapped
+/// into the union, strictly (`None` when it does not fit) or, when `strict` is false,
+/// leniently with the deviations that cost (`None` when not even that fits).
+pub fn variant<V: DeserializeOwned, T>(
+    value: &serde_json::Value,
+    strict: bool,
+    wrap: fn(V) -> T,
+) -> Option<(T, Vec<crate::lenient::Deviation>)> {
+    crate::lenient::variant(value, strict, wrap)
+}
+
+/// A variant decoder of an untagged union (see [`variant`]).
+pub type Variant<T> = fn(&serde_json::Value, bool) -> Option<(T, Vec<crate::lenient::Deviation>)>;
+
+/// Deserialize an untagged union (a `oneOf`/`anyOf` without a discriminator): the first
+/// variant that fits, as serde's `untagged` does. Inside a lenient pass ([`crate::lenient`]),
+/// when none fits, the variant that decodes with the fewest deviations, which go to the member
+/// holding the union (so they keep their paths inside it).
+pub fn untagged<'de, D: Deserializer<'de>, T>(
+    deserializer: D,
+    name: &str,
+    variants: &[Variant<T>],
+) -> Result<T, D::Error> {
+    let value = serde_json::Value::deserialize(deserializer)?;
+    crate::lenient::untagged(&value, variants)
+        .ok_or_else(|| serde::de::Error::custom(format!("data did not match any variant of untagged enum {name}")))
+}
+
 /// Serialize a variant of a union with a discriminator: the variant's JSON object, with the
 /// property `prop` set to `tag` (the value the server sends) when the variant leaves it out,
 /// null or empty (a `Default` variant struct whose discriminator field is a required `String`).

@@ -200,13 +200,59 @@ pub(crate) fn active() -> bool {
 
 /// Decode a buffered value inside a lenient pass: its deviations go to the member holding it.
 pub(crate) fn nested<T: DeserializeOwned>(value: Value) -> Result<T, String> {
-    if let Ok(v) = T::deserialize(&value) {
-        return Ok(v);
-    }
     let collect = COLLECT_UNDECLARED.with(Cell::get);
+    if !collect {
+        if let Ok(v) = T::deserialize(&value) {
+            return Ok(v);
+        }
+    }
     let (v, found) = lenient::<T>(&value, collect).map_err(|f| f.to_string())?;
     NESTED.with(|n| n.borrow_mut().extend(found));
     Ok(v)
+}
+
+/// [`crate::codec::variant`].
+pub(crate) fn variant<V: DeserializeOwned, T>(
+    value: &Value,
+    strict: bool,
+    wrap: fn(V) -> T,
+) -> Option<(T, Vec<Deviation>)> {
+    // Inside a pass that lists undeclared members, the variant's are listed too.
+    let collect = active() && COLLECT_UNDECLARED.with(Cell::get);
+    match V::deserialize(value) {
+        Ok(v) if !collect => return Some((wrap(v), Vec::new())),
+        Err(_) if strict => return None,
+        _ => {}
+    }
+    // Leniently the undeclared members are listed always: they score how badly it fits.
+    let (v, found) = lenient::<V>(value, collect || !strict).ok()?;
+    Some((wrap(v), found))
+}
+
+/// [`crate::codec::untagged`]: the first variant that fits strictly; inside a lenient pass, the
+/// one that fits best: the fewest members that deviate or that it does not declare (an
+/// all-optional variant decodes anything without a deviation, but declares little of it); the
+/// first of equals.
+pub(crate) fn untagged<T>(value: &Value, variants: &[crate::codec::Variant<T>]) -> Option<T> {
+    let (v, mut found) = variants.iter().find_map(|f| f(value, true)).or_else(|| {
+        if !active() {
+            return None;
+        }
+        let mut best: Option<(T, Vec<Deviation>)> = None;
+        for f in variants {
+            if let Some((v, found)) = f(value, false) {
+                if best.as_ref().is_none_or(|(_, b)| found.len() < b.len()) {
+                    best = Some((v, found));
+                }
+            }
+        }
+        best
+    })?;
+    if !COLLECT_UNDECLARED.with(Cell::get) {
+        found.retain(|d| d.kind != DeviationKind::Undeclared);
+    }
+    NESTED.with(|n| n.borrow_mut().extend(found));
+    Some(v)
 }
 
 thread_local! {

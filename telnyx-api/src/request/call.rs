@@ -98,8 +98,10 @@ impl<T: Send + 'static> ApiCall<T> {
     /// found; the API key taken out of a decode error (a server that echoes the
     /// `Authorization` header must not put the key into an error).
     fn decode(&self, raw: RawResponse) -> (Result<T>, Vec<telnyx_api_core::lenient::Deviation>) {
+        let status = raw.status;
         let (out, deviations) =
             with_decoding(self.client.inner.strict_decoding, || (self.decode)(self.request.operation_id, raw));
+        let deviations = self.client.deviations(self.request.operation_id, status, deviations);
         (out.map_err(|e| self.client.redact(e)), deviations)
     }
 

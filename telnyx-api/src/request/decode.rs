@@ -120,7 +120,7 @@ pub(crate) fn note_deviations(deviations: Vec<Deviation>) {
 /// decodes strictly), reporting the path where it failed.
 #[doc(hidden)]
 pub fn decode_json<T: DeserializeOwned>(operation: &'static str, raw: RawResponse) -> Result<T> {
-    let decoded = decode_body::<T>(operation, raw.status, &raw.body, decoding_is_strict())
+    let decoded = decode_body::<T>(&raw.body, decoding_is_strict())
         .map_err(|(path, message)| decode_error::<T>(operation, raw.status, path, message, raw.body.clone()))?;
     note_deviations(decoded.deviations);
     Ok(decoded.value)
@@ -131,11 +131,9 @@ fn decode_error<T>(operation: &'static str, status: StatusCode, path: String, me
     Error::Decode { operation, type_name: std::any::type_name::<T>(), status, path, message, body }
 }
 
-/// What the client does with a JSON body: strict, then lenient unless `strict`; deviations
-/// logged. Errors as (path, message).
+/// What the client does with a JSON body: strict, then lenient unless `strict`. Errors as
+/// (path, message).
 fn decode_body<T: DeserializeOwned>(
-    operation: &'static str,
-    status: StatusCode,
     body: &[u8],
     strict: bool,
 ) -> std::result::Result<lenient::Decoded<T>, (String, String)> {
@@ -157,13 +155,7 @@ fn decode_body<T: DeserializeOwned>(
     }
     // Not JSON: the syntax error, as before.
     let Ok(value) = serde_json::from_slice::<serde_json::Value>(text) else { return Err(strict_error()) };
-    match lenient::repair_value::<T>(&value) {
-        Ok(decoded) => {
-            super::trace::deviations(operation, status, &decoded.deviations);
-            Ok(decoded)
-        }
-        Err(_) => Err(strict_error()),
-    }
+    lenient::repair_value::<T>(&value).map_err(|_| strict_error())
 }
 
 /// Decode a JSON body exactly as the client decodes a response of type `T`: strictly first,
@@ -191,7 +183,7 @@ fn decode_body<T: DeserializeOwned>(
 /// # Ok::<(), telnyx_api::Error>(())
 /// ```
 pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<lenient::Decoded<T>> {
-    decode_body::<T>("decode", StatusCode::OK, body, false).map_err(|(path, message)| {
+    decode_body::<T>(body, false).map_err(|(path, message)| {
         decode_error::<T>("decode", StatusCode::OK, path, message, Bytes::copy_from_slice(body))
     })
 }

@@ -63,7 +63,7 @@ impl RequestSpan {
 
 /// One warn event for a response whose body deviated from its type.
 #[cfg(feature = "tracing")]
-pub(super) fn deviations(
+pub(crate) fn deviations(
     operation: &'static str,
     status: StatusCode,
     deviations: &[telnyx_api_core::lenient::Deviation],
@@ -86,7 +86,7 @@ pub(super) fn deviations(
 }
 
 #[cfg(not(feature = "tracing"))]
-pub(super) fn deviations(
+pub(crate) fn deviations(
     _operation: &'static str,
     _status: StatusCode,
     _deviations: &[telnyx_api_core::lenient::Deviation],

@@ -281,3 +281,55 @@ fn hostile_bodies_end_in_bounded_passes() {
     assert_eq!(d.value.data.len(), 50);
     assert!(d.deviations.len() >= 50 * 7, "{}", d.deviations.len());
 }
+
+/// As generated for a `oneOf` without a discriminator (`codec::untagged`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+enum Contact {
+    Number(Box<Number>),
+    Page(Page),
+}
+
+impl<'de> Deserialize<'de> for Contact {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            d,
+            "Contact",
+            &[
+                |v, s| crate::codec::variant(v, s, |x| Self::Number(Box::new(x))),
+                |v, s| crate::codec::variant(v, s, Self::Page),
+            ],
+        )
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct WithContact {
+    contact: Contact,
+}
+
+#[test]
+fn an_untagged_union_takes_the_variant_that_fits_best_and_keeps_the_paths_inside() {
+    // Strictly the first variant that fits, as serde's `untagged`.
+    let d = decode::<WithContact>(json!({"contact": number("n")}));
+    assert!(matches!(d.value.contact, Contact::Number(_)) && d.deviations.is_empty());
+    let d = decode::<WithContact>(json!({"contact": {"data": []}}));
+    assert!(matches!(d.value.contact, Contact::Page(_)) && d.deviations.is_empty());
+    // A number lacking a member and with one of the wrong type: no variant fits strictly. The
+    // page misses one member (`data`) and declares none of the number's five; the number costs
+    // two deviations: it fits best, and its deviations keep their paths inside the union.
+    let mut n = number("n");
+    n.as_object_mut().unwrap().remove("tags");
+    n["count"] = json!("x");
+    let d = decode::<WithContact>(json!({"contact": n}));
+    assert!(matches!(&d.value.contact, Contact::Number(x) if x.id == "n"), "{:?}", d.value.contact);
+    assert_eq!(
+        paths(&d.deviations),
+        [("contact.count".into(), DeviationKind::Mismatch), ("contact.tags".into(), DeviationKind::Missing)]
+    );
+    // Undeclared members inside a union are listed too.
+    let mut n = number("n");
+    n["extra"] = json!(1);
+    let found = undeclared::<WithContact>(json!({"contact": n}).to_string().as_bytes());
+    assert_eq!(found.iter().map(|d| d.path.as_str()).collect::<Vec<_>>(), ["contact.extra"]);
+}

@@ -25,7 +25,7 @@ crate::codec::optional_fields!(
 /// The previous value of the field. Can be any JSON type.
 ///
 /// Spec: `#/components/schemas/AuditEventChanges/properties/from`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum AuditEventChangesFrom {
     String(String),
@@ -33,6 +33,24 @@ pub enum AuditEventChangesFrom {
     Boolean(bool),
     Object(serde_json::Map<String, serde_json::Value>),
     JsonList(Vec<serde_json::Value>),
+}
+
+impl<'de> serde::Deserialize<'de> for AuditEventChangesFrom {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "AuditEventChangesFrom",
+            &[
+                |v, s| crate::codec::variant(v, s, Self::String),
+                |v, s| crate::codec::variant(v, s, Self::Number),
+                |v, s| crate::codec::variant(v, s, Self::Boolean),
+                |v, s| crate::codec::variant(v, s, Self::Object),
+                |v, s| crate::codec::variant(v, s, Self::JsonList),
+            ],
+        )
+    }
 }
 
 /// The new value of the field. Can be any JSON type.

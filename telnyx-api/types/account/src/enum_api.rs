@@ -129,7 +129,7 @@ impl From<&str> for GetEnumEndpointEndpoint {
 crate::codec::string_enum!(GetEnumEndpointEndpoint);
 
 /// Spec: `#/paths/~110dlc~1enum~1{endpoint}/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum GetEnumEndpointResponse {
     EnumStringListResponse(EnumStringListResponse),
@@ -137,4 +137,22 @@ pub enum GetEnumEndpointResponse {
     EnumObjectToStringResponse(EnumObjectToStringResponse),
     EnumObjecToObjecttResponse(EnumObjecToObjecttResponse),
     EnumPaginatedResponse(EnumPaginatedResponse),
+}
+
+impl<'de> serde::Deserialize<'de> for GetEnumEndpointResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "GetEnumEndpointResponse",
+            &[
+                |v, s| crate::codec::variant(v, s, Self::EnumStringListResponse),
+                |v, s| crate::codec::variant(v, s, Self::EnumObjectListResponse),
+                |v, s| crate::codec::variant(v, s, Self::EnumObjectToStringResponse),
+                |v, s| crate::codec::variant(v, s, Self::EnumObjecToObjecttResponse),
+                |v, s| crate::codec::variant(v, s, Self::EnumPaginatedResponse),
+            ],
+        )
+    }
 }

@@ -64,11 +64,26 @@ pub struct ListAccessIpRangesFilter {
 }
 
 /// Spec: `#/paths/~1access_ip_ranges/get/parameters/0/schema/properties/cidr_block`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum ListAccessIpRangesFilterCidrBlock {
     String(String),
     Variant2(ListAccessIpRangesFilterCidrBlockVariant2),
+}
+
+impl<'de> serde::Deserialize<'de> for ListAccessIpRangesFilterCidrBlock {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "ListAccessIpRangesFilterCidrBlock",
+            &[
+                |v, s| crate::codec::variant(v, s, Self::String),
+                |v, s| crate::codec::variant(v, s, Self::Variant2),
+            ],
+        )
+    }
 }
 
 /// CIDR block pattern matching operations

@@ -35,11 +35,34 @@ pub type CreateNotificationSettingResponse2 = CreateNotificationSettingResponse;
 /// The success responses of `CreateNotificationSetting`, by shape.
 ///
 /// Spec: `#/paths/~1notification_settings/post/responses`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum CreateNotificationSettingResponse3 {
     CreateNotificationSettingResponse(CreateNotificationSettingResponse),
     CreateNotificationSettingResponse2(CreateNotificationSettingResponse2),
+}
+
+impl<'de> serde::Deserialize<'de> for CreateNotificationSettingResponse3 {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "CreateNotificationSettingResponse3",
+            &[
+                |v, s| crate::codec::variant(
+                    v,
+                    s,
+                    Self::CreateNotificationSettingResponse,
+                ),
+                |v, s| crate::codec::variant(
+                    v,
+                    s,
+                    Self::CreateNotificationSettingResponse2,
+                ),
+            ],
+        )
+    }
 }
 
 /// Spec: `#/paths/~1notification_channels~1{id}/delete/responses/200/content/application~1json/schema`
@@ -57,11 +80,34 @@ pub type DeleteNotificationSettingResponse2 = CreateNotificationSettingResponse;
 /// The success responses of `DeleteNotificationSetting`, by shape.
 ///
 /// Spec: `#/paths/~1notification_settings~1{id}/delete/responses`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum DeleteNotificationSettingResponse3 {
     DeleteNotificationSettingResponse(DeleteNotificationSettingResponse),
     DeleteNotificationSettingResponse2(DeleteNotificationSettingResponse2),
+}
+
+impl<'de> serde::Deserialize<'de> for DeleteNotificationSettingResponse3 {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "DeleteNotificationSettingResponse3",
+            &[
+                |v, s| crate::codec::variant(
+                    v,
+                    s,
+                    Self::DeleteNotificationSettingResponse,
+                ),
+                |v, s| crate::codec::variant(
+                    v,
+                    s,
+                    Self::DeleteNotificationSettingResponse2,
+                ),
+            ],
+        )
+    }
 }
 
 /// Spec: `#/paths/~1notification_event_conditions/get/responses/200/content/application~1json/schema`

@@ -342,7 +342,7 @@ pub struct AssistantTestResponseRubricItem {
 pub type AssistantTools = Vec<AssistantToolsItem2>;
 
 /// Spec: `#/components/schemas/AssistantTools/items`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum AssistantToolsItem2 {
     InferenceEmbeddingWebhookTool(InferenceEmbeddingWebhookTool),
@@ -357,6 +357,31 @@ pub enum AssistantToolsItem2 {
     SendMessageTool(SendMessageTool),
     SkipTurnTool(SkipTurnTool),
     PayTool(PayTool),
+}
+
+impl<'de> serde::Deserialize<'de> for AssistantToolsItem2 {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "AssistantToolsItem2",
+            &[
+                |v, s| crate::codec::variant(v, s, Self::InferenceEmbeddingWebhookTool),
+                |v, s| crate::codec::variant(v, s, Self::ClientSideTool),
+                |v, s| crate::codec::variant(v, s, Self::RetrievalTool),
+                |v, s| crate::codec::variant(v, s, Self::HandoffTool),
+                |v, s| crate::codec::variant(v, s, Self::HangupTool),
+                |v, s| crate::codec::variant(v, s, Self::InferenceEmbeddingTransferTool),
+                |v, s| crate::codec::variant(v, s, Self::InviteTool),
+                |v, s| crate::codec::variant(v, s, Self::SipReferTool),
+                |v, s| crate::codec::variant(v, s, Self::DtmfTool),
+                |v, s| crate::codec::variant(v, s, Self::SendMessageTool),
+                |v, s| crate::codec::variant(v, s, Self::SkipTurnTool),
+                |v, s| crate::codec::variant(v, s, Self::PayTool),
+            ],
+        )
+    }
 }
 
 /// AssistantsListData
@@ -2113,13 +2138,32 @@ pub type InferenceEmbeddingTransferToolParamsCustomHeadersItem = CallControlWebh
 /// The different possible targets of the transfer. The assistant will be able to choose one of the targets to transfer the call to. This can also be a dynamic variable string like `{{ targets }}` where `targets` is returned by the dynamic variables webhook and resolves to an array of target objects at runtime.
 ///
 /// Spec: `#/components/schemas/InferenceEmbeddingTransferToolParams/properties/targets`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum InferenceEmbeddingTransferToolParamsTargets {
     InferenceEmbeddingTransferToolParamsTargetsVariant1ItemList(
         Vec<InferenceEmbeddingTransferToolParamsTargetsVariant1Item>,
     ),
     String(String),
+}
+
+impl<'de> serde::Deserialize<'de> for InferenceEmbeddingTransferToolParamsTargets {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "InferenceEmbeddingTransferToolParamsTargets",
+            &[
+                |v, s| crate::codec::variant(
+                    v,
+                    s,
+                    Self::InferenceEmbeddingTransferToolParamsTargetsVariant1ItemList,
+                ),
+                |v, s| crate::codec::variant(v, s, Self::String),
+            ],
+        )
+    }
 }
 
 /// Spec: `#/components/schemas/InferenceEmbeddingTransferToolParams/properties/targets/oneOf/0/items`
@@ -2412,11 +2456,30 @@ pub type InviteToolConfigCustomHeadersItem = CallControlWebhookToolParamsHeaders
 /// The different possible targets of the invite. The assistant will be able to choose one of the targets to invite to the call. This can also be a dynamic variable string like `{{ targets }}` where `targets` is returned by the dynamic variables webhook and resolves to an array of target objects at runtime. If omitted or null, the invite tool can still be configured and targets may be supplied dynamically at runtime.
 ///
 /// Spec: `#/components/schemas/InviteToolConfig/properties/targets`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum InviteToolConfigTargets {
     InviteToolConfigTargetsVariant1ItemList(Vec<InviteToolConfigTargetsVariant1Item>),
     String(String),
+}
+
+impl<'de> serde::Deserialize<'de> for InviteToolConfigTargets {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "InviteToolConfigTargets",
+            &[
+                |v, s| crate::codec::variant(
+                    v,
+                    s,
+                    Self::InviteToolConfigTargetsVariant1ItemList,
+                ),
+                |v, s| crate::codec::variant(v, s, Self::String),
+            ],
+        )
+    }
 }
 
 /// Spec: `#/components/schemas/InviteToolConfig/properties/targets/oneOf/0/items`
@@ -3065,11 +3128,30 @@ crate::codec::optional_fields!(ScheduledCallSettings { "sip_region" => sip_regio
 /// Union type for different scheduled event response types
 ///
 /// Spec: `#/components/schemas/ScheduledEventResponse`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum ScheduledEventResponse {
     ScheduledPhoneCallEventResponse(ScheduledPhoneCallEventResponse),
     ScheduledSmsEventResponse(ScheduledSmsEventResponse),
+}
+
+impl<'de> serde::Deserialize<'de> for ScheduledEventResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "ScheduledEventResponse",
+            &[
+                |v, s| crate::codec::variant(
+                    v,
+                    s,
+                    Self::ScheduledPhoneCallEventResponse,
+                ),
+                |v, s| crate::codec::variant(v, s, Self::ScheduledSmsEventResponse),
+            ],
+        )
+    }
 }
 
 /// ScheduledPhoneCallEventResponse
@@ -4627,12 +4709,28 @@ pub struct VoiceSettings {
 /// Optional background audio to play on the call. Use a predefined media bed, or supply a looped MP3 URL. If a media URL is chosen in the portal, customers can preview it before saving.
 ///
 /// Spec: `#/components/schemas/VoiceSettings/properties/background_audio`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum VoiceSettingsBackgroundAudio {
     Variant1(VoiceSettingsBackgroundAudioVariant1),
     Variant2(VoiceSettingsBackgroundAudioVariant2),
     Variant3(VoiceSettingsBackgroundAudioVariant3),
+}
+
+impl<'de> serde::Deserialize<'de> for VoiceSettingsBackgroundAudio {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "VoiceSettingsBackgroundAudio",
+            &[
+                |v, s| crate::codec::variant(v, s, Self::Variant1),
+                |v, s| crate::codec::variant(v, s, Self::Variant2),
+                |v, s| crate::codec::variant(v, s, Self::Variant3),
+            ],
+        )
+    }
 }
 
 /// Spec: `#/components/schemas/VoiceSettings/properties/background_audio/oneOf/0`

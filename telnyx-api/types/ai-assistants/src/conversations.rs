@@ -225,7 +225,7 @@ pub struct CreateMsgReq {
 }
 
 /// Spec: `#/components/schemas/CreateMsgReq/properties/metadata/additionalProperties`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum CreateMsgReqMetadataValue {
     String(String),
@@ -234,6 +234,27 @@ pub enum CreateMsgReqMetadataValue {
     CreateMsgReqMetadataValueVariant4ItemList(
         Vec<CreateMsgReqMetadataValueVariant4Item>,
     ),
+}
+
+impl<'de> serde::Deserialize<'de> for CreateMsgReqMetadataValue {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "CreateMsgReqMetadataValue",
+            &[
+                |v, s| crate::codec::variant(v, s, Self::String),
+                |v, s| crate::codec::variant(v, s, Self::Integer),
+                |v, s| crate::codec::variant(v, s, Self::Boolean),
+                |v, s| crate::codec::variant(
+                    v,
+                    s,
+                    Self::CreateMsgReqMetadataValueVariant4ItemList,
+                ),
+            ],
+        )
+    }
 }
 
 /// Spec: `#/components/schemas/CreateMsgReq/properties/metadata/additionalProperties/anyOf/3/items`

@@ -6,7 +6,7 @@
 use super::*;
 
 /// Spec: `#/components/schemas/AssistantSmsChatReq/properties/conversation_metadata/additionalProperties`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum AssistantSmsChatReqConversationMetadataValue {
     String(String),
@@ -14,12 +14,43 @@ pub enum AssistantSmsChatReqConversationMetadataValue {
     Boolean(bool),
 }
 
+impl<'de> serde::Deserialize<'de> for AssistantSmsChatReqConversationMetadataValue {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "AssistantSmsChatReqConversationMetadataValue",
+            &[
+                |v, s| crate::codec::variant(v, s, Self::String),
+                |v, s| crate::codec::variant(v, s, Self::Integer),
+                |v, s| crate::codec::variant(v, s, Self::Boolean),
+            ],
+        )
+    }
+}
+
 /// Tool Choice
 ///
 /// Spec: `#/components/schemas/CreateMsgReq/properties/tool_choice`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum CreateMsgReqToolChoice {
     String(String),
     Object(serde_json::Map<String, serde_json::Value>),
+}
+
+impl<'de> serde::Deserialize<'de> for CreateMsgReqToolChoice {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "CreateMsgReqToolChoice",
+            &[
+                |v, s| crate::codec::variant(v, s, Self::String),
+                |v, s| crate::codec::variant(v, s, Self::Object),
+            ],
+        )
+    }
 }

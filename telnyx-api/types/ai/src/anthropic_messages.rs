@@ -76,9 +76,24 @@ pub struct AnthropicMessageRequest {
 /// System prompt. Can be a string or an array of content blocks following the Anthropic API format.
 ///
 /// Spec: `#/components/schemas/AnthropicMessageRequest/properties/system`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum AnthropicMessageRequestSystem {
     String(String),
     ObjectList(Vec<serde_json::Map<String, serde_json::Value>>),
+}
+
+impl<'de> serde::Deserialize<'de> for AnthropicMessageRequestSystem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "AnthropicMessageRequestSystem",
+            &[
+                |v, s| crate::codec::variant(v, s, Self::String),
+                |v, s| crate::codec::variant(v, s, Self::ObjectList),
+            ],
+        )
+    }
 }

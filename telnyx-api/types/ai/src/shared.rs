@@ -132,11 +132,26 @@ impl From<&str> for ChatCompletionRequestToolChoice {
 crate::codec::string_enum!(ChatCompletionRequestToolChoice);
 
 /// Spec: `#/components/schemas/ChatCompletionRequest/properties/tools/items`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum ChatCompletionRequestToolsItem {
     ChatCompletionToolParam(ChatCompletionToolParam),
     Retrieval(Retrieval),
+}
+
+impl<'de> serde::Deserialize<'de> for ChatCompletionRequestToolsItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "ChatCompletionRequestToolsItem",
+            &[
+                |v, s| crate::codec::variant(v, s, Self::ChatCompletionToolParam),
+                |v, s| crate::codec::variant(v, s, Self::Retrieval),
+            ],
+        )
+    }
 }
 
 /// ChatCompletionResponseFormatParam
@@ -192,13 +207,32 @@ pub struct ChatCompletionSystemMessageParam {
 }
 
 /// Spec: `#/components/schemas/ChatCompletionSystemMessageParam/properties/content`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum ChatCompletionSystemMessageParamContent {
     String(String),
     ChatCompletionSystemMessageParamContentVariant2ItemList(
         Vec<ChatCompletionSystemMessageParamContentVariant2Item>,
     ),
+}
+
+impl<'de> serde::Deserialize<'de> for ChatCompletionSystemMessageParamContent {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "ChatCompletionSystemMessageParamContent",
+            &[
+                |v, s| crate::codec::variant(v, s, Self::String),
+                |v, s| crate::codec::variant(
+                    v,
+                    s,
+                    Self::ChatCompletionSystemMessageParamContentVariant2ItemList,
+                ),
+            ],
+        )
+    }
 }
 
 /// Spec: `#/components/schemas/ChatCompletionSystemMessageParam/properties/content/oneOf/1/items`

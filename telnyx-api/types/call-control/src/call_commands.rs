@@ -1495,12 +1495,28 @@ pub struct CallAssistantRequest {
 }
 
 /// Spec: `#/components/schemas/CallAssistantRequest/properties/dynamic_variables/additionalProperties`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum CallAssistantRequestDynamicVariablesValue {
     String(String),
     Number(f64),
     Boolean(bool),
+}
+
+impl<'de> serde::Deserialize<'de> for CallAssistantRequestDynamicVariablesValue {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "CallAssistantRequestDynamicVariablesValue",
+            &[
+                |v, s| crate::codec::variant(v, s, Self::String),
+                |v, s| crate::codec::variant(v, s, Self::Number),
+                |v, s| crate::codec::variant(v, s, Self::Boolean),
+            ],
+        )
+    }
 }
 
 /// External LLM configuration for bringing your own LLM endpoint.
@@ -1645,13 +1661,32 @@ pub struct CallControlTransferToolParams {
 /// The different possible targets of the transfer. The assistant will be able to choose one of the targets to transfer the call to. This can also be a dynamic variable string like `{{ targets }}` where `targets` is returned by the dynamic variables webhook and resolves to an array of target objects at runtime.
 ///
 /// Spec: `#/components/schemas/CallControlTransferToolParams/properties/targets`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum CallControlTransferToolParamsTargets {
     CallControlTransferToolParamsTargetsVariant1ItemList(
         Vec<CallControlTransferToolParamsTargetsVariant1Item>,
     ),
     String(String),
+}
+
+impl<'de> serde::Deserialize<'de> for CallControlTransferToolParamsTargets {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "CallControlTransferToolParamsTargets",
+            &[
+                |v, s| crate::codec::variant(
+                    v,
+                    s,
+                    Self::CallControlTransferToolParamsTargetsVariant1ItemList,
+                ),
+                |v, s| crate::codec::variant(v, s, Self::String),
+            ],
+        )
+    }
 }
 
 /// WebhookToolParams

@@ -899,11 +899,27 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/payload/properties/results/items/properties/result`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum CallConversationInsightsGeneratedPayloadResultsItemResult {
     Object(serde_json::Map<String, serde_json::Value>),
     String(String),
+}
+
+impl<'de> serde::Deserialize<'de>
+for CallConversationInsightsGeneratedPayloadResultsItemResult {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "CallConversationInsightsGeneratedPayloadResultsItemResult",
+            &[
+                |v, s| crate::codec::variant(v, s, Self::Object),
+                |v, s| crate::codec::variant(v, s, Self::String),
+            ],
+        )
+    }
 }
 
 /// Identifies the type of the resource.

@@ -1437,11 +1437,35 @@ crate::codec::string_enum!(CallRequestSupervisorRole);
         feature = "porting"
     )
 )]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum CallRequestTo {
     String(String),
     StringList(Vec<String>),
+}
+
+#[cfg(
+    any(
+        feature = "ai",
+        feature = "call-control",
+        feature = "email",
+        feature = "numbers",
+        feature = "porting"
+    )
+)]
+impl<'de> serde::Deserialize<'de> for CallRequestTo {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "CallRequestTo",
+            &[
+                |v, s| crate::codec::variant(v, s, Self::String),
+                |v, s| crate::codec::variant(v, s, Self::StringList),
+            ],
+        )
+    }
 }
 
 /// Spec: `#/components/schemas/ChatCompletionToolParam/properties/type`
@@ -2496,69 +2520,6 @@ crate::codec::optional_fields!(
     InboundMessagePayloadCost { "amount" => amount, "currency" => currency }
 );
 
-/// Spec: `#/components/schemas/InboundMessagePayload/properties/from`
-#[cfg(any(feature = "messaging", feature = "whatsapp"))]
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct InboundMessagePayloadFrom {
-    /// The carrier of the sender.
-    pub carrier: Option<String>,
-    /// The line-type of the sender.
-    pub line_type: Option<InboundMessagePayloadFromLineType>,
-    /// Sending address (+E.164 formatted phone number, alphanumeric sender ID, or short code).
-    pub phone_number: Option<String>,
-    pub status: Option<InboundMessagePayloadFromStatus>,
-}
-
-#[cfg(any(feature = "messaging", feature = "whatsapp"))]
-crate::codec::optional_fields!(
-    InboundMessagePayloadFrom { "carrier" => carrier, "line_type" => line_type,
-    "phone_number" => phone_number, "status" => status }
-);
-
-/// The line-type of the sender.
-///
-/// Spec: `#/components/schemas/InboundMessagePayload/properties/from/properties/line_type`
-#[cfg(any(feature = "messaging", feature = "whatsapp"))]
-pub type InboundMessagePayloadFromLineType = InboundMessagePayloadCcItemLineType;
-
-/// Spec: `#/components/schemas/InboundMessagePayload/properties/from/properties/status`
-#[cfg(any(feature = "messaging", feature = "whatsapp"))]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum InboundMessagePayloadFromStatus {
-    /// `received`
-    Received,
-    /// `delivered`
-    Delivered,
-    /// A value this version of the crate does not know, kept as sent.
-    Unknown(String),
-}
-
-#[cfg(any(feature = "messaging", feature = "whatsapp"))]
-impl InboundMessagePayloadFromStatus {
-    /// The value as it goes on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Received => "received",
-            Self::Delivered => "delivered",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-
-#[cfg(any(feature = "messaging", feature = "whatsapp"))]
-impl From<&str> for InboundMessagePayloadFromStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "received" => Self::Received,
-            "delivered" => Self::Delivered,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-#[cfg(any(feature = "messaging", feature = "whatsapp"))]
-crate::codec::string_enum!(InboundMessagePayloadFromStatus);
-
 /// Phone number search criteria
 ///
 /// Spec: `#/components/schemas/InexplicitNumberOrderRequest/properties/ordering_groups/items/properties/phone_number`
@@ -2925,11 +2886,27 @@ crate::codec::optional_fields!(ListOptOutsCreatedAt { "gte" => gte, "lte" => lte
 
 /// Spec: `#/components/schemas/Loopcount`
 #[cfg(any(feature = "call-control", feature = "conferences"))]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum Loopcount {
     String(String),
     Integer(i64),
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl<'de> serde::Deserialize<'de> for Loopcount {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "Loopcount",
+            &[
+                |v, s| crate::codec::variant(v, s, Self::String),
+                |v, s| crate::codec::variant(v, s, Self::Integer),
+            ],
+        )
+    }
 }
 
 /// Identifies the type of the resource.

@@ -850,11 +850,26 @@ pub type OperatorConnectRefreshResponse2 = OperatorConnectRefreshResponse;
 /// The success responses of `OperatorConnectRefresh`, by shape.
 ///
 /// Spec: `#/paths/~1operator_connect~1actions~1refresh/post/responses`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum OperatorConnectRefreshResponse3 {
     OperatorConnectRefreshResponse(OperatorConnectRefreshResponse),
     OperatorConnectRefreshResponse2(OperatorConnectRefreshResponse2),
+}
+
+impl<'de> serde::Deserialize<'de> for OperatorConnectRefreshResponse3 {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "OperatorConnectRefreshResponse3",
+            &[
+                |v, s| crate::codec::variant(v, s, Self::OperatorConnectRefreshResponse),
+                |v, s| crate::codec::variant(v, s, Self::OperatorConnectRefreshResponse2),
+            ],
+        )
+    }
 }
 
 /// Create Upload request Response

@@ -100,11 +100,30 @@ impl From<&str> for CreateIosPushCredentialRequestType {
 crate::codec::string_enum!(CreateIosPushCredentialRequestType);
 
 /// Spec: `#/paths/~1mobile_push_credentials/post/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum CreatePushCredentialBody {
     CreateIosPushCredentialRequest(CreateIosPushCredentialRequest),
     CreateAndroidPushCredentialRequest(CreateAndroidPushCredentialRequest),
+}
+
+impl<'de> serde::Deserialize<'de> for CreatePushCredentialBody {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "CreatePushCredentialBody",
+            &[
+                |v, s| crate::codec::variant(v, s, Self::CreateIosPushCredentialRequest),
+                |v, s| crate::codec::variant(
+                    v,
+                    s,
+                    Self::CreateAndroidPushCredentialRequest,
+                ),
+            ],
+        )
+    }
 }
 
 /// Spec: `#/paths/~1mobile_push_credentials/get/parameters/1/schema`

@@ -106,11 +106,26 @@ pub struct EmailDomainListResponse {
 }
 
 /// Spec: `#/components/schemas/EmailDomainListResponse/properties/meta`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum EmailDomainListResponseMeta {
     OffsetPaginationMeta(OffsetPaginationMeta),
     EmailCursorPaginationMeta(EmailCursorPaginationMeta),
+}
+
+impl<'de> serde::Deserialize<'de> for EmailDomainListResponseMeta {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "EmailDomainListResponseMeta",
+            &[
+                |v, s| crate::codec::variant(v, s, Self::OffsetPaginationMeta),
+                |v, s| crate::codec::variant(v, s, Self::EmailCursorPaginationMeta),
+            ],
+        )
+    }
 }
 
 /// Spec: `#/paths/~1email_domains/get/parameters/4/schema`

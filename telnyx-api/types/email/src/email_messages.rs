@@ -96,11 +96,26 @@ pub struct CreateEmailRequest {
 pub type EmailAddressArrayInput = Vec<EmailAddressInput>;
 
 /// Spec: `#/components/schemas/EmailAddressInput`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum EmailAddressInput {
     String(String),
     EmailAddress(EmailAddress),
+}
+
+impl<'de> serde::Deserialize<'de> for EmailAddressInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "EmailAddressInput",
+            &[
+                |v, s| crate::codec::variant(v, s, Self::String),
+                |v, s| crate::codec::variant(v, s, Self::EmailAddress),
+            ],
+        )
+    }
 }
 
 /// Spec: `#/components/schemas/EmailBatchItemError`

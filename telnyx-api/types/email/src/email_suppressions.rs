@@ -165,11 +165,26 @@ pub struct EmailBlockListOffsetResponse {
 }
 
 /// Spec: `#/paths/~1email_blocks/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum ListEmailBlocksResponse {
     EmailBlockListOffsetResponse(EmailBlockListOffsetResponse),
     EmailBlockListCursorResponse(EmailBlockListCursorResponse),
+}
+
+impl<'de> serde::Deserialize<'de> for ListEmailBlocksResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "ListEmailBlocksResponse",
+            &[
+                |v, s| crate::codec::variant(v, s, Self::EmailBlockListOffsetResponse),
+                |v, s| crate::codec::variant(v, s, Self::EmailBlockListCursorResponse),
+            ],
+        )
+    }
 }
 
 /// Spec: `#/components/schemas/OffsetMeta`

@@ -26,11 +26,26 @@ pub struct CreateUnsubscribeGroupRequest {
 }
 
 /// Spec: `#/paths/~1email_unsubscribe_groups~1{id}/delete/parameters/0/schema`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum ForceQuery {
     Variant1(ForceQueryVariant1),
     Boolean(bool),
+}
+
+impl<'de> serde::Deserialize<'de> for ForceQuery {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "ForceQuery",
+            &[
+                |v, s| crate::codec::variant(v, s, Self::Variant1),
+                |v, s| crate::codec::variant(v, s, Self::Boolean),
+            ],
+        )
+    }
 }
 
 /// Group list `meta` (consistent with `GET /v2/email_blocks`).

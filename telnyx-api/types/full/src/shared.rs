@@ -2673,14 +2673,6 @@ pub type WebhookToolParamsPathParametersType = CallControlWebhookToolParamsBodyP
 /// Spec: `#/components/schemas/WebhookToolParams/properties/query_parameters/properties/type`
 pub type WebhookToolParamsQueryParametersType = CallControlWebhookToolParamsBodyParametersType;
 
-/// The line-type of the sender.
-///
-/// Spec: `#/components/schemas/WhatsappResponse/properties/data/properties/from/properties/line_type`
-pub type WhatsappResponseDataFromLineType = InboundMessagePayloadCcItemLineType;
-
-/// Spec: `#/components/schemas/WhatsappResponse/properties/data/properties/from/properties/status`
-pub type WhatsappResponseDataFromStatus = InboundMessagePayloadFromStatus;
-
 /// Spec: `#/components/schemas/WireguardInterface`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WireguardInterface {

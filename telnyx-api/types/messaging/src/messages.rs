@@ -367,11 +367,26 @@ pub struct GetMessageResponse {
 crate::codec::optional_fields!(GetMessageResponse { "data" => data });
 
 /// Spec: `#/paths/~1messages~1{id}/get/responses/200/content/application~1json/schema/properties/data`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum GetMessageResponseData {
     OutboundMessagePayload(OutboundMessagePayload),
     InboundMessagePayload(InboundMessagePayload),
+}
+
+impl<'de> serde::Deserialize<'de> for GetMessageResponseData {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "GetMessageResponseData",
+            &[
+                |v, s| crate::codec::variant(v, s, Self::OutboundMessagePayload),
+                |v, s| crate::codec::variant(v, s, Self::InboundMessagePayload),
+            ],
+        )
+    }
 }
 
 /// Spec: `#/components/schemas/OutboundMessagePayloadCancelled`

@@ -639,6 +639,66 @@ impl From<&str> for InboundMessagePayloadDirection {
 
 crate::codec::string_enum!(InboundMessagePayloadDirection);
 
+/// Spec: `#/components/schemas/InboundMessagePayload/properties/from`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct InboundMessagePayloadFrom {
+    /// The carrier of the sender.
+    pub carrier: Option<String>,
+    /// The line-type of the sender.
+    pub line_type: Option<InboundMessagePayloadFromLineType>,
+    /// Sending address (+E.164 formatted phone number, alphanumeric sender ID, or short code).
+    pub phone_number: Option<String>,
+    pub status: Option<InboundMessagePayloadFromStatus>,
+}
+
+crate::codec::optional_fields!(
+    InboundMessagePayloadFrom { "carrier" => carrier, "line_type" => line_type,
+    "phone_number" => phone_number, "status" => status }
+);
+
+/// The line-type of the sender.
+///
+/// Spec: `#/components/schemas/InboundMessagePayload/properties/from/properties/line_type`
+pub type InboundMessagePayloadFromLineType = InboundMessagePayloadCcItemLineType;
+
+/// Spec: `#/components/schemas/InboundMessagePayload/properties/from/properties/status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InboundMessagePayloadFromStatus {
+    /// `received`
+    Received,
+    /// `delivered`
+    Delivered,
+    /// `webhook_delivered`
+    WebhookDelivered,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl InboundMessagePayloadFromStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Received => "received",
+            Self::Delivered => "delivered",
+            Self::WebhookDelivered => "webhook_delivered",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for InboundMessagePayloadFromStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "received" => Self::Received,
+            "delivered" => Self::Delivered,
+            "webhook_delivered" => Self::WebhookDelivered,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(InboundMessagePayloadFromStatus);
+
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/media/items`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InboundMessagePayloadMediaItem {

@@ -6,11 +6,27 @@
 use super::*;
 
 /// Spec: `#/paths/~1global_ip_assignment_health/get/parameters/0/schema/properties/global_ip_assignment_id`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId {
     String(String),
     Variant2(GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentIdVariant2),
+}
+
+impl<'de> serde::Deserialize<'de>
+for GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId",
+            &[
+                |v, s| crate::codec::variant(v, s, Self::String),
+                |v, s| crate::codec::variant(v, s, Self::Variant2),
+            ],
+        )
+    }
 }
 
 /// Filtering operations

@@ -62,11 +62,27 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1virtual_cross_connects_coverage/get/parameters/0/schema/properties/available_bandwidth`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum ListVirtualCrossConnectCoverageFiltersAvailableBandwidth {
     Integer(i64),
     Variant2(ListVirtualCrossConnectCoverageFiltersAvailableBandwidthVariant2),
+}
+
+impl<'de> serde::Deserialize<'de>
+for ListVirtualCrossConnectCoverageFiltersAvailableBandwidth {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "ListVirtualCrossConnectCoverageFiltersAvailableBandwidth",
+            &[
+                |v, s| crate::codec::variant(v, s, Self::Integer),
+                |v, s| crate::codec::variant(v, s, Self::Variant2),
+            ],
+        )
+    }
 }
 
 /// Available bandwidth filtering operations

@@ -75,11 +75,26 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1network_coverage/get/parameters/0/schema/properties/available_services`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum ListNetworkCoverageFiltersAvailableServices {
     AvailableService(AvailableService),
     Variant2(ListNetworkCoverageFiltersAvailableServicesVariant2),
+}
+
+impl<'de> serde::Deserialize<'de> for ListNetworkCoverageFiltersAvailableServices {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "ListNetworkCoverageFiltersAvailableServices",
+            &[
+                |v, s| crate::codec::variant(v, s, Self::AvailableService),
+                |v, s| crate::codec::variant(v, s, Self::Variant2),
+            ],
+        )
+    }
 }
 
 /// Available service filtering operations

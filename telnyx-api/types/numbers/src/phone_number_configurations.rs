@@ -94,11 +94,34 @@ pub type EnablePhoneNumberEmergencyResponse2 = PhoneNumberBundleStatusChangeResp
 /// The success responses of `EnablePhoneNumberEmergency`, by shape.
 ///
 /// Spec: `#/paths/~1phone_numbers~1{id}~1actions~1enable_emergency/post/responses`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum EnablePhoneNumberEmergencyResponse3 {
     EnablePhoneNumberEmergencyResponse(EnablePhoneNumberEmergencyResponse),
     EnablePhoneNumberEmergencyResponse2(EnablePhoneNumberEmergencyResponse2),
+}
+
+impl<'de> serde::Deserialize<'de> for EnablePhoneNumberEmergencyResponse3 {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "EnablePhoneNumberEmergencyResponse3",
+            &[
+                |v, s| crate::codec::variant(
+                    v,
+                    s,
+                    Self::EnablePhoneNumberEmergencyResponse,
+                ),
+                |v, s| crate::codec::variant(
+                    v,
+                    s,
+                    Self::EnablePhoneNumberEmergencyResponse2,
+                ),
+            ],
+        )
+    }
 }
 
 /// Retrieve Phone Number Voice Response
@@ -508,14 +531,16 @@ pub struct PhoneNumberDetailed {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connection_name: Option<String>,
     /// The ISO 3166-1 alpha-2 country code of the phone number.
-    pub country_iso_alpha2: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country_iso_alpha2: Option<String>,
     /// ISO 8601 formatted date indicating when the resource was created.
     pub created_at: String,
     /// A customer reference string for customer look ups.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
     /// Indicates whether deletion lock is enabled for this number. When enabled, this prevents the phone number from being deleted via the API or Telnyx portal.
-    pub deletion_lock_enabled: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deletion_lock_enabled: Option<bool>,
     /// Identifies the emergency address associated with the phone number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emergency_address_id: Option<String>,
@@ -544,7 +569,8 @@ pub struct PhoneNumberDetailed {
     pub phone_number: String,
     /// The phone number's type.
     /// Note: For numbers purchased prior to July 2023 or when fetching a number's details immediately after a purchase completes, the legacy values `tollfree`, `shortcode` or `longcode` may be returned instead.
-    pub phone_number_type: PhoneNumberDetailedPhoneNumberType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number_type: Option<PhoneNumberDetailedPhoneNumberType>,
     /// ISO 8601 formatted date indicating when the resource was purchased.
     pub purchased_at: String,
     /// Identifies the type of the resource.

@@ -226,11 +226,26 @@ pub struct ListPortoutRejectionsFilter {
 crate::codec::optional_fields!(ListPortoutRejectionsFilter { "code" => code });
 
 /// Spec: `#/paths/~1portouts~1rejections~1{portout_id}/get/parameters/1/schema/properties/code`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum ListPortoutRejectionsFilterCode {
     Integer(i64),
     IntegerList(Vec<i64>),
+}
+
+impl<'de> serde::Deserialize<'de> for ListPortoutRejectionsFilterCode {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "ListPortoutRejectionsFilterCode",
+            &[
+                |v, s| crate::codec::variant(v, s, Self::Integer),
+                |v, s| crate::codec::variant(v, s, Self::IntegerList),
+            ],
+        )
+    }
 }
 
 /// Spec: `#/paths/~1portouts~1rejections~1{portout_id}/get/responses/200/content/application~1json/schema`

@@ -2803,13 +2803,32 @@ crate::codec::optional_fields!(
 /// Filter porting orders by status(es). Originally: filter\[status\], filter\[status\]\[in\]\[\]
 ///
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_blocks/get/parameters/1/schema/properties/status`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum PortingOrderFilterConsolidatedStatus {
     Variant1(PortingOrderFilterConsolidatedStatusVariant1),
     PortingOrderFilterConsolidatedStatusVariant2ItemList(
         Vec<PortingOrderFilterConsolidatedStatusVariant2Item>,
     ),
+}
+
+impl<'de> serde::Deserialize<'de> for PortingOrderFilterConsolidatedStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "PortingOrderFilterConsolidatedStatus",
+            &[
+                |v, s| crate::codec::variant(v, s, Self::Variant1),
+                |v, s| crate::codec::variant(
+                    v,
+                    s,
+                    Self::PortingOrderFilterConsolidatedStatusVariant2ItemList,
+                ),
+            ],
+        )
+    }
 }
 
 /// Filter by single status

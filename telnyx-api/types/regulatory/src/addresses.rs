@@ -202,11 +202,26 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1addresses/get/parameters/1/schema/properties/customer_reference`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum FilterConsolidatedCustomerReference {
     String(String),
     Variant2(FilterConsolidatedCustomerReferenceVariant2),
+}
+
+impl<'de> serde::Deserialize<'de> for FilterConsolidatedCustomerReference {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "FilterConsolidatedCustomerReference",
+            &[
+                |v, s| crate::codec::variant(v, s, Self::String),
+                |v, s| crate::codec::variant(v, s, Self::Variant2),
+            ],
+        )
+    }
 }
 
 /// Spec: `#/paths/~1addresses/get/responses/200/content/application~1json/schema`

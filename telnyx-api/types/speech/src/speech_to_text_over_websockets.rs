@@ -73,7 +73,7 @@ crate::codec::string_enum!(DeepgramModels);
 pub type InputFormat = PlayAudioUrlRequestAudioType;
 
 /// Spec: `#/paths/~1speech-to-text~1transcription/get/parameters/4/schema`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum Model {
     AzureModels(AzureModels),
@@ -84,6 +84,27 @@ pub enum Model {
     SpeechmaticsModels(SpeechmaticsModels),
     SonioxModels(SonioxModels),
     ParakeetModels(ParakeetModels),
+}
+
+impl<'de> serde::Deserialize<'de> for Model {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "Model",
+            &[
+                |v, s| crate::codec::variant(v, s, Self::AzureModels),
+                |v, s| crate::codec::variant(v, s, Self::DeepgramModels),
+                |v, s| crate::codec::variant(v, s, Self::GoogleModels),
+                |v, s| crate::codec::variant(v, s, Self::TelnyxModels),
+                |v, s| crate::codec::variant(v, s, Self::XaiModels),
+                |v, s| crate::codec::variant(v, s, Self::SpeechmaticsModels),
+                |v, s| crate::codec::variant(v, s, Self::SonioxModels),
+                |v, s| crate::codec::variant(v, s, Self::ParakeetModels),
+            ],
+        )
+    }
 }
 
 /// Binary audio data in mp3 or wav format.

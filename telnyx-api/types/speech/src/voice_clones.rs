@@ -680,12 +680,28 @@ pub type VoiceCloneUpdateRequestGender = MinimaxCloneGender;
 /// Multipart form data for creating a voice clone from a direct audio upload. Maximum file size: 5MB for Telnyx, 20MB for Minimax.
 ///
 /// Spec: `#/components/schemas/VoiceCloneUploadRequest`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum VoiceCloneUploadRequest {
     TelnyxQwen3TtsClone(TelnyxQwen3TtsClone),
     TelnyxUltraClone(TelnyxUltraClone),
     MinimaxClone(MinimaxClone),
+}
+
+impl<'de> serde::Deserialize<'de> for VoiceCloneUploadRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "VoiceCloneUploadRequest",
+            &[
+                |v, s| crate::codec::variant(v, s, Self::TelnyxQwen3TtsClone),
+                |v, s| crate::codec::variant(v, s, Self::TelnyxUltraClone),
+                |v, s| crate::codec::variant(v, s, Self::MinimaxClone),
+            ],
+        )
+    }
 }
 
 impl VoiceCloneUploadRequest {

@@ -21,11 +21,26 @@ crate::codec::optional_fields!(
 /// Either a list of participant id to perform the action on, or the keyword "all" to perform the action on all participant.
 ///
 /// Spec: `#/components/schemas/ActionsParticipantsRequest/properties/participants`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum ActionsParticipantsRequestParticipants {
     Variant1(ActionsParticipantsRequestParticipantsVariant1),
     StringList(Vec<String>),
+}
+
+impl<'de> serde::Deserialize<'de> for ActionsParticipantsRequestParticipants {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "ActionsParticipantsRequestParticipants",
+            &[
+                |v, s| crate::codec::variant(v, s, Self::Variant1),
+                |v, s| crate::codec::variant(v, s, Self::StringList),
+            ],
+        )
+    }
 }
 
 /// Spec: `#/components/schemas/ActionsParticipantsRequest/properties/participants/oneOf/0`

@@ -148,11 +148,26 @@ crate::codec::string_enum!(VoiceSdkCallReportLogEntryLevel);
 /// Raw logs payload emitted by the Voice SDK and stored without normalization. Live responses commonly return an array of log entries, but object-shaped log payloads are also allowed for compatibility.
 ///
 /// Spec: `#/components/schemas/VoiceSdkCallReportLogs`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum VoiceSdkCallReportLogs {
     VoiceSdkCallReportLogEntryList(Vec<VoiceSdkCallReportLogEntry>),
     Variant2(VoiceSdkCallReportLogsVariant2),
+}
+
+impl<'de> serde::Deserialize<'de> for VoiceSdkCallReportLogs {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "VoiceSdkCallReportLogs",
+            &[
+                |v, s| crate::codec::variant(v, s, Self::VoiceSdkCallReportLogEntryList),
+                |v, s| crate::codec::variant(v, s, Self::Variant2),
+            ],
+        )
+    }
 }
 
 /// Raw logs object emitted by the Voice SDK when logs are grouped under an entries field.
@@ -214,11 +229,26 @@ crate::codec::string_enum!(VoiceSdkCallReportSort);
 /// Raw stats payload emitted by the Voice SDK and stored without normalization. The exact shape can vary by SDK platform and version. Live responses commonly return an array of interval snapshots, but object-shaped stats payloads are also allowed for compatibility.
 ///
 /// Spec: `#/components/schemas/VoiceSdkCallReportStats`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum VoiceSdkCallReportStats {
     ObjectList(Vec<serde_json::Map<String, serde_json::Value>>),
     Variant2(VoiceSdkCallReportStatsVariant2),
+}
+
+impl<'de> serde::Deserialize<'de> for VoiceSdkCallReportStats {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "VoiceSdkCallReportStats",
+            &[
+                |v, s| crate::codec::variant(v, s, Self::ObjectList),
+                |v, s| crate::codec::variant(v, s, Self::Variant2),
+            ],
+        )
+    }
 }
 
 /// Raw stats object emitted by the Voice SDK.

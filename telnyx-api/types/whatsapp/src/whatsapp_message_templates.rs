@@ -66,7 +66,7 @@ crate::codec::string_enum!(WhatsappCreateTemplateRequestCategory);
 /// A template component. Additional Meta component types not listed here are also accepted.
 ///
 /// Spec: `#/components/schemas/WhatsappCreateTemplateRequest/properties/components/items`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum WhatsappCreateTemplateRequestComponentsItem {
     WhatsappTemplateHeaderComponent(WhatsappTemplateHeaderComponent),
@@ -74,6 +74,40 @@ pub enum WhatsappCreateTemplateRequestComponentsItem {
     WhatsappTemplateFooterComponent(WhatsappTemplateFooterComponent),
     WhatsappTemplateButtonsComponent(WhatsappTemplateButtonsComponent),
     WhatsappTemplateCarouselComponent(WhatsappTemplateCarouselComponent),
+}
+
+impl<'de> serde::Deserialize<'de> for WhatsappCreateTemplateRequestComponentsItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "WhatsappCreateTemplateRequestComponentsItem",
+            &[
+                |v, s| crate::codec::variant(
+                    v,
+                    s,
+                    Self::WhatsappTemplateHeaderComponent,
+                ),
+                |v, s| crate::codec::variant(v, s, Self::WhatsappTemplateBodyComponent),
+                |v, s| crate::codec::variant(
+                    v,
+                    s,
+                    Self::WhatsappTemplateFooterComponent,
+                ),
+                |v, s| crate::codec::variant(
+                    v,
+                    s,
+                    Self::WhatsappTemplateButtonsComponent,
+                ),
+                |v, s| crate::codec::variant(
+                    v,
+                    s,
+                    Self::WhatsappTemplateCarouselComponent,
+                ),
+            ],
+        )
+    }
 }
 
 /// The main text content of the message. Supports multiple variable parameters ({{1}}, {{2}}, etc.). Variables cannot be at the start or end. Maximum 1024 characters.

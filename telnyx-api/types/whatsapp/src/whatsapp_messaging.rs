@@ -843,4 +843,57 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/WhatsappResponse/properties/data/properties/from`
-pub type WhatsappResponseDataFrom = InboundMessagePayloadFrom;
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WhatsappResponseDataFrom {
+    /// The carrier of the sender.
+    pub carrier: Option<String>,
+    /// The line-type of the sender.
+    pub line_type: Option<WhatsappResponseDataFromLineType>,
+    /// Sending address (+E.164 formatted phone number, alphanumeric sender ID, or short code).
+    pub phone_number: Option<String>,
+    pub status: Option<WhatsappResponseDataFromStatus>,
+}
+
+crate::codec::optional_fields!(
+    WhatsappResponseDataFrom { "carrier" => carrier, "line_type" => line_type,
+    "phone_number" => phone_number, "status" => status }
+);
+
+/// The line-type of the sender.
+///
+/// Spec: `#/components/schemas/WhatsappResponse/properties/data/properties/from/properties/line_type`
+pub type WhatsappResponseDataFromLineType = InboundMessagePayloadCcItemLineType;
+
+/// Spec: `#/components/schemas/WhatsappResponse/properties/data/properties/from/properties/status`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WhatsappResponseDataFromStatus {
+    /// `received`
+    Received,
+    /// `delivered`
+    Delivered,
+    /// A value this version of the crate does not know, kept as sent.
+    Unknown(String),
+}
+
+impl WhatsappResponseDataFromStatus {
+    /// The value as it goes on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Received => "received",
+            Self::Delivered => "delivered",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for WhatsappResponseDataFromStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "received" => Self::Received,
+            "delivered" => Self::Delivered,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+crate::codec::string_enum!(WhatsappResponseDataFromStatus);

@@ -182,12 +182,28 @@ impl From<&str> for WirelessBlocklistType {
 crate::codec::string_enum!(WirelessBlocklistType);
 
 /// Spec: `#/components/schemas/WirelessBlocklist/properties/values/items`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum WirelessBlocklistValuesItem {
     CountryCode(CountryCode),
     MobileCountryCode(MobileCountryCode),
     PlmnCode(PlmnCode),
+}
+
+impl<'de> serde::Deserialize<'de> for WirelessBlocklistValuesItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "WirelessBlocklistValuesItem",
+            &[
+                |v, s| crate::codec::variant(v, s, Self::CountryCode),
+                |v, s| crate::codec::variant(v, s, Self::MobileCountryCode),
+                |v, s| crate::codec::variant(v, s, Self::PlmnCode),
+            ],
+        )
+    }
 }
 
 /// Spec: `#/paths/~1wireless_blocklist_values/get/responses/200/content/application~1json/schema`
@@ -202,12 +218,28 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/paths/~1wireless_blocklist_values/get/responses/200/content/application~1json/schema/properties/data`
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum WirelessBlocklistsGetAllResponseData {
     CountryList(Vec<Country>),
     MccList(Vec<Mcc>),
     PlmnList(Vec<Plmn>),
+}
+
+impl<'de> serde::Deserialize<'de> for WirelessBlocklistsGetAllResponseData {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::codec::untagged(
+            deserializer,
+            "WirelessBlocklistsGetAllResponseData",
+            &[
+                |v, s| crate::codec::variant(v, s, Self::CountryList),
+                |v, s| crate::codec::variant(v, s, Self::MccList),
+                |v, s| crate::codec::variant(v, s, Self::PlmnList),
+            ],
+        )
+    }
 }
 
 /// Spec: `#/paths/~1wireless_blocklist_values/get/parameters/0/schema`
