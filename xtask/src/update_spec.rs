@@ -456,13 +456,15 @@ sha256 = \"0000\"
         let bad = dir.path().join("bad.yaml");
         std::fs::write(
             &bad,
-            "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: '#/components/schemas/Missing'}\n",
+            // A parameter `$ref` to nothing: no value to send in its place, so an error (a
+            // schema `$ref` to nothing is repaired into an untyped value).
+            "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      parameters:\n        - $ref: '#/components/parameters/Missing'\n      responses:\n        '200':\n          description: ok\n",
         )
         .unwrap();
         let pin_before = std::fs::read_to_string(dir.path().join("spec/pin.toml")).unwrap();
         let e = update_spec(dir.path(), &options(bad.clone(), None), None).unwrap_err();
         assert!(e.contains(&bad.display().to_string()), "{e}");
-        assert!(e.contains("#/paths/~1a/get/responses/200/content/application~1json/schema"), "{e}");
+        assert!(e.contains("#/paths/~1a/get/parameters/0"), "{e}");
         assert_eq!(std::fs::read_to_string(dir.path().join("spec/pin.toml")).unwrap(), pin_before);
         assert!(!dir.path().join("spec/cache/bad.yaml").exists());
         let missing = update_spec(dir.path(), &options(dir.path().join("nope.yaml"), None), None).unwrap_err();
