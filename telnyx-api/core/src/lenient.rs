@@ -40,6 +40,10 @@ use serde::de::value::BorrowedStrDeserializer;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
+use json::Json;
+
+mod json;
+
 /// How many decoding passes a deviating body gets before it is an error (each pass learns at
 /// least one rule, and a rule climbs to the parent after [`MAX_LEVEL`] tries, so this bounds
 /// the work on a hostile body).
@@ -143,13 +147,8 @@ pub fn decode_slice<T: DeserializeOwned>(body: &[u8]) -> Result<Decoded<T>, Fail
     match serde_json::from_slice::<T>(body) {
         Ok(value) => Ok(Decoded { value, deviations: Vec::new() }),
         Err(strict) => {
-            let value: Value = serde_json::from_slice(body).map_err(|e| Failure {
-                path: ".".to_owned(),
-                message: e.to_string(),
-                position: Some((e.line(), e.column())),
-            })?;
             // Not a syntax error, so the strict error was about types: decode leniently.
-            repair_value::<T>(&value).map_err(|mut f| {
+            repair_slice::<T>(body).map_err(|mut f| {
                 if f.message.is_empty() {
                     f.message = strict.to_string();
                 }
@@ -169,15 +168,90 @@ pub fn decode_value<T: DeserializeOwned>(value: &Value) -> Result<Decoded<T>, Fa
 
 /// The lenient passes alone, for a value the strict decoding already failed on.
 pub fn repair_value<T: DeserializeOwned>(value: &Value) -> Result<Decoded<T>, Failure> {
-    lenient(value, false).map(|(value, deviations)| Decoded { value, deviations })
+    lenient(&Json::from_value(value), false).map(|(value, deviations)| Decoded { value, deviations })
+}
+
+/// The lenient passes alone, for a body the strict decoding already failed on; a body that is
+/// not JSON is a [`Failure`] with the position of the syntax error.
+pub fn repair_slice<T: DeserializeOwned>(body: &[u8]) -> Result<Decoded<T>, Failure> {
+    repair_slice_from::<T>(body, None)
+}
+
+/// [`repair_slice`], told where and why the strict decoding failed (`strict`: the JSON path
+/// of the failure, in [`Deviation::path`]'s notation, and serde's message), so that the first
+/// pass already knows what to do there instead of a pass learning it. Used only when the
+/// message is about the value at that path (`invalid type: string "x", expected …` where a
+/// string is): a failure serde reports at the end of an object (a missing member, a union
+/// none of whose variants fits) names the object, not the member.
+pub fn repair_slice_from<T: DeserializeOwned>(
+    body: &[u8],
+    strict: Option<(&str, &str)>,
+) -> Result<Decoded<T>, Failure> {
+    let json = Json::parse(body).map_err(|e| Failure {
+        path: ".".to_owned(),
+        message: e.to_string(),
+        position: Some((e.line(), e.column())),
+    })?;
+    let rules = strict.and_then(|(path, message)| seed_rule(&json, path, message)).into_iter().collect();
+    lenient_with(&json, false, rules).map(|(value, deviations)| Decoded { value, deviations })
+}
+
+/// The rule a strict failure at `path` with `message` gives, when the message is about the
+/// value found there.
+fn seed_rule(root: &Json<'_>, path: &str, message: &str) -> Option<Rule> {
+    let unexpected = message.strip_prefix("invalid type: ").or_else(|| message.strip_prefix("invalid value: "))?;
+    let concrete = parse_path(path)?;
+    let found = Found::of(Some(lookup(root, &concrete)?));
+    // serde's words for what it found (`Unexpected`) must name what is there.
+    let agrees = match found {
+        Found::Null => unexpected.starts_with("null") || unexpected.starts_with("unit"),
+        Found::Bool => unexpected.starts_with("boolean"),
+        Found::Number => unexpected.starts_with("integer") || unexpected.starts_with("floating point"),
+        Found::String => unexpected.starts_with("string"),
+        Found::Array => unexpected.starts_with("sequence"),
+        Found::Object => unexpected.starts_with("map"),
+        Found::Missing => false,
+    };
+    agrees.then(|| Rule {
+        pattern: concrete
+            .iter()
+            .map(|s| match s {
+                SegOwned::Key(k) => Pat::Key(k.clone()),
+                SegOwned::Index(_) => Pat::AnyIndex,
+            })
+            .collect(),
+        found,
+        level: 1,
+        expected: expected_of(message),
+    })
+}
+
+/// A path in [`render`]'s notation back into steps (`None` when it is not one).
+fn parse_path(path: &str) -> Option<Vec<SegOwned>> {
+    if path == "." {
+        return Some(Vec::new());
+    }
+    let mut out = Vec::new();
+    for part in path.split('.') {
+        let (key, mut rest) = part.split_once('[').map_or((part, ""), |(k, r)| (k, r));
+        if !key.is_empty() {
+            out.push(SegOwned::Key(key.to_owned()));
+        }
+        while !rest.is_empty() {
+            let (index, after) = rest.split_once(']')?;
+            out.push(SegOwned::Index(index.parse().ok()?));
+            rest = after.strip_prefix('[').unwrap_or(after);
+        }
+    }
+    Some(out)
 }
 
 /// The members of `body` that `T` does not declare, with their paths and values, in document
 /// order (members inside untagged unions aside: serde buffers those before choosing a variant).
 /// A body that is not JSON has none.
 pub fn undeclared<T: DeserializeOwned>(body: &[u8]) -> Vec<Deviation> {
-    let Ok(value) = serde_json::from_slice::<Value>(body) else { return Vec::new() };
-    match lenient::<T>(&value, true) {
+    let Ok(json) = Json::parse(body) else { return Vec::new() };
+    match lenient::<T>(&json, true) {
         Ok((_, found)) => found.into_iter().filter(|d| d.kind == DeviationKind::Undeclared).collect(),
         Err(_) => Vec::new(),
     }
@@ -206,7 +280,7 @@ pub(crate) fn nested<T: DeserializeOwned>(value: Value) -> Result<T, String> {
             return Ok(v);
         }
     }
-    let (v, found) = lenient::<T>(&value, collect).map_err(|f| f.to_string())?;
+    let (v, found) = lenient::<T>(&Json::from_value(&value), collect).map_err(|f| f.to_string())?;
     NESTED.with(|n| n.borrow_mut().extend(found));
     Ok(v)
 }
@@ -225,7 +299,7 @@ pub(crate) fn variant<V: DeserializeOwned, T>(
         _ => {}
     }
     // Leniently the undeclared members are listed always: they score how badly it fits.
-    let (v, found) = lenient::<V>(value, collect || !strict).ok()?;
+    let (v, found) = lenient::<V>(&Json::from_value(value), collect || !strict).ok()?;
     Some((wrap(v), found))
 }
 
@@ -274,15 +348,15 @@ enum Found {
 }
 
 impl Found {
-    fn of(v: Option<&Value>) -> Found {
+    fn of(v: Option<&Json<'_>>) -> Found {
         match v {
             None => Found::Missing,
-            Some(Value::Null) => Found::Null,
-            Some(Value::Bool(_)) => Found::Bool,
-            Some(Value::Number(_)) => Found::Number,
-            Some(Value::String(_)) => Found::String,
-            Some(Value::Array(_)) => Found::Array,
-            Some(Value::Object(_)) => Found::Object,
+            Some(Json::Null) => Found::Null,
+            Some(Json::Bool(_)) => Found::Bool,
+            Some(Json::U64(_) | Json::I64(_) | Json::F64(_)) => Found::Number,
+            Some(Json::Str(_)) => Found::String,
+            Some(Json::Arr(_)) => Found::Array,
+            Some(Json::Obj(_)) => Found::Object,
         }
     }
 
@@ -386,11 +460,12 @@ impl<'a> Cx<'a> {
         })
     }
 
-    fn record(&self, kind: DeviationKind, expected: String, found: Option<&Value>) {
+    fn record(&self, kind: DeviationKind, expected: String, found: Option<&Json<'_>>) {
         if self.quiet.get() > 0 {
             return;
         }
-        self.found.borrow_mut().push(Deviation { path: self.path_string(), kind, expected, found: found.cloned() });
+        let found = found.map(Json::to_value);
+        self.found.borrow_mut().push(Deviation { path: self.path_string(), kind, expected, found });
     }
 
     /// Remember the innermost failure of this pass (the first one reported).
@@ -470,10 +545,10 @@ fn render(segs: impl Iterator<Item = SegOwned>) -> String {
 }
 
 /// The value at a concrete path of the root, if there is one.
-fn lookup<'v>(root: &'v Value, path: &[SegOwned]) -> Option<&'v Value> {
+fn lookup<'v, 'a>(root: &'v Json<'a>, path: &[SegOwned]) -> Option<&'v Json<'a>> {
     path.iter().try_fold(root, |v, s| match s {
         SegOwned::Key(k) => v.get(k.as_str()),
-        SegOwned::Index(i) => v.get(*i),
+        SegOwned::Index(i) => v.at(*i),
     })
 }
 
@@ -503,9 +578,17 @@ impl Drop for PassGuard {
 }
 
 /// The lenient passes: decode, learn a rule where it fails, again, at most [`MAX_PASSES`] times.
-fn lenient<T: DeserializeOwned>(root: &Value, collect_undeclared: bool) -> Result<(T, Vec<Deviation>), Failure> {
+fn lenient<T: DeserializeOwned>(root: &Json<'_>, collect_undeclared: bool) -> Result<(T, Vec<Deviation>), Failure> {
+    lenient_with(root, collect_undeclared, Vec::new())
+}
+
+/// [`lenient`], starting with `rules` already learnt.
+fn lenient_with<T: DeserializeOwned>(
+    root: &Json<'_>,
+    collect_undeclared: bool,
+    mut rules: Vec<Rule>,
+) -> Result<(T, Vec<Deviation>), Failure> {
     let _guard = PassGuard::enter(collect_undeclared);
-    let mut rules: Vec<Rule> = Vec::new();
     let mut last = String::new();
     for _ in 0..MAX_PASSES {
         NESTED.with(|n| n.borrow_mut().clear());
@@ -543,7 +626,7 @@ fn lenient<T: DeserializeOwned>(root: &Value, collect_undeclared: bool) -> Resul
 /// Learn from a failed pass: a new rule for where it failed, or the next level of the rule
 /// that was there already, or (after [`MAX_LEVEL`]) a rule for the parent. `false`: the
 /// whole body cannot be made to fit.
-fn learn(rules: &mut Vec<Rule>, root: &Value, failed: Failed) -> bool {
+fn learn(rules: &mut Vec<Rule>, root: &Json<'_>, failed: Failed) -> bool {
     let Failed { mut pattern, mut concrete, mut found, message } = failed;
     let expected = expected_of(&message);
     loop {
@@ -588,7 +671,7 @@ impl de::Error for PassError {
 
 /// A deserializer over one node of the body: a value, or a member that is missing (`None`).
 struct Node<'a, 'c> {
-    value: Option<&'a Value>,
+    value: Option<&'a Json<'a>>,
     cx: &'c Cx<'a>,
     /// Reached through `deserialize_option`: a deviation here should have been `None`.
     via_option: bool,
@@ -627,10 +710,10 @@ impl<'a, 'c> Node<'a, 'c> {
     }
 }
 
-fn found_text(v: Option<&Value>) -> String {
+fn found_text(v: Option<&Json<'_>>) -> String {
     match v {
         None => "nothing".to_owned(),
-        Some(v) => format!("invalid type: {}", describe(v)),
+        Some(v) => format!("invalid type: {}", describe(&v.to_value())),
     }
 }
 
@@ -698,11 +781,18 @@ macro_rules! empty_or {
 
 /// A scalar hint: the visitor gets the value when its kind fits, else the node deviates.
 macro_rules! scalar {
-    ($name:ident, $hint:expr, $expected:literal, $fits:pat) => {
+    ($name:ident, $hint:expr, $expected:literal) => {
         fn $name<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, PassError> {
-            empty_or!(self, $hint, $expected.to_owned(), visitor, |value: &'a Value| match value {
-                $fits => self.track(|| value.$name(visitor).map_err(|e| PassError(e.to_string()))),
-                _ => self.deviate($hint, $expected.to_owned(), visitor),
+            empty_or!(self, $hint, $expected.to_owned(), visitor, |value: &'a Json<'a>| {
+                match (value, $hint) {
+                    (Json::Bool(b), Hint::Bool) => self.track(|| visitor.visit_bool(*b)),
+                    (Json::U64(n), Hint::I64 | Hint::U64 | Hint::F64) => self.track(|| visitor.visit_u64(*n)),
+                    (Json::I64(n), Hint::I64 | Hint::U64 | Hint::F64) => self.track(|| visitor.visit_i64(*n)),
+                    (Json::F64(n), Hint::I64 | Hint::U64 | Hint::F64) => self.track(|| visitor.visit_f64(*n)),
+                    (Json::Str(s), Hint::Str) => self.track(|| visitor.visit_borrowed_str(s)),
+                    (Json::Null, Hint::Unit) => self.track(|| visitor.visit_unit()),
+                    _ => self.deviate($hint, $expected.to_owned(), visitor),
+                }
             })
         }
     };
@@ -712,55 +802,53 @@ impl<'a, 'c> Deserializer<'a> for Node<'a, 'c> {
     type Error = PassError;
 
     fn deserialize_any<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, PassError> {
-        empty_or!(self, Hint::Any, "a value".to_owned(), visitor, |value: &'a Value| self.track(|| match value {
-            Value::Null => visitor.visit_unit(),
-            Value::Bool(b) => visitor.visit_bool(*b),
-            Value::Number(n) => {
-                if let Some(u) = n.as_u64() {
-                    visitor.visit_u64(u)
-                } else if let Some(i) = n.as_i64() {
-                    visitor.visit_i64(i)
-                } else {
-                    visitor.visit_f64(n.as_f64().unwrap_or(0.0))
-                }
-            }
-            Value::String(s) => visitor.visit_borrowed_str(s),
-            Value::Array(items) => visitor.visit_seq(Elements { items: items.iter(), index: 0, cx: self.cx }),
-            Value::Object(map) => visitor.visit_map(Members::new(Some(map), &[], self.cx)),
+        empty_or!(self, Hint::Any, "a value".to_owned(), visitor, |value: &'a Json<'a>| self.track(|| match value {
+            Json::Null => visitor.visit_unit(),
+            Json::Bool(b) => visitor.visit_bool(*b),
+            Json::U64(n) => visitor.visit_u64(*n),
+            Json::I64(n) => visitor.visit_i64(*n),
+            Json::F64(n) => visitor.visit_f64(*n),
+            Json::Str(s) => visitor.visit_borrowed_str(s),
+            Json::Arr(items) => visitor.visit_seq(Elements { items: items.iter(), index: 0, cx: self.cx }),
+            Json::Obj(members) => visitor.visit_map(Members::new(Some(members), &[], self.cx)),
         }))
     }
 
-    scalar!(deserialize_bool, Hint::Bool, "a boolean", Value::Bool(_));
-    scalar!(deserialize_i8, Hint::I64, "an integer", Value::Number(_));
-    scalar!(deserialize_i16, Hint::I64, "an integer", Value::Number(_));
-    scalar!(deserialize_i32, Hint::I64, "an integer", Value::Number(_));
-    scalar!(deserialize_i64, Hint::I64, "an integer", Value::Number(_));
-    scalar!(deserialize_u8, Hint::U64, "an integer", Value::Number(_));
-    scalar!(deserialize_u16, Hint::U64, "an integer", Value::Number(_));
-    scalar!(deserialize_u32, Hint::U64, "an integer", Value::Number(_));
-    scalar!(deserialize_u64, Hint::U64, "an integer", Value::Number(_));
-    scalar!(deserialize_f32, Hint::F64, "a number", Value::Number(_));
-    scalar!(deserialize_f64, Hint::F64, "a number", Value::Number(_));
-    scalar!(deserialize_char, Hint::Str, "a character", Value::String(_));
-    scalar!(deserialize_bytes, Hint::Str, "a string", Value::String(_) | Value::Array(_));
-    scalar!(deserialize_byte_buf, Hint::Str, "a string", Value::String(_) | Value::Array(_));
-    scalar!(deserialize_unit, Hint::Unit, "null", Value::Null);
-
-    fn deserialize_str<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, PassError> {
-        empty_or!(self, Hint::Str, "a string".to_owned(), visitor, |value: &'a Value| match value {
-            Value::String(s) => self.track(|| visitor.visit_borrowed_str(s)),
-            _ => self.deviate(Hint::Str, "a string".to_owned(), visitor),
-        })
-    }
+    scalar!(deserialize_bool, Hint::Bool, "a boolean");
+    scalar!(deserialize_i8, Hint::I64, "an integer");
+    scalar!(deserialize_i16, Hint::I64, "an integer");
+    scalar!(deserialize_i32, Hint::I64, "an integer");
+    scalar!(deserialize_i64, Hint::I64, "an integer");
+    scalar!(deserialize_u8, Hint::U64, "an integer");
+    scalar!(deserialize_u16, Hint::U64, "an integer");
+    scalar!(deserialize_u32, Hint::U64, "an integer");
+    scalar!(deserialize_u64, Hint::U64, "an integer");
+    scalar!(deserialize_f32, Hint::F64, "a number");
+    scalar!(deserialize_f64, Hint::F64, "a number");
+    scalar!(deserialize_char, Hint::Str, "a character");
+    scalar!(deserialize_str, Hint::Str, "a string");
+    scalar!(deserialize_unit, Hint::Unit, "null");
 
     fn deserialize_string<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, PassError> {
         self.deserialize_str(visitor)
     }
 
+    fn deserialize_bytes<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, PassError> {
+        // As serde_json reads bytes from a value: a string's bytes, or an array of numbers.
+        match self.value {
+            Some(Json::Arr(_)) => self.deserialize_seq(visitor),
+            _ => self.deserialize_str(visitor),
+        }
+    }
+
+    fn deserialize_byte_buf<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, PassError> {
+        self.deserialize_bytes(visitor)
+    }
+
     fn deserialize_option<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, PassError> {
         let found = Found::of(self.value);
         match self.value {
-            None | Some(Value::Null) => visitor.visit_none(),
+            None | Some(Json::Null) => visitor.visit_none(),
             Some(value) => match self.cx.rule(found) {
                 Some(rule) => {
                     self.cx.record(found.deviation(), rule.expected.clone(), Some(value));
@@ -784,8 +872,8 @@ impl<'a, 'c> Deserializer<'a> for Node<'a, 'c> {
     }
 
     fn deserialize_seq<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, PassError> {
-        empty_or!(self, Hint::Seq, "an array".to_owned(), visitor, |value: &'a Value| match value {
-            Value::Array(items) => {
+        empty_or!(self, Hint::Seq, "an array".to_owned(), visitor, |value: &'a Json<'a>| match value {
+            Json::Arr(items) => {
                 self.track(|| visitor.visit_seq(Elements { items: items.iter(), index: 0, cx: self.cx }))
             }
             _ => self.deviate(Hint::Seq, "an array".to_owned(), visitor),
@@ -806,8 +894,8 @@ impl<'a, 'c> Deserializer<'a> for Node<'a, 'c> {
     }
 
     fn deserialize_map<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, PassError> {
-        empty_or!(self, Hint::Map, "an object".to_owned(), visitor, |value: &'a Value| match value {
-            Value::Object(map) => self.track(|| visitor.visit_map(Members::new(Some(map), &[], self.cx))),
+        empty_or!(self, Hint::Map, "an object".to_owned(), visitor, |value: &'a Json<'a>| match value {
+            Json::Obj(members) => self.track(|| visitor.visit_map(Members::new(Some(members), &[], self.cx))),
             _ => self.deviate(Hint::Map, "an object".to_owned(), visitor),
         })
     }
@@ -819,8 +907,8 @@ impl<'a, 'c> Deserializer<'a> for Node<'a, 'c> {
         visitor: V,
     ) -> Result<V::Value, PassError> {
         let expected = format!("struct {name}");
-        empty_or!(self, Hint::Struct(fields), expected.clone(), visitor, |value: &'a Value| match value {
-            Value::Object(map) => self.track(|| visitor.visit_map(Members::new(Some(map), fields, self.cx))),
+        empty_or!(self, Hint::Struct(fields), expected.clone(), visitor, |value: &'a Json<'a>| match value {
+            Json::Obj(members) => self.track(|| visitor.visit_map(Members::new(Some(members), fields, self.cx))),
             _ => self.deviate(Hint::Struct(fields), expected, visitor),
         })
     }
@@ -834,9 +922,9 @@ impl<'a, 'c> Deserializer<'a> for Node<'a, 'c> {
         // Externally tagged enums: no generated type is one; serde_json's own reading, with
         // the error placed here.
         match self.value {
-            Some(value) => {
-                self.track(|| value.deserialize_enum(name, variants, visitor).map_err(|e| PassError(e.to_string())))
-            }
+            Some(value) => self.track(|| {
+                value.to_value().deserialize_enum(name, variants, visitor).map_err(|e| PassError(e.to_string()))
+            }),
             None => self.track(|| Err(PassError(format!("missing enum {name}")))),
         }
     }
@@ -852,7 +940,7 @@ impl<'a, 'c> Deserializer<'a> for Node<'a, 'c> {
                     path: self.cx.path_string(),
                     kind: DeviationKind::Undeclared,
                     expected: String::new(),
-                    found: Some(value.clone()),
+                    found: Some(value.to_value()),
                 };
                 self.cx.found.borrow_mut().push(d);
             }
@@ -861,19 +949,47 @@ impl<'a, 'c> Deserializer<'a> for Node<'a, 'c> {
     }
 }
 
+type Member<'a> = (std::borrow::Cow<'a, str>, Json<'a>);
+
 /// The members of an object (or none, for an empty node), then the declared fields it lacks
 /// as missing members, so that a required one gets its empty value.
 struct Members<'a, 'c> {
-    real: Option<serde_json::map::Iter<'a>>,
-    map: Option<&'a serde_json::Map<String, Value>>,
+    real: std::slice::Iter<'a, Member<'a>>,
     fields: std::slice::Iter<'static, &'static str>,
-    next: Option<(&'a str, Option<&'a Value>)>,
+    /// Which of the declared fields the object has (by position in `fields`; all of them
+    /// checked by name past 64).
+    present: u64,
+    members: &'a [Member<'a>],
+    next_field: usize,
+    next: Option<(&'a str, Option<&'a Json<'a>>)>,
     cx: &'c Cx<'a>,
 }
 
 impl<'a, 'c> Members<'a, 'c> {
-    fn new(map: Option<&'a serde_json::Map<String, Value>>, fields: &'static [&'static str], cx: &'c Cx<'a>) -> Self {
-        Members { real: map.map(|m| m.iter()), map, fields: fields.iter(), next: None, cx }
+    fn new(members: Option<&'a Vec<Member<'a>>>, fields: &'static [&'static str], cx: &'c Cx<'a>) -> Self {
+        let members: &'a [Member<'a>] = members.map_or(&[], Vec::as_slice);
+        let mut present = 0u64;
+        if !fields.is_empty() {
+            for (k, _) in members {
+                if let Some(i) = fields.iter().take(64).position(|f| *f == k) {
+                    present |= 1 << i;
+                }
+            }
+        }
+        Members { real: members.iter(), fields: fields.iter(), present, members, next_field: 0, next: None, cx }
+    }
+
+    /// The next declared field the object lacks.
+    fn next_missing(&mut self) -> Option<&'static str> {
+        for f in self.fields.by_ref() {
+            let i = self.next_field;
+            self.next_field += 1;
+            let has = if i < 64 { self.present & (1 << i) != 0 } else { self.members.iter().any(|(k, _)| k == f) };
+            if !has {
+                return Some(f);
+            }
+        }
+        None
     }
 }
 
@@ -881,12 +997,11 @@ impl<'a, 'c> MapAccess<'a> for Members<'a, 'c> {
     type Error = PassError;
 
     fn next_key_seed<K: DeserializeSeed<'a>>(&mut self, seed: K) -> Result<Option<K::Value>, PassError> {
-        let key: &'a str = if let Some((k, v)) = self.real.as_mut().and_then(Iterator::next) {
-            self.next = Some((k.as_str(), Some(v)));
-            k.as_str()
+        let key: &'a str = if let Some((k, v)) = self.real.next() {
+            self.next = Some((k, Some(v)));
+            k
         } else {
-            let map = self.map;
-            match self.fields.by_ref().find(|f| map.is_none_or(|m| !m.contains_key(**f))) {
+            match self.next_missing() {
                 Some(f) => {
                     self.next = Some((f, None));
                     f
@@ -909,11 +1024,15 @@ impl<'a, 'c> MapAccess<'a> for Members<'a, 'c> {
         self.cx.path.borrow_mut().pop();
         out
     }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.real.len())
+    }
 }
 
 /// The elements of an array.
 struct Elements<'a, 'c> {
-    items: std::slice::Iter<'a, Value>,
+    items: std::slice::Iter<'a, Json<'a>>,
     index: usize,
     cx: &'c Cx<'a>,
 }

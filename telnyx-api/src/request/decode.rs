@@ -144,18 +144,19 @@ fn decode_body<T: DeserializeOwned>(
         Ok(value) => return Ok(lenient::Decoded { value, deviations: Vec::new() }),
         Err(e) => e,
     };
-    let strict_error = || {
-        // Not serde's "invalid type: null" about a `null` the server never sent.
-        let message = if empty { "the body is empty".to_owned() } else { error.to_string() };
-        // Plain serde_json, and the path from the error's position: see `json_path` for why.
-        (crate::json_path::path_at(text, error.line(), error.column()), message)
-    };
+    // Not serde's "invalid type: null" about a `null` the server never sent.
+    let message = if empty { "the body is empty".to_owned() } else { error.to_string() };
+    // Plain serde_json, and the path from the error's position: see `json_path` for why.
+    let path = crate::json_path::path_at(text, error.line(), error.column());
     if strict || empty {
-        return Err(strict_error());
+        return Err((path, message));
     }
-    // Not JSON: the syntax error, as before.
-    let Ok(value) = serde_json::from_slice::<serde_json::Value>(text) else { return Err(strict_error()) };
-    lenient::repair_value::<T>(&value).map_err(|_| strict_error())
+    // Where the strict decoding failed saves the lenient passes one pass of learning it. Not
+    // JSON (the syntax error, as before), or nothing fits: the strict error.
+    match lenient::repair_slice_from::<T>(text, Some((&path, &error.to_string()))) {
+        Ok(decoded) => Ok(decoded),
+        Err(_) => Err((path, message)),
+    }
 }
 
 /// Decode a JSON body exactly as the client decodes a response of type `T`: strictly first,
