@@ -19,6 +19,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value};
 
+mod support;
+
 const MUTATIONS: u64 = 2000;
 const SEED: u64 = 0x7e1e_c0de_5eed_0001;
 
@@ -37,10 +39,6 @@ impl Rng {
     }
 }
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
-}
-
 fn read_spec(path: &Path) -> Value {
     let text = std::fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("the spec is needed beside the repo: cannot read {}: {e}", path.display()));
@@ -50,7 +48,7 @@ fn read_spec(path: &Path) -> Value {
 /// The seeds: the pinned spec, then the oldest, a middle and the newest of the history sample.
 fn seeds() -> Vec<(String, Value)> {
     let mut out = vec![("pinned".to_owned(), pinned_spec())];
-    let dir = root().join("../shared/spec/history");
+    let dir = support::root().join("../shared/spec/history");
     let mut history: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .flatten()
@@ -68,24 +66,7 @@ fn seeds() -> Vec<(String, Value)> {
 
 /// The pinned spec, found as `cargo xtask` finds it.
 fn pinned_spec() -> Value {
-    let path = match std::env::var_os("TELNYX_OPENAPI_SPEC") {
-        Some(p) => PathBuf::from(p),
-        None => {
-            let pin = std::fs::read_to_string(root().join("spec/pin.toml")).expect("spec/pin.toml");
-            let file = pin
-                .lines()
-                .find_map(|l| l.trim().strip_prefix("file").and_then(|r| r.trim().strip_prefix('=')))
-                .map(|v| v.trim().trim_matches('"').to_owned())
-                .expect("`file` in spec/pin.toml");
-            let cache = root().join("spec/cache").join(&file);
-            if cache.is_file() {
-                cache
-            } else {
-                root().join("../shared/spec").join(file)
-            }
-        }
-    };
-    read_spec(&path)
+    read_spec(&support::pinned_spec_path())
 }
 
 /// Every `#/components/<section>/<name>` referenced under `v`.

@@ -3,43 +3,21 @@
 //! itself, source by source, and the count per source is printed (`--nocapture`).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
 
 use codegen::ir::{EventKey, Ir};
 use serde_json::Value;
 
+mod support;
+
 const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
-}
-
-/// The spec `cargo xtask` generates from: `$TELNYX_OPENAPI_SPEC`, else the file `spec/pin.toml`
-/// names, in `spec/cache/` or `../shared/spec/`.
-fn spec_path() -> PathBuf {
-    if let Some(p) = std::env::var_os("TELNYX_OPENAPI_SPEC") {
-        return PathBuf::from(p);
-    }
-    let pin = std::fs::read_to_string(root().join("spec/pin.toml")).expect("spec/pin.toml");
-    let file = pin
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("file").and_then(|r| r.trim().strip_prefix('=')))
-        .map(|v| v.trim().trim_matches('"').to_owned())
-        .expect("`file` in spec/pin.toml");
-    let cache = root().join("spec/cache").join(&file);
-    if cache.is_file() {
-        cache
-    } else {
-        root().join("../shared/spec").join(file)
-    }
-}
 
 /// The document as the generator reads it (normalised, repaired, overlays applied) and its IR.
 fn generated() -> (Value, Ir) {
-    let path = spec_path();
+    let path = support::pinned_spec_path();
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("the spec is needed beside the repo: cannot read {}: {e}", path.display()));
-    let overlays = codegen::overlay::read_dir(&root().join("spec/overlays"), "spec/overlays").expect("overlays");
+    let overlays =
+        codegen::overlay::read_dir(&support::root().join("spec/overlays"), "spec/overlays").expect("overlays");
     let loaded = codegen::load::load_with(&text, &overlays).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let raw = loaded.raw.clone();
     let ir = codegen::generate_loaded(loaded, &Default::default(), None, std::time::Instant::now())
@@ -196,7 +174,7 @@ fn webhook_event_types_are_those_the_spec_keys() {
     // The count per source, for the record.
     let count = |f: &dyn Fn(&codegen::ir::WebhookEvent) -> bool| ir.webhook_events.iter().filter(|e| f(e)).count();
     let shared = |ty: &str| ir.webhook_events.iter().filter(|e| e.key == EventKey::Enum && e.ty == ty).count() > 1;
-    println!("spec: {}", spec_path().display());
+    println!("spec: {}", support::pinned_spec_path().display());
     println!("webhook event types: {}", ir.webhook_events.len());
     println!(
         "  declared by an operation's callbacks: {}",

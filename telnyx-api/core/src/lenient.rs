@@ -21,10 +21,13 @@
 //!
 //!    and records a [`Deviation`] with the path, what was expected and the value found. A
 //!    deviation found inside an `Option` cannot be turned into `None` once serde is inside the
-//!    `Some` (it has no way back), so such a pass stops, learns a rule for that path (array
-//!    indices are wildcards: the elements of an array share a type), and runs again. Rules are
-//!    learnt per path pattern, so a list of 20 records that each lack a member costs one more
-//!    pass, not twenty. Passes are bounded ([`MAX_PASSES`]).
+//!    `Some` (it has no way back), so such a pass notes a rule for that path (array indices are
+//!    wildcards: the elements of an array share a type) and goes on; the next pass applies every
+//!    rule noted. A value serde's visitor rejects outright (a union none of whose variants
+//!    fits) stops a pass, which learns a rule for that place. So a list of 20 records that each
+//!    deviate in a few members costs one more pass, not twenty. Passes are bounded
+//!    ([`MAX_PASSES`]); a body that needs more is its type's empty value, the whole body the one
+//!    deviation.
 //!
 //! Members the type does not declare are not deviations (JSON Schema admits them unless
 //! `additionalProperties: false`), so they decode in the fast path as before; [`undeclared`]
@@ -416,6 +419,8 @@ struct Cx<'a> {
     failed: RefCell<Option<Failed>>,
     /// Inside an empty node, whose own deviation covers what is below it.
     quiet: Cell<u32>,
+    /// Rules this pass found it needs (a deviation inside an `Option`): another pass follows.
+    pending: RefCell<Vec<Rule>>,
     collect_undeclared: bool,
 }
 
@@ -468,18 +473,24 @@ impl<'a> Cx<'a> {
         self.found.borrow_mut().push(Deviation { path: self.path_string(), kind, expected, found });
     }
 
+    /// The current path as a rule's pattern.
+    fn pattern_here(&self) -> Vec<Pat> {
+        self.path
+            .borrow()
+            .iter()
+            .map(|s| match s {
+                Seg::Key(k) => Pat::Key((*k).to_owned()),
+                Seg::Index(_) => Pat::AnyIndex,
+            })
+            .collect()
+    }
+
     /// Remember the innermost failure of this pass (the first one reported).
     fn fail_here(&self, found: Found, message: String) {
         let mut failed = self.failed.borrow_mut();
         if failed.is_none() {
+            let pattern = self.pattern_here();
             let path = self.path.borrow();
-            let pattern = path
-                .iter()
-                .map(|s| match s {
-                    Seg::Key(k) => Pat::Key((*k).to_owned()),
-                    Seg::Index(_) => Pat::AnyIndex,
-                })
-                .collect();
             let concrete = path
                 .iter()
                 .map(|s| match s {
@@ -591,6 +602,8 @@ fn lenient_with<T: DeserializeOwned>(
     let _guard = PassGuard::enter(collect_undeclared);
     let mut last = String::new();
     for _ in 0..MAX_PASSES {
+        #[cfg(test)]
+        tests::PASSES.with(|p| p.set(p.get() + 1));
         NESTED.with(|n| n.borrow_mut().clear());
         let cx = Cx {
             rules: std::mem::take(&mut rules),
@@ -598,12 +611,15 @@ fn lenient_with<T: DeserializeOwned>(
             found: RefCell::new(Vec::new()),
             failed: RefCell::new(None),
             quiet: Cell::new(0),
+            pending: RefCell::new(Vec::new()),
             collect_undeclared,
         };
         let result = T::deserialize(Node { value: Some(root), cx: &cx, via_option: false });
         cx.adopt_nested();
+        let pending = cx.pending.take();
         match result {
-            Ok(v) => return Ok((v, cx.found.into_inner())),
+            Ok(v) if pending.is_empty() => return Ok((v, cx.found.into_inner())),
+            Ok(_) => rules = cx.rules,
             Err(e) => {
                 let Cx { rules: mut learnt, failed, .. } = cx;
                 let failed = failed.into_inner().unwrap_or_else(|| Failed {
@@ -619,8 +635,40 @@ fn lenient_with<T: DeserializeOwned>(
                 rules = learnt;
             }
         }
+        for rule in pending {
+            if !rules.iter().any(|r| r.pattern == rule.pattern && r.found == rule.found) {
+                rules.push(rule);
+            }
+        }
     }
-    Err(Failure { path: ".".to_owned(), message: format!("gave up after {MAX_PASSES} passes: {last}"), position: None })
+    // A body that needs more passes than that (each learns at least one place) is decoded as
+    // if it were empty: the type's empty value, the whole body kept in the one deviation.
+    let cx = Cx {
+        rules: Vec::new(),
+        path: RefCell::new(Vec::new()),
+        found: RefCell::new(Vec::new()),
+        failed: RefCell::new(None),
+        quiet: Cell::new(1),
+        pending: RefCell::new(Vec::new()),
+        collect_undeclared: false,
+    };
+    NESTED.with(|n| n.borrow_mut().clear());
+    match T::deserialize(Node { value: None, cx: &cx, via_option: false }) {
+        Ok(v) => {
+            let d = Deviation {
+                path: ".".to_owned(),
+                kind: DeviationKind::Mismatch,
+                expected: format!("a body fitting its type in {MAX_PASSES} passes ({last})"),
+                found: Some(root.to_value()),
+            };
+            Ok((v, vec![d]))
+        }
+        Err(_) => Err(Failure {
+            path: ".".to_owned(),
+            message: format!("gave up after {MAX_PASSES} passes: {last}"),
+            position: None,
+        }),
+    }
 }
 
 /// Learn from a failed pass: a new rule for where it failed, or the next level of the rule
@@ -691,9 +739,10 @@ impl<'a, 'c> Node<'a, 'c> {
     fn deviate<V: Visitor<'a>>(self, hint: Hint, expected: String, visitor: V) -> Result<V::Value, PassError> {
         let found = Found::of(self.value);
         if self.via_option && found != Found::Missing {
-            let message = format!("{}, expected {expected}", found_text(self.value));
-            self.cx.fail_here(found, message.clone());
-            return Err(PassError(message));
+            // Serde is inside the `Some` already: this pass answers the empty value and goes
+            // on (finding the other such places), the next one answers `None` here.
+            let pattern = self.cx.pattern_here();
+            self.cx.pending.borrow_mut().push(Rule { pattern, found, level: 1, expected: expected.clone() });
         }
         self.cx.record(found.deviation(), expected, self.value);
         let rule = self.cx.rule(found).cloned();
@@ -707,13 +756,6 @@ impl<'a, 'c> Node<'a, 'c> {
     /// Run `f`, and remember this node as where the pass failed if it fails here first.
     fn track<R>(&self, f: impl FnOnce() -> Result<R, PassError>) -> Result<R, PassError> {
         f().inspect_err(|e| self.cx.fail_here(Found::of(self.value), e.0.clone()))
-    }
-}
-
-fn found_text(v: Option<&Json<'_>>) -> String {
-    match v {
-        None => "nothing".to_owned(),
-        Some(v) => format!("invalid type: {}", describe(&v.to_value())),
     }
 }
 

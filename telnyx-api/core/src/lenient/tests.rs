@@ -6,6 +6,18 @@ use serde_json::json;
 
 use super::*;
 
+thread_local! {
+    /// Lenient passes run on this thread (counted by `lenient_with` in tests).
+    pub(super) static PASSES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// `f`'s result and how many lenient passes it ran.
+fn counting<R>(f: impl FnOnce() -> R) -> (R, usize) {
+    PASSES.with(|p| p.set(0));
+    let out = f();
+    (out, PASSES.with(std::cell::Cell::get))
+}
+
 #[derive(Debug, Clone, PartialEq)]
 enum Status {
     Active,
@@ -332,4 +344,35 @@ fn an_untagged_union_takes_the_variant_that_fits_best_and_keeps_the_paths_inside
     n["extra"] = json!(1);
     let found = undeclared::<WithContact>(json!({"contact": n}).to_string().as_bytes());
     assert_eq!(found.iter().map(|d| d.path.as_str()).collect::<Vec<_>>(), ["contact.extra"]);
+}
+
+#[test]
+fn every_optional_member_that_does_not_fit_is_found_in_one_pass() {
+    // 100 optional members, each of another path and the wrong type: one pass notes them all,
+    // one more answers `None` at each.
+    let body: serde_json::Map<String, serde_json::Value> = (0..100).map(|i| (format!("m{i}"), json!("x"))).collect();
+    let (d, passes) = counting(|| decode::<std::collections::BTreeMap<String, Option<i64>>>(json!(body)));
+    assert_eq!(passes, 2);
+    assert_eq!(d.value.len(), 100);
+    assert!(d.value.values().all(Option::is_none));
+    assert_eq!(d.deviations.len(), 100);
+}
+
+#[test]
+fn a_body_needing_more_passes_than_the_bound_is_the_empty_value_with_the_body_kept() {
+    // A string enum rejects an object outright (one stopped pass each), at 100 places: more
+    // than MAX_PASSES. The body decodes as the empty map, the whole body in one deviation.
+    let body: serde_json::Map<String, serde_json::Value> =
+        (0..100).map(|i| (format!("m{i}"), json!({"a": i}))).collect();
+    let (d, passes) = counting(|| decode::<std::collections::BTreeMap<String, Status>>(json!(body.clone())));
+    assert_eq!(passes, MAX_PASSES);
+    assert!(d.value.is_empty());
+    assert_eq!(paths(&d.deviations), [(".".into(), DeviationKind::Mismatch)]);
+    assert_eq!(d.deviations[0].found, Some(json!(body)));
+    // Fewer than the bound: each such place is its own pass, and the rest decodes.
+    let body: serde_json::Map<String, serde_json::Value> =
+        (0..10).map(|i| (format!("m{i}"), json!({"a": i}))).collect();
+    let (d, passes) = counting(|| decode::<std::collections::BTreeMap<String, Status>>(json!(body)));
+    assert_eq!((d.value.len(), d.deviations.len(), passes), (10, 10, 11));
+    assert_eq!(d.value["m3"], Status::Unknown(String::new()));
 }
