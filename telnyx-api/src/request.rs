@@ -44,7 +44,7 @@ pub(crate) use decode::{decoding_is_strict, note_deviations, with_decoding};
 use query::flatten;
 pub use query::QueryStyle;
 pub use stream::ByteStream;
-pub(crate) use trace::deviations as trace_deviations;
+pub(crate) use trace::{deviations as trace_deviations, webhook_deviations as trace_webhook_deviations};
 
 /// Characters left as they are in a path segment: RFC 3986 unreserved.
 const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');

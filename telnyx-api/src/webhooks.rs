@@ -420,7 +420,8 @@ pub struct Delivery {
     /// The envelope's `meta` (`attempt`, `delivered_to`), when sent.
     pub meta: Option<WebhookMeta>,
     /// Where the body deviated from the event's declared type: the field is empty there, the
-    /// value sent is kept here (see [`crate::decode`]). Empty when it conformed.
+    /// value sent is kept here (see [`crate::decode`]); with the `tracing` feature they are
+    /// also logged, one warn event per delivery. Empty when it conformed.
     pub deviations: Vec<Deviation>,
 }
 
@@ -436,7 +437,9 @@ impl Delivery {
             .filter(|m| !m.is_null())
             .map(|m| telnyx_api_core::lenient::decode_value::<WebhookMeta>(m).map(|d| d.value).unwrap_or_default());
         let (event, deviations) = crate::request::with_decoding(strict, || WebhookEvent::from_value(value));
-        Ok(Delivery { event: event?, meta, deviations })
+        let event = event?;
+        crate::request::trace_webhook_deviations(event.event_type(), &deviations);
+        Ok(Delivery { event, meta, deviations })
     }
 }
 

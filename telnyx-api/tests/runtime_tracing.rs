@@ -106,3 +106,34 @@ fn request_span_has_method_path_operation_attempt_and_status() {
     assert!(!log.contains(KEY), "the API key leaked into the trace:\n{log}");
     assert!(!log.contains("Bearer"), "{log}");
 }
+
+#[test]
+fn a_deviating_response_and_a_deviating_webhook_are_each_one_warn_event() {
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Balance {
+        balance: String,
+        currency: String,
+    }
+    let capture = Capture::default();
+    let log = capture.log.clone();
+    tracing::subscriber::with_default(capture, || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let server = Server::always(Reply::json(200, json!({"balance": 1.5}))).await;
+            let client = Client::builder().api_key(KEY).base_url(server.url()).build().unwrap();
+            let req = Request::new(Method::GET, "getBalance", "/balance", "/balance".into());
+            let resp = ApiCall::new(&client, req, decode_json::<Balance>).with_response().await.unwrap();
+            assert_eq!(resp.deviations.len(), 2, "{:?}", resp.deviations);
+        });
+        let body = br#"{"data":{"event_type":"message.received","id":5}}"#;
+        let delivery = telnyx_api::webhooks::Delivery::decode(body, false).unwrap();
+        assert_eq!(delivery.deviations.len(), 1, "{:?}", delivery.deviations);
+    });
+    let log = log.lock().unwrap().clone();
+    let warns: Vec<&str> = log.lines().filter(|l| l.starts_with("event WARN")).collect();
+    assert_eq!(warns.len(), 2, "{log}");
+    assert!(warns[0].contains("operation=\"getBalance\"") && warns[0].contains("count=2"), "{}", warns[0]);
+    assert!(warns[0].contains("balance: expected a string, found number 1.5"), "{}", warns[0]);
+    assert!(warns[1].contains("event_type=\"message.received\"") && warns[1].contains("data.id"), "{}", warns[1]);
+}

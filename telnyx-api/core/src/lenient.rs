@@ -565,6 +565,8 @@ fn lookup<'v, 'a>(root: &'v Json<'a>, path: &[SegOwned]) -> Option<&'v Json<'a>>
 
 /// "invalid type: string \"x\", expected struct Foo" → "struct Foo".
 fn expected_of(message: &str) -> String {
+    // serde_json's messages end with the position, which a deviation has as its path.
+    let message = message.rsplit_once(" at line ").filter(|(_, p)| p.contains(" column ")).map_or(message, |(m, _)| m);
     match message.rsplit_once(", expected ") {
         Some((_, e)) => e.to_owned(),
         None => message.to_owned(),

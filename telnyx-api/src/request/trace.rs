@@ -85,6 +85,28 @@ pub(crate) fn deviations(
     );
 }
 
+/// One warn event for a webhook delivery whose body deviated from its event's type.
+#[cfg(feature = "tracing")]
+pub(crate) fn webhook_deviations(event_type: Option<&str>, deviations: &[telnyx_api_core::lenient::Deviation]) {
+    if deviations.is_empty() {
+        return;
+    }
+    const LISTED: usize = 8;
+    let mut list = deviations.iter().take(LISTED).map(ToString::to_string).collect::<Vec<_>>().join("; ");
+    if deviations.len() > LISTED {
+        list.push_str(&format!("; and {} more", deviations.len() - LISTED));
+    }
+    tracing::warn!(
+        event_type = event_type.unwrap_or(""),
+        count = deviations.len(),
+        deviations = %list,
+        "the webhook deviates from the spec; decoded leniently"
+    );
+}
+
+#[cfg(not(feature = "tracing"))]
+pub(crate) fn webhook_deviations(_event_type: Option<&str>, _deviations: &[telnyx_api_core::lenient::Deviation]) {}
+
 #[cfg(not(feature = "tracing"))]
 pub(crate) fn deviations(
     _operation: &'static str,
