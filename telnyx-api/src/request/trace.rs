@@ -61,6 +61,17 @@ impl RequestSpan {
     pub(super) fn retrying<T>(&self, _attempt: u32, _delay: Duration, _result: &crate::Result<T>) {}
 }
 
+/// The first deviations as one line, for a warn event.
+#[cfg(feature = "tracing")]
+fn listed(deviations: &[telnyx_api_core::lenient::Deviation]) -> String {
+    const LISTED: usize = 8;
+    let mut list = deviations.iter().take(LISTED).map(ToString::to_string).collect::<Vec<_>>().join("; ");
+    if deviations.len() > LISTED {
+        list.push_str(&format!("; and {} more", deviations.len() - LISTED));
+    }
+    list
+}
+
 /// One warn event for a response whose body deviated from its type.
 #[cfg(feature = "tracing")]
 pub(crate) fn deviations(
@@ -71,11 +82,7 @@ pub(crate) fn deviations(
     if deviations.is_empty() {
         return;
     }
-    const LISTED: usize = 8;
-    let mut list = deviations.iter().take(LISTED).map(ToString::to_string).collect::<Vec<_>>().join("; ");
-    if deviations.len() > LISTED {
-        list.push_str(&format!("; and {} more", deviations.len() - LISTED));
-    }
+    let list = listed(deviations);
     tracing::warn!(
         operation,
         status = status.as_u16(),
@@ -91,11 +98,7 @@ pub(crate) fn webhook_deviations(event_type: Option<&str>, deviations: &[telnyx_
     if deviations.is_empty() {
         return;
     }
-    const LISTED: usize = 8;
-    let mut list = deviations.iter().take(LISTED).map(ToString::to_string).collect::<Vec<_>>().join("; ");
-    if deviations.len() > LISTED {
-        list.push_str(&format!("; and {} more", deviations.len() - LISTED));
-    }
+    let list = listed(deviations);
     tracing::warn!(
         event_type = event_type.unwrap_or(""),
         count = deviations.len(),
