@@ -185,7 +185,7 @@ pub mod conformance {
     }
 
     /// [`send`] for a JSON-or-CSV response, with the members the JSON type does not declare.
-    pub fn send_json_or_text<T: DeserializeOwned + Send + 'static>(
+    pub fn send_json_or_text<T: DeserializeOwned + telnyx_api::shape::Shaped + Send + 'static>(
         call: telnyx_api::ApiCall<telnyx_api::JsonOrText<T>>,
     ) -> CallFuture {
         Box::pin(async move {
@@ -199,7 +199,9 @@ pub mod conformance {
     }
 
     /// [`send`] for a JSON response, with the members its type does not declare.
-    pub fn send_json<T: serde::de::DeserializeOwned + Send + 'static>(call: telnyx_api::ApiCall<T>) -> CallFuture {
+    pub fn send_json<T: serde::de::DeserializeOwned + telnyx_api::shape::Shaped + Send + 'static>(
+        call: telnyx_api::ApiCall<T>,
+    ) -> CallFuture {
         Box::pin(async move {
             call.with_response().await.map(|r| Called {
                 undeclared: r.undeclared(),

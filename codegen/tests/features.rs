@@ -146,7 +146,7 @@ fn types_go_in_one_crate_per_group_plus_a_shared_and_a_full_one() {
     assert!(common.contains("[features]\nmessaging = []\n") && common.contains("full = []\n"), "{common}");
     // Shared types keep their gate; a group's crate needs none.
     let lib = file("telnyx-api/types/common/src/lib.rs");
-    assert!(lib.contains("use telnyx_api_core::{codec, Multipart, UploadFile};"), "{lib}");
+    assert!(lib.contains("use telnyx_api_core::{codec, shape, Multipart, UploadFile};"), "{lib}");
     assert!(file("telnyx-api/types/common/src/shared.rs")
         .contains("#[cfg(any(feature = \"numbers\", feature = \"voice\"))]"));
     assert!(!file("telnyx-api/types/messaging/src/lib.rs").contains("#[cfg("));

@@ -536,6 +536,29 @@ crate::generated::hooks::anthropic_messages_api! {
     }
 }
 
+// Shapes for the lenient decoding of a deviating body (`crate::shape`), as in `crate::chat`.
+crate::shaped!(Message {
+    "id" => Option<String>,
+    "type" => Option<String>,
+    "role" => Option<String>,
+    "content" => Option<Vec<ContentBlock>>,
+    "model" => Option<String>,
+    "stop_reason" => Option<StopReason>,
+    "stop_sequence" => Option<String>,
+    "usage" => Option<Usage>,
+});
+crate::shaped!(Usage {
+    "input_tokens" => Option<u64>,
+    "output_tokens" => Option<u64>,
+    "cache_creation_input_tokens" => Option<u64>,
+    "cache_read_input_tokens" => Option<u64>,
+});
+
+// A content block is an object whose `type` picks the variant (any other is `Other`).
+impl crate::shape::Shaped for ContentBlock {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Object;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

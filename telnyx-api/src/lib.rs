@@ -52,6 +52,7 @@ pub mod raw_body;
 pub mod request;
 pub mod retry;
 pub mod servers;
+pub use telnyx_api_core::shape;
 pub mod sigv4;
 pub mod sse;
 #[cfg(feature = "testing")]
@@ -79,4 +80,5 @@ pub use raw_body::RawBody;
 pub use request::{decode, undeclared, ApiCall, Body, ByteStream, JsonOrText, RawResponse, Request, Response};
 pub use retry::RetryPolicy;
 pub use telnyx_api_core::lenient::{Decoded, Deviation, DeviationKind};
+pub use telnyx_api_core::shaped;
 pub use webhooks::{Delivery, WebhookError, WebhookEvent, WebhookMeta, WebhookVerifier};

@@ -390,7 +390,9 @@ pub fn event_type_of(body: &serde_json::Value) -> Option<&str> {
 /// `Deserialize` code compiled for response bodies (from text) instead of getting a second copy
 /// for `serde_json::Value`, and the failing path comes from the error's position. A webhook
 /// body is small; the extra serialization costs microseconds.
-pub fn decode_event<T: DeserializeOwned>(body: serde_json::Value) -> Result<T, WebhookError> {
+pub fn decode_event<T: DeserializeOwned + telnyx_api_core::shape::Shaped>(
+    body: serde_json::Value,
+) -> Result<T, WebhookError> {
     let text =
         serde_json::to_vec(&body).map_err(|e| WebhookError::Parse { path: ".".into(), message: e.to_string() })?;
     let strict_error = match parse_body(&text) {
@@ -400,7 +402,7 @@ pub fn decode_event<T: DeserializeOwned>(body: serde_json::Value) -> Result<T, W
     if crate::request::decoding_is_strict() {
         return Err(strict_error);
     }
-    match telnyx_api_core::lenient::repair_value::<T>(&body) {
+    match telnyx_api_core::lenient::repair_slice::<T>(&text) {
         Ok(decoded) => {
             crate::request::note_deviations(decoded.deviations);
             Ok(decoded.value)
@@ -454,6 +456,8 @@ pub struct WebhookMeta {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivered_to: Option<String>,
 }
+
+telnyx_api_core::shaped!(WebhookMeta { "attempt": Option<i64>, "delivered_to": Option<String> });
 
 /// The envelope most Telnyx webhooks share, with the event-specific payload left as JSON: for
 /// events this version of the crate does not type. Lenient: unknown fields are ignored and

@@ -115,6 +115,7 @@ fn a_deviating_response_and_a_deviating_webhook_are_each_one_warn_event() {
         balance: String,
         currency: String,
     }
+    telnyx_api::shaped!(Balance { "balance": String, "currency": String });
     let capture = Capture::default();
     let log = capture.log.clone();
     tracing::subscriber::with_default(capture, || {

@@ -183,6 +183,8 @@ struct Echo {
     echo: u32,
 }
 
+telnyx_api::shaped!(Echo { "echo": u32 });
+
 /// Each scenario returns the error it ended with (if any) and asserts that the server really
 /// received (and echoed) the key, so the absence checks below check something.
 async fn scenarios() -> Vec<(&'static str, Error)> {

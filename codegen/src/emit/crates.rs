@@ -158,7 +158,7 @@ pub fn lib(group: Option<&str>, modules: &Modules<'_>, groups: &[&str]) -> Token
         // What the type modules refer to as `crate::codec`, `crate::Multipart` and
         // `crate::UploadFile`, as they did inside telnyx-api.
         #[allow(unused_imports)]
-        use #core::{codec, Multipart, UploadFile};
+        use #core::{codec, shape, Multipart, UploadFile};
         #(#shared)*
         #(#mods)*
     }

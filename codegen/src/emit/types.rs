@@ -207,6 +207,15 @@ fn struct_def(t: &TypeDef, s: &Struct, derive_default: bool, cfg: &TokenStream) 
     } else {
         TokenStream::new()
     };
+    // The shape the lenient decoding walks a deviating body with (`telnyx_api_core::shape`).
+    let shape_fields = s.fields.iter().map(|f| {
+        let api = &f.api_name;
+        let ty = field_type(f, &none);
+        quote!(crate::shape::field::<#ty>(#api))
+    });
+    let open = s.additional.is_some();
+    let name_text = t.name.as_str();
+    let shape = shaped(&name, quote!(crate::shape::object(#name_text, &[#(#shape_fields),*], #open)), cfg);
     let (derives, serde_impls) = if all_optional {
         (quote!(Debug, Clone, PartialEq, Default), optional_fields(&name, s, cfg))
     } else {
@@ -221,6 +230,7 @@ fn struct_def(t: &TypeDef, s: &Struct, derive_default: bool, cfg: &TokenStream) 
             #additional
         }
         #serde_impls
+        #shape
         #multipart
     }
 }
@@ -326,14 +336,20 @@ fn union_def(name: &Ident, doc: TokenStream, u: &Union, cfg: &TokenStream) -> To
         } else {
             TokenStream::new()
         };
-        // Decoded by `codec::untagged`: the first variant that fits, as serde's `untagged`,
-        // and, in a lenient decoding, the one that fits best with its deviations' paths kept.
+        // Decoded by `codec::untagged`: the first variant that fits, as serde's `untagged` (a
+        // lenient decoding has brought the value to the variant that fits best: its shape).
         let variants = u.variants.iter().map(|v| {
             let vn = ident(&v.name);
             let wrap = if v.boxed { quote!(|x| Self::#vn(Box::new(x))) } else { quote!(Self::#vn) };
-            quote!(|v, s| crate::codec::variant(v, s, #wrap),)
+            quote!(|v| crate::codec::variant(v, #wrap),)
+        });
+        let shapes = u.variants.iter().map(|v| {
+            let ty = variant_type(v, &none);
+            quote!(crate::shape::of::<#ty>())
         });
         let name_text = name.to_string();
+        let shape =
+            shaped(name, quote!(crate::shape::Shape::Untagged { name: #name_text, variants: &[#(#shapes),*] }), cfg);
         return quote! {
             #doc
             #cfg
@@ -348,6 +364,7 @@ fn union_def(name: &Ident, doc: TokenStream, u: &Union, cfg: &TokenStream) -> To
                     crate::codec::untagged(deserializer, #name_text, &[#(#variants)*])
                 }
             }
+            #shape
             #multipart
         };
     }
@@ -358,6 +375,16 @@ fn union_def(name: &Ident, doc: TokenStream, u: &Union, cfg: &TokenStream) -> To
         let wrap = if v.boxed { quote!(|v| Self::#vn(Box::new(v))) } else { quote!(Self::#vn) };
         quote!(#(Some(#tags))|* => crate::codec::from_value(value).map(#wrap),)
     });
+    let tagged_shapes = u.variants.iter().flat_map(|v| {
+        let ty = variant_type(v, &none);
+        v.tags.iter().map(move |tag| quote!((#tag, crate::shape::of::<#ty>())))
+    });
+    let name_text = name.to_string();
+    let shape = shaped(
+        name,
+        quote!(crate::shape::Shape::Tagged { name: #name_text, property: #prop, variants: &[#(#tagged_shapes),*] }),
+        cfg,
+    );
     let unknown_doc = format!(" A `{prop}` value this version of the crate does not know, kept as JSON.");
     // Written with the discriminator value the server sends, also when the variant's own field
     // for it is left empty.
@@ -396,6 +423,28 @@ fn union_def(name: &Ident, doc: TokenStream, u: &Union, cfg: &TokenStream) -> To
                 }
             }
         }
+        #shape
+    }
+}
+
+/// `impl Shaped for #name` with the shape `shape` (an expression of type `Shape`): what the
+/// lenient decoding walks a deviating body with (`telnyx_api_core::shape`).
+fn shaped(name: &Ident, shape: TokenStream, cfg: &TokenStream) -> TokenStream {
+    quote! {
+        #cfg
+        impl crate::shape::Shaped for #name {
+            const SHAPE: &'static crate::shape::Shape = &#shape;
+        }
+    }
+}
+
+/// The Rust type of a union's variant (boxed where it closes a cycle).
+fn variant_type(v: &UnionVariant, prefix: &TokenStream) -> TokenStream {
+    let ty = type_tokens(&v.ty, prefix);
+    if v.boxed {
+        quote!(Box<#ty>)
+    } else {
+        ty
     }
 }
 

@@ -18,40 +18,32 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
-/// Deserialize a union variant from an already buffered JSON value; inside a lenient pass
-/// ([`crate::lenient`]), leniently, its deviations going to the member that holds it.
+/// Deserialize a union variant from an already buffered JSON value.
 pub fn from_value<T: DeserializeOwned, E: serde::de::Error>(value: serde_json::Value) -> Result<T, E> {
-    if crate::lenient::active() {
-        return crate::lenient::nested(value).map_err(E::custom);
-    }
     serde_json::from_value(value).map_err(E::custom)
 }
 
 /// One variant of an untagged union, for [`untagged`]: `value` decoded as `V` and wrapped
-/// into the union, strictly (`None` when it does not fit) or, when `strict` is false,
-/// leniently with the deviations that cost (`None` when not even that fits).
-pub fn variant<V: DeserializeOwned, T>(
-    value: &serde_json::Value,
-    strict: bool,
-    wrap: fn(V) -> T,
-) -> Option<(T, Vec<crate::lenient::Deviation>)> {
-    crate::lenient::variant(value, strict, wrap)
+/// into the union; `None` when it does not fit.
+pub fn variant<V: DeserializeOwned, T>(value: &serde_json::Value, wrap: fn(V) -> T) -> Option<T> {
+    V::deserialize(value).ok().map(wrap)
 }
 
 /// A variant decoder of an untagged union (see [`variant`]).
-pub type Variant<T> = fn(&serde_json::Value, bool) -> Option<(T, Vec<crate::lenient::Deviation>)>;
+pub type Variant<T> = fn(&serde_json::Value) -> Option<T>;
 
 /// Deserialize an untagged union (a `oneOf`/`anyOf` without a discriminator): the first
-/// variant that fits, as serde's `untagged` does. Inside a lenient pass ([`crate::lenient`]),
-/// when none fits, the variant that decodes with the fewest deviations, which go to the member
-/// holding the union (so they keep their paths inside it).
+/// variant that fits, as serde's `untagged` does. (A lenient decoding has already brought the
+/// value to the variant that fits best: [`crate::lenient`].)
 pub fn untagged<'de, D: Deserializer<'de>, T>(
     deserializer: D,
     name: &str,
     variants: &[Variant<T>],
 ) -> Result<T, D::Error> {
     let value = serde_json::Value::deserialize(deserializer)?;
-    crate::lenient::untagged(&value, variants)
+    variants
+        .iter()
+        .find_map(|f| f(&value))
         .ok_or_else(|| serde::de::Error::custom(format!("data did not match any variant of untagged enum {name}")))
 }
 
@@ -153,6 +145,9 @@ macro_rules! __string_enum {
             fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
                 $crate::codec::enum_from_str(d)
             }
+        }
+        impl $crate::shape::Shaped for $name {
+            const SHAPE: &'static $crate::shape::Shape = &$crate::shape::Shape::Enum(stringify!($name));
         }
     };
 }

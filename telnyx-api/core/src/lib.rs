@@ -12,5 +12,6 @@
 pub mod codec;
 pub mod lenient;
 pub mod multipart;
+pub mod shape;
 
 pub use multipart::{Multipart, UploadFile};

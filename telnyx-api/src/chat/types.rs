@@ -63,6 +63,11 @@ macro_rules! open_enum {
                 Ok($name::from(s.as_ref()))
             }
         }
+
+        // Any string (the rest is `Other`), nothing else.
+        impl $crate::shape::Shaped for $name {
+            const SHAPE: &'static $crate::shape::Shape = &$crate::shape::Shape::String;
+        }
     };
 }
 // Also for the Anthropic types (`crate::anthropic`).
@@ -392,6 +397,51 @@ pub struct FunctionCallDelta {
     #[serde(default)]
     pub arguments: Option<String>,
 }
+
+// Shapes for the lenient decoding of a deviating body (`crate::shape`): every member may be
+// left out (`#[serde(default)]`), and a `null` reads as the default (`null_default`: an
+// `Option` here).
+crate::shaped!(ChatCompletion {
+    "id" => Option<String>,
+    "object" => Option<String>,
+    "created" => Option<i64>,
+    "model" => Option<String>,
+    "choices" => Option<Vec<ChatChoice>>,
+    "usage" => Option<Usage>,
+    "system_fingerprint" => Option<String>,
+    "service_tier" => Option<String>,
+});
+crate::shaped!(ChatChoice {
+    "index" => Option<u32>,
+    "message" => Option<ChatMessage>,
+    "finish_reason" => Option<FinishReason>,
+    "logprobs" => Option<Logprobs>,
+});
+crate::shaped!(ChatMessage {
+    "role" => Option<Role>,
+    "content" => Option<String>,
+    "refusal" => Option<String>,
+    "reasoning_content" => Option<String>,
+    "tool_calls" => Option<Vec<ToolCall>>,
+    "function_call" => Option<FunctionCall>,
+});
+crate::shaped!(ToolCall { "id" => Option<String>, "type" => Option<String>, "function" => Option<FunctionCall> });
+crate::shaped!(FunctionCall { "name" => Option<String>, "arguments" => Option<String> });
+crate::shaped!(Logprobs { "content" => Option<Vec<TokenLogprob>>, "refusal" => Option<Vec<TokenLogprob>> });
+crate::shaped!(TokenLogprob {
+    "token" => Option<String>,
+    "logprob" => Option<f64>,
+    "bytes" => Option<Vec<u8>>,
+    "top_logprobs" => Option<Vec<TopLogprob>>,
+});
+crate::shaped!(TopLogprob { "token" => Option<String>, "logprob" => Option<f64>, "bytes" => Option<Vec<u8>> });
+crate::shaped!(Usage {
+    "prompt_tokens" => Option<u64>,
+    "completion_tokens" => Option<u64>,
+    "total_tokens" => Option<u64>,
+    "prompt_tokens_details" => Option<Value>,
+    "completion_tokens_details" => Option<Value>,
+});
 
 #[cfg(test)]
 mod tests {

@@ -20,6 +20,7 @@ use serde::de::DeserializeOwned;
 use super::ApiCall;
 use crate::error::{Error, Result};
 use telnyx_api_core::lenient::{self, Deviation};
+use telnyx_api_core::shape::Shaped;
 
 /// A response body and its metadata, before decoding.
 #[derive(Debug, Clone)]
@@ -67,7 +68,7 @@ impl<T> Response<T> {
     /// field for. Computed when asked.
     pub fn undeclared(&self) -> Vec<Deviation>
     where
-        T: DeserializeOwned,
+        T: Shaped,
     {
         lenient::undeclared::<T>(&self.body)
     }
@@ -119,7 +120,7 @@ pub(crate) fn note_deviations(deviations: Vec<Deviation>) {
 /// Decode a JSON body into `T`: strictly, then leniently when that fails (unless the client
 /// decodes strictly), reporting the path where it failed.
 #[doc(hidden)]
-pub fn decode_json<T: DeserializeOwned>(operation: &'static str, raw: RawResponse) -> Result<T> {
+pub fn decode_json<T: DeserializeOwned + Shaped>(operation: &'static str, raw: RawResponse) -> Result<T> {
     let decoded = decode_body::<T>(&raw.body, decoding_is_strict())
         .map_err(|(path, message)| decode_error::<T>(operation, raw.status, path, message, raw.body.clone()))?;
     note_deviations(decoded.deviations);
@@ -133,7 +134,7 @@ fn decode_error<T>(operation: &'static str, status: StatusCode, path: String, me
 
 /// What the client does with a JSON body: strict, then lenient unless `strict`. Errors as
 /// (path, message).
-fn decode_body<T: DeserializeOwned>(
+fn decode_body<T: DeserializeOwned + Shaped>(
     body: &[u8],
     strict: bool,
 ) -> std::result::Result<lenient::Decoded<T>, (String, String)> {
@@ -151,9 +152,8 @@ fn decode_body<T: DeserializeOwned>(
     if strict || empty {
         return Err((path, message));
     }
-    // Where the strict decoding failed saves the lenient passes one pass of learning it. Not
-    // JSON (the syntax error, as before), or nothing fits: the strict error.
-    match lenient::repair_slice_from::<T>(text, Some((&path, &error.to_string()))) {
+    // Not JSON (the syntax error, as before), or nothing fits: the strict error.
+    match lenient::repair_slice::<T>(text) {
         Ok(decoded) => Ok(decoded),
         Err(_) => Err((path, message)),
     }
@@ -166,6 +166,9 @@ fn decode_body<T: DeserializeOwned>(
 /// [`Deviation`] with its path, what was expected and the value found. The rest decodes.
 /// A body that is not JSON is [`Error::Decode`] (operation `decode`, status 200).
 ///
+/// `T`'s [`Shaped`] impl tells what it declares: every type of [`crate::types`] has one, and
+/// [`crate::shaped!`] writes one for a type of your own.
+///
 /// ```
 /// use telnyx_api::DeviationKind;
 ///
@@ -174,6 +177,8 @@ fn decode_body<T: DeserializeOwned>(
 ///     phone_number: String,
 ///     country_iso_alpha2: String,
 /// }
+/// // Its shape, which the generated types have already.
+/// telnyx_api::shaped!(Number { "phone_number": String, "country_iso_alpha2": String });
 ///
 /// let decoded = telnyx_api::decode::<Number>(br#"{"phone_number": "+13125550000"}"#)?;
 /// assert_eq!(decoded.value.phone_number, "+13125550000");
@@ -183,7 +188,7 @@ fn decode_body<T: DeserializeOwned>(
 /// assert!(telnyx_api::decode::<Number>(b"<html>").is_err());
 /// # Ok::<(), telnyx_api::Error>(())
 /// ```
-pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<lenient::Decoded<T>> {
+pub fn decode<T: DeserializeOwned + Shaped>(body: &[u8]) -> Result<lenient::Decoded<T>> {
     decode_body::<T>(body, false).map_err(|(path, message)| {
         decode_error::<T>("decode", StatusCode::OK, path, message, Bytes::copy_from_slice(body))
     })
@@ -192,7 +197,7 @@ pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<lenient::Decoded<T>> {
 /// The members of a JSON body that `T` does not declare, with their paths and values (in
 /// document order; none when the body is not JSON). Undeclared members are not deviations:
 /// JSON Schema admits them, and the server adds members over time.
-pub fn undeclared<T: DeserializeOwned>(body: &[u8]) -> Vec<Deviation> {
+pub fn undeclared<T: Shaped>(body: &[u8]) -> Vec<Deviation> {
     lenient::undeclared::<T>(body)
 }
 
@@ -232,7 +237,10 @@ pub enum JsonOrText<T> {
 
 /// Decode [`JsonOrText`] by content type.
 #[doc(hidden)]
-pub fn decode_json_or_text<T: DeserializeOwned>(operation: &'static str, raw: RawResponse) -> Result<JsonOrText<T>> {
+pub fn decode_json_or_text<T: DeserializeOwned + Shaped>(
+    operation: &'static str,
+    raw: RawResponse,
+) -> Result<JsonOrText<T>> {
     let is_json = raw
         .headers
         .get(reqwest::header::CONTENT_TYPE)

@@ -190,6 +190,9 @@ struct BalanceData {
     currency: String,
 }
 
+telnyx_api::shaped!(Balance { "data": BalanceData });
+telnyx_api::shaped!(BalanceData { "balance": String, "currency": String });
+
 fn chunk_event(content: &str) -> Vec<u8> {
     let chunk = json!({
         "id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1_700_000_000, "model": "m",

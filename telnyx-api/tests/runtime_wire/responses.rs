@@ -32,6 +32,8 @@ async fn decoders() {
         #[allow(dead_code)]
         data: Data,
     }
+    telnyx_api::shaped!(Data { "n": u32 });
+    telnyx_api::shaped!(Envelope { "data": Data });
     // Leniently (the default) the member that does not fit is reported; strictly it is an error.
     let resp = ApiCall::new(&client, get("/json"), decode_json::<Envelope>).with_response().await.unwrap();
     assert_eq!(resp.deviations.iter().map(|d| d.path.as_str()).collect::<Vec<_>>(), ["data.n"]);

@@ -34,6 +34,7 @@ impl<'a> Json<'a> {
     }
 
     /// The same document as a `serde_json::Value`, its strings borrowed.
+    #[cfg(test)]
     pub(crate) fn from_value(v: &'a Value) -> Json<'a> {
         match v {
             Value::Null => Json::Null,
@@ -73,7 +74,16 @@ impl<'a> Json<'a> {
         }
     }
 
+    /// The text of a string.
+    pub(crate) fn as_str(&self) -> Option<&str> {
+        match self {
+            Json::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
     /// The element `index` of an array.
+    #[cfg(test)]
     pub(crate) fn at(&self, index: usize) -> Option<&Json<'a>> {
         match self {
             Json::Arr(items) => items.get(index),

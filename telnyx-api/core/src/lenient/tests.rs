@@ -1,22 +1,11 @@
 //! Lenient decoding on types shaped as the generator emits them: derived structs with required
-//! fields, `optional_fields!` structs, string enums, unions with and without a discriminator.
+//! fields, `optional_fields!` structs, string enums, unions with and without a discriminator,
+//! each with the `shaped!` impl the generator writes beside it.
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::*;
-
-thread_local! {
-    /// Lenient passes run on this thread (counted by `lenient_with` in tests).
-    pub(super) static PASSES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
-}
-
-/// `f`'s result and how many lenient passes it ran.
-fn counting<R>(f: impl FnOnce() -> R) -> (R, usize) {
-    PASSES.with(|p| p.set(0));
-    let out = f();
-    (out, PASSES.with(std::cell::Cell::get))
-}
 
 #[derive(Debug, Clone, PartialEq)]
 enum Status {
@@ -59,6 +48,16 @@ struct Number {
     note: Option<Option<String>>,
 }
 
+crate::shaped!(Number {
+    "id": String,
+    "country_iso_alpha2": String,
+    "status": Status,
+    "tags": Vec<String>,
+    "from": Option<Endpoint>,
+    "count": Option<i64>,
+    "note": Option<Option<String>>,
+});
+
 /// As generated for a schema of optional members only.
 #[derive(Debug, Clone, PartialEq, Default)]
 struct Endpoint {
@@ -67,6 +66,7 @@ struct Endpoint {
 }
 
 crate::codec::optional_fields!(Endpoint { "phone_number" => phone_number, "carrier" => carrier });
+crate::shaped!(Endpoint { "phone_number": Option<String>, "carrier": Option<String> });
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Page {
@@ -75,18 +75,21 @@ struct Page {
     meta: Option<Meta>,
 }
 
+crate::shaped!(Page { "data": Vec<Number>, "meta": Option<Meta> });
+
 #[derive(Debug, Clone, PartialEq, Default)]
 struct Meta {
     total_results: Option<i64>,
 }
 
 crate::codec::optional_fields!(Meta { "total_results" => total_results });
+crate::shaped!(Meta { "total_results": Option<i64> });
 
 fn number(id: &str) -> serde_json::Value {
     json!({"id": id, "country_iso_alpha2": "US", "status": "active", "tags": ["a"], "from": {"phone_number": "+1"}})
 }
 
-fn decode<T: DeserializeOwned>(v: serde_json::Value) -> Decoded<T> {
+fn decode<T: DeserializeOwned + Shaped>(v: serde_json::Value) -> Decoded<T> {
     decode_slice::<T>(v.to_string().as_bytes()).unwrap_or_else(|f| panic!("{f}"))
 }
 
@@ -132,7 +135,7 @@ fn a_string_where_an_object_is_declared_leaves_the_optional_field_none() {
     assert_eq!(d.value.country_iso_alpha2, "US");
     assert_eq!(paths(&d.deviations), [("from".into(), DeviationKind::Mismatch)]);
     assert_eq!(d.deviations[0].found, Some(json!("Sender")));
-    assert_eq!(d.deviations[0].expected, "an object");
+    assert_eq!(d.deviations[0].expected, "struct Endpoint");
 }
 
 #[test]
@@ -215,10 +218,14 @@ impl<'de> Deserialize<'de> for Event {
     }
 }
 
+crate::shaped!(Event tagged "kind" { "call": Box<Number> });
+
 #[derive(Debug, Deserialize)]
 struct Envelope {
     data: Event,
 }
+
+crate::shaped!(Envelope { "data": Event });
 
 #[test]
 fn a_variant_of_a_tagged_union_decodes_leniently_with_its_paths() {
@@ -239,12 +246,16 @@ enum Either {
     Count(i64),
 }
 
+crate::shaped!(Either untagged [String, i64]);
+
 #[derive(Debug, Deserialize)]
 struct WithUnion {
     either: Option<Either>,
     required_either: Either,
     name: String,
 }
+
+crate::shaped!(WithUnion { "either": Option<Either>, "required_either": Either, "name": String });
 
 #[test]
 fn a_union_that_nothing_fits_is_empty_and_the_rest_decodes() {
@@ -285,8 +296,8 @@ fn undeclared_members_are_listed_with_their_paths() {
 }
 
 #[test]
-fn hostile_bodies_end_in_bounded_passes() {
-    // Every member of every record wrong, nested a few levels: decodes, never loops.
+fn hostile_bodies_decode_in_one_walk() {
+    // Every member of every record wrong: decodes, each deviation found.
     let bad =
         json!({"id": [], "country_iso_alpha2": {}, "status": [[]], "tags": 3, "from": 1, "count": {}, "note": []});
     let d = decode::<Page>(json!({"data": vec![bad; 50], "meta": "x"}));
@@ -307,18 +318,19 @@ impl<'de> Deserialize<'de> for Contact {
         crate::codec::untagged(
             d,
             "Contact",
-            &[
-                |v, s| crate::codec::variant(v, s, |x| Self::Number(Box::new(x))),
-                |v, s| crate::codec::variant(v, s, Self::Page),
-            ],
+            &[|v| crate::codec::variant(v, |x| Self::Number(Box::new(x))), |v| crate::codec::variant(v, Self::Page)],
         )
     }
 }
+
+crate::shaped!(Contact untagged [Box<Number>, Page]);
 
 #[derive(Debug, Deserialize)]
 struct WithContact {
     contact: Contact,
 }
+
+crate::shaped!(WithContact { "contact": Contact });
 
 #[test]
 fn an_untagged_union_takes_the_variant_that_fits_best_and_keeps_the_paths_inside() {
@@ -347,32 +359,48 @@ fn an_untagged_union_takes_the_variant_that_fits_best_and_keeps_the_paths_inside
 }
 
 #[test]
-fn every_optional_member_that_does_not_fit_is_found_in_one_pass() {
-    // 100 optional members, each of another path and the wrong type: one pass notes them all,
-    // one more answers `None` at each.
+fn every_member_that_does_not_fit_is_found_in_one_walk() {
+    // 100 optional members, each of another path and the wrong type: each `None`.
     let body: serde_json::Map<String, serde_json::Value> = (0..100).map(|i| (format!("m{i}"), json!("x"))).collect();
-    let (d, passes) = counting(|| decode::<std::collections::BTreeMap<String, Option<i64>>>(json!(body)));
-    assert_eq!(passes, 2);
+    let d = decode::<std::collections::BTreeMap<String, Option<i64>>>(json!(body));
     assert_eq!(d.value.len(), 100);
     assert!(d.value.values().all(Option::is_none));
     assert_eq!(d.deviations.len(), 100);
+    // A string enum refuses an object, at 100 places: each the empty value, the rest kept.
+    let body: serde_json::Map<String, serde_json::Value> =
+        (0..100).map(|i| (format!("m{i}"), if i % 2 == 0 { json!({"a": i}) } else { json!("active") })).collect();
+    let d = decode::<std::collections::BTreeMap<String, Status>>(json!(body));
+    assert_eq!((d.value.len(), d.deviations.len()), (100, 50));
+    assert_eq!((&d.value["m2"], &d.value["m3"]), (&Status::Unknown(String::new()), &Status::Active));
+    assert_eq!(d.deviations[0].to_string(), "m0: expected a string (enum Status), found an object of 1 members");
+}
+
+/// A hand-written type whose shape says otherwise than its `Deserialize`.
+#[derive(Debug, Default, Deserialize)]
+struct Misdeclared {
+    #[serde(default)]
+    count: i64,
+}
+
+crate::shaped!(Misdeclared { "count": String });
+
+#[test]
+fn a_type_that_refuses_its_repaired_body_is_its_empty_value_with_the_body_kept() {
+    let d = decode::<Misdeclared>(json!({"count": "x"}));
+    assert_eq!(d.value.count, 0);
+    assert_eq!(paths(&d.deviations), [(".".into(), DeviationKind::Mismatch)]);
+    assert_eq!(d.deviations[0].found, Some(json!({"count": "x"})));
 }
 
 #[test]
-fn a_body_needing_more_passes_than_the_bound_is_the_empty_value_with_the_body_kept() {
-    // A string enum rejects an object outright (one stopped pass each), at 100 places: more
-    // than MAX_PASSES. The body decodes as the empty map, the whole body in one deviation.
-    let body: serde_json::Map<String, serde_json::Value> =
-        (0..100).map(|i| (format!("m{i}"), json!({"a": i}))).collect();
-    let (d, passes) = counting(|| decode::<std::collections::BTreeMap<String, Status>>(json!(body.clone())));
-    assert_eq!(passes, MAX_PASSES);
-    assert!(d.value.is_empty());
-    assert_eq!(paths(&d.deviations), [(".".into(), DeviationKind::Mismatch)]);
-    assert_eq!(d.deviations[0].found, Some(json!(body)));
-    // Fewer than the bound: each such place is its own pass, and the rest decodes.
-    let body: serde_json::Map<String, serde_json::Value> =
-        (0..10).map(|i| (format!("m{i}"), json!({"a": i}))).collect();
-    let (d, passes) = counting(|| decode::<std::collections::BTreeMap<String, Status>>(json!(body)));
-    assert_eq!((d.value.len(), d.deviations.len(), passes), (10, 10, 11));
-    assert_eq!(d.value["m3"], Status::Unknown(String::new()));
+fn the_empty_value_of_a_struct_holds_the_empty_values_of_its_required_members() {
+    let d = decode::<Page>(json!({"meta": {}}));
+    assert!(d.value.data.is_empty());
+    let d = decode::<Envelope>(json!({"data": 1}));
+    // A tagged union takes any value: what it does not know is its `Unknown`.
+    assert!(matches!(d.value.data, Event::Unknown(ref v) if *v == json!(1)), "{:?}", d.value.data);
+    assert!(d.deviations.is_empty());
+    let d = decode::<Envelope>(json!({}));
+    assert!(matches!(d.value.data, Event::Unknown(ref v) if *v == json!({})), "{:?}", d.value.data);
+    assert_eq!(paths(&d.deviations), [("data".into(), DeviationKind::Missing)]);
 }

@@ -88,6 +88,28 @@ crate::codec::optional_fields!(
     "tcrBrandId" => tcr_brand_id, "updatedAt" => updated_at, "website" => website }
 );
 
+impl crate::shape::Shaped for BrandBasic {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BrandBasic",
+        &[
+            crate::shape::field::<Option<i64>>("assignedCampaingsCount"),
+            crate::shape::field::<Option<String>>("brandId"),
+            crate::shape::field::<Option<String>>("companyName"),
+            crate::shape::field::<Option<String>>("createdAt"),
+            crate::shape::field::<Option<String>>("displayName"),
+            crate::shape::field::<Option<String>>("email"),
+            crate::shape::field::<Option<EntityType>>("entityType"),
+            crate::shape::field::<Option<String>>("failureReasons"),
+            crate::shape::field::<Option<BrandIdentityStatus>>("identityStatus"),
+            crate::shape::field::<Option<BrandBasicStatus>>("status"),
+            crate::shape::field::<Option<String>>("tcrBrandId"),
+            crate::shape::field::<Option<String>>("updatedAt"),
+            crate::shape::field::<Option<String>>("website"),
+        ],
+        false,
+    );
+}
+
 /// Status of the brand
 ///
 /// Spec: `#/components/schemas/BrandBasic/properties/status`
@@ -140,6 +162,17 @@ pub struct BrandFeedback {
     pub category: Vec<BrandFeedbackCategory>,
 }
 
+impl crate::shape::Shaped for BrandFeedback {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BrandFeedback",
+        &[
+            crate::shape::field::<String>("brandId"),
+            crate::shape::field::<Vec<BrandFeedbackCategory>>("category"),
+        ],
+        false,
+    );
+}
+
 /// BrandFeedbackCategory
 ///
 /// Spec: `#/components/schemas/BrandFeedbackCategory`
@@ -154,6 +187,19 @@ pub struct BrandFeedbackCategory {
     pub fields: Vec<String>,
     /// One of `TAX_ID`, `STOCK_SYMBOL`, `GOVERNMENT_ENTITY`, `NONPROFIT`, and `OTHERS`
     pub id: String,
+}
+
+impl crate::shape::Shaped for BrandFeedbackCategory {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BrandFeedbackCategory",
+        &[
+            crate::shape::field::<String>("description"),
+            crate::shape::field::<String>("displayName"),
+            crate::shape::field::<Vec<String>>("fields"),
+            crate::shape::field::<String>("id"),
+        ],
+        false,
+    );
 }
 
 /// The verification status of an active brand
@@ -213,6 +259,14 @@ crate::codec::optional_fields!(
     BrandOptionalAttributes { "taxExemptStatus" => tax_exempt_status }
 );
 
+impl crate::shape::Shaped for BrandOptionalAttributes {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BrandOptionalAttributes",
+        &[crate::shape::field::<Option<String>>("taxExemptStatus")],
+        false,
+    );
+}
+
 /// BrandRecordSetCSP
 ///
 /// Spec: `#/components/schemas/BrandRecordSetCSP`
@@ -230,6 +284,18 @@ crate::codec::optional_fields!(
     BrandRecordSetCsp { "page" => page, "records" => records, "totalRecords" =>
     total_records }
 );
+
+impl crate::shape::Shaped for BrandRecordSetCsp {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BrandRecordSetCsp",
+        &[
+            crate::shape::field::<Option<i64>>("page"),
+            crate::shape::field::<Option<Vec<BrandBasic>>>("records"),
+            crate::shape::field::<Option<i64>>("totalRecords"),
+        ],
+        false,
+    );
+}
 
 /// Brand relationship to the CSP.
 ///
@@ -311,6 +377,23 @@ pub struct BrandSmsOtpStatus {
     #[serde(rename = "verifyDate")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verify_date: Option<String>,
+}
+
+impl crate::shape::Shaped for BrandSmsOtpStatus {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BrandSmsOtpStatus",
+        &[
+            crate::shape::field::<String>("brandId"),
+            crate::shape::field::<String>("deliveryStatus"),
+            crate::shape::field::<Option<String>>("deliveryStatusDate"),
+            crate::shape::field::<Option<String>>("deliveryStatusDetails"),
+            crate::shape::field::<String>("mobilePhone"),
+            crate::shape::field::<String>("referenceId"),
+            crate::shape::field::<String>("requestDate"),
+            crate::shape::field::<Option<String>>("verifyDate"),
+        ],
+        false,
+    );
 }
 
 /// CreateBrand
@@ -403,6 +486,39 @@ pub struct CreateBrand {
     pub website: Option<String>,
 }
 
+impl crate::shape::Shaped for CreateBrand {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateBrand",
+        &[
+            crate::shape::field::<Option<String>>("businessContactEmail"),
+            crate::shape::field::<Option<String>>("city"),
+            crate::shape::field::<Option<String>>("companyName"),
+            crate::shape::field::<String>("country"),
+            crate::shape::field::<String>("displayName"),
+            crate::shape::field::<Option<String>>("ein"),
+            crate::shape::field::<String>("email"),
+            crate::shape::field::<EntityType>("entityType"),
+            crate::shape::field::<Option<String>>("firstName"),
+            crate::shape::field::<Option<String>>("ipAddress"),
+            crate::shape::field::<Option<bool>>("isReseller"),
+            crate::shape::field::<Option<String>>("lastName"),
+            crate::shape::field::<Option<String>>("mobilePhone"),
+            crate::shape::field::<Option<bool>>("mock"),
+            crate::shape::field::<Option<String>>("phone"),
+            crate::shape::field::<Option<String>>("postalCode"),
+            crate::shape::field::<Option<String>>("state"),
+            crate::shape::field::<Option<StockExchange>>("stockExchange"),
+            crate::shape::field::<Option<String>>("stockSymbol"),
+            crate::shape::field::<Option<String>>("street"),
+            crate::shape::field::<Vertical>("vertical"),
+            crate::shape::field::<Option<String>>("webhookFailoverURL"),
+            crate::shape::field::<Option<String>>("webhookURL"),
+            crate::shape::field::<Option<String>>("website"),
+        ],
+        false,
+    );
+}
+
 /// Entity type behind the brand. This is the form of business establishment.
 ///
 /// Spec: `#/components/schemas/EntityType`
@@ -477,6 +593,22 @@ crate::codec::optional_fields!(
     vetted_date, "vettingClass" => vetting_class, "vettingId" => vetting_id,
     "vettingScore" => vetting_score, "vettingToken" => vetting_token }
 );
+
+impl crate::shape::Shaped for ExternalVetting {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ExternalVetting",
+        &[
+            crate::shape::field::<Option<String>>("createDate"),
+            crate::shape::field::<Option<String>>("evpId"),
+            crate::shape::field::<Option<String>>("vettedDate"),
+            crate::shape::field::<Option<String>>("vettingClass"),
+            crate::shape::field::<Option<String>>("vettingId"),
+            crate::shape::field::<Option<i64>>("vettingScore"),
+            crate::shape::field::<Option<String>>("vettingToken"),
+        ],
+        false,
+    );
+}
 
 /// External vetting list
 ///
@@ -584,6 +716,18 @@ pub struct ImportExternalVetting {
     pub vetting_token: Option<String>,
 }
 
+impl crate::shape::Shaped for ImportExternalVetting {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ImportExternalVetting",
+        &[
+            crate::shape::field::<String>("evpId"),
+            crate::shape::field::<String>("vettingId"),
+            crate::shape::field::<Option<String>>("vettingToken"),
+        ],
+        false,
+    );
+}
+
 /// OrderExternalVetting
 ///
 /// Spec: `#/components/schemas/OrderExternalVetting`
@@ -595,6 +739,17 @@ pub struct OrderExternalVetting {
     /// Identifies the vetting classification.
     #[serde(rename = "vettingClass")]
     pub vetting_class: String,
+}
+
+impl crate::shape::Shaped for OrderExternalVetting {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "OrderExternalVetting",
+        &[
+            crate::shape::field::<String>("evpId"),
+            crate::shape::field::<String>("vettingClass"),
+        ],
+        false,
+    );
 }
 
 /// (Required for public company) stock exchange.
@@ -866,6 +1021,53 @@ pub struct TelnyxBrand {
     pub website: Option<String>,
 }
 
+impl crate::shape::Shaped for TelnyxBrand {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TelnyxBrand",
+        &[
+            crate::shape::field::<Option<String>>("altBusinessId"),
+            crate::shape::field::<Option<AltBusinessIdType>>("altBusinessIdType"),
+            crate::shape::field::<Option<String>>("brandId"),
+            crate::shape::field::<BrandRelationship>("brandRelationship"),
+            crate::shape::field::<Option<String>>("businessContactEmail"),
+            crate::shape::field::<Option<String>>("city"),
+            crate::shape::field::<Option<String>>("companyName"),
+            crate::shape::field::<String>("country"),
+            crate::shape::field::<Option<String>>("createdAt"),
+            crate::shape::field::<Option<String>>("cspId"),
+            crate::shape::field::<String>("displayName"),
+            crate::shape::field::<Option<String>>("ein"),
+            crate::shape::field::<String>("email"),
+            crate::shape::field::<EntityType>("entityType"),
+            crate::shape::field::<Option<String>>("failureReasons"),
+            crate::shape::field::<Option<String>>("firstName"),
+            crate::shape::field::<Option<BrandIdentityStatus>>("identityStatus"),
+            crate::shape::field::<Option<String>>("ipAddress"),
+            crate::shape::field::<Option<bool>>("isReseller"),
+            crate::shape::field::<Option<String>>("lastName"),
+            crate::shape::field::<Option<String>>("mobilePhone"),
+            crate::shape::field::<Option<bool>>("mock"),
+            crate::shape::field::<Option<BrandOptionalAttributes>>("optionalAttributes"),
+            crate::shape::field::<Option<String>>("phone"),
+            crate::shape::field::<Option<String>>("postalCode"),
+            crate::shape::field::<Option<String>>("referenceId"),
+            crate::shape::field::<Option<String>>("state"),
+            crate::shape::field::<Option<TelnyxBrandStatus>>("status"),
+            crate::shape::field::<Option<StockExchange>>("stockExchange"),
+            crate::shape::field::<Option<String>>("stockSymbol"),
+            crate::shape::field::<Option<String>>("street"),
+            crate::shape::field::<Option<String>>("tcrBrandId"),
+            crate::shape::field::<Option<String>>("universalEin"),
+            crate::shape::field::<Option<String>>("updatedAt"),
+            crate::shape::field::<String>("vertical"),
+            crate::shape::field::<Option<String>>("webhookFailoverURL"),
+            crate::shape::field::<Option<String>>("webhookURL"),
+            crate::shape::field::<Option<String>>("website"),
+        ],
+        false,
+    );
+}
+
 /// Status of the brand
 ///
 /// Spec: `#/components/schemas/TelnyxBrand/properties/status`
@@ -1014,6 +1216,54 @@ pub struct TelnyxBrandWithCampaignsCount {
     pub assigned_campaigns_count: Option<f64>,
 }
 
+impl crate::shape::Shaped for TelnyxBrandWithCampaignsCount {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TelnyxBrandWithCampaignsCount",
+        &[
+            crate::shape::field::<Option<String>>("altBusinessId"),
+            crate::shape::field::<Option<AltBusinessIdType>>("altBusinessIdType"),
+            crate::shape::field::<Option<String>>("brandId"),
+            crate::shape::field::<BrandRelationship>("brandRelationship"),
+            crate::shape::field::<Option<String>>("businessContactEmail"),
+            crate::shape::field::<Option<String>>("city"),
+            crate::shape::field::<Option<String>>("companyName"),
+            crate::shape::field::<String>("country"),
+            crate::shape::field::<Option<String>>("createdAt"),
+            crate::shape::field::<Option<String>>("cspId"),
+            crate::shape::field::<String>("displayName"),
+            crate::shape::field::<Option<String>>("ein"),
+            crate::shape::field::<String>("email"),
+            crate::shape::field::<EntityType>("entityType"),
+            crate::shape::field::<Option<String>>("failureReasons"),
+            crate::shape::field::<Option<String>>("firstName"),
+            crate::shape::field::<Option<BrandIdentityStatus>>("identityStatus"),
+            crate::shape::field::<Option<String>>("ipAddress"),
+            crate::shape::field::<Option<bool>>("isReseller"),
+            crate::shape::field::<Option<String>>("lastName"),
+            crate::shape::field::<Option<String>>("mobilePhone"),
+            crate::shape::field::<Option<bool>>("mock"),
+            crate::shape::field::<Option<BrandOptionalAttributes>>("optionalAttributes"),
+            crate::shape::field::<Option<String>>("phone"),
+            crate::shape::field::<Option<String>>("postalCode"),
+            crate::shape::field::<Option<String>>("referenceId"),
+            crate::shape::field::<Option<String>>("state"),
+            crate::shape::field::<Option<TelnyxBrandWithCampaignsCountStatus>>("status"),
+            crate::shape::field::<Option<StockExchange>>("stockExchange"),
+            crate::shape::field::<Option<String>>("stockSymbol"),
+            crate::shape::field::<Option<String>>("street"),
+            crate::shape::field::<Option<String>>("tcrBrandId"),
+            crate::shape::field::<Option<String>>("universalEin"),
+            crate::shape::field::<Option<String>>("updatedAt"),
+            crate::shape::field::<String>("vertical"),
+            crate::shape::field::<Option<String>>("webhookFailoverURL"),
+            crate::shape::field::<Option<String>>("webhookURL"),
+            crate::shape::field::<Option<String>>("website"),
+            crate::shape::field::<Option<f64>>("assignedCampaignsCount"),
+        ],
+        false,
+    );
+}
+
 /// Status of the brand
 ///
 /// Spec: `#/components/schemas/TelnyxBrand/properties/status`
@@ -1032,6 +1282,17 @@ pub struct TriggerBrandSmsOtpRequest {
     pub success_sms: String,
 }
 
+impl crate::shape::Shaped for TriggerBrandSmsOtpRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TriggerBrandSmsOtpRequest",
+        &[
+            crate::shape::field::<String>("pinSms"),
+            crate::shape::field::<String>("successSms"),
+        ],
+        false,
+    );
+}
+
 /// Response after successfully triggering a Brand SMS OTP
 ///
 /// Spec: `#/components/schemas/TriggerBrandSmsOtpResponse`
@@ -1043,6 +1304,17 @@ pub struct TriggerBrandSmsOtpResponse {
     /// The reference ID that can be used to check OTP status
     #[serde(rename = "referenceId")]
     pub reference_id: String,
+}
+
+impl crate::shape::Shaped for TriggerBrandSmsOtpResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TriggerBrandSmsOtpResponse",
+        &[
+            crate::shape::field::<String>("brandId"),
+            crate::shape::field::<String>("referenceId"),
+        ],
+        false,
+    );
 }
 
 /// UpdateBrand
@@ -1138,6 +1410,40 @@ pub struct UpdateBrand {
     pub website: Option<String>,
 }
 
+impl crate::shape::Shaped for UpdateBrand {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateBrand",
+        &[
+            crate::shape::field::<Option<String>>("altBusinessId"),
+            crate::shape::field::<Option<AltBusinessIdType>>("altBusinessIdType"),
+            crate::shape::field::<Option<String>>("businessContactEmail"),
+            crate::shape::field::<Option<String>>("city"),
+            crate::shape::field::<Option<String>>("companyName"),
+            crate::shape::field::<String>("country"),
+            crate::shape::field::<String>("displayName"),
+            crate::shape::field::<Option<String>>("ein"),
+            crate::shape::field::<String>("email"),
+            crate::shape::field::<EntityType>("entityType"),
+            crate::shape::field::<Option<String>>("firstName"),
+            crate::shape::field::<Option<BrandIdentityStatus>>("identityStatus"),
+            crate::shape::field::<Option<String>>("ipAddress"),
+            crate::shape::field::<Option<bool>>("isReseller"),
+            crate::shape::field::<Option<String>>("lastName"),
+            crate::shape::field::<Option<String>>("phone"),
+            crate::shape::field::<Option<String>>("postalCode"),
+            crate::shape::field::<Option<String>>("state"),
+            crate::shape::field::<Option<StockExchange>>("stockExchange"),
+            crate::shape::field::<Option<String>>("stockSymbol"),
+            crate::shape::field::<Option<String>>("street"),
+            crate::shape::field::<Vertical>("vertical"),
+            crate::shape::field::<Option<String>>("webhookFailoverURL"),
+            crate::shape::field::<Option<String>>("webhookURL"),
+            crate::shape::field::<Option<String>>("website"),
+        ],
+        false,
+    );
+}
+
 /// Request body for verifying a Brand SMS OTP
 ///
 /// Spec: `#/components/schemas/VerifyBrandSmsOtpRequest`
@@ -1146,6 +1452,14 @@ pub struct VerifyBrandSmsOtpRequest {
     /// The OTP PIN received via SMS
     #[serde(rename = "otpPin")]
     pub otp_pin: String,
+}
+
+impl crate::shape::Shaped for VerifyBrandSmsOtpRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VerifyBrandSmsOtpRequest",
+        &[crate::shape::field::<String>("otpPin")],
+        false,
+    );
 }
 
 /// Vertical or industry segment of the brand or campaign.

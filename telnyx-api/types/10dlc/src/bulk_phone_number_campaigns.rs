@@ -23,6 +23,18 @@ pub struct AssignProfileToCampaignRequest {
     pub tcr_campaign_id: Option<String>,
 }
 
+impl crate::shape::Shaped for AssignProfileToCampaignRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AssignProfileToCampaignRequest",
+        &[
+            crate::shape::field::<Option<String>>("campaignId"),
+            crate::shape::field::<String>("messagingProfileId"),
+            crate::shape::field::<Option<String>>("tcrCampaignId"),
+        ],
+        false,
+    );
+}
+
 /// AssignProfileToCampaignResponse
 ///
 /// Spec: `#/components/schemas/AssignProfileToCampaignResponse`
@@ -42,6 +54,19 @@ pub struct AssignProfileToCampaignResponse {
     #[serde(rename = "tcrCampaignId")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tcr_campaign_id: Option<String>,
+}
+
+impl crate::shape::Shaped for AssignProfileToCampaignResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AssignProfileToCampaignResponse",
+        &[
+            crate::shape::field::<Option<String>>("campaignId"),
+            crate::shape::field::<String>("messagingProfileId"),
+            crate::shape::field::<String>("taskId"),
+            crate::shape::field::<Option<String>>("tcrCampaignId"),
+        ],
+        false,
+    );
 }
 
 /// AssignmentTaskStatusResponse
@@ -64,6 +89,19 @@ pub struct AssignmentTaskStatusResponse {
     pub updated_at: Option<String>,
 }
 
+impl crate::shape::Shaped for AssignmentTaskStatusResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AssignmentTaskStatusResponse",
+        &[
+            crate::shape::field::<Option<String>>("createdAt"),
+            crate::shape::field::<T10dlcTaskStatus>("status"),
+            crate::shape::field::<String>("taskId"),
+            crate::shape::field::<Option<String>>("updatedAt"),
+        ],
+        false,
+    );
+}
+
 /// PhoneNumberStatusResponsePaginated
 ///
 /// Spec: `#/components/schemas/PhoneNumberStatusResponsePaginated`
@@ -71,6 +109,14 @@ pub struct AssignmentTaskStatusResponse {
 pub struct PhoneNumberStatusResponsePaginated {
     /// Records
     pub records: Vec<ProfileAssignmentPhoneNumbers>,
+}
+
+impl crate::shape::Shaped for PhoneNumberStatusResponsePaginated {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PhoneNumberStatusResponsePaginated",
+        &[crate::shape::field::<Vec<ProfileAssignmentPhoneNumbers>>("records")],
+        false,
+    );
 }
 
 /// ProfileAssignmentPhoneNumbers
@@ -86,4 +132,16 @@ pub struct ProfileAssignmentPhoneNumbers {
     /// The ID of the task associated with the phone number.
     #[serde(rename = "taskId")]
     pub task_id: String,
+}
+
+impl crate::shape::Shaped for ProfileAssignmentPhoneNumbers {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ProfileAssignmentPhoneNumbers",
+        &[
+            crate::shape::field::<String>("phoneNumber"),
+            crate::shape::field::<String>("status"),
+            crate::shape::field::<String>("taskId"),
+        ],
+        false,
+    );
 }

@@ -28,6 +28,20 @@ crate::codec::optional_fields!(
     "upstreamCnpId" => upstream_cnp_id }
 );
 
+impl crate::shape::Shaped for CampaignSharingStatus {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CampaignSharingStatus",
+        &[
+            crate::shape::field::<Option<String>>("downstreamCnpId"),
+            crate::shape::field::<Option<String>>("sharedDate"),
+            crate::shape::field::<Option<String>>("sharingStatus"),
+            crate::shape::field::<Option<String>>("statusDate"),
+            crate::shape::field::<Option<String>>("upstreamCnpId"),
+        ],
+        false,
+    );
+}
+
 /// Campaign status
 ///
 /// Spec: `#/components/schemas/TelnyxCampaignWithAssignedCount_CSP/properties/campaignStatus`

@@ -22,6 +22,18 @@ crate::codec::optional_fields!(
     AuditEventChanges { "field" => field, "from" => from, "to" => to }
 );
 
+impl crate::shape::Shaped for AuditEventChanges {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AuditEventChanges",
+        &[
+            crate::shape::field::<Option<String>>("field"),
+            crate::shape::field::<Option<AuditEventChangesFrom>>("from"),
+            crate::shape::field::<Option<AuditEventChangesTo>>("to"),
+        ],
+        false,
+    );
+}
+
 /// The previous value of the field. Can be any JSON type.
 ///
 /// Spec: `#/components/schemas/AuditEventChanges/properties/from`
@@ -43,14 +55,27 @@ impl<'de> serde::Deserialize<'de> for AuditEventChangesFrom {
             deserializer,
             "AuditEventChangesFrom",
             &[
-                |v, s| crate::codec::variant(v, s, Self::String),
-                |v, s| crate::codec::variant(v, s, Self::Number),
-                |v, s| crate::codec::variant(v, s, Self::Boolean),
-                |v, s| crate::codec::variant(v, s, Self::Object),
-                |v, s| crate::codec::variant(v, s, Self::JsonList),
+                |v| crate::codec::variant(v, Self::String),
+                |v| crate::codec::variant(v, Self::Number),
+                |v| crate::codec::variant(v, Self::Boolean),
+                |v| crate::codec::variant(v, Self::Object),
+                |v| crate::codec::variant(v, Self::JsonList),
             ],
         )
     }
+}
+
+impl crate::shape::Shaped for AuditEventChangesFrom {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
+        name: "AuditEventChangesFrom",
+        variants: &[
+            crate::shape::of::<String>(),
+            crate::shape::of::<f64>(),
+            crate::shape::of::<bool>(),
+            crate::shape::of::<serde_json::Map<String, serde_json::Value>>(),
+            crate::shape::of::<Vec<serde_json::Value>>(),
+        ],
+    };
 }
 
 /// The new value of the field. Can be any JSON type.
@@ -91,6 +116,25 @@ crate::codec::optional_fields!(
     created_at, "id" => id, "organization_id" => organization_id, "record_type" =>
     record_type, "resource_id" => resource_id, "user_id" => user_id }
 );
+
+impl crate::shape::Shaped for AuditLog {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AuditLog",
+        &[
+            crate::shape::field::<Option<String>>("alternate_resource_id"),
+            crate::shape::field::<Option<AuditLogChangeMadeBy>>("change_made_by"),
+            crate::shape::field::<Option<String>>("change_type"),
+            crate::shape::field::<Option<Vec<AuditEventChanges>>>("changes"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("organization_id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("resource_id"),
+            crate::shape::field::<Option<String>>("user_id"),
+        ],
+        false,
+    );
+}
 
 /// Indicates if the change was made by Telnyx on your behalf, the organization owner, a member of your organization, or in the case of managed accounts, the account manager.
 ///
@@ -147,6 +191,17 @@ pub struct AuditLogList {
 
 crate::codec::optional_fields!(AuditLogList { "data" => data, "meta" => meta });
 
+impl crate::shape::Shaped for AuditLogList {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AuditLogList",
+        &[
+            crate::shape::field::<Option<Vec<AuditLog>>>("data"),
+            crate::shape::field::<Option<AuditLogsPaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1audit_events/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AuditLogsFilterConsolidated {
@@ -160,6 +215,17 @@ crate::codec::optional_fields!(
     AuditLogsFilterConsolidated { "created_after" => created_after, "created_before" =>
     created_before }
 );
+
+impl crate::shape::Shaped for AuditLogsFilterConsolidated {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AuditLogsFilterConsolidated",
+        &[
+            crate::shape::field::<Option<String>>("created_after"),
+            crate::shape::field::<Option<String>>("created_before"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1audit_events/get/parameters/0/schema`
 pub type AuditLogsPageConsolidated = ListAccessIpAddressesPage;
@@ -179,3 +245,16 @@ crate::codec::optional_fields!(
     AuditLogsPaginationMeta { "page_number" => page_number, "page_size" => page_size,
     "total_pages" => total_pages, "total_results" => total_results }
 );
+
+impl crate::shape::Shaped for AuditLogsPaginationMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AuditLogsPaginationMeta",
+        &[
+            crate::shape::field::<Option<i64>>("page_number"),
+            crate::shape::field::<Option<i64>>("page_size"),
+            crate::shape::field::<Option<i64>>("total_pages"),
+            crate::shape::field::<Option<i64>>("total_results"),
+        ],
+        false,
+    );
+}

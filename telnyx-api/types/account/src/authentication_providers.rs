@@ -40,6 +40,25 @@ crate::codec::optional_fields!(
     => short_name, "updated_at" => updated_at }
 );
 
+impl crate::shape::Shaped for AuthenticationProvider {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AuthenticationProvider",
+        &[
+            crate::shape::field::<Option<String>>("activated_at"),
+            crate::shape::field::<Option<Active>>("active"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<Name>>("name"),
+            crate::shape::field::<Option<OrganizationId>>("organization_id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<AuthenticationProviderSettings>>("settings"),
+            crate::shape::field::<Option<ShortName>>("short_name"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/AuthenticationProviderCreate`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AuthenticationProviderCreate {
@@ -50,6 +69,20 @@ pub struct AuthenticationProviderCreate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings_url: Option<SettingsUrl>,
     pub short_name: ShortName,
+}
+
+impl crate::shape::Shaped for AuthenticationProviderCreate {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AuthenticationProviderCreate",
+        &[
+            crate::shape::field::<Option<Active>>("active"),
+            crate::shape::field::<Name>("name"),
+            crate::shape::field::<Settings>("settings"),
+            crate::shape::field::<Option<SettingsUrl>>("settings_url"),
+            crate::shape::field::<ShortName>("short_name"),
+        ],
+        false,
+    );
 }
 
 /// The settings associated with the authentication provider.
@@ -96,6 +129,31 @@ crate::codec::optional_fields!(
     service_provider_entity_id, "service_provider_login_url" =>
     service_provider_login_url }
 );
+
+impl crate::shape::Shaped for AuthenticationProviderSettings {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AuthenticationProviderSettings",
+        &[
+            crate::shape::field::<Option<String>>("assertion_consumer_service_url"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("idp_attribute_names"),
+            crate::shape::field::<Option<String>>("idp_cert_fingerprint"),
+            crate::shape::field::<
+                Option<AuthenticationProviderSettingsIdpCertFingerprintAlgorithm>,
+            >("idp_cert_fingerprint_algorithm"),
+            crate::shape::field::<Option<String>>("idp_certificate"),
+            crate::shape::field::<Option<String>>("idp_entity_id"),
+            crate::shape::field::<Option<String>>("idp_slo_target_url"),
+            crate::shape::field::<Option<String>>("idp_sso_target_url"),
+            crate::shape::field::<Option<String>>("name_identifier_format"),
+            crate::shape::field::<Option<bool>>("provision_groups"),
+            crate::shape::field::<Option<String>>("service_provider_entity_id"),
+            crate::shape::field::<Option<String>>("service_provider_login_url"),
+        ],
+        false,
+    );
+}
 
 /// The algorithm used to generate the identity provider's (IdP) certificate fingerprint
 ///
@@ -149,6 +207,14 @@ pub struct CreateAuthenticationProviderResponse {
 
 crate::codec::optional_fields!(CreateAuthenticationProviderResponse { "data" => data });
 
+impl crate::shape::Shaped for CreateAuthenticationProviderResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateAuthenticationProviderResponse",
+        &[crate::shape::field::<Option<AuthenticationProvider>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1authentication_providers~1{id}/delete/responses/200/content/application~1json/schema`
 pub type DeleteAuthenticationProviderResponse = CreateAuthenticationProviderResponse;
 
@@ -165,6 +231,17 @@ pub struct FindAuthenticationProvidersResponse {
 crate::codec::optional_fields!(
     FindAuthenticationProvidersResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for FindAuthenticationProvidersResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "FindAuthenticationProvidersResponse",
+        &[
+            crate::shape::field::<Option<Vec<AuthenticationProvider>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1authentication_providers/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -261,6 +338,21 @@ pub struct Settings {
     pub idp_sso_target_url: String,
 }
 
+impl crate::shape::Shaped for Settings {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Settings",
+        &[
+            crate::shape::field::<String>("idp_cert_fingerprint"),
+            crate::shape::field::<
+                Option<SettingsIdpCertFingerprintAlgorithm>,
+            >("idp_cert_fingerprint_algorithm"),
+            crate::shape::field::<String>("idp_entity_id"),
+            crate::shape::field::<String>("idp_sso_target_url"),
+        ],
+        false,
+    );
+}
+
 /// The algorithm used to generate the identity provider's (IdP) certificate fingerprint
 ///
 /// Spec: `#/components/schemas/settings/properties/idp_cert_fingerprint_algorithm`
@@ -292,6 +384,20 @@ crate::codec::optional_fields!(
     UpdateAuthenticationProviderRequest { "active" => active, "name" => name, "settings"
     => settings, "settings_url" => settings_url, "short_name" => short_name }
 );
+
+impl crate::shape::Shaped for UpdateAuthenticationProviderRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateAuthenticationProviderRequest",
+        &[
+            crate::shape::field::<Option<Active>>("active"),
+            crate::shape::field::<Option<Name>>("name"),
+            crate::shape::field::<Option<Settings>>("settings"),
+            crate::shape::field::<Option<SettingsUrl>>("settings_url"),
+            crate::shape::field::<Option<ShortName>>("short_name"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1authentication_providers~1{id}/patch/responses/200/content/application~1json/schema`
 pub type UpdateAuthenticationProviderResponse = CreateAuthenticationProviderResponse;

@@ -31,6 +31,20 @@ pub struct EnumPaginatedResponse {
     pub total_records: i64,
 }
 
+impl crate::shape::Shaped for EnumPaginatedResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EnumPaginatedResponse",
+        &[
+            crate::shape::field::<i64>("page"),
+            crate::shape::field::<
+                Vec<serde_json::Map<String, serde_json::Value>>,
+            >("records"),
+            crate::shape::field::<i64>("totalRecords"),
+        ],
+        false,
+    );
+}
+
 /// EnumStringListResponse
 ///
 /// Spec: `#/components/schemas/EnumStringListResponse`
@@ -147,12 +161,25 @@ impl<'de> serde::Deserialize<'de> for GetEnumEndpointResponse {
             deserializer,
             "GetEnumEndpointResponse",
             &[
-                |v, s| crate::codec::variant(v, s, Self::EnumStringListResponse),
-                |v, s| crate::codec::variant(v, s, Self::EnumObjectListResponse),
-                |v, s| crate::codec::variant(v, s, Self::EnumObjectToStringResponse),
-                |v, s| crate::codec::variant(v, s, Self::EnumObjecToObjecttResponse),
-                |v, s| crate::codec::variant(v, s, Self::EnumPaginatedResponse),
+                |v| crate::codec::variant(v, Self::EnumStringListResponse),
+                |v| crate::codec::variant(v, Self::EnumObjectListResponse),
+                |v| crate::codec::variant(v, Self::EnumObjectToStringResponse),
+                |v| crate::codec::variant(v, Self::EnumObjecToObjecttResponse),
+                |v| crate::codec::variant(v, Self::EnumPaginatedResponse),
             ],
         )
     }
+}
+
+impl crate::shape::Shaped for GetEnumEndpointResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
+        name: "GetEnumEndpointResponse",
+        variants: &[
+            crate::shape::of::<EnumStringListResponse>(),
+            crate::shape::of::<EnumObjectListResponse>(),
+            crate::shape::of::<EnumObjectToStringResponse>(),
+            crate::shape::of::<EnumObjecToObjecttResponse>(),
+            crate::shape::of::<EnumPaginatedResponse>(),
+        ],
+    };
 }

@@ -15,6 +15,17 @@ pub struct AccessIpAddressListResponseSchema {
     pub meta: CloudflareIpListSyncPaginationMeta,
 }
 
+impl crate::shape::Shaped for AccessIpAddressListResponseSchema {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AccessIpAddressListResponseSchema",
+        &[
+            crate::shape::field::<Vec<AccessIpAddressResponseSchema>>("data"),
+            crate::shape::field::<CloudflareIpListSyncPaginationMeta>("meta"),
+        ],
+        false,
+    );
+}
+
 /// AccessIPAddressPOST
 ///
 /// Spec: `#/components/schemas/AccessIPAddressPOST`
@@ -25,6 +36,17 @@ pub struct AccessIpAddressPost {
     pub description: Option<String>,
     /// Ip Address
     pub ip_address: String,
+}
+
+impl crate::shape::Shaped for AccessIpAddressPost {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AccessIpAddressPost",
+        &[
+            crate::shape::field::<Option<String>>("description"),
+            crate::shape::field::<String>("ip_address"),
+        ],
+        false,
+    );
 }
 
 /// AccessIPAddressResponseSchema
@@ -52,6 +74,23 @@ pub struct AccessIpAddressResponseSchema {
     pub user_id: String,
 }
 
+impl crate::shape::Shaped for AccessIpAddressResponseSchema {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AccessIpAddressResponseSchema",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("description"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<String>("ip_address"),
+            crate::shape::field::<String>("source"),
+            crate::shape::field::<CloudflareSyncStatus>("status"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<String>("user_id"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1access_ip_address/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ListAccessIpAddressesFilter {
@@ -67,4 +106,18 @@ pub struct ListAccessIpAddressesFilter {
     /// members of this object.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+impl crate::shape::Shaped for ListAccessIpAddressesFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListAccessIpAddressesFilter",
+        &[
+            crate::shape::field::<
+                Option<ListAccessIpAddressesFilterCreatedAt>,
+            >("created_at"),
+            crate::shape::field::<Option<String>>("ip_address"),
+            crate::shape::field::<Option<String>>("ip_source"),
+        ],
+        true,
+    );
 }

@@ -15,6 +15,17 @@ pub struct AccessIpRangeListResponseSchema {
     pub meta: CloudflareIpListSyncPaginationMeta,
 }
 
+impl crate::shape::Shaped for AccessIpRangeListResponseSchema {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AccessIpRangeListResponseSchema",
+        &[
+            crate::shape::field::<Vec<AccessIpRangeResponseSchema>>("data"),
+            crate::shape::field::<CloudflareIpListSyncPaginationMeta>("meta"),
+        ],
+        false,
+    );
+}
+
 /// AccessIPRangePOST
 ///
 /// Spec: `#/components/schemas/AccessIPRangePOST`
@@ -25,6 +36,17 @@ pub struct AccessIpRangePost {
     /// Description
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+}
+
+impl crate::shape::Shaped for AccessIpRangePost {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AccessIpRangePost",
+        &[
+            crate::shape::field::<String>("cidr_block"),
+            crate::shape::field::<Option<String>>("description"),
+        ],
+        false,
+    );
 }
 
 /// AccessIPRangeResponseSchema
@@ -50,6 +72,22 @@ pub struct AccessIpRangeResponseSchema {
     pub user_id: String,
 }
 
+impl crate::shape::Shaped for AccessIpRangeResponseSchema {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AccessIpRangeResponseSchema",
+        &[
+            crate::shape::field::<String>("cidr_block"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("description"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<CloudflareSyncStatus>("status"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<String>("user_id"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1access_ip_ranges/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ListAccessIpRangesFilter {
@@ -61,6 +99,21 @@ pub struct ListAccessIpRangesFilter {
     /// members of this object.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+impl crate::shape::Shaped for ListAccessIpRangesFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListAccessIpRangesFilter",
+        &[
+            crate::shape::field::<
+                Option<ListAccessIpRangesFilterCidrBlock>,
+            >("cidr_block"),
+            crate::shape::field::<
+                Option<ListAccessIpRangesFilterCreatedAt>,
+            >("created_at"),
+        ],
+        true,
+    );
 }
 
 /// Spec: `#/paths/~1access_ip_ranges/get/parameters/0/schema/properties/cidr_block`
@@ -79,11 +132,21 @@ impl<'de> serde::Deserialize<'de> for ListAccessIpRangesFilterCidrBlock {
             deserializer,
             "ListAccessIpRangesFilterCidrBlock",
             &[
-                |v, s| crate::codec::variant(v, s, Self::String),
-                |v, s| crate::codec::variant(v, s, Self::Variant2),
+                |v| crate::codec::variant(v, Self::String),
+                |v| crate::codec::variant(v, Self::Variant2),
             ],
         )
     }
+}
+
+impl crate::shape::Shaped for ListAccessIpRangesFilterCidrBlock {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
+        name: "ListAccessIpRangesFilterCidrBlock",
+        variants: &[
+            crate::shape::of::<String>(),
+            crate::shape::of::<ListAccessIpRangesFilterCidrBlockVariant2>(),
+        ],
+    };
 }
 
 /// CIDR block pattern matching operations
@@ -103,6 +166,18 @@ crate::codec::optional_fields!(
     ListAccessIpRangesFilterCidrBlockVariant2 { "contains" => contains, "endswith" =>
     endswith, "startswith" => startswith }
 );
+
+impl crate::shape::Shaped for ListAccessIpRangesFilterCidrBlockVariant2 {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListAccessIpRangesFilterCidrBlockVariant2",
+        &[
+            crate::shape::field::<Option<String>>("contains"),
+            crate::shape::field::<Option<String>>("endswith"),
+            crate::shape::field::<Option<String>>("startswith"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1access_ip_ranges/get/parameters/0/schema/properties/created_at`
 pub type ListAccessIpRangesFilterCreatedAt = ListAccessIpAddressesFilterCreatedAt;

@@ -26,6 +26,20 @@ pub struct CreateManagedAccountRequest {
     pub rollup_billing: Option<bool>,
 }
 
+impl crate::shape::Shaped for CreateManagedAccountRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateManagedAccountRequest",
+        &[
+            crate::shape::field::<String>("business_name"),
+            crate::shape::field::<Option<String>>("email"),
+            crate::shape::field::<Option<bool>>("managed_account_allow_custom_pricing"),
+            crate::shape::field::<Option<String>>("password"),
+            crate::shape::field::<Option<bool>>("rollup_billing"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1managed_accounts/post/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateManagedAccountResponse {
@@ -33,6 +47,14 @@ pub struct CreateManagedAccountResponse {
 }
 
 crate::codec::optional_fields!(CreateManagedAccountResponse { "data" => data });
+
+impl crate::shape::Shaped for CreateManagedAccountResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateManagedAccountResponse",
+        &[crate::shape::field::<Option<ManagedAccount>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1managed_accounts~1{id}~1actions~1disable/post/responses/200/content/application~1json/schema`
 pub type DisableManagedAccountResponse = CreateManagedAccountResponse;
@@ -48,6 +70,14 @@ crate::codec::optional_fields!(
     EnableManagedAccountBody { "reenable_all_connections" => reenable_all_connections }
 );
 
+impl crate::shape::Shaped for EnableManagedAccountBody {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EnableManagedAccountBody",
+        &[crate::shape::field::<Option<bool>>("reenable_all_connections")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1managed_accounts~1{id}~1actions~1enable/post/responses/200/content/application~1json/schema`
 pub type EnableManagedAccountResponse = CreateManagedAccountResponse;
 
@@ -61,6 +91,14 @@ crate::codec::optional_fields!(
     ListAllocatableGlobalOutboundChannelsResponse { "data" => data }
 );
 
+impl crate::shape::Shaped for ListAllocatableGlobalOutboundChannelsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListAllocatableGlobalOutboundChannelsResponse",
+        &[crate::shape::field::<Option<ManagedAccountsGlobalOutboundChannels>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1managed_accounts/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListManagedAccountsResponse {
@@ -71,6 +109,17 @@ pub struct ListManagedAccountsResponse {
 crate::codec::optional_fields!(
     ListManagedAccountsResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for ListManagedAccountsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListManagedAccountsResponse",
+        &[
+            crate::shape::field::<Option<Vec<ManagedAccountMultiListing>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// ManagedAccount
 ///
@@ -108,6 +157,28 @@ pub struct ManagedAccount {
     pub updated_at: String,
 }
 
+impl crate::shape::Shaped for ManagedAccount {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ManagedAccount",
+        &[
+            crate::shape::field::<String>("api_key"),
+            crate::shape::field::<String>("api_token"),
+            crate::shape::field::<String>("api_user"),
+            crate::shape::field::<Option<ManagedAccountBalance>>("balance"),
+            crate::shape::field::<String>("created_at"),
+            crate::shape::field::<String>("email"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<Option<bool>>("managed_account_allow_custom_pricing"),
+            crate::shape::field::<String>("manager_account_id"),
+            crate::shape::field::<Option<String>>("organization_name"),
+            crate::shape::field::<ManagedAccountRecordType>("record_type"),
+            crate::shape::field::<Option<bool>>("rollup_billing"),
+            crate::shape::field::<String>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/ManagedAccountBalance`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ManagedAccountBalance {
@@ -128,6 +199,20 @@ crate::codec::optional_fields!(
     "credit_limit" => credit_limit, "currency" => currency, "record_type" => record_type
     }
 );
+
+impl crate::shape::Shaped for ManagedAccountBalance {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ManagedAccountBalance",
+        &[
+            crate::shape::field::<Option<String>>("available_credit"),
+            crate::shape::field::<Option<String>>("balance"),
+            crate::shape::field::<Option<String>>("credit_limit"),
+            crate::shape::field::<Option<String>>("currency"),
+            crate::shape::field::<Option<ManagedAccountBalanceRecordType>>("record_type"),
+        ],
+        false,
+    );
+}
 
 /// ManagedAccount
 ///
@@ -157,6 +242,25 @@ pub struct ManagedAccountMultiListing {
     pub rollup_billing: Option<bool>,
     /// ISO 8601 formatted date indicating when the resource was updated.
     pub updated_at: String,
+}
+
+impl crate::shape::Shaped for ManagedAccountMultiListing {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ManagedAccountMultiListing",
+        &[
+            crate::shape::field::<String>("api_user"),
+            crate::shape::field::<String>("created_at"),
+            crate::shape::field::<String>("email"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<Option<bool>>("managed_account_allow_custom_pricing"),
+            crate::shape::field::<String>("manager_account_id"),
+            crate::shape::field::<Option<String>>("organization_name"),
+            crate::shape::field::<ManagedAccountMultiListingRecordType>("record_type"),
+            crate::shape::field::<Option<bool>>("rollup_billing"),
+            crate::shape::field::<String>("updated_at"),
+        ],
+        false,
+    );
 }
 
 /// Identifies the type of the resource.
@@ -209,6 +313,24 @@ crate::codec::optional_fields!(
     organization_name, "status" => status }
 );
 
+impl crate::shape::Shaped for ManagedAccountsFilterConsolidated {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ManagedAccountsFilterConsolidated",
+        &[
+            crate::shape::field::<
+                Option<ManagedAccountsFilterConsolidatedEmail>,
+            >("email"),
+            crate::shape::field::<
+                Option<ManagedAccountsFilterConsolidatedOrganizationName>,
+            >("organization_name"),
+            crate::shape::field::<
+                Option<ManagedAccountsFilterConsolidatedStatus>,
+            >("status"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1managed_accounts/get/parameters/0/schema/properties/email`
 pub type ManagedAccountsFilterConsolidatedEmail = FilterConsolidatedCustomerReferenceVariant2;
 
@@ -223,6 +345,18 @@ pub struct ManagedAccountsFilterConsolidatedStatus {
 }
 
 crate::codec::optional_fields!(ManagedAccountsFilterConsolidatedStatus { "eq" => eq });
+
+impl crate::shape::Shaped for ManagedAccountsFilterConsolidatedStatus {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ManagedAccountsFilterConsolidatedStatus",
+        &[
+            crate::shape::field::<
+                Option<ManagedAccountsFilterConsolidatedStatusEq>,
+            >("eq"),
+        ],
+        false,
+    );
+}
 
 /// If present, only returns managed accounts with the `status` matching exactly the value given. Use `enabled` or `disabled` to filter accounts by whether they are currently able to use Telnyx services.
 ///
@@ -298,6 +432,19 @@ crate::codec::optional_fields!(
     "total_global_channels_allocated" => total_global_channels_allocated }
 );
 
+impl crate::shape::Shaped for ManagedAccountsGlobalOutboundChannels {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ManagedAccountsGlobalOutboundChannels",
+        &[
+            crate::shape::field::<Option<i64>>("allocatable_global_outbound_channels"),
+            crate::shape::field::<Option<bool>>("managed_account_allow_custom_pricing"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<i64>>("total_global_channels_allocated"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1managed_accounts/get/parameters/2/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ManagedAccountsSort {
@@ -358,6 +505,20 @@ crate::codec::optional_fields!(
     "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for SingleManagedAccountGlobalOutboundChannels {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SingleManagedAccountGlobalOutboundChannels",
+        &[
+            crate::shape::field::<Option<i64>>("channel_limit"),
+            crate::shape::field::<Option<String>>("email"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("manager_account_id"),
+            crate::shape::field::<Option<String>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1managed_accounts~1{id}~1update_global_channel_limit/patch/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateManagedAccountGlobalChannelLimitResponse {
@@ -367,6 +528,18 @@ pub struct UpdateManagedAccountGlobalChannelLimitResponse {
 crate::codec::optional_fields!(
     UpdateManagedAccountGlobalChannelLimitResponse { "data" => data }
 );
+
+impl crate::shape::Shaped for UpdateManagedAccountGlobalChannelLimitResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateManagedAccountGlobalChannelLimitResponse",
+        &[
+            crate::shape::field::<
+                Option<SingleManagedAccountGlobalOutboundChannels>,
+            >("data"),
+        ],
+        false,
+    );
+}
 
 /// Update Managed Account Request
 ///
@@ -381,6 +554,14 @@ crate::codec::optional_fields!(
     UpdateManagedAccountRequest { "managed_account_allow_custom_pricing" =>
     managed_account_allow_custom_pricing }
 );
+
+impl crate::shape::Shaped for UpdateManagedAccountRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateManagedAccountRequest",
+        &[crate::shape::field::<Option<bool>>("managed_account_allow_custom_pricing")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1managed_accounts~1{id}/patch/responses/200/content/application~1json/schema`
 pub type UpdateManagedAccountResponse = CreateManagedAccountResponse;

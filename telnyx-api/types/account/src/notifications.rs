@@ -13,6 +13,14 @@ pub struct CreateNotificationChannelsResponse {
 
 crate::codec::optional_fields!(CreateNotificationChannelsResponse { "data" => data });
 
+impl crate::shape::Shaped for CreateNotificationChannelsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateNotificationChannelsResponse",
+        &[crate::shape::field::<Option<NotificationChannel>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1notification_profiles/post/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateNotificationProfileResponse {
@@ -21,6 +29,14 @@ pub struct CreateNotificationProfileResponse {
 
 crate::codec::optional_fields!(CreateNotificationProfileResponse { "data" => data });
 
+impl crate::shape::Shaped for CreateNotificationProfileResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateNotificationProfileResponse",
+        &[crate::shape::field::<Option<NotificationProfile>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1notification_settings/post/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateNotificationSettingResponse {
@@ -28,6 +44,14 @@ pub struct CreateNotificationSettingResponse {
 }
 
 crate::codec::optional_fields!(CreateNotificationSettingResponse { "data" => data });
+
+impl crate::shape::Shaped for CreateNotificationSettingResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateNotificationSettingResponse",
+        &[crate::shape::field::<Option<NotificationSetting>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1notification_settings/post/responses/201/content/application~1json/schema`
 pub type CreateNotificationSettingResponse2 = CreateNotificationSettingResponse;
@@ -50,19 +74,21 @@ impl<'de> serde::Deserialize<'de> for CreateNotificationSettingResponse3 {
             deserializer,
             "CreateNotificationSettingResponse3",
             &[
-                |v, s| crate::codec::variant(
-                    v,
-                    s,
-                    Self::CreateNotificationSettingResponse,
-                ),
-                |v, s| crate::codec::variant(
-                    v,
-                    s,
-                    Self::CreateNotificationSettingResponse2,
-                ),
+                |v| crate::codec::variant(v, Self::CreateNotificationSettingResponse),
+                |v| crate::codec::variant(v, Self::CreateNotificationSettingResponse2),
             ],
         )
     }
+}
+
+impl crate::shape::Shaped for CreateNotificationSettingResponse3 {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
+        name: "CreateNotificationSettingResponse3",
+        variants: &[
+            crate::shape::of::<CreateNotificationSettingResponse>(),
+            crate::shape::of::<CreateNotificationSettingResponse2>(),
+        ],
+    };
 }
 
 /// Spec: `#/paths/~1notification_channels~1{id}/delete/responses/200/content/application~1json/schema`
@@ -95,19 +121,21 @@ impl<'de> serde::Deserialize<'de> for DeleteNotificationSettingResponse3 {
             deserializer,
             "DeleteNotificationSettingResponse3",
             &[
-                |v, s| crate::codec::variant(
-                    v,
-                    s,
-                    Self::DeleteNotificationSettingResponse,
-                ),
-                |v, s| crate::codec::variant(
-                    v,
-                    s,
-                    Self::DeleteNotificationSettingResponse2,
-                ),
+                |v| crate::codec::variant(v, Self::DeleteNotificationSettingResponse),
+                |v| crate::codec::variant(v, Self::DeleteNotificationSettingResponse2),
             ],
         )
     }
+}
+
+impl crate::shape::Shaped for DeleteNotificationSettingResponse3 {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
+        name: "DeleteNotificationSettingResponse3",
+        variants: &[
+            crate::shape::of::<DeleteNotificationSettingResponse>(),
+            crate::shape::of::<DeleteNotificationSettingResponse2>(),
+        ],
+    };
 }
 
 /// Spec: `#/paths/~1notification_event_conditions/get/responses/200/content/application~1json/schema`
@@ -121,6 +149,17 @@ crate::codec::optional_fields!(
     FindNotificationsEventsConditionsResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for FindNotificationsEventsConditionsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "FindNotificationsEventsConditionsResponse",
+        &[
+            crate::shape::field::<Option<Vec<NotificationEventCondition>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1notification_events/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FindNotificationsEventsResponse {
@@ -132,6 +171,17 @@ crate::codec::optional_fields!(
     FindNotificationsEventsResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for FindNotificationsEventsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "FindNotificationsEventsResponse",
+        &[
+            crate::shape::field::<Option<Vec<NotificationEvent>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1notification_profiles/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FindNotificationsProfilesResponse {
@@ -142,6 +192,17 @@ pub struct FindNotificationsProfilesResponse {
 crate::codec::optional_fields!(
     FindNotificationsProfilesResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for FindNotificationsProfilesResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "FindNotificationsProfilesResponse",
+        &[
+            crate::shape::field::<Option<Vec<NotificationProfile>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1notification_channels~1{id}/get/responses/200/content/application~1json/schema`
 pub type GetNotificationChannelResponse = CreateNotificationChannelsResponse;
@@ -163,6 +224,17 @@ crate::codec::optional_fields!(
     ListNotificationChannelsResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for ListNotificationChannelsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListNotificationChannelsResponse",
+        &[
+            crate::shape::field::<Option<Vec<NotificationChannel>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1notification_settings/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListNotificationSettingsResponse {
@@ -173,6 +245,17 @@ pub struct ListNotificationSettingsResponse {
 crate::codec::optional_fields!(
     ListNotificationSettingsResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for ListNotificationSettingsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListNotificationSettingsResponse",
+        &[
+            crate::shape::field::<Option<Vec<NotificationSetting>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// A Notification Channel
 ///
@@ -198,6 +281,23 @@ crate::codec::optional_fields!(
     => channel_type_id, "created_at" => created_at, "id" => id, "notification_profile_id"
     => notification_profile_id, "updated_at" => updated_at }
 );
+
+impl crate::shape::Shaped for NotificationChannel {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NotificationChannel",
+        &[
+            crate::shape::field::<Option<String>>("channel_destination"),
+            crate::shape::field::<
+                Option<NotificationChannelChannelTypeId>,
+            >("channel_type_id"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("notification_profile_id"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
 
 /// A Channel Type ID
 ///
@@ -266,6 +366,21 @@ crate::codec::optional_fields!(
     updated_at }
 );
 
+impl crate::shape::Shaped for NotificationEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NotificationEvent",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<bool>>("enabled"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<String>>("notification_category"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/NotificationEventCondition`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NotificationEventCondition {
@@ -297,6 +412,31 @@ crate::codec::optional_fields!(
     => parameters, "supported_channels" => supported_channels, "updated_at" => updated_at
     }
 );
+
+impl crate::shape::Shaped for NotificationEventCondition {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NotificationEventCondition",
+        &[
+            crate::shape::field::<Option<bool>>("allow_multiple_channels"),
+            crate::shape::field::<
+                Option<NotificationEventConditionAssociatedRecordType>,
+            >("associated_record_type"),
+            crate::shape::field::<Option<bool>>("asynchronous"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("description"),
+            crate::shape::field::<Option<bool>>("enabled"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<String>>("notification_event_id"),
+            crate::shape::field::<
+                Option<Vec<NotificationEventConditionParametersItem>>,
+            >("parameters"),
+            crate::shape::field::<Option<Vec<String>>>("supported_channels"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/NotificationEventCondition/properties/associated_record_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -345,6 +485,18 @@ crate::codec::optional_fields!(
     "optional" => optional }
 );
 
+impl crate::shape::Shaped for NotificationEventConditionParametersItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NotificationEventConditionParametersItem",
+        &[
+            crate::shape::field::<Option<String>>("data_type"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<bool>>("optional"),
+        ],
+        false,
+    );
+}
+
 /// A Collection of Notification Channels
 ///
 /// Spec: `#/components/schemas/NotificationProfile`
@@ -364,6 +516,19 @@ crate::codec::optional_fields!(
     NotificationProfile { "created_at" => created_at, "id" => id, "name" => name,
     "updated_at" => updated_at }
 );
+
+impl crate::shape::Shaped for NotificationProfile {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NotificationProfile",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/NotificationSetting`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -395,6 +560,27 @@ crate::codec::optional_fields!(
     "notification_profile_id" => notification_profile_id, "parameters" => parameters,
     "status" => status, "updated_at" => updated_at }
 );
+
+impl crate::shape::Shaped for NotificationSetting {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NotificationSetting",
+        &[
+            crate::shape::field::<Option<String>>("associated_record_type"),
+            crate::shape::field::<Option<String>>("associated_record_type_value"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("notification_channel_id"),
+            crate::shape::field::<Option<String>>("notification_event_condition_id"),
+            crate::shape::field::<Option<String>>("notification_profile_id"),
+            crate::shape::field::<
+                Option<Vec<NotificationSettingParametersItem>>,
+            >("parameters"),
+            crate::shape::field::<Option<NotificationSettingStatus>>("status"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/NotificationSetting/properties/parameters/items`
 pub type NotificationSettingParametersItem = CallControlWebhookToolParamsHeadersItem;
@@ -483,6 +669,33 @@ crate::codec::optional_fields!(
     "notification_profile_id" => notification_profile_id, "status" => status }
 );
 
+impl crate::shape::Shaped for NotificationsFilterConsolidated {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NotificationsFilterConsolidated",
+        &[
+            crate::shape::field::<
+                Option<NotificationsFilterConsolidatedAssociatedRecordType>,
+            >("associated_record_type"),
+            crate::shape::field::<
+                Option<NotificationsFilterConsolidatedChannelTypeId>,
+            >("channel_type_id"),
+            crate::shape::field::<
+                Option<NotificationsFilterConsolidatedNotificationChannel>,
+            >("notification_channel"),
+            crate::shape::field::<
+                Option<NotificationsFilterConsolidatedNotificationEventConditionId>,
+            >("notification_event_condition_id"),
+            crate::shape::field::<
+                Option<NotificationsFilterConsolidatedNotificationProfileId>,
+            >("notification_profile_id"),
+            crate::shape::field::<
+                Option<NotificationsFilterConsolidatedStatus>,
+            >("status"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1notification_channels/get/parameters/1/schema/properties/associated_record_type`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NotificationsFilterConsolidatedAssociatedRecordType {
@@ -493,6 +706,18 @@ pub struct NotificationsFilterConsolidatedAssociatedRecordType {
 crate::codec::optional_fields!(
     NotificationsFilterConsolidatedAssociatedRecordType { "eq" => eq }
 );
+
+impl crate::shape::Shaped for NotificationsFilterConsolidatedAssociatedRecordType {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NotificationsFilterConsolidatedAssociatedRecordType",
+        &[
+            crate::shape::field::<
+                Option<NotificationsFilterConsolidatedAssociatedRecordTypeEq>,
+            >("eq"),
+        ],
+        false,
+    );
+}
 
 /// Filter by the associated record type
 ///
@@ -509,6 +734,18 @@ pub struct NotificationsFilterConsolidatedChannelTypeId {
 crate::codec::optional_fields!(
     NotificationsFilterConsolidatedChannelTypeId { "eq" => eq }
 );
+
+impl crate::shape::Shaped for NotificationsFilterConsolidatedChannelTypeId {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NotificationsFilterConsolidatedChannelTypeId",
+        &[
+            crate::shape::field::<
+                Option<NotificationsFilterConsolidatedChannelTypeIdEq>,
+            >("eq"),
+        ],
+        false,
+    );
+}
 
 /// Filter by the id of a channel type
 ///
@@ -571,6 +808,14 @@ pub struct NotificationsFilterConsolidatedStatus {
 }
 
 crate::codec::optional_fields!(NotificationsFilterConsolidatedStatus { "eq" => eq });
+
+impl crate::shape::Shaped for NotificationsFilterConsolidatedStatus {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NotificationsFilterConsolidatedStatus",
+        &[crate::shape::field::<Option<NotificationsFilterConsolidatedStatusEq>>("eq")],
+        false,
+    );
+}
 
 /// The status of a notification setting
 ///

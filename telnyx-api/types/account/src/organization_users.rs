@@ -23,6 +23,14 @@ pub struct GetOrganizationUserResponse {
 
 crate::codec::optional_fields!(GetOrganizationUserResponse { "data" => data });
 
+impl crate::shape::Shaped for GetOrganizationUserResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetOrganizationUserResponse",
+        &[crate::shape::field::<Option<OrganizationUser>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1organizations~1users~1users_groups_report/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum GetOrganizationUsersGroupsReportAccept {
@@ -69,6 +77,14 @@ crate::codec::optional_fields!(
     GetOrganizationUsersGroupsReportResponse { "data" => data }
 );
 
+impl crate::shape::Shaped for GetOrganizationUsersGroupsReportResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetOrganizationUsersGroupsReportResponse",
+        &[crate::shape::field::<Option<Vec<OrganizationUserWithGroups>>>("data")],
+        false,
+    );
+}
+
 /// List Organization Users Response
 ///
 /// Spec: `#/paths/~1organizations~1users/get/responses/200/content/application~1json/schema`
@@ -81,6 +97,17 @@ pub struct ListOrganizationUsersResponse {
 crate::codec::optional_fields!(
     ListOrganizationUsersResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for ListOrganizationUsersResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListOrganizationUsersResponse",
+        &[
+            crate::shape::field::<Option<Vec<OrganizationUser>>>("data"),
+            crate::shape::field::<Option<UsersPaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// OrganizationUser
 ///
@@ -111,6 +138,23 @@ crate::codec::optional_fields!(
     organization_user_bypasses_sso, "record_type" => record_type, "user_status" =>
     user_status }
 );
+
+impl crate::shape::Shaped for OrganizationUser {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "OrganizationUser",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("email"),
+            crate::shape::field::<Option<Vec<UserGroupReference>>>("groups"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("last_sign_in_at"),
+            crate::shape::field::<Option<bool>>("organization_user_bypasses_sso"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<OrganizationUserUserStatus>>("user_status"),
+        ],
+        false,
+    );
+}
 
 /// The status of the account.
 ///
@@ -177,6 +221,23 @@ pub struct OrganizationUserWithGroups {
     pub user_status: OrganizationUserWithGroupsUserStatus,
 }
 
+impl crate::shape::Shaped for OrganizationUserWithGroups {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "OrganizationUserWithGroups",
+        &[
+            crate::shape::field::<String>("created_at"),
+            crate::shape::field::<String>("email"),
+            crate::shape::field::<Vec<UserGroupReference>>("groups"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<Option<String>>("last_sign_in_at"),
+            crate::shape::field::<Option<bool>>("organization_user_bypasses_sso"),
+            crate::shape::field::<String>("record_type"),
+            crate::shape::field::<OrganizationUserWithGroupsUserStatus>("user_status"),
+        ],
+        false,
+    );
+}
+
 /// The status of the account.
 ///
 /// Spec: `#/components/schemas/OrganizationUserWithGroups/properties/user_status`
@@ -197,3 +258,16 @@ crate::codec::optional_fields!(
     UsersPaginationMeta { "page_number" => page_number, "page_size" => page_size,
     "total_pages" => total_pages, "total_results" => total_results }
 );
+
+impl crate::shape::Shaped for UsersPaginationMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UsersPaginationMeta",
+        &[
+            crate::shape::field::<Option<i64>>("page_number"),
+            crate::shape::field::<Option<i64>>("page_size"),
+            crate::shape::field::<Option<i64>>("total_pages"),
+            crate::shape::field::<Option<i64>>("total_results"),
+        ],
+        false,
+    );
+}

@@ -19,6 +19,18 @@ crate::codec::optional_fields!(
     BlackBoxTestResult { "id" => id, "record_type" => record_type, "result" => result }
 );
 
+impl crate::shape::Shaped for BlackBoxTestResult {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BlackBoxTestResult",
+        &[
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<f64>>("result"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/BlackBoxTestResultSet`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BlackBoxTestResultSet {
@@ -33,6 +45,18 @@ crate::codec::optional_fields!(
     "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for BlackBoxTestResultSet {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BlackBoxTestResultSet",
+        &[
+            crate::shape::field::<Option<Vec<BlackBoxTestResult>>>("black_box_tests"),
+            crate::shape::field::<Option<String>>("product"),
+            crate::shape::field::<Option<String>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1seti~1black_box_test_results/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBlackBoxTestResultsFilter {
@@ -42,6 +66,14 @@ pub struct GetBlackBoxTestResultsFilter {
 
 crate::codec::optional_fields!(GetBlackBoxTestResultsFilter { "product" => product });
 
+impl crate::shape::Shaped for GetBlackBoxTestResultsFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetBlackBoxTestResultsFilter",
+        &[crate::shape::field::<Option<String>>("product")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1seti~1black_box_test_results/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBlackBoxTestResultsResponse {
@@ -49,3 +81,11 @@ pub struct GetBlackBoxTestResultsResponse {
 }
 
 crate::codec::optional_fields!(GetBlackBoxTestResultsResponse { "data" => data });
+
+impl crate::shape::Shaped for GetBlackBoxTestResultsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetBlackBoxTestResultsResponse",
+        &[crate::shape::field::<Option<Vec<BlackBoxTestResultSet>>>("data")],
+        false,
+    );
+}

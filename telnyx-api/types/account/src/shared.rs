@@ -16,6 +16,19 @@ pub struct CloudflareIpListSyncPaginationMeta {
     pub total_results: i64,
 }
 
+impl crate::shape::Shaped for CloudflareIpListSyncPaginationMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CloudflareIpListSyncPaginationMeta",
+        &[
+            crate::shape::field::<i64>("page_number"),
+            crate::shape::field::<i64>("page_size"),
+            crate::shape::field::<i64>("total_pages"),
+            crate::shape::field::<i64>("total_results"),
+        ],
+        false,
+    );
+}
+
 /// An enumeration.
 ///
 /// Spec: `#/components/schemas/CloudflareSyncStatus`
@@ -68,9 +81,19 @@ impl<'de> serde::Deserialize<'de> for ListAccessIpAddressesFilterCreatedAt {
             deserializer,
             "ListAccessIpAddressesFilterCreatedAt",
             &[
-                |v, s| crate::codec::variant(v, s, Self::String),
-                |v, s| crate::codec::variant(v, s, Self::Variant2),
+                |v| crate::codec::variant(v, Self::String),
+                |v| crate::codec::variant(v, Self::Variant2),
             ],
         )
     }
+}
+
+impl crate::shape::Shaped for ListAccessIpAddressesFilterCreatedAt {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
+        name: "ListAccessIpAddressesFilterCreatedAt",
+        variants: &[
+            crate::shape::of::<String>(),
+            crate::shape::of::<ListAccessIpAddressesFilterCreatedAtVariant2>(),
+        ],
+    };
 }

@@ -14,6 +14,14 @@ pub struct GetUserTagsFilter {
 
 crate::codec::optional_fields!(GetUserTagsFilter { "starts_with" => starts_with });
 
+impl crate::shape::Shaped for GetUserTagsFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetUserTagsFilter",
+        &[crate::shape::field::<Option<String>>("starts_with")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1user_tags/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetUserTagsResponse {
@@ -21,6 +29,14 @@ pub struct GetUserTagsResponse {
 }
 
 crate::codec::optional_fields!(GetUserTagsResponse { "data" => data });
+
+impl crate::shape::Shaped for GetUserTagsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetUserTagsResponse",
+        &[crate::shape::field::<Option<GetUserTagsResponseData>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1user_tags/get/responses/200/content/application~1json/schema/properties/data`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -33,6 +49,17 @@ crate::codec::optional_fields!(
     GetUserTagsResponseData { "number_tags" => number_tags, "outbound_profile_tags" =>
     outbound_profile_tags }
 );
+
+impl crate::shape::Shaped for GetUserTagsResponseData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetUserTagsResponseData",
+        &[
+            crate::shape::field::<Option<UserTagList>>("number_tags"),
+            crate::shape::field::<Option<UserTagList>>("outbound_profile_tags"),
+        ],
+        false,
+    );
+}
 
 /// A list of your tags on the given resource type. NOTE: The casing of the tags returned will not necessarily match the casing of the tags when they were added to a resource. This is because the tags will have the casing of the first time they were used within the Telnyx system regardless of source.
 ///

@@ -25,6 +25,20 @@ crate::codec::optional_fields!(
     "started_at" => started_at, "status" => status }
 );
 
+impl crate::shape::Shaped for Attempt {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Attempt",
+        &[
+            crate::shape::field::<Option<Vec<i64>>>("errors"),
+            crate::shape::field::<Option<String>>("finished_at"),
+            crate::shape::field::<Option<Http>>("http"),
+            crate::shape::field::<Option<String>>("started_at"),
+            crate::shape::field::<Option<AttemptStatus>>("status"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/attempt/properties/status`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AttemptStatus {
@@ -77,6 +91,27 @@ crate::codec::optional_fields!(
     "webhook" => webhook }
 );
 
+impl crate::shape::Shaped for GetWebhookDeliveriesFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetWebhookDeliveriesFilter",
+        &[
+            crate::shape::field::<
+                Option<GetWebhookDeliveriesFilterAttempts>,
+            >("attempts"),
+            crate::shape::field::<Option<String>>("event_type"),
+            crate::shape::field::<
+                Option<GetWebhookDeliveriesFilterFinishedAt>,
+            >("finished_at"),
+            crate::shape::field::<
+                Option<GetWebhookDeliveriesFilterStartedAt>,
+            >("started_at"),
+            crate::shape::field::<Option<GetWebhookDeliveriesFilterStatus>>("status"),
+            crate::shape::field::<Option<GetWebhookDeliveriesFilterWebhook>>("webhook"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1webhook_deliveries/get/parameters/1/schema/properties/attempts`
 pub type GetWebhookDeliveriesFilterAttempts = FilterConsolidatedStreetAddress;
 
@@ -94,6 +129,14 @@ pub struct GetWebhookDeliveriesFilterStatus {
 }
 
 crate::codec::optional_fields!(GetWebhookDeliveriesFilterStatus { "eq" => eq });
+
+impl crate::shape::Shaped for GetWebhookDeliveriesFilterStatus {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetWebhookDeliveriesFilterStatus",
+        &[crate::shape::field::<Option<GetWebhookDeliveriesFilterStatusEq>>("eq")],
+        false,
+    );
+}
 
 /// Return only webhook_deliveries matching the given `status`
 ///
@@ -114,6 +157,17 @@ crate::codec::optional_fields!(
     GetWebhookDeliveriesResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for GetWebhookDeliveriesResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetWebhookDeliveriesResponse",
+        &[
+            crate::shape::field::<Option<Vec<WebhookDelivery>>>("data"),
+            crate::shape::field::<Option<PaginationMetaSimple>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1webhook_deliveries~1{id}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetWebhookDeliveryResponse {
@@ -121,6 +175,14 @@ pub struct GetWebhookDeliveryResponse {
 }
 
 crate::codec::optional_fields!(GetWebhookDeliveryResponse { "data" => data });
+
+impl crate::shape::Shaped for GetWebhookDeliveryResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetWebhookDeliveryResponse",
+        &[crate::shape::field::<Option<WebhookDelivery>>("data")],
+        false,
+    );
+}
 
 /// HTTP request and response information.
 ///
@@ -134,6 +196,17 @@ pub struct Http {
 }
 
 crate::codec::optional_fields!(Http { "request" => request, "response" => response });
+
+impl crate::shape::Shaped for Http {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Http",
+        &[
+            crate::shape::field::<Option<HttpRequest>>("request"),
+            crate::shape::field::<Option<HttpResponse>>("response"),
+        ],
+        false,
+    );
+}
 
 /// List of headers, limited to 10kB.
 ///
@@ -151,6 +224,17 @@ pub struct HttpRequest {
 
 crate::codec::optional_fields!(HttpRequest { "headers" => headers, "url" => url });
 
+impl crate::shape::Shaped for HttpRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "HttpRequest",
+        &[
+            crate::shape::field::<Option<HttpHeaders>>("headers"),
+            crate::shape::field::<Option<String>>("url"),
+        ],
+        false,
+    );
+}
+
 /// Response details, optional.
 ///
 /// Spec: `#/components/schemas/http/properties/response`
@@ -165,6 +249,18 @@ pub struct HttpResponse {
 crate::codec::optional_fields!(
     HttpResponse { "body" => body, "headers" => headers, "status" => status }
 );
+
+impl crate::shape::Shaped for HttpResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "HttpResponse",
+        &[
+            crate::shape::field::<Option<String>>("body"),
+            crate::shape::field::<Option<HttpHeaders>>("headers"),
+            crate::shape::field::<Option<i64>>("status"),
+        ],
+        false,
+    );
+}
 
 /// Record of all attempts to deliver a webhook.
 ///
@@ -195,6 +291,23 @@ crate::codec::optional_fields!(
     "user_id" => user_id, "webhook" => webhook }
 );
 
+impl crate::shape::Shaped for WebhookDelivery {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WebhookDelivery",
+        &[
+            crate::shape::field::<Option<Vec<Attempt>>>("attempts"),
+            crate::shape::field::<Option<String>>("finished_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("started_at"),
+            crate::shape::field::<Option<WebhookDeliveryStatus>>("status"),
+            crate::shape::field::<Option<String>>("user_id"),
+            crate::shape::field::<Option<WebhookDeliveryWebhook>>("webhook"),
+        ],
+        false,
+    );
+}
+
 /// Delivery status: 'delivered' when successfuly delivered or 'failed' if all attempts have failed.
 ///
 /// Spec: `#/components/schemas/webhook_delivery/properties/status`
@@ -220,6 +333,24 @@ crate::codec::optional_fields!(
     WebhookDeliveryWebhook { "event_type" => event_type, "id" => id, "occurred_at" =>
     occurred_at, "payload" => payload, "record_type" => record_type }
 );
+
+impl crate::shape::Shaped for WebhookDeliveryWebhook {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WebhookDeliveryWebhook",
+        &[
+            crate::shape::field::<Option<String>>("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("payload"),
+            crate::shape::field::<
+                Option<WebhookDeliveryWebhookRecordType>,
+            >("record_type"),
+        ],
+        false,
+    );
+}
 
 /// Identifies the type of the resource.
 ///

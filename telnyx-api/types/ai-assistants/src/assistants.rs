@@ -14,6 +14,14 @@ pub struct AddTagRequest {
     pub tag: String,
 }
 
+impl crate::shape::Shaped for AddTagRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AddTagRequest",
+        &[crate::shape::field::<String>("tag")],
+        false,
+    );
+}
+
 /// Numeric expression: applies an arithmetic operator to two sub-expressions.
 ///
 /// Useful for derived numeric checks, e.g. `cart_total + shipping > 50`.
@@ -29,6 +37,19 @@ pub struct ArithmeticExpression {
     /// Type
     #[serde(rename = "type")]
     pub type_: ArithmeticExpressionType,
+}
+
+impl crate::shape::Shaped for ArithmeticExpression {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ArithmeticExpression",
+        &[
+            crate::shape::field::<Box<Expression>>("left"),
+            crate::shape::field::<ArithmeticExpressionOp>("op"),
+            crate::shape::field::<Box<Expression>>("right"),
+            crate::shape::field::<ArithmeticExpressionType>("type"),
+        ],
+        false,
+    );
 }
 
 /// Arithmetic operator applied to `left` and `right`.
@@ -125,6 +146,18 @@ pub struct AssistantChatReq {
     pub name: Option<String>,
 }
 
+impl crate::shape::Shaped for AssistantChatReq {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AssistantChatReq",
+        &[
+            crate::shape::field::<String>("content"),
+            crate::shape::field::<String>("conversation_id"),
+            crate::shape::field::<Option<String>>("name"),
+        ],
+        false,
+    );
+}
+
 /// AssistantChatResponse
 ///
 /// Spec: `#/components/schemas/AssistantChatResponse`
@@ -132,6 +165,14 @@ pub struct AssistantChatReq {
 pub struct AssistantChatResponse {
     /// The assistant's generated response based on the input message and context.
     pub content: String,
+}
+
+impl crate::shape::Shaped for AssistantChatResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AssistantChatResponse",
+        &[crate::shape::field::<String>("content")],
+        false,
+    );
 }
 
 /// Aligns with the OpenAI API:
@@ -148,6 +189,18 @@ pub struct AssistantDeletedResponse {
     pub object: String,
 }
 
+impl crate::shape::Shaped for AssistantDeletedResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AssistantDeletedResponse",
+        &[
+            crate::shape::field::<bool>("deleted"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<String>("object"),
+        ],
+        false,
+    );
+}
+
 /// Reference to a connected integration attached to an assistant. Discover available integrations with `/ai/integrations` and connected integrations with `/ai/integrations/connections`.
 ///
 /// Spec: `#/components/schemas/AssistantIntegration`
@@ -160,6 +213,17 @@ pub struct AssistantIntegration {
     pub integration_id: String,
 }
 
+impl crate::shape::Shaped for AssistantIntegration {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AssistantIntegration",
+        &[
+            crate::shape::field::<Option<Vec<String>>>("allowed_list"),
+            crate::shape::field::<String>("integration_id"),
+        ],
+        false,
+    );
+}
+
 /// Reference to an MCP server attached to an assistant. Create and manage MCP servers with the `/ai/mcp_servers` endpoints, then attach them to assistants by ID.
 ///
 /// Spec: `#/components/schemas/AssistantMCPServer`
@@ -170,6 +234,17 @@ pub struct AssistantMcpServer {
     pub allowed_tools: Option<Vec<String>>,
     /// ID of the MCP server to attach. This must be the `id` of an MCP server returned by the `/ai/mcp_servers` endpoints.
     pub id: String,
+}
+
+impl crate::shape::Shaped for AssistantMcpServer {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AssistantMcpServer",
+        &[
+            crate::shape::field::<Option<Vec<String>>>("allowed_tools"),
+            crate::shape::field::<String>("id"),
+        ],
+        false,
+    );
 }
 
 /// One row in `call_attempts` — captures the terminal outcome of a single dispatch.
@@ -189,6 +264,20 @@ pub struct AssistantScheduledCallAttempt {
     /// Telnyx Call Control Id
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub telnyx_call_control_id: Option<String>,
+}
+
+impl crate::shape::Shaped for AssistantScheduledCallAttempt {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AssistantScheduledCallAttempt",
+        &[
+            crate::shape::field::<i64>("attempt_number"),
+            crate::shape::field::<String>("attempted_at"),
+            crate::shape::field::<Option<i64>>("call_duration"),
+            crate::shape::field::<String>("call_status"),
+            crate::shape::field::<Option<String>>("telnyx_call_control_id"),
+        ],
+        false,
+    );
 }
 
 /// AssistantSmsChatReq
@@ -213,6 +302,27 @@ pub struct AssistantSmsChatReq {
     pub to: String,
 }
 
+impl crate::shape::Shaped for AssistantSmsChatReq {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AssistantSmsChatReq",
+        &[
+            crate::shape::field::<
+                Option<
+                    std::collections::BTreeMap<
+                        String,
+                        AssistantSmsChatReqConversationMetadataValue,
+                    >,
+                >,
+            >("conversation_metadata"),
+            crate::shape::field::<String>("from"),
+            crate::shape::field::<Option<bool>>("should_create_conversation"),
+            crate::shape::field::<Option<String>>("text"),
+            crate::shape::field::<String>("to"),
+        ],
+        false,
+    );
+}
+
 /// AssistantSmsChatResponse
 ///
 /// Spec: `#/components/schemas/AssistantSmsChatResponse`
@@ -225,6 +335,14 @@ pub struct AssistantSmsChatResponse {
 crate::codec::optional_fields!(
     AssistantSmsChatResponse { "conversation_id" => conversation_id }
 );
+
+impl crate::shape::Shaped for AssistantSmsChatResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AssistantSmsChatResponse",
+        &[crate::shape::field::<Option<String>>("conversation_id")],
+        false,
+    );
+}
 
 /// Edge target referencing a different assistant.
 ///
@@ -248,6 +366,19 @@ pub struct AssistantTarget {
     /// Voice behavior when handing off to the target assistant, mirroring the handoff tool's `voice_mode`. `unified` (default) keeps the current voice across the handoff; `distinct` lets the target assistant speak with its own configured voice. Only applies to assistant targets — node targets override voice via the node's own `voice_settings`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice_mode: Option<AssistantTargetVoiceMode>,
+}
+
+impl crate::shape::Shaped for AssistantTarget {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AssistantTarget",
+        &[
+            crate::shape::field::<String>("assistant_id"),
+            crate::shape::field::<Option<NodePosition>>("position"),
+            crate::shape::field::<AssistantTargetType>("type"),
+            crate::shape::field::<Option<AssistantTargetVoiceMode>>("voice_mode"),
+        ],
+        false,
+    );
 }
 
 /// Type
@@ -327,6 +458,27 @@ pub struct AssistantTestResponse {
     pub test_suite: Option<String>,
 }
 
+impl crate::shape::Shaped for AssistantTestResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AssistantTestResponse",
+        &[
+            crate::shape::field::<String>("created_at"),
+            crate::shape::field::<Option<String>>("description"),
+            crate::shape::field::<Option<String>>("destination"),
+            crate::shape::field::<Option<String>>("instructions"),
+            crate::shape::field::<Option<i64>>("max_duration_seconds"),
+            crate::shape::field::<String>("name"),
+            crate::shape::field::<Vec<AssistantTestResponseRubricItem>>("rubric"),
+            crate::shape::field::<
+                TelnyxConversationChannel,
+            >("telnyx_conversation_channel"),
+            crate::shape::field::<String>("test_id"),
+            crate::shape::field::<Option<String>>("test_suite"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/AssistantTestResponse/properties/rubric/items`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AssistantTestResponseRubricItem {
@@ -334,6 +486,17 @@ pub struct AssistantTestResponseRubricItem {
     pub criteria: String,
     /// Label for the evaluation criterion, e.g., Empathy, Accuracy, Clarity.
     pub name: String,
+}
+
+impl crate::shape::Shaped for AssistantTestResponseRubricItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AssistantTestResponseRubricItem",
+        &[
+            crate::shape::field::<String>("criteria"),
+            crate::shape::field::<String>("name"),
+        ],
+        false,
+    );
 }
 
 /// Deprecated for new integrations. Inline tool definitions available to the assistant. Prefer `tool_ids` to attach shared tools created with the AI Tools endpoints.
@@ -367,21 +530,41 @@ impl<'de> serde::Deserialize<'de> for AssistantToolsItem2 {
             deserializer,
             "AssistantToolsItem2",
             &[
-                |v, s| crate::codec::variant(v, s, Self::InferenceEmbeddingWebhookTool),
-                |v, s| crate::codec::variant(v, s, Self::ClientSideTool),
-                |v, s| crate::codec::variant(v, s, Self::RetrievalTool),
-                |v, s| crate::codec::variant(v, s, Self::HandoffTool),
-                |v, s| crate::codec::variant(v, s, Self::HangupTool),
-                |v, s| crate::codec::variant(v, s, Self::InferenceEmbeddingTransferTool),
-                |v, s| crate::codec::variant(v, s, Self::InviteTool),
-                |v, s| crate::codec::variant(v, s, Self::SipReferTool),
-                |v, s| crate::codec::variant(v, s, Self::DtmfTool),
-                |v, s| crate::codec::variant(v, s, Self::SendMessageTool),
-                |v, s| crate::codec::variant(v, s, Self::SkipTurnTool),
-                |v, s| crate::codec::variant(v, s, Self::PayTool),
+                |v| crate::codec::variant(v, Self::InferenceEmbeddingWebhookTool),
+                |v| crate::codec::variant(v, Self::ClientSideTool),
+                |v| crate::codec::variant(v, Self::RetrievalTool),
+                |v| crate::codec::variant(v, Self::HandoffTool),
+                |v| crate::codec::variant(v, Self::HangupTool),
+                |v| crate::codec::variant(v, Self::InferenceEmbeddingTransferTool),
+                |v| crate::codec::variant(v, Self::InviteTool),
+                |v| crate::codec::variant(v, Self::SipReferTool),
+                |v| crate::codec::variant(v, Self::DtmfTool),
+                |v| crate::codec::variant(v, Self::SendMessageTool),
+                |v| crate::codec::variant(v, Self::SkipTurnTool),
+                |v| crate::codec::variant(v, Self::PayTool),
             ],
         )
     }
+}
+
+impl crate::shape::Shaped for AssistantToolsItem2 {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
+        name: "AssistantToolsItem2",
+        variants: &[
+            crate::shape::of::<InferenceEmbeddingWebhookTool>(),
+            crate::shape::of::<ClientSideTool>(),
+            crate::shape::of::<RetrievalTool>(),
+            crate::shape::of::<HandoffTool>(),
+            crate::shape::of::<HangupTool>(),
+            crate::shape::of::<InferenceEmbeddingTransferTool>(),
+            crate::shape::of::<InviteTool>(),
+            crate::shape::of::<SipReferTool>(),
+            crate::shape::of::<DtmfTool>(),
+            crate::shape::of::<SendMessageTool>(),
+            crate::shape::of::<SkipTurnTool>(),
+            crate::shape::of::<PayTool>(),
+        ],
+    };
 }
 
 /// AssistantsListData
@@ -391,6 +574,14 @@ impl<'de> serde::Deserialize<'de> for AssistantToolsItem2 {
 pub struct AssistantsListData {
     /// Data
     pub data: Vec<InferenceEmbeddingAssistant>,
+}
+
+impl crate::shape::Shaped for AssistantsListData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AssistantsListData",
+        &[crate::shape::field::<Vec<InferenceEmbeddingAssistant>>("data")],
+        false,
+    );
 }
 
 /// AudioVisualizerConfig
@@ -407,6 +598,17 @@ pub struct AudioVisualizerConfig {
 crate::codec::optional_fields!(
     AudioVisualizerConfig { "color" => color, "preset" => preset }
 );
+
+impl crate::shape::Shaped for AudioVisualizerConfig {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AudioVisualizerConfig",
+        &[
+            crate::shape::field::<Option<AudioVisualizerConfigColor>>("color"),
+            crate::shape::field::<Option<String>>("preset"),
+        ],
+        false,
+    );
+}
 
 /// The color theme for the audio visualizer.
 ///
@@ -472,6 +674,17 @@ pub struct BooleanLiteralExpression {
     pub value: bool,
 }
 
+impl crate::shape::Shaped for BooleanLiteralExpression {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BooleanLiteralExpression",
+        &[
+            crate::shape::field::<BooleanLiteralExpressionType>("type"),
+            crate::shape::field::<bool>("value"),
+        ],
+        false,
+    );
+}
+
 /// Type
 ///
 /// Spec: `#/components/schemas/BooleanLiteralExpression/properties/type`
@@ -518,6 +731,18 @@ pub struct BooleanOpExpression {
     /// Type
     #[serde(rename = "type")]
     pub type_: BooleanOpExpressionType,
+}
+
+impl crate::shape::Shaped for BooleanOpExpression {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BooleanOpExpression",
+        &[
+            crate::shape::field::<BooleanOpExpressionOp>("op"),
+            crate::shape::field::<Vec<Expression>>("operands"),
+            crate::shape::field::<BooleanOpExpressionType>("type"),
+        ],
+        false,
+    );
 }
 
 /// Logical operator. `not` is unary; `and`/`or` are n-ary (&gt;=2).
@@ -604,6 +829,14 @@ pub struct CanaryDeployRequest {
 
 crate::codec::optional_fields!(CanaryDeployRequest { "rules" => rules });
 
+impl crate::shape::Shaped for CanaryDeployRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CanaryDeployRequest",
+        &[crate::shape::field::<Option<Vec<RuleInput>>>("rules")],
+        false,
+    );
+}
+
 /// Response shape.
 ///
 /// Always carries ``rules`` (canonical).
@@ -619,6 +852,19 @@ pub struct CanaryDeployResponse {
     pub rules: Vec<RuleOutput>,
     /// Updated At
     pub updated_at: String,
+}
+
+impl crate::shape::Shaped for CanaryDeployResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CanaryDeployResponse",
+        &[
+            crate::shape::field::<String>("assistant_id"),
+            crate::shape::field::<String>("created_at"),
+            crate::shape::field::<Vec<RuleOutput>>("rules"),
+            crate::shape::field::<String>("updated_at"),
+        ],
+        false,
+    );
 }
 
 /// A single attribute/operator/values check.
@@ -637,6 +883,18 @@ pub struct Clause {
     pub values: Vec<String>,
 }
 
+impl crate::shape::Shaped for Clause {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Clause",
+        &[
+            crate::shape::field::<String>("attribute"),
+            crate::shape::field::<Operator>("operator"),
+            crate::shape::field::<Vec<String>>("values"),
+        ],
+        false,
+    );
+}
+
 /// ClientSideTool
 ///
 /// Spec: `#/components/schemas/ClientSideTool`
@@ -645,6 +903,17 @@ pub struct ClientSideTool {
     pub client_side_tool: ClientSideToolParams,
     #[serde(rename = "type")]
     pub type_: ClientSideToolType,
+}
+
+impl crate::shape::Shaped for ClientSideTool {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ClientSideTool",
+        &[
+            crate::shape::field::<ClientSideToolParams>("client_side_tool"),
+            crate::shape::field::<ClientSideToolType>("type"),
+        ],
+        false,
+    );
 }
 
 /// ClientSideToolParams
@@ -658,6 +927,18 @@ pub struct ClientSideToolParams {
     pub name: String,
     /// The parameters the tool accepts, described as a JSON Schema object. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
     pub parameters: ClientSideToolParamsParameters,
+}
+
+impl crate::shape::Shaped for ClientSideToolParams {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ClientSideToolParams",
+        &[
+            crate::shape::field::<String>("description"),
+            crate::shape::field::<String>("name"),
+            crate::shape::field::<ClientSideToolParamsParameters>("parameters"),
+        ],
+        false,
+    );
 }
 
 /// The parameters the tool accepts, described as a JSON Schema object. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
@@ -710,6 +991,19 @@ pub struct ComparisonExpression {
     /// Type
     #[serde(rename = "type")]
     pub type_: ComparisonExpressionType,
+}
+
+impl crate::shape::Shaped for ComparisonExpression {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ComparisonExpression",
+        &[
+            crate::shape::field::<Box<Expression>>("left"),
+            crate::shape::field::<ComparisonExpressionOp>("op"),
+            crate::shape::field::<Box<Expression>>("right"),
+            crate::shape::field::<ComparisonExpressionType>("type"),
+        ],
+        false,
+    );
 }
 
 /// Relational/membership operator. `contains` / `not_contains` apply to strings (substring) and arrays (membership).
@@ -854,6 +1148,18 @@ pub struct ConversationFlow {
     pub start_node_id: String,
 }
 
+impl crate::shape::Shaped for ConversationFlow {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConversationFlow",
+        &[
+            crate::shape::field::<Option<Vec<FlowEdge>>>("edges"),
+            crate::shape::field::<Vec<ConversationFlowNodesItem>>("nodes"),
+            crate::shape::field::<String>("start_node_id"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/ConversationFlow/properties/nodes/items`
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConversationFlowNodesItem {
@@ -897,6 +1203,18 @@ impl<'de> serde::Deserialize<'de> for ConversationFlowNodesItem {
     }
 }
 
+impl crate::shape::Shaped for ConversationFlowNodesItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Tagged {
+        name: "ConversationFlowNodesItem",
+        property: "type",
+        variants: &[
+            ("prompt", crate::shape::of::<FlowNode>()),
+            ("tool", crate::shape::of::<ToolNode>()),
+            ("speak", crate::shape::of::<SpeakNode>()),
+        ],
+    };
+}
+
 /// Conversation flow as supplied by API clients (create / update).
 ///
 /// A directed graph of `FlowNodeReq` connected by `FlowEdge`s. Validation
@@ -913,6 +1231,18 @@ pub struct ConversationFlowReq {
     pub nodes: Vec<ConversationFlowReqNodesItem>,
     /// ID of the node where the conversation begins.
     pub start_node_id: String,
+}
+
+impl crate::shape::Shaped for ConversationFlowReq {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConversationFlowReq",
+        &[
+            crate::shape::field::<Option<Vec<FlowEdge>>>("edges"),
+            crate::shape::field::<Vec<ConversationFlowReqNodesItem>>("nodes"),
+            crate::shape::field::<String>("start_node_id"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/ConversationFlowReq/properties/nodes/items`
@@ -956,6 +1286,18 @@ impl<'de> serde::Deserialize<'de> for ConversationFlowReqNodesItem {
             _ => Ok(Self::Unknown(value)),
         }
     }
+}
+
+impl crate::shape::Shaped for ConversationFlowReqNodesItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Tagged {
+        name: "ConversationFlowReqNodesItem",
+        property: "type",
+        variants: &[
+            ("prompt", crate::shape::of::<FlowNodeReq>()),
+            ("tool", crate::shape::of::<ToolNodeReq>()),
+            ("speak", crate::shape::of::<SpeakNodeReq>()),
+        ],
+    };
 }
 
 /// CreateAssistantRequest
@@ -1031,6 +1373,49 @@ pub struct CreateAssistantRequest {
     pub widget_settings: Option<WidgetSettings>,
 }
 
+impl crate::shape::Shaped for CreateAssistantRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateAssistantRequest",
+        &[
+            crate::shape::field::<Option<ConversationFlowReq>>("conversation_flow"),
+            crate::shape::field::<Option<String>>("description"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("dynamic_variables"),
+            crate::shape::field::<Option<i64>>("dynamic_variables_webhook_timeout_ms"),
+            crate::shape::field::<Option<String>>("dynamic_variables_webhook_url"),
+            crate::shape::field::<Option<Vec<EnabledFeatures>>>("enabled_features"),
+            crate::shape::field::<Option<ExternalLlmReq>>("external_llm"),
+            crate::shape::field::<Option<FallbackConfigReq>>("fallback_config"),
+            crate::shape::field::<Option<String>>("greeting"),
+            crate::shape::field::<Option<InsightSettings>>("insight_settings"),
+            crate::shape::field::<String>("instructions"),
+            crate::shape::field::<Option<Vec<AssistantIntegration>>>("integrations"),
+            crate::shape::field::<
+                Option<InferenceEmbeddingInterruptionSettings>,
+            >("interruption_settings"),
+            crate::shape::field::<Option<String>>("llm_api_key_ref"),
+            crate::shape::field::<Option<Vec<AssistantMcpServer>>>("mcp_servers"),
+            crate::shape::field::<Option<MessagingSettings>>("messaging_settings"),
+            crate::shape::field::<Option<String>>("model"),
+            crate::shape::field::<String>("name"),
+            crate::shape::field::<Option<ObservabilityReq>>("observability_settings"),
+            crate::shape::field::<
+                Option<PostConversationSettingsReq>,
+            >("post_conversation_settings"),
+            crate::shape::field::<Option<PrivacySettings>>("privacy_settings"),
+            crate::shape::field::<Option<Vec<String>>>("tags"),
+            crate::shape::field::<Option<TelephonySettings>>("telephony_settings"),
+            crate::shape::field::<Option<Vec<String>>>("tool_ids"),
+            crate::shape::field::<Option<AssistantTools>>("tools"),
+            crate::shape::field::<Option<TranscriptionSettings>>("transcription"),
+            crate::shape::field::<Option<VoiceSettings>>("voice_settings"),
+            crate::shape::field::<Option<WidgetSettings>>("widget_settings"),
+        ],
+        false,
+    );
+}
+
 /// Request model for creating a new assistant test.
 ///
 /// This model defines all the required and optional parameters needed to create
@@ -1060,6 +1445,25 @@ pub struct CreateAssistantTestRequest {
     /// Optional test suite name to group related tests together. Useful for organizing tests by feature, team, or release cycle.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test_suite: Option<String>,
+}
+
+impl crate::shape::Shaped for CreateAssistantTestRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateAssistantTestRequest",
+        &[
+            crate::shape::field::<Option<String>>("description"),
+            crate::shape::field::<String>("destination"),
+            crate::shape::field::<String>("instructions"),
+            crate::shape::field::<Option<i64>>("max_duration_seconds"),
+            crate::shape::field::<String>("name"),
+            crate::shape::field::<Vec<CreateAssistantTestRequestRubricItem>>("rubric"),
+            crate::shape::field::<
+                Option<TelnyxConversationChannel>,
+            >("telnyx_conversation_channel"),
+            crate::shape::field::<Option<String>>("test_suite"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/CreateAssistantTestRequest/properties/rubric/items`
@@ -1099,6 +1503,36 @@ pub struct CreateScheduledEventRequest {
     /// Required for sms scheduled events. The text to be sent to the end user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+}
+
+impl crate::shape::Shaped for CreateScheduledEventRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateScheduledEventRequest",
+        &[
+            crate::shape::field::<Option<ScheduledCallSettings>>("call_settings"),
+            crate::shape::field::<
+                Option<
+                    std::collections::BTreeMap<
+                        String,
+                        CreateScheduledEventRequestConversationMetadataValue,
+                    >,
+                >,
+            >("conversation_metadata"),
+            crate::shape::field::<
+                Option<std::collections::BTreeMap<String, String>>,
+            >("dynamic_variables"),
+            crate::shape::field::<Option<i64>>("max_retries_client_errors"),
+            crate::shape::field::<Option<i64>>("retry_interval_secs"),
+            crate::shape::field::<String>("scheduled_at_fixed_datetime"),
+            crate::shape::field::<String>("telnyx_agent_target"),
+            crate::shape::field::<
+                ConversationChannelType,
+            >("telnyx_conversation_channel"),
+            crate::shape::field::<String>("telnyx_end_user_target"),
+            crate::shape::field::<Option<String>>("text"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/CreateScheduledEventRequest/properties/conversation_metadata/additionalProperties`
@@ -1144,6 +1578,37 @@ pub struct CreateSharedToolRequest {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+impl crate::shape::Shaped for CreateSharedToolRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateSharedToolRequest",
+        &[
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("client_side_tool"),
+            crate::shape::field::<String>("display_name"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("function"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("handoff"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("invite"),
+            crate::shape::field::<Option<PayToolParams>>("pay"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("retrieval"),
+            crate::shape::field::<Option<i64>>("timeout_ms"),
+            crate::shape::field::<String>("type"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("webhook"),
+        ],
+        true,
+    );
+}
+
 /// Fallback edge condition: fires only when no other edge's condition is true.
 ///
 /// Evaluated after every conditioned (`llm` / `expression`) edge regardless
@@ -1160,6 +1625,14 @@ pub struct DefaultCondition {
     /// Type
     #[serde(rename = "type")]
     pub type_: DefaultConditionType,
+}
+
+impl crate::shape::Shaped for DefaultCondition {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DefaultCondition",
+        &[crate::shape::field::<DefaultConditionType>("type")],
+        false,
+    );
 }
 
 /// Type
@@ -1202,6 +1675,19 @@ pub struct DtmfTool {
     pub send_dtmf: serde_json::Map<String, serde_json::Value>,
     #[serde(rename = "type")]
     pub type_: DtmfToolType,
+}
+
+impl crate::shape::Shaped for DtmfTool {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DtmfTool",
+        &[
+            crate::shape::field::<
+                serde_json::Map<String, serde_json::Value>,
+            >("send_dtmf"),
+            crate::shape::field::<DtmfToolType>("type"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/DTMFTool/properties/type`
@@ -1247,6 +1733,17 @@ pub struct DynamicVariableExpression {
     /// Type
     #[serde(rename = "type")]
     pub type_: DynamicVariableExpressionType,
+}
+
+impl crate::shape::Shaped for DynamicVariableExpression {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DynamicVariableExpression",
+        &[
+            crate::shape::field::<String>("name"),
+            crate::shape::field::<DynamicVariableExpressionType>("type"),
+        ],
+        false,
+    );
 }
 
 /// Type
@@ -1333,6 +1830,17 @@ crate::codec::optional_fields!(
     "instructions" => instructions nullable }
 );
 
+impl crate::shape::Shaped for EnhanceInstructionsRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EnhanceInstructionsRequest",
+        &[
+            crate::shape::field::<Option<Option<String>>>("enhancement_prompt"),
+            crate::shape::field::<Option<Option<String>>>("instructions"),
+        ],
+        false,
+    );
+}
+
 /// A node in a deterministic expression AST. Exactly one variant is selected by the `type` discriminator. Terminal variants (`number_literal`, `string_literal`, `bool_literal`, `variable`) bottom out the recursion; `arithmetic`, `bool_op`, and `comparison` nest further sub-expressions.
 ///
 /// Extracted into a single named schema so the recursive union is defined once (was previously inlined at every operand site).
@@ -1416,6 +1924,22 @@ impl<'de> serde::Deserialize<'de> for Expression {
     }
 }
 
+impl crate::shape::Shaped for Expression {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Tagged {
+        name: "Expression",
+        property: "type",
+        variants: &[
+            ("comparison", crate::shape::of::<Box<ComparisonExpression>>()),
+            ("bool_op", crate::shape::of::<BooleanOpExpression>()),
+            ("arithmetic", crate::shape::of::<Box<ArithmeticExpression>>()),
+            ("variable", crate::shape::of::<DynamicVariableExpression>()),
+            ("string_literal", crate::shape::of::<StringLiteralExpression>()),
+            ("number_literal", crate::shape::of::<NumberLiteralExpression>()),
+            ("bool_literal", crate::shape::of::<BooleanLiteralExpression>()),
+        ],
+    };
+}
+
 /// Edge condition evaluated as a deterministic expression AST.
 ///
 /// The expression is computed against runtime dynamic variables and must
@@ -1429,6 +1953,17 @@ pub struct ExpressionCondition {
     /// Type
     #[serde(rename = "type")]
     pub type_: ExpressionConditionType,
+}
+
+impl crate::shape::Shaped for ExpressionCondition {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ExpressionCondition",
+        &[
+            crate::shape::field::<Expression>("expression"),
+            crate::shape::field::<ExpressionConditionType>("type"),
+        ],
+        false,
+    );
 }
 
 /// Type
@@ -1488,6 +2023,22 @@ pub struct ExternalLlm {
     pub token_retrieval_url: Option<String>,
 }
 
+impl crate::shape::Shaped for ExternalLlm {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ExternalLlm",
+        &[
+            crate::shape::field::<Option<AuthenticationMethod>>("authentication_method"),
+            crate::shape::field::<String>("base_url"),
+            crate::shape::field::<Option<String>>("certificate_ref"),
+            crate::shape::field::<Option<bool>>("forward_metadata"),
+            crate::shape::field::<Option<String>>("llm_api_key_ref"),
+            crate::shape::field::<String>("model"),
+            crate::shape::field::<Option<String>>("token_retrieval_url"),
+        ],
+        false,
+    );
+}
+
 /// ExternalLLMReq
 ///
 /// Spec: `#/components/schemas/ExternalLLMReq`
@@ -1513,6 +2064,22 @@ pub struct ExternalLlmReq {
     pub token_retrieval_url: Option<String>,
 }
 
+impl crate::shape::Shaped for ExternalLlmReq {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ExternalLlmReq",
+        &[
+            crate::shape::field::<Option<AuthenticationMethod>>("authentication_method"),
+            crate::shape::field::<String>("base_url"),
+            crate::shape::field::<Option<String>>("certificate_ref"),
+            crate::shape::field::<Option<bool>>("forward_metadata"),
+            crate::shape::field::<Option<String>>("llm_api_key_ref"),
+            crate::shape::field::<String>("model"),
+            crate::shape::field::<Option<String>>("token_retrieval_url"),
+        ],
+        false,
+    );
+}
+
 /// FallbackConfig
 ///
 /// Spec: `#/components/schemas/FallbackConfig`
@@ -1530,6 +2097,18 @@ crate::codec::optional_fields!(
     llm_api_key_ref, "model" => model }
 );
 
+impl crate::shape::Shaped for FallbackConfig {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "FallbackConfig",
+        &[
+            crate::shape::field::<Option<ExternalLlm>>("external_llm"),
+            crate::shape::field::<Option<String>>("llm_api_key_ref"),
+            crate::shape::field::<Option<String>>("model"),
+        ],
+        false,
+    );
+}
+
 /// FallbackConfigReq
 ///
 /// Spec: `#/components/schemas/FallbackConfigReq`
@@ -1546,6 +2125,18 @@ crate::codec::optional_fields!(
     FallbackConfigReq { "external_llm" => external_llm, "llm_api_key_ref" =>
     llm_api_key_ref, "model" => model }
 );
+
+impl crate::shape::Shaped for FallbackConfigReq {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "FallbackConfigReq",
+        &[
+            crate::shape::field::<Option<ExternalLlmReq>>("external_llm"),
+            crate::shape::field::<Option<String>>("llm_api_key_ref"),
+            crate::shape::field::<Option<String>>("model"),
+        ],
+        false,
+    );
+}
 
 /// Directed transition from one node to a target, gated by a condition.
 ///
@@ -1565,6 +2156,19 @@ pub struct FlowEdge {
     pub start_node_id: String,
     /// Destination of the transition. Discriminated by `type`: `node` (jump to another node in this flow) or `assistant` (hand off to a different assistant).
     pub target: FlowEdgeTarget,
+}
+
+impl crate::shape::Shaped for FlowEdge {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "FlowEdge",
+        &[
+            crate::shape::field::<FlowEdgeCondition>("condition"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<String>("start_node_id"),
+            crate::shape::field::<FlowEdgeTarget>("target"),
+        ],
+        false,
+    );
 }
 
 /// Condition that gates the transition. Discriminated by `type`: `llm`, `expression`.
@@ -1616,6 +2220,18 @@ impl<'de> serde::Deserialize<'de> for FlowEdgeCondition {
     }
 }
 
+impl crate::shape::Shaped for FlowEdgeCondition {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Tagged {
+        name: "FlowEdgeCondition",
+        property: "type",
+        variants: &[
+            ("llm", crate::shape::of::<LlmCondition>()),
+            ("expression", crate::shape::of::<ExpressionCondition>()),
+            ("default", crate::shape::of::<DefaultCondition>()),
+        ],
+    };
+}
+
 /// Destination of the transition. Discriminated by `type`: `node` (jump to another node in this flow) or `assistant` (hand off to a different assistant).
 ///
 /// Spec: `#/components/schemas/FlowEdge/properties/target`
@@ -1656,6 +2272,17 @@ impl<'de> serde::Deserialize<'de> for FlowEdgeTarget {
             _ => Ok(Self::Unknown(value)),
         }
     }
+}
+
+impl crate::shape::Shaped for FlowEdgeTarget {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Tagged {
+        name: "FlowEdgeTarget",
+        property: "type",
+        variants: &[
+            ("node", crate::shape::of::<NodeTarget>()),
+            ("assistant", crate::shape::of::<AssistantTarget>()),
+        ],
+    };
 }
 
 /// One step in a conversation flow, as returned by the API.
@@ -1704,6 +2331,29 @@ pub struct FlowNode {
     /// Per-node voice override (response form).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice_settings: Option<VoiceSettings>,
+}
+
+impl crate::shape::Shaped for FlowNode {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "FlowNode",
+        &[
+            crate::shape::field::<Option<ExternalLlm>>("external_llm"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<String>("instructions"),
+            crate::shape::field::<Option<FlowNodeInstructionsMode>>("instructions_mode"),
+            crate::shape::field::<Option<String>>("llm_api_key_ref"),
+            crate::shape::field::<Option<String>>("model"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<NodePosition>>("position"),
+            crate::shape::field::<Option<Vec<String>>>("shared_tool_ids"),
+            crate::shape::field::<Option<Vec<AssistantTools>>>("tools"),
+            crate::shape::field::<Option<FlowNodeToolsMode>>("tools_mode"),
+            crate::shape::field::<Option<TranscriptionSettings>>("transcription"),
+            crate::shape::field::<Option<FlowNodeType>>("type"),
+            crate::shape::field::<Option<VoiceSettings>>("voice_settings"),
+        ],
+        false,
+    );
 }
 
 /// How `instructions` combine with the assistant-level instructions. `replace` (default): the node's instructions are used alone. `append`: the node's instructions are concatenated after the assistant's instructions.
@@ -1790,6 +2440,30 @@ pub struct FlowNodeReq {
     pub voice_settings: Option<VoiceSettings>,
 }
 
+impl crate::shape::Shaped for FlowNodeReq {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "FlowNodeReq",
+        &[
+            crate::shape::field::<Option<ExternalLlmReq>>("external_llm"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<String>("instructions"),
+            crate::shape::field::<
+                Option<FlowNodeReqInstructionsMode>,
+            >("instructions_mode"),
+            crate::shape::field::<Option<String>>("llm_api_key_ref"),
+            crate::shape::field::<Option<String>>("model"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<NodePosition>>("position"),
+            crate::shape::field::<Option<Vec<String>>>("shared_tool_ids"),
+            crate::shape::field::<Option<FlowNodeReqToolsMode>>("tools_mode"),
+            crate::shape::field::<Option<TranscriptionSettings>>("transcription"),
+            crate::shape::field::<Option<FlowNodeReqType>>("type"),
+            crate::shape::field::<Option<VoiceSettings>>("voice_settings"),
+        ],
+        false,
+    );
+}
+
 /// How `instructions` combine with the assistant-level instructions. `replace` (default): the node's instructions are used alone. `append`: the node's instructions are concatenated after the assistant's instructions.
 ///
 /// Spec: `#/components/schemas/FlowNodeReq/properties/instructions_mode`
@@ -1864,6 +2538,17 @@ pub struct HandoffTool {
     pub type_: HandoffToolType,
 }
 
+impl crate::shape::Shaped for HandoffTool {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "HandoffTool",
+        &[
+            crate::shape::field::<HandoffToolParams>("handoff"),
+            crate::shape::field::<HandoffToolType>("type"),
+        ],
+        false,
+    );
+}
+
 /// HandoffToolParams
 ///
 /// Spec: `#/components/schemas/HandoffToolParams`
@@ -1874,6 +2559,19 @@ pub struct HandoffToolParams {
     /// With the unified voice mode all assistants share the same voice, making the handoff transparent to the user. With the distinct voice mode all assistants retain their voice configuration, providing the experience of a conference call with a team of assistants.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice_mode: Option<HandoffToolParamsVoiceMode>,
+}
+
+impl crate::shape::Shaped for HandoffToolParams {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "HandoffToolParams",
+        &[
+            crate::shape::field::<
+                Vec<HandoffToolParamsAiAssistantsItem>,
+            >("ai_assistants"),
+            crate::shape::field::<Option<HandoffToolParamsVoiceMode>>("voice_mode"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/HandoffToolParams/properties/ai_assistants/items`
@@ -1928,6 +2626,18 @@ pub struct ImportAssistantsRequest {
     pub provider: ImportAssistantsRequestProvider,
 }
 
+impl crate::shape::Shaped for ImportAssistantsRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ImportAssistantsRequest",
+        &[
+            crate::shape::field::<String>("api_key_ref"),
+            crate::shape::field::<Option<Vec<String>>>("import_ids"),
+            crate::shape::field::<ImportAssistantsRequestProvider>("provider"),
+        ],
+        false,
+    );
+}
+
 /// The external provider to import assistants from.
 ///
 /// Spec: `#/components/schemas/ImportAssistantsRequest/properties/provider`
@@ -1980,6 +2690,19 @@ pub struct ImportMetadata {
 crate::codec::optional_fields!(
     ImportMetadata { "import_id" => import_id, "import_provider" => import_provider }
 );
+
+impl crate::shape::Shaped for ImportMetadata {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ImportMetadata",
+        &[
+            crate::shape::field::<Option<String>>("import_id"),
+            crate::shape::field::<
+                Option<ImportMetadataImportProvider>,
+            >("import_provider"),
+        ],
+        false,
+    );
+}
 
 /// Provider the assistant was imported from.
 ///
@@ -2070,6 +2793,55 @@ pub struct InferenceEmbeddingAssistant {
     pub widget_settings: Option<WidgetSettings>,
 }
 
+impl crate::shape::Shaped for InferenceEmbeddingAssistant {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InferenceEmbeddingAssistant",
+        &[
+            crate::shape::field::<Option<ConversationFlow>>("conversation_flow"),
+            crate::shape::field::<String>("created_at"),
+            crate::shape::field::<Option<String>>("description"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("dynamic_variables"),
+            crate::shape::field::<Option<i64>>("dynamic_variables_webhook_timeout_ms"),
+            crate::shape::field::<Option<String>>("dynamic_variables_webhook_url"),
+            crate::shape::field::<Option<Vec<EnabledFeatures>>>("enabled_features"),
+            crate::shape::field::<Option<ExternalLlm>>("external_llm"),
+            crate::shape::field::<Option<FallbackConfig>>("fallback_config"),
+            crate::shape::field::<Option<String>>("greeting"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<Option<ImportMetadata>>("import_metadata"),
+            crate::shape::field::<Option<InsightSettings>>("insight_settings"),
+            crate::shape::field::<String>("instructions"),
+            crate::shape::field::<Option<Vec<AssistantIntegration>>>("integrations"),
+            crate::shape::field::<
+                Option<InferenceEmbeddingInterruptionSettings>,
+            >("interruption_settings"),
+            crate::shape::field::<Option<String>>("llm_api_key_ref"),
+            crate::shape::field::<Option<Vec<AssistantMcpServer>>>("mcp_servers"),
+            crate::shape::field::<Option<MessagingSettings>>("messaging_settings"),
+            crate::shape::field::<String>("model"),
+            crate::shape::field::<String>("name"),
+            crate::shape::field::<Option<Observability>>("observability_settings"),
+            crate::shape::field::<
+                Option<PostConversationSettings>,
+            >("post_conversation_settings"),
+            crate::shape::field::<Option<PrivacySettings>>("privacy_settings"),
+            crate::shape::field::<Option<Vec<String>>>("related_mission_ids"),
+            crate::shape::field::<Option<Vec<String>>>("tags"),
+            crate::shape::field::<Option<TelephonySettings>>("telephony_settings"),
+            crate::shape::field::<Option<AssistantTools>>("tools"),
+            crate::shape::field::<Option<TranscriptionSettings>>("transcription"),
+            crate::shape::field::<Option<String>>("version_created_at"),
+            crate::shape::field::<Option<String>>("version_id"),
+            crate::shape::field::<Option<String>>("version_name"),
+            crate::shape::field::<Option<VoiceSettings>>("voice_settings"),
+            crate::shape::field::<Option<WidgetSettings>>("widget_settings"),
+        ],
+        false,
+    );
+}
+
 /// Settings for interruptions and how the assistant decides the user has finished speaking. These timings are most relevant when using non turn-taking transcription models. For turn-taking models like `deepgram/flux`, end-of-turn behavior is controlled by the transcription end-of-turn settings under `transcription.settings` (`eot_threshold`, `eot_timeout_ms`, `eager_eot_threshold`).
 ///
 /// Spec: `#/components/schemas/inference-embedding_InterruptionSettings`
@@ -2088,6 +2860,18 @@ crate::codec::optional_fields!(
     start_speaking_plan }
 );
 
+impl crate::shape::Shaped for InferenceEmbeddingInterruptionSettings {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InferenceEmbeddingInterruptionSettings",
+        &[
+            crate::shape::field::<Option<bool>>("disable_greeting_interruption"),
+            crate::shape::field::<Option<bool>>("enable"),
+            crate::shape::field::<Option<StartSpeakingPlan>>("start_speaking_plan"),
+        ],
+        false,
+    );
+}
+
 /// TransferTool
 ///
 /// Spec: `#/components/schemas/inference-embedding_TransferTool`
@@ -2096,6 +2880,17 @@ pub struct InferenceEmbeddingTransferTool {
     pub transfer: InferenceEmbeddingTransferToolParams,
     #[serde(rename = "type")]
     pub type_: InferenceEmbeddingTransferToolType,
+}
+
+impl crate::shape::Shaped for InferenceEmbeddingTransferTool {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InferenceEmbeddingTransferTool",
+        &[
+            crate::shape::field::<InferenceEmbeddingTransferToolParams>("transfer"),
+            crate::shape::field::<InferenceEmbeddingTransferToolType>("type"),
+        ],
+        false,
+    );
 }
 
 /// TransferToolParams
@@ -2132,6 +2927,28 @@ pub struct InferenceEmbeddingTransferToolParams {
     pub warm_transfer_instructions: Option<String>,
 }
 
+impl crate::shape::Shaped for InferenceEmbeddingTransferToolParams {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InferenceEmbeddingTransferToolParams",
+        &[
+            crate::shape::field::<
+                Option<Vec<InferenceEmbeddingTransferToolParamsCustomHeadersItem>>,
+            >("custom_headers"),
+            crate::shape::field::<Option<String>>("description"),
+            crate::shape::field::<String>("from"),
+            crate::shape::field::<
+                InferenceEmbeddingTransferToolParamsTargets,
+            >("targets"),
+            crate::shape::field::<
+                Option<InferenceEmbeddingTransferToolParamsVoicemailDetection>,
+            >("voicemail_detection"),
+            crate::shape::field::<Option<Option<i64>>>("warm_message_delay_ms"),
+            crate::shape::field::<Option<String>>("warm_transfer_instructions"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/InferenceEmbeddingTransferToolParams/properties/custom_headers/items`
 pub type InferenceEmbeddingTransferToolParamsCustomHeadersItem = CallControlWebhookToolParamsHeadersItem;
 
@@ -2155,15 +2972,26 @@ impl<'de> serde::Deserialize<'de> for InferenceEmbeddingTransferToolParamsTarget
             deserializer,
             "InferenceEmbeddingTransferToolParamsTargets",
             &[
-                |v, s| crate::codec::variant(
+                |v| crate::codec::variant(
                     v,
-                    s,
                     Self::InferenceEmbeddingTransferToolParamsTargetsVariant1ItemList,
                 ),
-                |v, s| crate::codec::variant(v, s, Self::String),
+                |v| crate::codec::variant(v, Self::String),
             ],
         )
     }
+}
+
+impl crate::shape::Shaped for InferenceEmbeddingTransferToolParamsTargets {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
+        name: "InferenceEmbeddingTransferToolParamsTargets",
+        variants: &[
+            crate::shape::of::<
+                Vec<InferenceEmbeddingTransferToolParamsTargetsVariant1Item>,
+            >(),
+            crate::shape::of::<String>(),
+        ],
+    };
 }
 
 /// Spec: `#/components/schemas/InferenceEmbeddingTransferToolParams/properties/targets/oneOf/0/items`
@@ -2193,6 +3021,30 @@ crate::codec::optional_fields!(
     detection_config, "detection_mode" => detection_mode, "on_voicemail_detected" =>
     on_voicemail_detected }
 );
+
+impl crate::shape::Shaped for InferenceEmbeddingTransferToolParamsVoicemailDetection {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InferenceEmbeddingTransferToolParamsVoicemailDetection",
+        &[
+            crate::shape::field::<
+                Option<
+                    InferenceEmbeddingTransferToolParamsVoicemailDetectionDetectionConfig,
+                >,
+            >("detection_config"),
+            crate::shape::field::<
+                Option<
+                    InferenceEmbeddingTransferToolParamsVoicemailDetectionDetectionMode,
+                >,
+            >("detection_mode"),
+            crate::shape::field::<
+                Option<
+                    InferenceEmbeddingTransferToolParamsVoicemailDetectionOnVoicemailDetected,
+                >,
+            >("on_voicemail_detected"),
+        ],
+        false,
+    );
+}
 
 /// Advanced AMD detection configuration parameters. All values are optional - Telnyx will use defaults if not specified.
 ///
@@ -2235,6 +3087,27 @@ crate::codec::optional_fields!(
     "min_word_length_millis" => min_word_length_millis, "silence_threshold" =>
     silence_threshold, "total_analysis_time_millis" => total_analysis_time_millis }
 );
+
+impl crate::shape::Shaped
+for InferenceEmbeddingTransferToolParamsVoicemailDetectionDetectionConfig {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InferenceEmbeddingTransferToolParamsVoicemailDetectionDetectionConfig",
+        &[
+            crate::shape::field::<Option<i64>>("after_greeting_silence_millis"),
+            crate::shape::field::<Option<i64>>("between_words_silence_millis"),
+            crate::shape::field::<Option<i64>>("greeting_duration_millis"),
+            crate::shape::field::<Option<i64>>("greeting_silence_duration_millis"),
+            crate::shape::field::<Option<i64>>("greeting_total_analysis_time_millis"),
+            crate::shape::field::<Option<i64>>("initial_silence_millis"),
+            crate::shape::field::<Option<i64>>("maximum_number_of_words"),
+            crate::shape::field::<Option<i64>>("maximum_word_length_millis"),
+            crate::shape::field::<Option<i64>>("min_word_length_millis"),
+            crate::shape::field::<Option<i64>>("silence_threshold"),
+            crate::shape::field::<Option<i64>>("total_analysis_time_millis"),
+        ],
+        false,
+    );
+}
 
 /// The AMD detection mode to use. 'premium' enables premium answering machine detection. 'disabled' turns off AMD detection.
 ///
@@ -2294,6 +3167,26 @@ crate::codec::optional_fields!(
     => action, "voicemail_message" => voicemail_message }
 );
 
+impl crate::shape::Shaped
+for InferenceEmbeddingTransferToolParamsVoicemailDetectionOnVoicemailDetected {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InferenceEmbeddingTransferToolParamsVoicemailDetectionOnVoicemailDetected",
+        &[
+            crate::shape::field::<
+                Option<
+                    InferenceEmbeddingTransferToolParamsVoicemailDetectionOnVoicemailDetectedAction,
+                >,
+            >("action"),
+            crate::shape::field::<
+                Option<
+                    InferenceEmbeddingTransferToolParamsVoicemailDetectionOnVoicemailDetectedVoicemailMessage,
+                >,
+            >("voicemail_message"),
+        ],
+        false,
+    );
+}
+
 /// The action to take when voicemail is detected. 'stop_transfer' hangs up immediately. 'leave_message_and_stop_transfer' leaves a message then hangs up.
 ///
 /// Spec: `#/components/schemas/InferenceEmbeddingTransferToolParams/properties/voicemail_detection/properties/on_voicemail_detected/properties/action`
@@ -2351,6 +3244,22 @@ crate::codec::optional_fields!(
     { "message" => message, "type" => type_ }
 );
 
+impl crate::shape::Shaped
+for InferenceEmbeddingTransferToolParamsVoicemailDetectionOnVoicemailDetectedVoicemailMessage {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InferenceEmbeddingTransferToolParamsVoicemailDetectionOnVoicemailDetectedVoicemailMessage",
+        &[
+            crate::shape::field::<Option<String>>("message"),
+            crate::shape::field::<
+                Option<
+                    InferenceEmbeddingTransferToolParamsVoicemailDetectionOnVoicemailDetectedVoicemailMessageType,
+                >,
+            >("type"),
+        ],
+        false,
+    );
+}
+
 /// The type of voicemail message. Use 'message' to leave a specific TTS message, or 'warm_transfer_instructions' to play the warm transfer audio.
 ///
 /// Spec: `#/components/schemas/InferenceEmbeddingTransferToolParams/properties/voicemail_detection/properties/on_voicemail_detected/properties/voicemail_message/properties/type`
@@ -2403,6 +3312,17 @@ pub struct InferenceEmbeddingWebhookTool {
     pub webhook: WebhookToolParams,
 }
 
+impl crate::shape::Shaped for InferenceEmbeddingWebhookTool {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InferenceEmbeddingWebhookTool",
+        &[
+            crate::shape::field::<InferenceEmbeddingWebhookToolType>("type"),
+            crate::shape::field::<WebhookToolParams>("webhook"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/inference-embedding_WebhookTool/properties/type`
 pub type InferenceEmbeddingWebhookToolType = WebhookToolType;
 
@@ -2417,6 +3337,14 @@ crate::codec::optional_fields!(
     InsightSettings { "insight_group_id" => insight_group_id }
 );
 
+impl crate::shape::Shaped for InsightSettings {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InsightSettings",
+        &[crate::shape::field::<Option<String>>("insight_group_id")],
+        false,
+    );
+}
+
 /// InviteTool
 ///
 /// Spec: `#/components/schemas/InviteTool`
@@ -2426,6 +3354,17 @@ pub struct InviteTool {
     pub invite: InviteToolConfig,
     #[serde(rename = "type")]
     pub type_: InviteToolType,
+}
+
+impl crate::shape::Shaped for InviteTool {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InviteTool",
+        &[
+            crate::shape::field::<InviteToolConfig>("invite"),
+            crate::shape::field::<InviteToolType>("type"),
+        ],
+        false,
+    );
 }
 
 /// InviteToolConfig
@@ -2450,6 +3389,23 @@ pub struct InviteToolConfig {
     pub voicemail_detection: Option<InviteToolConfigVoicemailDetection>,
 }
 
+impl crate::shape::Shaped for InviteToolConfig {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InviteToolConfig",
+        &[
+            crate::shape::field::<
+                Option<Vec<InviteToolConfigCustomHeadersItem>>,
+            >("custom_headers"),
+            crate::shape::field::<String>("from"),
+            crate::shape::field::<Option<Option<InviteToolConfigTargets>>>("targets"),
+            crate::shape::field::<
+                Option<InviteToolConfigVoicemailDetection>,
+            >("voicemail_detection"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/InviteToolConfig/properties/custom_headers/items`
 pub type InviteToolConfigCustomHeadersItem = CallControlWebhookToolParamsHeadersItem;
 
@@ -2471,15 +3427,24 @@ impl<'de> serde::Deserialize<'de> for InviteToolConfigTargets {
             deserializer,
             "InviteToolConfigTargets",
             &[
-                |v, s| crate::codec::variant(
+                |v| crate::codec::variant(
                     v,
-                    s,
                     Self::InviteToolConfigTargetsVariant1ItemList,
                 ),
-                |v, s| crate::codec::variant(v, s, Self::String),
+                |v| crate::codec::variant(v, Self::String),
             ],
         )
     }
+}
+
+impl crate::shape::Shaped for InviteToolConfigTargets {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
+        name: "InviteToolConfigTargets",
+        variants: &[
+            crate::shape::of::<Vec<InviteToolConfigTargetsVariant1Item>>(),
+            crate::shape::of::<String>(),
+        ],
+    };
 }
 
 /// Spec: `#/components/schemas/InviteToolConfig/properties/targets/oneOf/0/items`
@@ -2503,6 +3468,21 @@ crate::codec::optional_fields!(
     "on_voicemail_detected" => on_voicemail_detected }
 );
 
+impl crate::shape::Shaped for InviteToolConfigVoicemailDetection {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InviteToolConfigVoicemailDetection",
+        &[
+            crate::shape::field::<
+                Option<InviteToolConfigVoicemailDetectionDetectionMode>,
+            >("detection_mode"),
+            crate::shape::field::<
+                Option<InviteToolConfigVoicemailDetectionOnVoicemailDetected>,
+            >("on_voicemail_detected"),
+        ],
+        false,
+    );
+}
+
 /// The AMD detection mode to use. 'premium' enables premium answering machine detection. 'disabled' turns off AMD detection.
 ///
 /// Spec: `#/components/schemas/InviteToolConfig/properties/voicemail_detection/properties/detection_mode`
@@ -2520,6 +3500,18 @@ pub struct InviteToolConfigVoicemailDetectionOnVoicemailDetected {
 crate::codec::optional_fields!(
     InviteToolConfigVoicemailDetectionOnVoicemailDetected { "action" => action }
 );
+
+impl crate::shape::Shaped for InviteToolConfigVoicemailDetectionOnVoicemailDetected {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InviteToolConfigVoicemailDetectionOnVoicemailDetected",
+        &[
+            crate::shape::field::<
+                Option<InviteToolConfigVoicemailDetectionOnVoicemailDetectedAction>,
+            >("action"),
+        ],
+        false,
+    );
+}
 
 /// The action to take when voicemail is detected.
 ///
@@ -2599,6 +3591,17 @@ pub struct LlmCondition {
     pub type_: LlmConditionType,
 }
 
+impl crate::shape::Shaped for LlmCondition {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "LlmCondition",
+        &[
+            crate::shape::field::<String>("prompt"),
+            crate::shape::field::<LlmConditionType>("type"),
+        ],
+        false,
+    );
+}
+
 /// Type
 ///
 /// Spec: `#/components/schemas/LLMCondition/properties/type`
@@ -2649,6 +3652,18 @@ crate::codec::optional_fields!(
     delivery_status_webhook_url }
 );
 
+impl crate::shape::Shaped for MessagingSettings {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MessagingSettings",
+        &[
+            crate::shape::field::<Option<i64>>("conversation_inactivity_minutes"),
+            crate::shape::field::<Option<String>>("default_messaging_profile_id"),
+            crate::shape::field::<Option<String>>("delivery_status_webhook_url"),
+        ],
+        false,
+    );
+}
+
 /// 2D coordinates for a node, used by authoring UIs to lay out the graph.
 ///
 /// Purely a presentation aid. The runtime ignores `position`; it round-trips
@@ -2664,6 +3679,14 @@ pub struct NodePosition {
     pub y: f64,
 }
 
+impl crate::shape::Shaped for NodePosition {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NodePosition",
+        &[crate::shape::field::<f64>("x"), crate::shape::field::<f64>("y")],
+        false,
+    );
+}
+
 /// Edge target referencing another node within the same flow.
 ///
 /// The runtime transitions the active node to `node_id` and continues
@@ -2677,6 +3700,17 @@ pub struct NodeTarget {
     /// Type
     #[serde(rename = "type")]
     pub type_: NodeTargetType,
+}
+
+impl crate::shape::Shaped for NodeTarget {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NodeTarget",
+        &[
+            crate::shape::field::<String>("node_id"),
+            crate::shape::field::<NodeTargetType>("type"),
+        ],
+        false,
+    );
 }
 
 /// Type
@@ -2721,6 +3755,17 @@ pub struct NumberLiteralExpression {
     pub type_: NumberLiteralExpressionType,
     /// Literal numeric value.
     pub value: f64,
+}
+
+impl crate::shape::Shaped for NumberLiteralExpression {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NumberLiteralExpression",
+        &[
+            crate::shape::field::<NumberLiteralExpressionType>("type"),
+            crate::shape::field::<f64>("value"),
+        ],
+        false,
+    );
 }
 
 /// Type
@@ -2783,6 +3828,23 @@ crate::codec::optional_fields!(
     status }
 );
 
+impl crate::shape::Shaped for Observability {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Observability",
+        &[
+            crate::shape::field::<Option<String>>("host"),
+            crate::shape::field::<Option<String>>("prompt_label"),
+            crate::shape::field::<Option<String>>("prompt_name"),
+            crate::shape::field::<Option<PromptSyncStatus>>("prompt_sync"),
+            crate::shape::field::<Option<i64>>("prompt_version"),
+            crate::shape::field::<Option<String>>("public_key_ref"),
+            crate::shape::field::<Option<String>>("secret_key_ref"),
+            crate::shape::field::<Option<ObservabilityStatus>>("status"),
+        ],
+        false,
+    );
+}
+
 /// ObservabilityReq
 ///
 /// Spec: `#/components/schemas/ObservabilityReq`
@@ -2810,6 +3872,23 @@ crate::codec::optional_fields!(
     "public_key_ref" => public_key_ref, "secret_key_ref" => secret_key_ref, "status" =>
     status }
 );
+
+impl crate::shape::Shaped for ObservabilityReq {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ObservabilityReq",
+        &[
+            crate::shape::field::<Option<String>>("host"),
+            crate::shape::field::<Option<String>>("prompt_label"),
+            crate::shape::field::<Option<String>>("prompt_name"),
+            crate::shape::field::<Option<PromptSyncStatus>>("prompt_sync"),
+            crate::shape::field::<Option<i64>>("prompt_version"),
+            crate::shape::field::<Option<String>>("public_key_ref"),
+            crate::shape::field::<Option<String>>("secret_key_ref"),
+            crate::shape::field::<Option<ObservabilityStatus>>("status"),
+        ],
+        false,
+    );
+}
 
 /// ObservabilityStatus
 ///
@@ -2901,6 +3980,17 @@ pub struct PaginatedAssistantTestList {
     pub meta: Meta,
 }
 
+impl crate::shape::Shaped for PaginatedAssistantTestList {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PaginatedAssistantTestList",
+        &[
+            crate::shape::field::<Vec<AssistantTestResponse>>("data"),
+            crate::shape::field::<Meta>("meta"),
+        ],
+        false,
+    );
+}
+
 /// PaginatedScheduledEventList
 ///
 /// Spec: `#/components/schemas/PaginatedScheduledEventList`
@@ -2909,6 +3999,17 @@ pub struct PaginatedScheduledEventList {
     /// Data
     pub data: Vec<PaginatedScheduledEventListDataItem>,
     pub meta: Meta,
+}
+
+impl crate::shape::Shaped for PaginatedScheduledEventList {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PaginatedScheduledEventList",
+        &[
+            crate::shape::field::<Vec<PaginatedScheduledEventListDataItem>>("data"),
+            crate::shape::field::<Meta>("meta"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/PaginatedScheduledEventList/properties/data/items`
@@ -2928,6 +4029,17 @@ pub struct PaginatedTestRunList {
     pub meta: Meta,
 }
 
+impl crate::shape::Shaped for PaginatedTestRunList {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PaginatedTestRunList",
+        &[
+            crate::shape::field::<Vec<TestRunResponse>>("data"),
+            crate::shape::field::<Meta>("meta"),
+        ],
+        false,
+    );
+}
+
 /// The pay tool allows the assistant to collect card payments from the caller via DTMF during the conversation. Recording is automatically paused while the pay tool is active and resumes when the payment flow completes. The connector_name must reference a pay connector configured in the Telnyx API.
 ///
 /// Spec: `#/components/schemas/PayTool`
@@ -2936,6 +4048,17 @@ pub struct PayTool {
     pub pay: PayToolParams,
     #[serde(rename = "type")]
     pub type_: PayToolType,
+}
+
+impl crate::shape::Shaped for PayTool {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PayTool",
+        &[
+            crate::shape::field::<PayToolParams>("pay"),
+            crate::shape::field::<PayToolType>("type"),
+        ],
+        false,
+    );
 }
 
 /// PayToolParams
@@ -2958,6 +4081,19 @@ pub struct PayToolParams {
     /// Default payment method for payments processed by this tool.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_method: Option<String>,
+}
+
+impl crate::shape::Shaped for PayToolParams {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PayToolParams",
+        &[
+            crate::shape::field::<String>("connector_name"),
+            crate::shape::field::<Option<String>>("currency"),
+            crate::shape::field::<Option<Option<String>>>("description"),
+            crate::shape::field::<Option<String>>("payment_method"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/PayTool/properties/type`
@@ -3001,6 +4137,14 @@ pub struct PostConversationSettings {
 
 crate::codec::optional_fields!(PostConversationSettings { "enabled" => enabled });
 
+impl crate::shape::Shaped for PostConversationSettings {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PostConversationSettings",
+        &[crate::shape::field::<Option<bool>>("enabled")],
+        false,
+    );
+}
+
 /// Configuration for post-conversation processing. When enabled, the assistant receives one additional LLM turn after the conversation ends, allowing it to execute tool calls such as logging to a CRM or sending a summary. The assistant can execute multiple parallel or sequential tools during this phase. Telephony-control tools (e.g. hangup, transfer) are unavailable post-conversation. Beta feature.
 ///
 /// Spec: `#/components/schemas/PostConversationSettingsReq`
@@ -3012,6 +4156,14 @@ pub struct PostConversationSettingsReq {
 
 crate::codec::optional_fields!(PostConversationSettingsReq { "enabled" => enabled });
 
+impl crate::shape::Shaped for PostConversationSettingsReq {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PostConversationSettingsReq",
+        &[crate::shape::field::<Option<bool>>("enabled")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/PrivacySettings`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PrivacySettings {
@@ -3020,6 +4172,14 @@ pub struct PrivacySettings {
 }
 
 crate::codec::optional_fields!(PrivacySettings { "data_retention" => data_retention });
+
+impl crate::shape::Shaped for PrivacySettings {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PrivacySettings",
+        &[crate::shape::field::<Option<bool>>("data_retention")],
+        false,
+    );
+}
 
 /// Whether to auto-publish the assistant's instructions as a Langfuse prompt.
 ///
@@ -3071,6 +4231,17 @@ pub struct RetrievalTool {
     pub type_: RetrievalToolType,
 }
 
+impl crate::shape::Shaped for RetrievalTool {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RetrievalTool",
+        &[
+            crate::shape::field::<BucketIds>("retrieval"),
+            crate::shape::field::<RetrievalToolType>("type"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/RetrievalTool/properties/type`
 pub type RetrievalToolType = CallControlRetrievalToolType;
 
@@ -3083,6 +4254,17 @@ pub struct RolloutSlot {
     pub version_id: String,
     /// Weight
     pub weight: f64,
+}
+
+impl crate::shape::Shaped for RolloutSlot {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RolloutSlot",
+        &[
+            crate::shape::field::<String>("version_id"),
+            crate::shape::field::<f64>("weight"),
+        ],
+        false,
+    );
 }
 
 /// A targeting rule: ``match`` clauses (AND) gate ``serve``.
@@ -3099,6 +4281,17 @@ pub struct RuleInput {
     pub serve: Serve,
 }
 
+impl crate::shape::Shaped for RuleInput {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RuleInput",
+        &[
+            crate::shape::field::<Option<Vec<Clause>>>("match"),
+            crate::shape::field::<Serve>("serve"),
+        ],
+        false,
+    );
+}
+
 /// A targeting rule: ``match`` clauses (AND) gate ``serve``.
 ///
 /// An empty ``match`` is a catch-all (always fires).
@@ -3113,6 +4306,17 @@ pub struct RuleOutput {
     pub serve: Serve,
 }
 
+impl crate::shape::Shaped for RuleOutput {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RuleOutput",
+        &[
+            crate::shape::field::<Option<Vec<Clause>>>("match"),
+            crate::shape::field::<Serve>("serve"),
+        ],
+        false,
+    );
+}
+
 /// Per-call telephony overrides applied when a scheduled phone-call event
 /// dispatches. Phone-call events only. New per-call dispatch options should be
 /// added here rather than as top-level event fields.
@@ -3124,6 +4328,14 @@ pub struct ScheduledCallSettings {
 }
 
 crate::codec::optional_fields!(ScheduledCallSettings { "sip_region" => sip_region });
+
+impl crate::shape::Shaped for ScheduledCallSettings {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ScheduledCallSettings",
+        &[crate::shape::field::<Option<SipRegion>>("sip_region")],
+        false,
+    );
+}
 
 /// Union type for different scheduled event response types
 ///
@@ -3143,15 +4355,21 @@ impl<'de> serde::Deserialize<'de> for ScheduledEventResponse {
             deserializer,
             "ScheduledEventResponse",
             &[
-                |v, s| crate::codec::variant(
-                    v,
-                    s,
-                    Self::ScheduledPhoneCallEventResponse,
-                ),
-                |v, s| crate::codec::variant(v, s, Self::ScheduledSmsEventResponse),
+                |v| crate::codec::variant(v, Self::ScheduledPhoneCallEventResponse),
+                |v| crate::codec::variant(v, Self::ScheduledSmsEventResponse),
             ],
         )
     }
+}
+
+impl crate::shape::Shaped for ScheduledEventResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
+        name: "ScheduledEventResponse",
+        variants: &[
+            crate::shape::of::<ScheduledPhoneCallEventResponse>(),
+            crate::shape::of::<ScheduledSmsEventResponse>(),
+        ],
+    };
 }
 
 /// ScheduledPhoneCallEventResponse
@@ -3221,6 +4439,49 @@ pub struct ScheduledPhoneCallEventResponse {
     pub telnyx_end_user_target: String,
 }
 
+impl crate::shape::Shaped for ScheduledPhoneCallEventResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ScheduledPhoneCallEventResponse",
+        &[
+            crate::shape::field::<String>("assistant_id"),
+            crate::shape::field::<
+                Option<Vec<AssistantScheduledCallAttempt>>,
+            >("call_attempts"),
+            crate::shape::field::<Option<i64>>("call_duration"),
+            crate::shape::field::<Option<ScheduledCallSettings>>("call_settings"),
+            crate::shape::field::<Option<String>>("call_status"),
+            crate::shape::field::<Option<String>>("conversation_id"),
+            crate::shape::field::<
+                Option<
+                    std::collections::BTreeMap<
+                        String,
+                        ScheduledPhoneCallEventResponseConversationMetadataValue,
+                    >,
+                >,
+            >("conversation_metadata"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("dispatched_at"),
+            crate::shape::field::<
+                Option<std::collections::BTreeMap<String, String>>,
+            >("dynamic_variables"),
+            crate::shape::field::<Option<Vec<String>>>("errors"),
+            crate::shape::field::<Option<i64>>("max_retries_client_errors"),
+            crate::shape::field::<Option<i64>>("retry_attempts"),
+            crate::shape::field::<Option<i64>>("retry_count"),
+            crate::shape::field::<Option<i64>>("retry_interval_secs"),
+            crate::shape::field::<String>("scheduled_at_fixed_datetime"),
+            crate::shape::field::<Option<String>>("scheduled_event_id"),
+            crate::shape::field::<Option<EventStatus>>("status"),
+            crate::shape::field::<String>("telnyx_agent_target"),
+            crate::shape::field::<
+                ConversationChannelType,
+            >("telnyx_conversation_channel"),
+            crate::shape::field::<String>("telnyx_end_user_target"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/ScheduledPhoneCallEventResponse/properties/conversation_metadata/additionalProperties`
 pub type ScheduledPhoneCallEventResponseConversationMetadataValue = AssistantSmsChatReqConversationMetadataValue;
 
@@ -3270,6 +4531,40 @@ pub struct ScheduledSmsEventResponse {
     pub text: String,
 }
 
+impl crate::shape::Shaped for ScheduledSmsEventResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ScheduledSmsEventResponse",
+        &[
+            crate::shape::field::<String>("assistant_id"),
+            crate::shape::field::<Option<String>>("conversation_id"),
+            crate::shape::field::<
+                Option<
+                    std::collections::BTreeMap<
+                        String,
+                        ScheduledSmsEventResponseConversationMetadataValue,
+                    >,
+                >,
+            >("conversation_metadata"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<
+                Option<std::collections::BTreeMap<String, String>>,
+            >("dynamic_variables"),
+            crate::shape::field::<Option<Vec<String>>>("errors"),
+            crate::shape::field::<Option<i64>>("retry_count"),
+            crate::shape::field::<String>("scheduled_at_fixed_datetime"),
+            crate::shape::field::<Option<String>>("scheduled_event_id"),
+            crate::shape::field::<Option<EventStatus>>("status"),
+            crate::shape::field::<String>("telnyx_agent_target"),
+            crate::shape::field::<
+                ConversationChannelType,
+            >("telnyx_conversation_channel"),
+            crate::shape::field::<String>("telnyx_end_user_target"),
+            crate::shape::field::<String>("text"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/ScheduledSmsEventResponse/properties/conversation_metadata/additionalProperties`
 pub type ScheduledSmsEventResponseConversationMetadataValue = AssistantSmsChatReqConversationMetadataValue;
 
@@ -3281,6 +4576,17 @@ pub struct SendMessageTool {
     pub send_message: SendMessageToolSendMessage,
     #[serde(rename = "type")]
     pub type_: SendMessageToolType,
+}
+
+impl crate::shape::Shaped for SendMessageTool {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SendMessageTool",
+        &[
+            crate::shape::field::<SendMessageToolSendMessage>("send_message"),
+            crate::shape::field::<SendMessageToolType>("type"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/SendMessageTool/properties/send_message`
@@ -3297,6 +4603,14 @@ pub struct SendMessageToolSendMessage {
     /// members of this object.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+impl crate::shape::Shaped for SendMessageToolSendMessage {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SendMessageToolSendMessage",
+        &[crate::shape::field::<Option<Option<String>>>("message_template")],
+        true,
+    );
 }
 
 /// Spec: `#/components/schemas/SendMessageTool/properties/type`
@@ -3349,6 +4663,17 @@ crate::codec::optional_fields!(
     Serve { "rollout" => rollout, "version_id" => version_id }
 );
 
+impl crate::shape::Shaped for Serve {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Serve",
+        &[
+            crate::shape::field::<Option<Vec<RolloutSlot>>>("rollout"),
+            crate::shape::field::<Option<String>>("version_id"),
+        ],
+        false,
+    );
+}
+
 /// SharedToolListResponse
 ///
 /// Spec: `#/components/schemas/SharedToolListResponse`
@@ -3357,6 +4682,17 @@ pub struct SharedToolListResponse {
     /// Data
     pub data: Vec<SharedToolResponse>,
     pub meta: Meta,
+}
+
+impl crate::shape::Shaped for SharedToolListResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SharedToolListResponse",
+        &[
+            crate::shape::field::<Vec<SharedToolResponse>>("data"),
+            crate::shape::field::<Meta>("meta"),
+        ],
+        false,
+    );
 }
 
 /// SharedToolResponse
@@ -3382,6 +4718,23 @@ pub struct SharedToolResponse {
     pub type_: String,
 }
 
+impl crate::shape::Shaped for SharedToolResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SharedToolResponse",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("display_name"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<Option<i64>>("timeout_ms"),
+            crate::shape::field::<
+                serde_json::Map<String, serde_json::Value>,
+            >("tool_definition"),
+            crate::shape::field::<String>("type"),
+        ],
+        false,
+    );
+}
+
 /// SIPReferTool
 ///
 /// Spec: `#/components/schemas/SIPReferTool`
@@ -3390,6 +4743,17 @@ pub struct SipReferTool {
     pub refer: SipReferToolParams,
     #[serde(rename = "type")]
     pub type_: SipReferToolType,
+}
+
+impl crate::shape::Shaped for SipReferTool {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SipReferTool",
+        &[
+            crate::shape::field::<SipReferToolParams>("refer"),
+            crate::shape::field::<SipReferToolType>("type"),
+        ],
+        false,
+    );
 }
 
 /// SIPReferToolParams
@@ -3407,6 +4771,22 @@ pub struct SipReferToolParams {
     pub targets: Vec<SipReferToolParamsTargetsItem>,
 }
 
+impl crate::shape::Shaped for SipReferToolParams {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SipReferToolParams",
+        &[
+            crate::shape::field::<
+                Option<Vec<SipReferToolParamsCustomHeadersItem>>,
+            >("custom_headers"),
+            crate::shape::field::<
+                Option<Vec<SipReferToolParamsSipHeadersItem>>,
+            >("sip_headers"),
+            crate::shape::field::<Vec<SipReferToolParamsTargetsItem>>("targets"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/SIPReferToolParams/properties/custom_headers/items`
 pub type SipReferToolParamsCustomHeadersItem = CallControlWebhookToolParamsHeadersItem;
 
@@ -3421,6 +4801,17 @@ pub struct SipReferToolParamsSipHeadersItem {
 crate::codec::optional_fields!(
     SipReferToolParamsSipHeadersItem { "name" => name, "value" => value }
 );
+
+impl crate::shape::Shaped for SipReferToolParamsSipHeadersItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SipReferToolParamsSipHeadersItem",
+        &[
+            crate::shape::field::<Option<SipReferToolParamsSipHeadersItemName>>("name"),
+            crate::shape::field::<Option<String>>("value"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/SIPReferToolParams/properties/sip_headers/items/properties/name`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -3471,6 +4862,19 @@ pub struct SipReferToolParamsTargetsItem {
     pub sip_auth_username: Option<String>,
 }
 
+impl crate::shape::Shaped for SipReferToolParamsTargetsItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SipReferToolParamsTargetsItem",
+        &[
+            crate::shape::field::<String>("name"),
+            crate::shape::field::<String>("sip_address"),
+            crate::shape::field::<Option<String>>("sip_auth_password"),
+            crate::shape::field::<Option<String>>("sip_auth_username"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/SIPReferTool/properties/type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SipReferToolType {
@@ -3511,6 +4915,17 @@ pub struct SkipTurnTool {
     pub type_: SkipTurnToolType,
 }
 
+impl crate::shape::Shaped for SkipTurnTool {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SkipTurnTool",
+        &[
+            crate::shape::field::<SkipTurnToolParams>("skip_turn"),
+            crate::shape::field::<SkipTurnToolType>("type"),
+        ],
+        false,
+    );
+}
+
 /// SkipTurnToolParams
 ///
 /// Spec: `#/components/schemas/SkipTurnToolParams`
@@ -3521,6 +4936,14 @@ pub struct SkipTurnToolParams {
 }
 
 crate::codec::optional_fields!(SkipTurnToolParams { "description" => description });
+
+impl crate::shape::Shaped for SkipTurnToolParams {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SkipTurnToolParams",
+        &[crate::shape::field::<Option<String>>("description")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/SkipTurnTool/properties/type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -3573,6 +4996,20 @@ pub struct SpeakNode {
     pub type_: Option<SpeakNodeType>,
 }
 
+impl crate::shape::Shaped for SpeakNode {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SpeakNode",
+        &[
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<String>("message"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<NodePosition>>("position"),
+            crate::shape::field::<Option<SpeakNodeType>>("type"),
+        ],
+        false,
+    );
+}
+
 /// A standalone scripted-message step in a flow, as supplied by clients.
 ///
 /// Unlike a prompt node, a speak node has no instructions or model — it isn't
@@ -3597,6 +5034,20 @@ pub struct SpeakNodeReq {
     #[serde(rename = "type")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<SpeakNodeReqType>,
+}
+
+impl crate::shape::Shaped for SpeakNodeReq {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SpeakNodeReq",
+        &[
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<String>("message"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<NodePosition>>("position"),
+            crate::shape::field::<Option<SpeakNodeReqType>>("type"),
+        ],
+        false,
+    );
 }
 
 /// Node kind discriminator. Always `speak` for a speak node.
@@ -3651,6 +5102,19 @@ crate::codec::optional_fields!(
     transcription_endpointing_plan, "wait_seconds" => wait_seconds }
 );
 
+impl crate::shape::Shaped for StartSpeakingPlan {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "StartSpeakingPlan",
+        &[
+            crate::shape::field::<
+                Option<TranscriptionEndpointingPlan>,
+            >("transcription_endpointing_plan"),
+            crate::shape::field::<Option<f64>>("wait_seconds"),
+        ],
+        false,
+    );
+}
+
 /// Constant string value.
 ///
 /// Spec: `#/components/schemas/StringLiteralExpression`
@@ -3661,6 +5125,17 @@ pub struct StringLiteralExpression {
     pub type_: StringLiteralExpressionType,
     /// Literal string value.
     pub value: String,
+}
+
+impl crate::shape::Shaped for StringLiteralExpression {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "StringLiteralExpression",
+        &[
+            crate::shape::field::<StringLiteralExpressionType>("type"),
+            crate::shape::field::<String>("value"),
+        ],
+        false,
+    );
 }
 
 /// Type
@@ -3704,6 +5179,14 @@ pub struct TagsResponse {
     pub tags: Vec<String>,
 }
 
+impl crate::shape::Shaped for TagsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TagsResponse",
+        &[crate::shape::field::<Vec<String>>("tags")],
+        false,
+    );
+}
+
 /// TelephonySettings
 ///
 /// Spec: `#/components/schemas/TelephonySettings`
@@ -3738,6 +5221,32 @@ crate::codec::optional_fields!(
     "user_idle_timeout_secs" => user_idle_timeout_secs, "voicemail_detection" =>
     voicemail_detection }
 );
+
+impl crate::shape::Shaped for TelephonySettings {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TelephonySettings",
+        &[
+            crate::shape::field::<Option<String>>("default_texml_app_id"),
+            crate::shape::field::<
+                Option<TelephonySettingsNoiseSuppression>,
+            >("noise_suppression"),
+            crate::shape::field::<
+                Option<TelephonySettingsNoiseSuppressionConfig>,
+            >("noise_suppression_config"),
+            crate::shape::field::<
+                Option<TelephonySettingsRecordingSettings>,
+            >("recording_settings"),
+            crate::shape::field::<Option<bool>>("supports_unauthenticated_web_calls"),
+            crate::shape::field::<Option<i64>>("time_limit_secs"),
+            crate::shape::field::<Option<i64>>("user_idle_reply_secs"),
+            crate::shape::field::<Option<i64>>("user_idle_timeout_secs"),
+            crate::shape::field::<
+                Option<TelephonySettingsVoicemailDetection>,
+            >("voicemail_detection"),
+        ],
+        false,
+    );
+}
 
 /// The noise suppression engine to use. Use 'disabled' to turn off noise suppression.
 ///
@@ -3795,6 +5304,19 @@ crate::codec::optional_fields!(
     "mode" => mode }
 );
 
+impl crate::shape::Shaped for TelephonySettingsNoiseSuppressionConfig {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TelephonySettingsNoiseSuppressionConfig",
+        &[
+            crate::shape::field::<Option<i64>>("attenuation_limit"),
+            crate::shape::field::<
+                Option<TelephonySettingsNoiseSuppressionConfigMode>,
+            >("mode"),
+        ],
+        false,
+    );
+}
+
 /// Mode for noise suppression configuration.
 ///
 /// Spec: `#/components/schemas/TelephonySettings/properties/noise_suppression_config/properties/mode`
@@ -3847,6 +5369,23 @@ crate::codec::optional_fields!(
     "format" => format, "stop_on_conversation_end" => stop_on_conversation_end }
 );
 
+impl crate::shape::Shaped for TelephonySettingsRecordingSettings {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TelephonySettingsRecordingSettings",
+        &[
+            crate::shape::field::<
+                Option<TelephonySettingsRecordingSettingsChannels>,
+            >("channels"),
+            crate::shape::field::<Option<bool>>("enabled"),
+            crate::shape::field::<
+                Option<TelephonySettingsRecordingSettingsFormat>,
+            >("format"),
+            crate::shape::field::<Option<bool>>("stop_on_conversation_end"),
+        ],
+        false,
+    );
+}
+
 /// The number of channels for the recording. 'single' for mono, 'dual' for stereo.
 ///
 /// Spec: `#/components/schemas/TelephonySettings/properties/recording_settings/properties/channels`
@@ -3873,6 +5412,18 @@ crate::codec::optional_fields!(
     on_voicemail_detected }
 );
 
+impl crate::shape::Shaped for TelephonySettingsVoicemailDetection {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TelephonySettingsVoicemailDetection",
+        &[
+            crate::shape::field::<
+                Option<TelephonySettingsVoicemailDetectionOnVoicemailDetected>,
+            >("on_voicemail_detected"),
+        ],
+        false,
+    );
+}
+
 /// Action to take when voicemail is detected.
 ///
 /// Spec: `#/components/schemas/TelephonySettings/properties/voicemail_detection/properties/on_voicemail_detected`
@@ -3890,6 +5441,23 @@ crate::codec::optional_fields!(
     TelephonySettingsVoicemailDetectionOnVoicemailDetected { "action" => action,
     "voicemail_message" => voicemail_message }
 );
+
+impl crate::shape::Shaped for TelephonySettingsVoicemailDetectionOnVoicemailDetected {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TelephonySettingsVoicemailDetectionOnVoicemailDetected",
+        &[
+            crate::shape::field::<
+                Option<TelephonySettingsVoicemailDetectionOnVoicemailDetectedAction>,
+            >("action"),
+            crate::shape::field::<
+                Option<
+                    TelephonySettingsVoicemailDetectionOnVoicemailDetectedVoicemailMessage,
+                >,
+            >("voicemail_message"),
+        ],
+        false,
+    );
+}
 
 /// The action to take when voicemail is detected.
 ///
@@ -3950,6 +5518,23 @@ crate::codec::optional_fields!(
     TelephonySettingsVoicemailDetectionOnVoicemailDetectedVoicemailMessage { "message" =>
     message, "prompt" => prompt, "type" => type_ }
 );
+
+impl crate::shape::Shaped
+for TelephonySettingsVoicemailDetectionOnVoicemailDetectedVoicemailMessage {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TelephonySettingsVoicemailDetectionOnVoicemailDetectedVoicemailMessage",
+        &[
+            crate::shape::field::<Option<String>>("message"),
+            crate::shape::field::<Option<String>>("prompt"),
+            crate::shape::field::<
+                Option<
+                    TelephonySettingsVoicemailDetectionOnVoicemailDetectedVoicemailMessageType,
+                >,
+            >("type"),
+        ],
+        false,
+    );
+}
 
 /// The type of voicemail message. Use 'prompt' to have the assistant generate a message based on a prompt, or 'message' to leave a specific message.
 ///
@@ -4044,6 +5629,17 @@ pub struct TestRunDetailResult {
     pub status: TestStatus,
 }
 
+impl crate::shape::Shaped for TestRunDetailResult {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TestRunDetailResult",
+        &[
+            crate::shape::field::<String>("name"),
+            crate::shape::field::<TestStatus>("status"),
+        ],
+        false,
+    );
+}
+
 /// Response model containing test run execution details and results.
 ///
 /// Provides comprehensive information about a test execution including
@@ -4082,6 +5678,27 @@ pub struct TestRunResponse {
     /// Timestamp of the last update to this test run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
+}
+
+impl crate::shape::Shaped for TestRunResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TestRunResponse",
+        &[
+            crate::shape::field::<Option<String>>("completed_at"),
+            crate::shape::field::<Option<String>>("conversation_id"),
+            crate::shape::field::<Option<String>>("conversation_insights_id"),
+            crate::shape::field::<String>("created_at"),
+            crate::shape::field::<Option<Vec<TestRunDetailResult>>>("detail_status"),
+            crate::shape::field::<Option<String>>("logs"),
+            crate::shape::field::<String>("run_id"),
+            crate::shape::field::<TestStatus>("status"),
+            crate::shape::field::<String>("test_id"),
+            crate::shape::field::<Option<String>>("test_suite_run_id"),
+            crate::shape::field::<String>("triggered_by"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
 }
 
 /// Represents the lifecycle of a test:
@@ -4154,6 +5771,14 @@ pub struct TestSuitesResponse {
     pub data: Vec<String>,
 }
 
+impl crate::shape::Shaped for TestSuitesResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TestSuitesResponse",
+        &[crate::shape::field::<Vec<String>>("data")],
+        false,
+    );
+}
+
 /// Request model for testing a webhook tool
 ///
 /// Spec: `#/components/schemas/TestWebhookToolRequest`
@@ -4169,6 +5794,21 @@ crate::codec::optional_fields!(
     TestWebhookToolRequest { "arguments" => arguments, "dynamic_variables" =>
     dynamic_variables }
 );
+
+impl crate::shape::Shaped for TestWebhookToolRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TestWebhookToolRequest",
+        &[
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("arguments"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("dynamic_variables"),
+        ],
+        false,
+    );
+}
 
 /// Response model for webhook tool test results
 ///
@@ -4187,12 +5827,34 @@ pub struct TestWebhookToolResponse {
     pub success: bool,
 }
 
+impl crate::shape::Shaped for TestWebhookToolResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TestWebhookToolResponse",
+        &[
+            crate::shape::field::<String>("content_type"),
+            crate::shape::field::<serde_json::Map<String, serde_json::Value>>("request"),
+            crate::shape::field::<String>("response"),
+            crate::shape::field::<i64>("status_code"),
+            crate::shape::field::<bool>("success"),
+        ],
+        false,
+    );
+}
+
 /// Response model for webhook tool test results
 ///
 /// Spec: `#/components/schemas/TestWebhookToolResponseData`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TestWebhookToolResponseData {
     pub data: TestWebhookToolResponse,
+}
+
+impl crate::shape::Shaped for TestWebhookToolResponseData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TestWebhookToolResponseData",
+        &[crate::shape::field::<TestWebhookToolResponse>("data")],
+        false,
+    );
 }
 
 /// A standalone tool step in a conversation flow, as returned by the API.
@@ -4219,6 +5881,21 @@ pub struct ToolNode {
     pub type_: Option<ToolNodeType>,
 }
 
+impl crate::shape::Shaped for ToolNode {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ToolNode",
+        &[
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<NodePosition>>("position"),
+            crate::shape::field::<String>("shared_tool_id"),
+            crate::shape::field::<Option<AssistantTools>>("tool"),
+            crate::shape::field::<Option<ToolNodeType>>("type"),
+        ],
+        false,
+    );
+}
+
 /// A standalone tool step in a conversation flow, as supplied by clients.
 ///
 /// Unlike a prompt node, a tool node has no instructions or model — it
@@ -4243,6 +5920,20 @@ pub struct ToolNodeReq {
     #[serde(rename = "type")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<ToolNodeReqType>,
+}
+
+impl crate::shape::Shaped for ToolNodeReq {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ToolNodeReq",
+        &[
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<NodePosition>>("position"),
+            crate::shape::field::<String>("shared_tool_id"),
+            crate::shape::field::<Option<ToolNodeReqType>>("type"),
+        ],
+        false,
+    );
 }
 
 /// Node kind discriminator. Always `tool` for a tool node.
@@ -4274,6 +5965,18 @@ crate::codec::optional_fields!(
     "on_punctuation_seconds" => on_punctuation_seconds }
 );
 
+impl crate::shape::Shaped for TranscriptionEndpointingPlan {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TranscriptionEndpointingPlan",
+        &[
+            crate::shape::field::<Option<f64>>("on_no_punctuation_seconds"),
+            crate::shape::field::<Option<f64>>("on_number_seconds"),
+            crate::shape::field::<Option<f64>>("on_punctuation_seconds"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/TranscriptionSettings`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TranscriptionSettings {
@@ -4301,6 +6004,20 @@ crate::codec::optional_fields!(
     TranscriptionSettings { "api_key_ref" => api_key_ref, "language" => language, "model"
     => model, "region" => region, "settings" => settings }
 );
+
+impl crate::shape::Shaped for TranscriptionSettings {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TranscriptionSettings",
+        &[
+            crate::shape::field::<Option<String>>("api_key_ref"),
+            crate::shape::field::<Option<String>>("language"),
+            crate::shape::field::<Option<TranscriptionSettingsModel>>("model"),
+            crate::shape::field::<Option<String>>("region"),
+            crate::shape::field::<Option<TranscriptionSettingsConfig>>("settings"),
+        ],
+        false,
+    );
+}
 
 /// TranscriptionSettingsConfig
 ///
@@ -4342,6 +6059,27 @@ crate::codec::optional_fields!(
     => max_endpoint_delay_ms, "max_turn_silence" => max_turn_silence, "min_turn_silence"
     => min_turn_silence, "numerals" => numerals, "smart_format" => smart_format }
 );
+
+impl crate::shape::Shaped for TranscriptionSettingsConfig {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TranscriptionSettingsConfig",
+        &[
+            crate::shape::field::<Option<f64>>("eager_eot_threshold"),
+            crate::shape::field::<Option<bool>>("enable_endpoint_detection"),
+            crate::shape::field::<Option<f64>>("end_of_turn_confidence_threshold"),
+            crate::shape::field::<Option<f64>>("eot_threshold"),
+            crate::shape::field::<Option<i64>>("eot_timeout_ms"),
+            crate::shape::field::<Option<bool>>("interim_results"),
+            crate::shape::field::<Option<String>>("keyterm"),
+            crate::shape::field::<Option<i64>>("max_endpoint_delay_ms"),
+            crate::shape::field::<Option<i64>>("max_turn_silence"),
+            crate::shape::field::<Option<i64>>("min_turn_silence"),
+            crate::shape::field::<Option<bool>>("numerals"),
+            crate::shape::field::<Option<bool>>("smart_format"),
+        ],
+        false,
+    );
+}
 
 /// The speech to text model to be used by the voice assistant. All Deepgram models are run on-premise.
 ///
@@ -4435,6 +6173,14 @@ crate::codec::optional_fields!(
     TriggerTestRunRequest { "destination_version_id" => destination_version_id }
 );
 
+impl crate::shape::Shaped for TriggerTestRunRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TriggerTestRunRequest",
+        &[crate::shape::field::<Option<String>>("destination_version_id")],
+        false,
+    );
+}
+
 /// Request model for triggering test suite runs.
 ///
 /// Optional request body for the trigger test suite runs endpoint.
@@ -4449,6 +6195,14 @@ pub struct TriggerTestSuiteRunsRequest {
 crate::codec::optional_fields!(
     TriggerTestSuiteRunsRequest { "destination_version_id" => destination_version_id }
 );
+
+impl crate::shape::Shaped for TriggerTestSuiteRunsRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TriggerTestSuiteRunsRequest",
+        &[crate::shape::field::<Option<String>>("destination_version_id")],
+        false,
+    );
+}
 
 /// UpdateAssistantRequest
 ///
@@ -4517,6 +6271,50 @@ crate::codec::optional_fields!(
     "widget_settings" => widget_settings }
 );
 
+impl crate::shape::Shaped for UpdateAssistantRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateAssistantRequest",
+        &[
+            crate::shape::field::<Option<ConversationFlowReq>>("conversation_flow"),
+            crate::shape::field::<Option<String>>("description"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("dynamic_variables"),
+            crate::shape::field::<Option<i64>>("dynamic_variables_webhook_timeout_ms"),
+            crate::shape::field::<Option<String>>("dynamic_variables_webhook_url"),
+            crate::shape::field::<Option<Vec<EnabledFeatures>>>("enabled_features"),
+            crate::shape::field::<Option<ExternalLlmReq>>("external_llm"),
+            crate::shape::field::<Option<FallbackConfigReq>>("fallback_config"),
+            crate::shape::field::<Option<String>>("greeting"),
+            crate::shape::field::<Option<InsightSettings>>("insight_settings"),
+            crate::shape::field::<Option<String>>("instructions"),
+            crate::shape::field::<Option<Vec<AssistantIntegration>>>("integrations"),
+            crate::shape::field::<
+                Option<InferenceEmbeddingInterruptionSettings>,
+            >("interruption_settings"),
+            crate::shape::field::<Option<String>>("llm_api_key_ref"),
+            crate::shape::field::<Option<Vec<AssistantMcpServer>>>("mcp_servers"),
+            crate::shape::field::<Option<MessagingSettings>>("messaging_settings"),
+            crate::shape::field::<Option<String>>("model"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<ObservabilityReq>>("observability_settings"),
+            crate::shape::field::<
+                Option<PostConversationSettingsReq>,
+            >("post_conversation_settings"),
+            crate::shape::field::<Option<PrivacySettings>>("privacy_settings"),
+            crate::shape::field::<Option<Vec<String>>>("tags"),
+            crate::shape::field::<Option<TelephonySettings>>("telephony_settings"),
+            crate::shape::field::<Option<Vec<String>>>("tool_ids"),
+            crate::shape::field::<Option<AssistantTools>>("tools"),
+            crate::shape::field::<Option<TranscriptionSettings>>("transcription"),
+            crate::shape::field::<Option<String>>("version_name"),
+            crate::shape::field::<Option<VoiceSettings>>("voice_settings"),
+            crate::shape::field::<Option<WidgetSettings>>("widget_settings"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/UpdateAssistantRequestWithPromotion`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateAssistantRequestWithPromotion {
@@ -4584,6 +6382,51 @@ crate::codec::optional_fields!(
     "widget_settings" => widget_settings, "promote_to_main" => promote_to_main }
 );
 
+impl crate::shape::Shaped for UpdateAssistantRequestWithPromotion {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateAssistantRequestWithPromotion",
+        &[
+            crate::shape::field::<Option<ConversationFlowReq>>("conversation_flow"),
+            crate::shape::field::<Option<String>>("description"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("dynamic_variables"),
+            crate::shape::field::<Option<i64>>("dynamic_variables_webhook_timeout_ms"),
+            crate::shape::field::<Option<String>>("dynamic_variables_webhook_url"),
+            crate::shape::field::<Option<Vec<EnabledFeatures>>>("enabled_features"),
+            crate::shape::field::<Option<ExternalLlmReq>>("external_llm"),
+            crate::shape::field::<Option<FallbackConfigReq>>("fallback_config"),
+            crate::shape::field::<Option<String>>("greeting"),
+            crate::shape::field::<Option<InsightSettings>>("insight_settings"),
+            crate::shape::field::<Option<String>>("instructions"),
+            crate::shape::field::<Option<Vec<AssistantIntegration>>>("integrations"),
+            crate::shape::field::<
+                Option<InferenceEmbeddingInterruptionSettings>,
+            >("interruption_settings"),
+            crate::shape::field::<Option<String>>("llm_api_key_ref"),
+            crate::shape::field::<Option<Vec<AssistantMcpServer>>>("mcp_servers"),
+            crate::shape::field::<Option<MessagingSettings>>("messaging_settings"),
+            crate::shape::field::<Option<String>>("model"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<ObservabilityReq>>("observability_settings"),
+            crate::shape::field::<
+                Option<PostConversationSettingsReq>,
+            >("post_conversation_settings"),
+            crate::shape::field::<Option<PrivacySettings>>("privacy_settings"),
+            crate::shape::field::<Option<Vec<String>>>("tags"),
+            crate::shape::field::<Option<TelephonySettings>>("telephony_settings"),
+            crate::shape::field::<Option<Vec<String>>>("tool_ids"),
+            crate::shape::field::<Option<AssistantTools>>("tools"),
+            crate::shape::field::<Option<TranscriptionSettings>>("transcription"),
+            crate::shape::field::<Option<String>>("version_name"),
+            crate::shape::field::<Option<VoiceSettings>>("voice_settings"),
+            crate::shape::field::<Option<WidgetSettings>>("widget_settings"),
+            crate::shape::field::<Option<bool>>("promote_to_main"),
+        ],
+        false,
+    );
+}
+
 /// Request model for updating an existing assistant test.
 ///
 /// All fields are optional, allowing partial updates of test configuration.
@@ -4617,6 +6460,27 @@ crate::codec::optional_fields!(
     "telnyx_conversation_channel" => telnyx_conversation_channel, "test_suite" =>
     test_suite }
 );
+
+impl crate::shape::Shaped for UpdateAssistantTestRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateAssistantTestRequest",
+        &[
+            crate::shape::field::<Option<String>>("description"),
+            crate::shape::field::<Option<String>>("destination"),
+            crate::shape::field::<Option<String>>("instructions"),
+            crate::shape::field::<Option<i64>>("max_duration_seconds"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<
+                Option<Vec<UpdateAssistantTestRequestRubricItem>>,
+            >("rubric"),
+            crate::shape::field::<
+                Option<TelnyxConversationChannel>,
+            >("telnyx_conversation_channel"),
+            crate::shape::field::<Option<String>>("test_suite"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/UpdateAssistantTestRequest/properties/rubric/items`
 pub type UpdateAssistantTestRequestRubricItem = AssistantTestResponseRubricItem;
@@ -4663,6 +6527,37 @@ pub struct UpdateSharedToolRequest {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+impl crate::shape::Shaped for UpdateSharedToolRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateSharedToolRequest",
+        &[
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("client_side_tool"),
+            crate::shape::field::<Option<String>>("display_name"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("function"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("handoff"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("invite"),
+            crate::shape::field::<Option<PayToolParams>>("pay"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("retrieval"),
+            crate::shape::field::<Option<i64>>("timeout_ms"),
+            crate::shape::field::<Option<String>>("type"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("webhook"),
+        ],
+        true,
+    );
+}
+
 /// Spec: `#/components/schemas/VoiceSettings`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct VoiceSettings {
@@ -4706,6 +6601,30 @@ pub struct VoiceSettings {
     pub voice_speed: Option<f64>,
 }
 
+impl crate::shape::Shaped for VoiceSettings {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VoiceSettings",
+        &[
+            crate::shape::field::<Option<String>>("api_key_ref"),
+            crate::shape::field::<
+                Option<VoiceSettingsBackgroundAudio>,
+            >("background_audio"),
+            crate::shape::field::<Option<bool>>("expressive_mode"),
+            crate::shape::field::<
+                Option<Option<VoiceSettingsLanguageBoost>>,
+            >("language_boost"),
+            crate::shape::field::<Option<f64>>("similarity_boost"),
+            crate::shape::field::<Option<f64>>("speed"),
+            crate::shape::field::<Option<f64>>("style"),
+            crate::shape::field::<Option<f64>>("temperature"),
+            crate::shape::field::<Option<bool>>("use_speaker_boost"),
+            crate::shape::field::<String>("voice"),
+            crate::shape::field::<Option<f64>>("voice_speed"),
+        ],
+        false,
+    );
+}
+
 /// Optional background audio to play on the call. Use a predefined media bed, or supply a looped MP3 URL. If a media URL is chosen in the portal, customers can preview it before saving.
 ///
 /// Spec: `#/components/schemas/VoiceSettings/properties/background_audio`
@@ -4725,12 +6644,23 @@ impl<'de> serde::Deserialize<'de> for VoiceSettingsBackgroundAudio {
             deserializer,
             "VoiceSettingsBackgroundAudio",
             &[
-                |v, s| crate::codec::variant(v, s, Self::Variant1),
-                |v, s| crate::codec::variant(v, s, Self::Variant2),
-                |v, s| crate::codec::variant(v, s, Self::Variant3),
+                |v| crate::codec::variant(v, Self::Variant1),
+                |v| crate::codec::variant(v, Self::Variant2),
+                |v| crate::codec::variant(v, Self::Variant3),
             ],
         )
     }
+}
+
+impl crate::shape::Shaped for VoiceSettingsBackgroundAudio {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
+        name: "VoiceSettingsBackgroundAudio",
+        variants: &[
+            crate::shape::of::<VoiceSettingsBackgroundAudioVariant1>(),
+            crate::shape::of::<VoiceSettingsBackgroundAudioVariant2>(),
+            crate::shape::of::<VoiceSettingsBackgroundAudioVariant3>(),
+        ],
+    };
 }
 
 /// Spec: `#/components/schemas/VoiceSettings/properties/background_audio/oneOf/0`
@@ -4744,6 +6674,18 @@ pub struct VoiceSettingsBackgroundAudioVariant1 {
     /// Volume level for the predefined background audio. Supports values from 0.1 to 1.0 in 0.1 increments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub volume: Option<f64>,
+}
+
+impl crate::shape::Shaped for VoiceSettingsBackgroundAudioVariant1 {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VoiceSettingsBackgroundAudioVariant1",
+        &[
+            crate::shape::field::<VoiceSettingsBackgroundAudioVariant1Type>("type"),
+            crate::shape::field::<VoiceSettingsBackgroundAudioVariant1Value>("value"),
+            crate::shape::field::<Option<f64>>("volume"),
+        ],
+        false,
+    );
 }
 
 /// Select from predefined media options.
@@ -4824,6 +6766,17 @@ pub struct VoiceSettingsBackgroundAudioVariant2 {
     pub value: String,
 }
 
+impl crate::shape::Shaped for VoiceSettingsBackgroundAudioVariant2 {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VoiceSettingsBackgroundAudioVariant2",
+        &[
+            crate::shape::field::<VoiceSettingsBackgroundAudioVariant2Type>("type"),
+            crate::shape::field::<String>("value"),
+        ],
+        false,
+    );
+}
+
 /// Provide a direct URL to an MP3 file. The audio will loop during the call.
 ///
 /// Spec: `#/components/schemas/VoiceSettings/properties/background_audio/oneOf/1/properties/type`
@@ -4864,6 +6817,17 @@ pub struct VoiceSettingsBackgroundAudioVariant3 {
     pub type_: VoiceSettingsBackgroundAudioVariant3Type,
     /// The `name` of a media asset created via [Media Storage API](https://developers.telnyx.com/api/media-storage/create-media-storage). The audio will loop during the call.
     pub value: String,
+}
+
+impl crate::shape::Shaped for VoiceSettingsBackgroundAudioVariant3 {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VoiceSettingsBackgroundAudioVariant3",
+        &[
+            crate::shape::field::<VoiceSettingsBackgroundAudioVariant3Type>("type"),
+            crate::shape::field::<String>("value"),
+        ],
+        false,
+    );
 }
 
 /// Reference a previously uploaded media by its name from Telnyx Media Storage.
@@ -4946,6 +6910,35 @@ pub struct WebhookToolParams {
     pub url: String,
 }
 
+impl crate::shape::Shaped for WebhookToolParams {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WebhookToolParams",
+        &[
+            crate::shape::field::<Option<bool>>("async"),
+            crate::shape::field::<Option<i64>>("async_timeout_ms"),
+            crate::shape::field::<
+                Option<WebhookToolParamsBodyParameters>,
+            >("body_parameters"),
+            crate::shape::field::<String>("description"),
+            crate::shape::field::<Option<Vec<WebhookToolParamsHeadersItem>>>("headers"),
+            crate::shape::field::<Option<WebhookToolParamsMethod>>("method"),
+            crate::shape::field::<String>("name"),
+            crate::shape::field::<
+                Option<WebhookToolParamsPathParameters>,
+            >("path_parameters"),
+            crate::shape::field::<
+                Option<WebhookToolParamsQueryParameters>,
+            >("query_parameters"),
+            crate::shape::field::<
+                Option<Vec<WebhookToolParamsStoreFieldsAsVariablesItem>>,
+            >("store_fields_as_variables"),
+            crate::shape::field::<Option<i64>>("timeout_ms"),
+            crate::shape::field::<String>("url"),
+        ],
+        false,
+    );
+}
+
 /// The body parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the body of the request. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
 ///
 /// Spec: `#/components/schemas/WebhookToolParams/properties/body_parameters`
@@ -4976,6 +6969,17 @@ pub struct WebhookToolParamsStoreFieldsAsVariablesItem {
     pub name: String,
     /// A dot-notation path to the value in the webhook response body (e.g. 'customer.name' or 'id').
     pub value_path: String,
+}
+
+impl crate::shape::Shaped for WebhookToolParamsStoreFieldsAsVariablesItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WebhookToolParamsStoreFieldsAsVariablesItem",
+        &[
+            crate::shape::field::<String>("name"),
+            crate::shape::field::<String>("value_path"),
+        ],
+        false,
+    );
 }
 
 /// Configuration settings for the assistant's web widget.
@@ -5015,6 +7019,28 @@ crate::codec::optional_fields!(
     "start_call_text" => start_call_text, "theme" => theme, "view_history_url" =>
     view_history_url nullable }
 );
+
+impl crate::shape::Shaped for WidgetSettings {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WidgetSettings",
+        &[
+            crate::shape::field::<Option<String>>("agent_thinking_text"),
+            crate::shape::field::<
+                Option<AudioVisualizerConfig>,
+            >("audio_visualizer_config"),
+            crate::shape::field::<Option<WidgetSettingsDefaultState>>("default_state"),
+            crate::shape::field::<Option<Option<String>>>("give_feedback_url"),
+            crate::shape::field::<Option<Option<String>>>("logo_icon_url"),
+            crate::shape::field::<Option<WidgetSettingsPosition>>("position"),
+            crate::shape::field::<Option<Option<String>>>("report_issue_url"),
+            crate::shape::field::<Option<String>>("speak_to_interrupt_text"),
+            crate::shape::field::<Option<String>>("start_call_text"),
+            crate::shape::field::<Option<WidgetSettingsTheme>>("theme"),
+            crate::shape::field::<Option<Option<String>>>("view_history_url"),
+        ],
+        false,
+    );
+}
 
 /// The default state of the widget.
 ///

@@ -37,6 +37,29 @@ pub struct ConversationHistoryRecord {
     pub user_id: String,
 }
 
+impl crate::shape::Shaped for ConversationHistoryRecord {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConversationHistoryRecord",
+        &[
+            crate::shape::field::<i64>("chunk_index"),
+            crate::shape::field::<i64>("chunk_total"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<String>("ingested_at"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("metadata"),
+            crate::shape::field::<String>("organization_id"),
+            crate::shape::field::<String>("record_created_at"),
+            crate::shape::field::<String>("record_id"),
+            crate::shape::field::<ConversationHistoryRecordRegion>("region"),
+            crate::shape::field::<f64>("score"),
+            crate::shape::field::<String>("text"),
+            crate::shape::field::<String>("user_id"),
+        ],
+        false,
+    );
+}
+
 /// The region where this record is stored.
 ///
 /// Spec: `#/components/schemas/ConversationHistoryRecord/properties/region`
@@ -91,6 +114,17 @@ pub struct ConversationHistoryResponse {
     pub meta: TranscriptionsSearchPaginationMeta,
 }
 
+impl crate::shape::Shaped for ConversationHistoryResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConversationHistoryResponse",
+        &[
+            crate::shape::field::<Vec<ConversationHistoryRecord>>("data"),
+            crate::shape::field::<TranscriptionsSearchPaginationMeta>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1ai~1conversation_histories/get/parameters/1/schema`
 pub type SearchConversationHistoriesRegion = ConversationHistoryRecordRegion;
 
@@ -107,4 +141,17 @@ pub struct TranscriptionsSearchPaginationMeta {
     pub total_pages: i64,
     /// Total number of matching results across all queried regions.
     pub total_results: i64,
+}
+
+impl crate::shape::Shaped for TranscriptionsSearchPaginationMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TranscriptionsSearchPaginationMeta",
+        &[
+            crate::shape::field::<i64>("page_number"),
+            crate::shape::field::<i64>("page_size"),
+            crate::shape::field::<i64>("total_pages"),
+            crate::shape::field::<i64>("total_results"),
+        ],
+        false,
+    );
 }

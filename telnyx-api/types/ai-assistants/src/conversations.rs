@@ -19,6 +19,22 @@ pub struct Conversation {
     pub name: Option<String>,
 }
 
+impl crate::shape::Shaped for Conversation {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Conversation",
+        &[
+            crate::shape::field::<String>("created_at"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<String>("last_message_at"),
+            crate::shape::field::<
+                std::collections::BTreeMap<String, String>,
+            >("metadata"),
+            crate::shape::field::<Option<String>>("name"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/ConversationInsight`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationInsight {
@@ -32,6 +48,21 @@ pub struct ConversationInsight {
     pub status: ConversationInsightStatus,
 }
 
+impl crate::shape::Shaped for ConversationInsight {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConversationInsight",
+        &[
+            crate::shape::field::<
+                Vec<ConversationInsightConversationInsightsItem>,
+            >("conversation_insights"),
+            crate::shape::field::<String>("created_at"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<ConversationInsightStatus>("status"),
+        ],
+        false,
+    );
+}
+
 /// Aggregated conversation insight counts grouped by the specified fields. Each item in `data` contains the grouped field values and a `record_count` indicating how many conversation insights match that combination.
 ///
 /// Spec: `#/components/schemas/ConversationInsightAggregateResp`
@@ -39,6 +70,14 @@ pub struct ConversationInsight {
 pub struct ConversationInsightAggregateResp {
     /// Aggregation result rows. Each row contains the grouped field values and a `record_count`.
     pub data: Vec<ConversationInsightAggregateRespDataItem>,
+}
+
+impl crate::shape::Shaped for ConversationInsightAggregateResp {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConversationInsightAggregateResp",
+        &[crate::shape::field::<Vec<ConversationInsightAggregateRespDataItem>>("data")],
+        false,
+    );
 }
 
 /// An aggregation row. Contains the grouped field values (keyed by the group_by field names) and a `record_count` integer. For example, when grouping by `score`, each row has a `score` value and a `record_count` of conversations with that score. When also splitting by `metadata.assistant_version_id`, each row includes both `score` and `metadata.assistant_version_id` plus their combined `record_count`.
@@ -54,6 +93,14 @@ pub struct ConversationInsightAggregateRespDataItem {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+impl crate::shape::Shaped for ConversationInsightAggregateRespDataItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConversationInsightAggregateRespDataItem",
+        &[crate::shape::field::<i64>("record_count")],
+        true,
+    );
+}
+
 /// Spec: `#/components/schemas/ConversationInsight/properties/conversation_insights/items`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConversationInsightConversationInsightsItem {
@@ -61,6 +108,17 @@ pub struct ConversationInsightConversationInsightsItem {
     pub insight_id: String,
     /// Insight result from the conversation. If the insight has a JSON schema, this will be stringified JSON object.
     pub result: String,
+}
+
+impl crate::shape::Shaped for ConversationInsightConversationInsightsItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConversationInsightConversationInsightsItem",
+        &[
+            crate::shape::field::<String>("insight_id"),
+            crate::shape::field::<String>("result"),
+        ],
+        false,
+    );
 }
 
 /// ConversationInsightListData
@@ -71,6 +129,17 @@ pub struct ConversationInsightListData {
     /// Data
     pub data: Vec<ConversationInsight>,
     pub meta: Meta,
+}
+
+impl crate::shape::Shaped for ConversationInsightListData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConversationInsightListData",
+        &[
+            crate::shape::field::<Vec<ConversationInsight>>("data"),
+            crate::shape::field::<Meta>("meta"),
+        ],
+        false,
+    );
 }
 
 /// Current status of the insight generation for the conversation.
@@ -96,6 +165,22 @@ pub struct ConversationMessage {
     pub tool_calls: Option<Vec<ConversationMessageToolCallsItem>>,
 }
 
+impl crate::shape::Shaped for ConversationMessage {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConversationMessage",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<ConversationMessageRole>("role"),
+            crate::shape::field::<Option<String>>("sent_at"),
+            crate::shape::field::<String>("text"),
+            crate::shape::field::<
+                Option<Vec<ConversationMessageToolCallsItem>>,
+            >("tool_calls"),
+        ],
+        false,
+    );
+}
+
 /// ConversationMessageListData
 ///
 /// Spec: `#/components/schemas/ConversationMessageListData`
@@ -104,6 +189,17 @@ pub struct ConversationMessageListData {
     /// Data
     pub data: Vec<ConversationMessage>,
     pub meta: Meta,
+}
+
+impl crate::shape::Shaped for ConversationMessageListData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConversationMessageListData",
+        &[
+            crate::shape::field::<Vec<ConversationMessage>>("data"),
+            crate::shape::field::<Meta>("meta"),
+        ],
+        false,
+    );
 }
 
 /// The role of the message sender.
@@ -157,6 +253,18 @@ pub struct ConversationMessageToolCallsItem {
     pub type_: ConversationMessageToolCallsItemType,
 }
 
+impl crate::shape::Shaped for ConversationMessageToolCallsItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConversationMessageToolCallsItem",
+        &[
+            crate::shape::field::<ConversationMessageToolCallsItemFunction>("function"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<ConversationMessageToolCallsItemType>("type"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/ConversationMessage/properties/tool_calls/items/properties/function`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMessageToolCallsItemFunction {
@@ -164,6 +272,17 @@ pub struct ConversationMessageToolCallsItemFunction {
     pub arguments: String,
     /// Name of the function to call.
     pub name: String,
+}
+
+impl crate::shape::Shaped for ConversationMessageToolCallsItemFunction {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConversationMessageToolCallsItemFunction",
+        &[
+            crate::shape::field::<String>("arguments"),
+            crate::shape::field::<String>("name"),
+        ],
+        false,
+    );
 }
 
 /// Type of the tool call.
@@ -180,6 +299,14 @@ pub struct ConversationsListData {
     pub data: Vec<Conversation>,
 }
 
+impl crate::shape::Shaped for ConversationsListData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConversationsListData",
+        &[crate::shape::field::<Vec<Conversation>>("data")],
+        false,
+    );
+}
+
 /// CreateConversationRequest
 ///
 /// Spec: `#/components/schemas/CreateConversationRequest`
@@ -193,6 +320,19 @@ pub struct CreateConversationRequest {
 crate::codec::optional_fields!(
     CreateConversationRequest { "metadata" => metadata, "name" => name }
 );
+
+impl crate::shape::Shaped for CreateConversationRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateConversationRequest",
+        &[
+            crate::shape::field::<
+                Option<std::collections::BTreeMap<String, String>>,
+            >("metadata"),
+            crate::shape::field::<Option<String>>("name"),
+        ],
+        false,
+    );
+}
 
 /// CreateMsgReq
 ///
@@ -224,6 +364,27 @@ pub struct CreateMsgReq {
     pub tool_choice: Option<CreateMsgReqToolChoice>,
 }
 
+impl crate::shape::Shaped for CreateMsgReq {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateMsgReq",
+        &[
+            crate::shape::field::<Option<String>>("content"),
+            crate::shape::field::<
+                Option<std::collections::BTreeMap<String, CreateMsgReqMetadataValue>>,
+            >("metadata"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<String>("role"),
+            crate::shape::field::<Option<String>>("sent_at"),
+            crate::shape::field::<Option<String>>("tool_call_id"),
+            crate::shape::field::<
+                Option<Vec<serde_json::Map<String, serde_json::Value>>>,
+            >("tool_calls"),
+            crate::shape::field::<Option<CreateMsgReqToolChoice>>("tool_choice"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/CreateMsgReq/properties/metadata/additionalProperties`
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
@@ -244,17 +405,28 @@ impl<'de> serde::Deserialize<'de> for CreateMsgReqMetadataValue {
             deserializer,
             "CreateMsgReqMetadataValue",
             &[
-                |v, s| crate::codec::variant(v, s, Self::String),
-                |v, s| crate::codec::variant(v, s, Self::Integer),
-                |v, s| crate::codec::variant(v, s, Self::Boolean),
-                |v, s| crate::codec::variant(
+                |v| crate::codec::variant(v, Self::String),
+                |v| crate::codec::variant(v, Self::Integer),
+                |v| crate::codec::variant(v, Self::Boolean),
+                |v| crate::codec::variant(
                     v,
-                    s,
                     Self::CreateMsgReqMetadataValueVariant4ItemList,
                 ),
             ],
         )
     }
+}
+
+impl crate::shape::Shaped for CreateMsgReqMetadataValue {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
+        name: "CreateMsgReqMetadataValue",
+        variants: &[
+            crate::shape::of::<String>(),
+            crate::shape::of::<i64>(),
+            crate::shape::of::<bool>(),
+            crate::shape::of::<Vec<CreateMsgReqMetadataValueVariant4Item>>(),
+        ],
+    };
 }
 
 /// Spec: `#/components/schemas/CreateMsgReq/properties/metadata/additionalProperties/anyOf/3/items`
@@ -274,6 +446,14 @@ pub struct GetConversationByIdResponse {
 
 crate::codec::optional_fields!(GetConversationByIdResponse { "data" => data });
 
+impl crate::shape::Shaped for GetConversationByIdResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetConversationByIdResponse",
+        &[crate::shape::field::<Option<Conversation>>("data")],
+        false,
+    );
+}
+
 /// GetInsightTemplateGroupsRespData
 ///
 /// Spec: `#/components/schemas/GetInsightTemplateGroupsRespData`
@@ -284,6 +464,17 @@ pub struct GetInsightTemplateGroupsRespData {
     pub meta: Meta,
 }
 
+impl crate::shape::Shaped for GetInsightTemplateGroupsRespData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetInsightTemplateGroupsRespData",
+        &[
+            crate::shape::field::<Vec<InsightTemplateGroupResp>>("data"),
+            crate::shape::field::<Meta>("meta"),
+        ],
+        false,
+    );
+}
+
 /// GetInsightTemplatesRespData
 ///
 /// Spec: `#/components/schemas/GetInsightTemplatesRespData`
@@ -292,6 +483,17 @@ pub struct GetInsightTemplatesRespData {
     /// Data
     pub data: Vec<InsightTemplateResp>,
     pub meta: Meta,
+}
+
+impl crate::shape::Shaped for GetInsightTemplatesRespData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetInsightTemplatesRespData",
+        &[
+            crate::shape::field::<Vec<InsightTemplateResp>>("data"),
+            crate::shape::field::<Meta>("meta"),
+        ],
+        false,
+    );
 }
 
 /// InsightTemplateCreateReq
@@ -311,6 +513,21 @@ pub struct InsightTemplateCreateReq {
     pub webhook: Option<String>,
 }
 
+impl crate::shape::Shaped for InsightTemplateCreateReq {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InsightTemplateCreateReq",
+        &[
+            crate::shape::field::<String>("instructions"),
+            crate::shape::field::<
+                Option<InsightTemplateCreateReqJsonSchema>,
+            >("json_schema"),
+            crate::shape::field::<String>("name"),
+            crate::shape::field::<Option<String>>("webhook"),
+        ],
+        false,
+    );
+}
+
 /// If specified, the output will follow the JSON schema.
 ///
 /// Spec: `#/components/schemas/InsightTemplateCreateReq/properties/json_schema`
@@ -322,6 +539,14 @@ pub type InsightTemplateCreateReqJsonSchema = CreateMsgReqToolChoice;
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct InsightTemplateDetailRespData {
     pub data: InsightTemplateResp,
+}
+
+impl crate::shape::Shaped for InsightTemplateDetailRespData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InsightTemplateDetailRespData",
+        &[crate::shape::field::<InsightTemplateResp>("data")],
+        false,
+    );
 }
 
 /// InsightTemplateGroupCreateReq
@@ -339,12 +564,32 @@ pub struct InsightTemplateGroupCreateReq {
     pub webhook: Option<String>,
 }
 
+impl crate::shape::Shaped for InsightTemplateGroupCreateReq {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InsightTemplateGroupCreateReq",
+        &[
+            crate::shape::field::<Option<String>>("description"),
+            crate::shape::field::<String>("name"),
+            crate::shape::field::<Option<String>>("webhook"),
+        ],
+        false,
+    );
+}
+
 /// InsightTemplateGroupDetailRespData
 ///
 /// Spec: `#/components/schemas/InsightTemplateGroupDetailRespData`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct InsightTemplateGroupDetailRespData {
     pub data: InsightTemplateGroupResp,
+}
+
+impl crate::shape::Shaped for InsightTemplateGroupDetailRespData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InsightTemplateGroupDetailRespData",
+        &[crate::shape::field::<InsightTemplateGroupResp>("data")],
+        false,
+    );
 }
 
 /// InsightTemplateGroupResp
@@ -369,6 +614,21 @@ pub struct InsightTemplateGroupResp {
     pub webhook: Option<String>,
 }
 
+impl crate::shape::Shaped for InsightTemplateGroupResp {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InsightTemplateGroupResp",
+        &[
+            crate::shape::field::<String>("created_at"),
+            crate::shape::field::<Option<String>>("description"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<Option<Vec<InsightTemplateResp>>>("insights"),
+            crate::shape::field::<String>("name"),
+            crate::shape::field::<Option<String>>("webhook"),
+        ],
+        false,
+    );
+}
+
 /// InsightTemplateGroupUpdateReq
 ///
 /// Spec: `#/components/schemas/InsightTemplateGroupUpdateReq`
@@ -386,6 +646,18 @@ crate::codec::optional_fields!(
     InsightTemplateGroupUpdateReq { "description" => description, "name" => name,
     "webhook" => webhook }
 );
+
+impl crate::shape::Shaped for InsightTemplateGroupUpdateReq {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InsightTemplateGroupUpdateReq",
+        &[
+            crate::shape::field::<Option<String>>("description"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<String>>("webhook"),
+        ],
+        false,
+    );
+}
 
 /// InsightTemplateResp
 ///
@@ -409,6 +681,22 @@ pub struct InsightTemplateResp {
     /// Webhook
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook: Option<String>,
+}
+
+impl crate::shape::Shaped for InsightTemplateResp {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InsightTemplateResp",
+        &[
+            crate::shape::field::<String>("created_at"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<Option<TemplateType>>("insight_type"),
+            crate::shape::field::<String>("instructions"),
+            crate::shape::field::<Option<InsightTemplateRespJsonSchema>>("json_schema"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<String>>("webhook"),
+        ],
+        false,
+    );
 }
 
 /// If specified, the output will follow the JSON schema.
@@ -435,6 +723,21 @@ crate::codec::optional_fields!(
     InsightTemplateUpdateReq { "instructions" => instructions, "json_schema" =>
     json_schema, "name" => name, "webhook" => webhook }
 );
+
+impl crate::shape::Shaped for InsightTemplateUpdateReq {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InsightTemplateUpdateReq",
+        &[
+            crate::shape::field::<Option<String>>("instructions"),
+            crate::shape::field::<
+                Option<InsightTemplateUpdateReqJsonSchema>,
+            >("json_schema"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<String>>("webhook"),
+        ],
+        false,
+    );
+}
 
 /// Json Schema
 ///
@@ -490,3 +793,15 @@ pub struct UpdateConversationRequest {
 }
 
 crate::codec::optional_fields!(UpdateConversationRequest { "metadata" => metadata });
+
+impl crate::shape::Shaped for UpdateConversationRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateConversationRequest",
+        &[
+            crate::shape::field::<
+                Option<std::collections::BTreeMap<String, String>>,
+            >("metadata"),
+        ],
+        false,
+    );
+}

@@ -26,6 +26,20 @@ pub struct CreateIntegrationSecretRequest {
     pub username: Option<String>,
 }
 
+impl crate::shape::Shaped for CreateIntegrationSecretRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateIntegrationSecretRequest",
+        &[
+            crate::shape::field::<String>("identifier"),
+            crate::shape::field::<Option<String>>("password"),
+            crate::shape::field::<Option<String>>("token"),
+            crate::shape::field::<CreateIntegrationSecretRequestType>("type"),
+            crate::shape::field::<Option<String>>("username"),
+        ],
+        false,
+    );
+}
+
 /// The type of secret.
 ///
 /// Spec: `#/components/schemas/CreateIntegrationSecretRequest/properties/type`
@@ -80,12 +94,34 @@ pub struct IntegrationSecret {
     pub updated_at: Option<String>,
 }
 
+impl crate::shape::Shaped for IntegrationSecret {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "IntegrationSecret",
+        &[
+            crate::shape::field::<String>("created_at"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<String>("identifier"),
+            crate::shape::field::<String>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// IntegrationSecretCreatedResponse
 ///
 /// Spec: `#/components/schemas/IntegrationSecretCreatedResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IntegrationSecretCreatedResponse {
     pub data: IntegrationSecret,
+}
+
+impl crate::shape::Shaped for IntegrationSecretCreatedResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "IntegrationSecretCreatedResponse",
+        &[crate::shape::field::<IntegrationSecret>("data")],
+        false,
+    );
 }
 
 /// SecretsListData
@@ -96,6 +132,17 @@ pub struct IntegrationSecretsListData {
     /// Data
     pub data: Vec<IntegrationSecret>,
     pub meta: IntegrationSecretsMetadata,
+}
+
+impl crate::shape::Shaped for IntegrationSecretsListData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "IntegrationSecretsListData",
+        &[
+            crate::shape::field::<Vec<IntegrationSecret>>("data"),
+            crate::shape::field::<IntegrationSecretsMetadata>("meta"),
+        ],
+        false,
+    );
 }
 
 /// Metadata
@@ -113,6 +160,19 @@ pub struct IntegrationSecretsMetadata {
     pub total_results: i64,
 }
 
+impl crate::shape::Shaped for IntegrationSecretsMetadata {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "IntegrationSecretsMetadata",
+        &[
+            crate::shape::field::<i64>("page_number"),
+            crate::shape::field::<i64>("page_size"),
+            crate::shape::field::<i64>("total_pages"),
+            crate::shape::field::<i64>("total_results"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1integration_secrets/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListIntegrationSecretsFilter {
@@ -121,6 +181,14 @@ pub struct ListIntegrationSecretsFilter {
 }
 
 crate::codec::optional_fields!(ListIntegrationSecretsFilter { "type" => type_ });
+
+impl crate::shape::Shaped for ListIntegrationSecretsFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListIntegrationSecretsFilter",
+        &[crate::shape::field::<Option<ListIntegrationSecretsFilterType>>("type")],
+        false,
+    );
+}
 
 /// Filter by type
 ///

@@ -26,6 +26,22 @@ pub struct Integration {
     pub status: IntegrationStatus,
 }
 
+impl crate::shape::Shaped for Integration {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Integration",
+        &[
+            crate::shape::field::<Vec<String>>("available_tools"),
+            crate::shape::field::<String>("description"),
+            crate::shape::field::<String>("display_name"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<String>("logo_url"),
+            crate::shape::field::<String>("name"),
+            crate::shape::field::<IntegrationStatus>("status"),
+        ],
+        false,
+    );
+}
+
 /// IntegrationConnection
 ///
 /// Spec: `#/components/schemas/IntegrationConnection`
@@ -39,12 +55,32 @@ pub struct IntegrationConnection {
     pub integration_id: String,
 }
 
+impl crate::shape::Shaped for IntegrationConnection {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "IntegrationConnection",
+        &[
+            crate::shape::field::<Vec<String>>("allowed_tools"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<String>("integration_id"),
+        ],
+        false,
+    );
+}
+
 /// IntegrationConnectionResponse
 ///
 /// Spec: `#/components/schemas/IntegrationConnectionResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IntegrationConnectionResponse {
     pub data: IntegrationConnection,
+}
+
+impl crate::shape::Shaped for IntegrationConnectionResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "IntegrationConnectionResponse",
+        &[crate::shape::field::<IntegrationConnection>("data")],
+        false,
+    );
 }
 
 /// IntegrationConnectionsListResponse
@@ -54,6 +90,14 @@ pub struct IntegrationConnectionResponse {
 pub struct IntegrationConnectionsListResponse {
     /// Data
     pub data: Vec<IntegrationConnection>,
+}
+
+impl crate::shape::Shaped for IntegrationConnectionsListResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "IntegrationConnectionsListResponse",
+        &[crate::shape::field::<Vec<IntegrationConnection>>("data")],
+        false,
+    );
 }
 
 /// Status
@@ -99,4 +143,12 @@ crate::codec::string_enum!(IntegrationStatus);
 pub struct IntegrationsListResponse {
     /// Data
     pub data: Vec<Integration>,
+}
+
+impl crate::shape::Shaped for IntegrationsListResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "IntegrationsListResponse",
+        &[crate::shape::field::<Vec<Integration>>("data")],
+        false,
+    );
 }

@@ -22,12 +22,23 @@ impl<'de> serde::Deserialize<'de> for AssistantSmsChatReqConversationMetadataVal
             deserializer,
             "AssistantSmsChatReqConversationMetadataValue",
             &[
-                |v, s| crate::codec::variant(v, s, Self::String),
-                |v, s| crate::codec::variant(v, s, Self::Integer),
-                |v, s| crate::codec::variant(v, s, Self::Boolean),
+                |v| crate::codec::variant(v, Self::String),
+                |v| crate::codec::variant(v, Self::Integer),
+                |v| crate::codec::variant(v, Self::Boolean),
             ],
         )
     }
+}
+
+impl crate::shape::Shaped for AssistantSmsChatReqConversationMetadataValue {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
+        name: "AssistantSmsChatReqConversationMetadataValue",
+        variants: &[
+            crate::shape::of::<String>(),
+            crate::shape::of::<i64>(),
+            crate::shape::of::<bool>(),
+        ],
+    };
 }
 
 /// Tool Choice
@@ -48,9 +59,19 @@ impl<'de> serde::Deserialize<'de> for CreateMsgReqToolChoice {
             deserializer,
             "CreateMsgReqToolChoice",
             &[
-                |v, s| crate::codec::variant(v, s, Self::String),
-                |v, s| crate::codec::variant(v, s, Self::Object),
+                |v| crate::codec::variant(v, Self::String),
+                |v| crate::codec::variant(v, Self::Object),
             ],
         )
     }
+}
+
+impl crate::shape::Shaped for CreateMsgReqToolChoice {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
+        name: "CreateMsgReqToolChoice",
+        variants: &[
+            crate::shape::of::<String>(),
+            crate::shape::of::<serde_json::Map<String, serde_json::Value>>(),
+        ],
+    };
 }

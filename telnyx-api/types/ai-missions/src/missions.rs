@@ -14,6 +14,14 @@ pub struct AddPlanStepsRequest {
     pub steps: Vec<CreatePlanStepRequest>,
 }
 
+impl crate::shape::Shaped for AddPlanStepsRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AddPlanStepsRequest",
+        &[crate::shape::field::<Vec<CreatePlanStepRequest>>("steps")],
+        false,
+    );
+}
+
 /// CreateEventRequest
 ///
 /// Spec: `#/components/schemas/CreateEventRequest`
@@ -35,6 +43,23 @@ pub struct CreateEventRequest {
     pub summary: String,
     #[serde(rename = "type")]
     pub type_: EventType,
+}
+
+impl crate::shape::Shaped for CreateEventRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateEventRequest",
+        &[
+            crate::shape::field::<Option<String>>("agent_id"),
+            crate::shape::field::<Option<String>>("idempotency_key"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("payload"),
+            crate::shape::field::<Option<String>>("step_id"),
+            crate::shape::field::<String>("summary"),
+            crate::shape::field::<EventType>("type"),
+        ],
+        false,
+    );
 }
 
 /// CreateMissionRequest
@@ -60,6 +85,23 @@ pub struct CreateMissionRequest {
     pub name: String,
 }
 
+impl crate::shape::Shaped for CreateMissionRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateMissionRequest",
+        &[
+            crate::shape::field::<Option<String>>("description"),
+            crate::shape::field::<Option<ExecutionMode>>("execution_mode"),
+            crate::shape::field::<Option<String>>("instructions"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("metadata"),
+            crate::shape::field::<Option<String>>("model"),
+            crate::shape::field::<String>("name"),
+        ],
+        false,
+    );
+}
+
 /// CreateMissionRunRequest
 ///
 /// Spec: `#/components/schemas/CreateMissionRunRequest`
@@ -75,6 +117,21 @@ crate::codec::optional_fields!(
     CreateMissionRunRequest { "input" => input, "metadata" => metadata }
 );
 
+impl crate::shape::Shaped for CreateMissionRunRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateMissionRunRequest",
+        &[
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("input"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("metadata"),
+        ],
+        false,
+    );
+}
+
 /// CreatePlanRequest
 ///
 /// Spec: `#/components/schemas/CreatePlanRequest`
@@ -82,6 +139,14 @@ crate::codec::optional_fields!(
 pub struct CreatePlanRequest {
     /// Steps
     pub steps: Vec<CreatePlanStepRequest>,
+}
+
+impl crate::shape::Shaped for CreatePlanRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreatePlanRequest",
+        &[crate::shape::field::<Vec<CreatePlanStepRequest>>("steps")],
+        false,
+    );
 }
 
 /// CreatePlanStepRequest
@@ -101,6 +166,22 @@ pub struct CreatePlanStepRequest {
     pub sequence: i64,
     /// Step Id
     pub step_id: String,
+}
+
+impl crate::shape::Shaped for CreatePlanStepRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreatePlanStepRequest",
+        &[
+            crate::shape::field::<String>("description"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("metadata"),
+            crate::shape::field::<Option<String>>("parent_step_id"),
+            crate::shape::field::<i64>("sequence"),
+            crate::shape::field::<String>("step_id"),
+        ],
+        false,
+    );
 }
 
 /// EventData
@@ -132,12 +213,40 @@ pub struct EventData {
     pub type_: EventType,
 }
 
+impl crate::shape::Shaped for EventData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EventData",
+        &[
+            crate::shape::field::<Option<String>>("agent_id"),
+            crate::shape::field::<String>("event_id"),
+            crate::shape::field::<Option<String>>("idempotency_key"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("payload"),
+            crate::shape::field::<String>("run_id"),
+            crate::shape::field::<Option<String>>("step_id"),
+            crate::shape::field::<String>("summary"),
+            crate::shape::field::<String>("timestamp"),
+            crate::shape::field::<EventType>("type"),
+        ],
+        false,
+    );
+}
+
 /// EventResponse
 ///
 /// Spec: `#/components/schemas/EventResponse`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventResponse {
     pub data: EventData,
+}
+
+impl crate::shape::Shaped for EventResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EventResponse",
+        &[crate::shape::field::<EventData>("data")],
+        false,
+    );
 }
 
 /// EventType
@@ -214,6 +323,17 @@ pub struct EventsListResponse {
     pub meta: Meta,
 }
 
+impl crate::shape::Shaped for EventsListResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EventsListResponse",
+        &[
+            crate::shape::field::<Vec<EventData>>("data"),
+            crate::shape::field::<Meta>("meta"),
+        ],
+        false,
+    );
+}
+
 /// ExecutionMode
 ///
 /// Spec: `#/components/schemas/ExecutionMode`
@@ -259,6 +379,14 @@ pub struct LinkTelnyxAgentRequest {
     pub telnyx_agent_id: String,
 }
 
+impl crate::shape::Shaped for LinkTelnyxAgentRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "LinkTelnyxAgentRequest",
+        &[crate::shape::field::<String>("telnyx_agent_id")],
+        false,
+    );
+}
+
 /// MissionData
 ///
 /// Spec: `#/components/schemas/MissionData`
@@ -287,12 +415,40 @@ pub struct MissionData {
     pub updated_at: String,
 }
 
+impl crate::shape::Shaped for MissionData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MissionData",
+        &[
+            crate::shape::field::<String>("created_at"),
+            crate::shape::field::<Option<String>>("description"),
+            crate::shape::field::<ExecutionMode>("execution_mode"),
+            crate::shape::field::<Option<String>>("instructions"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("metadata"),
+            crate::shape::field::<String>("mission_id"),
+            crate::shape::field::<Option<String>>("model"),
+            crate::shape::field::<String>("name"),
+            crate::shape::field::<String>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// MissionResponse
 ///
 /// Spec: `#/components/schemas/MissionResponse`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MissionResponse {
     pub data: MissionData,
+}
+
+impl crate::shape::Shaped for MissionResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MissionResponse",
+        &[crate::shape::field::<MissionData>("data")],
+        false,
+    );
 }
 
 /// MissionRunData
@@ -329,12 +485,46 @@ pub struct MissionRunData {
     pub updated_at: String,
 }
 
+impl crate::shape::Shaped for MissionRunData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MissionRunData",
+        &[
+            crate::shape::field::<Option<String>>("error"),
+            crate::shape::field::<Option<String>>("finished_at"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("input"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("metadata"),
+            crate::shape::field::<String>("mission_id"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("result_payload"),
+            crate::shape::field::<Option<String>>("result_summary"),
+            crate::shape::field::<String>("run_id"),
+            crate::shape::field::<String>("started_at"),
+            crate::shape::field::<RunStatus>("status"),
+            crate::shape::field::<String>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// MissionRunResponse
 ///
 /// Spec: `#/components/schemas/MissionRunResponse`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MissionRunResponse {
     pub data: MissionRunData,
+}
+
+impl crate::shape::Shaped for MissionRunResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MissionRunResponse",
+        &[crate::shape::field::<MissionRunData>("data")],
+        false,
+    );
 }
 
 /// MissionRunsListResponse
@@ -347,6 +537,17 @@ pub struct MissionRunsListResponse {
     pub meta: Meta,
 }
 
+impl crate::shape::Shaped for MissionRunsListResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MissionRunsListResponse",
+        &[
+            crate::shape::field::<Vec<MissionRunData>>("data"),
+            crate::shape::field::<Meta>("meta"),
+        ],
+        false,
+    );
+}
+
 /// MissionsListResponse
 ///
 /// Spec: `#/components/schemas/MissionsListResponse`
@@ -357,6 +558,17 @@ pub struct MissionsListResponse {
     pub meta: Meta,
 }
 
+impl crate::shape::Shaped for MissionsListResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MissionsListResponse",
+        &[
+            crate::shape::field::<Vec<MissionData>>("data"),
+            crate::shape::field::<Meta>("meta"),
+        ],
+        false,
+    );
+}
+
 /// PlanResponse
 ///
 /// Spec: `#/components/schemas/PlanResponse`
@@ -364,6 +576,14 @@ pub struct MissionsListResponse {
 pub struct PlanResponse {
     /// Data
     pub data: Vec<PlanStepData>,
+}
+
+impl crate::shape::Shaped for PlanResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PlanResponse",
+        &[crate::shape::field::<Vec<PlanStepData>>("data")],
+        false,
+    );
 }
 
 /// PlanStepData
@@ -394,12 +614,40 @@ pub struct PlanStepData {
     pub step_id: String,
 }
 
+impl crate::shape::Shaped for PlanStepData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PlanStepData",
+        &[
+            crate::shape::field::<Option<String>>("completed_at"),
+            crate::shape::field::<String>("description"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("metadata"),
+            crate::shape::field::<Option<String>>("parent_step_id"),
+            crate::shape::field::<String>("run_id"),
+            crate::shape::field::<i64>("sequence"),
+            crate::shape::field::<Option<String>>("started_at"),
+            crate::shape::field::<StepStatus>("status"),
+            crate::shape::field::<String>("step_id"),
+        ],
+        false,
+    );
+}
+
 /// PlanStepResponse
 ///
 /// Spec: `#/components/schemas/PlanStepResponse`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PlanStepResponse {
     pub data: PlanStepData,
+}
+
+impl crate::shape::Shaped for PlanStepResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PlanStepResponse",
+        &[crate::shape::field::<PlanStepData>("data")],
+        false,
+    );
 }
 
 /// PlanStepsCreatedResponse
@@ -409,6 +657,14 @@ pub struct PlanStepResponse {
 pub struct PlanStepsCreatedResponse {
     /// Data
     pub data: Vec<PlanStepData>,
+}
+
+impl crate::shape::Shaped for PlanStepsCreatedResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PlanStepsCreatedResponse",
+        &[crate::shape::field::<Vec<PlanStepData>>("data")],
+        false,
+    );
 }
 
 /// RunStatus
@@ -524,12 +780,32 @@ pub struct TelnyxAgentData {
     pub telnyx_agent_id: String,
 }
 
+impl crate::shape::Shaped for TelnyxAgentData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TelnyxAgentData",
+        &[
+            crate::shape::field::<String>("created_at"),
+            crate::shape::field::<String>("run_id"),
+            crate::shape::field::<String>("telnyx_agent_id"),
+        ],
+        false,
+    );
+}
+
 /// TelnyxAgentResponse
 ///
 /// Spec: `#/components/schemas/TelnyxAgentResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TelnyxAgentResponse {
     pub data: TelnyxAgentData,
+}
+
+impl crate::shape::Shaped for TelnyxAgentResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TelnyxAgentResponse",
+        &[crate::shape::field::<TelnyxAgentData>("data")],
+        false,
+    );
 }
 
 /// TelnyxAgentsListResponse
@@ -539,6 +815,14 @@ pub struct TelnyxAgentResponse {
 pub struct TelnyxAgentsListResponse {
     /// Data
     pub data: Vec<TelnyxAgentData>,
+}
+
+impl crate::shape::Shaped for TelnyxAgentsListResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TelnyxAgentsListResponse",
+        &[crate::shape::field::<Vec<TelnyxAgentData>>("data")],
+        false,
+    );
 }
 
 /// UpdateMissionRequest
@@ -565,6 +849,23 @@ crate::codec::optional_fields!(
     model, "name" => name }
 );
 
+impl crate::shape::Shaped for UpdateMissionRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateMissionRequest",
+        &[
+            crate::shape::field::<Option<String>>("description"),
+            crate::shape::field::<Option<ExecutionMode>>("execution_mode"),
+            crate::shape::field::<Option<String>>("instructions"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("metadata"),
+            crate::shape::field::<Option<String>>("model"),
+            crate::shape::field::<Option<String>>("name"),
+        ],
+        false,
+    );
+}
+
 /// UpdateMissionRunRequest
 ///
 /// Spec: `#/components/schemas/UpdateMissionRunRequest`
@@ -586,6 +887,24 @@ crate::codec::optional_fields!(
     => result_payload, "result_summary" => result_summary, "status" => status }
 );
 
+impl crate::shape::Shaped for UpdateMissionRunRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateMissionRunRequest",
+        &[
+            crate::shape::field::<Option<String>>("error"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("metadata"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("result_payload"),
+            crate::shape::field::<Option<String>>("result_summary"),
+            crate::shape::field::<Option<RunStatus>>("status"),
+        ],
+        false,
+    );
+}
+
 /// UpdatePlanStepRequest
 ///
 /// Spec: `#/components/schemas/UpdatePlanStepRequest`
@@ -599,3 +918,16 @@ pub struct UpdatePlanStepRequest {
 crate::codec::optional_fields!(
     UpdatePlanStepRequest { "metadata" => metadata, "status" => status }
 );
+
+impl crate::shape::Shaped for UpdatePlanStepRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdatePlanStepRequest",
+        &[
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("metadata"),
+            crate::shape::field::<Option<StepStatus>>("status"),
+        ],
+        false,
+    );
+}

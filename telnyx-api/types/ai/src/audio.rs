@@ -31,6 +31,28 @@ pub struct AudioTranscriptionRequest {
     pub timestamp_granularities: Option<AudioTranscriptionRequestTimestampGranularities>,
 }
 
+impl crate::shape::Shaped for AudioTranscriptionRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AudioTranscriptionRequest",
+        &[
+            crate::shape::field::<Option<crate::UploadFile>>("file"),
+            crate::shape::field::<Option<String>>("file_url"),
+            crate::shape::field::<Option<String>>("language"),
+            crate::shape::field::<AudioTranscriptionRequestModel>("model"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("model_config"),
+            crate::shape::field::<
+                Option<AudioTranscriptionRequestResponseFormat>,
+            >("response_format"),
+            crate::shape::field::<
+                Option<AudioTranscriptionRequestTimestampGranularities>,
+            >("timestamp_granularities[]"),
+        ],
+        false,
+    );
+}
+
 impl AudioTranscriptionRequest {
     /// The `multipart/form-data` body for this value: file fields as file parts,
     /// everything else as text parts.
@@ -173,6 +195,21 @@ pub struct AudioTranscriptionResponse {
     pub words: Option<Vec<AudioTranscriptionResponseWord>>,
 }
 
+impl crate::shape::Shaped for AudioTranscriptionResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AudioTranscriptionResponse",
+        &[
+            crate::shape::field::<Option<f64>>("duration"),
+            crate::shape::field::<
+                Option<Vec<AudioTranscriptionResponseSegments>>,
+            >("segments"),
+            crate::shape::field::<String>("text"),
+            crate::shape::field::<Option<Vec<AudioTranscriptionResponseWord>>>("words"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/AudioTranscriptionResponseSegments`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AudioTranscriptionResponseSegments {
@@ -184,6 +221,19 @@ pub struct AudioTranscriptionResponseSegments {
     pub start: f64,
     /// Text content of the segment.
     pub text: String,
+}
+
+impl crate::shape::Shaped for AudioTranscriptionResponseSegments {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AudioTranscriptionResponseSegments",
+        &[
+            crate::shape::field::<f64>("end"),
+            crate::shape::field::<f64>("id"),
+            crate::shape::field::<f64>("start"),
+            crate::shape::field::<String>("text"),
+        ],
+        false,
+    );
 }
 
 /// Word-level timing detail. Only present when using `deepgram/nova-3` with `model_config` options that enable word timestamps.
@@ -203,4 +253,18 @@ pub struct AudioTranscriptionResponseWord {
     pub start: f64,
     /// The transcribed word.
     pub word: String,
+}
+
+impl crate::shape::Shaped for AudioTranscriptionResponseWord {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AudioTranscriptionResponseWord",
+        &[
+            crate::shape::field::<Option<f64>>("confidence"),
+            crate::shape::field::<f64>("end"),
+            crate::shape::field::<Option<i64>>("speaker"),
+            crate::shape::field::<f64>("start"),
+            crate::shape::field::<String>("word"),
+        ],
+        false,
+    );
 }

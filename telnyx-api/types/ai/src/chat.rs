@@ -19,6 +19,18 @@ pub struct SummaryRequest {
     pub system_prompt: Option<String>,
 }
 
+impl crate::shape::Shaped for SummaryRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SummaryRequest",
+        &[
+            crate::shape::field::<String>("bucket"),
+            crate::shape::field::<String>("filename"),
+            crate::shape::field::<Option<String>>("system_prompt"),
+        ],
+        false,
+    );
+}
+
 /// SummaryResponse
 ///
 /// Spec: `#/components/schemas/SummaryResponse`
@@ -28,10 +40,26 @@ pub struct SummaryResponse {
     pub summary: String,
 }
 
+impl crate::shape::Shaped for SummaryResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SummaryResponse",
+        &[crate::shape::field::<String>("summary")],
+        false,
+    );
+}
+
 /// SummaryResponseData
 ///
 /// Spec: `#/components/schemas/SummaryResponseData`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SummaryResponseData {
     pub data: SummaryResponse,
+}
+
+impl crate::shape::Shaped for SummaryResponseData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SummaryResponseData",
+        &[crate::shape::field::<SummaryResponse>("data")],
+        false,
+    );
 }

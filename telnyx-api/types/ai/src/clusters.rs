@@ -16,6 +16,17 @@ pub struct ClusterNode {
     pub text: String,
 }
 
+impl crate::shape::Shaped for ClusterNode {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ClusterNode",
+        &[
+            crate::shape::field::<String>("filename"),
+            crate::shape::field::<String>("text"),
+        ],
+        false,
+    );
+}
+
 /// ClusteringRequestInfo
 ///
 /// Spec: `#/components/schemas/ClusteringRequestInfo`
@@ -30,6 +41,22 @@ pub struct ClusteringRequestInfo {
     pub task_id: String,
 }
 
+impl crate::shape::Shaped for ClusteringRequestInfo {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ClusteringRequestInfo",
+        &[
+            crate::shape::field::<String>("bucket"),
+            crate::shape::field::<String>("created_at"),
+            crate::shape::field::<String>("finished_at"),
+            crate::shape::field::<i64>("min_cluster_size"),
+            crate::shape::field::<i64>("min_subcluster_size"),
+            crate::shape::field::<TaskStatus>("status"),
+            crate::shape::field::<String>("task_id"),
+        ],
+        false,
+    );
+}
+
 /// ClusteringRequestInfoData
 ///
 /// Spec: `#/components/schemas/ClusteringRequestInfoData`
@@ -37,6 +64,17 @@ pub struct ClusteringRequestInfo {
 pub struct ClusteringRequestInfoData {
     pub data: Vec<ClusteringRequestInfo>,
     pub meta: Meta,
+}
+
+impl crate::shape::Shaped for ClusteringRequestInfoData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ClusteringRequestInfoData",
+        &[
+            crate::shape::field::<Vec<ClusteringRequestInfo>>("data"),
+            crate::shape::field::<Meta>("meta"),
+        ],
+        false,
+    );
 }
 
 /// ClusteringStatusResponse
@@ -49,12 +87,32 @@ pub struct ClusteringStatusResponse {
     pub status: TaskStatus,
 }
 
+impl crate::shape::Shaped for ClusteringStatusResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ClusteringStatusResponse",
+        &[
+            crate::shape::field::<String>("bucket"),
+            crate::shape::field::<Vec<RecursiveCluster>>("clusters"),
+            crate::shape::field::<TaskStatus>("status"),
+        ],
+        false,
+    );
+}
+
 /// ClusteringStatusResponseData
 ///
 /// Spec: `#/components/schemas/ClusteringStatusResponseData`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ClusteringStatusResponseData {
     pub data: ClusteringStatusResponse,
+}
+
+impl crate::shape::Shaped for ClusteringStatusResponseData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ClusteringStatusResponseData",
+        &[crate::shape::field::<ClusteringStatusResponse>("data")],
+        false,
+    );
 }
 
 /// Spec: `#/paths/~1ai~1clusters/get/parameters/0/schema`
@@ -81,6 +139,20 @@ pub struct PublicTextClusteringRequest {
     pub prefix: Option<String>,
 }
 
+impl crate::shape::Shaped for PublicTextClusteringRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PublicTextClusteringRequest",
+        &[
+            crate::shape::field::<String>("bucket"),
+            crate::shape::field::<Option<Vec<String>>>("files"),
+            crate::shape::field::<Option<i64>>("min_cluster_size"),
+            crate::shape::field::<Option<i64>>("min_subcluster_size"),
+            crate::shape::field::<Option<String>>("prefix"),
+        ],
+        false,
+    );
+}
+
 /// RecursiveCluster
 ///
 /// Spec: `#/components/schemas/RecursiveCluster`
@@ -95,6 +167,21 @@ pub struct RecursiveCluster {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subclusters: Option<Vec<RecursiveCluster>>,
     pub total_number_of_nodes: i64,
+}
+
+impl crate::shape::Shaped for RecursiveCluster {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RecursiveCluster",
+        &[
+            crate::shape::field::<Option<String>>("cluster_header"),
+            crate::shape::field::<String>("cluster_id"),
+            crate::shape::field::<String>("cluster_summary"),
+            crate::shape::field::<Option<Vec<ClusterNode>>>("nodes"),
+            crate::shape::field::<Option<Vec<RecursiveCluster>>>("subclusters"),
+            crate::shape::field::<i64>("total_number_of_nodes"),
+        ],
+        false,
+    );
 }
 
 /// TaskStatus
@@ -153,10 +240,26 @@ pub struct TextClusteringResponse {
     pub task_id: String,
 }
 
+impl crate::shape::Shaped for TextClusteringResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TextClusteringResponse",
+        &[crate::shape::field::<String>("task_id")],
+        false,
+    );
+}
+
 /// TextClusteringResponseData
 ///
 /// Spec: `#/components/schemas/TextClusteringResponseData`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TextClusteringResponseData {
     pub data: TextClusteringResponse,
+}
+
+impl crate::shape::Shaped for TextClusteringResponseData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TextClusteringResponseData",
+        &[crate::shape::field::<TextClusteringResponse>("data")],
+        false,
+    );
 }

@@ -75,6 +75,22 @@ pub struct BackgroundTasksQueryResponse {
     pub user_id: String,
 }
 
+impl crate::shape::Shaped for BackgroundTasksQueryResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BackgroundTasksQueryResponse",
+        &[
+            crate::shape::field::<Option<String>>("bucket"),
+            crate::shape::field::<String>("created_at"),
+            crate::shape::field::<Option<String>>("finished_at"),
+            crate::shape::field::<BackgroundTaskStatus>("status"),
+            crate::shape::field::<String>("task_id"),
+            crate::shape::field::<String>("task_name"),
+            crate::shape::field::<String>("user_id"),
+        ],
+        false,
+    );
+}
+
 /// BackgroundTasksQueryResponseData
 ///
 /// Spec: `#/components/schemas/BackgroundTasksQueryResponseData`
@@ -82,6 +98,14 @@ pub struct BackgroundTasksQueryResponse {
 pub struct BackgroundTasksQueryResponseData {
     /// Data
     pub data: Vec<BackgroundTasksQueryResponse>,
+}
+
+impl crate::shape::Shaped for BackgroundTasksQueryResponseData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BackgroundTasksQueryResponseData",
+        &[crate::shape::field::<Vec<BackgroundTasksQueryResponse>>("data")],
+        false,
+    );
 }
 
 /// EmbeddingBucketRequest
@@ -101,6 +125,20 @@ pub struct EmbeddingBucketRequest {
     pub embedding_model: Option<SupportedEmbeddingModels>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub loader: Option<SupportedEmbeddingLoaders>,
+}
+
+impl crate::shape::Shaped for EmbeddingBucketRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmbeddingBucketRequest",
+        &[
+            crate::shape::field::<String>("bucket_name"),
+            crate::shape::field::<Option<i64>>("document_chunk_overlap_size"),
+            crate::shape::field::<Option<i64>>("document_chunk_size"),
+            crate::shape::field::<Option<SupportedEmbeddingModels>>("embedding_model"),
+            crate::shape::field::<Option<SupportedEmbeddingLoaders>>("loader"),
+        ],
+        false,
+    );
 }
 
 /// EmbeddingMetadata
@@ -124,12 +162,37 @@ pub struct EmbeddingMetadata {
     pub source: String,
 }
 
+impl crate::shape::Shaped for EmbeddingMetadata {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmbeddingMetadata",
+        &[
+            crate::shape::field::<Option<f64>>("certainty"),
+            crate::shape::field::<String>("checksum"),
+            crate::shape::field::<String>("embedding"),
+            crate::shape::field::<String>("filename"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("loader_metadata"),
+            crate::shape::field::<String>("source"),
+        ],
+        false,
+    );
+}
+
 /// EmbeddingResponse
 ///
 /// Spec: `#/components/schemas/EmbeddingResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct EmbeddingResponse {
     pub data: EmbeddingResponseData,
+}
+
+impl crate::shape::Shaped for EmbeddingResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmbeddingResponse",
+        &[crate::shape::field::<EmbeddingResponseData>("data")],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/EmbeddingResponse/properties/data`
@@ -155,6 +218,21 @@ crate::codec::optional_fields!(
     user_id }
 );
 
+impl crate::shape::Shaped for EmbeddingResponseData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmbeddingResponseData",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("finished_at"),
+            crate::shape::field::<Option<String>>("status"),
+            crate::shape::field::<Option<String>>("task_id"),
+            crate::shape::field::<Option<String>>("task_name"),
+            crate::shape::field::<Option<String>>("user_id"),
+        ],
+        false,
+    );
+}
+
 /// Example document response from embedding service
 /// {
 /// "document_chunk": "your status? This is Vanessa Bloome...",
@@ -179,6 +257,18 @@ pub struct EmbeddingSimilaritySearchDocument {
     pub metadata: EmbeddingMetadata,
 }
 
+impl crate::shape::Shaped for EmbeddingSimilaritySearchDocument {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmbeddingSimilaritySearchDocument",
+        &[
+            crate::shape::field::<f64>("distance"),
+            crate::shape::field::<String>("document_chunk"),
+            crate::shape::field::<EmbeddingMetadata>("metadata"),
+        ],
+        false,
+    );
+}
+
 /// EmbeddingSimilaritySearchRequest
 ///
 /// Spec: `#/components/schemas/EmbeddingSimilaritySearchRequest`
@@ -193,6 +283,18 @@ pub struct EmbeddingSimilaritySearchRequest {
     pub query: String,
 }
 
+impl crate::shape::Shaped for EmbeddingSimilaritySearchRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmbeddingSimilaritySearchRequest",
+        &[
+            crate::shape::field::<String>("bucket_name"),
+            crate::shape::field::<Option<i64>>("num_of_docs"),
+            crate::shape::field::<String>("query"),
+        ],
+        false,
+    );
+}
+
 /// EmbeddingSimilaritySearchResponse
 ///
 /// Spec: `#/components/schemas/EmbeddingSimilaritySearchResponse`
@@ -200,6 +302,14 @@ pub struct EmbeddingSimilaritySearchRequest {
 pub struct EmbeddingSimilaritySearchResponse {
     /// Data
     pub data: Vec<EmbeddingSimilaritySearchDocument>,
+}
+
+impl crate::shape::Shaped for EmbeddingSimilaritySearchResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmbeddingSimilaritySearchResponse",
+        &[crate::shape::field::<Vec<EmbeddingSimilaritySearchDocument>>("data")],
+        false,
+    );
 }
 
 /// EmbeddingUrlRequest
@@ -211,6 +321,17 @@ pub struct EmbeddingUrlRequest {
     pub bucket_name: String,
     /// The URL of the webpage to embed
     pub url: String,
+}
+
+impl crate::shape::Shaped for EmbeddingUrlRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmbeddingUrlRequest",
+        &[
+            crate::shape::field::<String>("bucket_name"),
+            crate::shape::field::<String>("url"),
+        ],
+        false,
+    );
 }
 
 /// EmbeddingsBucketFiles
@@ -235,6 +356,21 @@ pub struct EmbeddingsBucketFiles {
     pub updated_at: Option<String>,
 }
 
+impl crate::shape::Shaped for EmbeddingsBucketFiles {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmbeddingsBucketFiles",
+        &[
+            crate::shape::field::<String>("created_at"),
+            crate::shape::field::<Option<String>>("error_reason"),
+            crate::shape::field::<String>("filename"),
+            crate::shape::field::<Option<String>>("last_embedded_at"),
+            crate::shape::field::<String>("status"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// EmbeddingsBucketFilesData
 ///
 /// Spec: `#/components/schemas/EmbeddingsBucketFilesData`
@@ -242,6 +378,14 @@ pub struct EmbeddingsBucketFiles {
 pub struct EmbeddingsBucketFilesData {
     /// Data
     pub data: Vec<EmbeddingsBucketFiles>,
+}
+
+impl crate::shape::Shaped for EmbeddingsBucketFilesData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmbeddingsBucketFilesData",
+        &[crate::shape::field::<Vec<EmbeddingsBucketFiles>>("data")],
+        false,
+    );
 }
 
 /// Supported types of custom document loaders for embeddings.
@@ -324,6 +468,14 @@ pub struct TaskStatusResponse {
     pub data: TaskStatusResponseData,
 }
 
+impl crate::shape::Shaped for TaskStatusResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TaskStatusResponse",
+        &[crate::shape::field::<TaskStatusResponseData>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/TaskStatusResponse/properties/data`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TaskStatusResponseData {
@@ -343,6 +495,20 @@ crate::codec::optional_fields!(
     "status" => status, "task_id" => task_id, "task_name" => task_name }
 );
 
+impl crate::shape::Shaped for TaskStatusResponseData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TaskStatusResponseData",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("finished_at"),
+            crate::shape::field::<Option<BackgroundTaskStatus>>("status"),
+            crate::shape::field::<Option<String>>("task_id"),
+            crate::shape::field::<Option<String>>("task_name"),
+        ],
+        false,
+    );
+}
+
 /// UserEmbeddedBuckets
 ///
 /// Spec: `#/components/schemas/UserEmbeddedBuckets`
@@ -352,10 +518,26 @@ pub struct UserEmbeddedBuckets {
     pub buckets: Vec<String>,
 }
 
+impl crate::shape::Shaped for UserEmbeddedBuckets {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UserEmbeddedBuckets",
+        &[crate::shape::field::<Vec<String>>("buckets")],
+        false,
+    );
+}
+
 /// UserEmbeddedBucketsData
 ///
 /// Spec: `#/components/schemas/UserEmbeddedBucketsData`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UserEmbeddedBucketsData {
     pub data: UserEmbeddedBuckets,
+}
+
+impl crate::shape::Shaped for UserEmbeddedBucketsData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UserEmbeddedBucketsData",
+        &[crate::shape::field::<UserEmbeddedBuckets>("data")],
+        false,
+    );
 }

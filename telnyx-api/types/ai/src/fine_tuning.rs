@@ -22,6 +22,21 @@ pub struct CreateFineTuningJobRequest {
     pub training_file: String,
 }
 
+impl crate::shape::Shaped for CreateFineTuningJobRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateFineTuningJobRequest",
+        &[
+            crate::shape::field::<
+                Option<CreateFineTuningJobRequestHyperparameters>,
+            >("hyperparameters"),
+            crate::shape::field::<String>("model"),
+            crate::shape::field::<Option<String>>("suffix"),
+            crate::shape::field::<String>("training_file"),
+        ],
+        false,
+    );
+}
+
 /// The hyperparameters used for the fine-tuning job.
 ///
 /// Spec: `#/components/schemas/CreateFineTuningJobRequest/properties/hyperparameters`
@@ -34,6 +49,14 @@ pub struct CreateFineTuningJobRequestHyperparameters {
 crate::codec::optional_fields!(
     CreateFineTuningJobRequestHyperparameters { "n_epochs" => n_epochs }
 );
+
+impl crate::shape::Shaped for CreateFineTuningJobRequestHyperparameters {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateFineTuningJobRequestHyperparameters",
+        &[crate::shape::field::<Option<i64>>("n_epochs")],
+        false,
+    );
+}
 
 /// The `fine_tuning.job` object represents a fine-tuning job that has been created through the API.
 ///
@@ -60,6 +83,24 @@ pub struct FineTuningJob {
     pub training_file: String,
 }
 
+impl crate::shape::Shaped for FineTuningJob {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "FineTuningJob",
+        &[
+            crate::shape::field::<i64>("created_at"),
+            crate::shape::field::<Option<i64>>("finished_at"),
+            crate::shape::field::<FineTuningJobHyperparameters>("hyperparameters"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<String>("model"),
+            crate::shape::field::<String>("organization_id"),
+            crate::shape::field::<FineTuningJobStatus>("status"),
+            crate::shape::field::<Option<i64>>("trained_tokens"),
+            crate::shape::field::<String>("training_file"),
+        ],
+        false,
+    );
+}
+
 /// The hyperparameters used for the fine-tuning job.
 ///
 /// Spec: `#/components/schemas/FineTuningJob/properties/hyperparameters`
@@ -67,6 +108,14 @@ pub struct FineTuningJob {
 pub struct FineTuningJobHyperparameters {
     /// The number of epochs to train the model for. An epoch refers to one full cycle through the training dataset.
     pub n_epochs: i64,
+}
+
+impl crate::shape::Shaped for FineTuningJobHyperparameters {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "FineTuningJobHyperparameters",
+        &[crate::shape::field::<i64>("n_epochs")],
+        false,
+    );
 }
 
 /// The current status of the fine-tuning job.
@@ -123,4 +172,12 @@ crate::codec::string_enum!(FineTuningJobStatus);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FineTuningJobsListData {
     pub data: Vec<FineTuningJob>,
+}
+
+impl crate::shape::Shaped for FineTuningJobsListData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "FineTuningJobsListData",
+        &[crate::shape::field::<Vec<FineTuningJob>>("data")],
+        false,
+    );
 }

@@ -18,6 +18,18 @@ pub struct OpenAiEmbeddingData {
     pub object: String,
 }
 
+impl crate::shape::Shaped for OpenAiEmbeddingData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "OpenAiEmbeddingData",
+        &[
+            crate::shape::field::<Vec<f64>>("embedding"),
+            crate::shape::field::<i64>("index"),
+            crate::shape::field::<String>("object"),
+        ],
+        false,
+    );
+}
+
 /// OpenAIEmbeddingModelMetadata
 ///
 /// Spec: `#/components/schemas/OpenAIEmbeddingModelMetadata`
@@ -33,6 +45,19 @@ pub struct OpenAiEmbeddingModelMetadata {
     pub owned_by: String,
 }
 
+impl crate::shape::Shaped for OpenAiEmbeddingModelMetadata {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "OpenAiEmbeddingModelMetadata",
+        &[
+            crate::shape::field::<i64>("created"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<String>("object"),
+            crate::shape::field::<String>("owned_by"),
+        ],
+        false,
+    );
+}
+
 /// OpenAIEmbeddingModelsResponse
 ///
 /// Spec: `#/components/schemas/OpenAIEmbeddingModelsResponse`
@@ -42,6 +67,17 @@ pub struct OpenAiEmbeddingModelsResponse {
     pub data: Vec<OpenAiEmbeddingModelMetadata>,
     /// The object type, always 'list'
     pub object: String,
+}
+
+impl crate::shape::Shaped for OpenAiEmbeddingModelsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "OpenAiEmbeddingModelsResponse",
+        &[
+            crate::shape::field::<Vec<OpenAiEmbeddingModelMetadata>>("data"),
+            crate::shape::field::<String>("object"),
+        ],
+        false,
+    );
 }
 
 /// OpenAIEmbeddingRequest
@@ -62,6 +98,22 @@ pub struct OpenAiEmbeddingRequest {
     /// A unique identifier representing your end-user for monitoring and abuse detection.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
+}
+
+impl crate::shape::Shaped for OpenAiEmbeddingRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "OpenAiEmbeddingRequest",
+        &[
+            crate::shape::field::<Option<i64>>("dimensions"),
+            crate::shape::field::<
+                Option<OpenAiEmbeddingRequestEncodingFormat>,
+            >("encoding_format"),
+            crate::shape::field::<OpenAiEmbeddingRequestInput>("input"),
+            crate::shape::field::<String>("model"),
+            crate::shape::field::<Option<String>>("user"),
+        ],
+        false,
+    );
 }
 
 /// The format to return the embeddings in.
@@ -119,6 +171,19 @@ pub struct OpenAiEmbeddingResponse {
     pub usage: OpenAiEmbeddingUsage,
 }
 
+impl crate::shape::Shaped for OpenAiEmbeddingResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "OpenAiEmbeddingResponse",
+        &[
+            crate::shape::field::<Vec<OpenAiEmbeddingData>>("data"),
+            crate::shape::field::<String>("model"),
+            crate::shape::field::<String>("object"),
+            crate::shape::field::<OpenAiEmbeddingUsage>("usage"),
+        ],
+        false,
+    );
+}
+
 /// OpenAIEmbeddingUsage
 ///
 /// Spec: `#/components/schemas/OpenAIEmbeddingUsage`
@@ -128,4 +193,15 @@ pub struct OpenAiEmbeddingUsage {
     pub prompt_tokens: i64,
     /// Total number of tokens used
     pub total_tokens: i64,
+}
+
+impl crate::shape::Shaped for OpenAiEmbeddingUsage {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "OpenAiEmbeddingUsage",
+        &[
+            crate::shape::field::<i64>("prompt_tokens"),
+            crate::shape::field::<i64>("total_tokens"),
+        ],
+        false,
+    );
 }

@@ -13,6 +13,14 @@ pub struct GetUserBalanceResponse {
 
 crate::codec::optional_fields!(GetUserBalanceResponse { "data" => data });
 
+impl crate::shape::Shaped for GetUserBalanceResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetUserBalanceResponse",
+        &[crate::shape::field::<Option<UserBalance>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/UserBalance`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UserBalance {
@@ -35,6 +43,21 @@ crate::codec::optional_fields!(
     "credit_limit" => credit_limit, "currency" => currency, "pending" => pending,
     "record_type" => record_type }
 );
+
+impl crate::shape::Shaped for UserBalance {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UserBalance",
+        &[
+            crate::shape::field::<Option<String>>("available_credit"),
+            crate::shape::field::<Option<String>>("balance"),
+            crate::shape::field::<Option<String>>("credit_limit"),
+            crate::shape::field::<Option<String>>("currency"),
+            crate::shape::field::<Option<String>>("pending"),
+            crate::shape::field::<Option<UserBalanceRecordType>>("record_type"),
+        ],
+        false,
+    );
+}
 
 /// Identifies the type of the resource.
 ///

@@ -30,6 +30,22 @@ crate::codec::optional_fields!(
     "updated_at" => updated_at }
 );
 
+impl crate::shape::Shaped for BillingGroup {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BillingGroup",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("deleted_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<String>>("organization_id"),
+            crate::shape::field::<Option<BillingGroupRecordType>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/BillingGroup/properties/record_type`
@@ -70,6 +86,14 @@ pub struct CreateBillingGroupResponse {
 
 crate::codec::optional_fields!(CreateBillingGroupResponse { "data" => data });
 
+impl crate::shape::Shaped for CreateBillingGroupResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateBillingGroupResponse",
+        &[crate::shape::field::<Option<BillingGroup>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1billing_groups~1{id}/delete/responses/200/content/application~1json/schema`
 pub type DeleteBillingGroupResponse = CreateBillingGroupResponse;
 
@@ -90,6 +114,17 @@ crate::codec::optional_fields!(
     ListBillingGroupsResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for ListBillingGroupsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListBillingGroupsResponse",
+        &[
+            crate::shape::field::<Option<Vec<BillingGroup>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/NewBillingGroup`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NewBillingGroup {
@@ -99,6 +134,14 @@ pub struct NewBillingGroup {
 
 crate::codec::optional_fields!(NewBillingGroup { "name" => name });
 
+impl crate::shape::Shaped for NewBillingGroup {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NewBillingGroup",
+        &[crate::shape::field::<Option<String>>("name")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/UpdateBillingGroup`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateBillingGroup {
@@ -107,6 +150,14 @@ pub struct UpdateBillingGroup {
 }
 
 crate::codec::optional_fields!(UpdateBillingGroup { "name" => name });
+
+impl crate::shape::Shaped for UpdateBillingGroup {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateBillingGroup",
+        &[crate::shape::field::<Option<String>>("name")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1billing_groups~1{id}/patch/responses/200/content/application~1json/schema`
 pub type UpdateBillingGroupResponse = CreateBillingGroupResponse;

@@ -13,6 +13,14 @@ pub struct BillingBundleResponse {
     pub data: BillingBundleSchema,
 }
 
+impl crate::shape::Shaped for BillingBundleResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BillingBundleResponse",
+        &[crate::shape::field::<BillingBundleSchema>("data")],
+        false,
+    );
+}
+
 /// BillingBundleSchema
 ///
 /// Spec: `#/components/schemas/BillingBundleSchema`
@@ -35,6 +43,23 @@ pub struct BillingBundleSchema {
     /// Slugified version of the bundle's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slug: Option<String>,
+}
+
+impl crate::shape::Shaped for BillingBundleSchema {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BillingBundleSchema",
+        &[
+            crate::shape::field::<bool>("active"),
+            crate::shape::field::<Vec<BundleLimitSchema>>("bundle_limits"),
+            crate::shape::field::<String>("cost_code"),
+            crate::shape::field::<String>("created_at"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<bool>("is_public"),
+            crate::shape::field::<String>("name"),
+            crate::shape::field::<Option<String>>("slug"),
+        ],
+        false,
+    );
 }
 
 /// BundleLimitSchema
@@ -77,6 +102,28 @@ pub struct BundleLimitSchema {
     pub updated_at: String,
 }
 
+impl crate::shape::Shaped for BundleLimitSchema {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BundleLimitSchema",
+        &[
+            crate::shape::field::<Option<String>>("billing_service"),
+            crate::shape::field::<Option<String>>("country"),
+            crate::shape::field::<Option<i64>>("country_code"),
+            crate::shape::field::<Option<String>>("country_iso"),
+            crate::shape::field::<String>("created_at"),
+            crate::shape::field::<Option<BundleLimitDirection>>("direction"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<Option<i64>>("limit"),
+            crate::shape::field::<String>("metric"),
+            crate::shape::field::<Option<String>>("rate"),
+            crate::shape::field::<String>("service"),
+            crate::shape::field::<Option<Vec<String>>>("types"),
+            crate::shape::field::<String>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// PaginatedBillingBundlesResponse
 ///
 /// Spec: `#/components/schemas/PaginatedBillingBundlesResponse`
@@ -85,4 +132,15 @@ pub struct PaginatedBillingBundlesResponse {
     /// Data
     pub data: Vec<BillingBundleSummary>,
     pub meta: PaginationResponse,
+}
+
+impl crate::shape::Shaped for PaginatedBillingBundlesResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PaginatedBillingBundlesResponse",
+        &[
+            crate::shape::field::<Vec<BillingBundleSummary>>("data"),
+            crate::shape::field::<PaginationResponse>("meta"),
+        ],
+        false,
+    );
 }

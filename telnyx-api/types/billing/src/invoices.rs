@@ -16,6 +16,18 @@ pub struct AdjustmentLine {
     pub event_date: String,
 }
 
+impl crate::shape::Shaped for AdjustmentLine {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AdjustmentLine",
+        &[
+            crate::shape::field::<String>("amount"),
+            crate::shape::field::<String>("description"),
+            crate::shape::field::<String>("event_date"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/BreakdownData`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct BreakdownData {
@@ -33,6 +45,21 @@ pub struct BreakdownData {
     pub user_id: String,
 }
 
+impl crate::shape::Shaped for BreakdownData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BreakdownData",
+        &[
+            crate::shape::field::<String>("currency"),
+            crate::shape::field::<String>("end_date"),
+            crate::shape::field::<Vec<NumberBreakdownResult>>("results"),
+            crate::shape::field::<String>("start_date"),
+            crate::shape::field::<String>("user_email"),
+            crate::shape::field::<String>("user_id"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/ComparativeLine`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ComparativeLine {
@@ -44,6 +71,20 @@ pub struct ComparativeLine {
     pub new_this_month: MonthDetail,
     #[serde(rename = "type")]
     pub type_: ComparativeLineType,
+}
+
+impl crate::shape::Shaped for ComparativeLine {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ComparativeLine",
+        &[
+            crate::shape::field::<String>("alias"),
+            crate::shape::field::<MonthDetail>("existing_this_month"),
+            crate::shape::field::<String>("name"),
+            crate::shape::field::<MonthDetail>("new_this_month"),
+            crate::shape::field::<ComparativeLineType>("type"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/ComparativeLine/properties/type`
@@ -118,6 +159,14 @@ pub struct GetInvoiceByIdResponse {
 
 crate::codec::optional_fields!(GetInvoiceByIdResponse { "data" => data });
 
+impl crate::shape::Shaped for GetInvoiceByIdResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetInvoiceByIdResponse",
+        &[crate::shape::field::<Option<InvoiceDetail>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1charges_breakdown/get/parameters/2/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum GetMonthlyChargesBreakdownFormat {
@@ -168,6 +217,21 @@ crate::codec::optional_fields!(
     "period_end" => period_end, "period_start" => period_start, "url" => url }
 );
 
+impl crate::shape::Shaped for Invoice {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Invoice",
+        &[
+            crate::shape::field::<Option<String>>("file_id"),
+            crate::shape::field::<Option<String>>("invoice_id"),
+            crate::shape::field::<Option<bool>>("paid"),
+            crate::shape::field::<Option<String>>("period_end"),
+            crate::shape::field::<Option<String>>("period_start"),
+            crate::shape::field::<Option<String>>("url"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/InvoiceDetail`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvoiceDetail {
@@ -187,6 +251,22 @@ crate::codec::optional_fields!(
     period_start, "url" => url }
 );
 
+impl crate::shape::Shaped for InvoiceDetail {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InvoiceDetail",
+        &[
+            crate::shape::field::<Option<String>>("download_url"),
+            crate::shape::field::<Option<String>>("file_id"),
+            crate::shape::field::<Option<String>>("invoice_id"),
+            crate::shape::field::<Option<bool>>("paid"),
+            crate::shape::field::<Option<String>>("period_end"),
+            crate::shape::field::<Option<String>>("period_start"),
+            crate::shape::field::<Option<String>>("url"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1invoices/get/parameters/1/schema`
 pub type ListInvoicesPage = ListAccessIpAddressesPage;
 
@@ -198,6 +278,17 @@ pub struct ListInvoicesResponse {
 }
 
 crate::codec::optional_fields!(ListInvoicesResponse { "data" => data, "meta" => meta });
+
+impl crate::shape::Shaped for ListInvoicesResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListInvoicesResponse",
+        &[
+            crate::shape::field::<Option<Vec<Invoice>>>("data"),
+            crate::shape::field::<Option<ListInvoicesResponseMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1invoices/get/responses/200/content/application~1json/schema/properties/meta`
 pub type ListInvoicesResponseMeta = PaginationData;
@@ -248,16 +339,44 @@ pub struct MonthDetail {
     pub quantity: i64,
 }
 
+impl crate::shape::Shaped for MonthDetail {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MonthDetail",
+        &[
+            crate::shape::field::<String>("mrc"),
+            crate::shape::field::<Option<String>>("otc"),
+            crate::shape::field::<i64>("quantity"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/MonthlyChargesBreakdownResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct MonthlyChargesBreakdownResponse {
     pub data: BreakdownData,
 }
 
+impl crate::shape::Shaped for MonthlyChargesBreakdownResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MonthlyChargesBreakdownResponse",
+        &[crate::shape::field::<BreakdownData>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/MonthlyChargesSummaryResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct MonthlyChargesSummaryResponse {
     pub data: SummaryAndTotal,
+}
+
+impl crate::shape::Shaped for MonthlyChargesSummaryResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MonthlyChargesSummaryResponse",
+        &[crate::shape::field::<SummaryAndTotal>("data")],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/NumberBreakdownResult`
@@ -275,6 +394,20 @@ pub struct NumberBreakdownResult {
     pub tn: String,
 }
 
+impl crate::shape::Shaped for NumberBreakdownResult {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NumberBreakdownResult",
+        &[
+            crate::shape::field::<String>("charge_type"),
+            crate::shape::field::<String>("service_owner_email"),
+            crate::shape::field::<String>("service_owner_user_id"),
+            crate::shape::field::<Vec<ServiceDetail>>("services"),
+            crate::shape::field::<String>("tn"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/ServiceDetail`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ServiceDetail {
@@ -284,6 +417,18 @@ pub struct ServiceDetail {
     pub cost_type: String,
     /// Service name
     pub name: String,
+}
+
+impl crate::shape::Shaped for ServiceDetail {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ServiceDetail",
+        &[
+            crate::shape::field::<String>("cost"),
+            crate::shape::field::<String>("cost_type"),
+            crate::shape::field::<String>("name"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/SimpleLine`
@@ -299,6 +444,20 @@ pub struct SimpleLine {
     pub quantity: i64,
     #[serde(rename = "type")]
     pub type_: SimpleLineType,
+}
+
+impl crate::shape::Shaped for SimpleLine {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SimpleLine",
+        &[
+            crate::shape::field::<String>("alias"),
+            crate::shape::field::<String>("amount"),
+            crate::shape::field::<String>("name"),
+            crate::shape::field::<i64>("quantity"),
+            crate::shape::field::<SimpleLineType>("type"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/SimpleLine/properties/type`
@@ -340,6 +499,17 @@ pub struct Summary {
     pub lines: Vec<SummaryLine>,
 }
 
+impl crate::shape::Shaped for Summary {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Summary",
+        &[
+            crate::shape::field::<Vec<AdjustmentLine>>("adjustments"),
+            crate::shape::field::<Vec<SummaryLine>>("lines"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/SummaryAndTotal`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SummaryAndTotal {
@@ -355,6 +525,22 @@ pub struct SummaryAndTotal {
     pub user_email: String,
     /// User identifier
     pub user_id: String,
+}
+
+impl crate::shape::Shaped for SummaryAndTotal {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SummaryAndTotal",
+        &[
+            crate::shape::field::<String>("currency"),
+            crate::shape::field::<String>("end_date"),
+            crate::shape::field::<String>("start_date"),
+            crate::shape::field::<Summary>("summary"),
+            crate::shape::field::<TotalSummary>("total"),
+            crate::shape::field::<String>("user_email"),
+            crate::shape::field::<String>("user_id"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/SummaryLine`
@@ -399,6 +585,19 @@ impl<'de> serde::Deserialize<'de> for SummaryLine {
     }
 }
 
+impl crate::shape::Shaped for SummaryLine {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Tagged {
+        name: "SummaryLine",
+        property: "type",
+        variants: &[
+            ("comparative", crate::shape::of::<ComparativeLine>()),
+            ("ComparativeLine", crate::shape::of::<ComparativeLine>()),
+            ("simple", crate::shape::of::<SimpleLine>()),
+            ("SimpleLine", crate::shape::of::<SimpleLine>()),
+        ],
+    };
+}
+
 /// Spec: `#/components/schemas/TotalSummary`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TotalSummary {
@@ -416,4 +615,20 @@ pub struct TotalSummary {
     pub new_otc: String,
     /// Other charges as decimal string
     pub other: String,
+}
+
+impl crate::shape::Shaped for TotalSummary {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TotalSummary",
+        &[
+            crate::shape::field::<String>("credits"),
+            crate::shape::field::<String>("existing_mrc"),
+            crate::shape::field::<String>("grand_total"),
+            crate::shape::field::<String>("ledger_adjustments"),
+            crate::shape::field::<String>("new_mrc"),
+            crate::shape::field::<String>("new_otc"),
+            crate::shape::field::<String>("other"),
+        ],
+        false,
+    );
 }

@@ -34,6 +34,24 @@ pub struct BillingBundleSummary {
     pub specs: Option<Vec<String>>,
 }
 
+impl crate::shape::Shaped for BillingBundleSummary {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BillingBundleSummary",
+        &[
+            crate::shape::field::<String>("cost_code"),
+            crate::shape::field::<String>("created_at"),
+            crate::shape::field::<Option<String>>("currency"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<bool>("is_public"),
+            crate::shape::field::<Option<f64>>("mrc_price"),
+            crate::shape::field::<String>("name"),
+            crate::shape::field::<Option<String>>("slug"),
+            crate::shape::field::<Option<Vec<String>>>("specs"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1bundle_pricing~1billing_bundles/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BundlePricingFilterConsolidated {
@@ -47,6 +65,17 @@ crate::codec::optional_fields!(
     BundlePricingFilterConsolidated { "country_iso" => country_iso, "resource" =>
     resource }
 );
+
+impl crate::shape::Shaped for BundlePricingFilterConsolidated {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BundlePricingFilterConsolidated",
+        &[
+            crate::shape::field::<Option<Vec<String>>>("country_iso"),
+            crate::shape::field::<Option<Vec<String>>>("resource"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1bundle_pricing~1billing_bundles/get/parameters/1/schema`
 pub type BundlePricingPageConsolidated = ListAccessIpAddressesPage;
@@ -64,4 +93,17 @@ pub struct PaginationResponse {
     pub total_pages: i64,
     /// Total number of results returned.
     pub total_results: i64,
+}
+
+impl crate::shape::Shaped for PaginationResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PaginationResponse",
+        &[
+            crate::shape::field::<i64>("page_number"),
+            crate::shape::field::<i64>("page_size"),
+            crate::shape::field::<i64>("total_pages"),
+            crate::shape::field::<i64>("total_results"),
+        ],
+        false,
+    );
 }

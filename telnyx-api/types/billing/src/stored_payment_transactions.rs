@@ -12,6 +12,14 @@ pub struct StoredPaymentTransactionRequest {
     pub amount: String,
 }
 
+impl crate::shape::Shaped for StoredPaymentTransactionRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "StoredPaymentTransactionRequest",
+        &[crate::shape::field::<String>("amount")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/StoredPaymentTransactionResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StoredPaymentTransactionResponse {
@@ -19,6 +27,14 @@ pub struct StoredPaymentTransactionResponse {
 }
 
 crate::codec::optional_fields!(StoredPaymentTransactionResponse { "data" => data });
+
+impl crate::shape::Shaped for StoredPaymentTransactionResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "StoredPaymentTransactionResponse",
+        &[crate::shape::field::<Option<StoredPaymentTransactionResponseData>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/StoredPaymentTransactionResponse/properties/data`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -41,6 +57,27 @@ crate::codec::optional_fields!(
     => created_at, "id" => id, "processor_status" => processor_status, "record_type" =>
     record_type, "transaction_processing_type" => transaction_processing_type }
 );
+
+impl crate::shape::Shaped for StoredPaymentTransactionResponseData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "StoredPaymentTransactionResponseData",
+        &[
+            crate::shape::field::<Option<i64>>("amount_cents"),
+            crate::shape::field::<Option<String>>("amount_currency"),
+            crate::shape::field::<Option<bool>>("auto_recharge"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("processor_status"),
+            crate::shape::field::<
+                Option<StoredPaymentTransactionResponseDataRecordType>,
+            >("record_type"),
+            crate::shape::field::<
+                Option<StoredPaymentTransactionResponseDataTransactionProcessingType>,
+            >("transaction_processing_type"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/StoredPaymentTransactionResponse/properties/data/properties/record_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -18,6 +18,19 @@ crate::codec::optional_fields!(
     }
 );
 
+impl crate::shape::Shaped for CreateUserBundlesBulkRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateUserBundlesBulkRequest",
+        &[
+            crate::shape::field::<Option<String>>("idempotency_key"),
+            crate::shape::field::<
+                Option<Vec<CreateUserBundlesBulkRequestItemsItem>>,
+            >("items"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/CreateUserBundlesBulkRequest/properties/items/items`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateUserBundlesBulkRequestItemsItem {
@@ -27,12 +40,31 @@ pub struct CreateUserBundlesBulkRequestItemsItem {
     pub quantity: i64,
 }
 
+impl crate::shape::Shaped for CreateUserBundlesBulkRequestItemsItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateUserBundlesBulkRequestItemsItem",
+        &[
+            crate::shape::field::<String>("billing_bundle_id"),
+            crate::shape::field::<i64>("quantity"),
+        ],
+        false,
+    );
+}
+
 /// CreatedUserBundlesResponse
 ///
 /// Spec: `#/components/schemas/CreatedUserBundlesResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreatedUserBundlesResponse {
     pub data: Vec<UserBundle>,
+}
+
+impl crate::shape::Shaped for CreatedUserBundlesResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreatedUserBundlesResponse",
+        &[crate::shape::field::<Vec<UserBundle>>("data")],
+        false,
+    );
 }
 
 /// PaginatedUserBundlesResponse
@@ -45,6 +77,17 @@ pub struct PaginatedUserBundlesResponse {
     pub meta: PaginationResponse,
 }
 
+impl crate::shape::Shaped for PaginatedUserBundlesResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PaginatedUserBundlesResponse",
+        &[
+            crate::shape::field::<Vec<UserBundle>>("data"),
+            crate::shape::field::<PaginationResponse>("meta"),
+        ],
+        false,
+    );
+}
+
 /// UnusedUserBundlesResponse
 ///
 /// Spec: `#/components/schemas/UnusedUserBundlesResponse`
@@ -52,6 +95,14 @@ pub struct PaginatedUserBundlesResponse {
 pub struct UnusedUserBundlesResponse {
     /// Data
     pub data: Vec<UnusedUserBundlesSchema>,
+}
+
+impl crate::shape::Shaped for UnusedUserBundlesResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UnusedUserBundlesResponse",
+        &[crate::shape::field::<Vec<UnusedUserBundlesSchema>>("data")],
+        false,
+    );
 }
 
 /// UnusedUserBundlesSchema
@@ -62,6 +113,17 @@ pub struct UnusedUserBundlesSchema {
     pub billing_bundle: BillingBundleSummary,
     /// List of user bundle IDs for given bundle.
     pub user_bundle_ids: Vec<String>,
+}
+
+impl crate::shape::Shaped for UnusedUserBundlesSchema {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UnusedUserBundlesSchema",
+        &[
+            crate::shape::field::<BillingBundleSummary>("billing_bundle"),
+            crate::shape::field::<Vec<String>>("user_bundle_ids"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/UserBundle`
@@ -82,12 +144,36 @@ pub struct UserBundle {
     pub user_id: String,
 }
 
+impl crate::shape::Shaped for UserBundle {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UserBundle",
+        &[
+            crate::shape::field::<bool>("active"),
+            crate::shape::field::<BillingBundleSummary>("billing_bundle"),
+            crate::shape::field::<String>("created_at"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<Vec<UserBundleResourceSchema>>("resources"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<String>("user_id"),
+        ],
+        false,
+    );
+}
+
 /// UserBundleCreateResponse
 ///
 /// Spec: `#/components/schemas/UserBundleCreateResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UserBundleCreateResponse {
     pub data: UserBundle,
+}
+
+impl crate::shape::Shaped for UserBundleCreateResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UserBundleCreateResponse",
+        &[crate::shape::field::<UserBundle>("data")],
+        false,
+    );
 }
 
 /// UserBundleResourceSchema
@@ -108,6 +194,20 @@ pub struct UserBundleResourceSchema {
     pub updated_at: Option<String>,
 }
 
+impl crate::shape::Shaped for UserBundleResourceSchema {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UserBundleResourceSchema",
+        &[
+            crate::shape::field::<String>("created_at"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<String>("resource"),
+            crate::shape::field::<String>("resource_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// UserBundleResourcesResponse
 ///
 /// Spec: `#/components/schemas/UserBundleResourcesResponse`
@@ -117,10 +217,26 @@ pub struct UserBundleResourcesResponse {
     pub data: Vec<UserBundleResourceSchema>,
 }
 
+impl crate::shape::Shaped for UserBundleResourcesResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UserBundleResourcesResponse",
+        &[crate::shape::field::<Vec<UserBundleResourceSchema>>("data")],
+        false,
+    );
+}
+
 /// UserBundleResponse
 ///
 /// Spec: `#/components/schemas/UserBundleResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UserBundleResponse {
     pub data: UserBundle,
+}
+
+impl crate::shape::Shaped for UserBundleResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UserBundleResponse",
+        &[crate::shape::field::<UserBundle>("data")],
+        false,
+    );
 }

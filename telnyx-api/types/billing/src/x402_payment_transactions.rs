@@ -23,6 +23,20 @@ crate::codec::optional_fields!(
     => x402_version }
 );
 
+impl crate::shape::Shaped for X402PaymentRequirements {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "X402PaymentRequirements",
+        &[
+            crate::shape::field::<
+                Option<Vec<X402PaymentRequirementsAcceptsItem>>,
+            >("accepts"),
+            crate::shape::field::<Option<X402PaymentRequirementsResource>>("resource"),
+            crate::shape::field::<Option<i64>>("x402Version"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/X402PaymentRequirements/properties/accepts/items`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct X402PaymentRequirementsAcceptsItem {
@@ -48,6 +62,24 @@ crate::codec::optional_fields!(
     pay_to, "scheme" => scheme }
 );
 
+impl crate::shape::Shaped for X402PaymentRequirementsAcceptsItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "X402PaymentRequirementsAcceptsItem",
+        &[
+            crate::shape::field::<Option<String>>("amount"),
+            crate::shape::field::<Option<String>>("asset"),
+            crate::shape::field::<
+                Option<X402PaymentRequirementsAcceptsItemExtra>,
+            >("extra"),
+            crate::shape::field::<Option<i64>>("maxTimeoutSeconds"),
+            crate::shape::field::<Option<String>>("network"),
+            crate::shape::field::<Option<String>>("payTo"),
+            crate::shape::field::<Option<String>>("scheme"),
+        ],
+        false,
+    );
+}
+
 /// Additional scheme-specific parameters including EIP-712 domain info and the facilitator URL.
 ///
 /// Spec: `#/components/schemas/X402PaymentRequirements/properties/accepts/items/properties/extra`
@@ -65,6 +97,19 @@ crate::codec::optional_fields!(
     X402PaymentRequirementsAcceptsItemExtra { "facilitatorUrl" => facilitator_url, "name"
     => name, "quoteId" => quote_id, "version" => version }
 );
+
+impl crate::shape::Shaped for X402PaymentRequirementsAcceptsItemExtra {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "X402PaymentRequirementsAcceptsItemExtra",
+        &[
+            crate::shape::field::<Option<String>>("facilitatorUrl"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<String>>("quoteId"),
+            crate::shape::field::<Option<String>>("version"),
+        ],
+        false,
+    );
+}
 
 /// The resource being paid for. Included in the payment signature.
 ///
@@ -84,11 +129,31 @@ crate::codec::optional_fields!(
     mime_type, "url" => url }
 );
 
+impl crate::shape::Shaped for X402PaymentRequirementsResource {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "X402PaymentRequirementsResource",
+        &[
+            crate::shape::field::<Option<String>>("description"),
+            crate::shape::field::<Option<String>>("mimeType"),
+            crate::shape::field::<Option<String>>("url"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/X402QuoteRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct X402QuoteRequest {
     /// Amount in USD to fund (minimum 5.00, maximum 10000.00).
     pub amount_usd: String,
+}
+
+impl crate::shape::Shaped for X402QuoteRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "X402QuoteRequest",
+        &[crate::shape::field::<String>("amount_usd")],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/X402QuoteResponse`
@@ -98,6 +163,14 @@ pub struct X402QuoteResponse {
 }
 
 crate::codec::optional_fields!(X402QuoteResponse { "data" => data });
+
+impl crate::shape::Shaped for X402QuoteResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "X402QuoteResponse",
+        &[crate::shape::field::<Option<X402QuoteResponseData>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/X402QuoteResponse/properties/data`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -121,6 +194,24 @@ crate::codec::optional_fields!(
     "expires_at" => expires_at, "id" => id, "network" => network, "payment_requirements"
     => payment_requirements, "record_type" => record_type }
 );
+
+impl crate::shape::Shaped for X402QuoteResponseData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "X402QuoteResponseData",
+        &[
+            crate::shape::field::<Option<String>>("amount_crypto"),
+            crate::shape::field::<Option<String>>("amount_usd"),
+            crate::shape::field::<Option<String>>("expires_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("network"),
+            crate::shape::field::<
+                Option<X402PaymentRequirements>,
+            >("payment_requirements"),
+            crate::shape::field::<Option<X402QuoteResponseDataRecordType>>("record_type"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/X402QuoteResponse/properties/data/properties/record_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -162,6 +253,17 @@ pub struct X402SettleRequest {
     pub payment_signature: Option<String>,
 }
 
+impl crate::shape::Shaped for X402SettleRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "X402SettleRequest",
+        &[
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<Option<String>>("payment_signature"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/X402TransactionResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct X402TransactionResponse {
@@ -169,6 +271,14 @@ pub struct X402TransactionResponse {
 }
 
 crate::codec::optional_fields!(X402TransactionResponse { "data" => data });
+
+impl crate::shape::Shaped for X402TransactionResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "X402TransactionResponse",
+        &[crate::shape::field::<Option<X402TransactionResponseData>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/X402TransactionResponse/properties/data`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -195,6 +305,25 @@ crate::codec::optional_fields!(
     "currency" => currency, "id" => id, "quote_id" => quote_id, "record_type" =>
     record_type, "status" => status, "tx_hash" => tx_hash }
 );
+
+impl crate::shape::Shaped for X402TransactionResponseData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "X402TransactionResponseData",
+        &[
+            crate::shape::field::<Option<String>>("amount"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("currency"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("quote_id"),
+            crate::shape::field::<
+                Option<X402TransactionResponseDataRecordType>,
+            >("record_type"),
+            crate::shape::field::<Option<X402TransactionResponseDataStatus>>("status"),
+            crate::shape::field::<Option<String>>("tx_hash"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/X402TransactionResponse/properties/data/properties/record_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -12,6 +12,17 @@ pub struct CommentList {
     pub meta: BrandedCallingPaginationMeta,
 }
 
+impl crate::shape::Shaped for CommentList {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CommentList",
+        &[
+            crate::shape::field::<Vec<DirComment>>("data"),
+            crate::shape::field::<BrandedCallingPaginationMeta>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Comment categorisation. Customers post `customer_inquiry`. The Telnyx team posts `vetting_comment`, `rejection_reason`, `notification`, `status_update`, or `admin_response`. `internal_note` is filtered out of customer-visible responses.
 ///
 /// Spec: `#/components/schemas/CommentType`
@@ -74,6 +85,14 @@ pub struct CommentWrapped {
     pub data: DirComment,
 }
 
+impl crate::shape::Shaped for CommentWrapped {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CommentWrapped",
+        &[crate::shape::field::<DirComment>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/DirComment`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DirComment {
@@ -96,6 +115,23 @@ crate::codec::optional_fields!(
     "comment_type" => comment_type, "content" => content, "created_at" => created_at,
     "entity_type" => entity_type, "id" => id, "visibility" => visibility }
 );
+
+impl crate::shape::Shaped for DirComment {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DirComment",
+        &[
+            crate::shape::field::<Option<String>>("author_name"),
+            crate::shape::field::<Option<DirCommentAuthorRole>>("author_role"),
+            crate::shape::field::<Option<CommentType>>("comment_type"),
+            crate::shape::field::<Option<String>>("content"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<DirCommentEntityType>>("entity_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<DirCommentVisibility>>("visibility"),
+        ],
+        false,
+    );
+}
 
 /// Who wrote the comment. `admin` covers the Telnyx vetting team.
 ///
@@ -143,6 +179,17 @@ pub struct DirCommentCreateRequest {
     /// Optional parent comment id to thread this reply under.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_comment_id: Option<String>,
+}
+
+impl crate::shape::Shaped for DirCommentCreateRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DirCommentCreateRequest",
+        &[
+            crate::shape::field::<String>("content"),
+            crate::shape::field::<Option<String>>("parent_comment_id"),
+        ],
+        false,
+    );
 }
 
 /// Resource the comment is attached to. Always `dir` on this endpoint.

@@ -36,6 +36,25 @@ pub struct Reference {
     pub timezone: String,
 }
 
+impl crate::shape::Shaped for Reference {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Reference",
+        &[
+            crate::shape::field::<Option<String>>("email"),
+            crate::shape::field::<String>("full_name"),
+            crate::shape::field::<Option<String>>("job_title"),
+            crate::shape::field::<Option<String>>("organization"),
+            crate::shape::field::<String>("phone_e164"),
+            crate::shape::field::<ReferenceRecordType>("record_type"),
+            crate::shape::field::<ReferenceRefType>("ref_type"),
+            crate::shape::field::<Option<String>>("relationship_to_registrant"),
+            crate::shape::field::<i64>("slot"),
+            crate::shape::field::<String>("timezone"),
+        ],
+        false,
+    );
+}
+
 /// One reference supplied at submit. The reference type is implied by the field that carries it (business_references vs financial_reference).
 ///
 /// Spec: `#/components/schemas/ReferenceInput`
@@ -72,10 +91,34 @@ pub struct ReferenceInput {
     pub timezone: String,
 }
 
+impl crate::shape::Shaped for ReferenceInput {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ReferenceInput",
+        &[
+            crate::shape::field::<String>("email"),
+            crate::shape::field::<String>("full_name"),
+            crate::shape::field::<Option<Option<String>>>("job_title"),
+            crate::shape::field::<Option<Option<String>>>("organization"),
+            crate::shape::field::<String>("phone_e164"),
+            crate::shape::field::<Option<Option<String>>>("relationship_to_registrant"),
+            crate::shape::field::<String>("timezone"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/ReferenceList`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ReferenceList {
     pub data: Vec<Reference>,
+}
+
+impl crate::shape::Shaped for ReferenceList {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ReferenceList",
+        &[crate::shape::field::<Vec<Reference>>("data")],
+        false,
+    );
 }
 
 /// Always `dir_reference`.
@@ -156,6 +199,17 @@ pub struct ReferenceSubmissionRequest {
     pub financial_reference: ReferenceInput,
 }
 
+impl crate::shape::Shaped for ReferenceSubmissionRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ReferenceSubmissionRequest",
+        &[
+            crate::shape::field::<Vec<ReferenceInput>>("business_references"),
+            crate::shape::field::<ReferenceInput>("financial_reference"),
+        ],
+        false,
+    );
+}
+
 /// Partial update for a single reference; supply at least one field. Cosmetic fields are always editable. phone_e164 and timezone may only be changed while a scheduled call has not yet been dialed.
 ///
 /// Spec: `#/components/schemas/ReferenceUpdateRequest`
@@ -184,10 +238,34 @@ crate::codec::optional_fields!(
     "timezone" => timezone }
 );
 
+impl crate::shape::Shaped for ReferenceUpdateRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ReferenceUpdateRequest",
+        &[
+            crate::shape::field::<Option<String>>("email"),
+            crate::shape::field::<Option<String>>("full_name"),
+            crate::shape::field::<Option<Option<String>>>("job_title"),
+            crate::shape::field::<Option<Option<String>>>("organization"),
+            crate::shape::field::<Option<String>>("phone_e164"),
+            crate::shape::field::<Option<Option<String>>>("relationship_to_registrant"),
+            crate::shape::field::<Option<String>>("timezone"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/ReferenceWrapped`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReferenceWrapped {
     pub data: Reference,
+}
+
+impl crate::shape::Shaped for ReferenceWrapped {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ReferenceWrapped",
+        &[crate::shape::field::<Reference>("data")],
+        false,
+    );
 }
 
 /// Spec: `#/paths/~1dir~1{dir_id}~1references~1{ref_type}~1{slot}/patch/parameters/1/schema`

@@ -12,6 +12,14 @@ pub struct EmailVerificationConfirmRequest {
     pub code: String,
 }
 
+impl crate::shape::Shaped for EmailVerificationConfirmRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailVerificationConfirmRequest",
+        &[crate::shape::field::<String>("code")],
+        false,
+    );
+}
+
 /// Verification state for a DIR's authorizer email.
 ///
 /// Spec: `#/components/schemas/EmailVerificationStatus`
@@ -23,6 +31,18 @@ pub struct EmailVerificationStatus {
     pub record_type: EmailVerificationStatusRecordType,
     /// `sent` after a code is emailed; `verified` after a successful confirm; `unverified` when no verification is in progress.
     pub status: EmailVerificationStatusStatus,
+}
+
+impl crate::shape::Shaped for EmailVerificationStatus {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailVerificationStatus",
+        &[
+            crate::shape::field::<bool>("email_verified"),
+            crate::shape::field::<EmailVerificationStatusRecordType>("record_type"),
+            crate::shape::field::<EmailVerificationStatusStatus>("status"),
+        ],
+        false,
+    );
 }
 
 /// Always `email_verification`.
@@ -101,4 +121,12 @@ crate::codec::string_enum!(EmailVerificationStatusStatus);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailVerificationStatusWrapped {
     pub data: EmailVerificationStatus,
+}
+
+impl crate::shape::Shaped for EmailVerificationStatusWrapped {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailVerificationStatusWrapped",
+        &[crate::shape::field::<EmailVerificationStatus>("data")],
+        false,
+    );
 }

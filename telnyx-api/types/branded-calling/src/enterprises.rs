@@ -18,6 +18,19 @@ pub struct BillingContact {
     pub phone_number: String,
 }
 
+impl crate::shape::Shaped for BillingContact {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BillingContact",
+        &[
+            crate::shape::field::<String>("email"),
+            crate::shape::field::<String>("first_name"),
+            crate::shape::field::<String>("last_name"),
+            crate::shape::field::<String>("phone_number"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/EnterpriseCreate`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EnterpriseCreate {
@@ -84,6 +97,43 @@ pub struct EnterpriseCreate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_type: Option<EnterpriseCreateRoleType>,
     pub website: String,
+}
+
+impl crate::shape::Shaped for EnterpriseCreate {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EnterpriseCreate",
+        &[
+            crate::shape::field::<BillingAddress>("billing_address"),
+            crate::shape::field::<BillingContact>("billing_contact"),
+            crate::shape::field::<
+                Option<Option<String>>,
+            >("corporate_registration_number"),
+            crate::shape::field::<String>("country_code"),
+            crate::shape::field::<Option<String>>("customer_reference"),
+            crate::shape::field::<String>("doing_business_as"),
+            crate::shape::field::<Option<Option<String>>>("dun_bradstreet_number"),
+            crate::shape::field::<String>("fein"),
+            crate::shape::field::<EnterpriseCreateIndustry>("industry"),
+            crate::shape::field::<String>("jurisdiction_of_incorporation"),
+            crate::shape::field::<String>("legal_name"),
+            crate::shape::field::<
+                EnterpriseCreateNumberOfEmployees,
+            >("number_of_employees"),
+            crate::shape::field::<OrganizationContact>("organization_contact"),
+            crate::shape::field::<
+                EnterpriseCreateOrganizationLegalType,
+            >("organization_legal_type"),
+            crate::shape::field::<PhysicalAddress>("organization_physical_address"),
+            crate::shape::field::<EnterpriseCreateOrganizationType>("organization_type"),
+            crate::shape::field::<
+                Option<Option<String>>,
+            >("primary_business_domain_sic_code"),
+            crate::shape::field::<Option<Option<String>>>("professional_license_number"),
+            crate::shape::field::<Option<EnterpriseCreateRoleType>>("role_type"),
+            crate::shape::field::<String>("website"),
+        ],
+        false,
+    );
 }
 
 /// Industry classification.
@@ -481,6 +531,17 @@ pub struct EnterpriseListPublic {
     pub meta: BrandedCallingPaginationMeta,
 }
 
+impl crate::shape::Shaped for EnterpriseListPublic {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EnterpriseListPublic",
+        &[
+            crate::shape::field::<Vec<EnterprisePublic>>("data"),
+            crate::shape::field::<BrandedCallingPaginationMeta>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/EnterprisePublic`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EnterprisePublic {
@@ -534,10 +595,54 @@ crate::codec::optional_fields!(
     role_type, "updated_at" => updated_at, "website" => website }
 );
 
+impl crate::shape::Shaped for EnterprisePublic {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EnterprisePublic",
+        &[
+            crate::shape::field::<Option<BillingAddress>>("billing_address"),
+            crate::shape::field::<Option<BillingContact>>("billing_contact"),
+            crate::shape::field::<Option<bool>>("branded_calling_enabled"),
+            crate::shape::field::<Option<String>>("corporate_registration_number"),
+            crate::shape::field::<Option<String>>("country_code"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("customer_reference"),
+            crate::shape::field::<Option<String>>("doing_business_as"),
+            crate::shape::field::<Option<String>>("dun_bradstreet_number"),
+            crate::shape::field::<Option<String>>("fein"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("industry"),
+            crate::shape::field::<Option<String>>("jurisdiction_of_incorporation"),
+            crate::shape::field::<Option<String>>("legal_name"),
+            crate::shape::field::<Option<String>>("number_of_employees"),
+            crate::shape::field::<Option<bool>>("number_reputation_enabled"),
+            crate::shape::field::<Option<OrganizationContact>>("organization_contact"),
+            crate::shape::field::<Option<String>>("organization_legal_type"),
+            crate::shape::field::<
+                Option<PhysicalAddress>,
+            >("organization_physical_address"),
+            crate::shape::field::<Option<String>>("organization_type"),
+            crate::shape::field::<Option<String>>("primary_business_domain_sic_code"),
+            crate::shape::field::<Option<String>>("professional_license_number"),
+            crate::shape::field::<Option<String>>("role_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<Option<String>>("website"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/EnterprisePublicWrapped`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct EnterprisePublicWrapped {
     pub data: EnterprisePublic,
+}
+
+impl crate::shape::Shaped for EnterprisePublicWrapped {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EnterprisePublicWrapped",
+        &[crate::shape::field::<EnterprisePublic>("data")],
+        false,
+    );
 }
 
 /// All fields are optional; only the ones supplied are updated. The same field-level rules from `EnterpriseCreateRequest` apply.
@@ -580,6 +685,38 @@ crate::codec::optional_fields!(
     professional_license_number nullable, "website" => website }
 );
 
+impl crate::shape::Shaped for EnterpriseUpdate {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EnterpriseUpdate",
+        &[
+            crate::shape::field::<Option<BillingAddress>>("billing_address"),
+            crate::shape::field::<Option<BillingContact>>("billing_contact"),
+            crate::shape::field::<
+                Option<Option<String>>,
+            >("corporate_registration_number"),
+            crate::shape::field::<Option<String>>("customer_reference"),
+            crate::shape::field::<Option<String>>("doing_business_as"),
+            crate::shape::field::<Option<Option<String>>>("dun_bradstreet_number"),
+            crate::shape::field::<Option<String>>("fein"),
+            crate::shape::field::<Option<EnterpriseUpdateIndustry>>("industry"),
+            crate::shape::field::<Option<String>>("jurisdiction_of_incorporation"),
+            crate::shape::field::<Option<String>>("legal_name"),
+            crate::shape::field::<Option<String>>("number_of_employees"),
+            crate::shape::field::<Option<OrganizationContact>>("organization_contact"),
+            crate::shape::field::<Option<String>>("organization_legal_type"),
+            crate::shape::field::<
+                Option<PhysicalAddress>,
+            >("organization_physical_address"),
+            crate::shape::field::<
+                Option<Option<String>>,
+            >("primary_business_domain_sic_code"),
+            crate::shape::field::<Option<Option<String>>>("professional_license_number"),
+            crate::shape::field::<Option<String>>("website"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/EnterpriseUpdate/properties/industry`
 pub type EnterpriseUpdateIndustry = EnterpriseCreateIndustry;
 
@@ -592,6 +729,20 @@ pub struct OrganizationContact {
     pub last_name: String,
     /// E.164 format with leading `+`.
     pub phone_number: String,
+}
+
+impl crate::shape::Shaped for OrganizationContact {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "OrganizationContact",
+        &[
+            crate::shape::field::<String>("email"),
+            crate::shape::field::<String>("first_name"),
+            crate::shape::field::<String>("job_title"),
+            crate::shape::field::<String>("last_name"),
+            crate::shape::field::<String>("phone_number"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/PhysicalAddress`
@@ -610,4 +761,19 @@ pub struct PhysicalAddress {
     pub extended_address: Option<Option<String>>,
     pub postal_code: String,
     pub street_address: String,
+}
+
+impl crate::shape::Shaped for PhysicalAddress {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PhysicalAddress",
+        &[
+            crate::shape::field::<String>("administrative_area"),
+            crate::shape::field::<String>("city"),
+            crate::shape::field::<String>("country"),
+            crate::shape::field::<Option<Option<String>>>("extended_address"),
+            crate::shape::field::<String>("postal_code"),
+            crate::shape::field::<String>("street_address"),
+        ],
+        false,
+    );
 }

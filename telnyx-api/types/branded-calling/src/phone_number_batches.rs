@@ -34,6 +34,24 @@ crate::codec::optional_fields!(
     "total_count" => total_count }
 );
 
+impl crate::shape::Shaped for PhoneNumberBatch {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PhoneNumberBatch",
+        &[
+            crate::shape::field::<Option<String>>("batch_id"),
+            crate::shape::field::<Option<String>>("dir_display_name"),
+            crate::shape::field::<Option<String>>("dir_id"),
+            crate::shape::field::<Option<Vec<Document>>>("documents"),
+            crate::shape::field::<Option<String>>("enterprise_id"),
+            crate::shape::field::<Option<Vec<DirPhoneNumber>>>("phone_numbers"),
+            crate::shape::field::<Option<PhoneNumberStatus>>("status"),
+            crate::shape::field::<Option<String>>("submitted_at"),
+            crate::shape::field::<Option<i64>>("total_count"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/PhoneNumberBatchList`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PhoneNumberBatchList {
@@ -41,8 +59,27 @@ pub struct PhoneNumberBatchList {
     pub meta: BrandedCallingPaginationMeta,
 }
 
+impl crate::shape::Shaped for PhoneNumberBatchList {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PhoneNumberBatchList",
+        &[
+            crate::shape::field::<Vec<PhoneNumberBatch>>("data"),
+            crate::shape::field::<BrandedCallingPaginationMeta>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/PhoneNumberBatchWrapped`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PhoneNumberBatchWrapped {
     pub data: PhoneNumberBatch,
+}
+
+impl crate::shape::Shaped for PhoneNumberBatchWrapped {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PhoneNumberBatchWrapped",
+        &[crate::shape::field::<PhoneNumberBatch>("data")],
+        false,
+    );
 }

@@ -19,11 +19,34 @@ crate::codec::optional_fields!(
     CallReasonReference { "description" => description, "id" => id, "reason" => reason }
 );
 
+impl crate::shape::Shaped for CallReasonReference {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallReasonReference",
+        &[
+            crate::shape::field::<Option<String>>("description"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("reason"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/CallReasonReferenceList`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CallReasonReferenceList {
     pub data: Vec<CallReasonReference>,
     pub meta: BrandedCallingPaginationMeta,
+}
+
+impl crate::shape::Shaped for CallReasonReferenceList {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallReasonReferenceList",
+        &[
+            crate::shape::field::<Vec<CallReasonReference>>("data"),
+            crate::shape::field::<BrandedCallingPaginationMeta>("meta"),
+        ],
+        false,
+    );
 }
 
 /// Single supported document type.
@@ -40,11 +63,33 @@ crate::codec::optional_fields!(
     DocumentTypeReference { "description" => description, "short_name" => short_name }
 );
 
+impl crate::shape::Shaped for DocumentTypeReference {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DocumentTypeReference",
+        &[
+            crate::shape::field::<Option<String>>("description"),
+            crate::shape::field::<Option<String>>("short_name"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/DocumentTypeReferenceList`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct DocumentTypeReferenceList {
     pub data: Vec<DocumentTypeReference>,
     pub meta: BrandedCallingPaginationMeta,
+}
+
+impl crate::shape::Shaped for DocumentTypeReferenceList {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DocumentTypeReferenceList",
+        &[
+            crate::shape::field::<Vec<DocumentTypeReference>>("data"),
+            crate::shape::field::<BrandedCallingPaginationMeta>("meta"),
+        ],
+        false,
+    );
 }
 
 /// **Bare JSON array** of candidate call-reason strings (NOT an object - there is no top-level `call_reasons` key on this endpoint). 1–10 strings, each ≤64 characters.
@@ -58,6 +103,14 @@ pub struct ValidateCallReasonsResponse {
     pub data: ValidateCallReasonsResponseData,
 }
 
+impl crate::shape::Shaped for ValidateCallReasonsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ValidateCallReasonsResponse",
+        &[crate::shape::field::<ValidateCallReasonsResponseData>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/ValidateCallReasonsResponse/properties/data`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ValidateCallReasonsResponseData {
@@ -67,4 +120,16 @@ pub struct ValidateCallReasonsResponseData {
     pub non_approved_reasons: Vec<String>,
     /// `true` when at least one supplied reason is in `non_approved_reasons`. Equivalent to `non_approved_reasons.length > 0` and the inverse of `all_pre_approved`.
     pub requires_manual_vetting: bool,
+}
+
+impl crate::shape::Shaped for ValidateCallReasonsResponseData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ValidateCallReasonsResponseData",
+        &[
+            crate::shape::field::<bool>("all_pre_approved"),
+            crate::shape::field::<Vec<String>>("non_approved_reasons"),
+            crate::shape::field::<bool>("requires_manual_vetting"),
+        ],
+        false,
+    );
 }

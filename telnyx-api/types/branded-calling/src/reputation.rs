@@ -15,6 +15,17 @@ pub struct EnterpriseReputationCreate {
     pub loa_document_id: String,
 }
 
+impl crate::shape::Shaped for EnterpriseReputationCreate {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EnterpriseReputationCreate",
+        &[
+            crate::shape::field::<Option<ReputationCheckFrequency>>("check_frequency"),
+            crate::shape::field::<String>("loa_document_id"),
+        ],
+        false,
+    );
+}
+
 /// All fields optional. The enterprise identity, address, and authorized-representative contact are read from the enterprise record keyed by the path parameter.
 ///
 /// Spec: `#/components/schemas/EnterpriseReputationLoaRender`
@@ -28,11 +39,30 @@ crate::codec::optional_fields!(
     EnterpriseReputationLoaRender { "agent" => agent, "signature" => signature }
 );
 
+impl crate::shape::Shaped for EnterpriseReputationLoaRender {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EnterpriseReputationLoaRender",
+        &[
+            crate::shape::field::<Option<AgentInput>>("agent"),
+            crate::shape::field::<Option<LoaSignaturePayload>>("signature"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/EnterpriseReputationLoaUpdate`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct EnterpriseReputationLoaUpdate {
     /// Id of the new signed LOA document (from the Telnyx Documents API). Changing it resets LOA approval; the new document must be approved before more numbers can be added.
     pub loa_document_id: String,
+}
+
+impl crate::shape::Shaped for EnterpriseReputationLoaUpdate {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EnterpriseReputationLoaUpdate",
+        &[crate::shape::field::<String>("loa_document_id")],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/EnterpriseReputationPublic`
@@ -57,16 +87,49 @@ crate::codec::optional_fields!(
     status, "updated_at" => updated_at }
 );
 
+impl crate::shape::Shaped for EnterpriseReputationPublic {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EnterpriseReputationPublic",
+        &[
+            crate::shape::field::<Option<ReputationCheckFrequency>>("check_frequency"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("enterprise_id"),
+            crate::shape::field::<Option<String>>("loa_document_id"),
+            crate::shape::field::<Option<ReputationLoaStatusPublic>>("loa_status"),
+            crate::shape::field::<Option<Vec<String>>>("rejection_reasons"),
+            crate::shape::field::<Option<ReputationStatus>>("status"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/EnterpriseReputationPublicWrapped`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct EnterpriseReputationPublicWrapped {
     pub data: EnterpriseReputationPublic,
 }
 
+impl crate::shape::Shaped for EnterpriseReputationPublicWrapped {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EnterpriseReputationPublicWrapped",
+        &[crate::shape::field::<EnterpriseReputationPublic>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/EnterpriseReputationUpdateFrequency`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EnterpriseReputationUpdateFrequency {
     pub check_frequency: ReputationCheckFrequency,
+}
+
+impl crate::shape::Shaped for EnterpriseReputationUpdateFrequency {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EnterpriseReputationUpdateFrequency",
+        &[crate::shape::field::<ReputationCheckFrequency>("check_frequency")],
+        false,
+    );
 }
 
 /// Optional signature embedded in the rendered PDF. When omitted the PDF is returned unsigned for the customer to sign and upload.
@@ -84,6 +147,17 @@ pub struct LoaSignaturePayload {
     pub signer_name: Option<Option<String>>,
 }
 
+impl crate::shape::Shaped for LoaSignaturePayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "LoaSignaturePayload",
+        &[
+            crate::shape::field::<String>("image_base64"),
+            crate::shape::field::<Option<Option<String>>>("signer_name"),
+        ],
+        false,
+    );
+}
+
 /// JSON:API pagination metadata returned with every paginated list response. Page numbering is 1-based. `page_size` reports the number of items actually returned in `data` for this page; the requested size is taken from the `page[size]` query parameter.
 ///
 /// Spec: `#/components/schemas/number-reputation_PaginationMeta`
@@ -99,6 +173,19 @@ pub struct NumberReputationPaginationMeta {
     pub total_results: i64,
 }
 
+impl crate::shape::Shaped for NumberReputationPaginationMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NumberReputationPaginationMeta",
+        &[
+            crate::shape::field::<i64>("page_number"),
+            crate::shape::field::<i64>("page_size"),
+            crate::shape::field::<i64>("total_pages"),
+            crate::shape::field::<i64>("total_results"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/RefreshReputationRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RefreshReputationRequest {
@@ -106,10 +193,26 @@ pub struct RefreshReputationRequest {
     pub phone_numbers: Vec<String>,
 }
 
+impl crate::shape::Shaped for RefreshReputationRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RefreshReputationRequest",
+        &[crate::shape::field::<Vec<String>>("phone_numbers")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/RefreshReputationResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RefreshReputationResponse {
     pub data: RefreshReputationResponseData,
+}
+
+impl crate::shape::Shaped for RefreshReputationResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RefreshReputationResponse",
+        &[crate::shape::field::<RefreshReputationResponseData>("data")],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/RefreshReputationResponse/properties/data`
@@ -122,6 +225,21 @@ pub struct RefreshReputationResponseData {
     pub total_successful: i64,
 }
 
+impl crate::shape::Shaped for RefreshReputationResponseData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RefreshReputationResponseData",
+        &[
+            crate::shape::field::<
+                Vec<RefreshReputationResponseDataResultsItem>,
+            >("results"),
+            crate::shape::field::<i64>("total_failed"),
+            crate::shape::field::<i64>("total_requested"),
+            crate::shape::field::<i64>("total_successful"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/RefreshReputationResponse/properties/data/properties/results/items`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RefreshReputationResponseDataResultsItem {
@@ -130,6 +248,18 @@ pub struct RefreshReputationResponseDataResultsItem {
     pub error: Option<String>,
     pub phone_number: String,
     pub success: bool,
+}
+
+impl crate::shape::Shaped for RefreshReputationResponseDataResultsItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RefreshReputationResponseDataResultsItem",
+        &[
+            crate::shape::field::<Option<String>>("error"),
+            crate::shape::field::<String>("phone_number"),
+            crate::shape::field::<bool>("success"),
+        ],
+        false,
+    );
 }
 
 /// Per-category buckets of phone numbers, populated once results are available. Empty lists are kept (not omitted) so consumers can iterate without null-checking each key.
@@ -149,6 +279,20 @@ crate::codec::optional_fields!(
     not_flagged, "refused" => refused, "remediated" => remediated, "requires_review" =>
     requires_review }
 );
+
+impl crate::shape::Shaped for RemediationPerNumberResults {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RemediationPerNumberResults",
+        &[
+            crate::shape::field::<Option<Vec<String>>>("ineligible"),
+            crate::shape::field::<Option<Vec<String>>>("not_flagged"),
+            crate::shape::field::<Option<Vec<String>>>("refused"),
+            crate::shape::field::<Option<Vec<String>>>("remediated"),
+            crate::shape::field::<Option<Vec<String>>>("requires_review"),
+        ],
+        false,
+    );
+}
 
 /// Full detail of a remediation request, returned on submit and GET by id.
 ///
@@ -179,6 +323,28 @@ pub struct RemediationRequest {
     pub webhook_url: Option<String>,
 }
 
+impl crate::shape::Shaped for RemediationRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RemediationRequest",
+        &[
+            crate::shape::field::<String>("call_purpose"),
+            crate::shape::field::<Option<String>>("contact_email"),
+            crate::shape::field::<String>("created_at"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<i64>("phone_numbers_count"),
+            crate::shape::field::<i64>("phone_numbers_ineligible"),
+            crate::shape::field::<i64>("phone_numbers_submitted"),
+            crate::shape::field::<Option<RemediationPerNumberResults>>("results"),
+            crate::shape::field::<RemediationStatus>("status"),
+            crate::shape::field::<Option<String>>("tier1_completed_at"),
+            crate::shape::field::<Option<String>>("tier2_completed_at"),
+            crate::shape::field::<String>("updated_at"),
+            crate::shape::field::<Option<String>>("webhook_url"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/RemediationRequestCreate`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RemediationRequestCreate {
@@ -194,11 +360,35 @@ pub struct RemediationRequestCreate {
     pub webhook_url: Option<String>,
 }
 
+impl crate::shape::Shaped for RemediationRequestCreate {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RemediationRequestCreate",
+        &[
+            crate::shape::field::<String>("call_purpose"),
+            crate::shape::field::<Option<String>>("contact_email"),
+            crate::shape::field::<Vec<String>>("phone_numbers"),
+            crate::shape::field::<Option<String>>("webhook_url"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/RemediationRequestList`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RemediationRequestList {
     pub data: Vec<RemediationRequestListItem>,
     pub meta: NumberReputationPaginationMeta,
+}
+
+impl crate::shape::Shaped for RemediationRequestList {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RemediationRequestList",
+        &[
+            crate::shape::field::<Vec<RemediationRequestListItem>>("data"),
+            crate::shape::field::<NumberReputationPaginationMeta>("meta"),
+        ],
+        false,
+    );
 }
 
 /// Slim list-endpoint shape. Omits per-number results and webhook URLs to keep responses small.
@@ -218,10 +408,35 @@ pub struct RemediationRequestListItem {
     pub updated_at: String,
 }
 
+impl crate::shape::Shaped for RemediationRequestListItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RemediationRequestListItem",
+        &[
+            crate::shape::field::<String>("call_purpose"),
+            crate::shape::field::<String>("created_at"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<i64>("phone_numbers_count"),
+            crate::shape::field::<RemediationStatus>("status"),
+            crate::shape::field::<Option<String>>("tier1_completed_at"),
+            crate::shape::field::<Option<String>>("tier2_completed_at"),
+            crate::shape::field::<String>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/RemediationRequestWrapped`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RemediationRequestWrapped {
     pub data: RemediationRequest,
+}
+
+impl crate::shape::Shaped for RemediationRequestWrapped {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RemediationRequestWrapped",
+        &[crate::shape::field::<RemediationRequest>("data")],
+        false,
+    );
 }
 
 /// Customer-facing status of a remediation request.
@@ -347,6 +562,22 @@ crate::codec::optional_fields!(
     spam_category, "spam_risk" => spam_risk }
 );
 
+impl crate::shape::Shaped for ReputationData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ReputationData",
+        &[
+            crate::shape::field::<Option<i64>>("connection_score"),
+            crate::shape::field::<Option<i64>>("engagement_score"),
+            crate::shape::field::<Option<String>>("last_refreshed_at"),
+            crate::shape::field::<Option<i64>>("maturity_score"),
+            crate::shape::field::<Option<i64>>("sentiment_score"),
+            crate::shape::field::<Option<String>>("spam_category"),
+            crate::shape::field::<Option<ReputationDataSpamRisk>>("spam_risk"),
+        ],
+        false,
+    );
+}
+
 /// Overall spam-risk classification.
 ///
 /// Spec: `#/components/schemas/ReputationData/properties/spam_risk`
@@ -406,6 +637,21 @@ crate::codec::optional_fields!(
     "updated_at" => updated_at }
 );
 
+impl crate::shape::Shaped for ReputationPhoneNumber {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ReputationPhoneNumber",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("enterprise_id"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("phone_number"),
+            crate::shape::field::<Option<ReputationData>>("reputation_data"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/ReputationPhoneNumberCreate`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ReputationPhoneNumberCreate {
@@ -413,11 +659,30 @@ pub struct ReputationPhoneNumberCreate {
     pub phone_numbers: Vec<String>,
 }
 
+impl crate::shape::Shaped for ReputationPhoneNumberCreate {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ReputationPhoneNumberCreate",
+        &[crate::shape::field::<Vec<String>>("phone_numbers")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/ReputationPhoneNumberList`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ReputationPhoneNumberList {
     pub data: Vec<ReputationPhoneNumber>,
     pub meta: NumberReputationPaginationMeta,
+}
+
+impl crate::shape::Shaped for ReputationPhoneNumberList {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ReputationPhoneNumberList",
+        &[
+            crate::shape::field::<Vec<ReputationPhoneNumber>>("data"),
+            crate::shape::field::<NumberReputationPaginationMeta>("meta"),
+        ],
+        false,
+    );
 }
 
 /// List of reputation-monitored phone numbers, each carrying its current reputation data.
@@ -429,6 +694,14 @@ pub type ReputationPhoneNumberListWithReputation = ReputationPhoneNumberList;
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ReputationPhoneNumberWithReputation {
     pub data: ReputationPhoneNumber,
+}
+
+impl crate::shape::Shaped for ReputationPhoneNumberWithReputation {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ReputationPhoneNumberWithReputation",
+        &[crate::shape::field::<ReputationPhoneNumber>("data")],
+        false,
+    );
 }
 
 /// Lifecycle status of the enterprise's Phone Number Reputation activation.

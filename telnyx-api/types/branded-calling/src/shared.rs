@@ -34,6 +34,27 @@ pub struct AgentInput {
     pub street_address: String,
 }
 
+impl crate::shape::Shaped for AgentInput {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AgentInput",
+        &[
+            crate::shape::field::<String>("administrative_area"),
+            crate::shape::field::<String>("city"),
+            crate::shape::field::<String>("contact_email"),
+            crate::shape::field::<String>("contact_name"),
+            crate::shape::field::<String>("contact_phone"),
+            crate::shape::field::<String>("contact_title"),
+            crate::shape::field::<String>("country"),
+            crate::shape::field::<Option<Option<String>>>("dba"),
+            crate::shape::field::<Option<Option<String>>>("extended_address"),
+            crate::shape::field::<String>("legal_name"),
+            crate::shape::field::<String>("postal_code"),
+            crate::shape::field::<String>("street_address"),
+        ],
+        false,
+    );
+}
+
 /// JSON:API pagination metadata returned with every paginated list response. Page numbering is 1-based. `page_size` reports the number of items actually returned in `data` for this page; the requested size is taken from the `page[size]` query parameter.
 ///
 /// Spec: `#/components/schemas/branded-calling_PaginationMeta`
@@ -49,6 +70,19 @@ pub struct BrandedCallingPaginationMeta {
     pub total_results: i64,
 }
 
+impl crate::shape::Shaped for BrandedCallingPaginationMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BrandedCallingPaginationMeta",
+        &[
+            crate::shape::field::<i64>("page_number"),
+            crate::shape::field::<i64>("page_size"),
+            crate::shape::field::<i64>("total_pages"),
+            crate::shape::field::<i64>("total_results"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/CallReason`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallReason {
@@ -59,6 +93,17 @@ pub struct CallReason {
 crate::codec::optional_fields!(
     CallReason { "created_at" => created_at, "reason" => reason }
 );
+
+impl crate::shape::Shaped for CallReason {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallReason",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("reason"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/Dir`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -98,6 +143,35 @@ crate::codec::optional_fields!(
     updated_at, "verified_at" => verified_at }
 );
 
+impl crate::shape::Shaped for Dir {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Dir",
+        &[
+            crate::shape::field::<Option<String>>("authorizer_email"),
+            crate::shape::field::<Option<String>>("authorizer_name"),
+            crate::shape::field::<Option<Vec<CallReason>>>("call_reasons"),
+            crate::shape::field::<Option<bool>>("certify_brand_is_accurate"),
+            crate::shape::field::<Option<bool>>("certify_ip_ownership"),
+            crate::shape::field::<Option<bool>>("certify_no_shaft_content"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("display_name"),
+            crate::shape::field::<Option<Vec<Document>>>("documents"),
+            crate::shape::field::<Option<String>>("enterprise_id"),
+            crate::shape::field::<Option<String>>("expiring_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("logo_url"),
+            crate::shape::field::<Option<String>>("rejected_at"),
+            crate::shape::field::<Option<Vec<RejectionReason>>>("rejection_reasons"),
+            crate::shape::field::<Option<bool>>("reselling"),
+            crate::shape::field::<Option<DirStatus>>("status"),
+            crate::shape::field::<Option<String>>("submitted_at"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<Option<String>>("verified_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/DirPhoneNumber`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DirPhoneNumber {
@@ -125,6 +199,26 @@ crate::codec::optional_fields!(
     rejection_reason, "status" => status, "updated_at" => updated_at, "verified_at" =>
     verified_at }
 );
+
+impl crate::shape::Shaped for DirPhoneNumber {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DirPhoneNumber",
+        &[
+            crate::shape::field::<Option<String>>("batch_id"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("dir_id"),
+            crate::shape::field::<Option<String>>("enterprise_id"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("loa_document_id"),
+            crate::shape::field::<Option<String>>("phone_number"),
+            crate::shape::field::<Option<RejectionReason>>("rejection_reason"),
+            crate::shape::field::<Option<PhoneNumberStatus>>("status"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<Option<String>>("verified_at"),
+        ],
+        false,
+    );
+}
 
 /// DIR lifecycle status.
 /// - `draft` - newly created; editable; not yet submitted.
@@ -209,6 +303,14 @@ pub struct DirWrapped {
     pub data: Dir,
 }
 
+impl crate::shape::Shaped for DirWrapped {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DirWrapped",
+        &[crate::shape::field::<Dir>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/Document`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Document {
@@ -218,6 +320,18 @@ pub struct Document {
     pub document_id: String,
     /// Type of supporting document. Pick the closest match to what the file actually contains; `other` triggers manual vetting and may slow approval. The matching short_name reference list is at `GET /v2/dir/document_types`.
     pub document_type: DocumentDocumentType,
+}
+
+impl crate::shape::Shaped for Document {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Document",
+        &[
+            crate::shape::field::<Option<String>>("description"),
+            crate::shape::field::<String>("document_id"),
+            crate::shape::field::<DocumentDocumentType>("document_type"),
+        ],
+        false,
+    );
 }
 
 /// Type of supporting document. Pick the closest match to what the file actually contains; `other` triggers manual vetting and may slow approval. The matching short_name reference list is at `GET /v2/dir/document_types`.
@@ -376,3 +490,16 @@ crate::codec::optional_fields!(
     RejectionReason { "code" => code, "detail" => detail, "message" => message, "title"
     => title }
 );
+
+impl crate::shape::Shaped for RejectionReason {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RejectionReason",
+        &[
+            crate::shape::field::<Option<String>>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<Option<String>>("message"),
+            crate::shape::field::<Option<String>>("title"),
+        ],
+        false,
+    );
+}

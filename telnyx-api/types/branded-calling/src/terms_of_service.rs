@@ -13,6 +13,14 @@ pub struct TermsOfServiceInfo {
 
 crate::codec::optional_fields!(TermsOfServiceInfo { "agreements" => agreements });
 
+impl crate::shape::Shaped for TermsOfServiceInfo {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TermsOfServiceInfo",
+        &[crate::shape::field::<Option<Vec<TermsOfServiceInfoItem>>>("agreements")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/TermsOfServiceInfoItem`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TermsOfServiceInfoItem {
@@ -28,6 +36,20 @@ crate::codec::optional_fields!(
     description, "effective_date" => effective_date, "product_type" => product_type,
     "terms_url" => terms_url }
 );
+
+impl crate::shape::Shaped for TermsOfServiceInfoItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TermsOfServiceInfoItem",
+        &[
+            crate::shape::field::<Option<String>>("current_version"),
+            crate::shape::field::<Option<String>>("description"),
+            crate::shape::field::<Option<String>>("effective_date"),
+            crate::shape::field::<Option<TosProductType>>("product_type"),
+            crate::shape::field::<Option<String>>("terms_url"),
+        ],
+        false,
+    );
+}
 
 /// A recorded user agreement to a product's Terms of Service. The `user_id` is intentionally NOT echoed back on this public surface - the caller already knows their own identity.
 ///
@@ -49,6 +71,21 @@ crate::codec::optional_fields!(
     version }
 );
 
+impl crate::shape::Shaped for TosAgreement {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TosAgreement",
+        &[
+            crate::shape::field::<Option<String>>("agreed_at"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<TosProductType>>("product_type"),
+            crate::shape::field::<Option<String>>("terms_version"),
+            crate::shape::field::<Option<String>>("version"),
+        ],
+        false,
+    );
+}
+
 /// Paginated list of Terms of Service agreements for the calling user.
 ///
 /// Spec: `#/components/schemas/TosAgreementList`
@@ -58,10 +95,29 @@ pub struct TosAgreementList {
     pub meta: BrandedCallingPaginationMeta,
 }
 
+impl crate::shape::Shaped for TosAgreementList {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TosAgreementList",
+        &[
+            crate::shape::field::<Vec<TosAgreement>>("data"),
+            crate::shape::field::<BrandedCallingPaginationMeta>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/TosAgreementWrapped`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TosAgreementWrapped {
     pub data: TosAgreement,
+}
+
+impl crate::shape::Shaped for TosAgreementWrapped {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TosAgreementWrapped",
+        &[crate::shape::field::<TosAgreement>("data")],
+        false,
+    );
 }
 
 /// Telnyx product the Terms of Service apply to.
@@ -119,8 +175,31 @@ pub struct TosStatus {
     pub product_type: TosProductType,
 }
 
+impl crate::shape::Shaped for TosStatus {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TosStatus",
+        &[
+            crate::shape::field::<Option<String>>("agreed_at"),
+            crate::shape::field::<Option<String>>("agreed_version"),
+            crate::shape::field::<bool>("agreement_required"),
+            crate::shape::field::<String>("current_terms_version"),
+            crate::shape::field::<bool>("has_agreed"),
+            crate::shape::field::<TosProductType>("product_type"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/TosStatusWrapped`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TosStatusWrapped {
     pub data: TosStatus,
+}
+
+impl crate::shape::Shaped for TosStatusWrapped {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TosStatusWrapped",
+        &[crate::shape::field::<TosStatus>("data")],
+        false,
+    );
 }

@@ -23,6 +23,21 @@ pub struct ActiveCall {
     pub record_type: ActiveCallRecordType,
 }
 
+impl crate::shape::Shaped for ActiveCall {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ActiveCall",
+        &[
+            crate::shape::field::<String>("call_control_id"),
+            crate::shape::field::<i64>("call_duration"),
+            crate::shape::field::<String>("call_leg_id"),
+            crate::shape::field::<String>("call_session_id"),
+            crate::shape::field::<String>("client_state"),
+            crate::shape::field::<ActiveCallRecordType>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Call
 ///
 /// Spec: `#/components/schemas/Call`
@@ -51,6 +66,24 @@ pub struct Call {
     pub start_time: Option<String>,
 }
 
+impl crate::shape::Shaped for Call {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Call",
+        &[
+            crate::shape::field::<String>("call_control_id"),
+            crate::shape::field::<Option<i64>>("call_duration"),
+            crate::shape::field::<String>("call_leg_id"),
+            crate::shape::field::<String>("call_session_id"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("end_time"),
+            crate::shape::field::<bool>("is_alive"),
+            crate::shape::field::<CallRecordType>("record_type"),
+            crate::shape::field::<Option<String>>("start_time"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/Call/properties/record_type`
 pub type CallRecordType = ActiveCallRecordType;
 
@@ -72,6 +105,19 @@ crate::codec::optional_fields!(
     "total_items" => total_items }
 );
 
+impl crate::shape::Shaped for CursorPaginationMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CursorPaginationMeta",
+        &[
+            crate::shape::field::<Option<Cursor>>("cursors"),
+            crate::shape::field::<Option<String>>("next"),
+            crate::shape::field::<Option<String>>("previous"),
+            crate::shape::field::<Option<i64>>("total_items"),
+        ],
+        false,
+    );
+}
+
 /// Active Calls Response
 ///
 /// Spec: `#/paths/~1connections~1{connection_id}~1active_calls/get/responses/200/content/application~1json/schema`
@@ -85,6 +131,17 @@ crate::codec::optional_fields!(
     ListConnectionActiveCallsResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for ListConnectionActiveCallsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListConnectionActiveCallsResponse",
+        &[
+            crate::shape::field::<Option<Vec<ActiveCall>>>("data"),
+            crate::shape::field::<Option<CursorPaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Retrieve Call Status Response
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}/get/responses/200/content/application~1json/schema`
@@ -94,3 +151,11 @@ pub struct RetrieveCallStatusResponse {
 }
 
 crate::codec::optional_fields!(RetrieveCallStatusResponse { "data" => data });
+
+impl crate::shape::Shaped for RetrieveCallStatusResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RetrieveCallStatusResponse",
+        &[crate::shape::field::<Option<Call>>("data")],
+        false,
+    );
+}

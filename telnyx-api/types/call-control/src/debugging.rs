@@ -26,6 +26,24 @@ pub struct CallEvent {
     pub type_: CallEventType,
 }
 
+impl crate::shape::Shaped for CallEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallEvent",
+        &[
+            crate::shape::field::<String>("call_leg_id"),
+            crate::shape::field::<String>("call_session_id"),
+            crate::shape::field::<String>("event_timestamp"),
+            crate::shape::field::<
+                serde_json::Map<String, serde_json::Value>,
+            >("metadata"),
+            crate::shape::field::<String>("name"),
+            crate::shape::field::<CallEventRecordType>("record_type"),
+            crate::shape::field::<CallEventType>("type"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/CallEvent/properties/record_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallEventRecordType {
@@ -68,3 +86,14 @@ pub struct ListCallEventsResponse {
 crate::codec::optional_fields!(
     ListCallEventsResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for ListCallEventsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListCallEventsResponse",
+        &[
+            crate::shape::field::<Option<Vec<CallEvent>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}

@@ -26,6 +26,24 @@ pub struct DialogflowConnection {
     pub service_account: serde_json::Map<String, serde_json::Value>,
 }
 
+impl crate::shape::Shaped for DialogflowConnection {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DialogflowConnection",
+        &[
+            crate::shape::field::<Option<String>>("conversation_profile_id"),
+            crate::shape::field::<
+                Option<DialogflowConnectionDialogflowApi>,
+            >("dialogflow_api"),
+            crate::shape::field::<Option<String>>("environment"),
+            crate::shape::field::<Option<String>>("location"),
+            crate::shape::field::<
+                serde_json::Map<String, serde_json::Value>,
+            >("service_account"),
+        ],
+        false,
+    );
+}
+
 /// Determine which Dialogflow will be used.
 ///
 /// Spec: `#/components/schemas/DialogflowConnection/properties/dialogflow_api`
@@ -71,6 +89,14 @@ pub struct DialogflowConnectionResponse {
     pub data: DialogflowConnectionResponseData,
 }
 
+impl crate::shape::Shaped for DialogflowConnectionResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DialogflowConnectionResponse",
+        &[crate::shape::field::<DialogflowConnectionResponseData>("data")],
+        false,
+    );
+}
+
 /// Dialogflow Connection
 ///
 /// Spec: `#/components/schemas/DialogflowConnectionResponse/properties/data`
@@ -92,3 +118,17 @@ crate::codec::optional_fields!(
     "conversation_profile_id" => conversation_profile_id, "environment" => environment,
     "record_type" => record_type, "service_account" => service_account }
 );
+
+impl crate::shape::Shaped for DialogflowConnectionResponseData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DialogflowConnectionResponseData",
+        &[
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("conversation_profile_id"),
+            crate::shape::field::<Option<String>>("environment"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("service_account"),
+        ],
+        false,
+    );
+}

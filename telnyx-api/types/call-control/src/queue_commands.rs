@@ -17,6 +17,17 @@ pub struct CreateQueueRequest {
     pub queue_name: String,
 }
 
+impl crate::shape::Shaped for CreateQueueRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateQueueRequest",
+        &[
+            crate::shape::field::<Option<i64>>("max_size"),
+            crate::shape::field::<String>("queue_name"),
+        ],
+        false,
+    );
+}
+
 /// Queue Response
 ///
 /// Spec: `#/paths/~1queues/post/responses/200/content/application~1json/schema`
@@ -26,6 +37,14 @@ pub struct CreateQueueResponse {
 }
 
 crate::codec::optional_fields!(CreateQueueResponse { "data" => data });
+
+impl crate::shape::Shaped for CreateQueueResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateQueueResponse",
+        &[crate::shape::field::<Option<Queue>>("data")],
+        false,
+    );
+}
 
 /// List Queue Calls Response
 ///
@@ -40,6 +59,17 @@ crate::codec::optional_fields!(
     ListQueueCallsResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for ListQueueCallsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListQueueCallsResponse",
+        &[
+            crate::shape::field::<Option<Vec<QueueCall>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// List Queues Response
 ///
 /// Spec: `#/paths/~1queues/get/responses/200/content/application~1json/schema`
@@ -50,6 +80,17 @@ pub struct ListQueuesResponse {
 }
 
 crate::codec::optional_fields!(ListQueuesResponse { "data" => data, "meta" => meta });
+
+impl crate::shape::Shaped for ListQueuesResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListQueuesResponse",
+        &[
+            crate::shape::field::<Option<Vec<Queue>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Queue
 ///
@@ -71,6 +112,23 @@ pub struct Queue {
     pub record_type: QueueRecordType,
     /// ISO 8601 formatted date of when the queue was last updated
     pub updated_at: String,
+}
+
+impl crate::shape::Shaped for Queue {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Queue",
+        &[
+            crate::shape::field::<i64>("average_wait_time_secs"),
+            crate::shape::field::<String>("created_at"),
+            crate::shape::field::<i64>("current_size"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<i64>("max_size"),
+            crate::shape::field::<String>("name"),
+            crate::shape::field::<QueueRecordType>("record_type"),
+            crate::shape::field::<String>("updated_at"),
+        ],
+        false,
+    );
 }
 
 /// QueueCall
@@ -101,6 +159,27 @@ pub struct QueueCall {
     pub to: String,
     /// The time the call has been waiting in the queue, given in seconds
     pub wait_time_secs: i64,
+}
+
+impl crate::shape::Shaped for QueueCall {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "QueueCall",
+        &[
+            crate::shape::field::<String>("call_control_id"),
+            crate::shape::field::<String>("call_leg_id"),
+            crate::shape::field::<String>("call_session_id"),
+            crate::shape::field::<String>("connection_id"),
+            crate::shape::field::<String>("enqueued_at"),
+            crate::shape::field::<String>("from"),
+            crate::shape::field::<bool>("is_alive"),
+            crate::shape::field::<String>("queue_id"),
+            crate::shape::field::<i64>("queue_position"),
+            crate::shape::field::<QueueCallRecordType>("record_type"),
+            crate::shape::field::<String>("to"),
+            crate::shape::field::<i64>("wait_time_secs"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/QueueCall/properties/record_type`
@@ -173,6 +252,14 @@ pub struct RetrieveCallFromQueueResponse {
 
 crate::codec::optional_fields!(RetrieveCallFromQueueResponse { "data" => data });
 
+impl crate::shape::Shaped for RetrieveCallFromQueueResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RetrieveCallFromQueueResponse",
+        &[crate::shape::field::<Option<QueueCall>>("data")],
+        false,
+    );
+}
+
 /// Queue Response
 ///
 /// Spec: `#/paths/~1queues~1{queue_name}/get/responses/200/content/application~1json/schema`
@@ -185,6 +272,14 @@ pub type RetrieveCallQueueResponse = CreateQueueResponse;
 pub struct UpdateQueueRequest {
     /// The maximum number of calls allowed in the queue.
     pub max_size: i64,
+}
+
+impl crate::shape::Shaped for UpdateQueueRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateQueueRequest",
+        &[crate::shape::field::<i64>("max_size")],
+        false,
+    );
 }
 
 /// Queue Response
@@ -204,3 +299,11 @@ pub struct UpdateQueuedCallRequest {
 crate::codec::optional_fields!(
     UpdateQueuedCallRequest { "keep_after_hangup" => keep_after_hangup }
 );
+
+impl crate::shape::Shaped for UpdateQueuedCallRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateQueuedCallRequest",
+        &[crate::shape::field::<Option<bool>>("keep_after_hangup")],
+        false,
+    );
+}

@@ -56,6 +56,20 @@ crate::codec::optional_fields!(
     occurred_at, "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for CallAiGatherEnded {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallAiGatherEnded",
+        &[
+            crate::shape::field::<Option<CallAiGatherEndedEventType>>("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<CallAiGatherEndedPayload>>("payload"),
+            crate::shape::field::<Option<CallAiGatherEndedRecordType>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Call AI Gather Ended Event
 ///
 /// Spec: `#/components/schemas/CallAIGatherEndedEvent`
@@ -65,6 +79,14 @@ pub struct CallAiGatherEndedEvent {
 }
 
 crate::codec::optional_fields!(CallAiGatherEndedEvent { "data" => data });
+
+impl crate::shape::Shaped for CallAiGatherEndedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallAiGatherEndedEvent",
+        &[crate::shape::field::<Option<CallAiGatherEnded>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -130,6 +152,29 @@ crate::codec::optional_fields!(
     message_history, "result" => result, "status" => status, "to" => to }
 );
 
+impl crate::shape::Shaped for CallAiGatherEndedPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallAiGatherEndedPayload",
+        &[
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("from"),
+            crate::shape::field::<
+                Option<Vec<CallAiGatherEndedPayloadMessageHistoryItem>>,
+            >("message_history"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("result"),
+            crate::shape::field::<Option<CallAiGatherEndedPayloadStatus>>("status"),
+            crate::shape::field::<Option<String>>("to"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/CallAIGatherEnded/properties/payload/properties/message_history/items`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallAiGatherEndedPayloadMessageHistoryItem {
@@ -142,6 +187,19 @@ pub struct CallAiGatherEndedPayloadMessageHistoryItem {
 crate::codec::optional_fields!(
     CallAiGatherEndedPayloadMessageHistoryItem { "content" => content, "role" => role }
 );
+
+impl crate::shape::Shaped for CallAiGatherEndedPayloadMessageHistoryItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallAiGatherEndedPayloadMessageHistoryItem",
+        &[
+            crate::shape::field::<Option<String>>("content"),
+            crate::shape::field::<
+                Option<CallAiGatherEndedPayloadMessageHistoryItemRole>,
+            >("role"),
+        ],
+        false,
+    );
+}
 
 /// The role of the message sender
 ///
@@ -205,6 +263,26 @@ crate::codec::optional_fields!(
     "occurred_at" => occurred_at, "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for CallAiGatherMessageHistoryUpdated {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallAiGatherMessageHistoryUpdated",
+        &[
+            crate::shape::field::<
+                Option<CallAiGatherMessageHistoryUpdatedEventType>,
+            >("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<
+                Option<CallAiGatherMessageHistoryUpdatedPayload>,
+            >("payload"),
+            crate::shape::field::<
+                Option<CallAiGatherMessageHistoryUpdatedRecordType>,
+            >("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Call AI Gather Message History Updated Event
 ///
 /// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdatedEvent`
@@ -216,6 +294,14 @@ pub struct CallAiGatherMessageHistoryUpdatedEvent {
 crate::codec::optional_fields!(
     CallAiGatherMessageHistoryUpdatedEvent { "data" => data }
 );
+
+impl crate::shape::Shaped for CallAiGatherMessageHistoryUpdatedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallAiGatherMessageHistoryUpdatedEvent",
+        &[crate::shape::field::<Option<CallAiGatherMessageHistoryUpdated>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -283,6 +369,25 @@ crate::codec::optional_fields!(
     message_history, "to" => to }
 );
 
+impl crate::shape::Shaped for CallAiGatherMessageHistoryUpdatedPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallAiGatherMessageHistoryUpdatedPayload",
+        &[
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("from"),
+            crate::shape::field::<
+                Option<Vec<CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItem>>,
+            >("message_history"),
+            crate::shape::field::<Option<String>>("to"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/payload/properties/message_history/items`
 pub type CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItem = CallAiGatherEndedPayloadMessageHistoryItem;
 
@@ -312,6 +417,24 @@ crate::codec::optional_fields!(
     occurred_at, "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for CallAiGatherPartialResults {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallAiGatherPartialResults",
+        &[
+            crate::shape::field::<
+                Option<CallAiGatherPartialResultsEventType>,
+            >("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<CallAiGatherPartialResultsPayload>>("payload"),
+            crate::shape::field::<
+                Option<CallAiGatherPartialResultsRecordType>,
+            >("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Call AI Gather Partial Results Event
 ///
 /// Spec: `#/components/schemas/CallAIGatherPartialResultsEvent`
@@ -321,6 +444,14 @@ pub struct CallAiGatherPartialResultsEvent {
 }
 
 crate::codec::optional_fields!(CallAiGatherPartialResultsEvent { "data" => data });
+
+impl crate::shape::Shaped for CallAiGatherPartialResultsEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallAiGatherPartialResultsEvent",
+        &[crate::shape::field::<Option<CallAiGatherPartialResults>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -386,6 +517,28 @@ crate::codec::optional_fields!(
     message_history, "partial_results" => partial_results, "to" => to }
 );
 
+impl crate::shape::Shaped for CallAiGatherPartialResultsPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallAiGatherPartialResultsPayload",
+        &[
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("from"),
+            crate::shape::field::<
+                Option<Vec<CallAiGatherPartialResultsPayloadMessageHistoryItem>>,
+            >("message_history"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("partial_results"),
+            crate::shape::field::<Option<String>>("to"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/CallAIGatherPartialResults/properties/payload/properties/message_history/items`
 pub type CallAiGatherPartialResultsPayloadMessageHistoryItem = CallAiGatherEndedPayloadMessageHistoryItem;
 
@@ -415,6 +568,20 @@ crate::codec::optional_fields!(
     "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for CallAnswered {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallAnswered",
+        &[
+            crate::shape::field::<Option<CallAnsweredEventType>>("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<CallAnsweredPayload>>("payload"),
+            crate::shape::field::<Option<CallAnsweredRecordType>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Call Answered Event
 ///
 /// Spec: `#/components/schemas/CallAnsweredEvent`
@@ -424,6 +591,14 @@ pub struct CallAnsweredEvent {
 }
 
 crate::codec::optional_fields!(CallAnsweredEvent { "data" => data });
+
+impl crate::shape::Shaped for CallAnsweredEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallAnsweredEvent",
+        &[crate::shape::field::<Option<CallAnswered>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -494,6 +669,27 @@ crate::codec::optional_fields!(
     tags, "to" => to }
 );
 
+impl crate::shape::Shaped for CallAnsweredPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallAnsweredPayload",
+        &[
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<Vec<CustomSipHeader>>>("custom_headers"),
+            crate::shape::field::<Option<String>>("from"),
+            crate::shape::field::<Option<Vec<SipHeader>>>("sip_headers"),
+            crate::shape::field::<Option<String>>("start_time"),
+            crate::shape::field::<Option<CallAnsweredPayloadState>>("state"),
+            crate::shape::field::<Option<Vec<String>>>("tags"),
+            crate::shape::field::<Option<String>>("to"),
+        ],
+        false,
+    );
+}
+
 /// State received from a command.
 ///
 /// Spec: `#/components/schemas/CallAnswered/properties/payload/properties/state`
@@ -552,6 +748,20 @@ crate::codec::optional_fields!(
     "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for CallBridged {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallBridged",
+        &[
+            crate::shape::field::<Option<CallBridgedEventType>>("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<CallBridgedPayload>>("payload"),
+            crate::shape::field::<Option<CallBridgedRecordType>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Call Bridged Event
 ///
 /// Spec: `#/components/schemas/CallBridgedEvent`
@@ -561,6 +771,14 @@ pub struct CallBridgedEvent {
 }
 
 crate::codec::optional_fields!(CallBridgedEvent { "data" => data });
+
+impl crate::shape::Shaped for CallBridgedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallBridgedEvent",
+        &[crate::shape::field::<Option<CallBridged>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -619,6 +837,22 @@ crate::codec::optional_fields!(
     "connection_id" => connection_id, "from" => from, "to" => to }
 );
 
+impl crate::shape::Shaped for CallBridgedPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallBridgedPayload",
+        &[
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("from"),
+            crate::shape::field::<Option<String>>("to"),
+        ],
+        false,
+    );
+}
+
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallBridged/properties/record_type`
@@ -648,6 +882,21 @@ crate::codec::optional_fields!(
     record_type }
 );
 
+impl crate::shape::Shaped for CallConversationEnded {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallConversationEnded",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<CallConversationEndedEventType>>("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<CallConversationEndedPayload>>("payload"),
+            crate::shape::field::<Option<CallConversationEndedRecordType>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Call Conversation Ended Event
 ///
 /// Spec: `#/components/schemas/callConversationEndedEvent`
@@ -657,6 +906,14 @@ pub struct CallConversationEndedEvent {
 }
 
 crate::codec::optional_fields!(CallConversationEndedEvent { "data" => data });
+
+impl crate::shape::Shaped for CallConversationEndedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallConversationEndedEvent",
+        &[crate::shape::field::<Option<CallConversationEnded>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -739,6 +996,34 @@ crate::codec::optional_fields!(
     "tts_provider" => tts_provider, "tts_voice_id" => tts_voice_id }
 );
 
+impl crate::shape::Shaped for CallConversationEndedPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallConversationEndedPayload",
+        &[
+            crate::shape::field::<Option<String>>("assistant_id"),
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<
+                Option<CallConversationEndedPayloadCallingPartyType>,
+            >("calling_party_type"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("conversation_id"),
+            crate::shape::field::<Option<i64>>("duration_sec"),
+            crate::shape::field::<Option<String>>("from"),
+            crate::shape::field::<Option<String>>("llm_model"),
+            crate::shape::field::<Option<String>>("reason"),
+            crate::shape::field::<Option<String>>("stt_model"),
+            crate::shape::field::<Option<String>>("to"),
+            crate::shape::field::<Option<String>>("tts_model_id"),
+            crate::shape::field::<Option<String>>("tts_provider"),
+            crate::shape::field::<Option<String>>("tts_voice_id"),
+        ],
+        false,
+    );
+}
+
 /// The type of calling party connection.
 ///
 /// Spec: `#/components/schemas/callConversationEnded/properties/payload/properties/calling_party_type`
@@ -801,6 +1086,26 @@ crate::codec::optional_fields!(
     "occurred_at" => occurred_at, "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for CallConversationInsightsGenerated {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallConversationInsightsGenerated",
+        &[
+            crate::shape::field::<
+                Option<CallConversationInsightsGeneratedEventType>,
+            >("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<
+                Option<CallConversationInsightsGeneratedPayload>,
+            >("payload"),
+            crate::shape::field::<
+                Option<CallConversationInsightsGeneratedRecordType>,
+            >("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Call Conversation Insights Generated Event
 ///
 /// Spec: `#/components/schemas/callConversationInsightsGeneratedEvent`
@@ -812,6 +1117,14 @@ pub struct CallConversationInsightsGeneratedEvent {
 crate::codec::optional_fields!(
     CallConversationInsightsGeneratedEvent { "data" => data }
 );
+
+impl crate::shape::Shaped for CallConversationInsightsGeneratedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallConversationInsightsGeneratedEvent",
+        &[crate::shape::field::<Option<CallConversationInsightsGenerated>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -880,6 +1193,27 @@ crate::codec::optional_fields!(
     => results }
 );
 
+impl crate::shape::Shaped for CallConversationInsightsGeneratedPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallConversationInsightsGeneratedPayload",
+        &[
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<
+                Option<CallConversationInsightsGeneratedPayloadCallingPartyType>,
+            >("calling_party_type"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("insight_group_id"),
+            crate::shape::field::<
+                Option<Vec<CallConversationInsightsGeneratedPayloadResultsItem>>,
+            >("results"),
+        ],
+        false,
+    );
+}
+
 /// The type of calling party connection.
 ///
 /// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/payload/properties/calling_party_type`
@@ -898,6 +1232,19 @@ crate::codec::optional_fields!(
     "result" => result }
 );
 
+impl crate::shape::Shaped for CallConversationInsightsGeneratedPayloadResultsItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallConversationInsightsGeneratedPayloadResultsItem",
+        &[
+            crate::shape::field::<Option<String>>("insight_id"),
+            crate::shape::field::<
+                Option<CallConversationInsightsGeneratedPayloadResultsItemResult>,
+            >("result"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/payload/properties/results/items/properties/result`
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
@@ -915,11 +1262,21 @@ for CallConversationInsightsGeneratedPayloadResultsItemResult {
             deserializer,
             "CallConversationInsightsGeneratedPayloadResultsItemResult",
             &[
-                |v, s| crate::codec::variant(v, s, Self::Object),
-                |v, s| crate::codec::variant(v, s, Self::String),
+                |v| crate::codec::variant(v, Self::Object),
+                |v| crate::codec::variant(v, Self::String),
             ],
         )
     }
+}
+
+impl crate::shape::Shaped for CallConversationInsightsGeneratedPayloadResultsItemResult {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
+        name: "CallConversationInsightsGeneratedPayloadResultsItemResult",
+        variants: &[
+            crate::shape::of::<serde_json::Map<String, serde_json::Value>>(),
+            crate::shape::of::<String>(),
+        ],
+    };
 }
 
 /// Identifies the type of the resource.
@@ -948,6 +1305,20 @@ crate::codec::optional_fields!(
     "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for CallCost {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallCost",
+        &[
+            crate::shape::field::<Option<CallCostEventType>>("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<CallCostPayload>>("payload"),
+            crate::shape::field::<Option<CallCostRecordType>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Call Cost Event
 ///
 /// Spec: `#/components/schemas/CallCostEvent`
@@ -957,6 +1328,14 @@ pub struct CallCostEvent {
 }
 
 crate::codec::optional_fields!(CallCostEvent { "data" => data });
+
+impl crate::shape::Shaped for CallCostEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallCostEvent",
+        &[crate::shape::field::<Option<CallCost>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -1012,6 +1391,20 @@ crate::codec::optional_fields!(
     call_part, "cost" => cost, "currency" => currency, "rate" => rate }
 );
 
+impl crate::shape::Shaped for CallCostPart {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallCostPart",
+        &[
+            crate::shape::field::<Option<i64>>("billed_duration_secs"),
+            crate::shape::field::<Option<String>>("call_part"),
+            crate::shape::field::<Option<String>>("cost"),
+            crate::shape::field::<Option<String>>("currency"),
+            crate::shape::field::<Option<String>>("rate"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/CallCost/properties/payload`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallCostPayload {
@@ -1046,6 +1439,26 @@ crate::codec::optional_fields!(
     "connection_id" => connection_id, "cost_parts" => cost_parts, "occurred_at" =>
     occurred_at, "status" => status, "total_cost" => total_cost }
 );
+
+impl crate::shape::Shaped for CallCostPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallCostPayload",
+        &[
+            crate::shape::field::<Option<i64>>("billed_duration_secs"),
+            crate::shape::field::<Option<String>>("billing_group_id"),
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<Vec<CallCostPart>>>("cost_parts"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<CallCostPayloadStatus>>("status"),
+            crate::shape::field::<Option<String>>("total_cost"),
+        ],
+        false,
+    );
+}
 
 /// The status of the cost calculation (`success` or `error`).
 ///
@@ -1109,6 +1522,24 @@ crate::codec::optional_fields!(
     occurred_at, "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for CallDeepfakeDetectionError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallDeepfakeDetectionError",
+        &[
+            crate::shape::field::<
+                Option<CallDeepfakeDetectionErrorEventType>,
+            >("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<CallDeepfakeDetectionErrorPayload>>("payload"),
+            crate::shape::field::<
+                Option<CallDeepfakeDetectionErrorRecordType>,
+            >("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Call Deepfake Detection Error Event
 ///
 /// Spec: `#/components/schemas/CallDeepfakeDetectionErrorEvent`
@@ -1118,6 +1549,14 @@ pub struct CallDeepfakeDetectionErrorEvent {
 }
 
 crate::codec::optional_fields!(CallDeepfakeDetectionErrorEvent { "data" => data });
+
+impl crate::shape::Shaped for CallDeepfakeDetectionErrorEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallDeepfakeDetectionErrorEvent",
+        &[crate::shape::field::<Option<CallDeepfakeDetectionError>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -1173,6 +1612,23 @@ crate::codec::optional_fields!(
     "call_leg_id" => call_leg_id, "call_session_id" => call_session_id, "client_state" =>
     client_state, "connection_id" => connection_id, "error_message" => error_message }
 );
+
+impl crate::shape::Shaped for CallDeepfakeDetectionErrorPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallDeepfakeDetectionErrorPayload",
+        &[
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<
+                Option<CallDeepfakeDetectionErrorPayloadErrorMessage>,
+            >("error_message"),
+        ],
+        false,
+    );
+}
 
 /// The error that occurred. 'detection_timeout' = no DFD response received, 'rtp_timeout' = no RTP audio received, 'dfd_connection_error'/'dfd_stream_error' = service connectivity issues.
 ///
@@ -1244,6 +1700,24 @@ crate::codec::optional_fields!(
     => occurred_at, "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for CallDeepfakeDetectionResult {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallDeepfakeDetectionResult",
+        &[
+            crate::shape::field::<
+                Option<CallDeepfakeDetectionResultEventType>,
+            >("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<CallDeepfakeDetectionResultPayload>>("payload"),
+            crate::shape::field::<
+                Option<CallDeepfakeDetectionResultRecordType>,
+            >("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Call Deepfake Detection Result Event
 ///
 /// Spec: `#/components/schemas/CallDeepfakeDetectionResultEvent`
@@ -1253,6 +1727,14 @@ pub struct CallDeepfakeDetectionResultEvent {
 }
 
 crate::codec::optional_fields!(CallDeepfakeDetectionResultEvent { "data" => data });
+
+impl crate::shape::Shaped for CallDeepfakeDetectionResultEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallDeepfakeDetectionResultEvent",
+        &[crate::shape::field::<Option<CallDeepfakeDetectionResult>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -1313,6 +1795,25 @@ crate::codec::optional_fields!(
     client_state, "connection_id" => connection_id, "consistency" => consistency,
     "result" => result, "score" => score }
 );
+
+impl crate::shape::Shaped for CallDeepfakeDetectionResultPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallDeepfakeDetectionResultPayload",
+        &[
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<f64>>("consistency"),
+            crate::shape::field::<
+                Option<CallDeepfakeDetectionResultPayloadResult>,
+            >("result"),
+            crate::shape::field::<Option<f64>>("score"),
+        ],
+        false,
+    );
+}
 
 /// Detection outcome. 'real' = human voice, 'fake' = AI-generated voice, 'silence_timeout' = no analyzable speech detected before timeout.
 ///
@@ -1380,6 +1881,20 @@ crate::codec::optional_fields!(
     occurred_at, "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for CallDtmfReceived {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallDtmfReceived",
+        &[
+            crate::shape::field::<Option<CallDtmfReceivedEventType>>("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<CallDtmfReceivedPayload>>("payload"),
+            crate::shape::field::<Option<CallDtmfReceivedRecordType>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Call DTMF Received Event
 ///
 /// Spec: `#/components/schemas/CallDtmfReceivedEvent`
@@ -1389,6 +1904,14 @@ pub struct CallDtmfReceivedEvent {
 }
 
 crate::codec::optional_fields!(CallDtmfReceivedEvent { "data" => data });
+
+impl crate::shape::Shaped for CallDtmfReceivedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallDtmfReceivedEvent",
+        &[crate::shape::field::<Option<CallDtmfReceived>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -1449,6 +1972,23 @@ crate::codec::optional_fields!(
     "connection_id" => connection_id, "digit" => digit, "from" => from, "to" => to }
 );
 
+impl crate::shape::Shaped for CallDtmfReceivedPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallDtmfReceivedPayload",
+        &[
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("digit"),
+            crate::shape::field::<Option<String>>("from"),
+            crate::shape::field::<Option<String>>("to"),
+        ],
+        false,
+    );
+}
+
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallDtmfReceived/properties/record_type`
@@ -1475,6 +2015,20 @@ crate::codec::optional_fields!(
     "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for CallEnqueued {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallEnqueued",
+        &[
+            crate::shape::field::<Option<CallEnqueuedEventType>>("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<CallEnqueuedPayload>>("payload"),
+            crate::shape::field::<Option<CallEnqueuedRecordType>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Call Enqueued Event
 ///
 /// Spec: `#/components/schemas/CallEnqueuedEvent`
@@ -1484,6 +2038,14 @@ pub struct CallEnqueuedEvent {
 }
 
 crate::codec::optional_fields!(CallEnqueuedEvent { "data" => data });
+
+impl crate::shape::Shaped for CallEnqueuedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallEnqueuedEvent",
+        &[crate::shape::field::<Option<CallEnqueued>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -1545,6 +2107,23 @@ crate::codec::optional_fields!(
     queue, "queue_avg_wait_time_secs" => queue_avg_wait_time_secs }
 );
 
+impl crate::shape::Shaped for CallEnqueuedPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallEnqueuedPayload",
+        &[
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<i64>>("current_position"),
+            crate::shape::field::<Option<String>>("queue"),
+            crate::shape::field::<Option<i64>>("queue_avg_wait_time_secs"),
+        ],
+        false,
+    );
+}
+
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallEnqueued/properties/record_type`
@@ -1571,6 +2150,20 @@ crate::codec::optional_fields!(
     occurred_at, "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for CallForkStarted {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallForkStarted",
+        &[
+            crate::shape::field::<Option<CallForkStartedEventType>>("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<CallForkStartedPayload>>("payload"),
+            crate::shape::field::<Option<CallForkStartedRecordType>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Call Fork Started Event
 ///
 /// Spec: `#/components/schemas/CallForkStartedEvent`
@@ -1580,6 +2173,14 @@ pub struct CallForkStartedEvent {
 }
 
 crate::codec::optional_fields!(CallForkStartedEvent { "data" => data });
+
+impl crate::shape::Shaped for CallForkStartedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallForkStartedEvent",
+        &[crate::shape::field::<Option<CallForkStarted>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -1635,6 +2236,23 @@ crate::codec::optional_fields!(
     call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
     "connection_id" => connection_id, "stream_type" => stream_type }
 );
+
+impl crate::shape::Shaped for CallForkStartedPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallForkStartedPayload",
+        &[
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<
+                Option<CallForkStartedPayloadStreamType>,
+            >("stream_type"),
+        ],
+        false,
+    );
+}
 
 /// Type of media streamed. It can be either 'raw' or 'decrypted'.
 ///
@@ -1694,6 +2312,20 @@ crate::codec::optional_fields!(
     occurred_at, "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for CallForkStopped {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallForkStopped",
+        &[
+            crate::shape::field::<Option<CallForkStoppedEventType>>("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<CallForkStoppedPayload>>("payload"),
+            crate::shape::field::<Option<CallForkStoppedRecordType>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Call Fork Stopped Event
 ///
 /// Spec: `#/components/schemas/CallForkStoppedEvent`
@@ -1703,6 +2335,14 @@ pub struct CallForkStoppedEvent {
 }
 
 crate::codec::optional_fields!(CallForkStoppedEvent { "data" => data });
+
+impl crate::shape::Shaped for CallForkStoppedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallForkStoppedEvent",
+        &[crate::shape::field::<Option<CallForkStopped>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -1765,6 +2405,20 @@ crate::codec::optional_fields!(
     occurred_at, "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for CallGatherEnded {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallGatherEnded",
+        &[
+            crate::shape::field::<Option<CallGatherEndedEventType>>("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<CallGatherEndedPayload>>("payload"),
+            crate::shape::field::<Option<CallGatherEndedRecordType>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Call Gather Ended Event
 ///
 /// Spec: `#/components/schemas/CallGatherEndedEvent`
@@ -1774,6 +2428,14 @@ pub struct CallGatherEndedEvent {
 }
 
 crate::codec::optional_fields!(CallGatherEndedEvent { "data" => data });
+
+impl crate::shape::Shaped for CallGatherEndedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallGatherEndedEvent",
+        &[crate::shape::field::<Option<CallGatherEnded>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -1836,6 +2498,24 @@ crate::codec::optional_fields!(
     "connection_id" => connection_id, "digits" => digits, "from" => from, "status" =>
     status, "to" => to }
 );
+
+impl crate::shape::Shaped for CallGatherEndedPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallGatherEndedPayload",
+        &[
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("digits"),
+            crate::shape::field::<Option<String>>("from"),
+            crate::shape::field::<Option<CallGatherEndedPayloadStatus>>("status"),
+            crate::shape::field::<Option<String>>("to"),
+        ],
+        false,
+    );
+}
 
 /// Reflects how command ended.
 ///
@@ -1915,6 +2595,20 @@ crate::codec::optional_fields!(
     "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for CallHangup {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallHangup",
+        &[
+            crate::shape::field::<Option<CallHangupEventType>>("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<CallHangupPayload>>("payload"),
+            crate::shape::field::<Option<CallHangupRecordType>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Call Hangup Event
 ///
 /// Spec: `#/components/schemas/CallHangupEvent`
@@ -1924,6 +2618,14 @@ pub struct CallHangupEvent {
 }
 
 crate::codec::optional_fields!(CallHangupEvent { "data" => data });
+
+impl crate::shape::Shaped for CallHangupEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallHangupEvent",
+        &[crate::shape::field::<Option<CallHangup>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -2004,6 +2706,35 @@ crate::codec::optional_fields!(
     tags, "to" => to }
 );
 
+impl crate::shape::Shaped for CallHangupPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallHangupPayload",
+        &[
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<
+                Option<CallHangupPayloadCallQualityStats>,
+            >("call_quality_stats"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<Vec<CustomSipHeader>>>("custom_headers"),
+            crate::shape::field::<Option<String>>("from"),
+            crate::shape::field::<Option<CallHangupPayloadHangupCause>>("hangup_cause"),
+            crate::shape::field::<
+                Option<CallHangupPayloadHangupSource>,
+            >("hangup_source"),
+            crate::shape::field::<Option<String>>("sip_hangup_cause"),
+            crate::shape::field::<Option<Vec<SipHeader>>>("sip_headers"),
+            crate::shape::field::<Option<String>>("start_time"),
+            crate::shape::field::<Option<CallHangupPayloadState>>("state"),
+            crate::shape::field::<Option<Vec<String>>>("tags"),
+            crate::shape::field::<Option<String>>("to"),
+        ],
+        false,
+    );
+}
+
 /// Call quality statistics aggregated from the CHANNEL_HANGUP_COMPLETE event. Only includes metrics that are available (filters out nil values). Returns nil if no metrics are available.
 ///
 /// Spec: `#/components/schemas/CallHangup/properties/payload/properties/call_quality_stats`
@@ -2018,6 +2749,21 @@ pub struct CallHangupPayloadCallQualityStats {
 crate::codec::optional_fields!(
     CallHangupPayloadCallQualityStats { "inbound" => inbound, "outbound" => outbound }
 );
+
+impl crate::shape::Shaped for CallHangupPayloadCallQualityStats {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallHangupPayloadCallQualityStats",
+        &[
+            crate::shape::field::<
+                Option<CallHangupPayloadCallQualityStatsInbound>,
+            >("inbound"),
+            crate::shape::field::<
+                Option<CallHangupPayloadCallQualityStatsOutbound>,
+            >("outbound"),
+        ],
+        false,
+    );
+}
 
 /// Inbound call quality statistics.
 ///
@@ -2042,6 +2788,20 @@ crate::codec::optional_fields!(
     "packet_count" => packet_count, "skip_packet_count" => skip_packet_count }
 );
 
+impl crate::shape::Shaped for CallHangupPayloadCallQualityStatsInbound {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallHangupPayloadCallQualityStatsInbound",
+        &[
+            crate::shape::field::<Option<String>>("jitter_max_variance"),
+            crate::shape::field::<Option<String>>("jitter_packet_count"),
+            crate::shape::field::<Option<String>>("mos"),
+            crate::shape::field::<Option<String>>("packet_count"),
+            crate::shape::field::<Option<String>>("skip_packet_count"),
+        ],
+        false,
+    );
+}
+
 /// Outbound call quality statistics.
 ///
 /// Spec: `#/components/schemas/CallHangup/properties/payload/properties/call_quality_stats/properties/outbound`
@@ -2057,6 +2817,17 @@ crate::codec::optional_fields!(
     CallHangupPayloadCallQualityStatsOutbound { "packet_count" => packet_count,
     "skip_packet_count" => skip_packet_count }
 );
+
+impl crate::shape::Shaped for CallHangupPayloadCallQualityStatsOutbound {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallHangupPayloadCallQualityStatsOutbound",
+        &[
+            crate::shape::field::<Option<String>>("packet_count"),
+            crate::shape::field::<Option<String>>("skip_packet_count"),
+        ],
+        false,
+    );
+}
 
 /// The reason the call was ended (`call_rejected`, `normal_clearing`, `originator_cancel`, `timeout`, `time_limit`, `user_busy`, `not_found`, `no_answer` or `unspecified`).
 ///
@@ -2188,6 +2959,20 @@ crate::codec::optional_fields!(
     "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for CallHold {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallHold",
+        &[
+            crate::shape::field::<Option<CallHoldEventType>>("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<CallHoldPayload>>("payload"),
+            crate::shape::field::<Option<CallHoldRecordType>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Call Hold Event
 ///
 /// Spec: `#/components/schemas/CallHoldEvent`
@@ -2197,6 +2982,14 @@ pub struct CallHoldEvent {
 }
 
 crate::codec::optional_fields!(CallHoldEvent { "data" => data });
+
+impl crate::shape::Shaped for CallHoldEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallHoldEvent",
+        &[crate::shape::field::<Option<CallHold>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -2259,6 +3052,20 @@ crate::codec::optional_fields!(
     "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for CallInitiated {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallInitiated",
+        &[
+            crate::shape::field::<Option<CallInitiatedEventType>>("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<CallInitiatedPayload>>("payload"),
+            crate::shape::field::<Option<CallInitiatedRecordType>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Call Initiated Event
 ///
 /// Spec: `#/components/schemas/CallInitiatedEvent`
@@ -2268,6 +3075,14 @@ pub struct CallInitiatedEvent {
 }
 
 crate::codec::optional_fields!(CallInitiatedEvent { "data" => data });
+
+impl crate::shape::Shaped for CallInitiatedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallInitiatedEvent",
+        &[crate::shape::field::<Option<CallInitiated>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -2355,6 +3170,34 @@ crate::codec::optional_fields!(
     "sip_headers" => sip_headers, "start_time" => start_time, "state" => state, "tags" =>
     tags, "to" => to }
 );
+
+impl crate::shape::Shaped for CallInitiatedPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallInitiatedPayload",
+        &[
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<Option<String>>("call_screening_result"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<Option<String>>("caller_id_name"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("connection_codecs"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<Vec<CustomSipHeader>>>("custom_headers"),
+            crate::shape::field::<Option<CallInitiatedPayloadDirection>>("direction"),
+            crate::shape::field::<Option<String>>("from"),
+            crate::shape::field::<Option<String>>("offered_codecs"),
+            crate::shape::field::<Option<String>>("shaken_stir_attestation"),
+            crate::shape::field::<Option<bool>>("shaken_stir_validated"),
+            crate::shape::field::<Option<Vec<SipHeader>>>("sip_headers"),
+            crate::shape::field::<Option<String>>("start_time"),
+            crate::shape::field::<Option<CallInitiatedPayloadState>>("state"),
+            crate::shape::field::<Option<Vec<String>>>("tags"),
+            crate::shape::field::<Option<String>>("to"),
+        ],
+        false,
+    );
+}
 
 /// Whether the call is `incoming` or `outgoing`.
 ///
@@ -2454,6 +3297,20 @@ crate::codec::optional_fields!(
     "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for CallLeftQueue {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallLeftQueue",
+        &[
+            crate::shape::field::<Option<CallLeftQueueEventType>>("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<CallLeftQueuePayload>>("payload"),
+            crate::shape::field::<Option<CallLeftQueueRecordType>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Call Left Queue Event
 ///
 /// Spec: `#/components/schemas/CallLeftQueueEvent`
@@ -2463,6 +3320,14 @@ pub struct CallLeftQueueEvent {
 }
 
 crate::codec::optional_fields!(CallLeftQueueEvent { "data" => data });
+
+impl crate::shape::Shaped for CallLeftQueueEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallLeftQueueEvent",
+        &[crate::shape::field::<Option<CallLeftQueue>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -2525,6 +3390,24 @@ crate::codec::optional_fields!(
     "connection_id" => connection_id, "queue" => queue, "queue_position" =>
     queue_position, "reason" => reason, "wait_time_secs" => wait_time_secs }
 );
+
+impl crate::shape::Shaped for CallLeftQueuePayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallLeftQueuePayload",
+        &[
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("queue"),
+            crate::shape::field::<Option<i64>>("queue_position"),
+            crate::shape::field::<Option<CallLeftQueuePayloadReason>>("reason"),
+            crate::shape::field::<Option<i64>>("wait_time_secs"),
+        ],
+        false,
+    );
+}
 
 /// The reason for leaving the queue
 ///
@@ -2600,6 +3483,24 @@ crate::codec::optional_fields!(
     occurred_at, "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for CallMachineDetectionEnded {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallMachineDetectionEnded",
+        &[
+            crate::shape::field::<
+                Option<CallMachineDetectionEndedEventType>,
+            >("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<CallMachineDetectionEndedPayload>>("payload"),
+            crate::shape::field::<
+                Option<CallMachineDetectionEndedRecordType>,
+            >("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Call Machine Detection Ended Event
 ///
 /// Spec: `#/components/schemas/CallMachineDetectionEndedEvent`
@@ -2609,6 +3510,14 @@ pub struct CallMachineDetectionEndedEvent {
 }
 
 crate::codec::optional_fields!(CallMachineDetectionEndedEvent { "data" => data });
+
+impl crate::shape::Shaped for CallMachineDetectionEndedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallMachineDetectionEndedEvent",
+        &[crate::shape::field::<Option<CallMachineDetectionEnded>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -2670,6 +3579,25 @@ crate::codec::optional_fields!(
     "to" => to }
 );
 
+impl crate::shape::Shaped for CallMachineDetectionEndedPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallMachineDetectionEndedPayload",
+        &[
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("from"),
+            crate::shape::field::<
+                Option<CallMachineDetectionEndedPayloadResult>,
+            >("result"),
+            crate::shape::field::<Option<String>>("to"),
+        ],
+        false,
+    );
+}
+
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallMachineDetectionEnded/properties/record_type`
@@ -2696,6 +3624,24 @@ crate::codec::optional_fields!(
     occurred_at, "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for CallMachineGreetingEnded {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallMachineGreetingEnded",
+        &[
+            crate::shape::field::<
+                Option<CallMachineGreetingEndedEventType>,
+            >("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<CallMachineGreetingEndedPayload>>("payload"),
+            crate::shape::field::<
+                Option<CallMachineGreetingEndedRecordType>,
+            >("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Call Machine Greeting Ended Event
 ///
 /// Spec: `#/components/schemas/CallMachineGreetingEndedEvent`
@@ -2705,6 +3651,14 @@ pub struct CallMachineGreetingEndedEvent {
 }
 
 crate::codec::optional_fields!(CallMachineGreetingEndedEvent { "data" => data });
+
+impl crate::shape::Shaped for CallMachineGreetingEndedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallMachineGreetingEndedEvent",
+        &[crate::shape::field::<Option<CallMachineGreetingEnded>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -2764,6 +3718,25 @@ crate::codec::optional_fields!(
     => call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
     "connection_id" => connection_id, "from" => from, "result" => result, "to" => to }
 );
+
+impl crate::shape::Shaped for CallMachineGreetingEndedPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallMachineGreetingEndedPayload",
+        &[
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("from"),
+            crate::shape::field::<
+                Option<CallMachineGreetingEndedPayloadResult>,
+            >("result"),
+            crate::shape::field::<Option<String>>("to"),
+        ],
+        false,
+    );
+}
 
 /// Answering machine greeting ended result.
 ///
@@ -2831,6 +3804,26 @@ crate::codec::optional_fields!(
     "occurred_at" => occurred_at, "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for CallMachinePremiumDetectionEnded {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallMachinePremiumDetectionEnded",
+        &[
+            crate::shape::field::<
+                Option<CallMachinePremiumDetectionEndedEventType>,
+            >("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<
+                Option<CallMachinePremiumDetectionEndedPayload>,
+            >("payload"),
+            crate::shape::field::<
+                Option<CallMachinePremiumDetectionEndedRecordType>,
+            >("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Call Machine Premium Detection Ended Event
 ///
 /// Spec: `#/components/schemas/CallMachinePremiumDetectionEndedEvent`
@@ -2840,6 +3833,14 @@ pub struct CallMachinePremiumDetectionEndedEvent {
 }
 
 crate::codec::optional_fields!(CallMachinePremiumDetectionEndedEvent { "data" => data });
+
+impl crate::shape::Shaped for CallMachinePremiumDetectionEndedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallMachinePremiumDetectionEndedEvent",
+        &[crate::shape::field::<Option<CallMachinePremiumDetectionEnded>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -2904,6 +3905,25 @@ crate::codec::optional_fields!(
     client_state, "connection_id" => connection_id, "from" => from, "result" => result,
     "to" => to }
 );
+
+impl crate::shape::Shaped for CallMachinePremiumDetectionEndedPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallMachinePremiumDetectionEndedPayload",
+        &[
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("from"),
+            crate::shape::field::<
+                Option<CallMachinePremiumDetectionEndedPayloadResult>,
+            >("result"),
+            crate::shape::field::<Option<String>>("to"),
+        ],
+        false,
+    );
+}
 
 /// Premium Answering Machine Detection result.
 ///
@@ -2983,6 +4003,26 @@ crate::codec::optional_fields!(
     "occurred_at" => occurred_at, "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for CallMachinePremiumGreetingEnded {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallMachinePremiumGreetingEnded",
+        &[
+            crate::shape::field::<
+                Option<CallMachinePremiumGreetingEndedEventType>,
+            >("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<
+                Option<CallMachinePremiumGreetingEndedPayload>,
+            >("payload"),
+            crate::shape::field::<
+                Option<CallMachinePremiumGreetingEndedRecordType>,
+            >("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Call Machine Premium Greeting Ended Event
 ///
 /// Spec: `#/components/schemas/CallMachinePremiumGreetingEndedEvent`
@@ -2992,6 +4032,14 @@ pub struct CallMachinePremiumGreetingEndedEvent {
 }
 
 crate::codec::optional_fields!(CallMachinePremiumGreetingEndedEvent { "data" => data });
+
+impl crate::shape::Shaped for CallMachinePremiumGreetingEndedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallMachinePremiumGreetingEndedEvent",
+        &[crate::shape::field::<Option<CallMachinePremiumGreetingEnded>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -3057,6 +4105,25 @@ crate::codec::optional_fields!(
     "to" => to }
 );
 
+impl crate::shape::Shaped for CallMachinePremiumGreetingEndedPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallMachinePremiumGreetingEndedPayload",
+        &[
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("from"),
+            crate::shape::field::<
+                Option<CallMachinePremiumGreetingEndedPayloadResult>,
+            >("result"),
+            crate::shape::field::<Option<String>>("to"),
+        ],
+        false,
+    );
+}
+
 /// Premium Answering Machine Greeting Ended result.
 ///
 /// Spec: `#/components/schemas/CallMachinePremiumGreetingEnded/properties/payload/properties/result`
@@ -3119,6 +4186,20 @@ crate::codec::optional_fields!(
     occurred_at, "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for CallPlaybackEnded {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallPlaybackEnded",
+        &[
+            crate::shape::field::<Option<CallPlaybackEndedEventType>>("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<CallPlaybackEndedPayload>>("payload"),
+            crate::shape::field::<Option<CallPlaybackEndedRecordType>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Call Playback Ended Event
 ///
 /// Spec: `#/components/schemas/CallPlaybackEndedEvent`
@@ -3128,6 +4209,14 @@ pub struct CallPlaybackEndedEvent {
 }
 
 crate::codec::optional_fields!(CallPlaybackEndedEvent { "data" => data });
+
+impl crate::shape::Shaped for CallPlaybackEndedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallPlaybackEndedEvent",
+        &[crate::shape::field::<Option<CallPlaybackEnded>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -3193,6 +4282,25 @@ crate::codec::optional_fields!(
     media_url, "overlay" => overlay, "status" => status, "status_detail" => status_detail
     }
 );
+
+impl crate::shape::Shaped for CallPlaybackEndedPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallPlaybackEndedPayload",
+        &[
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("media_name"),
+            crate::shape::field::<Option<String>>("media_url"),
+            crate::shape::field::<Option<bool>>("overlay"),
+            crate::shape::field::<Option<CallPlaybackEndedPayloadStatus>>("status"),
+            crate::shape::field::<Option<String>>("status_detail"),
+        ],
+        false,
+    );
+}
 
 /// Reflects how command ended.
 ///
@@ -3276,6 +4384,20 @@ crate::codec::optional_fields!(
     occurred_at, "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for CallPlaybackStarted {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallPlaybackStarted",
+        &[
+            crate::shape::field::<Option<CallPlaybackStartedEventType>>("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<CallPlaybackStartedPayload>>("payload"),
+            crate::shape::field::<Option<CallPlaybackStartedRecordType>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Call Playback Started Event
 ///
 /// Spec: `#/components/schemas/CallPlaybackStartedEvent`
@@ -3285,6 +4407,14 @@ pub struct CallPlaybackStartedEvent {
 }
 
 crate::codec::optional_fields!(CallPlaybackStartedEvent { "data" => data });
+
+impl crate::shape::Shaped for CallPlaybackStartedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallPlaybackStartedEvent",
+        &[crate::shape::field::<Option<CallPlaybackStarted>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -3346,6 +4476,23 @@ crate::codec::optional_fields!(
     media_url, "overlay" => overlay }
 );
 
+impl crate::shape::Shaped for CallPlaybackStartedPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallPlaybackStartedPayload",
+        &[
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("media_name"),
+            crate::shape::field::<Option<String>>("media_url"),
+            crate::shape::field::<Option<bool>>("overlay"),
+        ],
+        false,
+    );
+}
+
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallPlaybackStarted/properties/record_type`
@@ -3372,6 +4519,20 @@ crate::codec::optional_fields!(
     occurred_at, "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for CallRecordingError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallRecordingError",
+        &[
+            crate::shape::field::<Option<CallRecordingErrorEventType>>("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<CallRecordingErrorPayload>>("payload"),
+            crate::shape::field::<Option<CallRecordingErrorRecordType>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Call Recording Error Event
 ///
 /// Spec: `#/components/schemas/callRecordingErrorEvent`
@@ -3381,6 +4542,14 @@ pub struct CallRecordingErrorEvent {
 }
 
 crate::codec::optional_fields!(CallRecordingErrorEvent { "data" => data });
+
+impl crate::shape::Shaped for CallRecordingErrorEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallRecordingErrorEvent",
+        &[crate::shape::field::<Option<CallRecordingError>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -3436,6 +4605,21 @@ crate::codec::optional_fields!(
     call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
     "connection_id" => connection_id, "reason" => reason }
 );
+
+impl crate::shape::Shaped for CallRecordingErrorPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallRecordingErrorPayload",
+        &[
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<CallRecordingErrorPayloadReason>>("reason"),
+        ],
+        false,
+    );
+}
 
 /// Indication that there was a problem recording the call.
 ///
@@ -3511,6 +4695,20 @@ crate::codec::optional_fields!(
     occurred_at, "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for CallRecordingSaved {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallRecordingSaved",
+        &[
+            crate::shape::field::<Option<CallRecordingSavedEventType>>("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<CallRecordingSavedPayload>>("payload"),
+            crate::shape::field::<Option<CallRecordingSavedRecordType>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Call Recording Saved Event
 ///
 /// Spec: `#/components/schemas/CallRecordingSavedEvent`
@@ -3520,6 +4718,14 @@ pub struct CallRecordingSavedEvent {
 }
 
 crate::codec::optional_fields!(CallRecordingSavedEvent { "data" => data });
+
+impl crate::shape::Shaped for CallRecordingSavedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallRecordingSavedEvent",
+        &[crate::shape::field::<Option<CallRecordingSaved>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -3584,6 +4790,28 @@ crate::codec::optional_fields!(
     recording_started_at, "recording_urls" => recording_urls }
 );
 
+impl crate::shape::Shaped for CallRecordingSavedPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallRecordingSavedPayload",
+        &[
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<Option<CallRecordingSavedPayloadChannels>>("channels"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<
+                Option<CallRecordingSavedPayloadPublicRecordingUrls>,
+            >("public_recording_urls"),
+            crate::shape::field::<Option<String>>("recording_ended_at"),
+            crate::shape::field::<Option<String>>("recording_started_at"),
+            crate::shape::field::<
+                Option<CallRecordingSavedPayloadRecordingUrls>,
+            >("recording_urls"),
+        ],
+        false,
+    );
+}
+
 /// Whether recording was recorded in `single` or `dual` channel.
 ///
 /// Spec: `#/components/schemas/CallRecordingSaved/properties/payload/properties/channels`
@@ -3620,6 +4848,26 @@ crate::codec::optional_fields!(
     "occurred_at" => occurred_at, "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for CallRecordingTranscriptionSaved {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallRecordingTranscriptionSaved",
+        &[
+            crate::shape::field::<
+                Option<CallRecordingTranscriptionSavedEventType>,
+            >("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<
+                Option<CallRecordingTranscriptionSavedPayload>,
+            >("payload"),
+            crate::shape::field::<
+                Option<CallRecordingTranscriptionSavedRecordType>,
+            >("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Call Recording Transcription Saved Event
 ///
 /// Spec: `#/components/schemas/callRecordingTranscriptionSavedEvent`
@@ -3629,6 +4877,14 @@ pub struct CallRecordingTranscriptionSavedEvent {
 }
 
 crate::codec::optional_fields!(CallRecordingTranscriptionSavedEvent { "data" => data });
+
+impl crate::shape::Shaped for CallRecordingTranscriptionSavedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallRecordingTranscriptionSavedEvent",
+        &[crate::shape::field::<Option<CallRecordingTranscriptionSaved>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -3698,6 +4954,29 @@ crate::codec::optional_fields!(
     "transcription_text" => transcription_text }
 );
 
+impl crate::shape::Shaped for CallRecordingTranscriptionSavedPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallRecordingTranscriptionSavedPayload",
+        &[
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<
+                Option<CallRecordingTranscriptionSavedPayloadCallingPartyType>,
+            >("calling_party_type"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("recording_id"),
+            crate::shape::field::<Option<String>>("recording_transcription_id"),
+            crate::shape::field::<
+                Option<CallRecordingTranscriptionSavedPayloadStatus>,
+            >("status"),
+            crate::shape::field::<Option<String>>("transcription_text"),
+        ],
+        false,
+    );
+}
+
 /// The type of calling party connection.
 ///
 /// Spec: `#/components/schemas/callRecordingTranscriptionSaved/properties/payload/properties/calling_party_type`
@@ -3732,6 +5011,20 @@ crate::codec::optional_fields!(
     occurred_at, "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for CallReferCompleted {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallReferCompleted",
+        &[
+            crate::shape::field::<Option<CallReferCompletedEventType>>("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<CallReferCompletedPayload>>("payload"),
+            crate::shape::field::<Option<CallReferCompletedRecordType>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Call Refer Completed Event
 ///
 /// Spec: `#/components/schemas/CallReferCompletedEvent`
@@ -3741,6 +5034,14 @@ pub struct CallReferCompletedEvent {
 }
 
 crate::codec::optional_fields!(CallReferCompletedEvent { "data" => data });
+
+impl crate::shape::Shaped for CallReferCompletedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallReferCompletedEvent",
+        &[crate::shape::field::<Option<CallReferCompleted>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -3802,6 +5103,23 @@ crate::codec::optional_fields!(
     sip_notify_response, "to" => to }
 );
 
+impl crate::shape::Shaped for CallReferCompletedPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallReferCompletedPayload",
+        &[
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("from"),
+            crate::shape::field::<Option<i64>>("sip_notify_response"),
+            crate::shape::field::<Option<String>>("to"),
+        ],
+        false,
+    );
+}
+
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallReferCompleted/properties/record_type`
@@ -3826,6 +5144,20 @@ crate::codec::optional_fields!(
     occurred_at, "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for CallReferFailed {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallReferFailed",
+        &[
+            crate::shape::field::<Option<CallReferFailedEventType>>("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<CallReferFailedPayload>>("payload"),
+            crate::shape::field::<Option<CallReferFailedRecordType>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Call Refer Failed Event
 ///
 /// Spec: `#/components/schemas/CallReferFailedEvent`
@@ -3835,6 +5167,14 @@ pub struct CallReferFailedEvent {
 }
 
 crate::codec::optional_fields!(CallReferFailedEvent { "data" => data });
+
+impl crate::shape::Shaped for CallReferFailedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallReferFailedEvent",
+        &[crate::shape::field::<Option<CallReferFailed>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -3897,6 +5237,20 @@ crate::codec::optional_fields!(
     occurred_at, "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for CallReferStarted {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallReferStarted",
+        &[
+            crate::shape::field::<Option<CallReferStartedEventType>>("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<CallReferStartedPayload>>("payload"),
+            crate::shape::field::<Option<CallReferStartedRecordType>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Call Refer Started Event
 ///
 /// Spec: `#/components/schemas/CallReferStartedEvent`
@@ -3906,6 +5260,14 @@ pub struct CallReferStartedEvent {
 }
 
 crate::codec::optional_fields!(CallReferStartedEvent { "data" => data });
+
+impl crate::shape::Shaped for CallReferStartedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallReferStartedEvent",
+        &[crate::shape::field::<Option<CallReferStarted>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -3968,6 +5330,20 @@ crate::codec::optional_fields!(
     occurred_at, "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for CallSiprecFailed {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallSiprecFailed",
+        &[
+            crate::shape::field::<Option<CallSiprecFailedEventType>>("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<CallSiprecFailedPayload>>("payload"),
+            crate::shape::field::<Option<CallSiprecFailedRecordType>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Siprec Failed Event
 ///
 /// Spec: `#/components/schemas/CallSiprecFailedEvent`
@@ -3977,6 +5353,14 @@ pub struct CallSiprecFailedEvent {
 }
 
 crate::codec::optional_fields!(CallSiprecFailedEvent { "data" => data });
+
+impl crate::shape::Shaped for CallSiprecFailedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallSiprecFailedEvent",
+        &[crate::shape::field::<Option<CallSiprecFailed>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -4033,6 +5417,21 @@ crate::codec::optional_fields!(
     "connection_id" => connection_id, "failure_cause" => failure_cause }
 );
 
+impl crate::shape::Shaped for CallSiprecFailedPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallSiprecFailedPayload",
+        &[
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("failure_cause"),
+        ],
+        false,
+    );
+}
+
 /// Identifies the resource.
 ///
 /// Spec: `#/components/schemas/CallSiprecFailed/properties/record_type`
@@ -4059,6 +5458,20 @@ crate::codec::optional_fields!(
     occurred_at, "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for CallSiprecStarted {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallSiprecStarted",
+        &[
+            crate::shape::field::<Option<CallSiprecStartedEventType>>("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<CallSiprecStartedPayload>>("payload"),
+            crate::shape::field::<Option<CallSiprecStartedRecordType>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Siprec Started Event
 ///
 /// Spec: `#/components/schemas/CallSiprecStartedEvent`
@@ -4068,6 +5481,14 @@ pub struct CallSiprecStartedEvent {
 }
 
 crate::codec::optional_fields!(CallSiprecStartedEvent { "data" => data });
+
+impl crate::shape::Shaped for CallSiprecStartedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallSiprecStartedEvent",
+        &[crate::shape::field::<Option<CallSiprecStarted>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -4122,6 +5543,20 @@ crate::codec::optional_fields!(
     "connection_id" => connection_id }
 );
 
+impl crate::shape::Shaped for CallSiprecStartedPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallSiprecStartedPayload",
+        &[
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("connection_id"),
+        ],
+        false,
+    );
+}
+
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallSiprecStarted/properties/record_type`
@@ -4148,6 +5583,20 @@ crate::codec::optional_fields!(
     occurred_at, "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for CallSiprecStopped {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallSiprecStopped",
+        &[
+            crate::shape::field::<Option<CallSiprecStoppedEventType>>("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<CallSiprecStoppedPayload>>("payload"),
+            crate::shape::field::<Option<CallSiprecStoppedRecordType>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Siprec Stopped Event
 ///
 /// Spec: `#/components/schemas/CallSiprecStoppedEvent`
@@ -4157,6 +5606,14 @@ pub struct CallSiprecStoppedEvent {
 }
 
 crate::codec::optional_fields!(CallSiprecStoppedEvent { "data" => data });
+
+impl crate::shape::Shaped for CallSiprecStoppedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallSiprecStoppedEvent",
+        &[crate::shape::field::<Option<CallSiprecStopped>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -4213,6 +5670,21 @@ crate::codec::optional_fields!(
     "connection_id" => connection_id, "hangup_cause" => hangup_cause }
 );
 
+impl crate::shape::Shaped for CallSiprecStoppedPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallSiprecStoppedPayload",
+        &[
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("hangup_cause"),
+        ],
+        false,
+    );
+}
+
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallSiprecStopped/properties/record_type`
@@ -4239,6 +5711,20 @@ crate::codec::optional_fields!(
     occurred_at, "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for CallSpeakEnded {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallSpeakEnded",
+        &[
+            crate::shape::field::<Option<CallSpeakEndedEventType>>("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<CallSpeakEndedPayload>>("payload"),
+            crate::shape::field::<Option<CallSpeakEndedRecordType>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Call Speak Ended Event
 ///
 /// Spec: `#/components/schemas/CallSpeakEndedEvent`
@@ -4248,6 +5734,14 @@ pub struct CallSpeakEndedEvent {
 }
 
 crate::codec::optional_fields!(CallSpeakEndedEvent { "data" => data });
+
+impl crate::shape::Shaped for CallSpeakEndedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallSpeakEndedEvent",
+        &[crate::shape::field::<Option<CallSpeakEnded>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -4303,6 +5797,21 @@ crate::codec::optional_fields!(
     call_leg_id, "call_session_id" => call_session_id, "client_state" => client_state,
     "connection_id" => connection_id, "status" => status }
 );
+
+impl crate::shape::Shaped for CallSpeakEndedPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallSpeakEndedPayload",
+        &[
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<CallSpeakEndedPayloadStatus>>("status"),
+        ],
+        false,
+    );
+}
 
 /// Reflects how the command ended.
 ///
@@ -4370,6 +5879,20 @@ crate::codec::optional_fields!(
     occurred_at, "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for CallSpeakStarted {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallSpeakStarted",
+        &[
+            crate::shape::field::<Option<CallSpeakStartedEventType>>("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<CallSpeakStartedPayload>>("payload"),
+            crate::shape::field::<Option<CallSpeakStartedRecordType>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Call Speak Started Event
 ///
 /// Spec: `#/components/schemas/CallSpeakStartedEvent`
@@ -4379,6 +5902,14 @@ pub struct CallSpeakStartedEvent {
 }
 
 crate::codec::optional_fields!(CallSpeakStartedEvent { "data" => data });
+
+impl crate::shape::Shaped for CallSpeakStartedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallSpeakStartedEvent",
+        &[crate::shape::field::<Option<CallSpeakStarted>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -4441,6 +5972,20 @@ crate::codec::optional_fields!(
     occurred_at, "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for CallStreamingFailed {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallStreamingFailed",
+        &[
+            crate::shape::field::<Option<CallStreamingFailedEventType>>("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<CallStreamingFailedPayload>>("payload"),
+            crate::shape::field::<Option<CallStreamingFailedRecordType>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Streaming Failed Event
 ///
 /// Spec: `#/components/schemas/CallStreamingFailedEvent`
@@ -4450,6 +5995,14 @@ pub struct CallStreamingFailedEvent {
 }
 
 crate::codec::optional_fields!(CallStreamingFailedEvent { "data" => data });
+
+impl crate::shape::Shaped for CallStreamingFailedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallStreamingFailedEvent",
+        &[crate::shape::field::<Option<CallStreamingFailed>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -4513,6 +6066,28 @@ crate::codec::optional_fields!(
     stream_id, "stream_params" => stream_params, "stream_type" => stream_type }
 );
 
+impl crate::shape::Shaped for CallStreamingFailedPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallStreamingFailedPayload",
+        &[
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("failure_reason"),
+            crate::shape::field::<Option<String>>("stream_id"),
+            crate::shape::field::<
+                Option<CallStreamingFailedPayloadStreamParams>,
+            >("stream_params"),
+            crate::shape::field::<
+                Option<CallStreamingFailedPayloadStreamType>,
+            >("stream_type"),
+        ],
+        false,
+    );
+}
+
 /// Streaming parameters as they were originally given to the Call Control API.
 ///
 /// Spec: `#/components/schemas/CallStreamingFailed/properties/payload/properties/stream_params`
@@ -4528,6 +6103,19 @@ crate::codec::optional_fields!(
     CallStreamingFailedPayloadStreamParams { "stream_url" => stream_url, "track" => track
     }
 );
+
+impl crate::shape::Shaped for CallStreamingFailedPayloadStreamParams {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallStreamingFailedPayloadStreamParams",
+        &[
+            crate::shape::field::<Option<String>>("stream_url"),
+            crate::shape::field::<
+                Option<CallStreamingFailedPayloadStreamParamsTrack>,
+            >("track"),
+        ],
+        false,
+    );
+}
 
 /// Specifies which track should be streamed.
 ///
@@ -4596,6 +6184,20 @@ crate::codec::optional_fields!(
     occurred_at, "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for CallStreamingStarted {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallStreamingStarted",
+        &[
+            crate::shape::field::<Option<CallStreamingStartedEventType>>("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<CallStreamingStartedPayload>>("payload"),
+            crate::shape::field::<Option<CallStreamingStartedRecordType>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Streaming Started Event
 ///
 /// Spec: `#/components/schemas/CallStreamingStartedEvent`
@@ -4605,6 +6207,14 @@ pub struct CallStreamingStartedEvent {
 }
 
 crate::codec::optional_fields!(CallStreamingStartedEvent { "data" => data });
+
+impl crate::shape::Shaped for CallStreamingStartedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallStreamingStartedEvent",
+        &[crate::shape::field::<Option<CallStreamingStarted>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -4661,6 +6271,21 @@ crate::codec::optional_fields!(
     "connection_id" => connection_id, "stream_url" => stream_url }
 );
 
+impl crate::shape::Shaped for CallStreamingStartedPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallStreamingStartedPayload",
+        &[
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("stream_url"),
+        ],
+        false,
+    );
+}
+
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/CallStreamingStarted/properties/record_type`
@@ -4687,6 +6312,20 @@ crate::codec::optional_fields!(
     occurred_at, "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for CallStreamingStopped {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallStreamingStopped",
+        &[
+            crate::shape::field::<Option<CallStreamingStoppedEventType>>("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<CallStreamingStoppedPayload>>("payload"),
+            crate::shape::field::<Option<CallStreamingStoppedRecordType>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Streaming Stopped Event
 ///
 /// Spec: `#/components/schemas/CallStreamingStoppedEvent`
@@ -4696,6 +6335,14 @@ pub struct CallStreamingStoppedEvent {
 }
 
 crate::codec::optional_fields!(CallStreamingStoppedEvent { "data" => data });
+
+impl crate::shape::Shaped for CallStreamingStoppedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallStreamingStoppedEvent",
+        &[crate::shape::field::<Option<CallStreamingStopped>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -4758,6 +6405,20 @@ crate::codec::optional_fields!(
     "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for CallUnhold {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallUnhold",
+        &[
+            crate::shape::field::<Option<CallUnholdEventType>>("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<CallUnholdPayload>>("payload"),
+            crate::shape::field::<Option<CallUnholdRecordType>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Call Unhold Event
 ///
 /// Spec: `#/components/schemas/CallUnholdEvent`
@@ -4767,6 +6428,14 @@ pub struct CallUnholdEvent {
 }
 
 crate::codec::optional_fields!(CallUnholdEvent { "data" => data });
+
+impl crate::shape::Shaped for CallUnholdEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallUnholdEvent",
+        &[crate::shape::field::<Option<CallUnhold>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -4819,6 +6488,14 @@ pub struct CustomSipHeader {
     pub value: String,
 }
 
+impl crate::shape::Shaped for CustomSipHeader {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CustomSipHeader",
+        &[crate::shape::field::<String>("name"), crate::shape::field::<String>("value")],
+        false,
+    );
+}
+
 /// SIP Header
 ///
 /// Spec: `#/components/schemas/SipHeader`
@@ -4828,6 +6505,17 @@ pub struct SipHeader {
     pub name: SipHeaderName,
     /// The value of the header.
     pub value: String,
+}
+
+impl crate::shape::Shaped for SipHeader {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SipHeader",
+        &[
+            crate::shape::field::<SipHeaderName>("name"),
+            crate::shape::field::<String>("value"),
+        ],
+        false,
+    );
 }
 
 /// The name of the header to add.
@@ -4883,6 +6571,20 @@ crate::codec::optional_fields!(
     "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for Transcription {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Transcription",
+        &[
+            crate::shape::field::<Option<TranscriptionEventType>>("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<TranscriptionPayload>>("payload"),
+            crate::shape::field::<Option<TranscriptionRecordType>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Transcription Event
 ///
 /// Spec: `#/components/schemas/TranscriptionEvent`
@@ -4892,6 +6594,14 @@ pub struct TranscriptionEvent {
 }
 
 crate::codec::optional_fields!(TranscriptionEvent { "data" => data });
+
+impl crate::shape::Shaped for TranscriptionEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TranscriptionEvent",
+        &[crate::shape::field::<Option<Transcription>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -4947,6 +6657,23 @@ crate::codec::optional_fields!(
     "connection_id" => connection_id, "transcription_data" => transcription_data }
 );
 
+impl crate::shape::Shaped for TranscriptionPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TranscriptionPayload",
+        &[
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<
+                Option<TranscriptionPayloadTranscriptionData>,
+            >("transcription_data"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/Transcription/properties/payload/properties/transcription_data`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TranscriptionPayloadTranscriptionData {
@@ -4966,6 +6693,21 @@ crate::codec::optional_fields!(
     TranscriptionPayloadTranscriptionData { "confidence" => confidence, "is_final" =>
     is_final, "transcript" => transcript, "transcription_track" => transcription_track }
 );
+
+impl crate::shape::Shaped for TranscriptionPayloadTranscriptionData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TranscriptionPayloadTranscriptionData",
+        &[
+            crate::shape::field::<Option<f64>>("confidence"),
+            crate::shape::field::<Option<bool>>("is_final"),
+            crate::shape::field::<Option<String>>("transcript"),
+            crate::shape::field::<
+                Option<TranscriptionPayloadTranscriptionDataTranscriptionTrack>,
+            >("transcription_track"),
+        ],
+        false,
+    );
+}
 
 /// Indicates which leg of the call has been transcribed. This is only available when `transcription_engine` is set to `B`.
 ///

@@ -30,6 +30,22 @@ pub struct AcceptSuggestionsRequest {
 )]
 crate::codec::optional_fields!(AcceptSuggestionsRequest { "id" => id });
 
+#[cfg(
+    any(
+        feature = "porting",
+        feature = "regulatory",
+        feature = "whatsapp",
+        feature = "wireless"
+    )
+)]
+impl crate::shape::Shaped for AcceptSuggestionsRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AcceptSuggestionsRequest",
+        &[crate::shape::field::<Option<String>>("id")],
+        false,
+    );
+}
+
 /// `Latency` directs Telnyx to route media through the site with the lowest round-trip time to the user's connection. Telnyx calculates this time using ICMP ping messages. This can be disabled by specifying a site to handle all media.
 ///
 /// Spec: `#/components/schemas/AnchorsiteOverride`
@@ -343,6 +359,15 @@ pub struct AwsVoiceSettings {
     pub type_: AwsVoiceSettingsType,
 }
 
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl crate::shape::Shaped for AwsVoiceSettings {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AwsVoiceSettings",
+        &[crate::shape::field::<AwsVoiceSettingsType>("type")],
+        false,
+    );
+}
+
 /// Voice settings provider type
 ///
 /// Spec: `#/components/schemas/AWSVoiceSettings/properties/type`
@@ -439,6 +464,22 @@ pub struct AzureVoiceSettings {
     /// Voice settings provider type
     #[serde(rename = "type")]
     pub type_: AzureVoiceSettingsType,
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl crate::shape::Shaped for AzureVoiceSettings {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AzureVoiceSettings",
+        &[
+            crate::shape::field::<Option<String>>("api_key_ref"),
+            crate::shape::field::<Option<String>>("deployment_id"),
+            crate::shape::field::<Option<AzureVoiceSettingsEffect>>("effect"),
+            crate::shape::field::<Option<AzureVoiceSettingsGender>>("gender"),
+            crate::shape::field::<Option<String>>("region"),
+            crate::shape::field::<AzureVoiceSettingsType>("type"),
+        ],
+        false,
+    );
 }
 
 /// Audio effect to apply.
@@ -540,11 +581,32 @@ pub struct BucketIds {
     pub max_num_results: Option<i64>,
 }
 
+#[cfg(any(feature = "ai", feature = "ai-assistants"))]
+impl crate::shape::Shaped for BucketIds {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BucketIds",
+        &[
+            crate::shape::field::<Vec<String>>("bucket_ids"),
+            crate::shape::field::<Option<i64>>("max_num_results"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/BulkDeletePhoneNumbersRequest`
 #[cfg(any(feature = "branded-calling", feature = "numbers", feature = "porting"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct BulkDeletePhoneNumbersRequest {
     pub phone_numbers: Vec<String>,
+}
+
+#[cfg(any(feature = "branded-calling", feature = "numbers", feature = "porting"))]
+impl crate::shape::Shaped for BulkDeletePhoneNumbersRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BulkDeletePhoneNumbersRequest",
+        &[crate::shape::field::<Vec<String>>("phone_numbers")],
+        false,
+    );
 }
 
 /// An enumeration.
@@ -627,6 +689,15 @@ pub struct CallAddMessagesToAiAssistantResponse {
 #[cfg(any(feature = "call-control", feature = "fax", feature = "video"))]
 crate::codec::optional_fields!(CallAddMessagesToAiAssistantResponse { "data" => data });
 
+#[cfg(any(feature = "call-control", feature = "fax", feature = "video"))]
+impl crate::shape::Shaped for CallAddMessagesToAiAssistantResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallAddMessagesToAiAssistantResponse",
+        &[crate::shape::field::<Option<CallControlCommandResult>>("data")],
+        false,
+    );
+}
+
 /// Reflects how command ended.
 ///
 /// Spec: `#/components/schemas/CallAIGatherEnded/properties/payload/properties/status`
@@ -691,6 +762,22 @@ crate::codec::optional_fields!(
     "shaken_stir_enabled" => shaken_stir_enabled, "sip_subdomain" => sip_subdomain,
     "sip_subdomain_receive_settings" => sip_subdomain_receive_settings }
 );
+
+#[cfg(any(feature = "call-control", feature = "texml"))]
+impl crate::shape::Shaped for CallControlApplicationInbound {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallControlApplicationInbound",
+        &[
+            crate::shape::field::<Option<i64>>("channel_limit"),
+            crate::shape::field::<Option<bool>>("shaken_stir_enabled"),
+            crate::shape::field::<Option<String>>("sip_subdomain"),
+            crate::shape::field::<
+                Option<CallControlApplicationInboundSipSubdomainReceiveSettings>,
+            >("sip_subdomain_receive_settings"),
+        ],
+        false,
+    );
+}
 
 /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
 ///
@@ -778,6 +865,18 @@ crate::codec::optional_fields!(
     "outbound_voice_profile_id" => outbound_voice_profile_id }
 );
 
+#[cfg(any(feature = "call-control", feature = "connections"))]
+impl crate::shape::Shaped for CallControlApplicationOutbound {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallControlApplicationOutbound",
+        &[
+            crate::shape::field::<Option<i64>>("channel_limit"),
+            crate::shape::field::<Option<String>>("outbound_voice_profile_id"),
+        ],
+        false,
+    );
+}
+
 /// Call Control Command Result
 ///
 /// Spec: `#/components/schemas/CallControlCommandResult`
@@ -789,6 +888,15 @@ pub struct CallControlCommandResult {
 
 #[cfg(any(feature = "call-control", feature = "fax", feature = "video"))]
 crate::codec::optional_fields!(CallControlCommandResult { "result" => result });
+
+#[cfg(any(feature = "call-control", feature = "fax", feature = "video"))]
+impl crate::shape::Shaped for CallControlCommandResult {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallControlCommandResult",
+        &[crate::shape::field::<Option<String>>("result")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1call_control_applications/get/parameters/0/schema`
 #[cfg(any(feature = "call-control", feature = "conferences"))]
@@ -832,6 +940,35 @@ crate::codec::optional_fields!(
     to, "type" => type_ }
 );
 
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl crate::shape::Shaped for CallControlFilterConsolidated {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallControlFilterConsolidated",
+        &[
+            crate::shape::field::<
+                Option<CallControlFilterConsolidatedApplicationName>,
+            >("application_name"),
+            crate::shape::field::<Option<String>>("application_session_id"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<bool>>("failed"),
+            crate::shape::field::<Option<String>>("from"),
+            crate::shape::field::<Option<String>>("leg_id"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<
+                Option<CallControlFilterConsolidatedOccurredAt>,
+            >("occurred_at"),
+            crate::shape::field::<Option<String>>("outbound.outbound_voice_profile_id"),
+            crate::shape::field::<
+                Option<CallControlFilterConsolidatedProduct>,
+            >("product"),
+            crate::shape::field::<Option<CallControlFilterConsolidatedStatus>>("status"),
+            crate::shape::field::<Option<String>>("to"),
+            crate::shape::field::<Option<CallControlFilterConsolidatedType>>("type"),
+        ],
+        false,
+    );
+}
+
 /// Application name filters
 ///
 /// Spec: `#/paths/~1call_control_applications/get/parameters/0/schema/properties/application_name`
@@ -861,6 +998,21 @@ crate::codec::optional_fields!(
     CallControlFilterConsolidatedOccurredAt { "eq" => eq, "gt" => gt, "gte" => gte, "lt"
     => lt, "lte" => lte }
 );
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl crate::shape::Shaped for CallControlFilterConsolidatedOccurredAt {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallControlFilterConsolidatedOccurredAt",
+        &[
+            crate::shape::field::<Option<String>>("eq"),
+            crate::shape::field::<Option<String>>("gt"),
+            crate::shape::field::<Option<String>>("gte"),
+            crate::shape::field::<Option<String>>("lt"),
+            crate::shape::field::<Option<String>>("lte"),
+        ],
+        false,
+    );
+}
 
 /// Filter by product.
 ///
@@ -940,6 +1092,21 @@ crate::codec::optional_fields!(
     "number" => number, "size" => size }
 );
 
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl crate::shape::Shaped for CallControlPageConsolidated {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallControlPageConsolidated",
+        &[
+            crate::shape::field::<Option<String>>("after"),
+            crate::shape::field::<Option<String>>("before"),
+            crate::shape::field::<Option<i64>>("limit"),
+            crate::shape::field::<Option<i64>>("number"),
+            crate::shape::field::<Option<i64>>("size"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/CallControlRetrievalTool/properties/type`
 #[cfg(any(feature = "ai", feature = "ai-assistants", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -985,6 +1152,18 @@ pub struct CallControlTransferToolParamsTargetsVariant1Item {
     pub to: String,
 }
 
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+impl crate::shape::Shaped for CallControlTransferToolParamsTargetsVariant1Item {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallControlTransferToolParamsTargetsVariant1Item",
+        &[
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<String>("to"),
+        ],
+        false,
+    );
+}
+
 /// The body parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the body of the request. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
 ///
 /// Spec: `#/components/schemas/CallControlWebhookToolParams/properties/body_parameters`
@@ -1003,6 +1182,23 @@ crate::codec::optional_fields!(
     CallControlWebhookToolParamsBodyParameters { "properties" => properties, "required"
     => required, "type" => type_ }
 );
+
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+impl crate::shape::Shaped for CallControlWebhookToolParamsBodyParameters {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallControlWebhookToolParamsBodyParameters",
+        &[
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("properties"),
+            crate::shape::field::<Option<Vec<String>>>("required"),
+            crate::shape::field::<
+                Option<CallControlWebhookToolParamsBodyParametersType>,
+            >("type"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/CallControlWebhookToolParams/properties/body_parameters/properties/type`
 #[cfg(any(feature = "ai-assistants", feature = "call-control"))]
@@ -1051,6 +1247,18 @@ pub struct CallControlWebhookToolParamsHeadersItem {
 crate::codec::optional_fields!(
     CallControlWebhookToolParamsHeadersItem { "name" => name, "value" => value }
 );
+
+#[cfg(any(feature = "account", feature = "ai-assistants", feature = "call-control"))]
+impl crate::shape::Shaped for CallControlWebhookToolParamsHeadersItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallControlWebhookToolParamsHeadersItem",
+        &[
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<String>>("value"),
+        ],
+        false,
+    );
+}
 
 /// The HTTP method to be used when calling the external tool.
 ///
@@ -1240,6 +1448,18 @@ pub struct CallRecordingSavedPayloadPublicRecordingUrls {
 crate::codec::optional_fields!(
     CallRecordingSavedPayloadPublicRecordingUrls { "mp3" => mp3, "wav" => wav }
 );
+
+#[cfg(any(feature = "call-control", feature = "voice-config"))]
+impl crate::shape::Shaped for CallRecordingSavedPayloadPublicRecordingUrls {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallRecordingSavedPayloadPublicRecordingUrls",
+        &[
+            crate::shape::field::<Option<String>>("mp3"),
+            crate::shape::field::<Option<String>>("wav"),
+        ],
+        false,
+    );
+}
 
 /// Whether a beep sound should be played when the participant joins and/or leaves the conference. Can be used to override the conference-level setting.
 ///
@@ -1461,11 +1681,27 @@ impl<'de> serde::Deserialize<'de> for CallRequestTo {
             deserializer,
             "CallRequestTo",
             &[
-                |v, s| crate::codec::variant(v, s, Self::String),
-                |v, s| crate::codec::variant(v, s, Self::StringList),
+                |v| crate::codec::variant(v, Self::String),
+                |v| crate::codec::variant(v, Self::StringList),
             ],
         )
     }
+}
+
+#[cfg(
+    any(
+        feature = "ai",
+        feature = "call-control",
+        feature = "email",
+        feature = "numbers",
+        feature = "porting"
+    )
+)]
+impl crate::shape::Shaped for CallRequestTo {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
+        name: "CallRequestTo",
+        variants: &[crate::shape::of::<String>(), crate::shape::of::<Vec<String>>()],
+    };
 }
 
 /// Spec: `#/components/schemas/ChatCompletionToolParam/properties/type`
@@ -1740,6 +1976,25 @@ impl<'de> serde::Deserialize<'de> for ConferenceSpeakRequestVoiceSettings {
     }
 }
 
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl crate::shape::Shaped for ConferenceSpeakRequestVoiceSettings {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Tagged {
+        name: "ConferenceSpeakRequestVoiceSettings",
+        property: "type",
+        variants: &[
+            ("elevenlabs", crate::shape::of::<ElevenLabsVoiceSettings>()),
+            ("telnyx", crate::shape::of::<TelnyxVoiceSettings>()),
+            ("aws", crate::shape::of::<AwsVoiceSettings>()),
+            ("minimax", crate::shape::of::<MinimaxVoiceSettings>()),
+            ("azure", crate::shape::of::<AzureVoiceSettings>()),
+            ("rime", crate::shape::of::<RimeVoiceSettings>()),
+            ("resemble", crate::shape::of::<ResembleVoiceSettings>()),
+            ("inworld", crate::shape::of::<InworldVoiceSettings>()),
+            ("xai", crate::shape::of::<XaiVoiceSettings>()),
+        ],
+    };
+}
+
 /// Status of the conference
 ///
 /// Spec: `#/components/schemas/Conference/properties/status`
@@ -1853,12 +2108,35 @@ crate::codec::optional_fields!(
     "outbound_voice_profile_id" => outbound_voice_profile_id }
 );
 
+#[cfg(any(feature = "fax", feature = "texml"))]
+impl crate::shape::Shaped for CreateFaxApplicationRequestOutbound {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateFaxApplicationRequestOutbound",
+        &[
+            crate::shape::field::<Option<i64>>("channel_limit"),
+            crate::shape::field::<
+                Option<OutboundVoiceProfileId>,
+            >("outbound_voice_profile_id"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/CreateKvNamespaceRequest`
 #[cfg(any(feature = "call-control", feature = "storage"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateKvNamespaceRequest {
     /// Namespace name. May contain lowercase letters, numbers, and hyphens only.
     pub name: String,
+}
+
+#[cfg(any(feature = "call-control", feature = "storage"))]
+impl crate::shape::Shaped for CreateKvNamespaceRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateKvNamespaceRequest",
+        &[crate::shape::field::<String>("name")],
+        false,
+    );
 }
 
 /// The protocol for sending the message, either SMS or MMS.
@@ -1960,6 +2238,18 @@ pub struct Cursor {
 #[cfg(any(feature = "call-control", feature = "voice-config"))]
 crate::codec::optional_fields!(Cursor { "after" => after, "before" => before });
 
+#[cfg(any(feature = "call-control", feature = "voice-config"))]
+impl crate::shape::Shaped for Cursor {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Cursor",
+        &[
+            crate::shape::field::<Option<String>>("after"),
+            crate::shape::field::<Option<String>>("before"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1customer_service_records/get/parameters/1/schema/properties/created_at`
 #[cfg(any(feature = "numbers", feature = "porting", feature = "regulatory"))]
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1975,6 +2265,18 @@ crate::codec::optional_fields!(
     CustomerServiceRecordFilterConsolidatedCreatedAt { "gt" => gt, "lt" => lt }
 );
 
+#[cfg(any(feature = "numbers", feature = "porting", feature = "regulatory"))]
+impl crate::shape::Shaped for CustomerServiceRecordFilterConsolidatedCreatedAt {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CustomerServiceRecordFilterConsolidatedCreatedAt",
+        &[
+            crate::shape::field::<Option<String>>("gt"),
+            crate::shape::field::<Option<String>>("lt"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1customer_service_records/get/parameters/1/schema/properties/phone_number`
 #[cfg(any(feature = "porting", feature = "regulatory"))]
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1989,6 +2291,18 @@ pub struct CustomerServiceRecordFilterConsolidatedPhoneNumber {
 crate::codec::optional_fields!(
     CustomerServiceRecordFilterConsolidatedPhoneNumber { "eq" => eq, "in" => in_ }
 );
+
+#[cfg(any(feature = "porting", feature = "regulatory"))]
+impl crate::shape::Shaped for CustomerServiceRecordFilterConsolidatedPhoneNumber {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CustomerServiceRecordFilterConsolidatedPhoneNumber",
+        &[
+            crate::shape::field::<Option<String>>("eq"),
+            crate::shape::field::<Option<Vec<String>>>("in"),
+        ],
+        false,
+    );
+}
 
 /// Sets the type of DTMF digits sent from Telnyx to this Connection. Note that DTMF digits sent to Telnyx will be accepted in all formats.
 ///
@@ -2046,6 +2360,18 @@ pub struct ElevenLabsVoiceSettings {
     /// Voice settings provider type
     #[serde(rename = "type")]
     pub type_: ElevenLabsVoiceSettingsType,
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl crate::shape::Shaped for ElevenLabsVoiceSettings {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ElevenLabsVoiceSettings",
+        &[
+            crate::shape::field::<Option<String>>("api_key_ref"),
+            crate::shape::field::<ElevenLabsVoiceSettingsType>("type"),
+        ],
+        false,
+    );
 }
 
 /// Voice settings provider type
@@ -2110,6 +2436,25 @@ pub struct ErrorSource {
 crate::codec::optional_fields!(
     ErrorSource { "parameter" => parameter, "pointer" => pointer }
 );
+
+#[cfg(
+    any(
+        feature = "messaging",
+        feature = "numbers",
+        feature = "regulatory",
+        feature = "wireless"
+    )
+)]
+impl crate::shape::Shaped for ErrorSource {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ErrorSource",
+        &[
+            crate::shape::field::<Option<String>>("parameter"),
+            crate::shape::field::<Option<String>>("pointer"),
+        ],
+        false,
+    );
+}
 
 /// EventStatus
 ///
@@ -2176,6 +2521,18 @@ crate::codec::optional_fields!(
     FaxDeliveredMeta { "attempt" => attempt, "delivered_to" => delivered_to }
 );
 
+#[cfg(any(feature = "fax", feature = "messaging"))]
+impl crate::shape::Shaped for FaxDeliveredMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "FaxDeliveredMeta",
+        &[
+            crate::shape::field::<Option<i64>>("attempt"),
+            crate::shape::field::<Option<String>>("delivered_to"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/Feature`
 #[cfg(
     any(
@@ -2199,6 +2556,22 @@ pub struct Feature {
     )
 )]
 crate::codec::optional_fields!(Feature { "name" => name });
+
+#[cfg(
+    any(
+        feature = "identity",
+        feature = "messaging",
+        feature = "networking",
+        feature = "numbers"
+    )
+)]
+impl crate::shape::Shaped for Feature {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Feature",
+        &[crate::shape::field::<Option<String>>("name")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1addresses/get/parameters/1/schema/properties/address_book`
 #[cfg(
@@ -2225,6 +2598,22 @@ pub struct FilterConsolidatedAddressBook {
 )]
 crate::codec::optional_fields!(FilterConsolidatedAddressBook { "eq" => eq });
 
+#[cfg(
+    any(
+        feature = "account",
+        feature = "connections",
+        feature = "fax",
+        feature = "regulatory"
+    )
+)]
+impl crate::shape::Shaped for FilterConsolidatedAddressBook {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "FilterConsolidatedAddressBook",
+        &[crate::shape::field::<Option<String>>("eq")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1addresses/get/parameters/1/schema/properties/customer_reference/oneOf/1`
 #[cfg(any(feature = "account", feature = "connections", feature = "regulatory"))]
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -2239,6 +2628,18 @@ pub struct FilterConsolidatedCustomerReferenceVariant2 {
 crate::codec::optional_fields!(
     FilterConsolidatedCustomerReferenceVariant2 { "contains" => contains, "eq" => eq }
 );
+
+#[cfg(any(feature = "account", feature = "connections", feature = "regulatory"))]
+impl crate::shape::Shaped for FilterConsolidatedCustomerReferenceVariant2 {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "FilterConsolidatedCustomerReferenceVariant2",
+        &[
+            crate::shape::field::<Option<String>>("contains"),
+            crate::shape::field::<Option<String>>("eq"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1addresses/get/parameters/1/schema/properties/street_address`
 #[cfg(
@@ -2276,6 +2677,27 @@ pub struct FilterConsolidatedStreetAddress {
 crate::codec::optional_fields!(
     FilterConsolidatedStreetAddress { "contains" => contains }
 );
+
+#[cfg(
+    any(
+        feature = "account",
+        feature = "call-control",
+        feature = "conferences",
+        feature = "connections",
+        feature = "fax",
+        feature = "numbers",
+        feature = "porting",
+        feature = "regulatory",
+        feature = "voice-config"
+    )
+)]
+impl crate::shape::Shaped for FilterConsolidatedStreetAddress {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "FilterConsolidatedStreetAddress",
+        &[crate::shape::field::<Option<String>>("contains")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1email_unsubscribe_groups~1{id}/delete/parameters/0/schema/oneOf/0`
 #[cfg(any(feature = "email", feature = "numbers"))]
@@ -2432,6 +2854,18 @@ pub struct HangupTool {
     pub type_: HangupToolType,
 }
 
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+impl crate::shape::Shaped for HangupTool {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "HangupTool",
+        &[
+            crate::shape::field::<HangupToolParams>("hangup"),
+            crate::shape::field::<HangupToolType>("type"),
+        ],
+        false,
+    );
+}
+
 /// HangupToolParams
 ///
 /// Spec: `#/components/schemas/HangupToolParams`
@@ -2444,6 +2878,15 @@ pub struct HangupToolParams {
 
 #[cfg(any(feature = "ai-assistants", feature = "call-control"))]
 crate::codec::optional_fields!(HangupToolParams { "description" => description });
+
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+impl crate::shape::Shaped for HangupToolParams {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "HangupToolParams",
+        &[crate::shape::field::<Option<String>>("description")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/HangupTool/properties/type`
 #[cfg(any(feature = "ai-assistants", feature = "call-control"))]
@@ -2520,6 +2963,18 @@ crate::codec::optional_fields!(
     InboundMessagePayloadCost { "amount" => amount, "currency" => currency }
 );
 
+#[cfg(any(feature = "messaging", feature = "wireless"))]
+impl crate::shape::Shaped for InboundMessagePayloadCost {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InboundMessagePayloadCost",
+        &[
+            crate::shape::field::<Option<String>>("amount"),
+            crate::shape::field::<Option<String>>("currency"),
+        ],
+        false,
+    );
+}
+
 /// Phone number search criteria
 ///
 /// Spec: `#/components/schemas/InexplicitNumberOrderRequest/properties/ordering_groups/items/properties/phone_number`
@@ -2540,6 +2995,19 @@ crate::codec::optional_fields!(
     "ends_with" => ends_with, "starts_with" => starts_with }
 );
 
+#[cfg(any(feature = "numbers", feature = "wireless"))]
+impl crate::shape::Shaped for InexplicitNumberOrderRequestOrderingGroupsItemPhoneNumber {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InexplicitNumberOrderRequestOrderingGroupsItemPhoneNumber",
+        &[
+            crate::shape::field::<Option<String>>("contains"),
+            crate::shape::field::<Option<String>>("ends_with"),
+            crate::shape::field::<Option<String>>("starts_with"),
+        ],
+        false,
+    );
+}
+
 /// Uniquely identifies the resource.
 ///
 /// Spec: `#/components/schemas/IntId`
@@ -2558,6 +3026,20 @@ pub struct InworldVoiceSettings {
     /// Voice settings provider type
     #[serde(rename = "type")]
     pub type_: InworldVoiceSettingsType,
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl crate::shape::Shaped for InworldVoiceSettings {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InworldVoiceSettings",
+        &[
+            crate::shape::field::<
+                Option<InworldVoiceSettingsDeliveryMode>,
+            >("delivery_mode"),
+            crate::shape::field::<InworldVoiceSettingsType>("type"),
+        ],
+        false,
+    );
 }
 
 /// Controls the expressiveness and consistency of the Inworld `TTS2` model's speech synthesis. `STABLE` favors consistent, predictable output, `CREATIVE` allows more expressive variation, and `BALANCED` sits in between. Optional and only supported by `TTS2`; when omitted, the provider default applies.
@@ -2710,6 +3192,20 @@ crate::codec::optional_fields!(
     "lte" => lte }
 );
 
+#[cfg(any(feature = "account", feature = "fax"))]
+impl crate::shape::Shaped for ListAccessIpAddressesFilterCreatedAtVariant2 {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListAccessIpAddressesFilterCreatedAtVariant2",
+        &[
+            crate::shape::field::<Option<String>>("gt"),
+            crate::shape::field::<Option<String>>("gte"),
+            crate::shape::field::<Option<String>>("lt"),
+            crate::shape::field::<Option<String>>("lte"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1access_ip_address/get/parameters/1/schema`
 #[cfg(
     any(
@@ -2764,6 +3260,39 @@ pub struct ListAccessIpAddressesPage {
 crate::codec::optional_fields!(
     ListAccessIpAddressesPage { "number" => number, "size" => size }
 );
+
+#[cfg(
+    any(
+        feature = "account",
+        feature = "ai",
+        feature = "ai-assistants",
+        feature = "billing",
+        feature = "connections",
+        feature = "fax",
+        feature = "identity",
+        feature = "messaging",
+        feature = "networking",
+        feature = "numbers",
+        feature = "porting",
+        feature = "regulatory",
+        feature = "reporting",
+        feature = "texml",
+        feature = "video",
+        feature = "voice-config",
+        feature = "whatsapp",
+        feature = "wireless"
+    )
+)]
+impl crate::shape::Shaped for ListAccessIpAddressesPage {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListAccessIpAddressesPage",
+        &[
+            crate::shape::field::<Option<i64>>("number"),
+            crate::shape::field::<Option<i64>>("size"),
+        ],
+        false,
+    );
+}
 
 /// Filter phone numbers by number type.
 ///
@@ -2884,6 +3413,25 @@ pub struct ListOptOutsCreatedAt {
 )]
 crate::codec::optional_fields!(ListOptOutsCreatedAt { "gte" => gte, "lte" => lte });
 
+#[cfg(
+    any(
+        feature = "account",
+        feature = "messaging",
+        feature = "porting",
+        feature = "voice-config"
+    )
+)]
+impl crate::shape::Shaped for ListOptOutsCreatedAt {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListOptOutsCreatedAt",
+        &[
+            crate::shape::field::<Option<String>>("gte"),
+            crate::shape::field::<Option<String>>("lte"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/Loopcount`
 #[cfg(any(feature = "call-control", feature = "conferences"))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -2902,11 +3450,19 @@ impl<'de> serde::Deserialize<'de> for Loopcount {
             deserializer,
             "Loopcount",
             &[
-                |v, s| crate::codec::variant(v, s, Self::String),
-                |v, s| crate::codec::variant(v, s, Self::Integer),
+                |v| crate::codec::variant(v, Self::String),
+                |v| crate::codec::variant(v, Self::Integer),
             ],
         )
     }
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl crate::shape::Shaped for Loopcount {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
+        name: "Loopcount",
+        variants: &[crate::shape::of::<String>(), crate::shape::of::<i64>()],
+    };
 }
 
 /// Identifies the type of the resource.
@@ -3013,6 +3569,19 @@ pub struct MessagingFeatureSet {
     pub international_outbound: bool,
 }
 
+#[cfg(any(feature = "messaging", feature = "numbers"))]
+impl crate::shape::Shaped for MessagingFeatureSet {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MessagingFeatureSet",
+        &[
+            crate::shape::field::<bool>("domestic_two_way"),
+            crate::shape::field::<bool>("international_inbound"),
+            crate::shape::field::<bool>("international_outbound"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/messaging_PaginationMeta`
 #[cfg(any(feature = "messaging", feature = "numbers", feature = "whatsapp"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -3021,6 +3590,20 @@ pub struct MessagingPaginationMeta {
     pub page_size: i64,
     pub total_pages: i64,
     pub total_results: i64,
+}
+
+#[cfg(any(feature = "messaging", feature = "numbers", feature = "whatsapp"))]
+impl crate::shape::Shaped for MessagingPaginationMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MessagingPaginationMeta",
+        &[
+            crate::shape::field::<i64>("page_number"),
+            crate::shape::field::<i64>("page_size"),
+            crate::shape::field::<i64>("total_pages"),
+            crate::shape::field::<i64>("total_results"),
+        ],
+        false,
+    );
 }
 
 /// Meta
@@ -3033,6 +3616,20 @@ pub struct Meta {
     pub page_size: i64,
     pub total_pages: i64,
     pub total_results: i64,
+}
+
+#[cfg(any(feature = "ai", feature = "ai-assistants", feature = "ai-missions"))]
+impl crate::shape::Shaped for Meta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Meta",
+        &[
+            crate::shape::field::<i64>("page_number"),
+            crate::shape::field::<i64>("page_size"),
+            crate::shape::field::<i64>("total_pages"),
+            crate::shape::field::<i64>("total_results"),
+        ],
+        false,
+    );
 }
 
 /// Metadata
@@ -3056,6 +3653,20 @@ crate::codec::optional_fields!(
     Metadata { "page_number" => page_number, "page_size" => page_size, "total_pages" =>
     total_pages, "total_results" => total_results }
 );
+
+#[cfg(any(feature = "numbers", feature = "porting"))]
+impl crate::shape::Shaped for Metadata {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Metadata",
+        &[
+            crate::shape::field::<Option<f64>>("page_number"),
+            crate::shape::field::<Option<f64>>("page_size"),
+            crate::shape::field::<Option<f64>>("total_pages"),
+            crate::shape::field::<Option<f64>>("total_results"),
+        ],
+        false,
+    );
+}
 
 /// Minimax Voice Settings
 ///
@@ -3082,6 +3693,23 @@ pub struct MinimaxVoiceSettings {
     /// Speech volume multiplier. Default is 1.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vol: Option<f64>,
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl crate::shape::Shaped for MinimaxVoiceSettings {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MinimaxVoiceSettings",
+        &[
+            crate::shape::field::<
+                Option<Option<MinimaxVoiceSettingsLanguageBoost>>,
+            >("language_boost"),
+            crate::shape::field::<Option<i64>>("pitch"),
+            crate::shape::field::<Option<f64>>("speed"),
+            crate::shape::field::<MinimaxVoiceSettingsType>("type"),
+            crate::shape::field::<Option<f64>>("vol"),
+        ],
+        false,
+    );
 }
 
 /// Enhances recognition for specific languages and dialects during MiniMax TTS synthesis. Default is null (no boost). Set to 'auto' for automatic language detection.
@@ -3380,6 +4008,21 @@ crate::codec::optional_fields!(
     "site" => site }
 );
 
+#[cfg(any(feature = "networking", feature = "numbers"))]
+impl crate::shape::Shaped for NetappsLocation {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NetappsLocation",
+        &[
+            crate::shape::field::<Option<String>>("code"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<String>>("pop"),
+            crate::shape::field::<Option<String>>("region"),
+            crate::shape::field::<Option<String>>("site"),
+        ],
+        false,
+    );
+}
+
 /// The direction of the audio stream to be noise suppressed.
 ///
 /// Spec: `#/components/schemas/NoiseSuppressionDirection`
@@ -3443,6 +4086,19 @@ crate::codec::optional_fields!(
     OutboundVoiceProfilesFilterConsolidated { "name" => name }
 );
 
+#[cfg(any(feature = "regulatory", feature = "voice-config"))]
+impl crate::shape::Shaped for OutboundVoiceProfilesFilterConsolidated {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "OutboundVoiceProfilesFilterConsolidated",
+        &[
+            crate::shape::field::<
+                Option<OutboundVoiceProfilesFilterConsolidatedName>,
+            >("name"),
+        ],
+        false,
+    );
+}
+
 /// Name filtering operations
 ///
 /// Spec: `#/paths/~1outbound_voice_profiles/get/parameters/1/schema/properties/name`
@@ -3483,6 +4139,20 @@ crate::codec::optional_fields!(
     PaginationData { "page_number" => page_number, "page_size" => page_size,
     "total_pages" => total_pages, "total_results" => total_results }
 );
+
+#[cfg(any(feature = "billing", feature = "reporting"))]
+impl crate::shape::Shaped for PaginationData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PaginationData",
+        &[
+            crate::shape::field::<Option<i64>>("page_number"),
+            crate::shape::field::<Option<i64>>("page_size"),
+            crate::shape::field::<Option<i64>>("total_pages"),
+            crate::shape::field::<Option<i64>>("total_results"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/PaginationMeta`
 #[cfg(
@@ -3534,6 +4204,37 @@ crate::codec::optional_fields!(
     "total_pages" => total_pages, "total_results" => total_results }
 );
 
+#[cfg(
+    any(
+        feature = "account",
+        feature = "billing",
+        feature = "call-control",
+        feature = "conferences",
+        feature = "connections",
+        feature = "fax",
+        feature = "messaging",
+        feature = "networking",
+        feature = "numbers",
+        feature = "porting",
+        feature = "regulatory",
+        feature = "video",
+        feature = "voice-config",
+        feature = "wireless"
+    )
+)]
+impl crate::shape::Shaped for PaginationMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PaginationMeta",
+        &[
+            crate::shape::field::<Option<i64>>("page_number"),
+            crate::shape::field::<Option<i64>>("page_size"),
+            crate::shape::field::<Option<i64>>("total_pages"),
+            crate::shape::field::<Option<i64>>("total_results"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/PaginationMetaSimple`
 #[cfg(any(feature = "account", feature = "storage"))]
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -3549,6 +4250,20 @@ crate::codec::optional_fields!(
     PaginationMetaSimple { "page_number" => page_number, "page_size" => page_size,
     "total_pages" => total_pages, "total_results" => total_results }
 );
+
+#[cfg(any(feature = "account", feature = "storage"))]
+impl crate::shape::Shaped for PaginationMetaSimple {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PaginationMetaSimple",
+        &[
+            crate::shape::field::<Option<i64>>("page_number"),
+            crate::shape::field::<Option<i64>>("page_size"),
+            crate::shape::field::<Option<i64>>("total_pages"),
+            crate::shape::field::<Option<i64>>("total_results"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/parakeet_models`
 #[cfg(any(feature = "call-control", feature = "speech"))]
@@ -3699,6 +4414,15 @@ pub struct RcsDeeplinkResponse {
     pub data: RcsDeeplinkResponseData,
 }
 
+#[cfg(any(feature = "messaging", feature = "regulatory"))]
+impl crate::shape::Shaped for RcsDeeplinkResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RcsDeeplinkResponse",
+        &[crate::shape::field::<RcsDeeplinkResponseData>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/RCSDeeplinkResponse/properties/data`
 #[cfg(any(feature = "messaging", feature = "regulatory"))]
 pub type RcsDeeplinkResponseData = Url;
@@ -3722,6 +4446,20 @@ crate::codec::optional_fields!(
     RcsToItem { "carrier" => carrier, "line_type" => line_type, "phone_number" =>
     phone_number, "status" => status }
 );
+
+#[cfg(any(feature = "messaging", feature = "whatsapp"))]
+impl crate::shape::Shaped for RcsToItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RcsToItem",
+        &[
+            crate::shape::field::<Option<String>>("carrier"),
+            crate::shape::field::<Option<String>>("line_type"),
+            crate::shape::field::<Option<String>>("phone_number"),
+            crate::shape::field::<Option<String>>("status"),
+        ],
+        false,
+    );
+}
 
 /// The status of the recording. Only `completed` recordings are currently supported.
 ///
@@ -3918,6 +4656,20 @@ pub struct ResembleVoiceSettings {
     pub type_: ResembleVoiceSettingsType,
 }
 
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl crate::shape::Shaped for ResembleVoiceSettings {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ResembleVoiceSettings",
+        &[
+            crate::shape::field::<Option<ResembleVoiceSettingsFormat>>("format"),
+            crate::shape::field::<Option<ResembleVoiceSettingsPrecision>>("precision"),
+            crate::shape::field::<Option<ResembleSampleRate>>("sample_rate"),
+            crate::shape::field::<ResembleVoiceSettingsType>("type"),
+        ],
+        false,
+    );
+}
+
 /// Output audio format.
 ///
 /// Spec: `#/components/schemas/ResembleVoiceSettings/properties/format`
@@ -4020,6 +4772,18 @@ pub struct RimeVoiceSettings {
     /// Speech speed multiplier. Default is 1.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice_speed: Option<f64>,
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl crate::shape::Shaped for RimeVoiceSettings {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RimeVoiceSettings",
+        &[
+            crate::shape::field::<RimeVoiceSettingsType>("type"),
+            crate::shape::field::<Option<f64>>("voice_speed"),
+        ],
+        false,
+    );
 }
 
 /// Voice settings provider type
@@ -4448,6 +5212,18 @@ pub struct TelnyxVoiceSettings {
     pub voice_speed: Option<f64>,
 }
 
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl crate::shape::Shaped for TelnyxVoiceSettings {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TelnyxVoiceSettings",
+        &[
+            crate::shape::field::<TelnyxVoiceSettingsType>("type"),
+            crate::shape::field::<Option<f64>>("voice_speed"),
+        ],
+        false,
+    );
+}
+
 /// Voice settings provider type
 ///
 /// Spec: `#/components/schemas/TelnyxVoiceSettings/properties/type`
@@ -4645,6 +5421,15 @@ crate::codec::optional_fields!(
     UpdateManagedAccountGlobalChannelLimitRequest { "channel_limit" => channel_limit }
 );
 
+#[cfg(any(feature = "account", feature = "connections"))]
+impl crate::shape::Shaped for UpdateManagedAccountGlobalChannelLimitRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateManagedAccountGlobalChannelLimitRequest",
+        &[crate::shape::field::<Option<i64>>("channel_limit")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/UpdateNumberOrderRequest`
 #[cfg(any(feature = "numbers", feature = "regulatory"))]
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -4659,6 +5444,20 @@ crate::codec::optional_fields!(
     UpdateNumberOrderRequest { "customer_reference" => customer_reference,
     "regulatory_requirements" => regulatory_requirements }
 );
+
+#[cfg(any(feature = "numbers", feature = "regulatory"))]
+impl crate::shape::Shaped for UpdateNumberOrderRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateNumberOrderRequest",
+        &[
+            crate::shape::field::<Option<String>>("customer_reference"),
+            crate::shape::field::<
+                Option<Vec<UpdateRegulatoryRequirement>>,
+            >("regulatory_requirements"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/UpdateRegulatoryRequirement`
 #[cfg(any(feature = "numbers", feature = "regulatory"))]
@@ -4676,6 +5475,18 @@ crate::codec::optional_fields!(
     requirement_id }
 );
 
+#[cfg(any(feature = "numbers", feature = "regulatory"))]
+impl crate::shape::Shaped for UpdateRegulatoryRequirement {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateRegulatoryRequirement",
+        &[
+            crate::shape::field::<Option<String>>("field_value"),
+            crate::shape::field::<Option<String>>("requirement_id"),
+        ],
+        false,
+    );
+}
+
 /// ISO 8601 formatted date indicating when the resource was updated.
 ///
 /// Spec: `#/components/schemas/UpdatedAt`
@@ -4692,6 +5503,15 @@ pub struct Url {
     pub url: String,
 }
 
+#[cfg(any(feature = "messaging", feature = "regulatory"))]
+impl crate::shape::Shaped for Url {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Url",
+        &[crate::shape::field::<String>("url")],
+        false,
+    );
+}
+
 /// A reference to a group that a user belongs to.
 ///
 /// Spec: `#/components/schemas/UserGroupReference`
@@ -4702,6 +5522,15 @@ pub struct UserGroupReference {
     pub id: String,
     /// The name of the group.
     pub name: String,
+}
+
+#[cfg(any(feature = "account", feature = "ai-assistants"))]
+impl crate::shape::Shaped for UserGroupReference {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UserGroupReference",
+        &[crate::shape::field::<String>("id"), crate::shape::field::<String>("name")],
+        false,
+    );
 }
 
 /// Determines which webhook format will be used, Telnyx API v1 or v2.
@@ -4842,6 +5671,18 @@ pub struct XaiVoiceSettings {
     /// Voice settings provider type
     #[serde(rename = "type")]
     pub type_: XaiVoiceSettingsType,
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl crate::shape::Shaped for XaiVoiceSettings {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "XaiVoiceSettings",
+        &[
+            crate::shape::field::<Option<String>>("language"),
+            crate::shape::field::<XaiVoiceSettingsType>("type"),
+        ],
+        false,
+    );
 }
 
 /// Voice settings provider type

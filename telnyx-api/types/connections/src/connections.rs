@@ -42,6 +42,31 @@ crate::codec::optional_fields!(
     "webhook_event_url" => webhook_event_url }
 );
 
+impl crate::shape::Shaped for Connection {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Connection",
+        &[
+            crate::shape::field::<Option<bool>>("active"),
+            crate::shape::field::<Option<AnchorsiteOverride>>("anchorsite_override"),
+            crate::shape::field::<Option<String>>("connection_name"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<
+                Option<ConnectionsOutboundVoiceProfileId>,
+            >("outbound_voice_profile_id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<Vec<String>>>("tags"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<
+                Option<ConnectionWebhookApiVersion>,
+            >("webhook_api_version"),
+            crate::shape::field::<Option<String>>("webhook_event_failover_url"),
+            crate::shape::field::<Option<String>>("webhook_event_url"),
+        ],
+        false,
+    );
+}
+
 /// Determines which webhook format will be used, Telnyx API v1 or v2.
 ///
 /// Spec: `#/components/schemas/Connection/properties/webhook_api_version`
@@ -60,6 +85,17 @@ crate::codec::optional_fields!(
     ListConnectionsResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for ListConnectionsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListConnectionsResponse",
+        &[
+            crate::shape::field::<Option<Vec<Connection>>>("data"),
+            crate::shape::field::<Option<ConnectionsPaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Connection Response
 ///
 /// Spec: `#/paths/~1connections~1{id}/get/responses/200/content/application~1json/schema`
@@ -69,3 +105,11 @@ pub struct RetrieveConnectionResponse {
 }
 
 crate::codec::optional_fields!(RetrieveConnectionResponse { "data" => data });
+
+impl crate::shape::Shaped for RetrieveConnectionResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RetrieveConnectionResponse",
+        &[crate::shape::field::<Option<Connection>>("data")],
+        false,
+    );
+}

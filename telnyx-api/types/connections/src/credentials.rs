@@ -15,6 +15,14 @@ pub struct CreateTelephonyCredentialResponse {
 
 crate::codec::optional_fields!(CreateTelephonyCredentialResponse { "data" => data });
 
+impl crate::shape::Shaped for CreateTelephonyCredentialResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateTelephonyCredentialResponse",
+        &[crate::shape::field::<Option<TelephonyCredential>>("data")],
+        false,
+    );
+}
+
 /// Telephony Credential Response
 ///
 /// Spec: `#/paths/~1telephony_credentials~1{id}/delete/responses/200/content/application~1json/schema`
@@ -32,6 +40,17 @@ pub struct FindTelephonyCredentialsResponse {
 crate::codec::optional_fields!(
     FindTelephonyCredentialsResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for FindTelephonyCredentialsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "FindTelephonyCredentialsResponse",
+        &[
+            crate::shape::field::<Option<Vec<TelephonyCredential>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Telephony Credential Response
 ///
@@ -73,6 +92,26 @@ crate::codec::optional_fields!(
     sip_username, "updated_at" => updated_at, "user_id" => user_id }
 );
 
+impl crate::shape::Shaped for TelephonyCredential {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TelephonyCredential",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<bool>>("expired"),
+            crate::shape::field::<Option<String>>("expires_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("resource_id"),
+            crate::shape::field::<Option<String>>("sip_password"),
+            crate::shape::field::<Option<String>>("sip_username"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<Option<String>>("user_id"),
+        ],
+        false,
+    );
+}
+
 /// TelephonyCredentialCreateRequest
 ///
 /// Spec: `#/components/schemas/TelephonyCredentialCreateRequest`
@@ -88,6 +127,19 @@ pub struct TelephonyCredentialCreateRequest {
     /// Tags a credential. A single tag can hold at maximum 1000 credentials.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
+}
+
+impl crate::shape::Shaped for TelephonyCredentialCreateRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TelephonyCredentialCreateRequest",
+        &[
+            crate::shape::field::<String>("connection_id"),
+            crate::shape::field::<Option<String>>("expires_at"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<String>>("tag"),
+        ],
+        false,
+    );
 }
 
 /// TelephonyCredentialUpdateRequest
@@ -109,6 +161,19 @@ crate::codec::optional_fields!(
     expires_at, "name" => name, "tag" => tag }
 );
 
+impl crate::shape::Shaped for TelephonyCredentialUpdateRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TelephonyCredentialUpdateRequest",
+        &[
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("expires_at"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<String>>("tag"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1telephony_credentials/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TelephonyCredentialsFilterConsolidated {
@@ -128,6 +193,20 @@ crate::codec::optional_fields!(
     TelephonyCredentialsFilterConsolidated { "name" => name, "resource_id" =>
     resource_id, "sip_username" => sip_username, "status" => status, "tag" => tag }
 );
+
+impl crate::shape::Shaped for TelephonyCredentialsFilterConsolidated {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TelephonyCredentialsFilterConsolidated",
+        &[
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<String>>("resource_id"),
+            crate::shape::field::<Option<String>>("sip_username"),
+            crate::shape::field::<Option<String>>("status"),
+            crate::shape::field::<Option<String>>("tag"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1telephony_credentials/get/parameters/0/schema`
 pub type TelephonyCredentialsPageConsolidated = ListAccessIpAddressesPage;

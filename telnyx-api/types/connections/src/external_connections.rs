@@ -41,6 +41,31 @@ crate::codec::optional_fields!(
     "street_suffix" => street_suffix }
 );
 
+impl crate::shape::Shaped for CivicAddress {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CivicAddress",
+        &[
+            crate::shape::field::<Option<String>>("city_or_town"),
+            crate::shape::field::<Option<String>>("city_or_town_alias"),
+            crate::shape::field::<Option<String>>("company_name"),
+            crate::shape::field::<Option<String>>("country"),
+            crate::shape::field::<Option<String>>("country_or_district"),
+            crate::shape::field::<Option<String>>("default_location_id"),
+            crate::shape::field::<Option<String>>("description"),
+            crate::shape::field::<Option<String>>("house_number"),
+            crate::shape::field::<Option<String>>("house_number_suffix"),
+            crate::shape::field::<Option<Uuid>>("id"),
+            crate::shape::field::<Option<Vec<Location>>>("locations"),
+            crate::shape::field::<Option<String>>("postal_or_zip_code"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("state_or_province"),
+            crate::shape::field::<Option<String>>("street_name"),
+            crate::shape::field::<Option<String>>("street_suffix"),
+        ],
+        false,
+    );
+}
+
 /// Create External Connection Request
 ///
 /// Spec: `#/components/schemas/CreateExternalConnectionRequest`
@@ -74,6 +99,27 @@ pub struct CreateExternalConnectionRequest {
     pub webhook_timeout_secs: Option<Option<i64>>,
 }
 
+impl crate::shape::Shaped for CreateExternalConnectionRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateExternalConnectionRequest",
+        &[
+            crate::shape::field::<Option<ConnectionActive>>("active"),
+            crate::shape::field::<
+                ExternalSipConnectionZoomOnly,
+            >("external_sip_connection"),
+            crate::shape::field::<
+                Option<CreateExternalConnectionRequestInbound>,
+            >("inbound"),
+            crate::shape::field::<CreateExternalConnectionRequestOutbound>("outbound"),
+            crate::shape::field::<Option<Vec<String>>>("tags"),
+            crate::shape::field::<Option<Option<String>>>("webhook_event_failover_url"),
+            crate::shape::field::<Option<String>>("webhook_event_url"),
+            crate::shape::field::<Option<Option<i64>>>("webhook_timeout_secs"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/CreateExternalConnectionRequest/properties/inbound`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateExternalConnectionRequestInbound {
@@ -82,6 +128,17 @@ pub struct CreateExternalConnectionRequestInbound {
     pub channel_limit: Option<i64>,
     /// The ID of the outbound voice profile to use for inbound calls.
     pub outbound_voice_profile_id: String,
+}
+
+impl crate::shape::Shaped for CreateExternalConnectionRequestInbound {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateExternalConnectionRequestInbound",
+        &[
+            crate::shape::field::<Option<i64>>("channel_limit"),
+            crate::shape::field::<String>("outbound_voice_profile_id"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/CreateExternalConnectionRequest/properties/outbound`
@@ -99,6 +156,19 @@ crate::codec::optional_fields!(
     "outbound_voice_profile_id" => outbound_voice_profile_id }
 );
 
+impl crate::shape::Shaped for CreateExternalConnectionRequestOutbound {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateExternalConnectionRequestOutbound",
+        &[
+            crate::shape::field::<Option<i64>>("channel_limit"),
+            crate::shape::field::<
+                Option<ExternalVoiceIntegrationsOutboundVoiceProfileId>,
+            >("outbound_voice_profile_id"),
+        ],
+        false,
+    );
+}
+
 /// External Connection Response
 ///
 /// Spec: `#/paths/~1external_connections/post/responses/201/content/application~1json/schema`
@@ -108,6 +178,14 @@ pub struct CreateExternalConnectionResponse {
 }
 
 crate::codec::optional_fields!(CreateExternalConnectionResponse { "data" => data });
+
+impl crate::shape::Shaped for CreateExternalConnectionResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateExternalConnectionResponse",
+        &[crate::shape::field::<Option<ExternalConnection>>("data")],
+        false,
+    );
+}
 
 /// Create Upload Request
 ///
@@ -128,6 +206,24 @@ pub struct CreateExternalConnectionUploadRequest {
     /// The use case of the upload request. NOTE: `calling_user_assignment` is not supported for toll free numbers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<CreateExternalConnectionUploadRequestUsage>,
+}
+
+impl crate::shape::Shaped for CreateExternalConnectionUploadRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateExternalConnectionUploadRequest",
+        &[
+            crate::shape::field::<
+                Option<Vec<CreateExternalConnectionUploadRequestAdditionalUsagesItem>>,
+            >("additional_usages"),
+            crate::shape::field::<Option<String>>("civic_address_id"),
+            crate::shape::field::<Option<String>>("location_id"),
+            crate::shape::field::<Vec<String>>("number_ids"),
+            crate::shape::field::<
+                Option<CreateExternalConnectionUploadRequestUsage>,
+            >("usage"),
+        ],
+        false,
+    );
 }
 
 /// Additional use cases of the upload request. If not provided, all supported usages will be used.
@@ -187,6 +283,17 @@ crate::codec::optional_fields!(
     ticket_id }
 );
 
+impl crate::shape::Shaped for CreateExternalConnectionUploadResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateExternalConnectionUploadResponse",
+        &[
+            crate::shape::field::<Option<bool>>("success"),
+            crate::shape::field::<Option<String>>("ticket_id"),
+        ],
+        false,
+    );
+}
+
 /// If the credential associated with this service is active.
 ///
 /// Spec: `#/components/schemas/CredentialActive`
@@ -204,6 +311,14 @@ pub struct DeleteExternalConnectionLogMessageResponse {
 crate::codec::optional_fields!(
     DeleteExternalConnectionLogMessageResponse { "success" => success }
 );
+
+impl crate::shape::Shaped for DeleteExternalConnectionLogMessageResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DeleteExternalConnectionLogMessageResponse",
+        &[crate::shape::field::<Option<bool>>("success")],
+        false,
+    );
+}
 
 /// External Connection Response
 ///
@@ -249,6 +364,33 @@ crate::codec::optional_fields!(
     "webhook_timeout_secs" => webhook_timeout_secs }
 );
 
+impl crate::shape::Shaped for ExternalConnection {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ExternalConnection",
+        &[
+            crate::shape::field::<Option<ConnectionActive>>("active"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<CredentialActive>>("credential_active"),
+            crate::shape::field::<
+                Option<ExternalSipConnection>,
+            >("external_sip_connection"),
+            crate::shape::field::<Option<ExternalVoiceIntegrationsIntId>>("id"),
+            crate::shape::field::<Option<ExternalConnectionInbound>>("inbound"),
+            crate::shape::field::<Option<ExternalConnectionOutbound>>("outbound"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<Vec<String>>>("tags"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<
+                Option<ExternalConnectionWebhookApiVersion>,
+            >("webhook_api_version"),
+            crate::shape::field::<Option<String>>("webhook_event_failover_url"),
+            crate::shape::field::<Option<String>>("webhook_event_url"),
+            crate::shape::field::<Option<i64>>("webhook_timeout_secs"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/ExternalConnection/properties/inbound`
 pub type ExternalConnectionInbound = UpdateManagedAccountGlobalChannelLimitRequest;
 
@@ -282,6 +424,24 @@ crate::codec::optional_fields!(
     displayed_country_code, "location_id" => location_id, "number_id" => number_id,
     "telephone_number" => telephone_number, "ticket_id" => ticket_id }
 );
+
+impl crate::shape::Shaped for ExternalConnectionPhoneNumber {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ExternalConnectionPhoneNumber",
+        &[
+            crate::shape::field::<
+                Option<Vec<ExternalConnectionPhoneNumberAcquiredCapabilitiesItem>>,
+            >("acquired_capabilities"),
+            crate::shape::field::<Option<String>>("civic_address_id"),
+            crate::shape::field::<Option<String>>("displayed_country_code"),
+            crate::shape::field::<Option<String>>("location_id"),
+            crate::shape::field::<Option<String>>("number_id"),
+            crate::shape::field::<Option<String>>("telephone_number"),
+            crate::shape::field::<Option<Uuid>>("ticket_id"),
+        ],
+        false,
+    );
+}
 
 /// The capabilities that are available for this phone number on Microsoft Teams.
 ///
@@ -433,6 +593,19 @@ crate::codec::optional_fields!(
     => page_size, "total_pages" => total_pages, "total_results" => total_results }
 );
 
+impl crate::shape::Shaped for ExternalVoiceIntegrationsPaginationMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ExternalVoiceIntegrationsPaginationMeta",
+        &[
+            crate::shape::field::<Option<i64>>("page_number"),
+            crate::shape::field::<Option<i64>>("page_size"),
+            crate::shape::field::<Option<i64>>("total_pages"),
+            crate::shape::field::<Option<i64>>("total_results"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1external_connections~1{id}~1civic_addresses/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FilterCivicAddressesConsolidated {
@@ -443,6 +616,14 @@ pub struct FilterCivicAddressesConsolidated {
 crate::codec::optional_fields!(
     FilterCivicAddressesConsolidated { "country" => country }
 );
+
+impl crate::shape::Shaped for FilterCivicAddressesConsolidated {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "FilterCivicAddressesConsolidated",
+        &[crate::shape::field::<Option<Vec<String>>>("country")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1external_connections/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -465,6 +646,26 @@ crate::codec::optional_fields!(
     created_at, "external_sip_connection" => external_sip_connection, "id" => id,
     "phone_number" => phone_number }
 );
+
+impl crate::shape::Shaped for FilterConnectionsConsolidated {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "FilterConnectionsConsolidated",
+        &[
+            crate::shape::field::<
+                Option<FilterConnectionsConsolidatedConnectionName>,
+            >("connection_name"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<
+                Option<FilterConnectionsConsolidatedExternalSipConnection>,
+            >("external_sip_connection"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<
+                Option<FilterConnectionsConsolidatedPhoneNumber>,
+            >("phone_number"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1external_connections/get/parameters/0/schema/properties/connection_name`
 pub type FilterConnectionsConsolidatedConnectionName = FilterConsolidatedStreetAddress;
@@ -493,6 +694,19 @@ crate::codec::optional_fields!(
     "telephone_number" => telephone_number }
 );
 
+impl crate::shape::Shaped for FilterLogMessagesConsolidated {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "FilterLogMessagesConsolidated",
+        &[
+            crate::shape::field::<Option<String>>("external_connection_id"),
+            crate::shape::field::<
+                Option<FilterLogMessagesConsolidatedTelephoneNumber>,
+            >("telephone_number"),
+        ],
+        false,
+    );
+}
+
 /// Telephone number filter operations for log messages. Use 'eq' for exact matches or 'contains' for partial matches.
 ///
 /// Spec: `#/paths/~1external_connections~1log_messages/get/parameters/0/schema/properties/telephone_number`
@@ -510,6 +724,24 @@ crate::codec::optional_fields!(
     FilterPhoneNumbersConsolidated { "civic_address_id" => civic_address_id,
     "location_id" => location_id, "phone_number" => phone_number }
 );
+
+impl crate::shape::Shaped for FilterPhoneNumbersConsolidated {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "FilterPhoneNumbersConsolidated",
+        &[
+            crate::shape::field::<
+                Option<FilterPhoneNumbersConsolidatedCivicAddressId>,
+            >("civic_address_id"),
+            crate::shape::field::<
+                Option<FilterPhoneNumbersConsolidatedLocationId>,
+            >("location_id"),
+            crate::shape::field::<
+                Option<FilterPhoneNumbersConsolidatedPhoneNumber>,
+            >("phone_number"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1external_connections~1{id}~1phone_numbers/get/parameters/1/schema/properties/civic_address_id`
 pub type FilterPhoneNumbersConsolidatedCivicAddressId = FilterConsolidatedAddressBook;
@@ -535,6 +767,25 @@ crate::codec::optional_fields!(
     location_id, "phone_number" => phone_number, "status" => status }
 );
 
+impl crate::shape::Shaped for FilterReleasesConsolidated {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "FilterReleasesConsolidated",
+        &[
+            crate::shape::field::<
+                Option<FilterReleasesConsolidatedCivicAddressId>,
+            >("civic_address_id"),
+            crate::shape::field::<
+                Option<FilterReleasesConsolidatedLocationId>,
+            >("location_id"),
+            crate::shape::field::<
+                Option<FilterReleasesConsolidatedPhoneNumber>,
+            >("phone_number"),
+            crate::shape::field::<Option<FilterReleasesConsolidatedStatus>>("status"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1external_connections~1{id}~1releases/get/parameters/1/schema/properties/civic_address_id`
 pub type FilterReleasesConsolidatedCivicAddressId = FilterConsolidatedAddressBook;
 
@@ -555,6 +806,18 @@ pub struct FilterReleasesConsolidatedStatus {
 
 crate::codec::optional_fields!(FilterReleasesConsolidatedStatus { "eq" => eq });
 
+impl crate::shape::Shaped for FilterReleasesConsolidatedStatus {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "FilterReleasesConsolidatedStatus",
+        &[
+            crate::shape::field::<
+                Option<Vec<FilterReleasesConsolidatedStatusEqItem>>,
+            >("eq"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1external_connections~1{id}~1releases/get/parameters/1/schema/properties/status/properties/eq/items`
 pub type FilterReleasesConsolidatedStatusEqItem = ReleaseStatus;
 
@@ -571,6 +834,25 @@ crate::codec::optional_fields!(
     FilterUploadsConsolidated { "civic_address_id" => civic_address_id, "location_id" =>
     location_id, "phone_number" => phone_number, "status" => status }
 );
+
+impl crate::shape::Shaped for FilterUploadsConsolidated {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "FilterUploadsConsolidated",
+        &[
+            crate::shape::field::<
+                Option<FilterUploadsConsolidatedCivicAddressId>,
+            >("civic_address_id"),
+            crate::shape::field::<
+                Option<FilterUploadsConsolidatedLocationId>,
+            >("location_id"),
+            crate::shape::field::<
+                Option<FilterUploadsConsolidatedPhoneNumber>,
+            >("phone_number"),
+            crate::shape::field::<Option<FilterUploadsConsolidatedStatus>>("status"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1external_connections~1{id}~1uploads/get/parameters/1/schema/properties/civic_address_id`
 pub type FilterUploadsConsolidatedCivicAddressId = FilterConsolidatedAddressBook;
@@ -590,6 +872,18 @@ pub struct FilterUploadsConsolidatedStatus {
 
 crate::codec::optional_fields!(FilterUploadsConsolidatedStatus { "eq" => eq });
 
+impl crate::shape::Shaped for FilterUploadsConsolidatedStatus {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "FilterUploadsConsolidatedStatus",
+        &[
+            crate::shape::field::<
+                Option<Vec<FilterUploadsConsolidatedStatusEqItem>>,
+            >("eq"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1external_connections~1{id}~1uploads/get/parameters/1/schema/properties/status/properties/eq/items`
 pub type FilterUploadsConsolidatedStatusEqItem = TnUploadEntryStatus;
 
@@ -605,6 +899,14 @@ crate::codec::optional_fields!(
     GetExternalConnectionCivicAddressResponse { "data" => data }
 );
 
+impl crate::shape::Shaped for GetExternalConnectionCivicAddressResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetExternalConnectionCivicAddressResponse",
+        &[crate::shape::field::<Option<CivicAddress>>("data")],
+        false,
+    );
+}
+
 /// Get Log Message Response
 ///
 /// Spec: `#/paths/~1external_connections~1log_messages~1{id}/get/responses/200/content/application~1json/schema`
@@ -616,6 +918,14 @@ pub struct GetExternalConnectionLogMessageResponse {
 crate::codec::optional_fields!(
     GetExternalConnectionLogMessageResponse { "log_messages" => log_messages }
 );
+
+impl crate::shape::Shaped for GetExternalConnectionLogMessageResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetExternalConnectionLogMessageResponse",
+        &[crate::shape::field::<Option<Vec<LogMessage>>>("log_messages")],
+        false,
+    );
+}
 
 /// Get External Connection Phone Number Response
 ///
@@ -629,6 +939,14 @@ crate::codec::optional_fields!(
     GetExternalConnectionPhoneNumberResponse { "data" => data }
 );
 
+impl crate::shape::Shaped for GetExternalConnectionPhoneNumberResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetExternalConnectionPhoneNumberResponse",
+        &[crate::shape::field::<Option<ExternalConnectionPhoneNumber>>("data")],
+        false,
+    );
+}
+
 /// Get Release Response
 ///
 /// Spec: `#/paths/~1external_connections~1{id}~1releases~1{release_id}/get/responses/200/content/application~1json/schema`
@@ -638,6 +956,14 @@ pub struct GetExternalConnectionReleaseResponse {
 }
 
 crate::codec::optional_fields!(GetExternalConnectionReleaseResponse { "data" => data });
+
+impl crate::shape::Shaped for GetExternalConnectionReleaseResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetExternalConnectionReleaseResponse",
+        &[crate::shape::field::<Option<Release>>("data")],
+        false,
+    );
+}
 
 /// External Connection Response
 ///
@@ -654,6 +980,14 @@ pub struct GetExternalConnectionUploadResponse {
 
 crate::codec::optional_fields!(GetExternalConnectionUploadResponse { "data" => data });
 
+impl crate::shape::Shaped for GetExternalConnectionUploadResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetExternalConnectionUploadResponse",
+        &[crate::shape::field::<Option<Upload>>("data")],
+        false,
+    );
+}
+
 /// Get Uploads Status Response
 ///
 /// Spec: `#/paths/~1external_connections~1{id}~1uploads~1status/get/responses/200/content/application~1json/schema`
@@ -665,6 +999,18 @@ pub struct GetExternalConnectionUploadsStatusResponse {
 crate::codec::optional_fields!(
     GetExternalConnectionUploadsStatusResponse { "data" => data }
 );
+
+impl crate::shape::Shaped for GetExternalConnectionUploadsStatusResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetExternalConnectionUploadsStatusResponse",
+        &[
+            crate::shape::field::<
+                Option<GetExternalConnectionUploadsStatusResponseData>,
+            >("data"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1external_connections~1{id}~1uploads~1status/get/responses/200/content/application~1json/schema/properties/data`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -680,6 +1026,17 @@ crate::codec::optional_fields!(
     pending_numbers_count, "pending_orders_count" => pending_orders_count }
 );
 
+impl crate::shape::Shaped for GetExternalConnectionUploadsStatusResponseData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetExternalConnectionUploadsStatusResponseData",
+        &[
+            crate::shape::field::<Option<i64>>("pending_numbers_count"),
+            crate::shape::field::<Option<i64>>("pending_orders_count"),
+        ],
+        false,
+    );
+}
+
 /// Get All Civic Addresses Response
 ///
 /// Spec: `#/paths/~1external_connections~1{id}~1civic_addresses/get/responses/200/content/application~1json/schema`
@@ -689,6 +1046,14 @@ pub struct ListCivicAddressesResponse {
 }
 
 crate::codec::optional_fields!(ListCivicAddressesResponse { "data" => data });
+
+impl crate::shape::Shaped for ListCivicAddressesResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListCivicAddressesResponse",
+        &[crate::shape::field::<Option<Vec<CivicAddress>>>("data")],
+        false,
+    );
+}
 
 /// List Log Messages Response
 ///
@@ -704,6 +1069,19 @@ crate::codec::optional_fields!(
     meta }
 );
 
+impl crate::shape::Shaped for ListExternalConnectionLogMessagesResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListExternalConnectionLogMessagesResponse",
+        &[
+            crate::shape::field::<Option<Vec<LogMessage>>>("log_messages"),
+            crate::shape::field::<
+                Option<ExternalVoiceIntegrationsPaginationMeta>,
+            >("meta"),
+        ],
+        false,
+    );
+}
+
 /// List External Connection Phone Numbers Response
 ///
 /// Spec: `#/paths/~1external_connections~1{id}~1phone_numbers/get/responses/200/content/application~1json/schema`
@@ -716,6 +1094,19 @@ pub struct ListExternalConnectionPhoneNumbersResponse {
 crate::codec::optional_fields!(
     ListExternalConnectionPhoneNumbersResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for ListExternalConnectionPhoneNumbersResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListExternalConnectionPhoneNumbersResponse",
+        &[
+            crate::shape::field::<Option<Vec<ExternalConnectionPhoneNumber>>>("data"),
+            crate::shape::field::<
+                Option<ExternalVoiceIntegrationsPaginationMeta>,
+            >("meta"),
+        ],
+        false,
+    );
+}
 
 /// List Releases Response
 ///
@@ -730,6 +1121,19 @@ crate::codec::optional_fields!(
     ListExternalConnectionReleasesResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for ListExternalConnectionReleasesResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListExternalConnectionReleasesResponse",
+        &[
+            crate::shape::field::<Option<Vec<Release>>>("data"),
+            crate::shape::field::<
+                Option<ExternalVoiceIntegrationsPaginationMeta>,
+            >("meta"),
+        ],
+        false,
+    );
+}
+
 /// List Uploads Response
 ///
 /// Spec: `#/paths/~1external_connections~1{id}~1uploads/get/responses/200/content/application~1json/schema`
@@ -743,6 +1147,19 @@ crate::codec::optional_fields!(
     ListExternalConnectionUploadsResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for ListExternalConnectionUploadsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListExternalConnectionUploadsResponse",
+        &[
+            crate::shape::field::<Option<Vec<Upload>>>("data"),
+            crate::shape::field::<
+                Option<ExternalVoiceIntegrationsPaginationMeta>,
+            >("meta"),
+        ],
+        false,
+    );
+}
+
 /// Get All External Connections Response
 ///
 /// Spec: `#/paths/~1external_connections/get/responses/200/content/application~1json/schema`
@@ -755,6 +1172,19 @@ pub struct ListExternalConnectionsResponse {
 crate::codec::optional_fields!(
     ListExternalConnectionsResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for ListExternalConnectionsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListExternalConnectionsResponse",
+        &[
+            crate::shape::field::<Option<Vec<ExternalConnection>>>("data"),
+            crate::shape::field::<
+                Option<ExternalVoiceIntegrationsPaginationMeta>,
+            >("meta"),
+        ],
+        false,
+    );
+}
 
 /// Location
 ///
@@ -773,6 +1203,19 @@ crate::codec::optional_fields!(
     => id, "is_default" => is_default }
 );
 
+impl crate::shape::Shaped for Location {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Location",
+        &[
+            crate::shape::field::<Option<String>>("additional_info"),
+            crate::shape::field::<Option<String>>("description"),
+            crate::shape::field::<Option<Uuid>>("id"),
+            crate::shape::field::<Option<bool>>("is_default"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/LocationResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LocationResponse {
@@ -780,6 +1223,14 @@ pub struct LocationResponse {
 }
 
 crate::codec::optional_fields!(LocationResponse { "data" => data });
+
+impl crate::shape::Shaped for LocationResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "LocationResponse",
+        &[crate::shape::field::<Option<LocationResponseData>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/LocationResponse/properties/data`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -795,6 +1246,18 @@ crate::codec::optional_fields!(
     "static_emergency_address_id" => static_emergency_address_id }
 );
 
+impl crate::shape::Shaped for LocationResponseData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "LocationResponseData",
+        &[
+            crate::shape::field::<Option<bool>>("accepted_address_suggestions"),
+            crate::shape::field::<Option<String>>("location_id"),
+            crate::shape::field::<Option<String>>("static_emergency_address_id"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/LogMessage`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LogMessage {
@@ -806,6 +1269,20 @@ pub struct LogMessage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<LogMessageSource>,
     pub title: String,
+}
+
+impl crate::shape::Shaped for LogMessage {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "LogMessage",
+        &[
+            crate::shape::field::<String>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<Option<LogMessageMeta>>("meta"),
+            crate::shape::field::<Option<LogMessageSource>>("source"),
+            crate::shape::field::<String>("title"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/LogMessage/properties/meta`
@@ -824,6 +1301,18 @@ crate::codec::optional_fields!(
     "telephone_number" => telephone_number, "ticket_id" => ticket_id }
 );
 
+impl crate::shape::Shaped for LogMessageMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "LogMessageMeta",
+        &[
+            crate::shape::field::<Option<String>>("external_connection_id"),
+            crate::shape::field::<Option<String>>("telephone_number"),
+            crate::shape::field::<Option<String>>("ticket_id"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/LogMessage/properties/source`
 pub type LogMessageSource = BlocksErrorObjectSource;
 
@@ -841,6 +1330,17 @@ pub struct OperatorConnectRefreshResponse {
 crate::codec::optional_fields!(
     OperatorConnectRefreshResponse { "message" => message, "success" => success }
 );
+
+impl crate::shape::Shaped for OperatorConnectRefreshResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "OperatorConnectRefreshResponse",
+        &[
+            crate::shape::field::<Option<String>>("message"),
+            crate::shape::field::<Option<bool>>("success"),
+        ],
+        false,
+    );
+}
 
 /// Operator Connect Refresh Response
 ///
@@ -865,11 +1365,21 @@ impl<'de> serde::Deserialize<'de> for OperatorConnectRefreshResponse3 {
             deserializer,
             "OperatorConnectRefreshResponse3",
             &[
-                |v, s| crate::codec::variant(v, s, Self::OperatorConnectRefreshResponse),
-                |v, s| crate::codec::variant(v, s, Self::OperatorConnectRefreshResponse2),
+                |v| crate::codec::variant(v, Self::OperatorConnectRefreshResponse),
+                |v| crate::codec::variant(v, Self::OperatorConnectRefreshResponse2),
             ],
         )
     }
+}
+
+impl crate::shape::Shaped for OperatorConnectRefreshResponse3 {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
+        name: "OperatorConnectRefreshResponse3",
+        variants: &[
+            crate::shape::of::<OperatorConnectRefreshResponse>(),
+            crate::shape::of::<OperatorConnectRefreshResponse2>(),
+        ],
+    };
 }
 
 /// Create Upload request Response
@@ -898,6 +1408,21 @@ crate::codec::optional_fields!(
     status, "telephone_numbers" => telephone_numbers, "tenant_id" => tenant_id,
     "ticket_id" => ticket_id }
 );
+
+impl crate::shape::Shaped for Release {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Release",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("error_message"),
+            crate::shape::field::<Option<ReleaseStatus>>("status"),
+            crate::shape::field::<Option<Vec<TnReleaseEntry>>>("telephone_numbers"),
+            crate::shape::field::<Option<String>>("tenant_id"),
+            crate::shape::field::<Option<Uuid>>("ticket_id"),
+        ],
+        false,
+    );
+}
 
 /// Represents the status of the release on Microsoft Teams.
 ///
@@ -975,6 +1500,17 @@ crate::codec::optional_fields!(
     TnReleaseEntry { "number_id" => number_id, "phone_number" => phone_number }
 );
 
+impl crate::shape::Shaped for TnReleaseEntry {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TnReleaseEntry",
+        &[
+            crate::shape::field::<Option<String>>("number_id"),
+            crate::shape::field::<Option<String>>("phone_number"),
+        ],
+        false,
+    );
+}
+
 /// TnUploadEntry
 ///
 /// Spec: `#/components/schemas/TnUploadEntry`
@@ -1003,6 +1539,25 @@ crate::codec::optional_fields!(
     => location_id, "number_id" => number_id, "phone_number" => phone_number, "status" =>
     status }
 );
+
+impl crate::shape::Shaped for TnUploadEntry {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TnUploadEntry",
+        &[
+            crate::shape::field::<Option<String>>("civic_address_id"),
+            crate::shape::field::<Option<TnUploadEntryErrorCode>>("error_code"),
+            crate::shape::field::<Option<String>>("error_message"),
+            crate::shape::field::<
+                Option<TnUploadEntryInternalStatus>,
+            >("internal_status"),
+            crate::shape::field::<Option<String>>("location_id"),
+            crate::shape::field::<Option<Uuid>>("number_id"),
+            crate::shape::field::<Option<String>>("phone_number"),
+            crate::shape::field::<Option<TnUploadEntryStatus>>("status"),
+        ],
+        false,
+    );
+}
 
 /// A code returned by Microsoft Teams if there is an error with the phone number entry upload.
 ///
@@ -1173,6 +1728,14 @@ crate::codec::optional_fields!(
     UpdateExternalConnectionPhoneNumberRequest { "location_id" => location_id }
 );
 
+impl crate::shape::Shaped for UpdateExternalConnectionPhoneNumberRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateExternalConnectionPhoneNumberRequest",
+        &[crate::shape::field::<Option<String>>("location_id")],
+        false,
+    );
+}
+
 /// Get External Connection Phone Number Response
 ///
 /// Spec: `#/paths/~1external_connections~1{id}~1phone_numbers~1{phone_number_id}/patch/responses/200/content/application~1json/schema`
@@ -1210,6 +1773,24 @@ pub struct UpdateExternalConnectionRequest {
     pub webhook_timeout_secs: Option<Option<i64>>,
 }
 
+impl crate::shape::Shaped for UpdateExternalConnectionRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateExternalConnectionRequest",
+        &[
+            crate::shape::field::<Option<ConnectionActive>>("active"),
+            crate::shape::field::<
+                Option<UpdateExternalConnectionRequestInbound>,
+            >("inbound"),
+            crate::shape::field::<UpdateExternalConnectionRequestOutbound>("outbound"),
+            crate::shape::field::<Option<Vec<String>>>("tags"),
+            crate::shape::field::<Option<Option<String>>>("webhook_event_failover_url"),
+            crate::shape::field::<Option<String>>("webhook_event_url"),
+            crate::shape::field::<Option<Option<i64>>>("webhook_timeout_secs"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/UpdateExternalConnectionRequest/properties/inbound`
 pub type UpdateExternalConnectionRequestInbound = UpdateManagedAccountGlobalChannelLimitRequest;
 
@@ -1222,6 +1803,19 @@ pub struct UpdateExternalConnectionRequestOutbound {
     pub outbound_voice_profile_id: ExternalVoiceIntegrationsOutboundVoiceProfileId,
 }
 
+impl crate::shape::Shaped for UpdateExternalConnectionRequestOutbound {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateExternalConnectionRequestOutbound",
+        &[
+            crate::shape::field::<Option<i64>>("channel_limit"),
+            crate::shape::field::<
+                ExternalVoiceIntegrationsOutboundVoiceProfileId,
+            >("outbound_voice_profile_id"),
+        ],
+        false,
+    );
+}
+
 /// External Connection Response
 ///
 /// Spec: `#/paths/~1external_connections~1{id}/patch/responses/200/content/application~1json/schema`
@@ -1232,6 +1826,14 @@ pub type UpdateExternalConnectionResponse = CreateExternalConnectionResponse;
 pub struct UpdateLocationBody {
     /// A new static emergency address ID to update the location with
     pub static_emergency_address_id: String,
+}
+
+impl crate::shape::Shaped for UpdateLocationBody {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateLocationBody",
+        &[crate::shape::field::<String>("static_emergency_address_id")],
+        false,
+    );
 }
 
 /// Upload
@@ -1258,6 +1860,25 @@ crate::codec::optional_fields!(
     "tenant_id" => tenant_id, "ticket_id" => ticket_id, "tn_upload_entries" =>
     tn_upload_entries }
 );
+
+impl crate::shape::Shaped for Upload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Upload",
+        &[
+            crate::shape::field::<
+                Option<Vec<UploadAvailableUsagesItem>>,
+            >("available_usages"),
+            crate::shape::field::<Option<String>>("error_code"),
+            crate::shape::field::<Option<String>>("error_message"),
+            crate::shape::field::<Option<String>>("location_id"),
+            crate::shape::field::<Option<UploadStatus>>("status"),
+            crate::shape::field::<Option<String>>("tenant_id"),
+            crate::shape::field::<Option<Uuid>>("ticket_id"),
+            crate::shape::field::<Option<Vec<TnUploadEntry>>>("tn_upload_entries"),
+        ],
+        false,
+    );
+}
 
 /// Available usages for the numbers in the upload on Microsoft Teams.
 ///

@@ -20,6 +20,18 @@ pub struct CreateIpRequest {
     pub port: Option<i64>,
 }
 
+impl crate::shape::Shaped for CreateIpRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateIpRequest",
+        &[
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<String>("ip_address"),
+            crate::shape::field::<Option<i64>>("port"),
+        ],
+        false,
+    );
+}
+
 /// Ip Response
 ///
 /// Spec: `#/paths/~1ips/post/responses/201/content/application~1json/schema`
@@ -29,6 +41,14 @@ pub struct CreateIpResponse {
 }
 
 crate::codec::optional_fields!(CreateIpResponse { "data" => data });
+
+impl crate::shape::Shaped for CreateIpResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateIpResponse",
+        &[crate::shape::field::<Option<Ip>>("data")],
+        false,
+    );
+}
 
 /// Ip Response
 ///
@@ -62,6 +82,22 @@ crate::codec::optional_fields!(
     "updated_at" => updated_at }
 );
 
+impl crate::shape::Shaped for Ip {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Ip",
+        &[
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("ip_address"),
+            crate::shape::field::<Option<i64>>("port"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1ips/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListIpsFilter {
@@ -78,6 +114,18 @@ crate::codec::optional_fields!(
     => port }
 );
 
+impl crate::shape::Shaped for ListIpsFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListIpsFilter",
+        &[
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("ip_address"),
+            crate::shape::field::<Option<i64>>("port"),
+        ],
+        false,
+    );
+}
+
 /// List Ips Response
 ///
 /// Spec: `#/paths/~1ips/get/responses/200/content/application~1json/schema`
@@ -88,6 +136,17 @@ pub struct ListIpsResponse {
 }
 
 crate::codec::optional_fields!(ListIpsResponse { "data" => data, "meta" => meta });
+
+impl crate::shape::Shaped for ListIpsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListIpsResponse",
+        &[
+            crate::shape::field::<Option<Vec<Ip>>>("data"),
+            crate::shape::field::<Option<ConnectionsPaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Ip Response
 ///
@@ -107,6 +166,18 @@ pub struct UpdateIpRequest {
     /// Port to use when connecting to this IP.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<i64>,
+}
+
+impl crate::shape::Shaped for UpdateIpRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateIpRequest",
+        &[
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<String>("ip_address"),
+            crate::shape::field::<Option<i64>>("port"),
+        ],
+        false,
+    );
 }
 
 /// Ip Response

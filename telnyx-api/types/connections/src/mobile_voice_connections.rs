@@ -13,6 +13,14 @@ pub struct CreateMobileVoiceConnectionResponse {
 
 crate::codec::optional_fields!(CreateMobileVoiceConnectionResponse { "data" => data });
 
+impl crate::shape::Shaped for CreateMobileVoiceConnectionResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateMobileVoiceConnectionResponse",
+        &[crate::shape::field::<Option<MobileVoiceConnection>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1v2~1mobile_voice_connections~1{id}/delete/responses/200/content/application~1json/schema`
 pub type DeleteMobileVoiceConnectionResponse = CreateMobileVoiceConnectionResponse;
 
@@ -26,6 +34,17 @@ pub struct ListMobileVoiceConnectionsResponse {
 crate::codec::optional_fields!(
     ListMobileVoiceConnectionsResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for ListMobileVoiceConnectionsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListMobileVoiceConnectionsResponse",
+        &[
+            crate::shape::field::<Option<Vec<MobileVoiceConnection>>>("data"),
+            crate::shape::field::<Option<MobileVoiceConnectionsPaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/MobileVoiceConnection`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -63,6 +82,32 @@ crate::codec::optional_fields!(
     "webhook_timeout_secs" => webhook_timeout_secs }
 );
 
+impl crate::shape::Shaped for MobileVoiceConnection {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MobileVoiceConnection",
+        &[
+            crate::shape::field::<Option<bool>>("active"),
+            crate::shape::field::<Option<String>>("connection_name"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<MobileVoiceConnectionInbound>>("inbound"),
+            crate::shape::field::<Option<MobileVoiceConnectionOutbound>>("outbound"),
+            crate::shape::field::<
+                Option<MobileVoiceConnectionRecordType>,
+            >("record_type"),
+            crate::shape::field::<Option<Vec<String>>>("tags"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<
+                Option<MobileVoiceConnectionWebhookApiVersion>,
+            >("webhook_api_version"),
+            crate::shape::field::<Option<String>>("webhook_event_failover_url"),
+            crate::shape::field::<Option<String>>("webhook_event_url"),
+            crate::shape::field::<Option<i64>>("webhook_timeout_secs"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/MobileVoiceConnectionCreate`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MobileVoiceConnectionCreate {
@@ -84,6 +129,28 @@ crate::codec::optional_fields!(
     webhook_event_failover_url nullable, "webhook_event_url" => webhook_event_url
     nullable, "webhook_timeout_secs" => webhook_timeout_secs nullable }
 );
+
+impl crate::shape::Shaped for MobileVoiceConnectionCreate {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MobileVoiceConnectionCreate",
+        &[
+            crate::shape::field::<Option<bool>>("active"),
+            crate::shape::field::<Option<String>>("connection_name"),
+            crate::shape::field::<Option<MobileVoiceConnectionCreateInbound>>("inbound"),
+            crate::shape::field::<
+                Option<MobileVoiceConnectionCreateOutbound>,
+            >("outbound"),
+            crate::shape::field::<Option<Vec<String>>>("tags"),
+            crate::shape::field::<
+                Option<MobileVoiceConnectionCreateWebhookApiVersion>,
+            >("webhook_api_version"),
+            crate::shape::field::<Option<Option<String>>>("webhook_event_failover_url"),
+            crate::shape::field::<Option<Option<String>>>("webhook_event_url"),
+            crate::shape::field::<Option<Option<i64>>>("webhook_timeout_secs"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/MobileVoiceConnectionCreate/properties/inbound`
 pub type MobileVoiceConnectionCreateInbound = UpdateManagedAccountGlobalChannelLimitRequest;
@@ -154,6 +221,28 @@ crate::codec::optional_fields!(
     nullable, "webhook_timeout_secs" => webhook_timeout_secs }
 );
 
+impl crate::shape::Shaped for MobileVoiceConnectionUpdate {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MobileVoiceConnectionUpdate",
+        &[
+            crate::shape::field::<Option<bool>>("active"),
+            crate::shape::field::<Option<String>>("connection_name"),
+            crate::shape::field::<Option<MobileVoiceConnectionUpdateInbound>>("inbound"),
+            crate::shape::field::<
+                Option<MobileVoiceConnectionUpdateOutbound>,
+            >("outbound"),
+            crate::shape::field::<Option<Vec<String>>>("tags"),
+            crate::shape::field::<
+                Option<MobileVoiceConnectionUpdateWebhookApiVersion>,
+            >("webhook_api_version"),
+            crate::shape::field::<Option<Option<String>>>("webhook_event_failover_url"),
+            crate::shape::field::<Option<Option<String>>>("webhook_event_url"),
+            crate::shape::field::<Option<i64>>("webhook_timeout_secs"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/MobileVoiceConnectionUpdate/properties/inbound`
 pub type MobileVoiceConnectionUpdateInbound = UpdateManagedAccountGlobalChannelLimitRequest;
 
@@ -181,6 +270,19 @@ crate::codec::optional_fields!(
     MobileVoiceConnectionsPaginationMeta { "page_number" => page_number, "page_size" =>
     page_size, "total_pages" => total_pages, "total_results" => total_results }
 );
+
+impl crate::shape::Shaped for MobileVoiceConnectionsPaginationMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MobileVoiceConnectionsPaginationMeta",
+        &[
+            crate::shape::field::<Option<i64>>("page_number"),
+            crate::shape::field::<Option<i64>>("page_size"),
+            crate::shape::field::<Option<i64>>("total_pages"),
+            crate::shape::field::<Option<i64>>("total_results"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1v2~1mobile_voice_connections~1{id}/get/responses/200/content/application~1json/schema`
 pub type RetrieveMobileVoiceConnectionResponse = CreateMobileVoiceConnectionResponse;

@@ -19,6 +19,20 @@ pub struct CreateAndroidPushCredentialRequest {
     pub type_: CreateAndroidPushCredentialRequestType,
 }
 
+impl crate::shape::Shaped for CreateAndroidPushCredentialRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateAndroidPushCredentialRequest",
+        &[
+            crate::shape::field::<String>("alias"),
+            crate::shape::field::<
+                serde_json::Map<String, serde_json::Value>,
+            >("project_account_json_file"),
+            crate::shape::field::<CreateAndroidPushCredentialRequestType>("type"),
+        ],
+        false,
+    );
+}
+
 /// Type of mobile push credential. Should be `android` here
 ///
 /// Spec: `#/components/schemas/CreateAndroidPushCredentialRequest/properties/type`
@@ -65,6 +79,19 @@ pub struct CreateIosPushCredentialRequest {
     /// Type of mobile push credential. Should be `ios` here
     #[serde(rename = "type")]
     pub type_: CreateIosPushCredentialRequestType,
+}
+
+impl crate::shape::Shaped for CreateIosPushCredentialRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateIosPushCredentialRequest",
+        &[
+            crate::shape::field::<String>("alias"),
+            crate::shape::field::<String>("certificate"),
+            crate::shape::field::<String>("private_key"),
+            crate::shape::field::<CreateIosPushCredentialRequestType>("type"),
+        ],
+        false,
+    );
 }
 
 /// Type of mobile push credential. Should be `ios` here
@@ -115,15 +142,21 @@ impl<'de> serde::Deserialize<'de> for CreatePushCredentialBody {
             deserializer,
             "CreatePushCredentialBody",
             &[
-                |v, s| crate::codec::variant(v, s, Self::CreateIosPushCredentialRequest),
-                |v, s| crate::codec::variant(
-                    v,
-                    s,
-                    Self::CreateAndroidPushCredentialRequest,
-                ),
+                |v| crate::codec::variant(v, Self::CreateIosPushCredentialRequest),
+                |v| crate::codec::variant(v, Self::CreateAndroidPushCredentialRequest),
             ],
         )
     }
+}
+
+impl crate::shape::Shaped for CreatePushCredentialBody {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
+        name: "CreatePushCredentialBody",
+        variants: &[
+            crate::shape::of::<CreateIosPushCredentialRequest>(),
+            crate::shape::of::<CreateAndroidPushCredentialRequest>(),
+        ],
+    };
 }
 
 /// Spec: `#/paths/~1mobile_push_credentials/get/parameters/1/schema`
@@ -138,6 +171,17 @@ pub struct ListPushCredentialsFilter {
 crate::codec::optional_fields!(
     ListPushCredentialsFilter { "alias" => alias, "type" => type_ }
 );
+
+impl crate::shape::Shaped for ListPushCredentialsFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPushCredentialsFilter",
+        &[
+            crate::shape::field::<Option<String>>("alias"),
+            crate::shape::field::<Option<ListPushCredentialsFilterType>>("type"),
+        ],
+        false,
+    );
+}
 
 /// type of mobile push credentials
 ///
@@ -188,6 +232,17 @@ crate::codec::optional_fields!(
     ListPushCredentialsResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for ListPushCredentialsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPushCredentialsResponse",
+        &[
+            crate::shape::field::<Option<Vec<PushCredential>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Successful response with details about a push credential
 ///
 /// Spec: `#/components/schemas/PushCredential`
@@ -213,6 +268,26 @@ pub struct PushCredential {
     pub updated_at: String,
 }
 
+impl crate::shape::Shaped for PushCredential {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PushCredential",
+        &[
+            crate::shape::field::<String>("alias"),
+            crate::shape::field::<String>("certificate"),
+            crate::shape::field::<String>("created_at"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<String>("private_key"),
+            crate::shape::field::<
+                serde_json::Map<String, serde_json::Value>,
+            >("project_account_json_file"),
+            crate::shape::field::<String>("record_type"),
+            crate::shape::field::<String>("type"),
+            crate::shape::field::<String>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Success response with details about a push credential
 ///
 /// Spec: `#/components/schemas/PushCredentialResponse`
@@ -222,6 +297,14 @@ pub struct PushCredentialResponse {
 }
 
 crate::codec::optional_fields!(PushCredentialResponse { "data" => data });
+
+impl crate::shape::Shaped for PushCredentialResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PushCredentialResponse",
+        &[crate::shape::field::<Option<PushCredential>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1mobile_push_credentials/get/parameters/0/schema`
 pub type PushNotificationsPageConsolidated = ListAccessIpAddressesPage;

@@ -15,6 +15,14 @@ pub struct BlocksErrorObjectSource {
 
 crate::codec::optional_fields!(BlocksErrorObjectSource { "pointer" => pointer });
 
+impl crate::shape::Shaped for BlocksErrorObjectSource {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BlocksErrorObjectSource",
+        &[crate::shape::field::<Option<String>>("pointer")],
+        false,
+    );
+}
+
 /// Registration Status Response
 ///
 /// Spec: `#/paths/~1credential_connections~1{id}~1actions~1check_registration_status/post/responses/200/content/application~1json/schema`
@@ -25,6 +33,14 @@ pub struct CheckRegistrationStatusResponse {
 }
 
 crate::codec::optional_fields!(CheckRegistrationStatusResponse { "data" => data });
+
+impl crate::shape::Shaped for CheckRegistrationStatusResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CheckRegistrationStatusResponse",
+        &[crate::shape::field::<Option<CheckRegistrationStatusResponseData>>("data")],
+        false,
+    );
+}
 
 /// Registration Status
 ///
@@ -55,6 +71,25 @@ crate::codec::optional_fields!(
     sip_username, "status" => status, "transport" => transport, "user_agent" =>
     user_agent }
 );
+
+impl crate::shape::Shaped for CheckRegistrationStatusResponseData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CheckRegistrationStatusResponseData",
+        &[
+            crate::shape::field::<Option<String>>("ip_address"),
+            crate::shape::field::<Option<String>>("last_registration"),
+            crate::shape::field::<Option<i64>>("port"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("sip_username"),
+            crate::shape::field::<
+                Option<CheckRegistrationStatusResponseDataStatus>,
+            >("status"),
+            crate::shape::field::<Option<String>>("transport"),
+            crate::shape::field::<Option<String>>("user_agent"),
+        ],
+        false,
+    );
+}
 
 /// The current registration status of your SIP connection
 ///
@@ -137,6 +172,18 @@ crate::codec::optional_fields!(
     jitterbuffer_msec_min }
 );
 
+impl crate::shape::Shaped for ConnectionJitterBuffer {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConnectionJitterBuffer",
+        &[
+            crate::shape::field::<Option<bool>>("enable_jitter_buffer"),
+            crate::shape::field::<Option<i64>>("jitterbuffer_msec_max"),
+            crate::shape::field::<Option<i64>>("jitterbuffer_msec_min"),
+        ],
+        false,
+    );
+}
+
 /// A user-assigned name to help manage the connection.
 ///
 /// Spec: `#/components/schemas/ConnectionName`
@@ -157,6 +204,19 @@ crate::codec::optional_fields!(
     ConnectionNoiseSuppressionDetails { "attenuation_limit" => attenuation_limit,
     "engine" => engine }
 );
+
+impl crate::shape::Shaped for ConnectionNoiseSuppressionDetails {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConnectionNoiseSuppressionDetails",
+        &[
+            crate::shape::field::<Option<i64>>("attenuation_limit"),
+            crate::shape::field::<
+                Option<ConnectionNoiseSuppressionDetailsEngine>,
+            >("engine"),
+        ],
+        false,
+    );
+}
 
 /// The noise suppression engine to use. 'denoiser' is the default engine. 'deep_filter_net' and 'deep_filter_net_large' are alternative engines with different performance characteristics. Krisp engines ('krisp_viva_tel', 'krisp_viva_tel_lite', 'krisp_viva_promodel', 'krisp_viva_ss') provide advanced noise suppression capabilities. 'quail_voice_focus' provides Quail-based voice focus noise suppression.
 ///
@@ -236,6 +296,18 @@ crate::codec::optional_fields!(
     "report_frequency_secs" => report_frequency_secs }
 );
 
+impl crate::shape::Shaped for ConnectionRtcpSettings {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConnectionRtcpSettings",
+        &[
+            crate::shape::field::<Option<bool>>("capture_enabled"),
+            crate::shape::field::<Option<ConnectionRtcpSettingsPort>>("port"),
+            crate::shape::field::<Option<i64>>("report_frequency_secs"),
+        ],
+        false,
+    );
+}
+
 /// RTCP port by default is rtp+1, it can also be set to rtcp-mux
 ///
 /// Spec: `#/components/schemas/ConnectionRtcpSettings/properties/port`
@@ -288,6 +360,20 @@ crate::codec::optional_fields!(
     "outbound_voice_profile_id" => outbound_voice_profile_id }
 );
 
+impl crate::shape::Shaped for ConnectionsFilterConsolidated {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConnectionsFilterConsolidated",
+        &[
+            crate::shape::field::<
+                Option<ConnectionsFilterConsolidatedConnectionName>,
+            >("connection_name"),
+            crate::shape::field::<Option<String>>("fqdn"),
+            crate::shape::field::<Option<String>>("outbound_voice_profile_id"),
+        ],
+        false,
+    );
+}
+
 /// Filter by connection_name using nested operations
 ///
 /// Spec: `#/paths/~1connections/get/parameters/0/schema/properties/connection_name`
@@ -316,6 +402,19 @@ crate::codec::optional_fields!(
     ConnectionsPaginationMeta { "page_number" => page_number, "page_size" => page_size,
     "total_pages" => total_pages, "total_results" => total_results }
 );
+
+impl crate::shape::Shaped for ConnectionsPaginationMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConnectionsPaginationMeta",
+        &[
+            crate::shape::field::<Option<i64>>("page_number"),
+            crate::shape::field::<Option<i64>>("page_size"),
+            crate::shape::field::<Option<i64>>("total_pages"),
+            crate::shape::field::<Option<i64>>("total_results"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1connections/get/parameters/2/schema`
 pub type ConnectionsSortConnection = SortConnection;
@@ -752,3 +851,20 @@ crate::codec::optional_fields!(
     "dns_record_type" => dns_record_type, "fqdn" => fqdn, "id" => id, "port" => port,
     "record_type" => record_type, "updated_at" => updated_at }
 );
+
+impl crate::shape::Shaped for Fqdn {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Fqdn",
+        &[
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("dns_record_type"),
+            crate::shape::field::<Option<String>>("fqdn"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<i64>>("port"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}

@@ -10,3 +10,11 @@ use super::*;
 pub struct DnsRecordListResponse {
     pub data: Vec<DnsRecord>,
 }
+
+impl crate::shape::Shaped for DnsRecordListResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DnsRecordListResponse",
+        &[crate::shape::field::<Vec<DnsRecord>>("data")],
+        false,
+    );
+}

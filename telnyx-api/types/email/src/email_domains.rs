@@ -23,6 +23,19 @@ pub struct CreateEmailDomainRequest {
     pub tracking: Option<TrackingSettings>,
 }
 
+impl crate::shape::Shaped for CreateEmailDomainRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateEmailDomainRequest",
+        &[
+            crate::shape::field::<Option<Option<String>>>("dmarc_policy"),
+            crate::shape::field::<String>("domain"),
+            crate::shape::field::<Option<bool>>("inbound_enabled"),
+            crate::shape::field::<Option<TrackingSettings>>("tracking"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/email_CursorPaginationMeta`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct EmailCursorPaginationMeta {
@@ -35,6 +48,20 @@ pub struct EmailCursorPaginationMeta {
     /// Opaque cursor to fetch the previous page
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_cursor: Option<String>,
+}
+
+impl crate::shape::Shaped for EmailCursorPaginationMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailCursorPaginationMeta",
+        &[
+            crate::shape::field::<bool>("has_next"),
+            crate::shape::field::<bool>("has_previous"),
+            crate::shape::field::<Option<String>>("next_cursor"),
+            crate::shape::field::<i64>("page_size"),
+            crate::shape::field::<Option<String>>("previous_cursor"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/EmailDomainHealth`
@@ -53,6 +80,22 @@ pub struct EmailDomainHealth {
     /// Whether the domain is usable for sending email
     pub usable_for_sending: bool,
     pub verification: EmailDomainVerification,
+}
+
+impl crate::shape::Shaped for EmailDomainHealth {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailDomainHealth",
+        &[
+            crate::shape::field::<String>("checked_at"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<EmailDomainHealthRecordType>("record_type"),
+            crate::shape::field::<EmailDomainHealthStatus>("status"),
+            crate::shape::field::<bool>("usable_for_inbound"),
+            crate::shape::field::<bool>("usable_for_sending"),
+            crate::shape::field::<EmailDomainVerification>("verification"),
+        ],
+        false,
+    );
 }
 
 /// Record type discriminator
@@ -93,6 +136,14 @@ pub struct EmailDomainHealthResponse {
     pub data: EmailDomainHealth,
 }
 
+impl crate::shape::Shaped for EmailDomainHealthResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailDomainHealthResponse",
+        &[crate::shape::field::<EmailDomainHealth>("data")],
+        false,
+    );
+}
+
 /// Current domain status
 ///
 /// Spec: `#/components/schemas/EmailDomainHealth/properties/status`
@@ -103,6 +154,17 @@ pub type EmailDomainHealthStatus = EmailDomainStatus;
 pub struct EmailDomainListResponse {
     pub data: Vec<EmailDomain>,
     pub meta: EmailDomainListResponseMeta,
+}
+
+impl crate::shape::Shaped for EmailDomainListResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailDomainListResponse",
+        &[
+            crate::shape::field::<Vec<EmailDomain>>("data"),
+            crate::shape::field::<EmailDomainListResponseMeta>("meta"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/EmailDomainListResponse/properties/meta`
@@ -121,11 +183,21 @@ impl<'de> serde::Deserialize<'de> for EmailDomainListResponseMeta {
             deserializer,
             "EmailDomainListResponseMeta",
             &[
-                |v, s| crate::codec::variant(v, s, Self::OffsetPaginationMeta),
-                |v, s| crate::codec::variant(v, s, Self::EmailCursorPaginationMeta),
+                |v| crate::codec::variant(v, Self::OffsetPaginationMeta),
+                |v| crate::codec::variant(v, Self::EmailCursorPaginationMeta),
             ],
         )
     }
+}
+
+impl crate::shape::Shaped for EmailDomainListResponseMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
+        name: "EmailDomainListResponseMeta",
+        variants: &[
+            crate::shape::of::<OffsetPaginationMeta>(),
+            crate::shape::of::<EmailCursorPaginationMeta>(),
+        ],
+    };
 }
 
 /// Spec: `#/paths/~1email_domains/get/parameters/4/schema`
@@ -184,3 +256,15 @@ crate::codec::optional_fields!(
     UpdateEmailDomainRequest { "dmarc_policy" => dmarc_policy nullable, "inbound_enabled"
     => inbound_enabled, "tracking" => tracking }
 );
+
+impl crate::shape::Shaped for UpdateEmailDomainRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateEmailDomainRequest",
+        &[
+            crate::shape::field::<Option<Option<String>>>("dmarc_policy"),
+            crate::shape::field::<Option<bool>>("inbound_enabled"),
+            crate::shape::field::<Option<TrackingSettings>>("tracking"),
+        ],
+        false,
+    );
+}

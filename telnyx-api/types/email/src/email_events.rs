@@ -21,11 +21,40 @@ pub struct AccountEmailEvent {
     pub type_: EmailEventType,
 }
 
+impl crate::shape::Shaped for AccountEmailEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AccountEmailEvent",
+        &[
+            crate::shape::field::<Option<EventEmailSummary>>("email"),
+            crate::shape::field::<String>("email_id"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<String>("occurred_at"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("payload"),
+            crate::shape::field::<AccountEmailEventRecordType>("record_type"),
+            crate::shape::field::<EmailEventType>("type"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/AccountEmailEventListResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AccountEmailEventListResponse {
     pub data: Vec<AccountEmailEvent>,
     pub meta: EventPaginationMeta,
+}
+
+impl crate::shape::Shaped for AccountEmailEventListResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AccountEmailEventListResponse",
+        &[
+            crate::shape::field::<Vec<AccountEmailEvent>>("data"),
+            crate::shape::field::<EventPaginationMeta>("meta"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/AccountEmailEvent/properties/record_type`
@@ -75,6 +104,25 @@ pub struct EmailEventCounts {
     pub unsubscribed: i64,
 }
 
+impl crate::shape::Shaped for EmailEventCounts {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailEventCounts",
+        &[
+            crate::shape::field::<i64>("bounced"),
+            crate::shape::field::<i64>("clicked"),
+            crate::shape::field::<i64>("complained"),
+            crate::shape::field::<i64>("deferred"),
+            crate::shape::field::<i64>("delivered"),
+            crate::shape::field::<i64>("failed"),
+            crate::shape::field::<i64>("opened"),
+            crate::shape::field::<i64>("queued"),
+            crate::shape::field::<i64>("sent"),
+            crate::shape::field::<i64>("unsubscribed"),
+        ],
+        false,
+    );
+}
+
 /// Event rates as percentages (0-100+), rounded to 2 decimal places.
 ///
 /// Spec: `#/components/schemas/EmailEventRates`
@@ -94,6 +142,21 @@ pub struct EmailEventRates {
     pub open_rate: f64,
 }
 
+impl crate::shape::Shaped for EmailEventRates {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailEventRates",
+        &[
+            crate::shape::field::<f64>("bounce_rate"),
+            crate::shape::field::<f64>("click_rate"),
+            crate::shape::field::<f64>("complaint_rate"),
+            crate::shape::field::<f64>("deferred_rate"),
+            crate::shape::field::<f64>("delivery_rate"),
+            crate::shape::field::<f64>("open_rate"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/EmailEventStats`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailEventStats {
@@ -101,6 +164,19 @@ pub struct EmailEventStats {
     pub rates: EmailEventRates,
     pub record_type: EmailEventStatsRecordType,
     pub time_range: TimeRange,
+}
+
+impl crate::shape::Shaped for EmailEventStats {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailEventStats",
+        &[
+            crate::shape::field::<EmailEventCounts>("counts"),
+            crate::shape::field::<EmailEventRates>("rates"),
+            crate::shape::field::<EmailEventStatsRecordType>("record_type"),
+            crate::shape::field::<TimeRange>("time_range"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/EmailEventStats/properties/record_type`
@@ -139,6 +215,14 @@ pub struct EmailEventStatsResponse {
     pub data: EmailEventStats,
 }
 
+impl crate::shape::Shaped for EmailEventStatsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailEventStatsResponse",
+        &[crate::shape::field::<EmailEventStats>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/EventEmailSummary`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct EventEmailSummary {
@@ -146,6 +230,19 @@ pub struct EventEmailSummary {
     pub from: EmailAddress,
     pub subject: String,
     pub to: Vec<EmailAddress>,
+}
+
+impl crate::shape::Shaped for EventEmailSummary {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EventEmailSummary",
+        &[
+            crate::shape::field::<Vec<EmailAddress>>("cc"),
+            crate::shape::field::<EmailAddress>("from"),
+            crate::shape::field::<String>("subject"),
+            crate::shape::field::<Vec<EmailAddress>>("to"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/EventPaginationMeta`
@@ -158,6 +255,18 @@ pub struct EventPaginationMeta {
     pub time_range: TimeRange,
 }
 
+impl crate::shape::Shaped for EventPaginationMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EventPaginationMeta",
+        &[
+            crate::shape::field::<Option<String>>("page_cursor"),
+            crate::shape::field::<i64>("page_size"),
+            crate::shape::field::<TimeRange>("time_range"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1email_events/get/parameters/2/schema`
 pub type ListEmailEventsEventType = CallRequestTo;
 
@@ -166,4 +275,15 @@ pub type ListEmailEventsEventType = CallRequestTo;
 pub struct TimeRange {
     pub from: Option<String>,
     pub to: Option<String>,
+}
+
+impl crate::shape::Shaped for TimeRange {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TimeRange",
+        &[
+            crate::shape::field::<Option<String>>("from"),
+            crate::shape::field::<Option<String>>("to"),
+        ],
+        false,
+    );
 }

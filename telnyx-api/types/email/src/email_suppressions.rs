@@ -36,6 +36,19 @@ pub struct CreateEmailBlockRequest {
     pub to: String,
 }
 
+impl crate::shape::Shaped for CreateEmailBlockRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateEmailBlockRequest",
+        &[
+            crate::shape::field::<Option<Option<String>>>("domain_id"),
+            crate::shape::field::<Option<Option<String>>>("expires_at"),
+            crate::shape::field::<Option<Option<String>>>("from"),
+            crate::shape::field::<String>("to"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/CursorMeta`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CursorMeta {
@@ -48,6 +61,20 @@ pub struct CursorMeta {
     /// Omitted when `has_previous` is false.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_cursor: Option<String>,
+}
+
+impl crate::shape::Shaped for CursorMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CursorMeta",
+        &[
+            crate::shape::field::<bool>("has_next"),
+            crate::shape::field::<bool>("has_previous"),
+            crate::shape::field::<Option<String>>("next_cursor"),
+            crate::shape::field::<i64>("page_size"),
+            crate::shape::field::<Option<String>>("previous_cursor"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/EmailBlockEvent`
@@ -67,6 +94,25 @@ pub struct EmailBlockEvent {
     pub record_type: EmailBlockEventRecordType,
     /// Free-text snapshot of the block's source at event time.
     pub source: String,
+}
+
+impl crate::shape::Shaped for EmailBlockEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailBlockEvent",
+        &[
+            crate::shape::field::<String>("actor"),
+            crate::shape::field::<EmailBlockEventEventType>("event_type"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("meta"),
+            crate::shape::field::<String>("occurred_at"),
+            crate::shape::field::<String>("reason"),
+            crate::shape::field::<EmailBlockEventRecordType>("record_type"),
+            crate::shape::field::<String>("source"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/EmailBlockEvent/properties/event_type`
@@ -118,6 +164,17 @@ pub struct EmailBlockEventListResponse {
     pub meta: OffsetMeta,
 }
 
+impl crate::shape::Shaped for EmailBlockEventListResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailBlockEventListResponse",
+        &[
+            crate::shape::field::<Vec<EmailBlockEvent>>("data"),
+            crate::shape::field::<OffsetMeta>("meta"),
+        ],
+        false,
+    );
+}
+
 /// View-only.
 ///
 /// Spec: `#/components/schemas/EmailBlockEvent/properties/record_type`
@@ -157,11 +214,33 @@ pub struct EmailBlockListCursorResponse {
     pub meta: CursorMeta,
 }
 
+impl crate::shape::Shaped for EmailBlockListCursorResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailBlockListCursorResponse",
+        &[
+            crate::shape::field::<Vec<EmailBlock>>("data"),
+            crate::shape::field::<CursorMeta>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/EmailBlockListOffsetResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct EmailBlockListOffsetResponse {
     pub data: Vec<EmailBlock>,
     pub meta: OffsetMeta,
+}
+
+impl crate::shape::Shaped for EmailBlockListOffsetResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailBlockListOffsetResponse",
+        &[
+            crate::shape::field::<Vec<EmailBlock>>("data"),
+            crate::shape::field::<OffsetMeta>("meta"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/paths/~1email_blocks/get/responses/200/content/application~1json/schema`
@@ -180,11 +259,21 @@ impl<'de> serde::Deserialize<'de> for ListEmailBlocksResponse {
             deserializer,
             "ListEmailBlocksResponse",
             &[
-                |v, s| crate::codec::variant(v, s, Self::EmailBlockListOffsetResponse),
-                |v, s| crate::codec::variant(v, s, Self::EmailBlockListCursorResponse),
+                |v| crate::codec::variant(v, Self::EmailBlockListOffsetResponse),
+                |v| crate::codec::variant(v, Self::EmailBlockListCursorResponse),
             ],
         )
     }
+}
+
+impl crate::shape::Shaped for ListEmailBlocksResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
+        name: "ListEmailBlocksResponse",
+        variants: &[
+            crate::shape::of::<EmailBlockListOffsetResponse>(),
+            crate::shape::of::<EmailBlockListCursorResponse>(),
+        ],
+    };
 }
 
 /// Spec: `#/components/schemas/OffsetMeta`
@@ -194,6 +283,19 @@ pub struct OffsetMeta {
     pub page_size: i64,
     pub total_pages: i64,
     pub total_results: i64,
+}
+
+impl crate::shape::Shaped for OffsetMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "OffsetMeta",
+        &[
+            crate::shape::field::<i64>("page_number"),
+            crate::shape::field::<i64>("page_size"),
+            crate::shape::field::<i64>("total_pages"),
+            crate::shape::field::<i64>("total_results"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/paths/~1email_blocks/get/parameters/4/schema`

@@ -36,6 +36,20 @@ pub struct CreateEmailTemplateRequest {
     pub variables: Option<Vec<String>>,
 }
 
+impl crate::shape::Shaped for CreateEmailTemplateRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateEmailTemplateRequest",
+        &[
+            crate::shape::field::<Option<Option<String>>>("html_body"),
+            crate::shape::field::<String>("name"),
+            crate::shape::field::<Option<Option<String>>>("subject"),
+            crate::shape::field::<Option<Option<String>>>("text_body"),
+            crate::shape::field::<Option<Vec<String>>>("variables"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/EmailTemplate`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailTemplate {
@@ -50,11 +64,40 @@ pub struct EmailTemplate {
     pub variables: Vec<String>,
 }
 
+impl crate::shape::Shaped for EmailTemplate {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailTemplate",
+        &[
+            crate::shape::field::<String>("created_at"),
+            crate::shape::field::<Option<String>>("html_body"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<String>("name"),
+            crate::shape::field::<EmailTemplateRecordType>("record_type"),
+            crate::shape::field::<Option<String>>("subject"),
+            crate::shape::field::<Option<String>>("text_body"),
+            crate::shape::field::<String>("updated_at"),
+            crate::shape::field::<Vec<String>>("variables"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/EmailTemplateListResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct EmailTemplateListResponse {
     pub data: Vec<EmailTemplate>,
     pub meta: EmailPaginationMeta,
+}
+
+impl crate::shape::Shaped for EmailTemplateListResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailTemplateListResponse",
+        &[
+            crate::shape::field::<Vec<EmailTemplate>>("data"),
+            crate::shape::field::<EmailPaginationMeta>("meta"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/EmailTemplate/properties/record_type`
@@ -93,6 +136,14 @@ pub struct EmailTemplateResponse {
     pub data: EmailTemplate,
 }
 
+impl crate::shape::Shaped for EmailTemplateResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailTemplateResponse",
+        &[crate::shape::field::<EmailTemplate>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/RenderEmailTemplateRequest`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RenderEmailTemplateRequest {
@@ -103,6 +154,18 @@ pub struct RenderEmailTemplateRequest {
 crate::codec::optional_fields!(
     RenderEmailTemplateRequest { "template_variables" => template_variables }
 );
+
+impl crate::shape::Shaped for RenderEmailTemplateRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RenderEmailTemplateRequest",
+        &[
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("template_variables"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/RenderedEmailTemplate`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -118,6 +181,24 @@ pub struct RenderedEmailTemplate {
     pub variables: Vec<String>,
 }
 
+impl crate::shape::Shaped for RenderedEmailTemplate {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RenderedEmailTemplate",
+        &[
+            crate::shape::field::<String>("created_at"),
+            crate::shape::field::<Option<String>>("html_body"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<String>("name"),
+            crate::shape::field::<RenderedEmailTemplateRecordType>("record_type"),
+            crate::shape::field::<Option<String>>("subject"),
+            crate::shape::field::<Option<String>>("text_body"),
+            crate::shape::field::<String>("updated_at"),
+            crate::shape::field::<Vec<String>>("variables"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/EmailTemplate/properties/record_type`
 pub type RenderedEmailTemplateRecordType = EmailTemplateRecordType;
 
@@ -125,6 +206,14 @@ pub type RenderedEmailTemplateRecordType = EmailTemplateRecordType;
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RenderedEmailTemplateResponse {
     pub data: RenderedEmailTemplate,
+}
+
+impl crate::shape::Shaped for RenderedEmailTemplateResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RenderedEmailTemplateResponse",
+        &[crate::shape::field::<RenderedEmailTemplate>("data")],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/UpdateEmailTemplateRequest`
@@ -145,3 +234,17 @@ crate::codec::optional_fields!(
     "subject" => subject nullable, "text_body" => text_body nullable, "variables" =>
     variables }
 );
+
+impl crate::shape::Shaped for UpdateEmailTemplateRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateEmailTemplateRequest",
+        &[
+            crate::shape::field::<Option<Option<String>>>("html_body"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<Option<String>>>("subject"),
+            crate::shape::field::<Option<Option<String>>>("text_body"),
+            crate::shape::field::<Option<Vec<String>>>("variables"),
+        ],
+        false,
+    );
+}

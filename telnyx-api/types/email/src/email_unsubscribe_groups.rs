@@ -13,6 +13,14 @@ pub struct AddGroupSuppressionRequest {
     pub to: String,
 }
 
+impl crate::shape::Shaped for AddGroupSuppressionRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AddGroupSuppressionRequest",
+        &[crate::shape::field::<String>("to")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/CreateUnsubscribeGroupRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateUnsubscribeGroupRequest {
@@ -23,6 +31,17 @@ pub struct CreateUnsubscribeGroupRequest {
     )]
     pub description: Option<Option<String>>,
     pub name: String,
+}
+
+impl crate::shape::Shaped for CreateUnsubscribeGroupRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateUnsubscribeGroupRequest",
+        &[
+            crate::shape::field::<Option<Option<String>>>("description"),
+            crate::shape::field::<String>("name"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/paths/~1email_unsubscribe_groups~1{id}/delete/parameters/0/schema`
@@ -41,11 +60,18 @@ impl<'de> serde::Deserialize<'de> for ForceQuery {
             deserializer,
             "ForceQuery",
             &[
-                |v, s| crate::codec::variant(v, s, Self::Variant1),
-                |v, s| crate::codec::variant(v, s, Self::Boolean),
+                |v| crate::codec::variant(v, Self::Variant1),
+                |v| crate::codec::variant(v, Self::Boolean),
             ],
         )
     }
+}
+
+impl crate::shape::Shaped for ForceQuery {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
+        name: "ForceQuery",
+        variants: &[crate::shape::of::<ForceQueryVariant1>(), crate::shape::of::<bool>()],
+    };
 }
 
 /// Group list `meta` (consistent with `GET /v2/email_blocks`).
@@ -59,11 +85,35 @@ pub struct GroupListMeta {
     pub total_results: i64,
 }
 
+impl crate::shape::Shaped for GroupListMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GroupListMeta",
+        &[
+            crate::shape::field::<i64>("page_number"),
+            crate::shape::field::<i64>("page_size"),
+            crate::shape::field::<i64>("total_pages"),
+            crate::shape::field::<i64>("total_results"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/GroupSuppressionListResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct GroupSuppressionListResponse {
     pub data: Vec<EmailBlock>,
     pub meta: GroupListMeta,
+}
+
+impl crate::shape::Shaped for GroupSuppressionListResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GroupSuppressionListResponse",
+        &[
+            crate::shape::field::<Vec<EmailBlock>>("data"),
+            crate::shape::field::<GroupListMeta>("meta"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/UnsubscribeGroup`
@@ -79,11 +129,37 @@ pub struct UnsubscribeGroup {
     pub updated_at: String,
 }
 
+impl crate::shape::Shaped for UnsubscribeGroup {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UnsubscribeGroup",
+        &[
+            crate::shape::field::<String>("created_at"),
+            crate::shape::field::<Option<String>>("description"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<String>("name"),
+            crate::shape::field::<UnsubscribeGroupRecordType>("record_type"),
+            crate::shape::field::<String>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/UnsubscribeGroupListResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UnsubscribeGroupListResponse {
     pub data: Vec<UnsubscribeGroup>,
     pub meta: GroupListMeta,
+}
+
+impl crate::shape::Shaped for UnsubscribeGroupListResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UnsubscribeGroupListResponse",
+        &[
+            crate::shape::field::<Vec<UnsubscribeGroup>>("data"),
+            crate::shape::field::<GroupListMeta>("meta"),
+        ],
+        false,
+    );
 }
 
 /// View-only.
@@ -124,6 +200,14 @@ pub struct UnsubscribeGroupResponse {
     pub data: UnsubscribeGroup,
 }
 
+impl crate::shape::Shaped for UnsubscribeGroupResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UnsubscribeGroupResponse",
+        &[crate::shape::field::<UnsubscribeGroup>("data")],
+        false,
+    );
+}
+
 /// Partial update; `account_id`/`id` are immutable.
 ///
 /// Spec: `#/components/schemas/UpdateUnsubscribeGroupRequest`
@@ -137,3 +221,14 @@ crate::codec::optional_fields!(
     UpdateUnsubscribeGroupRequest { "description" => description nullable, "name" => name
     }
 );
+
+impl crate::shape::Shaped for UpdateUnsubscribeGroupRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateUnsubscribeGroupRequest",
+        &[
+            crate::shape::field::<Option<Option<String>>>("description"),
+            crate::shape::field::<Option<String>>("name"),
+        ],
+        false,
+    );
+}

@@ -14,11 +14,30 @@ pub struct CreateEmailValidationBatchRequest {
     pub webhook_url: Option<String>,
 }
 
+impl crate::shape::Shaped for CreateEmailValidationBatchRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateEmailValidationBatchRequest",
+        &[
+            crate::shape::field::<Vec<String>>("emails"),
+            crate::shape::field::<Option<String>>("webhook_url"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/CreateEmailValidationRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateEmailValidationRequest {
     /// Email address to validate. Any non-empty string is accepted; invalid syntax returns valid=false rather than a request error.
     pub email: String,
+}
+
+impl crate::shape::Shaped for CreateEmailValidationRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateEmailValidationRequest",
+        &[crate::shape::field::<String>("email")],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/EmailValidation`
@@ -34,6 +53,21 @@ pub struct EmailValidation {
     pub valid: bool,
 }
 
+impl crate::shape::Shaped for EmailValidation {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailValidation",
+        &[
+            crate::shape::field::<EmailValidationChecks>("checks"),
+            crate::shape::field::<Option<String>>("did_you_mean"),
+            crate::shape::field::<String>("email"),
+            crate::shape::field::<EmailValidationRecordType>("record_type"),
+            crate::shape::field::<f64>("risk_score"),
+            crate::shape::field::<bool>("valid"),
+        ],
+        false,
+    );
+}
+
 /// Shape returned by the create endpoint. Includes duplicates_removed.
 ///
 /// Spec: `#/components/schemas/EmailValidationBatch`
@@ -47,6 +81,21 @@ pub struct EmailValidationBatch {
     /// Omitted from the response entirely (not null) when unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
+}
+
+impl crate::shape::Shaped for EmailValidationBatch {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailValidationBatch",
+        &[
+            crate::shape::field::<i64>("duplicates_removed"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<EmailValidationBatchRecordType>("record_type"),
+            crate::shape::field::<EmailValidationBatchStatus>("status"),
+            crate::shape::field::<i64>("total"),
+            crate::shape::field::<Option<String>>("webhook_url"),
+        ],
+        false,
+    );
 }
 
 /// Shape returned by the GET endpoint. Does not include duplicates_removed.
@@ -71,6 +120,24 @@ pub struct EmailValidationBatchDetail2 {
     pub webhook_url: Option<String>,
 }
 
+impl crate::shape::Shaped for EmailValidationBatchDetail2 {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailValidationBatchDetail2",
+        &[
+            crate::shape::field::<Option<String>>("completed_at"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<EmailValidationBatchDetailRecordType>("record_type"),
+            crate::shape::field::<
+                Option<std::collections::BTreeMap<String, EmailValidationResult>>,
+            >("results"),
+            crate::shape::field::<EmailValidationBatchStatus>("status"),
+            crate::shape::field::<i64>("total"),
+            crate::shape::field::<Option<String>>("webhook_url"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/EmailValidationBatchDetail/allOf/0/properties/record_type`
 pub type EmailValidationBatchDetailRecordType = EmailValidationBatchRecordType;
 
@@ -78,6 +145,14 @@ pub type EmailValidationBatchDetailRecordType = EmailValidationBatchRecordType;
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailValidationBatchDetailResponse {
     pub data: EmailValidationBatchDetail,
+}
+
+impl crate::shape::Shaped for EmailValidationBatchDetailResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailValidationBatchDetailResponse",
+        &[crate::shape::field::<EmailValidationBatchDetail>("data")],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/EmailValidationBatch/properties/record_type`
@@ -114,6 +189,14 @@ crate::codec::string_enum!(EmailValidationBatchRecordType);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailValidationBatchResponse {
     pub data: EmailValidationBatch,
+}
+
+impl crate::shape::Shaped for EmailValidationBatchResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailValidationBatchResponse",
+        &[crate::shape::field::<EmailValidationBatch>("data")],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/EmailValidationBatchStatus`
@@ -167,6 +250,17 @@ pub struct EmailValidationCheck {
     pub pass: bool,
 }
 
+impl crate::shape::Shaped for EmailValidationCheck {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailValidationCheck",
+        &[
+            crate::shape::field::<Option<String>>("details"),
+            crate::shape::field::<bool>("pass"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/EmailValidationChecks`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct EmailValidationChecks {
@@ -175,6 +269,20 @@ pub struct EmailValidationChecks {
     pub role_based: EmailValidationCheck,
     pub syntax: EmailValidationCheck,
     pub typo: EmailValidationTypoCheck,
+}
+
+impl crate::shape::Shaped for EmailValidationChecks {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailValidationChecks",
+        &[
+            crate::shape::field::<EmailValidationCheck>("disposable"),
+            crate::shape::field::<EmailValidationCheck>("mx"),
+            crate::shape::field::<EmailValidationCheck>("role_based"),
+            crate::shape::field::<EmailValidationCheck>("syntax"),
+            crate::shape::field::<EmailValidationTypoCheck>("typo"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/EmailValidation/properties/record_type`
@@ -213,6 +321,14 @@ pub struct EmailValidationResponse {
     pub data: EmailValidation,
 }
 
+impl crate::shape::Shaped for EmailValidationResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailValidationResponse",
+        &[crate::shape::field::<EmailValidation>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/EmailValidationResult`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct EmailValidationResult {
@@ -225,6 +341,20 @@ pub struct EmailValidationResult {
     pub valid: bool,
 }
 
+impl crate::shape::Shaped for EmailValidationResult {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailValidationResult",
+        &[
+            crate::shape::field::<EmailValidationChecks>("checks"),
+            crate::shape::field::<Option<String>>("did_you_mean"),
+            crate::shape::field::<String>("email"),
+            crate::shape::field::<f64>("risk_score"),
+            crate::shape::field::<bool>("valid"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/EmailValidationTypoCheck`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct EmailValidationTypoCheck {
@@ -235,4 +365,16 @@ pub struct EmailValidationTypoCheck {
     /// Suggested correction for common typos. Omitted when nil.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suggestion: Option<String>,
+}
+
+impl crate::shape::Shaped for EmailValidationTypoCheck {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailValidationTypoCheck",
+        &[
+            crate::shape::field::<Option<String>>("details"),
+            crate::shape::field::<bool>("pass"),
+            crate::shape::field::<Option<String>>("suggestion"),
+        ],
+        false,
+    );
 }

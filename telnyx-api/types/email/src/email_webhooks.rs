@@ -14,6 +14,17 @@ pub struct CreateEmailWebhookRequest {
     pub url: String,
 }
 
+impl crate::shape::Shaped for CreateEmailWebhookRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateEmailWebhookRequest",
+        &[
+            crate::shape::field::<Vec<EmailWebhookEvent>>("events"),
+            crate::shape::field::<String>("url"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/EmailWebhook`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailWebhook {
@@ -26,6 +37,22 @@ pub struct EmailWebhook {
     pub updated_at: String,
     /// HTTPS endpoint to deliver subscribed events to.
     pub url: String,
+}
+
+impl crate::shape::Shaped for EmailWebhook {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailWebhook",
+        &[
+            crate::shape::field::<String>("created_at"),
+            crate::shape::field::<String>("domain_id"),
+            crate::shape::field::<Vec<EmailWebhookEvent>>("events"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<EmailWebhookRecordType>("record_type"),
+            crate::shape::field::<String>("updated_at"),
+            crate::shape::field::<String>("url"),
+        ],
+        false,
+    );
 }
 
 /// Event types a webhook may subscribe to. The union of email.* events (published by email-api) and email_domain.* lifecycle events (published by this service). An event not listed here can never be subscribed to and is silently dropped.
@@ -139,6 +166,17 @@ pub struct EmailWebhookListResponse {
     pub meta: OffsetPaginationMeta,
 }
 
+impl crate::shape::Shaped for EmailWebhookListResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailWebhookListResponse",
+        &[
+            crate::shape::field::<Vec<EmailWebhook>>("data"),
+            crate::shape::field::<OffsetPaginationMeta>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/EmailWebhook/properties/record_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EmailWebhookRecordType {
@@ -175,6 +213,14 @@ pub struct EmailWebhookResponse {
     pub data: EmailWebhook,
 }
 
+impl crate::shape::Shaped for EmailWebhookResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailWebhookResponse",
+        &[crate::shape::field::<EmailWebhook>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1email_domains~1{domain_id}~1webhooks/get/parameters/3/schema`
 pub type ListEmailDomainWebhooksSort = ListCustomerServiceRecordsSortValue;
 
@@ -188,3 +234,14 @@ pub struct UpdateEmailWebhookRequest {
 crate::codec::optional_fields!(
     UpdateEmailWebhookRequest { "events" => events, "url" => url }
 );
+
+impl crate::shape::Shaped for UpdateEmailWebhookRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateEmailWebhookRequest",
+        &[
+            crate::shape::field::<Option<Vec<EmailWebhookEvent>>>("events"),
+            crate::shape::field::<Option<String>>("url"),
+        ],
+        false,
+    );
+}

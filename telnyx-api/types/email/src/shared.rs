@@ -15,6 +15,20 @@ pub struct DkimStatus {
     pub selector: Option<String>,
 }
 
+impl crate::shape::Shaped for DkimStatus {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DkimStatus",
+        &[
+            crate::shape::field::<bool>("active"),
+            crate::shape::field::<Option<DkimStatusAlgorithm>>("algorithm"),
+            crate::shape::field::<Option<i64>>("key_length"),
+            crate::shape::field::<Option<String>>("rotated_at"),
+            crate::shape::field::<Option<String>>("selector"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/DKIMStatus/properties/algorithm`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DkimStatusAlgorithm {
@@ -59,6 +73,24 @@ pub struct DnsRecord {
     pub required: bool,
     pub status: DnsRecordStatus,
     pub value: String,
+}
+
+impl crate::shape::Shaped for DnsRecord {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DnsRecord",
+        &[
+            crate::shape::field::<Option<String>>("actual_value"),
+            crate::shape::field::<String>("host"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<Option<i64>>("priority"),
+            crate::shape::field::<DnsRecordPurpose>("purpose"),
+            crate::shape::field::<DnsRecordRecordType>("record_type"),
+            crate::shape::field::<bool>("required"),
+            crate::shape::field::<DnsRecordStatus>("status"),
+            crate::shape::field::<String>("value"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/DNSRecord/properties/purpose`
@@ -191,6 +223,17 @@ pub struct EmailAddress {
     pub name: Option<String>,
 }
 
+impl crate::shape::Shaped for EmailAddress {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailAddress",
+        &[
+            crate::shape::field::<String>("email"),
+            crate::shape::field::<Option<String>>("name"),
+        ],
+        false,
+    );
+}
+
 /// Suppression record. Schema fields hidden by the view:
 /// `account_id`, `bounce_category`, `dsn_code`, `meta`.
 ///
@@ -219,6 +262,28 @@ pub struct EmailBlock {
     /// Normalized recipient. (schema: to_address)
     pub to: String,
     pub updated_at: String,
+}
+
+impl crate::shape::Shaped for EmailBlock {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailBlock",
+        &[
+            crate::shape::field::<String>("created_at"),
+            crate::shape::field::<Option<String>>("domain_id"),
+            crate::shape::field::<Option<String>>("expires_at"),
+            crate::shape::field::<Option<String>>("from"),
+            crate::shape::field::<Option<String>>("group_id"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<Reason>("reason"),
+            crate::shape::field::<EmailBlockRecordType>("record_type"),
+            crate::shape::field::<Scope>("scope"),
+            crate::shape::field::<Source>("source"),
+            crate::shape::field::<Status>("status"),
+            crate::shape::field::<String>("to"),
+            crate::shape::field::<String>("updated_at"),
+        ],
+        false,
+    );
 }
 
 /// View-only discriminator.
@@ -259,6 +324,14 @@ pub struct EmailBlockResponse {
     pub data: EmailBlock,
 }
 
+impl crate::shape::Shaped for EmailBlockResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailBlockResponse",
+        &[crate::shape::field::<EmailBlock>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/EmailDomain`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailDomain {
@@ -285,6 +358,32 @@ pub struct EmailDomain {
     pub verification: EmailDomainVerification,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at: Option<String>,
+}
+
+impl crate::shape::Shaped for EmailDomain {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailDomain",
+        &[
+            crate::shape::field::<String>("created_at"),
+            crate::shape::field::<DkimStatus>("dkim"),
+            crate::shape::field::<Option<String>>("dmarc_policy"),
+            crate::shape::field::<Vec<DnsRecord>>("dns_records"),
+            crate::shape::field::<String>("domain"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<InboundConfig>("inbound"),
+            crate::shape::field::<EmailDomainRecordType>("record_type"),
+            crate::shape::field::<Option<EmailDomainReputation>>("reputation"),
+            crate::shape::field::<EmailDomainStatus>("status"),
+            crate::shape::field::<TrackingSettings>("tracking"),
+            crate::shape::field::<EmailDomainType>("type"),
+            crate::shape::field::<String>("updated_at"),
+            crate::shape::field::<bool>("usable_for_inbound"),
+            crate::shape::field::<bool>("usable_for_sending"),
+            crate::shape::field::<EmailDomainVerification>("verification"),
+            crate::shape::field::<Option<String>>("verified_at"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/EmailDomain/properties/record_type`
@@ -333,10 +432,32 @@ crate::codec::optional_fields!(
     computed_at }
 );
 
+impl crate::shape::Shaped for EmailDomainReputation {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailDomainReputation",
+        &[
+            crate::shape::field::<Option<String>>("band"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("breakdown"),
+            crate::shape::field::<Option<String>>("computed_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/EmailDomainResponse`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailDomainResponse {
     pub data: EmailDomain,
+}
+
+impl crate::shape::Shaped for EmailDomainResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailDomainResponse",
+        &[crate::shape::field::<EmailDomain>("data")],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/EmailDomainStatus`
@@ -431,6 +552,20 @@ pub struct EmailDomainVerification {
     pub mx: EmailDomainVerificationMx,
     pub ownership: EmailDomainVerificationOwnership,
     pub spf: EmailDomainVerificationSpf,
+}
+
+impl crate::shape::Shaped for EmailDomainVerification {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailDomainVerification",
+        &[
+            crate::shape::field::<EmailDomainVerificationDkim>("dkim"),
+            crate::shape::field::<EmailDomainVerificationDmarc>("dmarc"),
+            crate::shape::field::<EmailDomainVerificationMx>("mx"),
+            crate::shape::field::<EmailDomainVerificationOwnership>("ownership"),
+            crate::shape::field::<EmailDomainVerificationSpf>("spf"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/EmailDomainVerification/properties/dkim`
@@ -688,6 +823,19 @@ crate::codec::optional_fields!(
     reason, "scope" => scope, "to" => to }
 );
 
+impl crate::shape::Shaped for EmailMessageSuppressedItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailMessageSuppressedItem",
+        &[
+            crate::shape::field::<Option<bool>>("override_allowed"),
+            crate::shape::field::<Option<String>>("reason"),
+            crate::shape::field::<Option<String>>("scope"),
+            crate::shape::field::<Option<String>>("to"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/email_PaginationMeta`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct EmailPaginationMeta {
@@ -695,6 +843,17 @@ pub struct EmailPaginationMeta {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_cursor: Option<String>,
     pub page_size: i64,
+}
+
+impl crate::shape::Shaped for EmailPaginationMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailPaginationMeta",
+        &[
+            crate::shape::field::<Option<String>>("page_cursor"),
+            crate::shape::field::<i64>("page_size"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/InboundConfig`
@@ -705,6 +864,18 @@ pub struct InboundConfig {
     pub mx_required: bool,
 }
 
+impl crate::shape::Shaped for InboundConfig {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InboundConfig",
+        &[
+            crate::shape::field::<bool>("catch_all"),
+            crate::shape::field::<bool>("enabled"),
+            crate::shape::field::<bool>("mx_required"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/OffsetPaginationMeta`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct OffsetPaginationMeta {
@@ -712,6 +883,19 @@ pub struct OffsetPaginationMeta {
     pub page_size: i64,
     pub total_pages: i64,
     pub total_results: i64,
+}
+
+impl crate::shape::Shaped for OffsetPaginationMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "OffsetPaginationMeta",
+        &[
+            crate::shape::field::<i64>("page_number"),
+            crate::shape::field::<i64>("page_size"),
+            crate::shape::field::<i64>("total_pages"),
+            crate::shape::field::<i64>("total_results"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/Reason`
@@ -895,3 +1079,15 @@ crate::codec::optional_fields!(
     TrackingSettings { "click_tracking" => click_tracking, "open_tracking" =>
     open_tracking, "unsubscribe_tracking" => unsubscribe_tracking }
 );
+
+impl crate::shape::Shaped for TrackingSettings {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TrackingSettings",
+        &[
+            crate::shape::field::<Option<bool>>("click_tracking"),
+            crate::shape::field::<Option<bool>>("open_tracking"),
+            crate::shape::field::<Option<bool>>("unsubscribe_tracking"),
+        ],
+        false,
+    );
+}

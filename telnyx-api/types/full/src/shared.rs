@@ -29,6 +29,21 @@ crate::codec::optional_fields!(
     => text, "timeToFirstAudioFrameMs" => time_to_first_audio_frame_ms, "type" => type_ }
 );
 
+impl crate::shape::Shaped for AudioChunkFrame {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AudioChunkFrame",
+        &[
+            crate::shape::field::<Option<String>>("audio"),
+            crate::shape::field::<Option<bool>>("cached"),
+            crate::shape::field::<Option<bool>>("isFinal"),
+            crate::shape::field::<Option<String>>("text"),
+            crate::shape::field::<Option<i64>>("timeToFirstAudioFrameMs"),
+            crate::shape::field::<Option<AudioChunkFrameType>>("type"),
+        ],
+        false,
+    );
+}
+
 /// Frame type identifier.
 ///
 /// Spec: `#/components/schemas/AudioChunkFrame/properties/type`
@@ -76,6 +91,18 @@ crate::codec::optional_fields!(
     AuditLogsError { "code" => code, "detail" => detail, "title" => title }
 );
 
+impl crate::shape::Shaped for AuditLogsError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AuditLogsError",
+        &[
+            crate::shape::field::<Option<String>>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<Option<String>>("title"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/AuditLogsErrors`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AuditLogsErrors {
@@ -83,6 +110,14 @@ pub struct AuditLogsErrors {
 }
 
 crate::codec::optional_fields!(AuditLogsErrors { "errors" => errors });
+
+impl crate::shape::Shaped for AuditLogsErrors {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AuditLogsErrors",
+        &[crate::shape::field::<Option<Vec<AuditLogsError>>>("errors")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/billing_Error`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -97,6 +132,22 @@ pub struct BillingError {
     pub title: String,
 }
 
+impl crate::shape::Shaped for BillingError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BillingError",
+        &[
+            crate::shape::field::<String>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("meta"),
+            crate::shape::field::<Option<BillingErrorSource>>("source"),
+            crate::shape::field::<String>("title"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/billing_Error/properties/source`
 pub type BillingErrorSource = ErrorSource;
 
@@ -107,6 +158,14 @@ pub struct BillingErrors {
 }
 
 crate::codec::optional_fields!(BillingErrors { "errors" => errors });
+
+impl crate::shape::Shaped for BillingErrors {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BillingErrors",
+        &[crate::shape::field::<Option<Vec<BillingError>>>("errors")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/billing-group_Error`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -119,6 +178,22 @@ pub struct BillingGroupError {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<BillingGroupErrorSource>,
     pub title: String,
+}
+
+impl crate::shape::Shaped for BillingGroupError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BillingGroupError",
+        &[
+            crate::shape::field::<i64>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("meta"),
+            crate::shape::field::<Option<BillingGroupErrorSource>>("source"),
+            crate::shape::field::<String>("title"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/billing-group_Error/properties/source`
@@ -136,6 +211,19 @@ pub struct BlocksErrorObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<BlocksErrorObjectSource>,
     pub title: String,
+}
+
+impl crate::shape::Shaped for BlocksErrorObject {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BlocksErrorObject",
+        &[
+            crate::shape::field::<String>("code"),
+            crate::shape::field::<String>("detail"),
+            crate::shape::field::<Option<BlocksErrorObjectSource>>("source"),
+            crate::shape::field::<String>("title"),
+        ],
+        false,
+    );
 }
 
 /// A single entry in the canonical Telnyx error envelope. `code` is the stable Telnyx error catalog id; the human-readable explanation lives at `meta.url`. `detail` is a context-specific message; `source.pointer` (when present) names the offending field of the request.
@@ -156,6 +244,20 @@ pub struct BrandedCallingError {
     pub title: String,
 }
 
+impl crate::shape::Shaped for BrandedCallingError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BrandedCallingError",
+        &[
+            crate::shape::field::<String>("code"),
+            crate::shape::field::<String>("detail"),
+            crate::shape::field::<BrandedCallingErrorMeta>("meta"),
+            crate::shape::field::<Option<BrandedCallingErrorSource>>("source"),
+            crate::shape::field::<String>("title"),
+        ],
+        false,
+    );
+}
+
 /// Carries `url` linking to the Telnyx error catalog entry for this `code`. Useful for forwarding the user to documentation.
 ///
 /// Spec: `#/components/schemas/branded-calling_Error/properties/meta`
@@ -173,6 +275,19 @@ pub struct BrandedCallingErrorMeta {
     pub url: String,
 }
 
+impl crate::shape::Shaped for BrandedCallingErrorMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BrandedCallingErrorMeta",
+        &[
+            crate::shape::field::<Option<Vec<String>>>("pending_check_codes"),
+            crate::shape::field::<Option<Vec<String>>>("pending_check_ids"),
+            crate::shape::field::<Option<Vec<String>>>("pending_check_labels"),
+            crate::shape::field::<String>("url"),
+        ],
+        false,
+    );
+}
+
 /// Optional pointer at the offending field of the request.
 ///
 /// Spec: `#/components/schemas/branded-calling_Error/properties/source`
@@ -187,6 +302,14 @@ pub struct BrandedCallingErrors {
     pub errors: Vec<BrandedCallingError>,
 }
 
+impl crate::shape::Shaped for BrandedCallingErrors {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BrandedCallingErrors",
+        &[crate::shape::field::<Vec<BrandedCallingError>>("errors")],
+        false,
+    );
+}
+
 /// HTTPValidationError
 ///
 /// Spec: `#/components/schemas/BucketNotFoundError`
@@ -197,6 +320,14 @@ pub struct BucketNotFoundError {
 }
 
 crate::codec::optional_fields!(BucketNotFoundError { "detail" => detail });
+
+impl crate::shape::Shaped for BucketNotFoundError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BucketNotFoundError",
+        &[crate::shape::field::<Option<Vec<NotFoundError>>>("detail")],
+        false,
+    );
+}
 
 /// The role of the message sender
 ///
@@ -226,6 +357,22 @@ pub struct CallControlError {
     pub title: String,
 }
 
+impl crate::shape::Shaped for CallControlError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallControlError",
+        &[
+            crate::shape::field::<String>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("meta"),
+            crate::shape::field::<Option<CallControlErrorSource>>("source"),
+            crate::shape::field::<String>("title"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/call-control_Error/properties/source`
 pub type CallControlErrorSource = ErrorSource;
 
@@ -236,6 +383,14 @@ pub struct CallControlErrors {
 }
 
 crate::codec::optional_fields!(CallControlErrors { "errors" => errors });
+
+impl crate::shape::Shaped for CallControlErrors {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallControlErrors",
+        &[crate::shape::field::<Option<Vec<CallControlError>>>("errors")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/CallControlWebhookToolParams/properties/path_parameters/properties/type`
 pub type CallControlWebhookToolParamsPathParametersType = CallControlWebhookToolParamsBodyParametersType;
@@ -262,6 +417,22 @@ pub struct CallRecordingsError {
     pub title: String,
 }
 
+impl crate::shape::Shaped for CallRecordingsError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallRecordingsError",
+        &[
+            crate::shape::field::<String>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("meta"),
+            crate::shape::field::<Option<CallRecordingsErrorSource>>("source"),
+            crate::shape::field::<String>("title"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/call-recordings_Error/properties/source`
 pub type CallRecordingsErrorSource = ErrorSource;
 
@@ -272,6 +443,14 @@ pub struct CallRecordingsErrors {
 }
 
 crate::codec::optional_fields!(CallRecordingsErrors { "errors" => errors });
+
+impl crate::shape::Shaped for CallRecordingsErrors {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallRecordingsErrors",
+        &[crate::shape::field::<Option<Vec<CallRecordingsError>>>("errors")],
+        false,
+    );
+}
 
 /// Resource not found
 ///
@@ -285,6 +464,18 @@ crate::codec::optional_fields!(
     CallScriptingResourceNotFoundError { "errors" => errors }
 );
 
+impl crate::shape::Shaped for CallScriptingResourceNotFoundError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallScriptingResourceNotFoundError",
+        &[
+            crate::shape::field::<
+                Option<Vec<CallScriptingResourceNotFoundErrorErrorsItem>>,
+            >("errors"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/call-scripting_ResourceNotFoundError/properties/errors/items`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallScriptingResourceNotFoundErrorErrorsItem {
@@ -294,6 +485,14 @@ pub struct CallScriptingResourceNotFoundErrorErrorsItem {
 crate::codec::optional_fields!(
     CallScriptingResourceNotFoundErrorErrorsItem { "detail" => detail }
 );
+
+impl crate::shape::Shaped for CallScriptingResourceNotFoundErrorErrorsItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallScriptingResourceNotFoundErrorErrorsItem",
+        &[crate::shape::field::<Option<String>>("detail")],
+        false,
+    );
+}
 
 /// Campaign Status Update Event
 ///
@@ -324,6 +523,23 @@ crate::codec::optional_fields!(
     "isTMobileRegistered" => is_t_mobile_registered, "status" => status, "type" => type_
     }
 );
+
+impl crate::shape::Shaped for CampaignStatusUpdateEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CampaignStatusUpdateEvent",
+        &[
+            crate::shape::field::<Option<String>>("brandId"),
+            crate::shape::field::<Option<String>>("campaignId"),
+            crate::shape::field::<Option<String>>("createDate"),
+            crate::shape::field::<Option<String>>("cspId"),
+            crate::shape::field::<Option<String>>("description"),
+            crate::shape::field::<Option<bool>>("isTMobileRegistered"),
+            crate::shape::field::<Option<CampaignStatusUpdateEventStatus>>("status"),
+            crate::shape::field::<Option<CampaignStatusUpdateEventType>>("type"),
+        ],
+        false,
+    );
+}
 
 /// The status of the campaign.
 ///
@@ -452,6 +668,22 @@ pub struct ChargesError {
     pub title: String,
 }
 
+impl crate::shape::Shaped for ChargesError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ChargesError",
+        &[
+            crate::shape::field::<String>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("meta"),
+            crate::shape::field::<Option<ChargesErrorSource>>("source"),
+            crate::shape::field::<String>("title"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/charges_Error/properties/source`
 pub type ChargesErrorSource = ErrorSource;
 
@@ -462,6 +694,14 @@ pub struct ChargesErrors {
 }
 
 crate::codec::optional_fields!(ChargesErrors { "errors" => errors });
+
+impl crate::shape::Shaped for ChargesErrors {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ChargesErrors",
+        &[crate::shape::field::<Option<Vec<ChargesError>>>("errors")],
+        false,
+    );
+}
 
 /// Registration Status
 ///
@@ -491,6 +731,20 @@ pub struct ClientTextFrame {
     pub voice_settings: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
+impl crate::shape::Shaped for ClientTextFrame {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ClientTextFrame",
+        &[
+            crate::shape::field::<Option<bool>>("force"),
+            crate::shape::field::<String>("text"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("voice_settings"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/cloudflare-ip-list-sync_Error`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CloudflareIpListSyncError {
@@ -504,6 +758,22 @@ pub struct CloudflareIpListSyncError {
     pub title: String,
 }
 
+impl crate::shape::Shaped for CloudflareIpListSyncError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CloudflareIpListSyncError",
+        &[
+            crate::shape::field::<String>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("meta"),
+            crate::shape::field::<Option<CloudflareIpListSyncErrorSource>>("source"),
+            crate::shape::field::<String>("title"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/cloudflare-ip-list-sync_Error/properties/source`
 pub type CloudflareIpListSyncErrorSource = ErrorSource;
 
@@ -514,6 +784,14 @@ pub struct CloudflareIpListSyncErrors {
 }
 
 crate::codec::optional_fields!(CloudflareIpListSyncErrors { "errors" => errors });
+
+impl crate::shape::Shaped for CloudflareIpListSyncErrors {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CloudflareIpListSyncErrors",
+        &[crate::shape::field::<Option<Vec<CloudflareIpListSyncError>>>("errors")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1actions~1confirm/post/responses/200/content/application~1json/schema/properties/meta`
 pub type ConfirmPortingOrderResponseMeta = GetPortingOrderResponseMeta;
@@ -559,6 +837,24 @@ crate::codec::optional_fields!(
     "meta" => meta, "source" => source, "title" => title }
 );
 
+impl crate::shape::Shaped for CustomerServiceRecordResourceNotFoundError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CustomerServiceRecordResourceNotFoundError",
+        &[
+            crate::shape::field::<Option<String>>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("meta"),
+            crate::shape::field::<
+                Option<CustomerServiceRecordResourceNotFoundErrorSource>,
+            >("source"),
+            crate::shape::field::<Option<String>>("title"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/GenericError/properties/source`
 pub type CustomerServiceRecordResourceNotFoundErrorSource = ErrorSource;
 
@@ -576,6 +872,24 @@ crate::codec::optional_fields!(
     CustomerServiceRecordUnprocessableEntityError { "code" => code, "detail" => detail,
     "meta" => meta, "source" => source, "title" => title }
 );
+
+impl crate::shape::Shaped for CustomerServiceRecordUnprocessableEntityError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CustomerServiceRecordUnprocessableEntityError",
+        &[
+            crate::shape::field::<Option<String>>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("meta"),
+            crate::shape::field::<
+                Option<CustomerServiceRecordUnprocessableEntityErrorSource>,
+            >("source"),
+            crate::shape::field::<Option<String>>("title"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/GenericError/properties/source`
 pub type CustomerServiceRecordUnprocessableEntityErrorSource = ErrorSource;
@@ -598,6 +912,18 @@ crate::codec::optional_fields!(
     DetailRecordsError { "code" => code, "detail" => detail, "title" => title }
 );
 
+impl crate::shape::Shaped for DetailRecordsError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DetailRecordsError",
+        &[
+            crate::shape::field::<Option<String>>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<Option<String>>("title"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/detail-records_ErrorResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DetailRecordsErrorResponse {
@@ -605,6 +931,14 @@ pub struct DetailRecordsErrorResponse {
 }
 
 crate::codec::optional_fields!(DetailRecordsErrorResponse { "errors" => errors });
+
+impl crate::shape::Shaped for DetailRecordsErrorResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DetailRecordsErrorResponse",
+        &[crate::shape::field::<Option<Vec<DetailRecordsError>>>("errors")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/DocServiceRecord`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -624,6 +958,19 @@ crate::codec::optional_fields!(
     record_type, "updated_at" => updated_at }
 );
 
+impl crate::shape::Shaped for DocServiceRecord {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DocServiceRecord",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/documents_Error`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct DocumentsError {
@@ -637,6 +984,22 @@ pub struct DocumentsError {
     pub title: String,
 }
 
+impl crate::shape::Shaped for DocumentsError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DocumentsError",
+        &[
+            crate::shape::field::<String>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("meta"),
+            crate::shape::field::<Option<DocumentsErrorSource>>("source"),
+            crate::shape::field::<String>("title"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/documents_Error/properties/source`
 pub type DocumentsErrorSource = ErrorSource;
 
@@ -648,10 +1011,26 @@ pub struct DocumentsErrors {
 
 crate::codec::optional_fields!(DocumentsErrors { "errors" => errors });
 
+impl crate::shape::Shaped for DocumentsErrors {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DocumentsErrors",
+        &[crate::shape::field::<Option<Vec<DocumentsError>>>("errors")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/DomainsErrorResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct DomainsErrorResponse {
     pub errors: Vec<EmailError>,
+}
+
+impl crate::shape::Shaped for DomainsErrorResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DomainsErrorResponse",
+        &[crate::shape::field::<Vec<EmailError>>("errors")],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/edge-compute_Error`
@@ -669,6 +1048,20 @@ crate::codec::optional_fields!(
     source, "title" => title }
 );
 
+impl crate::shape::Shaped for EdgeComputeError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EdgeComputeError",
+        &[
+            crate::shape::field::<Option<String>>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<Option<ErrorMeta>>("meta"),
+            crate::shape::field::<Option<ErrorSource>>("source"),
+            crate::shape::field::<Option<String>>("title"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/edge-compute_Errors`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EdgeComputeErrors {
@@ -676,6 +1069,14 @@ pub struct EdgeComputeErrors {
 }
 
 crate::codec::optional_fields!(EdgeComputeErrors { "errors" => errors });
+
+impl crate::shape::Shaped for EdgeComputeErrors {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EdgeComputeErrors",
+        &[crate::shape::field::<Option<Vec<EdgeComputeError>>>("errors")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/email_Error`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -685,6 +1086,19 @@ pub struct EmailError {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<EmailErrorSource>,
     pub title: String,
+}
+
+impl crate::shape::Shaped for EmailError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailError",
+        &[
+            crate::shape::field::<EmailErrorCode>("code"),
+            crate::shape::field::<String>("detail"),
+            crate::shape::field::<Option<EmailErrorSource>>("source"),
+            crate::shape::field::<String>("title"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/email_Error/properties/code`
@@ -743,6 +1157,14 @@ pub struct EmailErrorResponse {
     pub errors: Vec<ErrorObject>,
 }
 
+impl crate::shape::Shaped for EmailErrorResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmailErrorResponse",
+        &[crate::shape::field::<Vec<ErrorObject>>("errors")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/email_Error/properties/source`
 pub type EmailErrorSource = BlocksErrorObjectSource;
 
@@ -759,6 +1181,22 @@ pub struct EmergencyError {
     pub title: String,
 }
 
+impl crate::shape::Shaped for EmergencyError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmergencyError",
+        &[
+            crate::shape::field::<String>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("meta"),
+            crate::shape::field::<Option<EmergencyErrorSource>>("source"),
+            crate::shape::field::<String>("title"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/emergency_Error/properties/source`
 pub type EmergencyErrorSource = ErrorSource;
 
@@ -769,6 +1207,14 @@ pub struct EmergencyErrors {
 }
 
 crate::codec::optional_fields!(EmergencyErrors { "errors" => errors });
+
+impl crate::shape::Shaped for EmergencyErrors {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmergencyErrors",
+        &[crate::shape::field::<Option<Vec<EmergencyError>>>("errors")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1room_sessions~1{room_session_id}~1actions~1end/post/responses/200/content/application~1json/schema/properties/data`
 pub type EndSessionResponseData = CallControlCommandResult;
@@ -785,6 +1231,17 @@ pub struct ErrorFrame {
 }
 
 crate::codec::optional_fields!(ErrorFrame { "error" => error, "type" => type_ });
+
+impl crate::shape::Shaped for ErrorFrame {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ErrorFrame",
+        &[
+            crate::shape::field::<Option<String>>("error"),
+            crate::shape::field::<Option<ErrorFrameType>>("type"),
+        ],
+        false,
+    );
+}
 
 /// Frame type identifier.
 ///
@@ -824,6 +1281,14 @@ pub struct ErrorList {
     pub errors: Vec<BlocksErrorObject>,
 }
 
+impl crate::shape::Shaped for ErrorList {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ErrorList",
+        &[crate::shape::field::<Vec<BlocksErrorObject>>("errors")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/ErrorObject`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ErrorObject {
@@ -837,6 +1302,24 @@ pub struct ErrorObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<serde_json::Map<String, serde_json::Value>>,
     pub title: String,
+}
+
+impl crate::shape::Shaped for ErrorObject {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ErrorObject",
+        &[
+            crate::shape::field::<ErrorObjectCode>("code"),
+            crate::shape::field::<ErrorObjectDetail>("detail"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("meta"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("source"),
+            crate::shape::field::<String>("title"),
+        ],
+        false,
+    );
 }
 
 /// Telnyx error code. Edge idempotency errors use 10027 or 10036. Fallback 404/500 responses from the framework may use string status codes ('404', '500') instead.
@@ -930,6 +1413,20 @@ crate::codec::optional_fields!(
     "title" => title }
 );
 
+impl crate::shape::Shaped for ErrorRecord {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ErrorRecord",
+        &[
+            crate::shape::field::<Option<String>>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<Option<MetaResponse>>("meta"),
+            crate::shape::field::<Option<SourceResponse>>("source"),
+            crate::shape::field::<Option<String>>("title"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/ErrorResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ErrorResponse {
@@ -937,6 +1434,14 @@ pub struct ErrorResponse {
 }
 
 crate::codec::optional_fields!(ErrorResponse { "errors" => errors });
+
+impl crate::shape::Shaped for ErrorResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ErrorResponse",
+        &[crate::shape::field::<Option<Vec<ErrorResponseErrorsItem>>>("errors")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/ErrorResponse/properties/errors/items`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -953,6 +1458,20 @@ crate::codec::optional_fields!(
     "source" => source, "title" => title }
 );
 
+impl crate::shape::Shaped for ErrorResponseErrorsItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ErrorResponseErrorsItem",
+        &[
+            crate::shape::field::<Option<String>>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<Option<ErrorResponseErrorsItemMeta>>("meta"),
+            crate::shape::field::<Option<ErrorResponseErrorsItemSource>>("source"),
+            crate::shape::field::<Option<String>>("title"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/ErrorResponse/properties/errors/items/properties/meta`
 pub type ErrorResponseErrorsItemMeta = ErrorMeta;
 
@@ -966,6 +1485,14 @@ pub struct Errors {
 }
 
 crate::codec::optional_fields!(Errors { "errors" => errors });
+
+impl crate::shape::Shaped for Errors {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Errors",
+        &[crate::shape::field::<Option<Vec<BillingGroupError>>>("errors")],
+        false,
+    );
+}
 
 /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
 ///
@@ -996,6 +1523,20 @@ crate::codec::optional_fields!(
     FinalFrame { "audio" => audio, "isFinal" => is_final, "text" => text,
     "timeToFirstAudioFrameMs" => time_to_first_audio_frame_ms, "type" => type_ }
 );
+
+impl crate::shape::Shaped for FinalFrame {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "FinalFrame",
+        &[
+            crate::shape::field::<Option<serde_json::Value>>("audio"),
+            crate::shape::field::<Option<bool>>("isFinal"),
+            crate::shape::field::<Option<String>>("text"),
+            crate::shape::field::<Option<i64>>("timeToFirstAudioFrameMs"),
+            crate::shape::field::<Option<FinalFrameType>>("type"),
+        ],
+        false,
+    );
+}
 
 /// Frame type identifier.
 ///
@@ -1044,6 +1585,22 @@ crate::codec::optional_fields!(
     source, "title" => title }
 );
 
+impl crate::shape::Shaped for ForbiddenError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ForbiddenError",
+        &[
+            crate::shape::field::<Option<String>>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("meta"),
+            crate::shape::field::<Option<ForbiddenErrorSource>>("source"),
+            crate::shape::field::<Option<String>>("title"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/GenericError/properties/source`
 pub type ForbiddenErrorSource = ErrorSource;
 
@@ -1067,6 +1624,22 @@ crate::codec::optional_fields!(
     source, "title" => title }
 );
 
+impl crate::shape::Shaped for GenericError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GenericError",
+        &[
+            crate::shape::field::<Option<String>>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("meta"),
+            crate::shape::field::<Option<GenericErrorSource>>("source"),
+            crate::shape::field::<Option<String>>("title"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/GenericErrorResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GenericErrorResponse {
@@ -1074,6 +1647,14 @@ pub struct GenericErrorResponse {
 }
 
 crate::codec::optional_fields!(GenericErrorResponse { "errors" => errors });
+
+impl crate::shape::Shaped for GenericErrorResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GenericErrorResponse",
+        &[crate::shape::field::<Option<Vec<EdgeComputeError>>>("errors")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/GenericError/properties/source`
 pub type GenericErrorSource = ErrorSource;
@@ -1135,6 +1716,14 @@ pub struct HttpValidationError {
 
 crate::codec::optional_fields!(HttpValidationError { "detail" => detail });
 
+impl crate::shape::Shaped for HttpValidationError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "HttpValidationError",
+        &[crate::shape::field::<Option<Vec<ValidationError>>>("detail")],
+        false,
+    );
+}
+
 /// Error
 ///
 /// Spec: `#/components/schemas/integration-secrets_Error`
@@ -1150,6 +1739,18 @@ pub struct IntegrationSecretsError {
     pub title: Option<String>,
 }
 
+impl crate::shape::Shaped for IntegrationSecretsError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "IntegrationSecretsError",
+        &[
+            crate::shape::field::<Option<String>>("code"),
+            crate::shape::field::<String>("detail"),
+            crate::shape::field::<Option<String>>("title"),
+        ],
+        false,
+    );
+}
+
 /// ErrorResponse
 ///
 /// Spec: `#/components/schemas/integration-secrets_ErrorResponse`
@@ -1160,6 +1761,14 @@ pub struct IntegrationSecretsErrorResponse {
 }
 
 crate::codec::optional_fields!(IntegrationSecretsErrorResponse { "errors" => errors });
+
+impl crate::shape::Shaped for IntegrationSecretsErrorResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "IntegrationSecretsErrorResponse",
+        &[crate::shape::field::<Option<Vec<IntegrationSecretsError>>>("errors")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/Interface`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1175,6 +1784,18 @@ crate::codec::optional_fields!(
     Interface { "name" => name, "network_id" => network_id, "status" => status }
 );
 
+impl crate::shape::Shaped for Interface {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Interface",
+        &[
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<String>>("network_id"),
+            crate::shape::field::<Option<InterfaceStatus>>("status"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/invoice_Error`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct InvoiceError {
@@ -1188,6 +1809,22 @@ pub struct InvoiceError {
     pub title: String,
 }
 
+impl crate::shape::Shaped for InvoiceError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InvoiceError",
+        &[
+            crate::shape::field::<String>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("meta"),
+            crate::shape::field::<Option<InvoiceErrorSource>>("source"),
+            crate::shape::field::<String>("title"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/invoice_Error/properties/source`
 pub type InvoiceErrorSource = ErrorSource;
 
@@ -1198,6 +1835,14 @@ pub struct InvoiceErrors {
 }
 
 crate::codec::optional_fields!(InvoiceErrors { "errors" => errors });
+
+impl crate::shape::Shaped for InvoiceErrors {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InvoiceErrors",
+        &[crate::shape::field::<Option<Vec<InvoiceError>>>("errors")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1room_sessions~1{room_session_id}~1actions~1kick/post/responses/200/content/application~1json/schema/properties/data`
 pub type KickParticipantInSessionResponseData = CallControlCommandResult;
@@ -1259,6 +1904,22 @@ pub struct MediaStorageError {
     pub title: String,
 }
 
+impl crate::shape::Shaped for MediaStorageError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MediaStorageError",
+        &[
+            crate::shape::field::<String>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("meta"),
+            crate::shape::field::<Option<MediaStorageErrorSource>>("source"),
+            crate::shape::field::<String>("title"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/media-storage_Error/properties/source`
 pub type MediaStorageErrorSource = ErrorSource;
 
@@ -1269,6 +1930,14 @@ pub struct MediaStorageErrors {
 }
 
 crate::codec::optional_fields!(MediaStorageErrors { "errors" => errors });
+
+impl crate::shape::Shaped for MediaStorageErrors {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MediaStorageErrors",
+        &[crate::shape::field::<Option<Vec<MediaStorageError>>>("errors")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/media-streaming_Error`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1283,6 +1952,22 @@ pub struct MediaStreamingError {
     pub title: String,
 }
 
+impl crate::shape::Shaped for MediaStreamingError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MediaStreamingError",
+        &[
+            crate::shape::field::<String>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("meta"),
+            crate::shape::field::<Option<MediaStreamingErrorSource>>("source"),
+            crate::shape::field::<String>("title"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/media-streaming_Error/properties/source`
 pub type MediaStreamingErrorSource = ErrorSource;
 
@@ -1294,6 +1979,14 @@ pub struct MediaStreamingErrors {
 
 crate::codec::optional_fields!(MediaStreamingErrors { "errors" => errors });
 
+impl crate::shape::Shaped for MediaStreamingErrors {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MediaStreamingErrors",
+        &[crate::shape::field::<Option<Vec<MediaStreamingError>>>("errors")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/messaging_Errors`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MessagingErrors {
@@ -1301,6 +1994,14 @@ pub struct MessagingErrors {
 }
 
 crate::codec::optional_fields!(MessagingErrors { "errors" => errors });
+
+impl crate::shape::Shaped for MessagingErrors {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MessagingErrors",
+        &[crate::shape::field::<Option<Vec<MessagingError>>>("errors")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/MetaResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1310,6 +2011,14 @@ pub struct MetaResponse {
 }
 
 crate::codec::optional_fields!(MetaResponse { "url" => url });
+
+impl crate::shape::Shaped for MetaResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MetaResponse",
+        &[crate::shape::field::<Option<String>>("url")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/MobilePhoneNumber/properties/call_forwarding/properties/forwarding_type`
 pub type MobilePhoneNumberCallForwardingForwardingType = CallForwardingForwardingType;
@@ -1342,6 +2051,22 @@ pub struct NetappsError {
     pub title: String,
 }
 
+impl crate::shape::Shaped for NetappsError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NetappsError",
+        &[
+            crate::shape::field::<String>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("meta"),
+            crate::shape::field::<Option<NetappsErrorSource>>("source"),
+            crate::shape::field::<String>("title"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/netapps_Error/properties/source`
 pub type NetappsErrorSource = ErrorSource;
 
@@ -1352,6 +2077,14 @@ pub struct NetappsErrors {
 }
 
 crate::codec::optional_fields!(NetappsErrors { "errors" => errors });
+
+impl crate::shape::Shaped for NetappsErrors {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NetappsErrors",
+        &[crate::shape::field::<Option<Vec<NetappsError>>>("errors")],
+        false,
+    );
+}
 
 /// NotFoundError
 ///
@@ -1368,6 +2101,18 @@ pub struct NotFoundError {
     pub title: Option<String>,
 }
 
+impl crate::shape::Shaped for NotFoundError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NotFoundError",
+        &[
+            crate::shape::field::<Option<String>>("code"),
+            crate::shape::field::<String>("detail"),
+            crate::shape::field::<Option<String>>("title"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/notifications_Error`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct NotificationsError {
@@ -1381,6 +2126,22 @@ pub struct NotificationsError {
     pub title: String,
 }
 
+impl crate::shape::Shaped for NotificationsError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NotificationsError",
+        &[
+            crate::shape::field::<String>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("meta"),
+            crate::shape::field::<Option<NotificationsErrorSource>>("source"),
+            crate::shape::field::<String>("title"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/notifications_Error/properties/source`
 pub type NotificationsErrorSource = ErrorSource;
 
@@ -1391,6 +2152,14 @@ pub struct NotificationsErrors {
 }
 
 crate::codec::optional_fields!(NotificationsErrors { "errors" => errors });
+
+impl crate::shape::Shaped for NotificationsErrors {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NotificationsErrors",
+        &[crate::shape::field::<Option<Vec<NotificationsError>>>("errors")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/number-lookup_Error`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1405,6 +2174,22 @@ pub struct NumberLookupError {
     pub title: String,
 }
 
+impl crate::shape::Shaped for NumberLookupError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NumberLookupError",
+        &[
+            crate::shape::field::<String>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("meta"),
+            crate::shape::field::<Option<NumberLookupErrorSource>>("source"),
+            crate::shape::field::<String>("title"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/number-lookup_Error/properties/source`
 pub type NumberLookupErrorSource = ErrorSource;
 
@@ -1416,6 +2201,14 @@ pub struct NumberLookupErrors {
 
 crate::codec::optional_fields!(NumberLookupErrors { "errors" => errors });
 
+impl crate::shape::Shaped for NumberLookupErrors {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NumberLookupErrors",
+        &[crate::shape::field::<Option<Vec<NumberLookupError>>>("errors")],
+        false,
+    );
+}
+
 /// Number Order Event
 ///
 /// Spec: `#/components/schemas/NumberOrderWebhookEvent`
@@ -1423,6 +2216,17 @@ crate::codec::optional_fields!(NumberLookupErrors { "errors" => errors });
 pub struct NumberOrderWebhookEvent {
     pub data: NumberOrderWebhookEventData,
     pub meta: NumberOrderWebhookEventMeta,
+}
+
+impl crate::shape::Shaped for NumberOrderWebhookEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NumberOrderWebhookEvent",
+        &[
+            crate::shape::field::<NumberOrderWebhookEventData>("data"),
+            crate::shape::field::<NumberOrderWebhookEventMeta>("meta"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/NumberOrderWebhookEvent/properties/data`
@@ -1439,6 +2243,20 @@ pub struct NumberOrderWebhookEventData {
     pub record_type: String,
 }
 
+impl crate::shape::Shaped for NumberOrderWebhookEventData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NumberOrderWebhookEventData",
+        &[
+            crate::shape::field::<String>("event_type"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<String>("occurred_at"),
+            crate::shape::field::<NumberOrderWithPhoneNumbers>("payload"),
+            crate::shape::field::<String>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/NumberOrderWebhookEvent/properties/meta`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct NumberOrderWebhookEventMeta {
@@ -1446,6 +2264,17 @@ pub struct NumberOrderWebhookEventMeta {
     pub attempt: i64,
     /// URL where the webhook was delivered
     pub delivered_to: String,
+}
+
+impl crate::shape::Shaped for NumberOrderWebhookEventMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NumberOrderWebhookEventMeta",
+        &[
+            crate::shape::field::<i64>("attempt"),
+            crate::shape::field::<String>("delivered_to"),
+        ],
+        false,
+    );
 }
 
 /// A single entry in the canonical Telnyx error envelope. `code` is the stable Telnyx error catalog id; the human-readable explanation lives at `meta.url`. `detail` is a context-specific message; `source.pointer` (when present) names the offending field of the request.
@@ -1464,6 +2293,20 @@ pub struct NumberReputationError {
     pub source: Option<NumberReputationErrorSource>,
     /// Short human-readable category, e.g. `Bad Request`, `Duplicate resource`, `Not Found`, `Forbidden`. Treat as advisory only - the stable identifier is `code`.
     pub title: String,
+}
+
+impl crate::shape::Shaped for NumberReputationError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NumberReputationError",
+        &[
+            crate::shape::field::<String>("code"),
+            crate::shape::field::<String>("detail"),
+            crate::shape::field::<NumberReputationErrorMeta>("meta"),
+            crate::shape::field::<Option<NumberReputationErrorSource>>("source"),
+            crate::shape::field::<String>("title"),
+        ],
+        false,
+    );
 }
 
 /// Carries `url` linking to the Telnyx error catalog entry for this `code`. Useful for forwarding the user to documentation.
@@ -1485,6 +2328,14 @@ pub struct NumberReputationErrors {
     pub errors: Vec<NumberReputationError>,
 }
 
+impl crate::shape::Shaped for NumberReputationErrors {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NumberReputationErrors",
+        &[crate::shape::field::<Vec<NumberReputationError>>("errors")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/numbers_Errors`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NumbersErrors {
@@ -1492,6 +2343,14 @@ pub struct NumbersErrors {
 }
 
 crate::codec::optional_fields!(NumbersErrors { "errors" => errors });
+
+impl crate::shape::Shaped for NumbersErrors {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NumbersErrors",
+        &[crate::shape::field::<Option<Vec<NumbersError>>>("errors")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/oauth_Error`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1501,6 +2360,17 @@ pub struct OauthError {
     /// Human-readable error description
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_description: Option<String>,
+}
+
+impl crate::shape::Shaped for OauthError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "OauthError",
+        &[
+            crate::shape::field::<String>("error"),
+            crate::shape::field::<Option<String>>("error_description"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/cost_breakdown/properties/carrier_fee`
@@ -1554,6 +2424,22 @@ pub struct ProgrammableFaxError {
     pub title: String,
 }
 
+impl crate::shape::Shaped for ProgrammableFaxError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ProgrammableFaxError",
+        &[
+            crate::shape::field::<String>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("meta"),
+            crate::shape::field::<Option<ProgrammableFaxErrorSource>>("source"),
+            crate::shape::field::<String>("title"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/programmable-fax_Error/properties/source`
 pub type ProgrammableFaxErrorSource = ErrorSource;
 
@@ -1564,6 +2450,14 @@ pub struct ProgrammableFaxErrors {
 }
 
 crate::codec::optional_fields!(ProgrammableFaxErrors { "errors" => errors });
+
+impl crate::shape::Shaped for ProgrammableFaxErrors {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ProgrammableFaxErrors",
+        &[crate::shape::field::<Option<Vec<ProgrammableFaxError>>>("errors")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/pronunciation-dicts_ErrorObject`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1583,6 +2477,19 @@ crate::codec::optional_fields!(
     source, "title" => title }
 );
 
+impl crate::shape::Shaped for PronunciationDictsErrorObject {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PronunciationDictsErrorObject",
+        &[
+            crate::shape::field::<Option<String>>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<Option<PronunciationDictsErrorObjectSource>>("source"),
+            crate::shape::field::<Option<String>>("title"),
+        ],
+        false,
+    );
+}
+
 /// Source of the error.
 ///
 /// Spec: `#/components/schemas/pronunciation-dicts_ErrorObject/properties/source`
@@ -1598,6 +2505,14 @@ pub struct PronunciationDictsErrorResponse {
 
 crate::codec::optional_fields!(PronunciationDictsErrorResponse { "errors" => errors });
 
+impl crate::shape::Shaped for PronunciationDictsErrorResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PronunciationDictsErrorResponse",
+        &[crate::shape::field::<Option<Vec<PronunciationDictsErrorObject>>>("errors")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/push-notifications_Error`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PushNotificationsError {
@@ -1611,6 +2526,22 @@ pub struct PushNotificationsError {
     pub title: String,
 }
 
+impl crate::shape::Shaped for PushNotificationsError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PushNotificationsError",
+        &[
+            crate::shape::field::<String>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("meta"),
+            crate::shape::field::<Option<PushNotificationsErrorSource>>("source"),
+            crate::shape::field::<String>("title"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/push-notifications_Error/properties/source`
 pub type PushNotificationsErrorSource = ErrorSource;
 
@@ -1621,6 +2552,14 @@ pub struct PushNotificationsErrors {
 }
 
 crate::codec::optional_fields!(PushNotificationsErrors { "errors" => errors });
+
+impl crate::shape::Shaped for PushNotificationsErrors {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PushNotificationsErrors",
+        &[crate::shape::field::<Option<Vec<PushNotificationsError>>>("errors")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/ReadComment`
 pub type ReadComment = Comment;
@@ -1638,6 +2577,21 @@ crate::codec::optional_fields!(
     RecipientSuppressedError { "errors" => errors, "suppressed" => suppressed }
 );
 
+impl crate::shape::Shaped for RecipientSuppressedError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RecipientSuppressedError",
+        &[
+            crate::shape::field::<
+                Option<Vec<RecipientSuppressedErrorErrorsItem>>,
+            >("errors"),
+            crate::shape::field::<
+                Option<Vec<RecipientSuppressedErrorSuppressedItem>>,
+            >("suppressed"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/RecipientSuppressedError/properties/errors/items`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RecipientSuppressedErrorErrorsItem {
@@ -1650,6 +2604,20 @@ crate::codec::optional_fields!(
     RecipientSuppressedErrorErrorsItem { "code" => code, "detail" => detail, "title" =>
     title }
 );
+
+impl crate::shape::Shaped for RecipientSuppressedErrorErrorsItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RecipientSuppressedErrorErrorsItem",
+        &[
+            crate::shape::field::<
+                Option<RecipientSuppressedErrorErrorsItemCode>,
+            >("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<Option<String>>("title"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/RecipientSuppressedError/properties/errors/items/properties/code`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1702,6 +2670,19 @@ crate::codec::optional_fields!(
     "updated_at" => updated_at }
 );
 
+impl crate::shape::Shaped for Record {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Record",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1faxes~1{id}~1actions~1refresh/post/responses/200/content/application~1json/schema/properties/data`
 pub type RefreshFaxResponseData = CallControlCommandResult;
 
@@ -1713,6 +2694,14 @@ pub struct RegionIn {
 }
 
 crate::codec::optional_fields!(RegionIn { "region_code" => region_code });
+
+impl crate::shape::Shaped for RegionIn {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RegionIn",
+        &[crate::shape::field::<Option<String>>("region_code")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/RegionOut`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1726,6 +2715,17 @@ crate::codec::optional_fields!(
     RegionOut { "region" => region, "region_code" => region_code }
 );
 
+impl crate::shape::Shaped for RegionOut {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RegionOut",
+        &[
+            crate::shape::field::<Option<RegionOutRegion>>("region"),
+            crate::shape::field::<Option<String>>("region_code"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/RegionOut/properties/region`
 pub type RegionOutRegion = GlobalIpProtocol2;
 
@@ -1734,6 +2734,17 @@ pub type RegionOutRegion = GlobalIpProtocol2;
 pub struct RenderErrorObject {
     pub code: RenderErrorObjectCode,
     pub message: String,
+}
+
+impl crate::shape::Shaped for RenderErrorObject {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RenderErrorObject",
+        &[
+            crate::shape::field::<RenderErrorObjectCode>("code"),
+            crate::shape::field::<String>("message"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/RenderErrorObject/properties/code`
@@ -1772,6 +2783,14 @@ pub struct RenderErrorResponse {
     pub errors: Vec<RenderErrorObject>,
 }
 
+impl crate::shape::Shaped for RenderErrorResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RenderErrorResponse",
+        &[crate::shape::field::<Vec<RenderErrorObject>>("errors")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/ReplacedLinkClick`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReplacedLinkClick {
@@ -1792,6 +2811,20 @@ crate::codec::optional_fields!(
     "time_clicked" => time_clicked, "to" => to, "url" => url }
 );
 
+impl crate::shape::Shaped for ReplacedLinkClick {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ReplacedLinkClick",
+        &[
+            crate::shape::field::<Option<String>>("message_id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("time_clicked"),
+            crate::shape::field::<Option<String>>("to"),
+            crate::shape::field::<Option<String>>("url"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/ReplacedLinkClickEvent`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReplacedLinkClickEvent {
@@ -1799,6 +2832,14 @@ pub struct ReplacedLinkClickEvent {
 }
 
 crate::codec::optional_fields!(ReplacedLinkClickEvent { "data" => data });
+
+impl crate::shape::Shaped for ReplacedLinkClickEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ReplacedLinkClickEvent",
+        &[crate::shape::field::<Option<ReplacedLinkClick>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/reporting_Error`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1812,6 +2853,18 @@ crate::codec::optional_fields!(
     ReportingError { "code" => code, "detail" => detail, "title" => title }
 );
 
+impl crate::shape::Shaped for ReportingError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ReportingError",
+        &[
+            crate::shape::field::<Option<String>>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<Option<String>>("title"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/reporting_ErrorResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReportingErrorResponse {
@@ -1819,6 +2872,14 @@ pub struct ReportingErrorResponse {
 }
 
 crate::codec::optional_fields!(ReportingErrorResponse { "errors" => errors });
+
+impl crate::shape::Shaped for ReportingErrorResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ReportingErrorResponse",
+        &[crate::shape::field::<Option<Vec<ReportingError>>>("errors")],
+        false,
+    );
+}
 
 /// Non-standard error envelope returned when the sending domain's reputation band is 'poor'. Uses string code `reputation_suspended` instead of a numeric code.
 ///
@@ -1829,6 +2890,18 @@ pub struct ReputationSuspendedError {
 }
 
 crate::codec::optional_fields!(ReputationSuspendedError { "errors" => errors });
+
+impl crate::shape::Shaped for ReputationSuspendedError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ReputationSuspendedError",
+        &[
+            crate::shape::field::<
+                Option<Vec<ReputationSuspendedErrorErrorsItem>>,
+            >("errors"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/ReputationSuspendedError/properties/errors/items`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1842,6 +2915,20 @@ crate::codec::optional_fields!(
     ReputationSuspendedErrorErrorsItem { "code" => code, "detail" => detail, "title" =>
     title }
 );
+
+impl crate::shape::Shaped for ReputationSuspendedErrorErrorsItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ReputationSuspendedErrorErrorsItem",
+        &[
+            crate::shape::field::<
+                Option<ReputationSuspendedErrorErrorsItemCode>,
+            >("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<Option<String>>("title"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/ReputationSuspendedError/properties/errors/items/properties/code`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1881,6 +2968,14 @@ pub struct ResourceNotFoundError {
 
 crate::codec::optional_fields!(ResourceNotFoundError { "errors" => errors });
 
+impl crate::shape::Shaped for ResourceNotFoundError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ResourceNotFoundError",
+        &[crate::shape::field::<Option<Vec<ResourceNotFoundErrorErrorsItem>>>("errors")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/ResourceNotFoundError/properties/errors/items`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceNotFoundErrorErrorsItem {
@@ -1897,6 +2992,19 @@ crate::codec::optional_fields!(
     ResourceNotFoundErrorErrorsItem { "code" => code, "detail" => detail, "meta" => meta,
     "title" => title }
 );
+
+impl crate::shape::Shaped for ResourceNotFoundErrorErrorsItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ResourceNotFoundErrorErrorsItem",
+        &[
+            crate::shape::field::<Option<String>>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<Option<ResourceNotFoundErrorErrorsItemMeta>>("meta"),
+            crate::shape::field::<Option<String>>("title"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/ResourceNotFoundError/properties/errors/items/properties/meta`
 pub type ResourceNotFoundErrorErrorsItemMeta = ErrorMeta;
@@ -1919,10 +3027,30 @@ pub struct SessionAnalysisError {
     pub message: String,
 }
 
+impl crate::shape::Shaped for SessionAnalysisError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SessionAnalysisError",
+        &[
+            crate::shape::field::<String>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<String>("message"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/SessionAnalysisErrorResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SessionAnalysisErrorResponse {
     pub errors: Vec<SessionAnalysisError>,
+}
+
+impl crate::shape::Shaped for SessionAnalysisErrorResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SessionAnalysisErrorResponse",
+        &[crate::shape::field::<Vec<SessionAnalysisError>>("errors")],
+        false,
+    );
 }
 
 /// SettingsDataErrorMessage
@@ -1932,6 +3060,14 @@ pub struct SessionAnalysisErrorResponse {
 pub struct SettingsDataErrorMessage {
     /// Message
     pub message: String,
+}
+
+impl crate::shape::Shaped for SettingsDataErrorMessage {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SettingsDataErrorMessage",
+        &[crate::shape::field::<String>("message")],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/SimCardDataUsageNotification/properties/threshold/properties/unit`
@@ -1953,6 +3089,22 @@ pub struct SiprecError {
     pub title: String,
 }
 
+impl crate::shape::Shaped for SiprecError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SiprecError",
+        &[
+            crate::shape::field::<i64>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("meta"),
+            crate::shape::field::<Option<SiprecErrorSource>>("source"),
+            crate::shape::field::<String>("title"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/siprec_Error/properties/source`
 pub type SiprecErrorSource = ErrorSource;
 
@@ -1963,6 +3115,14 @@ pub struct SiprecErrors {
 }
 
 crate::codec::optional_fields!(SiprecErrors { "errors" => errors });
+
+impl crate::shape::Shaped for SiprecErrors {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SiprecErrors",
+        &[crate::shape::field::<Option<Vec<SiprecError>>>("errors")],
+        false,
+    );
+}
 
 /// Filter phone numbers by phone number type.
 ///
@@ -1982,6 +3142,17 @@ crate::codec::optional_fields!(
     SourceResponse { "parameter" => parameter, "pointer" => pointer }
 );
 
+impl crate::shape::Shaped for SourceResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SourceResponse",
+        &[
+            crate::shape::field::<Option<String>>("parameter"),
+            crate::shape::field::<Option<String>>("pointer"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/speech-to-text_Error`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SpeechToTextError {
@@ -1995,6 +3166,22 @@ pub struct SpeechToTextError {
     pub title: String,
 }
 
+impl crate::shape::Shaped for SpeechToTextError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SpeechToTextError",
+        &[
+            crate::shape::field::<String>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("meta"),
+            crate::shape::field::<Option<SpeechToTextErrorSource>>("source"),
+            crate::shape::field::<String>("title"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/speech-to-text_Error/properties/source`
 pub type SpeechToTextErrorSource = ErrorSource;
 
@@ -2005,6 +3192,14 @@ pub struct SpeechToTextErrors {
 }
 
 crate::codec::optional_fields!(SpeechToTextErrors { "errors" => errors });
+
+impl crate::shape::Shaped for SpeechToTextErrors {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SpeechToTextErrors",
+        &[crate::shape::field::<Option<Vec<SpeechToTextError>>>("errors")],
+        false,
+    );
+}
 
 /// Error
 ///
@@ -2021,6 +3216,18 @@ pub struct StandardError {
     pub title: Option<String>,
 }
 
+impl crate::shape::Shaped for StandardError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "StandardError",
+        &[
+            crate::shape::field::<Option<String>>("code"),
+            crate::shape::field::<String>("detail"),
+            crate::shape::field::<Option<String>>("title"),
+        ],
+        false,
+    );
+}
+
 /// ErrorResponse
 ///
 /// Spec: `#/components/schemas/standard_ErrorResponse`
@@ -2032,6 +3239,14 @@ pub struct StandardErrorResponse {
 
 crate::codec::optional_fields!(StandardErrorResponse { "errors" => errors });
 
+impl crate::shape::Shaped for StandardErrorResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "StandardErrorResponse",
+        &[crate::shape::field::<Option<Vec<StandardError>>>("errors")],
+        false,
+    );
+}
+
 /// Server-to-client frame indicating an error during transcription. The connection may be closed shortly after.
 ///
 /// Spec: `#/components/schemas/SttErrorFrame`
@@ -2042,6 +3257,17 @@ pub struct SttErrorFrame {
     /// Frame type identifier.
     #[serde(rename = "type")]
     pub type_: SttErrorFrameType,
+}
+
+impl crate::shape::Shaped for SttErrorFrame {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SttErrorFrame",
+        &[
+            crate::shape::field::<String>("error"),
+            crate::shape::field::<SttErrorFrameType>("type"),
+        ],
+        false,
+    );
 }
 
 /// Frame type identifier.
@@ -2091,6 +3317,17 @@ impl<'de> serde::Deserialize<'de> for SttServerEvent {
     }
 }
 
+impl crate::shape::Shaped for SttServerEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Tagged {
+        name: "SttServerEvent",
+        property: "type",
+        variants: &[
+            ("transcript", crate::shape::of::<TranscriptFrame>()),
+            ("error", crate::shape::of::<SttErrorFrame>()),
+        ],
+    };
+}
+
 /// Spec: `#/components/schemas/10dlc_Error`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct T10dlcError {
@@ -2100,6 +3337,19 @@ pub struct T10dlcError {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<T10dlcErrorSource>,
     pub title: String,
+}
+
+impl crate::shape::Shaped for T10dlcError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "T10dlcError",
+        &[
+            crate::shape::field::<String>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<Option<T10dlcErrorSource>>("source"),
+            crate::shape::field::<String>("title"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/10dlc_Error/properties/source`
@@ -2113,6 +3363,14 @@ pub struct T10dlcErrors {
 
 crate::codec::optional_fields!(T10dlcErrors { "errors" => errors });
 
+impl crate::shape::Shaped for T10dlcErrors {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "T10dlcErrors",
+        &[crate::shape::field::<Option<Vec<T10dlcError>>>("errors")],
+        false,
+    );
+}
+
 /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
 ///
 /// Spec: `#/components/schemas/TexmlApplication/properties/inbound/properties/sip_subdomain_receive_settings`
@@ -2125,6 +3383,18 @@ pub struct TextToSpeechErrorResponse {
 }
 
 crate::codec::optional_fields!(TextToSpeechErrorResponse { "errors" => errors });
+
+impl crate::shape::Shaped for TextToSpeechErrorResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TextToSpeechErrorResponse",
+        &[
+            crate::shape::field::<
+                Option<Vec<TextToSpeechErrorResponseErrorsItem>>,
+            >("errors"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/text-to-speech_ErrorResponse/properties/errors/items`
 pub type TextToSpeechErrorResponseErrorsItem = AuditLogsError;
@@ -2142,6 +3412,22 @@ pub struct TollFreeVerificationError {
     pub title: String,
 }
 
+impl crate::shape::Shaped for TollFreeVerificationError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TollFreeVerificationError",
+        &[
+            crate::shape::field::<String>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("meta"),
+            crate::shape::field::<Option<TollFreeVerificationErrorSource>>("source"),
+            crate::shape::field::<String>("title"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/toll-free-verification_Error/properties/source`
 pub type TollFreeVerificationErrorSource = ErrorSource;
 
@@ -2152,6 +3438,14 @@ pub struct TollFreeVerificationErrors {
 }
 
 crate::codec::optional_fields!(TollFreeVerificationErrors { "errors" => errors });
+
+impl crate::shape::Shaped for TollFreeVerificationErrors {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TollFreeVerificationErrors",
+        &[crate::shape::field::<Option<Vec<TollFreeVerificationError>>>("errors")],
+        false,
+    );
+}
 
 /// Server-to-client frame containing a transcription result.
 ///
@@ -2169,6 +3463,19 @@ pub struct TranscriptFrame {
     /// Frame type identifier.
     #[serde(rename = "type")]
     pub type_: TranscriptFrameType,
+}
+
+impl crate::shape::Shaped for TranscriptFrame {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TranscriptFrame",
+        &[
+            crate::shape::field::<Option<f64>>("confidence"),
+            crate::shape::field::<Option<bool>>("is_final"),
+            crate::shape::field::<String>("transcript"),
+            crate::shape::field::<TranscriptFrameType>("type"),
+        ],
+        false,
+    );
 }
 
 /// Frame type identifier.
@@ -2217,6 +3524,21 @@ crate::codec::optional_fields!(
     "title" => title }
 );
 
+impl crate::shape::Shaped for TranscriptionsSearchError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TranscriptionsSearchError",
+        &[
+            crate::shape::field::<Option<String>>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("meta"),
+            crate::shape::field::<Option<String>>("title"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/transcriptions-search_Errors`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TranscriptionsSearchErrors {
@@ -2224,6 +3546,14 @@ pub struct TranscriptionsSearchErrors {
 }
 
 crate::codec::optional_fields!(TranscriptionsSearchErrors { "errors" => errors });
+
+impl crate::shape::Shaped for TranscriptionsSearchErrors {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TranscriptionsSearchErrors",
+        &[crate::shape::field::<Option<Vec<TranscriptionsSearchError>>>("errors")],
+        false,
+    );
+}
 
 /// Union of all server-to-client WebSocket events for TTS streaming.
 ///
@@ -2272,6 +3602,18 @@ impl<'de> serde::Deserialize<'de> for TtsServerEvent {
     }
 }
 
+impl crate::shape::Shaped for TtsServerEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Tagged {
+        name: "TtsServerEvent",
+        property: "type",
+        variants: &[
+            ("audio_chunk", crate::shape::of::<AudioChunkFrame>()),
+            ("final", crate::shape::of::<FinalFrame>()),
+            ("error", crate::shape::of::<ErrorFrame>()),
+        ],
+    };
+}
+
 /// Spec: `#/components/schemas/UnauthorizedError`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UnauthorizedError {
@@ -2286,6 +3628,22 @@ crate::codec::optional_fields!(
     UnauthorizedError { "code" => code, "detail" => detail, "meta" => meta, "source" =>
     source, "title" => title }
 );
+
+impl crate::shape::Shaped for UnauthorizedError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UnauthorizedError",
+        &[
+            crate::shape::field::<Option<String>>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("meta"),
+            crate::shape::field::<Option<UnauthorizedErrorSource>>("source"),
+            crate::shape::field::<Option<String>>("title"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/GenericError/properties/source`
 pub type UnauthorizedErrorSource = ErrorSource;
@@ -2305,6 +3663,22 @@ crate::codec::optional_fields!(
     source, "title" => title }
 );
 
+impl crate::shape::Shaped for UnexpectedError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UnexpectedError",
+        &[
+            crate::shape::field::<Option<String>>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("meta"),
+            crate::shape::field::<Option<UnexpectedErrorSource>>("source"),
+            crate::shape::field::<Option<String>>("title"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/GenericError/properties/source`
 pub type UnexpectedErrorSource = ErrorSource;
 
@@ -2322,6 +3696,22 @@ pub struct UnprocessableEntityError {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<UnprocessableEntityErrorSource>,
     pub title: String,
+}
+
+impl crate::shape::Shaped for UnprocessableEntityError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UnprocessableEntityError",
+        &[
+            crate::shape::field::<String>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("meta"),
+            crate::shape::field::<Option<UnprocessableEntityErrorSource>>("source"),
+            crate::shape::field::<String>("title"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/UnprocessableEntityError/properties/source`
@@ -2354,6 +3744,14 @@ pub struct UsageReportsErrorResponse {
 
 crate::codec::optional_fields!(UsageReportsErrorResponse { "errors" => errors });
 
+impl crate::shape::Shaped for UsageReportsErrorResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UsageReportsErrorResponse",
+        &[crate::shape::field::<Option<Vec<ErrorRecord>>>("errors")],
+        false,
+    );
+}
+
 /// ValidationError
 ///
 /// Spec: `#/components/schemas/ValidationError`
@@ -2368,6 +3766,18 @@ pub struct ValidationError {
     pub type_: String,
 }
 
+impl crate::shape::Shaped for ValidationError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ValidationError",
+        &[
+            crate::shape::field::<Vec<ValidationErrorLocItem>>("loc"),
+            crate::shape::field::<String>("msg"),
+            crate::shape::field::<String>("type"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/ValidationError/properties/loc/items`
 pub type ValidationErrorLocItem = Loopcount;
 
@@ -2380,6 +3790,18 @@ pub struct ValidationErrorResponse {
 
 crate::codec::optional_fields!(ValidationErrorResponse { "errors" => errors });
 
+impl crate::shape::Shaped for ValidationErrorResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ValidationErrorResponse",
+        &[
+            crate::shape::field::<
+                Option<std::collections::BTreeMap<String, Vec<String>>>,
+            >("errors"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/verified-numbers_Error`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct VerifiedNumbersError {
@@ -2391,6 +3813,20 @@ pub struct VerifiedNumbersError {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<VerifiedNumbersErrorSource>,
     pub title: String,
+}
+
+impl crate::shape::Shaped for VerifiedNumbersError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VerifiedNumbersError",
+        &[
+            crate::shape::field::<String>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<Option<VerifiedNumbersErrorMeta>>("meta"),
+            crate::shape::field::<Option<VerifiedNumbersErrorSource>>("source"),
+            crate::shape::field::<String>("title"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/verified-numbers_Error/properties/meta`
@@ -2407,6 +3843,14 @@ pub struct VerifiedNumbersErrors {
 
 crate::codec::optional_fields!(VerifiedNumbersErrors { "errors" => errors });
 
+impl crate::shape::Shaped for VerifiedNumbersErrors {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VerifiedNumbersErrors",
+        &[crate::shape::field::<Option<Vec<VerifiedNumbersError>>>("errors")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/verify_Error`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct VerifyError {
@@ -2418,6 +3862,20 @@ pub struct VerifyError {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<VerifyErrorSource>,
     pub title: String,
+}
+
+impl crate::shape::Shaped for VerifyError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VerifyError",
+        &[
+            crate::shape::field::<String>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<Option<VerifyErrorMeta>>("meta"),
+            crate::shape::field::<Option<VerifyErrorSource>>("source"),
+            crate::shape::field::<String>("title"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/verify_Error/properties/meta`
@@ -2434,6 +3892,14 @@ pub struct VerifyErrors {
 
 crate::codec::optional_fields!(VerifyErrors { "errors" => errors });
 
+impl crate::shape::Shaped for VerifyErrors {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VerifyErrors",
+        &[crate::shape::field::<Option<Vec<VerifyError>>>("errors")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/video_Error`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct VideoError {
@@ -2447,6 +3913,22 @@ pub struct VideoError {
     pub title: String,
 }
 
+impl crate::shape::Shaped for VideoError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VideoError",
+        &[
+            crate::shape::field::<String>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("meta"),
+            crate::shape::field::<Option<VideoErrorSource>>("source"),
+            crate::shape::field::<String>("title"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/video_Error/properties/source`
 pub type VideoErrorSource = ErrorSource;
 
@@ -2457,6 +3939,14 @@ pub struct VideoErrors {
 }
 
 crate::codec::optional_fields!(VideoErrors { "errors" => errors });
+
+impl crate::shape::Shaped for VideoErrors {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VideoErrors",
+        &[crate::shape::field::<Option<Vec<VideoError>>>("errors")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/VirtualCrossConnect`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -2539,6 +4029,38 @@ crate::codec::optional_fields!(
     "secondary_telnyx_ip" => secondary_telnyx_ip }
 );
 
+impl crate::shape::Shaped for VirtualCrossConnect {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VirtualCrossConnect",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<String>>("network_id"),
+            crate::shape::field::<Option<InterfaceStatus>>("status"),
+            crate::shape::field::<Option<f64>>("bandwidth_mbps"),
+            crate::shape::field::<Option<f64>>("bgp_asn"),
+            crate::shape::field::<
+                Option<VirtualCrossConnectCloudProvider>,
+            >("cloud_provider"),
+            crate::shape::field::<Option<String>>("cloud_provider_region"),
+            crate::shape::field::<Option<String>>("primary_bgp_key"),
+            crate::shape::field::<Option<String>>("primary_cloud_account_id"),
+            crate::shape::field::<Option<String>>("primary_cloud_ip"),
+            crate::shape::field::<Option<bool>>("primary_enabled"),
+            crate::shape::field::<Option<String>>("primary_telnyx_ip"),
+            crate::shape::field::<Option<String>>("secondary_bgp_key"),
+            crate::shape::field::<Option<String>>("secondary_cloud_account_id"),
+            crate::shape::field::<Option<String>>("secondary_cloud_ip"),
+            crate::shape::field::<Option<bool>>("secondary_enabled"),
+            crate::shape::field::<Option<String>>("secondary_telnyx_ip"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/voice-channels_Error`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct VoiceChannelsError {
@@ -2552,6 +4074,22 @@ pub struct VoiceChannelsError {
     pub title: String,
 }
 
+impl crate::shape::Shaped for VoiceChannelsError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VoiceChannelsError",
+        &[
+            crate::shape::field::<String>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("meta"),
+            crate::shape::field::<Option<VoiceChannelsErrorSource>>("source"),
+            crate::shape::field::<String>("title"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/voice-channels_Error/properties/source`
 pub type VoiceChannelsErrorSource = ErrorSource;
 
@@ -2562,6 +4100,14 @@ pub struct VoiceChannelsErrors {
 }
 
 crate::codec::optional_fields!(VoiceChannelsErrors { "errors" => errors });
+
+impl crate::shape::Shaped for VoiceChannelsErrors {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VoiceChannelsErrors",
+        &[crate::shape::field::<Option<Vec<VoiceChannelsError>>>("errors")],
+        false,
+    );
+}
 
 /// A single error object.
 ///
@@ -2583,6 +4129,19 @@ crate::codec::optional_fields!(
     "title" => title }
 );
 
+impl crate::shape::Shaped for VoiceDesignsErrorObject {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VoiceDesignsErrorObject",
+        &[
+            crate::shape::field::<Option<String>>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<Option<VoiceDesignsErrorObjectSource>>("source"),
+            crate::shape::field::<Option<String>>("title"),
+        ],
+        false,
+    );
+}
+
 /// Reference to the source of the error.
 ///
 /// Spec: `#/components/schemas/voice-designs_ErrorObject/properties/source`
@@ -2597,6 +4156,14 @@ pub struct VoiceDesignsErrorResponse {
 }
 
 crate::codec::optional_fields!(VoiceDesignsErrorResponse { "errors" => errors });
+
+impl crate::shape::Shaped for VoiceDesignsErrorResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VoiceDesignsErrorResponse",
+        &[crate::shape::field::<Option<Vec<VoiceDesignsErrorObject>>>("errors")],
+        false,
+    );
+}
 
 /// Standard Telnyx API v2 error object.
 ///
@@ -2621,6 +4188,20 @@ pub struct VoiceSdkCallReportV2Error {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+impl crate::shape::Shaped for VoiceSdkCallReportV2Error {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VoiceSdkCallReportV2Error",
+        &[
+            crate::shape::field::<String>("code"),
+            crate::shape::field::<String>("detail"),
+            crate::shape::field::<Option<VoiceSdkCallReportV2ErrorMeta>>("meta"),
+            crate::shape::field::<Option<VoiceSdkCallReportV2ErrorSource>>("source"),
+            crate::shape::field::<String>("title"),
+        ],
+        true,
+    );
+}
+
 /// Additional error metadata.
 ///
 /// Spec: `#/components/schemas/VoiceSdkCallReportV2Error/properties/meta`
@@ -2635,6 +4216,14 @@ pub struct VoiceSdkCallReportV2ErrorMeta {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+impl crate::shape::Shaped for VoiceSdkCallReportV2ErrorMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VoiceSdkCallReportV2ErrorMeta",
+        &[crate::shape::field::<Option<String>>("url")],
+        true,
+    );
+}
+
 /// Standard Telnyx API v2 error response envelope.
 ///
 /// Spec: `#/components/schemas/VoiceSdkCallReportV2ErrorResponse`
@@ -2645,6 +4234,14 @@ pub struct VoiceSdkCallReportV2ErrorResponse {
     /// members of this object.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+impl crate::shape::Shaped for VoiceSdkCallReportV2ErrorResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VoiceSdkCallReportV2ErrorResponse",
+        &[crate::shape::field::<Vec<VoiceSdkCallReportV2Error>>("errors")],
+        true,
+    );
 }
 
 /// Reference to the request field that caused the error.
@@ -2662,6 +4259,17 @@ pub struct VoiceSdkCallReportV2ErrorSource {
     /// members of this object.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+impl crate::shape::Shaped for VoiceSdkCallReportV2ErrorSource {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VoiceSdkCallReportV2ErrorSource",
+        &[
+            crate::shape::field::<Option<String>>("parameter"),
+            crate::shape::field::<Option<String>>("pointer"),
+        ],
+        true,
+    );
 }
 
 /// Spec: `#/components/schemas/WebhookToolParams/properties/body_parameters/properties/type`
@@ -2704,6 +4312,25 @@ crate::codec::optional_fields!(
     endpoint, "public_key" => public_key }
 );
 
+impl crate::shape::Shaped for WireguardInterface {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WireguardInterface",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<String>>("network_id"),
+            crate::shape::field::<Option<InterfaceStatus>>("status"),
+            crate::shape::field::<Option<bool>>("enable_sip_trunking"),
+            crate::shape::field::<Option<String>>("endpoint"),
+            crate::shape::field::<Option<String>>("public_key"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/wireless_Errors`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WirelessErrors {
@@ -2711,6 +4338,14 @@ pub struct WirelessErrors {
 }
 
 crate::codec::optional_fields!(WirelessErrors { "errors" => errors });
+
+impl crate::shape::Shaped for WirelessErrors {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WirelessErrors",
+        &[crate::shape::field::<Option<Vec<WirelessError>>>("errors")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/wireless-public_Error`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -2724,6 +4359,18 @@ crate::codec::optional_fields!(
     WirelessPublicError { "code" => code, "detail" => detail, "title" => title }
 );
 
+impl crate::shape::Shaped for WirelessPublicError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WirelessPublicError",
+        &[
+            crate::shape::field::<Option<String>>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<Option<String>>("title"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/wireless-public_ErrorResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WirelessPublicErrorResponse {
@@ -2731,6 +4378,14 @@ pub struct WirelessPublicErrorResponse {
 }
 
 crate::codec::optional_fields!(WirelessPublicErrorResponse { "errors" => errors });
+
+impl crate::shape::Shaped for WirelessPublicErrorResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WirelessPublicErrorResponse",
+        &[crate::shape::field::<Option<Vec<WirelessPublicError>>>("errors")],
+        false,
+    );
+}
 
 /// Error response for x402 settlement failures. Uses string error codes from the x402 error handling system.
 ///
@@ -2741,6 +4396,18 @@ pub struct X402SettlementErrorResponse {
 }
 
 crate::codec::optional_fields!(X402SettlementErrorResponse { "errors" => errors });
+
+impl crate::shape::Shaped for X402SettlementErrorResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "X402SettlementErrorResponse",
+        &[
+            crate::shape::field::<
+                Option<Vec<X402SettlementErrorResponseErrorsItem>>,
+            >("errors"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/X402SettlementErrorResponse/properties/errors/items`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -2757,6 +4424,20 @@ crate::codec::optional_fields!(
     X402SettlementErrorResponseErrorsItem { "code" => code, "detail" => detail, "title"
     => title }
 );
+
+impl crate::shape::Shaped for X402SettlementErrorResponseErrorsItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "X402SettlementErrorResponseErrorsItem",
+        &[
+            crate::shape::field::<
+                Option<X402SettlementErrorResponseErrorsItemCode>,
+            >("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<Option<String>>("title"),
+        ],
+        false,
+    );
+}
 
 /// Machine-readable error code.
 ///
@@ -2837,6 +4518,18 @@ pub struct X402TransactionsErrorResponse {
 }
 
 crate::codec::optional_fields!(X402TransactionsErrorResponse { "errors" => errors });
+
+impl crate::shape::Shaped for X402TransactionsErrorResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "X402TransactionsErrorResponse",
+        &[
+            crate::shape::field::<
+                Option<Vec<X402TransactionsErrorResponseErrorsItem>>,
+            >("errors"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/x402-transactions_ErrorResponse/properties/errors/items`
 pub type X402TransactionsErrorResponseErrorsItem = ErrorResponseErrorsItem;

@@ -18,6 +18,17 @@ crate::codec::optional_fields!(
     CallerName { "caller_name" => caller_name, "error_code" => error_code }
 );
 
+impl crate::shape::Shaped for CallerName {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallerName",
+        &[
+            crate::shape::field::<Option<String>>("caller_name"),
+            crate::shape::field::<Option<String>>("error_code"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/Carrier`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Carrier {
@@ -40,6 +51,21 @@ crate::codec::optional_fields!(
     "mobile_network_code" => mobile_network_code, "name" => name, "normalized_carrier" =>
     normalized_carrier, "type" => type_ }
 );
+
+impl crate::shape::Shaped for Carrier {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Carrier",
+        &[
+            crate::shape::field::<Option<String>>("error_code"),
+            crate::shape::field::<Option<String>>("mobile_country_code"),
+            crate::shape::field::<Option<String>>("mobile_network_code"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<String>>("normalized_carrier"),
+            crate::shape::field::<Option<CarrierType>>("type"),
+        ],
+        false,
+    );
+}
 
 /// A phone number type that identifies the type of service associated with the requested phone number
 ///
@@ -127,6 +153,14 @@ pub struct LookupNumberResponse {
 
 crate::codec::optional_fields!(LookupNumberResponse { "data" => data });
 
+impl crate::shape::Shaped for LookupNumberResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "LookupNumberResponse",
+        &[crate::shape::field::<Option<NumberLookupRecord>>("data")],
+        false,
+    );
+}
+
 /// NumberLookup
 ///
 /// Spec: `#/components/schemas/NumberLookupRecord`
@@ -153,6 +187,23 @@ crate::codec::optional_fields!(
     national_format, "phone_number" => phone_number, "portability" => portability,
     "record_type" => record_type }
 );
+
+impl crate::shape::Shaped for NumberLookupRecord {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NumberLookupRecord",
+        &[
+            crate::shape::field::<Option<CallerName>>("caller_name"),
+            crate::shape::field::<Option<Carrier>>("carrier"),
+            crate::shape::field::<Option<String>>("country_code"),
+            crate::shape::field::<Option<String>>("fraud"),
+            crate::shape::field::<Option<String>>("national_format"),
+            crate::shape::field::<Option<String>>("phone_number"),
+            crate::shape::field::<Option<Portability>>("portability"),
+            crate::shape::field::<Option<String>>("record_type"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1number_lookup~1{phone_number}/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -225,6 +276,28 @@ crate::codec::optional_fields!(
     => ported_status, "spid" => spid, "spid_carrier_name" => spid_carrier_name,
     "spid_carrier_type" => spid_carrier_type, "state" => state }
 );
+
+impl crate::shape::Shaped for Portability {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Portability",
+        &[
+            crate::shape::field::<Option<String>>("altspid"),
+            crate::shape::field::<Option<String>>("altspid_carrier_name"),
+            crate::shape::field::<Option<String>>("altspid_carrier_type"),
+            crate::shape::field::<Option<String>>("city"),
+            crate::shape::field::<Option<String>>("line_type"),
+            crate::shape::field::<Option<String>>("lrn"),
+            crate::shape::field::<Option<String>>("ocn"),
+            crate::shape::field::<Option<String>>("ported_date"),
+            crate::shape::field::<Option<PortabilityPortedStatus>>("ported_status"),
+            crate::shape::field::<Option<String>>("spid"),
+            crate::shape::field::<Option<String>>("spid_carrier_name"),
+            crate::shape::field::<Option<String>>("spid_carrier_type"),
+            crate::shape::field::<Option<String>>("state"),
+        ],
+        false,
+    );
+}
 
 /// Indicates whether or not the requested phone number has been ported
 ///

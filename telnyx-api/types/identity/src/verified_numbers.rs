@@ -18,6 +18,20 @@ pub struct CreateVerifiedNumberBody {
     pub verification_method: CreateVerifiedNumberBodyVerificationMethod,
 }
 
+impl crate::shape::Shaped for CreateVerifiedNumberBody {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateVerifiedNumberBody",
+        &[
+            crate::shape::field::<Option<String>>("extension"),
+            crate::shape::field::<String>("phone_number"),
+            crate::shape::field::<
+                CreateVerifiedNumberBodyVerificationMethod,
+            >("verification_method"),
+        ],
+        false,
+    );
+}
+
 /// Verification method.
 ///
 /// Spec: `#/paths/~1verified_numbers/post/requestBody/content/application~1json/schema/properties/verification_method`
@@ -37,6 +51,17 @@ crate::codec::optional_fields!(
     => verification_method }
 );
 
+impl crate::shape::Shaped for CreateVerifiedNumberResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateVerifiedNumberResponse",
+        &[
+            crate::shape::field::<Option<String>>("phone_number"),
+            crate::shape::field::<Option<String>>("verification_method"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1verified_numbers/get/parameters/0/schema`
 pub type ListVerifiedNumbersPage = ListAccessIpAddressesPage;
 
@@ -47,6 +72,17 @@ pub type ListVerifiedNumbersPage = ListAccessIpAddressesPage;
 pub struct ListVerifiedNumbersResponse {
     pub data: Vec<VerifiedNumberResponse>,
     pub meta: VerifiedNumbersMeta,
+}
+
+impl crate::shape::Shaped for ListVerifiedNumbersResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListVerifiedNumbersResponse",
+        &[
+            crate::shape::field::<Vec<VerifiedNumberResponse>>("data"),
+            crate::shape::field::<VerifiedNumbersMeta>("meta"),
+        ],
+        false,
+    );
 }
 
 /// The possible verified numbers record types.
@@ -96,6 +132,18 @@ crate::codec::optional_fields!(
     record_type, "verified_at" => verified_at }
 );
 
+impl crate::shape::Shaped for VerifiedNumberResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VerifiedNumberResponse",
+        &[
+            crate::shape::field::<Option<String>>("phone_number"),
+            crate::shape::field::<Option<VerifiedNumberRecordType>>("record_type"),
+            crate::shape::field::<Option<String>>("verified_at"),
+        ],
+        false,
+    );
+}
+
 /// VerifiedNumberResponseDataWrapper
 ///
 /// Spec: `#/components/schemas/VerifiedNumberResponseDataWrapper`
@@ -105,6 +153,14 @@ pub struct VerifiedNumberResponseDataWrapper {
 }
 
 crate::codec::optional_fields!(VerifiedNumberResponseDataWrapper { "data" => data });
+
+impl crate::shape::Shaped for VerifiedNumberResponseDataWrapper {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VerifiedNumberResponseDataWrapper",
+        &[crate::shape::field::<Option<VerifiedNumberResponse>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/verified-numbers_Meta`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -120,10 +176,31 @@ crate::codec::optional_fields!(
     "total_pages" => total_pages, "total_results" => total_results }
 );
 
+impl crate::shape::Shaped for VerifiedNumbersMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VerifiedNumbersMeta",
+        &[
+            crate::shape::field::<Option<i64>>("page_number"),
+            crate::shape::field::<Option<i64>>("page_size"),
+            crate::shape::field::<Option<i64>>("total_pages"),
+            crate::shape::field::<Option<i64>>("total_results"),
+        ],
+        false,
+    );
+}
+
 /// Verify Verification Code Request
 ///
 /// Spec: `#/paths/~1verified_numbers~1{phone_number}~1actions~1verify/post/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct VerifyVerificationCodeBody {
     pub verification_code: String,
+}
+
+impl crate::shape::Shaped for VerifyVerificationCodeBody {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VerifyVerificationCodeBody",
+        &[crate::shape::field::<String>("verification_code")],
+        false,
+    );
 }

@@ -14,6 +14,14 @@ pub struct CreateMessageTemplateRequest {
     pub text: String,
 }
 
+impl crate::shape::Shaped for CreateMessageTemplateRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateMessageTemplateRequest",
+        &[crate::shape::field::<String>("text")],
+        false,
+    );
+}
+
 /// The request body when creating a verification.
 ///
 /// Spec: `#/components/schemas/CreateVerificationRequest`
@@ -26,6 +34,18 @@ pub struct CreateVerificationRequest {
     pub timeout_secs: Option<i64>,
     /// The identifier of the associated Verify profile.
     pub verify_profile_id: String,
+}
+
+impl crate::shape::Shaped for CreateVerificationRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateVerificationRequest",
+        &[
+            crate::shape::field::<String>("phone_number"),
+            crate::shape::field::<Option<i64>>("timeout_secs"),
+            crate::shape::field::<String>("verify_profile_id"),
+        ],
+        false,
+    );
 }
 
 /// The request body when creating a verification.
@@ -56,6 +76,20 @@ pub struct CreateVerificationRequestCall {
     pub verify_profile_id: String,
 }
 
+impl crate::shape::Shaped for CreateVerificationRequestCall {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateVerificationRequestCall",
+        &[
+            crate::shape::field::<Option<Option<String>>>("custom_code"),
+            crate::shape::field::<Option<Option<String>>>("extension"),
+            crate::shape::field::<String>("phone_number"),
+            crate::shape::field::<Option<i64>>("timeout_secs"),
+            crate::shape::field::<String>("verify_profile_id"),
+        ],
+        false,
+    );
+}
+
 /// The request body when creating a verification.
 ///
 /// Spec: `#/components/schemas/CreateVerificationRequestSMS`
@@ -75,6 +109,19 @@ pub struct CreateVerificationRequestSms {
     pub timeout_secs: Option<i64>,
     /// The identifier of the associated Verify profile.
     pub verify_profile_id: String,
+}
+
+impl crate::shape::Shaped for CreateVerificationRequestSms {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateVerificationRequestSms",
+        &[
+            crate::shape::field::<Option<Option<String>>>("custom_code"),
+            crate::shape::field::<String>("phone_number"),
+            crate::shape::field::<Option<i64>>("timeout_secs"),
+            crate::shape::field::<String>("verify_profile_id"),
+        ],
+        false,
+    );
 }
 
 /// The request body when creating a WhatsApp verification.
@@ -98,12 +145,33 @@ pub struct CreateVerificationRequestWhatsapp {
     pub verify_profile_id: String,
 }
 
+impl crate::shape::Shaped for CreateVerificationRequestWhatsapp {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateVerificationRequestWhatsapp",
+        &[
+            crate::shape::field::<Option<Option<String>>>("custom_code"),
+            crate::shape::field::<String>("phone_number"),
+            crate::shape::field::<Option<i64>>("timeout_secs"),
+            crate::shape::field::<String>("verify_profile_id"),
+        ],
+        false,
+    );
+}
+
 /// CreateVerifyVerificationResponse
 ///
 /// Spec: `#/components/schemas/CreateVerificationResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateVerificationResponse {
     pub data: Verification,
+}
+
+impl crate::shape::Shaped for CreateVerificationResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateVerificationResponse",
+        &[crate::shape::field::<Verification>("data")],
+        false,
+    );
 }
 
 /// Create Verify Profile Request
@@ -134,6 +202,29 @@ pub struct CreateVerifyProfileBody {
     pub whatsapp: Option<CreateVerifyProfileSettingsWhatsAppRequest>,
 }
 
+impl crate::shape::Shaped for CreateVerifyProfileBody {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateVerifyProfileBody",
+        &[
+            crate::shape::field::<Option<CreateVerifyProfileCallRequest>>("call"),
+            crate::shape::field::<Option<f64>>("daily_spend_limit"),
+            crate::shape::field::<Option<bool>>("daily_spend_limit_enabled"),
+            crate::shape::field::<
+                Option<CreateVerifyProfileSettingsRequest>,
+            >("flashcall"),
+            crate::shape::field::<Option<String>>("language"),
+            crate::shape::field::<String>("name"),
+            crate::shape::field::<Option<CreateVerifyProfileSmsRequest>>("sms"),
+            crate::shape::field::<Option<String>>("webhook_failover_url"),
+            crate::shape::field::<Option<String>>("webhook_url"),
+            crate::shape::field::<
+                Option<CreateVerifyProfileSettingsWhatsAppRequest>,
+            >("whatsapp"),
+        ],
+        false,
+    );
+}
+
 /// CreateVerifyProfileCallRequest
 ///
 /// Spec: `#/components/schemas/CreateVerifyProfileCallRequest`
@@ -158,6 +249,20 @@ crate::codec::optional_fields!(
     "whitelisted_destinations" => whitelisted_destinations }
 );
 
+impl crate::shape::Shaped for CreateVerifyProfileCallRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateVerifyProfileCallRequest",
+        &[
+            crate::shape::field::<Option<String>>("app_name"),
+            crate::shape::field::<Option<i64>>("code_length"),
+            crate::shape::field::<Option<i64>>("default_verification_timeout_secs"),
+            crate::shape::field::<Option<String>>("messaging_template_id"),
+            crate::shape::field::<Option<Vec<String>>>("whitelisted_destinations"),
+        ],
+        false,
+    );
+}
+
 /// CreateVerifyProfileSettingsRequest
 ///
 /// Spec: `#/components/schemas/CreateVerifyProfileSettingsRequest`
@@ -176,6 +281,18 @@ crate::codec::optional_fields!(
     "default_verification_timeout_secs" => default_verification_timeout_secs,
     "whitelisted_destinations" => whitelisted_destinations }
 );
+
+impl crate::shape::Shaped for CreateVerifyProfileSettingsRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateVerifyProfileSettingsRequest",
+        &[
+            crate::shape::field::<Option<String>>("app_name"),
+            crate::shape::field::<Option<i64>>("default_verification_timeout_secs"),
+            crate::shape::field::<Option<Vec<String>>>("whitelisted_destinations"),
+        ],
+        false,
+    );
+}
 
 /// CreateVerifyProfileSettingsWhatsAppRequest
 ///
@@ -200,6 +317,20 @@ crate::codec::optional_fields!(
     nullable, "template_id" => template_id nullable, "waba_id" => waba_id nullable,
     "whitelisted_destinations" => whitelisted_destinations }
 );
+
+impl crate::shape::Shaped for CreateVerifyProfileSettingsWhatsAppRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateVerifyProfileSettingsWhatsAppRequest",
+        &[
+            crate::shape::field::<Option<i64>>("default_verification_timeout_secs"),
+            crate::shape::field::<Option<Option<String>>>("sender_phone_number"),
+            crate::shape::field::<Option<Option<String>>>("template_id"),
+            crate::shape::field::<Option<Option<String>>>("waba_id"),
+            crate::shape::field::<Option<Vec<String>>>("whitelisted_destinations"),
+        ],
+        false,
+    );
+}
 
 /// CreateVerifyProfileSMSRequest
 ///
@@ -227,6 +358,21 @@ crate::codec::optional_fields!(
     "whitelisted_destinations" => whitelisted_destinations }
 );
 
+impl crate::shape::Shaped for CreateVerifyProfileSmsRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateVerifyProfileSmsRequest",
+        &[
+            crate::shape::field::<Option<Option<String>>>("alpha_sender"),
+            crate::shape::field::<Option<String>>("app_name"),
+            crate::shape::field::<Option<i64>>("code_length"),
+            crate::shape::field::<Option<i64>>("default_verification_timeout_secs"),
+            crate::shape::field::<Option<String>>("messaging_template_id"),
+            crate::shape::field::<Option<Vec<String>>>("whitelisted_destinations"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1verify_profiles/get/parameters/0/schema`
 pub type ListProfilesFilter = Feature;
 
@@ -242,12 +388,31 @@ pub struct ListVerificationsResponse {
     pub meta: VerifyMeta,
 }
 
+impl crate::shape::Shaped for ListVerificationsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListVerificationsResponse",
+        &[
+            crate::shape::field::<Vec<Verification>>("data"),
+            crate::shape::field::<VerifyMeta>("meta"),
+        ],
+        false,
+    );
+}
+
 /// A list of Verify profile message templates
 ///
 /// Spec: `#/components/schemas/ListVerifyProfileMessageTemplateResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ListVerifyProfileMessageTemplateResponse {
     pub data: Vec<VerifyProfileMessageTemplateResponse>,
+}
+
+impl crate::shape::Shaped for ListVerifyProfileMessageTemplateResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListVerifyProfileMessageTemplateResponse",
+        &[crate::shape::field::<Vec<VerifyProfileMessageTemplateResponse>>("data")],
+        false,
+    );
 }
 
 /// A paginated list of Verify profiles
@@ -257,6 +422,17 @@ pub struct ListVerifyProfileMessageTemplateResponse {
 pub struct ListVerifyProfilesResponse {
     pub data: Vec<VerifyProfileResponse>,
     pub meta: VerifyMeta,
+}
+
+impl crate::shape::Shaped for ListVerifyProfilesResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListVerifyProfilesResponse",
+        &[
+            crate::shape::field::<Vec<VerifyProfileResponse>>("data"),
+            crate::shape::field::<VerifyMeta>("meta"),
+        ],
+        false,
+    );
 }
 
 /// MessageTemplateResponseDataWrapper
@@ -269,12 +445,28 @@ pub struct MessageTemplateResponseDataWrapper {
 
 crate::codec::optional_fields!(MessageTemplateResponseDataWrapper { "data" => data });
 
+impl crate::shape::Shaped for MessageTemplateResponseDataWrapper {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MessageTemplateResponseDataWrapper",
+        &[crate::shape::field::<Option<VerifyProfileMessageTemplateResponse>>("data")],
+        false,
+    );
+}
+
 /// RetrieveVerificationResponse
 ///
 /// Spec: `#/components/schemas/RetrieveVerificationResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RetrieveVerificationResponse {
     pub data: Verification,
+}
+
+impl crate::shape::Shaped for RetrieveVerificationResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RetrieveVerificationResponse",
+        &[crate::shape::field::<Verification>("data")],
+        false,
+    );
 }
 
 /// The request body when updating a message template.
@@ -284,6 +476,14 @@ pub struct RetrieveVerificationResponse {
 pub struct UpdateMessageTemplateRequest {
     /// The text content of the message template.
     pub text: String,
+}
+
+impl crate::shape::Shaped for UpdateMessageTemplateRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateMessageTemplateRequest",
+        &[crate::shape::field::<String>("text")],
+        false,
+    );
 }
 
 /// Update Verify Profile Request
@@ -311,6 +511,26 @@ crate::codec::optional_fields!(
     "webhook_url" => webhook_url, "whatsapp" => whatsapp }
 );
 
+impl crate::shape::Shaped for UpdateVerifyProfileBody {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateVerifyProfileBody",
+        &[
+            crate::shape::field::<Option<UpdateVerifyProfileCallRequest>>("call"),
+            crate::shape::field::<Option<f64>>("daily_spend_limit"),
+            crate::shape::field::<Option<bool>>("daily_spend_limit_enabled"),
+            crate::shape::field::<Option<String>>("language"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<UpdateVerifyProfileSmsRequest>>("sms"),
+            crate::shape::field::<Option<String>>("webhook_failover_url"),
+            crate::shape::field::<Option<String>>("webhook_url"),
+            crate::shape::field::<
+                Option<UpdateVerifyProfileSettingsWhatsAppRequest>,
+            >("whatsapp"),
+        ],
+        false,
+    );
+}
+
 /// UpdateVerifyProfileCallRequest
 ///
 /// Spec: `#/components/schemas/UpdateVerifyProfileCallRequest`
@@ -335,6 +555,20 @@ crate::codec::optional_fields!(
     "whitelisted_destinations" => whitelisted_destinations }
 );
 
+impl crate::shape::Shaped for UpdateVerifyProfileCallRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateVerifyProfileCallRequest",
+        &[
+            crate::shape::field::<Option<String>>("app_name"),
+            crate::shape::field::<Option<i64>>("code_length"),
+            crate::shape::field::<Option<i64>>("default_verification_timeout_secs"),
+            crate::shape::field::<Option<String>>("messaging_template_id"),
+            crate::shape::field::<Option<Vec<String>>>("whitelisted_destinations"),
+        ],
+        false,
+    );
+}
+
 /// UpdateVerifyProfileSettingsWhatsAppRequest
 ///
 /// Spec: `#/components/schemas/UpdateVerifyProfileSettingsWhatsAppRequest`
@@ -358,6 +592,20 @@ crate::codec::optional_fields!(
     nullable, "template_id" => template_id nullable, "waba_id" => waba_id nullable,
     "whitelisted_destinations" => whitelisted_destinations }
 );
+
+impl crate::shape::Shaped for UpdateVerifyProfileSettingsWhatsAppRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateVerifyProfileSettingsWhatsAppRequest",
+        &[
+            crate::shape::field::<Option<i64>>("default_verification_timeout_secs"),
+            crate::shape::field::<Option<Option<String>>>("sender_phone_number"),
+            crate::shape::field::<Option<Option<String>>>("template_id"),
+            crate::shape::field::<Option<Option<String>>>("waba_id"),
+            crate::shape::field::<Option<Vec<String>>>("whitelisted_destinations"),
+        ],
+        false,
+    );
+}
 
 /// UpdateVerifyProfileSMSRequest
 ///
@@ -384,6 +632,21 @@ crate::codec::optional_fields!(
     default_verification_timeout_secs, "messaging_template_id" => messaging_template_id,
     "whitelisted_destinations" => whitelisted_destinations }
 );
+
+impl crate::shape::Shaped for UpdateVerifyProfileSmsRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateVerifyProfileSmsRequest",
+        &[
+            crate::shape::field::<Option<Option<String>>>("alpha_sender"),
+            crate::shape::field::<Option<String>>("app_name"),
+            crate::shape::field::<Option<i64>>("code_length"),
+            crate::shape::field::<Option<i64>>("default_verification_timeout_secs"),
+            crate::shape::field::<Option<String>>("messaging_template_id"),
+            crate::shape::field::<Option<Vec<String>>>("whitelisted_destinations"),
+        ],
+        false,
+    );
+}
 
 /// Verification
 ///
@@ -412,6 +675,25 @@ crate::codec::optional_fields!(
     "timeout_secs" => timeout_secs, "type" => type_, "updated_at" => updated_at,
     "verify_profile_id" => verify_profile_id }
 );
+
+impl crate::shape::Shaped for Verification {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Verification",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("custom_code"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("phone_number"),
+            crate::shape::field::<Option<VerificationRecordType>>("record_type"),
+            crate::shape::field::<Option<VerificationStatus>>("status"),
+            crate::shape::field::<Option<i64>>("timeout_secs"),
+            crate::shape::field::<Option<VerificationType>>("type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<Option<String>>("verify_profile_id"),
+        ],
+        false,
+    );
+}
 
 /// The possible verification profile record types.
 ///
@@ -578,6 +860,19 @@ pub struct VerifyMeta {
     pub total_results: i64,
 }
 
+impl crate::shape::Shaped for VerifyMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VerifyMeta",
+        &[
+            crate::shape::field::<i64>("page_number"),
+            crate::shape::field::<i64>("page_size"),
+            crate::shape::field::<i64>("total_pages"),
+            crate::shape::field::<i64>("total_results"),
+        ],
+        false,
+    );
+}
+
 /// VerifyProfileCallResponse
 ///
 /// Spec: `#/components/schemas/VerifyProfileCallResponse`
@@ -602,6 +897,20 @@ crate::codec::optional_fields!(
     whitelisted_destinations }
 );
 
+impl crate::shape::Shaped for VerifyProfileCallResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VerifyProfileCallResponse",
+        &[
+            crate::shape::field::<Option<String>>("app_name"),
+            crate::shape::field::<Option<i64>>("code_length"),
+            crate::shape::field::<Option<i64>>("default_verification_timeout_secs"),
+            crate::shape::field::<Option<String>>("messaging_template_id"),
+            crate::shape::field::<Option<Vec<String>>>("whitelisted_destinations"),
+        ],
+        false,
+    );
+}
+
 /// VerifyProfileFlashcallResponse
 ///
 /// Spec: `#/components/schemas/VerifyProfileFlashcallResponse`
@@ -618,6 +927,17 @@ crate::codec::optional_fields!(
     "default_verification_timeout_secs" => default_verification_timeout_secs }
 );
 
+impl crate::shape::Shaped for VerifyProfileFlashcallResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VerifyProfileFlashcallResponse",
+        &[
+            crate::shape::field::<Option<String>>("app_name"),
+            crate::shape::field::<Option<i64>>("default_verification_timeout_secs"),
+        ],
+        false,
+    );
+}
+
 /// VerifyProfileResponse
 ///
 /// Spec: `#/components/schemas/VerifyProfileMessageTemplateResponse`
@@ -630,6 +950,17 @@ pub struct VerifyProfileMessageTemplateResponse {
 crate::codec::optional_fields!(
     VerifyProfileMessageTemplateResponse { "id" => id, "text" => text }
 );
+
+impl crate::shape::Shaped for VerifyProfileMessageTemplateResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VerifyProfileMessageTemplateResponse",
+        &[
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("text"),
+        ],
+        false,
+    );
+}
 
 /// VerifyProfileResponse
 ///
@@ -663,6 +994,29 @@ crate::codec::optional_fields!(
     webhook_url, "whatsapp" => whatsapp }
 );
 
+impl crate::shape::Shaped for VerifyProfileResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VerifyProfileResponse",
+        &[
+            crate::shape::field::<Option<VerifyProfileCallResponse>>("call"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<f64>>("daily_spend_limit"),
+            crate::shape::field::<Option<bool>>("daily_spend_limit_enabled"),
+            crate::shape::field::<Option<VerifyProfileFlashcallResponse>>("flashcall"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("language"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<VerificationProfileRecordType>>("record_type"),
+            crate::shape::field::<Option<VerifyProfileSmsResponse>>("sms"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<Option<String>>("webhook_failover_url"),
+            crate::shape::field::<Option<String>>("webhook_url"),
+            crate::shape::field::<Option<VerifyProfileWhatsAppResponse>>("whatsapp"),
+        ],
+        false,
+    );
+}
+
 /// VerifyProfileResponseDataWrapper
 ///
 /// Spec: `#/components/schemas/VerifyProfileResponseDataWrapper`
@@ -672,6 +1026,14 @@ pub struct VerifyProfileResponseDataWrapper {
 }
 
 crate::codec::optional_fields!(VerifyProfileResponseDataWrapper { "data" => data });
+
+impl crate::shape::Shaped for VerifyProfileResponseDataWrapper {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VerifyProfileResponseDataWrapper",
+        &[crate::shape::field::<Option<VerifyProfileResponse>>("data")],
+        false,
+    );
+}
 
 /// VerifyProfileSMSResponse
 ///
@@ -698,6 +1060,21 @@ crate::codec::optional_fields!(
     default_verification_timeout_secs, "messaging_template_id" => messaging_template_id,
     "whitelisted_destinations" => whitelisted_destinations }
 );
+
+impl crate::shape::Shaped for VerifyProfileSmsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VerifyProfileSmsResponse",
+        &[
+            crate::shape::field::<Option<String>>("alpha_sender"),
+            crate::shape::field::<Option<String>>("app_name"),
+            crate::shape::field::<Option<i64>>("code_length"),
+            crate::shape::field::<Option<i64>>("default_verification_timeout_secs"),
+            crate::shape::field::<Option<String>>("messaging_template_id"),
+            crate::shape::field::<Option<Vec<String>>>("whitelisted_destinations"),
+        ],
+        false,
+    );
+}
 
 /// VerifyProfileWhatsAppResponse
 ///
@@ -730,6 +1107,23 @@ crate::codec::optional_fields!(
     "whitelisted_destinations" => whitelisted_destinations }
 );
 
+impl crate::shape::Shaped for VerifyProfileWhatsAppResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VerifyProfileWhatsAppResponse",
+        &[
+            crate::shape::field::<Option<String>>("app_name"),
+            crate::shape::field::<Option<i64>>("code_length"),
+            crate::shape::field::<Option<i64>>("default_verification_timeout_secs"),
+            crate::shape::field::<Option<String>>("messaging_template_id"),
+            crate::shape::field::<Option<String>>("sender_phone_number"),
+            crate::shape::field::<Option<String>>("template_id"),
+            crate::shape::field::<Option<String>>("waba_id"),
+            crate::shape::field::<Option<Vec<String>>>("whitelisted_destinations"),
+        ],
+        false,
+    );
+}
+
 /// VerifyVerificationCodeRequestById
 ///
 /// Spec: `#/components/schemas/VerifyVerificationCodeRequestById`
@@ -744,6 +1138,19 @@ pub struct VerifyVerificationCodeRequestById {
 crate::codec::optional_fields!(
     VerifyVerificationCodeRequestById { "code" => code, "status" => status }
 );
+
+impl crate::shape::Shaped for VerifyVerificationCodeRequestById {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VerifyVerificationCodeRequestById",
+        &[
+            crate::shape::field::<Option<String>>("code"),
+            crate::shape::field::<
+                Option<VerifyVerificationCodeRequestByIdStatus>,
+            >("status"),
+        ],
+        false,
+    );
+}
 
 /// Identifies if the verification code has been accepted or rejected. Only permitted if custom_code was used for the verification.
 ///
@@ -792,12 +1199,31 @@ pub struct VerifyVerificationCodeRequestByPhoneNumber {
     pub verify_profile_id: String,
 }
 
+impl crate::shape::Shaped for VerifyVerificationCodeRequestByPhoneNumber {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VerifyVerificationCodeRequestByPhoneNumber",
+        &[
+            crate::shape::field::<String>("code"),
+            crate::shape::field::<String>("verify_profile_id"),
+        ],
+        false,
+    );
+}
+
 /// VerifyVerificationCodeResponse
 ///
 /// Spec: `#/components/schemas/VerifyVerificationCodeResponse`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VerifyVerificationCodeResponse {
     pub data: VerifyVerificationCodeResponseData,
+}
+
+impl crate::shape::Shaped for VerifyVerificationCodeResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VerifyVerificationCodeResponse",
+        &[crate::shape::field::<VerifyVerificationCodeResponseData>("data")],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/VerifyVerificationCodeResponse/properties/data`
@@ -807,6 +1233,19 @@ pub struct VerifyVerificationCodeResponseData {
     pub phone_number: String,
     /// Identifies if the verification code has been accepted or rejected.
     pub response_code: VerifyVerificationCodeResponseDataResponseCode,
+}
+
+impl crate::shape::Shaped for VerifyVerificationCodeResponseData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VerifyVerificationCodeResponseData",
+        &[
+            crate::shape::field::<String>("phone_number"),
+            crate::shape::field::<
+                VerifyVerificationCodeResponseDataResponseCode,
+            >("response_code"),
+        ],
+        false,
+    );
 }
 
 /// Identifies if the verification code has been accepted or rejected.

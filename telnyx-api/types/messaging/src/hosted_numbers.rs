@@ -19,6 +19,17 @@ crate::codec::optional_fields!(
     messaging_profile_id, "phone_numbers" => phone_numbers }
 );
 
+impl crate::shape::Shaped for CreateMessagingHostedNumberOrderRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateMessagingHostedNumberOrderRequest",
+        &[
+            crate::shape::field::<Option<String>>("messaging_profile_id"),
+            crate::shape::field::<Option<Vec<String>>>("phone_numbers"),
+        ],
+        false,
+    );
+}
+
 /// Retrieve Messaging Hosted Number Order Response
 ///
 /// Spec: `#/paths/~1messaging_hosted_number_orders/post/responses/200/content/application~1json/schema`
@@ -31,10 +42,26 @@ crate::codec::optional_fields!(
     CreateMessagingHostedNumberOrderResponse { "data" => data }
 );
 
+impl crate::shape::Shaped for CreateMessagingHostedNumberOrderResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateMessagingHostedNumberOrderResponse",
+        &[crate::shape::field::<Option<MessagingHostedNumberOrder>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/CreatedVerificationCodesResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreatedVerificationCodesResponse {
     pub data: Vec<CreatedVerificationCodesResponseDataItem>,
+}
+
+impl crate::shape::Shaped for CreatedVerificationCodesResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreatedVerificationCodesResponse",
+        &[crate::shape::field::<Vec<CreatedVerificationCodesResponseDataItem>>("data")],
+        false,
+    );
 }
 
 /// Verification code result response
@@ -54,6 +81,21 @@ pub struct CreatedVerificationCodesResponseDataItem {
     /// Unique identifier for the verification code
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verification_code_id: Option<String>,
+}
+
+impl crate::shape::Shaped for CreatedVerificationCodesResponseDataItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreatedVerificationCodesResponseDataItem",
+        &[
+            crate::shape::field::<Option<String>>("error"),
+            crate::shape::field::<String>("phone_number"),
+            crate::shape::field::<
+                Option<CreatedVerificationCodesResponseDataItemType>,
+            >("type"),
+            crate::shape::field::<Option<String>>("verification_code_id"),
+        ],
+        false,
+    );
 }
 
 /// Retrieve Messaging Hosted Number Order Response
@@ -83,6 +125,21 @@ crate::codec::optional_fields!(
     EligibilityNumberResponse { "detail" => detail, "eligible" => eligible,
     "eligible_status" => eligible_status, "phone_number" => phone_number }
 );
+
+impl crate::shape::Shaped for EligibilityNumberResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EligibilityNumberResponse",
+        &[
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<Option<bool>>("eligible"),
+            crate::shape::field::<
+                Option<EligibilityNumberResponseEligibleStatus>,
+            >("eligible_status"),
+            crate::shape::field::<Option<String>>("phone_number"),
+        ],
+        false,
+    );
+}
 
 /// The eligibility status of the phone number.
 ///
@@ -179,6 +236,14 @@ pub struct EligibilityNumbersRequest {
     pub phone_numbers: Vec<String>,
 }
 
+impl crate::shape::Shaped for EligibilityNumbersRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EligibilityNumbersRequest",
+        &[crate::shape::field::<Vec<String>>("phone_numbers")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/EligibilityNumbersResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EligibilityNumbersResponse {
@@ -189,6 +254,18 @@ pub struct EligibilityNumbersResponse {
 crate::codec::optional_fields!(
     EligibilityNumbersResponse { "phone_numbers" => phone_numbers }
 );
+
+impl crate::shape::Shaped for EligibilityNumbersResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EligibilityNumbersResponse",
+        &[
+            crate::shape::field::<
+                Option<Vec<EligibilityNumberResponse>>,
+            >("phone_numbers"),
+        ],
+        false,
+    );
+}
 
 /// Retrieve Messaging Hosted Number Order Response
 ///
@@ -210,6 +287,19 @@ crate::codec::optional_fields!(
     HostedNumber { "id" => id, "phone_number" => phone_number, "record_type" =>
     record_type, "status" => status }
 );
+
+impl crate::shape::Shaped for HostedNumber {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "HostedNumber",
+        &[
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("phone_number"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<HostedNumberStatus>>("status"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/HostedNumber/properties/status`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -298,6 +388,17 @@ crate::codec::optional_fields!(
     ListMessagingHostedNumberOrdersResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for ListMessagingHostedNumberOrdersResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListMessagingHostedNumberOrdersResponse",
+        &[
+            crate::shape::field::<Option<Vec<MessagingHostedNumberOrder>>>("data"),
+            crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/MessagingHostedNumberOrder`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MessagingHostedNumberOrder {
@@ -316,6 +417,20 @@ crate::codec::optional_fields!(
     messaging_profile_id, "phone_numbers" => phone_numbers, "record_type" => record_type,
     "status" => status }
 );
+
+impl crate::shape::Shaped for MessagingHostedNumberOrder {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MessagingHostedNumberOrder",
+        &[
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("messaging_profile_id"),
+            crate::shape::field::<Option<Vec<HostedNumber>>>("phone_numbers"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<MessagingHostedNumberOrderStatus>>("status"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/MessagingHostedNumberOrder/properties/status`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -404,6 +519,17 @@ crate::codec::optional_fields!(
     UploadFileMessagingHostedNumberOrderRequest { "bill" => bill, "loa" => loa }
 );
 
+impl crate::shape::Shaped for UploadFileMessagingHostedNumberOrderRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UploadFileMessagingHostedNumberOrderRequest",
+        &[
+            crate::shape::field::<Option<crate::UploadFile>>("bill"),
+            crate::shape::field::<Option<crate::UploadFile>>("loa"),
+        ],
+        false,
+    );
+}
+
 impl UploadFileMessagingHostedNumberOrderRequest {
     /// The `multipart/form-data` body for this value: file fields as file parts,
     /// everything else as text parts.
@@ -432,6 +558,15 @@ crate::codec::optional_fields!(
     ValidateVerificationCodesForMessagingHostedNumberOrderResponse { "data" => data }
 );
 
+impl crate::shape::Shaped
+for ValidateVerificationCodesForMessagingHostedNumberOrderResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ValidateVerificationCodesForMessagingHostedNumberOrderResponse",
+        &[crate::shape::field::<Option<ValidationCodes>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/ValidationCodes`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ValidationCodes {
@@ -439,11 +574,33 @@ pub struct ValidationCodes {
     pub phone_numbers: Vec<ValidationCodesPhoneNumbersItem>,
 }
 
+impl crate::shape::Shaped for ValidationCodes {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ValidationCodes",
+        &[
+            crate::shape::field::<String>("order_id"),
+            crate::shape::field::<Vec<ValidationCodesPhoneNumbersItem>>("phone_numbers"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/ValidationCodes/properties/phone_numbers/items`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ValidationCodesPhoneNumbersItem {
     pub phone_number: String,
     pub status: ValidationCodesPhoneNumbersItemStatus,
+}
+
+impl crate::shape::Shaped for ValidationCodesPhoneNumbersItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ValidationCodesPhoneNumbersItem",
+        &[
+            crate::shape::field::<String>("phone_number"),
+            crate::shape::field::<ValidationCodesPhoneNumbersItemStatus>("status"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/ValidationCodes/properties/phone_numbers/items/properties/status`
@@ -490,6 +647,18 @@ pub struct ValidationCodesRequest {
     pub verification_codes: Vec<ValidationCodesRequestVerificationCodesItem>,
 }
 
+impl crate::shape::Shaped for ValidationCodesRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ValidationCodesRequest",
+        &[
+            crate::shape::field::<
+                Vec<ValidationCodesRequestVerificationCodesItem>,
+            >("verification_codes"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/ValidationCodesRequest/properties/verification_codes/items`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ValidationCodesRequestVerificationCodesItem {
@@ -497,11 +666,35 @@ pub struct ValidationCodesRequestVerificationCodesItem {
     pub phone_number: String,
 }
 
+impl crate::shape::Shaped for ValidationCodesRequestVerificationCodesItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ValidationCodesRequestVerificationCodesItem",
+        &[
+            crate::shape::field::<String>("code"),
+            crate::shape::field::<String>("phone_number"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/VerificationCodesRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VerificationCodesRequest {
     pub phone_numbers: Vec<String>,
     pub verification_method: VerificationCodesRequestVerificationMethod,
+}
+
+impl crate::shape::Shaped for VerificationCodesRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VerificationCodesRequest",
+        &[
+            crate::shape::field::<Vec<String>>("phone_numbers"),
+            crate::shape::field::<
+                VerificationCodesRequestVerificationMethod,
+            >("verification_method"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/VerificationCodesRequest/properties/verification_method`

@@ -15,6 +15,14 @@ pub struct CreateMediaStorageResponse {
 
 crate::codec::optional_fields!(CreateMediaStorageResponse { "data" => data });
 
+impl crate::shape::Shaped for CreateMediaStorageResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateMediaStorageResponse",
+        &[crate::shape::field::<Option<MediaResource>>("data")],
+        false,
+    );
+}
+
 /// Media resource response
 ///
 /// Spec: `#/paths/~1media~1{media_name}/get/responses/200/content/application~1json/schema`
@@ -31,6 +39,14 @@ crate::codec::optional_fields!(
     ListMediaStorageFilter { "content_type" => content_type }
 );
 
+impl crate::shape::Shaped for ListMediaStorageFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListMediaStorageFilter",
+        &[crate::shape::field::<Option<Vec<String>>>("content_type")],
+        false,
+    );
+}
+
 /// List of media resources response
 ///
 /// Spec: `#/paths/~1media/get/responses/200/content/application~1json/schema`
@@ -43,6 +59,17 @@ pub struct ListMediaStorageResponse {
 crate::codec::optional_fields!(
     ListMediaStorageResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for ListMediaStorageResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListMediaStorageResponse",
+        &[
+            crate::shape::field::<Option<Vec<MediaResource>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Media Resource
 ///
@@ -66,6 +93,20 @@ crate::codec::optional_fields!(
     "expires_at" => expires_at, "media_name" => media_name, "updated_at" => updated_at }
 );
 
+impl crate::shape::Shaped for MediaResource {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MediaResource",
+        &[
+            crate::shape::field::<Option<String>>("content_type"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("expires_at"),
+            crate::shape::field::<Option<String>>("media_name"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Upload media request
 ///
 /// Spec: `#/components/schemas/UpdateMediaRequest`
@@ -80,6 +121,17 @@ pub struct UpdateMediaRequest {
 crate::codec::optional_fields!(
     UpdateMediaRequest { "media_url" => media_url, "ttl_secs" => ttl_secs }
 );
+
+impl crate::shape::Shaped for UpdateMediaRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateMediaRequest",
+        &[
+            crate::shape::field::<Option<String>>("media_url"),
+            crate::shape::field::<Option<i64>>("ttl_secs"),
+        ],
+        false,
+    );
+}
 
 /// Media resource response
 ///
@@ -99,4 +151,16 @@ pub struct UploadMediaRequest {
     /// The number of seconds after which the media resource will be deleted, defaults to 2 days. The maximum allowed vale is 630720000, which translates to 20 years.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl_secs: Option<i64>,
+}
+
+impl crate::shape::Shaped for UploadMediaRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UploadMediaRequest",
+        &[
+            crate::shape::field::<Option<String>>("media_name"),
+            crate::shape::field::<String>("media_url"),
+            crate::shape::field::<Option<i64>>("ttl_secs"),
+        ],
+        false,
+    );
 }

@@ -28,6 +28,21 @@ crate::codec::optional_fields!(
     us_long_code_fallback }
 );
 
+impl crate::shape::Shaped for AlphanumericSenderId {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AlphanumericSenderId",
+        &[
+            crate::shape::field::<Option<String>>("alphanumeric_sender_id"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("messaging_profile_id"),
+            crate::shape::field::<Option<String>>("organization_id"),
+            crate::shape::field::<Option<AlphanumericSenderIdRecordType>>("record_type"),
+            crate::shape::field::<Option<String>>("us_long_code_fallback"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/AlphanumericSenderId/properties/record_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AlphanumericSenderIdRecordType {
@@ -70,6 +85,18 @@ pub struct CreateAlphanumericSenderIdRequest {
     pub us_long_code_fallback: Option<String>,
 }
 
+impl crate::shape::Shaped for CreateAlphanumericSenderIdRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateAlphanumericSenderIdRequest",
+        &[
+            crate::shape::field::<String>("alphanumeric_sender_id"),
+            crate::shape::field::<String>("messaging_profile_id"),
+            crate::shape::field::<Option<String>>("us_long_code_fallback"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1alphanumeric_sender_ids/post/responses/201/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateAlphanumericSenderIdResponse {
@@ -77,6 +104,14 @@ pub struct CreateAlphanumericSenderIdResponse {
 }
 
 crate::codec::optional_fields!(CreateAlphanumericSenderIdResponse { "data" => data });
+
+impl crate::shape::Shaped for CreateAlphanumericSenderIdResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateAlphanumericSenderIdResponse",
+        &[crate::shape::field::<Option<AlphanumericSenderId>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1alphanumeric_sender_ids~1{id}/delete/responses/200/content/application~1json/schema`
 pub type DeleteAlphanumericSenderIdResponse = CreateAlphanumericSenderIdResponse;
@@ -92,6 +127,14 @@ pub struct GetDetailedProfileMetricsResponse {
 
 crate::codec::optional_fields!(GetDetailedProfileMetricsResponse { "data" => data });
 
+impl crate::shape::Shaped for GetDetailedProfileMetricsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetDetailedProfileMetricsResponse",
+        &[crate::shape::field::<Option<ProfileMetrics>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1messaging_profile_metrics/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetProfileMetricsResponse {
@@ -103,6 +146,17 @@ crate::codec::optional_fields!(
     GetProfileMetricsResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for GetProfileMetricsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetProfileMetricsResponse",
+        &[
+            crate::shape::field::<Option<Vec<ProfileMetricsHighLevel>>>("data"),
+            crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1alphanumeric_sender_ids/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListAlphanumericSenderIdsResponse {
@@ -113,6 +167,17 @@ pub struct ListAlphanumericSenderIdsResponse {
 crate::codec::optional_fields!(
     ListAlphanumericSenderIdsResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for ListAlphanumericSenderIdsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListAlphanumericSenderIdsResponse",
+        &[
+            crate::shape::field::<Option<Vec<AlphanumericSenderId>>>("data"),
+            crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1messaging_hosted_numbers/get/parameters/3/schema`
 pub type ListMessagingHostedNumbersSortPhoneNumber = Sort;

@@ -18,6 +18,17 @@ crate::codec::optional_fields!(
     ListMessagingUrlDomainsResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for ListMessagingUrlDomainsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListMessagingUrlDomainsResponse",
+        &[
+            crate::shape::field::<Option<Vec<MessagingUrlDomain>>>("data"),
+            crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/MessagingUrlDomain`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MessagingUrlDomain {
@@ -31,3 +42,16 @@ crate::codec::optional_fields!(
     MessagingUrlDomain { "id" => id, "record_type" => record_type, "url_domain" =>
     url_domain, "use_case" => use_case }
 );
+
+impl crate::shape::Shaped for MessagingUrlDomain {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MessagingUrlDomain",
+        &[
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("url_domain"),
+            crate::shape::field::<Option<String>>("use_case"),
+        ],
+        false,
+    );
+}

@@ -25,6 +25,22 @@ crate::codec::optional_fields!(
     "pending" => pending, "record_type" => record_type, "success" => success }
 );
 
+impl crate::shape::Shaped for BulkMessagingSettingsUpdatePhoneNumbers {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BulkMessagingSettingsUpdatePhoneNumbers",
+        &[
+            crate::shape::field::<Option<Vec<String>>>("failed"),
+            crate::shape::field::<Option<String>>("order_id"),
+            crate::shape::field::<Option<Vec<String>>>("pending"),
+            crate::shape::field::<
+                Option<BulkMessagingSettingsUpdatePhoneNumbersRecordType>,
+            >("record_type"),
+            crate::shape::field::<Option<Vec<String>>>("success"),
+        ],
+        false,
+    );
+}
+
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/BulkMessagingSettingsUpdatePhoneNumbers/properties/record_type`
@@ -72,6 +88,18 @@ pub struct BulkMessagingSettingsUpdatePhoneNumbersRequest {
     pub numbers: Vec<String>,
 }
 
+impl crate::shape::Shaped for BulkMessagingSettingsUpdatePhoneNumbersRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BulkMessagingSettingsUpdatePhoneNumbersRequest",
+        &[
+            crate::shape::field::<Option<bool>>("assign_only"),
+            crate::shape::field::<String>("messaging_profile_id"),
+            crate::shape::field::<Vec<String>>("numbers"),
+        ],
+        false,
+    );
+}
+
 /// Retrieve bulk update messaging settings Response
 ///
 /// Spec: `#/paths/~1messaging_numbers_bulk_updates/post/responses/200/content/application~1json/schema`
@@ -83,6 +111,18 @@ pub struct BulkUpdateMessagingSettingsOnPhoneNumbersResponse {
 crate::codec::optional_fields!(
     BulkUpdateMessagingSettingsOnPhoneNumbersResponse { "data" => data }
 );
+
+impl crate::shape::Shaped for BulkUpdateMessagingSettingsOnPhoneNumbersResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BulkUpdateMessagingSettingsOnPhoneNumbersResponse",
+        &[
+            crate::shape::field::<
+                Option<BulkMessagingSettingsUpdatePhoneNumbers>,
+            >("data"),
+        ],
+        false,
+    );
+}
 
 /// Retrieve bulk update messaging settings Response
 ///

@@ -21,6 +21,19 @@ pub struct AutoRespConfigCreateSchema {
     pub resp_text: Option<String>,
 }
 
+impl crate::shape::Shaped for AutoRespConfigCreateSchema {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AutoRespConfigCreateSchema",
+        &[
+            crate::shape::field::<String>("country_code"),
+            crate::shape::field::<Vec<String>>("keywords"),
+            crate::shape::field::<AutoRespConfigCreateSchemaOp>("op"),
+            crate::shape::field::<Option<String>>("resp_text"),
+        ],
+        false,
+    );
+}
+
 /// Op
 ///
 /// Spec: `#/components/schemas/AutoRespConfigCreateSchema/properties/op`
@@ -69,6 +82,14 @@ pub struct AutorespConfigResponseSchema {
     pub data: AutorespConfigSchema,
 }
 
+impl crate::shape::Shaped for AutorespConfigResponseSchema {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AutorespConfigResponseSchema",
+        &[crate::shape::field::<AutorespConfigSchema>("data")],
+        false,
+    );
+}
+
 /// AutorespConfigSchema
 ///
 /// Spec: `#/components/schemas/AutorespConfigSchema`
@@ -91,6 +112,22 @@ pub struct AutorespConfigSchema {
     pub updated_at: String,
 }
 
+impl crate::shape::Shaped for AutorespConfigSchema {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AutorespConfigSchema",
+        &[
+            crate::shape::field::<String>("country_code"),
+            crate::shape::field::<String>("created_at"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<Vec<String>>("keywords"),
+            crate::shape::field::<AutorespConfigSchemaOp>("op"),
+            crate::shape::field::<Option<String>>("resp_text"),
+            crate::shape::field::<String>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Op
 ///
 /// Spec: `#/components/schemas/AutorespConfigSchema/properties/op`
@@ -104,6 +141,17 @@ pub struct AutorespConfigsResponseSchema {
     /// Data
     pub data: Vec<AutorespConfigSchema>,
     pub meta: MessagingPaginationMeta,
+}
+
+impl crate::shape::Shaped for AutorespConfigsResponseSchema {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AutorespConfigsResponseSchema",
+        &[
+            crate::shape::field::<Vec<AutorespConfigSchema>>("data"),
+            crate::shape::field::<MessagingPaginationMeta>("meta"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/paths/~1messaging_profiles~1{profile_id}~1autoresp_configs/get/parameters/2/schema`
@@ -125,6 +173,17 @@ crate::codec::optional_fields!(
     ListOptOutsFilter { "from" => from, "messaging_profile_id" => messaging_profile_id }
 );
 
+impl crate::shape::Shaped for ListOptOutsFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListOptOutsFilter",
+        &[
+            crate::shape::field::<Option<String>>("from"),
+            crate::shape::field::<Option<String>>("messaging_profile_id"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/OptOutItem`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OptOutItem {
@@ -144,6 +203,20 @@ crate::codec::optional_fields!(
     "messaging_profile_id" => messaging_profile_id, "to" => to }
 );
 
+impl crate::shape::Shaped for OptOutItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "OptOutItem",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("from"),
+            crate::shape::field::<Option<String>>("keyword"),
+            crate::shape::field::<Option<String>>("messaging_profile_id"),
+            crate::shape::field::<Option<ToNumber>>("to"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/OptOutListResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OptOutListResponse {
@@ -152,3 +225,14 @@ pub struct OptOutListResponse {
 }
 
 crate::codec::optional_fields!(OptOutListResponse { "data" => data, "meta" => meta });
+
+impl crate::shape::Shaped for OptOutListResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "OptOutListResponse",
+        &[
+            crate::shape::field::<Option<Vec<OptOutItem>>>("data"),
+            crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}

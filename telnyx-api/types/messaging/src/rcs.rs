@@ -23,6 +23,19 @@ crate::codec::optional_fields!(
     "text" => text }
 );
 
+impl crate::shape::Shaped for MmsFallback {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MmsFallback",
+        &[
+            crate::shape::field::<Option<String>>("from"),
+            crate::shape::field::<Option<Vec<String>>>("media_urls"),
+            crate::shape::field::<Option<String>>("subject"),
+            crate::shape::field::<Option<String>>("text"),
+        ],
+        false,
+    );
+}
+
 /// When tapped, initiates the corresponding native action on the device.
 ///
 /// Spec: `#/components/schemas/RCSAction`
@@ -48,6 +61,27 @@ crate::codec::optional_fields!(
     share_location_action, "text" => text, "view_location_action" => view_location_action
     }
 );
+
+impl crate::shape::Shaped for RcsAction {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RcsAction",
+        &[
+            crate::shape::field::<
+                Option<RcsCreateCalendarEventAction>,
+            >("create_calendar_event_action"),
+            crate::shape::field::<Option<RcsDialAction>>("dial_action"),
+            crate::shape::field::<Option<String>>("fallback_url"),
+            crate::shape::field::<Option<RcsOpenUrlAction>>("open_url_action"),
+            crate::shape::field::<Option<String>>("postback_data"),
+            crate::shape::field::<
+                Option<RcsShareLocationAction>,
+            >("share_location_action"),
+            crate::shape::field::<Option<String>>("text"),
+            crate::shape::field::<Option<RcsViewLocationAction>>("view_location_action"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/RCSAgent`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -79,6 +113,24 @@ crate::codec::optional_fields!(
     "webhook_url" => webhook_url }
 );
 
+impl crate::shape::Shaped for RcsAgent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RcsAgent",
+        &[
+            crate::shape::field::<Option<String>>("agent_id"),
+            crate::shape::field::<Option<String>>("agent_name"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<bool>>("enabled"),
+            crate::shape::field::<Option<String>>("profile_id"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<Option<String>>("user_id"),
+            crate::shape::field::<Option<String>>("webhook_failover_url"),
+            crate::shape::field::<Option<String>>("webhook_url"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/RCSAgentMessage`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RcsAgentMessage {
@@ -95,6 +147,19 @@ crate::codec::optional_fields!(
     "expire_time" => expire_time, "ttl" => ttl }
 );
 
+impl crate::shape::Shaped for RcsAgentMessage {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RcsAgentMessage",
+        &[
+            crate::shape::field::<Option<RcsContentMessage>>("content_message"),
+            crate::shape::field::<Option<RcsEvent>>("event"),
+            crate::shape::field::<Option<String>>("expire_time"),
+            crate::shape::field::<Option<String>>("ttl"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/RCSAgentResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RcsAgentResponse {
@@ -102,6 +167,14 @@ pub struct RcsAgentResponse {
 }
 
 crate::codec::optional_fields!(RcsAgentResponse { "data" => data });
+
+impl crate::shape::Shaped for RcsAgentResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RcsAgentResponse",
+        &[crate::shape::field::<Option<RcsAgent>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/RCSAgentUpdate`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -119,6 +192,18 @@ crate::codec::optional_fields!(
     webhook_failover_url nullable, "webhook_url" => webhook_url nullable }
 );
 
+impl crate::shape::Shaped for RcsAgentUpdate {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RcsAgentUpdate",
+        &[
+            crate::shape::field::<Option<Option<String>>>("profile_id"),
+            crate::shape::field::<Option<Option<String>>>("webhook_failover_url"),
+            crate::shape::field::<Option<Option<String>>>("webhook_url"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/RCSAgentsResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RcsAgentsResponse {
@@ -128,6 +213,17 @@ pub struct RcsAgentsResponse {
 
 crate::codec::optional_fields!(RcsAgentsResponse { "data" => data, "meta" => meta });
 
+impl crate::shape::Shaped for RcsAgentsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RcsAgentsResponse",
+        &[
+            crate::shape::field::<Option<Vec<RcsAgent>>>("data"),
+            crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/RCSCapabilitiesBulk`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RcsCapabilitiesBulk {
@@ -135,6 +231,14 @@ pub struct RcsCapabilitiesBulk {
 }
 
 crate::codec::optional_fields!(RcsCapabilitiesBulk { "data" => data });
+
+impl crate::shape::Shaped for RcsCapabilitiesBulk {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RcsCapabilitiesBulk",
+        &[crate::shape::field::<Option<Vec<RcsCapabilitiesInternal>>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/RCSCapabilitiesInternal`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -156,6 +260,22 @@ crate::codec::optional_fields!(
     "features" => features, "phone_number" => phone_number, "record_type" => record_type
     }
 );
+
+impl crate::shape::Shaped for RcsCapabilitiesInternal {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RcsCapabilitiesInternal",
+        &[
+            crate::shape::field::<Option<String>>("agent_id"),
+            crate::shape::field::<Option<String>>("agent_name"),
+            crate::shape::field::<Option<Vec<String>>>("features"),
+            crate::shape::field::<Option<String>>("phone_number"),
+            crate::shape::field::<
+                Option<RcsCapabilitiesInternalRecordType>,
+            >("record_type"),
+        ],
+        false,
+    );
+}
 
 /// Identifies the type of the resource
 ///
@@ -197,6 +317,14 @@ pub struct RcsCapabilitiesSingle {
 
 crate::codec::optional_fields!(RcsCapabilitiesSingle { "data" => data });
 
+impl crate::shape::Shaped for RcsCapabilitiesSingle {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RcsCapabilitiesSingle",
+        &[crate::shape::field::<Option<RcsCapabilitiesInternal>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/RCSCapabilityListRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RcsCapabilityListRequest {
@@ -204,6 +332,17 @@ pub struct RcsCapabilityListRequest {
     pub agent_id: String,
     /// List of phone numbers to check
     pub phone_numbers: Vec<String>,
+}
+
+impl crate::shape::Shaped for RcsCapabilityListRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RcsCapabilityListRequest",
+        &[
+            crate::shape::field::<String>("agent_id"),
+            crate::shape::field::<Vec<String>>("phone_numbers"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/RCSCardContent`
@@ -223,6 +362,19 @@ crate::codec::optional_fields!(
     suggestions, "title" => title }
 );
 
+impl crate::shape::Shaped for RcsCardContent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RcsCardContent",
+        &[
+            crate::shape::field::<Option<String>>("description"),
+            crate::shape::field::<Option<RcsMedia>>("media"),
+            crate::shape::field::<Option<Vec<RcsSuggestion>>>("suggestions"),
+            crate::shape::field::<Option<String>>("title"),
+        ],
+        false,
+    );
+}
+
 /// Carousel of cards.
 ///
 /// Spec: `#/components/schemas/RCSCarouselCard`
@@ -232,6 +384,17 @@ pub struct RcsCarouselCard {
     pub card_contents: Vec<RcsCardContent>,
     /// The width of the cards in the carousel.
     pub card_width: RcsCarouselCardCardWidth,
+}
+
+impl crate::shape::Shaped for RcsCarouselCard {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RcsCarouselCard",
+        &[
+            crate::shape::field::<Vec<RcsCardContent>>("card_contents"),
+            crate::shape::field::<RcsCarouselCardCardWidth>("card_width"),
+        ],
+        false,
+    );
 }
 
 /// The width of the cards in the carousel.
@@ -287,6 +450,18 @@ pub struct RcsContentInfo {
     pub thumbnail_url: Option<String>,
 }
 
+impl crate::shape::Shaped for RcsContentInfo {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RcsContentInfo",
+        &[
+            crate::shape::field::<String>("file_url"),
+            crate::shape::field::<Option<bool>>("force_refresh"),
+            crate::shape::field::<Option<String>>("thumbnail_url"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/RCSContentMessage`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RcsContentMessage {
@@ -302,6 +477,19 @@ crate::codec::optional_fields!(
     RcsContentMessage { "content_info" => content_info, "rich_card" => rich_card,
     "suggestions" => suggestions, "text" => text }
 );
+
+impl crate::shape::Shaped for RcsContentMessage {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RcsContentMessage",
+        &[
+            crate::shape::field::<Option<RcsContentInfo>>("content_info"),
+            crate::shape::field::<Option<RcsRichCard>>("rich_card"),
+            crate::shape::field::<Option<Vec<RcsSuggestion>>>("suggestions"),
+            crate::shape::field::<Option<String>>("text"),
+        ],
+        false,
+    );
+}
 
 /// Opens the user's default calendar app and starts the new calendar event flow with the agent-specified event data pre-filled.
 ///
@@ -321,6 +509,19 @@ crate::codec::optional_fields!(
     "start_time" => start_time, "title" => title }
 );
 
+impl crate::shape::Shaped for RcsCreateCalendarEventAction {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RcsCreateCalendarEventAction",
+        &[
+            crate::shape::field::<Option<String>>("description"),
+            crate::shape::field::<Option<String>>("end_time"),
+            crate::shape::field::<Option<String>>("start_time"),
+            crate::shape::field::<Option<String>>("title"),
+        ],
+        false,
+    );
+}
+
 /// Opens the user's default dialer app with the agent-specified phone number filled in.
 ///
 /// Spec: `#/components/schemas/RCSDialAction`
@@ -328,6 +529,14 @@ crate::codec::optional_fields!(
 pub struct RcsDialAction {
     /// Phone number in +E.164 format
     pub phone_number: String,
+}
+
+impl crate::shape::Shaped for RcsDialAction {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RcsDialAction",
+        &[crate::shape::field::<String>("phone_number")],
+        false,
+    );
 }
 
 /// RCS Event to send to the recipient
@@ -339,6 +548,14 @@ pub struct RcsEvent {
 }
 
 crate::codec::optional_fields!(RcsEvent { "event_type" => event_type });
+
+impl crate::shape::Shaped for RcsEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RcsEvent",
+        &[crate::shape::field::<Option<RcsEventEventType>>("event_type")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/RCSEvent/properties/event_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -391,6 +608,18 @@ crate::codec::optional_fields!(
     RcsFrom { "agent_id" => agent_id, "agent_name" => agent_name, "carrier" => carrier }
 );
 
+impl crate::shape::Shaped for RcsFrom {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RcsFrom",
+        &[
+            crate::shape::field::<Option<String>>("agent_id"),
+            crate::shape::field::<Option<String>>("agent_name"),
+            crate::shape::field::<Option<String>>("carrier"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/RCSLatLng`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RcsLatLng {
@@ -398,6 +627,17 @@ pub struct RcsLatLng {
     pub latitude: f64,
     /// The longitude in degrees. It must be in the range \[-180.0, +180.0\].
     pub longitude: f64,
+}
+
+impl crate::shape::Shaped for RcsLatLng {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RcsLatLng",
+        &[
+            crate::shape::field::<f64>("latitude"),
+            crate::shape::field::<f64>("longitude"),
+        ],
+        false,
+    );
 }
 
 /// A media file within a rich card.
@@ -413,6 +653,17 @@ pub struct RcsMedia {
 crate::codec::optional_fields!(
     RcsMedia { "content_info" => content_info, "height" => height }
 );
+
+impl crate::shape::Shaped for RcsMedia {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RcsMedia",
+        &[
+            crate::shape::field::<Option<RcsContentInfo>>("content_info"),
+            crate::shape::field::<Option<RcsMediaHeight>>("height"),
+        ],
+        false,
+    );
+}
 
 /// The height of the media within a rich card with a vertical layout. For a standalone card with horizontal layout, height is not customizable, and this field is ignored.
 ///
@@ -481,6 +732,23 @@ pub struct RcsMessage {
     pub webhook_url: Option<String>,
 }
 
+impl crate::shape::Shaped for RcsMessage {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RcsMessage",
+        &[
+            crate::shape::field::<String>("agent_id"),
+            crate::shape::field::<RcsAgentMessage>("agent_message"),
+            crate::shape::field::<String>("messaging_profile_id"),
+            crate::shape::field::<Option<MmsFallback>>("mms_fallback"),
+            crate::shape::field::<Option<SmsFallback>>("sms_fallback"),
+            crate::shape::field::<String>("to"),
+            crate::shape::field::<Option<RcsMessageType>>("type"),
+            crate::shape::field::<Option<String>>("webhook_url"),
+        ],
+        false,
+    );
+}
+
 /// Message type - must be set to "RCS"
 ///
 /// Spec: `#/components/schemas/RCSMessage/properties/type`
@@ -525,6 +793,19 @@ pub struct RcsOpenUrlAction {
     pub description: Option<String>,
     pub url: String,
     pub webview_view_mode: RcsOpenUrlActionWebviewViewMode,
+}
+
+impl crate::shape::Shaped for RcsOpenUrlAction {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RcsOpenUrlAction",
+        &[
+            crate::shape::field::<RcsOpenUrlActionApplication>("application"),
+            crate::shape::field::<Option<String>>("description"),
+            crate::shape::field::<String>("url"),
+            crate::shape::field::<RcsOpenUrlActionWebviewViewMode>("webview_view_mode"),
+        ],
+        false,
+    );
 }
 
 /// URL open application, browser or webview.
@@ -622,6 +903,17 @@ crate::codec::optional_fields!(
     RcsReply { "postback_data" => postback_data, "text" => text }
 );
 
+impl crate::shape::Shaped for RcsReply {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RcsReply",
+        &[
+            crate::shape::field::<Option<String>>("postback_data"),
+            crate::shape::field::<Option<String>>("text"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/RCSResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RcsResponse {
@@ -629,6 +921,14 @@ pub struct RcsResponse {
 }
 
 crate::codec::optional_fields!(RcsResponse { "data" => data });
+
+impl crate::shape::Shaped for RcsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RcsResponse",
+        &[crate::shape::field::<Option<RcsResponseData>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/RCSResponse/properties/data`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -656,6 +956,27 @@ crate::codec::optional_fields!(
     record_type, "to" => to, "type" => type_, "wait_seconds" => wait_seconds }
 );
 
+impl crate::shape::Shaped for RcsResponseData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RcsResponseData",
+        &[
+            crate::shape::field::<Option<RcsAgentMessage>>("body"),
+            crate::shape::field::<Option<String>>("direction"),
+            crate::shape::field::<Option<String>>("encoding"),
+            crate::shape::field::<Option<RcsFrom>>("from"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("messaging_profile_id"),
+            crate::shape::field::<Option<String>>("organization_id"),
+            crate::shape::field::<Option<String>>("received_at"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<RcsTo>>("to"),
+            crate::shape::field::<Option<String>>("type"),
+            crate::shape::field::<Option<f64>>("wait_seconds"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/RCSRichCard`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RcsRichCard {
@@ -667,6 +988,17 @@ crate::codec::optional_fields!(
     RcsRichCard { "carousel_card" => carousel_card, "standalone_card" => standalone_card
     }
 );
+
+impl crate::shape::Shaped for RcsRichCard {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RcsRichCard",
+        &[
+            crate::shape::field::<Option<RcsCarouselCard>>("carousel_card"),
+            crate::shape::field::<Option<RcsStandaloneCard>>("standalone_card"),
+        ],
+        false,
+    );
+}
 
 /// Opens the RCS app's location chooser so the user can pick a location to send back to the agent.
 ///
@@ -683,6 +1015,20 @@ pub struct RcsStandaloneCard {
     pub card_orientation: RcsStandaloneCardCardOrientation,
     /// Image preview alignment for standalone cards with horizontal layout.
     pub thumbnail_image_alignment: RcsStandaloneCardThumbnailImageAlignment,
+}
+
+impl crate::shape::Shaped for RcsStandaloneCard {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RcsStandaloneCard",
+        &[
+            crate::shape::field::<RcsCardContent>("card_content"),
+            crate::shape::field::<RcsStandaloneCardCardOrientation>("card_orientation"),
+            crate::shape::field::<
+                RcsStandaloneCardThumbnailImageAlignment,
+            >("thumbnail_image_alignment"),
+        ],
+        false,
+    );
 }
 
 /// Orientation of the card.
@@ -778,10 +1124,29 @@ pub struct RcsSuggestion {
 
 crate::codec::optional_fields!(RcsSuggestion { "action" => action, "reply" => reply });
 
+impl crate::shape::Shaped for RcsSuggestion {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RcsSuggestion",
+        &[
+            crate::shape::field::<Option<RcsAction>>("action"),
+            crate::shape::field::<Option<RcsReply>>("reply"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/RCSTestNumberInviteResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RcsTestNumberInviteResponse {
     pub data: RcsTestNumberInviteResponseData,
+}
+
+impl crate::shape::Shaped for RcsTestNumberInviteResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RcsTestNumberInviteResponse",
+        &[crate::shape::field::<RcsTestNumberInviteResponseData>("data")],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/RCSTestNumberInviteResponse/properties/data`
@@ -801,6 +1166,21 @@ crate::codec::optional_fields!(
     RcsTestNumberInviteResponseData { "agent_id" => agent_id, "phone_number" =>
     phone_number, "record_type" => record_type, "status" => status }
 );
+
+impl crate::shape::Shaped for RcsTestNumberInviteResponseData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RcsTestNumberInviteResponseData",
+        &[
+            crate::shape::field::<Option<String>>("agent_id"),
+            crate::shape::field::<Option<String>>("phone_number"),
+            crate::shape::field::<
+                Option<RcsTestNumberInviteResponseDataRecordType>,
+            >("record_type"),
+            crate::shape::field::<Option<String>>("status"),
+        ],
+        false,
+    );
+}
 
 /// Identifies the type of the resource
 ///
@@ -850,6 +1230,18 @@ crate::codec::optional_fields!(
     RcsViewLocationAction { "label" => label, "lat_long" => lat_long, "query" => query }
 );
 
+impl crate::shape::Shaped for RcsViewLocationAction {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RcsViewLocationAction",
+        &[
+            crate::shape::field::<Option<String>>("label"),
+            crate::shape::field::<Option<RcsLatLng>>("lat_long"),
+            crate::shape::field::<Option<String>>("query"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/SMSFallback`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SmsFallback {
@@ -860,3 +1252,14 @@ pub struct SmsFallback {
 }
 
 crate::codec::optional_fields!(SmsFallback { "from" => from, "text" => text });
+
+impl crate::shape::Shaped for SmsFallback {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SmsFallback",
+        &[
+            crate::shape::field::<Option<String>>("from"),
+            crate::shape::field::<Option<String>>("text"),
+        ],
+        false,
+    );
+}

@@ -55,6 +55,14 @@ pub struct CreateMessagingProfileResponse {
 
 crate::codec::optional_fields!(CreateMessagingProfileResponse { "data" => data });
 
+impl crate::shape::Shaped for CreateMessagingProfileResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateMessagingProfileResponse",
+        &[crate::shape::field::<Option<MessagingProfile>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1messaging_hosted_numbers~1{id}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetMessagingHostedNumberResponse {
@@ -62,6 +70,14 @@ pub struct GetMessagingHostedNumberResponse {
 }
 
 crate::codec::optional_fields!(GetMessagingHostedNumberResponse { "data" => data });
+
+impl crate::shape::Shaped for GetMessagingHostedNumberResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetMessagingHostedNumberResponse",
+        &[crate::shape::field::<Option<PhoneNumberWithMessagingSettings>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/HostedNumberOrder`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -82,6 +98,20 @@ crate::codec::optional_fields!(
     occurred_at, "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for HostedNumberOrder {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "HostedNumberOrder",
+        &[
+            crate::shape::field::<Option<HostedNumberOrderEventType>>("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<HostedNumberOrderEventPayload>>("payload"),
+            crate::shape::field::<Option<HostedNumberOrderRecordType>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/HostedNumberOrderEvent`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HostedNumberOrderEvent {
@@ -89,6 +119,14 @@ pub struct HostedNumberOrderEvent {
 }
 
 crate::codec::optional_fields!(HostedNumberOrderEvent { "data" => data });
+
+impl crate::shape::Shaped for HostedNumberOrderEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "HostedNumberOrderEvent",
+        &[crate::shape::field::<Option<HostedNumberOrder>>("data")],
+        false,
+    );
+}
 
 /// Payload delivered with every messaging_hosted_numbers_orders.* event. `approval_deadline` and `decision` are meaningful only for `internal_transfer_*` events.
 ///
@@ -116,6 +154,28 @@ crate::codec::optional_fields!(
     order_status, "profile_id" => profile_id, "user_id" => user_id }
 );
 
+impl crate::shape::Shaped for HostedNumberOrderEventPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "HostedNumberOrderEventPayload",
+        &[
+            crate::shape::field::<Option<i64>>("approval_deadline"),
+            crate::shape::field::<
+                Option<HostedNumberOrderEventPayloadDecision>,
+            >("decision"),
+            crate::shape::field::<
+                Option<Vec<HostedNumberOrderEventPayloadNumbersItem>>,
+            >("numbers"),
+            crate::shape::field::<Option<String>>("order_id"),
+            crate::shape::field::<
+                Option<HostedNumberOrderEventPayloadOrderStatus>,
+            >("order_status"),
+            crate::shape::field::<Option<String>>("profile_id"),
+            crate::shape::field::<Option<String>>("user_id"),
+        ],
+        false,
+    );
+}
+
 /// Approval decision for the internal transfer. Defaults to `pending` for non-internal-transfer events.
 ///
 /// Spec: `#/components/schemas/HostedNumberOrderEventPayload/properties/decision`
@@ -133,6 +193,19 @@ pub struct HostedNumberOrderEventPayloadNumbersItem {
 crate::codec::optional_fields!(
     HostedNumberOrderEventPayloadNumbersItem { "status" => status, "value" => value }
 );
+
+impl crate::shape::Shaped for HostedNumberOrderEventPayloadNumbersItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "HostedNumberOrderEventPayloadNumbersItem",
+        &[
+            crate::shape::field::<
+                Option<HostedNumberOrderEventPayloadNumbersItemStatus>,
+            >("status"),
+            crate::shape::field::<Option<String>>("value"),
+        ],
+        false,
+    );
+}
 
 /// Current status of this phone number within the order.
 ///
@@ -406,6 +479,20 @@ crate::codec::optional_fields!(
     occurred_at, "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for InboundMessage {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InboundMessage",
+        &[
+            crate::shape::field::<Option<InboundMessageEventType>>("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<InboundMessagePayload>>("payload"),
+            crate::shape::field::<Option<InboundMessageRecordType>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/InboundMessageEvent`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InboundMessageEvent {
@@ -413,6 +500,14 @@ pub struct InboundMessageEvent {
 }
 
 crate::codec::optional_fields!(InboundMessageEvent { "data" => data });
+
+impl crate::shape::Shaped for InboundMessageEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InboundMessageEvent",
+        &[crate::shape::field::<Option<InboundMessage>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -517,6 +612,47 @@ crate::codec::optional_fields!(
     "webhook_failover_url" => webhook_failover_url, "webhook_url" => webhook_url }
 );
 
+impl crate::shape::Shaped for InboundMessagePayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InboundMessagePayload",
+        &[
+            crate::shape::field::<Option<Vec<InboundMessagePayloadCcItem>>>("cc"),
+            crate::shape::field::<Option<String>>("completed_at"),
+            crate::shape::field::<Option<InboundMessagePayloadCost>>("cost"),
+            crate::shape::field::<
+                Option<InboundMessagePayloadCostBreakdown>,
+            >("cost_breakdown"),
+            crate::shape::field::<Option<InboundMessagePayloadDirection>>("direction"),
+            crate::shape::field::<Option<String>>("encoding"),
+            crate::shape::field::<Option<Vec<MessagingError>>>("errors"),
+            crate::shape::field::<Option<InboundMessagePayloadFrom>>("from"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<Vec<InboundMessagePayloadMediaItem>>>("media"),
+            crate::shape::field::<Option<String>>("messaging_profile_id"),
+            crate::shape::field::<Option<i64>>("num_chars"),
+            crate::shape::field::<Option<String>>("organization_id"),
+            crate::shape::field::<Option<i64>>("parts"),
+            crate::shape::field::<Option<String>>("received_at"),
+            crate::shape::field::<
+                Option<InboundMessagePayloadRecordType>,
+            >("record_type"),
+            crate::shape::field::<Option<String>>("sent_at"),
+            crate::shape::field::<Option<String>>("subject"),
+            crate::shape::field::<Option<Vec<String>>>("tags"),
+            crate::shape::field::<Option<bool>>("tcr_campaign_billable"),
+            crate::shape::field::<Option<String>>("tcr_campaign_id"),
+            crate::shape::field::<Option<String>>("tcr_campaign_registered"),
+            crate::shape::field::<Option<String>>("text"),
+            crate::shape::field::<Option<Vec<InboundMessagePayloadToItem>>>("to"),
+            crate::shape::field::<Option<InboundMessagePayloadType>>("type"),
+            crate::shape::field::<Option<String>>("valid_until"),
+            crate::shape::field::<Option<String>>("webhook_failover_url"),
+            crate::shape::field::<Option<String>>("webhook_url"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/cc/items`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InboundMessagePayloadCcItem {
@@ -533,6 +669,21 @@ crate::codec::optional_fields!(
     InboundMessagePayloadCcItem { "carrier" => carrier, "line_type" => line_type,
     "phone_number" => phone_number, "status" => status }
 );
+
+impl crate::shape::Shaped for InboundMessagePayloadCcItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InboundMessagePayloadCcItem",
+        &[
+            crate::shape::field::<Option<String>>("carrier"),
+            crate::shape::field::<
+                Option<InboundMessagePayloadCcItemLineType>,
+            >("line_type"),
+            crate::shape::field::<Option<String>>("phone_number"),
+            crate::shape::field::<Option<InboundMessagePayloadCcItemStatus>>("status"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/cc/items/properties/status`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -601,6 +752,19 @@ crate::codec::optional_fields!(
     InboundMessagePayloadCostBreakdown { "carrier_fee" => carrier_fee, "rate" => rate }
 );
 
+impl crate::shape::Shaped for InboundMessagePayloadCostBreakdown {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InboundMessagePayloadCostBreakdown",
+        &[
+            crate::shape::field::<
+                Option<InboundMessagePayloadCostBreakdownCarrierFee>,
+            >("carrier_fee"),
+            crate::shape::field::<Option<InboundMessagePayloadCostBreakdownRate>>("rate"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/cost_breakdown/properties/carrier_fee`
 pub type InboundMessagePayloadCostBreakdownCarrierFee = InboundMessagePayloadCost;
 
@@ -655,6 +819,21 @@ crate::codec::optional_fields!(
     InboundMessagePayloadFrom { "carrier" => carrier, "line_type" => line_type,
     "phone_number" => phone_number, "status" => status }
 );
+
+impl crate::shape::Shaped for InboundMessagePayloadFrom {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InboundMessagePayloadFrom",
+        &[
+            crate::shape::field::<Option<String>>("carrier"),
+            crate::shape::field::<
+                Option<InboundMessagePayloadFromLineType>,
+            >("line_type"),
+            crate::shape::field::<Option<String>>("phone_number"),
+            crate::shape::field::<Option<InboundMessagePayloadFromStatus>>("status"),
+        ],
+        false,
+    );
+}
 
 /// The line-type of the sender.
 ///
@@ -717,6 +896,19 @@ crate::codec::optional_fields!(
     hash_sha256, "size" => size, "url" => url }
 );
 
+impl crate::shape::Shaped for InboundMessagePayloadMediaItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InboundMessagePayloadMediaItem",
+        &[
+            crate::shape::field::<Option<String>>("content_type"),
+            crate::shape::field::<Option<String>>("hash_sha256"),
+            crate::shape::field::<Option<i64>>("size"),
+            crate::shape::field::<Option<String>>("url"),
+        ],
+        false,
+    );
+}
+
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/record_type`
@@ -765,6 +957,21 @@ crate::codec::optional_fields!(
     InboundMessagePayloadToItem { "carrier" => carrier, "line_type" => line_type,
     "phone_number" => phone_number, "status" => status }
 );
+
+impl crate::shape::Shaped for InboundMessagePayloadToItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InboundMessagePayloadToItem",
+        &[
+            crate::shape::field::<Option<String>>("carrier"),
+            crate::shape::field::<
+                Option<InboundMessagePayloadToItemLineType>,
+            >("line_type"),
+            crate::shape::field::<Option<String>>("phone_number"),
+            crate::shape::field::<Option<InboundMessagePayloadToItemStatus>>("status"),
+        ],
+        false,
+    );
+}
 
 /// The line-type of the receiver.
 ///
@@ -850,6 +1057,17 @@ crate::codec::optional_fields!(
     ListMessagingHostedNumbersResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for ListMessagingHostedNumbersResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListMessagingHostedNumbersResponse",
+        &[
+            crate::shape::field::<Option<Vec<PhoneNumberWithMessagingSettings>>>("data"),
+            crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// List Messaging Profile Short Codes Response
 ///
 /// Spec: `#/paths/~1messaging_profiles~1{id}~1short_codes/get/responses/200/content/application~1json/schema`
@@ -863,6 +1081,17 @@ crate::codec::optional_fields!(
     ListProfileShortCodesResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for ListProfileShortCodesResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListProfileShortCodesResponse",
+        &[
+            crate::shape::field::<Option<Vec<ShortCode>>>("data"),
+            crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/messaging_Error`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct MessagingError {
@@ -874,6 +1103,22 @@ pub struct MessagingError {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<MessagingErrorSource>,
     pub title: String,
+}
+
+impl crate::shape::Shaped for MessagingError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MessagingError",
+        &[
+            crate::shape::field::<String>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("meta"),
+            crate::shape::field::<Option<MessagingErrorSource>>("source"),
+            crate::shape::field::<String>("title"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/messaging_Error/properties/source`
@@ -950,6 +1195,45 @@ crate::codec::optional_fields!(
     "whitelisted_destinations" => whitelisted_destinations }
 );
 
+impl crate::shape::Shaped for MessagingProfile {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MessagingProfile",
+        &[
+            crate::shape::field::<Option<String>>("ai_assistant_id"),
+            crate::shape::field::<Option<String>>("alpha_sender"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("daily_spend_limit"),
+            crate::shape::field::<Option<bool>>("daily_spend_limit_enabled"),
+            crate::shape::field::<Option<bool>>("enabled"),
+            crate::shape::field::<Option<String>>("health_webhook_url"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<bool>>("mms_fall_back_to_sms"),
+            crate::shape::field::<Option<bool>>("mms_transcoding"),
+            crate::shape::field::<Option<bool>>("mobile_only"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<NumberPoolSettings>>("number_pool_settings"),
+            crate::shape::field::<Option<String>>("organization_id"),
+            crate::shape::field::<Option<MessagingProfileRecordType>>("record_type"),
+            crate::shape::field::<Option<bool>>("redaction_enabled"),
+            crate::shape::field::<Option<i64>>("redaction_level"),
+            crate::shape::field::<Option<String>>("resource_group_id"),
+            crate::shape::field::<Option<bool>>("smart_encoding"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<
+                Option<UrlShortenerSettings>,
+            >("url_shortener_settings"),
+            crate::shape::field::<Option<String>>("v1_secret"),
+            crate::shape::field::<
+                Option<MessagingProfileWebhookApiVersion>,
+            >("webhook_api_version"),
+            crate::shape::field::<Option<String>>("webhook_failover_url"),
+            crate::shape::field::<Option<String>>("webhook_url"),
+            crate::shape::field::<Option<Vec<String>>>("whitelisted_destinations"),
+        ],
+        false,
+    );
+}
+
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/MessagingProfile/properties/record_type`
@@ -1002,6 +1286,19 @@ pub struct NumberHealthMetrics {
     pub success_ratio: f64,
 }
 
+impl crate::shape::Shaped for NumberHealthMetrics {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NumberHealthMetrics",
+        &[
+            crate::shape::field::<f64>("inbound_outbound_ratio"),
+            crate::shape::field::<i64>("message_count"),
+            crate::shape::field::<f64>("spam_ratio"),
+            crate::shape::field::<f64>("success_ratio"),
+        ],
+        false,
+    );
+}
+
 /// Number Pool allows you to send messages from a pool of numbers of different types, assigning
 /// weights to each type. The pool consists of all the long code and toll free numbers
 /// assigned to the messaging profile.
@@ -1038,6 +1335,20 @@ pub struct NumberPoolSettings {
     pub toll_free_weight: f64,
 }
 
+impl crate::shape::Shaped for NumberPoolSettings {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NumberPoolSettings",
+        &[
+            crate::shape::field::<Option<bool>>("geomatch"),
+            crate::shape::field::<f64>("long_code_weight"),
+            crate::shape::field::<bool>("skip_unhealthy"),
+            crate::shape::field::<Option<bool>>("sticky_sender"),
+            crate::shape::field::<f64>("toll_free_weight"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/OutboundMessage`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OutboundMessage {
@@ -1057,6 +1368,20 @@ crate::codec::optional_fields!(
     occurred_at, "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for OutboundMessage {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "OutboundMessage",
+        &[
+            crate::shape::field::<Option<OutboundMessageEventType>>("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<OutboundMessagePayload>>("payload"),
+            crate::shape::field::<Option<OutboundMessageRecordType>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/OutboundMessageEvent`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OutboundMessageEvent {
@@ -1065,6 +1390,17 @@ pub struct OutboundMessageEvent {
 }
 
 crate::codec::optional_fields!(OutboundMessageEvent { "data" => data, "meta" => meta });
+
+impl crate::shape::Shaped for OutboundMessageEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "OutboundMessageEvent",
+        &[
+            crate::shape::field::<Option<OutboundMessage>>("data"),
+            crate::shape::field::<Option<OutboundMessageEventMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/OutboundMessageEvent/properties/meta`
 pub type OutboundMessageEventMeta = FaxDeliveredMeta;
@@ -1180,6 +1516,49 @@ crate::codec::optional_fields!(
     "type" => type_, "valid_until" => valid_until, "wait_seconds" => wait_seconds,
     "webhook_failover_url" => webhook_failover_url, "webhook_url" => webhook_url }
 );
+
+impl crate::shape::Shaped for OutboundMessagePayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "OutboundMessagePayload",
+        &[
+            crate::shape::field::<Option<Vec<OutboundMessagePayloadCcItem>>>("cc"),
+            crate::shape::field::<Option<String>>("completed_at"),
+            crate::shape::field::<Option<OutboundMessagePayloadCost>>("cost"),
+            crate::shape::field::<
+                Option<OutboundMessagePayloadCostBreakdown>,
+            >("cost_breakdown"),
+            crate::shape::field::<Option<OutboundMessagePayloadDirection>>("direction"),
+            crate::shape::field::<Option<String>>("encoding"),
+            crate::shape::field::<Option<Vec<MessagingError>>>("errors"),
+            crate::shape::field::<Option<OutboundMessagePayloadFrom>>("from"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<Vec<OutboundMessagePayloadMediaItem>>>("media"),
+            crate::shape::field::<Option<String>>("messaging_profile_id"),
+            crate::shape::field::<Option<i64>>("num_chars"),
+            crate::shape::field::<Option<String>>("organization_id"),
+            crate::shape::field::<Option<i64>>("parts"),
+            crate::shape::field::<Option<String>>("received_at"),
+            crate::shape::field::<
+                Option<OutboundMessagePayloadRecordType>,
+            >("record_type"),
+            crate::shape::field::<Option<String>>("sent_at"),
+            crate::shape::field::<Option<bool>>("smart_encoding_applied"),
+            crate::shape::field::<Option<String>>("subject"),
+            crate::shape::field::<Option<Vec<String>>>("tags"),
+            crate::shape::field::<Option<bool>>("tcr_campaign_billable"),
+            crate::shape::field::<Option<String>>("tcr_campaign_id"),
+            crate::shape::field::<Option<String>>("tcr_campaign_registered"),
+            crate::shape::field::<Option<String>>("text"),
+            crate::shape::field::<Option<Vec<OutboundMessagePayloadToItem>>>("to"),
+            crate::shape::field::<Option<OutboundMessagePayloadType>>("type"),
+            crate::shape::field::<Option<String>>("valid_until"),
+            crate::shape::field::<Option<f64>>("wait_seconds"),
+            crate::shape::field::<Option<String>>("webhook_failover_url"),
+            crate::shape::field::<Option<String>>("webhook_url"),
+        ],
+        false,
+    );
+}
 
 /// The delivery status of the message.
 ///
@@ -1308,6 +1687,20 @@ crate::codec::optional_fields!(
     "phone_number" => phone_number }
 );
 
+impl crate::shape::Shaped for OutboundMessagePayloadFrom {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "OutboundMessagePayloadFrom",
+        &[
+            crate::shape::field::<Option<String>>("carrier"),
+            crate::shape::field::<
+                Option<OutboundMessagePayloadFromLineType>,
+            >("line_type"),
+            crate::shape::field::<Option<String>>("phone_number"),
+        ],
+        false,
+    );
+}
+
 /// The line-type of the receiver.
 ///
 /// Spec: `#/components/schemas/OutboundMessagePayload/properties/from/properties/line_type`
@@ -1331,6 +1724,19 @@ crate::codec::optional_fields!(
     "size" => size, "url" => url }
 );
 
+impl crate::shape::Shaped for OutboundMessagePayloadMediaItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "OutboundMessagePayloadMediaItem",
+        &[
+            crate::shape::field::<Option<String>>("content_type"),
+            crate::shape::field::<Option<String>>("sha256"),
+            crate::shape::field::<Option<i64>>("size"),
+            crate::shape::field::<Option<String>>("url"),
+        ],
+        false,
+    );
+}
+
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/OutboundMessagePayload/properties/record_type`
@@ -1353,6 +1759,21 @@ crate::codec::optional_fields!(
     OutboundMessagePayloadToItem { "carrier" => carrier, "line_type" => line_type,
     "phone_number" => phone_number, "status" => status }
 );
+
+impl crate::shape::Shaped for OutboundMessagePayloadToItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "OutboundMessagePayloadToItem",
+        &[
+            crate::shape::field::<Option<String>>("carrier"),
+            crate::shape::field::<
+                Option<OutboundMessagePayloadToItemLineType>,
+            >("line_type"),
+            crate::shape::field::<Option<String>>("phone_number"),
+            crate::shape::field::<Option<OutboundMessagePayloadToItemStatus>>("status"),
+        ],
+        false,
+    );
+}
 
 /// The line-type of the receiver.
 ///
@@ -1472,6 +1893,34 @@ crate::codec::optional_fields!(
     updated_at }
 );
 
+impl crate::shape::Shaped for PhoneNumberWithMessagingSettings {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PhoneNumberWithMessagingSettings",
+        &[
+            crate::shape::field::<Option<String>>("country_code"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<Vec<String>>>("eligible_messaging_products"),
+            crate::shape::field::<
+                Option<PhoneNumberWithMessagingSettingsFeatures>,
+            >("features"),
+            crate::shape::field::<Option<NumberHealthMetrics>>("health"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("messaging_product"),
+            crate::shape::field::<Option<String>>("messaging_profile_id"),
+            crate::shape::field::<Option<String>>("organization_id"),
+            crate::shape::field::<Option<String>>("phone_number"),
+            crate::shape::field::<
+                Option<PhoneNumberWithMessagingSettingsRecordType>,
+            >("record_type"),
+            crate::shape::field::<Option<Vec<String>>>("tags"),
+            crate::shape::field::<Option<String>>("traffic_type"),
+            crate::shape::field::<Option<PhoneNumberWithMessagingSettingsType>>("type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/PhoneNumberWithMessagingSettings/properties/features`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PhoneNumberWithMessagingSettingsFeatures {
@@ -1482,6 +1931,17 @@ pub struct PhoneNumberWithMessagingSettingsFeatures {
 crate::codec::optional_fields!(
     PhoneNumberWithMessagingSettingsFeatures { "mms" => mms, "sms" => sms }
 );
+
+impl crate::shape::Shaped for PhoneNumberWithMessagingSettingsFeatures {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PhoneNumberWithMessagingSettingsFeatures",
+        &[
+            crate::shape::field::<Option<MessagingFeatureSet>>("mms"),
+            crate::shape::field::<Option<MessagingFeatureSet>>("sms"),
+        ],
+        false,
+    );
+}
 
 /// Identifies the type of the resource.
 ///
@@ -1567,6 +2027,23 @@ pub struct ShortCode {
     pub updated_at: Option<String>,
 }
 
+impl crate::shape::Shaped for ShortCode {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ShortCode",
+        &[
+            crate::shape::field::<Option<String>>("country_code"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("messaging_profile_id"),
+            crate::shape::field::<Option<ShortCodeRecordType>>("record_type"),
+            crate::shape::field::<Option<String>>("short_code"),
+            crate::shape::field::<Option<Vec<String>>>("tags"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ShortCode/properties/record_type`
@@ -1619,6 +2096,17 @@ crate::codec::optional_fields!(
     UpdateMediaMultipartRequest { "media" => media, "ttl_secs" => ttl_secs }
 );
 
+impl crate::shape::Shaped for UpdateMediaMultipartRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateMediaMultipartRequest",
+        &[
+            crate::shape::field::<Option<crate::UploadFile>>("media"),
+            crate::shape::field::<Option<i64>>("ttl_secs"),
+        ],
+        false,
+    );
+}
+
 impl UpdateMediaMultipartRequest {
     /// The `multipart/form-data` body for this value: file fields as file parts,
     /// everything else as text parts.
@@ -1653,6 +2141,18 @@ crate::codec::optional_fields!(
     "messaging_profile_id" => messaging_profile_id, "tags" => tags }
 );
 
+impl crate::shape::Shaped for UpdatePhoneNumberMessagingSettingsRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdatePhoneNumberMessagingSettingsRequest",
+        &[
+            crate::shape::field::<Option<String>>("messaging_product"),
+            crate::shape::field::<Option<String>>("messaging_profile_id"),
+            crate::shape::field::<Option<Vec<String>>>("tags"),
+        ],
+        false,
+    );
+}
+
 /// Upload media multipart request
 ///
 /// Spec: `#/components/schemas/UploadMediaMultipartRequest`
@@ -1666,6 +2166,18 @@ pub struct UploadMediaMultipartRequest {
     /// The number of seconds after which the media resource will be deleted, defaults to 2 days. The maximum allowed vale is 630720000, which translates to 20 years.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl_secs: Option<i64>,
+}
+
+impl crate::shape::Shaped for UploadMediaMultipartRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UploadMediaMultipartRequest",
+        &[
+            crate::shape::field::<crate::UploadFile>("media"),
+            crate::shape::field::<Option<String>>("media_name"),
+            crate::shape::field::<Option<i64>>("ttl_secs"),
+        ],
+        false,
+    );
 }
 
 impl UploadMediaMultipartRequest {
@@ -1702,4 +2214,17 @@ pub struct UrlShortenerSettings {
     /// Receive webhooks for when your replaced links are clicked. Webhooks are sent to the webhooks on the messaging profile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send_webhooks: Option<bool>,
+}
+
+impl crate::shape::Shaped for UrlShortenerSettings {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UrlShortenerSettings",
+        &[
+            crate::shape::field::<String>("domain"),
+            crate::shape::field::<Option<String>>("prefix"),
+            crate::shape::field::<Option<bool>>("replace_blacklist_only"),
+            crate::shape::field::<Option<bool>>("send_webhooks"),
+        ],
+        false,
+    );
 }

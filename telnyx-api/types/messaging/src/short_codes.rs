@@ -16,6 +16,14 @@ crate::codec::optional_fields!(
     ListShortCodesFilter { "messaging_profile_id" => messaging_profile_id }
 );
 
+impl crate::shape::Shaped for ListShortCodesFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListShortCodesFilter",
+        &[crate::shape::field::<Option<String>>("messaging_profile_id")],
+        false,
+    );
+}
+
 /// List Short Codes Response
 ///
 /// Spec: `#/paths/~1short_codes/get/responses/200/content/application~1json/schema`
@@ -31,6 +39,14 @@ pub struct RetrieveShortCodeResponse {
 
 crate::codec::optional_fields!(RetrieveShortCodeResponse { "data" => data });
 
+impl crate::shape::Shaped for RetrieveShortCodeResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RetrieveShortCodeResponse",
+        &[crate::shape::field::<Option<ShortCode>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/UpdateShortCodeRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UpdateShortCodeRequest {
@@ -38,6 +54,17 @@ pub struct UpdateShortCodeRequest {
     pub messaging_profile_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
+}
+
+impl crate::shape::Shaped for UpdateShortCodeRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateShortCodeRequest",
+        &[
+            crate::shape::field::<String>("messaging_profile_id"),
+            crate::shape::field::<Option<Vec<String>>>("tags"),
+        ],
+        false,
+    );
 }
 
 /// Short Code Response

@@ -16,6 +16,17 @@ pub struct PaginatedVerificationRequestStatus {
     pub total_records: i64,
 }
 
+impl crate::shape::Shaped for PaginatedVerificationRequestStatus {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PaginatedVerificationRequestStatus",
+        &[
+            crate::shape::field::<Vec<VerificationRequestStatus>>("records"),
+            crate::shape::field::<i64>("total_records"),
+        ],
+        false,
+    );
+}
+
 /// A paginated response
 ///
 /// Spec: `#/components/schemas/Paginated_VerificationStatusHistoryEntry_`
@@ -27,6 +38,17 @@ pub struct PaginatedVerificationStatusHistoryEntry {
     pub total_records: i64,
 }
 
+impl crate::shape::Shaped for PaginatedVerificationStatusHistoryEntry {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PaginatedVerificationStatusHistoryEntry",
+        &[
+            crate::shape::field::<Vec<VerificationStatusHistoryEntry>>("records"),
+            crate::shape::field::<i64>("total_records"),
+        ],
+        false,
+    );
+}
+
 /// A phone number
 ///
 /// Spec: `#/components/schemas/TFPhoneNumber`
@@ -35,6 +57,14 @@ pub struct TfPhoneNumber {
     /// Phonenumber
     #[serde(rename = "phoneNumber")]
     pub phone_number: String,
+}
+
+impl crate::shape::Shaped for TfPhoneNumber {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TfPhoneNumber",
+        &[crate::shape::field::<String>("phoneNumber")],
+        false,
+    );
 }
 
 /// The body of a tollfree verification request
@@ -204,6 +234,52 @@ pub struct TfVerificationRequest {
     #[serde(rename = "webhookUrl")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
+}
+
+impl crate::shape::Shaped for TfVerificationRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TfVerificationRequest",
+        &[
+            crate::shape::field::<String>("additionalInformation"),
+            crate::shape::field::<Option<bool>>("ageGatedContent"),
+            crate::shape::field::<String>("businessAddr1"),
+            crate::shape::field::<Option<String>>("businessAddr2"),
+            crate::shape::field::<String>("businessCity"),
+            crate::shape::field::<String>("businessContactEmail"),
+            crate::shape::field::<String>("businessContactFirstName"),
+            crate::shape::field::<String>("businessContactLastName"),
+            crate::shape::field::<String>("businessContactPhone"),
+            crate::shape::field::<String>("businessName"),
+            crate::shape::field::<Option<Option<String>>>("businessRegistrationCountry"),
+            crate::shape::field::<Option<Option<String>>>("businessRegistrationNumber"),
+            crate::shape::field::<Option<Option<String>>>("businessRegistrationType"),
+            crate::shape::field::<String>("businessState"),
+            crate::shape::field::<String>("businessZip"),
+            crate::shape::field::<
+                Option<Option<String>>,
+            >("campaignVerifyAuthorizationToken"),
+            crate::shape::field::<String>("corporateWebsite"),
+            crate::shape::field::<Option<Option<String>>>("doingBusinessAs"),
+            crate::shape::field::<
+                Option<Option<TollFreeVerificationEntityType>>,
+            >("entityType"),
+            crate::shape::field::<Option<Option<String>>>("helpMessageResponse"),
+            crate::shape::field::<Option<Option<String>>>("isvReseller"),
+            crate::shape::field::<Volume>("messageVolume"),
+            crate::shape::field::<Option<Option<String>>>("optInConfirmationResponse"),
+            crate::shape::field::<Option<Option<String>>>("optInKeywords"),
+            crate::shape::field::<String>("optInWorkflow"),
+            crate::shape::field::<Vec<Url>>("optInWorkflowImageURLs"),
+            crate::shape::field::<Vec<TfPhoneNumber>>("phoneNumbers"),
+            crate::shape::field::<Option<Option<String>>>("privacyPolicyURL"),
+            crate::shape::field::<String>("productionMessageContent"),
+            crate::shape::field::<Option<Option<String>>>("termsAndConditionURL"),
+            crate::shape::field::<UseCaseCategories>("useCase"),
+            crate::shape::field::<String>("useCaseSummary"),
+            crate::shape::field::<Option<String>>("webhookUrl"),
+        ],
+        false,
+    );
 }
 
 /// Tollfree verification status
@@ -633,6 +709,51 @@ pub struct VerificationRequestEgress {
     pub webhook_url: Option<String>,
 }
 
+impl crate::shape::Shaped for VerificationRequestEgress {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VerificationRequestEgress",
+        &[
+            crate::shape::field::<String>("additionalInformation"),
+            crate::shape::field::<Option<bool>>("ageGatedContent"),
+            crate::shape::field::<String>("businessAddr1"),
+            crate::shape::field::<Option<String>>("businessAddr2"),
+            crate::shape::field::<String>("businessCity"),
+            crate::shape::field::<String>("businessContactEmail"),
+            crate::shape::field::<String>("businessContactFirstName"),
+            crate::shape::field::<String>("businessContactLastName"),
+            crate::shape::field::<String>("businessContactPhone"),
+            crate::shape::field::<String>("businessName"),
+            crate::shape::field::<Option<String>>("businessRegistrationCountry"),
+            crate::shape::field::<Option<String>>("businessRegistrationNumber"),
+            crate::shape::field::<Option<String>>("businessRegistrationType"),
+            crate::shape::field::<String>("businessState"),
+            crate::shape::field::<String>("businessZip"),
+            crate::shape::field::<Option<String>>("campaignVerifyAuthorizationToken"),
+            crate::shape::field::<String>("corporateWebsite"),
+            crate::shape::field::<Option<String>>("doingBusinessAs"),
+            crate::shape::field::<Option<TollFreeVerificationEntityType>>("entityType"),
+            crate::shape::field::<Option<String>>("helpMessageResponse"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<Option<String>>("isvReseller"),
+            crate::shape::field::<Volume>("messageVolume"),
+            crate::shape::field::<Option<String>>("optInConfirmationResponse"),
+            crate::shape::field::<Option<String>>("optInKeywords"),
+            crate::shape::field::<String>("optInWorkflow"),
+            crate::shape::field::<Vec<Url>>("optInWorkflowImageURLs"),
+            crate::shape::field::<Vec<TfPhoneNumber>>("phoneNumbers"),
+            crate::shape::field::<Option<String>>("privacyPolicyURL"),
+            crate::shape::field::<String>("productionMessageContent"),
+            crate::shape::field::<Option<String>>("termsAndConditionURL"),
+            crate::shape::field::<UseCaseCategories>("useCase"),
+            crate::shape::field::<String>("useCaseSummary"),
+            crate::shape::field::<String>("verificationRequestId"),
+            crate::shape::field::<Option<TfVerificationStatus>>("verificationStatus"),
+            crate::shape::field::<Option<String>>("webhookUrl"),
+        ],
+        false,
+    );
+}
+
 /// A verification request and its status, suitable for returning to users
 ///
 /// Spec: `#/components/schemas/VerificationRequestStatus`
@@ -767,6 +888,53 @@ pub struct VerificationRequestStatus {
     pub webhook_url: Option<String>,
 }
 
+impl crate::shape::Shaped for VerificationRequestStatus {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VerificationRequestStatus",
+        &[
+            crate::shape::field::<String>("additionalInformation"),
+            crate::shape::field::<Option<bool>>("ageGatedContent"),
+            crate::shape::field::<String>("businessAddr1"),
+            crate::shape::field::<Option<String>>("businessAddr2"),
+            crate::shape::field::<String>("businessCity"),
+            crate::shape::field::<String>("businessContactEmail"),
+            crate::shape::field::<String>("businessContactFirstName"),
+            crate::shape::field::<String>("businessContactLastName"),
+            crate::shape::field::<String>("businessContactPhone"),
+            crate::shape::field::<String>("businessName"),
+            crate::shape::field::<Option<String>>("businessRegistrationCountry"),
+            crate::shape::field::<Option<String>>("businessRegistrationNumber"),
+            crate::shape::field::<Option<String>>("businessRegistrationType"),
+            crate::shape::field::<String>("businessState"),
+            crate::shape::field::<String>("businessZip"),
+            crate::shape::field::<Option<String>>("campaignVerifyAuthorizationToken"),
+            crate::shape::field::<String>("corporateWebsite"),
+            crate::shape::field::<Option<String>>("createdAt"),
+            crate::shape::field::<Option<String>>("doingBusinessAs"),
+            crate::shape::field::<Option<TollFreeVerificationEntityType>>("entityType"),
+            crate::shape::field::<Option<String>>("helpMessageResponse"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<Option<String>>("isvReseller"),
+            crate::shape::field::<Volume>("messageVolume"),
+            crate::shape::field::<Option<String>>("optInConfirmationResponse"),
+            crate::shape::field::<Option<String>>("optInKeywords"),
+            crate::shape::field::<String>("optInWorkflow"),
+            crate::shape::field::<Vec<Url>>("optInWorkflowImageURLs"),
+            crate::shape::field::<Vec<TfPhoneNumber>>("phoneNumbers"),
+            crate::shape::field::<Option<String>>("privacyPolicyURL"),
+            crate::shape::field::<String>("productionMessageContent"),
+            crate::shape::field::<Option<String>>("reason"),
+            crate::shape::field::<Option<String>>("termsAndConditionURL"),
+            crate::shape::field::<Option<String>>("updatedAt"),
+            crate::shape::field::<UseCaseCategories>("useCase"),
+            crate::shape::field::<String>("useCaseSummary"),
+            crate::shape::field::<TfVerificationStatus>("verificationStatus"),
+            crate::shape::field::<Option<String>>("webhookUrl"),
+        ],
+        false,
+    );
+}
+
 /// A single entry in the verification request status history
 ///
 /// Spec: `#/components/schemas/VerificationStatusHistoryEntry`
@@ -781,6 +949,18 @@ pub struct VerificationStatusHistoryEntry {
     /// The verification status at this point in time
     #[serde(rename = "verificationStatus")]
     pub verification_status: TfVerificationStatus,
+}
+
+impl crate::shape::Shaped for VerificationStatusHistoryEntry {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VerificationStatusHistoryEntry",
+        &[
+            crate::shape::field::<Option<String>>("reason"),
+            crate::shape::field::<String>("updatedAt"),
+            crate::shape::field::<TfVerificationStatus>("verificationStatus"),
+        ],
+        false,
+    );
 }
 
 /// Message Volume Enums

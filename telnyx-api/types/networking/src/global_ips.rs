@@ -13,6 +13,14 @@ pub struct CreateGlobalIpAssignmentResponse {
 
 crate::codec::optional_fields!(CreateGlobalIpAssignmentResponse { "data" => data });
 
+impl crate::shape::Shaped for CreateGlobalIpAssignmentResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateGlobalIpAssignmentResponse",
+        &[crate::shape::field::<Option<GlobalIpAssignment>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1global_ip_health_checks/post/responses/202/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateGlobalIpHealthCheckResponse {
@@ -21,6 +29,14 @@ pub struct CreateGlobalIpHealthCheckResponse {
 
 crate::codec::optional_fields!(CreateGlobalIpHealthCheckResponse { "data" => data });
 
+impl crate::shape::Shaped for CreateGlobalIpHealthCheckResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateGlobalIpHealthCheckResponse",
+        &[crate::shape::field::<Option<GlobalIpHealthCheck>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1global_ips/post/responses/202/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateGlobalIpResponse {
@@ -28,6 +44,14 @@ pub struct CreateGlobalIpResponse {
 }
 
 crate::codec::optional_fields!(CreateGlobalIpResponse { "data" => data });
+
+impl crate::shape::Shaped for CreateGlobalIpResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateGlobalIpResponse",
+        &[crate::shape::field::<Option<GlobalIp>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1global_ip_assignments~1{id}/delete/responses/200/content/application~1json/schema`
 pub type DeleteGlobalIpAssignmentResponse = CreateGlobalIpAssignmentResponse;
@@ -52,6 +76,21 @@ crate::codec::optional_fields!(
     global_ip_assignment_id, "global_ip_id" => global_ip_id }
 );
 
+impl crate::shape::Shaped for GetGlobalIpAssignmentHealthFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetGlobalIpAssignmentHealthFilter",
+        &[
+            crate::shape::field::<
+                Option<GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId>,
+            >("global_ip_assignment_id"),
+            crate::shape::field::<
+                Option<GetGlobalIpAssignmentHealthFilterGlobalIpId>,
+            >("global_ip_id"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1global_ip_assignment_health/get/parameters/0/schema/properties/global_ip_id`
 pub type GetGlobalIpAssignmentHealthFilterGlobalIpId = GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId;
 
@@ -62,6 +101,14 @@ pub struct GetGlobalIpAssignmentHealthResponse {
 }
 
 crate::codec::optional_fields!(GetGlobalIpAssignmentHealthResponse { "data" => data });
+
+impl crate::shape::Shaped for GetGlobalIpAssignmentHealthResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetGlobalIpAssignmentHealthResponse",
+        &[crate::shape::field::<Option<Vec<GlobalIpAssignmentHealthMetric>>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1global_ip_assignments~1{id}/get/responses/200/content/application~1json/schema`
 pub type GetGlobalIpAssignmentResponse = CreateGlobalIpAssignmentResponse;
@@ -77,6 +124,14 @@ pub struct GetGlobalIpAssignmentUsageResponse {
 
 crate::codec::optional_fields!(GetGlobalIpAssignmentUsageResponse { "data" => data });
 
+impl crate::shape::Shaped for GetGlobalIpAssignmentUsageResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetGlobalIpAssignmentUsageResponse",
+        &[crate::shape::field::<Option<Vec<GlobalIpAssignmentUsageMetric>>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1global_ip_health_checks~1{id}/get/responses/200/content/application~1json/schema`
 pub type GetGlobalIpHealthCheckResponse = CreateGlobalIpHealthCheckResponse;
 
@@ -90,6 +145,18 @@ crate::codec::optional_fields!(
     GetGlobalIpLatencyFilter { "global_ip_id" => global_ip_id }
 );
 
+impl crate::shape::Shaped for GetGlobalIpLatencyFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetGlobalIpLatencyFilter",
+        &[
+            crate::shape::field::<
+                Option<GetGlobalIpLatencyFilterGlobalIpId>,
+            >("global_ip_id"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1global_ip_latency/get/parameters/0/schema/properties/global_ip_id`
 pub type GetGlobalIpLatencyFilterGlobalIpId = GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId;
 
@@ -100,6 +167,14 @@ pub struct GetGlobalIpLatencyResponse {
 }
 
 crate::codec::optional_fields!(GetGlobalIpLatencyResponse { "data" => data });
+
+impl crate::shape::Shaped for GetGlobalIpLatencyResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetGlobalIpLatencyResponse",
+        &[crate::shape::field::<Option<Vec<GlobalIpLatencyMetric>>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1global_ips~1{id}/get/responses/200/content/application~1json/schema`
 pub type GetGlobalIpResponse = CreateGlobalIpResponse;
@@ -114,6 +189,14 @@ pub struct GetGlobalIpUsageResponse {
 }
 
 crate::codec::optional_fields!(GetGlobalIpUsageResponse { "data" => data });
+
+impl crate::shape::Shaped for GetGlobalIpUsageResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetGlobalIpUsageResponse",
+        &[crate::shape::field::<Option<Vec<GlobalIpUsageMetric>>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/GlobalIP`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -142,6 +225,25 @@ crate::codec::optional_fields!(
     "name" => name, "ports" => ports }
 );
 
+impl crate::shape::Shaped for GlobalIp {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GlobalIp",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<Option<String>>("description"),
+            crate::shape::field::<Option<String>>("ip_address"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("ports"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/GlobalIPAllowedPort`
 pub type GlobalIpAllowedPort = GlobalIpAllowedPort2;
 
@@ -169,6 +271,21 @@ crate::codec::optional_fields!(
     last_port, "name" => name, "protocol_code" => protocol_code, "record_type" =>
     record_type }
 );
+
+impl crate::shape::Shaped for GlobalIpAllowedPort2 {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GlobalIpAllowedPort2",
+        &[
+            crate::shape::field::<Option<i64>>("first_port"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<i64>>("last_port"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<String>>("protocol_code"),
+            crate::shape::field::<Option<String>>("record_type"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/GlobalIpAssignment`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -201,6 +318,25 @@ crate::codec::optional_fields!(
     => is_in_maintenance, "status" => status, "wireguard_peer_id" => wireguard_peer_id }
 );
 
+impl crate::shape::Shaped for GlobalIpAssignment {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GlobalIpAssignment",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<Option<String>>("global_ip_id"),
+            crate::shape::field::<Option<bool>>("is_announced"),
+            crate::shape::field::<Option<bool>>("is_connected"),
+            crate::shape::field::<Option<bool>>("is_in_maintenance"),
+            crate::shape::field::<Option<InterfaceStatus>>("status"),
+            crate::shape::field::<Option<String>>("wireguard_peer_id"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/GlobalIpAssignmentHealthMetric`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpAssignmentHealthMetric {
@@ -216,6 +352,25 @@ crate::codec::optional_fields!(
     global_ip_assignment, "health" => health, "timestamp" => timestamp }
 );
 
+impl crate::shape::Shaped for GlobalIpAssignmentHealthMetric {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GlobalIpAssignmentHealthMetric",
+        &[
+            crate::shape::field::<
+                Option<GlobalIpAssignmentHealthMetricGlobalIp>,
+            >("global_ip"),
+            crate::shape::field::<
+                Option<GlobalIpAssignmentHealthMetricGlobalIpAssignment>,
+            >("global_ip_assignment"),
+            crate::shape::field::<
+                Option<GlobalIpAssignmentHealthMetricHealth>,
+            >("health"),
+            crate::shape::field::<Option<String>>("timestamp"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/GlobalIpAssignmentHealthMetric/properties/global_ip`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpAssignmentHealthMetricGlobalIp {
@@ -228,6 +383,17 @@ pub struct GlobalIpAssignmentHealthMetricGlobalIp {
 crate::codec::optional_fields!(
     GlobalIpAssignmentHealthMetricGlobalIp { "id" => id, "ip_address" => ip_address }
 );
+
+impl crate::shape::Shaped for GlobalIpAssignmentHealthMetricGlobalIp {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GlobalIpAssignmentHealthMetricGlobalIp",
+        &[
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("ip_address"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/GlobalIpAssignmentHealthMetric/properties/global_ip_assignment`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -246,6 +412,20 @@ crate::codec::optional_fields!(
     wireguard_peer, "wireguard_peer_id" => wireguard_peer_id }
 );
 
+impl crate::shape::Shaped for GlobalIpAssignmentHealthMetricGlobalIpAssignment {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GlobalIpAssignmentHealthMetricGlobalIpAssignment",
+        &[
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<
+                Option<GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer>,
+            >("wireguard_peer"),
+            crate::shape::field::<Option<String>>("wireguard_peer_id"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/GlobalIpAssignmentHealthMetric/properties/health`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpAssignmentHealthMetricHealth {
@@ -258,6 +438,17 @@ pub struct GlobalIpAssignmentHealthMetricHealth {
 crate::codec::optional_fields!(
     GlobalIpAssignmentHealthMetricHealth { "fail" => fail, "pass" => pass }
 );
+
+impl crate::shape::Shaped for GlobalIpAssignmentHealthMetricHealth {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GlobalIpAssignmentHealthMetricHealth",
+        &[
+            crate::shape::field::<Option<f64>>("fail"),
+            crate::shape::field::<Option<f64>>("pass"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/GlobalIpAssignmentUpdate`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -290,6 +481,25 @@ crate::codec::optional_fields!(
     => is_in_maintenance, "status" => status, "wireguard_peer_id" => wireguard_peer_id }
 );
 
+impl crate::shape::Shaped for GlobalIpAssignmentUpdate {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GlobalIpAssignmentUpdate",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<Option<String>>("global_ip_id"),
+            crate::shape::field::<Option<bool>>("is_announced"),
+            crate::shape::field::<Option<bool>>("is_connected"),
+            crate::shape::field::<Option<bool>>("is_in_maintenance"),
+            crate::shape::field::<Option<InterfaceStatus>>("status"),
+            crate::shape::field::<Option<String>>("wireguard_peer_id"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/GlobalIpAssignmentUsageMetric`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpAssignmentUsageMetric {
@@ -306,6 +516,28 @@ crate::codec::optional_fields!(
     global_ip_assignment, "received" => received, "timestamp" => timestamp, "transmitted"
     => transmitted }
 );
+
+impl crate::shape::Shaped for GlobalIpAssignmentUsageMetric {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GlobalIpAssignmentUsageMetric",
+        &[
+            crate::shape::field::<
+                Option<GlobalIpAssignmentUsageMetricGlobalIp>,
+            >("global_ip"),
+            crate::shape::field::<
+                Option<GlobalIpAssignmentUsageMetricGlobalIpAssignment>,
+            >("global_ip_assignment"),
+            crate::shape::field::<
+                Option<GlobalIpAssignmentUsageMetricReceived>,
+            >("received"),
+            crate::shape::field::<Option<String>>("timestamp"),
+            crate::shape::field::<
+                Option<GlobalIpAssignmentUsageMetricTransmitted>,
+            >("transmitted"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/GlobalIpAssignmentUsageMetric/properties/global_ip`
 pub type GlobalIpAssignmentUsageMetricGlobalIp = GlobalIpAssignmentHealthMetricGlobalIp;
@@ -325,6 +557,17 @@ pub struct GlobalIpAssignmentUsageMetricReceived {
 crate::codec::optional_fields!(
     GlobalIpAssignmentUsageMetricReceived { "amount" => amount, "unit" => unit }
 );
+
+impl crate::shape::Shaped for GlobalIpAssignmentUsageMetricReceived {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GlobalIpAssignmentUsageMetricReceived",
+        &[
+            crate::shape::field::<Option<f64>>("amount"),
+            crate::shape::field::<Option<String>>("unit"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/GlobalIpAssignmentUsageMetric/properties/transmitted`
 pub type GlobalIpAssignmentUsageMetricTransmitted = GlobalIpAssignmentUsageMetricReceived;
@@ -355,6 +598,24 @@ crate::codec::optional_fields!(
     health_check_type }
 );
 
+impl crate::shape::Shaped for GlobalIpHealthCheck {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GlobalIpHealthCheck",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<Option<String>>("global_ip_id"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("health_check_params"),
+            crate::shape::field::<Option<String>>("health_check_type"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/GlobalIpHealthCheckType`
 pub type GlobalIpHealthCheckType = GlobalIpHealthCheckType2;
 
@@ -376,6 +637,20 @@ crate::codec::optional_fields!(
     "health_check_type" => health_check_type, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for GlobalIpHealthCheckType2 {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GlobalIpHealthCheckType2",
+        &[
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("health_check_params"),
+            crate::shape::field::<Option<String>>("health_check_type"),
+            crate::shape::field::<Option<String>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/GlobalIpLatencyMetric`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpLatencyMetric {
@@ -392,6 +667,26 @@ crate::codec::optional_fields!(
     "percentile_latency" => percentile_latency, "prober_location" => prober_location,
     "timestamp" => timestamp }
 );
+
+impl crate::shape::Shaped for GlobalIpLatencyMetric {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GlobalIpLatencyMetric",
+        &[
+            crate::shape::field::<Option<GlobalIpLatencyMetricGlobalIp>>("global_ip"),
+            crate::shape::field::<
+                Option<GlobalIpLatencyMetricMeanLatency>,
+            >("mean_latency"),
+            crate::shape::field::<
+                Option<GlobalIpLatencyMetricPercentileLatency>,
+            >("percentile_latency"),
+            crate::shape::field::<
+                Option<GlobalIpLatencyMetricProberLocation>,
+            >("prober_location"),
+            crate::shape::field::<Option<String>>("timestamp"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/GlobalIpLatencyMetric/properties/global_ip`
 pub type GlobalIpLatencyMetricGlobalIp = GlobalIpAssignmentHealthMetricGlobalIp;
@@ -415,6 +710,32 @@ crate::codec::optional_fields!(
     GlobalIpLatencyMetricPercentileLatency { "0" => n0, "100" => n100, "25" => n25, "50"
     => n50, "75" => n75, "90" => n90, "99" => n99 }
 );
+
+impl crate::shape::Shaped for GlobalIpLatencyMetricPercentileLatency {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GlobalIpLatencyMetricPercentileLatency",
+        &[
+            crate::shape::field::<Option<GlobalIpLatencyMetricPercentileLatency0>>("0"),
+            crate::shape::field::<
+                Option<GlobalIpLatencyMetricPercentileLatency100>,
+            >("100"),
+            crate::shape::field::<
+                Option<GlobalIpLatencyMetricPercentileLatency25>,
+            >("25"),
+            crate::shape::field::<
+                Option<GlobalIpLatencyMetricPercentileLatency50>,
+            >("50"),
+            crate::shape::field::<
+                Option<GlobalIpLatencyMetricPercentileLatency75>,
+            >("75"),
+            crate::shape::field::<
+                Option<GlobalIpLatencyMetricPercentileLatency90>,
+            >("90"),
+            crate::shape::field::<Option<GlobalIpLatencyMetricPercentileLatency99>>("99"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/GlobalIpLatencyMetric/properties/percentile_latency/properties/0`
 pub type GlobalIpLatencyMetricPercentileLatency0 = GlobalIpAssignmentUsageMetricReceived;
@@ -455,6 +776,19 @@ crate::codec::optional_fields!(
     => name }
 );
 
+impl crate::shape::Shaped for GlobalIpLatencyMetricProberLocation {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GlobalIpLatencyMetricProberLocation",
+        &[
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<f64>>("lat"),
+            crate::shape::field::<Option<f64>>("lon"),
+            crate::shape::field::<Option<String>>("name"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/GlobalIPProtocol`
 pub type GlobalIpProtocol = GlobalIpProtocol2;
 
@@ -473,6 +807,19 @@ crate::codec::optional_fields!(
     => timestamp, "transmitted" => transmitted }
 );
 
+impl crate::shape::Shaped for GlobalIpUsageMetric {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GlobalIpUsageMetric",
+        &[
+            crate::shape::field::<Option<GlobalIpUsageMetricGlobalIp>>("global_ip"),
+            crate::shape::field::<Option<GlobalIpUsageMetricReceived>>("received"),
+            crate::shape::field::<Option<String>>("timestamp"),
+            crate::shape::field::<Option<GlobalIpUsageMetricTransmitted>>("transmitted"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/GlobalIpUsageMetric/properties/global_ip`
 pub type GlobalIpUsageMetricGlobalIp = GlobalIpAssignmentHealthMetricGlobalIp;
 
@@ -490,6 +837,14 @@ pub struct ListGlobalIpAllowedPortsResponse {
 
 crate::codec::optional_fields!(ListGlobalIpAllowedPortsResponse { "data" => data });
 
+impl crate::shape::Shaped for ListGlobalIpAllowedPortsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListGlobalIpAllowedPortsResponse",
+        &[crate::shape::field::<Option<Vec<GlobalIpAllowedPort>>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1global_ip_assignments/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListGlobalIpAssignmentsResponse {
@@ -501,6 +856,17 @@ crate::codec::optional_fields!(
     ListGlobalIpAssignmentsResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for ListGlobalIpAssignmentsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListGlobalIpAssignmentsResponse",
+        &[
+            crate::shape::field::<Option<Vec<GlobalIpAssignment>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1global_ip_health_check_types/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListGlobalIpHealthCheckTypesResponse {
@@ -508,6 +874,14 @@ pub struct ListGlobalIpHealthCheckTypesResponse {
 }
 
 crate::codec::optional_fields!(ListGlobalIpHealthCheckTypesResponse { "data" => data });
+
+impl crate::shape::Shaped for ListGlobalIpHealthCheckTypesResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListGlobalIpHealthCheckTypesResponse",
+        &[crate::shape::field::<Option<Vec<GlobalIpHealthCheckType>>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1global_ip_health_checks/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -520,6 +894,17 @@ crate::codec::optional_fields!(
     ListGlobalIpHealthChecksResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for ListGlobalIpHealthChecksResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListGlobalIpHealthChecksResponse",
+        &[
+            crate::shape::field::<Option<Vec<GlobalIpHealthCheck>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1global_ip_protocols/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListGlobalIpProtocolsResponse {
@@ -527,6 +912,14 @@ pub struct ListGlobalIpProtocolsResponse {
 }
 
 crate::codec::optional_fields!(ListGlobalIpProtocolsResponse { "data" => data });
+
+impl crate::shape::Shaped for ListGlobalIpProtocolsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListGlobalIpProtocolsResponse",
+        &[crate::shape::field::<Option<Vec<GlobalIpProtocol>>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1global_ips/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -536,6 +929,17 @@ pub struct ListGlobalIpsResponse {
 }
 
 crate::codec::optional_fields!(ListGlobalIpsResponse { "data" => data, "meta" => meta });
+
+impl crate::shape::Shaped for ListGlobalIpsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListGlobalIpsResponse",
+        &[
+            crate::shape::field::<Option<Vec<GlobalIp>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1global_ip_assignments~1{id}/patch/responses/200/content/application~1json/schema`
 pub type UpdateGlobalIpAssignmentResponse = CreateGlobalIpAssignmentResponse;

@@ -4,7 +4,7 @@
 
 #![allow(clippy::doc_lazy_continuation, clippy::large_enum_variant)]
 #[allow(unused_imports)]
-use telnyx_api_core::{codec, Multipart, UploadFile};
+use telnyx_api_core::{codec, shape, Multipart, UploadFile};
 
 #[allow(unused_imports)]
 use telnyx_api_types::*;

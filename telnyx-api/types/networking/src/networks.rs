@@ -16,6 +16,14 @@ pub struct CreateNetworkResponse {
 
 crate::codec::optional_fields!(CreateNetworkResponse { "data" => data });
 
+impl crate::shape::Shaped for CreateNetworkResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateNetworkResponse",
+        &[crate::shape::field::<Option<Network>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/DefaultGateway`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DefaultGateway {
@@ -40,6 +48,22 @@ crate::codec::optional_fields!(
     status, "wireguard_peer_id" => wireguard_peer_id }
 );
 
+impl crate::shape::Shaped for DefaultGateway {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DefaultGateway",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<Option<String>>("network_id"),
+            crate::shape::field::<Option<InterfaceStatus>>("status"),
+            crate::shape::field::<Option<String>>("wireguard_peer_id"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1networks~1{id}~1default_gateway/delete/responses/200/content/application~1json/schema`
 pub type DeleteDefaultGatewayResponse = GetDefaultGatewayResponse;
 
@@ -56,6 +80,17 @@ pub struct GetDefaultGatewayResponse {
 crate::codec::optional_fields!(
     GetDefaultGatewayResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for GetDefaultGatewayResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetDefaultGatewayResponse",
+        &[
+            crate::shape::field::<Option<Vec<DefaultGateway>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1networks~1{id}/get/responses/200/content/application~1json/schema`
 pub type GetNetworkResponse = CreateNetworkResponse;
@@ -75,6 +110,18 @@ crate::codec::optional_fields!(
     ListNetworkInterfacesFilter { "name" => name, "status" => status, "type" => type_ }
 );
 
+impl crate::shape::Shaped for ListNetworkInterfacesFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListNetworkInterfacesFilter",
+        &[
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<InterfaceStatus>>("status"),
+            crate::shape::field::<Option<String>>("type"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1networks~1{id}~1network_interfaces/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListNetworkInterfacesResponse {
@@ -85,6 +132,17 @@ pub struct ListNetworkInterfacesResponse {
 crate::codec::optional_fields!(
     ListNetworkInterfacesResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for ListNetworkInterfacesResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListNetworkInterfacesResponse",
+        &[
+            crate::shape::field::<Option<Vec<NetworkInterface>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1networks/get/parameters/0/schema`
 pub type ListNetworksFilter = Feature;
@@ -97,6 +155,17 @@ pub struct ListNetworksResponse {
 }
 
 crate::codec::optional_fields!(ListNetworksResponse { "data" => data, "meta" => meta });
+
+impl crate::shape::Shaped for ListNetworksResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListNetworksResponse",
+        &[
+            crate::shape::field::<Option<Vec<Network>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/Network`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -118,6 +187,20 @@ crate::codec::optional_fields!(
     "updated_at" => updated_at, "name" => name }
 );
 
+impl crate::shape::Shaped for Network {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Network",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<Option<String>>("name"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/NetworkCreate`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct NetworkCreate {
@@ -135,6 +218,20 @@ pub struct NetworkCreate {
     pub updated_at: Option<String>,
     /// A user specified name for the network.
     pub name: String,
+}
+
+impl crate::shape::Shaped for NetworkCreate {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NetworkCreate",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<String>("name"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/NetworkInterface`
@@ -166,6 +263,25 @@ crate::codec::optional_fields!(
     "status" => status, "region" => region, "region_code" => region_code, "type" => type_
     }
 );
+
+impl crate::shape::Shaped for NetworkInterface {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NetworkInterface",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<String>>("network_id"),
+            crate::shape::field::<Option<InterfaceStatus>>("status"),
+            crate::shape::field::<Option<NetworkInterfaceRegion>>("region"),
+            crate::shape::field::<Option<String>>("region_code"),
+            crate::shape::field::<Option<String>>("type"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/RegionOut/properties/region`
 pub type NetworkInterfaceRegion = GlobalIpProtocol2;

@@ -13,6 +13,14 @@ pub struct CreatePublicInternetGatewayResponse {
 
 crate::codec::optional_fields!(CreatePublicInternetGatewayResponse { "data" => data });
 
+impl crate::shape::Shaped for CreatePublicInternetGatewayResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreatePublicInternetGatewayResponse",
+        &[crate::shape::field::<Option<PublicInternetGatewayRead>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1public_internet_gateways~1{id}/delete/responses/200/content/application~1json/schema`
 pub type DeletePublicInternetGatewayResponse = CreatePublicInternetGatewayResponse;
 
@@ -29,6 +37,17 @@ pub struct ListPublicInternetGatewaysResponse {
 crate::codec::optional_fields!(
     ListPublicInternetGatewaysResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for ListPublicInternetGatewaysResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPublicInternetGatewaysResponse",
+        &[
+            crate::shape::field::<Option<Vec<PublicInternetGatewayRead>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/PublicInternetGateway`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -58,6 +77,24 @@ crate::codec::optional_fields!(
     "status" => status, "public_ip" => public_ip, "region_code" => region_code }
 );
 
+impl crate::shape::Shaped for PublicInternetGateway {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PublicInternetGateway",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<String>>("network_id"),
+            crate::shape::field::<Option<InterfaceStatus>>("status"),
+            crate::shape::field::<Option<String>>("public_ip"),
+            crate::shape::field::<Option<String>>("region_code"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/PublicInternetGatewayCreate`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PublicInternetGatewayCreate {
@@ -86,6 +123,24 @@ crate::codec::optional_fields!(
     network_id, "status" => status, "public_ip" => public_ip, "region_code" =>
     region_code }
 );
+
+impl crate::shape::Shaped for PublicInternetGatewayCreate {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PublicInternetGatewayCreate",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<String>>("network_id"),
+            crate::shape::field::<Option<InterfaceStatus>>("status"),
+            crate::shape::field::<Option<String>>("public_ip"),
+            crate::shape::field::<Option<String>>("region_code"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/PublicInternetGatewayRead`
 pub type PublicInternetGatewayRead = PublicInternetGateway;

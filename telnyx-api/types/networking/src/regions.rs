@@ -13,6 +13,14 @@ pub struct ListRegionsResponse {
 
 crate::codec::optional_fields!(ListRegionsResponse { "data" => data });
 
+impl crate::shape::Shaped for ListRegionsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListRegionsResponse",
+        &[crate::shape::field::<Option<Vec<NetappsRegion>>>("data")],
+        false,
+    );
+}
+
 /// Region
 ///
 /// Spec: `#/components/schemas/netapps_Region`
@@ -37,3 +45,18 @@ crate::codec::optional_fields!(
     "record_type" => record_type, "supported_interfaces" => supported_interfaces,
     "updated_at" => updated_at }
 );
+
+impl crate::shape::Shaped for NetappsRegion {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NetappsRegion",
+        &[
+            crate::shape::field::<Option<String>>("code"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<Vec<String>>>("supported_interfaces"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}

@@ -22,11 +22,23 @@ for GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId {
             deserializer,
             "GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId",
             &[
-                |v, s| crate::codec::variant(v, s, Self::String),
-                |v, s| crate::codec::variant(v, s, Self::Variant2),
+                |v| crate::codec::variant(v, Self::String),
+                |v| crate::codec::variant(v, Self::Variant2),
             ],
         )
     }
+}
+
+impl crate::shape::Shaped for GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
+        name: "GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId",
+        variants: &[
+            crate::shape::of::<String>(),
+            crate::shape::of::<
+                GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentIdVariant2,
+            >(),
+        ],
+    };
 }
 
 /// Filtering operations
@@ -42,6 +54,15 @@ crate::codec::optional_fields!(
     GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentIdVariant2 { "in" => in_ }
 );
 
+impl crate::shape::Shaped
+for GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentIdVariant2 {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentIdVariant2",
+        &[crate::shape::field::<Option<String>>("in")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/GlobalIpAssignmentHealthMetric/properties/global_ip_assignment/properties/wireguard_peer`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer {
@@ -55,6 +76,18 @@ crate::codec::optional_fields!(
     GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer { "ip_address" =>
     ip_address, "name" => name }
 );
+
+impl crate::shape::Shaped
+for GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer",
+        &[
+            crate::shape::field::<Option<String>>("ip_address"),
+            crate::shape::field::<Option<String>>("name"),
+        ],
+        false,
+    );
+}
 
 /// Global IP Protocol
 ///
@@ -72,6 +105,18 @@ pub struct GlobalIpProtocol2 {
 crate::codec::optional_fields!(
     GlobalIpProtocol2 { "code" => code, "name" => name, "record_type" => record_type }
 );
+
+impl crate::shape::Shaped for GlobalIpProtocol2 {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GlobalIpProtocol2",
+        &[
+            crate::shape::field::<Option<String>>("code"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<String>>("record_type"),
+        ],
+        false,
+    );
+}
 
 /// The current status of the interface deployment.
 ///
@@ -127,6 +172,14 @@ pub struct ListPublicInternetGatewaysFilter {
 crate::codec::optional_fields!(
     ListPublicInternetGatewaysFilter { "network_id" => network_id }
 );
+
+impl crate::shape::Shaped for ListPublicInternetGatewaysFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPublicInternetGatewaysFilter",
+        &[crate::shape::field::<Option<String>>("network_id")],
+        false,
+    );
+}
 
 /// The Virtual Private Cloud with which you would like to establish a cross connect.
 ///

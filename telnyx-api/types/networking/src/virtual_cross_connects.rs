@@ -13,6 +13,14 @@ pub struct CreateVirtualCrossConnectResponse {
 
 crate::codec::optional_fields!(CreateVirtualCrossConnectResponse { "data" => data });
 
+impl crate::shape::Shaped for CreateVirtualCrossConnectResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateVirtualCrossConnectResponse",
+        &[crate::shape::field::<Option<VirtualCrossConnectCombined>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1virtual_cross_connects~1{id}/delete/responses/200/content/application~1json/schema`
 pub type DeleteVirtualCrossConnectResponse = CreateVirtualCrossConnectResponse;
 
@@ -43,6 +51,23 @@ crate::codec::optional_fields!(
     => location_site }
 );
 
+impl crate::shape::Shaped for ListVirtualCrossConnectCoverageFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListVirtualCrossConnectCoverageFilter",
+        &[
+            crate::shape::field::<
+                Option<ListVirtualCrossConnectCoverageFilterCloudProvider>,
+            >("cloud_provider"),
+            crate::shape::field::<Option<String>>("cloud_provider_region"),
+            crate::shape::field::<Option<String>>("location.code"),
+            crate::shape::field::<Option<String>>("location.pop"),
+            crate::shape::field::<Option<String>>("location.region"),
+            crate::shape::field::<Option<String>>("location.site"),
+        ],
+        false,
+    );
+}
+
 /// The Virtual Private Cloud provider.
 ///
 /// Spec: `#/paths/~1virtual_cross_connects_coverage/get/parameters/1/schema/properties/cloud_provider`
@@ -61,6 +86,18 @@ crate::codec::optional_fields!(
     }
 );
 
+impl crate::shape::Shaped for ListVirtualCrossConnectCoverageFilters {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListVirtualCrossConnectCoverageFilters",
+        &[
+            crate::shape::field::<
+                Option<ListVirtualCrossConnectCoverageFiltersAvailableBandwidth>,
+            >("available_bandwidth"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1virtual_cross_connects_coverage/get/parameters/0/schema/properties/available_bandwidth`
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
@@ -78,11 +115,23 @@ for ListVirtualCrossConnectCoverageFiltersAvailableBandwidth {
             deserializer,
             "ListVirtualCrossConnectCoverageFiltersAvailableBandwidth",
             &[
-                |v, s| crate::codec::variant(v, s, Self::Integer),
-                |v, s| crate::codec::variant(v, s, Self::Variant2),
+                |v| crate::codec::variant(v, Self::Integer),
+                |v| crate::codec::variant(v, Self::Variant2),
             ],
         )
     }
+}
+
+impl crate::shape::Shaped for ListVirtualCrossConnectCoverageFiltersAvailableBandwidth {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
+        name: "ListVirtualCrossConnectCoverageFiltersAvailableBandwidth",
+        variants: &[
+            crate::shape::of::<i64>(),
+            crate::shape::of::<
+                ListVirtualCrossConnectCoverageFiltersAvailableBandwidthVariant2,
+            >(),
+        ],
+    };
 }
 
 /// Available bandwidth filtering operations
@@ -99,6 +148,15 @@ crate::codec::optional_fields!(
     contains }
 );
 
+impl crate::shape::Shaped
+for ListVirtualCrossConnectCoverageFiltersAvailableBandwidthVariant2 {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListVirtualCrossConnectCoverageFiltersAvailableBandwidthVariant2",
+        &[crate::shape::field::<Option<i64>>("contains")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1virtual_cross_connects_coverage/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListVirtualCrossConnectCoverageResponse {
@@ -109,6 +167,17 @@ pub struct ListVirtualCrossConnectCoverageResponse {
 crate::codec::optional_fields!(
     ListVirtualCrossConnectCoverageResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for ListVirtualCrossConnectCoverageResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListVirtualCrossConnectCoverageResponse",
+        &[
+            crate::shape::field::<Option<Vec<VirtualCrossConnectCoverage>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1virtual_cross_connects/get/parameters/0/schema`
 pub type ListVirtualCrossConnectsFilter = ListPublicInternetGatewaysFilter;
@@ -123,6 +192,17 @@ pub struct ListVirtualCrossConnectsResponse {
 crate::codec::optional_fields!(
     ListVirtualCrossConnectsResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for ListVirtualCrossConnectsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListVirtualCrossConnectsResponse",
+        &[
+            crate::shape::field::<Option<Vec<VirtualCrossConnectCombined>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1virtual_cross_connects~1{id}/patch/responses/200/content/application~1json/schema`
 pub type UpdateVirtualCrossConnectResponse = CreateVirtualCrossConnectResponse;
@@ -221,6 +301,42 @@ pub struct VirtualCrossConnectCombined {
     pub region: Option<VirtualCrossConnectCombinedRegion>,
 }
 
+impl crate::shape::Shaped for VirtualCrossConnectCombined {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VirtualCrossConnectCombined",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<String>("network_id"),
+            crate::shape::field::<Option<InterfaceStatus>>("status"),
+            crate::shape::field::<Option<f64>>("bandwidth_mbps"),
+            crate::shape::field::<f64>("bgp_asn"),
+            crate::shape::field::<
+                VirtualCrossConnectCombinedCloudProvider,
+            >("cloud_provider"),
+            crate::shape::field::<String>("cloud_provider_region"),
+            crate::shape::field::<Option<String>>("primary_bgp_key"),
+            crate::shape::field::<String>("primary_cloud_account_id"),
+            crate::shape::field::<Option<String>>("primary_cloud_ip"),
+            crate::shape::field::<Option<bool>>("primary_enabled"),
+            crate::shape::field::<Option<String>>("primary_telnyx_ip"),
+            crate::shape::field::<Option<String>>("secondary_bgp_key"),
+            crate::shape::field::<Option<String>>("secondary_cloud_account_id"),
+            crate::shape::field::<Option<String>>("secondary_cloud_ip"),
+            crate::shape::field::<Option<bool>>("secondary_enabled"),
+            crate::shape::field::<Option<String>>("secondary_telnyx_ip"),
+            crate::shape::field::<String>("region_code"),
+            crate::shape::field::<Option<bool>>("primary_routing_announcement"),
+            crate::shape::field::<Option<bool>>("secondary_routing_announcement"),
+            crate::shape::field::<Option<VirtualCrossConnectCombinedRegion>>("region"),
+        ],
+        false,
+    );
+}
+
 /// The Virtual Private Cloud with which you would like to establish a cross connect.
 ///
 /// Spec: `#/components/schemas/VirtualCrossConnect/allOf/2/properties/cloud_provider`
@@ -253,6 +369,22 @@ crate::codec::optional_fields!(
     "cloud_provider" => cloud_provider, "cloud_provider_region" => cloud_provider_region,
     "location" => location, "record_type" => record_type }
 );
+
+impl crate::shape::Shaped for VirtualCrossConnectCoverage2 {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VirtualCrossConnectCoverage2",
+        &[
+            crate::shape::field::<Option<Vec<f64>>>("available_bandwidth"),
+            crate::shape::field::<
+                Option<VirtualCrossConnectCoverageCloudProvider>,
+            >("cloud_provider"),
+            crate::shape::field::<Option<String>>("cloud_provider_region"),
+            crate::shape::field::<Option<NetappsLocation>>("location"),
+            crate::shape::field::<Option<String>>("record_type"),
+        ],
+        false,
+    );
+}
 
 /// The Virtual Private Cloud with which you would like to establish a cross connect.
 ///
@@ -345,6 +477,39 @@ pub struct VirtualCrossConnectCreate {
     pub region_code: String,
 }
 
+impl crate::shape::Shaped for VirtualCrossConnectCreate {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VirtualCrossConnectCreate",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<String>("network_id"),
+            crate::shape::field::<Option<InterfaceStatus>>("status"),
+            crate::shape::field::<Option<f64>>("bandwidth_mbps"),
+            crate::shape::field::<f64>("bgp_asn"),
+            crate::shape::field::<
+                VirtualCrossConnectCreateCloudProvider,
+            >("cloud_provider"),
+            crate::shape::field::<String>("cloud_provider_region"),
+            crate::shape::field::<Option<String>>("primary_bgp_key"),
+            crate::shape::field::<String>("primary_cloud_account_id"),
+            crate::shape::field::<Option<String>>("primary_cloud_ip"),
+            crate::shape::field::<Option<bool>>("primary_enabled"),
+            crate::shape::field::<Option<String>>("primary_telnyx_ip"),
+            crate::shape::field::<Option<String>>("secondary_bgp_key"),
+            crate::shape::field::<Option<String>>("secondary_cloud_account_id"),
+            crate::shape::field::<Option<String>>("secondary_cloud_ip"),
+            crate::shape::field::<Option<bool>>("secondary_enabled"),
+            crate::shape::field::<Option<String>>("secondary_telnyx_ip"),
+            crate::shape::field::<String>("region_code"),
+        ],
+        false,
+    );
+}
+
 /// The Virtual Private Cloud with which you would like to establish a cross connect.
 ///
 /// Spec: `#/components/schemas/VirtualCrossConnect/allOf/2/properties/cloud_provider`
@@ -386,3 +551,18 @@ crate::codec::optional_fields!(
     "secondary_cloud_ip" => secondary_cloud_ip, "secondary_enabled" => secondary_enabled,
     "secondary_routing_announcement" => secondary_routing_announcement }
 );
+
+impl crate::shape::Shaped for VirtualCrossConnectPatch2 {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VirtualCrossConnectPatch2",
+        &[
+            crate::shape::field::<Option<String>>("primary_cloud_ip"),
+            crate::shape::field::<Option<bool>>("primary_enabled"),
+            crate::shape::field::<Option<bool>>("primary_routing_announcement"),
+            crate::shape::field::<Option<String>>("secondary_cloud_ip"),
+            crate::shape::field::<Option<bool>>("secondary_enabled"),
+            crate::shape::field::<Option<bool>>("secondary_routing_announcement"),
+        ],
+        false,
+    );
+}

@@ -13,6 +13,14 @@ pub struct CreateWireguardInterfaceResponse {
 
 crate::codec::optional_fields!(CreateWireguardInterfaceResponse { "data" => data });
 
+impl crate::shape::Shaped for CreateWireguardInterfaceResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateWireguardInterfaceResponse",
+        &[crate::shape::field::<Option<WireguardInterfaceRead>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1wireguard_peers/post/responses/202/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateWireguardPeerResponse {
@@ -20,6 +28,14 @@ pub struct CreateWireguardPeerResponse {
 }
 
 crate::codec::optional_fields!(CreateWireguardPeerResponse { "data" => data });
+
+impl crate::shape::Shaped for CreateWireguardPeerResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateWireguardPeerResponse",
+        &[crate::shape::field::<Option<WireguardPeer>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1wireguard_interfaces~1{id}/delete/responses/200/content/application~1json/schema`
 pub type DeleteWireguardInterfaceResponse = CreateWireguardInterfaceResponse;
@@ -47,6 +63,17 @@ crate::codec::optional_fields!(
     ListWireguardInterfacesResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for ListWireguardInterfacesResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListWireguardInterfacesResponse",
+        &[
+            crate::shape::field::<Option<Vec<WireguardInterfaceRead>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1wireguard_peers/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListWireguardPeersFilter {
@@ -58,6 +85,14 @@ crate::codec::optional_fields!(
     ListWireguardPeersFilter { "wireguard_interface_id" => wireguard_interface_id }
 );
 
+impl crate::shape::Shaped for ListWireguardPeersFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListWireguardPeersFilter",
+        &[crate::shape::field::<Option<String>>("wireguard_interface_id")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1wireguard_peers/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListWireguardPeersResponse {
@@ -68,6 +103,17 @@ pub struct ListWireguardPeersResponse {
 crate::codec::optional_fields!(
     ListWireguardPeersResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for ListWireguardPeersResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListWireguardPeersResponse",
+        &[
+            crate::shape::field::<Option<Vec<WireguardPeer>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1wireguard_peers~1{id}/patch/responses/200/content/application~1json/schema`
 pub type UpdateWireguardPeerResponse = CreateWireguardPeerResponse;
@@ -107,6 +153,26 @@ pub struct WireguardInterfaceCreate {
     pub region_code: String,
 }
 
+impl crate::shape::Shaped for WireguardInterfaceCreate {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WireguardInterfaceCreate",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<String>("network_id"),
+            crate::shape::field::<Option<InterfaceStatus>>("status"),
+            crate::shape::field::<Option<bool>>("enable_sip_trunking"),
+            crate::shape::field::<Option<String>>("endpoint"),
+            crate::shape::field::<Option<String>>("public_key"),
+            crate::shape::field::<String>("region_code"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/WireguardInterfaceRead`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WireguardInterfaceRead {
@@ -142,6 +208,27 @@ crate::codec::optional_fields!(
     region_code }
 );
 
+impl crate::shape::Shaped for WireguardInterfaceRead {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WireguardInterfaceRead",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<String>>("network_id"),
+            crate::shape::field::<Option<InterfaceStatus>>("status"),
+            crate::shape::field::<Option<bool>>("enable_sip_trunking"),
+            crate::shape::field::<Option<String>>("endpoint"),
+            crate::shape::field::<Option<String>>("public_key"),
+            crate::shape::field::<Option<WireguardInterfaceReadRegion>>("region"),
+            crate::shape::field::<Option<String>>("region_code"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/RegionOut/properties/region`
 pub type WireguardInterfaceReadRegion = GlobalIpProtocol2;
 
@@ -176,6 +263,23 @@ crate::codec::optional_fields!(
     "private_key" => private_key, "wireguard_interface_id" => wireguard_interface_id }
 );
 
+impl crate::shape::Shaped for WireguardPeer {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WireguardPeer",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<Option<String>>("public_key"),
+            crate::shape::field::<Option<String>>("last_seen"),
+            crate::shape::field::<Option<String>>("private_key"),
+            crate::shape::field::<Option<String>>("wireguard_interface_id"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/WireguardPeerCreate`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct WireguardPeerCreate {
@@ -208,6 +312,23 @@ pub struct WireguardPeerCreate {
     pub wireguard_interface_id: String,
 }
 
+impl crate::shape::Shaped for WireguardPeerCreate {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WireguardPeerCreate",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<Option<String>>("public_key"),
+            crate::shape::field::<Option<String>>("last_seen"),
+            crate::shape::field::<Option<String>>("private_key"),
+            crate::shape::field::<String>("wireguard_interface_id"),
+        ],
+        false,
+    );
+}
+
 /// WireguardPeerPatch
 ///
 /// Spec: `#/components/schemas/WireguardPeerPatch`
@@ -220,3 +341,11 @@ pub struct WireguardPeerPatch {
 }
 
 crate::codec::optional_fields!(WireguardPeerPatch { "public_key" => public_key });
+
+impl crate::shape::Shaped for WireguardPeerPatch {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WireguardPeerPatch",
+        &[crate::shape::field::<Option<String>>("public_key")],
+        false,
+    );
+}

@@ -39,6 +39,26 @@ crate::codec::optional_fields!(
     => quantity, "requirement_group_id" => requirement_group_id, "status" => status }
 );
 
+impl crate::shape::Shaped for AdvancedOrder {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AdvancedOrder",
+        &[
+            crate::shape::field::<Option<String>>("area_code"),
+            crate::shape::field::<Option<String>>("comments"),
+            crate::shape::field::<Option<String>>("country_code"),
+            crate::shape::field::<Option<String>>("customer_reference"),
+            crate::shape::field::<Option<Vec<AdvancedOrderFeaturesItem>>>("features"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<Vec<String>>>("orders"),
+            crate::shape::field::<Option<serde_json::Value>>("phone_number_type"),
+            crate::shape::field::<Option<i64>>("quantity"),
+            crate::shape::field::<Option<String>>("requirement_group_id"),
+            crate::shape::field::<Option<serde_json::Value>>("status"),
+        ],
+        false,
+    );
+}
+
 /// AdvancedOrderRequest
 ///
 /// Spec: `#/components/schemas/AdvancedOrderRequest`
@@ -67,6 +87,27 @@ crate::codec::optional_fields!(
     "features" => features, "phone_number_type" => phone_number_type, "quantity" =>
     quantity, "requirement_group_id" => requirement_group_id }
 );
+
+impl crate::shape::Shaped for AdvancedOrderRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AdvancedOrderRequest",
+        &[
+            crate::shape::field::<Option<String>>("area_code"),
+            crate::shape::field::<Option<String>>("comments"),
+            crate::shape::field::<Option<String>>("country_code"),
+            crate::shape::field::<Option<String>>("customer_reference"),
+            crate::shape::field::<
+                Option<Vec<AdvancedOrderRequestFeaturesItem>>,
+            >("features"),
+            crate::shape::field::<
+                Option<AdvancedOrderRequestPhoneNumberType>,
+            >("phone_number_type"),
+            crate::shape::field::<Option<i64>>("quantity"),
+            crate::shape::field::<Option<String>>("requirement_group_id"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/AdvancedOrderRequest/properties/features/items`
 pub type AdvancedOrderRequestFeaturesItem = AdvancedOrderFeaturesItem;
@@ -128,3 +169,11 @@ pub struct ListAdvancedOrderResponse {
 }
 
 crate::codec::optional_fields!(ListAdvancedOrderResponse { "data" => data });
+
+impl crate::shape::Shaped for ListAdvancedOrderResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListAdvancedOrderResponse",
+        &[crate::shape::field::<Option<Vec<AdvancedOrder>>>("data")],
+        false,
+    );
+}

@@ -15,6 +15,14 @@ pub struct CreateDeletePhoneNumbersJobResponse {
 
 crate::codec::optional_fields!(CreateDeletePhoneNumbersJobResponse { "data" => data });
 
+impl crate::shape::Shaped for CreateDeletePhoneNumbersJobResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateDeletePhoneNumbersJobResponse",
+        &[crate::shape::field::<Option<PhoneNumbersJob>>("data")],
+        false,
+    );
+}
+
 /// Phone Numbers Enable Emergency
 ///
 /// Spec: `#/paths/~1phone_numbers~1jobs~1update_emergency_settings/post/responses/202/content/application~1json/schema`
@@ -37,6 +45,14 @@ pub struct ListPhoneNumbersJobsFilter {
 
 crate::codec::optional_fields!(ListPhoneNumbersJobsFilter { "type" => type_ });
 
+impl crate::shape::Shaped for ListPhoneNumbersJobsFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPhoneNumbersJobsFilter",
+        &[crate::shape::field::<Option<ListPhoneNumbersJobsFilterType>>("type")],
+        false,
+    );
+}
+
 /// Identifies the type of the background job.
 ///
 /// Spec: `#/paths/~1phone_numbers~1jobs/get/parameters/2/schema/properties/type`
@@ -54,6 +70,17 @@ pub struct ListPhoneNumbersJobsResponse {
 crate::codec::optional_fields!(
     ListPhoneNumbersJobsResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for ListPhoneNumbersJobsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPhoneNumbersJobsResponse",
+        &[
+            crate::shape::field::<Option<Vec<PhoneNumbersJob>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1phone_numbers~1jobs/get/parameters/1/schema`
 pub type ListPhoneNumbersJobsSort = ListPhoneNumberBlocksJobsSort;
@@ -89,10 +116,46 @@ crate::codec::optional_fields!(
     updated_at }
 );
 
+impl crate::shape::Shaped for PhoneNumbersJob {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PhoneNumbersJob",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("etc"),
+            crate::shape::field::<
+                Option<Vec<PhoneNumbersJobFailedOperation>>,
+            >("failed_operations"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<
+                Option<Vec<PhoneNumbersJobPendingOperation>>,
+            >("pending_operations"),
+            crate::shape::field::<
+                Option<Vec<PhoneNumbersJobPhoneNumber>>,
+            >("phone_numbers"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<PhoneNumbersJobStatus>>("status"),
+            crate::shape::field::<
+                Option<Vec<PhoneNumbersJobSuccessfulOperation>>,
+            >("successful_operations"),
+            crate::shape::field::<Option<PhoneNumbersJobType>>("type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/PhoneNumbersJobDeletePhoneNumbersRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PhoneNumbersJobDeletePhoneNumbersRequest {
     pub phone_numbers: Vec<String>,
+}
+
+impl crate::shape::Shaped for PhoneNumbersJobDeletePhoneNumbersRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PhoneNumbersJobDeletePhoneNumbersRequest",
+        &[crate::shape::field::<Vec<String>>("phone_numbers")],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/PhoneNumbersJobFailedOperation`
@@ -110,6 +173,18 @@ crate::codec::optional_fields!(
     phone_number }
 );
 
+impl crate::shape::Shaped for PhoneNumbersJobFailedOperation {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PhoneNumbersJobFailedOperation",
+        &[
+            crate::shape::field::<Option<Vec<NumbersError>>>("errors"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("phone_number"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/PhoneNumbersJobPendingOperation`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PhoneNumbersJobPendingOperation {
@@ -122,6 +197,17 @@ pub struct PhoneNumbersJobPendingOperation {
 crate::codec::optional_fields!(
     PhoneNumbersJobPendingOperation { "id" => id, "phone_number" => phone_number }
 );
+
+impl crate::shape::Shaped for PhoneNumbersJobPendingOperation {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PhoneNumbersJobPendingOperation",
+        &[
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("phone_number"),
+        ],
+        false,
+    );
+}
 
 /// Indicates the completion status of the background update.
 ///
@@ -184,6 +270,17 @@ crate::codec::optional_fields!(
     PhoneNumbersJobSuccessfulOperation { "id" => id, "phone_number" => phone_number }
 );
 
+impl crate::shape::Shaped for PhoneNumbersJobSuccessfulOperation {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PhoneNumbersJobSuccessfulOperation",
+        &[
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("phone_number"),
+        ],
+        false,
+    );
+}
+
 /// Identifies the type of the background job.
 ///
 /// Spec: `#/components/schemas/PhoneNumbersJob/properties/type`
@@ -239,6 +336,18 @@ pub struct PhoneNumbersJobUpdateEmergencySettingsRequest {
     pub phone_numbers: Vec<String>,
 }
 
+impl crate::shape::Shaped for PhoneNumbersJobUpdateEmergencySettingsRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PhoneNumbersJobUpdateEmergencySettingsRequest",
+        &[
+            crate::shape::field::<Option<Option<String>>>("emergency_address_id"),
+            crate::shape::field::<bool>("emergency_enabled"),
+            crate::shape::field::<Vec<String>>("phone_numbers"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/PhoneNumbersJobUpdatePhoneNumbersRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PhoneNumbersJobUpdatePhoneNumbersRequest {
@@ -267,6 +376,24 @@ pub struct PhoneNumbersJobUpdatePhoneNumbersRequest {
     pub tags: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice: Option<UpdatePhoneNumberVoiceSettingsRequest>,
+}
+
+impl crate::shape::Shaped for PhoneNumbersJobUpdatePhoneNumbersRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PhoneNumbersJobUpdatePhoneNumbersRequest",
+        &[
+            crate::shape::field::<Option<String>>("billing_group_id"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("customer_reference"),
+            crate::shape::field::<Option<bool>>("deletion_lock_enabled"),
+            crate::shape::field::<Option<String>>("external_pin"),
+            crate::shape::field::<Option<bool>>("hd_voice_enabled"),
+            crate::shape::field::<Vec<String>>("phone_numbers"),
+            crate::shape::field::<Option<Vec<String>>>("tags"),
+            crate::shape::field::<Option<UpdatePhoneNumberVoiceSettingsRequest>>("voice"),
+        ],
+        false,
+    );
 }
 
 /// Phone Numbers Job

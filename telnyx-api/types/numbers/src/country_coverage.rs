@@ -41,6 +41,36 @@ crate::codec::optional_fields!(
     toll_free }
 );
 
+impl crate::shape::Shaped for CountryCoverage {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CountryCoverage",
+        &[
+            crate::shape::field::<Option<String>>("code"),
+            crate::shape::field::<Option<Vec<String>>>("features"),
+            crate::shape::field::<Option<bool>>("international_sms"),
+            crate::shape::field::<Option<bool>>("inventory_coverage"),
+            crate::shape::field::<Option<CountryCoverageLocal>>("local"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("mobile"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("national"),
+            crate::shape::field::<Option<bool>>("numbers"),
+            crate::shape::field::<Option<bool>>("p2p"),
+            crate::shape::field::<Option<Vec<String>>>("phone_number_type"),
+            crate::shape::field::<Option<bool>>("quickship"),
+            crate::shape::field::<Option<String>>("region"),
+            crate::shape::field::<Option<bool>>("reservable"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("shared_cost"),
+            crate::shape::field::<Option<CountryCoverageTollFree>>("toll_free"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/CountryCoverage/properties/local`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CountryCoverageLocal {
@@ -58,6 +88,21 @@ crate::codec::optional_fields!(
     "quickship" => quickship, "reservable" => reservable }
 );
 
+impl crate::shape::Shaped for CountryCoverageLocal {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CountryCoverageLocal",
+        &[
+            crate::shape::field::<Option<Vec<String>>>("features"),
+            crate::shape::field::<Option<bool>>("full_pstn_replacement"),
+            crate::shape::field::<Option<bool>>("international_sms"),
+            crate::shape::field::<Option<bool>>("p2p"),
+            crate::shape::field::<Option<bool>>("quickship"),
+            crate::shape::field::<Option<bool>>("reservable"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/CountryCoverage/properties/toll_free`
 pub type CountryCoverageTollFree = CountryCoverageLocal;
 
@@ -69,6 +114,18 @@ pub struct RetreiveCountryCoverageResponse {
 
 crate::codec::optional_fields!(RetreiveCountryCoverageResponse { "data" => data });
 
+impl crate::shape::Shaped for RetreiveCountryCoverageResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RetreiveCountryCoverageResponse",
+        &[
+            crate::shape::field::<
+                Option<std::collections::BTreeMap<String, CountryCoverage>>,
+            >("data"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1country_coverage~1countries~1{country_code}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RetreiveSpecificCountryCoverageResponse {
@@ -78,3 +135,11 @@ pub struct RetreiveSpecificCountryCoverageResponse {
 crate::codec::optional_fields!(
     RetreiveSpecificCountryCoverageResponse { "data" => data }
 );
+
+impl crate::shape::Shaped for RetreiveSpecificCountryCoverageResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RetreiveSpecificCountryCoverageResponse",
+        &[crate::shape::field::<Option<CountryCoverage>>("data")],
+        false,
+    );
+}

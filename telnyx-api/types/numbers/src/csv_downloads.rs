@@ -49,6 +49,14 @@ pub struct CreateCsvDownloadResponse {
 
 crate::codec::optional_fields!(CreateCsvDownloadResponse { "data" => data });
 
+impl crate::shape::Shaped for CreateCsvDownloadResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateCsvDownloadResponse",
+        &[crate::shape::field::<Option<Vec<CsvDownload>>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/CsvDownload`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CsvDownload {
@@ -66,6 +74,19 @@ crate::codec::optional_fields!(
     CsvDownload { "id" => id, "record_type" => record_type, "status" => status, "url" =>
     url }
 );
+
+impl crate::shape::Shaped for CsvDownload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CsvDownload",
+        &[
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<CsvDownloadStatus>>("status"),
+            crate::shape::field::<Option<String>>("url"),
+        ],
+        false,
+    );
+}
 
 /// Indicates the completion level of the CSV report. Only complete CSV download requests will be able to be retrieved.
 ///
@@ -128,3 +149,14 @@ pub struct ListCsvDownloadsResponse {
 crate::codec::optional_fields!(
     ListCsvDownloadsResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for ListCsvDownloadsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListCsvDownloadsResponse",
+        &[
+            crate::shape::field::<Option<Vec<CsvDownload>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}

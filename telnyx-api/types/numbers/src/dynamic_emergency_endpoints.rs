@@ -15,6 +15,14 @@ crate::codec::optional_fields!(
     CreateDynamicEmergencyEndpointResponse { "data" => data }
 );
 
+impl crate::shape::Shaped for CreateDynamicEmergencyEndpointResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateDynamicEmergencyEndpointResponse",
+        &[crate::shape::field::<Option<DynamicEmergencyEndpoint>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1dynamic_emergency_endpoints~1{id}/delete/responses/200/content/application~1json/schema`
 pub type DeleteDynamicEmergencyEndpointResponse = CreateDynamicEmergencyEndpointResponse;
 
@@ -43,6 +51,24 @@ pub struct DynamicEmergencyEndpoint {
     pub updated_at: Option<String>,
 }
 
+impl crate::shape::Shaped for DynamicEmergencyEndpoint {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DynamicEmergencyEndpoint",
+        &[
+            crate::shape::field::<String>("callback_number"),
+            crate::shape::field::<String>("caller_name"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<String>("dynamic_emergency_address_id"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("sip_from_id"),
+            crate::shape::field::<Option<DynamicEmergencyEndpointStatus>>("status"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Status of dynamic emergency address
 ///
 /// Spec: `#/components/schemas/DynamicEmergencyEndpoint/properties/status`
@@ -64,3 +90,14 @@ pub struct ListDynamicEmergencyEndpointsResponse {
 crate::codec::optional_fields!(
     ListDynamicEmergencyEndpointsResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for ListDynamicEmergencyEndpointsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListDynamicEmergencyEndpointsResponse",
+        &[
+            crate::shape::field::<Option<Vec<DynamicEmergencyEndpoint>>>("data"),
+            crate::shape::field::<Option<Metadata>>("meta"),
+        ],
+        false,
+    );
+}

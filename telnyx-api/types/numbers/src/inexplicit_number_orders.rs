@@ -15,6 +15,14 @@ pub struct CreateInexplicitNumberOrderResponse {
 
 crate::codec::optional_fields!(CreateInexplicitNumberOrderResponse { "data" => data });
 
+impl crate::shape::Shaped for CreateInexplicitNumberOrderResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateInexplicitNumberOrderResponse",
+        &[crate::shape::field::<Option<InexplicitNumberOrderResponse>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/InexplicitNumberOrderRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct InexplicitNumberOrderRequest {
@@ -32,6 +40,22 @@ pub struct InexplicitNumberOrderRequest {
     pub messaging_profile_id: Option<String>,
     /// Group(s) of numbers to order. You can have multiple ordering_groups objects added to a single request.
     pub ordering_groups: Vec<InexplicitNumberOrderRequestOrderingGroupsItem>,
+}
+
+impl crate::shape::Shaped for InexplicitNumberOrderRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InexplicitNumberOrderRequest",
+        &[
+            crate::shape::field::<Option<String>>("billing_group_id"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("customer_reference"),
+            crate::shape::field::<Option<String>>("messaging_profile_id"),
+            crate::shape::field::<
+                Vec<InexplicitNumberOrderRequestOrderingGroupsItem>,
+            >("ordering_groups"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/InexplicitNumberOrderRequest/properties/ordering_groups/items`
@@ -67,6 +91,32 @@ pub struct InexplicitNumberOrderRequestOrderingGroupsItem {
     /// Ordering strategy. Define what action should be taken if we don't have enough phone numbers to fulfill your request. Allowable values are: always = proceed with ordering phone numbers, regardless of current inventory levels; never = do not place any orders unless there are enough phone numbers to satisfy the request. If not specified, the always strategy will be enforced.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strategy: Option<InexplicitNumberOrderRequestOrderingGroupsItemStrategy>,
+}
+
+impl crate::shape::Shaped for InexplicitNumberOrderRequestOrderingGroupsItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InexplicitNumberOrderRequestOrderingGroupsItem",
+        &[
+            crate::shape::field::<Option<String>>("administrative_area"),
+            crate::shape::field::<String>("count_requested"),
+            crate::shape::field::<
+                InexplicitNumberOrderRequestOrderingGroupsItemCountryIso,
+            >("country_iso"),
+            crate::shape::field::<Option<bool>>("exclude_held_numbers"),
+            crate::shape::field::<Option<Vec<String>>>("features"),
+            crate::shape::field::<Option<String>>("locality"),
+            crate::shape::field::<Option<String>>("national_destination_code"),
+            crate::shape::field::<
+                Option<InexplicitNumberOrderRequestOrderingGroupsItemPhoneNumber>,
+            >("phone_number"),
+            crate::shape::field::<String>("phone_number_type"),
+            crate::shape::field::<Option<bool>>("quickship"),
+            crate::shape::field::<
+                Option<InexplicitNumberOrderRequestOrderingGroupsItemStrategy>,
+            >("strategy"),
+        ],
+        false,
+    );
 }
 
 /// Country where you would like to purchase phone numbers. Allowable values: US, CA
@@ -168,6 +218,25 @@ crate::codec::optional_fields!(
     "ordering_groups" => ordering_groups, "updated_at" => updated_at }
 );
 
+impl crate::shape::Shaped for InexplicitNumberOrderResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InexplicitNumberOrderResponse",
+        &[
+            crate::shape::field::<Option<String>>("billing_group_id"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("customer_reference"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("messaging_profile_id"),
+            crate::shape::field::<
+                Option<Vec<InexplicitNumberOrderResponseOrderingGroupsItem>>,
+            >("ordering_groups"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/InexplicitNumberOrderResponse/properties/ordering_groups/items`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InexplicitNumberOrderResponseOrderingGroupsItem {
@@ -219,6 +288,38 @@ crate::codec::optional_fields!(
     status, "strategy" => strategy, "updated_at" => updated_at }
 );
 
+impl crate::shape::Shaped for InexplicitNumberOrderResponseOrderingGroupsItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InexplicitNumberOrderResponseOrderingGroupsItem",
+        &[
+            crate::shape::field::<Option<String>>("administrative_area"),
+            crate::shape::field::<Option<i64>>("count_allocated"),
+            crate::shape::field::<Option<i64>>("count_requested"),
+            crate::shape::field::<Option<String>>("country_iso"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("error_reason"),
+            crate::shape::field::<Option<bool>>("exclude_held_numbers"),
+            crate::shape::field::<Option<String>>("national_destination_code"),
+            crate::shape::field::<
+                Option<Vec<InexplicitNumberOrderResponseOrderingGroupsItemOrdersItem>>,
+            >("orders"),
+            crate::shape::field::<Option<String>>("phone_number[contains]"),
+            crate::shape::field::<Option<String>>("phone_number[ends_with]"),
+            crate::shape::field::<Option<String>>("phone_number[starts_with]"),
+            crate::shape::field::<Option<String>>("phone_number_type"),
+            crate::shape::field::<Option<bool>>("quickship"),
+            crate::shape::field::<
+                Option<InexplicitNumberOrderResponseOrderingGroupsItemStatus>,
+            >("status"),
+            crate::shape::field::<
+                Option<InexplicitNumberOrderResponseOrderingGroupsItemStrategy>,
+            >("strategy"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/InexplicitNumberOrderResponse/properties/ordering_groups/items/properties/orders/items`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct InexplicitNumberOrderResponseOrderingGroupsItemOrdersItem {
@@ -226,6 +327,17 @@ pub struct InexplicitNumberOrderResponseOrderingGroupsItemOrdersItem {
     pub number_order_id: String,
     /// Array of sub number order IDs
     pub sub_number_order_ids: Vec<String>,
+}
+
+impl crate::shape::Shaped for InexplicitNumberOrderResponseOrderingGroupsItemOrdersItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InexplicitNumberOrderResponseOrderingGroupsItemOrdersItem",
+        &[
+            crate::shape::field::<String>("number_order_id"),
+            crate::shape::field::<Vec<String>>("sub_number_order_ids"),
+        ],
+        false,
+    );
 }
 
 /// Status of the ordering group
@@ -293,6 +405,17 @@ pub struct ListInexplicitNumberOrdersResponse {
 crate::codec::optional_fields!(
     ListInexplicitNumberOrdersResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for ListInexplicitNumberOrdersResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListInexplicitNumberOrdersResponse",
+        &[
+            crate::shape::field::<Option<Vec<InexplicitNumberOrderResponse>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Inexplicit Number Order Response
 ///

@@ -32,6 +32,31 @@ crate::codec::optional_fields!(
     group_by, "npa" => npa, "nxx" => nxx, "phone_number_type" => phone_number_type }
 );
 
+impl crate::shape::Shaped for CreateInventoryCoverageFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateInventoryCoverageFilter",
+        &[
+            crate::shape::field::<Option<String>>("administrative_area"),
+            crate::shape::field::<Option<bool>>("count"),
+            crate::shape::field::<
+                Option<CreateInventoryCoverageFilterCountryCode>,
+            >("country_code"),
+            crate::shape::field::<
+                Option<Vec<CreateInventoryCoverageFilterFeaturesItem>>,
+            >("features"),
+            crate::shape::field::<
+                Option<CreateInventoryCoverageFilterGroupBy>,
+            >("groupBy"),
+            crate::shape::field::<Option<i64>>("npa"),
+            crate::shape::field::<Option<i64>>("nxx"),
+            crate::shape::field::<
+                Option<CreateInventoryCoverageFilterPhoneNumberType>,
+            >("phone_number_type"),
+        ],
+        false,
+    );
+}
+
 /// Filter by country. Defaults to US
 ///
 /// Spec: `#/paths/~1inventory_coverage/get/parameters/0/schema/properties/country_code`
@@ -310,6 +335,17 @@ crate::codec::optional_fields!(
     CreateInventoryCoverageResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for CreateInventoryCoverageResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateInventoryCoverageResponse",
+        &[
+            crate::shape::field::<Option<Vec<InventoryCoverage>>>("data"),
+            crate::shape::field::<Option<InventoryCoverageMetadata>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/InventoryCoverage`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InventoryCoverage {
@@ -333,6 +369,29 @@ crate::codec::optional_fields!(
     number_range, "number_type" => number_type, "phone_number_type" => phone_number_type,
     "record_type" => record_type }
 );
+
+impl crate::shape::Shaped for InventoryCoverage {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InventoryCoverage",
+        &[
+            crate::shape::field::<Option<String>>("administrative_area"),
+            crate::shape::field::<Option<bool>>("advance_requirements"),
+            crate::shape::field::<Option<i64>>("count"),
+            crate::shape::field::<
+                Option<InventoryCoverageCoverageType>,
+            >("coverage_type"),
+            crate::shape::field::<Option<String>>("group"),
+            crate::shape::field::<Option<String>>("group_type"),
+            crate::shape::field::<Option<i64>>("number_range"),
+            crate::shape::field::<Option<InventoryCoverageNumberType>>("number_type"),
+            crate::shape::field::<
+                Option<InventoryCoveragePhoneNumberType>,
+            >("phone_number_type"),
+            crate::shape::field::<Option<String>>("record_type"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/InventoryCoverage/properties/coverage_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -377,6 +436,14 @@ pub struct InventoryCoverageMetadata {
 crate::codec::optional_fields!(
     InventoryCoverageMetadata { "total_results" => total_results }
 );
+
+impl crate::shape::Shaped for InventoryCoverageMetadata {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InventoryCoverageMetadata",
+        &[crate::shape::field::<Option<i64>>("total_results")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/InventoryCoverage/properties/number_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -17,6 +17,14 @@ crate::codec::optional_fields!(
     GetMobilePhoneNumberMessagingSettingsResponse { "data" => data }
 );
 
+impl crate::shape::Shaped for GetMobilePhoneNumberMessagingSettingsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetMobilePhoneNumberMessagingSettingsResponse",
+        &[crate::shape::field::<Option<MobilePhoneNumberWithMessagingSettings>>("data")],
+        false,
+    );
+}
+
 /// List Messaging Settings Response
 ///
 /// Spec: `#/paths/~1mobile_phone_numbers~1messaging/get/responses/200/content/application~1json/schema`
@@ -30,6 +38,19 @@ crate::codec::optional_fields!(
     ListMobilePhoneNumbersWithMessagingSettingsResponse { "data" => data, "meta" => meta
     }
 );
+
+impl crate::shape::Shaped for ListMobilePhoneNumbersWithMessagingSettingsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListMobilePhoneNumbersWithMessagingSettingsResponse",
+        &[
+            crate::shape::field::<
+                Option<Vec<MobilePhoneNumberWithMessagingSettings>>,
+            >("data"),
+            crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/MobilePhoneNumberWithMessagingSettings`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -70,6 +91,34 @@ crate::codec::optional_fields!(
     updated_at }
 );
 
+impl crate::shape::Shaped for MobilePhoneNumberWithMessagingSettings {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MobilePhoneNumberWithMessagingSettings",
+        &[
+            crate::shape::field::<Option<String>>("country_code"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<
+                Option<MobilePhoneNumberWithMessagingSettingsFeatures>,
+            >("features"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("messaging_product"),
+            crate::shape::field::<Option<String>>("messaging_profile_id"),
+            crate::shape::field::<Option<String>>("organization_id"),
+            crate::shape::field::<Option<String>>("phone_number"),
+            crate::shape::field::<
+                Option<MobilePhoneNumberWithMessagingSettingsRecordType>,
+            >("record_type"),
+            crate::shape::field::<Option<Vec<String>>>("tags"),
+            crate::shape::field::<Option<String>>("traffic_type"),
+            crate::shape::field::<
+                Option<MobilePhoneNumberWithMessagingSettingsType>,
+            >("type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/MobilePhoneNumberWithMessagingSettings/properties/features`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MobilePhoneNumberWithMessagingSettingsFeatures {
@@ -79,6 +128,14 @@ pub struct MobilePhoneNumberWithMessagingSettingsFeatures {
 crate::codec::optional_fields!(
     MobilePhoneNumberWithMessagingSettingsFeatures { "sms" => sms }
 );
+
+impl crate::shape::Shaped for MobilePhoneNumberWithMessagingSettingsFeatures {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MobilePhoneNumberWithMessagingSettingsFeatures",
+        &[crate::shape::field::<Option<MessagingFeatureSet>>("sms")],
+        false,
+    );
+}
 
 /// The type of the phone number
 ///

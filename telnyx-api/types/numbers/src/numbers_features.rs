@@ -16,9 +16,32 @@ pub struct PostNumbersFeaturesResponse {
 
 crate::codec::optional_fields!(PostNumbersFeaturesResponse { "data" => data });
 
+impl crate::shape::Shaped for PostNumbersFeaturesResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PostNumbersFeaturesResponse",
+        &[
+            crate::shape::field::<
+                Option<Vec<PostNumbersFeaturesResponseDataItem>>,
+            >("data"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1numbers_features/post/responses/200/content/application~1json/schema/properties/data/items`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PostNumbersFeaturesResponseDataItem {
     pub features: Vec<String>,
     pub phone_number: String,
+}
+
+impl crate::shape::Shaped for PostNumbersFeaturesResponseDataItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PostNumbersFeaturesResponseDataItem",
+        &[
+            crate::shape::field::<Vec<String>>("features"),
+            crate::shape::field::<String>("phone_number"),
+        ],
+        false,
+    );
 }

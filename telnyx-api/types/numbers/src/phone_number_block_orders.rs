@@ -45,6 +45,28 @@ pub struct CreateNumberBlockOrderRequest {
     pub updated_at: Option<String>,
 }
 
+impl crate::shape::Shaped for CreateNumberBlockOrderRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateNumberBlockOrderRequest",
+        &[
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("customer_reference"),
+            crate::shape::field::<Option<String>>("errors"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("messaging_profile_id"),
+            crate::shape::field::<Option<i64>>("phone_numbers_count"),
+            crate::shape::field::<i64>("range"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<bool>>("requirements_met"),
+            crate::shape::field::<String>("starting_number"),
+            crate::shape::field::<Option<CreateNumberBlockOrderRequestStatus>>("status"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Number Block Order Response
 ///
 /// Spec: `#/paths/~1number_block_orders/post/responses/200/content/application~1json/schema`
@@ -54,6 +76,14 @@ pub struct CreateNumberBlockOrderResponse {
 }
 
 crate::codec::optional_fields!(CreateNumberBlockOrderResponse { "data" => data });
+
+impl crate::shape::Shaped for CreateNumberBlockOrderResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateNumberBlockOrderResponse",
+        &[crate::shape::field::<Option<NumberBlockOrder>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1number_block_orders/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -72,6 +102,20 @@ crate::codec::optional_fields!(
     }
 );
 
+impl crate::shape::Shaped for ListNumberBlockOrdersFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListNumberBlockOrdersFilter",
+        &[
+            crate::shape::field::<
+                Option<ListNumberBlockOrdersFilterCreatedAt>,
+            >("created_at"),
+            crate::shape::field::<Option<String>>("phone_numbers.starting_number"),
+            crate::shape::field::<Option<String>>("status"),
+        ],
+        false,
+    );
+}
+
 /// Filter number block orders by date range.
 ///
 /// Spec: `#/paths/~1number_block_orders/get/parameters/1/schema/properties/created_at`
@@ -89,6 +133,17 @@ pub struct ListNumberBlockOrdersResponse {
 crate::codec::optional_fields!(
     ListNumberBlockOrdersResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for ListNumberBlockOrdersResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListNumberBlockOrdersResponse",
+        &[
+            crate::shape::field::<Option<Vec<NumberBlockOrder>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/NumberBlockOrder`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -125,6 +180,27 @@ crate::codec::optional_fields!(
     "starting_number" => starting_number, "status" => status, "updated_at" => updated_at
     }
 );
+
+impl crate::shape::Shaped for NumberBlockOrder {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NumberBlockOrder",
+        &[
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("customer_reference"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("messaging_profile_id"),
+            crate::shape::field::<Option<i64>>("phone_numbers_count"),
+            crate::shape::field::<Option<i64>>("range"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<bool>>("requirements_met"),
+            crate::shape::field::<Option<String>>("starting_number"),
+            crate::shape::field::<Option<NumberBlockOrderStatus>>("status"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
 
 /// The status of the order.
 ///

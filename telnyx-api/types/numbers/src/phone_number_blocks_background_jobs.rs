@@ -17,6 +17,14 @@ crate::codec::optional_fields!(
     CreatePhoneNumberBlockDeletionJobResponse { "data" => data }
 );
 
+impl crate::shape::Shaped for CreatePhoneNumberBlockDeletionJobResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreatePhoneNumberBlockDeletionJobResponse",
+        &[crate::shape::field::<Option<PhoneNumberBlocksJob>>("data")],
+        false,
+    );
+}
+
 /// Phone Number Blocks Job
 ///
 /// Spec: `#/paths/~1phone_number_blocks~1jobs~1{id}/get/responses/200/content/application~1json/schema`
@@ -34,6 +42,19 @@ pub struct ListPhoneNumberBlocksJobsFilter {
 crate::codec::optional_fields!(
     ListPhoneNumberBlocksJobsFilter { "status" => status, "type" => type_ }
 );
+
+impl crate::shape::Shaped for ListPhoneNumberBlocksJobsFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPhoneNumberBlocksJobsFilter",
+        &[
+            crate::shape::field::<
+                Option<ListPhoneNumberBlocksJobsFilterStatus>,
+            >("status"),
+            crate::shape::field::<Option<ListPhoneNumberBlocksJobsFilterType>>("type"),
+        ],
+        false,
+    );
+}
 
 /// Identifies the status of the background job.
 ///
@@ -57,6 +78,17 @@ pub struct ListPhoneNumberBlocksJobsResponse {
 crate::codec::optional_fields!(
     ListPhoneNumberBlocksJobsResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for ListPhoneNumberBlocksJobsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPhoneNumberBlocksJobsResponse",
+        &[
+            crate::shape::field::<Option<Vec<PhoneNumberBlocksJob>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/PhoneNumberBlocksJob`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -86,10 +118,40 @@ crate::codec::optional_fields!(
     updated_at }
 );
 
+impl crate::shape::Shaped for PhoneNumberBlocksJob {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PhoneNumberBlocksJob",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("etc"),
+            crate::shape::field::<
+                Option<Vec<PhoneNumberBlocksJobFailedOperation>>,
+            >("failed_operations"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<PhoneNumberBlocksJobStatus>>("status"),
+            crate::shape::field::<
+                Option<Vec<PhoneNumberBlocksJobSuccessfulOperation>>,
+            >("successful_operations"),
+            crate::shape::field::<Option<PhoneNumberBlocksJobType>>("type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/PhoneNumberBlocksJobDeletePhoneNumberBlockRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PhoneNumberBlocksJobDeletePhoneNumberBlockRequest {
     pub phone_number_block_id: String,
+}
+
+impl crate::shape::Shaped for PhoneNumberBlocksJobDeletePhoneNumberBlockRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PhoneNumberBlocksJobDeletePhoneNumberBlockRequest",
+        &[crate::shape::field::<String>("phone_number_block_id")],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/PhoneNumberBlocksJobFailedOperation`
@@ -106,6 +168,18 @@ crate::codec::optional_fields!(
     PhoneNumberBlocksJobFailedOperation { "errors" => errors, "id" => id, "phone_number"
     => phone_number }
 );
+
+impl crate::shape::Shaped for PhoneNumberBlocksJobFailedOperation {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PhoneNumberBlocksJobFailedOperation",
+        &[
+            crate::shape::field::<Option<Vec<NumbersError>>>("errors"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("phone_number"),
+        ],
+        false,
+    );
+}
 
 /// Indicates the completion status of the background operation.
 ///
@@ -125,6 +199,17 @@ crate::codec::optional_fields!(
     PhoneNumberBlocksJobSuccessfulOperation { "id" => id, "phone_number" => phone_number
     }
 );
+
+impl crate::shape::Shaped for PhoneNumberBlocksJobSuccessfulOperation {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PhoneNumberBlocksJobSuccessfulOperation",
+        &[
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("phone_number"),
+        ],
+        false,
+    );
+}
 
 /// Identifies the type of the background job.
 ///

@@ -15,6 +15,14 @@ pub struct DeletePhoneNumberResponse {
 
 crate::codec::optional_fields!(DeletePhoneNumberResponse { "data" => data });
 
+impl crate::shape::Shaped for DeletePhoneNumberResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DeletePhoneNumberResponse",
+        &[crate::shape::field::<Option<PhoneNumberDeletedDetailed>>("data")],
+        false,
+    );
+}
+
 /// The emergency services settings for a phone number.
 ///
 /// Spec: `#/components/schemas/EmergencySettings`
@@ -32,6 +40,20 @@ crate::codec::optional_fields!(
     EmergencySettings { "emergency_address_id" => emergency_address_id,
     "emergency_enabled" => emergency_enabled, "emergency_status" => emergency_status }
 );
+
+impl crate::shape::Shaped for EmergencySettings {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EmergencySettings",
+        &[
+            crate::shape::field::<Option<String>>("emergency_address_id"),
+            crate::shape::field::<Option<bool>>("emergency_enabled"),
+            crate::shape::field::<
+                Option<EmergencySettingsEmergencyStatus>,
+            >("emergency_status"),
+        ],
+        false,
+    );
+}
 
 /// Represents the state of the number regarding emergency activation.
 ///
@@ -109,19 +131,21 @@ impl<'de> serde::Deserialize<'de> for EnablePhoneNumberEmergencyResponse3 {
             deserializer,
             "EnablePhoneNumberEmergencyResponse3",
             &[
-                |v, s| crate::codec::variant(
-                    v,
-                    s,
-                    Self::EnablePhoneNumberEmergencyResponse,
-                ),
-                |v, s| crate::codec::variant(
-                    v,
-                    s,
-                    Self::EnablePhoneNumberEmergencyResponse2,
-                ),
+                |v| crate::codec::variant(v, Self::EnablePhoneNumberEmergencyResponse),
+                |v| crate::codec::variant(v, Self::EnablePhoneNumberEmergencyResponse2),
             ],
         )
     }
+}
+
+impl crate::shape::Shaped for EnablePhoneNumberEmergencyResponse3 {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
+        name: "EnablePhoneNumberEmergencyResponse3",
+        variants: &[
+            crate::shape::of::<EnablePhoneNumberEmergencyResponse>(),
+            crate::shape::of::<EnablePhoneNumberEmergencyResponse2>(),
+        ],
+    };
 }
 
 /// Retrieve Phone Number Voice Response
@@ -173,6 +197,38 @@ crate::codec::optional_fields!(
     without_tags }
 );
 
+impl crate::shape::Shaped for ListPhoneNumbersFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPhoneNumbersFilter",
+        &[
+            crate::shape::field::<Option<String>>("billing_group_id"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<
+                Option<ListPhoneNumbersFilterCountryIsoAlpha2>,
+            >("country_iso_alpha2"),
+            crate::shape::field::<Option<String>>("customer_reference"),
+            crate::shape::field::<Option<String>>("emergency_address_id"),
+            crate::shape::field::<
+                Option<ListPhoneNumbersFilterNumberType>,
+            >("number_type"),
+            crate::shape::field::<Option<String>>("phone_number"),
+            crate::shape::field::<Option<ListPhoneNumbersFilterSource>>("source"),
+            crate::shape::field::<Option<ListPhoneNumbersFilterStatus>>("status"),
+            crate::shape::field::<Option<String>>("tag"),
+            crate::shape::field::<
+                Option<ListPhoneNumbersFilterVoiceConnectionName>,
+            >("voice.connection_name"),
+            crate::shape::field::<
+                Option<ListPhoneNumbersFilterVoiceUsagePaymentMethod>,
+            >("voice.usage_payment_method"),
+            crate::shape::field::<
+                Option<ListPhoneNumbersFilterWithoutTags>,
+            >("without_tags"),
+        ],
+        false,
+    );
+}
+
 /// Filter by phone number country ISO alpha-2 code. Can be a single value or an array of values.
 ///
 /// Spec: `#/paths/~1phone_numbers/get/parameters/2/schema/properties/country_iso_alpha2`
@@ -188,6 +244,14 @@ pub struct ListPhoneNumbersFilterNumberType {
 }
 
 crate::codec::optional_fields!(ListPhoneNumbersFilterNumberType { "eq" => eq });
+
+impl crate::shape::Shaped for ListPhoneNumbersFilterNumberType {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPhoneNumbersFilterNumberType",
+        &[crate::shape::field::<Option<ListPhoneNumbersFilterNumberTypeEq>>("eq")],
+        false,
+    );
+}
 
 /// Filter phone numbers by their source. Use 'ported' for numbers ported from other carriers, or 'purchased' for numbers bought directly from Telnyx.
 ///
@@ -247,6 +311,18 @@ pub struct ListPhoneNumbersResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<NumbersError>>,
     pub meta: PaginationMeta,
+}
+
+impl crate::shape::Shaped for ListPhoneNumbersResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPhoneNumbersResponse",
+        &[
+            crate::shape::field::<Vec<PhoneNumberDetailed>>("data"),
+            crate::shape::field::<Option<Vec<NumbersError>>>("errors"),
+            crate::shape::field::<PaginationMeta>("meta"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/paths/~1phone_numbers/get/parameters/1/schema`
@@ -313,6 +389,23 @@ crate::codec::optional_fields!(
     "voice.usage_payment_method" => voice_usage_payment_method }
 );
 
+impl crate::shape::Shaped for ListPhoneNumbersWithVoiceSettingsFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPhoneNumbersWithVoiceSettingsFilter",
+        &[
+            crate::shape::field::<
+                Option<ListPhoneNumbersWithVoiceSettingsFilterConnectionName>,
+            >("connection_name"),
+            crate::shape::field::<Option<String>>("customer_reference"),
+            crate::shape::field::<Option<String>>("phone_number"),
+            crate::shape::field::<
+                Option<ListPhoneNumbersWithVoiceSettingsFilterVoiceUsagePaymentMethod>,
+            >("voice.usage_payment_method"),
+        ],
+        false,
+    );
+}
+
 /// Filter by connection name pattern matching.
 ///
 /// Spec: `#/paths/~1phone_numbers~1voice/get/parameters/2/schema/properties/connection_name`
@@ -336,6 +429,17 @@ crate::codec::optional_fields!(
     ListPhoneNumbersWithVoiceSettingsResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for ListPhoneNumbersWithVoiceSettingsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPhoneNumbersWithVoiceSettingsResponse",
+        &[
+            crate::shape::field::<Option<Vec<PhoneNumberWithVoiceSettings>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1phone_numbers~1voice/get/parameters/1/schema`
 pub type ListPhoneNumbersWithVoiceSettingsSort = ListPhoneNumbersSort;
 
@@ -351,6 +455,14 @@ pub struct PhoneNumberBundleStatusChangeRequest {
     pub bundle_id: String,
 }
 
+impl crate::shape::Shaped for PhoneNumberBundleStatusChangeRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PhoneNumberBundleStatusChangeRequest",
+        &[crate::shape::field::<String>("bundle_id")],
+        false,
+    );
+}
+
 /// Phone Number Bundle Status Change
 ///
 /// Spec: `#/paths/~1phone_numbers~1{id}~1actions~1bundle_status_change/patch/responses/200/content/application~1json/schema`
@@ -360,6 +472,14 @@ pub struct PhoneNumberBundleStatusChangeResponse {
 }
 
 crate::codec::optional_fields!(PhoneNumberBundleStatusChangeResponse { "data" => data });
+
+impl crate::shape::Shaped for PhoneNumberBundleStatusChangeResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PhoneNumberBundleStatusChangeResponse",
+        &[crate::shape::field::<Option<PhoneNumberWithVoiceSettings>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/PhoneNumberDeletedDetailed`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -433,6 +553,43 @@ crate::codec::optional_fields!(
     "t38_fax_gateway_enabled" => t38_fax_gateway_enabled, "tags" => tags, "updated_at" =>
     updated_at }
 );
+
+impl crate::shape::Shaped for PhoneNumberDeletedDetailed {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PhoneNumberDeletedDetailed",
+        &[
+            crate::shape::field::<Option<String>>("activated_at"),
+            crate::shape::field::<Option<String>>("billing_group_id"),
+            crate::shape::field::<Option<bool>>("call_forwarding_enabled"),
+            crate::shape::field::<Option<bool>>("call_recording_enabled"),
+            crate::shape::field::<Option<bool>>("caller_id_name_enabled"),
+            crate::shape::field::<Option<bool>>("cnam_listing_enabled"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("connection_name"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("customer_reference"),
+            crate::shape::field::<Option<bool>>("deletion_lock_enabled"),
+            crate::shape::field::<Option<String>>("emergency_address_id"),
+            crate::shape::field::<Option<bool>>("emergency_enabled"),
+            crate::shape::field::<Option<String>>("external_pin"),
+            crate::shape::field::<Option<bool>>("hd_voice_enabled"),
+            crate::shape::field::<Option<NumbersIntId>>("id"),
+            crate::shape::field::<Option<String>>("messaging_profile_id"),
+            crate::shape::field::<Option<String>>("messaging_profile_name"),
+            crate::shape::field::<Option<String>>("phone_number"),
+            crate::shape::field::<
+                Option<PhoneNumberDeletedDetailedPhoneNumberType>,
+            >("phone_number_type"),
+            crate::shape::field::<Option<String>>("purchased_at"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<PhoneNumberDeletedDetailedStatus>>("status"),
+            crate::shape::field::<Option<bool>>("t38_fax_gateway_enabled"),
+            crate::shape::field::<Option<Vec<String>>>("tags"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
 
 /// The phone number's type.
 ///
@@ -588,6 +745,53 @@ pub struct PhoneNumberDetailed {
     /// ISO 8601 formatted date indicating when the resource was updated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
+}
+
+impl crate::shape::Shaped for PhoneNumberDetailed {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PhoneNumberDetailed",
+        &[
+            crate::shape::field::<Option<String>>("activated_at"),
+            crate::shape::field::<Option<String>>("billing_group_id"),
+            crate::shape::field::<Option<bool>>("call_forwarding_enabled"),
+            crate::shape::field::<Option<bool>>("call_recording_enabled"),
+            crate::shape::field::<Option<bool>>("caller_id_name_enabled"),
+            crate::shape::field::<Option<bool>>("cnam_listing_enabled"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("connection_name"),
+            crate::shape::field::<Option<String>>("country_iso_alpha2"),
+            crate::shape::field::<String>("created_at"),
+            crate::shape::field::<Option<String>>("customer_reference"),
+            crate::shape::field::<Option<bool>>("deletion_lock_enabled"),
+            crate::shape::field::<Option<String>>("emergency_address_id"),
+            crate::shape::field::<Option<bool>>("emergency_enabled"),
+            crate::shape::field::<
+                Option<PhoneNumberDetailedEmergencyStatus>,
+            >("emergency_status"),
+            crate::shape::field::<Option<String>>("external_pin"),
+            crate::shape::field::<Option<bool>>("hd_voice_enabled"),
+            crate::shape::field::<NumbersIntId>("id"),
+            crate::shape::field::<
+                Option<PhoneNumberDetailedInboundCallScreening>,
+            >("inbound_call_screening"),
+            crate::shape::field::<Option<String>>("messaging_profile_id"),
+            crate::shape::field::<Option<String>>("messaging_profile_name"),
+            crate::shape::field::<String>("phone_number"),
+            crate::shape::field::<
+                Option<PhoneNumberDetailedPhoneNumberType>,
+            >("phone_number_type"),
+            crate::shape::field::<String>("purchased_at"),
+            crate::shape::field::<String>("record_type"),
+            crate::shape::field::<
+                Option<PhoneNumberDetailedSourceTypeVariant1>,
+            >("source_type"),
+            crate::shape::field::<PhoneNumberDetailedStatus>("status"),
+            crate::shape::field::<Option<bool>>("t38_fax_gateway_enabled"),
+            crate::shape::field::<Vec<String>>("tags"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
 }
 
 /// Indicates the status of the provisioning of emergency services for the phone number. This field contains information about activity that may be ongoing for a number where it either is being provisioned or deprovisioned but is not yet enabled/disabled.
@@ -831,11 +1035,30 @@ pub struct PhoneNumberEnableEmergencyRequest {
     pub emergency_enabled: bool,
 }
 
+impl crate::shape::Shaped for PhoneNumberEnableEmergencyRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PhoneNumberEnableEmergencyRequest",
+        &[
+            crate::shape::field::<String>("emergency_address_id"),
+            crate::shape::field::<bool>("emergency_enabled"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/PhoneNumberVerifyOwnershipRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PhoneNumberVerifyOwnershipRequest {
     /// Array of phone numbers to verify ownership for
     pub phone_numbers: Vec<String>,
+}
+
+impl crate::shape::Shaped for PhoneNumberVerifyOwnershipRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PhoneNumberVerifyOwnershipRequest",
+        &[crate::shape::field::<Vec<String>>("phone_numbers")],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/PhoneNumberVerifyOwnershipResponse`
@@ -854,6 +1077,20 @@ crate::codec::optional_fields!(
     "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for PhoneNumberVerifyOwnershipResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PhoneNumberVerifyOwnershipResponse",
+        &[
+            crate::shape::field::<
+                Option<Vec<PhoneNumberVerifyOwnershipResponseFoundItem>>,
+            >("found"),
+            crate::shape::field::<Option<Vec<String>>>("not_found"),
+            crate::shape::field::<Option<String>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/PhoneNumberVerifyOwnershipResponse/properties/found/items`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PhoneNumberVerifyOwnershipResponseFoundItem {
@@ -866,6 +1103,17 @@ crate::codec::optional_fields!(
     PhoneNumberVerifyOwnershipResponseFoundItem { "id" => id, "number_val_e164" =>
     number_val_e164 }
 );
+
+impl crate::shape::Shaped for PhoneNumberVerifyOwnershipResponseFoundItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PhoneNumberVerifyOwnershipResponseFoundItem",
+        &[
+            crate::shape::field::<Option<NumbersIntId>>("id"),
+            crate::shape::field::<Option<String>>("number_val_e164"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/PhoneNumberWithVoiceSettings`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -905,6 +1153,33 @@ crate::codec::optional_fields!(
     translated_number, "usage_payment_method" => usage_payment_method }
 );
 
+impl crate::shape::Shaped for PhoneNumberWithVoiceSettings {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PhoneNumberWithVoiceSettings",
+        &[
+            crate::shape::field::<Option<CallForwarding>>("call_forwarding"),
+            crate::shape::field::<Option<CallRecording>>("call_recording"),
+            crate::shape::field::<Option<CnamListing>>("cnam_listing"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("customer_reference"),
+            crate::shape::field::<Option<EmergencySettings>>("emergency"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<
+                Option<PhoneNumberWithVoiceSettingsInboundCallScreening>,
+            >("inbound_call_screening"),
+            crate::shape::field::<Option<MediaFeatures>>("media_features"),
+            crate::shape::field::<Option<String>>("phone_number"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<bool>>("tech_prefix_enabled"),
+            crate::shape::field::<Option<String>>("translated_number"),
+            crate::shape::field::<
+                Option<PhoneNumberWithVoiceSettingsUsagePaymentMethod>,
+            >("usage_payment_method"),
+        ],
+        false,
+    );
+}
+
 /// The inbound_call_screening setting is a phone number configuration option variable that allows users to configure their settings to block or flag fraudulent calls. It can be set to disabled, reject_calls, or flag_calls. This feature has an additional per-number monthly cost associated with it.
 ///
 /// Spec: `#/components/schemas/PhoneNumberWithVoiceSettings/properties/inbound_call_screening`
@@ -919,6 +1194,14 @@ pub struct RetrievePhoneNumberResponse {
 }
 
 crate::codec::optional_fields!(RetrievePhoneNumberResponse { "data" => data });
+
+impl crate::shape::Shaped for RetrievePhoneNumberResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RetrievePhoneNumberResponse",
+        &[crate::shape::field::<Option<PhoneNumberDetailed>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1phone_numbers~1slim/get/parameters/4/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -960,6 +1243,35 @@ crate::codec::optional_fields!(
     "tag" => tag, "voice.connection_name" => voice_connection_name,
     "voice.usage_payment_method" => voice_usage_payment_method }
 );
+
+impl crate::shape::Shaped for SlimListPhoneNumbersFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SlimListPhoneNumbersFilter",
+        &[
+            crate::shape::field::<Option<String>>("billing_group_id"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<
+                Option<SlimListPhoneNumbersFilterCountryIsoAlpha2>,
+            >("country_iso_alpha2"),
+            crate::shape::field::<Option<String>>("customer_reference"),
+            crate::shape::field::<Option<String>>("emergency_address_id"),
+            crate::shape::field::<
+                Option<SlimListPhoneNumbersFilterNumberType>,
+            >("number_type"),
+            crate::shape::field::<Option<String>>("phone_number"),
+            crate::shape::field::<Option<SlimListPhoneNumbersFilterSource>>("source"),
+            crate::shape::field::<Option<SlimListPhoneNumbersFilterStatus>>("status"),
+            crate::shape::field::<Option<String>>("tag"),
+            crate::shape::field::<
+                Option<SlimListPhoneNumbersFilterVoiceConnectionName>,
+            >("voice.connection_name"),
+            crate::shape::field::<
+                Option<SlimListPhoneNumbersFilterVoiceUsagePaymentMethod>,
+            >("voice.usage_payment_method"),
+        ],
+        false,
+    );
+}
 
 /// Filter by phone number country ISO alpha-2 code. Can be a single value or an array of values.
 ///
@@ -1063,6 +1375,17 @@ crate::codec::optional_fields!(
     SlimListPhoneNumbersResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for SlimListPhoneNumbersResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SlimListPhoneNumbersResponse",
+        &[
+            crate::shape::field::<Option<Vec<SlimPhoneNumberDetailed>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1phone_numbers~1slim/get/parameters/3/schema`
 pub type SlimListPhoneNumbersSort = ListPhoneNumbersSort;
 
@@ -1135,6 +1458,45 @@ crate::codec::optional_fields!(
     t38_fax_gateway_enabled, "updated_at" => updated_at }
 );
 
+impl crate::shape::Shaped for SlimPhoneNumberDetailed {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SlimPhoneNumberDetailed",
+        &[
+            crate::shape::field::<Option<String>>("activated_at"),
+            crate::shape::field::<Option<String>>("billing_group_id"),
+            crate::shape::field::<Option<bool>>("call_forwarding_enabled"),
+            crate::shape::field::<Option<bool>>("call_recording_enabled"),
+            crate::shape::field::<Option<bool>>("caller_id_name_enabled"),
+            crate::shape::field::<Option<bool>>("cnam_listing_enabled"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("country_iso_alpha2"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("customer_reference"),
+            crate::shape::field::<Option<String>>("emergency_address_id"),
+            crate::shape::field::<Option<bool>>("emergency_enabled"),
+            crate::shape::field::<
+                Option<SlimPhoneNumberDetailedEmergencyStatus>,
+            >("emergency_status"),
+            crate::shape::field::<Option<String>>("external_pin"),
+            crate::shape::field::<Option<bool>>("hd_voice_enabled"),
+            crate::shape::field::<Option<NumbersIntId>>("id"),
+            crate::shape::field::<
+                Option<SlimPhoneNumberDetailedInboundCallScreening>,
+            >("inbound_call_screening"),
+            crate::shape::field::<Option<String>>("phone_number"),
+            crate::shape::field::<
+                Option<SlimPhoneNumberDetailedPhoneNumberType>,
+            >("phone_number_type"),
+            crate::shape::field::<Option<String>>("purchased_at"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<SlimPhoneNumberDetailedStatus>>("status"),
+            crate::shape::field::<Option<bool>>("t38_fax_gateway_enabled"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Indicates the status of the provisioning of emergency services for the phone number. This field contains information about activity that may be ongoing for a number where it either is being provisioned or deprovisioned but is not yet enabled/disabled.
 ///
 /// Spec: `#/components/schemas/SlimPhoneNumberDetailed/properties/emergency_status`
@@ -1184,6 +1546,23 @@ crate::codec::optional_fields!(
     hd_voice_enabled, "id" => id, "tags" => tags }
 );
 
+impl crate::shape::Shaped for UpdatePhoneNumberRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdatePhoneNumberRequest",
+        &[
+            crate::shape::field::<Option<String>>("address_id"),
+            crate::shape::field::<Option<String>>("billing_group_id"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("customer_reference"),
+            crate::shape::field::<Option<String>>("external_pin"),
+            crate::shape::field::<Option<bool>>("hd_voice_enabled"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<Vec<String>>>("tags"),
+        ],
+        false,
+    );
+}
+
 /// Phone Number Response
 ///
 /// Spec: `#/paths/~1phone_numbers~1{id}/patch/responses/200/content/application~1json/schema`
@@ -1203,3 +1582,11 @@ pub struct VerifyPhoneNumberOwnershipResponse {
 }
 
 crate::codec::optional_fields!(VerifyPhoneNumberOwnershipResponse { "data" => data });
+
+impl crate::shape::Shaped for VerifyPhoneNumberOwnershipResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VerifyPhoneNumberOwnershipResponse",
+        &[crate::shape::field::<Option<PhoneNumberVerifyOwnershipResponse>>("data")],
+        false,
+    );
+}

@@ -29,6 +29,24 @@ crate::codec::optional_fields!(
     region_information, "reservable" => reservable, "vanity_format" => vanity_format }
 );
 
+impl crate::shape::Shaped for AvailablePhoneNumber {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AvailablePhoneNumber",
+        &[
+            crate::shape::field::<Option<bool>>("best_effort"),
+            crate::shape::field::<Option<CostInformation>>("cost_information"),
+            crate::shape::field::<Option<Vec<Feature>>>("features"),
+            crate::shape::field::<Option<String>>("phone_number"),
+            crate::shape::field::<Option<bool>>("quickship"),
+            crate::shape::field::<Option<AvailablePhoneNumberRecordType>>("record_type"),
+            crate::shape::field::<Option<Vec<RegionInformation>>>("region_information"),
+            crate::shape::field::<Option<bool>>("reservable"),
+            crate::shape::field::<Option<String>>("vanity_format"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/AvailablePhoneNumberBlock`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AvailablePhoneNumberBlock {
@@ -45,6 +63,23 @@ crate::codec::optional_fields!(
     features, "phone_number" => phone_number, "range" => range, "record_type" =>
     record_type, "region_information" => region_information }
 );
+
+impl crate::shape::Shaped for AvailablePhoneNumberBlock {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AvailablePhoneNumberBlock",
+        &[
+            crate::shape::field::<Option<CostInformation>>("cost_information"),
+            crate::shape::field::<Option<Vec<Feature>>>("features"),
+            crate::shape::field::<Option<String>>("phone_number"),
+            crate::shape::field::<Option<i64>>("range"),
+            crate::shape::field::<
+                Option<AvailablePhoneNumberBlockRecordType>,
+            >("record_type"),
+            crate::shape::field::<Option<Vec<RegionInformation>>>("region_information"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/AvailablePhoneNumberBlock/properties/record_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -118,6 +153,17 @@ crate::codec::optional_fields!(
     "total_results" => total_results }
 );
 
+impl crate::shape::Shaped for AvailablePhoneNumbersMetadata {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AvailablePhoneNumbersMetadata",
+        &[
+            crate::shape::field::<Option<i64>>("best_effort_results"),
+            crate::shape::field::<Option<i64>>("total_results"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/CostInformation`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CostInformation {
@@ -131,6 +177,18 @@ crate::codec::optional_fields!(
     CostInformation { "currency" => currency, "monthly_cost" => monthly_cost,
     "upfront_cost" => upfront_cost }
 );
+
+impl crate::shape::Shaped for CostInformation {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CostInformation",
+        &[
+            crate::shape::field::<Option<String>>("currency"),
+            crate::shape::field::<Option<String>>("monthly_cost"),
+            crate::shape::field::<Option<String>>("upfront_cost"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1available_phone_number_blocks/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -151,6 +209,21 @@ crate::codec::optional_fields!(
     "phone_number_type" => phone_number_type }
 );
 
+impl crate::shape::Shaped for ListAvailablePhoneNumberBlocksFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListAvailablePhoneNumberBlocksFilter",
+        &[
+            crate::shape::field::<Option<String>>("country_code"),
+            crate::shape::field::<Option<String>>("locality"),
+            crate::shape::field::<Option<String>>("national_destination_code"),
+            crate::shape::field::<
+                Option<ListAvailablePhoneNumberBlocksFilterPhoneNumberType>,
+            >("phone_number_type"),
+        ],
+        false,
+    );
+}
+
 /// List Available Phone Numbers Blocks Response
 ///
 /// Spec: `#/paths/~1available_phone_number_blocks/get/responses/200/content/application~1json/schema`
@@ -163,6 +236,17 @@ pub struct ListAvailablePhoneNumberBlocksResponse {
 crate::codec::optional_fields!(
     ListAvailablePhoneNumberBlocksResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for ListAvailablePhoneNumberBlocksResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListAvailablePhoneNumberBlocksResponse",
+        &[
+            crate::shape::field::<Option<Vec<AvailablePhoneNumberBlock>>>("data"),
+            crate::shape::field::<Option<AvailablePhoneNumbersMetadata>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1available_phone_numbers/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -203,6 +287,34 @@ crate::codec::optional_fields!(
     phone_number, "phone_number_type" => phone_number_type, "quickship" => quickship,
     "rate_center" => rate_center, "reservable" => reservable }
 );
+
+impl crate::shape::Shaped for ListAvailablePhoneNumbersFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListAvailablePhoneNumbersFilter",
+        &[
+            crate::shape::field::<Option<String>>("administrative_area"),
+            crate::shape::field::<Option<bool>>("best_effort"),
+            crate::shape::field::<Option<String>>("country_code"),
+            crate::shape::field::<Option<bool>>("exclude_held_numbers"),
+            crate::shape::field::<
+                Option<Vec<ListAvailablePhoneNumbersFilterFeaturesItem>>,
+            >("features"),
+            crate::shape::field::<Option<i64>>("limit"),
+            crate::shape::field::<Option<String>>("locality"),
+            crate::shape::field::<Option<String>>("national_destination_code"),
+            crate::shape::field::<
+                Option<ListAvailablePhoneNumbersFilterPhoneNumber>,
+            >("phone_number"),
+            crate::shape::field::<
+                Option<ListAvailablePhoneNumbersFilterPhoneNumberType>,
+            >("phone_number_type"),
+            crate::shape::field::<Option<bool>>("quickship"),
+            crate::shape::field::<Option<String>>("rate_center"),
+            crate::shape::field::<Option<bool>>("reservable"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1available_phone_numbers/get/parameters/0/schema/properties/features/items`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -287,6 +399,18 @@ crate::codec::optional_fields!(
     metadata }
 );
 
+impl crate::shape::Shaped for ListAvailablePhoneNumbersResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListAvailablePhoneNumbersResponse",
+        &[
+            crate::shape::field::<Option<Vec<AvailablePhoneNumber>>>("data"),
+            crate::shape::field::<Option<AvailablePhoneNumbersMetadata>>("meta"),
+            crate::shape::field::<Option<AvailablePhoneNumbersMetadata>>("metadata"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/RegionInformation`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegionInformation {
@@ -297,6 +421,17 @@ pub struct RegionInformation {
 crate::codec::optional_fields!(
     RegionInformation { "region_name" => region_name, "region_type" => region_type }
 );
+
+impl crate::shape::Shaped for RegionInformation {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RegionInformation",
+        &[
+            crate::shape::field::<Option<String>>("region_name"),
+            crate::shape::field::<Option<RegionInformationRegionType>>("region_type"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/RegionInformation/properties/region_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -69,6 +69,20 @@ crate::codec::optional_fields!(
     "forwarding_type" => forwarding_type, "forwards_to" => forwards_to }
 );
 
+impl crate::shape::Shaped for CallForwarding {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallForwarding",
+        &[
+            crate::shape::field::<Option<bool>>("call_forwarding_enabled"),
+            crate::shape::field::<
+                Option<CallForwardingForwardingType>,
+            >("forwarding_type"),
+            crate::shape::field::<Option<String>>("forwards_to"),
+        ],
+        false,
+    );
+}
+
 /// Call forwarding type. 'forwards_to' must be set for this to have an effect.
 ///
 /// Spec: `#/components/schemas/CallForwarding/properties/forwarding_type`
@@ -126,6 +140,22 @@ crate::codec::optional_fields!(
     "inbound_call_recording_format" => inbound_call_recording_format }
 );
 
+impl crate::shape::Shaped for CallRecording {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallRecording",
+        &[
+            crate::shape::field::<
+                Option<CallRecordingInboundCallRecordingChannels>,
+            >("inbound_call_recording_channels"),
+            crate::shape::field::<Option<bool>>("inbound_call_recording_enabled"),
+            crate::shape::field::<
+                Option<CallRecordingInboundCallRecordingFormat>,
+            >("inbound_call_recording_format"),
+        ],
+        false,
+    );
+}
+
 /// When using 'dual' channels, final audio file will be stereo recorded with the first leg on channel A, and the rest on channel B.
 ///
 /// Spec: `#/components/schemas/CallRecording/properties/inbound_call_recording_channels`
@@ -152,6 +182,17 @@ crate::codec::optional_fields!(
     => cnam_listing_enabled }
 );
 
+impl crate::shape::Shaped for CnamListing {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CnamListing",
+        &[
+            crate::shape::field::<Option<String>>("cnam_listing_details"),
+            crate::shape::field::<Option<bool>>("cnam_listing_enabled"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/Comment`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Comment {
@@ -175,6 +216,26 @@ crate::codec::optional_fields!(
     "commenter_type" => commenter_type, "created_at" => created_at, "id" => id, "read_at"
     => read_at, "updated_at" => updated_at }
 );
+
+impl crate::shape::Shaped for Comment {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Comment",
+        &[
+            crate::shape::field::<Option<String>>("body"),
+            crate::shape::field::<Option<String>>("comment_record_id"),
+            crate::shape::field::<
+                Option<CommentCommentRecordType>,
+            >("comment_record_type"),
+            crate::shape::field::<Option<String>>("commenter"),
+            crate::shape::field::<Option<CommentCommenterType>>("commenter_type"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("read_at"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/Comment/properties/comment_record_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -279,6 +340,29 @@ crate::codec::optional_fields!(
     "status" => status, "tag" => tag, "voice.connection_name" => voice_connection_name,
     "voice.usage_payment_method" => voice_usage_payment_method }
 );
+
+impl crate::shape::Shaped for CreateCsvDownloadFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateCsvDownloadFilter",
+        &[
+            crate::shape::field::<Option<String>>("billing_group_id"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("customer_reference"),
+            crate::shape::field::<Option<String>>("emergency_address_id"),
+            crate::shape::field::<Option<String>>("has_bundle"),
+            crate::shape::field::<Option<String>>("phone_number"),
+            crate::shape::field::<Option<CreateCsvDownloadFilterStatus>>("status"),
+            crate::shape::field::<Option<String>>("tag"),
+            crate::shape::field::<
+                Option<CreateCsvDownloadFilterVoiceConnectionName>,
+            >("voice.connection_name"),
+            crate::shape::field::<
+                Option<CreateCsvDownloadFilterVoiceUsagePaymentMethod>,
+            >("voice.usage_payment_method"),
+        ],
+        false,
+    );
+}
 
 /// Filter by phone number status.
 ///
@@ -386,6 +470,14 @@ pub struct ErrorMeta {
 
 crate::codec::optional_fields!(ErrorMeta { "url" => url });
 
+impl crate::shape::Shaped for ErrorMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ErrorMeta",
+        &[crate::shape::field::<Option<String>>("url")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1dynamic_emergency_addresses/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListDynamicEmergencyAddressesFilter {
@@ -399,6 +491,19 @@ crate::codec::optional_fields!(
     ListDynamicEmergencyAddressesFilter { "country_code" => country_code, "status" =>
     status }
 );
+
+impl crate::shape::Shaped for ListDynamicEmergencyAddressesFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListDynamicEmergencyAddressesFilter",
+        &[
+            crate::shape::field::<Option<String>>("country_code"),
+            crate::shape::field::<
+                Option<ListDynamicEmergencyAddressesFilterStatus>,
+            >("status"),
+        ],
+        false,
+    );
+}
 
 /// Filter by status.
 ///
@@ -567,6 +672,19 @@ crate::codec::optional_fields!(
     ends_with, "eq" => eq, "starts_with" => starts_with }
 );
 
+impl crate::shape::Shaped for ListPhoneNumbersFilterVoiceConnectionName {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPhoneNumbersFilterVoiceConnectionName",
+        &[
+            crate::shape::field::<Option<String>>("contains"),
+            crate::shape::field::<Option<String>>("ends_with"),
+            crate::shape::field::<Option<String>>("eq"),
+            crate::shape::field::<Option<String>>("starts_with"),
+        ],
+        false,
+    );
+}
+
 /// The media features settings for a phone number.
 ///
 /// Spec: `#/components/schemas/MediaFeatures`
@@ -585,6 +703,18 @@ crate::codec::optional_fields!(
     "rtp_auto_adjust_enabled" => rtp_auto_adjust_enabled, "t38_fax_gateway_enabled" =>
     t38_fax_gateway_enabled }
 );
+
+impl crate::shape::Shaped for MediaFeatures {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MediaFeatures",
+        &[
+            crate::shape::field::<Option<bool>>("accept_any_rtp_packets_enabled"),
+            crate::shape::field::<Option<bool>>("rtp_auto_adjust_enabled"),
+            crate::shape::field::<Option<bool>>("t38_fax_gateway_enabled"),
+        ],
+        false,
+    );
+}
 
 /// The inbound call screening setting.
 ///
@@ -771,6 +901,28 @@ crate::codec::optional_fields!(
     }
 );
 
+impl crate::shape::Shaped for NumberOrderWithPhoneNumbers {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NumberOrderWithPhoneNumbers",
+        &[
+            crate::shape::field::<Option<String>>("billing_group_id"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("customer_reference"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("messaging_profile_id"),
+            crate::shape::field::<Option<Vec<PhoneNumber>>>("phone_numbers"),
+            crate::shape::field::<Option<i64>>("phone_numbers_count"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<bool>>("requirements_met"),
+            crate::shape::field::<Option<NumberOrderWithPhoneNumbersStatus>>("status"),
+            crate::shape::field::<Option<Vec<String>>>("sub_number_orders_ids"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// The status of the order.
 ///
 /// Spec: `#/components/schemas/NumberOrderWithPhoneNumbers/properties/status`
@@ -790,6 +942,20 @@ crate::codec::optional_fields!(
     NumbersError { "code" => code, "detail" => detail, "meta" => meta, "source" =>
     source, "title" => title }
 );
+
+impl crate::shape::Shaped for NumbersError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NumbersError",
+        &[
+            crate::shape::field::<Option<String>>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<Option<NumbersErrorMeta>>("meta"),
+            crate::shape::field::<Option<NumbersErrorSource>>("source"),
+            crate::shape::field::<Option<String>>("title"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/numbers_Error/properties/meta`
 pub type NumbersErrorMeta = ErrorMeta;
@@ -831,6 +997,32 @@ crate::codec::optional_fields!(
     "regulatory_requirements" => regulatory_requirements, "requirements_met" =>
     requirements_met, "requirements_status" => requirements_status, "status" => status }
 );
+
+impl crate::shape::Shaped for PhoneNumber {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PhoneNumber",
+        &[
+            crate::shape::field::<Option<String>>("bundle_id"),
+            crate::shape::field::<Option<String>>("country_code"),
+            crate::shape::field::<Option<String>>("country_iso_alpha2"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("phone_number"),
+            crate::shape::field::<
+                Option<PhoneNumberPhoneNumberType>,
+            >("phone_number_type"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<
+                Option<Vec<SubNumberOrderRegulatoryRequirementWithValue>>,
+            >("regulatory_requirements"),
+            crate::shape::field::<Option<bool>>("requirements_met"),
+            crate::shape::field::<
+                Option<PhoneNumberRequirementsStatus>,
+            >("requirements_status"),
+            crate::shape::field::<Option<PhoneNumberStatus2>>("status"),
+        ],
+        false,
+    );
+}
 
 /// Phone number type
 ///
@@ -939,6 +1131,17 @@ crate::codec::optional_fields!(
     PhoneNumbersJobPhoneNumber { "id" => id, "phone_number" => phone_number }
 );
 
+impl crate::shape::Shaped for PhoneNumbersJobPhoneNumber {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PhoneNumbersJobPhoneNumber",
+        &[
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("phone_number"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/SubNumberOrderRegulatoryRequirement/properties/field_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SubNumberOrderRegulatoryRequirementFieldType {
@@ -998,6 +1201,21 @@ crate::codec::optional_fields!(
     requirement_id }
 );
 
+impl crate::shape::Shaped for SubNumberOrderRegulatoryRequirementWithValue {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SubNumberOrderRegulatoryRequirementWithValue",
+        &[
+            crate::shape::field::<
+                Option<SubNumberOrderRegulatoryRequirementWithValueFieldType>,
+            >("field_type"),
+            crate::shape::field::<Option<String>>("field_value"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("requirement_id"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/SubNumberOrderRegulatoryRequirementWithValue/properties/field_type`
 pub type SubNumberOrderRegulatoryRequirementWithValueFieldType = SubNumberOrderRegulatoryRequirementFieldType;
 
@@ -1032,6 +1250,28 @@ crate::codec::optional_fields!(
     tech_prefix_enabled, "translated_number" => translated_number, "usage_payment_method"
     => usage_payment_method }
 );
+
+impl crate::shape::Shaped for UpdatePhoneNumberVoiceSettingsRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdatePhoneNumberVoiceSettingsRequest",
+        &[
+            crate::shape::field::<Option<CallForwarding>>("call_forwarding"),
+            crate::shape::field::<Option<CallRecording>>("call_recording"),
+            crate::shape::field::<Option<bool>>("caller_id_name_enabled"),
+            crate::shape::field::<Option<CnamListing>>("cnam_listing"),
+            crate::shape::field::<
+                Option<UpdatePhoneNumberVoiceSettingsRequestInboundCallScreening>,
+            >("inbound_call_screening"),
+            crate::shape::field::<Option<MediaFeatures>>("media_features"),
+            crate::shape::field::<Option<bool>>("tech_prefix_enabled"),
+            crate::shape::field::<Option<String>>("translated_number"),
+            crate::shape::field::<
+                Option<UpdatePhoneNumberVoiceSettingsRequestUsagePaymentMethod>,
+            >("usage_payment_method"),
+        ],
+        false,
+    );
+}
 
 /// The inbound_call_screening setting is a phone number configuration option variable that allows users to configure their settings to block or flag fraudulent calls. It can be set to disabled, reject_calls, or flag_calls. This feature has an additional per-number monthly cost associated with it.
 ///

@@ -43,6 +43,30 @@ crate::codec::optional_fields!(
     token_endpoint_auth_methods_supported }
 );
 
+impl crate::shape::Shaped for AuthorizationServerMetadata {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AuthorizationServerMetadata",
+        &[
+            crate::shape::field::<Option<String>>("authorization_endpoint"),
+            crate::shape::field::<
+                Option<Vec<String>>,
+            >("code_challenge_methods_supported"),
+            crate::shape::field::<Option<Vec<String>>>("grant_types_supported"),
+            crate::shape::field::<Option<String>>("introspection_endpoint"),
+            crate::shape::field::<Option<String>>("issuer"),
+            crate::shape::field::<Option<String>>("jwks_uri"),
+            crate::shape::field::<Option<String>>("registration_endpoint"),
+            crate::shape::field::<Option<Vec<String>>>("response_types_supported"),
+            crate::shape::field::<Option<Vec<String>>>("scopes_supported"),
+            crate::shape::field::<Option<String>>("token_endpoint"),
+            crate::shape::field::<
+                Option<Vec<String>>,
+            >("token_endpoint_auth_methods_supported"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/ResourceMetadata`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceMetadata {
@@ -56,3 +80,14 @@ crate::codec::optional_fields!(
     ResourceMetadata { "authorization_servers" => authorization_servers, "resource" =>
     resource }
 );
+
+impl crate::shape::Shaped for ResourceMetadata {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ResourceMetadata",
+        &[
+            crate::shape::field::<Option<Vec<String>>>("authorization_servers"),
+            crate::shape::field::<Option<String>>("resource"),
+        ],
+        false,
+    );
+}

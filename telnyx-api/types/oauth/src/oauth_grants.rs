@@ -13,6 +13,14 @@ pub struct GetOAuthGrantResponse {
 
 crate::codec::optional_fields!(GetOAuthGrantResponse { "data" => data });
 
+impl crate::shape::Shaped for GetOAuthGrantResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetOAuthGrantResponse",
+        &[crate::shape::field::<Option<OAuthGrant>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1oauth_grants/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListOAuthGrantsResponse {
@@ -23,6 +31,17 @@ pub struct ListOAuthGrantsResponse {
 crate::codec::optional_fields!(
     ListOAuthGrantsResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for ListOAuthGrantsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListOAuthGrantsResponse",
+        &[
+            crate::shape::field::<Option<Vec<OAuthGrant>>>("data"),
+            crate::shape::field::<Option<OauthPaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/OAuthGrant`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -40,6 +59,21 @@ pub struct OAuthGrant {
     pub record_type: OAuthGrantRecordType,
     /// List of granted OAuth scopes
     pub scopes: Vec<String>,
+}
+
+impl crate::shape::Shaped for OAuthGrant {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "OAuthGrant",
+        &[
+            crate::shape::field::<String>("client_id"),
+            crate::shape::field::<String>("created_at"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<Option<String>>("last_used_at"),
+            crate::shape::field::<OAuthGrantRecordType>("record_type"),
+            crate::shape::field::<Vec<String>>("scopes"),
+        ],
+        false,
+    );
 }
 
 /// Record type identifier

@@ -60,3 +60,16 @@ crate::codec::optional_fields!(
     OauthPaginationMeta { "page_number" => page_number, "page_size" => page_size,
     "total_pages" => total_pages, "total_results" => total_results }
 );
+
+impl crate::shape::Shaped for OauthPaginationMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "OauthPaginationMeta",
+        &[
+            crate::shape::field::<Option<i64>>("page_number"),
+            crate::shape::field::<Option<i64>>("page_size"),
+            crate::shape::field::<Option<i64>>("total_pages"),
+            crate::shape::field::<Option<i64>>("total_results"),
+        ],
+        false,
+    );
+}

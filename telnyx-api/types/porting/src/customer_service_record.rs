@@ -17,6 +17,20 @@ pub struct CreateCustomerServiceRecord {
     pub webhook_url: Option<String>,
 }
 
+impl crate::shape::Shaped for CreateCustomerServiceRecord {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateCustomerServiceRecord",
+        &[
+            crate::shape::field::<
+                Option<CustomerServiceRecordAdditionalData>,
+            >("additional_data"),
+            crate::shape::field::<String>("phone_number"),
+            crate::shape::field::<Option<String>>("webhook_url"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1customer_service_records/post/responses/201/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateCustomerServiceRecordResponse {
@@ -24,6 +38,14 @@ pub struct CreateCustomerServiceRecordResponse {
 }
 
 crate::codec::optional_fields!(CreateCustomerServiceRecordResponse { "data" => data });
+
+impl crate::shape::Shaped for CreateCustomerServiceRecordResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateCustomerServiceRecordResponse",
+        &[crate::shape::field::<Option<CustomerServiceRecord>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/CustomerServiceRecord`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -54,6 +76,24 @@ crate::codec::optional_fields!(
     result, "status" => status, "updated_at" => updated_at, "webhook_url" => webhook_url
     }
 );
+
+impl crate::shape::Shaped for CustomerServiceRecord {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CustomerServiceRecord",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("error_message"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("phone_number"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<CustomerServiceRecordResult>>("result"),
+            crate::shape::field::<Option<CustomerServiceRecordStatus>>("status"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<Option<String>>("webhook_url"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/CustomerServiceRecordAdditionalData`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -88,6 +128,25 @@ crate::codec::optional_fields!(
     state, "zip_code" => zip_code }
 );
 
+impl crate::shape::Shaped for CustomerServiceRecordAdditionalData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CustomerServiceRecordAdditionalData",
+        &[
+            crate::shape::field::<Option<String>>("account_number"),
+            crate::shape::field::<Option<String>>("address_line_1"),
+            crate::shape::field::<Option<String>>("authorized_person_name"),
+            crate::shape::field::<Option<String>>("billing_phone_number"),
+            crate::shape::field::<Option<String>>("city"),
+            crate::shape::field::<Option<String>>("customer_code"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<String>>("pin"),
+            crate::shape::field::<Option<String>>("state"),
+            crate::shape::field::<Option<String>>("zip_code"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1customer_service_records/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerServiceRecordFilterConsolidated {
@@ -101,6 +160,24 @@ crate::codec::optional_fields!(
     => phone_number, "status" => status }
 );
 
+impl crate::shape::Shaped for CustomerServiceRecordFilterConsolidated {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CustomerServiceRecordFilterConsolidated",
+        &[
+            crate::shape::field::<
+                Option<CustomerServiceRecordFilterConsolidatedCreatedAt>,
+            >("created_at"),
+            crate::shape::field::<
+                Option<CustomerServiceRecordFilterConsolidatedPhoneNumber>,
+            >("phone_number"),
+            crate::shape::field::<
+                Option<CustomerServiceRecordFilterConsolidatedStatus>,
+            >("status"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1customer_service_records/get/parameters/1/schema/properties/status`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerServiceRecordFilterConsolidatedStatus {
@@ -113,6 +190,21 @@ pub struct CustomerServiceRecordFilterConsolidatedStatus {
 crate::codec::optional_fields!(
     CustomerServiceRecordFilterConsolidatedStatus { "eq" => eq, "in" => in_ }
 );
+
+impl crate::shape::Shaped for CustomerServiceRecordFilterConsolidatedStatus {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CustomerServiceRecordFilterConsolidatedStatus",
+        &[
+            crate::shape::field::<
+                Option<CustomerServiceRecordFilterConsolidatedStatusEq>,
+            >("eq"),
+            crate::shape::field::<
+                Option<Vec<CustomerServiceRecordFilterConsolidatedStatusInItem>>,
+            >("in"),
+        ],
+        false,
+    );
+}
 
 /// Filters records to those with a specific status.
 ///
@@ -147,6 +239,26 @@ crate::codec::optional_fields!(
     additional_data_required, "has_csr_coverage" => has_csr_coverage, "phone_number" =>
     phone_number, "reason" => reason, "record_type" => record_type }
 );
+
+impl crate::shape::Shaped for CustomerServiceRecordPhoneNumberCoverage {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CustomerServiceRecordPhoneNumberCoverage",
+        &[
+            crate::shape::field::<
+                Option<
+                    Vec<
+                        CustomerServiceRecordPhoneNumberCoverageAdditionalDataRequiredItem,
+                    >,
+                >,
+            >("additional_data_required"),
+            crate::shape::field::<Option<bool>>("has_csr_coverage"),
+            crate::shape::field::<Option<String>>("phone_number"),
+            crate::shape::field::<Option<String>>("reason"),
+            crate::shape::field::<Option<String>>("record_type"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/CustomerServiceRecordPhoneNumberCoverage/properties/additional_data_required/items`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -237,6 +349,19 @@ crate::codec::optional_fields!(
     carrier_name }
 );
 
+impl crate::shape::Shaped for CustomerServiceRecordResult {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CustomerServiceRecordResult",
+        &[
+            crate::shape::field::<Option<CustomerServiceRecordResultAddress>>("address"),
+            crate::shape::field::<Option<CustomerServiceRecordResultAdmin>>("admin"),
+            crate::shape::field::<Option<Vec<String>>>("associated_phone_numbers"),
+            crate::shape::field::<Option<String>>("carrier_name"),
+        ],
+        false,
+    );
+}
+
 /// The address of the customer service record
 ///
 /// Spec: `#/components/schemas/CustomerServiceRecord/properties/result/properties/address`
@@ -260,6 +385,20 @@ crate::codec::optional_fields!(
     "street_address" => street_address }
 );
 
+impl crate::shape::Shaped for CustomerServiceRecordResultAddress {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CustomerServiceRecordResultAddress",
+        &[
+            crate::shape::field::<Option<String>>("administrative_area"),
+            crate::shape::field::<Option<String>>("full_address"),
+            crate::shape::field::<Option<String>>("locality"),
+            crate::shape::field::<Option<String>>("postal_code"),
+            crate::shape::field::<Option<String>>("street_address"),
+        ],
+        false,
+    );
+}
+
 /// The admin of the customer service record.
 ///
 /// Spec: `#/components/schemas/CustomerServiceRecord/properties/result/properties/admin`
@@ -280,6 +419,19 @@ crate::codec::optional_fields!(
     "authorized_person_name" => authorized_person_name, "billing_phone_number" =>
     billing_phone_number, "name" => name }
 );
+
+impl crate::shape::Shaped for CustomerServiceRecordResultAdmin {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CustomerServiceRecordResultAdmin",
+        &[
+            crate::shape::field::<Option<String>>("account_number"),
+            crate::shape::field::<Option<String>>("authorized_person_name"),
+            crate::shape::field::<Option<String>>("billing_phone_number"),
+            crate::shape::field::<Option<String>>("name"),
+        ],
+        false,
+    );
+}
 
 /// The status of the customer service record
 ///
@@ -335,6 +487,17 @@ crate::codec::optional_fields!(
     ListCustomerServiceRecordsResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for ListCustomerServiceRecordsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListCustomerServiceRecordsResponse",
+        &[
+            crate::shape::field::<Option<Vec<CustomerServiceRecord>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/requestBodies/VerifyCustomerServiceRecordPhoneNumberCoverage/content/application~1json/schema`
 pub type VerifyCustomerServiceRecordPhoneNumberCoverage = BulkDeletePhoneNumbersRequest;
 
@@ -345,3 +508,15 @@ pub struct VerifyPhoneNumberCoverageResponse {
 }
 
 crate::codec::optional_fields!(VerifyPhoneNumberCoverageResponse { "data" => data });
+
+impl crate::shape::Shaped for VerifyPhoneNumberCoverageResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VerifyPhoneNumberCoverageResponse",
+        &[
+            crate::shape::field::<
+                Option<Vec<CustomerServiceRecordPhoneNumberCoverage>>,
+            >("data"),
+        ],
+        false,
+    );
+}

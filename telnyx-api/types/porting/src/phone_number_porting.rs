@@ -26,6 +26,20 @@ crate::codec::optional_fields!(
     "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for PortabilityCheckDetails {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortabilityCheckDetails",
+        &[
+            crate::shape::field::<Option<bool>>("fast_portable"),
+            crate::shape::field::<Option<String>>("not_portable_reason"),
+            crate::shape::field::<Option<String>>("phone_number"),
+            crate::shape::field::<Option<bool>>("portable"),
+            crate::shape::field::<Option<String>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1portability_checks/post/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PostPortabilityCheckBody {
@@ -37,6 +51,14 @@ crate::codec::optional_fields!(
     PostPortabilityCheckBody { "phone_numbers" => phone_numbers }
 );
 
+impl crate::shape::Shaped for PostPortabilityCheckBody {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PostPortabilityCheckBody",
+        &[crate::shape::field::<Option<Vec<String>>>("phone_numbers")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1portability_checks/post/responses/201/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PostPortabilityCheckResponse {
@@ -44,3 +66,11 @@ pub struct PostPortabilityCheckResponse {
 }
 
 crate::codec::optional_fields!(PostPortabilityCheckResponse { "data" => data });
+
+impl crate::shape::Shaped for PostPortabilityCheckResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PostPortabilityCheckResponse",
+        &[crate::shape::field::<Option<Vec<PortabilityCheckDetails>>>("data")],
+        false,
+    );
+}

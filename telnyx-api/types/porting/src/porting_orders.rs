@@ -13,6 +13,14 @@ pub struct ActivatePortingOrderResponse {
 
 crate::codec::optional_fields!(ActivatePortingOrderResponse { "data" => data });
 
+impl crate::shape::Shaped for ActivatePortingOrderResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ActivatePortingOrderResponse",
+        &[crate::shape::field::<Option<PortingOrdersActivationJob>>("data")],
+        false,
+    );
+}
+
 /// Required information for initiating the action requirement for AU ID verification.
 ///
 /// Spec: `#/components/schemas/AUIdVerificationParams`
@@ -22,6 +30,17 @@ pub struct AuIdVerificationParams {
     pub first_name: String,
     /// The last name of the person that will perform the verification flow.
     pub last_name: String,
+}
+
+impl crate::shape::Shaped for AuIdVerificationParams {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AuIdVerificationParams",
+        &[
+            crate::shape::field::<String>("first_name"),
+            crate::shape::field::<String>("last_name"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1actions~1cancel/post/responses/200/content/application~1json/schema`
@@ -38,6 +57,14 @@ pub struct CreateAdditionalDocumentsResponse {
 
 crate::codec::optional_fields!(CreateAdditionalDocumentsResponse { "data" => data });
 
+impl crate::shape::Shaped for CreateAdditionalDocumentsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateAdditionalDocumentsResponse",
+        &[crate::shape::field::<Option<Vec<PortingAdditionalDocument>>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1porting~1loa_configurations/post/responses/201/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateLoaConfigurationResponse {
@@ -45,6 +72,14 @@ pub struct CreateLoaConfigurationResponse {
 }
 
 crate::codec::optional_fields!(CreateLoaConfigurationResponse { "data" => data });
+
+impl crate::shape::Shaped for CreateLoaConfigurationResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateLoaConfigurationResponse",
+        &[crate::shape::field::<Option<PortingLoaConfiguration>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1porting_orders~1phone_number_configurations/post/responses/201/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -55,6 +90,14 @@ pub struct CreatePhoneNumberConfigurationsResponse {
 crate::codec::optional_fields!(
     CreatePhoneNumberConfigurationsResponse { "data" => data }
 );
+
+impl crate::shape::Shaped for CreatePhoneNumberConfigurationsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreatePhoneNumberConfigurationsResponse",
+        &[crate::shape::field::<Option<Vec<PortingPhoneNumberConfiguration>>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/components/requestBodies/CreatePortingAdditionalDocuments/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -67,6 +110,18 @@ pub struct CreatePortingAdditionalDocuments {
 crate::codec::optional_fields!(
     CreatePortingAdditionalDocuments { "additional_documents" => additional_documents }
 );
+
+impl crate::shape::Shaped for CreatePortingAdditionalDocuments {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreatePortingAdditionalDocuments",
+        &[
+            crate::shape::field::<
+                Option<Vec<CreatePortingAdditionalDocumentsAdditionalDocumentsItem>>,
+            >("additional_documents"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/requestBodies/CreatePortingAdditionalDocuments/content/application~1json/schema/properties/additional_documents/items`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -84,6 +139,21 @@ crate::codec::optional_fields!(
     document_id, "document_type" => document_type }
 );
 
+impl crate::shape::Shaped for CreatePortingAdditionalDocumentsAdditionalDocumentsItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreatePortingAdditionalDocumentsAdditionalDocumentsItem",
+        &[
+            crate::shape::field::<Option<String>>("document_id"),
+            crate::shape::field::<
+                Option<
+                    CreatePortingAdditionalDocumentsAdditionalDocumentsItemDocumentType,
+                >,
+            >("document_type"),
+        ],
+        false,
+    );
+}
+
 /// The type of document being created.
 ///
 /// Spec: `#/components/requestBodies/CreatePortingAdditionalDocuments/content/application~1json/schema/properties/additional_documents/items/properties/document_type`
@@ -95,6 +165,19 @@ pub struct CreatePortingAssociatedPhoneNumber {
     /// Specifies the action to take with this phone number during partial porting.
     pub action: CreatePortingAssociatedPhoneNumberAction,
     pub phone_number_range: CreatePortingAssociatedPhoneNumberPhoneNumberRange,
+}
+
+impl crate::shape::Shaped for CreatePortingAssociatedPhoneNumber {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreatePortingAssociatedPhoneNumber",
+        &[
+            crate::shape::field::<CreatePortingAssociatedPhoneNumberAction>("action"),
+            crate::shape::field::<
+                CreatePortingAssociatedPhoneNumberPhoneNumberRange,
+            >("phone_number_range"),
+        ],
+        false,
+    );
 }
 
 /// Specifies the action to take with this phone number during partial porting.
@@ -115,6 +198,14 @@ crate::codec::optional_fields!(
     CreatePortingAssociatedPhoneNumberResponse { "data" => data }
 );
 
+impl crate::shape::Shaped for CreatePortingAssociatedPhoneNumberResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreatePortingAssociatedPhoneNumberResponse",
+        &[crate::shape::field::<Option<PortingAssociatedPhoneNumber>>("data")],
+        false,
+    );
+}
+
 /// The parameters for creating a new LOA configuration.
 ///
 /// Spec: `#/components/requestBodies/CreatePortingLOAConfiguration/content/application~1json/schema`
@@ -130,6 +221,20 @@ pub struct CreatePortingLoaConfiguration {
     pub logo: CreatePortingLoaConfigurationLogo,
     /// The name of the LOA configuration
     pub name: String,
+}
+
+impl crate::shape::Shaped for CreatePortingLoaConfiguration {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreatePortingLoaConfiguration",
+        &[
+            crate::shape::field::<CreatePortingLoaConfigurationAddress>("address"),
+            crate::shape::field::<String>("company_name"),
+            crate::shape::field::<CreatePortingLoaConfigurationContact>("contact"),
+            crate::shape::field::<CreatePortingLoaConfigurationLogo>("logo"),
+            crate::shape::field::<String>("name"),
+        ],
+        false,
+    );
 }
 
 /// The address of the company.
@@ -152,6 +257,21 @@ pub struct CreatePortingLoaConfigurationAddress {
     pub zip_code: String,
 }
 
+impl crate::shape::Shaped for CreatePortingLoaConfigurationAddress {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreatePortingLoaConfigurationAddress",
+        &[
+            crate::shape::field::<String>("city"),
+            crate::shape::field::<String>("country_code"),
+            crate::shape::field::<Option<String>>("extended_address"),
+            crate::shape::field::<String>("state"),
+            crate::shape::field::<String>("street_address"),
+            crate::shape::field::<String>("zip_code"),
+        ],
+        false,
+    );
+}
+
 /// The contact information of the company.
 ///
 /// Spec: `#/components/requestBodies/CreatePortingLOAConfiguration/content/application~1json/schema/properties/contact`
@@ -163,6 +283,17 @@ pub struct CreatePortingLoaConfigurationContact {
     pub phone_number: String,
 }
 
+impl crate::shape::Shaped for CreatePortingLoaConfigurationContact {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreatePortingLoaConfigurationContact",
+        &[
+            crate::shape::field::<String>("email"),
+            crate::shape::field::<String>("phone_number"),
+        ],
+        false,
+    );
+}
+
 /// The logo of the LOA configuration
 ///
 /// Spec: `#/components/requestBodies/CreatePortingLOAConfiguration/content/application~1json/schema/properties/logo`
@@ -170,6 +301,14 @@ pub struct CreatePortingLoaConfigurationContact {
 pub struct CreatePortingLoaConfigurationLogo {
     /// The document identification
     pub document_id: String,
+}
+
+impl crate::shape::Shaped for CreatePortingLoaConfigurationLogo {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreatePortingLoaConfigurationLogo",
+        &[crate::shape::field::<String>("document_id")],
+        false,
+    );
 }
 
 /// CreatePortingOrder
@@ -191,6 +330,18 @@ pub struct CreatePortingOrder {
     pub phone_numbers: Vec<String>,
 }
 
+impl crate::shape::Shaped for CreatePortingOrder {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreatePortingOrder",
+        &[
+            crate::shape::field::<Option<String>>("customer_group_reference"),
+            crate::shape::field::<Option<Option<String>>>("customer_reference"),
+            crate::shape::field::<Vec<String>>("phone_numbers"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1porting_orders~1{id}~1comments/post/responses/201/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreatePortingOrderCommentResponse {
@@ -198,6 +349,14 @@ pub struct CreatePortingOrderCommentResponse {
 }
 
 crate::codec::optional_fields!(CreatePortingOrderCommentResponse { "data" => data });
+
+impl crate::shape::Shaped for CreatePortingOrderCommentResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreatePortingOrderCommentResponse",
+        &[crate::shape::field::<Option<PortingOrdersComment>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1porting_orders/post/responses/201/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -207,12 +366,35 @@ pub struct CreatePortingOrderResponse {
 
 crate::codec::optional_fields!(CreatePortingOrderResponse { "data" => data });
 
+impl crate::shape::Shaped for CreatePortingOrderResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreatePortingOrderResponse",
+        &[crate::shape::field::<Option<Vec<PortingOrder>>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/components/requestBodies/CreatePortingPhoneNumberBlock/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreatePortingPhoneNumberBlock {
     /// Specifies the activation ranges for this porting phone number block. The activation range must be within the block range and should not overlap with other activation ranges.
     pub activation_ranges: Vec<CreatePortingPhoneNumberBlockActivationRangesItem>,
     pub phone_number_range: CreatePortingPhoneNumberBlockPhoneNumberRange,
+}
+
+impl crate::shape::Shaped for CreatePortingPhoneNumberBlock {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreatePortingPhoneNumberBlock",
+        &[
+            crate::shape::field::<
+                Vec<CreatePortingPhoneNumberBlockActivationRangesItem>,
+            >("activation_ranges"),
+            crate::shape::field::<
+                CreatePortingPhoneNumberBlockPhoneNumberRange,
+            >("phone_number_range"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/requestBodies/CreatePortingPhoneNumberBlock/content/application~1json/schema/properties/activation_ranges/items`
@@ -222,6 +404,17 @@ pub struct CreatePortingPhoneNumberBlockActivationRangesItem {
     pub end_at: String,
     /// Specifies the start of the activation range. Must be greater or equal the start of the extension range.
     pub start_at: String,
+}
+
+impl crate::shape::Shaped for CreatePortingPhoneNumberBlockActivationRangesItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreatePortingPhoneNumberBlockActivationRangesItem",
+        &[
+            crate::shape::field::<String>("end_at"),
+            crate::shape::field::<String>("start_at"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/requestBodies/CreatePortingPhoneNumberBlock/content/application~1json/schema/properties/phone_number_range`
@@ -234,6 +427,14 @@ pub struct CreatePortingPhoneNumberBlockResponse {
 }
 
 crate::codec::optional_fields!(CreatePortingPhoneNumberBlockResponse { "data" => data });
+
+impl crate::shape::Shaped for CreatePortingPhoneNumberBlockResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreatePortingPhoneNumberBlockResponse",
+        &[crate::shape::field::<Option<PortingPhoneNumberBlock>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/components/requestBodies/CreatePortingPhoneNumberConfigurations/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -248,6 +449,22 @@ crate::codec::optional_fields!(
     phone_number_configurations }
 );
 
+impl crate::shape::Shaped for CreatePortingPhoneNumberConfigurations {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreatePortingPhoneNumberConfigurations",
+        &[
+            crate::shape::field::<
+                Option<
+                    Vec<
+                        CreatePortingPhoneNumberConfigurationsPhoneNumberConfigurationsItem,
+                    >,
+                >,
+            >("phone_number_configurations"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/requestBodies/CreatePortingPhoneNumberConfigurations/content/application~1json/schema/properties/phone_number_configurations/items`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreatePortingPhoneNumberConfigurationsPhoneNumberConfigurationsItem {
@@ -255,6 +472,18 @@ pub struct CreatePortingPhoneNumberConfigurationsPhoneNumberConfigurationsItem {
     pub porting_phone_number_id: String,
     /// Identifies the user bundle to be associated with the porting phone number.
     pub user_bundle_id: String,
+}
+
+impl crate::shape::Shaped
+for CreatePortingPhoneNumberConfigurationsPhoneNumberConfigurationsItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreatePortingPhoneNumberConfigurationsPhoneNumberConfigurationsItem",
+        &[
+            crate::shape::field::<String>("porting_phone_number_id"),
+            crate::shape::field::<String>("user_bundle_id"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/requestBodies/CreatePortingPhoneNumberExtension/content/application~1json/schema`
@@ -267,6 +496,22 @@ pub struct CreatePortingPhoneNumberExtension {
     pub porting_phone_number_id: String,
 }
 
+impl crate::shape::Shaped for CreatePortingPhoneNumberExtension {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreatePortingPhoneNumberExtension",
+        &[
+            crate::shape::field::<
+                Vec<CreatePortingPhoneNumberExtensionActivationRangesItem>,
+            >("activation_ranges"),
+            crate::shape::field::<
+                CreatePortingPhoneNumberExtensionExtensionRange,
+            >("extension_range"),
+            crate::shape::field::<String>("porting_phone_number_id"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/requestBodies/CreatePortingPhoneNumberExtension/content/application~1json/schema/properties/activation_ranges/items`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreatePortingPhoneNumberExtensionActivationRangesItem {
@@ -274,6 +519,14 @@ pub struct CreatePortingPhoneNumberExtensionActivationRangesItem {
     pub end_at: i64,
     /// Specifies the start of the activation range. Must be greater or equal the start of the extension range.
     pub start_at: i64,
+}
+
+impl crate::shape::Shaped for CreatePortingPhoneNumberExtensionActivationRangesItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreatePortingPhoneNumberExtensionActivationRangesItem",
+        &[crate::shape::field::<i64>("end_at"), crate::shape::field::<i64>("start_at")],
+        false,
+    );
 }
 
 /// Spec: `#/components/requestBodies/CreatePortingPhoneNumberExtension/content/application~1json/schema/properties/extension_range`
@@ -289,6 +542,14 @@ crate::codec::optional_fields!(
     CreatePortingPhoneNumberExtensionResponse { "data" => data }
 );
 
+impl crate::shape::Shaped for CreatePortingPhoneNumberExtensionResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreatePortingPhoneNumberExtensionResponse",
+        &[crate::shape::field::<Option<PortingPhoneNumberExtension>>("data")],
+        false,
+    );
+}
+
 /// The parameters for generating a new porting related report.
 ///
 /// Spec: `#/components/requestBodies/CreatePortingReport/content/application~1json/schema`
@@ -297,6 +558,17 @@ pub struct CreatePortingReport {
     pub params: ExportPortingOrdersCsvReport,
     /// Identifies the type of report
     pub report_type: CreatePortingReportReportType,
+}
+
+impl crate::shape::Shaped for CreatePortingReport {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreatePortingReport",
+        &[
+            crate::shape::field::<ExportPortingOrdersCsvReport>("params"),
+            crate::shape::field::<CreatePortingReportReportType>("report_type"),
+        ],
+        false,
+    );
 }
 
 /// Identifies the type of report
@@ -311,6 +583,14 @@ pub struct CreatePortingReportResponse {
 }
 
 crate::codec::optional_fields!(CreatePortingReportResponse { "data" => data });
+
+impl crate::shape::Shaped for CreatePortingReportResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreatePortingReportResponse",
+        &[crate::shape::field::<Option<PortingReport>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1associated_phone_numbers~1{id}/delete/responses/200/content/application~1json/schema`
 pub type DeletePortingAssociatedPhoneNumberResponse = CreatePortingAssociatedPhoneNumberResponse;
@@ -328,6 +608,14 @@ pub type DeletePortingPhoneNumberExtensionResponse = CreatePortingPhoneNumberExt
 pub struct ExportPortingOrdersCsvReport {
     /// The filters to apply to the export porting order CSV report.
     pub filters: ExportPortingOrdersCsvReportFilters,
+}
+
+impl crate::shape::Shaped for ExportPortingOrdersCsvReport {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ExportPortingOrdersCsvReport",
+        &[crate::shape::field::<ExportPortingOrdersCsvReportFilters>("filters")],
+        false,
+    );
 }
 
 /// The filters to apply to the export porting order CSV report.
@@ -350,6 +638,21 @@ crate::codec::optional_fields!(
     "created_at__lt" => created_at_lt, "customer_reference__in" => customer_reference_in,
     "status__in" => status_in }
 );
+
+impl crate::shape::Shaped for ExportPortingOrdersCsvReportFilters {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ExportPortingOrdersCsvReportFilters",
+        &[
+            crate::shape::field::<Option<String>>("created_at__gt"),
+            crate::shape::field::<Option<String>>("created_at__lt"),
+            crate::shape::field::<Option<Vec<String>>>("customer_reference__in"),
+            crate::shape::field::<
+                Option<Vec<ExportPortingOrdersCsvReportFiltersStatusInItem>>,
+            >("status__in"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/ExportPortingOrdersCSVReport/properties/filters/properties/status__in/items`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -423,6 +726,17 @@ crate::codec::optional_fields!(
     GetPortingOrderResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for GetPortingOrderResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetPortingOrderResponse",
+        &[
+            crate::shape::field::<Option<PortingOrder>>("data"),
+            crate::shape::field::<Option<GetPortingOrderResponseMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1porting_orders~1{id}~1sub_request/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetPortingOrderSubRequestResponse {
@@ -430,6 +744,14 @@ pub struct GetPortingOrderSubRequestResponse {
 }
 
 crate::codec::optional_fields!(GetPortingOrderSubRequestResponse { "data" => data });
+
+impl crate::shape::Shaped for GetPortingOrderSubRequestResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetPortingOrderSubRequestResponse",
+        &[crate::shape::field::<Option<GetSubRequestByPortingOrder>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1activation_jobs~1{activationJobId}/get/responses/200/content/application~1json/schema`
 pub type GetPortingOrdersActivationJobResponse = ActivatePortingOrderResponse;
@@ -451,10 +773,29 @@ crate::codec::optional_fields!(
     => sub_request_id }
 );
 
+impl crate::shape::Shaped for GetSubRequestByPortingOrder {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetSubRequestByPortingOrder",
+        &[
+            crate::shape::field::<Option<String>>("port_request_id"),
+            crate::shape::field::<Option<String>>("sub_request_id"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/requestBodies/InitiatePortingActionRequirement/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct InitiatePortingActionRequirement {
     pub params: AuIdVerificationParams,
+}
+
+impl crate::shape::Shaped for InitiatePortingActionRequirement {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InitiatePortingActionRequirement",
+        &[crate::shape::field::<AuIdVerificationParams>("params")],
+        false,
+    );
 }
 
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1action_requirements~1{id}~1initiate/post/responses/200/content/application~1json/schema`
@@ -467,6 +808,14 @@ crate::codec::optional_fields!(
     InitiatePortingActionRequirementResponse { "data" => data }
 );
 
+impl crate::shape::Shaped for InitiatePortingActionRequirementResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InitiatePortingActionRequirementResponse",
+        &[crate::shape::field::<Option<PortingActionRequirement>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1porting_orders~1{id}~1additional_documents/get/parameters/2/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListAdditionalDocumentsFilter {
@@ -477,6 +826,18 @@ pub struct ListAdditionalDocumentsFilter {
 crate::codec::optional_fields!(
     ListAdditionalDocumentsFilter { "document_type" => document_type }
 );
+
+impl crate::shape::Shaped for ListAdditionalDocumentsFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListAdditionalDocumentsFilter",
+        &[
+            crate::shape::field::<
+                Option<Vec<ListAdditionalDocumentsFilterDocumentTypeItem>>,
+            >("document_type"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1additional_documents/get/parameters/2/schema/properties/document_type/items`
 pub type ListAdditionalDocumentsFilterDocumentTypeItem = PortingAdditionalDocumentDocumentType;
@@ -492,6 +853,17 @@ crate::codec::optional_fields!(
     ListAdditionalDocumentsResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for ListAdditionalDocumentsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListAdditionalDocumentsResponse",
+        &[
+            crate::shape::field::<Option<Vec<PortingAdditionalDocument>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1porting_orders~1{id}~1additional_documents/get/parameters/3/schema`
 pub type ListAdditionalDocumentsSort = ListCustomerServiceRecordsSort;
 
@@ -506,6 +878,17 @@ crate::codec::optional_fields!(
     ListAllowedFocWindowsResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for ListAllowedFocWindowsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListAllowedFocWindowsResponse",
+        &[
+            crate::shape::field::<Option<Vec<PortingOrdersAllowedFocWindow>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1porting_orders~1exception_types/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListExceptionTypesResponse {
@@ -513,6 +896,14 @@ pub struct ListExceptionTypesResponse {
 }
 
 crate::codec::optional_fields!(ListExceptionTypesResponse { "data" => data });
+
+impl crate::shape::Shaped for ListExceptionTypesResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListExceptionTypesResponse",
+        &[crate::shape::field::<Option<Vec<PortingOrdersExceptionType>>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1porting~1loa_configurations/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -524,6 +915,17 @@ pub struct ListLoaConfigurationsResponse {
 crate::codec::optional_fields!(
     ListLoaConfigurationsResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for ListLoaConfigurationsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListLoaConfigurationsResponse",
+        &[
+            crate::shape::field::<Option<Vec<PortingLoaConfiguration>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1porting_orders~1phone_number_configurations/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -540,6 +942,20 @@ crate::codec::optional_fields!(
     "porting_phone_number" => porting_phone_number, "user_bundle_id" => user_bundle_id }
 );
 
+impl crate::shape::Shaped for ListPhoneNumberConfigurationsFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPhoneNumberConfigurationsFilter",
+        &[
+            crate::shape::field::<
+                Option<ListPhoneNumberConfigurationsFilterPortingOrder>,
+            >("porting_order"),
+            crate::shape::field::<Option<Vec<String>>>("porting_phone_number"),
+            crate::shape::field::<Option<Vec<String>>>("user_bundle_id"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1porting_orders~1phone_number_configurations/get/parameters/1/schema/properties/porting_order`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPhoneNumberConfigurationsFilterPortingOrder {
@@ -550,6 +966,18 @@ pub struct ListPhoneNumberConfigurationsFilterPortingOrder {
 crate::codec::optional_fields!(
     ListPhoneNumberConfigurationsFilterPortingOrder { "status" => status }
 );
+
+impl crate::shape::Shaped for ListPhoneNumberConfigurationsFilterPortingOrder {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPhoneNumberConfigurationsFilterPortingOrder",
+        &[
+            crate::shape::field::<
+                Option<Vec<ListPhoneNumberConfigurationsFilterPortingOrderStatusItem>>,
+            >("status"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1porting_orders~1phone_number_configurations/get/parameters/1/schema/properties/porting_order/properties/status/items`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -624,6 +1052,17 @@ crate::codec::optional_fields!(
     ListPhoneNumberConfigurationsResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for ListPhoneNumberConfigurationsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPhoneNumberConfigurationsResponse",
+        &[
+            crate::shape::field::<Option<Vec<PortingPhoneNumberConfiguration>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1porting_orders~1phone_number_configurations/get/parameters/2/schema`
 pub type ListPhoneNumberConfigurationsSort = ListCustomerServiceRecordsSort;
 
@@ -644,6 +1083,23 @@ crate::codec::optional_fields!(
     ListPortingActionRequirementsFilter { "action_type" => action_type, "id" => id,
     "requirement_type_id" => requirement_type_id, "status" => status }
 );
+
+impl crate::shape::Shaped for ListPortingActionRequirementsFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPortingActionRequirementsFilter",
+        &[
+            crate::shape::field::<
+                Option<ListPortingActionRequirementsFilterActionType>,
+            >("action_type"),
+            crate::shape::field::<Option<Vec<String>>>("id"),
+            crate::shape::field::<Option<String>>("requirement_type_id"),
+            crate::shape::field::<
+                Option<ListPortingActionRequirementsFilterStatus>,
+            >("status"),
+        ],
+        false,
+    );
+}
 
 /// Filter action requirements by action type
 ///
@@ -693,6 +1149,17 @@ crate::codec::optional_fields!(
     ListPortingActionRequirementsResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for ListPortingActionRequirementsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPortingActionRequirementsResponse",
+        &[
+            crate::shape::field::<Option<Vec<PortingActionRequirement>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1action_requirements/get/parameters/3/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPortingActionRequirementsSort {
@@ -701,6 +1168,18 @@ pub struct ListPortingActionRequirementsSort {
 }
 
 crate::codec::optional_fields!(ListPortingActionRequirementsSort { "value" => value });
+
+impl crate::shape::Shaped for ListPortingActionRequirementsSort {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPortingActionRequirementsSort",
+        &[
+            crate::shape::field::<
+                Option<ListPortingActionRequirementsSortValue>,
+            >("value"),
+        ],
+        false,
+    );
+}
 
 /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
 ///
@@ -760,6 +1239,19 @@ crate::codec::optional_fields!(
     phone_number }
 );
 
+impl crate::shape::Shaped for ListPortingAssociatedPhoneNumbersFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPortingAssociatedPhoneNumbersFilter",
+        &[
+            crate::shape::field::<
+                Option<ListPortingAssociatedPhoneNumbersFilterAction>,
+            >("action"),
+            crate::shape::field::<Option<String>>("phone_number"),
+        ],
+        false,
+    );
+}
+
 /// Filter results by action type
 ///
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1associated_phone_numbers/get/parameters/2/schema/properties/action`
@@ -776,6 +1268,17 @@ crate::codec::optional_fields!(
     ListPortingAssociatedPhoneNumbersResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for ListPortingAssociatedPhoneNumbersResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPortingAssociatedPhoneNumbersResponse",
+        &[
+            crate::shape::field::<Option<Vec<PortingAssociatedPhoneNumber>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1associated_phone_numbers/get/parameters/3/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPortingAssociatedPhoneNumbersSort {
@@ -786,6 +1289,18 @@ pub struct ListPortingAssociatedPhoneNumbersSort {
 crate::codec::optional_fields!(
     ListPortingAssociatedPhoneNumbersSort { "value" => value }
 );
+
+impl crate::shape::Shaped for ListPortingAssociatedPhoneNumbersSort {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPortingAssociatedPhoneNumbersSort",
+        &[
+            crate::shape::field::<
+                Option<ListPortingAssociatedPhoneNumbersSortValue>,
+            >("value"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1porting~1events/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -802,6 +1317,20 @@ crate::codec::optional_fields!(
     ListPortingEventsFilter { "created_at" => created_at, "porting_order_id" =>
     porting_order_id, "type" => type_ }
 );
+
+impl crate::shape::Shaped for ListPortingEventsFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPortingEventsFilter",
+        &[
+            crate::shape::field::<
+                Option<ListPortingEventsFilterCreatedAt>,
+            >("created_at"),
+            crate::shape::field::<Option<String>>("porting_order_id"),
+            crate::shape::field::<Option<ListPortingEventsFilterType>>("type"),
+        ],
+        false,
+    );
+}
 
 /// Created at date range filtering operations
 ///
@@ -879,6 +1408,17 @@ crate::codec::optional_fields!(
     ListPortingEventsResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for ListPortingEventsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPortingEventsResponse",
+        &[
+            crate::shape::field::<Option<Vec<PortingEvent>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1porting_orders~1{id}~1activation_jobs/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPortingOrderActivationJobsResponse {
@@ -889,6 +1429,17 @@ pub struct ListPortingOrderActivationJobsResponse {
 crate::codec::optional_fields!(
     ListPortingOrderActivationJobsResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for ListPortingOrderActivationJobsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPortingOrderActivationJobsResponse",
+        &[
+            crate::shape::field::<Option<Vec<PortingOrdersActivationJob>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1comments/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -901,6 +1452,17 @@ crate::codec::optional_fields!(
     ListPortingOrderCommentsResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for ListPortingOrderCommentsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPortingOrderCommentsResponse",
+        &[
+            crate::shape::field::<Option<Vec<PortingOrdersComment>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1porting_orders~1{id}~1requirements/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPortingOrderRequirementsResponse {
@@ -911,6 +1473,17 @@ pub struct ListPortingOrderRequirementsResponse {
 crate::codec::optional_fields!(
     ListPortingOrderRequirementsResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for ListPortingOrderRequirementsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPortingOrderRequirementsResponse",
+        &[
+            crate::shape::field::<Option<Vec<PortingOrderRequirementDetail>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1porting_orders/get/parameters/2/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -934,6 +1507,26 @@ crate::codec::optional_fields!(
     parent_support_key, "phone_numbers" => phone_numbers }
 );
 
+impl crate::shape::Shaped for ListPortingOrdersFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPortingOrdersFilter",
+        &[
+            crate::shape::field::<
+                Option<ListPortingOrdersFilterActivationSettings>,
+            >("activation_settings"),
+            crate::shape::field::<Option<String>>("customer_group_reference"),
+            crate::shape::field::<Option<String>>("customer_reference"),
+            crate::shape::field::<Option<ListPortingOrdersFilterEndUser>>("end_user"),
+            crate::shape::field::<Option<ListPortingOrdersFilterMisc>>("misc"),
+            crate::shape::field::<Option<String>>("parent_support_key"),
+            crate::shape::field::<
+                Option<ListPortingOrdersFilterPhoneNumbers>,
+            >("phone_numbers"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1porting_orders/get/parameters/2/schema/properties/activation_settings`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPortingOrdersFilterActivationSettings {
@@ -950,6 +1543,19 @@ crate::codec::optional_fields!(
     fast_port_eligible, "foc_datetime_requested" => foc_datetime_requested }
 );
 
+impl crate::shape::Shaped for ListPortingOrdersFilterActivationSettings {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPortingOrdersFilterActivationSettings",
+        &[
+            crate::shape::field::<Option<bool>>("fast_port_eligible"),
+            crate::shape::field::<
+                Option<ListPortingOrdersFilterActivationSettingsFocDatetimeRequested>,
+            >("foc_datetime_requested"),
+        ],
+        false,
+    );
+}
+
 /// FOC datetime range filtering operations
 ///
 /// Spec: `#/paths/~1porting_orders/get/parameters/2/schema/properties/activation_settings/properties/foc_datetime_requested`
@@ -962,6 +1568,14 @@ pub struct ListPortingOrdersFilterEndUser {
 }
 
 crate::codec::optional_fields!(ListPortingOrdersFilterEndUser { "admin" => admin });
+
+impl crate::shape::Shaped for ListPortingOrdersFilterEndUser {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPortingOrdersFilterEndUser",
+        &[crate::shape::field::<Option<ListPortingOrdersFilterEndUserAdmin>>("admin")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1porting_orders/get/parameters/2/schema/properties/end_user/properties/admin`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -977,6 +1591,17 @@ crate::codec::optional_fields!(
     "entity_name" => entity_name }
 );
 
+impl crate::shape::Shaped for ListPortingOrdersFilterEndUserAdmin {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPortingOrdersFilterEndUserAdmin",
+        &[
+            crate::shape::field::<Option<String>>("auth_person_name"),
+            crate::shape::field::<Option<String>>("entity_name"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1porting_orders/get/parameters/2/schema/properties/misc`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPortingOrdersFilterMisc {
@@ -985,6 +1610,14 @@ pub struct ListPortingOrdersFilterMisc {
 }
 
 crate::codec::optional_fields!(ListPortingOrdersFilterMisc { "type" => type_ });
+
+impl crate::shape::Shaped for ListPortingOrdersFilterMisc {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPortingOrdersFilterMisc",
+        &[crate::shape::field::<Option<PortingOrderType>>("type")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1porting_orders/get/parameters/2/schema/properties/phone_numbers`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1002,6 +1635,20 @@ crate::codec::optional_fields!(
     => country_code, "phone_number" => phone_number }
 );
 
+impl crate::shape::Shaped for ListPortingOrdersFilterPhoneNumbers {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPortingOrdersFilterPhoneNumbers",
+        &[
+            crate::shape::field::<Option<String>>("carrier_name"),
+            crate::shape::field::<Option<String>>("country_code"),
+            crate::shape::field::<
+                Option<ListPortingOrdersFilterPhoneNumbersPhoneNumber>,
+            >("phone_number"),
+        ],
+        false,
+    );
+}
+
 /// Phone number pattern filtering operations
 ///
 /// Spec: `#/paths/~1porting_orders/get/parameters/2/schema/properties/phone_numbers/properties/phone_number`
@@ -1018,6 +1665,17 @@ crate::codec::optional_fields!(
     ListPortingOrdersResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for ListPortingOrdersResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPortingOrdersResponse",
+        &[
+            crate::shape::field::<Option<Vec<PortingOrder>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1porting_orders/get/parameters/3/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPortingOrdersSort {
@@ -1026,6 +1684,14 @@ pub struct ListPortingOrdersSort {
 }
 
 crate::codec::optional_fields!(ListPortingOrdersSort { "value" => value });
+
+impl crate::shape::Shaped for ListPortingOrdersSort {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPortingOrdersSort",
+        &[crate::shape::field::<Option<ListPortingOrdersSortValue>>("value")],
+        false,
+    );
+}
 
 /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
 ///
@@ -1090,6 +1756,17 @@ crate::codec::optional_fields!(
     ListPortingPhoneNumberBlocksResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for ListPortingPhoneNumberBlocksResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPortingPhoneNumberBlocksResponse",
+        &[
+            crate::shape::field::<Option<Vec<PortingPhoneNumberBlock>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_blocks/get/parameters/3/schema`
 pub type ListPortingPhoneNumberBlocksSort = ListPortingAssociatedPhoneNumbersSort;
 
@@ -1105,6 +1782,14 @@ crate::codec::optional_fields!(
     porting_phone_number_id }
 );
 
+impl crate::shape::Shaped for ListPortingPhoneNumberExtensionsFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPortingPhoneNumberExtensionsFilter",
+        &[crate::shape::field::<Option<String>>("porting_phone_number_id")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_extensions/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPortingPhoneNumberExtensionsResponse {
@@ -1115,6 +1800,17 @@ pub struct ListPortingPhoneNumberExtensionsResponse {
 crate::codec::optional_fields!(
     ListPortingPhoneNumberExtensionsResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for ListPortingPhoneNumberExtensionsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPortingPhoneNumberExtensionsResponse",
+        &[
+            crate::shape::field::<Option<Vec<PortingPhoneNumberExtension>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_extensions/get/parameters/3/schema`
 pub type ListPortingPhoneNumberExtensionsSort = ListPortingAssociatedPhoneNumbersSort;
@@ -1129,6 +1825,18 @@ pub struct ListPortingPhoneNumbersFilter {
 crate::codec::optional_fields!(
     ListPortingPhoneNumbersFilter { "porting_order_status" => porting_order_status }
 );
+
+impl crate::shape::Shaped for ListPortingPhoneNumbersFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPortingPhoneNumbersFilter",
+        &[
+            crate::shape::field::<
+                Option<ListPortingPhoneNumbersFilterPortingOrderStatus>,
+            >("porting_order_status"),
+        ],
+        false,
+    );
+}
 
 /// Filter results by porting order status
 ///
@@ -1146,6 +1854,17 @@ crate::codec::optional_fields!(
     ListPortingPhoneNumbersResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for ListPortingPhoneNumbersResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPortingPhoneNumbersResponse",
+        &[
+            crate::shape::field::<Option<Vec<PortingPhoneNumber>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1porting~1reports/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPortingReportsFilter {
@@ -1158,6 +1877,19 @@ pub struct ListPortingReportsFilter {
 crate::codec::optional_fields!(
     ListPortingReportsFilter { "report_type" => report_type, "status" => status }
 );
+
+impl crate::shape::Shaped for ListPortingReportsFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPortingReportsFilter",
+        &[
+            crate::shape::field::<
+                Option<ListPortingReportsFilterReportType>,
+            >("report_type"),
+            crate::shape::field::<Option<ListPortingReportsFilterStatus>>("status"),
+        ],
+        false,
+    );
+}
 
 /// Filter reports of a specific type
 ///
@@ -1180,6 +1912,17 @@ crate::codec::optional_fields!(
     ListPortingReportsResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for ListPortingReportsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPortingReportsResponse",
+        &[
+            crate::shape::field::<Option<Vec<PortingReport>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1porting~1uk_carriers/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPortingUkCarriersResponse {
@@ -1187,6 +1930,14 @@ pub struct ListPortingUkCarriersResponse {
 }
 
 crate::codec::optional_fields!(ListPortingUkCarriersResponse { "data" => data });
+
+impl crate::shape::Shaped for ListPortingUkCarriersResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListPortingUkCarriersResponse",
+        &[crate::shape::field::<Option<Vec<PortingUkCarrier>>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1verification_codes/get/parameters/2/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1196,6 +1947,14 @@ pub struct ListVerificationCodesFilter {
 }
 
 crate::codec::optional_fields!(ListVerificationCodesFilter { "verified" => verified });
+
+impl crate::shape::Shaped for ListVerificationCodesFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListVerificationCodesFilter",
+        &[crate::shape::field::<Option<bool>>("verified")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1verification_codes/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1207,6 +1966,17 @@ pub struct ListVerificationCodesResponse {
 crate::codec::optional_fields!(
     ListVerificationCodesResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for ListVerificationCodesResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListVerificationCodesResponse",
+        &[
+            crate::shape::field::<Option<Vec<PortingVerificationCode>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1verification_codes/get/parameters/3/schema`
 pub type ListVerificationCodesSort = ListCustomerServiceRecordsSort;
@@ -1283,6 +2053,27 @@ crate::codec::optional_fields!(
     "requirement_type_id" => requirement_type_id, "status" => status, "updated_at" =>
     updated_at }
 );
+
+impl crate::shape::Shaped for PortingActionRequirement {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingActionRequirement",
+        &[
+            crate::shape::field::<Option<String>>("action_type"),
+            crate::shape::field::<Option<String>>("action_url"),
+            crate::shape::field::<Option<String>>("cancel_reason"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("porting_order_id"),
+            crate::shape::field::<
+                Option<PortingActionRequirementRecordType>,
+            >("record_type"),
+            crate::shape::field::<Option<String>>("requirement_type_id"),
+            crate::shape::field::<Option<PortingActionRequirementStatus>>("status"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
 
 /// Identifies the type of the resource
 ///
@@ -1394,6 +2185,26 @@ crate::codec::optional_fields!(
     "record_type" => record_type, "updated_at" => updated_at }
 );
 
+impl crate::shape::Shaped for PortingAdditionalDocument {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingAdditionalDocument",
+        &[
+            crate::shape::field::<Option<String>>("content_type"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("document_id"),
+            crate::shape::field::<
+                Option<PortingAdditionalDocumentDocumentType>,
+            >("document_type"),
+            crate::shape::field::<Option<String>>("filename"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("porting_order_id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Identifies the type of additional document
 ///
 /// Spec: `#/components/schemas/PortingAdditionalDocument/properties/document_type`
@@ -1468,6 +2279,28 @@ crate::codec::optional_fields!(
     "record_type" => record_type, "updated_at" => updated_at }
 );
 
+impl crate::shape::Shaped for PortingAssociatedPhoneNumber {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingAssociatedPhoneNumber",
+        &[
+            crate::shape::field::<Option<PortingAssociatedPhoneNumberAction>>("action"),
+            crate::shape::field::<Option<String>>("country_code"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<
+                Option<PortingAssociatedPhoneNumberPhoneNumberRange>,
+            >("phone_number_range"),
+            crate::shape::field::<
+                Option<PortingAssociatedPhoneNumberPhoneNumberType>,
+            >("phone_number_type"),
+            crate::shape::field::<Option<String>>("porting_order_id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Specifies the action to take with this phone number during partial porting.
 ///
 /// Spec: `#/components/schemas/PortingAssociatedPhoneNumber/properties/action`
@@ -1519,6 +2352,17 @@ crate::codec::optional_fields!(
     PortingAssociatedPhoneNumberPhoneNumberRange { "end_at" => end_at, "start_at" =>
     start_at }
 );
+
+impl crate::shape::Shaped for PortingAssociatedPhoneNumberPhoneNumberRange {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingAssociatedPhoneNumberPhoneNumberRange",
+        &[
+            crate::shape::field::<Option<String>>("end_at"),
+            crate::shape::field::<Option<String>>("start_at"),
+        ],
+        false,
+    );
+}
 
 /// Specifies the phone number type for this associated phone number.
 ///
@@ -1673,6 +2517,37 @@ impl<'de> serde::Deserialize<'de> for PortingEvent {
     }
 }
 
+impl crate::shape::Shaped for PortingEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Tagged {
+        name: "PortingEvent",
+        property: "event_type",
+        variants: &[
+            ("porting_order.deleted", crate::shape::of::<PortingEventDeletedPayload>()),
+            (
+                "porting_order.messaging_changed",
+                crate::shape::of::<PortingEventMessagingChangedPayload>(),
+            ),
+            (
+                "porting_order.status_changed",
+                crate::shape::of::<PortingEventStatusChangedEvent>(),
+            ),
+            (
+                "porting_order.new_comment",
+                crate::shape::of::<PortingEventNewCommentEvent>(),
+            ),
+            ("porting_order.split", crate::shape::of::<PortingEventSplitEvent>()),
+            (
+                "porting_order.loa_updated",
+                crate::shape::of::<PortingEventWithoutWebhook>(),
+            ),
+            (
+                "porting_order.sharing_token_expired",
+                crate::shape::of::<PortingEventWithoutWebhook>(),
+            ),
+        ],
+    };
+}
+
 /// Spec: `#/components/schemas/PortingEventDeletedPayload`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingEventDeletedPayload {
@@ -1696,6 +2571,27 @@ crate::codec::optional_fields!(
     available_notification_methods, "event_type" => event_type, "id" => id, "payload" =>
     payload, "payload_status" => payload_status, "porting_order_id" => porting_order_id }
 );
+
+impl crate::shape::Shaped for PortingEventDeletedPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingEventDeletedPayload",
+        &[
+            crate::shape::field::<
+                Option<Vec<PortingEventDeletedPayloadAvailableNotificationMethodsItem>>,
+            >("available_notification_methods"),
+            crate::shape::field::<
+                Option<PortingEventDeletedPayloadEventType>,
+            >("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<PortingEventDeletedPayloadPayload>>("payload"),
+            crate::shape::field::<
+                Option<PortingEventDeletedPayloadPayloadStatus>,
+            >("payload_status"),
+            crate::shape::field::<Option<String>>("porting_order_id"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/PortingEventDeletedPayload/properties/available_notification_methods/items`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1790,6 +2686,21 @@ crate::codec::optional_fields!(
     record_type, "updated_at" => updated_at }
 );
 
+impl crate::shape::Shaped for PortingEventDeletedPayloadPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingEventDeletedPayloadPayload",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("customer_reference"),
+            crate::shape::field::<Option<String>>("deleted_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/PortingEventMessagingChangedPayload`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingEventMessagingChangedPayload {
@@ -1822,6 +2733,36 @@ crate::codec::optional_fields!(
     "porting_order_id" => porting_order_id, "record_type" => record_type, "updated_at" =>
     updated_at }
 );
+
+impl crate::shape::Shaped for PortingEventMessagingChangedPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingEventMessagingChangedPayload",
+        &[
+            crate::shape::field::<
+                Option<
+                    Vec<
+                        PortingEventMessagingChangedPayloadAvailableNotificationMethodsItem,
+                    >,
+                >,
+            >("available_notification_methods"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<
+                Option<PortingEventMessagingChangedPayloadEventType>,
+            >("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<
+                Option<PortingEventMessagingChangedPayloadPayload>,
+            >("payload"),
+            crate::shape::field::<
+                Option<PortingEventMessagingChangedPayloadPayloadStatus>,
+            >("payload_status"),
+            crate::shape::field::<Option<String>>("porting_order_id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/PortingEventMessagingChangedPayload/properties/available_notification_methods/items`
 pub type PortingEventMessagingChangedPayloadAvailableNotificationMethodsItem = PortingEventDeletedPayloadAvailableNotificationMethodsItem;
@@ -1878,6 +2819,21 @@ crate::codec::optional_fields!(
     customer_reference, "id" => id, "messaging" => messaging, "support_key" =>
     support_key }
 );
+
+impl crate::shape::Shaped for PortingEventMessagingChangedPayloadPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingEventMessagingChangedPayloadPayload",
+        &[
+            crate::shape::field::<Option<String>>("customer_reference"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<
+                Option<PortingEventMessagingChangedPayloadPayloadMessaging>,
+            >("messaging"),
+            crate::shape::field::<Option<String>>("support_key"),
+        ],
+        false,
+    );
+}
 
 /// The messaging portability status of the porting order.
 ///
@@ -1981,6 +2937,30 @@ crate::codec::optional_fields!(
     updated_at }
 );
 
+impl crate::shape::Shaped for PortingEventNewCommentEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingEventNewCommentEvent",
+        &[
+            crate::shape::field::<
+                Option<Vec<PortingEventNewCommentEventAvailableNotificationMethodsItem>>,
+            >("available_notification_methods"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<
+                Option<PortingEventNewCommentEventEventType>,
+            >("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<PortingEventNewCommentEventPayload>>("payload"),
+            crate::shape::field::<
+                Option<PortingEventNewCommentEventPayloadStatus>,
+            >("payload_status"),
+            crate::shape::field::<Option<String>>("porting_order_id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/PortingEventNewCommentEvent/properties/available_notification_methods/items`
 pub type PortingEventNewCommentEventAvailableNotificationMethodsItem = PortingEventDeletedPayloadAvailableNotificationMethodsItem;
 
@@ -2034,6 +3014,20 @@ crate::codec::optional_fields!(
     porting_order_id, "support_key" => support_key }
 );
 
+impl crate::shape::Shaped for PortingEventNewCommentEventPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingEventNewCommentEventPayload",
+        &[
+            crate::shape::field::<
+                Option<PortingEventNewCommentEventPayloadComment>,
+            >("comment"),
+            crate::shape::field::<Option<String>>("porting_order_id"),
+            crate::shape::field::<Option<String>>("support_key"),
+        ],
+        false,
+    );
+}
+
 /// The comment that was added to the porting order.
 ///
 /// Spec: `#/components/schemas/PortingEventNewCommentEvent/properties/payload/properties/comment`
@@ -2055,6 +3049,22 @@ crate::codec::optional_fields!(
     PortingEventNewCommentEventPayloadComment { "body" => body, "id" => id, "inserted_at"
     => inserted_at, "user_id" => user_id, "user_type" => user_type }
 );
+
+impl crate::shape::Shaped for PortingEventNewCommentEventPayloadComment {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingEventNewCommentEventPayloadComment",
+        &[
+            crate::shape::field::<Option<String>>("body"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("inserted_at"),
+            crate::shape::field::<Option<String>>("user_id"),
+            crate::shape::field::<
+                Option<PortingEventNewCommentEventPayloadCommentUserType>,
+            >("user_type"),
+        ],
+        false,
+    );
+}
 
 /// Identifies the type of the user that created the comment.
 ///
@@ -2134,6 +3144,28 @@ crate::codec::optional_fields!(
     updated_at }
 );
 
+impl crate::shape::Shaped for PortingEventSplitEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingEventSplitEvent",
+        &[
+            crate::shape::field::<
+                Option<Vec<PortingEventSplitEventAvailableNotificationMethodsItem>>,
+            >("available_notification_methods"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<PortingEventSplitEventEventType>>("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<PortingEventSplitEventPayload>>("payload"),
+            crate::shape::field::<
+                Option<PortingEventSplitEventPayloadStatus>,
+            >("payload_status"),
+            crate::shape::field::<Option<String>>("porting_order_id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/PortingEventSplitEvent/properties/available_notification_methods/items`
 pub type PortingEventSplitEventAvailableNotificationMethodsItem = PortingEventDeletedPayloadAvailableNotificationMethodsItem;
 
@@ -2189,6 +3221,20 @@ crate::codec::optional_fields!(
     porting_phone_numbers, "to" => to }
 );
 
+impl crate::shape::Shaped for PortingEventSplitEventPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingEventSplitEventPayload",
+        &[
+            crate::shape::field::<Option<PortingEventSplitEventPayloadFrom>>("from"),
+            crate::shape::field::<
+                Option<Vec<PortingEventSplitEventPayloadPortingPhoneNumbersItem>>,
+            >("porting_phone_numbers"),
+            crate::shape::field::<Option<PortingEventSplitEventPayloadTo>>("to"),
+        ],
+        false,
+    );
+}
+
 /// The porting order that was split.
 ///
 /// Spec: `#/components/schemas/PortingEventSplitEvent/properties/payload/properties/from`
@@ -2239,6 +3285,34 @@ crate::codec::optional_fields!(
     "porting_order_id" => porting_order_id, "record_type" => record_type, "updated_at" =>
     updated_at }
 );
+
+impl crate::shape::Shaped for PortingEventStatusChangedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingEventStatusChangedEvent",
+        &[
+            crate::shape::field::<
+                Option<
+                    Vec<PortingEventStatusChangedEventAvailableNotificationMethodsItem>,
+                >,
+            >("available_notification_methods"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<
+                Option<PortingEventStatusChangedEventEventType>,
+            >("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<
+                Option<PortingEventStatusChangedEventPayload>,
+            >("payload"),
+            crate::shape::field::<
+                Option<PortingEventStatusChangedEventPayloadStatus>,
+            >("payload_status"),
+            crate::shape::field::<Option<String>>("porting_order_id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/PortingEventStatusChangedEvent/properties/available_notification_methods/items`
 pub type PortingEventStatusChangedEventAvailableNotificationMethodsItem = PortingEventDeletedPayloadAvailableNotificationMethodsItem;
@@ -2299,6 +3373,21 @@ crate::codec::optional_fields!(
     updated_at, "webhook_url" => webhook_url }
 );
 
+impl crate::shape::Shaped for PortingEventStatusChangedEventPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingEventStatusChangedEventPayload",
+        &[
+            crate::shape::field::<Option<String>>("customer_reference"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<PortingOrderStatus>>("status"),
+            crate::shape::field::<Option<String>>("support_key"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<Option<String>>("webhook_url"),
+        ],
+        false,
+    );
+}
+
 /// The status of the payload generation.
 ///
 /// Spec: `#/components/schemas/PortingEventStatusChangedEvent/properties/payload_status`
@@ -2335,6 +3424,30 @@ crate::codec::optional_fields!(
     "porting_order_id" => porting_order_id, "record_type" => record_type, "updated_at" =>
     updated_at }
 );
+
+impl crate::shape::Shaped for PortingEventWithoutWebhook {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingEventWithoutWebhook",
+        &[
+            crate::shape::field::<
+                Option<Vec<PortingEventWithoutWebhookAvailableNotificationMethodsItem>>,
+            >("available_notification_methods"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<
+                Option<PortingEventWithoutWebhookEventType>,
+            >("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<serde_json::Value>>("payload"),
+            crate::shape::field::<
+                Option<PortingEventWithoutWebhookPayloadStatus>,
+            >("payload_status"),
+            crate::shape::field::<Option<String>>("porting_order_id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/PortingEventWithoutWebhook/properties/available_notification_methods/items`
 pub type PortingEventWithoutWebhookAvailableNotificationMethodsItem = PortingEventDeletedPayloadAvailableNotificationMethodsItem;
@@ -2416,6 +3529,25 @@ crate::codec::optional_fields!(
     "updated_at" => updated_at }
 );
 
+impl crate::shape::Shaped for PortingLoaConfiguration {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingLoaConfiguration",
+        &[
+            crate::shape::field::<Option<PortingLoaConfigurationAddress>>("address"),
+            crate::shape::field::<Option<String>>("company_name"),
+            crate::shape::field::<Option<PortingLoaConfigurationContact>>("contact"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<PortingLoaConfigurationLogo>>("logo"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<String>>("organization_id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// The address of the company.
 ///
 /// Spec: `#/components/schemas/PortingLOAConfiguration/properties/address`
@@ -2441,6 +3573,21 @@ crate::codec::optional_fields!(
     street_address, "zip_code" => zip_code }
 );
 
+impl crate::shape::Shaped for PortingLoaConfigurationAddress {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingLoaConfigurationAddress",
+        &[
+            crate::shape::field::<Option<String>>("city"),
+            crate::shape::field::<Option<String>>("country_code"),
+            crate::shape::field::<Option<String>>("extended_address"),
+            crate::shape::field::<Option<String>>("state"),
+            crate::shape::field::<Option<String>>("street_address"),
+            crate::shape::field::<Option<String>>("zip_code"),
+        ],
+        false,
+    );
+}
+
 /// The contact information of the company.
 ///
 /// Spec: `#/components/schemas/PortingLOAConfiguration/properties/contact`
@@ -2455,6 +3602,17 @@ pub struct PortingLoaConfigurationContact {
 crate::codec::optional_fields!(
     PortingLoaConfigurationContact { "email" => email, "phone_number" => phone_number }
 );
+
+impl crate::shape::Shaped for PortingLoaConfigurationContact {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingLoaConfigurationContact",
+        &[
+            crate::shape::field::<Option<String>>("email"),
+            crate::shape::field::<Option<String>>("phone_number"),
+        ],
+        false,
+    );
+}
 
 /// The logo to be used in the LOA.
 ///
@@ -2471,6 +3629,19 @@ crate::codec::optional_fields!(
     PortingLoaConfigurationLogo { "content_type" => content_type, "document_id" =>
     document_id }
 );
+
+impl crate::shape::Shaped for PortingLoaConfigurationLogo {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingLoaConfigurationLogo",
+        &[
+            crate::shape::field::<
+                Option<PortingLoaConfigurationLogoContentType>,
+            >("content_type"),
+            crate::shape::field::<Option<String>>("document_id"),
+        ],
+        false,
+    );
+}
 
 /// The content type of the logo.
 ///
@@ -2567,6 +3738,49 @@ crate::codec::optional_fields!(
     user_feedback, "user_id" => user_id, "webhook_url" => webhook_url }
 );
 
+impl crate::shape::Shaped for PortingOrder {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingOrder",
+        &[
+            crate::shape::field::<
+                Option<PortingOrderActivationSettings>,
+            >("activation_settings"),
+            crate::shape::field::<
+                Option<Vec<PortingOrderAdditionalStepsItem>>,
+            >("additional_steps"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("customer_group_reference"),
+            crate::shape::field::<Option<String>>("customer_reference"),
+            crate::shape::field::<Option<String>>("description"),
+            crate::shape::field::<Option<PortingOrderDocuments>>("documents"),
+            crate::shape::field::<Option<PortingOrderEndUser>>("end_user"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<PortingOrderMessaging>>("messaging"),
+            crate::shape::field::<Option<PortingOrderMisc>>("misc"),
+            crate::shape::field::<Option<String>>("old_service_provider_ocn"),
+            crate::shape::field::<Option<String>>("parent_support_key"),
+            crate::shape::field::<
+                Option<PortingOrderPhoneNumberConfiguration>,
+            >("phone_number_configuration"),
+            crate::shape::field::<
+                Option<PortingOrderPhoneNumberType>,
+            >("phone_number_type"),
+            crate::shape::field::<Option<Vec<PortingPhoneNumber>>>("phone_numbers"),
+            crate::shape::field::<Option<i64>>("porting_phone_numbers_count"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<Vec<PortingOrderRequirement>>>("requirements"),
+            crate::shape::field::<Option<bool>>("requirements_met"),
+            crate::shape::field::<Option<PortingOrderStatus>>("status"),
+            crate::shape::field::<Option<String>>("support_key"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<Option<PortingOrderUserFeedback>>("user_feedback"),
+            crate::shape::field::<Option<String>>("user_id"),
+            crate::shape::field::<Option<String>>("webhook_url"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/PortingOrderActivationSettings`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingOrderActivationSettings {
@@ -2584,6 +3798,21 @@ crate::codec::optional_fields!(
     "fast_port_eligible" => fast_port_eligible, "foc_datetime_actual" =>
     foc_datetime_actual, "foc_datetime_requested" => foc_datetime_requested }
 );
+
+impl crate::shape::Shaped for PortingOrderActivationSettings {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingOrderActivationSettings",
+        &[
+            crate::shape::field::<
+                Option<PortingOrderActivationStatus>,
+            >("activation_status"),
+            crate::shape::field::<Option<bool>>("fast_port_eligible"),
+            crate::shape::field::<Option<String>>("foc_datetime_actual"),
+            crate::shape::field::<Option<String>>("foc_datetime_requested"),
+        ],
+        false,
+    );
+}
 
 /// Activation status
 ///
@@ -2714,6 +3943,17 @@ crate::codec::optional_fields!(
     PortingOrderDocuments { "invoice" => invoice nullable, "loa" => loa nullable }
 );
 
+impl crate::shape::Shaped for PortingOrderDocuments {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingOrderDocuments",
+        &[
+            crate::shape::field::<Option<Option<String>>>("invoice"),
+            crate::shape::field::<Option<Option<String>>>("loa"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/PortingOrderEndUser`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingOrderEndUser {
@@ -2724,6 +3964,17 @@ pub struct PortingOrderEndUser {
 crate::codec::optional_fields!(
     PortingOrderEndUser { "admin" => admin, "location" => location }
 );
+
+impl crate::shape::Shaped for PortingOrderEndUser {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingOrderEndUser",
+        &[
+            crate::shape::field::<Option<PortingOrderEndUserAdmin>>("admin"),
+            crate::shape::field::<Option<PortingOrderEndUserLocation>>("location"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/PortingOrderEndUserAdmin`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -2752,6 +4003,22 @@ crate::codec::optional_fields!(
     "tax_identifier" => tax_identifier nullable }
 );
 
+impl crate::shape::Shaped for PortingOrderEndUserAdmin {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingOrderEndUserAdmin",
+        &[
+            crate::shape::field::<Option<Option<String>>>("account_number"),
+            crate::shape::field::<Option<Option<String>>>("auth_person_name"),
+            crate::shape::field::<Option<Option<String>>>("billing_phone_number"),
+            crate::shape::field::<Option<Option<String>>>("business_identifier"),
+            crate::shape::field::<Option<Option<String>>>("entity_name"),
+            crate::shape::field::<Option<Option<String>>>("pin_passcode"),
+            crate::shape::field::<Option<Option<String>>>("tax_identifier"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/PortingOrderEndUserLocation`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingOrderEndUserLocation {
@@ -2775,6 +4042,21 @@ crate::codec::optional_fields!(
     nullable, "locality" => locality nullable, "postal_code" => postal_code nullable,
     "street_address" => street_address nullable }
 );
+
+impl crate::shape::Shaped for PortingOrderEndUserLocation {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingOrderEndUserLocation",
+        &[
+            crate::shape::field::<Option<Option<String>>>("administrative_area"),
+            crate::shape::field::<Option<Option<String>>>("country_code"),
+            crate::shape::field::<Option<Option<String>>>("extended_address"),
+            crate::shape::field::<Option<Option<String>>>("locality"),
+            crate::shape::field::<Option<Option<String>>>("postal_code"),
+            crate::shape::field::<Option<Option<String>>>("street_address"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_blocks/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -2800,6 +4082,27 @@ crate::codec::optional_fields!(
     support_key }
 );
 
+impl crate::shape::Shaped for PortingOrderFilterConsolidated {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingOrderFilterConsolidated",
+        &[
+            crate::shape::field::<
+                Option<PortingOrderActivationStatus>,
+            >("activation_status"),
+            crate::shape::field::<Option<Vec<String>>>("phone_number"),
+            crate::shape::field::<Option<PortabilityStatus>>("portability_status"),
+            crate::shape::field::<Option<Vec<String>>>("porting_order_id"),
+            crate::shape::field::<
+                Option<PortingOrderFilterConsolidatedStatus>,
+            >("status"),
+            crate::shape::field::<
+                Option<PortingOrderFilterConsolidatedSupportKey>,
+            >("support_key"),
+        ],
+        false,
+    );
+}
+
 /// Filter porting orders by status(es). Originally: filter\[status\], filter\[status\]\[in\]\[\]
 ///
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_blocks/get/parameters/1/schema/properties/status`
@@ -2820,15 +4123,24 @@ impl<'de> serde::Deserialize<'de> for PortingOrderFilterConsolidatedStatus {
             deserializer,
             "PortingOrderFilterConsolidatedStatus",
             &[
-                |v, s| crate::codec::variant(v, s, Self::Variant1),
-                |v, s| crate::codec::variant(
+                |v| crate::codec::variant(v, Self::Variant1),
+                |v| crate::codec::variant(
                     v,
-                    s,
                     Self::PortingOrderFilterConsolidatedStatusVariant2ItemList,
                 ),
             ],
         )
     }
+}
+
+impl crate::shape::Shaped for PortingOrderFilterConsolidatedStatus {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
+        name: "PortingOrderFilterConsolidatedStatus",
+        variants: &[
+            crate::shape::of::<PortingOrderFilterConsolidatedStatusVariant1>(),
+            crate::shape::of::<Vec<PortingOrderFilterConsolidatedStatusVariant2Item>>(),
+        ],
+    };
 }
 
 /// Filter by single status
@@ -2865,6 +4177,21 @@ crate::codec::optional_fields!(
     "messaging_port_status" => messaging_port_status }
 );
 
+impl crate::shape::Shaped for PortingOrderMessaging {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingOrderMessaging",
+        &[
+            crate::shape::field::<Option<bool>>("enable_messaging"),
+            crate::shape::field::<Option<bool>>("messaging_capable"),
+            crate::shape::field::<Option<bool>>("messaging_port_completed"),
+            crate::shape::field::<
+                Option<PortingOrderMessagingMessagingPortStatus>,
+            >("messaging_port_status"),
+        ],
+        false,
+    );
+}
+
 /// The current status of the messaging porting.
 ///
 /// Spec: `#/components/schemas/PortingOrderMessaging/properties/messaging_port_status`
@@ -2884,6 +4211,20 @@ crate::codec::optional_fields!(
     PortingOrderMisc { "new_billing_phone_number" => new_billing_phone_number nullable,
     "remaining_numbers_action" => remaining_numbers_action nullable, "type" => type_ }
 );
+
+impl crate::shape::Shaped for PortingOrderMisc {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingOrderMisc",
+        &[
+            crate::shape::field::<Option<Option<String>>>("new_billing_phone_number"),
+            crate::shape::field::<
+                Option<Option<PortingOrderMiscRemainingNumbersAction>>,
+            >("remaining_numbers_action"),
+            crate::shape::field::<Option<PortingOrderType>>("type"),
+        ],
+        false,
+    );
+}
 
 /// Remaining numbers can be either kept with their current service provider or disconnected. 'new_billing_telephone_number' is required when 'remaining_numbers_action' is 'keep'.
 ///
@@ -2914,6 +4255,20 @@ crate::codec::optional_fields!(
     nullable, "tags" => tags }
 );
 
+impl crate::shape::Shaped for PortingOrderPhoneNumberConfiguration {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingOrderPhoneNumberConfiguration",
+        &[
+            crate::shape::field::<Option<Option<String>>>("billing_group_id"),
+            crate::shape::field::<Option<Option<String>>>("connection_id"),
+            crate::shape::field::<Option<Option<String>>>("emergency_address_id"),
+            crate::shape::field::<Option<Option<String>>>("messaging_profile_id"),
+            crate::shape::field::<Option<Vec<String>>>("tags"),
+        ],
+        false,
+    );
+}
+
 /// The type of the phone number
 ///
 /// Spec: `#/components/schemas/PortingOrder/properties/phone_number_type`
@@ -2937,6 +4292,21 @@ crate::codec::optional_fields!(
     "record_type" => record_type, "requirement_type_id" => requirement_type_id }
 );
 
+impl crate::shape::Shaped for PortingOrderRequirement {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingOrderRequirement",
+        &[
+            crate::shape::field::<
+                Option<PortingOrderRequirementFieldType>,
+            >("field_type"),
+            crate::shape::field::<Option<String>>("field_value"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("requirement_type_id"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/PortingOrderRequirementDetail`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingOrderRequirementDetail {
@@ -2957,6 +4327,24 @@ crate::codec::optional_fields!(
     field_value, "record_type" => record_type, "requirement_status" =>
     requirement_status, "requirement_type" => requirement_type }
 );
+
+impl crate::shape::Shaped for PortingOrderRequirementDetail {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingOrderRequirementDetail",
+        &[
+            crate::shape::field::<
+                Option<PortingOrderRequirementDetailFieldType>,
+            >("field_type"),
+            crate::shape::field::<Option<String>>("field_value"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("requirement_status"),
+            crate::shape::field::<
+                Option<PortingOrderRequirementDetailRequirementType>,
+            >("requirement_type"),
+        ],
+        false,
+    );
+}
 
 /// Type of value expected on field_value field
 ///
@@ -3019,6 +4407,23 @@ crate::codec::optional_fields!(
     "name" => name, "type" => type_ }
 );
 
+impl crate::shape::Shaped for PortingOrderRequirementDetailRequirementType {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingOrderRequirementDetailRequirementType",
+        &[
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("acceptance_criteria"),
+            crate::shape::field::<Option<String>>("description"),
+            crate::shape::field::<Option<String>>("example"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<String>>("type"),
+        ],
+        false,
+    );
+}
+
 /// Type of value expected on field_value field
 ///
 /// Spec: `#/components/schemas/PortingOrderRequirement/properties/field_type`
@@ -3079,6 +4484,25 @@ crate::codec::optional_fields!(
     token }
 );
 
+impl crate::shape::Shaped for PortingOrderSharingToken {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingOrderSharingToken",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("expires_at"),
+            crate::shape::field::<Option<i64>>("expires_in_seconds"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<
+                Option<Vec<PortingOrderSharingTokenPermissionsItem>>,
+            >("permissions"),
+            crate::shape::field::<Option<String>>("porting_order_id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("token"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/PortingOrderSharingToken/properties/permissions/items`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PortingOrderSharingTokenPermissionsItem {
@@ -3127,6 +4551,17 @@ pub struct PortingOrderStatus {
 crate::codec::optional_fields!(
     PortingOrderStatus { "details" => details, "value" => value }
 );
+
+impl crate::shape::Shaped for PortingOrderStatus {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingOrderStatus",
+        &[
+            crate::shape::field::<Option<Vec<PortingOrdersExceptionType>>>("details"),
+            crate::shape::field::<Option<PortingOrderStatusValue>>("value"),
+        ],
+        false,
+    );
+}
 
 /// The current status of the porting order
 ///
@@ -3238,6 +4673,17 @@ crate::codec::optional_fields!(
     user_rating nullable }
 );
 
+impl crate::shape::Shaped for PortingOrderUserFeedback {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingOrderUserFeedback",
+        &[
+            crate::shape::field::<Option<Option<String>>>("user_comment"),
+            crate::shape::field::<Option<Option<i64>>>("user_rating"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/PortingOrdersActivationJob`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingOrdersActivationJob {
@@ -3265,6 +4711,27 @@ crate::codec::optional_fields!(
     created_at, "id" => id, "record_type" => record_type, "status" => status,
     "updated_at" => updated_at }
 );
+
+impl crate::shape::Shaped for PortingOrdersActivationJob {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingOrdersActivationJob",
+        &[
+            crate::shape::field::<Option<String>>("activate_at"),
+            crate::shape::field::<
+                Option<PortingOrdersActivationJobActivationType>,
+            >("activation_type"),
+            crate::shape::field::<
+                Option<Vec<PortingOrdersActivationJobActivationWindowsItem>>,
+            >("activation_windows"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<PortingOrdersActivationJobStatus>>("status"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
 
 /// Specifies the type of this activation job
 ///
@@ -3367,6 +4834,18 @@ crate::codec::optional_fields!(
     "started_at" => started_at }
 );
 
+impl crate::shape::Shaped for PortingOrdersAllowedFocWindow {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingOrdersAllowedFocWindow",
+        &[
+            crate::shape::field::<Option<String>>("ended_at"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("started_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/PortingOrdersComment`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingOrdersComment {
@@ -3387,6 +4866,21 @@ crate::codec::optional_fields!(
     "porting_order_id" => porting_order_id, "record_type" => record_type, "user_type" =>
     user_type }
 );
+
+impl crate::shape::Shaped for PortingOrdersComment {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingOrdersComment",
+        &[
+            crate::shape::field::<Option<String>>("body"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("porting_order_id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<PortingOrdersCommentUserType>>("user_type"),
+        ],
+        false,
+    );
+}
 
 /// Indicates whether this comment was created by a Telnyx Admin, user, or system
 ///
@@ -3440,6 +4934,17 @@ pub struct PortingOrdersExceptionType {
 crate::codec::optional_fields!(
     PortingOrdersExceptionType { "code" => code, "description" => description }
 );
+
+impl crate::shape::Shaped for PortingOrdersExceptionType {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingOrdersExceptionType",
+        &[
+            crate::shape::field::<Option<PortingOrdersExceptionTypeCode>>("code"),
+            crate::shape::field::<Option<String>>("description"),
+        ],
+        false,
+    );
+}
 
 /// Identifier of an exception type
 ///
@@ -3582,6 +5087,32 @@ crate::codec::optional_fields!(
     requirements_status, "support_key" => support_key }
 );
 
+impl crate::shape::Shaped for PortingPhoneNumber {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingPhoneNumber",
+        &[
+            crate::shape::field::<
+                Option<PortingOrderActivationStatus>,
+            >("activation_status"),
+            crate::shape::field::<Option<String>>("phone_number"),
+            crate::shape::field::<
+                Option<PortingPhoneNumberPhoneNumberType>,
+            >("phone_number_type"),
+            crate::shape::field::<Option<PortabilityStatus>>("portability_status"),
+            crate::shape::field::<Option<String>>("porting_order_id"),
+            crate::shape::field::<
+                Option<PortingPhoneNumberPortingOrderStatus>,
+            >("porting_order_status"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<
+                Option<PortingPhoneNumberRequirementsStatus>,
+            >("requirements_status"),
+            crate::shape::field::<Option<String>>("support_key"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/PortingPhoneNumberBlock`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingPhoneNumberBlock {
@@ -3609,6 +5140,29 @@ crate::codec::optional_fields!(
     phone_number_range, "phone_number_type" => phone_number_type, "record_type" =>
     record_type, "updated_at" => updated_at }
 );
+
+impl crate::shape::Shaped for PortingPhoneNumberBlock {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingPhoneNumberBlock",
+        &[
+            crate::shape::field::<
+                Option<Vec<PortingPhoneNumberBlockActivationRangesItem>>,
+            >("activation_ranges"),
+            crate::shape::field::<Option<String>>("country_code"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<
+                Option<PortingPhoneNumberBlockPhoneNumberRange>,
+            >("phone_number_range"),
+            crate::shape::field::<
+                Option<PortingPhoneNumberBlockPhoneNumberType>,
+            >("phone_number_type"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/PortingPhoneNumberBlock/properties/activation_ranges/items`
 pub type PortingPhoneNumberBlockActivationRangesItem = PortingAssociatedPhoneNumberPhoneNumberRange;
@@ -3646,6 +5200,21 @@ crate::codec::optional_fields!(
     "updated_at" => updated_at, "user_bundle_id" => user_bundle_id }
 );
 
+impl crate::shape::Shaped for PortingPhoneNumberConfiguration {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingPhoneNumberConfiguration",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("porting_phone_number_id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<Option<String>>("user_bundle_id"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/PortingPhoneNumberExtension`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingPhoneNumberExtension {
@@ -3672,6 +5241,26 @@ crate::codec::optional_fields!(
     "updated_at" => updated_at }
 );
 
+impl crate::shape::Shaped for PortingPhoneNumberExtension {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingPhoneNumberExtension",
+        &[
+            crate::shape::field::<
+                Option<Vec<PortingPhoneNumberExtensionActivationRangesItem>>,
+            >("activation_ranges"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<
+                Option<PortingPhoneNumberExtensionExtensionRange>,
+            >("extension_range"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("porting_phone_number_id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/PortingPhoneNumberExtension/properties/activation_ranges/items`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingPhoneNumberExtensionActivationRangesItem {
@@ -3685,6 +5274,17 @@ crate::codec::optional_fields!(
     PortingPhoneNumberExtensionActivationRangesItem { "end_at" => end_at, "start_at" =>
     start_at }
 );
+
+impl crate::shape::Shaped for PortingPhoneNumberExtensionActivationRangesItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingPhoneNumberExtensionActivationRangesItem",
+        &[
+            crate::shape::field::<Option<i64>>("end_at"),
+            crate::shape::field::<Option<i64>>("start_at"),
+        ],
+        false,
+    );
+}
 
 /// Specifies the extension range for this porting phone number extension.
 ///
@@ -3771,6 +5371,23 @@ crate::codec::optional_fields!(
     "status" => status, "updated_at" => updated_at }
 );
 
+impl crate::shape::Shaped for PortingReport {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingReport",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("document_id"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<ExportPortingOrdersCsvReport>>("params"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<PortingReportReportType>>("report_type"),
+            crate::shape::field::<Option<PortingReportStatus>>("status"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Identifies the type of report
 ///
 /// Spec: `#/components/schemas/PortingReport/properties/report_type`
@@ -3828,6 +5445,22 @@ crate::codec::optional_fields!(
     record_type, "updated_at" => updated_at }
 );
 
+impl crate::shape::Shaped for PortingUkCarrier {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingUkCarrier",
+        &[
+            crate::shape::field::<Option<Vec<String>>>("alternative_cupids"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("cupid"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/PortingVerificationCode`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortingVerificationCode {
@@ -3853,6 +5486,22 @@ crate::codec::optional_fields!(
     "updated_at" => updated_at, "verified" => verified }
 );
 
+impl crate::shape::Shaped for PortingVerificationCode {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PortingVerificationCode",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("phone_number"),
+            crate::shape::field::<Option<String>>("porting_order_id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<Option<bool>>("verified"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/requestBodies/SendPortingVerificationCodes/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SendPortingVerificationCodes {
@@ -3864,6 +5513,19 @@ crate::codec::optional_fields!(
     SendPortingVerificationCodes { "phone_numbers" => phone_numbers,
     "verification_method" => verification_method }
 );
+
+impl crate::shape::Shaped for SendPortingVerificationCodes {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SendPortingVerificationCodes",
+        &[
+            crate::shape::field::<Option<Vec<String>>>("phone_numbers"),
+            crate::shape::field::<
+                Option<SendPortingVerificationCodesVerificationMethod>,
+            >("verification_method"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/requestBodies/SendPortingVerificationCodes/content/application~1json/schema/properties/verification_method`
 pub type SendPortingVerificationCodesVerificationMethod = CreatedVerificationCodesResponseDataItemType;
@@ -3882,6 +5544,17 @@ crate::codec::optional_fields!(
     permissions }
 );
 
+impl crate::shape::Shaped for SharePortingOrder {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SharePortingOrder",
+        &[
+            crate::shape::field::<Option<i64>>("expires_in_seconds"),
+            crate::shape::field::<Option<SharePortingOrderPermissions>>("permissions"),
+        ],
+        false,
+    );
+}
+
 /// The permissions the token will have
 ///
 /// Spec: `#/components/requestBodies/SharePortingOrder/content/application~1json/schema/properties/permissions`
@@ -3895,6 +5568,14 @@ pub struct SharePortingOrderResponse {
 
 crate::codec::optional_fields!(SharePortingOrderResponse { "data" => data });
 
+impl crate::shape::Shaped for SharePortingOrderResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SharePortingOrderResponse",
+        &[crate::shape::field::<Option<PortingOrderSharingToken>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1porting~1events~1{id}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ShowPortingEventResponse {
@@ -3902,6 +5583,14 @@ pub struct ShowPortingEventResponse {
 }
 
 crate::codec::optional_fields!(ShowPortingEventResponse { "data" => data });
+
+impl crate::shape::Shaped for ShowPortingEventResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ShowPortingEventResponse",
+        &[crate::shape::field::<Option<PortingEvent>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1porting~1loa_configurations~1{id}/patch/responses/200/content/application~1json/schema`
 pub type UpdateLoaConfigurationResponse = CreateLoaConfigurationResponse;
@@ -3937,6 +5626,33 @@ crate::codec::optional_fields!(
     webhook_url }
 );
 
+impl crate::shape::Shaped for UpdatePortingOrder {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdatePortingOrder",
+        &[
+            crate::shape::field::<
+                Option<UpdatePortingOrderActivationSettings>,
+            >("activation_settings"),
+            crate::shape::field::<Option<String>>("customer_group_reference"),
+            crate::shape::field::<Option<String>>("customer_reference"),
+            crate::shape::field::<Option<PortingOrderDocuments>>("documents"),
+            crate::shape::field::<Option<PortingOrderEndUser>>("end_user"),
+            crate::shape::field::<Option<UpdatePortingOrderMessaging>>("messaging"),
+            crate::shape::field::<Option<Option<PortingOrderMisc>>>("misc"),
+            crate::shape::field::<
+                Option<PortingOrderPhoneNumberConfiguration>,
+            >("phone_number_configuration"),
+            crate::shape::field::<Option<String>>("requirement_group_id"),
+            crate::shape::field::<
+                Option<Vec<UpdatePortingOrderRequirement>>,
+            >("requirements"),
+            crate::shape::field::<Option<PortingOrderUserFeedback>>("user_feedback"),
+            crate::shape::field::<Option<String>>("webhook_url"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/UpdatePortingOrder/properties/activation_settings`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdatePortingOrderActivationSettings {
@@ -3949,6 +5665,14 @@ crate::codec::optional_fields!(
     foc_datetime_requested }
 );
 
+impl crate::shape::Shaped for UpdatePortingOrderActivationSettings {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdatePortingOrderActivationSettings",
+        &[crate::shape::field::<Option<String>>("foc_datetime_requested")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/UpdatePortingOrder/properties/messaging`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdatePortingOrderMessaging {
@@ -3960,6 +5684,14 @@ crate::codec::optional_fields!(
     UpdatePortingOrderMessaging { "enable_messaging" => enable_messaging }
 );
 
+impl crate::shape::Shaped for UpdatePortingOrderMessaging {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdatePortingOrderMessaging",
+        &[crate::shape::field::<Option<bool>>("enable_messaging")],
+        false,
+    );
+}
+
 /// Specifies a value for a requirement on the Porting Order.
 ///
 /// Spec: `#/components/schemas/UpdatePortingOrderRequirement`
@@ -3969,6 +5701,17 @@ pub struct UpdatePortingOrderRequirement {
     pub field_value: String,
     /// Identifies the requirement type that the `field_value` fulfills
     pub requirement_type_id: String,
+}
+
+impl crate::shape::Shaped for UpdatePortingOrderRequirement {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdatePortingOrderRequirement",
+        &[
+            crate::shape::field::<String>("field_value"),
+            crate::shape::field::<String>("requirement_type_id"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/paths/~1porting_orders~1{id}/patch/responses/200/content/application~1json/schema`
@@ -3985,6 +5728,14 @@ crate::codec::optional_fields!(
     UpdatePortingOrdersActivationJob { "activate_at" => activate_at }
 );
 
+impl crate::shape::Shaped for UpdatePortingOrdersActivationJob {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdatePortingOrdersActivationJob",
+        &[crate::shape::field::<Option<String>>("activate_at")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1porting_orders~1{id}~1activation_jobs~1{activationJobId}/patch/responses/200/content/application~1json/schema`
 pub type UpdatePortingOrdersActivationJobResponse = ActivatePortingOrderResponse;
 
@@ -4000,6 +5751,18 @@ crate::codec::optional_fields!(
     VerifyPortingVerificationCodes { "verification_codes" => verification_codes }
 );
 
+impl crate::shape::Shaped for VerifyPortingVerificationCodes {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VerifyPortingVerificationCodes",
+        &[
+            crate::shape::field::<
+                Option<Vec<VerifyPortingVerificationCodesVerificationCodesItem>>,
+            >("verification_codes"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1porting_orders~1{id}~1verification_codes~1verify/post/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VerifyPortingVerificationCodesResponse {
@@ -4009,6 +5772,14 @@ pub struct VerifyPortingVerificationCodesResponse {
 crate::codec::optional_fields!(
     VerifyPortingVerificationCodesResponse { "data" => data }
 );
+
+impl crate::shape::Shaped for VerifyPortingVerificationCodesResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VerifyPortingVerificationCodesResponse",
+        &[crate::shape::field::<Option<Vec<PortingVerificationCode>>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/components/requestBodies/VerifyPortingVerificationCodes/content/application~1json/schema/properties/verification_codes/items`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -4021,3 +5792,14 @@ crate::codec::optional_fields!(
     VerifyPortingVerificationCodesVerificationCodesItem { "code" => code, "phone_number"
     => phone_number }
 );
+
+impl crate::shape::Shaped for VerifyPortingVerificationCodesVerificationCodesItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VerifyPortingVerificationCodesVerificationCodesItem",
+        &[
+            crate::shape::field::<Option<String>>("code"),
+            crate::shape::field::<Option<String>>("phone_number"),
+        ],
+        false,
+    );
+}

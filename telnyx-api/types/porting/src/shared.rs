@@ -13,6 +13,14 @@ pub struct CreatePortingOrderComment {
 
 crate::codec::optional_fields!(CreatePortingOrderComment { "body" => body });
 
+impl crate::shape::Shaped for CreatePortingOrderComment {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreatePortingOrderComment",
+        &[crate::shape::field::<Option<String>>("body")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1porting_orders~1{id}/get/responses/200/content/application~1json/schema/properties/meta`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetPortingOrderResponseMeta {
@@ -24,6 +32,14 @@ crate::codec::optional_fields!(
     GetPortingOrderResponseMeta { "phone_numbers_url" => phone_numbers_url }
 );
 
+impl crate::shape::Shaped for GetPortingOrderResponseMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetPortingOrderResponseMeta",
+        &[crate::shape::field::<Option<String>>("phone_numbers_url")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1customer_service_records/get/parameters/2/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListCustomerServiceRecordsSort {
@@ -32,6 +48,14 @@ pub struct ListCustomerServiceRecordsSort {
 }
 
 crate::codec::optional_fields!(ListCustomerServiceRecordsSort { "value" => value });
+
+impl crate::shape::Shaped for ListCustomerServiceRecordsSort {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListCustomerServiceRecordsSort",
+        &[crate::shape::field::<Option<ListCustomerServiceRecordsSortValue>>("value")],
+        false,
+    );
+}
 
 /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order
 ///

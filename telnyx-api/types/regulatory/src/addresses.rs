@@ -46,6 +46,34 @@ crate::codec::optional_fields!(
     "updated_at" => updated_at, "validate_address" => validate_address }
 );
 
+impl crate::shape::Shaped for Address {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Address",
+        &[
+            crate::shape::field::<Option<AddressBook>>("address_book"),
+            crate::shape::field::<Option<AdministrativeArea>>("administrative_area"),
+            crate::shape::field::<Option<Borough>>("borough"),
+            crate::shape::field::<Option<BusinessName>>("business_name"),
+            crate::shape::field::<Option<CountryCode2>>("country_code"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<CustomerReference>>("customer_reference"),
+            crate::shape::field::<Option<ExtendedAddress>>("extended_address"),
+            crate::shape::field::<Option<FirstName>>("first_name"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<LastName>>("last_name"),
+            crate::shape::field::<Option<Locality>>("locality"),
+            crate::shape::field::<Option<Neighborhood>>("neighborhood"),
+            crate::shape::field::<Option<PhoneNumber2>>("phone_number"),
+            crate::shape::field::<Option<PostalCode>>("postal_code"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<StreetAddress>>("street_address"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<Option<ValidateAddress>>("validate_address"),
+        ],
+        false,
+    );
+}
+
 /// Indicates whether or not the address should be considered part of your list of addresses that appear for regular use.
 ///
 /// Spec: `#/components/schemas/address_book`
@@ -80,6 +108,30 @@ pub struct AddressCreate {
     pub validate_address: Option<ValidateAddress>,
 }
 
+impl crate::shape::Shaped for AddressCreate {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AddressCreate",
+        &[
+            crate::shape::field::<Option<AddressBook>>("address_book"),
+            crate::shape::field::<Option<AdministrativeArea>>("administrative_area"),
+            crate::shape::field::<Option<Borough>>("borough"),
+            crate::shape::field::<BusinessName>("business_name"),
+            crate::shape::field::<CountryCode2>("country_code"),
+            crate::shape::field::<Option<CustomerReference>>("customer_reference"),
+            crate::shape::field::<Option<ExtendedAddress>>("extended_address"),
+            crate::shape::field::<FirstName>("first_name"),
+            crate::shape::field::<LastName>("last_name"),
+            crate::shape::field::<Locality>("locality"),
+            crate::shape::field::<Option<Neighborhood>>("neighborhood"),
+            crate::shape::field::<Option<PhoneNumber2>>("phone_number"),
+            crate::shape::field::<Option<PostalCode>>("postal_code"),
+            crate::shape::field::<StreetAddress>("street_address"),
+            crate::shape::field::<Option<ValidateAddress>>("validate_address"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/AddressSuggestionResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AddressSuggestionResponse {
@@ -87,6 +139,14 @@ pub struct AddressSuggestionResponse {
 }
 
 crate::codec::optional_fields!(AddressSuggestionResponse { "data" => data });
+
+impl crate::shape::Shaped for AddressSuggestionResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AddressSuggestionResponse",
+        &[crate::shape::field::<Option<AddressSuggestionResponseData>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/AddressSuggestionResponse/properties/data`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -102,6 +162,20 @@ crate::codec::optional_fields!(
     AddressSuggestionResponseData { "accepted" => accepted, "id" => id, "record_type" =>
     record_type }
 );
+
+impl crate::shape::Shaped for AddressSuggestionResponseData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AddressSuggestionResponseData",
+        &[
+            crate::shape::field::<Option<bool>>("accepted"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<
+                Option<AddressSuggestionResponseDataRecordType>,
+            >("record_type"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/AddressSuggestionResponse/properties/data/properties/record_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -161,6 +235,14 @@ pub struct CreateAddressResponse {
 
 crate::codec::optional_fields!(CreateAddressResponse { "data" => data });
 
+impl crate::shape::Shaped for CreateAddressResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateAddressResponse",
+        &[crate::shape::field::<Option<Address>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1addresses~1{id}/delete/responses/200/content/application~1json/schema`
 pub type DeleteAddressResponse = CreateAddressResponse;
 
@@ -175,6 +257,22 @@ pub struct Error {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<ErrorSource2>,
     pub title: String,
+}
+
+impl crate::shape::Shaped for Error {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Error",
+        &[
+            crate::shape::field::<String>("code"),
+            crate::shape::field::<Option<String>>("description"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("meta"),
+            crate::shape::field::<Option<ErrorSource2>>("source"),
+            crate::shape::field::<String>("title"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/Error/properties/source`
@@ -201,6 +299,23 @@ crate::codec::optional_fields!(
     used_as_emergency }
 );
 
+impl crate::shape::Shaped for FilterConsolidated {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "FilterConsolidated",
+        &[
+            crate::shape::field::<Option<FilterConsolidatedAddressBook>>("address_book"),
+            crate::shape::field::<
+                Option<FilterConsolidatedCustomerReference>,
+            >("customer_reference"),
+            crate::shape::field::<
+                Option<FilterConsolidatedStreetAddress>,
+            >("street_address"),
+            crate::shape::field::<Option<String>>("used_as_emergency"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1addresses/get/parameters/1/schema/properties/customer_reference`
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
@@ -217,11 +332,21 @@ impl<'de> serde::Deserialize<'de> for FilterConsolidatedCustomerReference {
             deserializer,
             "FilterConsolidatedCustomerReference",
             &[
-                |v, s| crate::codec::variant(v, s, Self::String),
-                |v, s| crate::codec::variant(v, s, Self::Variant2),
+                |v| crate::codec::variant(v, Self::String),
+                |v| crate::codec::variant(v, Self::Variant2),
             ],
         )
     }
+}
+
+impl crate::shape::Shaped for FilterConsolidatedCustomerReference {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
+        name: "FilterConsolidatedCustomerReference",
+        variants: &[
+            crate::shape::of::<String>(),
+            crate::shape::of::<FilterConsolidatedCustomerReferenceVariant2>(),
+        ],
+    };
 }
 
 /// Spec: `#/paths/~1addresses/get/responses/200/content/application~1json/schema`
@@ -232,6 +357,17 @@ pub struct FindAddressesResponse {
 }
 
 crate::codec::optional_fields!(FindAddressesResponse { "data" => data, "meta" => meta });
+
+impl crate::shape::Shaped for FindAddressesResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "FindAddressesResponse",
+        &[
+            crate::shape::field::<Option<Vec<Address>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// The first name associated with the address. An address must have either a first last name or a business name.
 ///
@@ -293,6 +429,21 @@ crate::codec::optional_fields!(
     "postal_code" => postal_code, "street_address" => street_address }
 );
 
+impl crate::shape::Shaped for ValidateAddressField {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ValidateAddressField",
+        &[
+            crate::shape::field::<Option<AdministrativeArea>>("administrative_area"),
+            crate::shape::field::<Option<CountryCode2>>("country_code"),
+            crate::shape::field::<Option<ExtendedAddress>>("extended_address"),
+            crate::shape::field::<Option<Locality>>("locality"),
+            crate::shape::field::<Option<PostalCode>>("postal_code"),
+            crate::shape::field::<Option<StreetAddress>>("street_address"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/ValidateAddressRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ValidateAddressRequest {
@@ -307,6 +458,21 @@ pub struct ValidateAddressRequest {
     pub street_address: StreetAddress,
 }
 
+impl crate::shape::Shaped for ValidateAddressRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ValidateAddressRequest",
+        &[
+            crate::shape::field::<Option<AdministrativeArea>>("administrative_area"),
+            crate::shape::field::<CountryCode2>("country_code"),
+            crate::shape::field::<Option<ExtendedAddress>>("extended_address"),
+            crate::shape::field::<Option<Locality>>("locality"),
+            crate::shape::field::<PostalCode>("postal_code"),
+            crate::shape::field::<StreetAddress>("street_address"),
+        ],
+        false,
+    );
+}
+
 /// Validate address action response
 ///
 /// Spec: `#/paths/~1addresses~1actions~1validate/post/responses/200/content/application~1json/schema`
@@ -316,6 +482,14 @@ pub struct ValidateAddressResponse {
 }
 
 crate::codec::optional_fields!(ValidateAddressResponse { "data" => data });
+
+impl crate::shape::Shaped for ValidateAddressResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ValidateAddressResponse",
+        &[crate::shape::field::<Option<ValidateAddressResult>>("data")],
+        false,
+    );
+}
 
 /// Validate address action result
 ///
@@ -331,6 +505,19 @@ pub struct ValidateAddressResult {
     pub result: ValidateAddressResultResult,
     /// Provides normalized address when available.
     pub suggested: ValidateAddressField,
+}
+
+impl crate::shape::Shaped for ValidateAddressResult {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ValidateAddressResult",
+        &[
+            crate::shape::field::<Option<Vec<Error>>>("errors"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<ValidateAddressResultResult>("result"),
+            crate::shape::field::<ValidateAddressField>("suggested"),
+        ],
+        false,
+    );
 }
 
 /// Indicates whether an address is valid or invalid.

@@ -23,6 +23,19 @@ crate::codec::optional_fields!(
     => file, "filename" => filename, "url" => url }
 );
 
+impl crate::shape::Shaped for CreateDocServiceDocumentRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateDocServiceDocumentRequest",
+        &[
+            crate::shape::field::<Option<String>>("customer_reference"),
+            crate::shape::field::<Option<String>>("file"),
+            crate::shape::field::<Option<String>>("filename"),
+            crate::shape::field::<Option<String>>("url"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1documents/post/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateDocumentResponse {
@@ -30,6 +43,14 @@ pub struct CreateDocumentResponse {
 }
 
 crate::codec::optional_fields!(CreateDocumentResponse { "data" => data });
+
+impl crate::shape::Shaped for CreateDocumentResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateDocumentResponse",
+        &[crate::shape::field::<Option<DocServiceDocument>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1documents~1{id}/delete/responses/200/content/application~1json/schema`
 pub type DeleteDocumentResponse = CreateDocumentResponse;
@@ -67,6 +88,28 @@ crate::codec::optional_fields!(
     "content_type" => content_type, "customer_reference" => customer_reference,
     "filename" => filename, "sha256" => sha256, "size" => size, "status" => status }
 );
+
+impl crate::shape::Shaped for DocServiceDocument {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DocServiceDocument",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<
+                Option<DocServiceDocumentAvScanStatus>,
+            >("av_scan_status"),
+            crate::shape::field::<Option<String>>("content_type"),
+            crate::shape::field::<Option<String>>("customer_reference"),
+            crate::shape::field::<Option<String>>("filename"),
+            crate::shape::field::<Option<String>>("sha256"),
+            crate::shape::field::<Option<DocServiceDocumentSize>>("size"),
+            crate::shape::field::<Option<DocServiceDocumentStatus>>("status"),
+        ],
+        false,
+    );
+}
 
 /// The antivirus scan status of the document.
 ///
@@ -138,6 +181,22 @@ crate::codec::optional_fields!(
     linked_resource_id }
 );
 
+impl crate::shape::Shaped for DocServiceDocumentLink {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DocServiceDocumentLink",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<Option<String>>("document_id"),
+            crate::shape::field::<Option<String>>("linked_record_type"),
+            crate::shape::field::<Option<String>>("linked_resource_id"),
+        ],
+        false,
+    );
+}
+
 /// Indicates the document's filesize
 ///
 /// Spec: `#/components/schemas/DocServiceDocument/allOf/1/properties/size`
@@ -152,6 +211,17 @@ pub struct DocServiceDocumentSize {
 crate::codec::optional_fields!(
     DocServiceDocumentSize { "amount" => amount, "unit" => unit }
 );
+
+impl crate::shape::Shaped for DocServiceDocumentSize {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DocServiceDocumentSize",
+        &[
+            crate::shape::field::<Option<i64>>("amount"),
+            crate::shape::field::<Option<String>>("unit"),
+        ],
+        false,
+    );
+}
 
 /// Indicates the current document reviewing status
 ///
@@ -207,6 +277,17 @@ crate::codec::optional_fields!(
     "linked_resource_id" => linked_resource_id }
 );
 
+impl crate::shape::Shaped for FilterDocumentLinksConsolidated {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "FilterDocumentLinksConsolidated",
+        &[
+            crate::shape::field::<Option<String>>("linked_record_type"),
+            crate::shape::field::<Option<String>>("linked_resource_id"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1documents/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FilterDocumentsConsolidated {
@@ -219,6 +300,24 @@ crate::codec::optional_fields!(
     FilterDocumentsConsolidated { "created_at" => created_at, "customer_reference" =>
     customer_reference, "filename" => filename }
 );
+
+impl crate::shape::Shaped for FilterDocumentsConsolidated {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "FilterDocumentsConsolidated",
+        &[
+            crate::shape::field::<
+                Option<FilterDocumentsConsolidatedCreatedAt>,
+            >("created_at"),
+            crate::shape::field::<
+                Option<FilterDocumentsConsolidatedCustomerReference>,
+            >("customer_reference"),
+            crate::shape::field::<
+                Option<FilterDocumentsConsolidatedFilename>,
+            >("filename"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1documents/get/parameters/0/schema/properties/created_at`
 pub type FilterDocumentsConsolidatedCreatedAt = CustomerServiceRecordFilterConsolidatedCreatedAt;
@@ -243,6 +342,17 @@ crate::codec::optional_fields!(
     ListDocumentLinksResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for ListDocumentLinksResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListDocumentLinksResponse",
+        &[
+            crate::shape::field::<Option<Vec<DocServiceDocumentLink>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1documents/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListDocumentsResponse {
@@ -251,6 +361,17 @@ pub struct ListDocumentsResponse {
 }
 
 crate::codec::optional_fields!(ListDocumentsResponse { "data" => data, "meta" => meta });
+
+impl crate::shape::Shaped for ListDocumentsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListDocumentsResponse",
+        &[
+            crate::shape::field::<Option<Vec<DocServiceDocument>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1documents~1{id}/get/responses/200/content/application~1json/schema`
 pub type RetrieveDocumentResponse = CreateDocumentResponse;

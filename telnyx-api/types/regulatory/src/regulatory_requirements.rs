@@ -26,6 +26,24 @@ crate::codec::optional_fields!(
     phone_number_type, "requirement_group_id" => requirement_group_id }
 );
 
+impl crate::shape::Shaped for ListRegulatoryRequirementsFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListRegulatoryRequirementsFilter",
+        &[
+            crate::shape::field::<
+                Option<ListRegulatoryRequirementsFilterAction>,
+            >("action"),
+            crate::shape::field::<Option<String>>("country_code"),
+            crate::shape::field::<Option<String>>("phone_number"),
+            crate::shape::field::<
+                Option<ListRegulatoryRequirementsFilterPhoneNumberType>,
+            >("phone_number_type"),
+            crate::shape::field::<Option<String>>("requirement_group_id"),
+        ],
+        false,
+    );
+}
+
 /// Phone number type to check requirements for
 ///
 /// Spec: `#/paths/~1regulatory_requirements/get/parameters/0/schema/properties/phone_number_type`
@@ -42,6 +60,14 @@ crate::codec::optional_fields!(
     ListRegulatoryRequirementsPhoneNumbersFilter { "phone_number" => phone_number }
 );
 
+impl crate::shape::Shaped for ListRegulatoryRequirementsPhoneNumbersFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListRegulatoryRequirementsPhoneNumbersFilter",
+        &[crate::shape::field::<Option<String>>("phone_number")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1phone_numbers_regulatory_requirements/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListRegulatoryRequirementsPhoneNumbersResponse {
@@ -53,6 +79,19 @@ crate::codec::optional_fields!(
     ListRegulatoryRequirementsPhoneNumbersResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for ListRegulatoryRequirementsPhoneNumbersResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListRegulatoryRequirementsPhoneNumbersResponse",
+        &[
+            crate::shape::field::<
+                Option<Vec<RegulatoryRequirementsPhoneNumbers>>,
+            >("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1regulatory_requirements/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListRegulatoryRequirementsResponse {
@@ -60,6 +99,14 @@ pub struct ListRegulatoryRequirementsResponse {
 }
 
 crate::codec::optional_fields!(ListRegulatoryRequirementsResponse { "data" => data });
+
+impl crate::shape::Shaped for ListRegulatoryRequirementsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListRegulatoryRequirementsResponse",
+        &[crate::shape::field::<Option<Vec<RegulatoryRequirements>>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/RegulatoryRequirements`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -77,6 +124,21 @@ crate::codec::optional_fields!(
     "phone_number_type" => phone_number_type, "regulatory_requirements" =>
     regulatory_requirements }
 );
+
+impl crate::shape::Shaped for RegulatoryRequirements {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RegulatoryRequirements",
+        &[
+            crate::shape::field::<Option<String>>("action"),
+            crate::shape::field::<Option<String>>("country_code"),
+            crate::shape::field::<Option<String>>("phone_number_type"),
+            crate::shape::field::<
+                Option<Vec<RegulatoryRequirementsRegulatoryRequirementsItem>>,
+            >("regulatory_requirements"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/RegulatoryRequirementsPhoneNumbers`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -99,6 +161,24 @@ crate::codec::optional_fields!(
     regulatory_requirements }
 );
 
+impl crate::shape::Shaped for RegulatoryRequirementsPhoneNumbers {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RegulatoryRequirementsPhoneNumbers",
+        &[
+            crate::shape::field::<Option<String>>("phone_number"),
+            crate::shape::field::<Option<String>>("phone_number_type"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<
+                Option<Vec<RegulatoryRequirementsPhoneNumbersRegionInformationItem>>,
+            >("region_information"),
+            crate::shape::field::<
+                Option<Vec<RegulatoryRequirementsPhoneNumbersRegulatoryRequirementsItem>>,
+            >("regulatory_requirements"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/RegulatoryRequirementsPhoneNumbers/properties/region_information/items`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegulatoryRequirementsPhoneNumbersRegionInformationItem {
@@ -110,6 +190,17 @@ crate::codec::optional_fields!(
     RegulatoryRequirementsPhoneNumbersRegionInformationItem { "region_name" =>
     region_name, "region_type" => region_type }
 );
+
+impl crate::shape::Shaped for RegulatoryRequirementsPhoneNumbersRegionInformationItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RegulatoryRequirementsPhoneNumbersRegionInformationItem",
+        &[
+            crate::shape::field::<Option<String>>("region_name"),
+            crate::shape::field::<Option<String>>("region_type"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/RegulatoryRequirementsPhoneNumbers/properties/regulatory_requirements/items`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -132,6 +223,27 @@ crate::codec::optional_fields!(
     record_type }
 );
 
+impl crate::shape::Shaped
+for RegulatoryRequirementsPhoneNumbersRegulatoryRequirementsItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RegulatoryRequirementsPhoneNumbersRegulatoryRequirementsItem",
+        &[
+            crate::shape::field::<
+                Option<
+                    RegulatoryRequirementsPhoneNumbersRegulatoryRequirementsItemAcceptanceCriteria,
+                >,
+            >("acceptance_criteria"),
+            crate::shape::field::<Option<String>>("description"),
+            crate::shape::field::<Option<String>>("example"),
+            crate::shape::field::<Option<String>>("field_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("label"),
+            crate::shape::field::<Option<String>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/RegulatoryRequirementsPhoneNumbers/properties/regulatory_requirements/items/properties/acceptance_criteria`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegulatoryRequirementsPhoneNumbersRegulatoryRequirementsItemAcceptanceCriteria {
@@ -145,6 +257,19 @@ crate::codec::optional_fields!(
     "field_type" => field_type, "field_value" => field_value, "locality_limit" =>
     locality_limit }
 );
+
+impl crate::shape::Shaped
+for RegulatoryRequirementsPhoneNumbersRegulatoryRequirementsItemAcceptanceCriteria {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RegulatoryRequirementsPhoneNumbersRegulatoryRequirementsItemAcceptanceCriteria",
+        &[
+            crate::shape::field::<Option<String>>("field_type"),
+            crate::shape::field::<Option<String>>("field_value"),
+            crate::shape::field::<Option<String>>("locality_limit"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/RegulatoryRequirements/properties/regulatory_requirements/items`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -164,6 +289,25 @@ crate::codec::optional_fields!(
     acceptance_criteria, "description" => description, "example" => example, "field_type"
     => field_type, "id" => id, "name" => name }
 );
+
+impl crate::shape::Shaped for RegulatoryRequirementsRegulatoryRequirementsItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RegulatoryRequirementsRegulatoryRequirementsItem",
+        &[
+            crate::shape::field::<
+                Option<
+                    RegulatoryRequirementsRegulatoryRequirementsItemAcceptanceCriteria,
+                >,
+            >("acceptance_criteria"),
+            crate::shape::field::<Option<String>>("description"),
+            crate::shape::field::<Option<String>>("example"),
+            crate::shape::field::<Option<String>>("field_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("name"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/RegulatoryRequirements/properties/regulatory_requirements/items/properties/acceptance_criteria`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -185,3 +329,21 @@ crate::codec::optional_fields!(
     locality_limit, "max_length" => max_length, "min_length" => min_length, "regex" =>
     regex, "time_limit" => time_limit }
 );
+
+impl crate::shape::Shaped
+for RegulatoryRequirementsRegulatoryRequirementsItemAcceptanceCriteria {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RegulatoryRequirementsRegulatoryRequirementsItemAcceptanceCriteria",
+        &[
+            crate::shape::field::<Option<String>>("acceptable_characters"),
+            crate::shape::field::<Option<Vec<String>>>("acceptable_values"),
+            crate::shape::field::<Option<String>>("case_sensitive"),
+            crate::shape::field::<Option<String>>("locality_limit"),
+            crate::shape::field::<Option<String>>("max_length"),
+            crate::shape::field::<Option<String>>("min_length"),
+            crate::shape::field::<Option<String>>("regex"),
+            crate::shape::field::<Option<String>>("time_limit"),
+        ],
+        false,
+    );
+}

@@ -20,6 +20,24 @@ pub struct CreateRequirementGroupBody {
     >,
 }
 
+impl crate::shape::Shaped for CreateRequirementGroupBody {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateRequirementGroupBody",
+        &[
+            crate::shape::field::<CreateRequirementGroupBodyAction>("action"),
+            crate::shape::field::<String>("country_code"),
+            crate::shape::field::<Option<String>>("customer_reference"),
+            crate::shape::field::<
+                CreateRequirementGroupBodyPhoneNumberType,
+            >("phone_number_type"),
+            crate::shape::field::<
+                Option<Vec<CreateRequirementGroupBodyRegulatoryRequirementsItem>>,
+            >("regulatory_requirements"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1requirement_groups/post/requestBody/content/application~1json/schema/properties/action`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CreateRequirementGroupBodyAction {
@@ -81,6 +99,22 @@ crate::codec::optional_fields!(
     "status" => status }
 );
 
+impl crate::shape::Shaped for GetRequirementGroupsFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetRequirementGroupsFilter",
+        &[
+            crate::shape::field::<Option<GetRequirementGroupsFilterAction>>("action"),
+            crate::shape::field::<Option<String>>("country_code"),
+            crate::shape::field::<Option<String>>("customer_reference"),
+            crate::shape::field::<
+                Option<GetRequirementGroupsFilterPhoneNumberType>,
+            >("phone_number_type"),
+            crate::shape::field::<Option<GetRequirementGroupsFilterStatus>>("status"),
+        ],
+        false,
+    );
+}
+
 /// Filter requirement groups by action type
 ///
 /// Spec: `#/paths/~1requirement_groups/get/parameters/0/schema/properties/action`
@@ -128,6 +162,36 @@ crate::codec::optional_fields!(
     "status" => status, "sub_number_order_id" => sub_number_order_id }
 );
 
+impl crate::shape::Shaped for NumberOrderPhoneNumberRequirementGroupResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NumberOrderPhoneNumberRequirementGroupResponse",
+        &[
+            crate::shape::field::<Option<String>>("bundle_id"),
+            crate::shape::field::<Option<String>>("country_code"),
+            crate::shape::field::<Option<String>>("deadline"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<bool>>("is_block_number"),
+            crate::shape::field::<Option<String>>("locality"),
+            crate::shape::field::<Option<String>>("order_request_id"),
+            crate::shape::field::<Option<String>>("phone_number"),
+            crate::shape::field::<Option<String>>("phone_number_type"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<
+                Option<
+                    Vec<
+                        NumberOrderPhoneNumberRequirementGroupResponseRegulatoryRequirementsItem,
+                    >,
+                >,
+            >("regulatory_requirements"),
+            crate::shape::field::<Option<bool>>("requirements_met"),
+            crate::shape::field::<Option<String>>("requirements_status"),
+            crate::shape::field::<Option<String>>("status"),
+            crate::shape::field::<Option<String>>("sub_number_order_id"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/NumberOrderPhoneNumberRequirementGroupResponse/properties/regulatory_requirements/items`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NumberOrderPhoneNumberRequirementGroupResponseRegulatoryRequirementsItem {
@@ -143,6 +207,20 @@ crate::codec::optional_fields!(
     requirement_id, "status" => status }
 );
 
+impl crate::shape::Shaped
+for NumberOrderPhoneNumberRequirementGroupResponseRegulatoryRequirementsItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NumberOrderPhoneNumberRequirementGroupResponseRegulatoryRequirementsItem",
+        &[
+            crate::shape::field::<Option<String>>("field_type"),
+            crate::shape::field::<Option<String>>("field_value"),
+            crate::shape::field::<Option<String>>("requirement_id"),
+            crate::shape::field::<Option<String>>("status"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/RegulatoryRequirement`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegulatoryRequirement {
@@ -155,6 +233,18 @@ crate::codec::optional_fields!(
     RegulatoryRequirement { "field_type" => field_type, "record_type" => record_type,
     "requirement_id" => requirement_id }
 );
+
+impl crate::shape::Shaped for RegulatoryRequirement {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RegulatoryRequirement",
+        &[
+            crate::shape::field::<Option<String>>("field_type"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("requirement_id"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/RequirementGroup`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -178,6 +268,27 @@ crate::codec::optional_fields!(
     "regulatory_requirements" => regulatory_requirements, "status" => status,
     "updated_at" => updated_at }
 );
+
+impl crate::shape::Shaped for RequirementGroup {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RequirementGroup",
+        &[
+            crate::shape::field::<Option<String>>("action"),
+            crate::shape::field::<Option<String>>("country_code"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("customer_reference"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("phone_number_type"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<
+                Option<Vec<UserRequirement>>,
+            >("regulatory_requirements"),
+            crate::shape::field::<Option<RequirementGroupStatus>>("status"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/RequirementGroup/properties/status`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -250,6 +361,27 @@ crate::codec::optional_fields!(
     "status" => status }
 );
 
+impl crate::shape::Shaped for SubNumberOrderPhoneNumber {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SubNumberOrderPhoneNumber",
+        &[
+            crate::shape::field::<Option<String>>("bundle_id"),
+            crate::shape::field::<Option<String>>("country_code"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("phone_number"),
+            crate::shape::field::<Option<String>>("phone_number_type"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<
+                Option<Vec<SubNumberOrderPhoneNumberRegulatoryRequirementsItem>>,
+            >("regulatory_requirements"),
+            crate::shape::field::<Option<bool>>("requirements_met"),
+            crate::shape::field::<Option<String>>("requirements_status"),
+            crate::shape::field::<Option<String>>("status"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/SubNumberOrderPhoneNumber/properties/regulatory_requirements/items`
 pub type SubNumberOrderPhoneNumberRegulatoryRequirementsItem = NumberOrderPhoneNumberRequirementGroupResponseRegulatoryRequirementsItem;
 
@@ -262,6 +394,18 @@ pub struct SubNumberOrderRequirementGroupResponse {
 crate::codec::optional_fields!(
     SubNumberOrderRequirementGroupResponse { "data" => data }
 );
+
+impl crate::shape::Shaped for SubNumberOrderRequirementGroupResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SubNumberOrderRequirementGroupResponse",
+        &[
+            crate::shape::field::<
+                Option<SubNumberOrderRequirementGroupResponseData>,
+            >("data"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/SubNumberOrderRequirementGroupResponse/properties/data`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -292,11 +436,46 @@ crate::codec::optional_fields!(
     => requirements_met, "status" => status, "updated_at" => updated_at }
 );
 
+impl crate::shape::Shaped for SubNumberOrderRequirementGroupResponseData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SubNumberOrderRequirementGroupResponseData",
+        &[
+            crate::shape::field::<Option<String>>("country_code"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("customer_reference"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<bool>>("is_block_sub_number_order"),
+            crate::shape::field::<Option<String>>("order_request_id"),
+            crate::shape::field::<Option<String>>("phone_number_type"),
+            crate::shape::field::<
+                Option<Vec<SubNumberOrderPhoneNumber>>,
+            >("phone_numbers"),
+            crate::shape::field::<Option<i64>>("phone_numbers_count"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<
+                Option<Vec<RegulatoryRequirement>>,
+            >("regulatory_requirements"),
+            crate::shape::field::<Option<bool>>("requirements_met"),
+            crate::shape::field::<Option<String>>("status"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1number_order_phone_numbers~1{id}~1requirement_group/post/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UpdateNumberOrderPhoneNumberRequirementGroupBody {
     /// The ID of the requirement group to associate
     pub requirement_group_id: String,
+}
+
+impl crate::shape::Shaped for UpdateNumberOrderPhoneNumberRequirementGroupBody {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateNumberOrderPhoneNumberRequirementGroupBody",
+        &[crate::shape::field::<String>("requirement_group_id")],
+        false,
+    );
 }
 
 /// Spec: `#/paths/~1number_order_phone_numbers~1{id}~1requirement_group/post/responses/200/content/application~1json/schema`
@@ -308,6 +487,18 @@ pub struct UpdateNumberOrderPhoneNumberRequirementGroupResponse {
 crate::codec::optional_fields!(
     UpdateNumberOrderPhoneNumberRequirementGroupResponse { "data" => data }
 );
+
+impl crate::shape::Shaped for UpdateNumberOrderPhoneNumberRequirementGroupResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateNumberOrderPhoneNumberRequirementGroupResponse",
+        &[
+            crate::shape::field::<
+                Option<NumberOrderPhoneNumberRequirementGroupResponse>,
+            >("data"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1requirement_groups~1{id}/patch/requestBody/content/application~1json/schema`
 pub type UpdateRequirementGroupBody = UpdateNumberOrderRequest;
@@ -332,6 +523,22 @@ crate::codec::optional_fields!(
     "field_type" => field_type, "field_value" => field_value, "requirement_id" =>
     requirement_id, "status" => status, "updated_at" => updated_at }
 );
+
+impl crate::shape::Shaped for UserRequirement {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UserRequirement",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("expires_at"),
+            crate::shape::field::<Option<String>>("field_type"),
+            crate::shape::field::<Option<String>>("field_value"),
+            crate::shape::field::<Option<String>>("requirement_id"),
+            crate::shape::field::<Option<UserRequirementStatus>>("status"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/UserRequirement/properties/status`
 pub type UserRequirementStatus = RequirementGroupStatus;

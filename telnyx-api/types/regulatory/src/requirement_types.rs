@@ -22,6 +22,17 @@ crate::codec::optional_fields!(
     ListRequirementTypesResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for ListRequirementTypesResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListRequirementTypesResponse",
+        &[
+            crate::shape::field::<Option<DocReqsRequirementTypeList>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1requirement_types~1{id}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RetrieveRequirementTypeResponse {
@@ -29,6 +40,14 @@ pub struct RetrieveRequirementTypeResponse {
 }
 
 crate::codec::optional_fields!(RetrieveRequirementTypeResponse { "data" => data });
+
+impl crate::shape::Shaped for RetrieveRequirementTypeResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RetrieveRequirementTypeResponse",
+        &[crate::shape::field::<Option<DocReqsRequirementType>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1requirement_types/get/parameters/1/schema/items`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -13,6 +13,14 @@ pub struct CancelPendingVersionResponse {
 
 crate::codec::optional_fields!(CancelPendingVersionResponse { "data" => data });
 
+impl crate::shape::Shaped for CancelPendingVersionResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CancelPendingVersionResponse",
+        &[crate::shape::field::<Option<CancelPendingVersionResponseData>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/CancelPendingVersionResponse/properties/data`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CancelPendingVersionResponseData {
@@ -24,6 +32,17 @@ crate::codec::optional_fields!(
     CancelPendingVersionResponseData { "cancelled" => cancelled, "restored" => restored }
 );
 
+impl crate::shape::Shaped for CancelPendingVersionResponseData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CancelPendingVersionResponseData",
+        &[
+            crate::shape::field::<Option<DocReqsRequirement>>("cancelled"),
+            crate::shape::field::<Option<DocReqsRequirement>>("restored"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/CreateRequirementVersionRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateRequirementVersionRequest {
@@ -31,6 +50,17 @@ pub struct CreateRequirementVersionRequest {
     pub effective_start_at: String,
     /// List of requirement type UUIDs that apply to the new version. Replaces the existing requirement types for the new version.
     pub requirement_type_ids: Vec<String>,
+}
+
+impl crate::shape::Shaped for CreateRequirementVersionRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateRequirementVersionRequest",
+        &[
+            crate::shape::field::<String>("effective_start_at"),
+            crate::shape::field::<Vec<String>>("requirement_type_ids"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/paths/~1requirements~1{id}~1versions/post/responses/201/content/application~1json/schema`
@@ -72,6 +102,31 @@ crate::codec::optional_fields!(
     phone_number_type, "record_type" => record_type, "requirement_types" =>
     requirement_types, "updated_at" => updated_at, "version" => version }
 );
+
+impl crate::shape::Shaped for DocReqsRequirement {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DocReqsRequirement",
+        &[
+            crate::shape::field::<Option<DocReqsRequirementAction>>("action"),
+            crate::shape::field::<Option<String>>("country_code"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("effective_end_at"),
+            crate::shape::field::<Option<String>>("effective_start_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("locality"),
+            crate::shape::field::<
+                Option<DocReqsRequirementPhoneNumberType>,
+            >("phone_number_type"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<
+                Option<Vec<DocReqsRequirementType>>,
+            >("requirement_types"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<Option<i64>>("version"),
+        ],
+        false,
+    );
+}
 
 /// Indicates whether this requirement applies to branded_calling, ordering, porting, or both ordering and porting
 ///
@@ -176,6 +231,22 @@ crate::codec::optional_fields!(
     "phone_number_type" => phone_number_type }
 );
 
+impl crate::shape::Shaped for FilterRequirementsConsolidated {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "FilterRequirementsConsolidated",
+        &[
+            crate::shape::field::<
+                Option<FilterRequirementsConsolidatedAction>,
+            >("action"),
+            crate::shape::field::<Option<String>>("country_code"),
+            crate::shape::field::<
+                Option<FilterRequirementsConsolidatedPhoneNumberType>,
+            >("phone_number_type"),
+        ],
+        false,
+    );
+}
+
 /// Filters requirements to those applying to a specific action.
 ///
 /// Spec: `#/paths/~1requirements/get/parameters/0/schema/properties/action`
@@ -232,6 +303,17 @@ crate::codec::optional_fields!(
     ListRequirementsResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for ListRequirementsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListRequirementsResponse",
+        &[
+            crate::shape::field::<Option<DocReqsRequirementList>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1requirements~1{id}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RetrieveDocumentRequirementsResponse {
@@ -239,6 +321,14 @@ pub struct RetrieveDocumentRequirementsResponse {
 }
 
 crate::codec::optional_fields!(RetrieveDocumentRequirementsResponse { "data" => data });
+
+impl crate::shape::Shaped for RetrieveDocumentRequirementsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RetrieveDocumentRequirementsResponse",
+        &[crate::shape::field::<Option<DocReqsRequirement>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1requirements/get/parameters/1/schema/items`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -19,6 +19,17 @@ crate::codec::optional_fields!(
     customer_reference, "file" => file }
 );
 
+impl crate::shape::Shaped for CreateMultiPartDocServiceDocumentRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateMultiPartDocServiceDocumentRequest",
+        &[
+            crate::shape::field::<Option<String>>("customer_reference"),
+            crate::shape::field::<Option<crate::UploadFile>>("file"),
+        ],
+        false,
+    );
+}
+
 impl CreateMultiPartDocServiceDocumentRequest {
     /// The `multipart/form-data` body for this value: file fields as file parts,
     /// everything else as text parts.
@@ -64,6 +75,26 @@ crate::codec::optional_fields!(
     => name, "record_type" => record_type, "type" => type_, "updated_at" => updated_at }
 );
 
+impl crate::shape::Shaped for DocReqsRequirementType {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DocReqsRequirementType",
+        &[
+            crate::shape::field::<
+                Option<DocReqsRequirementTypeAcceptanceCriteria>,
+            >("acceptance_criteria"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("description"),
+            crate::shape::field::<Option<String>>("example"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<DocReqsRequirementTypeType>>("type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Specifies objective criteria for acceptance
 ///
 /// Spec: `#/components/schemas/DocReqsRequirementType/properties/acceptance_criteria`
@@ -89,6 +120,21 @@ crate::codec::optional_fields!(
     locality_limit, "max_length" => max_length, "min_length" => min_length, "time_limit"
     => time_limit }
 );
+
+impl crate::shape::Shaped for DocReqsRequirementTypeAcceptanceCriteria {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DocReqsRequirementTypeAcceptanceCriteria",
+        &[
+            crate::shape::field::<Option<String>>("acceptable_characters"),
+            crate::shape::field::<Option<Vec<String>>>("acceptable_values"),
+            crate::shape::field::<Option<String>>("locality_limit"),
+            crate::shape::field::<Option<i64>>("max_length"),
+            crate::shape::field::<Option<i64>>("min_length"),
+            crate::shape::field::<Option<String>>("time_limit"),
+        ],
+        false,
+    );
+}
 
 /// Defines the type of this requirement type
 ///

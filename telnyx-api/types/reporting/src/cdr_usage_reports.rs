@@ -13,6 +13,14 @@ pub struct CdrDeleteUsageReportResponse {
 
 crate::codec::optional_fields!(CdrDeleteUsageReportResponse { "data" => data });
 
+impl crate::shape::Shaped for CdrDeleteUsageReportResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CdrDeleteUsageReportResponse",
+        &[crate::shape::field::<Option<CdrUsageReportResponseLegacy>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/CdrGetSyncUsageReportResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CdrGetSyncUsageReportResponse {
@@ -21,6 +29,14 @@ pub struct CdrGetSyncUsageReportResponse {
 
 crate::codec::optional_fields!(CdrGetSyncUsageReportResponse { "data" => data });
 
+impl crate::shape::Shaped for CdrGetSyncUsageReportResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CdrGetSyncUsageReportResponse",
+        &[crate::shape::field::<Option<CdrUsageReportResponse>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/CdrGetUsageReportByIdResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CdrGetUsageReportByIdResponse {
@@ -28,6 +44,14 @@ pub struct CdrGetUsageReportByIdResponse {
 }
 
 crate::codec::optional_fields!(CdrGetUsageReportByIdResponse { "data" => data });
+
+impl crate::shape::Shaped for CdrGetUsageReportByIdResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CdrGetUsageReportByIdResponse",
+        &[crate::shape::field::<Option<CdrUsageReportResponseLegacy>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/CdrGetUsageReportsResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -40,6 +64,17 @@ crate::codec::optional_fields!(
     CdrGetUsageReportsResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for CdrGetUsageReportsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CdrGetUsageReportsResponse",
+        &[
+            crate::shape::field::<Option<Vec<CdrUsageReportResponseLegacy>>>("data"),
+            crate::shape::field::<Option<StandardPaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/CdrPostUsageReportResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CdrPostUsageReportResponse {
@@ -47,6 +82,14 @@ pub struct CdrPostUsageReportResponse {
 }
 
 crate::codec::optional_fields!(CdrPostUsageReportResponse { "data" => data });
+
+impl crate::shape::Shaped for CdrPostUsageReportResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CdrPostUsageReportResponse",
+        &[crate::shape::field::<Option<CdrUsageReportResponseLegacy>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/CdrUsageReportResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -73,6 +116,33 @@ crate::codec::optional_fields!(
     => report_url, "result" => result, "start_time" => start_time, "status" => status,
     "updated_at" => updated_at }
 );
+
+impl crate::shape::Shaped for CdrUsageReportResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CdrUsageReportResponse",
+        &[
+            crate::shape::field::<
+                Option<CdrUsageReportResponseAggregationType>,
+            >("aggregation_type"),
+            crate::shape::field::<Option<Vec<i64>>>("connections"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("end_time"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<
+                Option<CdrUsageReportResponseProductBreakdown>,
+            >("product_breakdown"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("report_url"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("result"),
+            crate::shape::field::<Option<String>>("start_time"),
+            crate::shape::field::<Option<CdrUsageReportResponseStatus>>("status"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/CdrUsageReportResponse/properties/aggregation_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -147,6 +217,29 @@ crate::codec::optional_fields!(
     "updated_at" => updated_at }
 );
 
+impl crate::shape::Shaped for CdrUsageReportResponseLegacy {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CdrUsageReportResponseLegacy",
+        &[
+            crate::shape::field::<Option<i64>>("aggregation_type"),
+            crate::shape::field::<Option<Vec<String>>>("connections"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("end_time"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<i64>>("product_breakdown"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("report_url"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("result"),
+            crate::shape::field::<Option<String>>("start_time"),
+            crate::shape::field::<Option<i64>>("status"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/CdrUsageReportResponse/properties/product_breakdown`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CdrUsageReportResponseProductBreakdown {
@@ -219,4 +312,20 @@ pub struct UsageRequestLegacy {
     pub select_all_managed_accounts: Option<bool>,
     /// Start time in ISO format
     pub start_time: String,
+}
+
+impl crate::shape::Shaped for UsageRequestLegacy {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UsageRequestLegacy",
+        &[
+            crate::shape::field::<Option<i64>>("aggregation_type"),
+            crate::shape::field::<Option<Vec<i64>>>("connections"),
+            crate::shape::field::<String>("end_time"),
+            crate::shape::field::<Option<Vec<String>>>("managed_accounts"),
+            crate::shape::field::<Option<i64>>("product_breakdown"),
+            crate::shape::field::<Option<bool>>("select_all_managed_accounts"),
+            crate::shape::field::<String>("start_time"),
+        ],
+        false,
+    );
 }

@@ -57,6 +57,28 @@ crate::codec::optional_fields!(
     "rate" => rate, "record_type" => record_type, "status" => status }
 );
 
+impl crate::shape::Shaped for MdrDetailResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MdrDetailResponse",
+        &[
+            crate::shape::field::<Option<String>>("cld"),
+            crate::shape::field::<Option<String>>("cli"),
+            crate::shape::field::<Option<String>>("cost"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<MdrDetailResponseCurrency>>("currency"),
+            crate::shape::field::<Option<String>>("direction"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<MdrDetailResponseMessageType>>("message_type"),
+            crate::shape::field::<Option<f64>>("parts"),
+            crate::shape::field::<Option<String>>("profile_name"),
+            crate::shape::field::<Option<String>>("rate"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<MdrDetailResponseStatus>>("status"),
+        ],
+        false,
+    );
+}
+
 /// Type of message
 ///
 /// Spec: `#/components/schemas/MdrDetailResponse/properties/message_type`
@@ -126,3 +148,14 @@ pub struct MdrGetDetailResponse {
 }
 
 crate::codec::optional_fields!(MdrGetDetailResponse { "data" => data, "meta" => meta });
+
+impl crate::shape::Shaped for MdrGetDetailResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MdrGetDetailResponse",
+        &[
+            crate::shape::field::<Option<Vec<MdrDetailResponse>>>("data"),
+            crate::shape::field::<Option<ReportingPaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}

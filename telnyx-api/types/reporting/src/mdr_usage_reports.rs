@@ -19,6 +19,14 @@ pub struct MdrDeleteUsageReportResponse {
 
 crate::codec::optional_fields!(MdrDeleteUsageReportResponse { "data" => data });
 
+impl crate::shape::Shaped for MdrDeleteUsageReportResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MdrDeleteUsageReportResponse",
+        &[crate::shape::field::<Option<MdrUsageReportResponseLegacy>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/MdrDeleteUsageReportsResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MdrDeleteUsageReportsResponse {
@@ -26,6 +34,14 @@ pub struct MdrDeleteUsageReportsResponse {
 }
 
 crate::codec::optional_fields!(MdrDeleteUsageReportsResponse { "data" => data });
+
+impl crate::shape::Shaped for MdrDeleteUsageReportsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MdrDeleteUsageReportsResponse",
+        &[crate::shape::field::<Option<MdrUsageReportResponse>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/MdrGetSyncUsageReportResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -35,6 +51,14 @@ pub struct MdrGetSyncUsageReportResponse {
 
 crate::codec::optional_fields!(MdrGetSyncUsageReportResponse { "data" => data });
 
+impl crate::shape::Shaped for MdrGetSyncUsageReportResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MdrGetSyncUsageReportResponse",
+        &[crate::shape::field::<Option<MdrUsageReportResponse>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/MdrGetUsageReportByIdResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MdrGetUsageReportByIdResponse {
@@ -43,6 +67,14 @@ pub struct MdrGetUsageReportByIdResponse {
 
 crate::codec::optional_fields!(MdrGetUsageReportByIdResponse { "data" => data });
 
+impl crate::shape::Shaped for MdrGetUsageReportByIdResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MdrGetUsageReportByIdResponse",
+        &[crate::shape::field::<Option<MdrUsageReportResponseLegacy>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/MdrGetUsageReportsByIdResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MdrGetUsageReportsByIdResponse {
@@ -50,6 +82,14 @@ pub struct MdrGetUsageReportsByIdResponse {
 }
 
 crate::codec::optional_fields!(MdrGetUsageReportsByIdResponse { "data" => data });
+
+impl crate::shape::Shaped for MdrGetUsageReportsByIdResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MdrGetUsageReportsByIdResponse",
+        &[crate::shape::field::<Option<MdrUsageReportResponse>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/MdrGetUsageReportsResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -62,6 +102,17 @@ crate::codec::optional_fields!(
     MdrGetUsageReportsResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for MdrGetUsageReportsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MdrGetUsageReportsResponse",
+        &[
+            crate::shape::field::<Option<Vec<MdrUsageReportResponse>>>("data"),
+            crate::shape::field::<Option<ReportingPaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/MdrPostUsageReportRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MdrPostUsageReportRequest {
@@ -70,6 +121,21 @@ pub struct MdrPostUsageReportRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profiles: Option<String>,
     pub start_date: String,
+}
+
+impl crate::shape::Shaped for MdrPostUsageReportRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MdrPostUsageReportRequest",
+        &[
+            crate::shape::field::<
+                MdrPostUsageReportRequestAggregationType,
+            >("aggregation_type"),
+            crate::shape::field::<String>("end_date"),
+            crate::shape::field::<Option<String>>("profiles"),
+            crate::shape::field::<String>("start_date"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/MdrPostUsageReportRequest/properties/aggregation_type`
@@ -118,6 +184,14 @@ pub struct MdrPostUsageReportResponse {
 
 crate::codec::optional_fields!(MdrPostUsageReportResponse { "data" => data });
 
+impl crate::shape::Shaped for MdrPostUsageReportResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MdrPostUsageReportResponse",
+        &[crate::shape::field::<Option<MdrUsageReportResponseLegacy>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/MdrPostUsageReportsResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MdrPostUsageReportsResponse {
@@ -125,6 +199,14 @@ pub struct MdrPostUsageReportsResponse {
 }
 
 crate::codec::optional_fields!(MdrPostUsageReportsResponse { "data" => data });
+
+impl crate::shape::Shaped for MdrPostUsageReportsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MdrPostUsageReportsResponse",
+        &[crate::shape::field::<Option<MdrUsageReportResponse>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/MdrUsageRecord`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -153,6 +235,29 @@ crate::codec::optional_fields!(
     "tags" => tags, "tn_type" => tn_type }
 );
 
+impl crate::shape::Shaped for MdrUsageRecord {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MdrUsageRecord",
+        &[
+            crate::shape::field::<Option<String>>("carrier_passthrough_fee"),
+            crate::shape::field::<Option<String>>("connection"),
+            crate::shape::field::<Option<String>>("cost"),
+            crate::shape::field::<Option<String>>("currency"),
+            crate::shape::field::<Option<String>>("delivered"),
+            crate::shape::field::<Option<String>>("direction"),
+            crate::shape::field::<Option<String>>("message_type"),
+            crate::shape::field::<Option<String>>("parts"),
+            crate::shape::field::<Option<String>>("product"),
+            crate::shape::field::<Option<String>>("profile_id"),
+            crate::shape::field::<Option<String>>("received"),
+            crate::shape::field::<Option<String>>("sent"),
+            crate::shape::field::<Option<String>>("tags"),
+            crate::shape::field::<Option<String>>("tn_type"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/MdrUsageReportResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MdrUsageReportResponse {
@@ -178,6 +283,29 @@ crate::codec::optional_fields!(
     "result" => result, "start_date" => start_date, "status" => status, "updated_at" =>
     updated_at }
 );
+
+impl crate::shape::Shaped for MdrUsageReportResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MdrUsageReportResponse",
+        &[
+            crate::shape::field::<
+                Option<MdrUsageReportResponseAggregationType>,
+            >("aggregation_type"),
+            crate::shape::field::<Option<Vec<i64>>>("connections"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("end_date"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("profiles"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("report_url"),
+            crate::shape::field::<Option<Vec<MdrUsageRecord>>>("result"),
+            crate::shape::field::<Option<String>>("start_date"),
+            crate::shape::field::<Option<MdrUsageReportResponseStatus>>("status"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/MdrUsageReportResponse/properties/aggregation_type`
 pub type MdrUsageReportResponseAggregationType = MdrPostUsageReportRequestAggregationType;
@@ -213,6 +341,29 @@ crate::codec::optional_fields!(
     updated_at }
 );
 
+impl crate::shape::Shaped for MdrUsageReportResponseLegacy {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MdrUsageReportResponseLegacy",
+        &[
+            crate::shape::field::<Option<i64>>("aggregation_type"),
+            crate::shape::field::<Option<Vec<String>>>("connections"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("end_time"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<Vec<String>>>("profiles"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("report_url"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("result"),
+            crate::shape::field::<Option<String>>("start_time"),
+            crate::shape::field::<Option<i64>>("status"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/MdrUsageReportResponse/properties/status`
 pub type MdrUsageReportResponseStatus = CdrUsageReportResponseStatus;
 
@@ -237,6 +388,21 @@ pub struct MdrUsageRequestLegacy {
     pub start_time: Option<String>,
 }
 
+impl crate::shape::Shaped for MdrUsageRequestLegacy {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MdrUsageRequestLegacy",
+        &[
+            crate::shape::field::<i64>("aggregation_type"),
+            crate::shape::field::<Option<String>>("end_time"),
+            crate::shape::field::<Option<Vec<String>>>("managed_accounts"),
+            crate::shape::field::<Option<Vec<String>>>("profiles"),
+            crate::shape::field::<Option<bool>>("select_all_managed_accounts"),
+            crate::shape::field::<Option<String>>("start_time"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/standard_MdrGetUsageReportsResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StandardMdrGetUsageReportsResponse {
@@ -247,3 +413,14 @@ pub struct StandardMdrGetUsageReportsResponse {
 crate::codec::optional_fields!(
     StandardMdrGetUsageReportsResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for StandardMdrGetUsageReportsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "StandardMdrGetUsageReportsResponse",
+        &[
+            crate::shape::field::<Option<Vec<MdrUsageReportResponseLegacy>>>("data"),
+            crate::shape::field::<Option<StandardPaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}

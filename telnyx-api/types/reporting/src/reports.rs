@@ -13,6 +13,14 @@ pub struct CreateBillingGroupReportResponse {
 
 crate::codec::optional_fields!(CreateBillingGroupReportResponse { "data" => data });
 
+impl crate::shape::Shaped for CreateBillingGroupReportResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateBillingGroupReportResponse",
+        &[crate::shape::field::<Option<LedgerBillingGroupReport>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1ledger_billing_group_reports~1{id}/get/responses/200/content/application~1json/schema`
 pub type GetBillingGroupReportResponse = CreateBillingGroupReportResponse;
 
@@ -40,6 +48,24 @@ crate::codec::optional_fields!(
     => organization_id, "record_type" => record_type, "report_url" => report_url,
     "status" => status, "updated_at" => updated_at }
 );
+
+impl crate::shape::Shaped for LedgerBillingGroupReport {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "LedgerBillingGroupReport",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("organization_id"),
+            crate::shape::field::<
+                Option<LedgerBillingGroupReportRecordType>,
+            >("record_type"),
+            crate::shape::field::<Option<String>>("report_url"),
+            crate::shape::field::<Option<LedgerBillingGroupReportStatus>>("status"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
 
 /// Identifies the type of the resource.
 ///
@@ -85,3 +111,14 @@ pub struct NewLedgerBillingGroupReport {
 crate::codec::optional_fields!(
     NewLedgerBillingGroupReport { "month" => month, "year" => year }
 );
+
+impl crate::shape::Shaped for NewLedgerBillingGroupReport {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NewLedgerBillingGroupReport",
+        &[
+            crate::shape::field::<Option<i64>>("month"),
+            crate::shape::field::<Option<i64>>("year"),
+        ],
+        false,
+    );
+}

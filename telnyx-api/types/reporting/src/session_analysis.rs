@@ -18,6 +18,23 @@ pub struct ChildRelationshipInfo {
     pub via: MetadataFieldMapping,
 }
 
+impl crate::shape::Shaped for ChildRelationshipInfo {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ChildRelationshipInfo",
+        &[
+            crate::shape::field::<String>("child_event"),
+            crate::shape::field::<String>("child_product"),
+            crate::shape::field::<String>("child_record_type"),
+            crate::shape::field::<bool>("cost_rollup"),
+            crate::shape::field::<String>("description"),
+            crate::shape::field::<String>("relationship_type"),
+            crate::shape::field::<bool>("traversal_enabled"),
+            crate::shape::field::<MetadataFieldMapping>("via"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/CostInfo`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CostInfo {
@@ -29,6 +46,18 @@ pub struct CostInfo {
     pub event_cost: String,
 }
 
+impl crate::shape::Shaped for CostInfo {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CostInfo",
+        &[
+            crate::shape::field::<String>("cumulative_cost"),
+            crate::shape::field::<String>("currency"),
+            crate::shape::field::<String>("event_cost"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/CostSummary`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CostSummary {
@@ -36,6 +65,17 @@ pub struct CostSummary {
     pub currency: String,
     /// Total session cost as a decimal string.
     pub total: String,
+}
+
+impl crate::shape::Shaped for CostSummary {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CostSummary",
+        &[
+            crate::shape::field::<String>("currency"),
+            crate::shape::field::<String>("total"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/EventNode`
@@ -58,6 +98,23 @@ pub struct EventNode {
     pub relationship: Option<RelationshipInfo>,
 }
 
+impl crate::shape::Shaped for EventNode {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EventNode",
+        &[
+            crate::shape::field::<Vec<EventNode>>("children"),
+            crate::shape::field::<CostInfo>("cost"),
+            crate::shape::field::<String>("event_name"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<Links>("links"),
+            crate::shape::field::<String>("product"),
+            crate::shape::field::<serde_json::Map<String, serde_json::Value>>("record"),
+            crate::shape::field::<Option<RelationshipInfo>>("relationship"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/FieldMapping`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FieldMapping {
@@ -65,6 +122,17 @@ pub struct FieldMapping {
     pub local_field: String,
     /// Field name on the parent record.
     pub parent_field: String,
+}
+
+impl crate::shape::Shaped for FieldMapping {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "FieldMapping",
+        &[
+            crate::shape::field::<String>("local_field"),
+            crate::shape::field::<String>("parent_field"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/paths/~1session_analysis~1{record_type}~1{event_id}/get/parameters/4/schema`
@@ -111,11 +179,33 @@ pub struct Links {
     pub self_: String,
 }
 
+impl crate::shape::Shaped for Links {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Links",
+        &[
+            crate::shape::field::<String>("records"),
+            crate::shape::field::<String>("self"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/MetadataFieldMapping`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct MetadataFieldMapping {
     pub local_field: String,
     pub parent_field: String,
+}
+
+impl crate::shape::Shaped for MetadataFieldMapping {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MetadataFieldMapping",
+        &[
+            crate::shape::field::<String>("local_field"),
+            crate::shape::field::<String>("parent_field"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/MetadataInfo`
@@ -125,6 +215,17 @@ pub struct MetadataInfo {
     pub total_record_types: i64,
 }
 
+impl crate::shape::Shaped for MetadataInfo {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MetadataInfo",
+        &[
+            crate::shape::field::<String>("last_updated"),
+            crate::shape::field::<i64>("total_record_types"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/MetadataOverviewResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct MetadataOverviewResponse {
@@ -132,6 +233,20 @@ pub struct MetadataOverviewResponse {
     /// Map of supported query parameter names to their definitions.
     pub query_parameters: std::collections::BTreeMap<String, QueryParameterInfo>,
     pub record_types: Vec<RecordTypeInfo>,
+}
+
+impl crate::shape::Shaped for MetadataOverviewResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MetadataOverviewResponse",
+        &[
+            crate::shape::field::<MetadataInfo>("meta"),
+            crate::shape::field::<
+                std::collections::BTreeMap<String, QueryParameterInfo>,
+            >("query_parameters"),
+            crate::shape::field::<Vec<RecordTypeInfo>>("record_types"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/ParentRelationshipInfo`
@@ -145,6 +260,23 @@ pub struct ParentRelationshipInfo {
     pub relationship_type: String,
     pub traversal_enabled: bool,
     pub via: MetadataFieldMapping,
+}
+
+impl crate::shape::Shaped for ParentRelationshipInfo {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ParentRelationshipInfo",
+        &[
+            crate::shape::field::<bool>("cost_rollup"),
+            crate::shape::field::<String>("description"),
+            crate::shape::field::<String>("parent_event"),
+            crate::shape::field::<String>("parent_product"),
+            crate::shape::field::<String>("parent_record_type"),
+            crate::shape::field::<String>("relationship_type"),
+            crate::shape::field::<bool>("traversal_enabled"),
+            crate::shape::field::<MetadataFieldMapping>("via"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/QueryParameterInfo`
@@ -162,6 +294,21 @@ pub struct QueryParameterInfo {
     pub type_: String,
 }
 
+impl crate::shape::Shaped for QueryParameterInfo {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "QueryParameterInfo",
+        &[
+            crate::shape::field::<String>("default"),
+            crate::shape::field::<String>("description"),
+            crate::shape::field::<Option<Vec<String>>>("enum_values"),
+            crate::shape::field::<Option<i64>>("max"),
+            crate::shape::field::<Option<i64>>("min"),
+            crate::shape::field::<String>("type"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/RecordTypeInfo`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RecordTypeInfo {
@@ -172,6 +319,22 @@ pub struct RecordTypeInfo {
     pub parent_relationships: Vec<ParentRelationshipInfo>,
     pub product: String,
     pub record_type: String,
+}
+
+impl crate::shape::Shaped for RecordTypeInfo {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RecordTypeInfo",
+        &[
+            crate::shape::field::<Vec<String>>("aliases"),
+            crate::shape::field::<Vec<ChildRelationshipInfo>>("child_relationships"),
+            crate::shape::field::<String>("description"),
+            crate::shape::field::<String>("event"),
+            crate::shape::field::<Vec<ParentRelationshipInfo>>("parent_relationships"),
+            crate::shape::field::<String>("product"),
+            crate::shape::field::<String>("record_type"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/RecordTypeMetadataResponse`
@@ -188,6 +351,25 @@ pub struct RecordTypeMetadataResponse {
     pub record_type: String,
 }
 
+impl crate::shape::Shaped for RecordTypeMetadataResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RecordTypeMetadataResponse",
+        &[
+            crate::shape::field::<Vec<String>>("aliases"),
+            crate::shape::field::<Vec<ChildRelationshipInfo>>("child_relationships"),
+            crate::shape::field::<String>("event"),
+            crate::shape::field::<
+                serde_json::Map<String, serde_json::Value>,
+            >("examples"),
+            crate::shape::field::<RelationshipMetadata>("meta"),
+            crate::shape::field::<Vec<ParentRelationshipInfo>>("parent_relationships"),
+            crate::shape::field::<String>("product"),
+            crate::shape::field::<String>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/RelationshipInfo`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RelationshipInfo {
@@ -199,6 +381,18 @@ pub struct RelationshipInfo {
     pub via: FieldMapping,
 }
 
+impl crate::shape::Shaped for RelationshipInfo {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RelationshipInfo",
+        &[
+            crate::shape::field::<String>("parent_id"),
+            crate::shape::field::<String>("type"),
+            crate::shape::field::<FieldMapping>("via"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/RelationshipMetadata`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RelationshipMetadata {
@@ -206,6 +400,19 @@ pub struct RelationshipMetadata {
     pub total_children: i64,
     pub total_parents: i64,
     pub total_siblings: i64,
+}
+
+impl crate::shape::Shaped for RelationshipMetadata {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RelationshipMetadata",
+        &[
+            crate::shape::field::<i64>("max_recommended_depth"),
+            crate::shape::field::<i64>("total_children"),
+            crate::shape::field::<i64>("total_parents"),
+            crate::shape::field::<i64>("total_siblings"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/ResponseMeta`
@@ -217,6 +424,17 @@ pub struct ResponseMeta {
     pub products: Vec<String>,
 }
 
+impl crate::shape::Shaped for ResponseMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ResponseMeta",
+        &[
+            crate::shape::field::<i64>("event_count"),
+            crate::shape::field::<Vec<String>>("products"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/SessionAnalysisResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SessionAnalysisResponse {
@@ -225,4 +443,17 @@ pub struct SessionAnalysisResponse {
     pub root: EventNode,
     /// Identifier for the analyzed session.
     pub session_id: String,
+}
+
+impl crate::shape::Shaped for SessionAnalysisResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SessionAnalysisResponse",
+        &[
+            crate::shape::field::<CostSummary>("cost"),
+            crate::shape::field::<ResponseMeta>("meta"),
+            crate::shape::field::<EventNode>("root"),
+            crate::shape::field::<String>("session_id"),
+        ],
+        false,
+    );
 }

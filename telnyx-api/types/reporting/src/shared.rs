@@ -19,6 +19,19 @@ crate::codec::optional_fields!(
     "total_pages" => total_pages, "total_results" => total_results }
 );
 
+impl crate::shape::Shaped for BatchCsvPaginationMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BatchCsvPaginationMeta",
+        &[
+            crate::shape::field::<Option<i64>>("page_number"),
+            crate::shape::field::<Option<i64>>("page_size"),
+            crate::shape::field::<Option<i64>>("total_pages"),
+            crate::shape::field::<Option<i64>>("total_results"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/CdrUsageReportResponse/properties/status`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CdrUsageReportResponseStatus {
@@ -87,6 +100,22 @@ crate::codec::optional_fields!(
     "cli" => cli, "cli_filter" => cli_filter, "filter_type" => filter_type, "tags_list"
     => tags_list }
 );
+
+impl crate::shape::Shaped for Filter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Filter",
+        &[
+            crate::shape::field::<Option<String>>("billing_group"),
+            crate::shape::field::<Option<String>>("cld"),
+            crate::shape::field::<Option<FilterCldFilter>>("cld_filter"),
+            crate::shape::field::<Option<String>>("cli"),
+            crate::shape::field::<Option<FilterCliFilter>>("cli_filter"),
+            crate::shape::field::<Option<FilterFilterType>>("filter_type"),
+            crate::shape::field::<Option<String>>("tags_list"),
+        ],
+        false,
+    );
+}
 
 /// Filter type for CLD matching
 ///
@@ -217,6 +246,19 @@ crate::codec::optional_fields!(
     "total_pages" => total_pages, "total_results" => total_results }
 );
 
+impl crate::shape::Shaped for ReportingPaginationMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ReportingPaginationMeta",
+        &[
+            crate::shape::field::<Option<i64>>("page_number"),
+            crate::shape::field::<Option<i64>>("page_size"),
+            crate::shape::field::<Option<i64>>("total_pages"),
+            crate::shape::field::<Option<i64>>("total_results"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/standard_PaginationMeta`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StandardPaginationMeta {
@@ -230,3 +272,16 @@ crate::codec::optional_fields!(
     StandardPaginationMeta { "page_number" => page_number, "page_size" => page_size,
     "total_pages" => total_pages, "total_results" => total_results }
 );
+
+impl crate::shape::Shaped for StandardPaginationMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "StandardPaginationMeta",
+        &[
+            crate::shape::field::<Option<i64>>("page_number"),
+            crate::shape::field::<Option<i64>>("page_size"),
+            crate::shape::field::<Option<i64>>("total_pages"),
+            crate::shape::field::<Option<i64>>("total_results"),
+        ],
+        false,
+    );
+}

@@ -13,6 +13,14 @@ pub struct SttDeleteDetailReportResponse {
 
 crate::codec::optional_fields!(SttDeleteDetailReportResponse { "data" => data });
 
+impl crate::shape::Shaped for SttDeleteDetailReportResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SttDeleteDetailReportResponse",
+        &[crate::shape::field::<Option<SttDetailReportResponse>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/SttDetailReportResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SttDetailReportResponse {
@@ -33,6 +41,22 @@ crate::codec::optional_fields!(
     "start_date" => start_date, "status" => status }
 );
 
+impl crate::shape::Shaped for SttDetailReportResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SttDetailReportResponse",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("download_link"),
+            crate::shape::field::<Option<String>>("end_date"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("start_date"),
+            crate::shape::field::<Option<SttDetailReportResponseStatus>>("status"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/SttDetailReportResponse/properties/status`
 pub type SttDetailReportResponseStatus = CdrUsageReportResponseStatus;
 
@@ -47,6 +71,17 @@ pub struct SttDetailedRequest {
     pub start_date: String,
 }
 
+impl crate::shape::Shaped for SttDetailedRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SttDetailedRequest",
+        &[
+            crate::shape::field::<String>("end_date"),
+            crate::shape::field::<String>("start_date"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/SttGetDetailReportByIdResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SttGetDetailReportByIdResponse {
@@ -54,6 +89,14 @@ pub struct SttGetDetailReportByIdResponse {
 }
 
 crate::codec::optional_fields!(SttGetDetailReportByIdResponse { "data" => data });
+
+impl crate::shape::Shaped for SttGetDetailReportByIdResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SttGetDetailReportByIdResponse",
+        &[crate::shape::field::<Option<SttDetailReportResponse>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/SttGetDetailReportResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -63,6 +106,14 @@ pub struct SttGetDetailReportResponse {
 
 crate::codec::optional_fields!(SttGetDetailReportResponse { "data" => data });
 
+impl crate::shape::Shaped for SttGetDetailReportResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SttGetDetailReportResponse",
+        &[crate::shape::field::<Option<Vec<SttDetailReportResponse>>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/SttPostDetailReportResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SttPostDetailReportResponse {
@@ -70,3 +121,11 @@ pub struct SttPostDetailReportResponse {
 }
 
 crate::codec::optional_fields!(SttPostDetailReportResponse { "data" => data });
+
+impl crate::shape::Shaped for SttPostDetailReportResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SttPostDetailReportResponse",
+        &[crate::shape::field::<Option<SttDetailReportResponse>>("data")],
+        false,
+    );
+}

@@ -12,3 +12,15 @@ pub struct SttUsageReportResponse {
 }
 
 crate::codec::optional_fields!(SttUsageReportResponse { "data" => data });
+
+impl crate::shape::Shaped for SttUsageReportResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SttUsageReportResponse",
+        &[
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("data"),
+        ],
+        false,
+    );
+}

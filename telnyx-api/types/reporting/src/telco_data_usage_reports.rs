@@ -23,6 +23,19 @@ crate::codec::optional_fields!(
     "total_dips" => total_dips, "type" => type_ }
 );
 
+impl crate::shape::Shaped for TelcoDataAggregation {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TelcoDataAggregation",
+        &[
+            crate::shape::field::<Option<String>>("currency"),
+            crate::shape::field::<Option<f64>>("total_cost"),
+            crate::shape::field::<Option<i64>>("total_dips"),
+            crate::shape::field::<Option<String>>("type"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/TelcoDataGetUsageReportByIdResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TelcoDataGetUsageReportByIdResponse {
@@ -30,6 +43,14 @@ pub struct TelcoDataGetUsageReportByIdResponse {
 }
 
 crate::codec::optional_fields!(TelcoDataGetUsageReportByIdResponse { "data" => data });
+
+impl crate::shape::Shaped for TelcoDataGetUsageReportByIdResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TelcoDataGetUsageReportByIdResponse",
+        &[crate::shape::field::<Option<TelcoDataUsageReportResponse>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/TelcoDataGetUsageReportsResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -42,6 +63,17 @@ crate::codec::optional_fields!(
     TelcoDataGetUsageReportsResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for TelcoDataGetUsageReportsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TelcoDataGetUsageReportsResponse",
+        &[
+            crate::shape::field::<Option<Vec<TelcoDataUsageReportResponse>>>("data"),
+            crate::shape::field::<Option<StandardPaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/TelcoDataPostUsageReportResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TelcoDataPostUsageReportResponse {
@@ -49,6 +81,14 @@ pub struct TelcoDataPostUsageReportResponse {
 }
 
 crate::codec::optional_fields!(TelcoDataPostUsageReportResponse { "data" => data });
+
+impl crate::shape::Shaped for TelcoDataPostUsageReportResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TelcoDataPostUsageReportResponse",
+        &[crate::shape::field::<Option<TelcoDataUsageReportResponse>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/TelcoDataUsageRecord`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -65,6 +105,18 @@ crate::codec::optional_fields!(
     TelcoDataUsageRecord { "aggregations" => aggregations, "record_type" => record_type,
     "user_id" => user_id }
 );
+
+impl crate::shape::Shaped for TelcoDataUsageRecord {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TelcoDataUsageRecord",
+        &[
+            crate::shape::field::<Option<Vec<TelcoDataAggregation>>>("aggregations"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("user_id"),
+        ],
+        false,
+    );
+}
 
 /// Telco data usage report response
 ///
@@ -103,6 +155,26 @@ crate::codec::optional_fields!(
     }
 );
 
+impl crate::shape::Shaped for TelcoDataUsageReportResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TelcoDataUsageReportResponse",
+        &[
+            crate::shape::field::<Option<String>>("aggregation_type"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("end_date"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<Vec<String>>>("managed_accounts"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("report_url"),
+            crate::shape::field::<Option<Vec<TelcoDataUsageRecord>>>("result"),
+            crate::shape::field::<Option<String>>("start_date"),
+            crate::shape::field::<Option<String>>("status"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/TelcoDataUsageRequest`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TelcoDataUsageRequest {
@@ -120,6 +192,21 @@ crate::codec::optional_fields!(
     TelcoDataUsageRequest { "aggregationType" => aggregation_type, "endDate" => end_date,
     "managedAccounts" => managed_accounts, "startDate" => start_date }
 );
+
+impl crate::shape::Shaped for TelcoDataUsageRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TelcoDataUsageRequest",
+        &[
+            crate::shape::field::<
+                Option<TelcoDataUsageRequestAggregationType>,
+            >("aggregationType"),
+            crate::shape::field::<Option<String>>("endDate"),
+            crate::shape::field::<Option<Vec<String>>>("managedAccounts"),
+            crate::shape::field::<Option<String>>("startDate"),
+        ],
+        false,
+    );
+}
 
 /// Type of aggregation for the report
 ///

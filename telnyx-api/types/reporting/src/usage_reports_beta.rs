@@ -63,6 +63,19 @@ crate::codec::optional_fields!(
     record_types }
 );
 
+impl crate::shape::Shaped for UsageReportsOptionsRecord {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UsageReportsOptionsRecord",
+        &[
+            crate::shape::field::<Option<String>>("product"),
+            crate::shape::field::<Option<Vec<String>>>("product_dimensions"),
+            crate::shape::field::<Option<Vec<String>>>("product_metrics"),
+            crate::shape::field::<Option<Vec<UsageReportsRecordType>>>("record_types"),
+        ],
+        false,
+    );
+}
+
 /// An object following one of the schemas published in <https://developers.telnyx.com/docs/api/v2/detail-records>
 ///
 /// Spec: `#/components/schemas/UsageReportsOptionsResponse`
@@ -73,6 +86,14 @@ pub struct UsageReportsOptionsResponse {
 }
 
 crate::codec::optional_fields!(UsageReportsOptionsResponse { "data" => data });
+
+impl crate::shape::Shaped for UsageReportsOptionsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UsageReportsOptionsResponse",
+        &[crate::shape::field::<Option<Vec<UsageReportsOptionsRecord>>>("data")],
+        false,
+    );
+}
 
 /// An object following one of the schemas published in <https://developers.telnyx.com/docs/api/v2/detail-records>
 ///
@@ -92,6 +113,18 @@ crate::codec::optional_fields!(
     "product_metrics" => product_metrics, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for UsageReportsRecordType {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UsageReportsRecordType",
+        &[
+            crate::shape::field::<Option<Vec<String>>>("product_dimensions"),
+            crate::shape::field::<Option<Vec<String>>>("product_metrics"),
+            crate::shape::field::<Option<String>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/UsageReportsResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UsageReportsResponse {
@@ -100,3 +133,16 @@ pub struct UsageReportsResponse {
 }
 
 crate::codec::optional_fields!(UsageReportsResponse { "data" => data, "meta" => meta });
+
+impl crate::shape::Shaped for UsageReportsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UsageReportsResponse",
+        &[
+            crate::shape::field::<
+                Option<Vec<serde_json::Map<String, serde_json::Value>>>,
+            >("data"),
+            crate::shape::field::<Option<PaginationData>>("meta"),
+        ],
+        false,
+    );
+}

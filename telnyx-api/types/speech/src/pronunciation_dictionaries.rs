@@ -16,6 +16,17 @@ pub struct CreatePronunciationDictRequest {
     pub name: String,
 }
 
+impl crate::shape::Shaped for CreatePronunciationDictRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreatePronunciationDictRequest",
+        &[
+            crate::shape::field::<Vec<PronunciationDictItem>>("items"),
+            crate::shape::field::<String>("name"),
+        ],
+        false,
+    );
+}
+
 /// An alias pronunciation item. When the `text` value is found in input, it is replaced with the `alias` before speech synthesis.
 ///
 /// Spec: `#/components/schemas/PronunciationDictAliasItem`
@@ -28,6 +39,18 @@ pub struct PronunciationDictAliasItem {
     /// The item type.
     #[serde(rename = "type")]
     pub type_: PronunciationDictAliasItemType,
+}
+
+impl crate::shape::Shaped for PronunciationDictAliasItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PronunciationDictAliasItem",
+        &[
+            crate::shape::field::<String>("alias"),
+            crate::shape::field::<String>("text"),
+            crate::shape::field::<PronunciationDictAliasItemType>("type"),
+        ],
+        false,
+    );
 }
 
 /// The item type.
@@ -88,6 +111,24 @@ crate::codec::optional_fields!(
     "name" => name, "record_type" => record_type, "updated_at" => updated_at, "version"
     => version }
 );
+
+impl crate::shape::Shaped for PronunciationDictData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PronunciationDictData",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<Vec<PronunciationDictItem>>>("items"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<
+                Option<PronunciationDictDataRecordType>,
+            >("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<Option<i64>>("version"),
+        ],
+        false,
+    );
+}
 
 /// Identifies the resource type.
 ///
@@ -165,6 +206,17 @@ impl<'de> serde::Deserialize<'de> for PronunciationDictItem {
     }
 }
 
+impl crate::shape::Shaped for PronunciationDictItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Tagged {
+        name: "PronunciationDictItem",
+        property: "type",
+        variants: &[
+            ("alias", crate::shape::of::<PronunciationDictAliasItem>()),
+            ("phoneme", crate::shape::of::<PronunciationDictPhonemeItem>()),
+        ],
+    };
+}
+
 /// Paginated list of pronunciation dictionaries.
 ///
 /// Spec: `#/components/schemas/PronunciationDictListResponse`
@@ -178,6 +230,17 @@ pub struct PronunciationDictListResponse {
 crate::codec::optional_fields!(
     PronunciationDictListResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for PronunciationDictListResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PronunciationDictListResponse",
+        &[
+            crate::shape::field::<Option<Vec<PronunciationDictData>>>("data"),
+            crate::shape::field::<Option<PronunciationDictsPaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// A phoneme pronunciation item. When the `text` value is found in input, it is pronounced using the specified IPA phoneme notation.
 ///
@@ -193,6 +256,19 @@ pub struct PronunciationDictPhonemeItem {
     /// The item type.
     #[serde(rename = "type")]
     pub type_: PronunciationDictPhonemeItemType,
+}
+
+impl crate::shape::Shaped for PronunciationDictPhonemeItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PronunciationDictPhonemeItem",
+        &[
+            crate::shape::field::<PronunciationDictPhonemeItemAlphabet>("alphabet"),
+            crate::shape::field::<String>("phoneme"),
+            crate::shape::field::<String>("text"),
+            crate::shape::field::<PronunciationDictPhonemeItemType>("type"),
+        ],
+        false,
+    );
 }
 
 /// The phonetic alphabet used for the phoneme notation.
@@ -269,6 +345,14 @@ pub struct PronunciationDictResponse {
 
 crate::codec::optional_fields!(PronunciationDictResponse { "data" => data });
 
+impl crate::shape::Shaped for PronunciationDictResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PronunciationDictResponse",
+        &[crate::shape::field::<Option<PronunciationDictData>>("data")],
+        false,
+    );
+}
+
 /// Pagination metadata returned with list responses.
 ///
 /// Spec: `#/components/schemas/pronunciation-dicts_PaginationMeta`
@@ -289,6 +373,19 @@ crate::codec::optional_fields!(
     page_size, "total_pages" => total_pages, "total_results" => total_results }
 );
 
+impl crate::shape::Shaped for PronunciationDictsPaginationMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PronunciationDictsPaginationMeta",
+        &[
+            crate::shape::field::<Option<i64>>("page_number"),
+            crate::shape::field::<Option<i64>>("page_size"),
+            crate::shape::field::<Option<i64>>("total_pages"),
+            crate::shape::field::<Option<i64>>("total_results"),
+        ],
+        false,
+    );
+}
+
 /// Request body for updating a pronunciation dictionary. At least one field must be provided.
 ///
 /// Spec: `#/components/schemas/UpdatePronunciationDictRequest`
@@ -303,3 +400,14 @@ pub struct UpdatePronunciationDictRequest {
 crate::codec::optional_fields!(
     UpdatePronunciationDictRequest { "items" => items, "name" => name }
 );
+
+impl crate::shape::Shaped for UpdatePronunciationDictRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdatePronunciationDictRequest",
+        &[
+            crate::shape::field::<Option<Vec<PronunciationDictItem>>>("items"),
+            crate::shape::field::<Option<String>>("name"),
+        ],
+        false,
+    );
+}

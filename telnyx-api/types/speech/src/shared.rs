@@ -14,6 +14,17 @@ pub struct CreatePronunciationDictBodyMultipart {
     pub name: String,
 }
 
+impl crate::shape::Shaped for CreatePronunciationDictBodyMultipart {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreatePronunciationDictBodyMultipart",
+        &[
+            crate::shape::field::<crate::UploadFile>("file"),
+            crate::shape::field::<String>("name"),
+        ],
+        false,
+    );
+}
+
 impl CreatePronunciationDictBodyMultipart {
     /// The `multipart/form-data` body for this value: file fields as file parts,
     /// everything else as text parts.
@@ -88,6 +99,19 @@ crate::codec::optional_fields!(
     VoiceDesignsPaginationMeta { "page_number" => page_number, "page_size" => page_size,
     "total_pages" => total_pages, "total_results" => total_results }
 );
+
+impl crate::shape::Shaped for VoiceDesignsPaginationMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VoiceDesignsPaginationMeta",
+        &[
+            crate::shape::field::<Option<i64>>("page_number"),
+            crate::shape::field::<Option<i64>>("page_size"),
+            crate::shape::field::<Option<i64>>("total_pages"),
+            crate::shape::field::<Option<i64>>("total_results"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1voice_clones/get/parameters/4/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -84,6 +84,18 @@ pub struct SttProvider {
     pub service_types: Vec<SttProviderServiceType>,
 }
 
+impl crate::shape::Shaped for SttProvider {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SttProvider",
+        &[
+            crate::shape::field::<String>("model"),
+            crate::shape::field::<String>("provider"),
+            crate::shape::field::<Vec<SttProviderServiceType>>("service_types"),
+        ],
+        false,
+    );
+}
+
 /// A supported service surface for a given (provider, model), along with the language codes accepted on that surface. Language support can differ per surface — for example, a model may accept a narrower language set for streaming than for file transcription.
 ///
 /// Spec: `#/components/schemas/STTProviderServiceType`
@@ -95,11 +107,30 @@ pub struct SttProviderServiceType {
     pub type_: SttServiceType,
 }
 
+impl crate::shape::Shaped for SttProviderServiceType {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SttProviderServiceType",
+        &[
+            crate::shape::field::<Vec<String>>("languages"),
+            crate::shape::field::<SttServiceType>("type"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/STTProvidersMeta`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SttProvidersMeta {
     /// Total number of entries returned.
     pub total: i64,
+}
+
+impl crate::shape::Shaped for SttProvidersMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SttProvidersMeta",
+        &[crate::shape::field::<i64>("total")],
+        false,
+    );
 }
 
 /// List of supported STT providers and models.
@@ -109,6 +140,17 @@ pub struct SttProvidersMeta {
 pub struct SttProvidersResponse {
     pub data: Vec<SttProvider>,
     pub meta: SttProvidersMeta,
+}
+
+impl crate::shape::Shaped for SttProvidersResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SttProvidersResponse",
+        &[
+            crate::shape::field::<Vec<SttProvider>>("data"),
+            crate::shape::field::<SttProvidersMeta>("meta"),
+        ],
+        false,
+    );
 }
 
 /// Service surface a model is available on. `ai_assistant` is the STT surface configured via Call Control voice-assistant transcription; it covers both live-streaming and non-streaming/batch models (matching the `TranscriptionConfig.model` enum on `call-control` voice assistants).

@@ -94,17 +94,33 @@ impl<'de> serde::Deserialize<'de> for Model {
             deserializer,
             "Model",
             &[
-                |v, s| crate::codec::variant(v, s, Self::AzureModels),
-                |v, s| crate::codec::variant(v, s, Self::DeepgramModels),
-                |v, s| crate::codec::variant(v, s, Self::GoogleModels),
-                |v, s| crate::codec::variant(v, s, Self::TelnyxModels),
-                |v, s| crate::codec::variant(v, s, Self::XaiModels),
-                |v, s| crate::codec::variant(v, s, Self::SpeechmaticsModels),
-                |v, s| crate::codec::variant(v, s, Self::SonioxModels),
-                |v, s| crate::codec::variant(v, s, Self::ParakeetModels),
+                |v| crate::codec::variant(v, Self::AzureModels),
+                |v| crate::codec::variant(v, Self::DeepgramModels),
+                |v| crate::codec::variant(v, Self::GoogleModels),
+                |v| crate::codec::variant(v, Self::TelnyxModels),
+                |v| crate::codec::variant(v, Self::XaiModels),
+                |v| crate::codec::variant(v, Self::SpeechmaticsModels),
+                |v| crate::codec::variant(v, Self::SonioxModels),
+                |v| crate::codec::variant(v, Self::ParakeetModels),
             ],
         )
     }
+}
+
+impl crate::shape::Shaped for Model {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
+        name: "Model",
+        variants: &[
+            crate::shape::of::<AzureModels>(),
+            crate::shape::of::<DeepgramModels>(),
+            crate::shape::of::<GoogleModels>(),
+            crate::shape::of::<TelnyxModels>(),
+            crate::shape::of::<XaiModels>(),
+            crate::shape::of::<SpeechmaticsModels>(),
+            crate::shape::of::<SonioxModels>(),
+            crate::shape::of::<ParakeetModels>(),
+        ],
+    };
 }
 
 /// Binary audio data in mp3 or wav format.

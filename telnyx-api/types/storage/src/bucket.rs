@@ -18,6 +18,14 @@ crate::codec::optional_fields!(
     CreateBucketRequest { "LocationConstraint" => location_constraint }
 );
 
+impl crate::shape::Shaped for CreateBucketRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateBucketRequest",
+        &[crate::shape::field::<Option<String>>("LocationConstraint")],
+        false,
+    );
+}
+
 /// The account's buckets (the S3 `ListAllMyBucketsResult` document).
 ///
 /// Spec: `#/components/schemas/ListBucketsResponse`
@@ -28,6 +36,14 @@ pub struct ListBucketsResponse {
 }
 
 crate::codec::optional_fields!(ListBucketsResponse { "Buckets" => buckets });
+
+impl crate::shape::Shaped for ListBucketsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListBucketsResponse",
+        &[crate::shape::field::<Option<Vec<ListBucketsResponseBucketsItem>>>("Buckets")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/ListBucketsResponse/properties/Buckets/items`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -41,3 +57,14 @@ pub struct ListBucketsResponseBucketsItem {
 crate::codec::optional_fields!(
     ListBucketsResponseBucketsItem { "CreationDate" => creation_date, "Name" => name }
 );
+
+impl crate::shape::Shaped for ListBucketsResponseBucketsItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListBucketsResponseBucketsItem",
+        &[
+            crate::shape::field::<Option<String>>("CreationDate"),
+            crate::shape::field::<Option<String>>("Name"),
+        ],
+        false,
+    );
+}

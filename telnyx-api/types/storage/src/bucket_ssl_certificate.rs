@@ -19,6 +19,17 @@ crate::codec::optional_fields!(
     private_key }
 );
 
+impl crate::shape::Shaped for AddStorageSslCertificateBody {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AddStorageSslCertificateBody",
+        &[
+            crate::shape::field::<Option<crate::UploadFile>>("certificate"),
+            crate::shape::field::<Option<crate::UploadFile>>("private_key"),
+        ],
+        false,
+    );
+}
+
 impl AddStorageSslCertificateBody {
     /// The `multipart/form-data` body for this value: file fields as file parts,
     /// everything else as text parts.
@@ -40,6 +51,14 @@ pub struct GetStorageSslCertificatesResponse {
 }
 
 crate::codec::optional_fields!(GetStorageSslCertificatesResponse { "data" => data });
+
+impl crate::shape::Shaped for GetStorageSslCertificatesResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetStorageSslCertificatesResponse",
+        &[crate::shape::field::<Option<SslCertificate>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1storage~1buckets~1{bucketName}~1ssl_certificate/delete/responses/200/content/application~1json/schema`
 pub type RemoveStorageSslCertificateResponse = GetStorageSslCertificatesResponse;
@@ -64,6 +83,21 @@ crate::codec::optional_fields!(
     "issued_to" => issued_to, "valid_from" => valid_from, "valid_to" => valid_to }
 );
 
+impl crate::shape::Shaped for SslCertificate {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SslCertificate",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<SslCertificateIssuedBy>>("issued_by"),
+            crate::shape::field::<Option<SslCertificateIssuedTo>>("issued_to"),
+            crate::shape::field::<Option<String>>("valid_from"),
+            crate::shape::field::<Option<String>>("valid_to"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/SSLCertificate/properties/issued_by`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SslCertificateIssuedBy {
@@ -79,6 +113,18 @@ crate::codec::optional_fields!(
     SslCertificateIssuedBy { "common_name" => common_name, "organization" =>
     organization, "organization_unit" => organization_unit }
 );
+
+impl crate::shape::Shaped for SslCertificateIssuedBy {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SslCertificateIssuedBy",
+        &[
+            crate::shape::field::<Option<String>>("common_name"),
+            crate::shape::field::<Option<String>>("organization"),
+            crate::shape::field::<Option<String>>("organization_unit"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/SSLCertificate/properties/issued_to`
 pub type SslCertificateIssuedTo = SslCertificateIssuedBy;

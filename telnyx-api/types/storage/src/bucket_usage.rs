@@ -19,6 +19,18 @@ crate::codec::optional_fields!(
     "total" => total }
 );
 
+impl crate::shape::Shaped for BucketApiUsageResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BucketApiUsageResponse",
+        &[
+            crate::shape::field::<Option<Vec<BucketOps>>>("categories"),
+            crate::shape::field::<Option<String>>("timestamp"),
+            crate::shape::field::<Option<BucketOpsTotal>>("total"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/BucketOps`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BucketOps {
@@ -38,6 +50,20 @@ crate::codec::optional_fields!(
     BucketOps { "bytes_received" => bytes_received, "bytes_sent" => bytes_sent,
     "category" => category, "ops" => ops, "successful_ops" => successful_ops }
 );
+
+impl crate::shape::Shaped for BucketOps {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BucketOps",
+        &[
+            crate::shape::field::<Option<i64>>("bytes_received"),
+            crate::shape::field::<Option<i64>>("bytes_sent"),
+            crate::shape::field::<Option<BucketOpsCategory>>("category"),
+            crate::shape::field::<Option<i64>>("ops"),
+            crate::shape::field::<Option<i64>>("successful_ops"),
+        ],
+        false,
+    );
+}
 
 /// The category of the bucket operation
 ///
@@ -125,6 +151,19 @@ crate::codec::optional_fields!(
     "ops" => ops, "successful_ops" => successful_ops }
 );
 
+impl crate::shape::Shaped for BucketOpsTotal {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BucketOpsTotal",
+        &[
+            crate::shape::field::<Option<i64>>("bytes_received"),
+            crate::shape::field::<Option<i64>>("bytes_sent"),
+            crate::shape::field::<Option<i64>>("ops"),
+            crate::shape::field::<Option<i64>>("successful_ops"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/BucketUsage`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BucketUsage {
@@ -143,6 +182,19 @@ crate::codec::optional_fields!(
     "timestamp" => timestamp }
 );
 
+impl crate::shape::Shaped for BucketUsage {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BucketUsage",
+        &[
+            crate::shape::field::<Option<i64>>("num_objects"),
+            crate::shape::field::<Option<i64>>("size"),
+            crate::shape::field::<Option<i64>>("size_kb"),
+            crate::shape::field::<Option<String>>("timestamp"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1storage~1buckets~1{bucketName}~1usage~1storage/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketUsageResponse {
@@ -154,6 +206,17 @@ crate::codec::optional_fields!(
     GetBucketUsageResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for GetBucketUsageResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetBucketUsageResponse",
+        &[
+            crate::shape::field::<Option<Vec<BucketUsage>>>("data"),
+            crate::shape::field::<Option<PaginationMetaSimple>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1storage~1buckets~1{bucketName}~1usage~1api/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct GetStorageApiUsageFilter {
@@ -163,6 +226,17 @@ pub struct GetStorageApiUsageFilter {
     pub start_time: String,
 }
 
+impl crate::shape::Shaped for GetStorageApiUsageFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetStorageApiUsageFilter",
+        &[
+            crate::shape::field::<String>("end_time"),
+            crate::shape::field::<String>("start_time"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1storage~1buckets~1{bucketName}~1usage~1api/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetStorageApiUsageResponse {
@@ -170,3 +244,11 @@ pub struct GetStorageApiUsageResponse {
 }
 
 crate::codec::optional_fields!(GetStorageApiUsageResponse { "data" => data });
+
+impl crate::shape::Shaped for GetStorageApiUsageResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetStorageApiUsageResponse",
+        &[crate::shape::field::<Option<Vec<BucketApiUsageResponse>>>("data")],
+        false,
+    );
+}

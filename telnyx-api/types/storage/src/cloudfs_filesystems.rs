@@ -34,6 +34,26 @@ crate::codec::optional_fields!(
     => status, "updated_at" => updated_at }
 );
 
+impl crate::shape::Shaped for CloudfsFilesystem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CloudfsFilesystem",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("meta_token"),
+            crate::shape::field::<Option<String>>("meta_url"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("region"),
+            crate::shape::field::<Option<String>>("s3_bucket"),
+            crate::shape::field::<Option<String>>("s3_endpoint"),
+            crate::shape::field::<Option<CloudfsFilesystemStatus>>("status"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// A CloudFS filesystem as returned by get, update, and delete. `meta_url` omits the credential and there is no `meta_token` field — the token is only returned by create and rotate-meta-token.
 ///
 /// Spec: `#/components/schemas/CloudfsFilesystemDetail`
@@ -63,6 +83,26 @@ crate::codec::optional_fields!(
     "updated_at" => updated_at }
 );
 
+impl crate::shape::Shaped for CloudfsFilesystemDetail {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CloudfsFilesystemDetail",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("error"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("meta_url"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("region"),
+            crate::shape::field::<Option<String>>("s3_bucket"),
+            crate::shape::field::<Option<String>>("s3_endpoint"),
+            crate::shape::field::<Option<CloudfsFilesystemStatus>>("status"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/CloudfsFilesystemDetailResponseWrapper`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CloudfsFilesystemDetailResponseWrapper {
@@ -72,6 +112,14 @@ pub struct CloudfsFilesystemDetailResponseWrapper {
 crate::codec::optional_fields!(
     CloudfsFilesystemDetailResponseWrapper { "data" => data }
 );
+
+impl crate::shape::Shaped for CloudfsFilesystemDetailResponseWrapper {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CloudfsFilesystemDetailResponseWrapper",
+        &[crate::shape::field::<Option<CloudfsFilesystemDetail>>("data")],
+        false,
+    );
+}
 
 /// A CloudFS filesystem as returned in list results. Connection details (`meta_url`, `meta_token`) are omitted — retrieve the filesystem by ID for its redacted `meta_url`.
 ///
@@ -97,6 +145,24 @@ crate::codec::optional_fields!(
     "s3_endpoint" => s3_endpoint, "status" => status, "updated_at" => updated_at }
 );
 
+impl crate::shape::Shaped for CloudfsFilesystemListItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CloudfsFilesystemListItem",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("region"),
+            crate::shape::field::<Option<String>>("s3_bucket"),
+            crate::shape::field::<Option<String>>("s3_endpoint"),
+            crate::shape::field::<Option<CloudfsFilesystemStatus>>("status"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/CloudfsFilesystemListResponseWrapper`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CloudfsFilesystemListResponseWrapper {
@@ -108,6 +174,17 @@ crate::codec::optional_fields!(
     CloudfsFilesystemListResponseWrapper { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for CloudfsFilesystemListResponseWrapper {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CloudfsFilesystemListResponseWrapper",
+        &[
+            crate::shape::field::<Option<Vec<CloudfsFilesystemListItem>>>("data"),
+            crate::shape::field::<Option<CloudfsListMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/CloudfsFilesystemResponseWrapper`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CloudfsFilesystemResponseWrapper {
@@ -115,6 +192,14 @@ pub struct CloudfsFilesystemResponseWrapper {
 }
 
 crate::codec::optional_fields!(CloudfsFilesystemResponseWrapper { "data" => data });
+
+impl crate::shape::Shaped for CloudfsFilesystemResponseWrapper {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CloudfsFilesystemResponseWrapper",
+        &[crate::shape::field::<Option<CloudfsFilesystem>>("data")],
+        false,
+    );
+}
 
 /// Lifecycle status of the filesystem. `ready` means it is fully provisioned and usable. `needs_format` means the storage bucket and metadata database were provisioned but the filesystem has not yet been formatted — run `juicefs format` with the filesystem's `meta_url` before mounting. `failed` means the last lifecycle action failed — see the filesystem's `error` message. `deleted` appears only in the delete response: deleted filesystems are excluded from list results and return a `404` on retrieval.
 ///
@@ -183,6 +268,17 @@ crate::codec::optional_fields!(
     CloudfsListCursors { "after" => after, "before" => before }
 );
 
+impl crate::shape::Shaped for CloudfsListCursors {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CloudfsListCursors",
+        &[
+            crate::shape::field::<Option<String>>("after"),
+            crate::shape::field::<Option<String>>("before"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/CloudfsListMeta`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CloudfsListMeta {
@@ -197,6 +293,18 @@ crate::codec::optional_fields!(
     CloudfsListMeta { "cursors" => cursors, "next" => next, "previous" => previous }
 );
 
+impl crate::shape::Shaped for CloudfsListMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CloudfsListMeta",
+        &[
+            crate::shape::field::<Option<CloudfsListCursors>>("cursors"),
+            crate::shape::field::<Option<String>>("next"),
+            crate::shape::field::<Option<String>>("previous"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/CreateCloudfsFilesystemRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateCloudfsFilesystemRequest {
@@ -204,6 +312,17 @@ pub struct CreateCloudfsFilesystemRequest {
     pub name: String,
     /// Region where the filesystem's storage and metadata are provisioned.
     pub region: CreateCloudfsFilesystemRequestRegion,
+}
+
+impl crate::shape::Shaped for CreateCloudfsFilesystemRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateCloudfsFilesystemRequest",
+        &[
+            crate::shape::field::<String>("name"),
+            crate::shape::field::<CreateCloudfsFilesystemRequestRegion>("region"),
+        ],
+        false,
+    );
 }
 
 /// Region where the filesystem's storage and metadata are provisioned.
@@ -350,3 +469,11 @@ pub struct UpdateCloudfsFilesystemRequest {
 }
 
 crate::codec::optional_fields!(UpdateCloudfsFilesystemRequest { "name" => name });
+
+impl crate::shape::Shaped for UpdateCloudfsFilesystemRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateCloudfsFilesystemRequest",
+        &[crate::shape::field::<Option<String>>("name")],
+        false,
+    );
+}

@@ -13,6 +13,14 @@ pub struct CreateMigrationResponse {
 
 crate::codec::optional_fields!(CreateMigrationResponse { "data" => data });
 
+impl crate::shape::Shaped for CreateMigrationResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateMigrationResponse",
+        &[crate::shape::field::<Option<MigrationParams>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1storage~1migration_sources/post/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateMigrationSourceResponse {
@@ -20,6 +28,14 @@ pub struct CreateMigrationSourceResponse {
 }
 
 crate::codec::optional_fields!(CreateMigrationSourceResponse { "data" => data });
+
+impl crate::shape::Shaped for CreateMigrationSourceResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateMigrationSourceResponse",
+        &[crate::shape::field::<Option<MigrationSourceParams>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1storage~1migration_sources~1{id}/delete/responses/200/content/application~1json/schema`
 pub type DeleteMigrationSourceResponse = CreateMigrationSourceResponse;
@@ -41,6 +57,17 @@ crate::codec::optional_fields!(
     ListMigrationSourceCoverageResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for ListMigrationSourceCoverageResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListMigrationSourceCoverageResponse",
+        &[
+            crate::shape::field::<Option<Vec<MigrationSourceCoverageParams>>>("data"),
+            crate::shape::field::<Option<PaginationMetaSimple>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1storage~1migration_sources/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListMigrationSourcesResponse {
@@ -52,6 +79,17 @@ crate::codec::optional_fields!(
     ListMigrationSourcesResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for ListMigrationSourcesResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListMigrationSourcesResponse",
+        &[
+            crate::shape::field::<Option<Vec<MigrationSourceParams>>>("data"),
+            crate::shape::field::<Option<PaginationMetaSimple>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1storage~1migrations/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListMigrationsResponse {
@@ -62,6 +100,17 @@ pub struct ListMigrationsResponse {
 crate::codec::optional_fields!(
     ListMigrationsResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for ListMigrationsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListMigrationsResponse",
+        &[
+            crate::shape::field::<Option<Vec<MigrationParams>>>("data"),
+            crate::shape::field::<Option<PaginationMetaSimple>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/MigrationParams`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -99,6 +148,27 @@ pub struct MigrationParams {
     pub target_bucket_name: String,
     /// Telnyx Cloud Storage region to migrate the data to.
     pub target_region: String,
+}
+
+impl crate::shape::Shaped for MigrationParams {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MigrationParams",
+        &[
+            crate::shape::field::<Option<i64>>("bytes_migrated"),
+            crate::shape::field::<Option<i64>>("bytes_to_migrate"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("eta"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("last_copy"),
+            crate::shape::field::<Option<bool>>("refresh"),
+            crate::shape::field::<String>("source_id"),
+            crate::shape::field::<Option<i64>>("speed"),
+            crate::shape::field::<Option<MigrationParamsStatus>>("status"),
+            crate::shape::field::<String>("target_bucket_name"),
+            crate::shape::field::<String>("target_region"),
+        ],
+        false,
+    );
 }
 
 /// Status of the migration.
@@ -167,6 +237,19 @@ crate::codec::optional_fields!(
     source_region }
 );
 
+impl crate::shape::Shaped for MigrationSourceCoverageParams {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MigrationSourceCoverageParams",
+        &[
+            crate::shape::field::<
+                Option<MigrationSourceCoverageParamsProvider>,
+            >("provider"),
+            crate::shape::field::<Option<String>>("source_region"),
+        ],
+        false,
+    );
+}
+
 /// Cloud provider from which to migrate data.
 ///
 /// Spec: `#/components/schemas/MigrationSourceCoverageParams/properties/provider`
@@ -186,6 +269,20 @@ pub struct MigrationSourceParams {
     /// For intra-Telnyx buckets migration, specify the source bucket region in this field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_region: Option<String>,
+}
+
+impl crate::shape::Shaped for MigrationSourceParams {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MigrationSourceParams",
+        &[
+            crate::shape::field::<String>("bucket_name"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<MigrationSourceParamsProvider>("provider"),
+            crate::shape::field::<MigrationSourceParamsProviderAuth>("provider_auth"),
+            crate::shape::field::<Option<String>>("source_region"),
+        ],
+        false,
+    );
 }
 
 /// Cloud provider from which to migrate data. Use 'telnyx' if you want to migrate data from one Telnyx bucket to another.
@@ -237,6 +334,17 @@ crate::codec::optional_fields!(
     MigrationSourceParamsProviderAuth { "access_key" => access_key, "secret_access_key"
     => secret_access_key }
 );
+
+impl crate::shape::Shaped for MigrationSourceParamsProviderAuth {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MigrationSourceParamsProviderAuth",
+        &[
+            crate::shape::field::<Option<String>>("access_key"),
+            crate::shape::field::<Option<String>>("secret_access_key"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1storage~1migrations~1{id}~1actions~1stop/post/responses/200/content/application~1json/schema`
 pub type StopMigrationResponse = CreateMigrationResponse;

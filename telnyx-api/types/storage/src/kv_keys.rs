@@ -18,6 +18,18 @@ crate::codec::optional_fields!(
     KvKey { "key" => key, "size_bytes" => size_bytes, "updated_at" => updated_at }
 );
 
+impl crate::shape::Shaped for KvKey {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "KvKey",
+        &[
+            crate::shape::field::<Option<String>>("key"),
+            crate::shape::field::<Option<i64>>("size_bytes"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/KvKeyListResponseWrapper`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KvKeyListResponseWrapper {
@@ -31,6 +43,18 @@ crate::codec::optional_fields!(
     record_type }
 );
 
+impl crate::shape::Shaped for KvKeyListResponseWrapper {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "KvKeyListResponseWrapper",
+        &[
+            crate::shape::field::<Option<Vec<KvKey>>>("data"),
+            crate::shape::field::<Option<KvListMeta>>("meta"),
+            crate::shape::field::<Option<String>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/KvListMeta`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KvListMeta {
@@ -43,3 +67,14 @@ pub struct KvListMeta {
 crate::codec::optional_fields!(
     KvListMeta { "cursor" => cursor, "has_more" => has_more }
 );
+
+impl crate::shape::Shaped for KvListMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "KvListMeta",
+        &[
+            crate::shape::field::<Option<String>>("cursor"),
+            crate::shape::field::<Option<bool>>("has_more"),
+        ],
+        false,
+    );
+}

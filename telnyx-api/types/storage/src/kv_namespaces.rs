@@ -19,6 +19,19 @@ crate::codec::optional_fields!(
     "total_pages" => total_pages, "total_results" => total_results }
 );
 
+impl crate::shape::Shaped for EdgeComputePaginationMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "EdgeComputePaginationMeta",
+        &[
+            crate::shape::field::<Option<i64>>("page_number"),
+            crate::shape::field::<Option<i64>>("page_size"),
+            crate::shape::field::<Option<i64>>("total_pages"),
+            crate::shape::field::<Option<i64>>("total_results"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/KvNamespace`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KvNamespace {
@@ -36,6 +49,21 @@ crate::codec::optional_fields!(
     => record_type, "status" => status, "updated_at" => updated_at }
 );
 
+impl crate::shape::Shaped for KvNamespace {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "KvNamespace",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<KvNamespaceStatus>>("status"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/KvNamespaceListResponseWrapper`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KvNamespaceListResponseWrapper {
@@ -47,6 +75,17 @@ crate::codec::optional_fields!(
     KvNamespaceListResponseWrapper { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for KvNamespaceListResponseWrapper {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "KvNamespaceListResponseWrapper",
+        &[
+            crate::shape::field::<Option<Vec<KvNamespace>>>("data"),
+            crate::shape::field::<Option<EdgeComputePaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/KvNamespaceResponseWrapper`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KvNamespaceResponseWrapper {
@@ -54,6 +93,14 @@ pub struct KvNamespaceResponseWrapper {
 }
 
 crate::codec::optional_fields!(KvNamespaceResponseWrapper { "data" => data });
+
+impl crate::shape::Shaped for KvNamespaceResponseWrapper {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "KvNamespaceResponseWrapper",
+        &[crate::shape::field::<Option<KvNamespace>>("data")],
+        false,
+    );
+}
 
 /// Provisioning status. A namespace is usable once `status` is `provision_ok`. Once deletion completes, the namespace no longer appears in the API.
 ///

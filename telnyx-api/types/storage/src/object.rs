@@ -19,6 +19,14 @@ pub struct DeleteObjectsRequestItem {
 
 crate::codec::optional_fields!(DeleteObjectsRequestItem { "Key" => key });
 
+impl crate::shape::Shaped for DeleteObjectsRequestItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DeleteObjectsRequestItem",
+        &[crate::shape::field::<Option<String>>("Key")],
+        false,
+    );
+}
+
 /// The result of DeleteObjects (the S3 `DeleteResult` document: a `Deleted` element per key deleted, an `Error` element per key that was not), read as a map whose members are not described here.
 ///
 /// Spec: `#/components/schemas/DeleteObjectsResponse`
@@ -39,6 +47,19 @@ crate::codec::optional_fields!(
     ListObjectsResponse { "Contents" => contents, "Name" => name }
 );
 
+impl crate::shape::Shaped for ListObjectsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListObjectsResponse",
+        &[
+            crate::shape::field::<
+                Option<Vec<ListObjectsResponseContentsItem>>,
+            >("Contents"),
+            crate::shape::field::<Option<String>>("Name"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/ListObjectsResponse/properties/Contents/items`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListObjectsResponseContentsItem {
@@ -54,3 +75,15 @@ crate::codec::optional_fields!(
     ListObjectsResponseContentsItem { "Key" => key, "LastModified" => last_modified,
     "Size" => size }
 );
+
+impl crate::shape::Shaped for ListObjectsResponseContentsItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListObjectsResponseContentsItem",
+        &[
+            crate::shape::field::<Option<String>>("Key"),
+            crate::shape::field::<Option<String>>("LastModified"),
+            crate::shape::field::<Option<f64>>("Size"),
+        ],
+        false,
+    );
+}

@@ -13,6 +13,14 @@ pub struct PresignedObjectUrl {
 
 crate::codec::optional_fields!(PresignedObjectUrl { "content" => content });
 
+impl crate::shape::Shaped for PresignedObjectUrl {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PresignedObjectUrl",
+        &[crate::shape::field::<Option<PresignedObjectUrlContent>>("content")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/PresignedObjectUrl/properties/content`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PresignedObjectUrlContent {
@@ -29,6 +37,18 @@ crate::codec::optional_fields!(
     presigned_url, "token" => token }
 );
 
+impl crate::shape::Shaped for PresignedObjectUrlContent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PresignedObjectUrlContent",
+        &[
+            crate::shape::field::<Option<String>>("expires_at"),
+            crate::shape::field::<Option<String>>("presigned_url"),
+            crate::shape::field::<Option<String>>("token"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/PresignedObjectUrlParams`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PresignedObjectUrlParams {
@@ -37,3 +57,11 @@ pub struct PresignedObjectUrlParams {
 }
 
 crate::codec::optional_fields!(PresignedObjectUrlParams { "ttl" => ttl });
+
+impl crate::shape::Shaped for PresignedObjectUrlParams {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PresignedObjectUrlParams",
+        &[crate::shape::field::<Option<i64>>("ttl")],
+        false,
+    );
+}

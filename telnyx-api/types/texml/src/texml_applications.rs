@@ -19,6 +19,17 @@ crate::codec::optional_fields!(
     "outbound_voice_profile_id" => outbound_voice_profile_id }
 );
 
+impl crate::shape::Shaped for CallScriptingFilterConsolidated {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallScriptingFilterConsolidated",
+        &[
+            crate::shape::field::<Option<String>>("friendly_name"),
+            crate::shape::field::<Option<String>>("outbound_voice_profile_id"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1texml_applications/get/parameters/0/schema`
 pub type CallScriptingPageConsolidated = ListAccessIpAddressesPage;
 
@@ -37,6 +48,19 @@ crate::codec::optional_fields!(
     CallScriptingPaginationMeta { "page_number" => page_number, "page_size" => page_size,
     "total_pages" => total_pages, "total_results" => total_results }
 );
+
+impl crate::shape::Shaped for CallScriptingPaginationMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallScriptingPaginationMeta",
+        &[
+            crate::shape::field::<Option<i64>>("page_number"),
+            crate::shape::field::<Option<i64>>("page_size"),
+            crate::shape::field::<Option<i64>>("total_pages"),
+            crate::shape::field::<Option<i64>>("total_results"),
+        ],
+        false,
+    );
+}
 
 /// Create Texml Application Request
 ///
@@ -80,6 +104,40 @@ pub struct CreateTexmlApplicationRequest {
     pub voice_method: Option<CreateTexmlApplicationRequestVoiceMethod>,
     /// URL to which Telnyx will deliver your XML Translator webhooks.
     pub voice_url: String,
+}
+
+impl crate::shape::Shaped for CreateTexmlApplicationRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateTexmlApplicationRequest",
+        &[
+            crate::shape::field::<Option<ConnectionActive>>("active"),
+            crate::shape::field::<Option<AnchorsiteOverride>>("anchorsite_override"),
+            crate::shape::field::<Option<bool>>("call_cost_in_webhooks"),
+            crate::shape::field::<Option<DtmfType>>("dtmf_type"),
+            crate::shape::field::<Option<FirstCommandTimeout>>("first_command_timeout"),
+            crate::shape::field::<
+                Option<FirstCommandTimeoutSecs>,
+            >("first_command_timeout_secs"),
+            crate::shape::field::<ApplicationName>("friendly_name"),
+            crate::shape::field::<
+                Option<CreateTexmlApplicationRequestInbound>,
+            >("inbound"),
+            crate::shape::field::<
+                Option<CreateTexmlApplicationRequestOutbound>,
+            >("outbound"),
+            crate::shape::field::<Option<String>>("status_callback"),
+            crate::shape::field::<
+                Option<CreateTexmlApplicationRequestStatusCallbackMethod>,
+            >("status_callback_method"),
+            crate::shape::field::<Option<Vec<String>>>("tags"),
+            crate::shape::field::<Option<String>>("voice_fallback_url"),
+            crate::shape::field::<
+                Option<CreateTexmlApplicationRequestVoiceMethod>,
+            >("voice_method"),
+            crate::shape::field::<String>("voice_url"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/CreateTexmlApplicationRequest/properties/inbound`
@@ -139,6 +197,14 @@ pub struct CreateTexmlApplicationResponse {
 
 crate::codec::optional_fields!(CreateTexmlApplicationResponse { "data" => data });
 
+impl crate::shape::Shaped for CreateTexmlApplicationResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateTexmlApplicationResponse",
+        &[crate::shape::field::<Option<TexmlApplication>>("data")],
+        false,
+    );
+}
+
 /// Texml Application Response
 ///
 /// Spec: `#/paths/~1texml_applications~1{id}/delete/responses/200/content/application~1json/schema`
@@ -156,6 +222,17 @@ pub struct FindTexmlApplicationsResponse {
 crate::codec::optional_fields!(
     FindTexmlApplicationsResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for FindTexmlApplicationsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "FindTexmlApplicationsResponse",
+        &[
+            crate::shape::field::<Option<Vec<TexmlApplication>>>("data"),
+            crate::shape::field::<Option<CallScriptingPaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Specifies whether calls to phone numbers associated with this connection should hangup after timing out.
 ///
@@ -256,6 +333,38 @@ crate::codec::optional_fields!(
     voice_method, "voice_url" => voice_url }
 );
 
+impl crate::shape::Shaped for TexmlApplication {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TexmlApplication",
+        &[
+            crate::shape::field::<Option<ConnectionActive>>("active"),
+            crate::shape::field::<Option<AnchorsiteOverride>>("anchorsite_override"),
+            crate::shape::field::<Option<bool>>("call_cost_in_webhooks"),
+            crate::shape::field::<Option<CreatedAt>>("created_at"),
+            crate::shape::field::<Option<DtmfType>>("dtmf_type"),
+            crate::shape::field::<Option<FirstCommandTimeout>>("first_command_timeout"),
+            crate::shape::field::<
+                Option<FirstCommandTimeoutSecs>,
+            >("first_command_timeout_secs"),
+            crate::shape::field::<Option<ApplicationName>>("friendly_name"),
+            crate::shape::field::<Option<IntId>>("id"),
+            crate::shape::field::<Option<TexmlApplicationInbound>>("inbound"),
+            crate::shape::field::<Option<TexmlApplicationOutbound>>("outbound"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("status_callback"),
+            crate::shape::field::<
+                Option<TexmlApplicationStatusCallbackMethod>,
+            >("status_callback_method"),
+            crate::shape::field::<Option<Vec<String>>>("tags"),
+            crate::shape::field::<Option<UpdatedAt>>("updated_at"),
+            crate::shape::field::<Option<String>>("voice_fallback_url"),
+            crate::shape::field::<Option<TexmlApplicationVoiceMethod>>("voice_method"),
+            crate::shape::field::<Option<String>>("voice_url"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/TexmlApplication/properties/inbound`
 pub type TexmlApplicationInbound = CallControlApplicationInbound;
 
@@ -314,6 +423,40 @@ pub struct UpdateTexmlApplicationRequest {
     pub voice_method: Option<UpdateTexmlApplicationRequestVoiceMethod>,
     /// URL to which Telnyx will deliver your XML Translator webhooks.
     pub voice_url: String,
+}
+
+impl crate::shape::Shaped for UpdateTexmlApplicationRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateTexmlApplicationRequest",
+        &[
+            crate::shape::field::<Option<ConnectionActive>>("active"),
+            crate::shape::field::<Option<AnchorsiteOverride>>("anchorsite_override"),
+            crate::shape::field::<Option<bool>>("call_cost_in_webhooks"),
+            crate::shape::field::<Option<DtmfType>>("dtmf_type"),
+            crate::shape::field::<Option<FirstCommandTimeout>>("first_command_timeout"),
+            crate::shape::field::<
+                Option<FirstCommandTimeoutSecs>,
+            >("first_command_timeout_secs"),
+            crate::shape::field::<ApplicationName>("friendly_name"),
+            crate::shape::field::<
+                Option<UpdateTexmlApplicationRequestInbound>,
+            >("inbound"),
+            crate::shape::field::<
+                Option<UpdateTexmlApplicationRequestOutbound>,
+            >("outbound"),
+            crate::shape::field::<Option<String>>("status_callback"),
+            crate::shape::field::<
+                Option<UpdateTexmlApplicationRequestStatusCallbackMethod>,
+            >("status_callback_method"),
+            crate::shape::field::<Option<Vec<String>>>("tags"),
+            crate::shape::field::<Option<String>>("voice_fallback_url"),
+            crate::shape::field::<
+                Option<UpdateTexmlApplicationRequestVoiceMethod>,
+            >("voice_method"),
+            crate::shape::field::<String>("voice_url"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/UpdateTexmlApplicationRequest/properties/inbound`

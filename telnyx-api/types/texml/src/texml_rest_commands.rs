@@ -63,6 +63,33 @@ crate::codec::optional_fields!(
     status, "to" => to, "to_formatted" => to_formatted, "uri" => uri }
 );
 
+impl crate::shape::Shaped for CallResource {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallResource",
+        &[
+            crate::shape::field::<Option<String>>("account_sid"),
+            crate::shape::field::<Option<CallResourceAnsweredBy>>("answered_by"),
+            crate::shape::field::<Option<String>>("caller_name"),
+            crate::shape::field::<Option<String>>("date_created"),
+            crate::shape::field::<Option<String>>("date_updated"),
+            crate::shape::field::<Option<CallResourceDirection>>("direction"),
+            crate::shape::field::<Option<String>>("duration"),
+            crate::shape::field::<Option<String>>("end_time"),
+            crate::shape::field::<Option<String>>("from"),
+            crate::shape::field::<Option<String>>("from_formatted"),
+            crate::shape::field::<Option<String>>("price"),
+            crate::shape::field::<Option<String>>("price_unit"),
+            crate::shape::field::<Option<String>>("sid"),
+            crate::shape::field::<Option<String>>("start_time"),
+            crate::shape::field::<Option<CallResourceStatus>>("status"),
+            crate::shape::field::<Option<String>>("to"),
+            crate::shape::field::<Option<String>>("to_formatted"),
+            crate::shape::field::<Option<String>>("uri"),
+        ],
+        false,
+    );
+}
+
 /// The value of the answering machine detection result, if this feature was enabled for the call.
 ///
 /// Spec: `#/components/schemas/CallResource/properties/answered_by`
@@ -100,6 +127,23 @@ crate::codec::optional_fields!(
     first_page_uri, "next_page_uri" => next_page_uri, "page" => page, "page_size" =>
     page_size, "start" => start, "uri" => uri }
 );
+
+impl crate::shape::Shaped for CallResourceIndex {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallResourceIndex",
+        &[
+            crate::shape::field::<Option<Vec<CallResource>>>("calls"),
+            crate::shape::field::<Option<i64>>("end"),
+            crate::shape::field::<Option<String>>("first_page_uri"),
+            crate::shape::field::<Option<String>>("next_page_uri"),
+            crate::shape::field::<Option<i64>>("page"),
+            crate::shape::field::<Option<i64>>("page_size"),
+            crate::shape::field::<Option<i64>>("start"),
+            crate::shape::field::<Option<String>>("uri"),
+        ],
+        false,
+    );
+}
 
 /// The status of this call.
 ///
@@ -173,6 +217,17 @@ crate::codec::optional_fields!(
     max_size }
 );
 
+impl crate::shape::Shaped for CallScriptingCreateQueueRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallScriptingCreateQueueRequest",
+        &[
+            crate::shape::field::<Option<String>>("FriendlyName"),
+            crate::shape::field::<Option<i64>>("MaxSize"),
+        ],
+        false,
+    );
+}
+
 /// Update Conference Participant Request
 ///
 /// Spec: `#/components/schemas/call-scripting_UpdateConferenceParticipantRequest`
@@ -212,6 +267,30 @@ crate::codec::optional_fields!(
     hold_url, "Muted" => muted, "WaitUrl" => wait_url }
 );
 
+impl crate::shape::Shaped for CallScriptingUpdateConferenceParticipantRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallScriptingUpdateConferenceParticipantRequest",
+        &[
+            crate::shape::field::<
+                Option<CallScriptingUpdateConferenceParticipantRequestAnnounceMethod>,
+            >("AnnounceMethod"),
+            crate::shape::field::<Option<String>>("AnnounceUrl"),
+            crate::shape::field::<Option<bool>>("BeepOnExit"),
+            crate::shape::field::<Option<String>>("CallSidToCoach"),
+            crate::shape::field::<Option<bool>>("Coaching"),
+            crate::shape::field::<Option<bool>>("EndConferenceOnExit"),
+            crate::shape::field::<Option<bool>>("Hold"),
+            crate::shape::field::<
+                Option<CallScriptingUpdateConferenceParticipantRequestHoldMethod>,
+            >("HoldMethod"),
+            crate::shape::field::<Option<String>>("HoldUrl"),
+            crate::shape::field::<Option<bool>>("Muted"),
+            crate::shape::field::<Option<String>>("WaitUrl"),
+        ],
+        false,
+    );
+}
+
 /// The HTTP method used to call the `AnnounceUrl`. Defaults to `POST`.
 ///
 /// Spec: `#/components/schemas/call-scripting_UpdateConferenceParticipantRequest/properties/AnnounceMethod`
@@ -240,6 +319,20 @@ crate::codec::optional_fields!(
     "AnnounceUrl" => announce_url, "Status" => status }
 );
 
+impl crate::shape::Shaped for CallScriptingUpdateConferenceRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallScriptingUpdateConferenceRequest",
+        &[
+            crate::shape::field::<
+                Option<CallScriptingUpdateConferenceRequestAnnounceMethod>,
+            >("AnnounceMethod"),
+            crate::shape::field::<Option<String>>("AnnounceUrl"),
+            crate::shape::field::<Option<String>>("Status"),
+        ],
+        false,
+    );
+}
+
 /// The HTTP method used to call the `AnnounceUrl`. Defaults to `POST`.
 ///
 /// Spec: `#/components/schemas/call-scripting_UpdateConferenceRequest/properties/AnnounceMethod`
@@ -257,6 +350,14 @@ pub struct CallScriptingUpdateQueueRequest {
 crate::codec::optional_fields!(
     CallScriptingUpdateQueueRequest { "MaxSize" => max_size }
 );
+
+impl crate::shape::Shaped for CallScriptingUpdateQueueRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallScriptingUpdateQueueRequest",
+        &[crate::shape::field::<Option<i64>>("MaxSize")],
+        false,
+    );
+}
 
 /// Conference recording resource
 ///
@@ -304,6 +405,32 @@ crate::codec::optional_fields!(
     uri }
 );
 
+impl crate::shape::Shaped for ConferenceRecordingResource {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConferenceRecordingResource",
+        &[
+            crate::shape::field::<Option<String>>("account_sid"),
+            crate::shape::field::<Option<String>>("call_sid"),
+            crate::shape::field::<Option<i64>>("channels"),
+            crate::shape::field::<Option<String>>("conference_sid"),
+            crate::shape::field::<Option<String>>("date_created"),
+            crate::shape::field::<Option<String>>("date_updated"),
+            crate::shape::field::<Option<i64>>("duration"),
+            crate::shape::field::<Option<String>>("error_code"),
+            crate::shape::field::<Option<String>>("media_url"),
+            crate::shape::field::<Option<String>>("sid"),
+            crate::shape::field::<Option<ConferenceRecordingResourceSource>>("source"),
+            crate::shape::field::<Option<String>>("start_time"),
+            crate::shape::field::<Option<ConferenceRecordingResourceStatus>>("status"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("subresource_uris"),
+            crate::shape::field::<Option<String>>("uri"),
+        ],
+        false,
+    );
+}
+
 /// Multiple conference recording resources
 ///
 /// Spec: `#/components/schemas/ConferenceRecordingResourceIndex`
@@ -334,6 +461,28 @@ crate::codec::optional_fields!(
     "participants" => participants, "recordings" => recordings, "start" => start, "uri"
     => uri }
 );
+
+impl crate::shape::Shaped for ConferenceRecordingResourceIndex {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConferenceRecordingResourceIndex",
+        &[
+            crate::shape::field::<Option<i64>>("end"),
+            crate::shape::field::<Option<String>>("first_page_uri"),
+            crate::shape::field::<Option<String>>("next_page_uri"),
+            crate::shape::field::<Option<i64>>("page"),
+            crate::shape::field::<Option<i64>>("page_size"),
+            crate::shape::field::<
+                Option<Vec<serde_json::Map<String, serde_json::Value>>>,
+            >("participants"),
+            crate::shape::field::<
+                Option<Vec<ConferenceRecordingResource>>,
+            >("recordings"),
+            crate::shape::field::<Option<i64>>("start"),
+            crate::shape::field::<Option<String>>("uri"),
+        ],
+        false,
+    );
+}
 
 /// How the recording was started.
 ///
@@ -474,6 +623,31 @@ crate::codec::optional_fields!(
     sid, "status" => status, "subresource_uris" => subresource_uris, "uri" => uri }
 );
 
+impl crate::shape::Shaped for ConferenceResource {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConferenceResource",
+        &[
+            crate::shape::field::<Option<String>>("account_sid"),
+            crate::shape::field::<Option<String>>("api_version"),
+            crate::shape::field::<Option<String>>("call_sid_ending_conference"),
+            crate::shape::field::<Option<String>>("date_created"),
+            crate::shape::field::<Option<String>>("date_updated"),
+            crate::shape::field::<Option<String>>("friendly_name"),
+            crate::shape::field::<
+                Option<ConferenceResourceReasonConferenceEnded>,
+            >("reason_conference_ended"),
+            crate::shape::field::<Option<String>>("region"),
+            crate::shape::field::<Option<String>>("sid"),
+            crate::shape::field::<Option<ConferenceResourceStatus>>("status"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("subresource_uris"),
+            crate::shape::field::<Option<String>>("uri"),
+        ],
+        false,
+    );
+}
+
 /// Multiple conference resources
 ///
 /// Spec: `#/components/schemas/ConferenceResourceIndex`
@@ -501,6 +675,23 @@ crate::codec::optional_fields!(
     "first_page_uri" => first_page_uri, "next_page_uri" => next_page_uri, "page" => page,
     "page_size" => page_size, "start" => start, "uri" => uri }
 );
+
+impl crate::shape::Shaped for ConferenceResourceIndex {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConferenceResourceIndex",
+        &[
+            crate::shape::field::<Option<Vec<ConferenceResource>>>("conferences"),
+            crate::shape::field::<Option<i64>>("end"),
+            crate::shape::field::<Option<String>>("first_page_uri"),
+            crate::shape::field::<Option<String>>("next_page_uri"),
+            crate::shape::field::<Option<i64>>("page"),
+            crate::shape::field::<Option<i64>>("page_size"),
+            crate::shape::field::<Option<i64>>("start"),
+            crate::shape::field::<Option<String>>("uri"),
+        ],
+        false,
+    );
+}
 
 /// The reason why a conference ended. When a conference is in progress, will be null.
 ///
@@ -607,6 +798,14 @@ pub struct CreateTeXmlSecretRequest {
     pub value: String,
 }
 
+impl crate::shape::Shaped for CreateTeXmlSecretRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateTeXmlSecretRequest",
+        &[crate::shape::field::<String>("name"), crate::shape::field::<String>("value")],
+        false,
+    );
+}
+
 /// Create TeXML Secret result
 ///
 /// Spec: `#/components/schemas/CreateTeXMLSecretResult`
@@ -619,6 +818,17 @@ pub struct CreateTeXmlSecretResult {
 crate::codec::optional_fields!(
     CreateTeXmlSecretResult { "name" => name, "value" => value }
 );
+
+impl crate::shape::Shaped for CreateTeXmlSecretResult {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateTeXmlSecretResult",
+        &[
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<CreateTeXmlSecretResultValue>>("value"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/CreateTeXMLSecretResult/properties/value`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -659,6 +869,14 @@ pub struct CreateTexmlSecretResponse {
 }
 
 crate::codec::optional_fields!(CreateTexmlSecretResponse { "data" => data });
+
+impl crate::shape::Shaped for CreateTexmlSecretResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateTexmlSecretResponse",
+        &[crate::shape::field::<Option<CreateTeXmlSecretResult>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/DateTimeRFC2822`
 pub type DateTimeRfc2822 = String;
@@ -808,6 +1026,89 @@ crate::codec::optional_fields!(
     "StatusCallbackMethod" => status_callback_method, "TimeLimit" => time_limit,
     "Timeout" => timeout, "To" => to, "Trim" => trim, "WaitUrl" => wait_url }
 );
+
+impl crate::shape::Shaped for DialConferenceParticipantRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DialConferenceParticipantRequest",
+        &[
+            crate::shape::field::<Option<String>>("AmdStatusCallback"),
+            crate::shape::field::<
+                Option<DialConferenceParticipantRequestAmdStatusCallbackMethod>,
+            >("AmdStatusCallbackMethod"),
+            crate::shape::field::<Option<String>>("ApplicationSid"),
+            crate::shape::field::<Option<DialConferenceParticipantRequestBeep>>("Beep"),
+            crate::shape::field::<Option<String>>("CallSidToCoach"),
+            crate::shape::field::<Option<String>>("CallerId"),
+            crate::shape::field::<Option<bool>>("CancelPlaybackOnDetectMessageEnd"),
+            crate::shape::field::<Option<bool>>("CancelPlaybackOnMachineDetection"),
+            crate::shape::field::<Option<bool>>("Coaching"),
+            crate::shape::field::<
+                Option<DialConferenceParticipantRequestConferenceRecord>,
+            >("ConferenceRecord"),
+            crate::shape::field::<Option<String>>("ConferenceRecordingStatusCallback"),
+            crate::shape::field::<
+                Option<String>,
+            >("ConferenceRecordingStatusCallbackEvent"),
+            crate::shape::field::<
+                Option<
+                    DialConferenceParticipantRequestConferenceRecordingStatusCallbackMethod,
+                >,
+            >("ConferenceRecordingStatusCallbackMethod"),
+            crate::shape::field::<Option<i64>>("ConferenceRecordingTimeout"),
+            crate::shape::field::<Option<String>>("ConferenceStatusCallback"),
+            crate::shape::field::<Option<String>>("ConferenceStatusCallbackEvent"),
+            crate::shape::field::<
+                Option<DialConferenceParticipantRequestConferenceStatusCallbackMethod>,
+            >("ConferenceStatusCallbackMethod"),
+            crate::shape::field::<
+                Option<DialConferenceParticipantRequestConferenceTrim>,
+            >("ConferenceTrim"),
+            crate::shape::field::<
+                Option<Vec<DialConferenceParticipantRequestCustomHeadersItem>>,
+            >("CustomHeaders"),
+            crate::shape::field::<Option<bool>>("EarlyMedia"),
+            crate::shape::field::<Option<bool>>("EndConferenceOnExit"),
+            crate::shape::field::<Option<String>>("From"),
+            crate::shape::field::<Option<String>>("Label"),
+            crate::shape::field::<
+                Option<DialConferenceParticipantRequestMachineDetection>,
+            >("MachineDetection"),
+            crate::shape::field::<Option<i64>>("MachineDetectionSilenceTimeout"),
+            crate::shape::field::<Option<i64>>("MachineDetectionSpeechEndThreshold"),
+            crate::shape::field::<Option<i64>>("MachineDetectionSpeechThreshold"),
+            crate::shape::field::<Option<i64>>("MachineDetectionTimeout"),
+            crate::shape::field::<Option<i64>>("MaxParticipants"),
+            crate::shape::field::<Option<bool>>("Muted"),
+            crate::shape::field::<Option<String>>("PreferredCodecs"),
+            crate::shape::field::<Option<bool>>("Record"),
+            crate::shape::field::<
+                Option<DialConferenceParticipantRequestRecordingChannels>,
+            >("RecordingChannels"),
+            crate::shape::field::<Option<String>>("RecordingStatusCallback"),
+            crate::shape::field::<Option<String>>("RecordingStatusCallbackEvent"),
+            crate::shape::field::<
+                Option<DialConferenceParticipantRequestRecordingStatusCallbackMethod>,
+            >("RecordingStatusCallbackMethod"),
+            crate::shape::field::<
+                Option<DialConferenceParticipantRequestRecordingTrack>,
+            >("RecordingTrack"),
+            crate::shape::field::<Option<String>>("SipAuthPassword"),
+            crate::shape::field::<Option<String>>("SipAuthUsername"),
+            crate::shape::field::<Option<bool>>("StartConferenceOnEnter"),
+            crate::shape::field::<Option<String>>("StatusCallback"),
+            crate::shape::field::<Option<String>>("StatusCallbackEvent"),
+            crate::shape::field::<
+                Option<DialConferenceParticipantRequestStatusCallbackMethod>,
+            >("StatusCallbackMethod"),
+            crate::shape::field::<Option<i64>>("TimeLimit"),
+            crate::shape::field::<Option<i64>>("Timeout"),
+            crate::shape::field::<Option<String>>("To"),
+            crate::shape::field::<Option<DialConferenceParticipantRequestTrim>>("Trim"),
+            crate::shape::field::<Option<String>>("WaitUrl"),
+        ],
+        false,
+    );
+}
 
 /// HTTP request type used for `AmdStatusCallback`. Defaults to `POST`.
 ///
@@ -1074,6 +1375,26 @@ crate::codec::optional_fields!(
     "transcriptions" => transcriptions, "uri" => uri }
 );
 
+impl crate::shape::Shaped for GetTeXmlRecordingTranscriptionsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetTeXmlRecordingTranscriptionsResponse",
+        &[
+            crate::shape::field::<Option<i64>>("end"),
+            crate::shape::field::<Option<String>>("first_page_uri"),
+            crate::shape::field::<Option<String>>("next_page_uri"),
+            crate::shape::field::<Option<i64>>("page"),
+            crate::shape::field::<Option<i64>>("page_size"),
+            crate::shape::field::<Option<String>>("previous_page_uri"),
+            crate::shape::field::<Option<i64>>("start"),
+            crate::shape::field::<
+                Option<Vec<TexmlRecordingTranscription>>,
+            >("transcriptions"),
+            crate::shape::field::<Option<String>>("uri"),
+        ],
+        false,
+    );
+}
+
 /// Initiate AI Call Request
 ///
 /// Spec: `#/components/schemas/InitiateAICallRequest`
@@ -1245,6 +1566,75 @@ pub struct InitiateAiCallRequest {
     pub trim: Option<InitiateAiCallRequestTrim>,
 }
 
+impl crate::shape::Shaped for InitiateAiCallRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InitiateAiCallRequest",
+        &[
+            crate::shape::field::<
+                Option<std::collections::BTreeMap<String, String>>,
+            >("AIAssistantDynamicVariables"),
+            crate::shape::field::<String>("AIAssistantId"),
+            crate::shape::field::<Option<String>>("AIAssistantVersion"),
+            crate::shape::field::<Option<bool>>("AsyncAmd"),
+            crate::shape::field::<Option<String>>("AsyncAmdStatusCallback"),
+            crate::shape::field::<
+                Option<InitiateAiCallRequestAsyncAmdStatusCallbackMethod>,
+            >("AsyncAmdStatusCallbackMethod"),
+            crate::shape::field::<Option<String>>("CallerId"),
+            crate::shape::field::<Option<String>>("ConversationCallback"),
+            crate::shape::field::<
+                Option<InitiateAiCallRequestConversationCallbackMethod>,
+            >("ConversationCallbackMethod"),
+            crate::shape::field::<Option<Vec<String>>>("ConversationCallbacks"),
+            crate::shape::field::<
+                Option<Vec<InitiateAiCallRequestCustomHeadersItem>>,
+            >("CustomHeaders"),
+            crate::shape::field::<
+                Option<InitiateAiCallRequestDetectionMode>,
+            >("DetectionMode"),
+            crate::shape::field::<String>("From"),
+            crate::shape::field::<
+                Option<InitiateAiCallRequestMachineDetection>,
+            >("MachineDetection"),
+            crate::shape::field::<Option<i64>>("MachineDetectionPromptEndTimeout"),
+            crate::shape::field::<Option<i64>>("MachineDetectionSilenceTimeout"),
+            crate::shape::field::<Option<i64>>("MachineDetectionSpeechEndThreshold"),
+            crate::shape::field::<Option<i64>>("MachineDetectionSpeechThreshold"),
+            crate::shape::field::<Option<i64>>("MachineDetectionTimeout"),
+            crate::shape::field::<Option<String>>("Passports"),
+            crate::shape::field::<Option<String>>("PreferredCodecs"),
+            crate::shape::field::<Option<bool>>("Record"),
+            crate::shape::field::<
+                Option<InitiateAiCallRequestRecordingChannels>,
+            >("RecordingChannels"),
+            crate::shape::field::<Option<String>>("RecordingStatusCallback"),
+            crate::shape::field::<Option<String>>("RecordingStatusCallbackEvent"),
+            crate::shape::field::<
+                Option<InitiateAiCallRequestRecordingStatusCallbackMethod>,
+            >("RecordingStatusCallbackMethod"),
+            crate::shape::field::<Option<i64>>("RecordingTimeout"),
+            crate::shape::field::<
+                Option<InitiateAiCallRequestRecordingTrack>,
+            >("RecordingTrack"),
+            crate::shape::field::<Option<SendRecordingUrl>>("SendRecordingUrl"),
+            crate::shape::field::<Option<String>>("SipAuthPassword"),
+            crate::shape::field::<Option<String>>("SipAuthUsername"),
+            crate::shape::field::<Option<InitiateAiCallRequestSipRegion>>("SipRegion"),
+            crate::shape::field::<Option<String>>("StatusCallback"),
+            crate::shape::field::<Option<String>>("StatusCallbackEvent"),
+            crate::shape::field::<
+                Option<InitiateAiCallRequestStatusCallbackMethod>,
+            >("StatusCallbackMethod"),
+            crate::shape::field::<Option<Vec<String>>>("StatusCallbacks"),
+            crate::shape::field::<Option<i64>>("TimeLimit"),
+            crate::shape::field::<Option<i64>>("Timeout"),
+            crate::shape::field::<String>("To"),
+            crate::shape::field::<Option<InitiateAiCallRequestTrim>>("Trim"),
+        ],
+        false,
+    );
+}
+
 /// HTTP request type used for `AsyncAmdStatusCallback`.
 ///
 /// Spec: `#/components/schemas/InitiateAICallRequest/properties/AsyncAmdStatusCallbackMethod`
@@ -1383,6 +1773,19 @@ crate::codec::optional_fields!(
     InitiateAiCallResult { "call_sid" => call_sid, "from" => from, "status" => status,
     "to" => to }
 );
+
+impl crate::shape::Shaped for InitiateAiCallResult {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InitiateAiCallResult",
+        &[
+            crate::shape::field::<Option<String>>("call_sid"),
+            crate::shape::field::<Option<String>>("from"),
+            crate::shape::field::<Option<String>>("status"),
+            crate::shape::field::<Option<String>>("to"),
+        ],
+        false,
+    );
+}
 
 /// Initiate Call Request
 ///
@@ -1573,6 +1976,84 @@ pub struct InitiateCallRequest {
     pub url_method: Option<InitiateCallRequestUrlMethod>,
 }
 
+impl crate::shape::Shaped for InitiateCallRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InitiateCallRequest",
+        &[
+            crate::shape::field::<String>("ApplicationSid"),
+            crate::shape::field::<Option<bool>>("AsyncAmd"),
+            crate::shape::field::<Option<String>>("AsyncAmdStatusCallback"),
+            crate::shape::field::<
+                Option<InitiateCallRequestAsyncAmdStatusCallbackMethod>,
+            >("AsyncAmdStatusCallbackMethod"),
+            crate::shape::field::<Option<String>>("CallerId"),
+            crate::shape::field::<Option<bool>>("CancelPlaybackOnDetectMessageEnd"),
+            crate::shape::field::<Option<bool>>("CancelPlaybackOnMachineDetection"),
+            crate::shape::field::<
+                Option<Vec<InitiateCallRequestCustomHeadersItem>>,
+            >("CustomHeaders"),
+            crate::shape::field::<
+                Option<InitiateCallRequestDeepfakeDetection>,
+            >("DeepfakeDetection"),
+            crate::shape::field::<
+                Option<InitiateCallRequestDeepfakeDetectionCallbackMethod>,
+            >("DeepfakeDetectionCallbackMethod"),
+            crate::shape::field::<Option<String>>("DeepfakeDetectionCallbackUrl"),
+            crate::shape::field::<
+                Option<InitiateCallRequestDetectionMode>,
+            >("DetectionMode"),
+            crate::shape::field::<Option<String>>("FallbackUrl"),
+            crate::shape::field::<String>("From"),
+            crate::shape::field::<
+                Option<InitiateCallRequestMachineDetection>,
+            >("MachineDetection"),
+            crate::shape::field::<Option<i64>>("MachineDetectionPromptEndTimeout"),
+            crate::shape::field::<Option<i64>>("MachineDetectionSilenceTimeout"),
+            crate::shape::field::<Option<i64>>("MachineDetectionSpeechEndThreshold"),
+            crate::shape::field::<Option<i64>>("MachineDetectionSpeechThreshold"),
+            crate::shape::field::<Option<i64>>("MachineDetectionTimeout"),
+            crate::shape::field::<
+                Option<InitiateCallRequestMediaEncryption>,
+            >("MediaEncryption"),
+            crate::shape::field::<Option<String>>("PreferredCodecs"),
+            crate::shape::field::<Option<bool>>("Record"),
+            crate::shape::field::<
+                Option<InitiateCallRequestRecordingChannels>,
+            >("RecordingChannels"),
+            crate::shape::field::<Option<String>>("RecordingStatusCallback"),
+            crate::shape::field::<Option<String>>("RecordingStatusCallbackEvent"),
+            crate::shape::field::<
+                Option<InitiateCallRequestRecordingStatusCallbackMethod>,
+            >("RecordingStatusCallbackMethod"),
+            crate::shape::field::<Option<i64>>("RecordingTimeout"),
+            crate::shape::field::<
+                Option<InitiateCallRequestRecordingTrack>,
+            >("RecordingTrack"),
+            crate::shape::field::<Option<SendRecordingUrl>>("SendRecordingUrl"),
+            crate::shape::field::<Option<String>>("SipAuthPassword"),
+            crate::shape::field::<Option<String>>("SipAuthUsername"),
+            crate::shape::field::<Option<InitiateCallRequestSipRegion>>("SipRegion"),
+            crate::shape::field::<Option<String>>("StatusCallback"),
+            crate::shape::field::<Option<String>>("StatusCallbackEvent"),
+            crate::shape::field::<
+                Option<InitiateCallRequestStatusCallbackMethod>,
+            >("StatusCallbackMethod"),
+            crate::shape::field::<Option<String>>("SuperviseCallSid"),
+            crate::shape::field::<
+                Option<InitiateCallRequestSupervisingRole>,
+            >("SupervisingRole"),
+            crate::shape::field::<Option<String>>("Texml"),
+            crate::shape::field::<Option<i64>>("TimeLimit"),
+            crate::shape::field::<Option<i64>>("Timeout"),
+            crate::shape::field::<String>("To"),
+            crate::shape::field::<Option<InitiateCallRequestTrim>>("Trim"),
+            crate::shape::field::<Option<String>>("Url"),
+            crate::shape::field::<Option<InitiateCallRequestUrlMethod>>("UrlMethod"),
+        ],
+        false,
+    );
+}
+
 /// HTTP request type used for `AsyncAmdStatusCallback`. The default value is inherited from TeXML Application setting.
 ///
 /// Spec: `#/components/schemas/InitiateCallRequest/properties/AsyncAmdStatusCallbackMethod`
@@ -1687,6 +2168,18 @@ crate::codec::optional_fields!(
     InitiateCallResult { "from" => from, "status" => status, "to" => to }
 );
 
+impl crate::shape::Shaped for InitiateCallResult {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "InitiateCallResult",
+        &[
+            crate::shape::field::<Option<String>>("from"),
+            crate::shape::field::<Option<String>>("status"),
+            crate::shape::field::<Option<String>>("to"),
+        ],
+        false,
+    );
+}
+
 /// New participant resource
 ///
 /// Spec: `#/components/schemas/NewParticipantResource`
@@ -1720,6 +2213,25 @@ crate::codec::optional_fields!(
     conference_sid, "end_conference_on_exit" => end_conference_on_exit, "hold" => hold,
     "muted" => muted, "status" => status, "uri" => uri }
 );
+
+impl crate::shape::Shaped for NewParticipantResource {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "NewParticipantResource",
+        &[
+            crate::shape::field::<Option<String>>("account_sid"),
+            crate::shape::field::<Option<String>>("call_sid"),
+            crate::shape::field::<Option<bool>>("coaching"),
+            crate::shape::field::<Option<String>>("coaching_call_sid"),
+            crate::shape::field::<Option<String>>("conference_sid"),
+            crate::shape::field::<Option<bool>>("end_conference_on_exit"),
+            crate::shape::field::<Option<bool>>("hold"),
+            crate::shape::field::<Option<bool>>("muted"),
+            crate::shape::field::<Option<NewParticipantResourceStatus>>("status"),
+            crate::shape::field::<Option<String>>("uri"),
+        ],
+        false,
+    );
+}
 
 /// The status of the participant's call in the conference.
 ///
@@ -1808,6 +2320,30 @@ crate::codec::optional_fields!(
     => uri }
 );
 
+impl crate::shape::Shaped for ParticipantResource {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ParticipantResource",
+        &[
+            crate::shape::field::<Option<String>>("account_sid"),
+            crate::shape::field::<Option<String>>("api_version"),
+            crate::shape::field::<Option<String>>("call_sid"),
+            crate::shape::field::<Option<String>>("call_sid_legacy"),
+            crate::shape::field::<Option<bool>>("coaching"),
+            crate::shape::field::<Option<String>>("coaching_call_sid"),
+            crate::shape::field::<Option<String>>("coaching_call_sid_legacy"),
+            crate::shape::field::<Option<String>>("conference_sid"),
+            crate::shape::field::<Option<String>>("date_created"),
+            crate::shape::field::<Option<String>>("date_updated"),
+            crate::shape::field::<Option<bool>>("end_conference_on_exit"),
+            crate::shape::field::<Option<bool>>("hold"),
+            crate::shape::field::<Option<bool>>("muted"),
+            crate::shape::field::<Option<ParticipantResourceStatus>>("status"),
+            crate::shape::field::<Option<String>>("uri"),
+        ],
+        false,
+    );
+}
+
 /// Multiple participant resources
 ///
 /// Spec: `#/components/schemas/ParticipantResourceIndex`
@@ -1835,6 +2371,23 @@ crate::codec::optional_fields!(
     "next_page_uri" => next_page_uri, "page" => page, "page_size" => page_size,
     "participants" => participants, "start" => start, "uri" => uri }
 );
+
+impl crate::shape::Shaped for ParticipantResourceIndex {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ParticipantResourceIndex",
+        &[
+            crate::shape::field::<Option<i64>>("end"),
+            crate::shape::field::<Option<String>>("first_page_uri"),
+            crate::shape::field::<Option<String>>("next_page_uri"),
+            crate::shape::field::<Option<i64>>("page"),
+            crate::shape::field::<Option<i64>>("page_size"),
+            crate::shape::field::<Option<Vec<ParticipantResource>>>("participants"),
+            crate::shape::field::<Option<i64>>("start"),
+            crate::shape::field::<Option<String>>("uri"),
+        ],
+        false,
+    );
+}
 
 /// The status of the participant's call in the conference.
 ///
@@ -1878,6 +2431,26 @@ crate::codec::optional_fields!(
     "subresource_uris" => subresource_uris, "uri" => uri }
 );
 
+impl crate::shape::Shaped for QueueResource {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "QueueResource",
+        &[
+            crate::shape::field::<Option<String>>("account_sid"),
+            crate::shape::field::<Option<i64>>("average_wait_time"),
+            crate::shape::field::<Option<i64>>("current_size"),
+            crate::shape::field::<Option<String>>("date_created"),
+            crate::shape::field::<Option<String>>("date_updated"),
+            crate::shape::field::<Option<i64>>("max_size"),
+            crate::shape::field::<Option<String>>("sid"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("subresource_uris"),
+            crate::shape::field::<Option<String>>("uri"),
+        ],
+        false,
+    );
+}
+
 /// Multiple queue resources
 ///
 /// Spec: `#/components/schemas/QueueResourceIndex`
@@ -1905,6 +2478,23 @@ crate::codec::optional_fields!(
     "next_page_uri" => next_page_uri, "page" => page, "page_size" => page_size, "queues"
     => queues, "start" => start, "uri" => uri }
 );
+
+impl crate::shape::Shaped for QueueResourceIndex {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "QueueResourceIndex",
+        &[
+            crate::shape::field::<Option<i64>>("end"),
+            crate::shape::field::<Option<String>>("first_page_uri"),
+            crate::shape::field::<Option<String>>("next_page_uri"),
+            crate::shape::field::<Option<i64>>("page"),
+            crate::shape::field::<Option<i64>>("page_size"),
+            crate::shape::field::<Option<Vec<QueueResource>>>("queues"),
+            crate::shape::field::<Option<i64>>("start"),
+            crate::shape::field::<Option<String>>("uri"),
+        ],
+        false,
+    );
+}
 
 /// Defines how the recording was created.
 ///
@@ -2193,6 +2783,28 @@ crate::codec::optional_fields!(
     => recording_track, "SendRecordingUrl" => send_recording_url }
 );
 
+impl crate::shape::Shaped for TexmlCreateCallRecordingRequestBody {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TexmlCreateCallRecordingRequestBody",
+        &[
+            crate::shape::field::<Option<PlayBeep>>("PlayBeep"),
+            crate::shape::field::<Option<TexmlRecordingChannels>>("RecordingChannels"),
+            crate::shape::field::<
+                Option<TexmlStatusCallback>,
+            >("RecordingStatusCallback"),
+            crate::shape::field::<
+                Option<RecordingStatusCallbackEvent>,
+            >("RecordingStatusCallbackEvent"),
+            crate::shape::field::<
+                Option<TexmlStatusCallbackMethod>,
+            >("RecordingStatusCallbackMethod"),
+            crate::shape::field::<Option<RecordingTrack>>("RecordingTrack"),
+            crate::shape::field::<Option<SendRecordingUrl>>("SendRecordingUrl"),
+        ],
+        false,
+    );
+}
+
 /// Texml Create Call Recording Response Body
 ///
 /// Spec: `#/components/schemas/TexmlCreateCallRecordingResponseBody`
@@ -2224,6 +2836,30 @@ crate::codec::optional_fields!(
     => source, "start_time" => start_time, "track" => track, "uri" => uri }
 );
 
+impl crate::shape::Shaped for TexmlCreateCallRecordingResponseBody {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TexmlCreateCallRecordingResponseBody",
+        &[
+            crate::shape::field::<Option<AccountSid>>("account_sid"),
+            crate::shape::field::<Option<CallControlId>>("call_sid"),
+            crate::shape::field::<Option<TwimlRecordingChannels>>("channels"),
+            crate::shape::field::<Option<ConferenceSid>>("conference_sid"),
+            crate::shape::field::<Option<DateTimeRfc2822>>("date_created"),
+            crate::shape::field::<Option<DateTimeRfc2822>>("date_updated"),
+            crate::shape::field::<Option<TexmlRecordingDuration>>("duration"),
+            crate::shape::field::<Option<TexmlErrorCode>>("error_code"),
+            crate::shape::field::<Option<TexmlRecordingPrice>>("price"),
+            crate::shape::field::<Option<TexmlPriceUnit>>("price_unit"),
+            crate::shape::field::<Option<TexmlSid>>("sid"),
+            crate::shape::field::<Option<RecordingSource>>("source"),
+            crate::shape::field::<Option<DateTimeRfc2822>>("start_time"),
+            crate::shape::field::<Option<RecordingTrack>>("track"),
+            crate::shape::field::<Option<String>>("uri"),
+        ],
+        false,
+    );
+}
+
 /// Texml Create Call Streaming Request Body
 ///
 /// Spec: `#/components/schemas/TexmlCreateCallStreamingRequestBody`
@@ -2244,6 +2880,28 @@ crate::codec::optional_fields!(
     status_callback, "StatusCallbackMethod" => status_callback_method, "Track" => track,
     "Url" => url }
 );
+
+impl crate::shape::Shaped for TexmlCreateCallStreamingRequestBody {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TexmlCreateCallStreamingRequestBody",
+        &[
+            crate::shape::field::<
+                Option<TexmlBidirectionalStreamCodec>,
+            >("BidirectionalCodec"),
+            crate::shape::field::<
+                Option<TexmlBidirectionalStreamMode>,
+            >("BidirectionalMode"),
+            crate::shape::field::<Option<StreamName>>("Name"),
+            crate::shape::field::<Option<TexmlStatusCallback>>("StatusCallback"),
+            crate::shape::field::<
+                Option<TexmlStatusCallbackMethod>,
+            >("StatusCallbackMethod"),
+            crate::shape::field::<Option<StreamTrack>>("Track"),
+            crate::shape::field::<Option<TexmlStreamUrl>>("Url"),
+        ],
+        false,
+    );
+}
 
 /// Texml Create Call Streaming Response Body
 ///
@@ -2267,6 +2925,24 @@ crate::codec::optional_fields!(
     call_sid, "date_updated" => date_updated, "name" => name, "sid" => sid, "status" =>
     status, "uri" => uri }
 );
+
+impl crate::shape::Shaped for TexmlCreateCallStreamingResponseBody {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TexmlCreateCallStreamingResponseBody",
+        &[
+            crate::shape::field::<Option<AccountSid>>("account_sid"),
+            crate::shape::field::<Option<CallControlId>>("call_sid"),
+            crate::shape::field::<Option<DateTimeRfc2822>>("date_updated"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<TexmlSid>>("sid"),
+            crate::shape::field::<
+                Option<TexmlCreateCallStreamingResponseBodyStatus>,
+            >("status"),
+            crate::shape::field::<Option<String>>("uri"),
+        ],
+        false,
+    );
+}
 
 /// The status of the streaming.
 ///
@@ -2334,6 +3010,30 @@ crate::codec::optional_fields!(
     sip_transport, "StatusCallback" => status_callback, "StatusCallbackMethod" =>
     status_callback_method, "Track" => track }
 );
+
+impl crate::shape::Shaped for TexmlCreateSiprecSessionRequestBody {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TexmlCreateSiprecSessionRequestBody",
+        &[
+            crate::shape::field::<Option<String>>("ConnectorName"),
+            crate::shape::field::<Option<bool>>("IncludeMetadataCustomHeaders"),
+            crate::shape::field::<Option<String>>("Name"),
+            crate::shape::field::<Option<bool>>("Secure"),
+            crate::shape::field::<Option<i64>>("SessionTimeoutSecs"),
+            crate::shape::field::<
+                Option<TexmlCreateSiprecSessionRequestBodySipTransport>,
+            >("SipTransport"),
+            crate::shape::field::<Option<String>>("StatusCallback"),
+            crate::shape::field::<
+                Option<TexmlCreateSiprecSessionRequestBodyStatusCallbackMethod>,
+            >("StatusCallbackMethod"),
+            crate::shape::field::<
+                Option<TexmlCreateSiprecSessionRequestBodyTrack>,
+            >("Track"),
+        ],
+        false,
+    );
+}
 
 /// Specifies SIP transport protocol.
 ///
@@ -2419,6 +3119,29 @@ crate::codec::optional_fields!(
     status, "track" => track, "uri" => uri }
 );
 
+impl crate::shape::Shaped for TexmlCreateSiprecSessionResponseBody {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TexmlCreateSiprecSessionResponseBody",
+        &[
+            crate::shape::field::<Option<String>>("account_sid"),
+            crate::shape::field::<Option<String>>("call_sid"),
+            crate::shape::field::<Option<String>>("date_created"),
+            crate::shape::field::<Option<String>>("date_updated"),
+            crate::shape::field::<Option<String>>("error_code"),
+            crate::shape::field::<Option<String>>("sid"),
+            crate::shape::field::<Option<String>>("start_time"),
+            crate::shape::field::<
+                Option<TexmlCreateSiprecSessionResponseBodyStatus>,
+            >("status"),
+            crate::shape::field::<
+                Option<TexmlCreateSiprecSessionResponseBodyTrack>,
+            >("track"),
+            crate::shape::field::<Option<String>>("uri"),
+        ],
+        false,
+    );
+}
+
 /// The status of the siprec session.
 ///
 /// Spec: `#/components/schemas/TexmlCreateSiprecSessionResponseBody/properties/status`
@@ -2495,6 +3218,32 @@ crate::codec::optional_fields!(
     subresources_uris, "uri" => uri }
 );
 
+impl crate::shape::Shaped for TexmlGetCallRecordingResponseBody {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TexmlGetCallRecordingResponseBody",
+        &[
+            crate::shape::field::<Option<AccountSid>>("account_sid"),
+            crate::shape::field::<Option<CallControlId>>("call_sid"),
+            crate::shape::field::<Option<TwimlRecordingChannels>>("channels"),
+            crate::shape::field::<Option<ConferenceSid>>("conference_sid"),
+            crate::shape::field::<Option<DateTimeRfc2822>>("date_created"),
+            crate::shape::field::<Option<DateTimeRfc2822>>("date_updated"),
+            crate::shape::field::<Option<TexmlRecordingDuration>>("duration"),
+            crate::shape::field::<Option<TexmlErrorCode>>("error_code"),
+            crate::shape::field::<Option<TexmlRecordingMediaUrl>>("media_url"),
+            crate::shape::field::<Option<TexmlSid>>("sid"),
+            crate::shape::field::<Option<RecordingSource>>("source"),
+            crate::shape::field::<Option<DateTimeRfc2822>>("start_time"),
+            crate::shape::field::<Option<TexmlRecordingStatus>>("status"),
+            crate::shape::field::<
+                Option<TexmlRecordingSubresourcesUris>,
+            >("subresources_uris"),
+            crate::shape::field::<Option<String>>("uri"),
+        ],
+        false,
+    );
+}
+
 /// Multiple recording resources
 ///
 /// Spec: `#/components/schemas/TexmlGetCallRecordingsResponseBody`
@@ -2525,6 +3274,26 @@ crate::codec::optional_fields!(
     page_size, "previous_page_uri" => previous_page_uri, "recordings" => recordings,
     "start" => start, "uri" => uri }
 );
+
+impl crate::shape::Shaped for TexmlGetCallRecordingsResponseBody {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TexmlGetCallRecordingsResponseBody",
+        &[
+            crate::shape::field::<Option<i64>>("end"),
+            crate::shape::field::<Option<String>>("first_page_uri"),
+            crate::shape::field::<Option<String>>("next_page_uri"),
+            crate::shape::field::<Option<i64>>("page"),
+            crate::shape::field::<Option<i64>>("page_size"),
+            crate::shape::field::<Option<String>>("previous_page_uri"),
+            crate::shape::field::<
+                Option<Vec<TexmlGetCallRecordingResponseBody>>,
+            >("recordings"),
+            crate::shape::field::<Option<i64>>("start"),
+            crate::shape::field::<Option<String>>("uri"),
+        ],
+        false,
+    );
+}
 
 /// The unit in which the price is given.
 ///
@@ -2598,6 +3367,14 @@ crate::codec::optional_fields!(
     TexmlRecordingSubresourcesUris { "transcriptions" => transcriptions }
 );
 
+impl crate::shape::Shaped for TexmlRecordingSubresourcesUris {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TexmlRecordingSubresourcesUris",
+        &[crate::shape::field::<Option<String>>("transcriptions")],
+        false,
+    );
+}
+
 /// Texml Get Call Recording Transcription Response Body
 ///
 /// Spec: `#/components/schemas/TexmlRecordingTranscription`
@@ -2626,6 +3403,26 @@ crate::codec::optional_fields!(
     => date_updated, "duration" => duration, "recording_sid" => recording_sid, "sid" =>
     sid, "status" => status, "transcription_text" => transcription_text, "uri" => uri }
 );
+
+impl crate::shape::Shaped for TexmlRecordingTranscription {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TexmlRecordingTranscription",
+        &[
+            crate::shape::field::<Option<AccountSid>>("account_sid"),
+            crate::shape::field::<Option<String>>("api_version"),
+            crate::shape::field::<Option<CallControlId>>("call_sid"),
+            crate::shape::field::<Option<DateTimeRfc2822>>("date_created"),
+            crate::shape::field::<Option<DateTimeRfc2822>>("date_updated"),
+            crate::shape::field::<Option<TexmlRecordingDuration>>("duration"),
+            crate::shape::field::<Option<TexmlSid>>("recording_sid"),
+            crate::shape::field::<Option<TexmlSid>>("sid"),
+            crate::shape::field::<Option<TexmlRecordingTranscriptionStatus>>("status"),
+            crate::shape::field::<Option<String>>("transcription_text"),
+            crate::shape::field::<Option<String>>("uri"),
+        ],
+        false,
+    );
+}
 
 /// The status of the recording transcriptions. The transcription text will be available only when the status is completed.
 ///
@@ -2695,6 +3492,18 @@ crate::codec::optional_fields!(
     TexmlUpdateCallRecordingRequestBody { "Status" => status }
 );
 
+impl crate::shape::Shaped for TexmlUpdateCallRecordingRequestBody {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TexmlUpdateCallRecordingRequestBody",
+        &[
+            crate::shape::field::<
+                Option<TexmlUpdateCallRecordingRequestBodyStatus>,
+            >("Status"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/TexmlUpdateCallRecordingRequestBody/properties/Status`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TexmlUpdateCallRecordingRequestBodyStatus {
@@ -2745,6 +3554,14 @@ crate::codec::optional_fields!(
     TexmlUpdateCallStreamingRequestBody { "Status" => status }
 );
 
+impl crate::shape::Shaped for TexmlUpdateCallStreamingRequestBody {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TexmlUpdateCallStreamingRequestBody",
+        &[crate::shape::field::<Option<StreamStatus>>("Status")],
+        false,
+    );
+}
+
 /// Texml Update Call Streaming Response Body
 ///
 /// Spec: `#/components/schemas/TexmlUpdateCallStreamingResponseBody`
@@ -2766,6 +3583,23 @@ crate::codec::optional_fields!(
     uri }
 );
 
+impl crate::shape::Shaped for TexmlUpdateCallStreamingResponseBody {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TexmlUpdateCallStreamingResponseBody",
+        &[
+            crate::shape::field::<Option<AccountSid>>("account_sid"),
+            crate::shape::field::<Option<CallControlId>>("call_sid"),
+            crate::shape::field::<Option<DateTimeRfc2822>>("date_updated"),
+            crate::shape::field::<Option<TexmlSid>>("sid"),
+            crate::shape::field::<
+                Option<TexmlUpdateCallStreamingResponseBodyStatus>,
+            >("status"),
+            crate::shape::field::<Option<String>>("uri"),
+        ],
+        false,
+    );
+}
+
 /// The status of the streaming.
 ///
 /// Spec: `#/components/schemas/TexmlUpdateCallStreamingResponseBody/properties/status`
@@ -2783,6 +3617,18 @@ pub struct TexmlUpdateSiprecSessionRequestBody {
 crate::codec::optional_fields!(
     TexmlUpdateSiprecSessionRequestBody { "Status" => status }
 );
+
+impl crate::shape::Shaped for TexmlUpdateSiprecSessionRequestBody {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TexmlUpdateSiprecSessionRequestBody",
+        &[
+            crate::shape::field::<
+                Option<TexmlUpdateSiprecSessionRequestBodyStatus>,
+            >("Status"),
+        ],
+        false,
+    );
+}
 
 /// The new status of the resource. Specifying `stopped` will end the siprec session.
 ///
@@ -2815,6 +3661,24 @@ crate::codec::optional_fields!(
     call_sid, "date_updated" => date_updated, "error_code" => error_code, "sid" => sid,
     "status" => status, "uri" => uri }
 );
+
+impl crate::shape::Shaped for TexmlUpdateSiprecSessionResponseBody {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TexmlUpdateSiprecSessionResponseBody",
+        &[
+            crate::shape::field::<Option<String>>("account_sid"),
+            crate::shape::field::<Option<String>>("call_sid"),
+            crate::shape::field::<Option<String>>("date_updated"),
+            crate::shape::field::<Option<String>>("error_code"),
+            crate::shape::field::<Option<String>>("sid"),
+            crate::shape::field::<
+                Option<TexmlUpdateSiprecSessionResponseBodyStatus>,
+            >("status"),
+            crate::shape::field::<Option<String>>("uri"),
+        ],
+        false,
+    );
+}
 
 /// The status of the siprec session.
 ///
@@ -2853,6 +3717,27 @@ crate::codec::optional_fields!(
     status_callback, "StatusCallbackMethod" => status_callback_method, "Texml" => texml,
     "Url" => url }
 );
+
+impl crate::shape::Shaped for UpdateCallRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateCallRequest",
+        &[
+            crate::shape::field::<
+                Option<UpdateCallRequestFallbackMethod>,
+            >("FallbackMethod"),
+            crate::shape::field::<Option<String>>("FallbackUrl"),
+            crate::shape::field::<Option<UpdateCallRequestMethod>>("Method"),
+            crate::shape::field::<Option<String>>("Status"),
+            crate::shape::field::<Option<String>>("StatusCallback"),
+            crate::shape::field::<
+                Option<UpdateCallRequestStatusCallbackMethod>,
+            >("StatusCallbackMethod"),
+            crate::shape::field::<Option<String>>("Texml"),
+            crate::shape::field::<Option<String>>("Url"),
+        ],
+        false,
+    );
+}
 
 /// HTTP request type used for `FallbackUrl`.
 ///

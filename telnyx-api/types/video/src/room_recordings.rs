@@ -18,6 +18,14 @@ pub struct DeleteRoomRecordingsResponse {
 
 crate::codec::optional_fields!(DeleteRoomRecordingsResponse { "data" => data });
 
+impl crate::shape::Shaped for DeleteRoomRecordingsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DeleteRoomRecordingsResponse",
+        &[crate::shape::field::<Option<DeleteRoomRecordingsResponseData>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1room_recordings/delete/responses/201/content/application~1json/schema/properties/data`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteRoomRecordingsResponseData {
@@ -28,6 +36,14 @@ pub struct DeleteRoomRecordingsResponseData {
 crate::codec::optional_fields!(
     DeleteRoomRecordingsResponseData { "room_recordings" => room_recordings }
 );
+
+impl crate::shape::Shaped for DeleteRoomRecordingsResponseData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DeleteRoomRecordingsResponseData",
+        &[crate::shape::field::<Option<i64>>("room_recordings")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1room_recordings/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -55,6 +71,27 @@ crate::codec::optional_fields!(
     "type" => type_ }
 );
 
+impl crate::shape::Shaped for ListRoomRecordingsFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListRoomRecordingsFilter",
+        &[
+            crate::shape::field::<
+                Option<ListRoomRecordingsFilterDateEndedAt>,
+            >("date_ended_at"),
+            crate::shape::field::<
+                Option<ListRoomRecordingsFilterDateStartedAt>,
+            >("date_started_at"),
+            crate::shape::field::<Option<i64>>("duration_secs"),
+            crate::shape::field::<Option<String>>("participant_id"),
+            crate::shape::field::<Option<String>>("room_id"),
+            crate::shape::field::<Option<String>>("session_id"),
+            crate::shape::field::<Option<String>>("status"),
+            crate::shape::field::<Option<String>>("type"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1room_recordings/get/parameters/0/schema/properties/date_ended_at`
 pub type ListRoomRecordingsFilterDateEndedAt = ListRoomCompositionsFilterDateCreatedAt;
 
@@ -71,6 +108,17 @@ pub struct ListRoomRecordingsResponse {
 crate::codec::optional_fields!(
     ListRoomRecordingsResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for ListRoomRecordingsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListRoomRecordingsResponse",
+        &[
+            crate::shape::field::<Option<Vec<RoomRecording>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/RoomRecording`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -116,6 +164,31 @@ crate::codec::optional_fields!(
     size_mb, "started_at" => started_at, "status" => status, "type" => type_,
     "updated_at" => updated_at }
 );
+
+impl crate::shape::Shaped for RoomRecording {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RoomRecording",
+        &[
+            crate::shape::field::<Option<String>>("codec"),
+            crate::shape::field::<Option<String>>("completed_at"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("download_url"),
+            crate::shape::field::<Option<i64>>("duration_secs"),
+            crate::shape::field::<Option<String>>("ended_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("participant_id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("room_id"),
+            crate::shape::field::<Option<String>>("session_id"),
+            crate::shape::field::<Option<f64>>("size_mb"),
+            crate::shape::field::<Option<String>>("started_at"),
+            crate::shape::field::<Option<RoomRecordingStatus>>("status"),
+            crate::shape::field::<Option<RoomRecordingType>>("type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
 
 /// Shows the room recording status.
 ///
@@ -196,3 +269,11 @@ pub struct ViewRoomRecordingResponse {
 }
 
 crate::codec::optional_fields!(ViewRoomRecordingResponse { "data" => data });
+
+impl crate::shape::Shaped for ViewRoomRecordingResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ViewRoomRecordingResponse",
+        &[crate::shape::field::<Option<RoomRecording>>("data")],
+        false,
+    );
+}

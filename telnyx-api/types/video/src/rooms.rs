@@ -29,6 +29,21 @@ crate::codec::optional_fields!(
     "webhook_timeout_secs" => webhook_timeout_secs }
 );
 
+impl crate::shape::Shaped for CreateRoomRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateRoomRequest",
+        &[
+            crate::shape::field::<Option<bool>>("enable_recording"),
+            crate::shape::field::<Option<i64>>("max_participants"),
+            crate::shape::field::<Option<String>>("unique_name"),
+            crate::shape::field::<Option<String>>("webhook_event_failover_url"),
+            crate::shape::field::<Option<String>>("webhook_event_url"),
+            crate::shape::field::<Option<i64>>("webhook_timeout_secs"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1rooms/post/responses/201/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateRoomResponse {
@@ -36,6 +51,14 @@ pub struct CreateRoomResponse {
 }
 
 crate::codec::optional_fields!(CreateRoomResponse { "data" => data });
+
+impl crate::shape::Shaped for CreateRoomResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateRoomResponse",
+        &[crate::shape::field::<Option<Room>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1rooms/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -51,6 +74,22 @@ crate::codec::optional_fields!(
     date_updated_at, "unique_name" => unique_name }
 );
 
+impl crate::shape::Shaped for ListRoomsFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListRoomsFilter",
+        &[
+            crate::shape::field::<
+                Option<ListRoomsFilterDateCreatedAt>,
+            >("date_created_at"),
+            crate::shape::field::<
+                Option<ListRoomsFilterDateUpdatedAt>,
+            >("date_updated_at"),
+            crate::shape::field::<Option<String>>("unique_name"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1rooms/get/parameters/1/schema/properties/date_created_at`
 pub type ListRoomsFilterDateCreatedAt = ListRoomCompositionsFilterDateCreatedAt;
 
@@ -65,6 +104,17 @@ pub struct ListRoomsResponse {
 }
 
 crate::codec::optional_fields!(ListRoomsResponse { "data" => data, "meta" => meta });
+
+impl crate::shape::Shaped for ListRoomsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListRoomsResponse",
+        &[
+            crate::shape::field::<Option<Vec<Room>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/PatchRoomRequest`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -90,6 +140,21 @@ crate::codec::optional_fields!(
     "webhook_timeout_secs" => webhook_timeout_secs }
 );
 
+impl crate::shape::Shaped for PatchRoomRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PatchRoomRequest",
+        &[
+            crate::shape::field::<Option<bool>>("enable_recording"),
+            crate::shape::field::<Option<i64>>("max_participants"),
+            crate::shape::field::<Option<String>>("unique_name"),
+            crate::shape::field::<Option<String>>("webhook_event_failover_url"),
+            crate::shape::field::<Option<String>>("webhook_event_url"),
+            crate::shape::field::<Option<i64>>("webhook_timeout_secs"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1rooms~1{room_id}~1sessions/get/parameters/2/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RetrieveListRoomSessionsFilter {
@@ -105,6 +170,25 @@ crate::codec::optional_fields!(
     date_created_at, "date_ended_at" => date_ended_at, "date_updated_at" =>
     date_updated_at }
 );
+
+impl crate::shape::Shaped for RetrieveListRoomSessionsFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RetrieveListRoomSessionsFilter",
+        &[
+            crate::shape::field::<Option<bool>>("active"),
+            crate::shape::field::<
+                Option<RetrieveListRoomSessionsFilterDateCreatedAt>,
+            >("date_created_at"),
+            crate::shape::field::<
+                Option<RetrieveListRoomSessionsFilterDateEndedAt>,
+            >("date_ended_at"),
+            crate::shape::field::<
+                Option<RetrieveListRoomSessionsFilterDateUpdatedAt>,
+            >("date_updated_at"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1rooms~1{room_id}~1sessions/get/parameters/2/schema/properties/date_created_at`
 pub type RetrieveListRoomSessionsFilterDateCreatedAt = ListRoomCompositionsFilterDateCreatedAt;
@@ -153,6 +237,27 @@ crate::codec::optional_fields!(
     webhook_event_failover_url, "webhook_event_url" => webhook_event_url,
     "webhook_timeout_secs" => webhook_timeout_secs }
 );
+
+impl crate::shape::Shaped for Room {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Room",
+        &[
+            crate::shape::field::<Option<String>>("active_session_id"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<bool>>("enable_recording"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<i64>>("max_participants"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<Vec<RoomSession>>>("sessions"),
+            crate::shape::field::<Option<String>>("unique_name"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<Option<String>>("webhook_event_failover_url"),
+            crate::shape::field::<Option<String>>("webhook_event_url"),
+            crate::shape::field::<Option<i64>>("webhook_timeout_secs"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1rooms~1{room_id}/patch/responses/200/content/application~1json/schema`
 pub type UpdateRoomResponse = CreateRoomResponse;

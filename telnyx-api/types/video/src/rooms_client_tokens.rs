@@ -19,6 +19,17 @@ crate::codec::optional_fields!(
     "token_ttl_secs" => token_ttl_secs }
 );
 
+impl crate::shape::Shaped for CreateRoomClientTokenRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateRoomClientTokenRequest",
+        &[
+            crate::shape::field::<Option<i64>>("refresh_token_ttl_secs"),
+            crate::shape::field::<Option<i64>>("token_ttl_secs"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1rooms~1{room_id}~1actions~1generate_join_client_token/post/responses/201/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateRoomClientTokenResponse {
@@ -26,6 +37,14 @@ pub struct CreateRoomClientTokenResponse {
 }
 
 crate::codec::optional_fields!(CreateRoomClientTokenResponse { "data" => data });
+
+impl crate::shape::Shaped for CreateRoomClientTokenResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateRoomClientTokenResponse",
+        &[crate::shape::field::<Option<CreateRoomClientTokenResponseData>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1rooms~1{room_id}~1actions~1generate_join_client_token/post/responses/201/content/application~1json/schema/properties/data`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -44,6 +63,19 @@ crate::codec::optional_fields!(
     "token_expires_at" => token_expires_at }
 );
 
+impl crate::shape::Shaped for CreateRoomClientTokenResponseData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateRoomClientTokenResponseData",
+        &[
+            crate::shape::field::<Option<String>>("refresh_token"),
+            crate::shape::field::<Option<String>>("refresh_token_expires_at"),
+            crate::shape::field::<Option<String>>("token"),
+            crate::shape::field::<Option<String>>("token_expires_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/RefreshRoomClientTokenRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RefreshRoomClientTokenRequest {
@@ -53,6 +85,17 @@ pub struct RefreshRoomClientTokenRequest {
     pub token_ttl_secs: Option<i64>,
 }
 
+impl crate::shape::Shaped for RefreshRoomClientTokenRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RefreshRoomClientTokenRequest",
+        &[
+            crate::shape::field::<String>("refresh_token"),
+            crate::shape::field::<Option<i64>>("token_ttl_secs"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1rooms~1{room_id}~1actions~1refresh_client_token/post/responses/201/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RefreshRoomClientTokenResponse {
@@ -60,6 +103,14 @@ pub struct RefreshRoomClientTokenResponse {
 }
 
 crate::codec::optional_fields!(RefreshRoomClientTokenResponse { "data" => data });
+
+impl crate::shape::Shaped for RefreshRoomClientTokenResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RefreshRoomClientTokenResponse",
+        &[crate::shape::field::<Option<RefreshRoomClientTokenResponseData>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1rooms~1{room_id}~1actions~1refresh_client_token/post/responses/201/content/application~1json/schema/properties/data`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -73,3 +124,14 @@ crate::codec::optional_fields!(
     RefreshRoomClientTokenResponseData { "token" => token, "token_expires_at" =>
     token_expires_at }
 );
+
+impl crate::shape::Shaped for RefreshRoomClientTokenResponseData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RefreshRoomClientTokenResponseData",
+        &[
+            crate::shape::field::<Option<String>>("token"),
+            crate::shape::field::<Option<String>>("token_expires_at"),
+        ],
+        false,
+    );
+}

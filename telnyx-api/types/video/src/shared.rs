@@ -20,6 +20,18 @@ crate::codec::optional_fields!(
     ListRoomCompositionsFilterDateCreatedAt { "eq" => eq, "gte" => gte, "lte" => lte }
 );
 
+impl crate::shape::Shaped for ListRoomCompositionsFilterDateCreatedAt {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListRoomCompositionsFilterDateCreatedAt",
+        &[
+            crate::shape::field::<Option<String>>("eq"),
+            crate::shape::field::<Option<String>>("gte"),
+            crate::shape::field::<Option<String>>("lte"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1room_participants/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListRoomParticipantsResponse {
@@ -31,6 +43,17 @@ crate::codec::optional_fields!(
     ListRoomParticipantsResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for ListRoomParticipantsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListRoomParticipantsResponse",
+        &[
+            crate::shape::field::<Option<Vec<RoomParticipant>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1room_sessions/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListRoomSessionsResponse {
@@ -41,6 +64,17 @@ pub struct ListRoomSessionsResponse {
 crate::codec::optional_fields!(
     ListRoomSessionsResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for ListRoomSessionsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListRoomSessionsResponse",
+        &[
+            crate::shape::field::<Option<Vec<RoomSession>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/RoomParticipant`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -66,6 +100,22 @@ crate::codec::optional_fields!(
     "updated_at" => updated_at }
 );
 
+impl crate::shape::Shaped for RoomParticipant {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RoomParticipant",
+        &[
+            crate::shape::field::<Option<String>>("context"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("joined_at"),
+            crate::shape::field::<Option<String>>("left_at"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("session_id"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/RoomSession`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RoomSession {
@@ -90,6 +140,23 @@ crate::codec::optional_fields!(
     "id" => id, "participants" => participants, "record_type" => record_type, "room_id"
     => room_id, "updated_at" => updated_at }
 );
+
+impl crate::shape::Shaped for RoomSession {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RoomSession",
+        &[
+            crate::shape::field::<Option<bool>>("active"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("ended_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<Vec<RoomParticipant>>>("participants"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("room_id"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1room_compositions/get/parameters/1/schema`
 pub type VideoPageConsolidated = ListAccessIpAddressesPage;

@@ -40,6 +40,19 @@ pub struct AzureConfigurationData {
     pub bucket: Option<Bucket>,
 }
 
+impl crate::shape::Shaped for AzureConfigurationData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "AzureConfigurationData",
+        &[
+            crate::shape::field::<Option<AzureAccountKey>>("account_key"),
+            crate::shape::field::<Option<AzureAccountName>>("account_name"),
+            crate::shape::field::<AzureConfigurationDataBackend>("backend"),
+            crate::shape::field::<Option<Bucket>>("bucket"),
+        ],
+        false,
+    );
+}
+
 /// Name of the bucket to be used to store recording files.
 ///
 /// Spec: `#/components/schemas/Bucket`
@@ -61,6 +74,18 @@ crate::codec::optional_fields!(
     CallRecordingsCursorPaginationMeta { "cursors" => cursors, "next" => next, "previous"
     => previous }
 );
+
+impl crate::shape::Shaped for CallRecordingsCursorPaginationMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CallRecordingsCursorPaginationMeta",
+        &[
+            crate::shape::field::<Option<Cursor>>("cursors"),
+            crate::shape::field::<Option<String>>("next"),
+            crate::shape::field::<Option<String>>("previous"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1recording_transcriptions/get/parameters/0/schema`
 pub type CallRecordingsPageConsolidated = ListAccessIpAddressesPage;
@@ -85,6 +110,18 @@ pub struct CredentialsResponse {
     pub record_type: RecordType,
 }
 
+impl crate::shape::Shaped for CredentialsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CredentialsResponse",
+        &[
+            crate::shape::field::<ConnectionIdCredentials>("connection_id"),
+            crate::shape::field::<CustomStorageConfiguration>("data"),
+            crate::shape::field::<RecordType>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Custom Storage Configuration
 ///
 /// Spec: `#/components/schemas/CustomStorageConfiguration`
@@ -92,6 +129,19 @@ pub struct CredentialsResponse {
 pub struct CustomStorageConfiguration {
     pub backend: CustomStorageConfigurationBackend,
     pub configuration: CustomStorageConfigurationConfiguration,
+}
+
+impl crate::shape::Shaped for CustomStorageConfiguration {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CustomStorageConfiguration",
+        &[
+            crate::shape::field::<CustomStorageConfigurationBackend>("backend"),
+            crate::shape::field::<
+                CustomStorageConfigurationConfiguration,
+            >("configuration"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/CustomStorageConfiguration/properties/backend`
@@ -179,6 +229,18 @@ impl<'de> serde::Deserialize<'de> for CustomStorageConfigurationConfiguration {
     }
 }
 
+impl crate::shape::Shaped for CustomStorageConfigurationConfiguration {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Tagged {
+        name: "CustomStorageConfigurationConfiguration",
+        property: "backend",
+        variants: &[
+            ("gcs", crate::shape::of::<GcsConfigurationData>()),
+            ("s3", crate::shape::of::<S3ConfigurationData>()),
+            ("azure", crate::shape::of::<AzureConfigurationData>()),
+        ],
+    };
+}
+
 /// Spec: `#/paths/~1recording_transcriptions~1{recording_transcription_id}/delete/responses/200/content/application~1json/schema`
 pub type DeleteRecordingTranscriptionResponse = GetRecordingTranscriptionResponse;
 
@@ -189,6 +251,14 @@ pub struct DeleteRecordingsRequest {
     pub ids: Vec<String>,
 }
 
+impl crate::shape::Shaped for DeleteRecordingsRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DeleteRecordingsRequest",
+        &[crate::shape::field::<Vec<String>>("ids")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1recordings~1actions~1delete/post/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteRecordingsResponse {
@@ -196,6 +266,14 @@ pub struct DeleteRecordingsResponse {
 }
 
 crate::codec::optional_fields!(DeleteRecordingsResponse { "status" => status });
+
+impl crate::shape::Shaped for DeleteRecordingsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DeleteRecordingsResponse",
+        &[crate::shape::field::<Option<DeleteRecordingsResponseStatus>>("status")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1recordings~1actions~1delete/post/responses/200/content/application~1json/schema/properties/status`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -240,6 +318,18 @@ pub struct GcsConfigurationData {
     pub credentials: Option<Credentials>,
 }
 
+impl crate::shape::Shaped for GcsConfigurationData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GcsConfigurationData",
+        &[
+            crate::shape::field::<GcsConfigurationDataBackend>("backend"),
+            crate::shape::field::<Option<Bucket>>("bucket"),
+            crate::shape::field::<Option<Credentials>>("credentials"),
+        ],
+        false,
+    );
+}
+
 /// Storage backend type
 ///
 /// Spec: `#/components/schemas/GCSConfigurationData/properties/backend`
@@ -280,6 +370,14 @@ pub struct GetRecordingTranscriptionResponse {
 
 crate::codec::optional_fields!(GetRecordingTranscriptionResponse { "data" => data });
 
+impl crate::shape::Shaped for GetRecordingTranscriptionResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetRecordingTranscriptionResponse",
+        &[crate::shape::field::<Option<RecordingTranscription>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1recording_transcriptions/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetRecordingTranscriptionsFilter {
@@ -292,6 +390,19 @@ crate::codec::optional_fields!(
     GetRecordingTranscriptionsFilter { "created_at" => created_at, "recording_id" =>
     recording_id }
 );
+
+impl crate::shape::Shaped for GetRecordingTranscriptionsFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetRecordingTranscriptionsFilter",
+        &[
+            crate::shape::field::<
+                Option<GetRecordingTranscriptionsFilterCreatedAt>,
+            >("created_at"),
+            crate::shape::field::<Option<String>>("recording_id"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1recording_transcriptions/get/parameters/1/schema/properties/created_at`
 pub type GetRecordingTranscriptionsFilterCreatedAt = ListOptOutsCreatedAt;
@@ -306,6 +417,17 @@ pub struct GetRecordingTranscriptionsResponse {
 crate::codec::optional_fields!(
     GetRecordingTranscriptionsResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for GetRecordingTranscriptionsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetRecordingTranscriptionsResponse",
+        &[
+            crate::shape::field::<Option<Vec<RecordingTranscription>>>("data"),
+            crate::shape::field::<Option<CallRecordingsCursorPaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1recordings/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -341,6 +463,27 @@ crate::codec::optional_fields!(
     sip_call_id, "start_time" => start_time, "to" => to }
 );
 
+impl crate::shape::Shaped for GetRecordingsFilter {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetRecordingsFilter",
+        &[
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<Option<String>>("conference_id"),
+            crate::shape::field::<Option<String>>("conference_region"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<GetRecordingsFilterCreatedAt>>("created_at"),
+            crate::shape::field::<Option<GetRecordingsFilterEndTime>>("end_time"),
+            crate::shape::field::<Option<String>>("from"),
+            crate::shape::field::<Option<String>>("sip_call_id"),
+            crate::shape::field::<Option<GetRecordingsFilterStartTime>>("start_time"),
+            crate::shape::field::<Option<String>>("to"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1recordings/get/parameters/1/schema/properties/created_at`
 pub type GetRecordingsFilterCreatedAt = ListOptOutsCreatedAt;
 
@@ -358,6 +501,17 @@ pub struct GetRecordingsResponse {
 }
 
 crate::codec::optional_fields!(GetRecordingsResponse { "data" => data, "meta" => meta });
+
+impl crate::shape::Shaped for GetRecordingsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetRecordingsResponse",
+        &[
+            crate::shape::field::<Option<Vec<RecordingResponseData>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Identifies record type.
 ///
@@ -400,6 +554,14 @@ pub struct RecordingResponse {
 }
 
 crate::codec::optional_fields!(RecordingResponse { "data" => data });
+
+impl crate::shape::Shaped for RecordingResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RecordingResponse",
+        &[crate::shape::field::<Option<RecordingResponseData>>("data")],
+        false,
+    );
+}
 
 /// RecordingResponseData
 ///
@@ -455,6 +617,38 @@ crate::codec::optional_fields!(
     recording_started_at, "source" => source, "status" => status, "to" => to,
     "updated_at" => updated_at }
 );
+
+impl crate::shape::Shaped for RecordingResponseData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RecordingResponseData",
+        &[
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<Option<RecordingResponseDataChannels>>("channels"),
+            crate::shape::field::<Option<String>>("conference_id"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<
+                Option<RecordingResponseDataDownloadUrls>,
+            >("download_urls"),
+            crate::shape::field::<Option<i64>>("duration_millis"),
+            crate::shape::field::<Option<String>>("from"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("initiated_by"),
+            crate::shape::field::<
+                Option<RecordingResponseDataRecordType>,
+            >("record_type"),
+            crate::shape::field::<Option<String>>("recording_ended_at"),
+            crate::shape::field::<Option<String>>("recording_started_at"),
+            crate::shape::field::<Option<RecordingResponseDataSource>>("source"),
+            crate::shape::field::<Option<RecordingResponseDataStatus>>("status"),
+            crate::shape::field::<Option<String>>("to"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
 
 /// When `dual`, the final audio file has the first leg on channel A, and the rest on channel B.
 ///
@@ -561,6 +755,25 @@ crate::codec::optional_fields!(
     "updated_at" => updated_at }
 );
 
+impl crate::shape::Shaped for RecordingTranscription {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "RecordingTranscription",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<i64>>("duration_millis"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<
+                Option<RecordingTranscriptionRecordType>,
+            >("record_type"),
+            crate::shape::field::<Option<String>>("recording_id"),
+            crate::shape::field::<Option<RecordingTranscriptionStatus>>("status"),
+            crate::shape::field::<Option<String>>("transcription_text"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/RecordingTranscription/properties/record_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RecordingTranscriptionRecordType {
@@ -611,6 +824,20 @@ pub struct S3ConfigurationData {
     pub bucket: Option<Bucket>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<Region>,
+}
+
+impl crate::shape::Shaped for S3ConfigurationData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "S3ConfigurationData",
+        &[
+            crate::shape::field::<Option<AwsAccessKeyId>>("aws_access_key_id"),
+            crate::shape::field::<Option<AwsSecretAccessKey>>("aws_secret_access_key"),
+            crate::shape::field::<S3ConfigurationDataBackend>("backend"),
+            crate::shape::field::<Option<Bucket>>("bucket"),
+            crate::shape::field::<Option<Region>>("region"),
+        ],
+        false,
+    );
 }
 
 /// Storage backend type

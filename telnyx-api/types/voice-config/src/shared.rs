@@ -24,6 +24,19 @@ crate::codec::optional_fields!(
     "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for ConferenceCreated {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConferenceCreated",
+        &[
+            crate::shape::field::<Option<ConferenceCreatedEventType>>("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<ConferenceCreatedPayload>>("payload"),
+            crate::shape::field::<Option<ConferenceCreatedRecordType>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Conference Created Event
 ///
 /// Spec: `#/components/schemas/ConferenceCreatedEvent`
@@ -33,6 +46,14 @@ pub struct ConferenceCreatedEvent {
 }
 
 crate::codec::optional_fields!(ConferenceCreatedEvent { "data" => data });
+
+impl crate::shape::Shaped for ConferenceCreatedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConferenceCreatedEvent",
+        &[crate::shape::field::<Option<ConferenceCreated>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -92,6 +113,22 @@ crate::codec::optional_fields!(
     occurred_at }
 );
 
+impl crate::shape::Shaped for ConferenceCreatedPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConferenceCreatedPayload",
+        &[
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("conference_id"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+        ],
+        false,
+    );
+}
+
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceCreated/properties/record_type`
@@ -116,6 +153,19 @@ crate::codec::optional_fields!(
     "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for ConferenceEnded {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConferenceEnded",
+        &[
+            crate::shape::field::<Option<ConferenceEndedEventType>>("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<ConferenceEndedPayload>>("payload"),
+            crate::shape::field::<Option<ConferenceEndedRecordType>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Conference Ended Event
 ///
 /// Spec: `#/components/schemas/ConferenceEndedEvent`
@@ -125,6 +175,14 @@ pub struct ConferenceEndedEvent {
 }
 
 crate::codec::optional_fields!(ConferenceEndedEvent { "data" => data });
+
+impl crate::shape::Shaped for ConferenceEndedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConferenceEndedEvent",
+        &[crate::shape::field::<Option<ConferenceEnded>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -185,6 +243,23 @@ crate::codec::optional_fields!(
     "conference_id" => conference_id, "connection_id" => connection_id, "occurred_at" =>
     occurred_at, "reason" => reason }
 );
+
+impl crate::shape::Shaped for ConferenceEndedPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConferenceEndedPayload",
+        &[
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("conference_id"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<ConferenceEndedPayloadReason>>("reason"),
+        ],
+        false,
+    );
+}
 
 /// Reason the conference ended.
 ///
@@ -250,6 +325,23 @@ crate::codec::optional_fields!(
     payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for ConferenceFloorChangedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConferenceFloorChangedEvent",
+        &[
+            crate::shape::field::<
+                Option<ConferenceFloorChangedEventEventType>,
+            >("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<ConferenceFloorChangedEventPayload>>("payload"),
+            crate::shape::field::<
+                Option<ConferenceFloorChangedEventRecordType>,
+            >("record_type"),
+        ],
+        false,
+    );
+}
+
 /// The type of event being delivered.
 ///
 /// Spec: `#/components/schemas/ConferenceFloorChangedEvent/properties/event_type`
@@ -311,6 +403,24 @@ crate::codec::optional_fields!(
     => occurred_at, "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for ConferenceParticipantJoined {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConferenceParticipantJoined",
+        &[
+            crate::shape::field::<
+                Option<ConferenceParticipantJoinedEventType>,
+            >("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<ConferenceParticipantJoinedPayload>>("payload"),
+            crate::shape::field::<
+                Option<ConferenceParticipantJoinedRecordType>,
+            >("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Conference Participant Joined Event
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantJoinedEvent`
@@ -320,6 +430,14 @@ pub struct ConferenceParticipantJoinedEvent {
 }
 
 crate::codec::optional_fields!(ConferenceParticipantJoinedEvent { "data" => data });
+
+impl crate::shape::Shaped for ConferenceParticipantJoinedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConferenceParticipantJoinedEvent",
+        &[crate::shape::field::<Option<ConferenceParticipantJoined>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -376,6 +494,21 @@ crate::codec::optional_fields!(
     client_state, "conference_id" => conference_id, "connection_id" => connection_id }
 );
 
+impl crate::shape::Shaped for ConferenceParticipantJoinedPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConferenceParticipantJoinedPayload",
+        &[
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("conference_id"),
+            crate::shape::field::<Option<String>>("connection_id"),
+        ],
+        false,
+    );
+}
+
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantJoined/properties/record_type`
@@ -402,6 +535,24 @@ crate::codec::optional_fields!(
     occurred_at, "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for ConferenceParticipantLeft {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConferenceParticipantLeft",
+        &[
+            crate::shape::field::<
+                Option<ConferenceParticipantLeftEventType>,
+            >("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+            crate::shape::field::<Option<ConferenceParticipantLeftPayload>>("payload"),
+            crate::shape::field::<
+                Option<ConferenceParticipantLeftRecordType>,
+            >("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Conference Participant Left Event
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantLeftEvent`
@@ -411,6 +562,14 @@ pub struct ConferenceParticipantLeftEvent {
 }
 
 crate::codec::optional_fields!(ConferenceParticipantLeftEvent { "data" => data });
+
+impl crate::shape::Shaped for ConferenceParticipantLeftEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConferenceParticipantLeftEvent",
+        &[crate::shape::field::<Option<ConferenceParticipantLeft>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -471,6 +630,25 @@ crate::codec::optional_fields!(
     "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for ConferenceParticipantPlaybackEnded {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConferenceParticipantPlaybackEnded",
+        &[
+            crate::shape::field::<
+                Option<ConferenceParticipantPlaybackEndedEventType>,
+            >("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<
+                Option<ConferenceParticipantPlaybackEndedPayload>,
+            >("payload"),
+            crate::shape::field::<
+                Option<ConferenceParticipantPlaybackEndedRecordType>,
+            >("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Conference Participant Playback Ended Event
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantPlaybackEndedEvent`
@@ -482,6 +660,14 @@ pub struct ConferenceParticipantPlaybackEndedEvent {
 crate::codec::optional_fields!(
     ConferenceParticipantPlaybackEndedEvent { "data" => data }
 );
+
+impl crate::shape::Shaped for ConferenceParticipantPlaybackEndedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConferenceParticipantPlaybackEndedEvent",
+        &[crate::shape::field::<Option<ConferenceParticipantPlaybackEnded>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -552,6 +738,25 @@ crate::codec::optional_fields!(
     "media_url" => media_url, "occurred_at" => occurred_at }
 );
 
+impl crate::shape::Shaped for ConferenceParticipantPlaybackEndedPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConferenceParticipantPlaybackEndedPayload",
+        &[
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("conference_id"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("creator_call_session_id"),
+            crate::shape::field::<Option<String>>("media_name"),
+            crate::shape::field::<Option<String>>("media_url"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+        ],
+        false,
+    );
+}
+
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantPlaybackEnded/properties/record_type`
@@ -576,6 +781,25 @@ crate::codec::optional_fields!(
     "payload" => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for ConferenceParticipantPlaybackStarted {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConferenceParticipantPlaybackStarted",
+        &[
+            crate::shape::field::<
+                Option<ConferenceParticipantPlaybackStartedEventType>,
+            >("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<
+                Option<ConferenceParticipantPlaybackStartedPayload>,
+            >("payload"),
+            crate::shape::field::<
+                Option<ConferenceParticipantPlaybackStartedRecordType>,
+            >("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Conference Participant Playback Started Event
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantPlaybackStartedEvent`
@@ -587,6 +811,14 @@ pub struct ConferenceParticipantPlaybackStartedEvent {
 crate::codec::optional_fields!(
     ConferenceParticipantPlaybackStartedEvent { "data" => data }
 );
+
+impl crate::shape::Shaped for ConferenceParticipantPlaybackStartedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConferenceParticipantPlaybackStartedEvent",
+        &[crate::shape::field::<Option<ConferenceParticipantPlaybackStarted>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -651,6 +883,25 @@ crate::codec::optional_fields!(
     => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for ConferenceParticipantSpeakEnded {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConferenceParticipantSpeakEnded",
+        &[
+            crate::shape::field::<
+                Option<ConferenceParticipantSpeakEndedEventType>,
+            >("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<
+                Option<ConferenceParticipantSpeakEndedPayload>,
+            >("payload"),
+            crate::shape::field::<
+                Option<ConferenceParticipantSpeakEndedRecordType>,
+            >("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Conference Participant Speak Ended Event
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantSpeakEndedEvent`
@@ -660,6 +911,14 @@ pub struct ConferenceParticipantSpeakEndedEvent {
 }
 
 crate::codec::optional_fields!(ConferenceParticipantSpeakEndedEvent { "data" => data });
+
+impl crate::shape::Shaped for ConferenceParticipantSpeakEndedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConferenceParticipantSpeakEndedEvent",
+        &[crate::shape::field::<Option<ConferenceParticipantSpeakEnded>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -721,6 +980,23 @@ crate::codec::optional_fields!(
     "creator_call_session_id" => creator_call_session_id, "occurred_at" => occurred_at }
 );
 
+impl crate::shape::Shaped for ConferenceParticipantSpeakEndedPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConferenceParticipantSpeakEndedPayload",
+        &[
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_leg_id"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("conference_id"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("creator_call_session_id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+        ],
+        false,
+    );
+}
+
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantSpeakEnded/properties/record_type`
@@ -745,6 +1021,25 @@ crate::codec::optional_fields!(
     => payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for ConferenceParticipantSpeakStarted {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConferenceParticipantSpeakStarted",
+        &[
+            crate::shape::field::<
+                Option<ConferenceParticipantSpeakStartedEventType>,
+            >("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<
+                Option<ConferenceParticipantSpeakStartedPayload>,
+            >("payload"),
+            crate::shape::field::<
+                Option<ConferenceParticipantSpeakStartedRecordType>,
+            >("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Conference Participant Speak Started Event
 ///
 /// Spec: `#/components/schemas/ConferenceParticipantSpeakStartedEvent`
@@ -756,6 +1051,14 @@ pub struct ConferenceParticipantSpeakStartedEvent {
 crate::codec::optional_fields!(
     ConferenceParticipantSpeakStartedEvent { "data" => data }
 );
+
+impl crate::shape::Shaped for ConferenceParticipantSpeakStartedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConferenceParticipantSpeakStartedEvent",
+        &[crate::shape::field::<Option<ConferenceParticipantSpeakStarted>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -820,6 +1123,23 @@ crate::codec::optional_fields!(
     payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for ConferencePlaybackEnded {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConferencePlaybackEnded",
+        &[
+            crate::shape::field::<
+                Option<ConferencePlaybackEndedEventType>,
+            >("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<ConferencePlaybackEndedPayload>>("payload"),
+            crate::shape::field::<
+                Option<ConferencePlaybackEndedRecordType>,
+            >("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Conference Playback Ended Event
 ///
 /// Spec: `#/components/schemas/ConferencePlaybackEndedEvent`
@@ -829,6 +1149,14 @@ pub struct ConferencePlaybackEndedEvent {
 }
 
 crate::codec::optional_fields!(ConferencePlaybackEndedEvent { "data" => data });
+
+impl crate::shape::Shaped for ConferencePlaybackEndedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConferencePlaybackEndedEvent",
+        &[crate::shape::field::<Option<ConferencePlaybackEnded>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -885,6 +1213,21 @@ crate::codec::optional_fields!(
     media_name, "media_url" => media_url, "occurred_at" => occurred_at }
 );
 
+impl crate::shape::Shaped for ConferencePlaybackEndedPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConferencePlaybackEndedPayload",
+        &[
+            crate::shape::field::<Option<String>>("conference_id"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("creator_call_session_id"),
+            crate::shape::field::<Option<String>>("media_name"),
+            crate::shape::field::<Option<String>>("media_url"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+        ],
+        false,
+    );
+}
+
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferencePlaybackEnded/properties/record_type`
@@ -909,6 +1252,23 @@ crate::codec::optional_fields!(
     payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for ConferencePlaybackStarted {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConferencePlaybackStarted",
+        &[
+            crate::shape::field::<
+                Option<ConferencePlaybackStartedEventType>,
+            >("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<ConferencePlaybackStartedPayload>>("payload"),
+            crate::shape::field::<
+                Option<ConferencePlaybackStartedRecordType>,
+            >("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Conference Playback Started Event
 ///
 /// Spec: `#/components/schemas/ConferencePlaybackStartedEvent`
@@ -918,6 +1278,14 @@ pub struct ConferencePlaybackStartedEvent {
 }
 
 crate::codec::optional_fields!(ConferencePlaybackStartedEvent { "data" => data });
+
+impl crate::shape::Shaped for ConferencePlaybackStartedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConferencePlaybackStartedEvent",
+        &[crate::shape::field::<Option<ConferencePlaybackStarted>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -978,6 +1346,23 @@ crate::codec::optional_fields!(
     payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for ConferenceRecordingSaved {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConferenceRecordingSaved",
+        &[
+            crate::shape::field::<
+                Option<ConferenceRecordingSavedEventType>,
+            >("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<ConferenceRecordingSavedPayload>>("payload"),
+            crate::shape::field::<
+                Option<ConferenceRecordingSavedRecordType>,
+            >("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Conference Recording Saved Event
 ///
 /// Spec: `#/components/schemas/ConferenceRecordingSavedEvent`
@@ -987,6 +1372,14 @@ pub struct ConferenceRecordingSavedEvent {
 }
 
 crate::codec::optional_fields!(ConferenceRecordingSavedEvent { "data" => data });
+
+impl crate::shape::Shaped for ConferenceRecordingSavedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConferenceRecordingSavedEvent",
+        &[crate::shape::field::<Option<ConferenceRecordingSaved>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -1060,6 +1453,35 @@ crate::codec::optional_fields!(
     "recording_started_at" => recording_started_at, "recording_urls" => recording_urls }
 );
 
+impl crate::shape::Shaped for ConferenceRecordingSavedPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConferenceRecordingSavedPayload",
+        &[
+            crate::shape::field::<Option<String>>("call_control_id"),
+            crate::shape::field::<Option<String>>("call_session_id"),
+            crate::shape::field::<
+                Option<ConferenceRecordingSavedPayloadChannels>,
+            >("channels"),
+            crate::shape::field::<Option<String>>("client_state"),
+            crate::shape::field::<Option<String>>("conference_id"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<
+                Option<ConferenceRecordingSavedPayloadFormat>,
+            >("format"),
+            crate::shape::field::<
+                Option<ConferenceRecordingSavedPayloadPublicRecordingUrls>,
+            >("public_recording_urls"),
+            crate::shape::field::<Option<String>>("recording_ended_at"),
+            crate::shape::field::<Option<String>>("recording_id"),
+            crate::shape::field::<Option<String>>("recording_started_at"),
+            crate::shape::field::<
+                Option<ConferenceRecordingSavedPayloadRecordingUrls>,
+            >("recording_urls"),
+        ],
+        false,
+    );
+}
+
 /// Whether recording was recorded in `single` or `dual` channel.
 ///
 /// Spec: `#/components/schemas/ConferenceRecordingSaved/properties/payload/properties/channels`
@@ -1104,6 +1526,19 @@ crate::codec::optional_fields!(
     "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for ConferenceSpeakEnded {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConferenceSpeakEnded",
+        &[
+            crate::shape::field::<Option<ConferenceSpeakEndedEventType>>("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<ConferenceSpeakEndedPayload>>("payload"),
+            crate::shape::field::<Option<ConferenceSpeakEndedRecordType>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Conference Speak Ended Event
 ///
 /// Spec: `#/components/schemas/ConferenceSpeakEndedEvent`
@@ -1113,6 +1548,14 @@ pub struct ConferenceSpeakEndedEvent {
 }
 
 crate::codec::optional_fields!(ConferenceSpeakEndedEvent { "data" => data });
+
+impl crate::shape::Shaped for ConferenceSpeakEndedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConferenceSpeakEndedEvent",
+        &[crate::shape::field::<Option<ConferenceSpeakEnded>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -1165,6 +1608,19 @@ crate::codec::optional_fields!(
     occurred_at }
 );
 
+impl crate::shape::Shaped for ConferenceSpeakEndedPayload {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConferenceSpeakEndedPayload",
+        &[
+            crate::shape::field::<Option<String>>("conference_id"),
+            crate::shape::field::<Option<String>>("connection_id"),
+            crate::shape::field::<Option<String>>("creator_call_session_id"),
+            crate::shape::field::<Option<String>>("occurred_at"),
+        ],
+        false,
+    );
+}
+
 /// Identifies the type of the resource.
 ///
 /// Spec: `#/components/schemas/ConferenceSpeakEnded/properties/record_type`
@@ -1189,6 +1645,21 @@ crate::codec::optional_fields!(
     payload, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for ConferenceSpeakStarted {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConferenceSpeakStarted",
+        &[
+            crate::shape::field::<Option<ConferenceSpeakStartedEventType>>("event_type"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<ConferenceSpeakStartedPayload>>("payload"),
+            crate::shape::field::<
+                Option<ConferenceSpeakStartedRecordType>,
+            >("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Conference Speak Started Event
 ///
 /// Spec: `#/components/schemas/ConferenceSpeakStartedEvent`
@@ -1198,6 +1669,14 @@ pub struct ConferenceSpeakStartedEvent {
 }
 
 crate::codec::optional_fields!(ConferenceSpeakStartedEvent { "data" => data });
+
+impl crate::shape::Shaped for ConferenceSpeakStartedEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConferenceSpeakStartedEvent",
+        &[crate::shape::field::<Option<ConferenceSpeakStarted>>("data")],
+        false,
+    );
+}
 
 /// The type of event being delivered.
 ///
@@ -1254,6 +1733,21 @@ crate::codec::optional_fields!(
     zone_name }
 );
 
+impl crate::shape::Shaped for GetAllNumbersChannelZonesResponseDataItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetAllNumbersChannelZonesResponseDataItem",
+        &[
+            crate::shape::field::<Option<i64>>("number_of_channels"),
+            crate::shape::field::<
+                Option<Vec<GetAllNumbersChannelZonesResponseDataItemNumbersItem>>,
+            >("numbers"),
+            crate::shape::field::<Option<String>>("zone_id"),
+            crate::shape::field::<Option<String>>("zone_name"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1list/get/responses/200/content/application~1json/schema/properties/data/items/properties/numbers/items`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetAllNumbersChannelZonesResponseDataItemNumbersItem {
@@ -1265,6 +1759,17 @@ crate::codec::optional_fields!(
     GetAllNumbersChannelZonesResponseDataItemNumbersItem { "country" => country, "number"
     => number }
 );
+
+impl crate::shape::Shaped for GetAllNumbersChannelZonesResponseDataItemNumbersItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetAllNumbersChannelZonesResponseDataItemNumbersItem",
+        &[
+            crate::shape::field::<Option<String>>("country"),
+            crate::shape::field::<Option<String>>("number"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1inbound_channels/get/responses/200/content/application~1json/schema/properties/data`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1279,3 +1784,14 @@ crate::codec::optional_fields!(
     ListInboundChannelsResponseData { "channels" => channels, "record_type" =>
     record_type }
 );
+
+impl crate::shape::Shaped for ListInboundChannelsResponseData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListInboundChannelsResponseData",
+        &[
+            crate::shape::field::<Option<i64>>("channels"),
+            crate::shape::field::<Option<String>>("record_type"),
+        ],
+        false,
+    );
+}

@@ -21,6 +21,19 @@ pub struct SiprecConnector {
     pub port: i64,
 }
 
+impl crate::shape::Shaped for SiprecConnector {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SiprecConnector",
+        &[
+            crate::shape::field::<Option<String>>("app_subdomain"),
+            crate::shape::field::<String>("host"),
+            crate::shape::field::<String>("name"),
+            crate::shape::field::<i64>("port"),
+        ],
+        false,
+    );
+}
+
 /// SIPREC Connector Response
 ///
 /// Spec: `#/components/schemas/SiprecConnectorResponse`
@@ -28,6 +41,14 @@ pub struct SiprecConnector {
 pub struct SiprecConnectorResponse {
     /// SIPREC Connector
     pub data: SiprecConnectorResponseData,
+}
+
+impl crate::shape::Shaped for SiprecConnectorResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SiprecConnectorResponse",
+        &[crate::shape::field::<SiprecConnectorResponseData>("data")],
+        false,
+    );
 }
 
 /// SIPREC Connector
@@ -55,3 +76,19 @@ crate::codec::optional_fields!(
     created_at, "host" => host, "name" => name, "port" => port, "record_type" =>
     record_type, "updated_at" => updated_at }
 );
+
+impl crate::shape::Shaped for SiprecConnectorResponseData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SiprecConnectorResponseData",
+        &[
+            crate::shape::field::<Option<String>>("app_subdomain"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("host"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<i64>>("port"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}

@@ -24,6 +24,22 @@ pub struct GcbChannelZone {
     pub updated_at: Option<String>,
 }
 
+impl crate::shape::Shaped for GcbChannelZone {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GcbChannelZone",
+        &[
+            crate::shape::field::<i64>("channels"),
+            crate::shape::field::<Vec<String>>("countries"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<String>("id"),
+            crate::shape::field::<String>("name"),
+            crate::shape::field::<GcbChannelZoneRecordType>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/GcbChannelZone/properties/record_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum GcbChannelZoneRecordType {
@@ -65,6 +81,19 @@ crate::codec::optional_fields!(
     GetAllNumbersChannelZonesResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for GetAllNumbersChannelZonesResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetAllNumbersChannelZonesResponse",
+        &[
+            crate::shape::field::<
+                Option<Vec<GetAllNumbersChannelZonesResponseDataItem>>,
+            >("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/responses/GetGcbChannelZonesRequestResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetGcbChannelZonesRequestResponse {
@@ -75,6 +104,17 @@ pub struct GetGcbChannelZonesRequestResponse {
 crate::codec::optional_fields!(
     GetGcbChannelZonesRequestResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for GetGcbChannelZonesRequestResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetGcbChannelZonesRequestResponse",
+        &[
+            crate::shape::field::<Option<Vec<GcbChannelZone>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1list~1{channel_zone_id}/get/responses/200/content/application~1json/schema`
 pub type GetNumbersChannelZonesResponse = GetAllNumbersChannelZonesResponse;
@@ -87,11 +127,27 @@ pub struct ListInboundChannelsResponse {
 
 crate::codec::optional_fields!(ListInboundChannelsResponse { "data" => data });
 
+impl crate::shape::Shaped for ListInboundChannelsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListInboundChannelsResponse",
+        &[crate::shape::field::<Option<ListInboundChannelsResponseData>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1channel_zones~1{channel_zone_id}/put/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PatchChannelZoneBody {
     /// The number of reserved channels
     pub channels: i64,
+}
+
+impl crate::shape::Shaped for PatchChannelZoneBody {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PatchChannelZoneBody",
+        &[crate::shape::field::<i64>("channels")],
+        false,
+    );
 }
 
 /// Spec: `#/paths/~1inbound_channels/patch/requestBody/content/application~1json/schema`

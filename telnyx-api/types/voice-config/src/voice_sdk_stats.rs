@@ -69,6 +69,39 @@ pub struct VoiceSdkCallReport {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+impl crate::shape::Shaped for VoiceSdkCallReport {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VoiceSdkCallReport",
+        &[
+            crate::shape::field::<Option<String>>("call_id"),
+            crate::shape::field::<Option<String>>("call_report_id"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("flushReason"),
+            crate::shape::field::<Option<VoiceSdkCallReportLogs>>("logs"),
+            crate::shape::field::<Option<String>>("organization_id"),
+            crate::shape::field::<Option<i64>>("segment"),
+            crate::shape::field::<Option<VoiceSdkCallReportStats>>("stats"),
+            crate::shape::field::<Option<String>>("stored_at"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("summary"),
+            crate::shape::field::<Option<String>>("telnyx_leg_id"),
+            crate::shape::field::<Option<String>>("telnyx_session_id"),
+            crate::shape::field::<Option<String>>("user_agent"),
+            crate::shape::field::<Option<String>>("user_id"),
+            crate::shape::field::<Option<String>>("version"),
+            crate::shape::field::<Option<String>>("voice_sdk_id"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("voice_sdk_id_decoded"),
+            crate::shape::field::<Option<String>>("voice_sdk_session_id"),
+        ],
+        true,
+    );
+}
+
 /// Paginated raw Voice SDK call report stats payloads as stored by voice-sdk-debug.
 ///
 /// Spec: `#/components/schemas/VoiceSdkCallReportListResponse`
@@ -76,6 +109,17 @@ pub struct VoiceSdkCallReport {
 pub struct VoiceSdkCallReportListResponse {
     pub data: Vec<VoiceSdkCallReport>,
     pub meta: VoiceSdkDebugPaginationMeta,
+}
+
+impl crate::shape::Shaped for VoiceSdkCallReportListResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VoiceSdkCallReportListResponse",
+        &[
+            crate::shape::field::<Vec<VoiceSdkCallReport>>("data"),
+            crate::shape::field::<VoiceSdkDebugPaginationMeta>("meta"),
+        ],
+        false,
+    );
 }
 
 /// A raw Voice SDK log entry. Additional SDK-specific fields may be present.
@@ -99,6 +143,21 @@ pub struct VoiceSdkCallReportLogEntry {
     /// members of this object.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+impl crate::shape::Shaped for VoiceSdkCallReportLogEntry {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VoiceSdkCallReportLogEntry",
+        &[
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("context"),
+            crate::shape::field::<Option<VoiceSdkCallReportLogEntryLevel>>("level"),
+            crate::shape::field::<Option<String>>("message"),
+            crate::shape::field::<Option<String>>("timestamp"),
+        ],
+        true,
+    );
 }
 
 /// Log level emitted by the SDK.
@@ -163,11 +222,21 @@ impl<'de> serde::Deserialize<'de> for VoiceSdkCallReportLogs {
             deserializer,
             "VoiceSdkCallReportLogs",
             &[
-                |v, s| crate::codec::variant(v, s, Self::VoiceSdkCallReportLogEntryList),
-                |v, s| crate::codec::variant(v, s, Self::Variant2),
+                |v| crate::codec::variant(v, Self::VoiceSdkCallReportLogEntryList),
+                |v| crate::codec::variant(v, Self::Variant2),
             ],
         )
     }
+}
+
+impl crate::shape::Shaped for VoiceSdkCallReportLogs {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
+        name: "VoiceSdkCallReportLogs",
+        variants: &[
+            crate::shape::of::<Vec<VoiceSdkCallReportLogEntry>>(),
+            crate::shape::of::<VoiceSdkCallReportLogsVariant2>(),
+        ],
+    };
 }
 
 /// Raw logs object emitted by the Voice SDK when logs are grouped under an entries field.
@@ -182,6 +251,14 @@ pub struct VoiceSdkCallReportLogsVariant2 {
     /// members of this object.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+impl crate::shape::Shaped for VoiceSdkCallReportLogsVariant2 {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VoiceSdkCallReportLogsVariant2",
+        &[crate::shape::field::<Option<Vec<VoiceSdkCallReportLogEntry>>>("entries")],
+        true,
+    );
 }
 
 /// Spec: `#/paths/~1voice_sdk_call_reports/get/parameters/1/schema`
@@ -244,11 +321,21 @@ impl<'de> serde::Deserialize<'de> for VoiceSdkCallReportStats {
             deserializer,
             "VoiceSdkCallReportStats",
             &[
-                |v, s| crate::codec::variant(v, s, Self::ObjectList),
-                |v, s| crate::codec::variant(v, s, Self::Variant2),
+                |v| crate::codec::variant(v, Self::ObjectList),
+                |v| crate::codec::variant(v, Self::Variant2),
             ],
         )
     }
+}
+
+impl crate::shape::Shaped for VoiceSdkCallReportStats {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
+        name: "VoiceSdkCallReportStats",
+        variants: &[
+            crate::shape::of::<Vec<serde_json::Map<String, serde_json::Value>>>(),
+            crate::shape::of::<VoiceSdkCallReportStatsVariant2>(),
+        ],
+    };
 }
 
 /// Raw stats object emitted by the Voice SDK.
@@ -274,6 +361,27 @@ pub struct VoiceSdkCallReportStatsVariant2 {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+impl crate::shape::Shaped for VoiceSdkCallReportStatsVariant2 {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VoiceSdkCallReportStatsVariant2",
+        &[
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("audio"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("connection"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("ice"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("transport"),
+        ],
+        true,
+    );
+}
+
 /// Raw Voice SDK call report stats payloads as stored by voice-sdk-debug.
 ///
 /// Spec: `#/components/schemas/VoiceSdkCallReportsResponse`
@@ -297,3 +405,16 @@ crate::codec::optional_fields!(
     VoiceSdkDebugPaginationMeta { "page_number" => page_number, "page_size" => page_size,
     "total_pages" => total_pages, "total_results" => total_results }
 );
+
+impl crate::shape::Shaped for VoiceSdkDebugPaginationMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VoiceSdkDebugPaginationMeta",
+        &[
+            crate::shape::field::<Option<i64>>("page_number"),
+            crate::shape::field::<Option<i64>>("page_size"),
+            crate::shape::field::<Option<i64>>("total_pages"),
+            crate::shape::field::<Option<i64>>("total_results"),
+        ],
+        false,
+    );
+}

@@ -16,6 +16,14 @@ pub struct GetVoicemailResponse {
 
 crate::codec::optional_fields!(GetVoicemailResponse { "data" => data });
 
+impl crate::shape::Shaped for GetVoicemailResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetVoicemailResponse",
+        &[crate::shape::field::<Option<VoicemailPrefResponse>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1phone_numbers~1{phone_number_id}~1voicemail/patch/responses/200/content/application~1json/schema`
 pub type UpdateVoicemailResponse = GetVoicemailResponse;
 
@@ -32,6 +40,17 @@ crate::codec::optional_fields!(
     VoicemailPrefResponse { "enabled" => enabled, "pin" => pin }
 );
 
+impl crate::shape::Shaped for VoicemailPrefResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VoicemailPrefResponse",
+        &[
+            crate::shape::field::<Option<bool>>("enabled"),
+            crate::shape::field::<Option<String>>("pin"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/VoicemailRequest`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VoicemailRequest {
@@ -42,3 +61,14 @@ pub struct VoicemailRequest {
 }
 
 crate::codec::optional_fields!(VoicemailRequest { "enabled" => enabled, "pin" => pin });
+
+impl crate::shape::Shaped for VoicemailRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "VoicemailRequest",
+        &[
+            crate::shape::field::<Option<bool>>("enabled"),
+            crate::shape::field::<Option<String>>("pin"),
+        ],
+        false,
+    );
+}

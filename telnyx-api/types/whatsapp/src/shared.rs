@@ -34,6 +34,26 @@ crate::codec::optional_fields!(
     user_id, "waba_id" => waba_id }
 );
 
+impl crate::shape::Shaped for WhatsappPhoneResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappPhoneResponse",
+        &[
+            crate::shape::field::<Option<bool>>("calling_enabled"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("display_name"),
+            crate::shape::field::<Option<bool>>("enabled"),
+            crate::shape::field::<Option<String>>("phone_number"),
+            crate::shape::field::<Option<String>>("phone_number_id"),
+            crate::shape::field::<Option<String>>("quality_rating"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("status"),
+            crate::shape::field::<Option<String>>("user_id"),
+            crate::shape::field::<Option<String>>("waba_id"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/responses/WhatsappPhonesListResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WhatsappPhonesListResponse {
@@ -44,3 +64,14 @@ pub struct WhatsappPhonesListResponse {
 crate::codec::optional_fields!(
     WhatsappPhonesListResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for WhatsappPhonesListResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappPhonesListResponse",
+        &[
+            crate::shape::field::<Option<Vec<WhatsappPhoneResponse>>>("data"),
+            crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}

@@ -26,6 +26,21 @@ crate::codec::optional_fields!(
     webhook_failover_url, "webhook_url" => webhook_url }
 );
 
+impl crate::shape::Shaped for PatchWabaSettingsRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PatchWabaSettingsRequest",
+        &[
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<String>>("timezone"),
+            crate::shape::field::<Option<bool>>("webhook_enabled"),
+            crate::shape::field::<Option<Vec<String>>>("webhook_events"),
+            crate::shape::field::<Option<String>>("webhook_failover_url"),
+            crate::shape::field::<Option<String>>("webhook_url"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/PatchWhatsappUserDataRequest`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PatchWhatsappUserDataRequest {
@@ -39,6 +54,17 @@ crate::codec::optional_fields!(
     PatchWhatsappUserDataRequest { "webhook_failover_url" => webhook_failover_url,
     "webhook_url" => webhook_url }
 );
+
+impl crate::shape::Shaped for PatchWhatsappUserDataRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PatchWhatsappUserDataRequest",
+        &[
+            crate::shape::field::<Option<String>>("webhook_failover_url"),
+            crate::shape::field::<Option<String>>("webhook_url"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/WabaResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -71,6 +97,25 @@ crate::codec::optional_fields!(
     waba_id }
 );
 
+impl crate::shape::Shaped for WabaResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WabaResponse",
+        &[
+            crate::shape::field::<Option<String>>("account_review_status"),
+            crate::shape::field::<Option<String>>("business_verification_status"),
+            crate::shape::field::<Option<String>>("country"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<i64>>("phone_numbers_count"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("status"),
+            crate::shape::field::<Option<String>>("waba_id"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/WabaSettings`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WabaSettings {
@@ -96,6 +141,24 @@ crate::codec::optional_fields!(
     "webhook_url" => webhook_url }
 );
 
+impl crate::shape::Shaped for WabaSettings {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WabaSettings",
+        &[
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("timezone"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<Option<bool>>("webhook_enabled"),
+            crate::shape::field::<Option<Vec<String>>>("webhook_events"),
+            crate::shape::field::<Option<String>>("webhook_failover_url"),
+            crate::shape::field::<Option<String>>("webhook_url"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/responses/WabaSettingsResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WabaSettingsResponse {
@@ -103,6 +166,14 @@ pub struct WabaSettingsResponse {
 }
 
 crate::codec::optional_fields!(WabaSettingsResponse { "data" => data });
+
+impl crate::shape::Shaped for WabaSettingsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WabaSettingsResponse",
+        &[crate::shape::field::<Option<WabaSettings>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/components/responses/WabaSingleResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -112,6 +183,14 @@ pub struct WabaSingleResponse {
 
 crate::codec::optional_fields!(WabaSingleResponse { "data" => data });
 
+impl crate::shape::Shaped for WabaSingleResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WabaSingleResponse",
+        &[crate::shape::field::<Option<WabaResponse>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/components/responses/WabasListResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WabasListResponse {
@@ -120,6 +199,17 @@ pub struct WabasListResponse {
 }
 
 crate::codec::optional_fields!(WabasListResponse { "data" => data, "meta" => meta });
+
+impl crate::shape::Shaped for WabasListResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WabasListResponse",
+        &[
+            crate::shape::field::<Option<Vec<WabaResponse>>>("data"),
+            crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/WhatsappUserData`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -139,6 +229,20 @@ crate::codec::optional_fields!(
     "webhook_url" => webhook_url }
 );
 
+impl crate::shape::Shaped for WhatsappUserData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappUserData",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<Option<String>>("webhook_failover_url"),
+            crate::shape::field::<Option<String>>("webhook_url"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/responses/WhatsappUserDataResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WhatsappUserDataResponse {
@@ -146,3 +250,11 @@ pub struct WhatsappUserDataResponse {
 }
 
 crate::codec::optional_fields!(WhatsappUserDataResponse { "data" => data });
+
+impl crate::shape::Shaped for WhatsappUserDataResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappUserDataResponse",
+        &[crate::shape::field::<Option<WhatsappUserData>>("data")],
+        false,
+    );
+}

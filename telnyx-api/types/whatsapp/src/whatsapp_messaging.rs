@@ -22,6 +22,24 @@ crate::codec::optional_fields!(
     emails, "name" => name, "org" => org, "phones" => phones, "urls" => urls }
 );
 
+impl crate::shape::Shaped for WhatsappContact {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappContact",
+        &[
+            crate::shape::field::<
+                Option<Vec<WhatsappContactAddressesItem>>,
+            >("addresses"),
+            crate::shape::field::<Option<String>>("birthday"),
+            crate::shape::field::<Option<Vec<WhatsappContactEmailsItem>>>("emails"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<WhatsappContactOrg>>("org"),
+            crate::shape::field::<Option<Vec<WhatsappContactPhonesItem>>>("phones"),
+            crate::shape::field::<Option<Vec<WhatsappContactUrlsItem>>>("urls"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/WhatsappContact/properties/addresses/items`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WhatsappContactAddressesItem {
@@ -40,6 +58,22 @@ crate::codec::optional_fields!(
     }
 );
 
+impl crate::shape::Shaped for WhatsappContactAddressesItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappContactAddressesItem",
+        &[
+            crate::shape::field::<Option<String>>("city"),
+            crate::shape::field::<Option<String>>("country"),
+            crate::shape::field::<Option<String>>("country_code"),
+            crate::shape::field::<Option<String>>("state"),
+            crate::shape::field::<Option<String>>("street"),
+            crate::shape::field::<Option<String>>("type"),
+            crate::shape::field::<Option<String>>("zip"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/WhatsappContact/properties/emails/items`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WhatsappContactEmailsItem {
@@ -50,6 +84,17 @@ pub struct WhatsappContactEmailsItem {
 crate::codec::optional_fields!(
     WhatsappContactEmailsItem { "email" => email, "type" => type_ }
 );
+
+impl crate::shape::Shaped for WhatsappContactEmailsItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappContactEmailsItem",
+        &[
+            crate::shape::field::<Option<String>>("email"),
+            crate::shape::field::<Option<String>>("type"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/WhatsappContact/properties/org`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -64,6 +109,18 @@ crate::codec::optional_fields!(
     title }
 );
 
+impl crate::shape::Shaped for WhatsappContactOrg {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappContactOrg",
+        &[
+            crate::shape::field::<Option<String>>("company"),
+            crate::shape::field::<Option<String>>("department"),
+            crate::shape::field::<Option<String>>("title"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/WhatsappContact/properties/phones/items`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WhatsappContactPhonesItem {
@@ -76,6 +133,18 @@ crate::codec::optional_fields!(
     WhatsappContactPhonesItem { "phone" => phone, "type" => type_, "wa_id" => wa_id }
 );
 
+impl crate::shape::Shaped for WhatsappContactPhonesItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappContactPhonesItem",
+        &[
+            crate::shape::field::<Option<String>>("phone"),
+            crate::shape::field::<Option<String>>("type"),
+            crate::shape::field::<Option<String>>("wa_id"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/WhatsappContact/properties/urls/items`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WhatsappContactUrlsItem {
@@ -86,6 +155,17 @@ pub struct WhatsappContactUrlsItem {
 crate::codec::optional_fields!(
     WhatsappContactUrlsItem { "type" => type_, "url" => url }
 );
+
+impl crate::shape::Shaped for WhatsappContactUrlsItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappContactUrlsItem",
+        &[
+            crate::shape::field::<Option<String>>("type"),
+            crate::shape::field::<Option<String>>("url"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/WhatsappInteractive`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -101,6 +181,20 @@ crate::codec::optional_fields!(
     WhatsappInteractive { "action" => action, "body" => body, "footer" => footer,
     "header" => header, "type" => type_ }
 );
+
+impl crate::shape::Shaped for WhatsappInteractive {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappInteractive",
+        &[
+            crate::shape::field::<Option<WhatsappInteractiveAction>>("action"),
+            crate::shape::field::<Option<WhatsappInteractiveBody>>("body"),
+            crate::shape::field::<Option<WhatsappInteractiveFooter>>("footer"),
+            crate::shape::field::<Option<WhatsappInteractiveHeader>>("header"),
+            crate::shape::field::<Option<WhatsappInteractiveType>>("type"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/WhatsappInteractive/properties/action`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -122,6 +216,32 @@ crate::codec::optional_fields!(
     parameters, "product_retailer_id" => product_retailer_id, "sections" => sections }
 );
 
+impl crate::shape::Shaped for WhatsappInteractiveAction {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappInteractiveAction",
+        &[
+            crate::shape::field::<Option<String>>("button"),
+            crate::shape::field::<
+                Option<Vec<WhatsappInteractiveActionButtonsItem>>,
+            >("buttons"),
+            crate::shape::field::<
+                Option<Vec<WhatsappInteractiveActionCardsItem>>,
+            >("cards"),
+            crate::shape::field::<Option<String>>("catalog_id"),
+            crate::shape::field::<Option<String>>("mode"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<
+                Option<WhatsappInteractiveActionParameters>,
+            >("parameters"),
+            crate::shape::field::<Option<String>>("product_retailer_id"),
+            crate::shape::field::<
+                Option<Vec<WhatsappInteractiveActionSectionsItem>>,
+            >("sections"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/WhatsappInteractive/properties/action/properties/buttons/items`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WhatsappInteractiveActionButtonsItem {
@@ -132,6 +252,21 @@ pub struct WhatsappInteractiveActionButtonsItem {
 crate::codec::optional_fields!(
     WhatsappInteractiveActionButtonsItem { "reply" => reply, "type" => type_ }
 );
+
+impl crate::shape::Shaped for WhatsappInteractiveActionButtonsItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappInteractiveActionButtonsItem",
+        &[
+            crate::shape::field::<
+                Option<WhatsappInteractiveActionButtonsItemReply>,
+            >("reply"),
+            crate::shape::field::<
+                Option<WhatsappInteractiveActionButtonsItemType>,
+            >("type"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/WhatsappInteractive/properties/action/properties/buttons/items/properties/reply`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -145,6 +280,17 @@ pub struct WhatsappInteractiveActionButtonsItemReply {
 crate::codec::optional_fields!(
     WhatsappInteractiveActionButtonsItemReply { "id" => id, "title" => title }
 );
+
+impl crate::shape::Shaped for WhatsappInteractiveActionButtonsItemReply {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappInteractiveActionButtonsItemReply",
+        &[
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("title"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/WhatsappInteractive/properties/action/properties/buttons/items/properties/type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -192,6 +338,26 @@ crate::codec::optional_fields!(
     => card_index, "header" => header, "type" => type_ }
 );
 
+impl crate::shape::Shaped for WhatsappInteractiveActionCardsItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappInteractiveActionCardsItem",
+        &[
+            crate::shape::field::<
+                Option<WhatsappInteractiveActionCardsItemAction>,
+            >("action"),
+            crate::shape::field::<
+                Option<WhatsappInteractiveActionCardsItemBody>,
+            >("body"),
+            crate::shape::field::<Option<i64>>("card_index"),
+            crate::shape::field::<
+                Option<WhatsappInteractiveActionCardsItemHeader>,
+            >("header"),
+            crate::shape::field::<Option<WhatsappInteractiveActionCardsItemType>>("type"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/WhatsappInteractive/properties/action/properties/cards/items/properties/action`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WhatsappInteractiveActionCardsItemAction {
@@ -206,6 +372,17 @@ crate::codec::optional_fields!(
     "product_retailer_id" => product_retailer_id }
 );
 
+impl crate::shape::Shaped for WhatsappInteractiveActionCardsItemAction {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappInteractiveActionCardsItemAction",
+        &[
+            crate::shape::field::<Option<String>>("catalog_id"),
+            crate::shape::field::<Option<String>>("product_retailer_id"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/WhatsappInteractive/properties/action/properties/cards/items/properties/body`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WhatsappInteractiveActionCardsItemBody {
@@ -216,6 +393,14 @@ pub struct WhatsappInteractiveActionCardsItemBody {
 crate::codec::optional_fields!(
     WhatsappInteractiveActionCardsItemBody { "text" => text }
 );
+
+impl crate::shape::Shaped for WhatsappInteractiveActionCardsItemBody {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappInteractiveActionCardsItemBody",
+        &[crate::shape::field::<Option<String>>("text")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/WhatsappInteractive/properties/action/properties/cards/items/properties/header`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -229,6 +414,20 @@ crate::codec::optional_fields!(
     WhatsappInteractiveActionCardsItemHeader { "image" => image, "type" => type_, "video"
     => video }
 );
+
+impl crate::shape::Shaped for WhatsappInteractiveActionCardsItemHeader {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappInteractiveActionCardsItemHeader",
+        &[
+            crate::shape::field::<Option<WhatsappMedia>>("image"),
+            crate::shape::field::<
+                Option<WhatsappInteractiveActionCardsItemHeaderType>,
+            >("type"),
+            crate::shape::field::<Option<WhatsappMedia>>("video"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/WhatsappInteractive/properties/action/properties/cards/items/properties/header/properties/type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -307,6 +506,17 @@ crate::codec::optional_fields!(
     WhatsappInteractiveActionParameters { "display_text" => display_text, "url" => url }
 );
 
+impl crate::shape::Shaped for WhatsappInteractiveActionParameters {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappInteractiveActionParameters",
+        &[
+            crate::shape::field::<Option<String>>("display_text"),
+            crate::shape::field::<Option<String>>("url"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/WhatsappInteractive/properties/action/properties/sections/items`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WhatsappInteractiveActionSectionsItem {
@@ -323,6 +533,22 @@ crate::codec::optional_fields!(
     rows, "title" => title }
 );
 
+impl crate::shape::Shaped for WhatsappInteractiveActionSectionsItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappInteractiveActionSectionsItem",
+        &[
+            crate::shape::field::<
+                Option<Vec<WhatsappInteractiveActionSectionsItemProductItemsItem>>,
+            >("product_items"),
+            crate::shape::field::<
+                Option<Vec<WhatsappInteractiveActionSectionsItemRowsItem>>,
+            >("rows"),
+            crate::shape::field::<Option<String>>("title"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/WhatsappInteractive/properties/action/properties/sections/items/properties/product_items/items`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WhatsappInteractiveActionSectionsItemProductItemsItem {
@@ -333,6 +559,14 @@ crate::codec::optional_fields!(
     WhatsappInteractiveActionSectionsItemProductItemsItem { "product_retailer_id" =>
     product_retailer_id }
 );
+
+impl crate::shape::Shaped for WhatsappInteractiveActionSectionsItemProductItemsItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappInteractiveActionSectionsItemProductItemsItem",
+        &[crate::shape::field::<Option<String>>("product_retailer_id")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/WhatsappInteractive/properties/action/properties/sections/items/properties/rows/items`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -349,6 +583,18 @@ crate::codec::optional_fields!(
     WhatsappInteractiveActionSectionsItemRowsItem { "description" => description, "id" =>
     id, "title" => title }
 );
+
+impl crate::shape::Shaped for WhatsappInteractiveActionSectionsItemRowsItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappInteractiveActionSectionsItemRowsItem",
+        &[
+            crate::shape::field::<Option<String>>("description"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("title"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/WhatsappInteractive/properties/body`
 pub type WhatsappInteractiveBody = WhatsappInteractiveActionCardsItemBody;
@@ -371,6 +617,20 @@ crate::codec::optional_fields!(
     WhatsappInteractiveHeader { "document" => document, "image" => image, "sub_text" =>
     sub_text, "text" => text, "video" => video }
 );
+
+impl crate::shape::Shaped for WhatsappInteractiveHeader {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappInteractiveHeader",
+        &[
+            crate::shape::field::<Option<WhatsappMedia>>("document"),
+            crate::shape::field::<Option<WhatsappMedia>>("image"),
+            crate::shape::field::<Option<String>>("sub_text"),
+            crate::shape::field::<Option<String>>("text"),
+            crate::shape::field::<Option<WhatsappMedia>>("video"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/WhatsappInteractive/properties/type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -432,6 +692,19 @@ crate::codec::optional_fields!(
     longitude, "name" => name }
 );
 
+impl crate::shape::Shaped for WhatsappLocation {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappLocation",
+        &[
+            crate::shape::field::<Option<String>>("address"),
+            crate::shape::field::<Option<String>>("latitude"),
+            crate::shape::field::<Option<String>>("longitude"),
+            crate::shape::field::<Option<String>>("name"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/WhatsappMedia`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WhatsappMedia {
@@ -449,6 +722,19 @@ crate::codec::optional_fields!(
     WhatsappMedia { "caption" => caption, "filename" => filename, "link" => link, "voice"
     => voice }
 );
+
+impl crate::shape::Shaped for WhatsappMedia {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappMedia",
+        &[
+            crate::shape::field::<Option<String>>("caption"),
+            crate::shape::field::<Option<String>>("filename"),
+            crate::shape::field::<Option<String>>("link"),
+            crate::shape::field::<Option<bool>>("voice"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/WhatsappMessage`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -468,6 +754,21 @@ pub struct WhatsappMessage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
     pub whatsapp_message: WhatsappMessageContent,
+}
+
+impl crate::shape::Shaped for WhatsappMessage {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappMessage",
+        &[
+            crate::shape::field::<String>("from"),
+            crate::shape::field::<Option<String>>("messaging_profile_id"),
+            crate::shape::field::<String>("to"),
+            crate::shape::field::<Option<WhatsappMessageType>>("type"),
+            crate::shape::field::<Option<String>>("webhook_url"),
+            crate::shape::field::<WhatsappMessageContent>("whatsapp_message"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/WhatsappMessageContent`
@@ -499,6 +800,28 @@ crate::codec::optional_fields!(
     "video" => video }
 );
 
+impl crate::shape::Shaped for WhatsappMessageContent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappMessageContent",
+        &[
+            crate::shape::field::<Option<WhatsappMedia>>("audio"),
+            crate::shape::field::<Option<String>>("biz_opaque_callback_data"),
+            crate::shape::field::<Option<Vec<WhatsappContact>>>("contacts"),
+            crate::shape::field::<Option<WhatsappMedia>>("document"),
+            crate::shape::field::<Option<WhatsappMedia>>("image"),
+            crate::shape::field::<Option<WhatsappInteractive>>("interactive"),
+            crate::shape::field::<Option<WhatsappLocation>>("location"),
+            crate::shape::field::<Option<WhatsappReaction>>("reaction"),
+            crate::shape::field::<Option<WhatsappMedia>>("sticker"),
+            crate::shape::field::<Option<WhatsappMessageContentTemplate>>("template"),
+            crate::shape::field::<Option<WhatsappMessageContentText>>("text"),
+            crate::shape::field::<Option<WhatsappMessageContentType>>("type"),
+            crate::shape::field::<Option<WhatsappMedia>>("video"),
+        ],
+        false,
+    );
+}
+
 /// Template message object. Provide either template_id or name + language to identify the template.
 ///
 /// Spec: `#/components/schemas/WhatsappMessageContent/properties/template`
@@ -519,6 +842,23 @@ crate::codec::optional_fields!(
     "name" => name, "template_id" => template_id }
 );
 
+impl crate::shape::Shaped for WhatsappMessageContentTemplate {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappMessageContentTemplate",
+        &[
+            crate::shape::field::<
+                Option<Vec<WhatsappMessageContentTemplateComponentsItem>>,
+            >("components"),
+            crate::shape::field::<
+                Option<WhatsappMessageContentTemplateLanguage>,
+            >("language"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<String>>("template_id"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/WhatsappMessageContent/properties/template/properties/components/items`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WhatsappMessageContentTemplateComponentsItem {
@@ -536,6 +876,25 @@ crate::codec::optional_fields!(
     parameters, "sub_type" => sub_type, "type" => type_ }
 );
 
+impl crate::shape::Shaped for WhatsappMessageContentTemplateComponentsItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappMessageContentTemplateComponentsItem",
+        &[
+            crate::shape::field::<Option<i64>>("index"),
+            crate::shape::field::<
+                Option<Vec<WhatsappMessageContentTemplateComponentsItemParametersItem>>,
+            >("parameters"),
+            crate::shape::field::<
+                Option<WhatsappMessageContentTemplateComponentsItemSubType>,
+            >("sub_type"),
+            crate::shape::field::<
+                Option<WhatsappMessageContentTemplateComponentsItemType>,
+            >("type"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/WhatsappMessageContent/properties/template/properties/components/items/properties/parameters/items`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WhatsappMessageContentTemplateComponentsItemParametersItem {
@@ -547,6 +906,20 @@ crate::codec::optional_fields!(
     WhatsappMessageContentTemplateComponentsItemParametersItem { "text" => text, "type"
     => type_ }
 );
+
+impl crate::shape::Shaped
+for WhatsappMessageContentTemplateComponentsItemParametersItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappMessageContentTemplateComponentsItemParametersItem",
+        &[
+            crate::shape::field::<Option<String>>("text"),
+            crate::shape::field::<
+                Option<WhatsappMessageContentTemplateComponentsItemParametersItemType>,
+            >("type"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/WhatsappMessageContent/properties/template/properties/components/items/properties/parameters/items/properties/type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -683,6 +1056,17 @@ pub struct WhatsappMessageContentTemplateLanguage {
     pub policy: Option<String>,
 }
 
+impl crate::shape::Shaped for WhatsappMessageContentTemplateLanguage {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappMessageContentTemplateLanguage",
+        &[
+            crate::shape::field::<String>("code"),
+            crate::shape::field::<Option<String>>("policy"),
+        ],
+        false,
+    );
+}
+
 /// Text message content. Can only be sent within a 24-hour customer service window.
 ///
 /// Spec: `#/components/schemas/WhatsappMessageContent/properties/text`
@@ -693,6 +1077,17 @@ pub struct WhatsappMessageContentText {
     /// Whether to show a URL preview in the message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview_url: Option<bool>,
+}
+
+impl crate::shape::Shaped for WhatsappMessageContentText {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappMessageContentText",
+        &[
+            crate::shape::field::<String>("body"),
+            crate::shape::field::<Option<bool>>("preview_url"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/WhatsappMessageContent/properties/type`
@@ -808,6 +1203,17 @@ crate::codec::optional_fields!(
     WhatsappReaction { "emoji" => emoji, "message_id" => message_id }
 );
 
+impl crate::shape::Shaped for WhatsappReaction {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappReaction",
+        &[
+            crate::shape::field::<Option<String>>("emoji"),
+            crate::shape::field::<Option<String>>("message_id"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/WhatsappResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WhatsappResponse {
@@ -815,6 +1221,14 @@ pub struct WhatsappResponse {
 }
 
 crate::codec::optional_fields!(WhatsappResponse { "data" => data });
+
+impl crate::shape::Shaped for WhatsappResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappResponse",
+        &[crate::shape::field::<Option<WhatsappResponseData>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/WhatsappResponse/properties/data`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -842,6 +1256,27 @@ crate::codec::optional_fields!(
     record_type, "to" => to, "type" => type_, "wait_seconds" => wait_seconds }
 );
 
+impl crate::shape::Shaped for WhatsappResponseData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappResponseData",
+        &[
+            crate::shape::field::<Option<WhatsappMessageContent>>("body"),
+            crate::shape::field::<Option<String>>("direction"),
+            crate::shape::field::<Option<String>>("encoding"),
+            crate::shape::field::<Option<WhatsappResponseDataFrom>>("from"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("messaging_profile_id"),
+            crate::shape::field::<Option<String>>("organization_id"),
+            crate::shape::field::<Option<String>>("received_at"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<RcsTo>>("to"),
+            crate::shape::field::<Option<String>>("type"),
+            crate::shape::field::<Option<f64>>("wait_seconds"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/WhatsappResponse/properties/data/properties/from`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WhatsappResponseDataFrom {
@@ -858,6 +1293,19 @@ crate::codec::optional_fields!(
     WhatsappResponseDataFrom { "carrier" => carrier, "line_type" => line_type,
     "phone_number" => phone_number, "status" => status }
 );
+
+impl crate::shape::Shaped for WhatsappResponseDataFrom {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappResponseDataFrom",
+        &[
+            crate::shape::field::<Option<String>>("carrier"),
+            crate::shape::field::<Option<WhatsappResponseDataFromLineType>>("line_type"),
+            crate::shape::field::<Option<String>>("phone_number"),
+            crate::shape::field::<Option<WhatsappResponseDataFromStatus>>("status"),
+        ],
+        false,
+    );
+}
 
 /// The line-type of the sender.
 ///

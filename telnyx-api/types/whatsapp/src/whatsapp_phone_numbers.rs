@@ -12,6 +12,14 @@ pub struct PostWhatsappProfilePhotoBody {
     pub file: crate::UploadFile,
 }
 
+impl crate::shape::Shaped for PostWhatsappProfilePhotoBody {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PostWhatsappProfilePhotoBody",
+        &[crate::shape::field::<crate::UploadFile>("file")],
+        false,
+    );
+}
+
 impl PostWhatsappProfilePhotoBody {
     /// The `multipart/form-data` body for this value: file fields as file parts,
     /// everything else as text parts.
@@ -38,6 +46,19 @@ crate::codec::optional_fields!(
     "record_type" => record_type, "updated_at" => updated_at }
 );
 
+impl crate::shape::Shaped for WhatsappCallingSettingsData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappCallingSettingsData",
+        &[
+            crate::shape::field::<Option<bool>>("enabled"),
+            crate::shape::field::<Option<String>>("phone_number"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/responses/WhatsappCallingSettingsResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WhatsappCallingSettingsResponse {
@@ -45,6 +66,14 @@ pub struct WhatsappCallingSettingsResponse {
 }
 
 crate::codec::optional_fields!(WhatsappCallingSettingsResponse { "data" => data });
+
+impl crate::shape::Shaped for WhatsappCallingSettingsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappCallingSettingsResponse",
+        &[crate::shape::field::<Option<WhatsappCallingSettingsData>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/WhatsappConversationWindowData`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -65,6 +94,19 @@ crate::codec::optional_fields!(
     "window_type" => window_type }
 );
 
+impl crate::shape::Shaped for WhatsappConversationWindowData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappConversationWindowData",
+        &[
+            crate::shape::field::<Option<String>>("last_user_message_at"),
+            crate::shape::field::<Option<bool>>("window_active"),
+            crate::shape::field::<Option<String>>("window_expires_at"),
+            crate::shape::field::<Option<String>>("window_type"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/responses/WhatsappConversationWindowResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WhatsappConversationWindowResponse {
@@ -73,10 +115,26 @@ pub struct WhatsappConversationWindowResponse {
 
 crate::codec::optional_fields!(WhatsappConversationWindowResponse { "data" => data });
 
+impl crate::shape::Shaped for WhatsappConversationWindowResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappConversationWindowResponse",
+        &[crate::shape::field::<Option<WhatsappConversationWindowData>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/WhatsappPatchCallingSettingsRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct WhatsappPatchCallingSettingsRequest {
     pub enabled: bool,
+}
+
+impl crate::shape::Shaped for WhatsappPatchCallingSettingsRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappPatchCallingSettingsRequest",
+        &[crate::shape::field::<bool>("enabled")],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/WhatsappPhoneNumberVerificationRequest`
@@ -90,6 +148,21 @@ pub struct WhatsappPhoneNumberVerificationRequest {
     pub verification_method: Option<
         WhatsappPhoneNumberVerificationRequestVerificationMethod,
     >,
+}
+
+impl crate::shape::Shaped for WhatsappPhoneNumberVerificationRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappPhoneNumberVerificationRequest",
+        &[
+            crate::shape::field::<String>("display_name"),
+            crate::shape::field::<Option<String>>("language"),
+            crate::shape::field::<String>("phone_number"),
+            crate::shape::field::<
+                Option<WhatsappPhoneNumberVerificationRequestVerificationMethod>,
+            >("verification_method"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/WhatsappPhoneNumberVerificationRequest/properties/verification_method`
@@ -154,6 +227,29 @@ crate::codec::optional_fields!(
     => record_type, "updated_at" => updated_at, "website" => website }
 );
 
+impl crate::shape::Shaped for WhatsappProfileData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappProfileData",
+        &[
+            crate::shape::field::<Option<String>>("about"),
+            crate::shape::field::<Option<String>>("address"),
+            crate::shape::field::<Option<String>>("category"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("description"),
+            crate::shape::field::<Option<String>>("display_name"),
+            crate::shape::field::<Option<String>>("email"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("phone_number_id"),
+            crate::shape::field::<Option<String>>("profile_id"),
+            crate::shape::field::<Option<String>>("profile_photo_url"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<Option<String>>("website"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/WhatsappProfilePhotoData`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WhatsappProfilePhotoData {
@@ -169,6 +265,18 @@ crate::codec::optional_fields!(
     => profile_photo_url, "record_type" => record_type }
 );
 
+impl crate::shape::Shaped for WhatsappProfilePhotoData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappProfilePhotoData",
+        &[
+            crate::shape::field::<Option<String>>("phone_number_id"),
+            crate::shape::field::<Option<String>>("profile_photo_url"),
+            crate::shape::field::<Option<String>>("record_type"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/WhatsappProfilePhotoResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WhatsappProfilePhotoResponse {
@@ -177,6 +285,14 @@ pub struct WhatsappProfilePhotoResponse {
 
 crate::codec::optional_fields!(WhatsappProfilePhotoResponse { "data" => data });
 
+impl crate::shape::Shaped for WhatsappProfilePhotoResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappProfilePhotoResponse",
+        &[crate::shape::field::<Option<WhatsappProfilePhotoData>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/components/responses/WhatsappProfileSingleResponse/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WhatsappProfileSingleResponse {
@@ -184,6 +300,14 @@ pub struct WhatsappProfileSingleResponse {
 }
 
 crate::codec::optional_fields!(WhatsappProfileSingleResponse { "data" => data });
+
+impl crate::shape::Shaped for WhatsappProfileSingleResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappProfileSingleResponse",
+        &[crate::shape::field::<Option<WhatsappProfileData>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/WhatsappResendVerificationRequest`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -194,6 +318,18 @@ pub struct WhatsappResendVerificationRequest {
 crate::codec::optional_fields!(
     WhatsappResendVerificationRequest { "verification_method" => verification_method }
 );
+
+impl crate::shape::Shaped for WhatsappResendVerificationRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappResendVerificationRequest",
+        &[
+            crate::shape::field::<
+                Option<WhatsappResendVerificationRequestVerificationMethod>,
+            >("verification_method"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/WhatsappResendVerificationRequest/properties/verification_method`
 pub type WhatsappResendVerificationRequestVerificationMethod = WhatsappPhoneNumberVerificationRequestVerificationMethod;
@@ -218,8 +354,33 @@ crate::codec::optional_fields!(
     email, "profile_id" => profile_id, "website" => website }
 );
 
+impl crate::shape::Shaped for WhatsappUpdateProfileRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappUpdateProfileRequest",
+        &[
+            crate::shape::field::<Option<String>>("about"),
+            crate::shape::field::<Option<String>>("address"),
+            crate::shape::field::<Option<String>>("category"),
+            crate::shape::field::<Option<String>>("description"),
+            crate::shape::field::<Option<String>>("display_name"),
+            crate::shape::field::<Option<String>>("email"),
+            crate::shape::field::<Option<String>>("profile_id"),
+            crate::shape::field::<Option<String>>("website"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/WhatsappVerifyCodeRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct WhatsappVerifyCodeRequest {
     pub code: String,
+}
+
+impl crate::shape::Shaped for WhatsappVerifyCodeRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WhatsappVerifyCodeRequest",
+        &[crate::shape::field::<String>("code")],
+        false,
+    );
 }

@@ -32,6 +32,23 @@ crate::codec::optional_fields!(
     status, "type" => type_, "updated_at" => updated_at }
 );
 
+impl crate::shape::Shaped for CompleteOtaUpdate {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CompleteOtaUpdate",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<CompleteOtaUpdateSettings>>("settings"),
+            crate::shape::field::<Option<String>>("sim_card_id"),
+            crate::shape::field::<Option<CompleteOtaUpdateStatus>>("status"),
+            crate::shape::field::<Option<CompleteOtaUpdateType>>("type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// A JSON object representation of the operation. The information present here will relate directly to the source of the OTA request.
 ///
 /// Spec: `#/components/schemas/CompleteOTAUpdate/properties/settings`
@@ -46,6 +63,18 @@ crate::codec::optional_fields!(
     CompleteOtaUpdateSettings { "mobile_network_operators_preferences" =>
     mobile_network_operators_preferences }
 );
+
+impl crate::shape::Shaped for CompleteOtaUpdateSettings {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CompleteOtaUpdateSettings",
+        &[
+            crate::shape::field::<
+                Option<MobileNetworkOperatorsPreferencesResponse>,
+            >("mobile_network_operators_preferences"),
+        ],
+        false,
+    );
+}
 
 /// Represents the type of the operation requested. This will relate directly to the source of the request.
 ///
@@ -95,6 +124,18 @@ crate::codec::optional_fields!(
     "type" => type_ }
 );
 
+impl crate::shape::Shaped for FilterOtaUpdatesConsolidated {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "FilterOtaUpdatesConsolidated",
+        &[
+            crate::shape::field::<Option<String>>("sim_card_id"),
+            crate::shape::field::<Option<FilterOtaUpdatesConsolidatedStatus>>("status"),
+            crate::shape::field::<Option<FilterOtaUpdatesConsolidatedType>>("type"),
+        ],
+        false,
+    );
+}
+
 /// Filter by a specific status of the resource's lifecycle.
 ///
 /// Spec: `#/paths/~1ota_updates/get/parameters/0/schema/properties/status`
@@ -113,6 +154,14 @@ pub struct GetOtaUpdateResponse {
 
 crate::codec::optional_fields!(GetOtaUpdateResponse { "data" => data });
 
+impl crate::shape::Shaped for GetOtaUpdateResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetOtaUpdateResponse",
+        &[crate::shape::field::<Option<CompleteOtaUpdate>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1ota_updates/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListOtaUpdatesResponse {
@@ -123,6 +172,17 @@ pub struct ListOtaUpdatesResponse {
 crate::codec::optional_fields!(
     ListOtaUpdatesResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for ListOtaUpdatesResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListOtaUpdatesResponse",
+        &[
+            crate::shape::field::<Option<Vec<SimplifiedOtaUpdate>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/MobileNetworkOperatorPreferencesResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -140,6 +200,18 @@ crate::codec::optional_fields!(
     mobile_network_operator_id, "mobile_network_operator_name" =>
     mobile_network_operator_name, "priority" => priority }
 );
+
+impl crate::shape::Shaped for MobileNetworkOperatorPreferencesResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "MobileNetworkOperatorPreferencesResponse",
+        &[
+            crate::shape::field::<Option<String>>("mobile_network_operator_id"),
+            crate::shape::field::<Option<String>>("mobile_network_operator_name"),
+            crate::shape::field::<Option<i64>>("priority"),
+        ],
+        false,
+    );
+}
 
 /// A list of mobile network operators and the priority that should be applied when the SIM is connecting to the network.
 ///
@@ -172,6 +244,22 @@ crate::codec::optional_fields!(
     record_type, "sim_card_id" => sim_card_id, "status" => status, "type" => type_,
     "updated_at" => updated_at }
 );
+
+impl crate::shape::Shaped for SimplifiedOtaUpdate {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SimplifiedOtaUpdate",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("sim_card_id"),
+            crate::shape::field::<Option<SimplifiedOtaUpdateStatus>>("status"),
+            crate::shape::field::<Option<SimplifiedOtaUpdateType>>("type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/SimplifiedOTAUpdate/properties/status`
 pub type SimplifiedOtaUpdateStatus = CompleteOtaUpdateStatus;

@@ -17,6 +17,18 @@ pub struct CreatePrivateWirelessGatewayBody {
     pub region_code: Option<String>,
 }
 
+impl crate::shape::Shaped for CreatePrivateWirelessGatewayBody {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreatePrivateWirelessGatewayBody",
+        &[
+            crate::shape::field::<String>("name"),
+            crate::shape::field::<String>("network_id"),
+            crate::shape::field::<Option<String>>("region_code"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1private_wireless_gateways/post/responses/202/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreatePrivateWirelessGatewayResponse {
@@ -24,6 +36,14 @@ pub struct CreatePrivateWirelessGatewayResponse {
 }
 
 crate::codec::optional_fields!(CreatePrivateWirelessGatewayResponse { "data" => data });
+
+impl crate::shape::Shaped for CreatePrivateWirelessGatewayResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreatePrivateWirelessGatewayResponse",
+        &[crate::shape::field::<Option<PrivateWirelessGateway>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1private_wireless_gateways~1{id}/delete/responses/200/content/application~1json/schema`
 pub type DeleteWirelessGatewayResponse = CreatePrivateWirelessGatewayResponse;
@@ -41,6 +61,17 @@ pub struct GetPrivateWirelessGatewaysResponse {
 crate::codec::optional_fields!(
     GetPrivateWirelessGatewaysResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for GetPrivateWirelessGatewaysResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetPrivateWirelessGatewaysResponse",
+        &[
+            crate::shape::field::<Option<Vec<PrivateWirelessGateway>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/PrivateWirelessGateway`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -72,6 +103,27 @@ crate::codec::optional_fields!(
     status, "updated_at" => updated_at }
 );
 
+impl crate::shape::Shaped for PrivateWirelessGateway {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PrivateWirelessGateway",
+        &[
+            crate::shape::field::<
+                Option<Vec<PwgAssignedResourcesSummary>>,
+            >("assigned_resources"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("ip_range"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<String>>("network_id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("region_code"),
+            crate::shape::field::<Option<PrivateWirelessGatewayStatus>>("status"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// The current status or failure details of the Private Wireless Gateway.
 ///
 /// Spec: `#/components/schemas/PrivateWirelessGatewayStatus`
@@ -99,6 +151,18 @@ crate::codec::optional_fields!(
     PrivateWirelessGatewayStatus { "error_code" => error_code, "error_description" =>
     error_description, "value" => value }
 );
+
+impl crate::shape::Shaped for PrivateWirelessGatewayStatus {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PrivateWirelessGatewayStatus",
+        &[
+            crate::shape::field::<Option<String>>("error_code"),
+            crate::shape::field::<Option<String>>("error_description"),
+            crate::shape::field::<Option<PrivateWirelessGatewayStatusValue>>("value"),
+        ],
+        false,
+    );
+}
 
 /// The current status or failure details of the Private Wireless Gateway.
 ///
@@ -168,3 +232,14 @@ pub struct PwgAssignedResourcesSummary {
 crate::codec::optional_fields!(
     PwgAssignedResourcesSummary { "count" => count, "record_type" => record_type }
 );
+
+impl crate::shape::Shaped for PwgAssignedResourcesSummary {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PwgAssignedResourcesSummary",
+        &[
+            crate::shape::field::<Option<i64>>("count"),
+            crate::shape::field::<Option<String>>("record_type"),
+        ],
+        false,
+    );
+}

@@ -13,6 +13,14 @@ pub struct CreateWdrReportResponse {
 
 crate::codec::optional_fields!(CreateWdrReportResponse { "data" => data });
 
+impl crate::shape::Shaped for CreateWdrReportResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateWdrReportResponse",
+        &[crate::shape::field::<Option<WdrReport>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1wireless~1detail_records_reports~1{id}/delete/responses/200/content/application~1json/schema`
 pub type DeleteWdrReportResponse = CreateWdrReportResponse;
 
@@ -26,6 +34,14 @@ pub struct GetWdrReportsResponse {
 }
 
 crate::codec::optional_fields!(GetWdrReportsResponse { "data" => data });
+
+impl crate::shape::Shaped for GetWdrReportsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetWdrReportsResponse",
+        &[crate::shape::field::<Option<Vec<WdrReport>>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/WdrReport`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -53,6 +69,23 @@ crate::codec::optional_fields!(
     "status" => status, "updated_at" => updated_at }
 );
 
+impl crate::shape::Shaped for WdrReport {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WdrReport",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("end_time"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("report_url"),
+            crate::shape::field::<Option<String>>("start_time"),
+            crate::shape::field::<Option<WdrReportStatus>>("status"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/WdrReportRequest`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WdrReportRequest {
@@ -65,6 +98,17 @@ pub struct WdrReportRequest {
 crate::codec::optional_fields!(
     WdrReportRequest { "end_time" => end_time, "start_time" => start_time }
 );
+
+impl crate::shape::Shaped for WdrReportRequest {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WdrReportRequest",
+        &[
+            crate::shape::field::<Option<String>>("end_time"),
+            crate::shape::field::<Option<String>>("start_time"),
+        ],
+        false,
+    );
+}
 
 /// Indicates the status of the report, which is updated asynchronously.
 ///

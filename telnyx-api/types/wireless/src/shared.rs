@@ -100,6 +100,17 @@ pub struct ConsumedData {
 
 crate::codec::optional_fields!(ConsumedData { "amount" => amount, "unit" => unit });
 
+impl crate::shape::Shaped for ConsumedData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ConsumedData",
+        &[
+            crate::shape::field::<Option<String>>("amount"),
+            crate::shape::field::<Option<String>>("unit"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1sim_card_actions~1{id}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetSimCardActionResponse {
@@ -108,6 +119,14 @@ pub struct GetSimCardActionResponse {
 
 crate::codec::optional_fields!(GetSimCardActionResponse { "data" => data });
 
+impl crate::shape::Shaped for GetSimCardActionResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetSimCardActionResponse",
+        &[crate::shape::field::<Option<SimCardAction>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1sim_card_group_actions~1{id}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetSimCardGroupActionResponse {
@@ -115,6 +134,14 @@ pub struct GetSimCardGroupActionResponse {
 }
 
 crate::codec::optional_fields!(GetSimCardGroupActionResponse { "data" => data });
+
+impl crate::shape::Shaped for GetSimCardGroupActionResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetSimCardGroupActionResponse",
+        &[crate::shape::field::<Option<SimCardGroupAction>>("data")],
+        false,
+    );
+}
 
 /// This object represents a SIM card action. It allows tracking the current status of an operation that impacts the SIM card.
 ///
@@ -147,6 +174,25 @@ crate::codec::optional_fields!(
     "record_type" => record_type, "settings" => settings, "sim_card_id" => sim_card_id,
     "status" => status, "updated_at" => updated_at }
 );
+
+impl crate::shape::Shaped for SimCardAction {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SimCardAction",
+        &[
+            crate::shape::field::<Option<SimCardActionActionType>>("action_type"),
+            crate::shape::field::<Option<WirelessCreatedAt>>("created_at"),
+            crate::shape::field::<Option<WirelessId>>("id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("settings"),
+            crate::shape::field::<Option<String>>("sim_card_id"),
+            crate::shape::field::<Option<SimCardActionStatus>>("status"),
+            crate::shape::field::<Option<WirelessUpdatedAt>>("updated_at"),
+        ],
+        false,
+    );
+}
 
 /// The operation type. It can be one of the following:
 ///
@@ -212,6 +258,17 @@ pub struct SimCardActionStatus {
 crate::codec::optional_fields!(
     SimCardActionStatus { "reason" => reason, "value" => value }
 );
+
+impl crate::shape::Shaped for SimCardActionStatus {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SimCardActionStatus",
+        &[
+            crate::shape::field::<Option<String>>("reason"),
+            crate::shape::field::<Option<SimCardActionStatusValue>>("value"),
+        ],
+        false,
+    );
+}
 
 /// The current status of the SIM card action.
 ///
@@ -318,6 +375,23 @@ crate::codec::optional_fields!(
     "status" => status, "type" => type_, "updated_at" => updated_at }
 );
 
+impl crate::shape::Shaped for SimCardGroupAction {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SimCardGroupAction",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<SimCardGroupActionSettings>>("settings"),
+            crate::shape::field::<Option<String>>("sim_card_group_id"),
+            crate::shape::field::<Option<SimCardGroupActionStatus>>("status"),
+            crate::shape::field::<Option<SimCardGroupActionType>>("type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// A JSON object representation of the action params.
 ///
 /// Spec: `#/components/schemas/SIMCardGroupAction/properties/settings`
@@ -331,6 +405,14 @@ crate::codec::optional_fields!(
     SimCardGroupActionSettings { "private_wireless_gateway_id" =>
     private_wireless_gateway_id }
 );
+
+impl crate::shape::Shaped for SimCardGroupActionSettings {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SimCardGroupActionSettings",
+        &[crate::shape::field::<Option<String>>("private_wireless_gateway_id")],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/SIMCardGroupAction/properties/status`
 pub type SimCardGroupActionStatus = CompleteOtaUpdateStatus;
@@ -395,6 +477,22 @@ pub struct WirelessError {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<WirelessErrorSource>,
     pub title: String,
+}
+
+impl crate::shape::Shaped for WirelessError {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WirelessError",
+        &[
+            crate::shape::field::<String>("code"),
+            crate::shape::field::<Option<String>>("detail"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("meta"),
+            crate::shape::field::<Option<WirelessErrorSource>>("source"),
+            crate::shape::field::<String>("title"),
+        ],
+        false,
+    );
 }
 
 /// Spec: `#/components/schemas/wireless_Error/properties/source`

@@ -16,6 +16,17 @@ crate::codec::optional_fields!(
     BulkSimCardActionCollectionResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for BulkSimCardActionCollectionResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BulkSimCardActionCollectionResponse",
+        &[
+            crate::shape::field::<Option<Vec<BulkSimCardActionDetailed>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/BulkSIMCardActionDetailed`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BulkSimCardActionDetailed {
@@ -41,6 +52,28 @@ crate::codec::optional_fields!(
     "id" => id, "record_type" => record_type, "settings" => settings,
     "sim_card_actions_summary" => sim_card_actions_summary, "updated_at" => updated_at }
 );
+
+impl crate::shape::Shaped for BulkSimCardActionDetailed {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BulkSimCardActionDetailed",
+        &[
+            crate::shape::field::<
+                Option<BulkSimCardActionDetailedActionType>,
+            >("action_type"),
+            crate::shape::field::<Option<WirelessCreatedAt>>("created_at"),
+            crate::shape::field::<Option<WirelessId>>("id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("settings"),
+            crate::shape::field::<
+                Option<Vec<SimCardActionsSummary>>,
+            >("sim_card_actions_summary"),
+            crate::shape::field::<Option<WirelessUpdatedAt>>("updated_at"),
+        ],
+        false,
+    );
+}
 
 /// The action type. It can be one of the following:
 ///
@@ -71,6 +104,23 @@ crate::codec::optional_fields!(
     "bulk_sim_card_action_id" => bulk_sim_card_action_id, "sim_card_id" => sim_card_id,
     "status" => status }
 );
+
+impl crate::shape::Shaped for FilterSimCardActionsConsolidated {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "FilterSimCardActionsConsolidated",
+        &[
+            crate::shape::field::<
+                Option<FilterSimCardActionsConsolidatedActionType>,
+            >("action_type"),
+            crate::shape::field::<Option<String>>("bulk_sim_card_action_id"),
+            crate::shape::field::<Option<String>>("sim_card_id"),
+            crate::shape::field::<
+                Option<FilterSimCardActionsConsolidatedStatus>,
+            >("status"),
+        ],
+        false,
+    );
+}
 
 /// Filter by action type.
 ///
@@ -137,6 +187,14 @@ pub struct GetBulkSimCardActionResponse {
 
 crate::codec::optional_fields!(GetBulkSimCardActionResponse { "data" => data });
 
+impl crate::shape::Shaped for GetBulkSimCardActionResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetBulkSimCardActionResponse",
+        &[crate::shape::field::<Option<BulkSimCardActionDetailed>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1bulk_sim_card_actions/get/parameters/2/schema`
 pub type ListBulkSimCardActionsFilterActionType = BulkSimCardActionActionType;
 
@@ -151,6 +209,17 @@ crate::codec::optional_fields!(
     ListSimCardActionsResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for ListSimCardActionsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListSimCardActionsResponse",
+        &[
+            crate::shape::field::<Option<Vec<SimCardAction>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/SIMCardActionsSummary`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimCardActionsSummary {
@@ -161,6 +230,17 @@ pub struct SimCardActionsSummary {
 crate::codec::optional_fields!(
     SimCardActionsSummary { "count" => count, "status" => status }
 );
+
+impl crate::shape::Shaped for SimCardActionsSummary {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SimCardActionsSummary",
+        &[
+            crate::shape::field::<Option<i64>>("count"),
+            crate::shape::field::<Option<SimCardActionsSummaryStatus>>("status"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/SIMCardActionsSummary/properties/status`
 pub type SimCardActionsSummaryStatus = SimCardActionStatusValue;

@@ -21,3 +21,14 @@ pub struct GetSimCardGroupActionsResponse {
 crate::codec::optional_fields!(
     GetSimCardGroupActionsResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for GetSimCardGroupActionsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetSimCardGroupActionsResponse",
+        &[
+            crate::shape::field::<Option<Vec<SimCardGroupAction>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}

@@ -13,6 +13,14 @@ pub struct CreateSimCardOrderResponse {
 
 crate::codec::optional_fields!(CreateSimCardOrderResponse { "data" => data });
 
+impl crate::shape::Shaped for CreateSimCardOrderResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateSimCardOrderResponse",
+        &[crate::shape::field::<Option<SimCardOrder>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1sim_card_orders/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FilterSimCardOrdersConsolidated {
@@ -52,6 +60,27 @@ crate::codec::optional_fields!(
     "updated_at" => updated_at }
 );
 
+impl crate::shape::Shaped for FilterSimCardOrdersConsolidated {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "FilterSimCardOrdersConsolidated",
+        &[
+            crate::shape::field::<Option<String>>("address.administrative_area"),
+            crate::shape::field::<Option<String>>("address.country_code"),
+            crate::shape::field::<Option<String>>("address.extended_address"),
+            crate::shape::field::<Option<String>>("address.id"),
+            crate::shape::field::<Option<String>>("address.locality"),
+            crate::shape::field::<Option<String>>("address.postal_code"),
+            crate::shape::field::<Option<String>>("address.street_address"),
+            crate::shape::field::<Option<String>>("cost.amount"),
+            crate::shape::field::<Option<String>>("cost.currency"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<i64>>("quantity"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1sim_card_orders~1{id}/get/responses/200/content/application~1json/schema`
 pub type GetSimCardOrderResponse = CreateSimCardOrderResponse;
 
@@ -66,6 +95,17 @@ crate::codec::optional_fields!(
     GetSimCardOrdersResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for GetSimCardOrdersResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetSimCardOrdersResponse",
+        &[
+            crate::shape::field::<Option<Vec<SimCardOrder>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1sim_card_order_preview/post/requestBody/content/application~1json/schema`
 pub type PreviewSimCardOrdersBody = SimCardOrderCreate;
 
@@ -76,6 +116,14 @@ pub struct PreviewSimCardOrdersResponse {
 }
 
 crate::codec::optional_fields!(PreviewSimCardOrdersResponse { "data" => data });
+
+impl crate::shape::Shaped for PreviewSimCardOrdersResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PreviewSimCardOrdersResponse",
+        &[crate::shape::field::<Option<SimCardOrderPreview>>("data")],
+        false,
+    );
+}
 
 /// SIMCardOrder
 ///
@@ -116,6 +164,24 @@ crate::codec::optional_fields!(
     updated_at }
 );
 
+impl crate::shape::Shaped for SimCardOrder {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SimCardOrder",
+        &[
+            crate::shape::field::<Option<SimCardOrderCost>>("cost"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<SimCardOrderOrderAddress>>("order_address"),
+            crate::shape::field::<Option<i64>>("quantity"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<SimCardOrderStatus>>("status"),
+            crate::shape::field::<Option<String>>("tracking_url"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// An object representing the total cost of the order.
 ///
 /// Spec: `#/components/schemas/SIMCardOrder/properties/cost`
@@ -130,6 +196,17 @@ pub struct SimCardOrderCreate {
     pub address_id: String,
     /// The amount of SIM cards to order.
     pub quantity: i64,
+}
+
+impl crate::shape::Shaped for SimCardOrderCreate {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SimCardOrderCreate",
+        &[
+            crate::shape::field::<String>("address_id"),
+            crate::shape::field::<i64>("quantity"),
+        ],
+        false,
+    );
 }
 
 /// An object representing the address information from when the order was submitted.
@@ -167,6 +244,25 @@ crate::codec::optional_fields!(
     street_address }
 );
 
+impl crate::shape::Shaped for SimCardOrderOrderAddress {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SimCardOrderOrderAddress",
+        &[
+            crate::shape::field::<Option<String>>("administrative_area"),
+            crate::shape::field::<Option<String>>("business_name"),
+            crate::shape::field::<Option<String>>("country_code"),
+            crate::shape::field::<Option<String>>("extended_address"),
+            crate::shape::field::<Option<String>>("first_name"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("last_name"),
+            crate::shape::field::<Option<String>>("locality"),
+            crate::shape::field::<Option<String>>("postal_code"),
+            crate::shape::field::<Option<String>>("street_address"),
+        ],
+        false,
+    );
+}
+
 /// SIMCardOrderPreview
 ///
 /// Spec: `#/components/schemas/SIMCardOrderPreview`
@@ -186,6 +282,24 @@ crate::codec::optional_fields!(
     "shipping_cost" => shipping_cost, "sim_cards_cost" => sim_cards_cost, "total_cost" =>
     total_cost }
 );
+
+impl crate::shape::Shaped for SimCardOrderPreview {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SimCardOrderPreview",
+        &[
+            crate::shape::field::<Option<i64>>("quantity"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<
+                Option<SimCardOrderPreviewShippingCost>,
+            >("shipping_cost"),
+            crate::shape::field::<
+                Option<SimCardOrderPreviewSimCardsCost>,
+            >("sim_cards_cost"),
+            crate::shape::field::<Option<SimCardOrderPreviewTotalCost>>("total_cost"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/SIMCardOrderPreview/properties/shipping_cost`
 pub type SimCardOrderPreviewShippingCost = InboundMessagePayloadCost;

@@ -32,6 +32,23 @@ crate::codec::optional_fields!(
     }
 );
 
+impl crate::shape::Shaped for BulkSimCardAction {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "BulkSimCardAction",
+        &[
+            crate::shape::field::<Option<BulkSimCardActionActionType>>("action_type"),
+            crate::shape::field::<Option<WirelessCreatedAt>>("created_at"),
+            crate::shape::field::<Option<WirelessId>>("id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<
+                Option<serde_json::Map<String, serde_json::Value>>,
+            >("settings"),
+            crate::shape::field::<Option<WirelessUpdatedAt>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1sim_card_data_usage_notifications~1{id}/delete/responses/200/content/application~1json/schema`
 pub type DeleteSimCardDataUsageNotificationsResponse = PostSimCardDataUsageNotificationResponse;
 
@@ -47,6 +64,14 @@ pub struct DisableVoiceBulkBody {
     pub sim_card_group_id: String,
 }
 
+impl crate::shape::Shaped for DisableVoiceBulkBody {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DisableVoiceBulkBody",
+        &[crate::shape::field::<String>("sim_card_group_id")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1sim_cards~1actions~1bulk_disable_voice/post/responses/202/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DisableVoiceBulkResponse {
@@ -54,6 +79,14 @@ pub struct DisableVoiceBulkResponse {
 }
 
 crate::codec::optional_fields!(DisableVoiceBulkResponse { "data" => data });
+
+impl crate::shape::Shaped for DisableVoiceBulkResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DisableVoiceBulkResponse",
+        &[crate::shape::field::<Option<BulkSimCardAction>>("data")],
+        false,
+    );
+}
 
 /// SIMCardRegistration
 ///
@@ -77,6 +110,21 @@ pub struct ESimPurchase {
     /// Service Provider Name (SPN) for the Whitelabel eSIM product. It will be displayed as the mobile service name by operating systems of smartphones. This parameter must only contain letters, numbers and whitespaces.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub whitelabel_name: Option<String>,
+}
+
+impl crate::shape::Shaped for ESimPurchase {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ESimPurchase",
+        &[
+            crate::shape::field::<i64>("amount"),
+            crate::shape::field::<Option<String>>("product"),
+            crate::shape::field::<Option<String>>("sim_card_group_id"),
+            crate::shape::field::<Option<ESimPurchaseStatus>>("status"),
+            crate::shape::field::<Option<Vec<String>>>("tags"),
+            crate::shape::field::<Option<String>>("whitelabel_name"),
+        ],
+        false,
+    );
 }
 
 /// Status on which the SIM cards will be set after being successfully registered.
@@ -160,6 +208,21 @@ crate::codec::optional_fields!(
     "tags" => tags }
 );
 
+impl crate::shape::Shaped for FilterSimCardConsolidated {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "FilterSimCardConsolidated",
+        &[
+            crate::shape::field::<Option<String>>("iccid"),
+            crate::shape::field::<Option<String>>("msisdn"),
+            crate::shape::field::<
+                Option<Vec<FilterSimCardConsolidatedStatusItem>>,
+            >("status"),
+            crate::shape::field::<Option<Vec<String>>>("tags"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1sim_cards/get/parameters/0/schema/properties/status/items`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FilterSimCardConsolidatedStatusItem {
@@ -214,6 +277,14 @@ pub struct GetSimCardActivationCodeResponse {
 
 crate::codec::optional_fields!(GetSimCardActivationCodeResponse { "data" => data });
 
+impl crate::shape::Shaped for GetSimCardActivationCodeResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetSimCardActivationCodeResponse",
+        &[crate::shape::field::<Option<SimCardActivationCode>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1sim_card_data_usage_notifications~1{id}/get/responses/200/content/application~1json/schema`
 pub type GetSimCardDataUsageNotificationResponse = PostSimCardDataUsageNotificationResponse;
 
@@ -225,6 +296,14 @@ pub struct GetSimCardDeviceDetailsResponse {
 
 crate::codec::optional_fields!(GetSimCardDeviceDetailsResponse { "data" => data });
 
+impl crate::shape::Shaped for GetSimCardDeviceDetailsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetSimCardDeviceDetailsResponse",
+        &[crate::shape::field::<Option<SimCardDeviceDetails>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1sim_cards~1{id}~1public_ip/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetSimCardPublicIpResponse {
@@ -232,6 +311,14 @@ pub struct GetSimCardPublicIpResponse {
 }
 
 crate::codec::optional_fields!(GetSimCardPublicIpResponse { "data" => data });
+
+impl crate::shape::Shaped for GetSimCardPublicIpResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetSimCardPublicIpResponse",
+        &[crate::shape::field::<Option<SimCardPublicIp>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1sim_cards~1{id}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -241,6 +328,14 @@ pub struct GetSimCardResponse {
 
 crate::codec::optional_fields!(GetSimCardResponse { "data" => data });
 
+impl crate::shape::Shaped for GetSimCardResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetSimCardResponse",
+        &[crate::shape::field::<Option<SimCard>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1sim_cards/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetSimCardsResponse {
@@ -249,6 +344,17 @@ pub struct GetSimCardsResponse {
 }
 
 crate::codec::optional_fields!(GetSimCardsResponse { "data" => data, "meta" => meta });
+
+impl crate::shape::Shaped for GetSimCardsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetSimCardsResponse",
+        &[
+            crate::shape::field::<Option<Vec<SimpleSimCard>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1sim_cards/get/parameters/4/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -303,6 +409,17 @@ crate::codec::optional_fields!(
     GetWirelessConnectivityLogsResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for GetWirelessConnectivityLogsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetWirelessConnectivityLogsResponse",
+        &[
+            crate::shape::field::<Option<Vec<WirelessConnectivityLog>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1sim_card_data_usage_notifications/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListDataUsageNotificationsResponse {
@@ -314,6 +431,17 @@ crate::codec::optional_fields!(
     ListDataUsageNotificationsResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for ListDataUsageNotificationsResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ListDataUsageNotificationsResponse",
+        &[
+            crate::shape::field::<Option<Vec<SimCardDataUsageNotification>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1sim_card_data_usage_notifications~1{id}/patch/responses/200/content/application~1json/schema`
 pub type PatchSimCardDataUsageNotificationResponse = PostSimCardDataUsageNotificationResponse;
 
@@ -324,6 +452,19 @@ pub struct PostSimCardDataUsageNotificationBody {
     pub sim_card_id: String,
     /// Data usage threshold that will trigger the notification.
     pub threshold: PostSimCardDataUsageNotificationBodyThreshold,
+}
+
+impl crate::shape::Shaped for PostSimCardDataUsageNotificationBody {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PostSimCardDataUsageNotificationBody",
+        &[
+            crate::shape::field::<String>("sim_card_id"),
+            crate::shape::field::<
+                PostSimCardDataUsageNotificationBodyThreshold,
+            >("threshold"),
+        ],
+        false,
+    );
 }
 
 /// Data usage threshold that will trigger the notification.
@@ -341,6 +482,14 @@ crate::codec::optional_fields!(
     PostSimCardDataUsageNotificationResponse { "data" => data }
 );
 
+impl crate::shape::Shaped for PostSimCardDataUsageNotificationResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PostSimCardDataUsageNotificationResponse",
+        &[crate::shape::field::<Option<SimCardDataUsageNotification>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1actions~1purchase~1esims/post/responses/202/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PurchaseESimResponse {
@@ -353,6 +502,17 @@ crate::codec::optional_fields!(
     PurchaseESimResponse { "data" => data, "errors" => errors }
 );
 
+impl crate::shape::Shaped for PurchaseESimResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "PurchaseESimResponse",
+        &[
+            crate::shape::field::<Option<Vec<SimpleSimCard>>>("data"),
+            crate::shape::field::<Option<Vec<WirelessError>>>("errors"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1actions~1register~1sim_cards/post/responses/202/content/application~1json/schema`
 pub type RegisterSimCardsResponse = PurchaseESimResponse;
 
@@ -363,6 +523,14 @@ pub type RemoveSimCardPublicIpResponse = GetSimCardActionResponse;
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SetPublicIPsBulkBody {
     pub sim_card_ids: Vec<WirelessId>,
+}
+
+impl crate::shape::Shaped for SetPublicIPsBulkBody {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SetPublicIPsBulkBody",
+        &[crate::shape::field::<Vec<WirelessId>>("sim_card_ids")],
+        false,
+    );
 }
 
 /// Spec: `#/paths/~1sim_cards~1actions~1bulk_set_public_ips/post/responses/202/content/application~1json/schema`
@@ -463,6 +631,51 @@ crate::codec::optional_fields!(
     voice_enabled }
 );
 
+impl crate::shape::Shaped for SimCard {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SimCard",
+        &[
+            crate::shape::field::<Option<bool>>("actions_in_progress"),
+            crate::shape::field::<Option<Option<Vec<String>>>>("authorized_imeis"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<
+                Option<SimCardCurrentBillingPeriodConsumedData>,
+            >("current_billing_period_consumed_data"),
+            crate::shape::field::<
+                Option<SimCardCurrentDeviceLocation>,
+            >("current_device_location"),
+            crate::shape::field::<Option<String>>("current_imei"),
+            crate::shape::field::<Option<String>>("current_mcc"),
+            crate::shape::field::<Option<String>>("current_mnc"),
+            crate::shape::field::<Option<SimCardDataLimit>>("data_limit"),
+            crate::shape::field::<Option<Option<String>>>("eid"),
+            crate::shape::field::<
+                Option<Option<SimCardEsimInstallationStatus>>,
+            >("esim_installation_status"),
+            crate::shape::field::<Option<String>>("iccid"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("imsi"),
+            crate::shape::field::<Option<String>>("ipv4"),
+            crate::shape::field::<Option<String>>("ipv6"),
+            crate::shape::field::<Option<SimCardLiveDataSession>>("live_data_session"),
+            crate::shape::field::<Option<String>>("msisdn"),
+            crate::shape::field::<Option<SimCardPinPukCodes>>("pin_puk_codes"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<
+                Option<Vec<serde_json::Map<String, serde_json::Value>>>,
+            >("resources_with_in_progress_actions"),
+            crate::shape::field::<Option<String>>("sim_card_group_id"),
+            crate::shape::field::<Option<SimCardStatus>>("status"),
+            crate::shape::field::<Option<Vec<String>>>("tags"),
+            crate::shape::field::<Option<SimCardType>>("type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<Option<String>>("version"),
+            crate::shape::field::<Option<bool>>("voice_enabled"),
+        ],
+        false,
+    );
+}
+
 /// SIMCardActivationCode
 ///
 /// Spec: `#/components/schemas/SIMCardActivationCode`
@@ -477,6 +690,17 @@ crate::codec::optional_fields!(
     SimCardActivationCode { "activation_code" => activation_code, "record_type" =>
     record_type }
 );
+
+impl crate::shape::Shaped for SimCardActivationCode {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SimCardActivationCode",
+        &[
+            crate::shape::field::<Option<String>>("activation_code"),
+            crate::shape::field::<Option<String>>("record_type"),
+        ],
+        false,
+    );
+}
 
 /// The SIM card consumption so far in the current billing cycle.
 ///
@@ -499,6 +723,19 @@ crate::codec::optional_fields!(
     accuracy_unit, "latitude" => latitude, "longitude" => longitude }
 );
 
+impl crate::shape::Shaped for SimCardCurrentDeviceLocation {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SimCardCurrentDeviceLocation",
+        &[
+            crate::shape::field::<Option<i64>>("accuracy"),
+            crate::shape::field::<Option<String>>("accuracy_unit"),
+            crate::shape::field::<Option<String>>("latitude"),
+            crate::shape::field::<Option<String>>("longitude"),
+        ],
+        false,
+    );
+}
+
 /// The SIM card individual data limit configuration.
 ///
 /// Spec: `#/components/schemas/SIMCard/properties/data_limit`
@@ -509,6 +746,17 @@ pub struct SimCardDataLimit {
 }
 
 crate::codec::optional_fields!(SimCardDataLimit { "amount" => amount, "unit" => unit });
+
+impl crate::shape::Shaped for SimCardDataLimit {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SimCardDataLimit",
+        &[
+            crate::shape::field::<Option<String>>("amount"),
+            crate::shape::field::<Option<SimCardDataLimitUnit>>("unit"),
+        ],
+        false,
+    );
+}
 
 /// The SIM card individual data usage notification information.
 ///
@@ -533,6 +781,23 @@ crate::codec::optional_fields!(
     => record_type, "sim_card_id" => sim_card_id, "threshold" => threshold, "updated_at"
     => updated_at }
 );
+
+impl crate::shape::Shaped for SimCardDataUsageNotification {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SimCardDataUsageNotification",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("sim_card_id"),
+            crate::shape::field::<
+                Option<SimCardDataUsageNotificationThreshold>,
+            >("threshold"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
 
 /// Data usage threshold that will trigger the notification.
 ///
@@ -562,6 +827,21 @@ crate::codec::optional_fields!(
     "imei" => imei, "model_name" => model_name, "operating_system" => operating_system,
     "record_type" => record_type }
 );
+
+impl crate::shape::Shaped for SimCardDeviceDetails {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SimCardDeviceDetails",
+        &[
+            crate::shape::field::<Option<String>>("brand_name"),
+            crate::shape::field::<Option<String>>("device_type"),
+            crate::shape::field::<Option<String>>("imei"),
+            crate::shape::field::<Option<String>>("model_name"),
+            crate::shape::field::<Option<String>>("operating_system"),
+            crate::shape::field::<Option<String>>("record_type"),
+        ],
+        false,
+    );
+}
 
 /// The installation status of the eSIM. Only applicable for eSIM cards.
 ///
@@ -658,6 +938,19 @@ crate::codec::optional_fields!(
     SimCardPinPukCodes { "pin1" => pin1, "pin2" => pin2, "puk1" => puk1, "puk2" => puk2 }
 );
 
+impl crate::shape::Shaped for SimCardPinPukCodes {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SimCardPinPukCodes",
+        &[
+            crate::shape::field::<Option<String>>("pin1"),
+            crate::shape::field::<Option<String>>("pin2"),
+            crate::shape::field::<Option<String>>("puk1"),
+            crate::shape::field::<Option<String>>("puk2"),
+        ],
+        false,
+    );
+}
+
 /// SIMCardPublicIP
 ///
 /// Spec: `#/components/schemas/SIMCardPublicIP`
@@ -680,6 +973,22 @@ crate::codec::optional_fields!(
     record_type, "region_code" => region_code, "sim_card_id" => sim_card_id, "type" =>
     type_, "updated_at" => updated_at }
 );
+
+impl crate::shape::Shaped for SimCardPublicIp {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SimCardPublicIp",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("ip"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("region_code"),
+            crate::shape::field::<Option<String>>("sim_card_id"),
+            crate::shape::field::<Option<SimCardPublicIpType>>("type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/components/schemas/SIMCardPublicIP/properties/type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -728,6 +1037,19 @@ pub struct SimCardRegistration {
     pub tags: Option<Vec<String>>,
 }
 
+impl crate::shape::Shaped for SimCardRegistration {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SimCardRegistration",
+        &[
+            crate::shape::field::<Vec<String>>("registration_codes"),
+            crate::shape::field::<Option<String>>("sim_card_group_id"),
+            crate::shape::field::<Option<SimCardRegistrationStatus>>("status"),
+            crate::shape::field::<Option<Vec<String>>>("tags"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/SIMCardRegistrationCodeValidation`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimCardRegistrationCodeValidation {
@@ -745,6 +1067,19 @@ crate::codec::optional_fields!(
     => record_type, "registration_code" => registration_code, "valid" => valid }
 );
 
+impl crate::shape::Shaped for SimCardRegistrationCodeValidation {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SimCardRegistrationCodeValidation",
+        &[
+            crate::shape::field::<Option<String>>("invalid_detail"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("registration_code"),
+            crate::shape::field::<Option<bool>>("valid"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/SIMCardRegistrationCodeValidations`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimCardRegistrationCodeValidations {
@@ -752,6 +1087,14 @@ pub struct SimCardRegistrationCodeValidations {
 }
 
 crate::codec::optional_fields!(SimCardRegistrationCodeValidations { "data" => data });
+
+impl crate::shape::Shaped for SimCardRegistrationCodeValidations {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SimCardRegistrationCodeValidations",
+        &[crate::shape::field::<Option<Vec<SimCardRegistrationCodeValidation>>>("data")],
+        false,
+    );
+}
 
 /// Status on which the SIM card will be set after being successful registered.
 ///
@@ -786,6 +1129,17 @@ pub struct SimCardStatus {
 }
 
 crate::codec::optional_fields!(SimCardStatus { "reason" => reason, "value" => value });
+
+impl crate::shape::Shaped for SimCardStatus {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SimCardStatus",
+        &[
+            crate::shape::field::<Option<String>>("reason"),
+            crate::shape::field::<Option<SimCardStatusValue>>("value"),
+        ],
+        false,
+    );
+}
 
 /// The current status of the SIM card. It will be one of the following:
 ///
@@ -966,6 +1320,41 @@ crate::codec::optional_fields!(
     voice_enabled }
 );
 
+impl crate::shape::Shaped for SimpleSimCard {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "SimpleSimCard",
+        &[
+            crate::shape::field::<Option<bool>>("actions_in_progress"),
+            crate::shape::field::<Option<Vec<String>>>("authorized_imeis"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<
+                Option<SimpleSimCardCurrentBillingPeriodConsumedData>,
+            >("current_billing_period_consumed_data"),
+            crate::shape::field::<Option<SimpleSimCardDataLimit>>("data_limit"),
+            crate::shape::field::<Option<String>>("eid"),
+            crate::shape::field::<
+                Option<SimpleSimCardEsimInstallationStatus>,
+            >("esim_installation_status"),
+            crate::shape::field::<Option<String>>("iccid"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("imsi"),
+            crate::shape::field::<Option<String>>("msisdn"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<
+                Option<Vec<serde_json::Map<String, serde_json::Value>>>,
+            >("resources_with_in_progress_actions"),
+            crate::shape::field::<Option<String>>("sim_card_group_id"),
+            crate::shape::field::<Option<SimCardStatus>>("status"),
+            crate::shape::field::<Option<Vec<String>>>("tags"),
+            crate::shape::field::<Option<SimpleSimCardType>>("type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<Option<String>>("version"),
+            crate::shape::field::<Option<bool>>("voice_enabled"),
+        ],
+        false,
+    );
+}
+
 /// The SIM card consumption so far in the current billing cycle.
 ///
 /// Spec: `#/components/schemas/SimpleSIMCard/properties/current_billing_period_consumed_data`
@@ -1000,6 +1389,14 @@ pub struct ValidateRegistrationCodesBody {
 crate::codec::optional_fields!(
     ValidateRegistrationCodesBody { "registration_codes" => registration_codes }
 );
+
+impl crate::shape::Shaped for ValidateRegistrationCodesBody {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ValidateRegistrationCodesBody",
+        &[crate::shape::field::<Option<Vec<String>>>("registration_codes")],
+        false,
+    );
+}
 
 /// This object represents a wireless connectivity session log that happened through a SIM card. It aids in finding out potential problems when the SIM is not able to attach properly.
 ///
@@ -1058,6 +1455,33 @@ crate::codec::optional_fields!(
     "sim_card_id" => sim_card_id, "start_time" => start_time, "state" => state,
     "stop_time" => stop_time }
 );
+
+impl crate::shape::Shaped for WirelessConnectivityLog {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WirelessConnectivityLog",
+        &[
+            crate::shape::field::<Option<String>>("apn"),
+            crate::shape::field::<Option<String>>("cell_id"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<i64>>("id"),
+            crate::shape::field::<Option<String>>("imei"),
+            crate::shape::field::<Option<String>>("imsi"),
+            crate::shape::field::<Option<String>>("ipv4"),
+            crate::shape::field::<Option<String>>("ipv6"),
+            crate::shape::field::<Option<String>>("last_seen"),
+            crate::shape::field::<Option<WirelessConnectivityLogLogType>>("log_type"),
+            crate::shape::field::<Option<String>>("mobile_country_code"),
+            crate::shape::field::<Option<String>>("mobile_network_code"),
+            crate::shape::field::<Option<String>>("radio_access_technology"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("sim_card_id"),
+            crate::shape::field::<Option<String>>("start_time"),
+            crate::shape::field::<Option<String>>("state"),
+            crate::shape::field::<Option<String>>("stop_time"),
+        ],
+        false,
+    );
+}
 
 /// The type of the session, 'registration' being the initial authentication session and 'data' the actual data transfer sessions.
 ///

@@ -25,6 +25,20 @@ pub struct CreateTrafficPolicyProfileBody {
     pub type_: CreateTrafficPolicyProfileBodyType,
 }
 
+impl crate::shape::Shaped for CreateTrafficPolicyProfileBody {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateTrafficPolicyProfileBody",
+        &[
+            crate::shape::field::<Option<Vec<String>>>("domains"),
+            crate::shape::field::<Option<Vec<String>>>("ip_ranges"),
+            crate::shape::field::<Option<i64>>("limit_bw_kbps"),
+            crate::shape::field::<Option<Vec<String>>>("services"),
+            crate::shape::field::<CreateTrafficPolicyProfileBodyType>("type"),
+        ],
+        false,
+    );
+}
+
 /// The type of the traffic policy profile.
 ///
 /// Spec: `#/paths/~1traffic_policy_profiles/post/requestBody/content/application~1json/schema/properties/type`
@@ -69,6 +83,14 @@ pub struct CreateTrafficPolicyProfileResponse {
 
 crate::codec::optional_fields!(CreateTrafficPolicyProfileResponse { "data" => data });
 
+impl crate::shape::Shaped for CreateTrafficPolicyProfileResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateTrafficPolicyProfileResponse",
+        &[crate::shape::field::<Option<TrafficPolicyProfile>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1traffic_policy_profiles~1{id}/delete/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteTrafficPolicyProfileResponse {
@@ -76,6 +98,14 @@ pub struct DeleteTrafficPolicyProfileResponse {
 }
 
 crate::codec::optional_fields!(DeleteTrafficPolicyProfileResponse { "data" => data });
+
+impl crate::shape::Shaped for DeleteTrafficPolicyProfileResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DeleteTrafficPolicyProfileResponse",
+        &[crate::shape::field::<Option<DeleteTrafficPolicyProfileResponseData>>("data")],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1traffic_policy_profiles~1{id}/delete/responses/200/content/application~1json/schema/properties/data`
 pub type DeleteTrafficPolicyProfileResponseData = AcceptSuggestionsRequest;
@@ -94,6 +124,17 @@ crate::codec::optional_fields!(
     GetTrafficPolicyProfileServicesResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for GetTrafficPolicyProfileServicesResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetTrafficPolicyProfileServicesResponse",
+        &[
+            crate::shape::field::<Option<Vec<WirelessPcrfService>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1traffic_policy_profiles/get/parameters/2/schema`
 pub type GetTrafficPolicyProfilesFilterType = TrafficPolicyProfileType;
 
@@ -107,6 +148,17 @@ pub struct GetTrafficPolicyProfilesResponse {
 crate::codec::optional_fields!(
     GetTrafficPolicyProfilesResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for GetTrafficPolicyProfilesResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetTrafficPolicyProfilesResponse",
+        &[
+            crate::shape::field::<Option<Vec<TrafficPolicyProfile>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1traffic_policy_profiles/get/parameters/4/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -178,6 +230,24 @@ crate::codec::optional_fields!(
     record_type, "services" => services, "type" => type_, "updated_at" => updated_at }
 );
 
+impl crate::shape::Shaped for TrafficPolicyProfile {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "TrafficPolicyProfile",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<Vec<String>>>("domains"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<Vec<String>>>("ip_ranges"),
+            crate::shape::field::<Option<i64>>("limit_bw_kbps"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<Vec<String>>>("services"),
+            crate::shape::field::<Option<TrafficPolicyProfileType>>("type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// The type of the traffic policy profile.
 ///
 /// Spec: `#/components/schemas/TrafficPolicyProfile/properties/type`
@@ -238,6 +308,20 @@ crate::codec::optional_fields!(
     "limit_bw_kbps" => limit_bw_kbps nullable, "services" => services, "type" => type_ }
 );
 
+impl crate::shape::Shaped for UpdateTrafficPolicyProfileBody {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateTrafficPolicyProfileBody",
+        &[
+            crate::shape::field::<Option<Vec<String>>>("domains"),
+            crate::shape::field::<Option<Vec<String>>>("ip_ranges"),
+            crate::shape::field::<Option<Option<i64>>>("limit_bw_kbps"),
+            crate::shape::field::<Option<Vec<String>>>("services"),
+            crate::shape::field::<Option<UpdateTrafficPolicyProfileBodyType>>("type"),
+        ],
+        false,
+    );
+}
+
 /// The type of the traffic policy profile.
 ///
 /// Spec: `#/paths/~1traffic_policy_profiles~1{id}/patch/requestBody/content/application~1json/schema/properties/type`
@@ -262,3 +346,16 @@ crate::codec::optional_fields!(
     WirelessPcrfService { "group" => group, "id" => id, "name" => name, "resource_type"
     => resource_type }
 );
+
+impl crate::shape::Shaped for WirelessPcrfService {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WirelessPcrfService",
+        &[
+            crate::shape::field::<Option<String>>("group"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<String>>("resource_type"),
+        ],
+        false,
+    );
+}

@@ -16,6 +16,17 @@ pub struct DownlinkData {
 
 crate::codec::optional_fields!(DownlinkData { "amount" => amount, "unit" => unit });
 
+impl crate::shape::Shaped for DownlinkData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "DownlinkData",
+        &[
+            crate::shape::field::<Option<f64>>("amount"),
+            crate::shape::field::<Option<DownlinkDataUnit>>("unit"),
+        ],
+        false,
+    );
+}
+
 /// Transmission unit
 ///
 /// Spec: `#/components/schemas/DownlinkData/properties/unit`
@@ -94,6 +105,30 @@ crate::codec::optional_fields!(
     sim_group_id, "sim_group_name" => sim_group_name, "uplink_data" => uplink_data }
 );
 
+impl crate::shape::Shaped for ExternalWdrDetailRecordDto {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ExternalWdrDetailRecordDto",
+        &[
+            crate::shape::field::<Option<WirelessCost>>("cost"),
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<DownlinkData>>("downlink_data"),
+            crate::shape::field::<Option<f64>>("duration_seconds"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("imsi"),
+            crate::shape::field::<Option<String>>("mcc"),
+            crate::shape::field::<Option<String>>("mnc"),
+            crate::shape::field::<Option<String>>("phone_number"),
+            crate::shape::field::<Option<WirelessRate>>("rate"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<String>>("sim_card_id"),
+            crate::shape::field::<Option<String>>("sim_group_id"),
+            crate::shape::field::<Option<String>>("sim_group_name"),
+            crate::shape::field::<Option<UplinkData>>("uplink_data"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/ExternalWdrGetDetailResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExternalWdrGetDetailResponse {
@@ -104,6 +139,17 @@ pub struct ExternalWdrGetDetailResponse {
 crate::codec::optional_fields!(
     ExternalWdrGetDetailResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for ExternalWdrGetDetailResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "ExternalWdrGetDetailResponse",
+        &[
+            crate::shape::field::<Option<Vec<ExternalWdrDetailRecordDto>>>("data"),
+            crate::shape::field::<Option<WirelessPublicPaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1reports~1wdrs/get/parameters/11/schema`
 pub type GetPaginatedWdrsPage = ListAccessIpAddressesPage;
@@ -118,6 +164,17 @@ pub struct UplinkData {
 }
 
 crate::codec::optional_fields!(UplinkData { "amount" => amount, "unit" => unit });
+
+impl crate::shape::Shaped for UplinkData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UplinkData",
+        &[
+            crate::shape::field::<Option<f64>>("amount"),
+            crate::shape::field::<Option<UplinkDataUnit>>("unit"),
+        ],
+        false,
+    );
+}
 
 /// Transmission unit
 ///
@@ -136,6 +193,17 @@ pub struct WirelessCost {
 crate::codec::optional_fields!(
     WirelessCost { "amount" => amount, "currency" => currency }
 );
+
+impl crate::shape::Shaped for WirelessCost {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WirelessCost",
+        &[
+            crate::shape::field::<Option<String>>("amount"),
+            crate::shape::field::<Option<WirelessCostCurrency>>("currency"),
+        ],
+        false,
+    );
+}
 
 /// Currency of the rate and cost
 ///
@@ -156,6 +224,19 @@ crate::codec::optional_fields!(
     page_size, "total_pages" => total_pages, "total_results" => total_results }
 );
 
+impl crate::shape::Shaped for WirelessPublicPaginationMeta {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WirelessPublicPaginationMeta",
+        &[
+            crate::shape::field::<Option<i64>>("page_number"),
+            crate::shape::field::<Option<i64>>("page_size"),
+            crate::shape::field::<Option<i64>>("total_pages"),
+            crate::shape::field::<Option<i64>>("total_results"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/components/schemas/WirelessRate`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WirelessRate {
@@ -168,6 +249,17 @@ pub struct WirelessRate {
 crate::codec::optional_fields!(
     WirelessRate { "amount" => amount, "currency" => currency }
 );
+
+impl crate::shape::Shaped for WirelessRate {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WirelessRate",
+        &[
+            crate::shape::field::<Option<String>>("amount"),
+            crate::shape::field::<Option<WirelessRateCurrency>>("currency"),
+        ],
+        false,
+    );
+}
 
 /// Currency of the rate and cost
 ///

@@ -16,6 +16,14 @@ pub struct Country {
     pub name: String,
 }
 
+impl crate::shape::Shaped for Country {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Country",
+        &[crate::shape::field::<String>("code"), crate::shape::field::<String>("name")],
+        false,
+    );
+}
+
 /// ISO 3166-1 Alpha-2 Country Code.
 ///
 /// Spec: `#/components/schemas/CountryCode`
@@ -31,6 +39,18 @@ pub struct CreateWirelessBlocklistBody {
     pub type_: CreateWirelessBlocklistBodyType,
     /// Values to block. The values here depend on the `type` of Wireless Blocklist.
     pub values: Vec<CreateWirelessBlocklistBodyValuesItem>,
+}
+
+impl crate::shape::Shaped for CreateWirelessBlocklistBody {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateWirelessBlocklistBody",
+        &[
+            crate::shape::field::<String>("name"),
+            crate::shape::field::<CreateWirelessBlocklistBodyType>("type"),
+            crate::shape::field::<Vec<CreateWirelessBlocklistBodyValuesItem>>("values"),
+        ],
+        false,
+    );
 }
 
 /// The type of wireless blocklist.
@@ -49,6 +69,14 @@ pub struct CreateWirelessBlocklistResponse {
 
 crate::codec::optional_fields!(CreateWirelessBlocklistResponse { "data" => data });
 
+impl crate::shape::Shaped for CreateWirelessBlocklistResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "CreateWirelessBlocklistResponse",
+        &[crate::shape::field::<Option<WirelessBlocklist>>("data")],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1wireless_blocklists~1{id}/delete/responses/200/content/application~1json/schema`
 pub type DeleteWirelessBlocklistResponse = CreateWirelessBlocklistResponse;
 
@@ -66,6 +94,17 @@ crate::codec::optional_fields!(
     GetWirelessBlocklistsGatewaysResponse { "data" => data, "meta" => meta }
 );
 
+impl crate::shape::Shaped for GetWirelessBlocklistsGatewaysResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "GetWirelessBlocklistsGatewaysResponse",
+        &[
+            crate::shape::field::<Option<Vec<WirelessBlocklist>>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
+
 /// Mobile Country Code
 ///
 /// Spec: `#/components/schemas/MCC`
@@ -75,6 +114,14 @@ pub struct Mcc {
     pub code: String,
     /// The name of the country.
     pub name: String,
+}
+
+impl crate::shape::Shaped for Mcc {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Mcc",
+        &[crate::shape::field::<String>("code"), crate::shape::field::<String>("name")],
+        false,
+    );
 }
 
 /// Mobile Country Code.
@@ -91,6 +138,14 @@ pub struct Plmn {
     pub code: String,
     /// The name of the network.
     pub name: String,
+}
+
+impl crate::shape::Shaped for Plmn {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "Plmn",
+        &[crate::shape::field::<String>("code"), crate::shape::field::<String>("name")],
+        false,
+    );
 }
 
 /// Public land mobile network code (MCC + MNC).
@@ -110,6 +165,19 @@ pub struct UpdateWirelessBlocklistBody {
 crate::codec::optional_fields!(
     UpdateWirelessBlocklistBody { "name" => name, "values" => values }
 );
+
+impl crate::shape::Shaped for UpdateWirelessBlocklistBody {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "UpdateWirelessBlocklistBody",
+        &[
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<
+                Option<Vec<UpdateWirelessBlocklistBodyValuesItem>>,
+            >("values"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1wireless_blocklists~1{id}/patch/requestBody/content/application~1json/schema/properties/values/items`
 pub type UpdateWirelessBlocklistBodyValuesItem = WirelessBlocklistValuesItem;
@@ -140,6 +208,22 @@ crate::codec::optional_fields!(
     "record_type" => record_type, "type" => type_, "updated_at" => updated_at, "values"
     => values }
 );
+
+impl crate::shape::Shaped for WirelessBlocklist {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WirelessBlocklist",
+        &[
+            crate::shape::field::<Option<String>>("created_at"),
+            crate::shape::field::<Option<String>>("id"),
+            crate::shape::field::<Option<String>>("name"),
+            crate::shape::field::<Option<String>>("record_type"),
+            crate::shape::field::<Option<WirelessBlocklistType>>("type"),
+            crate::shape::field::<Option<String>>("updated_at"),
+            crate::shape::field::<Option<Vec<WirelessBlocklistValuesItem>>>("values"),
+        ],
+        false,
+    );
+}
 
 /// The type of the wireless blocklist.
 ///
@@ -198,12 +282,23 @@ impl<'de> serde::Deserialize<'de> for WirelessBlocklistValuesItem {
             deserializer,
             "WirelessBlocklistValuesItem",
             &[
-                |v, s| crate::codec::variant(v, s, Self::CountryCode),
-                |v, s| crate::codec::variant(v, s, Self::MobileCountryCode),
-                |v, s| crate::codec::variant(v, s, Self::PlmnCode),
+                |v| crate::codec::variant(v, Self::CountryCode),
+                |v| crate::codec::variant(v, Self::MobileCountryCode),
+                |v| crate::codec::variant(v, Self::PlmnCode),
             ],
         )
     }
+}
+
+impl crate::shape::Shaped for WirelessBlocklistValuesItem {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
+        name: "WirelessBlocklistValuesItem",
+        variants: &[
+            crate::shape::of::<CountryCode>(),
+            crate::shape::of::<MobileCountryCode>(),
+            crate::shape::of::<PlmnCode>(),
+        ],
+    };
 }
 
 /// Spec: `#/paths/~1wireless_blocklist_values/get/responses/200/content/application~1json/schema`
@@ -216,6 +311,17 @@ pub struct WirelessBlocklistsGetAllResponse {
 crate::codec::optional_fields!(
     WirelessBlocklistsGetAllResponse { "data" => data, "meta" => meta }
 );
+
+impl crate::shape::Shaped for WirelessBlocklistsGetAllResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WirelessBlocklistsGetAllResponse",
+        &[
+            crate::shape::field::<Option<WirelessBlocklistsGetAllResponseData>>("data"),
+            crate::shape::field::<Option<PaginationMeta>>("meta"),
+        ],
+        false,
+    );
+}
 
 /// Spec: `#/paths/~1wireless_blocklist_values/get/responses/200/content/application~1json/schema/properties/data`
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -234,12 +340,23 @@ impl<'de> serde::Deserialize<'de> for WirelessBlocklistsGetAllResponseData {
             deserializer,
             "WirelessBlocklistsGetAllResponseData",
             &[
-                |v, s| crate::codec::variant(v, s, Self::CountryList),
-                |v, s| crate::codec::variant(v, s, Self::MccList),
-                |v, s| crate::codec::variant(v, s, Self::PlmnList),
+                |v| crate::codec::variant(v, Self::CountryList),
+                |v| crate::codec::variant(v, Self::MccList),
+                |v| crate::codec::variant(v, Self::PlmnList),
             ],
         )
     }
+}
+
+impl crate::shape::Shaped for WirelessBlocklistsGetAllResponseData {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
+        name: "WirelessBlocklistsGetAllResponseData",
+        variants: &[
+            crate::shape::of::<Vec<Country>>(),
+            crate::shape::of::<Vec<Mcc>>(),
+            crate::shape::of::<Vec<Plmn>>(),
+        ],
+    };
 }
 
 /// Spec: `#/paths/~1wireless_blocklist_values/get/parameters/0/schema`

@@ -22,6 +22,19 @@ pub struct WirelessRegion {
     pub updated_at: Option<String>,
 }
 
+impl crate::shape::Shaped for WirelessRegion {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WirelessRegion",
+        &[
+            crate::shape::field::<String>("code"),
+            crate::shape::field::<Option<String>>("inserted_at"),
+            crate::shape::field::<String>("name"),
+            crate::shape::field::<Option<String>>("updated_at"),
+        ],
+        false,
+    );
+}
+
 /// Spec: `#/paths/~1wireless~1regions/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WirelessRegionsGetAllResponse {
@@ -29,3 +42,11 @@ pub struct WirelessRegionsGetAllResponse {
 }
 
 crate::codec::optional_fields!(WirelessRegionsGetAllResponse { "data" => data });
+
+impl crate::shape::Shaped for WirelessRegionsGetAllResponse {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
+        "WirelessRegionsGetAllResponse",
+        &[crate::shape::field::<Option<Vec<WirelessRegion>>>("data")],
+        false,
+    );
+}
