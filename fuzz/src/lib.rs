@@ -23,7 +23,7 @@ pub fn response(body: &[u8]) -> RawResponse {
 /// sent with the same `Serialize` and users re-encode what they received.
 pub fn decode_json_round_trip<T>(body: &[u8])
 where
-    T: DeserializeOwned + Serialize + PartialEq + Debug,
+    T: DeserializeOwned + telnyx_api::shape::Shaped + Serialize + PartialEq + Debug,
 {
     if let Ok(value) = telnyx_api::request::decode_json::<T>(OPERATION, response(body)) {
         json_round_trip(&value);
@@ -32,7 +32,7 @@ where
 
 /// A body that is a JSON object always decodes as `T` in the client's (lenient) decoding,
 /// whatever its members hold: a member that does not fit costs that field, never the body.
-pub fn object_always_decodes<T: DeserializeOwned>(body: &[u8]) {
+pub fn object_always_decodes<T: DeserializeOwned + telnyx_api::shape::Shaped>(body: &[u8]) {
     if serde_json::from_slice::<serde_json::Value>(body).is_ok_and(|v| v.is_object()) {
         if let Err(e) = telnyx_api::decode::<T>(body) {
             panic!("a JSON object does not decode leniently: {e}\n{}", String::from_utf8_lossy(body));
@@ -43,7 +43,7 @@ pub fn object_always_decodes<T: DeserializeOwned>(body: &[u8]) {
 /// `value` → JSON → `T` gives `value` again.
 pub fn json_round_trip<T>(value: &T)
 where
-    T: DeserializeOwned + Serialize + PartialEq + Debug,
+    T: DeserializeOwned + telnyx_api::shape::Shaped + Serialize + PartialEq + Debug,
 {
     let text = serde_json::to_vec(value).expect("a decoded value serializes");
     let back = telnyx_api::request::decode_json::<T>(OPERATION, response(&text))

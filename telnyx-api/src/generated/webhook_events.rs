@@ -1390,6 +1390,12 @@ impl<'de> Deserialize<'de> for WebhookEvent {
     }
 }
 
+/// Any JSON value: an event's payload is decoded leniently by its own type
+/// (`from_value`), anything else is `Unknown`.
+impl crate::shape::Shaped for WebhookEvent {
+    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Any;
+}
+
 impl Serialize for WebhookEvent {
     #[allow(clippy::match_single_binding)]
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
