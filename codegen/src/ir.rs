@@ -139,6 +139,11 @@ pub enum EventKey {
     /// entry declares, whose shape is that of a delivery: `data` an object with that enum and
     /// with `record_type` fixed to `event`.
     Envelope,
+    /// A discriminator value (or a branch's `event_type` enum value) of `union`, a component
+    /// union on `event_type` no callback or `webhooks` entry declares whose branches are event
+    /// records (a top-level `event_type`, no `data`): the resources of `GET …/events`, which a
+    /// delivery carries in its `data`. The variant decodes the body's `data`.
+    Record { union: String },
 }
 
 /// A webhook payload without an `event_type` to key it by.

@@ -156,20 +156,47 @@ fn envelope_values(root: &Value, declared: &BTreeSet<String>) -> BTreeSet<String
     claims.into_iter().filter(|(v, n)| *n == 1 && !declared.contains(v)).map(|(v, _)| v).collect()
 }
 
+/// The event types of the component unions on `event_type` that nothing declares and whose
+/// branches are event records (a top-level `event_type` enum, no `data`), for event types
+/// nothing else gave and no other such union claims.
+fn record_values(root: &Value, taken: &BTreeSet<String>) -> BTreeSet<String> {
+    let bodies: BTreeSet<&str> =
+        declared_bodies(root).iter().filter_map(|b| b.get("$ref").and_then(Value::as_str)).collect();
+    let mut claims: BTreeMap<String, usize> = BTreeMap::new();
+    for (name, schema) in root.pointer("/components/schemas").and_then(Value::as_object).into_iter().flatten() {
+        if bodies.contains(format!("#/components/schemas/{name}").as_str()) {
+            continue;
+        }
+        let on_event_type = schema.pointer("/discriminator/propertyName").and_then(Value::as_str) == Some("event_type");
+        let Some(branches) = branches(root, schema).filter(|_| on_event_type) else { continue };
+        let record = |b: &Value| {
+            let b = resolve(root, b);
+            property(root, b, "data").is_none() && !enum_of(root, property(root, b, "event_type")).is_empty()
+        };
+        if branches.is_empty() || !branches.iter().all(record) {
+            continue;
+        }
+        let values: BTreeSet<String> = union_values(root, schema).into_iter().collect();
+        for v in values {
+            *claims.entry(v).or_default() += 1;
+        }
+    }
+    claims.into_iter().filter(|(v, n)| *n == 1 && !taken.contains(v)).map(|(v, _)| v).collect()
+}
+
 #[test]
 fn webhook_event_types_are_those_the_spec_keys() {
     let (raw, ir) = generated();
     let declared = declared_values(&raw);
     let envelopes = envelope_values(&raw, &declared);
-    let of = |envelope: bool| -> BTreeSet<String> {
-        ir.webhook_events
-            .iter()
-            .filter(|e| (e.key == EventKey::Envelope) == envelope)
-            .map(|e| e.event_type.clone())
-            .collect()
+    let records = record_values(&raw, &declared.union(&envelopes).cloned().collect());
+    let of = |key: &dyn Fn(&EventKey) -> bool| -> BTreeSet<String> {
+        ir.webhook_events.iter().filter(|e| key(&e.key)).map(|e| e.event_type.clone()).collect()
     };
-    assert_eq!(of(false), declared, "event types of declared payloads");
-    assert_eq!(of(true), envelopes, "event types of undeclared delivery-shaped schemas");
+    let declared_key = |k: &EventKey| !matches!(k, EventKey::Envelope | EventKey::Record { .. });
+    assert_eq!(of(&declared_key), declared, "event types of declared payloads");
+    assert_eq!(of(&|k| *k == EventKey::Envelope), envelopes, "event types of undeclared delivery-shaped schemas");
+    assert_eq!(of(&|k| matches!(k, EventKey::Record { .. })), records, "event types of unions of event records");
 
     // The count per source, for the record.
     let count = |f: &dyn Fn(&codegen::ir::WebhookEvent) -> bool| ir.webhook_events.iter().filter(|e| f(e)).count();
@@ -189,6 +216,10 @@ fn webhook_event_types_are_those_the_spec_keys() {
     );
     println!("  keyed by a union branch's event_type enum: {}", count(&|e| matches!(e.key, EventKey::Branch { .. })));
     println!("  undeclared delivery-shaped component schemas: {}", count(&|e| e.key == EventKey::Envelope));
+    println!(
+        "  undeclared unions of event records (delivered in `data`): {}",
+        count(&|e| matches!(e.key, EventKey::Record { .. }))
+    );
     println!("declared payloads without an event type: {}", ir.webhook_unkeyed.len());
     for u in &ir.webhook_unkeyed {
         println!("  {} ({}): {}", u.ty.as_deref().unwrap_or("-"), u.pointer, u.reason);

@@ -393,17 +393,55 @@ pub fn event_type_of(body: &serde_json::Value) -> Option<&str> {
 pub fn decode_event<T: DeserializeOwned + telnyx_api_core::shape::Shaped>(
     body: serde_json::Value,
 ) -> Result<T, WebhookError> {
-    let text =
-        serde_json::to_vec(&body).map_err(|e| WebhookError::Parse { path: ".".into(), message: e.to_string() })?;
+    decode_event_at(body, None)
+}
+
+/// [`decode_event`] for an event whose payload type is an event record, which the delivery
+/// carries in `data` (the body itself when it has no `data`).
+#[doc(hidden)]
+pub fn decode_event_data<T: DeserializeOwned + telnyx_api_core::shape::Shaped>(
+    mut body: serde_json::Value,
+) -> Result<T, WebhookError> {
+    match body.get_mut("data").map(serde_json::Value::take) {
+        Some(data) => decode_event_at(data, Some("data")),
+        None => decode_event_at(body, None),
+    }
+}
+
+/// An event record serialized as a delivery carries it: `{"data": …}`.
+#[doc(hidden)]
+#[derive(serde::Serialize)]
+pub struct InData<'a, T> {
+    /// The record.
+    pub data: &'a T,
+}
+
+/// [`decode_event`] of the value at `at` of the body (paths are given from the body's root).
+fn decode_event_at<T: DeserializeOwned + telnyx_api_core::shape::Shaped>(
+    body: serde_json::Value,
+    at: Option<&str>,
+) -> Result<T, WebhookError> {
+    let inside = |path: String| match (at, path.as_str()) {
+        (None, _) => path,
+        (Some(at), ".") => at.to_owned(),
+        (Some(at), p) if p.starts_with('[') => format!("{at}{p}"),
+        (Some(at), p) => format!("{at}.{p}"),
+    };
+    let text = serde_json::to_vec(&body)
+        .map_err(|e| WebhookError::Parse { path: inside(".".into()), message: e.to_string() })?;
     let strict_error = match parse_body(&text) {
         Ok(v) => return Ok(v),
-        Err(e) => e,
+        Err(WebhookError::Parse { path, message }) => WebhookError::Parse { path: inside(path), message },
+        Err(other) => other,
     };
     if crate::request::decoding_is_strict() {
         return Err(strict_error);
     }
     match telnyx_api_core::lenient::repair_slice::<T>(&text) {
-        Ok(decoded) => {
+        Ok(mut decoded) => {
+            for d in &mut decoded.deviations {
+                d.path = inside(std::mem::take(&mut d.path));
+            }
             crate::request::note_deviations(decoded.deviations);
             Ok(decoded.value)
         }

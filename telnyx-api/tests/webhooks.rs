@@ -411,3 +411,28 @@ fn converts_into_the_crate_error() {
     assert!(matches!(err, telnyx_api::Error::Webhook(WebhookError::SignatureMismatch)), "{err:?}");
     assert!(err.to_string().contains("signature does not match"));
 }
+
+/// A port-out event: the spec has it only as an event record (a branch of a union on
+/// `event_type`, the resource of the events API), which the delivery carries in `data`.
+#[test]
+fn an_event_record_delivered_in_data_is_its_typed_variant_with_paths_from_the_body() {
+    let body = br#"{"data":{"event_type":"portout.new_comment","id":"0a9a","record_type":"event","payload":{"comment":7,"portout_id":"330f"}},"meta":{"attempt":2}}"#;
+    let delivery = telnyx_api::Delivery::decode(body, false).unwrap();
+    let WebhookEvent::PortoutNewComment(record) = &delivery.event else { panic!("{:?}", delivery.event) };
+    let payload = record.payload.as_ref().unwrap();
+    assert_eq!((payload.portout_id.as_deref(), payload.comment.as_deref()), (Some("330f"), None));
+    assert_eq!(record.id.as_deref(), Some("0a9a"));
+    assert_eq!(delivery.meta.as_ref().and_then(|m| m.attempt), Some(2));
+    // The deviation's path is the body's, `data` included.
+    let paths: Vec<_> = delivery.deviations.iter().map(|d| d.path.as_str()).collect();
+    assert_eq!(paths, ["data.payload.comment"]);
+    assert!(
+        matches!(telnyx_api::Delivery::decode(body, true), Err(WebhookError::Parse { path, .. }) if path == "data.payload.comment")
+    );
+    // Written back, it is a delivery again: the record in `data`.
+    let text = serde_json::to_value(&delivery.event).unwrap();
+    assert_eq!(text.as_object().unwrap().keys().collect::<Vec<_>>(), ["data"]);
+    assert_eq!(text["data"]["payload"]["portout_id"], "330f");
+    let again = telnyx_api::Delivery::decode(text.to_string().as_bytes(), true).unwrap();
+    assert_eq!(again.event, delivery.event);
+}

@@ -36,6 +36,10 @@ pub fn events(ir: &Ir) -> TokenStream {
             EventKey::Branch { union } => {
                 lines.push(format!("A value of the `event_type` enum of a branch of `types::{union}`."));
             }
+            EventKey::Record { union } => lines.push(format!(
+                "Declared by no callback or `webhooks` entry: an event record of `types::{union}` (the \
+                 resource of the events API), which the delivery carries in `data`."
+            )),
             EventKey::Envelope => lines.push(
                 "Declared by no callback or `webhooks` entry: the schema has the shape of a delivery \
                  (`data.event_type` an enum, `data.record_type` fixed to `event`)."
@@ -63,7 +67,10 @@ pub fn events(ir: &Ir) -> TokenStream {
         let cfg = gate(e);
         let v = ident(&e.variant);
         let value = &e.event_type;
-        quote!(#cfg #value => Self::#v(crate::webhooks::decode_event(value)?),)
+        match e.key {
+            EventKey::Record { .. } => quote!(#cfg #value => Self::#v(crate::webhooks::decode_event_data(value)?),),
+            _ => quote!(#cfg #value => Self::#v(crate::webhooks::decode_event(value)?),),
+        }
     });
     let type_arms = ir.webhook_events.iter().map(|e| {
         let cfg = gate(e);
@@ -74,7 +81,10 @@ pub fn events(ir: &Ir) -> TokenStream {
     let ser_arms = ir.webhook_events.iter().map(|e| {
         let cfg = gate(e);
         let v = ident(&e.variant);
-        quote!(#cfg Self::#v(e) => e.serialize(s),)
+        match e.key {
+            EventKey::Record { .. } => quote!(#cfg Self::#v(e) => crate::webhooks::InData { data: e }.serialize(s),),
+            _ => quote!(#cfg Self::#v(e) => e.serialize(s),),
+        }
     });
     let table = ir.webhook_events.iter().map(|e| {
         let cfg = gate(e);
@@ -126,6 +136,14 @@ pub fn events(ir: &Ir) -> TokenStream {
             "A payload that is a union, or whose `data` is one, gives the event types of its branches (the \
              union's discriminator on `event_type`, else each branch's `event_type` enum): the body decodes as \
              that branch, or as the declared payload around the union."
+                .to_owned(),
+        );
+    }
+    if ir.webhook_events.iter().any(|e| matches!(e.key, EventKey::Record { .. })) {
+        enum_doc.push(String::new());
+        enum_doc.push(
+            "Some come from component unions on `event_type` of event records (the resources of an events \
+             API, such as porting's): a delivery carries the record in `data`, which the variant holds."
                 .to_owned(),
         );
     }

@@ -14,9 +14,15 @@
 //!   that of a delivery: an object whose `data` is an object with an `event_type` enum and
 //!   `record_type` fixed to `event` ([`EventKey::Envelope`]), and only for event types nothing
 //!   declared and no other such schema claims. Schemas with a top-level `event_type` and no
-//!   `data` (the porting and port-out event records of `GET /porting/events`, say) do not count:
-//!   those are REST resources, and a delivery (`{data: {event_type, …}, meta}`) decoded as one
-//!   would come out empty rather than fail.
+//!   `data` do not count there: those are REST resources, and a delivery (`{data: {event_type,
+//!   …}, meta}`) decoded as one would come out empty rather than fail.
+//! - A component union on `event_type` no callback or `webhooks` entry declares, whose branches
+//!   are such records (a top-level `event_type`, no `data`: the porting and port-out events of
+//!   `GET /porting/events`), gives its discriminator values (else its branches' `event_type`
+//!   enums) as events whose delivery carries the record in `data` ([`EventKey::Record`]; the
+//!   variant decodes `data`), for event types nothing else claims and no other such union
+//!   claims. Telnyx's guides show port-out deliveries so: `{"data": {"event_type":
+//!   "portout.new_comment", "payload": {…}, "record_type": "event"}, "meta": {…}}`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -185,7 +191,60 @@ impl<'a> Lowerer<'a> {
                 });
             }
         }
+
+        // Then the unions of event records, in spec order, likewise.
+        let mut claims: BTreeMap<String, usize> = BTreeMap::new();
+        let mut records: Vec<Keyed> = Vec::new();
+        for schema in self.schemas().into_iter().flat_map(|s| s.keys()) {
+            let Some(name) = self.components.get(schema) else { continue };
+            if declared.contains(name) {
+                continue;
+            }
+            for keyed in self.record_keys(name).into_iter().filter(|k| !by_type.contains_key(&k.value)) {
+                *claims.entry(keyed.value.clone()).or_default() += 1;
+                records.push(keyed);
+            }
+        }
+        for Keyed { value, ty, key } in records.into_iter().filter(|k| claims[&k.value] == 1) {
+            let pointer = self.type_def(&ty).map(|d| d.pointer.clone()).unwrap_or_default();
+            by_type.insert(value.clone(), events.len());
+            events.push(WebhookEvent {
+                variant: variants.claim(&naming::type_name(&value)),
+                event_type: value,
+                ty,
+                pointer,
+                sources: Vec::new(),
+                key,
+            });
+        }
         Ok((events, unkeyed))
+    }
+
+    /// The event types of `name` when it is a union on `event_type` of event records (see the
+    /// module docs), keyed [`EventKey::Record`]; none otherwise.
+    fn record_keys(&self, name: &str) -> Vec<Keyed> {
+        let Some(def) = self.resolve(&TypeRef::Named(name.to_owned())) else { return Vec::new() };
+        let TypeKind::Union(u) = &def.kind else { return Vec::new() };
+        let is_record = |branch: &str| {
+            self.resolve(&TypeRef::Named(branch.to_owned())).is_some_and(|b| {
+                matches!(b.kind, TypeKind::Struct(_))
+                    && field(b, "data").is_none()
+                    && field(b, "event_type").and_then(|t| self.enum_values(&t)).is_some()
+            })
+        };
+        let branches: Vec<&str> = u.variants.iter().filter_map(|v| v.ty.named()).collect();
+        if u.discriminator.as_deref() != Some("event_type")
+            || branches.is_empty()
+            || branches.len() != u.variants.len()
+            || !branches.iter().all(|b| is_record(b))
+        {
+            return Vec::new();
+        }
+        let union = def.name.clone();
+        self.union_keys(u, &union, name, false)
+            .into_iter()
+            .map(|k| Keyed { key: EventKey::Record { union: union.clone() }, ..k })
+            .collect()
     }
 
     /// The event types a declared payload type keys, each with the type its body decodes as

@@ -9,6 +9,8 @@ use crate::webhooks::{event_type_of, WebhookError};
 ///
 /// Event types the spec does not declare, and bodies without an `event_type`, become [`Unknown`](Self::Unknown) with the JSON kept; a declared event whose body does not match its type is an error naming the JSON path.
 ///
+/// Some come from component unions on `event_type` of event records (the resources of an events API, such as porting's): a delivery carries the record in `data`, which the variant holds.
+///
 /// A variant exists only when a Cargo feature its payload type needs is enabled: that of an operation declaring the event, or of the group whose `webhooks` claim its event type (`spec/features.toml`); with none of them enabled, the event arrives as `Unknown`.
 ///
 /// Payloads the spec declares without an `event_type` to key them by (they arrive as `Unknown`; decode them with `serde_json::from_value`):
@@ -416,6 +418,56 @@ pub enum WebhookEvent {
     /// Declared by `webhooks/transcription`.
     #[cfg(feature = "call-control")]
     CallTranscription(crate::types::TranscriptionEvent),
+    /// `porting_order.deleted`: [`types::PortingEventDeletedPayload`](crate::types::PortingEventDeletedPayload).
+    ///
+    /// Declared by no callback or `webhooks` entry: an event record of `types::PortingEvent` (the resource of the events API), which the delivery carries in `data`.
+    #[cfg(feature = "porting")]
+    PortingOrderDeleted(crate::types::PortingEventDeletedPayload),
+    /// `porting_order.messaging_changed`: [`types::PortingEventMessagingChangedPayload`](crate::types::PortingEventMessagingChangedPayload).
+    ///
+    /// Declared by no callback or `webhooks` entry: an event record of `types::PortingEvent` (the resource of the events API), which the delivery carries in `data`.
+    #[cfg(feature = "porting")]
+    PortingOrderMessagingChanged(crate::types::PortingEventMessagingChangedPayload),
+    /// `porting_order.status_changed`: [`types::PortingEventStatusChangedEvent`](crate::types::PortingEventStatusChangedEvent).
+    ///
+    /// Declared by no callback or `webhooks` entry: an event record of `types::PortingEvent` (the resource of the events API), which the delivery carries in `data`.
+    #[cfg(feature = "porting")]
+    PortingOrderStatusChanged(crate::types::PortingEventStatusChangedEvent),
+    /// `porting_order.new_comment`: [`types::PortingEventNewCommentEvent`](crate::types::PortingEventNewCommentEvent).
+    ///
+    /// Declared by no callback or `webhooks` entry: an event record of `types::PortingEvent` (the resource of the events API), which the delivery carries in `data`.
+    #[cfg(feature = "porting")]
+    PortingOrderNewComment(crate::types::PortingEventNewCommentEvent),
+    /// `porting_order.split`: [`types::PortingEventSplitEvent`](crate::types::PortingEventSplitEvent).
+    ///
+    /// Declared by no callback or `webhooks` entry: an event record of `types::PortingEvent` (the resource of the events API), which the delivery carries in `data`.
+    #[cfg(feature = "porting")]
+    PortingOrderSplit(crate::types::PortingEventSplitEvent),
+    /// `porting_order.loa_updated`: [`types::PortingEventWithoutWebhook`](crate::types::PortingEventWithoutWebhook).
+    ///
+    /// Declared by no callback or `webhooks` entry: an event record of `types::PortingEvent` (the resource of the events API), which the delivery carries in `data`.
+    #[cfg(feature = "porting")]
+    PortingOrderLoaUpdated(crate::types::PortingEventWithoutWebhook),
+    /// `porting_order.sharing_token_expired`: [`types::PortingEventWithoutWebhook`](crate::types::PortingEventWithoutWebhook).
+    ///
+    /// Declared by no callback or `webhooks` entry: an event record of `types::PortingEvent` (the resource of the events API), which the delivery carries in `data`.
+    #[cfg(feature = "porting")]
+    PortingOrderSharingTokenExpired(crate::types::PortingEventWithoutWebhook),
+    /// `portout.status_changed`: [`types::WebhookPortoutStatusChanged`](crate::types::WebhookPortoutStatusChanged).
+    ///
+    /// Declared by no callback or `webhooks` entry: an event record of `types::PortoutEvent` (the resource of the events API), which the delivery carries in `data`.
+    #[cfg(feature = "porting")]
+    PortoutStatusChanged(crate::types::WebhookPortoutStatusChanged),
+    /// `portout.new_comment`: [`types::WebhookPortoutNewComment`](crate::types::WebhookPortoutNewComment).
+    ///
+    /// Declared by no callback or `webhooks` entry: an event record of `types::PortoutEvent` (the resource of the events API), which the delivery carries in `data`.
+    #[cfg(feature = "porting")]
+    PortoutNewComment(crate::types::WebhookPortoutNewComment),
+    /// `portout.foc_date_changed`: [`types::WebhookPortoutFocDateChanged`](crate::types::WebhookPortoutFocDateChanged).
+    ///
+    /// Declared by no callback or `webhooks` entry: an event record of `types::PortoutEvent` (the resource of the events API), which the delivery carries in `data`.
+    #[cfg(feature = "porting")]
+    PortoutFocDateChanged(crate::types::WebhookPortoutFocDateChanged),
     /// Any other event, kept as JSON.
     Unknown(serde_json::Value),
 }
@@ -860,6 +912,66 @@ impl WebhookEvent {
             type_name: "TranscriptionEvent",
             schema_pointer: "#/webhooks/transcription/post/requestBody/content/application~1json/schema",
         },
+        #[cfg(feature = "porting")]
+        EventInfo {
+            event_type: "porting_order.deleted",
+            type_name: "PortingEventDeletedPayload",
+            schema_pointer: "#/components/schemas/PortingEventDeletedPayload",
+        },
+        #[cfg(feature = "porting")]
+        EventInfo {
+            event_type: "porting_order.messaging_changed",
+            type_name: "PortingEventMessagingChangedPayload",
+            schema_pointer: "#/components/schemas/PortingEventMessagingChangedPayload",
+        },
+        #[cfg(feature = "porting")]
+        EventInfo {
+            event_type: "porting_order.status_changed",
+            type_name: "PortingEventStatusChangedEvent",
+            schema_pointer: "#/components/schemas/PortingEventStatusChangedEvent",
+        },
+        #[cfg(feature = "porting")]
+        EventInfo {
+            event_type: "porting_order.new_comment",
+            type_name: "PortingEventNewCommentEvent",
+            schema_pointer: "#/components/schemas/PortingEventNewCommentEvent",
+        },
+        #[cfg(feature = "porting")]
+        EventInfo {
+            event_type: "porting_order.split",
+            type_name: "PortingEventSplitEvent",
+            schema_pointer: "#/components/schemas/PortingEventSplitEvent",
+        },
+        #[cfg(feature = "porting")]
+        EventInfo {
+            event_type: "porting_order.loa_updated",
+            type_name: "PortingEventWithoutWebhook",
+            schema_pointer: "#/components/schemas/PortingEventWithoutWebhook",
+        },
+        #[cfg(feature = "porting")]
+        EventInfo {
+            event_type: "porting_order.sharing_token_expired",
+            type_name: "PortingEventWithoutWebhook",
+            schema_pointer: "#/components/schemas/PortingEventWithoutWebhook",
+        },
+        #[cfg(feature = "porting")]
+        EventInfo {
+            event_type: "portout.status_changed",
+            type_name: "WebhookPortoutStatusChanged",
+            schema_pointer: "#/components/schemas/WebhookPortoutStatusChanged",
+        },
+        #[cfg(feature = "porting")]
+        EventInfo {
+            event_type: "portout.new_comment",
+            type_name: "WebhookPortoutNewComment",
+            schema_pointer: "#/components/schemas/WebhookPortoutNewComment",
+        },
+        #[cfg(feature = "porting")]
+        EventInfo {
+            event_type: "portout.foc_date_changed",
+            type_name: "WebhookPortoutFocDateChanged",
+            schema_pointer: "#/components/schemas/WebhookPortoutFocDateChanged",
+        },
     ];
     /// Decode a parsed body.
     #[allow(clippy::match_single_binding)]
@@ -1189,6 +1301,60 @@ impl WebhookEvent {
                 "call.transcription" => {
                     Self::CallTranscription(crate::webhooks::decode_event(value)?)
                 }
+                #[cfg(feature = "porting")]
+                "porting_order.deleted" => {
+                    Self::PortingOrderDeleted(crate::webhooks::decode_event_data(value)?)
+                }
+                #[cfg(feature = "porting")]
+                "porting_order.messaging_changed" => {
+                    Self::PortingOrderMessagingChanged(
+                        crate::webhooks::decode_event_data(value)?,
+                    )
+                }
+                #[cfg(feature = "porting")]
+                "porting_order.status_changed" => {
+                    Self::PortingOrderStatusChanged(
+                        crate::webhooks::decode_event_data(value)?,
+                    )
+                }
+                #[cfg(feature = "porting")]
+                "porting_order.new_comment" => {
+                    Self::PortingOrderNewComment(
+                        crate::webhooks::decode_event_data(value)?,
+                    )
+                }
+                #[cfg(feature = "porting")]
+                "porting_order.split" => {
+                    Self::PortingOrderSplit(crate::webhooks::decode_event_data(value)?)
+                }
+                #[cfg(feature = "porting")]
+                "porting_order.loa_updated" => {
+                    Self::PortingOrderLoaUpdated(
+                        crate::webhooks::decode_event_data(value)?,
+                    )
+                }
+                #[cfg(feature = "porting")]
+                "porting_order.sharing_token_expired" => {
+                    Self::PortingOrderSharingTokenExpired(
+                        crate::webhooks::decode_event_data(value)?,
+                    )
+                }
+                #[cfg(feature = "porting")]
+                "portout.status_changed" => {
+                    Self::PortoutStatusChanged(
+                        crate::webhooks::decode_event_data(value)?,
+                    )
+                }
+                #[cfg(feature = "porting")]
+                "portout.new_comment" => {
+                    Self::PortoutNewComment(crate::webhooks::decode_event_data(value)?)
+                }
+                #[cfg(feature = "porting")]
+                "portout.foc_date_changed" => {
+                    Self::PortoutFocDateChanged(
+                        crate::webhooks::decode_event_data(value)?,
+                    )
+                }
                 _ => Self::Unknown(value),
             },
         )
@@ -1378,6 +1544,30 @@ impl WebhookEvent {
             Self::MessageReceived(_) => Some("message.received"),
             #[cfg(feature = "call-control")]
             Self::CallTranscription(_) => Some("call.transcription"),
+            #[cfg(feature = "porting")]
+            Self::PortingOrderDeleted(_) => Some("porting_order.deleted"),
+            #[cfg(feature = "porting")]
+            Self::PortingOrderMessagingChanged(_) => {
+                Some("porting_order.messaging_changed")
+            }
+            #[cfg(feature = "porting")]
+            Self::PortingOrderStatusChanged(_) => Some("porting_order.status_changed"),
+            #[cfg(feature = "porting")]
+            Self::PortingOrderNewComment(_) => Some("porting_order.new_comment"),
+            #[cfg(feature = "porting")]
+            Self::PortingOrderSplit(_) => Some("porting_order.split"),
+            #[cfg(feature = "porting")]
+            Self::PortingOrderLoaUpdated(_) => Some("porting_order.loa_updated"),
+            #[cfg(feature = "porting")]
+            Self::PortingOrderSharingTokenExpired(_) => {
+                Some("porting_order.sharing_token_expired")
+            }
+            #[cfg(feature = "porting")]
+            Self::PortoutStatusChanged(_) => Some("portout.status_changed"),
+            #[cfg(feature = "porting")]
+            Self::PortoutNewComment(_) => Some("portout.new_comment"),
+            #[cfg(feature = "porting")]
+            Self::PortoutFocDateChanged(_) => Some("portout.foc_date_changed"),
             Self::Unknown(v) => event_type_of(v),
         }
     }
@@ -1552,6 +1742,46 @@ impl Serialize for WebhookEvent {
             Self::MessageReceived(e) => e.serialize(s),
             #[cfg(feature = "call-control")]
             Self::CallTranscription(e) => e.serialize(s),
+            #[cfg(feature = "porting")]
+            Self::PortingOrderDeleted(e) => {
+                crate::webhooks::InData { data: e }.serialize(s)
+            }
+            #[cfg(feature = "porting")]
+            Self::PortingOrderMessagingChanged(e) => {
+                crate::webhooks::InData { data: e }.serialize(s)
+            }
+            #[cfg(feature = "porting")]
+            Self::PortingOrderStatusChanged(e) => {
+                crate::webhooks::InData { data: e }.serialize(s)
+            }
+            #[cfg(feature = "porting")]
+            Self::PortingOrderNewComment(e) => {
+                crate::webhooks::InData { data: e }.serialize(s)
+            }
+            #[cfg(feature = "porting")]
+            Self::PortingOrderSplit(e) => {
+                crate::webhooks::InData { data: e }.serialize(s)
+            }
+            #[cfg(feature = "porting")]
+            Self::PortingOrderLoaUpdated(e) => {
+                crate::webhooks::InData { data: e }.serialize(s)
+            }
+            #[cfg(feature = "porting")]
+            Self::PortingOrderSharingTokenExpired(e) => {
+                crate::webhooks::InData { data: e }.serialize(s)
+            }
+            #[cfg(feature = "porting")]
+            Self::PortoutStatusChanged(e) => {
+                crate::webhooks::InData { data: e }.serialize(s)
+            }
+            #[cfg(feature = "porting")]
+            Self::PortoutNewComment(e) => {
+                crate::webhooks::InData { data: e }.serialize(s)
+            }
+            #[cfg(feature = "porting")]
+            Self::PortoutFocDateChanged(e) => {
+                crate::webhooks::InData { data: e }.serialize(s)
+            }
             Self::Unknown(v) => v.serialize(s),
         }
     }
