@@ -5,6 +5,7 @@
 //! spec ──load──▶ openapiv3::OpenAPI ──lower──▶ ir::Ir ──emit──▶ TokenStream ──prettyplease──▶ files
 //! ```
 
+pub mod call_paths;
 pub mod dedup;
 pub mod diff;
 pub mod emit;

@@ -30,6 +30,20 @@ where
     }
 }
 
+/// Decode `body` as the request type `T` (strictly: requests are sent, not received, and have no
+/// shape for the lenient decoding); a value it accepts must serialize and decode back to itself,
+/// since requests are sent with that `Serialize`.
+pub fn request_round_trip<T>(body: &[u8])
+where
+    T: DeserializeOwned + Serialize + PartialEq + Debug,
+{
+    let Ok(value) = serde_json::from_slice::<T>(body) else { return };
+    let text = serde_json::to_vec(&value).expect("a decoded value serializes");
+    let back = serde_json::from_slice::<T>(&text)
+        .unwrap_or_else(|e| panic!("{value:?} serialized as {} does not decode: {e}", String::from_utf8_lossy(&text)));
+    assert_eq!(back, value, "round trip through {}", String::from_utf8_lossy(&text));
+}
+
 /// A body that is a JSON object always decodes as `T` in the client's (lenient) decoding,
 /// whatever its members hold: a member that does not fit costs that field, never the body.
 pub fn object_always_decodes<T: DeserializeOwned + telnyx_api::shape::Shaped>(body: &[u8]) {

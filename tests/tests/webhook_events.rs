@@ -1,6 +1,7 @@
 //! Typed webhook events against the pinned spec: every payload a callback declares with an
-//! `event_type` enum has a typed variant (read from the spec here, not from the generator), and
-//! a body synthesized from each payload schema decodes into that variant and back.
+//! `event_type` enum, and every event record of a union on `event_type`, has a typed variant
+//! (read from the spec here, not from the generator), and a body synthesized from each payload
+//! schema decodes into that variant and back.
 
 #[allow(dead_code)]
 #[path = "../conformance/schema.rs"]
@@ -66,10 +67,43 @@ fn declared(root: &Value) -> BTreeMap<String, bool> {
     out
 }
 
+/// The event types of the component unions on `event_type` whose branches are event records
+/// (a top-level `event_type`, no `data`) and that no webhook declares: the discriminator
+/// mapping's keys, for event types no webhook declares. A delivery carries such a record in
+/// `data` (Telnyx's port-out guide shows them so).
+fn records(root: &Value, declared: &BTreeMap<String, bool>) -> BTreeMap<String, bool> {
+    let mut claims: BTreeMap<String, usize> = BTreeMap::new();
+    for schema in root.pointer("/components/schemas").and_then(Value::as_object).into_iter().flat_map(|s| s.values()) {
+        if schema.pointer("/discriminator/propertyName").and_then(Value::as_str) != Some("event_type") {
+            continue;
+        }
+        let Some(branches) = schema.get("oneOf").or_else(|| schema.get("anyOf")).and_then(Value::as_array) else {
+            continue;
+        };
+        let record = |b: &Value| property(root, b, "data").is_none() && property(root, b, "event_type").is_some();
+        if branches.is_empty() || !branches.iter().all(record) {
+            continue;
+        }
+        let mapping = schema.pointer("/discriminator/mapping").and_then(Value::as_object);
+        for value in mapping.into_iter().flat_map(|m| m.keys()) {
+            *claims.entry(value.clone()).or_default() += 1;
+        }
+    }
+    claims.into_iter().filter(|(v, n)| *n == 1 && !declared.contains_key(v)).map(|(v, _)| (v, true)).collect()
+}
+
+/// Every event type with a variant: those the webhooks declare, and those of records.
+fn keyed(root: &Value) -> BTreeMap<String, bool> {
+    let mut all = declared(root);
+    let records = records(root, &all);
+    all.extend(records);
+    all
+}
+
 #[test]
 fn every_declared_event_type_has_a_typed_variant() {
     let spec = pinned_spec();
-    let declared = declared(&spec);
+    let declared = keyed(&spec);
     assert!(!declared.is_empty());
     let typed: Vec<&str> = WebhookEvent::EVENTS.iter().map(|e| e.event_type).collect();
     let missing: Vec<&String> = declared.keys().filter(|t| !typed.contains(&t.as_str())).collect();
@@ -81,7 +115,8 @@ fn every_declared_event_type_has_a_typed_variant() {
 #[test]
 fn synthesized_bodies_decode_into_their_variant() {
     let raw = pinned_spec();
-    let declared = declared(&raw);
+    let records = records(&raw, &declared(&raw));
+    let declared = keyed(&raw);
     // The synthesizer reads OpenAPI 3.0: the document as the generator reads it (a 3.1 spec
     // normalised, repairs applied).
     let spec = codegen::load::load_value_with(raw, &[]).map(|l| l.raw).unwrap_or_else(|e| panic!("{e}"));
@@ -93,6 +128,10 @@ fn synthesized_bodies_decode_into_their_variant() {
             failures.push(format!("{}: no body could be synthesized", info.event_type));
             continue;
         };
+        // A record is delivered in `data`.
+        if records.contains_key(info.event_type) {
+            body = serde_json::json!({ "data": body });
+        }
         // Fix the key: a synthesized enum picks the first value, the event may be the second.
         let at = if declared[info.event_type] { "/data/event_type" } else { "/event_type" };
         match body.pointer_mut(at) {

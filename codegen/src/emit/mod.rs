@@ -12,7 +12,7 @@ pub mod types;
 pub mod webhooks;
 pub mod xml;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Barrier, OnceLock};
@@ -213,6 +213,8 @@ enum Job<'a> {
 struct Plan<'a> {
     ir: &'a Ir,
     default: BTreeMap<&'a str, bool>,
+    /// The types that get an `impl Shaped` ([`types::shaped`]).
+    shaped: BTreeSet<&'a str>,
     /// The types crates and their modules.
     types: BTreeMap<Option<&'a str>, crates::Modules<'a>>,
     ops_by_tag: BTreeMap<&'a str, Vec<&'a Operation>>,
@@ -224,7 +226,13 @@ impl<'a> Plan<'a> {
         for op in &ir.operations {
             ops_by_tag.entry(op.tag_module.as_str()).or_default().push(op);
         }
-        Plan { ir, default: types::defaultable(&ir.types), types: crates::layout(ir), ops_by_tag }
+        Plan {
+            ir,
+            default: types::defaultable(&ir.types),
+            shaped: types::shaped(ir),
+            types: crates::layout(ir),
+            ops_by_tag,
+        }
     }
 
     fn jobs(&self) -> Vec<Job<'a>> {
@@ -290,7 +298,7 @@ impl<'a> Plan<'a> {
                 };
                 let items = defs.iter().map(|t| {
                     let cfg = if t.features == gate { TokenStream::new() } else { features::cfg(&t.features) };
-                    types::type_def(t, &self.default, &cfg)
+                    types::type_def(t, &self.default, &self.shaped, &cfg)
                 });
                 let doc = if *module == crate::lower::SHARED_MODULE {
                     "Types used by several tags (or by none)."

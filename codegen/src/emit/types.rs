@@ -1,6 +1,6 @@
 //! Types: structs, string enums with an `Unknown` variant, unions, aliases.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
@@ -91,6 +91,54 @@ pub fn defaultable(types: &[TypeDef]) -> BTreeMap<&str, bool> {
     }
 }
 
+/// The types that get an `impl Shaped` (the lenient decoding's view of a type): all but those
+/// only requests send. A type a response, a paged item, a webhook or a callback carries is
+/// shaped, as is one nothing reaches (users decode such schemas themselves), and so is every
+/// type a shaped one refers to.
+pub fn shaped(ir: &Ir) -> BTreeSet<&str> {
+    let by_name: BTreeMap<&str, &TypeDef> = ir.types.iter().map(|t| (t.name.as_str(), t)).collect();
+    let closure = |roots: Vec<&TypeRef>| -> BTreeSet<&str> {
+        let mut seen = BTreeSet::new();
+        let mut stack: Vec<&str> = roots.into_iter().filter_map(TypeRef::named).collect();
+        while let Some(name) = stack.pop() {
+            let Some(t) = by_name.get(name) else { continue };
+            if !seen.insert(t.name.as_str()) {
+                continue;
+            }
+            match &t.kind {
+                TypeKind::Struct(s) => stack.extend(s.fields.iter().filter_map(|f| f.ty.named())),
+                TypeKind::Union(u) => stack.extend(u.variants.iter().filter_map(|v| v.ty.named())),
+                TypeKind::Alias(a) => stack.extend(a.named()),
+                TypeKind::Enum(_) => {}
+            }
+        }
+        seen
+    };
+    let sent = closure(
+        ir.operations
+            .iter()
+            .flat_map(|op| {
+                op.params.iter().map(|p| &p.ty).chain(op.body.iter().chain(&op.multipart_alternative).map(|b| &b.ty))
+            })
+            .collect(),
+    );
+    let received = ir.operations.iter().flat_map(|op| {
+        let response = match &op.response {
+            ResponseKind::Json(t) | ResponseKind::JsonOrText(t) | ResponseKind::Xml(t) => Some(t),
+            ResponseKind::Empty | ResponseKind::Bytes | ResponseKind::Text => None,
+        };
+        response.into_iter().chain(op.paging.iter().map(|p| &p.item)).chain(&op.callbacks)
+    });
+    let named: Vec<TypeRef> = ir
+        .webhook_events
+        .iter()
+        .map(|e| TypeRef::Named(e.ty.clone()))
+        .chain(ir.webhook_unkeyed.iter().filter_map(|u| u.ty.clone().map(TypeRef::Named)))
+        .chain(ir.types.iter().filter(|t| !sent.contains(t.name.as_str())).map(|t| TypeRef::Named(t.name.clone())))
+        .collect();
+    closure(received.chain(&named).collect())
+}
+
 fn ref_default(t: &TypeRef, ok: &BTreeMap<&str, bool>, by_name: &BTreeMap<&str, &TypeDef>) -> bool {
     match t {
         TypeRef::Named(n) => ok.get(n.as_str()).copied().unwrap_or(false) && by_name.contains_key(n.as_str()),
@@ -109,7 +157,13 @@ fn type_doc(t: &TypeDef) -> TokenStream {
 }
 
 /// Tokens for one type definition; `cfg` (a `#[cfg]` attribute or nothing) goes on each item.
-pub fn type_def(t: &TypeDef, default: &BTreeMap<&str, bool>, cfg: &TokenStream) -> TokenStream {
+pub fn type_def(
+    t: &TypeDef,
+    default: &BTreeMap<&str, bool>,
+    shaped: &BTreeSet<&str>,
+    cfg: &TokenStream,
+) -> TokenStream {
+    let shaped = shaped.contains(t.name.as_str());
     let name = ident(&t.name);
     let doc = type_doc(t);
     let none = TokenStream::new();
@@ -122,13 +176,13 @@ pub fn type_def(t: &TypeDef, default: &BTreeMap<&str, bool>, cfg: &TokenStream) 
                 pub type #name = #target;
             }
         }
-        TypeKind::Struct(s) => struct_def(t, s, default.get(t.name.as_str()).copied().unwrap_or(false), cfg),
+        TypeKind::Struct(s) => struct_def(t, s, default.get(t.name.as_str()).copied().unwrap_or(false), shaped, cfg),
         TypeKind::Enum(variants) => enum_def(&name, doc, variants, cfg),
-        TypeKind::Union(u) => union_def(&name, doc, u, cfg),
+        TypeKind::Union(u) => union_def(&name, doc, u, shaped, cfg),
     }
 }
 
-fn struct_def(t: &TypeDef, s: &Struct, derive_default: bool, cfg: &TokenStream) -> TokenStream {
+fn struct_def(t: &TypeDef, s: &Struct, derive_default: bool, shaped: bool, cfg: &TokenStream) -> TokenStream {
     let name = ident(&t.name);
     let doc = type_doc(t);
     let none = TokenStream::new();
@@ -215,7 +269,8 @@ fn struct_def(t: &TypeDef, s: &Struct, derive_default: bool, cfg: &TokenStream) 
     });
     let open = s.additional.is_some();
     let name_text = t.name.as_str();
-    let shape = shaped(&name, quote!(crate::shape::object(#name_text, &[#(#shape_fields),*], #open)), cfg);
+    let shape =
+        shaped.then(|| shape_impl(&name, quote!(crate::shape::object(#name_text, &[#(#shape_fields),*], #open)), cfg));
     let (derives, serde_impls) = if all_optional {
         (quote!(Debug, Clone, PartialEq, Default), optional_fields(&name, s, cfg))
     } else {
@@ -304,7 +359,7 @@ fn enum_def(name: &Ident, doc: TokenStream, variants: &[EnumVariant], cfg: &Toke
     }
 }
 
-fn union_def(name: &Ident, doc: TokenStream, u: &Union, cfg: &TokenStream) -> TokenStream {
+fn union_def(name: &Ident, doc: TokenStream, u: &Union, shaped: bool, cfg: &TokenStream) -> TokenStream {
     let none = TokenStream::new();
     let tagged = union_is_tagged(u);
     let decl = u.variants.iter().map(|v| {
@@ -348,8 +403,9 @@ fn union_def(name: &Ident, doc: TokenStream, u: &Union, cfg: &TokenStream) -> To
             quote!(crate::shape::of::<#ty>())
         });
         let name_text = name.to_string();
-        let shape =
-            shaped(name, quote!(crate::shape::Shape::Untagged { name: #name_text, variants: &[#(#shapes),*] }), cfg);
+        let shape = shaped.then(|| {
+            shape_impl(name, quote!(crate::shape::Shape::Untagged { name: #name_text, variants: &[#(#shapes),*] }), cfg)
+        });
         return quote! {
             #doc
             #cfg
@@ -380,11 +436,13 @@ fn union_def(name: &Ident, doc: TokenStream, u: &Union, cfg: &TokenStream) -> To
         v.tags.iter().map(move |tag| quote!((#tag, crate::shape::of::<#ty>())))
     });
     let name_text = name.to_string();
-    let shape = shaped(
-        name,
-        quote!(crate::shape::Shape::Tagged { name: #name_text, property: #prop, variants: &[#(#tagged_shapes),*] }),
-        cfg,
-    );
+    let shape = shaped.then(|| {
+        shape_impl(
+            name,
+            quote!(crate::shape::Shape::Tagged { name: #name_text, property: #prop, variants: &[#(#tagged_shapes),*] }),
+            cfg,
+        )
+    });
     let unknown_doc = format!(" A `{prop}` value this version of the crate does not know, kept as JSON.");
     // Written with the discriminator value the server sends, also when the variant's own field
     // for it is left empty.
@@ -428,12 +486,20 @@ fn union_def(name: &Ident, doc: TokenStream, u: &Union, cfg: &TokenStream) -> To
 }
 
 /// `impl Shaped for #name` with the shape `shape` (an expression of type `Shape`): what the
-/// lenient decoding walks a deviating body with (`telnyx_api_core::shape`).
-fn shaped(name: &Ident, shape: TokenStream, cfg: &TokenStream) -> TokenStream {
+/// lenient decoding walks a deviating body with (`telnyx_api_core::shape`): a `static` behind a
+/// function of the type's own crate (`Shape::Named`), which other types' shapes refer to
+/// (recursive types make cycles), compiled once, there.
+fn shape_impl(name: &Ident, shape: TokenStream, cfg: &TokenStream) -> TokenStream {
     quote! {
         #cfg
         impl crate::shape::Shaped for #name {
-            const SHAPE: &'static crate::shape::Shape = &#shape;
+            const SHAPE: &'static crate::shape::Shape = {
+                fn shape() -> &'static crate::shape::Shape {
+                    static SHAPE: crate::shape::Shape = #shape;
+                    &SHAPE
+                }
+                &crate::shape::Shape::Named(shape)
+            };
         }
     }
 }

@@ -166,37 +166,73 @@ pub fn decode_value<T: DeserializeOwned + Shaped>(value: &Value) -> Result<Decod
 /// The repair alone, for a body the strict decoding already failed on; a body that is not
 /// JSON is a [`Failure`] with the position of the syntax error.
 pub fn repair_slice<T: DeserializeOwned + Shaped>(body: &[u8]) -> Result<Decoded<T>, Failure> {
-    let json = Json::parse(body).map_err(|e| Failure {
-        path: ".".to_owned(),
-        message: e.to_string(),
-        position: Some((e.line(), e.column())),
-    })?;
-    let mut walk = Walk::new(Mode::Repair, body.len());
-    walk.value(T::SHAPE, &json);
-    let error = match serde_json::from_slice::<T>(&walk.out) {
-        Ok(value) => return Ok(Decoded { value, deviations: walk.deviations }),
-        Err(e) => e,
-    };
-    // The type refuses what its shape admits: its empty value (by the shape, else the least
-    // value of the shape's kind), the body the one deviation.
-    let mut empty = Walk::new(Mode::Repair, 16);
-    empty.empty(T::SHAPE, 0);
-    let least: &[u8] = match T::SHAPE {
-        Shape::Struct(_) | Shape::Object | Shape::Map(_) | Shape::Tagged { .. } => b"{}",
-        Shape::Array(_) => b"[]",
-        _ => b"null",
-    };
-    match serde_json::from_slice::<T>(&empty.out).or_else(|_| serde_json::from_slice::<T>(least)) {
-        Ok(value) => Ok(Decoded {
-            value,
-            deviations: vec![Deviation {
-                path: ".".to_owned(),
-                kind: DeviationKind::Mismatch,
-                expected: expected(T::SHAPE),
-                found: Some(json.to_value()),
-            }],
-        }),
-        Err(_) => Err(Failure { path: ".".to_owned(), message: error.to_string(), position: None }),
+    // The generic part is the decoding alone: everything else is compiled once, not per type.
+    let repaired = Repaired::of(body, T::SHAPE)?;
+    let mut first_error = None;
+    for attempt in 0..Repaired::ATTEMPTS {
+        match serde_json::from_slice::<T>(&repaired.text(attempt)) {
+            Ok(value) => return Ok(Decoded { value, deviations: repaired.deviations(attempt) }),
+            Err(e) if attempt == 0 => first_error = Some(e.to_string()),
+            Err(_) => {}
+        }
+    }
+    Err(Failure { path: ".".to_owned(), message: first_error.unwrap_or_default(), position: None })
+}
+
+/// A body written out along a shape, and what to try when the type refuses it.
+struct Repaired<'b> {
+    shape: &'static Shape,
+    /// The body along the shape.
+    text: Vec<u8>,
+    deviations: Vec<Deviation>,
+    /// The body as received (for the deviation of a body the type refuses whole).
+    body: &'b [u8],
+}
+
+impl<'b> Repaired<'b> {
+    /// What [`Repaired::text`] offers: the repaired body; then, for a type that refuses what its
+    /// shape admits, its empty value by the shape, and the least value of the shape's kind.
+    const ATTEMPTS: usize = 3;
+
+    fn of(body: &'b [u8], shape: &'static Shape) -> Result<Repaired<'b>, Failure> {
+        let json = Json::parse(body).map_err(|e| Failure {
+            path: ".".to_owned(),
+            message: e.to_string(),
+            position: Some((e.line(), e.column())),
+        })?;
+        let mut walk = Walk::new(Mode::Repair, body.len());
+        walk.value(shape, &json);
+        Ok(Repaired { shape, text: walk.out, deviations: walk.deviations, body })
+    }
+
+    fn text(&self, attempt: usize) -> Cow<'_, [u8]> {
+        match attempt {
+            0 => Cow::Borrowed(&self.text),
+            1 => {
+                let mut empty = Walk::new(Mode::Repair, 16);
+                empty.empty(self.shape, 0);
+                Cow::Owned(empty.out)
+            }
+            _ => Cow::Borrowed(match self.shape.resolve() {
+                Shape::Struct(_) | Shape::Object | Shape::Map(_) | Shape::Tagged { .. } => b"{}",
+                Shape::Array(_) => b"[]",
+                _ => b"null",
+            }),
+        }
+    }
+
+    /// The deviations of the value [`Repaired::text`]`(attempt)` decoded to: the walk's, or, for
+    /// an empty value, the whole body as the one deviation.
+    fn deviations(self, attempt: usize) -> Vec<Deviation> {
+        if attempt == 0 {
+            return self.deviations;
+        }
+        vec![Deviation {
+            path: ".".to_owned(),
+            kind: DeviationKind::Mismatch,
+            expected: expected(self.shape),
+            found: serde_json::from_slice(self.body).ok(),
+        }]
     }
 }
 
@@ -212,8 +248,8 @@ pub fn undeclared<T: Shaped + ?Sized>(body: &[u8]) -> Vec<Deviation> {
 }
 
 /// What `shape` expects, in words.
-pub fn expected(shape: &Shape) -> String {
-    match shape {
+pub fn expected(shape: &'static Shape) -> String {
+    match shape.resolve() {
         Shape::Any => "any value".to_owned(),
         Shape::Unit => "null".to_owned(),
         Shape::String => "a string".to_owned(),
@@ -224,9 +260,10 @@ pub fn expected(shape: &Shape) -> String {
         Shape::Object | Shape::Map(_) => "an object".to_owned(),
         Shape::Enum(name) => format!("a string (enum {name})"),
         Shape::Array(_) => "an array".to_owned(),
-        Shape::Nullable(inner) => format!("{} or null", expected(inner())),
+        Shape::Nullable(inner) => format!("{} or null", expected(inner)),
         Shape::Struct(s) => format!("struct {}", s.name),
         Shape::Untagged { name, .. } | Shape::Tagged { name, .. } => format!("union {name}"),
+        Shape::Named(_) => unreachable!("resolved"),
     }
 }
 
@@ -281,13 +318,20 @@ impl<'a> Walk<'a> {
 
     fn put_str(&mut self, s: &str) {
         if self.mode == Mode::Repair {
-            // Writing to a `Vec` cannot fail.
-            let _ = serde_json::to_writer(&mut self.out, s);
+            write_str(&mut self.out, s, false);
+        }
+    }
+
+    /// A member name or string of the document: one borrowed from the body had no escapes
+    /// there, so it is written as it is, without looking for characters to escape.
+    fn put_text(&mut self, s: &Cow<'_, str>) {
+        if self.mode == Mode::Repair {
+            write_str(&mut self.out, s, matches!(s, Cow::Borrowed(_)));
         }
     }
 
     /// Record a deviation at the current path (`found`: the value there, `None` if missing).
-    fn deviation(&mut self, kind: DeviationKind, shape: &Shape, found: Option<&Json<'_>>) {
+    fn deviation(&mut self, kind: DeviationKind, shape: &'static Shape, found: Option<&Json<'_>>) {
         self.score += 1;
         if kind == DeviationKind::Undeclared {
             self.undeclared += 1;
@@ -305,6 +349,7 @@ impl<'a> Walk<'a> {
 
     /// Write `v` brought to `shape`.
     fn value(&mut self, shape: &'static Shape, v: &'a Json<'a>) {
+        let shape = shape.resolve();
         match shape {
             Shape::Struct(s) => match v {
                 Json::Obj(members) => self.object(s, members),
@@ -312,7 +357,6 @@ impl<'a> Walk<'a> {
             },
             Shape::Array(item) => match v {
                 Json::Arr(items) => {
-                    let item = item();
                     self.put(b"[");
                     for (i, x) in items.iter().enumerate() {
                         if i > 0 {
@@ -328,13 +372,12 @@ impl<'a> Walk<'a> {
             },
             Shape::Map(member) => match v {
                 Json::Obj(members) => {
-                    let member = member();
                     self.put(b"{");
                     for (i, (k, x)) in members.iter().enumerate() {
                         if i > 0 {
                             self.put(b",");
                         }
-                        self.put_str(k);
+                        self.put_text(k);
                         self.put(b":");
                         self.path.push(Seg::Key(k));
                         self.value(member, x);
@@ -345,7 +388,6 @@ impl<'a> Walk<'a> {
                 _ => self.mismatch(shape, v),
             },
             Shape::Nullable(inner) => {
-                let inner = inner();
                 if matches!(v, Json::Null) {
                     self.put(b"null");
                 } else if fits(inner, v) {
@@ -366,7 +408,7 @@ impl<'a> Walk<'a> {
                     _ => None,
                 };
                 match tag.and_then(|t| variants.iter().find(|(name, _)| *name == t)) {
-                    Some((_, variant)) => self.value(variant(), v),
+                    Some((_, variant)) => self.value(variant, v),
                     // Any other value is the union's `Unknown`.
                     None => self.raw(v),
                 }
@@ -377,7 +419,7 @@ impl<'a> Walk<'a> {
     }
 
     /// A value that does not fit `shape` where the member is required: the empty value.
-    fn mismatch(&mut self, shape: &Shape, v: &Json<'_>) {
+    fn mismatch(&mut self, shape: &'static Shape, v: &Json<'_>) {
         let kind = if matches!(v, Json::Null) { DeviationKind::Null } else { DeviationKind::Mismatch };
         self.deviation(kind, shape, Some(v));
         self.empty(shape, 0);
@@ -386,23 +428,35 @@ impl<'a> Walk<'a> {
     /// An object of a struct: its members in the order sent, each declared one brought to its
     /// shape, then the required ones that are missing.
     fn object(&mut self, s: &'static Struct, members: &'a [(Cow<'a, str>, Json<'a>)]) {
+        // Each member's field, and each field's last member: serde's derive refuses a member
+        // sent twice, so the last one counts, as in a `Value`. Members mostly come in the
+        // fields' order, so the search starts after the field found last.
+        let mut field_of: Vec<Option<usize>> = Vec::with_capacity(members.len());
+        let mut last: Vec<Option<usize>> = vec![None; s.fields.len()];
+        let mut cursor = 0;
+        for (i, (k, _)) in members.iter().enumerate() {
+            let found = (cursor..s.fields.len()).chain(0..cursor).find(|&j| s.fields[j].name == k);
+            if let Some(j) = found {
+                cursor = j + 1;
+                last[j] = Some(i);
+            }
+            field_of.push(found);
+        }
         self.put(b"{");
         let mut first = true;
-        for (i, (k, x)) in members.iter().enumerate() {
-            let field = s.fields.iter().find(|f| f.name == k);
-            // serde's derive refuses a member sent twice: the last one counts, as in a `Value`.
-            if field.is_some() && members[i + 1..].iter().any(|(later, _)| later == k) {
+        for (i, ((k, x), field)) in members.iter().zip(&field_of).enumerate() {
+            if field.is_some_and(|j| last[j] != Some(i)) {
                 continue;
             }
             if !first {
                 self.put(b",");
             }
             first = false;
-            self.put_str(k);
+            self.put_text(k);
             self.put(b":");
             self.path.push(Seg::Key(k));
             match field {
-                Some(f) => self.value((f.shape)(), x),
+                Some(j) => self.value(s.fields[*j].shape, x),
                 None => {
                     if !s.open && self.mode != Mode::Repair {
                         self.deviation(DeviationKind::Undeclared, &Shape::Any, Some(x));
@@ -412,10 +466,7 @@ impl<'a> Walk<'a> {
             }
             self.path.pop();
         }
-        for f in s.fields.iter().filter(|f| !f.optional) {
-            if members.iter().any(|(k, _)| k == f.name) {
-                continue;
-            }
+        for (f, _) in s.fields.iter().zip(&last).filter(|(f, last)| !f.optional && last.is_none()) {
             if !first {
                 self.put(b",");
             }
@@ -423,9 +474,8 @@ impl<'a> Walk<'a> {
             self.put_str(f.name);
             self.put(b":");
             self.path.push(Seg::Key(f.name));
-            let shape = (f.shape)();
-            self.deviation(DeviationKind::Missing, shape, None);
-            self.empty(shape, 0);
+            self.deviation(DeviationKind::Missing, f.shape, None);
+            self.empty(f.shape, 0);
             self.path.pop();
         }
         self.put(b"}");
@@ -434,10 +484,10 @@ impl<'a> Walk<'a> {
     /// The variant of an untagged union for `v`: the first that fits without a deviation (the
     /// one serde takes), else the one with the fewest deviating and undeclared members, the
     /// first of equals; none when no variant is of `v`'s kind.
-    fn choose(&self, variants: &[crate::shape::ShapeFn], v: &'a Json<'a>) -> Option<&'static Shape> {
+    fn choose(&self, variants: &[crate::shape::ShapeRef], v: &'a Json<'a>) -> Option<&'static Shape> {
         let mut best: Option<(usize, &'static Shape)> = None;
         for variant in variants {
-            let shape = variant();
+            let shape = *variant;
             if !fits(shape, v) {
                 continue;
             }
@@ -463,16 +513,16 @@ impl<'a> Walk<'a> {
     }
 
     /// Write the empty value of `shape`.
-    fn empty(&mut self, shape: &Shape, depth: usize) {
-        match shape {
-            Shape::Any | Shape::Unit | Shape::Nullable(_) => self.put(b"null"),
+    fn empty(&mut self, shape: &'static Shape, depth: usize) {
+        match shape.resolve() {
+            Shape::Any | Shape::Unit | Shape::Nullable(_) | Shape::Named(_) => self.put(b"null"),
             Shape::String | Shape::Enum(_) => self.put(b"\"\""),
             Shape::Integer { .. } | Shape::Number => self.put(b"0"),
             Shape::Boolean => self.put(b"false"),
             Shape::Object | Shape::Map(_) | Shape::Tagged { .. } => self.put(b"{}"),
             Shape::Array(_) => self.put(b"[]"),
             Shape::Untagged { variants, .. } => match variants.first() {
-                Some(first) => self.empty(first(), depth + 1),
+                Some(first) => self.empty(first, depth + 1),
                 None => self.put(b"null"),
             },
             Shape::Struct(s) => {
@@ -484,7 +534,7 @@ impl<'a> Walk<'a> {
                         }
                         self.put_str(f.name);
                         self.put(b":");
-                        self.empty((f.shape)(), depth + 1);
+                        self.empty(f.shape, depth + 1);
                     }
                 }
                 self.put(b"}");
@@ -494,8 +544,8 @@ impl<'a> Walk<'a> {
 }
 
 /// Whether `v` is of the kind `shape` takes (what is inside aside).
-fn fits(shape: &Shape, v: &Json<'_>) -> bool {
-    match (shape, v) {
+fn fits(shape: &'static Shape, v: &Json<'_>) -> bool {
+    match (shape.resolve(), v) {
         (Shape::Any | Shape::Tagged { .. }, _) => true,
         (Shape::Unit, Json::Null) => true,
         (Shape::String, Json::Str(_)) => true,
@@ -506,32 +556,29 @@ fn fits(shape: &Shape, v: &Json<'_>) -> bool {
         (Shape::Object | Shape::Map(_) | Shape::Struct(_), Json::Obj(_)) => true,
         (Shape::Enum(_), Json::Str(_) | Json::Bool(_) | Json::U64(_) | Json::I64(_) | Json::F64(_)) => true,
         (Shape::Array(_), Json::Arr(_)) => true,
-        (Shape::Nullable(inner), v) => matches!(v, Json::Null) || fits(inner(), v),
-        (Shape::Untagged { variants, .. }, v) => variants.iter().any(|variant| fits(variant(), v)),
+        (Shape::Nullable(inner), v) => matches!(v, Json::Null) || fits(inner, v),
+        (Shape::Untagged { variants, .. }, v) => variants.iter().any(|variant| fits(variant, v)),
         _ => false,
     }
 }
 
 /// Write `v` as JSON text.
 fn write_json(out: &mut Vec<u8>, v: &Json<'_>) {
-    use std::io::Write as _;
     // Writing to a `Vec` cannot fail.
     match v {
         Json::Null => out.extend_from_slice(b"null"),
         Json::Bool(true) => out.extend_from_slice(b"true"),
         Json::Bool(false) => out.extend_from_slice(b"false"),
         Json::U64(u) => {
-            let _ = write!(out, "{u}");
+            let _ = serde_json::to_writer(&mut *out, u);
         }
         Json::I64(i) => {
-            let _ = write!(out, "{i}");
+            let _ = serde_json::to_writer(&mut *out, i);
         }
         Json::F64(f) => {
             let _ = serde_json::to_writer(&mut *out, f);
         }
-        Json::Str(s) => {
-            let _ = serde_json::to_writer(&mut *out, s.as_ref());
-        }
+        Json::Str(s) => write_str(out, s, matches!(s, Cow::Borrowed(_))),
         Json::Arr(items) => {
             out.push(b'[');
             for (i, x) in items.iter().enumerate() {
@@ -548,12 +595,26 @@ fn write_json(out: &mut Vec<u8>, v: &Json<'_>) {
                 if i > 0 {
                     out.push(b',');
                 }
-                let _ = serde_json::to_writer(&mut *out, k.as_ref());
+                write_str(out, k, matches!(k, Cow::Borrowed(_)));
                 out.push(b':');
                 write_json(out, x);
             }
             out.push(b'}');
         }
+    }
+}
+
+/// Write `s` as a JSON string; `verbatim` when it needs no escapes (it was read from a JSON
+/// text without any: nothing in it needs one).
+fn write_str(out: &mut Vec<u8>, s: &str, verbatim: bool) {
+    if verbatim {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        // Writing to a `Vec` cannot fail.
+        let _ = serde_json::to_writer(&mut *out, s);
     }
 }
 

@@ -1,9 +1,10 @@
 //! What a type looks like in JSON, as data: the generator writes a [`Shape`] for every type it
 //! emits ([`Shaped`]), and [`crate::lenient`] walks a deviating body with it.
 //!
-//! A shape is static data, not code: it costs the build a few constants per type, where a
-//! second `Deserialize` instantiation per type (a lenient deserializer) costs a quarter of the
-//! whole build. The lenient decoding brings a body to the shape of its type and then decodes it
+//! A shape is static data, not code: one `static` per type, in the crate that defines the type,
+//! behind a function of that crate ([`Shape::Named`]: recursive types refer to themselves, and
+//! a constant cannot), where a second `Deserialize` instantiation per type (a lenient
+//! deserializer) costs a quarter of the whole build. The lenient decoding brings a body to the shape of its type and then decodes it
 //! with the very `serde_json::from_slice::<T>` a conforming body goes through.
 
 use std::collections::{BTreeMap, HashMap};
@@ -11,9 +12,8 @@ use std::collections::{BTreeMap, HashMap};
 #[doc(inline)]
 pub use crate::shaped;
 
-/// A shape, named by the function that returns it (functions, not references: types refer to
-/// each other in cycles, which constants cannot).
-pub type ShapeFn = fn() -> &'static Shape;
+/// A shape, by reference.
+pub type ShapeRef = &'static Shape;
 
 /// The JSON form of a type.
 #[derive(Debug)]
@@ -41,11 +41,11 @@ pub enum Shape {
     /// A string enum with an `Unknown` variant: any string (a number or boolean too, as text).
     Enum(&'static str),
     /// An array of the shape.
-    Array(ShapeFn),
+    Array(ShapeRef),
     /// An object whose members all have the shape (`BTreeMap<String, _>`).
-    Map(ShapeFn),
+    Map(ShapeRef),
     /// `null` or the shape (`Option<_>`).
-    Nullable(ShapeFn),
+    Nullable(ShapeRef),
     /// An object with declared members.
     Struct(Struct),
     /// A union decoded by trying its variants in order.
@@ -53,8 +53,10 @@ pub enum Shape {
         /// The Rust name of the union.
         name: &'static str,
         /// The variants' shapes, in the order they are tried.
-        variants: &'static [ShapeFn],
+        variants: &'static [ShapeRef],
     },
+    /// A named type's shape, behind the function (of the type's own crate) that returns it.
+    Named(fn() -> &'static Shape),
     /// A union dispatched on a member's value; any other value is its `Unknown` variant.
     Tagged {
         /// The Rust name of the union.
@@ -62,7 +64,7 @@ pub enum Shape {
         /// The discriminator member.
         property: &'static str,
         /// Discriminator value → the variant's shape.
-        variants: &'static [(&'static str, ShapeFn)],
+        variants: &'static [(&'static str, ShapeRef)],
     },
 }
 
@@ -84,7 +86,7 @@ pub struct Field {
     /// The member's name on the wire.
     pub name: &'static str,
     /// The member's shape.
-    pub shape: ShapeFn,
+    pub shape: ShapeRef,
     /// Whether the member may be left out (an `Option` field).
     pub optional: bool,
 }
@@ -94,33 +96,28 @@ pub const fn object(name: &'static str, fields: &'static [Field], open: bool) ->
     Shape::Struct(Struct { name, fields, open })
 }
 
-/// `T`'s shape, as a [`ShapeFn`].
-pub const fn of<T: Shaped + ?Sized>() -> ShapeFn {
-    T::shape
+/// `T`'s shape.
+pub const fn of<T: Shaped + ?Sized>() -> ShapeRef {
+    T::SHAPE
 }
 
 /// The member `name` of type `T`.
 pub const fn field<T: Shaped + ?Sized>(name: &'static str) -> Field {
-    Field { name, shape: T::shape, optional: T::OPTIONAL }
+    Field { name, shape: T::SHAPE, optional: T::OPTIONAL }
 }
 
 /// The member `name` of type `T`, which may be left out whatever `T` is (`#[serde(default)]`).
 pub const fn defaulted<T: Shaped + ?Sized>(name: &'static str) -> Field {
-    Field { name, shape: T::shape, optional: true }
+    Field { name, shape: T::SHAPE, optional: true }
 }
 
 /// A type whose JSON form is known as a [`Shape`].
 pub trait Shaped {
-    /// The shape.
+    /// The shape: for a named type, [`Shape::Named`] (`shaped!` writes it so).
     const SHAPE: &'static Shape;
     /// Whether a struct member of this type may be left out (`Option`, as serde's derive
     /// treats it).
     const OPTIONAL: bool = false;
-
-    /// [`Self::SHAPE`], as a function (a [`ShapeFn`]).
-    fn shape() -> &'static Shape {
-        Self::SHAPE
-    }
 }
 
 macro_rules! scalar {
@@ -151,7 +148,7 @@ scalar! {
 }
 
 impl<T: Shaped> Shaped for Option<T> {
-    const SHAPE: &'static Shape = &Shape::Nullable(T::shape);
+    const SHAPE: &'static Shape = &Shape::Nullable(T::SHAPE);
     const OPTIONAL: bool = true;
 }
 
@@ -161,15 +158,26 @@ impl<T: Shaped + ?Sized> Shaped for Box<T> {
 }
 
 impl<T: Shaped> Shaped for Vec<T> {
-    const SHAPE: &'static Shape = &Shape::Array(T::shape);
+    const SHAPE: &'static Shape = &Shape::Array(T::SHAPE);
 }
 
 impl<T: Shaped> Shaped for BTreeMap<String, T> {
-    const SHAPE: &'static Shape = &Shape::Map(T::shape);
+    const SHAPE: &'static Shape = &Shape::Map(T::SHAPE);
 }
 
 impl<T: Shaped, S> Shaped for HashMap<String, T, S> {
-    const SHAPE: &'static Shape = &Shape::Map(T::shape);
+    const SHAPE: &'static Shape = &Shape::Map(T::SHAPE);
+}
+
+impl Shape {
+    /// The shape itself: through [`Shape::Named`] to the named type's.
+    pub fn resolve(&'static self) -> &'static Shape {
+        let mut shape = self;
+        while let Shape::Named(f) = shape {
+            shape = f();
+        }
+        shape
+    }
 }
 
 /// [`Shaped`] for a type: a struct's members (`"wire name": Type`, or `"wire name" => Type` for
@@ -186,7 +194,7 @@ impl<T: Shaped, S> Shaped for HashMap<String, T, S> {
 /// }
 /// telnyx_api_core::shaped!(Number { "phone_number": String, "tags": Option<Vec<String>> });
 ///
-/// let Shape::Struct(s) = Number::SHAPE else { unreachable!() };
+/// let Shape::Struct(s) = Number::SHAPE.resolve() else { unreachable!() };
 /// assert_eq!((s.fields[0].name, s.fields[0].optional, s.fields[1].optional), ("phone_number", false, true));
 /// ```
 #[macro_export]
@@ -199,11 +207,17 @@ macro_rules! shaped {
     };
     (@struct $name:ident $open:literal { $($wire:literal $sep:tt $ty:ty),* }) => {
         impl $crate::shape::Shaped for $name {
-            const SHAPE: &'static $crate::shape::Shape = &$crate::shape::object(
-                stringify!($name),
-                &[$($crate::shaped!(@field $wire $sep $ty)),*],
-                $open,
-            );
+            const SHAPE: &'static $crate::shape::Shape = {
+                fn shape() -> &'static $crate::shape::Shape {
+                    static SHAPE: $crate::shape::Shape = $crate::shape::object(
+                        stringify!($name),
+                        &[$($crate::shaped!(@field $wire $sep $ty)),*],
+                        $open,
+                    );
+                    &SHAPE
+                }
+                &$crate::shape::Shape::Named(shape)
+            };
         }
     };
     (@field $wire:literal : $ty:ty) => {
@@ -214,18 +228,30 @@ macro_rules! shaped {
     };
     ($name:ident untagged [$($ty:ty),* $(,)?]) => {
         impl $crate::shape::Shaped for $name {
-            const SHAPE: &'static $crate::shape::Shape = &$crate::shape::Shape::Untagged {
-                name: stringify!($name),
-                variants: &[$($crate::shape::of::<$ty>()),*],
+            const SHAPE: &'static $crate::shape::Shape = {
+                fn shape() -> &'static $crate::shape::Shape {
+                    static SHAPE: $crate::shape::Shape = $crate::shape::Shape::Untagged {
+                        name: stringify!($name),
+                        variants: &[$($crate::shape::of::<$ty>()),*],
+                    };
+                    &SHAPE
+                }
+                &$crate::shape::Shape::Named(shape)
             };
         }
     };
     ($name:ident tagged $prop:literal { $($tag:literal : $ty:ty),* $(,)? }) => {
         impl $crate::shape::Shaped for $name {
-            const SHAPE: &'static $crate::shape::Shape = &$crate::shape::Shape::Tagged {
-                name: stringify!($name),
-                property: $prop,
-                variants: &[$(($tag, $crate::shape::of::<$ty>())),*],
+            const SHAPE: &'static $crate::shape::Shape = {
+                fn shape() -> &'static $crate::shape::Shape {
+                    static SHAPE: $crate::shape::Shape = $crate::shape::Shape::Tagged {
+                        name: stringify!($name),
+                        property: $prop,
+                        variants: &[$(($tag, $crate::shape::of::<$ty>())),*],
+                    };
+                    &SHAPE
+                }
+                &$crate::shape::Shape::Named(shape)
             };
         }
     };

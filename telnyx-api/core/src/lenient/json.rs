@@ -14,7 +14,9 @@ use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 /// A JSON value. A member that appears twice is kept twice, as the text has it (serde's
-/// derived structs reject that, as they do when decoding the text itself).
+/// derived structs reject that, as they do when decoding the text itself). A string or member
+/// name borrowed from the text had no escapes there, so it needs none when written again
+/// (`lenient` relies on it).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Json<'a> {
     Null,
@@ -30,7 +32,11 @@ pub(crate) enum Json<'a> {
 impl<'a> Json<'a> {
     /// The document of a JSON text, strings borrowed from it where they have no escapes.
     pub(crate) fn parse(text: &'a [u8]) -> Result<Json<'a>, serde_json::Error> {
-        serde_json::from_slice(text)
+        // UTF-8 checked once for the whole text (a `&[u8]` reader checks each string again).
+        match std::str::from_utf8(text) {
+            Ok(text) => serde_json::from_str(text),
+            Err(_) => serde_json::from_slice(text),
+        }
     }
 
     /// The same document as a `serde_json::Value`, its strings borrowed.

@@ -404,3 +404,28 @@ fn the_empty_value_of_a_struct_holds_the_empty_values_of_its_required_members() 
     assert!(matches!(d.value.data, Event::Unknown(ref v) if *v == json!({})), "{:?}", d.value.data);
     assert_eq!(paths(&d.deviations), [("data".into(), DeviationKind::Missing)]);
 }
+
+/// A type that holds itself: shapes refer to each other by address, so the cycle is fine.
+#[derive(Debug, Deserialize)]
+struct Tree {
+    name: String,
+    #[serde(default)]
+    children: Option<Vec<Tree>>,
+}
+
+crate::shaped!(Tree { "name": String, "children": Option<Vec<Tree>> });
+
+#[test]
+fn a_recursive_type_decodes_leniently_at_every_depth() {
+    let d = decode::<Tree>(json!({"name": "a", "children": [{"name": 1, "children": [{"children": []}]}]}));
+    let child = &d.value.children.as_ref().unwrap()[0];
+    assert_eq!((d.value.name.as_str(), child.name.as_str()), ("a", ""));
+    assert_eq!(child.children.as_ref().unwrap()[0].name, "");
+    assert_eq!(
+        paths(&d.deviations),
+        [
+            ("children[0].name".into(), DeviationKind::Mismatch),
+            ("children[0].children[0].name".into(), DeviationKind::Missing)
+        ]
+    );
+}

@@ -89,25 +89,31 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for BrandBasic {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BrandBasic",
-        &[
-            crate::shape::field::<Option<i64>>("assignedCampaingsCount"),
-            crate::shape::field::<Option<String>>("brandId"),
-            crate::shape::field::<Option<String>>("companyName"),
-            crate::shape::field::<Option<String>>("createdAt"),
-            crate::shape::field::<Option<String>>("displayName"),
-            crate::shape::field::<Option<String>>("email"),
-            crate::shape::field::<Option<EntityType>>("entityType"),
-            crate::shape::field::<Option<String>>("failureReasons"),
-            crate::shape::field::<Option<BrandIdentityStatus>>("identityStatus"),
-            crate::shape::field::<Option<BrandBasicStatus>>("status"),
-            crate::shape::field::<Option<String>>("tcrBrandId"),
-            crate::shape::field::<Option<String>>("updatedAt"),
-            crate::shape::field::<Option<String>>("website"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BrandBasic",
+                &[
+                    crate::shape::field::<Option<i64>>("assignedCampaingsCount"),
+                    crate::shape::field::<Option<String>>("brandId"),
+                    crate::shape::field::<Option<String>>("companyName"),
+                    crate::shape::field::<Option<String>>("createdAt"),
+                    crate::shape::field::<Option<String>>("displayName"),
+                    crate::shape::field::<Option<String>>("email"),
+                    crate::shape::field::<Option<EntityType>>("entityType"),
+                    crate::shape::field::<Option<String>>("failureReasons"),
+                    crate::shape::field::<Option<BrandIdentityStatus>>("identityStatus"),
+                    crate::shape::field::<Option<BrandBasicStatus>>("status"),
+                    crate::shape::field::<Option<String>>("tcrBrandId"),
+                    crate::shape::field::<Option<String>>("updatedAt"),
+                    crate::shape::field::<Option<String>>("website"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Status of the brand
@@ -163,14 +169,20 @@ pub struct BrandFeedback {
 }
 
 impl crate::shape::Shaped for BrandFeedback {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BrandFeedback",
-        &[
-            crate::shape::field::<String>("brandId"),
-            crate::shape::field::<Vec<BrandFeedbackCategory>>("category"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BrandFeedback",
+                &[
+                    crate::shape::field::<String>("brandId"),
+                    crate::shape::field::<Vec<BrandFeedbackCategory>>("category"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// BrandFeedbackCategory
@@ -190,16 +202,22 @@ pub struct BrandFeedbackCategory {
 }
 
 impl crate::shape::Shaped for BrandFeedbackCategory {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BrandFeedbackCategory",
-        &[
-            crate::shape::field::<String>("description"),
-            crate::shape::field::<String>("displayName"),
-            crate::shape::field::<Vec<String>>("fields"),
-            crate::shape::field::<String>("id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BrandFeedbackCategory",
+                &[
+                    crate::shape::field::<String>("description"),
+                    crate::shape::field::<String>("displayName"),
+                    crate::shape::field::<Vec<String>>("fields"),
+                    crate::shape::field::<String>("id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The verification status of an active brand
@@ -260,11 +278,17 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for BrandOptionalAttributes {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BrandOptionalAttributes",
-        &[crate::shape::field::<Option<String>>("taxExemptStatus")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BrandOptionalAttributes",
+                &[crate::shape::field::<Option<String>>("taxExemptStatus")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// BrandRecordSetCSP
@@ -286,15 +310,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for BrandRecordSetCsp {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BrandRecordSetCsp",
-        &[
-            crate::shape::field::<Option<i64>>("page"),
-            crate::shape::field::<Option<Vec<BrandBasic>>>("records"),
-            crate::shape::field::<Option<i64>>("totalRecords"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BrandRecordSetCsp",
+                &[
+                    crate::shape::field::<Option<i64>>("page"),
+                    crate::shape::field::<Option<Vec<BrandBasic>>>("records"),
+                    crate::shape::field::<Option<i64>>("totalRecords"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Brand relationship to the CSP.
@@ -380,20 +410,26 @@ pub struct BrandSmsOtpStatus {
 }
 
 impl crate::shape::Shaped for BrandSmsOtpStatus {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BrandSmsOtpStatus",
-        &[
-            crate::shape::field::<String>("brandId"),
-            crate::shape::field::<String>("deliveryStatus"),
-            crate::shape::field::<Option<String>>("deliveryStatusDate"),
-            crate::shape::field::<Option<String>>("deliveryStatusDetails"),
-            crate::shape::field::<String>("mobilePhone"),
-            crate::shape::field::<String>("referenceId"),
-            crate::shape::field::<String>("requestDate"),
-            crate::shape::field::<Option<String>>("verifyDate"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BrandSmsOtpStatus",
+                &[
+                    crate::shape::field::<String>("brandId"),
+                    crate::shape::field::<String>("deliveryStatus"),
+                    crate::shape::field::<Option<String>>("deliveryStatusDate"),
+                    crate::shape::field::<Option<String>>("deliveryStatusDetails"),
+                    crate::shape::field::<String>("mobilePhone"),
+                    crate::shape::field::<String>("referenceId"),
+                    crate::shape::field::<String>("requestDate"),
+                    crate::shape::field::<Option<String>>("verifyDate"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// CreateBrand
@@ -486,39 +522,6 @@ pub struct CreateBrand {
     pub website: Option<String>,
 }
 
-impl crate::shape::Shaped for CreateBrand {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateBrand",
-        &[
-            crate::shape::field::<Option<String>>("businessContactEmail"),
-            crate::shape::field::<Option<String>>("city"),
-            crate::shape::field::<Option<String>>("companyName"),
-            crate::shape::field::<String>("country"),
-            crate::shape::field::<String>("displayName"),
-            crate::shape::field::<Option<String>>("ein"),
-            crate::shape::field::<String>("email"),
-            crate::shape::field::<EntityType>("entityType"),
-            crate::shape::field::<Option<String>>("firstName"),
-            crate::shape::field::<Option<String>>("ipAddress"),
-            crate::shape::field::<Option<bool>>("isReseller"),
-            crate::shape::field::<Option<String>>("lastName"),
-            crate::shape::field::<Option<String>>("mobilePhone"),
-            crate::shape::field::<Option<bool>>("mock"),
-            crate::shape::field::<Option<String>>("phone"),
-            crate::shape::field::<Option<String>>("postalCode"),
-            crate::shape::field::<Option<String>>("state"),
-            crate::shape::field::<Option<StockExchange>>("stockExchange"),
-            crate::shape::field::<Option<String>>("stockSymbol"),
-            crate::shape::field::<Option<String>>("street"),
-            crate::shape::field::<Vertical>("vertical"),
-            crate::shape::field::<Option<String>>("webhookFailoverURL"),
-            crate::shape::field::<Option<String>>("webhookURL"),
-            crate::shape::field::<Option<String>>("website"),
-        ],
-        false,
-    );
-}
-
 /// Entity type behind the brand. This is the form of business establishment.
 ///
 /// Spec: `#/components/schemas/EntityType`
@@ -595,19 +598,25 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ExternalVetting {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ExternalVetting",
-        &[
-            crate::shape::field::<Option<String>>("createDate"),
-            crate::shape::field::<Option<String>>("evpId"),
-            crate::shape::field::<Option<String>>("vettedDate"),
-            crate::shape::field::<Option<String>>("vettingClass"),
-            crate::shape::field::<Option<String>>("vettingId"),
-            crate::shape::field::<Option<i64>>("vettingScore"),
-            crate::shape::field::<Option<String>>("vettingToken"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ExternalVetting",
+                &[
+                    crate::shape::field::<Option<String>>("createDate"),
+                    crate::shape::field::<Option<String>>("evpId"),
+                    crate::shape::field::<Option<String>>("vettedDate"),
+                    crate::shape::field::<Option<String>>("vettingClass"),
+                    crate::shape::field::<Option<String>>("vettingId"),
+                    crate::shape::field::<Option<i64>>("vettingScore"),
+                    crate::shape::field::<Option<String>>("vettingToken"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// External vetting list
@@ -716,18 +725,6 @@ pub struct ImportExternalVetting {
     pub vetting_token: Option<String>,
 }
 
-impl crate::shape::Shaped for ImportExternalVetting {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ImportExternalVetting",
-        &[
-            crate::shape::field::<String>("evpId"),
-            crate::shape::field::<String>("vettingId"),
-            crate::shape::field::<Option<String>>("vettingToken"),
-        ],
-        false,
-    );
-}
-
 /// OrderExternalVetting
 ///
 /// Spec: `#/components/schemas/OrderExternalVetting`
@@ -739,17 +736,6 @@ pub struct OrderExternalVetting {
     /// Identifies the vetting classification.
     #[serde(rename = "vettingClass")]
     pub vetting_class: String,
-}
-
-impl crate::shape::Shaped for OrderExternalVetting {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "OrderExternalVetting",
-        &[
-            crate::shape::field::<String>("evpId"),
-            crate::shape::field::<String>("vettingClass"),
-        ],
-        false,
-    );
 }
 
 /// (Required for public company) stock exchange.
@@ -1022,50 +1008,60 @@ pub struct TelnyxBrand {
 }
 
 impl crate::shape::Shaped for TelnyxBrand {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TelnyxBrand",
-        &[
-            crate::shape::field::<Option<String>>("altBusinessId"),
-            crate::shape::field::<Option<AltBusinessIdType>>("altBusinessIdType"),
-            crate::shape::field::<Option<String>>("brandId"),
-            crate::shape::field::<BrandRelationship>("brandRelationship"),
-            crate::shape::field::<Option<String>>("businessContactEmail"),
-            crate::shape::field::<Option<String>>("city"),
-            crate::shape::field::<Option<String>>("companyName"),
-            crate::shape::field::<String>("country"),
-            crate::shape::field::<Option<String>>("createdAt"),
-            crate::shape::field::<Option<String>>("cspId"),
-            crate::shape::field::<String>("displayName"),
-            crate::shape::field::<Option<String>>("ein"),
-            crate::shape::field::<String>("email"),
-            crate::shape::field::<EntityType>("entityType"),
-            crate::shape::field::<Option<String>>("failureReasons"),
-            crate::shape::field::<Option<String>>("firstName"),
-            crate::shape::field::<Option<BrandIdentityStatus>>("identityStatus"),
-            crate::shape::field::<Option<String>>("ipAddress"),
-            crate::shape::field::<Option<bool>>("isReseller"),
-            crate::shape::field::<Option<String>>("lastName"),
-            crate::shape::field::<Option<String>>("mobilePhone"),
-            crate::shape::field::<Option<bool>>("mock"),
-            crate::shape::field::<Option<BrandOptionalAttributes>>("optionalAttributes"),
-            crate::shape::field::<Option<String>>("phone"),
-            crate::shape::field::<Option<String>>("postalCode"),
-            crate::shape::field::<Option<String>>("referenceId"),
-            crate::shape::field::<Option<String>>("state"),
-            crate::shape::field::<Option<TelnyxBrandStatus>>("status"),
-            crate::shape::field::<Option<StockExchange>>("stockExchange"),
-            crate::shape::field::<Option<String>>("stockSymbol"),
-            crate::shape::field::<Option<String>>("street"),
-            crate::shape::field::<Option<String>>("tcrBrandId"),
-            crate::shape::field::<Option<String>>("universalEin"),
-            crate::shape::field::<Option<String>>("updatedAt"),
-            crate::shape::field::<String>("vertical"),
-            crate::shape::field::<Option<String>>("webhookFailoverURL"),
-            crate::shape::field::<Option<String>>("webhookURL"),
-            crate::shape::field::<Option<String>>("website"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TelnyxBrand",
+                &[
+                    crate::shape::field::<Option<String>>("altBusinessId"),
+                    crate::shape::field::<
+                        Option<AltBusinessIdType>,
+                    >("altBusinessIdType"),
+                    crate::shape::field::<Option<String>>("brandId"),
+                    crate::shape::field::<BrandRelationship>("brandRelationship"),
+                    crate::shape::field::<Option<String>>("businessContactEmail"),
+                    crate::shape::field::<Option<String>>("city"),
+                    crate::shape::field::<Option<String>>("companyName"),
+                    crate::shape::field::<String>("country"),
+                    crate::shape::field::<Option<String>>("createdAt"),
+                    crate::shape::field::<Option<String>>("cspId"),
+                    crate::shape::field::<String>("displayName"),
+                    crate::shape::field::<Option<String>>("ein"),
+                    crate::shape::field::<String>("email"),
+                    crate::shape::field::<EntityType>("entityType"),
+                    crate::shape::field::<Option<String>>("failureReasons"),
+                    crate::shape::field::<Option<String>>("firstName"),
+                    crate::shape::field::<Option<BrandIdentityStatus>>("identityStatus"),
+                    crate::shape::field::<Option<String>>("ipAddress"),
+                    crate::shape::field::<Option<bool>>("isReseller"),
+                    crate::shape::field::<Option<String>>("lastName"),
+                    crate::shape::field::<Option<String>>("mobilePhone"),
+                    crate::shape::field::<Option<bool>>("mock"),
+                    crate::shape::field::<
+                        Option<BrandOptionalAttributes>,
+                    >("optionalAttributes"),
+                    crate::shape::field::<Option<String>>("phone"),
+                    crate::shape::field::<Option<String>>("postalCode"),
+                    crate::shape::field::<Option<String>>("referenceId"),
+                    crate::shape::field::<Option<String>>("state"),
+                    crate::shape::field::<Option<TelnyxBrandStatus>>("status"),
+                    crate::shape::field::<Option<StockExchange>>("stockExchange"),
+                    crate::shape::field::<Option<String>>("stockSymbol"),
+                    crate::shape::field::<Option<String>>("street"),
+                    crate::shape::field::<Option<String>>("tcrBrandId"),
+                    crate::shape::field::<Option<String>>("universalEin"),
+                    crate::shape::field::<Option<String>>("updatedAt"),
+                    crate::shape::field::<String>("vertical"),
+                    crate::shape::field::<Option<String>>("webhookFailoverURL"),
+                    crate::shape::field::<Option<String>>("webhookURL"),
+                    crate::shape::field::<Option<String>>("website"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Status of the brand
@@ -1217,51 +1213,63 @@ pub struct TelnyxBrandWithCampaignsCount {
 }
 
 impl crate::shape::Shaped for TelnyxBrandWithCampaignsCount {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TelnyxBrandWithCampaignsCount",
-        &[
-            crate::shape::field::<Option<String>>("altBusinessId"),
-            crate::shape::field::<Option<AltBusinessIdType>>("altBusinessIdType"),
-            crate::shape::field::<Option<String>>("brandId"),
-            crate::shape::field::<BrandRelationship>("brandRelationship"),
-            crate::shape::field::<Option<String>>("businessContactEmail"),
-            crate::shape::field::<Option<String>>("city"),
-            crate::shape::field::<Option<String>>("companyName"),
-            crate::shape::field::<String>("country"),
-            crate::shape::field::<Option<String>>("createdAt"),
-            crate::shape::field::<Option<String>>("cspId"),
-            crate::shape::field::<String>("displayName"),
-            crate::shape::field::<Option<String>>("ein"),
-            crate::shape::field::<String>("email"),
-            crate::shape::field::<EntityType>("entityType"),
-            crate::shape::field::<Option<String>>("failureReasons"),
-            crate::shape::field::<Option<String>>("firstName"),
-            crate::shape::field::<Option<BrandIdentityStatus>>("identityStatus"),
-            crate::shape::field::<Option<String>>("ipAddress"),
-            crate::shape::field::<Option<bool>>("isReseller"),
-            crate::shape::field::<Option<String>>("lastName"),
-            crate::shape::field::<Option<String>>("mobilePhone"),
-            crate::shape::field::<Option<bool>>("mock"),
-            crate::shape::field::<Option<BrandOptionalAttributes>>("optionalAttributes"),
-            crate::shape::field::<Option<String>>("phone"),
-            crate::shape::field::<Option<String>>("postalCode"),
-            crate::shape::field::<Option<String>>("referenceId"),
-            crate::shape::field::<Option<String>>("state"),
-            crate::shape::field::<Option<TelnyxBrandWithCampaignsCountStatus>>("status"),
-            crate::shape::field::<Option<StockExchange>>("stockExchange"),
-            crate::shape::field::<Option<String>>("stockSymbol"),
-            crate::shape::field::<Option<String>>("street"),
-            crate::shape::field::<Option<String>>("tcrBrandId"),
-            crate::shape::field::<Option<String>>("universalEin"),
-            crate::shape::field::<Option<String>>("updatedAt"),
-            crate::shape::field::<String>("vertical"),
-            crate::shape::field::<Option<String>>("webhookFailoverURL"),
-            crate::shape::field::<Option<String>>("webhookURL"),
-            crate::shape::field::<Option<String>>("website"),
-            crate::shape::field::<Option<f64>>("assignedCampaignsCount"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TelnyxBrandWithCampaignsCount",
+                &[
+                    crate::shape::field::<Option<String>>("altBusinessId"),
+                    crate::shape::field::<
+                        Option<AltBusinessIdType>,
+                    >("altBusinessIdType"),
+                    crate::shape::field::<Option<String>>("brandId"),
+                    crate::shape::field::<BrandRelationship>("brandRelationship"),
+                    crate::shape::field::<Option<String>>("businessContactEmail"),
+                    crate::shape::field::<Option<String>>("city"),
+                    crate::shape::field::<Option<String>>("companyName"),
+                    crate::shape::field::<String>("country"),
+                    crate::shape::field::<Option<String>>("createdAt"),
+                    crate::shape::field::<Option<String>>("cspId"),
+                    crate::shape::field::<String>("displayName"),
+                    crate::shape::field::<Option<String>>("ein"),
+                    crate::shape::field::<String>("email"),
+                    crate::shape::field::<EntityType>("entityType"),
+                    crate::shape::field::<Option<String>>("failureReasons"),
+                    crate::shape::field::<Option<String>>("firstName"),
+                    crate::shape::field::<Option<BrandIdentityStatus>>("identityStatus"),
+                    crate::shape::field::<Option<String>>("ipAddress"),
+                    crate::shape::field::<Option<bool>>("isReseller"),
+                    crate::shape::field::<Option<String>>("lastName"),
+                    crate::shape::field::<Option<String>>("mobilePhone"),
+                    crate::shape::field::<Option<bool>>("mock"),
+                    crate::shape::field::<
+                        Option<BrandOptionalAttributes>,
+                    >("optionalAttributes"),
+                    crate::shape::field::<Option<String>>("phone"),
+                    crate::shape::field::<Option<String>>("postalCode"),
+                    crate::shape::field::<Option<String>>("referenceId"),
+                    crate::shape::field::<Option<String>>("state"),
+                    crate::shape::field::<
+                        Option<TelnyxBrandWithCampaignsCountStatus>,
+                    >("status"),
+                    crate::shape::field::<Option<StockExchange>>("stockExchange"),
+                    crate::shape::field::<Option<String>>("stockSymbol"),
+                    crate::shape::field::<Option<String>>("street"),
+                    crate::shape::field::<Option<String>>("tcrBrandId"),
+                    crate::shape::field::<Option<String>>("universalEin"),
+                    crate::shape::field::<Option<String>>("updatedAt"),
+                    crate::shape::field::<String>("vertical"),
+                    crate::shape::field::<Option<String>>("webhookFailoverURL"),
+                    crate::shape::field::<Option<String>>("webhookURL"),
+                    crate::shape::field::<Option<String>>("website"),
+                    crate::shape::field::<Option<f64>>("assignedCampaignsCount"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Status of the brand
@@ -1282,17 +1290,6 @@ pub struct TriggerBrandSmsOtpRequest {
     pub success_sms: String,
 }
 
-impl crate::shape::Shaped for TriggerBrandSmsOtpRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TriggerBrandSmsOtpRequest",
-        &[
-            crate::shape::field::<String>("pinSms"),
-            crate::shape::field::<String>("successSms"),
-        ],
-        false,
-    );
-}
-
 /// Response after successfully triggering a Brand SMS OTP
 ///
 /// Spec: `#/components/schemas/TriggerBrandSmsOtpResponse`
@@ -1307,14 +1304,20 @@ pub struct TriggerBrandSmsOtpResponse {
 }
 
 impl crate::shape::Shaped for TriggerBrandSmsOtpResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TriggerBrandSmsOtpResponse",
-        &[
-            crate::shape::field::<String>("brandId"),
-            crate::shape::field::<String>("referenceId"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TriggerBrandSmsOtpResponse",
+                &[
+                    crate::shape::field::<String>("brandId"),
+                    crate::shape::field::<String>("referenceId"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// UpdateBrand
@@ -1410,40 +1413,6 @@ pub struct UpdateBrand {
     pub website: Option<String>,
 }
 
-impl crate::shape::Shaped for UpdateBrand {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateBrand",
-        &[
-            crate::shape::field::<Option<String>>("altBusinessId"),
-            crate::shape::field::<Option<AltBusinessIdType>>("altBusinessIdType"),
-            crate::shape::field::<Option<String>>("businessContactEmail"),
-            crate::shape::field::<Option<String>>("city"),
-            crate::shape::field::<Option<String>>("companyName"),
-            crate::shape::field::<String>("country"),
-            crate::shape::field::<String>("displayName"),
-            crate::shape::field::<Option<String>>("ein"),
-            crate::shape::field::<String>("email"),
-            crate::shape::field::<EntityType>("entityType"),
-            crate::shape::field::<Option<String>>("firstName"),
-            crate::shape::field::<Option<BrandIdentityStatus>>("identityStatus"),
-            crate::shape::field::<Option<String>>("ipAddress"),
-            crate::shape::field::<Option<bool>>("isReseller"),
-            crate::shape::field::<Option<String>>("lastName"),
-            crate::shape::field::<Option<String>>("phone"),
-            crate::shape::field::<Option<String>>("postalCode"),
-            crate::shape::field::<Option<String>>("state"),
-            crate::shape::field::<Option<StockExchange>>("stockExchange"),
-            crate::shape::field::<Option<String>>("stockSymbol"),
-            crate::shape::field::<Option<String>>("street"),
-            crate::shape::field::<Vertical>("vertical"),
-            crate::shape::field::<Option<String>>("webhookFailoverURL"),
-            crate::shape::field::<Option<String>>("webhookURL"),
-            crate::shape::field::<Option<String>>("website"),
-        ],
-        false,
-    );
-}
-
 /// Request body for verifying a Brand SMS OTP
 ///
 /// Spec: `#/components/schemas/VerifyBrandSmsOtpRequest`
@@ -1452,14 +1421,6 @@ pub struct VerifyBrandSmsOtpRequest {
     /// The OTP PIN received via SMS
     #[serde(rename = "otpPin")]
     pub otp_pin: String,
-}
-
-impl crate::shape::Shaped for VerifyBrandSmsOtpRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VerifyBrandSmsOtpRequest",
-        &[crate::shape::field::<String>("otpPin")],
-        false,
-    );
 }
 
 /// Vertical or industry segment of the brand or campaign.

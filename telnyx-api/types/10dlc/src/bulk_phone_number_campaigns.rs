@@ -23,18 +23,6 @@ pub struct AssignProfileToCampaignRequest {
     pub tcr_campaign_id: Option<String>,
 }
 
-impl crate::shape::Shaped for AssignProfileToCampaignRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AssignProfileToCampaignRequest",
-        &[
-            crate::shape::field::<Option<String>>("campaignId"),
-            crate::shape::field::<String>("messagingProfileId"),
-            crate::shape::field::<Option<String>>("tcrCampaignId"),
-        ],
-        false,
-    );
-}
-
 /// AssignProfileToCampaignResponse
 ///
 /// Spec: `#/components/schemas/AssignProfileToCampaignResponse`
@@ -57,16 +45,22 @@ pub struct AssignProfileToCampaignResponse {
 }
 
 impl crate::shape::Shaped for AssignProfileToCampaignResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AssignProfileToCampaignResponse",
-        &[
-            crate::shape::field::<Option<String>>("campaignId"),
-            crate::shape::field::<String>("messagingProfileId"),
-            crate::shape::field::<String>("taskId"),
-            crate::shape::field::<Option<String>>("tcrCampaignId"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AssignProfileToCampaignResponse",
+                &[
+                    crate::shape::field::<Option<String>>("campaignId"),
+                    crate::shape::field::<String>("messagingProfileId"),
+                    crate::shape::field::<String>("taskId"),
+                    crate::shape::field::<Option<String>>("tcrCampaignId"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// AssignmentTaskStatusResponse
@@ -90,16 +84,22 @@ pub struct AssignmentTaskStatusResponse {
 }
 
 impl crate::shape::Shaped for AssignmentTaskStatusResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AssignmentTaskStatusResponse",
-        &[
-            crate::shape::field::<Option<String>>("createdAt"),
-            crate::shape::field::<T10dlcTaskStatus>("status"),
-            crate::shape::field::<String>("taskId"),
-            crate::shape::field::<Option<String>>("updatedAt"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AssignmentTaskStatusResponse",
+                &[
+                    crate::shape::field::<Option<String>>("createdAt"),
+                    crate::shape::field::<T10dlcTaskStatus>("status"),
+                    crate::shape::field::<String>("taskId"),
+                    crate::shape::field::<Option<String>>("updatedAt"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// PhoneNumberStatusResponsePaginated
@@ -112,11 +112,17 @@ pub struct PhoneNumberStatusResponsePaginated {
 }
 
 impl crate::shape::Shaped for PhoneNumberStatusResponsePaginated {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PhoneNumberStatusResponsePaginated",
-        &[crate::shape::field::<Vec<ProfileAssignmentPhoneNumbers>>("records")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PhoneNumberStatusResponsePaginated",
+                &[crate::shape::field::<Vec<ProfileAssignmentPhoneNumbers>>("records")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// ProfileAssignmentPhoneNumbers
@@ -135,13 +141,19 @@ pub struct ProfileAssignmentPhoneNumbers {
 }
 
 impl crate::shape::Shaped for ProfileAssignmentPhoneNumbers {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ProfileAssignmentPhoneNumbers",
-        &[
-            crate::shape::field::<String>("phoneNumber"),
-            crate::shape::field::<String>("status"),
-            crate::shape::field::<String>("taskId"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ProfileAssignmentPhoneNumbers",
+                &[
+                    crate::shape::field::<String>("phoneNumber"),
+                    crate::shape::field::<String>("status"),
+                    crate::shape::field::<String>("taskId"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -12,14 +12,6 @@ pub struct AppealCampaignBody {
     pub appeal_reason: String,
 }
 
-impl crate::shape::Shaped for AppealCampaignBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AppealCampaignBody",
-        &[crate::shape::field::<String>("appeal_reason")],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~110dlc~1campaign~1{campaignId}~1appeal/post/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AppealCampaignResponse {
@@ -30,11 +22,17 @@ pub struct AppealCampaignResponse {
 crate::codec::optional_fields!(AppealCampaignResponse { "appealed_at" => appealed_at });
 
 impl crate::shape::Shaped for AppealCampaignResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AppealCampaignResponse",
-        &[crate::shape::field::<Option<String>>("appealed_at")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AppealCampaignResponse",
+                &[crate::shape::field::<Option<String>>("appealed_at")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// CampaignCost
@@ -56,16 +54,22 @@ pub struct CampaignCost {
 }
 
 impl crate::shape::Shaped for CampaignCost {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CampaignCost",
-        &[
-            crate::shape::field::<String>("campaignUsecase"),
-            crate::shape::field::<String>("description"),
-            crate::shape::field::<String>("monthlyCost"),
-            crate::shape::field::<String>("upFrontCost"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CampaignCost",
+                &[
+                    crate::shape::field::<String>("campaignUsecase"),
+                    crate::shape::field::<String>("description"),
+                    crate::shape::field::<String>("monthlyCost"),
+                    crate::shape::field::<String>("upFrontCost"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// CampaignDeletionResponse
@@ -84,15 +88,21 @@ pub struct CampaignDeletionResponse {
 }
 
 impl crate::shape::Shaped for CampaignDeletionResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CampaignDeletionResponse",
-        &[
-            crate::shape::field::<Option<String>>("message"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<f64>("time"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CampaignDeletionResponse",
+                &[
+                    crate::shape::field::<Option<String>>("message"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<f64>("time"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// CampaignRecordSet_CSP
@@ -114,17 +124,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CampaignRecordSetCsp {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CampaignRecordSetCsp",
-        &[
-            crate::shape::field::<Option<i64>>("page"),
-            crate::shape::field::<
-                Option<Vec<TelnyxCampaignWithAssignedCountCsp>>,
-            >("records"),
-            crate::shape::field::<Option<i64>>("totalRecords"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CampaignRecordSetCsp",
+                &[
+                    crate::shape::field::<Option<i64>>("page"),
+                    crate::shape::field::<
+                        Option<Vec<TelnyxCampaignWithAssignedCountCsp>>,
+                    >("records"),
+                    crate::shape::field::<Option<i64>>("totalRecords"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// CampaignRequest object describes the campaign to be submitted via '/campaignBuilder/brand/{brandId}/usecase/{usecase}' operation. It is also used in operations for retrieving status of campaign request and for updating a pending request.
@@ -263,50 +279,6 @@ pub struct CampaignRequest {
     pub webhook_url: Option<String>,
 }
 
-impl crate::shape::Shaped for CampaignRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CampaignRequest",
-        &[
-            crate::shape::field::<Option<bool>>("ageGated"),
-            crate::shape::field::<Option<bool>>("autoRenewal"),
-            crate::shape::field::<String>("brandId"),
-            crate::shape::field::<String>("description"),
-            crate::shape::field::<Option<bool>>("directLending"),
-            crate::shape::field::<Option<bool>>("embeddedLink"),
-            crate::shape::field::<Option<String>>("embeddedLinkSample"),
-            crate::shape::field::<Option<bool>>("embeddedPhone"),
-            crate::shape::field::<Option<String>>("helpKeywords"),
-            crate::shape::field::<Option<String>>("helpMessage"),
-            crate::shape::field::<Option<String>>("messageFlow"),
-            crate::shape::field::<Option<Vec<i64>>>("mnoIds"),
-            crate::shape::field::<Option<bool>>("numberPool"),
-            crate::shape::field::<Option<String>>("optinKeywords"),
-            crate::shape::field::<Option<String>>("optinMessage"),
-            crate::shape::field::<Option<String>>("optoutKeywords"),
-            crate::shape::field::<Option<String>>("optoutMessage"),
-            crate::shape::field::<Option<String>>("privacyPolicyLink"),
-            crate::shape::field::<Option<String>>("referenceId"),
-            crate::shape::field::<Option<String>>("resellerId"),
-            crate::shape::field::<Option<String>>("sample1"),
-            crate::shape::field::<Option<String>>("sample2"),
-            crate::shape::field::<Option<String>>("sample3"),
-            crate::shape::field::<Option<String>>("sample4"),
-            crate::shape::field::<Option<String>>("sample5"),
-            crate::shape::field::<Option<Vec<String>>>("subUsecases"),
-            crate::shape::field::<Option<bool>>("subscriberHelp"),
-            crate::shape::field::<Option<bool>>("subscriberOptin"),
-            crate::shape::field::<Option<bool>>("subscriberOptout"),
-            crate::shape::field::<Option<Vec<String>>>("tag"),
-            crate::shape::field::<Option<bool>>("termsAndConditions"),
-            crate::shape::field::<Option<String>>("termsAndConditionsLink"),
-            crate::shape::field::<String>("usecase"),
-            crate::shape::field::<Option<String>>("webhookFailoverURL"),
-            crate::shape::field::<Option<String>>("webhookURL"),
-        ],
-        false,
-    );
-}
-
 /// CampaignSharingChain
 ///
 /// Spec: `#/components/schemas/CampaignSharingChain`
@@ -322,14 +294,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CampaignSharingChain {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CampaignSharingChain",
-        &[
-            crate::shape::field::<Option<CampaignSharingStatus>>("sharedByMe"),
-            crate::shape::field::<Option<CampaignSharingStatus>>("sharedWithMe"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CampaignSharingChain",
+                &[
+                    crate::shape::field::<Option<CampaignSharingStatus>>("sharedByMe"),
+                    crate::shape::field::<Option<CampaignSharingStatus>>("sharedWithMe"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
@@ -415,11 +393,17 @@ pub struct MnoMetadata {
 }
 
 impl crate::shape::Shaped for MnoMetadata {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MnoMetadata",
-        &[crate::shape::field::<Option<MnoMetadataItem>>("10999")],
-        true,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MnoMetadata",
+                &[crate::shape::field::<Option<MnoMetadataItem>>("10999")],
+                true,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// MnoMetadataItem
@@ -448,22 +432,28 @@ pub struct MnoMetadataItem {
 }
 
 impl crate::shape::Shaped for MnoMetadataItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MnoMetadataItem",
-        &[
-            crate::shape::field::<i64>("minMsgSamples"),
-            crate::shape::field::<String>("mno"),
-            crate::shape::field::<bool>("mnoReview"),
-            crate::shape::field::<bool>("mnoSupport"),
-            crate::shape::field::<bool>("noEmbeddedLink"),
-            crate::shape::field::<bool>("noEmbeddedPhone"),
-            crate::shape::field::<bool>("qualify"),
-            crate::shape::field::<bool>("reqSubscriberHelp"),
-            crate::shape::field::<bool>("reqSubscriberOptin"),
-            crate::shape::field::<bool>("reqSubscriberOptout"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MnoMetadataItem",
+                &[
+                    crate::shape::field::<i64>("minMsgSamples"),
+                    crate::shape::field::<String>("mno"),
+                    crate::shape::field::<bool>("mnoReview"),
+                    crate::shape::field::<bool>("mnoSupport"),
+                    crate::shape::field::<bool>("noEmbeddedLink"),
+                    crate::shape::field::<bool>("noEmbeddedPhone"),
+                    crate::shape::field::<bool>("qualify"),
+                    crate::shape::field::<bool>("reqSubscriberHelp"),
+                    crate::shape::field::<bool>("reqSubscriberOptin"),
+                    crate::shape::field::<bool>("reqSubscriberOptout"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Campaign is generated by the 10DLC registry once the corresponding campaign request is approved. Each campaign is assigned a unique identifier - **campaignId**. Once a campaign is activated, limited information is published to the NetNumber OSR service for consumption by members of the ecosystem. When a campaign is suspended(reversible) or expired(non-reversible), campaign data is deleted from the OSR service. Most attributes of campaignare immutable, including **usecase**, **vertical**, **brandId** and **cspId**.
@@ -658,66 +648,72 @@ pub struct TelnyxCampaignCsp {
 }
 
 impl crate::shape::Shaped for TelnyxCampaignCsp {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TelnyxCampaignCsp",
-        &[
-            crate::shape::field::<Option<bool>>("ageGated"),
-            crate::shape::field::<Option<bool>>("autoRenewal"),
-            crate::shape::field::<Option<String>>("billedDate"),
-            crate::shape::field::<Option<String>>("brandDisplayName"),
-            crate::shape::field::<String>("brandId"),
-            crate::shape::field::<String>("campaignId"),
-            crate::shape::field::<
-                Option<TelnyxCampaignCspCampaignStatus>,
-            >("campaignStatus"),
-            crate::shape::field::<Option<String>>("createDate"),
-            crate::shape::field::<String>("cspId"),
-            crate::shape::field::<String>("description"),
-            crate::shape::field::<Option<bool>>("directLending"),
-            crate::shape::field::<Option<bool>>("embeddedLink"),
-            crate::shape::field::<Option<String>>("embeddedLinkSample"),
-            crate::shape::field::<Option<bool>>("embeddedPhone"),
-            crate::shape::field::<Option<String>>("failureReasons"),
-            crate::shape::field::<Option<String>>("helpKeywords"),
-            crate::shape::field::<Option<String>>("helpMessage"),
-            crate::shape::field::<Option<bool>>("isTMobileNumberPoolingEnabled"),
-            crate::shape::field::<Option<bool>>("isTMobileRegistered"),
-            crate::shape::field::<Option<bool>>("isTMobileSuspended"),
-            crate::shape::field::<Option<String>>("messageFlow"),
-            crate::shape::field::<bool>("mock"),
-            crate::shape::field::<Option<String>>("nextRenewalOrExpirationDate"),
-            crate::shape::field::<Option<bool>>("numberPool"),
-            crate::shape::field::<Option<String>>("optinKeywords"),
-            crate::shape::field::<Option<String>>("optinMessage"),
-            crate::shape::field::<Option<String>>("optoutKeywords"),
-            crate::shape::field::<Option<String>>("optoutMessage"),
-            crate::shape::field::<Option<String>>("privacyPolicyLink"),
-            crate::shape::field::<Option<String>>("referenceId"),
-            crate::shape::field::<Option<String>>("resellerId"),
-            crate::shape::field::<Option<String>>("sample1"),
-            crate::shape::field::<Option<String>>("sample2"),
-            crate::shape::field::<Option<String>>("sample3"),
-            crate::shape::field::<Option<String>>("sample4"),
-            crate::shape::field::<Option<String>>("sample5"),
-            crate::shape::field::<Option<String>>("status"),
-            crate::shape::field::<Vec<String>>("subUsecases"),
-            crate::shape::field::<
-                Option<TelnyxCampaignCspSubmissionStatus>,
-            >("submissionStatus"),
-            crate::shape::field::<Option<bool>>("subscriberHelp"),
-            crate::shape::field::<Option<bool>>("subscriberOptin"),
-            crate::shape::field::<Option<bool>>("subscriberOptout"),
-            crate::shape::field::<Option<String>>("tcrBrandId"),
-            crate::shape::field::<Option<String>>("tcrCampaignId"),
-            crate::shape::field::<bool>("termsAndConditions"),
-            crate::shape::field::<Option<String>>("termsAndConditionsLink"),
-            crate::shape::field::<String>("usecase"),
-            crate::shape::field::<Option<String>>("vertical"),
-            crate::shape::field::<Option<String>>("webhookFailoverURL"),
-            crate::shape::field::<Option<String>>("webhookURL"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TelnyxCampaignCsp",
+                &[
+                    crate::shape::field::<Option<bool>>("ageGated"),
+                    crate::shape::field::<Option<bool>>("autoRenewal"),
+                    crate::shape::field::<Option<String>>("billedDate"),
+                    crate::shape::field::<Option<String>>("brandDisplayName"),
+                    crate::shape::field::<String>("brandId"),
+                    crate::shape::field::<String>("campaignId"),
+                    crate::shape::field::<
+                        Option<TelnyxCampaignCspCampaignStatus>,
+                    >("campaignStatus"),
+                    crate::shape::field::<Option<String>>("createDate"),
+                    crate::shape::field::<String>("cspId"),
+                    crate::shape::field::<String>("description"),
+                    crate::shape::field::<Option<bool>>("directLending"),
+                    crate::shape::field::<Option<bool>>("embeddedLink"),
+                    crate::shape::field::<Option<String>>("embeddedLinkSample"),
+                    crate::shape::field::<Option<bool>>("embeddedPhone"),
+                    crate::shape::field::<Option<String>>("failureReasons"),
+                    crate::shape::field::<Option<String>>("helpKeywords"),
+                    crate::shape::field::<Option<String>>("helpMessage"),
+                    crate::shape::field::<Option<bool>>("isTMobileNumberPoolingEnabled"),
+                    crate::shape::field::<Option<bool>>("isTMobileRegistered"),
+                    crate::shape::field::<Option<bool>>("isTMobileSuspended"),
+                    crate::shape::field::<Option<String>>("messageFlow"),
+                    crate::shape::field::<bool>("mock"),
+                    crate::shape::field::<Option<String>>("nextRenewalOrExpirationDate"),
+                    crate::shape::field::<Option<bool>>("numberPool"),
+                    crate::shape::field::<Option<String>>("optinKeywords"),
+                    crate::shape::field::<Option<String>>("optinMessage"),
+                    crate::shape::field::<Option<String>>("optoutKeywords"),
+                    crate::shape::field::<Option<String>>("optoutMessage"),
+                    crate::shape::field::<Option<String>>("privacyPolicyLink"),
+                    crate::shape::field::<Option<String>>("referenceId"),
+                    crate::shape::field::<Option<String>>("resellerId"),
+                    crate::shape::field::<Option<String>>("sample1"),
+                    crate::shape::field::<Option<String>>("sample2"),
+                    crate::shape::field::<Option<String>>("sample3"),
+                    crate::shape::field::<Option<String>>("sample4"),
+                    crate::shape::field::<Option<String>>("sample5"),
+                    crate::shape::field::<Option<String>>("status"),
+                    crate::shape::field::<Vec<String>>("subUsecases"),
+                    crate::shape::field::<
+                        Option<TelnyxCampaignCspSubmissionStatus>,
+                    >("submissionStatus"),
+                    crate::shape::field::<Option<bool>>("subscriberHelp"),
+                    crate::shape::field::<Option<bool>>("subscriberOptin"),
+                    crate::shape::field::<Option<bool>>("subscriberOptout"),
+                    crate::shape::field::<Option<String>>("tcrBrandId"),
+                    crate::shape::field::<Option<String>>("tcrCampaignId"),
+                    crate::shape::field::<bool>("termsAndConditions"),
+                    crate::shape::field::<Option<String>>("termsAndConditionsLink"),
+                    crate::shape::field::<String>("usecase"),
+                    crate::shape::field::<Option<String>>("vertical"),
+                    crate::shape::field::<Option<String>>("webhookFailoverURL"),
+                    crate::shape::field::<Option<String>>("webhookURL"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Campaign status
@@ -869,67 +865,73 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for TelnyxCampaignWithAssignedCountCsp {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TelnyxCampaignWithAssignedCountCsp",
-        &[
-            crate::shape::field::<Option<bool>>("ageGated"),
-            crate::shape::field::<Option<f64>>("assignedPhoneNumbersCount"),
-            crate::shape::field::<Option<bool>>("autoRenewal"),
-            crate::shape::field::<Option<String>>("billedDate"),
-            crate::shape::field::<Option<String>>("brandDisplayName"),
-            crate::shape::field::<Option<String>>("brandId"),
-            crate::shape::field::<Option<String>>("campaignId"),
-            crate::shape::field::<
-                Option<TelnyxCampaignWithAssignedCountCspCampaignStatus>,
-            >("campaignStatus"),
-            crate::shape::field::<Option<String>>("createDate"),
-            crate::shape::field::<Option<String>>("cspId"),
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<Option<bool>>("directLending"),
-            crate::shape::field::<Option<bool>>("embeddedLink"),
-            crate::shape::field::<Option<String>>("embeddedLinkSample"),
-            crate::shape::field::<Option<bool>>("embeddedPhone"),
-            crate::shape::field::<Option<String>>("failureReasons"),
-            crate::shape::field::<Option<String>>("helpKeywords"),
-            crate::shape::field::<Option<String>>("helpMessage"),
-            crate::shape::field::<Option<bool>>("isTMobileNumberPoolingEnabled"),
-            crate::shape::field::<Option<bool>>("isTMobileRegistered"),
-            crate::shape::field::<Option<bool>>("isTMobileSuspended"),
-            crate::shape::field::<Option<String>>("messageFlow"),
-            crate::shape::field::<Option<bool>>("mock"),
-            crate::shape::field::<Option<String>>("nextRenewalOrExpirationDate"),
-            crate::shape::field::<Option<bool>>("numberPool"),
-            crate::shape::field::<Option<String>>("optinKeywords"),
-            crate::shape::field::<Option<String>>("optinMessage"),
-            crate::shape::field::<Option<String>>("optoutKeywords"),
-            crate::shape::field::<Option<String>>("optoutMessage"),
-            crate::shape::field::<Option<String>>("privacyPolicyLink"),
-            crate::shape::field::<Option<String>>("referenceId"),
-            crate::shape::field::<Option<String>>("resellerId"),
-            crate::shape::field::<Option<String>>("sample1"),
-            crate::shape::field::<Option<String>>("sample2"),
-            crate::shape::field::<Option<String>>("sample3"),
-            crate::shape::field::<Option<String>>("sample4"),
-            crate::shape::field::<Option<String>>("sample5"),
-            crate::shape::field::<Option<String>>("status"),
-            crate::shape::field::<Option<Vec<String>>>("subUsecases"),
-            crate::shape::field::<
-                Option<TelnyxCampaignWithAssignedCountCspSubmissionStatus>,
-            >("submissionStatus"),
-            crate::shape::field::<Option<bool>>("subscriberHelp"),
-            crate::shape::field::<Option<bool>>("subscriberOptin"),
-            crate::shape::field::<Option<bool>>("subscriberOptout"),
-            crate::shape::field::<Option<String>>("tcrBrandId"),
-            crate::shape::field::<Option<String>>("tcrCampaignId"),
-            crate::shape::field::<Option<bool>>("termsAndConditions"),
-            crate::shape::field::<Option<String>>("termsAndConditionsLink"),
-            crate::shape::field::<Option<String>>("usecase"),
-            crate::shape::field::<Option<String>>("vertical"),
-            crate::shape::field::<Option<String>>("webhookFailoverURL"),
-            crate::shape::field::<Option<String>>("webhookURL"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TelnyxCampaignWithAssignedCountCsp",
+                &[
+                    crate::shape::field::<Option<bool>>("ageGated"),
+                    crate::shape::field::<Option<f64>>("assignedPhoneNumbersCount"),
+                    crate::shape::field::<Option<bool>>("autoRenewal"),
+                    crate::shape::field::<Option<String>>("billedDate"),
+                    crate::shape::field::<Option<String>>("brandDisplayName"),
+                    crate::shape::field::<Option<String>>("brandId"),
+                    crate::shape::field::<Option<String>>("campaignId"),
+                    crate::shape::field::<
+                        Option<TelnyxCampaignWithAssignedCountCspCampaignStatus>,
+                    >("campaignStatus"),
+                    crate::shape::field::<Option<String>>("createDate"),
+                    crate::shape::field::<Option<String>>("cspId"),
+                    crate::shape::field::<Option<String>>("description"),
+                    crate::shape::field::<Option<bool>>("directLending"),
+                    crate::shape::field::<Option<bool>>("embeddedLink"),
+                    crate::shape::field::<Option<String>>("embeddedLinkSample"),
+                    crate::shape::field::<Option<bool>>("embeddedPhone"),
+                    crate::shape::field::<Option<String>>("failureReasons"),
+                    crate::shape::field::<Option<String>>("helpKeywords"),
+                    crate::shape::field::<Option<String>>("helpMessage"),
+                    crate::shape::field::<Option<bool>>("isTMobileNumberPoolingEnabled"),
+                    crate::shape::field::<Option<bool>>("isTMobileRegistered"),
+                    crate::shape::field::<Option<bool>>("isTMobileSuspended"),
+                    crate::shape::field::<Option<String>>("messageFlow"),
+                    crate::shape::field::<Option<bool>>("mock"),
+                    crate::shape::field::<Option<String>>("nextRenewalOrExpirationDate"),
+                    crate::shape::field::<Option<bool>>("numberPool"),
+                    crate::shape::field::<Option<String>>("optinKeywords"),
+                    crate::shape::field::<Option<String>>("optinMessage"),
+                    crate::shape::field::<Option<String>>("optoutKeywords"),
+                    crate::shape::field::<Option<String>>("optoutMessage"),
+                    crate::shape::field::<Option<String>>("privacyPolicyLink"),
+                    crate::shape::field::<Option<String>>("referenceId"),
+                    crate::shape::field::<Option<String>>("resellerId"),
+                    crate::shape::field::<Option<String>>("sample1"),
+                    crate::shape::field::<Option<String>>("sample2"),
+                    crate::shape::field::<Option<String>>("sample3"),
+                    crate::shape::field::<Option<String>>("sample4"),
+                    crate::shape::field::<Option<String>>("sample5"),
+                    crate::shape::field::<Option<String>>("status"),
+                    crate::shape::field::<Option<Vec<String>>>("subUsecases"),
+                    crate::shape::field::<
+                        Option<TelnyxCampaignWithAssignedCountCspSubmissionStatus>,
+                    >("submissionStatus"),
+                    crate::shape::field::<Option<bool>>("subscriberHelp"),
+                    crate::shape::field::<Option<bool>>("subscriberOptin"),
+                    crate::shape::field::<Option<bool>>("subscriberOptout"),
+                    crate::shape::field::<Option<String>>("tcrBrandId"),
+                    crate::shape::field::<Option<String>>("tcrCampaignId"),
+                    crate::shape::field::<Option<bool>>("termsAndConditions"),
+                    crate::shape::field::<Option<String>>("termsAndConditionsLink"),
+                    crate::shape::field::<Option<String>>("usecase"),
+                    crate::shape::field::<Option<String>>("vertical"),
+                    crate::shape::field::<Option<String>>("webhookFailoverURL"),
+                    crate::shape::field::<Option<String>>("webhookURL"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Campaign submission status
@@ -1008,26 +1010,6 @@ crate::codec::optional_fields!(
     sample5, "webhookFailoverURL" => webhook_failover_url, "webhookURL" => webhook_url }
 );
 
-impl crate::shape::Shaped for UpdateCampaignRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateCampaignRequest",
-        &[
-            crate::shape::field::<Option<bool>>("autoRenewal"),
-            crate::shape::field::<Option<String>>("helpMessage"),
-            crate::shape::field::<Option<String>>("messageFlow"),
-            crate::shape::field::<Option<String>>("resellerId"),
-            crate::shape::field::<Option<String>>("sample1"),
-            crate::shape::field::<Option<String>>("sample2"),
-            crate::shape::field::<Option<String>>("sample3"),
-            crate::shape::field::<Option<String>>("sample4"),
-            crate::shape::field::<Option<String>>("sample5"),
-            crate::shape::field::<Option<String>>("webhookFailoverURL"),
-            crate::shape::field::<Option<String>>("webhookURL"),
-        ],
-        false,
-    );
-}
-
 /// UsecaseMetadata
 ///
 /// Spec: `#/components/schemas/UsecaseMetadata`
@@ -1056,19 +1038,25 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for UsecaseMetadata {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UsecaseMetadata",
-        &[
-            crate::shape::field::<Option<f64>>("annualFee"),
-            crate::shape::field::<Option<i64>>("maxSubUsecases"),
-            crate::shape::field::<Option<i64>>("minSubUsecases"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("mnoMetadata"),
-            crate::shape::field::<Option<f64>>("monthlyFee"),
-            crate::shape::field::<Option<f64>>("quarterlyFee"),
-            crate::shape::field::<Option<String>>("usecase"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UsecaseMetadata",
+                &[
+                    crate::shape::field::<Option<f64>>("annualFee"),
+                    crate::shape::field::<Option<i64>>("maxSubUsecases"),
+                    crate::shape::field::<Option<i64>>("minSubUsecases"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("mnoMetadata"),
+                    crate::shape::field::<Option<f64>>("monthlyFee"),
+                    crate::shape::field::<Option<f64>>("quarterlyFee"),
+                    crate::shape::field::<Option<String>>("usecase"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -101,24 +101,30 @@ pub struct PhoneNumberCampaign {
 }
 
 impl crate::shape::Shaped for PhoneNumberCampaign {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PhoneNumberCampaign",
-        &[
-            crate::shape::field::<
-                Option<PhoneNumberCampaignAssignmentStatus>,
-            >("assignmentStatus"),
-            crate::shape::field::<Option<String>>("brandId"),
-            crate::shape::field::<String>("campaignId"),
-            crate::shape::field::<String>("createdAt"),
-            crate::shape::field::<Option<String>>("failureReasons"),
-            crate::shape::field::<String>("phoneNumber"),
-            crate::shape::field::<Option<String>>("tcrBrandId"),
-            crate::shape::field::<Option<String>>("tcrCampaignId"),
-            crate::shape::field::<Option<String>>("telnyxCampaignId"),
-            crate::shape::field::<String>("updatedAt"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PhoneNumberCampaign",
+                &[
+                    crate::shape::field::<
+                        Option<PhoneNumberCampaignAssignmentStatus>,
+                    >("assignmentStatus"),
+                    crate::shape::field::<Option<String>>("brandId"),
+                    crate::shape::field::<String>("campaignId"),
+                    crate::shape::field::<String>("createdAt"),
+                    crate::shape::field::<Option<String>>("failureReasons"),
+                    crate::shape::field::<String>("phoneNumber"),
+                    crate::shape::field::<Option<String>>("tcrBrandId"),
+                    crate::shape::field::<Option<String>>("tcrCampaignId"),
+                    crate::shape::field::<Option<String>>("telnyxCampaignId"),
+                    crate::shape::field::<String>("updatedAt"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The assignment status of the number.
@@ -182,17 +188,6 @@ pub struct PhoneNumberCampaignCreate {
     pub phone_number: String,
 }
 
-impl crate::shape::Shaped for PhoneNumberCampaignCreate {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PhoneNumberCampaignCreate",
-        &[
-            crate::shape::field::<String>("campaignId"),
-            crate::shape::field::<String>("phoneNumber"),
-        ],
-        false,
-    );
-}
-
 /// PhoneNumberCampaignPaginated
 ///
 /// Spec: `#/components/schemas/PhoneNumberCampaignPaginated`
@@ -208,15 +203,21 @@ pub struct PhoneNumberCampaignPaginated {
 }
 
 impl crate::shape::Shaped for PhoneNumberCampaignPaginated {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PhoneNumberCampaignPaginated",
-        &[
-            crate::shape::field::<i64>("page"),
-            crate::shape::field::<Vec<PhoneNumberCampaign>>("records"),
-            crate::shape::field::<i64>("totalRecords"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PhoneNumberCampaignPaginated",
+                &[
+                    crate::shape::field::<i64>("page"),
+                    crate::shape::field::<Vec<PhoneNumberCampaign>>("records"),
+                    crate::shape::field::<i64>("totalRecords"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~110dlc~1phone_number_campaigns/get/parameters/2/schema`
@@ -237,16 +238,3 @@ crate::codec::optional_fields!(
     tcr_campaign_id, "telnyx_brand_id" => telnyx_brand_id, "telnyx_campaign_id" =>
     telnyx_campaign_id }
 );
-
-impl crate::shape::Shaped for T10dlcFilterConsolidated {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "T10dlcFilterConsolidated",
-        &[
-            crate::shape::field::<Option<String>>("tcr_brand_id"),
-            crate::shape::field::<Option<String>>("tcr_campaign_id"),
-            crate::shape::field::<Option<String>>("telnyx_brand_id"),
-            crate::shape::field::<Option<String>>("telnyx_campaign_id"),
-        ],
-        false,
-    );
-}

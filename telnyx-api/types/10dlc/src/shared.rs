@@ -29,17 +29,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CampaignSharingStatus {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CampaignSharingStatus",
-        &[
-            crate::shape::field::<Option<String>>("downstreamCnpId"),
-            crate::shape::field::<Option<String>>("sharedDate"),
-            crate::shape::field::<Option<String>>("sharingStatus"),
-            crate::shape::field::<Option<String>>("statusDate"),
-            crate::shape::field::<Option<String>>("upstreamCnpId"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CampaignSharingStatus",
+                &[
+                    crate::shape::field::<Option<String>>("downstreamCnpId"),
+                    crate::shape::field::<Option<String>>("sharedDate"),
+                    crate::shape::field::<Option<String>>("sharingStatus"),
+                    crate::shape::field::<Option<String>>("statusDate"),
+                    crate::shape::field::<Option<String>>("upstreamCnpId"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Campaign status

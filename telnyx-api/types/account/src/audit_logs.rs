@@ -23,15 +23,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for AuditEventChanges {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AuditEventChanges",
-        &[
-            crate::shape::field::<Option<String>>("field"),
-            crate::shape::field::<Option<AuditEventChangesFrom>>("from"),
-            crate::shape::field::<Option<AuditEventChangesTo>>("to"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AuditEventChanges",
+                &[
+                    crate::shape::field::<Option<String>>("field"),
+                    crate::shape::field::<Option<AuditEventChangesFrom>>("from"),
+                    crate::shape::field::<Option<AuditEventChangesTo>>("to"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The previous value of the field. Can be any JSON type.
@@ -66,15 +72,21 @@ impl<'de> serde::Deserialize<'de> for AuditEventChangesFrom {
 }
 
 impl crate::shape::Shaped for AuditEventChangesFrom {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "AuditEventChangesFrom",
-        variants: &[
-            crate::shape::of::<String>(),
-            crate::shape::of::<f64>(),
-            crate::shape::of::<bool>(),
-            crate::shape::of::<serde_json::Map<String, serde_json::Value>>(),
-            crate::shape::of::<Vec<serde_json::Value>>(),
-        ],
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Untagged {
+                name: "AuditEventChangesFrom",
+                variants: &[
+                    crate::shape::of::<String>(),
+                    crate::shape::of::<f64>(),
+                    crate::shape::of::<bool>(),
+                    crate::shape::of::<serde_json::Map<String, serde_json::Value>>(),
+                    crate::shape::of::<Vec<serde_json::Value>>(),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
     };
 }
 
@@ -118,22 +130,30 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for AuditLog {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AuditLog",
-        &[
-            crate::shape::field::<Option<String>>("alternate_resource_id"),
-            crate::shape::field::<Option<AuditLogChangeMadeBy>>("change_made_by"),
-            crate::shape::field::<Option<String>>("change_type"),
-            crate::shape::field::<Option<Vec<AuditEventChanges>>>("changes"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("organization_id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("resource_id"),
-            crate::shape::field::<Option<String>>("user_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AuditLog",
+                &[
+                    crate::shape::field::<Option<String>>("alternate_resource_id"),
+                    crate::shape::field::<
+                        Option<AuditLogChangeMadeBy>,
+                    >("change_made_by"),
+                    crate::shape::field::<Option<String>>("change_type"),
+                    crate::shape::field::<Option<Vec<AuditEventChanges>>>("changes"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("organization_id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("resource_id"),
+                    crate::shape::field::<Option<String>>("user_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Indicates if the change was made by Telnyx on your behalf, the organization owner, a member of your organization, or in the case of managed accounts, the account manager.
@@ -192,14 +212,20 @@ pub struct AuditLogList {
 crate::codec::optional_fields!(AuditLogList { "data" => data, "meta" => meta });
 
 impl crate::shape::Shaped for AuditLogList {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AuditLogList",
-        &[
-            crate::shape::field::<Option<Vec<AuditLog>>>("data"),
-            crate::shape::field::<Option<AuditLogsPaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AuditLogList",
+                &[
+                    crate::shape::field::<Option<Vec<AuditLog>>>("data"),
+                    crate::shape::field::<Option<AuditLogsPaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1audit_events/get/parameters/1/schema`
@@ -215,17 +241,6 @@ crate::codec::optional_fields!(
     AuditLogsFilterConsolidated { "created_after" => created_after, "created_before" =>
     created_before }
 );
-
-impl crate::shape::Shaped for AuditLogsFilterConsolidated {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AuditLogsFilterConsolidated",
-        &[
-            crate::shape::field::<Option<String>>("created_after"),
-            crate::shape::field::<Option<String>>("created_before"),
-        ],
-        false,
-    );
-}
 
 /// Spec: `#/paths/~1audit_events/get/parameters/0/schema`
 pub type AuditLogsPageConsolidated = ListAccessIpAddressesPage;
@@ -247,14 +262,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for AuditLogsPaginationMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AuditLogsPaginationMeta",
-        &[
-            crate::shape::field::<Option<i64>>("page_number"),
-            crate::shape::field::<Option<i64>>("page_size"),
-            crate::shape::field::<Option<i64>>("total_pages"),
-            crate::shape::field::<Option<i64>>("total_results"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AuditLogsPaginationMeta",
+                &[
+                    crate::shape::field::<Option<i64>>("page_number"),
+                    crate::shape::field::<Option<i64>>("page_size"),
+                    crate::shape::field::<Option<i64>>("total_pages"),
+                    crate::shape::field::<Option<i64>>("total_results"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -41,22 +41,30 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for AuthenticationProvider {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AuthenticationProvider",
-        &[
-            crate::shape::field::<Option<String>>("activated_at"),
-            crate::shape::field::<Option<Active>>("active"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<Name>>("name"),
-            crate::shape::field::<Option<OrganizationId>>("organization_id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<AuthenticationProviderSettings>>("settings"),
-            crate::shape::field::<Option<ShortName>>("short_name"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AuthenticationProvider",
+                &[
+                    crate::shape::field::<Option<String>>("activated_at"),
+                    crate::shape::field::<Option<Active>>("active"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<Name>>("name"),
+                    crate::shape::field::<Option<OrganizationId>>("organization_id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<
+                        Option<AuthenticationProviderSettings>,
+                    >("settings"),
+                    crate::shape::field::<Option<ShortName>>("short_name"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/AuthenticationProviderCreate`
@@ -69,20 +77,6 @@ pub struct AuthenticationProviderCreate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings_url: Option<SettingsUrl>,
     pub short_name: ShortName,
-}
-
-impl crate::shape::Shaped for AuthenticationProviderCreate {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AuthenticationProviderCreate",
-        &[
-            crate::shape::field::<Option<Active>>("active"),
-            crate::shape::field::<Name>("name"),
-            crate::shape::field::<Settings>("settings"),
-            crate::shape::field::<Option<SettingsUrl>>("settings_url"),
-            crate::shape::field::<ShortName>("short_name"),
-        ],
-        false,
-    );
 }
 
 /// The settings associated with the authentication provider.
@@ -131,28 +125,36 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for AuthenticationProviderSettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AuthenticationProviderSettings",
-        &[
-            crate::shape::field::<Option<String>>("assertion_consumer_service_url"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("idp_attribute_names"),
-            crate::shape::field::<Option<String>>("idp_cert_fingerprint"),
-            crate::shape::field::<
-                Option<AuthenticationProviderSettingsIdpCertFingerprintAlgorithm>,
-            >("idp_cert_fingerprint_algorithm"),
-            crate::shape::field::<Option<String>>("idp_certificate"),
-            crate::shape::field::<Option<String>>("idp_entity_id"),
-            crate::shape::field::<Option<String>>("idp_slo_target_url"),
-            crate::shape::field::<Option<String>>("idp_sso_target_url"),
-            crate::shape::field::<Option<String>>("name_identifier_format"),
-            crate::shape::field::<Option<bool>>("provision_groups"),
-            crate::shape::field::<Option<String>>("service_provider_entity_id"),
-            crate::shape::field::<Option<String>>("service_provider_login_url"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AuthenticationProviderSettings",
+                &[
+                    crate::shape::field::<
+                        Option<String>,
+                    >("assertion_consumer_service_url"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("idp_attribute_names"),
+                    crate::shape::field::<Option<String>>("idp_cert_fingerprint"),
+                    crate::shape::field::<
+                        Option<AuthenticationProviderSettingsIdpCertFingerprintAlgorithm>,
+                    >("idp_cert_fingerprint_algorithm"),
+                    crate::shape::field::<Option<String>>("idp_certificate"),
+                    crate::shape::field::<Option<String>>("idp_entity_id"),
+                    crate::shape::field::<Option<String>>("idp_slo_target_url"),
+                    crate::shape::field::<Option<String>>("idp_sso_target_url"),
+                    crate::shape::field::<Option<String>>("name_identifier_format"),
+                    crate::shape::field::<Option<bool>>("provision_groups"),
+                    crate::shape::field::<Option<String>>("service_provider_entity_id"),
+                    crate::shape::field::<Option<String>>("service_provider_login_url"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The algorithm used to generate the identity provider's (IdP) certificate fingerprint
@@ -208,11 +210,17 @@ pub struct CreateAuthenticationProviderResponse {
 crate::codec::optional_fields!(CreateAuthenticationProviderResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateAuthenticationProviderResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateAuthenticationProviderResponse",
-        &[crate::shape::field::<Option<AuthenticationProvider>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateAuthenticationProviderResponse",
+                &[crate::shape::field::<Option<AuthenticationProvider>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1authentication_providers~1{id}/delete/responses/200/content/application~1json/schema`
@@ -233,14 +241,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for FindAuthenticationProvidersResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FindAuthenticationProvidersResponse",
-        &[
-            crate::shape::field::<Option<Vec<AuthenticationProvider>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FindAuthenticationProvidersResponse",
+                &[
+                    crate::shape::field::<Option<Vec<AuthenticationProvider>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1authentication_providers/get/parameters/0/schema`
@@ -338,21 +352,6 @@ pub struct Settings {
     pub idp_sso_target_url: String,
 }
 
-impl crate::shape::Shaped for Settings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Settings",
-        &[
-            crate::shape::field::<String>("idp_cert_fingerprint"),
-            crate::shape::field::<
-                Option<SettingsIdpCertFingerprintAlgorithm>,
-            >("idp_cert_fingerprint_algorithm"),
-            crate::shape::field::<String>("idp_entity_id"),
-            crate::shape::field::<String>("idp_sso_target_url"),
-        ],
-        false,
-    );
-}
-
 /// The algorithm used to generate the identity provider's (IdP) certificate fingerprint
 ///
 /// Spec: `#/components/schemas/settings/properties/idp_cert_fingerprint_algorithm`
@@ -384,20 +383,6 @@ crate::codec::optional_fields!(
     UpdateAuthenticationProviderRequest { "active" => active, "name" => name, "settings"
     => settings, "settings_url" => settings_url, "short_name" => short_name }
 );
-
-impl crate::shape::Shaped for UpdateAuthenticationProviderRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateAuthenticationProviderRequest",
-        &[
-            crate::shape::field::<Option<Active>>("active"),
-            crate::shape::field::<Option<Name>>("name"),
-            crate::shape::field::<Option<Settings>>("settings"),
-            crate::shape::field::<Option<SettingsUrl>>("settings_url"),
-            crate::shape::field::<Option<ShortName>>("short_name"),
-        ],
-        false,
-    );
-}
 
 /// Spec: `#/paths/~1authentication_providers~1{id}/patch/responses/200/content/application~1json/schema`
 pub type UpdateAuthenticationProviderResponse = CreateAuthenticationProviderResponse;

@@ -32,17 +32,23 @@ pub struct EnumPaginatedResponse {
 }
 
 impl crate::shape::Shaped for EnumPaginatedResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EnumPaginatedResponse",
-        &[
-            crate::shape::field::<i64>("page"),
-            crate::shape::field::<
-                Vec<serde_json::Map<String, serde_json::Value>>,
-            >("records"),
-            crate::shape::field::<i64>("totalRecords"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EnumPaginatedResponse",
+                &[
+                    crate::shape::field::<i64>("page"),
+                    crate::shape::field::<
+                        Vec<serde_json::Map<String, serde_json::Value>>,
+                    >("records"),
+                    crate::shape::field::<i64>("totalRecords"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// EnumStringListResponse
@@ -172,14 +178,20 @@ impl<'de> serde::Deserialize<'de> for GetEnumEndpointResponse {
 }
 
 impl crate::shape::Shaped for GetEnumEndpointResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "GetEnumEndpointResponse",
-        variants: &[
-            crate::shape::of::<EnumStringListResponse>(),
-            crate::shape::of::<EnumObjectListResponse>(),
-            crate::shape::of::<EnumObjectToStringResponse>(),
-            crate::shape::of::<EnumObjecToObjecttResponse>(),
-            crate::shape::of::<EnumPaginatedResponse>(),
-        ],
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Untagged {
+                name: "GetEnumEndpointResponse",
+                variants: &[
+                    crate::shape::of::<EnumStringListResponse>(),
+                    crate::shape::of::<EnumObjectListResponse>(),
+                    crate::shape::of::<EnumObjectToStringResponse>(),
+                    crate::shape::of::<EnumObjecToObjecttResponse>(),
+                    crate::shape::of::<EnumPaginatedResponse>(),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
     };
 }

@@ -16,14 +16,20 @@ pub struct AccessIpAddressListResponseSchema {
 }
 
 impl crate::shape::Shaped for AccessIpAddressListResponseSchema {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AccessIpAddressListResponseSchema",
-        &[
-            crate::shape::field::<Vec<AccessIpAddressResponseSchema>>("data"),
-            crate::shape::field::<CloudflareIpListSyncPaginationMeta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AccessIpAddressListResponseSchema",
+                &[
+                    crate::shape::field::<Vec<AccessIpAddressResponseSchema>>("data"),
+                    crate::shape::field::<CloudflareIpListSyncPaginationMeta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// AccessIPAddressPOST
@@ -36,17 +42,6 @@ pub struct AccessIpAddressPost {
     pub description: Option<String>,
     /// Ip Address
     pub ip_address: String,
-}
-
-impl crate::shape::Shaped for AccessIpAddressPost {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AccessIpAddressPost",
-        &[
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<String>("ip_address"),
-        ],
-        false,
-    );
 }
 
 /// AccessIPAddressResponseSchema
@@ -75,20 +70,26 @@ pub struct AccessIpAddressResponseSchema {
 }
 
 impl crate::shape::Shaped for AccessIpAddressResponseSchema {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AccessIpAddressResponseSchema",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<String>("ip_address"),
-            crate::shape::field::<String>("source"),
-            crate::shape::field::<CloudflareSyncStatus>("status"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<String>("user_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AccessIpAddressResponseSchema",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("description"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<String>("ip_address"),
+                    crate::shape::field::<String>("source"),
+                    crate::shape::field::<CloudflareSyncStatus>("status"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<String>("user_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1access_ip_address/get/parameters/0/schema`
@@ -106,18 +107,4 @@ pub struct ListAccessIpAddressesFilter {
     /// members of this object.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-}
-
-impl crate::shape::Shaped for ListAccessIpAddressesFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListAccessIpAddressesFilter",
-        &[
-            crate::shape::field::<
-                Option<ListAccessIpAddressesFilterCreatedAt>,
-            >("created_at"),
-            crate::shape::field::<Option<String>>("ip_address"),
-            crate::shape::field::<Option<String>>("ip_source"),
-        ],
-        true,
-    );
 }

@@ -16,14 +16,20 @@ pub struct AccessIpRangeListResponseSchema {
 }
 
 impl crate::shape::Shaped for AccessIpRangeListResponseSchema {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AccessIpRangeListResponseSchema",
-        &[
-            crate::shape::field::<Vec<AccessIpRangeResponseSchema>>("data"),
-            crate::shape::field::<CloudflareIpListSyncPaginationMeta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AccessIpRangeListResponseSchema",
+                &[
+                    crate::shape::field::<Vec<AccessIpRangeResponseSchema>>("data"),
+                    crate::shape::field::<CloudflareIpListSyncPaginationMeta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// AccessIPRangePOST
@@ -36,17 +42,6 @@ pub struct AccessIpRangePost {
     /// Description
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-}
-
-impl crate::shape::Shaped for AccessIpRangePost {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AccessIpRangePost",
-        &[
-            crate::shape::field::<String>("cidr_block"),
-            crate::shape::field::<Option<String>>("description"),
-        ],
-        false,
-    );
 }
 
 /// AccessIPRangeResponseSchema
@@ -73,19 +68,25 @@ pub struct AccessIpRangeResponseSchema {
 }
 
 impl crate::shape::Shaped for AccessIpRangeResponseSchema {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AccessIpRangeResponseSchema",
-        &[
-            crate::shape::field::<String>("cidr_block"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<CloudflareSyncStatus>("status"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<String>("user_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AccessIpRangeResponseSchema",
+                &[
+                    crate::shape::field::<String>("cidr_block"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("description"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<CloudflareSyncStatus>("status"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<String>("user_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1access_ip_ranges/get/parameters/0/schema`
@@ -99,21 +100,6 @@ pub struct ListAccessIpRangesFilter {
     /// members of this object.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-}
-
-impl crate::shape::Shaped for ListAccessIpRangesFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListAccessIpRangesFilter",
-        &[
-            crate::shape::field::<
-                Option<ListAccessIpRangesFilterCidrBlock>,
-            >("cidr_block"),
-            crate::shape::field::<
-                Option<ListAccessIpRangesFilterCreatedAt>,
-            >("created_at"),
-        ],
-        true,
-    );
 }
 
 /// Spec: `#/paths/~1access_ip_ranges/get/parameters/0/schema/properties/cidr_block`
@@ -139,16 +125,6 @@ impl<'de> serde::Deserialize<'de> for ListAccessIpRangesFilterCidrBlock {
     }
 }
 
-impl crate::shape::Shaped for ListAccessIpRangesFilterCidrBlock {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "ListAccessIpRangesFilterCidrBlock",
-        variants: &[
-            crate::shape::of::<String>(),
-            crate::shape::of::<ListAccessIpRangesFilterCidrBlockVariant2>(),
-        ],
-    };
-}
-
 /// CIDR block pattern matching operations
 ///
 /// Spec: `#/paths/~1access_ip_ranges/get/parameters/0/schema/properties/cidr_block/oneOf/1`
@@ -166,18 +142,6 @@ crate::codec::optional_fields!(
     ListAccessIpRangesFilterCidrBlockVariant2 { "contains" => contains, "endswith" =>
     endswith, "startswith" => startswith }
 );
-
-impl crate::shape::Shaped for ListAccessIpRangesFilterCidrBlockVariant2 {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListAccessIpRangesFilterCidrBlockVariant2",
-        &[
-            crate::shape::field::<Option<String>>("contains"),
-            crate::shape::field::<Option<String>>("endswith"),
-            crate::shape::field::<Option<String>>("startswith"),
-        ],
-        false,
-    );
-}
 
 /// Spec: `#/paths/~1access_ip_ranges/get/parameters/0/schema/properties/created_at`
 pub type ListAccessIpRangesFilterCreatedAt = ListAccessIpAddressesFilterCreatedAt;

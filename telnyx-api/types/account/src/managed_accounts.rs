@@ -26,20 +26,6 @@ pub struct CreateManagedAccountRequest {
     pub rollup_billing: Option<bool>,
 }
 
-impl crate::shape::Shaped for CreateManagedAccountRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateManagedAccountRequest",
-        &[
-            crate::shape::field::<String>("business_name"),
-            crate::shape::field::<Option<String>>("email"),
-            crate::shape::field::<Option<bool>>("managed_account_allow_custom_pricing"),
-            crate::shape::field::<Option<String>>("password"),
-            crate::shape::field::<Option<bool>>("rollup_billing"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1managed_accounts/post/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateManagedAccountResponse {
@@ -49,11 +35,17 @@ pub struct CreateManagedAccountResponse {
 crate::codec::optional_fields!(CreateManagedAccountResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateManagedAccountResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateManagedAccountResponse",
-        &[crate::shape::field::<Option<ManagedAccount>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateManagedAccountResponse",
+                &[crate::shape::field::<Option<ManagedAccount>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1managed_accounts~1{id}~1actions~1disable/post/responses/200/content/application~1json/schema`
@@ -70,14 +62,6 @@ crate::codec::optional_fields!(
     EnableManagedAccountBody { "reenable_all_connections" => reenable_all_connections }
 );
 
-impl crate::shape::Shaped for EnableManagedAccountBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EnableManagedAccountBody",
-        &[crate::shape::field::<Option<bool>>("reenable_all_connections")],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1managed_accounts~1{id}~1actions~1enable/post/responses/200/content/application~1json/schema`
 pub type EnableManagedAccountResponse = CreateManagedAccountResponse;
 
@@ -92,11 +76,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListAllocatableGlobalOutboundChannelsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListAllocatableGlobalOutboundChannelsResponse",
-        &[crate::shape::field::<Option<ManagedAccountsGlobalOutboundChannels>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListAllocatableGlobalOutboundChannelsResponse",
+                &[
+                    crate::shape::field::<
+                        Option<ManagedAccountsGlobalOutboundChannels>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1managed_accounts/get/responses/200/content/application~1json/schema`
@@ -111,14 +105,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListManagedAccountsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListManagedAccountsResponse",
-        &[
-            crate::shape::field::<Option<Vec<ManagedAccountMultiListing>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListManagedAccountsResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<ManagedAccountMultiListing>>,
+                    >("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// ManagedAccount
@@ -158,25 +160,33 @@ pub struct ManagedAccount {
 }
 
 impl crate::shape::Shaped for ManagedAccount {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ManagedAccount",
-        &[
-            crate::shape::field::<String>("api_key"),
-            crate::shape::field::<String>("api_token"),
-            crate::shape::field::<String>("api_user"),
-            crate::shape::field::<Option<ManagedAccountBalance>>("balance"),
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<String>("email"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<Option<bool>>("managed_account_allow_custom_pricing"),
-            crate::shape::field::<String>("manager_account_id"),
-            crate::shape::field::<Option<String>>("organization_name"),
-            crate::shape::field::<ManagedAccountRecordType>("record_type"),
-            crate::shape::field::<Option<bool>>("rollup_billing"),
-            crate::shape::field::<String>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ManagedAccount",
+                &[
+                    crate::shape::field::<String>("api_key"),
+                    crate::shape::field::<String>("api_token"),
+                    crate::shape::field::<String>("api_user"),
+                    crate::shape::field::<Option<ManagedAccountBalance>>("balance"),
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<String>("email"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<
+                        Option<bool>,
+                    >("managed_account_allow_custom_pricing"),
+                    crate::shape::field::<String>("manager_account_id"),
+                    crate::shape::field::<Option<String>>("organization_name"),
+                    crate::shape::field::<ManagedAccountRecordType>("record_type"),
+                    crate::shape::field::<Option<bool>>("rollup_billing"),
+                    crate::shape::field::<String>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/ManagedAccountBalance`
@@ -201,17 +211,25 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ManagedAccountBalance {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ManagedAccountBalance",
-        &[
-            crate::shape::field::<Option<String>>("available_credit"),
-            crate::shape::field::<Option<String>>("balance"),
-            crate::shape::field::<Option<String>>("credit_limit"),
-            crate::shape::field::<Option<String>>("currency"),
-            crate::shape::field::<Option<ManagedAccountBalanceRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ManagedAccountBalance",
+                &[
+                    crate::shape::field::<Option<String>>("available_credit"),
+                    crate::shape::field::<Option<String>>("balance"),
+                    crate::shape::field::<Option<String>>("credit_limit"),
+                    crate::shape::field::<Option<String>>("currency"),
+                    crate::shape::field::<
+                        Option<ManagedAccountBalanceRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// ManagedAccount
@@ -245,22 +263,32 @@ pub struct ManagedAccountMultiListing {
 }
 
 impl crate::shape::Shaped for ManagedAccountMultiListing {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ManagedAccountMultiListing",
-        &[
-            crate::shape::field::<String>("api_user"),
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<String>("email"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<Option<bool>>("managed_account_allow_custom_pricing"),
-            crate::shape::field::<String>("manager_account_id"),
-            crate::shape::field::<Option<String>>("organization_name"),
-            crate::shape::field::<ManagedAccountMultiListingRecordType>("record_type"),
-            crate::shape::field::<Option<bool>>("rollup_billing"),
-            crate::shape::field::<String>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ManagedAccountMultiListing",
+                &[
+                    crate::shape::field::<String>("api_user"),
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<String>("email"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<
+                        Option<bool>,
+                    >("managed_account_allow_custom_pricing"),
+                    crate::shape::field::<String>("manager_account_id"),
+                    crate::shape::field::<Option<String>>("organization_name"),
+                    crate::shape::field::<
+                        ManagedAccountMultiListingRecordType,
+                    >("record_type"),
+                    crate::shape::field::<Option<bool>>("rollup_billing"),
+                    crate::shape::field::<String>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies the type of the resource.
@@ -313,24 +341,6 @@ crate::codec::optional_fields!(
     organization_name, "status" => status }
 );
 
-impl crate::shape::Shaped for ManagedAccountsFilterConsolidated {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ManagedAccountsFilterConsolidated",
-        &[
-            crate::shape::field::<
-                Option<ManagedAccountsFilterConsolidatedEmail>,
-            >("email"),
-            crate::shape::field::<
-                Option<ManagedAccountsFilterConsolidatedOrganizationName>,
-            >("organization_name"),
-            crate::shape::field::<
-                Option<ManagedAccountsFilterConsolidatedStatus>,
-            >("status"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1managed_accounts/get/parameters/0/schema/properties/email`
 pub type ManagedAccountsFilterConsolidatedEmail = FilterConsolidatedCustomerReferenceVariant2;
 
@@ -345,18 +355,6 @@ pub struct ManagedAccountsFilterConsolidatedStatus {
 }
 
 crate::codec::optional_fields!(ManagedAccountsFilterConsolidatedStatus { "eq" => eq });
-
-impl crate::shape::Shaped for ManagedAccountsFilterConsolidatedStatus {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ManagedAccountsFilterConsolidatedStatus",
-        &[
-            crate::shape::field::<
-                Option<ManagedAccountsFilterConsolidatedStatusEq>,
-            >("eq"),
-        ],
-        false,
-    );
-}
 
 /// If present, only returns managed accounts with the `status` matching exactly the value given. Use `enabled` or `disabled` to filter accounts by whether they are currently able to use Telnyx services.
 ///
@@ -433,16 +431,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ManagedAccountsGlobalOutboundChannels {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ManagedAccountsGlobalOutboundChannels",
-        &[
-            crate::shape::field::<Option<i64>>("allocatable_global_outbound_channels"),
-            crate::shape::field::<Option<bool>>("managed_account_allow_custom_pricing"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<i64>>("total_global_channels_allocated"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ManagedAccountsGlobalOutboundChannels",
+                &[
+                    crate::shape::field::<
+                        Option<i64>,
+                    >("allocatable_global_outbound_channels"),
+                    crate::shape::field::<
+                        Option<bool>,
+                    >("managed_account_allow_custom_pricing"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<i64>>("total_global_channels_allocated"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1managed_accounts/get/parameters/2/schema`
@@ -506,17 +514,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for SingleManagedAccountGlobalOutboundChannels {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SingleManagedAccountGlobalOutboundChannels",
-        &[
-            crate::shape::field::<Option<i64>>("channel_limit"),
-            crate::shape::field::<Option<String>>("email"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("manager_account_id"),
-            crate::shape::field::<Option<String>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SingleManagedAccountGlobalOutboundChannels",
+                &[
+                    crate::shape::field::<Option<i64>>("channel_limit"),
+                    crate::shape::field::<Option<String>>("email"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("manager_account_id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1managed_accounts~1{id}~1update_global_channel_limit/patch/responses/200/content/application~1json/schema`
@@ -530,15 +544,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for UpdateManagedAccountGlobalChannelLimitResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateManagedAccountGlobalChannelLimitResponse",
-        &[
-            crate::shape::field::<
-                Option<SingleManagedAccountGlobalOutboundChannels>,
-            >("data"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UpdateManagedAccountGlobalChannelLimitResponse",
+                &[
+                    crate::shape::field::<
+                        Option<SingleManagedAccountGlobalOutboundChannels>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Update Managed Account Request
@@ -554,14 +574,6 @@ crate::codec::optional_fields!(
     UpdateManagedAccountRequest { "managed_account_allow_custom_pricing" =>
     managed_account_allow_custom_pricing }
 );
-
-impl crate::shape::Shaped for UpdateManagedAccountRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateManagedAccountRequest",
-        &[crate::shape::field::<Option<bool>>("managed_account_allow_custom_pricing")],
-        false,
-    );
-}
 
 /// Spec: `#/paths/~1managed_accounts~1{id}/patch/responses/200/content/application~1json/schema`
 pub type UpdateManagedAccountResponse = CreateManagedAccountResponse;

@@ -14,11 +14,17 @@ pub struct CreateNotificationChannelsResponse {
 crate::codec::optional_fields!(CreateNotificationChannelsResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateNotificationChannelsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateNotificationChannelsResponse",
-        &[crate::shape::field::<Option<NotificationChannel>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateNotificationChannelsResponse",
+                &[crate::shape::field::<Option<NotificationChannel>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1notification_profiles/post/responses/200/content/application~1json/schema`
@@ -30,11 +36,17 @@ pub struct CreateNotificationProfileResponse {
 crate::codec::optional_fields!(CreateNotificationProfileResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateNotificationProfileResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateNotificationProfileResponse",
-        &[crate::shape::field::<Option<NotificationProfile>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateNotificationProfileResponse",
+                &[crate::shape::field::<Option<NotificationProfile>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1notification_settings/post/responses/200/content/application~1json/schema`
@@ -46,11 +58,17 @@ pub struct CreateNotificationSettingResponse {
 crate::codec::optional_fields!(CreateNotificationSettingResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateNotificationSettingResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateNotificationSettingResponse",
-        &[crate::shape::field::<Option<NotificationSetting>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateNotificationSettingResponse",
+                &[crate::shape::field::<Option<NotificationSetting>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1notification_settings/post/responses/201/content/application~1json/schema`
@@ -82,12 +100,18 @@ impl<'de> serde::Deserialize<'de> for CreateNotificationSettingResponse3 {
 }
 
 impl crate::shape::Shaped for CreateNotificationSettingResponse3 {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "CreateNotificationSettingResponse3",
-        variants: &[
-            crate::shape::of::<CreateNotificationSettingResponse>(),
-            crate::shape::of::<CreateNotificationSettingResponse2>(),
-        ],
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Untagged {
+                name: "CreateNotificationSettingResponse3",
+                variants: &[
+                    crate::shape::of::<CreateNotificationSettingResponse>(),
+                    crate::shape::of::<CreateNotificationSettingResponse2>(),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
     };
 }
 
@@ -129,12 +153,18 @@ impl<'de> serde::Deserialize<'de> for DeleteNotificationSettingResponse3 {
 }
 
 impl crate::shape::Shaped for DeleteNotificationSettingResponse3 {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "DeleteNotificationSettingResponse3",
-        variants: &[
-            crate::shape::of::<DeleteNotificationSettingResponse>(),
-            crate::shape::of::<DeleteNotificationSettingResponse2>(),
-        ],
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Untagged {
+                name: "DeleteNotificationSettingResponse3",
+                variants: &[
+                    crate::shape::of::<DeleteNotificationSettingResponse>(),
+                    crate::shape::of::<DeleteNotificationSettingResponse2>(),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
     };
 }
 
@@ -150,14 +180,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for FindNotificationsEventsConditionsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FindNotificationsEventsConditionsResponse",
-        &[
-            crate::shape::field::<Option<Vec<NotificationEventCondition>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FindNotificationsEventsConditionsResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<NotificationEventCondition>>,
+                    >("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1notification_events/get/responses/200/content/application~1json/schema`
@@ -172,14 +210,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for FindNotificationsEventsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FindNotificationsEventsResponse",
-        &[
-            crate::shape::field::<Option<Vec<NotificationEvent>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FindNotificationsEventsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<NotificationEvent>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1notification_profiles/get/responses/200/content/application~1json/schema`
@@ -194,14 +238,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for FindNotificationsProfilesResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FindNotificationsProfilesResponse",
-        &[
-            crate::shape::field::<Option<Vec<NotificationProfile>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FindNotificationsProfilesResponse",
+                &[
+                    crate::shape::field::<Option<Vec<NotificationProfile>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1notification_channels~1{id}/get/responses/200/content/application~1json/schema`
@@ -225,14 +275,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListNotificationChannelsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListNotificationChannelsResponse",
-        &[
-            crate::shape::field::<Option<Vec<NotificationChannel>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListNotificationChannelsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<NotificationChannel>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1notification_settings/get/responses/200/content/application~1json/schema`
@@ -247,14 +303,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListNotificationSettingsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListNotificationSettingsResponse",
-        &[
-            crate::shape::field::<Option<Vec<NotificationSetting>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListNotificationSettingsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<NotificationSetting>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// A Notification Channel
@@ -283,20 +345,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for NotificationChannel {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NotificationChannel",
-        &[
-            crate::shape::field::<Option<String>>("channel_destination"),
-            crate::shape::field::<
-                Option<NotificationChannelChannelTypeId>,
-            >("channel_type_id"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("notification_profile_id"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NotificationChannel",
+                &[
+                    crate::shape::field::<Option<String>>("channel_destination"),
+                    crate::shape::field::<
+                        Option<NotificationChannelChannelTypeId>,
+                    >("channel_type_id"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("notification_profile_id"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// A Channel Type ID
@@ -367,18 +435,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for NotificationEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NotificationEvent",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<bool>>("enabled"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("notification_category"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NotificationEvent",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<bool>>("enabled"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("notification_category"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/NotificationEventCondition`
@@ -414,28 +488,34 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for NotificationEventCondition {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NotificationEventCondition",
-        &[
-            crate::shape::field::<Option<bool>>("allow_multiple_channels"),
-            crate::shape::field::<
-                Option<NotificationEventConditionAssociatedRecordType>,
-            >("associated_record_type"),
-            crate::shape::field::<Option<bool>>("asynchronous"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<Option<bool>>("enabled"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("notification_event_id"),
-            crate::shape::field::<
-                Option<Vec<NotificationEventConditionParametersItem>>,
-            >("parameters"),
-            crate::shape::field::<Option<Vec<String>>>("supported_channels"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NotificationEventCondition",
+                &[
+                    crate::shape::field::<Option<bool>>("allow_multiple_channels"),
+                    crate::shape::field::<
+                        Option<NotificationEventConditionAssociatedRecordType>,
+                    >("associated_record_type"),
+                    crate::shape::field::<Option<bool>>("asynchronous"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("description"),
+                    crate::shape::field::<Option<bool>>("enabled"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("notification_event_id"),
+                    crate::shape::field::<
+                        Option<Vec<NotificationEventConditionParametersItem>>,
+                    >("parameters"),
+                    crate::shape::field::<Option<Vec<String>>>("supported_channels"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/NotificationEventCondition/properties/associated_record_type`
@@ -486,15 +566,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for NotificationEventConditionParametersItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NotificationEventConditionParametersItem",
-        &[
-            crate::shape::field::<Option<String>>("data_type"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<bool>>("optional"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NotificationEventConditionParametersItem",
+                &[
+                    crate::shape::field::<Option<String>>("data_type"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<bool>>("optional"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// A Collection of Notification Channels
@@ -518,16 +604,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for NotificationProfile {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NotificationProfile",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NotificationProfile",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/NotificationSetting`
@@ -562,24 +654,34 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for NotificationSetting {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NotificationSetting",
-        &[
-            crate::shape::field::<Option<String>>("associated_record_type"),
-            crate::shape::field::<Option<String>>("associated_record_type_value"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("notification_channel_id"),
-            crate::shape::field::<Option<String>>("notification_event_condition_id"),
-            crate::shape::field::<Option<String>>("notification_profile_id"),
-            crate::shape::field::<
-                Option<Vec<NotificationSettingParametersItem>>,
-            >("parameters"),
-            crate::shape::field::<Option<NotificationSettingStatus>>("status"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NotificationSetting",
+                &[
+                    crate::shape::field::<Option<String>>("associated_record_type"),
+                    crate::shape::field::<
+                        Option<String>,
+                    >("associated_record_type_value"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("notification_channel_id"),
+                    crate::shape::field::<
+                        Option<String>,
+                    >("notification_event_condition_id"),
+                    crate::shape::field::<Option<String>>("notification_profile_id"),
+                    crate::shape::field::<
+                        Option<Vec<NotificationSettingParametersItem>>,
+                    >("parameters"),
+                    crate::shape::field::<Option<NotificationSettingStatus>>("status"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/NotificationSetting/properties/parameters/items`
@@ -669,33 +771,6 @@ crate::codec::optional_fields!(
     "notification_profile_id" => notification_profile_id, "status" => status }
 );
 
-impl crate::shape::Shaped for NotificationsFilterConsolidated {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NotificationsFilterConsolidated",
-        &[
-            crate::shape::field::<
-                Option<NotificationsFilterConsolidatedAssociatedRecordType>,
-            >("associated_record_type"),
-            crate::shape::field::<
-                Option<NotificationsFilterConsolidatedChannelTypeId>,
-            >("channel_type_id"),
-            crate::shape::field::<
-                Option<NotificationsFilterConsolidatedNotificationChannel>,
-            >("notification_channel"),
-            crate::shape::field::<
-                Option<NotificationsFilterConsolidatedNotificationEventConditionId>,
-            >("notification_event_condition_id"),
-            crate::shape::field::<
-                Option<NotificationsFilterConsolidatedNotificationProfileId>,
-            >("notification_profile_id"),
-            crate::shape::field::<
-                Option<NotificationsFilterConsolidatedStatus>,
-            >("status"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1notification_channels/get/parameters/1/schema/properties/associated_record_type`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NotificationsFilterConsolidatedAssociatedRecordType {
@@ -706,18 +781,6 @@ pub struct NotificationsFilterConsolidatedAssociatedRecordType {
 crate::codec::optional_fields!(
     NotificationsFilterConsolidatedAssociatedRecordType { "eq" => eq }
 );
-
-impl crate::shape::Shaped for NotificationsFilterConsolidatedAssociatedRecordType {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NotificationsFilterConsolidatedAssociatedRecordType",
-        &[
-            crate::shape::field::<
-                Option<NotificationsFilterConsolidatedAssociatedRecordTypeEq>,
-            >("eq"),
-        ],
-        false,
-    );
-}
 
 /// Filter by the associated record type
 ///
@@ -734,18 +797,6 @@ pub struct NotificationsFilterConsolidatedChannelTypeId {
 crate::codec::optional_fields!(
     NotificationsFilterConsolidatedChannelTypeId { "eq" => eq }
 );
-
-impl crate::shape::Shaped for NotificationsFilterConsolidatedChannelTypeId {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NotificationsFilterConsolidatedChannelTypeId",
-        &[
-            crate::shape::field::<
-                Option<NotificationsFilterConsolidatedChannelTypeIdEq>,
-            >("eq"),
-        ],
-        false,
-    );
-}
 
 /// Filter by the id of a channel type
 ///
@@ -808,14 +859,6 @@ pub struct NotificationsFilterConsolidatedStatus {
 }
 
 crate::codec::optional_fields!(NotificationsFilterConsolidatedStatus { "eq" => eq });
-
-impl crate::shape::Shaped for NotificationsFilterConsolidatedStatus {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NotificationsFilterConsolidatedStatus",
-        &[crate::shape::field::<Option<NotificationsFilterConsolidatedStatusEq>>("eq")],
-        false,
-    );
-}
 
 /// The status of a notification setting
 ///

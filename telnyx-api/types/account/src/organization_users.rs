@@ -24,11 +24,17 @@ pub struct GetOrganizationUserResponse {
 crate::codec::optional_fields!(GetOrganizationUserResponse { "data" => data });
 
 impl crate::shape::Shaped for GetOrganizationUserResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetOrganizationUserResponse",
-        &[crate::shape::field::<Option<OrganizationUser>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetOrganizationUserResponse",
+                &[crate::shape::field::<Option<OrganizationUser>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1organizations~1users~1users_groups_report/get/parameters/0/schema`
@@ -78,11 +84,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GetOrganizationUsersGroupsReportResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetOrganizationUsersGroupsReportResponse",
-        &[crate::shape::field::<Option<Vec<OrganizationUserWithGroups>>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetOrganizationUsersGroupsReportResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<OrganizationUserWithGroups>>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// List Organization Users Response
@@ -99,14 +115,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListOrganizationUsersResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListOrganizationUsersResponse",
-        &[
-            crate::shape::field::<Option<Vec<OrganizationUser>>>("data"),
-            crate::shape::field::<Option<UsersPaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListOrganizationUsersResponse",
+                &[
+                    crate::shape::field::<Option<Vec<OrganizationUser>>>("data"),
+                    crate::shape::field::<Option<UsersPaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// OrganizationUser
@@ -140,20 +162,30 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for OrganizationUser {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "OrganizationUser",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("email"),
-            crate::shape::field::<Option<Vec<UserGroupReference>>>("groups"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("last_sign_in_at"),
-            crate::shape::field::<Option<bool>>("organization_user_bypasses_sso"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<OrganizationUserUserStatus>>("user_status"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OrganizationUser",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("email"),
+                    crate::shape::field::<Option<Vec<UserGroupReference>>>("groups"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("last_sign_in_at"),
+                    crate::shape::field::<
+                        Option<bool>,
+                    >("organization_user_bypasses_sso"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<
+                        Option<OrganizationUserUserStatus>,
+                    >("user_status"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The status of the account.
@@ -222,20 +254,30 @@ pub struct OrganizationUserWithGroups {
 }
 
 impl crate::shape::Shaped for OrganizationUserWithGroups {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "OrganizationUserWithGroups",
-        &[
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<String>("email"),
-            crate::shape::field::<Vec<UserGroupReference>>("groups"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<Option<String>>("last_sign_in_at"),
-            crate::shape::field::<Option<bool>>("organization_user_bypasses_sso"),
-            crate::shape::field::<String>("record_type"),
-            crate::shape::field::<OrganizationUserWithGroupsUserStatus>("user_status"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OrganizationUserWithGroups",
+                &[
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<String>("email"),
+                    crate::shape::field::<Vec<UserGroupReference>>("groups"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<Option<String>>("last_sign_in_at"),
+                    crate::shape::field::<
+                        Option<bool>,
+                    >("organization_user_bypasses_sso"),
+                    crate::shape::field::<String>("record_type"),
+                    crate::shape::field::<
+                        OrganizationUserWithGroupsUserStatus,
+                    >("user_status"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The status of the account.
@@ -260,14 +302,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for UsersPaginationMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UsersPaginationMeta",
-        &[
-            crate::shape::field::<Option<i64>>("page_number"),
-            crate::shape::field::<Option<i64>>("page_size"),
-            crate::shape::field::<Option<i64>>("total_pages"),
-            crate::shape::field::<Option<i64>>("total_results"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UsersPaginationMeta",
+                &[
+                    crate::shape::field::<Option<i64>>("page_number"),
+                    crate::shape::field::<Option<i64>>("page_size"),
+                    crate::shape::field::<Option<i64>>("total_pages"),
+                    crate::shape::field::<Option<i64>>("total_results"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

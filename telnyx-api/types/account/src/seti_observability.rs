@@ -20,15 +20,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for BlackBoxTestResult {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BlackBoxTestResult",
-        &[
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<f64>>("result"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BlackBoxTestResult",
+                &[
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<f64>>("result"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/BlackBoxTestResultSet`
@@ -46,15 +52,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for BlackBoxTestResultSet {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BlackBoxTestResultSet",
-        &[
-            crate::shape::field::<Option<Vec<BlackBoxTestResult>>>("black_box_tests"),
-            crate::shape::field::<Option<String>>("product"),
-            crate::shape::field::<Option<String>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BlackBoxTestResultSet",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<BlackBoxTestResult>>,
+                    >("black_box_tests"),
+                    crate::shape::field::<Option<String>>("product"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1seti~1black_box_test_results/get/parameters/0/schema`
@@ -66,14 +80,6 @@ pub struct GetBlackBoxTestResultsFilter {
 
 crate::codec::optional_fields!(GetBlackBoxTestResultsFilter { "product" => product });
 
-impl crate::shape::Shaped for GetBlackBoxTestResultsFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetBlackBoxTestResultsFilter",
-        &[crate::shape::field::<Option<String>>("product")],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1seti~1black_box_test_results/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBlackBoxTestResultsResponse {
@@ -83,9 +89,15 @@ pub struct GetBlackBoxTestResultsResponse {
 crate::codec::optional_fields!(GetBlackBoxTestResultsResponse { "data" => data });
 
 impl crate::shape::Shaped for GetBlackBoxTestResultsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetBlackBoxTestResultsResponse",
-        &[crate::shape::field::<Option<Vec<BlackBoxTestResultSet>>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetBlackBoxTestResultsResponse",
+                &[crate::shape::field::<Option<Vec<BlackBoxTestResultSet>>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

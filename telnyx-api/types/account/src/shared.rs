@@ -17,16 +17,22 @@ pub struct CloudflareIpListSyncPaginationMeta {
 }
 
 impl crate::shape::Shaped for CloudflareIpListSyncPaginationMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CloudflareIpListSyncPaginationMeta",
-        &[
-            crate::shape::field::<i64>("page_number"),
-            crate::shape::field::<i64>("page_size"),
-            crate::shape::field::<i64>("total_pages"),
-            crate::shape::field::<i64>("total_results"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CloudflareIpListSyncPaginationMeta",
+                &[
+                    crate::shape::field::<i64>("page_number"),
+                    crate::shape::field::<i64>("page_size"),
+                    crate::shape::field::<i64>("total_pages"),
+                    crate::shape::field::<i64>("total_results"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// An enumeration.
@@ -86,14 +92,4 @@ impl<'de> serde::Deserialize<'de> for ListAccessIpAddressesFilterCreatedAt {
             ],
         )
     }
-}
-
-impl crate::shape::Shaped for ListAccessIpAddressesFilterCreatedAt {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "ListAccessIpAddressesFilterCreatedAt",
-        variants: &[
-            crate::shape::of::<String>(),
-            crate::shape::of::<ListAccessIpAddressesFilterCreatedAtVariant2>(),
-        ],
-    };
 }

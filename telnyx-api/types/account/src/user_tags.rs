@@ -14,14 +14,6 @@ pub struct GetUserTagsFilter {
 
 crate::codec::optional_fields!(GetUserTagsFilter { "starts_with" => starts_with });
 
-impl crate::shape::Shaped for GetUserTagsFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetUserTagsFilter",
-        &[crate::shape::field::<Option<String>>("starts_with")],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1user_tags/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetUserTagsResponse {
@@ -31,11 +23,17 @@ pub struct GetUserTagsResponse {
 crate::codec::optional_fields!(GetUserTagsResponse { "data" => data });
 
 impl crate::shape::Shaped for GetUserTagsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetUserTagsResponse",
-        &[crate::shape::field::<Option<GetUserTagsResponseData>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetUserTagsResponse",
+                &[crate::shape::field::<Option<GetUserTagsResponseData>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1user_tags/get/responses/200/content/application~1json/schema/properties/data`
@@ -51,14 +49,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GetUserTagsResponseData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetUserTagsResponseData",
-        &[
-            crate::shape::field::<Option<UserTagList>>("number_tags"),
-            crate::shape::field::<Option<UserTagList>>("outbound_profile_tags"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetUserTagsResponseData",
+                &[
+                    crate::shape::field::<Option<UserTagList>>("number_tags"),
+                    crate::shape::field::<Option<UserTagList>>("outbound_profile_tags"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// A list of your tags on the given resource type. NOTE: The casing of the tags returned will not necessarily match the casing of the tags when they were added to a resource. This is because the tags will have the casing of the first time they were used within the Telnyx system regardless of source.

@@ -26,17 +26,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for Attempt {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Attempt",
-        &[
-            crate::shape::field::<Option<Vec<i64>>>("errors"),
-            crate::shape::field::<Option<String>>("finished_at"),
-            crate::shape::field::<Option<Http>>("http"),
-            crate::shape::field::<Option<String>>("started_at"),
-            crate::shape::field::<Option<AttemptStatus>>("status"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Attempt",
+                &[
+                    crate::shape::field::<Option<Vec<i64>>>("errors"),
+                    crate::shape::field::<Option<String>>("finished_at"),
+                    crate::shape::field::<Option<Http>>("http"),
+                    crate::shape::field::<Option<String>>("started_at"),
+                    crate::shape::field::<Option<AttemptStatus>>("status"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/attempt/properties/status`
@@ -91,27 +97,6 @@ crate::codec::optional_fields!(
     "webhook" => webhook }
 );
 
-impl crate::shape::Shaped for GetWebhookDeliveriesFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetWebhookDeliveriesFilter",
-        &[
-            crate::shape::field::<
-                Option<GetWebhookDeliveriesFilterAttempts>,
-            >("attempts"),
-            crate::shape::field::<Option<String>>("event_type"),
-            crate::shape::field::<
-                Option<GetWebhookDeliveriesFilterFinishedAt>,
-            >("finished_at"),
-            crate::shape::field::<
-                Option<GetWebhookDeliveriesFilterStartedAt>,
-            >("started_at"),
-            crate::shape::field::<Option<GetWebhookDeliveriesFilterStatus>>("status"),
-            crate::shape::field::<Option<GetWebhookDeliveriesFilterWebhook>>("webhook"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1webhook_deliveries/get/parameters/1/schema/properties/attempts`
 pub type GetWebhookDeliveriesFilterAttempts = FilterConsolidatedStreetAddress;
 
@@ -129,14 +114,6 @@ pub struct GetWebhookDeliveriesFilterStatus {
 }
 
 crate::codec::optional_fields!(GetWebhookDeliveriesFilterStatus { "eq" => eq });
-
-impl crate::shape::Shaped for GetWebhookDeliveriesFilterStatus {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetWebhookDeliveriesFilterStatus",
-        &[crate::shape::field::<Option<GetWebhookDeliveriesFilterStatusEq>>("eq")],
-        false,
-    );
-}
 
 /// Return only webhook_deliveries matching the given `status`
 ///
@@ -158,14 +135,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GetWebhookDeliveriesResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetWebhookDeliveriesResponse",
-        &[
-            crate::shape::field::<Option<Vec<WebhookDelivery>>>("data"),
-            crate::shape::field::<Option<PaginationMetaSimple>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetWebhookDeliveriesResponse",
+                &[
+                    crate::shape::field::<Option<Vec<WebhookDelivery>>>("data"),
+                    crate::shape::field::<Option<PaginationMetaSimple>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1webhook_deliveries~1{id}/get/responses/200/content/application~1json/schema`
@@ -177,11 +160,17 @@ pub struct GetWebhookDeliveryResponse {
 crate::codec::optional_fields!(GetWebhookDeliveryResponse { "data" => data });
 
 impl crate::shape::Shaped for GetWebhookDeliveryResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetWebhookDeliveryResponse",
-        &[crate::shape::field::<Option<WebhookDelivery>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetWebhookDeliveryResponse",
+                &[crate::shape::field::<Option<WebhookDelivery>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// HTTP request and response information.
@@ -198,14 +187,20 @@ pub struct Http {
 crate::codec::optional_fields!(Http { "request" => request, "response" => response });
 
 impl crate::shape::Shaped for Http {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Http",
-        &[
-            crate::shape::field::<Option<HttpRequest>>("request"),
-            crate::shape::field::<Option<HttpResponse>>("response"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Http",
+                &[
+                    crate::shape::field::<Option<HttpRequest>>("request"),
+                    crate::shape::field::<Option<HttpResponse>>("response"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// List of headers, limited to 10kB.
@@ -225,14 +220,20 @@ pub struct HttpRequest {
 crate::codec::optional_fields!(HttpRequest { "headers" => headers, "url" => url });
 
 impl crate::shape::Shaped for HttpRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "HttpRequest",
-        &[
-            crate::shape::field::<Option<HttpHeaders>>("headers"),
-            crate::shape::field::<Option<String>>("url"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "HttpRequest",
+                &[
+                    crate::shape::field::<Option<HttpHeaders>>("headers"),
+                    crate::shape::field::<Option<String>>("url"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Response details, optional.
@@ -251,15 +252,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for HttpResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "HttpResponse",
-        &[
-            crate::shape::field::<Option<String>>("body"),
-            crate::shape::field::<Option<HttpHeaders>>("headers"),
-            crate::shape::field::<Option<i64>>("status"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "HttpResponse",
+                &[
+                    crate::shape::field::<Option<String>>("body"),
+                    crate::shape::field::<Option<HttpHeaders>>("headers"),
+                    crate::shape::field::<Option<i64>>("status"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Record of all attempts to deliver a webhook.
@@ -292,20 +299,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WebhookDelivery {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WebhookDelivery",
-        &[
-            crate::shape::field::<Option<Vec<Attempt>>>("attempts"),
-            crate::shape::field::<Option<String>>("finished_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("started_at"),
-            crate::shape::field::<Option<WebhookDeliveryStatus>>("status"),
-            crate::shape::field::<Option<String>>("user_id"),
-            crate::shape::field::<Option<WebhookDeliveryWebhook>>("webhook"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WebhookDelivery",
+                &[
+                    crate::shape::field::<Option<Vec<Attempt>>>("attempts"),
+                    crate::shape::field::<Option<String>>("finished_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("started_at"),
+                    crate::shape::field::<Option<WebhookDeliveryStatus>>("status"),
+                    crate::shape::field::<Option<String>>("user_id"),
+                    crate::shape::field::<Option<WebhookDeliveryWebhook>>("webhook"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Delivery status: 'delivered' when successfuly delivered or 'failed' if all attempts have failed.
@@ -335,21 +348,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WebhookDeliveryWebhook {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WebhookDeliveryWebhook",
-        &[
-            crate::shape::field::<Option<String>>("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("payload"),
-            crate::shape::field::<
-                Option<WebhookDeliveryWebhookRecordType>,
-            >("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WebhookDeliveryWebhook",
+                &[
+                    crate::shape::field::<Option<String>>("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("payload"),
+                    crate::shape::field::<
+                        Option<WebhookDeliveryWebhookRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies the type of the resource.

@@ -14,14 +14,6 @@ pub struct AddTagRequest {
     pub tag: String,
 }
 
-impl crate::shape::Shaped for AddTagRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AddTagRequest",
-        &[crate::shape::field::<String>("tag")],
-        false,
-    );
-}
-
 /// Numeric expression: applies an arithmetic operator to two sub-expressions.
 ///
 /// Useful for derived numeric checks, e.g. `cart_total + shipping > 50`.
@@ -40,16 +32,22 @@ pub struct ArithmeticExpression {
 }
 
 impl crate::shape::Shaped for ArithmeticExpression {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ArithmeticExpression",
-        &[
-            crate::shape::field::<Box<Expression>>("left"),
-            crate::shape::field::<ArithmeticExpressionOp>("op"),
-            crate::shape::field::<Box<Expression>>("right"),
-            crate::shape::field::<ArithmeticExpressionType>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ArithmeticExpression",
+                &[
+                    crate::shape::field::<Box<Expression>>("left"),
+                    crate::shape::field::<ArithmeticExpressionOp>("op"),
+                    crate::shape::field::<Box<Expression>>("right"),
+                    crate::shape::field::<ArithmeticExpressionType>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Arithmetic operator applied to `left` and `right`.
@@ -146,18 +144,6 @@ pub struct AssistantChatReq {
     pub name: Option<String>,
 }
 
-impl crate::shape::Shaped for AssistantChatReq {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AssistantChatReq",
-        &[
-            crate::shape::field::<String>("content"),
-            crate::shape::field::<String>("conversation_id"),
-            crate::shape::field::<Option<String>>("name"),
-        ],
-        false,
-    );
-}
-
 /// AssistantChatResponse
 ///
 /// Spec: `#/components/schemas/AssistantChatResponse`
@@ -168,11 +154,17 @@ pub struct AssistantChatResponse {
 }
 
 impl crate::shape::Shaped for AssistantChatResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AssistantChatResponse",
-        &[crate::shape::field::<String>("content")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AssistantChatResponse",
+                &[crate::shape::field::<String>("content")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Aligns with the OpenAI API:
@@ -190,15 +182,21 @@ pub struct AssistantDeletedResponse {
 }
 
 impl crate::shape::Shaped for AssistantDeletedResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AssistantDeletedResponse",
-        &[
-            crate::shape::field::<bool>("deleted"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<String>("object"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AssistantDeletedResponse",
+                &[
+                    crate::shape::field::<bool>("deleted"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<String>("object"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Reference to a connected integration attached to an assistant. Discover available integrations with `/ai/integrations` and connected integrations with `/ai/integrations/connections`.
@@ -214,14 +212,20 @@ pub struct AssistantIntegration {
 }
 
 impl crate::shape::Shaped for AssistantIntegration {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AssistantIntegration",
-        &[
-            crate::shape::field::<Option<Vec<String>>>("allowed_list"),
-            crate::shape::field::<String>("integration_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AssistantIntegration",
+                &[
+                    crate::shape::field::<Option<Vec<String>>>("allowed_list"),
+                    crate::shape::field::<String>("integration_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Reference to an MCP server attached to an assistant. Create and manage MCP servers with the `/ai/mcp_servers` endpoints, then attach them to assistants by ID.
@@ -237,14 +241,20 @@ pub struct AssistantMcpServer {
 }
 
 impl crate::shape::Shaped for AssistantMcpServer {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AssistantMcpServer",
-        &[
-            crate::shape::field::<Option<Vec<String>>>("allowed_tools"),
-            crate::shape::field::<String>("id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AssistantMcpServer",
+                &[
+                    crate::shape::field::<Option<Vec<String>>>("allowed_tools"),
+                    crate::shape::field::<String>("id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// One row in `call_attempts` — captures the terminal outcome of a single dispatch.
@@ -267,17 +277,23 @@ pub struct AssistantScheduledCallAttempt {
 }
 
 impl crate::shape::Shaped for AssistantScheduledCallAttempt {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AssistantScheduledCallAttempt",
-        &[
-            crate::shape::field::<i64>("attempt_number"),
-            crate::shape::field::<String>("attempted_at"),
-            crate::shape::field::<Option<i64>>("call_duration"),
-            crate::shape::field::<String>("call_status"),
-            crate::shape::field::<Option<String>>("telnyx_call_control_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AssistantScheduledCallAttempt",
+                &[
+                    crate::shape::field::<i64>("attempt_number"),
+                    crate::shape::field::<String>("attempted_at"),
+                    crate::shape::field::<Option<i64>>("call_duration"),
+                    crate::shape::field::<String>("call_status"),
+                    crate::shape::field::<Option<String>>("telnyx_call_control_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// AssistantSmsChatReq
@@ -302,27 +318,6 @@ pub struct AssistantSmsChatReq {
     pub to: String,
 }
 
-impl crate::shape::Shaped for AssistantSmsChatReq {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AssistantSmsChatReq",
-        &[
-            crate::shape::field::<
-                Option<
-                    std::collections::BTreeMap<
-                        String,
-                        AssistantSmsChatReqConversationMetadataValue,
-                    >,
-                >,
-            >("conversation_metadata"),
-            crate::shape::field::<String>("from"),
-            crate::shape::field::<Option<bool>>("should_create_conversation"),
-            crate::shape::field::<Option<String>>("text"),
-            crate::shape::field::<String>("to"),
-        ],
-        false,
-    );
-}
-
 /// AssistantSmsChatResponse
 ///
 /// Spec: `#/components/schemas/AssistantSmsChatResponse`
@@ -337,11 +332,17 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for AssistantSmsChatResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AssistantSmsChatResponse",
-        &[crate::shape::field::<Option<String>>("conversation_id")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AssistantSmsChatResponse",
+                &[crate::shape::field::<Option<String>>("conversation_id")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Edge target referencing a different assistant.
@@ -369,16 +370,22 @@ pub struct AssistantTarget {
 }
 
 impl crate::shape::Shaped for AssistantTarget {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AssistantTarget",
-        &[
-            crate::shape::field::<String>("assistant_id"),
-            crate::shape::field::<Option<NodePosition>>("position"),
-            crate::shape::field::<AssistantTargetType>("type"),
-            crate::shape::field::<Option<AssistantTargetVoiceMode>>("voice_mode"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AssistantTarget",
+                &[
+                    crate::shape::field::<String>("assistant_id"),
+                    crate::shape::field::<Option<NodePosition>>("position"),
+                    crate::shape::field::<AssistantTargetType>("type"),
+                    crate::shape::field::<Option<AssistantTargetVoiceMode>>("voice_mode"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Type
@@ -459,24 +466,32 @@ pub struct AssistantTestResponse {
 }
 
 impl crate::shape::Shaped for AssistantTestResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AssistantTestResponse",
-        &[
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<Option<String>>("destination"),
-            crate::shape::field::<Option<String>>("instructions"),
-            crate::shape::field::<Option<i64>>("max_duration_seconds"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<Vec<AssistantTestResponseRubricItem>>("rubric"),
-            crate::shape::field::<
-                TelnyxConversationChannel,
-            >("telnyx_conversation_channel"),
-            crate::shape::field::<String>("test_id"),
-            crate::shape::field::<Option<String>>("test_suite"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AssistantTestResponse",
+                &[
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<Option<String>>("description"),
+                    crate::shape::field::<Option<String>>("destination"),
+                    crate::shape::field::<Option<String>>("instructions"),
+                    crate::shape::field::<Option<i64>>("max_duration_seconds"),
+                    crate::shape::field::<String>("name"),
+                    crate::shape::field::<
+                        Vec<AssistantTestResponseRubricItem>,
+                    >("rubric"),
+                    crate::shape::field::<
+                        TelnyxConversationChannel,
+                    >("telnyx_conversation_channel"),
+                    crate::shape::field::<String>("test_id"),
+                    crate::shape::field::<Option<String>>("test_suite"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/AssistantTestResponse/properties/rubric/items`
@@ -489,14 +504,20 @@ pub struct AssistantTestResponseRubricItem {
 }
 
 impl crate::shape::Shaped for AssistantTestResponseRubricItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AssistantTestResponseRubricItem",
-        &[
-            crate::shape::field::<String>("criteria"),
-            crate::shape::field::<String>("name"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AssistantTestResponseRubricItem",
+                &[
+                    crate::shape::field::<String>("criteria"),
+                    crate::shape::field::<String>("name"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Deprecated for new integrations. Inline tool definitions available to the assistant. Prefer `tool_ids` to attach shared tools created with the AI Tools endpoints.
@@ -548,22 +569,28 @@ impl<'de> serde::Deserialize<'de> for AssistantToolsItem2 {
 }
 
 impl crate::shape::Shaped for AssistantToolsItem2 {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "AssistantToolsItem2",
-        variants: &[
-            crate::shape::of::<InferenceEmbeddingWebhookTool>(),
-            crate::shape::of::<ClientSideTool>(),
-            crate::shape::of::<RetrievalTool>(),
-            crate::shape::of::<HandoffTool>(),
-            crate::shape::of::<HangupTool>(),
-            crate::shape::of::<InferenceEmbeddingTransferTool>(),
-            crate::shape::of::<InviteTool>(),
-            crate::shape::of::<SipReferTool>(),
-            crate::shape::of::<DtmfTool>(),
-            crate::shape::of::<SendMessageTool>(),
-            crate::shape::of::<SkipTurnTool>(),
-            crate::shape::of::<PayTool>(),
-        ],
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Untagged {
+                name: "AssistantToolsItem2",
+                variants: &[
+                    crate::shape::of::<InferenceEmbeddingWebhookTool>(),
+                    crate::shape::of::<ClientSideTool>(),
+                    crate::shape::of::<RetrievalTool>(),
+                    crate::shape::of::<HandoffTool>(),
+                    crate::shape::of::<HangupTool>(),
+                    crate::shape::of::<InferenceEmbeddingTransferTool>(),
+                    crate::shape::of::<InviteTool>(),
+                    crate::shape::of::<SipReferTool>(),
+                    crate::shape::of::<DtmfTool>(),
+                    crate::shape::of::<SendMessageTool>(),
+                    crate::shape::of::<SkipTurnTool>(),
+                    crate::shape::of::<PayTool>(),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
     };
 }
 
@@ -577,11 +604,17 @@ pub struct AssistantsListData {
 }
 
 impl crate::shape::Shaped for AssistantsListData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AssistantsListData",
-        &[crate::shape::field::<Vec<InferenceEmbeddingAssistant>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AssistantsListData",
+                &[crate::shape::field::<Vec<InferenceEmbeddingAssistant>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// AudioVisualizerConfig
@@ -600,14 +633,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for AudioVisualizerConfig {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AudioVisualizerConfig",
-        &[
-            crate::shape::field::<Option<AudioVisualizerConfigColor>>("color"),
-            crate::shape::field::<Option<String>>("preset"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AudioVisualizerConfig",
+                &[
+                    crate::shape::field::<Option<AudioVisualizerConfigColor>>("color"),
+                    crate::shape::field::<Option<String>>("preset"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The color theme for the audio visualizer.
@@ -675,14 +714,20 @@ pub struct BooleanLiteralExpression {
 }
 
 impl crate::shape::Shaped for BooleanLiteralExpression {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BooleanLiteralExpression",
-        &[
-            crate::shape::field::<BooleanLiteralExpressionType>("type"),
-            crate::shape::field::<bool>("value"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BooleanLiteralExpression",
+                &[
+                    crate::shape::field::<BooleanLiteralExpressionType>("type"),
+                    crate::shape::field::<bool>("value"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Type
@@ -734,15 +779,21 @@ pub struct BooleanOpExpression {
 }
 
 impl crate::shape::Shaped for BooleanOpExpression {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BooleanOpExpression",
-        &[
-            crate::shape::field::<BooleanOpExpressionOp>("op"),
-            crate::shape::field::<Vec<Expression>>("operands"),
-            crate::shape::field::<BooleanOpExpressionType>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BooleanOpExpression",
+                &[
+                    crate::shape::field::<BooleanOpExpressionOp>("op"),
+                    crate::shape::field::<Vec<Expression>>("operands"),
+                    crate::shape::field::<BooleanOpExpressionType>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Logical operator. `not` is unary; `and`/`or` are n-ary (&gt;=2).
@@ -829,14 +880,6 @@ pub struct CanaryDeployRequest {
 
 crate::codec::optional_fields!(CanaryDeployRequest { "rules" => rules });
 
-impl crate::shape::Shaped for CanaryDeployRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CanaryDeployRequest",
-        &[crate::shape::field::<Option<Vec<RuleInput>>>("rules")],
-        false,
-    );
-}
-
 /// Response shape.
 ///
 /// Always carries ``rules`` (canonical).
@@ -855,16 +898,22 @@ pub struct CanaryDeployResponse {
 }
 
 impl crate::shape::Shaped for CanaryDeployResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CanaryDeployResponse",
-        &[
-            crate::shape::field::<String>("assistant_id"),
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<Vec<RuleOutput>>("rules"),
-            crate::shape::field::<String>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CanaryDeployResponse",
+                &[
+                    crate::shape::field::<String>("assistant_id"),
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<Vec<RuleOutput>>("rules"),
+                    crate::shape::field::<String>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// A single attribute/operator/values check.
@@ -884,15 +933,21 @@ pub struct Clause {
 }
 
 impl crate::shape::Shaped for Clause {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Clause",
-        &[
-            crate::shape::field::<String>("attribute"),
-            crate::shape::field::<Operator>("operator"),
-            crate::shape::field::<Vec<String>>("values"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Clause",
+                &[
+                    crate::shape::field::<String>("attribute"),
+                    crate::shape::field::<Operator>("operator"),
+                    crate::shape::field::<Vec<String>>("values"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// ClientSideTool
@@ -906,14 +961,20 @@ pub struct ClientSideTool {
 }
 
 impl crate::shape::Shaped for ClientSideTool {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ClientSideTool",
-        &[
-            crate::shape::field::<ClientSideToolParams>("client_side_tool"),
-            crate::shape::field::<ClientSideToolType>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ClientSideTool",
+                &[
+                    crate::shape::field::<ClientSideToolParams>("client_side_tool"),
+                    crate::shape::field::<ClientSideToolType>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// ClientSideToolParams
@@ -930,15 +991,21 @@ pub struct ClientSideToolParams {
 }
 
 impl crate::shape::Shaped for ClientSideToolParams {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ClientSideToolParams",
-        &[
-            crate::shape::field::<String>("description"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<ClientSideToolParamsParameters>("parameters"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ClientSideToolParams",
+                &[
+                    crate::shape::field::<String>("description"),
+                    crate::shape::field::<String>("name"),
+                    crate::shape::field::<ClientSideToolParamsParameters>("parameters"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The parameters the tool accepts, described as a JSON Schema object. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
@@ -994,16 +1061,22 @@ pub struct ComparisonExpression {
 }
 
 impl crate::shape::Shaped for ComparisonExpression {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ComparisonExpression",
-        &[
-            crate::shape::field::<Box<Expression>>("left"),
-            crate::shape::field::<ComparisonExpressionOp>("op"),
-            crate::shape::field::<Box<Expression>>("right"),
-            crate::shape::field::<ComparisonExpressionType>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ComparisonExpression",
+                &[
+                    crate::shape::field::<Box<Expression>>("left"),
+                    crate::shape::field::<ComparisonExpressionOp>("op"),
+                    crate::shape::field::<Box<Expression>>("right"),
+                    crate::shape::field::<ComparisonExpressionType>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Relational/membership operator. `contains` / `not_contains` apply to strings (substring) and arrays (membership).
@@ -1149,15 +1222,21 @@ pub struct ConversationFlow {
 }
 
 impl crate::shape::Shaped for ConversationFlow {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConversationFlow",
-        &[
-            crate::shape::field::<Option<Vec<FlowEdge>>>("edges"),
-            crate::shape::field::<Vec<ConversationFlowNodesItem>>("nodes"),
-            crate::shape::field::<String>("start_node_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConversationFlow",
+                &[
+                    crate::shape::field::<Option<Vec<FlowEdge>>>("edges"),
+                    crate::shape::field::<Vec<ConversationFlowNodesItem>>("nodes"),
+                    crate::shape::field::<String>("start_node_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/ConversationFlow/properties/nodes/items`
@@ -1204,14 +1283,20 @@ impl<'de> serde::Deserialize<'de> for ConversationFlowNodesItem {
 }
 
 impl crate::shape::Shaped for ConversationFlowNodesItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Tagged {
-        name: "ConversationFlowNodesItem",
-        property: "type",
-        variants: &[
-            ("prompt", crate::shape::of::<FlowNode>()),
-            ("tool", crate::shape::of::<ToolNode>()),
-            ("speak", crate::shape::of::<SpeakNode>()),
-        ],
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Tagged {
+                name: "ConversationFlowNodesItem",
+                property: "type",
+                variants: &[
+                    ("prompt", crate::shape::of::<FlowNode>()),
+                    ("tool", crate::shape::of::<ToolNode>()),
+                    ("speak", crate::shape::of::<SpeakNode>()),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
     };
 }
 
@@ -1231,18 +1316,6 @@ pub struct ConversationFlowReq {
     pub nodes: Vec<ConversationFlowReqNodesItem>,
     /// ID of the node where the conversation begins.
     pub start_node_id: String,
-}
-
-impl crate::shape::Shaped for ConversationFlowReq {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConversationFlowReq",
-        &[
-            crate::shape::field::<Option<Vec<FlowEdge>>>("edges"),
-            crate::shape::field::<Vec<ConversationFlowReqNodesItem>>("nodes"),
-            crate::shape::field::<String>("start_node_id"),
-        ],
-        false,
-    );
 }
 
 /// Spec: `#/components/schemas/ConversationFlowReq/properties/nodes/items`
@@ -1286,18 +1359,6 @@ impl<'de> serde::Deserialize<'de> for ConversationFlowReqNodesItem {
             _ => Ok(Self::Unknown(value)),
         }
     }
-}
-
-impl crate::shape::Shaped for ConversationFlowReqNodesItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Tagged {
-        name: "ConversationFlowReqNodesItem",
-        property: "type",
-        variants: &[
-            ("prompt", crate::shape::of::<FlowNodeReq>()),
-            ("tool", crate::shape::of::<ToolNodeReq>()),
-            ("speak", crate::shape::of::<SpeakNodeReq>()),
-        ],
-    };
 }
 
 /// CreateAssistantRequest
@@ -1373,49 +1434,6 @@ pub struct CreateAssistantRequest {
     pub widget_settings: Option<WidgetSettings>,
 }
 
-impl crate::shape::Shaped for CreateAssistantRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateAssistantRequest",
-        &[
-            crate::shape::field::<Option<ConversationFlowReq>>("conversation_flow"),
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("dynamic_variables"),
-            crate::shape::field::<Option<i64>>("dynamic_variables_webhook_timeout_ms"),
-            crate::shape::field::<Option<String>>("dynamic_variables_webhook_url"),
-            crate::shape::field::<Option<Vec<EnabledFeatures>>>("enabled_features"),
-            crate::shape::field::<Option<ExternalLlmReq>>("external_llm"),
-            crate::shape::field::<Option<FallbackConfigReq>>("fallback_config"),
-            crate::shape::field::<Option<String>>("greeting"),
-            crate::shape::field::<Option<InsightSettings>>("insight_settings"),
-            crate::shape::field::<String>("instructions"),
-            crate::shape::field::<Option<Vec<AssistantIntegration>>>("integrations"),
-            crate::shape::field::<
-                Option<InferenceEmbeddingInterruptionSettings>,
-            >("interruption_settings"),
-            crate::shape::field::<Option<String>>("llm_api_key_ref"),
-            crate::shape::field::<Option<Vec<AssistantMcpServer>>>("mcp_servers"),
-            crate::shape::field::<Option<MessagingSettings>>("messaging_settings"),
-            crate::shape::field::<Option<String>>("model"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<Option<ObservabilityReq>>("observability_settings"),
-            crate::shape::field::<
-                Option<PostConversationSettingsReq>,
-            >("post_conversation_settings"),
-            crate::shape::field::<Option<PrivacySettings>>("privacy_settings"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<Option<TelephonySettings>>("telephony_settings"),
-            crate::shape::field::<Option<Vec<String>>>("tool_ids"),
-            crate::shape::field::<Option<AssistantTools>>("tools"),
-            crate::shape::field::<Option<TranscriptionSettings>>("transcription"),
-            crate::shape::field::<Option<VoiceSettings>>("voice_settings"),
-            crate::shape::field::<Option<WidgetSettings>>("widget_settings"),
-        ],
-        false,
-    );
-}
-
 /// Request model for creating a new assistant test.
 ///
 /// This model defines all the required and optional parameters needed to create
@@ -1445,25 +1463,6 @@ pub struct CreateAssistantTestRequest {
     /// Optional test suite name to group related tests together. Useful for organizing tests by feature, team, or release cycle.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test_suite: Option<String>,
-}
-
-impl crate::shape::Shaped for CreateAssistantTestRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateAssistantTestRequest",
-        &[
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<String>("destination"),
-            crate::shape::field::<String>("instructions"),
-            crate::shape::field::<Option<i64>>("max_duration_seconds"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<Vec<CreateAssistantTestRequestRubricItem>>("rubric"),
-            crate::shape::field::<
-                Option<TelnyxConversationChannel>,
-            >("telnyx_conversation_channel"),
-            crate::shape::field::<Option<String>>("test_suite"),
-        ],
-        false,
-    );
 }
 
 /// Spec: `#/components/schemas/CreateAssistantTestRequest/properties/rubric/items`
@@ -1503,36 +1502,6 @@ pub struct CreateScheduledEventRequest {
     /// Required for sms scheduled events. The text to be sent to the end user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-}
-
-impl crate::shape::Shaped for CreateScheduledEventRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateScheduledEventRequest",
-        &[
-            crate::shape::field::<Option<ScheduledCallSettings>>("call_settings"),
-            crate::shape::field::<
-                Option<
-                    std::collections::BTreeMap<
-                        String,
-                        CreateScheduledEventRequestConversationMetadataValue,
-                    >,
-                >,
-            >("conversation_metadata"),
-            crate::shape::field::<
-                Option<std::collections::BTreeMap<String, String>>,
-            >("dynamic_variables"),
-            crate::shape::field::<Option<i64>>("max_retries_client_errors"),
-            crate::shape::field::<Option<i64>>("retry_interval_secs"),
-            crate::shape::field::<String>("scheduled_at_fixed_datetime"),
-            crate::shape::field::<String>("telnyx_agent_target"),
-            crate::shape::field::<
-                ConversationChannelType,
-            >("telnyx_conversation_channel"),
-            crate::shape::field::<String>("telnyx_end_user_target"),
-            crate::shape::field::<Option<String>>("text"),
-        ],
-        false,
-    );
 }
 
 /// Spec: `#/components/schemas/CreateScheduledEventRequest/properties/conversation_metadata/additionalProperties`
@@ -1578,37 +1547,6 @@ pub struct CreateSharedToolRequest {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
-impl crate::shape::Shaped for CreateSharedToolRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateSharedToolRequest",
-        &[
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("client_side_tool"),
-            crate::shape::field::<String>("display_name"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("function"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("handoff"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("invite"),
-            crate::shape::field::<Option<PayToolParams>>("pay"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("retrieval"),
-            crate::shape::field::<Option<i64>>("timeout_ms"),
-            crate::shape::field::<String>("type"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("webhook"),
-        ],
-        true,
-    );
-}
-
 /// Fallback edge condition: fires only when no other edge's condition is true.
 ///
 /// Evaluated after every conditioned (`llm` / `expression`) edge regardless
@@ -1628,11 +1566,17 @@ pub struct DefaultCondition {
 }
 
 impl crate::shape::Shaped for DefaultCondition {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DefaultCondition",
-        &[crate::shape::field::<DefaultConditionType>("type")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DefaultCondition",
+                &[crate::shape::field::<DefaultConditionType>("type")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Type
@@ -1678,16 +1622,22 @@ pub struct DtmfTool {
 }
 
 impl crate::shape::Shaped for DtmfTool {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DtmfTool",
-        &[
-            crate::shape::field::<
-                serde_json::Map<String, serde_json::Value>,
-            >("send_dtmf"),
-            crate::shape::field::<DtmfToolType>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DtmfTool",
+                &[
+                    crate::shape::field::<
+                        serde_json::Map<String, serde_json::Value>,
+                    >("send_dtmf"),
+                    crate::shape::field::<DtmfToolType>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/DTMFTool/properties/type`
@@ -1736,14 +1686,20 @@ pub struct DynamicVariableExpression {
 }
 
 impl crate::shape::Shaped for DynamicVariableExpression {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DynamicVariableExpression",
-        &[
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<DynamicVariableExpressionType>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DynamicVariableExpression",
+                &[
+                    crate::shape::field::<String>("name"),
+                    crate::shape::field::<DynamicVariableExpressionType>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Type
@@ -1830,17 +1786,6 @@ crate::codec::optional_fields!(
     "instructions" => instructions nullable }
 );
 
-impl crate::shape::Shaped for EnhanceInstructionsRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EnhanceInstructionsRequest",
-        &[
-            crate::shape::field::<Option<Option<String>>>("enhancement_prompt"),
-            crate::shape::field::<Option<Option<String>>>("instructions"),
-        ],
-        false,
-    );
-}
-
 /// A node in a deterministic expression AST. Exactly one variant is selected by the `type` discriminator. Terminal variants (`number_literal`, `string_literal`, `bool_literal`, `variable`) bottom out the recursion; `arithmetic`, `bool_op`, and `comparison` nest further sub-expressions.
 ///
 /// Extracted into a single named schema so the recursive union is defined once (was previously inlined at every operand site).
@@ -1925,18 +1870,24 @@ impl<'de> serde::Deserialize<'de> for Expression {
 }
 
 impl crate::shape::Shaped for Expression {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Tagged {
-        name: "Expression",
-        property: "type",
-        variants: &[
-            ("comparison", crate::shape::of::<Box<ComparisonExpression>>()),
-            ("bool_op", crate::shape::of::<BooleanOpExpression>()),
-            ("arithmetic", crate::shape::of::<Box<ArithmeticExpression>>()),
-            ("variable", crate::shape::of::<DynamicVariableExpression>()),
-            ("string_literal", crate::shape::of::<StringLiteralExpression>()),
-            ("number_literal", crate::shape::of::<NumberLiteralExpression>()),
-            ("bool_literal", crate::shape::of::<BooleanLiteralExpression>()),
-        ],
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Tagged {
+                name: "Expression",
+                property: "type",
+                variants: &[
+                    ("comparison", crate::shape::of::<Box<ComparisonExpression>>()),
+                    ("bool_op", crate::shape::of::<BooleanOpExpression>()),
+                    ("arithmetic", crate::shape::of::<Box<ArithmeticExpression>>()),
+                    ("variable", crate::shape::of::<DynamicVariableExpression>()),
+                    ("string_literal", crate::shape::of::<StringLiteralExpression>()),
+                    ("number_literal", crate::shape::of::<NumberLiteralExpression>()),
+                    ("bool_literal", crate::shape::of::<BooleanLiteralExpression>()),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
     };
 }
 
@@ -1956,14 +1907,20 @@ pub struct ExpressionCondition {
 }
 
 impl crate::shape::Shaped for ExpressionCondition {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ExpressionCondition",
-        &[
-            crate::shape::field::<Expression>("expression"),
-            crate::shape::field::<ExpressionConditionType>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ExpressionCondition",
+                &[
+                    crate::shape::field::<Expression>("expression"),
+                    crate::shape::field::<ExpressionConditionType>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Type
@@ -2024,19 +1981,27 @@ pub struct ExternalLlm {
 }
 
 impl crate::shape::Shaped for ExternalLlm {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ExternalLlm",
-        &[
-            crate::shape::field::<Option<AuthenticationMethod>>("authentication_method"),
-            crate::shape::field::<String>("base_url"),
-            crate::shape::field::<Option<String>>("certificate_ref"),
-            crate::shape::field::<Option<bool>>("forward_metadata"),
-            crate::shape::field::<Option<String>>("llm_api_key_ref"),
-            crate::shape::field::<String>("model"),
-            crate::shape::field::<Option<String>>("token_retrieval_url"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ExternalLlm",
+                &[
+                    crate::shape::field::<
+                        Option<AuthenticationMethod>,
+                    >("authentication_method"),
+                    crate::shape::field::<String>("base_url"),
+                    crate::shape::field::<Option<String>>("certificate_ref"),
+                    crate::shape::field::<Option<bool>>("forward_metadata"),
+                    crate::shape::field::<Option<String>>("llm_api_key_ref"),
+                    crate::shape::field::<String>("model"),
+                    crate::shape::field::<Option<String>>("token_retrieval_url"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// ExternalLLMReq
@@ -2064,22 +2029,6 @@ pub struct ExternalLlmReq {
     pub token_retrieval_url: Option<String>,
 }
 
-impl crate::shape::Shaped for ExternalLlmReq {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ExternalLlmReq",
-        &[
-            crate::shape::field::<Option<AuthenticationMethod>>("authentication_method"),
-            crate::shape::field::<String>("base_url"),
-            crate::shape::field::<Option<String>>("certificate_ref"),
-            crate::shape::field::<Option<bool>>("forward_metadata"),
-            crate::shape::field::<Option<String>>("llm_api_key_ref"),
-            crate::shape::field::<String>("model"),
-            crate::shape::field::<Option<String>>("token_retrieval_url"),
-        ],
-        false,
-    );
-}
-
 /// FallbackConfig
 ///
 /// Spec: `#/components/schemas/FallbackConfig`
@@ -2098,15 +2047,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for FallbackConfig {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FallbackConfig",
-        &[
-            crate::shape::field::<Option<ExternalLlm>>("external_llm"),
-            crate::shape::field::<Option<String>>("llm_api_key_ref"),
-            crate::shape::field::<Option<String>>("model"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FallbackConfig",
+                &[
+                    crate::shape::field::<Option<ExternalLlm>>("external_llm"),
+                    crate::shape::field::<Option<String>>("llm_api_key_ref"),
+                    crate::shape::field::<Option<String>>("model"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// FallbackConfigReq
@@ -2125,18 +2080,6 @@ crate::codec::optional_fields!(
     FallbackConfigReq { "external_llm" => external_llm, "llm_api_key_ref" =>
     llm_api_key_ref, "model" => model }
 );
-
-impl crate::shape::Shaped for FallbackConfigReq {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FallbackConfigReq",
-        &[
-            crate::shape::field::<Option<ExternalLlmReq>>("external_llm"),
-            crate::shape::field::<Option<String>>("llm_api_key_ref"),
-            crate::shape::field::<Option<String>>("model"),
-        ],
-        false,
-    );
-}
 
 /// Directed transition from one node to a target, gated by a condition.
 ///
@@ -2159,16 +2102,22 @@ pub struct FlowEdge {
 }
 
 impl crate::shape::Shaped for FlowEdge {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FlowEdge",
-        &[
-            crate::shape::field::<FlowEdgeCondition>("condition"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<String>("start_node_id"),
-            crate::shape::field::<FlowEdgeTarget>("target"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FlowEdge",
+                &[
+                    crate::shape::field::<FlowEdgeCondition>("condition"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<String>("start_node_id"),
+                    crate::shape::field::<FlowEdgeTarget>("target"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Condition that gates the transition. Discriminated by `type`: `llm`, `expression`.
@@ -2221,14 +2170,20 @@ impl<'de> serde::Deserialize<'de> for FlowEdgeCondition {
 }
 
 impl crate::shape::Shaped for FlowEdgeCondition {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Tagged {
-        name: "FlowEdgeCondition",
-        property: "type",
-        variants: &[
-            ("llm", crate::shape::of::<LlmCondition>()),
-            ("expression", crate::shape::of::<ExpressionCondition>()),
-            ("default", crate::shape::of::<DefaultCondition>()),
-        ],
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Tagged {
+                name: "FlowEdgeCondition",
+                property: "type",
+                variants: &[
+                    ("llm", crate::shape::of::<LlmCondition>()),
+                    ("expression", crate::shape::of::<ExpressionCondition>()),
+                    ("default", crate::shape::of::<DefaultCondition>()),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
     };
 }
 
@@ -2275,13 +2230,19 @@ impl<'de> serde::Deserialize<'de> for FlowEdgeTarget {
 }
 
 impl crate::shape::Shaped for FlowEdgeTarget {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Tagged {
-        name: "FlowEdgeTarget",
-        property: "type",
-        variants: &[
-            ("node", crate::shape::of::<NodeTarget>()),
-            ("assistant", crate::shape::of::<AssistantTarget>()),
-        ],
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Tagged {
+                name: "FlowEdgeTarget",
+                property: "type",
+                variants: &[
+                    ("node", crate::shape::of::<NodeTarget>()),
+                    ("assistant", crate::shape::of::<AssistantTarget>()),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
     };
 }
 
@@ -2334,26 +2295,36 @@ pub struct FlowNode {
 }
 
 impl crate::shape::Shaped for FlowNode {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FlowNode",
-        &[
-            crate::shape::field::<Option<ExternalLlm>>("external_llm"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<String>("instructions"),
-            crate::shape::field::<Option<FlowNodeInstructionsMode>>("instructions_mode"),
-            crate::shape::field::<Option<String>>("llm_api_key_ref"),
-            crate::shape::field::<Option<String>>("model"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<NodePosition>>("position"),
-            crate::shape::field::<Option<Vec<String>>>("shared_tool_ids"),
-            crate::shape::field::<Option<Vec<AssistantTools>>>("tools"),
-            crate::shape::field::<Option<FlowNodeToolsMode>>("tools_mode"),
-            crate::shape::field::<Option<TranscriptionSettings>>("transcription"),
-            crate::shape::field::<Option<FlowNodeType>>("type"),
-            crate::shape::field::<Option<VoiceSettings>>("voice_settings"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FlowNode",
+                &[
+                    crate::shape::field::<Option<ExternalLlm>>("external_llm"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<String>("instructions"),
+                    crate::shape::field::<
+                        Option<FlowNodeInstructionsMode>,
+                    >("instructions_mode"),
+                    crate::shape::field::<Option<String>>("llm_api_key_ref"),
+                    crate::shape::field::<Option<String>>("model"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<NodePosition>>("position"),
+                    crate::shape::field::<Option<Vec<String>>>("shared_tool_ids"),
+                    crate::shape::field::<Option<Vec<AssistantTools>>>("tools"),
+                    crate::shape::field::<Option<FlowNodeToolsMode>>("tools_mode"),
+                    crate::shape::field::<
+                        Option<TranscriptionSettings>,
+                    >("transcription"),
+                    crate::shape::field::<Option<FlowNodeType>>("type"),
+                    crate::shape::field::<Option<VoiceSettings>>("voice_settings"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// How `instructions` combine with the assistant-level instructions. `replace` (default): the node's instructions are used alone. `append`: the node's instructions are concatenated after the assistant's instructions.
@@ -2440,30 +2411,6 @@ pub struct FlowNodeReq {
     pub voice_settings: Option<VoiceSettings>,
 }
 
-impl crate::shape::Shaped for FlowNodeReq {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FlowNodeReq",
-        &[
-            crate::shape::field::<Option<ExternalLlmReq>>("external_llm"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<String>("instructions"),
-            crate::shape::field::<
-                Option<FlowNodeReqInstructionsMode>,
-            >("instructions_mode"),
-            crate::shape::field::<Option<String>>("llm_api_key_ref"),
-            crate::shape::field::<Option<String>>("model"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<NodePosition>>("position"),
-            crate::shape::field::<Option<Vec<String>>>("shared_tool_ids"),
-            crate::shape::field::<Option<FlowNodeReqToolsMode>>("tools_mode"),
-            crate::shape::field::<Option<TranscriptionSettings>>("transcription"),
-            crate::shape::field::<Option<FlowNodeReqType>>("type"),
-            crate::shape::field::<Option<VoiceSettings>>("voice_settings"),
-        ],
-        false,
-    );
-}
-
 /// How `instructions` combine with the assistant-level instructions. `replace` (default): the node's instructions are used alone. `append`: the node's instructions are concatenated after the assistant's instructions.
 ///
 /// Spec: `#/components/schemas/FlowNodeReq/properties/instructions_mode`
@@ -2539,14 +2486,20 @@ pub struct HandoffTool {
 }
 
 impl crate::shape::Shaped for HandoffTool {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "HandoffTool",
-        &[
-            crate::shape::field::<HandoffToolParams>("handoff"),
-            crate::shape::field::<HandoffToolType>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "HandoffTool",
+                &[
+                    crate::shape::field::<HandoffToolParams>("handoff"),
+                    crate::shape::field::<HandoffToolType>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// HandoffToolParams
@@ -2562,16 +2515,24 @@ pub struct HandoffToolParams {
 }
 
 impl crate::shape::Shaped for HandoffToolParams {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "HandoffToolParams",
-        &[
-            crate::shape::field::<
-                Vec<HandoffToolParamsAiAssistantsItem>,
-            >("ai_assistants"),
-            crate::shape::field::<Option<HandoffToolParamsVoiceMode>>("voice_mode"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "HandoffToolParams",
+                &[
+                    crate::shape::field::<
+                        Vec<HandoffToolParamsAiAssistantsItem>,
+                    >("ai_assistants"),
+                    crate::shape::field::<
+                        Option<HandoffToolParamsVoiceMode>,
+                    >("voice_mode"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/HandoffToolParams/properties/ai_assistants/items`
@@ -2624,18 +2585,6 @@ pub struct ImportAssistantsRequest {
     pub import_ids: Option<Vec<String>>,
     /// The external provider to import assistants from.
     pub provider: ImportAssistantsRequestProvider,
-}
-
-impl crate::shape::Shaped for ImportAssistantsRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ImportAssistantsRequest",
-        &[
-            crate::shape::field::<String>("api_key_ref"),
-            crate::shape::field::<Option<Vec<String>>>("import_ids"),
-            crate::shape::field::<ImportAssistantsRequestProvider>("provider"),
-        ],
-        false,
-    );
 }
 
 /// The external provider to import assistants from.
@@ -2692,16 +2641,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ImportMetadata {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ImportMetadata",
-        &[
-            crate::shape::field::<Option<String>>("import_id"),
-            crate::shape::field::<
-                Option<ImportMetadataImportProvider>,
-            >("import_provider"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ImportMetadata",
+                &[
+                    crate::shape::field::<Option<String>>("import_id"),
+                    crate::shape::field::<
+                        Option<ImportMetadataImportProvider>,
+                    >("import_provider"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Provider the assistant was imported from.
@@ -2794,52 +2749,76 @@ pub struct InferenceEmbeddingAssistant {
 }
 
 impl crate::shape::Shaped for InferenceEmbeddingAssistant {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InferenceEmbeddingAssistant",
-        &[
-            crate::shape::field::<Option<ConversationFlow>>("conversation_flow"),
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("dynamic_variables"),
-            crate::shape::field::<Option<i64>>("dynamic_variables_webhook_timeout_ms"),
-            crate::shape::field::<Option<String>>("dynamic_variables_webhook_url"),
-            crate::shape::field::<Option<Vec<EnabledFeatures>>>("enabled_features"),
-            crate::shape::field::<Option<ExternalLlm>>("external_llm"),
-            crate::shape::field::<Option<FallbackConfig>>("fallback_config"),
-            crate::shape::field::<Option<String>>("greeting"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<Option<ImportMetadata>>("import_metadata"),
-            crate::shape::field::<Option<InsightSettings>>("insight_settings"),
-            crate::shape::field::<String>("instructions"),
-            crate::shape::field::<Option<Vec<AssistantIntegration>>>("integrations"),
-            crate::shape::field::<
-                Option<InferenceEmbeddingInterruptionSettings>,
-            >("interruption_settings"),
-            crate::shape::field::<Option<String>>("llm_api_key_ref"),
-            crate::shape::field::<Option<Vec<AssistantMcpServer>>>("mcp_servers"),
-            crate::shape::field::<Option<MessagingSettings>>("messaging_settings"),
-            crate::shape::field::<String>("model"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<Option<Observability>>("observability_settings"),
-            crate::shape::field::<
-                Option<PostConversationSettings>,
-            >("post_conversation_settings"),
-            crate::shape::field::<Option<PrivacySettings>>("privacy_settings"),
-            crate::shape::field::<Option<Vec<String>>>("related_mission_ids"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<Option<TelephonySettings>>("telephony_settings"),
-            crate::shape::field::<Option<AssistantTools>>("tools"),
-            crate::shape::field::<Option<TranscriptionSettings>>("transcription"),
-            crate::shape::field::<Option<String>>("version_created_at"),
-            crate::shape::field::<Option<String>>("version_id"),
-            crate::shape::field::<Option<String>>("version_name"),
-            crate::shape::field::<Option<VoiceSettings>>("voice_settings"),
-            crate::shape::field::<Option<WidgetSettings>>("widget_settings"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InferenceEmbeddingAssistant",
+                &[
+                    crate::shape::field::<Option<ConversationFlow>>("conversation_flow"),
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<Option<String>>("description"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("dynamic_variables"),
+                    crate::shape::field::<
+                        Option<i64>,
+                    >("dynamic_variables_webhook_timeout_ms"),
+                    crate::shape::field::<
+                        Option<String>,
+                    >("dynamic_variables_webhook_url"),
+                    crate::shape::field::<
+                        Option<Vec<EnabledFeatures>>,
+                    >("enabled_features"),
+                    crate::shape::field::<Option<ExternalLlm>>("external_llm"),
+                    crate::shape::field::<Option<FallbackConfig>>("fallback_config"),
+                    crate::shape::field::<Option<String>>("greeting"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<Option<ImportMetadata>>("import_metadata"),
+                    crate::shape::field::<Option<InsightSettings>>("insight_settings"),
+                    crate::shape::field::<String>("instructions"),
+                    crate::shape::field::<
+                        Option<Vec<AssistantIntegration>>,
+                    >("integrations"),
+                    crate::shape::field::<
+                        Option<InferenceEmbeddingInterruptionSettings>,
+                    >("interruption_settings"),
+                    crate::shape::field::<Option<String>>("llm_api_key_ref"),
+                    crate::shape::field::<
+                        Option<Vec<AssistantMcpServer>>,
+                    >("mcp_servers"),
+                    crate::shape::field::<
+                        Option<MessagingSettings>,
+                    >("messaging_settings"),
+                    crate::shape::field::<String>("model"),
+                    crate::shape::field::<String>("name"),
+                    crate::shape::field::<
+                        Option<Observability>,
+                    >("observability_settings"),
+                    crate::shape::field::<
+                        Option<PostConversationSettings>,
+                    >("post_conversation_settings"),
+                    crate::shape::field::<Option<PrivacySettings>>("privacy_settings"),
+                    crate::shape::field::<Option<Vec<String>>>("related_mission_ids"),
+                    crate::shape::field::<Option<Vec<String>>>("tags"),
+                    crate::shape::field::<
+                        Option<TelephonySettings>,
+                    >("telephony_settings"),
+                    crate::shape::field::<Option<AssistantTools>>("tools"),
+                    crate::shape::field::<
+                        Option<TranscriptionSettings>,
+                    >("transcription"),
+                    crate::shape::field::<Option<String>>("version_created_at"),
+                    crate::shape::field::<Option<String>>("version_id"),
+                    crate::shape::field::<Option<String>>("version_name"),
+                    crate::shape::field::<Option<VoiceSettings>>("voice_settings"),
+                    crate::shape::field::<Option<WidgetSettings>>("widget_settings"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Settings for interruptions and how the assistant decides the user has finished speaking. These timings are most relevant when using non turn-taking transcription models. For turn-taking models like `deepgram/flux`, end-of-turn behavior is controlled by the transcription end-of-turn settings under `transcription.settings` (`eot_threshold`, `eot_timeout_ms`, `eager_eot_threshold`).
@@ -2861,15 +2840,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for InferenceEmbeddingInterruptionSettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InferenceEmbeddingInterruptionSettings",
-        &[
-            crate::shape::field::<Option<bool>>("disable_greeting_interruption"),
-            crate::shape::field::<Option<bool>>("enable"),
-            crate::shape::field::<Option<StartSpeakingPlan>>("start_speaking_plan"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InferenceEmbeddingInterruptionSettings",
+                &[
+                    crate::shape::field::<Option<bool>>("disable_greeting_interruption"),
+                    crate::shape::field::<Option<bool>>("enable"),
+                    crate::shape::field::<
+                        Option<StartSpeakingPlan>,
+                    >("start_speaking_plan"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// TransferTool
@@ -2883,14 +2870,22 @@ pub struct InferenceEmbeddingTransferTool {
 }
 
 impl crate::shape::Shaped for InferenceEmbeddingTransferTool {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InferenceEmbeddingTransferTool",
-        &[
-            crate::shape::field::<InferenceEmbeddingTransferToolParams>("transfer"),
-            crate::shape::field::<InferenceEmbeddingTransferToolType>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InferenceEmbeddingTransferTool",
+                &[
+                    crate::shape::field::<
+                        InferenceEmbeddingTransferToolParams,
+                    >("transfer"),
+                    crate::shape::field::<InferenceEmbeddingTransferToolType>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// TransferToolParams
@@ -2928,25 +2923,33 @@ pub struct InferenceEmbeddingTransferToolParams {
 }
 
 impl crate::shape::Shaped for InferenceEmbeddingTransferToolParams {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InferenceEmbeddingTransferToolParams",
-        &[
-            crate::shape::field::<
-                Option<Vec<InferenceEmbeddingTransferToolParamsCustomHeadersItem>>,
-            >("custom_headers"),
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<String>("from"),
-            crate::shape::field::<
-                InferenceEmbeddingTransferToolParamsTargets,
-            >("targets"),
-            crate::shape::field::<
-                Option<InferenceEmbeddingTransferToolParamsVoicemailDetection>,
-            >("voicemail_detection"),
-            crate::shape::field::<Option<Option<i64>>>("warm_message_delay_ms"),
-            crate::shape::field::<Option<String>>("warm_transfer_instructions"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InferenceEmbeddingTransferToolParams",
+                &[
+                    crate::shape::field::<
+                        Option<
+                            Vec<InferenceEmbeddingTransferToolParamsCustomHeadersItem>,
+                        >,
+                    >("custom_headers"),
+                    crate::shape::field::<Option<String>>("description"),
+                    crate::shape::field::<String>("from"),
+                    crate::shape::field::<
+                        InferenceEmbeddingTransferToolParamsTargets,
+                    >("targets"),
+                    crate::shape::field::<
+                        Option<InferenceEmbeddingTransferToolParamsVoicemailDetection>,
+                    >("voicemail_detection"),
+                    crate::shape::field::<Option<Option<i64>>>("warm_message_delay_ms"),
+                    crate::shape::field::<Option<String>>("warm_transfer_instructions"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/InferenceEmbeddingTransferToolParams/properties/custom_headers/items`
@@ -2983,14 +2986,20 @@ impl<'de> serde::Deserialize<'de> for InferenceEmbeddingTransferToolParamsTarget
 }
 
 impl crate::shape::Shaped for InferenceEmbeddingTransferToolParamsTargets {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "InferenceEmbeddingTransferToolParamsTargets",
-        variants: &[
-            crate::shape::of::<
-                Vec<InferenceEmbeddingTransferToolParamsTargetsVariant1Item>,
-            >(),
-            crate::shape::of::<String>(),
-        ],
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Untagged {
+                name: "InferenceEmbeddingTransferToolParamsTargets",
+                variants: &[
+                    crate::shape::of::<
+                        Vec<InferenceEmbeddingTransferToolParamsTargetsVariant1Item>,
+                    >(),
+                    crate::shape::of::<String>(),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
     };
 }
 
@@ -3023,27 +3032,33 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for InferenceEmbeddingTransferToolParamsVoicemailDetection {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InferenceEmbeddingTransferToolParamsVoicemailDetection",
-        &[
-            crate::shape::field::<
-                Option<
-                    InferenceEmbeddingTransferToolParamsVoicemailDetectionDetectionConfig,
-                >,
-            >("detection_config"),
-            crate::shape::field::<
-                Option<
-                    InferenceEmbeddingTransferToolParamsVoicemailDetectionDetectionMode,
-                >,
-            >("detection_mode"),
-            crate::shape::field::<
-                Option<
-                    InferenceEmbeddingTransferToolParamsVoicemailDetectionOnVoicemailDetected,
-                >,
-            >("on_voicemail_detected"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InferenceEmbeddingTransferToolParamsVoicemailDetection",
+                &[
+                    crate::shape::field::<
+                        Option<
+                            InferenceEmbeddingTransferToolParamsVoicemailDetectionDetectionConfig,
+                        >,
+                    >("detection_config"),
+                    crate::shape::field::<
+                        Option<
+                            InferenceEmbeddingTransferToolParamsVoicemailDetectionDetectionMode,
+                        >,
+                    >("detection_mode"),
+                    crate::shape::field::<
+                        Option<
+                            InferenceEmbeddingTransferToolParamsVoicemailDetectionOnVoicemailDetected,
+                        >,
+                    >("on_voicemail_detected"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Advanced AMD detection configuration parameters. All values are optional - Telnyx will use defaults if not specified.
@@ -3090,23 +3105,33 @@ crate::codec::optional_fields!(
 
 impl crate::shape::Shaped
 for InferenceEmbeddingTransferToolParamsVoicemailDetectionDetectionConfig {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InferenceEmbeddingTransferToolParamsVoicemailDetectionDetectionConfig",
-        &[
-            crate::shape::field::<Option<i64>>("after_greeting_silence_millis"),
-            crate::shape::field::<Option<i64>>("between_words_silence_millis"),
-            crate::shape::field::<Option<i64>>("greeting_duration_millis"),
-            crate::shape::field::<Option<i64>>("greeting_silence_duration_millis"),
-            crate::shape::field::<Option<i64>>("greeting_total_analysis_time_millis"),
-            crate::shape::field::<Option<i64>>("initial_silence_millis"),
-            crate::shape::field::<Option<i64>>("maximum_number_of_words"),
-            crate::shape::field::<Option<i64>>("maximum_word_length_millis"),
-            crate::shape::field::<Option<i64>>("min_word_length_millis"),
-            crate::shape::field::<Option<i64>>("silence_threshold"),
-            crate::shape::field::<Option<i64>>("total_analysis_time_millis"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InferenceEmbeddingTransferToolParamsVoicemailDetectionDetectionConfig",
+                &[
+                    crate::shape::field::<Option<i64>>("after_greeting_silence_millis"),
+                    crate::shape::field::<Option<i64>>("between_words_silence_millis"),
+                    crate::shape::field::<Option<i64>>("greeting_duration_millis"),
+                    crate::shape::field::<
+                        Option<i64>,
+                    >("greeting_silence_duration_millis"),
+                    crate::shape::field::<
+                        Option<i64>,
+                    >("greeting_total_analysis_time_millis"),
+                    crate::shape::field::<Option<i64>>("initial_silence_millis"),
+                    crate::shape::field::<Option<i64>>("maximum_number_of_words"),
+                    crate::shape::field::<Option<i64>>("maximum_word_length_millis"),
+                    crate::shape::field::<Option<i64>>("min_word_length_millis"),
+                    crate::shape::field::<Option<i64>>("silence_threshold"),
+                    crate::shape::field::<Option<i64>>("total_analysis_time_millis"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The AMD detection mode to use. 'premium' enables premium answering machine detection. 'disabled' turns off AMD detection.
@@ -3169,22 +3194,28 @@ crate::codec::optional_fields!(
 
 impl crate::shape::Shaped
 for InferenceEmbeddingTransferToolParamsVoicemailDetectionOnVoicemailDetected {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InferenceEmbeddingTransferToolParamsVoicemailDetectionOnVoicemailDetected",
-        &[
-            crate::shape::field::<
-                Option<
-                    InferenceEmbeddingTransferToolParamsVoicemailDetectionOnVoicemailDetectedAction,
-                >,
-            >("action"),
-            crate::shape::field::<
-                Option<
-                    InferenceEmbeddingTransferToolParamsVoicemailDetectionOnVoicemailDetectedVoicemailMessage,
-                >,
-            >("voicemail_message"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InferenceEmbeddingTransferToolParamsVoicemailDetectionOnVoicemailDetected",
+                &[
+                    crate::shape::field::<
+                        Option<
+                            InferenceEmbeddingTransferToolParamsVoicemailDetectionOnVoicemailDetectedAction,
+                        >,
+                    >("action"),
+                    crate::shape::field::<
+                        Option<
+                            InferenceEmbeddingTransferToolParamsVoicemailDetectionOnVoicemailDetectedVoicemailMessage,
+                        >,
+                    >("voicemail_message"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The action to take when voicemail is detected. 'stop_transfer' hangs up immediately. 'leave_message_and_stop_transfer' leaves a message then hangs up.
@@ -3246,18 +3277,24 @@ crate::codec::optional_fields!(
 
 impl crate::shape::Shaped
 for InferenceEmbeddingTransferToolParamsVoicemailDetectionOnVoicemailDetectedVoicemailMessage {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InferenceEmbeddingTransferToolParamsVoicemailDetectionOnVoicemailDetectedVoicemailMessage",
-        &[
-            crate::shape::field::<Option<String>>("message"),
-            crate::shape::field::<
-                Option<
-                    InferenceEmbeddingTransferToolParamsVoicemailDetectionOnVoicemailDetectedVoicemailMessageType,
-                >,
-            >("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InferenceEmbeddingTransferToolParamsVoicemailDetectionOnVoicemailDetectedVoicemailMessage",
+                &[
+                    crate::shape::field::<Option<String>>("message"),
+                    crate::shape::field::<
+                        Option<
+                            InferenceEmbeddingTransferToolParamsVoicemailDetectionOnVoicemailDetectedVoicemailMessageType,
+                        >,
+                    >("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of voicemail message. Use 'message' to leave a specific TTS message, or 'warm_transfer_instructions' to play the warm transfer audio.
@@ -3313,14 +3350,20 @@ pub struct InferenceEmbeddingWebhookTool {
 }
 
 impl crate::shape::Shaped for InferenceEmbeddingWebhookTool {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InferenceEmbeddingWebhookTool",
-        &[
-            crate::shape::field::<InferenceEmbeddingWebhookToolType>("type"),
-            crate::shape::field::<WebhookToolParams>("webhook"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InferenceEmbeddingWebhookTool",
+                &[
+                    crate::shape::field::<InferenceEmbeddingWebhookToolType>("type"),
+                    crate::shape::field::<WebhookToolParams>("webhook"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/inference-embedding_WebhookTool/properties/type`
@@ -3338,11 +3381,17 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for InsightSettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InsightSettings",
-        &[crate::shape::field::<Option<String>>("insight_group_id")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InsightSettings",
+                &[crate::shape::field::<Option<String>>("insight_group_id")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// InviteTool
@@ -3357,14 +3406,20 @@ pub struct InviteTool {
 }
 
 impl crate::shape::Shaped for InviteTool {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InviteTool",
-        &[
-            crate::shape::field::<InviteToolConfig>("invite"),
-            crate::shape::field::<InviteToolType>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InviteTool",
+                &[
+                    crate::shape::field::<InviteToolConfig>("invite"),
+                    crate::shape::field::<InviteToolType>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// InviteToolConfig
@@ -3390,20 +3445,28 @@ pub struct InviteToolConfig {
 }
 
 impl crate::shape::Shaped for InviteToolConfig {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InviteToolConfig",
-        &[
-            crate::shape::field::<
-                Option<Vec<InviteToolConfigCustomHeadersItem>>,
-            >("custom_headers"),
-            crate::shape::field::<String>("from"),
-            crate::shape::field::<Option<Option<InviteToolConfigTargets>>>("targets"),
-            crate::shape::field::<
-                Option<InviteToolConfigVoicemailDetection>,
-            >("voicemail_detection"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InviteToolConfig",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<InviteToolConfigCustomHeadersItem>>,
+                    >("custom_headers"),
+                    crate::shape::field::<String>("from"),
+                    crate::shape::field::<
+                        Option<Option<InviteToolConfigTargets>>,
+                    >("targets"),
+                    crate::shape::field::<
+                        Option<InviteToolConfigVoicemailDetection>,
+                    >("voicemail_detection"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/InviteToolConfig/properties/custom_headers/items`
@@ -3438,12 +3501,18 @@ impl<'de> serde::Deserialize<'de> for InviteToolConfigTargets {
 }
 
 impl crate::shape::Shaped for InviteToolConfigTargets {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "InviteToolConfigTargets",
-        variants: &[
-            crate::shape::of::<Vec<InviteToolConfigTargetsVariant1Item>>(),
-            crate::shape::of::<String>(),
-        ],
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Untagged {
+                name: "InviteToolConfigTargets",
+                variants: &[
+                    crate::shape::of::<Vec<InviteToolConfigTargetsVariant1Item>>(),
+                    crate::shape::of::<String>(),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
     };
 }
 
@@ -3469,18 +3538,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for InviteToolConfigVoicemailDetection {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InviteToolConfigVoicemailDetection",
-        &[
-            crate::shape::field::<
-                Option<InviteToolConfigVoicemailDetectionDetectionMode>,
-            >("detection_mode"),
-            crate::shape::field::<
-                Option<InviteToolConfigVoicemailDetectionOnVoicemailDetected>,
-            >("on_voicemail_detected"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InviteToolConfigVoicemailDetection",
+                &[
+                    crate::shape::field::<
+                        Option<InviteToolConfigVoicemailDetectionDetectionMode>,
+                    >("detection_mode"),
+                    crate::shape::field::<
+                        Option<InviteToolConfigVoicemailDetectionOnVoicemailDetected>,
+                    >("on_voicemail_detected"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The AMD detection mode to use. 'premium' enables premium answering machine detection. 'disabled' turns off AMD detection.
@@ -3502,15 +3577,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for InviteToolConfigVoicemailDetectionOnVoicemailDetected {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InviteToolConfigVoicemailDetectionOnVoicemailDetected",
-        &[
-            crate::shape::field::<
-                Option<InviteToolConfigVoicemailDetectionOnVoicemailDetectedAction>,
-            >("action"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InviteToolConfigVoicemailDetectionOnVoicemailDetected",
+                &[
+                    crate::shape::field::<
+                        Option<
+                            InviteToolConfigVoicemailDetectionOnVoicemailDetectedAction,
+                        >,
+                    >("action"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The action to take when voicemail is detected.
@@ -3592,14 +3675,20 @@ pub struct LlmCondition {
 }
 
 impl crate::shape::Shaped for LlmCondition {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "LlmCondition",
-        &[
-            crate::shape::field::<String>("prompt"),
-            crate::shape::field::<LlmConditionType>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "LlmCondition",
+                &[
+                    crate::shape::field::<String>("prompt"),
+                    crate::shape::field::<LlmConditionType>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Type
@@ -3653,15 +3742,25 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for MessagingSettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MessagingSettings",
-        &[
-            crate::shape::field::<Option<i64>>("conversation_inactivity_minutes"),
-            crate::shape::field::<Option<String>>("default_messaging_profile_id"),
-            crate::shape::field::<Option<String>>("delivery_status_webhook_url"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MessagingSettings",
+                &[
+                    crate::shape::field::<
+                        Option<i64>,
+                    >("conversation_inactivity_minutes"),
+                    crate::shape::field::<
+                        Option<String>,
+                    >("default_messaging_profile_id"),
+                    crate::shape::field::<Option<String>>("delivery_status_webhook_url"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// 2D coordinates for a node, used by authoring UIs to lay out the graph.
@@ -3680,11 +3779,17 @@ pub struct NodePosition {
 }
 
 impl crate::shape::Shaped for NodePosition {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NodePosition",
-        &[crate::shape::field::<f64>("x"), crate::shape::field::<f64>("y")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NodePosition",
+                &[crate::shape::field::<f64>("x"), crate::shape::field::<f64>("y")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Edge target referencing another node within the same flow.
@@ -3703,14 +3808,20 @@ pub struct NodeTarget {
 }
 
 impl crate::shape::Shaped for NodeTarget {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NodeTarget",
-        &[
-            crate::shape::field::<String>("node_id"),
-            crate::shape::field::<NodeTargetType>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NodeTarget",
+                &[
+                    crate::shape::field::<String>("node_id"),
+                    crate::shape::field::<NodeTargetType>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Type
@@ -3758,14 +3869,20 @@ pub struct NumberLiteralExpression {
 }
 
 impl crate::shape::Shaped for NumberLiteralExpression {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NumberLiteralExpression",
-        &[
-            crate::shape::field::<NumberLiteralExpressionType>("type"),
-            crate::shape::field::<f64>("value"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NumberLiteralExpression",
+                &[
+                    crate::shape::field::<NumberLiteralExpressionType>("type"),
+                    crate::shape::field::<f64>("value"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Type
@@ -3829,20 +3946,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for Observability {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Observability",
-        &[
-            crate::shape::field::<Option<String>>("host"),
-            crate::shape::field::<Option<String>>("prompt_label"),
-            crate::shape::field::<Option<String>>("prompt_name"),
-            crate::shape::field::<Option<PromptSyncStatus>>("prompt_sync"),
-            crate::shape::field::<Option<i64>>("prompt_version"),
-            crate::shape::field::<Option<String>>("public_key_ref"),
-            crate::shape::field::<Option<String>>("secret_key_ref"),
-            crate::shape::field::<Option<ObservabilityStatus>>("status"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Observability",
+                &[
+                    crate::shape::field::<Option<String>>("host"),
+                    crate::shape::field::<Option<String>>("prompt_label"),
+                    crate::shape::field::<Option<String>>("prompt_name"),
+                    crate::shape::field::<Option<PromptSyncStatus>>("prompt_sync"),
+                    crate::shape::field::<Option<i64>>("prompt_version"),
+                    crate::shape::field::<Option<String>>("public_key_ref"),
+                    crate::shape::field::<Option<String>>("secret_key_ref"),
+                    crate::shape::field::<Option<ObservabilityStatus>>("status"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// ObservabilityReq
@@ -3872,23 +3995,6 @@ crate::codec::optional_fields!(
     "public_key_ref" => public_key_ref, "secret_key_ref" => secret_key_ref, "status" =>
     status }
 );
-
-impl crate::shape::Shaped for ObservabilityReq {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ObservabilityReq",
-        &[
-            crate::shape::field::<Option<String>>("host"),
-            crate::shape::field::<Option<String>>("prompt_label"),
-            crate::shape::field::<Option<String>>("prompt_name"),
-            crate::shape::field::<Option<PromptSyncStatus>>("prompt_sync"),
-            crate::shape::field::<Option<i64>>("prompt_version"),
-            crate::shape::field::<Option<String>>("public_key_ref"),
-            crate::shape::field::<Option<String>>("secret_key_ref"),
-            crate::shape::field::<Option<ObservabilityStatus>>("status"),
-        ],
-        false,
-    );
-}
 
 /// ObservabilityStatus
 ///
@@ -3981,14 +4087,20 @@ pub struct PaginatedAssistantTestList {
 }
 
 impl crate::shape::Shaped for PaginatedAssistantTestList {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PaginatedAssistantTestList",
-        &[
-            crate::shape::field::<Vec<AssistantTestResponse>>("data"),
-            crate::shape::field::<Meta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PaginatedAssistantTestList",
+                &[
+                    crate::shape::field::<Vec<AssistantTestResponse>>("data"),
+                    crate::shape::field::<Meta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// PaginatedScheduledEventList
@@ -4002,14 +4114,22 @@ pub struct PaginatedScheduledEventList {
 }
 
 impl crate::shape::Shaped for PaginatedScheduledEventList {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PaginatedScheduledEventList",
-        &[
-            crate::shape::field::<Vec<PaginatedScheduledEventListDataItem>>("data"),
-            crate::shape::field::<Meta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PaginatedScheduledEventList",
+                &[
+                    crate::shape::field::<
+                        Vec<PaginatedScheduledEventListDataItem>,
+                    >("data"),
+                    crate::shape::field::<Meta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PaginatedScheduledEventList/properties/data/items`
@@ -4030,14 +4150,20 @@ pub struct PaginatedTestRunList {
 }
 
 impl crate::shape::Shaped for PaginatedTestRunList {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PaginatedTestRunList",
-        &[
-            crate::shape::field::<Vec<TestRunResponse>>("data"),
-            crate::shape::field::<Meta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PaginatedTestRunList",
+                &[
+                    crate::shape::field::<Vec<TestRunResponse>>("data"),
+                    crate::shape::field::<Meta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The pay tool allows the assistant to collect card payments from the caller via DTMF during the conversation. Recording is automatically paused while the pay tool is active and resumes when the payment flow completes. The connector_name must reference a pay connector configured in the Telnyx API.
@@ -4051,14 +4177,20 @@ pub struct PayTool {
 }
 
 impl crate::shape::Shaped for PayTool {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PayTool",
-        &[
-            crate::shape::field::<PayToolParams>("pay"),
-            crate::shape::field::<PayToolType>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PayTool",
+                &[
+                    crate::shape::field::<PayToolParams>("pay"),
+                    crate::shape::field::<PayToolType>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// PayToolParams
@@ -4084,16 +4216,22 @@ pub struct PayToolParams {
 }
 
 impl crate::shape::Shaped for PayToolParams {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PayToolParams",
-        &[
-            crate::shape::field::<String>("connector_name"),
-            crate::shape::field::<Option<String>>("currency"),
-            crate::shape::field::<Option<Option<String>>>("description"),
-            crate::shape::field::<Option<String>>("payment_method"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PayToolParams",
+                &[
+                    crate::shape::field::<String>("connector_name"),
+                    crate::shape::field::<Option<String>>("currency"),
+                    crate::shape::field::<Option<Option<String>>>("description"),
+                    crate::shape::field::<Option<String>>("payment_method"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PayTool/properties/type`
@@ -4138,11 +4276,17 @@ pub struct PostConversationSettings {
 crate::codec::optional_fields!(PostConversationSettings { "enabled" => enabled });
 
 impl crate::shape::Shaped for PostConversationSettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PostConversationSettings",
-        &[crate::shape::field::<Option<bool>>("enabled")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PostConversationSettings",
+                &[crate::shape::field::<Option<bool>>("enabled")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Configuration for post-conversation processing. When enabled, the assistant receives one additional LLM turn after the conversation ends, allowing it to execute tool calls such as logging to a CRM or sending a summary. The assistant can execute multiple parallel or sequential tools during this phase. Telephony-control tools (e.g. hangup, transfer) are unavailable post-conversation. Beta feature.
@@ -4156,14 +4300,6 @@ pub struct PostConversationSettingsReq {
 
 crate::codec::optional_fields!(PostConversationSettingsReq { "enabled" => enabled });
 
-impl crate::shape::Shaped for PostConversationSettingsReq {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PostConversationSettingsReq",
-        &[crate::shape::field::<Option<bool>>("enabled")],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/PrivacySettings`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PrivacySettings {
@@ -4174,11 +4310,17 @@ pub struct PrivacySettings {
 crate::codec::optional_fields!(PrivacySettings { "data_retention" => data_retention });
 
 impl crate::shape::Shaped for PrivacySettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PrivacySettings",
-        &[crate::shape::field::<Option<bool>>("data_retention")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PrivacySettings",
+                &[crate::shape::field::<Option<bool>>("data_retention")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Whether to auto-publish the assistant's instructions as a Langfuse prompt.
@@ -4232,14 +4374,20 @@ pub struct RetrievalTool {
 }
 
 impl crate::shape::Shaped for RetrievalTool {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RetrievalTool",
-        &[
-            crate::shape::field::<BucketIds>("retrieval"),
-            crate::shape::field::<RetrievalToolType>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RetrievalTool",
+                &[
+                    crate::shape::field::<BucketIds>("retrieval"),
+                    crate::shape::field::<RetrievalToolType>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RetrievalTool/properties/type`
@@ -4257,14 +4405,20 @@ pub struct RolloutSlot {
 }
 
 impl crate::shape::Shaped for RolloutSlot {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RolloutSlot",
-        &[
-            crate::shape::field::<String>("version_id"),
-            crate::shape::field::<f64>("weight"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RolloutSlot",
+                &[
+                    crate::shape::field::<String>("version_id"),
+                    crate::shape::field::<f64>("weight"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// A targeting rule: ``match`` clauses (AND) gate ``serve``.
@@ -4279,17 +4433,6 @@ pub struct RuleInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub match_: Option<Vec<Clause>>,
     pub serve: Serve,
-}
-
-impl crate::shape::Shaped for RuleInput {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RuleInput",
-        &[
-            crate::shape::field::<Option<Vec<Clause>>>("match"),
-            crate::shape::field::<Serve>("serve"),
-        ],
-        false,
-    );
 }
 
 /// A targeting rule: ``match`` clauses (AND) gate ``serve``.
@@ -4307,14 +4450,20 @@ pub struct RuleOutput {
 }
 
 impl crate::shape::Shaped for RuleOutput {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RuleOutput",
-        &[
-            crate::shape::field::<Option<Vec<Clause>>>("match"),
-            crate::shape::field::<Serve>("serve"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RuleOutput",
+                &[
+                    crate::shape::field::<Option<Vec<Clause>>>("match"),
+                    crate::shape::field::<Serve>("serve"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Per-call telephony overrides applied when a scheduled phone-call event
@@ -4330,11 +4479,17 @@ pub struct ScheduledCallSettings {
 crate::codec::optional_fields!(ScheduledCallSettings { "sip_region" => sip_region });
 
 impl crate::shape::Shaped for ScheduledCallSettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ScheduledCallSettings",
-        &[crate::shape::field::<Option<SipRegion>>("sip_region")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ScheduledCallSettings",
+                &[crate::shape::field::<Option<SipRegion>>("sip_region")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Union type for different scheduled event response types
@@ -4363,12 +4518,18 @@ impl<'de> serde::Deserialize<'de> for ScheduledEventResponse {
 }
 
 impl crate::shape::Shaped for ScheduledEventResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "ScheduledEventResponse",
-        variants: &[
-            crate::shape::of::<ScheduledPhoneCallEventResponse>(),
-            crate::shape::of::<ScheduledSmsEventResponse>(),
-        ],
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Untagged {
+                name: "ScheduledEventResponse",
+                variants: &[
+                    crate::shape::of::<ScheduledPhoneCallEventResponse>(),
+                    crate::shape::of::<ScheduledSmsEventResponse>(),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
     };
 }
 
@@ -4440,46 +4601,54 @@ pub struct ScheduledPhoneCallEventResponse {
 }
 
 impl crate::shape::Shaped for ScheduledPhoneCallEventResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ScheduledPhoneCallEventResponse",
-        &[
-            crate::shape::field::<String>("assistant_id"),
-            crate::shape::field::<
-                Option<Vec<AssistantScheduledCallAttempt>>,
-            >("call_attempts"),
-            crate::shape::field::<Option<i64>>("call_duration"),
-            crate::shape::field::<Option<ScheduledCallSettings>>("call_settings"),
-            crate::shape::field::<Option<String>>("call_status"),
-            crate::shape::field::<Option<String>>("conversation_id"),
-            crate::shape::field::<
-                Option<
-                    std::collections::BTreeMap<
-                        String,
-                        ScheduledPhoneCallEventResponseConversationMetadataValue,
-                    >,
-                >,
-            >("conversation_metadata"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("dispatched_at"),
-            crate::shape::field::<
-                Option<std::collections::BTreeMap<String, String>>,
-            >("dynamic_variables"),
-            crate::shape::field::<Option<Vec<String>>>("errors"),
-            crate::shape::field::<Option<i64>>("max_retries_client_errors"),
-            crate::shape::field::<Option<i64>>("retry_attempts"),
-            crate::shape::field::<Option<i64>>("retry_count"),
-            crate::shape::field::<Option<i64>>("retry_interval_secs"),
-            crate::shape::field::<String>("scheduled_at_fixed_datetime"),
-            crate::shape::field::<Option<String>>("scheduled_event_id"),
-            crate::shape::field::<Option<EventStatus>>("status"),
-            crate::shape::field::<String>("telnyx_agent_target"),
-            crate::shape::field::<
-                ConversationChannelType,
-            >("telnyx_conversation_channel"),
-            crate::shape::field::<String>("telnyx_end_user_target"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ScheduledPhoneCallEventResponse",
+                &[
+                    crate::shape::field::<String>("assistant_id"),
+                    crate::shape::field::<
+                        Option<Vec<AssistantScheduledCallAttempt>>,
+                    >("call_attempts"),
+                    crate::shape::field::<Option<i64>>("call_duration"),
+                    crate::shape::field::<
+                        Option<ScheduledCallSettings>,
+                    >("call_settings"),
+                    crate::shape::field::<Option<String>>("call_status"),
+                    crate::shape::field::<Option<String>>("conversation_id"),
+                    crate::shape::field::<
+                        Option<
+                            std::collections::BTreeMap<
+                                String,
+                                ScheduledPhoneCallEventResponseConversationMetadataValue,
+                            >,
+                        >,
+                    >("conversation_metadata"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("dispatched_at"),
+                    crate::shape::field::<
+                        Option<std::collections::BTreeMap<String, String>>,
+                    >("dynamic_variables"),
+                    crate::shape::field::<Option<Vec<String>>>("errors"),
+                    crate::shape::field::<Option<i64>>("max_retries_client_errors"),
+                    crate::shape::field::<Option<i64>>("retry_attempts"),
+                    crate::shape::field::<Option<i64>>("retry_count"),
+                    crate::shape::field::<Option<i64>>("retry_interval_secs"),
+                    crate::shape::field::<String>("scheduled_at_fixed_datetime"),
+                    crate::shape::field::<Option<String>>("scheduled_event_id"),
+                    crate::shape::field::<Option<EventStatus>>("status"),
+                    crate::shape::field::<String>("telnyx_agent_target"),
+                    crate::shape::field::<
+                        ConversationChannelType,
+                    >("telnyx_conversation_channel"),
+                    crate::shape::field::<String>("telnyx_end_user_target"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/ScheduledPhoneCallEventResponse/properties/conversation_metadata/additionalProperties`
@@ -4532,37 +4701,43 @@ pub struct ScheduledSmsEventResponse {
 }
 
 impl crate::shape::Shaped for ScheduledSmsEventResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ScheduledSmsEventResponse",
-        &[
-            crate::shape::field::<String>("assistant_id"),
-            crate::shape::field::<Option<String>>("conversation_id"),
-            crate::shape::field::<
-                Option<
-                    std::collections::BTreeMap<
-                        String,
-                        ScheduledSmsEventResponseConversationMetadataValue,
-                    >,
-                >,
-            >("conversation_metadata"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<
-                Option<std::collections::BTreeMap<String, String>>,
-            >("dynamic_variables"),
-            crate::shape::field::<Option<Vec<String>>>("errors"),
-            crate::shape::field::<Option<i64>>("retry_count"),
-            crate::shape::field::<String>("scheduled_at_fixed_datetime"),
-            crate::shape::field::<Option<String>>("scheduled_event_id"),
-            crate::shape::field::<Option<EventStatus>>("status"),
-            crate::shape::field::<String>("telnyx_agent_target"),
-            crate::shape::field::<
-                ConversationChannelType,
-            >("telnyx_conversation_channel"),
-            crate::shape::field::<String>("telnyx_end_user_target"),
-            crate::shape::field::<String>("text"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ScheduledSmsEventResponse",
+                &[
+                    crate::shape::field::<String>("assistant_id"),
+                    crate::shape::field::<Option<String>>("conversation_id"),
+                    crate::shape::field::<
+                        Option<
+                            std::collections::BTreeMap<
+                                String,
+                                ScheduledSmsEventResponseConversationMetadataValue,
+                            >,
+                        >,
+                    >("conversation_metadata"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<
+                        Option<std::collections::BTreeMap<String, String>>,
+                    >("dynamic_variables"),
+                    crate::shape::field::<Option<Vec<String>>>("errors"),
+                    crate::shape::field::<Option<i64>>("retry_count"),
+                    crate::shape::field::<String>("scheduled_at_fixed_datetime"),
+                    crate::shape::field::<Option<String>>("scheduled_event_id"),
+                    crate::shape::field::<Option<EventStatus>>("status"),
+                    crate::shape::field::<String>("telnyx_agent_target"),
+                    crate::shape::field::<
+                        ConversationChannelType,
+                    >("telnyx_conversation_channel"),
+                    crate::shape::field::<String>("telnyx_end_user_target"),
+                    crate::shape::field::<String>("text"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/ScheduledSmsEventResponse/properties/conversation_metadata/additionalProperties`
@@ -4579,14 +4754,20 @@ pub struct SendMessageTool {
 }
 
 impl crate::shape::Shaped for SendMessageTool {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SendMessageTool",
-        &[
-            crate::shape::field::<SendMessageToolSendMessage>("send_message"),
-            crate::shape::field::<SendMessageToolType>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SendMessageTool",
+                &[
+                    crate::shape::field::<SendMessageToolSendMessage>("send_message"),
+                    crate::shape::field::<SendMessageToolType>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/SendMessageTool/properties/send_message`
@@ -4606,11 +4787,17 @@ pub struct SendMessageToolSendMessage {
 }
 
 impl crate::shape::Shaped for SendMessageToolSendMessage {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SendMessageToolSendMessage",
-        &[crate::shape::field::<Option<Option<String>>>("message_template")],
-        true,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SendMessageToolSendMessage",
+                &[crate::shape::field::<Option<Option<String>>>("message_template")],
+                true,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/SendMessageTool/properties/type`
@@ -4664,14 +4851,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for Serve {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Serve",
-        &[
-            crate::shape::field::<Option<Vec<RolloutSlot>>>("rollout"),
-            crate::shape::field::<Option<String>>("version_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Serve",
+                &[
+                    crate::shape::field::<Option<Vec<RolloutSlot>>>("rollout"),
+                    crate::shape::field::<Option<String>>("version_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// SharedToolListResponse
@@ -4685,14 +4878,20 @@ pub struct SharedToolListResponse {
 }
 
 impl crate::shape::Shaped for SharedToolListResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SharedToolListResponse",
-        &[
-            crate::shape::field::<Vec<SharedToolResponse>>("data"),
-            crate::shape::field::<Meta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SharedToolListResponse",
+                &[
+                    crate::shape::field::<Vec<SharedToolResponse>>("data"),
+                    crate::shape::field::<Meta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// SharedToolResponse
@@ -4719,20 +4918,26 @@ pub struct SharedToolResponse {
 }
 
 impl crate::shape::Shaped for SharedToolResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SharedToolResponse",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("display_name"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<Option<i64>>("timeout_ms"),
-            crate::shape::field::<
-                serde_json::Map<String, serde_json::Value>,
-            >("tool_definition"),
-            crate::shape::field::<String>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SharedToolResponse",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("display_name"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<Option<i64>>("timeout_ms"),
+                    crate::shape::field::<
+                        serde_json::Map<String, serde_json::Value>,
+                    >("tool_definition"),
+                    crate::shape::field::<String>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// SIPReferTool
@@ -4746,14 +4951,20 @@ pub struct SipReferTool {
 }
 
 impl crate::shape::Shaped for SipReferTool {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SipReferTool",
-        &[
-            crate::shape::field::<SipReferToolParams>("refer"),
-            crate::shape::field::<SipReferToolType>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SipReferTool",
+                &[
+                    crate::shape::field::<SipReferToolParams>("refer"),
+                    crate::shape::field::<SipReferToolType>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// SIPReferToolParams
@@ -4772,19 +4983,25 @@ pub struct SipReferToolParams {
 }
 
 impl crate::shape::Shaped for SipReferToolParams {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SipReferToolParams",
-        &[
-            crate::shape::field::<
-                Option<Vec<SipReferToolParamsCustomHeadersItem>>,
-            >("custom_headers"),
-            crate::shape::field::<
-                Option<Vec<SipReferToolParamsSipHeadersItem>>,
-            >("sip_headers"),
-            crate::shape::field::<Vec<SipReferToolParamsTargetsItem>>("targets"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SipReferToolParams",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<SipReferToolParamsCustomHeadersItem>>,
+                    >("custom_headers"),
+                    crate::shape::field::<
+                        Option<Vec<SipReferToolParamsSipHeadersItem>>,
+                    >("sip_headers"),
+                    crate::shape::field::<Vec<SipReferToolParamsTargetsItem>>("targets"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/SIPReferToolParams/properties/custom_headers/items`
@@ -4803,14 +5020,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for SipReferToolParamsSipHeadersItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SipReferToolParamsSipHeadersItem",
-        &[
-            crate::shape::field::<Option<SipReferToolParamsSipHeadersItemName>>("name"),
-            crate::shape::field::<Option<String>>("value"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SipReferToolParamsSipHeadersItem",
+                &[
+                    crate::shape::field::<
+                        Option<SipReferToolParamsSipHeadersItemName>,
+                    >("name"),
+                    crate::shape::field::<Option<String>>("value"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/SIPReferToolParams/properties/sip_headers/items/properties/name`
@@ -4863,16 +5088,22 @@ pub struct SipReferToolParamsTargetsItem {
 }
 
 impl crate::shape::Shaped for SipReferToolParamsTargetsItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SipReferToolParamsTargetsItem",
-        &[
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<String>("sip_address"),
-            crate::shape::field::<Option<String>>("sip_auth_password"),
-            crate::shape::field::<Option<String>>("sip_auth_username"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SipReferToolParamsTargetsItem",
+                &[
+                    crate::shape::field::<String>("name"),
+                    crate::shape::field::<String>("sip_address"),
+                    crate::shape::field::<Option<String>>("sip_auth_password"),
+                    crate::shape::field::<Option<String>>("sip_auth_username"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/SIPReferTool/properties/type`
@@ -4916,14 +5147,20 @@ pub struct SkipTurnTool {
 }
 
 impl crate::shape::Shaped for SkipTurnTool {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SkipTurnTool",
-        &[
-            crate::shape::field::<SkipTurnToolParams>("skip_turn"),
-            crate::shape::field::<SkipTurnToolType>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SkipTurnTool",
+                &[
+                    crate::shape::field::<SkipTurnToolParams>("skip_turn"),
+                    crate::shape::field::<SkipTurnToolType>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// SkipTurnToolParams
@@ -4938,11 +5175,17 @@ pub struct SkipTurnToolParams {
 crate::codec::optional_fields!(SkipTurnToolParams { "description" => description });
 
 impl crate::shape::Shaped for SkipTurnToolParams {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SkipTurnToolParams",
-        &[crate::shape::field::<Option<String>>("description")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SkipTurnToolParams",
+                &[crate::shape::field::<Option<String>>("description")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/SkipTurnTool/properties/type`
@@ -4997,17 +5240,23 @@ pub struct SpeakNode {
 }
 
 impl crate::shape::Shaped for SpeakNode {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SpeakNode",
-        &[
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<String>("message"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<NodePosition>>("position"),
-            crate::shape::field::<Option<SpeakNodeType>>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SpeakNode",
+                &[
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<String>("message"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<NodePosition>>("position"),
+                    crate::shape::field::<Option<SpeakNodeType>>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// A standalone scripted-message step in a flow, as supplied by clients.
@@ -5034,20 +5283,6 @@ pub struct SpeakNodeReq {
     #[serde(rename = "type")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<SpeakNodeReqType>,
-}
-
-impl crate::shape::Shaped for SpeakNodeReq {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SpeakNodeReq",
-        &[
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<String>("message"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<NodePosition>>("position"),
-            crate::shape::field::<Option<SpeakNodeReqType>>("type"),
-        ],
-        false,
-    );
 }
 
 /// Node kind discriminator. Always `speak` for a speak node.
@@ -5103,16 +5338,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for StartSpeakingPlan {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "StartSpeakingPlan",
-        &[
-            crate::shape::field::<
-                Option<TranscriptionEndpointingPlan>,
-            >("transcription_endpointing_plan"),
-            crate::shape::field::<Option<f64>>("wait_seconds"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "StartSpeakingPlan",
+                &[
+                    crate::shape::field::<
+                        Option<TranscriptionEndpointingPlan>,
+                    >("transcription_endpointing_plan"),
+                    crate::shape::field::<Option<f64>>("wait_seconds"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Constant string value.
@@ -5128,14 +5369,20 @@ pub struct StringLiteralExpression {
 }
 
 impl crate::shape::Shaped for StringLiteralExpression {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "StringLiteralExpression",
-        &[
-            crate::shape::field::<StringLiteralExpressionType>("type"),
-            crate::shape::field::<String>("value"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "StringLiteralExpression",
+                &[
+                    crate::shape::field::<StringLiteralExpressionType>("type"),
+                    crate::shape::field::<String>("value"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Type
@@ -5180,11 +5427,17 @@ pub struct TagsResponse {
 }
 
 impl crate::shape::Shaped for TagsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TagsResponse",
-        &[crate::shape::field::<Vec<String>>("tags")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TagsResponse",
+                &[crate::shape::field::<Vec<String>>("tags")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// TelephonySettings
@@ -5223,29 +5476,37 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for TelephonySettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TelephonySettings",
-        &[
-            crate::shape::field::<Option<String>>("default_texml_app_id"),
-            crate::shape::field::<
-                Option<TelephonySettingsNoiseSuppression>,
-            >("noise_suppression"),
-            crate::shape::field::<
-                Option<TelephonySettingsNoiseSuppressionConfig>,
-            >("noise_suppression_config"),
-            crate::shape::field::<
-                Option<TelephonySettingsRecordingSettings>,
-            >("recording_settings"),
-            crate::shape::field::<Option<bool>>("supports_unauthenticated_web_calls"),
-            crate::shape::field::<Option<i64>>("time_limit_secs"),
-            crate::shape::field::<Option<i64>>("user_idle_reply_secs"),
-            crate::shape::field::<Option<i64>>("user_idle_timeout_secs"),
-            crate::shape::field::<
-                Option<TelephonySettingsVoicemailDetection>,
-            >("voicemail_detection"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TelephonySettings",
+                &[
+                    crate::shape::field::<Option<String>>("default_texml_app_id"),
+                    crate::shape::field::<
+                        Option<TelephonySettingsNoiseSuppression>,
+                    >("noise_suppression"),
+                    crate::shape::field::<
+                        Option<TelephonySettingsNoiseSuppressionConfig>,
+                    >("noise_suppression_config"),
+                    crate::shape::field::<
+                        Option<TelephonySettingsRecordingSettings>,
+                    >("recording_settings"),
+                    crate::shape::field::<
+                        Option<bool>,
+                    >("supports_unauthenticated_web_calls"),
+                    crate::shape::field::<Option<i64>>("time_limit_secs"),
+                    crate::shape::field::<Option<i64>>("user_idle_reply_secs"),
+                    crate::shape::field::<Option<i64>>("user_idle_timeout_secs"),
+                    crate::shape::field::<
+                        Option<TelephonySettingsVoicemailDetection>,
+                    >("voicemail_detection"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The noise suppression engine to use. Use 'disabled' to turn off noise suppression.
@@ -5305,16 +5566,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for TelephonySettingsNoiseSuppressionConfig {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TelephonySettingsNoiseSuppressionConfig",
-        &[
-            crate::shape::field::<Option<i64>>("attenuation_limit"),
-            crate::shape::field::<
-                Option<TelephonySettingsNoiseSuppressionConfigMode>,
-            >("mode"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TelephonySettingsNoiseSuppressionConfig",
+                &[
+                    crate::shape::field::<Option<i64>>("attenuation_limit"),
+                    crate::shape::field::<
+                        Option<TelephonySettingsNoiseSuppressionConfigMode>,
+                    >("mode"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Mode for noise suppression configuration.
@@ -5370,20 +5637,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for TelephonySettingsRecordingSettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TelephonySettingsRecordingSettings",
-        &[
-            crate::shape::field::<
-                Option<TelephonySettingsRecordingSettingsChannels>,
-            >("channels"),
-            crate::shape::field::<Option<bool>>("enabled"),
-            crate::shape::field::<
-                Option<TelephonySettingsRecordingSettingsFormat>,
-            >("format"),
-            crate::shape::field::<Option<bool>>("stop_on_conversation_end"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TelephonySettingsRecordingSettings",
+                &[
+                    crate::shape::field::<
+                        Option<TelephonySettingsRecordingSettingsChannels>,
+                    >("channels"),
+                    crate::shape::field::<Option<bool>>("enabled"),
+                    crate::shape::field::<
+                        Option<TelephonySettingsRecordingSettingsFormat>,
+                    >("format"),
+                    crate::shape::field::<Option<bool>>("stop_on_conversation_end"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The number of channels for the recording. 'single' for mono, 'dual' for stereo.
@@ -5413,15 +5686,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for TelephonySettingsVoicemailDetection {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TelephonySettingsVoicemailDetection",
-        &[
-            crate::shape::field::<
-                Option<TelephonySettingsVoicemailDetectionOnVoicemailDetected>,
-            >("on_voicemail_detected"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TelephonySettingsVoicemailDetection",
+                &[
+                    crate::shape::field::<
+                        Option<TelephonySettingsVoicemailDetectionOnVoicemailDetected>,
+                    >("on_voicemail_detected"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Action to take when voicemail is detected.
@@ -5443,20 +5722,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for TelephonySettingsVoicemailDetectionOnVoicemailDetected {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TelephonySettingsVoicemailDetectionOnVoicemailDetected",
-        &[
-            crate::shape::field::<
-                Option<TelephonySettingsVoicemailDetectionOnVoicemailDetectedAction>,
-            >("action"),
-            crate::shape::field::<
-                Option<
-                    TelephonySettingsVoicemailDetectionOnVoicemailDetectedVoicemailMessage,
-                >,
-            >("voicemail_message"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TelephonySettingsVoicemailDetectionOnVoicemailDetected",
+                &[
+                    crate::shape::field::<
+                        Option<
+                            TelephonySettingsVoicemailDetectionOnVoicemailDetectedAction,
+                        >,
+                    >("action"),
+                    crate::shape::field::<
+                        Option<
+                            TelephonySettingsVoicemailDetectionOnVoicemailDetectedVoicemailMessage,
+                        >,
+                    >("voicemail_message"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The action to take when voicemail is detected.
@@ -5521,19 +5808,25 @@ crate::codec::optional_fields!(
 
 impl crate::shape::Shaped
 for TelephonySettingsVoicemailDetectionOnVoicemailDetectedVoicemailMessage {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TelephonySettingsVoicemailDetectionOnVoicemailDetectedVoicemailMessage",
-        &[
-            crate::shape::field::<Option<String>>("message"),
-            crate::shape::field::<Option<String>>("prompt"),
-            crate::shape::field::<
-                Option<
-                    TelephonySettingsVoicemailDetectionOnVoicemailDetectedVoicemailMessageType,
-                >,
-            >("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TelephonySettingsVoicemailDetectionOnVoicemailDetectedVoicemailMessage",
+                &[
+                    crate::shape::field::<Option<String>>("message"),
+                    crate::shape::field::<Option<String>>("prompt"),
+                    crate::shape::field::<
+                        Option<
+                            TelephonySettingsVoicemailDetectionOnVoicemailDetectedVoicemailMessageType,
+                        >,
+                    >("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of voicemail message. Use 'prompt' to have the assistant generate a message based on a prompt, or 'message' to leave a specific message.
@@ -5630,14 +5923,20 @@ pub struct TestRunDetailResult {
 }
 
 impl crate::shape::Shaped for TestRunDetailResult {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TestRunDetailResult",
-        &[
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<TestStatus>("status"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TestRunDetailResult",
+                &[
+                    crate::shape::field::<String>("name"),
+                    crate::shape::field::<TestStatus>("status"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Response model containing test run execution details and results.
@@ -5681,24 +5980,32 @@ pub struct TestRunResponse {
 }
 
 impl crate::shape::Shaped for TestRunResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TestRunResponse",
-        &[
-            crate::shape::field::<Option<String>>("completed_at"),
-            crate::shape::field::<Option<String>>("conversation_id"),
-            crate::shape::field::<Option<String>>("conversation_insights_id"),
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<Option<Vec<TestRunDetailResult>>>("detail_status"),
-            crate::shape::field::<Option<String>>("logs"),
-            crate::shape::field::<String>("run_id"),
-            crate::shape::field::<TestStatus>("status"),
-            crate::shape::field::<String>("test_id"),
-            crate::shape::field::<Option<String>>("test_suite_run_id"),
-            crate::shape::field::<String>("triggered_by"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TestRunResponse",
+                &[
+                    crate::shape::field::<Option<String>>("completed_at"),
+                    crate::shape::field::<Option<String>>("conversation_id"),
+                    crate::shape::field::<Option<String>>("conversation_insights_id"),
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<
+                        Option<Vec<TestRunDetailResult>>,
+                    >("detail_status"),
+                    crate::shape::field::<Option<String>>("logs"),
+                    crate::shape::field::<String>("run_id"),
+                    crate::shape::field::<TestStatus>("status"),
+                    crate::shape::field::<String>("test_id"),
+                    crate::shape::field::<Option<String>>("test_suite_run_id"),
+                    crate::shape::field::<String>("triggered_by"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Represents the lifecycle of a test:
@@ -5772,11 +6079,17 @@ pub struct TestSuitesResponse {
 }
 
 impl crate::shape::Shaped for TestSuitesResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TestSuitesResponse",
-        &[crate::shape::field::<Vec<String>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TestSuitesResponse",
+                &[crate::shape::field::<Vec<String>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Request model for testing a webhook tool
@@ -5794,21 +6107,6 @@ crate::codec::optional_fields!(
     TestWebhookToolRequest { "arguments" => arguments, "dynamic_variables" =>
     dynamic_variables }
 );
-
-impl crate::shape::Shaped for TestWebhookToolRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TestWebhookToolRequest",
-        &[
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("arguments"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("dynamic_variables"),
-        ],
-        false,
-    );
-}
 
 /// Response model for webhook tool test results
 ///
@@ -5828,17 +6126,25 @@ pub struct TestWebhookToolResponse {
 }
 
 impl crate::shape::Shaped for TestWebhookToolResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TestWebhookToolResponse",
-        &[
-            crate::shape::field::<String>("content_type"),
-            crate::shape::field::<serde_json::Map<String, serde_json::Value>>("request"),
-            crate::shape::field::<String>("response"),
-            crate::shape::field::<i64>("status_code"),
-            crate::shape::field::<bool>("success"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TestWebhookToolResponse",
+                &[
+                    crate::shape::field::<String>("content_type"),
+                    crate::shape::field::<
+                        serde_json::Map<String, serde_json::Value>,
+                    >("request"),
+                    crate::shape::field::<String>("response"),
+                    crate::shape::field::<i64>("status_code"),
+                    crate::shape::field::<bool>("success"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Response model for webhook tool test results
@@ -5850,11 +6156,17 @@ pub struct TestWebhookToolResponseData {
 }
 
 impl crate::shape::Shaped for TestWebhookToolResponseData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TestWebhookToolResponseData",
-        &[crate::shape::field::<TestWebhookToolResponse>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TestWebhookToolResponseData",
+                &[crate::shape::field::<TestWebhookToolResponse>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// A standalone tool step in a conversation flow, as returned by the API.
@@ -5882,18 +6194,24 @@ pub struct ToolNode {
 }
 
 impl crate::shape::Shaped for ToolNode {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ToolNode",
-        &[
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<NodePosition>>("position"),
-            crate::shape::field::<String>("shared_tool_id"),
-            crate::shape::field::<Option<AssistantTools>>("tool"),
-            crate::shape::field::<Option<ToolNodeType>>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ToolNode",
+                &[
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<NodePosition>>("position"),
+                    crate::shape::field::<String>("shared_tool_id"),
+                    crate::shape::field::<Option<AssistantTools>>("tool"),
+                    crate::shape::field::<Option<ToolNodeType>>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// A standalone tool step in a conversation flow, as supplied by clients.
@@ -5920,20 +6238,6 @@ pub struct ToolNodeReq {
     #[serde(rename = "type")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<ToolNodeReqType>,
-}
-
-impl crate::shape::Shaped for ToolNodeReq {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ToolNodeReq",
-        &[
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<NodePosition>>("position"),
-            crate::shape::field::<String>("shared_tool_id"),
-            crate::shape::field::<Option<ToolNodeReqType>>("type"),
-        ],
-        false,
-    );
 }
 
 /// Node kind discriminator. Always `tool` for a tool node.
@@ -5966,15 +6270,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for TranscriptionEndpointingPlan {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TranscriptionEndpointingPlan",
-        &[
-            crate::shape::field::<Option<f64>>("on_no_punctuation_seconds"),
-            crate::shape::field::<Option<f64>>("on_number_seconds"),
-            crate::shape::field::<Option<f64>>("on_punctuation_seconds"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TranscriptionEndpointingPlan",
+                &[
+                    crate::shape::field::<Option<f64>>("on_no_punctuation_seconds"),
+                    crate::shape::field::<Option<f64>>("on_number_seconds"),
+                    crate::shape::field::<Option<f64>>("on_punctuation_seconds"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/TranscriptionSettings`
@@ -6006,17 +6316,25 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for TranscriptionSettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TranscriptionSettings",
-        &[
-            crate::shape::field::<Option<String>>("api_key_ref"),
-            crate::shape::field::<Option<String>>("language"),
-            crate::shape::field::<Option<TranscriptionSettingsModel>>("model"),
-            crate::shape::field::<Option<String>>("region"),
-            crate::shape::field::<Option<TranscriptionSettingsConfig>>("settings"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TranscriptionSettings",
+                &[
+                    crate::shape::field::<Option<String>>("api_key_ref"),
+                    crate::shape::field::<Option<String>>("language"),
+                    crate::shape::field::<Option<TranscriptionSettingsModel>>("model"),
+                    crate::shape::field::<Option<String>>("region"),
+                    crate::shape::field::<
+                        Option<TranscriptionSettingsConfig>,
+                    >("settings"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// TranscriptionSettingsConfig
@@ -6061,24 +6379,32 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for TranscriptionSettingsConfig {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TranscriptionSettingsConfig",
-        &[
-            crate::shape::field::<Option<f64>>("eager_eot_threshold"),
-            crate::shape::field::<Option<bool>>("enable_endpoint_detection"),
-            crate::shape::field::<Option<f64>>("end_of_turn_confidence_threshold"),
-            crate::shape::field::<Option<f64>>("eot_threshold"),
-            crate::shape::field::<Option<i64>>("eot_timeout_ms"),
-            crate::shape::field::<Option<bool>>("interim_results"),
-            crate::shape::field::<Option<String>>("keyterm"),
-            crate::shape::field::<Option<i64>>("max_endpoint_delay_ms"),
-            crate::shape::field::<Option<i64>>("max_turn_silence"),
-            crate::shape::field::<Option<i64>>("min_turn_silence"),
-            crate::shape::field::<Option<bool>>("numerals"),
-            crate::shape::field::<Option<bool>>("smart_format"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TranscriptionSettingsConfig",
+                &[
+                    crate::shape::field::<Option<f64>>("eager_eot_threshold"),
+                    crate::shape::field::<Option<bool>>("enable_endpoint_detection"),
+                    crate::shape::field::<
+                        Option<f64>,
+                    >("end_of_turn_confidence_threshold"),
+                    crate::shape::field::<Option<f64>>("eot_threshold"),
+                    crate::shape::field::<Option<i64>>("eot_timeout_ms"),
+                    crate::shape::field::<Option<bool>>("interim_results"),
+                    crate::shape::field::<Option<String>>("keyterm"),
+                    crate::shape::field::<Option<i64>>("max_endpoint_delay_ms"),
+                    crate::shape::field::<Option<i64>>("max_turn_silence"),
+                    crate::shape::field::<Option<i64>>("min_turn_silence"),
+                    crate::shape::field::<Option<bool>>("numerals"),
+                    crate::shape::field::<Option<bool>>("smart_format"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The speech to text model to be used by the voice assistant. All Deepgram models are run on-premise.
@@ -6173,14 +6499,6 @@ crate::codec::optional_fields!(
     TriggerTestRunRequest { "destination_version_id" => destination_version_id }
 );
 
-impl crate::shape::Shaped for TriggerTestRunRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TriggerTestRunRequest",
-        &[crate::shape::field::<Option<String>>("destination_version_id")],
-        false,
-    );
-}
-
 /// Request model for triggering test suite runs.
 ///
 /// Optional request body for the trigger test suite runs endpoint.
@@ -6195,14 +6513,6 @@ pub struct TriggerTestSuiteRunsRequest {
 crate::codec::optional_fields!(
     TriggerTestSuiteRunsRequest { "destination_version_id" => destination_version_id }
 );
-
-impl crate::shape::Shaped for TriggerTestSuiteRunsRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TriggerTestSuiteRunsRequest",
-        &[crate::shape::field::<Option<String>>("destination_version_id")],
-        false,
-    );
-}
 
 /// UpdateAssistantRequest
 ///
@@ -6271,50 +6581,6 @@ crate::codec::optional_fields!(
     "widget_settings" => widget_settings }
 );
 
-impl crate::shape::Shaped for UpdateAssistantRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateAssistantRequest",
-        &[
-            crate::shape::field::<Option<ConversationFlowReq>>("conversation_flow"),
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("dynamic_variables"),
-            crate::shape::field::<Option<i64>>("dynamic_variables_webhook_timeout_ms"),
-            crate::shape::field::<Option<String>>("dynamic_variables_webhook_url"),
-            crate::shape::field::<Option<Vec<EnabledFeatures>>>("enabled_features"),
-            crate::shape::field::<Option<ExternalLlmReq>>("external_llm"),
-            crate::shape::field::<Option<FallbackConfigReq>>("fallback_config"),
-            crate::shape::field::<Option<String>>("greeting"),
-            crate::shape::field::<Option<InsightSettings>>("insight_settings"),
-            crate::shape::field::<Option<String>>("instructions"),
-            crate::shape::field::<Option<Vec<AssistantIntegration>>>("integrations"),
-            crate::shape::field::<
-                Option<InferenceEmbeddingInterruptionSettings>,
-            >("interruption_settings"),
-            crate::shape::field::<Option<String>>("llm_api_key_ref"),
-            crate::shape::field::<Option<Vec<AssistantMcpServer>>>("mcp_servers"),
-            crate::shape::field::<Option<MessagingSettings>>("messaging_settings"),
-            crate::shape::field::<Option<String>>("model"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<ObservabilityReq>>("observability_settings"),
-            crate::shape::field::<
-                Option<PostConversationSettingsReq>,
-            >("post_conversation_settings"),
-            crate::shape::field::<Option<PrivacySettings>>("privacy_settings"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<Option<TelephonySettings>>("telephony_settings"),
-            crate::shape::field::<Option<Vec<String>>>("tool_ids"),
-            crate::shape::field::<Option<AssistantTools>>("tools"),
-            crate::shape::field::<Option<TranscriptionSettings>>("transcription"),
-            crate::shape::field::<Option<String>>("version_name"),
-            crate::shape::field::<Option<VoiceSettings>>("voice_settings"),
-            crate::shape::field::<Option<WidgetSettings>>("widget_settings"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/UpdateAssistantRequestWithPromotion`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateAssistantRequestWithPromotion {
@@ -6382,51 +6648,6 @@ crate::codec::optional_fields!(
     "widget_settings" => widget_settings, "promote_to_main" => promote_to_main }
 );
 
-impl crate::shape::Shaped for UpdateAssistantRequestWithPromotion {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateAssistantRequestWithPromotion",
-        &[
-            crate::shape::field::<Option<ConversationFlowReq>>("conversation_flow"),
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("dynamic_variables"),
-            crate::shape::field::<Option<i64>>("dynamic_variables_webhook_timeout_ms"),
-            crate::shape::field::<Option<String>>("dynamic_variables_webhook_url"),
-            crate::shape::field::<Option<Vec<EnabledFeatures>>>("enabled_features"),
-            crate::shape::field::<Option<ExternalLlmReq>>("external_llm"),
-            crate::shape::field::<Option<FallbackConfigReq>>("fallback_config"),
-            crate::shape::field::<Option<String>>("greeting"),
-            crate::shape::field::<Option<InsightSettings>>("insight_settings"),
-            crate::shape::field::<Option<String>>("instructions"),
-            crate::shape::field::<Option<Vec<AssistantIntegration>>>("integrations"),
-            crate::shape::field::<
-                Option<InferenceEmbeddingInterruptionSettings>,
-            >("interruption_settings"),
-            crate::shape::field::<Option<String>>("llm_api_key_ref"),
-            crate::shape::field::<Option<Vec<AssistantMcpServer>>>("mcp_servers"),
-            crate::shape::field::<Option<MessagingSettings>>("messaging_settings"),
-            crate::shape::field::<Option<String>>("model"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<ObservabilityReq>>("observability_settings"),
-            crate::shape::field::<
-                Option<PostConversationSettingsReq>,
-            >("post_conversation_settings"),
-            crate::shape::field::<Option<PrivacySettings>>("privacy_settings"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<Option<TelephonySettings>>("telephony_settings"),
-            crate::shape::field::<Option<Vec<String>>>("tool_ids"),
-            crate::shape::field::<Option<AssistantTools>>("tools"),
-            crate::shape::field::<Option<TranscriptionSettings>>("transcription"),
-            crate::shape::field::<Option<String>>("version_name"),
-            crate::shape::field::<Option<VoiceSettings>>("voice_settings"),
-            crate::shape::field::<Option<WidgetSettings>>("widget_settings"),
-            crate::shape::field::<Option<bool>>("promote_to_main"),
-        ],
-        false,
-    );
-}
-
 /// Request model for updating an existing assistant test.
 ///
 /// All fields are optional, allowing partial updates of test configuration.
@@ -6460,27 +6681,6 @@ crate::codec::optional_fields!(
     "telnyx_conversation_channel" => telnyx_conversation_channel, "test_suite" =>
     test_suite }
 );
-
-impl crate::shape::Shaped for UpdateAssistantTestRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateAssistantTestRequest",
-        &[
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<Option<String>>("destination"),
-            crate::shape::field::<Option<String>>("instructions"),
-            crate::shape::field::<Option<i64>>("max_duration_seconds"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<
-                Option<Vec<UpdateAssistantTestRequestRubricItem>>,
-            >("rubric"),
-            crate::shape::field::<
-                Option<TelnyxConversationChannel>,
-            >("telnyx_conversation_channel"),
-            crate::shape::field::<Option<String>>("test_suite"),
-        ],
-        false,
-    );
-}
 
 /// Spec: `#/components/schemas/UpdateAssistantTestRequest/properties/rubric/items`
 pub type UpdateAssistantTestRequestRubricItem = AssistantTestResponseRubricItem;
@@ -6527,37 +6727,6 @@ pub struct UpdateSharedToolRequest {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
-impl crate::shape::Shaped for UpdateSharedToolRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateSharedToolRequest",
-        &[
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("client_side_tool"),
-            crate::shape::field::<Option<String>>("display_name"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("function"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("handoff"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("invite"),
-            crate::shape::field::<Option<PayToolParams>>("pay"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("retrieval"),
-            crate::shape::field::<Option<i64>>("timeout_ms"),
-            crate::shape::field::<Option<String>>("type"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("webhook"),
-        ],
-        true,
-    );
-}
-
 /// Spec: `#/components/schemas/VoiceSettings`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct VoiceSettings {
@@ -6602,27 +6771,33 @@ pub struct VoiceSettings {
 }
 
 impl crate::shape::Shaped for VoiceSettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VoiceSettings",
-        &[
-            crate::shape::field::<Option<String>>("api_key_ref"),
-            crate::shape::field::<
-                Option<VoiceSettingsBackgroundAudio>,
-            >("background_audio"),
-            crate::shape::field::<Option<bool>>("expressive_mode"),
-            crate::shape::field::<
-                Option<Option<VoiceSettingsLanguageBoost>>,
-            >("language_boost"),
-            crate::shape::field::<Option<f64>>("similarity_boost"),
-            crate::shape::field::<Option<f64>>("speed"),
-            crate::shape::field::<Option<f64>>("style"),
-            crate::shape::field::<Option<f64>>("temperature"),
-            crate::shape::field::<Option<bool>>("use_speaker_boost"),
-            crate::shape::field::<String>("voice"),
-            crate::shape::field::<Option<f64>>("voice_speed"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VoiceSettings",
+                &[
+                    crate::shape::field::<Option<String>>("api_key_ref"),
+                    crate::shape::field::<
+                        Option<VoiceSettingsBackgroundAudio>,
+                    >("background_audio"),
+                    crate::shape::field::<Option<bool>>("expressive_mode"),
+                    crate::shape::field::<
+                        Option<Option<VoiceSettingsLanguageBoost>>,
+                    >("language_boost"),
+                    crate::shape::field::<Option<f64>>("similarity_boost"),
+                    crate::shape::field::<Option<f64>>("speed"),
+                    crate::shape::field::<Option<f64>>("style"),
+                    crate::shape::field::<Option<f64>>("temperature"),
+                    crate::shape::field::<Option<bool>>("use_speaker_boost"),
+                    crate::shape::field::<String>("voice"),
+                    crate::shape::field::<Option<f64>>("voice_speed"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Optional background audio to play on the call. Use a predefined media bed, or supply a looped MP3 URL. If a media URL is chosen in the portal, customers can preview it before saving.
@@ -6653,13 +6828,19 @@ impl<'de> serde::Deserialize<'de> for VoiceSettingsBackgroundAudio {
 }
 
 impl crate::shape::Shaped for VoiceSettingsBackgroundAudio {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "VoiceSettingsBackgroundAudio",
-        variants: &[
-            crate::shape::of::<VoiceSettingsBackgroundAudioVariant1>(),
-            crate::shape::of::<VoiceSettingsBackgroundAudioVariant2>(),
-            crate::shape::of::<VoiceSettingsBackgroundAudioVariant3>(),
-        ],
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Untagged {
+                name: "VoiceSettingsBackgroundAudio",
+                variants: &[
+                    crate::shape::of::<VoiceSettingsBackgroundAudioVariant1>(),
+                    crate::shape::of::<VoiceSettingsBackgroundAudioVariant2>(),
+                    crate::shape::of::<VoiceSettingsBackgroundAudioVariant3>(),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
     };
 }
 
@@ -6677,15 +6858,25 @@ pub struct VoiceSettingsBackgroundAudioVariant1 {
 }
 
 impl crate::shape::Shaped for VoiceSettingsBackgroundAudioVariant1 {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VoiceSettingsBackgroundAudioVariant1",
-        &[
-            crate::shape::field::<VoiceSettingsBackgroundAudioVariant1Type>("type"),
-            crate::shape::field::<VoiceSettingsBackgroundAudioVariant1Value>("value"),
-            crate::shape::field::<Option<f64>>("volume"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VoiceSettingsBackgroundAudioVariant1",
+                &[
+                    crate::shape::field::<
+                        VoiceSettingsBackgroundAudioVariant1Type,
+                    >("type"),
+                    crate::shape::field::<
+                        VoiceSettingsBackgroundAudioVariant1Value,
+                    >("value"),
+                    crate::shape::field::<Option<f64>>("volume"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Select from predefined media options.
@@ -6767,14 +6958,22 @@ pub struct VoiceSettingsBackgroundAudioVariant2 {
 }
 
 impl crate::shape::Shaped for VoiceSettingsBackgroundAudioVariant2 {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VoiceSettingsBackgroundAudioVariant2",
-        &[
-            crate::shape::field::<VoiceSettingsBackgroundAudioVariant2Type>("type"),
-            crate::shape::field::<String>("value"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VoiceSettingsBackgroundAudioVariant2",
+                &[
+                    crate::shape::field::<
+                        VoiceSettingsBackgroundAudioVariant2Type,
+                    >("type"),
+                    crate::shape::field::<String>("value"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Provide a direct URL to an MP3 file. The audio will loop during the call.
@@ -6820,14 +7019,22 @@ pub struct VoiceSettingsBackgroundAudioVariant3 {
 }
 
 impl crate::shape::Shaped for VoiceSettingsBackgroundAudioVariant3 {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VoiceSettingsBackgroundAudioVariant3",
-        &[
-            crate::shape::field::<VoiceSettingsBackgroundAudioVariant3Type>("type"),
-            crate::shape::field::<String>("value"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VoiceSettingsBackgroundAudioVariant3",
+                &[
+                    crate::shape::field::<
+                        VoiceSettingsBackgroundAudioVariant3Type,
+                    >("type"),
+                    crate::shape::field::<String>("value"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Reference a previously uploaded media by its name from Telnyx Media Storage.
@@ -6911,32 +7118,40 @@ pub struct WebhookToolParams {
 }
 
 impl crate::shape::Shaped for WebhookToolParams {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WebhookToolParams",
-        &[
-            crate::shape::field::<Option<bool>>("async"),
-            crate::shape::field::<Option<i64>>("async_timeout_ms"),
-            crate::shape::field::<
-                Option<WebhookToolParamsBodyParameters>,
-            >("body_parameters"),
-            crate::shape::field::<String>("description"),
-            crate::shape::field::<Option<Vec<WebhookToolParamsHeadersItem>>>("headers"),
-            crate::shape::field::<Option<WebhookToolParamsMethod>>("method"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<
-                Option<WebhookToolParamsPathParameters>,
-            >("path_parameters"),
-            crate::shape::field::<
-                Option<WebhookToolParamsQueryParameters>,
-            >("query_parameters"),
-            crate::shape::field::<
-                Option<Vec<WebhookToolParamsStoreFieldsAsVariablesItem>>,
-            >("store_fields_as_variables"),
-            crate::shape::field::<Option<i64>>("timeout_ms"),
-            crate::shape::field::<String>("url"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WebhookToolParams",
+                &[
+                    crate::shape::field::<Option<bool>>("async"),
+                    crate::shape::field::<Option<i64>>("async_timeout_ms"),
+                    crate::shape::field::<
+                        Option<WebhookToolParamsBodyParameters>,
+                    >("body_parameters"),
+                    crate::shape::field::<String>("description"),
+                    crate::shape::field::<
+                        Option<Vec<WebhookToolParamsHeadersItem>>,
+                    >("headers"),
+                    crate::shape::field::<Option<WebhookToolParamsMethod>>("method"),
+                    crate::shape::field::<String>("name"),
+                    crate::shape::field::<
+                        Option<WebhookToolParamsPathParameters>,
+                    >("path_parameters"),
+                    crate::shape::field::<
+                        Option<WebhookToolParamsQueryParameters>,
+                    >("query_parameters"),
+                    crate::shape::field::<
+                        Option<Vec<WebhookToolParamsStoreFieldsAsVariablesItem>>,
+                    >("store_fields_as_variables"),
+                    crate::shape::field::<Option<i64>>("timeout_ms"),
+                    crate::shape::field::<String>("url"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The body parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the body of the request. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
@@ -6972,14 +7187,20 @@ pub struct WebhookToolParamsStoreFieldsAsVariablesItem {
 }
 
 impl crate::shape::Shaped for WebhookToolParamsStoreFieldsAsVariablesItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WebhookToolParamsStoreFieldsAsVariablesItem",
-        &[
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<String>("value_path"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WebhookToolParamsStoreFieldsAsVariablesItem",
+                &[
+                    crate::shape::field::<String>("name"),
+                    crate::shape::field::<String>("value_path"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Configuration settings for the assistant's web widget.
@@ -7021,25 +7242,33 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WidgetSettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WidgetSettings",
-        &[
-            crate::shape::field::<Option<String>>("agent_thinking_text"),
-            crate::shape::field::<
-                Option<AudioVisualizerConfig>,
-            >("audio_visualizer_config"),
-            crate::shape::field::<Option<WidgetSettingsDefaultState>>("default_state"),
-            crate::shape::field::<Option<Option<String>>>("give_feedback_url"),
-            crate::shape::field::<Option<Option<String>>>("logo_icon_url"),
-            crate::shape::field::<Option<WidgetSettingsPosition>>("position"),
-            crate::shape::field::<Option<Option<String>>>("report_issue_url"),
-            crate::shape::field::<Option<String>>("speak_to_interrupt_text"),
-            crate::shape::field::<Option<String>>("start_call_text"),
-            crate::shape::field::<Option<WidgetSettingsTheme>>("theme"),
-            crate::shape::field::<Option<Option<String>>>("view_history_url"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WidgetSettings",
+                &[
+                    crate::shape::field::<Option<String>>("agent_thinking_text"),
+                    crate::shape::field::<
+                        Option<AudioVisualizerConfig>,
+                    >("audio_visualizer_config"),
+                    crate::shape::field::<
+                        Option<WidgetSettingsDefaultState>,
+                    >("default_state"),
+                    crate::shape::field::<Option<Option<String>>>("give_feedback_url"),
+                    crate::shape::field::<Option<Option<String>>>("logo_icon_url"),
+                    crate::shape::field::<Option<WidgetSettingsPosition>>("position"),
+                    crate::shape::field::<Option<Option<String>>>("report_issue_url"),
+                    crate::shape::field::<Option<String>>("speak_to_interrupt_text"),
+                    crate::shape::field::<Option<String>>("start_call_text"),
+                    crate::shape::field::<Option<WidgetSettingsTheme>>("theme"),
+                    crate::shape::field::<Option<Option<String>>>("view_history_url"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The default state of the widget.

@@ -38,26 +38,32 @@ pub struct ConversationHistoryRecord {
 }
 
 impl crate::shape::Shaped for ConversationHistoryRecord {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConversationHistoryRecord",
-        &[
-            crate::shape::field::<i64>("chunk_index"),
-            crate::shape::field::<i64>("chunk_total"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<String>("ingested_at"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("metadata"),
-            crate::shape::field::<String>("organization_id"),
-            crate::shape::field::<String>("record_created_at"),
-            crate::shape::field::<String>("record_id"),
-            crate::shape::field::<ConversationHistoryRecordRegion>("region"),
-            crate::shape::field::<f64>("score"),
-            crate::shape::field::<String>("text"),
-            crate::shape::field::<String>("user_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConversationHistoryRecord",
+                &[
+                    crate::shape::field::<i64>("chunk_index"),
+                    crate::shape::field::<i64>("chunk_total"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<String>("ingested_at"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("metadata"),
+                    crate::shape::field::<String>("organization_id"),
+                    crate::shape::field::<String>("record_created_at"),
+                    crate::shape::field::<String>("record_id"),
+                    crate::shape::field::<ConversationHistoryRecordRegion>("region"),
+                    crate::shape::field::<f64>("score"),
+                    crate::shape::field::<String>("text"),
+                    crate::shape::field::<String>("user_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The region where this record is stored.
@@ -115,14 +121,20 @@ pub struct ConversationHistoryResponse {
 }
 
 impl crate::shape::Shaped for ConversationHistoryResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConversationHistoryResponse",
-        &[
-            crate::shape::field::<Vec<ConversationHistoryRecord>>("data"),
-            crate::shape::field::<TranscriptionsSearchPaginationMeta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConversationHistoryResponse",
+                &[
+                    crate::shape::field::<Vec<ConversationHistoryRecord>>("data"),
+                    crate::shape::field::<TranscriptionsSearchPaginationMeta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1ai~1conversation_histories/get/parameters/1/schema`
@@ -144,14 +156,20 @@ pub struct TranscriptionsSearchPaginationMeta {
 }
 
 impl crate::shape::Shaped for TranscriptionsSearchPaginationMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TranscriptionsSearchPaginationMeta",
-        &[
-            crate::shape::field::<i64>("page_number"),
-            crate::shape::field::<i64>("page_size"),
-            crate::shape::field::<i64>("total_pages"),
-            crate::shape::field::<i64>("total_results"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TranscriptionsSearchPaginationMeta",
+                &[
+                    crate::shape::field::<i64>("page_number"),
+                    crate::shape::field::<i64>("page_size"),
+                    crate::shape::field::<i64>("total_pages"),
+                    crate::shape::field::<i64>("total_results"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -20,19 +20,25 @@ pub struct Conversation {
 }
 
 impl crate::shape::Shaped for Conversation {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Conversation",
-        &[
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<String>("last_message_at"),
-            crate::shape::field::<
-                std::collections::BTreeMap<String, String>,
-            >("metadata"),
-            crate::shape::field::<Option<String>>("name"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Conversation",
+                &[
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<String>("last_message_at"),
+                    crate::shape::field::<
+                        std::collections::BTreeMap<String, String>,
+                    >("metadata"),
+                    crate::shape::field::<Option<String>>("name"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/ConversationInsight`
@@ -49,18 +55,24 @@ pub struct ConversationInsight {
 }
 
 impl crate::shape::Shaped for ConversationInsight {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConversationInsight",
-        &[
-            crate::shape::field::<
-                Vec<ConversationInsightConversationInsightsItem>,
-            >("conversation_insights"),
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<ConversationInsightStatus>("status"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConversationInsight",
+                &[
+                    crate::shape::field::<
+                        Vec<ConversationInsightConversationInsightsItem>,
+                    >("conversation_insights"),
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<ConversationInsightStatus>("status"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Aggregated conversation insight counts grouped by the specified fields. Each item in `data` contains the grouped field values and a `record_count` indicating how many conversation insights match that combination.
@@ -73,11 +85,21 @@ pub struct ConversationInsightAggregateResp {
 }
 
 impl crate::shape::Shaped for ConversationInsightAggregateResp {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConversationInsightAggregateResp",
-        &[crate::shape::field::<Vec<ConversationInsightAggregateRespDataItem>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConversationInsightAggregateResp",
+                &[
+                    crate::shape::field::<
+                        Vec<ConversationInsightAggregateRespDataItem>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// An aggregation row. Contains the grouped field values (keyed by the group_by field names) and a `record_count` integer. For example, when grouping by `score`, each row has a `score` value and a `record_count` of conversations with that score. When also splitting by `metadata.assistant_version_id`, each row includes both `score` and `metadata.assistant_version_id` plus their combined `record_count`.
@@ -94,11 +116,17 @@ pub struct ConversationInsightAggregateRespDataItem {
 }
 
 impl crate::shape::Shaped for ConversationInsightAggregateRespDataItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConversationInsightAggregateRespDataItem",
-        &[crate::shape::field::<i64>("record_count")],
-        true,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConversationInsightAggregateRespDataItem",
+                &[crate::shape::field::<i64>("record_count")],
+                true,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/ConversationInsight/properties/conversation_insights/items`
@@ -111,14 +139,20 @@ pub struct ConversationInsightConversationInsightsItem {
 }
 
 impl crate::shape::Shaped for ConversationInsightConversationInsightsItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConversationInsightConversationInsightsItem",
-        &[
-            crate::shape::field::<String>("insight_id"),
-            crate::shape::field::<String>("result"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConversationInsightConversationInsightsItem",
+                &[
+                    crate::shape::field::<String>("insight_id"),
+                    crate::shape::field::<String>("result"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// ConversationInsightListData
@@ -132,14 +166,20 @@ pub struct ConversationInsightListData {
 }
 
 impl crate::shape::Shaped for ConversationInsightListData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConversationInsightListData",
-        &[
-            crate::shape::field::<Vec<ConversationInsight>>("data"),
-            crate::shape::field::<Meta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConversationInsightListData",
+                &[
+                    crate::shape::field::<Vec<ConversationInsight>>("data"),
+                    crate::shape::field::<Meta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Current status of the insight generation for the conversation.
@@ -166,19 +206,25 @@ pub struct ConversationMessage {
 }
 
 impl crate::shape::Shaped for ConversationMessage {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConversationMessage",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<ConversationMessageRole>("role"),
-            crate::shape::field::<Option<String>>("sent_at"),
-            crate::shape::field::<String>("text"),
-            crate::shape::field::<
-                Option<Vec<ConversationMessageToolCallsItem>>,
-            >("tool_calls"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConversationMessage",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<ConversationMessageRole>("role"),
+                    crate::shape::field::<Option<String>>("sent_at"),
+                    crate::shape::field::<String>("text"),
+                    crate::shape::field::<
+                        Option<Vec<ConversationMessageToolCallsItem>>,
+                    >("tool_calls"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// ConversationMessageListData
@@ -192,14 +238,20 @@ pub struct ConversationMessageListData {
 }
 
 impl crate::shape::Shaped for ConversationMessageListData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConversationMessageListData",
-        &[
-            crate::shape::field::<Vec<ConversationMessage>>("data"),
-            crate::shape::field::<Meta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConversationMessageListData",
+                &[
+                    crate::shape::field::<Vec<ConversationMessage>>("data"),
+                    crate::shape::field::<Meta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The role of the message sender.
@@ -254,15 +306,23 @@ pub struct ConversationMessageToolCallsItem {
 }
 
 impl crate::shape::Shaped for ConversationMessageToolCallsItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConversationMessageToolCallsItem",
-        &[
-            crate::shape::field::<ConversationMessageToolCallsItemFunction>("function"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<ConversationMessageToolCallsItemType>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConversationMessageToolCallsItem",
+                &[
+                    crate::shape::field::<
+                        ConversationMessageToolCallsItemFunction,
+                    >("function"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<ConversationMessageToolCallsItemType>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/ConversationMessage/properties/tool_calls/items/properties/function`
@@ -275,14 +335,20 @@ pub struct ConversationMessageToolCallsItemFunction {
 }
 
 impl crate::shape::Shaped for ConversationMessageToolCallsItemFunction {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConversationMessageToolCallsItemFunction",
-        &[
-            crate::shape::field::<String>("arguments"),
-            crate::shape::field::<String>("name"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConversationMessageToolCallsItemFunction",
+                &[
+                    crate::shape::field::<String>("arguments"),
+                    crate::shape::field::<String>("name"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Type of the tool call.
@@ -300,11 +366,17 @@ pub struct ConversationsListData {
 }
 
 impl crate::shape::Shaped for ConversationsListData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConversationsListData",
-        &[crate::shape::field::<Vec<Conversation>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConversationsListData",
+                &[crate::shape::field::<Vec<Conversation>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// CreateConversationRequest
@@ -320,19 +392,6 @@ pub struct CreateConversationRequest {
 crate::codec::optional_fields!(
     CreateConversationRequest { "metadata" => metadata, "name" => name }
 );
-
-impl crate::shape::Shaped for CreateConversationRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateConversationRequest",
-        &[
-            crate::shape::field::<
-                Option<std::collections::BTreeMap<String, String>>,
-            >("metadata"),
-            crate::shape::field::<Option<String>>("name"),
-        ],
-        false,
-    );
-}
 
 /// CreateMsgReq
 ///
@@ -362,27 +421,6 @@ pub struct CreateMsgReq {
     /// Tool Choice
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_choice: Option<CreateMsgReqToolChoice>,
-}
-
-impl crate::shape::Shaped for CreateMsgReq {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateMsgReq",
-        &[
-            crate::shape::field::<Option<String>>("content"),
-            crate::shape::field::<
-                Option<std::collections::BTreeMap<String, CreateMsgReqMetadataValue>>,
-            >("metadata"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<String>("role"),
-            crate::shape::field::<Option<String>>("sent_at"),
-            crate::shape::field::<Option<String>>("tool_call_id"),
-            crate::shape::field::<
-                Option<Vec<serde_json::Map<String, serde_json::Value>>>,
-            >("tool_calls"),
-            crate::shape::field::<Option<CreateMsgReqToolChoice>>("tool_choice"),
-        ],
-        false,
-    );
 }
 
 /// Spec: `#/components/schemas/CreateMsgReq/properties/metadata/additionalProperties`
@@ -417,18 +455,6 @@ impl<'de> serde::Deserialize<'de> for CreateMsgReqMetadataValue {
     }
 }
 
-impl crate::shape::Shaped for CreateMsgReqMetadataValue {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "CreateMsgReqMetadataValue",
-        variants: &[
-            crate::shape::of::<String>(),
-            crate::shape::of::<i64>(),
-            crate::shape::of::<bool>(),
-            crate::shape::of::<Vec<CreateMsgReqMetadataValueVariant4Item>>(),
-        ],
-    };
-}
-
 /// Spec: `#/components/schemas/CreateMsgReq/properties/metadata/additionalProperties/anyOf/3/items`
 pub type CreateMsgReqMetadataValueVariant4Item = AssistantSmsChatReqConversationMetadataValue;
 
@@ -447,11 +473,17 @@ pub struct GetConversationByIdResponse {
 crate::codec::optional_fields!(GetConversationByIdResponse { "data" => data });
 
 impl crate::shape::Shaped for GetConversationByIdResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetConversationByIdResponse",
-        &[crate::shape::field::<Option<Conversation>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetConversationByIdResponse",
+                &[crate::shape::field::<Option<Conversation>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// GetInsightTemplateGroupsRespData
@@ -465,14 +497,20 @@ pub struct GetInsightTemplateGroupsRespData {
 }
 
 impl crate::shape::Shaped for GetInsightTemplateGroupsRespData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetInsightTemplateGroupsRespData",
-        &[
-            crate::shape::field::<Vec<InsightTemplateGroupResp>>("data"),
-            crate::shape::field::<Meta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetInsightTemplateGroupsRespData",
+                &[
+                    crate::shape::field::<Vec<InsightTemplateGroupResp>>("data"),
+                    crate::shape::field::<Meta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// GetInsightTemplatesRespData
@@ -486,14 +524,20 @@ pub struct GetInsightTemplatesRespData {
 }
 
 impl crate::shape::Shaped for GetInsightTemplatesRespData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetInsightTemplatesRespData",
-        &[
-            crate::shape::field::<Vec<InsightTemplateResp>>("data"),
-            crate::shape::field::<Meta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetInsightTemplatesRespData",
+                &[
+                    crate::shape::field::<Vec<InsightTemplateResp>>("data"),
+                    crate::shape::field::<Meta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// InsightTemplateCreateReq
@@ -513,21 +557,6 @@ pub struct InsightTemplateCreateReq {
     pub webhook: Option<String>,
 }
 
-impl crate::shape::Shaped for InsightTemplateCreateReq {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InsightTemplateCreateReq",
-        &[
-            crate::shape::field::<String>("instructions"),
-            crate::shape::field::<
-                Option<InsightTemplateCreateReqJsonSchema>,
-            >("json_schema"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<Option<String>>("webhook"),
-        ],
-        false,
-    );
-}
-
 /// If specified, the output will follow the JSON schema.
 ///
 /// Spec: `#/components/schemas/InsightTemplateCreateReq/properties/json_schema`
@@ -542,11 +571,17 @@ pub struct InsightTemplateDetailRespData {
 }
 
 impl crate::shape::Shaped for InsightTemplateDetailRespData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InsightTemplateDetailRespData",
-        &[crate::shape::field::<InsightTemplateResp>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InsightTemplateDetailRespData",
+                &[crate::shape::field::<InsightTemplateResp>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// InsightTemplateGroupCreateReq
@@ -564,18 +599,6 @@ pub struct InsightTemplateGroupCreateReq {
     pub webhook: Option<String>,
 }
 
-impl crate::shape::Shaped for InsightTemplateGroupCreateReq {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InsightTemplateGroupCreateReq",
-        &[
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<Option<String>>("webhook"),
-        ],
-        false,
-    );
-}
-
 /// InsightTemplateGroupDetailRespData
 ///
 /// Spec: `#/components/schemas/InsightTemplateGroupDetailRespData`
@@ -585,11 +608,17 @@ pub struct InsightTemplateGroupDetailRespData {
 }
 
 impl crate::shape::Shaped for InsightTemplateGroupDetailRespData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InsightTemplateGroupDetailRespData",
-        &[crate::shape::field::<InsightTemplateGroupResp>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InsightTemplateGroupDetailRespData",
+                &[crate::shape::field::<InsightTemplateGroupResp>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// InsightTemplateGroupResp
@@ -615,18 +644,24 @@ pub struct InsightTemplateGroupResp {
 }
 
 impl crate::shape::Shaped for InsightTemplateGroupResp {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InsightTemplateGroupResp",
-        &[
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<Option<Vec<InsightTemplateResp>>>("insights"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<Option<String>>("webhook"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InsightTemplateGroupResp",
+                &[
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<Option<String>>("description"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<Option<Vec<InsightTemplateResp>>>("insights"),
+                    crate::shape::field::<String>("name"),
+                    crate::shape::field::<Option<String>>("webhook"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// InsightTemplateGroupUpdateReq
@@ -646,18 +681,6 @@ crate::codec::optional_fields!(
     InsightTemplateGroupUpdateReq { "description" => description, "name" => name,
     "webhook" => webhook }
 );
-
-impl crate::shape::Shaped for InsightTemplateGroupUpdateReq {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InsightTemplateGroupUpdateReq",
-        &[
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("webhook"),
-        ],
-        false,
-    );
-}
 
 /// InsightTemplateResp
 ///
@@ -684,19 +707,27 @@ pub struct InsightTemplateResp {
 }
 
 impl crate::shape::Shaped for InsightTemplateResp {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InsightTemplateResp",
-        &[
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<Option<TemplateType>>("insight_type"),
-            crate::shape::field::<String>("instructions"),
-            crate::shape::field::<Option<InsightTemplateRespJsonSchema>>("json_schema"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("webhook"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InsightTemplateResp",
+                &[
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<Option<TemplateType>>("insight_type"),
+                    crate::shape::field::<String>("instructions"),
+                    crate::shape::field::<
+                        Option<InsightTemplateRespJsonSchema>,
+                    >("json_schema"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("webhook"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// If specified, the output will follow the JSON schema.
@@ -723,21 +754,6 @@ crate::codec::optional_fields!(
     InsightTemplateUpdateReq { "instructions" => instructions, "json_schema" =>
     json_schema, "name" => name, "webhook" => webhook }
 );
-
-impl crate::shape::Shaped for InsightTemplateUpdateReq {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InsightTemplateUpdateReq",
-        &[
-            crate::shape::field::<Option<String>>("instructions"),
-            crate::shape::field::<
-                Option<InsightTemplateUpdateReqJsonSchema>,
-            >("json_schema"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("webhook"),
-        ],
-        false,
-    );
-}
 
 /// Json Schema
 ///
@@ -793,15 +809,3 @@ pub struct UpdateConversationRequest {
 }
 
 crate::codec::optional_fields!(UpdateConversationRequest { "metadata" => metadata });
-
-impl crate::shape::Shaped for UpdateConversationRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateConversationRequest",
-        &[
-            crate::shape::field::<
-                Option<std::collections::BTreeMap<String, String>>,
-            >("metadata"),
-        ],
-        false,
-    );
-}

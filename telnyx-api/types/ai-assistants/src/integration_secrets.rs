@@ -26,20 +26,6 @@ pub struct CreateIntegrationSecretRequest {
     pub username: Option<String>,
 }
 
-impl crate::shape::Shaped for CreateIntegrationSecretRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateIntegrationSecretRequest",
-        &[
-            crate::shape::field::<String>("identifier"),
-            crate::shape::field::<Option<String>>("password"),
-            crate::shape::field::<Option<String>>("token"),
-            crate::shape::field::<CreateIntegrationSecretRequestType>("type"),
-            crate::shape::field::<Option<String>>("username"),
-        ],
-        false,
-    );
-}
-
 /// The type of secret.
 ///
 /// Spec: `#/components/schemas/CreateIntegrationSecretRequest/properties/type`
@@ -95,17 +81,23 @@ pub struct IntegrationSecret {
 }
 
 impl crate::shape::Shaped for IntegrationSecret {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "IntegrationSecret",
-        &[
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<String>("identifier"),
-            crate::shape::field::<String>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "IntegrationSecret",
+                &[
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<String>("identifier"),
+                    crate::shape::field::<String>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// IntegrationSecretCreatedResponse
@@ -117,11 +109,17 @@ pub struct IntegrationSecretCreatedResponse {
 }
 
 impl crate::shape::Shaped for IntegrationSecretCreatedResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "IntegrationSecretCreatedResponse",
-        &[crate::shape::field::<IntegrationSecret>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "IntegrationSecretCreatedResponse",
+                &[crate::shape::field::<IntegrationSecret>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// SecretsListData
@@ -135,14 +133,20 @@ pub struct IntegrationSecretsListData {
 }
 
 impl crate::shape::Shaped for IntegrationSecretsListData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "IntegrationSecretsListData",
-        &[
-            crate::shape::field::<Vec<IntegrationSecret>>("data"),
-            crate::shape::field::<IntegrationSecretsMetadata>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "IntegrationSecretsListData",
+                &[
+                    crate::shape::field::<Vec<IntegrationSecret>>("data"),
+                    crate::shape::field::<IntegrationSecretsMetadata>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Metadata
@@ -161,16 +165,22 @@ pub struct IntegrationSecretsMetadata {
 }
 
 impl crate::shape::Shaped for IntegrationSecretsMetadata {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "IntegrationSecretsMetadata",
-        &[
-            crate::shape::field::<i64>("page_number"),
-            crate::shape::field::<i64>("page_size"),
-            crate::shape::field::<i64>("total_pages"),
-            crate::shape::field::<i64>("total_results"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "IntegrationSecretsMetadata",
+                &[
+                    crate::shape::field::<i64>("page_number"),
+                    crate::shape::field::<i64>("page_size"),
+                    crate::shape::field::<i64>("total_pages"),
+                    crate::shape::field::<i64>("total_results"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1integration_secrets/get/parameters/1/schema`
@@ -181,14 +191,6 @@ pub struct ListIntegrationSecretsFilter {
 }
 
 crate::codec::optional_fields!(ListIntegrationSecretsFilter { "type" => type_ });
-
-impl crate::shape::Shaped for ListIntegrationSecretsFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListIntegrationSecretsFilter",
-        &[crate::shape::field::<Option<ListIntegrationSecretsFilterType>>("type")],
-        false,
-    );
-}
 
 /// Filter by type
 ///

@@ -27,19 +27,25 @@ pub struct Integration {
 }
 
 impl crate::shape::Shaped for Integration {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Integration",
-        &[
-            crate::shape::field::<Vec<String>>("available_tools"),
-            crate::shape::field::<String>("description"),
-            crate::shape::field::<String>("display_name"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<String>("logo_url"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<IntegrationStatus>("status"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Integration",
+                &[
+                    crate::shape::field::<Vec<String>>("available_tools"),
+                    crate::shape::field::<String>("description"),
+                    crate::shape::field::<String>("display_name"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<String>("logo_url"),
+                    crate::shape::field::<String>("name"),
+                    crate::shape::field::<IntegrationStatus>("status"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// IntegrationConnection
@@ -56,15 +62,21 @@ pub struct IntegrationConnection {
 }
 
 impl crate::shape::Shaped for IntegrationConnection {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "IntegrationConnection",
-        &[
-            crate::shape::field::<Vec<String>>("allowed_tools"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<String>("integration_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "IntegrationConnection",
+                &[
+                    crate::shape::field::<Vec<String>>("allowed_tools"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<String>("integration_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// IntegrationConnectionResponse
@@ -76,11 +88,17 @@ pub struct IntegrationConnectionResponse {
 }
 
 impl crate::shape::Shaped for IntegrationConnectionResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "IntegrationConnectionResponse",
-        &[crate::shape::field::<IntegrationConnection>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "IntegrationConnectionResponse",
+                &[crate::shape::field::<IntegrationConnection>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// IntegrationConnectionsListResponse
@@ -93,11 +111,17 @@ pub struct IntegrationConnectionsListResponse {
 }
 
 impl crate::shape::Shaped for IntegrationConnectionsListResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "IntegrationConnectionsListResponse",
-        &[crate::shape::field::<Vec<IntegrationConnection>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "IntegrationConnectionsListResponse",
+                &[crate::shape::field::<Vec<IntegrationConnection>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Status
@@ -146,9 +170,15 @@ pub struct IntegrationsListResponse {
 }
 
 impl crate::shape::Shaped for IntegrationsListResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "IntegrationsListResponse",
-        &[crate::shape::field::<Vec<Integration>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "IntegrationsListResponse",
+                &[crate::shape::field::<Vec<Integration>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -33,20 +33,6 @@ pub struct CreateMcpServerRequest {
     pub url: String,
 }
 
-impl crate::shape::Shaped for CreateMcpServerRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateMcpServerRequest",
-        &[
-            crate::shape::field::<Option<Option<Vec<String>>>>("allowed_tools"),
-            crate::shape::field::<Option<Option<String>>>("api_key_ref"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<String>("type"),
-            crate::shape::field::<String>("url"),
-        ],
-        false,
-    );
-}
-
 /// MCPServer
 ///
 /// Spec: `#/components/schemas/MCPServer`
@@ -72,19 +58,25 @@ pub struct McpServer {
 }
 
 impl crate::shape::Shaped for McpServer {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "McpServer",
-        &[
-            crate::shape::field::<Option<Vec<String>>>("allowed_tools"),
-            crate::shape::field::<Option<String>>("api_key_ref"),
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<String>("type"),
-            crate::shape::field::<String>("url"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "McpServer",
+                &[
+                    crate::shape::field::<Option<Vec<String>>>("allowed_tools"),
+                    crate::shape::field::<Option<String>>("api_key_ref"),
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<String>("name"),
+                    crate::shape::field::<String>("type"),
+                    crate::shape::field::<String>("url"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// MCPServersListResponse
@@ -118,19 +110,3 @@ crate::codec::optional_fields!(
     api_key_ref nullable, "created_at" => created_at, "id" => id, "name" => name, "type"
     => type_, "url" => url }
 );
-
-impl crate::shape::Shaped for UpdateMcpServerRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateMcpServerRequest",
-        &[
-            crate::shape::field::<Option<Option<Vec<String>>>>("allowed_tools"),
-            crate::shape::field::<Option<Option<String>>>("api_key_ref"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("type"),
-            crate::shape::field::<Option<String>>("url"),
-        ],
-        false,
-    );
-}

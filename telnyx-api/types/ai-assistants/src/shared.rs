@@ -31,13 +31,19 @@ impl<'de> serde::Deserialize<'de> for AssistantSmsChatReqConversationMetadataVal
 }
 
 impl crate::shape::Shaped for AssistantSmsChatReqConversationMetadataValue {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "AssistantSmsChatReqConversationMetadataValue",
-        variants: &[
-            crate::shape::of::<String>(),
-            crate::shape::of::<i64>(),
-            crate::shape::of::<bool>(),
-        ],
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Untagged {
+                name: "AssistantSmsChatReqConversationMetadataValue",
+                variants: &[
+                    crate::shape::of::<String>(),
+                    crate::shape::of::<i64>(),
+                    crate::shape::of::<bool>(),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
     };
 }
 
@@ -67,11 +73,17 @@ impl<'de> serde::Deserialize<'de> for CreateMsgReqToolChoice {
 }
 
 impl crate::shape::Shaped for CreateMsgReqToolChoice {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "CreateMsgReqToolChoice",
-        variants: &[
-            crate::shape::of::<String>(),
-            crate::shape::of::<serde_json::Map<String, serde_json::Value>>(),
-        ],
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Untagged {
+                name: "CreateMsgReqToolChoice",
+                variants: &[
+                    crate::shape::of::<String>(),
+                    crate::shape::of::<serde_json::Map<String, serde_json::Value>>(),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
     };
 }

@@ -14,14 +14,6 @@ pub struct AddPlanStepsRequest {
     pub steps: Vec<CreatePlanStepRequest>,
 }
 
-impl crate::shape::Shaped for AddPlanStepsRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AddPlanStepsRequest",
-        &[crate::shape::field::<Vec<CreatePlanStepRequest>>("steps")],
-        false,
-    );
-}
-
 /// CreateEventRequest
 ///
 /// Spec: `#/components/schemas/CreateEventRequest`
@@ -43,23 +35,6 @@ pub struct CreateEventRequest {
     pub summary: String,
     #[serde(rename = "type")]
     pub type_: EventType,
-}
-
-impl crate::shape::Shaped for CreateEventRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateEventRequest",
-        &[
-            crate::shape::field::<Option<String>>("agent_id"),
-            crate::shape::field::<Option<String>>("idempotency_key"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("payload"),
-            crate::shape::field::<Option<String>>("step_id"),
-            crate::shape::field::<String>("summary"),
-            crate::shape::field::<EventType>("type"),
-        ],
-        false,
-    );
 }
 
 /// CreateMissionRequest
@@ -85,23 +60,6 @@ pub struct CreateMissionRequest {
     pub name: String,
 }
 
-impl crate::shape::Shaped for CreateMissionRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateMissionRequest",
-        &[
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<Option<ExecutionMode>>("execution_mode"),
-            crate::shape::field::<Option<String>>("instructions"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("metadata"),
-            crate::shape::field::<Option<String>>("model"),
-            crate::shape::field::<String>("name"),
-        ],
-        false,
-    );
-}
-
 /// CreateMissionRunRequest
 ///
 /// Spec: `#/components/schemas/CreateMissionRunRequest`
@@ -117,21 +75,6 @@ crate::codec::optional_fields!(
     CreateMissionRunRequest { "input" => input, "metadata" => metadata }
 );
 
-impl crate::shape::Shaped for CreateMissionRunRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateMissionRunRequest",
-        &[
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("input"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("metadata"),
-        ],
-        false,
-    );
-}
-
 /// CreatePlanRequest
 ///
 /// Spec: `#/components/schemas/CreatePlanRequest`
@@ -139,14 +82,6 @@ impl crate::shape::Shaped for CreateMissionRunRequest {
 pub struct CreatePlanRequest {
     /// Steps
     pub steps: Vec<CreatePlanStepRequest>,
-}
-
-impl crate::shape::Shaped for CreatePlanRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreatePlanRequest",
-        &[crate::shape::field::<Vec<CreatePlanStepRequest>>("steps")],
-        false,
-    );
 }
 
 /// CreatePlanStepRequest
@@ -166,22 +101,6 @@ pub struct CreatePlanStepRequest {
     pub sequence: i64,
     /// Step Id
     pub step_id: String,
-}
-
-impl crate::shape::Shaped for CreatePlanStepRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreatePlanStepRequest",
-        &[
-            crate::shape::field::<String>("description"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("metadata"),
-            crate::shape::field::<Option<String>>("parent_step_id"),
-            crate::shape::field::<i64>("sequence"),
-            crate::shape::field::<String>("step_id"),
-        ],
-        false,
-    );
 }
 
 /// EventData
@@ -214,23 +133,29 @@ pub struct EventData {
 }
 
 impl crate::shape::Shaped for EventData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EventData",
-        &[
-            crate::shape::field::<Option<String>>("agent_id"),
-            crate::shape::field::<String>("event_id"),
-            crate::shape::field::<Option<String>>("idempotency_key"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("payload"),
-            crate::shape::field::<String>("run_id"),
-            crate::shape::field::<Option<String>>("step_id"),
-            crate::shape::field::<String>("summary"),
-            crate::shape::field::<String>("timestamp"),
-            crate::shape::field::<EventType>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EventData",
+                &[
+                    crate::shape::field::<Option<String>>("agent_id"),
+                    crate::shape::field::<String>("event_id"),
+                    crate::shape::field::<Option<String>>("idempotency_key"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("payload"),
+                    crate::shape::field::<String>("run_id"),
+                    crate::shape::field::<Option<String>>("step_id"),
+                    crate::shape::field::<String>("summary"),
+                    crate::shape::field::<String>("timestamp"),
+                    crate::shape::field::<EventType>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// EventResponse
@@ -242,11 +167,17 @@ pub struct EventResponse {
 }
 
 impl crate::shape::Shaped for EventResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EventResponse",
-        &[crate::shape::field::<EventData>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EventResponse",
+                &[crate::shape::field::<EventData>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// EventType
@@ -324,14 +255,20 @@ pub struct EventsListResponse {
 }
 
 impl crate::shape::Shaped for EventsListResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EventsListResponse",
-        &[
-            crate::shape::field::<Vec<EventData>>("data"),
-            crate::shape::field::<Meta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EventsListResponse",
+                &[
+                    crate::shape::field::<Vec<EventData>>("data"),
+                    crate::shape::field::<Meta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// ExecutionMode
@@ -379,14 +316,6 @@ pub struct LinkTelnyxAgentRequest {
     pub telnyx_agent_id: String,
 }
 
-impl crate::shape::Shaped for LinkTelnyxAgentRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "LinkTelnyxAgentRequest",
-        &[crate::shape::field::<String>("telnyx_agent_id")],
-        false,
-    );
-}
-
 /// MissionData
 ///
 /// Spec: `#/components/schemas/MissionData`
@@ -416,23 +345,29 @@ pub struct MissionData {
 }
 
 impl crate::shape::Shaped for MissionData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MissionData",
-        &[
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<ExecutionMode>("execution_mode"),
-            crate::shape::field::<Option<String>>("instructions"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("metadata"),
-            crate::shape::field::<String>("mission_id"),
-            crate::shape::field::<Option<String>>("model"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<String>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MissionData",
+                &[
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<Option<String>>("description"),
+                    crate::shape::field::<ExecutionMode>("execution_mode"),
+                    crate::shape::field::<Option<String>>("instructions"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("metadata"),
+                    crate::shape::field::<String>("mission_id"),
+                    crate::shape::field::<Option<String>>("model"),
+                    crate::shape::field::<String>("name"),
+                    crate::shape::field::<String>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// MissionResponse
@@ -444,11 +379,17 @@ pub struct MissionResponse {
 }
 
 impl crate::shape::Shaped for MissionResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MissionResponse",
-        &[crate::shape::field::<MissionData>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MissionResponse",
+                &[crate::shape::field::<MissionData>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// MissionRunData
@@ -486,29 +427,35 @@ pub struct MissionRunData {
 }
 
 impl crate::shape::Shaped for MissionRunData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MissionRunData",
-        &[
-            crate::shape::field::<Option<String>>("error"),
-            crate::shape::field::<Option<String>>("finished_at"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("input"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("metadata"),
-            crate::shape::field::<String>("mission_id"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("result_payload"),
-            crate::shape::field::<Option<String>>("result_summary"),
-            crate::shape::field::<String>("run_id"),
-            crate::shape::field::<String>("started_at"),
-            crate::shape::field::<RunStatus>("status"),
-            crate::shape::field::<String>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MissionRunData",
+                &[
+                    crate::shape::field::<Option<String>>("error"),
+                    crate::shape::field::<Option<String>>("finished_at"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("input"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("metadata"),
+                    crate::shape::field::<String>("mission_id"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("result_payload"),
+                    crate::shape::field::<Option<String>>("result_summary"),
+                    crate::shape::field::<String>("run_id"),
+                    crate::shape::field::<String>("started_at"),
+                    crate::shape::field::<RunStatus>("status"),
+                    crate::shape::field::<String>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// MissionRunResponse
@@ -520,11 +467,17 @@ pub struct MissionRunResponse {
 }
 
 impl crate::shape::Shaped for MissionRunResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MissionRunResponse",
-        &[crate::shape::field::<MissionRunData>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MissionRunResponse",
+                &[crate::shape::field::<MissionRunData>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// MissionRunsListResponse
@@ -538,14 +491,20 @@ pub struct MissionRunsListResponse {
 }
 
 impl crate::shape::Shaped for MissionRunsListResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MissionRunsListResponse",
-        &[
-            crate::shape::field::<Vec<MissionRunData>>("data"),
-            crate::shape::field::<Meta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MissionRunsListResponse",
+                &[
+                    crate::shape::field::<Vec<MissionRunData>>("data"),
+                    crate::shape::field::<Meta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// MissionsListResponse
@@ -559,14 +518,20 @@ pub struct MissionsListResponse {
 }
 
 impl crate::shape::Shaped for MissionsListResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MissionsListResponse",
-        &[
-            crate::shape::field::<Vec<MissionData>>("data"),
-            crate::shape::field::<Meta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MissionsListResponse",
+                &[
+                    crate::shape::field::<Vec<MissionData>>("data"),
+                    crate::shape::field::<Meta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// PlanResponse
@@ -579,11 +544,17 @@ pub struct PlanResponse {
 }
 
 impl crate::shape::Shaped for PlanResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PlanResponse",
-        &[crate::shape::field::<Vec<PlanStepData>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PlanResponse",
+                &[crate::shape::field::<Vec<PlanStepData>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// PlanStepData
@@ -615,23 +586,29 @@ pub struct PlanStepData {
 }
 
 impl crate::shape::Shaped for PlanStepData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PlanStepData",
-        &[
-            crate::shape::field::<Option<String>>("completed_at"),
-            crate::shape::field::<String>("description"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("metadata"),
-            crate::shape::field::<Option<String>>("parent_step_id"),
-            crate::shape::field::<String>("run_id"),
-            crate::shape::field::<i64>("sequence"),
-            crate::shape::field::<Option<String>>("started_at"),
-            crate::shape::field::<StepStatus>("status"),
-            crate::shape::field::<String>("step_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PlanStepData",
+                &[
+                    crate::shape::field::<Option<String>>("completed_at"),
+                    crate::shape::field::<String>("description"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("metadata"),
+                    crate::shape::field::<Option<String>>("parent_step_id"),
+                    crate::shape::field::<String>("run_id"),
+                    crate::shape::field::<i64>("sequence"),
+                    crate::shape::field::<Option<String>>("started_at"),
+                    crate::shape::field::<StepStatus>("status"),
+                    crate::shape::field::<String>("step_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// PlanStepResponse
@@ -643,11 +620,17 @@ pub struct PlanStepResponse {
 }
 
 impl crate::shape::Shaped for PlanStepResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PlanStepResponse",
-        &[crate::shape::field::<PlanStepData>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PlanStepResponse",
+                &[crate::shape::field::<PlanStepData>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// PlanStepsCreatedResponse
@@ -660,11 +643,17 @@ pub struct PlanStepsCreatedResponse {
 }
 
 impl crate::shape::Shaped for PlanStepsCreatedResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PlanStepsCreatedResponse",
-        &[crate::shape::field::<Vec<PlanStepData>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PlanStepsCreatedResponse",
+                &[crate::shape::field::<Vec<PlanStepData>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// RunStatus
@@ -781,15 +770,21 @@ pub struct TelnyxAgentData {
 }
 
 impl crate::shape::Shaped for TelnyxAgentData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TelnyxAgentData",
-        &[
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<String>("run_id"),
-            crate::shape::field::<String>("telnyx_agent_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TelnyxAgentData",
+                &[
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<String>("run_id"),
+                    crate::shape::field::<String>("telnyx_agent_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// TelnyxAgentResponse
@@ -801,11 +796,17 @@ pub struct TelnyxAgentResponse {
 }
 
 impl crate::shape::Shaped for TelnyxAgentResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TelnyxAgentResponse",
-        &[crate::shape::field::<TelnyxAgentData>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TelnyxAgentResponse",
+                &[crate::shape::field::<TelnyxAgentData>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// TelnyxAgentsListResponse
@@ -818,11 +819,17 @@ pub struct TelnyxAgentsListResponse {
 }
 
 impl crate::shape::Shaped for TelnyxAgentsListResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TelnyxAgentsListResponse",
-        &[crate::shape::field::<Vec<TelnyxAgentData>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TelnyxAgentsListResponse",
+                &[crate::shape::field::<Vec<TelnyxAgentData>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// UpdateMissionRequest
@@ -849,23 +856,6 @@ crate::codec::optional_fields!(
     model, "name" => name }
 );
 
-impl crate::shape::Shaped for UpdateMissionRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateMissionRequest",
-        &[
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<Option<ExecutionMode>>("execution_mode"),
-            crate::shape::field::<Option<String>>("instructions"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("metadata"),
-            crate::shape::field::<Option<String>>("model"),
-            crate::shape::field::<Option<String>>("name"),
-        ],
-        false,
-    );
-}
-
 /// UpdateMissionRunRequest
 ///
 /// Spec: `#/components/schemas/UpdateMissionRunRequest`
@@ -887,24 +877,6 @@ crate::codec::optional_fields!(
     => result_payload, "result_summary" => result_summary, "status" => status }
 );
 
-impl crate::shape::Shaped for UpdateMissionRunRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateMissionRunRequest",
-        &[
-            crate::shape::field::<Option<String>>("error"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("metadata"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("result_payload"),
-            crate::shape::field::<Option<String>>("result_summary"),
-            crate::shape::field::<Option<RunStatus>>("status"),
-        ],
-        false,
-    );
-}
-
 /// UpdatePlanStepRequest
 ///
 /// Spec: `#/components/schemas/UpdatePlanStepRequest`
@@ -918,16 +890,3 @@ pub struct UpdatePlanStepRequest {
 crate::codec::optional_fields!(
     UpdatePlanStepRequest { "metadata" => metadata, "status" => status }
 );
-
-impl crate::shape::Shaped for UpdatePlanStepRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdatePlanStepRequest",
-        &[
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("metadata"),
-            crate::shape::field::<Option<StepStatus>>("status"),
-        ],
-        false,
-    );
-}

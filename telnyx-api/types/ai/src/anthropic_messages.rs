@@ -73,49 +73,6 @@ pub struct AnthropicMessageRequest {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
-impl crate::shape::Shaped for AnthropicMessageRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AnthropicMessageRequest",
-        &[
-            crate::shape::field::<Option<String>>("api_key_ref"),
-            crate::shape::field::<Option<String>>("billing_group_id"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("fallback_config"),
-            crate::shape::field::<Option<i64>>("max_retries"),
-            crate::shape::field::<i64>("max_tokens"),
-            crate::shape::field::<
-                Option<Vec<serde_json::Map<String, serde_json::Value>>>,
-            >("mcp_servers"),
-            crate::shape::field::<
-                Vec<serde_json::Map<String, serde_json::Value>>,
-            >("messages"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("metadata"),
-            crate::shape::field::<String>("model"),
-            crate::shape::field::<Option<String>>("service_tier"),
-            crate::shape::field::<Option<Vec<String>>>("stop_sequences"),
-            crate::shape::field::<Option<bool>>("stream"),
-            crate::shape::field::<Option<AnthropicMessageRequestSystem>>("system"),
-            crate::shape::field::<Option<f64>>("temperature"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("thinking"),
-            crate::shape::field::<Option<f64>>("timeout"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("tool_choice"),
-            crate::shape::field::<
-                Option<Vec<serde_json::Map<String, serde_json::Value>>>,
-            >("tools"),
-            crate::shape::field::<Option<i64>>("top_k"),
-            crate::shape::field::<Option<f64>>("top_p"),
-        ],
-        true,
-    );
-}
-
 /// System prompt. Can be a string or an array of content blocks following the Anthropic API format.
 ///
 /// Spec: `#/components/schemas/AnthropicMessageRequest/properties/system`
@@ -139,14 +96,4 @@ impl<'de> serde::Deserialize<'de> for AnthropicMessageRequestSystem {
             ],
         )
     }
-}
-
-impl crate::shape::Shaped for AnthropicMessageRequestSystem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "AnthropicMessageRequestSystem",
-        variants: &[
-            crate::shape::of::<String>(),
-            crate::shape::of::<Vec<serde_json::Map<String, serde_json::Value>>>(),
-        ],
-    };
 }

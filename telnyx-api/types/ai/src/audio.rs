@@ -31,28 +31,6 @@ pub struct AudioTranscriptionRequest {
     pub timestamp_granularities: Option<AudioTranscriptionRequestTimestampGranularities>,
 }
 
-impl crate::shape::Shaped for AudioTranscriptionRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AudioTranscriptionRequest",
-        &[
-            crate::shape::field::<Option<crate::UploadFile>>("file"),
-            crate::shape::field::<Option<String>>("file_url"),
-            crate::shape::field::<Option<String>>("language"),
-            crate::shape::field::<AudioTranscriptionRequestModel>("model"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("model_config"),
-            crate::shape::field::<
-                Option<AudioTranscriptionRequestResponseFormat>,
-            >("response_format"),
-            crate::shape::field::<
-                Option<AudioTranscriptionRequestTimestampGranularities>,
-            >("timestamp_granularities[]"),
-        ],
-        false,
-    );
-}
-
 impl AudioTranscriptionRequest {
     /// The `multipart/form-data` body for this value: file fields as file parts,
     /// everything else as text parts.
@@ -196,18 +174,26 @@ pub struct AudioTranscriptionResponse {
 }
 
 impl crate::shape::Shaped for AudioTranscriptionResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AudioTranscriptionResponse",
-        &[
-            crate::shape::field::<Option<f64>>("duration"),
-            crate::shape::field::<
-                Option<Vec<AudioTranscriptionResponseSegments>>,
-            >("segments"),
-            crate::shape::field::<String>("text"),
-            crate::shape::field::<Option<Vec<AudioTranscriptionResponseWord>>>("words"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AudioTranscriptionResponse",
+                &[
+                    crate::shape::field::<Option<f64>>("duration"),
+                    crate::shape::field::<
+                        Option<Vec<AudioTranscriptionResponseSegments>>,
+                    >("segments"),
+                    crate::shape::field::<String>("text"),
+                    crate::shape::field::<
+                        Option<Vec<AudioTranscriptionResponseWord>>,
+                    >("words"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/AudioTranscriptionResponseSegments`
@@ -224,16 +210,22 @@ pub struct AudioTranscriptionResponseSegments {
 }
 
 impl crate::shape::Shaped for AudioTranscriptionResponseSegments {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AudioTranscriptionResponseSegments",
-        &[
-            crate::shape::field::<f64>("end"),
-            crate::shape::field::<f64>("id"),
-            crate::shape::field::<f64>("start"),
-            crate::shape::field::<String>("text"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AudioTranscriptionResponseSegments",
+                &[
+                    crate::shape::field::<f64>("end"),
+                    crate::shape::field::<f64>("id"),
+                    crate::shape::field::<f64>("start"),
+                    crate::shape::field::<String>("text"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Word-level timing detail. Only present when using `deepgram/nova-3` with `model_config` options that enable word timestamps.
@@ -256,15 +248,21 @@ pub struct AudioTranscriptionResponseWord {
 }
 
 impl crate::shape::Shaped for AudioTranscriptionResponseWord {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AudioTranscriptionResponseWord",
-        &[
-            crate::shape::field::<Option<f64>>("confidence"),
-            crate::shape::field::<f64>("end"),
-            crate::shape::field::<Option<i64>>("speaker"),
-            crate::shape::field::<f64>("start"),
-            crate::shape::field::<String>("word"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AudioTranscriptionResponseWord",
+                &[
+                    crate::shape::field::<Option<f64>>("confidence"),
+                    crate::shape::field::<f64>("end"),
+                    crate::shape::field::<Option<i64>>("speaker"),
+                    crate::shape::field::<f64>("start"),
+                    crate::shape::field::<String>("word"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

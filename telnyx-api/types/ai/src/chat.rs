@@ -19,18 +19,6 @@ pub struct SummaryRequest {
     pub system_prompt: Option<String>,
 }
 
-impl crate::shape::Shaped for SummaryRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SummaryRequest",
-        &[
-            crate::shape::field::<String>("bucket"),
-            crate::shape::field::<String>("filename"),
-            crate::shape::field::<Option<String>>("system_prompt"),
-        ],
-        false,
-    );
-}
-
 /// SummaryResponse
 ///
 /// Spec: `#/components/schemas/SummaryResponse`
@@ -41,11 +29,17 @@ pub struct SummaryResponse {
 }
 
 impl crate::shape::Shaped for SummaryResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SummaryResponse",
-        &[crate::shape::field::<String>("summary")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SummaryResponse",
+                &[crate::shape::field::<String>("summary")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// SummaryResponseData
@@ -57,9 +51,15 @@ pub struct SummaryResponseData {
 }
 
 impl crate::shape::Shaped for SummaryResponseData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SummaryResponseData",
-        &[crate::shape::field::<SummaryResponse>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SummaryResponseData",
+                &[crate::shape::field::<SummaryResponse>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -17,14 +17,20 @@ pub struct ClusterNode {
 }
 
 impl crate::shape::Shaped for ClusterNode {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ClusterNode",
-        &[
-            crate::shape::field::<String>("filename"),
-            crate::shape::field::<String>("text"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ClusterNode",
+                &[
+                    crate::shape::field::<String>("filename"),
+                    crate::shape::field::<String>("text"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// ClusteringRequestInfo
@@ -42,19 +48,25 @@ pub struct ClusteringRequestInfo {
 }
 
 impl crate::shape::Shaped for ClusteringRequestInfo {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ClusteringRequestInfo",
-        &[
-            crate::shape::field::<String>("bucket"),
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<String>("finished_at"),
-            crate::shape::field::<i64>("min_cluster_size"),
-            crate::shape::field::<i64>("min_subcluster_size"),
-            crate::shape::field::<TaskStatus>("status"),
-            crate::shape::field::<String>("task_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ClusteringRequestInfo",
+                &[
+                    crate::shape::field::<String>("bucket"),
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<String>("finished_at"),
+                    crate::shape::field::<i64>("min_cluster_size"),
+                    crate::shape::field::<i64>("min_subcluster_size"),
+                    crate::shape::field::<TaskStatus>("status"),
+                    crate::shape::field::<String>("task_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// ClusteringRequestInfoData
@@ -67,14 +79,20 @@ pub struct ClusteringRequestInfoData {
 }
 
 impl crate::shape::Shaped for ClusteringRequestInfoData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ClusteringRequestInfoData",
-        &[
-            crate::shape::field::<Vec<ClusteringRequestInfo>>("data"),
-            crate::shape::field::<Meta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ClusteringRequestInfoData",
+                &[
+                    crate::shape::field::<Vec<ClusteringRequestInfo>>("data"),
+                    crate::shape::field::<Meta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// ClusteringStatusResponse
@@ -88,15 +106,21 @@ pub struct ClusteringStatusResponse {
 }
 
 impl crate::shape::Shaped for ClusteringStatusResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ClusteringStatusResponse",
-        &[
-            crate::shape::field::<String>("bucket"),
-            crate::shape::field::<Vec<RecursiveCluster>>("clusters"),
-            crate::shape::field::<TaskStatus>("status"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ClusteringStatusResponse",
+                &[
+                    crate::shape::field::<String>("bucket"),
+                    crate::shape::field::<Vec<RecursiveCluster>>("clusters"),
+                    crate::shape::field::<TaskStatus>("status"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// ClusteringStatusResponseData
@@ -108,11 +132,17 @@ pub struct ClusteringStatusResponseData {
 }
 
 impl crate::shape::Shaped for ClusteringStatusResponseData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ClusteringStatusResponseData",
-        &[crate::shape::field::<ClusteringStatusResponse>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ClusteringStatusResponseData",
+                &[crate::shape::field::<ClusteringStatusResponse>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1ai~1clusters/get/parameters/0/schema`
@@ -139,20 +169,6 @@ pub struct PublicTextClusteringRequest {
     pub prefix: Option<String>,
 }
 
-impl crate::shape::Shaped for PublicTextClusteringRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PublicTextClusteringRequest",
-        &[
-            crate::shape::field::<String>("bucket"),
-            crate::shape::field::<Option<Vec<String>>>("files"),
-            crate::shape::field::<Option<i64>>("min_cluster_size"),
-            crate::shape::field::<Option<i64>>("min_subcluster_size"),
-            crate::shape::field::<Option<String>>("prefix"),
-        ],
-        false,
-    );
-}
-
 /// RecursiveCluster
 ///
 /// Spec: `#/components/schemas/RecursiveCluster`
@@ -170,18 +186,24 @@ pub struct RecursiveCluster {
 }
 
 impl crate::shape::Shaped for RecursiveCluster {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RecursiveCluster",
-        &[
-            crate::shape::field::<Option<String>>("cluster_header"),
-            crate::shape::field::<String>("cluster_id"),
-            crate::shape::field::<String>("cluster_summary"),
-            crate::shape::field::<Option<Vec<ClusterNode>>>("nodes"),
-            crate::shape::field::<Option<Vec<RecursiveCluster>>>("subclusters"),
-            crate::shape::field::<i64>("total_number_of_nodes"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RecursiveCluster",
+                &[
+                    crate::shape::field::<Option<String>>("cluster_header"),
+                    crate::shape::field::<String>("cluster_id"),
+                    crate::shape::field::<String>("cluster_summary"),
+                    crate::shape::field::<Option<Vec<ClusterNode>>>("nodes"),
+                    crate::shape::field::<Option<Vec<RecursiveCluster>>>("subclusters"),
+                    crate::shape::field::<i64>("total_number_of_nodes"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// TaskStatus
@@ -241,11 +263,17 @@ pub struct TextClusteringResponse {
 }
 
 impl crate::shape::Shaped for TextClusteringResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TextClusteringResponse",
-        &[crate::shape::field::<String>("task_id")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TextClusteringResponse",
+                &[crate::shape::field::<String>("task_id")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// TextClusteringResponseData
@@ -257,9 +285,15 @@ pub struct TextClusteringResponseData {
 }
 
 impl crate::shape::Shaped for TextClusteringResponseData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TextClusteringResponseData",
-        &[crate::shape::field::<TextClusteringResponse>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TextClusteringResponseData",
+                &[crate::shape::field::<TextClusteringResponse>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -76,19 +76,25 @@ pub struct BackgroundTasksQueryResponse {
 }
 
 impl crate::shape::Shaped for BackgroundTasksQueryResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BackgroundTasksQueryResponse",
-        &[
-            crate::shape::field::<Option<String>>("bucket"),
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<Option<String>>("finished_at"),
-            crate::shape::field::<BackgroundTaskStatus>("status"),
-            crate::shape::field::<String>("task_id"),
-            crate::shape::field::<String>("task_name"),
-            crate::shape::field::<String>("user_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BackgroundTasksQueryResponse",
+                &[
+                    crate::shape::field::<Option<String>>("bucket"),
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<Option<String>>("finished_at"),
+                    crate::shape::field::<BackgroundTaskStatus>("status"),
+                    crate::shape::field::<String>("task_id"),
+                    crate::shape::field::<String>("task_name"),
+                    crate::shape::field::<String>("user_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// BackgroundTasksQueryResponseData
@@ -101,11 +107,17 @@ pub struct BackgroundTasksQueryResponseData {
 }
 
 impl crate::shape::Shaped for BackgroundTasksQueryResponseData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BackgroundTasksQueryResponseData",
-        &[crate::shape::field::<Vec<BackgroundTasksQueryResponse>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BackgroundTasksQueryResponseData",
+                &[crate::shape::field::<Vec<BackgroundTasksQueryResponse>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// EmbeddingBucketRequest
@@ -125,20 +137,6 @@ pub struct EmbeddingBucketRequest {
     pub embedding_model: Option<SupportedEmbeddingModels>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub loader: Option<SupportedEmbeddingLoaders>,
-}
-
-impl crate::shape::Shaped for EmbeddingBucketRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmbeddingBucketRequest",
-        &[
-            crate::shape::field::<String>("bucket_name"),
-            crate::shape::field::<Option<i64>>("document_chunk_overlap_size"),
-            crate::shape::field::<Option<i64>>("document_chunk_size"),
-            crate::shape::field::<Option<SupportedEmbeddingModels>>("embedding_model"),
-            crate::shape::field::<Option<SupportedEmbeddingLoaders>>("loader"),
-        ],
-        false,
-    );
 }
 
 /// EmbeddingMetadata
@@ -163,20 +161,26 @@ pub struct EmbeddingMetadata {
 }
 
 impl crate::shape::Shaped for EmbeddingMetadata {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmbeddingMetadata",
-        &[
-            crate::shape::field::<Option<f64>>("certainty"),
-            crate::shape::field::<String>("checksum"),
-            crate::shape::field::<String>("embedding"),
-            crate::shape::field::<String>("filename"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("loader_metadata"),
-            crate::shape::field::<String>("source"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmbeddingMetadata",
+                &[
+                    crate::shape::field::<Option<f64>>("certainty"),
+                    crate::shape::field::<String>("checksum"),
+                    crate::shape::field::<String>("embedding"),
+                    crate::shape::field::<String>("filename"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("loader_metadata"),
+                    crate::shape::field::<String>("source"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// EmbeddingResponse
@@ -188,11 +192,17 @@ pub struct EmbeddingResponse {
 }
 
 impl crate::shape::Shaped for EmbeddingResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmbeddingResponse",
-        &[crate::shape::field::<EmbeddingResponseData>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmbeddingResponse",
+                &[crate::shape::field::<EmbeddingResponseData>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/EmbeddingResponse/properties/data`
@@ -219,18 +229,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for EmbeddingResponseData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmbeddingResponseData",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("finished_at"),
-            crate::shape::field::<Option<String>>("status"),
-            crate::shape::field::<Option<String>>("task_id"),
-            crate::shape::field::<Option<String>>("task_name"),
-            crate::shape::field::<Option<String>>("user_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmbeddingResponseData",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("finished_at"),
+                    crate::shape::field::<Option<String>>("status"),
+                    crate::shape::field::<Option<String>>("task_id"),
+                    crate::shape::field::<Option<String>>("task_name"),
+                    crate::shape::field::<Option<String>>("user_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Example document response from embedding service
@@ -258,15 +274,21 @@ pub struct EmbeddingSimilaritySearchDocument {
 }
 
 impl crate::shape::Shaped for EmbeddingSimilaritySearchDocument {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmbeddingSimilaritySearchDocument",
-        &[
-            crate::shape::field::<f64>("distance"),
-            crate::shape::field::<String>("document_chunk"),
-            crate::shape::field::<EmbeddingMetadata>("metadata"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmbeddingSimilaritySearchDocument",
+                &[
+                    crate::shape::field::<f64>("distance"),
+                    crate::shape::field::<String>("document_chunk"),
+                    crate::shape::field::<EmbeddingMetadata>("metadata"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// EmbeddingSimilaritySearchRequest
@@ -283,18 +305,6 @@ pub struct EmbeddingSimilaritySearchRequest {
     pub query: String,
 }
 
-impl crate::shape::Shaped for EmbeddingSimilaritySearchRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmbeddingSimilaritySearchRequest",
-        &[
-            crate::shape::field::<String>("bucket_name"),
-            crate::shape::field::<Option<i64>>("num_of_docs"),
-            crate::shape::field::<String>("query"),
-        ],
-        false,
-    );
-}
-
 /// EmbeddingSimilaritySearchResponse
 ///
 /// Spec: `#/components/schemas/EmbeddingSimilaritySearchResponse`
@@ -305,11 +315,17 @@ pub struct EmbeddingSimilaritySearchResponse {
 }
 
 impl crate::shape::Shaped for EmbeddingSimilaritySearchResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmbeddingSimilaritySearchResponse",
-        &[crate::shape::field::<Vec<EmbeddingSimilaritySearchDocument>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmbeddingSimilaritySearchResponse",
+                &[crate::shape::field::<Vec<EmbeddingSimilaritySearchDocument>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// EmbeddingUrlRequest
@@ -321,17 +337,6 @@ pub struct EmbeddingUrlRequest {
     pub bucket_name: String,
     /// The URL of the webpage to embed
     pub url: String,
-}
-
-impl crate::shape::Shaped for EmbeddingUrlRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmbeddingUrlRequest",
-        &[
-            crate::shape::field::<String>("bucket_name"),
-            crate::shape::field::<String>("url"),
-        ],
-        false,
-    );
 }
 
 /// EmbeddingsBucketFiles
@@ -357,18 +362,24 @@ pub struct EmbeddingsBucketFiles {
 }
 
 impl crate::shape::Shaped for EmbeddingsBucketFiles {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmbeddingsBucketFiles",
-        &[
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<Option<String>>("error_reason"),
-            crate::shape::field::<String>("filename"),
-            crate::shape::field::<Option<String>>("last_embedded_at"),
-            crate::shape::field::<String>("status"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmbeddingsBucketFiles",
+                &[
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<Option<String>>("error_reason"),
+                    crate::shape::field::<String>("filename"),
+                    crate::shape::field::<Option<String>>("last_embedded_at"),
+                    crate::shape::field::<String>("status"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// EmbeddingsBucketFilesData
@@ -381,11 +392,17 @@ pub struct EmbeddingsBucketFilesData {
 }
 
 impl crate::shape::Shaped for EmbeddingsBucketFilesData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmbeddingsBucketFilesData",
-        &[crate::shape::field::<Vec<EmbeddingsBucketFiles>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmbeddingsBucketFilesData",
+                &[crate::shape::field::<Vec<EmbeddingsBucketFiles>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Supported types of custom document loaders for embeddings.
@@ -469,11 +486,17 @@ pub struct TaskStatusResponse {
 }
 
 impl crate::shape::Shaped for TaskStatusResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TaskStatusResponse",
-        &[crate::shape::field::<TaskStatusResponseData>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TaskStatusResponse",
+                &[crate::shape::field::<TaskStatusResponseData>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/TaskStatusResponse/properties/data`
@@ -496,17 +519,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for TaskStatusResponseData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TaskStatusResponseData",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("finished_at"),
-            crate::shape::field::<Option<BackgroundTaskStatus>>("status"),
-            crate::shape::field::<Option<String>>("task_id"),
-            crate::shape::field::<Option<String>>("task_name"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TaskStatusResponseData",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("finished_at"),
+                    crate::shape::field::<Option<BackgroundTaskStatus>>("status"),
+                    crate::shape::field::<Option<String>>("task_id"),
+                    crate::shape::field::<Option<String>>("task_name"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// UserEmbeddedBuckets
@@ -519,11 +548,17 @@ pub struct UserEmbeddedBuckets {
 }
 
 impl crate::shape::Shaped for UserEmbeddedBuckets {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UserEmbeddedBuckets",
-        &[crate::shape::field::<Vec<String>>("buckets")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UserEmbeddedBuckets",
+                &[crate::shape::field::<Vec<String>>("buckets")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// UserEmbeddedBucketsData
@@ -535,9 +570,15 @@ pub struct UserEmbeddedBucketsData {
 }
 
 impl crate::shape::Shaped for UserEmbeddedBucketsData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UserEmbeddedBucketsData",
-        &[crate::shape::field::<UserEmbeddedBuckets>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UserEmbeddedBucketsData",
+                &[crate::shape::field::<UserEmbeddedBuckets>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

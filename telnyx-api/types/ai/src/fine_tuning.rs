@@ -22,21 +22,6 @@ pub struct CreateFineTuningJobRequest {
     pub training_file: String,
 }
 
-impl crate::shape::Shaped for CreateFineTuningJobRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateFineTuningJobRequest",
-        &[
-            crate::shape::field::<
-                Option<CreateFineTuningJobRequestHyperparameters>,
-            >("hyperparameters"),
-            crate::shape::field::<String>("model"),
-            crate::shape::field::<Option<String>>("suffix"),
-            crate::shape::field::<String>("training_file"),
-        ],
-        false,
-    );
-}
-
 /// The hyperparameters used for the fine-tuning job.
 ///
 /// Spec: `#/components/schemas/CreateFineTuningJobRequest/properties/hyperparameters`
@@ -49,14 +34,6 @@ pub struct CreateFineTuningJobRequestHyperparameters {
 crate::codec::optional_fields!(
     CreateFineTuningJobRequestHyperparameters { "n_epochs" => n_epochs }
 );
-
-impl crate::shape::Shaped for CreateFineTuningJobRequestHyperparameters {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateFineTuningJobRequestHyperparameters",
-        &[crate::shape::field::<Option<i64>>("n_epochs")],
-        false,
-    );
-}
 
 /// The `fine_tuning.job` object represents a fine-tuning job that has been created through the API.
 ///
@@ -84,21 +61,29 @@ pub struct FineTuningJob {
 }
 
 impl crate::shape::Shaped for FineTuningJob {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FineTuningJob",
-        &[
-            crate::shape::field::<i64>("created_at"),
-            crate::shape::field::<Option<i64>>("finished_at"),
-            crate::shape::field::<FineTuningJobHyperparameters>("hyperparameters"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<String>("model"),
-            crate::shape::field::<String>("organization_id"),
-            crate::shape::field::<FineTuningJobStatus>("status"),
-            crate::shape::field::<Option<i64>>("trained_tokens"),
-            crate::shape::field::<String>("training_file"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FineTuningJob",
+                &[
+                    crate::shape::field::<i64>("created_at"),
+                    crate::shape::field::<Option<i64>>("finished_at"),
+                    crate::shape::field::<
+                        FineTuningJobHyperparameters,
+                    >("hyperparameters"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<String>("model"),
+                    crate::shape::field::<String>("organization_id"),
+                    crate::shape::field::<FineTuningJobStatus>("status"),
+                    crate::shape::field::<Option<i64>>("trained_tokens"),
+                    crate::shape::field::<String>("training_file"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The hyperparameters used for the fine-tuning job.
@@ -111,11 +96,17 @@ pub struct FineTuningJobHyperparameters {
 }
 
 impl crate::shape::Shaped for FineTuningJobHyperparameters {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FineTuningJobHyperparameters",
-        &[crate::shape::field::<i64>("n_epochs")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FineTuningJobHyperparameters",
+                &[crate::shape::field::<i64>("n_epochs")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The current status of the fine-tuning job.
@@ -175,9 +166,15 @@ pub struct FineTuningJobsListData {
 }
 
 impl crate::shape::Shaped for FineTuningJobsListData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FineTuningJobsListData",
-        &[crate::shape::field::<Vec<FineTuningJob>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FineTuningJobsListData",
+                &[crate::shape::field::<Vec<FineTuningJob>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -28,17 +28,3 @@ pub struct CreateResponseBody {
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
-
-impl crate::shape::Shaped for CreateResponseBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateResponseBody",
-        &[
-            crate::shape::field::<Option<String>>("conversation"),
-            crate::shape::field::<Option<serde_json::Value>>("input"),
-            crate::shape::field::<Option<String>>("instructions"),
-            crate::shape::field::<Option<String>>("model"),
-            crate::shape::field::<Option<bool>>("stream"),
-        ],
-        true,
-    );
-}

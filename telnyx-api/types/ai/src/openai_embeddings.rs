@@ -19,15 +19,21 @@ pub struct OpenAiEmbeddingData {
 }
 
 impl crate::shape::Shaped for OpenAiEmbeddingData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "OpenAiEmbeddingData",
-        &[
-            crate::shape::field::<Vec<f64>>("embedding"),
-            crate::shape::field::<i64>("index"),
-            crate::shape::field::<String>("object"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OpenAiEmbeddingData",
+                &[
+                    crate::shape::field::<Vec<f64>>("embedding"),
+                    crate::shape::field::<i64>("index"),
+                    crate::shape::field::<String>("object"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// OpenAIEmbeddingModelMetadata
@@ -46,16 +52,22 @@ pub struct OpenAiEmbeddingModelMetadata {
 }
 
 impl crate::shape::Shaped for OpenAiEmbeddingModelMetadata {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "OpenAiEmbeddingModelMetadata",
-        &[
-            crate::shape::field::<i64>("created"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<String>("object"),
-            crate::shape::field::<String>("owned_by"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OpenAiEmbeddingModelMetadata",
+                &[
+                    crate::shape::field::<i64>("created"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<String>("object"),
+                    crate::shape::field::<String>("owned_by"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// OpenAIEmbeddingModelsResponse
@@ -70,14 +82,20 @@ pub struct OpenAiEmbeddingModelsResponse {
 }
 
 impl crate::shape::Shaped for OpenAiEmbeddingModelsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "OpenAiEmbeddingModelsResponse",
-        &[
-            crate::shape::field::<Vec<OpenAiEmbeddingModelMetadata>>("data"),
-            crate::shape::field::<String>("object"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OpenAiEmbeddingModelsResponse",
+                &[
+                    crate::shape::field::<Vec<OpenAiEmbeddingModelMetadata>>("data"),
+                    crate::shape::field::<String>("object"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// OpenAIEmbeddingRequest
@@ -98,22 +116,6 @@ pub struct OpenAiEmbeddingRequest {
     /// A unique identifier representing your end-user for monitoring and abuse detection.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
-}
-
-impl crate::shape::Shaped for OpenAiEmbeddingRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "OpenAiEmbeddingRequest",
-        &[
-            crate::shape::field::<Option<i64>>("dimensions"),
-            crate::shape::field::<
-                Option<OpenAiEmbeddingRequestEncodingFormat>,
-            >("encoding_format"),
-            crate::shape::field::<OpenAiEmbeddingRequestInput>("input"),
-            crate::shape::field::<String>("model"),
-            crate::shape::field::<Option<String>>("user"),
-        ],
-        false,
-    );
 }
 
 /// The format to return the embeddings in.
@@ -172,16 +174,22 @@ pub struct OpenAiEmbeddingResponse {
 }
 
 impl crate::shape::Shaped for OpenAiEmbeddingResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "OpenAiEmbeddingResponse",
-        &[
-            crate::shape::field::<Vec<OpenAiEmbeddingData>>("data"),
-            crate::shape::field::<String>("model"),
-            crate::shape::field::<String>("object"),
-            crate::shape::field::<OpenAiEmbeddingUsage>("usage"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OpenAiEmbeddingResponse",
+                &[
+                    crate::shape::field::<Vec<OpenAiEmbeddingData>>("data"),
+                    crate::shape::field::<String>("model"),
+                    crate::shape::field::<String>("object"),
+                    crate::shape::field::<OpenAiEmbeddingUsage>("usage"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// OpenAIEmbeddingUsage
@@ -196,12 +204,18 @@ pub struct OpenAiEmbeddingUsage {
 }
 
 impl crate::shape::Shaped for OpenAiEmbeddingUsage {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "OpenAiEmbeddingUsage",
-        &[
-            crate::shape::field::<i64>("prompt_tokens"),
-            crate::shape::field::<i64>("total_tokens"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OpenAiEmbeddingUsage",
+                &[
+                    crate::shape::field::<i64>("prompt_tokens"),
+                    crate::shape::field::<i64>("total_tokens"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -88,47 +88,6 @@ pub struct ChatCompletionRequest {
     pub use_beam_search: Option<bool>,
 }
 
-impl crate::shape::Shaped for ChatCompletionRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ChatCompletionRequest",
-        &[
-            crate::shape::field::<Option<String>>("api_key_ref"),
-            crate::shape::field::<Option<i64>>("best_of"),
-            crate::shape::field::<Option<bool>>("early_stopping"),
-            crate::shape::field::<Option<bool>>("enable_thinking"),
-            crate::shape::field::<Option<f64>>("frequency_penalty"),
-            crate::shape::field::<Option<Vec<String>>>("guided_choice"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("guided_json"),
-            crate::shape::field::<Option<String>>("guided_regex"),
-            crate::shape::field::<Option<f64>>("length_penalty"),
-            crate::shape::field::<Option<bool>>("logprobs"),
-            crate::shape::field::<Option<i64>>("max_tokens"),
-            crate::shape::field::<Vec<ChatCompletionSystemMessageParam>>("messages"),
-            crate::shape::field::<Option<f64>>("min_p"),
-            crate::shape::field::<Option<String>>("model"),
-            crate::shape::field::<Option<f64>>("n"),
-            crate::shape::field::<Option<f64>>("presence_penalty"),
-            crate::shape::field::<
-                Option<ChatCompletionResponseFormatParam>,
-            >("response_format"),
-            crate::shape::field::<Option<i64>>("seed"),
-            crate::shape::field::<Option<ChatCompletionRequestStop>>("stop"),
-            crate::shape::field::<Option<bool>>("stream"),
-            crate::shape::field::<Option<f64>>("temperature"),
-            crate::shape::field::<
-                Option<ChatCompletionRequestToolChoice>,
-            >("tool_choice"),
-            crate::shape::field::<Option<Vec<ChatCompletionRequestToolsItem>>>("tools"),
-            crate::shape::field::<Option<i64>>("top_logprobs"),
-            crate::shape::field::<Option<f64>>("top_p"),
-            crate::shape::field::<Option<bool>>("use_beam_search"),
-        ],
-        false,
-    );
-}
-
 /// Up to 4 sequences where the API will stop generating further tokens. The returned text will not contain the stop sequence.
 ///
 /// Spec: `#/components/schemas/ChatCompletionRequest/properties/stop`
@@ -195,16 +154,6 @@ impl<'de> serde::Deserialize<'de> for ChatCompletionRequestToolsItem {
     }
 }
 
-impl crate::shape::Shaped for ChatCompletionRequestToolsItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "ChatCompletionRequestToolsItem",
-        variants: &[
-            crate::shape::of::<ChatCompletionToolParam>(),
-            crate::shape::of::<Retrieval>(),
-        ],
-    };
-}
-
 /// ChatCompletionResponseFormatParam
 ///
 /// Spec: `#/components/schemas/ChatCompletionResponseFormatParam`
@@ -212,14 +161,6 @@ impl crate::shape::Shaped for ChatCompletionRequestToolsItem {
 pub struct ChatCompletionResponseFormatParam {
     #[serde(rename = "type")]
     pub type_: ChatCompletionResponseFormatParamType,
-}
-
-impl crate::shape::Shaped for ChatCompletionResponseFormatParam {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ChatCompletionResponseFormatParam",
-        &[crate::shape::field::<ChatCompletionResponseFormatParamType>("type")],
-        false,
-    );
 }
 
 /// Spec: `#/components/schemas/ChatCompletionResponseFormatParam/properties/type`
@@ -265,17 +206,6 @@ pub struct ChatCompletionSystemMessageParam {
     pub role: ChatCompletionSystemMessageParamRole,
 }
 
-impl crate::shape::Shaped for ChatCompletionSystemMessageParam {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ChatCompletionSystemMessageParam",
-        &[
-            crate::shape::field::<ChatCompletionSystemMessageParamContent>("content"),
-            crate::shape::field::<ChatCompletionSystemMessageParamRole>("role"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/ChatCompletionSystemMessageParam/properties/content`
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
@@ -304,18 +234,6 @@ impl<'de> serde::Deserialize<'de> for ChatCompletionSystemMessageParamContent {
     }
 }
 
-impl crate::shape::Shaped for ChatCompletionSystemMessageParamContent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "ChatCompletionSystemMessageParamContent",
-        variants: &[
-            crate::shape::of::<String>(),
-            crate::shape::of::<
-                Vec<ChatCompletionSystemMessageParamContentVariant2Item>,
-            >(),
-        ],
-    };
-}
-
 /// Spec: `#/components/schemas/ChatCompletionSystemMessageParam/properties/content/oneOf/1/items`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionSystemMessageParamContentVariant2Item {
@@ -325,20 +243,6 @@ pub struct ChatCompletionSystemMessageParamContentVariant2Item {
     pub text: Option<String>,
     #[serde(rename = "type")]
     pub type_: ChatCompletionSystemMessageParamContentVariant2ItemType,
-}
-
-impl crate::shape::Shaped for ChatCompletionSystemMessageParamContentVariant2Item {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ChatCompletionSystemMessageParamContentVariant2Item",
-        &[
-            crate::shape::field::<Option<String>>("image_url"),
-            crate::shape::field::<Option<String>>("text"),
-            crate::shape::field::<
-                ChatCompletionSystemMessageParamContentVariant2ItemType,
-            >("type"),
-        ],
-        false,
-    );
 }
 
 /// Spec: `#/components/schemas/ChatCompletionSystemMessageParam/properties/content/oneOf/1/items/properties/type`
@@ -427,17 +331,6 @@ pub struct ChatCompletionToolParam {
     pub type_: ChatCompletionToolParamType,
 }
 
-impl crate::shape::Shaped for ChatCompletionToolParam {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ChatCompletionToolParam",
-        &[
-            crate::shape::field::<FunctionDefinition>("function"),
-            crate::shape::field::<ChatCompletionToolParamType>("type"),
-        ],
-        false,
-    );
-}
-
 /// FunctionDefinition
 ///
 /// Spec: `#/components/schemas/FunctionDefinition`
@@ -448,20 +341,6 @@ pub struct FunctionDefinition {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameters: Option<serde_json::Map<String, serde_json::Value>>,
-}
-
-impl crate::shape::Shaped for FunctionDefinition {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FunctionDefinition",
-        &[
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("parameters"),
-        ],
-        false,
-    );
 }
 
 /// Metadata for a model available on Telnyx Inference. Returned by `GET /v2/ai/openai/models` (and the deprecated `GET /v2/ai/models`). Open-source models live under their Hugging Face organization (e.g. `moonshotai/Kimi-K2.6`, `zai-org/GLM-5.1-FP8`, `MiniMaxAI/MiniMax-M2.7`); fine-tuned models are owned by the Telnyx organization that trained them.
@@ -523,34 +402,40 @@ pub struct ModelMetadata {
 }
 
 impl crate::shape::Shaped for ModelMetadata {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ModelMetadata",
-        &[
-            crate::shape::field::<Option<String>>("base_model"),
-            crate::shape::field::<i64>("context_length"),
-            crate::shape::field::<String>("created"),
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<Option<bool>>("is_fine_tunable"),
-            crate::shape::field::<Option<bool>>("is_vision_supported"),
-            crate::shape::field::<Vec<String>>("languages"),
-            crate::shape::field::<String>("license"),
-            crate::shape::field::<Option<i64>>("max_completion_tokens"),
-            crate::shape::field::<Option<String>>("object"),
-            crate::shape::field::<String>("organization"),
-            crate::shape::field::<String>("owned_by"),
-            crate::shape::field::<i64>("parameters"),
-            crate::shape::field::<Option<String>>("parameters_str"),
-            crate::shape::field::<
-                Option<std::collections::BTreeMap<String, String>>,
-            >("pricing"),
-            crate::shape::field::<Option<bool>>("recommended_for_assistants"),
-            crate::shape::field::<Option<Vec<String>>>("regions"),
-            crate::shape::field::<Option<String>>("task"),
-            crate::shape::field::<ModelMetadataTier>("tier"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ModelMetadata",
+                &[
+                    crate::shape::field::<Option<String>>("base_model"),
+                    crate::shape::field::<i64>("context_length"),
+                    crate::shape::field::<String>("created"),
+                    crate::shape::field::<Option<String>>("description"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<Option<bool>>("is_fine_tunable"),
+                    crate::shape::field::<Option<bool>>("is_vision_supported"),
+                    crate::shape::field::<Vec<String>>("languages"),
+                    crate::shape::field::<String>("license"),
+                    crate::shape::field::<Option<i64>>("max_completion_tokens"),
+                    crate::shape::field::<Option<String>>("object"),
+                    crate::shape::field::<String>("organization"),
+                    crate::shape::field::<String>("owned_by"),
+                    crate::shape::field::<i64>("parameters"),
+                    crate::shape::field::<Option<String>>("parameters_str"),
+                    crate::shape::field::<
+                        Option<std::collections::BTreeMap<String, String>>,
+                    >("pricing"),
+                    crate::shape::field::<Option<bool>>("recommended_for_assistants"),
+                    crate::shape::field::<Option<Vec<String>>>("regions"),
+                    crate::shape::field::<Option<String>>("task"),
+                    crate::shape::field::<ModelMetadataTier>("tier"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Billing tier the model belongs to. Used together with `pricing` to determine cost per 1M tokens.
@@ -610,14 +495,20 @@ pub struct ModelsResponse {
 }
 
 impl crate::shape::Shaped for ModelsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ModelsResponse",
-        &[
-            crate::shape::field::<Vec<ModelMetadata>>("data"),
-            crate::shape::field::<Option<String>>("object"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ModelsResponse",
+                &[
+                    crate::shape::field::<Vec<ModelMetadata>>("data"),
+                    crate::shape::field::<Option<String>>("object"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Retrieval
@@ -628,17 +519,6 @@ pub struct Retrieval {
     pub retrieval: BucketIds,
     #[serde(rename = "type")]
     pub type_: RetrievalType,
-}
-
-impl crate::shape::Shaped for Retrieval {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Retrieval",
-        &[
-            crate::shape::field::<BucketIds>("retrieval"),
-            crate::shape::field::<RetrievalType>("type"),
-        ],
-        false,
-    );
 }
 
 /// Spec: `#/components/schemas/Retrieval/properties/type`

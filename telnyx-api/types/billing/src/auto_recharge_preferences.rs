@@ -30,19 +30,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for AutoRechargePref {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AutoRechargePref",
-        &[
-            crate::shape::field::<Option<bool>>("enabled"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<bool>>("invoice_enabled"),
-            crate::shape::field::<Option<AutoRechargePrefPreference>>("preference"),
-            crate::shape::field::<Option<String>>("recharge_amount"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("threshold_amount"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AutoRechargePref",
+                &[
+                    crate::shape::field::<Option<bool>>("enabled"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<bool>>("invoice_enabled"),
+                    crate::shape::field::<
+                        Option<AutoRechargePrefPreference>,
+                    >("preference"),
+                    crate::shape::field::<Option<String>>("recharge_amount"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("threshold_amount"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The payment preference for auto recharge.
@@ -101,22 +109,6 @@ crate::codec::optional_fields!(
     => threshold_amount }
 );
 
-impl crate::shape::Shaped for AutoRechargePrefRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AutoRechargePrefRequest",
-        &[
-            crate::shape::field::<Option<bool>>("enabled"),
-            crate::shape::field::<Option<bool>>("invoice_enabled"),
-            crate::shape::field::<
-                Option<AutoRechargePrefRequestPreference>,
-            >("preference"),
-            crate::shape::field::<Option<String>>("recharge_amount"),
-            crate::shape::field::<Option<String>>("threshold_amount"),
-        ],
-        false,
-    );
-}
-
 /// The payment preference for auto recharge.
 ///
 /// Spec: `#/components/schemas/AutoRechargePrefRequest/properties/preference`
@@ -131,11 +123,17 @@ pub struct GetAutoRechargePrefsResponse {
 crate::codec::optional_fields!(GetAutoRechargePrefsResponse { "data" => data });
 
 impl crate::shape::Shaped for GetAutoRechargePrefsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetAutoRechargePrefsResponse",
-        &[crate::shape::field::<Option<AutoRechargePref>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetAutoRechargePrefsResponse",
+                &[crate::shape::field::<Option<AutoRechargePref>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1payment~1auto_recharge_prefs/patch/responses/200/content/application~1json/schema`

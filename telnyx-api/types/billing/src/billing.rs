@@ -14,11 +14,17 @@ pub struct GetUserBalanceResponse {
 crate::codec::optional_fields!(GetUserBalanceResponse { "data" => data });
 
 impl crate::shape::Shaped for GetUserBalanceResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetUserBalanceResponse",
-        &[crate::shape::field::<Option<UserBalance>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetUserBalanceResponse",
+                &[crate::shape::field::<Option<UserBalance>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/UserBalance`
@@ -45,18 +51,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for UserBalance {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UserBalance",
-        &[
-            crate::shape::field::<Option<String>>("available_credit"),
-            crate::shape::field::<Option<String>>("balance"),
-            crate::shape::field::<Option<String>>("credit_limit"),
-            crate::shape::field::<Option<String>>("currency"),
-            crate::shape::field::<Option<String>>("pending"),
-            crate::shape::field::<Option<UserBalanceRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UserBalance",
+                &[
+                    crate::shape::field::<Option<String>>("available_credit"),
+                    crate::shape::field::<Option<String>>("balance"),
+                    crate::shape::field::<Option<String>>("credit_limit"),
+                    crate::shape::field::<Option<String>>("currency"),
+                    crate::shape::field::<Option<String>>("pending"),
+                    crate::shape::field::<Option<UserBalanceRecordType>>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies the type of the resource.

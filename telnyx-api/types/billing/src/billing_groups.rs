@@ -31,19 +31,25 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for BillingGroup {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BillingGroup",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("deleted_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("organization_id"),
-            crate::shape::field::<Option<BillingGroupRecordType>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BillingGroup",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("deleted_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("organization_id"),
+                    crate::shape::field::<Option<BillingGroupRecordType>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies the type of the resource.
@@ -87,11 +93,17 @@ pub struct CreateBillingGroupResponse {
 crate::codec::optional_fields!(CreateBillingGroupResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateBillingGroupResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateBillingGroupResponse",
-        &[crate::shape::field::<Option<BillingGroup>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateBillingGroupResponse",
+                &[crate::shape::field::<Option<BillingGroup>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1billing_groups~1{id}/delete/responses/200/content/application~1json/schema`
@@ -115,14 +127,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListBillingGroupsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListBillingGroupsResponse",
-        &[
-            crate::shape::field::<Option<Vec<BillingGroup>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListBillingGroupsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<BillingGroup>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/NewBillingGroup`
@@ -134,14 +152,6 @@ pub struct NewBillingGroup {
 
 crate::codec::optional_fields!(NewBillingGroup { "name" => name });
 
-impl crate::shape::Shaped for NewBillingGroup {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NewBillingGroup",
-        &[crate::shape::field::<Option<String>>("name")],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/UpdateBillingGroup`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateBillingGroup {
@@ -150,14 +160,6 @@ pub struct UpdateBillingGroup {
 }
 
 crate::codec::optional_fields!(UpdateBillingGroup { "name" => name });
-
-impl crate::shape::Shaped for UpdateBillingGroup {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateBillingGroup",
-        &[crate::shape::field::<Option<String>>("name")],
-        false,
-    );
-}
 
 /// Spec: `#/paths/~1billing_groups~1{id}/patch/responses/200/content/application~1json/schema`
 pub type UpdateBillingGroupResponse = CreateBillingGroupResponse;

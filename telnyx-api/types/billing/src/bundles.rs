@@ -14,11 +14,17 @@ pub struct BillingBundleResponse {
 }
 
 impl crate::shape::Shaped for BillingBundleResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BillingBundleResponse",
-        &[crate::shape::field::<BillingBundleSchema>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BillingBundleResponse",
+                &[crate::shape::field::<BillingBundleSchema>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// BillingBundleSchema
@@ -46,20 +52,26 @@ pub struct BillingBundleSchema {
 }
 
 impl crate::shape::Shaped for BillingBundleSchema {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BillingBundleSchema",
-        &[
-            crate::shape::field::<bool>("active"),
-            crate::shape::field::<Vec<BundleLimitSchema>>("bundle_limits"),
-            crate::shape::field::<String>("cost_code"),
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<bool>("is_public"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<Option<String>>("slug"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BillingBundleSchema",
+                &[
+                    crate::shape::field::<bool>("active"),
+                    crate::shape::field::<Vec<BundleLimitSchema>>("bundle_limits"),
+                    crate::shape::field::<String>("cost_code"),
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<bool>("is_public"),
+                    crate::shape::field::<String>("name"),
+                    crate::shape::field::<Option<String>>("slug"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// BundleLimitSchema
@@ -103,25 +115,31 @@ pub struct BundleLimitSchema {
 }
 
 impl crate::shape::Shaped for BundleLimitSchema {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BundleLimitSchema",
-        &[
-            crate::shape::field::<Option<String>>("billing_service"),
-            crate::shape::field::<Option<String>>("country"),
-            crate::shape::field::<Option<i64>>("country_code"),
-            crate::shape::field::<Option<String>>("country_iso"),
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<Option<BundleLimitDirection>>("direction"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<Option<i64>>("limit"),
-            crate::shape::field::<String>("metric"),
-            crate::shape::field::<Option<String>>("rate"),
-            crate::shape::field::<String>("service"),
-            crate::shape::field::<Option<Vec<String>>>("types"),
-            crate::shape::field::<String>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BundleLimitSchema",
+                &[
+                    crate::shape::field::<Option<String>>("billing_service"),
+                    crate::shape::field::<Option<String>>("country"),
+                    crate::shape::field::<Option<i64>>("country_code"),
+                    crate::shape::field::<Option<String>>("country_iso"),
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<Option<BundleLimitDirection>>("direction"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<Option<i64>>("limit"),
+                    crate::shape::field::<String>("metric"),
+                    crate::shape::field::<Option<String>>("rate"),
+                    crate::shape::field::<String>("service"),
+                    crate::shape::field::<Option<Vec<String>>>("types"),
+                    crate::shape::field::<String>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// PaginatedBillingBundlesResponse
@@ -135,12 +153,18 @@ pub struct PaginatedBillingBundlesResponse {
 }
 
 impl crate::shape::Shaped for PaginatedBillingBundlesResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PaginatedBillingBundlesResponse",
-        &[
-            crate::shape::field::<Vec<BillingBundleSummary>>("data"),
-            crate::shape::field::<PaginationResponse>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PaginatedBillingBundlesResponse",
+                &[
+                    crate::shape::field::<Vec<BillingBundleSummary>>("data"),
+                    crate::shape::field::<PaginationResponse>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -17,15 +17,21 @@ pub struct AdjustmentLine {
 }
 
 impl crate::shape::Shaped for AdjustmentLine {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AdjustmentLine",
-        &[
-            crate::shape::field::<String>("amount"),
-            crate::shape::field::<String>("description"),
-            crate::shape::field::<String>("event_date"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AdjustmentLine",
+                &[
+                    crate::shape::field::<String>("amount"),
+                    crate::shape::field::<String>("description"),
+                    crate::shape::field::<String>("event_date"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/BreakdownData`
@@ -46,18 +52,24 @@ pub struct BreakdownData {
 }
 
 impl crate::shape::Shaped for BreakdownData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BreakdownData",
-        &[
-            crate::shape::field::<String>("currency"),
-            crate::shape::field::<String>("end_date"),
-            crate::shape::field::<Vec<NumberBreakdownResult>>("results"),
-            crate::shape::field::<String>("start_date"),
-            crate::shape::field::<String>("user_email"),
-            crate::shape::field::<String>("user_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BreakdownData",
+                &[
+                    crate::shape::field::<String>("currency"),
+                    crate::shape::field::<String>("end_date"),
+                    crate::shape::field::<Vec<NumberBreakdownResult>>("results"),
+                    crate::shape::field::<String>("start_date"),
+                    crate::shape::field::<String>("user_email"),
+                    crate::shape::field::<String>("user_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/ComparativeLine`
@@ -74,17 +86,23 @@ pub struct ComparativeLine {
 }
 
 impl crate::shape::Shaped for ComparativeLine {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ComparativeLine",
-        &[
-            crate::shape::field::<String>("alias"),
-            crate::shape::field::<MonthDetail>("existing_this_month"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<MonthDetail>("new_this_month"),
-            crate::shape::field::<ComparativeLineType>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ComparativeLine",
+                &[
+                    crate::shape::field::<String>("alias"),
+                    crate::shape::field::<MonthDetail>("existing_this_month"),
+                    crate::shape::field::<String>("name"),
+                    crate::shape::field::<MonthDetail>("new_this_month"),
+                    crate::shape::field::<ComparativeLineType>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/ComparativeLine/properties/type`
@@ -160,11 +178,17 @@ pub struct GetInvoiceByIdResponse {
 crate::codec::optional_fields!(GetInvoiceByIdResponse { "data" => data });
 
 impl crate::shape::Shaped for GetInvoiceByIdResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetInvoiceByIdResponse",
-        &[crate::shape::field::<Option<InvoiceDetail>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetInvoiceByIdResponse",
+                &[crate::shape::field::<Option<InvoiceDetail>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1charges_breakdown/get/parameters/2/schema`
@@ -218,18 +242,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for Invoice {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Invoice",
-        &[
-            crate::shape::field::<Option<String>>("file_id"),
-            crate::shape::field::<Option<String>>("invoice_id"),
-            crate::shape::field::<Option<bool>>("paid"),
-            crate::shape::field::<Option<String>>("period_end"),
-            crate::shape::field::<Option<String>>("period_start"),
-            crate::shape::field::<Option<String>>("url"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Invoice",
+                &[
+                    crate::shape::field::<Option<String>>("file_id"),
+                    crate::shape::field::<Option<String>>("invoice_id"),
+                    crate::shape::field::<Option<bool>>("paid"),
+                    crate::shape::field::<Option<String>>("period_end"),
+                    crate::shape::field::<Option<String>>("period_start"),
+                    crate::shape::field::<Option<String>>("url"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/InvoiceDetail`
@@ -252,19 +282,25 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for InvoiceDetail {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InvoiceDetail",
-        &[
-            crate::shape::field::<Option<String>>("download_url"),
-            crate::shape::field::<Option<String>>("file_id"),
-            crate::shape::field::<Option<String>>("invoice_id"),
-            crate::shape::field::<Option<bool>>("paid"),
-            crate::shape::field::<Option<String>>("period_end"),
-            crate::shape::field::<Option<String>>("period_start"),
-            crate::shape::field::<Option<String>>("url"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InvoiceDetail",
+                &[
+                    crate::shape::field::<Option<String>>("download_url"),
+                    crate::shape::field::<Option<String>>("file_id"),
+                    crate::shape::field::<Option<String>>("invoice_id"),
+                    crate::shape::field::<Option<bool>>("paid"),
+                    crate::shape::field::<Option<String>>("period_end"),
+                    crate::shape::field::<Option<String>>("period_start"),
+                    crate::shape::field::<Option<String>>("url"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1invoices/get/parameters/1/schema`
@@ -280,14 +316,20 @@ pub struct ListInvoicesResponse {
 crate::codec::optional_fields!(ListInvoicesResponse { "data" => data, "meta" => meta });
 
 impl crate::shape::Shaped for ListInvoicesResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListInvoicesResponse",
-        &[
-            crate::shape::field::<Option<Vec<Invoice>>>("data"),
-            crate::shape::field::<Option<ListInvoicesResponseMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListInvoicesResponse",
+                &[
+                    crate::shape::field::<Option<Vec<Invoice>>>("data"),
+                    crate::shape::field::<Option<ListInvoicesResponseMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1invoices/get/responses/200/content/application~1json/schema/properties/meta`
@@ -340,15 +382,21 @@ pub struct MonthDetail {
 }
 
 impl crate::shape::Shaped for MonthDetail {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MonthDetail",
-        &[
-            crate::shape::field::<String>("mrc"),
-            crate::shape::field::<Option<String>>("otc"),
-            crate::shape::field::<i64>("quantity"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MonthDetail",
+                &[
+                    crate::shape::field::<String>("mrc"),
+                    crate::shape::field::<Option<String>>("otc"),
+                    crate::shape::field::<i64>("quantity"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/MonthlyChargesBreakdownResponse`
@@ -358,11 +406,17 @@ pub struct MonthlyChargesBreakdownResponse {
 }
 
 impl crate::shape::Shaped for MonthlyChargesBreakdownResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MonthlyChargesBreakdownResponse",
-        &[crate::shape::field::<BreakdownData>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MonthlyChargesBreakdownResponse",
+                &[crate::shape::field::<BreakdownData>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/MonthlyChargesSummaryResponse`
@@ -372,11 +426,17 @@ pub struct MonthlyChargesSummaryResponse {
 }
 
 impl crate::shape::Shaped for MonthlyChargesSummaryResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MonthlyChargesSummaryResponse",
-        &[crate::shape::field::<SummaryAndTotal>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MonthlyChargesSummaryResponse",
+                &[crate::shape::field::<SummaryAndTotal>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/NumberBreakdownResult`
@@ -395,17 +455,23 @@ pub struct NumberBreakdownResult {
 }
 
 impl crate::shape::Shaped for NumberBreakdownResult {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NumberBreakdownResult",
-        &[
-            crate::shape::field::<String>("charge_type"),
-            crate::shape::field::<String>("service_owner_email"),
-            crate::shape::field::<String>("service_owner_user_id"),
-            crate::shape::field::<Vec<ServiceDetail>>("services"),
-            crate::shape::field::<String>("tn"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NumberBreakdownResult",
+                &[
+                    crate::shape::field::<String>("charge_type"),
+                    crate::shape::field::<String>("service_owner_email"),
+                    crate::shape::field::<String>("service_owner_user_id"),
+                    crate::shape::field::<Vec<ServiceDetail>>("services"),
+                    crate::shape::field::<String>("tn"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/ServiceDetail`
@@ -420,15 +486,21 @@ pub struct ServiceDetail {
 }
 
 impl crate::shape::Shaped for ServiceDetail {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ServiceDetail",
-        &[
-            crate::shape::field::<String>("cost"),
-            crate::shape::field::<String>("cost_type"),
-            crate::shape::field::<String>("name"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ServiceDetail",
+                &[
+                    crate::shape::field::<String>("cost"),
+                    crate::shape::field::<String>("cost_type"),
+                    crate::shape::field::<String>("name"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/SimpleLine`
@@ -447,17 +519,23 @@ pub struct SimpleLine {
 }
 
 impl crate::shape::Shaped for SimpleLine {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SimpleLine",
-        &[
-            crate::shape::field::<String>("alias"),
-            crate::shape::field::<String>("amount"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<i64>("quantity"),
-            crate::shape::field::<SimpleLineType>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SimpleLine",
+                &[
+                    crate::shape::field::<String>("alias"),
+                    crate::shape::field::<String>("amount"),
+                    crate::shape::field::<String>("name"),
+                    crate::shape::field::<i64>("quantity"),
+                    crate::shape::field::<SimpleLineType>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/SimpleLine/properties/type`
@@ -500,14 +578,20 @@ pub struct Summary {
 }
 
 impl crate::shape::Shaped for Summary {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Summary",
-        &[
-            crate::shape::field::<Vec<AdjustmentLine>>("adjustments"),
-            crate::shape::field::<Vec<SummaryLine>>("lines"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Summary",
+                &[
+                    crate::shape::field::<Vec<AdjustmentLine>>("adjustments"),
+                    crate::shape::field::<Vec<SummaryLine>>("lines"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/SummaryAndTotal`
@@ -528,19 +612,25 @@ pub struct SummaryAndTotal {
 }
 
 impl crate::shape::Shaped for SummaryAndTotal {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SummaryAndTotal",
-        &[
-            crate::shape::field::<String>("currency"),
-            crate::shape::field::<String>("end_date"),
-            crate::shape::field::<String>("start_date"),
-            crate::shape::field::<Summary>("summary"),
-            crate::shape::field::<TotalSummary>("total"),
-            crate::shape::field::<String>("user_email"),
-            crate::shape::field::<String>("user_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SummaryAndTotal",
+                &[
+                    crate::shape::field::<String>("currency"),
+                    crate::shape::field::<String>("end_date"),
+                    crate::shape::field::<String>("start_date"),
+                    crate::shape::field::<Summary>("summary"),
+                    crate::shape::field::<TotalSummary>("total"),
+                    crate::shape::field::<String>("user_email"),
+                    crate::shape::field::<String>("user_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/SummaryLine`
@@ -586,15 +676,21 @@ impl<'de> serde::Deserialize<'de> for SummaryLine {
 }
 
 impl crate::shape::Shaped for SummaryLine {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Tagged {
-        name: "SummaryLine",
-        property: "type",
-        variants: &[
-            ("comparative", crate::shape::of::<ComparativeLine>()),
-            ("ComparativeLine", crate::shape::of::<ComparativeLine>()),
-            ("simple", crate::shape::of::<SimpleLine>()),
-            ("SimpleLine", crate::shape::of::<SimpleLine>()),
-        ],
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Tagged {
+                name: "SummaryLine",
+                property: "type",
+                variants: &[
+                    ("comparative", crate::shape::of::<ComparativeLine>()),
+                    ("ComparativeLine", crate::shape::of::<ComparativeLine>()),
+                    ("simple", crate::shape::of::<SimpleLine>()),
+                    ("SimpleLine", crate::shape::of::<SimpleLine>()),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
     };
 }
 
@@ -618,17 +714,23 @@ pub struct TotalSummary {
 }
 
 impl crate::shape::Shaped for TotalSummary {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TotalSummary",
-        &[
-            crate::shape::field::<String>("credits"),
-            crate::shape::field::<String>("existing_mrc"),
-            crate::shape::field::<String>("grand_total"),
-            crate::shape::field::<String>("ledger_adjustments"),
-            crate::shape::field::<String>("new_mrc"),
-            crate::shape::field::<String>("new_otc"),
-            crate::shape::field::<String>("other"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TotalSummary",
+                &[
+                    crate::shape::field::<String>("credits"),
+                    crate::shape::field::<String>("existing_mrc"),
+                    crate::shape::field::<String>("grand_total"),
+                    crate::shape::field::<String>("ledger_adjustments"),
+                    crate::shape::field::<String>("new_mrc"),
+                    crate::shape::field::<String>("new_otc"),
+                    crate::shape::field::<String>("other"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -35,21 +35,27 @@ pub struct BillingBundleSummary {
 }
 
 impl crate::shape::Shaped for BillingBundleSummary {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BillingBundleSummary",
-        &[
-            crate::shape::field::<String>("cost_code"),
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<Option<String>>("currency"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<bool>("is_public"),
-            crate::shape::field::<Option<f64>>("mrc_price"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<Option<String>>("slug"),
-            crate::shape::field::<Option<Vec<String>>>("specs"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BillingBundleSummary",
+                &[
+                    crate::shape::field::<String>("cost_code"),
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<Option<String>>("currency"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<bool>("is_public"),
+                    crate::shape::field::<Option<f64>>("mrc_price"),
+                    crate::shape::field::<String>("name"),
+                    crate::shape::field::<Option<String>>("slug"),
+                    crate::shape::field::<Option<Vec<String>>>("specs"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1bundle_pricing~1billing_bundles/get/parameters/0/schema`
@@ -65,17 +71,6 @@ crate::codec::optional_fields!(
     BundlePricingFilterConsolidated { "country_iso" => country_iso, "resource" =>
     resource }
 );
-
-impl crate::shape::Shaped for BundlePricingFilterConsolidated {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BundlePricingFilterConsolidated",
-        &[
-            crate::shape::field::<Option<Vec<String>>>("country_iso"),
-            crate::shape::field::<Option<Vec<String>>>("resource"),
-        ],
-        false,
-    );
-}
 
 /// Spec: `#/paths/~1bundle_pricing~1billing_bundles/get/parameters/1/schema`
 pub type BundlePricingPageConsolidated = ListAccessIpAddressesPage;
@@ -96,14 +91,20 @@ pub struct PaginationResponse {
 }
 
 impl crate::shape::Shaped for PaginationResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PaginationResponse",
-        &[
-            crate::shape::field::<i64>("page_number"),
-            crate::shape::field::<i64>("page_size"),
-            crate::shape::field::<i64>("total_pages"),
-            crate::shape::field::<i64>("total_results"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PaginationResponse",
+                &[
+                    crate::shape::field::<i64>("page_number"),
+                    crate::shape::field::<i64>("page_size"),
+                    crate::shape::field::<i64>("total_pages"),
+                    crate::shape::field::<i64>("total_results"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -12,14 +12,6 @@ pub struct StoredPaymentTransactionRequest {
     pub amount: String,
 }
 
-impl crate::shape::Shaped for StoredPaymentTransactionRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "StoredPaymentTransactionRequest",
-        &[crate::shape::field::<String>("amount")],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/StoredPaymentTransactionResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StoredPaymentTransactionResponse {
@@ -29,11 +21,21 @@ pub struct StoredPaymentTransactionResponse {
 crate::codec::optional_fields!(StoredPaymentTransactionResponse { "data" => data });
 
 impl crate::shape::Shaped for StoredPaymentTransactionResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "StoredPaymentTransactionResponse",
-        &[crate::shape::field::<Option<StoredPaymentTransactionResponseData>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "StoredPaymentTransactionResponse",
+                &[
+                    crate::shape::field::<
+                        Option<StoredPaymentTransactionResponseData>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/StoredPaymentTransactionResponse/properties/data`
@@ -59,24 +61,32 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for StoredPaymentTransactionResponseData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "StoredPaymentTransactionResponseData",
-        &[
-            crate::shape::field::<Option<i64>>("amount_cents"),
-            crate::shape::field::<Option<String>>("amount_currency"),
-            crate::shape::field::<Option<bool>>("auto_recharge"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("processor_status"),
-            crate::shape::field::<
-                Option<StoredPaymentTransactionResponseDataRecordType>,
-            >("record_type"),
-            crate::shape::field::<
-                Option<StoredPaymentTransactionResponseDataTransactionProcessingType>,
-            >("transaction_processing_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "StoredPaymentTransactionResponseData",
+                &[
+                    crate::shape::field::<Option<i64>>("amount_cents"),
+                    crate::shape::field::<Option<String>>("amount_currency"),
+                    crate::shape::field::<Option<bool>>("auto_recharge"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("processor_status"),
+                    crate::shape::field::<
+                        Option<StoredPaymentTransactionResponseDataRecordType>,
+                    >("record_type"),
+                    crate::shape::field::<
+                        Option<
+                            StoredPaymentTransactionResponseDataTransactionProcessingType,
+                        >,
+                    >("transaction_processing_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/StoredPaymentTransactionResponse/properties/data/properties/record_type`

@@ -18,19 +18,6 @@ crate::codec::optional_fields!(
     }
 );
 
-impl crate::shape::Shaped for CreateUserBundlesBulkRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateUserBundlesBulkRequest",
-        &[
-            crate::shape::field::<Option<String>>("idempotency_key"),
-            crate::shape::field::<
-                Option<Vec<CreateUserBundlesBulkRequestItemsItem>>,
-            >("items"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/CreateUserBundlesBulkRequest/properties/items/items`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateUserBundlesBulkRequestItemsItem {
@@ -38,17 +25,6 @@ pub struct CreateUserBundlesBulkRequestItemsItem {
     pub billing_bundle_id: String,
     /// Quantity of user bundles to order.
     pub quantity: i64,
-}
-
-impl crate::shape::Shaped for CreateUserBundlesBulkRequestItemsItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateUserBundlesBulkRequestItemsItem",
-        &[
-            crate::shape::field::<String>("billing_bundle_id"),
-            crate::shape::field::<i64>("quantity"),
-        ],
-        false,
-    );
 }
 
 /// CreatedUserBundlesResponse
@@ -60,11 +36,17 @@ pub struct CreatedUserBundlesResponse {
 }
 
 impl crate::shape::Shaped for CreatedUserBundlesResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreatedUserBundlesResponse",
-        &[crate::shape::field::<Vec<UserBundle>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreatedUserBundlesResponse",
+                &[crate::shape::field::<Vec<UserBundle>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// PaginatedUserBundlesResponse
@@ -78,14 +60,20 @@ pub struct PaginatedUserBundlesResponse {
 }
 
 impl crate::shape::Shaped for PaginatedUserBundlesResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PaginatedUserBundlesResponse",
-        &[
-            crate::shape::field::<Vec<UserBundle>>("data"),
-            crate::shape::field::<PaginationResponse>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PaginatedUserBundlesResponse",
+                &[
+                    crate::shape::field::<Vec<UserBundle>>("data"),
+                    crate::shape::field::<PaginationResponse>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// UnusedUserBundlesResponse
@@ -98,11 +86,17 @@ pub struct UnusedUserBundlesResponse {
 }
 
 impl crate::shape::Shaped for UnusedUserBundlesResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UnusedUserBundlesResponse",
-        &[crate::shape::field::<Vec<UnusedUserBundlesSchema>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UnusedUserBundlesResponse",
+                &[crate::shape::field::<Vec<UnusedUserBundlesSchema>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// UnusedUserBundlesSchema
@@ -116,14 +110,20 @@ pub struct UnusedUserBundlesSchema {
 }
 
 impl crate::shape::Shaped for UnusedUserBundlesSchema {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UnusedUserBundlesSchema",
-        &[
-            crate::shape::field::<BillingBundleSummary>("billing_bundle"),
-            crate::shape::field::<Vec<String>>("user_bundle_ids"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UnusedUserBundlesSchema",
+                &[
+                    crate::shape::field::<BillingBundleSummary>("billing_bundle"),
+                    crate::shape::field::<Vec<String>>("user_bundle_ids"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/UserBundle`
@@ -145,19 +145,25 @@ pub struct UserBundle {
 }
 
 impl crate::shape::Shaped for UserBundle {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UserBundle",
-        &[
-            crate::shape::field::<bool>("active"),
-            crate::shape::field::<BillingBundleSummary>("billing_bundle"),
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<Vec<UserBundleResourceSchema>>("resources"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<String>("user_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UserBundle",
+                &[
+                    crate::shape::field::<bool>("active"),
+                    crate::shape::field::<BillingBundleSummary>("billing_bundle"),
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<Vec<UserBundleResourceSchema>>("resources"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<String>("user_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// UserBundleCreateResponse
@@ -169,11 +175,17 @@ pub struct UserBundleCreateResponse {
 }
 
 impl crate::shape::Shaped for UserBundleCreateResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UserBundleCreateResponse",
-        &[crate::shape::field::<UserBundle>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UserBundleCreateResponse",
+                &[crate::shape::field::<UserBundle>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// UserBundleResourceSchema
@@ -195,17 +207,23 @@ pub struct UserBundleResourceSchema {
 }
 
 impl crate::shape::Shaped for UserBundleResourceSchema {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UserBundleResourceSchema",
-        &[
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<String>("resource"),
-            crate::shape::field::<String>("resource_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UserBundleResourceSchema",
+                &[
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<String>("resource"),
+                    crate::shape::field::<String>("resource_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// UserBundleResourcesResponse
@@ -218,11 +236,17 @@ pub struct UserBundleResourcesResponse {
 }
 
 impl crate::shape::Shaped for UserBundleResourcesResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UserBundleResourcesResponse",
-        &[crate::shape::field::<Vec<UserBundleResourceSchema>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UserBundleResourcesResponse",
+                &[crate::shape::field::<Vec<UserBundleResourceSchema>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// UserBundleResponse
@@ -234,9 +258,15 @@ pub struct UserBundleResponse {
 }
 
 impl crate::shape::Shaped for UserBundleResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UserBundleResponse",
-        &[crate::shape::field::<UserBundle>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UserBundleResponse",
+                &[crate::shape::field::<UserBundle>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -24,17 +24,25 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for X402PaymentRequirements {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "X402PaymentRequirements",
-        &[
-            crate::shape::field::<
-                Option<Vec<X402PaymentRequirementsAcceptsItem>>,
-            >("accepts"),
-            crate::shape::field::<Option<X402PaymentRequirementsResource>>("resource"),
-            crate::shape::field::<Option<i64>>("x402Version"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "X402PaymentRequirements",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<X402PaymentRequirementsAcceptsItem>>,
+                    >("accepts"),
+                    crate::shape::field::<
+                        Option<X402PaymentRequirementsResource>,
+                    >("resource"),
+                    crate::shape::field::<Option<i64>>("x402Version"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/X402PaymentRequirements/properties/accepts/items`
@@ -63,21 +71,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for X402PaymentRequirementsAcceptsItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "X402PaymentRequirementsAcceptsItem",
-        &[
-            crate::shape::field::<Option<String>>("amount"),
-            crate::shape::field::<Option<String>>("asset"),
-            crate::shape::field::<
-                Option<X402PaymentRequirementsAcceptsItemExtra>,
-            >("extra"),
-            crate::shape::field::<Option<i64>>("maxTimeoutSeconds"),
-            crate::shape::field::<Option<String>>("network"),
-            crate::shape::field::<Option<String>>("payTo"),
-            crate::shape::field::<Option<String>>("scheme"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "X402PaymentRequirementsAcceptsItem",
+                &[
+                    crate::shape::field::<Option<String>>("amount"),
+                    crate::shape::field::<Option<String>>("asset"),
+                    crate::shape::field::<
+                        Option<X402PaymentRequirementsAcceptsItemExtra>,
+                    >("extra"),
+                    crate::shape::field::<Option<i64>>("maxTimeoutSeconds"),
+                    crate::shape::field::<Option<String>>("network"),
+                    crate::shape::field::<Option<String>>("payTo"),
+                    crate::shape::field::<Option<String>>("scheme"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Additional scheme-specific parameters including EIP-712 domain info and the facilitator URL.
@@ -99,16 +113,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for X402PaymentRequirementsAcceptsItemExtra {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "X402PaymentRequirementsAcceptsItemExtra",
-        &[
-            crate::shape::field::<Option<String>>("facilitatorUrl"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("quoteId"),
-            crate::shape::field::<Option<String>>("version"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "X402PaymentRequirementsAcceptsItemExtra",
+                &[
+                    crate::shape::field::<Option<String>>("facilitatorUrl"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("quoteId"),
+                    crate::shape::field::<Option<String>>("version"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The resource being paid for. Included in the payment signature.
@@ -130,15 +150,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for X402PaymentRequirementsResource {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "X402PaymentRequirementsResource",
-        &[
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<Option<String>>("mimeType"),
-            crate::shape::field::<Option<String>>("url"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "X402PaymentRequirementsResource",
+                &[
+                    crate::shape::field::<Option<String>>("description"),
+                    crate::shape::field::<Option<String>>("mimeType"),
+                    crate::shape::field::<Option<String>>("url"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/X402QuoteRequest`
@@ -146,14 +172,6 @@ impl crate::shape::Shaped for X402PaymentRequirementsResource {
 pub struct X402QuoteRequest {
     /// Amount in USD to fund (minimum 5.00, maximum 10000.00).
     pub amount_usd: String,
-}
-
-impl crate::shape::Shaped for X402QuoteRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "X402QuoteRequest",
-        &[crate::shape::field::<String>("amount_usd")],
-        false,
-    );
 }
 
 /// Spec: `#/components/schemas/X402QuoteResponse`
@@ -165,11 +183,17 @@ pub struct X402QuoteResponse {
 crate::codec::optional_fields!(X402QuoteResponse { "data" => data });
 
 impl crate::shape::Shaped for X402QuoteResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "X402QuoteResponse",
-        &[crate::shape::field::<Option<X402QuoteResponseData>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "X402QuoteResponse",
+                &[crate::shape::field::<Option<X402QuoteResponseData>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/X402QuoteResponse/properties/data`
@@ -196,21 +220,29 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for X402QuoteResponseData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "X402QuoteResponseData",
-        &[
-            crate::shape::field::<Option<String>>("amount_crypto"),
-            crate::shape::field::<Option<String>>("amount_usd"),
-            crate::shape::field::<Option<String>>("expires_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("network"),
-            crate::shape::field::<
-                Option<X402PaymentRequirements>,
-            >("payment_requirements"),
-            crate::shape::field::<Option<X402QuoteResponseDataRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "X402QuoteResponseData",
+                &[
+                    crate::shape::field::<Option<String>>("amount_crypto"),
+                    crate::shape::field::<Option<String>>("amount_usd"),
+                    crate::shape::field::<Option<String>>("expires_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("network"),
+                    crate::shape::field::<
+                        Option<X402PaymentRequirements>,
+                    >("payment_requirements"),
+                    crate::shape::field::<
+                        Option<X402QuoteResponseDataRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/X402QuoteResponse/properties/data/properties/record_type`
@@ -253,17 +285,6 @@ pub struct X402SettleRequest {
     pub payment_signature: Option<String>,
 }
 
-impl crate::shape::Shaped for X402SettleRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "X402SettleRequest",
-        &[
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<Option<String>>("payment_signature"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/X402TransactionResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct X402TransactionResponse {
@@ -273,11 +294,17 @@ pub struct X402TransactionResponse {
 crate::codec::optional_fields!(X402TransactionResponse { "data" => data });
 
 impl crate::shape::Shaped for X402TransactionResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "X402TransactionResponse",
-        &[crate::shape::field::<Option<X402TransactionResponseData>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "X402TransactionResponse",
+                &[crate::shape::field::<Option<X402TransactionResponseData>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/X402TransactionResponse/properties/data`
@@ -307,22 +334,30 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for X402TransactionResponseData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "X402TransactionResponseData",
-        &[
-            crate::shape::field::<Option<String>>("amount"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("currency"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("quote_id"),
-            crate::shape::field::<
-                Option<X402TransactionResponseDataRecordType>,
-            >("record_type"),
-            crate::shape::field::<Option<X402TransactionResponseDataStatus>>("status"),
-            crate::shape::field::<Option<String>>("tx_hash"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "X402TransactionResponseData",
+                &[
+                    crate::shape::field::<Option<String>>("amount"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("currency"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("quote_id"),
+                    crate::shape::field::<
+                        Option<X402TransactionResponseDataRecordType>,
+                    >("record_type"),
+                    crate::shape::field::<
+                        Option<X402TransactionResponseDataStatus>,
+                    >("status"),
+                    crate::shape::field::<Option<String>>("tx_hash"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/X402TransactionResponse/properties/data/properties/record_type`

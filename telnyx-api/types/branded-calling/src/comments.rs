@@ -13,14 +13,20 @@ pub struct CommentList {
 }
 
 impl crate::shape::Shaped for CommentList {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CommentList",
-        &[
-            crate::shape::field::<Vec<DirComment>>("data"),
-            crate::shape::field::<BrandedCallingPaginationMeta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CommentList",
+                &[
+                    crate::shape::field::<Vec<DirComment>>("data"),
+                    crate::shape::field::<BrandedCallingPaginationMeta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Comment categorisation. Customers post `customer_inquiry`. The Telnyx team posts `vetting_comment`, `rejection_reason`, `notification`, `status_update`, or `admin_response`. `internal_note` is filtered out of customer-visible responses.
@@ -86,11 +92,17 @@ pub struct CommentWrapped {
 }
 
 impl crate::shape::Shaped for CommentWrapped {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CommentWrapped",
-        &[crate::shape::field::<DirComment>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CommentWrapped",
+                &[crate::shape::field::<DirComment>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/DirComment`
@@ -117,20 +129,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for DirComment {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DirComment",
-        &[
-            crate::shape::field::<Option<String>>("author_name"),
-            crate::shape::field::<Option<DirCommentAuthorRole>>("author_role"),
-            crate::shape::field::<Option<CommentType>>("comment_type"),
-            crate::shape::field::<Option<String>>("content"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<DirCommentEntityType>>("entity_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<DirCommentVisibility>>("visibility"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DirComment",
+                &[
+                    crate::shape::field::<Option<String>>("author_name"),
+                    crate::shape::field::<Option<DirCommentAuthorRole>>("author_role"),
+                    crate::shape::field::<Option<CommentType>>("comment_type"),
+                    crate::shape::field::<Option<String>>("content"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<DirCommentEntityType>>("entity_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<DirCommentVisibility>>("visibility"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Who wrote the comment. `admin` covers the Telnyx vetting team.
@@ -179,17 +197,6 @@ pub struct DirCommentCreateRequest {
     /// Optional parent comment id to thread this reply under.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_comment_id: Option<String>,
-}
-
-impl crate::shape::Shaped for DirCommentCreateRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DirCommentCreateRequest",
-        &[
-            crate::shape::field::<String>("content"),
-            crate::shape::field::<Option<String>>("parent_comment_id"),
-        ],
-        false,
-    );
 }
 
 /// Resource the comment is attached to. Always `dir` on this endpoint.

@@ -37,22 +37,28 @@ pub struct Reference {
 }
 
 impl crate::shape::Shaped for Reference {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Reference",
-        &[
-            crate::shape::field::<Option<String>>("email"),
-            crate::shape::field::<String>("full_name"),
-            crate::shape::field::<Option<String>>("job_title"),
-            crate::shape::field::<Option<String>>("organization"),
-            crate::shape::field::<String>("phone_e164"),
-            crate::shape::field::<ReferenceRecordType>("record_type"),
-            crate::shape::field::<ReferenceRefType>("ref_type"),
-            crate::shape::field::<Option<String>>("relationship_to_registrant"),
-            crate::shape::field::<i64>("slot"),
-            crate::shape::field::<String>("timezone"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Reference",
+                &[
+                    crate::shape::field::<Option<String>>("email"),
+                    crate::shape::field::<String>("full_name"),
+                    crate::shape::field::<Option<String>>("job_title"),
+                    crate::shape::field::<Option<String>>("organization"),
+                    crate::shape::field::<String>("phone_e164"),
+                    crate::shape::field::<ReferenceRecordType>("record_type"),
+                    crate::shape::field::<ReferenceRefType>("ref_type"),
+                    crate::shape::field::<Option<String>>("relationship_to_registrant"),
+                    crate::shape::field::<i64>("slot"),
+                    crate::shape::field::<String>("timezone"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// One reference supplied at submit. The reference type is implied by the field that carries it (business_references vs financial_reference).
@@ -91,22 +97,6 @@ pub struct ReferenceInput {
     pub timezone: String,
 }
 
-impl crate::shape::Shaped for ReferenceInput {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ReferenceInput",
-        &[
-            crate::shape::field::<String>("email"),
-            crate::shape::field::<String>("full_name"),
-            crate::shape::field::<Option<Option<String>>>("job_title"),
-            crate::shape::field::<Option<Option<String>>>("organization"),
-            crate::shape::field::<String>("phone_e164"),
-            crate::shape::field::<Option<Option<String>>>("relationship_to_registrant"),
-            crate::shape::field::<String>("timezone"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/ReferenceList`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ReferenceList {
@@ -114,11 +104,17 @@ pub struct ReferenceList {
 }
 
 impl crate::shape::Shaped for ReferenceList {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ReferenceList",
-        &[crate::shape::field::<Vec<Reference>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ReferenceList",
+                &[crate::shape::field::<Vec<Reference>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Always `dir_reference`.
@@ -199,17 +195,6 @@ pub struct ReferenceSubmissionRequest {
     pub financial_reference: ReferenceInput,
 }
 
-impl crate::shape::Shaped for ReferenceSubmissionRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ReferenceSubmissionRequest",
-        &[
-            crate::shape::field::<Vec<ReferenceInput>>("business_references"),
-            crate::shape::field::<ReferenceInput>("financial_reference"),
-        ],
-        false,
-    );
-}
-
 /// Partial update for a single reference; supply at least one field. Cosmetic fields are always editable. phone_e164 and timezone may only be changed while a scheduled call has not yet been dialed.
 ///
 /// Spec: `#/components/schemas/ReferenceUpdateRequest`
@@ -238,22 +223,6 @@ crate::codec::optional_fields!(
     "timezone" => timezone }
 );
 
-impl crate::shape::Shaped for ReferenceUpdateRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ReferenceUpdateRequest",
-        &[
-            crate::shape::field::<Option<String>>("email"),
-            crate::shape::field::<Option<String>>("full_name"),
-            crate::shape::field::<Option<Option<String>>>("job_title"),
-            crate::shape::field::<Option<Option<String>>>("organization"),
-            crate::shape::field::<Option<String>>("phone_e164"),
-            crate::shape::field::<Option<Option<String>>>("relationship_to_registrant"),
-            crate::shape::field::<Option<String>>("timezone"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/ReferenceWrapped`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReferenceWrapped {
@@ -261,11 +230,17 @@ pub struct ReferenceWrapped {
 }
 
 impl crate::shape::Shaped for ReferenceWrapped {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ReferenceWrapped",
-        &[crate::shape::field::<Reference>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ReferenceWrapped",
+                &[crate::shape::field::<Reference>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1dir~1{dir_id}~1references~1{ref_type}~1{slot}/patch/parameters/1/schema`

@@ -18,18 +18,6 @@ pub struct BrandLoaRenderRequest {
     pub signature: Option<SignaturePayload>,
 }
 
-impl crate::shape::Shaped for BrandLoaRenderRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BrandLoaRenderRequest",
-        &[
-            crate::shape::field::<Option<AgentInput>>("agent"),
-            crate::shape::field::<Vec<String>>("phone_numbers"),
-            crate::shape::field::<Option<SignaturePayload>>("signature"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/DirCreateRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct DirCreateRequest {
@@ -58,25 +46,6 @@ pub struct DirCreateRequest {
     pub reselling: Option<bool>,
 }
 
-impl crate::shape::Shaped for DirCreateRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DirCreateRequest",
-        &[
-            crate::shape::field::<String>("authorizer_email"),
-            crate::shape::field::<String>("authorizer_name"),
-            crate::shape::field::<Vec<String>>("call_reasons"),
-            crate::shape::field::<bool>("certify_brand_is_accurate"),
-            crate::shape::field::<bool>("certify_ip_ownership"),
-            crate::shape::field::<bool>("certify_no_shaft_content"),
-            crate::shape::field::<String>("display_name"),
-            crate::shape::field::<Option<Vec<Document>>>("documents"),
-            crate::shape::field::<Option<String>>("logo_url"),
-            crate::shape::field::<Option<bool>>("reselling"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/DirList`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct DirList {
@@ -85,14 +54,20 @@ pub struct DirList {
 }
 
 impl crate::shape::Shaped for DirList {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DirList",
-        &[
-            crate::shape::field::<Vec<Dir>>("data"),
-            crate::shape::field::<BrandedCallingPaginationMeta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DirList",
+                &[
+                    crate::shape::field::<Vec<Dir>>("data"),
+                    crate::shape::field::<BrandedCallingPaginationMeta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// All fields are optional; only those supplied are updated. Same per-field rules as `DirCreateRequest`.
@@ -130,25 +105,6 @@ crate::codec::optional_fields!(
     display_name, "documents" => documents, "logo_url" => logo_url, "reselling" =>
     reselling }
 );
-
-impl crate::shape::Shaped for DirUpdateRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DirUpdateRequest",
-        &[
-            crate::shape::field::<Option<String>>("authorizer_email"),
-            crate::shape::field::<Option<String>>("authorizer_name"),
-            crate::shape::field::<Option<Vec<String>>>("call_reasons"),
-            crate::shape::field::<Option<bool>>("certify_brand_is_accurate"),
-            crate::shape::field::<Option<bool>>("certify_ip_ownership"),
-            crate::shape::field::<Option<bool>>("certify_no_shaft_content"),
-            crate::shape::field::<Option<String>>("display_name"),
-            crate::shape::field::<Option<Vec<Document>>>("documents"),
-            crate::shape::field::<Option<String>>("logo_url"),
-            crate::shape::field::<Option<bool>>("reselling"),
-        ],
-        false,
-    );
-}
 
 /// Spec: `#/paths/~1dir/get/parameters/2/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -302,15 +258,4 @@ pub struct SignaturePayload {
         deserialize_with = "crate::codec::double_option"
     )]
     pub signer_name: Option<Option<String>>,
-}
-
-impl crate::shape::Shaped for SignaturePayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SignaturePayload",
-        &[
-            crate::shape::field::<String>("image_base64"),
-            crate::shape::field::<Option<Option<String>>>("signer_name"),
-        ],
-        false,
-    );
 }

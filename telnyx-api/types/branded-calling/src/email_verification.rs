@@ -12,14 +12,6 @@ pub struct EmailVerificationConfirmRequest {
     pub code: String,
 }
 
-impl crate::shape::Shaped for EmailVerificationConfirmRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailVerificationConfirmRequest",
-        &[crate::shape::field::<String>("code")],
-        false,
-    );
-}
-
 /// Verification state for a DIR's authorizer email.
 ///
 /// Spec: `#/components/schemas/EmailVerificationStatus`
@@ -34,15 +26,23 @@ pub struct EmailVerificationStatus {
 }
 
 impl crate::shape::Shaped for EmailVerificationStatus {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailVerificationStatus",
-        &[
-            crate::shape::field::<bool>("email_verified"),
-            crate::shape::field::<EmailVerificationStatusRecordType>("record_type"),
-            crate::shape::field::<EmailVerificationStatusStatus>("status"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailVerificationStatus",
+                &[
+                    crate::shape::field::<bool>("email_verified"),
+                    crate::shape::field::<
+                        EmailVerificationStatusRecordType,
+                    >("record_type"),
+                    crate::shape::field::<EmailVerificationStatusStatus>("status"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Always `email_verification`.
@@ -124,9 +124,15 @@ pub struct EmailVerificationStatusWrapped {
 }
 
 impl crate::shape::Shaped for EmailVerificationStatusWrapped {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailVerificationStatusWrapped",
-        &[crate::shape::field::<EmailVerificationStatus>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailVerificationStatusWrapped",
+                &[crate::shape::field::<EmailVerificationStatus>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

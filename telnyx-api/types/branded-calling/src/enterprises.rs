@@ -19,16 +19,22 @@ pub struct BillingContact {
 }
 
 impl crate::shape::Shaped for BillingContact {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BillingContact",
-        &[
-            crate::shape::field::<String>("email"),
-            crate::shape::field::<String>("first_name"),
-            crate::shape::field::<String>("last_name"),
-            crate::shape::field::<String>("phone_number"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BillingContact",
+                &[
+                    crate::shape::field::<String>("email"),
+                    crate::shape::field::<String>("first_name"),
+                    crate::shape::field::<String>("last_name"),
+                    crate::shape::field::<String>("phone_number"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/EnterpriseCreate`
@@ -97,43 +103,6 @@ pub struct EnterpriseCreate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_type: Option<EnterpriseCreateRoleType>,
     pub website: String,
-}
-
-impl crate::shape::Shaped for EnterpriseCreate {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EnterpriseCreate",
-        &[
-            crate::shape::field::<BillingAddress>("billing_address"),
-            crate::shape::field::<BillingContact>("billing_contact"),
-            crate::shape::field::<
-                Option<Option<String>>,
-            >("corporate_registration_number"),
-            crate::shape::field::<String>("country_code"),
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<String>("doing_business_as"),
-            crate::shape::field::<Option<Option<String>>>("dun_bradstreet_number"),
-            crate::shape::field::<String>("fein"),
-            crate::shape::field::<EnterpriseCreateIndustry>("industry"),
-            crate::shape::field::<String>("jurisdiction_of_incorporation"),
-            crate::shape::field::<String>("legal_name"),
-            crate::shape::field::<
-                EnterpriseCreateNumberOfEmployees,
-            >("number_of_employees"),
-            crate::shape::field::<OrganizationContact>("organization_contact"),
-            crate::shape::field::<
-                EnterpriseCreateOrganizationLegalType,
-            >("organization_legal_type"),
-            crate::shape::field::<PhysicalAddress>("organization_physical_address"),
-            crate::shape::field::<EnterpriseCreateOrganizationType>("organization_type"),
-            crate::shape::field::<
-                Option<Option<String>>,
-            >("primary_business_domain_sic_code"),
-            crate::shape::field::<Option<Option<String>>>("professional_license_number"),
-            crate::shape::field::<Option<EnterpriseCreateRoleType>>("role_type"),
-            crate::shape::field::<String>("website"),
-        ],
-        false,
-    );
 }
 
 /// Industry classification.
@@ -532,14 +501,20 @@ pub struct EnterpriseListPublic {
 }
 
 impl crate::shape::Shaped for EnterpriseListPublic {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EnterpriseListPublic",
-        &[
-            crate::shape::field::<Vec<EnterprisePublic>>("data"),
-            crate::shape::field::<BrandedCallingPaginationMeta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EnterpriseListPublic",
+                &[
+                    crate::shape::field::<Vec<EnterprisePublic>>("data"),
+                    crate::shape::field::<BrandedCallingPaginationMeta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/EnterprisePublic`
@@ -596,39 +571,53 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for EnterprisePublic {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EnterprisePublic",
-        &[
-            crate::shape::field::<Option<BillingAddress>>("billing_address"),
-            crate::shape::field::<Option<BillingContact>>("billing_contact"),
-            crate::shape::field::<Option<bool>>("branded_calling_enabled"),
-            crate::shape::field::<Option<String>>("corporate_registration_number"),
-            crate::shape::field::<Option<String>>("country_code"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<Option<String>>("doing_business_as"),
-            crate::shape::field::<Option<String>>("dun_bradstreet_number"),
-            crate::shape::field::<Option<String>>("fein"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("industry"),
-            crate::shape::field::<Option<String>>("jurisdiction_of_incorporation"),
-            crate::shape::field::<Option<String>>("legal_name"),
-            crate::shape::field::<Option<String>>("number_of_employees"),
-            crate::shape::field::<Option<bool>>("number_reputation_enabled"),
-            crate::shape::field::<Option<OrganizationContact>>("organization_contact"),
-            crate::shape::field::<Option<String>>("organization_legal_type"),
-            crate::shape::field::<
-                Option<PhysicalAddress>,
-            >("organization_physical_address"),
-            crate::shape::field::<Option<String>>("organization_type"),
-            crate::shape::field::<Option<String>>("primary_business_domain_sic_code"),
-            crate::shape::field::<Option<String>>("professional_license_number"),
-            crate::shape::field::<Option<String>>("role_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("website"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EnterprisePublic",
+                &[
+                    crate::shape::field::<Option<BillingAddress>>("billing_address"),
+                    crate::shape::field::<Option<BillingContact>>("billing_contact"),
+                    crate::shape::field::<Option<bool>>("branded_calling_enabled"),
+                    crate::shape::field::<
+                        Option<String>,
+                    >("corporate_registration_number"),
+                    crate::shape::field::<Option<String>>("country_code"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("customer_reference"),
+                    crate::shape::field::<Option<String>>("doing_business_as"),
+                    crate::shape::field::<Option<String>>("dun_bradstreet_number"),
+                    crate::shape::field::<Option<String>>("fein"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("industry"),
+                    crate::shape::field::<
+                        Option<String>,
+                    >("jurisdiction_of_incorporation"),
+                    crate::shape::field::<Option<String>>("legal_name"),
+                    crate::shape::field::<Option<String>>("number_of_employees"),
+                    crate::shape::field::<Option<bool>>("number_reputation_enabled"),
+                    crate::shape::field::<
+                        Option<OrganizationContact>,
+                    >("organization_contact"),
+                    crate::shape::field::<Option<String>>("organization_legal_type"),
+                    crate::shape::field::<
+                        Option<PhysicalAddress>,
+                    >("organization_physical_address"),
+                    crate::shape::field::<Option<String>>("organization_type"),
+                    crate::shape::field::<
+                        Option<String>,
+                    >("primary_business_domain_sic_code"),
+                    crate::shape::field::<Option<String>>("professional_license_number"),
+                    crate::shape::field::<Option<String>>("role_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<String>>("website"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/EnterprisePublicWrapped`
@@ -638,11 +627,17 @@ pub struct EnterprisePublicWrapped {
 }
 
 impl crate::shape::Shaped for EnterprisePublicWrapped {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EnterprisePublicWrapped",
-        &[crate::shape::field::<EnterprisePublic>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EnterprisePublicWrapped",
+                &[crate::shape::field::<EnterprisePublic>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// All fields are optional; only the ones supplied are updated. The same field-level rules from `EnterpriseCreateRequest` apply.
@@ -685,38 +680,6 @@ crate::codec::optional_fields!(
     professional_license_number nullable, "website" => website }
 );
 
-impl crate::shape::Shaped for EnterpriseUpdate {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EnterpriseUpdate",
-        &[
-            crate::shape::field::<Option<BillingAddress>>("billing_address"),
-            crate::shape::field::<Option<BillingContact>>("billing_contact"),
-            crate::shape::field::<
-                Option<Option<String>>,
-            >("corporate_registration_number"),
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<Option<String>>("doing_business_as"),
-            crate::shape::field::<Option<Option<String>>>("dun_bradstreet_number"),
-            crate::shape::field::<Option<String>>("fein"),
-            crate::shape::field::<Option<EnterpriseUpdateIndustry>>("industry"),
-            crate::shape::field::<Option<String>>("jurisdiction_of_incorporation"),
-            crate::shape::field::<Option<String>>("legal_name"),
-            crate::shape::field::<Option<String>>("number_of_employees"),
-            crate::shape::field::<Option<OrganizationContact>>("organization_contact"),
-            crate::shape::field::<Option<String>>("organization_legal_type"),
-            crate::shape::field::<
-                Option<PhysicalAddress>,
-            >("organization_physical_address"),
-            crate::shape::field::<
-                Option<Option<String>>,
-            >("primary_business_domain_sic_code"),
-            crate::shape::field::<Option<Option<String>>>("professional_license_number"),
-            crate::shape::field::<Option<String>>("website"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/EnterpriseUpdate/properties/industry`
 pub type EnterpriseUpdateIndustry = EnterpriseCreateIndustry;
 
@@ -732,17 +695,23 @@ pub struct OrganizationContact {
 }
 
 impl crate::shape::Shaped for OrganizationContact {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "OrganizationContact",
-        &[
-            crate::shape::field::<String>("email"),
-            crate::shape::field::<String>("first_name"),
-            crate::shape::field::<String>("job_title"),
-            crate::shape::field::<String>("last_name"),
-            crate::shape::field::<String>("phone_number"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OrganizationContact",
+                &[
+                    crate::shape::field::<String>("email"),
+                    crate::shape::field::<String>("first_name"),
+                    crate::shape::field::<String>("job_title"),
+                    crate::shape::field::<String>("last_name"),
+                    crate::shape::field::<String>("phone_number"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PhysicalAddress`
@@ -764,16 +733,22 @@ pub struct PhysicalAddress {
 }
 
 impl crate::shape::Shaped for PhysicalAddress {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PhysicalAddress",
-        &[
-            crate::shape::field::<String>("administrative_area"),
-            crate::shape::field::<String>("city"),
-            crate::shape::field::<String>("country"),
-            crate::shape::field::<Option<Option<String>>>("extended_address"),
-            crate::shape::field::<String>("postal_code"),
-            crate::shape::field::<String>("street_address"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PhysicalAddress",
+                &[
+                    crate::shape::field::<String>("administrative_area"),
+                    crate::shape::field::<String>("city"),
+                    crate::shape::field::<String>("country"),
+                    crate::shape::field::<Option<Option<String>>>("extended_address"),
+                    crate::shape::field::<String>("postal_code"),
+                    crate::shape::field::<String>("street_address"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -21,15 +21,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ContestSubmission {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ContestSubmission",
-        &[
-            crate::shape::field::<Option<i64>>("document_count"),
-            crate::shape::field::<Option<String>>("notes"),
-            crate::shape::field::<Option<String>>("submitted_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ContestSubmission",
+                &[
+                    crate::shape::field::<Option<i64>>("document_count"),
+                    crate::shape::field::<Option<String>>("notes"),
+                    crate::shape::field::<Option<String>>("submitted_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/DirInfringementUpdateRequest`
@@ -73,24 +79,6 @@ pub struct DirInfringementUpdateRequest {
     pub logo_url: Option<Option<String>>,
 }
 
-impl crate::shape::Shaped for DirInfringementUpdateRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DirInfringementUpdateRequest",
-        &[
-            crate::shape::field::<Option<Option<Vec<String>>>>("call_reasons"),
-            crate::shape::field::<bool>("certify_brand_is_accurate"),
-            crate::shape::field::<bool>("certify_ip_ownership"),
-            crate::shape::field::<bool>("certify_no_infringement"),
-            crate::shape::field::<bool>("certify_no_shaft_content"),
-            crate::shape::field::<Option<Option<String>>>("display_name"),
-            crate::shape::field::<Option<Option<Vec<Document>>>>("documents"),
-            crate::shape::field::<String>("infringement_resolution_notes"),
-            crate::shape::field::<Option<Option<String>>>("logo_url"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/InfringementClaim`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InfringementClaim {
@@ -128,29 +116,39 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for InfringementClaim {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InfringementClaim",
-        &[
-            crate::shape::field::<Option<String>>("claim_date"),
-            crate::shape::field::<Option<String>>("claim_description"),
-            crate::shape::field::<Option<InfringementClaimType>>("claim_type"),
-            crate::shape::field::<Option<String>>("claimant_contact"),
-            crate::shape::field::<Option<String>>("claimant_name"),
-            crate::shape::field::<Option<Vec<Document>>>("contest_documents"),
-            crate::shape::field::<Option<Vec<ContestSubmission>>>("contest_history"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<InfringementClaimDirRef>>("dir"),
-            crate::shape::field::<Option<String>>("dir_id"),
-            crate::shape::field::<Option<String>>("enterprise_id"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<InfringementClaimResolution>>("resolution"),
-            crate::shape::field::<Option<String>>("resolution_date"),
-            crate::shape::field::<Option<String>>("resolution_notes"),
-            crate::shape::field::<Option<InfringementClaimStatus>>("status"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InfringementClaim",
+                &[
+                    crate::shape::field::<Option<String>>("claim_date"),
+                    crate::shape::field::<Option<String>>("claim_description"),
+                    crate::shape::field::<Option<InfringementClaimType>>("claim_type"),
+                    crate::shape::field::<Option<String>>("claimant_contact"),
+                    crate::shape::field::<Option<String>>("claimant_name"),
+                    crate::shape::field::<Option<Vec<Document>>>("contest_documents"),
+                    crate::shape::field::<
+                        Option<Vec<ContestSubmission>>,
+                    >("contest_history"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<InfringementClaimDirRef>>("dir"),
+                    crate::shape::field::<Option<String>>("dir_id"),
+                    crate::shape::field::<Option<String>>("enterprise_id"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<
+                        Option<InfringementClaimResolution>,
+                    >("resolution"),
+                    crate::shape::field::<Option<String>>("resolution_date"),
+                    crate::shape::field::<Option<String>>("resolution_notes"),
+                    crate::shape::field::<Option<InfringementClaimStatus>>("status"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/InfringementClaimContest`
@@ -161,17 +159,6 @@ pub struct InfringementClaimContest {
     /// Up to 20 supporting documents per submission. `document_id` must be unique within this submission. Documents are aggregated into the claim's `contest_documents` across all submissions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub documents: Option<Vec<Document>>,
-}
-
-impl crate::shape::Shaped for InfringementClaimContest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InfringementClaimContest",
-        &[
-            crate::shape::field::<String>("contest_notes"),
-            crate::shape::field::<Option<Vec<Document>>>("documents"),
-        ],
-        false,
-    );
 }
 
 /// Snapshot of the DIR the claim is filed against, embedded for convenience.
@@ -191,16 +178,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for InfringementClaimDirRef {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InfringementClaimDirRef",
-        &[
-            crate::shape::field::<Option<String>>("display_name"),
-            crate::shape::field::<Option<String>>("enterprise_id"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<DirStatus>>("status"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InfringementClaimDirRef",
+                &[
+                    crate::shape::field::<Option<String>>("display_name"),
+                    crate::shape::field::<Option<String>>("enterprise_id"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<DirStatus>>("status"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/InfringementClaimList`
@@ -211,14 +204,20 @@ pub struct InfringementClaimList {
 }
 
 impl crate::shape::Shaped for InfringementClaimList {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InfringementClaimList",
-        &[
-            crate::shape::field::<Vec<InfringementClaim>>("data"),
-            crate::shape::field::<BrandedCallingPaginationMeta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InfringementClaimList",
+                &[
+                    crate::shape::field::<Vec<InfringementClaim>>("data"),
+                    crate::shape::field::<BrandedCallingPaginationMeta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Set only when `status` is `resolved`.
@@ -344,9 +343,15 @@ pub struct InfringementClaimWrapped {
 }
 
 impl crate::shape::Shaped for InfringementClaimWrapped {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InfringementClaimWrapped",
-        &[crate::shape::field::<InfringementClaim>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InfringementClaimWrapped",
+                &[crate::shape::field::<InfringementClaim>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -35,21 +35,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PhoneNumberBatch {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PhoneNumberBatch",
-        &[
-            crate::shape::field::<Option<String>>("batch_id"),
-            crate::shape::field::<Option<String>>("dir_display_name"),
-            crate::shape::field::<Option<String>>("dir_id"),
-            crate::shape::field::<Option<Vec<Document>>>("documents"),
-            crate::shape::field::<Option<String>>("enterprise_id"),
-            crate::shape::field::<Option<Vec<DirPhoneNumber>>>("phone_numbers"),
-            crate::shape::field::<Option<PhoneNumberStatus>>("status"),
-            crate::shape::field::<Option<String>>("submitted_at"),
-            crate::shape::field::<Option<i64>>("total_count"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PhoneNumberBatch",
+                &[
+                    crate::shape::field::<Option<String>>("batch_id"),
+                    crate::shape::field::<Option<String>>("dir_display_name"),
+                    crate::shape::field::<Option<String>>("dir_id"),
+                    crate::shape::field::<Option<Vec<Document>>>("documents"),
+                    crate::shape::field::<Option<String>>("enterprise_id"),
+                    crate::shape::field::<Option<Vec<DirPhoneNumber>>>("phone_numbers"),
+                    crate::shape::field::<Option<PhoneNumberStatus>>("status"),
+                    crate::shape::field::<Option<String>>("submitted_at"),
+                    crate::shape::field::<Option<i64>>("total_count"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PhoneNumberBatchList`
@@ -60,14 +66,20 @@ pub struct PhoneNumberBatchList {
 }
 
 impl crate::shape::Shaped for PhoneNumberBatchList {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PhoneNumberBatchList",
-        &[
-            crate::shape::field::<Vec<PhoneNumberBatch>>("data"),
-            crate::shape::field::<BrandedCallingPaginationMeta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PhoneNumberBatchList",
+                &[
+                    crate::shape::field::<Vec<PhoneNumberBatch>>("data"),
+                    crate::shape::field::<BrandedCallingPaginationMeta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PhoneNumberBatchWrapped`
@@ -77,9 +89,15 @@ pub struct PhoneNumberBatchWrapped {
 }
 
 impl crate::shape::Shaped for PhoneNumberBatchWrapped {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PhoneNumberBatchWrapped",
-        &[crate::shape::field::<PhoneNumberBatch>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PhoneNumberBatchWrapped",
+                &[crate::shape::field::<PhoneNumberBatch>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -14,17 +14,6 @@ pub struct BulkAddPhoneNumbersRequest {
     pub phone_numbers: Vec<String>,
 }
 
-impl crate::shape::Shaped for BulkAddPhoneNumbersRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BulkAddPhoneNumbersRequest",
-        &[
-            crate::shape::field::<Vec<Document>>("documents"),
-            crate::shape::field::<Vec<String>>("phone_numbers"),
-        ],
-        false,
-    );
-}
-
 /// Bulk-delete partial-success response. `data` is the list of phone numbers that were soft-deleted. `meta.errors` holds per-number failures (e.g. number not associated with this DIR). When EVERY number in the request fails, the endpoint instead returns 400 with the canonical Telnyx error envelope and `data`/`meta` are absent.
 ///
 /// Spec: `#/components/schemas/PhoneNumberBulkDeleteResponse`
@@ -36,14 +25,20 @@ pub struct PhoneNumberBulkDeleteResponse {
 }
 
 impl crate::shape::Shaped for PhoneNumberBulkDeleteResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PhoneNumberBulkDeleteResponse",
-        &[
-            crate::shape::field::<Vec<String>>("data"),
-            crate::shape::field::<PhoneNumberBulkDeleteResponseMeta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PhoneNumberBulkDeleteResponse",
+                &[
+                    crate::shape::field::<Vec<String>>("data"),
+                    crate::shape::field::<PhoneNumberBulkDeleteResponseMeta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PhoneNumberBulkDeleteResponse/properties/meta`
@@ -54,11 +49,17 @@ pub struct PhoneNumberBulkDeleteResponseMeta {
 }
 
 impl crate::shape::Shaped for PhoneNumberBulkDeleteResponseMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PhoneNumberBulkDeleteResponseMeta",
-        &[crate::shape::field::<Vec<PhoneNumberItemError>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PhoneNumberBulkDeleteResponseMeta",
+                &[crate::shape::field::<Vec<PhoneNumberItemError>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Bulk-add success response (HTTP 201). All numbers in the request were accepted into a single new batch. Every entry in `data` shares the same `batch_id` - read it from any element to obtain the batch id for subsequent `GET .../phone_number_batches/{batch_id}` calls. If any number in the request fails (schema-invalid, not in inventory, already attached to another DIR, etc.) the entire request is rejected with HTTP 400 and the canonical Telnyx error envelope; the success body described here is therefore an all-or-nothing payload.
@@ -71,11 +72,17 @@ pub struct PhoneNumberBulkResponse {
 }
 
 impl crate::shape::Shaped for PhoneNumberBulkResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PhoneNumberBulkResponse",
-        &[crate::shape::field::<Vec<DirPhoneNumber>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PhoneNumberBulkResponse",
+                &[crate::shape::field::<Vec<DirPhoneNumber>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Per-number error returned by the bulk-delete endpoint. Bulk-add does not use this shape - it returns a 400 with the canonical envelope grouping numbers by failure category.
@@ -91,16 +98,22 @@ pub struct PhoneNumberItemError {
 }
 
 impl crate::shape::Shaped for PhoneNumberItemError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PhoneNumberItemError",
-        &[
-            crate::shape::field::<PhoneNumberItemErrorCode>("code"),
-            crate::shape::field::<String>("detail"),
-            crate::shape::field::<String>("phone_number"),
-            crate::shape::field::<String>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PhoneNumberItemError",
+                &[
+                    crate::shape::field::<PhoneNumberItemErrorCode>("code"),
+                    crate::shape::field::<String>("detail"),
+                    crate::shape::field::<String>("phone_number"),
+                    crate::shape::field::<String>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Stable per-number error code. Currently only `not_associated` is emitted, when the number is not attached to this DIR.
@@ -143,12 +156,18 @@ pub struct PhoneNumberList {
 }
 
 impl crate::shape::Shaped for PhoneNumberList {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PhoneNumberList",
-        &[
-            crate::shape::field::<Vec<DirPhoneNumber>>("data"),
-            crate::shape::field::<BrandedCallingPaginationMeta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PhoneNumberList",
+                &[
+                    crate::shape::field::<Vec<DirPhoneNumber>>("data"),
+                    crate::shape::field::<BrandedCallingPaginationMeta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -20,15 +20,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallReasonReference {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallReasonReference",
-        &[
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("reason"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallReasonReference",
+                &[
+                    crate::shape::field::<Option<String>>("description"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("reason"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CallReasonReferenceList`
@@ -39,14 +45,20 @@ pub struct CallReasonReferenceList {
 }
 
 impl crate::shape::Shaped for CallReasonReferenceList {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallReasonReferenceList",
-        &[
-            crate::shape::field::<Vec<CallReasonReference>>("data"),
-            crate::shape::field::<BrandedCallingPaginationMeta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallReasonReferenceList",
+                &[
+                    crate::shape::field::<Vec<CallReasonReference>>("data"),
+                    crate::shape::field::<BrandedCallingPaginationMeta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Single supported document type.
@@ -64,14 +76,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for DocumentTypeReference {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DocumentTypeReference",
-        &[
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<Option<String>>("short_name"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DocumentTypeReference",
+                &[
+                    crate::shape::field::<Option<String>>("description"),
+                    crate::shape::field::<Option<String>>("short_name"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/DocumentTypeReferenceList`
@@ -82,14 +100,20 @@ pub struct DocumentTypeReferenceList {
 }
 
 impl crate::shape::Shaped for DocumentTypeReferenceList {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DocumentTypeReferenceList",
-        &[
-            crate::shape::field::<Vec<DocumentTypeReference>>("data"),
-            crate::shape::field::<BrandedCallingPaginationMeta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DocumentTypeReferenceList",
+                &[
+                    crate::shape::field::<Vec<DocumentTypeReference>>("data"),
+                    crate::shape::field::<BrandedCallingPaginationMeta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// **Bare JSON array** of candidate call-reason strings (NOT an object - there is no top-level `call_reasons` key on this endpoint). 1–10 strings, each ≤64 characters.
@@ -104,11 +128,17 @@ pub struct ValidateCallReasonsResponse {
 }
 
 impl crate::shape::Shaped for ValidateCallReasonsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ValidateCallReasonsResponse",
-        &[crate::shape::field::<ValidateCallReasonsResponseData>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ValidateCallReasonsResponse",
+                &[crate::shape::field::<ValidateCallReasonsResponseData>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/ValidateCallReasonsResponse/properties/data`
@@ -123,13 +153,19 @@ pub struct ValidateCallReasonsResponseData {
 }
 
 impl crate::shape::Shaped for ValidateCallReasonsResponseData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ValidateCallReasonsResponseData",
-        &[
-            crate::shape::field::<bool>("all_pre_approved"),
-            crate::shape::field::<Vec<String>>("non_approved_reasons"),
-            crate::shape::field::<bool>("requires_manual_vetting"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ValidateCallReasonsResponseData",
+                &[
+                    crate::shape::field::<bool>("all_pre_approved"),
+                    crate::shape::field::<Vec<String>>("non_approved_reasons"),
+                    crate::shape::field::<bool>("requires_manual_vetting"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -15,17 +15,6 @@ pub struct EnterpriseReputationCreate {
     pub loa_document_id: String,
 }
 
-impl crate::shape::Shaped for EnterpriseReputationCreate {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EnterpriseReputationCreate",
-        &[
-            crate::shape::field::<Option<ReputationCheckFrequency>>("check_frequency"),
-            crate::shape::field::<String>("loa_document_id"),
-        ],
-        false,
-    );
-}
-
 /// All fields optional. The enterprise identity, address, and authorized-representative contact are read from the enterprise record keyed by the path parameter.
 ///
 /// Spec: `#/components/schemas/EnterpriseReputationLoaRender`
@@ -39,30 +28,11 @@ crate::codec::optional_fields!(
     EnterpriseReputationLoaRender { "agent" => agent, "signature" => signature }
 );
 
-impl crate::shape::Shaped for EnterpriseReputationLoaRender {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EnterpriseReputationLoaRender",
-        &[
-            crate::shape::field::<Option<AgentInput>>("agent"),
-            crate::shape::field::<Option<LoaSignaturePayload>>("signature"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/EnterpriseReputationLoaUpdate`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct EnterpriseReputationLoaUpdate {
     /// Id of the new signed LOA document (from the Telnyx Documents API). Changing it resets LOA approval; the new document must be approved before more numbers can be added.
     pub loa_document_id: String,
-}
-
-impl crate::shape::Shaped for EnterpriseReputationLoaUpdate {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EnterpriseReputationLoaUpdate",
-        &[crate::shape::field::<String>("loa_document_id")],
-        false,
-    );
 }
 
 /// Spec: `#/components/schemas/EnterpriseReputationPublic`
@@ -88,20 +58,30 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for EnterpriseReputationPublic {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EnterpriseReputationPublic",
-        &[
-            crate::shape::field::<Option<ReputationCheckFrequency>>("check_frequency"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("enterprise_id"),
-            crate::shape::field::<Option<String>>("loa_document_id"),
-            crate::shape::field::<Option<ReputationLoaStatusPublic>>("loa_status"),
-            crate::shape::field::<Option<Vec<String>>>("rejection_reasons"),
-            crate::shape::field::<Option<ReputationStatus>>("status"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EnterpriseReputationPublic",
+                &[
+                    crate::shape::field::<
+                        Option<ReputationCheckFrequency>,
+                    >("check_frequency"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("enterprise_id"),
+                    crate::shape::field::<Option<String>>("loa_document_id"),
+                    crate::shape::field::<
+                        Option<ReputationLoaStatusPublic>,
+                    >("loa_status"),
+                    crate::shape::field::<Option<Vec<String>>>("rejection_reasons"),
+                    crate::shape::field::<Option<ReputationStatus>>("status"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/EnterpriseReputationPublicWrapped`
@@ -111,25 +91,23 @@ pub struct EnterpriseReputationPublicWrapped {
 }
 
 impl crate::shape::Shaped for EnterpriseReputationPublicWrapped {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EnterpriseReputationPublicWrapped",
-        &[crate::shape::field::<EnterpriseReputationPublic>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EnterpriseReputationPublicWrapped",
+                &[crate::shape::field::<EnterpriseReputationPublic>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/EnterpriseReputationUpdateFrequency`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EnterpriseReputationUpdateFrequency {
     pub check_frequency: ReputationCheckFrequency,
-}
-
-impl crate::shape::Shaped for EnterpriseReputationUpdateFrequency {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EnterpriseReputationUpdateFrequency",
-        &[crate::shape::field::<ReputationCheckFrequency>("check_frequency")],
-        false,
-    );
 }
 
 /// Optional signature embedded in the rendered PDF. When omitted the PDF is returned unsigned for the customer to sign and upload.
@@ -145,17 +123,6 @@ pub struct LoaSignaturePayload {
         deserialize_with = "crate::codec::double_option"
     )]
     pub signer_name: Option<Option<String>>,
-}
-
-impl crate::shape::Shaped for LoaSignaturePayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "LoaSignaturePayload",
-        &[
-            crate::shape::field::<String>("image_base64"),
-            crate::shape::field::<Option<Option<String>>>("signer_name"),
-        ],
-        false,
-    );
 }
 
 /// JSON:API pagination metadata returned with every paginated list response. Page numbering is 1-based. `page_size` reports the number of items actually returned in `data` for this page; the requested size is taken from the `page[size]` query parameter.
@@ -174,16 +141,22 @@ pub struct NumberReputationPaginationMeta {
 }
 
 impl crate::shape::Shaped for NumberReputationPaginationMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NumberReputationPaginationMeta",
-        &[
-            crate::shape::field::<i64>("page_number"),
-            crate::shape::field::<i64>("page_size"),
-            crate::shape::field::<i64>("total_pages"),
-            crate::shape::field::<i64>("total_results"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NumberReputationPaginationMeta",
+                &[
+                    crate::shape::field::<i64>("page_number"),
+                    crate::shape::field::<i64>("page_size"),
+                    crate::shape::field::<i64>("total_pages"),
+                    crate::shape::field::<i64>("total_results"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RefreshReputationRequest`
@@ -193,14 +166,6 @@ pub struct RefreshReputationRequest {
     pub phone_numbers: Vec<String>,
 }
 
-impl crate::shape::Shaped for RefreshReputationRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RefreshReputationRequest",
-        &[crate::shape::field::<Vec<String>>("phone_numbers")],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/RefreshReputationResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RefreshReputationResponse {
@@ -208,11 +173,17 @@ pub struct RefreshReputationResponse {
 }
 
 impl crate::shape::Shaped for RefreshReputationResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RefreshReputationResponse",
-        &[crate::shape::field::<RefreshReputationResponseData>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RefreshReputationResponse",
+                &[crate::shape::field::<RefreshReputationResponseData>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RefreshReputationResponse/properties/data`
@@ -226,18 +197,24 @@ pub struct RefreshReputationResponseData {
 }
 
 impl crate::shape::Shaped for RefreshReputationResponseData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RefreshReputationResponseData",
-        &[
-            crate::shape::field::<
-                Vec<RefreshReputationResponseDataResultsItem>,
-            >("results"),
-            crate::shape::field::<i64>("total_failed"),
-            crate::shape::field::<i64>("total_requested"),
-            crate::shape::field::<i64>("total_successful"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RefreshReputationResponseData",
+                &[
+                    crate::shape::field::<
+                        Vec<RefreshReputationResponseDataResultsItem>,
+                    >("results"),
+                    crate::shape::field::<i64>("total_failed"),
+                    crate::shape::field::<i64>("total_requested"),
+                    crate::shape::field::<i64>("total_successful"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RefreshReputationResponse/properties/data/properties/results/items`
@@ -251,15 +228,21 @@ pub struct RefreshReputationResponseDataResultsItem {
 }
 
 impl crate::shape::Shaped for RefreshReputationResponseDataResultsItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RefreshReputationResponseDataResultsItem",
-        &[
-            crate::shape::field::<Option<String>>("error"),
-            crate::shape::field::<String>("phone_number"),
-            crate::shape::field::<bool>("success"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RefreshReputationResponseDataResultsItem",
+                &[
+                    crate::shape::field::<Option<String>>("error"),
+                    crate::shape::field::<String>("phone_number"),
+                    crate::shape::field::<bool>("success"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Per-category buckets of phone numbers, populated once results are available. Empty lists are kept (not omitted) so consumers can iterate without null-checking each key.
@@ -281,17 +264,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for RemediationPerNumberResults {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RemediationPerNumberResults",
-        &[
-            crate::shape::field::<Option<Vec<String>>>("ineligible"),
-            crate::shape::field::<Option<Vec<String>>>("not_flagged"),
-            crate::shape::field::<Option<Vec<String>>>("refused"),
-            crate::shape::field::<Option<Vec<String>>>("remediated"),
-            crate::shape::field::<Option<Vec<String>>>("requires_review"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RemediationPerNumberResults",
+                &[
+                    crate::shape::field::<Option<Vec<String>>>("ineligible"),
+                    crate::shape::field::<Option<Vec<String>>>("not_flagged"),
+                    crate::shape::field::<Option<Vec<String>>>("refused"),
+                    crate::shape::field::<Option<Vec<String>>>("remediated"),
+                    crate::shape::field::<Option<Vec<String>>>("requires_review"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Full detail of a remediation request, returned on submit and GET by id.
@@ -324,25 +313,33 @@ pub struct RemediationRequest {
 }
 
 impl crate::shape::Shaped for RemediationRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RemediationRequest",
-        &[
-            crate::shape::field::<String>("call_purpose"),
-            crate::shape::field::<Option<String>>("contact_email"),
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<i64>("phone_numbers_count"),
-            crate::shape::field::<i64>("phone_numbers_ineligible"),
-            crate::shape::field::<i64>("phone_numbers_submitted"),
-            crate::shape::field::<Option<RemediationPerNumberResults>>("results"),
-            crate::shape::field::<RemediationStatus>("status"),
-            crate::shape::field::<Option<String>>("tier1_completed_at"),
-            crate::shape::field::<Option<String>>("tier2_completed_at"),
-            crate::shape::field::<String>("updated_at"),
-            crate::shape::field::<Option<String>>("webhook_url"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RemediationRequest",
+                &[
+                    crate::shape::field::<String>("call_purpose"),
+                    crate::shape::field::<Option<String>>("contact_email"),
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<i64>("phone_numbers_count"),
+                    crate::shape::field::<i64>("phone_numbers_ineligible"),
+                    crate::shape::field::<i64>("phone_numbers_submitted"),
+                    crate::shape::field::<
+                        Option<RemediationPerNumberResults>,
+                    >("results"),
+                    crate::shape::field::<RemediationStatus>("status"),
+                    crate::shape::field::<Option<String>>("tier1_completed_at"),
+                    crate::shape::field::<Option<String>>("tier2_completed_at"),
+                    crate::shape::field::<String>("updated_at"),
+                    crate::shape::field::<Option<String>>("webhook_url"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RemediationRequestCreate`
@@ -360,19 +357,6 @@ pub struct RemediationRequestCreate {
     pub webhook_url: Option<String>,
 }
 
-impl crate::shape::Shaped for RemediationRequestCreate {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RemediationRequestCreate",
-        &[
-            crate::shape::field::<String>("call_purpose"),
-            crate::shape::field::<Option<String>>("contact_email"),
-            crate::shape::field::<Vec<String>>("phone_numbers"),
-            crate::shape::field::<Option<String>>("webhook_url"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/RemediationRequestList`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RemediationRequestList {
@@ -381,14 +365,20 @@ pub struct RemediationRequestList {
 }
 
 impl crate::shape::Shaped for RemediationRequestList {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RemediationRequestList",
-        &[
-            crate::shape::field::<Vec<RemediationRequestListItem>>("data"),
-            crate::shape::field::<NumberReputationPaginationMeta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RemediationRequestList",
+                &[
+                    crate::shape::field::<Vec<RemediationRequestListItem>>("data"),
+                    crate::shape::field::<NumberReputationPaginationMeta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Slim list-endpoint shape. Omits per-number results and webhook URLs to keep responses small.
@@ -409,20 +399,26 @@ pub struct RemediationRequestListItem {
 }
 
 impl crate::shape::Shaped for RemediationRequestListItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RemediationRequestListItem",
-        &[
-            crate::shape::field::<String>("call_purpose"),
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<i64>("phone_numbers_count"),
-            crate::shape::field::<RemediationStatus>("status"),
-            crate::shape::field::<Option<String>>("tier1_completed_at"),
-            crate::shape::field::<Option<String>>("tier2_completed_at"),
-            crate::shape::field::<String>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RemediationRequestListItem",
+                &[
+                    crate::shape::field::<String>("call_purpose"),
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<i64>("phone_numbers_count"),
+                    crate::shape::field::<RemediationStatus>("status"),
+                    crate::shape::field::<Option<String>>("tier1_completed_at"),
+                    crate::shape::field::<Option<String>>("tier2_completed_at"),
+                    crate::shape::field::<String>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RemediationRequestWrapped`
@@ -432,11 +428,17 @@ pub struct RemediationRequestWrapped {
 }
 
 impl crate::shape::Shaped for RemediationRequestWrapped {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RemediationRequestWrapped",
-        &[crate::shape::field::<RemediationRequest>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RemediationRequestWrapped",
+                &[crate::shape::field::<RemediationRequest>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Customer-facing status of a remediation request.
@@ -563,19 +565,25 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ReputationData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ReputationData",
-        &[
-            crate::shape::field::<Option<i64>>("connection_score"),
-            crate::shape::field::<Option<i64>>("engagement_score"),
-            crate::shape::field::<Option<String>>("last_refreshed_at"),
-            crate::shape::field::<Option<i64>>("maturity_score"),
-            crate::shape::field::<Option<i64>>("sentiment_score"),
-            crate::shape::field::<Option<String>>("spam_category"),
-            crate::shape::field::<Option<ReputationDataSpamRisk>>("spam_risk"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ReputationData",
+                &[
+                    crate::shape::field::<Option<i64>>("connection_score"),
+                    crate::shape::field::<Option<i64>>("engagement_score"),
+                    crate::shape::field::<Option<String>>("last_refreshed_at"),
+                    crate::shape::field::<Option<i64>>("maturity_score"),
+                    crate::shape::field::<Option<i64>>("sentiment_score"),
+                    crate::shape::field::<Option<String>>("spam_category"),
+                    crate::shape::field::<Option<ReputationDataSpamRisk>>("spam_risk"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Overall spam-risk classification.
@@ -638,18 +646,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ReputationPhoneNumber {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ReputationPhoneNumber",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("enterprise_id"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<Option<ReputationData>>("reputation_data"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ReputationPhoneNumber",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("enterprise_id"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<Option<ReputationData>>("reputation_data"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/ReputationPhoneNumberCreate`
@@ -657,14 +671,6 @@ impl crate::shape::Shaped for ReputationPhoneNumber {
 pub struct ReputationPhoneNumberCreate {
     /// 1–100 phone numbers in E.164 format with a leading `+`.
     pub phone_numbers: Vec<String>,
-}
-
-impl crate::shape::Shaped for ReputationPhoneNumberCreate {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ReputationPhoneNumberCreate",
-        &[crate::shape::field::<Vec<String>>("phone_numbers")],
-        false,
-    );
 }
 
 /// Spec: `#/components/schemas/ReputationPhoneNumberList`
@@ -675,14 +681,20 @@ pub struct ReputationPhoneNumberList {
 }
 
 impl crate::shape::Shaped for ReputationPhoneNumberList {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ReputationPhoneNumberList",
-        &[
-            crate::shape::field::<Vec<ReputationPhoneNumber>>("data"),
-            crate::shape::field::<NumberReputationPaginationMeta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ReputationPhoneNumberList",
+                &[
+                    crate::shape::field::<Vec<ReputationPhoneNumber>>("data"),
+                    crate::shape::field::<NumberReputationPaginationMeta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// List of reputation-monitored phone numbers, each carrying its current reputation data.
@@ -697,11 +709,17 @@ pub struct ReputationPhoneNumberWithReputation {
 }
 
 impl crate::shape::Shaped for ReputationPhoneNumberWithReputation {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ReputationPhoneNumberWithReputation",
-        &[crate::shape::field::<ReputationPhoneNumber>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ReputationPhoneNumberWithReputation",
+                &[crate::shape::field::<ReputationPhoneNumber>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Lifecycle status of the enterprise's Phone Number Reputation activation.

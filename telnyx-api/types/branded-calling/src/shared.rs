@@ -34,27 +34,6 @@ pub struct AgentInput {
     pub street_address: String,
 }
 
-impl crate::shape::Shaped for AgentInput {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AgentInput",
-        &[
-            crate::shape::field::<String>("administrative_area"),
-            crate::shape::field::<String>("city"),
-            crate::shape::field::<String>("contact_email"),
-            crate::shape::field::<String>("contact_name"),
-            crate::shape::field::<String>("contact_phone"),
-            crate::shape::field::<String>("contact_title"),
-            crate::shape::field::<String>("country"),
-            crate::shape::field::<Option<Option<String>>>("dba"),
-            crate::shape::field::<Option<Option<String>>>("extended_address"),
-            crate::shape::field::<String>("legal_name"),
-            crate::shape::field::<String>("postal_code"),
-            crate::shape::field::<String>("street_address"),
-        ],
-        false,
-    );
-}
-
 /// JSON:API pagination metadata returned with every paginated list response. Page numbering is 1-based. `page_size` reports the number of items actually returned in `data` for this page; the requested size is taken from the `page[size]` query parameter.
 ///
 /// Spec: `#/components/schemas/branded-calling_PaginationMeta`
@@ -71,16 +50,22 @@ pub struct BrandedCallingPaginationMeta {
 }
 
 impl crate::shape::Shaped for BrandedCallingPaginationMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BrandedCallingPaginationMeta",
-        &[
-            crate::shape::field::<i64>("page_number"),
-            crate::shape::field::<i64>("page_size"),
-            crate::shape::field::<i64>("total_pages"),
-            crate::shape::field::<i64>("total_results"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BrandedCallingPaginationMeta",
+                &[
+                    crate::shape::field::<i64>("page_number"),
+                    crate::shape::field::<i64>("page_size"),
+                    crate::shape::field::<i64>("total_pages"),
+                    crate::shape::field::<i64>("total_results"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CallReason`
@@ -95,14 +80,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallReason {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallReason",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("reason"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallReason",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("reason"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/Dir`
@@ -144,32 +135,40 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for Dir {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Dir",
-        &[
-            crate::shape::field::<Option<String>>("authorizer_email"),
-            crate::shape::field::<Option<String>>("authorizer_name"),
-            crate::shape::field::<Option<Vec<CallReason>>>("call_reasons"),
-            crate::shape::field::<Option<bool>>("certify_brand_is_accurate"),
-            crate::shape::field::<Option<bool>>("certify_ip_ownership"),
-            crate::shape::field::<Option<bool>>("certify_no_shaft_content"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("display_name"),
-            crate::shape::field::<Option<Vec<Document>>>("documents"),
-            crate::shape::field::<Option<String>>("enterprise_id"),
-            crate::shape::field::<Option<String>>("expiring_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("logo_url"),
-            crate::shape::field::<Option<String>>("rejected_at"),
-            crate::shape::field::<Option<Vec<RejectionReason>>>("rejection_reasons"),
-            crate::shape::field::<Option<bool>>("reselling"),
-            crate::shape::field::<Option<DirStatus>>("status"),
-            crate::shape::field::<Option<String>>("submitted_at"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("verified_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Dir",
+                &[
+                    crate::shape::field::<Option<String>>("authorizer_email"),
+                    crate::shape::field::<Option<String>>("authorizer_name"),
+                    crate::shape::field::<Option<Vec<CallReason>>>("call_reasons"),
+                    crate::shape::field::<Option<bool>>("certify_brand_is_accurate"),
+                    crate::shape::field::<Option<bool>>("certify_ip_ownership"),
+                    crate::shape::field::<Option<bool>>("certify_no_shaft_content"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("display_name"),
+                    crate::shape::field::<Option<Vec<Document>>>("documents"),
+                    crate::shape::field::<Option<String>>("enterprise_id"),
+                    crate::shape::field::<Option<String>>("expiring_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("logo_url"),
+                    crate::shape::field::<Option<String>>("rejected_at"),
+                    crate::shape::field::<
+                        Option<Vec<RejectionReason>>,
+                    >("rejection_reasons"),
+                    crate::shape::field::<Option<bool>>("reselling"),
+                    crate::shape::field::<Option<DirStatus>>("status"),
+                    crate::shape::field::<Option<String>>("submitted_at"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<String>>("verified_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/DirPhoneNumber`
@@ -201,23 +200,29 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for DirPhoneNumber {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DirPhoneNumber",
-        &[
-            crate::shape::field::<Option<String>>("batch_id"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("dir_id"),
-            crate::shape::field::<Option<String>>("enterprise_id"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("loa_document_id"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<Option<RejectionReason>>("rejection_reason"),
-            crate::shape::field::<Option<PhoneNumberStatus>>("status"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("verified_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DirPhoneNumber",
+                &[
+                    crate::shape::field::<Option<String>>("batch_id"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("dir_id"),
+                    crate::shape::field::<Option<String>>("enterprise_id"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("loa_document_id"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<Option<RejectionReason>>("rejection_reason"),
+                    crate::shape::field::<Option<PhoneNumberStatus>>("status"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<String>>("verified_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// DIR lifecycle status.
@@ -304,11 +309,17 @@ pub struct DirWrapped {
 }
 
 impl crate::shape::Shaped for DirWrapped {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DirWrapped",
-        &[crate::shape::field::<Dir>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DirWrapped",
+                &[crate::shape::field::<Dir>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/Document`
@@ -323,15 +334,21 @@ pub struct Document {
 }
 
 impl crate::shape::Shaped for Document {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Document",
-        &[
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<String>("document_id"),
-            crate::shape::field::<DocumentDocumentType>("document_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Document",
+                &[
+                    crate::shape::field::<Option<String>>("description"),
+                    crate::shape::field::<String>("document_id"),
+                    crate::shape::field::<DocumentDocumentType>("document_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Type of supporting document. Pick the closest match to what the file actually contains; `other` triggers manual vetting and may slow approval. The matching short_name reference list is at `GET /v2/dir/document_types`.
@@ -492,14 +509,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for RejectionReason {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RejectionReason",
-        &[
-            crate::shape::field::<Option<String>>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<Option<String>>("message"),
-            crate::shape::field::<Option<String>>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RejectionReason",
+                &[
+                    crate::shape::field::<Option<String>>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<Option<String>>("message"),
+                    crate::shape::field::<Option<String>>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -14,11 +14,21 @@ pub struct TermsOfServiceInfo {
 crate::codec::optional_fields!(TermsOfServiceInfo { "agreements" => agreements });
 
 impl crate::shape::Shaped for TermsOfServiceInfo {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TermsOfServiceInfo",
-        &[crate::shape::field::<Option<Vec<TermsOfServiceInfoItem>>>("agreements")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TermsOfServiceInfo",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<TermsOfServiceInfoItem>>,
+                    >("agreements"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/TermsOfServiceInfoItem`
@@ -38,17 +48,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for TermsOfServiceInfoItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TermsOfServiceInfoItem",
-        &[
-            crate::shape::field::<Option<String>>("current_version"),
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<Option<String>>("effective_date"),
-            crate::shape::field::<Option<TosProductType>>("product_type"),
-            crate::shape::field::<Option<String>>("terms_url"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TermsOfServiceInfoItem",
+                &[
+                    crate::shape::field::<Option<String>>("current_version"),
+                    crate::shape::field::<Option<String>>("description"),
+                    crate::shape::field::<Option<String>>("effective_date"),
+                    crate::shape::field::<Option<TosProductType>>("product_type"),
+                    crate::shape::field::<Option<String>>("terms_url"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// A recorded user agreement to a product's Terms of Service. The `user_id` is intentionally NOT echoed back on this public surface - the caller already knows their own identity.
@@ -72,18 +88,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for TosAgreement {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TosAgreement",
-        &[
-            crate::shape::field::<Option<String>>("agreed_at"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<TosProductType>>("product_type"),
-            crate::shape::field::<Option<String>>("terms_version"),
-            crate::shape::field::<Option<String>>("version"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TosAgreement",
+                &[
+                    crate::shape::field::<Option<String>>("agreed_at"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<TosProductType>>("product_type"),
+                    crate::shape::field::<Option<String>>("terms_version"),
+                    crate::shape::field::<Option<String>>("version"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Paginated list of Terms of Service agreements for the calling user.
@@ -96,14 +118,20 @@ pub struct TosAgreementList {
 }
 
 impl crate::shape::Shaped for TosAgreementList {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TosAgreementList",
-        &[
-            crate::shape::field::<Vec<TosAgreement>>("data"),
-            crate::shape::field::<BrandedCallingPaginationMeta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TosAgreementList",
+                &[
+                    crate::shape::field::<Vec<TosAgreement>>("data"),
+                    crate::shape::field::<BrandedCallingPaginationMeta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/TosAgreementWrapped`
@@ -113,11 +141,17 @@ pub struct TosAgreementWrapped {
 }
 
 impl crate::shape::Shaped for TosAgreementWrapped {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TosAgreementWrapped",
-        &[crate::shape::field::<TosAgreement>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TosAgreementWrapped",
+                &[crate::shape::field::<TosAgreement>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Telnyx product the Terms of Service apply to.
@@ -176,18 +210,24 @@ pub struct TosStatus {
 }
 
 impl crate::shape::Shaped for TosStatus {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TosStatus",
-        &[
-            crate::shape::field::<Option<String>>("agreed_at"),
-            crate::shape::field::<Option<String>>("agreed_version"),
-            crate::shape::field::<bool>("agreement_required"),
-            crate::shape::field::<String>("current_terms_version"),
-            crate::shape::field::<bool>("has_agreed"),
-            crate::shape::field::<TosProductType>("product_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TosStatus",
+                &[
+                    crate::shape::field::<Option<String>>("agreed_at"),
+                    crate::shape::field::<Option<String>>("agreed_version"),
+                    crate::shape::field::<bool>("agreement_required"),
+                    crate::shape::field::<String>("current_terms_version"),
+                    crate::shape::field::<bool>("has_agreed"),
+                    crate::shape::field::<TosProductType>("product_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/TosStatusWrapped`
@@ -197,9 +237,15 @@ pub struct TosStatusWrapped {
 }
 
 impl crate::shape::Shaped for TosStatusWrapped {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TosStatusWrapped",
-        &[crate::shape::field::<TosStatus>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TosStatusWrapped",
+                &[crate::shape::field::<TosStatus>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -23,20 +23,6 @@ crate::codec::optional_fields!(
     command_id, "messages" => messages }
 );
 
-impl crate::shape::Shaped for AiAssistantAddMessagesRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AiAssistantAddMessagesRequest",
-        &[
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("command_id"),
-            crate::shape::field::<
-                Option<Vec<AiAssistantAddMessagesRequestMessagesItem>>,
-            >("messages"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/AIAssistantAddMessagesRequest/properties/messages/items`
 #[derive(Debug, Clone, PartialEq)]
 pub enum AiAssistantAddMessagesRequestMessagesItem {
@@ -94,20 +80,6 @@ impl<'de> serde::Deserialize<'de> for AiAssistantAddMessagesRequestMessagesItem 
     }
 }
 
-impl crate::shape::Shaped for AiAssistantAddMessagesRequestMessagesItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Tagged {
-        name: "AiAssistantAddMessagesRequestMessagesItem",
-        property: "role",
-        variants: &[
-            ("user", crate::shape::of::<UserMessage>()),
-            ("assistant", crate::shape::of::<AssistantMessage>()),
-            ("tool", crate::shape::of::<ToolMessage>()),
-            ("system", crate::shape::of::<SystemMessage>()),
-            ("developer", crate::shape::of::<DeveloperMessage>()),
-        ],
-    };
-}
-
 /// Spec: `#/components/schemas/AIAssistantJoinParticipant`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AiAssistantJoinParticipant {
@@ -121,21 +93,6 @@ pub struct AiAssistantJoinParticipant {
     pub on_hangup: Option<AiAssistantJoinParticipantOnHangup>,
     /// The role of the participant in the conversation.
     pub role: AiAssistantJoinParticipantRole,
-}
-
-impl crate::shape::Shaped for AiAssistantJoinParticipant {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AiAssistantJoinParticipant",
-        &[
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<
-                Option<AiAssistantJoinParticipantOnHangup>,
-            >("on_hangup"),
-            crate::shape::field::<AiAssistantJoinParticipantRole>("role"),
-        ],
-        false,
-    );
 }
 
 /// Determines what happens to the conversation when this participant hangs up.
@@ -220,19 +177,6 @@ pub struct AiAssistantJoinRequest {
     pub participant: AiAssistantJoinParticipant,
 }
 
-impl crate::shape::Shaped for AiAssistantJoinRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AiAssistantJoinRequest",
-        &[
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("command_id"),
-            crate::shape::field::<String>("conversation_id"),
-            crate::shape::field::<AiAssistantJoinParticipant>("participant"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/AIAssistantStartRequest`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AiAssistantStartRequest {
@@ -264,32 +208,6 @@ crate::codec::optional_fields!(
     "transcription" => transcription, "voice" => voice, "voice_settings" =>
     voice_settings }
 );
-
-impl crate::shape::Shaped for AiAssistantStartRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AiAssistantStartRequest",
-        &[
-            crate::shape::field::<Option<CallAssistantRequest>>("assistant"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("command_id"),
-            crate::shape::field::<Option<String>>("greeting"),
-            crate::shape::field::<Option<InterruptionSettings>>("interruption_settings"),
-            crate::shape::field::<
-                Option<Vec<AiAssistantStartRequestMessageHistoryItem>>,
-            >("message_history"),
-            crate::shape::field::<
-                Option<Vec<AiAssistantJoinParticipant>>,
-            >("participants"),
-            crate::shape::field::<Option<bool>>("send_message_history_updates"),
-            crate::shape::field::<Option<TranscriptionConfig>>("transcription"),
-            crate::shape::field::<Option<VoiceConfig>>("voice"),
-            crate::shape::field::<
-                Option<AiAssistantStartRequestVoiceSettings>,
-            >("voice_settings"),
-        ],
-        false,
-    );
-}
 
 /// Spec: `#/components/schemas/AIAssistantStartRequest/properties/message_history/items`
 pub type AiAssistantStartRequestMessageHistoryItem = AiAssistantAddMessagesRequestMessagesItem;
@@ -367,22 +285,6 @@ impl<'de> serde::Deserialize<'de> for AiAssistantStartRequestVoiceSettings {
     }
 }
 
-impl crate::shape::Shaped for AiAssistantStartRequestVoiceSettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Tagged {
-        name: "AiAssistantStartRequestVoiceSettings",
-        property: "type",
-        variants: &[
-            ("elevenlabs", crate::shape::of::<ElevenLabsVoiceSettings>()),
-            ("telnyx", crate::shape::of::<TelnyxVoiceSettings>()),
-            ("aws", crate::shape::of::<AwsVoiceSettings>()),
-            ("azure", crate::shape::of::<AzureVoiceSettings>()),
-            ("rime", crate::shape::of::<RimeVoiceSettings>()),
-            ("resemble", crate::shape::of::<ResembleVoiceSettings>()),
-            ("xai", crate::shape::of::<XaiVoiceSettings>()),
-        ],
-    };
-}
-
 /// AI Assistant Stop Request
 ///
 /// Spec: `#/components/schemas/AIAssistantStopRequest`
@@ -398,17 +300,6 @@ crate::codec::optional_fields!(
     AiAssistantStopRequest { "client_state" => client_state, "command_id" => command_id }
 );
 
-impl crate::shape::Shaped for AiAssistantStopRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AiAssistantStopRequest",
-        &[
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("command_id"),
-        ],
-        false,
-    );
-}
-
 /// Call Control Command Response With Recording ID
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1answer/post/responses/200/content/application~1json/schema`
@@ -420,15 +311,21 @@ pub struct AnswerCallResponse {
 crate::codec::optional_fields!(AnswerCallResponse { "data" => data });
 
 impl crate::shape::Shaped for AnswerCallResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AnswerCallResponse",
-        &[
-            crate::shape::field::<
-                Option<CallControlCommandResultWithRecordingId>,
-            >("data"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AnswerCallResponse",
+                &[
+                    crate::shape::field::<
+                        Option<CallControlCommandResultWithRecordingId>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Answer Request
@@ -516,76 +413,6 @@ crate::codec::optional_fields!(
     "webhook_urls" => webhook_urls, "webhook_urls_method" => webhook_urls_method }
 );
 
-impl crate::shape::Shaped for AnswerRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AnswerRequest",
-        &[
-            crate::shape::field::<Option<CallAssistantRequest>>("assistant"),
-            crate::shape::field::<Option<String>>("billing_group_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("command_id"),
-            crate::shape::field::<
-                Option<ConversationRelayEmbeddedConfig>,
-            >("conversation_relay_config"),
-            crate::shape::field::<Option<Vec<CustomSipHeader>>>("custom_headers"),
-            crate::shape::field::<
-                Option<AnswerRequestDeepfakeDetection>,
-            >("deepfake_detection"),
-            crate::shape::field::<
-                Option<AnswerRequestPreferredCodecs>,
-            >("preferred_codecs"),
-            crate::shape::field::<Option<AnswerRequestRecord>>("record"),
-            crate::shape::field::<
-                Option<AnswerRequestRecordChannels>,
-            >("record_channels"),
-            crate::shape::field::<Option<String>>("record_custom_file_name"),
-            crate::shape::field::<Option<AnswerRequestRecordFormat>>("record_format"),
-            crate::shape::field::<Option<i64>>("record_max_length"),
-            crate::shape::field::<Option<i64>>("record_timeout_secs"),
-            crate::shape::field::<Option<AnswerRequestRecordTrack>>("record_track"),
-            crate::shape::field::<Option<AnswerRequestRecordTrim>>("record_trim"),
-            crate::shape::field::<Option<bool>>("send_silence_when_idle"),
-            crate::shape::field::<Option<Vec<SipHeader>>>("sip_headers"),
-            crate::shape::field::<Option<SoundModifications>>("sound_modifications"),
-            crate::shape::field::<
-                Option<StreamBidirectionalCodec>,
-            >("stream_bidirectional_codec"),
-            crate::shape::field::<
-                Option<StreamBidirectionalMode>,
-            >("stream_bidirectional_mode"),
-            crate::shape::field::<
-                Option<StreamBidirectionalTargetLegs>,
-            >("stream_bidirectional_target_legs"),
-            crate::shape::field::<Option<StreamCodec>>("stream_codec"),
-            crate::shape::field::<Option<AnswerRequestStreamTrack>>("stream_track"),
-            crate::shape::field::<Option<String>>("stream_url"),
-            crate::shape::field::<Option<bool>>("transcription"),
-            crate::shape::field::<
-                Option<TranscriptionStartRequest>,
-            >("transcription_config"),
-            crate::shape::field::<
-                Option<
-                    std::collections::BTreeMap<
-                        String,
-                        AnswerRequestWebhookRetriesPoliciesValue,
-                    >,
-                >,
-            >("webhook_retries_policies"),
-            crate::shape::field::<Option<String>>("webhook_url"),
-            crate::shape::field::<
-                Option<AnswerRequestWebhookUrlMethod>,
-            >("webhook_url_method"),
-            crate::shape::field::<
-                Option<std::collections::BTreeMap<String, String>>,
-            >("webhook_urls"),
-            crate::shape::field::<
-                Option<AnswerRequestWebhookUrlsMethod>,
-            >("webhook_urls_method"),
-        ],
-        false,
-    );
-}
-
 /// Enables deepfake detection on the call. When enabled, audio from the remote party is streamed to a detection service that analyzes whether the voice is AI-generated. Results are delivered via the `call.deepfake_detection.result` webhook.
 ///
 /// Spec: `#/components/schemas/AnswerRequest/properties/deepfake_detection`
@@ -599,18 +426,6 @@ pub struct AnswerRequestDeepfakeDetection {
     /// Maximum time in seconds to wait for a detection result before timing out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<i64>,
-}
-
-impl crate::shape::Shaped for AnswerRequestDeepfakeDetection {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AnswerRequestDeepfakeDetection",
-        &[
-            crate::shape::field::<bool>("enabled"),
-            crate::shape::field::<Option<i64>>("rtp_timeout"),
-            crate::shape::field::<Option<i64>>("timeout"),
-        ],
-        false,
-    );
 }
 
 /// The list of comma-separated codecs in a preferred order for the forked media to be received.
@@ -738,14 +553,6 @@ crate::codec::optional_fields!(
     AnswerRequestWebhookRetriesPoliciesValue { "retries_ms" => retries_ms }
 );
 
-impl crate::shape::Shaped for AnswerRequestWebhookRetriesPoliciesValue {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AnswerRequestWebhookRetriesPoliciesValue",
-        &[crate::shape::field::<Option<Vec<i64>>>("retries_ms")],
-        false,
-    );
-}
-
 /// HTTP request type used for `webhook_url`.
 ///
 /// Spec: `#/components/schemas/AnswerRequest/properties/webhook_url_method`
@@ -807,19 +614,6 @@ crate::codec::optional_fields!(
     openai_api_key_ref, "tools" => tools }
 );
 
-impl crate::shape::Shaped for Assistant {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Assistant",
-        &[
-            crate::shape::field::<Option<String>>("instructions"),
-            crate::shape::field::<Option<String>>("model"),
-            crate::shape::field::<Option<String>>("openai_api_key_ref"),
-            crate::shape::field::<Option<Vec<AssistantToolsItem>>>("tools"),
-        ],
-        false,
-    );
-}
-
 /// Messages sent by the model in response to user messages.
 ///
 /// Spec: `#/components/schemas/AssistantMessage`
@@ -835,19 +629,6 @@ pub struct AssistantMessage {
     /// The tool calls generated by the model, such as function calls.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_calls: Option<Vec<ToolCall>>,
-}
-
-impl crate::shape::Shaped for AssistantMessage {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AssistantMessage",
-        &[
-            crate::shape::field::<Option<String>>("content"),
-            crate::shape::field::<Option<MessageMetadata>>("metadata"),
-            crate::shape::field::<AssistantMessageRole>("role"),
-            crate::shape::field::<Option<Vec<ToolCall>>>("tool_calls"),
-        ],
-        false,
-    );
 }
 
 /// Spec: `#/components/schemas/Assistant/properties/tools/items`
@@ -917,21 +698,6 @@ impl<'de> serde::Deserialize<'de> for AssistantToolsItem {
             _ => Ok(Self::Unknown(value)),
         }
     }
-}
-
-impl crate::shape::Shaped for AssistantToolsItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Tagged {
-        name: "AssistantToolsItem",
-        property: "type",
-        variants: &[
-            ("book_appointment", crate::shape::of::<BookAppointmentTool>()),
-            ("check_availability", crate::shape::of::<CheckAvailabilityTool>()),
-            ("webhook", crate::shape::of::<WebhookTool>()),
-            ("hangup", crate::shape::of::<HangupTool>()),
-            ("transfer", crate::shape::of::<TransferTool>()),
-            ("retrieval", crate::shape::of::<CallControlRetrievalTool>()),
-        ],
-    };
 }
 
 /// Language to use for speech recognition
@@ -1324,17 +1090,6 @@ pub struct BookAppointmentTool {
     pub type_: BookAppointmentToolType,
 }
 
-impl crate::shape::Shaped for BookAppointmentTool {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BookAppointmentTool",
-        &[
-            crate::shape::field::<BookAppointmentToolParams>("book_appointment"),
-            crate::shape::field::<BookAppointmentToolType>("type"),
-        ],
-        false,
-    );
-}
-
 /// BookAppointmentToolParams
 ///
 /// Spec: `#/components/schemas/BookAppointmentToolParams`
@@ -1350,19 +1105,6 @@ pub struct BookAppointmentToolParams {
     pub attendee_timezone: Option<String>,
     /// Event Type ID for which slots are being fetched. [cal.com](https://cal.com/docs/api-reference/v2/bookings/create-a-booking#body-event-type-id)
     pub event_type_id: i64,
-}
-
-impl crate::shape::Shaped for BookAppointmentToolParams {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BookAppointmentToolParams",
-        &[
-            crate::shape::field::<String>("api_key_ref"),
-            crate::shape::field::<Option<String>>("attendee_name"),
-            crate::shape::field::<Option<String>>("attendee_timezone"),
-            crate::shape::field::<i64>("event_type_id"),
-        ],
-        false,
-    );
 }
 
 /// Spec: `#/components/schemas/BookAppointmentTool/properties/type`
@@ -1464,37 +1206,6 @@ pub struct BridgeRequest {
     /// The ID of the video room you want to bridge with, can't be used together with call_control_id parameter or queue parameter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_room_id: Option<String>,
-}
-
-impl crate::shape::Shaped for BridgeRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BridgeRequest",
-        &[
-            crate::shape::field::<String>("call_control_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("command_id"),
-            crate::shape::field::<Option<bool>>("hold_after_unbridge"),
-            crate::shape::field::<Option<BridgeRequestMuteDtmf>>("mute_dtmf"),
-            crate::shape::field::<Option<String>>("park_after_unbridge"),
-            crate::shape::field::<Option<bool>>("play_ringtone"),
-            crate::shape::field::<Option<bool>>("prevent_double_bridge"),
-            crate::shape::field::<Option<String>>("queue"),
-            crate::shape::field::<Option<BridgeRequestRecord>>("record"),
-            crate::shape::field::<
-                Option<BridgeRequestRecordChannels>,
-            >("record_channels"),
-            crate::shape::field::<Option<String>>("record_custom_file_name"),
-            crate::shape::field::<Option<BridgeRequestRecordFormat>>("record_format"),
-            crate::shape::field::<Option<i64>>("record_max_length"),
-            crate::shape::field::<Option<i64>>("record_timeout_secs"),
-            crate::shape::field::<Option<BridgeRequestRecordTrack>>("record_track"),
-            crate::shape::field::<Option<BridgeRequestRecordTrim>>("record_trim"),
-            crate::shape::field::<Option<BridgeRequestRingtone>>("ringtone"),
-            crate::shape::field::<Option<String>>("video_room_context"),
-            crate::shape::field::<Option<String>>("video_room_id"),
-        ],
-        false,
-    );
 }
 
 /// When enabled, DTMF tones are not passed to the call participant. The webhooks containing the DTMF information will be sent.
@@ -1801,43 +1512,6 @@ pub struct CallAssistantRequest {
     pub tools: Option<Vec<CallAssistantRequestToolsItem>>,
 }
 
-impl crate::shape::Shaped for CallAssistantRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallAssistantRequest",
-        &[
-            crate::shape::field::<
-                Option<
-                    std::collections::BTreeMap<
-                        String,
-                        CallAssistantRequestDynamicVariablesValue,
-                    >,
-                >,
-            >("dynamic_variables"),
-            crate::shape::field::<
-                Option<CallAssistantRequestExternalLlm>,
-            >("external_llm"),
-            crate::shape::field::<
-                Option<CallAssistantRequestFallbackConfig>,
-            >("fallback_config"),
-            crate::shape::field::<Option<String>>("greeting"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<Option<String>>("instructions"),
-            crate::shape::field::<Option<String>>("llm_api_key_ref"),
-            crate::shape::field::<
-                Option<Vec<serde_json::Map<String, serde_json::Value>>>,
-            >("mcp_servers"),
-            crate::shape::field::<Option<String>>("model"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("observability_settings"),
-            crate::shape::field::<Option<String>>("openai_api_key_ref"),
-            crate::shape::field::<Option<Vec<CallAssistantRequestToolsItem>>>("tools"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/CallAssistantRequest/properties/dynamic_variables/additionalProperties`
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
@@ -1861,17 +1535,6 @@ impl<'de> serde::Deserialize<'de> for CallAssistantRequestDynamicVariablesValue 
             ],
         )
     }
-}
-
-impl crate::shape::Shaped for CallAssistantRequestDynamicVariablesValue {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "CallAssistantRequestDynamicVariablesValue",
-        variants: &[
-            crate::shape::of::<String>(),
-            crate::shape::of::<f64>(),
-            crate::shape::of::<bool>(),
-        ],
-    };
 }
 
 /// External LLM configuration for bringing your own LLM endpoint.
@@ -1904,24 +1567,6 @@ crate::codec::optional_fields!(
     "token_retrieval_url" => token_retrieval_url }
 );
 
-impl crate::shape::Shaped for CallAssistantRequestExternalLlm {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallAssistantRequestExternalLlm",
-        &[
-            crate::shape::field::<
-                Option<CallAssistantRequestExternalLlmAuthenticationMethod>,
-            >("authentication_method"),
-            crate::shape::field::<Option<String>>("base_url"),
-            crate::shape::field::<Option<String>>("certificate_ref"),
-            crate::shape::field::<Option<bool>>("forward_metadata"),
-            crate::shape::field::<Option<String>>("llm_api_key_ref"),
-            crate::shape::field::<Option<String>>("model"),
-            crate::shape::field::<Option<String>>("token_retrieval_url"),
-        ],
-        false,
-    );
-}
-
 /// Authentication method used when connecting to the external LLM endpoint.
 ///
 /// Spec: `#/components/schemas/CallAssistantRequest/properties/external_llm/properties/authentication_method`
@@ -1945,20 +1590,6 @@ crate::codec::optional_fields!(
     "llm_api_key_ref" => llm_api_key_ref, "model" => model }
 );
 
-impl crate::shape::Shaped for CallAssistantRequestFallbackConfig {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallAssistantRequestFallbackConfig",
-        &[
-            crate::shape::field::<
-                Option<CallAssistantRequestFallbackConfigExternalLlm>,
-            >("external_llm"),
-            crate::shape::field::<Option<String>>("llm_api_key_ref"),
-            crate::shape::field::<Option<String>>("model"),
-        ],
-        false,
-    );
-}
-
 /// External LLM fallback configuration.
 ///
 /// Spec: `#/components/schemas/CallAssistantRequest/properties/fallback_config/properties/external_llm`
@@ -1979,17 +1610,6 @@ pub struct CallControlBucketIds {
     pub max_num_results: Option<i64>,
 }
 
-impl crate::shape::Shaped for CallControlBucketIds {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallControlBucketIds",
-        &[
-            crate::shape::field::<Vec<String>>("bucket_ids"),
-            crate::shape::field::<Option<i64>>("max_num_results"),
-        ],
-        false,
-    );
-}
-
 /// Call Control Command Result With Conversation ID
 ///
 /// Spec: `#/components/schemas/CallControlCommandResultWithConversationId`
@@ -2006,14 +1626,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallControlCommandResultWithConversationId {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallControlCommandResultWithConversationId",
-        &[
-            crate::shape::field::<Option<String>>("conversation_id"),
-            crate::shape::field::<Option<String>>("result"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallControlCommandResultWithConversationId",
+                &[
+                    crate::shape::field::<Option<String>>("conversation_id"),
+                    crate::shape::field::<Option<String>>("result"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call Control Command Result With Conversation Relay ID
@@ -2032,14 +1658,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallControlCommandResultWithConversationRelayId {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallControlCommandResultWithConversationRelayId",
-        &[
-            crate::shape::field::<Option<String>>("conversation_relay_id"),
-            crate::shape::field::<Option<String>>("result"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallControlCommandResultWithConversationRelayId",
+                &[
+                    crate::shape::field::<Option<String>>("conversation_relay_id"),
+                    crate::shape::field::<Option<String>>("result"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call Control Command Result With Recording ID
@@ -2058,14 +1690,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallControlCommandResultWithRecordingId {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallControlCommandResultWithRecordingId",
-        &[
-            crate::shape::field::<Option<String>>("recording_id"),
-            crate::shape::field::<Option<String>>("result"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallControlCommandResultWithRecordingId",
+                &[
+                    crate::shape::field::<Option<String>>("recording_id"),
+                    crate::shape::field::<Option<String>>("result"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// RetrievalTool
@@ -2078,17 +1716,6 @@ pub struct CallControlRetrievalTool {
     pub type_: CallControlRetrievalToolType,
 }
 
-impl crate::shape::Shaped for CallControlRetrievalTool {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallControlRetrievalTool",
-        &[
-            crate::shape::field::<CallControlBucketIds>("retrieval"),
-            crate::shape::field::<CallControlRetrievalToolType>("type"),
-        ],
-        false,
-    );
-}
-
 /// TransferToolParams
 ///
 /// Spec: `#/components/schemas/CallControlTransferToolParams`
@@ -2098,17 +1725,6 @@ pub struct CallControlTransferToolParams {
     pub from: String,
     /// The different possible targets of the transfer. The assistant will be able to choose one of the targets to transfer the call to. This can also be a dynamic variable string like `{{ targets }}` where `targets` is returned by the dynamic variables webhook and resolves to an array of target objects at runtime.
     pub targets: CallControlTransferToolParamsTargets,
-}
-
-impl crate::shape::Shaped for CallControlTransferToolParams {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallControlTransferToolParams",
-        &[
-            crate::shape::field::<String>("from"),
-            crate::shape::field::<CallControlTransferToolParamsTargets>("targets"),
-        ],
-        false,
-    );
 }
 
 /// The different possible targets of the transfer. The assistant will be able to choose one of the targets to transfer the call to. This can also be a dynamic variable string like `{{ targets }}` where `targets` is returned by the dynamic variables webhook and resolves to an array of target objects at runtime.
@@ -2141,16 +1757,6 @@ impl<'de> serde::Deserialize<'de> for CallControlTransferToolParamsTargets {
     }
 }
 
-impl crate::shape::Shaped for CallControlTransferToolParamsTargets {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "CallControlTransferToolParamsTargets",
-        variants: &[
-            crate::shape::of::<Vec<CallControlTransferToolParamsTargetsVariant1Item>>(),
-            crate::shape::of::<String>(),
-        ],
-    };
-}
-
 /// WebhookToolParams
 ///
 /// Spec: `#/components/schemas/CallControlWebhookToolParams`
@@ -2179,31 +1785,6 @@ pub struct CallControlWebhookToolParams {
     pub url: String,
 }
 
-impl crate::shape::Shaped for CallControlWebhookToolParams {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallControlWebhookToolParams",
-        &[
-            crate::shape::field::<
-                Option<CallControlWebhookToolParamsBodyParameters>,
-            >("body_parameters"),
-            crate::shape::field::<String>("description"),
-            crate::shape::field::<
-                Option<Vec<CallControlWebhookToolParamsHeadersItem>>,
-            >("headers"),
-            crate::shape::field::<Option<CallControlWebhookToolParamsMethod>>("method"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<
-                Option<CallControlWebhookToolParamsPathParameters>,
-            >("path_parameters"),
-            crate::shape::field::<
-                Option<CallControlWebhookToolParamsQueryParameters>,
-            >("query_parameters"),
-            crate::shape::field::<String>("url"),
-        ],
-        false,
-    );
-}
-
 /// The path parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the path of the request if the URL contains a placeholder for a value. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
 ///
 /// Spec: `#/components/schemas/CallControlWebhookToolParams/properties/path_parameters`
@@ -2230,15 +1811,21 @@ pub struct CallJoinAiAssistantResponse {
 crate::codec::optional_fields!(CallJoinAiAssistantResponse { "data" => data });
 
 impl crate::shape::Shaped for CallJoinAiAssistantResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallJoinAiAssistantResponse",
-        &[
-            crate::shape::field::<
-                Option<CallControlCommandResultWithConversationId>,
-            >("data"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallJoinAiAssistantResponse",
+                &[
+                    crate::shape::field::<
+                        Option<CallControlCommandResultWithConversationId>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Dial Request
@@ -2428,117 +2015,6 @@ pub struct CallRequest {
     pub webhook_urls_method: Option<CallRequestWebhookUrlsMethod>,
 }
 
-impl crate::shape::Shaped for CallRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallRequest",
-        &[
-            crate::shape::field::<
-                Option<CallRequestAnsweringMachineDetection>,
-            >("answering_machine_detection"),
-            crate::shape::field::<
-                Option<CallRequestAnsweringMachineDetectionConfig>,
-            >("answering_machine_detection_config"),
-            crate::shape::field::<Option<CallAssistantRequest>>("assistant"),
-            crate::shape::field::<Option<String>>("audio_url"),
-            crate::shape::field::<Option<String>>("billing_group_id"),
-            crate::shape::field::<Option<bool>>("bridge_intent"),
-            crate::shape::field::<Option<bool>>("bridge_on_answer"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("command_id"),
-            crate::shape::field::<
-                Option<CallRequestConferenceConfig>,
-            >("conference_config"),
-            crate::shape::field::<String>("connection_id"),
-            crate::shape::field::<
-                Option<ConversationRelayEmbeddedConfig>,
-            >("conversation_relay_config"),
-            crate::shape::field::<Option<Vec<CustomSipHeader>>>("custom_headers"),
-            crate::shape::field::<
-                Option<CallRequestDeepfakeDetection>,
-            >("deepfake_detection"),
-            crate::shape::field::<Option<DialogflowConfig>>("dialogflow_config"),
-            crate::shape::field::<Option<bool>>("enable_dialogflow"),
-            crate::shape::field::<String>("from"),
-            crate::shape::field::<Option<String>>("from_display_name"),
-            crate::shape::field::<Option<String>>("link_to"),
-            crate::shape::field::<
-                Option<CallRequestMediaEncryption>,
-            >("media_encryption"),
-            crate::shape::field::<Option<String>>("media_name"),
-            crate::shape::field::<Option<String>>("park_after_unbridge"),
-            crate::shape::field::<Option<String>>("preferred_codecs"),
-            crate::shape::field::<Option<bool>>("prevent_double_bridge"),
-            crate::shape::field::<Option<CallRequestPrivacy>>("privacy"),
-            crate::shape::field::<Option<CallRequestRecord>>("record"),
-            crate::shape::field::<Option<CallRequestRecordChannels>>("record_channels"),
-            crate::shape::field::<Option<String>>("record_custom_file_name"),
-            crate::shape::field::<Option<CallRequestRecordFormat>>("record_format"),
-            crate::shape::field::<Option<i64>>("record_max_length"),
-            crate::shape::field::<Option<i64>>("record_timeout_secs"),
-            crate::shape::field::<Option<CallRequestRecordTrack>>("record_track"),
-            crate::shape::field::<Option<CallRequestRecordTrim>>("record_trim"),
-            crate::shape::field::<Option<bool>>("retry_on_timeout"),
-            crate::shape::field::<Option<String>>("send_digits_on_answer"),
-            crate::shape::field::<Option<bool>>("send_silence_when_idle"),
-            crate::shape::field::<Option<String>>("sip_auth_password"),
-            crate::shape::field::<Option<String>>("sip_auth_username"),
-            crate::shape::field::<Option<Vec<SipHeader>>>("sip_headers"),
-            crate::shape::field::<Option<CallRequestSipRegion>>("sip_region"),
-            crate::shape::field::<
-                Option<CallRequestSipTransportProtocol>,
-            >("sip_transport_protocol"),
-            crate::shape::field::<Option<SoundModifications>>("sound_modifications"),
-            crate::shape::field::<Option<String>>("stream_auth_token"),
-            crate::shape::field::<
-                Option<StreamBidirectionalCodec>,
-            >("stream_bidirectional_codec"),
-            crate::shape::field::<
-                Option<StreamBidirectionalMode>,
-            >("stream_bidirectional_mode"),
-            crate::shape::field::<
-                Option<StreamBidirectionalSamplingRate>,
-            >("stream_bidirectional_sampling_rate"),
-            crate::shape::field::<
-                Option<StreamBidirectionalTargetLegs>,
-            >("stream_bidirectional_target_legs"),
-            crate::shape::field::<Option<StreamCodec>>("stream_codec"),
-            crate::shape::field::<
-                Option<bool>,
-            >("stream_establish_before_call_originate"),
-            crate::shape::field::<Option<CallRequestStreamTrack>>("stream_track"),
-            crate::shape::field::<Option<String>>("stream_url"),
-            crate::shape::field::<Option<String>>("supervise_call_control_id"),
-            crate::shape::field::<Option<CallRequestSupervisorRole>>("supervisor_role"),
-            crate::shape::field::<Option<i64>>("time_limit_secs"),
-            crate::shape::field::<Option<i64>>("timeout_secs"),
-            crate::shape::field::<CallRequestTo>("to"),
-            crate::shape::field::<Option<bool>>("transcription"),
-            crate::shape::field::<
-                Option<TranscriptionStartRequest>,
-            >("transcription_config"),
-            crate::shape::field::<
-                Option<
-                    std::collections::BTreeMap<
-                        String,
-                        CallRequestWebhookRetriesPoliciesValue,
-                    >,
-                >,
-            >("webhook_retries_policies"),
-            crate::shape::field::<Option<String>>("webhook_url"),
-            crate::shape::field::<
-                Option<CallRequestWebhookUrlMethod>,
-            >("webhook_url_method"),
-            crate::shape::field::<
-                Option<std::collections::BTreeMap<String, String>>,
-            >("webhook_urls"),
-            crate::shape::field::<
-                Option<CallRequestWebhookUrlsMethod>,
-            >("webhook_urls_method"),
-        ],
-        false,
-    );
-}
-
 /// Enables Answering Machine Detection. Telnyx offers Premium and Standard detections. With Premium detection, when a call is answered, Telnyx runs real-time detection and sends a `call.machine.premium.detection.ended` webhook with one of the following results: `human_residence`, `human_business`, `machine`, `silence` or `fax_detected`. If we detect a beep, we also send a `call.machine.premium.greeting.ended` webhook with the result of `beep_detected`. If we detect a beep before `call.machine.premium.detection.ended` we only send `call.machine.premium.greeting.ended`, and if we detect a beep after `call.machine.premium.detection.ended`, we send both webhooks. With Standard detection, when a call is answered, Telnyx runs real-time detection to determine if it was picked up by a human or a machine and sends an `call.machine.detection.ended` webhook with the analysis result. If `greeting_end` or `detect_words` is used and a `machine` is detected, you will receive another `call.machine.greeting.ended` webhook when the answering machine greeting ends with a beep or silence. If `detect_beep` is used, you will only receive `call.machine.greeting.ended` if a beep is detected.
 ///
 /// Spec: `#/components/schemas/CallRequest/properties/answering_machine_detection`
@@ -2630,25 +2106,6 @@ crate::codec::optional_fields!(
     total_analysis_time_millis }
 );
 
-impl crate::shape::Shaped for CallRequestAnsweringMachineDetectionConfig {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallRequestAnsweringMachineDetectionConfig",
-        &[
-            crate::shape::field::<Option<i64>>("after_greeting_silence_millis"),
-            crate::shape::field::<Option<i64>>("between_words_silence_millis"),
-            crate::shape::field::<Option<i64>>("greeting_duration_millis"),
-            crate::shape::field::<Option<i64>>("greeting_silence_duration_millis"),
-            crate::shape::field::<Option<i64>>("greeting_total_analysis_time_millis"),
-            crate::shape::field::<Option<i64>>("initial_silence_millis"),
-            crate::shape::field::<Option<i64>>("maximum_number_of_words"),
-            crate::shape::field::<Option<i64>>("maximum_word_length_millis"),
-            crate::shape::field::<Option<i64>>("silence_threshold"),
-            crate::shape::field::<Option<i64>>("total_analysis_time_millis"),
-        ],
-        false,
-    );
-}
-
 /// Optional configuration parameters to dial new participant into a conference.
 ///
 /// Spec: `#/components/schemas/CallRequest/properties/conference_config`
@@ -2694,33 +2151,6 @@ crate::codec::optional_fields!(
     "start_conference_on_enter" => start_conference_on_enter, "supervisor_role" =>
     supervisor_role, "whisper_call_control_ids" => whisper_call_control_ids }
 );
-
-impl crate::shape::Shaped for CallRequestConferenceConfig {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallRequestConferenceConfig",
-        &[
-            crate::shape::field::<
-                Option<CallRequestConferenceConfigBeepEnabled>,
-            >("beep_enabled"),
-            crate::shape::field::<Option<String>>("conference_name"),
-            crate::shape::field::<Option<bool>>("early_media"),
-            crate::shape::field::<Option<bool>>("end_conference_on_exit"),
-            crate::shape::field::<Option<bool>>("hold"),
-            crate::shape::field::<Option<String>>("hold_audio_url"),
-            crate::shape::field::<Option<String>>("hold_media_name"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<bool>>("mute"),
-            crate::shape::field::<Option<bool>>("soft_end_conference_on_exit"),
-            crate::shape::field::<Option<bool>>("start_conference_on_create"),
-            crate::shape::field::<Option<bool>>("start_conference_on_enter"),
-            crate::shape::field::<
-                Option<CallRequestConferenceConfigSupervisorRole>,
-            >("supervisor_role"),
-            crate::shape::field::<Option<Vec<String>>>("whisper_call_control_ids"),
-        ],
-        false,
-    );
-}
 
 /// Enables deepfake detection on the call. When enabled, audio from the remote party is streamed to a detection service that analyzes whether the voice is AI-generated. Results are delivered via the `call.deepfake_detection.result` webhook.
 ///
@@ -2832,15 +2262,21 @@ pub struct CallStartConversationRelayResponse {
 crate::codec::optional_fields!(CallStartConversationRelayResponse { "data" => data });
 
 impl crate::shape::Shaped for CallStartConversationRelayResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallStartConversationRelayResponse",
-        &[
-            crate::shape::field::<
-                Option<CallControlCommandResultWithConversationRelayId>,
-            >("data"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallStartConversationRelayResponse",
+                &[
+                    crate::shape::field::<
+                        Option<CallControlCommandResultWithConversationRelayId>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call Control Command Response
@@ -2885,22 +2321,28 @@ pub struct CallWithRecordingId {
 }
 
 impl crate::shape::Shaped for CallWithRecordingId {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallWithRecordingId",
-        &[
-            crate::shape::field::<String>("call_control_id"),
-            crate::shape::field::<Option<i64>>("call_duration"),
-            crate::shape::field::<String>("call_leg_id"),
-            crate::shape::field::<String>("call_session_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("end_time"),
-            crate::shape::field::<bool>("is_alive"),
-            crate::shape::field::<CallWithRecordingIdRecordType>("record_type"),
-            crate::shape::field::<Option<String>>("recording_id"),
-            crate::shape::field::<Option<String>>("start_time"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallWithRecordingId",
+                &[
+                    crate::shape::field::<String>("call_control_id"),
+                    crate::shape::field::<Option<i64>>("call_duration"),
+                    crate::shape::field::<String>("call_leg_id"),
+                    crate::shape::field::<String>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("end_time"),
+                    crate::shape::field::<bool>("is_alive"),
+                    crate::shape::field::<CallWithRecordingIdRecordType>("record_type"),
+                    crate::shape::field::<Option<String>>("recording_id"),
+                    crate::shape::field::<Option<String>>("start_time"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CallWithRecordingId/properties/record_type`
@@ -2916,17 +2358,6 @@ pub struct CheckAvailabilityTool {
     pub type_: CheckAvailabilityToolType,
 }
 
-impl crate::shape::Shaped for CheckAvailabilityTool {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CheckAvailabilityTool",
-        &[
-            crate::shape::field::<CheckAvailabilityToolParams>("check_availability"),
-            crate::shape::field::<CheckAvailabilityToolType>("type"),
-        ],
-        false,
-    );
-}
-
 /// CheckAvailabilityToolParams
 ///
 /// Spec: `#/components/schemas/CheckAvailabilityToolParams`
@@ -2936,17 +2367,6 @@ pub struct CheckAvailabilityToolParams {
     pub api_key_ref: String,
     /// Event Type ID for which slots are being fetched. [cal.com](https://cal.com/docs/api-reference/v2/slots/get-available-slots#parameter-event-type-id)
     pub event_type_id: i64,
-}
-
-impl crate::shape::Shaped for CheckAvailabilityToolParams {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CheckAvailabilityToolParams",
-        &[
-            crate::shape::field::<String>("api_key_ref"),
-            crate::shape::field::<i64>("event_type_id"),
-        ],
-        false,
-    );
 }
 
 /// Spec: `#/components/schemas/CheckAvailabilityTool/properties/type`
@@ -2988,14 +2408,6 @@ pub struct ClientStateUpdateRequest {
     pub client_state: String,
 }
 
-impl crate::shape::Shaped for ClientStateUpdateRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ClientStateUpdateRequest",
-        &[crate::shape::field::<String>("client_state")],
-        false,
-    );
-}
-
 /// Custom parameters for the Conversation Relay session. Pass key-value data as `assistant.dynamic_variables` to make it available to the relay session.
 ///
 /// Spec: `#/components/schemas/ConversationRelayAssistant`
@@ -3008,18 +2420,6 @@ pub struct ConversationRelayAssistant {
     /// members of this object.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-}
-
-impl crate::shape::Shaped for ConversationRelayAssistant {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConversationRelayAssistant",
-        &[
-            crate::shape::field::<
-                Option<std::collections::BTreeMap<String, String>>,
-            >("dynamic_variables"),
-        ],
-        true,
-    );
 }
 
 /// Starts a Conversation Relay session automatically when the answered/dialed call is answered. This embedded shape is supported on `answer` and `dial`. It uses public field names (`url`, `dtmf_detection`, `greeting`, `voice`, `language`, etc.) and maps them to the underlying Conversation Relay action. `client_state`, `tts_language`, and `transcription_language` inside this object are ignored; use the parent command's `client_state` and `command_id` fields instead.
@@ -3068,47 +2468,6 @@ pub struct ConversationRelayEmbeddedConfig {
     /// The settings associated with the voice selected
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice_settings: Option<ConversationRelayEmbeddedConfigVoiceSettings>,
-}
-
-impl crate::shape::Shaped for ConversationRelayEmbeddedConfig {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConversationRelayEmbeddedConfig",
-        &[
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("custom_parameters"),
-            crate::shape::field::<Option<bool>>("dtmf_detection"),
-            crate::shape::field::<Option<String>>("greeting"),
-            crate::shape::field::<
-                Option<ConversationRelayInterruptible>,
-            >("interruptible"),
-            crate::shape::field::<
-                Option<ConversationRelayInterruptible>,
-            >("interruptible_greeting"),
-            crate::shape::field::<
-                Option<ConversationRelayInterruptionSettings>,
-            >("interruption_settings"),
-            crate::shape::field::<Option<String>>("language"),
-            crate::shape::field::<Option<Vec<ConversationRelayLanguage>>>("languages"),
-            crate::shape::field::<Option<String>>("provider"),
-            crate::shape::field::<
-                Option<ConversationRelayStructuredProvider>,
-            >("structured_provider"),
-            crate::shape::field::<
-                Option<ConversationRelayEmbeddedConfigTranscriptionEngine>,
-            >("transcription_engine"),
-            crate::shape::field::<
-                Option<ConversationRelayTranscriptionEngineConfig>,
-            >("transcription_engine_config"),
-            crate::shape::field::<Option<String>>("tts_provider"),
-            crate::shape::field::<String>("url"),
-            crate::shape::field::<Option<VoiceConfig>>("voice"),
-            crate::shape::field::<
-                Option<ConversationRelayEmbeddedConfigVoiceSettings>,
-            >("voice_settings"),
-        ],
-        false,
-    );
 }
 
 /// Engine to use for speech recognition. Legacy values `A` - `Google`, `B` - `Telnyx` are supported for backward compatibility. For Conversation Relay, use this field with `transcription_engine_config`; the `transcription` object is not supported.
@@ -3246,25 +2605,6 @@ crate::codec::optional_fields!(
     "welcome_greeting_interruptible" => welcome_greeting_interruptible }
 );
 
-impl crate::shape::Shaped for ConversationRelayInterruptionSettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConversationRelayInterruptionSettings",
-        &[
-            crate::shape::field::<Option<bool>>("enable"),
-            crate::shape::field::<
-                Option<ConversationRelayInterruptible>,
-            >("interruptible"),
-            crate::shape::field::<
-                Option<ConversationRelayInterruptible>,
-            >("interruptible_greeting"),
-            crate::shape::field::<
-                Option<ConversationRelayInterruptible>,
-            >("welcome_greeting_interruptible"),
-        ],
-        false,
-    );
-}
-
 /// Language-specific TTS and transcription settings for Conversation Relay.
 ///
 /// Spec: `#/components/schemas/ConversationRelayLanguage`
@@ -3294,29 +2634,6 @@ pub struct ConversationRelayLanguage {
     pub voice_settings: Option<ConversationRelayLanguageVoiceSettings>,
 }
 
-impl crate::shape::Shaped for ConversationRelayLanguage {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConversationRelayLanguage",
-        &[
-            crate::shape::field::<String>("language"),
-            crate::shape::field::<Option<String>>("speech_model"),
-            crate::shape::field::<
-                Option<ConversationRelayLanguageTranscriptionEngine>,
-            >("transcription_engine"),
-            crate::shape::field::<
-                Option<ConversationRelayTranscriptionEngineConfig>,
-            >("transcription_engine_config"),
-            crate::shape::field::<Option<String>>("transcription_provider"),
-            crate::shape::field::<Option<String>>("tts_provider"),
-            crate::shape::field::<Option<String>>("voice"),
-            crate::shape::field::<
-                Option<ConversationRelayLanguageVoiceSettings>,
-            >("voice_settings"),
-        ],
-        false,
-    );
-}
-
 /// Engine to use for speech recognition. Legacy values `A` - `Google`, `B` - `Telnyx` are supported for backward compatibility. When provided in a Conversation Relay language entry, Telnyx derives `transcription_provider` and `speech_model` for that language.
 ///
 /// Spec: `#/components/schemas/ConversationRelayLanguage/properties/transcription_engine`
@@ -3344,24 +2661,6 @@ pub struct ConversationRelaySettings {
     pub languages: Option<Vec<ConversationRelayLanguage>>,
     /// WebSocket URL for your Conversation Relay server. Must start with `ws://` or `wss://`.
     pub url: String,
-}
-
-impl crate::shape::Shaped for ConversationRelaySettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConversationRelaySettings",
-        &[
-            crate::shape::field::<Option<bool>>("dtmf_detection"),
-            crate::shape::field::<
-                Option<ConversationRelayInterruptible>,
-            >("interruptible"),
-            crate::shape::field::<
-                Option<ConversationRelayInterruptible>,
-            >("interruptible_greeting"),
-            crate::shape::field::<Option<Vec<ConversationRelayLanguage>>>("languages"),
-            crate::shape::field::<String>("url"),
-        ],
-        false,
-    );
 }
 
 /// Start a Conversation Relay session. You may provide the WebSocket URL as `url`, `conversation_relay_url`, or `conversation_relay_settings.url`; top-level values take precedence over nested settings. Use `transcription_engine` and `transcription_engine_config` for speech-to-text configuration; the `transcription` object is not supported.
@@ -3424,58 +2723,6 @@ crate::codec::optional_fields!(
     voice_settings }
 );
 
-impl crate::shape::Shaped for ConversationRelayStartRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConversationRelayStartRequest",
-        &[
-            crate::shape::field::<Option<ConversationRelayAssistant>>("assistant"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("command_id"),
-            crate::shape::field::<Option<bool>>("conversation_relay_dtmf_detection"),
-            crate::shape::field::<
-                Option<ConversationRelaySettings>,
-            >("conversation_relay_settings"),
-            crate::shape::field::<Option<String>>("conversation_relay_url"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("custom_parameters"),
-            crate::shape::field::<Option<bool>>("dtmf_detection"),
-            crate::shape::field::<Option<String>>("greeting"),
-            crate::shape::field::<
-                Option<ConversationRelayInterruptible>,
-            >("interruptible"),
-            crate::shape::field::<
-                Option<ConversationRelayInterruptible>,
-            >("interruptible_greeting"),
-            crate::shape::field::<
-                Option<ConversationRelayInterruptionSettings>,
-            >("interruption_settings"),
-            crate::shape::field::<Option<String>>("language"),
-            crate::shape::field::<Option<Vec<ConversationRelayLanguage>>>("languages"),
-            crate::shape::field::<Option<String>>("provider"),
-            crate::shape::field::<
-                Option<ConversationRelayStructuredProvider>,
-            >("structured_provider"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("transcription"),
-            crate::shape::field::<
-                Option<ConversationRelayStartRequestTranscriptionEngine>,
-            >("transcription_engine"),
-            crate::shape::field::<
-                Option<ConversationRelayTranscriptionEngineConfig>,
-            >("transcription_engine_config"),
-            crate::shape::field::<Option<String>>("tts_provider"),
-            crate::shape::field::<Option<String>>("url"),
-            crate::shape::field::<Option<VoiceConfig>>("voice"),
-            crate::shape::field::<
-                Option<ConversationRelayStartRequestVoiceSettings>,
-            >("voice_settings"),
-        ],
-        false,
-    );
-}
-
 /// Engine to use for speech recognition. Legacy values `A` - `Google`, `B` - `Telnyx` are supported for backward compatibility. For Conversation Relay, use this field with `transcription_engine_config`; the `transcription` object is not supported.
 ///
 /// Spec: `#/components/schemas/ConversationRelayStartRequest/properties/transcription_engine`
@@ -3501,17 +2748,6 @@ crate::codec::optional_fields!(
     ConversationRelayStopRequest { "client_state" => client_state, "command_id" =>
     command_id }
 );
-
-impl crate::shape::Shaped for ConversationRelayStopRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConversationRelayStopRequest",
-        &[
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("command_id"),
-        ],
-        false,
-    );
-}
 
 /// Provider-specific structured voice settings. Must be supplied together with `provider`; Telnyx sends the value as the nested provider configuration for Conversation Relay.
 ///
@@ -3553,31 +2789,6 @@ pub struct DeepgramNova2Config {
     /// Number of milliseconds of silence to consider an utterance ended. Ranges from 0 to 5000 ms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub utterance_end_ms: Option<i64>,
-}
-
-impl crate::shape::Shaped for DeepgramNova2Config {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DeepgramNova2Config",
-        &[
-            crate::shape::field::<Option<Vec<String>>>("hints"),
-            crate::shape::field::<Option<bool>>("interim_results"),
-            crate::shape::field::<
-                Option<std::collections::BTreeMap<String, f64>>,
-            >("keywords_boosting"),
-            crate::shape::field::<
-                Option<DeepgramNova2TranscriptionLanguage>,
-            >("language"),
-            crate::shape::field::<Option<bool>>("smart_format"),
-            crate::shape::field::<
-                DeepgramNova2ConfigTranscriptionEngine,
-            >("transcription_engine"),
-            crate::shape::field::<
-                DeepgramNova2ConfigTranscriptionModel,
-            >("transcription_model"),
-            crate::shape::field::<Option<i64>>("utterance_end_ms"),
-        ],
-        false,
-    );
 }
 
 /// Spec: `#/components/schemas/DeepgramNova2Config/properties/transcription_engine`
@@ -3910,31 +3121,6 @@ pub struct DeepgramNova3Config {
     pub utterance_end_ms: Option<i64>,
 }
 
-impl crate::shape::Shaped for DeepgramNova3Config {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DeepgramNova3Config",
-        &[
-            crate::shape::field::<Option<bool>>("interim_results"),
-            crate::shape::field::<Option<Vec<String>>>("keyterms"),
-            crate::shape::field::<
-                Option<std::collections::BTreeMap<String, f64>>,
-            >("keywords_boosting"),
-            crate::shape::field::<
-                Option<DeepgramNova3TranscriptionLanguage>,
-            >("language"),
-            crate::shape::field::<Option<bool>>("smart_format"),
-            crate::shape::field::<
-                DeepgramNova3ConfigTranscriptionEngine,
-            >("transcription_engine"),
-            crate::shape::field::<
-                DeepgramNova3ConfigTranscriptionModel,
-            >("transcription_model"),
-            crate::shape::field::<Option<i64>>("utterance_end_ms"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/DeepgramNova3Config/properties/transcription_engine`
 pub type DeepgramNova3ConfigTranscriptionEngine = DeepgramNova2ConfigTranscriptionEngine;
 
@@ -4089,18 +3275,6 @@ pub struct DeveloperMessage {
     pub role: DeveloperMessageRole,
 }
 
-impl crate::shape::Shaped for DeveloperMessage {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DeveloperMessage",
-        &[
-            crate::shape::field::<String>("content"),
-            crate::shape::field::<Option<MessageMetadata>>("metadata"),
-            crate::shape::field::<DeveloperMessageRole>("role"),
-        ],
-        false,
-    );
-}
-
 /// The role of the messages author, in this case developer.
 ///
 /// Spec: `#/components/schemas/DeveloperMessage/properties/role`
@@ -4144,11 +3318,17 @@ pub struct DialCallResponse {
 crate::codec::optional_fields!(DialCallResponse { "data" => data });
 
 impl crate::shape::Shaped for DialCallResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DialCallResponse",
-        &[crate::shape::field::<Option<CallWithRecordingId>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DialCallResponse",
+                &[crate::shape::field::<Option<CallWithRecordingId>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Dialogflow Config
@@ -4166,17 +3346,6 @@ crate::codec::optional_fields!(
     DialogflowConfig { "analyze_sentiment" => analyze_sentiment,
     "partial_automated_agent_reply" => partial_automated_agent_reply }
 );
-
-impl crate::shape::Shaped for DialogflowConfig {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DialogflowConfig",
-        &[
-            crate::shape::field::<Option<bool>>("analyze_sentiment"),
-            crate::shape::field::<Option<bool>>("partial_automated_agent_reply"),
-        ],
-        false,
-    );
-}
 
 /// Call Control Command Response
 ///
@@ -4205,21 +3374,6 @@ pub struct EnqueueRequest {
     pub max_wait_time_secs: Option<i64>,
     /// The name of the queue the call should be put in. If a queue with a given name doesn't exist yet it will be created.
     pub queue_name: String,
-}
-
-impl crate::shape::Shaped for EnqueueRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EnqueueRequest",
-        &[
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("command_id"),
-            crate::shape::field::<Option<bool>>("keep_after_hangup"),
-            crate::shape::field::<Option<i64>>("max_size"),
-            crate::shape::field::<Option<i64>>("max_wait_time_secs"),
-            crate::shape::field::<String>("queue_name"),
-        ],
-        false,
-    );
 }
 
 /// Call Control Command Response
@@ -4262,25 +3416,6 @@ crate::codec::optional_fields!(
     terminating_digit, "timeout_millis" => timeout_millis, "valid_digits" => valid_digits
     }
 );
-
-impl crate::shape::Shaped for GatherRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GatherRequest",
-        &[
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("command_id"),
-            crate::shape::field::<Option<String>>("gather_id"),
-            crate::shape::field::<Option<i64>>("initial_timeout_millis"),
-            crate::shape::field::<Option<i64>>("inter_digit_timeout_millis"),
-            crate::shape::field::<Option<i64>>("maximum_digits"),
-            crate::shape::field::<Option<i64>>("minimum_digits"),
-            crate::shape::field::<Option<String>>("terminating_digit"),
-            crate::shape::field::<Option<i64>>("timeout_millis"),
-            crate::shape::field::<Option<String>>("valid_digits"),
-        ],
-        false,
-    );
-}
 
 /// Gather Using AI Request
 ///
@@ -4326,36 +3461,6 @@ pub struct GatherUsingAiRequest {
     /// The settings associated with the voice selected
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice_settings: Option<GatherUsingAiRequestVoiceSettings>,
-}
-
-impl crate::shape::Shaped for GatherUsingAiRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GatherUsingAiRequest",
-        &[
-            crate::shape::field::<Option<Assistant>>("assistant"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("command_id"),
-            crate::shape::field::<Option<String>>("gather_ended_speech"),
-            crate::shape::field::<Option<String>>("greeting"),
-            crate::shape::field::<Option<InterruptionSettings>>("interruption_settings"),
-            crate::shape::field::<Option<GoogleTranscriptionLanguage>>("language"),
-            crate::shape::field::<
-                Option<Vec<GatherUsingAiRequestMessageHistoryItem>>,
-            >("message_history"),
-            crate::shape::field::<
-                serde_json::Map<String, serde_json::Value>,
-            >("parameters"),
-            crate::shape::field::<Option<bool>>("send_message_history_updates"),
-            crate::shape::field::<Option<bool>>("send_partial_results"),
-            crate::shape::field::<Option<TranscriptionConfig>>("transcription"),
-            crate::shape::field::<Option<i64>>("user_response_timeout_ms"),
-            crate::shape::field::<Option<VoiceConfig>>("voice"),
-            crate::shape::field::<
-                Option<GatherUsingAiRequestVoiceSettings>,
-            >("voice_settings"),
-        ],
-        false,
-    );
 }
 
 /// Spec: `#/components/schemas/GatherUsingAIRequest/properties/message_history/items`
@@ -4408,28 +3513,6 @@ crate::codec::optional_fields!(
     minimum_digits, "terminating_digit" => terminating_digit, "timeout_millis" =>
     timeout_millis, "valid_digits" => valid_digits }
 );
-
-impl crate::shape::Shaped for GatherUsingAudioRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GatherUsingAudioRequest",
-        &[
-            crate::shape::field::<Option<String>>("audio_url"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("command_id"),
-            crate::shape::field::<Option<i64>>("inter_digit_timeout_millis"),
-            crate::shape::field::<Option<String>>("invalid_audio_url"),
-            crate::shape::field::<Option<String>>("invalid_media_name"),
-            crate::shape::field::<Option<i64>>("maximum_digits"),
-            crate::shape::field::<Option<i64>>("maximum_tries"),
-            crate::shape::field::<Option<String>>("media_name"),
-            crate::shape::field::<Option<i64>>("minimum_digits"),
-            crate::shape::field::<Option<String>>("terminating_digit"),
-            crate::shape::field::<Option<i64>>("timeout_millis"),
-            crate::shape::field::<Option<String>>("valid_digits"),
-        ],
-        false,
-    );
-}
 
 /// Call Control Command Response
 ///
@@ -4503,37 +3586,6 @@ pub struct GatherUsingSpeakRequest {
     /// The settings associated with the voice selected
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice_settings: Option<GatherUsingSpeakRequestVoiceSettings>,
-}
-
-impl crate::shape::Shaped for GatherUsingSpeakRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GatherUsingSpeakRequest",
-        &[
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("command_id"),
-            crate::shape::field::<Option<i64>>("inter_digit_timeout_millis"),
-            crate::shape::field::<Option<String>>("invalid_payload"),
-            crate::shape::field::<Option<GatherUsingSpeakRequestLanguage>>("language"),
-            crate::shape::field::<Option<i64>>("maximum_digits"),
-            crate::shape::field::<Option<i64>>("maximum_tries"),
-            crate::shape::field::<Option<i64>>("minimum_digits"),
-            crate::shape::field::<String>("payload"),
-            crate::shape::field::<
-                Option<GatherUsingSpeakRequestPayloadType>,
-            >("payload_type"),
-            crate::shape::field::<
-                Option<GatherUsingSpeakRequestServiceLevel>,
-            >("service_level"),
-            crate::shape::field::<Option<String>>("terminating_digit"),
-            crate::shape::field::<Option<i64>>("timeout_millis"),
-            crate::shape::field::<Option<String>>("valid_digits"),
-            crate::shape::field::<String>("voice"),
-            crate::shape::field::<
-                Option<GatherUsingSpeakRequestVoiceSettings>,
-            >("voice_settings"),
-        ],
-        false,
-    );
 }
 
 /// The language you want spoken. This parameter is ignored when a `Polly.*` voice is specified.
@@ -4963,18 +4015,6 @@ crate::codec::optional_fields!(
     "custom_headers" => custom_headers }
 );
 
-impl crate::shape::Shaped for HangupRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "HangupRequest",
-        &[
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("command_id"),
-            crate::shape::field::<Option<Vec<CustomSipHeader>>>("custom_headers"),
-        ],
-        false,
-    );
-}
-
 /// Settings for handling user interruptions during assistant speech
 ///
 /// Spec: `#/components/schemas/InterruptionSettings`
@@ -4985,14 +4025,6 @@ pub struct InterruptionSettings {
 }
 
 crate::codec::optional_fields!(InterruptionSettings { "enable" => enable });
-
-impl crate::shape::Shaped for InterruptionSettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InterruptionSettings",
-        &[crate::shape::field::<Option<bool>>("enable")],
-        false,
-    );
-}
 
 /// Leave Queue Request
 ///
@@ -5008,17 +4040,6 @@ pub struct LeaveQueueRequest {
 crate::codec::optional_fields!(
     LeaveQueueRequest { "client_state" => client_state, "command_id" => command_id }
 );
-
-impl crate::shape::Shaped for LeaveQueueRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "LeaveQueueRequest",
-        &[
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("command_id"),
-        ],
-        false,
-    );
-}
 
 /// Call Control Command Response
 ///
@@ -5132,23 +4153,6 @@ crate::codec::optional_fields!(
     => model, "size" => size, "suppression_level" => suppression_level, "voice_gain" =>
     voice_gain }
 );
-
-impl crate::shape::Shaped for NoiseSuppressionEngineConfig {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NoiseSuppressionEngineConfig",
-        &[
-            crate::shape::field::<Option<i64>>("attenuation_limit"),
-            crate::shape::field::<Option<f64>>("enhancement_level"),
-            crate::shape::field::<Option<NoiseSuppressionEngineConfigFamily>>("family"),
-            crate::shape::field::<Option<NoiseSuppressionEngineConfigMode>>("mode"),
-            crate::shape::field::<Option<NoiseSuppressionEngineConfigModel>>("model"),
-            crate::shape::field::<Option<NoiseSuppressionEngineConfigSize>>("size"),
-            crate::shape::field::<Option<f64>>("suppression_level"),
-            crate::shape::field::<Option<f64>>("voice_gain"),
-        ],
-        false,
-    );
-}
 
 /// AiCoustics model family. 'sparrow' optimized for human-to-human calls, 'quail' optimized for Voice AI/STT. Only applicable for AiCoustics.
 ///
@@ -5338,24 +4342,6 @@ crate::codec::optional_fields!(
     "noise_suppression_engine_config" => noise_suppression_engine_config }
 );
 
-impl crate::shape::Shaped for NoiseSuppressionStart {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NoiseSuppressionStart",
-        &[
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("command_id"),
-            crate::shape::field::<Option<NoiseSuppressionDirection>>("direction"),
-            crate::shape::field::<
-                Option<NoiseSuppressionEngine>,
-            >("noise_suppression_engine"),
-            crate::shape::field::<
-                Option<NoiseSuppressionEngineConfig>,
-            >("noise_suppression_engine_config"),
-        ],
-        false,
-    );
-}
-
 /// Call Control Command Response
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1suppression_start/post/responses/200/content/application~1json/schema`
@@ -5375,17 +4361,6 @@ pub struct NoiseSuppressionStop {
 crate::codec::optional_fields!(
     NoiseSuppressionStop { "client_state" => client_state, "command_id" => command_id }
 );
-
-impl crate::shape::Shaped for NoiseSuppressionStop {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NoiseSuppressionStop",
-        &[
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("command_id"),
-        ],
-        false,
-    );
-}
 
 /// Call Control Command Response
 ///
@@ -5414,18 +4389,6 @@ crate::codec::optional_fields!(
     PauseRecordingRequest { "client_state" => client_state, "command_id" => command_id,
     "recording_id" => recording_id }
 );
-
-impl crate::shape::Shaped for PauseRecordingRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PauseRecordingRequest",
-        &[
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("command_id"),
-            crate::shape::field::<Option<String>>("recording_id"),
-        ],
-        false,
-    );
-}
 
 /// Play Audio URL Request
 ///
@@ -5464,26 +4427,6 @@ crate::codec::optional_fields!(
     }
 );
 
-impl crate::shape::Shaped for PlayAudioUrlRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PlayAudioUrlRequest",
-        &[
-            crate::shape::field::<Option<PlayAudioUrlRequestAudioType>>("audio_type"),
-            crate::shape::field::<Option<String>>("audio_url"),
-            crate::shape::field::<Option<bool>>("cache_audio"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("command_id"),
-            crate::shape::field::<Option<Loopcount>>("loop"),
-            crate::shape::field::<Option<String>>("media_name"),
-            crate::shape::field::<Option<bool>>("overlay"),
-            crate::shape::field::<Option<String>>("playback_content"),
-            crate::shape::field::<Option<String>>("stop"),
-            crate::shape::field::<Option<String>>("target_legs"),
-        ],
-        false,
-    );
-}
-
 /// Playback Stop Request
 ///
 /// Spec: `#/components/schemas/PlaybackStopRequest`
@@ -5503,19 +4446,6 @@ crate::codec::optional_fields!(
     PlaybackStopRequest { "client_state" => client_state, "command_id" => command_id,
     "overlay" => overlay, "stop" => stop }
 );
-
-impl crate::shape::Shaped for PlaybackStopRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PlaybackStopRequest",
-        &[
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("command_id"),
-            crate::shape::field::<Option<bool>>("overlay"),
-            crate::shape::field::<Option<String>>("stop"),
-        ],
-        false,
-    );
-}
 
 /// Call Control Command Response
 ///
@@ -5549,22 +4479,6 @@ pub struct ReferRequest {
     pub sip_headers: Option<Vec<SipHeader>>,
 }
 
-impl crate::shape::Shaped for ReferRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ReferRequest",
-        &[
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("command_id"),
-            crate::shape::field::<Option<Vec<CustomSipHeader>>>("custom_headers"),
-            crate::shape::field::<String>("sip_address"),
-            crate::shape::field::<Option<String>>("sip_auth_password"),
-            crate::shape::field::<Option<String>>("sip_auth_username"),
-            crate::shape::field::<Option<Vec<SipHeader>>>("sip_headers"),
-        ],
-        false,
-    );
-}
-
 /// Call Control Command Response
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1reject/post/responses/200/content/application~1json/schema`
@@ -5583,18 +4497,6 @@ pub struct RejectRequest {
     /// Use this field to avoid duplicate commands. Telnyx will ignore any command with the same `command_id` for the same `call_control_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command_id: Option<String>,
-}
-
-impl crate::shape::Shaped for RejectRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RejectRequest",
-        &[
-            crate::shape::field::<RejectRequestCause>("cause"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("command_id"),
-        ],
-        false,
-    );
 }
 
 /// Cause for call rejection.
@@ -5656,18 +4558,6 @@ crate::codec::optional_fields!(
     "recording_id" => recording_id }
 );
 
-impl crate::shape::Shaped for ResumeRecordingRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ResumeRecordingRequest",
-        &[
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("command_id"),
-            crate::shape::field::<Option<String>>("recording_id"),
-        ],
-        false,
-    );
-}
-
 /// Send DTMF Request
 ///
 /// Spec: `#/components/schemas/SendDTMFRequest`
@@ -5684,19 +4574,6 @@ pub struct SendDtmfRequest {
     /// Specifies for how many milliseconds each digit will be played in the audio stream. Ranges from 100 to 500ms
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_millis: Option<i64>,
-}
-
-impl crate::shape::Shaped for SendDtmfRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SendDtmfRequest",
-        &[
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("command_id"),
-            crate::shape::field::<String>("digits"),
-            crate::shape::field::<Option<i64>>("duration_millis"),
-        ],
-        false,
-    );
 }
 
 /// Call Control Command Response
@@ -5719,19 +4596,6 @@ pub struct SendSipInfoRequest {
     pub command_id: Option<String>,
     /// Content type of the INFO body. Must be MIME type compliant. There is a 1,400 bytes limit
     pub content_type: String,
-}
-
-impl crate::shape::Shaped for SendSipInfoRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SendSipInfoRequest",
-        &[
-            crate::shape::field::<String>("body"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("command_id"),
-            crate::shape::field::<String>("content_type"),
-        ],
-        false,
-    );
 }
 
 /// Call Control Command Response
@@ -5758,19 +4622,6 @@ crate::codec::optional_fields!(
     SoundModifications { "octaves" => octaves, "pitch" => pitch, "semitone" => semitone,
     "track" => track }
 );
-
-impl crate::shape::Shaped for SoundModifications {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SoundModifications",
-        &[
-            crate::shape::field::<Option<f64>>("octaves"),
-            crate::shape::field::<Option<f64>>("pitch"),
-            crate::shape::field::<Option<f64>>("semitone"),
-            crate::shape::field::<Option<String>>("track"),
-        ],
-        false,
-    );
-}
 
 /// Call Control Command Response
 ///
@@ -5830,26 +4681,6 @@ pub struct SpeakRequest {
     /// The settings associated with the voice selected
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice_settings: Option<SpeakRequestVoiceSettings>,
-}
-
-impl crate::shape::Shaped for SpeakRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SpeakRequest",
-        &[
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("command_id"),
-            crate::shape::field::<Option<SpeakRequestLanguage>>("language"),
-            crate::shape::field::<Option<Loopcount>>("loop"),
-            crate::shape::field::<String>("payload"),
-            crate::shape::field::<Option<SpeakRequestPayloadType>>("payload_type"),
-            crate::shape::field::<Option<SpeakRequestServiceLevel>>("service_level"),
-            crate::shape::field::<Option<String>>("stop"),
-            crate::shape::field::<Option<SpeakRequestTargetLegs>>("target_legs"),
-            crate::shape::field::<String>("voice"),
-            crate::shape::field::<Option<SpeakRequestVoiceSettings>>("voice_settings"),
-        ],
-        false,
-    );
 }
 
 /// The language you want spoken. This parameter is ignored when a `Polly.*` voice is specified.
@@ -6055,20 +4886,6 @@ crate::codec::optional_fields!(
     "rx" => rx, "stream_type" => stream_type, "tx" => tx }
 );
 
-impl crate::shape::Shaped for StartForkingRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "StartForkingRequest",
-        &[
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("command_id"),
-            crate::shape::field::<Option<String>>("rx"),
-            crate::shape::field::<Option<StartForkingRequestStreamType>>("stream_type"),
-            crate::shape::field::<Option<String>>("tx"),
-        ],
-        false,
-    );
-}
-
 /// Optionally specify a media type to stream. If `decrypted` selected, Telnyx will decrypt incoming SIP media before forking to the target. `rx` and `tx` are required fields if `decrypted` selected.
 ///
 /// Spec: `#/components/schemas/StartForkingRequest/properties/stream_type`
@@ -6127,38 +4944,6 @@ pub struct StartRecordingRequest {
     /// When set to `trim-silence`, silence will be removed from the beginning and end of the recording.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trim: Option<StartRecordingRequestTrim>,
-}
-
-impl crate::shape::Shaped for StartRecordingRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "StartRecordingRequest",
-        &[
-            crate::shape::field::<StartRecordingRequestChannels>("channels"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("command_id"),
-            crate::shape::field::<Option<String>>("custom_file_name"),
-            crate::shape::field::<StartRecordingRequestFormat>("format"),
-            crate::shape::field::<Option<i64>>("max_length"),
-            crate::shape::field::<Option<bool>>("play_beep"),
-            crate::shape::field::<
-                Option<StartRecordingRequestRecordingTrack>,
-            >("recording_track"),
-            crate::shape::field::<Option<i64>>("timeout_secs"),
-            crate::shape::field::<Option<bool>>("transcription"),
-            crate::shape::field::<
-                Option<StartRecordingRequestTranscriptionEngine>,
-            >("transcription_engine"),
-            crate::shape::field::<
-                Option<TranscriptionLanguage>,
-            >("transcription_language"),
-            crate::shape::field::<Option<i64>>("transcription_max_speaker_count"),
-            crate::shape::field::<Option<i64>>("transcription_min_speaker_count"),
-            crate::shape::field::<Option<bool>>("transcription_profanity_filter"),
-            crate::shape::field::<Option<bool>>("transcription_speaker_diarization"),
-            crate::shape::field::<Option<StartRecordingRequestTrim>>("trim"),
-        ],
-        false,
-    );
 }
 
 /// When `dual`, final audio file will be stereo recorded with the first leg on channel A, and the rest on channel B.
@@ -6249,24 +5034,6 @@ crate::codec::optional_fields!(
     => sip_transport, "siprec_track" => siprec_track }
 );
 
-impl crate::shape::Shaped for StartSiprecRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "StartSiprecRequest",
-        &[
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("connector_name"),
-            crate::shape::field::<Option<bool>>("include_metadata_custom_headers"),
-            crate::shape::field::<Option<bool>>("secure"),
-            crate::shape::field::<Option<i64>>("session_timeout_secs"),
-            crate::shape::field::<
-                Option<StartSiprecRequestSipTransport>,
-            >("sip_transport"),
-            crate::shape::field::<Option<StartSiprecRequestSiprecTrack>>("siprec_track"),
-        ],
-        false,
-    );
-}
-
 /// Specifies which track should be sent on siprec session.
 ///
 /// Spec: `#/components/schemas/StartSiprecRequest/properties/siprec_track`
@@ -6315,40 +5082,6 @@ crate::codec::optional_fields!(
     "stream_codec" => stream_codec, "stream_track" => stream_track, "stream_url" =>
     stream_url }
 );
-
-impl crate::shape::Shaped for StartStreamingRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "StartStreamingRequest",
-        &[
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("command_id"),
-            crate::shape::field::<
-                Option<Vec<StartStreamingRequestCustomParametersItem>>,
-            >("custom_parameters"),
-            crate::shape::field::<Option<DialogflowConfig>>("dialogflow_config"),
-            crate::shape::field::<Option<bool>>("enable_dialogflow"),
-            crate::shape::field::<Option<String>>("stream_auth_token"),
-            crate::shape::field::<
-                Option<StreamBidirectionalCodec>,
-            >("stream_bidirectional_codec"),
-            crate::shape::field::<
-                Option<StreamBidirectionalMode>,
-            >("stream_bidirectional_mode"),
-            crate::shape::field::<
-                Option<StreamBidirectionalSamplingRate>,
-            >("stream_bidirectional_sampling_rate"),
-            crate::shape::field::<
-                Option<StreamBidirectionalTargetLegs>,
-            >("stream_bidirectional_target_legs"),
-            crate::shape::field::<Option<StreamCodec>>("stream_codec"),
-            crate::shape::field::<
-                Option<StartStreamingRequestStreamTrack>,
-            >("stream_track"),
-            crate::shape::field::<Option<String>>("stream_url"),
-        ],
-        false,
-    );
-}
 
 /// Spec: `#/components/schemas/StartStreamingRequest/properties/custom_parameters/items`
 pub type StartStreamingRequestCustomParametersItem = CallControlWebhookToolParamsHeadersItem;
@@ -6406,18 +5139,6 @@ crate::codec::optional_fields!(
     "stream_type" => stream_type }
 );
 
-impl crate::shape::Shaped for StopForkingRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "StopForkingRequest",
-        &[
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("command_id"),
-            crate::shape::field::<Option<StopForkingRequestStreamType>>("stream_type"),
-        ],
-        false,
-    );
-}
-
 /// Optionally specify a `stream_type`. This should match the `stream_type` that was used in `fork_start` command to properly stop the fork.
 ///
 /// Spec: `#/components/schemas/StopForkingRequest/properties/stream_type`
@@ -6469,17 +5190,6 @@ crate::codec::optional_fields!(
     StopGatherRequest { "client_state" => client_state, "command_id" => command_id }
 );
 
-impl crate::shape::Shaped for StopGatherRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "StopGatherRequest",
-        &[
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("command_id"),
-        ],
-        false,
-    );
-}
-
 /// Stop Recording Request
 ///
 /// Spec: `#/components/schemas/StopRecordingRequest`
@@ -6498,18 +5208,6 @@ crate::codec::optional_fields!(
     "recording_id" => recording_id }
 );
 
-impl crate::shape::Shaped for StopRecordingRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "StopRecordingRequest",
-        &[
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("command_id"),
-            crate::shape::field::<Option<String>>("recording_id"),
-        ],
-        false,
-    );
-}
-
 /// Stop Siprec Request
 ///
 /// Spec: `#/components/schemas/StopSiprecRequest`
@@ -6524,17 +5222,6 @@ pub struct StopSiprecRequest {
 crate::codec::optional_fields!(
     StopSiprecRequest { "client_state" => client_state, "command_id" => command_id }
 );
-
-impl crate::shape::Shaped for StopSiprecRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "StopSiprecRequest",
-        &[
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("command_id"),
-        ],
-        false,
-    );
-}
 
 /// Call Control Command Response
 ///
@@ -6558,18 +5245,6 @@ crate::codec::optional_fields!(
     StopStreamingRequest { "client_state" => client_state, "command_id" => command_id,
     "stream_id" => stream_id }
 );
-
-impl crate::shape::Shaped for StopStreamingRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "StopStreamingRequest",
-        &[
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("command_id"),
-            crate::shape::field::<Option<String>>("stream_id"),
-        ],
-        false,
-    );
-}
 
 /// Indicates codec for bidirectional streaming RTP payloads. Used only with stream_bidirectional_mode=rtp. Case sensitive.
 ///
@@ -6769,14 +5444,6 @@ pub struct SwitchSupervisorRoleRequest {
     pub role: SwitchSupervisorRoleRequestRole,
 }
 
-impl crate::shape::Shaped for SwitchSupervisorRoleRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SwitchSupervisorRoleRequest",
-        &[crate::shape::field::<SwitchSupervisorRoleRequestRole>("role")],
-        false,
-    );
-}
-
 /// The supervisor role to switch to. 'barge' allows speaking to both parties, 'whisper' allows speaking to caller only, 'monitor' allows listening only.
 ///
 /// Spec: `#/components/schemas/SwitchSupervisorRoleRequest/properties/role`
@@ -6798,18 +5465,6 @@ pub struct SystemMessage {
     pub metadata: Option<MessageMetadata>,
     /// The role of the messages author, in this case `system`.
     pub role: SystemMessageRole,
-}
-
-impl crate::shape::Shaped for SystemMessage {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SystemMessage",
-        &[
-            crate::shape::field::<String>("content"),
-            crate::shape::field::<Option<MessageMetadata>>("metadata"),
-            crate::shape::field::<SystemMessageRole>("role"),
-        ],
-        false,
-    );
 }
 
 /// The role of the messages author, in this case `system`.
@@ -7286,18 +5941,6 @@ pub struct ToolCall {
     pub type_: ToolCallType,
 }
 
-impl crate::shape::Shaped for ToolCall {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ToolCall",
-        &[
-            crate::shape::field::<ToolCallFunction>("function"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<ToolCallType>("type"),
-        ],
-        false,
-    );
-}
-
 /// The function that the model called.
 ///
 /// Spec: `#/components/schemas/ToolCall/properties/function`
@@ -7321,19 +5964,6 @@ pub struct ToolMessage {
     pub role: ToolMessageRole,
     /// Tool call that this message is responding to.
     pub tool_call_id: String,
-}
-
-impl crate::shape::Shaped for ToolMessage {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ToolMessage",
-        &[
-            crate::shape::field::<String>("content"),
-            crate::shape::field::<Option<MessageMetadata>>("metadata"),
-            crate::shape::field::<ToolMessageRole>("role"),
-            crate::shape::field::<String>("tool_call_id"),
-        ],
-        false,
-    );
 }
 
 /// The settings associated with speech to text for the voice assistant. This is only relevant if the assistant uses a text-to-text language model. Any assistant using a model with native audio support (e.g. `fixie-ai/ultravox-v0_4`) will ignore this field.
@@ -7362,17 +5992,6 @@ pub struct TranscriptionConfig {
 crate::codec::optional_fields!(
     TranscriptionConfig { "language" => language, "model" => model }
 );
-
-impl crate::shape::Shaped for TranscriptionConfig {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TranscriptionConfig",
-        &[
-            crate::shape::field::<Option<String>>("language"),
-            crate::shape::field::<Option<TranscriptionConfigModel>>("model"),
-        ],
-        false,
-    );
-}
 
 /// The speech to text model to be used by the voice assistant. Supported models include:
 ///
@@ -7511,30 +6130,6 @@ crate::codec::optional_fields!(
     "use_enhanced" => use_enhanced }
 );
 
-impl crate::shape::Shaped for TranscriptionEngineAConfig {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TranscriptionEngineAConfig",
-        &[
-            crate::shape::field::<Option<bool>>("enable_speaker_diarization"),
-            crate::shape::field::<Option<Vec<String>>>("hints"),
-            crate::shape::field::<Option<bool>>("interim_results"),
-            crate::shape::field::<Option<GoogleTranscriptionLanguage>>("language"),
-            crate::shape::field::<Option<i64>>("max_speaker_count"),
-            crate::shape::field::<Option<i64>>("min_speaker_count"),
-            crate::shape::field::<Option<TranscriptionEngineAConfigModel>>("model"),
-            crate::shape::field::<Option<bool>>("profanity_filter"),
-            crate::shape::field::<
-                Option<Vec<TranscriptionEngineAConfigSpeechContextItem>>,
-            >("speech_context"),
-            crate::shape::field::<
-                Option<TranscriptionEngineAConfigTranscriptionEngine>,
-            >("transcription_engine"),
-            crate::shape::field::<Option<bool>>("use_enhanced"),
-        ],
-        false,
-    );
-}
-
 /// The model to use for transcription.
 ///
 /// Spec: `#/components/schemas/TranscriptionEngineAConfig/properties/model`
@@ -7552,17 +6147,6 @@ crate::codec::optional_fields!(
     TranscriptionEngineAConfigSpeechContextItem { "boost" => boost, "phrases" => phrases
     }
 );
-
-impl crate::shape::Shaped for TranscriptionEngineAConfigSpeechContextItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TranscriptionEngineAConfigSpeechContextItem",
-        &[
-            crate::shape::field::<Option<f64>>("boost"),
-            crate::shape::field::<Option<Vec<String>>>("phrases"),
-        ],
-        false,
-    );
-}
 
 /// Engine identifier for Google transcription service
 ///
@@ -7618,22 +6202,6 @@ crate::codec::optional_fields!(
     "transcription_engine" => transcription_engine, "transcription_model" =>
     transcription_model }
 );
-
-impl crate::shape::Shaped for TranscriptionEngineAssemblyaiConfig {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TranscriptionEngineAssemblyaiConfig",
-        &[
-            crate::shape::field::<Option<bool>>("interim_results"),
-            crate::shape::field::<
-                Option<TranscriptionEngineAssemblyaiConfigTranscriptionEngine>,
-            >("transcription_engine"),
-            crate::shape::field::<
-                Option<TranscriptionEngineAssemblyaiConfigTranscriptionModel>,
-            >("transcription_model"),
-        ],
-        false,
-    );
-}
 
 /// Engine identifier for AssemblyAI transcription service
 ///
@@ -7714,21 +6282,6 @@ pub struct TranscriptionEngineAzureConfig {
     pub transcription_engine: TranscriptionEngineAzureConfigTranscriptionEngine,
 }
 
-impl crate::shape::Shaped for TranscriptionEngineAzureConfig {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TranscriptionEngineAzureConfig",
-        &[
-            crate::shape::field::<Option<String>>("api_key_ref"),
-            crate::shape::field::<Option<AzureTranscriptionLanguage>>("language"),
-            crate::shape::field::<AzureTranscriptionRegion>("region"),
-            crate::shape::field::<
-                TranscriptionEngineAzureConfigTranscriptionEngine,
-            >("transcription_engine"),
-        ],
-        false,
-    );
-}
-
 /// Engine identifier for Azure transcription service
 ///
 /// Spec: `#/components/schemas/TranscriptionEngineAzureConfig/properties/transcription_engine`
@@ -7777,22 +6330,6 @@ crate::codec::optional_fields!(
     TranscriptionEngineBConfig { "language" => language, "transcription_engine" =>
     transcription_engine, "transcription_model" => transcription_model }
 );
-
-impl crate::shape::Shaped for TranscriptionEngineBConfig {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TranscriptionEngineBConfig",
-        &[
-            crate::shape::field::<Option<TelnyxTranscriptionLanguage>>("language"),
-            crate::shape::field::<
-                Option<TranscriptionEngineBConfigTranscriptionEngine>,
-            >("transcription_engine"),
-            crate::shape::field::<
-                Option<TranscriptionEngineBConfigTranscriptionModel>,
-            >("transcription_model"),
-        ],
-        false,
-    );
-}
 
 /// Engine identifier for Telnyx transcription service
 ///
@@ -7883,17 +6420,6 @@ impl<'de> serde::Deserialize<'de> for TranscriptionEngineDeepgramConfig {
     }
 }
 
-impl crate::shape::Shaped for TranscriptionEngineDeepgramConfig {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Tagged {
-        name: "TranscriptionEngineDeepgramConfig",
-        property: "transcription_model",
-        variants: &[
-            ("deepgram/nova-2", crate::shape::of::<DeepgramNova2Config>()),
-            ("deepgram/nova-3", crate::shape::of::<DeepgramNova3Config>()),
-        ],
-    };
-}
-
 /// Transcription engine Google config
 ///
 /// Spec: `#/components/schemas/TranscriptionEngineGoogleConfig`
@@ -7930,30 +6456,6 @@ crate::codec::optional_fields!(
     "speech_context" => speech_context, "transcription_engine" => transcription_engine,
     "use_enhanced" => use_enhanced }
 );
-
-impl crate::shape::Shaped for TranscriptionEngineGoogleConfig {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TranscriptionEngineGoogleConfig",
-        &[
-            crate::shape::field::<Option<bool>>("enable_speaker_diarization"),
-            crate::shape::field::<Option<Vec<String>>>("hints"),
-            crate::shape::field::<Option<bool>>("interim_results"),
-            crate::shape::field::<Option<GoogleTranscriptionLanguage>>("language"),
-            crate::shape::field::<Option<i64>>("max_speaker_count"),
-            crate::shape::field::<Option<i64>>("min_speaker_count"),
-            crate::shape::field::<Option<TranscriptionEngineGoogleConfigModel>>("model"),
-            crate::shape::field::<Option<bool>>("profanity_filter"),
-            crate::shape::field::<
-                Option<Vec<TranscriptionEngineGoogleConfigSpeechContextItem>>,
-            >("speech_context"),
-            crate::shape::field::<
-                Option<TranscriptionEngineGoogleConfigTranscriptionEngine>,
-            >("transcription_engine"),
-            crate::shape::field::<Option<bool>>("use_enhanced"),
-        ],
-        false,
-    );
-}
 
 /// The model to use for transcription.
 ///
@@ -8016,22 +6518,6 @@ crate::codec::optional_fields!(
     transcription_model }
 );
 
-impl crate::shape::Shaped for TranscriptionEngineParakeetConfig {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TranscriptionEngineParakeetConfig",
-        &[
-            crate::shape::field::<Option<bool>>("interim_results"),
-            crate::shape::field::<
-                Option<TranscriptionEngineParakeetConfigTranscriptionEngine>,
-            >("transcription_engine"),
-            crate::shape::field::<
-                Option<TranscriptionEngineParakeetConfigTranscriptionModel>,
-            >("transcription_model"),
-        ],
-        false,
-    );
-}
-
 /// Engine identifier for Parakeet transcription service
 ///
 /// Spec: `#/components/schemas/TranscriptionEngineParakeetConfig/properties/transcription_engine`
@@ -8091,25 +6577,6 @@ pub struct TranscriptionEngineSonioxConfig {
     /// The model to use for transcription.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transcription_model: Option<TranscriptionEngineSonioxConfigTranscriptionModel>,
-}
-
-impl crate::shape::Shaped for TranscriptionEngineSonioxConfig {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TranscriptionEngineSonioxConfig",
-        &[
-            crate::shape::field::<Option<bool>>("enable_endpoint_detection"),
-            crate::shape::field::<Option<bool>>("interim_results"),
-            crate::shape::field::<Option<String>>("language"),
-            crate::shape::field::<Option<i64>>("max_endpoint_delay_ms"),
-            crate::shape::field::<
-                TranscriptionEngineSonioxConfigTranscriptionEngine,
-            >("transcription_engine"),
-            crate::shape::field::<
-                Option<TranscriptionEngineSonioxConfigTranscriptionModel>,
-            >("transcription_model"),
-        ],
-        false,
-    );
 }
 
 /// Engine identifier for Soniox transcription service
@@ -8173,23 +6640,6 @@ crate::codec::optional_fields!(
     "transcription_model" => transcription_model }
 );
 
-impl crate::shape::Shaped for TranscriptionEngineSpeechmaticsConfig {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TranscriptionEngineSpeechmaticsConfig",
-        &[
-            crate::shape::field::<Option<bool>>("interim_results"),
-            crate::shape::field::<Option<SpeechmaticsTranscriptionLanguage>>("language"),
-            crate::shape::field::<
-                Option<TranscriptionEngineSpeechmaticsConfigTranscriptionEngine>,
-            >("transcription_engine"),
-            crate::shape::field::<
-                Option<TranscriptionEngineSpeechmaticsConfigTranscriptionModel>,
-            >("transcription_model"),
-        ],
-        false,
-    );
-}
-
 /// Engine identifier for Speechmatics transcription service
 ///
 /// Spec: `#/components/schemas/TranscriptionEngineSpeechmaticsConfig/properties/transcription_engine`
@@ -8243,22 +6693,6 @@ crate::codec::optional_fields!(
     TranscriptionEngineTelnyxConfig { "language" => language, "transcription_engine" =>
     transcription_engine, "transcription_model" => transcription_model }
 );
-
-impl crate::shape::Shaped for TranscriptionEngineTelnyxConfig {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TranscriptionEngineTelnyxConfig",
-        &[
-            crate::shape::field::<Option<TelnyxTranscriptionLanguage>>("language"),
-            crate::shape::field::<
-                Option<TranscriptionEngineTelnyxConfigTranscriptionEngine>,
-            >("transcription_engine"),
-            crate::shape::field::<
-                Option<TranscriptionEngineTelnyxConfigTranscriptionModel>,
-            >("transcription_model"),
-        ],
-        false,
-    );
-}
 
 /// Engine identifier for Telnyx transcription service
 ///
@@ -8316,23 +6750,6 @@ crate::codec::optional_fields!(
     language, "transcription_engine" => transcription_engine, "transcription_model" =>
     transcription_model }
 );
-
-impl crate::shape::Shaped for TranscriptionEngineXaiConfig {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TranscriptionEngineXaiConfig",
-        &[
-            crate::shape::field::<Option<bool>>("interim_results"),
-            crate::shape::field::<Option<XaiTranscriptionLanguage>>("language"),
-            crate::shape::field::<
-                Option<TranscriptionEngineXaiConfigTranscriptionEngine>,
-            >("transcription_engine"),
-            crate::shape::field::<
-                Option<TranscriptionEngineXaiConfigTranscriptionModel>,
-            >("transcription_model"),
-        ],
-        false,
-    );
-}
 
 /// Engine identifier for xAI transcription service
 ///
@@ -9404,24 +7821,6 @@ crate::codec::optional_fields!(
     => transcription_tracks }
 );
 
-impl crate::shape::Shaped for TranscriptionStartRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TranscriptionStartRequest",
-        &[
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("command_id"),
-            crate::shape::field::<
-                Option<TranscriptionStartRequestTranscriptionEngine>,
-            >("transcription_engine"),
-            crate::shape::field::<
-                Option<TranscriptionStartRequestTranscriptionEngineConfig>,
-            >("transcription_engine_config"),
-            crate::shape::field::<Option<String>>("transcription_tracks"),
-        ],
-        false,
-    );
-}
-
 /// Engine to use for speech recognition. Legacy values `A` - `Google`, `B` - `Telnyx` are supported for backward compatibility.
 ///
 /// Spec: `#/components/schemas/TranscriptionStartRequest/properties/transcription_engine`
@@ -9662,29 +8061,6 @@ for TranscriptionStartRequestTranscriptionEngineConfig {
     }
 }
 
-impl crate::shape::Shaped for TranscriptionStartRequestTranscriptionEngineConfig {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Tagged {
-        name: "TranscriptionStartRequestTranscriptionEngineConfig",
-        property: "transcription_engine",
-        variants: &[
-            ("Google", crate::shape::of::<TranscriptionEngineGoogleConfig>()),
-            ("Telnyx", crate::shape::of::<TranscriptionEngineTelnyxConfig>()),
-            ("Deepgram", crate::shape::of::<TranscriptionEngineDeepgramConfig>()),
-            ("Azure", crate::shape::of::<TranscriptionEngineAzureConfig>()),
-            ("xAI", crate::shape::of::<TranscriptionEngineXaiConfig>()),
-            ("AssemblyAI", crate::shape::of::<TranscriptionEngineAssemblyaiConfig>()),
-            (
-                "Speechmatics",
-                crate::shape::of::<TranscriptionEngineSpeechmaticsConfig>(),
-            ),
-            ("Soniox", crate::shape::of::<TranscriptionEngineSonioxConfig>()),
-            ("Parakeet", crate::shape::of::<TranscriptionEngineParakeetConfig>()),
-            ("A", crate::shape::of::<TranscriptionEngineAConfig>()),
-            ("B", crate::shape::of::<TranscriptionEngineBConfig>()),
-        ],
-    };
-}
-
 /// Transcription stop request
 ///
 /// Spec: `#/components/schemas/TranscriptionStopRequest`
@@ -9700,17 +8076,6 @@ crate::codec::optional_fields!(
     TranscriptionStopRequest { "client_state" => client_state, "command_id" => command_id
     }
 );
-
-impl crate::shape::Shaped for TranscriptionStopRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TranscriptionStopRequest",
-        &[
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("command_id"),
-        ],
-        false,
-    );
-}
 
 /// Transfer Call Request
 ///
@@ -9843,81 +8208,6 @@ pub struct TransferCallRequest {
     pub webhook_urls_method: Option<TransferCallRequestWebhookUrlsMethod>,
 }
 
-impl crate::shape::Shaped for TransferCallRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TransferCallRequest",
-        &[
-            crate::shape::field::<
-                Option<TransferCallRequestAnsweringMachineDetection>,
-            >("answering_machine_detection"),
-            crate::shape::field::<
-                Option<TransferCallRequestAnsweringMachineDetectionConfig>,
-            >("answering_machine_detection_config"),
-            crate::shape::field::<Option<String>>("audio_url"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("command_id"),
-            crate::shape::field::<Option<Vec<CustomSipHeader>>>("custom_headers"),
-            crate::shape::field::<Option<bool>>("early_media"),
-            crate::shape::field::<Option<String>>("from"),
-            crate::shape::field::<Option<String>>("from_display_name"),
-            crate::shape::field::<
-                Option<TransferCallRequestMediaEncryption>,
-            >("media_encryption"),
-            crate::shape::field::<Option<String>>("media_name"),
-            crate::shape::field::<Option<TransferCallRequestMuteDtmf>>("mute_dtmf"),
-            crate::shape::field::<Option<String>>("park_after_unbridge"),
-            crate::shape::field::<Option<String>>("preferred_codecs"),
-            crate::shape::field::<Option<TransferCallRequestPrivacy>>("privacy"),
-            crate::shape::field::<Option<TransferCallRequestRecord>>("record"),
-            crate::shape::field::<
-                Option<TransferCallRequestRecordChannels>,
-            >("record_channels"),
-            crate::shape::field::<Option<String>>("record_custom_file_name"),
-            crate::shape::field::<
-                Option<TransferCallRequestRecordFormat>,
-            >("record_format"),
-            crate::shape::field::<Option<i64>>("record_max_length"),
-            crate::shape::field::<Option<i64>>("record_timeout_secs"),
-            crate::shape::field::<
-                Option<TransferCallRequestRecordTrack>,
-            >("record_track"),
-            crate::shape::field::<Option<TransferCallRequestRecordTrim>>("record_trim"),
-            crate::shape::field::<Option<String>>("send_digits_on_answer"),
-            crate::shape::field::<Option<String>>("sip_auth_password"),
-            crate::shape::field::<Option<String>>("sip_auth_username"),
-            crate::shape::field::<Option<Vec<SipHeader>>>("sip_headers"),
-            crate::shape::field::<Option<TransferCallRequestSipRegion>>("sip_region"),
-            crate::shape::field::<
-                Option<TransferCallRequestSipTransportProtocol>,
-            >("sip_transport_protocol"),
-            crate::shape::field::<Option<SoundModifications>>("sound_modifications"),
-            crate::shape::field::<Option<String>>("target_leg_client_state"),
-            crate::shape::field::<Option<i64>>("time_limit_secs"),
-            crate::shape::field::<Option<i64>>("timeout_secs"),
-            crate::shape::field::<String>("to"),
-            crate::shape::field::<
-                Option<
-                    std::collections::BTreeMap<
-                        String,
-                        TransferCallRequestWebhookRetriesPoliciesValue,
-                    >,
-                >,
-            >("webhook_retries_policies"),
-            crate::shape::field::<Option<String>>("webhook_url"),
-            crate::shape::field::<
-                Option<TransferCallRequestWebhookUrlMethod>,
-            >("webhook_url_method"),
-            crate::shape::field::<
-                Option<std::collections::BTreeMap<String, String>>,
-            >("webhook_urls"),
-            crate::shape::field::<
-                Option<TransferCallRequestWebhookUrlsMethod>,
-            >("webhook_urls_method"),
-        ],
-        false,
-    );
-}
-
 /// Enables Answering Machine Detection. When a call is answered, Telnyx runs real-time detection to determine if it was picked up by a human or a machine and sends an `call.machine.detection.ended` webhook with the analysis result. If 'greeting_end' or 'detect_words' is used and a 'machine' is detected, you will receive another 'call.machine.greeting.ended' webhook when the answering machine greeting ends with a beep or silence. If `detect_beep` is used, you will only receive 'call.machine.greeting.ended' if a beep is detected.
 ///
 /// Spec: `#/components/schemas/TransferCallRequest/properties/answering_machine_detection`
@@ -10006,17 +8296,6 @@ pub struct TransferTool {
     pub type_: TransferToolType,
 }
 
-impl crate::shape::Shaped for TransferTool {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TransferTool",
-        &[
-            crate::shape::field::<CallControlTransferToolParams>("transfer"),
-            crate::shape::field::<TransferToolType>("type"),
-        ],
-        false,
-    );
-}
-
 /// Call Control Command Response
 ///
 /// Spec: `#/paths/~1calls~1{call_control_id}~1actions~1client_state_update/put/responses/200/content/application~1json/schema`
@@ -10033,18 +8312,6 @@ pub struct UserMessage {
     pub metadata: Option<MessageMetadata>,
     /// The role of the messages author, in this case `user`.
     pub role: UserMessageRole,
-}
-
-impl crate::shape::Shaped for UserMessage {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UserMessage",
-        &[
-            crate::shape::field::<String>("content"),
-            crate::shape::field::<Option<MessageMetadata>>("metadata"),
-            crate::shape::field::<UserMessageRole>("role"),
-        ],
-        false,
-    );
 }
 
 /// The role of the messages author, in this case `user`.
@@ -10074,17 +8341,6 @@ pub struct WebhookTool {
     #[serde(rename = "type")]
     pub type_: WebhookToolType,
     pub webhook: CallControlWebhookToolParams,
-}
-
-impl crate::shape::Shaped for WebhookTool {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WebhookTool",
-        &[
-            crate::shape::field::<WebhookToolType>("type"),
-            crate::shape::field::<CallControlWebhookToolParams>("webhook"),
-        ],
-        false,
-    );
 }
 
 /// Language to use for speech recognition

@@ -59,37 +59,49 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallControlApplication {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallControlApplication",
-        &[
-            crate::shape::field::<Option<bool>>("active"),
-            crate::shape::field::<
-                Option<CallControlApplicationAnchorsiteOverride>,
-            >("anchorsite_override"),
-            crate::shape::field::<Option<String>>("application_name"),
-            crate::shape::field::<Option<bool>>("call_cost_in_webhooks"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<CallControlApplicationDtmfType>>("dtmf_type"),
-            crate::shape::field::<Option<bool>>("first_command_timeout"),
-            crate::shape::field::<Option<i64>>("first_command_timeout_secs"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<CallControlApplicationInbound>>("inbound"),
-            crate::shape::field::<Option<CallControlApplicationOutbound>>("outbound"),
-            crate::shape::field::<
-                Option<CallControlApplicationRecordType>,
-            >("record_type"),
-            crate::shape::field::<Option<bool>>("redact_dtmf_debug_logging"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<
-                Option<CallControlApplicationWebhookApiVersion>,
-            >("webhook_api_version"),
-            crate::shape::field::<Option<String>>("webhook_event_failover_url"),
-            crate::shape::field::<Option<String>>("webhook_event_url"),
-            crate::shape::field::<Option<i64>>("webhook_timeout_secs"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallControlApplication",
+                &[
+                    crate::shape::field::<Option<bool>>("active"),
+                    crate::shape::field::<
+                        Option<CallControlApplicationAnchorsiteOverride>,
+                    >("anchorsite_override"),
+                    crate::shape::field::<Option<String>>("application_name"),
+                    crate::shape::field::<Option<bool>>("call_cost_in_webhooks"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<
+                        Option<CallControlApplicationDtmfType>,
+                    >("dtmf_type"),
+                    crate::shape::field::<Option<bool>>("first_command_timeout"),
+                    crate::shape::field::<Option<i64>>("first_command_timeout_secs"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<
+                        Option<CallControlApplicationInbound>,
+                    >("inbound"),
+                    crate::shape::field::<
+                        Option<CallControlApplicationOutbound>,
+                    >("outbound"),
+                    crate::shape::field::<
+                        Option<CallControlApplicationRecordType>,
+                    >("record_type"),
+                    crate::shape::field::<Option<bool>>("redact_dtmf_debug_logging"),
+                    crate::shape::field::<Option<Vec<String>>>("tags"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<
+                        Option<CallControlApplicationWebhookApiVersion>,
+                    >("webhook_api_version"),
+                    crate::shape::field::<Option<String>>("webhook_event_failover_url"),
+                    crate::shape::field::<Option<String>>("webhook_event_url"),
+                    crate::shape::field::<Option<i64>>("webhook_timeout_secs"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// `Latency` directs Telnyx to route media through the site with the lowest round-trip time to the user's connection. Telnyx calculates this time using ICMP ping messages. This can be disabled by specifying a site to handle all media.
@@ -253,35 +265,6 @@ pub struct CreateCallControlApplicationRequest {
     pub webhook_timeout_secs: Option<Option<i64>>,
 }
 
-impl crate::shape::Shaped for CreateCallControlApplicationRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateCallControlApplicationRequest",
-        &[
-            crate::shape::field::<Option<bool>>("active"),
-            crate::shape::field::<
-                Option<CreateCallControlApplicationRequestAnchorsiteOverride>,
-            >("anchorsite_override"),
-            crate::shape::field::<String>("application_name"),
-            crate::shape::field::<Option<bool>>("call_cost_in_webhooks"),
-            crate::shape::field::<
-                Option<CreateCallControlApplicationRequestDtmfType>,
-            >("dtmf_type"),
-            crate::shape::field::<Option<bool>>("first_command_timeout"),
-            crate::shape::field::<Option<i64>>("first_command_timeout_secs"),
-            crate::shape::field::<Option<CallControlApplicationInbound>>("inbound"),
-            crate::shape::field::<Option<CallControlApplicationOutbound>>("outbound"),
-            crate::shape::field::<Option<bool>>("redact_dtmf_debug_logging"),
-            crate::shape::field::<
-                Option<CreateCallControlApplicationRequestWebhookApiVersion>,
-            >("webhook_api_version"),
-            crate::shape::field::<Option<Option<String>>>("webhook_event_failover_url"),
-            crate::shape::field::<String>("webhook_event_url"),
-            crate::shape::field::<Option<Option<i64>>>("webhook_timeout_secs"),
-        ],
-        false,
-    );
-}
-
 /// `Latency` directs Telnyx to route media through the site with the lowest round-trip time to the user's connection. Telnyx calculates this time using ICMP ping messages. This can be disabled by specifying a site to handle all media.
 ///
 /// Spec: `#/components/schemas/CreateCallControlApplicationRequest/properties/anchorsite_override`
@@ -308,11 +291,17 @@ pub struct CreateCallControlApplicationResponse {
 crate::codec::optional_fields!(CreateCallControlApplicationResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateCallControlApplicationResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateCallControlApplicationResponse",
-        &[crate::shape::field::<Option<CallControlApplication>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateCallControlApplicationResponse",
+                &[crate::shape::field::<Option<CallControlApplication>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call Control Application Response
@@ -334,14 +323,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListCallControlApplicationsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListCallControlApplicationsResponse",
-        &[
-            crate::shape::field::<Option<Vec<CallControlApplication>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListCallControlApplicationsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<CallControlApplication>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call Control Application Response
@@ -407,36 +402,6 @@ pub struct UpdateCallControlApplicationRequest {
         deserialize_with = "crate::codec::double_option"
     )]
     pub webhook_timeout_secs: Option<Option<i64>>,
-}
-
-impl crate::shape::Shaped for UpdateCallControlApplicationRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateCallControlApplicationRequest",
-        &[
-            crate::shape::field::<Option<bool>>("active"),
-            crate::shape::field::<
-                Option<UpdateCallControlApplicationRequestAnchorsiteOverride>,
-            >("anchorsite_override"),
-            crate::shape::field::<String>("application_name"),
-            crate::shape::field::<Option<bool>>("call_cost_in_webhooks"),
-            crate::shape::field::<
-                Option<UpdateCallControlApplicationRequestDtmfType>,
-            >("dtmf_type"),
-            crate::shape::field::<Option<bool>>("first_command_timeout"),
-            crate::shape::field::<Option<i64>>("first_command_timeout_secs"),
-            crate::shape::field::<Option<CallControlApplicationInbound>>("inbound"),
-            crate::shape::field::<Option<CallControlApplicationOutbound>>("outbound"),
-            crate::shape::field::<Option<bool>>("redact_dtmf_debug_logging"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<
-                Option<UpdateCallControlApplicationRequestWebhookApiVersion>,
-            >("webhook_api_version"),
-            crate::shape::field::<Option<Option<String>>>("webhook_event_failover_url"),
-            crate::shape::field::<String>("webhook_event_url"),
-            crate::shape::field::<Option<Option<i64>>>("webhook_timeout_secs"),
-        ],
-        false,
-    );
 }
 
 /// `Latency` directs Telnyx to route media through the site with the lowest round-trip time to the user's connection. Telnyx calculates this time using ICMP ping messages. This can be disabled by specifying a site to handle all media.

@@ -24,18 +24,24 @@ pub struct ActiveCall {
 }
 
 impl crate::shape::Shaped for ActiveCall {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ActiveCall",
-        &[
-            crate::shape::field::<String>("call_control_id"),
-            crate::shape::field::<i64>("call_duration"),
-            crate::shape::field::<String>("call_leg_id"),
-            crate::shape::field::<String>("call_session_id"),
-            crate::shape::field::<String>("client_state"),
-            crate::shape::field::<ActiveCallRecordType>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ActiveCall",
+                &[
+                    crate::shape::field::<String>("call_control_id"),
+                    crate::shape::field::<i64>("call_duration"),
+                    crate::shape::field::<String>("call_leg_id"),
+                    crate::shape::field::<String>("call_session_id"),
+                    crate::shape::field::<String>("client_state"),
+                    crate::shape::field::<ActiveCallRecordType>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call
@@ -67,21 +73,27 @@ pub struct Call {
 }
 
 impl crate::shape::Shaped for Call {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Call",
-        &[
-            crate::shape::field::<String>("call_control_id"),
-            crate::shape::field::<Option<i64>>("call_duration"),
-            crate::shape::field::<String>("call_leg_id"),
-            crate::shape::field::<String>("call_session_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("end_time"),
-            crate::shape::field::<bool>("is_alive"),
-            crate::shape::field::<CallRecordType>("record_type"),
-            crate::shape::field::<Option<String>>("start_time"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Call",
+                &[
+                    crate::shape::field::<String>("call_control_id"),
+                    crate::shape::field::<Option<i64>>("call_duration"),
+                    crate::shape::field::<String>("call_leg_id"),
+                    crate::shape::field::<String>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("end_time"),
+                    crate::shape::field::<bool>("is_alive"),
+                    crate::shape::field::<CallRecordType>("record_type"),
+                    crate::shape::field::<Option<String>>("start_time"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/Call/properties/record_type`
@@ -106,16 +118,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CursorPaginationMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CursorPaginationMeta",
-        &[
-            crate::shape::field::<Option<Cursor>>("cursors"),
-            crate::shape::field::<Option<String>>("next"),
-            crate::shape::field::<Option<String>>("previous"),
-            crate::shape::field::<Option<i64>>("total_items"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CursorPaginationMeta",
+                &[
+                    crate::shape::field::<Option<Cursor>>("cursors"),
+                    crate::shape::field::<Option<String>>("next"),
+                    crate::shape::field::<Option<String>>("previous"),
+                    crate::shape::field::<Option<i64>>("total_items"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Active Calls Response
@@ -132,14 +150,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListConnectionActiveCallsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListConnectionActiveCallsResponse",
-        &[
-            crate::shape::field::<Option<Vec<ActiveCall>>>("data"),
-            crate::shape::field::<Option<CursorPaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListConnectionActiveCallsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<ActiveCall>>>("data"),
+                    crate::shape::field::<Option<CursorPaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Retrieve Call Status Response
@@ -153,9 +177,15 @@ pub struct RetrieveCallStatusResponse {
 crate::codec::optional_fields!(RetrieveCallStatusResponse { "data" => data });
 
 impl crate::shape::Shaped for RetrieveCallStatusResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RetrieveCallStatusResponse",
-        &[crate::shape::field::<Option<Call>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RetrieveCallStatusResponse",
+                &[crate::shape::field::<Option<Call>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -27,21 +27,27 @@ pub struct CallEvent {
 }
 
 impl crate::shape::Shaped for CallEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallEvent",
-        &[
-            crate::shape::field::<String>("call_leg_id"),
-            crate::shape::field::<String>("call_session_id"),
-            crate::shape::field::<String>("event_timestamp"),
-            crate::shape::field::<
-                serde_json::Map<String, serde_json::Value>,
-            >("metadata"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<CallEventRecordType>("record_type"),
-            crate::shape::field::<CallEventType>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallEvent",
+                &[
+                    crate::shape::field::<String>("call_leg_id"),
+                    crate::shape::field::<String>("call_session_id"),
+                    crate::shape::field::<String>("event_timestamp"),
+                    crate::shape::field::<
+                        serde_json::Map<String, serde_json::Value>,
+                    >("metadata"),
+                    crate::shape::field::<String>("name"),
+                    crate::shape::field::<CallEventRecordType>("record_type"),
+                    crate::shape::field::<CallEventType>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CallEvent/properties/record_type`
@@ -88,12 +94,18 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListCallEventsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListCallEventsResponse",
-        &[
-            crate::shape::field::<Option<Vec<CallEvent>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListCallEventsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<CallEvent>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

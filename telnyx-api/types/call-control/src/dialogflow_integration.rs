@@ -26,24 +26,6 @@ pub struct DialogflowConnection {
     pub service_account: serde_json::Map<String, serde_json::Value>,
 }
 
-impl crate::shape::Shaped for DialogflowConnection {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DialogflowConnection",
-        &[
-            crate::shape::field::<Option<String>>("conversation_profile_id"),
-            crate::shape::field::<
-                Option<DialogflowConnectionDialogflowApi>,
-            >("dialogflow_api"),
-            crate::shape::field::<Option<String>>("environment"),
-            crate::shape::field::<Option<String>>("location"),
-            crate::shape::field::<
-                serde_json::Map<String, serde_json::Value>,
-            >("service_account"),
-        ],
-        false,
-    );
-}
-
 /// Determine which Dialogflow will be used.
 ///
 /// Spec: `#/components/schemas/DialogflowConnection/properties/dialogflow_api`
@@ -90,11 +72,17 @@ pub struct DialogflowConnectionResponse {
 }
 
 impl crate::shape::Shaped for DialogflowConnectionResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DialogflowConnectionResponse",
-        &[crate::shape::field::<DialogflowConnectionResponseData>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DialogflowConnectionResponse",
+                &[crate::shape::field::<DialogflowConnectionResponseData>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Dialogflow Connection
@@ -120,15 +108,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for DialogflowConnectionResponseData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DialogflowConnectionResponseData",
-        &[
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("conversation_profile_id"),
-            crate::shape::field::<Option<String>>("environment"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("service_account"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DialogflowConnectionResponseData",
+                &[
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("conversation_profile_id"),
+                    crate::shape::field::<Option<String>>("environment"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("service_account"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -17,17 +17,6 @@ pub struct CreateQueueRequest {
     pub queue_name: String,
 }
 
-impl crate::shape::Shaped for CreateQueueRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateQueueRequest",
-        &[
-            crate::shape::field::<Option<i64>>("max_size"),
-            crate::shape::field::<String>("queue_name"),
-        ],
-        false,
-    );
-}
-
 /// Queue Response
 ///
 /// Spec: `#/paths/~1queues/post/responses/200/content/application~1json/schema`
@@ -39,11 +28,17 @@ pub struct CreateQueueResponse {
 crate::codec::optional_fields!(CreateQueueResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateQueueResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateQueueResponse",
-        &[crate::shape::field::<Option<Queue>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateQueueResponse",
+                &[crate::shape::field::<Option<Queue>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// List Queue Calls Response
@@ -60,14 +55,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListQueueCallsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListQueueCallsResponse",
-        &[
-            crate::shape::field::<Option<Vec<QueueCall>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListQueueCallsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<QueueCall>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// List Queues Response
@@ -82,14 +83,20 @@ pub struct ListQueuesResponse {
 crate::codec::optional_fields!(ListQueuesResponse { "data" => data, "meta" => meta });
 
 impl crate::shape::Shaped for ListQueuesResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListQueuesResponse",
-        &[
-            crate::shape::field::<Option<Vec<Queue>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListQueuesResponse",
+                &[
+                    crate::shape::field::<Option<Vec<Queue>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Queue
@@ -115,20 +122,26 @@ pub struct Queue {
 }
 
 impl crate::shape::Shaped for Queue {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Queue",
-        &[
-            crate::shape::field::<i64>("average_wait_time_secs"),
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<i64>("current_size"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<i64>("max_size"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<QueueRecordType>("record_type"),
-            crate::shape::field::<String>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Queue",
+                &[
+                    crate::shape::field::<i64>("average_wait_time_secs"),
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<i64>("current_size"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<i64>("max_size"),
+                    crate::shape::field::<String>("name"),
+                    crate::shape::field::<QueueRecordType>("record_type"),
+                    crate::shape::field::<String>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// QueueCall
@@ -162,24 +175,30 @@ pub struct QueueCall {
 }
 
 impl crate::shape::Shaped for QueueCall {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "QueueCall",
-        &[
-            crate::shape::field::<String>("call_control_id"),
-            crate::shape::field::<String>("call_leg_id"),
-            crate::shape::field::<String>("call_session_id"),
-            crate::shape::field::<String>("connection_id"),
-            crate::shape::field::<String>("enqueued_at"),
-            crate::shape::field::<String>("from"),
-            crate::shape::field::<bool>("is_alive"),
-            crate::shape::field::<String>("queue_id"),
-            crate::shape::field::<i64>("queue_position"),
-            crate::shape::field::<QueueCallRecordType>("record_type"),
-            crate::shape::field::<String>("to"),
-            crate::shape::field::<i64>("wait_time_secs"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "QueueCall",
+                &[
+                    crate::shape::field::<String>("call_control_id"),
+                    crate::shape::field::<String>("call_leg_id"),
+                    crate::shape::field::<String>("call_session_id"),
+                    crate::shape::field::<String>("connection_id"),
+                    crate::shape::field::<String>("enqueued_at"),
+                    crate::shape::field::<String>("from"),
+                    crate::shape::field::<bool>("is_alive"),
+                    crate::shape::field::<String>("queue_id"),
+                    crate::shape::field::<i64>("queue_position"),
+                    crate::shape::field::<QueueCallRecordType>("record_type"),
+                    crate::shape::field::<String>("to"),
+                    crate::shape::field::<i64>("wait_time_secs"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/QueueCall/properties/record_type`
@@ -253,11 +272,17 @@ pub struct RetrieveCallFromQueueResponse {
 crate::codec::optional_fields!(RetrieveCallFromQueueResponse { "data" => data });
 
 impl crate::shape::Shaped for RetrieveCallFromQueueResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RetrieveCallFromQueueResponse",
-        &[crate::shape::field::<Option<QueueCall>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RetrieveCallFromQueueResponse",
+                &[crate::shape::field::<Option<QueueCall>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Queue Response
@@ -272,14 +297,6 @@ pub type RetrieveCallQueueResponse = CreateQueueResponse;
 pub struct UpdateQueueRequest {
     /// The maximum number of calls allowed in the queue.
     pub max_size: i64,
-}
-
-impl crate::shape::Shaped for UpdateQueueRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateQueueRequest",
-        &[crate::shape::field::<i64>("max_size")],
-        false,
-    );
 }
 
 /// Queue Response
@@ -299,11 +316,3 @@ pub struct UpdateQueuedCallRequest {
 crate::codec::optional_fields!(
     UpdateQueuedCallRequest { "keep_after_hangup" => keep_after_hangup }
 );
-
-impl crate::shape::Shaped for UpdateQueuedCallRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateQueuedCallRequest",
-        &[crate::shape::field::<Option<bool>>("keep_after_hangup")],
-        false,
-    );
-}

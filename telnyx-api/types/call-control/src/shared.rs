@@ -57,17 +57,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallAiGatherEnded {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallAiGatherEnded",
-        &[
-            crate::shape::field::<Option<CallAiGatherEndedEventType>>("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<CallAiGatherEndedPayload>>("payload"),
-            crate::shape::field::<Option<CallAiGatherEndedRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallAiGatherEnded",
+                &[
+                    crate::shape::field::<
+                        Option<CallAiGatherEndedEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<Option<CallAiGatherEndedPayload>>("payload"),
+                    crate::shape::field::<
+                        Option<CallAiGatherEndedRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call AI Gather Ended Event
@@ -81,11 +91,17 @@ pub struct CallAiGatherEndedEvent {
 crate::codec::optional_fields!(CallAiGatherEndedEvent { "data" => data });
 
 impl crate::shape::Shaped for CallAiGatherEndedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallAiGatherEndedEvent",
-        &[crate::shape::field::<Option<CallAiGatherEnded>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallAiGatherEndedEvent",
+                &[crate::shape::field::<Option<CallAiGatherEnded>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -153,26 +169,34 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallAiGatherEndedPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallAiGatherEndedPayload",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("from"),
-            crate::shape::field::<
-                Option<Vec<CallAiGatherEndedPayloadMessageHistoryItem>>,
-            >("message_history"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("result"),
-            crate::shape::field::<Option<CallAiGatherEndedPayloadStatus>>("status"),
-            crate::shape::field::<Option<String>>("to"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallAiGatherEndedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("from"),
+                    crate::shape::field::<
+                        Option<Vec<CallAiGatherEndedPayloadMessageHistoryItem>>,
+                    >("message_history"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("result"),
+                    crate::shape::field::<
+                        Option<CallAiGatherEndedPayloadStatus>,
+                    >("status"),
+                    crate::shape::field::<Option<String>>("to"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CallAIGatherEnded/properties/payload/properties/message_history/items`
@@ -189,16 +213,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallAiGatherEndedPayloadMessageHistoryItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallAiGatherEndedPayloadMessageHistoryItem",
-        &[
-            crate::shape::field::<Option<String>>("content"),
-            crate::shape::field::<
-                Option<CallAiGatherEndedPayloadMessageHistoryItemRole>,
-            >("role"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallAiGatherEndedPayloadMessageHistoryItem",
+                &[
+                    crate::shape::field::<Option<String>>("content"),
+                    crate::shape::field::<
+                        Option<CallAiGatherEndedPayloadMessageHistoryItemRole>,
+                    >("role"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The role of the message sender
@@ -264,23 +294,29 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallAiGatherMessageHistoryUpdated {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallAiGatherMessageHistoryUpdated",
-        &[
-            crate::shape::field::<
-                Option<CallAiGatherMessageHistoryUpdatedEventType>,
-            >("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<
-                Option<CallAiGatherMessageHistoryUpdatedPayload>,
-            >("payload"),
-            crate::shape::field::<
-                Option<CallAiGatherMessageHistoryUpdatedRecordType>,
-            >("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallAiGatherMessageHistoryUpdated",
+                &[
+                    crate::shape::field::<
+                        Option<CallAiGatherMessageHistoryUpdatedEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<
+                        Option<CallAiGatherMessageHistoryUpdatedPayload>,
+                    >("payload"),
+                    crate::shape::field::<
+                        Option<CallAiGatherMessageHistoryUpdatedRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call AI Gather Message History Updated Event
@@ -296,11 +332,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallAiGatherMessageHistoryUpdatedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallAiGatherMessageHistoryUpdatedEvent",
-        &[crate::shape::field::<Option<CallAiGatherMessageHistoryUpdated>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallAiGatherMessageHistoryUpdatedEvent",
+                &[
+                    crate::shape::field::<
+                        Option<CallAiGatherMessageHistoryUpdated>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -370,22 +416,32 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallAiGatherMessageHistoryUpdatedPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallAiGatherMessageHistoryUpdatedPayload",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("from"),
-            crate::shape::field::<
-                Option<Vec<CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItem>>,
-            >("message_history"),
-            crate::shape::field::<Option<String>>("to"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallAiGatherMessageHistoryUpdatedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("from"),
+                    crate::shape::field::<
+                        Option<
+                            Vec<
+                                CallAiGatherMessageHistoryUpdatedPayloadMessageHistoryItem,
+                            >,
+                        >,
+                    >("message_history"),
+                    crate::shape::field::<Option<String>>("to"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CallAIGatherMessageHistoryUpdated/properties/payload/properties/message_history/items`
@@ -418,21 +474,29 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallAiGatherPartialResults {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallAiGatherPartialResults",
-        &[
-            crate::shape::field::<
-                Option<CallAiGatherPartialResultsEventType>,
-            >("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<CallAiGatherPartialResultsPayload>>("payload"),
-            crate::shape::field::<
-                Option<CallAiGatherPartialResultsRecordType>,
-            >("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallAiGatherPartialResults",
+                &[
+                    crate::shape::field::<
+                        Option<CallAiGatherPartialResultsEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<
+                        Option<CallAiGatherPartialResultsPayload>,
+                    >("payload"),
+                    crate::shape::field::<
+                        Option<CallAiGatherPartialResultsRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call AI Gather Partial Results Event
@@ -446,11 +510,17 @@ pub struct CallAiGatherPartialResultsEvent {
 crate::codec::optional_fields!(CallAiGatherPartialResultsEvent { "data" => data });
 
 impl crate::shape::Shaped for CallAiGatherPartialResultsEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallAiGatherPartialResultsEvent",
-        &[crate::shape::field::<Option<CallAiGatherPartialResults>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallAiGatherPartialResultsEvent",
+                &[crate::shape::field::<Option<CallAiGatherPartialResults>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -518,25 +588,31 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallAiGatherPartialResultsPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallAiGatherPartialResultsPayload",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("from"),
-            crate::shape::field::<
-                Option<Vec<CallAiGatherPartialResultsPayloadMessageHistoryItem>>,
-            >("message_history"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("partial_results"),
-            crate::shape::field::<Option<String>>("to"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallAiGatherPartialResultsPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("from"),
+                    crate::shape::field::<
+                        Option<Vec<CallAiGatherPartialResultsPayloadMessageHistoryItem>>,
+                    >("message_history"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("partial_results"),
+                    crate::shape::field::<Option<String>>("to"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CallAIGatherPartialResults/properties/payload/properties/message_history/items`
@@ -569,17 +645,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallAnswered {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallAnswered",
-        &[
-            crate::shape::field::<Option<CallAnsweredEventType>>("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<CallAnsweredPayload>>("payload"),
-            crate::shape::field::<Option<CallAnsweredRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallAnswered",
+                &[
+                    crate::shape::field::<Option<CallAnsweredEventType>>("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<Option<CallAnsweredPayload>>("payload"),
+                    crate::shape::field::<Option<CallAnsweredRecordType>>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call Answered Event
@@ -593,11 +675,17 @@ pub struct CallAnsweredEvent {
 crate::codec::optional_fields!(CallAnsweredEvent { "data" => data });
 
 impl crate::shape::Shaped for CallAnsweredEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallAnsweredEvent",
-        &[crate::shape::field::<Option<CallAnswered>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallAnsweredEvent",
+                &[crate::shape::field::<Option<CallAnswered>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -670,24 +758,32 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallAnsweredPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallAnsweredPayload",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<Vec<CustomSipHeader>>>("custom_headers"),
-            crate::shape::field::<Option<String>>("from"),
-            crate::shape::field::<Option<Vec<SipHeader>>>("sip_headers"),
-            crate::shape::field::<Option<String>>("start_time"),
-            crate::shape::field::<Option<CallAnsweredPayloadState>>("state"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<Option<String>>("to"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallAnsweredPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<
+                        Option<Vec<CustomSipHeader>>,
+                    >("custom_headers"),
+                    crate::shape::field::<Option<String>>("from"),
+                    crate::shape::field::<Option<Vec<SipHeader>>>("sip_headers"),
+                    crate::shape::field::<Option<String>>("start_time"),
+                    crate::shape::field::<Option<CallAnsweredPayloadState>>("state"),
+                    crate::shape::field::<Option<Vec<String>>>("tags"),
+                    crate::shape::field::<Option<String>>("to"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// State received from a command.
@@ -749,17 +845,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallBridged {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallBridged",
-        &[
-            crate::shape::field::<Option<CallBridgedEventType>>("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<CallBridgedPayload>>("payload"),
-            crate::shape::field::<Option<CallBridgedRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallBridged",
+                &[
+                    crate::shape::field::<Option<CallBridgedEventType>>("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<Option<CallBridgedPayload>>("payload"),
+                    crate::shape::field::<Option<CallBridgedRecordType>>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call Bridged Event
@@ -773,11 +875,17 @@ pub struct CallBridgedEvent {
 crate::codec::optional_fields!(CallBridgedEvent { "data" => data });
 
 impl crate::shape::Shaped for CallBridgedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallBridgedEvent",
-        &[crate::shape::field::<Option<CallBridged>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallBridgedEvent",
+                &[crate::shape::field::<Option<CallBridged>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -838,19 +946,25 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallBridgedPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallBridgedPayload",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("from"),
-            crate::shape::field::<Option<String>>("to"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallBridgedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("from"),
+                    crate::shape::field::<Option<String>>("to"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies the type of the resource.
@@ -883,18 +997,30 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallConversationEnded {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallConversationEnded",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<CallConversationEndedEventType>>("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<CallConversationEndedPayload>>("payload"),
-            crate::shape::field::<Option<CallConversationEndedRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallConversationEnded",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<
+                        Option<CallConversationEndedEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<
+                        Option<CallConversationEndedPayload>,
+                    >("payload"),
+                    crate::shape::field::<
+                        Option<CallConversationEndedRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call Conversation Ended Event
@@ -908,11 +1034,17 @@ pub struct CallConversationEndedEvent {
 crate::codec::optional_fields!(CallConversationEndedEvent { "data" => data });
 
 impl crate::shape::Shaped for CallConversationEndedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallConversationEndedEvent",
-        &[crate::shape::field::<Option<CallConversationEnded>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallConversationEndedEvent",
+                &[crate::shape::field::<Option<CallConversationEnded>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -997,31 +1129,37 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallConversationEndedPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallConversationEndedPayload",
-        &[
-            crate::shape::field::<Option<String>>("assistant_id"),
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<
-                Option<CallConversationEndedPayloadCallingPartyType>,
-            >("calling_party_type"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("conversation_id"),
-            crate::shape::field::<Option<i64>>("duration_sec"),
-            crate::shape::field::<Option<String>>("from"),
-            crate::shape::field::<Option<String>>("llm_model"),
-            crate::shape::field::<Option<String>>("reason"),
-            crate::shape::field::<Option<String>>("stt_model"),
-            crate::shape::field::<Option<String>>("to"),
-            crate::shape::field::<Option<String>>("tts_model_id"),
-            crate::shape::field::<Option<String>>("tts_provider"),
-            crate::shape::field::<Option<String>>("tts_voice_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallConversationEndedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("assistant_id"),
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<
+                        Option<CallConversationEndedPayloadCallingPartyType>,
+                    >("calling_party_type"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("conversation_id"),
+                    crate::shape::field::<Option<i64>>("duration_sec"),
+                    crate::shape::field::<Option<String>>("from"),
+                    crate::shape::field::<Option<String>>("llm_model"),
+                    crate::shape::field::<Option<String>>("reason"),
+                    crate::shape::field::<Option<String>>("stt_model"),
+                    crate::shape::field::<Option<String>>("to"),
+                    crate::shape::field::<Option<String>>("tts_model_id"),
+                    crate::shape::field::<Option<String>>("tts_provider"),
+                    crate::shape::field::<Option<String>>("tts_voice_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of calling party connection.
@@ -1087,23 +1225,29 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallConversationInsightsGenerated {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallConversationInsightsGenerated",
-        &[
-            crate::shape::field::<
-                Option<CallConversationInsightsGeneratedEventType>,
-            >("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<
-                Option<CallConversationInsightsGeneratedPayload>,
-            >("payload"),
-            crate::shape::field::<
-                Option<CallConversationInsightsGeneratedRecordType>,
-            >("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallConversationInsightsGenerated",
+                &[
+                    crate::shape::field::<
+                        Option<CallConversationInsightsGeneratedEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<
+                        Option<CallConversationInsightsGeneratedPayload>,
+                    >("payload"),
+                    crate::shape::field::<
+                        Option<CallConversationInsightsGeneratedRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call Conversation Insights Generated Event
@@ -1119,11 +1263,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallConversationInsightsGeneratedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallConversationInsightsGeneratedEvent",
-        &[crate::shape::field::<Option<CallConversationInsightsGenerated>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallConversationInsightsGeneratedEvent",
+                &[
+                    crate::shape::field::<
+                        Option<CallConversationInsightsGenerated>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -1194,24 +1348,30 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallConversationInsightsGeneratedPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallConversationInsightsGeneratedPayload",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<
-                Option<CallConversationInsightsGeneratedPayloadCallingPartyType>,
-            >("calling_party_type"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("insight_group_id"),
-            crate::shape::field::<
-                Option<Vec<CallConversationInsightsGeneratedPayloadResultsItem>>,
-            >("results"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallConversationInsightsGeneratedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<
+                        Option<CallConversationInsightsGeneratedPayloadCallingPartyType>,
+                    >("calling_party_type"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("insight_group_id"),
+                    crate::shape::field::<
+                        Option<Vec<CallConversationInsightsGeneratedPayloadResultsItem>>,
+                    >("results"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of calling party connection.
@@ -1233,16 +1393,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallConversationInsightsGeneratedPayloadResultsItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallConversationInsightsGeneratedPayloadResultsItem",
-        &[
-            crate::shape::field::<Option<String>>("insight_id"),
-            crate::shape::field::<
-                Option<CallConversationInsightsGeneratedPayloadResultsItemResult>,
-            >("result"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallConversationInsightsGeneratedPayloadResultsItem",
+                &[
+                    crate::shape::field::<Option<String>>("insight_id"),
+                    crate::shape::field::<
+                        Option<CallConversationInsightsGeneratedPayloadResultsItemResult>,
+                    >("result"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/callConversationInsightsGenerated/properties/payload/properties/results/items/properties/result`
@@ -1270,12 +1436,18 @@ for CallConversationInsightsGeneratedPayloadResultsItemResult {
 }
 
 impl crate::shape::Shaped for CallConversationInsightsGeneratedPayloadResultsItemResult {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "CallConversationInsightsGeneratedPayloadResultsItemResult",
-        variants: &[
-            crate::shape::of::<serde_json::Map<String, serde_json::Value>>(),
-            crate::shape::of::<String>(),
-        ],
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Untagged {
+                name: "CallConversationInsightsGeneratedPayloadResultsItemResult",
+                variants: &[
+                    crate::shape::of::<serde_json::Map<String, serde_json::Value>>(),
+                    crate::shape::of::<String>(),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
     };
 }
 
@@ -1306,17 +1478,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallCost {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallCost",
-        &[
-            crate::shape::field::<Option<CallCostEventType>>("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<CallCostPayload>>("payload"),
-            crate::shape::field::<Option<CallCostRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallCost",
+                &[
+                    crate::shape::field::<Option<CallCostEventType>>("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<Option<CallCostPayload>>("payload"),
+                    crate::shape::field::<Option<CallCostRecordType>>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call Cost Event
@@ -1330,11 +1508,17 @@ pub struct CallCostEvent {
 crate::codec::optional_fields!(CallCostEvent { "data" => data });
 
 impl crate::shape::Shaped for CallCostEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallCostEvent",
-        &[crate::shape::field::<Option<CallCost>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallCostEvent",
+                &[crate::shape::field::<Option<CallCost>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -1392,17 +1576,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallCostPart {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallCostPart",
-        &[
-            crate::shape::field::<Option<i64>>("billed_duration_secs"),
-            crate::shape::field::<Option<String>>("call_part"),
-            crate::shape::field::<Option<String>>("cost"),
-            crate::shape::field::<Option<String>>("currency"),
-            crate::shape::field::<Option<String>>("rate"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallCostPart",
+                &[
+                    crate::shape::field::<Option<i64>>("billed_duration_secs"),
+                    crate::shape::field::<Option<String>>("call_part"),
+                    crate::shape::field::<Option<String>>("cost"),
+                    crate::shape::field::<Option<String>>("currency"),
+                    crate::shape::field::<Option<String>>("rate"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CallCost/properties/payload`
@@ -1441,23 +1631,29 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallCostPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallCostPayload",
-        &[
-            crate::shape::field::<Option<i64>>("billed_duration_secs"),
-            crate::shape::field::<Option<String>>("billing_group_id"),
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<Vec<CallCostPart>>>("cost_parts"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<CallCostPayloadStatus>>("status"),
-            crate::shape::field::<Option<String>>("total_cost"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallCostPayload",
+                &[
+                    crate::shape::field::<Option<i64>>("billed_duration_secs"),
+                    crate::shape::field::<Option<String>>("billing_group_id"),
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<Vec<CallCostPart>>>("cost_parts"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<Option<CallCostPayloadStatus>>("status"),
+                    crate::shape::field::<Option<String>>("total_cost"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The status of the cost calculation (`success` or `error`).
@@ -1523,21 +1719,29 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallDeepfakeDetectionError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallDeepfakeDetectionError",
-        &[
-            crate::shape::field::<
-                Option<CallDeepfakeDetectionErrorEventType>,
-            >("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<CallDeepfakeDetectionErrorPayload>>("payload"),
-            crate::shape::field::<
-                Option<CallDeepfakeDetectionErrorRecordType>,
-            >("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallDeepfakeDetectionError",
+                &[
+                    crate::shape::field::<
+                        Option<CallDeepfakeDetectionErrorEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<
+                        Option<CallDeepfakeDetectionErrorPayload>,
+                    >("payload"),
+                    crate::shape::field::<
+                        Option<CallDeepfakeDetectionErrorRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call Deepfake Detection Error Event
@@ -1551,11 +1755,17 @@ pub struct CallDeepfakeDetectionErrorEvent {
 crate::codec::optional_fields!(CallDeepfakeDetectionErrorEvent { "data" => data });
 
 impl crate::shape::Shaped for CallDeepfakeDetectionErrorEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallDeepfakeDetectionErrorEvent",
-        &[crate::shape::field::<Option<CallDeepfakeDetectionError>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallDeepfakeDetectionErrorEvent",
+                &[crate::shape::field::<Option<CallDeepfakeDetectionError>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -1614,20 +1824,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallDeepfakeDetectionErrorPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallDeepfakeDetectionErrorPayload",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<
-                Option<CallDeepfakeDetectionErrorPayloadErrorMessage>,
-            >("error_message"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallDeepfakeDetectionErrorPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<
+                        Option<CallDeepfakeDetectionErrorPayloadErrorMessage>,
+                    >("error_message"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The error that occurred. 'detection_timeout' = no DFD response received, 'rtp_timeout' = no RTP audio received, 'dfd_connection_error'/'dfd_stream_error' = service connectivity issues.
@@ -1701,21 +1917,29 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallDeepfakeDetectionResult {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallDeepfakeDetectionResult",
-        &[
-            crate::shape::field::<
-                Option<CallDeepfakeDetectionResultEventType>,
-            >("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<CallDeepfakeDetectionResultPayload>>("payload"),
-            crate::shape::field::<
-                Option<CallDeepfakeDetectionResultRecordType>,
-            >("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallDeepfakeDetectionResult",
+                &[
+                    crate::shape::field::<
+                        Option<CallDeepfakeDetectionResultEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<
+                        Option<CallDeepfakeDetectionResultPayload>,
+                    >("payload"),
+                    crate::shape::field::<
+                        Option<CallDeepfakeDetectionResultRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call Deepfake Detection Result Event
@@ -1729,11 +1953,17 @@ pub struct CallDeepfakeDetectionResultEvent {
 crate::codec::optional_fields!(CallDeepfakeDetectionResultEvent { "data" => data });
 
 impl crate::shape::Shaped for CallDeepfakeDetectionResultEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallDeepfakeDetectionResultEvent",
-        &[crate::shape::field::<Option<CallDeepfakeDetectionResult>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallDeepfakeDetectionResultEvent",
+                &[crate::shape::field::<Option<CallDeepfakeDetectionResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -1797,22 +2027,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallDeepfakeDetectionResultPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallDeepfakeDetectionResultPayload",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<f64>>("consistency"),
-            crate::shape::field::<
-                Option<CallDeepfakeDetectionResultPayloadResult>,
-            >("result"),
-            crate::shape::field::<Option<f64>>("score"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallDeepfakeDetectionResultPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<f64>>("consistency"),
+                    crate::shape::field::<
+                        Option<CallDeepfakeDetectionResultPayloadResult>,
+                    >("result"),
+                    crate::shape::field::<Option<f64>>("score"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Detection outcome. 'real' = human voice, 'fake' = AI-generated voice, 'silence_timeout' = no analyzable speech detected before timeout.
@@ -1882,17 +2118,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallDtmfReceived {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallDtmfReceived",
-        &[
-            crate::shape::field::<Option<CallDtmfReceivedEventType>>("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<CallDtmfReceivedPayload>>("payload"),
-            crate::shape::field::<Option<CallDtmfReceivedRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallDtmfReceived",
+                &[
+                    crate::shape::field::<
+                        Option<CallDtmfReceivedEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<Option<CallDtmfReceivedPayload>>("payload"),
+                    crate::shape::field::<
+                        Option<CallDtmfReceivedRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call DTMF Received Event
@@ -1906,11 +2152,17 @@ pub struct CallDtmfReceivedEvent {
 crate::codec::optional_fields!(CallDtmfReceivedEvent { "data" => data });
 
 impl crate::shape::Shaped for CallDtmfReceivedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallDtmfReceivedEvent",
-        &[crate::shape::field::<Option<CallDtmfReceived>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallDtmfReceivedEvent",
+                &[crate::shape::field::<Option<CallDtmfReceived>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -1973,20 +2225,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallDtmfReceivedPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallDtmfReceivedPayload",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("digit"),
-            crate::shape::field::<Option<String>>("from"),
-            crate::shape::field::<Option<String>>("to"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallDtmfReceivedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("digit"),
+                    crate::shape::field::<Option<String>>("from"),
+                    crate::shape::field::<Option<String>>("to"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies the type of the resource.
@@ -2016,17 +2274,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallEnqueued {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallEnqueued",
-        &[
-            crate::shape::field::<Option<CallEnqueuedEventType>>("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<CallEnqueuedPayload>>("payload"),
-            crate::shape::field::<Option<CallEnqueuedRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallEnqueued",
+                &[
+                    crate::shape::field::<Option<CallEnqueuedEventType>>("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<Option<CallEnqueuedPayload>>("payload"),
+                    crate::shape::field::<Option<CallEnqueuedRecordType>>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call Enqueued Event
@@ -2040,11 +2304,17 @@ pub struct CallEnqueuedEvent {
 crate::codec::optional_fields!(CallEnqueuedEvent { "data" => data });
 
 impl crate::shape::Shaped for CallEnqueuedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallEnqueuedEvent",
-        &[crate::shape::field::<Option<CallEnqueued>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallEnqueuedEvent",
+                &[crate::shape::field::<Option<CallEnqueued>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -2108,20 +2378,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallEnqueuedPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallEnqueuedPayload",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<i64>>("current_position"),
-            crate::shape::field::<Option<String>>("queue"),
-            crate::shape::field::<Option<i64>>("queue_avg_wait_time_secs"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallEnqueuedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<i64>>("current_position"),
+                    crate::shape::field::<Option<String>>("queue"),
+                    crate::shape::field::<Option<i64>>("queue_avg_wait_time_secs"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies the type of the resource.
@@ -2151,17 +2427,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallForkStarted {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallForkStarted",
-        &[
-            crate::shape::field::<Option<CallForkStartedEventType>>("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<CallForkStartedPayload>>("payload"),
-            crate::shape::field::<Option<CallForkStartedRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallForkStarted",
+                &[
+                    crate::shape::field::<
+                        Option<CallForkStartedEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<Option<CallForkStartedPayload>>("payload"),
+                    crate::shape::field::<
+                        Option<CallForkStartedRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call Fork Started Event
@@ -2175,11 +2461,17 @@ pub struct CallForkStartedEvent {
 crate::codec::optional_fields!(CallForkStartedEvent { "data" => data });
 
 impl crate::shape::Shaped for CallForkStartedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallForkStartedEvent",
-        &[crate::shape::field::<Option<CallForkStarted>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallForkStartedEvent",
+                &[crate::shape::field::<Option<CallForkStarted>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -2238,20 +2530,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallForkStartedPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallForkStartedPayload",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<
-                Option<CallForkStartedPayloadStreamType>,
-            >("stream_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallForkStartedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<
+                        Option<CallForkStartedPayloadStreamType>,
+                    >("stream_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Type of media streamed. It can be either 'raw' or 'decrypted'.
@@ -2313,17 +2611,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallForkStopped {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallForkStopped",
-        &[
-            crate::shape::field::<Option<CallForkStoppedEventType>>("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<CallForkStoppedPayload>>("payload"),
-            crate::shape::field::<Option<CallForkStoppedRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallForkStopped",
+                &[
+                    crate::shape::field::<
+                        Option<CallForkStoppedEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<Option<CallForkStoppedPayload>>("payload"),
+                    crate::shape::field::<
+                        Option<CallForkStoppedRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call Fork Stopped Event
@@ -2337,11 +2645,17 @@ pub struct CallForkStoppedEvent {
 crate::codec::optional_fields!(CallForkStoppedEvent { "data" => data });
 
 impl crate::shape::Shaped for CallForkStoppedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallForkStoppedEvent",
-        &[crate::shape::field::<Option<CallForkStopped>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallForkStoppedEvent",
+                &[crate::shape::field::<Option<CallForkStopped>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -2406,17 +2720,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallGatherEnded {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallGatherEnded",
-        &[
-            crate::shape::field::<Option<CallGatherEndedEventType>>("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<CallGatherEndedPayload>>("payload"),
-            crate::shape::field::<Option<CallGatherEndedRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallGatherEnded",
+                &[
+                    crate::shape::field::<
+                        Option<CallGatherEndedEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<Option<CallGatherEndedPayload>>("payload"),
+                    crate::shape::field::<
+                        Option<CallGatherEndedRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call Gather Ended Event
@@ -2430,11 +2754,17 @@ pub struct CallGatherEndedEvent {
 crate::codec::optional_fields!(CallGatherEndedEvent { "data" => data });
 
 impl crate::shape::Shaped for CallGatherEndedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallGatherEndedEvent",
-        &[crate::shape::field::<Option<CallGatherEnded>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallGatherEndedEvent",
+                &[crate::shape::field::<Option<CallGatherEnded>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -2500,21 +2830,29 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallGatherEndedPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallGatherEndedPayload",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("digits"),
-            crate::shape::field::<Option<String>>("from"),
-            crate::shape::field::<Option<CallGatherEndedPayloadStatus>>("status"),
-            crate::shape::field::<Option<String>>("to"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallGatherEndedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("digits"),
+                    crate::shape::field::<Option<String>>("from"),
+                    crate::shape::field::<
+                        Option<CallGatherEndedPayloadStatus>,
+                    >("status"),
+                    crate::shape::field::<Option<String>>("to"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Reflects how command ended.
@@ -2596,17 +2934,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallHangup {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallHangup",
-        &[
-            crate::shape::field::<Option<CallHangupEventType>>("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<CallHangupPayload>>("payload"),
-            crate::shape::field::<Option<CallHangupRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallHangup",
+                &[
+                    crate::shape::field::<Option<CallHangupEventType>>("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<Option<CallHangupPayload>>("payload"),
+                    crate::shape::field::<Option<CallHangupRecordType>>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call Hangup Event
@@ -2620,11 +2964,17 @@ pub struct CallHangupEvent {
 crate::codec::optional_fields!(CallHangupEvent { "data" => data });
 
 impl crate::shape::Shaped for CallHangupEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallHangupEvent",
-        &[crate::shape::field::<Option<CallHangup>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallHangupEvent",
+                &[crate::shape::field::<Option<CallHangup>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -2707,32 +3057,42 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallHangupPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallHangupPayload",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<
-                Option<CallHangupPayloadCallQualityStats>,
-            >("call_quality_stats"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<Vec<CustomSipHeader>>>("custom_headers"),
-            crate::shape::field::<Option<String>>("from"),
-            crate::shape::field::<Option<CallHangupPayloadHangupCause>>("hangup_cause"),
-            crate::shape::field::<
-                Option<CallHangupPayloadHangupSource>,
-            >("hangup_source"),
-            crate::shape::field::<Option<String>>("sip_hangup_cause"),
-            crate::shape::field::<Option<Vec<SipHeader>>>("sip_headers"),
-            crate::shape::field::<Option<String>>("start_time"),
-            crate::shape::field::<Option<CallHangupPayloadState>>("state"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<Option<String>>("to"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallHangupPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<
+                        Option<CallHangupPayloadCallQualityStats>,
+                    >("call_quality_stats"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<
+                        Option<Vec<CustomSipHeader>>,
+                    >("custom_headers"),
+                    crate::shape::field::<Option<String>>("from"),
+                    crate::shape::field::<
+                        Option<CallHangupPayloadHangupCause>,
+                    >("hangup_cause"),
+                    crate::shape::field::<
+                        Option<CallHangupPayloadHangupSource>,
+                    >("hangup_source"),
+                    crate::shape::field::<Option<String>>("sip_hangup_cause"),
+                    crate::shape::field::<Option<Vec<SipHeader>>>("sip_headers"),
+                    crate::shape::field::<Option<String>>("start_time"),
+                    crate::shape::field::<Option<CallHangupPayloadState>>("state"),
+                    crate::shape::field::<Option<Vec<String>>>("tags"),
+                    crate::shape::field::<Option<String>>("to"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call quality statistics aggregated from the CHANNEL_HANGUP_COMPLETE event. Only includes metrics that are available (filters out nil values). Returns nil if no metrics are available.
@@ -2751,18 +3111,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallHangupPayloadCallQualityStats {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallHangupPayloadCallQualityStats",
-        &[
-            crate::shape::field::<
-                Option<CallHangupPayloadCallQualityStatsInbound>,
-            >("inbound"),
-            crate::shape::field::<
-                Option<CallHangupPayloadCallQualityStatsOutbound>,
-            >("outbound"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallHangupPayloadCallQualityStats",
+                &[
+                    crate::shape::field::<
+                        Option<CallHangupPayloadCallQualityStatsInbound>,
+                    >("inbound"),
+                    crate::shape::field::<
+                        Option<CallHangupPayloadCallQualityStatsOutbound>,
+                    >("outbound"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Inbound call quality statistics.
@@ -2789,17 +3155,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallHangupPayloadCallQualityStatsInbound {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallHangupPayloadCallQualityStatsInbound",
-        &[
-            crate::shape::field::<Option<String>>("jitter_max_variance"),
-            crate::shape::field::<Option<String>>("jitter_packet_count"),
-            crate::shape::field::<Option<String>>("mos"),
-            crate::shape::field::<Option<String>>("packet_count"),
-            crate::shape::field::<Option<String>>("skip_packet_count"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallHangupPayloadCallQualityStatsInbound",
+                &[
+                    crate::shape::field::<Option<String>>("jitter_max_variance"),
+                    crate::shape::field::<Option<String>>("jitter_packet_count"),
+                    crate::shape::field::<Option<String>>("mos"),
+                    crate::shape::field::<Option<String>>("packet_count"),
+                    crate::shape::field::<Option<String>>("skip_packet_count"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Outbound call quality statistics.
@@ -2819,14 +3191,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallHangupPayloadCallQualityStatsOutbound {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallHangupPayloadCallQualityStatsOutbound",
-        &[
-            crate::shape::field::<Option<String>>("packet_count"),
-            crate::shape::field::<Option<String>>("skip_packet_count"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallHangupPayloadCallQualityStatsOutbound",
+                &[
+                    crate::shape::field::<Option<String>>("packet_count"),
+                    crate::shape::field::<Option<String>>("skip_packet_count"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The reason the call was ended (`call_rejected`, `normal_clearing`, `originator_cancel`, `timeout`, `time_limit`, `user_busy`, `not_found`, `no_answer` or `unspecified`).
@@ -2960,17 +3338,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallHold {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallHold",
-        &[
-            crate::shape::field::<Option<CallHoldEventType>>("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<CallHoldPayload>>("payload"),
-            crate::shape::field::<Option<CallHoldRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallHold",
+                &[
+                    crate::shape::field::<Option<CallHoldEventType>>("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<Option<CallHoldPayload>>("payload"),
+                    crate::shape::field::<Option<CallHoldRecordType>>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call Hold Event
@@ -2984,11 +3368,17 @@ pub struct CallHoldEvent {
 crate::codec::optional_fields!(CallHoldEvent { "data" => data });
 
 impl crate::shape::Shaped for CallHoldEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallHoldEvent",
-        &[crate::shape::field::<Option<CallHold>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallHoldEvent",
+                &[crate::shape::field::<Option<CallHold>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -3053,17 +3443,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallInitiated {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallInitiated",
-        &[
-            crate::shape::field::<Option<CallInitiatedEventType>>("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<CallInitiatedPayload>>("payload"),
-            crate::shape::field::<Option<CallInitiatedRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallInitiated",
+                &[
+                    crate::shape::field::<Option<CallInitiatedEventType>>("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<Option<CallInitiatedPayload>>("payload"),
+                    crate::shape::field::<Option<CallInitiatedRecordType>>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call Initiated Event
@@ -3077,11 +3473,17 @@ pub struct CallInitiatedEvent {
 crate::codec::optional_fields!(CallInitiatedEvent { "data" => data });
 
 impl crate::shape::Shaped for CallInitiatedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallInitiatedEvent",
-        &[crate::shape::field::<Option<CallInitiated>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallInitiatedEvent",
+                &[crate::shape::field::<Option<CallInitiated>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -3172,31 +3574,41 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallInitiatedPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallInitiatedPayload",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_screening_result"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<String>>("caller_id_name"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("connection_codecs"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<Vec<CustomSipHeader>>>("custom_headers"),
-            crate::shape::field::<Option<CallInitiatedPayloadDirection>>("direction"),
-            crate::shape::field::<Option<String>>("from"),
-            crate::shape::field::<Option<String>>("offered_codecs"),
-            crate::shape::field::<Option<String>>("shaken_stir_attestation"),
-            crate::shape::field::<Option<bool>>("shaken_stir_validated"),
-            crate::shape::field::<Option<Vec<SipHeader>>>("sip_headers"),
-            crate::shape::field::<Option<String>>("start_time"),
-            crate::shape::field::<Option<CallInitiatedPayloadState>>("state"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<Option<String>>("to"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallInitiatedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_screening_result"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("caller_id_name"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_codecs"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<
+                        Option<Vec<CustomSipHeader>>,
+                    >("custom_headers"),
+                    crate::shape::field::<
+                        Option<CallInitiatedPayloadDirection>,
+                    >("direction"),
+                    crate::shape::field::<Option<String>>("from"),
+                    crate::shape::field::<Option<String>>("offered_codecs"),
+                    crate::shape::field::<Option<String>>("shaken_stir_attestation"),
+                    crate::shape::field::<Option<bool>>("shaken_stir_validated"),
+                    crate::shape::field::<Option<Vec<SipHeader>>>("sip_headers"),
+                    crate::shape::field::<Option<String>>("start_time"),
+                    crate::shape::field::<Option<CallInitiatedPayloadState>>("state"),
+                    crate::shape::field::<Option<Vec<String>>>("tags"),
+                    crate::shape::field::<Option<String>>("to"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Whether the call is `incoming` or `outgoing`.
@@ -3298,17 +3710,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallLeftQueue {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallLeftQueue",
-        &[
-            crate::shape::field::<Option<CallLeftQueueEventType>>("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<CallLeftQueuePayload>>("payload"),
-            crate::shape::field::<Option<CallLeftQueueRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallLeftQueue",
+                &[
+                    crate::shape::field::<Option<CallLeftQueueEventType>>("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<Option<CallLeftQueuePayload>>("payload"),
+                    crate::shape::field::<Option<CallLeftQueueRecordType>>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call Left Queue Event
@@ -3322,11 +3740,17 @@ pub struct CallLeftQueueEvent {
 crate::codec::optional_fields!(CallLeftQueueEvent { "data" => data });
 
 impl crate::shape::Shaped for CallLeftQueueEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallLeftQueueEvent",
-        &[crate::shape::field::<Option<CallLeftQueue>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallLeftQueueEvent",
+                &[crate::shape::field::<Option<CallLeftQueue>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -3392,21 +3816,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallLeftQueuePayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallLeftQueuePayload",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("queue"),
-            crate::shape::field::<Option<i64>>("queue_position"),
-            crate::shape::field::<Option<CallLeftQueuePayloadReason>>("reason"),
-            crate::shape::field::<Option<i64>>("wait_time_secs"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallLeftQueuePayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("queue"),
+                    crate::shape::field::<Option<i64>>("queue_position"),
+                    crate::shape::field::<Option<CallLeftQueuePayloadReason>>("reason"),
+                    crate::shape::field::<Option<i64>>("wait_time_secs"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The reason for leaving the queue
@@ -3484,21 +3914,29 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallMachineDetectionEnded {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallMachineDetectionEnded",
-        &[
-            crate::shape::field::<
-                Option<CallMachineDetectionEndedEventType>,
-            >("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<CallMachineDetectionEndedPayload>>("payload"),
-            crate::shape::field::<
-                Option<CallMachineDetectionEndedRecordType>,
-            >("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallMachineDetectionEnded",
+                &[
+                    crate::shape::field::<
+                        Option<CallMachineDetectionEndedEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<
+                        Option<CallMachineDetectionEndedPayload>,
+                    >("payload"),
+                    crate::shape::field::<
+                        Option<CallMachineDetectionEndedRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call Machine Detection Ended Event
@@ -3512,11 +3950,17 @@ pub struct CallMachineDetectionEndedEvent {
 crate::codec::optional_fields!(CallMachineDetectionEndedEvent { "data" => data });
 
 impl crate::shape::Shaped for CallMachineDetectionEndedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallMachineDetectionEndedEvent",
-        &[crate::shape::field::<Option<CallMachineDetectionEnded>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallMachineDetectionEndedEvent",
+                &[crate::shape::field::<Option<CallMachineDetectionEnded>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -3580,22 +4024,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallMachineDetectionEndedPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallMachineDetectionEndedPayload",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("from"),
-            crate::shape::field::<
-                Option<CallMachineDetectionEndedPayloadResult>,
-            >("result"),
-            crate::shape::field::<Option<String>>("to"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallMachineDetectionEndedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("from"),
+                    crate::shape::field::<
+                        Option<CallMachineDetectionEndedPayloadResult>,
+                    >("result"),
+                    crate::shape::field::<Option<String>>("to"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies the type of the resource.
@@ -3625,21 +4075,29 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallMachineGreetingEnded {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallMachineGreetingEnded",
-        &[
-            crate::shape::field::<
-                Option<CallMachineGreetingEndedEventType>,
-            >("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<CallMachineGreetingEndedPayload>>("payload"),
-            crate::shape::field::<
-                Option<CallMachineGreetingEndedRecordType>,
-            >("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallMachineGreetingEnded",
+                &[
+                    crate::shape::field::<
+                        Option<CallMachineGreetingEndedEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<
+                        Option<CallMachineGreetingEndedPayload>,
+                    >("payload"),
+                    crate::shape::field::<
+                        Option<CallMachineGreetingEndedRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call Machine Greeting Ended Event
@@ -3653,11 +4111,17 @@ pub struct CallMachineGreetingEndedEvent {
 crate::codec::optional_fields!(CallMachineGreetingEndedEvent { "data" => data });
 
 impl crate::shape::Shaped for CallMachineGreetingEndedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallMachineGreetingEndedEvent",
-        &[crate::shape::field::<Option<CallMachineGreetingEnded>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallMachineGreetingEndedEvent",
+                &[crate::shape::field::<Option<CallMachineGreetingEnded>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -3720,22 +4184,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallMachineGreetingEndedPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallMachineGreetingEndedPayload",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("from"),
-            crate::shape::field::<
-                Option<CallMachineGreetingEndedPayloadResult>,
-            >("result"),
-            crate::shape::field::<Option<String>>("to"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallMachineGreetingEndedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("from"),
+                    crate::shape::field::<
+                        Option<CallMachineGreetingEndedPayloadResult>,
+                    >("result"),
+                    crate::shape::field::<Option<String>>("to"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Answering machine greeting ended result.
@@ -3805,23 +4275,29 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallMachinePremiumDetectionEnded {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallMachinePremiumDetectionEnded",
-        &[
-            crate::shape::field::<
-                Option<CallMachinePremiumDetectionEndedEventType>,
-            >("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<
-                Option<CallMachinePremiumDetectionEndedPayload>,
-            >("payload"),
-            crate::shape::field::<
-                Option<CallMachinePremiumDetectionEndedRecordType>,
-            >("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallMachinePremiumDetectionEnded",
+                &[
+                    crate::shape::field::<
+                        Option<CallMachinePremiumDetectionEndedEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<
+                        Option<CallMachinePremiumDetectionEndedPayload>,
+                    >("payload"),
+                    crate::shape::field::<
+                        Option<CallMachinePremiumDetectionEndedRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call Machine Premium Detection Ended Event
@@ -3835,11 +4311,21 @@ pub struct CallMachinePremiumDetectionEndedEvent {
 crate::codec::optional_fields!(CallMachinePremiumDetectionEndedEvent { "data" => data });
 
 impl crate::shape::Shaped for CallMachinePremiumDetectionEndedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallMachinePremiumDetectionEndedEvent",
-        &[crate::shape::field::<Option<CallMachinePremiumDetectionEnded>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallMachinePremiumDetectionEndedEvent",
+                &[
+                    crate::shape::field::<
+                        Option<CallMachinePremiumDetectionEnded>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -3907,22 +4393,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallMachinePremiumDetectionEndedPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallMachinePremiumDetectionEndedPayload",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("from"),
-            crate::shape::field::<
-                Option<CallMachinePremiumDetectionEndedPayloadResult>,
-            >("result"),
-            crate::shape::field::<Option<String>>("to"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallMachinePremiumDetectionEndedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("from"),
+                    crate::shape::field::<
+                        Option<CallMachinePremiumDetectionEndedPayloadResult>,
+                    >("result"),
+                    crate::shape::field::<Option<String>>("to"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Premium Answering Machine Detection result.
@@ -4004,23 +4496,29 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallMachinePremiumGreetingEnded {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallMachinePremiumGreetingEnded",
-        &[
-            crate::shape::field::<
-                Option<CallMachinePremiumGreetingEndedEventType>,
-            >("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<
-                Option<CallMachinePremiumGreetingEndedPayload>,
-            >("payload"),
-            crate::shape::field::<
-                Option<CallMachinePremiumGreetingEndedRecordType>,
-            >("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallMachinePremiumGreetingEnded",
+                &[
+                    crate::shape::field::<
+                        Option<CallMachinePremiumGreetingEndedEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<
+                        Option<CallMachinePremiumGreetingEndedPayload>,
+                    >("payload"),
+                    crate::shape::field::<
+                        Option<CallMachinePremiumGreetingEndedRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call Machine Premium Greeting Ended Event
@@ -4034,11 +4532,21 @@ pub struct CallMachinePremiumGreetingEndedEvent {
 crate::codec::optional_fields!(CallMachinePremiumGreetingEndedEvent { "data" => data });
 
 impl crate::shape::Shaped for CallMachinePremiumGreetingEndedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallMachinePremiumGreetingEndedEvent",
-        &[crate::shape::field::<Option<CallMachinePremiumGreetingEnded>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallMachinePremiumGreetingEndedEvent",
+                &[
+                    crate::shape::field::<
+                        Option<CallMachinePremiumGreetingEnded>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -4106,22 +4614,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallMachinePremiumGreetingEndedPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallMachinePremiumGreetingEndedPayload",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("from"),
-            crate::shape::field::<
-                Option<CallMachinePremiumGreetingEndedPayloadResult>,
-            >("result"),
-            crate::shape::field::<Option<String>>("to"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallMachinePremiumGreetingEndedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("from"),
+                    crate::shape::field::<
+                        Option<CallMachinePremiumGreetingEndedPayloadResult>,
+                    >("result"),
+                    crate::shape::field::<Option<String>>("to"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Premium Answering Machine Greeting Ended result.
@@ -4187,17 +4701,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallPlaybackEnded {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallPlaybackEnded",
-        &[
-            crate::shape::field::<Option<CallPlaybackEndedEventType>>("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<CallPlaybackEndedPayload>>("payload"),
-            crate::shape::field::<Option<CallPlaybackEndedRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallPlaybackEnded",
+                &[
+                    crate::shape::field::<
+                        Option<CallPlaybackEndedEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<Option<CallPlaybackEndedPayload>>("payload"),
+                    crate::shape::field::<
+                        Option<CallPlaybackEndedRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call Playback Ended Event
@@ -4211,11 +4735,17 @@ pub struct CallPlaybackEndedEvent {
 crate::codec::optional_fields!(CallPlaybackEndedEvent { "data" => data });
 
 impl crate::shape::Shaped for CallPlaybackEndedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallPlaybackEndedEvent",
-        &[crate::shape::field::<Option<CallPlaybackEnded>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallPlaybackEndedEvent",
+                &[crate::shape::field::<Option<CallPlaybackEnded>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -4284,22 +4814,30 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallPlaybackEndedPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallPlaybackEndedPayload",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("media_name"),
-            crate::shape::field::<Option<String>>("media_url"),
-            crate::shape::field::<Option<bool>>("overlay"),
-            crate::shape::field::<Option<CallPlaybackEndedPayloadStatus>>("status"),
-            crate::shape::field::<Option<String>>("status_detail"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallPlaybackEndedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("media_name"),
+                    crate::shape::field::<Option<String>>("media_url"),
+                    crate::shape::field::<Option<bool>>("overlay"),
+                    crate::shape::field::<
+                        Option<CallPlaybackEndedPayloadStatus>,
+                    >("status"),
+                    crate::shape::field::<Option<String>>("status_detail"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Reflects how command ended.
@@ -4385,17 +4923,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallPlaybackStarted {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallPlaybackStarted",
-        &[
-            crate::shape::field::<Option<CallPlaybackStartedEventType>>("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<CallPlaybackStartedPayload>>("payload"),
-            crate::shape::field::<Option<CallPlaybackStartedRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallPlaybackStarted",
+                &[
+                    crate::shape::field::<
+                        Option<CallPlaybackStartedEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<Option<CallPlaybackStartedPayload>>("payload"),
+                    crate::shape::field::<
+                        Option<CallPlaybackStartedRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call Playback Started Event
@@ -4409,11 +4957,17 @@ pub struct CallPlaybackStartedEvent {
 crate::codec::optional_fields!(CallPlaybackStartedEvent { "data" => data });
 
 impl crate::shape::Shaped for CallPlaybackStartedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallPlaybackStartedEvent",
-        &[crate::shape::field::<Option<CallPlaybackStarted>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallPlaybackStartedEvent",
+                &[crate::shape::field::<Option<CallPlaybackStarted>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -4477,20 +5031,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallPlaybackStartedPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallPlaybackStartedPayload",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("media_name"),
-            crate::shape::field::<Option<String>>("media_url"),
-            crate::shape::field::<Option<bool>>("overlay"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallPlaybackStartedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("media_name"),
+                    crate::shape::field::<Option<String>>("media_url"),
+                    crate::shape::field::<Option<bool>>("overlay"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies the type of the resource.
@@ -4520,17 +5080,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallRecordingError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallRecordingError",
-        &[
-            crate::shape::field::<Option<CallRecordingErrorEventType>>("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<CallRecordingErrorPayload>>("payload"),
-            crate::shape::field::<Option<CallRecordingErrorRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallRecordingError",
+                &[
+                    crate::shape::field::<
+                        Option<CallRecordingErrorEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<Option<CallRecordingErrorPayload>>("payload"),
+                    crate::shape::field::<
+                        Option<CallRecordingErrorRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call Recording Error Event
@@ -4544,11 +5114,17 @@ pub struct CallRecordingErrorEvent {
 crate::codec::optional_fields!(CallRecordingErrorEvent { "data" => data });
 
 impl crate::shape::Shaped for CallRecordingErrorEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallRecordingErrorEvent",
-        &[crate::shape::field::<Option<CallRecordingError>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallRecordingErrorEvent",
+                &[crate::shape::field::<Option<CallRecordingError>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -4607,18 +5183,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallRecordingErrorPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallRecordingErrorPayload",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<CallRecordingErrorPayloadReason>>("reason"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallRecordingErrorPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<
+                        Option<CallRecordingErrorPayloadReason>,
+                    >("reason"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Indication that there was a problem recording the call.
@@ -4696,17 +5280,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallRecordingSaved {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallRecordingSaved",
-        &[
-            crate::shape::field::<Option<CallRecordingSavedEventType>>("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<CallRecordingSavedPayload>>("payload"),
-            crate::shape::field::<Option<CallRecordingSavedRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallRecordingSaved",
+                &[
+                    crate::shape::field::<
+                        Option<CallRecordingSavedEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<Option<CallRecordingSavedPayload>>("payload"),
+                    crate::shape::field::<
+                        Option<CallRecordingSavedRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call Recording Saved Event
@@ -4720,11 +5314,17 @@ pub struct CallRecordingSavedEvent {
 crate::codec::optional_fields!(CallRecordingSavedEvent { "data" => data });
 
 impl crate::shape::Shaped for CallRecordingSavedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallRecordingSavedEvent",
-        &[crate::shape::field::<Option<CallRecordingSaved>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallRecordingSavedEvent",
+                &[crate::shape::field::<Option<CallRecordingSaved>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -4791,25 +5391,33 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallRecordingSavedPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallRecordingSavedPayload",
-        &[
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<CallRecordingSavedPayloadChannels>>("channels"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<
-                Option<CallRecordingSavedPayloadPublicRecordingUrls>,
-            >("public_recording_urls"),
-            crate::shape::field::<Option<String>>("recording_ended_at"),
-            crate::shape::field::<Option<String>>("recording_started_at"),
-            crate::shape::field::<
-                Option<CallRecordingSavedPayloadRecordingUrls>,
-            >("recording_urls"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallRecordingSavedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<
+                        Option<CallRecordingSavedPayloadChannels>,
+                    >("channels"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<
+                        Option<CallRecordingSavedPayloadPublicRecordingUrls>,
+                    >("public_recording_urls"),
+                    crate::shape::field::<Option<String>>("recording_ended_at"),
+                    crate::shape::field::<Option<String>>("recording_started_at"),
+                    crate::shape::field::<
+                        Option<CallRecordingSavedPayloadRecordingUrls>,
+                    >("recording_urls"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Whether recording was recorded in `single` or `dual` channel.
@@ -4849,23 +5457,29 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallRecordingTranscriptionSaved {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallRecordingTranscriptionSaved",
-        &[
-            crate::shape::field::<
-                Option<CallRecordingTranscriptionSavedEventType>,
-            >("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<
-                Option<CallRecordingTranscriptionSavedPayload>,
-            >("payload"),
-            crate::shape::field::<
-                Option<CallRecordingTranscriptionSavedRecordType>,
-            >("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallRecordingTranscriptionSaved",
+                &[
+                    crate::shape::field::<
+                        Option<CallRecordingTranscriptionSavedEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<
+                        Option<CallRecordingTranscriptionSavedPayload>,
+                    >("payload"),
+                    crate::shape::field::<
+                        Option<CallRecordingTranscriptionSavedRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call Recording Transcription Saved Event
@@ -4879,11 +5493,21 @@ pub struct CallRecordingTranscriptionSavedEvent {
 crate::codec::optional_fields!(CallRecordingTranscriptionSavedEvent { "data" => data });
 
 impl crate::shape::Shaped for CallRecordingTranscriptionSavedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallRecordingTranscriptionSavedEvent",
-        &[crate::shape::field::<Option<CallRecordingTranscriptionSaved>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallRecordingTranscriptionSavedEvent",
+                &[
+                    crate::shape::field::<
+                        Option<CallRecordingTranscriptionSaved>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -4955,26 +5579,32 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallRecordingTranscriptionSavedPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallRecordingTranscriptionSavedPayload",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<
-                Option<CallRecordingTranscriptionSavedPayloadCallingPartyType>,
-            >("calling_party_type"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("recording_id"),
-            crate::shape::field::<Option<String>>("recording_transcription_id"),
-            crate::shape::field::<
-                Option<CallRecordingTranscriptionSavedPayloadStatus>,
-            >("status"),
-            crate::shape::field::<Option<String>>("transcription_text"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallRecordingTranscriptionSavedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<
+                        Option<CallRecordingTranscriptionSavedPayloadCallingPartyType>,
+                    >("calling_party_type"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("recording_id"),
+                    crate::shape::field::<Option<String>>("recording_transcription_id"),
+                    crate::shape::field::<
+                        Option<CallRecordingTranscriptionSavedPayloadStatus>,
+                    >("status"),
+                    crate::shape::field::<Option<String>>("transcription_text"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of calling party connection.
@@ -5012,17 +5642,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallReferCompleted {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallReferCompleted",
-        &[
-            crate::shape::field::<Option<CallReferCompletedEventType>>("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<CallReferCompletedPayload>>("payload"),
-            crate::shape::field::<Option<CallReferCompletedRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallReferCompleted",
+                &[
+                    crate::shape::field::<
+                        Option<CallReferCompletedEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<Option<CallReferCompletedPayload>>("payload"),
+                    crate::shape::field::<
+                        Option<CallReferCompletedRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call Refer Completed Event
@@ -5036,11 +5676,17 @@ pub struct CallReferCompletedEvent {
 crate::codec::optional_fields!(CallReferCompletedEvent { "data" => data });
 
 impl crate::shape::Shaped for CallReferCompletedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallReferCompletedEvent",
-        &[crate::shape::field::<Option<CallReferCompleted>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallReferCompletedEvent",
+                &[crate::shape::field::<Option<CallReferCompleted>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -5104,20 +5750,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallReferCompletedPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallReferCompletedPayload",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("from"),
-            crate::shape::field::<Option<i64>>("sip_notify_response"),
-            crate::shape::field::<Option<String>>("to"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallReferCompletedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("from"),
+                    crate::shape::field::<Option<i64>>("sip_notify_response"),
+                    crate::shape::field::<Option<String>>("to"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies the type of the resource.
@@ -5145,17 +5797,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallReferFailed {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallReferFailed",
-        &[
-            crate::shape::field::<Option<CallReferFailedEventType>>("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<CallReferFailedPayload>>("payload"),
-            crate::shape::field::<Option<CallReferFailedRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallReferFailed",
+                &[
+                    crate::shape::field::<
+                        Option<CallReferFailedEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<Option<CallReferFailedPayload>>("payload"),
+                    crate::shape::field::<
+                        Option<CallReferFailedRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call Refer Failed Event
@@ -5169,11 +5831,17 @@ pub struct CallReferFailedEvent {
 crate::codec::optional_fields!(CallReferFailedEvent { "data" => data });
 
 impl crate::shape::Shaped for CallReferFailedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallReferFailedEvent",
-        &[crate::shape::field::<Option<CallReferFailed>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallReferFailedEvent",
+                &[crate::shape::field::<Option<CallReferFailed>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -5238,17 +5906,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallReferStarted {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallReferStarted",
-        &[
-            crate::shape::field::<Option<CallReferStartedEventType>>("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<CallReferStartedPayload>>("payload"),
-            crate::shape::field::<Option<CallReferStartedRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallReferStarted",
+                &[
+                    crate::shape::field::<
+                        Option<CallReferStartedEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<Option<CallReferStartedPayload>>("payload"),
+                    crate::shape::field::<
+                        Option<CallReferStartedRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call Refer Started Event
@@ -5262,11 +5940,17 @@ pub struct CallReferStartedEvent {
 crate::codec::optional_fields!(CallReferStartedEvent { "data" => data });
 
 impl crate::shape::Shaped for CallReferStartedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallReferStartedEvent",
-        &[crate::shape::field::<Option<CallReferStarted>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallReferStartedEvent",
+                &[crate::shape::field::<Option<CallReferStarted>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -5331,17 +6015,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallSiprecFailed {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallSiprecFailed",
-        &[
-            crate::shape::field::<Option<CallSiprecFailedEventType>>("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<CallSiprecFailedPayload>>("payload"),
-            crate::shape::field::<Option<CallSiprecFailedRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallSiprecFailed",
+                &[
+                    crate::shape::field::<
+                        Option<CallSiprecFailedEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<Option<CallSiprecFailedPayload>>("payload"),
+                    crate::shape::field::<
+                        Option<CallSiprecFailedRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Siprec Failed Event
@@ -5355,11 +6049,17 @@ pub struct CallSiprecFailedEvent {
 crate::codec::optional_fields!(CallSiprecFailedEvent { "data" => data });
 
 impl crate::shape::Shaped for CallSiprecFailedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallSiprecFailedEvent",
-        &[crate::shape::field::<Option<CallSiprecFailed>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallSiprecFailedEvent",
+                &[crate::shape::field::<Option<CallSiprecFailed>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -5418,18 +6118,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallSiprecFailedPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallSiprecFailedPayload",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("failure_cause"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallSiprecFailedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("failure_cause"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies the resource.
@@ -5459,17 +6165,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallSiprecStarted {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallSiprecStarted",
-        &[
-            crate::shape::field::<Option<CallSiprecStartedEventType>>("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<CallSiprecStartedPayload>>("payload"),
-            crate::shape::field::<Option<CallSiprecStartedRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallSiprecStarted",
+                &[
+                    crate::shape::field::<
+                        Option<CallSiprecStartedEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<Option<CallSiprecStartedPayload>>("payload"),
+                    crate::shape::field::<
+                        Option<CallSiprecStartedRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Siprec Started Event
@@ -5483,11 +6199,17 @@ pub struct CallSiprecStartedEvent {
 crate::codec::optional_fields!(CallSiprecStartedEvent { "data" => data });
 
 impl crate::shape::Shaped for CallSiprecStartedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallSiprecStartedEvent",
-        &[crate::shape::field::<Option<CallSiprecStarted>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallSiprecStartedEvent",
+                &[crate::shape::field::<Option<CallSiprecStarted>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -5544,17 +6266,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallSiprecStartedPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallSiprecStartedPayload",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("connection_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallSiprecStartedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies the type of the resource.
@@ -5584,17 +6312,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallSiprecStopped {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallSiprecStopped",
-        &[
-            crate::shape::field::<Option<CallSiprecStoppedEventType>>("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<CallSiprecStoppedPayload>>("payload"),
-            crate::shape::field::<Option<CallSiprecStoppedRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallSiprecStopped",
+                &[
+                    crate::shape::field::<
+                        Option<CallSiprecStoppedEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<Option<CallSiprecStoppedPayload>>("payload"),
+                    crate::shape::field::<
+                        Option<CallSiprecStoppedRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Siprec Stopped Event
@@ -5608,11 +6346,17 @@ pub struct CallSiprecStoppedEvent {
 crate::codec::optional_fields!(CallSiprecStoppedEvent { "data" => data });
 
 impl crate::shape::Shaped for CallSiprecStoppedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallSiprecStoppedEvent",
-        &[crate::shape::field::<Option<CallSiprecStopped>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallSiprecStoppedEvent",
+                &[crate::shape::field::<Option<CallSiprecStopped>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -5671,18 +6415,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallSiprecStoppedPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallSiprecStoppedPayload",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("hangup_cause"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallSiprecStoppedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("hangup_cause"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies the type of the resource.
@@ -5712,17 +6462,25 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallSpeakEnded {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallSpeakEnded",
-        &[
-            crate::shape::field::<Option<CallSpeakEndedEventType>>("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<CallSpeakEndedPayload>>("payload"),
-            crate::shape::field::<Option<CallSpeakEndedRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallSpeakEnded",
+                &[
+                    crate::shape::field::<Option<CallSpeakEndedEventType>>("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<Option<CallSpeakEndedPayload>>("payload"),
+                    crate::shape::field::<
+                        Option<CallSpeakEndedRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call Speak Ended Event
@@ -5736,11 +6494,17 @@ pub struct CallSpeakEndedEvent {
 crate::codec::optional_fields!(CallSpeakEndedEvent { "data" => data });
 
 impl crate::shape::Shaped for CallSpeakEndedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallSpeakEndedEvent",
-        &[crate::shape::field::<Option<CallSpeakEnded>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallSpeakEndedEvent",
+                &[crate::shape::field::<Option<CallSpeakEnded>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -5799,18 +6563,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallSpeakEndedPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallSpeakEndedPayload",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<CallSpeakEndedPayloadStatus>>("status"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallSpeakEndedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<CallSpeakEndedPayloadStatus>>("status"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Reflects how the command ended.
@@ -5880,17 +6650,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallSpeakStarted {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallSpeakStarted",
-        &[
-            crate::shape::field::<Option<CallSpeakStartedEventType>>("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<CallSpeakStartedPayload>>("payload"),
-            crate::shape::field::<Option<CallSpeakStartedRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallSpeakStarted",
+                &[
+                    crate::shape::field::<
+                        Option<CallSpeakStartedEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<Option<CallSpeakStartedPayload>>("payload"),
+                    crate::shape::field::<
+                        Option<CallSpeakStartedRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call Speak Started Event
@@ -5904,11 +6684,17 @@ pub struct CallSpeakStartedEvent {
 crate::codec::optional_fields!(CallSpeakStartedEvent { "data" => data });
 
 impl crate::shape::Shaped for CallSpeakStartedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallSpeakStartedEvent",
-        &[crate::shape::field::<Option<CallSpeakStarted>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallSpeakStartedEvent",
+                &[crate::shape::field::<Option<CallSpeakStarted>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -5973,17 +6759,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallStreamingFailed {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallStreamingFailed",
-        &[
-            crate::shape::field::<Option<CallStreamingFailedEventType>>("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<CallStreamingFailedPayload>>("payload"),
-            crate::shape::field::<Option<CallStreamingFailedRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallStreamingFailed",
+                &[
+                    crate::shape::field::<
+                        Option<CallStreamingFailedEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<Option<CallStreamingFailedPayload>>("payload"),
+                    crate::shape::field::<
+                        Option<CallStreamingFailedRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Streaming Failed Event
@@ -5997,11 +6793,17 @@ pub struct CallStreamingFailedEvent {
 crate::codec::optional_fields!(CallStreamingFailedEvent { "data" => data });
 
 impl crate::shape::Shaped for CallStreamingFailedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallStreamingFailedEvent",
-        &[crate::shape::field::<Option<CallStreamingFailed>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallStreamingFailedEvent",
+                &[crate::shape::field::<Option<CallStreamingFailed>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -6067,25 +6869,31 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallStreamingFailedPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallStreamingFailedPayload",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("failure_reason"),
-            crate::shape::field::<Option<String>>("stream_id"),
-            crate::shape::field::<
-                Option<CallStreamingFailedPayloadStreamParams>,
-            >("stream_params"),
-            crate::shape::field::<
-                Option<CallStreamingFailedPayloadStreamType>,
-            >("stream_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallStreamingFailedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("failure_reason"),
+                    crate::shape::field::<Option<String>>("stream_id"),
+                    crate::shape::field::<
+                        Option<CallStreamingFailedPayloadStreamParams>,
+                    >("stream_params"),
+                    crate::shape::field::<
+                        Option<CallStreamingFailedPayloadStreamType>,
+                    >("stream_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Streaming parameters as they were originally given to the Call Control API.
@@ -6105,16 +6913,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallStreamingFailedPayloadStreamParams {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallStreamingFailedPayloadStreamParams",
-        &[
-            crate::shape::field::<Option<String>>("stream_url"),
-            crate::shape::field::<
-                Option<CallStreamingFailedPayloadStreamParamsTrack>,
-            >("track"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallStreamingFailedPayloadStreamParams",
+                &[
+                    crate::shape::field::<Option<String>>("stream_url"),
+                    crate::shape::field::<
+                        Option<CallStreamingFailedPayloadStreamParamsTrack>,
+                    >("track"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Specifies which track should be streamed.
@@ -6185,17 +6999,29 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallStreamingStarted {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallStreamingStarted",
-        &[
-            crate::shape::field::<Option<CallStreamingStartedEventType>>("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<CallStreamingStartedPayload>>("payload"),
-            crate::shape::field::<Option<CallStreamingStartedRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallStreamingStarted",
+                &[
+                    crate::shape::field::<
+                        Option<CallStreamingStartedEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<
+                        Option<CallStreamingStartedPayload>,
+                    >("payload"),
+                    crate::shape::field::<
+                        Option<CallStreamingStartedRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Streaming Started Event
@@ -6209,11 +7035,17 @@ pub struct CallStreamingStartedEvent {
 crate::codec::optional_fields!(CallStreamingStartedEvent { "data" => data });
 
 impl crate::shape::Shaped for CallStreamingStartedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallStreamingStartedEvent",
-        &[crate::shape::field::<Option<CallStreamingStarted>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallStreamingStartedEvent",
+                &[crate::shape::field::<Option<CallStreamingStarted>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -6272,18 +7104,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallStreamingStartedPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallStreamingStartedPayload",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("stream_url"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallStreamingStartedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("stream_url"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies the type of the resource.
@@ -6313,17 +7151,29 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallStreamingStopped {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallStreamingStopped",
-        &[
-            crate::shape::field::<Option<CallStreamingStoppedEventType>>("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<CallStreamingStoppedPayload>>("payload"),
-            crate::shape::field::<Option<CallStreamingStoppedRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallStreamingStopped",
+                &[
+                    crate::shape::field::<
+                        Option<CallStreamingStoppedEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<
+                        Option<CallStreamingStoppedPayload>,
+                    >("payload"),
+                    crate::shape::field::<
+                        Option<CallStreamingStoppedRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Streaming Stopped Event
@@ -6337,11 +7187,17 @@ pub struct CallStreamingStoppedEvent {
 crate::codec::optional_fields!(CallStreamingStoppedEvent { "data" => data });
 
 impl crate::shape::Shaped for CallStreamingStoppedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallStreamingStoppedEvent",
-        &[crate::shape::field::<Option<CallStreamingStopped>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallStreamingStoppedEvent",
+                &[crate::shape::field::<Option<CallStreamingStopped>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -6406,17 +7262,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallUnhold {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallUnhold",
-        &[
-            crate::shape::field::<Option<CallUnholdEventType>>("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<CallUnholdPayload>>("payload"),
-            crate::shape::field::<Option<CallUnholdRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallUnhold",
+                &[
+                    crate::shape::field::<Option<CallUnholdEventType>>("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<Option<CallUnholdPayload>>("payload"),
+                    crate::shape::field::<Option<CallUnholdRecordType>>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call Unhold Event
@@ -6430,11 +7292,17 @@ pub struct CallUnholdEvent {
 crate::codec::optional_fields!(CallUnholdEvent { "data" => data });
 
 impl crate::shape::Shaped for CallUnholdEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallUnholdEvent",
-        &[crate::shape::field::<Option<CallUnhold>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallUnholdEvent",
+                &[crate::shape::field::<Option<CallUnhold>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -6489,11 +7357,20 @@ pub struct CustomSipHeader {
 }
 
 impl crate::shape::Shaped for CustomSipHeader {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CustomSipHeader",
-        &[crate::shape::field::<String>("name"), crate::shape::field::<String>("value")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CustomSipHeader",
+                &[
+                    crate::shape::field::<String>("name"),
+                    crate::shape::field::<String>("value"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// SIP Header
@@ -6508,14 +7385,20 @@ pub struct SipHeader {
 }
 
 impl crate::shape::Shaped for SipHeader {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SipHeader",
-        &[
-            crate::shape::field::<SipHeaderName>("name"),
-            crate::shape::field::<String>("value"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SipHeader",
+                &[
+                    crate::shape::field::<SipHeaderName>("name"),
+                    crate::shape::field::<String>("value"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The name of the header to add.
@@ -6572,17 +7455,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for Transcription {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Transcription",
-        &[
-            crate::shape::field::<Option<TranscriptionEventType>>("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<TranscriptionPayload>>("payload"),
-            crate::shape::field::<Option<TranscriptionRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Transcription",
+                &[
+                    crate::shape::field::<Option<TranscriptionEventType>>("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<Option<TranscriptionPayload>>("payload"),
+                    crate::shape::field::<Option<TranscriptionRecordType>>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Transcription Event
@@ -6596,11 +7485,17 @@ pub struct TranscriptionEvent {
 crate::codec::optional_fields!(TranscriptionEvent { "data" => data });
 
 impl crate::shape::Shaped for TranscriptionEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TranscriptionEvent",
-        &[crate::shape::field::<Option<Transcription>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TranscriptionEvent",
+                &[crate::shape::field::<Option<Transcription>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -6658,20 +7553,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for TranscriptionPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TranscriptionPayload",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<
-                Option<TranscriptionPayloadTranscriptionData>,
-            >("transcription_data"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TranscriptionPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<
+                        Option<TranscriptionPayloadTranscriptionData>,
+                    >("transcription_data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/Transcription/properties/payload/properties/transcription_data`
@@ -6695,18 +7596,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for TranscriptionPayloadTranscriptionData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TranscriptionPayloadTranscriptionData",
-        &[
-            crate::shape::field::<Option<f64>>("confidence"),
-            crate::shape::field::<Option<bool>>("is_final"),
-            crate::shape::field::<Option<String>>("transcript"),
-            crate::shape::field::<
-                Option<TranscriptionPayloadTranscriptionDataTranscriptionTrack>,
-            >("transcription_track"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TranscriptionPayloadTranscriptionData",
+                &[
+                    crate::shape::field::<Option<f64>>("confidence"),
+                    crate::shape::field::<Option<bool>>("is_final"),
+                    crate::shape::field::<Option<String>>("transcript"),
+                    crate::shape::field::<
+                        Option<TranscriptionPayloadTranscriptionDataTranscriptionTrack>,
+                    >("transcription_track"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Indicates which leg of the call has been transcribed. This is only available when `transcription_engine` is set to `B`.

@@ -39,11 +39,17 @@ crate::codec::optional_fields!(AcceptSuggestionsRequest { "id" => id });
     )
 )]
 impl crate::shape::Shaped for AcceptSuggestionsRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AcceptSuggestionsRequest",
-        &[crate::shape::field::<Option<String>>("id")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AcceptSuggestionsRequest",
+                &[crate::shape::field::<Option<String>>("id")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// `Latency` directs Telnyx to route media through the site with the lowest round-trip time to the user's connection. Telnyx calculates this time using ICMP ping messages. This can be disabled by specifying a site to handle all media.
@@ -359,15 +365,6 @@ pub struct AwsVoiceSettings {
     pub type_: AwsVoiceSettingsType,
 }
 
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-impl crate::shape::Shaped for AwsVoiceSettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AwsVoiceSettings",
-        &[crate::shape::field::<AwsVoiceSettingsType>("type")],
-        false,
-    );
-}
-
 /// Voice settings provider type
 ///
 /// Spec: `#/components/schemas/AWSVoiceSettings/properties/type`
@@ -464,22 +461,6 @@ pub struct AzureVoiceSettings {
     /// Voice settings provider type
     #[serde(rename = "type")]
     pub type_: AzureVoiceSettingsType,
-}
-
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-impl crate::shape::Shaped for AzureVoiceSettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AzureVoiceSettings",
-        &[
-            crate::shape::field::<Option<String>>("api_key_ref"),
-            crate::shape::field::<Option<String>>("deployment_id"),
-            crate::shape::field::<Option<AzureVoiceSettingsEffect>>("effect"),
-            crate::shape::field::<Option<AzureVoiceSettingsGender>>("gender"),
-            crate::shape::field::<Option<String>>("region"),
-            crate::shape::field::<AzureVoiceSettingsType>("type"),
-        ],
-        false,
-    );
 }
 
 /// Audio effect to apply.
@@ -583,14 +564,20 @@ pub struct BucketIds {
 
 #[cfg(any(feature = "ai", feature = "ai-assistants"))]
 impl crate::shape::Shaped for BucketIds {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BucketIds",
-        &[
-            crate::shape::field::<Vec<String>>("bucket_ids"),
-            crate::shape::field::<Option<i64>>("max_num_results"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BucketIds",
+                &[
+                    crate::shape::field::<Vec<String>>("bucket_ids"),
+                    crate::shape::field::<Option<i64>>("max_num_results"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/BulkDeletePhoneNumbersRequest`
@@ -598,15 +585,6 @@ impl crate::shape::Shaped for BucketIds {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct BulkDeletePhoneNumbersRequest {
     pub phone_numbers: Vec<String>,
-}
-
-#[cfg(any(feature = "branded-calling", feature = "numbers", feature = "porting"))]
-impl crate::shape::Shaped for BulkDeletePhoneNumbersRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BulkDeletePhoneNumbersRequest",
-        &[crate::shape::field::<Vec<String>>("phone_numbers")],
-        false,
-    );
 }
 
 /// An enumeration.
@@ -691,11 +669,17 @@ crate::codec::optional_fields!(CallAddMessagesToAiAssistantResponse { "data" => 
 
 #[cfg(any(feature = "call-control", feature = "fax", feature = "video"))]
 impl crate::shape::Shaped for CallAddMessagesToAiAssistantResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallAddMessagesToAiAssistantResponse",
-        &[crate::shape::field::<Option<CallControlCommandResult>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallAddMessagesToAiAssistantResponse",
+                &[crate::shape::field::<Option<CallControlCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Reflects how command ended.
@@ -765,18 +749,24 @@ crate::codec::optional_fields!(
 
 #[cfg(any(feature = "call-control", feature = "texml"))]
 impl crate::shape::Shaped for CallControlApplicationInbound {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallControlApplicationInbound",
-        &[
-            crate::shape::field::<Option<i64>>("channel_limit"),
-            crate::shape::field::<Option<bool>>("shaken_stir_enabled"),
-            crate::shape::field::<Option<String>>("sip_subdomain"),
-            crate::shape::field::<
-                Option<CallControlApplicationInboundSipSubdomainReceiveSettings>,
-            >("sip_subdomain_receive_settings"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallControlApplicationInbound",
+                &[
+                    crate::shape::field::<Option<i64>>("channel_limit"),
+                    crate::shape::field::<Option<bool>>("shaken_stir_enabled"),
+                    crate::shape::field::<Option<String>>("sip_subdomain"),
+                    crate::shape::field::<
+                        Option<CallControlApplicationInboundSipSubdomainReceiveSettings>,
+                    >("sip_subdomain_receive_settings"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
@@ -867,14 +857,20 @@ crate::codec::optional_fields!(
 
 #[cfg(any(feature = "call-control", feature = "connections"))]
 impl crate::shape::Shaped for CallControlApplicationOutbound {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallControlApplicationOutbound",
-        &[
-            crate::shape::field::<Option<i64>>("channel_limit"),
-            crate::shape::field::<Option<String>>("outbound_voice_profile_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallControlApplicationOutbound",
+                &[
+                    crate::shape::field::<Option<i64>>("channel_limit"),
+                    crate::shape::field::<Option<String>>("outbound_voice_profile_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call Control Command Result
@@ -891,11 +887,17 @@ crate::codec::optional_fields!(CallControlCommandResult { "result" => result });
 
 #[cfg(any(feature = "call-control", feature = "fax", feature = "video"))]
 impl crate::shape::Shaped for CallControlCommandResult {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallControlCommandResult",
-        &[crate::shape::field::<Option<String>>("result")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallControlCommandResult",
+                &[crate::shape::field::<Option<String>>("result")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1call_control_applications/get/parameters/0/schema`
@@ -940,35 +942,6 @@ crate::codec::optional_fields!(
     to, "type" => type_ }
 );
 
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-impl crate::shape::Shaped for CallControlFilterConsolidated {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallControlFilterConsolidated",
-        &[
-            crate::shape::field::<
-                Option<CallControlFilterConsolidatedApplicationName>,
-            >("application_name"),
-            crate::shape::field::<Option<String>>("application_session_id"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<bool>>("failed"),
-            crate::shape::field::<Option<String>>("from"),
-            crate::shape::field::<Option<String>>("leg_id"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<
-                Option<CallControlFilterConsolidatedOccurredAt>,
-            >("occurred_at"),
-            crate::shape::field::<Option<String>>("outbound.outbound_voice_profile_id"),
-            crate::shape::field::<
-                Option<CallControlFilterConsolidatedProduct>,
-            >("product"),
-            crate::shape::field::<Option<CallControlFilterConsolidatedStatus>>("status"),
-            crate::shape::field::<Option<String>>("to"),
-            crate::shape::field::<Option<CallControlFilterConsolidatedType>>("type"),
-        ],
-        false,
-    );
-}
-
 /// Application name filters
 ///
 /// Spec: `#/paths/~1call_control_applications/get/parameters/0/schema/properties/application_name`
@@ -998,21 +971,6 @@ crate::codec::optional_fields!(
     CallControlFilterConsolidatedOccurredAt { "eq" => eq, "gt" => gt, "gte" => gte, "lt"
     => lt, "lte" => lte }
 );
-
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-impl crate::shape::Shaped for CallControlFilterConsolidatedOccurredAt {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallControlFilterConsolidatedOccurredAt",
-        &[
-            crate::shape::field::<Option<String>>("eq"),
-            crate::shape::field::<Option<String>>("gt"),
-            crate::shape::field::<Option<String>>("gte"),
-            crate::shape::field::<Option<String>>("lt"),
-            crate::shape::field::<Option<String>>("lte"),
-        ],
-        false,
-    );
-}
 
 /// Filter by product.
 ///
@@ -1092,21 +1050,6 @@ crate::codec::optional_fields!(
     "number" => number, "size" => size }
 );
 
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-impl crate::shape::Shaped for CallControlPageConsolidated {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallControlPageConsolidated",
-        &[
-            crate::shape::field::<Option<String>>("after"),
-            crate::shape::field::<Option<String>>("before"),
-            crate::shape::field::<Option<i64>>("limit"),
-            crate::shape::field::<Option<i64>>("number"),
-            crate::shape::field::<Option<i64>>("size"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/CallControlRetrievalTool/properties/type`
 #[cfg(any(feature = "ai", feature = "ai-assistants", feature = "call-control"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1154,14 +1097,20 @@ pub struct CallControlTransferToolParamsTargetsVariant1Item {
 
 #[cfg(any(feature = "ai-assistants", feature = "call-control"))]
 impl crate::shape::Shaped for CallControlTransferToolParamsTargetsVariant1Item {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallControlTransferToolParamsTargetsVariant1Item",
-        &[
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<String>("to"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallControlTransferToolParamsTargetsVariant1Item",
+                &[
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<String>("to"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The body parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the body of the request. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
@@ -1185,19 +1134,25 @@ crate::codec::optional_fields!(
 
 #[cfg(any(feature = "ai-assistants", feature = "call-control"))]
 impl crate::shape::Shaped for CallControlWebhookToolParamsBodyParameters {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallControlWebhookToolParamsBodyParameters",
-        &[
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("properties"),
-            crate::shape::field::<Option<Vec<String>>>("required"),
-            crate::shape::field::<
-                Option<CallControlWebhookToolParamsBodyParametersType>,
-            >("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallControlWebhookToolParamsBodyParameters",
+                &[
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("properties"),
+                    crate::shape::field::<Option<Vec<String>>>("required"),
+                    crate::shape::field::<
+                        Option<CallControlWebhookToolParamsBodyParametersType>,
+                    >("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CallControlWebhookToolParams/properties/body_parameters/properties/type`
@@ -1250,14 +1205,20 @@ crate::codec::optional_fields!(
 
 #[cfg(any(feature = "account", feature = "ai-assistants", feature = "call-control"))]
 impl crate::shape::Shaped for CallControlWebhookToolParamsHeadersItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallControlWebhookToolParamsHeadersItem",
-        &[
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("value"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallControlWebhookToolParamsHeadersItem",
+                &[
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("value"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The HTTP method to be used when calling the external tool.
@@ -1451,14 +1412,20 @@ crate::codec::optional_fields!(
 
 #[cfg(any(feature = "call-control", feature = "voice-config"))]
 impl crate::shape::Shaped for CallRecordingSavedPayloadPublicRecordingUrls {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallRecordingSavedPayloadPublicRecordingUrls",
-        &[
-            crate::shape::field::<Option<String>>("mp3"),
-            crate::shape::field::<Option<String>>("wav"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallRecordingSavedPayloadPublicRecordingUrls",
+                &[
+                    crate::shape::field::<Option<String>>("mp3"),
+                    crate::shape::field::<Option<String>>("wav"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Whether a beep sound should be played when the participant joins and/or leaves the conference. Can be used to override the conference-level setting.
@@ -1686,22 +1653,6 @@ impl<'de> serde::Deserialize<'de> for CallRequestTo {
             ],
         )
     }
-}
-
-#[cfg(
-    any(
-        feature = "ai",
-        feature = "call-control",
-        feature = "email",
-        feature = "numbers",
-        feature = "porting"
-    )
-)]
-impl crate::shape::Shaped for CallRequestTo {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "CallRequestTo",
-        variants: &[crate::shape::of::<String>(), crate::shape::of::<Vec<String>>()],
-    };
 }
 
 /// Spec: `#/components/schemas/ChatCompletionToolParam/properties/type`
@@ -1976,25 +1927,6 @@ impl<'de> serde::Deserialize<'de> for ConferenceSpeakRequestVoiceSettings {
     }
 }
 
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-impl crate::shape::Shaped for ConferenceSpeakRequestVoiceSettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Tagged {
-        name: "ConferenceSpeakRequestVoiceSettings",
-        property: "type",
-        variants: &[
-            ("elevenlabs", crate::shape::of::<ElevenLabsVoiceSettings>()),
-            ("telnyx", crate::shape::of::<TelnyxVoiceSettings>()),
-            ("aws", crate::shape::of::<AwsVoiceSettings>()),
-            ("minimax", crate::shape::of::<MinimaxVoiceSettings>()),
-            ("azure", crate::shape::of::<AzureVoiceSettings>()),
-            ("rime", crate::shape::of::<RimeVoiceSettings>()),
-            ("resemble", crate::shape::of::<ResembleVoiceSettings>()),
-            ("inworld", crate::shape::of::<InworldVoiceSettings>()),
-            ("xai", crate::shape::of::<XaiVoiceSettings>()),
-        ],
-    };
-}
-
 /// Status of the conference
 ///
 /// Spec: `#/components/schemas/Conference/properties/status`
@@ -2110,16 +2042,22 @@ crate::codec::optional_fields!(
 
 #[cfg(any(feature = "fax", feature = "texml"))]
 impl crate::shape::Shaped for CreateFaxApplicationRequestOutbound {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateFaxApplicationRequestOutbound",
-        &[
-            crate::shape::field::<Option<i64>>("channel_limit"),
-            crate::shape::field::<
-                Option<OutboundVoiceProfileId>,
-            >("outbound_voice_profile_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateFaxApplicationRequestOutbound",
+                &[
+                    crate::shape::field::<Option<i64>>("channel_limit"),
+                    crate::shape::field::<
+                        Option<OutboundVoiceProfileId>,
+                    >("outbound_voice_profile_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CreateKvNamespaceRequest`
@@ -2128,15 +2066,6 @@ impl crate::shape::Shaped for CreateFaxApplicationRequestOutbound {
 pub struct CreateKvNamespaceRequest {
     /// Namespace name. May contain lowercase letters, numbers, and hyphens only.
     pub name: String,
-}
-
-#[cfg(any(feature = "call-control", feature = "storage"))]
-impl crate::shape::Shaped for CreateKvNamespaceRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateKvNamespaceRequest",
-        &[crate::shape::field::<String>("name")],
-        false,
-    );
 }
 
 /// The protocol for sending the message, either SMS or MMS.
@@ -2240,14 +2169,20 @@ crate::codec::optional_fields!(Cursor { "after" => after, "before" => before });
 
 #[cfg(any(feature = "call-control", feature = "voice-config"))]
 impl crate::shape::Shaped for Cursor {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Cursor",
-        &[
-            crate::shape::field::<Option<String>>("after"),
-            crate::shape::field::<Option<String>>("before"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Cursor",
+                &[
+                    crate::shape::field::<Option<String>>("after"),
+                    crate::shape::field::<Option<String>>("before"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1customer_service_records/get/parameters/1/schema/properties/created_at`
@@ -2265,18 +2200,6 @@ crate::codec::optional_fields!(
     CustomerServiceRecordFilterConsolidatedCreatedAt { "gt" => gt, "lt" => lt }
 );
 
-#[cfg(any(feature = "numbers", feature = "porting", feature = "regulatory"))]
-impl crate::shape::Shaped for CustomerServiceRecordFilterConsolidatedCreatedAt {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CustomerServiceRecordFilterConsolidatedCreatedAt",
-        &[
-            crate::shape::field::<Option<String>>("gt"),
-            crate::shape::field::<Option<String>>("lt"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1customer_service_records/get/parameters/1/schema/properties/phone_number`
 #[cfg(any(feature = "porting", feature = "regulatory"))]
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -2291,18 +2214,6 @@ pub struct CustomerServiceRecordFilterConsolidatedPhoneNumber {
 crate::codec::optional_fields!(
     CustomerServiceRecordFilterConsolidatedPhoneNumber { "eq" => eq, "in" => in_ }
 );
-
-#[cfg(any(feature = "porting", feature = "regulatory"))]
-impl crate::shape::Shaped for CustomerServiceRecordFilterConsolidatedPhoneNumber {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CustomerServiceRecordFilterConsolidatedPhoneNumber",
-        &[
-            crate::shape::field::<Option<String>>("eq"),
-            crate::shape::field::<Option<Vec<String>>>("in"),
-        ],
-        false,
-    );
-}
 
 /// Sets the type of DTMF digits sent from Telnyx to this Connection. Note that DTMF digits sent to Telnyx will be accepted in all formats.
 ///
@@ -2360,18 +2271,6 @@ pub struct ElevenLabsVoiceSettings {
     /// Voice settings provider type
     #[serde(rename = "type")]
     pub type_: ElevenLabsVoiceSettingsType,
-}
-
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-impl crate::shape::Shaped for ElevenLabsVoiceSettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ElevenLabsVoiceSettings",
-        &[
-            crate::shape::field::<Option<String>>("api_key_ref"),
-            crate::shape::field::<ElevenLabsVoiceSettingsType>("type"),
-        ],
-        false,
-    );
 }
 
 /// Voice settings provider type
@@ -2446,14 +2345,20 @@ crate::codec::optional_fields!(
     )
 )]
 impl crate::shape::Shaped for ErrorSource {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ErrorSource",
-        &[
-            crate::shape::field::<Option<String>>("parameter"),
-            crate::shape::field::<Option<String>>("pointer"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ErrorSource",
+                &[
+                    crate::shape::field::<Option<String>>("parameter"),
+                    crate::shape::field::<Option<String>>("pointer"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// EventStatus
@@ -2523,14 +2428,20 @@ crate::codec::optional_fields!(
 
 #[cfg(any(feature = "fax", feature = "messaging"))]
 impl crate::shape::Shaped for FaxDeliveredMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FaxDeliveredMeta",
-        &[
-            crate::shape::field::<Option<i64>>("attempt"),
-            crate::shape::field::<Option<String>>("delivered_to"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FaxDeliveredMeta",
+                &[
+                    crate::shape::field::<Option<i64>>("attempt"),
+                    crate::shape::field::<Option<String>>("delivered_to"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/Feature`
@@ -2566,11 +2477,17 @@ crate::codec::optional_fields!(Feature { "name" => name });
     )
 )]
 impl crate::shape::Shaped for Feature {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Feature",
-        &[crate::shape::field::<Option<String>>("name")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Feature",
+                &[crate::shape::field::<Option<String>>("name")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1addresses/get/parameters/1/schema/properties/address_book`
@@ -2598,22 +2515,6 @@ pub struct FilterConsolidatedAddressBook {
 )]
 crate::codec::optional_fields!(FilterConsolidatedAddressBook { "eq" => eq });
 
-#[cfg(
-    any(
-        feature = "account",
-        feature = "connections",
-        feature = "fax",
-        feature = "regulatory"
-    )
-)]
-impl crate::shape::Shaped for FilterConsolidatedAddressBook {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FilterConsolidatedAddressBook",
-        &[crate::shape::field::<Option<String>>("eq")],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1addresses/get/parameters/1/schema/properties/customer_reference/oneOf/1`
 #[cfg(any(feature = "account", feature = "connections", feature = "regulatory"))]
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -2628,18 +2529,6 @@ pub struct FilterConsolidatedCustomerReferenceVariant2 {
 crate::codec::optional_fields!(
     FilterConsolidatedCustomerReferenceVariant2 { "contains" => contains, "eq" => eq }
 );
-
-#[cfg(any(feature = "account", feature = "connections", feature = "regulatory"))]
-impl crate::shape::Shaped for FilterConsolidatedCustomerReferenceVariant2 {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FilterConsolidatedCustomerReferenceVariant2",
-        &[
-            crate::shape::field::<Option<String>>("contains"),
-            crate::shape::field::<Option<String>>("eq"),
-        ],
-        false,
-    );
-}
 
 /// Spec: `#/paths/~1addresses/get/parameters/1/schema/properties/street_address`
 #[cfg(
@@ -2692,11 +2581,17 @@ crate::codec::optional_fields!(
     )
 )]
 impl crate::shape::Shaped for FilterConsolidatedStreetAddress {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FilterConsolidatedStreetAddress",
-        &[crate::shape::field::<Option<String>>("contains")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FilterConsolidatedStreetAddress",
+                &[crate::shape::field::<Option<String>>("contains")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1email_unsubscribe_groups~1{id}/delete/parameters/0/schema/oneOf/0`
@@ -2856,14 +2751,20 @@ pub struct HangupTool {
 
 #[cfg(any(feature = "ai-assistants", feature = "call-control"))]
 impl crate::shape::Shaped for HangupTool {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "HangupTool",
-        &[
-            crate::shape::field::<HangupToolParams>("hangup"),
-            crate::shape::field::<HangupToolType>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "HangupTool",
+                &[
+                    crate::shape::field::<HangupToolParams>("hangup"),
+                    crate::shape::field::<HangupToolType>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// HangupToolParams
@@ -2881,11 +2782,17 @@ crate::codec::optional_fields!(HangupToolParams { "description" => description }
 
 #[cfg(any(feature = "ai-assistants", feature = "call-control"))]
 impl crate::shape::Shaped for HangupToolParams {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "HangupToolParams",
-        &[crate::shape::field::<Option<String>>("description")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "HangupToolParams",
+                &[crate::shape::field::<Option<String>>("description")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/HangupTool/properties/type`
@@ -2965,14 +2872,20 @@ crate::codec::optional_fields!(
 
 #[cfg(any(feature = "messaging", feature = "wireless"))]
 impl crate::shape::Shaped for InboundMessagePayloadCost {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InboundMessagePayloadCost",
-        &[
-            crate::shape::field::<Option<String>>("amount"),
-            crate::shape::field::<Option<String>>("currency"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InboundMessagePayloadCost",
+                &[
+                    crate::shape::field::<Option<String>>("amount"),
+                    crate::shape::field::<Option<String>>("currency"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Phone number search criteria
@@ -2995,19 +2908,6 @@ crate::codec::optional_fields!(
     "ends_with" => ends_with, "starts_with" => starts_with }
 );
 
-#[cfg(any(feature = "numbers", feature = "wireless"))]
-impl crate::shape::Shaped for InexplicitNumberOrderRequestOrderingGroupsItemPhoneNumber {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InexplicitNumberOrderRequestOrderingGroupsItemPhoneNumber",
-        &[
-            crate::shape::field::<Option<String>>("contains"),
-            crate::shape::field::<Option<String>>("ends_with"),
-            crate::shape::field::<Option<String>>("starts_with"),
-        ],
-        false,
-    );
-}
-
 /// Uniquely identifies the resource.
 ///
 /// Spec: `#/components/schemas/IntId`
@@ -3026,20 +2926,6 @@ pub struct InworldVoiceSettings {
     /// Voice settings provider type
     #[serde(rename = "type")]
     pub type_: InworldVoiceSettingsType,
-}
-
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-impl crate::shape::Shaped for InworldVoiceSettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InworldVoiceSettings",
-        &[
-            crate::shape::field::<
-                Option<InworldVoiceSettingsDeliveryMode>,
-            >("delivery_mode"),
-            crate::shape::field::<InworldVoiceSettingsType>("type"),
-        ],
-        false,
-    );
 }
 
 /// Controls the expressiveness and consistency of the Inworld `TTS2` model's speech synthesis. `STABLE` favors consistent, predictable output, `CREATIVE` allows more expressive variation, and `BALANCED` sits in between. Optional and only supported by `TTS2`; when omitted, the provider default applies.
@@ -3194,16 +3080,22 @@ crate::codec::optional_fields!(
 
 #[cfg(any(feature = "account", feature = "fax"))]
 impl crate::shape::Shaped for ListAccessIpAddressesFilterCreatedAtVariant2 {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListAccessIpAddressesFilterCreatedAtVariant2",
-        &[
-            crate::shape::field::<Option<String>>("gt"),
-            crate::shape::field::<Option<String>>("gte"),
-            crate::shape::field::<Option<String>>("lt"),
-            crate::shape::field::<Option<String>>("lte"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListAccessIpAddressesFilterCreatedAtVariant2",
+                &[
+                    crate::shape::field::<Option<String>>("gt"),
+                    crate::shape::field::<Option<String>>("gte"),
+                    crate::shape::field::<Option<String>>("lt"),
+                    crate::shape::field::<Option<String>>("lte"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1access_ip_address/get/parameters/1/schema`
@@ -3260,39 +3152,6 @@ pub struct ListAccessIpAddressesPage {
 crate::codec::optional_fields!(
     ListAccessIpAddressesPage { "number" => number, "size" => size }
 );
-
-#[cfg(
-    any(
-        feature = "account",
-        feature = "ai",
-        feature = "ai-assistants",
-        feature = "billing",
-        feature = "connections",
-        feature = "fax",
-        feature = "identity",
-        feature = "messaging",
-        feature = "networking",
-        feature = "numbers",
-        feature = "porting",
-        feature = "regulatory",
-        feature = "reporting",
-        feature = "texml",
-        feature = "video",
-        feature = "voice-config",
-        feature = "whatsapp",
-        feature = "wireless"
-    )
-)]
-impl crate::shape::Shaped for ListAccessIpAddressesPage {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListAccessIpAddressesPage",
-        &[
-            crate::shape::field::<Option<i64>>("number"),
-            crate::shape::field::<Option<i64>>("size"),
-        ],
-        false,
-    );
-}
 
 /// Filter phone numbers by number type.
 ///
@@ -3413,25 +3272,6 @@ pub struct ListOptOutsCreatedAt {
 )]
 crate::codec::optional_fields!(ListOptOutsCreatedAt { "gte" => gte, "lte" => lte });
 
-#[cfg(
-    any(
-        feature = "account",
-        feature = "messaging",
-        feature = "porting",
-        feature = "voice-config"
-    )
-)]
-impl crate::shape::Shaped for ListOptOutsCreatedAt {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListOptOutsCreatedAt",
-        &[
-            crate::shape::field::<Option<String>>("gte"),
-            crate::shape::field::<Option<String>>("lte"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/Loopcount`
 #[cfg(any(feature = "call-control", feature = "conferences"))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -3459,9 +3299,15 @@ impl<'de> serde::Deserialize<'de> for Loopcount {
 
 #[cfg(any(feature = "call-control", feature = "conferences"))]
 impl crate::shape::Shaped for Loopcount {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "Loopcount",
-        variants: &[crate::shape::of::<String>(), crate::shape::of::<i64>()],
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Untagged {
+                name: "Loopcount",
+                variants: &[crate::shape::of::<String>(), crate::shape::of::<i64>()],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
     };
 }
 
@@ -3571,15 +3417,21 @@ pub struct MessagingFeatureSet {
 
 #[cfg(any(feature = "messaging", feature = "numbers"))]
 impl crate::shape::Shaped for MessagingFeatureSet {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MessagingFeatureSet",
-        &[
-            crate::shape::field::<bool>("domestic_two_way"),
-            crate::shape::field::<bool>("international_inbound"),
-            crate::shape::field::<bool>("international_outbound"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MessagingFeatureSet",
+                &[
+                    crate::shape::field::<bool>("domestic_two_way"),
+                    crate::shape::field::<bool>("international_inbound"),
+                    crate::shape::field::<bool>("international_outbound"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/messaging_PaginationMeta`
@@ -3594,16 +3446,22 @@ pub struct MessagingPaginationMeta {
 
 #[cfg(any(feature = "messaging", feature = "numbers", feature = "whatsapp"))]
 impl crate::shape::Shaped for MessagingPaginationMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MessagingPaginationMeta",
-        &[
-            crate::shape::field::<i64>("page_number"),
-            crate::shape::field::<i64>("page_size"),
-            crate::shape::field::<i64>("total_pages"),
-            crate::shape::field::<i64>("total_results"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MessagingPaginationMeta",
+                &[
+                    crate::shape::field::<i64>("page_number"),
+                    crate::shape::field::<i64>("page_size"),
+                    crate::shape::field::<i64>("total_pages"),
+                    crate::shape::field::<i64>("total_results"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Meta
@@ -3620,16 +3478,22 @@ pub struct Meta {
 
 #[cfg(any(feature = "ai", feature = "ai-assistants", feature = "ai-missions"))]
 impl crate::shape::Shaped for Meta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Meta",
-        &[
-            crate::shape::field::<i64>("page_number"),
-            crate::shape::field::<i64>("page_size"),
-            crate::shape::field::<i64>("total_pages"),
-            crate::shape::field::<i64>("total_results"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Meta",
+                &[
+                    crate::shape::field::<i64>("page_number"),
+                    crate::shape::field::<i64>("page_size"),
+                    crate::shape::field::<i64>("total_pages"),
+                    crate::shape::field::<i64>("total_results"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Metadata
@@ -3656,16 +3520,22 @@ crate::codec::optional_fields!(
 
 #[cfg(any(feature = "numbers", feature = "porting"))]
 impl crate::shape::Shaped for Metadata {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Metadata",
-        &[
-            crate::shape::field::<Option<f64>>("page_number"),
-            crate::shape::field::<Option<f64>>("page_size"),
-            crate::shape::field::<Option<f64>>("total_pages"),
-            crate::shape::field::<Option<f64>>("total_results"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Metadata",
+                &[
+                    crate::shape::field::<Option<f64>>("page_number"),
+                    crate::shape::field::<Option<f64>>("page_size"),
+                    crate::shape::field::<Option<f64>>("total_pages"),
+                    crate::shape::field::<Option<f64>>("total_results"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Minimax Voice Settings
@@ -3693,23 +3563,6 @@ pub struct MinimaxVoiceSettings {
     /// Speech volume multiplier. Default is 1.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vol: Option<f64>,
-}
-
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-impl crate::shape::Shaped for MinimaxVoiceSettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MinimaxVoiceSettings",
-        &[
-            crate::shape::field::<
-                Option<Option<MinimaxVoiceSettingsLanguageBoost>>,
-            >("language_boost"),
-            crate::shape::field::<Option<i64>>("pitch"),
-            crate::shape::field::<Option<f64>>("speed"),
-            crate::shape::field::<MinimaxVoiceSettingsType>("type"),
-            crate::shape::field::<Option<f64>>("vol"),
-        ],
-        false,
-    );
 }
 
 /// Enhances recognition for specific languages and dialects during MiniMax TTS synthesis. Default is null (no boost). Set to 'auto' for automatic language detection.
@@ -4010,17 +3863,23 @@ crate::codec::optional_fields!(
 
 #[cfg(any(feature = "networking", feature = "numbers"))]
 impl crate::shape::Shaped for NetappsLocation {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NetappsLocation",
-        &[
-            crate::shape::field::<Option<String>>("code"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("pop"),
-            crate::shape::field::<Option<String>>("region"),
-            crate::shape::field::<Option<String>>("site"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NetappsLocation",
+                &[
+                    crate::shape::field::<Option<String>>("code"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("pop"),
+                    crate::shape::field::<Option<String>>("region"),
+                    crate::shape::field::<Option<String>>("site"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The direction of the audio stream to be noise suppressed.
@@ -4086,19 +3945,6 @@ crate::codec::optional_fields!(
     OutboundVoiceProfilesFilterConsolidated { "name" => name }
 );
 
-#[cfg(any(feature = "regulatory", feature = "voice-config"))]
-impl crate::shape::Shaped for OutboundVoiceProfilesFilterConsolidated {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "OutboundVoiceProfilesFilterConsolidated",
-        &[
-            crate::shape::field::<
-                Option<OutboundVoiceProfilesFilterConsolidatedName>,
-            >("name"),
-        ],
-        false,
-    );
-}
-
 /// Name filtering operations
 ///
 /// Spec: `#/paths/~1outbound_voice_profiles/get/parameters/1/schema/properties/name`
@@ -4142,16 +3988,22 @@ crate::codec::optional_fields!(
 
 #[cfg(any(feature = "billing", feature = "reporting"))]
 impl crate::shape::Shaped for PaginationData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PaginationData",
-        &[
-            crate::shape::field::<Option<i64>>("page_number"),
-            crate::shape::field::<Option<i64>>("page_size"),
-            crate::shape::field::<Option<i64>>("total_pages"),
-            crate::shape::field::<Option<i64>>("total_results"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PaginationData",
+                &[
+                    crate::shape::field::<Option<i64>>("page_number"),
+                    crate::shape::field::<Option<i64>>("page_size"),
+                    crate::shape::field::<Option<i64>>("total_pages"),
+                    crate::shape::field::<Option<i64>>("total_results"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PaginationMeta`
@@ -4223,16 +4075,22 @@ crate::codec::optional_fields!(
     )
 )]
 impl crate::shape::Shaped for PaginationMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PaginationMeta",
-        &[
-            crate::shape::field::<Option<i64>>("page_number"),
-            crate::shape::field::<Option<i64>>("page_size"),
-            crate::shape::field::<Option<i64>>("total_pages"),
-            crate::shape::field::<Option<i64>>("total_results"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PaginationMeta",
+                &[
+                    crate::shape::field::<Option<i64>>("page_number"),
+                    crate::shape::field::<Option<i64>>("page_size"),
+                    crate::shape::field::<Option<i64>>("total_pages"),
+                    crate::shape::field::<Option<i64>>("total_results"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PaginationMetaSimple`
@@ -4253,16 +4111,22 @@ crate::codec::optional_fields!(
 
 #[cfg(any(feature = "account", feature = "storage"))]
 impl crate::shape::Shaped for PaginationMetaSimple {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PaginationMetaSimple",
-        &[
-            crate::shape::field::<Option<i64>>("page_number"),
-            crate::shape::field::<Option<i64>>("page_size"),
-            crate::shape::field::<Option<i64>>("total_pages"),
-            crate::shape::field::<Option<i64>>("total_results"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PaginationMetaSimple",
+                &[
+                    crate::shape::field::<Option<i64>>("page_number"),
+                    crate::shape::field::<Option<i64>>("page_size"),
+                    crate::shape::field::<Option<i64>>("total_pages"),
+                    crate::shape::field::<Option<i64>>("total_results"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/parakeet_models`
@@ -4416,11 +4280,17 @@ pub struct RcsDeeplinkResponse {
 
 #[cfg(any(feature = "messaging", feature = "regulatory"))]
 impl crate::shape::Shaped for RcsDeeplinkResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RcsDeeplinkResponse",
-        &[crate::shape::field::<RcsDeeplinkResponseData>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RcsDeeplinkResponse",
+                &[crate::shape::field::<RcsDeeplinkResponseData>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RCSDeeplinkResponse/properties/data`
@@ -4449,16 +4319,22 @@ crate::codec::optional_fields!(
 
 #[cfg(any(feature = "messaging", feature = "whatsapp"))]
 impl crate::shape::Shaped for RcsToItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RcsToItem",
-        &[
-            crate::shape::field::<Option<String>>("carrier"),
-            crate::shape::field::<Option<String>>("line_type"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<Option<String>>("status"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RcsToItem",
+                &[
+                    crate::shape::field::<Option<String>>("carrier"),
+                    crate::shape::field::<Option<String>>("line_type"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<Option<String>>("status"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The status of the recording. Only `completed` recordings are currently supported.
@@ -4656,20 +4532,6 @@ pub struct ResembleVoiceSettings {
     pub type_: ResembleVoiceSettingsType,
 }
 
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-impl crate::shape::Shaped for ResembleVoiceSettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ResembleVoiceSettings",
-        &[
-            crate::shape::field::<Option<ResembleVoiceSettingsFormat>>("format"),
-            crate::shape::field::<Option<ResembleVoiceSettingsPrecision>>("precision"),
-            crate::shape::field::<Option<ResembleSampleRate>>("sample_rate"),
-            crate::shape::field::<ResembleVoiceSettingsType>("type"),
-        ],
-        false,
-    );
-}
-
 /// Output audio format.
 ///
 /// Spec: `#/components/schemas/ResembleVoiceSettings/properties/format`
@@ -4772,18 +4634,6 @@ pub struct RimeVoiceSettings {
     /// Speech speed multiplier. Default is 1.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice_speed: Option<f64>,
-}
-
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-impl crate::shape::Shaped for RimeVoiceSettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RimeVoiceSettings",
-        &[
-            crate::shape::field::<RimeVoiceSettingsType>("type"),
-            crate::shape::field::<Option<f64>>("voice_speed"),
-        ],
-        false,
-    );
 }
 
 /// Voice settings provider type
@@ -5212,18 +5062,6 @@ pub struct TelnyxVoiceSettings {
     pub voice_speed: Option<f64>,
 }
 
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-impl crate::shape::Shaped for TelnyxVoiceSettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TelnyxVoiceSettings",
-        &[
-            crate::shape::field::<TelnyxVoiceSettingsType>("type"),
-            crate::shape::field::<Option<f64>>("voice_speed"),
-        ],
-        false,
-    );
-}
-
 /// Voice settings provider type
 ///
 /// Spec: `#/components/schemas/TelnyxVoiceSettings/properties/type`
@@ -5423,11 +5261,17 @@ crate::codec::optional_fields!(
 
 #[cfg(any(feature = "account", feature = "connections"))]
 impl crate::shape::Shaped for UpdateManagedAccountGlobalChannelLimitRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateManagedAccountGlobalChannelLimitRequest",
-        &[crate::shape::field::<Option<i64>>("channel_limit")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UpdateManagedAccountGlobalChannelLimitRequest",
+                &[crate::shape::field::<Option<i64>>("channel_limit")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/UpdateNumberOrderRequest`
@@ -5444,20 +5288,6 @@ crate::codec::optional_fields!(
     UpdateNumberOrderRequest { "customer_reference" => customer_reference,
     "regulatory_requirements" => regulatory_requirements }
 );
-
-#[cfg(any(feature = "numbers", feature = "regulatory"))]
-impl crate::shape::Shaped for UpdateNumberOrderRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateNumberOrderRequest",
-        &[
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<
-                Option<Vec<UpdateRegulatoryRequirement>>,
-            >("regulatory_requirements"),
-        ],
-        false,
-    );
-}
 
 /// Spec: `#/components/schemas/UpdateRegulatoryRequirement`
 #[cfg(any(feature = "numbers", feature = "regulatory"))]
@@ -5477,14 +5307,20 @@ crate::codec::optional_fields!(
 
 #[cfg(any(feature = "numbers", feature = "regulatory"))]
 impl crate::shape::Shaped for UpdateRegulatoryRequirement {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateRegulatoryRequirement",
-        &[
-            crate::shape::field::<Option<String>>("field_value"),
-            crate::shape::field::<Option<String>>("requirement_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UpdateRegulatoryRequirement",
+                &[
+                    crate::shape::field::<Option<String>>("field_value"),
+                    crate::shape::field::<Option<String>>("requirement_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// ISO 8601 formatted date indicating when the resource was updated.
@@ -5505,11 +5341,17 @@ pub struct Url {
 
 #[cfg(any(feature = "messaging", feature = "regulatory"))]
 impl crate::shape::Shaped for Url {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Url",
-        &[crate::shape::field::<String>("url")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Url",
+                &[crate::shape::field::<String>("url")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// A reference to a group that a user belongs to.
@@ -5526,11 +5368,20 @@ pub struct UserGroupReference {
 
 #[cfg(any(feature = "account", feature = "ai-assistants"))]
 impl crate::shape::Shaped for UserGroupReference {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UserGroupReference",
-        &[crate::shape::field::<String>("id"), crate::shape::field::<String>("name")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UserGroupReference",
+                &[
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<String>("name"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Determines which webhook format will be used, Telnyx API v1 or v2.
@@ -5671,18 +5522,6 @@ pub struct XaiVoiceSettings {
     /// Voice settings provider type
     #[serde(rename = "type")]
     pub type_: XaiVoiceSettingsType,
-}
-
-#[cfg(any(feature = "call-control", feature = "conferences"))]
-impl crate::shape::Shaped for XaiVoiceSettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "XaiVoiceSettings",
-        &[
-            crate::shape::field::<Option<String>>("language"),
-            crate::shape::field::<XaiVoiceSettingsType>("type"),
-        ],
-        false,
-    );
 }
 
 /// Voice settings provider type

@@ -40,23 +40,29 @@ pub struct Conference {
 }
 
 impl crate::shape::Shaped for Conference {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Conference",
-        &[
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<Option<ConferenceEndReason>>("end_reason"),
-            crate::shape::field::<Option<ConferenceEndedBy>>("ended_by"),
-            crate::shape::field::<String>("expires_at"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<ConferenceRecordType>("record_type"),
-            crate::shape::field::<Option<String>>("region"),
-            crate::shape::field::<Option<ConferenceStatus>>("status"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Conference",
+                &[
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<Option<ConferenceEndReason>>("end_reason"),
+                    crate::shape::field::<Option<ConferenceEndedBy>>("ended_by"),
+                    crate::shape::field::<String>("expires_at"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<String>("name"),
+                    crate::shape::field::<ConferenceRecordType>("record_type"),
+                    crate::shape::field::<Option<String>>("region"),
+                    crate::shape::field::<Option<ConferenceStatus>>("status"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Conference Command Result
@@ -68,11 +74,17 @@ pub struct ConferenceCommandResult {
 }
 
 impl crate::shape::Shaped for ConferenceCommandResult {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceCommandResult",
-        &[crate::shape::field::<String>("result")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceCommandResult",
+                &[crate::shape::field::<String>("result")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Reason why the conference ended
@@ -136,14 +148,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ConferenceEndedBy {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceEndedBy",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceEndedBy",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Conference Gather Using Audio Request
@@ -200,31 +218,6 @@ pub struct ConferenceGatherUsingAudioRequest {
     pub valid_digits: Option<String>,
 }
 
-impl crate::shape::Shaped for ConferenceGatherUsingAudioRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceGatherUsingAudioRequest",
-        &[
-            crate::shape::field::<Option<String>>("audio_url"),
-            crate::shape::field::<String>("call_control_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("gather_id"),
-            crate::shape::field::<Option<i64>>("initial_timeout_millis"),
-            crate::shape::field::<Option<i64>>("inter_digit_timeout_millis"),
-            crate::shape::field::<Option<String>>("invalid_audio_url"),
-            crate::shape::field::<Option<String>>("invalid_media_name"),
-            crate::shape::field::<Option<i64>>("maximum_digits"),
-            crate::shape::field::<Option<i64>>("maximum_tries"),
-            crate::shape::field::<Option<String>>("media_name"),
-            crate::shape::field::<Option<i64>>("minimum_digits"),
-            crate::shape::field::<Option<bool>>("stop_playback_on_dtmf"),
-            crate::shape::field::<Option<String>>("terminating_digit"),
-            crate::shape::field::<Option<i64>>("timeout_millis"),
-            crate::shape::field::<Option<String>>("valid_digits"),
-        ],
-        false,
-    );
-}
-
 /// Conference Command Response
 ///
 /// Spec: `#/paths/~1conferences~1{id}~1actions~1gather_using_audio/post/responses/200/content/application~1json/schema`
@@ -249,19 +242,6 @@ crate::codec::optional_fields!(
     call_control_ids, "media_name" => media_name, "region" => region }
 );
 
-impl crate::shape::Shaped for ConferenceHoldRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceHoldRequest",
-        &[
-            crate::shape::field::<Option<String>>("audio_url"),
-            crate::shape::field::<Option<Vec<String>>>("call_control_ids"),
-            crate::shape::field::<Option<String>>("media_name"),
-            crate::shape::field::<Option<ConferenceRegion>>("region"),
-        ],
-        false,
-    );
-}
-
 /// Conference Mute Request
 ///
 /// Spec: `#/components/schemas/ConferenceMuteRequest`
@@ -275,17 +255,6 @@ pub struct ConferenceMuteRequest {
 crate::codec::optional_fields!(
     ConferenceMuteRequest { "call_control_ids" => call_control_ids, "region" => region }
 );
-
-impl crate::shape::Shaped for ConferenceMuteRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceMuteRequest",
-        &[
-            crate::shape::field::<Option<Vec<String>>>("call_control_ids"),
-            crate::shape::field::<Option<ConferenceRegion>>("region"),
-        ],
-        false,
-    );
-}
 
 /// Conference Participant
 ///
@@ -330,25 +299,33 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ConferenceParticipant {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceParticipant",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("conference_id"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<bool>>("end_conference_on_exit"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("label"),
-            crate::shape::field::<Option<bool>>("muted"),
-            crate::shape::field::<Option<bool>>("on_hold"),
-            crate::shape::field::<Option<bool>>("soft_end_conference_on_exit"),
-            crate::shape::field::<Option<ConferenceParticipantStatus>>("status"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<Vec<String>>>("whisper_call_control_ids"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceParticipant",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("conference_id"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<bool>>("end_conference_on_exit"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("label"),
+                    crate::shape::field::<Option<bool>>("muted"),
+                    crate::shape::field::<Option<bool>>("on_hold"),
+                    crate::shape::field::<Option<bool>>("soft_end_conference_on_exit"),
+                    crate::shape::field::<Option<ConferenceParticipantStatus>>("status"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<
+                        Option<Vec<String>>,
+                    >("whisper_call_control_ids"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Conference Participant Resource
@@ -362,11 +339,17 @@ pub struct ConferenceParticipantResource {
 crate::codec::optional_fields!(ConferenceParticipantResource { "data" => data });
 
 impl crate::shape::Shaped for ConferenceParticipantResource {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceParticipantResource",
-        &[crate::shape::field::<Option<ConferenceParticipant>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceParticipantResource",
+                &[crate::shape::field::<Option<ConferenceParticipant>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Status of the participant.
@@ -429,20 +412,6 @@ crate::codec::optional_fields!(
     ConferencePlayRequest { "audio_url" => audio_url, "call_control_ids" =>
     call_control_ids, "loop" => loop_, "media_name" => media_name, "region" => region }
 );
-
-impl crate::shape::Shaped for ConferencePlayRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferencePlayRequest",
-        &[
-            crate::shape::field::<Option<String>>("audio_url"),
-            crate::shape::field::<Option<Vec<String>>>("call_control_ids"),
-            crate::shape::field::<Option<Loopcount>>("loop"),
-            crate::shape::field::<Option<String>>("media_name"),
-            crate::shape::field::<Option<ConferenceRegion>>("region"),
-        ],
-        false,
-    );
-}
 
 /// Spec: `#/components/schemas/Conference/properties/record_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -539,19 +508,6 @@ pub struct ConferenceSendDtmfRequest {
     pub duration_millis: Option<i64>,
 }
 
-impl crate::shape::Shaped for ConferenceSendDtmfRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceSendDtmfRequest",
-        &[
-            crate::shape::field::<Option<Vec<String>>>("call_control_ids"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<String>("digits"),
-            crate::shape::field::<Option<i64>>("duration_millis"),
-        ],
-        false,
-    );
-}
-
 /// Conference Command Response
 ///
 /// Spec: `#/paths/~1conferences~1{id}~1actions~1send_dtmf/post/responses/200/content/application~1json/schema`
@@ -601,27 +557,6 @@ pub struct ConferenceSpeakRequest {
     pub voice_settings: Option<ConferenceSpeakRequestVoiceSettings>,
 }
 
-impl crate::shape::Shaped for ConferenceSpeakRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceSpeakRequest",
-        &[
-            crate::shape::field::<Option<Vec<String>>>("call_control_ids"),
-            crate::shape::field::<Option<String>>("command_id"),
-            crate::shape::field::<Option<ConferenceSpeakRequestLanguage>>("language"),
-            crate::shape::field::<String>("payload"),
-            crate::shape::field::<
-                Option<ConferenceSpeakRequestPayloadType>,
-            >("payload_type"),
-            crate::shape::field::<Option<ConferenceRegion>>("region"),
-            crate::shape::field::<String>("voice"),
-            crate::shape::field::<
-                Option<ConferenceSpeakRequestVoiceSettings>,
-            >("voice_settings"),
-        ],
-        false,
-    );
-}
-
 /// The type of the provided payload. The payload can either be plain text, or Speech Synthesis Markup Language (SSML).
 ///
 /// Spec: `#/components/schemas/ConferenceSpeakRequest/properties/payload_type`
@@ -641,17 +576,6 @@ crate::codec::optional_fields!(
     ConferenceStopRequest { "call_control_ids" => call_control_ids, "region" => region }
 );
 
-impl crate::shape::Shaped for ConferenceStopRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceStopRequest",
-        &[
-            crate::shape::field::<Option<Vec<String>>>("call_control_ids"),
-            crate::shape::field::<Option<ConferenceRegion>>("region"),
-        ],
-        false,
-    );
-}
-
 /// Conference Unhold Request
 ///
 /// Spec: `#/components/schemas/ConferenceUnholdRequest`
@@ -661,17 +585,6 @@ pub struct ConferenceUnholdRequest {
     pub call_control_ids: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<ConferenceRegion>,
-}
-
-impl crate::shape::Shaped for ConferenceUnholdRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceUnholdRequest",
-        &[
-            crate::shape::field::<Vec<String>>("call_control_ids"),
-            crate::shape::field::<Option<ConferenceRegion>>("region"),
-        ],
-        false,
-    );
 }
 
 /// Conference Unmute Request
@@ -688,17 +601,6 @@ crate::codec::optional_fields!(
     ConferenceUnmuteRequest { "call_control_ids" => call_control_ids, "region" => region
     }
 );
-
-impl crate::shape::Shaped for ConferenceUnmuteRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceUnmuteRequest",
-        &[
-            crate::shape::field::<Option<Vec<String>>>("call_control_ids"),
-            crate::shape::field::<Option<ConferenceRegion>>("region"),
-        ],
-        false,
-    );
-}
 
 /// Create Conference Request
 ///
@@ -741,29 +643,6 @@ pub struct CreateConferenceRequest {
     pub start_conference_on_create: Option<bool>,
 }
 
-impl crate::shape::Shaped for CreateConferenceRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateConferenceRequest",
-        &[
-            crate::shape::field::<
-                Option<CreateConferenceRequestBeepEnabled>,
-            >("beep_enabled"),
-            crate::shape::field::<String>("call_control_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<bool>>("comfort_noise"),
-            crate::shape::field::<Option<String>>("command_id"),
-            crate::shape::field::<Option<i64>>("duration_minutes"),
-            crate::shape::field::<Option<String>>("hold_audio_url"),
-            crate::shape::field::<Option<String>>("hold_media_name"),
-            crate::shape::field::<Option<i64>>("max_participants"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<Option<CreateConferenceRequestRegion>>("region"),
-            crate::shape::field::<Option<bool>>("start_conference_on_create"),
-        ],
-        false,
-    );
-}
-
 /// Whether a beep sound should be played when participants join and/or leave the conference.
 ///
 /// Spec: `#/components/schemas/CreateConferenceRequest/properties/beep_enabled`
@@ -785,11 +664,17 @@ pub struct CreateConferenceResponse {
 crate::codec::optional_fields!(CreateConferenceResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateConferenceResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateConferenceResponse",
-        &[crate::shape::field::<Option<Conference>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateConferenceResponse",
+                &[crate::shape::field::<Option<Conference>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// End Conference Request
@@ -803,14 +688,6 @@ pub struct EndConferenceRequest {
 
 crate::codec::optional_fields!(EndConferenceRequest { "command_id" => command_id });
 
-impl crate::shape::Shaped for EndConferenceRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EndConferenceRequest",
-        &[crate::shape::field::<Option<String>>("command_id")],
-        false,
-    );
-}
-
 /// Conference Command Response
 ///
 /// Spec: `#/paths/~1conferences~1{id}~1actions~1end/post/responses/200/content/application~1json/schema`
@@ -822,11 +699,17 @@ pub struct EndConferenceResponse {
 crate::codec::optional_fields!(EndConferenceResponse { "data" => data });
 
 impl crate::shape::Shaped for EndConferenceResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EndConferenceResponse",
-        &[crate::shape::field::<Option<ConferenceCommandResult>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EndConferenceResponse",
+                &[crate::shape::field::<Option<ConferenceCommandResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Conference Command Response
@@ -881,33 +764,6 @@ pub struct JoinConferenceRequest {
     pub whisper_call_control_ids: Option<Vec<String>>,
 }
 
-impl crate::shape::Shaped for JoinConferenceRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "JoinConferenceRequest",
-        &[
-            crate::shape::field::<
-                Option<JoinConferenceRequestBeepEnabled>,
-            >("beep_enabled"),
-            crate::shape::field::<String>("call_control_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("command_id"),
-            crate::shape::field::<Option<bool>>("end_conference_on_exit"),
-            crate::shape::field::<Option<bool>>("hold"),
-            crate::shape::field::<Option<String>>("hold_audio_url"),
-            crate::shape::field::<Option<String>>("hold_media_name"),
-            crate::shape::field::<Option<bool>>("mute"),
-            crate::shape::field::<Option<ConferenceRegion>>("region"),
-            crate::shape::field::<Option<bool>>("soft_end_conference_on_exit"),
-            crate::shape::field::<Option<bool>>("start_conference_on_enter"),
-            crate::shape::field::<
-                Option<JoinConferenceRequestSupervisorRole>,
-            >("supervisor_role"),
-            crate::shape::field::<Option<Vec<String>>>("whisper_call_control_ids"),
-        ],
-        false,
-    );
-}
-
 /// Whether a beep sound should be played when the participant joins and/or leaves the conference. Can be used to override the conference-level setting.
 ///
 /// Spec: `#/components/schemas/JoinConferenceRequest/properties/beep_enabled`
@@ -940,21 +796,6 @@ pub struct LeaveConferenceRequest {
     pub region: Option<ConferenceRegion>,
 }
 
-impl crate::shape::Shaped for LeaveConferenceRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "LeaveConferenceRequest",
-        &[
-            crate::shape::field::<
-                Option<LeaveConferenceRequestBeepEnabled>,
-            >("beep_enabled"),
-            crate::shape::field::<String>("call_control_id"),
-            crate::shape::field::<Option<String>>("command_id"),
-            crate::shape::field::<Option<ConferenceRegion>>("region"),
-        ],
-        false,
-    );
-}
-
 /// Whether a beep sound should be played when the participant leaves the conference. Can be used to override the conference-level setting.
 ///
 /// Spec: `#/components/schemas/LeaveConferenceRequest/properties/beep_enabled`
@@ -981,18 +822,6 @@ crate::codec::optional_fields!(
     "whispering" => whispering }
 );
 
-impl crate::shape::Shaped for ListConferenceParticipantsFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListConferenceParticipantsFilter",
-        &[
-            crate::shape::field::<Option<bool>>("muted"),
-            crate::shape::field::<Option<bool>>("on_hold"),
-            crate::shape::field::<Option<bool>>("whispering"),
-        ],
-        false,
-    );
-}
-
 /// List Participants Response
 ///
 /// Spec: `#/paths/~1conferences~1{conference_id}~1participants/get/responses/200/content/application~1json/schema`
@@ -1007,14 +836,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListConferenceParticipantsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListConferenceParticipantsResponse",
-        &[
-            crate::shape::field::<Option<Vec<Participant>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListConferenceParticipantsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<Participant>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// List Conferences Response
@@ -1031,14 +866,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListConferencesResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListConferencesResponse",
-        &[
-            crate::shape::field::<Option<Vec<Conference>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListConferencesResponse",
+                &[
+                    crate::shape::field::<Option<Vec<Conference>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Conference Command Response
@@ -1079,25 +920,31 @@ pub struct Participant {
 }
 
 impl crate::shape::Shaped for Participant {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Participant",
-        &[
-            crate::shape::field::<String>("call_control_id"),
-            crate::shape::field::<String>("call_leg_id"),
-            crate::shape::field::<ParticipantConference>("conference"),
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<bool>("end_conference_on_exit"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<bool>("muted"),
-            crate::shape::field::<bool>("on_hold"),
-            crate::shape::field::<ParticipantRecordType>("record_type"),
-            crate::shape::field::<bool>("soft_end_conference_on_exit"),
-            crate::shape::field::<ParticipantStatus>("status"),
-            crate::shape::field::<String>("updated_at"),
-            crate::shape::field::<Vec<String>>("whisper_call_control_ids"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Participant",
+                &[
+                    crate::shape::field::<String>("call_control_id"),
+                    crate::shape::field::<String>("call_leg_id"),
+                    crate::shape::field::<ParticipantConference>("conference"),
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<bool>("end_conference_on_exit"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<bool>("muted"),
+                    crate::shape::field::<bool>("on_hold"),
+                    crate::shape::field::<ParticipantRecordType>("record_type"),
+                    crate::shape::field::<bool>("soft_end_conference_on_exit"),
+                    crate::shape::field::<ParticipantStatus>("status"),
+                    crate::shape::field::<String>("updated_at"),
+                    crate::shape::field::<Vec<String>>("whisper_call_control_ids"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Info about the conference that the participant is in
@@ -1114,14 +961,20 @@ pub struct ParticipantConference {
 crate::codec::optional_fields!(ParticipantConference { "id" => id, "name" => name });
 
 impl crate::shape::Shaped for ParticipantConference {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ParticipantConference",
-        &[
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("name"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ParticipantConference",
+                &[
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("name"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/Participant/properties/record_type`
@@ -1176,18 +1029,6 @@ crate::codec::optional_fields!(
     recording_id, "region" => region }
 );
 
-impl crate::shape::Shaped for PauseConferenceRecordingRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PauseConferenceRecordingRequest",
-        &[
-            crate::shape::field::<Option<String>>("command_id"),
-            crate::shape::field::<Option<String>>("recording_id"),
-            crate::shape::field::<Option<ConferenceRegion>>("region"),
-        ],
-        false,
-    );
-}
-
 /// Conference Command Response
 ///
 /// Spec: `#/paths/~1conferences~1{id}~1actions~1record_pause/post/responses/200/content/application~1json/schema`
@@ -1214,18 +1055,6 @@ crate::codec::optional_fields!(
     ResumeConferenceRecordingRequest { "command_id" => command_id, "recording_id" =>
     recording_id, "region" => region }
 );
-
-impl crate::shape::Shaped for ResumeConferenceRecordingRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ResumeConferenceRecordingRequest",
-        &[
-            crate::shape::field::<Option<String>>("command_id"),
-            crate::shape::field::<Option<String>>("recording_id"),
-            crate::shape::field::<Option<ConferenceRegion>>("region"),
-        ],
-        false,
-    );
-}
 
 /// Conference Command Response
 ///
@@ -1266,24 +1095,6 @@ pub struct StartConferenceRecordingRequest {
     /// When set to `trim-silence`, silence will be removed from the beginning and end of the recording.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trim: Option<StartConferenceRecordingRequestTrim>,
-}
-
-impl crate::shape::Shaped for StartConferenceRecordingRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "StartConferenceRecordingRequest",
-        &[
-            crate::shape::field::<
-                Option<StartConferenceRecordingRequestChannels>,
-            >("channels"),
-            crate::shape::field::<Option<String>>("command_id"),
-            crate::shape::field::<Option<String>>("custom_file_name"),
-            crate::shape::field::<StartConferenceRecordingRequestFormat>("format"),
-            crate::shape::field::<Option<bool>>("play_beep"),
-            crate::shape::field::<Option<ConferenceRegion>>("region"),
-            crate::shape::field::<Option<StartConferenceRecordingRequestTrim>>("trim"),
-        ],
-        false,
-    );
 }
 
 /// When `dual`, final audio file will be stereo recorded with the conference creator on the first channel, and the rest on the second channel.
@@ -1335,19 +1146,6 @@ crate::codec::optional_fields!(
     command_id, "recording_id" => recording_id, "region" => region }
 );
 
-impl crate::shape::Shaped for StopRecordingConferenceRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "StopRecordingConferenceRequest",
-        &[
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("command_id"),
-            crate::shape::field::<Option<String>>("recording_id"),
-            crate::shape::field::<Option<ConferenceRegion>>("region"),
-        ],
-        false,
-    );
-}
-
 /// Conference Command Response
 ///
 /// Spec: `#/paths/~1conferences~1{id}~1actions~1unhold/post/responses/200/content/application~1json/schema`
@@ -1377,20 +1175,6 @@ crate::codec::optional_fields!(
     soft_end_conference_on_exit }
 );
 
-impl crate::shape::Shaped for UpdateConferenceParticipantRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateConferenceParticipantRequest",
-        &[
-            crate::shape::field::<
-                Option<UpdateConferenceParticipantRequestBeepEnabled>,
-            >("beep_enabled"),
-            crate::shape::field::<Option<bool>>("end_conference_on_exit"),
-            crate::shape::field::<Option<bool>>("soft_end_conference_on_exit"),
-        ],
-        false,
-    );
-}
-
 /// Whether entry/exit beeps are enabled for this participant.
 ///
 /// Spec: `#/components/schemas/UpdateConferenceParticipantRequest/properties/beep_enabled`
@@ -1413,22 +1197,6 @@ pub struct UpdateConferenceRequest {
     /// Array of unique call_control_ids the supervisor can whisper to. If none provided, the supervisor will join the conference as a monitoring participant only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub whisper_call_control_ids: Option<Vec<String>>,
-}
-
-impl crate::shape::Shaped for UpdateConferenceRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateConferenceRequest",
-        &[
-            crate::shape::field::<String>("call_control_id"),
-            crate::shape::field::<Option<String>>("command_id"),
-            crate::shape::field::<Option<ConferenceRegion>>("region"),
-            crate::shape::field::<
-                UpdateConferenceRequestSupervisorRole,
-            >("supervisor_role"),
-            crate::shape::field::<Option<Vec<String>>>("whisper_call_control_ids"),
-        ],
-        false,
-    );
 }
 
 /// Sets the participant as a supervisor for the conference. A conference can have multiple supervisors. "barge" means the supervisor enters the conference as a normal participant. This is the same as "none". "monitor" means the supervisor is muted but can hear all participants. "whisper" means that only the specified "whisper_call_control_ids" can hear the supervisor. Defaults to "none".

@@ -94,52 +94,6 @@ pub struct CreateCredentialConnectionRequest {
     pub webhook_timeout_secs: Option<Option<i64>>,
 }
 
-impl crate::shape::Shaped for CreateCredentialConnectionRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateCredentialConnectionRequest",
-        &[
-            crate::shape::field::<Option<bool>>("active"),
-            crate::shape::field::<Option<AnchorsiteOverride>>("anchorsite_override"),
-            crate::shape::field::<
-                Option<Option<ConnectionAndroidPushCredentialId>>,
-            >("android_push_credential_id"),
-            crate::shape::field::<Option<bool>>("call_cost_in_webhooks"),
-            crate::shape::field::<ConnectionName>("connection_name"),
-            crate::shape::field::<Option<bool>>("default_on_hold_comfort_noise_enabled"),
-            crate::shape::field::<Option<DtmfType>>("dtmf_type"),
-            crate::shape::field::<Option<bool>>("encode_contact_header_enabled"),
-            crate::shape::field::<Option<Option<EncryptedMedia>>>("encrypted_media"),
-            crate::shape::field::<Option<CredentialInbound>>("inbound"),
-            crate::shape::field::<
-                Option<Option<ConnectionIosPushCredentialId>>,
-            >("ios_push_credential_id"),
-            crate::shape::field::<Option<ConnectionJitterBuffer>>("jitter_buffer"),
-            crate::shape::field::<
-                Option<ConnectionNoiseSuppression>,
-            >("noise_suppression"),
-            crate::shape::field::<
-                Option<ConnectionNoiseSuppressionDetails>,
-            >("noise_suppression_details"),
-            crate::shape::field::<Option<bool>>("onnet_t38_passthrough_enabled"),
-            crate::shape::field::<Option<CredentialOutbound>>("outbound"),
-            crate::shape::field::<String>("password"),
-            crate::shape::field::<Option<ConnectionRtcpSettings>>("rtcp_settings"),
-            crate::shape::field::<
-                Option<CreateCredentialConnectionRequestSipUriCallingPreference>,
-            >("sip_uri_calling_preference"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<String>("user_name"),
-            crate::shape::field::<
-                Option<CreateCredentialConnectionRequestWebhookApiVersion>,
-            >("webhook_api_version"),
-            crate::shape::field::<Option<Option<String>>>("webhook_event_failover_url"),
-            crate::shape::field::<Option<String>>("webhook_event_url"),
-            crate::shape::field::<Option<Option<i64>>>("webhook_timeout_secs"),
-        ],
-        false,
-    );
-}
-
 /// Credential Connection Response
 ///
 /// Spec: `#/paths/~1credential_connections/post/responses/201/content/application~1json/schema`
@@ -151,11 +105,17 @@ pub struct CreateCredentialConnectionResponse {
 crate::codec::optional_fields!(CreateCredentialConnectionResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateCredentialConnectionResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateCredentialConnectionResponse",
-        &[crate::shape::field::<Option<CredentialConnection>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateCredentialConnectionResponse",
+                &[crate::shape::field::<Option<CredentialConnection>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Credential Connection
@@ -231,53 +191,67 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CredentialConnection {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CredentialConnection",
-        &[
-            crate::shape::field::<Option<bool>>("active"),
-            crate::shape::field::<Option<AnchorsiteOverride>>("anchorsite_override"),
-            crate::shape::field::<
-                Option<ConnectionAndroidPushCredentialId>,
-            >("android_push_credential_id"),
-            crate::shape::field::<Option<bool>>("call_cost_in_webhooks"),
-            crate::shape::field::<Option<String>>("connection_name"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<bool>>("default_on_hold_comfort_noise_enabled"),
-            crate::shape::field::<Option<DtmfType>>("dtmf_type"),
-            crate::shape::field::<Option<bool>>("encode_contact_header_enabled"),
-            crate::shape::field::<Option<EncryptedMedia>>("encrypted_media"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<CredentialInbound>>("inbound"),
-            crate::shape::field::<
-                Option<ConnectionIosPushCredentialId>,
-            >("ios_push_credential_id"),
-            crate::shape::field::<Option<ConnectionJitterBuffer>>("jitter_buffer"),
-            crate::shape::field::<
-                Option<ConnectionNoiseSuppression>,
-            >("noise_suppression"),
-            crate::shape::field::<
-                Option<ConnectionNoiseSuppressionDetails>,
-            >("noise_suppression_details"),
-            crate::shape::field::<Option<bool>>("onnet_t38_passthrough_enabled"),
-            crate::shape::field::<Option<CredentialOutbound>>("outbound"),
-            crate::shape::field::<Option<String>>("password"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<ConnectionRtcpSettings>>("rtcp_settings"),
-            crate::shape::field::<
-                Option<CredentialConnectionSipUriCallingPreference>,
-            >("sip_uri_calling_preference"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("user_name"),
-            crate::shape::field::<
-                Option<CredentialConnectionWebhookApiVersion>,
-            >("webhook_api_version"),
-            crate::shape::field::<Option<String>>("webhook_event_failover_url"),
-            crate::shape::field::<Option<String>>("webhook_event_url"),
-            crate::shape::field::<Option<i64>>("webhook_timeout_secs"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CredentialConnection",
+                &[
+                    crate::shape::field::<Option<bool>>("active"),
+                    crate::shape::field::<
+                        Option<AnchorsiteOverride>,
+                    >("anchorsite_override"),
+                    crate::shape::field::<
+                        Option<ConnectionAndroidPushCredentialId>,
+                    >("android_push_credential_id"),
+                    crate::shape::field::<Option<bool>>("call_cost_in_webhooks"),
+                    crate::shape::field::<Option<String>>("connection_name"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<
+                        Option<bool>,
+                    >("default_on_hold_comfort_noise_enabled"),
+                    crate::shape::field::<Option<DtmfType>>("dtmf_type"),
+                    crate::shape::field::<Option<bool>>("encode_contact_header_enabled"),
+                    crate::shape::field::<Option<EncryptedMedia>>("encrypted_media"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<CredentialInbound>>("inbound"),
+                    crate::shape::field::<
+                        Option<ConnectionIosPushCredentialId>,
+                    >("ios_push_credential_id"),
+                    crate::shape::field::<
+                        Option<ConnectionJitterBuffer>,
+                    >("jitter_buffer"),
+                    crate::shape::field::<
+                        Option<ConnectionNoiseSuppression>,
+                    >("noise_suppression"),
+                    crate::shape::field::<
+                        Option<ConnectionNoiseSuppressionDetails>,
+                    >("noise_suppression_details"),
+                    crate::shape::field::<Option<bool>>("onnet_t38_passthrough_enabled"),
+                    crate::shape::field::<Option<CredentialOutbound>>("outbound"),
+                    crate::shape::field::<Option<String>>("password"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<
+                        Option<ConnectionRtcpSettings>,
+                    >("rtcp_settings"),
+                    crate::shape::field::<
+                        Option<CredentialConnectionSipUriCallingPreference>,
+                    >("sip_uri_calling_preference"),
+                    crate::shape::field::<Option<Vec<String>>>("tags"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<String>>("user_name"),
+                    crate::shape::field::<
+                        Option<CredentialConnectionWebhookApiVersion>,
+                    >("webhook_api_version"),
+                    crate::shape::field::<Option<String>>("webhook_event_failover_url"),
+                    crate::shape::field::<Option<String>>("webhook_event_url"),
+                    crate::shape::field::<Option<i64>>("webhook_timeout_secs"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// This feature enables inbound SIP URI calls to your Credential Auth Connection. If enabled for all (unrestricted) then anyone who calls the SIP URI &lt;your-username&gt;@telnyx.com will be connected to your Connection. You can also choose to allow only calls that are originated on any Connections under your account (internal).
@@ -334,33 +308,39 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CredentialInbound {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CredentialInbound",
-        &[
-            crate::shape::field::<
-                Option<CredentialInboundAniNumberFormat>,
-            >("ani_number_format"),
-            crate::shape::field::<Option<i64>>("channel_limit"),
-            crate::shape::field::<Option<Vec<String>>>("codecs"),
-            crate::shape::field::<
-                Option<CredentialInboundDefaultRoutingMethod>,
-            >("default_routing_method"),
-            crate::shape::field::<
-                Option<CredentialInboundDnisNumberFormat>,
-            >("dnis_number_format"),
-            crate::shape::field::<Option<bool>>("generate_ringback_tone"),
-            crate::shape::field::<Option<bool>>("isup_headers_enabled"),
-            crate::shape::field::<Option<bool>>("prack_enabled"),
-            crate::shape::field::<Option<bool>>("shaken_stir_enabled"),
-            crate::shape::field::<
-                Option<CredentialInboundSimultaneousRinging>,
-            >("simultaneous_ringing"),
-            crate::shape::field::<Option<bool>>("sip_compact_headers_enabled"),
-            crate::shape::field::<Option<i64>>("timeout_1xx_secs"),
-            crate::shape::field::<Option<i64>>("timeout_2xx_secs"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CredentialInbound",
+                &[
+                    crate::shape::field::<
+                        Option<CredentialInboundAniNumberFormat>,
+                    >("ani_number_format"),
+                    crate::shape::field::<Option<i64>>("channel_limit"),
+                    crate::shape::field::<Option<Vec<String>>>("codecs"),
+                    crate::shape::field::<
+                        Option<CredentialInboundDefaultRoutingMethod>,
+                    >("default_routing_method"),
+                    crate::shape::field::<
+                        Option<CredentialInboundDnisNumberFormat>,
+                    >("dnis_number_format"),
+                    crate::shape::field::<Option<bool>>("generate_ringback_tone"),
+                    crate::shape::field::<Option<bool>>("isup_headers_enabled"),
+                    crate::shape::field::<Option<bool>>("prack_enabled"),
+                    crate::shape::field::<Option<bool>>("shaken_stir_enabled"),
+                    crate::shape::field::<
+                        Option<CredentialInboundSimultaneousRinging>,
+                    >("simultaneous_ringing"),
+                    crate::shape::field::<Option<bool>>("sip_compact_headers_enabled"),
+                    crate::shape::field::<Option<i64>>("timeout_1xx_secs"),
+                    crate::shape::field::<Option<i64>>("timeout_2xx_secs"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// This setting allows you to set the format with which the caller's number (ANI) is sent for inbound phone calls.
@@ -412,27 +392,33 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CredentialOutbound {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CredentialOutbound",
-        &[
-            crate::shape::field::<Option<String>>("ani_override"),
-            crate::shape::field::<
-                Option<CredentialOutboundAniOverrideType>,
-            >("ani_override_type"),
-            crate::shape::field::<Option<Option<bool>>>("call_parking_enabled"),
-            crate::shape::field::<Option<i64>>("channel_limit"),
-            crate::shape::field::<Option<bool>>("generate_ringback_tone"),
-            crate::shape::field::<Option<bool>>("instant_ringback_enabled"),
-            crate::shape::field::<Option<String>>("localization"),
-            crate::shape::field::<
-                Option<ConnectionsOutboundVoiceProfileId>,
-            >("outbound_voice_profile_id"),
-            crate::shape::field::<
-                Option<CredentialOutboundT38ReinviteSource>,
-            >("t38_reinvite_source"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CredentialOutbound",
+                &[
+                    crate::shape::field::<Option<String>>("ani_override"),
+                    crate::shape::field::<
+                        Option<CredentialOutboundAniOverrideType>,
+                    >("ani_override_type"),
+                    crate::shape::field::<Option<Option<bool>>>("call_parking_enabled"),
+                    crate::shape::field::<Option<i64>>("channel_limit"),
+                    crate::shape::field::<Option<bool>>("generate_ringback_tone"),
+                    crate::shape::field::<Option<bool>>("instant_ringback_enabled"),
+                    crate::shape::field::<Option<String>>("localization"),
+                    crate::shape::field::<
+                        Option<ConnectionsOutboundVoiceProfileId>,
+                    >("outbound_voice_profile_id"),
+                    crate::shape::field::<
+                        Option<CredentialOutboundT38ReinviteSource>,
+                    >("t38_reinvite_source"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Credential Connection Response
@@ -454,14 +440,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListCredentialConnectionsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListCredentialConnectionsResponse",
-        &[
-            crate::shape::field::<Option<Vec<CredentialConnection>>>("data"),
-            crate::shape::field::<Option<ConnectionsPaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListCredentialConnectionsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<CredentialConnection>>>("data"),
+                    crate::shape::field::<Option<ConnectionsPaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Credential Connection Response
@@ -534,52 +526,6 @@ crate::codec::optional_fields!(
     webhook_event_failover_url nullable, "webhook_event_url" => webhook_event_url,
     "webhook_timeout_secs" => webhook_timeout_secs nullable }
 );
-
-impl crate::shape::Shaped for UpdateCredentialConnectionRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateCredentialConnectionRequest",
-        &[
-            crate::shape::field::<Option<bool>>("active"),
-            crate::shape::field::<Option<AnchorsiteOverride>>("anchorsite_override"),
-            crate::shape::field::<
-                Option<Option<ConnectionAndroidPushCredentialId>>,
-            >("android_push_credential_id"),
-            crate::shape::field::<Option<bool>>("call_cost_in_webhooks"),
-            crate::shape::field::<Option<ConnectionName>>("connection_name"),
-            crate::shape::field::<Option<bool>>("default_on_hold_comfort_noise_enabled"),
-            crate::shape::field::<Option<DtmfType>>("dtmf_type"),
-            crate::shape::field::<Option<bool>>("encode_contact_header_enabled"),
-            crate::shape::field::<Option<Option<EncryptedMedia>>>("encrypted_media"),
-            crate::shape::field::<Option<CredentialInbound>>("inbound"),
-            crate::shape::field::<
-                Option<Option<ConnectionIosPushCredentialId>>,
-            >("ios_push_credential_id"),
-            crate::shape::field::<Option<ConnectionJitterBuffer>>("jitter_buffer"),
-            crate::shape::field::<
-                Option<ConnectionNoiseSuppression>,
-            >("noise_suppression"),
-            crate::shape::field::<
-                Option<ConnectionNoiseSuppressionDetails>,
-            >("noise_suppression_details"),
-            crate::shape::field::<Option<bool>>("onnet_t38_passthrough_enabled"),
-            crate::shape::field::<Option<CredentialOutbound>>("outbound"),
-            crate::shape::field::<Option<String>>("password"),
-            crate::shape::field::<Option<ConnectionRtcpSettings>>("rtcp_settings"),
-            crate::shape::field::<
-                Option<UpdateCredentialConnectionRequestSipUriCallingPreference>,
-            >("sip_uri_calling_preference"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<Option<String>>("user_name"),
-            crate::shape::field::<
-                Option<UpdateCredentialConnectionRequestWebhookApiVersion>,
-            >("webhook_api_version"),
-            crate::shape::field::<Option<Option<String>>>("webhook_event_failover_url"),
-            crate::shape::field::<Option<String>>("webhook_event_url"),
-            crate::shape::field::<Option<Option<i64>>>("webhook_timeout_secs"),
-        ],
-        false,
-    );
-}
 
 /// This feature enables inbound SIP URI calls to your Credential Auth Connection. If enabled for all (unrestricted) then anyone who calls the SIP URI &lt;your-username&gt;@telnyx.com will be connected to your Connection. You can also choose to allow only calls that are originated on any Connections under your account (internal).
 ///

@@ -16,11 +16,17 @@ pub struct CreateTelephonyCredentialResponse {
 crate::codec::optional_fields!(CreateTelephonyCredentialResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateTelephonyCredentialResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateTelephonyCredentialResponse",
-        &[crate::shape::field::<Option<TelephonyCredential>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateTelephonyCredentialResponse",
+                &[crate::shape::field::<Option<TelephonyCredential>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Telephony Credential Response
@@ -42,14 +48,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for FindTelephonyCredentialsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FindTelephonyCredentialsResponse",
-        &[
-            crate::shape::field::<Option<Vec<TelephonyCredential>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FindTelephonyCredentialsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<TelephonyCredential>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Telephony Credential Response
@@ -93,23 +105,29 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for TelephonyCredential {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TelephonyCredential",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<bool>>("expired"),
-            crate::shape::field::<Option<String>>("expires_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("resource_id"),
-            crate::shape::field::<Option<String>>("sip_password"),
-            crate::shape::field::<Option<String>>("sip_username"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("user_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TelephonyCredential",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<bool>>("expired"),
+                    crate::shape::field::<Option<String>>("expires_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("resource_id"),
+                    crate::shape::field::<Option<String>>("sip_password"),
+                    crate::shape::field::<Option<String>>("sip_username"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<String>>("user_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// TelephonyCredentialCreateRequest
@@ -127,19 +145,6 @@ pub struct TelephonyCredentialCreateRequest {
     /// Tags a credential. A single tag can hold at maximum 1000 credentials.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
-}
-
-impl crate::shape::Shaped for TelephonyCredentialCreateRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TelephonyCredentialCreateRequest",
-        &[
-            crate::shape::field::<String>("connection_id"),
-            crate::shape::field::<Option<String>>("expires_at"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("tag"),
-        ],
-        false,
-    );
 }
 
 /// TelephonyCredentialUpdateRequest
@@ -161,19 +166,6 @@ crate::codec::optional_fields!(
     expires_at, "name" => name, "tag" => tag }
 );
 
-impl crate::shape::Shaped for TelephonyCredentialUpdateRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TelephonyCredentialUpdateRequest",
-        &[
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("expires_at"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("tag"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1telephony_credentials/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TelephonyCredentialsFilterConsolidated {
@@ -193,20 +185,6 @@ crate::codec::optional_fields!(
     TelephonyCredentialsFilterConsolidated { "name" => name, "resource_id" =>
     resource_id, "sip_username" => sip_username, "status" => status, "tag" => tag }
 );
-
-impl crate::shape::Shaped for TelephonyCredentialsFilterConsolidated {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TelephonyCredentialsFilterConsolidated",
-        &[
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("resource_id"),
-            crate::shape::field::<Option<String>>("sip_username"),
-            crate::shape::field::<Option<String>>("status"),
-            crate::shape::field::<Option<String>>("tag"),
-        ],
-        false,
-    );
-}
 
 /// Spec: `#/paths/~1telephony_credentials/get/parameters/0/schema`
 pub type TelephonyCredentialsPageConsolidated = ListAccessIpAddressesPage;

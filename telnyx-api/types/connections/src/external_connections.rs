@@ -42,28 +42,34 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CivicAddress {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CivicAddress",
-        &[
-            crate::shape::field::<Option<String>>("city_or_town"),
-            crate::shape::field::<Option<String>>("city_or_town_alias"),
-            crate::shape::field::<Option<String>>("company_name"),
-            crate::shape::field::<Option<String>>("country"),
-            crate::shape::field::<Option<String>>("country_or_district"),
-            crate::shape::field::<Option<String>>("default_location_id"),
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<Option<String>>("house_number"),
-            crate::shape::field::<Option<String>>("house_number_suffix"),
-            crate::shape::field::<Option<Uuid>>("id"),
-            crate::shape::field::<Option<Vec<Location>>>("locations"),
-            crate::shape::field::<Option<String>>("postal_or_zip_code"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("state_or_province"),
-            crate::shape::field::<Option<String>>("street_name"),
-            crate::shape::field::<Option<String>>("street_suffix"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CivicAddress",
+                &[
+                    crate::shape::field::<Option<String>>("city_or_town"),
+                    crate::shape::field::<Option<String>>("city_or_town_alias"),
+                    crate::shape::field::<Option<String>>("company_name"),
+                    crate::shape::field::<Option<String>>("country"),
+                    crate::shape::field::<Option<String>>("country_or_district"),
+                    crate::shape::field::<Option<String>>("default_location_id"),
+                    crate::shape::field::<Option<String>>("description"),
+                    crate::shape::field::<Option<String>>("house_number"),
+                    crate::shape::field::<Option<String>>("house_number_suffix"),
+                    crate::shape::field::<Option<Uuid>>("id"),
+                    crate::shape::field::<Option<Vec<Location>>>("locations"),
+                    crate::shape::field::<Option<String>>("postal_or_zip_code"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("state_or_province"),
+                    crate::shape::field::<Option<String>>("street_name"),
+                    crate::shape::field::<Option<String>>("street_suffix"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Create External Connection Request
@@ -99,27 +105,6 @@ pub struct CreateExternalConnectionRequest {
     pub webhook_timeout_secs: Option<Option<i64>>,
 }
 
-impl crate::shape::Shaped for CreateExternalConnectionRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateExternalConnectionRequest",
-        &[
-            crate::shape::field::<Option<ConnectionActive>>("active"),
-            crate::shape::field::<
-                ExternalSipConnectionZoomOnly,
-            >("external_sip_connection"),
-            crate::shape::field::<
-                Option<CreateExternalConnectionRequestInbound>,
-            >("inbound"),
-            crate::shape::field::<CreateExternalConnectionRequestOutbound>("outbound"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<Option<Option<String>>>("webhook_event_failover_url"),
-            crate::shape::field::<Option<String>>("webhook_event_url"),
-            crate::shape::field::<Option<Option<i64>>>("webhook_timeout_secs"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/CreateExternalConnectionRequest/properties/inbound`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateExternalConnectionRequestInbound {
@@ -128,17 +113,6 @@ pub struct CreateExternalConnectionRequestInbound {
     pub channel_limit: Option<i64>,
     /// The ID of the outbound voice profile to use for inbound calls.
     pub outbound_voice_profile_id: String,
-}
-
-impl crate::shape::Shaped for CreateExternalConnectionRequestInbound {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateExternalConnectionRequestInbound",
-        &[
-            crate::shape::field::<Option<i64>>("channel_limit"),
-            crate::shape::field::<String>("outbound_voice_profile_id"),
-        ],
-        false,
-    );
 }
 
 /// Spec: `#/components/schemas/CreateExternalConnectionRequest/properties/outbound`
@@ -157,16 +131,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CreateExternalConnectionRequestOutbound {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateExternalConnectionRequestOutbound",
-        &[
-            crate::shape::field::<Option<i64>>("channel_limit"),
-            crate::shape::field::<
-                Option<ExternalVoiceIntegrationsOutboundVoiceProfileId>,
-            >("outbound_voice_profile_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateExternalConnectionRequestOutbound",
+                &[
+                    crate::shape::field::<Option<i64>>("channel_limit"),
+                    crate::shape::field::<
+                        Option<ExternalVoiceIntegrationsOutboundVoiceProfileId>,
+                    >("outbound_voice_profile_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// External Connection Response
@@ -180,11 +160,17 @@ pub struct CreateExternalConnectionResponse {
 crate::codec::optional_fields!(CreateExternalConnectionResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateExternalConnectionResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateExternalConnectionResponse",
-        &[crate::shape::field::<Option<ExternalConnection>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateExternalConnectionResponse",
+                &[crate::shape::field::<Option<ExternalConnection>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Create Upload Request
@@ -206,24 +192,6 @@ pub struct CreateExternalConnectionUploadRequest {
     /// The use case of the upload request. NOTE: `calling_user_assignment` is not supported for toll free numbers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<CreateExternalConnectionUploadRequestUsage>,
-}
-
-impl crate::shape::Shaped for CreateExternalConnectionUploadRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateExternalConnectionUploadRequest",
-        &[
-            crate::shape::field::<
-                Option<Vec<CreateExternalConnectionUploadRequestAdditionalUsagesItem>>,
-            >("additional_usages"),
-            crate::shape::field::<Option<String>>("civic_address_id"),
-            crate::shape::field::<Option<String>>("location_id"),
-            crate::shape::field::<Vec<String>>("number_ids"),
-            crate::shape::field::<
-                Option<CreateExternalConnectionUploadRequestUsage>,
-            >("usage"),
-        ],
-        false,
-    );
 }
 
 /// Additional use cases of the upload request. If not provided, all supported usages will be used.
@@ -284,14 +252,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CreateExternalConnectionUploadResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateExternalConnectionUploadResponse",
-        &[
-            crate::shape::field::<Option<bool>>("success"),
-            crate::shape::field::<Option<String>>("ticket_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateExternalConnectionUploadResponse",
+                &[
+                    crate::shape::field::<Option<bool>>("success"),
+                    crate::shape::field::<Option<String>>("ticket_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// If the credential associated with this service is active.
@@ -313,11 +287,17 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for DeleteExternalConnectionLogMessageResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DeleteExternalConnectionLogMessageResponse",
-        &[crate::shape::field::<Option<bool>>("success")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DeleteExternalConnectionLogMessageResponse",
+                &[crate::shape::field::<Option<bool>>("success")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// External Connection Response
@@ -365,30 +345,38 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ExternalConnection {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ExternalConnection",
-        &[
-            crate::shape::field::<Option<ConnectionActive>>("active"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<CredentialActive>>("credential_active"),
-            crate::shape::field::<
-                Option<ExternalSipConnection>,
-            >("external_sip_connection"),
-            crate::shape::field::<Option<ExternalVoiceIntegrationsIntId>>("id"),
-            crate::shape::field::<Option<ExternalConnectionInbound>>("inbound"),
-            crate::shape::field::<Option<ExternalConnectionOutbound>>("outbound"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<
-                Option<ExternalConnectionWebhookApiVersion>,
-            >("webhook_api_version"),
-            crate::shape::field::<Option<String>>("webhook_event_failover_url"),
-            crate::shape::field::<Option<String>>("webhook_event_url"),
-            crate::shape::field::<Option<i64>>("webhook_timeout_secs"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ExternalConnection",
+                &[
+                    crate::shape::field::<Option<ConnectionActive>>("active"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<CredentialActive>>("credential_active"),
+                    crate::shape::field::<
+                        Option<ExternalSipConnection>,
+                    >("external_sip_connection"),
+                    crate::shape::field::<Option<ExternalVoiceIntegrationsIntId>>("id"),
+                    crate::shape::field::<Option<ExternalConnectionInbound>>("inbound"),
+                    crate::shape::field::<
+                        Option<ExternalConnectionOutbound>,
+                    >("outbound"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<Vec<String>>>("tags"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<
+                        Option<ExternalConnectionWebhookApiVersion>,
+                    >("webhook_api_version"),
+                    crate::shape::field::<Option<String>>("webhook_event_failover_url"),
+                    crate::shape::field::<Option<String>>("webhook_event_url"),
+                    crate::shape::field::<Option<i64>>("webhook_timeout_secs"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/ExternalConnection/properties/inbound`
@@ -426,21 +414,29 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ExternalConnectionPhoneNumber {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ExternalConnectionPhoneNumber",
-        &[
-            crate::shape::field::<
-                Option<Vec<ExternalConnectionPhoneNumberAcquiredCapabilitiesItem>>,
-            >("acquired_capabilities"),
-            crate::shape::field::<Option<String>>("civic_address_id"),
-            crate::shape::field::<Option<String>>("displayed_country_code"),
-            crate::shape::field::<Option<String>>("location_id"),
-            crate::shape::field::<Option<String>>("number_id"),
-            crate::shape::field::<Option<String>>("telephone_number"),
-            crate::shape::field::<Option<Uuid>>("ticket_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ExternalConnectionPhoneNumber",
+                &[
+                    crate::shape::field::<
+                        Option<
+                            Vec<ExternalConnectionPhoneNumberAcquiredCapabilitiesItem>,
+                        >,
+                    >("acquired_capabilities"),
+                    crate::shape::field::<Option<String>>("civic_address_id"),
+                    crate::shape::field::<Option<String>>("displayed_country_code"),
+                    crate::shape::field::<Option<String>>("location_id"),
+                    crate::shape::field::<Option<String>>("number_id"),
+                    crate::shape::field::<Option<String>>("telephone_number"),
+                    crate::shape::field::<Option<Uuid>>("ticket_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The capabilities that are available for this phone number on Microsoft Teams.
@@ -594,16 +590,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ExternalVoiceIntegrationsPaginationMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ExternalVoiceIntegrationsPaginationMeta",
-        &[
-            crate::shape::field::<Option<i64>>("page_number"),
-            crate::shape::field::<Option<i64>>("page_size"),
-            crate::shape::field::<Option<i64>>("total_pages"),
-            crate::shape::field::<Option<i64>>("total_results"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ExternalVoiceIntegrationsPaginationMeta",
+                &[
+                    crate::shape::field::<Option<i64>>("page_number"),
+                    crate::shape::field::<Option<i64>>("page_size"),
+                    crate::shape::field::<Option<i64>>("total_pages"),
+                    crate::shape::field::<Option<i64>>("total_results"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1external_connections~1{id}~1civic_addresses/get/parameters/1/schema`
@@ -616,14 +618,6 @@ pub struct FilterCivicAddressesConsolidated {
 crate::codec::optional_fields!(
     FilterCivicAddressesConsolidated { "country" => country }
 );
-
-impl crate::shape::Shaped for FilterCivicAddressesConsolidated {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FilterCivicAddressesConsolidated",
-        &[crate::shape::field::<Option<Vec<String>>>("country")],
-        false,
-    );
-}
 
 /// Spec: `#/paths/~1external_connections/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -646,26 +640,6 @@ crate::codec::optional_fields!(
     created_at, "external_sip_connection" => external_sip_connection, "id" => id,
     "phone_number" => phone_number }
 );
-
-impl crate::shape::Shaped for FilterConnectionsConsolidated {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FilterConnectionsConsolidated",
-        &[
-            crate::shape::field::<
-                Option<FilterConnectionsConsolidatedConnectionName>,
-            >("connection_name"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<
-                Option<FilterConnectionsConsolidatedExternalSipConnection>,
-            >("external_sip_connection"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<
-                Option<FilterConnectionsConsolidatedPhoneNumber>,
-            >("phone_number"),
-        ],
-        false,
-    );
-}
 
 /// Spec: `#/paths/~1external_connections/get/parameters/0/schema/properties/connection_name`
 pub type FilterConnectionsConsolidatedConnectionName = FilterConsolidatedStreetAddress;
@@ -694,19 +668,6 @@ crate::codec::optional_fields!(
     "telephone_number" => telephone_number }
 );
 
-impl crate::shape::Shaped for FilterLogMessagesConsolidated {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FilterLogMessagesConsolidated",
-        &[
-            crate::shape::field::<Option<String>>("external_connection_id"),
-            crate::shape::field::<
-                Option<FilterLogMessagesConsolidatedTelephoneNumber>,
-            >("telephone_number"),
-        ],
-        false,
-    );
-}
-
 /// Telephone number filter operations for log messages. Use 'eq' for exact matches or 'contains' for partial matches.
 ///
 /// Spec: `#/paths/~1external_connections~1log_messages/get/parameters/0/schema/properties/telephone_number`
@@ -724,24 +685,6 @@ crate::codec::optional_fields!(
     FilterPhoneNumbersConsolidated { "civic_address_id" => civic_address_id,
     "location_id" => location_id, "phone_number" => phone_number }
 );
-
-impl crate::shape::Shaped for FilterPhoneNumbersConsolidated {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FilterPhoneNumbersConsolidated",
-        &[
-            crate::shape::field::<
-                Option<FilterPhoneNumbersConsolidatedCivicAddressId>,
-            >("civic_address_id"),
-            crate::shape::field::<
-                Option<FilterPhoneNumbersConsolidatedLocationId>,
-            >("location_id"),
-            crate::shape::field::<
-                Option<FilterPhoneNumbersConsolidatedPhoneNumber>,
-            >("phone_number"),
-        ],
-        false,
-    );
-}
 
 /// Spec: `#/paths/~1external_connections~1{id}~1phone_numbers/get/parameters/1/schema/properties/civic_address_id`
 pub type FilterPhoneNumbersConsolidatedCivicAddressId = FilterConsolidatedAddressBook;
@@ -767,25 +710,6 @@ crate::codec::optional_fields!(
     location_id, "phone_number" => phone_number, "status" => status }
 );
 
-impl crate::shape::Shaped for FilterReleasesConsolidated {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FilterReleasesConsolidated",
-        &[
-            crate::shape::field::<
-                Option<FilterReleasesConsolidatedCivicAddressId>,
-            >("civic_address_id"),
-            crate::shape::field::<
-                Option<FilterReleasesConsolidatedLocationId>,
-            >("location_id"),
-            crate::shape::field::<
-                Option<FilterReleasesConsolidatedPhoneNumber>,
-            >("phone_number"),
-            crate::shape::field::<Option<FilterReleasesConsolidatedStatus>>("status"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1external_connections~1{id}~1releases/get/parameters/1/schema/properties/civic_address_id`
 pub type FilterReleasesConsolidatedCivicAddressId = FilterConsolidatedAddressBook;
 
@@ -806,18 +730,6 @@ pub struct FilterReleasesConsolidatedStatus {
 
 crate::codec::optional_fields!(FilterReleasesConsolidatedStatus { "eq" => eq });
 
-impl crate::shape::Shaped for FilterReleasesConsolidatedStatus {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FilterReleasesConsolidatedStatus",
-        &[
-            crate::shape::field::<
-                Option<Vec<FilterReleasesConsolidatedStatusEqItem>>,
-            >("eq"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1external_connections~1{id}~1releases/get/parameters/1/schema/properties/status/properties/eq/items`
 pub type FilterReleasesConsolidatedStatusEqItem = ReleaseStatus;
 
@@ -834,25 +746,6 @@ crate::codec::optional_fields!(
     FilterUploadsConsolidated { "civic_address_id" => civic_address_id, "location_id" =>
     location_id, "phone_number" => phone_number, "status" => status }
 );
-
-impl crate::shape::Shaped for FilterUploadsConsolidated {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FilterUploadsConsolidated",
-        &[
-            crate::shape::field::<
-                Option<FilterUploadsConsolidatedCivicAddressId>,
-            >("civic_address_id"),
-            crate::shape::field::<
-                Option<FilterUploadsConsolidatedLocationId>,
-            >("location_id"),
-            crate::shape::field::<
-                Option<FilterUploadsConsolidatedPhoneNumber>,
-            >("phone_number"),
-            crate::shape::field::<Option<FilterUploadsConsolidatedStatus>>("status"),
-        ],
-        false,
-    );
-}
 
 /// Spec: `#/paths/~1external_connections~1{id}~1uploads/get/parameters/1/schema/properties/civic_address_id`
 pub type FilterUploadsConsolidatedCivicAddressId = FilterConsolidatedAddressBook;
@@ -872,18 +765,6 @@ pub struct FilterUploadsConsolidatedStatus {
 
 crate::codec::optional_fields!(FilterUploadsConsolidatedStatus { "eq" => eq });
 
-impl crate::shape::Shaped for FilterUploadsConsolidatedStatus {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FilterUploadsConsolidatedStatus",
-        &[
-            crate::shape::field::<
-                Option<Vec<FilterUploadsConsolidatedStatusEqItem>>,
-            >("eq"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1external_connections~1{id}~1uploads/get/parameters/1/schema/properties/status/properties/eq/items`
 pub type FilterUploadsConsolidatedStatusEqItem = TnUploadEntryStatus;
 
@@ -900,11 +781,17 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GetExternalConnectionCivicAddressResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetExternalConnectionCivicAddressResponse",
-        &[crate::shape::field::<Option<CivicAddress>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetExternalConnectionCivicAddressResponse",
+                &[crate::shape::field::<Option<CivicAddress>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Get Log Message Response
@@ -920,11 +807,17 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GetExternalConnectionLogMessageResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetExternalConnectionLogMessageResponse",
-        &[crate::shape::field::<Option<Vec<LogMessage>>>("log_messages")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetExternalConnectionLogMessageResponse",
+                &[crate::shape::field::<Option<Vec<LogMessage>>>("log_messages")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Get External Connection Phone Number Response
@@ -940,11 +833,17 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GetExternalConnectionPhoneNumberResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetExternalConnectionPhoneNumberResponse",
-        &[crate::shape::field::<Option<ExternalConnectionPhoneNumber>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetExternalConnectionPhoneNumberResponse",
+                &[crate::shape::field::<Option<ExternalConnectionPhoneNumber>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Get Release Response
@@ -958,11 +857,17 @@ pub struct GetExternalConnectionReleaseResponse {
 crate::codec::optional_fields!(GetExternalConnectionReleaseResponse { "data" => data });
 
 impl crate::shape::Shaped for GetExternalConnectionReleaseResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetExternalConnectionReleaseResponse",
-        &[crate::shape::field::<Option<Release>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetExternalConnectionReleaseResponse",
+                &[crate::shape::field::<Option<Release>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// External Connection Response
@@ -981,11 +886,17 @@ pub struct GetExternalConnectionUploadResponse {
 crate::codec::optional_fields!(GetExternalConnectionUploadResponse { "data" => data });
 
 impl crate::shape::Shaped for GetExternalConnectionUploadResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetExternalConnectionUploadResponse",
-        &[crate::shape::field::<Option<Upload>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetExternalConnectionUploadResponse",
+                &[crate::shape::field::<Option<Upload>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Get Uploads Status Response
@@ -1001,15 +912,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GetExternalConnectionUploadsStatusResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetExternalConnectionUploadsStatusResponse",
-        &[
-            crate::shape::field::<
-                Option<GetExternalConnectionUploadsStatusResponseData>,
-            >("data"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetExternalConnectionUploadsStatusResponse",
+                &[
+                    crate::shape::field::<
+                        Option<GetExternalConnectionUploadsStatusResponseData>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1external_connections~1{id}~1uploads~1status/get/responses/200/content/application~1json/schema/properties/data`
@@ -1027,14 +944,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GetExternalConnectionUploadsStatusResponseData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetExternalConnectionUploadsStatusResponseData",
-        &[
-            crate::shape::field::<Option<i64>>("pending_numbers_count"),
-            crate::shape::field::<Option<i64>>("pending_orders_count"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetExternalConnectionUploadsStatusResponseData",
+                &[
+                    crate::shape::field::<Option<i64>>("pending_numbers_count"),
+                    crate::shape::field::<Option<i64>>("pending_orders_count"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Get All Civic Addresses Response
@@ -1048,11 +971,17 @@ pub struct ListCivicAddressesResponse {
 crate::codec::optional_fields!(ListCivicAddressesResponse { "data" => data });
 
 impl crate::shape::Shaped for ListCivicAddressesResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListCivicAddressesResponse",
-        &[crate::shape::field::<Option<Vec<CivicAddress>>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListCivicAddressesResponse",
+                &[crate::shape::field::<Option<Vec<CivicAddress>>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// List Log Messages Response
@@ -1070,16 +999,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListExternalConnectionLogMessagesResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListExternalConnectionLogMessagesResponse",
-        &[
-            crate::shape::field::<Option<Vec<LogMessage>>>("log_messages"),
-            crate::shape::field::<
-                Option<ExternalVoiceIntegrationsPaginationMeta>,
-            >("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListExternalConnectionLogMessagesResponse",
+                &[
+                    crate::shape::field::<Option<Vec<LogMessage>>>("log_messages"),
+                    crate::shape::field::<
+                        Option<ExternalVoiceIntegrationsPaginationMeta>,
+                    >("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// List External Connection Phone Numbers Response
@@ -1096,16 +1031,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListExternalConnectionPhoneNumbersResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListExternalConnectionPhoneNumbersResponse",
-        &[
-            crate::shape::field::<Option<Vec<ExternalConnectionPhoneNumber>>>("data"),
-            crate::shape::field::<
-                Option<ExternalVoiceIntegrationsPaginationMeta>,
-            >("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListExternalConnectionPhoneNumbersResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<ExternalConnectionPhoneNumber>>,
+                    >("data"),
+                    crate::shape::field::<
+                        Option<ExternalVoiceIntegrationsPaginationMeta>,
+                    >("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// List Releases Response
@@ -1122,16 +1065,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListExternalConnectionReleasesResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListExternalConnectionReleasesResponse",
-        &[
-            crate::shape::field::<Option<Vec<Release>>>("data"),
-            crate::shape::field::<
-                Option<ExternalVoiceIntegrationsPaginationMeta>,
-            >("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListExternalConnectionReleasesResponse",
+                &[
+                    crate::shape::field::<Option<Vec<Release>>>("data"),
+                    crate::shape::field::<
+                        Option<ExternalVoiceIntegrationsPaginationMeta>,
+                    >("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// List Uploads Response
@@ -1148,16 +1097,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListExternalConnectionUploadsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListExternalConnectionUploadsResponse",
-        &[
-            crate::shape::field::<Option<Vec<Upload>>>("data"),
-            crate::shape::field::<
-                Option<ExternalVoiceIntegrationsPaginationMeta>,
-            >("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListExternalConnectionUploadsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<Upload>>>("data"),
+                    crate::shape::field::<
+                        Option<ExternalVoiceIntegrationsPaginationMeta>,
+                    >("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Get All External Connections Response
@@ -1174,16 +1129,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListExternalConnectionsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListExternalConnectionsResponse",
-        &[
-            crate::shape::field::<Option<Vec<ExternalConnection>>>("data"),
-            crate::shape::field::<
-                Option<ExternalVoiceIntegrationsPaginationMeta>,
-            >("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListExternalConnectionsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<ExternalConnection>>>("data"),
+                    crate::shape::field::<
+                        Option<ExternalVoiceIntegrationsPaginationMeta>,
+                    >("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Location
@@ -1204,16 +1165,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for Location {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Location",
-        &[
-            crate::shape::field::<Option<String>>("additional_info"),
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<Option<Uuid>>("id"),
-            crate::shape::field::<Option<bool>>("is_default"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Location",
+                &[
+                    crate::shape::field::<Option<String>>("additional_info"),
+                    crate::shape::field::<Option<String>>("description"),
+                    crate::shape::field::<Option<Uuid>>("id"),
+                    crate::shape::field::<Option<bool>>("is_default"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/LocationResponse`
@@ -1225,11 +1192,17 @@ pub struct LocationResponse {
 crate::codec::optional_fields!(LocationResponse { "data" => data });
 
 impl crate::shape::Shaped for LocationResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "LocationResponse",
-        &[crate::shape::field::<Option<LocationResponseData>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "LocationResponse",
+                &[crate::shape::field::<Option<LocationResponseData>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/LocationResponse/properties/data`
@@ -1247,15 +1220,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for LocationResponseData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "LocationResponseData",
-        &[
-            crate::shape::field::<Option<bool>>("accepted_address_suggestions"),
-            crate::shape::field::<Option<String>>("location_id"),
-            crate::shape::field::<Option<String>>("static_emergency_address_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "LocationResponseData",
+                &[
+                    crate::shape::field::<Option<bool>>("accepted_address_suggestions"),
+                    crate::shape::field::<Option<String>>("location_id"),
+                    crate::shape::field::<Option<String>>("static_emergency_address_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/LogMessage`
@@ -1272,17 +1251,23 @@ pub struct LogMessage {
 }
 
 impl crate::shape::Shaped for LogMessage {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "LogMessage",
-        &[
-            crate::shape::field::<String>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<Option<LogMessageMeta>>("meta"),
-            crate::shape::field::<Option<LogMessageSource>>("source"),
-            crate::shape::field::<String>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "LogMessage",
+                &[
+                    crate::shape::field::<String>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<Option<LogMessageMeta>>("meta"),
+                    crate::shape::field::<Option<LogMessageSource>>("source"),
+                    crate::shape::field::<String>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/LogMessage/properties/meta`
@@ -1302,15 +1287,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for LogMessageMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "LogMessageMeta",
-        &[
-            crate::shape::field::<Option<String>>("external_connection_id"),
-            crate::shape::field::<Option<String>>("telephone_number"),
-            crate::shape::field::<Option<String>>("ticket_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "LogMessageMeta",
+                &[
+                    crate::shape::field::<Option<String>>("external_connection_id"),
+                    crate::shape::field::<Option<String>>("telephone_number"),
+                    crate::shape::field::<Option<String>>("ticket_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/LogMessage/properties/source`
@@ -1332,14 +1323,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for OperatorConnectRefreshResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "OperatorConnectRefreshResponse",
-        &[
-            crate::shape::field::<Option<String>>("message"),
-            crate::shape::field::<Option<bool>>("success"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OperatorConnectRefreshResponse",
+                &[
+                    crate::shape::field::<Option<String>>("message"),
+                    crate::shape::field::<Option<bool>>("success"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Operator Connect Refresh Response
@@ -1373,12 +1370,18 @@ impl<'de> serde::Deserialize<'de> for OperatorConnectRefreshResponse3 {
 }
 
 impl crate::shape::Shaped for OperatorConnectRefreshResponse3 {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "OperatorConnectRefreshResponse3",
-        variants: &[
-            crate::shape::of::<OperatorConnectRefreshResponse>(),
-            crate::shape::of::<OperatorConnectRefreshResponse2>(),
-        ],
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Untagged {
+                name: "OperatorConnectRefreshResponse3",
+                variants: &[
+                    crate::shape::of::<OperatorConnectRefreshResponse>(),
+                    crate::shape::of::<OperatorConnectRefreshResponse2>(),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
     };
 }
 
@@ -1410,18 +1413,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for Release {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Release",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("error_message"),
-            crate::shape::field::<Option<ReleaseStatus>>("status"),
-            crate::shape::field::<Option<Vec<TnReleaseEntry>>>("telephone_numbers"),
-            crate::shape::field::<Option<String>>("tenant_id"),
-            crate::shape::field::<Option<Uuid>>("ticket_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Release",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("error_message"),
+                    crate::shape::field::<Option<ReleaseStatus>>("status"),
+                    crate::shape::field::<
+                        Option<Vec<TnReleaseEntry>>,
+                    >("telephone_numbers"),
+                    crate::shape::field::<Option<String>>("tenant_id"),
+                    crate::shape::field::<Option<Uuid>>("ticket_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Represents the status of the release on Microsoft Teams.
@@ -1501,14 +1512,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for TnReleaseEntry {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TnReleaseEntry",
-        &[
-            crate::shape::field::<Option<String>>("number_id"),
-            crate::shape::field::<Option<String>>("phone_number"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TnReleaseEntry",
+                &[
+                    crate::shape::field::<Option<String>>("number_id"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// TnUploadEntry
@@ -1541,22 +1558,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for TnUploadEntry {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TnUploadEntry",
-        &[
-            crate::shape::field::<Option<String>>("civic_address_id"),
-            crate::shape::field::<Option<TnUploadEntryErrorCode>>("error_code"),
-            crate::shape::field::<Option<String>>("error_message"),
-            crate::shape::field::<
-                Option<TnUploadEntryInternalStatus>,
-            >("internal_status"),
-            crate::shape::field::<Option<String>>("location_id"),
-            crate::shape::field::<Option<Uuid>>("number_id"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<Option<TnUploadEntryStatus>>("status"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TnUploadEntry",
+                &[
+                    crate::shape::field::<Option<String>>("civic_address_id"),
+                    crate::shape::field::<Option<TnUploadEntryErrorCode>>("error_code"),
+                    crate::shape::field::<Option<String>>("error_message"),
+                    crate::shape::field::<
+                        Option<TnUploadEntryInternalStatus>,
+                    >("internal_status"),
+                    crate::shape::field::<Option<String>>("location_id"),
+                    crate::shape::field::<Option<Uuid>>("number_id"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<Option<TnUploadEntryStatus>>("status"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// A code returned by Microsoft Teams if there is an error with the phone number entry upload.
@@ -1728,14 +1751,6 @@ crate::codec::optional_fields!(
     UpdateExternalConnectionPhoneNumberRequest { "location_id" => location_id }
 );
 
-impl crate::shape::Shaped for UpdateExternalConnectionPhoneNumberRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateExternalConnectionPhoneNumberRequest",
-        &[crate::shape::field::<Option<String>>("location_id")],
-        false,
-    );
-}
-
 /// Get External Connection Phone Number Response
 ///
 /// Spec: `#/paths/~1external_connections~1{id}~1phone_numbers~1{phone_number_id}/patch/responses/200/content/application~1json/schema`
@@ -1773,24 +1788,6 @@ pub struct UpdateExternalConnectionRequest {
     pub webhook_timeout_secs: Option<Option<i64>>,
 }
 
-impl crate::shape::Shaped for UpdateExternalConnectionRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateExternalConnectionRequest",
-        &[
-            crate::shape::field::<Option<ConnectionActive>>("active"),
-            crate::shape::field::<
-                Option<UpdateExternalConnectionRequestInbound>,
-            >("inbound"),
-            crate::shape::field::<UpdateExternalConnectionRequestOutbound>("outbound"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<Option<Option<String>>>("webhook_event_failover_url"),
-            crate::shape::field::<Option<String>>("webhook_event_url"),
-            crate::shape::field::<Option<Option<i64>>>("webhook_timeout_secs"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/UpdateExternalConnectionRequest/properties/inbound`
 pub type UpdateExternalConnectionRequestInbound = UpdateManagedAccountGlobalChannelLimitRequest;
 
@@ -1803,19 +1800,6 @@ pub struct UpdateExternalConnectionRequestOutbound {
     pub outbound_voice_profile_id: ExternalVoiceIntegrationsOutboundVoiceProfileId,
 }
 
-impl crate::shape::Shaped for UpdateExternalConnectionRequestOutbound {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateExternalConnectionRequestOutbound",
-        &[
-            crate::shape::field::<Option<i64>>("channel_limit"),
-            crate::shape::field::<
-                ExternalVoiceIntegrationsOutboundVoiceProfileId,
-            >("outbound_voice_profile_id"),
-        ],
-        false,
-    );
-}
-
 /// External Connection Response
 ///
 /// Spec: `#/paths/~1external_connections~1{id}/patch/responses/200/content/application~1json/schema`
@@ -1826,14 +1810,6 @@ pub type UpdateExternalConnectionResponse = CreateExternalConnectionResponse;
 pub struct UpdateLocationBody {
     /// A new static emergency address ID to update the location with
     pub static_emergency_address_id: String,
-}
-
-impl crate::shape::Shaped for UpdateLocationBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateLocationBody",
-        &[crate::shape::field::<String>("static_emergency_address_id")],
-        false,
-    );
 }
 
 /// Upload
@@ -1862,22 +1838,30 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for Upload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Upload",
-        &[
-            crate::shape::field::<
-                Option<Vec<UploadAvailableUsagesItem>>,
-            >("available_usages"),
-            crate::shape::field::<Option<String>>("error_code"),
-            crate::shape::field::<Option<String>>("error_message"),
-            crate::shape::field::<Option<String>>("location_id"),
-            crate::shape::field::<Option<UploadStatus>>("status"),
-            crate::shape::field::<Option<String>>("tenant_id"),
-            crate::shape::field::<Option<Uuid>>("ticket_id"),
-            crate::shape::field::<Option<Vec<TnUploadEntry>>>("tn_upload_entries"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Upload",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<UploadAvailableUsagesItem>>,
+                    >("available_usages"),
+                    crate::shape::field::<Option<String>>("error_code"),
+                    crate::shape::field::<Option<String>>("error_message"),
+                    crate::shape::field::<Option<String>>("location_id"),
+                    crate::shape::field::<Option<UploadStatus>>("status"),
+                    crate::shape::field::<Option<String>>("tenant_id"),
+                    crate::shape::field::<Option<Uuid>>("ticket_id"),
+                    crate::shape::field::<
+                        Option<Vec<TnUploadEntry>>,
+                    >("tn_upload_entries"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Available usages for the numbers in the upload on Microsoft Teams.

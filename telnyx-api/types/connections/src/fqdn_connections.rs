@@ -86,53 +86,6 @@ pub struct CreateFqdnConnectionRequest {
     pub webhook_timeout_secs: Option<Option<WebhookTimeoutSecs>>,
 }
 
-impl crate::shape::Shaped for CreateFqdnConnectionRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateFqdnConnectionRequest",
-        &[
-            crate::shape::field::<Option<bool>>("active"),
-            crate::shape::field::<Option<AnchorsiteOverride>>("anchorsite_override"),
-            crate::shape::field::<
-                Option<Option<ConnectionAndroidPushCredentialId>>,
-            >("android_push_credential_id"),
-            crate::shape::field::<Option<bool>>("call_cost_in_webhooks"),
-            crate::shape::field::<ConnectionName>("connection_name"),
-            crate::shape::field::<Option<bool>>("default_on_hold_comfort_noise_enabled"),
-            crate::shape::field::<Option<DtmfType>>("dtmf_type"),
-            crate::shape::field::<Option<bool>>("encode_contact_header_enabled"),
-            crate::shape::field::<Option<Option<EncryptedMedia>>>("encrypted_media"),
-            crate::shape::field::<Option<InboundFqdn>>("inbound"),
-            crate::shape::field::<
-                Option<Option<ConnectionIosPushCredentialId>>,
-            >("ios_push_credential_id"),
-            crate::shape::field::<Option<ConnectionJitterBuffer>>("jitter_buffer"),
-            crate::shape::field::<Option<bool>>("microsoft_teams_sbc"),
-            crate::shape::field::<
-                Option<ConnectionNoiseSuppression>,
-            >("noise_suppression"),
-            crate::shape::field::<
-                Option<ConnectionNoiseSuppressionDetails>,
-            >("noise_suppression_details"),
-            crate::shape::field::<Option<bool>>("onnet_t38_passthrough_enabled"),
-            crate::shape::field::<Option<OutboundFqdn>>("outbound"),
-            crate::shape::field::<Option<ConnectionRtcpSettings>>("rtcp_settings"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<
-                Option<FqdnConnectionTransportProtocol>,
-            >("transport_protocol"),
-            crate::shape::field::<Option<WebhookApiVersion>>("webhook_api_version"),
-            crate::shape::field::<
-                Option<Option<WebhookEventFailoverUrl>>,
-            >("webhook_event_failover_url"),
-            crate::shape::field::<Option<WebhookEventUrl>>("webhook_event_url"),
-            crate::shape::field::<
-                Option<Option<WebhookTimeoutSecs>>,
-            >("webhook_timeout_secs"),
-        ],
-        false,
-    );
-}
-
 /// FQDN Connection Response
 ///
 /// Spec: `#/paths/~1fqdn_connections/post/responses/201/content/application~1json/schema`
@@ -144,11 +97,17 @@ pub struct CreateFqdnConnectionResponse {
 crate::codec::optional_fields!(CreateFqdnConnectionResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateFqdnConnectionResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateFqdnConnectionResponse",
-        &[crate::shape::field::<Option<FqdnConnection>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateFqdnConnectionResponse",
+                &[crate::shape::field::<Option<FqdnConnection>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// FQDN Connection Response
@@ -264,64 +223,84 @@ pub struct FqdnConnection {
 }
 
 impl crate::shape::Shaped for FqdnConnection {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FqdnConnection",
-        &[
-            crate::shape::field::<Option<bool>>("active"),
-            crate::shape::field::<Option<bool>>("adjust_dtmf_timestamp"),
-            crate::shape::field::<Option<AnchorsiteOverride>>("anchorsite_override"),
-            crate::shape::field::<
-                Option<ConnectionAndroidPushCredentialId>,
-            >("android_push_credential_id"),
-            crate::shape::field::<Option<bool>>("call_cost_enabled"),
-            crate::shape::field::<Option<bool>>("call_cost_in_webhooks"),
-            crate::shape::field::<ConnectionName>("connection_name"),
-            crate::shape::field::<Option<CreatedAt>>("created_at"),
-            crate::shape::field::<Option<bool>>("default_on_hold_comfort_noise_enabled"),
-            crate::shape::field::<Option<DtmfType>>("dtmf_type"),
-            crate::shape::field::<Option<bool>>("encode_contact_header_enabled"),
-            crate::shape::field::<Option<EncryptedMedia>>("encrypted_media"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<bool>>("ignore_dtmf_duration"),
-            crate::shape::field::<Option<bool>>("ignore_mark_bit"),
-            crate::shape::field::<Option<InboundFqdn>>("inbound"),
-            crate::shape::field::<
-                Option<ConnectionIosPushCredentialId>,
-            >("ios_push_credential_id"),
-            crate::shape::field::<Option<ConnectionJitterBuffer>>("jitter_buffer"),
-            crate::shape::field::<Option<bool>>("microsoft_teams_sbc"),
-            crate::shape::field::<
-                Option<ConnectionNoiseSuppression>,
-            >("noise_suppression"),
-            crate::shape::field::<
-                Option<ConnectionNoiseSuppressionDetails>,
-            >("noise_suppression_details"),
-            crate::shape::field::<Option<bool>>("onnet_t38_passthrough_enabled"),
-            crate::shape::field::<Option<OutboundFqdn>>("outbound"),
-            crate::shape::field::<Option<String>>("password"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<ConnectionRtcpSettings>>("rtcp_settings"),
-            crate::shape::field::<Option<bool>>("rtp_pass_codecs_on_stream_change"),
-            crate::shape::field::<Option<bool>>("send_normalized_timestamps"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<Option<bool>>("third_party_control_enabled"),
-            crate::shape::field::<
-                Option<FqdnConnectionTransportProtocol>,
-            >("transport_protocol"),
-            crate::shape::field::<Option<String>>("txt_name"),
-            crate::shape::field::<Option<i64>>("txt_ttl"),
-            crate::shape::field::<Option<String>>("txt_value"),
-            crate::shape::field::<Option<UpdatedAt>>("updated_at"),
-            crate::shape::field::<Option<String>>("user_name"),
-            crate::shape::field::<Option<WebhookApiVersion>>("webhook_api_version"),
-            crate::shape::field::<
-                Option<WebhookEventFailoverUrl>,
-            >("webhook_event_failover_url"),
-            crate::shape::field::<Option<WebhookEventUrl>>("webhook_event_url"),
-            crate::shape::field::<Option<WebhookTimeoutSecs>>("webhook_timeout_secs"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FqdnConnection",
+                &[
+                    crate::shape::field::<Option<bool>>("active"),
+                    crate::shape::field::<Option<bool>>("adjust_dtmf_timestamp"),
+                    crate::shape::field::<
+                        Option<AnchorsiteOverride>,
+                    >("anchorsite_override"),
+                    crate::shape::field::<
+                        Option<ConnectionAndroidPushCredentialId>,
+                    >("android_push_credential_id"),
+                    crate::shape::field::<Option<bool>>("call_cost_enabled"),
+                    crate::shape::field::<Option<bool>>("call_cost_in_webhooks"),
+                    crate::shape::field::<ConnectionName>("connection_name"),
+                    crate::shape::field::<Option<CreatedAt>>("created_at"),
+                    crate::shape::field::<
+                        Option<bool>,
+                    >("default_on_hold_comfort_noise_enabled"),
+                    crate::shape::field::<Option<DtmfType>>("dtmf_type"),
+                    crate::shape::field::<Option<bool>>("encode_contact_header_enabled"),
+                    crate::shape::field::<Option<EncryptedMedia>>("encrypted_media"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<bool>>("ignore_dtmf_duration"),
+                    crate::shape::field::<Option<bool>>("ignore_mark_bit"),
+                    crate::shape::field::<Option<InboundFqdn>>("inbound"),
+                    crate::shape::field::<
+                        Option<ConnectionIosPushCredentialId>,
+                    >("ios_push_credential_id"),
+                    crate::shape::field::<
+                        Option<ConnectionJitterBuffer>,
+                    >("jitter_buffer"),
+                    crate::shape::field::<Option<bool>>("microsoft_teams_sbc"),
+                    crate::shape::field::<
+                        Option<ConnectionNoiseSuppression>,
+                    >("noise_suppression"),
+                    crate::shape::field::<
+                        Option<ConnectionNoiseSuppressionDetails>,
+                    >("noise_suppression_details"),
+                    crate::shape::field::<Option<bool>>("onnet_t38_passthrough_enabled"),
+                    crate::shape::field::<Option<OutboundFqdn>>("outbound"),
+                    crate::shape::field::<Option<String>>("password"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<
+                        Option<ConnectionRtcpSettings>,
+                    >("rtcp_settings"),
+                    crate::shape::field::<
+                        Option<bool>,
+                    >("rtp_pass_codecs_on_stream_change"),
+                    crate::shape::field::<Option<bool>>("send_normalized_timestamps"),
+                    crate::shape::field::<Option<Vec<String>>>("tags"),
+                    crate::shape::field::<Option<bool>>("third_party_control_enabled"),
+                    crate::shape::field::<
+                        Option<FqdnConnectionTransportProtocol>,
+                    >("transport_protocol"),
+                    crate::shape::field::<Option<String>>("txt_name"),
+                    crate::shape::field::<Option<i64>>("txt_ttl"),
+                    crate::shape::field::<Option<String>>("txt_value"),
+                    crate::shape::field::<Option<UpdatedAt>>("updated_at"),
+                    crate::shape::field::<Option<String>>("user_name"),
+                    crate::shape::field::<
+                        Option<WebhookApiVersion>,
+                    >("webhook_api_version"),
+                    crate::shape::field::<
+                        Option<WebhookEventFailoverUrl>,
+                    >("webhook_event_failover_url"),
+                    crate::shape::field::<Option<WebhookEventUrl>>("webhook_event_url"),
+                    crate::shape::field::<
+                        Option<WebhookTimeoutSecs>,
+                    >("webhook_timeout_secs"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Inbound FQDN
@@ -385,38 +364,50 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for InboundFqdn {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InboundFqdn",
-        &[
-            crate::shape::field::<
-                Option<InboundFqdnAniNumberFormat>,
-            >("ani_number_format"),
-            crate::shape::field::<Option<Option<i64>>>("channel_limit"),
-            crate::shape::field::<Option<Vec<String>>>("codecs"),
-            crate::shape::field::<Option<Option<String>>>("default_primary_fqdn_id"),
-            crate::shape::field::<
-                Option<Option<InboundFqdnDefaultRoutingMethod>>,
-            >("default_routing_method"),
-            crate::shape::field::<Option<Option<String>>>("default_secondary_fqdn_id"),
-            crate::shape::field::<Option<Option<String>>>("default_tertiary_fqdn_id"),
-            crate::shape::field::<
-                Option<InboundFqdnDnisNumberFormat>,
-            >("dnis_number_format"),
-            crate::shape::field::<Option<bool>>("generate_ringback_tone"),
-            crate::shape::field::<Option<bool>>("isup_headers_enabled"),
-            crate::shape::field::<Option<bool>>("prack_enabled"),
-            crate::shape::field::<Option<bool>>("shaken_stir_enabled"),
-            crate::shape::field::<Option<bool>>("sip_compact_headers_enabled"),
-            crate::shape::field::<Option<InboundFqdnSipRegion>>("sip_region"),
-            crate::shape::field::<Option<Option<String>>>("sip_subdomain"),
-            crate::shape::field::<
-                Option<InboundFqdnSipSubdomainReceiveSettings>,
-            >("sip_subdomain_receive_settings"),
-            crate::shape::field::<Option<i64>>("timeout_1xx_secs"),
-            crate::shape::field::<Option<i64>>("timeout_2xx_secs"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InboundFqdn",
+                &[
+                    crate::shape::field::<
+                        Option<InboundFqdnAniNumberFormat>,
+                    >("ani_number_format"),
+                    crate::shape::field::<Option<Option<i64>>>("channel_limit"),
+                    crate::shape::field::<Option<Vec<String>>>("codecs"),
+                    crate::shape::field::<
+                        Option<Option<String>>,
+                    >("default_primary_fqdn_id"),
+                    crate::shape::field::<
+                        Option<Option<InboundFqdnDefaultRoutingMethod>>,
+                    >("default_routing_method"),
+                    crate::shape::field::<
+                        Option<Option<String>>,
+                    >("default_secondary_fqdn_id"),
+                    crate::shape::field::<
+                        Option<Option<String>>,
+                    >("default_tertiary_fqdn_id"),
+                    crate::shape::field::<
+                        Option<InboundFqdnDnisNumberFormat>,
+                    >("dnis_number_format"),
+                    crate::shape::field::<Option<bool>>("generate_ringback_tone"),
+                    crate::shape::field::<Option<bool>>("isup_headers_enabled"),
+                    crate::shape::field::<Option<bool>>("prack_enabled"),
+                    crate::shape::field::<Option<bool>>("shaken_stir_enabled"),
+                    crate::shape::field::<Option<bool>>("sip_compact_headers_enabled"),
+                    crate::shape::field::<Option<InboundFqdnSipRegion>>("sip_region"),
+                    crate::shape::field::<Option<Option<String>>>("sip_subdomain"),
+                    crate::shape::field::<
+                        Option<InboundFqdnSipSubdomainReceiveSettings>,
+                    >("sip_subdomain_receive_settings"),
+                    crate::shape::field::<Option<i64>>("timeout_1xx_secs"),
+                    crate::shape::field::<Option<i64>>("timeout_2xx_secs"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// This setting allows you to set the format with which the caller's number (ANI) is sent for inbound phone calls.
@@ -456,14 +447,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListFqdnConnectionsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListFqdnConnectionsResponse",
-        &[
-            crate::shape::field::<Option<Vec<FqdnConnection>>>("data"),
-            crate::shape::field::<Option<ConnectionsPaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListFqdnConnectionsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<FqdnConnection>>>("data"),
+                    crate::shape::field::<Option<ConnectionsPaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Connection Outbound Settings
@@ -512,35 +509,43 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for OutboundFqdn {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "OutboundFqdn",
-        &[
-            crate::shape::field::<Option<String>>("ani_override"),
-            crate::shape::field::<
-                Option<OutboundFqdnAniOverrideType>,
-            >("ani_override_type"),
-            crate::shape::field::<Option<Option<bool>>>("call_parking_enabled"),
-            crate::shape::field::<Option<i64>>("channel_limit"),
-            crate::shape::field::<Option<Option<EncryptedMedia>>>("encrypted_media"),
-            crate::shape::field::<Option<bool>>("generate_ringback_tone"),
-            crate::shape::field::<Option<bool>>("instant_ringback_enabled"),
-            crate::shape::field::<
-                Option<OutboundFqdnIpAuthenticationMethod>,
-            >("ip_authentication_method"),
-            crate::shape::field::<Option<String>>("ip_authentication_token"),
-            crate::shape::field::<Option<String>>("localization"),
-            crate::shape::field::<
-                Option<ConnectionsOutboundVoiceProfileId>,
-            >("outbound_voice_profile_id"),
-            crate::shape::field::<
-                Option<OutboundFqdnT38ReinviteSource>,
-            >("t38_reinvite_source"),
-            crate::shape::field::<Option<String>>("tech_prefix"),
-            crate::shape::field::<Option<i64>>("timeout_1xx_secs"),
-            crate::shape::field::<Option<i64>>("timeout_2xx_secs"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OutboundFqdn",
+                &[
+                    crate::shape::field::<Option<String>>("ani_override"),
+                    crate::shape::field::<
+                        Option<OutboundFqdnAniOverrideType>,
+                    >("ani_override_type"),
+                    crate::shape::field::<Option<Option<bool>>>("call_parking_enabled"),
+                    crate::shape::field::<Option<i64>>("channel_limit"),
+                    crate::shape::field::<
+                        Option<Option<EncryptedMedia>>,
+                    >("encrypted_media"),
+                    crate::shape::field::<Option<bool>>("generate_ringback_tone"),
+                    crate::shape::field::<Option<bool>>("instant_ringback_enabled"),
+                    crate::shape::field::<
+                        Option<OutboundFqdnIpAuthenticationMethod>,
+                    >("ip_authentication_method"),
+                    crate::shape::field::<Option<String>>("ip_authentication_token"),
+                    crate::shape::field::<Option<String>>("localization"),
+                    crate::shape::field::<
+                        Option<ConnectionsOutboundVoiceProfileId>,
+                    >("outbound_voice_profile_id"),
+                    crate::shape::field::<
+                        Option<OutboundFqdnT38ReinviteSource>,
+                    >("t38_reinvite_source"),
+                    crate::shape::field::<Option<String>>("tech_prefix"),
+                    crate::shape::field::<Option<i64>>("timeout_1xx_secs"),
+                    crate::shape::field::<Option<i64>>("timeout_2xx_secs"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Specifies when we should apply your ani_override setting. Only applies when ani_override is not blank.
@@ -645,52 +650,6 @@ crate::codec::optional_fields!(
     webhook_event_failover_url nullable, "webhook_event_url" => webhook_event_url,
     "webhook_timeout_secs" => webhook_timeout_secs nullable }
 );
-
-impl crate::shape::Shaped for UpdateFqdnConnectionRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateFqdnConnectionRequest",
-        &[
-            crate::shape::field::<Option<bool>>("active"),
-            crate::shape::field::<Option<AnchorsiteOverride>>("anchorsite_override"),
-            crate::shape::field::<
-                Option<Option<ConnectionAndroidPushCredentialId>>,
-            >("android_push_credential_id"),
-            crate::shape::field::<Option<bool>>("call_cost_in_webhooks"),
-            crate::shape::field::<Option<ConnectionName>>("connection_name"),
-            crate::shape::field::<Option<bool>>("default_on_hold_comfort_noise_enabled"),
-            crate::shape::field::<Option<DtmfType>>("dtmf_type"),
-            crate::shape::field::<Option<bool>>("encode_contact_header_enabled"),
-            crate::shape::field::<Option<Option<EncryptedMedia>>>("encrypted_media"),
-            crate::shape::field::<Option<InboundFqdn>>("inbound"),
-            crate::shape::field::<
-                Option<Option<ConnectionIosPushCredentialId>>,
-            >("ios_push_credential_id"),
-            crate::shape::field::<Option<ConnectionJitterBuffer>>("jitter_buffer"),
-            crate::shape::field::<
-                Option<ConnectionNoiseSuppression>,
-            >("noise_suppression"),
-            crate::shape::field::<
-                Option<ConnectionNoiseSuppressionDetails>,
-            >("noise_suppression_details"),
-            crate::shape::field::<Option<bool>>("onnet_t38_passthrough_enabled"),
-            crate::shape::field::<Option<OutboundFqdn>>("outbound"),
-            crate::shape::field::<Option<ConnectionRtcpSettings>>("rtcp_settings"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<
-                Option<FqdnConnectionTransportProtocol>,
-            >("transport_protocol"),
-            crate::shape::field::<Option<WebhookApiVersion>>("webhook_api_version"),
-            crate::shape::field::<
-                Option<Option<WebhookEventFailoverUrl>>,
-            >("webhook_event_failover_url"),
-            crate::shape::field::<Option<WebhookEventUrl>>("webhook_event_url"),
-            crate::shape::field::<
-                Option<Option<WebhookTimeoutSecs>>,
-            >("webhook_timeout_secs"),
-        ],
-        false,
-    );
-}
 
 /// FQDN Connection Response
 ///

@@ -25,19 +25,6 @@ pub struct CreateFqdnRequest {
     pub port: Option<Option<i64>>,
 }
 
-impl crate::shape::Shaped for CreateFqdnRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateFqdnRequest",
-        &[
-            crate::shape::field::<String>("connection_id"),
-            crate::shape::field::<String>("dns_record_type"),
-            crate::shape::field::<String>("fqdn"),
-            crate::shape::field::<Option<Option<i64>>>("port"),
-        ],
-        false,
-    );
-}
-
 /// FQDN Response
 ///
 /// Spec: `#/paths/~1fqdns/post/responses/201/content/application~1json/schema`
@@ -49,11 +36,17 @@ pub struct CreateFqdnResponse {
 crate::codec::optional_fields!(CreateFqdnResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateFqdnResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateFqdnResponse",
-        &[crate::shape::field::<Option<Fqdn>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateFqdnResponse",
+                &[crate::shape::field::<Option<Fqdn>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// FQDN Response
@@ -79,19 +72,6 @@ crate::codec::optional_fields!(
     dns_record_type, "fqdn" => fqdn, "port" => port }
 );
 
-impl crate::shape::Shaped for ListFqdnsFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListFqdnsFilter",
-        &[
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("dns_record_type"),
-            crate::shape::field::<Option<String>>("fqdn"),
-            crate::shape::field::<Option<i64>>("port"),
-        ],
-        false,
-    );
-}
-
 /// List FQDNs Response
 ///
 /// Spec: `#/paths/~1fqdns/get/responses/200/content/application~1json/schema`
@@ -104,14 +84,20 @@ pub struct ListFqdnsResponse {
 crate::codec::optional_fields!(ListFqdnsResponse { "data" => data, "meta" => meta });
 
 impl crate::shape::Shaped for ListFqdnsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListFqdnsResponse",
-        &[
-            crate::shape::field::<Option<Vec<Fqdn>>>("data"),
-            crate::shape::field::<Option<ConnectionsPaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListFqdnsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<Fqdn>>>("data"),
+                    crate::shape::field::<Option<ConnectionsPaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// FQDN Response
@@ -138,19 +124,6 @@ crate::codec::optional_fields!(
     UpdateFqdnRequest { "connection_id" => connection_id, "dns_record_type" =>
     dns_record_type, "fqdn" => fqdn, "port" => port nullable }
 );
-
-impl crate::shape::Shaped for UpdateFqdnRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateFqdnRequest",
-        &[
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("dns_record_type"),
-            crate::shape::field::<Option<String>>("fqdn"),
-            crate::shape::field::<Option<Option<i64>>>("port"),
-        ],
-        false,
-    );
-}
 
 /// FQDN Response
 ///

@@ -55,38 +55,6 @@ crate::codec::optional_fields!(
     "timeout_1xx_secs" => timeout_1xx_secs, "timeout_2xx_secs" => timeout_2xx_secs }
 );
 
-impl crate::shape::Shaped for CreateInboundIpRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateInboundIpRequest",
-        &[
-            crate::shape::field::<
-                Option<CreateInboundIpRequestAniNumberFormat>,
-            >("ani_number_format"),
-            crate::shape::field::<Option<i64>>("channel_limit"),
-            crate::shape::field::<Option<Vec<String>>>("codecs"),
-            crate::shape::field::<
-                Option<CreateInboundIpRequestDefaultRoutingMethod>,
-            >("default_routing_method"),
-            crate::shape::field::<
-                Option<CreateInboundIpRequestDnisNumberFormat>,
-            >("dnis_number_format"),
-            crate::shape::field::<Option<bool>>("generate_ringback_tone"),
-            crate::shape::field::<Option<bool>>("isup_headers_enabled"),
-            crate::shape::field::<Option<bool>>("prack_enabled"),
-            crate::shape::field::<Option<bool>>("shaken_stir_enabled"),
-            crate::shape::field::<Option<bool>>("sip_compact_headers_enabled"),
-            crate::shape::field::<Option<CreateInboundIpRequestSipRegion>>("sip_region"),
-            crate::shape::field::<Option<String>>("sip_subdomain"),
-            crate::shape::field::<
-                Option<CreateInboundIpRequestSipSubdomainReceiveSettings>,
-            >("sip_subdomain_receive_settings"),
-            crate::shape::field::<Option<i64>>("timeout_1xx_secs"),
-            crate::shape::field::<Option<i64>>("timeout_2xx_secs"),
-        ],
-        false,
-    );
-}
-
 /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
 ///
 /// Spec: `#/components/schemas/CreateInboundIpRequest/properties/sip_subdomain_receive_settings`
@@ -151,50 +119,6 @@ crate::codec::optional_fields!(
     "webhook_timeout_secs" => webhook_timeout_secs nullable }
 );
 
-impl crate::shape::Shaped for CreateIpConnectionRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateIpConnectionRequest",
-        &[
-            crate::shape::field::<Option<bool>>("active"),
-            crate::shape::field::<Option<AnchorsiteOverride>>("anchorsite_override"),
-            crate::shape::field::<
-                Option<Option<ConnectionAndroidPushCredentialId>>,
-            >("android_push_credential_id"),
-            crate::shape::field::<Option<bool>>("call_cost_in_webhooks"),
-            crate::shape::field::<Option<String>>("connection_name"),
-            crate::shape::field::<Option<bool>>("default_on_hold_comfort_noise_enabled"),
-            crate::shape::field::<Option<DtmfType>>("dtmf_type"),
-            crate::shape::field::<Option<bool>>("encode_contact_header_enabled"),
-            crate::shape::field::<Option<Option<EncryptedMedia>>>("encrypted_media"),
-            crate::shape::field::<Option<CreateInboundIpRequest>>("inbound"),
-            crate::shape::field::<
-                Option<Option<ConnectionIosPushCredentialId>>,
-            >("ios_push_credential_id"),
-            crate::shape::field::<Option<ConnectionJitterBuffer>>("jitter_buffer"),
-            crate::shape::field::<
-                Option<ConnectionNoiseSuppression>,
-            >("noise_suppression"),
-            crate::shape::field::<
-                Option<ConnectionNoiseSuppressionDetails>,
-            >("noise_suppression_details"),
-            crate::shape::field::<Option<bool>>("onnet_t38_passthrough_enabled"),
-            crate::shape::field::<Option<OutboundIp>>("outbound"),
-            crate::shape::field::<Option<ConnectionRtcpSettings>>("rtcp_settings"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<
-                Option<CreateIpConnectionRequestTransportProtocol>,
-            >("transport_protocol"),
-            crate::shape::field::<
-                Option<CreateIpConnectionRequestWebhookApiVersion>,
-            >("webhook_api_version"),
-            crate::shape::field::<Option<Option<String>>>("webhook_event_failover_url"),
-            crate::shape::field::<Option<String>>("webhook_event_url"),
-            crate::shape::field::<Option<Option<i64>>>("webhook_timeout_secs"),
-        ],
-        false,
-    );
-}
-
 /// One of UDP, TLS, or TCP. Applies only to connections with IP authentication or FQDN authentication.
 ///
 /// Spec: `#/components/schemas/CreateIpConnectionRequest/properties/transport_protocol`
@@ -216,11 +140,17 @@ pub struct CreateIpConnectionResponse {
 crate::codec::optional_fields!(CreateIpConnectionResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateIpConnectionResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateIpConnectionResponse",
-        &[crate::shape::field::<Option<IpConnection>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateIpConnectionResponse",
+                &[crate::shape::field::<Option<IpConnection>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Ip Connection Response
@@ -288,36 +218,44 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for InboundIp {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InboundIp",
-        &[
-            crate::shape::field::<Option<InboundIpAniNumberFormat>>("ani_number_format"),
-            crate::shape::field::<Option<i64>>("channel_limit"),
-            crate::shape::field::<Option<Vec<String>>>("codecs"),
-            crate::shape::field::<Option<String>>("default_primary_ip_id"),
-            crate::shape::field::<
-                Option<InboundIpDefaultRoutingMethod>,
-            >("default_routing_method"),
-            crate::shape::field::<Option<String>>("default_secondary_ip_id"),
-            crate::shape::field::<Option<String>>("default_tertiary_ip_id"),
-            crate::shape::field::<
-                Option<InboundIpDnisNumberFormat>,
-            >("dnis_number_format"),
-            crate::shape::field::<Option<bool>>("generate_ringback_tone"),
-            crate::shape::field::<Option<bool>>("isup_headers_enabled"),
-            crate::shape::field::<Option<bool>>("prack_enabled"),
-            crate::shape::field::<Option<bool>>("shaken_stir_enabled"),
-            crate::shape::field::<Option<bool>>("sip_compact_headers_enabled"),
-            crate::shape::field::<Option<InboundIpSipRegion>>("sip_region"),
-            crate::shape::field::<Option<String>>("sip_subdomain"),
-            crate::shape::field::<
-                Option<InboundIpSipSubdomainReceiveSettings>,
-            >("sip_subdomain_receive_settings"),
-            crate::shape::field::<Option<i64>>("timeout_1xx_secs"),
-            crate::shape::field::<Option<i64>>("timeout_2xx_secs"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InboundIp",
+                &[
+                    crate::shape::field::<
+                        Option<InboundIpAniNumberFormat>,
+                    >("ani_number_format"),
+                    crate::shape::field::<Option<i64>>("channel_limit"),
+                    crate::shape::field::<Option<Vec<String>>>("codecs"),
+                    crate::shape::field::<Option<String>>("default_primary_ip_id"),
+                    crate::shape::field::<
+                        Option<InboundIpDefaultRoutingMethod>,
+                    >("default_routing_method"),
+                    crate::shape::field::<Option<String>>("default_secondary_ip_id"),
+                    crate::shape::field::<Option<String>>("default_tertiary_ip_id"),
+                    crate::shape::field::<
+                        Option<InboundIpDnisNumberFormat>,
+                    >("dnis_number_format"),
+                    crate::shape::field::<Option<bool>>("generate_ringback_tone"),
+                    crate::shape::field::<Option<bool>>("isup_headers_enabled"),
+                    crate::shape::field::<Option<bool>>("prack_enabled"),
+                    crate::shape::field::<Option<bool>>("shaken_stir_enabled"),
+                    crate::shape::field::<Option<bool>>("sip_compact_headers_enabled"),
+                    crate::shape::field::<Option<InboundIpSipRegion>>("sip_region"),
+                    crate::shape::field::<Option<String>>("sip_subdomain"),
+                    crate::shape::field::<
+                        Option<InboundIpSipSubdomainReceiveSettings>,
+                    >("sip_subdomain_receive_settings"),
+                    crate::shape::field::<Option<i64>>("timeout_1xx_secs"),
+                    crate::shape::field::<Option<i64>>("timeout_2xx_secs"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// This setting allows you to set the format with which the caller's number (ANI) is sent for inbound phone calls.
@@ -411,51 +349,65 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for IpConnection {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "IpConnection",
-        &[
-            crate::shape::field::<Option<bool>>("active"),
-            crate::shape::field::<Option<AnchorsiteOverride>>("anchorsite_override"),
-            crate::shape::field::<
-                Option<ConnectionAndroidPushCredentialId>,
-            >("android_push_credential_id"),
-            crate::shape::field::<Option<bool>>("call_cost_in_webhooks"),
-            crate::shape::field::<Option<String>>("connection_name"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<bool>>("default_on_hold_comfort_noise_enabled"),
-            crate::shape::field::<Option<DtmfType>>("dtmf_type"),
-            crate::shape::field::<Option<bool>>("encode_contact_header_enabled"),
-            crate::shape::field::<Option<EncryptedMedia>>("encrypted_media"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<InboundIp>>("inbound"),
-            crate::shape::field::<
-                Option<ConnectionIosPushCredentialId>,
-            >("ios_push_credential_id"),
-            crate::shape::field::<Option<ConnectionJitterBuffer>>("jitter_buffer"),
-            crate::shape::field::<
-                Option<ConnectionNoiseSuppression>,
-            >("noise_suppression"),
-            crate::shape::field::<
-                Option<ConnectionNoiseSuppressionDetails>,
-            >("noise_suppression_details"),
-            crate::shape::field::<Option<bool>>("onnet_t38_passthrough_enabled"),
-            crate::shape::field::<Option<OutboundIp>>("outbound"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<ConnectionRtcpSettings>>("rtcp_settings"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<
-                Option<IpConnectionTransportProtocol>,
-            >("transport_protocol"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<
-                Option<IpConnectionWebhookApiVersion>,
-            >("webhook_api_version"),
-            crate::shape::field::<Option<String>>("webhook_event_failover_url"),
-            crate::shape::field::<Option<String>>("webhook_event_url"),
-            crate::shape::field::<Option<i64>>("webhook_timeout_secs"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "IpConnection",
+                &[
+                    crate::shape::field::<Option<bool>>("active"),
+                    crate::shape::field::<
+                        Option<AnchorsiteOverride>,
+                    >("anchorsite_override"),
+                    crate::shape::field::<
+                        Option<ConnectionAndroidPushCredentialId>,
+                    >("android_push_credential_id"),
+                    crate::shape::field::<Option<bool>>("call_cost_in_webhooks"),
+                    crate::shape::field::<Option<String>>("connection_name"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<
+                        Option<bool>,
+                    >("default_on_hold_comfort_noise_enabled"),
+                    crate::shape::field::<Option<DtmfType>>("dtmf_type"),
+                    crate::shape::field::<Option<bool>>("encode_contact_header_enabled"),
+                    crate::shape::field::<Option<EncryptedMedia>>("encrypted_media"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<InboundIp>>("inbound"),
+                    crate::shape::field::<
+                        Option<ConnectionIosPushCredentialId>,
+                    >("ios_push_credential_id"),
+                    crate::shape::field::<
+                        Option<ConnectionJitterBuffer>,
+                    >("jitter_buffer"),
+                    crate::shape::field::<
+                        Option<ConnectionNoiseSuppression>,
+                    >("noise_suppression"),
+                    crate::shape::field::<
+                        Option<ConnectionNoiseSuppressionDetails>,
+                    >("noise_suppression_details"),
+                    crate::shape::field::<Option<bool>>("onnet_t38_passthrough_enabled"),
+                    crate::shape::field::<Option<OutboundIp>>("outbound"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<
+                        Option<ConnectionRtcpSettings>,
+                    >("rtcp_settings"),
+                    crate::shape::field::<Option<Vec<String>>>("tags"),
+                    crate::shape::field::<
+                        Option<IpConnectionTransportProtocol>,
+                    >("transport_protocol"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<
+                        Option<IpConnectionWebhookApiVersion>,
+                    >("webhook_api_version"),
+                    crate::shape::field::<Option<String>>("webhook_event_failover_url"),
+                    crate::shape::field::<Option<String>>("webhook_event_url"),
+                    crate::shape::field::<Option<i64>>("webhook_timeout_secs"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// One of UDP, TLS, or TCP. Applies only to connections with IP authentication or FQDN authentication.
@@ -482,14 +434,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListIpConnectionsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListIpConnectionsResponse",
-        &[
-            crate::shape::field::<Option<Vec<IpConnection>>>("data"),
-            crate::shape::field::<Option<ConnectionsPaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListIpConnectionsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<IpConnection>>>("data"),
+                    crate::shape::field::<Option<ConnectionsPaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Outbound Ip
@@ -534,32 +492,38 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for OutboundIp {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "OutboundIp",
-        &[
-            crate::shape::field::<Option<String>>("ani_override"),
-            crate::shape::field::<
-                Option<OutboundIpAniOverrideType>,
-            >("ani_override_type"),
-            crate::shape::field::<Option<Option<bool>>>("call_parking_enabled"),
-            crate::shape::field::<Option<i64>>("channel_limit"),
-            crate::shape::field::<Option<bool>>("generate_ringback_tone"),
-            crate::shape::field::<Option<bool>>("instant_ringback_enabled"),
-            crate::shape::field::<
-                Option<OutboundIpIpAuthenticationMethod>,
-            >("ip_authentication_method"),
-            crate::shape::field::<Option<String>>("ip_authentication_token"),
-            crate::shape::field::<Option<String>>("localization"),
-            crate::shape::field::<
-                Option<ConnectionsOutboundVoiceProfileId>,
-            >("outbound_voice_profile_id"),
-            crate::shape::field::<
-                Option<OutboundIpT38ReinviteSource>,
-            >("t38_reinvite_source"),
-            crate::shape::field::<Option<String>>("tech_prefix"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OutboundIp",
+                &[
+                    crate::shape::field::<Option<String>>("ani_override"),
+                    crate::shape::field::<
+                        Option<OutboundIpAniOverrideType>,
+                    >("ani_override_type"),
+                    crate::shape::field::<Option<Option<bool>>>("call_parking_enabled"),
+                    crate::shape::field::<Option<i64>>("channel_limit"),
+                    crate::shape::field::<Option<bool>>("generate_ringback_tone"),
+                    crate::shape::field::<Option<bool>>("instant_ringback_enabled"),
+                    crate::shape::field::<
+                        Option<OutboundIpIpAuthenticationMethod>,
+                    >("ip_authentication_method"),
+                    crate::shape::field::<Option<String>>("ip_authentication_token"),
+                    crate::shape::field::<Option<String>>("localization"),
+                    crate::shape::field::<
+                        Option<ConnectionsOutboundVoiceProfileId>,
+                    >("outbound_voice_profile_id"),
+                    crate::shape::field::<
+                        Option<OutboundIpT38ReinviteSource>,
+                    >("t38_reinvite_source"),
+                    crate::shape::field::<Option<String>>("tech_prefix"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Specifies when we apply your ani_override setting. Only applies when ani_override is not blank.
@@ -671,50 +635,6 @@ crate::codec::optional_fields!(
     webhook_event_failover_url nullable, "webhook_event_url" => webhook_event_url,
     "webhook_timeout_secs" => webhook_timeout_secs nullable }
 );
-
-impl crate::shape::Shaped for UpdateIpConnectionRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateIpConnectionRequest",
-        &[
-            crate::shape::field::<Option<bool>>("active"),
-            crate::shape::field::<Option<AnchorsiteOverride>>("anchorsite_override"),
-            crate::shape::field::<
-                Option<Option<ConnectionAndroidPushCredentialId>>,
-            >("android_push_credential_id"),
-            crate::shape::field::<Option<bool>>("call_cost_in_webhooks"),
-            crate::shape::field::<Option<String>>("connection_name"),
-            crate::shape::field::<Option<bool>>("default_on_hold_comfort_noise_enabled"),
-            crate::shape::field::<Option<DtmfType>>("dtmf_type"),
-            crate::shape::field::<Option<bool>>("encode_contact_header_enabled"),
-            crate::shape::field::<Option<Option<EncryptedMedia>>>("encrypted_media"),
-            crate::shape::field::<Option<InboundIp>>("inbound"),
-            crate::shape::field::<
-                Option<Option<ConnectionIosPushCredentialId>>,
-            >("ios_push_credential_id"),
-            crate::shape::field::<Option<ConnectionJitterBuffer>>("jitter_buffer"),
-            crate::shape::field::<
-                Option<ConnectionNoiseSuppression>,
-            >("noise_suppression"),
-            crate::shape::field::<
-                Option<ConnectionNoiseSuppressionDetails>,
-            >("noise_suppression_details"),
-            crate::shape::field::<Option<bool>>("onnet_t38_passthrough_enabled"),
-            crate::shape::field::<Option<OutboundIp>>("outbound"),
-            crate::shape::field::<Option<ConnectionRtcpSettings>>("rtcp_settings"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<
-                Option<UpdateIpConnectionRequestTransportProtocol>,
-            >("transport_protocol"),
-            crate::shape::field::<
-                Option<UpdateIpConnectionRequestWebhookApiVersion>,
-            >("webhook_api_version"),
-            crate::shape::field::<Option<Option<String>>>("webhook_event_failover_url"),
-            crate::shape::field::<Option<String>>("webhook_event_url"),
-            crate::shape::field::<Option<Option<i64>>>("webhook_timeout_secs"),
-        ],
-        false,
-    );
-}
 
 /// One of UDP, TLS, or TCP. Applies only to connections with IP authentication or FQDN authentication.
 ///

@@ -20,18 +20,6 @@ pub struct CreateIpRequest {
     pub port: Option<i64>,
 }
 
-impl crate::shape::Shaped for CreateIpRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateIpRequest",
-        &[
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<String>("ip_address"),
-            crate::shape::field::<Option<i64>>("port"),
-        ],
-        false,
-    );
-}
-
 /// Ip Response
 ///
 /// Spec: `#/paths/~1ips/post/responses/201/content/application~1json/schema`
@@ -43,11 +31,17 @@ pub struct CreateIpResponse {
 crate::codec::optional_fields!(CreateIpResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateIpResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateIpResponse",
-        &[crate::shape::field::<Option<Ip>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateIpResponse",
+                &[crate::shape::field::<Option<Ip>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Ip Response
@@ -83,19 +77,25 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for Ip {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Ip",
-        &[
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("ip_address"),
-            crate::shape::field::<Option<i64>>("port"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Ip",
+                &[
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("ip_address"),
+                    crate::shape::field::<Option<i64>>("port"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1ips/get/parameters/1/schema`
@@ -114,18 +114,6 @@ crate::codec::optional_fields!(
     => port }
 );
 
-impl crate::shape::Shaped for ListIpsFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListIpsFilter",
-        &[
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("ip_address"),
-            crate::shape::field::<Option<i64>>("port"),
-        ],
-        false,
-    );
-}
-
 /// List Ips Response
 ///
 /// Spec: `#/paths/~1ips/get/responses/200/content/application~1json/schema`
@@ -138,14 +126,20 @@ pub struct ListIpsResponse {
 crate::codec::optional_fields!(ListIpsResponse { "data" => data, "meta" => meta });
 
 impl crate::shape::Shaped for ListIpsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListIpsResponse",
-        &[
-            crate::shape::field::<Option<Vec<Ip>>>("data"),
-            crate::shape::field::<Option<ConnectionsPaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListIpsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<Ip>>>("data"),
+                    crate::shape::field::<Option<ConnectionsPaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Ip Response
@@ -166,18 +160,6 @@ pub struct UpdateIpRequest {
     /// Port to use when connecting to this IP.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<i64>,
-}
-
-impl crate::shape::Shaped for UpdateIpRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateIpRequest",
-        &[
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<String>("ip_address"),
-            crate::shape::field::<Option<i64>>("port"),
-        ],
-        false,
-    );
 }
 
 /// Ip Response

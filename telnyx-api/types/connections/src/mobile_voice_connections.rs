@@ -14,11 +14,17 @@ pub struct CreateMobileVoiceConnectionResponse {
 crate::codec::optional_fields!(CreateMobileVoiceConnectionResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateMobileVoiceConnectionResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateMobileVoiceConnectionResponse",
-        &[crate::shape::field::<Option<MobileVoiceConnection>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateMobileVoiceConnectionResponse",
+                &[crate::shape::field::<Option<MobileVoiceConnection>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1v2~1mobile_voice_connections~1{id}/delete/responses/200/content/application~1json/schema`
@@ -36,14 +42,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListMobileVoiceConnectionsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListMobileVoiceConnectionsResponse",
-        &[
-            crate::shape::field::<Option<Vec<MobileVoiceConnection>>>("data"),
-            crate::shape::field::<Option<MobileVoiceConnectionsPaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListMobileVoiceConnectionsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<MobileVoiceConnection>>>("data"),
+                    crate::shape::field::<
+                        Option<MobileVoiceConnectionsPaginationMeta>,
+                    >("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/MobileVoiceConnection`
@@ -83,29 +97,39 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for MobileVoiceConnection {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MobileVoiceConnection",
-        &[
-            crate::shape::field::<Option<bool>>("active"),
-            crate::shape::field::<Option<String>>("connection_name"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<MobileVoiceConnectionInbound>>("inbound"),
-            crate::shape::field::<Option<MobileVoiceConnectionOutbound>>("outbound"),
-            crate::shape::field::<
-                Option<MobileVoiceConnectionRecordType>,
-            >("record_type"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<
-                Option<MobileVoiceConnectionWebhookApiVersion>,
-            >("webhook_api_version"),
-            crate::shape::field::<Option<String>>("webhook_event_failover_url"),
-            crate::shape::field::<Option<String>>("webhook_event_url"),
-            crate::shape::field::<Option<i64>>("webhook_timeout_secs"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MobileVoiceConnection",
+                &[
+                    crate::shape::field::<Option<bool>>("active"),
+                    crate::shape::field::<Option<String>>("connection_name"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<
+                        Option<MobileVoiceConnectionInbound>,
+                    >("inbound"),
+                    crate::shape::field::<
+                        Option<MobileVoiceConnectionOutbound>,
+                    >("outbound"),
+                    crate::shape::field::<
+                        Option<MobileVoiceConnectionRecordType>,
+                    >("record_type"),
+                    crate::shape::field::<Option<Vec<String>>>("tags"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<
+                        Option<MobileVoiceConnectionWebhookApiVersion>,
+                    >("webhook_api_version"),
+                    crate::shape::field::<Option<String>>("webhook_event_failover_url"),
+                    crate::shape::field::<Option<String>>("webhook_event_url"),
+                    crate::shape::field::<Option<i64>>("webhook_timeout_secs"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/MobileVoiceConnectionCreate`
@@ -129,28 +153,6 @@ crate::codec::optional_fields!(
     webhook_event_failover_url nullable, "webhook_event_url" => webhook_event_url
     nullable, "webhook_timeout_secs" => webhook_timeout_secs nullable }
 );
-
-impl crate::shape::Shaped for MobileVoiceConnectionCreate {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MobileVoiceConnectionCreate",
-        &[
-            crate::shape::field::<Option<bool>>("active"),
-            crate::shape::field::<Option<String>>("connection_name"),
-            crate::shape::field::<Option<MobileVoiceConnectionCreateInbound>>("inbound"),
-            crate::shape::field::<
-                Option<MobileVoiceConnectionCreateOutbound>,
-            >("outbound"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<
-                Option<MobileVoiceConnectionCreateWebhookApiVersion>,
-            >("webhook_api_version"),
-            crate::shape::field::<Option<Option<String>>>("webhook_event_failover_url"),
-            crate::shape::field::<Option<Option<String>>>("webhook_event_url"),
-            crate::shape::field::<Option<Option<i64>>>("webhook_timeout_secs"),
-        ],
-        false,
-    );
-}
 
 /// Spec: `#/components/schemas/MobileVoiceConnectionCreate/properties/inbound`
 pub type MobileVoiceConnectionCreateInbound = UpdateManagedAccountGlobalChannelLimitRequest;
@@ -221,28 +223,6 @@ crate::codec::optional_fields!(
     nullable, "webhook_timeout_secs" => webhook_timeout_secs }
 );
 
-impl crate::shape::Shaped for MobileVoiceConnectionUpdate {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MobileVoiceConnectionUpdate",
-        &[
-            crate::shape::field::<Option<bool>>("active"),
-            crate::shape::field::<Option<String>>("connection_name"),
-            crate::shape::field::<Option<MobileVoiceConnectionUpdateInbound>>("inbound"),
-            crate::shape::field::<
-                Option<MobileVoiceConnectionUpdateOutbound>,
-            >("outbound"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<
-                Option<MobileVoiceConnectionUpdateWebhookApiVersion>,
-            >("webhook_api_version"),
-            crate::shape::field::<Option<Option<String>>>("webhook_event_failover_url"),
-            crate::shape::field::<Option<Option<String>>>("webhook_event_url"),
-            crate::shape::field::<Option<i64>>("webhook_timeout_secs"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/MobileVoiceConnectionUpdate/properties/inbound`
 pub type MobileVoiceConnectionUpdateInbound = UpdateManagedAccountGlobalChannelLimitRequest;
 
@@ -272,16 +252,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for MobileVoiceConnectionsPaginationMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MobileVoiceConnectionsPaginationMeta",
-        &[
-            crate::shape::field::<Option<i64>>("page_number"),
-            crate::shape::field::<Option<i64>>("page_size"),
-            crate::shape::field::<Option<i64>>("total_pages"),
-            crate::shape::field::<Option<i64>>("total_results"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MobileVoiceConnectionsPaginationMeta",
+                &[
+                    crate::shape::field::<Option<i64>>("page_number"),
+                    crate::shape::field::<Option<i64>>("page_size"),
+                    crate::shape::field::<Option<i64>>("total_pages"),
+                    crate::shape::field::<Option<i64>>("total_results"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1v2~1mobile_voice_connections~1{id}/get/responses/200/content/application~1json/schema`

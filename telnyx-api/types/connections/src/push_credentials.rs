@@ -19,20 +19,6 @@ pub struct CreateAndroidPushCredentialRequest {
     pub type_: CreateAndroidPushCredentialRequestType,
 }
 
-impl crate::shape::Shaped for CreateAndroidPushCredentialRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateAndroidPushCredentialRequest",
-        &[
-            crate::shape::field::<String>("alias"),
-            crate::shape::field::<
-                serde_json::Map<String, serde_json::Value>,
-            >("project_account_json_file"),
-            crate::shape::field::<CreateAndroidPushCredentialRequestType>("type"),
-        ],
-        false,
-    );
-}
-
 /// Type of mobile push credential. Should be `android` here
 ///
 /// Spec: `#/components/schemas/CreateAndroidPushCredentialRequest/properties/type`
@@ -79,19 +65,6 @@ pub struct CreateIosPushCredentialRequest {
     /// Type of mobile push credential. Should be `ios` here
     #[serde(rename = "type")]
     pub type_: CreateIosPushCredentialRequestType,
-}
-
-impl crate::shape::Shaped for CreateIosPushCredentialRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateIosPushCredentialRequest",
-        &[
-            crate::shape::field::<String>("alias"),
-            crate::shape::field::<String>("certificate"),
-            crate::shape::field::<String>("private_key"),
-            crate::shape::field::<CreateIosPushCredentialRequestType>("type"),
-        ],
-        false,
-    );
 }
 
 /// Type of mobile push credential. Should be `ios` here
@@ -149,16 +122,6 @@ impl<'de> serde::Deserialize<'de> for CreatePushCredentialBody {
     }
 }
 
-impl crate::shape::Shaped for CreatePushCredentialBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "CreatePushCredentialBody",
-        variants: &[
-            crate::shape::of::<CreateIosPushCredentialRequest>(),
-            crate::shape::of::<CreateAndroidPushCredentialRequest>(),
-        ],
-    };
-}
-
 /// Spec: `#/paths/~1mobile_push_credentials/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPushCredentialsFilter {
@@ -171,17 +134,6 @@ pub struct ListPushCredentialsFilter {
 crate::codec::optional_fields!(
     ListPushCredentialsFilter { "alias" => alias, "type" => type_ }
 );
-
-impl crate::shape::Shaped for ListPushCredentialsFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPushCredentialsFilter",
-        &[
-            crate::shape::field::<Option<String>>("alias"),
-            crate::shape::field::<Option<ListPushCredentialsFilterType>>("type"),
-        ],
-        false,
-    );
-}
 
 /// type of mobile push credentials
 ///
@@ -233,14 +185,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListPushCredentialsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPushCredentialsResponse",
-        &[
-            crate::shape::field::<Option<Vec<PushCredential>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListPushCredentialsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<PushCredential>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Successful response with details about a push credential
@@ -269,23 +227,29 @@ pub struct PushCredential {
 }
 
 impl crate::shape::Shaped for PushCredential {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PushCredential",
-        &[
-            crate::shape::field::<String>("alias"),
-            crate::shape::field::<String>("certificate"),
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<String>("private_key"),
-            crate::shape::field::<
-                serde_json::Map<String, serde_json::Value>,
-            >("project_account_json_file"),
-            crate::shape::field::<String>("record_type"),
-            crate::shape::field::<String>("type"),
-            crate::shape::field::<String>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PushCredential",
+                &[
+                    crate::shape::field::<String>("alias"),
+                    crate::shape::field::<String>("certificate"),
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<String>("private_key"),
+                    crate::shape::field::<
+                        serde_json::Map<String, serde_json::Value>,
+                    >("project_account_json_file"),
+                    crate::shape::field::<String>("record_type"),
+                    crate::shape::field::<String>("type"),
+                    crate::shape::field::<String>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Success response with details about a push credential
@@ -299,11 +263,17 @@ pub struct PushCredentialResponse {
 crate::codec::optional_fields!(PushCredentialResponse { "data" => data });
 
 impl crate::shape::Shaped for PushCredentialResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PushCredentialResponse",
-        &[crate::shape::field::<Option<PushCredential>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PushCredentialResponse",
+                &[crate::shape::field::<Option<PushCredential>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1mobile_push_credentials/get/parameters/0/schema`

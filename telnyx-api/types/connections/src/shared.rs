@@ -16,11 +16,17 @@ pub struct BlocksErrorObjectSource {
 crate::codec::optional_fields!(BlocksErrorObjectSource { "pointer" => pointer });
 
 impl crate::shape::Shaped for BlocksErrorObjectSource {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BlocksErrorObjectSource",
-        &[crate::shape::field::<Option<String>>("pointer")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BlocksErrorObjectSource",
+                &[crate::shape::field::<Option<String>>("pointer")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Registration Status Response
@@ -35,11 +41,21 @@ pub struct CheckRegistrationStatusResponse {
 crate::codec::optional_fields!(CheckRegistrationStatusResponse { "data" => data });
 
 impl crate::shape::Shaped for CheckRegistrationStatusResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CheckRegistrationStatusResponse",
-        &[crate::shape::field::<Option<CheckRegistrationStatusResponseData>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CheckRegistrationStatusResponse",
+                &[
+                    crate::shape::field::<
+                        Option<CheckRegistrationStatusResponseData>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Registration Status
@@ -73,22 +89,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CheckRegistrationStatusResponseData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CheckRegistrationStatusResponseData",
-        &[
-            crate::shape::field::<Option<String>>("ip_address"),
-            crate::shape::field::<Option<String>>("last_registration"),
-            crate::shape::field::<Option<i64>>("port"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("sip_username"),
-            crate::shape::field::<
-                Option<CheckRegistrationStatusResponseDataStatus>,
-            >("status"),
-            crate::shape::field::<Option<String>>("transport"),
-            crate::shape::field::<Option<String>>("user_agent"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CheckRegistrationStatusResponseData",
+                &[
+                    crate::shape::field::<Option<String>>("ip_address"),
+                    crate::shape::field::<Option<String>>("last_registration"),
+                    crate::shape::field::<Option<i64>>("port"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("sip_username"),
+                    crate::shape::field::<
+                        Option<CheckRegistrationStatusResponseDataStatus>,
+                    >("status"),
+                    crate::shape::field::<Option<String>>("transport"),
+                    crate::shape::field::<Option<String>>("user_agent"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The current registration status of your SIP connection
@@ -173,15 +195,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ConnectionJitterBuffer {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConnectionJitterBuffer",
-        &[
-            crate::shape::field::<Option<bool>>("enable_jitter_buffer"),
-            crate::shape::field::<Option<i64>>("jitterbuffer_msec_max"),
-            crate::shape::field::<Option<i64>>("jitterbuffer_msec_min"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConnectionJitterBuffer",
+                &[
+                    crate::shape::field::<Option<bool>>("enable_jitter_buffer"),
+                    crate::shape::field::<Option<i64>>("jitterbuffer_msec_max"),
+                    crate::shape::field::<Option<i64>>("jitterbuffer_msec_min"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// A user-assigned name to help manage the connection.
@@ -206,16 +234,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ConnectionNoiseSuppressionDetails {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConnectionNoiseSuppressionDetails",
-        &[
-            crate::shape::field::<Option<i64>>("attenuation_limit"),
-            crate::shape::field::<
-                Option<ConnectionNoiseSuppressionDetailsEngine>,
-            >("engine"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConnectionNoiseSuppressionDetails",
+                &[
+                    crate::shape::field::<Option<i64>>("attenuation_limit"),
+                    crate::shape::field::<
+                        Option<ConnectionNoiseSuppressionDetailsEngine>,
+                    >("engine"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The noise suppression engine to use. 'denoiser' is the default engine. 'deep_filter_net' and 'deep_filter_net_large' are alternative engines with different performance characteristics. Krisp engines ('krisp_viva_tel', 'krisp_viva_tel_lite', 'krisp_viva_promodel', 'krisp_viva_ss') provide advanced noise suppression capabilities. 'quail_voice_focus' provides Quail-based voice focus noise suppression.
@@ -297,15 +331,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ConnectionRtcpSettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConnectionRtcpSettings",
-        &[
-            crate::shape::field::<Option<bool>>("capture_enabled"),
-            crate::shape::field::<Option<ConnectionRtcpSettingsPort>>("port"),
-            crate::shape::field::<Option<i64>>("report_frequency_secs"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConnectionRtcpSettings",
+                &[
+                    crate::shape::field::<Option<bool>>("capture_enabled"),
+                    crate::shape::field::<Option<ConnectionRtcpSettingsPort>>("port"),
+                    crate::shape::field::<Option<i64>>("report_frequency_secs"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// RTCP port by default is rtp+1, it can also be set to rtcp-mux
@@ -360,20 +400,6 @@ crate::codec::optional_fields!(
     "outbound_voice_profile_id" => outbound_voice_profile_id }
 );
 
-impl crate::shape::Shaped for ConnectionsFilterConsolidated {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConnectionsFilterConsolidated",
-        &[
-            crate::shape::field::<
-                Option<ConnectionsFilterConsolidatedConnectionName>,
-            >("connection_name"),
-            crate::shape::field::<Option<String>>("fqdn"),
-            crate::shape::field::<Option<String>>("outbound_voice_profile_id"),
-        ],
-        false,
-    );
-}
-
 /// Filter by connection_name using nested operations
 ///
 /// Spec: `#/paths/~1connections/get/parameters/0/schema/properties/connection_name`
@@ -404,16 +430,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ConnectionsPaginationMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConnectionsPaginationMeta",
-        &[
-            crate::shape::field::<Option<i64>>("page_number"),
-            crate::shape::field::<Option<i64>>("page_size"),
-            crate::shape::field::<Option<i64>>("total_pages"),
-            crate::shape::field::<Option<i64>>("total_results"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConnectionsPaginationMeta",
+                &[
+                    crate::shape::field::<Option<i64>>("page_number"),
+                    crate::shape::field::<Option<i64>>("page_size"),
+                    crate::shape::field::<Option<i64>>("total_pages"),
+                    crate::shape::field::<Option<i64>>("total_results"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1connections/get/parameters/2/schema`
@@ -853,18 +885,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for Fqdn {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Fqdn",
-        &[
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("dns_record_type"),
-            crate::shape::field::<Option<String>>("fqdn"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<i64>>("port"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Fqdn",
+                &[
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("dns_record_type"),
+                    crate::shape::field::<Option<String>>("fqdn"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<i64>>("port"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -105,54 +105,6 @@ pub struct CreateUacConnectionRequest {
     pub webhook_timeout_secs: Option<Option<i64>>,
 }
 
-impl crate::shape::Shaped for CreateUacConnectionRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateUacConnectionRequest",
-        &[
-            crate::shape::field::<Option<bool>>("active"),
-            crate::shape::field::<Option<AnchorsiteOverride>>("anchorsite_override"),
-            crate::shape::field::<
-                Option<Option<ConnectionAndroidPushCredentialId>>,
-            >("android_push_credential_id"),
-            crate::shape::field::<Option<bool>>("call_cost_in_webhooks"),
-            crate::shape::field::<ConnectionName>("connection_name"),
-            crate::shape::field::<Option<bool>>("default_on_hold_comfort_noise_enabled"),
-            crate::shape::field::<Option<DtmfType>>("dtmf_type"),
-            crate::shape::field::<Option<bool>>("encode_contact_header_enabled"),
-            crate::shape::field::<Option<Option<EncryptedMedia>>>("encrypted_media"),
-            crate::shape::field::<Option<UacExternalSettings>>("external_uac_settings"),
-            crate::shape::field::<Option<UacInboundRequest>>("inbound"),
-            crate::shape::field::<Option<UacInternalSettings>>("internal_uac_settings"),
-            crate::shape::field::<
-                Option<Option<ConnectionIosPushCredentialId>>,
-            >("ios_push_credential_id"),
-            crate::shape::field::<Option<ConnectionJitterBuffer>>("jitter_buffer"),
-            crate::shape::field::<
-                Option<ConnectionNoiseSuppression>,
-            >("noise_suppression"),
-            crate::shape::field::<
-                Option<ConnectionNoiseSuppressionDetails>,
-            >("noise_suppression_details"),
-            crate::shape::field::<Option<bool>>("onnet_t38_passthrough_enabled"),
-            crate::shape::field::<Option<UacOutbound>>("outbound"),
-            crate::shape::field::<Option<String>>("password"),
-            crate::shape::field::<Option<ConnectionRtcpSettings>>("rtcp_settings"),
-            crate::shape::field::<
-                Option<CreateUacConnectionRequestSipUriCallingPreference>,
-            >("sip_uri_calling_preference"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<Option<String>>("user_name"),
-            crate::shape::field::<
-                Option<CreateUacConnectionRequestWebhookApiVersion>,
-            >("webhook_api_version"),
-            crate::shape::field::<Option<Option<String>>>("webhook_event_failover_url"),
-            crate::shape::field::<Option<String>>("webhook_event_url"),
-            crate::shape::field::<Option<Option<i64>>>("webhook_timeout_secs"),
-        ],
-        false,
-    );
-}
-
 /// This feature enables inbound SIP URI calls to your Credential Auth Connection. If enabled for all (unrestricted) then anyone who calls the SIP URI &lt;your-username&gt;@telnyx.com will be connected to your Connection. You can also choose to allow only calls that are originated on any Connections under your account (internal).
 ///
 /// Spec: `#/components/schemas/CreateUacConnectionRequest/properties/sip_uri_calling_preference`
@@ -174,11 +126,17 @@ pub struct CreateUacConnectionResponse {
 crate::codec::optional_fields!(CreateUacConnectionResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateUacConnectionResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateUacConnectionResponse",
-        &[crate::shape::field::<Option<UacConnection>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateUacConnectionResponse",
+                &[crate::shape::field::<Option<UacConnection>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// UAC Connection Response
@@ -203,14 +161,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListUacConnectionsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListUacConnectionsResponse",
-        &[
-            crate::shape::field::<Option<Vec<UacConnection>>>("data"),
-            crate::shape::field::<Option<ConnectionsPaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListUacConnectionsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<UacConnection>>>("data"),
+                    crate::shape::field::<Option<ConnectionsPaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// UAC Connection Response
@@ -248,26 +212,32 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for SipRegistrationStatus {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SipRegistrationStatus",
-        &[
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("connection_name"),
-            crate::shape::field::<
-                Option<SipRegistrationStatusCredentialType>,
-            >("credential_type"),
-            crate::shape::field::<Option<String>>("credential_username"),
-            crate::shape::field::<Option<String>>("last_registration_response"),
-            crate::shape::field::<Option<bool>>("registered"),
-            crate::shape::field::<
-                Option<SipRegistrationStatusSipRegistrationDetails>,
-            >("sip_registration_details"),
-            crate::shape::field::<
-                Option<SipRegistrationStatusSipRegistrationStatus>,
-            >("sip_registration_status"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SipRegistrationStatus",
+                &[
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("connection_name"),
+                    crate::shape::field::<
+                        Option<SipRegistrationStatusCredentialType>,
+                    >("credential_type"),
+                    crate::shape::field::<Option<String>>("credential_username"),
+                    crate::shape::field::<Option<String>>("last_registration_response"),
+                    crate::shape::field::<Option<bool>>("registered"),
+                    crate::shape::field::<
+                        Option<SipRegistrationStatusSipRegistrationDetails>,
+                    >("sip_registration_details"),
+                    crate::shape::field::<
+                        Option<SipRegistrationStatusSipRegistrationStatus>,
+                    >("sip_registration_status"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The credential type that was looked up.
@@ -344,23 +314,29 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for SipRegistrationStatusSipRegistrationDetails {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SipRegistrationStatusSipRegistrationDetails",
-        &[
-            crate::shape::field::<Option<i64>>("auth_retries"),
-            crate::shape::field::<Option<i64>>("expires"),
-            crate::shape::field::<Option<i64>>("failures"),
-            crate::shape::field::<Option<String>>("last_modified"),
-            crate::shape::field::<Option<i64>>("next_action_at"),
-            crate::shape::field::<Option<String>>("node"),
-            crate::shape::field::<Option<String>>("sip_uri_user_host"),
-            crate::shape::field::<Option<String>>("transport"),
-            crate::shape::field::<Option<String>>("ua_ip"),
-            crate::shape::field::<Option<i64>>("ua_port"),
-            crate::shape::field::<Option<i64>>("uptime"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SipRegistrationStatusSipRegistrationDetails",
+                &[
+                    crate::shape::field::<Option<i64>>("auth_retries"),
+                    crate::shape::field::<Option<i64>>("expires"),
+                    crate::shape::field::<Option<i64>>("failures"),
+                    crate::shape::field::<Option<String>>("last_modified"),
+                    crate::shape::field::<Option<i64>>("next_action_at"),
+                    crate::shape::field::<Option<String>>("node"),
+                    crate::shape::field::<Option<String>>("sip_uri_user_host"),
+                    crate::shape::field::<Option<String>>("transport"),
+                    crate::shape::field::<Option<String>>("ua_ip"),
+                    crate::shape::field::<Option<i64>>("ua_port"),
+                    crate::shape::field::<Option<i64>>("uptime"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Human-readable registration status derived from the registrar state.
@@ -511,63 +487,85 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for UacConnection {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UacConnection",
-        &[
-            crate::shape::field::<Option<bool>>("active"),
-            crate::shape::field::<Option<AnchorsiteOverride>>("anchorsite_override"),
-            crate::shape::field::<
-                Option<ConnectionAndroidPushCredentialId>,
-            >("android_push_credential_id"),
-            crate::shape::field::<Option<UacConnectionAuthentication>>("authentication"),
-            crate::shape::field::<Option<bool>>("call_cost_in_webhooks"),
-            crate::shape::field::<Option<String>>("connection_name"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<bool>>("default_on_hold_comfort_noise_enabled"),
-            crate::shape::field::<Option<DtmfType>>("dtmf_type"),
-            crate::shape::field::<Option<bool>>("encode_contact_header_enabled"),
-            crate::shape::field::<Option<EncryptedMedia>>("encrypted_media"),
-            crate::shape::field::<Option<UacExternalSettings>>("external_uac_settings"),
-            crate::shape::field::<Option<String>>("fqdn"),
-            crate::shape::field::<
-                Option<UacConnectionFqdnOutboundAuthentication>,
-            >("fqdn_outbound_authentication"),
-            crate::shape::field::<Option<Vec<Fqdn>>>("fqdns"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<UacInbound>>("inbound"),
-            crate::shape::field::<Option<UacInternalSettings>>("internal_uac_settings"),
-            crate::shape::field::<
-                Option<ConnectionIosPushCredentialId>,
-            >("ios_push_credential_id"),
-            crate::shape::field::<Option<ConnectionJitterBuffer>>("jitter_buffer"),
-            crate::shape::field::<
-                Option<ConnectionNoiseSuppression>,
-            >("noise_suppression"),
-            crate::shape::field::<
-                Option<ConnectionNoiseSuppressionDetails>,
-            >("noise_suppression_details"),
-            crate::shape::field::<Option<bool>>("onnet_t38_passthrough_enabled"),
-            crate::shape::field::<Option<UacOutbound>>("outbound"),
-            crate::shape::field::<Option<String>>("password"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("registration_status"),
-            crate::shape::field::<Option<String>>("registration_status_updated_at"),
-            crate::shape::field::<Option<ConnectionRtcpSettings>>("rtcp_settings"),
-            crate::shape::field::<
-                Option<UacConnectionSipUriCallingPreference>,
-            >("sip_uri_calling_preference"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("user_name"),
-            crate::shape::field::<
-                Option<UacConnectionWebhookApiVersion>,
-            >("webhook_api_version"),
-            crate::shape::field::<Option<String>>("webhook_event_failover_url"),
-            crate::shape::field::<Option<String>>("webhook_event_url"),
-            crate::shape::field::<Option<i64>>("webhook_timeout_secs"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UacConnection",
+                &[
+                    crate::shape::field::<Option<bool>>("active"),
+                    crate::shape::field::<
+                        Option<AnchorsiteOverride>,
+                    >("anchorsite_override"),
+                    crate::shape::field::<
+                        Option<ConnectionAndroidPushCredentialId>,
+                    >("android_push_credential_id"),
+                    crate::shape::field::<
+                        Option<UacConnectionAuthentication>,
+                    >("authentication"),
+                    crate::shape::field::<Option<bool>>("call_cost_in_webhooks"),
+                    crate::shape::field::<Option<String>>("connection_name"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<
+                        Option<bool>,
+                    >("default_on_hold_comfort_noise_enabled"),
+                    crate::shape::field::<Option<DtmfType>>("dtmf_type"),
+                    crate::shape::field::<Option<bool>>("encode_contact_header_enabled"),
+                    crate::shape::field::<Option<EncryptedMedia>>("encrypted_media"),
+                    crate::shape::field::<
+                        Option<UacExternalSettings>,
+                    >("external_uac_settings"),
+                    crate::shape::field::<Option<String>>("fqdn"),
+                    crate::shape::field::<
+                        Option<UacConnectionFqdnOutboundAuthentication>,
+                    >("fqdn_outbound_authentication"),
+                    crate::shape::field::<Option<Vec<Fqdn>>>("fqdns"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<UacInbound>>("inbound"),
+                    crate::shape::field::<
+                        Option<UacInternalSettings>,
+                    >("internal_uac_settings"),
+                    crate::shape::field::<
+                        Option<ConnectionIosPushCredentialId>,
+                    >("ios_push_credential_id"),
+                    crate::shape::field::<
+                        Option<ConnectionJitterBuffer>,
+                    >("jitter_buffer"),
+                    crate::shape::field::<
+                        Option<ConnectionNoiseSuppression>,
+                    >("noise_suppression"),
+                    crate::shape::field::<
+                        Option<ConnectionNoiseSuppressionDetails>,
+                    >("noise_suppression_details"),
+                    crate::shape::field::<Option<bool>>("onnet_t38_passthrough_enabled"),
+                    crate::shape::field::<Option<UacOutbound>>("outbound"),
+                    crate::shape::field::<Option<String>>("password"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("registration_status"),
+                    crate::shape::field::<
+                        Option<String>,
+                    >("registration_status_updated_at"),
+                    crate::shape::field::<
+                        Option<ConnectionRtcpSettings>,
+                    >("rtcp_settings"),
+                    crate::shape::field::<
+                        Option<UacConnectionSipUriCallingPreference>,
+                    >("sip_uri_calling_preference"),
+                    crate::shape::field::<Option<Vec<String>>>("tags"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<String>>("user_name"),
+                    crate::shape::field::<
+                        Option<UacConnectionWebhookApiVersion>,
+                    >("webhook_api_version"),
+                    crate::shape::field::<Option<String>>("webhook_event_failover_url"),
+                    crate::shape::field::<Option<String>>("webhook_event_url"),
+                    crate::shape::field::<Option<i64>>("webhook_timeout_secs"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The authentication strategy used by this connection.
@@ -675,22 +673,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for UacExternalSettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UacExternalSettings",
-        &[
-            crate::shape::field::<Option<Option<String>>>("auth_username"),
-            crate::shape::field::<Option<Option<i64>>>("expiration_sec"),
-            crate::shape::field::<Option<Option<String>>>("from_user"),
-            crate::shape::field::<Option<Option<String>>>("outbound_proxy"),
-            crate::shape::field::<Option<String>>("password"),
-            crate::shape::field::<Option<String>>("proxy"),
-            crate::shape::field::<
-                Option<Option<UacExternalSettingsTransport>>,
-            >("transport"),
-            crate::shape::field::<Option<String>>("username"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UacExternalSettings",
+                &[
+                    crate::shape::field::<Option<Option<String>>>("auth_username"),
+                    crate::shape::field::<Option<Option<i64>>>("expiration_sec"),
+                    crate::shape::field::<Option<Option<String>>>("from_user"),
+                    crate::shape::field::<Option<Option<String>>>("outbound_proxy"),
+                    crate::shape::field::<Option<String>>("password"),
+                    crate::shape::field::<Option<String>>("proxy"),
+                    crate::shape::field::<
+                        Option<Option<UacExternalSettingsTransport>>,
+                    >("transport"),
+                    crate::shape::field::<Option<String>>("username"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The transport protocol used for SIP signaling when communicating with the external SIP peer. One of UDP, TLS, or TCP.
@@ -785,38 +789,44 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for UacInbound {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UacInbound",
-        &[
-            crate::shape::field::<
-                Option<UacInboundAniNumberFormat>,
-            >("ani_number_format"),
-            crate::shape::field::<Option<i64>>("channel_limit"),
-            crate::shape::field::<Option<Vec<String>>>("codecs"),
-            crate::shape::field::<
-                Option<UacInboundDefaultRoutingMethod>,
-            >("default_routing_method"),
-            crate::shape::field::<
-                Option<UacInboundDnisNumberFormat>,
-            >("dnis_number_format"),
-            crate::shape::field::<Option<bool>>("generate_ringback_tone"),
-            crate::shape::field::<Option<bool>>("isup_headers_enabled"),
-            crate::shape::field::<Option<bool>>("prack_enabled"),
-            crate::shape::field::<Option<bool>>("shaken_stir_enabled"),
-            crate::shape::field::<
-                Option<UacInboundSimultaneousRinging>,
-            >("simultaneous_ringing"),
-            crate::shape::field::<Option<bool>>("sip_compact_headers_enabled"),
-            crate::shape::field::<Option<UacInboundSipRegion>>("sip_region"),
-            crate::shape::field::<Option<String>>("sip_subdomain"),
-            crate::shape::field::<
-                Option<UacInboundSipSubdomainReceiveSettings>,
-            >("sip_subdomain_receive_settings"),
-            crate::shape::field::<Option<i64>>("timeout_1xx_secs"),
-            crate::shape::field::<Option<i64>>("timeout_2xx_secs"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UacInbound",
+                &[
+                    crate::shape::field::<
+                        Option<UacInboundAniNumberFormat>,
+                    >("ani_number_format"),
+                    crate::shape::field::<Option<i64>>("channel_limit"),
+                    crate::shape::field::<Option<Vec<String>>>("codecs"),
+                    crate::shape::field::<
+                        Option<UacInboundDefaultRoutingMethod>,
+                    >("default_routing_method"),
+                    crate::shape::field::<
+                        Option<UacInboundDnisNumberFormat>,
+                    >("dnis_number_format"),
+                    crate::shape::field::<Option<bool>>("generate_ringback_tone"),
+                    crate::shape::field::<Option<bool>>("isup_headers_enabled"),
+                    crate::shape::field::<Option<bool>>("prack_enabled"),
+                    crate::shape::field::<Option<bool>>("shaken_stir_enabled"),
+                    crate::shape::field::<
+                        Option<UacInboundSimultaneousRinging>,
+                    >("simultaneous_ringing"),
+                    crate::shape::field::<Option<bool>>("sip_compact_headers_enabled"),
+                    crate::shape::field::<Option<UacInboundSipRegion>>("sip_region"),
+                    crate::shape::field::<Option<String>>("sip_subdomain"),
+                    crate::shape::field::<
+                        Option<UacInboundSipSubdomainReceiveSettings>,
+                    >("sip_subdomain_receive_settings"),
+                    crate::shape::field::<Option<i64>>("timeout_1xx_secs"),
+                    crate::shape::field::<Option<i64>>("timeout_2xx_secs"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// This setting allows you to set the format with which the caller's number (ANI) is sent for inbound phone calls.
@@ -878,37 +888,6 @@ crate::codec::optional_fields!(
     timeout_2xx_secs }
 );
 
-impl crate::shape::Shaped for UacInboundRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UacInboundRequest",
-        &[
-            crate::shape::field::<
-                Option<UacInboundRequestAniNumberFormat>,
-            >("ani_number_format"),
-            crate::shape::field::<Option<i64>>("channel_limit"),
-            crate::shape::field::<Option<Vec<String>>>("codecs"),
-            crate::shape::field::<
-                Option<UacInboundRequestDefaultRoutingMethod>,
-            >("default_routing_method"),
-            crate::shape::field::<
-                Option<UacInboundRequestDnisNumberFormat>,
-            >("dnis_number_format"),
-            crate::shape::field::<Option<bool>>("generate_ringback_tone"),
-            crate::shape::field::<Option<bool>>("isup_headers_enabled"),
-            crate::shape::field::<Option<bool>>("prack_enabled"),
-            crate::shape::field::<Option<bool>>("shaken_stir_enabled"),
-            crate::shape::field::<
-                Option<UacInboundRequestSimultaneousRinging>,
-            >("simultaneous_ringing"),
-            crate::shape::field::<Option<bool>>("sip_compact_headers_enabled"),
-            crate::shape::field::<Option<UacInboundRequestSipRegion>>("sip_region"),
-            crate::shape::field::<Option<i64>>("timeout_1xx_secs"),
-            crate::shape::field::<Option<i64>>("timeout_2xx_secs"),
-        ],
-        false,
-    );
-}
-
 /// This setting allows you to set the format with which the caller's number (ANI) is sent for inbound phone calls.
 ///
 /// Spec: `#/components/schemas/UacInboundRequest/properties/ani_number_format`
@@ -961,11 +940,17 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for UacInternalSettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UacInternalSettings",
-        &[crate::shape::field::<Option<String>>("destination_uri")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UacInternalSettings",
+                &[crate::shape::field::<Option<String>>("destination_uri")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// UAC Outbound
@@ -1004,27 +989,33 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for UacOutbound {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UacOutbound",
-        &[
-            crate::shape::field::<Option<String>>("ani_override"),
-            crate::shape::field::<
-                Option<UacOutboundAniOverrideType>,
-            >("ani_override_type"),
-            crate::shape::field::<Option<Option<bool>>>("call_parking_enabled"),
-            crate::shape::field::<Option<i64>>("channel_limit"),
-            crate::shape::field::<Option<bool>>("generate_ringback_tone"),
-            crate::shape::field::<Option<bool>>("instant_ringback_enabled"),
-            crate::shape::field::<Option<String>>("localization"),
-            crate::shape::field::<
-                Option<ConnectionsOutboundVoiceProfileId>,
-            >("outbound_voice_profile_id"),
-            crate::shape::field::<
-                Option<UacOutboundT38ReinviteSource>,
-            >("t38_reinvite_source"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UacOutbound",
+                &[
+                    crate::shape::field::<Option<String>>("ani_override"),
+                    crate::shape::field::<
+                        Option<UacOutboundAniOverrideType>,
+                    >("ani_override_type"),
+                    crate::shape::field::<Option<Option<bool>>>("call_parking_enabled"),
+                    crate::shape::field::<Option<i64>>("channel_limit"),
+                    crate::shape::field::<Option<bool>>("generate_ringback_tone"),
+                    crate::shape::field::<Option<bool>>("instant_ringback_enabled"),
+                    crate::shape::field::<Option<String>>("localization"),
+                    crate::shape::field::<
+                        Option<ConnectionsOutboundVoiceProfileId>,
+                    >("outbound_voice_profile_id"),
+                    crate::shape::field::<
+                        Option<UacOutboundT38ReinviteSource>,
+                    >("t38_reinvite_source"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Specifies when we apply your ani_override setting. Only applies when ani_override is not blank.
@@ -1107,54 +1098,6 @@ crate::codec::optional_fields!(
     webhook_event_failover_url nullable, "webhook_event_url" => webhook_event_url,
     "webhook_timeout_secs" => webhook_timeout_secs nullable }
 );
-
-impl crate::shape::Shaped for UpdateUacConnectionRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateUacConnectionRequest",
-        &[
-            crate::shape::field::<Option<bool>>("active"),
-            crate::shape::field::<Option<AnchorsiteOverride>>("anchorsite_override"),
-            crate::shape::field::<
-                Option<Option<ConnectionAndroidPushCredentialId>>,
-            >("android_push_credential_id"),
-            crate::shape::field::<Option<bool>>("call_cost_in_webhooks"),
-            crate::shape::field::<Option<ConnectionName>>("connection_name"),
-            crate::shape::field::<Option<bool>>("default_on_hold_comfort_noise_enabled"),
-            crate::shape::field::<Option<DtmfType>>("dtmf_type"),
-            crate::shape::field::<Option<bool>>("encode_contact_header_enabled"),
-            crate::shape::field::<Option<Option<EncryptedMedia>>>("encrypted_media"),
-            crate::shape::field::<Option<UacExternalSettings>>("external_uac_settings"),
-            crate::shape::field::<Option<UacInboundRequest>>("inbound"),
-            crate::shape::field::<Option<UacInternalSettings>>("internal_uac_settings"),
-            crate::shape::field::<
-                Option<Option<ConnectionIosPushCredentialId>>,
-            >("ios_push_credential_id"),
-            crate::shape::field::<Option<ConnectionJitterBuffer>>("jitter_buffer"),
-            crate::shape::field::<
-                Option<ConnectionNoiseSuppression>,
-            >("noise_suppression"),
-            crate::shape::field::<
-                Option<ConnectionNoiseSuppressionDetails>,
-            >("noise_suppression_details"),
-            crate::shape::field::<Option<bool>>("onnet_t38_passthrough_enabled"),
-            crate::shape::field::<Option<UacOutbound>>("outbound"),
-            crate::shape::field::<Option<String>>("password"),
-            crate::shape::field::<Option<ConnectionRtcpSettings>>("rtcp_settings"),
-            crate::shape::field::<
-                Option<UpdateUacConnectionRequestSipUriCallingPreference>,
-            >("sip_uri_calling_preference"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<Option<String>>("user_name"),
-            crate::shape::field::<
-                Option<UpdateUacConnectionRequestWebhookApiVersion>,
-            >("webhook_api_version"),
-            crate::shape::field::<Option<Option<String>>>("webhook_event_failover_url"),
-            crate::shape::field::<Option<String>>("webhook_event_url"),
-            crate::shape::field::<Option<Option<i64>>>("webhook_timeout_secs"),
-        ],
-        false,
-    );
-}
 
 /// This feature enables inbound SIP URI calls to your Credential Auth Connection. If enabled for all (unrestricted) then anyone who calls the SIP URI &lt;your-username&gt;@telnyx.com will be connected to your Connection. You can also choose to allow only calls that are originated on any Connections under your account (internal).
 ///

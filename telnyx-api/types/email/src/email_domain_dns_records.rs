@@ -12,9 +12,15 @@ pub struct DnsRecordListResponse {
 }
 
 impl crate::shape::Shaped for DnsRecordListResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DnsRecordListResponse",
-        &[crate::shape::field::<Vec<DnsRecord>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DnsRecordListResponse",
+                &[crate::shape::field::<Vec<DnsRecord>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

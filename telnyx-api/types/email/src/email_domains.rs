@@ -23,19 +23,6 @@ pub struct CreateEmailDomainRequest {
     pub tracking: Option<TrackingSettings>,
 }
 
-impl crate::shape::Shaped for CreateEmailDomainRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateEmailDomainRequest",
-        &[
-            crate::shape::field::<Option<Option<String>>>("dmarc_policy"),
-            crate::shape::field::<String>("domain"),
-            crate::shape::field::<Option<bool>>("inbound_enabled"),
-            crate::shape::field::<Option<TrackingSettings>>("tracking"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/email_CursorPaginationMeta`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct EmailCursorPaginationMeta {
@@ -51,17 +38,23 @@ pub struct EmailCursorPaginationMeta {
 }
 
 impl crate::shape::Shaped for EmailCursorPaginationMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailCursorPaginationMeta",
-        &[
-            crate::shape::field::<bool>("has_next"),
-            crate::shape::field::<bool>("has_previous"),
-            crate::shape::field::<Option<String>>("next_cursor"),
-            crate::shape::field::<i64>("page_size"),
-            crate::shape::field::<Option<String>>("previous_cursor"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailCursorPaginationMeta",
+                &[
+                    crate::shape::field::<bool>("has_next"),
+                    crate::shape::field::<bool>("has_previous"),
+                    crate::shape::field::<Option<String>>("next_cursor"),
+                    crate::shape::field::<i64>("page_size"),
+                    crate::shape::field::<Option<String>>("previous_cursor"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/EmailDomainHealth`
@@ -83,19 +76,25 @@ pub struct EmailDomainHealth {
 }
 
 impl crate::shape::Shaped for EmailDomainHealth {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailDomainHealth",
-        &[
-            crate::shape::field::<String>("checked_at"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<EmailDomainHealthRecordType>("record_type"),
-            crate::shape::field::<EmailDomainHealthStatus>("status"),
-            crate::shape::field::<bool>("usable_for_inbound"),
-            crate::shape::field::<bool>("usable_for_sending"),
-            crate::shape::field::<EmailDomainVerification>("verification"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailDomainHealth",
+                &[
+                    crate::shape::field::<String>("checked_at"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<EmailDomainHealthRecordType>("record_type"),
+                    crate::shape::field::<EmailDomainHealthStatus>("status"),
+                    crate::shape::field::<bool>("usable_for_inbound"),
+                    crate::shape::field::<bool>("usable_for_sending"),
+                    crate::shape::field::<EmailDomainVerification>("verification"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Record type discriminator
@@ -137,11 +136,17 @@ pub struct EmailDomainHealthResponse {
 }
 
 impl crate::shape::Shaped for EmailDomainHealthResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailDomainHealthResponse",
-        &[crate::shape::field::<EmailDomainHealth>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailDomainHealthResponse",
+                &[crate::shape::field::<EmailDomainHealth>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Current domain status
@@ -157,14 +162,20 @@ pub struct EmailDomainListResponse {
 }
 
 impl crate::shape::Shaped for EmailDomainListResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailDomainListResponse",
-        &[
-            crate::shape::field::<Vec<EmailDomain>>("data"),
-            crate::shape::field::<EmailDomainListResponseMeta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailDomainListResponse",
+                &[
+                    crate::shape::field::<Vec<EmailDomain>>("data"),
+                    crate::shape::field::<EmailDomainListResponseMeta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/EmailDomainListResponse/properties/meta`
@@ -191,12 +202,18 @@ impl<'de> serde::Deserialize<'de> for EmailDomainListResponseMeta {
 }
 
 impl crate::shape::Shaped for EmailDomainListResponseMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "EmailDomainListResponseMeta",
-        variants: &[
-            crate::shape::of::<OffsetPaginationMeta>(),
-            crate::shape::of::<EmailCursorPaginationMeta>(),
-        ],
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Untagged {
+                name: "EmailDomainListResponseMeta",
+                variants: &[
+                    crate::shape::of::<OffsetPaginationMeta>(),
+                    crate::shape::of::<EmailCursorPaginationMeta>(),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
     };
 }
 
@@ -256,15 +273,3 @@ crate::codec::optional_fields!(
     UpdateEmailDomainRequest { "dmarc_policy" => dmarc_policy nullable, "inbound_enabled"
     => inbound_enabled, "tracking" => tracking }
 );
-
-impl crate::shape::Shaped for UpdateEmailDomainRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateEmailDomainRequest",
-        &[
-            crate::shape::field::<Option<Option<String>>>("dmarc_policy"),
-            crate::shape::field::<Option<bool>>("inbound_enabled"),
-            crate::shape::field::<Option<TrackingSettings>>("tracking"),
-        ],
-        false,
-    );
-}

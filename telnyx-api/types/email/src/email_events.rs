@@ -22,21 +22,27 @@ pub struct AccountEmailEvent {
 }
 
 impl crate::shape::Shaped for AccountEmailEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AccountEmailEvent",
-        &[
-            crate::shape::field::<Option<EventEmailSummary>>("email"),
-            crate::shape::field::<String>("email_id"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<String>("occurred_at"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("payload"),
-            crate::shape::field::<AccountEmailEventRecordType>("record_type"),
-            crate::shape::field::<EmailEventType>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AccountEmailEvent",
+                &[
+                    crate::shape::field::<Option<EventEmailSummary>>("email"),
+                    crate::shape::field::<String>("email_id"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<String>("occurred_at"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("payload"),
+                    crate::shape::field::<AccountEmailEventRecordType>("record_type"),
+                    crate::shape::field::<EmailEventType>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/AccountEmailEventListResponse`
@@ -47,14 +53,20 @@ pub struct AccountEmailEventListResponse {
 }
 
 impl crate::shape::Shaped for AccountEmailEventListResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AccountEmailEventListResponse",
-        &[
-            crate::shape::field::<Vec<AccountEmailEvent>>("data"),
-            crate::shape::field::<EventPaginationMeta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AccountEmailEventListResponse",
+                &[
+                    crate::shape::field::<Vec<AccountEmailEvent>>("data"),
+                    crate::shape::field::<EventPaginationMeta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/AccountEmailEvent/properties/record_type`
@@ -105,22 +117,28 @@ pub struct EmailEventCounts {
 }
 
 impl crate::shape::Shaped for EmailEventCounts {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailEventCounts",
-        &[
-            crate::shape::field::<i64>("bounced"),
-            crate::shape::field::<i64>("clicked"),
-            crate::shape::field::<i64>("complained"),
-            crate::shape::field::<i64>("deferred"),
-            crate::shape::field::<i64>("delivered"),
-            crate::shape::field::<i64>("failed"),
-            crate::shape::field::<i64>("opened"),
-            crate::shape::field::<i64>("queued"),
-            crate::shape::field::<i64>("sent"),
-            crate::shape::field::<i64>("unsubscribed"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailEventCounts",
+                &[
+                    crate::shape::field::<i64>("bounced"),
+                    crate::shape::field::<i64>("clicked"),
+                    crate::shape::field::<i64>("complained"),
+                    crate::shape::field::<i64>("deferred"),
+                    crate::shape::field::<i64>("delivered"),
+                    crate::shape::field::<i64>("failed"),
+                    crate::shape::field::<i64>("opened"),
+                    crate::shape::field::<i64>("queued"),
+                    crate::shape::field::<i64>("sent"),
+                    crate::shape::field::<i64>("unsubscribed"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Event rates as percentages (0-100+), rounded to 2 decimal places.
@@ -143,18 +161,24 @@ pub struct EmailEventRates {
 }
 
 impl crate::shape::Shaped for EmailEventRates {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailEventRates",
-        &[
-            crate::shape::field::<f64>("bounce_rate"),
-            crate::shape::field::<f64>("click_rate"),
-            crate::shape::field::<f64>("complaint_rate"),
-            crate::shape::field::<f64>("deferred_rate"),
-            crate::shape::field::<f64>("delivery_rate"),
-            crate::shape::field::<f64>("open_rate"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailEventRates",
+                &[
+                    crate::shape::field::<f64>("bounce_rate"),
+                    crate::shape::field::<f64>("click_rate"),
+                    crate::shape::field::<f64>("complaint_rate"),
+                    crate::shape::field::<f64>("deferred_rate"),
+                    crate::shape::field::<f64>("delivery_rate"),
+                    crate::shape::field::<f64>("open_rate"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/EmailEventStats`
@@ -167,16 +191,22 @@ pub struct EmailEventStats {
 }
 
 impl crate::shape::Shaped for EmailEventStats {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailEventStats",
-        &[
-            crate::shape::field::<EmailEventCounts>("counts"),
-            crate::shape::field::<EmailEventRates>("rates"),
-            crate::shape::field::<EmailEventStatsRecordType>("record_type"),
-            crate::shape::field::<TimeRange>("time_range"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailEventStats",
+                &[
+                    crate::shape::field::<EmailEventCounts>("counts"),
+                    crate::shape::field::<EmailEventRates>("rates"),
+                    crate::shape::field::<EmailEventStatsRecordType>("record_type"),
+                    crate::shape::field::<TimeRange>("time_range"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/EmailEventStats/properties/record_type`
@@ -216,11 +246,17 @@ pub struct EmailEventStatsResponse {
 }
 
 impl crate::shape::Shaped for EmailEventStatsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailEventStatsResponse",
-        &[crate::shape::field::<EmailEventStats>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailEventStatsResponse",
+                &[crate::shape::field::<EmailEventStats>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/EventEmailSummary`
@@ -233,16 +269,22 @@ pub struct EventEmailSummary {
 }
 
 impl crate::shape::Shaped for EventEmailSummary {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EventEmailSummary",
-        &[
-            crate::shape::field::<Vec<EmailAddress>>("cc"),
-            crate::shape::field::<EmailAddress>("from"),
-            crate::shape::field::<String>("subject"),
-            crate::shape::field::<Vec<EmailAddress>>("to"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EventEmailSummary",
+                &[
+                    crate::shape::field::<Vec<EmailAddress>>("cc"),
+                    crate::shape::field::<EmailAddress>("from"),
+                    crate::shape::field::<String>("subject"),
+                    crate::shape::field::<Vec<EmailAddress>>("to"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/EventPaginationMeta`
@@ -256,15 +298,21 @@ pub struct EventPaginationMeta {
 }
 
 impl crate::shape::Shaped for EventPaginationMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EventPaginationMeta",
-        &[
-            crate::shape::field::<Option<String>>("page_cursor"),
-            crate::shape::field::<i64>("page_size"),
-            crate::shape::field::<TimeRange>("time_range"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EventPaginationMeta",
+                &[
+                    crate::shape::field::<Option<String>>("page_cursor"),
+                    crate::shape::field::<i64>("page_size"),
+                    crate::shape::field::<TimeRange>("time_range"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1email_events/get/parameters/2/schema`
@@ -278,12 +326,18 @@ pub struct TimeRange {
 }
 
 impl crate::shape::Shaped for TimeRange {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TimeRange",
-        &[
-            crate::shape::field::<Option<String>>("from"),
-            crate::shape::field::<Option<String>>("to"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TimeRange",
+                &[
+                    crate::shape::field::<Option<String>>("from"),
+                    crate::shape::field::<Option<String>>("to"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

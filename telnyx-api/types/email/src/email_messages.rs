@@ -21,18 +21,6 @@ crate::codec::optional_fields!(
     => filename }
 );
 
-impl crate::shape::Shaped for AttachmentRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AttachmentRequest",
-        &[
-            crate::shape::field::<Option<String>>("content"),
-            crate::shape::field::<Option<String>>("content_type"),
-            crate::shape::field::<Option<String>>("filename"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/AttachmentResponse`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AttachmentResponse {
@@ -41,14 +29,20 @@ pub struct AttachmentResponse {
 }
 
 impl crate::shape::Shaped for AttachmentResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AttachmentResponse",
-        &[
-            crate::shape::field::<String>("content_type"),
-            crate::shape::field::<String>("filename"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AttachmentResponse",
+                &[
+                    crate::shape::field::<String>("content_type"),
+                    crate::shape::field::<String>("filename"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CreateEmailBatchRequest`
@@ -58,17 +52,6 @@ pub struct CreateEmailBatchRequest {
     /// Applies sandbox mode to all messages in the batch. Overrides any per-message sandbox_mode in the messages array.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sandbox_mode: Option<bool>,
-}
-
-impl crate::shape::Shaped for CreateEmailBatchRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateEmailBatchRequest",
-        &[
-            crate::shape::field::<Vec<CreateEmailRequest>>("messages"),
-            crate::shape::field::<Option<bool>>("sandbox_mode"),
-        ],
-        false,
-    );
 }
 
 /// Spec: `#/components/schemas/CreateEmailRequest`
@@ -126,41 +109,6 @@ pub struct CreateEmailRequest {
     pub to: EmailAddressArrayInput,
 }
 
-impl crate::shape::Shaped for CreateEmailRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateEmailRequest",
-        &[
-            crate::shape::field::<Option<Vec<AttachmentRequest>>>("attachments"),
-            crate::shape::field::<Option<Vec<EmailAddressInput>>>("bcc"),
-            crate::shape::field::<Option<Vec<EmailAddressInput>>>("cc"),
-            crate::shape::field::<EmailAddressInput>("from"),
-            crate::shape::field::<Option<String>>("from_name"),
-            crate::shape::field::<Option<String>>("group_id"),
-            crate::shape::field::<
-                Option<std::collections::BTreeMap<String, String>>,
-            >("headers"),
-            crate::shape::field::<Option<String>>("html_body"),
-            crate::shape::field::<Option<bool>>("ignore_suppression"),
-            crate::shape::field::<Option<bool>>("inline_css"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("metadata"),
-            crate::shape::field::<Option<EmailAddressInput>>("reply_to"),
-            crate::shape::field::<Option<bool>>("sandbox_mode"),
-            crate::shape::field::<Option<String>>("send_at"),
-            crate::shape::field::<Option<String>>("subject"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<Option<String>>("template_id"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("template_variables"),
-            crate::shape::field::<Option<String>>("text_body"),
-            crate::shape::field::<EmailAddressArrayInput>("to"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/EmailAddressArrayInput`
 pub type EmailAddressArrayInput = Vec<EmailAddressInput>;
 
@@ -187,13 +135,6 @@ impl<'de> serde::Deserialize<'de> for EmailAddressInput {
     }
 }
 
-impl crate::shape::Shaped for EmailAddressInput {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "EmailAddressInput",
-        variants: &[crate::shape::of::<String>(), crate::shape::of::<EmailAddress>()],
-    };
-}
-
 /// Spec: `#/components/schemas/EmailBatchItemError`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailBatchItemError {
@@ -205,15 +146,21 @@ pub struct EmailBatchItemError {
 }
 
 impl crate::shape::Shaped for EmailBatchItemError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailBatchItemError",
-        &[
-            crate::shape::field::<EmailBatchItemErrorCode>("code"),
-            crate::shape::field::<i64>("index"),
-            crate::shape::field::<String>("message"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailBatchItemError",
+                &[
+                    crate::shape::field::<EmailBatchItemErrorCode>("code"),
+                    crate::shape::field::<i64>("index"),
+                    crate::shape::field::<String>("message"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Batch item errors use `message` (not `detail`) for the human-readable text.
@@ -281,15 +228,21 @@ pub struct EmailBatchMeta {
 }
 
 impl crate::shape::Shaped for EmailBatchMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailBatchMeta",
-        &[
-            crate::shape::field::<i64>("failed"),
-            crate::shape::field::<i64>("succeeded"),
-            crate::shape::field::<i64>("total"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailBatchMeta",
+                &[
+                    crate::shape::field::<i64>("failed"),
+                    crate::shape::field::<i64>("succeeded"),
+                    crate::shape::field::<i64>("total"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/EmailBatchResponse`
@@ -301,15 +254,21 @@ pub struct EmailBatchResponse {
 }
 
 impl crate::shape::Shaped for EmailBatchResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailBatchResponse",
-        &[
-            crate::shape::field::<Vec<EmailMessage>>("data"),
-            crate::shape::field::<Vec<EmailBatchItemError>>("errors"),
-            crate::shape::field::<EmailBatchMeta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailBatchResponse",
+                &[
+                    crate::shape::field::<Vec<EmailMessage>>("data"),
+                    crate::shape::field::<Vec<EmailBatchItemError>>("errors"),
+                    crate::shape::field::<EmailBatchMeta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/EmailMessage`
@@ -344,32 +303,40 @@ pub struct EmailMessage {
 }
 
 impl crate::shape::Shaped for EmailMessage {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailMessage",
-        &[
-            crate::shape::field::<Vec<AttachmentResponse>>("attachments"),
-            crate::shape::field::<Vec<EmailAddress>>("bcc"),
-            crate::shape::field::<Vec<EmailAddress>>("cc"),
-            crate::shape::field::<Vec<MessageEvent>>("events"),
-            crate::shape::field::<EmailAddress>("from"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<Option<bool>>("inline_css"),
-            crate::shape::field::<String>("inserted_at"),
-            crate::shape::field::<EmailMessageRecordType>("record_type"),
-            crate::shape::field::<Option<String>>("reply_to"),
-            crate::shape::field::<Option<bool>>("sandbox"),
-            crate::shape::field::<Option<String>>("send_at"),
-            crate::shape::field::<EmailMessageStatus>("status"),
-            crate::shape::field::<String>("subject"),
-            crate::shape::field::<Option<Vec<EmailMessageSuppressedItem>>>("suppressed"),
-            crate::shape::field::<Option<String>>("template_id"),
-            crate::shape::field::<
-                serde_json::Map<String, serde_json::Value>,
-            >("template_variables"),
-            crate::shape::field::<Vec<EmailAddress>>("to"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailMessage",
+                &[
+                    crate::shape::field::<Vec<AttachmentResponse>>("attachments"),
+                    crate::shape::field::<Vec<EmailAddress>>("bcc"),
+                    crate::shape::field::<Vec<EmailAddress>>("cc"),
+                    crate::shape::field::<Vec<MessageEvent>>("events"),
+                    crate::shape::field::<EmailAddress>("from"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<Option<bool>>("inline_css"),
+                    crate::shape::field::<String>("inserted_at"),
+                    crate::shape::field::<EmailMessageRecordType>("record_type"),
+                    crate::shape::field::<Option<String>>("reply_to"),
+                    crate::shape::field::<Option<bool>>("sandbox"),
+                    crate::shape::field::<Option<String>>("send_at"),
+                    crate::shape::field::<EmailMessageStatus>("status"),
+                    crate::shape::field::<String>("subject"),
+                    crate::shape::field::<
+                        Option<Vec<EmailMessageSuppressedItem>>,
+                    >("suppressed"),
+                    crate::shape::field::<Option<String>>("template_id"),
+                    crate::shape::field::<
+                        serde_json::Map<String, serde_json::Value>,
+                    >("template_variables"),
+                    crate::shape::field::<Vec<EmailAddress>>("to"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/EmailMessageListResponse`
@@ -380,14 +347,20 @@ pub struct EmailMessageListResponse {
 }
 
 impl crate::shape::Shaped for EmailMessageListResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailMessageListResponse",
-        &[
-            crate::shape::field::<Vec<EmailMessage>>("data"),
-            crate::shape::field::<EmailPaginationMeta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailMessageListResponse",
+                &[
+                    crate::shape::field::<Vec<EmailMessage>>("data"),
+                    crate::shape::field::<EmailPaginationMeta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/EmailMessage/properties/record_type`
@@ -427,11 +400,17 @@ pub struct EmailMessageResponse {
 }
 
 impl crate::shape::Shaped for EmailMessageResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailMessageResponse",
-        &[crate::shape::field::<EmailMessage>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailMessageResponse",
+                &[crate::shape::field::<EmailMessage>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Current status of an email message. Lifecycle statuses (queued, scheduled, etc.) are set on creation. Delivery statuses (delivered, bounced, etc.) are updated by delivery event consumers.
@@ -533,17 +512,23 @@ pub struct MessageEvent {
 }
 
 impl crate::shape::Shaped for MessageEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MessageEvent",
-        &[
-            crate::shape::field::<String>("occurred_at"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("payload"),
-            crate::shape::field::<EmailEventType>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MessageEvent",
+                &[
+                    crate::shape::field::<String>("occurred_at"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("payload"),
+                    crate::shape::field::<EmailEventType>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/MessageEventListResponse`
@@ -554,12 +539,18 @@ pub struct MessageEventListResponse {
 }
 
 impl crate::shape::Shaped for MessageEventListResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MessageEventListResponse",
-        &[
-            crate::shape::field::<Vec<MessageEvent>>("data"),
-            crate::shape::field::<EmailPaginationMeta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MessageEventListResponse",
+                &[
+                    crate::shape::field::<Vec<MessageEvent>>("data"),
+                    crate::shape::field::<EmailPaginationMeta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

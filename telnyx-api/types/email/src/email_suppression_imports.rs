@@ -15,17 +15,6 @@ pub struct CreateImportRequest {
     pub file: crate::UploadFile,
 }
 
-impl crate::shape::Shaped for CreateImportRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateImportRequest",
-        &[
-            crate::shape::field::<Option<i64>>("block_ttl_days"),
-            crate::shape::field::<crate::UploadFile>("file"),
-        ],
-        false,
-    );
-}
-
 impl CreateImportRequest {
     /// The `multipart/form-data` body for this value: file fields as file parts,
     /// everything else as text parts.
@@ -81,29 +70,35 @@ pub struct EmailBlockImport {
 }
 
 impl crate::shape::Shaped for EmailBlockImport {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailBlockImport",
-        &[
-            crate::shape::field::<Option<String>>("completed_at"),
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<Option<i64>>("created_count"),
-            crate::shape::field::<Option<i64>>("error_count"),
-            crate::shape::field::<
-                Option<std::collections::BTreeMap<String, String>>,
-            >("errors"),
-            crate::shape::field::<Option<i64>>("existing_count"),
-            crate::shape::field::<Option<String>>("failure_reason"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<Option<i64>>("processed_rows"),
-            crate::shape::field::<Option<EmailBlockImportProvider>>("provider"),
-            crate::shape::field::<EmailBlockImportRecordType>("record_type"),
-            crate::shape::field::<Option<i64>>("skipped_count"),
-            crate::shape::field::<EmailBlockImportStatus>("status"),
-            crate::shape::field::<i64>("total"),
-            crate::shape::field::<String>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailBlockImport",
+                &[
+                    crate::shape::field::<Option<String>>("completed_at"),
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<Option<i64>>("created_count"),
+                    crate::shape::field::<Option<i64>>("error_count"),
+                    crate::shape::field::<
+                        Option<std::collections::BTreeMap<String, String>>,
+                    >("errors"),
+                    crate::shape::field::<Option<i64>>("existing_count"),
+                    crate::shape::field::<Option<String>>("failure_reason"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<Option<i64>>("processed_rows"),
+                    crate::shape::field::<Option<EmailBlockImportProvider>>("provider"),
+                    crate::shape::field::<EmailBlockImportRecordType>("record_type"),
+                    crate::shape::field::<Option<i64>>("skipped_count"),
+                    crate::shape::field::<EmailBlockImportStatus>("status"),
+                    crate::shape::field::<i64>("total"),
+                    crate::shape::field::<String>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Omitted when nil.
@@ -189,11 +184,17 @@ pub struct EmailBlockImportResponse {
 }
 
 impl crate::shape::Shaped for EmailBlockImportResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailBlockImportResponse",
-        &[crate::shape::field::<EmailBlockImport>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailBlockImportResponse",
+                &[crate::shape::field::<EmailBlockImport>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/EmailBlockImport/properties/status`

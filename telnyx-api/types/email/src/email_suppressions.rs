@@ -36,19 +36,6 @@ pub struct CreateEmailBlockRequest {
     pub to: String,
 }
 
-impl crate::shape::Shaped for CreateEmailBlockRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateEmailBlockRequest",
-        &[
-            crate::shape::field::<Option<Option<String>>>("domain_id"),
-            crate::shape::field::<Option<Option<String>>>("expires_at"),
-            crate::shape::field::<Option<Option<String>>>("from"),
-            crate::shape::field::<String>("to"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/CursorMeta`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CursorMeta {
@@ -64,17 +51,23 @@ pub struct CursorMeta {
 }
 
 impl crate::shape::Shaped for CursorMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CursorMeta",
-        &[
-            crate::shape::field::<bool>("has_next"),
-            crate::shape::field::<bool>("has_previous"),
-            crate::shape::field::<Option<String>>("next_cursor"),
-            crate::shape::field::<i64>("page_size"),
-            crate::shape::field::<Option<String>>("previous_cursor"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CursorMeta",
+                &[
+                    crate::shape::field::<bool>("has_next"),
+                    crate::shape::field::<bool>("has_previous"),
+                    crate::shape::field::<Option<String>>("next_cursor"),
+                    crate::shape::field::<i64>("page_size"),
+                    crate::shape::field::<Option<String>>("previous_cursor"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/EmailBlockEvent`
@@ -97,22 +90,28 @@ pub struct EmailBlockEvent {
 }
 
 impl crate::shape::Shaped for EmailBlockEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailBlockEvent",
-        &[
-            crate::shape::field::<String>("actor"),
-            crate::shape::field::<EmailBlockEventEventType>("event_type"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("meta"),
-            crate::shape::field::<String>("occurred_at"),
-            crate::shape::field::<String>("reason"),
-            crate::shape::field::<EmailBlockEventRecordType>("record_type"),
-            crate::shape::field::<String>("source"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailBlockEvent",
+                &[
+                    crate::shape::field::<String>("actor"),
+                    crate::shape::field::<EmailBlockEventEventType>("event_type"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("meta"),
+                    crate::shape::field::<String>("occurred_at"),
+                    crate::shape::field::<String>("reason"),
+                    crate::shape::field::<EmailBlockEventRecordType>("record_type"),
+                    crate::shape::field::<String>("source"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/EmailBlockEvent/properties/event_type`
@@ -165,14 +164,20 @@ pub struct EmailBlockEventListResponse {
 }
 
 impl crate::shape::Shaped for EmailBlockEventListResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailBlockEventListResponse",
-        &[
-            crate::shape::field::<Vec<EmailBlockEvent>>("data"),
-            crate::shape::field::<OffsetMeta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailBlockEventListResponse",
+                &[
+                    crate::shape::field::<Vec<EmailBlockEvent>>("data"),
+                    crate::shape::field::<OffsetMeta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// View-only.
@@ -215,14 +220,20 @@ pub struct EmailBlockListCursorResponse {
 }
 
 impl crate::shape::Shaped for EmailBlockListCursorResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailBlockListCursorResponse",
-        &[
-            crate::shape::field::<Vec<EmailBlock>>("data"),
-            crate::shape::field::<CursorMeta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailBlockListCursorResponse",
+                &[
+                    crate::shape::field::<Vec<EmailBlock>>("data"),
+                    crate::shape::field::<CursorMeta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/EmailBlockListOffsetResponse`
@@ -233,14 +244,20 @@ pub struct EmailBlockListOffsetResponse {
 }
 
 impl crate::shape::Shaped for EmailBlockListOffsetResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailBlockListOffsetResponse",
-        &[
-            crate::shape::field::<Vec<EmailBlock>>("data"),
-            crate::shape::field::<OffsetMeta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailBlockListOffsetResponse",
+                &[
+                    crate::shape::field::<Vec<EmailBlock>>("data"),
+                    crate::shape::field::<OffsetMeta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1email_blocks/get/responses/200/content/application~1json/schema`
@@ -267,12 +284,18 @@ impl<'de> serde::Deserialize<'de> for ListEmailBlocksResponse {
 }
 
 impl crate::shape::Shaped for ListEmailBlocksResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "ListEmailBlocksResponse",
-        variants: &[
-            crate::shape::of::<EmailBlockListOffsetResponse>(),
-            crate::shape::of::<EmailBlockListCursorResponse>(),
-        ],
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Untagged {
+                name: "ListEmailBlocksResponse",
+                variants: &[
+                    crate::shape::of::<EmailBlockListOffsetResponse>(),
+                    crate::shape::of::<EmailBlockListCursorResponse>(),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
     };
 }
 
@@ -286,16 +309,22 @@ pub struct OffsetMeta {
 }
 
 impl crate::shape::Shaped for OffsetMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "OffsetMeta",
-        &[
-            crate::shape::field::<i64>("page_number"),
-            crate::shape::field::<i64>("page_size"),
-            crate::shape::field::<i64>("total_pages"),
-            crate::shape::field::<i64>("total_results"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OffsetMeta",
+                &[
+                    crate::shape::field::<i64>("page_number"),
+                    crate::shape::field::<i64>("page_size"),
+                    crate::shape::field::<i64>("total_pages"),
+                    crate::shape::field::<i64>("total_results"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1email_blocks/get/parameters/4/schema`

@@ -36,20 +36,6 @@ pub struct CreateEmailTemplateRequest {
     pub variables: Option<Vec<String>>,
 }
 
-impl crate::shape::Shaped for CreateEmailTemplateRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateEmailTemplateRequest",
-        &[
-            crate::shape::field::<Option<Option<String>>>("html_body"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<Option<Option<String>>>("subject"),
-            crate::shape::field::<Option<Option<String>>>("text_body"),
-            crate::shape::field::<Option<Vec<String>>>("variables"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/EmailTemplate`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailTemplate {
@@ -65,21 +51,27 @@ pub struct EmailTemplate {
 }
 
 impl crate::shape::Shaped for EmailTemplate {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailTemplate",
-        &[
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<Option<String>>("html_body"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<EmailTemplateRecordType>("record_type"),
-            crate::shape::field::<Option<String>>("subject"),
-            crate::shape::field::<Option<String>>("text_body"),
-            crate::shape::field::<String>("updated_at"),
-            crate::shape::field::<Vec<String>>("variables"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailTemplate",
+                &[
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<Option<String>>("html_body"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<String>("name"),
+                    crate::shape::field::<EmailTemplateRecordType>("record_type"),
+                    crate::shape::field::<Option<String>>("subject"),
+                    crate::shape::field::<Option<String>>("text_body"),
+                    crate::shape::field::<String>("updated_at"),
+                    crate::shape::field::<Vec<String>>("variables"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/EmailTemplateListResponse`
@@ -90,14 +82,20 @@ pub struct EmailTemplateListResponse {
 }
 
 impl crate::shape::Shaped for EmailTemplateListResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailTemplateListResponse",
-        &[
-            crate::shape::field::<Vec<EmailTemplate>>("data"),
-            crate::shape::field::<EmailPaginationMeta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailTemplateListResponse",
+                &[
+                    crate::shape::field::<Vec<EmailTemplate>>("data"),
+                    crate::shape::field::<EmailPaginationMeta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/EmailTemplate/properties/record_type`
@@ -137,11 +135,17 @@ pub struct EmailTemplateResponse {
 }
 
 impl crate::shape::Shaped for EmailTemplateResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailTemplateResponse",
-        &[crate::shape::field::<EmailTemplate>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailTemplateResponse",
+                &[crate::shape::field::<EmailTemplate>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RenderEmailTemplateRequest`
@@ -154,18 +158,6 @@ pub struct RenderEmailTemplateRequest {
 crate::codec::optional_fields!(
     RenderEmailTemplateRequest { "template_variables" => template_variables }
 );
-
-impl crate::shape::Shaped for RenderEmailTemplateRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RenderEmailTemplateRequest",
-        &[
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("template_variables"),
-        ],
-        false,
-    );
-}
 
 /// Spec: `#/components/schemas/RenderedEmailTemplate`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -182,21 +174,29 @@ pub struct RenderedEmailTemplate {
 }
 
 impl crate::shape::Shaped for RenderedEmailTemplate {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RenderedEmailTemplate",
-        &[
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<Option<String>>("html_body"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<RenderedEmailTemplateRecordType>("record_type"),
-            crate::shape::field::<Option<String>>("subject"),
-            crate::shape::field::<Option<String>>("text_body"),
-            crate::shape::field::<String>("updated_at"),
-            crate::shape::field::<Vec<String>>("variables"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RenderedEmailTemplate",
+                &[
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<Option<String>>("html_body"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<String>("name"),
+                    crate::shape::field::<
+                        RenderedEmailTemplateRecordType,
+                    >("record_type"),
+                    crate::shape::field::<Option<String>>("subject"),
+                    crate::shape::field::<Option<String>>("text_body"),
+                    crate::shape::field::<String>("updated_at"),
+                    crate::shape::field::<Vec<String>>("variables"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/EmailTemplate/properties/record_type`
@@ -209,11 +209,17 @@ pub struct RenderedEmailTemplateResponse {
 }
 
 impl crate::shape::Shaped for RenderedEmailTemplateResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RenderedEmailTemplateResponse",
-        &[crate::shape::field::<RenderedEmailTemplate>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RenderedEmailTemplateResponse",
+                &[crate::shape::field::<RenderedEmailTemplate>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/UpdateEmailTemplateRequest`
@@ -234,17 +240,3 @@ crate::codec::optional_fields!(
     "subject" => subject nullable, "text_body" => text_body nullable, "variables" =>
     variables }
 );
-
-impl crate::shape::Shaped for UpdateEmailTemplateRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateEmailTemplateRequest",
-        &[
-            crate::shape::field::<Option<Option<String>>>("html_body"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<Option<String>>>("subject"),
-            crate::shape::field::<Option<Option<String>>>("text_body"),
-            crate::shape::field::<Option<Vec<String>>>("variables"),
-        ],
-        false,
-    );
-}

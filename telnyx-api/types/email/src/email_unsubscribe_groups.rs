@@ -13,14 +13,6 @@ pub struct AddGroupSuppressionRequest {
     pub to: String,
 }
 
-impl crate::shape::Shaped for AddGroupSuppressionRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AddGroupSuppressionRequest",
-        &[crate::shape::field::<String>("to")],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/CreateUnsubscribeGroupRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateUnsubscribeGroupRequest {
@@ -31,17 +23,6 @@ pub struct CreateUnsubscribeGroupRequest {
     )]
     pub description: Option<Option<String>>,
     pub name: String,
-}
-
-impl crate::shape::Shaped for CreateUnsubscribeGroupRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateUnsubscribeGroupRequest",
-        &[
-            crate::shape::field::<Option<Option<String>>>("description"),
-            crate::shape::field::<String>("name"),
-        ],
-        false,
-    );
 }
 
 /// Spec: `#/paths/~1email_unsubscribe_groups~1{id}/delete/parameters/0/schema`
@@ -67,13 +48,6 @@ impl<'de> serde::Deserialize<'de> for ForceQuery {
     }
 }
 
-impl crate::shape::Shaped for ForceQuery {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "ForceQuery",
-        variants: &[crate::shape::of::<ForceQueryVariant1>(), crate::shape::of::<bool>()],
-    };
-}
-
 /// Group list `meta` (consistent with `GET /v2/email_blocks`).
 ///
 /// Spec: `#/components/schemas/GroupListMeta`
@@ -86,16 +60,22 @@ pub struct GroupListMeta {
 }
 
 impl crate::shape::Shaped for GroupListMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GroupListMeta",
-        &[
-            crate::shape::field::<i64>("page_number"),
-            crate::shape::field::<i64>("page_size"),
-            crate::shape::field::<i64>("total_pages"),
-            crate::shape::field::<i64>("total_results"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GroupListMeta",
+                &[
+                    crate::shape::field::<i64>("page_number"),
+                    crate::shape::field::<i64>("page_size"),
+                    crate::shape::field::<i64>("total_pages"),
+                    crate::shape::field::<i64>("total_results"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/GroupSuppressionListResponse`
@@ -106,14 +86,20 @@ pub struct GroupSuppressionListResponse {
 }
 
 impl crate::shape::Shaped for GroupSuppressionListResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GroupSuppressionListResponse",
-        &[
-            crate::shape::field::<Vec<EmailBlock>>("data"),
-            crate::shape::field::<GroupListMeta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GroupSuppressionListResponse",
+                &[
+                    crate::shape::field::<Vec<EmailBlock>>("data"),
+                    crate::shape::field::<GroupListMeta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/UnsubscribeGroup`
@@ -130,18 +116,24 @@ pub struct UnsubscribeGroup {
 }
 
 impl crate::shape::Shaped for UnsubscribeGroup {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UnsubscribeGroup",
-        &[
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<UnsubscribeGroupRecordType>("record_type"),
-            crate::shape::field::<String>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UnsubscribeGroup",
+                &[
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<Option<String>>("description"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<String>("name"),
+                    crate::shape::field::<UnsubscribeGroupRecordType>("record_type"),
+                    crate::shape::field::<String>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/UnsubscribeGroupListResponse`
@@ -152,14 +144,20 @@ pub struct UnsubscribeGroupListResponse {
 }
 
 impl crate::shape::Shaped for UnsubscribeGroupListResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UnsubscribeGroupListResponse",
-        &[
-            crate::shape::field::<Vec<UnsubscribeGroup>>("data"),
-            crate::shape::field::<GroupListMeta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UnsubscribeGroupListResponse",
+                &[
+                    crate::shape::field::<Vec<UnsubscribeGroup>>("data"),
+                    crate::shape::field::<GroupListMeta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// View-only.
@@ -201,11 +199,17 @@ pub struct UnsubscribeGroupResponse {
 }
 
 impl crate::shape::Shaped for UnsubscribeGroupResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UnsubscribeGroupResponse",
-        &[crate::shape::field::<UnsubscribeGroup>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UnsubscribeGroupResponse",
+                &[crate::shape::field::<UnsubscribeGroup>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Partial update; `account_id`/`id` are immutable.
@@ -221,14 +225,3 @@ crate::codec::optional_fields!(
     UpdateUnsubscribeGroupRequest { "description" => description nullable, "name" => name
     }
 );
-
-impl crate::shape::Shaped for UpdateUnsubscribeGroupRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateUnsubscribeGroupRequest",
-        &[
-            crate::shape::field::<Option<Option<String>>>("description"),
-            crate::shape::field::<Option<String>>("name"),
-        ],
-        false,
-    );
-}

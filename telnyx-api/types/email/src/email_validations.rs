@@ -14,30 +14,11 @@ pub struct CreateEmailValidationBatchRequest {
     pub webhook_url: Option<String>,
 }
 
-impl crate::shape::Shaped for CreateEmailValidationBatchRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateEmailValidationBatchRequest",
-        &[
-            crate::shape::field::<Vec<String>>("emails"),
-            crate::shape::field::<Option<String>>("webhook_url"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/CreateEmailValidationRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateEmailValidationRequest {
     /// Email address to validate. Any non-empty string is accepted; invalid syntax returns valid=false rather than a request error.
     pub email: String,
-}
-
-impl crate::shape::Shaped for CreateEmailValidationRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateEmailValidationRequest",
-        &[crate::shape::field::<String>("email")],
-        false,
-    );
 }
 
 /// Spec: `#/components/schemas/EmailValidation`
@@ -54,18 +35,24 @@ pub struct EmailValidation {
 }
 
 impl crate::shape::Shaped for EmailValidation {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailValidation",
-        &[
-            crate::shape::field::<EmailValidationChecks>("checks"),
-            crate::shape::field::<Option<String>>("did_you_mean"),
-            crate::shape::field::<String>("email"),
-            crate::shape::field::<EmailValidationRecordType>("record_type"),
-            crate::shape::field::<f64>("risk_score"),
-            crate::shape::field::<bool>("valid"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailValidation",
+                &[
+                    crate::shape::field::<EmailValidationChecks>("checks"),
+                    crate::shape::field::<Option<String>>("did_you_mean"),
+                    crate::shape::field::<String>("email"),
+                    crate::shape::field::<EmailValidationRecordType>("record_type"),
+                    crate::shape::field::<f64>("risk_score"),
+                    crate::shape::field::<bool>("valid"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Shape returned by the create endpoint. Includes duplicates_removed.
@@ -84,18 +71,24 @@ pub struct EmailValidationBatch {
 }
 
 impl crate::shape::Shaped for EmailValidationBatch {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailValidationBatch",
-        &[
-            crate::shape::field::<i64>("duplicates_removed"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<EmailValidationBatchRecordType>("record_type"),
-            crate::shape::field::<EmailValidationBatchStatus>("status"),
-            crate::shape::field::<i64>("total"),
-            crate::shape::field::<Option<String>>("webhook_url"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailValidationBatch",
+                &[
+                    crate::shape::field::<i64>("duplicates_removed"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<EmailValidationBatchRecordType>("record_type"),
+                    crate::shape::field::<EmailValidationBatchStatus>("status"),
+                    crate::shape::field::<i64>("total"),
+                    crate::shape::field::<Option<String>>("webhook_url"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Shape returned by the GET endpoint. Does not include duplicates_removed.
@@ -121,21 +114,29 @@ pub struct EmailValidationBatchDetail2 {
 }
 
 impl crate::shape::Shaped for EmailValidationBatchDetail2 {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailValidationBatchDetail2",
-        &[
-            crate::shape::field::<Option<String>>("completed_at"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<EmailValidationBatchDetailRecordType>("record_type"),
-            crate::shape::field::<
-                Option<std::collections::BTreeMap<String, EmailValidationResult>>,
-            >("results"),
-            crate::shape::field::<EmailValidationBatchStatus>("status"),
-            crate::shape::field::<i64>("total"),
-            crate::shape::field::<Option<String>>("webhook_url"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailValidationBatchDetail2",
+                &[
+                    crate::shape::field::<Option<String>>("completed_at"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<
+                        EmailValidationBatchDetailRecordType,
+                    >("record_type"),
+                    crate::shape::field::<
+                        Option<std::collections::BTreeMap<String, EmailValidationResult>>,
+                    >("results"),
+                    crate::shape::field::<EmailValidationBatchStatus>("status"),
+                    crate::shape::field::<i64>("total"),
+                    crate::shape::field::<Option<String>>("webhook_url"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/EmailValidationBatchDetail/allOf/0/properties/record_type`
@@ -148,11 +149,17 @@ pub struct EmailValidationBatchDetailResponse {
 }
 
 impl crate::shape::Shaped for EmailValidationBatchDetailResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailValidationBatchDetailResponse",
-        &[crate::shape::field::<EmailValidationBatchDetail>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailValidationBatchDetailResponse",
+                &[crate::shape::field::<EmailValidationBatchDetail>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/EmailValidationBatch/properties/record_type`
@@ -192,11 +199,17 @@ pub struct EmailValidationBatchResponse {
 }
 
 impl crate::shape::Shaped for EmailValidationBatchResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailValidationBatchResponse",
-        &[crate::shape::field::<EmailValidationBatch>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailValidationBatchResponse",
+                &[crate::shape::field::<EmailValidationBatch>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/EmailValidationBatchStatus`
@@ -251,14 +264,20 @@ pub struct EmailValidationCheck {
 }
 
 impl crate::shape::Shaped for EmailValidationCheck {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailValidationCheck",
-        &[
-            crate::shape::field::<Option<String>>("details"),
-            crate::shape::field::<bool>("pass"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailValidationCheck",
+                &[
+                    crate::shape::field::<Option<String>>("details"),
+                    crate::shape::field::<bool>("pass"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/EmailValidationChecks`
@@ -272,17 +291,23 @@ pub struct EmailValidationChecks {
 }
 
 impl crate::shape::Shaped for EmailValidationChecks {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailValidationChecks",
-        &[
-            crate::shape::field::<EmailValidationCheck>("disposable"),
-            crate::shape::field::<EmailValidationCheck>("mx"),
-            crate::shape::field::<EmailValidationCheck>("role_based"),
-            crate::shape::field::<EmailValidationCheck>("syntax"),
-            crate::shape::field::<EmailValidationTypoCheck>("typo"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailValidationChecks",
+                &[
+                    crate::shape::field::<EmailValidationCheck>("disposable"),
+                    crate::shape::field::<EmailValidationCheck>("mx"),
+                    crate::shape::field::<EmailValidationCheck>("role_based"),
+                    crate::shape::field::<EmailValidationCheck>("syntax"),
+                    crate::shape::field::<EmailValidationTypoCheck>("typo"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/EmailValidation/properties/record_type`
@@ -322,11 +347,17 @@ pub struct EmailValidationResponse {
 }
 
 impl crate::shape::Shaped for EmailValidationResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailValidationResponse",
-        &[crate::shape::field::<EmailValidation>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailValidationResponse",
+                &[crate::shape::field::<EmailValidation>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/EmailValidationResult`
@@ -342,17 +373,23 @@ pub struct EmailValidationResult {
 }
 
 impl crate::shape::Shaped for EmailValidationResult {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailValidationResult",
-        &[
-            crate::shape::field::<EmailValidationChecks>("checks"),
-            crate::shape::field::<Option<String>>("did_you_mean"),
-            crate::shape::field::<String>("email"),
-            crate::shape::field::<f64>("risk_score"),
-            crate::shape::field::<bool>("valid"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailValidationResult",
+                &[
+                    crate::shape::field::<EmailValidationChecks>("checks"),
+                    crate::shape::field::<Option<String>>("did_you_mean"),
+                    crate::shape::field::<String>("email"),
+                    crate::shape::field::<f64>("risk_score"),
+                    crate::shape::field::<bool>("valid"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/EmailValidationTypoCheck`
@@ -368,13 +405,19 @@ pub struct EmailValidationTypoCheck {
 }
 
 impl crate::shape::Shaped for EmailValidationTypoCheck {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailValidationTypoCheck",
-        &[
-            crate::shape::field::<Option<String>>("details"),
-            crate::shape::field::<bool>("pass"),
-            crate::shape::field::<Option<String>>("suggestion"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailValidationTypoCheck",
+                &[
+                    crate::shape::field::<Option<String>>("details"),
+                    crate::shape::field::<bool>("pass"),
+                    crate::shape::field::<Option<String>>("suggestion"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

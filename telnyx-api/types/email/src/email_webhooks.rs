@@ -14,17 +14,6 @@ pub struct CreateEmailWebhookRequest {
     pub url: String,
 }
 
-impl crate::shape::Shaped for CreateEmailWebhookRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateEmailWebhookRequest",
-        &[
-            crate::shape::field::<Vec<EmailWebhookEvent>>("events"),
-            crate::shape::field::<String>("url"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/EmailWebhook`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailWebhook {
@@ -40,19 +29,25 @@ pub struct EmailWebhook {
 }
 
 impl crate::shape::Shaped for EmailWebhook {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailWebhook",
-        &[
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<String>("domain_id"),
-            crate::shape::field::<Vec<EmailWebhookEvent>>("events"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<EmailWebhookRecordType>("record_type"),
-            crate::shape::field::<String>("updated_at"),
-            crate::shape::field::<String>("url"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailWebhook",
+                &[
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<String>("domain_id"),
+                    crate::shape::field::<Vec<EmailWebhookEvent>>("events"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<EmailWebhookRecordType>("record_type"),
+                    crate::shape::field::<String>("updated_at"),
+                    crate::shape::field::<String>("url"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Event types a webhook may subscribe to. The union of email.* events (published by email-api) and email_domain.* lifecycle events (published by this service). An event not listed here can never be subscribed to and is silently dropped.
@@ -167,14 +162,20 @@ pub struct EmailWebhookListResponse {
 }
 
 impl crate::shape::Shaped for EmailWebhookListResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailWebhookListResponse",
-        &[
-            crate::shape::field::<Vec<EmailWebhook>>("data"),
-            crate::shape::field::<OffsetPaginationMeta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailWebhookListResponse",
+                &[
+                    crate::shape::field::<Vec<EmailWebhook>>("data"),
+                    crate::shape::field::<OffsetPaginationMeta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/EmailWebhook/properties/record_type`
@@ -214,11 +215,17 @@ pub struct EmailWebhookResponse {
 }
 
 impl crate::shape::Shaped for EmailWebhookResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailWebhookResponse",
-        &[crate::shape::field::<EmailWebhook>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailWebhookResponse",
+                &[crate::shape::field::<EmailWebhook>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1email_domains~1{domain_id}~1webhooks/get/parameters/3/schema`
@@ -234,14 +241,3 @@ pub struct UpdateEmailWebhookRequest {
 crate::codec::optional_fields!(
     UpdateEmailWebhookRequest { "events" => events, "url" => url }
 );
-
-impl crate::shape::Shaped for UpdateEmailWebhookRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateEmailWebhookRequest",
-        &[
-            crate::shape::field::<Option<Vec<EmailWebhookEvent>>>("events"),
-            crate::shape::field::<Option<String>>("url"),
-        ],
-        false,
-    );
-}

@@ -16,17 +16,23 @@ pub struct DkimStatus {
 }
 
 impl crate::shape::Shaped for DkimStatus {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DkimStatus",
-        &[
-            crate::shape::field::<bool>("active"),
-            crate::shape::field::<Option<DkimStatusAlgorithm>>("algorithm"),
-            crate::shape::field::<Option<i64>>("key_length"),
-            crate::shape::field::<Option<String>>("rotated_at"),
-            crate::shape::field::<Option<String>>("selector"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DkimStatus",
+                &[
+                    crate::shape::field::<bool>("active"),
+                    crate::shape::field::<Option<DkimStatusAlgorithm>>("algorithm"),
+                    crate::shape::field::<Option<i64>>("key_length"),
+                    crate::shape::field::<Option<String>>("rotated_at"),
+                    crate::shape::field::<Option<String>>("selector"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/DKIMStatus/properties/algorithm`
@@ -76,21 +82,27 @@ pub struct DnsRecord {
 }
 
 impl crate::shape::Shaped for DnsRecord {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DnsRecord",
-        &[
-            crate::shape::field::<Option<String>>("actual_value"),
-            crate::shape::field::<String>("host"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<Option<i64>>("priority"),
-            crate::shape::field::<DnsRecordPurpose>("purpose"),
-            crate::shape::field::<DnsRecordRecordType>("record_type"),
-            crate::shape::field::<bool>("required"),
-            crate::shape::field::<DnsRecordStatus>("status"),
-            crate::shape::field::<String>("value"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DnsRecord",
+                &[
+                    crate::shape::field::<Option<String>>("actual_value"),
+                    crate::shape::field::<String>("host"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<Option<i64>>("priority"),
+                    crate::shape::field::<DnsRecordPurpose>("purpose"),
+                    crate::shape::field::<DnsRecordRecordType>("record_type"),
+                    crate::shape::field::<bool>("required"),
+                    crate::shape::field::<DnsRecordStatus>("status"),
+                    crate::shape::field::<String>("value"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/DNSRecord/properties/purpose`
@@ -224,14 +236,20 @@ pub struct EmailAddress {
 }
 
 impl crate::shape::Shaped for EmailAddress {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailAddress",
-        &[
-            crate::shape::field::<String>("email"),
-            crate::shape::field::<Option<String>>("name"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailAddress",
+                &[
+                    crate::shape::field::<String>("email"),
+                    crate::shape::field::<Option<String>>("name"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Suppression record. Schema fields hidden by the view:
@@ -265,25 +283,31 @@ pub struct EmailBlock {
 }
 
 impl crate::shape::Shaped for EmailBlock {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailBlock",
-        &[
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<Option<String>>("domain_id"),
-            crate::shape::field::<Option<String>>("expires_at"),
-            crate::shape::field::<Option<String>>("from"),
-            crate::shape::field::<Option<String>>("group_id"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<Reason>("reason"),
-            crate::shape::field::<EmailBlockRecordType>("record_type"),
-            crate::shape::field::<Scope>("scope"),
-            crate::shape::field::<Source>("source"),
-            crate::shape::field::<Status>("status"),
-            crate::shape::field::<String>("to"),
-            crate::shape::field::<String>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailBlock",
+                &[
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<Option<String>>("domain_id"),
+                    crate::shape::field::<Option<String>>("expires_at"),
+                    crate::shape::field::<Option<String>>("from"),
+                    crate::shape::field::<Option<String>>("group_id"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<Reason>("reason"),
+                    crate::shape::field::<EmailBlockRecordType>("record_type"),
+                    crate::shape::field::<Scope>("scope"),
+                    crate::shape::field::<Source>("source"),
+                    crate::shape::field::<Status>("status"),
+                    crate::shape::field::<String>("to"),
+                    crate::shape::field::<String>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// View-only discriminator.
@@ -325,11 +349,17 @@ pub struct EmailBlockResponse {
 }
 
 impl crate::shape::Shaped for EmailBlockResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailBlockResponse",
-        &[crate::shape::field::<EmailBlock>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailBlockResponse",
+                &[crate::shape::field::<EmailBlock>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/EmailDomain`
@@ -361,29 +391,35 @@ pub struct EmailDomain {
 }
 
 impl crate::shape::Shaped for EmailDomain {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailDomain",
-        &[
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<DkimStatus>("dkim"),
-            crate::shape::field::<Option<String>>("dmarc_policy"),
-            crate::shape::field::<Vec<DnsRecord>>("dns_records"),
-            crate::shape::field::<String>("domain"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<InboundConfig>("inbound"),
-            crate::shape::field::<EmailDomainRecordType>("record_type"),
-            crate::shape::field::<Option<EmailDomainReputation>>("reputation"),
-            crate::shape::field::<EmailDomainStatus>("status"),
-            crate::shape::field::<TrackingSettings>("tracking"),
-            crate::shape::field::<EmailDomainType>("type"),
-            crate::shape::field::<String>("updated_at"),
-            crate::shape::field::<bool>("usable_for_inbound"),
-            crate::shape::field::<bool>("usable_for_sending"),
-            crate::shape::field::<EmailDomainVerification>("verification"),
-            crate::shape::field::<Option<String>>("verified_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailDomain",
+                &[
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<DkimStatus>("dkim"),
+                    crate::shape::field::<Option<String>>("dmarc_policy"),
+                    crate::shape::field::<Vec<DnsRecord>>("dns_records"),
+                    crate::shape::field::<String>("domain"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<InboundConfig>("inbound"),
+                    crate::shape::field::<EmailDomainRecordType>("record_type"),
+                    crate::shape::field::<Option<EmailDomainReputation>>("reputation"),
+                    crate::shape::field::<EmailDomainStatus>("status"),
+                    crate::shape::field::<TrackingSettings>("tracking"),
+                    crate::shape::field::<EmailDomainType>("type"),
+                    crate::shape::field::<String>("updated_at"),
+                    crate::shape::field::<bool>("usable_for_inbound"),
+                    crate::shape::field::<bool>("usable_for_sending"),
+                    crate::shape::field::<EmailDomainVerification>("verification"),
+                    crate::shape::field::<Option<String>>("verified_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/EmailDomain/properties/record_type`
@@ -433,17 +469,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for EmailDomainReputation {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailDomainReputation",
-        &[
-            crate::shape::field::<Option<String>>("band"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("breakdown"),
-            crate::shape::field::<Option<String>>("computed_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailDomainReputation",
+                &[
+                    crate::shape::field::<Option<String>>("band"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("breakdown"),
+                    crate::shape::field::<Option<String>>("computed_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/EmailDomainResponse`
@@ -453,11 +495,17 @@ pub struct EmailDomainResponse {
 }
 
 impl crate::shape::Shaped for EmailDomainResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailDomainResponse",
-        &[crate::shape::field::<EmailDomain>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailDomainResponse",
+                &[crate::shape::field::<EmailDomain>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/EmailDomainStatus`
@@ -555,17 +603,23 @@ pub struct EmailDomainVerification {
 }
 
 impl crate::shape::Shaped for EmailDomainVerification {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailDomainVerification",
-        &[
-            crate::shape::field::<EmailDomainVerificationDkim>("dkim"),
-            crate::shape::field::<EmailDomainVerificationDmarc>("dmarc"),
-            crate::shape::field::<EmailDomainVerificationMx>("mx"),
-            crate::shape::field::<EmailDomainVerificationOwnership>("ownership"),
-            crate::shape::field::<EmailDomainVerificationSpf>("spf"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailDomainVerification",
+                &[
+                    crate::shape::field::<EmailDomainVerificationDkim>("dkim"),
+                    crate::shape::field::<EmailDomainVerificationDmarc>("dmarc"),
+                    crate::shape::field::<EmailDomainVerificationMx>("mx"),
+                    crate::shape::field::<EmailDomainVerificationOwnership>("ownership"),
+                    crate::shape::field::<EmailDomainVerificationSpf>("spf"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/EmailDomainVerification/properties/dkim`
@@ -824,16 +878,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for EmailMessageSuppressedItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailMessageSuppressedItem",
-        &[
-            crate::shape::field::<Option<bool>>("override_allowed"),
-            crate::shape::field::<Option<String>>("reason"),
-            crate::shape::field::<Option<String>>("scope"),
-            crate::shape::field::<Option<String>>("to"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailMessageSuppressedItem",
+                &[
+                    crate::shape::field::<Option<bool>>("override_allowed"),
+                    crate::shape::field::<Option<String>>("reason"),
+                    crate::shape::field::<Option<String>>("scope"),
+                    crate::shape::field::<Option<String>>("to"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/email_PaginationMeta`
@@ -846,14 +906,20 @@ pub struct EmailPaginationMeta {
 }
 
 impl crate::shape::Shaped for EmailPaginationMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailPaginationMeta",
-        &[
-            crate::shape::field::<Option<String>>("page_cursor"),
-            crate::shape::field::<i64>("page_size"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailPaginationMeta",
+                &[
+                    crate::shape::field::<Option<String>>("page_cursor"),
+                    crate::shape::field::<i64>("page_size"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/InboundConfig`
@@ -865,15 +931,21 @@ pub struct InboundConfig {
 }
 
 impl crate::shape::Shaped for InboundConfig {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InboundConfig",
-        &[
-            crate::shape::field::<bool>("catch_all"),
-            crate::shape::field::<bool>("enabled"),
-            crate::shape::field::<bool>("mx_required"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InboundConfig",
+                &[
+                    crate::shape::field::<bool>("catch_all"),
+                    crate::shape::field::<bool>("enabled"),
+                    crate::shape::field::<bool>("mx_required"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/OffsetPaginationMeta`
@@ -886,16 +958,22 @@ pub struct OffsetPaginationMeta {
 }
 
 impl crate::shape::Shaped for OffsetPaginationMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "OffsetPaginationMeta",
-        &[
-            crate::shape::field::<i64>("page_number"),
-            crate::shape::field::<i64>("page_size"),
-            crate::shape::field::<i64>("total_pages"),
-            crate::shape::field::<i64>("total_results"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OffsetPaginationMeta",
+                &[
+                    crate::shape::field::<i64>("page_number"),
+                    crate::shape::field::<i64>("page_size"),
+                    crate::shape::field::<i64>("total_pages"),
+                    crate::shape::field::<i64>("total_results"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/Reason`
@@ -1081,13 +1159,19 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for TrackingSettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TrackingSettings",
-        &[
-            crate::shape::field::<Option<bool>>("click_tracking"),
-            crate::shape::field::<Option<bool>>("open_tracking"),
-            crate::shape::field::<Option<bool>>("unsubscribe_tracking"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TrackingSettings",
+                &[
+                    crate::shape::field::<Option<bool>>("click_tracking"),
+                    crate::shape::field::<Option<bool>>("open_tracking"),
+                    crate::shape::field::<Option<bool>>("unsubscribe_tracking"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

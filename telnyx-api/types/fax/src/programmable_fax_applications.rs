@@ -37,30 +37,6 @@ pub struct CreateFaxApplicationRequest {
     pub webhook_timeout_secs: Option<Option<WebhookTimeoutSecs>>,
 }
 
-impl crate::shape::Shaped for CreateFaxApplicationRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateFaxApplicationRequest",
-        &[
-            crate::shape::field::<Option<ConnectionActive>>("active"),
-            crate::shape::field::<Option<AnchorsiteOverride>>("anchorsite_override"),
-            crate::shape::field::<ApplicationName>("application_name"),
-            crate::shape::field::<Option<CreateFaxApplicationRequestInbound>>("inbound"),
-            crate::shape::field::<
-                Option<CreateFaxApplicationRequestOutbound>,
-            >("outbound"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<
-                Option<Option<WebhookEventFailoverUrl>>,
-            >("webhook_event_failover_url"),
-            crate::shape::field::<WebhookEventUrl>("webhook_event_url"),
-            crate::shape::field::<
-                Option<Option<WebhookTimeoutSecs>>,
-            >("webhook_timeout_secs"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/CreateFaxApplicationRequest/properties/inbound`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateFaxApplicationRequestInbound {
@@ -81,17 +57,25 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CreateFaxApplicationRequestInbound {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateFaxApplicationRequestInbound",
-        &[
-            crate::shape::field::<Option<i64>>("channel_limit"),
-            crate::shape::field::<Option<String>>("sip_subdomain"),
-            crate::shape::field::<
-                Option<CreateFaxApplicationRequestInboundSipSubdomainReceiveSettings>,
-            >("sip_subdomain_receive_settings"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateFaxApplicationRequestInbound",
+                &[
+                    crate::shape::field::<Option<i64>>("channel_limit"),
+                    crate::shape::field::<Option<String>>("sip_subdomain"),
+                    crate::shape::field::<
+                        Option<
+                            CreateFaxApplicationRequestInboundSipSubdomainReceiveSettings,
+                        >,
+                    >("sip_subdomain_receive_settings"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
@@ -110,11 +94,17 @@ pub struct CreateFaxApplicationResponse {
 crate::codec::optional_fields!(CreateFaxApplicationResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateFaxApplicationResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateFaxApplicationResponse",
-        &[crate::shape::field::<Option<FaxApplication>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateFaxApplicationResponse",
+                &[crate::shape::field::<Option<FaxApplication>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Fax Application Response
@@ -156,27 +146,37 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for FaxApplication {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FaxApplication",
-        &[
-            crate::shape::field::<Option<ConnectionActive>>("active"),
-            crate::shape::field::<Option<AnchorsiteOverride>>("anchorsite_override"),
-            crate::shape::field::<Option<ApplicationName>>("application_name"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<IntId>>("id"),
-            crate::shape::field::<Option<FaxApplicationInbound>>("inbound"),
-            crate::shape::field::<Option<FaxApplicationOutbound>>("outbound"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<
-                Option<WebhookEventFailoverUrl>,
-            >("webhook_event_failover_url"),
-            crate::shape::field::<Option<WebhookEventUrl>>("webhook_event_url"),
-            crate::shape::field::<Option<WebhookTimeoutSecs>>("webhook_timeout_secs"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FaxApplication",
+                &[
+                    crate::shape::field::<Option<ConnectionActive>>("active"),
+                    crate::shape::field::<
+                        Option<AnchorsiteOverride>,
+                    >("anchorsite_override"),
+                    crate::shape::field::<Option<ApplicationName>>("application_name"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<IntId>>("id"),
+                    crate::shape::field::<Option<FaxApplicationInbound>>("inbound"),
+                    crate::shape::field::<Option<FaxApplicationOutbound>>("outbound"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<Vec<String>>>("tags"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<
+                        Option<WebhookEventFailoverUrl>,
+                    >("webhook_event_failover_url"),
+                    crate::shape::field::<Option<WebhookEventUrl>>("webhook_event_url"),
+                    crate::shape::field::<
+                        Option<WebhookTimeoutSecs>,
+                    >("webhook_timeout_secs"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/FaxApplication/properties/inbound`
@@ -209,14 +209,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListFaxApplicationsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListFaxApplicationsResponse",
-        &[
-            crate::shape::field::<Option<Vec<FaxApplication>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListFaxApplicationsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<FaxApplication>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1fax_applications/get/parameters/1/schema`
@@ -232,19 +238,6 @@ crate::codec::optional_fields!(
     ProgrammableFaxFilterConsolidated { "application_name" => application_name,
     "outbound_voice_profile_id" => outbound_voice_profile_id }
 );
-
-impl crate::shape::Shaped for ProgrammableFaxFilterConsolidated {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ProgrammableFaxFilterConsolidated",
-        &[
-            crate::shape::field::<
-                Option<ProgrammableFaxFilterConsolidatedApplicationName>,
-            >("application_name"),
-            crate::shape::field::<Option<String>>("outbound_voice_profile_id"),
-        ],
-        false,
-    );
-}
 
 /// Application name filtering operations
 ///
@@ -325,33 +318,6 @@ pub struct UpdateFaxApplicationRequest {
         deserialize_with = "crate::codec::double_option"
     )]
     pub webhook_timeout_secs: Option<Option<WebhookTimeoutSecs>>,
-}
-
-impl crate::shape::Shaped for UpdateFaxApplicationRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateFaxApplicationRequest",
-        &[
-            crate::shape::field::<Option<ConnectionActive>>("active"),
-            crate::shape::field::<Option<AnchorsiteOverride>>("anchorsite_override"),
-            crate::shape::field::<ApplicationName>("application_name"),
-            crate::shape::field::<
-                Option<Option<FaxEmailRecipient>>,
-            >("fax_email_recipient"),
-            crate::shape::field::<Option<UpdateFaxApplicationRequestInbound>>("inbound"),
-            crate::shape::field::<
-                Option<UpdateFaxApplicationRequestOutbound>,
-            >("outbound"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<
-                Option<Option<WebhookEventFailoverUrl>>,
-            >("webhook_event_failover_url"),
-            crate::shape::field::<WebhookEventUrl>("webhook_event_url"),
-            crate::shape::field::<
-                Option<Option<WebhookTimeoutSecs>>,
-            >("webhook_timeout_secs"),
-        ],
-        false,
-    );
 }
 
 /// Spec: `#/components/schemas/UpdateFaxApplicationRequest/properties/inbound`

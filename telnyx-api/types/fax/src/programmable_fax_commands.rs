@@ -56,31 +56,37 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for Fax {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Fax",
-        &[
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<ConnectionId>>("connection_id"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<Direction>>("direction"),
-            crate::shape::field::<Option<FromModel>>("from"),
-            crate::shape::field::<Option<String>>("from_display_name"),
-            crate::shape::field::<Option<Id>>("id"),
-            crate::shape::field::<Option<MediaName>>("media_name"),
-            crate::shape::field::<Option<MediaUrl>>("media_url"),
-            crate::shape::field::<Option<String>>("preview_url"),
-            crate::shape::field::<Option<Quality>>("quality"),
-            crate::shape::field::<Option<FaxRecordType>>("record_type"),
-            crate::shape::field::<Option<FaxStatus>>("status"),
-            crate::shape::field::<Option<bool>>("store_media"),
-            crate::shape::field::<Option<String>>("stored_media_url"),
-            crate::shape::field::<Option<To>>("to"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("webhook_failover_url"),
-            crate::shape::field::<Option<String>>("webhook_url"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Fax",
+                &[
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<ConnectionId>>("connection_id"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<Direction>>("direction"),
+                    crate::shape::field::<Option<FromModel>>("from"),
+                    crate::shape::field::<Option<String>>("from_display_name"),
+                    crate::shape::field::<Option<Id>>("id"),
+                    crate::shape::field::<Option<MediaName>>("media_name"),
+                    crate::shape::field::<Option<MediaUrl>>("media_url"),
+                    crate::shape::field::<Option<String>>("preview_url"),
+                    crate::shape::field::<Option<Quality>>("quality"),
+                    crate::shape::field::<Option<FaxRecordType>>("record_type"),
+                    crate::shape::field::<Option<FaxStatus>>("status"),
+                    crate::shape::field::<Option<bool>>("store_media"),
+                    crate::shape::field::<Option<String>>("stored_media_url"),
+                    crate::shape::field::<Option<To>>("to"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<String>>("webhook_failover_url"),
+                    crate::shape::field::<Option<String>>("webhook_url"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies the type of the resource.
@@ -201,19 +207,6 @@ crate::codec::optional_fields!(
     from, "to" => to }
 );
 
-impl crate::shape::Shaped for ListFaxesFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListFaxesFilter",
-        &[
-            crate::shape::field::<Option<ListFaxesFilterCreatedAt>>("created_at"),
-            crate::shape::field::<Option<ListFaxesFilterDirection>>("direction"),
-            crate::shape::field::<Option<ListFaxesFilterFrom>>("from"),
-            crate::shape::field::<Option<ListFaxesFilterTo>>("to"),
-        ],
-        false,
-    );
-}
-
 /// Date range filtering operations for fax creation timestamp
 ///
 /// Spec: `#/paths/~1faxes/get/parameters/0/schema/properties/created_at`
@@ -249,14 +242,20 @@ pub struct ListFaxesResponse {
 crate::codec::optional_fields!(ListFaxesResponse { "data" => data, "meta" => meta });
 
 impl crate::shape::Shaped for ListFaxesResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListFaxesResponse",
-        &[
-            crate::shape::field::<Option<Vec<Fax>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListFaxesResponse",
+                &[
+                    crate::shape::field::<Option<Vec<Fax>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The URL (or list of URLs) to the fax document. Supported formats: PDF, TIFF, JPEG, PNG, DOC, DOCX, RTF, and TXT. media_url and media_name/contents can't be submitted together.
@@ -313,30 +312,6 @@ pub struct SendFaxRequest {
     pub webhook_url: Option<String>,
 }
 
-impl crate::shape::Shaped for SendFaxRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SendFaxRequest",
-        &[
-            crate::shape::field::<Option<i64>>("black_threshold"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<String>("connection_id"),
-            crate::shape::field::<FromModel>("from"),
-            crate::shape::field::<Option<String>>("from_display_name"),
-            crate::shape::field::<Option<MediaName>>("media_name"),
-            crate::shape::field::<Option<MediaUrl>>("media_url"),
-            crate::shape::field::<Option<bool>>("monochrome"),
-            crate::shape::field::<Option<SendFaxRequestPreviewFormat>>("preview_format"),
-            crate::shape::field::<Option<Quality>>("quality"),
-            crate::shape::field::<Option<bool>>("store_media"),
-            crate::shape::field::<Option<bool>>("store_preview"),
-            crate::shape::field::<Option<bool>>("t38_enabled"),
-            crate::shape::field::<To>("to"),
-            crate::shape::field::<Option<String>>("webhook_url"),
-        ],
-        false,
-    );
-}
-
 /// The format for the preview file in case the `store_preview` is `true`.
 ///
 /// Spec: `#/components/schemas/SendFaxRequest/properties/preview_format`
@@ -384,11 +359,17 @@ pub struct SendFaxResponse {
 crate::codec::optional_fields!(SendFaxResponse { "data" => data });
 
 impl crate::shape::Shaped for SendFaxResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SendFaxResponse",
-        &[crate::shape::field::<Option<Fax>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SendFaxResponse",
+                &[crate::shape::field::<Option<Fax>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Get Fax Response

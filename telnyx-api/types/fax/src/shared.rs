@@ -57,14 +57,20 @@ pub struct FaxDelivered {
 crate::codec::optional_fields!(FaxDelivered { "data" => data, "meta" => meta });
 
 impl crate::shape::Shaped for FaxDelivered {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FaxDelivered",
-        &[
-            crate::shape::field::<Option<FaxDeliveredData>>("data"),
-            crate::shape::field::<Option<FaxDeliveredMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FaxDelivered",
+                &[
+                    crate::shape::field::<Option<FaxDeliveredData>>("data"),
+                    crate::shape::field::<Option<FaxDeliveredMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/FaxDelivered/properties/data`
@@ -85,17 +91,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for FaxDeliveredData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FaxDeliveredData",
-        &[
-            crate::shape::field::<Option<FaxDeliveredDataEventType>>("event_type"),
-            crate::shape::field::<Option<Id>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<FaxDeliveredDataPayload>>("payload"),
-            crate::shape::field::<Option<ProgrammableFaxRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FaxDeliveredData",
+                &[
+                    crate::shape::field::<
+                        Option<FaxDeliveredDataEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<Id>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<Option<FaxDeliveredDataPayload>>("payload"),
+                    crate::shape::field::<
+                        Option<ProgrammableFaxRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -160,24 +176,34 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for FaxDeliveredDataPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FaxDeliveredDataPayload",
-        &[
-            crate::shape::field::<Option<i64>>("call_duration_secs"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<ConnectionId>>("connection_id"),
-            crate::shape::field::<Option<Direction>>("direction"),
-            crate::shape::field::<Option<FaxId>>("fax_id"),
-            crate::shape::field::<Option<FromModel>>("from"),
-            crate::shape::field::<Option<MediaName>>("media_name"),
-            crate::shape::field::<Option<OriginalMediaUrl>>("original_media_url"),
-            crate::shape::field::<Option<i64>>("page_count"),
-            crate::shape::field::<Option<FaxDeliveredDataPayloadStatus>>("status"),
-            crate::shape::field::<Option<To>>("to"),
-            crate::shape::field::<Option<UserId>>("user_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FaxDeliveredDataPayload",
+                &[
+                    crate::shape::field::<Option<i64>>("call_duration_secs"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<ConnectionId>>("connection_id"),
+                    crate::shape::field::<Option<Direction>>("direction"),
+                    crate::shape::field::<Option<FaxId>>("fax_id"),
+                    crate::shape::field::<Option<FromModel>>("from"),
+                    crate::shape::field::<Option<MediaName>>("media_name"),
+                    crate::shape::field::<
+                        Option<OriginalMediaUrl>,
+                    >("original_media_url"),
+                    crate::shape::field::<Option<i64>>("page_count"),
+                    crate::shape::field::<
+                        Option<FaxDeliveredDataPayloadStatus>,
+                    >("status"),
+                    crate::shape::field::<Option<To>>("to"),
+                    crate::shape::field::<Option<UserId>>("user_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The status of the fax.
@@ -223,14 +249,20 @@ pub struct FaxFailed {
 crate::codec::optional_fields!(FaxFailed { "data" => data, "meta" => meta });
 
 impl crate::shape::Shaped for FaxFailed {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FaxFailed",
-        &[
-            crate::shape::field::<Option<FaxFailedData>>("data"),
-            crate::shape::field::<Option<FaxFailedMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FaxFailed",
+                &[
+                    crate::shape::field::<Option<FaxFailedData>>("data"),
+                    crate::shape::field::<Option<FaxFailedMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/FaxFailed/properties/data`
@@ -251,17 +283,25 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for FaxFailedData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FaxFailedData",
-        &[
-            crate::shape::field::<Option<FaxFailedDataEventType>>("event_type"),
-            crate::shape::field::<Option<Id>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<FaxFailedDataPayload>>("payload"),
-            crate::shape::field::<Option<ProgrammableFaxRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FaxFailedData",
+                &[
+                    crate::shape::field::<Option<FaxFailedDataEventType>>("event_type"),
+                    crate::shape::field::<Option<Id>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<Option<FaxFailedDataPayload>>("payload"),
+                    crate::shape::field::<
+                        Option<ProgrammableFaxRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -323,25 +363,33 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for FaxFailedDataPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FaxFailedDataPayload",
-        &[
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<ConnectionId>>("connection_id"),
-            crate::shape::field::<Option<Direction>>("direction"),
-            crate::shape::field::<
-                Option<FaxFailedDataPayloadFailureReason>,
-            >("failure_reason"),
-            crate::shape::field::<Option<FaxId>>("fax_id"),
-            crate::shape::field::<Option<FromModel>>("from"),
-            crate::shape::field::<Option<MediaName>>("media_name"),
-            crate::shape::field::<Option<OriginalMediaUrl>>("original_media_url"),
-            crate::shape::field::<Option<FaxFailedDataPayloadStatus>>("status"),
-            crate::shape::field::<Option<To>>("to"),
-            crate::shape::field::<Option<UserId>>("user_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FaxFailedDataPayload",
+                &[
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<ConnectionId>>("connection_id"),
+                    crate::shape::field::<Option<Direction>>("direction"),
+                    crate::shape::field::<
+                        Option<FaxFailedDataPayloadFailureReason>,
+                    >("failure_reason"),
+                    crate::shape::field::<Option<FaxId>>("fax_id"),
+                    crate::shape::field::<Option<FromModel>>("from"),
+                    crate::shape::field::<Option<MediaName>>("media_name"),
+                    crate::shape::field::<
+                        Option<OriginalMediaUrl>,
+                    >("original_media_url"),
+                    crate::shape::field::<Option<FaxFailedDataPayloadStatus>>("status"),
+                    crate::shape::field::<Option<To>>("to"),
+                    crate::shape::field::<Option<UserId>>("user_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Cause of the sending failure
@@ -429,14 +477,20 @@ pub struct FaxMediaProcessed {
 crate::codec::optional_fields!(FaxMediaProcessed { "data" => data, "meta" => meta });
 
 impl crate::shape::Shaped for FaxMediaProcessed {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FaxMediaProcessed",
-        &[
-            crate::shape::field::<Option<FaxMediaProcessedData>>("data"),
-            crate::shape::field::<Option<FaxMediaProcessedMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FaxMediaProcessed",
+                &[
+                    crate::shape::field::<Option<FaxMediaProcessedData>>("data"),
+                    crate::shape::field::<Option<FaxMediaProcessedMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/FaxMediaProcessed/properties/data`
@@ -457,17 +511,29 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for FaxMediaProcessedData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FaxMediaProcessedData",
-        &[
-            crate::shape::field::<Option<FaxMediaProcessedDataEventType>>("event_type"),
-            crate::shape::field::<Option<Id>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<FaxMediaProcessedDataPayload>>("payload"),
-            crate::shape::field::<Option<ProgrammableFaxRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FaxMediaProcessedData",
+                &[
+                    crate::shape::field::<
+                        Option<FaxMediaProcessedDataEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<Id>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<
+                        Option<FaxMediaProcessedDataPayload>,
+                    >("payload"),
+                    crate::shape::field::<
+                        Option<ProgrammableFaxRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -527,22 +593,32 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for FaxMediaProcessedDataPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FaxMediaProcessedDataPayload",
-        &[
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<ConnectionId>>("connection_id"),
-            crate::shape::field::<Option<Direction>>("direction"),
-            crate::shape::field::<Option<FaxId>>("fax_id"),
-            crate::shape::field::<Option<FromModel>>("from"),
-            crate::shape::field::<Option<MediaName>>("media_name"),
-            crate::shape::field::<Option<OriginalMediaUrl>>("original_media_url"),
-            crate::shape::field::<Option<FaxMediaProcessedDataPayloadStatus>>("status"),
-            crate::shape::field::<Option<To>>("to"),
-            crate::shape::field::<Option<UserId>>("user_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FaxMediaProcessedDataPayload",
+                &[
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<ConnectionId>>("connection_id"),
+                    crate::shape::field::<Option<Direction>>("direction"),
+                    crate::shape::field::<Option<FaxId>>("fax_id"),
+                    crate::shape::field::<Option<FromModel>>("from"),
+                    crate::shape::field::<Option<MediaName>>("media_name"),
+                    crate::shape::field::<
+                        Option<OriginalMediaUrl>,
+                    >("original_media_url"),
+                    crate::shape::field::<
+                        Option<FaxMediaProcessedDataPayloadStatus>,
+                    >("status"),
+                    crate::shape::field::<Option<To>>("to"),
+                    crate::shape::field::<Option<UserId>>("user_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The status of the fax.
@@ -593,14 +669,20 @@ pub struct FaxQueued {
 crate::codec::optional_fields!(FaxQueued { "data" => data, "meta" => meta });
 
 impl crate::shape::Shaped for FaxQueued {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FaxQueued",
-        &[
-            crate::shape::field::<Option<FaxQueuedData>>("data"),
-            crate::shape::field::<Option<FaxQueuedMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FaxQueued",
+                &[
+                    crate::shape::field::<Option<FaxQueuedData>>("data"),
+                    crate::shape::field::<Option<FaxQueuedMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/FaxQueued/properties/data`
@@ -621,17 +703,25 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for FaxQueuedData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FaxQueuedData",
-        &[
-            crate::shape::field::<Option<FaxQueuedDataEventType>>("event_type"),
-            crate::shape::field::<Option<Id>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<FaxQueuedDataPayload>>("payload"),
-            crate::shape::field::<Option<ProgrammableFaxRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FaxQueuedData",
+                &[
+                    crate::shape::field::<Option<FaxQueuedDataEventType>>("event_type"),
+                    crate::shape::field::<Option<Id>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<Option<FaxQueuedDataPayload>>("payload"),
+                    crate::shape::field::<
+                        Option<ProgrammableFaxRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -691,22 +781,30 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for FaxQueuedDataPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FaxQueuedDataPayload",
-        &[
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<ConnectionId>>("connection_id"),
-            crate::shape::field::<Option<Direction>>("direction"),
-            crate::shape::field::<Option<FaxId>>("fax_id"),
-            crate::shape::field::<Option<FromModel>>("from"),
-            crate::shape::field::<Option<MediaName>>("media_name"),
-            crate::shape::field::<Option<OriginalMediaUrl>>("original_media_url"),
-            crate::shape::field::<Option<FaxQueuedDataPayloadStatus>>("status"),
-            crate::shape::field::<Option<To>>("to"),
-            crate::shape::field::<Option<UserId>>("user_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FaxQueuedDataPayload",
+                &[
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<ConnectionId>>("connection_id"),
+                    crate::shape::field::<Option<Direction>>("direction"),
+                    crate::shape::field::<Option<FaxId>>("fax_id"),
+                    crate::shape::field::<Option<FromModel>>("from"),
+                    crate::shape::field::<Option<MediaName>>("media_name"),
+                    crate::shape::field::<
+                        Option<OriginalMediaUrl>,
+                    >("original_media_url"),
+                    crate::shape::field::<Option<FaxQueuedDataPayloadStatus>>("status"),
+                    crate::shape::field::<Option<To>>("to"),
+                    crate::shape::field::<Option<UserId>>("user_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The status of the fax.
@@ -757,14 +855,20 @@ pub struct FaxSendingStarted {
 crate::codec::optional_fields!(FaxSendingStarted { "data" => data, "meta" => meta });
 
 impl crate::shape::Shaped for FaxSendingStarted {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FaxSendingStarted",
-        &[
-            crate::shape::field::<Option<FaxSendingStartedData>>("data"),
-            crate::shape::field::<Option<FaxSendingStartedMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FaxSendingStarted",
+                &[
+                    crate::shape::field::<Option<FaxSendingStartedData>>("data"),
+                    crate::shape::field::<Option<FaxSendingStartedMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/FaxSendingStarted/properties/data`
@@ -785,17 +889,29 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for FaxSendingStartedData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FaxSendingStartedData",
-        &[
-            crate::shape::field::<Option<FaxSendingStartedDataEventType>>("event_type"),
-            crate::shape::field::<Option<Id>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<FaxSendingStartedDataPayload>>("payload"),
-            crate::shape::field::<Option<ProgrammableFaxRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FaxSendingStartedData",
+                &[
+                    crate::shape::field::<
+                        Option<FaxSendingStartedDataEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<Id>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<
+                        Option<FaxSendingStartedDataPayload>,
+                    >("payload"),
+                    crate::shape::field::<
+                        Option<ProgrammableFaxRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -855,22 +971,32 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for FaxSendingStartedDataPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FaxSendingStartedDataPayload",
-        &[
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<ConnectionId>>("connection_id"),
-            crate::shape::field::<Option<Direction>>("direction"),
-            crate::shape::field::<Option<FaxId>>("fax_id"),
-            crate::shape::field::<Option<FromModel>>("from"),
-            crate::shape::field::<Option<MediaName>>("media_name"),
-            crate::shape::field::<Option<OriginalMediaUrl>>("original_media_url"),
-            crate::shape::field::<Option<FaxSendingStartedDataPayloadStatus>>("status"),
-            crate::shape::field::<Option<To>>("to"),
-            crate::shape::field::<Option<UserId>>("user_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FaxSendingStartedDataPayload",
+                &[
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<ConnectionId>>("connection_id"),
+                    crate::shape::field::<Option<Direction>>("direction"),
+                    crate::shape::field::<Option<FaxId>>("fax_id"),
+                    crate::shape::field::<Option<FromModel>>("from"),
+                    crate::shape::field::<Option<MediaName>>("media_name"),
+                    crate::shape::field::<
+                        Option<OriginalMediaUrl>,
+                    >("original_media_url"),
+                    crate::shape::field::<
+                        Option<FaxSendingStartedDataPayloadStatus>,
+                    >("status"),
+                    crate::shape::field::<Option<To>>("to"),
+                    crate::shape::field::<Option<UserId>>("user_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The status of the fax.
@@ -1003,24 +1129,6 @@ pub struct SendFaxMultipartRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub t38_enabled: Option<T38Enabled>,
     pub to: To,
-}
-
-impl crate::shape::Shaped for SendFaxMultipartRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SendFaxMultipartRequest",
-        &[
-            crate::shape::field::<ConnectionId>("connection_id"),
-            crate::shape::field::<crate::UploadFile>("contents"),
-            crate::shape::field::<FromModel>("from"),
-            crate::shape::field::<Option<Monochrome>>("monochrome"),
-            crate::shape::field::<Option<Quality>>("quality"),
-            crate::shape::field::<Option<StoreMedia>>("store_media"),
-            crate::shape::field::<Option<StorePreview>>("store_preview"),
-            crate::shape::field::<Option<T38Enabled>>("t38_enabled"),
-            crate::shape::field::<To>("to"),
-        ],
-        false,
-    );
 }
 
 impl SendFaxMultipartRequest {

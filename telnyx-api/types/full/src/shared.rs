@@ -30,18 +30,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for AudioChunkFrame {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AudioChunkFrame",
-        &[
-            crate::shape::field::<Option<String>>("audio"),
-            crate::shape::field::<Option<bool>>("cached"),
-            crate::shape::field::<Option<bool>>("isFinal"),
-            crate::shape::field::<Option<String>>("text"),
-            crate::shape::field::<Option<i64>>("timeToFirstAudioFrameMs"),
-            crate::shape::field::<Option<AudioChunkFrameType>>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AudioChunkFrame",
+                &[
+                    crate::shape::field::<Option<String>>("audio"),
+                    crate::shape::field::<Option<bool>>("cached"),
+                    crate::shape::field::<Option<bool>>("isFinal"),
+                    crate::shape::field::<Option<String>>("text"),
+                    crate::shape::field::<Option<i64>>("timeToFirstAudioFrameMs"),
+                    crate::shape::field::<Option<AudioChunkFrameType>>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Frame type identifier.
@@ -92,15 +98,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for AuditLogsError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AuditLogsError",
-        &[
-            crate::shape::field::<Option<String>>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<Option<String>>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AuditLogsError",
+                &[
+                    crate::shape::field::<Option<String>>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<Option<String>>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/AuditLogsErrors`
@@ -112,11 +124,17 @@ pub struct AuditLogsErrors {
 crate::codec::optional_fields!(AuditLogsErrors { "errors" => errors });
 
 impl crate::shape::Shaped for AuditLogsErrors {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AuditLogsErrors",
-        &[crate::shape::field::<Option<Vec<AuditLogsError>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AuditLogsErrors",
+                &[crate::shape::field::<Option<Vec<AuditLogsError>>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/billing_Error`
@@ -133,19 +151,25 @@ pub struct BillingError {
 }
 
 impl crate::shape::Shaped for BillingError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BillingError",
-        &[
-            crate::shape::field::<String>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("meta"),
-            crate::shape::field::<Option<BillingErrorSource>>("source"),
-            crate::shape::field::<String>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BillingError",
+                &[
+                    crate::shape::field::<String>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("meta"),
+                    crate::shape::field::<Option<BillingErrorSource>>("source"),
+                    crate::shape::field::<String>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/billing_Error/properties/source`
@@ -160,11 +184,17 @@ pub struct BillingErrors {
 crate::codec::optional_fields!(BillingErrors { "errors" => errors });
 
 impl crate::shape::Shaped for BillingErrors {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BillingErrors",
-        &[crate::shape::field::<Option<Vec<BillingError>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BillingErrors",
+                &[crate::shape::field::<Option<Vec<BillingError>>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/billing-group_Error`
@@ -181,19 +211,25 @@ pub struct BillingGroupError {
 }
 
 impl crate::shape::Shaped for BillingGroupError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BillingGroupError",
-        &[
-            crate::shape::field::<i64>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("meta"),
-            crate::shape::field::<Option<BillingGroupErrorSource>>("source"),
-            crate::shape::field::<String>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BillingGroupError",
+                &[
+                    crate::shape::field::<i64>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("meta"),
+                    crate::shape::field::<Option<BillingGroupErrorSource>>("source"),
+                    crate::shape::field::<String>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/billing-group_Error/properties/source`
@@ -214,16 +250,22 @@ pub struct BlocksErrorObject {
 }
 
 impl crate::shape::Shaped for BlocksErrorObject {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BlocksErrorObject",
-        &[
-            crate::shape::field::<String>("code"),
-            crate::shape::field::<String>("detail"),
-            crate::shape::field::<Option<BlocksErrorObjectSource>>("source"),
-            crate::shape::field::<String>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BlocksErrorObject",
+                &[
+                    crate::shape::field::<String>("code"),
+                    crate::shape::field::<String>("detail"),
+                    crate::shape::field::<Option<BlocksErrorObjectSource>>("source"),
+                    crate::shape::field::<String>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// A single entry in the canonical Telnyx error envelope. `code` is the stable Telnyx error catalog id; the human-readable explanation lives at `meta.url`. `detail` is a context-specific message; `source.pointer` (when present) names the offending field of the request.
@@ -245,17 +287,23 @@ pub struct BrandedCallingError {
 }
 
 impl crate::shape::Shaped for BrandedCallingError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BrandedCallingError",
-        &[
-            crate::shape::field::<String>("code"),
-            crate::shape::field::<String>("detail"),
-            crate::shape::field::<BrandedCallingErrorMeta>("meta"),
-            crate::shape::field::<Option<BrandedCallingErrorSource>>("source"),
-            crate::shape::field::<String>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BrandedCallingError",
+                &[
+                    crate::shape::field::<String>("code"),
+                    crate::shape::field::<String>("detail"),
+                    crate::shape::field::<BrandedCallingErrorMeta>("meta"),
+                    crate::shape::field::<Option<BrandedCallingErrorSource>>("source"),
+                    crate::shape::field::<String>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Carries `url` linking to the Telnyx error catalog entry for this `code`. Useful for forwarding the user to documentation.
@@ -276,16 +324,22 @@ pub struct BrandedCallingErrorMeta {
 }
 
 impl crate::shape::Shaped for BrandedCallingErrorMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BrandedCallingErrorMeta",
-        &[
-            crate::shape::field::<Option<Vec<String>>>("pending_check_codes"),
-            crate::shape::field::<Option<Vec<String>>>("pending_check_ids"),
-            crate::shape::field::<Option<Vec<String>>>("pending_check_labels"),
-            crate::shape::field::<String>("url"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BrandedCallingErrorMeta",
+                &[
+                    crate::shape::field::<Option<Vec<String>>>("pending_check_codes"),
+                    crate::shape::field::<Option<Vec<String>>>("pending_check_ids"),
+                    crate::shape::field::<Option<Vec<String>>>("pending_check_labels"),
+                    crate::shape::field::<String>("url"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Optional pointer at the offending field of the request.
@@ -303,11 +357,17 @@ pub struct BrandedCallingErrors {
 }
 
 impl crate::shape::Shaped for BrandedCallingErrors {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BrandedCallingErrors",
-        &[crate::shape::field::<Vec<BrandedCallingError>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BrandedCallingErrors",
+                &[crate::shape::field::<Vec<BrandedCallingError>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// HTTPValidationError
@@ -322,11 +382,17 @@ pub struct BucketNotFoundError {
 crate::codec::optional_fields!(BucketNotFoundError { "detail" => detail });
 
 impl crate::shape::Shaped for BucketNotFoundError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BucketNotFoundError",
-        &[crate::shape::field::<Option<Vec<NotFoundError>>>("detail")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BucketNotFoundError",
+                &[crate::shape::field::<Option<Vec<NotFoundError>>>("detail")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The role of the message sender
@@ -358,19 +424,25 @@ pub struct CallControlError {
 }
 
 impl crate::shape::Shaped for CallControlError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallControlError",
-        &[
-            crate::shape::field::<String>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("meta"),
-            crate::shape::field::<Option<CallControlErrorSource>>("source"),
-            crate::shape::field::<String>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallControlError",
+                &[
+                    crate::shape::field::<String>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("meta"),
+                    crate::shape::field::<Option<CallControlErrorSource>>("source"),
+                    crate::shape::field::<String>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/call-control_Error/properties/source`
@@ -385,11 +457,17 @@ pub struct CallControlErrors {
 crate::codec::optional_fields!(CallControlErrors { "errors" => errors });
 
 impl crate::shape::Shaped for CallControlErrors {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallControlErrors",
-        &[crate::shape::field::<Option<Vec<CallControlError>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallControlErrors",
+                &[crate::shape::field::<Option<Vec<CallControlError>>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CallControlWebhookToolParams/properties/path_parameters/properties/type`
@@ -418,19 +496,25 @@ pub struct CallRecordingsError {
 }
 
 impl crate::shape::Shaped for CallRecordingsError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallRecordingsError",
-        &[
-            crate::shape::field::<String>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("meta"),
-            crate::shape::field::<Option<CallRecordingsErrorSource>>("source"),
-            crate::shape::field::<String>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallRecordingsError",
+                &[
+                    crate::shape::field::<String>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("meta"),
+                    crate::shape::field::<Option<CallRecordingsErrorSource>>("source"),
+                    crate::shape::field::<String>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/call-recordings_Error/properties/source`
@@ -445,11 +529,17 @@ pub struct CallRecordingsErrors {
 crate::codec::optional_fields!(CallRecordingsErrors { "errors" => errors });
 
 impl crate::shape::Shaped for CallRecordingsErrors {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallRecordingsErrors",
-        &[crate::shape::field::<Option<Vec<CallRecordingsError>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallRecordingsErrors",
+                &[crate::shape::field::<Option<Vec<CallRecordingsError>>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Resource not found
@@ -465,15 +555,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallScriptingResourceNotFoundError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallScriptingResourceNotFoundError",
-        &[
-            crate::shape::field::<
-                Option<Vec<CallScriptingResourceNotFoundErrorErrorsItem>>,
-            >("errors"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallScriptingResourceNotFoundError",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<CallScriptingResourceNotFoundErrorErrorsItem>>,
+                    >("errors"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/call-scripting_ResourceNotFoundError/properties/errors/items`
@@ -487,11 +583,17 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallScriptingResourceNotFoundErrorErrorsItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallScriptingResourceNotFoundErrorErrorsItem",
-        &[crate::shape::field::<Option<String>>("detail")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallScriptingResourceNotFoundErrorErrorsItem",
+                &[crate::shape::field::<Option<String>>("detail")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Campaign Status Update Event
@@ -525,20 +627,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CampaignStatusUpdateEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CampaignStatusUpdateEvent",
-        &[
-            crate::shape::field::<Option<String>>("brandId"),
-            crate::shape::field::<Option<String>>("campaignId"),
-            crate::shape::field::<Option<String>>("createDate"),
-            crate::shape::field::<Option<String>>("cspId"),
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<Option<bool>>("isTMobileRegistered"),
-            crate::shape::field::<Option<CampaignStatusUpdateEventStatus>>("status"),
-            crate::shape::field::<Option<CampaignStatusUpdateEventType>>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CampaignStatusUpdateEvent",
+                &[
+                    crate::shape::field::<Option<String>>("brandId"),
+                    crate::shape::field::<Option<String>>("campaignId"),
+                    crate::shape::field::<Option<String>>("createDate"),
+                    crate::shape::field::<Option<String>>("cspId"),
+                    crate::shape::field::<Option<String>>("description"),
+                    crate::shape::field::<Option<bool>>("isTMobileRegistered"),
+                    crate::shape::field::<
+                        Option<CampaignStatusUpdateEventStatus>,
+                    >("status"),
+                    crate::shape::field::<Option<CampaignStatusUpdateEventType>>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The status of the campaign.
@@ -669,19 +779,25 @@ pub struct ChargesError {
 }
 
 impl crate::shape::Shaped for ChargesError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ChargesError",
-        &[
-            crate::shape::field::<String>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("meta"),
-            crate::shape::field::<Option<ChargesErrorSource>>("source"),
-            crate::shape::field::<String>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ChargesError",
+                &[
+                    crate::shape::field::<String>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("meta"),
+                    crate::shape::field::<Option<ChargesErrorSource>>("source"),
+                    crate::shape::field::<String>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/charges_Error/properties/source`
@@ -696,11 +812,17 @@ pub struct ChargesErrors {
 crate::codec::optional_fields!(ChargesErrors { "errors" => errors });
 
 impl crate::shape::Shaped for ChargesErrors {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ChargesErrors",
-        &[crate::shape::field::<Option<Vec<ChargesError>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ChargesErrors",
+                &[crate::shape::field::<Option<Vec<ChargesError>>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Registration Status
@@ -732,17 +854,23 @@ pub struct ClientTextFrame {
 }
 
 impl crate::shape::Shaped for ClientTextFrame {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ClientTextFrame",
-        &[
-            crate::shape::field::<Option<bool>>("force"),
-            crate::shape::field::<String>("text"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("voice_settings"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ClientTextFrame",
+                &[
+                    crate::shape::field::<Option<bool>>("force"),
+                    crate::shape::field::<String>("text"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("voice_settings"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/cloudflare-ip-list-sync_Error`
@@ -759,19 +887,27 @@ pub struct CloudflareIpListSyncError {
 }
 
 impl crate::shape::Shaped for CloudflareIpListSyncError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CloudflareIpListSyncError",
-        &[
-            crate::shape::field::<String>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("meta"),
-            crate::shape::field::<Option<CloudflareIpListSyncErrorSource>>("source"),
-            crate::shape::field::<String>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CloudflareIpListSyncError",
+                &[
+                    crate::shape::field::<String>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("meta"),
+                    crate::shape::field::<
+                        Option<CloudflareIpListSyncErrorSource>,
+                    >("source"),
+                    crate::shape::field::<String>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/cloudflare-ip-list-sync_Error/properties/source`
@@ -786,11 +922,21 @@ pub struct CloudflareIpListSyncErrors {
 crate::codec::optional_fields!(CloudflareIpListSyncErrors { "errors" => errors });
 
 impl crate::shape::Shaped for CloudflareIpListSyncErrors {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CloudflareIpListSyncErrors",
-        &[crate::shape::field::<Option<Vec<CloudflareIpListSyncError>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CloudflareIpListSyncErrors",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<CloudflareIpListSyncError>>,
+                    >("errors"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1actions~1confirm/post/responses/200/content/application~1json/schema/properties/meta`
@@ -838,21 +984,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CustomerServiceRecordResourceNotFoundError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CustomerServiceRecordResourceNotFoundError",
-        &[
-            crate::shape::field::<Option<String>>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("meta"),
-            crate::shape::field::<
-                Option<CustomerServiceRecordResourceNotFoundErrorSource>,
-            >("source"),
-            crate::shape::field::<Option<String>>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CustomerServiceRecordResourceNotFoundError",
+                &[
+                    crate::shape::field::<Option<String>>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("meta"),
+                    crate::shape::field::<
+                        Option<CustomerServiceRecordResourceNotFoundErrorSource>,
+                    >("source"),
+                    crate::shape::field::<Option<String>>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/GenericError/properties/source`
@@ -874,21 +1026,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CustomerServiceRecordUnprocessableEntityError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CustomerServiceRecordUnprocessableEntityError",
-        &[
-            crate::shape::field::<Option<String>>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("meta"),
-            crate::shape::field::<
-                Option<CustomerServiceRecordUnprocessableEntityErrorSource>,
-            >("source"),
-            crate::shape::field::<Option<String>>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CustomerServiceRecordUnprocessableEntityError",
+                &[
+                    crate::shape::field::<Option<String>>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("meta"),
+                    crate::shape::field::<
+                        Option<CustomerServiceRecordUnprocessableEntityErrorSource>,
+                    >("source"),
+                    crate::shape::field::<Option<String>>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/GenericError/properties/source`
@@ -913,15 +1071,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for DetailRecordsError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DetailRecordsError",
-        &[
-            crate::shape::field::<Option<String>>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<Option<String>>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DetailRecordsError",
+                &[
+                    crate::shape::field::<Option<String>>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<Option<String>>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/detail-records_ErrorResponse`
@@ -933,11 +1097,17 @@ pub struct DetailRecordsErrorResponse {
 crate::codec::optional_fields!(DetailRecordsErrorResponse { "errors" => errors });
 
 impl crate::shape::Shaped for DetailRecordsErrorResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DetailRecordsErrorResponse",
-        &[crate::shape::field::<Option<Vec<DetailRecordsError>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DetailRecordsErrorResponse",
+                &[crate::shape::field::<Option<Vec<DetailRecordsError>>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/DocServiceRecord`
@@ -959,16 +1129,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for DocServiceRecord {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DocServiceRecord",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DocServiceRecord",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/documents_Error`
@@ -985,19 +1161,25 @@ pub struct DocumentsError {
 }
 
 impl crate::shape::Shaped for DocumentsError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DocumentsError",
-        &[
-            crate::shape::field::<String>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("meta"),
-            crate::shape::field::<Option<DocumentsErrorSource>>("source"),
-            crate::shape::field::<String>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DocumentsError",
+                &[
+                    crate::shape::field::<String>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("meta"),
+                    crate::shape::field::<Option<DocumentsErrorSource>>("source"),
+                    crate::shape::field::<String>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/documents_Error/properties/source`
@@ -1012,11 +1194,17 @@ pub struct DocumentsErrors {
 crate::codec::optional_fields!(DocumentsErrors { "errors" => errors });
 
 impl crate::shape::Shaped for DocumentsErrors {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DocumentsErrors",
-        &[crate::shape::field::<Option<Vec<DocumentsError>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DocumentsErrors",
+                &[crate::shape::field::<Option<Vec<DocumentsError>>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/DomainsErrorResponse`
@@ -1026,11 +1214,17 @@ pub struct DomainsErrorResponse {
 }
 
 impl crate::shape::Shaped for DomainsErrorResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DomainsErrorResponse",
-        &[crate::shape::field::<Vec<EmailError>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DomainsErrorResponse",
+                &[crate::shape::field::<Vec<EmailError>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/edge-compute_Error`
@@ -1049,17 +1243,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for EdgeComputeError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EdgeComputeError",
-        &[
-            crate::shape::field::<Option<String>>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<Option<ErrorMeta>>("meta"),
-            crate::shape::field::<Option<ErrorSource>>("source"),
-            crate::shape::field::<Option<String>>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EdgeComputeError",
+                &[
+                    crate::shape::field::<Option<String>>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<Option<ErrorMeta>>("meta"),
+                    crate::shape::field::<Option<ErrorSource>>("source"),
+                    crate::shape::field::<Option<String>>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/edge-compute_Errors`
@@ -1071,11 +1271,17 @@ pub struct EdgeComputeErrors {
 crate::codec::optional_fields!(EdgeComputeErrors { "errors" => errors });
 
 impl crate::shape::Shaped for EdgeComputeErrors {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EdgeComputeErrors",
-        &[crate::shape::field::<Option<Vec<EdgeComputeError>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EdgeComputeErrors",
+                &[crate::shape::field::<Option<Vec<EdgeComputeError>>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/email_Error`
@@ -1089,16 +1295,22 @@ pub struct EmailError {
 }
 
 impl crate::shape::Shaped for EmailError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailError",
-        &[
-            crate::shape::field::<EmailErrorCode>("code"),
-            crate::shape::field::<String>("detail"),
-            crate::shape::field::<Option<EmailErrorSource>>("source"),
-            crate::shape::field::<String>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailError",
+                &[
+                    crate::shape::field::<EmailErrorCode>("code"),
+                    crate::shape::field::<String>("detail"),
+                    crate::shape::field::<Option<EmailErrorSource>>("source"),
+                    crate::shape::field::<String>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/email_Error/properties/code`
@@ -1158,11 +1370,17 @@ pub struct EmailErrorResponse {
 }
 
 impl crate::shape::Shaped for EmailErrorResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmailErrorResponse",
-        &[crate::shape::field::<Vec<ErrorObject>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmailErrorResponse",
+                &[crate::shape::field::<Vec<ErrorObject>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/email_Error/properties/source`
@@ -1182,19 +1400,25 @@ pub struct EmergencyError {
 }
 
 impl crate::shape::Shaped for EmergencyError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmergencyError",
-        &[
-            crate::shape::field::<String>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("meta"),
-            crate::shape::field::<Option<EmergencyErrorSource>>("source"),
-            crate::shape::field::<String>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmergencyError",
+                &[
+                    crate::shape::field::<String>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("meta"),
+                    crate::shape::field::<Option<EmergencyErrorSource>>("source"),
+                    crate::shape::field::<String>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/emergency_Error/properties/source`
@@ -1209,11 +1433,17 @@ pub struct EmergencyErrors {
 crate::codec::optional_fields!(EmergencyErrors { "errors" => errors });
 
 impl crate::shape::Shaped for EmergencyErrors {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmergencyErrors",
-        &[crate::shape::field::<Option<Vec<EmergencyError>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmergencyErrors",
+                &[crate::shape::field::<Option<Vec<EmergencyError>>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1room_sessions~1{room_session_id}~1actions~1end/post/responses/200/content/application~1json/schema/properties/data`
@@ -1233,14 +1463,20 @@ pub struct ErrorFrame {
 crate::codec::optional_fields!(ErrorFrame { "error" => error, "type" => type_ });
 
 impl crate::shape::Shaped for ErrorFrame {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ErrorFrame",
-        &[
-            crate::shape::field::<Option<String>>("error"),
-            crate::shape::field::<Option<ErrorFrameType>>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ErrorFrame",
+                &[
+                    crate::shape::field::<Option<String>>("error"),
+                    crate::shape::field::<Option<ErrorFrameType>>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Frame type identifier.
@@ -1282,11 +1518,17 @@ pub struct ErrorList {
 }
 
 impl crate::shape::Shaped for ErrorList {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ErrorList",
-        &[crate::shape::field::<Vec<BlocksErrorObject>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ErrorList",
+                &[crate::shape::field::<Vec<BlocksErrorObject>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/ErrorObject`
@@ -1305,21 +1547,27 @@ pub struct ErrorObject {
 }
 
 impl crate::shape::Shaped for ErrorObject {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ErrorObject",
-        &[
-            crate::shape::field::<ErrorObjectCode>("code"),
-            crate::shape::field::<ErrorObjectDetail>("detail"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("meta"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("source"),
-            crate::shape::field::<String>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ErrorObject",
+                &[
+                    crate::shape::field::<ErrorObjectCode>("code"),
+                    crate::shape::field::<ErrorObjectDetail>("detail"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("meta"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("source"),
+                    crate::shape::field::<String>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Telnyx error code. Edge idempotency errors use 10027 or 10036. Fallback 404/500 responses from the framework may use string status codes ('404', '500') instead.
@@ -1414,17 +1662,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ErrorRecord {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ErrorRecord",
-        &[
-            crate::shape::field::<Option<String>>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<Option<MetaResponse>>("meta"),
-            crate::shape::field::<Option<SourceResponse>>("source"),
-            crate::shape::field::<Option<String>>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ErrorRecord",
+                &[
+                    crate::shape::field::<Option<String>>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<Option<MetaResponse>>("meta"),
+                    crate::shape::field::<Option<SourceResponse>>("source"),
+                    crate::shape::field::<Option<String>>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/ErrorResponse`
@@ -1436,11 +1690,17 @@ pub struct ErrorResponse {
 crate::codec::optional_fields!(ErrorResponse { "errors" => errors });
 
 impl crate::shape::Shaped for ErrorResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ErrorResponse",
-        &[crate::shape::field::<Option<Vec<ErrorResponseErrorsItem>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ErrorResponse",
+                &[crate::shape::field::<Option<Vec<ErrorResponseErrorsItem>>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/ErrorResponse/properties/errors/items`
@@ -1459,17 +1719,25 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ErrorResponseErrorsItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ErrorResponseErrorsItem",
-        &[
-            crate::shape::field::<Option<String>>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<Option<ErrorResponseErrorsItemMeta>>("meta"),
-            crate::shape::field::<Option<ErrorResponseErrorsItemSource>>("source"),
-            crate::shape::field::<Option<String>>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ErrorResponseErrorsItem",
+                &[
+                    crate::shape::field::<Option<String>>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<Option<ErrorResponseErrorsItemMeta>>("meta"),
+                    crate::shape::field::<
+                        Option<ErrorResponseErrorsItemSource>,
+                    >("source"),
+                    crate::shape::field::<Option<String>>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/ErrorResponse/properties/errors/items/properties/meta`
@@ -1487,11 +1755,17 @@ pub struct Errors {
 crate::codec::optional_fields!(Errors { "errors" => errors });
 
 impl crate::shape::Shaped for Errors {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Errors",
-        &[crate::shape::field::<Option<Vec<BillingGroupError>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Errors",
+                &[crate::shape::field::<Option<Vec<BillingGroupError>>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
@@ -1525,17 +1799,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for FinalFrame {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FinalFrame",
-        &[
-            crate::shape::field::<Option<serde_json::Value>>("audio"),
-            crate::shape::field::<Option<bool>>("isFinal"),
-            crate::shape::field::<Option<String>>("text"),
-            crate::shape::field::<Option<i64>>("timeToFirstAudioFrameMs"),
-            crate::shape::field::<Option<FinalFrameType>>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FinalFrame",
+                &[
+                    crate::shape::field::<Option<serde_json::Value>>("audio"),
+                    crate::shape::field::<Option<bool>>("isFinal"),
+                    crate::shape::field::<Option<String>>("text"),
+                    crate::shape::field::<Option<i64>>("timeToFirstAudioFrameMs"),
+                    crate::shape::field::<Option<FinalFrameType>>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Frame type identifier.
@@ -1586,19 +1866,25 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ForbiddenError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ForbiddenError",
-        &[
-            crate::shape::field::<Option<String>>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("meta"),
-            crate::shape::field::<Option<ForbiddenErrorSource>>("source"),
-            crate::shape::field::<Option<String>>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ForbiddenError",
+                &[
+                    crate::shape::field::<Option<String>>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("meta"),
+                    crate::shape::field::<Option<ForbiddenErrorSource>>("source"),
+                    crate::shape::field::<Option<String>>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/GenericError/properties/source`
@@ -1625,19 +1911,25 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GenericError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GenericError",
-        &[
-            crate::shape::field::<Option<String>>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("meta"),
-            crate::shape::field::<Option<GenericErrorSource>>("source"),
-            crate::shape::field::<Option<String>>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GenericError",
+                &[
+                    crate::shape::field::<Option<String>>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("meta"),
+                    crate::shape::field::<Option<GenericErrorSource>>("source"),
+                    crate::shape::field::<Option<String>>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/GenericErrorResponse`
@@ -1649,11 +1941,17 @@ pub struct GenericErrorResponse {
 crate::codec::optional_fields!(GenericErrorResponse { "errors" => errors });
 
 impl crate::shape::Shaped for GenericErrorResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GenericErrorResponse",
-        &[crate::shape::field::<Option<Vec<EdgeComputeError>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GenericErrorResponse",
+                &[crate::shape::field::<Option<Vec<EdgeComputeError>>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/GenericError/properties/source`
@@ -1717,11 +2015,17 @@ pub struct HttpValidationError {
 crate::codec::optional_fields!(HttpValidationError { "detail" => detail });
 
 impl crate::shape::Shaped for HttpValidationError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "HttpValidationError",
-        &[crate::shape::field::<Option<Vec<ValidationError>>>("detail")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "HttpValidationError",
+                &[crate::shape::field::<Option<Vec<ValidationError>>>("detail")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Error
@@ -1740,15 +2044,21 @@ pub struct IntegrationSecretsError {
 }
 
 impl crate::shape::Shaped for IntegrationSecretsError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "IntegrationSecretsError",
-        &[
-            crate::shape::field::<Option<String>>("code"),
-            crate::shape::field::<String>("detail"),
-            crate::shape::field::<Option<String>>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "IntegrationSecretsError",
+                &[
+                    crate::shape::field::<Option<String>>("code"),
+                    crate::shape::field::<String>("detail"),
+                    crate::shape::field::<Option<String>>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// ErrorResponse
@@ -1763,11 +2073,17 @@ pub struct IntegrationSecretsErrorResponse {
 crate::codec::optional_fields!(IntegrationSecretsErrorResponse { "errors" => errors });
 
 impl crate::shape::Shaped for IntegrationSecretsErrorResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "IntegrationSecretsErrorResponse",
-        &[crate::shape::field::<Option<Vec<IntegrationSecretsError>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "IntegrationSecretsErrorResponse",
+                &[crate::shape::field::<Option<Vec<IntegrationSecretsError>>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/Interface`
@@ -1785,15 +2101,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for Interface {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Interface",
-        &[
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("network_id"),
-            crate::shape::field::<Option<InterfaceStatus>>("status"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Interface",
+                &[
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("network_id"),
+                    crate::shape::field::<Option<InterfaceStatus>>("status"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/invoice_Error`
@@ -1810,19 +2132,25 @@ pub struct InvoiceError {
 }
 
 impl crate::shape::Shaped for InvoiceError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InvoiceError",
-        &[
-            crate::shape::field::<String>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("meta"),
-            crate::shape::field::<Option<InvoiceErrorSource>>("source"),
-            crate::shape::field::<String>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InvoiceError",
+                &[
+                    crate::shape::field::<String>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("meta"),
+                    crate::shape::field::<Option<InvoiceErrorSource>>("source"),
+                    crate::shape::field::<String>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/invoice_Error/properties/source`
@@ -1837,11 +2165,17 @@ pub struct InvoiceErrors {
 crate::codec::optional_fields!(InvoiceErrors { "errors" => errors });
 
 impl crate::shape::Shaped for InvoiceErrors {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InvoiceErrors",
-        &[crate::shape::field::<Option<Vec<InvoiceError>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InvoiceErrors",
+                &[crate::shape::field::<Option<Vec<InvoiceError>>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1room_sessions~1{room_session_id}~1actions~1kick/post/responses/200/content/application~1json/schema/properties/data`
@@ -1905,19 +2239,25 @@ pub struct MediaStorageError {
 }
 
 impl crate::shape::Shaped for MediaStorageError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MediaStorageError",
-        &[
-            crate::shape::field::<String>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("meta"),
-            crate::shape::field::<Option<MediaStorageErrorSource>>("source"),
-            crate::shape::field::<String>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MediaStorageError",
+                &[
+                    crate::shape::field::<String>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("meta"),
+                    crate::shape::field::<Option<MediaStorageErrorSource>>("source"),
+                    crate::shape::field::<String>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/media-storage_Error/properties/source`
@@ -1932,11 +2272,17 @@ pub struct MediaStorageErrors {
 crate::codec::optional_fields!(MediaStorageErrors { "errors" => errors });
 
 impl crate::shape::Shaped for MediaStorageErrors {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MediaStorageErrors",
-        &[crate::shape::field::<Option<Vec<MediaStorageError>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MediaStorageErrors",
+                &[crate::shape::field::<Option<Vec<MediaStorageError>>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/media-streaming_Error`
@@ -1953,19 +2299,25 @@ pub struct MediaStreamingError {
 }
 
 impl crate::shape::Shaped for MediaStreamingError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MediaStreamingError",
-        &[
-            crate::shape::field::<String>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("meta"),
-            crate::shape::field::<Option<MediaStreamingErrorSource>>("source"),
-            crate::shape::field::<String>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MediaStreamingError",
+                &[
+                    crate::shape::field::<String>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("meta"),
+                    crate::shape::field::<Option<MediaStreamingErrorSource>>("source"),
+                    crate::shape::field::<String>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/media-streaming_Error/properties/source`
@@ -1980,11 +2332,17 @@ pub struct MediaStreamingErrors {
 crate::codec::optional_fields!(MediaStreamingErrors { "errors" => errors });
 
 impl crate::shape::Shaped for MediaStreamingErrors {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MediaStreamingErrors",
-        &[crate::shape::field::<Option<Vec<MediaStreamingError>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MediaStreamingErrors",
+                &[crate::shape::field::<Option<Vec<MediaStreamingError>>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/messaging_Errors`
@@ -1996,11 +2354,17 @@ pub struct MessagingErrors {
 crate::codec::optional_fields!(MessagingErrors { "errors" => errors });
 
 impl crate::shape::Shaped for MessagingErrors {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MessagingErrors",
-        &[crate::shape::field::<Option<Vec<MessagingError>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MessagingErrors",
+                &[crate::shape::field::<Option<Vec<MessagingError>>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/MetaResponse`
@@ -2013,11 +2377,17 @@ pub struct MetaResponse {
 crate::codec::optional_fields!(MetaResponse { "url" => url });
 
 impl crate::shape::Shaped for MetaResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MetaResponse",
-        &[crate::shape::field::<Option<String>>("url")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MetaResponse",
+                &[crate::shape::field::<Option<String>>("url")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/MobilePhoneNumber/properties/call_forwarding/properties/forwarding_type`
@@ -2052,19 +2422,25 @@ pub struct NetappsError {
 }
 
 impl crate::shape::Shaped for NetappsError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NetappsError",
-        &[
-            crate::shape::field::<String>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("meta"),
-            crate::shape::field::<Option<NetappsErrorSource>>("source"),
-            crate::shape::field::<String>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NetappsError",
+                &[
+                    crate::shape::field::<String>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("meta"),
+                    crate::shape::field::<Option<NetappsErrorSource>>("source"),
+                    crate::shape::field::<String>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/netapps_Error/properties/source`
@@ -2079,11 +2455,17 @@ pub struct NetappsErrors {
 crate::codec::optional_fields!(NetappsErrors { "errors" => errors });
 
 impl crate::shape::Shaped for NetappsErrors {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NetappsErrors",
-        &[crate::shape::field::<Option<Vec<NetappsError>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NetappsErrors",
+                &[crate::shape::field::<Option<Vec<NetappsError>>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// NotFoundError
@@ -2102,15 +2484,21 @@ pub struct NotFoundError {
 }
 
 impl crate::shape::Shaped for NotFoundError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NotFoundError",
-        &[
-            crate::shape::field::<Option<String>>("code"),
-            crate::shape::field::<String>("detail"),
-            crate::shape::field::<Option<String>>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NotFoundError",
+                &[
+                    crate::shape::field::<Option<String>>("code"),
+                    crate::shape::field::<String>("detail"),
+                    crate::shape::field::<Option<String>>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/notifications_Error`
@@ -2127,19 +2515,25 @@ pub struct NotificationsError {
 }
 
 impl crate::shape::Shaped for NotificationsError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NotificationsError",
-        &[
-            crate::shape::field::<String>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("meta"),
-            crate::shape::field::<Option<NotificationsErrorSource>>("source"),
-            crate::shape::field::<String>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NotificationsError",
+                &[
+                    crate::shape::field::<String>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("meta"),
+                    crate::shape::field::<Option<NotificationsErrorSource>>("source"),
+                    crate::shape::field::<String>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/notifications_Error/properties/source`
@@ -2154,11 +2548,17 @@ pub struct NotificationsErrors {
 crate::codec::optional_fields!(NotificationsErrors { "errors" => errors });
 
 impl crate::shape::Shaped for NotificationsErrors {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NotificationsErrors",
-        &[crate::shape::field::<Option<Vec<NotificationsError>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NotificationsErrors",
+                &[crate::shape::field::<Option<Vec<NotificationsError>>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/number-lookup_Error`
@@ -2175,19 +2575,25 @@ pub struct NumberLookupError {
 }
 
 impl crate::shape::Shaped for NumberLookupError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NumberLookupError",
-        &[
-            crate::shape::field::<String>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("meta"),
-            crate::shape::field::<Option<NumberLookupErrorSource>>("source"),
-            crate::shape::field::<String>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NumberLookupError",
+                &[
+                    crate::shape::field::<String>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("meta"),
+                    crate::shape::field::<Option<NumberLookupErrorSource>>("source"),
+                    crate::shape::field::<String>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/number-lookup_Error/properties/source`
@@ -2202,11 +2608,17 @@ pub struct NumberLookupErrors {
 crate::codec::optional_fields!(NumberLookupErrors { "errors" => errors });
 
 impl crate::shape::Shaped for NumberLookupErrors {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NumberLookupErrors",
-        &[crate::shape::field::<Option<Vec<NumberLookupError>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NumberLookupErrors",
+                &[crate::shape::field::<Option<Vec<NumberLookupError>>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Number Order Event
@@ -2219,14 +2631,20 @@ pub struct NumberOrderWebhookEvent {
 }
 
 impl crate::shape::Shaped for NumberOrderWebhookEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NumberOrderWebhookEvent",
-        &[
-            crate::shape::field::<NumberOrderWebhookEventData>("data"),
-            crate::shape::field::<NumberOrderWebhookEventMeta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NumberOrderWebhookEvent",
+                &[
+                    crate::shape::field::<NumberOrderWebhookEventData>("data"),
+                    crate::shape::field::<NumberOrderWebhookEventMeta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/NumberOrderWebhookEvent/properties/data`
@@ -2244,17 +2662,23 @@ pub struct NumberOrderWebhookEventData {
 }
 
 impl crate::shape::Shaped for NumberOrderWebhookEventData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NumberOrderWebhookEventData",
-        &[
-            crate::shape::field::<String>("event_type"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<String>("occurred_at"),
-            crate::shape::field::<NumberOrderWithPhoneNumbers>("payload"),
-            crate::shape::field::<String>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NumberOrderWebhookEventData",
+                &[
+                    crate::shape::field::<String>("event_type"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<String>("occurred_at"),
+                    crate::shape::field::<NumberOrderWithPhoneNumbers>("payload"),
+                    crate::shape::field::<String>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/NumberOrderWebhookEvent/properties/meta`
@@ -2267,14 +2691,20 @@ pub struct NumberOrderWebhookEventMeta {
 }
 
 impl crate::shape::Shaped for NumberOrderWebhookEventMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NumberOrderWebhookEventMeta",
-        &[
-            crate::shape::field::<i64>("attempt"),
-            crate::shape::field::<String>("delivered_to"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NumberOrderWebhookEventMeta",
+                &[
+                    crate::shape::field::<i64>("attempt"),
+                    crate::shape::field::<String>("delivered_to"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// A single entry in the canonical Telnyx error envelope. `code` is the stable Telnyx error catalog id; the human-readable explanation lives at `meta.url`. `detail` is a context-specific message; `source.pointer` (when present) names the offending field of the request.
@@ -2296,17 +2726,23 @@ pub struct NumberReputationError {
 }
 
 impl crate::shape::Shaped for NumberReputationError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NumberReputationError",
-        &[
-            crate::shape::field::<String>("code"),
-            crate::shape::field::<String>("detail"),
-            crate::shape::field::<NumberReputationErrorMeta>("meta"),
-            crate::shape::field::<Option<NumberReputationErrorSource>>("source"),
-            crate::shape::field::<String>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NumberReputationError",
+                &[
+                    crate::shape::field::<String>("code"),
+                    crate::shape::field::<String>("detail"),
+                    crate::shape::field::<NumberReputationErrorMeta>("meta"),
+                    crate::shape::field::<Option<NumberReputationErrorSource>>("source"),
+                    crate::shape::field::<String>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Carries `url` linking to the Telnyx error catalog entry for this `code`. Useful for forwarding the user to documentation.
@@ -2329,11 +2765,17 @@ pub struct NumberReputationErrors {
 }
 
 impl crate::shape::Shaped for NumberReputationErrors {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NumberReputationErrors",
-        &[crate::shape::field::<Vec<NumberReputationError>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NumberReputationErrors",
+                &[crate::shape::field::<Vec<NumberReputationError>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/numbers_Errors`
@@ -2345,11 +2787,17 @@ pub struct NumbersErrors {
 crate::codec::optional_fields!(NumbersErrors { "errors" => errors });
 
 impl crate::shape::Shaped for NumbersErrors {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NumbersErrors",
-        &[crate::shape::field::<Option<Vec<NumbersError>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NumbersErrors",
+                &[crate::shape::field::<Option<Vec<NumbersError>>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/oauth_Error`
@@ -2363,14 +2811,20 @@ pub struct OauthError {
 }
 
 impl crate::shape::Shaped for OauthError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "OauthError",
-        &[
-            crate::shape::field::<String>("error"),
-            crate::shape::field::<Option<String>>("error_description"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OauthError",
+                &[
+                    crate::shape::field::<String>("error"),
+                    crate::shape::field::<Option<String>>("error_description"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/cost_breakdown/properties/carrier_fee`
@@ -2425,19 +2879,25 @@ pub struct ProgrammableFaxError {
 }
 
 impl crate::shape::Shaped for ProgrammableFaxError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ProgrammableFaxError",
-        &[
-            crate::shape::field::<String>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("meta"),
-            crate::shape::field::<Option<ProgrammableFaxErrorSource>>("source"),
-            crate::shape::field::<String>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ProgrammableFaxError",
+                &[
+                    crate::shape::field::<String>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("meta"),
+                    crate::shape::field::<Option<ProgrammableFaxErrorSource>>("source"),
+                    crate::shape::field::<String>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/programmable-fax_Error/properties/source`
@@ -2452,11 +2912,17 @@ pub struct ProgrammableFaxErrors {
 crate::codec::optional_fields!(ProgrammableFaxErrors { "errors" => errors });
 
 impl crate::shape::Shaped for ProgrammableFaxErrors {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ProgrammableFaxErrors",
-        &[crate::shape::field::<Option<Vec<ProgrammableFaxError>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ProgrammableFaxErrors",
+                &[crate::shape::field::<Option<Vec<ProgrammableFaxError>>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/pronunciation-dicts_ErrorObject`
@@ -2478,16 +2944,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PronunciationDictsErrorObject {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PronunciationDictsErrorObject",
-        &[
-            crate::shape::field::<Option<String>>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<Option<PronunciationDictsErrorObjectSource>>("source"),
-            crate::shape::field::<Option<String>>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PronunciationDictsErrorObject",
+                &[
+                    crate::shape::field::<Option<String>>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<
+                        Option<PronunciationDictsErrorObjectSource>,
+                    >("source"),
+                    crate::shape::field::<Option<String>>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Source of the error.
@@ -2506,11 +2980,21 @@ pub struct PronunciationDictsErrorResponse {
 crate::codec::optional_fields!(PronunciationDictsErrorResponse { "errors" => errors });
 
 impl crate::shape::Shaped for PronunciationDictsErrorResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PronunciationDictsErrorResponse",
-        &[crate::shape::field::<Option<Vec<PronunciationDictsErrorObject>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PronunciationDictsErrorResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<PronunciationDictsErrorObject>>,
+                    >("errors"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/push-notifications_Error`
@@ -2527,19 +3011,27 @@ pub struct PushNotificationsError {
 }
 
 impl crate::shape::Shaped for PushNotificationsError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PushNotificationsError",
-        &[
-            crate::shape::field::<String>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("meta"),
-            crate::shape::field::<Option<PushNotificationsErrorSource>>("source"),
-            crate::shape::field::<String>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PushNotificationsError",
+                &[
+                    crate::shape::field::<String>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("meta"),
+                    crate::shape::field::<
+                        Option<PushNotificationsErrorSource>,
+                    >("source"),
+                    crate::shape::field::<String>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/push-notifications_Error/properties/source`
@@ -2554,11 +3046,17 @@ pub struct PushNotificationsErrors {
 crate::codec::optional_fields!(PushNotificationsErrors { "errors" => errors });
 
 impl crate::shape::Shaped for PushNotificationsErrors {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PushNotificationsErrors",
-        &[crate::shape::field::<Option<Vec<PushNotificationsError>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PushNotificationsErrors",
+                &[crate::shape::field::<Option<Vec<PushNotificationsError>>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/ReadComment`
@@ -2578,18 +3076,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for RecipientSuppressedError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RecipientSuppressedError",
-        &[
-            crate::shape::field::<
-                Option<Vec<RecipientSuppressedErrorErrorsItem>>,
-            >("errors"),
-            crate::shape::field::<
-                Option<Vec<RecipientSuppressedErrorSuppressedItem>>,
-            >("suppressed"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RecipientSuppressedError",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<RecipientSuppressedErrorErrorsItem>>,
+                    >("errors"),
+                    crate::shape::field::<
+                        Option<Vec<RecipientSuppressedErrorSuppressedItem>>,
+                    >("suppressed"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RecipientSuppressedError/properties/errors/items`
@@ -2606,17 +3110,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for RecipientSuppressedErrorErrorsItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RecipientSuppressedErrorErrorsItem",
-        &[
-            crate::shape::field::<
-                Option<RecipientSuppressedErrorErrorsItemCode>,
-            >("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<Option<String>>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RecipientSuppressedErrorErrorsItem",
+                &[
+                    crate::shape::field::<
+                        Option<RecipientSuppressedErrorErrorsItemCode>,
+                    >("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<Option<String>>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RecipientSuppressedError/properties/errors/items/properties/code`
@@ -2671,16 +3181,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for Record {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Record",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Record",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1faxes~1{id}~1actions~1refresh/post/responses/200/content/application~1json/schema/properties/data`
@@ -2696,11 +3212,17 @@ pub struct RegionIn {
 crate::codec::optional_fields!(RegionIn { "region_code" => region_code });
 
 impl crate::shape::Shaped for RegionIn {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RegionIn",
-        &[crate::shape::field::<Option<String>>("region_code")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RegionIn",
+                &[crate::shape::field::<Option<String>>("region_code")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RegionOut`
@@ -2716,14 +3238,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for RegionOut {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RegionOut",
-        &[
-            crate::shape::field::<Option<RegionOutRegion>>("region"),
-            crate::shape::field::<Option<String>>("region_code"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RegionOut",
+                &[
+                    crate::shape::field::<Option<RegionOutRegion>>("region"),
+                    crate::shape::field::<Option<String>>("region_code"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RegionOut/properties/region`
@@ -2737,14 +3265,20 @@ pub struct RenderErrorObject {
 }
 
 impl crate::shape::Shaped for RenderErrorObject {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RenderErrorObject",
-        &[
-            crate::shape::field::<RenderErrorObjectCode>("code"),
-            crate::shape::field::<String>("message"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RenderErrorObject",
+                &[
+                    crate::shape::field::<RenderErrorObjectCode>("code"),
+                    crate::shape::field::<String>("message"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RenderErrorObject/properties/code`
@@ -2784,11 +3318,17 @@ pub struct RenderErrorResponse {
 }
 
 impl crate::shape::Shaped for RenderErrorResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RenderErrorResponse",
-        &[crate::shape::field::<Vec<RenderErrorObject>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RenderErrorResponse",
+                &[crate::shape::field::<Vec<RenderErrorObject>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/ReplacedLinkClick`
@@ -2812,17 +3352,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ReplacedLinkClick {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ReplacedLinkClick",
-        &[
-            crate::shape::field::<Option<String>>("message_id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("time_clicked"),
-            crate::shape::field::<Option<String>>("to"),
-            crate::shape::field::<Option<String>>("url"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ReplacedLinkClick",
+                &[
+                    crate::shape::field::<Option<String>>("message_id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("time_clicked"),
+                    crate::shape::field::<Option<String>>("to"),
+                    crate::shape::field::<Option<String>>("url"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/ReplacedLinkClickEvent`
@@ -2834,11 +3380,17 @@ pub struct ReplacedLinkClickEvent {
 crate::codec::optional_fields!(ReplacedLinkClickEvent { "data" => data });
 
 impl crate::shape::Shaped for ReplacedLinkClickEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ReplacedLinkClickEvent",
-        &[crate::shape::field::<Option<ReplacedLinkClick>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ReplacedLinkClickEvent",
+                &[crate::shape::field::<Option<ReplacedLinkClick>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/reporting_Error`
@@ -2854,15 +3406,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ReportingError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ReportingError",
-        &[
-            crate::shape::field::<Option<String>>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<Option<String>>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ReportingError",
+                &[
+                    crate::shape::field::<Option<String>>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<Option<String>>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/reporting_ErrorResponse`
@@ -2874,11 +3432,17 @@ pub struct ReportingErrorResponse {
 crate::codec::optional_fields!(ReportingErrorResponse { "errors" => errors });
 
 impl crate::shape::Shaped for ReportingErrorResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ReportingErrorResponse",
-        &[crate::shape::field::<Option<Vec<ReportingError>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ReportingErrorResponse",
+                &[crate::shape::field::<Option<Vec<ReportingError>>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Non-standard error envelope returned when the sending domain's reputation band is 'poor'. Uses string code `reputation_suspended` instead of a numeric code.
@@ -2892,15 +3456,21 @@ pub struct ReputationSuspendedError {
 crate::codec::optional_fields!(ReputationSuspendedError { "errors" => errors });
 
 impl crate::shape::Shaped for ReputationSuspendedError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ReputationSuspendedError",
-        &[
-            crate::shape::field::<
-                Option<Vec<ReputationSuspendedErrorErrorsItem>>,
-            >("errors"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ReputationSuspendedError",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<ReputationSuspendedErrorErrorsItem>>,
+                    >("errors"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/ReputationSuspendedError/properties/errors/items`
@@ -2917,17 +3487,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ReputationSuspendedErrorErrorsItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ReputationSuspendedErrorErrorsItem",
-        &[
-            crate::shape::field::<
-                Option<ReputationSuspendedErrorErrorsItemCode>,
-            >("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<Option<String>>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ReputationSuspendedErrorErrorsItem",
+                &[
+                    crate::shape::field::<
+                        Option<ReputationSuspendedErrorErrorsItemCode>,
+                    >("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<Option<String>>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/ReputationSuspendedError/properties/errors/items/properties/code`
@@ -2969,11 +3545,21 @@ pub struct ResourceNotFoundError {
 crate::codec::optional_fields!(ResourceNotFoundError { "errors" => errors });
 
 impl crate::shape::Shaped for ResourceNotFoundError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ResourceNotFoundError",
-        &[crate::shape::field::<Option<Vec<ResourceNotFoundErrorErrorsItem>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ResourceNotFoundError",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<ResourceNotFoundErrorErrorsItem>>,
+                    >("errors"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/ResourceNotFoundError/properties/errors/items`
@@ -2994,16 +3580,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ResourceNotFoundErrorErrorsItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ResourceNotFoundErrorErrorsItem",
-        &[
-            crate::shape::field::<Option<String>>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<Option<ResourceNotFoundErrorErrorsItemMeta>>("meta"),
-            crate::shape::field::<Option<String>>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ResourceNotFoundErrorErrorsItem",
+                &[
+                    crate::shape::field::<Option<String>>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<
+                        Option<ResourceNotFoundErrorErrorsItemMeta>,
+                    >("meta"),
+                    crate::shape::field::<Option<String>>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/ResourceNotFoundError/properties/errors/items/properties/meta`
@@ -3028,15 +3622,21 @@ pub struct SessionAnalysisError {
 }
 
 impl crate::shape::Shaped for SessionAnalysisError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SessionAnalysisError",
-        &[
-            crate::shape::field::<String>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<String>("message"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SessionAnalysisError",
+                &[
+                    crate::shape::field::<String>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<String>("message"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/SessionAnalysisErrorResponse`
@@ -3046,11 +3646,17 @@ pub struct SessionAnalysisErrorResponse {
 }
 
 impl crate::shape::Shaped for SessionAnalysisErrorResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SessionAnalysisErrorResponse",
-        &[crate::shape::field::<Vec<SessionAnalysisError>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SessionAnalysisErrorResponse",
+                &[crate::shape::field::<Vec<SessionAnalysisError>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// SettingsDataErrorMessage
@@ -3063,11 +3669,17 @@ pub struct SettingsDataErrorMessage {
 }
 
 impl crate::shape::Shaped for SettingsDataErrorMessage {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SettingsDataErrorMessage",
-        &[crate::shape::field::<String>("message")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SettingsDataErrorMessage",
+                &[crate::shape::field::<String>("message")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/SimCardDataUsageNotification/properties/threshold/properties/unit`
@@ -3090,19 +3702,25 @@ pub struct SiprecError {
 }
 
 impl crate::shape::Shaped for SiprecError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SiprecError",
-        &[
-            crate::shape::field::<i64>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("meta"),
-            crate::shape::field::<Option<SiprecErrorSource>>("source"),
-            crate::shape::field::<String>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SiprecError",
+                &[
+                    crate::shape::field::<i64>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("meta"),
+                    crate::shape::field::<Option<SiprecErrorSource>>("source"),
+                    crate::shape::field::<String>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/siprec_Error/properties/source`
@@ -3117,11 +3735,17 @@ pub struct SiprecErrors {
 crate::codec::optional_fields!(SiprecErrors { "errors" => errors });
 
 impl crate::shape::Shaped for SiprecErrors {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SiprecErrors",
-        &[crate::shape::field::<Option<Vec<SiprecError>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SiprecErrors",
+                &[crate::shape::field::<Option<Vec<SiprecError>>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Filter phone numbers by phone number type.
@@ -3143,14 +3767,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for SourceResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SourceResponse",
-        &[
-            crate::shape::field::<Option<String>>("parameter"),
-            crate::shape::field::<Option<String>>("pointer"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SourceResponse",
+                &[
+                    crate::shape::field::<Option<String>>("parameter"),
+                    crate::shape::field::<Option<String>>("pointer"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/speech-to-text_Error`
@@ -3167,19 +3797,25 @@ pub struct SpeechToTextError {
 }
 
 impl crate::shape::Shaped for SpeechToTextError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SpeechToTextError",
-        &[
-            crate::shape::field::<String>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("meta"),
-            crate::shape::field::<Option<SpeechToTextErrorSource>>("source"),
-            crate::shape::field::<String>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SpeechToTextError",
+                &[
+                    crate::shape::field::<String>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("meta"),
+                    crate::shape::field::<Option<SpeechToTextErrorSource>>("source"),
+                    crate::shape::field::<String>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/speech-to-text_Error/properties/source`
@@ -3194,11 +3830,17 @@ pub struct SpeechToTextErrors {
 crate::codec::optional_fields!(SpeechToTextErrors { "errors" => errors });
 
 impl crate::shape::Shaped for SpeechToTextErrors {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SpeechToTextErrors",
-        &[crate::shape::field::<Option<Vec<SpeechToTextError>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SpeechToTextErrors",
+                &[crate::shape::field::<Option<Vec<SpeechToTextError>>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Error
@@ -3217,15 +3859,21 @@ pub struct StandardError {
 }
 
 impl crate::shape::Shaped for StandardError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "StandardError",
-        &[
-            crate::shape::field::<Option<String>>("code"),
-            crate::shape::field::<String>("detail"),
-            crate::shape::field::<Option<String>>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "StandardError",
+                &[
+                    crate::shape::field::<Option<String>>("code"),
+                    crate::shape::field::<String>("detail"),
+                    crate::shape::field::<Option<String>>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// ErrorResponse
@@ -3240,11 +3888,17 @@ pub struct StandardErrorResponse {
 crate::codec::optional_fields!(StandardErrorResponse { "errors" => errors });
 
 impl crate::shape::Shaped for StandardErrorResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "StandardErrorResponse",
-        &[crate::shape::field::<Option<Vec<StandardError>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "StandardErrorResponse",
+                &[crate::shape::field::<Option<Vec<StandardError>>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Server-to-client frame indicating an error during transcription. The connection may be closed shortly after.
@@ -3260,14 +3914,20 @@ pub struct SttErrorFrame {
 }
 
 impl crate::shape::Shaped for SttErrorFrame {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SttErrorFrame",
-        &[
-            crate::shape::field::<String>("error"),
-            crate::shape::field::<SttErrorFrameType>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SttErrorFrame",
+                &[
+                    crate::shape::field::<String>("error"),
+                    crate::shape::field::<SttErrorFrameType>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Frame type identifier.
@@ -3318,13 +3978,19 @@ impl<'de> serde::Deserialize<'de> for SttServerEvent {
 }
 
 impl crate::shape::Shaped for SttServerEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Tagged {
-        name: "SttServerEvent",
-        property: "type",
-        variants: &[
-            ("transcript", crate::shape::of::<TranscriptFrame>()),
-            ("error", crate::shape::of::<SttErrorFrame>()),
-        ],
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Tagged {
+                name: "SttServerEvent",
+                property: "type",
+                variants: &[
+                    ("transcript", crate::shape::of::<TranscriptFrame>()),
+                    ("error", crate::shape::of::<SttErrorFrame>()),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
     };
 }
 
@@ -3340,16 +4006,22 @@ pub struct T10dlcError {
 }
 
 impl crate::shape::Shaped for T10dlcError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "T10dlcError",
-        &[
-            crate::shape::field::<String>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<Option<T10dlcErrorSource>>("source"),
-            crate::shape::field::<String>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "T10dlcError",
+                &[
+                    crate::shape::field::<String>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<Option<T10dlcErrorSource>>("source"),
+                    crate::shape::field::<String>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/10dlc_Error/properties/source`
@@ -3364,11 +4036,17 @@ pub struct T10dlcErrors {
 crate::codec::optional_fields!(T10dlcErrors { "errors" => errors });
 
 impl crate::shape::Shaped for T10dlcErrors {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "T10dlcErrors",
-        &[crate::shape::field::<Option<Vec<T10dlcError>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "T10dlcErrors",
+                &[crate::shape::field::<Option<Vec<T10dlcError>>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// This option can be enabled to receive calls from: "Anyone" (any SIP endpoint in the public Internet) or "Only my connections" (any connection assigned to the same Telnyx user).
@@ -3385,15 +4063,21 @@ pub struct TextToSpeechErrorResponse {
 crate::codec::optional_fields!(TextToSpeechErrorResponse { "errors" => errors });
 
 impl crate::shape::Shaped for TextToSpeechErrorResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TextToSpeechErrorResponse",
-        &[
-            crate::shape::field::<
-                Option<Vec<TextToSpeechErrorResponseErrorsItem>>,
-            >("errors"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TextToSpeechErrorResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<TextToSpeechErrorResponseErrorsItem>>,
+                    >("errors"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/text-to-speech_ErrorResponse/properties/errors/items`
@@ -3413,19 +4097,27 @@ pub struct TollFreeVerificationError {
 }
 
 impl crate::shape::Shaped for TollFreeVerificationError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TollFreeVerificationError",
-        &[
-            crate::shape::field::<String>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("meta"),
-            crate::shape::field::<Option<TollFreeVerificationErrorSource>>("source"),
-            crate::shape::field::<String>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TollFreeVerificationError",
+                &[
+                    crate::shape::field::<String>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("meta"),
+                    crate::shape::field::<
+                        Option<TollFreeVerificationErrorSource>,
+                    >("source"),
+                    crate::shape::field::<String>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/toll-free-verification_Error/properties/source`
@@ -3440,11 +4132,21 @@ pub struct TollFreeVerificationErrors {
 crate::codec::optional_fields!(TollFreeVerificationErrors { "errors" => errors });
 
 impl crate::shape::Shaped for TollFreeVerificationErrors {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TollFreeVerificationErrors",
-        &[crate::shape::field::<Option<Vec<TollFreeVerificationError>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TollFreeVerificationErrors",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<TollFreeVerificationError>>,
+                    >("errors"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Server-to-client frame containing a transcription result.
@@ -3466,16 +4168,22 @@ pub struct TranscriptFrame {
 }
 
 impl crate::shape::Shaped for TranscriptFrame {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TranscriptFrame",
-        &[
-            crate::shape::field::<Option<f64>>("confidence"),
-            crate::shape::field::<Option<bool>>("is_final"),
-            crate::shape::field::<String>("transcript"),
-            crate::shape::field::<TranscriptFrameType>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TranscriptFrame",
+                &[
+                    crate::shape::field::<Option<f64>>("confidence"),
+                    crate::shape::field::<Option<bool>>("is_final"),
+                    crate::shape::field::<String>("transcript"),
+                    crate::shape::field::<TranscriptFrameType>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Frame type identifier.
@@ -3525,18 +4233,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for TranscriptionsSearchError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TranscriptionsSearchError",
-        &[
-            crate::shape::field::<Option<String>>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("meta"),
-            crate::shape::field::<Option<String>>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TranscriptionsSearchError",
+                &[
+                    crate::shape::field::<Option<String>>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("meta"),
+                    crate::shape::field::<Option<String>>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/transcriptions-search_Errors`
@@ -3548,11 +4262,21 @@ pub struct TranscriptionsSearchErrors {
 crate::codec::optional_fields!(TranscriptionsSearchErrors { "errors" => errors });
 
 impl crate::shape::Shaped for TranscriptionsSearchErrors {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TranscriptionsSearchErrors",
-        &[crate::shape::field::<Option<Vec<TranscriptionsSearchError>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TranscriptionsSearchErrors",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<TranscriptionsSearchError>>,
+                    >("errors"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Union of all server-to-client WebSocket events for TTS streaming.
@@ -3603,14 +4327,20 @@ impl<'de> serde::Deserialize<'de> for TtsServerEvent {
 }
 
 impl crate::shape::Shaped for TtsServerEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Tagged {
-        name: "TtsServerEvent",
-        property: "type",
-        variants: &[
-            ("audio_chunk", crate::shape::of::<AudioChunkFrame>()),
-            ("final", crate::shape::of::<FinalFrame>()),
-            ("error", crate::shape::of::<ErrorFrame>()),
-        ],
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Tagged {
+                name: "TtsServerEvent",
+                property: "type",
+                variants: &[
+                    ("audio_chunk", crate::shape::of::<AudioChunkFrame>()),
+                    ("final", crate::shape::of::<FinalFrame>()),
+                    ("error", crate::shape::of::<ErrorFrame>()),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
     };
 }
 
@@ -3630,19 +4360,25 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for UnauthorizedError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UnauthorizedError",
-        &[
-            crate::shape::field::<Option<String>>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("meta"),
-            crate::shape::field::<Option<UnauthorizedErrorSource>>("source"),
-            crate::shape::field::<Option<String>>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UnauthorizedError",
+                &[
+                    crate::shape::field::<Option<String>>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("meta"),
+                    crate::shape::field::<Option<UnauthorizedErrorSource>>("source"),
+                    crate::shape::field::<Option<String>>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/GenericError/properties/source`
@@ -3664,19 +4400,25 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for UnexpectedError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UnexpectedError",
-        &[
-            crate::shape::field::<Option<String>>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("meta"),
-            crate::shape::field::<Option<UnexpectedErrorSource>>("source"),
-            crate::shape::field::<Option<String>>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UnexpectedError",
+                &[
+                    crate::shape::field::<Option<String>>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("meta"),
+                    crate::shape::field::<Option<UnexpectedErrorSource>>("source"),
+                    crate::shape::field::<Option<String>>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/GenericError/properties/source`
@@ -3699,19 +4441,27 @@ pub struct UnprocessableEntityError {
 }
 
 impl crate::shape::Shaped for UnprocessableEntityError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UnprocessableEntityError",
-        &[
-            crate::shape::field::<String>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("meta"),
-            crate::shape::field::<Option<UnprocessableEntityErrorSource>>("source"),
-            crate::shape::field::<String>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UnprocessableEntityError",
+                &[
+                    crate::shape::field::<String>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("meta"),
+                    crate::shape::field::<
+                        Option<UnprocessableEntityErrorSource>,
+                    >("source"),
+                    crate::shape::field::<String>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/UnprocessableEntityError/properties/source`
@@ -3745,11 +4495,17 @@ pub struct UsageReportsErrorResponse {
 crate::codec::optional_fields!(UsageReportsErrorResponse { "errors" => errors });
 
 impl crate::shape::Shaped for UsageReportsErrorResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UsageReportsErrorResponse",
-        &[crate::shape::field::<Option<Vec<ErrorRecord>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UsageReportsErrorResponse",
+                &[crate::shape::field::<Option<Vec<ErrorRecord>>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// ValidationError
@@ -3767,15 +4523,21 @@ pub struct ValidationError {
 }
 
 impl crate::shape::Shaped for ValidationError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ValidationError",
-        &[
-            crate::shape::field::<Vec<ValidationErrorLocItem>>("loc"),
-            crate::shape::field::<String>("msg"),
-            crate::shape::field::<String>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ValidationError",
+                &[
+                    crate::shape::field::<Vec<ValidationErrorLocItem>>("loc"),
+                    crate::shape::field::<String>("msg"),
+                    crate::shape::field::<String>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/ValidationError/properties/loc/items`
@@ -3791,15 +4553,21 @@ pub struct ValidationErrorResponse {
 crate::codec::optional_fields!(ValidationErrorResponse { "errors" => errors });
 
 impl crate::shape::Shaped for ValidationErrorResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ValidationErrorResponse",
-        &[
-            crate::shape::field::<
-                Option<std::collections::BTreeMap<String, Vec<String>>>,
-            >("errors"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ValidationErrorResponse",
+                &[
+                    crate::shape::field::<
+                        Option<std::collections::BTreeMap<String, Vec<String>>>,
+                    >("errors"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/verified-numbers_Error`
@@ -3816,17 +4584,23 @@ pub struct VerifiedNumbersError {
 }
 
 impl crate::shape::Shaped for VerifiedNumbersError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VerifiedNumbersError",
-        &[
-            crate::shape::field::<String>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<Option<VerifiedNumbersErrorMeta>>("meta"),
-            crate::shape::field::<Option<VerifiedNumbersErrorSource>>("source"),
-            crate::shape::field::<String>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VerifiedNumbersError",
+                &[
+                    crate::shape::field::<String>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<Option<VerifiedNumbersErrorMeta>>("meta"),
+                    crate::shape::field::<Option<VerifiedNumbersErrorSource>>("source"),
+                    crate::shape::field::<String>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/verified-numbers_Error/properties/meta`
@@ -3844,11 +4618,17 @@ pub struct VerifiedNumbersErrors {
 crate::codec::optional_fields!(VerifiedNumbersErrors { "errors" => errors });
 
 impl crate::shape::Shaped for VerifiedNumbersErrors {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VerifiedNumbersErrors",
-        &[crate::shape::field::<Option<Vec<VerifiedNumbersError>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VerifiedNumbersErrors",
+                &[crate::shape::field::<Option<Vec<VerifiedNumbersError>>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/verify_Error`
@@ -3865,17 +4645,23 @@ pub struct VerifyError {
 }
 
 impl crate::shape::Shaped for VerifyError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VerifyError",
-        &[
-            crate::shape::field::<String>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<Option<VerifyErrorMeta>>("meta"),
-            crate::shape::field::<Option<VerifyErrorSource>>("source"),
-            crate::shape::field::<String>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VerifyError",
+                &[
+                    crate::shape::field::<String>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<Option<VerifyErrorMeta>>("meta"),
+                    crate::shape::field::<Option<VerifyErrorSource>>("source"),
+                    crate::shape::field::<String>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/verify_Error/properties/meta`
@@ -3893,11 +4679,17 @@ pub struct VerifyErrors {
 crate::codec::optional_fields!(VerifyErrors { "errors" => errors });
 
 impl crate::shape::Shaped for VerifyErrors {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VerifyErrors",
-        &[crate::shape::field::<Option<Vec<VerifyError>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VerifyErrors",
+                &[crate::shape::field::<Option<Vec<VerifyError>>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/video_Error`
@@ -3914,19 +4706,25 @@ pub struct VideoError {
 }
 
 impl crate::shape::Shaped for VideoError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VideoError",
-        &[
-            crate::shape::field::<String>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("meta"),
-            crate::shape::field::<Option<VideoErrorSource>>("source"),
-            crate::shape::field::<String>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VideoError",
+                &[
+                    crate::shape::field::<String>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("meta"),
+                    crate::shape::field::<Option<VideoErrorSource>>("source"),
+                    crate::shape::field::<String>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/video_Error/properties/source`
@@ -3941,11 +4739,17 @@ pub struct VideoErrors {
 crate::codec::optional_fields!(VideoErrors { "errors" => errors });
 
 impl crate::shape::Shaped for VideoErrors {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VideoErrors",
-        &[crate::shape::field::<Option<Vec<VideoError>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VideoErrors",
+                &[crate::shape::field::<Option<Vec<VideoError>>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/VirtualCrossConnect`
@@ -4030,35 +4834,41 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for VirtualCrossConnect {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VirtualCrossConnect",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("network_id"),
-            crate::shape::field::<Option<InterfaceStatus>>("status"),
-            crate::shape::field::<Option<f64>>("bandwidth_mbps"),
-            crate::shape::field::<Option<f64>>("bgp_asn"),
-            crate::shape::field::<
-                Option<VirtualCrossConnectCloudProvider>,
-            >("cloud_provider"),
-            crate::shape::field::<Option<String>>("cloud_provider_region"),
-            crate::shape::field::<Option<String>>("primary_bgp_key"),
-            crate::shape::field::<Option<String>>("primary_cloud_account_id"),
-            crate::shape::field::<Option<String>>("primary_cloud_ip"),
-            crate::shape::field::<Option<bool>>("primary_enabled"),
-            crate::shape::field::<Option<String>>("primary_telnyx_ip"),
-            crate::shape::field::<Option<String>>("secondary_bgp_key"),
-            crate::shape::field::<Option<String>>("secondary_cloud_account_id"),
-            crate::shape::field::<Option<String>>("secondary_cloud_ip"),
-            crate::shape::field::<Option<bool>>("secondary_enabled"),
-            crate::shape::field::<Option<String>>("secondary_telnyx_ip"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VirtualCrossConnect",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("network_id"),
+                    crate::shape::field::<Option<InterfaceStatus>>("status"),
+                    crate::shape::field::<Option<f64>>("bandwidth_mbps"),
+                    crate::shape::field::<Option<f64>>("bgp_asn"),
+                    crate::shape::field::<
+                        Option<VirtualCrossConnectCloudProvider>,
+                    >("cloud_provider"),
+                    crate::shape::field::<Option<String>>("cloud_provider_region"),
+                    crate::shape::field::<Option<String>>("primary_bgp_key"),
+                    crate::shape::field::<Option<String>>("primary_cloud_account_id"),
+                    crate::shape::field::<Option<String>>("primary_cloud_ip"),
+                    crate::shape::field::<Option<bool>>("primary_enabled"),
+                    crate::shape::field::<Option<String>>("primary_telnyx_ip"),
+                    crate::shape::field::<Option<String>>("secondary_bgp_key"),
+                    crate::shape::field::<Option<String>>("secondary_cloud_account_id"),
+                    crate::shape::field::<Option<String>>("secondary_cloud_ip"),
+                    crate::shape::field::<Option<bool>>("secondary_enabled"),
+                    crate::shape::field::<Option<String>>("secondary_telnyx_ip"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/voice-channels_Error`
@@ -4075,19 +4885,25 @@ pub struct VoiceChannelsError {
 }
 
 impl crate::shape::Shaped for VoiceChannelsError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VoiceChannelsError",
-        &[
-            crate::shape::field::<String>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("meta"),
-            crate::shape::field::<Option<VoiceChannelsErrorSource>>("source"),
-            crate::shape::field::<String>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VoiceChannelsError",
+                &[
+                    crate::shape::field::<String>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("meta"),
+                    crate::shape::field::<Option<VoiceChannelsErrorSource>>("source"),
+                    crate::shape::field::<String>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/voice-channels_Error/properties/source`
@@ -4102,11 +4918,17 @@ pub struct VoiceChannelsErrors {
 crate::codec::optional_fields!(VoiceChannelsErrors { "errors" => errors });
 
 impl crate::shape::Shaped for VoiceChannelsErrors {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VoiceChannelsErrors",
-        &[crate::shape::field::<Option<Vec<VoiceChannelsError>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VoiceChannelsErrors",
+                &[crate::shape::field::<Option<Vec<VoiceChannelsError>>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// A single error object.
@@ -4130,16 +4952,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for VoiceDesignsErrorObject {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VoiceDesignsErrorObject",
-        &[
-            crate::shape::field::<Option<String>>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<Option<VoiceDesignsErrorObjectSource>>("source"),
-            crate::shape::field::<Option<String>>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VoiceDesignsErrorObject",
+                &[
+                    crate::shape::field::<Option<String>>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<
+                        Option<VoiceDesignsErrorObjectSource>,
+                    >("source"),
+                    crate::shape::field::<Option<String>>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Reference to the source of the error.
@@ -4158,11 +4988,17 @@ pub struct VoiceDesignsErrorResponse {
 crate::codec::optional_fields!(VoiceDesignsErrorResponse { "errors" => errors });
 
 impl crate::shape::Shaped for VoiceDesignsErrorResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VoiceDesignsErrorResponse",
-        &[crate::shape::field::<Option<Vec<VoiceDesignsErrorObject>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VoiceDesignsErrorResponse",
+                &[crate::shape::field::<Option<Vec<VoiceDesignsErrorObject>>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Standard Telnyx API v2 error object.
@@ -4189,17 +5025,25 @@ pub struct VoiceSdkCallReportV2Error {
 }
 
 impl crate::shape::Shaped for VoiceSdkCallReportV2Error {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VoiceSdkCallReportV2Error",
-        &[
-            crate::shape::field::<String>("code"),
-            crate::shape::field::<String>("detail"),
-            crate::shape::field::<Option<VoiceSdkCallReportV2ErrorMeta>>("meta"),
-            crate::shape::field::<Option<VoiceSdkCallReportV2ErrorSource>>("source"),
-            crate::shape::field::<String>("title"),
-        ],
-        true,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VoiceSdkCallReportV2Error",
+                &[
+                    crate::shape::field::<String>("code"),
+                    crate::shape::field::<String>("detail"),
+                    crate::shape::field::<Option<VoiceSdkCallReportV2ErrorMeta>>("meta"),
+                    crate::shape::field::<
+                        Option<VoiceSdkCallReportV2ErrorSource>,
+                    >("source"),
+                    crate::shape::field::<String>("title"),
+                ],
+                true,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Additional error metadata.
@@ -4217,11 +5061,17 @@ pub struct VoiceSdkCallReportV2ErrorMeta {
 }
 
 impl crate::shape::Shaped for VoiceSdkCallReportV2ErrorMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VoiceSdkCallReportV2ErrorMeta",
-        &[crate::shape::field::<Option<String>>("url")],
-        true,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VoiceSdkCallReportV2ErrorMeta",
+                &[crate::shape::field::<Option<String>>("url")],
+                true,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Standard Telnyx API v2 error response envelope.
@@ -4237,11 +5087,17 @@ pub struct VoiceSdkCallReportV2ErrorResponse {
 }
 
 impl crate::shape::Shaped for VoiceSdkCallReportV2ErrorResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VoiceSdkCallReportV2ErrorResponse",
-        &[crate::shape::field::<Vec<VoiceSdkCallReportV2Error>>("errors")],
-        true,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VoiceSdkCallReportV2ErrorResponse",
+                &[crate::shape::field::<Vec<VoiceSdkCallReportV2Error>>("errors")],
+                true,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Reference to the request field that caused the error.
@@ -4262,14 +5118,20 @@ pub struct VoiceSdkCallReportV2ErrorSource {
 }
 
 impl crate::shape::Shaped for VoiceSdkCallReportV2ErrorSource {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VoiceSdkCallReportV2ErrorSource",
-        &[
-            crate::shape::field::<Option<String>>("parameter"),
-            crate::shape::field::<Option<String>>("pointer"),
-        ],
-        true,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VoiceSdkCallReportV2ErrorSource",
+                &[
+                    crate::shape::field::<Option<String>>("parameter"),
+                    crate::shape::field::<Option<String>>("pointer"),
+                ],
+                true,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WebhookToolParams/properties/body_parameters/properties/type`
@@ -4313,22 +5175,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WireguardInterface {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WireguardInterface",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("network_id"),
-            crate::shape::field::<Option<InterfaceStatus>>("status"),
-            crate::shape::field::<Option<bool>>("enable_sip_trunking"),
-            crate::shape::field::<Option<String>>("endpoint"),
-            crate::shape::field::<Option<String>>("public_key"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WireguardInterface",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("network_id"),
+                    crate::shape::field::<Option<InterfaceStatus>>("status"),
+                    crate::shape::field::<Option<bool>>("enable_sip_trunking"),
+                    crate::shape::field::<Option<String>>("endpoint"),
+                    crate::shape::field::<Option<String>>("public_key"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/wireless_Errors`
@@ -4340,11 +5208,17 @@ pub struct WirelessErrors {
 crate::codec::optional_fields!(WirelessErrors { "errors" => errors });
 
 impl crate::shape::Shaped for WirelessErrors {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WirelessErrors",
-        &[crate::shape::field::<Option<Vec<WirelessError>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WirelessErrors",
+                &[crate::shape::field::<Option<Vec<WirelessError>>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/wireless-public_Error`
@@ -4360,15 +5234,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WirelessPublicError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WirelessPublicError",
-        &[
-            crate::shape::field::<Option<String>>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<Option<String>>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WirelessPublicError",
+                &[
+                    crate::shape::field::<Option<String>>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<Option<String>>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/wireless-public_ErrorResponse`
@@ -4380,11 +5260,17 @@ pub struct WirelessPublicErrorResponse {
 crate::codec::optional_fields!(WirelessPublicErrorResponse { "errors" => errors });
 
 impl crate::shape::Shaped for WirelessPublicErrorResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WirelessPublicErrorResponse",
-        &[crate::shape::field::<Option<Vec<WirelessPublicError>>>("errors")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WirelessPublicErrorResponse",
+                &[crate::shape::field::<Option<Vec<WirelessPublicError>>>("errors")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Error response for x402 settlement failures. Uses string error codes from the x402 error handling system.
@@ -4398,15 +5284,21 @@ pub struct X402SettlementErrorResponse {
 crate::codec::optional_fields!(X402SettlementErrorResponse { "errors" => errors });
 
 impl crate::shape::Shaped for X402SettlementErrorResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "X402SettlementErrorResponse",
-        &[
-            crate::shape::field::<
-                Option<Vec<X402SettlementErrorResponseErrorsItem>>,
-            >("errors"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "X402SettlementErrorResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<X402SettlementErrorResponseErrorsItem>>,
+                    >("errors"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/X402SettlementErrorResponse/properties/errors/items`
@@ -4426,17 +5318,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for X402SettlementErrorResponseErrorsItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "X402SettlementErrorResponseErrorsItem",
-        &[
-            crate::shape::field::<
-                Option<X402SettlementErrorResponseErrorsItemCode>,
-            >("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<Option<String>>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "X402SettlementErrorResponseErrorsItem",
+                &[
+                    crate::shape::field::<
+                        Option<X402SettlementErrorResponseErrorsItemCode>,
+                    >("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<Option<String>>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Machine-readable error code.
@@ -4520,15 +5418,21 @@ pub struct X402TransactionsErrorResponse {
 crate::codec::optional_fields!(X402TransactionsErrorResponse { "errors" => errors });
 
 impl crate::shape::Shaped for X402TransactionsErrorResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "X402TransactionsErrorResponse",
-        &[
-            crate::shape::field::<
-                Option<Vec<X402TransactionsErrorResponseErrorsItem>>,
-            >("errors"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "X402TransactionsErrorResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<X402TransactionsErrorResponseErrorsItem>>,
+                    >("errors"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/x402-transactions_ErrorResponse/properties/errors/items`

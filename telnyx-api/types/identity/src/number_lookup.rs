@@ -19,14 +19,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallerName {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallerName",
-        &[
-            crate::shape::field::<Option<String>>("caller_name"),
-            crate::shape::field::<Option<String>>("error_code"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallerName",
+                &[
+                    crate::shape::field::<Option<String>>("caller_name"),
+                    crate::shape::field::<Option<String>>("error_code"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/Carrier`
@@ -53,18 +59,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for Carrier {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Carrier",
-        &[
-            crate::shape::field::<Option<String>>("error_code"),
-            crate::shape::field::<Option<String>>("mobile_country_code"),
-            crate::shape::field::<Option<String>>("mobile_network_code"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("normalized_carrier"),
-            crate::shape::field::<Option<CarrierType>>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Carrier",
+                &[
+                    crate::shape::field::<Option<String>>("error_code"),
+                    crate::shape::field::<Option<String>>("mobile_country_code"),
+                    crate::shape::field::<Option<String>>("mobile_network_code"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("normalized_carrier"),
+                    crate::shape::field::<Option<CarrierType>>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// A phone number type that identifies the type of service associated with the requested phone number
@@ -154,11 +166,17 @@ pub struct LookupNumberResponse {
 crate::codec::optional_fields!(LookupNumberResponse { "data" => data });
 
 impl crate::shape::Shaped for LookupNumberResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "LookupNumberResponse",
-        &[crate::shape::field::<Option<NumberLookupRecord>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "LookupNumberResponse",
+                &[crate::shape::field::<Option<NumberLookupRecord>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// NumberLookup
@@ -189,20 +207,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for NumberLookupRecord {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NumberLookupRecord",
-        &[
-            crate::shape::field::<Option<CallerName>>("caller_name"),
-            crate::shape::field::<Option<Carrier>>("carrier"),
-            crate::shape::field::<Option<String>>("country_code"),
-            crate::shape::field::<Option<String>>("fraud"),
-            crate::shape::field::<Option<String>>("national_format"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<Option<Portability>>("portability"),
-            crate::shape::field::<Option<String>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NumberLookupRecord",
+                &[
+                    crate::shape::field::<Option<CallerName>>("caller_name"),
+                    crate::shape::field::<Option<Carrier>>("carrier"),
+                    crate::shape::field::<Option<String>>("country_code"),
+                    crate::shape::field::<Option<String>>("fraud"),
+                    crate::shape::field::<Option<String>>("national_format"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<Option<Portability>>("portability"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1number_lookup~1{phone_number}/get/parameters/1/schema`
@@ -278,25 +302,33 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for Portability {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Portability",
-        &[
-            crate::shape::field::<Option<String>>("altspid"),
-            crate::shape::field::<Option<String>>("altspid_carrier_name"),
-            crate::shape::field::<Option<String>>("altspid_carrier_type"),
-            crate::shape::field::<Option<String>>("city"),
-            crate::shape::field::<Option<String>>("line_type"),
-            crate::shape::field::<Option<String>>("lrn"),
-            crate::shape::field::<Option<String>>("ocn"),
-            crate::shape::field::<Option<String>>("ported_date"),
-            crate::shape::field::<Option<PortabilityPortedStatus>>("ported_status"),
-            crate::shape::field::<Option<String>>("spid"),
-            crate::shape::field::<Option<String>>("spid_carrier_name"),
-            crate::shape::field::<Option<String>>("spid_carrier_type"),
-            crate::shape::field::<Option<String>>("state"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Portability",
+                &[
+                    crate::shape::field::<Option<String>>("altspid"),
+                    crate::shape::field::<Option<String>>("altspid_carrier_name"),
+                    crate::shape::field::<Option<String>>("altspid_carrier_type"),
+                    crate::shape::field::<Option<String>>("city"),
+                    crate::shape::field::<Option<String>>("line_type"),
+                    crate::shape::field::<Option<String>>("lrn"),
+                    crate::shape::field::<Option<String>>("ocn"),
+                    crate::shape::field::<Option<String>>("ported_date"),
+                    crate::shape::field::<
+                        Option<PortabilityPortedStatus>,
+                    >("ported_status"),
+                    crate::shape::field::<Option<String>>("spid"),
+                    crate::shape::field::<Option<String>>("spid_carrier_name"),
+                    crate::shape::field::<Option<String>>("spid_carrier_type"),
+                    crate::shape::field::<Option<String>>("state"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Indicates whether or not the requested phone number has been ported

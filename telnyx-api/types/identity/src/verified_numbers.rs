@@ -18,20 +18,6 @@ pub struct CreateVerifiedNumberBody {
     pub verification_method: CreateVerifiedNumberBodyVerificationMethod,
 }
 
-impl crate::shape::Shaped for CreateVerifiedNumberBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateVerifiedNumberBody",
-        &[
-            crate::shape::field::<Option<String>>("extension"),
-            crate::shape::field::<String>("phone_number"),
-            crate::shape::field::<
-                CreateVerifiedNumberBodyVerificationMethod,
-            >("verification_method"),
-        ],
-        false,
-    );
-}
-
 /// Verification method.
 ///
 /// Spec: `#/paths/~1verified_numbers/post/requestBody/content/application~1json/schema/properties/verification_method`
@@ -52,14 +38,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CreateVerifiedNumberResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateVerifiedNumberResponse",
-        &[
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<Option<String>>("verification_method"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateVerifiedNumberResponse",
+                &[
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<Option<String>>("verification_method"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1verified_numbers/get/parameters/0/schema`
@@ -75,14 +67,20 @@ pub struct ListVerifiedNumbersResponse {
 }
 
 impl crate::shape::Shaped for ListVerifiedNumbersResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListVerifiedNumbersResponse",
-        &[
-            crate::shape::field::<Vec<VerifiedNumberResponse>>("data"),
-            crate::shape::field::<VerifiedNumbersMeta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListVerifiedNumbersResponse",
+                &[
+                    crate::shape::field::<Vec<VerifiedNumberResponse>>("data"),
+                    crate::shape::field::<VerifiedNumbersMeta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The possible verified numbers record types.
@@ -133,15 +131,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for VerifiedNumberResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VerifiedNumberResponse",
-        &[
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<Option<VerifiedNumberRecordType>>("record_type"),
-            crate::shape::field::<Option<String>>("verified_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VerifiedNumberResponse",
+                &[
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<
+                        Option<VerifiedNumberRecordType>,
+                    >("record_type"),
+                    crate::shape::field::<Option<String>>("verified_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// VerifiedNumberResponseDataWrapper
@@ -155,11 +161,17 @@ pub struct VerifiedNumberResponseDataWrapper {
 crate::codec::optional_fields!(VerifiedNumberResponseDataWrapper { "data" => data });
 
 impl crate::shape::Shaped for VerifiedNumberResponseDataWrapper {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VerifiedNumberResponseDataWrapper",
-        &[crate::shape::field::<Option<VerifiedNumberResponse>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VerifiedNumberResponseDataWrapper",
+                &[crate::shape::field::<Option<VerifiedNumberResponse>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/verified-numbers_Meta`
@@ -177,16 +189,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for VerifiedNumbersMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VerifiedNumbersMeta",
-        &[
-            crate::shape::field::<Option<i64>>("page_number"),
-            crate::shape::field::<Option<i64>>("page_size"),
-            crate::shape::field::<Option<i64>>("total_pages"),
-            crate::shape::field::<Option<i64>>("total_results"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VerifiedNumbersMeta",
+                &[
+                    crate::shape::field::<Option<i64>>("page_number"),
+                    crate::shape::field::<Option<i64>>("page_size"),
+                    crate::shape::field::<Option<i64>>("total_pages"),
+                    crate::shape::field::<Option<i64>>("total_results"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Verify Verification Code Request
@@ -195,12 +213,4 @@ impl crate::shape::Shaped for VerifiedNumbersMeta {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct VerifyVerificationCodeBody {
     pub verification_code: String,
-}
-
-impl crate::shape::Shaped for VerifyVerificationCodeBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VerifyVerificationCodeBody",
-        &[crate::shape::field::<String>("verification_code")],
-        false,
-    );
 }

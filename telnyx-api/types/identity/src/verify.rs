@@ -14,14 +14,6 @@ pub struct CreateMessageTemplateRequest {
     pub text: String,
 }
 
-impl crate::shape::Shaped for CreateMessageTemplateRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateMessageTemplateRequest",
-        &[crate::shape::field::<String>("text")],
-        false,
-    );
-}
-
 /// The request body when creating a verification.
 ///
 /// Spec: `#/components/schemas/CreateVerificationRequest`
@@ -34,18 +26,6 @@ pub struct CreateVerificationRequest {
     pub timeout_secs: Option<i64>,
     /// The identifier of the associated Verify profile.
     pub verify_profile_id: String,
-}
-
-impl crate::shape::Shaped for CreateVerificationRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateVerificationRequest",
-        &[
-            crate::shape::field::<String>("phone_number"),
-            crate::shape::field::<Option<i64>>("timeout_secs"),
-            crate::shape::field::<String>("verify_profile_id"),
-        ],
-        false,
-    );
 }
 
 /// The request body when creating a verification.
@@ -76,20 +56,6 @@ pub struct CreateVerificationRequestCall {
     pub verify_profile_id: String,
 }
 
-impl crate::shape::Shaped for CreateVerificationRequestCall {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateVerificationRequestCall",
-        &[
-            crate::shape::field::<Option<Option<String>>>("custom_code"),
-            crate::shape::field::<Option<Option<String>>>("extension"),
-            crate::shape::field::<String>("phone_number"),
-            crate::shape::field::<Option<i64>>("timeout_secs"),
-            crate::shape::field::<String>("verify_profile_id"),
-        ],
-        false,
-    );
-}
-
 /// The request body when creating a verification.
 ///
 /// Spec: `#/components/schemas/CreateVerificationRequestSMS`
@@ -109,19 +75,6 @@ pub struct CreateVerificationRequestSms {
     pub timeout_secs: Option<i64>,
     /// The identifier of the associated Verify profile.
     pub verify_profile_id: String,
-}
-
-impl crate::shape::Shaped for CreateVerificationRequestSms {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateVerificationRequestSms",
-        &[
-            crate::shape::field::<Option<Option<String>>>("custom_code"),
-            crate::shape::field::<String>("phone_number"),
-            crate::shape::field::<Option<i64>>("timeout_secs"),
-            crate::shape::field::<String>("verify_profile_id"),
-        ],
-        false,
-    );
 }
 
 /// The request body when creating a WhatsApp verification.
@@ -145,19 +98,6 @@ pub struct CreateVerificationRequestWhatsapp {
     pub verify_profile_id: String,
 }
 
-impl crate::shape::Shaped for CreateVerificationRequestWhatsapp {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateVerificationRequestWhatsapp",
-        &[
-            crate::shape::field::<Option<Option<String>>>("custom_code"),
-            crate::shape::field::<String>("phone_number"),
-            crate::shape::field::<Option<i64>>("timeout_secs"),
-            crate::shape::field::<String>("verify_profile_id"),
-        ],
-        false,
-    );
-}
-
 /// CreateVerifyVerificationResponse
 ///
 /// Spec: `#/components/schemas/CreateVerificationResponse`
@@ -167,11 +107,17 @@ pub struct CreateVerificationResponse {
 }
 
 impl crate::shape::Shaped for CreateVerificationResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateVerificationResponse",
-        &[crate::shape::field::<Verification>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateVerificationResponse",
+                &[crate::shape::field::<Verification>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Create Verify Profile Request
@@ -202,29 +148,6 @@ pub struct CreateVerifyProfileBody {
     pub whatsapp: Option<CreateVerifyProfileSettingsWhatsAppRequest>,
 }
 
-impl crate::shape::Shaped for CreateVerifyProfileBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateVerifyProfileBody",
-        &[
-            crate::shape::field::<Option<CreateVerifyProfileCallRequest>>("call"),
-            crate::shape::field::<Option<f64>>("daily_spend_limit"),
-            crate::shape::field::<Option<bool>>("daily_spend_limit_enabled"),
-            crate::shape::field::<
-                Option<CreateVerifyProfileSettingsRequest>,
-            >("flashcall"),
-            crate::shape::field::<Option<String>>("language"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<Option<CreateVerifyProfileSmsRequest>>("sms"),
-            crate::shape::field::<Option<String>>("webhook_failover_url"),
-            crate::shape::field::<Option<String>>("webhook_url"),
-            crate::shape::field::<
-                Option<CreateVerifyProfileSettingsWhatsAppRequest>,
-            >("whatsapp"),
-        ],
-        false,
-    );
-}
-
 /// CreateVerifyProfileCallRequest
 ///
 /// Spec: `#/components/schemas/CreateVerifyProfileCallRequest`
@@ -249,20 +172,6 @@ crate::codec::optional_fields!(
     "whitelisted_destinations" => whitelisted_destinations }
 );
 
-impl crate::shape::Shaped for CreateVerifyProfileCallRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateVerifyProfileCallRequest",
-        &[
-            crate::shape::field::<Option<String>>("app_name"),
-            crate::shape::field::<Option<i64>>("code_length"),
-            crate::shape::field::<Option<i64>>("default_verification_timeout_secs"),
-            crate::shape::field::<Option<String>>("messaging_template_id"),
-            crate::shape::field::<Option<Vec<String>>>("whitelisted_destinations"),
-        ],
-        false,
-    );
-}
-
 /// CreateVerifyProfileSettingsRequest
 ///
 /// Spec: `#/components/schemas/CreateVerifyProfileSettingsRequest`
@@ -281,18 +190,6 @@ crate::codec::optional_fields!(
     "default_verification_timeout_secs" => default_verification_timeout_secs,
     "whitelisted_destinations" => whitelisted_destinations }
 );
-
-impl crate::shape::Shaped for CreateVerifyProfileSettingsRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateVerifyProfileSettingsRequest",
-        &[
-            crate::shape::field::<Option<String>>("app_name"),
-            crate::shape::field::<Option<i64>>("default_verification_timeout_secs"),
-            crate::shape::field::<Option<Vec<String>>>("whitelisted_destinations"),
-        ],
-        false,
-    );
-}
 
 /// CreateVerifyProfileSettingsWhatsAppRequest
 ///
@@ -317,20 +214,6 @@ crate::codec::optional_fields!(
     nullable, "template_id" => template_id nullable, "waba_id" => waba_id nullable,
     "whitelisted_destinations" => whitelisted_destinations }
 );
-
-impl crate::shape::Shaped for CreateVerifyProfileSettingsWhatsAppRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateVerifyProfileSettingsWhatsAppRequest",
-        &[
-            crate::shape::field::<Option<i64>>("default_verification_timeout_secs"),
-            crate::shape::field::<Option<Option<String>>>("sender_phone_number"),
-            crate::shape::field::<Option<Option<String>>>("template_id"),
-            crate::shape::field::<Option<Option<String>>>("waba_id"),
-            crate::shape::field::<Option<Vec<String>>>("whitelisted_destinations"),
-        ],
-        false,
-    );
-}
 
 /// CreateVerifyProfileSMSRequest
 ///
@@ -358,21 +241,6 @@ crate::codec::optional_fields!(
     "whitelisted_destinations" => whitelisted_destinations }
 );
 
-impl crate::shape::Shaped for CreateVerifyProfileSmsRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateVerifyProfileSmsRequest",
-        &[
-            crate::shape::field::<Option<Option<String>>>("alpha_sender"),
-            crate::shape::field::<Option<String>>("app_name"),
-            crate::shape::field::<Option<i64>>("code_length"),
-            crate::shape::field::<Option<i64>>("default_verification_timeout_secs"),
-            crate::shape::field::<Option<String>>("messaging_template_id"),
-            crate::shape::field::<Option<Vec<String>>>("whitelisted_destinations"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1verify_profiles/get/parameters/0/schema`
 pub type ListProfilesFilter = Feature;
 
@@ -389,14 +257,20 @@ pub struct ListVerificationsResponse {
 }
 
 impl crate::shape::Shaped for ListVerificationsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListVerificationsResponse",
-        &[
-            crate::shape::field::<Vec<Verification>>("data"),
-            crate::shape::field::<VerifyMeta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListVerificationsResponse",
+                &[
+                    crate::shape::field::<Vec<Verification>>("data"),
+                    crate::shape::field::<VerifyMeta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// A list of Verify profile message templates
@@ -408,11 +282,21 @@ pub struct ListVerifyProfileMessageTemplateResponse {
 }
 
 impl crate::shape::Shaped for ListVerifyProfileMessageTemplateResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListVerifyProfileMessageTemplateResponse",
-        &[crate::shape::field::<Vec<VerifyProfileMessageTemplateResponse>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListVerifyProfileMessageTemplateResponse",
+                &[
+                    crate::shape::field::<
+                        Vec<VerifyProfileMessageTemplateResponse>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// A paginated list of Verify profiles
@@ -425,14 +309,20 @@ pub struct ListVerifyProfilesResponse {
 }
 
 impl crate::shape::Shaped for ListVerifyProfilesResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListVerifyProfilesResponse",
-        &[
-            crate::shape::field::<Vec<VerifyProfileResponse>>("data"),
-            crate::shape::field::<VerifyMeta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListVerifyProfilesResponse",
+                &[
+                    crate::shape::field::<Vec<VerifyProfileResponse>>("data"),
+                    crate::shape::field::<VerifyMeta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// MessageTemplateResponseDataWrapper
@@ -446,11 +336,21 @@ pub struct MessageTemplateResponseDataWrapper {
 crate::codec::optional_fields!(MessageTemplateResponseDataWrapper { "data" => data });
 
 impl crate::shape::Shaped for MessageTemplateResponseDataWrapper {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MessageTemplateResponseDataWrapper",
-        &[crate::shape::field::<Option<VerifyProfileMessageTemplateResponse>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MessageTemplateResponseDataWrapper",
+                &[
+                    crate::shape::field::<
+                        Option<VerifyProfileMessageTemplateResponse>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// RetrieveVerificationResponse
@@ -462,11 +362,17 @@ pub struct RetrieveVerificationResponse {
 }
 
 impl crate::shape::Shaped for RetrieveVerificationResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RetrieveVerificationResponse",
-        &[crate::shape::field::<Verification>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RetrieveVerificationResponse",
+                &[crate::shape::field::<Verification>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The request body when updating a message template.
@@ -476,14 +382,6 @@ impl crate::shape::Shaped for RetrieveVerificationResponse {
 pub struct UpdateMessageTemplateRequest {
     /// The text content of the message template.
     pub text: String,
-}
-
-impl crate::shape::Shaped for UpdateMessageTemplateRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateMessageTemplateRequest",
-        &[crate::shape::field::<String>("text")],
-        false,
-    );
 }
 
 /// Update Verify Profile Request
@@ -511,26 +409,6 @@ crate::codec::optional_fields!(
     "webhook_url" => webhook_url, "whatsapp" => whatsapp }
 );
 
-impl crate::shape::Shaped for UpdateVerifyProfileBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateVerifyProfileBody",
-        &[
-            crate::shape::field::<Option<UpdateVerifyProfileCallRequest>>("call"),
-            crate::shape::field::<Option<f64>>("daily_spend_limit"),
-            crate::shape::field::<Option<bool>>("daily_spend_limit_enabled"),
-            crate::shape::field::<Option<String>>("language"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<UpdateVerifyProfileSmsRequest>>("sms"),
-            crate::shape::field::<Option<String>>("webhook_failover_url"),
-            crate::shape::field::<Option<String>>("webhook_url"),
-            crate::shape::field::<
-                Option<UpdateVerifyProfileSettingsWhatsAppRequest>,
-            >("whatsapp"),
-        ],
-        false,
-    );
-}
-
 /// UpdateVerifyProfileCallRequest
 ///
 /// Spec: `#/components/schemas/UpdateVerifyProfileCallRequest`
@@ -555,20 +433,6 @@ crate::codec::optional_fields!(
     "whitelisted_destinations" => whitelisted_destinations }
 );
 
-impl crate::shape::Shaped for UpdateVerifyProfileCallRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateVerifyProfileCallRequest",
-        &[
-            crate::shape::field::<Option<String>>("app_name"),
-            crate::shape::field::<Option<i64>>("code_length"),
-            crate::shape::field::<Option<i64>>("default_verification_timeout_secs"),
-            crate::shape::field::<Option<String>>("messaging_template_id"),
-            crate::shape::field::<Option<Vec<String>>>("whitelisted_destinations"),
-        ],
-        false,
-    );
-}
-
 /// UpdateVerifyProfileSettingsWhatsAppRequest
 ///
 /// Spec: `#/components/schemas/UpdateVerifyProfileSettingsWhatsAppRequest`
@@ -592,20 +456,6 @@ crate::codec::optional_fields!(
     nullable, "template_id" => template_id nullable, "waba_id" => waba_id nullable,
     "whitelisted_destinations" => whitelisted_destinations }
 );
-
-impl crate::shape::Shaped for UpdateVerifyProfileSettingsWhatsAppRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateVerifyProfileSettingsWhatsAppRequest",
-        &[
-            crate::shape::field::<Option<i64>>("default_verification_timeout_secs"),
-            crate::shape::field::<Option<Option<String>>>("sender_phone_number"),
-            crate::shape::field::<Option<Option<String>>>("template_id"),
-            crate::shape::field::<Option<Option<String>>>("waba_id"),
-            crate::shape::field::<Option<Vec<String>>>("whitelisted_destinations"),
-        ],
-        false,
-    );
-}
 
 /// UpdateVerifyProfileSMSRequest
 ///
@@ -632,21 +482,6 @@ crate::codec::optional_fields!(
     default_verification_timeout_secs, "messaging_template_id" => messaging_template_id,
     "whitelisted_destinations" => whitelisted_destinations }
 );
-
-impl crate::shape::Shaped for UpdateVerifyProfileSmsRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateVerifyProfileSmsRequest",
-        &[
-            crate::shape::field::<Option<Option<String>>>("alpha_sender"),
-            crate::shape::field::<Option<String>>("app_name"),
-            crate::shape::field::<Option<i64>>("code_length"),
-            crate::shape::field::<Option<i64>>("default_verification_timeout_secs"),
-            crate::shape::field::<Option<String>>("messaging_template_id"),
-            crate::shape::field::<Option<Vec<String>>>("whitelisted_destinations"),
-        ],
-        false,
-    );
-}
 
 /// Verification
 ///
@@ -677,22 +512,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for Verification {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Verification",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("custom_code"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<Option<VerificationRecordType>>("record_type"),
-            crate::shape::field::<Option<VerificationStatus>>("status"),
-            crate::shape::field::<Option<i64>>("timeout_secs"),
-            crate::shape::field::<Option<VerificationType>>("type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("verify_profile_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Verification",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("custom_code"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<Option<VerificationRecordType>>("record_type"),
+                    crate::shape::field::<Option<VerificationStatus>>("status"),
+                    crate::shape::field::<Option<i64>>("timeout_secs"),
+                    crate::shape::field::<Option<VerificationType>>("type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<String>>("verify_profile_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The possible verification profile record types.
@@ -861,16 +702,22 @@ pub struct VerifyMeta {
 }
 
 impl crate::shape::Shaped for VerifyMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VerifyMeta",
-        &[
-            crate::shape::field::<i64>("page_number"),
-            crate::shape::field::<i64>("page_size"),
-            crate::shape::field::<i64>("total_pages"),
-            crate::shape::field::<i64>("total_results"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VerifyMeta",
+                &[
+                    crate::shape::field::<i64>("page_number"),
+                    crate::shape::field::<i64>("page_size"),
+                    crate::shape::field::<i64>("total_pages"),
+                    crate::shape::field::<i64>("total_results"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// VerifyProfileCallResponse
@@ -898,17 +745,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for VerifyProfileCallResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VerifyProfileCallResponse",
-        &[
-            crate::shape::field::<Option<String>>("app_name"),
-            crate::shape::field::<Option<i64>>("code_length"),
-            crate::shape::field::<Option<i64>>("default_verification_timeout_secs"),
-            crate::shape::field::<Option<String>>("messaging_template_id"),
-            crate::shape::field::<Option<Vec<String>>>("whitelisted_destinations"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VerifyProfileCallResponse",
+                &[
+                    crate::shape::field::<Option<String>>("app_name"),
+                    crate::shape::field::<Option<i64>>("code_length"),
+                    crate::shape::field::<
+                        Option<i64>,
+                    >("default_verification_timeout_secs"),
+                    crate::shape::field::<Option<String>>("messaging_template_id"),
+                    crate::shape::field::<
+                        Option<Vec<String>>,
+                    >("whitelisted_destinations"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// VerifyProfileFlashcallResponse
@@ -928,14 +785,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for VerifyProfileFlashcallResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VerifyProfileFlashcallResponse",
-        &[
-            crate::shape::field::<Option<String>>("app_name"),
-            crate::shape::field::<Option<i64>>("default_verification_timeout_secs"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VerifyProfileFlashcallResponse",
+                &[
+                    crate::shape::field::<Option<String>>("app_name"),
+                    crate::shape::field::<
+                        Option<i64>,
+                    >("default_verification_timeout_secs"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// VerifyProfileResponse
@@ -952,14 +817,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for VerifyProfileMessageTemplateResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VerifyProfileMessageTemplateResponse",
-        &[
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("text"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VerifyProfileMessageTemplateResponse",
+                &[
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("text"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// VerifyProfileResponse
@@ -995,26 +866,38 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for VerifyProfileResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VerifyProfileResponse",
-        &[
-            crate::shape::field::<Option<VerifyProfileCallResponse>>("call"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<f64>>("daily_spend_limit"),
-            crate::shape::field::<Option<bool>>("daily_spend_limit_enabled"),
-            crate::shape::field::<Option<VerifyProfileFlashcallResponse>>("flashcall"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("language"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<VerificationProfileRecordType>>("record_type"),
-            crate::shape::field::<Option<VerifyProfileSmsResponse>>("sms"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("webhook_failover_url"),
-            crate::shape::field::<Option<String>>("webhook_url"),
-            crate::shape::field::<Option<VerifyProfileWhatsAppResponse>>("whatsapp"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VerifyProfileResponse",
+                &[
+                    crate::shape::field::<Option<VerifyProfileCallResponse>>("call"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<f64>>("daily_spend_limit"),
+                    crate::shape::field::<Option<bool>>("daily_spend_limit_enabled"),
+                    crate::shape::field::<
+                        Option<VerifyProfileFlashcallResponse>,
+                    >("flashcall"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("language"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<
+                        Option<VerificationProfileRecordType>,
+                    >("record_type"),
+                    crate::shape::field::<Option<VerifyProfileSmsResponse>>("sms"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<String>>("webhook_failover_url"),
+                    crate::shape::field::<Option<String>>("webhook_url"),
+                    crate::shape::field::<
+                        Option<VerifyProfileWhatsAppResponse>,
+                    >("whatsapp"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// VerifyProfileResponseDataWrapper
@@ -1028,11 +911,17 @@ pub struct VerifyProfileResponseDataWrapper {
 crate::codec::optional_fields!(VerifyProfileResponseDataWrapper { "data" => data });
 
 impl crate::shape::Shaped for VerifyProfileResponseDataWrapper {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VerifyProfileResponseDataWrapper",
-        &[crate::shape::field::<Option<VerifyProfileResponse>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VerifyProfileResponseDataWrapper",
+                &[crate::shape::field::<Option<VerifyProfileResponse>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// VerifyProfileSMSResponse
@@ -1062,18 +951,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for VerifyProfileSmsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VerifyProfileSmsResponse",
-        &[
-            crate::shape::field::<Option<String>>("alpha_sender"),
-            crate::shape::field::<Option<String>>("app_name"),
-            crate::shape::field::<Option<i64>>("code_length"),
-            crate::shape::field::<Option<i64>>("default_verification_timeout_secs"),
-            crate::shape::field::<Option<String>>("messaging_template_id"),
-            crate::shape::field::<Option<Vec<String>>>("whitelisted_destinations"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VerifyProfileSmsResponse",
+                &[
+                    crate::shape::field::<Option<String>>("alpha_sender"),
+                    crate::shape::field::<Option<String>>("app_name"),
+                    crate::shape::field::<Option<i64>>("code_length"),
+                    crate::shape::field::<
+                        Option<i64>,
+                    >("default_verification_timeout_secs"),
+                    crate::shape::field::<Option<String>>("messaging_template_id"),
+                    crate::shape::field::<
+                        Option<Vec<String>>,
+                    >("whitelisted_destinations"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// VerifyProfileWhatsAppResponse
@@ -1108,20 +1007,30 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for VerifyProfileWhatsAppResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VerifyProfileWhatsAppResponse",
-        &[
-            crate::shape::field::<Option<String>>("app_name"),
-            crate::shape::field::<Option<i64>>("code_length"),
-            crate::shape::field::<Option<i64>>("default_verification_timeout_secs"),
-            crate::shape::field::<Option<String>>("messaging_template_id"),
-            crate::shape::field::<Option<String>>("sender_phone_number"),
-            crate::shape::field::<Option<String>>("template_id"),
-            crate::shape::field::<Option<String>>("waba_id"),
-            crate::shape::field::<Option<Vec<String>>>("whitelisted_destinations"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VerifyProfileWhatsAppResponse",
+                &[
+                    crate::shape::field::<Option<String>>("app_name"),
+                    crate::shape::field::<Option<i64>>("code_length"),
+                    crate::shape::field::<
+                        Option<i64>,
+                    >("default_verification_timeout_secs"),
+                    crate::shape::field::<Option<String>>("messaging_template_id"),
+                    crate::shape::field::<Option<String>>("sender_phone_number"),
+                    crate::shape::field::<Option<String>>("template_id"),
+                    crate::shape::field::<Option<String>>("waba_id"),
+                    crate::shape::field::<
+                        Option<Vec<String>>,
+                    >("whitelisted_destinations"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// VerifyVerificationCodeRequestById
@@ -1138,19 +1047,6 @@ pub struct VerifyVerificationCodeRequestById {
 crate::codec::optional_fields!(
     VerifyVerificationCodeRequestById { "code" => code, "status" => status }
 );
-
-impl crate::shape::Shaped for VerifyVerificationCodeRequestById {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VerifyVerificationCodeRequestById",
-        &[
-            crate::shape::field::<Option<String>>("code"),
-            crate::shape::field::<
-                Option<VerifyVerificationCodeRequestByIdStatus>,
-            >("status"),
-        ],
-        false,
-    );
-}
 
 /// Identifies if the verification code has been accepted or rejected. Only permitted if custom_code was used for the verification.
 ///
@@ -1199,17 +1095,6 @@ pub struct VerifyVerificationCodeRequestByPhoneNumber {
     pub verify_profile_id: String,
 }
 
-impl crate::shape::Shaped for VerifyVerificationCodeRequestByPhoneNumber {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VerifyVerificationCodeRequestByPhoneNumber",
-        &[
-            crate::shape::field::<String>("code"),
-            crate::shape::field::<String>("verify_profile_id"),
-        ],
-        false,
-    );
-}
-
 /// VerifyVerificationCodeResponse
 ///
 /// Spec: `#/components/schemas/VerifyVerificationCodeResponse`
@@ -1219,11 +1104,17 @@ pub struct VerifyVerificationCodeResponse {
 }
 
 impl crate::shape::Shaped for VerifyVerificationCodeResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VerifyVerificationCodeResponse",
-        &[crate::shape::field::<VerifyVerificationCodeResponseData>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VerifyVerificationCodeResponse",
+                &[crate::shape::field::<VerifyVerificationCodeResponseData>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/VerifyVerificationCodeResponse/properties/data`
@@ -1236,16 +1127,22 @@ pub struct VerifyVerificationCodeResponseData {
 }
 
 impl crate::shape::Shaped for VerifyVerificationCodeResponseData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VerifyVerificationCodeResponseData",
-        &[
-            crate::shape::field::<String>("phone_number"),
-            crate::shape::field::<
-                VerifyVerificationCodeResponseDataResponseCode,
-            >("response_code"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VerifyVerificationCodeResponseData",
+                &[
+                    crate::shape::field::<String>("phone_number"),
+                    crate::shape::field::<
+                        VerifyVerificationCodeResponseDataResponseCode,
+                    >("response_code"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies if the verification code has been accepted or rejected.

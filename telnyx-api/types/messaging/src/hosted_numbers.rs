@@ -19,17 +19,6 @@ crate::codec::optional_fields!(
     messaging_profile_id, "phone_numbers" => phone_numbers }
 );
 
-impl crate::shape::Shaped for CreateMessagingHostedNumberOrderRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateMessagingHostedNumberOrderRequest",
-        &[
-            crate::shape::field::<Option<String>>("messaging_profile_id"),
-            crate::shape::field::<Option<Vec<String>>>("phone_numbers"),
-        ],
-        false,
-    );
-}
-
 /// Retrieve Messaging Hosted Number Order Response
 ///
 /// Spec: `#/paths/~1messaging_hosted_number_orders/post/responses/200/content/application~1json/schema`
@@ -43,11 +32,17 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CreateMessagingHostedNumberOrderResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateMessagingHostedNumberOrderResponse",
-        &[crate::shape::field::<Option<MessagingHostedNumberOrder>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateMessagingHostedNumberOrderResponse",
+                &[crate::shape::field::<Option<MessagingHostedNumberOrder>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CreatedVerificationCodesResponse`
@@ -57,11 +52,21 @@ pub struct CreatedVerificationCodesResponse {
 }
 
 impl crate::shape::Shaped for CreatedVerificationCodesResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreatedVerificationCodesResponse",
-        &[crate::shape::field::<Vec<CreatedVerificationCodesResponseDataItem>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreatedVerificationCodesResponse",
+                &[
+                    crate::shape::field::<
+                        Vec<CreatedVerificationCodesResponseDataItem>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Verification code result response
@@ -84,18 +89,24 @@ pub struct CreatedVerificationCodesResponseDataItem {
 }
 
 impl crate::shape::Shaped for CreatedVerificationCodesResponseDataItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreatedVerificationCodesResponseDataItem",
-        &[
-            crate::shape::field::<Option<String>>("error"),
-            crate::shape::field::<String>("phone_number"),
-            crate::shape::field::<
-                Option<CreatedVerificationCodesResponseDataItemType>,
-            >("type"),
-            crate::shape::field::<Option<String>>("verification_code_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreatedVerificationCodesResponseDataItem",
+                &[
+                    crate::shape::field::<Option<String>>("error"),
+                    crate::shape::field::<String>("phone_number"),
+                    crate::shape::field::<
+                        Option<CreatedVerificationCodesResponseDataItemType>,
+                    >("type"),
+                    crate::shape::field::<Option<String>>("verification_code_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Retrieve Messaging Hosted Number Order Response
@@ -127,18 +138,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for EligibilityNumberResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EligibilityNumberResponse",
-        &[
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<Option<bool>>("eligible"),
-            crate::shape::field::<
-                Option<EligibilityNumberResponseEligibleStatus>,
-            >("eligible_status"),
-            crate::shape::field::<Option<String>>("phone_number"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EligibilityNumberResponse",
+                &[
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<Option<bool>>("eligible"),
+                    crate::shape::field::<
+                        Option<EligibilityNumberResponseEligibleStatus>,
+                    >("eligible_status"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The eligibility status of the phone number.
@@ -236,14 +253,6 @@ pub struct EligibilityNumbersRequest {
     pub phone_numbers: Vec<String>,
 }
 
-impl crate::shape::Shaped for EligibilityNumbersRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EligibilityNumbersRequest",
-        &[crate::shape::field::<Vec<String>>("phone_numbers")],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/EligibilityNumbersResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EligibilityNumbersResponse {
@@ -256,15 +265,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for EligibilityNumbersResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EligibilityNumbersResponse",
-        &[
-            crate::shape::field::<
-                Option<Vec<EligibilityNumberResponse>>,
-            >("phone_numbers"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EligibilityNumbersResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<EligibilityNumberResponse>>,
+                    >("phone_numbers"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Retrieve Messaging Hosted Number Order Response
@@ -289,16 +304,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for HostedNumber {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "HostedNumber",
-        &[
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<HostedNumberStatus>>("status"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "HostedNumber",
+                &[
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<HostedNumberStatus>>("status"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/HostedNumber/properties/status`
@@ -389,14 +410,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListMessagingHostedNumberOrdersResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListMessagingHostedNumberOrdersResponse",
-        &[
-            crate::shape::field::<Option<Vec<MessagingHostedNumberOrder>>>("data"),
-            crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListMessagingHostedNumberOrdersResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<MessagingHostedNumberOrder>>,
+                    >("data"),
+                    crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/MessagingHostedNumberOrder`
@@ -419,17 +448,25 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for MessagingHostedNumberOrder {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MessagingHostedNumberOrder",
-        &[
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("messaging_profile_id"),
-            crate::shape::field::<Option<Vec<HostedNumber>>>("phone_numbers"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<MessagingHostedNumberOrderStatus>>("status"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MessagingHostedNumberOrder",
+                &[
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("messaging_profile_id"),
+                    crate::shape::field::<Option<Vec<HostedNumber>>>("phone_numbers"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<
+                        Option<MessagingHostedNumberOrderStatus>,
+                    >("status"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/MessagingHostedNumberOrder/properties/status`
@@ -519,17 +556,6 @@ crate::codec::optional_fields!(
     UploadFileMessagingHostedNumberOrderRequest { "bill" => bill, "loa" => loa }
 );
 
-impl crate::shape::Shaped for UploadFileMessagingHostedNumberOrderRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UploadFileMessagingHostedNumberOrderRequest",
-        &[
-            crate::shape::field::<Option<crate::UploadFile>>("bill"),
-            crate::shape::field::<Option<crate::UploadFile>>("loa"),
-        ],
-        false,
-    );
-}
-
 impl UploadFileMessagingHostedNumberOrderRequest {
     /// The `multipart/form-data` body for this value: file fields as file parts,
     /// everything else as text parts.
@@ -560,11 +586,17 @@ crate::codec::optional_fields!(
 
 impl crate::shape::Shaped
 for ValidateVerificationCodesForMessagingHostedNumberOrderResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ValidateVerificationCodesForMessagingHostedNumberOrderResponse",
-        &[crate::shape::field::<Option<ValidationCodes>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ValidateVerificationCodesForMessagingHostedNumberOrderResponse",
+                &[crate::shape::field::<Option<ValidationCodes>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/ValidationCodes`
@@ -575,14 +607,22 @@ pub struct ValidationCodes {
 }
 
 impl crate::shape::Shaped for ValidationCodes {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ValidationCodes",
-        &[
-            crate::shape::field::<String>("order_id"),
-            crate::shape::field::<Vec<ValidationCodesPhoneNumbersItem>>("phone_numbers"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ValidationCodes",
+                &[
+                    crate::shape::field::<String>("order_id"),
+                    crate::shape::field::<
+                        Vec<ValidationCodesPhoneNumbersItem>,
+                    >("phone_numbers"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/ValidationCodes/properties/phone_numbers/items`
@@ -593,14 +633,22 @@ pub struct ValidationCodesPhoneNumbersItem {
 }
 
 impl crate::shape::Shaped for ValidationCodesPhoneNumbersItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ValidationCodesPhoneNumbersItem",
-        &[
-            crate::shape::field::<String>("phone_number"),
-            crate::shape::field::<ValidationCodesPhoneNumbersItemStatus>("status"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ValidationCodesPhoneNumbersItem",
+                &[
+                    crate::shape::field::<String>("phone_number"),
+                    crate::shape::field::<
+                        ValidationCodesPhoneNumbersItemStatus,
+                    >("status"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/ValidationCodes/properties/phone_numbers/items/properties/status`
@@ -647,18 +695,6 @@ pub struct ValidationCodesRequest {
     pub verification_codes: Vec<ValidationCodesRequestVerificationCodesItem>,
 }
 
-impl crate::shape::Shaped for ValidationCodesRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ValidationCodesRequest",
-        &[
-            crate::shape::field::<
-                Vec<ValidationCodesRequestVerificationCodesItem>,
-            >("verification_codes"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/ValidationCodesRequest/properties/verification_codes/items`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ValidationCodesRequestVerificationCodesItem {
@@ -666,35 +702,11 @@ pub struct ValidationCodesRequestVerificationCodesItem {
     pub phone_number: String,
 }
 
-impl crate::shape::Shaped for ValidationCodesRequestVerificationCodesItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ValidationCodesRequestVerificationCodesItem",
-        &[
-            crate::shape::field::<String>("code"),
-            crate::shape::field::<String>("phone_number"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/VerificationCodesRequest`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VerificationCodesRequest {
     pub phone_numbers: Vec<String>,
     pub verification_method: VerificationCodesRequestVerificationMethod,
-}
-
-impl crate::shape::Shaped for VerificationCodesRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VerificationCodesRequest",
-        &[
-            crate::shape::field::<Vec<String>>("phone_numbers"),
-            crate::shape::field::<
-                VerificationCodesRequestVerificationMethod,
-            >("verification_method"),
-        ],
-        false,
-    );
 }
 
 /// Spec: `#/components/schemas/VerificationCodesRequest/properties/verification_method`

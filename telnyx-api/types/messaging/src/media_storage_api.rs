@@ -16,11 +16,17 @@ pub struct CreateMediaStorageResponse {
 crate::codec::optional_fields!(CreateMediaStorageResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateMediaStorageResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateMediaStorageResponse",
-        &[crate::shape::field::<Option<MediaResource>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateMediaStorageResponse",
+                &[crate::shape::field::<Option<MediaResource>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Media resource response
@@ -39,14 +45,6 @@ crate::codec::optional_fields!(
     ListMediaStorageFilter { "content_type" => content_type }
 );
 
-impl crate::shape::Shaped for ListMediaStorageFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListMediaStorageFilter",
-        &[crate::shape::field::<Option<Vec<String>>>("content_type")],
-        false,
-    );
-}
-
 /// List of media resources response
 ///
 /// Spec: `#/paths/~1media/get/responses/200/content/application~1json/schema`
@@ -61,14 +59,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListMediaStorageResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListMediaStorageResponse",
-        &[
-            crate::shape::field::<Option<Vec<MediaResource>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListMediaStorageResponse",
+                &[
+                    crate::shape::field::<Option<Vec<MediaResource>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Media Resource
@@ -94,17 +98,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for MediaResource {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MediaResource",
-        &[
-            crate::shape::field::<Option<String>>("content_type"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("expires_at"),
-            crate::shape::field::<Option<String>>("media_name"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MediaResource",
+                &[
+                    crate::shape::field::<Option<String>>("content_type"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("expires_at"),
+                    crate::shape::field::<Option<String>>("media_name"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Upload media request
@@ -121,17 +131,6 @@ pub struct UpdateMediaRequest {
 crate::codec::optional_fields!(
     UpdateMediaRequest { "media_url" => media_url, "ttl_secs" => ttl_secs }
 );
-
-impl crate::shape::Shaped for UpdateMediaRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateMediaRequest",
-        &[
-            crate::shape::field::<Option<String>>("media_url"),
-            crate::shape::field::<Option<i64>>("ttl_secs"),
-        ],
-        false,
-    );
-}
 
 /// Media resource response
 ///
@@ -151,16 +150,4 @@ pub struct UploadMediaRequest {
     /// The number of seconds after which the media resource will be deleted, defaults to 2 days. The maximum allowed vale is 630720000, which translates to 20 years.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl_secs: Option<i64>,
-}
-
-impl crate::shape::Shaped for UploadMediaRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UploadMediaRequest",
-        &[
-            crate::shape::field::<Option<String>>("media_name"),
-            crate::shape::field::<String>("media_url"),
-            crate::shape::field::<Option<i64>>("ttl_secs"),
-        ],
-        false,
-    );
 }

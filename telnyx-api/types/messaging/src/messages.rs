@@ -32,23 +32,6 @@ pub struct CreateGroupMmsMessageRequest {
     pub webhook_url: Option<String>,
 }
 
-impl crate::shape::Shaped for CreateGroupMmsMessageRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateGroupMmsMessageRequest",
-        &[
-            crate::shape::field::<String>("from"),
-            crate::shape::field::<Option<Vec<String>>>("media_urls"),
-            crate::shape::field::<Option<String>>("subject"),
-            crate::shape::field::<Option<String>>("text"),
-            crate::shape::field::<Vec<ToNumber>>("to"),
-            crate::shape::field::<Option<bool>>("use_profile_webhooks"),
-            crate::shape::field::<Option<String>>("webhook_failover_url"),
-            crate::shape::field::<Option<String>>("webhook_url"),
-        ],
-        false,
-    );
-}
-
 /// Message Response
 ///
 /// Spec: `#/paths/~1messages~1group_mms/post/responses/200/content/application~1json/schema`
@@ -92,28 +75,6 @@ pub struct CreateLongCodeMessageRequest {
     /// The URL where webhooks related to this message will be sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
-}
-
-impl crate::shape::Shaped for CreateLongCodeMessageRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateLongCodeMessageRequest",
-        &[
-            crate::shape::field::<Option<bool>>("auto_detect"),
-            crate::shape::field::<
-                Option<CreateLongCodeMessageRequestEncoding>,
-            >("encoding"),
-            crate::shape::field::<String>("from"),
-            crate::shape::field::<Option<Vec<String>>>("media_urls"),
-            crate::shape::field::<Option<String>>("subject"),
-            crate::shape::field::<Option<String>>("text"),
-            crate::shape::field::<ToNumber>("to"),
-            crate::shape::field::<Option<CreateLongCodeMessageRequestType>>("type"),
-            crate::shape::field::<Option<bool>>("use_profile_webhooks"),
-            crate::shape::field::<Option<String>>("webhook_failover_url"),
-            crate::shape::field::<Option<String>>("webhook_url"),
-        ],
-        false,
-    );
 }
 
 /// Encoding to use for the message. `auto` (default) uses smart encoding to automatically select the most efficient encoding. `gsm7` forces GSM-7 encoding (returns 400 if message contains characters that cannot be encoded). `ucs2` forces UCS-2 encoding and disables smart encoding. When set, this overrides the messaging profile's `smart_encoding` setting.
@@ -216,28 +177,6 @@ pub struct CreateMessageRequest {
     pub webhook_url: Option<String>,
 }
 
-impl crate::shape::Shaped for CreateMessageRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateMessageRequest",
-        &[
-            crate::shape::field::<Option<bool>>("auto_detect"),
-            crate::shape::field::<Option<CreateMessageRequestEncoding>>("encoding"),
-            crate::shape::field::<Option<String>>("from"),
-            crate::shape::field::<Option<Vec<String>>>("media_urls"),
-            crate::shape::field::<Option<String>>("messaging_profile_id"),
-            crate::shape::field::<Option<Option<String>>>("send_at"),
-            crate::shape::field::<Option<String>>("subject"),
-            crate::shape::field::<Option<String>>("text"),
-            crate::shape::field::<ToNumber>("to"),
-            crate::shape::field::<Option<CreateMessageRequestType>>("type"),
-            crate::shape::field::<Option<bool>>("use_profile_webhooks"),
-            crate::shape::field::<Option<String>>("webhook_failover_url"),
-            crate::shape::field::<Option<String>>("webhook_url"),
-        ],
-        false,
-    );
-}
-
 /// Encoding to use for the message. `auto` (default) uses smart encoding to automatically select the most efficient encoding. `gsm7` forces GSM-7 encoding (returns 400 if message contains characters that cannot be encoded). `ucs2` forces UCS-2 encoding and disables smart encoding. When set, this overrides the messaging profile's `smart_encoding` setting.
 ///
 /// Spec: `#/components/schemas/CreateMessageRequest/properties/encoding`
@@ -286,28 +225,6 @@ pub struct CreateNumberPoolMessageRequest {
     /// The URL where webhooks related to this message will be sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
-}
-
-impl crate::shape::Shaped for CreateNumberPoolMessageRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateNumberPoolMessageRequest",
-        &[
-            crate::shape::field::<Option<bool>>("auto_detect"),
-            crate::shape::field::<
-                Option<CreateNumberPoolMessageRequestEncoding>,
-            >("encoding"),
-            crate::shape::field::<Option<Vec<String>>>("media_urls"),
-            crate::shape::field::<String>("messaging_profile_id"),
-            crate::shape::field::<Option<String>>("subject"),
-            crate::shape::field::<Option<String>>("text"),
-            crate::shape::field::<ToNumber>("to"),
-            crate::shape::field::<Option<CreateNumberPoolMessageRequestType>>("type"),
-            crate::shape::field::<Option<bool>>("use_profile_webhooks"),
-            crate::shape::field::<Option<String>>("webhook_failover_url"),
-            crate::shape::field::<Option<String>>("webhook_url"),
-        ],
-        false,
-    );
 }
 
 /// Encoding to use for the message. `auto` (default) uses smart encoding to automatically select the most efficient encoding. `gsm7` forces GSM-7 encoding (returns 400 if message contains characters that cannot be encoded). `ucs2` forces UCS-2 encoding and disables smart encoding. When set, this overrides the messaging profile's `smart_encoding` setting.
@@ -373,27 +290,6 @@ pub struct CreateScheduledMessageRequest {
     pub webhook_url: Option<String>,
 }
 
-impl crate::shape::Shaped for CreateScheduledMessageRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateScheduledMessageRequest",
-        &[
-            crate::shape::field::<Option<bool>>("auto_detect"),
-            crate::shape::field::<Option<String>>("from"),
-            crate::shape::field::<Option<Vec<String>>>("media_urls"),
-            crate::shape::field::<Option<String>>("messaging_profile_id"),
-            crate::shape::field::<Option<String>>("send_at"),
-            crate::shape::field::<Option<String>>("subject"),
-            crate::shape::field::<Option<String>>("text"),
-            crate::shape::field::<ToNumber>("to"),
-            crate::shape::field::<Option<CreateScheduledMessageRequestType>>("type"),
-            crate::shape::field::<Option<bool>>("use_profile_webhooks"),
-            crate::shape::field::<Option<String>>("webhook_failover_url"),
-            crate::shape::field::<Option<String>>("webhook_url"),
-        ],
-        false,
-    );
-}
-
 /// The protocol for sending the message, either SMS or MMS.
 ///
 /// Spec: `#/components/schemas/CreateScheduledMessageRequest/properties/type`
@@ -439,28 +335,6 @@ pub struct CreateShortCodeMessageRequest {
     pub webhook_url: Option<String>,
 }
 
-impl crate::shape::Shaped for CreateShortCodeMessageRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateShortCodeMessageRequest",
-        &[
-            crate::shape::field::<Option<bool>>("auto_detect"),
-            crate::shape::field::<
-                Option<CreateShortCodeMessageRequestEncoding>,
-            >("encoding"),
-            crate::shape::field::<String>("from"),
-            crate::shape::field::<Option<Vec<String>>>("media_urls"),
-            crate::shape::field::<Option<String>>("subject"),
-            crate::shape::field::<Option<String>>("text"),
-            crate::shape::field::<ToNumber>("to"),
-            crate::shape::field::<Option<CreateShortCodeMessageRequestType>>("type"),
-            crate::shape::field::<Option<bool>>("use_profile_webhooks"),
-            crate::shape::field::<Option<String>>("webhook_failover_url"),
-            crate::shape::field::<Option<String>>("webhook_url"),
-        ],
-        false,
-    );
-}
-
 /// Encoding to use for the message. `auto` (default) uses smart encoding to automatically select the most efficient encoding. `gsm7` forces GSM-7 encoding (returns 400 if message contains characters that cannot be encoded). `ucs2` forces UCS-2 encoding and disables smart encoding. When set, this overrides the messaging profile's `smart_encoding` setting.
 ///
 /// Spec: `#/components/schemas/CreateShortCodeMessageRequest/properties/encoding`
@@ -485,11 +359,17 @@ pub struct GetGroupMmsMessagesResponse {
 crate::codec::optional_fields!(GetGroupMmsMessagesResponse { "data" => data });
 
 impl crate::shape::Shaped for GetGroupMmsMessagesResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetGroupMmsMessagesResponse",
-        &[crate::shape::field::<Option<Vec<OutboundMessagePayload>>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetGroupMmsMessagesResponse",
+                &[crate::shape::field::<Option<Vec<OutboundMessagePayload>>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1messages~1{id}/get/responses/200/content/application~1json/schema`
@@ -501,11 +381,17 @@ pub struct GetMessageResponse {
 crate::codec::optional_fields!(GetMessageResponse { "data" => data });
 
 impl crate::shape::Shaped for GetMessageResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetMessageResponse",
-        &[crate::shape::field::<Option<GetMessageResponseData>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetMessageResponse",
+                &[crate::shape::field::<Option<GetMessageResponseData>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1messages~1{id}/get/responses/200/content/application~1json/schema/properties/data`
@@ -532,12 +418,18 @@ impl<'de> serde::Deserialize<'de> for GetMessageResponseData {
 }
 
 impl crate::shape::Shaped for GetMessageResponseData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "GetMessageResponseData",
-        variants: &[
-            crate::shape::of::<OutboundMessagePayload>(),
-            crate::shape::of::<InboundMessagePayload>(),
-        ],
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Untagged {
+                name: "GetMessageResponseData",
+                variants: &[
+                    crate::shape::of::<OutboundMessagePayload>(),
+                    crate::shape::of::<InboundMessagePayload>(),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
     };
 }
 
@@ -616,53 +508,65 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for OutboundMessagePayloadCancelled {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "OutboundMessagePayloadCancelled",
-        &[
-            crate::shape::field::<
-                Option<Vec<OutboundMessagePayloadCancelledCcItem>>,
-            >("cc"),
-            crate::shape::field::<Option<String>>("completed_at"),
-            crate::shape::field::<Option<OutboundMessagePayloadCancelledCost>>("cost"),
-            crate::shape::field::<
-                Option<OutboundMessagePayloadCancelledCostBreakdown>,
-            >("cost_breakdown"),
-            crate::shape::field::<
-                Option<OutboundMessagePayloadCancelledDirection>,
-            >("direction"),
-            crate::shape::field::<Option<String>>("encoding"),
-            crate::shape::field::<Option<Vec<MessagingError>>>("errors"),
-            crate::shape::field::<Option<OutboundMessagePayloadCancelledFrom>>("from"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<
-                Option<Vec<OutboundMessagePayloadCancelledMediaItem>>,
-            >("media"),
-            crate::shape::field::<Option<String>>("messaging_profile_id"),
-            crate::shape::field::<Option<i64>>("num_chars"),
-            crate::shape::field::<Option<String>>("organization_id"),
-            crate::shape::field::<Option<i64>>("parts"),
-            crate::shape::field::<Option<String>>("received_at"),
-            crate::shape::field::<
-                Option<OutboundMessagePayloadCancelledRecordType>,
-            >("record_type"),
-            crate::shape::field::<Option<String>>("sent_at"),
-            crate::shape::field::<Option<bool>>("smart_encoding_applied"),
-            crate::shape::field::<Option<String>>("subject"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<Option<bool>>("tcr_campaign_billable"),
-            crate::shape::field::<Option<String>>("tcr_campaign_id"),
-            crate::shape::field::<Option<String>>("tcr_campaign_registered"),
-            crate::shape::field::<Option<String>>("text"),
-            crate::shape::field::<
-                Option<Vec<OutboundMessagePayloadCancelledToItem>>,
-            >("to"),
-            crate::shape::field::<Option<OutboundMessagePayloadCancelledType>>("type"),
-            crate::shape::field::<Option<String>>("valid_until"),
-            crate::shape::field::<Option<String>>("webhook_failover_url"),
-            crate::shape::field::<Option<String>>("webhook_url"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OutboundMessagePayloadCancelled",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<OutboundMessagePayloadCancelledCcItem>>,
+                    >("cc"),
+                    crate::shape::field::<Option<String>>("completed_at"),
+                    crate::shape::field::<
+                        Option<OutboundMessagePayloadCancelledCost>,
+                    >("cost"),
+                    crate::shape::field::<
+                        Option<OutboundMessagePayloadCancelledCostBreakdown>,
+                    >("cost_breakdown"),
+                    crate::shape::field::<
+                        Option<OutboundMessagePayloadCancelledDirection>,
+                    >("direction"),
+                    crate::shape::field::<Option<String>>("encoding"),
+                    crate::shape::field::<Option<Vec<MessagingError>>>("errors"),
+                    crate::shape::field::<
+                        Option<OutboundMessagePayloadCancelledFrom>,
+                    >("from"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<
+                        Option<Vec<OutboundMessagePayloadCancelledMediaItem>>,
+                    >("media"),
+                    crate::shape::field::<Option<String>>("messaging_profile_id"),
+                    crate::shape::field::<Option<i64>>("num_chars"),
+                    crate::shape::field::<Option<String>>("organization_id"),
+                    crate::shape::field::<Option<i64>>("parts"),
+                    crate::shape::field::<Option<String>>("received_at"),
+                    crate::shape::field::<
+                        Option<OutboundMessagePayloadCancelledRecordType>,
+                    >("record_type"),
+                    crate::shape::field::<Option<String>>("sent_at"),
+                    crate::shape::field::<Option<bool>>("smart_encoding_applied"),
+                    crate::shape::field::<Option<String>>("subject"),
+                    crate::shape::field::<Option<Vec<String>>>("tags"),
+                    crate::shape::field::<Option<bool>>("tcr_campaign_billable"),
+                    crate::shape::field::<Option<String>>("tcr_campaign_id"),
+                    crate::shape::field::<Option<String>>("tcr_campaign_registered"),
+                    crate::shape::field::<Option<String>>("text"),
+                    crate::shape::field::<
+                        Option<Vec<OutboundMessagePayloadCancelledToItem>>,
+                    >("to"),
+                    crate::shape::field::<
+                        Option<OutboundMessagePayloadCancelledType>,
+                    >("type"),
+                    crate::shape::field::<Option<String>>("valid_until"),
+                    crate::shape::field::<Option<String>>("webhook_failover_url"),
+                    crate::shape::field::<Option<String>>("webhook_url"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/OutboundMessagePayloadCancelled/properties/cc/items`
@@ -684,20 +588,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for OutboundMessagePayloadCancelledCcItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "OutboundMessagePayloadCancelledCcItem",
-        &[
-            crate::shape::field::<Option<String>>("carrier"),
-            crate::shape::field::<
-                Option<OutboundMessagePayloadCancelledCcItemLineType>,
-            >("line_type"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<
-                Option<OutboundMessagePayloadCancelledCcItemStatus>,
-            >("status"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OutboundMessagePayloadCancelledCcItem",
+                &[
+                    crate::shape::field::<Option<String>>("carrier"),
+                    crate::shape::field::<
+                        Option<OutboundMessagePayloadCancelledCcItemLineType>,
+                    >("line_type"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<
+                        Option<OutboundMessagePayloadCancelledCcItemStatus>,
+                    >("status"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The line-type of the receiver.
@@ -746,11 +656,17 @@ pub struct OutboundMessageResponse {
 crate::codec::optional_fields!(OutboundMessageResponse { "data" => data });
 
 impl crate::shape::Shaped for OutboundMessageResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "OutboundMessageResponse",
-        &[crate::shape::field::<Option<OutboundMessagePayload>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OutboundMessageResponse",
+                &[crate::shape::field::<Option<OutboundMessagePayload>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Message Response
@@ -786,22 +702,6 @@ pub struct SendAlphanumericSenderIdMessageBody {
         deserialize_with = "crate::codec::double_option"
     )]
     pub webhook_url: Option<Option<String>>,
-}
-
-impl crate::shape::Shaped for SendAlphanumericSenderIdMessageBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SendAlphanumericSenderIdMessageBody",
-        &[
-            crate::shape::field::<String>("from"),
-            crate::shape::field::<String>("messaging_profile_id"),
-            crate::shape::field::<String>("text"),
-            crate::shape::field::<ToNumber>("to"),
-            crate::shape::field::<Option<bool>>("use_profile_webhooks"),
-            crate::shape::field::<Option<Option<String>>>("webhook_failover_url"),
-            crate::shape::field::<Option<Option<String>>>("webhook_url"),
-        ],
-        false,
-    );
 }
 
 /// Message Response

@@ -29,18 +29,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for AlphanumericSenderId {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AlphanumericSenderId",
-        &[
-            crate::shape::field::<Option<String>>("alphanumeric_sender_id"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("messaging_profile_id"),
-            crate::shape::field::<Option<String>>("organization_id"),
-            crate::shape::field::<Option<AlphanumericSenderIdRecordType>>("record_type"),
-            crate::shape::field::<Option<String>>("us_long_code_fallback"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AlphanumericSenderId",
+                &[
+                    crate::shape::field::<Option<String>>("alphanumeric_sender_id"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("messaging_profile_id"),
+                    crate::shape::field::<Option<String>>("organization_id"),
+                    crate::shape::field::<
+                        Option<AlphanumericSenderIdRecordType>,
+                    >("record_type"),
+                    crate::shape::field::<Option<String>>("us_long_code_fallback"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/AlphanumericSenderId/properties/record_type`
@@ -85,18 +93,6 @@ pub struct CreateAlphanumericSenderIdRequest {
     pub us_long_code_fallback: Option<String>,
 }
 
-impl crate::shape::Shaped for CreateAlphanumericSenderIdRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateAlphanumericSenderIdRequest",
-        &[
-            crate::shape::field::<String>("alphanumeric_sender_id"),
-            crate::shape::field::<String>("messaging_profile_id"),
-            crate::shape::field::<Option<String>>("us_long_code_fallback"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1alphanumeric_sender_ids/post/responses/201/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateAlphanumericSenderIdResponse {
@@ -106,11 +102,17 @@ pub struct CreateAlphanumericSenderIdResponse {
 crate::codec::optional_fields!(CreateAlphanumericSenderIdResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateAlphanumericSenderIdResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateAlphanumericSenderIdResponse",
-        &[crate::shape::field::<Option<AlphanumericSenderId>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateAlphanumericSenderIdResponse",
+                &[crate::shape::field::<Option<AlphanumericSenderId>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1alphanumeric_sender_ids~1{id}/delete/responses/200/content/application~1json/schema`
@@ -128,11 +130,17 @@ pub struct GetDetailedProfileMetricsResponse {
 crate::codec::optional_fields!(GetDetailedProfileMetricsResponse { "data" => data });
 
 impl crate::shape::Shaped for GetDetailedProfileMetricsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetDetailedProfileMetricsResponse",
-        &[crate::shape::field::<Option<ProfileMetrics>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetDetailedProfileMetricsResponse",
+                &[crate::shape::field::<Option<ProfileMetrics>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1messaging_profile_metrics/get/responses/200/content/application~1json/schema`
@@ -147,14 +155,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GetProfileMetricsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetProfileMetricsResponse",
-        &[
-            crate::shape::field::<Option<Vec<ProfileMetricsHighLevel>>>("data"),
-            crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetProfileMetricsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<ProfileMetricsHighLevel>>>("data"),
+                    crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1alphanumeric_sender_ids/get/responses/200/content/application~1json/schema`
@@ -169,14 +183,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListAlphanumericSenderIdsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListAlphanumericSenderIdsResponse",
-        &[
-            crate::shape::field::<Option<Vec<AlphanumericSenderId>>>("data"),
-            crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListAlphanumericSenderIdsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<AlphanumericSenderId>>>("data"),
+                    crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1messaging_hosted_numbers/get/parameters/3/schema`

@@ -19,14 +19,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListMessagingUrlDomainsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListMessagingUrlDomainsResponse",
-        &[
-            crate::shape::field::<Option<Vec<MessagingUrlDomain>>>("data"),
-            crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListMessagingUrlDomainsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<MessagingUrlDomain>>>("data"),
+                    crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/MessagingUrlDomain`
@@ -44,14 +50,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for MessagingUrlDomain {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MessagingUrlDomain",
-        &[
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("url_domain"),
-            crate::shape::field::<Option<String>>("use_case"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MessagingUrlDomain",
+                &[
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("url_domain"),
+                    crate::shape::field::<Option<String>>("use_case"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -26,19 +26,25 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for BulkMessagingSettingsUpdatePhoneNumbers {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BulkMessagingSettingsUpdatePhoneNumbers",
-        &[
-            crate::shape::field::<Option<Vec<String>>>("failed"),
-            crate::shape::field::<Option<String>>("order_id"),
-            crate::shape::field::<Option<Vec<String>>>("pending"),
-            crate::shape::field::<
-                Option<BulkMessagingSettingsUpdatePhoneNumbersRecordType>,
-            >("record_type"),
-            crate::shape::field::<Option<Vec<String>>>("success"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BulkMessagingSettingsUpdatePhoneNumbers",
+                &[
+                    crate::shape::field::<Option<Vec<String>>>("failed"),
+                    crate::shape::field::<Option<String>>("order_id"),
+                    crate::shape::field::<Option<Vec<String>>>("pending"),
+                    crate::shape::field::<
+                        Option<BulkMessagingSettingsUpdatePhoneNumbersRecordType>,
+                    >("record_type"),
+                    crate::shape::field::<Option<Vec<String>>>("success"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies the type of the resource.
@@ -88,18 +94,6 @@ pub struct BulkMessagingSettingsUpdatePhoneNumbersRequest {
     pub numbers: Vec<String>,
 }
 
-impl crate::shape::Shaped for BulkMessagingSettingsUpdatePhoneNumbersRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BulkMessagingSettingsUpdatePhoneNumbersRequest",
-        &[
-            crate::shape::field::<Option<bool>>("assign_only"),
-            crate::shape::field::<String>("messaging_profile_id"),
-            crate::shape::field::<Vec<String>>("numbers"),
-        ],
-        false,
-    );
-}
-
 /// Retrieve bulk update messaging settings Response
 ///
 /// Spec: `#/paths/~1messaging_numbers_bulk_updates/post/responses/200/content/application~1json/schema`
@@ -113,15 +107,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for BulkUpdateMessagingSettingsOnPhoneNumbersResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BulkUpdateMessagingSettingsOnPhoneNumbersResponse",
-        &[
-            crate::shape::field::<
-                Option<BulkMessagingSettingsUpdatePhoneNumbers>,
-            >("data"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BulkUpdateMessagingSettingsOnPhoneNumbersResponse",
+                &[
+                    crate::shape::field::<
+                        Option<BulkMessagingSettingsUpdatePhoneNumbers>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Retrieve bulk update messaging settings Response

@@ -21,19 +21,6 @@ pub struct AutoRespConfigCreateSchema {
     pub resp_text: Option<String>,
 }
 
-impl crate::shape::Shaped for AutoRespConfigCreateSchema {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AutoRespConfigCreateSchema",
-        &[
-            crate::shape::field::<String>("country_code"),
-            crate::shape::field::<Vec<String>>("keywords"),
-            crate::shape::field::<AutoRespConfigCreateSchemaOp>("op"),
-            crate::shape::field::<Option<String>>("resp_text"),
-        ],
-        false,
-    );
-}
-
 /// Op
 ///
 /// Spec: `#/components/schemas/AutoRespConfigCreateSchema/properties/op`
@@ -83,11 +70,17 @@ pub struct AutorespConfigResponseSchema {
 }
 
 impl crate::shape::Shaped for AutorespConfigResponseSchema {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AutorespConfigResponseSchema",
-        &[crate::shape::field::<AutorespConfigSchema>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AutorespConfigResponseSchema",
+                &[crate::shape::field::<AutorespConfigSchema>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// AutorespConfigSchema
@@ -113,19 +106,25 @@ pub struct AutorespConfigSchema {
 }
 
 impl crate::shape::Shaped for AutorespConfigSchema {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AutorespConfigSchema",
-        &[
-            crate::shape::field::<String>("country_code"),
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<Vec<String>>("keywords"),
-            crate::shape::field::<AutorespConfigSchemaOp>("op"),
-            crate::shape::field::<Option<String>>("resp_text"),
-            crate::shape::field::<String>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AutorespConfigSchema",
+                &[
+                    crate::shape::field::<String>("country_code"),
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<Vec<String>>("keywords"),
+                    crate::shape::field::<AutorespConfigSchemaOp>("op"),
+                    crate::shape::field::<Option<String>>("resp_text"),
+                    crate::shape::field::<String>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Op
@@ -144,14 +143,20 @@ pub struct AutorespConfigsResponseSchema {
 }
 
 impl crate::shape::Shaped for AutorespConfigsResponseSchema {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AutorespConfigsResponseSchema",
-        &[
-            crate::shape::field::<Vec<AutorespConfigSchema>>("data"),
-            crate::shape::field::<MessagingPaginationMeta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AutorespConfigsResponseSchema",
+                &[
+                    crate::shape::field::<Vec<AutorespConfigSchema>>("data"),
+                    crate::shape::field::<MessagingPaginationMeta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1messaging_profiles~1{profile_id}~1autoresp_configs/get/parameters/2/schema`
@@ -173,17 +178,6 @@ crate::codec::optional_fields!(
     ListOptOutsFilter { "from" => from, "messaging_profile_id" => messaging_profile_id }
 );
 
-impl crate::shape::Shaped for ListOptOutsFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListOptOutsFilter",
-        &[
-            crate::shape::field::<Option<String>>("from"),
-            crate::shape::field::<Option<String>>("messaging_profile_id"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/OptOutItem`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OptOutItem {
@@ -204,17 +198,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for OptOutItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "OptOutItem",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("from"),
-            crate::shape::field::<Option<String>>("keyword"),
-            crate::shape::field::<Option<String>>("messaging_profile_id"),
-            crate::shape::field::<Option<ToNumber>>("to"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OptOutItem",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("from"),
+                    crate::shape::field::<Option<String>>("keyword"),
+                    crate::shape::field::<Option<String>>("messaging_profile_id"),
+                    crate::shape::field::<Option<ToNumber>>("to"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/OptOutListResponse`
@@ -227,12 +227,18 @@ pub struct OptOutListResponse {
 crate::codec::optional_fields!(OptOutListResponse { "data" => data, "meta" => meta });
 
 impl crate::shape::Shaped for OptOutListResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "OptOutListResponse",
-        &[
-            crate::shape::field::<Option<Vec<OptOutItem>>>("data"),
-            crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OptOutListResponse",
+                &[
+                    crate::shape::field::<Option<Vec<OptOutItem>>>("data"),
+                    crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -92,39 +92,6 @@ pub struct CreateMessagingProfileRequest {
     pub whitelisted_destinations: Vec<String>,
 }
 
-impl crate::shape::Shaped for CreateMessagingProfileRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateMessagingProfileRequest",
-        &[
-            crate::shape::field::<Option<Option<String>>>("ai_assistant_id"),
-            crate::shape::field::<Option<Option<String>>>("alpha_sender"),
-            crate::shape::field::<Option<String>>("daily_spend_limit"),
-            crate::shape::field::<Option<bool>>("daily_spend_limit_enabled"),
-            crate::shape::field::<Option<bool>>("enabled"),
-            crate::shape::field::<Option<Option<String>>>("health_webhook_url"),
-            crate::shape::field::<Option<bool>>("mms_fall_back_to_sms"),
-            crate::shape::field::<Option<bool>>("mms_transcoding"),
-            crate::shape::field::<Option<bool>>("mobile_only"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<
-                Option<Option<NumberPoolSettings>>,
-            >("number_pool_settings"),
-            crate::shape::field::<Option<Option<String>>>("resource_group_id"),
-            crate::shape::field::<Option<bool>>("smart_encoding"),
-            crate::shape::field::<
-                Option<Option<UrlShortenerSettings>>,
-            >("url_shortener_settings"),
-            crate::shape::field::<
-                Option<CreateMessagingProfileRequestWebhookApiVersion>,
-            >("webhook_api_version"),
-            crate::shape::field::<Option<Option<String>>>("webhook_failover_url"),
-            crate::shape::field::<Option<Option<String>>>("webhook_url"),
-            crate::shape::field::<Vec<String>>("whitelisted_destinations"),
-        ],
-        false,
-    );
-}
-
 /// Messaging Profile Response
 ///
 /// Spec: `#/paths/~1messaging_profiles~1{id}/delete/responses/200/content/application~1json/schema`
@@ -147,14 +114,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListMessagingProfilesResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListMessagingProfilesResponse",
-        &[
-            crate::shape::field::<Option<Vec<MessagingProfile>>>("data"),
-            crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListMessagingProfilesResponse",
+                &[
+                    crate::shape::field::<Option<Vec<MessagingProfile>>>("data"),
+                    crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// List Messaging Profile Phone Numbers Response
@@ -227,44 +200,6 @@ crate::codec::optional_fields!(
     webhook_failover_url nullable, "webhook_url" => webhook_url nullable,
     "whitelisted_destinations" => whitelisted_destinations }
 );
-
-impl crate::shape::Shaped for UpdateMessagingProfileRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateMessagingProfileRequest",
-        &[
-            crate::shape::field::<Option<Option<String>>>("ai_assistant_id"),
-            crate::shape::field::<Option<Option<String>>>("alpha_sender"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("daily_spend_limit"),
-            crate::shape::field::<Option<bool>>("daily_spend_limit_enabled"),
-            crate::shape::field::<Option<bool>>("enabled"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<bool>>("mms_fall_back_to_sms"),
-            crate::shape::field::<Option<bool>>("mms_transcoding"),
-            crate::shape::field::<Option<bool>>("mobile_only"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<
-                Option<Option<NumberPoolSettings>>,
-            >("number_pool_settings"),
-            crate::shape::field::<
-                Option<UpdateMessagingProfileRequestRecordType>,
-            >("record_type"),
-            crate::shape::field::<Option<bool>>("smart_encoding"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<
-                Option<Option<UrlShortenerSettings>>,
-            >("url_shortener_settings"),
-            crate::shape::field::<Option<String>>("v1_secret"),
-            crate::shape::field::<
-                Option<UpdateMessagingProfileRequestWebhookApiVersion>,
-            >("webhook_api_version"),
-            crate::shape::field::<Option<Option<String>>>("webhook_failover_url"),
-            crate::shape::field::<Option<Option<String>>>("webhook_url"),
-            crate::shape::field::<Option<Vec<String>>>("whitelisted_destinations"),
-        ],
-        false,
-    );
-}
 
 /// Identifies the type of the resource.
 ///

@@ -23,19 +23,6 @@ crate::codec::optional_fields!(
     "text" => text }
 );
 
-impl crate::shape::Shaped for MmsFallback {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MmsFallback",
-        &[
-            crate::shape::field::<Option<String>>("from"),
-            crate::shape::field::<Option<Vec<String>>>("media_urls"),
-            crate::shape::field::<Option<String>>("subject"),
-            crate::shape::field::<Option<String>>("text"),
-        ],
-        false,
-    );
-}
-
 /// When tapped, initiates the corresponding native action on the device.
 ///
 /// Spec: `#/components/schemas/RCSAction`
@@ -63,24 +50,32 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for RcsAction {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RcsAction",
-        &[
-            crate::shape::field::<
-                Option<RcsCreateCalendarEventAction>,
-            >("create_calendar_event_action"),
-            crate::shape::field::<Option<RcsDialAction>>("dial_action"),
-            crate::shape::field::<Option<String>>("fallback_url"),
-            crate::shape::field::<Option<RcsOpenUrlAction>>("open_url_action"),
-            crate::shape::field::<Option<String>>("postback_data"),
-            crate::shape::field::<
-                Option<RcsShareLocationAction>,
-            >("share_location_action"),
-            crate::shape::field::<Option<String>>("text"),
-            crate::shape::field::<Option<RcsViewLocationAction>>("view_location_action"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RcsAction",
+                &[
+                    crate::shape::field::<
+                        Option<RcsCreateCalendarEventAction>,
+                    >("create_calendar_event_action"),
+                    crate::shape::field::<Option<RcsDialAction>>("dial_action"),
+                    crate::shape::field::<Option<String>>("fallback_url"),
+                    crate::shape::field::<Option<RcsOpenUrlAction>>("open_url_action"),
+                    crate::shape::field::<Option<String>>("postback_data"),
+                    crate::shape::field::<
+                        Option<RcsShareLocationAction>,
+                    >("share_location_action"),
+                    crate::shape::field::<Option<String>>("text"),
+                    crate::shape::field::<
+                        Option<RcsViewLocationAction>,
+                    >("view_location_action"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RCSAgent`
@@ -114,21 +109,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for RcsAgent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RcsAgent",
-        &[
-            crate::shape::field::<Option<String>>("agent_id"),
-            crate::shape::field::<Option<String>>("agent_name"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<bool>>("enabled"),
-            crate::shape::field::<Option<String>>("profile_id"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("user_id"),
-            crate::shape::field::<Option<String>>("webhook_failover_url"),
-            crate::shape::field::<Option<String>>("webhook_url"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RcsAgent",
+                &[
+                    crate::shape::field::<Option<String>>("agent_id"),
+                    crate::shape::field::<Option<String>>("agent_name"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<bool>>("enabled"),
+                    crate::shape::field::<Option<String>>("profile_id"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<String>>("user_id"),
+                    crate::shape::field::<Option<String>>("webhook_failover_url"),
+                    crate::shape::field::<Option<String>>("webhook_url"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RCSAgentMessage`
@@ -148,16 +149,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for RcsAgentMessage {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RcsAgentMessage",
-        &[
-            crate::shape::field::<Option<RcsContentMessage>>("content_message"),
-            crate::shape::field::<Option<RcsEvent>>("event"),
-            crate::shape::field::<Option<String>>("expire_time"),
-            crate::shape::field::<Option<String>>("ttl"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RcsAgentMessage",
+                &[
+                    crate::shape::field::<Option<RcsContentMessage>>("content_message"),
+                    crate::shape::field::<Option<RcsEvent>>("event"),
+                    crate::shape::field::<Option<String>>("expire_time"),
+                    crate::shape::field::<Option<String>>("ttl"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RCSAgentResponse`
@@ -169,11 +176,17 @@ pub struct RcsAgentResponse {
 crate::codec::optional_fields!(RcsAgentResponse { "data" => data });
 
 impl crate::shape::Shaped for RcsAgentResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RcsAgentResponse",
-        &[crate::shape::field::<Option<RcsAgent>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RcsAgentResponse",
+                &[crate::shape::field::<Option<RcsAgent>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RCSAgentUpdate`
@@ -192,18 +205,6 @@ crate::codec::optional_fields!(
     webhook_failover_url nullable, "webhook_url" => webhook_url nullable }
 );
 
-impl crate::shape::Shaped for RcsAgentUpdate {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RcsAgentUpdate",
-        &[
-            crate::shape::field::<Option<Option<String>>>("profile_id"),
-            crate::shape::field::<Option<Option<String>>>("webhook_failover_url"),
-            crate::shape::field::<Option<Option<String>>>("webhook_url"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/RCSAgentsResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RcsAgentsResponse {
@@ -214,14 +215,20 @@ pub struct RcsAgentsResponse {
 crate::codec::optional_fields!(RcsAgentsResponse { "data" => data, "meta" => meta });
 
 impl crate::shape::Shaped for RcsAgentsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RcsAgentsResponse",
-        &[
-            crate::shape::field::<Option<Vec<RcsAgent>>>("data"),
-            crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RcsAgentsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<RcsAgent>>>("data"),
+                    crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RCSCapabilitiesBulk`
@@ -233,11 +240,17 @@ pub struct RcsCapabilitiesBulk {
 crate::codec::optional_fields!(RcsCapabilitiesBulk { "data" => data });
 
 impl crate::shape::Shaped for RcsCapabilitiesBulk {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RcsCapabilitiesBulk",
-        &[crate::shape::field::<Option<Vec<RcsCapabilitiesInternal>>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RcsCapabilitiesBulk",
+                &[crate::shape::field::<Option<Vec<RcsCapabilitiesInternal>>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RCSCapabilitiesInternal`
@@ -262,19 +275,25 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for RcsCapabilitiesInternal {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RcsCapabilitiesInternal",
-        &[
-            crate::shape::field::<Option<String>>("agent_id"),
-            crate::shape::field::<Option<String>>("agent_name"),
-            crate::shape::field::<Option<Vec<String>>>("features"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<
-                Option<RcsCapabilitiesInternalRecordType>,
-            >("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RcsCapabilitiesInternal",
+                &[
+                    crate::shape::field::<Option<String>>("agent_id"),
+                    crate::shape::field::<Option<String>>("agent_name"),
+                    crate::shape::field::<Option<Vec<String>>>("features"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<
+                        Option<RcsCapabilitiesInternalRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies the type of the resource
@@ -318,11 +337,17 @@ pub struct RcsCapabilitiesSingle {
 crate::codec::optional_fields!(RcsCapabilitiesSingle { "data" => data });
 
 impl crate::shape::Shaped for RcsCapabilitiesSingle {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RcsCapabilitiesSingle",
-        &[crate::shape::field::<Option<RcsCapabilitiesInternal>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RcsCapabilitiesSingle",
+                &[crate::shape::field::<Option<RcsCapabilitiesInternal>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RCSCapabilityListRequest`
@@ -332,17 +357,6 @@ pub struct RcsCapabilityListRequest {
     pub agent_id: String,
     /// List of phone numbers to check
     pub phone_numbers: Vec<String>,
-}
-
-impl crate::shape::Shaped for RcsCapabilityListRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RcsCapabilityListRequest",
-        &[
-            crate::shape::field::<String>("agent_id"),
-            crate::shape::field::<Vec<String>>("phone_numbers"),
-        ],
-        false,
-    );
 }
 
 /// Spec: `#/components/schemas/RCSCardContent`
@@ -363,16 +377,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for RcsCardContent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RcsCardContent",
-        &[
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<Option<RcsMedia>>("media"),
-            crate::shape::field::<Option<Vec<RcsSuggestion>>>("suggestions"),
-            crate::shape::field::<Option<String>>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RcsCardContent",
+                &[
+                    crate::shape::field::<Option<String>>("description"),
+                    crate::shape::field::<Option<RcsMedia>>("media"),
+                    crate::shape::field::<Option<Vec<RcsSuggestion>>>("suggestions"),
+                    crate::shape::field::<Option<String>>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Carousel of cards.
@@ -387,14 +407,20 @@ pub struct RcsCarouselCard {
 }
 
 impl crate::shape::Shaped for RcsCarouselCard {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RcsCarouselCard",
-        &[
-            crate::shape::field::<Vec<RcsCardContent>>("card_contents"),
-            crate::shape::field::<RcsCarouselCardCardWidth>("card_width"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RcsCarouselCard",
+                &[
+                    crate::shape::field::<Vec<RcsCardContent>>("card_contents"),
+                    crate::shape::field::<RcsCarouselCardCardWidth>("card_width"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The width of the cards in the carousel.
@@ -451,15 +477,21 @@ pub struct RcsContentInfo {
 }
 
 impl crate::shape::Shaped for RcsContentInfo {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RcsContentInfo",
-        &[
-            crate::shape::field::<String>("file_url"),
-            crate::shape::field::<Option<bool>>("force_refresh"),
-            crate::shape::field::<Option<String>>("thumbnail_url"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RcsContentInfo",
+                &[
+                    crate::shape::field::<String>("file_url"),
+                    crate::shape::field::<Option<bool>>("force_refresh"),
+                    crate::shape::field::<Option<String>>("thumbnail_url"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RCSContentMessage`
@@ -479,16 +511,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for RcsContentMessage {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RcsContentMessage",
-        &[
-            crate::shape::field::<Option<RcsContentInfo>>("content_info"),
-            crate::shape::field::<Option<RcsRichCard>>("rich_card"),
-            crate::shape::field::<Option<Vec<RcsSuggestion>>>("suggestions"),
-            crate::shape::field::<Option<String>>("text"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RcsContentMessage",
+                &[
+                    crate::shape::field::<Option<RcsContentInfo>>("content_info"),
+                    crate::shape::field::<Option<RcsRichCard>>("rich_card"),
+                    crate::shape::field::<Option<Vec<RcsSuggestion>>>("suggestions"),
+                    crate::shape::field::<Option<String>>("text"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Opens the user's default calendar app and starts the new calendar event flow with the agent-specified event data pre-filled.
@@ -510,16 +548,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for RcsCreateCalendarEventAction {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RcsCreateCalendarEventAction",
-        &[
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<Option<String>>("end_time"),
-            crate::shape::field::<Option<String>>("start_time"),
-            crate::shape::field::<Option<String>>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RcsCreateCalendarEventAction",
+                &[
+                    crate::shape::field::<Option<String>>("description"),
+                    crate::shape::field::<Option<String>>("end_time"),
+                    crate::shape::field::<Option<String>>("start_time"),
+                    crate::shape::field::<Option<String>>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Opens the user's default dialer app with the agent-specified phone number filled in.
@@ -532,11 +576,17 @@ pub struct RcsDialAction {
 }
 
 impl crate::shape::Shaped for RcsDialAction {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RcsDialAction",
-        &[crate::shape::field::<String>("phone_number")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RcsDialAction",
+                &[crate::shape::field::<String>("phone_number")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// RCS Event to send to the recipient
@@ -550,11 +600,17 @@ pub struct RcsEvent {
 crate::codec::optional_fields!(RcsEvent { "event_type" => event_type });
 
 impl crate::shape::Shaped for RcsEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RcsEvent",
-        &[crate::shape::field::<Option<RcsEventEventType>>("event_type")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RcsEvent",
+                &[crate::shape::field::<Option<RcsEventEventType>>("event_type")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RCSEvent/properties/event_type`
@@ -609,15 +665,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for RcsFrom {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RcsFrom",
-        &[
-            crate::shape::field::<Option<String>>("agent_id"),
-            crate::shape::field::<Option<String>>("agent_name"),
-            crate::shape::field::<Option<String>>("carrier"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RcsFrom",
+                &[
+                    crate::shape::field::<Option<String>>("agent_id"),
+                    crate::shape::field::<Option<String>>("agent_name"),
+                    crate::shape::field::<Option<String>>("carrier"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RCSLatLng`
@@ -630,14 +692,20 @@ pub struct RcsLatLng {
 }
 
 impl crate::shape::Shaped for RcsLatLng {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RcsLatLng",
-        &[
-            crate::shape::field::<f64>("latitude"),
-            crate::shape::field::<f64>("longitude"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RcsLatLng",
+                &[
+                    crate::shape::field::<f64>("latitude"),
+                    crate::shape::field::<f64>("longitude"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// A media file within a rich card.
@@ -655,14 +723,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for RcsMedia {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RcsMedia",
-        &[
-            crate::shape::field::<Option<RcsContentInfo>>("content_info"),
-            crate::shape::field::<Option<RcsMediaHeight>>("height"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RcsMedia",
+                &[
+                    crate::shape::field::<Option<RcsContentInfo>>("content_info"),
+                    crate::shape::field::<Option<RcsMediaHeight>>("height"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The height of the media within a rich card with a vertical layout. For a standalone card with horizontal layout, height is not customizable, and this field is ignored.
@@ -732,23 +806,6 @@ pub struct RcsMessage {
     pub webhook_url: Option<String>,
 }
 
-impl crate::shape::Shaped for RcsMessage {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RcsMessage",
-        &[
-            crate::shape::field::<String>("agent_id"),
-            crate::shape::field::<RcsAgentMessage>("agent_message"),
-            crate::shape::field::<String>("messaging_profile_id"),
-            crate::shape::field::<Option<MmsFallback>>("mms_fallback"),
-            crate::shape::field::<Option<SmsFallback>>("sms_fallback"),
-            crate::shape::field::<String>("to"),
-            crate::shape::field::<Option<RcsMessageType>>("type"),
-            crate::shape::field::<Option<String>>("webhook_url"),
-        ],
-        false,
-    );
-}
-
 /// Message type - must be set to "RCS"
 ///
 /// Spec: `#/components/schemas/RCSMessage/properties/type`
@@ -796,16 +853,24 @@ pub struct RcsOpenUrlAction {
 }
 
 impl crate::shape::Shaped for RcsOpenUrlAction {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RcsOpenUrlAction",
-        &[
-            crate::shape::field::<RcsOpenUrlActionApplication>("application"),
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<String>("url"),
-            crate::shape::field::<RcsOpenUrlActionWebviewViewMode>("webview_view_mode"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RcsOpenUrlAction",
+                &[
+                    crate::shape::field::<RcsOpenUrlActionApplication>("application"),
+                    crate::shape::field::<Option<String>>("description"),
+                    crate::shape::field::<String>("url"),
+                    crate::shape::field::<
+                        RcsOpenUrlActionWebviewViewMode,
+                    >("webview_view_mode"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// URL open application, browser or webview.
@@ -904,14 +969,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for RcsReply {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RcsReply",
-        &[
-            crate::shape::field::<Option<String>>("postback_data"),
-            crate::shape::field::<Option<String>>("text"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RcsReply",
+                &[
+                    crate::shape::field::<Option<String>>("postback_data"),
+                    crate::shape::field::<Option<String>>("text"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RCSResponse`
@@ -923,11 +994,17 @@ pub struct RcsResponse {
 crate::codec::optional_fields!(RcsResponse { "data" => data });
 
 impl crate::shape::Shaped for RcsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RcsResponse",
-        &[crate::shape::field::<Option<RcsResponseData>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RcsResponse",
+                &[crate::shape::field::<Option<RcsResponseData>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RCSResponse/properties/data`
@@ -957,24 +1034,30 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for RcsResponseData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RcsResponseData",
-        &[
-            crate::shape::field::<Option<RcsAgentMessage>>("body"),
-            crate::shape::field::<Option<String>>("direction"),
-            crate::shape::field::<Option<String>>("encoding"),
-            crate::shape::field::<Option<RcsFrom>>("from"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("messaging_profile_id"),
-            crate::shape::field::<Option<String>>("organization_id"),
-            crate::shape::field::<Option<String>>("received_at"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<RcsTo>>("to"),
-            crate::shape::field::<Option<String>>("type"),
-            crate::shape::field::<Option<f64>>("wait_seconds"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RcsResponseData",
+                &[
+                    crate::shape::field::<Option<RcsAgentMessage>>("body"),
+                    crate::shape::field::<Option<String>>("direction"),
+                    crate::shape::field::<Option<String>>("encoding"),
+                    crate::shape::field::<Option<RcsFrom>>("from"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("messaging_profile_id"),
+                    crate::shape::field::<Option<String>>("organization_id"),
+                    crate::shape::field::<Option<String>>("received_at"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<RcsTo>>("to"),
+                    crate::shape::field::<Option<String>>("type"),
+                    crate::shape::field::<Option<f64>>("wait_seconds"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RCSRichCard`
@@ -990,14 +1073,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for RcsRichCard {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RcsRichCard",
-        &[
-            crate::shape::field::<Option<RcsCarouselCard>>("carousel_card"),
-            crate::shape::field::<Option<RcsStandaloneCard>>("standalone_card"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RcsRichCard",
+                &[
+                    crate::shape::field::<Option<RcsCarouselCard>>("carousel_card"),
+                    crate::shape::field::<Option<RcsStandaloneCard>>("standalone_card"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Opens the RCS app's location chooser so the user can pick a location to send back to the agent.
@@ -1018,17 +1107,25 @@ pub struct RcsStandaloneCard {
 }
 
 impl crate::shape::Shaped for RcsStandaloneCard {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RcsStandaloneCard",
-        &[
-            crate::shape::field::<RcsCardContent>("card_content"),
-            crate::shape::field::<RcsStandaloneCardCardOrientation>("card_orientation"),
-            crate::shape::field::<
-                RcsStandaloneCardThumbnailImageAlignment,
-            >("thumbnail_image_alignment"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RcsStandaloneCard",
+                &[
+                    crate::shape::field::<RcsCardContent>("card_content"),
+                    crate::shape::field::<
+                        RcsStandaloneCardCardOrientation,
+                    >("card_orientation"),
+                    crate::shape::field::<
+                        RcsStandaloneCardThumbnailImageAlignment,
+                    >("thumbnail_image_alignment"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Orientation of the card.
@@ -1125,14 +1222,20 @@ pub struct RcsSuggestion {
 crate::codec::optional_fields!(RcsSuggestion { "action" => action, "reply" => reply });
 
 impl crate::shape::Shaped for RcsSuggestion {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RcsSuggestion",
-        &[
-            crate::shape::field::<Option<RcsAction>>("action"),
-            crate::shape::field::<Option<RcsReply>>("reply"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RcsSuggestion",
+                &[
+                    crate::shape::field::<Option<RcsAction>>("action"),
+                    crate::shape::field::<Option<RcsReply>>("reply"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RCSTestNumberInviteResponse`
@@ -1142,11 +1245,17 @@ pub struct RcsTestNumberInviteResponse {
 }
 
 impl crate::shape::Shaped for RcsTestNumberInviteResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RcsTestNumberInviteResponse",
-        &[crate::shape::field::<RcsTestNumberInviteResponseData>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RcsTestNumberInviteResponse",
+                &[crate::shape::field::<RcsTestNumberInviteResponseData>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RCSTestNumberInviteResponse/properties/data`
@@ -1168,18 +1277,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for RcsTestNumberInviteResponseData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RcsTestNumberInviteResponseData",
-        &[
-            crate::shape::field::<Option<String>>("agent_id"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<
-                Option<RcsTestNumberInviteResponseDataRecordType>,
-            >("record_type"),
-            crate::shape::field::<Option<String>>("status"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RcsTestNumberInviteResponseData",
+                &[
+                    crate::shape::field::<Option<String>>("agent_id"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<
+                        Option<RcsTestNumberInviteResponseDataRecordType>,
+                    >("record_type"),
+                    crate::shape::field::<Option<String>>("status"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies the type of the resource
@@ -1231,15 +1346,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for RcsViewLocationAction {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RcsViewLocationAction",
-        &[
-            crate::shape::field::<Option<String>>("label"),
-            crate::shape::field::<Option<RcsLatLng>>("lat_long"),
-            crate::shape::field::<Option<String>>("query"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RcsViewLocationAction",
+                &[
+                    crate::shape::field::<Option<String>>("label"),
+                    crate::shape::field::<Option<RcsLatLng>>("lat_long"),
+                    crate::shape::field::<Option<String>>("query"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/SMSFallback`
@@ -1252,14 +1373,3 @@ pub struct SmsFallback {
 }
 
 crate::codec::optional_fields!(SmsFallback { "from" => from, "text" => text });
-
-impl crate::shape::Shaped for SmsFallback {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SmsFallback",
-        &[
-            crate::shape::field::<Option<String>>("from"),
-            crate::shape::field::<Option<String>>("text"),
-        ],
-        false,
-    );
-}

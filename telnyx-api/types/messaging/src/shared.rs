@@ -56,11 +56,17 @@ pub struct CreateMessagingProfileResponse {
 crate::codec::optional_fields!(CreateMessagingProfileResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateMessagingProfileResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateMessagingProfileResponse",
-        &[crate::shape::field::<Option<MessagingProfile>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateMessagingProfileResponse",
+                &[crate::shape::field::<Option<MessagingProfile>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1messaging_hosted_numbers~1{id}/get/responses/200/content/application~1json/schema`
@@ -72,11 +78,21 @@ pub struct GetMessagingHostedNumberResponse {
 crate::codec::optional_fields!(GetMessagingHostedNumberResponse { "data" => data });
 
 impl crate::shape::Shaped for GetMessagingHostedNumberResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetMessagingHostedNumberResponse",
-        &[crate::shape::field::<Option<PhoneNumberWithMessagingSettings>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetMessagingHostedNumberResponse",
+                &[
+                    crate::shape::field::<
+                        Option<PhoneNumberWithMessagingSettings>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/HostedNumberOrder`
@@ -99,17 +115,29 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for HostedNumberOrder {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "HostedNumberOrder",
-        &[
-            crate::shape::field::<Option<HostedNumberOrderEventType>>("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<HostedNumberOrderEventPayload>>("payload"),
-            crate::shape::field::<Option<HostedNumberOrderRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "HostedNumberOrder",
+                &[
+                    crate::shape::field::<
+                        Option<HostedNumberOrderEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<
+                        Option<HostedNumberOrderEventPayload>,
+                    >("payload"),
+                    crate::shape::field::<
+                        Option<HostedNumberOrderRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/HostedNumberOrderEvent`
@@ -121,11 +149,17 @@ pub struct HostedNumberOrderEvent {
 crate::codec::optional_fields!(HostedNumberOrderEvent { "data" => data });
 
 impl crate::shape::Shaped for HostedNumberOrderEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "HostedNumberOrderEvent",
-        &[crate::shape::field::<Option<HostedNumberOrder>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "HostedNumberOrderEvent",
+                &[crate::shape::field::<Option<HostedNumberOrder>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Payload delivered with every messaging_hosted_numbers_orders.* event. `approval_deadline` and `decision` are meaningful only for `internal_transfer_*` events.
@@ -155,25 +189,31 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for HostedNumberOrderEventPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "HostedNumberOrderEventPayload",
-        &[
-            crate::shape::field::<Option<i64>>("approval_deadline"),
-            crate::shape::field::<
-                Option<HostedNumberOrderEventPayloadDecision>,
-            >("decision"),
-            crate::shape::field::<
-                Option<Vec<HostedNumberOrderEventPayloadNumbersItem>>,
-            >("numbers"),
-            crate::shape::field::<Option<String>>("order_id"),
-            crate::shape::field::<
-                Option<HostedNumberOrderEventPayloadOrderStatus>,
-            >("order_status"),
-            crate::shape::field::<Option<String>>("profile_id"),
-            crate::shape::field::<Option<String>>("user_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "HostedNumberOrderEventPayload",
+                &[
+                    crate::shape::field::<Option<i64>>("approval_deadline"),
+                    crate::shape::field::<
+                        Option<HostedNumberOrderEventPayloadDecision>,
+                    >("decision"),
+                    crate::shape::field::<
+                        Option<Vec<HostedNumberOrderEventPayloadNumbersItem>>,
+                    >("numbers"),
+                    crate::shape::field::<Option<String>>("order_id"),
+                    crate::shape::field::<
+                        Option<HostedNumberOrderEventPayloadOrderStatus>,
+                    >("order_status"),
+                    crate::shape::field::<Option<String>>("profile_id"),
+                    crate::shape::field::<Option<String>>("user_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Approval decision for the internal transfer. Defaults to `pending` for non-internal-transfer events.
@@ -195,16 +235,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for HostedNumberOrderEventPayloadNumbersItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "HostedNumberOrderEventPayloadNumbersItem",
-        &[
-            crate::shape::field::<
-                Option<HostedNumberOrderEventPayloadNumbersItemStatus>,
-            >("status"),
-            crate::shape::field::<Option<String>>("value"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "HostedNumberOrderEventPayloadNumbersItem",
+                &[
+                    crate::shape::field::<
+                        Option<HostedNumberOrderEventPayloadNumbersItemStatus>,
+                    >("status"),
+                    crate::shape::field::<Option<String>>("value"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Current status of this phone number within the order.
@@ -480,17 +526,25 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for InboundMessage {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InboundMessage",
-        &[
-            crate::shape::field::<Option<InboundMessageEventType>>("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<InboundMessagePayload>>("payload"),
-            crate::shape::field::<Option<InboundMessageRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InboundMessage",
+                &[
+                    crate::shape::field::<Option<InboundMessageEventType>>("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<Option<InboundMessagePayload>>("payload"),
+                    crate::shape::field::<
+                        Option<InboundMessageRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/InboundMessageEvent`
@@ -502,11 +556,17 @@ pub struct InboundMessageEvent {
 crate::codec::optional_fields!(InboundMessageEvent { "data" => data });
 
 impl crate::shape::Shaped for InboundMessageEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InboundMessageEvent",
-        &[crate::shape::field::<Option<InboundMessage>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InboundMessageEvent",
+                &[crate::shape::field::<Option<InboundMessage>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -613,44 +673,58 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for InboundMessagePayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InboundMessagePayload",
-        &[
-            crate::shape::field::<Option<Vec<InboundMessagePayloadCcItem>>>("cc"),
-            crate::shape::field::<Option<String>>("completed_at"),
-            crate::shape::field::<Option<InboundMessagePayloadCost>>("cost"),
-            crate::shape::field::<
-                Option<InboundMessagePayloadCostBreakdown>,
-            >("cost_breakdown"),
-            crate::shape::field::<Option<InboundMessagePayloadDirection>>("direction"),
-            crate::shape::field::<Option<String>>("encoding"),
-            crate::shape::field::<Option<Vec<MessagingError>>>("errors"),
-            crate::shape::field::<Option<InboundMessagePayloadFrom>>("from"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<Vec<InboundMessagePayloadMediaItem>>>("media"),
-            crate::shape::field::<Option<String>>("messaging_profile_id"),
-            crate::shape::field::<Option<i64>>("num_chars"),
-            crate::shape::field::<Option<String>>("organization_id"),
-            crate::shape::field::<Option<i64>>("parts"),
-            crate::shape::field::<Option<String>>("received_at"),
-            crate::shape::field::<
-                Option<InboundMessagePayloadRecordType>,
-            >("record_type"),
-            crate::shape::field::<Option<String>>("sent_at"),
-            crate::shape::field::<Option<String>>("subject"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<Option<bool>>("tcr_campaign_billable"),
-            crate::shape::field::<Option<String>>("tcr_campaign_id"),
-            crate::shape::field::<Option<String>>("tcr_campaign_registered"),
-            crate::shape::field::<Option<String>>("text"),
-            crate::shape::field::<Option<Vec<InboundMessagePayloadToItem>>>("to"),
-            crate::shape::field::<Option<InboundMessagePayloadType>>("type"),
-            crate::shape::field::<Option<String>>("valid_until"),
-            crate::shape::field::<Option<String>>("webhook_failover_url"),
-            crate::shape::field::<Option<String>>("webhook_url"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InboundMessagePayload",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<InboundMessagePayloadCcItem>>,
+                    >("cc"),
+                    crate::shape::field::<Option<String>>("completed_at"),
+                    crate::shape::field::<Option<InboundMessagePayloadCost>>("cost"),
+                    crate::shape::field::<
+                        Option<InboundMessagePayloadCostBreakdown>,
+                    >("cost_breakdown"),
+                    crate::shape::field::<
+                        Option<InboundMessagePayloadDirection>,
+                    >("direction"),
+                    crate::shape::field::<Option<String>>("encoding"),
+                    crate::shape::field::<Option<Vec<MessagingError>>>("errors"),
+                    crate::shape::field::<Option<InboundMessagePayloadFrom>>("from"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<
+                        Option<Vec<InboundMessagePayloadMediaItem>>,
+                    >("media"),
+                    crate::shape::field::<Option<String>>("messaging_profile_id"),
+                    crate::shape::field::<Option<i64>>("num_chars"),
+                    crate::shape::field::<Option<String>>("organization_id"),
+                    crate::shape::field::<Option<i64>>("parts"),
+                    crate::shape::field::<Option<String>>("received_at"),
+                    crate::shape::field::<
+                        Option<InboundMessagePayloadRecordType>,
+                    >("record_type"),
+                    crate::shape::field::<Option<String>>("sent_at"),
+                    crate::shape::field::<Option<String>>("subject"),
+                    crate::shape::field::<Option<Vec<String>>>("tags"),
+                    crate::shape::field::<Option<bool>>("tcr_campaign_billable"),
+                    crate::shape::field::<Option<String>>("tcr_campaign_id"),
+                    crate::shape::field::<Option<String>>("tcr_campaign_registered"),
+                    crate::shape::field::<Option<String>>("text"),
+                    crate::shape::field::<
+                        Option<Vec<InboundMessagePayloadToItem>>,
+                    >("to"),
+                    crate::shape::field::<Option<InboundMessagePayloadType>>("type"),
+                    crate::shape::field::<Option<String>>("valid_until"),
+                    crate::shape::field::<Option<String>>("webhook_failover_url"),
+                    crate::shape::field::<Option<String>>("webhook_url"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/cc/items`
@@ -671,18 +745,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for InboundMessagePayloadCcItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InboundMessagePayloadCcItem",
-        &[
-            crate::shape::field::<Option<String>>("carrier"),
-            crate::shape::field::<
-                Option<InboundMessagePayloadCcItemLineType>,
-            >("line_type"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<Option<InboundMessagePayloadCcItemStatus>>("status"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InboundMessagePayloadCcItem",
+                &[
+                    crate::shape::field::<Option<String>>("carrier"),
+                    crate::shape::field::<
+                        Option<InboundMessagePayloadCcItemLineType>,
+                    >("line_type"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<
+                        Option<InboundMessagePayloadCcItemStatus>,
+                    >("status"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/cc/items/properties/status`
@@ -753,16 +835,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for InboundMessagePayloadCostBreakdown {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InboundMessagePayloadCostBreakdown",
-        &[
-            crate::shape::field::<
-                Option<InboundMessagePayloadCostBreakdownCarrierFee>,
-            >("carrier_fee"),
-            crate::shape::field::<Option<InboundMessagePayloadCostBreakdownRate>>("rate"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InboundMessagePayloadCostBreakdown",
+                &[
+                    crate::shape::field::<
+                        Option<InboundMessagePayloadCostBreakdownCarrierFee>,
+                    >("carrier_fee"),
+                    crate::shape::field::<
+                        Option<InboundMessagePayloadCostBreakdownRate>,
+                    >("rate"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/InboundMessagePayload/properties/cost_breakdown/properties/carrier_fee`
@@ -821,18 +911,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for InboundMessagePayloadFrom {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InboundMessagePayloadFrom",
-        &[
-            crate::shape::field::<Option<String>>("carrier"),
-            crate::shape::field::<
-                Option<InboundMessagePayloadFromLineType>,
-            >("line_type"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<Option<InboundMessagePayloadFromStatus>>("status"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InboundMessagePayloadFrom",
+                &[
+                    crate::shape::field::<Option<String>>("carrier"),
+                    crate::shape::field::<
+                        Option<InboundMessagePayloadFromLineType>,
+                    >("line_type"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<
+                        Option<InboundMessagePayloadFromStatus>,
+                    >("status"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The line-type of the sender.
@@ -897,16 +995,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for InboundMessagePayloadMediaItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InboundMessagePayloadMediaItem",
-        &[
-            crate::shape::field::<Option<String>>("content_type"),
-            crate::shape::field::<Option<String>>("hash_sha256"),
-            crate::shape::field::<Option<i64>>("size"),
-            crate::shape::field::<Option<String>>("url"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InboundMessagePayloadMediaItem",
+                &[
+                    crate::shape::field::<Option<String>>("content_type"),
+                    crate::shape::field::<Option<String>>("hash_sha256"),
+                    crate::shape::field::<Option<i64>>("size"),
+                    crate::shape::field::<Option<String>>("url"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies the type of the resource.
@@ -959,18 +1063,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for InboundMessagePayloadToItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InboundMessagePayloadToItem",
-        &[
-            crate::shape::field::<Option<String>>("carrier"),
-            crate::shape::field::<
-                Option<InboundMessagePayloadToItemLineType>,
-            >("line_type"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<Option<InboundMessagePayloadToItemStatus>>("status"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InboundMessagePayloadToItem",
+                &[
+                    crate::shape::field::<Option<String>>("carrier"),
+                    crate::shape::field::<
+                        Option<InboundMessagePayloadToItemLineType>,
+                    >("line_type"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<
+                        Option<InboundMessagePayloadToItemStatus>,
+                    >("status"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The line-type of the receiver.
@@ -1058,14 +1170,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListMessagingHostedNumbersResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListMessagingHostedNumbersResponse",
-        &[
-            crate::shape::field::<Option<Vec<PhoneNumberWithMessagingSettings>>>("data"),
-            crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListMessagingHostedNumbersResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<PhoneNumberWithMessagingSettings>>,
+                    >("data"),
+                    crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// List Messaging Profile Short Codes Response
@@ -1082,14 +1202,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListProfileShortCodesResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListProfileShortCodesResponse",
-        &[
-            crate::shape::field::<Option<Vec<ShortCode>>>("data"),
-            crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListProfileShortCodesResponse",
+                &[
+                    crate::shape::field::<Option<Vec<ShortCode>>>("data"),
+                    crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/messaging_Error`
@@ -1106,19 +1232,25 @@ pub struct MessagingError {
 }
 
 impl crate::shape::Shaped for MessagingError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MessagingError",
-        &[
-            crate::shape::field::<String>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("meta"),
-            crate::shape::field::<Option<MessagingErrorSource>>("source"),
-            crate::shape::field::<String>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MessagingError",
+                &[
+                    crate::shape::field::<String>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("meta"),
+                    crate::shape::field::<Option<MessagingErrorSource>>("source"),
+                    crate::shape::field::<String>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/messaging_Error/properties/source`
@@ -1196,42 +1328,54 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for MessagingProfile {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MessagingProfile",
-        &[
-            crate::shape::field::<Option<String>>("ai_assistant_id"),
-            crate::shape::field::<Option<String>>("alpha_sender"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("daily_spend_limit"),
-            crate::shape::field::<Option<bool>>("daily_spend_limit_enabled"),
-            crate::shape::field::<Option<bool>>("enabled"),
-            crate::shape::field::<Option<String>>("health_webhook_url"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<bool>>("mms_fall_back_to_sms"),
-            crate::shape::field::<Option<bool>>("mms_transcoding"),
-            crate::shape::field::<Option<bool>>("mobile_only"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<NumberPoolSettings>>("number_pool_settings"),
-            crate::shape::field::<Option<String>>("organization_id"),
-            crate::shape::field::<Option<MessagingProfileRecordType>>("record_type"),
-            crate::shape::field::<Option<bool>>("redaction_enabled"),
-            crate::shape::field::<Option<i64>>("redaction_level"),
-            crate::shape::field::<Option<String>>("resource_group_id"),
-            crate::shape::field::<Option<bool>>("smart_encoding"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<
-                Option<UrlShortenerSettings>,
-            >("url_shortener_settings"),
-            crate::shape::field::<Option<String>>("v1_secret"),
-            crate::shape::field::<
-                Option<MessagingProfileWebhookApiVersion>,
-            >("webhook_api_version"),
-            crate::shape::field::<Option<String>>("webhook_failover_url"),
-            crate::shape::field::<Option<String>>("webhook_url"),
-            crate::shape::field::<Option<Vec<String>>>("whitelisted_destinations"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MessagingProfile",
+                &[
+                    crate::shape::field::<Option<String>>("ai_assistant_id"),
+                    crate::shape::field::<Option<String>>("alpha_sender"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("daily_spend_limit"),
+                    crate::shape::field::<Option<bool>>("daily_spend_limit_enabled"),
+                    crate::shape::field::<Option<bool>>("enabled"),
+                    crate::shape::field::<Option<String>>("health_webhook_url"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<bool>>("mms_fall_back_to_sms"),
+                    crate::shape::field::<Option<bool>>("mms_transcoding"),
+                    crate::shape::field::<Option<bool>>("mobile_only"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<
+                        Option<NumberPoolSettings>,
+                    >("number_pool_settings"),
+                    crate::shape::field::<Option<String>>("organization_id"),
+                    crate::shape::field::<
+                        Option<MessagingProfileRecordType>,
+                    >("record_type"),
+                    crate::shape::field::<Option<bool>>("redaction_enabled"),
+                    crate::shape::field::<Option<i64>>("redaction_level"),
+                    crate::shape::field::<Option<String>>("resource_group_id"),
+                    crate::shape::field::<Option<bool>>("smart_encoding"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<
+                        Option<UrlShortenerSettings>,
+                    >("url_shortener_settings"),
+                    crate::shape::field::<Option<String>>("v1_secret"),
+                    crate::shape::field::<
+                        Option<MessagingProfileWebhookApiVersion>,
+                    >("webhook_api_version"),
+                    crate::shape::field::<Option<String>>("webhook_failover_url"),
+                    crate::shape::field::<Option<String>>("webhook_url"),
+                    crate::shape::field::<
+                        Option<Vec<String>>,
+                    >("whitelisted_destinations"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies the type of the resource.
@@ -1287,16 +1431,22 @@ pub struct NumberHealthMetrics {
 }
 
 impl crate::shape::Shaped for NumberHealthMetrics {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NumberHealthMetrics",
-        &[
-            crate::shape::field::<f64>("inbound_outbound_ratio"),
-            crate::shape::field::<i64>("message_count"),
-            crate::shape::field::<f64>("spam_ratio"),
-            crate::shape::field::<f64>("success_ratio"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NumberHealthMetrics",
+                &[
+                    crate::shape::field::<f64>("inbound_outbound_ratio"),
+                    crate::shape::field::<i64>("message_count"),
+                    crate::shape::field::<f64>("spam_ratio"),
+                    crate::shape::field::<f64>("success_ratio"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Number Pool allows you to send messages from a pool of numbers of different types, assigning
@@ -1336,17 +1486,23 @@ pub struct NumberPoolSettings {
 }
 
 impl crate::shape::Shaped for NumberPoolSettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NumberPoolSettings",
-        &[
-            crate::shape::field::<Option<bool>>("geomatch"),
-            crate::shape::field::<f64>("long_code_weight"),
-            crate::shape::field::<bool>("skip_unhealthy"),
-            crate::shape::field::<Option<bool>>("sticky_sender"),
-            crate::shape::field::<f64>("toll_free_weight"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NumberPoolSettings",
+                &[
+                    crate::shape::field::<Option<bool>>("geomatch"),
+                    crate::shape::field::<f64>("long_code_weight"),
+                    crate::shape::field::<bool>("skip_unhealthy"),
+                    crate::shape::field::<Option<bool>>("sticky_sender"),
+                    crate::shape::field::<f64>("toll_free_weight"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/OutboundMessage`
@@ -1369,17 +1525,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for OutboundMessage {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "OutboundMessage",
-        &[
-            crate::shape::field::<Option<OutboundMessageEventType>>("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<OutboundMessagePayload>>("payload"),
-            crate::shape::field::<Option<OutboundMessageRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OutboundMessage",
+                &[
+                    crate::shape::field::<
+                        Option<OutboundMessageEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<Option<OutboundMessagePayload>>("payload"),
+                    crate::shape::field::<
+                        Option<OutboundMessageRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/OutboundMessageEvent`
@@ -1392,14 +1558,20 @@ pub struct OutboundMessageEvent {
 crate::codec::optional_fields!(OutboundMessageEvent { "data" => data, "meta" => meta });
 
 impl crate::shape::Shaped for OutboundMessageEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "OutboundMessageEvent",
-        &[
-            crate::shape::field::<Option<OutboundMessage>>("data"),
-            crate::shape::field::<Option<OutboundMessageEventMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OutboundMessageEvent",
+                &[
+                    crate::shape::field::<Option<OutboundMessage>>("data"),
+                    crate::shape::field::<Option<OutboundMessageEventMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/OutboundMessageEvent/properties/meta`
@@ -1518,46 +1690,60 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for OutboundMessagePayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "OutboundMessagePayload",
-        &[
-            crate::shape::field::<Option<Vec<OutboundMessagePayloadCcItem>>>("cc"),
-            crate::shape::field::<Option<String>>("completed_at"),
-            crate::shape::field::<Option<OutboundMessagePayloadCost>>("cost"),
-            crate::shape::field::<
-                Option<OutboundMessagePayloadCostBreakdown>,
-            >("cost_breakdown"),
-            crate::shape::field::<Option<OutboundMessagePayloadDirection>>("direction"),
-            crate::shape::field::<Option<String>>("encoding"),
-            crate::shape::field::<Option<Vec<MessagingError>>>("errors"),
-            crate::shape::field::<Option<OutboundMessagePayloadFrom>>("from"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<Vec<OutboundMessagePayloadMediaItem>>>("media"),
-            crate::shape::field::<Option<String>>("messaging_profile_id"),
-            crate::shape::field::<Option<i64>>("num_chars"),
-            crate::shape::field::<Option<String>>("organization_id"),
-            crate::shape::field::<Option<i64>>("parts"),
-            crate::shape::field::<Option<String>>("received_at"),
-            crate::shape::field::<
-                Option<OutboundMessagePayloadRecordType>,
-            >("record_type"),
-            crate::shape::field::<Option<String>>("sent_at"),
-            crate::shape::field::<Option<bool>>("smart_encoding_applied"),
-            crate::shape::field::<Option<String>>("subject"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<Option<bool>>("tcr_campaign_billable"),
-            crate::shape::field::<Option<String>>("tcr_campaign_id"),
-            crate::shape::field::<Option<String>>("tcr_campaign_registered"),
-            crate::shape::field::<Option<String>>("text"),
-            crate::shape::field::<Option<Vec<OutboundMessagePayloadToItem>>>("to"),
-            crate::shape::field::<Option<OutboundMessagePayloadType>>("type"),
-            crate::shape::field::<Option<String>>("valid_until"),
-            crate::shape::field::<Option<f64>>("wait_seconds"),
-            crate::shape::field::<Option<String>>("webhook_failover_url"),
-            crate::shape::field::<Option<String>>("webhook_url"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OutboundMessagePayload",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<OutboundMessagePayloadCcItem>>,
+                    >("cc"),
+                    crate::shape::field::<Option<String>>("completed_at"),
+                    crate::shape::field::<Option<OutboundMessagePayloadCost>>("cost"),
+                    crate::shape::field::<
+                        Option<OutboundMessagePayloadCostBreakdown>,
+                    >("cost_breakdown"),
+                    crate::shape::field::<
+                        Option<OutboundMessagePayloadDirection>,
+                    >("direction"),
+                    crate::shape::field::<Option<String>>("encoding"),
+                    crate::shape::field::<Option<Vec<MessagingError>>>("errors"),
+                    crate::shape::field::<Option<OutboundMessagePayloadFrom>>("from"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<
+                        Option<Vec<OutboundMessagePayloadMediaItem>>,
+                    >("media"),
+                    crate::shape::field::<Option<String>>("messaging_profile_id"),
+                    crate::shape::field::<Option<i64>>("num_chars"),
+                    crate::shape::field::<Option<String>>("organization_id"),
+                    crate::shape::field::<Option<i64>>("parts"),
+                    crate::shape::field::<Option<String>>("received_at"),
+                    crate::shape::field::<
+                        Option<OutboundMessagePayloadRecordType>,
+                    >("record_type"),
+                    crate::shape::field::<Option<String>>("sent_at"),
+                    crate::shape::field::<Option<bool>>("smart_encoding_applied"),
+                    crate::shape::field::<Option<String>>("subject"),
+                    crate::shape::field::<Option<Vec<String>>>("tags"),
+                    crate::shape::field::<Option<bool>>("tcr_campaign_billable"),
+                    crate::shape::field::<Option<String>>("tcr_campaign_id"),
+                    crate::shape::field::<Option<String>>("tcr_campaign_registered"),
+                    crate::shape::field::<Option<String>>("text"),
+                    crate::shape::field::<
+                        Option<Vec<OutboundMessagePayloadToItem>>,
+                    >("to"),
+                    crate::shape::field::<Option<OutboundMessagePayloadType>>("type"),
+                    crate::shape::field::<Option<String>>("valid_until"),
+                    crate::shape::field::<Option<f64>>("wait_seconds"),
+                    crate::shape::field::<Option<String>>("webhook_failover_url"),
+                    crate::shape::field::<Option<String>>("webhook_url"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The delivery status of the message.
@@ -1688,17 +1874,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for OutboundMessagePayloadFrom {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "OutboundMessagePayloadFrom",
-        &[
-            crate::shape::field::<Option<String>>("carrier"),
-            crate::shape::field::<
-                Option<OutboundMessagePayloadFromLineType>,
-            >("line_type"),
-            crate::shape::field::<Option<String>>("phone_number"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OutboundMessagePayloadFrom",
+                &[
+                    crate::shape::field::<Option<String>>("carrier"),
+                    crate::shape::field::<
+                        Option<OutboundMessagePayloadFromLineType>,
+                    >("line_type"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The line-type of the receiver.
@@ -1725,16 +1917,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for OutboundMessagePayloadMediaItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "OutboundMessagePayloadMediaItem",
-        &[
-            crate::shape::field::<Option<String>>("content_type"),
-            crate::shape::field::<Option<String>>("sha256"),
-            crate::shape::field::<Option<i64>>("size"),
-            crate::shape::field::<Option<String>>("url"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OutboundMessagePayloadMediaItem",
+                &[
+                    crate::shape::field::<Option<String>>("content_type"),
+                    crate::shape::field::<Option<String>>("sha256"),
+                    crate::shape::field::<Option<i64>>("size"),
+                    crate::shape::field::<Option<String>>("url"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies the type of the resource.
@@ -1761,18 +1959,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for OutboundMessagePayloadToItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "OutboundMessagePayloadToItem",
-        &[
-            crate::shape::field::<Option<String>>("carrier"),
-            crate::shape::field::<
-                Option<OutboundMessagePayloadToItemLineType>,
-            >("line_type"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<Option<OutboundMessagePayloadToItemStatus>>("status"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OutboundMessagePayloadToItem",
+                &[
+                    crate::shape::field::<Option<String>>("carrier"),
+                    crate::shape::field::<
+                        Option<OutboundMessagePayloadToItemLineType>,
+                    >("line_type"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<
+                        Option<OutboundMessagePayloadToItemStatus>,
+                    >("status"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The line-type of the receiver.
@@ -1894,31 +2100,41 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PhoneNumberWithMessagingSettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PhoneNumberWithMessagingSettings",
-        &[
-            crate::shape::field::<Option<String>>("country_code"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<Vec<String>>>("eligible_messaging_products"),
-            crate::shape::field::<
-                Option<PhoneNumberWithMessagingSettingsFeatures>,
-            >("features"),
-            crate::shape::field::<Option<NumberHealthMetrics>>("health"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("messaging_product"),
-            crate::shape::field::<Option<String>>("messaging_profile_id"),
-            crate::shape::field::<Option<String>>("organization_id"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<
-                Option<PhoneNumberWithMessagingSettingsRecordType>,
-            >("record_type"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<Option<String>>("traffic_type"),
-            crate::shape::field::<Option<PhoneNumberWithMessagingSettingsType>>("type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PhoneNumberWithMessagingSettings",
+                &[
+                    crate::shape::field::<Option<String>>("country_code"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<
+                        Option<Vec<String>>,
+                    >("eligible_messaging_products"),
+                    crate::shape::field::<
+                        Option<PhoneNumberWithMessagingSettingsFeatures>,
+                    >("features"),
+                    crate::shape::field::<Option<NumberHealthMetrics>>("health"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("messaging_product"),
+                    crate::shape::field::<Option<String>>("messaging_profile_id"),
+                    crate::shape::field::<Option<String>>("organization_id"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<
+                        Option<PhoneNumberWithMessagingSettingsRecordType>,
+                    >("record_type"),
+                    crate::shape::field::<Option<Vec<String>>>("tags"),
+                    crate::shape::field::<Option<String>>("traffic_type"),
+                    crate::shape::field::<
+                        Option<PhoneNumberWithMessagingSettingsType>,
+                    >("type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PhoneNumberWithMessagingSettings/properties/features`
@@ -1933,14 +2149,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PhoneNumberWithMessagingSettingsFeatures {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PhoneNumberWithMessagingSettingsFeatures",
-        &[
-            crate::shape::field::<Option<MessagingFeatureSet>>("mms"),
-            crate::shape::field::<Option<MessagingFeatureSet>>("sms"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PhoneNumberWithMessagingSettingsFeatures",
+                &[
+                    crate::shape::field::<Option<MessagingFeatureSet>>("mms"),
+                    crate::shape::field::<Option<MessagingFeatureSet>>("sms"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies the type of the resource.
@@ -2028,20 +2250,26 @@ pub struct ShortCode {
 }
 
 impl crate::shape::Shaped for ShortCode {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ShortCode",
-        &[
-            crate::shape::field::<Option<String>>("country_code"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("messaging_profile_id"),
-            crate::shape::field::<Option<ShortCodeRecordType>>("record_type"),
-            crate::shape::field::<Option<String>>("short_code"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ShortCode",
+                &[
+                    crate::shape::field::<Option<String>>("country_code"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("messaging_profile_id"),
+                    crate::shape::field::<Option<ShortCodeRecordType>>("record_type"),
+                    crate::shape::field::<Option<String>>("short_code"),
+                    crate::shape::field::<Option<Vec<String>>>("tags"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies the type of the resource.
@@ -2096,17 +2324,6 @@ crate::codec::optional_fields!(
     UpdateMediaMultipartRequest { "media" => media, "ttl_secs" => ttl_secs }
 );
 
-impl crate::shape::Shaped for UpdateMediaMultipartRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateMediaMultipartRequest",
-        &[
-            crate::shape::field::<Option<crate::UploadFile>>("media"),
-            crate::shape::field::<Option<i64>>("ttl_secs"),
-        ],
-        false,
-    );
-}
-
 impl UpdateMediaMultipartRequest {
     /// The `multipart/form-data` body for this value: file fields as file parts,
     /// everything else as text parts.
@@ -2141,18 +2358,6 @@ crate::codec::optional_fields!(
     "messaging_profile_id" => messaging_profile_id, "tags" => tags }
 );
 
-impl crate::shape::Shaped for UpdatePhoneNumberMessagingSettingsRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdatePhoneNumberMessagingSettingsRequest",
-        &[
-            crate::shape::field::<Option<String>>("messaging_product"),
-            crate::shape::field::<Option<String>>("messaging_profile_id"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-        ],
-        false,
-    );
-}
-
 /// Upload media multipart request
 ///
 /// Spec: `#/components/schemas/UploadMediaMultipartRequest`
@@ -2166,18 +2371,6 @@ pub struct UploadMediaMultipartRequest {
     /// The number of seconds after which the media resource will be deleted, defaults to 2 days. The maximum allowed vale is 630720000, which translates to 20 years.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl_secs: Option<i64>,
-}
-
-impl crate::shape::Shaped for UploadMediaMultipartRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UploadMediaMultipartRequest",
-        &[
-            crate::shape::field::<crate::UploadFile>("media"),
-            crate::shape::field::<Option<String>>("media_name"),
-            crate::shape::field::<Option<i64>>("ttl_secs"),
-        ],
-        false,
-    );
 }
 
 impl UploadMediaMultipartRequest {
@@ -2217,14 +2410,20 @@ pub struct UrlShortenerSettings {
 }
 
 impl crate::shape::Shaped for UrlShortenerSettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UrlShortenerSettings",
-        &[
-            crate::shape::field::<String>("domain"),
-            crate::shape::field::<Option<String>>("prefix"),
-            crate::shape::field::<Option<bool>>("replace_blacklist_only"),
-            crate::shape::field::<Option<bool>>("send_webhooks"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UrlShortenerSettings",
+                &[
+                    crate::shape::field::<String>("domain"),
+                    crate::shape::field::<Option<String>>("prefix"),
+                    crate::shape::field::<Option<bool>>("replace_blacklist_only"),
+                    crate::shape::field::<Option<bool>>("send_webhooks"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

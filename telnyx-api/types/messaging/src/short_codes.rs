@@ -16,14 +16,6 @@ crate::codec::optional_fields!(
     ListShortCodesFilter { "messaging_profile_id" => messaging_profile_id }
 );
 
-impl crate::shape::Shaped for ListShortCodesFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListShortCodesFilter",
-        &[crate::shape::field::<Option<String>>("messaging_profile_id")],
-        false,
-    );
-}
-
 /// List Short Codes Response
 ///
 /// Spec: `#/paths/~1short_codes/get/responses/200/content/application~1json/schema`
@@ -40,11 +32,17 @@ pub struct RetrieveShortCodeResponse {
 crate::codec::optional_fields!(RetrieveShortCodeResponse { "data" => data });
 
 impl crate::shape::Shaped for RetrieveShortCodeResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RetrieveShortCodeResponse",
-        &[crate::shape::field::<Option<ShortCode>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RetrieveShortCodeResponse",
+                &[crate::shape::field::<Option<ShortCode>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/UpdateShortCodeRequest`
@@ -54,17 +52,6 @@ pub struct UpdateShortCodeRequest {
     pub messaging_profile_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-}
-
-impl crate::shape::Shaped for UpdateShortCodeRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateShortCodeRequest",
-        &[
-            crate::shape::field::<String>("messaging_profile_id"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-        ],
-        false,
-    );
 }
 
 /// Short Code Response

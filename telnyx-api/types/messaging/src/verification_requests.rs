@@ -17,14 +17,20 @@ pub struct PaginatedVerificationRequestStatus {
 }
 
 impl crate::shape::Shaped for PaginatedVerificationRequestStatus {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PaginatedVerificationRequestStatus",
-        &[
-            crate::shape::field::<Vec<VerificationRequestStatus>>("records"),
-            crate::shape::field::<i64>("total_records"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PaginatedVerificationRequestStatus",
+                &[
+                    crate::shape::field::<Vec<VerificationRequestStatus>>("records"),
+                    crate::shape::field::<i64>("total_records"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// A paginated response
@@ -39,14 +45,22 @@ pub struct PaginatedVerificationStatusHistoryEntry {
 }
 
 impl crate::shape::Shaped for PaginatedVerificationStatusHistoryEntry {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PaginatedVerificationStatusHistoryEntry",
-        &[
-            crate::shape::field::<Vec<VerificationStatusHistoryEntry>>("records"),
-            crate::shape::field::<i64>("total_records"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PaginatedVerificationStatusHistoryEntry",
+                &[
+                    crate::shape::field::<
+                        Vec<VerificationStatusHistoryEntry>,
+                    >("records"),
+                    crate::shape::field::<i64>("total_records"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// A phone number
@@ -60,11 +74,17 @@ pub struct TfPhoneNumber {
 }
 
 impl crate::shape::Shaped for TfPhoneNumber {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TfPhoneNumber",
-        &[crate::shape::field::<String>("phoneNumber")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TfPhoneNumber",
+                &[crate::shape::field::<String>("phoneNumber")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The body of a tollfree verification request
@@ -234,52 +254,6 @@ pub struct TfVerificationRequest {
     #[serde(rename = "webhookUrl")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
-}
-
-impl crate::shape::Shaped for TfVerificationRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TfVerificationRequest",
-        &[
-            crate::shape::field::<String>("additionalInformation"),
-            crate::shape::field::<Option<bool>>("ageGatedContent"),
-            crate::shape::field::<String>("businessAddr1"),
-            crate::shape::field::<Option<String>>("businessAddr2"),
-            crate::shape::field::<String>("businessCity"),
-            crate::shape::field::<String>("businessContactEmail"),
-            crate::shape::field::<String>("businessContactFirstName"),
-            crate::shape::field::<String>("businessContactLastName"),
-            crate::shape::field::<String>("businessContactPhone"),
-            crate::shape::field::<String>("businessName"),
-            crate::shape::field::<Option<Option<String>>>("businessRegistrationCountry"),
-            crate::shape::field::<Option<Option<String>>>("businessRegistrationNumber"),
-            crate::shape::field::<Option<Option<String>>>("businessRegistrationType"),
-            crate::shape::field::<String>("businessState"),
-            crate::shape::field::<String>("businessZip"),
-            crate::shape::field::<
-                Option<Option<String>>,
-            >("campaignVerifyAuthorizationToken"),
-            crate::shape::field::<String>("corporateWebsite"),
-            crate::shape::field::<Option<Option<String>>>("doingBusinessAs"),
-            crate::shape::field::<
-                Option<Option<TollFreeVerificationEntityType>>,
-            >("entityType"),
-            crate::shape::field::<Option<Option<String>>>("helpMessageResponse"),
-            crate::shape::field::<Option<Option<String>>>("isvReseller"),
-            crate::shape::field::<Volume>("messageVolume"),
-            crate::shape::field::<Option<Option<String>>>("optInConfirmationResponse"),
-            crate::shape::field::<Option<Option<String>>>("optInKeywords"),
-            crate::shape::field::<String>("optInWorkflow"),
-            crate::shape::field::<Vec<Url>>("optInWorkflowImageURLs"),
-            crate::shape::field::<Vec<TfPhoneNumber>>("phoneNumbers"),
-            crate::shape::field::<Option<Option<String>>>("privacyPolicyURL"),
-            crate::shape::field::<String>("productionMessageContent"),
-            crate::shape::field::<Option<Option<String>>>("termsAndConditionURL"),
-            crate::shape::field::<UseCaseCategories>("useCase"),
-            crate::shape::field::<String>("useCaseSummary"),
-            crate::shape::field::<Option<String>>("webhookUrl"),
-        ],
-        false,
-    );
 }
 
 /// Tollfree verification status
@@ -710,48 +684,60 @@ pub struct VerificationRequestEgress {
 }
 
 impl crate::shape::Shaped for VerificationRequestEgress {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VerificationRequestEgress",
-        &[
-            crate::shape::field::<String>("additionalInformation"),
-            crate::shape::field::<Option<bool>>("ageGatedContent"),
-            crate::shape::field::<String>("businessAddr1"),
-            crate::shape::field::<Option<String>>("businessAddr2"),
-            crate::shape::field::<String>("businessCity"),
-            crate::shape::field::<String>("businessContactEmail"),
-            crate::shape::field::<String>("businessContactFirstName"),
-            crate::shape::field::<String>("businessContactLastName"),
-            crate::shape::field::<String>("businessContactPhone"),
-            crate::shape::field::<String>("businessName"),
-            crate::shape::field::<Option<String>>("businessRegistrationCountry"),
-            crate::shape::field::<Option<String>>("businessRegistrationNumber"),
-            crate::shape::field::<Option<String>>("businessRegistrationType"),
-            crate::shape::field::<String>("businessState"),
-            crate::shape::field::<String>("businessZip"),
-            crate::shape::field::<Option<String>>("campaignVerifyAuthorizationToken"),
-            crate::shape::field::<String>("corporateWebsite"),
-            crate::shape::field::<Option<String>>("doingBusinessAs"),
-            crate::shape::field::<Option<TollFreeVerificationEntityType>>("entityType"),
-            crate::shape::field::<Option<String>>("helpMessageResponse"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<Option<String>>("isvReseller"),
-            crate::shape::field::<Volume>("messageVolume"),
-            crate::shape::field::<Option<String>>("optInConfirmationResponse"),
-            crate::shape::field::<Option<String>>("optInKeywords"),
-            crate::shape::field::<String>("optInWorkflow"),
-            crate::shape::field::<Vec<Url>>("optInWorkflowImageURLs"),
-            crate::shape::field::<Vec<TfPhoneNumber>>("phoneNumbers"),
-            crate::shape::field::<Option<String>>("privacyPolicyURL"),
-            crate::shape::field::<String>("productionMessageContent"),
-            crate::shape::field::<Option<String>>("termsAndConditionURL"),
-            crate::shape::field::<UseCaseCategories>("useCase"),
-            crate::shape::field::<String>("useCaseSummary"),
-            crate::shape::field::<String>("verificationRequestId"),
-            crate::shape::field::<Option<TfVerificationStatus>>("verificationStatus"),
-            crate::shape::field::<Option<String>>("webhookUrl"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VerificationRequestEgress",
+                &[
+                    crate::shape::field::<String>("additionalInformation"),
+                    crate::shape::field::<Option<bool>>("ageGatedContent"),
+                    crate::shape::field::<String>("businessAddr1"),
+                    crate::shape::field::<Option<String>>("businessAddr2"),
+                    crate::shape::field::<String>("businessCity"),
+                    crate::shape::field::<String>("businessContactEmail"),
+                    crate::shape::field::<String>("businessContactFirstName"),
+                    crate::shape::field::<String>("businessContactLastName"),
+                    crate::shape::field::<String>("businessContactPhone"),
+                    crate::shape::field::<String>("businessName"),
+                    crate::shape::field::<Option<String>>("businessRegistrationCountry"),
+                    crate::shape::field::<Option<String>>("businessRegistrationNumber"),
+                    crate::shape::field::<Option<String>>("businessRegistrationType"),
+                    crate::shape::field::<String>("businessState"),
+                    crate::shape::field::<String>("businessZip"),
+                    crate::shape::field::<
+                        Option<String>,
+                    >("campaignVerifyAuthorizationToken"),
+                    crate::shape::field::<String>("corporateWebsite"),
+                    crate::shape::field::<Option<String>>("doingBusinessAs"),
+                    crate::shape::field::<
+                        Option<TollFreeVerificationEntityType>,
+                    >("entityType"),
+                    crate::shape::field::<Option<String>>("helpMessageResponse"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<Option<String>>("isvReseller"),
+                    crate::shape::field::<Volume>("messageVolume"),
+                    crate::shape::field::<Option<String>>("optInConfirmationResponse"),
+                    crate::shape::field::<Option<String>>("optInKeywords"),
+                    crate::shape::field::<String>("optInWorkflow"),
+                    crate::shape::field::<Vec<Url>>("optInWorkflowImageURLs"),
+                    crate::shape::field::<Vec<TfPhoneNumber>>("phoneNumbers"),
+                    crate::shape::field::<Option<String>>("privacyPolicyURL"),
+                    crate::shape::field::<String>("productionMessageContent"),
+                    crate::shape::field::<Option<String>>("termsAndConditionURL"),
+                    crate::shape::field::<UseCaseCategories>("useCase"),
+                    crate::shape::field::<String>("useCaseSummary"),
+                    crate::shape::field::<String>("verificationRequestId"),
+                    crate::shape::field::<
+                        Option<TfVerificationStatus>,
+                    >("verificationStatus"),
+                    crate::shape::field::<Option<String>>("webhookUrl"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// A verification request and its status, suitable for returning to users
@@ -889,50 +875,60 @@ pub struct VerificationRequestStatus {
 }
 
 impl crate::shape::Shaped for VerificationRequestStatus {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VerificationRequestStatus",
-        &[
-            crate::shape::field::<String>("additionalInformation"),
-            crate::shape::field::<Option<bool>>("ageGatedContent"),
-            crate::shape::field::<String>("businessAddr1"),
-            crate::shape::field::<Option<String>>("businessAddr2"),
-            crate::shape::field::<String>("businessCity"),
-            crate::shape::field::<String>("businessContactEmail"),
-            crate::shape::field::<String>("businessContactFirstName"),
-            crate::shape::field::<String>("businessContactLastName"),
-            crate::shape::field::<String>("businessContactPhone"),
-            crate::shape::field::<String>("businessName"),
-            crate::shape::field::<Option<String>>("businessRegistrationCountry"),
-            crate::shape::field::<Option<String>>("businessRegistrationNumber"),
-            crate::shape::field::<Option<String>>("businessRegistrationType"),
-            crate::shape::field::<String>("businessState"),
-            crate::shape::field::<String>("businessZip"),
-            crate::shape::field::<Option<String>>("campaignVerifyAuthorizationToken"),
-            crate::shape::field::<String>("corporateWebsite"),
-            crate::shape::field::<Option<String>>("createdAt"),
-            crate::shape::field::<Option<String>>("doingBusinessAs"),
-            crate::shape::field::<Option<TollFreeVerificationEntityType>>("entityType"),
-            crate::shape::field::<Option<String>>("helpMessageResponse"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<Option<String>>("isvReseller"),
-            crate::shape::field::<Volume>("messageVolume"),
-            crate::shape::field::<Option<String>>("optInConfirmationResponse"),
-            crate::shape::field::<Option<String>>("optInKeywords"),
-            crate::shape::field::<String>("optInWorkflow"),
-            crate::shape::field::<Vec<Url>>("optInWorkflowImageURLs"),
-            crate::shape::field::<Vec<TfPhoneNumber>>("phoneNumbers"),
-            crate::shape::field::<Option<String>>("privacyPolicyURL"),
-            crate::shape::field::<String>("productionMessageContent"),
-            crate::shape::field::<Option<String>>("reason"),
-            crate::shape::field::<Option<String>>("termsAndConditionURL"),
-            crate::shape::field::<Option<String>>("updatedAt"),
-            crate::shape::field::<UseCaseCategories>("useCase"),
-            crate::shape::field::<String>("useCaseSummary"),
-            crate::shape::field::<TfVerificationStatus>("verificationStatus"),
-            crate::shape::field::<Option<String>>("webhookUrl"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VerificationRequestStatus",
+                &[
+                    crate::shape::field::<String>("additionalInformation"),
+                    crate::shape::field::<Option<bool>>("ageGatedContent"),
+                    crate::shape::field::<String>("businessAddr1"),
+                    crate::shape::field::<Option<String>>("businessAddr2"),
+                    crate::shape::field::<String>("businessCity"),
+                    crate::shape::field::<String>("businessContactEmail"),
+                    crate::shape::field::<String>("businessContactFirstName"),
+                    crate::shape::field::<String>("businessContactLastName"),
+                    crate::shape::field::<String>("businessContactPhone"),
+                    crate::shape::field::<String>("businessName"),
+                    crate::shape::field::<Option<String>>("businessRegistrationCountry"),
+                    crate::shape::field::<Option<String>>("businessRegistrationNumber"),
+                    crate::shape::field::<Option<String>>("businessRegistrationType"),
+                    crate::shape::field::<String>("businessState"),
+                    crate::shape::field::<String>("businessZip"),
+                    crate::shape::field::<
+                        Option<String>,
+                    >("campaignVerifyAuthorizationToken"),
+                    crate::shape::field::<String>("corporateWebsite"),
+                    crate::shape::field::<Option<String>>("createdAt"),
+                    crate::shape::field::<Option<String>>("doingBusinessAs"),
+                    crate::shape::field::<
+                        Option<TollFreeVerificationEntityType>,
+                    >("entityType"),
+                    crate::shape::field::<Option<String>>("helpMessageResponse"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<Option<String>>("isvReseller"),
+                    crate::shape::field::<Volume>("messageVolume"),
+                    crate::shape::field::<Option<String>>("optInConfirmationResponse"),
+                    crate::shape::field::<Option<String>>("optInKeywords"),
+                    crate::shape::field::<String>("optInWorkflow"),
+                    crate::shape::field::<Vec<Url>>("optInWorkflowImageURLs"),
+                    crate::shape::field::<Vec<TfPhoneNumber>>("phoneNumbers"),
+                    crate::shape::field::<Option<String>>("privacyPolicyURL"),
+                    crate::shape::field::<String>("productionMessageContent"),
+                    crate::shape::field::<Option<String>>("reason"),
+                    crate::shape::field::<Option<String>>("termsAndConditionURL"),
+                    crate::shape::field::<Option<String>>("updatedAt"),
+                    crate::shape::field::<UseCaseCategories>("useCase"),
+                    crate::shape::field::<String>("useCaseSummary"),
+                    crate::shape::field::<TfVerificationStatus>("verificationStatus"),
+                    crate::shape::field::<Option<String>>("webhookUrl"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// A single entry in the verification request status history
@@ -952,15 +948,21 @@ pub struct VerificationStatusHistoryEntry {
 }
 
 impl crate::shape::Shaped for VerificationStatusHistoryEntry {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VerificationStatusHistoryEntry",
-        &[
-            crate::shape::field::<Option<String>>("reason"),
-            crate::shape::field::<String>("updatedAt"),
-            crate::shape::field::<TfVerificationStatus>("verificationStatus"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VerificationStatusHistoryEntry",
+                &[
+                    crate::shape::field::<Option<String>>("reason"),
+                    crate::shape::field::<String>("updatedAt"),
+                    crate::shape::field::<TfVerificationStatus>("verificationStatus"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Message Volume Enums

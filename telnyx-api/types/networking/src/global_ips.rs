@@ -14,11 +14,17 @@ pub struct CreateGlobalIpAssignmentResponse {
 crate::codec::optional_fields!(CreateGlobalIpAssignmentResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateGlobalIpAssignmentResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateGlobalIpAssignmentResponse",
-        &[crate::shape::field::<Option<GlobalIpAssignment>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateGlobalIpAssignmentResponse",
+                &[crate::shape::field::<Option<GlobalIpAssignment>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1global_ip_health_checks/post/responses/202/content/application~1json/schema`
@@ -30,11 +36,17 @@ pub struct CreateGlobalIpHealthCheckResponse {
 crate::codec::optional_fields!(CreateGlobalIpHealthCheckResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateGlobalIpHealthCheckResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateGlobalIpHealthCheckResponse",
-        &[crate::shape::field::<Option<GlobalIpHealthCheck>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateGlobalIpHealthCheckResponse",
+                &[crate::shape::field::<Option<GlobalIpHealthCheck>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1global_ips/post/responses/202/content/application~1json/schema`
@@ -46,11 +58,17 @@ pub struct CreateGlobalIpResponse {
 crate::codec::optional_fields!(CreateGlobalIpResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateGlobalIpResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateGlobalIpResponse",
-        &[crate::shape::field::<Option<GlobalIp>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateGlobalIpResponse",
+                &[crate::shape::field::<Option<GlobalIp>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1global_ip_assignments~1{id}/delete/responses/200/content/application~1json/schema`
@@ -76,21 +94,6 @@ crate::codec::optional_fields!(
     global_ip_assignment_id, "global_ip_id" => global_ip_id }
 );
 
-impl crate::shape::Shaped for GetGlobalIpAssignmentHealthFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetGlobalIpAssignmentHealthFilter",
-        &[
-            crate::shape::field::<
-                Option<GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId>,
-            >("global_ip_assignment_id"),
-            crate::shape::field::<
-                Option<GetGlobalIpAssignmentHealthFilterGlobalIpId>,
-            >("global_ip_id"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1global_ip_assignment_health/get/parameters/0/schema/properties/global_ip_id`
 pub type GetGlobalIpAssignmentHealthFilterGlobalIpId = GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId;
 
@@ -103,11 +106,21 @@ pub struct GetGlobalIpAssignmentHealthResponse {
 crate::codec::optional_fields!(GetGlobalIpAssignmentHealthResponse { "data" => data });
 
 impl crate::shape::Shaped for GetGlobalIpAssignmentHealthResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetGlobalIpAssignmentHealthResponse",
-        &[crate::shape::field::<Option<Vec<GlobalIpAssignmentHealthMetric>>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetGlobalIpAssignmentHealthResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<GlobalIpAssignmentHealthMetric>>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1global_ip_assignments~1{id}/get/responses/200/content/application~1json/schema`
@@ -125,11 +138,21 @@ pub struct GetGlobalIpAssignmentUsageResponse {
 crate::codec::optional_fields!(GetGlobalIpAssignmentUsageResponse { "data" => data });
 
 impl crate::shape::Shaped for GetGlobalIpAssignmentUsageResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetGlobalIpAssignmentUsageResponse",
-        &[crate::shape::field::<Option<Vec<GlobalIpAssignmentUsageMetric>>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetGlobalIpAssignmentUsageResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<GlobalIpAssignmentUsageMetric>>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1global_ip_health_checks~1{id}/get/responses/200/content/application~1json/schema`
@@ -145,18 +168,6 @@ crate::codec::optional_fields!(
     GetGlobalIpLatencyFilter { "global_ip_id" => global_ip_id }
 );
 
-impl crate::shape::Shaped for GetGlobalIpLatencyFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetGlobalIpLatencyFilter",
-        &[
-            crate::shape::field::<
-                Option<GetGlobalIpLatencyFilterGlobalIpId>,
-            >("global_ip_id"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1global_ip_latency/get/parameters/0/schema/properties/global_ip_id`
 pub type GetGlobalIpLatencyFilterGlobalIpId = GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId;
 
@@ -169,11 +180,17 @@ pub struct GetGlobalIpLatencyResponse {
 crate::codec::optional_fields!(GetGlobalIpLatencyResponse { "data" => data });
 
 impl crate::shape::Shaped for GetGlobalIpLatencyResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetGlobalIpLatencyResponse",
-        &[crate::shape::field::<Option<Vec<GlobalIpLatencyMetric>>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetGlobalIpLatencyResponse",
+                &[crate::shape::field::<Option<Vec<GlobalIpLatencyMetric>>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1global_ips~1{id}/get/responses/200/content/application~1json/schema`
@@ -191,11 +208,17 @@ pub struct GetGlobalIpUsageResponse {
 crate::codec::optional_fields!(GetGlobalIpUsageResponse { "data" => data });
 
 impl crate::shape::Shaped for GetGlobalIpUsageResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetGlobalIpUsageResponse",
-        &[crate::shape::field::<Option<Vec<GlobalIpUsageMetric>>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetGlobalIpUsageResponse",
+                &[crate::shape::field::<Option<Vec<GlobalIpUsageMetric>>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/GlobalIP`
@@ -226,22 +249,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GlobalIp {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GlobalIp",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<Option<String>>("ip_address"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("ports"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GlobalIp",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<String>>("description"),
+                    crate::shape::field::<Option<String>>("ip_address"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("ports"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/GlobalIPAllowedPort`
@@ -273,18 +302,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GlobalIpAllowedPort2 {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GlobalIpAllowedPort2",
-        &[
-            crate::shape::field::<Option<i64>>("first_port"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<i64>>("last_port"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("protocol_code"),
-            crate::shape::field::<Option<String>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GlobalIpAllowedPort2",
+                &[
+                    crate::shape::field::<Option<i64>>("first_port"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<i64>>("last_port"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("protocol_code"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/GlobalIpAssignment`
@@ -319,22 +354,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GlobalIpAssignment {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GlobalIpAssignment",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("global_ip_id"),
-            crate::shape::field::<Option<bool>>("is_announced"),
-            crate::shape::field::<Option<bool>>("is_connected"),
-            crate::shape::field::<Option<bool>>("is_in_maintenance"),
-            crate::shape::field::<Option<InterfaceStatus>>("status"),
-            crate::shape::field::<Option<String>>("wireguard_peer_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GlobalIpAssignment",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<String>>("global_ip_id"),
+                    crate::shape::field::<Option<bool>>("is_announced"),
+                    crate::shape::field::<Option<bool>>("is_connected"),
+                    crate::shape::field::<Option<bool>>("is_in_maintenance"),
+                    crate::shape::field::<Option<InterfaceStatus>>("status"),
+                    crate::shape::field::<Option<String>>("wireguard_peer_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/GlobalIpAssignmentHealthMetric`
@@ -353,22 +394,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GlobalIpAssignmentHealthMetric {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GlobalIpAssignmentHealthMetric",
-        &[
-            crate::shape::field::<
-                Option<GlobalIpAssignmentHealthMetricGlobalIp>,
-            >("global_ip"),
-            crate::shape::field::<
-                Option<GlobalIpAssignmentHealthMetricGlobalIpAssignment>,
-            >("global_ip_assignment"),
-            crate::shape::field::<
-                Option<GlobalIpAssignmentHealthMetricHealth>,
-            >("health"),
-            crate::shape::field::<Option<String>>("timestamp"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GlobalIpAssignmentHealthMetric",
+                &[
+                    crate::shape::field::<
+                        Option<GlobalIpAssignmentHealthMetricGlobalIp>,
+                    >("global_ip"),
+                    crate::shape::field::<
+                        Option<GlobalIpAssignmentHealthMetricGlobalIpAssignment>,
+                    >("global_ip_assignment"),
+                    crate::shape::field::<
+                        Option<GlobalIpAssignmentHealthMetricHealth>,
+                    >("health"),
+                    crate::shape::field::<Option<String>>("timestamp"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/GlobalIpAssignmentHealthMetric/properties/global_ip`
@@ -385,14 +432,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GlobalIpAssignmentHealthMetricGlobalIp {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GlobalIpAssignmentHealthMetricGlobalIp",
-        &[
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("ip_address"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GlobalIpAssignmentHealthMetricGlobalIp",
+                &[
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("ip_address"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/GlobalIpAssignmentHealthMetric/properties/global_ip_assignment`
@@ -413,17 +466,25 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GlobalIpAssignmentHealthMetricGlobalIpAssignment {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GlobalIpAssignmentHealthMetricGlobalIpAssignment",
-        &[
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<
-                Option<GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer>,
-            >("wireguard_peer"),
-            crate::shape::field::<Option<String>>("wireguard_peer_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GlobalIpAssignmentHealthMetricGlobalIpAssignment",
+                &[
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<
+                        Option<
+                            GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer,
+                        >,
+                    >("wireguard_peer"),
+                    crate::shape::field::<Option<String>>("wireguard_peer_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/GlobalIpAssignmentHealthMetric/properties/health`
@@ -440,14 +501,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GlobalIpAssignmentHealthMetricHealth {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GlobalIpAssignmentHealthMetricHealth",
-        &[
-            crate::shape::field::<Option<f64>>("fail"),
-            crate::shape::field::<Option<f64>>("pass"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GlobalIpAssignmentHealthMetricHealth",
+                &[
+                    crate::shape::field::<Option<f64>>("fail"),
+                    crate::shape::field::<Option<f64>>("pass"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/GlobalIpAssignmentUpdate`
@@ -481,25 +548,6 @@ crate::codec::optional_fields!(
     => is_in_maintenance, "status" => status, "wireguard_peer_id" => wireguard_peer_id }
 );
 
-impl crate::shape::Shaped for GlobalIpAssignmentUpdate {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GlobalIpAssignmentUpdate",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("global_ip_id"),
-            crate::shape::field::<Option<bool>>("is_announced"),
-            crate::shape::field::<Option<bool>>("is_connected"),
-            crate::shape::field::<Option<bool>>("is_in_maintenance"),
-            crate::shape::field::<Option<InterfaceStatus>>("status"),
-            crate::shape::field::<Option<String>>("wireguard_peer_id"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/GlobalIpAssignmentUsageMetric`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalIpAssignmentUsageMetric {
@@ -518,25 +566,31 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GlobalIpAssignmentUsageMetric {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GlobalIpAssignmentUsageMetric",
-        &[
-            crate::shape::field::<
-                Option<GlobalIpAssignmentUsageMetricGlobalIp>,
-            >("global_ip"),
-            crate::shape::field::<
-                Option<GlobalIpAssignmentUsageMetricGlobalIpAssignment>,
-            >("global_ip_assignment"),
-            crate::shape::field::<
-                Option<GlobalIpAssignmentUsageMetricReceived>,
-            >("received"),
-            crate::shape::field::<Option<String>>("timestamp"),
-            crate::shape::field::<
-                Option<GlobalIpAssignmentUsageMetricTransmitted>,
-            >("transmitted"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GlobalIpAssignmentUsageMetric",
+                &[
+                    crate::shape::field::<
+                        Option<GlobalIpAssignmentUsageMetricGlobalIp>,
+                    >("global_ip"),
+                    crate::shape::field::<
+                        Option<GlobalIpAssignmentUsageMetricGlobalIpAssignment>,
+                    >("global_ip_assignment"),
+                    crate::shape::field::<
+                        Option<GlobalIpAssignmentUsageMetricReceived>,
+                    >("received"),
+                    crate::shape::field::<Option<String>>("timestamp"),
+                    crate::shape::field::<
+                        Option<GlobalIpAssignmentUsageMetricTransmitted>,
+                    >("transmitted"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/GlobalIpAssignmentUsageMetric/properties/global_ip`
@@ -559,14 +613,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GlobalIpAssignmentUsageMetricReceived {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GlobalIpAssignmentUsageMetricReceived",
-        &[
-            crate::shape::field::<Option<f64>>("amount"),
-            crate::shape::field::<Option<String>>("unit"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GlobalIpAssignmentUsageMetricReceived",
+                &[
+                    crate::shape::field::<Option<f64>>("amount"),
+                    crate::shape::field::<Option<String>>("unit"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/GlobalIpAssignmentUsageMetric/properties/transmitted`
@@ -599,21 +659,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GlobalIpHealthCheck {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GlobalIpHealthCheck",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("global_ip_id"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("health_check_params"),
-            crate::shape::field::<Option<String>>("health_check_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GlobalIpHealthCheck",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<String>>("global_ip_id"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("health_check_params"),
+                    crate::shape::field::<Option<String>>("health_check_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/GlobalIpHealthCheckType`
@@ -638,17 +704,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GlobalIpHealthCheckType2 {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GlobalIpHealthCheckType2",
-        &[
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("health_check_params"),
-            crate::shape::field::<Option<String>>("health_check_type"),
-            crate::shape::field::<Option<String>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GlobalIpHealthCheckType2",
+                &[
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("health_check_params"),
+                    crate::shape::field::<Option<String>>("health_check_type"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/GlobalIpLatencyMetric`
@@ -669,23 +741,31 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GlobalIpLatencyMetric {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GlobalIpLatencyMetric",
-        &[
-            crate::shape::field::<Option<GlobalIpLatencyMetricGlobalIp>>("global_ip"),
-            crate::shape::field::<
-                Option<GlobalIpLatencyMetricMeanLatency>,
-            >("mean_latency"),
-            crate::shape::field::<
-                Option<GlobalIpLatencyMetricPercentileLatency>,
-            >("percentile_latency"),
-            crate::shape::field::<
-                Option<GlobalIpLatencyMetricProberLocation>,
-            >("prober_location"),
-            crate::shape::field::<Option<String>>("timestamp"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GlobalIpLatencyMetric",
+                &[
+                    crate::shape::field::<
+                        Option<GlobalIpLatencyMetricGlobalIp>,
+                    >("global_ip"),
+                    crate::shape::field::<
+                        Option<GlobalIpLatencyMetricMeanLatency>,
+                    >("mean_latency"),
+                    crate::shape::field::<
+                        Option<GlobalIpLatencyMetricPercentileLatency>,
+                    >("percentile_latency"),
+                    crate::shape::field::<
+                        Option<GlobalIpLatencyMetricProberLocation>,
+                    >("prober_location"),
+                    crate::shape::field::<Option<String>>("timestamp"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/GlobalIpLatencyMetric/properties/global_ip`
@@ -712,29 +792,39 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GlobalIpLatencyMetricPercentileLatency {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GlobalIpLatencyMetricPercentileLatency",
-        &[
-            crate::shape::field::<Option<GlobalIpLatencyMetricPercentileLatency0>>("0"),
-            crate::shape::field::<
-                Option<GlobalIpLatencyMetricPercentileLatency100>,
-            >("100"),
-            crate::shape::field::<
-                Option<GlobalIpLatencyMetricPercentileLatency25>,
-            >("25"),
-            crate::shape::field::<
-                Option<GlobalIpLatencyMetricPercentileLatency50>,
-            >("50"),
-            crate::shape::field::<
-                Option<GlobalIpLatencyMetricPercentileLatency75>,
-            >("75"),
-            crate::shape::field::<
-                Option<GlobalIpLatencyMetricPercentileLatency90>,
-            >("90"),
-            crate::shape::field::<Option<GlobalIpLatencyMetricPercentileLatency99>>("99"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GlobalIpLatencyMetricPercentileLatency",
+                &[
+                    crate::shape::field::<
+                        Option<GlobalIpLatencyMetricPercentileLatency0>,
+                    >("0"),
+                    crate::shape::field::<
+                        Option<GlobalIpLatencyMetricPercentileLatency100>,
+                    >("100"),
+                    crate::shape::field::<
+                        Option<GlobalIpLatencyMetricPercentileLatency25>,
+                    >("25"),
+                    crate::shape::field::<
+                        Option<GlobalIpLatencyMetricPercentileLatency50>,
+                    >("50"),
+                    crate::shape::field::<
+                        Option<GlobalIpLatencyMetricPercentileLatency75>,
+                    >("75"),
+                    crate::shape::field::<
+                        Option<GlobalIpLatencyMetricPercentileLatency90>,
+                    >("90"),
+                    crate::shape::field::<
+                        Option<GlobalIpLatencyMetricPercentileLatency99>,
+                    >("99"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/GlobalIpLatencyMetric/properties/percentile_latency/properties/0`
@@ -777,16 +867,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GlobalIpLatencyMetricProberLocation {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GlobalIpLatencyMetricProberLocation",
-        &[
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<f64>>("lat"),
-            crate::shape::field::<Option<f64>>("lon"),
-            crate::shape::field::<Option<String>>("name"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GlobalIpLatencyMetricProberLocation",
+                &[
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<f64>>("lat"),
+                    crate::shape::field::<Option<f64>>("lon"),
+                    crate::shape::field::<Option<String>>("name"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/GlobalIPProtocol`
@@ -808,16 +904,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GlobalIpUsageMetric {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GlobalIpUsageMetric",
-        &[
-            crate::shape::field::<Option<GlobalIpUsageMetricGlobalIp>>("global_ip"),
-            crate::shape::field::<Option<GlobalIpUsageMetricReceived>>("received"),
-            crate::shape::field::<Option<String>>("timestamp"),
-            crate::shape::field::<Option<GlobalIpUsageMetricTransmitted>>("transmitted"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GlobalIpUsageMetric",
+                &[
+                    crate::shape::field::<
+                        Option<GlobalIpUsageMetricGlobalIp>,
+                    >("global_ip"),
+                    crate::shape::field::<
+                        Option<GlobalIpUsageMetricReceived>,
+                    >("received"),
+                    crate::shape::field::<Option<String>>("timestamp"),
+                    crate::shape::field::<
+                        Option<GlobalIpUsageMetricTransmitted>,
+                    >("transmitted"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/GlobalIpUsageMetric/properties/global_ip`
@@ -838,11 +946,17 @@ pub struct ListGlobalIpAllowedPortsResponse {
 crate::codec::optional_fields!(ListGlobalIpAllowedPortsResponse { "data" => data });
 
 impl crate::shape::Shaped for ListGlobalIpAllowedPortsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListGlobalIpAllowedPortsResponse",
-        &[crate::shape::field::<Option<Vec<GlobalIpAllowedPort>>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListGlobalIpAllowedPortsResponse",
+                &[crate::shape::field::<Option<Vec<GlobalIpAllowedPort>>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1global_ip_assignments/get/responses/200/content/application~1json/schema`
@@ -857,14 +971,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListGlobalIpAssignmentsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListGlobalIpAssignmentsResponse",
-        &[
-            crate::shape::field::<Option<Vec<GlobalIpAssignment>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListGlobalIpAssignmentsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<GlobalIpAssignment>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1global_ip_health_check_types/get/responses/200/content/application~1json/schema`
@@ -876,11 +996,17 @@ pub struct ListGlobalIpHealthCheckTypesResponse {
 crate::codec::optional_fields!(ListGlobalIpHealthCheckTypesResponse { "data" => data });
 
 impl crate::shape::Shaped for ListGlobalIpHealthCheckTypesResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListGlobalIpHealthCheckTypesResponse",
-        &[crate::shape::field::<Option<Vec<GlobalIpHealthCheckType>>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListGlobalIpHealthCheckTypesResponse",
+                &[crate::shape::field::<Option<Vec<GlobalIpHealthCheckType>>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1global_ip_health_checks/get/responses/200/content/application~1json/schema`
@@ -895,14 +1021,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListGlobalIpHealthChecksResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListGlobalIpHealthChecksResponse",
-        &[
-            crate::shape::field::<Option<Vec<GlobalIpHealthCheck>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListGlobalIpHealthChecksResponse",
+                &[
+                    crate::shape::field::<Option<Vec<GlobalIpHealthCheck>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1global_ip_protocols/get/responses/200/content/application~1json/schema`
@@ -914,11 +1046,17 @@ pub struct ListGlobalIpProtocolsResponse {
 crate::codec::optional_fields!(ListGlobalIpProtocolsResponse { "data" => data });
 
 impl crate::shape::Shaped for ListGlobalIpProtocolsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListGlobalIpProtocolsResponse",
-        &[crate::shape::field::<Option<Vec<GlobalIpProtocol>>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListGlobalIpProtocolsResponse",
+                &[crate::shape::field::<Option<Vec<GlobalIpProtocol>>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1global_ips/get/responses/200/content/application~1json/schema`
@@ -931,14 +1069,20 @@ pub struct ListGlobalIpsResponse {
 crate::codec::optional_fields!(ListGlobalIpsResponse { "data" => data, "meta" => meta });
 
 impl crate::shape::Shaped for ListGlobalIpsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListGlobalIpsResponse",
-        &[
-            crate::shape::field::<Option<Vec<GlobalIp>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListGlobalIpsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<GlobalIp>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1global_ip_assignments~1{id}/patch/responses/200/content/application~1json/schema`

@@ -17,11 +17,17 @@ pub struct CreateNetworkResponse {
 crate::codec::optional_fields!(CreateNetworkResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateNetworkResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateNetworkResponse",
-        &[crate::shape::field::<Option<Network>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateNetworkResponse",
+                &[crate::shape::field::<Option<Network>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/DefaultGateway`
@@ -49,19 +55,25 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for DefaultGateway {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DefaultGateway",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("network_id"),
-            crate::shape::field::<Option<InterfaceStatus>>("status"),
-            crate::shape::field::<Option<String>>("wireguard_peer_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DefaultGateway",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<String>>("network_id"),
+                    crate::shape::field::<Option<InterfaceStatus>>("status"),
+                    crate::shape::field::<Option<String>>("wireguard_peer_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1networks~1{id}~1default_gateway/delete/responses/200/content/application~1json/schema`
@@ -82,14 +94,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GetDefaultGatewayResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetDefaultGatewayResponse",
-        &[
-            crate::shape::field::<Option<Vec<DefaultGateway>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetDefaultGatewayResponse",
+                &[
+                    crate::shape::field::<Option<Vec<DefaultGateway>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1networks~1{id}/get/responses/200/content/application~1json/schema`
@@ -110,18 +128,6 @@ crate::codec::optional_fields!(
     ListNetworkInterfacesFilter { "name" => name, "status" => status, "type" => type_ }
 );
 
-impl crate::shape::Shaped for ListNetworkInterfacesFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListNetworkInterfacesFilter",
-        &[
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<InterfaceStatus>>("status"),
-            crate::shape::field::<Option<String>>("type"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1networks~1{id}~1network_interfaces/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListNetworkInterfacesResponse {
@@ -134,14 +140,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListNetworkInterfacesResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListNetworkInterfacesResponse",
-        &[
-            crate::shape::field::<Option<Vec<NetworkInterface>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListNetworkInterfacesResponse",
+                &[
+                    crate::shape::field::<Option<Vec<NetworkInterface>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1networks/get/parameters/0/schema`
@@ -157,14 +169,20 @@ pub struct ListNetworksResponse {
 crate::codec::optional_fields!(ListNetworksResponse { "data" => data, "meta" => meta });
 
 impl crate::shape::Shaped for ListNetworksResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListNetworksResponse",
-        &[
-            crate::shape::field::<Option<Vec<Network>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListNetworksResponse",
+                &[
+                    crate::shape::field::<Option<Vec<Network>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/Network`
@@ -188,17 +206,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for Network {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Network",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("name"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Network",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<String>>("name"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/NetworkCreate`
@@ -218,20 +242,6 @@ pub struct NetworkCreate {
     pub updated_at: Option<String>,
     /// A user specified name for the network.
     pub name: String,
-}
-
-impl crate::shape::Shaped for NetworkCreate {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NetworkCreate",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<String>("name"),
-        ],
-        false,
-    );
 }
 
 /// Spec: `#/components/schemas/NetworkInterface`
@@ -265,22 +275,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for NetworkInterface {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NetworkInterface",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("network_id"),
-            crate::shape::field::<Option<InterfaceStatus>>("status"),
-            crate::shape::field::<Option<NetworkInterfaceRegion>>("region"),
-            crate::shape::field::<Option<String>>("region_code"),
-            crate::shape::field::<Option<String>>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NetworkInterface",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("network_id"),
+                    crate::shape::field::<Option<InterfaceStatus>>("status"),
+                    crate::shape::field::<Option<NetworkInterfaceRegion>>("region"),
+                    crate::shape::field::<Option<String>>("region_code"),
+                    crate::shape::field::<Option<String>>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RegionOut/properties/region`

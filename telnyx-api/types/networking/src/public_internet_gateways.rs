@@ -14,11 +14,17 @@ pub struct CreatePublicInternetGatewayResponse {
 crate::codec::optional_fields!(CreatePublicInternetGatewayResponse { "data" => data });
 
 impl crate::shape::Shaped for CreatePublicInternetGatewayResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreatePublicInternetGatewayResponse",
-        &[crate::shape::field::<Option<PublicInternetGatewayRead>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreatePublicInternetGatewayResponse",
+                &[crate::shape::field::<Option<PublicInternetGatewayRead>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1public_internet_gateways~1{id}/delete/responses/200/content/application~1json/schema`
@@ -39,14 +45,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListPublicInternetGatewaysResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPublicInternetGatewaysResponse",
-        &[
-            crate::shape::field::<Option<Vec<PublicInternetGatewayRead>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListPublicInternetGatewaysResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<PublicInternetGatewayRead>>,
+                    >("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PublicInternetGateway`
@@ -78,21 +92,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PublicInternetGateway {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PublicInternetGateway",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("network_id"),
-            crate::shape::field::<Option<InterfaceStatus>>("status"),
-            crate::shape::field::<Option<String>>("public_ip"),
-            crate::shape::field::<Option<String>>("region_code"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PublicInternetGateway",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("network_id"),
+                    crate::shape::field::<Option<InterfaceStatus>>("status"),
+                    crate::shape::field::<Option<String>>("public_ip"),
+                    crate::shape::field::<Option<String>>("region_code"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PublicInternetGatewayCreate`
@@ -123,24 +143,6 @@ crate::codec::optional_fields!(
     network_id, "status" => status, "public_ip" => public_ip, "region_code" =>
     region_code }
 );
-
-impl crate::shape::Shaped for PublicInternetGatewayCreate {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PublicInternetGatewayCreate",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("network_id"),
-            crate::shape::field::<Option<InterfaceStatus>>("status"),
-            crate::shape::field::<Option<String>>("public_ip"),
-            crate::shape::field::<Option<String>>("region_code"),
-        ],
-        false,
-    );
-}
 
 /// Spec: `#/components/schemas/PublicInternetGatewayRead`
 pub type PublicInternetGatewayRead = PublicInternetGateway;

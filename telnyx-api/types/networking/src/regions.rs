@@ -14,11 +14,17 @@ pub struct ListRegionsResponse {
 crate::codec::optional_fields!(ListRegionsResponse { "data" => data });
 
 impl crate::shape::Shaped for ListRegionsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListRegionsResponse",
-        &[crate::shape::field::<Option<Vec<NetappsRegion>>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListRegionsResponse",
+                &[crate::shape::field::<Option<Vec<NetappsRegion>>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Region
@@ -47,16 +53,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for NetappsRegion {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NetappsRegion",
-        &[
-            crate::shape::field::<Option<String>>("code"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<Vec<String>>>("supported_interfaces"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NetappsRegion",
+                &[
+                    crate::shape::field::<Option<String>>("code"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<Vec<String>>>("supported_interfaces"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -30,14 +30,20 @@ for GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId {
 }
 
 impl crate::shape::Shaped for GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId",
-        variants: &[
-            crate::shape::of::<String>(),
-            crate::shape::of::<
-                GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentIdVariant2,
-            >(),
-        ],
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Untagged {
+                name: "GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentId",
+                variants: &[
+                    crate::shape::of::<String>(),
+                    crate::shape::of::<
+                        GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentIdVariant2,
+                    >(),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
     };
 }
 
@@ -56,11 +62,17 @@ crate::codec::optional_fields!(
 
 impl crate::shape::Shaped
 for GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentIdVariant2 {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentIdVariant2",
-        &[crate::shape::field::<Option<String>>("in")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetGlobalIpAssignmentHealthFilterGlobalIpAssignmentIdVariant2",
+                &[crate::shape::field::<Option<String>>("in")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/GlobalIpAssignmentHealthMetric/properties/global_ip_assignment/properties/wireguard_peer`
@@ -79,14 +91,20 @@ crate::codec::optional_fields!(
 
 impl crate::shape::Shaped
 for GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer",
-        &[
-            crate::shape::field::<Option<String>>("ip_address"),
-            crate::shape::field::<Option<String>>("name"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GlobalIpAssignmentHealthMetricGlobalIpAssignmentWireguardPeer",
+                &[
+                    crate::shape::field::<Option<String>>("ip_address"),
+                    crate::shape::field::<Option<String>>("name"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Global IP Protocol
@@ -107,15 +125,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GlobalIpProtocol2 {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GlobalIpProtocol2",
-        &[
-            crate::shape::field::<Option<String>>("code"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GlobalIpProtocol2",
+                &[
+                    crate::shape::field::<Option<String>>("code"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The current status of the interface deployment.
@@ -172,14 +196,6 @@ pub struct ListPublicInternetGatewaysFilter {
 crate::codec::optional_fields!(
     ListPublicInternetGatewaysFilter { "network_id" => network_id }
 );
-
-impl crate::shape::Shaped for ListPublicInternetGatewaysFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPublicInternetGatewaysFilter",
-        &[crate::shape::field::<Option<String>>("network_id")],
-        false,
-    );
-}
 
 /// The Virtual Private Cloud with which you would like to establish a cross connect.
 ///

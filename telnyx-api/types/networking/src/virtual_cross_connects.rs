@@ -14,11 +14,17 @@ pub struct CreateVirtualCrossConnectResponse {
 crate::codec::optional_fields!(CreateVirtualCrossConnectResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateVirtualCrossConnectResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateVirtualCrossConnectResponse",
-        &[crate::shape::field::<Option<VirtualCrossConnectCombined>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateVirtualCrossConnectResponse",
+                &[crate::shape::field::<Option<VirtualCrossConnectCombined>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1virtual_cross_connects~1{id}/delete/responses/200/content/application~1json/schema`
@@ -51,23 +57,6 @@ crate::codec::optional_fields!(
     => location_site }
 );
 
-impl crate::shape::Shaped for ListVirtualCrossConnectCoverageFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListVirtualCrossConnectCoverageFilter",
-        &[
-            crate::shape::field::<
-                Option<ListVirtualCrossConnectCoverageFilterCloudProvider>,
-            >("cloud_provider"),
-            crate::shape::field::<Option<String>>("cloud_provider_region"),
-            crate::shape::field::<Option<String>>("location.code"),
-            crate::shape::field::<Option<String>>("location.pop"),
-            crate::shape::field::<Option<String>>("location.region"),
-            crate::shape::field::<Option<String>>("location.site"),
-        ],
-        false,
-    );
-}
-
 /// The Virtual Private Cloud provider.
 ///
 /// Spec: `#/paths/~1virtual_cross_connects_coverage/get/parameters/1/schema/properties/cloud_provider`
@@ -85,18 +74,6 @@ crate::codec::optional_fields!(
     ListVirtualCrossConnectCoverageFilters { "available_bandwidth" => available_bandwidth
     }
 );
-
-impl crate::shape::Shaped for ListVirtualCrossConnectCoverageFilters {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListVirtualCrossConnectCoverageFilters",
-        &[
-            crate::shape::field::<
-                Option<ListVirtualCrossConnectCoverageFiltersAvailableBandwidth>,
-            >("available_bandwidth"),
-        ],
-        false,
-    );
-}
 
 /// Spec: `#/paths/~1virtual_cross_connects_coverage/get/parameters/0/schema/properties/available_bandwidth`
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -122,18 +99,6 @@ for ListVirtualCrossConnectCoverageFiltersAvailableBandwidth {
     }
 }
 
-impl crate::shape::Shaped for ListVirtualCrossConnectCoverageFiltersAvailableBandwidth {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "ListVirtualCrossConnectCoverageFiltersAvailableBandwidth",
-        variants: &[
-            crate::shape::of::<i64>(),
-            crate::shape::of::<
-                ListVirtualCrossConnectCoverageFiltersAvailableBandwidthVariant2,
-            >(),
-        ],
-    };
-}
-
 /// Available bandwidth filtering operations
 ///
 /// Spec: `#/paths/~1virtual_cross_connects_coverage/get/parameters/0/schema/properties/available_bandwidth/oneOf/1`
@@ -148,15 +113,6 @@ crate::codec::optional_fields!(
     contains }
 );
 
-impl crate::shape::Shaped
-for ListVirtualCrossConnectCoverageFiltersAvailableBandwidthVariant2 {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListVirtualCrossConnectCoverageFiltersAvailableBandwidthVariant2",
-        &[crate::shape::field::<Option<i64>>("contains")],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1virtual_cross_connects_coverage/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListVirtualCrossConnectCoverageResponse {
@@ -169,14 +125,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListVirtualCrossConnectCoverageResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListVirtualCrossConnectCoverageResponse",
-        &[
-            crate::shape::field::<Option<Vec<VirtualCrossConnectCoverage>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListVirtualCrossConnectCoverageResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<VirtualCrossConnectCoverage>>,
+                    >("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1virtual_cross_connects/get/parameters/0/schema`
@@ -194,14 +158,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListVirtualCrossConnectsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListVirtualCrossConnectsResponse",
-        &[
-            crate::shape::field::<Option<Vec<VirtualCrossConnectCombined>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListVirtualCrossConnectsResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<VirtualCrossConnectCombined>>,
+                    >("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1virtual_cross_connects~1{id}/patch/responses/200/content/application~1json/schema`
@@ -302,39 +274,49 @@ pub struct VirtualCrossConnectCombined {
 }
 
 impl crate::shape::Shaped for VirtualCrossConnectCombined {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VirtualCrossConnectCombined",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<String>("network_id"),
-            crate::shape::field::<Option<InterfaceStatus>>("status"),
-            crate::shape::field::<Option<f64>>("bandwidth_mbps"),
-            crate::shape::field::<f64>("bgp_asn"),
-            crate::shape::field::<
-                VirtualCrossConnectCombinedCloudProvider,
-            >("cloud_provider"),
-            crate::shape::field::<String>("cloud_provider_region"),
-            crate::shape::field::<Option<String>>("primary_bgp_key"),
-            crate::shape::field::<String>("primary_cloud_account_id"),
-            crate::shape::field::<Option<String>>("primary_cloud_ip"),
-            crate::shape::field::<Option<bool>>("primary_enabled"),
-            crate::shape::field::<Option<String>>("primary_telnyx_ip"),
-            crate::shape::field::<Option<String>>("secondary_bgp_key"),
-            crate::shape::field::<Option<String>>("secondary_cloud_account_id"),
-            crate::shape::field::<Option<String>>("secondary_cloud_ip"),
-            crate::shape::field::<Option<bool>>("secondary_enabled"),
-            crate::shape::field::<Option<String>>("secondary_telnyx_ip"),
-            crate::shape::field::<String>("region_code"),
-            crate::shape::field::<Option<bool>>("primary_routing_announcement"),
-            crate::shape::field::<Option<bool>>("secondary_routing_announcement"),
-            crate::shape::field::<Option<VirtualCrossConnectCombinedRegion>>("region"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VirtualCrossConnectCombined",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<String>("network_id"),
+                    crate::shape::field::<Option<InterfaceStatus>>("status"),
+                    crate::shape::field::<Option<f64>>("bandwidth_mbps"),
+                    crate::shape::field::<f64>("bgp_asn"),
+                    crate::shape::field::<
+                        VirtualCrossConnectCombinedCloudProvider,
+                    >("cloud_provider"),
+                    crate::shape::field::<String>("cloud_provider_region"),
+                    crate::shape::field::<Option<String>>("primary_bgp_key"),
+                    crate::shape::field::<String>("primary_cloud_account_id"),
+                    crate::shape::field::<Option<String>>("primary_cloud_ip"),
+                    crate::shape::field::<Option<bool>>("primary_enabled"),
+                    crate::shape::field::<Option<String>>("primary_telnyx_ip"),
+                    crate::shape::field::<Option<String>>("secondary_bgp_key"),
+                    crate::shape::field::<Option<String>>("secondary_cloud_account_id"),
+                    crate::shape::field::<Option<String>>("secondary_cloud_ip"),
+                    crate::shape::field::<Option<bool>>("secondary_enabled"),
+                    crate::shape::field::<Option<String>>("secondary_telnyx_ip"),
+                    crate::shape::field::<String>("region_code"),
+                    crate::shape::field::<Option<bool>>("primary_routing_announcement"),
+                    crate::shape::field::<
+                        Option<bool>,
+                    >("secondary_routing_announcement"),
+                    crate::shape::field::<
+                        Option<VirtualCrossConnectCombinedRegion>,
+                    >("region"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The Virtual Private Cloud with which you would like to establish a cross connect.
@@ -371,19 +353,25 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for VirtualCrossConnectCoverage2 {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VirtualCrossConnectCoverage2",
-        &[
-            crate::shape::field::<Option<Vec<f64>>>("available_bandwidth"),
-            crate::shape::field::<
-                Option<VirtualCrossConnectCoverageCloudProvider>,
-            >("cloud_provider"),
-            crate::shape::field::<Option<String>>("cloud_provider_region"),
-            crate::shape::field::<Option<NetappsLocation>>("location"),
-            crate::shape::field::<Option<String>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VirtualCrossConnectCoverage2",
+                &[
+                    crate::shape::field::<Option<Vec<f64>>>("available_bandwidth"),
+                    crate::shape::field::<
+                        Option<VirtualCrossConnectCoverageCloudProvider>,
+                    >("cloud_provider"),
+                    crate::shape::field::<Option<String>>("cloud_provider_region"),
+                    crate::shape::field::<Option<NetappsLocation>>("location"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The Virtual Private Cloud with which you would like to establish a cross connect.
@@ -477,39 +465,6 @@ pub struct VirtualCrossConnectCreate {
     pub region_code: String,
 }
 
-impl crate::shape::Shaped for VirtualCrossConnectCreate {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VirtualCrossConnectCreate",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<String>("network_id"),
-            crate::shape::field::<Option<InterfaceStatus>>("status"),
-            crate::shape::field::<Option<f64>>("bandwidth_mbps"),
-            crate::shape::field::<f64>("bgp_asn"),
-            crate::shape::field::<
-                VirtualCrossConnectCreateCloudProvider,
-            >("cloud_provider"),
-            crate::shape::field::<String>("cloud_provider_region"),
-            crate::shape::field::<Option<String>>("primary_bgp_key"),
-            crate::shape::field::<String>("primary_cloud_account_id"),
-            crate::shape::field::<Option<String>>("primary_cloud_ip"),
-            crate::shape::field::<Option<bool>>("primary_enabled"),
-            crate::shape::field::<Option<String>>("primary_telnyx_ip"),
-            crate::shape::field::<Option<String>>("secondary_bgp_key"),
-            crate::shape::field::<Option<String>>("secondary_cloud_account_id"),
-            crate::shape::field::<Option<String>>("secondary_cloud_ip"),
-            crate::shape::field::<Option<bool>>("secondary_enabled"),
-            crate::shape::field::<Option<String>>("secondary_telnyx_ip"),
-            crate::shape::field::<String>("region_code"),
-        ],
-        false,
-    );
-}
-
 /// The Virtual Private Cloud with which you would like to establish a cross connect.
 ///
 /// Spec: `#/components/schemas/VirtualCrossConnect/allOf/2/properties/cloud_provider`
@@ -551,18 +506,3 @@ crate::codec::optional_fields!(
     "secondary_cloud_ip" => secondary_cloud_ip, "secondary_enabled" => secondary_enabled,
     "secondary_routing_announcement" => secondary_routing_announcement }
 );
-
-impl crate::shape::Shaped for VirtualCrossConnectPatch2 {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VirtualCrossConnectPatch2",
-        &[
-            crate::shape::field::<Option<String>>("primary_cloud_ip"),
-            crate::shape::field::<Option<bool>>("primary_enabled"),
-            crate::shape::field::<Option<bool>>("primary_routing_announcement"),
-            crate::shape::field::<Option<String>>("secondary_cloud_ip"),
-            crate::shape::field::<Option<bool>>("secondary_enabled"),
-            crate::shape::field::<Option<bool>>("secondary_routing_announcement"),
-        ],
-        false,
-    );
-}

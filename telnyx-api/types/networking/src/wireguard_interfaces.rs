@@ -14,11 +14,17 @@ pub struct CreateWireguardInterfaceResponse {
 crate::codec::optional_fields!(CreateWireguardInterfaceResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateWireguardInterfaceResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateWireguardInterfaceResponse",
-        &[crate::shape::field::<Option<WireguardInterfaceRead>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateWireguardInterfaceResponse",
+                &[crate::shape::field::<Option<WireguardInterfaceRead>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1wireguard_peers/post/responses/202/content/application~1json/schema`
@@ -30,11 +36,17 @@ pub struct CreateWireguardPeerResponse {
 crate::codec::optional_fields!(CreateWireguardPeerResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateWireguardPeerResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateWireguardPeerResponse",
-        &[crate::shape::field::<Option<WireguardPeer>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateWireguardPeerResponse",
+                &[crate::shape::field::<Option<WireguardPeer>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1wireguard_interfaces~1{id}/delete/responses/200/content/application~1json/schema`
@@ -64,14 +76,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListWireguardInterfacesResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListWireguardInterfacesResponse",
-        &[
-            crate::shape::field::<Option<Vec<WireguardInterfaceRead>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListWireguardInterfacesResponse",
+                &[
+                    crate::shape::field::<Option<Vec<WireguardInterfaceRead>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1wireguard_peers/get/parameters/0/schema`
@@ -85,14 +103,6 @@ crate::codec::optional_fields!(
     ListWireguardPeersFilter { "wireguard_interface_id" => wireguard_interface_id }
 );
 
-impl crate::shape::Shaped for ListWireguardPeersFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListWireguardPeersFilter",
-        &[crate::shape::field::<Option<String>>("wireguard_interface_id")],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1wireguard_peers/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListWireguardPeersResponse {
@@ -105,14 +115,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListWireguardPeersResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListWireguardPeersResponse",
-        &[
-            crate::shape::field::<Option<Vec<WireguardPeer>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListWireguardPeersResponse",
+                &[
+                    crate::shape::field::<Option<Vec<WireguardPeer>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1wireguard_peers~1{id}/patch/responses/200/content/application~1json/schema`
@@ -153,26 +169,6 @@ pub struct WireguardInterfaceCreate {
     pub region_code: String,
 }
 
-impl crate::shape::Shaped for WireguardInterfaceCreate {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WireguardInterfaceCreate",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<String>("network_id"),
-            crate::shape::field::<Option<InterfaceStatus>>("status"),
-            crate::shape::field::<Option<bool>>("enable_sip_trunking"),
-            crate::shape::field::<Option<String>>("endpoint"),
-            crate::shape::field::<Option<String>>("public_key"),
-            crate::shape::field::<String>("region_code"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/WireguardInterfaceRead`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WireguardInterfaceRead {
@@ -209,24 +205,32 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WireguardInterfaceRead {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WireguardInterfaceRead",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("network_id"),
-            crate::shape::field::<Option<InterfaceStatus>>("status"),
-            crate::shape::field::<Option<bool>>("enable_sip_trunking"),
-            crate::shape::field::<Option<String>>("endpoint"),
-            crate::shape::field::<Option<String>>("public_key"),
-            crate::shape::field::<Option<WireguardInterfaceReadRegion>>("region"),
-            crate::shape::field::<Option<String>>("region_code"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WireguardInterfaceRead",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("network_id"),
+                    crate::shape::field::<Option<InterfaceStatus>>("status"),
+                    crate::shape::field::<Option<bool>>("enable_sip_trunking"),
+                    crate::shape::field::<Option<String>>("endpoint"),
+                    crate::shape::field::<Option<String>>("public_key"),
+                    crate::shape::field::<
+                        Option<WireguardInterfaceReadRegion>,
+                    >("region"),
+                    crate::shape::field::<Option<String>>("region_code"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RegionOut/properties/region`
@@ -264,20 +268,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WireguardPeer {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WireguardPeer",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("public_key"),
-            crate::shape::field::<Option<String>>("last_seen"),
-            crate::shape::field::<Option<String>>("private_key"),
-            crate::shape::field::<Option<String>>("wireguard_interface_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WireguardPeer",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<String>>("public_key"),
+                    crate::shape::field::<Option<String>>("last_seen"),
+                    crate::shape::field::<Option<String>>("private_key"),
+                    crate::shape::field::<Option<String>>("wireguard_interface_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WireguardPeerCreate`
@@ -312,23 +322,6 @@ pub struct WireguardPeerCreate {
     pub wireguard_interface_id: String,
 }
 
-impl crate::shape::Shaped for WireguardPeerCreate {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WireguardPeerCreate",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("public_key"),
-            crate::shape::field::<Option<String>>("last_seen"),
-            crate::shape::field::<Option<String>>("private_key"),
-            crate::shape::field::<String>("wireguard_interface_id"),
-        ],
-        false,
-    );
-}
-
 /// WireguardPeerPatch
 ///
 /// Spec: `#/components/schemas/WireguardPeerPatch`
@@ -341,11 +334,3 @@ pub struct WireguardPeerPatch {
 }
 
 crate::codec::optional_fields!(WireguardPeerPatch { "public_key" => public_key });
-
-impl crate::shape::Shaped for WireguardPeerPatch {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WireguardPeerPatch",
-        &[crate::shape::field::<Option<String>>("public_key")],
-        false,
-    );
-}

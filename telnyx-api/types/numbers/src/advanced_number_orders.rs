@@ -40,23 +40,33 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for AdvancedOrder {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AdvancedOrder",
-        &[
-            crate::shape::field::<Option<String>>("area_code"),
-            crate::shape::field::<Option<String>>("comments"),
-            crate::shape::field::<Option<String>>("country_code"),
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<Option<Vec<AdvancedOrderFeaturesItem>>>("features"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<Vec<String>>>("orders"),
-            crate::shape::field::<Option<serde_json::Value>>("phone_number_type"),
-            crate::shape::field::<Option<i64>>("quantity"),
-            crate::shape::field::<Option<String>>("requirement_group_id"),
-            crate::shape::field::<Option<serde_json::Value>>("status"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AdvancedOrder",
+                &[
+                    crate::shape::field::<Option<String>>("area_code"),
+                    crate::shape::field::<Option<String>>("comments"),
+                    crate::shape::field::<Option<String>>("country_code"),
+                    crate::shape::field::<Option<String>>("customer_reference"),
+                    crate::shape::field::<
+                        Option<Vec<AdvancedOrderFeaturesItem>>,
+                    >("features"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<Vec<String>>>("orders"),
+                    crate::shape::field::<
+                        Option<serde_json::Value>,
+                    >("phone_number_type"),
+                    crate::shape::field::<Option<i64>>("quantity"),
+                    crate::shape::field::<Option<String>>("requirement_group_id"),
+                    crate::shape::field::<Option<serde_json::Value>>("status"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// AdvancedOrderRequest
@@ -87,27 +97,6 @@ crate::codec::optional_fields!(
     "features" => features, "phone_number_type" => phone_number_type, "quantity" =>
     quantity, "requirement_group_id" => requirement_group_id }
 );
-
-impl crate::shape::Shaped for AdvancedOrderRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AdvancedOrderRequest",
-        &[
-            crate::shape::field::<Option<String>>("area_code"),
-            crate::shape::field::<Option<String>>("comments"),
-            crate::shape::field::<Option<String>>("country_code"),
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<
-                Option<Vec<AdvancedOrderRequestFeaturesItem>>,
-            >("features"),
-            crate::shape::field::<
-                Option<AdvancedOrderRequestPhoneNumberType>,
-            >("phone_number_type"),
-            crate::shape::field::<Option<i64>>("quantity"),
-            crate::shape::field::<Option<String>>("requirement_group_id"),
-        ],
-        false,
-    );
-}
 
 /// Spec: `#/components/schemas/AdvancedOrderRequest/properties/features/items`
 pub type AdvancedOrderRequestFeaturesItem = AdvancedOrderFeaturesItem;
@@ -171,9 +160,15 @@ pub struct ListAdvancedOrderResponse {
 crate::codec::optional_fields!(ListAdvancedOrderResponse { "data" => data });
 
 impl crate::shape::Shaped for ListAdvancedOrderResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListAdvancedOrderResponse",
-        &[crate::shape::field::<Option<Vec<AdvancedOrder>>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListAdvancedOrderResponse",
+                &[crate::shape::field::<Option<Vec<AdvancedOrder>>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

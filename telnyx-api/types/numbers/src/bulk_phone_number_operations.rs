@@ -16,11 +16,17 @@ pub struct CreateDeletePhoneNumbersJobResponse {
 crate::codec::optional_fields!(CreateDeletePhoneNumbersJobResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateDeletePhoneNumbersJobResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateDeletePhoneNumbersJobResponse",
-        &[crate::shape::field::<Option<PhoneNumbersJob>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateDeletePhoneNumbersJobResponse",
+                &[crate::shape::field::<Option<PhoneNumbersJob>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Phone Numbers Enable Emergency
@@ -45,14 +51,6 @@ pub struct ListPhoneNumbersJobsFilter {
 
 crate::codec::optional_fields!(ListPhoneNumbersJobsFilter { "type" => type_ });
 
-impl crate::shape::Shaped for ListPhoneNumbersJobsFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPhoneNumbersJobsFilter",
-        &[crate::shape::field::<Option<ListPhoneNumbersJobsFilterType>>("type")],
-        false,
-    );
-}
-
 /// Identifies the type of the background job.
 ///
 /// Spec: `#/paths/~1phone_numbers~1jobs/get/parameters/2/schema/properties/type`
@@ -72,14 +70,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListPhoneNumbersJobsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPhoneNumbersJobsResponse",
-        &[
-            crate::shape::field::<Option<Vec<PhoneNumbersJob>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListPhoneNumbersJobsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<PhoneNumbersJob>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1phone_numbers~1jobs/get/parameters/1/schema`
@@ -117,45 +121,43 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PhoneNumbersJob {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PhoneNumbersJob",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("etc"),
-            crate::shape::field::<
-                Option<Vec<PhoneNumbersJobFailedOperation>>,
-            >("failed_operations"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<
-                Option<Vec<PhoneNumbersJobPendingOperation>>,
-            >("pending_operations"),
-            crate::shape::field::<
-                Option<Vec<PhoneNumbersJobPhoneNumber>>,
-            >("phone_numbers"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<PhoneNumbersJobStatus>>("status"),
-            crate::shape::field::<
-                Option<Vec<PhoneNumbersJobSuccessfulOperation>>,
-            >("successful_operations"),
-            crate::shape::field::<Option<PhoneNumbersJobType>>("type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PhoneNumbersJob",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("etc"),
+                    crate::shape::field::<
+                        Option<Vec<PhoneNumbersJobFailedOperation>>,
+                    >("failed_operations"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<
+                        Option<Vec<PhoneNumbersJobPendingOperation>>,
+                    >("pending_operations"),
+                    crate::shape::field::<
+                        Option<Vec<PhoneNumbersJobPhoneNumber>>,
+                    >("phone_numbers"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<PhoneNumbersJobStatus>>("status"),
+                    crate::shape::field::<
+                        Option<Vec<PhoneNumbersJobSuccessfulOperation>>,
+                    >("successful_operations"),
+                    crate::shape::field::<Option<PhoneNumbersJobType>>("type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PhoneNumbersJobDeletePhoneNumbersRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PhoneNumbersJobDeletePhoneNumbersRequest {
     pub phone_numbers: Vec<String>,
-}
-
-impl crate::shape::Shaped for PhoneNumbersJobDeletePhoneNumbersRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PhoneNumbersJobDeletePhoneNumbersRequest",
-        &[crate::shape::field::<Vec<String>>("phone_numbers")],
-        false,
-    );
 }
 
 /// Spec: `#/components/schemas/PhoneNumbersJobFailedOperation`
@@ -174,15 +176,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PhoneNumbersJobFailedOperation {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PhoneNumbersJobFailedOperation",
-        &[
-            crate::shape::field::<Option<Vec<NumbersError>>>("errors"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("phone_number"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PhoneNumbersJobFailedOperation",
+                &[
+                    crate::shape::field::<Option<Vec<NumbersError>>>("errors"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PhoneNumbersJobPendingOperation`
@@ -199,14 +207,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PhoneNumbersJobPendingOperation {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PhoneNumbersJobPendingOperation",
-        &[
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("phone_number"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PhoneNumbersJobPendingOperation",
+                &[
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Indicates the completion status of the background update.
@@ -271,14 +285,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PhoneNumbersJobSuccessfulOperation {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PhoneNumbersJobSuccessfulOperation",
-        &[
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("phone_number"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PhoneNumbersJobSuccessfulOperation",
+                &[
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies the type of the background job.
@@ -336,18 +356,6 @@ pub struct PhoneNumbersJobUpdateEmergencySettingsRequest {
     pub phone_numbers: Vec<String>,
 }
 
-impl crate::shape::Shaped for PhoneNumbersJobUpdateEmergencySettingsRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PhoneNumbersJobUpdateEmergencySettingsRequest",
-        &[
-            crate::shape::field::<Option<Option<String>>>("emergency_address_id"),
-            crate::shape::field::<bool>("emergency_enabled"),
-            crate::shape::field::<Vec<String>>("phone_numbers"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/PhoneNumbersJobUpdatePhoneNumbersRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PhoneNumbersJobUpdatePhoneNumbersRequest {
@@ -376,24 +384,6 @@ pub struct PhoneNumbersJobUpdatePhoneNumbersRequest {
     pub tags: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice: Option<UpdatePhoneNumberVoiceSettingsRequest>,
-}
-
-impl crate::shape::Shaped for PhoneNumbersJobUpdatePhoneNumbersRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PhoneNumbersJobUpdatePhoneNumbersRequest",
-        &[
-            crate::shape::field::<Option<String>>("billing_group_id"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<Option<bool>>("deletion_lock_enabled"),
-            crate::shape::field::<Option<String>>("external_pin"),
-            crate::shape::field::<Option<bool>>("hd_voice_enabled"),
-            crate::shape::field::<Vec<String>>("phone_numbers"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<Option<UpdatePhoneNumberVoiceSettingsRequest>>("voice"),
-        ],
-        false,
-    );
 }
 
 /// Phone Numbers Job

@@ -42,33 +42,39 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CountryCoverage {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CountryCoverage",
-        &[
-            crate::shape::field::<Option<String>>("code"),
-            crate::shape::field::<Option<Vec<String>>>("features"),
-            crate::shape::field::<Option<bool>>("international_sms"),
-            crate::shape::field::<Option<bool>>("inventory_coverage"),
-            crate::shape::field::<Option<CountryCoverageLocal>>("local"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("mobile"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("national"),
-            crate::shape::field::<Option<bool>>("numbers"),
-            crate::shape::field::<Option<bool>>("p2p"),
-            crate::shape::field::<Option<Vec<String>>>("phone_number_type"),
-            crate::shape::field::<Option<bool>>("quickship"),
-            crate::shape::field::<Option<String>>("region"),
-            crate::shape::field::<Option<bool>>("reservable"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("shared_cost"),
-            crate::shape::field::<Option<CountryCoverageTollFree>>("toll_free"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CountryCoverage",
+                &[
+                    crate::shape::field::<Option<String>>("code"),
+                    crate::shape::field::<Option<Vec<String>>>("features"),
+                    crate::shape::field::<Option<bool>>("international_sms"),
+                    crate::shape::field::<Option<bool>>("inventory_coverage"),
+                    crate::shape::field::<Option<CountryCoverageLocal>>("local"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("mobile"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("national"),
+                    crate::shape::field::<Option<bool>>("numbers"),
+                    crate::shape::field::<Option<bool>>("p2p"),
+                    crate::shape::field::<Option<Vec<String>>>("phone_number_type"),
+                    crate::shape::field::<Option<bool>>("quickship"),
+                    crate::shape::field::<Option<String>>("region"),
+                    crate::shape::field::<Option<bool>>("reservable"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("shared_cost"),
+                    crate::shape::field::<Option<CountryCoverageTollFree>>("toll_free"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CountryCoverage/properties/local`
@@ -89,18 +95,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CountryCoverageLocal {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CountryCoverageLocal",
-        &[
-            crate::shape::field::<Option<Vec<String>>>("features"),
-            crate::shape::field::<Option<bool>>("full_pstn_replacement"),
-            crate::shape::field::<Option<bool>>("international_sms"),
-            crate::shape::field::<Option<bool>>("p2p"),
-            crate::shape::field::<Option<bool>>("quickship"),
-            crate::shape::field::<Option<bool>>("reservable"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CountryCoverageLocal",
+                &[
+                    crate::shape::field::<Option<Vec<String>>>("features"),
+                    crate::shape::field::<Option<bool>>("full_pstn_replacement"),
+                    crate::shape::field::<Option<bool>>("international_sms"),
+                    crate::shape::field::<Option<bool>>("p2p"),
+                    crate::shape::field::<Option<bool>>("quickship"),
+                    crate::shape::field::<Option<bool>>("reservable"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CountryCoverage/properties/toll_free`
@@ -115,15 +127,21 @@ pub struct RetreiveCountryCoverageResponse {
 crate::codec::optional_fields!(RetreiveCountryCoverageResponse { "data" => data });
 
 impl crate::shape::Shaped for RetreiveCountryCoverageResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RetreiveCountryCoverageResponse",
-        &[
-            crate::shape::field::<
-                Option<std::collections::BTreeMap<String, CountryCoverage>>,
-            >("data"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RetreiveCountryCoverageResponse",
+                &[
+                    crate::shape::field::<
+                        Option<std::collections::BTreeMap<String, CountryCoverage>>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1country_coverage~1countries~1{country_code}/get/responses/200/content/application~1json/schema`
@@ -137,9 +155,15 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for RetreiveSpecificCountryCoverageResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RetreiveSpecificCountryCoverageResponse",
-        &[crate::shape::field::<Option<CountryCoverage>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RetreiveSpecificCountryCoverageResponse",
+                &[crate::shape::field::<Option<CountryCoverage>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

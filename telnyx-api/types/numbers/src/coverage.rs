@@ -64,19 +64,6 @@ crate::codec::optional_fields!(
     }
 );
 
-impl crate::shape::Shaped for ListNetworkCoverageFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListNetworkCoverageFilter",
-        &[
-            crate::shape::field::<Option<String>>("location.code"),
-            crate::shape::field::<Option<String>>("location.pop"),
-            crate::shape::field::<Option<String>>("location.region"),
-            crate::shape::field::<Option<String>>("location.site"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1network_coverage/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListNetworkCoverageFilters {
@@ -86,18 +73,6 @@ pub struct ListNetworkCoverageFilters {
 crate::codec::optional_fields!(
     ListNetworkCoverageFilters { "available_services" => available_services }
 );
-
-impl crate::shape::Shaped for ListNetworkCoverageFilters {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListNetworkCoverageFilters",
-        &[
-            crate::shape::field::<
-                Option<ListNetworkCoverageFiltersAvailableServices>,
-            >("available_services"),
-        ],
-        false,
-    );
-}
 
 /// Spec: `#/paths/~1network_coverage/get/parameters/0/schema/properties/available_services`
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -122,16 +97,6 @@ impl<'de> serde::Deserialize<'de> for ListNetworkCoverageFiltersAvailableService
     }
 }
 
-impl crate::shape::Shaped for ListNetworkCoverageFiltersAvailableServices {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "ListNetworkCoverageFiltersAvailableServices",
-        variants: &[
-            crate::shape::of::<AvailableService>(),
-            crate::shape::of::<ListNetworkCoverageFiltersAvailableServicesVariant2>(),
-        ],
-    };
-}
-
 /// Available service filtering operations
 ///
 /// Spec: `#/paths/~1network_coverage/get/parameters/0/schema/properties/available_services/oneOf/1`
@@ -145,14 +110,6 @@ crate::codec::optional_fields!(
     ListNetworkCoverageFiltersAvailableServicesVariant2 { "contains" => contains }
 );
 
-impl crate::shape::Shaped for ListNetworkCoverageFiltersAvailableServicesVariant2 {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListNetworkCoverageFiltersAvailableServicesVariant2",
-        &[crate::shape::field::<Option<AvailableService>>("contains")],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1network_coverage/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListNetworkCoverageResponse {
@@ -165,14 +122,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListNetworkCoverageResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListNetworkCoverageResponse",
-        &[
-            crate::shape::field::<Option<Vec<NetworkCoverage>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListNetworkCoverageResponse",
+                &[
+                    crate::shape::field::<Option<Vec<NetworkCoverage>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// NetworkCoverage
@@ -193,13 +156,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for NetworkCoverage {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NetworkCoverage",
-        &[
-            crate::shape::field::<Option<Vec<AvailableService>>>("available_services"),
-            crate::shape::field::<Option<NetappsLocation>>("location"),
-            crate::shape::field::<Option<String>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NetworkCoverage",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<AvailableService>>,
+                    >("available_services"),
+                    crate::shape::field::<Option<NetappsLocation>>("location"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -50,11 +50,17 @@ pub struct CreateCsvDownloadResponse {
 crate::codec::optional_fields!(CreateCsvDownloadResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateCsvDownloadResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateCsvDownloadResponse",
-        &[crate::shape::field::<Option<Vec<CsvDownload>>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateCsvDownloadResponse",
+                &[crate::shape::field::<Option<Vec<CsvDownload>>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CsvDownload`
@@ -76,16 +82,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CsvDownload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CsvDownload",
-        &[
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<CsvDownloadStatus>>("status"),
-            crate::shape::field::<Option<String>>("url"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CsvDownload",
+                &[
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<CsvDownloadStatus>>("status"),
+                    crate::shape::field::<Option<String>>("url"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Indicates the completion level of the CSV report. Only complete CSV download requests will be able to be retrieved.
@@ -151,12 +163,18 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListCsvDownloadsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListCsvDownloadsResponse",
-        &[
-            crate::shape::field::<Option<Vec<CsvDownload>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListCsvDownloadsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<CsvDownload>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

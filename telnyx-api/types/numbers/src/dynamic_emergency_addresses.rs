@@ -14,11 +14,17 @@ pub struct CreateDynamicEmergencyAddressResponse {
 crate::codec::optional_fields!(CreateDynamicEmergencyAddressResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateDynamicEmergencyAddressResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateDynamicEmergencyAddressResponse",
-        &[crate::shape::field::<Option<DynamicEmergencyAddress>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateDynamicEmergencyAddressResponse",
+                &[crate::shape::field::<Option<DynamicEmergencyAddress>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1dynamic_emergency_addresses~1{id}/delete/responses/200/content/application~1json/schema`
@@ -63,29 +69,39 @@ pub struct DynamicEmergencyAddress {
 }
 
 impl crate::shape::Shaped for DynamicEmergencyAddress {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DynamicEmergencyAddress",
-        &[
-            crate::shape::field::<String>("administrative_area"),
-            crate::shape::field::<DynamicEmergencyAddressCountryCode>("country_code"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("extended_address"),
-            crate::shape::field::<String>("house_number"),
-            crate::shape::field::<Option<String>>("house_suffix"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<String>("locality"),
-            crate::shape::field::<String>("postal_code"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("sip_geolocation_id"),
-            crate::shape::field::<Option<DynamicEmergencyAddressStatus>>("status"),
-            crate::shape::field::<String>("street_name"),
-            crate::shape::field::<Option<String>>("street_post_directional"),
-            crate::shape::field::<Option<String>>("street_pre_directional"),
-            crate::shape::field::<Option<String>>("street_suffix"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DynamicEmergencyAddress",
+                &[
+                    crate::shape::field::<String>("administrative_area"),
+                    crate::shape::field::<
+                        DynamicEmergencyAddressCountryCode,
+                    >("country_code"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("extended_address"),
+                    crate::shape::field::<String>("house_number"),
+                    crate::shape::field::<Option<String>>("house_suffix"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<String>("locality"),
+                    crate::shape::field::<String>("postal_code"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("sip_geolocation_id"),
+                    crate::shape::field::<
+                        Option<DynamicEmergencyAddressStatus>,
+                    >("status"),
+                    crate::shape::field::<String>("street_name"),
+                    crate::shape::field::<Option<String>>("street_post_directional"),
+                    crate::shape::field::<Option<String>>("street_pre_directional"),
+                    crate::shape::field::<Option<String>>("street_suffix"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/DynamicEmergencyAddress/properties/country_code`
@@ -141,12 +157,18 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListDynamicEmergencyAddressesResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListDynamicEmergencyAddressesResponse",
-        &[
-            crate::shape::field::<Option<Vec<DynamicEmergencyAddress>>>("data"),
-            crate::shape::field::<Option<Metadata>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListDynamicEmergencyAddressesResponse",
+                &[
+                    crate::shape::field::<Option<Vec<DynamicEmergencyAddress>>>("data"),
+                    crate::shape::field::<Option<Metadata>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -16,11 +16,17 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CreateDynamicEmergencyEndpointResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateDynamicEmergencyEndpointResponse",
-        &[crate::shape::field::<Option<DynamicEmergencyEndpoint>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateDynamicEmergencyEndpointResponse",
+                &[crate::shape::field::<Option<DynamicEmergencyEndpoint>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1dynamic_emergency_endpoints~1{id}/delete/responses/200/content/application~1json/schema`
@@ -52,21 +58,29 @@ pub struct DynamicEmergencyEndpoint {
 }
 
 impl crate::shape::Shaped for DynamicEmergencyEndpoint {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DynamicEmergencyEndpoint",
-        &[
-            crate::shape::field::<String>("callback_number"),
-            crate::shape::field::<String>("caller_name"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<String>("dynamic_emergency_address_id"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("sip_from_id"),
-            crate::shape::field::<Option<DynamicEmergencyEndpointStatus>>("status"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DynamicEmergencyEndpoint",
+                &[
+                    crate::shape::field::<String>("callback_number"),
+                    crate::shape::field::<String>("caller_name"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<String>("dynamic_emergency_address_id"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("sip_from_id"),
+                    crate::shape::field::<
+                        Option<DynamicEmergencyEndpointStatus>,
+                    >("status"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Status of dynamic emergency address
@@ -92,12 +106,18 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListDynamicEmergencyEndpointsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListDynamicEmergencyEndpointsResponse",
-        &[
-            crate::shape::field::<Option<Vec<DynamicEmergencyEndpoint>>>("data"),
-            crate::shape::field::<Option<Metadata>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListDynamicEmergencyEndpointsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<DynamicEmergencyEndpoint>>>("data"),
+                    crate::shape::field::<Option<Metadata>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -16,11 +16,17 @@ pub struct CreateInexplicitNumberOrderResponse {
 crate::codec::optional_fields!(CreateInexplicitNumberOrderResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateInexplicitNumberOrderResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateInexplicitNumberOrderResponse",
-        &[crate::shape::field::<Option<InexplicitNumberOrderResponse>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateInexplicitNumberOrderResponse",
+                &[crate::shape::field::<Option<InexplicitNumberOrderResponse>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/InexplicitNumberOrderRequest`
@@ -40,22 +46,6 @@ pub struct InexplicitNumberOrderRequest {
     pub messaging_profile_id: Option<String>,
     /// Group(s) of numbers to order. You can have multiple ordering_groups objects added to a single request.
     pub ordering_groups: Vec<InexplicitNumberOrderRequestOrderingGroupsItem>,
-}
-
-impl crate::shape::Shaped for InexplicitNumberOrderRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InexplicitNumberOrderRequest",
-        &[
-            crate::shape::field::<Option<String>>("billing_group_id"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<Option<String>>("messaging_profile_id"),
-            crate::shape::field::<
-                Vec<InexplicitNumberOrderRequestOrderingGroupsItem>,
-            >("ordering_groups"),
-        ],
-        false,
-    );
 }
 
 /// Spec: `#/components/schemas/InexplicitNumberOrderRequest/properties/ordering_groups/items`
@@ -91,32 +81,6 @@ pub struct InexplicitNumberOrderRequestOrderingGroupsItem {
     /// Ordering strategy. Define what action should be taken if we don't have enough phone numbers to fulfill your request. Allowable values are: always = proceed with ordering phone numbers, regardless of current inventory levels; never = do not place any orders unless there are enough phone numbers to satisfy the request. If not specified, the always strategy will be enforced.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strategy: Option<InexplicitNumberOrderRequestOrderingGroupsItemStrategy>,
-}
-
-impl crate::shape::Shaped for InexplicitNumberOrderRequestOrderingGroupsItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InexplicitNumberOrderRequestOrderingGroupsItem",
-        &[
-            crate::shape::field::<Option<String>>("administrative_area"),
-            crate::shape::field::<String>("count_requested"),
-            crate::shape::field::<
-                InexplicitNumberOrderRequestOrderingGroupsItemCountryIso,
-            >("country_iso"),
-            crate::shape::field::<Option<bool>>("exclude_held_numbers"),
-            crate::shape::field::<Option<Vec<String>>>("features"),
-            crate::shape::field::<Option<String>>("locality"),
-            crate::shape::field::<Option<String>>("national_destination_code"),
-            crate::shape::field::<
-                Option<InexplicitNumberOrderRequestOrderingGroupsItemPhoneNumber>,
-            >("phone_number"),
-            crate::shape::field::<String>("phone_number_type"),
-            crate::shape::field::<Option<bool>>("quickship"),
-            crate::shape::field::<
-                Option<InexplicitNumberOrderRequestOrderingGroupsItemStrategy>,
-            >("strategy"),
-        ],
-        false,
-    );
 }
 
 /// Country where you would like to purchase phone numbers. Allowable values: US, CA
@@ -219,22 +183,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for InexplicitNumberOrderResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InexplicitNumberOrderResponse",
-        &[
-            crate::shape::field::<Option<String>>("billing_group_id"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("messaging_profile_id"),
-            crate::shape::field::<
-                Option<Vec<InexplicitNumberOrderResponseOrderingGroupsItem>>,
-            >("ordering_groups"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InexplicitNumberOrderResponse",
+                &[
+                    crate::shape::field::<Option<String>>("billing_group_id"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("customer_reference"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("messaging_profile_id"),
+                    crate::shape::field::<
+                        Option<Vec<InexplicitNumberOrderResponseOrderingGroupsItem>>,
+                    >("ordering_groups"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/InexplicitNumberOrderResponse/properties/ordering_groups/items`
@@ -289,35 +259,45 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for InexplicitNumberOrderResponseOrderingGroupsItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InexplicitNumberOrderResponseOrderingGroupsItem",
-        &[
-            crate::shape::field::<Option<String>>("administrative_area"),
-            crate::shape::field::<Option<i64>>("count_allocated"),
-            crate::shape::field::<Option<i64>>("count_requested"),
-            crate::shape::field::<Option<String>>("country_iso"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("error_reason"),
-            crate::shape::field::<Option<bool>>("exclude_held_numbers"),
-            crate::shape::field::<Option<String>>("national_destination_code"),
-            crate::shape::field::<
-                Option<Vec<InexplicitNumberOrderResponseOrderingGroupsItemOrdersItem>>,
-            >("orders"),
-            crate::shape::field::<Option<String>>("phone_number[contains]"),
-            crate::shape::field::<Option<String>>("phone_number[ends_with]"),
-            crate::shape::field::<Option<String>>("phone_number[starts_with]"),
-            crate::shape::field::<Option<String>>("phone_number_type"),
-            crate::shape::field::<Option<bool>>("quickship"),
-            crate::shape::field::<
-                Option<InexplicitNumberOrderResponseOrderingGroupsItemStatus>,
-            >("status"),
-            crate::shape::field::<
-                Option<InexplicitNumberOrderResponseOrderingGroupsItemStrategy>,
-            >("strategy"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InexplicitNumberOrderResponseOrderingGroupsItem",
+                &[
+                    crate::shape::field::<Option<String>>("administrative_area"),
+                    crate::shape::field::<Option<i64>>("count_allocated"),
+                    crate::shape::field::<Option<i64>>("count_requested"),
+                    crate::shape::field::<Option<String>>("country_iso"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("error_reason"),
+                    crate::shape::field::<Option<bool>>("exclude_held_numbers"),
+                    crate::shape::field::<Option<String>>("national_destination_code"),
+                    crate::shape::field::<
+                        Option<
+                            Vec<
+                                InexplicitNumberOrderResponseOrderingGroupsItemOrdersItem,
+                            >,
+                        >,
+                    >("orders"),
+                    crate::shape::field::<Option<String>>("phone_number[contains]"),
+                    crate::shape::field::<Option<String>>("phone_number[ends_with]"),
+                    crate::shape::field::<Option<String>>("phone_number[starts_with]"),
+                    crate::shape::field::<Option<String>>("phone_number_type"),
+                    crate::shape::field::<Option<bool>>("quickship"),
+                    crate::shape::field::<
+                        Option<InexplicitNumberOrderResponseOrderingGroupsItemStatus>,
+                    >("status"),
+                    crate::shape::field::<
+                        Option<InexplicitNumberOrderResponseOrderingGroupsItemStrategy>,
+                    >("strategy"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/InexplicitNumberOrderResponse/properties/ordering_groups/items/properties/orders/items`
@@ -330,14 +310,20 @@ pub struct InexplicitNumberOrderResponseOrderingGroupsItemOrdersItem {
 }
 
 impl crate::shape::Shaped for InexplicitNumberOrderResponseOrderingGroupsItemOrdersItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InexplicitNumberOrderResponseOrderingGroupsItemOrdersItem",
-        &[
-            crate::shape::field::<String>("number_order_id"),
-            crate::shape::field::<Vec<String>>("sub_number_order_ids"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InexplicitNumberOrderResponseOrderingGroupsItemOrdersItem",
+                &[
+                    crate::shape::field::<String>("number_order_id"),
+                    crate::shape::field::<Vec<String>>("sub_number_order_ids"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Status of the ordering group
@@ -407,14 +393,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListInexplicitNumberOrdersResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListInexplicitNumberOrdersResponse",
-        &[
-            crate::shape::field::<Option<Vec<InexplicitNumberOrderResponse>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListInexplicitNumberOrdersResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<InexplicitNumberOrderResponse>>,
+                    >("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Inexplicit Number Order Response

@@ -32,31 +32,6 @@ crate::codec::optional_fields!(
     group_by, "npa" => npa, "nxx" => nxx, "phone_number_type" => phone_number_type }
 );
 
-impl crate::shape::Shaped for CreateInventoryCoverageFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateInventoryCoverageFilter",
-        &[
-            crate::shape::field::<Option<String>>("administrative_area"),
-            crate::shape::field::<Option<bool>>("count"),
-            crate::shape::field::<
-                Option<CreateInventoryCoverageFilterCountryCode>,
-            >("country_code"),
-            crate::shape::field::<
-                Option<Vec<CreateInventoryCoverageFilterFeaturesItem>>,
-            >("features"),
-            crate::shape::field::<
-                Option<CreateInventoryCoverageFilterGroupBy>,
-            >("groupBy"),
-            crate::shape::field::<Option<i64>>("npa"),
-            crate::shape::field::<Option<i64>>("nxx"),
-            crate::shape::field::<
-                Option<CreateInventoryCoverageFilterPhoneNumberType>,
-            >("phone_number_type"),
-        ],
-        false,
-    );
-}
-
 /// Filter by country. Defaults to US
 ///
 /// Spec: `#/paths/~1inventory_coverage/get/parameters/0/schema/properties/country_code`
@@ -336,14 +311,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CreateInventoryCoverageResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateInventoryCoverageResponse",
-        &[
-            crate::shape::field::<Option<Vec<InventoryCoverage>>>("data"),
-            crate::shape::field::<Option<InventoryCoverageMetadata>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateInventoryCoverageResponse",
+                &[
+                    crate::shape::field::<Option<Vec<InventoryCoverage>>>("data"),
+                    crate::shape::field::<Option<InventoryCoverageMetadata>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/InventoryCoverage`
@@ -371,26 +352,34 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for InventoryCoverage {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InventoryCoverage",
-        &[
-            crate::shape::field::<Option<String>>("administrative_area"),
-            crate::shape::field::<Option<bool>>("advance_requirements"),
-            crate::shape::field::<Option<i64>>("count"),
-            crate::shape::field::<
-                Option<InventoryCoverageCoverageType>,
-            >("coverage_type"),
-            crate::shape::field::<Option<String>>("group"),
-            crate::shape::field::<Option<String>>("group_type"),
-            crate::shape::field::<Option<i64>>("number_range"),
-            crate::shape::field::<Option<InventoryCoverageNumberType>>("number_type"),
-            crate::shape::field::<
-                Option<InventoryCoveragePhoneNumberType>,
-            >("phone_number_type"),
-            crate::shape::field::<Option<String>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InventoryCoverage",
+                &[
+                    crate::shape::field::<Option<String>>("administrative_area"),
+                    crate::shape::field::<Option<bool>>("advance_requirements"),
+                    crate::shape::field::<Option<i64>>("count"),
+                    crate::shape::field::<
+                        Option<InventoryCoverageCoverageType>,
+                    >("coverage_type"),
+                    crate::shape::field::<Option<String>>("group"),
+                    crate::shape::field::<Option<String>>("group_type"),
+                    crate::shape::field::<Option<i64>>("number_range"),
+                    crate::shape::field::<
+                        Option<InventoryCoverageNumberType>,
+                    >("number_type"),
+                    crate::shape::field::<
+                        Option<InventoryCoveragePhoneNumberType>,
+                    >("phone_number_type"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/InventoryCoverage/properties/coverage_type`
@@ -438,11 +427,17 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for InventoryCoverageMetadata {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InventoryCoverageMetadata",
-        &[crate::shape::field::<Option<i64>>("total_results")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InventoryCoverageMetadata",
+                &[crate::shape::field::<Option<i64>>("total_results")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/InventoryCoverage/properties/number_type`

@@ -18,11 +18,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GetMobilePhoneNumberMessagingSettingsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetMobilePhoneNumberMessagingSettingsResponse",
-        &[crate::shape::field::<Option<MobilePhoneNumberWithMessagingSettings>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetMobilePhoneNumberMessagingSettingsResponse",
+                &[
+                    crate::shape::field::<
+                        Option<MobilePhoneNumberWithMessagingSettings>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// List Messaging Settings Response
@@ -40,16 +50,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListMobilePhoneNumbersWithMessagingSettingsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListMobilePhoneNumbersWithMessagingSettingsResponse",
-        &[
-            crate::shape::field::<
-                Option<Vec<MobilePhoneNumberWithMessagingSettings>>,
-            >("data"),
-            crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListMobilePhoneNumbersWithMessagingSettingsResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<MobilePhoneNumberWithMessagingSettings>>,
+                    >("data"),
+                    crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/MobilePhoneNumberWithMessagingSettings`
@@ -92,31 +108,37 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for MobilePhoneNumberWithMessagingSettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MobilePhoneNumberWithMessagingSettings",
-        &[
-            crate::shape::field::<Option<String>>("country_code"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<
-                Option<MobilePhoneNumberWithMessagingSettingsFeatures>,
-            >("features"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("messaging_product"),
-            crate::shape::field::<Option<String>>("messaging_profile_id"),
-            crate::shape::field::<Option<String>>("organization_id"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<
-                Option<MobilePhoneNumberWithMessagingSettingsRecordType>,
-            >("record_type"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<Option<String>>("traffic_type"),
-            crate::shape::field::<
-                Option<MobilePhoneNumberWithMessagingSettingsType>,
-            >("type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MobilePhoneNumberWithMessagingSettings",
+                &[
+                    crate::shape::field::<Option<String>>("country_code"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<
+                        Option<MobilePhoneNumberWithMessagingSettingsFeatures>,
+                    >("features"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("messaging_product"),
+                    crate::shape::field::<Option<String>>("messaging_profile_id"),
+                    crate::shape::field::<Option<String>>("organization_id"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<
+                        Option<MobilePhoneNumberWithMessagingSettingsRecordType>,
+                    >("record_type"),
+                    crate::shape::field::<Option<Vec<String>>>("tags"),
+                    crate::shape::field::<Option<String>>("traffic_type"),
+                    crate::shape::field::<
+                        Option<MobilePhoneNumberWithMessagingSettingsType>,
+                    >("type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/MobilePhoneNumberWithMessagingSettings/properties/features`
@@ -130,11 +152,17 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for MobilePhoneNumberWithMessagingSettingsFeatures {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MobilePhoneNumberWithMessagingSettingsFeatures",
-        &[crate::shape::field::<Option<MessagingFeatureSet>>("sms")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MobilePhoneNumberWithMessagingSettingsFeatures",
+                &[crate::shape::field::<Option<MessagingFeatureSet>>("sms")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of the phone number

@@ -17,14 +17,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListMobilePhoneNumbersResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListMobilePhoneNumbersResponse",
-        &[
-            crate::shape::field::<Option<Vec<MobilePhoneNumber>>>("data"),
-            crate::shape::field::<Option<MobilePhoneNumbersPaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListMobilePhoneNumbersResponse",
+                &[
+                    crate::shape::field::<Option<Vec<MobilePhoneNumber>>>("data"),
+                    crate::shape::field::<
+                        Option<MobilePhoneNumbersPaginationMeta>,
+                    >("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/MobilePhoneNumber`
@@ -85,42 +93,50 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for MobilePhoneNumber {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MobilePhoneNumber",
-        &[
-            crate::shape::field::<
-                Option<MobilePhoneNumberCallForwarding>,
-            >("call_forwarding"),
-            crate::shape::field::<
-                Option<MobilePhoneNumberCallRecording>,
-            >("call_recording"),
-            crate::shape::field::<Option<bool>>("caller_id_name_enabled"),
-            crate::shape::field::<Option<MobilePhoneNumberCnamListing>>("cnam_listing"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("connection_name"),
-            crate::shape::field::<Option<String>>("connection_type"),
-            crate::shape::field::<Option<String>>("country_iso_alpha2"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<MobilePhoneNumberInbound>>("inbound"),
-            crate::shape::field::<
-                Option<MobilePhoneNumberInboundCallScreening>,
-            >("inbound_call_screening"),
-            crate::shape::field::<Option<bool>>("mobile_voice_enabled"),
-            crate::shape::field::<
-                Option<MobilePhoneNumberNoiseSuppression>,
-            >("noise_suppression"),
-            crate::shape::field::<Option<MobilePhoneNumberOutbound>>("outbound"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("sim_card_id"),
-            crate::shape::field::<Option<String>>("status"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MobilePhoneNumber",
+                &[
+                    crate::shape::field::<
+                        Option<MobilePhoneNumberCallForwarding>,
+                    >("call_forwarding"),
+                    crate::shape::field::<
+                        Option<MobilePhoneNumberCallRecording>,
+                    >("call_recording"),
+                    crate::shape::field::<Option<bool>>("caller_id_name_enabled"),
+                    crate::shape::field::<
+                        Option<MobilePhoneNumberCnamListing>,
+                    >("cnam_listing"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("connection_name"),
+                    crate::shape::field::<Option<String>>("connection_type"),
+                    crate::shape::field::<Option<String>>("country_iso_alpha2"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("customer_reference"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<MobilePhoneNumberInbound>>("inbound"),
+                    crate::shape::field::<
+                        Option<MobilePhoneNumberInboundCallScreening>,
+                    >("inbound_call_screening"),
+                    crate::shape::field::<Option<bool>>("mobile_voice_enabled"),
+                    crate::shape::field::<
+                        Option<MobilePhoneNumberNoiseSuppression>,
+                    >("noise_suppression"),
+                    crate::shape::field::<Option<MobilePhoneNumberOutbound>>("outbound"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("sim_card_id"),
+                    crate::shape::field::<Option<String>>("status"),
+                    crate::shape::field::<Option<Vec<String>>>("tags"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/MobilePhoneNumber/properties/call_forwarding`
@@ -147,14 +163,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for MobilePhoneNumberInbound {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MobilePhoneNumberInbound",
-        &[
-            crate::shape::field::<Option<String>>("interception_app_id"),
-            crate::shape::field::<Option<String>>("interception_app_name"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MobilePhoneNumberInbound",
+                &[
+                    crate::shape::field::<Option<String>>("interception_app_id"),
+                    crate::shape::field::<Option<String>>("interception_app_name"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The noise suppression setting.
@@ -190,34 +212,6 @@ crate::codec::optional_fields!(
     outbound, "tags" => tags }
 );
 
-impl crate::shape::Shaped for MobilePhoneNumberUpdate {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MobilePhoneNumberUpdate",
-        &[
-            crate::shape::field::<
-                Option<MobilePhoneNumberUpdateCallForwarding>,
-            >("call_forwarding"),
-            crate::shape::field::<
-                Option<MobilePhoneNumberUpdateCallRecording>,
-            >("call_recording"),
-            crate::shape::field::<Option<bool>>("caller_id_name_enabled"),
-            crate::shape::field::<
-                Option<MobilePhoneNumberUpdateCnamListing>,
-            >("cnam_listing"),
-            crate::shape::field::<Option<Option<String>>>("connection_id"),
-            crate::shape::field::<Option<Option<String>>>("customer_reference"),
-            crate::shape::field::<Option<MobilePhoneNumberUpdateInbound>>("inbound"),
-            crate::shape::field::<
-                Option<MobilePhoneNumberUpdateInboundCallScreening>,
-            >("inbound_call_screening"),
-            crate::shape::field::<Option<bool>>("noise_suppression"),
-            crate::shape::field::<Option<MobilePhoneNumberUpdateOutbound>>("outbound"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/MobilePhoneNumberUpdate/properties/call_forwarding`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MobilePhoneNumberUpdateCallForwarding {
@@ -233,20 +227,6 @@ crate::codec::optional_fields!(
     call_forwarding_enabled, "forwarding_type" => forwarding_type nullable, "forwards_to"
     => forwards_to nullable }
 );
-
-impl crate::shape::Shaped for MobilePhoneNumberUpdateCallForwarding {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MobilePhoneNumberUpdateCallForwarding",
-        &[
-            crate::shape::field::<Option<bool>>("call_forwarding_enabled"),
-            crate::shape::field::<
-                Option<Option<MobilePhoneNumberUpdateCallForwardingForwardingType>>,
-            >("forwarding_type"),
-            crate::shape::field::<Option<Option<String>>>("forwards_to"),
-        ],
-        false,
-    );
-}
 
 /// Spec: `#/components/schemas/MobilePhoneNumberUpdate/properties/call_forwarding/properties/forwarding_type`
 pub type MobilePhoneNumberUpdateCallForwardingForwardingType = CallForwardingForwardingType;
@@ -266,17 +246,6 @@ crate::codec::optional_fields!(
     nullable, "cnam_listing_enabled" => cnam_listing_enabled }
 );
 
-impl crate::shape::Shaped for MobilePhoneNumberUpdateCnamListing {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MobilePhoneNumberUpdateCnamListing",
-        &[
-            crate::shape::field::<Option<Option<String>>>("cnam_listing_details"),
-            crate::shape::field::<Option<bool>>("cnam_listing_enabled"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/MobilePhoneNumberUpdate/properties/inbound`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MobilePhoneNumberUpdateInbound {
@@ -288,14 +257,6 @@ crate::codec::optional_fields!(
     MobilePhoneNumberUpdateInbound { "interception_app_id" => interception_app_id
     nullable }
 );
-
-impl crate::shape::Shaped for MobilePhoneNumberUpdateInbound {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MobilePhoneNumberUpdateInbound",
-        &[crate::shape::field::<Option<Option<String>>>("interception_app_id")],
-        false,
-    );
-}
 
 /// Spec: `#/components/schemas/MobilePhoneNumberUpdate/properties/inbound_call_screening`
 pub type MobilePhoneNumberUpdateInboundCallScreening = MobilePhoneNumberInboundCallScreening;
@@ -318,16 +279,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for MobilePhoneNumbersPaginationMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MobilePhoneNumbersPaginationMeta",
-        &[
-            crate::shape::field::<Option<i64>>("page_number"),
-            crate::shape::field::<Option<i64>>("page_size"),
-            crate::shape::field::<Option<i64>>("total_pages"),
-            crate::shape::field::<Option<i64>>("total_results"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MobilePhoneNumbersPaginationMeta",
+                &[
+                    crate::shape::field::<Option<i64>>("page_number"),
+                    crate::shape::field::<Option<i64>>("page_size"),
+                    crate::shape::field::<Option<i64>>("total_pages"),
+                    crate::shape::field::<Option<i64>>("total_results"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1v2~1mobile_phone_numbers~1{id}/get/responses/200/content/application~1json/schema`
@@ -339,11 +306,17 @@ pub struct RetrieveMobilePhoneNumberResponse {
 crate::codec::optional_fields!(RetrieveMobilePhoneNumberResponse { "data" => data });
 
 impl crate::shape::Shaped for RetrieveMobilePhoneNumberResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RetrieveMobilePhoneNumberResponse",
-        &[crate::shape::field::<Option<MobilePhoneNumber>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RetrieveMobilePhoneNumberResponse",
+                &[crate::shape::field::<Option<MobilePhoneNumber>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1v2~1mobile_phone_numbers~1{id}/patch/responses/200/content/application~1json/schema`

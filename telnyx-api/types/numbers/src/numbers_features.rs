@@ -17,15 +17,21 @@ pub struct PostNumbersFeaturesResponse {
 crate::codec::optional_fields!(PostNumbersFeaturesResponse { "data" => data });
 
 impl crate::shape::Shaped for PostNumbersFeaturesResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PostNumbersFeaturesResponse",
-        &[
-            crate::shape::field::<
-                Option<Vec<PostNumbersFeaturesResponseDataItem>>,
-            >("data"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PostNumbersFeaturesResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<PostNumbersFeaturesResponseDataItem>>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1numbers_features/post/responses/200/content/application~1json/schema/properties/data/items`
@@ -36,12 +42,18 @@ pub struct PostNumbersFeaturesResponseDataItem {
 }
 
 impl crate::shape::Shaped for PostNumbersFeaturesResponseDataItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PostNumbersFeaturesResponseDataItem",
-        &[
-            crate::shape::field::<Vec<String>>("features"),
-            crate::shape::field::<String>("phone_number"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PostNumbersFeaturesResponseDataItem",
+                &[
+                    crate::shape::field::<Vec<String>>("features"),
+                    crate::shape::field::<String>("phone_number"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

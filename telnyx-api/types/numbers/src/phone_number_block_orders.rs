@@ -45,28 +45,6 @@ pub struct CreateNumberBlockOrderRequest {
     pub updated_at: Option<String>,
 }
 
-impl crate::shape::Shaped for CreateNumberBlockOrderRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateNumberBlockOrderRequest",
-        &[
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<Option<String>>("errors"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("messaging_profile_id"),
-            crate::shape::field::<Option<i64>>("phone_numbers_count"),
-            crate::shape::field::<i64>("range"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<bool>>("requirements_met"),
-            crate::shape::field::<String>("starting_number"),
-            crate::shape::field::<Option<CreateNumberBlockOrderRequestStatus>>("status"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
-}
-
 /// Number Block Order Response
 ///
 /// Spec: `#/paths/~1number_block_orders/post/responses/200/content/application~1json/schema`
@@ -78,11 +56,17 @@ pub struct CreateNumberBlockOrderResponse {
 crate::codec::optional_fields!(CreateNumberBlockOrderResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateNumberBlockOrderResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateNumberBlockOrderResponse",
-        &[crate::shape::field::<Option<NumberBlockOrder>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateNumberBlockOrderResponse",
+                &[crate::shape::field::<Option<NumberBlockOrder>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1number_block_orders/get/parameters/1/schema`
@@ -101,20 +85,6 @@ crate::codec::optional_fields!(
     "phone_numbers.starting_number" => phone_numbers_starting_number, "status" => status
     }
 );
-
-impl crate::shape::Shaped for ListNumberBlockOrdersFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListNumberBlockOrdersFilter",
-        &[
-            crate::shape::field::<
-                Option<ListNumberBlockOrdersFilterCreatedAt>,
-            >("created_at"),
-            crate::shape::field::<Option<String>>("phone_numbers.starting_number"),
-            crate::shape::field::<Option<String>>("status"),
-        ],
-        false,
-    );
-}
 
 /// Filter number block orders by date range.
 ///
@@ -135,14 +105,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListNumberBlockOrdersResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListNumberBlockOrdersResponse",
-        &[
-            crate::shape::field::<Option<Vec<NumberBlockOrder>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListNumberBlockOrdersResponse",
+                &[
+                    crate::shape::field::<Option<Vec<NumberBlockOrder>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/NumberBlockOrder`
@@ -182,24 +158,30 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for NumberBlockOrder {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NumberBlockOrder",
-        &[
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("messaging_profile_id"),
-            crate::shape::field::<Option<i64>>("phone_numbers_count"),
-            crate::shape::field::<Option<i64>>("range"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<bool>>("requirements_met"),
-            crate::shape::field::<Option<String>>("starting_number"),
-            crate::shape::field::<Option<NumberBlockOrderStatus>>("status"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NumberBlockOrder",
+                &[
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("customer_reference"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("messaging_profile_id"),
+                    crate::shape::field::<Option<i64>>("phone_numbers_count"),
+                    crate::shape::field::<Option<i64>>("range"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<bool>>("requirements_met"),
+                    crate::shape::field::<Option<String>>("starting_number"),
+                    crate::shape::field::<Option<NumberBlockOrderStatus>>("status"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The status of the order.

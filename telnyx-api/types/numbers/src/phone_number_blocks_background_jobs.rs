@@ -18,11 +18,17 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CreatePhoneNumberBlockDeletionJobResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreatePhoneNumberBlockDeletionJobResponse",
-        &[crate::shape::field::<Option<PhoneNumberBlocksJob>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreatePhoneNumberBlockDeletionJobResponse",
+                &[crate::shape::field::<Option<PhoneNumberBlocksJob>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Phone Number Blocks Job
@@ -42,19 +48,6 @@ pub struct ListPhoneNumberBlocksJobsFilter {
 crate::codec::optional_fields!(
     ListPhoneNumberBlocksJobsFilter { "status" => status, "type" => type_ }
 );
-
-impl crate::shape::Shaped for ListPhoneNumberBlocksJobsFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPhoneNumberBlocksJobsFilter",
-        &[
-            crate::shape::field::<
-                Option<ListPhoneNumberBlocksJobsFilterStatus>,
-            >("status"),
-            crate::shape::field::<Option<ListPhoneNumberBlocksJobsFilterType>>("type"),
-        ],
-        false,
-    );
-}
 
 /// Identifies the status of the background job.
 ///
@@ -80,14 +73,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListPhoneNumberBlocksJobsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPhoneNumberBlocksJobsResponse",
-        &[
-            crate::shape::field::<Option<Vec<PhoneNumberBlocksJob>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListPhoneNumberBlocksJobsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<PhoneNumberBlocksJob>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PhoneNumberBlocksJob`
@@ -119,39 +118,37 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PhoneNumberBlocksJob {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PhoneNumberBlocksJob",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("etc"),
-            crate::shape::field::<
-                Option<Vec<PhoneNumberBlocksJobFailedOperation>>,
-            >("failed_operations"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<PhoneNumberBlocksJobStatus>>("status"),
-            crate::shape::field::<
-                Option<Vec<PhoneNumberBlocksJobSuccessfulOperation>>,
-            >("successful_operations"),
-            crate::shape::field::<Option<PhoneNumberBlocksJobType>>("type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PhoneNumberBlocksJob",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("etc"),
+                    crate::shape::field::<
+                        Option<Vec<PhoneNumberBlocksJobFailedOperation>>,
+                    >("failed_operations"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<PhoneNumberBlocksJobStatus>>("status"),
+                    crate::shape::field::<
+                        Option<Vec<PhoneNumberBlocksJobSuccessfulOperation>>,
+                    >("successful_operations"),
+                    crate::shape::field::<Option<PhoneNumberBlocksJobType>>("type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PhoneNumberBlocksJobDeletePhoneNumberBlockRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PhoneNumberBlocksJobDeletePhoneNumberBlockRequest {
     pub phone_number_block_id: String,
-}
-
-impl crate::shape::Shaped for PhoneNumberBlocksJobDeletePhoneNumberBlockRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PhoneNumberBlocksJobDeletePhoneNumberBlockRequest",
-        &[crate::shape::field::<String>("phone_number_block_id")],
-        false,
-    );
 }
 
 /// Spec: `#/components/schemas/PhoneNumberBlocksJobFailedOperation`
@@ -170,15 +167,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PhoneNumberBlocksJobFailedOperation {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PhoneNumberBlocksJobFailedOperation",
-        &[
-            crate::shape::field::<Option<Vec<NumbersError>>>("errors"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("phone_number"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PhoneNumberBlocksJobFailedOperation",
+                &[
+                    crate::shape::field::<Option<Vec<NumbersError>>>("errors"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Indicates the completion status of the background operation.
@@ -201,14 +204,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PhoneNumberBlocksJobSuccessfulOperation {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PhoneNumberBlocksJobSuccessfulOperation",
-        &[
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("phone_number"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PhoneNumberBlocksJobSuccessfulOperation",
+                &[
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies the type of the background job.

@@ -16,11 +16,17 @@ pub struct DeletePhoneNumberResponse {
 crate::codec::optional_fields!(DeletePhoneNumberResponse { "data" => data });
 
 impl crate::shape::Shaped for DeletePhoneNumberResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DeletePhoneNumberResponse",
-        &[crate::shape::field::<Option<PhoneNumberDeletedDetailed>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DeletePhoneNumberResponse",
+                &[crate::shape::field::<Option<PhoneNumberDeletedDetailed>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The emergency services settings for a phone number.
@@ -42,17 +48,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for EmergencySettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EmergencySettings",
-        &[
-            crate::shape::field::<Option<String>>("emergency_address_id"),
-            crate::shape::field::<Option<bool>>("emergency_enabled"),
-            crate::shape::field::<
-                Option<EmergencySettingsEmergencyStatus>,
-            >("emergency_status"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EmergencySettings",
+                &[
+                    crate::shape::field::<Option<String>>("emergency_address_id"),
+                    crate::shape::field::<Option<bool>>("emergency_enabled"),
+                    crate::shape::field::<
+                        Option<EmergencySettingsEmergencyStatus>,
+                    >("emergency_status"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Represents the state of the number regarding emergency activation.
@@ -139,12 +151,18 @@ impl<'de> serde::Deserialize<'de> for EnablePhoneNumberEmergencyResponse3 {
 }
 
 impl crate::shape::Shaped for EnablePhoneNumberEmergencyResponse3 {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "EnablePhoneNumberEmergencyResponse3",
-        variants: &[
-            crate::shape::of::<EnablePhoneNumberEmergencyResponse>(),
-            crate::shape::of::<EnablePhoneNumberEmergencyResponse2>(),
-        ],
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Untagged {
+                name: "EnablePhoneNumberEmergencyResponse3",
+                variants: &[
+                    crate::shape::of::<EnablePhoneNumberEmergencyResponse>(),
+                    crate::shape::of::<EnablePhoneNumberEmergencyResponse2>(),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
     };
 }
 
@@ -197,38 +215,6 @@ crate::codec::optional_fields!(
     without_tags }
 );
 
-impl crate::shape::Shaped for ListPhoneNumbersFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPhoneNumbersFilter",
-        &[
-            crate::shape::field::<Option<String>>("billing_group_id"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<
-                Option<ListPhoneNumbersFilterCountryIsoAlpha2>,
-            >("country_iso_alpha2"),
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<Option<String>>("emergency_address_id"),
-            crate::shape::field::<
-                Option<ListPhoneNumbersFilterNumberType>,
-            >("number_type"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<Option<ListPhoneNumbersFilterSource>>("source"),
-            crate::shape::field::<Option<ListPhoneNumbersFilterStatus>>("status"),
-            crate::shape::field::<Option<String>>("tag"),
-            crate::shape::field::<
-                Option<ListPhoneNumbersFilterVoiceConnectionName>,
-            >("voice.connection_name"),
-            crate::shape::field::<
-                Option<ListPhoneNumbersFilterVoiceUsagePaymentMethod>,
-            >("voice.usage_payment_method"),
-            crate::shape::field::<
-                Option<ListPhoneNumbersFilterWithoutTags>,
-            >("without_tags"),
-        ],
-        false,
-    );
-}
-
 /// Filter by phone number country ISO alpha-2 code. Can be a single value or an array of values.
 ///
 /// Spec: `#/paths/~1phone_numbers/get/parameters/2/schema/properties/country_iso_alpha2`
@@ -244,14 +230,6 @@ pub struct ListPhoneNumbersFilterNumberType {
 }
 
 crate::codec::optional_fields!(ListPhoneNumbersFilterNumberType { "eq" => eq });
-
-impl crate::shape::Shaped for ListPhoneNumbersFilterNumberType {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPhoneNumbersFilterNumberType",
-        &[crate::shape::field::<Option<ListPhoneNumbersFilterNumberTypeEq>>("eq")],
-        false,
-    );
-}
 
 /// Filter phone numbers by their source. Use 'ported' for numbers ported from other carriers, or 'purchased' for numbers bought directly from Telnyx.
 ///
@@ -314,15 +292,21 @@ pub struct ListPhoneNumbersResponse {
 }
 
 impl crate::shape::Shaped for ListPhoneNumbersResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPhoneNumbersResponse",
-        &[
-            crate::shape::field::<Vec<PhoneNumberDetailed>>("data"),
-            crate::shape::field::<Option<Vec<NumbersError>>>("errors"),
-            crate::shape::field::<PaginationMeta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListPhoneNumbersResponse",
+                &[
+                    crate::shape::field::<Vec<PhoneNumberDetailed>>("data"),
+                    crate::shape::field::<Option<Vec<NumbersError>>>("errors"),
+                    crate::shape::field::<PaginationMeta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1phone_numbers/get/parameters/1/schema`
@@ -389,23 +373,6 @@ crate::codec::optional_fields!(
     "voice.usage_payment_method" => voice_usage_payment_method }
 );
 
-impl crate::shape::Shaped for ListPhoneNumbersWithVoiceSettingsFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPhoneNumbersWithVoiceSettingsFilter",
-        &[
-            crate::shape::field::<
-                Option<ListPhoneNumbersWithVoiceSettingsFilterConnectionName>,
-            >("connection_name"),
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<
-                Option<ListPhoneNumbersWithVoiceSettingsFilterVoiceUsagePaymentMethod>,
-            >("voice.usage_payment_method"),
-        ],
-        false,
-    );
-}
-
 /// Filter by connection name pattern matching.
 ///
 /// Spec: `#/paths/~1phone_numbers~1voice/get/parameters/2/schema/properties/connection_name`
@@ -430,14 +397,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListPhoneNumbersWithVoiceSettingsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPhoneNumbersWithVoiceSettingsResponse",
-        &[
-            crate::shape::field::<Option<Vec<PhoneNumberWithVoiceSettings>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListPhoneNumbersWithVoiceSettingsResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<PhoneNumberWithVoiceSettings>>,
+                    >("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1phone_numbers~1voice/get/parameters/1/schema`
@@ -455,14 +430,6 @@ pub struct PhoneNumberBundleStatusChangeRequest {
     pub bundle_id: String,
 }
 
-impl crate::shape::Shaped for PhoneNumberBundleStatusChangeRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PhoneNumberBundleStatusChangeRequest",
-        &[crate::shape::field::<String>("bundle_id")],
-        false,
-    );
-}
-
 /// Phone Number Bundle Status Change
 ///
 /// Spec: `#/paths/~1phone_numbers~1{id}~1actions~1bundle_status_change/patch/responses/200/content/application~1json/schema`
@@ -474,11 +441,17 @@ pub struct PhoneNumberBundleStatusChangeResponse {
 crate::codec::optional_fields!(PhoneNumberBundleStatusChangeResponse { "data" => data });
 
 impl crate::shape::Shaped for PhoneNumberBundleStatusChangeResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PhoneNumberBundleStatusChangeResponse",
-        &[crate::shape::field::<Option<PhoneNumberWithVoiceSettings>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PhoneNumberBundleStatusChangeResponse",
+                &[crate::shape::field::<Option<PhoneNumberWithVoiceSettings>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PhoneNumberDeletedDetailed`
@@ -555,40 +528,48 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PhoneNumberDeletedDetailed {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PhoneNumberDeletedDetailed",
-        &[
-            crate::shape::field::<Option<String>>("activated_at"),
-            crate::shape::field::<Option<String>>("billing_group_id"),
-            crate::shape::field::<Option<bool>>("call_forwarding_enabled"),
-            crate::shape::field::<Option<bool>>("call_recording_enabled"),
-            crate::shape::field::<Option<bool>>("caller_id_name_enabled"),
-            crate::shape::field::<Option<bool>>("cnam_listing_enabled"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("connection_name"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<Option<bool>>("deletion_lock_enabled"),
-            crate::shape::field::<Option<String>>("emergency_address_id"),
-            crate::shape::field::<Option<bool>>("emergency_enabled"),
-            crate::shape::field::<Option<String>>("external_pin"),
-            crate::shape::field::<Option<bool>>("hd_voice_enabled"),
-            crate::shape::field::<Option<NumbersIntId>>("id"),
-            crate::shape::field::<Option<String>>("messaging_profile_id"),
-            crate::shape::field::<Option<String>>("messaging_profile_name"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<
-                Option<PhoneNumberDeletedDetailedPhoneNumberType>,
-            >("phone_number_type"),
-            crate::shape::field::<Option<String>>("purchased_at"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<PhoneNumberDeletedDetailedStatus>>("status"),
-            crate::shape::field::<Option<bool>>("t38_fax_gateway_enabled"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PhoneNumberDeletedDetailed",
+                &[
+                    crate::shape::field::<Option<String>>("activated_at"),
+                    crate::shape::field::<Option<String>>("billing_group_id"),
+                    crate::shape::field::<Option<bool>>("call_forwarding_enabled"),
+                    crate::shape::field::<Option<bool>>("call_recording_enabled"),
+                    crate::shape::field::<Option<bool>>("caller_id_name_enabled"),
+                    crate::shape::field::<Option<bool>>("cnam_listing_enabled"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("connection_name"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("customer_reference"),
+                    crate::shape::field::<Option<bool>>("deletion_lock_enabled"),
+                    crate::shape::field::<Option<String>>("emergency_address_id"),
+                    crate::shape::field::<Option<bool>>("emergency_enabled"),
+                    crate::shape::field::<Option<String>>("external_pin"),
+                    crate::shape::field::<Option<bool>>("hd_voice_enabled"),
+                    crate::shape::field::<Option<NumbersIntId>>("id"),
+                    crate::shape::field::<Option<String>>("messaging_profile_id"),
+                    crate::shape::field::<Option<String>>("messaging_profile_name"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<
+                        Option<PhoneNumberDeletedDetailedPhoneNumberType>,
+                    >("phone_number_type"),
+                    crate::shape::field::<Option<String>>("purchased_at"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<
+                        Option<PhoneNumberDeletedDetailedStatus>,
+                    >("status"),
+                    crate::shape::field::<Option<bool>>("t38_fax_gateway_enabled"),
+                    crate::shape::field::<Option<Vec<String>>>("tags"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The phone number's type.
@@ -748,50 +729,56 @@ pub struct PhoneNumberDetailed {
 }
 
 impl crate::shape::Shaped for PhoneNumberDetailed {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PhoneNumberDetailed",
-        &[
-            crate::shape::field::<Option<String>>("activated_at"),
-            crate::shape::field::<Option<String>>("billing_group_id"),
-            crate::shape::field::<Option<bool>>("call_forwarding_enabled"),
-            crate::shape::field::<Option<bool>>("call_recording_enabled"),
-            crate::shape::field::<Option<bool>>("caller_id_name_enabled"),
-            crate::shape::field::<Option<bool>>("cnam_listing_enabled"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("connection_name"),
-            crate::shape::field::<Option<String>>("country_iso_alpha2"),
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<Option<bool>>("deletion_lock_enabled"),
-            crate::shape::field::<Option<String>>("emergency_address_id"),
-            crate::shape::field::<Option<bool>>("emergency_enabled"),
-            crate::shape::field::<
-                Option<PhoneNumberDetailedEmergencyStatus>,
-            >("emergency_status"),
-            crate::shape::field::<Option<String>>("external_pin"),
-            crate::shape::field::<Option<bool>>("hd_voice_enabled"),
-            crate::shape::field::<NumbersIntId>("id"),
-            crate::shape::field::<
-                Option<PhoneNumberDetailedInboundCallScreening>,
-            >("inbound_call_screening"),
-            crate::shape::field::<Option<String>>("messaging_profile_id"),
-            crate::shape::field::<Option<String>>("messaging_profile_name"),
-            crate::shape::field::<String>("phone_number"),
-            crate::shape::field::<
-                Option<PhoneNumberDetailedPhoneNumberType>,
-            >("phone_number_type"),
-            crate::shape::field::<String>("purchased_at"),
-            crate::shape::field::<String>("record_type"),
-            crate::shape::field::<
-                Option<PhoneNumberDetailedSourceTypeVariant1>,
-            >("source_type"),
-            crate::shape::field::<PhoneNumberDetailedStatus>("status"),
-            crate::shape::field::<Option<bool>>("t38_fax_gateway_enabled"),
-            crate::shape::field::<Vec<String>>("tags"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PhoneNumberDetailed",
+                &[
+                    crate::shape::field::<Option<String>>("activated_at"),
+                    crate::shape::field::<Option<String>>("billing_group_id"),
+                    crate::shape::field::<Option<bool>>("call_forwarding_enabled"),
+                    crate::shape::field::<Option<bool>>("call_recording_enabled"),
+                    crate::shape::field::<Option<bool>>("caller_id_name_enabled"),
+                    crate::shape::field::<Option<bool>>("cnam_listing_enabled"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("connection_name"),
+                    crate::shape::field::<Option<String>>("country_iso_alpha2"),
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<Option<String>>("customer_reference"),
+                    crate::shape::field::<Option<bool>>("deletion_lock_enabled"),
+                    crate::shape::field::<Option<String>>("emergency_address_id"),
+                    crate::shape::field::<Option<bool>>("emergency_enabled"),
+                    crate::shape::field::<
+                        Option<PhoneNumberDetailedEmergencyStatus>,
+                    >("emergency_status"),
+                    crate::shape::field::<Option<String>>("external_pin"),
+                    crate::shape::field::<Option<bool>>("hd_voice_enabled"),
+                    crate::shape::field::<NumbersIntId>("id"),
+                    crate::shape::field::<
+                        Option<PhoneNumberDetailedInboundCallScreening>,
+                    >("inbound_call_screening"),
+                    crate::shape::field::<Option<String>>("messaging_profile_id"),
+                    crate::shape::field::<Option<String>>("messaging_profile_name"),
+                    crate::shape::field::<String>("phone_number"),
+                    crate::shape::field::<
+                        Option<PhoneNumberDetailedPhoneNumberType>,
+                    >("phone_number_type"),
+                    crate::shape::field::<String>("purchased_at"),
+                    crate::shape::field::<String>("record_type"),
+                    crate::shape::field::<
+                        Option<PhoneNumberDetailedSourceTypeVariant1>,
+                    >("source_type"),
+                    crate::shape::field::<PhoneNumberDetailedStatus>("status"),
+                    crate::shape::field::<Option<bool>>("t38_fax_gateway_enabled"),
+                    crate::shape::field::<Vec<String>>("tags"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Indicates the status of the provisioning of emergency services for the phone number. This field contains information about activity that may be ongoing for a number where it either is being provisioned or deprovisioned but is not yet enabled/disabled.
@@ -1035,30 +1022,11 @@ pub struct PhoneNumberEnableEmergencyRequest {
     pub emergency_enabled: bool,
 }
 
-impl crate::shape::Shaped for PhoneNumberEnableEmergencyRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PhoneNumberEnableEmergencyRequest",
-        &[
-            crate::shape::field::<String>("emergency_address_id"),
-            crate::shape::field::<bool>("emergency_enabled"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/PhoneNumberVerifyOwnershipRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PhoneNumberVerifyOwnershipRequest {
     /// Array of phone numbers to verify ownership for
     pub phone_numbers: Vec<String>,
-}
-
-impl crate::shape::Shaped for PhoneNumberVerifyOwnershipRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PhoneNumberVerifyOwnershipRequest",
-        &[crate::shape::field::<Vec<String>>("phone_numbers")],
-        false,
-    );
 }
 
 /// Spec: `#/components/schemas/PhoneNumberVerifyOwnershipResponse`
@@ -1078,17 +1046,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PhoneNumberVerifyOwnershipResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PhoneNumberVerifyOwnershipResponse",
-        &[
-            crate::shape::field::<
-                Option<Vec<PhoneNumberVerifyOwnershipResponseFoundItem>>,
-            >("found"),
-            crate::shape::field::<Option<Vec<String>>>("not_found"),
-            crate::shape::field::<Option<String>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PhoneNumberVerifyOwnershipResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<PhoneNumberVerifyOwnershipResponseFoundItem>>,
+                    >("found"),
+                    crate::shape::field::<Option<Vec<String>>>("not_found"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PhoneNumberVerifyOwnershipResponse/properties/found/items`
@@ -1105,14 +1079,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PhoneNumberVerifyOwnershipResponseFoundItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PhoneNumberVerifyOwnershipResponseFoundItem",
-        &[
-            crate::shape::field::<Option<NumbersIntId>>("id"),
-            crate::shape::field::<Option<String>>("number_val_e164"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PhoneNumberVerifyOwnershipResponseFoundItem",
+                &[
+                    crate::shape::field::<Option<NumbersIntId>>("id"),
+                    crate::shape::field::<Option<String>>("number_val_e164"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PhoneNumberWithVoiceSettings`
@@ -1154,30 +1134,36 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PhoneNumberWithVoiceSettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PhoneNumberWithVoiceSettings",
-        &[
-            crate::shape::field::<Option<CallForwarding>>("call_forwarding"),
-            crate::shape::field::<Option<CallRecording>>("call_recording"),
-            crate::shape::field::<Option<CnamListing>>("cnam_listing"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<Option<EmergencySettings>>("emergency"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<
-                Option<PhoneNumberWithVoiceSettingsInboundCallScreening>,
-            >("inbound_call_screening"),
-            crate::shape::field::<Option<MediaFeatures>>("media_features"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<bool>>("tech_prefix_enabled"),
-            crate::shape::field::<Option<String>>("translated_number"),
-            crate::shape::field::<
-                Option<PhoneNumberWithVoiceSettingsUsagePaymentMethod>,
-            >("usage_payment_method"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PhoneNumberWithVoiceSettings",
+                &[
+                    crate::shape::field::<Option<CallForwarding>>("call_forwarding"),
+                    crate::shape::field::<Option<CallRecording>>("call_recording"),
+                    crate::shape::field::<Option<CnamListing>>("cnam_listing"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("customer_reference"),
+                    crate::shape::field::<Option<EmergencySettings>>("emergency"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<
+                        Option<PhoneNumberWithVoiceSettingsInboundCallScreening>,
+                    >("inbound_call_screening"),
+                    crate::shape::field::<Option<MediaFeatures>>("media_features"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<bool>>("tech_prefix_enabled"),
+                    crate::shape::field::<Option<String>>("translated_number"),
+                    crate::shape::field::<
+                        Option<PhoneNumberWithVoiceSettingsUsagePaymentMethod>,
+                    >("usage_payment_method"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The inbound_call_screening setting is a phone number configuration option variable that allows users to configure their settings to block or flag fraudulent calls. It can be set to disabled, reject_calls, or flag_calls. This feature has an additional per-number monthly cost associated with it.
@@ -1196,11 +1182,17 @@ pub struct RetrievePhoneNumberResponse {
 crate::codec::optional_fields!(RetrievePhoneNumberResponse { "data" => data });
 
 impl crate::shape::Shaped for RetrievePhoneNumberResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RetrievePhoneNumberResponse",
-        &[crate::shape::field::<Option<PhoneNumberDetailed>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RetrievePhoneNumberResponse",
+                &[crate::shape::field::<Option<PhoneNumberDetailed>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1phone_numbers~1slim/get/parameters/4/schema`
@@ -1243,35 +1235,6 @@ crate::codec::optional_fields!(
     "tag" => tag, "voice.connection_name" => voice_connection_name,
     "voice.usage_payment_method" => voice_usage_payment_method }
 );
-
-impl crate::shape::Shaped for SlimListPhoneNumbersFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SlimListPhoneNumbersFilter",
-        &[
-            crate::shape::field::<Option<String>>("billing_group_id"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<
-                Option<SlimListPhoneNumbersFilterCountryIsoAlpha2>,
-            >("country_iso_alpha2"),
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<Option<String>>("emergency_address_id"),
-            crate::shape::field::<
-                Option<SlimListPhoneNumbersFilterNumberType>,
-            >("number_type"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<Option<SlimListPhoneNumbersFilterSource>>("source"),
-            crate::shape::field::<Option<SlimListPhoneNumbersFilterStatus>>("status"),
-            crate::shape::field::<Option<String>>("tag"),
-            crate::shape::field::<
-                Option<SlimListPhoneNumbersFilterVoiceConnectionName>,
-            >("voice.connection_name"),
-            crate::shape::field::<
-                Option<SlimListPhoneNumbersFilterVoiceUsagePaymentMethod>,
-            >("voice.usage_payment_method"),
-        ],
-        false,
-    );
-}
 
 /// Filter by phone number country ISO alpha-2 code. Can be a single value or an array of values.
 ///
@@ -1376,14 +1339,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for SlimListPhoneNumbersResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SlimListPhoneNumbersResponse",
-        &[
-            crate::shape::field::<Option<Vec<SlimPhoneNumberDetailed>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SlimListPhoneNumbersResponse",
+                &[
+                    crate::shape::field::<Option<Vec<SlimPhoneNumberDetailed>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1phone_numbers~1slim/get/parameters/3/schema`
@@ -1459,42 +1428,50 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for SlimPhoneNumberDetailed {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SlimPhoneNumberDetailed",
-        &[
-            crate::shape::field::<Option<String>>("activated_at"),
-            crate::shape::field::<Option<String>>("billing_group_id"),
-            crate::shape::field::<Option<bool>>("call_forwarding_enabled"),
-            crate::shape::field::<Option<bool>>("call_recording_enabled"),
-            crate::shape::field::<Option<bool>>("caller_id_name_enabled"),
-            crate::shape::field::<Option<bool>>("cnam_listing_enabled"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("country_iso_alpha2"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<Option<String>>("emergency_address_id"),
-            crate::shape::field::<Option<bool>>("emergency_enabled"),
-            crate::shape::field::<
-                Option<SlimPhoneNumberDetailedEmergencyStatus>,
-            >("emergency_status"),
-            crate::shape::field::<Option<String>>("external_pin"),
-            crate::shape::field::<Option<bool>>("hd_voice_enabled"),
-            crate::shape::field::<Option<NumbersIntId>>("id"),
-            crate::shape::field::<
-                Option<SlimPhoneNumberDetailedInboundCallScreening>,
-            >("inbound_call_screening"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<
-                Option<SlimPhoneNumberDetailedPhoneNumberType>,
-            >("phone_number_type"),
-            crate::shape::field::<Option<String>>("purchased_at"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<SlimPhoneNumberDetailedStatus>>("status"),
-            crate::shape::field::<Option<bool>>("t38_fax_gateway_enabled"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SlimPhoneNumberDetailed",
+                &[
+                    crate::shape::field::<Option<String>>("activated_at"),
+                    crate::shape::field::<Option<String>>("billing_group_id"),
+                    crate::shape::field::<Option<bool>>("call_forwarding_enabled"),
+                    crate::shape::field::<Option<bool>>("call_recording_enabled"),
+                    crate::shape::field::<Option<bool>>("caller_id_name_enabled"),
+                    crate::shape::field::<Option<bool>>("cnam_listing_enabled"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("country_iso_alpha2"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("customer_reference"),
+                    crate::shape::field::<Option<String>>("emergency_address_id"),
+                    crate::shape::field::<Option<bool>>("emergency_enabled"),
+                    crate::shape::field::<
+                        Option<SlimPhoneNumberDetailedEmergencyStatus>,
+                    >("emergency_status"),
+                    crate::shape::field::<Option<String>>("external_pin"),
+                    crate::shape::field::<Option<bool>>("hd_voice_enabled"),
+                    crate::shape::field::<Option<NumbersIntId>>("id"),
+                    crate::shape::field::<
+                        Option<SlimPhoneNumberDetailedInboundCallScreening>,
+                    >("inbound_call_screening"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<
+                        Option<SlimPhoneNumberDetailedPhoneNumberType>,
+                    >("phone_number_type"),
+                    crate::shape::field::<Option<String>>("purchased_at"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<
+                        Option<SlimPhoneNumberDetailedStatus>,
+                    >("status"),
+                    crate::shape::field::<Option<bool>>("t38_fax_gateway_enabled"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Indicates the status of the provisioning of emergency services for the phone number. This field contains information about activity that may be ongoing for a number where it either is being provisioned or deprovisioned but is not yet enabled/disabled.
@@ -1546,23 +1523,6 @@ crate::codec::optional_fields!(
     hd_voice_enabled, "id" => id, "tags" => tags }
 );
 
-impl crate::shape::Shaped for UpdatePhoneNumberRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdatePhoneNumberRequest",
-        &[
-            crate::shape::field::<Option<String>>("address_id"),
-            crate::shape::field::<Option<String>>("billing_group_id"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<Option<String>>("external_pin"),
-            crate::shape::field::<Option<bool>>("hd_voice_enabled"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-        ],
-        false,
-    );
-}
-
 /// Phone Number Response
 ///
 /// Spec: `#/paths/~1phone_numbers~1{id}/patch/responses/200/content/application~1json/schema`
@@ -1584,9 +1544,19 @@ pub struct VerifyPhoneNumberOwnershipResponse {
 crate::codec::optional_fields!(VerifyPhoneNumberOwnershipResponse { "data" => data });
 
 impl crate::shape::Shaped for VerifyPhoneNumberOwnershipResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VerifyPhoneNumberOwnershipResponse",
-        &[crate::shape::field::<Option<PhoneNumberVerifyOwnershipResponse>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VerifyPhoneNumberOwnershipResponse",
+                &[
+                    crate::shape::field::<
+                        Option<PhoneNumberVerifyOwnershipResponse>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -19,11 +19,17 @@ pub struct CreateCommentResponse {
 crate::codec::optional_fields!(CreateCommentResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateCommentResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateCommentResponse",
-        &[crate::shape::field::<Option<CreateCommentResponseData>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateCommentResponse",
+                &[crate::shape::field::<Option<CreateCommentResponseData>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1comments/post/responses/200/content/application~1json/schema/properties/data`
@@ -49,22 +55,6 @@ crate::codec::optional_fields!(
     messaging_profile_id, "phone_numbers" => phone_numbers }
 );
 
-impl crate::shape::Shaped for CreateNumberOrderRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateNumberOrderRequest",
-        &[
-            crate::shape::field::<Option<String>>("billing_group_id"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<Option<String>>("messaging_profile_id"),
-            crate::shape::field::<
-                Option<Vec<CreateNumberOrderRequestPhoneNumbersItem>>,
-            >("phone_numbers"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/CreateNumberOrderRequest/properties/phone_numbers/items`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateNumberOrderRequestPhoneNumbersItem {
@@ -78,18 +68,6 @@ pub struct CreateNumberOrderRequestPhoneNumbersItem {
     pub requirement_group_id: Option<String>,
 }
 
-impl crate::shape::Shaped for CreateNumberOrderRequestPhoneNumbersItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateNumberOrderRequestPhoneNumbersItem",
-        &[
-            crate::shape::field::<Option<String>>("bundle_id"),
-            crate::shape::field::<String>("phone_number"),
-            crate::shape::field::<Option<String>>("requirement_group_id"),
-        ],
-        false,
-    );
-}
-
 /// Number Order Response
 ///
 /// Spec: `#/paths/~1number_orders/post/responses/200/content/application~1json/schema`
@@ -101,11 +79,17 @@ pub struct CreateNumberOrderResponse {
 crate::codec::optional_fields!(CreateNumberOrderResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateNumberOrderResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateNumberOrderResponse",
-        &[crate::shape::field::<Option<NumberOrderWithPhoneNumbers>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateNumberOrderResponse",
+                &[crate::shape::field::<Option<NumberOrderWithPhoneNumbers>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CreateSubNumberOrdersReportRequest`
@@ -131,23 +115,6 @@ crate::codec::optional_fields!(
     customer_reference, "order_request_id" => order_request_id, "status" => status }
 );
 
-impl crate::shape::Shaped for CreateSubNumberOrdersReportRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateSubNumberOrdersReportRequest",
-        &[
-            crate::shape::field::<Option<String>>("country_code"),
-            crate::shape::field::<Option<String>>("created_at_gt"),
-            crate::shape::field::<Option<String>>("created_at_lt"),
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<Option<String>>("order_request_id"),
-            crate::shape::field::<
-                Option<CreateSubNumberOrdersReportRequestStatus>,
-            >("status"),
-        ],
-        false,
-    );
-}
-
 /// Filter by order status
 ///
 /// Spec: `#/components/schemas/CreateSubNumberOrdersReportRequest/properties/status`
@@ -162,11 +129,17 @@ pub struct CreateSubNumberOrdersReportResponse {
 crate::codec::optional_fields!(CreateSubNumberOrdersReportResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateSubNumberOrdersReportResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateSubNumberOrdersReportResponse",
-        &[crate::shape::field::<Option<SubNumberOrdersReport>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateSubNumberOrdersReportResponse",
+                &[crate::shape::field::<Option<SubNumberOrdersReport>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Number Order Phone Number Response
@@ -180,11 +153,17 @@ pub struct GetNumberOrderPhoneNumberResponse {
 crate::codec::optional_fields!(GetNumberOrderPhoneNumberResponse { "data" => data });
 
 impl crate::shape::Shaped for GetNumberOrderPhoneNumberResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetNumberOrderPhoneNumberResponse",
-        &[crate::shape::field::<Option<NumberOrderPhoneNumber>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetNumberOrderPhoneNumberResponse",
+                &[crate::shape::field::<Option<NumberOrderPhoneNumber>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1sub_number_orders~1{sub_number_order_id}/get/parameters/1/schema`
@@ -198,14 +177,6 @@ crate::codec::optional_fields!(
     GetSubNumberOrderFilter { "include_phone_numbers" => include_phone_numbers }
 );
 
-impl crate::shape::Shaped for GetSubNumberOrderFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetSubNumberOrderFilter",
-        &[crate::shape::field::<Option<bool>>("include_phone_numbers")],
-        false,
-    );
-}
-
 /// Sub Number Order Response
 ///
 /// Spec: `#/paths/~1sub_number_orders~1{sub_number_order_id}/get/responses/200/content/application~1json/schema`
@@ -217,11 +188,17 @@ pub struct GetSubNumberOrderResponse {
 crate::codec::optional_fields!(GetSubNumberOrderResponse { "data" => data });
 
 impl crate::shape::Shaped for GetSubNumberOrderResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetSubNumberOrderResponse",
-        &[crate::shape::field::<Option<SubNumberOrder>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetSubNumberOrderResponse",
+                &[crate::shape::field::<Option<SubNumberOrder>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1sub_number_orders_report~1{report_id}/get/responses/200/content/application~1json/schema`
@@ -241,19 +218,6 @@ crate::codec::optional_fields!(
     => comment_record_type }
 );
 
-impl crate::shape::Shaped for ListCommentsFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListCommentsFilter",
-        &[
-            crate::shape::field::<Option<String>>("comment_record_id"),
-            crate::shape::field::<
-                Option<ListCommentsFilterCommentRecordType>,
-            >("comment_record_type"),
-        ],
-        false,
-    );
-}
-
 /// Record type that the comment relates to
 ///
 /// Spec: `#/paths/~1comments/get/parameters/0/schema/properties/comment_record_type`
@@ -269,14 +233,20 @@ pub struct ListCommentsResponse {
 crate::codec::optional_fields!(ListCommentsResponse { "data" => data, "meta" => meta });
 
 impl crate::shape::Shaped for ListCommentsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListCommentsResponse",
-        &[
-            crate::shape::field::<Option<Vec<Comment>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListCommentsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<Comment>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1number_orders/get/parameters/1/schema`
@@ -300,20 +270,6 @@ crate::codec::optional_fields!(
     => requirements_met, "status" => status }
 );
 
-impl crate::shape::Shaped for ListNumberOrdersFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListNumberOrdersFilter",
-        &[
-            crate::shape::field::<Option<ListNumberOrdersFilterCreatedAt>>("created_at"),
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<Option<String>>("phone_numbers_count"),
-            crate::shape::field::<Option<bool>>("requirements_met"),
-            crate::shape::field::<Option<String>>("status"),
-        ],
-        false,
-    );
-}
-
 /// Filter number orders by date range.
 ///
 /// Spec: `#/paths/~1number_orders/get/parameters/1/schema/properties/created_at`
@@ -333,14 +289,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListNumberOrdersResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListNumberOrdersResponse",
-        &[
-            crate::shape::field::<Option<Vec<NumberOrder>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListNumberOrdersResponse",
+                &[
+                    crate::shape::field::<Option<Vec<NumberOrder>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1sub_number_orders/get/parameters/0/schema`
@@ -364,20 +326,6 @@ crate::codec::optional_fields!(
     phone_numbers_count, "status" => status }
 );
 
-impl crate::shape::Shaped for ListSubNumberOrdersFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListSubNumberOrdersFilter",
-        &[
-            crate::shape::field::<Option<String>>("country_code"),
-            crate::shape::field::<Option<String>>("order_request_id"),
-            crate::shape::field::<Option<String>>("phone_number_type"),
-            crate::shape::field::<Option<i64>>("phone_numbers_count"),
-            crate::shape::field::<Option<String>>("status"),
-        ],
-        false,
-    );
-}
-
 /// List Sub Number Orders Response
 ///
 /// Spec: `#/paths/~1sub_number_orders/get/responses/200/content/application~1json/schema`
@@ -392,14 +340,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListSubNumberOrdersResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListSubNumberOrdersResponse",
-        &[
-            crate::shape::field::<Option<Vec<SubNumberOrder>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListSubNumberOrdersResponse",
+                &[
+                    crate::shape::field::<Option<Vec<SubNumberOrder>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1comments~1{id}~1read/patch/responses/200/content/application~1json/schema`
@@ -445,27 +399,33 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for NumberOrder {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NumberOrder",
-        &[
-            crate::shape::field::<Option<String>>("billing_group_id"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("messaging_profile_id"),
-            crate::shape::field::<
-                Option<Vec<PhoneNumbersJobPhoneNumber>>,
-            >("phone_numbers"),
-            crate::shape::field::<Option<i64>>("phone_numbers_count"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<bool>>("requirements_met"),
-            crate::shape::field::<Option<NumberOrderStatus>>("status"),
-            crate::shape::field::<Option<Vec<String>>>("sub_number_orders_ids"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NumberOrder",
+                &[
+                    crate::shape::field::<Option<String>>("billing_group_id"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("customer_reference"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("messaging_profile_id"),
+                    crate::shape::field::<
+                        Option<Vec<PhoneNumbersJobPhoneNumber>>,
+                    >("phone_numbers"),
+                    crate::shape::field::<Option<i64>>("phone_numbers_count"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<bool>>("requirements_met"),
+                    crate::shape::field::<Option<NumberOrderStatus>>("status"),
+                    crate::shape::field::<Option<Vec<String>>>("sub_number_orders_ids"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/NumberOrderPhoneNumber`
@@ -504,33 +464,41 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for NumberOrderPhoneNumber {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NumberOrderPhoneNumber",
-        &[
-            crate::shape::field::<Option<String>>("bundle_id"),
-            crate::shape::field::<Option<String>>("country_code"),
-            crate::shape::field::<Option<String>>("deadline"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<bool>>("is_block_number"),
-            crate::shape::field::<Option<String>>("locality"),
-            crate::shape::field::<Option<String>>("order_request_id"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<
-                Option<NumberOrderPhoneNumberPhoneNumberType>,
-            >("phone_number_type"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<
-                Option<Vec<SubNumberOrderRegulatoryRequirementWithValue>>,
-            >("regulatory_requirements"),
-            crate::shape::field::<Option<bool>>("requirements_met"),
-            crate::shape::field::<
-                Option<NumberOrderPhoneNumberRequirementsStatus>,
-            >("requirements_status"),
-            crate::shape::field::<Option<NumberOrderPhoneNumberStatus>>("status"),
-            crate::shape::field::<Option<String>>("sub_number_order_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NumberOrderPhoneNumber",
+                &[
+                    crate::shape::field::<Option<String>>("bundle_id"),
+                    crate::shape::field::<Option<String>>("country_code"),
+                    crate::shape::field::<Option<String>>("deadline"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<bool>>("is_block_number"),
+                    crate::shape::field::<Option<String>>("locality"),
+                    crate::shape::field::<Option<String>>("order_request_id"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<
+                        Option<NumberOrderPhoneNumberPhoneNumberType>,
+                    >("phone_number_type"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<
+                        Option<Vec<SubNumberOrderRegulatoryRequirementWithValue>>,
+                    >("regulatory_requirements"),
+                    crate::shape::field::<Option<bool>>("requirements_met"),
+                    crate::shape::field::<
+                        Option<NumberOrderPhoneNumberRequirementsStatus>,
+                    >("requirements_status"),
+                    crate::shape::field::<
+                        Option<NumberOrderPhoneNumberStatus>,
+                    >("status"),
+                    crate::shape::field::<Option<String>>("sub_number_order_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The status of the phone number in the order.
@@ -562,14 +530,6 @@ crate::codec::optional_fields!(
     RetrieveOrderPhoneNumbersFilter { "country_code" => country_code }
 );
 
-impl crate::shape::Shaped for RetrieveOrderPhoneNumbersFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RetrieveOrderPhoneNumbersFilter",
-        &[crate::shape::field::<Option<String>>("country_code")],
-        false,
-    );
-}
-
 /// List Number Order Phone Numbers Response
 ///
 /// Spec: `#/paths/~1number_order_phone_numbers/get/responses/200/content/application~1json/schema`
@@ -584,14 +544,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for RetrieveOrderPhoneNumbersResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RetrieveOrderPhoneNumbersResponse",
-        &[
-            crate::shape::field::<Option<Vec<NumberOrderPhoneNumber>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RetrieveOrderPhoneNumbersResponse",
+                &[
+                    crate::shape::field::<Option<Vec<NumberOrderPhoneNumber>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/SubNumberOrder`
@@ -631,30 +597,36 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for SubNumberOrder {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SubNumberOrder",
-        &[
-            crate::shape::field::<Option<String>>("country_code"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<bool>>("is_block_sub_number_order"),
-            crate::shape::field::<Option<String>>("order_request_id"),
-            crate::shape::field::<
-                Option<SubNumberOrderPhoneNumberType>,
-            >("phone_number_type"),
-            crate::shape::field::<Option<i64>>("phone_numbers_count"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<
-                Option<Vec<SubNumberOrderRegulatoryRequirement>>,
-            >("regulatory_requirements"),
-            crate::shape::field::<Option<bool>>("requirements_met"),
-            crate::shape::field::<Option<SubNumberOrderStatus>>("status"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("user_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SubNumberOrder",
+                &[
+                    crate::shape::field::<Option<String>>("country_code"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("customer_reference"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<bool>>("is_block_sub_number_order"),
+                    crate::shape::field::<Option<String>>("order_request_id"),
+                    crate::shape::field::<
+                        Option<SubNumberOrderPhoneNumberType>,
+                    >("phone_number_type"),
+                    crate::shape::field::<Option<i64>>("phone_numbers_count"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<
+                        Option<Vec<SubNumberOrderRegulatoryRequirement>>,
+                    >("regulatory_requirements"),
+                    crate::shape::field::<Option<bool>>("requirements_met"),
+                    crate::shape::field::<Option<SubNumberOrderStatus>>("status"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<String>>("user_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/SubNumberOrder/properties/phone_number_type`
@@ -675,17 +647,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for SubNumberOrderRegulatoryRequirement {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SubNumberOrderRegulatoryRequirement",
-        &[
-            crate::shape::field::<
-                Option<SubNumberOrderRegulatoryRequirementFieldType>,
-            >("field_type"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("requirement_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SubNumberOrderRegulatoryRequirement",
+                &[
+                    crate::shape::field::<
+                        Option<SubNumberOrderRegulatoryRequirementFieldType>,
+                    >("field_type"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("requirement_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The status of the order.
@@ -719,19 +697,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for SubNumberOrdersReport {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SubNumberOrdersReport",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<SubNumberOrdersReportFilters>>("filters"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("order_type"),
-            crate::shape::field::<Option<SubNumberOrdersReportStatus>>("status"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("user_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SubNumberOrdersReport",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<
+                        Option<SubNumberOrdersReportFilters>,
+                    >("filters"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("order_type"),
+                    crate::shape::field::<Option<SubNumberOrdersReportStatus>>("status"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<String>>("user_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The filters that were applied to generate this report
@@ -754,18 +740,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for SubNumberOrdersReportFilters {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SubNumberOrdersReportFilters",
-        &[
-            crate::shape::field::<Option<String>>("country_code"),
-            crate::shape::field::<Option<String>>("created_at_gt"),
-            crate::shape::field::<Option<String>>("created_at_lt"),
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<Option<String>>("order_request_id"),
-            crate::shape::field::<Option<String>>("status"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SubNumberOrdersReportFilters",
+                &[
+                    crate::shape::field::<Option<String>>("country_code"),
+                    crate::shape::field::<Option<String>>("created_at_gt"),
+                    crate::shape::field::<Option<String>>("created_at_lt"),
+                    crate::shape::field::<Option<String>>("customer_reference"),
+                    crate::shape::field::<Option<String>>("order_request_id"),
+                    crate::shape::field::<Option<String>>("status"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Indicates the completion level of the sub number orders report. The report must have a status of 'success' before it can be downloaded.
@@ -823,18 +815,6 @@ crate::codec::optional_fields!(
     regulatory_requirements }
 );
 
-impl crate::shape::Shaped for UpdateNumberOrderPhoneNumberRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateNumberOrderPhoneNumberRequest",
-        &[
-            crate::shape::field::<
-                Option<Vec<UpdateRegulatoryRequirement>>,
-            >("regulatory_requirements"),
-        ],
-        false,
-    );
-}
-
 /// Number Order Phone Number Response
 ///
 /// Spec: `#/paths/~1number_order_phone_numbers~1{number_order_phone_number_id}/patch/responses/200/content/application~1json/schema`
@@ -854,18 +834,6 @@ pub struct UpdateSubNumberOrderRequest {
 crate::codec::optional_fields!(
     UpdateSubNumberOrderRequest { "regulatory_requirements" => regulatory_requirements }
 );
-
-impl crate::shape::Shaped for UpdateSubNumberOrderRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateSubNumberOrderRequest",
-        &[
-            crate::shape::field::<
-                Option<Vec<UpdateRegulatoryRequirement>>,
-            >("regulatory_requirements"),
-        ],
-        false,
-    );
-}
 
 /// Sub Number Order Response
 ///

@@ -27,24 +27,6 @@ crate::codec::optional_fields!(
     record_type, "status" => status, "updated_at" => updated_at }
 );
 
-impl crate::shape::Shaped for CreateNumberReservationRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateNumberReservationRequest",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<Vec<ReservedPhoneNumber>>>("phone_numbers"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<
-                Option<CreateNumberReservationRequestStatus>,
-            >("status"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
-}
-
 /// The status of the entire reservation.
 ///
 /// Spec: `#/components/schemas/CreateNumberReservationRequest/properties/status`
@@ -61,11 +43,17 @@ pub struct CreateNumberReservationResponse {
 crate::codec::optional_fields!(CreateNumberReservationResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateNumberReservationResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateNumberReservationResponse",
-        &[crate::shape::field::<Option<NumberReservation>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateNumberReservationResponse",
+                &[crate::shape::field::<Option<NumberReservation>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Number Reservation Response
@@ -92,21 +80,6 @@ crate::codec::optional_fields!(
     "status" => status }
 );
 
-impl crate::shape::Shaped for ListNumberReservationsFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListNumberReservationsFilter",
-        &[
-            crate::shape::field::<
-                Option<ListNumberReservationsFilterCreatedAt>,
-            >("created_at"),
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<Option<String>>("phone_numbers.phone_number"),
-            crate::shape::field::<Option<String>>("status"),
-        ],
-        false,
-    );
-}
-
 /// Filter number reservations by date range.
 ///
 /// Spec: `#/paths/~1number_reservations/get/parameters/1/schema/properties/created_at`
@@ -126,14 +99,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListNumberReservationsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListNumberReservationsResponse",
-        &[
-            crate::shape::field::<Option<Vec<NumberReservation>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListNumberReservationsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<NumberReservation>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/NumberReservation`
@@ -161,20 +140,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for NumberReservation {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NumberReservation",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<Option<String>>("errors"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<Vec<ReservedPhoneNumber>>>("phone_numbers"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<NumberReservationStatus>>("status"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NumberReservation",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("customer_reference"),
+                    crate::shape::field::<Option<String>>("errors"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<
+                        Option<Vec<ReservedPhoneNumber>>,
+                    >("phone_numbers"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<NumberReservationStatus>>("status"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The status of the entire reservation.
@@ -207,20 +194,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ReservedPhoneNumber {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ReservedPhoneNumber",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("errors"),
-            crate::shape::field::<Option<String>>("expired_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<ReservedPhoneNumberStatus>>("status"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ReservedPhoneNumber",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("errors"),
+                    crate::shape::field::<Option<String>>("expired_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<ReservedPhoneNumberStatus>>("status"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The status of the phone number's reservation.

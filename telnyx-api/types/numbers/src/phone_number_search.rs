@@ -30,21 +30,31 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for AvailablePhoneNumber {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AvailablePhoneNumber",
-        &[
-            crate::shape::field::<Option<bool>>("best_effort"),
-            crate::shape::field::<Option<CostInformation>>("cost_information"),
-            crate::shape::field::<Option<Vec<Feature>>>("features"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<Option<bool>>("quickship"),
-            crate::shape::field::<Option<AvailablePhoneNumberRecordType>>("record_type"),
-            crate::shape::field::<Option<Vec<RegionInformation>>>("region_information"),
-            crate::shape::field::<Option<bool>>("reservable"),
-            crate::shape::field::<Option<String>>("vanity_format"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AvailablePhoneNumber",
+                &[
+                    crate::shape::field::<Option<bool>>("best_effort"),
+                    crate::shape::field::<Option<CostInformation>>("cost_information"),
+                    crate::shape::field::<Option<Vec<Feature>>>("features"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<Option<bool>>("quickship"),
+                    crate::shape::field::<
+                        Option<AvailablePhoneNumberRecordType>,
+                    >("record_type"),
+                    crate::shape::field::<
+                        Option<Vec<RegionInformation>>,
+                    >("region_information"),
+                    crate::shape::field::<Option<bool>>("reservable"),
+                    crate::shape::field::<Option<String>>("vanity_format"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/AvailablePhoneNumberBlock`
@@ -65,20 +75,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for AvailablePhoneNumberBlock {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AvailablePhoneNumberBlock",
-        &[
-            crate::shape::field::<Option<CostInformation>>("cost_information"),
-            crate::shape::field::<Option<Vec<Feature>>>("features"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<Option<i64>>("range"),
-            crate::shape::field::<
-                Option<AvailablePhoneNumberBlockRecordType>,
-            >("record_type"),
-            crate::shape::field::<Option<Vec<RegionInformation>>>("region_information"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AvailablePhoneNumberBlock",
+                &[
+                    crate::shape::field::<Option<CostInformation>>("cost_information"),
+                    crate::shape::field::<Option<Vec<Feature>>>("features"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<Option<i64>>("range"),
+                    crate::shape::field::<
+                        Option<AvailablePhoneNumberBlockRecordType>,
+                    >("record_type"),
+                    crate::shape::field::<
+                        Option<Vec<RegionInformation>>,
+                    >("region_information"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/AvailablePhoneNumberBlock/properties/record_type`
@@ -154,14 +172,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for AvailablePhoneNumbersMetadata {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AvailablePhoneNumbersMetadata",
-        &[
-            crate::shape::field::<Option<i64>>("best_effort_results"),
-            crate::shape::field::<Option<i64>>("total_results"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AvailablePhoneNumbersMetadata",
+                &[
+                    crate::shape::field::<Option<i64>>("best_effort_results"),
+                    crate::shape::field::<Option<i64>>("total_results"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CostInformation`
@@ -179,15 +203,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CostInformation {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CostInformation",
-        &[
-            crate::shape::field::<Option<String>>("currency"),
-            crate::shape::field::<Option<String>>("monthly_cost"),
-            crate::shape::field::<Option<String>>("upfront_cost"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CostInformation",
+                &[
+                    crate::shape::field::<Option<String>>("currency"),
+                    crate::shape::field::<Option<String>>("monthly_cost"),
+                    crate::shape::field::<Option<String>>("upfront_cost"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1available_phone_number_blocks/get/parameters/0/schema`
@@ -209,21 +239,6 @@ crate::codec::optional_fields!(
     "phone_number_type" => phone_number_type }
 );
 
-impl crate::shape::Shaped for ListAvailablePhoneNumberBlocksFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListAvailablePhoneNumberBlocksFilter",
-        &[
-            crate::shape::field::<Option<String>>("country_code"),
-            crate::shape::field::<Option<String>>("locality"),
-            crate::shape::field::<Option<String>>("national_destination_code"),
-            crate::shape::field::<
-                Option<ListAvailablePhoneNumberBlocksFilterPhoneNumberType>,
-            >("phone_number_type"),
-        ],
-        false,
-    );
-}
-
 /// List Available Phone Numbers Blocks Response
 ///
 /// Spec: `#/paths/~1available_phone_number_blocks/get/responses/200/content/application~1json/schema`
@@ -238,14 +253,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListAvailablePhoneNumberBlocksResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListAvailablePhoneNumberBlocksResponse",
-        &[
-            crate::shape::field::<Option<Vec<AvailablePhoneNumberBlock>>>("data"),
-            crate::shape::field::<Option<AvailablePhoneNumbersMetadata>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListAvailablePhoneNumberBlocksResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<AvailablePhoneNumberBlock>>,
+                    >("data"),
+                    crate::shape::field::<Option<AvailablePhoneNumbersMetadata>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1available_phone_numbers/get/parameters/0/schema`
@@ -287,34 +310,6 @@ crate::codec::optional_fields!(
     phone_number, "phone_number_type" => phone_number_type, "quickship" => quickship,
     "rate_center" => rate_center, "reservable" => reservable }
 );
-
-impl crate::shape::Shaped for ListAvailablePhoneNumbersFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListAvailablePhoneNumbersFilter",
-        &[
-            crate::shape::field::<Option<String>>("administrative_area"),
-            crate::shape::field::<Option<bool>>("best_effort"),
-            crate::shape::field::<Option<String>>("country_code"),
-            crate::shape::field::<Option<bool>>("exclude_held_numbers"),
-            crate::shape::field::<
-                Option<Vec<ListAvailablePhoneNumbersFilterFeaturesItem>>,
-            >("features"),
-            crate::shape::field::<Option<i64>>("limit"),
-            crate::shape::field::<Option<String>>("locality"),
-            crate::shape::field::<Option<String>>("national_destination_code"),
-            crate::shape::field::<
-                Option<ListAvailablePhoneNumbersFilterPhoneNumber>,
-            >("phone_number"),
-            crate::shape::field::<
-                Option<ListAvailablePhoneNumbersFilterPhoneNumberType>,
-            >("phone_number_type"),
-            crate::shape::field::<Option<bool>>("quickship"),
-            crate::shape::field::<Option<String>>("rate_center"),
-            crate::shape::field::<Option<bool>>("reservable"),
-        ],
-        false,
-    );
-}
 
 /// Spec: `#/paths/~1available_phone_numbers/get/parameters/0/schema/properties/features/items`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -400,15 +395,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListAvailablePhoneNumbersResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListAvailablePhoneNumbersResponse",
-        &[
-            crate::shape::field::<Option<Vec<AvailablePhoneNumber>>>("data"),
-            crate::shape::field::<Option<AvailablePhoneNumbersMetadata>>("meta"),
-            crate::shape::field::<Option<AvailablePhoneNumbersMetadata>>("metadata"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListAvailablePhoneNumbersResponse",
+                &[
+                    crate::shape::field::<Option<Vec<AvailablePhoneNumber>>>("data"),
+                    crate::shape::field::<Option<AvailablePhoneNumbersMetadata>>("meta"),
+                    crate::shape::field::<
+                        Option<AvailablePhoneNumbersMetadata>,
+                    >("metadata"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RegionInformation`
@@ -423,14 +426,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for RegionInformation {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RegionInformation",
-        &[
-            crate::shape::field::<Option<String>>("region_name"),
-            crate::shape::field::<Option<RegionInformationRegionType>>("region_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RegionInformation",
+                &[
+                    crate::shape::field::<Option<String>>("region_name"),
+                    crate::shape::field::<
+                        Option<RegionInformationRegionType>,
+                    >("region_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RegionInformation/properties/region_type`

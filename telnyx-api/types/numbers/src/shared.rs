@@ -70,17 +70,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallForwarding {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallForwarding",
-        &[
-            crate::shape::field::<Option<bool>>("call_forwarding_enabled"),
-            crate::shape::field::<
-                Option<CallForwardingForwardingType>,
-            >("forwarding_type"),
-            crate::shape::field::<Option<String>>("forwards_to"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallForwarding",
+                &[
+                    crate::shape::field::<Option<bool>>("call_forwarding_enabled"),
+                    crate::shape::field::<
+                        Option<CallForwardingForwardingType>,
+                    >("forwarding_type"),
+                    crate::shape::field::<Option<String>>("forwards_to"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Call forwarding type. 'forwards_to' must be set for this to have an effect.
@@ -141,19 +147,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallRecording {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallRecording",
-        &[
-            crate::shape::field::<
-                Option<CallRecordingInboundCallRecordingChannels>,
-            >("inbound_call_recording_channels"),
-            crate::shape::field::<Option<bool>>("inbound_call_recording_enabled"),
-            crate::shape::field::<
-                Option<CallRecordingInboundCallRecordingFormat>,
-            >("inbound_call_recording_format"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallRecording",
+                &[
+                    crate::shape::field::<
+                        Option<CallRecordingInboundCallRecordingChannels>,
+                    >("inbound_call_recording_channels"),
+                    crate::shape::field::<
+                        Option<bool>,
+                    >("inbound_call_recording_enabled"),
+                    crate::shape::field::<
+                        Option<CallRecordingInboundCallRecordingFormat>,
+                    >("inbound_call_recording_format"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// When using 'dual' channels, final audio file will be stereo recorded with the first leg on channel A, and the rest on channel B.
@@ -183,14 +197,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CnamListing {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CnamListing",
-        &[
-            crate::shape::field::<Option<String>>("cnam_listing_details"),
-            crate::shape::field::<Option<bool>>("cnam_listing_enabled"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CnamListing",
+                &[
+                    crate::shape::field::<Option<String>>("cnam_listing_details"),
+                    crate::shape::field::<Option<bool>>("cnam_listing_enabled"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/Comment`
@@ -218,23 +238,31 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for Comment {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Comment",
-        &[
-            crate::shape::field::<Option<String>>("body"),
-            crate::shape::field::<Option<String>>("comment_record_id"),
-            crate::shape::field::<
-                Option<CommentCommentRecordType>,
-            >("comment_record_type"),
-            crate::shape::field::<Option<String>>("commenter"),
-            crate::shape::field::<Option<CommentCommenterType>>("commenter_type"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("read_at"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Comment",
+                &[
+                    crate::shape::field::<Option<String>>("body"),
+                    crate::shape::field::<Option<String>>("comment_record_id"),
+                    crate::shape::field::<
+                        Option<CommentCommentRecordType>,
+                    >("comment_record_type"),
+                    crate::shape::field::<Option<String>>("commenter"),
+                    crate::shape::field::<
+                        Option<CommentCommenterType>,
+                    >("commenter_type"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("read_at"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/Comment/properties/comment_record_type`
@@ -340,29 +368,6 @@ crate::codec::optional_fields!(
     "status" => status, "tag" => tag, "voice.connection_name" => voice_connection_name,
     "voice.usage_payment_method" => voice_usage_payment_method }
 );
-
-impl crate::shape::Shaped for CreateCsvDownloadFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateCsvDownloadFilter",
-        &[
-            crate::shape::field::<Option<String>>("billing_group_id"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<Option<String>>("emergency_address_id"),
-            crate::shape::field::<Option<String>>("has_bundle"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<Option<CreateCsvDownloadFilterStatus>>("status"),
-            crate::shape::field::<Option<String>>("tag"),
-            crate::shape::field::<
-                Option<CreateCsvDownloadFilterVoiceConnectionName>,
-            >("voice.connection_name"),
-            crate::shape::field::<
-                Option<CreateCsvDownloadFilterVoiceUsagePaymentMethod>,
-            >("voice.usage_payment_method"),
-        ],
-        false,
-    );
-}
 
 /// Filter by phone number status.
 ///
@@ -471,11 +476,17 @@ pub struct ErrorMeta {
 crate::codec::optional_fields!(ErrorMeta { "url" => url });
 
 impl crate::shape::Shaped for ErrorMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ErrorMeta",
-        &[crate::shape::field::<Option<String>>("url")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ErrorMeta",
+                &[crate::shape::field::<Option<String>>("url")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1dynamic_emergency_addresses/get/parameters/0/schema`
@@ -491,19 +502,6 @@ crate::codec::optional_fields!(
     ListDynamicEmergencyAddressesFilter { "country_code" => country_code, "status" =>
     status }
 );
-
-impl crate::shape::Shaped for ListDynamicEmergencyAddressesFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListDynamicEmergencyAddressesFilter",
-        &[
-            crate::shape::field::<Option<String>>("country_code"),
-            crate::shape::field::<
-                Option<ListDynamicEmergencyAddressesFilterStatus>,
-            >("status"),
-        ],
-        false,
-    );
-}
 
 /// Filter by status.
 ///
@@ -673,16 +671,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListPhoneNumbersFilterVoiceConnectionName {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPhoneNumbersFilterVoiceConnectionName",
-        &[
-            crate::shape::field::<Option<String>>("contains"),
-            crate::shape::field::<Option<String>>("ends_with"),
-            crate::shape::field::<Option<String>>("eq"),
-            crate::shape::field::<Option<String>>("starts_with"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListPhoneNumbersFilterVoiceConnectionName",
+                &[
+                    crate::shape::field::<Option<String>>("contains"),
+                    crate::shape::field::<Option<String>>("ends_with"),
+                    crate::shape::field::<Option<String>>("eq"),
+                    crate::shape::field::<Option<String>>("starts_with"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The media features settings for a phone number.
@@ -705,15 +709,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for MediaFeatures {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MediaFeatures",
-        &[
-            crate::shape::field::<Option<bool>>("accept_any_rtp_packets_enabled"),
-            crate::shape::field::<Option<bool>>("rtp_auto_adjust_enabled"),
-            crate::shape::field::<Option<bool>>("t38_fax_gateway_enabled"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MediaFeatures",
+                &[
+                    crate::shape::field::<
+                        Option<bool>,
+                    >("accept_any_rtp_packets_enabled"),
+                    crate::shape::field::<Option<bool>>("rtp_auto_adjust_enabled"),
+                    crate::shape::field::<Option<bool>>("t38_fax_gateway_enabled"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The inbound call screening setting.
@@ -902,25 +914,33 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for NumberOrderWithPhoneNumbers {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NumberOrderWithPhoneNumbers",
-        &[
-            crate::shape::field::<Option<String>>("billing_group_id"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("messaging_profile_id"),
-            crate::shape::field::<Option<Vec<PhoneNumber>>>("phone_numbers"),
-            crate::shape::field::<Option<i64>>("phone_numbers_count"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<bool>>("requirements_met"),
-            crate::shape::field::<Option<NumberOrderWithPhoneNumbersStatus>>("status"),
-            crate::shape::field::<Option<Vec<String>>>("sub_number_orders_ids"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NumberOrderWithPhoneNumbers",
+                &[
+                    crate::shape::field::<Option<String>>("billing_group_id"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("customer_reference"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("messaging_profile_id"),
+                    crate::shape::field::<Option<Vec<PhoneNumber>>>("phone_numbers"),
+                    crate::shape::field::<Option<i64>>("phone_numbers_count"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<bool>>("requirements_met"),
+                    crate::shape::field::<
+                        Option<NumberOrderWithPhoneNumbersStatus>,
+                    >("status"),
+                    crate::shape::field::<Option<Vec<String>>>("sub_number_orders_ids"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The status of the order.
@@ -944,17 +964,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for NumbersError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NumbersError",
-        &[
-            crate::shape::field::<Option<String>>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<Option<NumbersErrorMeta>>("meta"),
-            crate::shape::field::<Option<NumbersErrorSource>>("source"),
-            crate::shape::field::<Option<String>>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NumbersError",
+                &[
+                    crate::shape::field::<Option<String>>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<Option<NumbersErrorMeta>>("meta"),
+                    crate::shape::field::<Option<NumbersErrorSource>>("source"),
+                    crate::shape::field::<Option<String>>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/numbers_Error/properties/meta`
@@ -999,29 +1025,35 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PhoneNumber {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PhoneNumber",
-        &[
-            crate::shape::field::<Option<String>>("bundle_id"),
-            crate::shape::field::<Option<String>>("country_code"),
-            crate::shape::field::<Option<String>>("country_iso_alpha2"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<
-                Option<PhoneNumberPhoneNumberType>,
-            >("phone_number_type"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<
-                Option<Vec<SubNumberOrderRegulatoryRequirementWithValue>>,
-            >("regulatory_requirements"),
-            crate::shape::field::<Option<bool>>("requirements_met"),
-            crate::shape::field::<
-                Option<PhoneNumberRequirementsStatus>,
-            >("requirements_status"),
-            crate::shape::field::<Option<PhoneNumberStatus2>>("status"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PhoneNumber",
+                &[
+                    crate::shape::field::<Option<String>>("bundle_id"),
+                    crate::shape::field::<Option<String>>("country_code"),
+                    crate::shape::field::<Option<String>>("country_iso_alpha2"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<
+                        Option<PhoneNumberPhoneNumberType>,
+                    >("phone_number_type"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<
+                        Option<Vec<SubNumberOrderRegulatoryRequirementWithValue>>,
+                    >("regulatory_requirements"),
+                    crate::shape::field::<Option<bool>>("requirements_met"),
+                    crate::shape::field::<
+                        Option<PhoneNumberRequirementsStatus>,
+                    >("requirements_status"),
+                    crate::shape::field::<Option<PhoneNumberStatus2>>("status"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Phone number type
@@ -1132,14 +1164,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PhoneNumbersJobPhoneNumber {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PhoneNumbersJobPhoneNumber",
-        &[
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("phone_number"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PhoneNumbersJobPhoneNumber",
+                &[
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/SubNumberOrderRegulatoryRequirement/properties/field_type`
@@ -1202,18 +1240,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for SubNumberOrderRegulatoryRequirementWithValue {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SubNumberOrderRegulatoryRequirementWithValue",
-        &[
-            crate::shape::field::<
-                Option<SubNumberOrderRegulatoryRequirementWithValueFieldType>,
-            >("field_type"),
-            crate::shape::field::<Option<String>>("field_value"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("requirement_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SubNumberOrderRegulatoryRequirementWithValue",
+                &[
+                    crate::shape::field::<
+                        Option<SubNumberOrderRegulatoryRequirementWithValueFieldType>,
+                    >("field_type"),
+                    crate::shape::field::<Option<String>>("field_value"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("requirement_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/SubNumberOrderRegulatoryRequirementWithValue/properties/field_type`
@@ -1250,28 +1294,6 @@ crate::codec::optional_fields!(
     tech_prefix_enabled, "translated_number" => translated_number, "usage_payment_method"
     => usage_payment_method }
 );
-
-impl crate::shape::Shaped for UpdatePhoneNumberVoiceSettingsRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdatePhoneNumberVoiceSettingsRequest",
-        &[
-            crate::shape::field::<Option<CallForwarding>>("call_forwarding"),
-            crate::shape::field::<Option<CallRecording>>("call_recording"),
-            crate::shape::field::<Option<bool>>("caller_id_name_enabled"),
-            crate::shape::field::<Option<CnamListing>>("cnam_listing"),
-            crate::shape::field::<
-                Option<UpdatePhoneNumberVoiceSettingsRequestInboundCallScreening>,
-            >("inbound_call_screening"),
-            crate::shape::field::<Option<MediaFeatures>>("media_features"),
-            crate::shape::field::<Option<bool>>("tech_prefix_enabled"),
-            crate::shape::field::<Option<String>>("translated_number"),
-            crate::shape::field::<
-                Option<UpdatePhoneNumberVoiceSettingsRequestUsagePaymentMethod>,
-            >("usage_payment_method"),
-        ],
-        false,
-    );
-}
 
 /// The inbound_call_screening setting is a phone number configuration option variable that allows users to configure their settings to block or flag fraudulent calls. It can be set to disabled, reject_calls, or flag_calls. This feature has an additional per-number monthly cost associated with it.
 ///

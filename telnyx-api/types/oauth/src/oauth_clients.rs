@@ -14,11 +14,17 @@ pub struct CreateOAuthClientResponse {
 crate::codec::optional_fields!(CreateOAuthClientResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateOAuthClientResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateOAuthClientResponse",
-        &[crate::shape::field::<Option<OAuthClient>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateOAuthClientResponse",
+                &[crate::shape::field::<Option<OAuthClient>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1oauth_clients~1{id}/get/responses/200/content/application~1json/schema`
@@ -73,14 +79,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListOAuthClientsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListOAuthClientsResponse",
-        &[
-            crate::shape::field::<Option<Vec<OAuthClient>>>("data"),
-            crate::shape::field::<Option<OauthPaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListOAuthClientsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<OAuthClient>>>("data"),
+                    crate::shape::field::<Option<OauthPaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/OAuthClient`
@@ -128,30 +140,36 @@ pub struct OAuthClient {
 }
 
 impl crate::shape::Shaped for OAuthClient {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "OAuthClient",
-        &[
-            crate::shape::field::<
-                Option<Vec<OAuthClientAllowedGrantTypesItem>>,
-            >("allowed_grant_types"),
-            crate::shape::field::<Option<Vec<String>>>("allowed_scopes"),
-            crate::shape::field::<String>("client_id"),
-            crate::shape::field::<Option<String>>("client_secret"),
-            crate::shape::field::<OAuthClientClientType>("client_type"),
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<Option<String>>("logo_uri"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<String>("org_id"),
-            crate::shape::field::<Option<String>>("policy_uri"),
-            crate::shape::field::<OAuthClientRecordType>("record_type"),
-            crate::shape::field::<Option<Vec<String>>>("redirect_uris"),
-            crate::shape::field::<bool>("require_pkce"),
-            crate::shape::field::<Option<String>>("tos_uri"),
-            crate::shape::field::<String>("updated_at"),
-            crate::shape::field::<String>("user_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OAuthClient",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<OAuthClientAllowedGrantTypesItem>>,
+                    >("allowed_grant_types"),
+                    crate::shape::field::<Option<Vec<String>>>("allowed_scopes"),
+                    crate::shape::field::<String>("client_id"),
+                    crate::shape::field::<Option<String>>("client_secret"),
+                    crate::shape::field::<OAuthClientClientType>("client_type"),
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<Option<String>>("logo_uri"),
+                    crate::shape::field::<String>("name"),
+                    crate::shape::field::<String>("org_id"),
+                    crate::shape::field::<Option<String>>("policy_uri"),
+                    crate::shape::field::<OAuthClientRecordType>("record_type"),
+                    crate::shape::field::<Option<Vec<String>>>("redirect_uris"),
+                    crate::shape::field::<bool>("require_pkce"),
+                    crate::shape::field::<Option<String>>("tos_uri"),
+                    crate::shape::field::<String>("updated_at"),
+                    crate::shape::field::<String>("user_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// OAuth client type
@@ -216,26 +234,6 @@ pub struct OAuthClientCreateRequest {
     /// URL of the client's terms of service
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tos_uri: Option<String>,
-}
-
-impl crate::shape::Shaped for OAuthClientCreateRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "OAuthClientCreateRequest",
-        &[
-            crate::shape::field::<
-                Vec<OAuthClientCreateRequestAllowedGrantTypesItem>,
-            >("allowed_grant_types"),
-            crate::shape::field::<Vec<String>>("allowed_scopes"),
-            crate::shape::field::<OAuthClientCreateRequestClientType>("client_type"),
-            crate::shape::field::<Option<String>>("logo_uri"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<Option<String>>("policy_uri"),
-            crate::shape::field::<Option<Vec<String>>>("redirect_uris"),
-            crate::shape::field::<Option<bool>>("require_pkce"),
-            crate::shape::field::<Option<String>>("tos_uri"),
-        ],
-        false,
-    );
 }
 
 /// Spec: `#/components/schemas/OAuthClientCreateRequest/properties/allowed_grant_types/items`
@@ -305,25 +303,6 @@ crate::codec::optional_fields!(
     "policy_uri" => policy_uri, "redirect_uris" => redirect_uris, "require_pkce" =>
     require_pkce, "tos_uri" => tos_uri }
 );
-
-impl crate::shape::Shaped for OAuthClientUpdateRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "OAuthClientUpdateRequest",
-        &[
-            crate::shape::field::<
-                Option<Vec<OAuthClientUpdateRequestAllowedGrantTypesItem>>,
-            >("allowed_grant_types"),
-            crate::shape::field::<Option<Vec<String>>>("allowed_scopes"),
-            crate::shape::field::<Option<String>>("logo_uri"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("policy_uri"),
-            crate::shape::field::<Option<Vec<String>>>("redirect_uris"),
-            crate::shape::field::<Option<bool>>("require_pkce"),
-            crate::shape::field::<Option<String>>("tos_uri"),
-        ],
-        false,
-    );
-}
 
 /// Spec: `#/components/schemas/OAuthClientUpdateRequest/properties/allowed_grant_types/items`
 pub type OAuthClientUpdateRequestAllowedGrantTypesItem = OAuthClientAllowedGrantTypesItem;

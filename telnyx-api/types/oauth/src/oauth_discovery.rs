@@ -44,27 +44,35 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for AuthorizationServerMetadata {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AuthorizationServerMetadata",
-        &[
-            crate::shape::field::<Option<String>>("authorization_endpoint"),
-            crate::shape::field::<
-                Option<Vec<String>>,
-            >("code_challenge_methods_supported"),
-            crate::shape::field::<Option<Vec<String>>>("grant_types_supported"),
-            crate::shape::field::<Option<String>>("introspection_endpoint"),
-            crate::shape::field::<Option<String>>("issuer"),
-            crate::shape::field::<Option<String>>("jwks_uri"),
-            crate::shape::field::<Option<String>>("registration_endpoint"),
-            crate::shape::field::<Option<Vec<String>>>("response_types_supported"),
-            crate::shape::field::<Option<Vec<String>>>("scopes_supported"),
-            crate::shape::field::<Option<String>>("token_endpoint"),
-            crate::shape::field::<
-                Option<Vec<String>>,
-            >("token_endpoint_auth_methods_supported"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AuthorizationServerMetadata",
+                &[
+                    crate::shape::field::<Option<String>>("authorization_endpoint"),
+                    crate::shape::field::<
+                        Option<Vec<String>>,
+                    >("code_challenge_methods_supported"),
+                    crate::shape::field::<Option<Vec<String>>>("grant_types_supported"),
+                    crate::shape::field::<Option<String>>("introspection_endpoint"),
+                    crate::shape::field::<Option<String>>("issuer"),
+                    crate::shape::field::<Option<String>>("jwks_uri"),
+                    crate::shape::field::<Option<String>>("registration_endpoint"),
+                    crate::shape::field::<
+                        Option<Vec<String>>,
+                    >("response_types_supported"),
+                    crate::shape::field::<Option<Vec<String>>>("scopes_supported"),
+                    crate::shape::field::<Option<String>>("token_endpoint"),
+                    crate::shape::field::<
+                        Option<Vec<String>>,
+                    >("token_endpoint_auth_methods_supported"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/ResourceMetadata`
@@ -82,12 +90,18 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ResourceMetadata {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ResourceMetadata",
-        &[
-            crate::shape::field::<Option<Vec<String>>>("authorization_servers"),
-            crate::shape::field::<Option<String>>("resource"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ResourceMetadata",
+                &[
+                    crate::shape::field::<Option<Vec<String>>>("authorization_servers"),
+                    crate::shape::field::<Option<String>>("resource"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

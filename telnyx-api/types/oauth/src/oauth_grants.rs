@@ -14,11 +14,17 @@ pub struct GetOAuthGrantResponse {
 crate::codec::optional_fields!(GetOAuthGrantResponse { "data" => data });
 
 impl crate::shape::Shaped for GetOAuthGrantResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetOAuthGrantResponse",
-        &[crate::shape::field::<Option<OAuthGrant>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetOAuthGrantResponse",
+                &[crate::shape::field::<Option<OAuthGrant>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1oauth_grants/get/responses/200/content/application~1json/schema`
@@ -33,14 +39,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListOAuthGrantsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListOAuthGrantsResponse",
-        &[
-            crate::shape::field::<Option<Vec<OAuthGrant>>>("data"),
-            crate::shape::field::<Option<OauthPaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListOAuthGrantsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<OAuthGrant>>>("data"),
+                    crate::shape::field::<Option<OauthPaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/OAuthGrant`
@@ -62,18 +74,24 @@ pub struct OAuthGrant {
 }
 
 impl crate::shape::Shaped for OAuthGrant {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "OAuthGrant",
-        &[
-            crate::shape::field::<String>("client_id"),
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<Option<String>>("last_used_at"),
-            crate::shape::field::<OAuthGrantRecordType>("record_type"),
-            crate::shape::field::<Vec<String>>("scopes"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OAuthGrant",
+                &[
+                    crate::shape::field::<String>("client_id"),
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<Option<String>>("last_used_at"),
+                    crate::shape::field::<OAuthGrantRecordType>("record_type"),
+                    crate::shape::field::<Vec<String>>("scopes"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Record type identifier

@@ -78,11 +78,17 @@ pub struct ConsentTokenResponse {
 crate::codec::optional_fields!(ConsentTokenResponse { "data" => data });
 
 impl crate::shape::Shaped for ConsentTokenResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConsentTokenResponse",
-        &[crate::shape::field::<Option<ConsentTokenResponseData>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConsentTokenResponse",
+                &[crate::shape::field::<Option<ConsentTokenResponseData>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/ConsentTokenResponse/properties/data`
@@ -113,22 +119,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ConsentTokenResponseData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConsentTokenResponseData",
-        &[
-            crate::shape::field::<Option<String>>("client_id"),
-            crate::shape::field::<Option<String>>("logo_uri"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("policy_uri"),
-            crate::shape::field::<Option<String>>("redirect_uri"),
-            crate::shape::field::<
-                Option<Vec<ConsentTokenResponseDataRequestedScopesItem>>,
-            >("requested_scopes"),
-            crate::shape::field::<Option<String>>("tos_uri"),
-            crate::shape::field::<Option<bool>>("verified"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConsentTokenResponseData",
+                &[
+                    crate::shape::field::<Option<String>>("client_id"),
+                    crate::shape::field::<Option<String>>("logo_uri"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("policy_uri"),
+                    crate::shape::field::<Option<String>>("redirect_uri"),
+                    crate::shape::field::<
+                        Option<Vec<ConsentTokenResponseDataRequestedScopesItem>>,
+                    >("requested_scopes"),
+                    crate::shape::field::<Option<String>>("tos_uri"),
+                    crate::shape::field::<Option<bool>>("verified"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/ConsentTokenResponse/properties/data/properties/requested_scopes/items`
@@ -148,15 +160,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ConsentTokenResponseDataRequestedScopesItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConsentTokenResponseDataRequestedScopesItem",
-        &[
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("name"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConsentTokenResponseDataRequestedScopesItem",
+                &[
+                    crate::shape::field::<Option<String>>("description"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("name"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CreateGrantResponse`
@@ -167,11 +185,17 @@ pub struct CreateGrantResponse {
 }
 
 impl crate::shape::Shaped for CreateGrantResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateGrantResponse",
-        &[crate::shape::field::<String>("redirect_uri")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateGrantResponse",
+                &[crate::shape::field::<String>("redirect_uri")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CreateOAuthGrantRequest`
@@ -183,30 +207,11 @@ pub struct CreateOAuthGrantRequest {
     pub consent_token: String,
 }
 
-impl crate::shape::Shaped for CreateOAuthGrantRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateOAuthGrantRequest",
-        &[
-            crate::shape::field::<bool>("allowed"),
-            crate::shape::field::<String>("consent_token"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/IntrospectRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IntrospectRequest {
     /// The token to introspect
     pub token: String,
-}
-
-impl crate::shape::Shaped for IntrospectRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "IntrospectRequest",
-        &[crate::shape::field::<String>("token")],
-        false,
-    );
 }
 
 /// Spec: `#/components/schemas/IntrospectResponse`
@@ -235,19 +240,25 @@ pub struct IntrospectResponse {
 }
 
 impl crate::shape::Shaped for IntrospectResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "IntrospectResponse",
-        &[
-            crate::shape::field::<bool>("active"),
-            crate::shape::field::<Option<String>>("aud"),
-            crate::shape::field::<Option<String>>("client_id"),
-            crate::shape::field::<Option<i64>>("exp"),
-            crate::shape::field::<Option<i64>>("iat"),
-            crate::shape::field::<Option<String>>("iss"),
-            crate::shape::field::<Option<String>>("scope"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "IntrospectResponse",
+                &[
+                    crate::shape::field::<bool>("active"),
+                    crate::shape::field::<Option<String>>("aud"),
+                    crate::shape::field::<Option<String>>("client_id"),
+                    crate::shape::field::<Option<i64>>("exp"),
+                    crate::shape::field::<Option<i64>>("iat"),
+                    crate::shape::field::<Option<String>>("iss"),
+                    crate::shape::field::<Option<String>>("scope"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/JWKSet`
@@ -259,11 +270,17 @@ pub struct JwkSet {
 crate::codec::optional_fields!(JwkSet { "keys" => keys });
 
 impl crate::shape::Shaped for JwkSet {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "JwkSet",
-        &[crate::shape::field::<Option<Vec<JwkSetKeysItem>>>("keys")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "JwkSet",
+                &[crate::shape::field::<Option<Vec<JwkSetKeysItem>>>("keys")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/JWKSet/properties/keys/items`
@@ -284,16 +301,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for JwkSetKeysItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "JwkSetKeysItem",
-        &[
-            crate::shape::field::<Option<String>>("alg"),
-            crate::shape::field::<Option<String>>("kid"),
-            crate::shape::field::<Option<String>>("kty"),
-            crate::shape::field::<Option<String>>("use"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "JwkSetKeysItem",
+                &[
+                    crate::shape::field::<Option<String>>("alg"),
+                    crate::shape::field::<Option<String>>("kid"),
+                    crate::shape::field::<Option<String>>("kty"),
+                    crate::shape::field::<Option<String>>("use"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/OAuthDynamicRegistrationRequest`
@@ -327,28 +350,6 @@ crate::codec::optional_fields!(
     redirect_uris, "response_types" => response_types, "scope" => scope,
     "token_endpoint_auth_method" => token_endpoint_auth_method, "tos_uri" => tos_uri }
 );
-
-impl crate::shape::Shaped for OAuthDynamicRegistrationRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "OAuthDynamicRegistrationRequest",
-        &[
-            crate::shape::field::<Option<String>>("client_name"),
-            crate::shape::field::<
-                Option<Vec<OAuthDynamicRegistrationRequestGrantTypesItem>>,
-            >("grant_types"),
-            crate::shape::field::<Option<String>>("logo_uri"),
-            crate::shape::field::<Option<String>>("policy_uri"),
-            crate::shape::field::<Option<Vec<String>>>("redirect_uris"),
-            crate::shape::field::<Option<Vec<String>>>("response_types"),
-            crate::shape::field::<Option<String>>("scope"),
-            crate::shape::field::<
-                Option<OAuthDynamicRegistrationRequestTokenEndpointAuthMethod>,
-            >("token_endpoint_auth_method"),
-            crate::shape::field::<Option<String>>("tos_uri"),
-        ],
-        false,
-    );
-}
 
 /// Spec: `#/components/schemas/OAuthDynamicRegistrationRequest/properties/grant_types/items`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -468,24 +469,30 @@ pub struct OAuthDynamicRegistrationResponse {
 }
 
 impl crate::shape::Shaped for OAuthDynamicRegistrationResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "OAuthDynamicRegistrationResponse",
-        &[
-            crate::shape::field::<String>("client_id"),
-            crate::shape::field::<i64>("client_id_issued_at"),
-            crate::shape::field::<Option<String>>("client_name"),
-            crate::shape::field::<Option<String>>("client_secret"),
-            crate::shape::field::<Option<Vec<String>>>("grant_types"),
-            crate::shape::field::<Option<String>>("logo_uri"),
-            crate::shape::field::<Option<String>>("policy_uri"),
-            crate::shape::field::<Option<Vec<String>>>("redirect_uris"),
-            crate::shape::field::<Option<Vec<String>>>("response_types"),
-            crate::shape::field::<Option<String>>("scope"),
-            crate::shape::field::<Option<String>>("token_endpoint_auth_method"),
-            crate::shape::field::<Option<String>>("tos_uri"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OAuthDynamicRegistrationResponse",
+                &[
+                    crate::shape::field::<String>("client_id"),
+                    crate::shape::field::<i64>("client_id_issued_at"),
+                    crate::shape::field::<Option<String>>("client_name"),
+                    crate::shape::field::<Option<String>>("client_secret"),
+                    crate::shape::field::<Option<Vec<String>>>("grant_types"),
+                    crate::shape::field::<Option<String>>("logo_uri"),
+                    crate::shape::field::<Option<String>>("policy_uri"),
+                    crate::shape::field::<Option<Vec<String>>>("redirect_uris"),
+                    crate::shape::field::<Option<Vec<String>>>("response_types"),
+                    crate::shape::field::<Option<String>>("scope"),
+                    crate::shape::field::<Option<String>>("token_endpoint_auth_method"),
+                    crate::shape::field::<Option<String>>("tos_uri"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/TokenRequest`
@@ -516,23 +523,6 @@ pub struct TokenRequest {
     pub scope: Option<String>,
 }
 
-impl crate::shape::Shaped for TokenRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TokenRequest",
-        &[
-            crate::shape::field::<Option<String>>("client_id"),
-            crate::shape::field::<Option<String>>("client_secret"),
-            crate::shape::field::<Option<String>>("code"),
-            crate::shape::field::<Option<String>>("code_verifier"),
-            crate::shape::field::<TokenRequestGrantType>("grant_type"),
-            crate::shape::field::<Option<String>>("redirect_uri"),
-            crate::shape::field::<Option<String>>("refresh_token"),
-            crate::shape::field::<Option<String>>("scope"),
-        ],
-        false,
-    );
-}
-
 /// OAuth 2.0 grant type
 ///
 /// Spec: `#/components/schemas/TokenRequest/properties/grant_type`
@@ -556,17 +546,23 @@ pub struct TokenResponse {
 }
 
 impl crate::shape::Shaped for TokenResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TokenResponse",
-        &[
-            crate::shape::field::<String>("access_token"),
-            crate::shape::field::<i64>("expires_in"),
-            crate::shape::field::<Option<String>>("refresh_token"),
-            crate::shape::field::<Option<String>>("scope"),
-            crate::shape::field::<TokenResponseTokenType>("token_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TokenResponse",
+                &[
+                    crate::shape::field::<String>("access_token"),
+                    crate::shape::field::<i64>("expires_in"),
+                    crate::shape::field::<Option<String>>("refresh_token"),
+                    crate::shape::field::<Option<String>>("scope"),
+                    crate::shape::field::<TokenResponseTokenType>("token_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Token type

@@ -62,14 +62,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for OauthPaginationMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "OauthPaginationMeta",
-        &[
-            crate::shape::field::<Option<i64>>("page_number"),
-            crate::shape::field::<Option<i64>>("page_size"),
-            crate::shape::field::<Option<i64>>("total_pages"),
-            crate::shape::field::<Option<i64>>("total_results"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OauthPaginationMeta",
+                &[
+                    crate::shape::field::<Option<i64>>("page_number"),
+                    crate::shape::field::<Option<i64>>("page_size"),
+                    crate::shape::field::<Option<i64>>("total_pages"),
+                    crate::shape::field::<Option<i64>>("total_results"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -17,20 +17,6 @@ pub struct CreateCustomerServiceRecord {
     pub webhook_url: Option<String>,
 }
 
-impl crate::shape::Shaped for CreateCustomerServiceRecord {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateCustomerServiceRecord",
-        &[
-            crate::shape::field::<
-                Option<CustomerServiceRecordAdditionalData>,
-            >("additional_data"),
-            crate::shape::field::<String>("phone_number"),
-            crate::shape::field::<Option<String>>("webhook_url"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1customer_service_records/post/responses/201/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateCustomerServiceRecordResponse {
@@ -40,11 +26,17 @@ pub struct CreateCustomerServiceRecordResponse {
 crate::codec::optional_fields!(CreateCustomerServiceRecordResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateCustomerServiceRecordResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateCustomerServiceRecordResponse",
-        &[crate::shape::field::<Option<CustomerServiceRecord>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateCustomerServiceRecordResponse",
+                &[crate::shape::field::<Option<CustomerServiceRecord>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CustomerServiceRecord`
@@ -78,21 +70,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CustomerServiceRecord {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CustomerServiceRecord",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("error_message"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<CustomerServiceRecordResult>>("result"),
-            crate::shape::field::<Option<CustomerServiceRecordStatus>>("status"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("webhook_url"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CustomerServiceRecord",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("error_message"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<CustomerServiceRecordResult>>("result"),
+                    crate::shape::field::<Option<CustomerServiceRecordStatus>>("status"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<String>>("webhook_url"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CustomerServiceRecordAdditionalData`
@@ -128,25 +126,6 @@ crate::codec::optional_fields!(
     state, "zip_code" => zip_code }
 );
 
-impl crate::shape::Shaped for CustomerServiceRecordAdditionalData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CustomerServiceRecordAdditionalData",
-        &[
-            crate::shape::field::<Option<String>>("account_number"),
-            crate::shape::field::<Option<String>>("address_line_1"),
-            crate::shape::field::<Option<String>>("authorized_person_name"),
-            crate::shape::field::<Option<String>>("billing_phone_number"),
-            crate::shape::field::<Option<String>>("city"),
-            crate::shape::field::<Option<String>>("customer_code"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("pin"),
-            crate::shape::field::<Option<String>>("state"),
-            crate::shape::field::<Option<String>>("zip_code"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1customer_service_records/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerServiceRecordFilterConsolidated {
@@ -160,24 +139,6 @@ crate::codec::optional_fields!(
     => phone_number, "status" => status }
 );
 
-impl crate::shape::Shaped for CustomerServiceRecordFilterConsolidated {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CustomerServiceRecordFilterConsolidated",
-        &[
-            crate::shape::field::<
-                Option<CustomerServiceRecordFilterConsolidatedCreatedAt>,
-            >("created_at"),
-            crate::shape::field::<
-                Option<CustomerServiceRecordFilterConsolidatedPhoneNumber>,
-            >("phone_number"),
-            crate::shape::field::<
-                Option<CustomerServiceRecordFilterConsolidatedStatus>,
-            >("status"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1customer_service_records/get/parameters/1/schema/properties/status`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerServiceRecordFilterConsolidatedStatus {
@@ -190,21 +151,6 @@ pub struct CustomerServiceRecordFilterConsolidatedStatus {
 crate::codec::optional_fields!(
     CustomerServiceRecordFilterConsolidatedStatus { "eq" => eq, "in" => in_ }
 );
-
-impl crate::shape::Shaped for CustomerServiceRecordFilterConsolidatedStatus {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CustomerServiceRecordFilterConsolidatedStatus",
-        &[
-            crate::shape::field::<
-                Option<CustomerServiceRecordFilterConsolidatedStatusEq>,
-            >("eq"),
-            crate::shape::field::<
-                Option<Vec<CustomerServiceRecordFilterConsolidatedStatusInItem>>,
-            >("in"),
-        ],
-        false,
-    );
-}
 
 /// Filters records to those with a specific status.
 ///
@@ -241,23 +187,29 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CustomerServiceRecordPhoneNumberCoverage {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CustomerServiceRecordPhoneNumberCoverage",
-        &[
-            crate::shape::field::<
-                Option<
-                    Vec<
-                        CustomerServiceRecordPhoneNumberCoverageAdditionalDataRequiredItem,
-                    >,
-                >,
-            >("additional_data_required"),
-            crate::shape::field::<Option<bool>>("has_csr_coverage"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<Option<String>>("reason"),
-            crate::shape::field::<Option<String>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CustomerServiceRecordPhoneNumberCoverage",
+                &[
+                    crate::shape::field::<
+                        Option<
+                            Vec<
+                                CustomerServiceRecordPhoneNumberCoverageAdditionalDataRequiredItem,
+                            >,
+                        >,
+                    >("additional_data_required"),
+                    crate::shape::field::<Option<bool>>("has_csr_coverage"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<Option<String>>("reason"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CustomerServiceRecordPhoneNumberCoverage/properties/additional_data_required/items`
@@ -350,16 +302,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CustomerServiceRecordResult {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CustomerServiceRecordResult",
-        &[
-            crate::shape::field::<Option<CustomerServiceRecordResultAddress>>("address"),
-            crate::shape::field::<Option<CustomerServiceRecordResultAdmin>>("admin"),
-            crate::shape::field::<Option<Vec<String>>>("associated_phone_numbers"),
-            crate::shape::field::<Option<String>>("carrier_name"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CustomerServiceRecordResult",
+                &[
+                    crate::shape::field::<
+                        Option<CustomerServiceRecordResultAddress>,
+                    >("address"),
+                    crate::shape::field::<
+                        Option<CustomerServiceRecordResultAdmin>,
+                    >("admin"),
+                    crate::shape::field::<
+                        Option<Vec<String>>,
+                    >("associated_phone_numbers"),
+                    crate::shape::field::<Option<String>>("carrier_name"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The address of the customer service record
@@ -386,17 +350,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CustomerServiceRecordResultAddress {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CustomerServiceRecordResultAddress",
-        &[
-            crate::shape::field::<Option<String>>("administrative_area"),
-            crate::shape::field::<Option<String>>("full_address"),
-            crate::shape::field::<Option<String>>("locality"),
-            crate::shape::field::<Option<String>>("postal_code"),
-            crate::shape::field::<Option<String>>("street_address"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CustomerServiceRecordResultAddress",
+                &[
+                    crate::shape::field::<Option<String>>("administrative_area"),
+                    crate::shape::field::<Option<String>>("full_address"),
+                    crate::shape::field::<Option<String>>("locality"),
+                    crate::shape::field::<Option<String>>("postal_code"),
+                    crate::shape::field::<Option<String>>("street_address"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The admin of the customer service record.
@@ -421,16 +391,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CustomerServiceRecordResultAdmin {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CustomerServiceRecordResultAdmin",
-        &[
-            crate::shape::field::<Option<String>>("account_number"),
-            crate::shape::field::<Option<String>>("authorized_person_name"),
-            crate::shape::field::<Option<String>>("billing_phone_number"),
-            crate::shape::field::<Option<String>>("name"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CustomerServiceRecordResultAdmin",
+                &[
+                    crate::shape::field::<Option<String>>("account_number"),
+                    crate::shape::field::<Option<String>>("authorized_person_name"),
+                    crate::shape::field::<Option<String>>("billing_phone_number"),
+                    crate::shape::field::<Option<String>>("name"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The status of the customer service record
@@ -488,14 +464,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListCustomerServiceRecordsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListCustomerServiceRecordsResponse",
-        &[
-            crate::shape::field::<Option<Vec<CustomerServiceRecord>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListCustomerServiceRecordsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<CustomerServiceRecord>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/requestBodies/VerifyCustomerServiceRecordPhoneNumberCoverage/content/application~1json/schema`
@@ -510,13 +492,19 @@ pub struct VerifyPhoneNumberCoverageResponse {
 crate::codec::optional_fields!(VerifyPhoneNumberCoverageResponse { "data" => data });
 
 impl crate::shape::Shaped for VerifyPhoneNumberCoverageResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VerifyPhoneNumberCoverageResponse",
-        &[
-            crate::shape::field::<
-                Option<Vec<CustomerServiceRecordPhoneNumberCoverage>>,
-            >("data"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VerifyPhoneNumberCoverageResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<CustomerServiceRecordPhoneNumberCoverage>>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

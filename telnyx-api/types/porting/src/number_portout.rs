@@ -15,17 +15,6 @@ pub struct CreatePortoutReport {
     pub report_type: CreatePortoutReportReportType,
 }
 
-impl crate::shape::Shaped for CreatePortoutReport {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreatePortoutReport",
-        &[
-            crate::shape::field::<ExportPortoutsCsvReport>("params"),
-            crate::shape::field::<CreatePortoutReportReportType>("report_type"),
-        ],
-        false,
-    );
-}
-
 /// Identifies the type of report
 ///
 /// Spec: `#/components/requestBodies/CreatePortoutReport/content/application~1json/schema/properties/report_type`
@@ -40,11 +29,17 @@ pub struct CreatePortoutReportResponse {
 crate::codec::optional_fields!(CreatePortoutReportResponse { "data" => data });
 
 impl crate::shape::Shaped for CreatePortoutReportResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreatePortoutReportResponse",
-        &[crate::shape::field::<Option<PortoutReport>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreatePortoutReportResponse",
+                &[crate::shape::field::<Option<PortoutReport>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The parameters for generating a port-outs CSV report.
@@ -57,11 +52,17 @@ pub struct ExportPortoutsCsvReport {
 }
 
 impl crate::shape::Shaped for ExportPortoutsCsvReport {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ExportPortoutsCsvReport",
-        &[crate::shape::field::<ExportPortoutsCsvReportFilters>("filters")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ExportPortoutsCsvReport",
+                &[crate::shape::field::<ExportPortoutsCsvReportFilters>("filters")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The filters to apply to the export port-out CSV report.
@@ -91,20 +92,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ExportPortoutsCsvReportFilters {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ExportPortoutsCsvReportFilters",
-        &[
-            crate::shape::field::<Option<String>>("created_at__gt"),
-            crate::shape::field::<Option<String>>("created_at__lt"),
-            crate::shape::field::<Option<Vec<String>>>("customer_reference__in"),
-            crate::shape::field::<Option<String>>("end_user_name"),
-            crate::shape::field::<Option<Vec<String>>>("phone_numbers__overlaps"),
-            crate::shape::field::<
-                Option<Vec<ExportPortoutsCsvReportFiltersStatusInItem>>,
-            >("status__in"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ExportPortoutsCsvReportFilters",
+                &[
+                    crate::shape::field::<Option<String>>("created_at__gt"),
+                    crate::shape::field::<Option<String>>("created_at__lt"),
+                    crate::shape::field::<Option<Vec<String>>>("customer_reference__in"),
+                    crate::shape::field::<Option<String>>("end_user_name"),
+                    crate::shape::field::<
+                        Option<Vec<String>>,
+                    >("phone_numbers__overlaps"),
+                    crate::shape::field::<
+                        Option<Vec<ExportPortoutsCsvReportFiltersStatusInItem>>,
+                    >("status__in"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/ExportPortoutsCSVReport/properties/filters/properties/status__in/items`
@@ -169,14 +178,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for FindPortoutCommentsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FindPortoutCommentsResponse",
-        &[
-            crate::shape::field::<Option<Vec<PortoutComment>>>("data"),
-            crate::shape::field::<Option<Metadata>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FindPortoutCommentsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<PortoutComment>>>("data"),
+                    crate::shape::field::<Option<Metadata>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1portouts~1{id}/get/responses/200/content/application~1json/schema`
@@ -188,11 +203,17 @@ pub struct FindPortoutRequestResponse {
 crate::codec::optional_fields!(FindPortoutRequestResponse { "data" => data });
 
 impl crate::shape::Shaped for FindPortoutRequestResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FindPortoutRequestResponse",
-        &[crate::shape::field::<Option<PortoutDetails>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FindPortoutRequestResponse",
+                &[crate::shape::field::<Option<PortoutDetails>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1portouts~1{id}~1supporting_documents/get/responses/201/content/application~1json/schema`
@@ -206,11 +227,17 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GetPortRequestSupportingDocumentsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetPortRequestSupportingDocumentsResponse",
-        &[crate::shape::field::<Option<Vec<PortOutSupportingDocument>>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetPortRequestSupportingDocumentsResponse",
+                &[crate::shape::field::<Option<Vec<PortOutSupportingDocument>>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1portouts~1reports~1{id}/get/responses/200/content/application~1json/schema`
@@ -231,22 +258,6 @@ crate::codec::optional_fields!(
     ListPortoutEventsFilter { "created_at" => created_at, "event_type" => event_type,
     "portout_id" => portout_id }
 );
-
-impl crate::shape::Shaped for ListPortoutEventsFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPortoutEventsFilter",
-        &[
-            crate::shape::field::<
-                Option<ListPortoutEventsFilterCreatedAt>,
-            >("created_at"),
-            crate::shape::field::<
-                Option<ListPortoutEventsFilterEventType>,
-            >("event_type"),
-            crate::shape::field::<Option<String>>("portout_id"),
-        ],
-        false,
-    );
-}
 
 /// Filter by created_at date range using nested operations
 ///
@@ -305,14 +316,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListPortoutEventsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPortoutEventsResponse",
-        &[
-            crate::shape::field::<Option<Vec<PortoutEvent>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListPortoutEventsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<PortoutEvent>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1portouts~1rejections~1{portout_id}/get/parameters/1/schema`
@@ -322,14 +339,6 @@ pub struct ListPortoutRejectionsFilter {
 }
 
 crate::codec::optional_fields!(ListPortoutRejectionsFilter { "code" => code });
-
-impl crate::shape::Shaped for ListPortoutRejectionsFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPortoutRejectionsFilter",
-        &[crate::shape::field::<Option<ListPortoutRejectionsFilterCode>>("code")],
-        false,
-    );
-}
 
 /// Spec: `#/paths/~1portouts~1rejections~1{portout_id}/get/parameters/1/schema/properties/code`
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -354,13 +363,6 @@ impl<'de> serde::Deserialize<'de> for ListPortoutRejectionsFilterCode {
     }
 }
 
-impl crate::shape::Shaped for ListPortoutRejectionsFilterCode {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "ListPortoutRejectionsFilterCode",
-        variants: &[crate::shape::of::<i64>(), crate::shape::of::<Vec<i64>>()],
-    };
-}
-
 /// Spec: `#/paths/~1portouts~1rejections~1{portout_id}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPortoutRejectionsResponse {
@@ -370,11 +372,17 @@ pub struct ListPortoutRejectionsResponse {
 crate::codec::optional_fields!(ListPortoutRejectionsResponse { "data" => data });
 
 impl crate::shape::Shaped for ListPortoutRejectionsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPortoutRejectionsResponse",
-        &[crate::shape::field::<Option<Vec<PortoutRejection>>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListPortoutRejectionsResponse",
+                &[crate::shape::field::<Option<Vec<PortoutRejection>>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1portouts~1reports/get/parameters/1/schema`
@@ -389,19 +397,6 @@ pub struct ListPortoutReportsFilter {
 crate::codec::optional_fields!(
     ListPortoutReportsFilter { "report_type" => report_type, "status" => status }
 );
-
-impl crate::shape::Shaped for ListPortoutReportsFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPortoutReportsFilter",
-        &[
-            crate::shape::field::<
-                Option<ListPortoutReportsFilterReportType>,
-            >("report_type"),
-            crate::shape::field::<Option<ListPortoutReportsFilterStatus>>("status"),
-        ],
-        false,
-    );
-}
 
 /// Filter reports of a specific type
 ///
@@ -425,14 +420,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListPortoutReportsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPortoutReportsResponse",
-        &[
-            crate::shape::field::<Option<Vec<PortoutReport>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListPortoutReportsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<PortoutReport>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1portouts/get/parameters/1/schema`
@@ -472,33 +473,6 @@ crate::codec::optional_fields!(
     status_in, "support_key" => support_key }
 );
 
-impl crate::shape::Shaped for ListPortoutRequestFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPortoutRequestFilter",
-        &[
-            crate::shape::field::<Option<String>>("carrier_name"),
-            crate::shape::field::<Option<String>>("country_code"),
-            crate::shape::field::<Option<Vec<String>>>("country_code_in"),
-            crate::shape::field::<Option<String>>("foc_date"),
-            crate::shape::field::<
-                Option<ListPortoutRequestFilterInsertedAt>,
-            >("inserted_at"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<Option<String>>("pon"),
-            crate::shape::field::<
-                Option<ListPortoutRequestFilterPortedOutAt>,
-            >("ported_out_at"),
-            crate::shape::field::<Option<String>>("spid"),
-            crate::shape::field::<Option<ListPortoutRequestFilterStatus>>("status"),
-            crate::shape::field::<
-                Option<Vec<ListPortoutRequestFilterStatusInItem>>,
-            >("status_in"),
-            crate::shape::field::<Option<String>>("support_key"),
-        ],
-        false,
-    );
-}
-
 /// Filter by inserted_at date range using nested operations
 ///
 /// Spec: `#/paths/~1portouts/get/parameters/1/schema/properties/inserted_at`
@@ -529,14 +503,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListPortoutRequestResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPortoutRequestResponse",
-        &[
-            crate::shape::field::<Option<Vec<PortoutDetails>>>("data"),
-            crate::shape::field::<Option<Metadata>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListPortoutRequestResponse",
+                &[
+                    crate::shape::field::<Option<Vec<PortoutDetails>>>("data"),
+                    crate::shape::field::<Option<Metadata>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PortOutSupportingDocument`
@@ -559,19 +539,25 @@ pub struct PortOutSupportingDocument {
 }
 
 impl crate::shape::Shaped for PortOutSupportingDocument {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortOutSupportingDocument",
-        &[
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<String>("document_id"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<String>("portout_id"),
-            crate::shape::field::<String>("record_type"),
-            crate::shape::field::<PortOutSupportingDocumentType>("type"),
-            crate::shape::field::<String>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortOutSupportingDocument",
+                &[
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<String>("document_id"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<String>("portout_id"),
+                    crate::shape::field::<String>("record_type"),
+                    crate::shape::field::<PortOutSupportingDocumentType>("type"),
+                    crate::shape::field::<String>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies the type of the document
@@ -629,18 +615,24 @@ pub struct PortoutComment {
 }
 
 impl crate::shape::Shaped for PortoutComment {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortoutComment",
-        &[
-            crate::shape::field::<String>("body"),
-            crate::shape::field::<String>("created_at"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<Option<String>>("portout_id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<String>("user_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortoutComment",
+                &[
+                    crate::shape::field::<String>("body"),
+                    crate::shape::field::<String>("created_at"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<Option<String>>("portout_id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<String>("user_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PortoutDetails`
@@ -714,39 +706,45 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortoutDetails {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortoutDetails",
-        &[
-            crate::shape::field::<Option<bool>>("already_ported"),
-            crate::shape::field::<Option<String>>("authorized_name"),
-            crate::shape::field::<Option<String>>("carrier_name"),
-            crate::shape::field::<Option<String>>("city"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("current_carrier"),
-            crate::shape::field::<Option<String>>("end_user_name"),
-            crate::shape::field::<Option<String>>("foc_date"),
-            crate::shape::field::<Option<bool>>("host_messaging"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("inserted_at"),
-            crate::shape::field::<Option<Vec<String>>>("lsr"),
-            crate::shape::field::<Option<Vec<String>>>("phone_numbers"),
-            crate::shape::field::<Option<String>>("pon"),
-            crate::shape::field::<Option<String>>("reason"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<i64>>("rejection_code"),
-            crate::shape::field::<Option<String>>("requested_foc_date"),
-            crate::shape::field::<Option<String>>("service_address"),
-            crate::shape::field::<Option<String>>("spid"),
-            crate::shape::field::<Option<String>>("state"),
-            crate::shape::field::<Option<PortoutDetailsStatus>>("status"),
-            crate::shape::field::<Option<String>>("support_key"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("user_id"),
-            crate::shape::field::<Option<String>>("vendor"),
-            crate::shape::field::<Option<String>>("zip"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortoutDetails",
+                &[
+                    crate::shape::field::<Option<bool>>("already_ported"),
+                    crate::shape::field::<Option<String>>("authorized_name"),
+                    crate::shape::field::<Option<String>>("carrier_name"),
+                    crate::shape::field::<Option<String>>("city"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("current_carrier"),
+                    crate::shape::field::<Option<String>>("end_user_name"),
+                    crate::shape::field::<Option<String>>("foc_date"),
+                    crate::shape::field::<Option<bool>>("host_messaging"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("inserted_at"),
+                    crate::shape::field::<Option<Vec<String>>>("lsr"),
+                    crate::shape::field::<Option<Vec<String>>>("phone_numbers"),
+                    crate::shape::field::<Option<String>>("pon"),
+                    crate::shape::field::<Option<String>>("reason"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<i64>>("rejection_code"),
+                    crate::shape::field::<Option<String>>("requested_foc_date"),
+                    crate::shape::field::<Option<String>>("service_address"),
+                    crate::shape::field::<Option<String>>("spid"),
+                    crate::shape::field::<Option<String>>("state"),
+                    crate::shape::field::<Option<PortoutDetailsStatus>>("status"),
+                    crate::shape::field::<Option<String>>("support_key"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<String>>("user_id"),
+                    crate::shape::field::<Option<String>>("vendor"),
+                    crate::shape::field::<Option<String>>("zip"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Status of portout request
@@ -819,20 +817,29 @@ impl<'de> serde::Deserialize<'de> for PortoutEvent {
 }
 
 impl crate::shape::Shaped for PortoutEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Tagged {
-        name: "PortoutEvent",
-        property: "event_type",
-        variants: &[
-            (
-                "portout.status_changed",
-                crate::shape::of::<WebhookPortoutStatusChanged>(),
-            ),
-            ("portout.new_comment", crate::shape::of::<WebhookPortoutNewComment>()),
-            (
-                "portout.foc_date_changed",
-                crate::shape::of::<WebhookPortoutFocDateChanged>(),
-            ),
-        ],
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Tagged {
+                name: "PortoutEvent",
+                property: "event_type",
+                variants: &[
+                    (
+                        "portout.status_changed",
+                        crate::shape::of::<WebhookPortoutStatusChanged>(),
+                    ),
+                    (
+                        "portout.new_comment",
+                        crate::shape::of::<WebhookPortoutNewComment>(),
+                    ),
+                    (
+                        "portout.foc_date_changed",
+                        crate::shape::of::<WebhookPortoutFocDateChanged>(),
+                    ),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
     };
 }
 
@@ -850,15 +857,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortoutRejection {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortoutRejection",
-        &[
-            crate::shape::field::<Option<i64>>("code"),
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<Option<bool>>("reason_required"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortoutRejection",
+                &[
+                    crate::shape::field::<Option<i64>>("code"),
+                    crate::shape::field::<Option<String>>("description"),
+                    crate::shape::field::<Option<bool>>("reason_required"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PortoutReport`
@@ -888,20 +901,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortoutReport {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortoutReport",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("document_id"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<ExportPortoutsCsvReport>>("params"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<PortoutReportReportType>>("report_type"),
-            crate::shape::field::<Option<PortoutReportStatus>>("status"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortoutReport",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("document_id"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<ExportPortoutsCsvReport>>("params"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<
+                        Option<PortoutReportReportType>,
+                    >("report_type"),
+                    crate::shape::field::<Option<PortoutReportStatus>>("status"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies the type of report
@@ -953,11 +974,17 @@ pub struct PostPortRequestCommentResponse {
 crate::codec::optional_fields!(PostPortRequestCommentResponse { "data" => data });
 
 impl crate::shape::Shaped for PostPortRequestCommentResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PostPortRequestCommentResponse",
-        &[crate::shape::field::<Option<PortoutComment>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PostPortRequestCommentResponse",
+                &[crate::shape::field::<Option<PortoutComment>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1portouts~1{id}~1supporting_documents/post/requestBody/content/application~1json/schema`
@@ -971,18 +998,6 @@ crate::codec::optional_fields!(
     PostPortRequestSupportingDocumentsBody { "documents" => documents }
 );
 
-impl crate::shape::Shaped for PostPortRequestSupportingDocumentsBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PostPortRequestSupportingDocumentsBody",
-        &[
-            crate::shape::field::<
-                Option<Vec<PostPortRequestSupportingDocumentsBodyDocumentsItem>>,
-            >("documents"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1portouts~1{id}~1supporting_documents/post/requestBody/content/application~1json/schema/properties/documents/items`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PostPortRequestSupportingDocumentsBodyDocumentsItem {
@@ -991,19 +1006,6 @@ pub struct PostPortRequestSupportingDocumentsBodyDocumentsItem {
     /// Identifies the type of the document
     #[serde(rename = "type")]
     pub type_: PostPortRequestSupportingDocumentsBodyDocumentsItemType,
-}
-
-impl crate::shape::Shaped for PostPortRequestSupportingDocumentsBodyDocumentsItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PostPortRequestSupportingDocumentsBodyDocumentsItem",
-        &[
-            crate::shape::field::<String>("document_id"),
-            crate::shape::field::<
-                PostPortRequestSupportingDocumentsBodyDocumentsItemType,
-            >("type"),
-        ],
-        false,
-    );
 }
 
 /// Identifies the type of the document
@@ -1023,11 +1025,17 @@ pub struct ShowPortoutEventResponse {
 crate::codec::optional_fields!(ShowPortoutEventResponse { "data" => data });
 
 impl crate::shape::Shaped for ShowPortoutEventResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ShowPortoutEventResponse",
-        &[crate::shape::field::<Option<PortoutEvent>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ShowPortoutEventResponse",
+                &[crate::shape::field::<Option<PortoutEvent>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1portouts~1{id}~1{status}/patch/requestBody/content/application~1json/schema`
@@ -1038,17 +1046,6 @@ pub struct UpdatePortoutStatusBody {
     pub host_messaging: Option<bool>,
     /// Provide a reason if rejecting the port out request
     pub reason: String,
-}
-
-impl crate::shape::Shaped for UpdatePortoutStatusBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdatePortoutStatusBody",
-        &[
-            crate::shape::field::<Option<bool>>("host_messaging"),
-            crate::shape::field::<String>("reason"),
-        ],
-        false,
-    );
 }
 
 /// Spec: `#/paths/~1portouts~1{id}~1{status}/patch/responses/200/content/application~1json/schema`
@@ -1122,29 +1119,39 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WebhookPortoutFocDateChanged {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WebhookPortoutFocDateChanged",
-        &[
-            crate::shape::field::<
-                Option<Vec<WebhookPortoutFocDateChangedAvailableNotificationMethodsItem>>,
-            >("available_notification_methods"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<
-                Option<WebhookPortoutFocDateChangedEventType>,
-            >("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<
-                Option<WebhookPortoutFocDateChangedPayload>,
-            >("payload"),
-            crate::shape::field::<
-                Option<WebhookPortoutFocDateChangedPayloadStatus>,
-            >("payload_status"),
-            crate::shape::field::<Option<String>>("portout_id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WebhookPortoutFocDateChanged",
+                &[
+                    crate::shape::field::<
+                        Option<
+                            Vec<
+                                WebhookPortoutFocDateChangedAvailableNotificationMethodsItem,
+                            >,
+                        >,
+                    >("available_notification_methods"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<
+                        Option<WebhookPortoutFocDateChangedEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<
+                        Option<WebhookPortoutFocDateChangedPayload>,
+                    >("payload"),
+                    crate::shape::field::<
+                        Option<WebhookPortoutFocDateChangedPayloadStatus>,
+                    >("payload_status"),
+                    crate::shape::field::<Option<String>>("portout_id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WebhookPortoutFocDateChanged/properties/available_notification_methods/items`
@@ -1240,15 +1247,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WebhookPortoutFocDateChangedPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WebhookPortoutFocDateChangedPayload",
-        &[
-            crate::shape::field::<Option<String>>("foc_date"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("user_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WebhookPortoutFocDateChangedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("foc_date"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("user_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The status of the payload generation.
@@ -1290,27 +1303,37 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WebhookPortoutNewComment {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WebhookPortoutNewComment",
-        &[
-            crate::shape::field::<
-                Option<Vec<WebhookPortoutNewCommentAvailableNotificationMethodsItem>>,
-            >("available_notification_methods"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<
-                Option<WebhookPortoutNewCommentEventType>,
-            >("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<WebhookPortoutNewCommentPayload>>("payload"),
-            crate::shape::field::<
-                Option<WebhookPortoutNewCommentPayloadStatus>,
-            >("payload_status"),
-            crate::shape::field::<Option<String>>("portout_id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WebhookPortoutNewComment",
+                &[
+                    crate::shape::field::<
+                        Option<
+                            Vec<WebhookPortoutNewCommentAvailableNotificationMethodsItem>,
+                        >,
+                    >("available_notification_methods"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<
+                        Option<WebhookPortoutNewCommentEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<
+                        Option<WebhookPortoutNewCommentPayload>,
+                    >("payload"),
+                    crate::shape::field::<
+                        Option<WebhookPortoutNewCommentPayloadStatus>,
+                    >("payload_status"),
+                    crate::shape::field::<Option<String>>("portout_id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WebhookPortoutNewComment/properties/available_notification_methods/items`
@@ -1342,16 +1365,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WebhookPortoutNewCommentPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WebhookPortoutNewCommentPayload",
-        &[
-            crate::shape::field::<Option<String>>("comment"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("portout_id"),
-            crate::shape::field::<Option<String>>("user_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WebhookPortoutNewCommentPayload",
+                &[
+                    crate::shape::field::<Option<String>>("comment"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("portout_id"),
+                    crate::shape::field::<Option<String>>("user_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The status of the payload generation.
@@ -1393,27 +1422,39 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WebhookPortoutStatusChanged {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WebhookPortoutStatusChanged",
-        &[
-            crate::shape::field::<
-                Option<Vec<WebhookPortoutStatusChangedAvailableNotificationMethodsItem>>,
-            >("available_notification_methods"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<
-                Option<WebhookPortoutStatusChangedEventType>,
-            >("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<WebhookPortoutStatusChangedPayload>>("payload"),
-            crate::shape::field::<
-                Option<WebhookPortoutStatusChangedPayloadStatus2>,
-            >("payload_status"),
-            crate::shape::field::<Option<String>>("portout_id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WebhookPortoutStatusChanged",
+                &[
+                    crate::shape::field::<
+                        Option<
+                            Vec<
+                                WebhookPortoutStatusChangedAvailableNotificationMethodsItem,
+                            >,
+                        >,
+                    >("available_notification_methods"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<
+                        Option<WebhookPortoutStatusChangedEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<
+                        Option<WebhookPortoutStatusChangedPayload>,
+                    >("payload"),
+                    crate::shape::field::<
+                        Option<WebhookPortoutStatusChangedPayloadStatus2>,
+                    >("payload_status"),
+                    crate::shape::field::<Option<String>>("portout_id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WebhookPortoutStatusChanged/properties/available_notification_methods/items`
@@ -1457,23 +1498,29 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WebhookPortoutStatusChangedPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WebhookPortoutStatusChangedPayload",
-        &[
-            crate::shape::field::<Option<String>>("attempted_pin"),
-            crate::shape::field::<Option<String>>("carrier_name"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<Vec<String>>>("phone_numbers"),
-            crate::shape::field::<Option<String>>("rejection_reason"),
-            crate::shape::field::<Option<String>>("spid"),
-            crate::shape::field::<
-                Option<WebhookPortoutStatusChangedPayloadStatus>,
-            >("status"),
-            crate::shape::field::<Option<String>>("subscriber_name"),
-            crate::shape::field::<Option<String>>("user_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WebhookPortoutStatusChangedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("attempted_pin"),
+                    crate::shape::field::<Option<String>>("carrier_name"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<Vec<String>>>("phone_numbers"),
+                    crate::shape::field::<Option<String>>("rejection_reason"),
+                    crate::shape::field::<Option<String>>("spid"),
+                    crate::shape::field::<
+                        Option<WebhookPortoutStatusChangedPayloadStatus>,
+                    >("status"),
+                    crate::shape::field::<Option<String>>("subscriber_name"),
+                    crate::shape::field::<Option<String>>("user_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The new status of the port out.

@@ -27,17 +27,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortabilityCheckDetails {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortabilityCheckDetails",
-        &[
-            crate::shape::field::<Option<bool>>("fast_portable"),
-            crate::shape::field::<Option<String>>("not_portable_reason"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<Option<bool>>("portable"),
-            crate::shape::field::<Option<String>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortabilityCheckDetails",
+                &[
+                    crate::shape::field::<Option<bool>>("fast_portable"),
+                    crate::shape::field::<Option<String>>("not_portable_reason"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<Option<bool>>("portable"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1portability_checks/post/requestBody/content/application~1json/schema`
@@ -51,14 +57,6 @@ crate::codec::optional_fields!(
     PostPortabilityCheckBody { "phone_numbers" => phone_numbers }
 );
 
-impl crate::shape::Shaped for PostPortabilityCheckBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PostPortabilityCheckBody",
-        &[crate::shape::field::<Option<Vec<String>>>("phone_numbers")],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1portability_checks/post/responses/201/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PostPortabilityCheckResponse {
@@ -68,9 +66,15 @@ pub struct PostPortabilityCheckResponse {
 crate::codec::optional_fields!(PostPortabilityCheckResponse { "data" => data });
 
 impl crate::shape::Shaped for PostPortabilityCheckResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PostPortabilityCheckResponse",
-        &[crate::shape::field::<Option<Vec<PortabilityCheckDetails>>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PostPortabilityCheckResponse",
+                &[crate::shape::field::<Option<Vec<PortabilityCheckDetails>>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -14,11 +14,17 @@ pub struct ActivatePortingOrderResponse {
 crate::codec::optional_fields!(ActivatePortingOrderResponse { "data" => data });
 
 impl crate::shape::Shaped for ActivatePortingOrderResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ActivatePortingOrderResponse",
-        &[crate::shape::field::<Option<PortingOrdersActivationJob>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ActivatePortingOrderResponse",
+                &[crate::shape::field::<Option<PortingOrdersActivationJob>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Required information for initiating the action requirement for AU ID verification.
@@ -30,17 +36,6 @@ pub struct AuIdVerificationParams {
     pub first_name: String,
     /// The last name of the person that will perform the verification flow.
     pub last_name: String,
-}
-
-impl crate::shape::Shaped for AuIdVerificationParams {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AuIdVerificationParams",
-        &[
-            crate::shape::field::<String>("first_name"),
-            crate::shape::field::<String>("last_name"),
-        ],
-        false,
-    );
 }
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1actions~1cancel/post/responses/200/content/application~1json/schema`
@@ -58,11 +53,17 @@ pub struct CreateAdditionalDocumentsResponse {
 crate::codec::optional_fields!(CreateAdditionalDocumentsResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateAdditionalDocumentsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateAdditionalDocumentsResponse",
-        &[crate::shape::field::<Option<Vec<PortingAdditionalDocument>>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateAdditionalDocumentsResponse",
+                &[crate::shape::field::<Option<Vec<PortingAdditionalDocument>>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1porting~1loa_configurations/post/responses/201/content/application~1json/schema`
@@ -74,11 +75,17 @@ pub struct CreateLoaConfigurationResponse {
 crate::codec::optional_fields!(CreateLoaConfigurationResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateLoaConfigurationResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateLoaConfigurationResponse",
-        &[crate::shape::field::<Option<PortingLoaConfiguration>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateLoaConfigurationResponse",
+                &[crate::shape::field::<Option<PortingLoaConfiguration>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1porting_orders~1phone_number_configurations/post/responses/201/content/application~1json/schema`
@@ -92,11 +99,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CreatePhoneNumberConfigurationsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreatePhoneNumberConfigurationsResponse",
-        &[crate::shape::field::<Option<Vec<PortingPhoneNumberConfiguration>>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreatePhoneNumberConfigurationsResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<PortingPhoneNumberConfiguration>>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/requestBodies/CreatePortingAdditionalDocuments/content/application~1json/schema`
@@ -110,18 +127,6 @@ pub struct CreatePortingAdditionalDocuments {
 crate::codec::optional_fields!(
     CreatePortingAdditionalDocuments { "additional_documents" => additional_documents }
 );
-
-impl crate::shape::Shaped for CreatePortingAdditionalDocuments {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreatePortingAdditionalDocuments",
-        &[
-            crate::shape::field::<
-                Option<Vec<CreatePortingAdditionalDocumentsAdditionalDocumentsItem>>,
-            >("additional_documents"),
-        ],
-        false,
-    );
-}
 
 /// Spec: `#/components/requestBodies/CreatePortingAdditionalDocuments/content/application~1json/schema/properties/additional_documents/items`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -139,21 +144,6 @@ crate::codec::optional_fields!(
     document_id, "document_type" => document_type }
 );
 
-impl crate::shape::Shaped for CreatePortingAdditionalDocumentsAdditionalDocumentsItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreatePortingAdditionalDocumentsAdditionalDocumentsItem",
-        &[
-            crate::shape::field::<Option<String>>("document_id"),
-            crate::shape::field::<
-                Option<
-                    CreatePortingAdditionalDocumentsAdditionalDocumentsItemDocumentType,
-                >,
-            >("document_type"),
-        ],
-        false,
-    );
-}
-
 /// The type of document being created.
 ///
 /// Spec: `#/components/requestBodies/CreatePortingAdditionalDocuments/content/application~1json/schema/properties/additional_documents/items/properties/document_type`
@@ -165,19 +155,6 @@ pub struct CreatePortingAssociatedPhoneNumber {
     /// Specifies the action to take with this phone number during partial porting.
     pub action: CreatePortingAssociatedPhoneNumberAction,
     pub phone_number_range: CreatePortingAssociatedPhoneNumberPhoneNumberRange,
-}
-
-impl crate::shape::Shaped for CreatePortingAssociatedPhoneNumber {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreatePortingAssociatedPhoneNumber",
-        &[
-            crate::shape::field::<CreatePortingAssociatedPhoneNumberAction>("action"),
-            crate::shape::field::<
-                CreatePortingAssociatedPhoneNumberPhoneNumberRange,
-            >("phone_number_range"),
-        ],
-        false,
-    );
 }
 
 /// Specifies the action to take with this phone number during partial porting.
@@ -199,11 +176,17 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CreatePortingAssociatedPhoneNumberResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreatePortingAssociatedPhoneNumberResponse",
-        &[crate::shape::field::<Option<PortingAssociatedPhoneNumber>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreatePortingAssociatedPhoneNumberResponse",
+                &[crate::shape::field::<Option<PortingAssociatedPhoneNumber>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The parameters for creating a new LOA configuration.
@@ -221,20 +204,6 @@ pub struct CreatePortingLoaConfiguration {
     pub logo: CreatePortingLoaConfigurationLogo,
     /// The name of the LOA configuration
     pub name: String,
-}
-
-impl crate::shape::Shaped for CreatePortingLoaConfiguration {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreatePortingLoaConfiguration",
-        &[
-            crate::shape::field::<CreatePortingLoaConfigurationAddress>("address"),
-            crate::shape::field::<String>("company_name"),
-            crate::shape::field::<CreatePortingLoaConfigurationContact>("contact"),
-            crate::shape::field::<CreatePortingLoaConfigurationLogo>("logo"),
-            crate::shape::field::<String>("name"),
-        ],
-        false,
-    );
 }
 
 /// The address of the company.
@@ -257,21 +226,6 @@ pub struct CreatePortingLoaConfigurationAddress {
     pub zip_code: String,
 }
 
-impl crate::shape::Shaped for CreatePortingLoaConfigurationAddress {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreatePortingLoaConfigurationAddress",
-        &[
-            crate::shape::field::<String>("city"),
-            crate::shape::field::<String>("country_code"),
-            crate::shape::field::<Option<String>>("extended_address"),
-            crate::shape::field::<String>("state"),
-            crate::shape::field::<String>("street_address"),
-            crate::shape::field::<String>("zip_code"),
-        ],
-        false,
-    );
-}
-
 /// The contact information of the company.
 ///
 /// Spec: `#/components/requestBodies/CreatePortingLOAConfiguration/content/application~1json/schema/properties/contact`
@@ -283,17 +237,6 @@ pub struct CreatePortingLoaConfigurationContact {
     pub phone_number: String,
 }
 
-impl crate::shape::Shaped for CreatePortingLoaConfigurationContact {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreatePortingLoaConfigurationContact",
-        &[
-            crate::shape::field::<String>("email"),
-            crate::shape::field::<String>("phone_number"),
-        ],
-        false,
-    );
-}
-
 /// The logo of the LOA configuration
 ///
 /// Spec: `#/components/requestBodies/CreatePortingLOAConfiguration/content/application~1json/schema/properties/logo`
@@ -301,14 +244,6 @@ impl crate::shape::Shaped for CreatePortingLoaConfigurationContact {
 pub struct CreatePortingLoaConfigurationLogo {
     /// The document identification
     pub document_id: String,
-}
-
-impl crate::shape::Shaped for CreatePortingLoaConfigurationLogo {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreatePortingLoaConfigurationLogo",
-        &[crate::shape::field::<String>("document_id")],
-        false,
-    );
 }
 
 /// CreatePortingOrder
@@ -330,18 +265,6 @@ pub struct CreatePortingOrder {
     pub phone_numbers: Vec<String>,
 }
 
-impl crate::shape::Shaped for CreatePortingOrder {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreatePortingOrder",
-        &[
-            crate::shape::field::<Option<String>>("customer_group_reference"),
-            crate::shape::field::<Option<Option<String>>>("customer_reference"),
-            crate::shape::field::<Vec<String>>("phone_numbers"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1porting_orders~1{id}~1comments/post/responses/201/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreatePortingOrderCommentResponse {
@@ -351,11 +274,17 @@ pub struct CreatePortingOrderCommentResponse {
 crate::codec::optional_fields!(CreatePortingOrderCommentResponse { "data" => data });
 
 impl crate::shape::Shaped for CreatePortingOrderCommentResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreatePortingOrderCommentResponse",
-        &[crate::shape::field::<Option<PortingOrdersComment>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreatePortingOrderCommentResponse",
+                &[crate::shape::field::<Option<PortingOrdersComment>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1porting_orders/post/responses/201/content/application~1json/schema`
@@ -367,11 +296,17 @@ pub struct CreatePortingOrderResponse {
 crate::codec::optional_fields!(CreatePortingOrderResponse { "data" => data });
 
 impl crate::shape::Shaped for CreatePortingOrderResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreatePortingOrderResponse",
-        &[crate::shape::field::<Option<Vec<PortingOrder>>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreatePortingOrderResponse",
+                &[crate::shape::field::<Option<Vec<PortingOrder>>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/requestBodies/CreatePortingPhoneNumberBlock/content/application~1json/schema`
@@ -382,21 +317,6 @@ pub struct CreatePortingPhoneNumberBlock {
     pub phone_number_range: CreatePortingPhoneNumberBlockPhoneNumberRange,
 }
 
-impl crate::shape::Shaped for CreatePortingPhoneNumberBlock {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreatePortingPhoneNumberBlock",
-        &[
-            crate::shape::field::<
-                Vec<CreatePortingPhoneNumberBlockActivationRangesItem>,
-            >("activation_ranges"),
-            crate::shape::field::<
-                CreatePortingPhoneNumberBlockPhoneNumberRange,
-            >("phone_number_range"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/requestBodies/CreatePortingPhoneNumberBlock/content/application~1json/schema/properties/activation_ranges/items`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreatePortingPhoneNumberBlockActivationRangesItem {
@@ -404,17 +324,6 @@ pub struct CreatePortingPhoneNumberBlockActivationRangesItem {
     pub end_at: String,
     /// Specifies the start of the activation range. Must be greater or equal the start of the extension range.
     pub start_at: String,
-}
-
-impl crate::shape::Shaped for CreatePortingPhoneNumberBlockActivationRangesItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreatePortingPhoneNumberBlockActivationRangesItem",
-        &[
-            crate::shape::field::<String>("end_at"),
-            crate::shape::field::<String>("start_at"),
-        ],
-        false,
-    );
 }
 
 /// Spec: `#/components/requestBodies/CreatePortingPhoneNumberBlock/content/application~1json/schema/properties/phone_number_range`
@@ -429,11 +338,17 @@ pub struct CreatePortingPhoneNumberBlockResponse {
 crate::codec::optional_fields!(CreatePortingPhoneNumberBlockResponse { "data" => data });
 
 impl crate::shape::Shaped for CreatePortingPhoneNumberBlockResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreatePortingPhoneNumberBlockResponse",
-        &[crate::shape::field::<Option<PortingPhoneNumberBlock>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreatePortingPhoneNumberBlockResponse",
+                &[crate::shape::field::<Option<PortingPhoneNumberBlock>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/requestBodies/CreatePortingPhoneNumberConfigurations/content/application~1json/schema`
@@ -449,22 +364,6 @@ crate::codec::optional_fields!(
     phone_number_configurations }
 );
 
-impl crate::shape::Shaped for CreatePortingPhoneNumberConfigurations {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreatePortingPhoneNumberConfigurations",
-        &[
-            crate::shape::field::<
-                Option<
-                    Vec<
-                        CreatePortingPhoneNumberConfigurationsPhoneNumberConfigurationsItem,
-                    >,
-                >,
-            >("phone_number_configurations"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/requestBodies/CreatePortingPhoneNumberConfigurations/content/application~1json/schema/properties/phone_number_configurations/items`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreatePortingPhoneNumberConfigurationsPhoneNumberConfigurationsItem {
@@ -472,18 +371,6 @@ pub struct CreatePortingPhoneNumberConfigurationsPhoneNumberConfigurationsItem {
     pub porting_phone_number_id: String,
     /// Identifies the user bundle to be associated with the porting phone number.
     pub user_bundle_id: String,
-}
-
-impl crate::shape::Shaped
-for CreatePortingPhoneNumberConfigurationsPhoneNumberConfigurationsItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreatePortingPhoneNumberConfigurationsPhoneNumberConfigurationsItem",
-        &[
-            crate::shape::field::<String>("porting_phone_number_id"),
-            crate::shape::field::<String>("user_bundle_id"),
-        ],
-        false,
-    );
 }
 
 /// Spec: `#/components/requestBodies/CreatePortingPhoneNumberExtension/content/application~1json/schema`
@@ -496,22 +383,6 @@ pub struct CreatePortingPhoneNumberExtension {
     pub porting_phone_number_id: String,
 }
 
-impl crate::shape::Shaped for CreatePortingPhoneNumberExtension {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreatePortingPhoneNumberExtension",
-        &[
-            crate::shape::field::<
-                Vec<CreatePortingPhoneNumberExtensionActivationRangesItem>,
-            >("activation_ranges"),
-            crate::shape::field::<
-                CreatePortingPhoneNumberExtensionExtensionRange,
-            >("extension_range"),
-            crate::shape::field::<String>("porting_phone_number_id"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/requestBodies/CreatePortingPhoneNumberExtension/content/application~1json/schema/properties/activation_ranges/items`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreatePortingPhoneNumberExtensionActivationRangesItem {
@@ -519,14 +390,6 @@ pub struct CreatePortingPhoneNumberExtensionActivationRangesItem {
     pub end_at: i64,
     /// Specifies the start of the activation range. Must be greater or equal the start of the extension range.
     pub start_at: i64,
-}
-
-impl crate::shape::Shaped for CreatePortingPhoneNumberExtensionActivationRangesItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreatePortingPhoneNumberExtensionActivationRangesItem",
-        &[crate::shape::field::<i64>("end_at"), crate::shape::field::<i64>("start_at")],
-        false,
-    );
 }
 
 /// Spec: `#/components/requestBodies/CreatePortingPhoneNumberExtension/content/application~1json/schema/properties/extension_range`
@@ -543,11 +406,17 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CreatePortingPhoneNumberExtensionResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreatePortingPhoneNumberExtensionResponse",
-        &[crate::shape::field::<Option<PortingPhoneNumberExtension>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreatePortingPhoneNumberExtensionResponse",
+                &[crate::shape::field::<Option<PortingPhoneNumberExtension>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The parameters for generating a new porting related report.
@@ -558,17 +427,6 @@ pub struct CreatePortingReport {
     pub params: ExportPortingOrdersCsvReport,
     /// Identifies the type of report
     pub report_type: CreatePortingReportReportType,
-}
-
-impl crate::shape::Shaped for CreatePortingReport {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreatePortingReport",
-        &[
-            crate::shape::field::<ExportPortingOrdersCsvReport>("params"),
-            crate::shape::field::<CreatePortingReportReportType>("report_type"),
-        ],
-        false,
-    );
 }
 
 /// Identifies the type of report
@@ -585,11 +443,17 @@ pub struct CreatePortingReportResponse {
 crate::codec::optional_fields!(CreatePortingReportResponse { "data" => data });
 
 impl crate::shape::Shaped for CreatePortingReportResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreatePortingReportResponse",
-        &[crate::shape::field::<Option<PortingReport>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreatePortingReportResponse",
+                &[crate::shape::field::<Option<PortingReport>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1associated_phone_numbers~1{id}/delete/responses/200/content/application~1json/schema`
@@ -611,11 +475,17 @@ pub struct ExportPortingOrdersCsvReport {
 }
 
 impl crate::shape::Shaped for ExportPortingOrdersCsvReport {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ExportPortingOrdersCsvReport",
-        &[crate::shape::field::<ExportPortingOrdersCsvReportFilters>("filters")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ExportPortingOrdersCsvReport",
+                &[crate::shape::field::<ExportPortingOrdersCsvReportFilters>("filters")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The filters to apply to the export porting order CSV report.
@@ -640,18 +510,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ExportPortingOrdersCsvReportFilters {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ExportPortingOrdersCsvReportFilters",
-        &[
-            crate::shape::field::<Option<String>>("created_at__gt"),
-            crate::shape::field::<Option<String>>("created_at__lt"),
-            crate::shape::field::<Option<Vec<String>>>("customer_reference__in"),
-            crate::shape::field::<
-                Option<Vec<ExportPortingOrdersCsvReportFiltersStatusInItem>>,
-            >("status__in"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ExportPortingOrdersCsvReportFilters",
+                &[
+                    crate::shape::field::<Option<String>>("created_at__gt"),
+                    crate::shape::field::<Option<String>>("created_at__lt"),
+                    crate::shape::field::<Option<Vec<String>>>("customer_reference__in"),
+                    crate::shape::field::<
+                        Option<Vec<ExportPortingOrdersCsvReportFiltersStatusInItem>>,
+                    >("status__in"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/ExportPortingOrdersCSVReport/properties/filters/properties/status__in/items`
@@ -727,14 +603,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GetPortingOrderResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetPortingOrderResponse",
-        &[
-            crate::shape::field::<Option<PortingOrder>>("data"),
-            crate::shape::field::<Option<GetPortingOrderResponseMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetPortingOrderResponse",
+                &[
+                    crate::shape::field::<Option<PortingOrder>>("data"),
+                    crate::shape::field::<Option<GetPortingOrderResponseMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1sub_request/get/responses/200/content/application~1json/schema`
@@ -746,11 +628,17 @@ pub struct GetPortingOrderSubRequestResponse {
 crate::codec::optional_fields!(GetPortingOrderSubRequestResponse { "data" => data });
 
 impl crate::shape::Shaped for GetPortingOrderSubRequestResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetPortingOrderSubRequestResponse",
-        &[crate::shape::field::<Option<GetSubRequestByPortingOrder>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetPortingOrderSubRequestResponse",
+                &[crate::shape::field::<Option<GetSubRequestByPortingOrder>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1activation_jobs~1{activationJobId}/get/responses/200/content/application~1json/schema`
@@ -774,28 +662,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GetSubRequestByPortingOrder {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetSubRequestByPortingOrder",
-        &[
-            crate::shape::field::<Option<String>>("port_request_id"),
-            crate::shape::field::<Option<String>>("sub_request_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetSubRequestByPortingOrder",
+                &[
+                    crate::shape::field::<Option<String>>("port_request_id"),
+                    crate::shape::field::<Option<String>>("sub_request_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/requestBodies/InitiatePortingActionRequirement/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct InitiatePortingActionRequirement {
     pub params: AuIdVerificationParams,
-}
-
-impl crate::shape::Shaped for InitiatePortingActionRequirement {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InitiatePortingActionRequirement",
-        &[crate::shape::field::<AuIdVerificationParams>("params")],
-        false,
-    );
 }
 
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1action_requirements~1{id}~1initiate/post/responses/200/content/application~1json/schema`
@@ -809,11 +695,17 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for InitiatePortingActionRequirementResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InitiatePortingActionRequirementResponse",
-        &[crate::shape::field::<Option<PortingActionRequirement>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InitiatePortingActionRequirementResponse",
+                &[crate::shape::field::<Option<PortingActionRequirement>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1additional_documents/get/parameters/2/schema`
@@ -826,18 +718,6 @@ pub struct ListAdditionalDocumentsFilter {
 crate::codec::optional_fields!(
     ListAdditionalDocumentsFilter { "document_type" => document_type }
 );
-
-impl crate::shape::Shaped for ListAdditionalDocumentsFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListAdditionalDocumentsFilter",
-        &[
-            crate::shape::field::<
-                Option<Vec<ListAdditionalDocumentsFilterDocumentTypeItem>>,
-            >("document_type"),
-        ],
-        false,
-    );
-}
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1additional_documents/get/parameters/2/schema/properties/document_type/items`
 pub type ListAdditionalDocumentsFilterDocumentTypeItem = PortingAdditionalDocumentDocumentType;
@@ -854,14 +734,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListAdditionalDocumentsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListAdditionalDocumentsResponse",
-        &[
-            crate::shape::field::<Option<Vec<PortingAdditionalDocument>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListAdditionalDocumentsResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<PortingAdditionalDocument>>,
+                    >("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1additional_documents/get/parameters/3/schema`
@@ -879,14 +767,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListAllowedFocWindowsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListAllowedFocWindowsResponse",
-        &[
-            crate::shape::field::<Option<Vec<PortingOrdersAllowedFocWindow>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListAllowedFocWindowsResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<PortingOrdersAllowedFocWindow>>,
+                    >("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1porting_orders~1exception_types/get/responses/200/content/application~1json/schema`
@@ -898,11 +794,21 @@ pub struct ListExceptionTypesResponse {
 crate::codec::optional_fields!(ListExceptionTypesResponse { "data" => data });
 
 impl crate::shape::Shaped for ListExceptionTypesResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListExceptionTypesResponse",
-        &[crate::shape::field::<Option<Vec<PortingOrdersExceptionType>>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListExceptionTypesResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<PortingOrdersExceptionType>>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1porting~1loa_configurations/get/responses/200/content/application~1json/schema`
@@ -917,14 +823,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListLoaConfigurationsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListLoaConfigurationsResponse",
-        &[
-            crate::shape::field::<Option<Vec<PortingLoaConfiguration>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListLoaConfigurationsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<PortingLoaConfiguration>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1porting_orders~1phone_number_configurations/get/parameters/1/schema`
@@ -942,20 +854,6 @@ crate::codec::optional_fields!(
     "porting_phone_number" => porting_phone_number, "user_bundle_id" => user_bundle_id }
 );
 
-impl crate::shape::Shaped for ListPhoneNumberConfigurationsFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPhoneNumberConfigurationsFilter",
-        &[
-            crate::shape::field::<
-                Option<ListPhoneNumberConfigurationsFilterPortingOrder>,
-            >("porting_order"),
-            crate::shape::field::<Option<Vec<String>>>("porting_phone_number"),
-            crate::shape::field::<Option<Vec<String>>>("user_bundle_id"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1porting_orders~1phone_number_configurations/get/parameters/1/schema/properties/porting_order`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPhoneNumberConfigurationsFilterPortingOrder {
@@ -966,18 +864,6 @@ pub struct ListPhoneNumberConfigurationsFilterPortingOrder {
 crate::codec::optional_fields!(
     ListPhoneNumberConfigurationsFilterPortingOrder { "status" => status }
 );
-
-impl crate::shape::Shaped for ListPhoneNumberConfigurationsFilterPortingOrder {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPhoneNumberConfigurationsFilterPortingOrder",
-        &[
-            crate::shape::field::<
-                Option<Vec<ListPhoneNumberConfigurationsFilterPortingOrderStatusItem>>,
-            >("status"),
-        ],
-        false,
-    );
-}
 
 /// Spec: `#/paths/~1porting_orders~1phone_number_configurations/get/parameters/1/schema/properties/porting_order/properties/status/items`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1053,14 +939,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListPhoneNumberConfigurationsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPhoneNumberConfigurationsResponse",
-        &[
-            crate::shape::field::<Option<Vec<PortingPhoneNumberConfiguration>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListPhoneNumberConfigurationsResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<PortingPhoneNumberConfiguration>>,
+                    >("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1porting_orders~1phone_number_configurations/get/parameters/2/schema`
@@ -1083,23 +977,6 @@ crate::codec::optional_fields!(
     ListPortingActionRequirementsFilter { "action_type" => action_type, "id" => id,
     "requirement_type_id" => requirement_type_id, "status" => status }
 );
-
-impl crate::shape::Shaped for ListPortingActionRequirementsFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPortingActionRequirementsFilter",
-        &[
-            crate::shape::field::<
-                Option<ListPortingActionRequirementsFilterActionType>,
-            >("action_type"),
-            crate::shape::field::<Option<Vec<String>>>("id"),
-            crate::shape::field::<Option<String>>("requirement_type_id"),
-            crate::shape::field::<
-                Option<ListPortingActionRequirementsFilterStatus>,
-            >("status"),
-        ],
-        false,
-    );
-}
 
 /// Filter action requirements by action type
 ///
@@ -1150,14 +1027,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListPortingActionRequirementsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPortingActionRequirementsResponse",
-        &[
-            crate::shape::field::<Option<Vec<PortingActionRequirement>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListPortingActionRequirementsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<PortingActionRequirement>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1action_requirements/get/parameters/3/schema`
@@ -1168,18 +1051,6 @@ pub struct ListPortingActionRequirementsSort {
 }
 
 crate::codec::optional_fields!(ListPortingActionRequirementsSort { "value" => value });
-
-impl crate::shape::Shaped for ListPortingActionRequirementsSort {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPortingActionRequirementsSort",
-        &[
-            crate::shape::field::<
-                Option<ListPortingActionRequirementsSortValue>,
-            >("value"),
-        ],
-        false,
-    );
-}
 
 /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
 ///
@@ -1239,19 +1110,6 @@ crate::codec::optional_fields!(
     phone_number }
 );
 
-impl crate::shape::Shaped for ListPortingAssociatedPhoneNumbersFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPortingAssociatedPhoneNumbersFilter",
-        &[
-            crate::shape::field::<
-                Option<ListPortingAssociatedPhoneNumbersFilterAction>,
-            >("action"),
-            crate::shape::field::<Option<String>>("phone_number"),
-        ],
-        false,
-    );
-}
-
 /// Filter results by action type
 ///
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1associated_phone_numbers/get/parameters/2/schema/properties/action`
@@ -1269,14 +1127,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListPortingAssociatedPhoneNumbersResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPortingAssociatedPhoneNumbersResponse",
-        &[
-            crate::shape::field::<Option<Vec<PortingAssociatedPhoneNumber>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListPortingAssociatedPhoneNumbersResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<PortingAssociatedPhoneNumber>>,
+                    >("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1associated_phone_numbers/get/parameters/3/schema`
@@ -1289,18 +1155,6 @@ pub struct ListPortingAssociatedPhoneNumbersSort {
 crate::codec::optional_fields!(
     ListPortingAssociatedPhoneNumbersSort { "value" => value }
 );
-
-impl crate::shape::Shaped for ListPortingAssociatedPhoneNumbersSort {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPortingAssociatedPhoneNumbersSort",
-        &[
-            crate::shape::field::<
-                Option<ListPortingAssociatedPhoneNumbersSortValue>,
-            >("value"),
-        ],
-        false,
-    );
-}
 
 /// Spec: `#/paths/~1porting~1events/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1317,20 +1171,6 @@ crate::codec::optional_fields!(
     ListPortingEventsFilter { "created_at" => created_at, "porting_order_id" =>
     porting_order_id, "type" => type_ }
 );
-
-impl crate::shape::Shaped for ListPortingEventsFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPortingEventsFilter",
-        &[
-            crate::shape::field::<
-                Option<ListPortingEventsFilterCreatedAt>,
-            >("created_at"),
-            crate::shape::field::<Option<String>>("porting_order_id"),
-            crate::shape::field::<Option<ListPortingEventsFilterType>>("type"),
-        ],
-        false,
-    );
-}
 
 /// Created at date range filtering operations
 ///
@@ -1409,14 +1249,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListPortingEventsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPortingEventsResponse",
-        &[
-            crate::shape::field::<Option<Vec<PortingEvent>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListPortingEventsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<PortingEvent>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1activation_jobs/get/responses/200/content/application~1json/schema`
@@ -1431,14 +1277,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListPortingOrderActivationJobsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPortingOrderActivationJobsResponse",
-        &[
-            crate::shape::field::<Option<Vec<PortingOrdersActivationJob>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListPortingOrderActivationJobsResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<PortingOrdersActivationJob>>,
+                    >("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1comments/get/responses/200/content/application~1json/schema`
@@ -1453,14 +1307,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListPortingOrderCommentsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPortingOrderCommentsResponse",
-        &[
-            crate::shape::field::<Option<Vec<PortingOrdersComment>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListPortingOrderCommentsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<PortingOrdersComment>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1requirements/get/responses/200/content/application~1json/schema`
@@ -1475,14 +1335,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListPortingOrderRequirementsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPortingOrderRequirementsResponse",
-        &[
-            crate::shape::field::<Option<Vec<PortingOrderRequirementDetail>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListPortingOrderRequirementsResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<PortingOrderRequirementDetail>>,
+                    >("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1porting_orders/get/parameters/2/schema`
@@ -1507,26 +1375,6 @@ crate::codec::optional_fields!(
     parent_support_key, "phone_numbers" => phone_numbers }
 );
 
-impl crate::shape::Shaped for ListPortingOrdersFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPortingOrdersFilter",
-        &[
-            crate::shape::field::<
-                Option<ListPortingOrdersFilterActivationSettings>,
-            >("activation_settings"),
-            crate::shape::field::<Option<String>>("customer_group_reference"),
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<Option<ListPortingOrdersFilterEndUser>>("end_user"),
-            crate::shape::field::<Option<ListPortingOrdersFilterMisc>>("misc"),
-            crate::shape::field::<Option<String>>("parent_support_key"),
-            crate::shape::field::<
-                Option<ListPortingOrdersFilterPhoneNumbers>,
-            >("phone_numbers"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1porting_orders/get/parameters/2/schema/properties/activation_settings`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPortingOrdersFilterActivationSettings {
@@ -1543,19 +1391,6 @@ crate::codec::optional_fields!(
     fast_port_eligible, "foc_datetime_requested" => foc_datetime_requested }
 );
 
-impl crate::shape::Shaped for ListPortingOrdersFilterActivationSettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPortingOrdersFilterActivationSettings",
-        &[
-            crate::shape::field::<Option<bool>>("fast_port_eligible"),
-            crate::shape::field::<
-                Option<ListPortingOrdersFilterActivationSettingsFocDatetimeRequested>,
-            >("foc_datetime_requested"),
-        ],
-        false,
-    );
-}
-
 /// FOC datetime range filtering operations
 ///
 /// Spec: `#/paths/~1porting_orders/get/parameters/2/schema/properties/activation_settings/properties/foc_datetime_requested`
@@ -1568,14 +1403,6 @@ pub struct ListPortingOrdersFilterEndUser {
 }
 
 crate::codec::optional_fields!(ListPortingOrdersFilterEndUser { "admin" => admin });
-
-impl crate::shape::Shaped for ListPortingOrdersFilterEndUser {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPortingOrdersFilterEndUser",
-        &[crate::shape::field::<Option<ListPortingOrdersFilterEndUserAdmin>>("admin")],
-        false,
-    );
-}
 
 /// Spec: `#/paths/~1porting_orders/get/parameters/2/schema/properties/end_user/properties/admin`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1591,17 +1418,6 @@ crate::codec::optional_fields!(
     "entity_name" => entity_name }
 );
 
-impl crate::shape::Shaped for ListPortingOrdersFilterEndUserAdmin {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPortingOrdersFilterEndUserAdmin",
-        &[
-            crate::shape::field::<Option<String>>("auth_person_name"),
-            crate::shape::field::<Option<String>>("entity_name"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1porting_orders/get/parameters/2/schema/properties/misc`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPortingOrdersFilterMisc {
@@ -1610,14 +1426,6 @@ pub struct ListPortingOrdersFilterMisc {
 }
 
 crate::codec::optional_fields!(ListPortingOrdersFilterMisc { "type" => type_ });
-
-impl crate::shape::Shaped for ListPortingOrdersFilterMisc {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPortingOrdersFilterMisc",
-        &[crate::shape::field::<Option<PortingOrderType>>("type")],
-        false,
-    );
-}
 
 /// Spec: `#/paths/~1porting_orders/get/parameters/2/schema/properties/phone_numbers`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1634,20 +1442,6 @@ crate::codec::optional_fields!(
     ListPortingOrdersFilterPhoneNumbers { "carrier_name" => carrier_name, "country_code"
     => country_code, "phone_number" => phone_number }
 );
-
-impl crate::shape::Shaped for ListPortingOrdersFilterPhoneNumbers {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPortingOrdersFilterPhoneNumbers",
-        &[
-            crate::shape::field::<Option<String>>("carrier_name"),
-            crate::shape::field::<Option<String>>("country_code"),
-            crate::shape::field::<
-                Option<ListPortingOrdersFilterPhoneNumbersPhoneNumber>,
-            >("phone_number"),
-        ],
-        false,
-    );
-}
 
 /// Phone number pattern filtering operations
 ///
@@ -1666,14 +1460,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListPortingOrdersResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPortingOrdersResponse",
-        &[
-            crate::shape::field::<Option<Vec<PortingOrder>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListPortingOrdersResponse",
+                &[
+                    crate::shape::field::<Option<Vec<PortingOrder>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1porting_orders/get/parameters/3/schema`
@@ -1684,14 +1484,6 @@ pub struct ListPortingOrdersSort {
 }
 
 crate::codec::optional_fields!(ListPortingOrdersSort { "value" => value });
-
-impl crate::shape::Shaped for ListPortingOrdersSort {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPortingOrdersSort",
-        &[crate::shape::field::<Option<ListPortingOrdersSortValue>>("value")],
-        false,
-    );
-}
 
 /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
 ///
@@ -1757,14 +1549,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListPortingPhoneNumberBlocksResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPortingPhoneNumberBlocksResponse",
-        &[
-            crate::shape::field::<Option<Vec<PortingPhoneNumberBlock>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListPortingPhoneNumberBlocksResponse",
+                &[
+                    crate::shape::field::<Option<Vec<PortingPhoneNumberBlock>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_blocks/get/parameters/3/schema`
@@ -1782,14 +1580,6 @@ crate::codec::optional_fields!(
     porting_phone_number_id }
 );
 
-impl crate::shape::Shaped for ListPortingPhoneNumberExtensionsFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPortingPhoneNumberExtensionsFilter",
-        &[crate::shape::field::<Option<String>>("porting_phone_number_id")],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_extensions/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPortingPhoneNumberExtensionsResponse {
@@ -1802,14 +1592,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListPortingPhoneNumberExtensionsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPortingPhoneNumberExtensionsResponse",
-        &[
-            crate::shape::field::<Option<Vec<PortingPhoneNumberExtension>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListPortingPhoneNumberExtensionsResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<PortingPhoneNumberExtension>>,
+                    >("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_extensions/get/parameters/3/schema`
@@ -1825,18 +1623,6 @@ pub struct ListPortingPhoneNumbersFilter {
 crate::codec::optional_fields!(
     ListPortingPhoneNumbersFilter { "porting_order_status" => porting_order_status }
 );
-
-impl crate::shape::Shaped for ListPortingPhoneNumbersFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPortingPhoneNumbersFilter",
-        &[
-            crate::shape::field::<
-                Option<ListPortingPhoneNumbersFilterPortingOrderStatus>,
-            >("porting_order_status"),
-        ],
-        false,
-    );
-}
 
 /// Filter results by porting order status
 ///
@@ -1855,14 +1641,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListPortingPhoneNumbersResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPortingPhoneNumbersResponse",
-        &[
-            crate::shape::field::<Option<Vec<PortingPhoneNumber>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListPortingPhoneNumbersResponse",
+                &[
+                    crate::shape::field::<Option<Vec<PortingPhoneNumber>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1porting~1reports/get/parameters/1/schema`
@@ -1877,19 +1669,6 @@ pub struct ListPortingReportsFilter {
 crate::codec::optional_fields!(
     ListPortingReportsFilter { "report_type" => report_type, "status" => status }
 );
-
-impl crate::shape::Shaped for ListPortingReportsFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPortingReportsFilter",
-        &[
-            crate::shape::field::<
-                Option<ListPortingReportsFilterReportType>,
-            >("report_type"),
-            crate::shape::field::<Option<ListPortingReportsFilterStatus>>("status"),
-        ],
-        false,
-    );
-}
 
 /// Filter reports of a specific type
 ///
@@ -1913,14 +1692,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListPortingReportsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPortingReportsResponse",
-        &[
-            crate::shape::field::<Option<Vec<PortingReport>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListPortingReportsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<PortingReport>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1porting~1uk_carriers/get/responses/200/content/application~1json/schema`
@@ -1932,11 +1717,17 @@ pub struct ListPortingUkCarriersResponse {
 crate::codec::optional_fields!(ListPortingUkCarriersResponse { "data" => data });
 
 impl crate::shape::Shaped for ListPortingUkCarriersResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListPortingUkCarriersResponse",
-        &[crate::shape::field::<Option<Vec<PortingUkCarrier>>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListPortingUkCarriersResponse",
+                &[crate::shape::field::<Option<Vec<PortingUkCarrier>>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1verification_codes/get/parameters/2/schema`
@@ -1947,14 +1738,6 @@ pub struct ListVerificationCodesFilter {
 }
 
 crate::codec::optional_fields!(ListVerificationCodesFilter { "verified" => verified });
-
-impl crate::shape::Shaped for ListVerificationCodesFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListVerificationCodesFilter",
-        &[crate::shape::field::<Option<bool>>("verified")],
-        false,
-    );
-}
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1verification_codes/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1968,14 +1751,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListVerificationCodesResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListVerificationCodesResponse",
-        &[
-            crate::shape::field::<Option<Vec<PortingVerificationCode>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListVerificationCodesResponse",
+                &[
+                    crate::shape::field::<Option<Vec<PortingVerificationCode>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1verification_codes/get/parameters/3/schema`
@@ -2055,24 +1844,32 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingActionRequirement {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingActionRequirement",
-        &[
-            crate::shape::field::<Option<String>>("action_type"),
-            crate::shape::field::<Option<String>>("action_url"),
-            crate::shape::field::<Option<String>>("cancel_reason"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("porting_order_id"),
-            crate::shape::field::<
-                Option<PortingActionRequirementRecordType>,
-            >("record_type"),
-            crate::shape::field::<Option<String>>("requirement_type_id"),
-            crate::shape::field::<Option<PortingActionRequirementStatus>>("status"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingActionRequirement",
+                &[
+                    crate::shape::field::<Option<String>>("action_type"),
+                    crate::shape::field::<Option<String>>("action_url"),
+                    crate::shape::field::<Option<String>>("cancel_reason"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("porting_order_id"),
+                    crate::shape::field::<
+                        Option<PortingActionRequirementRecordType>,
+                    >("record_type"),
+                    crate::shape::field::<Option<String>>("requirement_type_id"),
+                    crate::shape::field::<
+                        Option<PortingActionRequirementStatus>,
+                    >("status"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies the type of the resource
@@ -2186,23 +1983,29 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingAdditionalDocument {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingAdditionalDocument",
-        &[
-            crate::shape::field::<Option<String>>("content_type"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("document_id"),
-            crate::shape::field::<
-                Option<PortingAdditionalDocumentDocumentType>,
-            >("document_type"),
-            crate::shape::field::<Option<String>>("filename"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("porting_order_id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingAdditionalDocument",
+                &[
+                    crate::shape::field::<Option<String>>("content_type"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("document_id"),
+                    crate::shape::field::<
+                        Option<PortingAdditionalDocumentDocumentType>,
+                    >("document_type"),
+                    crate::shape::field::<Option<String>>("filename"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("porting_order_id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies the type of additional document
@@ -2280,25 +2083,33 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingAssociatedPhoneNumber {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingAssociatedPhoneNumber",
-        &[
-            crate::shape::field::<Option<PortingAssociatedPhoneNumberAction>>("action"),
-            crate::shape::field::<Option<String>>("country_code"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<
-                Option<PortingAssociatedPhoneNumberPhoneNumberRange>,
-            >("phone_number_range"),
-            crate::shape::field::<
-                Option<PortingAssociatedPhoneNumberPhoneNumberType>,
-            >("phone_number_type"),
-            crate::shape::field::<Option<String>>("porting_order_id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingAssociatedPhoneNumber",
+                &[
+                    crate::shape::field::<
+                        Option<PortingAssociatedPhoneNumberAction>,
+                    >("action"),
+                    crate::shape::field::<Option<String>>("country_code"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<
+                        Option<PortingAssociatedPhoneNumberPhoneNumberRange>,
+                    >("phone_number_range"),
+                    crate::shape::field::<
+                        Option<PortingAssociatedPhoneNumberPhoneNumberType>,
+                    >("phone_number_type"),
+                    crate::shape::field::<Option<String>>("porting_order_id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Specifies the action to take with this phone number during partial porting.
@@ -2354,14 +2165,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingAssociatedPhoneNumberPhoneNumberRange {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingAssociatedPhoneNumberPhoneNumberRange",
-        &[
-            crate::shape::field::<Option<String>>("end_at"),
-            crate::shape::field::<Option<String>>("start_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingAssociatedPhoneNumberPhoneNumberRange",
+                &[
+                    crate::shape::field::<Option<String>>("end_at"),
+                    crate::shape::field::<Option<String>>("start_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Specifies the phone number type for this associated phone number.
@@ -2518,33 +2335,45 @@ impl<'de> serde::Deserialize<'de> for PortingEvent {
 }
 
 impl crate::shape::Shaped for PortingEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Tagged {
-        name: "PortingEvent",
-        property: "event_type",
-        variants: &[
-            ("porting_order.deleted", crate::shape::of::<PortingEventDeletedPayload>()),
-            (
-                "porting_order.messaging_changed",
-                crate::shape::of::<PortingEventMessagingChangedPayload>(),
-            ),
-            (
-                "porting_order.status_changed",
-                crate::shape::of::<PortingEventStatusChangedEvent>(),
-            ),
-            (
-                "porting_order.new_comment",
-                crate::shape::of::<PortingEventNewCommentEvent>(),
-            ),
-            ("porting_order.split", crate::shape::of::<PortingEventSplitEvent>()),
-            (
-                "porting_order.loa_updated",
-                crate::shape::of::<PortingEventWithoutWebhook>(),
-            ),
-            (
-                "porting_order.sharing_token_expired",
-                crate::shape::of::<PortingEventWithoutWebhook>(),
-            ),
-        ],
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Tagged {
+                name: "PortingEvent",
+                property: "event_type",
+                variants: &[
+                    (
+                        "porting_order.deleted",
+                        crate::shape::of::<PortingEventDeletedPayload>(),
+                    ),
+                    (
+                        "porting_order.messaging_changed",
+                        crate::shape::of::<PortingEventMessagingChangedPayload>(),
+                    ),
+                    (
+                        "porting_order.status_changed",
+                        crate::shape::of::<PortingEventStatusChangedEvent>(),
+                    ),
+                    (
+                        "porting_order.new_comment",
+                        crate::shape::of::<PortingEventNewCommentEvent>(),
+                    ),
+                    (
+                        "porting_order.split",
+                        crate::shape::of::<PortingEventSplitEvent>(),
+                    ),
+                    (
+                        "porting_order.loa_updated",
+                        crate::shape::of::<PortingEventWithoutWebhook>(),
+                    ),
+                    (
+                        "porting_order.sharing_token_expired",
+                        crate::shape::of::<PortingEventWithoutWebhook>(),
+                    ),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
     };
 }
 
@@ -2573,24 +2402,36 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingEventDeletedPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingEventDeletedPayload",
-        &[
-            crate::shape::field::<
-                Option<Vec<PortingEventDeletedPayloadAvailableNotificationMethodsItem>>,
-            >("available_notification_methods"),
-            crate::shape::field::<
-                Option<PortingEventDeletedPayloadEventType>,
-            >("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<PortingEventDeletedPayloadPayload>>("payload"),
-            crate::shape::field::<
-                Option<PortingEventDeletedPayloadPayloadStatus>,
-            >("payload_status"),
-            crate::shape::field::<Option<String>>("porting_order_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingEventDeletedPayload",
+                &[
+                    crate::shape::field::<
+                        Option<
+                            Vec<
+                                PortingEventDeletedPayloadAvailableNotificationMethodsItem,
+                            >,
+                        >,
+                    >("available_notification_methods"),
+                    crate::shape::field::<
+                        Option<PortingEventDeletedPayloadEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<
+                        Option<PortingEventDeletedPayloadPayload>,
+                    >("payload"),
+                    crate::shape::field::<
+                        Option<PortingEventDeletedPayloadPayloadStatus>,
+                    >("payload_status"),
+                    crate::shape::field::<Option<String>>("porting_order_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PortingEventDeletedPayload/properties/available_notification_methods/items`
@@ -2687,18 +2528,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingEventDeletedPayloadPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingEventDeletedPayloadPayload",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<Option<String>>("deleted_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingEventDeletedPayloadPayload",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("customer_reference"),
+                    crate::shape::field::<Option<String>>("deleted_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PortingEventMessagingChangedPayload`
@@ -2735,33 +2582,39 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingEventMessagingChangedPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingEventMessagingChangedPayload",
-        &[
-            crate::shape::field::<
-                Option<
-                    Vec<
-                        PortingEventMessagingChangedPayloadAvailableNotificationMethodsItem,
-                    >,
-                >,
-            >("available_notification_methods"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<
-                Option<PortingEventMessagingChangedPayloadEventType>,
-            >("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<
-                Option<PortingEventMessagingChangedPayloadPayload>,
-            >("payload"),
-            crate::shape::field::<
-                Option<PortingEventMessagingChangedPayloadPayloadStatus>,
-            >("payload_status"),
-            crate::shape::field::<Option<String>>("porting_order_id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingEventMessagingChangedPayload",
+                &[
+                    crate::shape::field::<
+                        Option<
+                            Vec<
+                                PortingEventMessagingChangedPayloadAvailableNotificationMethodsItem,
+                            >,
+                        >,
+                    >("available_notification_methods"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<
+                        Option<PortingEventMessagingChangedPayloadEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<
+                        Option<PortingEventMessagingChangedPayloadPayload>,
+                    >("payload"),
+                    crate::shape::field::<
+                        Option<PortingEventMessagingChangedPayloadPayloadStatus>,
+                    >("payload_status"),
+                    crate::shape::field::<Option<String>>("porting_order_id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PortingEventMessagingChangedPayload/properties/available_notification_methods/items`
@@ -2821,18 +2674,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingEventMessagingChangedPayloadPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingEventMessagingChangedPayloadPayload",
-        &[
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<
-                Option<PortingEventMessagingChangedPayloadPayloadMessaging>,
-            >("messaging"),
-            crate::shape::field::<Option<String>>("support_key"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingEventMessagingChangedPayloadPayload",
+                &[
+                    crate::shape::field::<Option<String>>("customer_reference"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<
+                        Option<PortingEventMessagingChangedPayloadPayloadMessaging>,
+                    >("messaging"),
+                    crate::shape::field::<Option<String>>("support_key"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The messaging portability status of the porting order.
@@ -2938,27 +2797,39 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingEventNewCommentEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingEventNewCommentEvent",
-        &[
-            crate::shape::field::<
-                Option<Vec<PortingEventNewCommentEventAvailableNotificationMethodsItem>>,
-            >("available_notification_methods"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<
-                Option<PortingEventNewCommentEventEventType>,
-            >("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<PortingEventNewCommentEventPayload>>("payload"),
-            crate::shape::field::<
-                Option<PortingEventNewCommentEventPayloadStatus>,
-            >("payload_status"),
-            crate::shape::field::<Option<String>>("porting_order_id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingEventNewCommentEvent",
+                &[
+                    crate::shape::field::<
+                        Option<
+                            Vec<
+                                PortingEventNewCommentEventAvailableNotificationMethodsItem,
+                            >,
+                        >,
+                    >("available_notification_methods"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<
+                        Option<PortingEventNewCommentEventEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<
+                        Option<PortingEventNewCommentEventPayload>,
+                    >("payload"),
+                    crate::shape::field::<
+                        Option<PortingEventNewCommentEventPayloadStatus>,
+                    >("payload_status"),
+                    crate::shape::field::<Option<String>>("porting_order_id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PortingEventNewCommentEvent/properties/available_notification_methods/items`
@@ -3015,17 +2886,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingEventNewCommentEventPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingEventNewCommentEventPayload",
-        &[
-            crate::shape::field::<
-                Option<PortingEventNewCommentEventPayloadComment>,
-            >("comment"),
-            crate::shape::field::<Option<String>>("porting_order_id"),
-            crate::shape::field::<Option<String>>("support_key"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingEventNewCommentEventPayload",
+                &[
+                    crate::shape::field::<
+                        Option<PortingEventNewCommentEventPayloadComment>,
+                    >("comment"),
+                    crate::shape::field::<Option<String>>("porting_order_id"),
+                    crate::shape::field::<Option<String>>("support_key"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The comment that was added to the porting order.
@@ -3051,19 +2928,25 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingEventNewCommentEventPayloadComment {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingEventNewCommentEventPayloadComment",
-        &[
-            crate::shape::field::<Option<String>>("body"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("inserted_at"),
-            crate::shape::field::<Option<String>>("user_id"),
-            crate::shape::field::<
-                Option<PortingEventNewCommentEventPayloadCommentUserType>,
-            >("user_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingEventNewCommentEventPayloadComment",
+                &[
+                    crate::shape::field::<Option<String>>("body"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("inserted_at"),
+                    crate::shape::field::<Option<String>>("user_id"),
+                    crate::shape::field::<
+                        Option<PortingEventNewCommentEventPayloadCommentUserType>,
+                    >("user_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies the type of the user that created the comment.
@@ -3145,25 +3028,37 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingEventSplitEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingEventSplitEvent",
-        &[
-            crate::shape::field::<
-                Option<Vec<PortingEventSplitEventAvailableNotificationMethodsItem>>,
-            >("available_notification_methods"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<PortingEventSplitEventEventType>>("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<PortingEventSplitEventPayload>>("payload"),
-            crate::shape::field::<
-                Option<PortingEventSplitEventPayloadStatus>,
-            >("payload_status"),
-            crate::shape::field::<Option<String>>("porting_order_id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingEventSplitEvent",
+                &[
+                    crate::shape::field::<
+                        Option<
+                            Vec<PortingEventSplitEventAvailableNotificationMethodsItem>,
+                        >,
+                    >("available_notification_methods"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<
+                        Option<PortingEventSplitEventEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<
+                        Option<PortingEventSplitEventPayload>,
+                    >("payload"),
+                    crate::shape::field::<
+                        Option<PortingEventSplitEventPayloadStatus>,
+                    >("payload_status"),
+                    crate::shape::field::<Option<String>>("porting_order_id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PortingEventSplitEvent/properties/available_notification_methods/items`
@@ -3222,17 +3117,25 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingEventSplitEventPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingEventSplitEventPayload",
-        &[
-            crate::shape::field::<Option<PortingEventSplitEventPayloadFrom>>("from"),
-            crate::shape::field::<
-                Option<Vec<PortingEventSplitEventPayloadPortingPhoneNumbersItem>>,
-            >("porting_phone_numbers"),
-            crate::shape::field::<Option<PortingEventSplitEventPayloadTo>>("to"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingEventSplitEventPayload",
+                &[
+                    crate::shape::field::<
+                        Option<PortingEventSplitEventPayloadFrom>,
+                    >("from"),
+                    crate::shape::field::<
+                        Option<Vec<PortingEventSplitEventPayloadPortingPhoneNumbersItem>>,
+                    >("porting_phone_numbers"),
+                    crate::shape::field::<Option<PortingEventSplitEventPayloadTo>>("to"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The porting order that was split.
@@ -3287,31 +3190,39 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingEventStatusChangedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingEventStatusChangedEvent",
-        &[
-            crate::shape::field::<
-                Option<
-                    Vec<PortingEventStatusChangedEventAvailableNotificationMethodsItem>,
-                >,
-            >("available_notification_methods"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<
-                Option<PortingEventStatusChangedEventEventType>,
-            >("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<
-                Option<PortingEventStatusChangedEventPayload>,
-            >("payload"),
-            crate::shape::field::<
-                Option<PortingEventStatusChangedEventPayloadStatus>,
-            >("payload_status"),
-            crate::shape::field::<Option<String>>("porting_order_id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingEventStatusChangedEvent",
+                &[
+                    crate::shape::field::<
+                        Option<
+                            Vec<
+                                PortingEventStatusChangedEventAvailableNotificationMethodsItem,
+                            >,
+                        >,
+                    >("available_notification_methods"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<
+                        Option<PortingEventStatusChangedEventEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<
+                        Option<PortingEventStatusChangedEventPayload>,
+                    >("payload"),
+                    crate::shape::field::<
+                        Option<PortingEventStatusChangedEventPayloadStatus>,
+                    >("payload_status"),
+                    crate::shape::field::<Option<String>>("porting_order_id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PortingEventStatusChangedEvent/properties/available_notification_methods/items`
@@ -3374,18 +3285,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingEventStatusChangedEventPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingEventStatusChangedEventPayload",
-        &[
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<PortingOrderStatus>>("status"),
-            crate::shape::field::<Option<String>>("support_key"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("webhook_url"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingEventStatusChangedEventPayload",
+                &[
+                    crate::shape::field::<Option<String>>("customer_reference"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<PortingOrderStatus>>("status"),
+                    crate::shape::field::<Option<String>>("support_key"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<String>>("webhook_url"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The status of the payload generation.
@@ -3426,27 +3343,37 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingEventWithoutWebhook {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingEventWithoutWebhook",
-        &[
-            crate::shape::field::<
-                Option<Vec<PortingEventWithoutWebhookAvailableNotificationMethodsItem>>,
-            >("available_notification_methods"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<
-                Option<PortingEventWithoutWebhookEventType>,
-            >("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<serde_json::Value>>("payload"),
-            crate::shape::field::<
-                Option<PortingEventWithoutWebhookPayloadStatus>,
-            >("payload_status"),
-            crate::shape::field::<Option<String>>("porting_order_id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingEventWithoutWebhook",
+                &[
+                    crate::shape::field::<
+                        Option<
+                            Vec<
+                                PortingEventWithoutWebhookAvailableNotificationMethodsItem,
+                            >,
+                        >,
+                    >("available_notification_methods"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<
+                        Option<PortingEventWithoutWebhookEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<serde_json::Value>>("payload"),
+                    crate::shape::field::<
+                        Option<PortingEventWithoutWebhookPayloadStatus>,
+                    >("payload_status"),
+                    crate::shape::field::<Option<String>>("porting_order_id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PortingEventWithoutWebhook/properties/available_notification_methods/items`
@@ -3530,22 +3457,32 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingLoaConfiguration {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingLoaConfiguration",
-        &[
-            crate::shape::field::<Option<PortingLoaConfigurationAddress>>("address"),
-            crate::shape::field::<Option<String>>("company_name"),
-            crate::shape::field::<Option<PortingLoaConfigurationContact>>("contact"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<PortingLoaConfigurationLogo>>("logo"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("organization_id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingLoaConfiguration",
+                &[
+                    crate::shape::field::<
+                        Option<PortingLoaConfigurationAddress>,
+                    >("address"),
+                    crate::shape::field::<Option<String>>("company_name"),
+                    crate::shape::field::<
+                        Option<PortingLoaConfigurationContact>,
+                    >("contact"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<PortingLoaConfigurationLogo>>("logo"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("organization_id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The address of the company.
@@ -3574,18 +3511,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingLoaConfigurationAddress {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingLoaConfigurationAddress",
-        &[
-            crate::shape::field::<Option<String>>("city"),
-            crate::shape::field::<Option<String>>("country_code"),
-            crate::shape::field::<Option<String>>("extended_address"),
-            crate::shape::field::<Option<String>>("state"),
-            crate::shape::field::<Option<String>>("street_address"),
-            crate::shape::field::<Option<String>>("zip_code"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingLoaConfigurationAddress",
+                &[
+                    crate::shape::field::<Option<String>>("city"),
+                    crate::shape::field::<Option<String>>("country_code"),
+                    crate::shape::field::<Option<String>>("extended_address"),
+                    crate::shape::field::<Option<String>>("state"),
+                    crate::shape::field::<Option<String>>("street_address"),
+                    crate::shape::field::<Option<String>>("zip_code"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The contact information of the company.
@@ -3604,14 +3547,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingLoaConfigurationContact {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingLoaConfigurationContact",
-        &[
-            crate::shape::field::<Option<String>>("email"),
-            crate::shape::field::<Option<String>>("phone_number"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingLoaConfigurationContact",
+                &[
+                    crate::shape::field::<Option<String>>("email"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The logo to be used in the LOA.
@@ -3631,16 +3580,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingLoaConfigurationLogo {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingLoaConfigurationLogo",
-        &[
-            crate::shape::field::<
-                Option<PortingLoaConfigurationLogoContentType>,
-            >("content_type"),
-            crate::shape::field::<Option<String>>("document_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingLoaConfigurationLogo",
+                &[
+                    crate::shape::field::<
+                        Option<PortingLoaConfigurationLogoContentType>,
+                    >("content_type"),
+                    crate::shape::field::<Option<String>>("document_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The content type of the logo.
@@ -3739,46 +3694,58 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingOrder {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingOrder",
-        &[
-            crate::shape::field::<
-                Option<PortingOrderActivationSettings>,
-            >("activation_settings"),
-            crate::shape::field::<
-                Option<Vec<PortingOrderAdditionalStepsItem>>,
-            >("additional_steps"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("customer_group_reference"),
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<Option<PortingOrderDocuments>>("documents"),
-            crate::shape::field::<Option<PortingOrderEndUser>>("end_user"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<PortingOrderMessaging>>("messaging"),
-            crate::shape::field::<Option<PortingOrderMisc>>("misc"),
-            crate::shape::field::<Option<String>>("old_service_provider_ocn"),
-            crate::shape::field::<Option<String>>("parent_support_key"),
-            crate::shape::field::<
-                Option<PortingOrderPhoneNumberConfiguration>,
-            >("phone_number_configuration"),
-            crate::shape::field::<
-                Option<PortingOrderPhoneNumberType>,
-            >("phone_number_type"),
-            crate::shape::field::<Option<Vec<PortingPhoneNumber>>>("phone_numbers"),
-            crate::shape::field::<Option<i64>>("porting_phone_numbers_count"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<Vec<PortingOrderRequirement>>>("requirements"),
-            crate::shape::field::<Option<bool>>("requirements_met"),
-            crate::shape::field::<Option<PortingOrderStatus>>("status"),
-            crate::shape::field::<Option<String>>("support_key"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<PortingOrderUserFeedback>>("user_feedback"),
-            crate::shape::field::<Option<String>>("user_id"),
-            crate::shape::field::<Option<String>>("webhook_url"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingOrder",
+                &[
+                    crate::shape::field::<
+                        Option<PortingOrderActivationSettings>,
+                    >("activation_settings"),
+                    crate::shape::field::<
+                        Option<Vec<PortingOrderAdditionalStepsItem>>,
+                    >("additional_steps"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("customer_group_reference"),
+                    crate::shape::field::<Option<String>>("customer_reference"),
+                    crate::shape::field::<Option<String>>("description"),
+                    crate::shape::field::<Option<PortingOrderDocuments>>("documents"),
+                    crate::shape::field::<Option<PortingOrderEndUser>>("end_user"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<PortingOrderMessaging>>("messaging"),
+                    crate::shape::field::<Option<PortingOrderMisc>>("misc"),
+                    crate::shape::field::<Option<String>>("old_service_provider_ocn"),
+                    crate::shape::field::<Option<String>>("parent_support_key"),
+                    crate::shape::field::<
+                        Option<PortingOrderPhoneNumberConfiguration>,
+                    >("phone_number_configuration"),
+                    crate::shape::field::<
+                        Option<PortingOrderPhoneNumberType>,
+                    >("phone_number_type"),
+                    crate::shape::field::<
+                        Option<Vec<PortingPhoneNumber>>,
+                    >("phone_numbers"),
+                    crate::shape::field::<Option<i64>>("porting_phone_numbers_count"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<
+                        Option<Vec<PortingOrderRequirement>>,
+                    >("requirements"),
+                    crate::shape::field::<Option<bool>>("requirements_met"),
+                    crate::shape::field::<Option<PortingOrderStatus>>("status"),
+                    crate::shape::field::<Option<String>>("support_key"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<
+                        Option<PortingOrderUserFeedback>,
+                    >("user_feedback"),
+                    crate::shape::field::<Option<String>>("user_id"),
+                    crate::shape::field::<Option<String>>("webhook_url"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PortingOrderActivationSettings`
@@ -3800,18 +3767,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingOrderActivationSettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingOrderActivationSettings",
-        &[
-            crate::shape::field::<
-                Option<PortingOrderActivationStatus>,
-            >("activation_status"),
-            crate::shape::field::<Option<bool>>("fast_port_eligible"),
-            crate::shape::field::<Option<String>>("foc_datetime_actual"),
-            crate::shape::field::<Option<String>>("foc_datetime_requested"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingOrderActivationSettings",
+                &[
+                    crate::shape::field::<
+                        Option<PortingOrderActivationStatus>,
+                    >("activation_status"),
+                    crate::shape::field::<Option<bool>>("fast_port_eligible"),
+                    crate::shape::field::<Option<String>>("foc_datetime_actual"),
+                    crate::shape::field::<Option<String>>("foc_datetime_requested"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Activation status
@@ -3944,14 +3917,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingOrderDocuments {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingOrderDocuments",
-        &[
-            crate::shape::field::<Option<Option<String>>>("invoice"),
-            crate::shape::field::<Option<Option<String>>>("loa"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingOrderDocuments",
+                &[
+                    crate::shape::field::<Option<Option<String>>>("invoice"),
+                    crate::shape::field::<Option<Option<String>>>("loa"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PortingOrderEndUser`
@@ -3966,14 +3945,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingOrderEndUser {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingOrderEndUser",
-        &[
-            crate::shape::field::<Option<PortingOrderEndUserAdmin>>("admin"),
-            crate::shape::field::<Option<PortingOrderEndUserLocation>>("location"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingOrderEndUser",
+                &[
+                    crate::shape::field::<Option<PortingOrderEndUserAdmin>>("admin"),
+                    crate::shape::field::<
+                        Option<PortingOrderEndUserLocation>,
+                    >("location"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PortingOrderEndUserAdmin`
@@ -4004,19 +3991,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingOrderEndUserAdmin {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingOrderEndUserAdmin",
-        &[
-            crate::shape::field::<Option<Option<String>>>("account_number"),
-            crate::shape::field::<Option<Option<String>>>("auth_person_name"),
-            crate::shape::field::<Option<Option<String>>>("billing_phone_number"),
-            crate::shape::field::<Option<Option<String>>>("business_identifier"),
-            crate::shape::field::<Option<Option<String>>>("entity_name"),
-            crate::shape::field::<Option<Option<String>>>("pin_passcode"),
-            crate::shape::field::<Option<Option<String>>>("tax_identifier"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingOrderEndUserAdmin",
+                &[
+                    crate::shape::field::<Option<Option<String>>>("account_number"),
+                    crate::shape::field::<Option<Option<String>>>("auth_person_name"),
+                    crate::shape::field::<
+                        Option<Option<String>>,
+                    >("billing_phone_number"),
+                    crate::shape::field::<Option<Option<String>>>("business_identifier"),
+                    crate::shape::field::<Option<Option<String>>>("entity_name"),
+                    crate::shape::field::<Option<Option<String>>>("pin_passcode"),
+                    crate::shape::field::<Option<Option<String>>>("tax_identifier"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PortingOrderEndUserLocation`
@@ -4044,18 +4039,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingOrderEndUserLocation {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingOrderEndUserLocation",
-        &[
-            crate::shape::field::<Option<Option<String>>>("administrative_area"),
-            crate::shape::field::<Option<Option<String>>>("country_code"),
-            crate::shape::field::<Option<Option<String>>>("extended_address"),
-            crate::shape::field::<Option<Option<String>>>("locality"),
-            crate::shape::field::<Option<Option<String>>>("postal_code"),
-            crate::shape::field::<Option<Option<String>>>("street_address"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingOrderEndUserLocation",
+                &[
+                    crate::shape::field::<Option<Option<String>>>("administrative_area"),
+                    crate::shape::field::<Option<Option<String>>>("country_code"),
+                    crate::shape::field::<Option<Option<String>>>("extended_address"),
+                    crate::shape::field::<Option<Option<String>>>("locality"),
+                    crate::shape::field::<Option<Option<String>>>("postal_code"),
+                    crate::shape::field::<Option<Option<String>>>("street_address"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1phone_number_blocks/get/parameters/1/schema`
@@ -4081,27 +4082,6 @@ crate::codec::optional_fields!(
     "porting_order_id" => porting_order_id, "status" => status, "support_key" =>
     support_key }
 );
-
-impl crate::shape::Shaped for PortingOrderFilterConsolidated {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingOrderFilterConsolidated",
-        &[
-            crate::shape::field::<
-                Option<PortingOrderActivationStatus>,
-            >("activation_status"),
-            crate::shape::field::<Option<Vec<String>>>("phone_number"),
-            crate::shape::field::<Option<PortabilityStatus>>("portability_status"),
-            crate::shape::field::<Option<Vec<String>>>("porting_order_id"),
-            crate::shape::field::<
-                Option<PortingOrderFilterConsolidatedStatus>,
-            >("status"),
-            crate::shape::field::<
-                Option<PortingOrderFilterConsolidatedSupportKey>,
-            >("support_key"),
-        ],
-        false,
-    );
-}
 
 /// Filter porting orders by status(es). Originally: filter\[status\], filter\[status\]\[in\]\[\]
 ///
@@ -4131,16 +4111,6 @@ impl<'de> serde::Deserialize<'de> for PortingOrderFilterConsolidatedStatus {
             ],
         )
     }
-}
-
-impl crate::shape::Shaped for PortingOrderFilterConsolidatedStatus {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "PortingOrderFilterConsolidatedStatus",
-        variants: &[
-            crate::shape::of::<PortingOrderFilterConsolidatedStatusVariant1>(),
-            crate::shape::of::<Vec<PortingOrderFilterConsolidatedStatusVariant2Item>>(),
-        ],
-    };
 }
 
 /// Filter by single status
@@ -4178,18 +4148,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingOrderMessaging {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingOrderMessaging",
-        &[
-            crate::shape::field::<Option<bool>>("enable_messaging"),
-            crate::shape::field::<Option<bool>>("messaging_capable"),
-            crate::shape::field::<Option<bool>>("messaging_port_completed"),
-            crate::shape::field::<
-                Option<PortingOrderMessagingMessagingPortStatus>,
-            >("messaging_port_status"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingOrderMessaging",
+                &[
+                    crate::shape::field::<Option<bool>>("enable_messaging"),
+                    crate::shape::field::<Option<bool>>("messaging_capable"),
+                    crate::shape::field::<Option<bool>>("messaging_port_completed"),
+                    crate::shape::field::<
+                        Option<PortingOrderMessagingMessagingPortStatus>,
+                    >("messaging_port_status"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The current status of the messaging porting.
@@ -4213,17 +4189,25 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingOrderMisc {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingOrderMisc",
-        &[
-            crate::shape::field::<Option<Option<String>>>("new_billing_phone_number"),
-            crate::shape::field::<
-                Option<Option<PortingOrderMiscRemainingNumbersAction>>,
-            >("remaining_numbers_action"),
-            crate::shape::field::<Option<PortingOrderType>>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingOrderMisc",
+                &[
+                    crate::shape::field::<
+                        Option<Option<String>>,
+                    >("new_billing_phone_number"),
+                    crate::shape::field::<
+                        Option<Option<PortingOrderMiscRemainingNumbersAction>>,
+                    >("remaining_numbers_action"),
+                    crate::shape::field::<Option<PortingOrderType>>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Remaining numbers can be either kept with their current service provider or disconnected. 'new_billing_telephone_number' is required when 'remaining_numbers_action' is 'keep'.
@@ -4256,17 +4240,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingOrderPhoneNumberConfiguration {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingOrderPhoneNumberConfiguration",
-        &[
-            crate::shape::field::<Option<Option<String>>>("billing_group_id"),
-            crate::shape::field::<Option<Option<String>>>("connection_id"),
-            crate::shape::field::<Option<Option<String>>>("emergency_address_id"),
-            crate::shape::field::<Option<Option<String>>>("messaging_profile_id"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingOrderPhoneNumberConfiguration",
+                &[
+                    crate::shape::field::<Option<Option<String>>>("billing_group_id"),
+                    crate::shape::field::<Option<Option<String>>>("connection_id"),
+                    crate::shape::field::<
+                        Option<Option<String>>,
+                    >("emergency_address_id"),
+                    crate::shape::field::<
+                        Option<Option<String>>,
+                    >("messaging_profile_id"),
+                    crate::shape::field::<Option<Vec<String>>>("tags"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of the phone number
@@ -4293,18 +4287,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingOrderRequirement {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingOrderRequirement",
-        &[
-            crate::shape::field::<
-                Option<PortingOrderRequirementFieldType>,
-            >("field_type"),
-            crate::shape::field::<Option<String>>("field_value"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("requirement_type_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingOrderRequirement",
+                &[
+                    crate::shape::field::<
+                        Option<PortingOrderRequirementFieldType>,
+                    >("field_type"),
+                    crate::shape::field::<Option<String>>("field_value"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("requirement_type_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PortingOrderRequirementDetail`
@@ -4329,21 +4329,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingOrderRequirementDetail {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingOrderRequirementDetail",
-        &[
-            crate::shape::field::<
-                Option<PortingOrderRequirementDetailFieldType>,
-            >("field_type"),
-            crate::shape::field::<Option<String>>("field_value"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("requirement_status"),
-            crate::shape::field::<
-                Option<PortingOrderRequirementDetailRequirementType>,
-            >("requirement_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingOrderRequirementDetail",
+                &[
+                    crate::shape::field::<
+                        Option<PortingOrderRequirementDetailFieldType>,
+                    >("field_type"),
+                    crate::shape::field::<Option<String>>("field_value"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("requirement_status"),
+                    crate::shape::field::<
+                        Option<PortingOrderRequirementDetailRequirementType>,
+                    >("requirement_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Type of value expected on field_value field
@@ -4408,20 +4414,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingOrderRequirementDetailRequirementType {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingOrderRequirementDetailRequirementType",
-        &[
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("acceptance_criteria"),
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<Option<String>>("example"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingOrderRequirementDetailRequirementType",
+                &[
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("acceptance_criteria"),
+                    crate::shape::field::<Option<String>>("description"),
+                    crate::shape::field::<Option<String>>("example"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Type of value expected on field_value field
@@ -4485,22 +4497,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingOrderSharingToken {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingOrderSharingToken",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("expires_at"),
-            crate::shape::field::<Option<i64>>("expires_in_seconds"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<
-                Option<Vec<PortingOrderSharingTokenPermissionsItem>>,
-            >("permissions"),
-            crate::shape::field::<Option<String>>("porting_order_id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("token"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingOrderSharingToken",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("expires_at"),
+                    crate::shape::field::<Option<i64>>("expires_in_seconds"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<
+                        Option<Vec<PortingOrderSharingTokenPermissionsItem>>,
+                    >("permissions"),
+                    crate::shape::field::<Option<String>>("porting_order_id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("token"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PortingOrderSharingToken/properties/permissions/items`
@@ -4553,14 +4571,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingOrderStatus {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingOrderStatus",
-        &[
-            crate::shape::field::<Option<Vec<PortingOrdersExceptionType>>>("details"),
-            crate::shape::field::<Option<PortingOrderStatusValue>>("value"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingOrderStatus",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<PortingOrdersExceptionType>>,
+                    >("details"),
+                    crate::shape::field::<Option<PortingOrderStatusValue>>("value"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The current status of the porting order
@@ -4674,14 +4700,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingOrderUserFeedback {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingOrderUserFeedback",
-        &[
-            crate::shape::field::<Option<Option<String>>>("user_comment"),
-            crate::shape::field::<Option<Option<i64>>>("user_rating"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingOrderUserFeedback",
+                &[
+                    crate::shape::field::<Option<Option<String>>>("user_comment"),
+                    crate::shape::field::<Option<Option<i64>>>("user_rating"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PortingOrdersActivationJob`
@@ -4713,24 +4745,32 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingOrdersActivationJob {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingOrdersActivationJob",
-        &[
-            crate::shape::field::<Option<String>>("activate_at"),
-            crate::shape::field::<
-                Option<PortingOrdersActivationJobActivationType>,
-            >("activation_type"),
-            crate::shape::field::<
-                Option<Vec<PortingOrdersActivationJobActivationWindowsItem>>,
-            >("activation_windows"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<PortingOrdersActivationJobStatus>>("status"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingOrdersActivationJob",
+                &[
+                    crate::shape::field::<Option<String>>("activate_at"),
+                    crate::shape::field::<
+                        Option<PortingOrdersActivationJobActivationType>,
+                    >("activation_type"),
+                    crate::shape::field::<
+                        Option<Vec<PortingOrdersActivationJobActivationWindowsItem>>,
+                    >("activation_windows"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<
+                        Option<PortingOrdersActivationJobStatus>,
+                    >("status"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Specifies the type of this activation job
@@ -4835,15 +4875,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingOrdersAllowedFocWindow {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingOrdersAllowedFocWindow",
-        &[
-            crate::shape::field::<Option<String>>("ended_at"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("started_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingOrdersAllowedFocWindow",
+                &[
+                    crate::shape::field::<Option<String>>("ended_at"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("started_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PortingOrdersComment`
@@ -4868,18 +4914,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingOrdersComment {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingOrdersComment",
-        &[
-            crate::shape::field::<Option<String>>("body"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("porting_order_id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<PortingOrdersCommentUserType>>("user_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingOrdersComment",
+                &[
+                    crate::shape::field::<Option<String>>("body"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("porting_order_id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<
+                        Option<PortingOrdersCommentUserType>,
+                    >("user_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Indicates whether this comment was created by a Telnyx Admin, user, or system
@@ -4936,14 +4990,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingOrdersExceptionType {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingOrdersExceptionType",
-        &[
-            crate::shape::field::<Option<PortingOrdersExceptionTypeCode>>("code"),
-            crate::shape::field::<Option<String>>("description"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingOrdersExceptionType",
+                &[
+                    crate::shape::field::<
+                        Option<PortingOrdersExceptionTypeCode>,
+                    >("code"),
+                    crate::shape::field::<Option<String>>("description"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifier of an exception type
@@ -5088,29 +5150,37 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingPhoneNumber {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingPhoneNumber",
-        &[
-            crate::shape::field::<
-                Option<PortingOrderActivationStatus>,
-            >("activation_status"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<
-                Option<PortingPhoneNumberPhoneNumberType>,
-            >("phone_number_type"),
-            crate::shape::field::<Option<PortabilityStatus>>("portability_status"),
-            crate::shape::field::<Option<String>>("porting_order_id"),
-            crate::shape::field::<
-                Option<PortingPhoneNumberPortingOrderStatus>,
-            >("porting_order_status"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<
-                Option<PortingPhoneNumberRequirementsStatus>,
-            >("requirements_status"),
-            crate::shape::field::<Option<String>>("support_key"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingPhoneNumber",
+                &[
+                    crate::shape::field::<
+                        Option<PortingOrderActivationStatus>,
+                    >("activation_status"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<
+                        Option<PortingPhoneNumberPhoneNumberType>,
+                    >("phone_number_type"),
+                    crate::shape::field::<
+                        Option<PortabilityStatus>,
+                    >("portability_status"),
+                    crate::shape::field::<Option<String>>("porting_order_id"),
+                    crate::shape::field::<
+                        Option<PortingPhoneNumberPortingOrderStatus>,
+                    >("porting_order_status"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<
+                        Option<PortingPhoneNumberRequirementsStatus>,
+                    >("requirements_status"),
+                    crate::shape::field::<Option<String>>("support_key"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PortingPhoneNumberBlock`
@@ -5142,26 +5212,32 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingPhoneNumberBlock {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingPhoneNumberBlock",
-        &[
-            crate::shape::field::<
-                Option<Vec<PortingPhoneNumberBlockActivationRangesItem>>,
-            >("activation_ranges"),
-            crate::shape::field::<Option<String>>("country_code"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<
-                Option<PortingPhoneNumberBlockPhoneNumberRange>,
-            >("phone_number_range"),
-            crate::shape::field::<
-                Option<PortingPhoneNumberBlockPhoneNumberType>,
-            >("phone_number_type"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingPhoneNumberBlock",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<PortingPhoneNumberBlockActivationRangesItem>>,
+                    >("activation_ranges"),
+                    crate::shape::field::<Option<String>>("country_code"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<
+                        Option<PortingPhoneNumberBlockPhoneNumberRange>,
+                    >("phone_number_range"),
+                    crate::shape::field::<
+                        Option<PortingPhoneNumberBlockPhoneNumberType>,
+                    >("phone_number_type"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PortingPhoneNumberBlock/properties/activation_ranges/items`
@@ -5201,18 +5277,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingPhoneNumberConfiguration {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingPhoneNumberConfiguration",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("porting_phone_number_id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("user_bundle_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingPhoneNumberConfiguration",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("porting_phone_number_id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<String>>("user_bundle_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PortingPhoneNumberExtension`
@@ -5242,23 +5324,29 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingPhoneNumberExtension {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingPhoneNumberExtension",
-        &[
-            crate::shape::field::<
-                Option<Vec<PortingPhoneNumberExtensionActivationRangesItem>>,
-            >("activation_ranges"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<
-                Option<PortingPhoneNumberExtensionExtensionRange>,
-            >("extension_range"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("porting_phone_number_id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingPhoneNumberExtension",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<PortingPhoneNumberExtensionActivationRangesItem>>,
+                    >("activation_ranges"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<
+                        Option<PortingPhoneNumberExtensionExtensionRange>,
+                    >("extension_range"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("porting_phone_number_id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PortingPhoneNumberExtension/properties/activation_ranges/items`
@@ -5276,14 +5364,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingPhoneNumberExtensionActivationRangesItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingPhoneNumberExtensionActivationRangesItem",
-        &[
-            crate::shape::field::<Option<i64>>("end_at"),
-            crate::shape::field::<Option<i64>>("start_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingPhoneNumberExtensionActivationRangesItem",
+                &[
+                    crate::shape::field::<Option<i64>>("end_at"),
+                    crate::shape::field::<Option<i64>>("start_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Specifies the extension range for this porting phone number extension.
@@ -5372,20 +5466,30 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingReport {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingReport",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("document_id"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<ExportPortingOrdersCsvReport>>("params"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<PortingReportReportType>>("report_type"),
-            crate::shape::field::<Option<PortingReportStatus>>("status"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingReport",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("document_id"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<
+                        Option<ExportPortingOrdersCsvReport>,
+                    >("params"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<
+                        Option<PortingReportReportType>,
+                    >("report_type"),
+                    crate::shape::field::<Option<PortingReportStatus>>("status"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies the type of report
@@ -5446,19 +5550,25 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingUkCarrier {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingUkCarrier",
-        &[
-            crate::shape::field::<Option<Vec<String>>>("alternative_cupids"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("cupid"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingUkCarrier",
+                &[
+                    crate::shape::field::<Option<Vec<String>>>("alternative_cupids"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("cupid"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PortingVerificationCode`
@@ -5487,19 +5597,25 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PortingVerificationCode {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PortingVerificationCode",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<Option<String>>("porting_order_id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<bool>>("verified"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PortingVerificationCode",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<Option<String>>("porting_order_id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<bool>>("verified"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/requestBodies/SendPortingVerificationCodes/content/application~1json/schema`
@@ -5513,19 +5629,6 @@ crate::codec::optional_fields!(
     SendPortingVerificationCodes { "phone_numbers" => phone_numbers,
     "verification_method" => verification_method }
 );
-
-impl crate::shape::Shaped for SendPortingVerificationCodes {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SendPortingVerificationCodes",
-        &[
-            crate::shape::field::<Option<Vec<String>>>("phone_numbers"),
-            crate::shape::field::<
-                Option<SendPortingVerificationCodesVerificationMethod>,
-            >("verification_method"),
-        ],
-        false,
-    );
-}
 
 /// Spec: `#/components/requestBodies/SendPortingVerificationCodes/content/application~1json/schema/properties/verification_method`
 pub type SendPortingVerificationCodesVerificationMethod = CreatedVerificationCodesResponseDataItemType;
@@ -5544,17 +5647,6 @@ crate::codec::optional_fields!(
     permissions }
 );
 
-impl crate::shape::Shaped for SharePortingOrder {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SharePortingOrder",
-        &[
-            crate::shape::field::<Option<i64>>("expires_in_seconds"),
-            crate::shape::field::<Option<SharePortingOrderPermissions>>("permissions"),
-        ],
-        false,
-    );
-}
-
 /// The permissions the token will have
 ///
 /// Spec: `#/components/requestBodies/SharePortingOrder/content/application~1json/schema/properties/permissions`
@@ -5569,11 +5661,17 @@ pub struct SharePortingOrderResponse {
 crate::codec::optional_fields!(SharePortingOrderResponse { "data" => data });
 
 impl crate::shape::Shaped for SharePortingOrderResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SharePortingOrderResponse",
-        &[crate::shape::field::<Option<PortingOrderSharingToken>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SharePortingOrderResponse",
+                &[crate::shape::field::<Option<PortingOrderSharingToken>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1porting~1events~1{id}/get/responses/200/content/application~1json/schema`
@@ -5585,11 +5683,17 @@ pub struct ShowPortingEventResponse {
 crate::codec::optional_fields!(ShowPortingEventResponse { "data" => data });
 
 impl crate::shape::Shaped for ShowPortingEventResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ShowPortingEventResponse",
-        &[crate::shape::field::<Option<PortingEvent>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ShowPortingEventResponse",
+                &[crate::shape::field::<Option<PortingEvent>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1porting~1loa_configurations~1{id}/patch/responses/200/content/application~1json/schema`
@@ -5626,33 +5730,6 @@ crate::codec::optional_fields!(
     webhook_url }
 );
 
-impl crate::shape::Shaped for UpdatePortingOrder {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdatePortingOrder",
-        &[
-            crate::shape::field::<
-                Option<UpdatePortingOrderActivationSettings>,
-            >("activation_settings"),
-            crate::shape::field::<Option<String>>("customer_group_reference"),
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<Option<PortingOrderDocuments>>("documents"),
-            crate::shape::field::<Option<PortingOrderEndUser>>("end_user"),
-            crate::shape::field::<Option<UpdatePortingOrderMessaging>>("messaging"),
-            crate::shape::field::<Option<Option<PortingOrderMisc>>>("misc"),
-            crate::shape::field::<
-                Option<PortingOrderPhoneNumberConfiguration>,
-            >("phone_number_configuration"),
-            crate::shape::field::<Option<String>>("requirement_group_id"),
-            crate::shape::field::<
-                Option<Vec<UpdatePortingOrderRequirement>>,
-            >("requirements"),
-            crate::shape::field::<Option<PortingOrderUserFeedback>>("user_feedback"),
-            crate::shape::field::<Option<String>>("webhook_url"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/UpdatePortingOrder/properties/activation_settings`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdatePortingOrderActivationSettings {
@@ -5665,14 +5742,6 @@ crate::codec::optional_fields!(
     foc_datetime_requested }
 );
 
-impl crate::shape::Shaped for UpdatePortingOrderActivationSettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdatePortingOrderActivationSettings",
-        &[crate::shape::field::<Option<String>>("foc_datetime_requested")],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/UpdatePortingOrder/properties/messaging`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdatePortingOrderMessaging {
@@ -5684,14 +5753,6 @@ crate::codec::optional_fields!(
     UpdatePortingOrderMessaging { "enable_messaging" => enable_messaging }
 );
 
-impl crate::shape::Shaped for UpdatePortingOrderMessaging {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdatePortingOrderMessaging",
-        &[crate::shape::field::<Option<bool>>("enable_messaging")],
-        false,
-    );
-}
-
 /// Specifies a value for a requirement on the Porting Order.
 ///
 /// Spec: `#/components/schemas/UpdatePortingOrderRequirement`
@@ -5701,17 +5762,6 @@ pub struct UpdatePortingOrderRequirement {
     pub field_value: String,
     /// Identifies the requirement type that the `field_value` fulfills
     pub requirement_type_id: String,
-}
-
-impl crate::shape::Shaped for UpdatePortingOrderRequirement {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdatePortingOrderRequirement",
-        &[
-            crate::shape::field::<String>("field_value"),
-            crate::shape::field::<String>("requirement_type_id"),
-        ],
-        false,
-    );
 }
 
 /// Spec: `#/paths/~1porting_orders~1{id}/patch/responses/200/content/application~1json/schema`
@@ -5728,14 +5778,6 @@ crate::codec::optional_fields!(
     UpdatePortingOrdersActivationJob { "activate_at" => activate_at }
 );
 
-impl crate::shape::Shaped for UpdatePortingOrdersActivationJob {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdatePortingOrdersActivationJob",
-        &[crate::shape::field::<Option<String>>("activate_at")],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1porting_orders~1{id}~1activation_jobs~1{activationJobId}/patch/responses/200/content/application~1json/schema`
 pub type UpdatePortingOrdersActivationJobResponse = ActivatePortingOrderResponse;
 
@@ -5751,18 +5793,6 @@ crate::codec::optional_fields!(
     VerifyPortingVerificationCodes { "verification_codes" => verification_codes }
 );
 
-impl crate::shape::Shaped for VerifyPortingVerificationCodes {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VerifyPortingVerificationCodes",
-        &[
-            crate::shape::field::<
-                Option<Vec<VerifyPortingVerificationCodesVerificationCodesItem>>,
-            >("verification_codes"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1porting_orders~1{id}~1verification_codes~1verify/post/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VerifyPortingVerificationCodesResponse {
@@ -5774,11 +5804,17 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for VerifyPortingVerificationCodesResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VerifyPortingVerificationCodesResponse",
-        &[crate::shape::field::<Option<Vec<PortingVerificationCode>>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VerifyPortingVerificationCodesResponse",
+                &[crate::shape::field::<Option<Vec<PortingVerificationCode>>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/requestBodies/VerifyPortingVerificationCodes/content/application~1json/schema/properties/verification_codes/items`
@@ -5792,14 +5828,3 @@ crate::codec::optional_fields!(
     VerifyPortingVerificationCodesVerificationCodesItem { "code" => code, "phone_number"
     => phone_number }
 );
-
-impl crate::shape::Shaped for VerifyPortingVerificationCodesVerificationCodesItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VerifyPortingVerificationCodesVerificationCodesItem",
-        &[
-            crate::shape::field::<Option<String>>("code"),
-            crate::shape::field::<Option<String>>("phone_number"),
-        ],
-        false,
-    );
-}

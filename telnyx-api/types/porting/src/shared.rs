@@ -13,14 +13,6 @@ pub struct CreatePortingOrderComment {
 
 crate::codec::optional_fields!(CreatePortingOrderComment { "body" => body });
 
-impl crate::shape::Shaped for CreatePortingOrderComment {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreatePortingOrderComment",
-        &[crate::shape::field::<Option<String>>("body")],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1porting_orders~1{id}/get/responses/200/content/application~1json/schema/properties/meta`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetPortingOrderResponseMeta {
@@ -33,11 +25,17 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GetPortingOrderResponseMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetPortingOrderResponseMeta",
-        &[crate::shape::field::<Option<String>>("phone_numbers_url")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetPortingOrderResponseMeta",
+                &[crate::shape::field::<Option<String>>("phone_numbers_url")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1customer_service_records/get/parameters/2/schema`
@@ -48,14 +46,6 @@ pub struct ListCustomerServiceRecordsSort {
 }
 
 crate::codec::optional_fields!(ListCustomerServiceRecordsSort { "value" => value });
-
-impl crate::shape::Shaped for ListCustomerServiceRecordsSort {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListCustomerServiceRecordsSort",
-        &[crate::shape::field::<Option<ListCustomerServiceRecordsSortValue>>("value")],
-        false,
-    );
-}
 
 /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order
 ///

@@ -47,31 +47,41 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for Address {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Address",
-        &[
-            crate::shape::field::<Option<AddressBook>>("address_book"),
-            crate::shape::field::<Option<AdministrativeArea>>("administrative_area"),
-            crate::shape::field::<Option<Borough>>("borough"),
-            crate::shape::field::<Option<BusinessName>>("business_name"),
-            crate::shape::field::<Option<CountryCode2>>("country_code"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<CustomerReference>>("customer_reference"),
-            crate::shape::field::<Option<ExtendedAddress>>("extended_address"),
-            crate::shape::field::<Option<FirstName>>("first_name"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<LastName>>("last_name"),
-            crate::shape::field::<Option<Locality>>("locality"),
-            crate::shape::field::<Option<Neighborhood>>("neighborhood"),
-            crate::shape::field::<Option<PhoneNumber2>>("phone_number"),
-            crate::shape::field::<Option<PostalCode>>("postal_code"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<StreetAddress>>("street_address"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<ValidateAddress>>("validate_address"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Address",
+                &[
+                    crate::shape::field::<Option<AddressBook>>("address_book"),
+                    crate::shape::field::<
+                        Option<AdministrativeArea>,
+                    >("administrative_area"),
+                    crate::shape::field::<Option<Borough>>("borough"),
+                    crate::shape::field::<Option<BusinessName>>("business_name"),
+                    crate::shape::field::<Option<CountryCode2>>("country_code"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<
+                        Option<CustomerReference>,
+                    >("customer_reference"),
+                    crate::shape::field::<Option<ExtendedAddress>>("extended_address"),
+                    crate::shape::field::<Option<FirstName>>("first_name"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<LastName>>("last_name"),
+                    crate::shape::field::<Option<Locality>>("locality"),
+                    crate::shape::field::<Option<Neighborhood>>("neighborhood"),
+                    crate::shape::field::<Option<PhoneNumber2>>("phone_number"),
+                    crate::shape::field::<Option<PostalCode>>("postal_code"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<StreetAddress>>("street_address"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<ValidateAddress>>("validate_address"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Indicates whether or not the address should be considered part of your list of addresses that appear for regular use.
@@ -108,30 +118,6 @@ pub struct AddressCreate {
     pub validate_address: Option<ValidateAddress>,
 }
 
-impl crate::shape::Shaped for AddressCreate {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AddressCreate",
-        &[
-            crate::shape::field::<Option<AddressBook>>("address_book"),
-            crate::shape::field::<Option<AdministrativeArea>>("administrative_area"),
-            crate::shape::field::<Option<Borough>>("borough"),
-            crate::shape::field::<BusinessName>("business_name"),
-            crate::shape::field::<CountryCode2>("country_code"),
-            crate::shape::field::<Option<CustomerReference>>("customer_reference"),
-            crate::shape::field::<Option<ExtendedAddress>>("extended_address"),
-            crate::shape::field::<FirstName>("first_name"),
-            crate::shape::field::<LastName>("last_name"),
-            crate::shape::field::<Locality>("locality"),
-            crate::shape::field::<Option<Neighborhood>>("neighborhood"),
-            crate::shape::field::<Option<PhoneNumber2>>("phone_number"),
-            crate::shape::field::<Option<PostalCode>>("postal_code"),
-            crate::shape::field::<StreetAddress>("street_address"),
-            crate::shape::field::<Option<ValidateAddress>>("validate_address"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/AddressSuggestionResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AddressSuggestionResponse {
@@ -141,11 +127,17 @@ pub struct AddressSuggestionResponse {
 crate::codec::optional_fields!(AddressSuggestionResponse { "data" => data });
 
 impl crate::shape::Shaped for AddressSuggestionResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AddressSuggestionResponse",
-        &[crate::shape::field::<Option<AddressSuggestionResponseData>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AddressSuggestionResponse",
+                &[crate::shape::field::<Option<AddressSuggestionResponseData>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/AddressSuggestionResponse/properties/data`
@@ -164,17 +156,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for AddressSuggestionResponseData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AddressSuggestionResponseData",
-        &[
-            crate::shape::field::<Option<bool>>("accepted"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<
-                Option<AddressSuggestionResponseDataRecordType>,
-            >("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AddressSuggestionResponseData",
+                &[
+                    crate::shape::field::<Option<bool>>("accepted"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<
+                        Option<AddressSuggestionResponseDataRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/AddressSuggestionResponse/properties/data/properties/record_type`
@@ -236,11 +234,17 @@ pub struct CreateAddressResponse {
 crate::codec::optional_fields!(CreateAddressResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateAddressResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateAddressResponse",
-        &[crate::shape::field::<Option<Address>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateAddressResponse",
+                &[crate::shape::field::<Option<Address>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1addresses~1{id}/delete/responses/200/content/application~1json/schema`
@@ -260,19 +264,25 @@ pub struct Error {
 }
 
 impl crate::shape::Shaped for Error {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Error",
-        &[
-            crate::shape::field::<String>("code"),
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("meta"),
-            crate::shape::field::<Option<ErrorSource2>>("source"),
-            crate::shape::field::<String>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Error",
+                &[
+                    crate::shape::field::<String>("code"),
+                    crate::shape::field::<Option<String>>("description"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("meta"),
+                    crate::shape::field::<Option<ErrorSource2>>("source"),
+                    crate::shape::field::<String>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/Error/properties/source`
@@ -299,23 +309,6 @@ crate::codec::optional_fields!(
     used_as_emergency }
 );
 
-impl crate::shape::Shaped for FilterConsolidated {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FilterConsolidated",
-        &[
-            crate::shape::field::<Option<FilterConsolidatedAddressBook>>("address_book"),
-            crate::shape::field::<
-                Option<FilterConsolidatedCustomerReference>,
-            >("customer_reference"),
-            crate::shape::field::<
-                Option<FilterConsolidatedStreetAddress>,
-            >("street_address"),
-            crate::shape::field::<Option<String>>("used_as_emergency"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1addresses/get/parameters/1/schema/properties/customer_reference`
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
@@ -339,16 +332,6 @@ impl<'de> serde::Deserialize<'de> for FilterConsolidatedCustomerReference {
     }
 }
 
-impl crate::shape::Shaped for FilterConsolidatedCustomerReference {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "FilterConsolidatedCustomerReference",
-        variants: &[
-            crate::shape::of::<String>(),
-            crate::shape::of::<FilterConsolidatedCustomerReferenceVariant2>(),
-        ],
-    };
-}
-
 /// Spec: `#/paths/~1addresses/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FindAddressesResponse {
@@ -359,14 +342,20 @@ pub struct FindAddressesResponse {
 crate::codec::optional_fields!(FindAddressesResponse { "data" => data, "meta" => meta });
 
 impl crate::shape::Shaped for FindAddressesResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FindAddressesResponse",
-        &[
-            crate::shape::field::<Option<Vec<Address>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FindAddressesResponse",
+                &[
+                    crate::shape::field::<Option<Vec<Address>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The first name associated with the address. An address must have either a first last name or a business name.
@@ -430,18 +419,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ValidateAddressField {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ValidateAddressField",
-        &[
-            crate::shape::field::<Option<AdministrativeArea>>("administrative_area"),
-            crate::shape::field::<Option<CountryCode2>>("country_code"),
-            crate::shape::field::<Option<ExtendedAddress>>("extended_address"),
-            crate::shape::field::<Option<Locality>>("locality"),
-            crate::shape::field::<Option<PostalCode>>("postal_code"),
-            crate::shape::field::<Option<StreetAddress>>("street_address"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ValidateAddressField",
+                &[
+                    crate::shape::field::<
+                        Option<AdministrativeArea>,
+                    >("administrative_area"),
+                    crate::shape::field::<Option<CountryCode2>>("country_code"),
+                    crate::shape::field::<Option<ExtendedAddress>>("extended_address"),
+                    crate::shape::field::<Option<Locality>>("locality"),
+                    crate::shape::field::<Option<PostalCode>>("postal_code"),
+                    crate::shape::field::<Option<StreetAddress>>("street_address"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/ValidateAddressRequest`
@@ -458,21 +455,6 @@ pub struct ValidateAddressRequest {
     pub street_address: StreetAddress,
 }
 
-impl crate::shape::Shaped for ValidateAddressRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ValidateAddressRequest",
-        &[
-            crate::shape::field::<Option<AdministrativeArea>>("administrative_area"),
-            crate::shape::field::<CountryCode2>("country_code"),
-            crate::shape::field::<Option<ExtendedAddress>>("extended_address"),
-            crate::shape::field::<Option<Locality>>("locality"),
-            crate::shape::field::<PostalCode>("postal_code"),
-            crate::shape::field::<StreetAddress>("street_address"),
-        ],
-        false,
-    );
-}
-
 /// Validate address action response
 ///
 /// Spec: `#/paths/~1addresses~1actions~1validate/post/responses/200/content/application~1json/schema`
@@ -484,11 +466,17 @@ pub struct ValidateAddressResponse {
 crate::codec::optional_fields!(ValidateAddressResponse { "data" => data });
 
 impl crate::shape::Shaped for ValidateAddressResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ValidateAddressResponse",
-        &[crate::shape::field::<Option<ValidateAddressResult>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ValidateAddressResponse",
+                &[crate::shape::field::<Option<ValidateAddressResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Validate address action result
@@ -508,16 +496,22 @@ pub struct ValidateAddressResult {
 }
 
 impl crate::shape::Shaped for ValidateAddressResult {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ValidateAddressResult",
-        &[
-            crate::shape::field::<Option<Vec<Error>>>("errors"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<ValidateAddressResultResult>("result"),
-            crate::shape::field::<ValidateAddressField>("suggested"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ValidateAddressResult",
+                &[
+                    crate::shape::field::<Option<Vec<Error>>>("errors"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<ValidateAddressResultResult>("result"),
+                    crate::shape::field::<ValidateAddressField>("suggested"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Indicates whether an address is valid or invalid.

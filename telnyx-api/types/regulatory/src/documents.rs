@@ -23,19 +23,6 @@ crate::codec::optional_fields!(
     => file, "filename" => filename, "url" => url }
 );
 
-impl crate::shape::Shaped for CreateDocServiceDocumentRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateDocServiceDocumentRequest",
-        &[
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<Option<String>>("file"),
-            crate::shape::field::<Option<String>>("filename"),
-            crate::shape::field::<Option<String>>("url"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1documents/post/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateDocumentResponse {
@@ -45,11 +32,17 @@ pub struct CreateDocumentResponse {
 crate::codec::optional_fields!(CreateDocumentResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateDocumentResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateDocumentResponse",
-        &[crate::shape::field::<Option<DocServiceDocument>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateDocumentResponse",
+                &[crate::shape::field::<Option<DocServiceDocument>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1documents~1{id}/delete/responses/200/content/application~1json/schema`
@@ -90,25 +83,31 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for DocServiceDocument {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DocServiceDocument",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<
-                Option<DocServiceDocumentAvScanStatus>,
-            >("av_scan_status"),
-            crate::shape::field::<Option<String>>("content_type"),
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<Option<String>>("filename"),
-            crate::shape::field::<Option<String>>("sha256"),
-            crate::shape::field::<Option<DocServiceDocumentSize>>("size"),
-            crate::shape::field::<Option<DocServiceDocumentStatus>>("status"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DocServiceDocument",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<
+                        Option<DocServiceDocumentAvScanStatus>,
+                    >("av_scan_status"),
+                    crate::shape::field::<Option<String>>("content_type"),
+                    crate::shape::field::<Option<String>>("customer_reference"),
+                    crate::shape::field::<Option<String>>("filename"),
+                    crate::shape::field::<Option<String>>("sha256"),
+                    crate::shape::field::<Option<DocServiceDocumentSize>>("size"),
+                    crate::shape::field::<Option<DocServiceDocumentStatus>>("status"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The antivirus scan status of the document.
@@ -182,19 +181,25 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for DocServiceDocumentLink {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DocServiceDocumentLink",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("document_id"),
-            crate::shape::field::<Option<String>>("linked_record_type"),
-            crate::shape::field::<Option<String>>("linked_resource_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DocServiceDocumentLink",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<String>>("document_id"),
+                    crate::shape::field::<Option<String>>("linked_record_type"),
+                    crate::shape::field::<Option<String>>("linked_resource_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Indicates the document's filesize
@@ -213,14 +218,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for DocServiceDocumentSize {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DocServiceDocumentSize",
-        &[
-            crate::shape::field::<Option<i64>>("amount"),
-            crate::shape::field::<Option<String>>("unit"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DocServiceDocumentSize",
+                &[
+                    crate::shape::field::<Option<i64>>("amount"),
+                    crate::shape::field::<Option<String>>("unit"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Indicates the current document reviewing status
@@ -277,17 +288,6 @@ crate::codec::optional_fields!(
     "linked_resource_id" => linked_resource_id }
 );
 
-impl crate::shape::Shaped for FilterDocumentLinksConsolidated {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FilterDocumentLinksConsolidated",
-        &[
-            crate::shape::field::<Option<String>>("linked_record_type"),
-            crate::shape::field::<Option<String>>("linked_resource_id"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1documents/get/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FilterDocumentsConsolidated {
@@ -300,24 +300,6 @@ crate::codec::optional_fields!(
     FilterDocumentsConsolidated { "created_at" => created_at, "customer_reference" =>
     customer_reference, "filename" => filename }
 );
-
-impl crate::shape::Shaped for FilterDocumentsConsolidated {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FilterDocumentsConsolidated",
-        &[
-            crate::shape::field::<
-                Option<FilterDocumentsConsolidatedCreatedAt>,
-            >("created_at"),
-            crate::shape::field::<
-                Option<FilterDocumentsConsolidatedCustomerReference>,
-            >("customer_reference"),
-            crate::shape::field::<
-                Option<FilterDocumentsConsolidatedFilename>,
-            >("filename"),
-        ],
-        false,
-    );
-}
 
 /// Spec: `#/paths/~1documents/get/parameters/0/schema/properties/created_at`
 pub type FilterDocumentsConsolidatedCreatedAt = CustomerServiceRecordFilterConsolidatedCreatedAt;
@@ -343,14 +325,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListDocumentLinksResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListDocumentLinksResponse",
-        &[
-            crate::shape::field::<Option<Vec<DocServiceDocumentLink>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListDocumentLinksResponse",
+                &[
+                    crate::shape::field::<Option<Vec<DocServiceDocumentLink>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1documents/get/responses/200/content/application~1json/schema`
@@ -363,14 +351,20 @@ pub struct ListDocumentsResponse {
 crate::codec::optional_fields!(ListDocumentsResponse { "data" => data, "meta" => meta });
 
 impl crate::shape::Shaped for ListDocumentsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListDocumentsResponse",
-        &[
-            crate::shape::field::<Option<Vec<DocServiceDocument>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListDocumentsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<DocServiceDocument>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1documents~1{id}/get/responses/200/content/application~1json/schema`

@@ -26,24 +26,6 @@ crate::codec::optional_fields!(
     phone_number_type, "requirement_group_id" => requirement_group_id }
 );
 
-impl crate::shape::Shaped for ListRegulatoryRequirementsFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListRegulatoryRequirementsFilter",
-        &[
-            crate::shape::field::<
-                Option<ListRegulatoryRequirementsFilterAction>,
-            >("action"),
-            crate::shape::field::<Option<String>>("country_code"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<
-                Option<ListRegulatoryRequirementsFilterPhoneNumberType>,
-            >("phone_number_type"),
-            crate::shape::field::<Option<String>>("requirement_group_id"),
-        ],
-        false,
-    );
-}
-
 /// Phone number type to check requirements for
 ///
 /// Spec: `#/paths/~1regulatory_requirements/get/parameters/0/schema/properties/phone_number_type`
@@ -60,14 +42,6 @@ crate::codec::optional_fields!(
     ListRegulatoryRequirementsPhoneNumbersFilter { "phone_number" => phone_number }
 );
 
-impl crate::shape::Shaped for ListRegulatoryRequirementsPhoneNumbersFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListRegulatoryRequirementsPhoneNumbersFilter",
-        &[crate::shape::field::<Option<String>>("phone_number")],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1phone_numbers_regulatory_requirements/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListRegulatoryRequirementsPhoneNumbersResponse {
@@ -80,16 +54,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListRegulatoryRequirementsPhoneNumbersResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListRegulatoryRequirementsPhoneNumbersResponse",
-        &[
-            crate::shape::field::<
-                Option<Vec<RegulatoryRequirementsPhoneNumbers>>,
-            >("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListRegulatoryRequirementsPhoneNumbersResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<RegulatoryRequirementsPhoneNumbers>>,
+                    >("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1regulatory_requirements/get/responses/200/content/application~1json/schema`
@@ -101,11 +81,17 @@ pub struct ListRegulatoryRequirementsResponse {
 crate::codec::optional_fields!(ListRegulatoryRequirementsResponse { "data" => data });
 
 impl crate::shape::Shaped for ListRegulatoryRequirementsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListRegulatoryRequirementsResponse",
-        &[crate::shape::field::<Option<Vec<RegulatoryRequirements>>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListRegulatoryRequirementsResponse",
+                &[crate::shape::field::<Option<Vec<RegulatoryRequirements>>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RegulatoryRequirements`
@@ -126,18 +112,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for RegulatoryRequirements {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RegulatoryRequirements",
-        &[
-            crate::shape::field::<Option<String>>("action"),
-            crate::shape::field::<Option<String>>("country_code"),
-            crate::shape::field::<Option<String>>("phone_number_type"),
-            crate::shape::field::<
-                Option<Vec<RegulatoryRequirementsRegulatoryRequirementsItem>>,
-            >("regulatory_requirements"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RegulatoryRequirements",
+                &[
+                    crate::shape::field::<Option<String>>("action"),
+                    crate::shape::field::<Option<String>>("country_code"),
+                    crate::shape::field::<Option<String>>("phone_number_type"),
+                    crate::shape::field::<
+                        Option<Vec<RegulatoryRequirementsRegulatoryRequirementsItem>>,
+                    >("regulatory_requirements"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RegulatoryRequirementsPhoneNumbers`
@@ -162,21 +154,33 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for RegulatoryRequirementsPhoneNumbers {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RegulatoryRequirementsPhoneNumbers",
-        &[
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<Option<String>>("phone_number_type"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<
-                Option<Vec<RegulatoryRequirementsPhoneNumbersRegionInformationItem>>,
-            >("region_information"),
-            crate::shape::field::<
-                Option<Vec<RegulatoryRequirementsPhoneNumbersRegulatoryRequirementsItem>>,
-            >("regulatory_requirements"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RegulatoryRequirementsPhoneNumbers",
+                &[
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<Option<String>>("phone_number_type"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<
+                        Option<
+                            Vec<RegulatoryRequirementsPhoneNumbersRegionInformationItem>,
+                        >,
+                    >("region_information"),
+                    crate::shape::field::<
+                        Option<
+                            Vec<
+                                RegulatoryRequirementsPhoneNumbersRegulatoryRequirementsItem,
+                            >,
+                        >,
+                    >("regulatory_requirements"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RegulatoryRequirementsPhoneNumbers/properties/region_information/items`
@@ -192,14 +196,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for RegulatoryRequirementsPhoneNumbersRegionInformationItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RegulatoryRequirementsPhoneNumbersRegionInformationItem",
-        &[
-            crate::shape::field::<Option<String>>("region_name"),
-            crate::shape::field::<Option<String>>("region_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RegulatoryRequirementsPhoneNumbersRegionInformationItem",
+                &[
+                    crate::shape::field::<Option<String>>("region_name"),
+                    crate::shape::field::<Option<String>>("region_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RegulatoryRequirementsPhoneNumbers/properties/regulatory_requirements/items`
@@ -225,23 +235,29 @@ crate::codec::optional_fields!(
 
 impl crate::shape::Shaped
 for RegulatoryRequirementsPhoneNumbersRegulatoryRequirementsItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RegulatoryRequirementsPhoneNumbersRegulatoryRequirementsItem",
-        &[
-            crate::shape::field::<
-                Option<
-                    RegulatoryRequirementsPhoneNumbersRegulatoryRequirementsItemAcceptanceCriteria,
-                >,
-            >("acceptance_criteria"),
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<Option<String>>("example"),
-            crate::shape::field::<Option<String>>("field_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("label"),
-            crate::shape::field::<Option<String>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RegulatoryRequirementsPhoneNumbersRegulatoryRequirementsItem",
+                &[
+                    crate::shape::field::<
+                        Option<
+                            RegulatoryRequirementsPhoneNumbersRegulatoryRequirementsItemAcceptanceCriteria,
+                        >,
+                    >("acceptance_criteria"),
+                    crate::shape::field::<Option<String>>("description"),
+                    crate::shape::field::<Option<String>>("example"),
+                    crate::shape::field::<Option<String>>("field_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("label"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RegulatoryRequirementsPhoneNumbers/properties/regulatory_requirements/items/properties/acceptance_criteria`
@@ -260,15 +276,21 @@ crate::codec::optional_fields!(
 
 impl crate::shape::Shaped
 for RegulatoryRequirementsPhoneNumbersRegulatoryRequirementsItemAcceptanceCriteria {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RegulatoryRequirementsPhoneNumbersRegulatoryRequirementsItemAcceptanceCriteria",
-        &[
-            crate::shape::field::<Option<String>>("field_type"),
-            crate::shape::field::<Option<String>>("field_value"),
-            crate::shape::field::<Option<String>>("locality_limit"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RegulatoryRequirementsPhoneNumbersRegulatoryRequirementsItemAcceptanceCriteria",
+                &[
+                    crate::shape::field::<Option<String>>("field_type"),
+                    crate::shape::field::<Option<String>>("field_value"),
+                    crate::shape::field::<Option<String>>("locality_limit"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RegulatoryRequirements/properties/regulatory_requirements/items`
@@ -291,22 +313,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for RegulatoryRequirementsRegulatoryRequirementsItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RegulatoryRequirementsRegulatoryRequirementsItem",
-        &[
-            crate::shape::field::<
-                Option<
-                    RegulatoryRequirementsRegulatoryRequirementsItemAcceptanceCriteria,
-                >,
-            >("acceptance_criteria"),
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<Option<String>>("example"),
-            crate::shape::field::<Option<String>>("field_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("name"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RegulatoryRequirementsRegulatoryRequirementsItem",
+                &[
+                    crate::shape::field::<
+                        Option<
+                            RegulatoryRequirementsRegulatoryRequirementsItemAcceptanceCriteria,
+                        >,
+                    >("acceptance_criteria"),
+                    crate::shape::field::<Option<String>>("description"),
+                    crate::shape::field::<Option<String>>("example"),
+                    crate::shape::field::<Option<String>>("field_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("name"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RegulatoryRequirements/properties/regulatory_requirements/items/properties/acceptance_criteria`
@@ -332,18 +360,24 @@ crate::codec::optional_fields!(
 
 impl crate::shape::Shaped
 for RegulatoryRequirementsRegulatoryRequirementsItemAcceptanceCriteria {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RegulatoryRequirementsRegulatoryRequirementsItemAcceptanceCriteria",
-        &[
-            crate::shape::field::<Option<String>>("acceptable_characters"),
-            crate::shape::field::<Option<Vec<String>>>("acceptable_values"),
-            crate::shape::field::<Option<String>>("case_sensitive"),
-            crate::shape::field::<Option<String>>("locality_limit"),
-            crate::shape::field::<Option<String>>("max_length"),
-            crate::shape::field::<Option<String>>("min_length"),
-            crate::shape::field::<Option<String>>("regex"),
-            crate::shape::field::<Option<String>>("time_limit"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RegulatoryRequirementsRegulatoryRequirementsItemAcceptanceCriteria",
+                &[
+                    crate::shape::field::<Option<String>>("acceptable_characters"),
+                    crate::shape::field::<Option<Vec<String>>>("acceptable_values"),
+                    crate::shape::field::<Option<String>>("case_sensitive"),
+                    crate::shape::field::<Option<String>>("locality_limit"),
+                    crate::shape::field::<Option<String>>("max_length"),
+                    crate::shape::field::<Option<String>>("min_length"),
+                    crate::shape::field::<Option<String>>("regex"),
+                    crate::shape::field::<Option<String>>("time_limit"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -20,24 +20,6 @@ pub struct CreateRequirementGroupBody {
     >,
 }
 
-impl crate::shape::Shaped for CreateRequirementGroupBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateRequirementGroupBody",
-        &[
-            crate::shape::field::<CreateRequirementGroupBodyAction>("action"),
-            crate::shape::field::<String>("country_code"),
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<
-                CreateRequirementGroupBodyPhoneNumberType,
-            >("phone_number_type"),
-            crate::shape::field::<
-                Option<Vec<CreateRequirementGroupBodyRegulatoryRequirementsItem>>,
-            >("regulatory_requirements"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1requirement_groups/post/requestBody/content/application~1json/schema/properties/action`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CreateRequirementGroupBodyAction {
@@ -99,22 +81,6 @@ crate::codec::optional_fields!(
     "status" => status }
 );
 
-impl crate::shape::Shaped for GetRequirementGroupsFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetRequirementGroupsFilter",
-        &[
-            crate::shape::field::<Option<GetRequirementGroupsFilterAction>>("action"),
-            crate::shape::field::<Option<String>>("country_code"),
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<
-                Option<GetRequirementGroupsFilterPhoneNumberType>,
-            >("phone_number_type"),
-            crate::shape::field::<Option<GetRequirementGroupsFilterStatus>>("status"),
-        ],
-        false,
-    );
-}
-
 /// Filter requirement groups by action type
 ///
 /// Spec: `#/paths/~1requirement_groups/get/parameters/0/schema/properties/action`
@@ -163,33 +129,39 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for NumberOrderPhoneNumberRequirementGroupResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NumberOrderPhoneNumberRequirementGroupResponse",
-        &[
-            crate::shape::field::<Option<String>>("bundle_id"),
-            crate::shape::field::<Option<String>>("country_code"),
-            crate::shape::field::<Option<String>>("deadline"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<bool>>("is_block_number"),
-            crate::shape::field::<Option<String>>("locality"),
-            crate::shape::field::<Option<String>>("order_request_id"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<Option<String>>("phone_number_type"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<
-                Option<
-                    Vec<
-                        NumberOrderPhoneNumberRequirementGroupResponseRegulatoryRequirementsItem,
-                    >,
-                >,
-            >("regulatory_requirements"),
-            crate::shape::field::<Option<bool>>("requirements_met"),
-            crate::shape::field::<Option<String>>("requirements_status"),
-            crate::shape::field::<Option<String>>("status"),
-            crate::shape::field::<Option<String>>("sub_number_order_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NumberOrderPhoneNumberRequirementGroupResponse",
+                &[
+                    crate::shape::field::<Option<String>>("bundle_id"),
+                    crate::shape::field::<Option<String>>("country_code"),
+                    crate::shape::field::<Option<String>>("deadline"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<bool>>("is_block_number"),
+                    crate::shape::field::<Option<String>>("locality"),
+                    crate::shape::field::<Option<String>>("order_request_id"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<Option<String>>("phone_number_type"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<
+                        Option<
+                            Vec<
+                                NumberOrderPhoneNumberRequirementGroupResponseRegulatoryRequirementsItem,
+                            >,
+                        >,
+                    >("regulatory_requirements"),
+                    crate::shape::field::<Option<bool>>("requirements_met"),
+                    crate::shape::field::<Option<String>>("requirements_status"),
+                    crate::shape::field::<Option<String>>("status"),
+                    crate::shape::field::<Option<String>>("sub_number_order_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/NumberOrderPhoneNumberRequirementGroupResponse/properties/regulatory_requirements/items`
@@ -209,16 +181,22 @@ crate::codec::optional_fields!(
 
 impl crate::shape::Shaped
 for NumberOrderPhoneNumberRequirementGroupResponseRegulatoryRequirementsItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NumberOrderPhoneNumberRequirementGroupResponseRegulatoryRequirementsItem",
-        &[
-            crate::shape::field::<Option<String>>("field_type"),
-            crate::shape::field::<Option<String>>("field_value"),
-            crate::shape::field::<Option<String>>("requirement_id"),
-            crate::shape::field::<Option<String>>("status"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NumberOrderPhoneNumberRequirementGroupResponseRegulatoryRequirementsItem",
+                &[
+                    crate::shape::field::<Option<String>>("field_type"),
+                    crate::shape::field::<Option<String>>("field_value"),
+                    crate::shape::field::<Option<String>>("requirement_id"),
+                    crate::shape::field::<Option<String>>("status"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RegulatoryRequirement`
@@ -235,15 +213,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for RegulatoryRequirement {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RegulatoryRequirement",
-        &[
-            crate::shape::field::<Option<String>>("field_type"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("requirement_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RegulatoryRequirement",
+                &[
+                    crate::shape::field::<Option<String>>("field_type"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("requirement_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RequirementGroup`
@@ -270,24 +254,30 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for RequirementGroup {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RequirementGroup",
-        &[
-            crate::shape::field::<Option<String>>("action"),
-            crate::shape::field::<Option<String>>("country_code"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("phone_number_type"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<
-                Option<Vec<UserRequirement>>,
-            >("regulatory_requirements"),
-            crate::shape::field::<Option<RequirementGroupStatus>>("status"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RequirementGroup",
+                &[
+                    crate::shape::field::<Option<String>>("action"),
+                    crate::shape::field::<Option<String>>("country_code"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("customer_reference"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("phone_number_type"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<
+                        Option<Vec<UserRequirement>>,
+                    >("regulatory_requirements"),
+                    crate::shape::field::<Option<RequirementGroupStatus>>("status"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RequirementGroup/properties/status`
@@ -362,24 +352,30 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for SubNumberOrderPhoneNumber {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SubNumberOrderPhoneNumber",
-        &[
-            crate::shape::field::<Option<String>>("bundle_id"),
-            crate::shape::field::<Option<String>>("country_code"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<Option<String>>("phone_number_type"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<
-                Option<Vec<SubNumberOrderPhoneNumberRegulatoryRequirementsItem>>,
-            >("regulatory_requirements"),
-            crate::shape::field::<Option<bool>>("requirements_met"),
-            crate::shape::field::<Option<String>>("requirements_status"),
-            crate::shape::field::<Option<String>>("status"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SubNumberOrderPhoneNumber",
+                &[
+                    crate::shape::field::<Option<String>>("bundle_id"),
+                    crate::shape::field::<Option<String>>("country_code"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<Option<String>>("phone_number_type"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<
+                        Option<Vec<SubNumberOrderPhoneNumberRegulatoryRequirementsItem>>,
+                    >("regulatory_requirements"),
+                    crate::shape::field::<Option<bool>>("requirements_met"),
+                    crate::shape::field::<Option<String>>("requirements_status"),
+                    crate::shape::field::<Option<String>>("status"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/SubNumberOrderPhoneNumber/properties/regulatory_requirements/items`
@@ -396,15 +392,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for SubNumberOrderRequirementGroupResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SubNumberOrderRequirementGroupResponse",
-        &[
-            crate::shape::field::<
-                Option<SubNumberOrderRequirementGroupResponseData>,
-            >("data"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SubNumberOrderRequirementGroupResponse",
+                &[
+                    crate::shape::field::<
+                        Option<SubNumberOrderRequirementGroupResponseData>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/SubNumberOrderRequirementGroupResponse/properties/data`
@@ -437,30 +439,36 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for SubNumberOrderRequirementGroupResponseData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SubNumberOrderRequirementGroupResponseData",
-        &[
-            crate::shape::field::<Option<String>>("country_code"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<bool>>("is_block_sub_number_order"),
-            crate::shape::field::<Option<String>>("order_request_id"),
-            crate::shape::field::<Option<String>>("phone_number_type"),
-            crate::shape::field::<
-                Option<Vec<SubNumberOrderPhoneNumber>>,
-            >("phone_numbers"),
-            crate::shape::field::<Option<i64>>("phone_numbers_count"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<
-                Option<Vec<RegulatoryRequirement>>,
-            >("regulatory_requirements"),
-            crate::shape::field::<Option<bool>>("requirements_met"),
-            crate::shape::field::<Option<String>>("status"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SubNumberOrderRequirementGroupResponseData",
+                &[
+                    crate::shape::field::<Option<String>>("country_code"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("customer_reference"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<bool>>("is_block_sub_number_order"),
+                    crate::shape::field::<Option<String>>("order_request_id"),
+                    crate::shape::field::<Option<String>>("phone_number_type"),
+                    crate::shape::field::<
+                        Option<Vec<SubNumberOrderPhoneNumber>>,
+                    >("phone_numbers"),
+                    crate::shape::field::<Option<i64>>("phone_numbers_count"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<
+                        Option<Vec<RegulatoryRequirement>>,
+                    >("regulatory_requirements"),
+                    crate::shape::field::<Option<bool>>("requirements_met"),
+                    crate::shape::field::<Option<String>>("status"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1number_order_phone_numbers~1{id}~1requirement_group/post/requestBody/content/application~1json/schema`
@@ -468,14 +476,6 @@ impl crate::shape::Shaped for SubNumberOrderRequirementGroupResponseData {
 pub struct UpdateNumberOrderPhoneNumberRequirementGroupBody {
     /// The ID of the requirement group to associate
     pub requirement_group_id: String,
-}
-
-impl crate::shape::Shaped for UpdateNumberOrderPhoneNumberRequirementGroupBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateNumberOrderPhoneNumberRequirementGroupBody",
-        &[crate::shape::field::<String>("requirement_group_id")],
-        false,
-    );
 }
 
 /// Spec: `#/paths/~1number_order_phone_numbers~1{id}~1requirement_group/post/responses/200/content/application~1json/schema`
@@ -489,15 +489,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for UpdateNumberOrderPhoneNumberRequirementGroupResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateNumberOrderPhoneNumberRequirementGroupResponse",
-        &[
-            crate::shape::field::<
-                Option<NumberOrderPhoneNumberRequirementGroupResponse>,
-            >("data"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UpdateNumberOrderPhoneNumberRequirementGroupResponse",
+                &[
+                    crate::shape::field::<
+                        Option<NumberOrderPhoneNumberRequirementGroupResponse>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1requirement_groups~1{id}/patch/requestBody/content/application~1json/schema`
@@ -525,19 +531,25 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for UserRequirement {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UserRequirement",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("expires_at"),
-            crate::shape::field::<Option<String>>("field_type"),
-            crate::shape::field::<Option<String>>("field_value"),
-            crate::shape::field::<Option<String>>("requirement_id"),
-            crate::shape::field::<Option<UserRequirementStatus>>("status"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UserRequirement",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("expires_at"),
+                    crate::shape::field::<Option<String>>("field_type"),
+                    crate::shape::field::<Option<String>>("field_value"),
+                    crate::shape::field::<Option<String>>("requirement_id"),
+                    crate::shape::field::<Option<UserRequirementStatus>>("status"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/UserRequirement/properties/status`

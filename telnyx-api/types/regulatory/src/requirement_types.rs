@@ -23,14 +23,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListRequirementTypesResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListRequirementTypesResponse",
-        &[
-            crate::shape::field::<Option<DocReqsRequirementTypeList>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListRequirementTypesResponse",
+                &[
+                    crate::shape::field::<Option<DocReqsRequirementTypeList>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1requirement_types~1{id}/get/responses/200/content/application~1json/schema`
@@ -42,11 +48,17 @@ pub struct RetrieveRequirementTypeResponse {
 crate::codec::optional_fields!(RetrieveRequirementTypeResponse { "data" => data });
 
 impl crate::shape::Shaped for RetrieveRequirementTypeResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RetrieveRequirementTypeResponse",
-        &[crate::shape::field::<Option<DocReqsRequirementType>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RetrieveRequirementTypeResponse",
+                &[crate::shape::field::<Option<DocReqsRequirementType>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1requirement_types/get/parameters/1/schema/items`

@@ -14,11 +14,21 @@ pub struct CancelPendingVersionResponse {
 crate::codec::optional_fields!(CancelPendingVersionResponse { "data" => data });
 
 impl crate::shape::Shaped for CancelPendingVersionResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CancelPendingVersionResponse",
-        &[crate::shape::field::<Option<CancelPendingVersionResponseData>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CancelPendingVersionResponse",
+                &[
+                    crate::shape::field::<
+                        Option<CancelPendingVersionResponseData>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CancelPendingVersionResponse/properties/data`
@@ -33,14 +43,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CancelPendingVersionResponseData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CancelPendingVersionResponseData",
-        &[
-            crate::shape::field::<Option<DocReqsRequirement>>("cancelled"),
-            crate::shape::field::<Option<DocReqsRequirement>>("restored"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CancelPendingVersionResponseData",
+                &[
+                    crate::shape::field::<Option<DocReqsRequirement>>("cancelled"),
+                    crate::shape::field::<Option<DocReqsRequirement>>("restored"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CreateRequirementVersionRequest`
@@ -50,17 +66,6 @@ pub struct CreateRequirementVersionRequest {
     pub effective_start_at: String,
     /// List of requirement type UUIDs that apply to the new version. Replaces the existing requirement types for the new version.
     pub requirement_type_ids: Vec<String>,
-}
-
-impl crate::shape::Shaped for CreateRequirementVersionRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateRequirementVersionRequest",
-        &[
-            crate::shape::field::<String>("effective_start_at"),
-            crate::shape::field::<Vec<String>>("requirement_type_ids"),
-        ],
-        false,
-    );
 }
 
 /// Spec: `#/paths/~1requirements~1{id}~1versions/post/responses/201/content/application~1json/schema`
@@ -104,28 +109,34 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for DocReqsRequirement {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DocReqsRequirement",
-        &[
-            crate::shape::field::<Option<DocReqsRequirementAction>>("action"),
-            crate::shape::field::<Option<String>>("country_code"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("effective_end_at"),
-            crate::shape::field::<Option<String>>("effective_start_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("locality"),
-            crate::shape::field::<
-                Option<DocReqsRequirementPhoneNumberType>,
-            >("phone_number_type"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<
-                Option<Vec<DocReqsRequirementType>>,
-            >("requirement_types"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<i64>>("version"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DocReqsRequirement",
+                &[
+                    crate::shape::field::<Option<DocReqsRequirementAction>>("action"),
+                    crate::shape::field::<Option<String>>("country_code"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("effective_end_at"),
+                    crate::shape::field::<Option<String>>("effective_start_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("locality"),
+                    crate::shape::field::<
+                        Option<DocReqsRequirementPhoneNumberType>,
+                    >("phone_number_type"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<
+                        Option<Vec<DocReqsRequirementType>>,
+                    >("requirement_types"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<i64>>("version"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Indicates whether this requirement applies to branded_calling, ordering, porting, or both ordering and porting
@@ -231,22 +242,6 @@ crate::codec::optional_fields!(
     "phone_number_type" => phone_number_type }
 );
 
-impl crate::shape::Shaped for FilterRequirementsConsolidated {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FilterRequirementsConsolidated",
-        &[
-            crate::shape::field::<
-                Option<FilterRequirementsConsolidatedAction>,
-            >("action"),
-            crate::shape::field::<Option<String>>("country_code"),
-            crate::shape::field::<
-                Option<FilterRequirementsConsolidatedPhoneNumberType>,
-            >("phone_number_type"),
-        ],
-        false,
-    );
-}
-
 /// Filters requirements to those applying to a specific action.
 ///
 /// Spec: `#/paths/~1requirements/get/parameters/0/schema/properties/action`
@@ -304,14 +299,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListRequirementsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListRequirementsResponse",
-        &[
-            crate::shape::field::<Option<DocReqsRequirementList>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListRequirementsResponse",
+                &[
+                    crate::shape::field::<Option<DocReqsRequirementList>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1requirements~1{id}/get/responses/200/content/application~1json/schema`
@@ -323,11 +324,17 @@ pub struct RetrieveDocumentRequirementsResponse {
 crate::codec::optional_fields!(RetrieveDocumentRequirementsResponse { "data" => data });
 
 impl crate::shape::Shaped for RetrieveDocumentRequirementsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RetrieveDocumentRequirementsResponse",
-        &[crate::shape::field::<Option<DocReqsRequirement>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RetrieveDocumentRequirementsResponse",
+                &[crate::shape::field::<Option<DocReqsRequirement>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1requirements/get/parameters/1/schema/items`

@@ -19,17 +19,6 @@ crate::codec::optional_fields!(
     customer_reference, "file" => file }
 );
 
-impl crate::shape::Shaped for CreateMultiPartDocServiceDocumentRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateMultiPartDocServiceDocumentRequest",
-        &[
-            crate::shape::field::<Option<String>>("customer_reference"),
-            crate::shape::field::<Option<crate::UploadFile>>("file"),
-        ],
-        false,
-    );
-}
-
 impl CreateMultiPartDocServiceDocumentRequest {
     /// The `multipart/form-data` body for this value: file fields as file parts,
     /// everything else as text parts.
@@ -76,23 +65,29 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for DocReqsRequirementType {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DocReqsRequirementType",
-        &[
-            crate::shape::field::<
-                Option<DocReqsRequirementTypeAcceptanceCriteria>,
-            >("acceptance_criteria"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<Option<String>>("example"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<DocReqsRequirementTypeType>>("type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DocReqsRequirementType",
+                &[
+                    crate::shape::field::<
+                        Option<DocReqsRequirementTypeAcceptanceCriteria>,
+                    >("acceptance_criteria"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("description"),
+                    crate::shape::field::<Option<String>>("example"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<DocReqsRequirementTypeType>>("type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Specifies objective criteria for acceptance
@@ -122,18 +117,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for DocReqsRequirementTypeAcceptanceCriteria {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DocReqsRequirementTypeAcceptanceCriteria",
-        &[
-            crate::shape::field::<Option<String>>("acceptable_characters"),
-            crate::shape::field::<Option<Vec<String>>>("acceptable_values"),
-            crate::shape::field::<Option<String>>("locality_limit"),
-            crate::shape::field::<Option<i64>>("max_length"),
-            crate::shape::field::<Option<i64>>("min_length"),
-            crate::shape::field::<Option<String>>("time_limit"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DocReqsRequirementTypeAcceptanceCriteria",
+                &[
+                    crate::shape::field::<Option<String>>("acceptable_characters"),
+                    crate::shape::field::<Option<Vec<String>>>("acceptable_values"),
+                    crate::shape::field::<Option<String>>("locality_limit"),
+                    crate::shape::field::<Option<i64>>("max_length"),
+                    crate::shape::field::<Option<i64>>("min_length"),
+                    crate::shape::field::<Option<String>>("time_limit"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Defines the type of this requirement type

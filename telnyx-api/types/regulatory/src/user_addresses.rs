@@ -14,11 +14,17 @@ pub struct CreateUserAddressResponse {
 crate::codec::optional_fields!(CreateUserAddressResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateUserAddressResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateUserAddressResponse",
-        &[crate::shape::field::<Option<UserAddress>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateUserAddressResponse",
+                &[crate::shape::field::<Option<UserAddress>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1user_addresses/get/responses/200/content/application~1json/schema`
@@ -33,14 +39,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for FindUserAddressResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FindUserAddressResponse",
-        &[
-            crate::shape::field::<Option<Vec<UserAddress>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FindUserAddressResponse",
+                &[
+                    crate::shape::field::<Option<Vec<UserAddress>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1user_addresses~1{id}/get/responses/200/content/application~1json/schema`
@@ -93,33 +105,53 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for UserAddress {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UserAddress",
-        &[
-            crate::shape::field::<
-                Option<UserAddressesAdministrativeArea>,
-            >("administrative_area"),
-            crate::shape::field::<Option<UserAddressesBorough>>("borough"),
-            crate::shape::field::<Option<UserAddressesBusinessName>>("business_name"),
-            crate::shape::field::<Option<UserAddressesCountryCode>>("country_code"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<CustomerReference>>("customer_reference"),
-            crate::shape::field::<
-                Option<UserAddressesExtendedAddress>,
-            >("extended_address"),
-            crate::shape::field::<Option<UserAddressesFirstName>>("first_name"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<UserAddressesLastName>>("last_name"),
-            crate::shape::field::<Option<UserAddressesLocality>>("locality"),
-            crate::shape::field::<Option<UserAddressesNeighborhood>>("neighborhood"),
-            crate::shape::field::<Option<UserAddressesPhoneNumber>>("phone_number"),
-            crate::shape::field::<Option<UserAddressesPostalCode>>("postal_code"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<UserAddressesStreetAddress>>("street_address"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UserAddress",
+                &[
+                    crate::shape::field::<
+                        Option<UserAddressesAdministrativeArea>,
+                    >("administrative_area"),
+                    crate::shape::field::<Option<UserAddressesBorough>>("borough"),
+                    crate::shape::field::<
+                        Option<UserAddressesBusinessName>,
+                    >("business_name"),
+                    crate::shape::field::<
+                        Option<UserAddressesCountryCode>,
+                    >("country_code"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<
+                        Option<CustomerReference>,
+                    >("customer_reference"),
+                    crate::shape::field::<
+                        Option<UserAddressesExtendedAddress>,
+                    >("extended_address"),
+                    crate::shape::field::<Option<UserAddressesFirstName>>("first_name"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<UserAddressesLastName>>("last_name"),
+                    crate::shape::field::<Option<UserAddressesLocality>>("locality"),
+                    crate::shape::field::<
+                        Option<UserAddressesNeighborhood>,
+                    >("neighborhood"),
+                    crate::shape::field::<
+                        Option<UserAddressesPhoneNumber>,
+                    >("phone_number"),
+                    crate::shape::field::<
+                        Option<UserAddressesPostalCode>,
+                    >("postal_code"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<
+                        Option<UserAddressesStreetAddress>,
+                    >("street_address"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/UserAddressCreate`
@@ -147,35 +179,6 @@ pub struct UserAddressCreate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_address_verification: Option<SkipAddressVerification>,
     pub street_address: UserAddressesStreetAddress,
-}
-
-impl crate::shape::Shaped for UserAddressCreate {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UserAddressCreate",
-        &[
-            crate::shape::field::<
-                Option<UserAddressesAdministrativeArea>,
-            >("administrative_area"),
-            crate::shape::field::<Option<UserAddressesBorough>>("borough"),
-            crate::shape::field::<UserAddressesBusinessName>("business_name"),
-            crate::shape::field::<UserAddressesCountryCode>("country_code"),
-            crate::shape::field::<Option<CustomerReference>>("customer_reference"),
-            crate::shape::field::<
-                Option<UserAddressesExtendedAddress>,
-            >("extended_address"),
-            crate::shape::field::<UserAddressesFirstName>("first_name"),
-            crate::shape::field::<UserAddressesLastName>("last_name"),
-            crate::shape::field::<UserAddressesLocality>("locality"),
-            crate::shape::field::<Option<UserAddressesNeighborhood>>("neighborhood"),
-            crate::shape::field::<Option<UserAddressesPhoneNumber>>("phone_number"),
-            crate::shape::field::<Option<UserAddressesPostalCode>>("postal_code"),
-            crate::shape::field::<
-                Option<SkipAddressVerification>,
-            >("skip_address_verification"),
-            crate::shape::field::<UserAddressesStreetAddress>("street_address"),
-        ],
-        false,
-    );
 }
 
 /// The locality of the user address. For US addresses, this corresponds to the state of the address.
@@ -216,21 +219,6 @@ crate::codec::optional_fields!(
     UserAddressesFilterConsolidated { "customer_reference" => customer_reference,
     "street_address" => street_address }
 );
-
-impl crate::shape::Shaped for UserAddressesFilterConsolidated {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UserAddressesFilterConsolidated",
-        &[
-            crate::shape::field::<
-                Option<UserAddressesFilterConsolidatedCustomerReference>,
-            >("customer_reference"),
-            crate::shape::field::<
-                Option<UserAddressesFilterConsolidatedStreetAddress>,
-            >("street_address"),
-        ],
-        false,
-    );
-}
 
 /// Filter user addresses via the customer reference. Supports both exact matching (eq) and partial matching (contains). Matching is not case-sensitive.
 ///

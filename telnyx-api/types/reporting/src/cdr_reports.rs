@@ -27,16 +27,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CdrAvailableFieldsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CdrAvailableFieldsResponse",
-        &[
-            crate::shape::field::<Option<Vec<String>>>("Billing"),
-            crate::shape::field::<Option<Vec<String>>>("Interaction Data"),
-            crate::shape::field::<Option<Vec<String>>>("Number Information"),
-            crate::shape::field::<Option<Vec<String>>>("Telephony Data"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CdrAvailableFieldsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<String>>>("Billing"),
+                    crate::shape::field::<Option<Vec<String>>>("Interaction Data"),
+                    crate::shape::field::<Option<Vec<String>>>("Number Information"),
+                    crate::shape::field::<Option<Vec<String>>>("Telephony Data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CdrDeleteDetailReportResponse`
@@ -48,11 +54,17 @@ pub struct CdrDeleteDetailReportResponse {
 crate::codec::optional_fields!(CdrDeleteDetailReportResponse { "data" => data });
 
 impl crate::shape::Shaped for CdrDeleteDetailReportResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CdrDeleteDetailReportResponse",
-        &[crate::shape::field::<Option<CdrDetailedReqResponse>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CdrDeleteDetailReportResponse",
+                &[crate::shape::field::<Option<CdrDetailedReqResponse>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Response object for CDR detailed report
@@ -105,29 +117,35 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CdrDetailedReqResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CdrDetailedReqResponse",
-        &[
-            crate::shape::field::<Option<Vec<i64>>>("call_types"),
-            crate::shape::field::<Option<Vec<i64>>>("connections"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("end_time"),
-            crate::shape::field::<Option<Vec<Filter>>>("filters"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<Vec<String>>>("managed_accounts"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<Vec<i64>>>("record_types"),
-            crate::shape::field::<Option<String>>("report_name"),
-            crate::shape::field::<Option<String>>("report_url"),
-            crate::shape::field::<Option<i64>>("retry"),
-            crate::shape::field::<Option<String>>("source"),
-            crate::shape::field::<Option<String>>("start_time"),
-            crate::shape::field::<Option<i64>>("status"),
-            crate::shape::field::<Option<String>>("timezone"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CdrDetailedReqResponse",
+                &[
+                    crate::shape::field::<Option<Vec<i64>>>("call_types"),
+                    crate::shape::field::<Option<Vec<i64>>>("connections"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("end_time"),
+                    crate::shape::field::<Option<Vec<Filter>>>("filters"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<Vec<String>>>("managed_accounts"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<Vec<i64>>>("record_types"),
+                    crate::shape::field::<Option<String>>("report_name"),
+                    crate::shape::field::<Option<String>>("report_url"),
+                    crate::shape::field::<Option<i64>>("retry"),
+                    crate::shape::field::<Option<String>>("source"),
+                    crate::shape::field::<Option<String>>("start_time"),
+                    crate::shape::field::<Option<i64>>("status"),
+                    crate::shape::field::<Option<String>>("timezone"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Request object for CDR detailed report
@@ -174,28 +192,6 @@ pub struct CdrDetailedRequest {
     pub timezone: Option<String>,
 }
 
-impl crate::shape::Shaped for CdrDetailedRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CdrDetailedRequest",
-        &[
-            crate::shape::field::<Option<Vec<i64>>>("call_types"),
-            crate::shape::field::<Option<Vec<i64>>>("connections"),
-            crate::shape::field::<String>("end_time"),
-            crate::shape::field::<Option<Vec<String>>>("fields"),
-            crate::shape::field::<Option<Vec<Filter>>>("filters"),
-            crate::shape::field::<Option<bool>>("include_all_metadata"),
-            crate::shape::field::<Option<Vec<String>>>("managed_accounts"),
-            crate::shape::field::<Option<Vec<i64>>>("record_types"),
-            crate::shape::field::<Option<String>>("report_name"),
-            crate::shape::field::<Option<bool>>("select_all_managed_accounts"),
-            crate::shape::field::<Option<String>>("source"),
-            crate::shape::field::<String>("start_time"),
-            crate::shape::field::<Option<String>>("timezone"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/CdrGetDetailReportByIdResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CdrGetDetailReportByIdResponse {
@@ -205,11 +201,17 @@ pub struct CdrGetDetailReportByIdResponse {
 crate::codec::optional_fields!(CdrGetDetailReportByIdResponse { "data" => data });
 
 impl crate::shape::Shaped for CdrGetDetailReportByIdResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CdrGetDetailReportByIdResponse",
-        &[crate::shape::field::<Option<CdrDetailedReqResponse>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CdrGetDetailReportByIdResponse",
+                &[crate::shape::field::<Option<CdrDetailedReqResponse>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CdrGetDetailReportResponse`
@@ -224,14 +226,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CdrGetDetailReportResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CdrGetDetailReportResponse",
-        &[
-            crate::shape::field::<Option<Vec<CdrDetailedReqResponse>>>("data"),
-            crate::shape::field::<Option<BatchCsvPaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CdrGetDetailReportResponse",
+                &[
+                    crate::shape::field::<Option<Vec<CdrDetailedReqResponse>>>("data"),
+                    crate::shape::field::<Option<BatchCsvPaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CdrPostDetailReportResponse`
@@ -243,9 +251,15 @@ pub struct CdrPostDetailReportResponse {
 crate::codec::optional_fields!(CdrPostDetailReportResponse { "data" => data });
 
 impl crate::shape::Shaped for CdrPostDetailReportResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CdrPostDetailReportResponse",
-        &[crate::shape::field::<Option<CdrDetailedReqResponse>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CdrPostDetailReportResponse",
+                &[crate::shape::field::<Option<CdrDetailedReqResponse>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -14,11 +14,17 @@ pub struct CdrDeleteUsageReportResponse {
 crate::codec::optional_fields!(CdrDeleteUsageReportResponse { "data" => data });
 
 impl crate::shape::Shaped for CdrDeleteUsageReportResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CdrDeleteUsageReportResponse",
-        &[crate::shape::field::<Option<CdrUsageReportResponseLegacy>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CdrDeleteUsageReportResponse",
+                &[crate::shape::field::<Option<CdrUsageReportResponseLegacy>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CdrGetSyncUsageReportResponse`
@@ -30,11 +36,17 @@ pub struct CdrGetSyncUsageReportResponse {
 crate::codec::optional_fields!(CdrGetSyncUsageReportResponse { "data" => data });
 
 impl crate::shape::Shaped for CdrGetSyncUsageReportResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CdrGetSyncUsageReportResponse",
-        &[crate::shape::field::<Option<CdrUsageReportResponse>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CdrGetSyncUsageReportResponse",
+                &[crate::shape::field::<Option<CdrUsageReportResponse>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CdrGetUsageReportByIdResponse`
@@ -46,11 +58,17 @@ pub struct CdrGetUsageReportByIdResponse {
 crate::codec::optional_fields!(CdrGetUsageReportByIdResponse { "data" => data });
 
 impl crate::shape::Shaped for CdrGetUsageReportByIdResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CdrGetUsageReportByIdResponse",
-        &[crate::shape::field::<Option<CdrUsageReportResponseLegacy>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CdrGetUsageReportByIdResponse",
+                &[crate::shape::field::<Option<CdrUsageReportResponseLegacy>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CdrGetUsageReportsResponse`
@@ -65,14 +83,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CdrGetUsageReportsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CdrGetUsageReportsResponse",
-        &[
-            crate::shape::field::<Option<Vec<CdrUsageReportResponseLegacy>>>("data"),
-            crate::shape::field::<Option<StandardPaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CdrGetUsageReportsResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<CdrUsageReportResponseLegacy>>,
+                    >("data"),
+                    crate::shape::field::<Option<StandardPaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CdrPostUsageReportResponse`
@@ -84,11 +110,17 @@ pub struct CdrPostUsageReportResponse {
 crate::codec::optional_fields!(CdrPostUsageReportResponse { "data" => data });
 
 impl crate::shape::Shaped for CdrPostUsageReportResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CdrPostUsageReportResponse",
-        &[crate::shape::field::<Option<CdrUsageReportResponseLegacy>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CdrPostUsageReportResponse",
+                &[crate::shape::field::<Option<CdrUsageReportResponseLegacy>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CdrUsageReportResponse`
@@ -118,30 +150,38 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CdrUsageReportResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CdrUsageReportResponse",
-        &[
-            crate::shape::field::<
-                Option<CdrUsageReportResponseAggregationType>,
-            >("aggregation_type"),
-            crate::shape::field::<Option<Vec<i64>>>("connections"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("end_time"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<
-                Option<CdrUsageReportResponseProductBreakdown>,
-            >("product_breakdown"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("report_url"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("result"),
-            crate::shape::field::<Option<String>>("start_time"),
-            crate::shape::field::<Option<CdrUsageReportResponseStatus>>("status"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CdrUsageReportResponse",
+                &[
+                    crate::shape::field::<
+                        Option<CdrUsageReportResponseAggregationType>,
+                    >("aggregation_type"),
+                    crate::shape::field::<Option<Vec<i64>>>("connections"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("end_time"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<
+                        Option<CdrUsageReportResponseProductBreakdown>,
+                    >("product_breakdown"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("report_url"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("result"),
+                    crate::shape::field::<Option<String>>("start_time"),
+                    crate::shape::field::<
+                        Option<CdrUsageReportResponseStatus>,
+                    >("status"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CdrUsageReportResponse/properties/aggregation_type`
@@ -218,26 +258,32 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CdrUsageReportResponseLegacy {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CdrUsageReportResponseLegacy",
-        &[
-            crate::shape::field::<Option<i64>>("aggregation_type"),
-            crate::shape::field::<Option<Vec<String>>>("connections"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("end_time"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<i64>>("product_breakdown"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("report_url"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("result"),
-            crate::shape::field::<Option<String>>("start_time"),
-            crate::shape::field::<Option<i64>>("status"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CdrUsageReportResponseLegacy",
+                &[
+                    crate::shape::field::<Option<i64>>("aggregation_type"),
+                    crate::shape::field::<Option<Vec<String>>>("connections"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("end_time"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<i64>>("product_breakdown"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("report_url"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("result"),
+                    crate::shape::field::<Option<String>>("start_time"),
+                    crate::shape::field::<Option<i64>>("status"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CdrUsageReportResponse/properties/product_breakdown`
@@ -312,20 +358,4 @@ pub struct UsageRequestLegacy {
     pub select_all_managed_accounts: Option<bool>,
     /// Start time in ISO format
     pub start_time: String,
-}
-
-impl crate::shape::Shaped for UsageRequestLegacy {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UsageRequestLegacy",
-        &[
-            crate::shape::field::<Option<i64>>("aggregation_type"),
-            crate::shape::field::<Option<Vec<i64>>>("connections"),
-            crate::shape::field::<String>("end_time"),
-            crate::shape::field::<Option<Vec<String>>>("managed_accounts"),
-            crate::shape::field::<Option<i64>>("product_breakdown"),
-            crate::shape::field::<Option<bool>>("select_all_managed_accounts"),
-            crate::shape::field::<String>("start_time"),
-        ],
-        false,
-    );
 }

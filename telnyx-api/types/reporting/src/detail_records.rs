@@ -57,28 +57,34 @@ pub struct AmdDetailRecord {
 }
 
 impl crate::shape::Shaped for AmdDetailRecord {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AmdDetailRecord",
-        &[
-            crate::shape::field::<Option<String>>("billing_group_id"),
-            crate::shape::field::<Option<String>>("billing_group_name"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("connection_name"),
-            crate::shape::field::<Option<String>>("cost"),
-            crate::shape::field::<Option<String>>("currency"),
-            crate::shape::field::<Option<AmdDetailRecordFeature>>("feature"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("invoked_at"),
-            crate::shape::field::<Option<bool>>("is_telnyx_billable"),
-            crate::shape::field::<Option<String>>("rate"),
-            crate::shape::field::<Option<String>>("rate_measured_in"),
-            crate::shape::field::<String>("record_type"),
-            crate::shape::field::<Option<String>>("tags"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AmdDetailRecord",
+                &[
+                    crate::shape::field::<Option<String>>("billing_group_id"),
+                    crate::shape::field::<Option<String>>("billing_group_name"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("connection_name"),
+                    crate::shape::field::<Option<String>>("cost"),
+                    crate::shape::field::<Option<String>>("currency"),
+                    crate::shape::field::<Option<AmdDetailRecordFeature>>("feature"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("invoked_at"),
+                    crate::shape::field::<Option<bool>>("is_telnyx_billable"),
+                    crate::shape::field::<Option<String>>("rate"),
+                    crate::shape::field::<Option<String>>("rate_measured_in"),
+                    crate::shape::field::<String>("record_type"),
+                    crate::shape::field::<Option<String>>("tags"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Feature name
@@ -162,27 +168,33 @@ pub struct ConferenceDetailRecord {
 }
 
 impl crate::shape::Shaped for ConferenceDetailRecord {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceDetailRecord",
-        &[
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<i64>>("call_sec"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("ended_at"),
-            crate::shape::field::<Option<String>>("expires_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<bool>>("is_telnyx_billable"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<i64>>("participant_call_sec"),
-            crate::shape::field::<Option<i64>>("participant_count"),
-            crate::shape::field::<String>("record_type"),
-            crate::shape::field::<Option<String>>("region"),
-            crate::shape::field::<Option<String>>("started_at"),
-            crate::shape::field::<Option<String>>("user_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceDetailRecord",
+                &[
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<i64>>("call_sec"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("ended_at"),
+                    crate::shape::field::<Option<String>>("expires_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<bool>>("is_telnyx_billable"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<i64>>("participant_call_sec"),
+                    crate::shape::field::<Option<i64>>("participant_count"),
+                    crate::shape::field::<String>("record_type"),
+                    crate::shape::field::<Option<String>>("region"),
+                    crate::shape::field::<Option<String>>("started_at"),
+                    crate::shape::field::<Option<String>>("user_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/ConferenceParticipantDetailRecord`
@@ -240,29 +252,35 @@ pub struct ConferenceParticipantDetailRecord {
 }
 
 impl crate::shape::Shaped for ConferenceParticipantDetailRecord {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceParticipantDetailRecord",
-        &[
-            crate::shape::field::<Option<i64>>("billed_sec"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<i64>>("call_sec"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<String>>("conference_id"),
-            crate::shape::field::<Option<String>>("cost"),
-            crate::shape::field::<Option<String>>("currency"),
-            crate::shape::field::<Option<String>>("destination_number"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<bool>>("is_telnyx_billable"),
-            crate::shape::field::<Option<String>>("joined_at"),
-            crate::shape::field::<Option<String>>("left_at"),
-            crate::shape::field::<Option<String>>("originating_number"),
-            crate::shape::field::<Option<String>>("rate"),
-            crate::shape::field::<Option<String>>("rate_measured_in"),
-            crate::shape::field::<String>("record_type"),
-            crate::shape::field::<Option<String>>("user_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceParticipantDetailRecord",
+                &[
+                    crate::shape::field::<Option<i64>>("billed_sec"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<i64>>("call_sec"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("conference_id"),
+                    crate::shape::field::<Option<String>>("cost"),
+                    crate::shape::field::<Option<String>>("currency"),
+                    crate::shape::field::<Option<String>>("destination_number"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<bool>>("is_telnyx_billable"),
+                    crate::shape::field::<Option<String>>("joined_at"),
+                    crate::shape::field::<Option<String>>("left_at"),
+                    crate::shape::field::<Option<String>>("originating_number"),
+                    crate::shape::field::<Option<String>>("rate"),
+                    crate::shape::field::<Option<String>>("rate_measured_in"),
+                    crate::shape::field::<String>("record_type"),
+                    crate::shape::field::<Option<String>>("user_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// An object following one of the schemas published in <https://developers.telnyx.com/docs/api/v2/detail-records>
@@ -382,31 +400,52 @@ impl<'de> serde::Deserialize<'de> for DetailRecord {
 }
 
 impl crate::shape::Shaped for DetailRecord {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Tagged {
-        name: "DetailRecord",
-        property: "record_type",
-        variants: &[
-            ("message_detail_record", crate::shape::of::<MessageDetailRecord>()),
-            ("MessageDetailRecord", crate::shape::of::<MessageDetailRecord>()),
-            ("conference_detail_record", crate::shape::of::<ConferenceDetailRecord>()),
-            ("ConferenceDetailRecord", crate::shape::of::<ConferenceDetailRecord>()),
-            (
-                "conference_participant_detail_record",
-                crate::shape::of::<ConferenceParticipantDetailRecord>(),
-            ),
-            (
-                "ConferenceParticipantDetailRecord",
-                crate::shape::of::<ConferenceParticipantDetailRecord>(),
-            ),
-            ("amd_detail_record", crate::shape::of::<AmdDetailRecord>()),
-            ("AmdDetailRecord", crate::shape::of::<AmdDetailRecord>()),
-            ("verification_detail_record", crate::shape::of::<VerifyDetailRecord>()),
-            ("VerifyDetailRecord", crate::shape::of::<VerifyDetailRecord>()),
-            ("sim_card_usage", crate::shape::of::<SimCardUsageDetailRecord>()),
-            ("SimCardUsageDetailRecord", crate::shape::of::<SimCardUsageDetailRecord>()),
-            ("media_storage", crate::shape::of::<MediaStorageDetailRecord>()),
-            ("MediaStorageDetailRecord", crate::shape::of::<MediaStorageDetailRecord>()),
-        ],
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Tagged {
+                name: "DetailRecord",
+                property: "record_type",
+                variants: &[
+                    ("message_detail_record", crate::shape::of::<MessageDetailRecord>()),
+                    ("MessageDetailRecord", crate::shape::of::<MessageDetailRecord>()),
+                    (
+                        "conference_detail_record",
+                        crate::shape::of::<ConferenceDetailRecord>(),
+                    ),
+                    (
+                        "ConferenceDetailRecord",
+                        crate::shape::of::<ConferenceDetailRecord>(),
+                    ),
+                    (
+                        "conference_participant_detail_record",
+                        crate::shape::of::<ConferenceParticipantDetailRecord>(),
+                    ),
+                    (
+                        "ConferenceParticipantDetailRecord",
+                        crate::shape::of::<ConferenceParticipantDetailRecord>(),
+                    ),
+                    ("amd_detail_record", crate::shape::of::<AmdDetailRecord>()),
+                    ("AmdDetailRecord", crate::shape::of::<AmdDetailRecord>()),
+                    (
+                        "verification_detail_record",
+                        crate::shape::of::<VerifyDetailRecord>(),
+                    ),
+                    ("VerifyDetailRecord", crate::shape::of::<VerifyDetailRecord>()),
+                    ("sim_card_usage", crate::shape::of::<SimCardUsageDetailRecord>()),
+                    (
+                        "SimCardUsageDetailRecord",
+                        crate::shape::of::<SimCardUsageDetailRecord>(),
+                    ),
+                    ("media_storage", crate::shape::of::<MediaStorageDetailRecord>()),
+                    (
+                        "MediaStorageDetailRecord",
+                        crate::shape::of::<MediaStorageDetailRecord>(),
+                    ),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
     };
 }
 
@@ -425,16 +464,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for DetailRecordsPaginationMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DetailRecordsPaginationMeta",
-        &[
-            crate::shape::field::<Option<i64>>("page_number"),
-            crate::shape::field::<Option<i64>>("page_size"),
-            crate::shape::field::<Option<i64>>("total_pages"),
-            crate::shape::field::<Option<i64>>("total_results"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DetailRecordsPaginationMeta",
+                &[
+                    crate::shape::field::<Option<i64>>("page_number"),
+                    crate::shape::field::<Option<i64>>("page_size"),
+                    crate::shape::field::<Option<i64>>("total_pages"),
+                    crate::shape::field::<Option<i64>>("total_results"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/DetailRecordsSearchResponse`
@@ -449,14 +494,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for DetailRecordsSearchResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DetailRecordsSearchResponse",
-        &[
-            crate::shape::field::<Option<Vec<DetailRecord>>>("data"),
-            crate::shape::field::<Option<DetailRecordsPaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DetailRecordsSearchResponse",
+                &[
+                    crate::shape::field::<Option<Vec<DetailRecord>>>("data"),
+                    crate::shape::field::<Option<DetailRecordsPaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/MediaStorageDetailRecord`
@@ -508,27 +559,33 @@ pub struct MediaStorageDetailRecord {
 }
 
 impl crate::shape::Shaped for MediaStorageDetailRecord {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MediaStorageDetailRecord",
-        &[
-            crate::shape::field::<Option<String>>("action_type"),
-            crate::shape::field::<Option<String>>("asset_id"),
-            crate::shape::field::<Option<String>>("cost"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("currency"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("link_channel_id"),
-            crate::shape::field::<Option<String>>("link_channel_type"),
-            crate::shape::field::<Option<String>>("org_id"),
-            crate::shape::field::<Option<String>>("rate"),
-            crate::shape::field::<Option<String>>("rate_measured_in"),
-            crate::shape::field::<String>("record_type"),
-            crate::shape::field::<Option<String>>("status"),
-            crate::shape::field::<Option<String>>("user_id"),
-            crate::shape::field::<Option<String>>("webhook_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MediaStorageDetailRecord",
+                &[
+                    crate::shape::field::<Option<String>>("action_type"),
+                    crate::shape::field::<Option<String>>("asset_id"),
+                    crate::shape::field::<Option<String>>("cost"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("currency"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("link_channel_id"),
+                    crate::shape::field::<Option<String>>("link_channel_type"),
+                    crate::shape::field::<Option<String>>("org_id"),
+                    crate::shape::field::<Option<String>>("rate"),
+                    crate::shape::field::<Option<String>>("rate_measured_in"),
+                    crate::shape::field::<String>("record_type"),
+                    crate::shape::field::<Option<String>>("status"),
+                    crate::shape::field::<Option<String>>("user_id"),
+                    crate::shape::field::<Option<String>>("webhook_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/MessageDetailRecord`
@@ -629,45 +686,55 @@ pub struct MessageDetailRecord {
 }
 
 impl crate::shape::Shaped for MessageDetailRecord {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MessageDetailRecord",
-        &[
-            crate::shape::field::<Option<String>>("carrier"),
-            crate::shape::field::<Option<String>>("carrier_fee"),
-            crate::shape::field::<Option<String>>("cld"),
-            crate::shape::field::<Option<String>>("cli"),
-            crate::shape::field::<Option<String>>("completed_at"),
-            crate::shape::field::<Option<String>>("cost"),
-            crate::shape::field::<Option<String>>("country_code"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("currency"),
-            crate::shape::field::<Option<String>>("delivery_status"),
-            crate::shape::field::<Option<String>>("delivery_status_failover_url"),
-            crate::shape::field::<Option<String>>("delivery_status_webhook_url"),
-            crate::shape::field::<Option<MessageDetailRecordDirection>>("direction"),
-            crate::shape::field::<Option<Vec<String>>>("errors"),
-            crate::shape::field::<Option<bool>>("fteu"),
-            crate::shape::field::<Option<String>>("mcc"),
-            crate::shape::field::<
-                Option<MessageDetailRecordMessageType>,
-            >("message_type"),
-            crate::shape::field::<Option<String>>("mnc"),
-            crate::shape::field::<Option<bool>>("on_net"),
-            crate::shape::field::<Option<i64>>("parts"),
-            crate::shape::field::<Option<String>>("profile_id"),
-            crate::shape::field::<Option<String>>("profile_name"),
-            crate::shape::field::<Option<String>>("rate"),
-            crate::shape::field::<String>("record_type"),
-            crate::shape::field::<Option<String>>("sent_at"),
-            crate::shape::field::<Option<String>>("source_country_code"),
-            crate::shape::field::<Option<MessageDetailRecordStatus>>("status"),
-            crate::shape::field::<Option<String>>("tags"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("user_id"),
-            crate::shape::field::<Option<String>>("uuid"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MessageDetailRecord",
+                &[
+                    crate::shape::field::<Option<String>>("carrier"),
+                    crate::shape::field::<Option<String>>("carrier_fee"),
+                    crate::shape::field::<Option<String>>("cld"),
+                    crate::shape::field::<Option<String>>("cli"),
+                    crate::shape::field::<Option<String>>("completed_at"),
+                    crate::shape::field::<Option<String>>("cost"),
+                    crate::shape::field::<Option<String>>("country_code"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("currency"),
+                    crate::shape::field::<Option<String>>("delivery_status"),
+                    crate::shape::field::<
+                        Option<String>,
+                    >("delivery_status_failover_url"),
+                    crate::shape::field::<Option<String>>("delivery_status_webhook_url"),
+                    crate::shape::field::<
+                        Option<MessageDetailRecordDirection>,
+                    >("direction"),
+                    crate::shape::field::<Option<Vec<String>>>("errors"),
+                    crate::shape::field::<Option<bool>>("fteu"),
+                    crate::shape::field::<Option<String>>("mcc"),
+                    crate::shape::field::<
+                        Option<MessageDetailRecordMessageType>,
+                    >("message_type"),
+                    crate::shape::field::<Option<String>>("mnc"),
+                    crate::shape::field::<Option<bool>>("on_net"),
+                    crate::shape::field::<Option<i64>>("parts"),
+                    crate::shape::field::<Option<String>>("profile_id"),
+                    crate::shape::field::<Option<String>>("profile_name"),
+                    crate::shape::field::<Option<String>>("rate"),
+                    crate::shape::field::<String>("record_type"),
+                    crate::shape::field::<Option<String>>("sent_at"),
+                    crate::shape::field::<Option<String>>("source_country_code"),
+                    crate::shape::field::<Option<MessageDetailRecordStatus>>("status"),
+                    crate::shape::field::<Option<String>>("tags"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<String>>("user_id"),
+                    crate::shape::field::<Option<String>>("uuid"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Logical direction of the message from the Telnyx customer's perspective. It's inbound when the Telnyx customer receives the message, or outbound otherwise
@@ -783,19 +850,6 @@ pub struct SearchDetailRecordsFilter {
     /// members of this object.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
-}
-
-impl crate::shape::Shaped for SearchDetailRecordsFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SearchDetailRecordsFilter",
-        &[
-            crate::shape::field::<
-                Option<SearchDetailRecordsFilterDateRange>,
-            >("date_range"),
-            crate::shape::field::<SearchDetailRecordsFilterRecordType>("record_type"),
-        ],
-        true,
-    );
 }
 
 /// Filter by the given user-friendly date range. You can specify one of the following enum values, or a dynamic one using this format: last_N_days.
@@ -1038,31 +1092,37 @@ pub struct SimCardUsageDetailRecord {
 }
 
 impl crate::shape::Shaped for SimCardUsageDetailRecord {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SimCardUsageDetailRecord",
-        &[
-            crate::shape::field::<Option<String>>("closed_at"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("currency"),
-            crate::shape::field::<Option<f64>>("data_cost"),
-            crate::shape::field::<Option<String>>("data_rate"),
-            crate::shape::field::<Option<String>>("data_unit"),
-            crate::shape::field::<Option<f64>>("downlink_data"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("imsi"),
-            crate::shape::field::<Option<String>>("ip_address"),
-            crate::shape::field::<Option<String>>("mcc"),
-            crate::shape::field::<Option<String>>("mnc"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<String>("record_type"),
-            crate::shape::field::<Option<String>>("sim_card_id"),
-            crate::shape::field::<Option<String>>("sim_card_tags"),
-            crate::shape::field::<Option<String>>("sim_group_id"),
-            crate::shape::field::<Option<String>>("sim_group_name"),
-            crate::shape::field::<Option<f64>>("uplink_data"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SimCardUsageDetailRecord",
+                &[
+                    crate::shape::field::<Option<String>>("closed_at"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("currency"),
+                    crate::shape::field::<Option<f64>>("data_cost"),
+                    crate::shape::field::<Option<String>>("data_rate"),
+                    crate::shape::field::<Option<String>>("data_unit"),
+                    crate::shape::field::<Option<f64>>("downlink_data"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("imsi"),
+                    crate::shape::field::<Option<String>>("ip_address"),
+                    crate::shape::field::<Option<String>>("mcc"),
+                    crate::shape::field::<Option<String>>("mnc"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<String>("record_type"),
+                    crate::shape::field::<Option<String>>("sim_card_id"),
+                    crate::shape::field::<Option<String>>("sim_card_tags"),
+                    crate::shape::field::<Option<String>>("sim_group_id"),
+                    crate::shape::field::<Option<String>>("sim_group_name"),
+                    crate::shape::field::<Option<f64>>("uplink_data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/VerifyDetailRecord`
@@ -1112,28 +1172,34 @@ pub struct VerifyDetailRecord {
 }
 
 impl crate::shape::Shaped for VerifyDetailRecord {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VerifyDetailRecord",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("currency"),
-            crate::shape::field::<Option<String>>("delivery_status"),
-            crate::shape::field::<Option<String>>("destination_phone_number"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("rate"),
-            crate::shape::field::<Option<String>>("rate_measured_in"),
-            crate::shape::field::<String>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("verification_status"),
-            crate::shape::field::<Option<String>>("verify_channel_id"),
-            crate::shape::field::<
-                Option<VerifyDetailRecordVerifyChannelType>,
-            >("verify_channel_type"),
-            crate::shape::field::<Option<String>>("verify_profile_id"),
-            crate::shape::field::<Option<String>>("verify_usage_fee"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VerifyDetailRecord",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("currency"),
+                    crate::shape::field::<Option<String>>("delivery_status"),
+                    crate::shape::field::<Option<String>>("destination_phone_number"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("rate"),
+                    crate::shape::field::<Option<String>>("rate_measured_in"),
+                    crate::shape::field::<String>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<String>>("verification_status"),
+                    crate::shape::field::<Option<String>>("verify_channel_id"),
+                    crate::shape::field::<
+                        Option<VerifyDetailRecordVerifyChannelType>,
+                    >("verify_channel_type"),
+                    crate::shape::field::<Option<String>>("verify_profile_id"),
+                    crate::shape::field::<Option<String>>("verify_usage_fee"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Depending on the type of verification, the `verify_channel_id`

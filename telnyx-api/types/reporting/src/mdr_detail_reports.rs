@@ -58,25 +58,33 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for MdrDetailResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MdrDetailResponse",
-        &[
-            crate::shape::field::<Option<String>>("cld"),
-            crate::shape::field::<Option<String>>("cli"),
-            crate::shape::field::<Option<String>>("cost"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<MdrDetailResponseCurrency>>("currency"),
-            crate::shape::field::<Option<String>>("direction"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<MdrDetailResponseMessageType>>("message_type"),
-            crate::shape::field::<Option<f64>>("parts"),
-            crate::shape::field::<Option<String>>("profile_name"),
-            crate::shape::field::<Option<String>>("rate"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<MdrDetailResponseStatus>>("status"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MdrDetailResponse",
+                &[
+                    crate::shape::field::<Option<String>>("cld"),
+                    crate::shape::field::<Option<String>>("cli"),
+                    crate::shape::field::<Option<String>>("cost"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<MdrDetailResponseCurrency>>("currency"),
+                    crate::shape::field::<Option<String>>("direction"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<
+                        Option<MdrDetailResponseMessageType>,
+                    >("message_type"),
+                    crate::shape::field::<Option<f64>>("parts"),
+                    crate::shape::field::<Option<String>>("profile_name"),
+                    crate::shape::field::<Option<String>>("rate"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<MdrDetailResponseStatus>>("status"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Type of message
@@ -150,12 +158,18 @@ pub struct MdrGetDetailResponse {
 crate::codec::optional_fields!(MdrGetDetailResponse { "data" => data, "meta" => meta });
 
 impl crate::shape::Shaped for MdrGetDetailResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MdrGetDetailResponse",
-        &[
-            crate::shape::field::<Option<Vec<MdrDetailResponse>>>("data"),
-            crate::shape::field::<Option<ReportingPaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MdrGetDetailResponse",
+                &[
+                    crate::shape::field::<Option<Vec<MdrDetailResponse>>>("data"),
+                    crate::shape::field::<Option<ReportingPaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -14,11 +14,17 @@ pub struct MdrDeleteDetailReportResponse {
 crate::codec::optional_fields!(MdrDeleteDetailReportResponse { "data" => data });
 
 impl crate::shape::Shaped for MdrDeleteDetailReportResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MdrDeleteDetailReportResponse",
-        &[crate::shape::field::<Option<MdrDetailReportResponse>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MdrDeleteDetailReportResponse",
+                &[crate::shape::field::<Option<MdrDetailReportResponse>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/MdrDetailReportResponse`
@@ -51,30 +57,38 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for MdrDetailReportResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MdrDetailReportResponse",
-        &[
-            crate::shape::field::<Option<Vec<i64>>>("connections"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<
-                Option<Vec<MdrDetailReportResponseDirectionsItem>>,
-            >("directions"),
-            crate::shape::field::<Option<String>>("end_date"),
-            crate::shape::field::<Option<Vec<Filter>>>("filters"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<Vec<String>>>("profiles"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<
-                Option<Vec<MdrDetailReportResponseRecordTypesItem>>,
-            >("record_types"),
-            crate::shape::field::<Option<String>>("report_name"),
-            crate::shape::field::<Option<String>>("report_url"),
-            crate::shape::field::<Option<String>>("start_date"),
-            crate::shape::field::<Option<MdrDetailReportResponseStatus>>("status"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MdrDetailReportResponse",
+                &[
+                    crate::shape::field::<Option<Vec<i64>>>("connections"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<
+                        Option<Vec<MdrDetailReportResponseDirectionsItem>>,
+                    >("directions"),
+                    crate::shape::field::<Option<String>>("end_date"),
+                    crate::shape::field::<Option<Vec<Filter>>>("filters"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<Vec<String>>>("profiles"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<
+                        Option<Vec<MdrDetailReportResponseRecordTypesItem>>,
+                    >("record_types"),
+                    crate::shape::field::<Option<String>>("report_name"),
+                    crate::shape::field::<Option<String>>("report_url"),
+                    crate::shape::field::<Option<String>>("start_date"),
+                    crate::shape::field::<
+                        Option<MdrDetailReportResponseStatus>,
+                    >("status"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/MdrDetailReportResponse/properties/record_types/items`
@@ -159,27 +173,6 @@ pub struct MdrDetailedRequest {
     pub timezone: Option<String>,
 }
 
-impl crate::shape::Shaped for MdrDetailedRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MdrDetailedRequest",
-        &[
-            crate::shape::field::<Option<Vec<i64>>>("connections"),
-            crate::shape::field::<Option<Vec<i64>>>("directions"),
-            crate::shape::field::<String>("end_time"),
-            crate::shape::field::<Option<Vec<Filter>>>("filters"),
-            crate::shape::field::<Option<bool>>("include_message_body"),
-            crate::shape::field::<Option<Vec<String>>>("managed_accounts"),
-            crate::shape::field::<Option<Vec<String>>>("profiles"),
-            crate::shape::field::<Option<Vec<i64>>>("record_types"),
-            crate::shape::field::<Option<String>>("report_name"),
-            crate::shape::field::<Option<bool>>("select_all_managed_accounts"),
-            crate::shape::field::<String>("start_time"),
-            crate::shape::field::<Option<String>>("timezone"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/MdrGetDetailReportByIdResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MdrGetDetailReportByIdResponse {
@@ -189,11 +182,17 @@ pub struct MdrGetDetailReportByIdResponse {
 crate::codec::optional_fields!(MdrGetDetailReportByIdResponse { "data" => data });
 
 impl crate::shape::Shaped for MdrGetDetailReportByIdResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MdrGetDetailReportByIdResponse",
-        &[crate::shape::field::<Option<MdrDetailReportResponse>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MdrGetDetailReportByIdResponse",
+                &[crate::shape::field::<Option<MdrDetailReportResponse>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/MdrGetDetailReportResponse`
@@ -208,14 +207,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for MdrGetDetailReportResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MdrGetDetailReportResponse",
-        &[
-            crate::shape::field::<Option<Vec<MdrDetailReportResponse>>>("data"),
-            crate::shape::field::<Option<BatchCsvPaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MdrGetDetailReportResponse",
+                &[
+                    crate::shape::field::<Option<Vec<MdrDetailReportResponse>>>("data"),
+                    crate::shape::field::<Option<BatchCsvPaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/MdrPostDetailReportResponse`
@@ -227,9 +232,15 @@ pub struct MdrPostDetailReportResponse {
 crate::codec::optional_fields!(MdrPostDetailReportResponse { "data" => data });
 
 impl crate::shape::Shaped for MdrPostDetailReportResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MdrPostDetailReportResponse",
-        &[crate::shape::field::<Option<MdrDetailReportResponse>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MdrPostDetailReportResponse",
+                &[crate::shape::field::<Option<MdrDetailReportResponse>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

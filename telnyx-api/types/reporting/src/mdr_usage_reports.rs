@@ -20,11 +20,17 @@ pub struct MdrDeleteUsageReportResponse {
 crate::codec::optional_fields!(MdrDeleteUsageReportResponse { "data" => data });
 
 impl crate::shape::Shaped for MdrDeleteUsageReportResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MdrDeleteUsageReportResponse",
-        &[crate::shape::field::<Option<MdrUsageReportResponseLegacy>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MdrDeleteUsageReportResponse",
+                &[crate::shape::field::<Option<MdrUsageReportResponseLegacy>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/MdrDeleteUsageReportsResponse`
@@ -36,11 +42,17 @@ pub struct MdrDeleteUsageReportsResponse {
 crate::codec::optional_fields!(MdrDeleteUsageReportsResponse { "data" => data });
 
 impl crate::shape::Shaped for MdrDeleteUsageReportsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MdrDeleteUsageReportsResponse",
-        &[crate::shape::field::<Option<MdrUsageReportResponse>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MdrDeleteUsageReportsResponse",
+                &[crate::shape::field::<Option<MdrUsageReportResponse>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/MdrGetSyncUsageReportResponse`
@@ -52,11 +64,17 @@ pub struct MdrGetSyncUsageReportResponse {
 crate::codec::optional_fields!(MdrGetSyncUsageReportResponse { "data" => data });
 
 impl crate::shape::Shaped for MdrGetSyncUsageReportResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MdrGetSyncUsageReportResponse",
-        &[crate::shape::field::<Option<MdrUsageReportResponse>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MdrGetSyncUsageReportResponse",
+                &[crate::shape::field::<Option<MdrUsageReportResponse>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/MdrGetUsageReportByIdResponse`
@@ -68,11 +86,17 @@ pub struct MdrGetUsageReportByIdResponse {
 crate::codec::optional_fields!(MdrGetUsageReportByIdResponse { "data" => data });
 
 impl crate::shape::Shaped for MdrGetUsageReportByIdResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MdrGetUsageReportByIdResponse",
-        &[crate::shape::field::<Option<MdrUsageReportResponseLegacy>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MdrGetUsageReportByIdResponse",
+                &[crate::shape::field::<Option<MdrUsageReportResponseLegacy>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/MdrGetUsageReportsByIdResponse`
@@ -84,11 +108,17 @@ pub struct MdrGetUsageReportsByIdResponse {
 crate::codec::optional_fields!(MdrGetUsageReportsByIdResponse { "data" => data });
 
 impl crate::shape::Shaped for MdrGetUsageReportsByIdResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MdrGetUsageReportsByIdResponse",
-        &[crate::shape::field::<Option<MdrUsageReportResponse>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MdrGetUsageReportsByIdResponse",
+                &[crate::shape::field::<Option<MdrUsageReportResponse>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/MdrGetUsageReportsResponse`
@@ -103,14 +133,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for MdrGetUsageReportsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MdrGetUsageReportsResponse",
-        &[
-            crate::shape::field::<Option<Vec<MdrUsageReportResponse>>>("data"),
-            crate::shape::field::<Option<ReportingPaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MdrGetUsageReportsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<MdrUsageReportResponse>>>("data"),
+                    crate::shape::field::<Option<ReportingPaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/MdrPostUsageReportRequest`
@@ -121,21 +157,6 @@ pub struct MdrPostUsageReportRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profiles: Option<String>,
     pub start_date: String,
-}
-
-impl crate::shape::Shaped for MdrPostUsageReportRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MdrPostUsageReportRequest",
-        &[
-            crate::shape::field::<
-                MdrPostUsageReportRequestAggregationType,
-            >("aggregation_type"),
-            crate::shape::field::<String>("end_date"),
-            crate::shape::field::<Option<String>>("profiles"),
-            crate::shape::field::<String>("start_date"),
-        ],
-        false,
-    );
 }
 
 /// Spec: `#/components/schemas/MdrPostUsageReportRequest/properties/aggregation_type`
@@ -185,11 +206,17 @@ pub struct MdrPostUsageReportResponse {
 crate::codec::optional_fields!(MdrPostUsageReportResponse { "data" => data });
 
 impl crate::shape::Shaped for MdrPostUsageReportResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MdrPostUsageReportResponse",
-        &[crate::shape::field::<Option<MdrUsageReportResponseLegacy>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MdrPostUsageReportResponse",
+                &[crate::shape::field::<Option<MdrUsageReportResponseLegacy>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/MdrPostUsageReportsResponse`
@@ -201,11 +228,17 @@ pub struct MdrPostUsageReportsResponse {
 crate::codec::optional_fields!(MdrPostUsageReportsResponse { "data" => data });
 
 impl crate::shape::Shaped for MdrPostUsageReportsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MdrPostUsageReportsResponse",
-        &[crate::shape::field::<Option<MdrUsageReportResponse>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MdrPostUsageReportsResponse",
+                &[crate::shape::field::<Option<MdrUsageReportResponse>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/MdrUsageRecord`
@@ -236,26 +269,32 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for MdrUsageRecord {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MdrUsageRecord",
-        &[
-            crate::shape::field::<Option<String>>("carrier_passthrough_fee"),
-            crate::shape::field::<Option<String>>("connection"),
-            crate::shape::field::<Option<String>>("cost"),
-            crate::shape::field::<Option<String>>("currency"),
-            crate::shape::field::<Option<String>>("delivered"),
-            crate::shape::field::<Option<String>>("direction"),
-            crate::shape::field::<Option<String>>("message_type"),
-            crate::shape::field::<Option<String>>("parts"),
-            crate::shape::field::<Option<String>>("product"),
-            crate::shape::field::<Option<String>>("profile_id"),
-            crate::shape::field::<Option<String>>("received"),
-            crate::shape::field::<Option<String>>("sent"),
-            crate::shape::field::<Option<String>>("tags"),
-            crate::shape::field::<Option<String>>("tn_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MdrUsageRecord",
+                &[
+                    crate::shape::field::<Option<String>>("carrier_passthrough_fee"),
+                    crate::shape::field::<Option<String>>("connection"),
+                    crate::shape::field::<Option<String>>("cost"),
+                    crate::shape::field::<Option<String>>("currency"),
+                    crate::shape::field::<Option<String>>("delivered"),
+                    crate::shape::field::<Option<String>>("direction"),
+                    crate::shape::field::<Option<String>>("message_type"),
+                    crate::shape::field::<Option<String>>("parts"),
+                    crate::shape::field::<Option<String>>("product"),
+                    crate::shape::field::<Option<String>>("profile_id"),
+                    crate::shape::field::<Option<String>>("received"),
+                    crate::shape::field::<Option<String>>("sent"),
+                    crate::shape::field::<Option<String>>("tags"),
+                    crate::shape::field::<Option<String>>("tn_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/MdrUsageReportResponse`
@@ -285,26 +324,34 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for MdrUsageReportResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MdrUsageReportResponse",
-        &[
-            crate::shape::field::<
-                Option<MdrUsageReportResponseAggregationType>,
-            >("aggregation_type"),
-            crate::shape::field::<Option<Vec<i64>>>("connections"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("end_date"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("profiles"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("report_url"),
-            crate::shape::field::<Option<Vec<MdrUsageRecord>>>("result"),
-            crate::shape::field::<Option<String>>("start_date"),
-            crate::shape::field::<Option<MdrUsageReportResponseStatus>>("status"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MdrUsageReportResponse",
+                &[
+                    crate::shape::field::<
+                        Option<MdrUsageReportResponseAggregationType>,
+                    >("aggregation_type"),
+                    crate::shape::field::<Option<Vec<i64>>>("connections"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("end_date"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("profiles"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("report_url"),
+                    crate::shape::field::<Option<Vec<MdrUsageRecord>>>("result"),
+                    crate::shape::field::<Option<String>>("start_date"),
+                    crate::shape::field::<
+                        Option<MdrUsageReportResponseStatus>,
+                    >("status"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/MdrUsageReportResponse/properties/aggregation_type`
@@ -342,26 +389,32 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for MdrUsageReportResponseLegacy {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MdrUsageReportResponseLegacy",
-        &[
-            crate::shape::field::<Option<i64>>("aggregation_type"),
-            crate::shape::field::<Option<Vec<String>>>("connections"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("end_time"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<Vec<String>>>("profiles"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("report_url"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("result"),
-            crate::shape::field::<Option<String>>("start_time"),
-            crate::shape::field::<Option<i64>>("status"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MdrUsageReportResponseLegacy",
+                &[
+                    crate::shape::field::<Option<i64>>("aggregation_type"),
+                    crate::shape::field::<Option<Vec<String>>>("connections"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("end_time"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<Vec<String>>>("profiles"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("report_url"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("result"),
+                    crate::shape::field::<Option<String>>("start_time"),
+                    crate::shape::field::<Option<i64>>("status"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/MdrUsageReportResponse/properties/status`
@@ -388,21 +441,6 @@ pub struct MdrUsageRequestLegacy {
     pub start_time: Option<String>,
 }
 
-impl crate::shape::Shaped for MdrUsageRequestLegacy {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MdrUsageRequestLegacy",
-        &[
-            crate::shape::field::<i64>("aggregation_type"),
-            crate::shape::field::<Option<String>>("end_time"),
-            crate::shape::field::<Option<Vec<String>>>("managed_accounts"),
-            crate::shape::field::<Option<Vec<String>>>("profiles"),
-            crate::shape::field::<Option<bool>>("select_all_managed_accounts"),
-            crate::shape::field::<Option<String>>("start_time"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/standard_MdrGetUsageReportsResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StandardMdrGetUsageReportsResponse {
@@ -415,12 +453,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for StandardMdrGetUsageReportsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "StandardMdrGetUsageReportsResponse",
-        &[
-            crate::shape::field::<Option<Vec<MdrUsageReportResponseLegacy>>>("data"),
-            crate::shape::field::<Option<StandardPaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "StandardMdrGetUsageReportsResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<MdrUsageReportResponseLegacy>>,
+                    >("data"),
+                    crate::shape::field::<Option<StandardPaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -14,11 +14,17 @@ pub struct CreateBillingGroupReportResponse {
 crate::codec::optional_fields!(CreateBillingGroupReportResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateBillingGroupReportResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateBillingGroupReportResponse",
-        &[crate::shape::field::<Option<LedgerBillingGroupReport>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateBillingGroupReportResponse",
+                &[crate::shape::field::<Option<LedgerBillingGroupReport>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1ledger_billing_group_reports~1{id}/get/responses/200/content/application~1json/schema`
@@ -50,21 +56,29 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for LedgerBillingGroupReport {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "LedgerBillingGroupReport",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("organization_id"),
-            crate::shape::field::<
-                Option<LedgerBillingGroupReportRecordType>,
-            >("record_type"),
-            crate::shape::field::<Option<String>>("report_url"),
-            crate::shape::field::<Option<LedgerBillingGroupReportStatus>>("status"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "LedgerBillingGroupReport",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("organization_id"),
+                    crate::shape::field::<
+                        Option<LedgerBillingGroupReportRecordType>,
+                    >("record_type"),
+                    crate::shape::field::<Option<String>>("report_url"),
+                    crate::shape::field::<
+                        Option<LedgerBillingGroupReportStatus>,
+                    >("status"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies the type of the resource.
@@ -111,14 +125,3 @@ pub struct NewLedgerBillingGroupReport {
 crate::codec::optional_fields!(
     NewLedgerBillingGroupReport { "month" => month, "year" => year }
 );
-
-impl crate::shape::Shaped for NewLedgerBillingGroupReport {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NewLedgerBillingGroupReport",
-        &[
-            crate::shape::field::<Option<i64>>("month"),
-            crate::shape::field::<Option<i64>>("year"),
-        ],
-        false,
-    );
-}

@@ -19,20 +19,26 @@ pub struct ChildRelationshipInfo {
 }
 
 impl crate::shape::Shaped for ChildRelationshipInfo {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ChildRelationshipInfo",
-        &[
-            crate::shape::field::<String>("child_event"),
-            crate::shape::field::<String>("child_product"),
-            crate::shape::field::<String>("child_record_type"),
-            crate::shape::field::<bool>("cost_rollup"),
-            crate::shape::field::<String>("description"),
-            crate::shape::field::<String>("relationship_type"),
-            crate::shape::field::<bool>("traversal_enabled"),
-            crate::shape::field::<MetadataFieldMapping>("via"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ChildRelationshipInfo",
+                &[
+                    crate::shape::field::<String>("child_event"),
+                    crate::shape::field::<String>("child_product"),
+                    crate::shape::field::<String>("child_record_type"),
+                    crate::shape::field::<bool>("cost_rollup"),
+                    crate::shape::field::<String>("description"),
+                    crate::shape::field::<String>("relationship_type"),
+                    crate::shape::field::<bool>("traversal_enabled"),
+                    crate::shape::field::<MetadataFieldMapping>("via"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CostInfo`
@@ -47,15 +53,21 @@ pub struct CostInfo {
 }
 
 impl crate::shape::Shaped for CostInfo {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CostInfo",
-        &[
-            crate::shape::field::<String>("cumulative_cost"),
-            crate::shape::field::<String>("currency"),
-            crate::shape::field::<String>("event_cost"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CostInfo",
+                &[
+                    crate::shape::field::<String>("cumulative_cost"),
+                    crate::shape::field::<String>("currency"),
+                    crate::shape::field::<String>("event_cost"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CostSummary`
@@ -68,14 +80,20 @@ pub struct CostSummary {
 }
 
 impl crate::shape::Shaped for CostSummary {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CostSummary",
-        &[
-            crate::shape::field::<String>("currency"),
-            crate::shape::field::<String>("total"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CostSummary",
+                &[
+                    crate::shape::field::<String>("currency"),
+                    crate::shape::field::<String>("total"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/EventNode`
@@ -99,20 +117,28 @@ pub struct EventNode {
 }
 
 impl crate::shape::Shaped for EventNode {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EventNode",
-        &[
-            crate::shape::field::<Vec<EventNode>>("children"),
-            crate::shape::field::<CostInfo>("cost"),
-            crate::shape::field::<String>("event_name"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<Links>("links"),
-            crate::shape::field::<String>("product"),
-            crate::shape::field::<serde_json::Map<String, serde_json::Value>>("record"),
-            crate::shape::field::<Option<RelationshipInfo>>("relationship"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EventNode",
+                &[
+                    crate::shape::field::<Vec<EventNode>>("children"),
+                    crate::shape::field::<CostInfo>("cost"),
+                    crate::shape::field::<String>("event_name"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<Links>("links"),
+                    crate::shape::field::<String>("product"),
+                    crate::shape::field::<
+                        serde_json::Map<String, serde_json::Value>,
+                    >("record"),
+                    crate::shape::field::<Option<RelationshipInfo>>("relationship"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/FieldMapping`
@@ -125,14 +151,20 @@ pub struct FieldMapping {
 }
 
 impl crate::shape::Shaped for FieldMapping {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FieldMapping",
-        &[
-            crate::shape::field::<String>("local_field"),
-            crate::shape::field::<String>("parent_field"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FieldMapping",
+                &[
+                    crate::shape::field::<String>("local_field"),
+                    crate::shape::field::<String>("parent_field"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1session_analysis~1{record_type}~1{event_id}/get/parameters/4/schema`
@@ -180,14 +212,20 @@ pub struct Links {
 }
 
 impl crate::shape::Shaped for Links {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Links",
-        &[
-            crate::shape::field::<String>("records"),
-            crate::shape::field::<String>("self"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Links",
+                &[
+                    crate::shape::field::<String>("records"),
+                    crate::shape::field::<String>("self"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/MetadataFieldMapping`
@@ -198,14 +236,20 @@ pub struct MetadataFieldMapping {
 }
 
 impl crate::shape::Shaped for MetadataFieldMapping {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MetadataFieldMapping",
-        &[
-            crate::shape::field::<String>("local_field"),
-            crate::shape::field::<String>("parent_field"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MetadataFieldMapping",
+                &[
+                    crate::shape::field::<String>("local_field"),
+                    crate::shape::field::<String>("parent_field"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/MetadataInfo`
@@ -216,14 +260,20 @@ pub struct MetadataInfo {
 }
 
 impl crate::shape::Shaped for MetadataInfo {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MetadataInfo",
-        &[
-            crate::shape::field::<String>("last_updated"),
-            crate::shape::field::<i64>("total_record_types"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MetadataInfo",
+                &[
+                    crate::shape::field::<String>("last_updated"),
+                    crate::shape::field::<i64>("total_record_types"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/MetadataOverviewResponse`
@@ -236,17 +286,23 @@ pub struct MetadataOverviewResponse {
 }
 
 impl crate::shape::Shaped for MetadataOverviewResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MetadataOverviewResponse",
-        &[
-            crate::shape::field::<MetadataInfo>("meta"),
-            crate::shape::field::<
-                std::collections::BTreeMap<String, QueryParameterInfo>,
-            >("query_parameters"),
-            crate::shape::field::<Vec<RecordTypeInfo>>("record_types"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MetadataOverviewResponse",
+                &[
+                    crate::shape::field::<MetadataInfo>("meta"),
+                    crate::shape::field::<
+                        std::collections::BTreeMap<String, QueryParameterInfo>,
+                    >("query_parameters"),
+                    crate::shape::field::<Vec<RecordTypeInfo>>("record_types"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/ParentRelationshipInfo`
@@ -263,20 +319,26 @@ pub struct ParentRelationshipInfo {
 }
 
 impl crate::shape::Shaped for ParentRelationshipInfo {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ParentRelationshipInfo",
-        &[
-            crate::shape::field::<bool>("cost_rollup"),
-            crate::shape::field::<String>("description"),
-            crate::shape::field::<String>("parent_event"),
-            crate::shape::field::<String>("parent_product"),
-            crate::shape::field::<String>("parent_record_type"),
-            crate::shape::field::<String>("relationship_type"),
-            crate::shape::field::<bool>("traversal_enabled"),
-            crate::shape::field::<MetadataFieldMapping>("via"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ParentRelationshipInfo",
+                &[
+                    crate::shape::field::<bool>("cost_rollup"),
+                    crate::shape::field::<String>("description"),
+                    crate::shape::field::<String>("parent_event"),
+                    crate::shape::field::<String>("parent_product"),
+                    crate::shape::field::<String>("parent_record_type"),
+                    crate::shape::field::<String>("relationship_type"),
+                    crate::shape::field::<bool>("traversal_enabled"),
+                    crate::shape::field::<MetadataFieldMapping>("via"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/QueryParameterInfo`
@@ -295,18 +357,24 @@ pub struct QueryParameterInfo {
 }
 
 impl crate::shape::Shaped for QueryParameterInfo {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "QueryParameterInfo",
-        &[
-            crate::shape::field::<String>("default"),
-            crate::shape::field::<String>("description"),
-            crate::shape::field::<Option<Vec<String>>>("enum_values"),
-            crate::shape::field::<Option<i64>>("max"),
-            crate::shape::field::<Option<i64>>("min"),
-            crate::shape::field::<String>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "QueryParameterInfo",
+                &[
+                    crate::shape::field::<String>("default"),
+                    crate::shape::field::<String>("description"),
+                    crate::shape::field::<Option<Vec<String>>>("enum_values"),
+                    crate::shape::field::<Option<i64>>("max"),
+                    crate::shape::field::<Option<i64>>("min"),
+                    crate::shape::field::<String>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RecordTypeInfo`
@@ -322,19 +390,29 @@ pub struct RecordTypeInfo {
 }
 
 impl crate::shape::Shaped for RecordTypeInfo {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RecordTypeInfo",
-        &[
-            crate::shape::field::<Vec<String>>("aliases"),
-            crate::shape::field::<Vec<ChildRelationshipInfo>>("child_relationships"),
-            crate::shape::field::<String>("description"),
-            crate::shape::field::<String>("event"),
-            crate::shape::field::<Vec<ParentRelationshipInfo>>("parent_relationships"),
-            crate::shape::field::<String>("product"),
-            crate::shape::field::<String>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RecordTypeInfo",
+                &[
+                    crate::shape::field::<Vec<String>>("aliases"),
+                    crate::shape::field::<
+                        Vec<ChildRelationshipInfo>,
+                    >("child_relationships"),
+                    crate::shape::field::<String>("description"),
+                    crate::shape::field::<String>("event"),
+                    crate::shape::field::<
+                        Vec<ParentRelationshipInfo>,
+                    >("parent_relationships"),
+                    crate::shape::field::<String>("product"),
+                    crate::shape::field::<String>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RecordTypeMetadataResponse`
@@ -352,22 +430,32 @@ pub struct RecordTypeMetadataResponse {
 }
 
 impl crate::shape::Shaped for RecordTypeMetadataResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RecordTypeMetadataResponse",
-        &[
-            crate::shape::field::<Vec<String>>("aliases"),
-            crate::shape::field::<Vec<ChildRelationshipInfo>>("child_relationships"),
-            crate::shape::field::<String>("event"),
-            crate::shape::field::<
-                serde_json::Map<String, serde_json::Value>,
-            >("examples"),
-            crate::shape::field::<RelationshipMetadata>("meta"),
-            crate::shape::field::<Vec<ParentRelationshipInfo>>("parent_relationships"),
-            crate::shape::field::<String>("product"),
-            crate::shape::field::<String>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RecordTypeMetadataResponse",
+                &[
+                    crate::shape::field::<Vec<String>>("aliases"),
+                    crate::shape::field::<
+                        Vec<ChildRelationshipInfo>,
+                    >("child_relationships"),
+                    crate::shape::field::<String>("event"),
+                    crate::shape::field::<
+                        serde_json::Map<String, serde_json::Value>,
+                    >("examples"),
+                    crate::shape::field::<RelationshipMetadata>("meta"),
+                    crate::shape::field::<
+                        Vec<ParentRelationshipInfo>,
+                    >("parent_relationships"),
+                    crate::shape::field::<String>("product"),
+                    crate::shape::field::<String>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RelationshipInfo`
@@ -382,15 +470,21 @@ pub struct RelationshipInfo {
 }
 
 impl crate::shape::Shaped for RelationshipInfo {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RelationshipInfo",
-        &[
-            crate::shape::field::<String>("parent_id"),
-            crate::shape::field::<String>("type"),
-            crate::shape::field::<FieldMapping>("via"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RelationshipInfo",
+                &[
+                    crate::shape::field::<String>("parent_id"),
+                    crate::shape::field::<String>("type"),
+                    crate::shape::field::<FieldMapping>("via"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RelationshipMetadata`
@@ -403,16 +497,22 @@ pub struct RelationshipMetadata {
 }
 
 impl crate::shape::Shaped for RelationshipMetadata {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RelationshipMetadata",
-        &[
-            crate::shape::field::<i64>("max_recommended_depth"),
-            crate::shape::field::<i64>("total_children"),
-            crate::shape::field::<i64>("total_parents"),
-            crate::shape::field::<i64>("total_siblings"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RelationshipMetadata",
+                &[
+                    crate::shape::field::<i64>("max_recommended_depth"),
+                    crate::shape::field::<i64>("total_children"),
+                    crate::shape::field::<i64>("total_parents"),
+                    crate::shape::field::<i64>("total_siblings"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/ResponseMeta`
@@ -425,14 +525,20 @@ pub struct ResponseMeta {
 }
 
 impl crate::shape::Shaped for ResponseMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ResponseMeta",
-        &[
-            crate::shape::field::<i64>("event_count"),
-            crate::shape::field::<Vec<String>>("products"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ResponseMeta",
+                &[
+                    crate::shape::field::<i64>("event_count"),
+                    crate::shape::field::<Vec<String>>("products"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/SessionAnalysisResponse`
@@ -446,14 +552,20 @@ pub struct SessionAnalysisResponse {
 }
 
 impl crate::shape::Shaped for SessionAnalysisResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SessionAnalysisResponse",
-        &[
-            crate::shape::field::<CostSummary>("cost"),
-            crate::shape::field::<ResponseMeta>("meta"),
-            crate::shape::field::<EventNode>("root"),
-            crate::shape::field::<String>("session_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SessionAnalysisResponse",
+                &[
+                    crate::shape::field::<CostSummary>("cost"),
+                    crate::shape::field::<ResponseMeta>("meta"),
+                    crate::shape::field::<EventNode>("root"),
+                    crate::shape::field::<String>("session_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

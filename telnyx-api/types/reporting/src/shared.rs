@@ -20,16 +20,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for BatchCsvPaginationMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BatchCsvPaginationMeta",
-        &[
-            crate::shape::field::<Option<i64>>("page_number"),
-            crate::shape::field::<Option<i64>>("page_size"),
-            crate::shape::field::<Option<i64>>("total_pages"),
-            crate::shape::field::<Option<i64>>("total_results"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BatchCsvPaginationMeta",
+                &[
+                    crate::shape::field::<Option<i64>>("page_number"),
+                    crate::shape::field::<Option<i64>>("page_size"),
+                    crate::shape::field::<Option<i64>>("total_pages"),
+                    crate::shape::field::<Option<i64>>("total_results"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CdrUsageReportResponse/properties/status`
@@ -102,19 +108,25 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for Filter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Filter",
-        &[
-            crate::shape::field::<Option<String>>("billing_group"),
-            crate::shape::field::<Option<String>>("cld"),
-            crate::shape::field::<Option<FilterCldFilter>>("cld_filter"),
-            crate::shape::field::<Option<String>>("cli"),
-            crate::shape::field::<Option<FilterCliFilter>>("cli_filter"),
-            crate::shape::field::<Option<FilterFilterType>>("filter_type"),
-            crate::shape::field::<Option<String>>("tags_list"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Filter",
+                &[
+                    crate::shape::field::<Option<String>>("billing_group"),
+                    crate::shape::field::<Option<String>>("cld"),
+                    crate::shape::field::<Option<FilterCldFilter>>("cld_filter"),
+                    crate::shape::field::<Option<String>>("cli"),
+                    crate::shape::field::<Option<FilterCliFilter>>("cli_filter"),
+                    crate::shape::field::<Option<FilterFilterType>>("filter_type"),
+                    crate::shape::field::<Option<String>>("tags_list"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Filter type for CLD matching
@@ -247,16 +259,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ReportingPaginationMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ReportingPaginationMeta",
-        &[
-            crate::shape::field::<Option<i64>>("page_number"),
-            crate::shape::field::<Option<i64>>("page_size"),
-            crate::shape::field::<Option<i64>>("total_pages"),
-            crate::shape::field::<Option<i64>>("total_results"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ReportingPaginationMeta",
+                &[
+                    crate::shape::field::<Option<i64>>("page_number"),
+                    crate::shape::field::<Option<i64>>("page_size"),
+                    crate::shape::field::<Option<i64>>("total_pages"),
+                    crate::shape::field::<Option<i64>>("total_results"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/standard_PaginationMeta`
@@ -274,14 +292,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for StandardPaginationMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "StandardPaginationMeta",
-        &[
-            crate::shape::field::<Option<i64>>("page_number"),
-            crate::shape::field::<Option<i64>>("page_size"),
-            crate::shape::field::<Option<i64>>("total_pages"),
-            crate::shape::field::<Option<i64>>("total_results"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "StandardPaginationMeta",
+                &[
+                    crate::shape::field::<Option<i64>>("page_number"),
+                    crate::shape::field::<Option<i64>>("page_size"),
+                    crate::shape::field::<Option<i64>>("total_pages"),
+                    crate::shape::field::<Option<i64>>("total_results"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

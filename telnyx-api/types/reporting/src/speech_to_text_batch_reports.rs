@@ -14,11 +14,17 @@ pub struct SttDeleteDetailReportResponse {
 crate::codec::optional_fields!(SttDeleteDetailReportResponse { "data" => data });
 
 impl crate::shape::Shaped for SttDeleteDetailReportResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SttDeleteDetailReportResponse",
-        &[crate::shape::field::<Option<SttDetailReportResponse>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SttDeleteDetailReportResponse",
+                &[crate::shape::field::<Option<SttDetailReportResponse>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/SttDetailReportResponse`
@@ -42,19 +48,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for SttDetailReportResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SttDetailReportResponse",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("download_link"),
-            crate::shape::field::<Option<String>>("end_date"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("start_date"),
-            crate::shape::field::<Option<SttDetailReportResponseStatus>>("status"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SttDetailReportResponse",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("download_link"),
+                    crate::shape::field::<Option<String>>("end_date"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("start_date"),
+                    crate::shape::field::<
+                        Option<SttDetailReportResponseStatus>,
+                    >("status"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/SttDetailReportResponse/properties/status`
@@ -71,17 +85,6 @@ pub struct SttDetailedRequest {
     pub start_date: String,
 }
 
-impl crate::shape::Shaped for SttDetailedRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SttDetailedRequest",
-        &[
-            crate::shape::field::<String>("end_date"),
-            crate::shape::field::<String>("start_date"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/SttGetDetailReportByIdResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SttGetDetailReportByIdResponse {
@@ -91,11 +94,17 @@ pub struct SttGetDetailReportByIdResponse {
 crate::codec::optional_fields!(SttGetDetailReportByIdResponse { "data" => data });
 
 impl crate::shape::Shaped for SttGetDetailReportByIdResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SttGetDetailReportByIdResponse",
-        &[crate::shape::field::<Option<SttDetailReportResponse>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SttGetDetailReportByIdResponse",
+                &[crate::shape::field::<Option<SttDetailReportResponse>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/SttGetDetailReportResponse`
@@ -107,11 +116,17 @@ pub struct SttGetDetailReportResponse {
 crate::codec::optional_fields!(SttGetDetailReportResponse { "data" => data });
 
 impl crate::shape::Shaped for SttGetDetailReportResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SttGetDetailReportResponse",
-        &[crate::shape::field::<Option<Vec<SttDetailReportResponse>>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SttGetDetailReportResponse",
+                &[crate::shape::field::<Option<Vec<SttDetailReportResponse>>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/SttPostDetailReportResponse`
@@ -123,9 +138,15 @@ pub struct SttPostDetailReportResponse {
 crate::codec::optional_fields!(SttPostDetailReportResponse { "data" => data });
 
 impl crate::shape::Shaped for SttPostDetailReportResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SttPostDetailReportResponse",
-        &[crate::shape::field::<Option<SttDetailReportResponse>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SttPostDetailReportResponse",
+                &[crate::shape::field::<Option<SttDetailReportResponse>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

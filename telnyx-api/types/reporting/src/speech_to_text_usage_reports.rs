@@ -14,13 +14,19 @@ pub struct SttUsageReportResponse {
 crate::codec::optional_fields!(SttUsageReportResponse { "data" => data });
 
 impl crate::shape::Shaped for SttUsageReportResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SttUsageReportResponse",
-        &[
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("data"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SttUsageReportResponse",
+                &[
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

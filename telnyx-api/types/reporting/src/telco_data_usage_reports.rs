@@ -24,16 +24,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for TelcoDataAggregation {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TelcoDataAggregation",
-        &[
-            crate::shape::field::<Option<String>>("currency"),
-            crate::shape::field::<Option<f64>>("total_cost"),
-            crate::shape::field::<Option<i64>>("total_dips"),
-            crate::shape::field::<Option<String>>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TelcoDataAggregation",
+                &[
+                    crate::shape::field::<Option<String>>("currency"),
+                    crate::shape::field::<Option<f64>>("total_cost"),
+                    crate::shape::field::<Option<i64>>("total_dips"),
+                    crate::shape::field::<Option<String>>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/TelcoDataGetUsageReportByIdResponse`
@@ -45,11 +51,17 @@ pub struct TelcoDataGetUsageReportByIdResponse {
 crate::codec::optional_fields!(TelcoDataGetUsageReportByIdResponse { "data" => data });
 
 impl crate::shape::Shaped for TelcoDataGetUsageReportByIdResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TelcoDataGetUsageReportByIdResponse",
-        &[crate::shape::field::<Option<TelcoDataUsageReportResponse>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TelcoDataGetUsageReportByIdResponse",
+                &[crate::shape::field::<Option<TelcoDataUsageReportResponse>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/TelcoDataGetUsageReportsResponse`
@@ -64,14 +76,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for TelcoDataGetUsageReportsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TelcoDataGetUsageReportsResponse",
-        &[
-            crate::shape::field::<Option<Vec<TelcoDataUsageReportResponse>>>("data"),
-            crate::shape::field::<Option<StandardPaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TelcoDataGetUsageReportsResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<TelcoDataUsageReportResponse>>,
+                    >("data"),
+                    crate::shape::field::<Option<StandardPaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/TelcoDataPostUsageReportResponse`
@@ -83,11 +103,17 @@ pub struct TelcoDataPostUsageReportResponse {
 crate::codec::optional_fields!(TelcoDataPostUsageReportResponse { "data" => data });
 
 impl crate::shape::Shaped for TelcoDataPostUsageReportResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TelcoDataPostUsageReportResponse",
-        &[crate::shape::field::<Option<TelcoDataUsageReportResponse>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TelcoDataPostUsageReportResponse",
+                &[crate::shape::field::<Option<TelcoDataUsageReportResponse>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/TelcoDataUsageRecord`
@@ -107,15 +133,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for TelcoDataUsageRecord {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TelcoDataUsageRecord",
-        &[
-            crate::shape::field::<Option<Vec<TelcoDataAggregation>>>("aggregations"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("user_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TelcoDataUsageRecord",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<TelcoDataAggregation>>,
+                    >("aggregations"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("user_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Telco data usage report response
@@ -156,23 +190,29 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for TelcoDataUsageReportResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TelcoDataUsageReportResponse",
-        &[
-            crate::shape::field::<Option<String>>("aggregation_type"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("end_date"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<Vec<String>>>("managed_accounts"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("report_url"),
-            crate::shape::field::<Option<Vec<TelcoDataUsageRecord>>>("result"),
-            crate::shape::field::<Option<String>>("start_date"),
-            crate::shape::field::<Option<String>>("status"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TelcoDataUsageReportResponse",
+                &[
+                    crate::shape::field::<Option<String>>("aggregation_type"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("end_date"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<Vec<String>>>("managed_accounts"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("report_url"),
+                    crate::shape::field::<Option<Vec<TelcoDataUsageRecord>>>("result"),
+                    crate::shape::field::<Option<String>>("start_date"),
+                    crate::shape::field::<Option<String>>("status"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/TelcoDataUsageRequest`
@@ -192,21 +232,6 @@ crate::codec::optional_fields!(
     TelcoDataUsageRequest { "aggregationType" => aggregation_type, "endDate" => end_date,
     "managedAccounts" => managed_accounts, "startDate" => start_date }
 );
-
-impl crate::shape::Shaped for TelcoDataUsageRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TelcoDataUsageRequest",
-        &[
-            crate::shape::field::<
-                Option<TelcoDataUsageRequestAggregationType>,
-            >("aggregationType"),
-            crate::shape::field::<Option<String>>("endDate"),
-            crate::shape::field::<Option<Vec<String>>>("managedAccounts"),
-            crate::shape::field::<Option<String>>("startDate"),
-        ],
-        false,
-    );
-}
 
 /// Type of aggregation for the report
 ///

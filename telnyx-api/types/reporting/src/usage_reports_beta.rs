@@ -64,16 +64,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for UsageReportsOptionsRecord {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UsageReportsOptionsRecord",
-        &[
-            crate::shape::field::<Option<String>>("product"),
-            crate::shape::field::<Option<Vec<String>>>("product_dimensions"),
-            crate::shape::field::<Option<Vec<String>>>("product_metrics"),
-            crate::shape::field::<Option<Vec<UsageReportsRecordType>>>("record_types"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UsageReportsOptionsRecord",
+                &[
+                    crate::shape::field::<Option<String>>("product"),
+                    crate::shape::field::<Option<Vec<String>>>("product_dimensions"),
+                    crate::shape::field::<Option<Vec<String>>>("product_metrics"),
+                    crate::shape::field::<
+                        Option<Vec<UsageReportsRecordType>>,
+                    >("record_types"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// An object following one of the schemas published in <https://developers.telnyx.com/docs/api/v2/detail-records>
@@ -88,11 +96,17 @@ pub struct UsageReportsOptionsResponse {
 crate::codec::optional_fields!(UsageReportsOptionsResponse { "data" => data });
 
 impl crate::shape::Shaped for UsageReportsOptionsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UsageReportsOptionsResponse",
-        &[crate::shape::field::<Option<Vec<UsageReportsOptionsRecord>>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UsageReportsOptionsResponse",
+                &[crate::shape::field::<Option<Vec<UsageReportsOptionsRecord>>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// An object following one of the schemas published in <https://developers.telnyx.com/docs/api/v2/detail-records>
@@ -114,15 +128,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for UsageReportsRecordType {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UsageReportsRecordType",
-        &[
-            crate::shape::field::<Option<Vec<String>>>("product_dimensions"),
-            crate::shape::field::<Option<Vec<String>>>("product_metrics"),
-            crate::shape::field::<Option<String>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UsageReportsRecordType",
+                &[
+                    crate::shape::field::<Option<Vec<String>>>("product_dimensions"),
+                    crate::shape::field::<Option<Vec<String>>>("product_metrics"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/UsageReportsResponse`
@@ -135,14 +155,20 @@ pub struct UsageReportsResponse {
 crate::codec::optional_fields!(UsageReportsResponse { "data" => data, "meta" => meta });
 
 impl crate::shape::Shaped for UsageReportsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UsageReportsResponse",
-        &[
-            crate::shape::field::<
-                Option<Vec<serde_json::Map<String, serde_json::Value>>>,
-            >("data"),
-            crate::shape::field::<Option<PaginationData>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UsageReportsResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<serde_json::Map<String, serde_json::Value>>>,
+                    >("data"),
+                    crate::shape::field::<Option<PaginationData>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

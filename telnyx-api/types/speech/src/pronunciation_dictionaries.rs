@@ -16,17 +16,6 @@ pub struct CreatePronunciationDictRequest {
     pub name: String,
 }
 
-impl crate::shape::Shaped for CreatePronunciationDictRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreatePronunciationDictRequest",
-        &[
-            crate::shape::field::<Vec<PronunciationDictItem>>("items"),
-            crate::shape::field::<String>("name"),
-        ],
-        false,
-    );
-}
-
 /// An alias pronunciation item. When the `text` value is found in input, it is replaced with the `alias` before speech synthesis.
 ///
 /// Spec: `#/components/schemas/PronunciationDictAliasItem`
@@ -42,15 +31,21 @@ pub struct PronunciationDictAliasItem {
 }
 
 impl crate::shape::Shaped for PronunciationDictAliasItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PronunciationDictAliasItem",
-        &[
-            crate::shape::field::<String>("alias"),
-            crate::shape::field::<String>("text"),
-            crate::shape::field::<PronunciationDictAliasItemType>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PronunciationDictAliasItem",
+                &[
+                    crate::shape::field::<String>("alias"),
+                    crate::shape::field::<String>("text"),
+                    crate::shape::field::<PronunciationDictAliasItemType>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The item type.
@@ -113,21 +108,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PronunciationDictData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PronunciationDictData",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<Vec<PronunciationDictItem>>>("items"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<
-                Option<PronunciationDictDataRecordType>,
-            >("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<i64>>("version"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PronunciationDictData",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<Vec<PronunciationDictItem>>>("items"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<
+                        Option<PronunciationDictDataRecordType>,
+                    >("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<i64>>("version"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies the resource type.
@@ -207,13 +208,19 @@ impl<'de> serde::Deserialize<'de> for PronunciationDictItem {
 }
 
 impl crate::shape::Shaped for PronunciationDictItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Tagged {
-        name: "PronunciationDictItem",
-        property: "type",
-        variants: &[
-            ("alias", crate::shape::of::<PronunciationDictAliasItem>()),
-            ("phoneme", crate::shape::of::<PronunciationDictPhonemeItem>()),
-        ],
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Tagged {
+                name: "PronunciationDictItem",
+                property: "type",
+                variants: &[
+                    ("alias", crate::shape::of::<PronunciationDictAliasItem>()),
+                    ("phoneme", crate::shape::of::<PronunciationDictPhonemeItem>()),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
     };
 }
 
@@ -232,14 +239,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PronunciationDictListResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PronunciationDictListResponse",
-        &[
-            crate::shape::field::<Option<Vec<PronunciationDictData>>>("data"),
-            crate::shape::field::<Option<PronunciationDictsPaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PronunciationDictListResponse",
+                &[
+                    crate::shape::field::<Option<Vec<PronunciationDictData>>>("data"),
+                    crate::shape::field::<
+                        Option<PronunciationDictsPaginationMeta>,
+                    >("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// A phoneme pronunciation item. When the `text` value is found in input, it is pronounced using the specified IPA phoneme notation.
@@ -259,16 +274,24 @@ pub struct PronunciationDictPhonemeItem {
 }
 
 impl crate::shape::Shaped for PronunciationDictPhonemeItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PronunciationDictPhonemeItem",
-        &[
-            crate::shape::field::<PronunciationDictPhonemeItemAlphabet>("alphabet"),
-            crate::shape::field::<String>("phoneme"),
-            crate::shape::field::<String>("text"),
-            crate::shape::field::<PronunciationDictPhonemeItemType>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PronunciationDictPhonemeItem",
+                &[
+                    crate::shape::field::<
+                        PronunciationDictPhonemeItemAlphabet,
+                    >("alphabet"),
+                    crate::shape::field::<String>("phoneme"),
+                    crate::shape::field::<String>("text"),
+                    crate::shape::field::<PronunciationDictPhonemeItemType>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The phonetic alphabet used for the phoneme notation.
@@ -346,11 +369,17 @@ pub struct PronunciationDictResponse {
 crate::codec::optional_fields!(PronunciationDictResponse { "data" => data });
 
 impl crate::shape::Shaped for PronunciationDictResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PronunciationDictResponse",
-        &[crate::shape::field::<Option<PronunciationDictData>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PronunciationDictResponse",
+                &[crate::shape::field::<Option<PronunciationDictData>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Pagination metadata returned with list responses.
@@ -374,16 +403,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PronunciationDictsPaginationMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PronunciationDictsPaginationMeta",
-        &[
-            crate::shape::field::<Option<i64>>("page_number"),
-            crate::shape::field::<Option<i64>>("page_size"),
-            crate::shape::field::<Option<i64>>("total_pages"),
-            crate::shape::field::<Option<i64>>("total_results"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PronunciationDictsPaginationMeta",
+                &[
+                    crate::shape::field::<Option<i64>>("page_number"),
+                    crate::shape::field::<Option<i64>>("page_size"),
+                    crate::shape::field::<Option<i64>>("total_pages"),
+                    crate::shape::field::<Option<i64>>("total_results"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Request body for updating a pronunciation dictionary. At least one field must be provided.
@@ -400,14 +435,3 @@ pub struct UpdatePronunciationDictRequest {
 crate::codec::optional_fields!(
     UpdatePronunciationDictRequest { "items" => items, "name" => name }
 );
-
-impl crate::shape::Shaped for UpdatePronunciationDictRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdatePronunciationDictRequest",
-        &[
-            crate::shape::field::<Option<Vec<PronunciationDictItem>>>("items"),
-            crate::shape::field::<Option<String>>("name"),
-        ],
-        false,
-    );
-}

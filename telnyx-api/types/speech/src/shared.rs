@@ -14,17 +14,6 @@ pub struct CreatePronunciationDictBodyMultipart {
     pub name: String,
 }
 
-impl crate::shape::Shaped for CreatePronunciationDictBodyMultipart {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreatePronunciationDictBodyMultipart",
-        &[
-            crate::shape::field::<crate::UploadFile>("file"),
-            crate::shape::field::<String>("name"),
-        ],
-        false,
-    );
-}
-
 impl CreatePronunciationDictBodyMultipart {
     /// The `multipart/form-data` body for this value: file fields as file parts,
     /// everything else as text parts.
@@ -101,16 +90,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for VoiceDesignsPaginationMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VoiceDesignsPaginationMeta",
-        &[
-            crate::shape::field::<Option<i64>>("page_number"),
-            crate::shape::field::<Option<i64>>("page_size"),
-            crate::shape::field::<Option<i64>>("total_pages"),
-            crate::shape::field::<Option<i64>>("total_results"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VoiceDesignsPaginationMeta",
+                &[
+                    crate::shape::field::<Option<i64>>("page_number"),
+                    crate::shape::field::<Option<i64>>("page_size"),
+                    crate::shape::field::<Option<i64>>("total_pages"),
+                    crate::shape::field::<Option<i64>>("total_results"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1voice_clones/get/parameters/4/schema`

@@ -85,15 +85,21 @@ pub struct SttProvider {
 }
 
 impl crate::shape::Shaped for SttProvider {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SttProvider",
-        &[
-            crate::shape::field::<String>("model"),
-            crate::shape::field::<String>("provider"),
-            crate::shape::field::<Vec<SttProviderServiceType>>("service_types"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SttProvider",
+                &[
+                    crate::shape::field::<String>("model"),
+                    crate::shape::field::<String>("provider"),
+                    crate::shape::field::<Vec<SttProviderServiceType>>("service_types"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// A supported service surface for a given (provider, model), along with the language codes accepted on that surface. Language support can differ per surface — for example, a model may accept a narrower language set for streaming than for file transcription.
@@ -108,14 +114,20 @@ pub struct SttProviderServiceType {
 }
 
 impl crate::shape::Shaped for SttProviderServiceType {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SttProviderServiceType",
-        &[
-            crate::shape::field::<Vec<String>>("languages"),
-            crate::shape::field::<SttServiceType>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SttProviderServiceType",
+                &[
+                    crate::shape::field::<Vec<String>>("languages"),
+                    crate::shape::field::<SttServiceType>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/STTProvidersMeta`
@@ -126,11 +138,17 @@ pub struct SttProvidersMeta {
 }
 
 impl crate::shape::Shaped for SttProvidersMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SttProvidersMeta",
-        &[crate::shape::field::<i64>("total")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SttProvidersMeta",
+                &[crate::shape::field::<i64>("total")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// List of supported STT providers and models.
@@ -143,14 +161,20 @@ pub struct SttProvidersResponse {
 }
 
 impl crate::shape::Shaped for SttProvidersResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SttProvidersResponse",
-        &[
-            crate::shape::field::<Vec<SttProvider>>("data"),
-            crate::shape::field::<SttProvidersMeta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SttProvidersResponse",
+                &[
+                    crate::shape::field::<Vec<SttProvider>>("data"),
+                    crate::shape::field::<SttProvidersMeta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Service surface a model is available on. `ai_assistant` is the STT surface configured via Call Control voice-assistant transcription; it covers both live-streaming and non-streaming/batch models (matching the `TranscriptionConfig.model` enum on `call-control` voice assistants).

@@ -107,22 +107,6 @@ impl<'de> serde::Deserialize<'de> for Model {
     }
 }
 
-impl crate::shape::Shaped for Model {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "Model",
-        variants: &[
-            crate::shape::of::<AzureModels>(),
-            crate::shape::of::<DeepgramModels>(),
-            crate::shape::of::<GoogleModels>(),
-            crate::shape::of::<TelnyxModels>(),
-            crate::shape::of::<XaiModels>(),
-            crate::shape::of::<SpeechmaticsModels>(),
-            crate::shape::of::<SonioxModels>(),
-            crate::shape::of::<ParakeetModels>(),
-        ],
-    };
-}
-
 /// Binary audio data in mp3 or wav format.
 ///
 /// Spec: `#/components/schemas/SttClientEvent`

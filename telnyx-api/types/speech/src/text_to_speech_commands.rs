@@ -66,20 +66,6 @@ crate::codec::optional_fields!(
     "text_type" => text_type }
 );
 
-impl crate::shape::Shaped for AwsProviderParams {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AwsProviderParams",
-        &[
-            crate::shape::field::<Option<String>>("language_code"),
-            crate::shape::field::<Option<Vec<String>>>("lexicon_names"),
-            crate::shape::field::<Option<String>>("output_format"),
-            crate::shape::field::<Option<String>>("sample_rate"),
-            crate::shape::field::<Option<AwsProviderParamsTextType>>("text_type"),
-        ],
-        false,
-    );
-}
-
 /// Azure Cognitive Services provider-specific parameters.
 ///
 /// Spec: `#/components/schemas/AzureProviderParams`
@@ -109,23 +95,6 @@ crate::codec::optional_fields!(
     "output_format" => output_format, "region" => region, "text_type" => text_type }
 );
 
-impl crate::shape::Shaped for AzureProviderParams {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AzureProviderParams",
-        &[
-            crate::shape::field::<Option<String>>("api_key"),
-            crate::shape::field::<Option<String>>("deployment_id"),
-            crate::shape::field::<Option<String>>("effect"),
-            crate::shape::field::<Option<String>>("gender"),
-            crate::shape::field::<Option<String>>("language_code"),
-            crate::shape::field::<Option<String>>("output_format"),
-            crate::shape::field::<Option<String>>("region"),
-            crate::shape::field::<Option<AzureProviderParamsTextType>>("text_type"),
-        ],
-        false,
-    );
-}
-
 /// Input text type. Use `ssml` for SSML-formatted input.
 ///
 /// Spec: `#/components/schemas/AzureProviderParams/properties/text_type`
@@ -143,11 +112,17 @@ pub struct Base64AudioResponse {
 crate::codec::optional_fields!(Base64AudioResponse { "base64_audio" => base64_audio });
 
 impl crate::shape::Shaped for Base64AudioResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Base64AudioResponse",
-        &[crate::shape::field::<Option<String>>("base64_audio")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Base64AudioResponse",
+                &[crate::shape::field::<Option<String>>("base64_audio")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// ElevenLabs provider-specific parameters.
@@ -167,20 +142,6 @@ crate::codec::optional_fields!(
     ElevenLabsProviderParams { "api_key" => api_key, "language_code" => language_code,
     "voice_settings" => voice_settings }
 );
-
-impl crate::shape::Shaped for ElevenLabsProviderParams {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ElevenLabsProviderParams",
-        &[
-            crate::shape::field::<Option<String>>("api_key"),
-            crate::shape::field::<Option<String>>("language_code"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("voice_settings"),
-        ],
-        false,
-    );
-}
 
 /// Request body for generating speech from text.
 ///
@@ -220,35 +181,6 @@ crate::codec::optional_fields!(
     resemble, "rime" => rime, "telnyx" => telnyx, "text" => text, "text_type" =>
     text_type, "voice" => voice, "voice_settings" => voice_settings, "xai" => xai }
 );
-
-impl crate::shape::Shaped for GenerateSpeechRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GenerateSpeechRequest",
-        &[
-            crate::shape::field::<Option<AwsProviderParams>>("aws"),
-            crate::shape::field::<Option<AzureProviderParams>>("azure"),
-            crate::shape::field::<Option<bool>>("disable_cache"),
-            crate::shape::field::<Option<ElevenLabsProviderParams>>("elevenlabs"),
-            crate::shape::field::<Option<String>>("language"),
-            crate::shape::field::<Option<MinimaxProviderParams>>("minimax"),
-            crate::shape::field::<
-                Option<GenerateSpeechRequestOutputType>,
-            >("output_type"),
-            crate::shape::field::<Option<GenerateSpeechRequestProvider>>("provider"),
-            crate::shape::field::<Option<ResembleProviderParams>>("resemble"),
-            crate::shape::field::<Option<RimeProviderParams>>("rime"),
-            crate::shape::field::<Option<TelnyxProviderParams>>("telnyx"),
-            crate::shape::field::<Option<String>>("text"),
-            crate::shape::field::<Option<GenerateSpeechRequestTextType>>("text_type"),
-            crate::shape::field::<Option<String>>("voice"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("voice_settings"),
-            crate::shape::field::<Option<XaiProviderParams>>("xai"),
-        ],
-        false,
-    );
-}
 
 /// Determines the response format. `binary_output` returns raw audio bytes, `base64_output` returns base64-encoded audio in JSON.
 ///
@@ -376,20 +308,6 @@ crate::codec::optional_fields!(
     "response_format" => response_format, "speed" => speed, "vol" => vol }
 );
 
-impl crate::shape::Shaped for MinimaxProviderParams {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MinimaxProviderParams",
-        &[
-            crate::shape::field::<Option<String>>("language_boost"),
-            crate::shape::field::<Option<i64>>("pitch"),
-            crate::shape::field::<Option<String>>("response_format"),
-            crate::shape::field::<Option<f64>>("speed"),
-            crate::shape::field::<Option<f64>>("vol"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1text-to-speech~1speech/get/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Provider {
@@ -472,19 +390,6 @@ crate::codec::optional_fields!(
     precision, "sample_rate" => sample_rate }
 );
 
-impl crate::shape::Shaped for ResembleProviderParams {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ResembleProviderParams",
-        &[
-            crate::shape::field::<Option<String>>("api_key"),
-            crate::shape::field::<Option<String>>("format"),
-            crate::shape::field::<Option<String>>("precision"),
-            crate::shape::field::<Option<String>>("sample_rate"),
-        ],
-        false,
-    );
-}
-
 /// Rime provider-specific parameters.
 ///
 /// Spec: `#/components/schemas/RimeProviderParams`
@@ -502,18 +407,6 @@ crate::codec::optional_fields!(
     RimeProviderParams { "response_format" => response_format, "sampling_rate" =>
     sampling_rate, "voice_speed" => voice_speed }
 );
-
-impl crate::shape::Shaped for RimeProviderParams {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RimeProviderParams",
-        &[
-            crate::shape::field::<Option<String>>("response_format"),
-            crate::shape::field::<Option<i64>>("sampling_rate"),
-            crate::shape::field::<Option<f64>>("voice_speed"),
-        ],
-        false,
-    );
-}
 
 /// Telnyx provider-specific parameters. Use `voice_speed` and `temperature` for `Natural` and `NaturalHD` models. For the `Ultra` model, use `voice_speed`, `volume`, and `emotion`. `Bayan` and `Sukhan` don't use `temperature`, `volume`, or `emotion`, and don't support `voice_speed`. `Sukhan`'s `response_format` is restricted to `mp3` or `pcm` (no `wav`).
 ///
@@ -539,21 +432,6 @@ crate::codec::optional_fields!(
     "sampling_rate" => sampling_rate, "temperature" => temperature, "voice_speed" =>
     voice_speed, "volume" => volume }
 );
-
-impl crate::shape::Shaped for TelnyxProviderParams {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TelnyxProviderParams",
-        &[
-            crate::shape::field::<Option<TelnyxProviderParamsEmotion>>("emotion"),
-            crate::shape::field::<Option<String>>("response_format"),
-            crate::shape::field::<Option<i64>>("sampling_rate"),
-            crate::shape::field::<Option<f64>>("temperature"),
-            crate::shape::field::<Option<f64>>("voice_speed"),
-            crate::shape::field::<Option<f64>>("volume"),
-        ],
-        false,
-    );
-}
 
 /// Emotion control for the Ultra model. Adjusts the emotional tone of the synthesized speech.
 ///
@@ -634,17 +512,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for Voice {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Voice",
-        &[
-            crate::shape::field::<Option<String>>("gender"),
-            crate::shape::field::<Option<String>>("language"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("provider"),
-            crate::shape::field::<Option<String>>("voice_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Voice",
+                &[
+                    crate::shape::field::<Option<String>>("gender"),
+                    crate::shape::field::<Option<String>>("language"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("provider"),
+                    crate::shape::field::<Option<String>>("voice_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// List of available voices.
@@ -658,11 +542,17 @@ pub struct VoicesResponse {
 crate::codec::optional_fields!(VoicesResponse { "voices" => voices });
 
 impl crate::shape::Shaped for VoicesResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VoicesResponse",
-        &[crate::shape::field::<Option<Vec<Voice>>>("voices")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VoicesResponse",
+                &[crate::shape::field::<Option<Vec<Voice>>>("voices")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// xAI provider-specific parameters.
@@ -681,21 +571,6 @@ pub struct XaiProviderParams {
     pub sample_rate: Option<i64>,
     /// xAI voice identifier.
     pub voice_id: XaiProviderParamsVoiceId,
-}
-
-impl crate::shape::Shaped for XaiProviderParams {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "XaiProviderParams",
-        &[
-            crate::shape::field::<Option<String>>("language"),
-            crate::shape::field::<
-                Option<XaiProviderParamsOutputFormat>,
-            >("output_format"),
-            crate::shape::field::<Option<i64>>("sample_rate"),
-            crate::shape::field::<XaiProviderParamsVoiceId>("voice_id"),
-        ],
-        false,
-    );
 }
 
 /// Audio output format.

@@ -38,23 +38,6 @@ pub struct MinimaxClone {
     pub ref_text: Option<String>,
 }
 
-impl crate::shape::Shaped for MinimaxClone {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MinimaxClone",
-        &[
-            crate::shape::field::<crate::UploadFile>("audio_file"),
-            crate::shape::field::<MinimaxCloneGender>("gender"),
-            crate::shape::field::<Option<String>>("label"),
-            crate::shape::field::<String>("language"),
-            crate::shape::field::<Option<Option<MinimaxCloneModelId>>>("model_id"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<MinimaxCloneProvider>("provider"),
-            crate::shape::field::<Option<String>>("ref_text"),
-        ],
-        false,
-    );
-}
-
 impl MinimaxClone {
     /// The `multipart/form-data` body for this value: file fields as file parts,
     /// everything else as text parts.
@@ -197,20 +180,6 @@ pub struct MinimaxDesignClone {
     pub voice_design_id: String,
 }
 
-impl crate::shape::Shaped for MinimaxDesignClone {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MinimaxDesignClone",
-        &[
-            crate::shape::field::<MinimaxDesignCloneGender>("gender"),
-            crate::shape::field::<String>("language"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<MinimaxDesignCloneProvider>("provider"),
-            crate::shape::field::<String>("voice_design_id"),
-        ],
-        false,
-    );
-}
-
 /// Gender of the voice clone.
 ///
 /// Spec: `#/components/schemas/MinimaxDesignClone/properties/gender`
@@ -237,20 +206,6 @@ pub struct TelnyxDesignClone {
     pub provider: Option<TelnyxDesignCloneProvider>,
     /// UUID of the source voice design to clone.
     pub voice_design_id: String,
-}
-
-impl crate::shape::Shaped for TelnyxDesignClone {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TelnyxDesignClone",
-        &[
-            crate::shape::field::<TelnyxDesignCloneGender>("gender"),
-            crate::shape::field::<String>("language"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<Option<TelnyxDesignCloneProvider>>("provider"),
-            crate::shape::field::<String>("voice_design_id"),
-        ],
-        false,
-    );
 }
 
 /// Gender of the voice clone.
@@ -322,25 +277,6 @@ pub struct TelnyxQwen3TtsClone {
     /// Optional transcript of the audio file. Providing this improves clone quality.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ref_text: Option<String>,
-}
-
-impl crate::shape::Shaped for TelnyxQwen3TtsClone {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TelnyxQwen3TtsClone",
-        &[
-            crate::shape::field::<crate::UploadFile>("audio_file"),
-            crate::shape::field::<TelnyxQwen3TtsCloneGender>("gender"),
-            crate::shape::field::<Option<String>>("label"),
-            crate::shape::field::<String>("language"),
-            crate::shape::field::<
-                Option<Option<TelnyxQwen3TtsCloneModelId>>,
-            >("model_id"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<TelnyxQwen3TtsCloneProvider>("provider"),
-            crate::shape::field::<Option<String>>("ref_text"),
-        ],
-        false,
-    );
 }
 
 impl TelnyxQwen3TtsClone {
@@ -425,23 +361,6 @@ pub struct TelnyxUltraClone {
     /// Optional transcript of the audio file. Providing this improves clone quality.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ref_text: Option<String>,
-}
-
-impl crate::shape::Shaped for TelnyxUltraClone {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TelnyxUltraClone",
-        &[
-            crate::shape::field::<crate::UploadFile>("audio_file"),
-            crate::shape::field::<TelnyxUltraCloneGender>("gender"),
-            crate::shape::field::<Option<String>>("label"),
-            crate::shape::field::<String>("language"),
-            crate::shape::field::<TelnyxUltraCloneModelId>("model_id"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<TelnyxUltraCloneProvider>("provider"),
-            crate::shape::field::<Option<String>>("ref_text"),
-        ],
-        false,
-    );
 }
 
 impl TelnyxUltraClone {
@@ -550,27 +469,37 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for VoiceCloneData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VoiceCloneData",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<VoiceCloneDataGender>>("gender"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("label"),
-            crate::shape::field::<Option<String>>("language"),
-            crate::shape::field::<Option<VoiceCloneDataModelId>>("model_id"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<VoiceCloneDataProvider>>("provider"),
-            crate::shape::field::<Option<Vec<String>>>("provider_supported_models"),
-            crate::shape::field::<Option<String>>("provider_voice_id"),
-            crate::shape::field::<Option<VoiceCloneDataRecordType>>("record_type"),
-            crate::shape::field::<Option<String>>("source_voice_design_id"),
-            crate::shape::field::<Option<i64>>("source_voice_design_version"),
-            crate::shape::field::<Option<VoiceCloneDataStatus>>("status"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VoiceCloneData",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<VoiceCloneDataGender>>("gender"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("label"),
+                    crate::shape::field::<Option<String>>("language"),
+                    crate::shape::field::<Option<VoiceCloneDataModelId>>("model_id"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<VoiceCloneDataProvider>>("provider"),
+                    crate::shape::field::<
+                        Option<Vec<String>>,
+                    >("provider_supported_models"),
+                    crate::shape::field::<Option<String>>("provider_voice_id"),
+                    crate::shape::field::<
+                        Option<VoiceCloneDataRecordType>,
+                    >("record_type"),
+                    crate::shape::field::<Option<String>>("source_voice_design_id"),
+                    crate::shape::field::<Option<i64>>("source_voice_design_version"),
+                    crate::shape::field::<Option<VoiceCloneDataStatus>>("status"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Gender of the voice clone.
@@ -709,14 +638,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for VoiceCloneListResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VoiceCloneListResponse",
-        &[
-            crate::shape::field::<Option<Vec<VoiceCloneData>>>("data"),
-            crate::shape::field::<Option<VoiceDesignsPaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VoiceCloneListResponse",
+                &[
+                    crate::shape::field::<Option<Vec<VoiceCloneData>>>("data"),
+                    crate::shape::field::<Option<VoiceDesignsPaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Request body for creating a voice clone from an existing voice design.
@@ -763,19 +698,6 @@ impl<'de> serde::Deserialize<'de> for VoiceCloneRequest {
     }
 }
 
-impl crate::shape::Shaped for VoiceCloneRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Tagged {
-        name: "VoiceCloneRequest",
-        property: "provider",
-        variants: &[
-            ("Telnyx", crate::shape::of::<TelnyxDesignClone>()),
-            ("telnyx", crate::shape::of::<TelnyxDesignClone>()),
-            ("Minimax", crate::shape::of::<MinimaxDesignClone>()),
-            ("minimax", crate::shape::of::<MinimaxDesignClone>()),
-        ],
-    };
-}
-
 /// Response envelope for a single voice clone.
 ///
 /// Spec: `#/components/schemas/VoiceCloneResponse`
@@ -787,11 +709,17 @@ pub struct VoiceCloneResponse {
 crate::codec::optional_fields!(VoiceCloneResponse { "data" => data });
 
 impl crate::shape::Shaped for VoiceCloneResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VoiceCloneResponse",
-        &[crate::shape::field::<Option<VoiceCloneData>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VoiceCloneResponse",
+                &[crate::shape::field::<Option<VoiceCloneData>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Request body for updating a voice clone.
@@ -807,18 +735,6 @@ pub struct VoiceCloneUpdateRequest {
     pub language: Option<String>,
     /// New name for the voice clone.
     pub name: String,
-}
-
-impl crate::shape::Shaped for VoiceCloneUpdateRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VoiceCloneUpdateRequest",
-        &[
-            crate::shape::field::<Option<VoiceCloneUpdateRequestGender>>("gender"),
-            crate::shape::field::<Option<String>>("language"),
-            crate::shape::field::<String>("name"),
-        ],
-        false,
-    );
 }
 
 /// Updated gender for the voice clone.
@@ -851,17 +767,6 @@ impl<'de> serde::Deserialize<'de> for VoiceCloneUploadRequest {
             ],
         )
     }
-}
-
-impl crate::shape::Shaped for VoiceCloneUploadRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "VoiceCloneUploadRequest",
-        variants: &[
-            crate::shape::of::<TelnyxQwen3TtsClone>(),
-            crate::shape::of::<TelnyxUltraClone>(),
-            crate::shape::of::<MinimaxClone>(),
-        ],
-    };
 }
 
 impl VoiceCloneUploadRequest {

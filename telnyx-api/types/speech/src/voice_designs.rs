@@ -48,25 +48,35 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for VoiceDesignData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VoiceDesignData",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("prompt"),
-            crate::shape::field::<Option<VoiceDesignDataProvider>>("provider"),
-            crate::shape::field::<Option<Vec<String>>>("provider_supported_models"),
-            crate::shape::field::<Option<String>>("provider_voice_id"),
-            crate::shape::field::<Option<VoiceDesignDataRecordType>>("record_type"),
-            crate::shape::field::<Option<String>>("text"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<i64>>("version"),
-            crate::shape::field::<Option<String>>("version_created_at"),
-            crate::shape::field::<Option<i64>>("voice_sample_size"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VoiceDesignData",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("prompt"),
+                    crate::shape::field::<Option<VoiceDesignDataProvider>>("provider"),
+                    crate::shape::field::<
+                        Option<Vec<String>>,
+                    >("provider_supported_models"),
+                    crate::shape::field::<Option<String>>("provider_voice_id"),
+                    crate::shape::field::<
+                        Option<VoiceDesignDataRecordType>,
+                    >("record_type"),
+                    crate::shape::field::<Option<String>>("text"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<i64>>("version"),
+                    crate::shape::field::<Option<String>>("version_created_at"),
+                    crate::shape::field::<Option<i64>>("voice_sample_size"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Voice synthesis provider used for this design.
@@ -121,14 +131,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for VoiceDesignListResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VoiceDesignListResponse",
-        &[
-            crate::shape::field::<Option<Vec<VoiceDesignSummaryData>>>("data"),
-            crate::shape::field::<Option<VoiceDesignsPaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VoiceDesignListResponse",
+                &[
+                    crate::shape::field::<Option<Vec<VoiceDesignSummaryData>>>("data"),
+                    crate::shape::field::<Option<VoiceDesignsPaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Request body for creating a new voice design or adding a version to an existing one. Omit `voice_design_id` to create a new design; include it to add a new version.
@@ -169,26 +185,6 @@ pub struct VoiceDesignRequest {
     pub voice_design_id: Option<String>,
 }
 
-impl crate::shape::Shaped for VoiceDesignRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VoiceDesignRequest",
-        &[
-            crate::shape::field::<Option<String>>("language"),
-            crate::shape::field::<Option<i64>>("max_new_tokens"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<String>("prompt"),
-            crate::shape::field::<Option<VoiceDesignRequestProvider>>("provider"),
-            crate::shape::field::<Option<f64>>("repetition_penalty"),
-            crate::shape::field::<Option<f64>>("temperature"),
-            crate::shape::field::<String>("text"),
-            crate::shape::field::<Option<i64>>("top_k"),
-            crate::shape::field::<Option<f64>>("top_p"),
-            crate::shape::field::<Option<String>>("voice_design_id"),
-        ],
-        false,
-    );
-}
-
 /// Voice synthesis provider. `telnyx` uses the Qwen3TTS model; `minimax` uses the Minimax speech models. Case-insensitive. Defaults to `telnyx`.
 ///
 /// Spec: `#/components/schemas/VoiceDesignRequest/properties/provider`
@@ -205,11 +201,17 @@ pub struct VoiceDesignResponse {
 crate::codec::optional_fields!(VoiceDesignResponse { "data" => data });
 
 impl crate::shape::Shaped for VoiceDesignResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VoiceDesignResponse",
-        &[crate::shape::field::<Option<VoiceDesignData>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VoiceDesignResponse",
+                &[crate::shape::field::<Option<VoiceDesignData>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// A summarized voice design object (without version-specific fields).
@@ -240,21 +242,31 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for VoiceDesignSummaryData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VoiceDesignSummaryData",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<VoiceDesignSummaryDataProvider>>("provider"),
-            crate::shape::field::<Option<Vec<String>>>("provider_supported_models"),
-            crate::shape::field::<
-                Option<VoiceDesignSummaryDataRecordType>,
-            >("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VoiceDesignSummaryData",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<
+                        Option<VoiceDesignSummaryDataProvider>,
+                    >("provider"),
+                    crate::shape::field::<
+                        Option<Vec<String>>,
+                    >("provider_supported_models"),
+                    crate::shape::field::<
+                        Option<VoiceDesignSummaryDataRecordType>,
+                    >("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Voice synthesis provider used for this design.
@@ -276,14 +288,6 @@ pub struct VoiceDesignUpdateRequest {
     pub name: String,
 }
 
-impl crate::shape::Shaped for VoiceDesignUpdateRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VoiceDesignUpdateRequest",
-        &[crate::shape::field::<String>("name")],
-        false,
-    );
-}
-
 /// Response envelope for a voice design after a rename operation (no version-specific fields).
 ///
 /// Spec: `#/components/schemas/VoiceDesignUpdatedResponse`
@@ -295,9 +299,15 @@ pub struct VoiceDesignUpdatedResponse {
 crate::codec::optional_fields!(VoiceDesignUpdatedResponse { "data" => data });
 
 impl crate::shape::Shaped for VoiceDesignUpdatedResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VoiceDesignUpdatedResponse",
-        &[crate::shape::field::<Option<VoiceDesignSummaryData>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VoiceDesignUpdatedResponse",
+                &[crate::shape::field::<Option<VoiceDesignSummaryData>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -18,14 +18,6 @@ crate::codec::optional_fields!(
     CreateBucketRequest { "LocationConstraint" => location_constraint }
 );
 
-impl crate::shape::Shaped for CreateBucketRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateBucketRequest",
-        &[crate::shape::field::<Option<String>>("LocationConstraint")],
-        false,
-    );
-}
-
 /// The account's buckets (the S3 `ListAllMyBucketsResult` document).
 ///
 /// Spec: `#/components/schemas/ListBucketsResponse`
@@ -38,11 +30,21 @@ pub struct ListBucketsResponse {
 crate::codec::optional_fields!(ListBucketsResponse { "Buckets" => buckets });
 
 impl crate::shape::Shaped for ListBucketsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListBucketsResponse",
-        &[crate::shape::field::<Option<Vec<ListBucketsResponseBucketsItem>>>("Buckets")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListBucketsResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<ListBucketsResponseBucketsItem>>,
+                    >("Buckets"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/ListBucketsResponse/properties/Buckets/items`
@@ -59,12 +61,18 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListBucketsResponseBucketsItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListBucketsResponseBucketsItem",
-        &[
-            crate::shape::field::<Option<String>>("CreationDate"),
-            crate::shape::field::<Option<String>>("Name"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListBucketsResponseBucketsItem",
+                &[
+                    crate::shape::field::<Option<String>>("CreationDate"),
+                    crate::shape::field::<Option<String>>("Name"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

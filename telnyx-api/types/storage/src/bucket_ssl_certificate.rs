@@ -19,17 +19,6 @@ crate::codec::optional_fields!(
     private_key }
 );
 
-impl crate::shape::Shaped for AddStorageSslCertificateBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AddStorageSslCertificateBody",
-        &[
-            crate::shape::field::<Option<crate::UploadFile>>("certificate"),
-            crate::shape::field::<Option<crate::UploadFile>>("private_key"),
-        ],
-        false,
-    );
-}
-
 impl AddStorageSslCertificateBody {
     /// The `multipart/form-data` body for this value: file fields as file parts,
     /// everything else as text parts.
@@ -53,11 +42,17 @@ pub struct GetStorageSslCertificatesResponse {
 crate::codec::optional_fields!(GetStorageSslCertificatesResponse { "data" => data });
 
 impl crate::shape::Shaped for GetStorageSslCertificatesResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetStorageSslCertificatesResponse",
-        &[crate::shape::field::<Option<SslCertificate>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetStorageSslCertificatesResponse",
+                &[crate::shape::field::<Option<SslCertificate>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1storage~1buckets~1{bucketName}~1ssl_certificate/delete/responses/200/content/application~1json/schema`
@@ -84,18 +79,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for SslCertificate {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SslCertificate",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<SslCertificateIssuedBy>>("issued_by"),
-            crate::shape::field::<Option<SslCertificateIssuedTo>>("issued_to"),
-            crate::shape::field::<Option<String>>("valid_from"),
-            crate::shape::field::<Option<String>>("valid_to"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SslCertificate",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<SslCertificateIssuedBy>>("issued_by"),
+                    crate::shape::field::<Option<SslCertificateIssuedTo>>("issued_to"),
+                    crate::shape::field::<Option<String>>("valid_from"),
+                    crate::shape::field::<Option<String>>("valid_to"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/SSLCertificate/properties/issued_by`
@@ -115,15 +116,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for SslCertificateIssuedBy {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SslCertificateIssuedBy",
-        &[
-            crate::shape::field::<Option<String>>("common_name"),
-            crate::shape::field::<Option<String>>("organization"),
-            crate::shape::field::<Option<String>>("organization_unit"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SslCertificateIssuedBy",
+                &[
+                    crate::shape::field::<Option<String>>("common_name"),
+                    crate::shape::field::<Option<String>>("organization"),
+                    crate::shape::field::<Option<String>>("organization_unit"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/SSLCertificate/properties/issued_to`

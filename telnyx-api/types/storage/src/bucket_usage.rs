@@ -20,15 +20,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for BucketApiUsageResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BucketApiUsageResponse",
-        &[
-            crate::shape::field::<Option<Vec<BucketOps>>>("categories"),
-            crate::shape::field::<Option<String>>("timestamp"),
-            crate::shape::field::<Option<BucketOpsTotal>>("total"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BucketApiUsageResponse",
+                &[
+                    crate::shape::field::<Option<Vec<BucketOps>>>("categories"),
+                    crate::shape::field::<Option<String>>("timestamp"),
+                    crate::shape::field::<Option<BucketOpsTotal>>("total"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/BucketOps`
@@ -52,17 +58,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for BucketOps {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BucketOps",
-        &[
-            crate::shape::field::<Option<i64>>("bytes_received"),
-            crate::shape::field::<Option<i64>>("bytes_sent"),
-            crate::shape::field::<Option<BucketOpsCategory>>("category"),
-            crate::shape::field::<Option<i64>>("ops"),
-            crate::shape::field::<Option<i64>>("successful_ops"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BucketOps",
+                &[
+                    crate::shape::field::<Option<i64>>("bytes_received"),
+                    crate::shape::field::<Option<i64>>("bytes_sent"),
+                    crate::shape::field::<Option<BucketOpsCategory>>("category"),
+                    crate::shape::field::<Option<i64>>("ops"),
+                    crate::shape::field::<Option<i64>>("successful_ops"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The category of the bucket operation
@@ -152,16 +164,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for BucketOpsTotal {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BucketOpsTotal",
-        &[
-            crate::shape::field::<Option<i64>>("bytes_received"),
-            crate::shape::field::<Option<i64>>("bytes_sent"),
-            crate::shape::field::<Option<i64>>("ops"),
-            crate::shape::field::<Option<i64>>("successful_ops"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BucketOpsTotal",
+                &[
+                    crate::shape::field::<Option<i64>>("bytes_received"),
+                    crate::shape::field::<Option<i64>>("bytes_sent"),
+                    crate::shape::field::<Option<i64>>("ops"),
+                    crate::shape::field::<Option<i64>>("successful_ops"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/BucketUsage`
@@ -183,16 +201,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for BucketUsage {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BucketUsage",
-        &[
-            crate::shape::field::<Option<i64>>("num_objects"),
-            crate::shape::field::<Option<i64>>("size"),
-            crate::shape::field::<Option<i64>>("size_kb"),
-            crate::shape::field::<Option<String>>("timestamp"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BucketUsage",
+                &[
+                    crate::shape::field::<Option<i64>>("num_objects"),
+                    crate::shape::field::<Option<i64>>("size"),
+                    crate::shape::field::<Option<i64>>("size_kb"),
+                    crate::shape::field::<Option<String>>("timestamp"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1storage~1buckets~1{bucketName}~1usage~1storage/get/responses/200/content/application~1json/schema`
@@ -207,14 +231,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GetBucketUsageResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetBucketUsageResponse",
-        &[
-            crate::shape::field::<Option<Vec<BucketUsage>>>("data"),
-            crate::shape::field::<Option<PaginationMetaSimple>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetBucketUsageResponse",
+                &[
+                    crate::shape::field::<Option<Vec<BucketUsage>>>("data"),
+                    crate::shape::field::<Option<PaginationMetaSimple>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1storage~1buckets~1{bucketName}~1usage~1api/get/parameters/1/schema`
@@ -226,17 +256,6 @@ pub struct GetStorageApiUsageFilter {
     pub start_time: String,
 }
 
-impl crate::shape::Shaped for GetStorageApiUsageFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetStorageApiUsageFilter",
-        &[
-            crate::shape::field::<String>("end_time"),
-            crate::shape::field::<String>("start_time"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1storage~1buckets~1{bucketName}~1usage~1api/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetStorageApiUsageResponse {
@@ -246,9 +265,15 @@ pub struct GetStorageApiUsageResponse {
 crate::codec::optional_fields!(GetStorageApiUsageResponse { "data" => data });
 
 impl crate::shape::Shaped for GetStorageApiUsageResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetStorageApiUsageResponse",
-        &[crate::shape::field::<Option<Vec<BucketApiUsageResponse>>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetStorageApiUsageResponse",
+                &[crate::shape::field::<Option<Vec<BucketApiUsageResponse>>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

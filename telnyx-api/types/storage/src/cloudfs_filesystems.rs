@@ -35,23 +35,29 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CloudfsFilesystem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CloudfsFilesystem",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("meta_token"),
-            crate::shape::field::<Option<String>>("meta_url"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("region"),
-            crate::shape::field::<Option<String>>("s3_bucket"),
-            crate::shape::field::<Option<String>>("s3_endpoint"),
-            crate::shape::field::<Option<CloudfsFilesystemStatus>>("status"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CloudfsFilesystem",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("meta_token"),
+                    crate::shape::field::<Option<String>>("meta_url"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("region"),
+                    crate::shape::field::<Option<String>>("s3_bucket"),
+                    crate::shape::field::<Option<String>>("s3_endpoint"),
+                    crate::shape::field::<Option<CloudfsFilesystemStatus>>("status"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// A CloudFS filesystem as returned by get, update, and delete. `meta_url` omits the credential and there is no `meta_token` field — the token is only returned by create and rotate-meta-token.
@@ -84,23 +90,29 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CloudfsFilesystemDetail {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CloudfsFilesystemDetail",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("error"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("meta_url"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("region"),
-            crate::shape::field::<Option<String>>("s3_bucket"),
-            crate::shape::field::<Option<String>>("s3_endpoint"),
-            crate::shape::field::<Option<CloudfsFilesystemStatus>>("status"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CloudfsFilesystemDetail",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("error"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("meta_url"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("region"),
+                    crate::shape::field::<Option<String>>("s3_bucket"),
+                    crate::shape::field::<Option<String>>("s3_endpoint"),
+                    crate::shape::field::<Option<CloudfsFilesystemStatus>>("status"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CloudfsFilesystemDetailResponseWrapper`
@@ -114,11 +126,17 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CloudfsFilesystemDetailResponseWrapper {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CloudfsFilesystemDetailResponseWrapper",
-        &[crate::shape::field::<Option<CloudfsFilesystemDetail>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CloudfsFilesystemDetailResponseWrapper",
+                &[crate::shape::field::<Option<CloudfsFilesystemDetail>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// A CloudFS filesystem as returned in list results. Connection details (`meta_url`, `meta_token`) are omitted — retrieve the filesystem by ID for its redacted `meta_url`.
@@ -146,21 +164,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CloudfsFilesystemListItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CloudfsFilesystemListItem",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("region"),
-            crate::shape::field::<Option<String>>("s3_bucket"),
-            crate::shape::field::<Option<String>>("s3_endpoint"),
-            crate::shape::field::<Option<CloudfsFilesystemStatus>>("status"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CloudfsFilesystemListItem",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("region"),
+                    crate::shape::field::<Option<String>>("s3_bucket"),
+                    crate::shape::field::<Option<String>>("s3_endpoint"),
+                    crate::shape::field::<Option<CloudfsFilesystemStatus>>("status"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CloudfsFilesystemListResponseWrapper`
@@ -175,14 +199,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CloudfsFilesystemListResponseWrapper {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CloudfsFilesystemListResponseWrapper",
-        &[
-            crate::shape::field::<Option<Vec<CloudfsFilesystemListItem>>>("data"),
-            crate::shape::field::<Option<CloudfsListMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CloudfsFilesystemListResponseWrapper",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<CloudfsFilesystemListItem>>,
+                    >("data"),
+                    crate::shape::field::<Option<CloudfsListMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CloudfsFilesystemResponseWrapper`
@@ -194,11 +226,17 @@ pub struct CloudfsFilesystemResponseWrapper {
 crate::codec::optional_fields!(CloudfsFilesystemResponseWrapper { "data" => data });
 
 impl crate::shape::Shaped for CloudfsFilesystemResponseWrapper {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CloudfsFilesystemResponseWrapper",
-        &[crate::shape::field::<Option<CloudfsFilesystem>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CloudfsFilesystemResponseWrapper",
+                &[crate::shape::field::<Option<CloudfsFilesystem>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Lifecycle status of the filesystem. `ready` means it is fully provisioned and usable. `needs_format` means the storage bucket and metadata database were provisioned but the filesystem has not yet been formatted — run `juicefs format` with the filesystem's `meta_url` before mounting. `failed` means the last lifecycle action failed — see the filesystem's `error` message. `deleted` appears only in the delete response: deleted filesystems are excluded from list results and return a `404` on retrieval.
@@ -269,14 +307,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CloudfsListCursors {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CloudfsListCursors",
-        &[
-            crate::shape::field::<Option<String>>("after"),
-            crate::shape::field::<Option<String>>("before"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CloudfsListCursors",
+                &[
+                    crate::shape::field::<Option<String>>("after"),
+                    crate::shape::field::<Option<String>>("before"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CloudfsListMeta`
@@ -294,15 +338,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CloudfsListMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CloudfsListMeta",
-        &[
-            crate::shape::field::<Option<CloudfsListCursors>>("cursors"),
-            crate::shape::field::<Option<String>>("next"),
-            crate::shape::field::<Option<String>>("previous"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CloudfsListMeta",
+                &[
+                    crate::shape::field::<Option<CloudfsListCursors>>("cursors"),
+                    crate::shape::field::<Option<String>>("next"),
+                    crate::shape::field::<Option<String>>("previous"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CreateCloudfsFilesystemRequest`
@@ -312,17 +362,6 @@ pub struct CreateCloudfsFilesystemRequest {
     pub name: String,
     /// Region where the filesystem's storage and metadata are provisioned.
     pub region: CreateCloudfsFilesystemRequestRegion,
-}
-
-impl crate::shape::Shaped for CreateCloudfsFilesystemRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateCloudfsFilesystemRequest",
-        &[
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<CreateCloudfsFilesystemRequestRegion>("region"),
-        ],
-        false,
-    );
 }
 
 /// Region where the filesystem's storage and metadata are provisioned.
@@ -469,11 +508,3 @@ pub struct UpdateCloudfsFilesystemRequest {
 }
 
 crate::codec::optional_fields!(UpdateCloudfsFilesystemRequest { "name" => name });
-
-impl crate::shape::Shaped for UpdateCloudfsFilesystemRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateCloudfsFilesystemRequest",
-        &[crate::shape::field::<Option<String>>("name")],
-        false,
-    );
-}

@@ -14,11 +14,17 @@ pub struct CreateMigrationResponse {
 crate::codec::optional_fields!(CreateMigrationResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateMigrationResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateMigrationResponse",
-        &[crate::shape::field::<Option<MigrationParams>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateMigrationResponse",
+                &[crate::shape::field::<Option<MigrationParams>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1storage~1migration_sources/post/responses/200/content/application~1json/schema`
@@ -30,11 +36,17 @@ pub struct CreateMigrationSourceResponse {
 crate::codec::optional_fields!(CreateMigrationSourceResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateMigrationSourceResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateMigrationSourceResponse",
-        &[crate::shape::field::<Option<MigrationSourceParams>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateMigrationSourceResponse",
+                &[crate::shape::field::<Option<MigrationSourceParams>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1storage~1migration_sources~1{id}/delete/responses/200/content/application~1json/schema`
@@ -58,14 +70,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListMigrationSourceCoverageResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListMigrationSourceCoverageResponse",
-        &[
-            crate::shape::field::<Option<Vec<MigrationSourceCoverageParams>>>("data"),
-            crate::shape::field::<Option<PaginationMetaSimple>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListMigrationSourceCoverageResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<MigrationSourceCoverageParams>>,
+                    >("data"),
+                    crate::shape::field::<Option<PaginationMetaSimple>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1storage~1migration_sources/get/responses/200/content/application~1json/schema`
@@ -80,14 +100,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListMigrationSourcesResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListMigrationSourcesResponse",
-        &[
-            crate::shape::field::<Option<Vec<MigrationSourceParams>>>("data"),
-            crate::shape::field::<Option<PaginationMetaSimple>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListMigrationSourcesResponse",
+                &[
+                    crate::shape::field::<Option<Vec<MigrationSourceParams>>>("data"),
+                    crate::shape::field::<Option<PaginationMetaSimple>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1storage~1migrations/get/responses/200/content/application~1json/schema`
@@ -102,14 +128,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListMigrationsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListMigrationsResponse",
-        &[
-            crate::shape::field::<Option<Vec<MigrationParams>>>("data"),
-            crate::shape::field::<Option<PaginationMetaSimple>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListMigrationsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<MigrationParams>>>("data"),
+                    crate::shape::field::<Option<PaginationMetaSimple>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/MigrationParams`
@@ -151,24 +183,30 @@ pub struct MigrationParams {
 }
 
 impl crate::shape::Shaped for MigrationParams {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MigrationParams",
-        &[
-            crate::shape::field::<Option<i64>>("bytes_migrated"),
-            crate::shape::field::<Option<i64>>("bytes_to_migrate"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("eta"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("last_copy"),
-            crate::shape::field::<Option<bool>>("refresh"),
-            crate::shape::field::<String>("source_id"),
-            crate::shape::field::<Option<i64>>("speed"),
-            crate::shape::field::<Option<MigrationParamsStatus>>("status"),
-            crate::shape::field::<String>("target_bucket_name"),
-            crate::shape::field::<String>("target_region"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MigrationParams",
+                &[
+                    crate::shape::field::<Option<i64>>("bytes_migrated"),
+                    crate::shape::field::<Option<i64>>("bytes_to_migrate"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("eta"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("last_copy"),
+                    crate::shape::field::<Option<bool>>("refresh"),
+                    crate::shape::field::<String>("source_id"),
+                    crate::shape::field::<Option<i64>>("speed"),
+                    crate::shape::field::<Option<MigrationParamsStatus>>("status"),
+                    crate::shape::field::<String>("target_bucket_name"),
+                    crate::shape::field::<String>("target_region"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Status of the migration.
@@ -238,16 +276,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for MigrationSourceCoverageParams {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MigrationSourceCoverageParams",
-        &[
-            crate::shape::field::<
-                Option<MigrationSourceCoverageParamsProvider>,
-            >("provider"),
-            crate::shape::field::<Option<String>>("source_region"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MigrationSourceCoverageParams",
+                &[
+                    crate::shape::field::<
+                        Option<MigrationSourceCoverageParamsProvider>,
+                    >("provider"),
+                    crate::shape::field::<Option<String>>("source_region"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Cloud provider from which to migrate data.
@@ -272,17 +316,25 @@ pub struct MigrationSourceParams {
 }
 
 impl crate::shape::Shaped for MigrationSourceParams {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MigrationSourceParams",
-        &[
-            crate::shape::field::<String>("bucket_name"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<MigrationSourceParamsProvider>("provider"),
-            crate::shape::field::<MigrationSourceParamsProviderAuth>("provider_auth"),
-            crate::shape::field::<Option<String>>("source_region"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MigrationSourceParams",
+                &[
+                    crate::shape::field::<String>("bucket_name"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<MigrationSourceParamsProvider>("provider"),
+                    crate::shape::field::<
+                        MigrationSourceParamsProviderAuth,
+                    >("provider_auth"),
+                    crate::shape::field::<Option<String>>("source_region"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Cloud provider from which to migrate data. Use 'telnyx' if you want to migrate data from one Telnyx bucket to another.
@@ -336,14 +388,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for MigrationSourceParamsProviderAuth {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MigrationSourceParamsProviderAuth",
-        &[
-            crate::shape::field::<Option<String>>("access_key"),
-            crate::shape::field::<Option<String>>("secret_access_key"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MigrationSourceParamsProviderAuth",
+                &[
+                    crate::shape::field::<Option<String>>("access_key"),
+                    crate::shape::field::<Option<String>>("secret_access_key"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1storage~1migrations~1{id}~1actions~1stop/post/responses/200/content/application~1json/schema`

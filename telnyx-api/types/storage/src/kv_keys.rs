@@ -19,15 +19,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for KvKey {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "KvKey",
-        &[
-            crate::shape::field::<Option<String>>("key"),
-            crate::shape::field::<Option<i64>>("size_bytes"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "KvKey",
+                &[
+                    crate::shape::field::<Option<String>>("key"),
+                    crate::shape::field::<Option<i64>>("size_bytes"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/KvKeyListResponseWrapper`
@@ -44,15 +50,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for KvKeyListResponseWrapper {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "KvKeyListResponseWrapper",
-        &[
-            crate::shape::field::<Option<Vec<KvKey>>>("data"),
-            crate::shape::field::<Option<KvListMeta>>("meta"),
-            crate::shape::field::<Option<String>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "KvKeyListResponseWrapper",
+                &[
+                    crate::shape::field::<Option<Vec<KvKey>>>("data"),
+                    crate::shape::field::<Option<KvListMeta>>("meta"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/KvListMeta`
@@ -69,12 +81,18 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for KvListMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "KvListMeta",
-        &[
-            crate::shape::field::<Option<String>>("cursor"),
-            crate::shape::field::<Option<bool>>("has_more"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "KvListMeta",
+                &[
+                    crate::shape::field::<Option<String>>("cursor"),
+                    crate::shape::field::<Option<bool>>("has_more"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

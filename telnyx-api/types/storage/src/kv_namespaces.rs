@@ -20,16 +20,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for EdgeComputePaginationMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "EdgeComputePaginationMeta",
-        &[
-            crate::shape::field::<Option<i64>>("page_number"),
-            crate::shape::field::<Option<i64>>("page_size"),
-            crate::shape::field::<Option<i64>>("total_pages"),
-            crate::shape::field::<Option<i64>>("total_results"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "EdgeComputePaginationMeta",
+                &[
+                    crate::shape::field::<Option<i64>>("page_number"),
+                    crate::shape::field::<Option<i64>>("page_size"),
+                    crate::shape::field::<Option<i64>>("total_pages"),
+                    crate::shape::field::<Option<i64>>("total_results"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/KvNamespace`
@@ -50,18 +56,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for KvNamespace {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "KvNamespace",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<KvNamespaceStatus>>("status"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "KvNamespace",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<KvNamespaceStatus>>("status"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/KvNamespaceListResponseWrapper`
@@ -76,14 +88,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for KvNamespaceListResponseWrapper {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "KvNamespaceListResponseWrapper",
-        &[
-            crate::shape::field::<Option<Vec<KvNamespace>>>("data"),
-            crate::shape::field::<Option<EdgeComputePaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "KvNamespaceListResponseWrapper",
+                &[
+                    crate::shape::field::<Option<Vec<KvNamespace>>>("data"),
+                    crate::shape::field::<Option<EdgeComputePaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/KvNamespaceResponseWrapper`
@@ -95,11 +113,17 @@ pub struct KvNamespaceResponseWrapper {
 crate::codec::optional_fields!(KvNamespaceResponseWrapper { "data" => data });
 
 impl crate::shape::Shaped for KvNamespaceResponseWrapper {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "KvNamespaceResponseWrapper",
-        &[crate::shape::field::<Option<KvNamespace>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "KvNamespaceResponseWrapper",
+                &[crate::shape::field::<Option<KvNamespace>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Provisioning status. A namespace is usable once `status` is `provision_ok`. Once deletion completes, the namespace no longer appears in the API.

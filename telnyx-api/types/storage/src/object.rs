@@ -19,14 +19,6 @@ pub struct DeleteObjectsRequestItem {
 
 crate::codec::optional_fields!(DeleteObjectsRequestItem { "Key" => key });
 
-impl crate::shape::Shaped for DeleteObjectsRequestItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DeleteObjectsRequestItem",
-        &[crate::shape::field::<Option<String>>("Key")],
-        false,
-    );
-}
-
 /// The result of DeleteObjects (the S3 `DeleteResult` document: a `Deleted` element per key deleted, an `Error` element per key that was not), read as a map whose members are not described here.
 ///
 /// Spec: `#/components/schemas/DeleteObjectsResponse`
@@ -48,16 +40,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListObjectsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListObjectsResponse",
-        &[
-            crate::shape::field::<
-                Option<Vec<ListObjectsResponseContentsItem>>,
-            >("Contents"),
-            crate::shape::field::<Option<String>>("Name"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListObjectsResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<ListObjectsResponseContentsItem>>,
+                    >("Contents"),
+                    crate::shape::field::<Option<String>>("Name"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/ListObjectsResponse/properties/Contents/items`
@@ -77,13 +75,19 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListObjectsResponseContentsItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListObjectsResponseContentsItem",
-        &[
-            crate::shape::field::<Option<String>>("Key"),
-            crate::shape::field::<Option<String>>("LastModified"),
-            crate::shape::field::<Option<f64>>("Size"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListObjectsResponseContentsItem",
+                &[
+                    crate::shape::field::<Option<String>>("Key"),
+                    crate::shape::field::<Option<String>>("LastModified"),
+                    crate::shape::field::<Option<f64>>("Size"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

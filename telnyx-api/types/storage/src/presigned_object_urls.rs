@@ -14,11 +14,17 @@ pub struct PresignedObjectUrl {
 crate::codec::optional_fields!(PresignedObjectUrl { "content" => content });
 
 impl crate::shape::Shaped for PresignedObjectUrl {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PresignedObjectUrl",
-        &[crate::shape::field::<Option<PresignedObjectUrlContent>>("content")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PresignedObjectUrl",
+                &[crate::shape::field::<Option<PresignedObjectUrlContent>>("content")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PresignedObjectUrl/properties/content`
@@ -38,15 +44,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PresignedObjectUrlContent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PresignedObjectUrlContent",
-        &[
-            crate::shape::field::<Option<String>>("expires_at"),
-            crate::shape::field::<Option<String>>("presigned_url"),
-            crate::shape::field::<Option<String>>("token"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PresignedObjectUrlContent",
+                &[
+                    crate::shape::field::<Option<String>>("expires_at"),
+                    crate::shape::field::<Option<String>>("presigned_url"),
+                    crate::shape::field::<Option<String>>("token"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PresignedObjectUrlParams`
@@ -57,11 +69,3 @@ pub struct PresignedObjectUrlParams {
 }
 
 crate::codec::optional_fields!(PresignedObjectUrlParams { "ttl" => ttl });
-
-impl crate::shape::Shaped for PresignedObjectUrlParams {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PresignedObjectUrlParams",
-        &[crate::shape::field::<Option<i64>>("ttl")],
-        false,
-    );
-}

@@ -19,17 +19,6 @@ crate::codec::optional_fields!(
     "outbound_voice_profile_id" => outbound_voice_profile_id }
 );
 
-impl crate::shape::Shaped for CallScriptingFilterConsolidated {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallScriptingFilterConsolidated",
-        &[
-            crate::shape::field::<Option<String>>("friendly_name"),
-            crate::shape::field::<Option<String>>("outbound_voice_profile_id"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1texml_applications/get/parameters/0/schema`
 pub type CallScriptingPageConsolidated = ListAccessIpAddressesPage;
 
@@ -50,16 +39,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallScriptingPaginationMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallScriptingPaginationMeta",
-        &[
-            crate::shape::field::<Option<i64>>("page_number"),
-            crate::shape::field::<Option<i64>>("page_size"),
-            crate::shape::field::<Option<i64>>("total_pages"),
-            crate::shape::field::<Option<i64>>("total_results"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallScriptingPaginationMeta",
+                &[
+                    crate::shape::field::<Option<i64>>("page_number"),
+                    crate::shape::field::<Option<i64>>("page_size"),
+                    crate::shape::field::<Option<i64>>("total_pages"),
+                    crate::shape::field::<Option<i64>>("total_results"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Create Texml Application Request
@@ -104,40 +99,6 @@ pub struct CreateTexmlApplicationRequest {
     pub voice_method: Option<CreateTexmlApplicationRequestVoiceMethod>,
     /// URL to which Telnyx will deliver your XML Translator webhooks.
     pub voice_url: String,
-}
-
-impl crate::shape::Shaped for CreateTexmlApplicationRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateTexmlApplicationRequest",
-        &[
-            crate::shape::field::<Option<ConnectionActive>>("active"),
-            crate::shape::field::<Option<AnchorsiteOverride>>("anchorsite_override"),
-            crate::shape::field::<Option<bool>>("call_cost_in_webhooks"),
-            crate::shape::field::<Option<DtmfType>>("dtmf_type"),
-            crate::shape::field::<Option<FirstCommandTimeout>>("first_command_timeout"),
-            crate::shape::field::<
-                Option<FirstCommandTimeoutSecs>,
-            >("first_command_timeout_secs"),
-            crate::shape::field::<ApplicationName>("friendly_name"),
-            crate::shape::field::<
-                Option<CreateTexmlApplicationRequestInbound>,
-            >("inbound"),
-            crate::shape::field::<
-                Option<CreateTexmlApplicationRequestOutbound>,
-            >("outbound"),
-            crate::shape::field::<Option<String>>("status_callback"),
-            crate::shape::field::<
-                Option<CreateTexmlApplicationRequestStatusCallbackMethod>,
-            >("status_callback_method"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<Option<String>>("voice_fallback_url"),
-            crate::shape::field::<
-                Option<CreateTexmlApplicationRequestVoiceMethod>,
-            >("voice_method"),
-            crate::shape::field::<String>("voice_url"),
-        ],
-        false,
-    );
 }
 
 /// Spec: `#/components/schemas/CreateTexmlApplicationRequest/properties/inbound`
@@ -198,11 +159,17 @@ pub struct CreateTexmlApplicationResponse {
 crate::codec::optional_fields!(CreateTexmlApplicationResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateTexmlApplicationResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateTexmlApplicationResponse",
-        &[crate::shape::field::<Option<TexmlApplication>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateTexmlApplicationResponse",
+                &[crate::shape::field::<Option<TexmlApplication>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Texml Application Response
@@ -224,14 +191,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for FindTexmlApplicationsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FindTexmlApplicationsResponse",
-        &[
-            crate::shape::field::<Option<Vec<TexmlApplication>>>("data"),
-            crate::shape::field::<Option<CallScriptingPaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "FindTexmlApplicationsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<TexmlApplication>>>("data"),
+                    crate::shape::field::<Option<CallScriptingPaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Specifies whether calls to phone numbers associated with this connection should hangup after timing out.
@@ -334,35 +307,47 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for TexmlApplication {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TexmlApplication",
-        &[
-            crate::shape::field::<Option<ConnectionActive>>("active"),
-            crate::shape::field::<Option<AnchorsiteOverride>>("anchorsite_override"),
-            crate::shape::field::<Option<bool>>("call_cost_in_webhooks"),
-            crate::shape::field::<Option<CreatedAt>>("created_at"),
-            crate::shape::field::<Option<DtmfType>>("dtmf_type"),
-            crate::shape::field::<Option<FirstCommandTimeout>>("first_command_timeout"),
-            crate::shape::field::<
-                Option<FirstCommandTimeoutSecs>,
-            >("first_command_timeout_secs"),
-            crate::shape::field::<Option<ApplicationName>>("friendly_name"),
-            crate::shape::field::<Option<IntId>>("id"),
-            crate::shape::field::<Option<TexmlApplicationInbound>>("inbound"),
-            crate::shape::field::<Option<TexmlApplicationOutbound>>("outbound"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("status_callback"),
-            crate::shape::field::<
-                Option<TexmlApplicationStatusCallbackMethod>,
-            >("status_callback_method"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<Option<UpdatedAt>>("updated_at"),
-            crate::shape::field::<Option<String>>("voice_fallback_url"),
-            crate::shape::field::<Option<TexmlApplicationVoiceMethod>>("voice_method"),
-            crate::shape::field::<Option<String>>("voice_url"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TexmlApplication",
+                &[
+                    crate::shape::field::<Option<ConnectionActive>>("active"),
+                    crate::shape::field::<
+                        Option<AnchorsiteOverride>,
+                    >("anchorsite_override"),
+                    crate::shape::field::<Option<bool>>("call_cost_in_webhooks"),
+                    crate::shape::field::<Option<CreatedAt>>("created_at"),
+                    crate::shape::field::<Option<DtmfType>>("dtmf_type"),
+                    crate::shape::field::<
+                        Option<FirstCommandTimeout>,
+                    >("first_command_timeout"),
+                    crate::shape::field::<
+                        Option<FirstCommandTimeoutSecs>,
+                    >("first_command_timeout_secs"),
+                    crate::shape::field::<Option<ApplicationName>>("friendly_name"),
+                    crate::shape::field::<Option<IntId>>("id"),
+                    crate::shape::field::<Option<TexmlApplicationInbound>>("inbound"),
+                    crate::shape::field::<Option<TexmlApplicationOutbound>>("outbound"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("status_callback"),
+                    crate::shape::field::<
+                        Option<TexmlApplicationStatusCallbackMethod>,
+                    >("status_callback_method"),
+                    crate::shape::field::<Option<Vec<String>>>("tags"),
+                    crate::shape::field::<Option<UpdatedAt>>("updated_at"),
+                    crate::shape::field::<Option<String>>("voice_fallback_url"),
+                    crate::shape::field::<
+                        Option<TexmlApplicationVoiceMethod>,
+                    >("voice_method"),
+                    crate::shape::field::<Option<String>>("voice_url"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/TexmlApplication/properties/inbound`
@@ -423,40 +408,6 @@ pub struct UpdateTexmlApplicationRequest {
     pub voice_method: Option<UpdateTexmlApplicationRequestVoiceMethod>,
     /// URL to which Telnyx will deliver your XML Translator webhooks.
     pub voice_url: String,
-}
-
-impl crate::shape::Shaped for UpdateTexmlApplicationRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateTexmlApplicationRequest",
-        &[
-            crate::shape::field::<Option<ConnectionActive>>("active"),
-            crate::shape::field::<Option<AnchorsiteOverride>>("anchorsite_override"),
-            crate::shape::field::<Option<bool>>("call_cost_in_webhooks"),
-            crate::shape::field::<Option<DtmfType>>("dtmf_type"),
-            crate::shape::field::<Option<FirstCommandTimeout>>("first_command_timeout"),
-            crate::shape::field::<
-                Option<FirstCommandTimeoutSecs>,
-            >("first_command_timeout_secs"),
-            crate::shape::field::<ApplicationName>("friendly_name"),
-            crate::shape::field::<
-                Option<UpdateTexmlApplicationRequestInbound>,
-            >("inbound"),
-            crate::shape::field::<
-                Option<UpdateTexmlApplicationRequestOutbound>,
-            >("outbound"),
-            crate::shape::field::<Option<String>>("status_callback"),
-            crate::shape::field::<
-                Option<UpdateTexmlApplicationRequestStatusCallbackMethod>,
-            >("status_callback_method"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<Option<String>>("voice_fallback_url"),
-            crate::shape::field::<
-                Option<UpdateTexmlApplicationRequestVoiceMethod>,
-            >("voice_method"),
-            crate::shape::field::<String>("voice_url"),
-        ],
-        false,
-    );
 }
 
 /// Spec: `#/components/schemas/UpdateTexmlApplicationRequest/properties/inbound`

@@ -64,30 +64,36 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallResource {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallResource",
-        &[
-            crate::shape::field::<Option<String>>("account_sid"),
-            crate::shape::field::<Option<CallResourceAnsweredBy>>("answered_by"),
-            crate::shape::field::<Option<String>>("caller_name"),
-            crate::shape::field::<Option<String>>("date_created"),
-            crate::shape::field::<Option<String>>("date_updated"),
-            crate::shape::field::<Option<CallResourceDirection>>("direction"),
-            crate::shape::field::<Option<String>>("duration"),
-            crate::shape::field::<Option<String>>("end_time"),
-            crate::shape::field::<Option<String>>("from"),
-            crate::shape::field::<Option<String>>("from_formatted"),
-            crate::shape::field::<Option<String>>("price"),
-            crate::shape::field::<Option<String>>("price_unit"),
-            crate::shape::field::<Option<String>>("sid"),
-            crate::shape::field::<Option<String>>("start_time"),
-            crate::shape::field::<Option<CallResourceStatus>>("status"),
-            crate::shape::field::<Option<String>>("to"),
-            crate::shape::field::<Option<String>>("to_formatted"),
-            crate::shape::field::<Option<String>>("uri"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallResource",
+                &[
+                    crate::shape::field::<Option<String>>("account_sid"),
+                    crate::shape::field::<Option<CallResourceAnsweredBy>>("answered_by"),
+                    crate::shape::field::<Option<String>>("caller_name"),
+                    crate::shape::field::<Option<String>>("date_created"),
+                    crate::shape::field::<Option<String>>("date_updated"),
+                    crate::shape::field::<Option<CallResourceDirection>>("direction"),
+                    crate::shape::field::<Option<String>>("duration"),
+                    crate::shape::field::<Option<String>>("end_time"),
+                    crate::shape::field::<Option<String>>("from"),
+                    crate::shape::field::<Option<String>>("from_formatted"),
+                    crate::shape::field::<Option<String>>("price"),
+                    crate::shape::field::<Option<String>>("price_unit"),
+                    crate::shape::field::<Option<String>>("sid"),
+                    crate::shape::field::<Option<String>>("start_time"),
+                    crate::shape::field::<Option<CallResourceStatus>>("status"),
+                    crate::shape::field::<Option<String>>("to"),
+                    crate::shape::field::<Option<String>>("to_formatted"),
+                    crate::shape::field::<Option<String>>("uri"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The value of the answering machine detection result, if this feature was enabled for the call.
@@ -129,20 +135,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallResourceIndex {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallResourceIndex",
-        &[
-            crate::shape::field::<Option<Vec<CallResource>>>("calls"),
-            crate::shape::field::<Option<i64>>("end"),
-            crate::shape::field::<Option<String>>("first_page_uri"),
-            crate::shape::field::<Option<String>>("next_page_uri"),
-            crate::shape::field::<Option<i64>>("page"),
-            crate::shape::field::<Option<i64>>("page_size"),
-            crate::shape::field::<Option<i64>>("start"),
-            crate::shape::field::<Option<String>>("uri"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallResourceIndex",
+                &[
+                    crate::shape::field::<Option<Vec<CallResource>>>("calls"),
+                    crate::shape::field::<Option<i64>>("end"),
+                    crate::shape::field::<Option<String>>("first_page_uri"),
+                    crate::shape::field::<Option<String>>("next_page_uri"),
+                    crate::shape::field::<Option<i64>>("page"),
+                    crate::shape::field::<Option<i64>>("page_size"),
+                    crate::shape::field::<Option<i64>>("start"),
+                    crate::shape::field::<Option<String>>("uri"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The status of this call.
@@ -217,17 +229,6 @@ crate::codec::optional_fields!(
     max_size }
 );
 
-impl crate::shape::Shaped for CallScriptingCreateQueueRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallScriptingCreateQueueRequest",
-        &[
-            crate::shape::field::<Option<String>>("FriendlyName"),
-            crate::shape::field::<Option<i64>>("MaxSize"),
-        ],
-        false,
-    );
-}
-
 /// Update Conference Participant Request
 ///
 /// Spec: `#/components/schemas/call-scripting_UpdateConferenceParticipantRequest`
@@ -267,30 +268,6 @@ crate::codec::optional_fields!(
     hold_url, "Muted" => muted, "WaitUrl" => wait_url }
 );
 
-impl crate::shape::Shaped for CallScriptingUpdateConferenceParticipantRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallScriptingUpdateConferenceParticipantRequest",
-        &[
-            crate::shape::field::<
-                Option<CallScriptingUpdateConferenceParticipantRequestAnnounceMethod>,
-            >("AnnounceMethod"),
-            crate::shape::field::<Option<String>>("AnnounceUrl"),
-            crate::shape::field::<Option<bool>>("BeepOnExit"),
-            crate::shape::field::<Option<String>>("CallSidToCoach"),
-            crate::shape::field::<Option<bool>>("Coaching"),
-            crate::shape::field::<Option<bool>>("EndConferenceOnExit"),
-            crate::shape::field::<Option<bool>>("Hold"),
-            crate::shape::field::<
-                Option<CallScriptingUpdateConferenceParticipantRequestHoldMethod>,
-            >("HoldMethod"),
-            crate::shape::field::<Option<String>>("HoldUrl"),
-            crate::shape::field::<Option<bool>>("Muted"),
-            crate::shape::field::<Option<String>>("WaitUrl"),
-        ],
-        false,
-    );
-}
-
 /// The HTTP method used to call the `AnnounceUrl`. Defaults to `POST`.
 ///
 /// Spec: `#/components/schemas/call-scripting_UpdateConferenceParticipantRequest/properties/AnnounceMethod`
@@ -319,20 +296,6 @@ crate::codec::optional_fields!(
     "AnnounceUrl" => announce_url, "Status" => status }
 );
 
-impl crate::shape::Shaped for CallScriptingUpdateConferenceRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallScriptingUpdateConferenceRequest",
-        &[
-            crate::shape::field::<
-                Option<CallScriptingUpdateConferenceRequestAnnounceMethod>,
-            >("AnnounceMethod"),
-            crate::shape::field::<Option<String>>("AnnounceUrl"),
-            crate::shape::field::<Option<String>>("Status"),
-        ],
-        false,
-    );
-}
-
 /// The HTTP method used to call the `AnnounceUrl`. Defaults to `POST`.
 ///
 /// Spec: `#/components/schemas/call-scripting_UpdateConferenceRequest/properties/AnnounceMethod`
@@ -350,14 +313,6 @@ pub struct CallScriptingUpdateQueueRequest {
 crate::codec::optional_fields!(
     CallScriptingUpdateQueueRequest { "MaxSize" => max_size }
 );
-
-impl crate::shape::Shaped for CallScriptingUpdateQueueRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallScriptingUpdateQueueRequest",
-        &[crate::shape::field::<Option<i64>>("MaxSize")],
-        false,
-    );
-}
 
 /// Conference recording resource
 ///
@@ -406,29 +361,39 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ConferenceRecordingResource {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceRecordingResource",
-        &[
-            crate::shape::field::<Option<String>>("account_sid"),
-            crate::shape::field::<Option<String>>("call_sid"),
-            crate::shape::field::<Option<i64>>("channels"),
-            crate::shape::field::<Option<String>>("conference_sid"),
-            crate::shape::field::<Option<String>>("date_created"),
-            crate::shape::field::<Option<String>>("date_updated"),
-            crate::shape::field::<Option<i64>>("duration"),
-            crate::shape::field::<Option<String>>("error_code"),
-            crate::shape::field::<Option<String>>("media_url"),
-            crate::shape::field::<Option<String>>("sid"),
-            crate::shape::field::<Option<ConferenceRecordingResourceSource>>("source"),
-            crate::shape::field::<Option<String>>("start_time"),
-            crate::shape::field::<Option<ConferenceRecordingResourceStatus>>("status"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("subresource_uris"),
-            crate::shape::field::<Option<String>>("uri"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceRecordingResource",
+                &[
+                    crate::shape::field::<Option<String>>("account_sid"),
+                    crate::shape::field::<Option<String>>("call_sid"),
+                    crate::shape::field::<Option<i64>>("channels"),
+                    crate::shape::field::<Option<String>>("conference_sid"),
+                    crate::shape::field::<Option<String>>("date_created"),
+                    crate::shape::field::<Option<String>>("date_updated"),
+                    crate::shape::field::<Option<i64>>("duration"),
+                    crate::shape::field::<Option<String>>("error_code"),
+                    crate::shape::field::<Option<String>>("media_url"),
+                    crate::shape::field::<Option<String>>("sid"),
+                    crate::shape::field::<
+                        Option<ConferenceRecordingResourceSource>,
+                    >("source"),
+                    crate::shape::field::<Option<String>>("start_time"),
+                    crate::shape::field::<
+                        Option<ConferenceRecordingResourceStatus>,
+                    >("status"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("subresource_uris"),
+                    crate::shape::field::<Option<String>>("uri"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Multiple conference recording resources
@@ -463,25 +428,31 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ConferenceRecordingResourceIndex {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceRecordingResourceIndex",
-        &[
-            crate::shape::field::<Option<i64>>("end"),
-            crate::shape::field::<Option<String>>("first_page_uri"),
-            crate::shape::field::<Option<String>>("next_page_uri"),
-            crate::shape::field::<Option<i64>>("page"),
-            crate::shape::field::<Option<i64>>("page_size"),
-            crate::shape::field::<
-                Option<Vec<serde_json::Map<String, serde_json::Value>>>,
-            >("participants"),
-            crate::shape::field::<
-                Option<Vec<ConferenceRecordingResource>>,
-            >("recordings"),
-            crate::shape::field::<Option<i64>>("start"),
-            crate::shape::field::<Option<String>>("uri"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceRecordingResourceIndex",
+                &[
+                    crate::shape::field::<Option<i64>>("end"),
+                    crate::shape::field::<Option<String>>("first_page_uri"),
+                    crate::shape::field::<Option<String>>("next_page_uri"),
+                    crate::shape::field::<Option<i64>>("page"),
+                    crate::shape::field::<Option<i64>>("page_size"),
+                    crate::shape::field::<
+                        Option<Vec<serde_json::Map<String, serde_json::Value>>>,
+                    >("participants"),
+                    crate::shape::field::<
+                        Option<Vec<ConferenceRecordingResource>>,
+                    >("recordings"),
+                    crate::shape::field::<Option<i64>>("start"),
+                    crate::shape::field::<Option<String>>("uri"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// How the recording was started.
@@ -624,28 +595,34 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ConferenceResource {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceResource",
-        &[
-            crate::shape::field::<Option<String>>("account_sid"),
-            crate::shape::field::<Option<String>>("api_version"),
-            crate::shape::field::<Option<String>>("call_sid_ending_conference"),
-            crate::shape::field::<Option<String>>("date_created"),
-            crate::shape::field::<Option<String>>("date_updated"),
-            crate::shape::field::<Option<String>>("friendly_name"),
-            crate::shape::field::<
-                Option<ConferenceResourceReasonConferenceEnded>,
-            >("reason_conference_ended"),
-            crate::shape::field::<Option<String>>("region"),
-            crate::shape::field::<Option<String>>("sid"),
-            crate::shape::field::<Option<ConferenceResourceStatus>>("status"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("subresource_uris"),
-            crate::shape::field::<Option<String>>("uri"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceResource",
+                &[
+                    crate::shape::field::<Option<String>>("account_sid"),
+                    crate::shape::field::<Option<String>>("api_version"),
+                    crate::shape::field::<Option<String>>("call_sid_ending_conference"),
+                    crate::shape::field::<Option<String>>("date_created"),
+                    crate::shape::field::<Option<String>>("date_updated"),
+                    crate::shape::field::<Option<String>>("friendly_name"),
+                    crate::shape::field::<
+                        Option<ConferenceResourceReasonConferenceEnded>,
+                    >("reason_conference_ended"),
+                    crate::shape::field::<Option<String>>("region"),
+                    crate::shape::field::<Option<String>>("sid"),
+                    crate::shape::field::<Option<ConferenceResourceStatus>>("status"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("subresource_uris"),
+                    crate::shape::field::<Option<String>>("uri"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Multiple conference resources
@@ -677,20 +654,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ConferenceResourceIndex {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceResourceIndex",
-        &[
-            crate::shape::field::<Option<Vec<ConferenceResource>>>("conferences"),
-            crate::shape::field::<Option<i64>>("end"),
-            crate::shape::field::<Option<String>>("first_page_uri"),
-            crate::shape::field::<Option<String>>("next_page_uri"),
-            crate::shape::field::<Option<i64>>("page"),
-            crate::shape::field::<Option<i64>>("page_size"),
-            crate::shape::field::<Option<i64>>("start"),
-            crate::shape::field::<Option<String>>("uri"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceResourceIndex",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<ConferenceResource>>,
+                    >("conferences"),
+                    crate::shape::field::<Option<i64>>("end"),
+                    crate::shape::field::<Option<String>>("first_page_uri"),
+                    crate::shape::field::<Option<String>>("next_page_uri"),
+                    crate::shape::field::<Option<i64>>("page"),
+                    crate::shape::field::<Option<i64>>("page_size"),
+                    crate::shape::field::<Option<i64>>("start"),
+                    crate::shape::field::<Option<String>>("uri"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The reason why a conference ended. When a conference is in progress, will be null.
@@ -798,14 +783,6 @@ pub struct CreateTeXmlSecretRequest {
     pub value: String,
 }
 
-impl crate::shape::Shaped for CreateTeXmlSecretRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateTeXmlSecretRequest",
-        &[crate::shape::field::<String>("name"), crate::shape::field::<String>("value")],
-        false,
-    );
-}
-
 /// Create TeXML Secret result
 ///
 /// Spec: `#/components/schemas/CreateTeXMLSecretResult`
@@ -820,14 +797,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CreateTeXmlSecretResult {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateTeXmlSecretResult",
-        &[
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<CreateTeXmlSecretResultValue>>("value"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateTeXmlSecretResult",
+                &[
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<CreateTeXmlSecretResultValue>>("value"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CreateTeXMLSecretResult/properties/value`
@@ -871,11 +854,17 @@ pub struct CreateTexmlSecretResponse {
 crate::codec::optional_fields!(CreateTexmlSecretResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateTexmlSecretResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateTexmlSecretResponse",
-        &[crate::shape::field::<Option<CreateTeXmlSecretResult>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateTexmlSecretResponse",
+                &[crate::shape::field::<Option<CreateTeXmlSecretResult>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/DateTimeRFC2822`
@@ -1026,89 +1015,6 @@ crate::codec::optional_fields!(
     "StatusCallbackMethod" => status_callback_method, "TimeLimit" => time_limit,
     "Timeout" => timeout, "To" => to, "Trim" => trim, "WaitUrl" => wait_url }
 );
-
-impl crate::shape::Shaped for DialConferenceParticipantRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DialConferenceParticipantRequest",
-        &[
-            crate::shape::field::<Option<String>>("AmdStatusCallback"),
-            crate::shape::field::<
-                Option<DialConferenceParticipantRequestAmdStatusCallbackMethod>,
-            >("AmdStatusCallbackMethod"),
-            crate::shape::field::<Option<String>>("ApplicationSid"),
-            crate::shape::field::<Option<DialConferenceParticipantRequestBeep>>("Beep"),
-            crate::shape::field::<Option<String>>("CallSidToCoach"),
-            crate::shape::field::<Option<String>>("CallerId"),
-            crate::shape::field::<Option<bool>>("CancelPlaybackOnDetectMessageEnd"),
-            crate::shape::field::<Option<bool>>("CancelPlaybackOnMachineDetection"),
-            crate::shape::field::<Option<bool>>("Coaching"),
-            crate::shape::field::<
-                Option<DialConferenceParticipantRequestConferenceRecord>,
-            >("ConferenceRecord"),
-            crate::shape::field::<Option<String>>("ConferenceRecordingStatusCallback"),
-            crate::shape::field::<
-                Option<String>,
-            >("ConferenceRecordingStatusCallbackEvent"),
-            crate::shape::field::<
-                Option<
-                    DialConferenceParticipantRequestConferenceRecordingStatusCallbackMethod,
-                >,
-            >("ConferenceRecordingStatusCallbackMethod"),
-            crate::shape::field::<Option<i64>>("ConferenceRecordingTimeout"),
-            crate::shape::field::<Option<String>>("ConferenceStatusCallback"),
-            crate::shape::field::<Option<String>>("ConferenceStatusCallbackEvent"),
-            crate::shape::field::<
-                Option<DialConferenceParticipantRequestConferenceStatusCallbackMethod>,
-            >("ConferenceStatusCallbackMethod"),
-            crate::shape::field::<
-                Option<DialConferenceParticipantRequestConferenceTrim>,
-            >("ConferenceTrim"),
-            crate::shape::field::<
-                Option<Vec<DialConferenceParticipantRequestCustomHeadersItem>>,
-            >("CustomHeaders"),
-            crate::shape::field::<Option<bool>>("EarlyMedia"),
-            crate::shape::field::<Option<bool>>("EndConferenceOnExit"),
-            crate::shape::field::<Option<String>>("From"),
-            crate::shape::field::<Option<String>>("Label"),
-            crate::shape::field::<
-                Option<DialConferenceParticipantRequestMachineDetection>,
-            >("MachineDetection"),
-            crate::shape::field::<Option<i64>>("MachineDetectionSilenceTimeout"),
-            crate::shape::field::<Option<i64>>("MachineDetectionSpeechEndThreshold"),
-            crate::shape::field::<Option<i64>>("MachineDetectionSpeechThreshold"),
-            crate::shape::field::<Option<i64>>("MachineDetectionTimeout"),
-            crate::shape::field::<Option<i64>>("MaxParticipants"),
-            crate::shape::field::<Option<bool>>("Muted"),
-            crate::shape::field::<Option<String>>("PreferredCodecs"),
-            crate::shape::field::<Option<bool>>("Record"),
-            crate::shape::field::<
-                Option<DialConferenceParticipantRequestRecordingChannels>,
-            >("RecordingChannels"),
-            crate::shape::field::<Option<String>>("RecordingStatusCallback"),
-            crate::shape::field::<Option<String>>("RecordingStatusCallbackEvent"),
-            crate::shape::field::<
-                Option<DialConferenceParticipantRequestRecordingStatusCallbackMethod>,
-            >("RecordingStatusCallbackMethod"),
-            crate::shape::field::<
-                Option<DialConferenceParticipantRequestRecordingTrack>,
-            >("RecordingTrack"),
-            crate::shape::field::<Option<String>>("SipAuthPassword"),
-            crate::shape::field::<Option<String>>("SipAuthUsername"),
-            crate::shape::field::<Option<bool>>("StartConferenceOnEnter"),
-            crate::shape::field::<Option<String>>("StatusCallback"),
-            crate::shape::field::<Option<String>>("StatusCallbackEvent"),
-            crate::shape::field::<
-                Option<DialConferenceParticipantRequestStatusCallbackMethod>,
-            >("StatusCallbackMethod"),
-            crate::shape::field::<Option<i64>>("TimeLimit"),
-            crate::shape::field::<Option<i64>>("Timeout"),
-            crate::shape::field::<Option<String>>("To"),
-            crate::shape::field::<Option<DialConferenceParticipantRequestTrim>>("Trim"),
-            crate::shape::field::<Option<String>>("WaitUrl"),
-        ],
-        false,
-    );
-}
 
 /// HTTP request type used for `AmdStatusCallback`. Defaults to `POST`.
 ///
@@ -1376,23 +1282,29 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GetTeXmlRecordingTranscriptionsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetTeXmlRecordingTranscriptionsResponse",
-        &[
-            crate::shape::field::<Option<i64>>("end"),
-            crate::shape::field::<Option<String>>("first_page_uri"),
-            crate::shape::field::<Option<String>>("next_page_uri"),
-            crate::shape::field::<Option<i64>>("page"),
-            crate::shape::field::<Option<i64>>("page_size"),
-            crate::shape::field::<Option<String>>("previous_page_uri"),
-            crate::shape::field::<Option<i64>>("start"),
-            crate::shape::field::<
-                Option<Vec<TexmlRecordingTranscription>>,
-            >("transcriptions"),
-            crate::shape::field::<Option<String>>("uri"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetTeXmlRecordingTranscriptionsResponse",
+                &[
+                    crate::shape::field::<Option<i64>>("end"),
+                    crate::shape::field::<Option<String>>("first_page_uri"),
+                    crate::shape::field::<Option<String>>("next_page_uri"),
+                    crate::shape::field::<Option<i64>>("page"),
+                    crate::shape::field::<Option<i64>>("page_size"),
+                    crate::shape::field::<Option<String>>("previous_page_uri"),
+                    crate::shape::field::<Option<i64>>("start"),
+                    crate::shape::field::<
+                        Option<Vec<TexmlRecordingTranscription>>,
+                    >("transcriptions"),
+                    crate::shape::field::<Option<String>>("uri"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Initiate AI Call Request
@@ -1566,75 +1478,6 @@ pub struct InitiateAiCallRequest {
     pub trim: Option<InitiateAiCallRequestTrim>,
 }
 
-impl crate::shape::Shaped for InitiateAiCallRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InitiateAiCallRequest",
-        &[
-            crate::shape::field::<
-                Option<std::collections::BTreeMap<String, String>>,
-            >("AIAssistantDynamicVariables"),
-            crate::shape::field::<String>("AIAssistantId"),
-            crate::shape::field::<Option<String>>("AIAssistantVersion"),
-            crate::shape::field::<Option<bool>>("AsyncAmd"),
-            crate::shape::field::<Option<String>>("AsyncAmdStatusCallback"),
-            crate::shape::field::<
-                Option<InitiateAiCallRequestAsyncAmdStatusCallbackMethod>,
-            >("AsyncAmdStatusCallbackMethod"),
-            crate::shape::field::<Option<String>>("CallerId"),
-            crate::shape::field::<Option<String>>("ConversationCallback"),
-            crate::shape::field::<
-                Option<InitiateAiCallRequestConversationCallbackMethod>,
-            >("ConversationCallbackMethod"),
-            crate::shape::field::<Option<Vec<String>>>("ConversationCallbacks"),
-            crate::shape::field::<
-                Option<Vec<InitiateAiCallRequestCustomHeadersItem>>,
-            >("CustomHeaders"),
-            crate::shape::field::<
-                Option<InitiateAiCallRequestDetectionMode>,
-            >("DetectionMode"),
-            crate::shape::field::<String>("From"),
-            crate::shape::field::<
-                Option<InitiateAiCallRequestMachineDetection>,
-            >("MachineDetection"),
-            crate::shape::field::<Option<i64>>("MachineDetectionPromptEndTimeout"),
-            crate::shape::field::<Option<i64>>("MachineDetectionSilenceTimeout"),
-            crate::shape::field::<Option<i64>>("MachineDetectionSpeechEndThreshold"),
-            crate::shape::field::<Option<i64>>("MachineDetectionSpeechThreshold"),
-            crate::shape::field::<Option<i64>>("MachineDetectionTimeout"),
-            crate::shape::field::<Option<String>>("Passports"),
-            crate::shape::field::<Option<String>>("PreferredCodecs"),
-            crate::shape::field::<Option<bool>>("Record"),
-            crate::shape::field::<
-                Option<InitiateAiCallRequestRecordingChannels>,
-            >("RecordingChannels"),
-            crate::shape::field::<Option<String>>("RecordingStatusCallback"),
-            crate::shape::field::<Option<String>>("RecordingStatusCallbackEvent"),
-            crate::shape::field::<
-                Option<InitiateAiCallRequestRecordingStatusCallbackMethod>,
-            >("RecordingStatusCallbackMethod"),
-            crate::shape::field::<Option<i64>>("RecordingTimeout"),
-            crate::shape::field::<
-                Option<InitiateAiCallRequestRecordingTrack>,
-            >("RecordingTrack"),
-            crate::shape::field::<Option<SendRecordingUrl>>("SendRecordingUrl"),
-            crate::shape::field::<Option<String>>("SipAuthPassword"),
-            crate::shape::field::<Option<String>>("SipAuthUsername"),
-            crate::shape::field::<Option<InitiateAiCallRequestSipRegion>>("SipRegion"),
-            crate::shape::field::<Option<String>>("StatusCallback"),
-            crate::shape::field::<Option<String>>("StatusCallbackEvent"),
-            crate::shape::field::<
-                Option<InitiateAiCallRequestStatusCallbackMethod>,
-            >("StatusCallbackMethod"),
-            crate::shape::field::<Option<Vec<String>>>("StatusCallbacks"),
-            crate::shape::field::<Option<i64>>("TimeLimit"),
-            crate::shape::field::<Option<i64>>("Timeout"),
-            crate::shape::field::<String>("To"),
-            crate::shape::field::<Option<InitiateAiCallRequestTrim>>("Trim"),
-        ],
-        false,
-    );
-}
-
 /// HTTP request type used for `AsyncAmdStatusCallback`.
 ///
 /// Spec: `#/components/schemas/InitiateAICallRequest/properties/AsyncAmdStatusCallbackMethod`
@@ -1775,16 +1618,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for InitiateAiCallResult {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InitiateAiCallResult",
-        &[
-            crate::shape::field::<Option<String>>("call_sid"),
-            crate::shape::field::<Option<String>>("from"),
-            crate::shape::field::<Option<String>>("status"),
-            crate::shape::field::<Option<String>>("to"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InitiateAiCallResult",
+                &[
+                    crate::shape::field::<Option<String>>("call_sid"),
+                    crate::shape::field::<Option<String>>("from"),
+                    crate::shape::field::<Option<String>>("status"),
+                    crate::shape::field::<Option<String>>("to"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Initiate Call Request
@@ -1976,84 +1825,6 @@ pub struct InitiateCallRequest {
     pub url_method: Option<InitiateCallRequestUrlMethod>,
 }
 
-impl crate::shape::Shaped for InitiateCallRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InitiateCallRequest",
-        &[
-            crate::shape::field::<String>("ApplicationSid"),
-            crate::shape::field::<Option<bool>>("AsyncAmd"),
-            crate::shape::field::<Option<String>>("AsyncAmdStatusCallback"),
-            crate::shape::field::<
-                Option<InitiateCallRequestAsyncAmdStatusCallbackMethod>,
-            >("AsyncAmdStatusCallbackMethod"),
-            crate::shape::field::<Option<String>>("CallerId"),
-            crate::shape::field::<Option<bool>>("CancelPlaybackOnDetectMessageEnd"),
-            crate::shape::field::<Option<bool>>("CancelPlaybackOnMachineDetection"),
-            crate::shape::field::<
-                Option<Vec<InitiateCallRequestCustomHeadersItem>>,
-            >("CustomHeaders"),
-            crate::shape::field::<
-                Option<InitiateCallRequestDeepfakeDetection>,
-            >("DeepfakeDetection"),
-            crate::shape::field::<
-                Option<InitiateCallRequestDeepfakeDetectionCallbackMethod>,
-            >("DeepfakeDetectionCallbackMethod"),
-            crate::shape::field::<Option<String>>("DeepfakeDetectionCallbackUrl"),
-            crate::shape::field::<
-                Option<InitiateCallRequestDetectionMode>,
-            >("DetectionMode"),
-            crate::shape::field::<Option<String>>("FallbackUrl"),
-            crate::shape::field::<String>("From"),
-            crate::shape::field::<
-                Option<InitiateCallRequestMachineDetection>,
-            >("MachineDetection"),
-            crate::shape::field::<Option<i64>>("MachineDetectionPromptEndTimeout"),
-            crate::shape::field::<Option<i64>>("MachineDetectionSilenceTimeout"),
-            crate::shape::field::<Option<i64>>("MachineDetectionSpeechEndThreshold"),
-            crate::shape::field::<Option<i64>>("MachineDetectionSpeechThreshold"),
-            crate::shape::field::<Option<i64>>("MachineDetectionTimeout"),
-            crate::shape::field::<
-                Option<InitiateCallRequestMediaEncryption>,
-            >("MediaEncryption"),
-            crate::shape::field::<Option<String>>("PreferredCodecs"),
-            crate::shape::field::<Option<bool>>("Record"),
-            crate::shape::field::<
-                Option<InitiateCallRequestRecordingChannels>,
-            >("RecordingChannels"),
-            crate::shape::field::<Option<String>>("RecordingStatusCallback"),
-            crate::shape::field::<Option<String>>("RecordingStatusCallbackEvent"),
-            crate::shape::field::<
-                Option<InitiateCallRequestRecordingStatusCallbackMethod>,
-            >("RecordingStatusCallbackMethod"),
-            crate::shape::field::<Option<i64>>("RecordingTimeout"),
-            crate::shape::field::<
-                Option<InitiateCallRequestRecordingTrack>,
-            >("RecordingTrack"),
-            crate::shape::field::<Option<SendRecordingUrl>>("SendRecordingUrl"),
-            crate::shape::field::<Option<String>>("SipAuthPassword"),
-            crate::shape::field::<Option<String>>("SipAuthUsername"),
-            crate::shape::field::<Option<InitiateCallRequestSipRegion>>("SipRegion"),
-            crate::shape::field::<Option<String>>("StatusCallback"),
-            crate::shape::field::<Option<String>>("StatusCallbackEvent"),
-            crate::shape::field::<
-                Option<InitiateCallRequestStatusCallbackMethod>,
-            >("StatusCallbackMethod"),
-            crate::shape::field::<Option<String>>("SuperviseCallSid"),
-            crate::shape::field::<
-                Option<InitiateCallRequestSupervisingRole>,
-            >("SupervisingRole"),
-            crate::shape::field::<Option<String>>("Texml"),
-            crate::shape::field::<Option<i64>>("TimeLimit"),
-            crate::shape::field::<Option<i64>>("Timeout"),
-            crate::shape::field::<String>("To"),
-            crate::shape::field::<Option<InitiateCallRequestTrim>>("Trim"),
-            crate::shape::field::<Option<String>>("Url"),
-            crate::shape::field::<Option<InitiateCallRequestUrlMethod>>("UrlMethod"),
-        ],
-        false,
-    );
-}
-
 /// HTTP request type used for `AsyncAmdStatusCallback`. The default value is inherited from TeXML Application setting.
 ///
 /// Spec: `#/components/schemas/InitiateCallRequest/properties/AsyncAmdStatusCallbackMethod`
@@ -2169,15 +1940,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for InitiateCallResult {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "InitiateCallResult",
-        &[
-            crate::shape::field::<Option<String>>("from"),
-            crate::shape::field::<Option<String>>("status"),
-            crate::shape::field::<Option<String>>("to"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "InitiateCallResult",
+                &[
+                    crate::shape::field::<Option<String>>("from"),
+                    crate::shape::field::<Option<String>>("status"),
+                    crate::shape::field::<Option<String>>("to"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// New participant resource
@@ -2215,22 +1992,30 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for NewParticipantResource {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "NewParticipantResource",
-        &[
-            crate::shape::field::<Option<String>>("account_sid"),
-            crate::shape::field::<Option<String>>("call_sid"),
-            crate::shape::field::<Option<bool>>("coaching"),
-            crate::shape::field::<Option<String>>("coaching_call_sid"),
-            crate::shape::field::<Option<String>>("conference_sid"),
-            crate::shape::field::<Option<bool>>("end_conference_on_exit"),
-            crate::shape::field::<Option<bool>>("hold"),
-            crate::shape::field::<Option<bool>>("muted"),
-            crate::shape::field::<Option<NewParticipantResourceStatus>>("status"),
-            crate::shape::field::<Option<String>>("uri"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "NewParticipantResource",
+                &[
+                    crate::shape::field::<Option<String>>("account_sid"),
+                    crate::shape::field::<Option<String>>("call_sid"),
+                    crate::shape::field::<Option<bool>>("coaching"),
+                    crate::shape::field::<Option<String>>("coaching_call_sid"),
+                    crate::shape::field::<Option<String>>("conference_sid"),
+                    crate::shape::field::<Option<bool>>("end_conference_on_exit"),
+                    crate::shape::field::<Option<bool>>("hold"),
+                    crate::shape::field::<Option<bool>>("muted"),
+                    crate::shape::field::<
+                        Option<NewParticipantResourceStatus>,
+                    >("status"),
+                    crate::shape::field::<Option<String>>("uri"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The status of the participant's call in the conference.
@@ -2321,27 +2106,33 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ParticipantResource {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ParticipantResource",
-        &[
-            crate::shape::field::<Option<String>>("account_sid"),
-            crate::shape::field::<Option<String>>("api_version"),
-            crate::shape::field::<Option<String>>("call_sid"),
-            crate::shape::field::<Option<String>>("call_sid_legacy"),
-            crate::shape::field::<Option<bool>>("coaching"),
-            crate::shape::field::<Option<String>>("coaching_call_sid"),
-            crate::shape::field::<Option<String>>("coaching_call_sid_legacy"),
-            crate::shape::field::<Option<String>>("conference_sid"),
-            crate::shape::field::<Option<String>>("date_created"),
-            crate::shape::field::<Option<String>>("date_updated"),
-            crate::shape::field::<Option<bool>>("end_conference_on_exit"),
-            crate::shape::field::<Option<bool>>("hold"),
-            crate::shape::field::<Option<bool>>("muted"),
-            crate::shape::field::<Option<ParticipantResourceStatus>>("status"),
-            crate::shape::field::<Option<String>>("uri"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ParticipantResource",
+                &[
+                    crate::shape::field::<Option<String>>("account_sid"),
+                    crate::shape::field::<Option<String>>("api_version"),
+                    crate::shape::field::<Option<String>>("call_sid"),
+                    crate::shape::field::<Option<String>>("call_sid_legacy"),
+                    crate::shape::field::<Option<bool>>("coaching"),
+                    crate::shape::field::<Option<String>>("coaching_call_sid"),
+                    crate::shape::field::<Option<String>>("coaching_call_sid_legacy"),
+                    crate::shape::field::<Option<String>>("conference_sid"),
+                    crate::shape::field::<Option<String>>("date_created"),
+                    crate::shape::field::<Option<String>>("date_updated"),
+                    crate::shape::field::<Option<bool>>("end_conference_on_exit"),
+                    crate::shape::field::<Option<bool>>("hold"),
+                    crate::shape::field::<Option<bool>>("muted"),
+                    crate::shape::field::<Option<ParticipantResourceStatus>>("status"),
+                    crate::shape::field::<Option<String>>("uri"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Multiple participant resources
@@ -2373,20 +2164,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ParticipantResourceIndex {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ParticipantResourceIndex",
-        &[
-            crate::shape::field::<Option<i64>>("end"),
-            crate::shape::field::<Option<String>>("first_page_uri"),
-            crate::shape::field::<Option<String>>("next_page_uri"),
-            crate::shape::field::<Option<i64>>("page"),
-            crate::shape::field::<Option<i64>>("page_size"),
-            crate::shape::field::<Option<Vec<ParticipantResource>>>("participants"),
-            crate::shape::field::<Option<i64>>("start"),
-            crate::shape::field::<Option<String>>("uri"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ParticipantResourceIndex",
+                &[
+                    crate::shape::field::<Option<i64>>("end"),
+                    crate::shape::field::<Option<String>>("first_page_uri"),
+                    crate::shape::field::<Option<String>>("next_page_uri"),
+                    crate::shape::field::<Option<i64>>("page"),
+                    crate::shape::field::<Option<i64>>("page_size"),
+                    crate::shape::field::<
+                        Option<Vec<ParticipantResource>>,
+                    >("participants"),
+                    crate::shape::field::<Option<i64>>("start"),
+                    crate::shape::field::<Option<String>>("uri"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The status of the participant's call in the conference.
@@ -2432,23 +2231,29 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for QueueResource {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "QueueResource",
-        &[
-            crate::shape::field::<Option<String>>("account_sid"),
-            crate::shape::field::<Option<i64>>("average_wait_time"),
-            crate::shape::field::<Option<i64>>("current_size"),
-            crate::shape::field::<Option<String>>("date_created"),
-            crate::shape::field::<Option<String>>("date_updated"),
-            crate::shape::field::<Option<i64>>("max_size"),
-            crate::shape::field::<Option<String>>("sid"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("subresource_uris"),
-            crate::shape::field::<Option<String>>("uri"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "QueueResource",
+                &[
+                    crate::shape::field::<Option<String>>("account_sid"),
+                    crate::shape::field::<Option<i64>>("average_wait_time"),
+                    crate::shape::field::<Option<i64>>("current_size"),
+                    crate::shape::field::<Option<String>>("date_created"),
+                    crate::shape::field::<Option<String>>("date_updated"),
+                    crate::shape::field::<Option<i64>>("max_size"),
+                    crate::shape::field::<Option<String>>("sid"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("subresource_uris"),
+                    crate::shape::field::<Option<String>>("uri"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Multiple queue resources
@@ -2480,20 +2285,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for QueueResourceIndex {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "QueueResourceIndex",
-        &[
-            crate::shape::field::<Option<i64>>("end"),
-            crate::shape::field::<Option<String>>("first_page_uri"),
-            crate::shape::field::<Option<String>>("next_page_uri"),
-            crate::shape::field::<Option<i64>>("page"),
-            crate::shape::field::<Option<i64>>("page_size"),
-            crate::shape::field::<Option<Vec<QueueResource>>>("queues"),
-            crate::shape::field::<Option<i64>>("start"),
-            crate::shape::field::<Option<String>>("uri"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "QueueResourceIndex",
+                &[
+                    crate::shape::field::<Option<i64>>("end"),
+                    crate::shape::field::<Option<String>>("first_page_uri"),
+                    crate::shape::field::<Option<String>>("next_page_uri"),
+                    crate::shape::field::<Option<i64>>("page"),
+                    crate::shape::field::<Option<i64>>("page_size"),
+                    crate::shape::field::<Option<Vec<QueueResource>>>("queues"),
+                    crate::shape::field::<Option<i64>>("start"),
+                    crate::shape::field::<Option<String>>("uri"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Defines how the recording was created.
@@ -2783,28 +2594,6 @@ crate::codec::optional_fields!(
     => recording_track, "SendRecordingUrl" => send_recording_url }
 );
 
-impl crate::shape::Shaped for TexmlCreateCallRecordingRequestBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TexmlCreateCallRecordingRequestBody",
-        &[
-            crate::shape::field::<Option<PlayBeep>>("PlayBeep"),
-            crate::shape::field::<Option<TexmlRecordingChannels>>("RecordingChannels"),
-            crate::shape::field::<
-                Option<TexmlStatusCallback>,
-            >("RecordingStatusCallback"),
-            crate::shape::field::<
-                Option<RecordingStatusCallbackEvent>,
-            >("RecordingStatusCallbackEvent"),
-            crate::shape::field::<
-                Option<TexmlStatusCallbackMethod>,
-            >("RecordingStatusCallbackMethod"),
-            crate::shape::field::<Option<RecordingTrack>>("RecordingTrack"),
-            crate::shape::field::<Option<SendRecordingUrl>>("SendRecordingUrl"),
-        ],
-        false,
-    );
-}
-
 /// Texml Create Call Recording Response Body
 ///
 /// Spec: `#/components/schemas/TexmlCreateCallRecordingResponseBody`
@@ -2837,27 +2626,33 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for TexmlCreateCallRecordingResponseBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TexmlCreateCallRecordingResponseBody",
-        &[
-            crate::shape::field::<Option<AccountSid>>("account_sid"),
-            crate::shape::field::<Option<CallControlId>>("call_sid"),
-            crate::shape::field::<Option<TwimlRecordingChannels>>("channels"),
-            crate::shape::field::<Option<ConferenceSid>>("conference_sid"),
-            crate::shape::field::<Option<DateTimeRfc2822>>("date_created"),
-            crate::shape::field::<Option<DateTimeRfc2822>>("date_updated"),
-            crate::shape::field::<Option<TexmlRecordingDuration>>("duration"),
-            crate::shape::field::<Option<TexmlErrorCode>>("error_code"),
-            crate::shape::field::<Option<TexmlRecordingPrice>>("price"),
-            crate::shape::field::<Option<TexmlPriceUnit>>("price_unit"),
-            crate::shape::field::<Option<TexmlSid>>("sid"),
-            crate::shape::field::<Option<RecordingSource>>("source"),
-            crate::shape::field::<Option<DateTimeRfc2822>>("start_time"),
-            crate::shape::field::<Option<RecordingTrack>>("track"),
-            crate::shape::field::<Option<String>>("uri"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TexmlCreateCallRecordingResponseBody",
+                &[
+                    crate::shape::field::<Option<AccountSid>>("account_sid"),
+                    crate::shape::field::<Option<CallControlId>>("call_sid"),
+                    crate::shape::field::<Option<TwimlRecordingChannels>>("channels"),
+                    crate::shape::field::<Option<ConferenceSid>>("conference_sid"),
+                    crate::shape::field::<Option<DateTimeRfc2822>>("date_created"),
+                    crate::shape::field::<Option<DateTimeRfc2822>>("date_updated"),
+                    crate::shape::field::<Option<TexmlRecordingDuration>>("duration"),
+                    crate::shape::field::<Option<TexmlErrorCode>>("error_code"),
+                    crate::shape::field::<Option<TexmlRecordingPrice>>("price"),
+                    crate::shape::field::<Option<TexmlPriceUnit>>("price_unit"),
+                    crate::shape::field::<Option<TexmlSid>>("sid"),
+                    crate::shape::field::<Option<RecordingSource>>("source"),
+                    crate::shape::field::<Option<DateTimeRfc2822>>("start_time"),
+                    crate::shape::field::<Option<RecordingTrack>>("track"),
+                    crate::shape::field::<Option<String>>("uri"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Texml Create Call Streaming Request Body
@@ -2880,28 +2675,6 @@ crate::codec::optional_fields!(
     status_callback, "StatusCallbackMethod" => status_callback_method, "Track" => track,
     "Url" => url }
 );
-
-impl crate::shape::Shaped for TexmlCreateCallStreamingRequestBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TexmlCreateCallStreamingRequestBody",
-        &[
-            crate::shape::field::<
-                Option<TexmlBidirectionalStreamCodec>,
-            >("BidirectionalCodec"),
-            crate::shape::field::<
-                Option<TexmlBidirectionalStreamMode>,
-            >("BidirectionalMode"),
-            crate::shape::field::<Option<StreamName>>("Name"),
-            crate::shape::field::<Option<TexmlStatusCallback>>("StatusCallback"),
-            crate::shape::field::<
-                Option<TexmlStatusCallbackMethod>,
-            >("StatusCallbackMethod"),
-            crate::shape::field::<Option<StreamTrack>>("Track"),
-            crate::shape::field::<Option<TexmlStreamUrl>>("Url"),
-        ],
-        false,
-    );
-}
 
 /// Texml Create Call Streaming Response Body
 ///
@@ -2927,21 +2700,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for TexmlCreateCallStreamingResponseBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TexmlCreateCallStreamingResponseBody",
-        &[
-            crate::shape::field::<Option<AccountSid>>("account_sid"),
-            crate::shape::field::<Option<CallControlId>>("call_sid"),
-            crate::shape::field::<Option<DateTimeRfc2822>>("date_updated"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<TexmlSid>>("sid"),
-            crate::shape::field::<
-                Option<TexmlCreateCallStreamingResponseBodyStatus>,
-            >("status"),
-            crate::shape::field::<Option<String>>("uri"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TexmlCreateCallStreamingResponseBody",
+                &[
+                    crate::shape::field::<Option<AccountSid>>("account_sid"),
+                    crate::shape::field::<Option<CallControlId>>("call_sid"),
+                    crate::shape::field::<Option<DateTimeRfc2822>>("date_updated"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<TexmlSid>>("sid"),
+                    crate::shape::field::<
+                        Option<TexmlCreateCallStreamingResponseBodyStatus>,
+                    >("status"),
+                    crate::shape::field::<Option<String>>("uri"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The status of the streaming.
@@ -3010,30 +2789,6 @@ crate::codec::optional_fields!(
     sip_transport, "StatusCallback" => status_callback, "StatusCallbackMethod" =>
     status_callback_method, "Track" => track }
 );
-
-impl crate::shape::Shaped for TexmlCreateSiprecSessionRequestBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TexmlCreateSiprecSessionRequestBody",
-        &[
-            crate::shape::field::<Option<String>>("ConnectorName"),
-            crate::shape::field::<Option<bool>>("IncludeMetadataCustomHeaders"),
-            crate::shape::field::<Option<String>>("Name"),
-            crate::shape::field::<Option<bool>>("Secure"),
-            crate::shape::field::<Option<i64>>("SessionTimeoutSecs"),
-            crate::shape::field::<
-                Option<TexmlCreateSiprecSessionRequestBodySipTransport>,
-            >("SipTransport"),
-            crate::shape::field::<Option<String>>("StatusCallback"),
-            crate::shape::field::<
-                Option<TexmlCreateSiprecSessionRequestBodyStatusCallbackMethod>,
-            >("StatusCallbackMethod"),
-            crate::shape::field::<
-                Option<TexmlCreateSiprecSessionRequestBodyTrack>,
-            >("Track"),
-        ],
-        false,
-    );
-}
 
 /// Specifies SIP transport protocol.
 ///
@@ -3120,26 +2875,32 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for TexmlCreateSiprecSessionResponseBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TexmlCreateSiprecSessionResponseBody",
-        &[
-            crate::shape::field::<Option<String>>("account_sid"),
-            crate::shape::field::<Option<String>>("call_sid"),
-            crate::shape::field::<Option<String>>("date_created"),
-            crate::shape::field::<Option<String>>("date_updated"),
-            crate::shape::field::<Option<String>>("error_code"),
-            crate::shape::field::<Option<String>>("sid"),
-            crate::shape::field::<Option<String>>("start_time"),
-            crate::shape::field::<
-                Option<TexmlCreateSiprecSessionResponseBodyStatus>,
-            >("status"),
-            crate::shape::field::<
-                Option<TexmlCreateSiprecSessionResponseBodyTrack>,
-            >("track"),
-            crate::shape::field::<Option<String>>("uri"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TexmlCreateSiprecSessionResponseBody",
+                &[
+                    crate::shape::field::<Option<String>>("account_sid"),
+                    crate::shape::field::<Option<String>>("call_sid"),
+                    crate::shape::field::<Option<String>>("date_created"),
+                    crate::shape::field::<Option<String>>("date_updated"),
+                    crate::shape::field::<Option<String>>("error_code"),
+                    crate::shape::field::<Option<String>>("sid"),
+                    crate::shape::field::<Option<String>>("start_time"),
+                    crate::shape::field::<
+                        Option<TexmlCreateSiprecSessionResponseBodyStatus>,
+                    >("status"),
+                    crate::shape::field::<
+                        Option<TexmlCreateSiprecSessionResponseBodyTrack>,
+                    >("track"),
+                    crate::shape::field::<Option<String>>("uri"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The status of the siprec session.
@@ -3219,29 +2980,35 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for TexmlGetCallRecordingResponseBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TexmlGetCallRecordingResponseBody",
-        &[
-            crate::shape::field::<Option<AccountSid>>("account_sid"),
-            crate::shape::field::<Option<CallControlId>>("call_sid"),
-            crate::shape::field::<Option<TwimlRecordingChannels>>("channels"),
-            crate::shape::field::<Option<ConferenceSid>>("conference_sid"),
-            crate::shape::field::<Option<DateTimeRfc2822>>("date_created"),
-            crate::shape::field::<Option<DateTimeRfc2822>>("date_updated"),
-            crate::shape::field::<Option<TexmlRecordingDuration>>("duration"),
-            crate::shape::field::<Option<TexmlErrorCode>>("error_code"),
-            crate::shape::field::<Option<TexmlRecordingMediaUrl>>("media_url"),
-            crate::shape::field::<Option<TexmlSid>>("sid"),
-            crate::shape::field::<Option<RecordingSource>>("source"),
-            crate::shape::field::<Option<DateTimeRfc2822>>("start_time"),
-            crate::shape::field::<Option<TexmlRecordingStatus>>("status"),
-            crate::shape::field::<
-                Option<TexmlRecordingSubresourcesUris>,
-            >("subresources_uris"),
-            crate::shape::field::<Option<String>>("uri"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TexmlGetCallRecordingResponseBody",
+                &[
+                    crate::shape::field::<Option<AccountSid>>("account_sid"),
+                    crate::shape::field::<Option<CallControlId>>("call_sid"),
+                    crate::shape::field::<Option<TwimlRecordingChannels>>("channels"),
+                    crate::shape::field::<Option<ConferenceSid>>("conference_sid"),
+                    crate::shape::field::<Option<DateTimeRfc2822>>("date_created"),
+                    crate::shape::field::<Option<DateTimeRfc2822>>("date_updated"),
+                    crate::shape::field::<Option<TexmlRecordingDuration>>("duration"),
+                    crate::shape::field::<Option<TexmlErrorCode>>("error_code"),
+                    crate::shape::field::<Option<TexmlRecordingMediaUrl>>("media_url"),
+                    crate::shape::field::<Option<TexmlSid>>("sid"),
+                    crate::shape::field::<Option<RecordingSource>>("source"),
+                    crate::shape::field::<Option<DateTimeRfc2822>>("start_time"),
+                    crate::shape::field::<Option<TexmlRecordingStatus>>("status"),
+                    crate::shape::field::<
+                        Option<TexmlRecordingSubresourcesUris>,
+                    >("subresources_uris"),
+                    crate::shape::field::<Option<String>>("uri"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Multiple recording resources
@@ -3276,23 +3043,29 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for TexmlGetCallRecordingsResponseBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TexmlGetCallRecordingsResponseBody",
-        &[
-            crate::shape::field::<Option<i64>>("end"),
-            crate::shape::field::<Option<String>>("first_page_uri"),
-            crate::shape::field::<Option<String>>("next_page_uri"),
-            crate::shape::field::<Option<i64>>("page"),
-            crate::shape::field::<Option<i64>>("page_size"),
-            crate::shape::field::<Option<String>>("previous_page_uri"),
-            crate::shape::field::<
-                Option<Vec<TexmlGetCallRecordingResponseBody>>,
-            >("recordings"),
-            crate::shape::field::<Option<i64>>("start"),
-            crate::shape::field::<Option<String>>("uri"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TexmlGetCallRecordingsResponseBody",
+                &[
+                    crate::shape::field::<Option<i64>>("end"),
+                    crate::shape::field::<Option<String>>("first_page_uri"),
+                    crate::shape::field::<Option<String>>("next_page_uri"),
+                    crate::shape::field::<Option<i64>>("page"),
+                    crate::shape::field::<Option<i64>>("page_size"),
+                    crate::shape::field::<Option<String>>("previous_page_uri"),
+                    crate::shape::field::<
+                        Option<Vec<TexmlGetCallRecordingResponseBody>>,
+                    >("recordings"),
+                    crate::shape::field::<Option<i64>>("start"),
+                    crate::shape::field::<Option<String>>("uri"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The unit in which the price is given.
@@ -3368,11 +3141,17 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for TexmlRecordingSubresourcesUris {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TexmlRecordingSubresourcesUris",
-        &[crate::shape::field::<Option<String>>("transcriptions")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TexmlRecordingSubresourcesUris",
+                &[crate::shape::field::<Option<String>>("transcriptions")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Texml Get Call Recording Transcription Response Body
@@ -3405,23 +3184,31 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for TexmlRecordingTranscription {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TexmlRecordingTranscription",
-        &[
-            crate::shape::field::<Option<AccountSid>>("account_sid"),
-            crate::shape::field::<Option<String>>("api_version"),
-            crate::shape::field::<Option<CallControlId>>("call_sid"),
-            crate::shape::field::<Option<DateTimeRfc2822>>("date_created"),
-            crate::shape::field::<Option<DateTimeRfc2822>>("date_updated"),
-            crate::shape::field::<Option<TexmlRecordingDuration>>("duration"),
-            crate::shape::field::<Option<TexmlSid>>("recording_sid"),
-            crate::shape::field::<Option<TexmlSid>>("sid"),
-            crate::shape::field::<Option<TexmlRecordingTranscriptionStatus>>("status"),
-            crate::shape::field::<Option<String>>("transcription_text"),
-            crate::shape::field::<Option<String>>("uri"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TexmlRecordingTranscription",
+                &[
+                    crate::shape::field::<Option<AccountSid>>("account_sid"),
+                    crate::shape::field::<Option<String>>("api_version"),
+                    crate::shape::field::<Option<CallControlId>>("call_sid"),
+                    crate::shape::field::<Option<DateTimeRfc2822>>("date_created"),
+                    crate::shape::field::<Option<DateTimeRfc2822>>("date_updated"),
+                    crate::shape::field::<Option<TexmlRecordingDuration>>("duration"),
+                    crate::shape::field::<Option<TexmlSid>>("recording_sid"),
+                    crate::shape::field::<Option<TexmlSid>>("sid"),
+                    crate::shape::field::<
+                        Option<TexmlRecordingTranscriptionStatus>,
+                    >("status"),
+                    crate::shape::field::<Option<String>>("transcription_text"),
+                    crate::shape::field::<Option<String>>("uri"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The status of the recording transcriptions. The transcription text will be available only when the status is completed.
@@ -3492,18 +3279,6 @@ crate::codec::optional_fields!(
     TexmlUpdateCallRecordingRequestBody { "Status" => status }
 );
 
-impl crate::shape::Shaped for TexmlUpdateCallRecordingRequestBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TexmlUpdateCallRecordingRequestBody",
-        &[
-            crate::shape::field::<
-                Option<TexmlUpdateCallRecordingRequestBodyStatus>,
-            >("Status"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/TexmlUpdateCallRecordingRequestBody/properties/Status`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TexmlUpdateCallRecordingRequestBodyStatus {
@@ -3554,14 +3329,6 @@ crate::codec::optional_fields!(
     TexmlUpdateCallStreamingRequestBody { "Status" => status }
 );
 
-impl crate::shape::Shaped for TexmlUpdateCallStreamingRequestBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TexmlUpdateCallStreamingRequestBody",
-        &[crate::shape::field::<Option<StreamStatus>>("Status")],
-        false,
-    );
-}
-
 /// Texml Update Call Streaming Response Body
 ///
 /// Spec: `#/components/schemas/TexmlUpdateCallStreamingResponseBody`
@@ -3584,20 +3351,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for TexmlUpdateCallStreamingResponseBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TexmlUpdateCallStreamingResponseBody",
-        &[
-            crate::shape::field::<Option<AccountSid>>("account_sid"),
-            crate::shape::field::<Option<CallControlId>>("call_sid"),
-            crate::shape::field::<Option<DateTimeRfc2822>>("date_updated"),
-            crate::shape::field::<Option<TexmlSid>>("sid"),
-            crate::shape::field::<
-                Option<TexmlUpdateCallStreamingResponseBodyStatus>,
-            >("status"),
-            crate::shape::field::<Option<String>>("uri"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TexmlUpdateCallStreamingResponseBody",
+                &[
+                    crate::shape::field::<Option<AccountSid>>("account_sid"),
+                    crate::shape::field::<Option<CallControlId>>("call_sid"),
+                    crate::shape::field::<Option<DateTimeRfc2822>>("date_updated"),
+                    crate::shape::field::<Option<TexmlSid>>("sid"),
+                    crate::shape::field::<
+                        Option<TexmlUpdateCallStreamingResponseBodyStatus>,
+                    >("status"),
+                    crate::shape::field::<Option<String>>("uri"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The status of the streaming.
@@ -3617,18 +3390,6 @@ pub struct TexmlUpdateSiprecSessionRequestBody {
 crate::codec::optional_fields!(
     TexmlUpdateSiprecSessionRequestBody { "Status" => status }
 );
-
-impl crate::shape::Shaped for TexmlUpdateSiprecSessionRequestBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TexmlUpdateSiprecSessionRequestBody",
-        &[
-            crate::shape::field::<
-                Option<TexmlUpdateSiprecSessionRequestBodyStatus>,
-            >("Status"),
-        ],
-        false,
-    );
-}
 
 /// The new status of the resource. Specifying `stopped` will end the siprec session.
 ///
@@ -3663,21 +3424,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for TexmlUpdateSiprecSessionResponseBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TexmlUpdateSiprecSessionResponseBody",
-        &[
-            crate::shape::field::<Option<String>>("account_sid"),
-            crate::shape::field::<Option<String>>("call_sid"),
-            crate::shape::field::<Option<String>>("date_updated"),
-            crate::shape::field::<Option<String>>("error_code"),
-            crate::shape::field::<Option<String>>("sid"),
-            crate::shape::field::<
-                Option<TexmlUpdateSiprecSessionResponseBodyStatus>,
-            >("status"),
-            crate::shape::field::<Option<String>>("uri"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TexmlUpdateSiprecSessionResponseBody",
+                &[
+                    crate::shape::field::<Option<String>>("account_sid"),
+                    crate::shape::field::<Option<String>>("call_sid"),
+                    crate::shape::field::<Option<String>>("date_updated"),
+                    crate::shape::field::<Option<String>>("error_code"),
+                    crate::shape::field::<Option<String>>("sid"),
+                    crate::shape::field::<
+                        Option<TexmlUpdateSiprecSessionResponseBodyStatus>,
+                    >("status"),
+                    crate::shape::field::<Option<String>>("uri"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The status of the siprec session.
@@ -3717,27 +3484,6 @@ crate::codec::optional_fields!(
     status_callback, "StatusCallbackMethod" => status_callback_method, "Texml" => texml,
     "Url" => url }
 );
-
-impl crate::shape::Shaped for UpdateCallRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateCallRequest",
-        &[
-            crate::shape::field::<
-                Option<UpdateCallRequestFallbackMethod>,
-            >("FallbackMethod"),
-            crate::shape::field::<Option<String>>("FallbackUrl"),
-            crate::shape::field::<Option<UpdateCallRequestMethod>>("Method"),
-            crate::shape::field::<Option<String>>("Status"),
-            crate::shape::field::<Option<String>>("StatusCallback"),
-            crate::shape::field::<
-                Option<UpdateCallRequestStatusCallbackMethod>,
-            >("StatusCallbackMethod"),
-            crate::shape::field::<Option<String>>("Texml"),
-            crate::shape::field::<Option<String>>("Url"),
-        ],
-        false,
-    );
-}
 
 /// HTTP request type used for `FallbackUrl`.
 ///

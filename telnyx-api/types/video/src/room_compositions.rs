@@ -31,24 +31,6 @@ crate::codec::optional_fields!(
     webhook_event_url, "webhook_timeout_secs" => webhook_timeout_secs }
 );
 
-impl crate::shape::Shaped for CreateRoomCompositionRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateRoomCompositionRequest",
-        &[
-            crate::shape::field::<Option<String>>("format"),
-            crate::shape::field::<Option<String>>("resolution"),
-            crate::shape::field::<Option<String>>("session_id"),
-            crate::shape::field::<
-                Option<std::collections::BTreeMap<String, VideoRegion>>,
-            >("video_layout"),
-            crate::shape::field::<Option<String>>("webhook_event_failover_url"),
-            crate::shape::field::<Option<String>>("webhook_event_url"),
-            crate::shape::field::<Option<i64>>("webhook_timeout_secs"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1room_compositions/post/responses/202/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateRoomCompositionResponse {
@@ -58,11 +40,17 @@ pub struct CreateRoomCompositionResponse {
 crate::codec::optional_fields!(CreateRoomCompositionResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateRoomCompositionResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateRoomCompositionResponse",
-        &[crate::shape::field::<Option<RoomComposition>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateRoomCompositionResponse",
+                &[crate::shape::field::<Option<RoomComposition>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1room_compositions/get/parameters/0/schema`
@@ -79,20 +67,6 @@ crate::codec::optional_fields!(
     ListRoomCompositionsFilter { "date_created_at" => date_created_at, "session_id" =>
     session_id, "status" => status }
 );
-
-impl crate::shape::Shaped for ListRoomCompositionsFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListRoomCompositionsFilter",
-        &[
-            crate::shape::field::<
-                Option<ListRoomCompositionsFilterDateCreatedAt>,
-            >("date_created_at"),
-            crate::shape::field::<Option<String>>("session_id"),
-            crate::shape::field::<Option<ListRoomCompositionsFilterStatus>>("status"),
-        ],
-        false,
-    );
-}
 
 /// The status for filtering room compositions.
 ///
@@ -146,14 +120,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListRoomCompositionsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListRoomCompositionsResponse",
-        &[
-            crate::shape::field::<Option<Vec<RoomComposition>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListRoomCompositionsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<RoomComposition>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RoomComposition`
@@ -212,34 +192,40 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for RoomComposition {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RoomComposition",
-        &[
-            crate::shape::field::<Option<String>>("completed_at"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("download_url"),
-            crate::shape::field::<Option<i64>>("duration_secs"),
-            crate::shape::field::<Option<String>>("ended_at"),
-            crate::shape::field::<Option<RoomCompositionFormat>>("format"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("resolution"),
-            crate::shape::field::<Option<String>>("room_id"),
-            crate::shape::field::<Option<String>>("session_id"),
-            crate::shape::field::<Option<f64>>("size_mb"),
-            crate::shape::field::<Option<String>>("started_at"),
-            crate::shape::field::<Option<RoomCompositionStatus>>("status"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("user_id"),
-            crate::shape::field::<
-                Option<std::collections::BTreeMap<String, VideoRegion>>,
-            >("video_layout"),
-            crate::shape::field::<Option<String>>("webhook_event_failover_url"),
-            crate::shape::field::<Option<String>>("webhook_event_url"),
-            crate::shape::field::<Option<i64>>("webhook_timeout_secs"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RoomComposition",
+                &[
+                    crate::shape::field::<Option<String>>("completed_at"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("download_url"),
+                    crate::shape::field::<Option<i64>>("duration_secs"),
+                    crate::shape::field::<Option<String>>("ended_at"),
+                    crate::shape::field::<Option<RoomCompositionFormat>>("format"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("resolution"),
+                    crate::shape::field::<Option<String>>("room_id"),
+                    crate::shape::field::<Option<String>>("session_id"),
+                    crate::shape::field::<Option<f64>>("size_mb"),
+                    crate::shape::field::<Option<String>>("started_at"),
+                    crate::shape::field::<Option<RoomCompositionStatus>>("status"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<String>>("user_id"),
+                    crate::shape::field::<
+                        Option<std::collections::BTreeMap<String, VideoRegion>>,
+                    >("video_layout"),
+                    crate::shape::field::<Option<String>>("webhook_event_failover_url"),
+                    crate::shape::field::<Option<String>>("webhook_event_url"),
+                    crate::shape::field::<Option<i64>>("webhook_timeout_secs"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Shows format of the room composition.
@@ -342,20 +328,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for VideoRegion {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VideoRegion",
-        &[
-            crate::shape::field::<Option<i64>>("height"),
-            crate::shape::field::<Option<i64>>("max_columns"),
-            crate::shape::field::<Option<i64>>("max_rows"),
-            crate::shape::field::<Option<Vec<String>>>("video_sources"),
-            crate::shape::field::<Option<i64>>("width"),
-            crate::shape::field::<Option<i64>>("x_pos"),
-            crate::shape::field::<Option<i64>>("y_pos"),
-            crate::shape::field::<Option<i64>>("z_pos"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VideoRegion",
+                &[
+                    crate::shape::field::<Option<i64>>("height"),
+                    crate::shape::field::<Option<i64>>("max_columns"),
+                    crate::shape::field::<Option<i64>>("max_rows"),
+                    crate::shape::field::<Option<Vec<String>>>("video_sources"),
+                    crate::shape::field::<Option<i64>>("width"),
+                    crate::shape::field::<Option<i64>>("x_pos"),
+                    crate::shape::field::<Option<i64>>("y_pos"),
+                    crate::shape::field::<Option<i64>>("z_pos"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1room_compositions~1{room_composition_id}/get/responses/200/content/application~1json/schema`

@@ -23,26 +23,6 @@ crate::codec::optional_fields!(
     "session_id" => session_id }
 );
 
-impl crate::shape::Shaped for ListRoomParticipantsFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListRoomParticipantsFilter",
-        &[
-            crate::shape::field::<Option<String>>("context"),
-            crate::shape::field::<
-                Option<ListRoomParticipantsFilterDateJoinedAt>,
-            >("date_joined_at"),
-            crate::shape::field::<
-                Option<ListRoomParticipantsFilterDateLeftAt>,
-            >("date_left_at"),
-            crate::shape::field::<
-                Option<ListRoomParticipantsFilterDateUpdatedAt>,
-            >("date_updated_at"),
-            crate::shape::field::<Option<String>>("session_id"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1room_participants/get/parameters/0/schema/properties/date_joined_at`
 pub type ListRoomParticipantsFilterDateJoinedAt = ListRoomCompositionsFilterDateCreatedAt;
 
@@ -61,9 +41,15 @@ pub struct ViewRoomParticipantResponse {
 crate::codec::optional_fields!(ViewRoomParticipantResponse { "data" => data });
 
 impl crate::shape::Shaped for ViewRoomParticipantResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ViewRoomParticipantResponse",
-        &[crate::shape::field::<Option<RoomParticipant>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ViewRoomParticipantResponse",
+                &[crate::shape::field::<Option<RoomParticipant>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -19,11 +19,21 @@ pub struct DeleteRoomRecordingsResponse {
 crate::codec::optional_fields!(DeleteRoomRecordingsResponse { "data" => data });
 
 impl crate::shape::Shaped for DeleteRoomRecordingsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DeleteRoomRecordingsResponse",
-        &[crate::shape::field::<Option<DeleteRoomRecordingsResponseData>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DeleteRoomRecordingsResponse",
+                &[
+                    crate::shape::field::<
+                        Option<DeleteRoomRecordingsResponseData>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1room_recordings/delete/responses/201/content/application~1json/schema/properties/data`
@@ -38,11 +48,17 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for DeleteRoomRecordingsResponseData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DeleteRoomRecordingsResponseData",
-        &[crate::shape::field::<Option<i64>>("room_recordings")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DeleteRoomRecordingsResponseData",
+                &[crate::shape::field::<Option<i64>>("room_recordings")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1room_recordings/get/parameters/0/schema`
@@ -71,27 +87,6 @@ crate::codec::optional_fields!(
     "type" => type_ }
 );
 
-impl crate::shape::Shaped for ListRoomRecordingsFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListRoomRecordingsFilter",
-        &[
-            crate::shape::field::<
-                Option<ListRoomRecordingsFilterDateEndedAt>,
-            >("date_ended_at"),
-            crate::shape::field::<
-                Option<ListRoomRecordingsFilterDateStartedAt>,
-            >("date_started_at"),
-            crate::shape::field::<Option<i64>>("duration_secs"),
-            crate::shape::field::<Option<String>>("participant_id"),
-            crate::shape::field::<Option<String>>("room_id"),
-            crate::shape::field::<Option<String>>("session_id"),
-            crate::shape::field::<Option<String>>("status"),
-            crate::shape::field::<Option<String>>("type"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1room_recordings/get/parameters/0/schema/properties/date_ended_at`
 pub type ListRoomRecordingsFilterDateEndedAt = ListRoomCompositionsFilterDateCreatedAt;
 
@@ -110,14 +105,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListRoomRecordingsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListRoomRecordingsResponse",
-        &[
-            crate::shape::field::<Option<Vec<RoomRecording>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListRoomRecordingsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<RoomRecording>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RoomRecording`
@@ -166,28 +167,34 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for RoomRecording {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RoomRecording",
-        &[
-            crate::shape::field::<Option<String>>("codec"),
-            crate::shape::field::<Option<String>>("completed_at"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("download_url"),
-            crate::shape::field::<Option<i64>>("duration_secs"),
-            crate::shape::field::<Option<String>>("ended_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("participant_id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("room_id"),
-            crate::shape::field::<Option<String>>("session_id"),
-            crate::shape::field::<Option<f64>>("size_mb"),
-            crate::shape::field::<Option<String>>("started_at"),
-            crate::shape::field::<Option<RoomRecordingStatus>>("status"),
-            crate::shape::field::<Option<RoomRecordingType>>("type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RoomRecording",
+                &[
+                    crate::shape::field::<Option<String>>("codec"),
+                    crate::shape::field::<Option<String>>("completed_at"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("download_url"),
+                    crate::shape::field::<Option<i64>>("duration_secs"),
+                    crate::shape::field::<Option<String>>("ended_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("participant_id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("room_id"),
+                    crate::shape::field::<Option<String>>("session_id"),
+                    crate::shape::field::<Option<f64>>("size_mb"),
+                    crate::shape::field::<Option<String>>("started_at"),
+                    crate::shape::field::<Option<RoomRecordingStatus>>("status"),
+                    crate::shape::field::<Option<RoomRecordingType>>("type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Shows the room recording status.
@@ -271,9 +278,15 @@ pub struct ViewRoomRecordingResponse {
 crate::codec::optional_fields!(ViewRoomRecordingResponse { "data" => data });
 
 impl crate::shape::Shaped for ViewRoomRecordingResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ViewRoomRecordingResponse",
-        &[crate::shape::field::<Option<RoomRecording>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ViewRoomRecordingResponse",
+                &[crate::shape::field::<Option<RoomRecording>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

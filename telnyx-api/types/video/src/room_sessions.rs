@@ -18,19 +18,6 @@ crate::codec::optional_fields!(
     ActionsParticipantsRequest { "exclude" => exclude, "participants" => participants }
 );
 
-impl crate::shape::Shaped for ActionsParticipantsRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ActionsParticipantsRequest",
-        &[
-            crate::shape::field::<Option<Vec<String>>>("exclude"),
-            crate::shape::field::<
-                Option<ActionsParticipantsRequestParticipants>,
-            >("participants"),
-        ],
-        false,
-    );
-}
-
 /// Either a list of participant id to perform the action on, or the keyword "all" to perform the action on all participant.
 ///
 /// Spec: `#/components/schemas/ActionsParticipantsRequest/properties/participants`
@@ -54,16 +41,6 @@ impl<'de> serde::Deserialize<'de> for ActionsParticipantsRequestParticipants {
             ],
         )
     }
-}
-
-impl crate::shape::Shaped for ActionsParticipantsRequestParticipants {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "ActionsParticipantsRequestParticipants",
-        variants: &[
-            crate::shape::of::<ActionsParticipantsRequestParticipantsVariant1>(),
-            crate::shape::of::<Vec<String>>(),
-        ],
-    };
 }
 
 /// Spec: `#/components/schemas/ActionsParticipantsRequest/properties/participants/oneOf/0`
@@ -120,26 +97,6 @@ crate::codec::optional_fields!(
     room_id }
 );
 
-impl crate::shape::Shaped for ListRoomSessionsFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListRoomSessionsFilter",
-        &[
-            crate::shape::field::<Option<bool>>("active"),
-            crate::shape::field::<
-                Option<ListRoomSessionsFilterDateCreatedAt>,
-            >("date_created_at"),
-            crate::shape::field::<
-                Option<ListRoomSessionsFilterDateEndedAt>,
-            >("date_ended_at"),
-            crate::shape::field::<
-                Option<ListRoomSessionsFilterDateUpdatedAt>,
-            >("date_updated_at"),
-            crate::shape::field::<Option<String>>("room_id"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1room_sessions/get/parameters/1/schema/properties/date_created_at`
 pub type ListRoomSessionsFilterDateCreatedAt = ListRoomCompositionsFilterDateCreatedAt;
 
@@ -168,25 +125,6 @@ crate::codec::optional_fields!(
     }
 );
 
-impl crate::shape::Shaped for RetrieveListRoomParticipantsFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RetrieveListRoomParticipantsFilter",
-        &[
-            crate::shape::field::<Option<String>>("context"),
-            crate::shape::field::<
-                Option<RetrieveListRoomParticipantsFilterDateJoinedAt>,
-            >("date_joined_at"),
-            crate::shape::field::<
-                Option<RetrieveListRoomParticipantsFilterDateLeftAt>,
-            >("date_left_at"),
-            crate::shape::field::<
-                Option<RetrieveListRoomParticipantsFilterDateUpdatedAt>,
-            >("date_updated_at"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1room_sessions~1{room_session_id}~1participants/get/parameters/1/schema/properties/date_joined_at`
 pub type RetrieveListRoomParticipantsFilterDateJoinedAt = ListRoomCompositionsFilterDateCreatedAt;
 
@@ -211,9 +149,15 @@ pub struct ViewRoomSessionResponse {
 crate::codec::optional_fields!(ViewRoomSessionResponse { "data" => data });
 
 impl crate::shape::Shaped for ViewRoomSessionResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ViewRoomSessionResponse",
-        &[crate::shape::field::<Option<RoomSession>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ViewRoomSessionResponse",
+                &[crate::shape::field::<Option<RoomSession>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -29,21 +29,6 @@ crate::codec::optional_fields!(
     "webhook_timeout_secs" => webhook_timeout_secs }
 );
 
-impl crate::shape::Shaped for CreateRoomRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateRoomRequest",
-        &[
-            crate::shape::field::<Option<bool>>("enable_recording"),
-            crate::shape::field::<Option<i64>>("max_participants"),
-            crate::shape::field::<Option<String>>("unique_name"),
-            crate::shape::field::<Option<String>>("webhook_event_failover_url"),
-            crate::shape::field::<Option<String>>("webhook_event_url"),
-            crate::shape::field::<Option<i64>>("webhook_timeout_secs"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1rooms/post/responses/201/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateRoomResponse {
@@ -53,11 +38,17 @@ pub struct CreateRoomResponse {
 crate::codec::optional_fields!(CreateRoomResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateRoomResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateRoomResponse",
-        &[crate::shape::field::<Option<Room>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateRoomResponse",
+                &[crate::shape::field::<Option<Room>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1rooms/get/parameters/1/schema`
@@ -73,22 +64,6 @@ crate::codec::optional_fields!(
     ListRoomsFilter { "date_created_at" => date_created_at, "date_updated_at" =>
     date_updated_at, "unique_name" => unique_name }
 );
-
-impl crate::shape::Shaped for ListRoomsFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListRoomsFilter",
-        &[
-            crate::shape::field::<
-                Option<ListRoomsFilterDateCreatedAt>,
-            >("date_created_at"),
-            crate::shape::field::<
-                Option<ListRoomsFilterDateUpdatedAt>,
-            >("date_updated_at"),
-            crate::shape::field::<Option<String>>("unique_name"),
-        ],
-        false,
-    );
-}
 
 /// Spec: `#/paths/~1rooms/get/parameters/1/schema/properties/date_created_at`
 pub type ListRoomsFilterDateCreatedAt = ListRoomCompositionsFilterDateCreatedAt;
@@ -106,14 +81,20 @@ pub struct ListRoomsResponse {
 crate::codec::optional_fields!(ListRoomsResponse { "data" => data, "meta" => meta });
 
 impl crate::shape::Shaped for ListRoomsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListRoomsResponse",
-        &[
-            crate::shape::field::<Option<Vec<Room>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListRoomsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<Room>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PatchRoomRequest`
@@ -140,21 +121,6 @@ crate::codec::optional_fields!(
     "webhook_timeout_secs" => webhook_timeout_secs }
 );
 
-impl crate::shape::Shaped for PatchRoomRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PatchRoomRequest",
-        &[
-            crate::shape::field::<Option<bool>>("enable_recording"),
-            crate::shape::field::<Option<i64>>("max_participants"),
-            crate::shape::field::<Option<String>>("unique_name"),
-            crate::shape::field::<Option<String>>("webhook_event_failover_url"),
-            crate::shape::field::<Option<String>>("webhook_event_url"),
-            crate::shape::field::<Option<i64>>("webhook_timeout_secs"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1rooms~1{room_id}~1sessions/get/parameters/2/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RetrieveListRoomSessionsFilter {
@@ -170,25 +136,6 @@ crate::codec::optional_fields!(
     date_created_at, "date_ended_at" => date_ended_at, "date_updated_at" =>
     date_updated_at }
 );
-
-impl crate::shape::Shaped for RetrieveListRoomSessionsFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RetrieveListRoomSessionsFilter",
-        &[
-            crate::shape::field::<Option<bool>>("active"),
-            crate::shape::field::<
-                Option<RetrieveListRoomSessionsFilterDateCreatedAt>,
-            >("date_created_at"),
-            crate::shape::field::<
-                Option<RetrieveListRoomSessionsFilterDateEndedAt>,
-            >("date_ended_at"),
-            crate::shape::field::<
-                Option<RetrieveListRoomSessionsFilterDateUpdatedAt>,
-            >("date_updated_at"),
-        ],
-        false,
-    );
-}
 
 /// Spec: `#/paths/~1rooms~1{room_id}~1sessions/get/parameters/2/schema/properties/date_created_at`
 pub type RetrieveListRoomSessionsFilterDateCreatedAt = ListRoomCompositionsFilterDateCreatedAt;
@@ -239,24 +186,30 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for Room {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Room",
-        &[
-            crate::shape::field::<Option<String>>("active_session_id"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<bool>>("enable_recording"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<i64>>("max_participants"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<Vec<RoomSession>>>("sessions"),
-            crate::shape::field::<Option<String>>("unique_name"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("webhook_event_failover_url"),
-            crate::shape::field::<Option<String>>("webhook_event_url"),
-            crate::shape::field::<Option<i64>>("webhook_timeout_secs"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Room",
+                &[
+                    crate::shape::field::<Option<String>>("active_session_id"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<bool>>("enable_recording"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<i64>>("max_participants"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<Vec<RoomSession>>>("sessions"),
+                    crate::shape::field::<Option<String>>("unique_name"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<String>>("webhook_event_failover_url"),
+                    crate::shape::field::<Option<String>>("webhook_event_url"),
+                    crate::shape::field::<Option<i64>>("webhook_timeout_secs"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1rooms~1{room_id}/patch/responses/200/content/application~1json/schema`

@@ -19,17 +19,6 @@ crate::codec::optional_fields!(
     "token_ttl_secs" => token_ttl_secs }
 );
 
-impl crate::shape::Shaped for CreateRoomClientTokenRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateRoomClientTokenRequest",
-        &[
-            crate::shape::field::<Option<i64>>("refresh_token_ttl_secs"),
-            crate::shape::field::<Option<i64>>("token_ttl_secs"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1rooms~1{room_id}~1actions~1generate_join_client_token/post/responses/201/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateRoomClientTokenResponse {
@@ -39,11 +28,21 @@ pub struct CreateRoomClientTokenResponse {
 crate::codec::optional_fields!(CreateRoomClientTokenResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateRoomClientTokenResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateRoomClientTokenResponse",
-        &[crate::shape::field::<Option<CreateRoomClientTokenResponseData>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateRoomClientTokenResponse",
+                &[
+                    crate::shape::field::<
+                        Option<CreateRoomClientTokenResponseData>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1rooms~1{room_id}~1actions~1generate_join_client_token/post/responses/201/content/application~1json/schema/properties/data`
@@ -64,16 +63,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CreateRoomClientTokenResponseData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateRoomClientTokenResponseData",
-        &[
-            crate::shape::field::<Option<String>>("refresh_token"),
-            crate::shape::field::<Option<String>>("refresh_token_expires_at"),
-            crate::shape::field::<Option<String>>("token"),
-            crate::shape::field::<Option<String>>("token_expires_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateRoomClientTokenResponseData",
+                &[
+                    crate::shape::field::<Option<String>>("refresh_token"),
+                    crate::shape::field::<Option<String>>("refresh_token_expires_at"),
+                    crate::shape::field::<Option<String>>("token"),
+                    crate::shape::field::<Option<String>>("token_expires_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RefreshRoomClientTokenRequest`
@@ -85,17 +90,6 @@ pub struct RefreshRoomClientTokenRequest {
     pub token_ttl_secs: Option<i64>,
 }
 
-impl crate::shape::Shaped for RefreshRoomClientTokenRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RefreshRoomClientTokenRequest",
-        &[
-            crate::shape::field::<String>("refresh_token"),
-            crate::shape::field::<Option<i64>>("token_ttl_secs"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1rooms~1{room_id}~1actions~1refresh_client_token/post/responses/201/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RefreshRoomClientTokenResponse {
@@ -105,11 +99,21 @@ pub struct RefreshRoomClientTokenResponse {
 crate::codec::optional_fields!(RefreshRoomClientTokenResponse { "data" => data });
 
 impl crate::shape::Shaped for RefreshRoomClientTokenResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RefreshRoomClientTokenResponse",
-        &[crate::shape::field::<Option<RefreshRoomClientTokenResponseData>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RefreshRoomClientTokenResponse",
+                &[
+                    crate::shape::field::<
+                        Option<RefreshRoomClientTokenResponseData>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1rooms~1{room_id}~1actions~1refresh_client_token/post/responses/201/content/application~1json/schema/properties/data`
@@ -126,12 +130,18 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for RefreshRoomClientTokenResponseData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RefreshRoomClientTokenResponseData",
-        &[
-            crate::shape::field::<Option<String>>("token"),
-            crate::shape::field::<Option<String>>("token_expires_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RefreshRoomClientTokenResponseData",
+                &[
+                    crate::shape::field::<Option<String>>("token"),
+                    crate::shape::field::<Option<String>>("token_expires_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -21,15 +21,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListRoomCompositionsFilterDateCreatedAt {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListRoomCompositionsFilterDateCreatedAt",
-        &[
-            crate::shape::field::<Option<String>>("eq"),
-            crate::shape::field::<Option<String>>("gte"),
-            crate::shape::field::<Option<String>>("lte"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListRoomCompositionsFilterDateCreatedAt",
+                &[
+                    crate::shape::field::<Option<String>>("eq"),
+                    crate::shape::field::<Option<String>>("gte"),
+                    crate::shape::field::<Option<String>>("lte"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1room_participants/get/responses/200/content/application~1json/schema`
@@ -44,14 +50,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListRoomParticipantsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListRoomParticipantsResponse",
-        &[
-            crate::shape::field::<Option<Vec<RoomParticipant>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListRoomParticipantsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<RoomParticipant>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1room_sessions/get/responses/200/content/application~1json/schema`
@@ -66,14 +78,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListRoomSessionsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListRoomSessionsResponse",
-        &[
-            crate::shape::field::<Option<Vec<RoomSession>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListRoomSessionsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<RoomSession>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RoomParticipant`
@@ -101,19 +119,25 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for RoomParticipant {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RoomParticipant",
-        &[
-            crate::shape::field::<Option<String>>("context"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("joined_at"),
-            crate::shape::field::<Option<String>>("left_at"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("session_id"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RoomParticipant",
+                &[
+                    crate::shape::field::<Option<String>>("context"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("joined_at"),
+                    crate::shape::field::<Option<String>>("left_at"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("session_id"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RoomSession`
@@ -142,20 +166,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for RoomSession {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RoomSession",
-        &[
-            crate::shape::field::<Option<bool>>("active"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("ended_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<Vec<RoomParticipant>>>("participants"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("room_id"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RoomSession",
+                &[
+                    crate::shape::field::<Option<bool>>("active"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("ended_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<Vec<RoomParticipant>>>("participants"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("room_id"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1room_compositions/get/parameters/1/schema`

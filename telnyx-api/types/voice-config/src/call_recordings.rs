@@ -41,16 +41,22 @@ pub struct AzureConfigurationData {
 }
 
 impl crate::shape::Shaped for AzureConfigurationData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "AzureConfigurationData",
-        &[
-            crate::shape::field::<Option<AzureAccountKey>>("account_key"),
-            crate::shape::field::<Option<AzureAccountName>>("account_name"),
-            crate::shape::field::<AzureConfigurationDataBackend>("backend"),
-            crate::shape::field::<Option<Bucket>>("bucket"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "AzureConfigurationData",
+                &[
+                    crate::shape::field::<Option<AzureAccountKey>>("account_key"),
+                    crate::shape::field::<Option<AzureAccountName>>("account_name"),
+                    crate::shape::field::<AzureConfigurationDataBackend>("backend"),
+                    crate::shape::field::<Option<Bucket>>("bucket"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Name of the bucket to be used to store recording files.
@@ -76,15 +82,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CallRecordingsCursorPaginationMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CallRecordingsCursorPaginationMeta",
-        &[
-            crate::shape::field::<Option<Cursor>>("cursors"),
-            crate::shape::field::<Option<String>>("next"),
-            crate::shape::field::<Option<String>>("previous"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CallRecordingsCursorPaginationMeta",
+                &[
+                    crate::shape::field::<Option<Cursor>>("cursors"),
+                    crate::shape::field::<Option<String>>("next"),
+                    crate::shape::field::<Option<String>>("previous"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1recording_transcriptions/get/parameters/0/schema`
@@ -111,15 +123,21 @@ pub struct CredentialsResponse {
 }
 
 impl crate::shape::Shaped for CredentialsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CredentialsResponse",
-        &[
-            crate::shape::field::<ConnectionIdCredentials>("connection_id"),
-            crate::shape::field::<CustomStorageConfiguration>("data"),
-            crate::shape::field::<RecordType>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CredentialsResponse",
+                &[
+                    crate::shape::field::<ConnectionIdCredentials>("connection_id"),
+                    crate::shape::field::<CustomStorageConfiguration>("data"),
+                    crate::shape::field::<RecordType>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Custom Storage Configuration
@@ -132,16 +150,22 @@ pub struct CustomStorageConfiguration {
 }
 
 impl crate::shape::Shaped for CustomStorageConfiguration {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CustomStorageConfiguration",
-        &[
-            crate::shape::field::<CustomStorageConfigurationBackend>("backend"),
-            crate::shape::field::<
-                CustomStorageConfigurationConfiguration,
-            >("configuration"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CustomStorageConfiguration",
+                &[
+                    crate::shape::field::<CustomStorageConfigurationBackend>("backend"),
+                    crate::shape::field::<
+                        CustomStorageConfigurationConfiguration,
+                    >("configuration"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/CustomStorageConfiguration/properties/backend`
@@ -230,14 +254,20 @@ impl<'de> serde::Deserialize<'de> for CustomStorageConfigurationConfiguration {
 }
 
 impl crate::shape::Shaped for CustomStorageConfigurationConfiguration {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Tagged {
-        name: "CustomStorageConfigurationConfiguration",
-        property: "backend",
-        variants: &[
-            ("gcs", crate::shape::of::<GcsConfigurationData>()),
-            ("s3", crate::shape::of::<S3ConfigurationData>()),
-            ("azure", crate::shape::of::<AzureConfigurationData>()),
-        ],
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Tagged {
+                name: "CustomStorageConfigurationConfiguration",
+                property: "backend",
+                variants: &[
+                    ("gcs", crate::shape::of::<GcsConfigurationData>()),
+                    ("s3", crate::shape::of::<S3ConfigurationData>()),
+                    ("azure", crate::shape::of::<AzureConfigurationData>()),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
     };
 }
 
@@ -251,14 +281,6 @@ pub struct DeleteRecordingsRequest {
     pub ids: Vec<String>,
 }
 
-impl crate::shape::Shaped for DeleteRecordingsRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DeleteRecordingsRequest",
-        &[crate::shape::field::<Vec<String>>("ids")],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1recordings~1actions~1delete/post/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteRecordingsResponse {
@@ -268,11 +290,21 @@ pub struct DeleteRecordingsResponse {
 crate::codec::optional_fields!(DeleteRecordingsResponse { "status" => status });
 
 impl crate::shape::Shaped for DeleteRecordingsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DeleteRecordingsResponse",
-        &[crate::shape::field::<Option<DeleteRecordingsResponseStatus>>("status")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DeleteRecordingsResponse",
+                &[
+                    crate::shape::field::<
+                        Option<DeleteRecordingsResponseStatus>,
+                    >("status"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1recordings~1actions~1delete/post/responses/200/content/application~1json/schema/properties/status`
@@ -319,15 +351,21 @@ pub struct GcsConfigurationData {
 }
 
 impl crate::shape::Shaped for GcsConfigurationData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GcsConfigurationData",
-        &[
-            crate::shape::field::<GcsConfigurationDataBackend>("backend"),
-            crate::shape::field::<Option<Bucket>>("bucket"),
-            crate::shape::field::<Option<Credentials>>("credentials"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GcsConfigurationData",
+                &[
+                    crate::shape::field::<GcsConfigurationDataBackend>("backend"),
+                    crate::shape::field::<Option<Bucket>>("bucket"),
+                    crate::shape::field::<Option<Credentials>>("credentials"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Storage backend type
@@ -371,11 +409,17 @@ pub struct GetRecordingTranscriptionResponse {
 crate::codec::optional_fields!(GetRecordingTranscriptionResponse { "data" => data });
 
 impl crate::shape::Shaped for GetRecordingTranscriptionResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetRecordingTranscriptionResponse",
-        &[crate::shape::field::<Option<RecordingTranscription>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetRecordingTranscriptionResponse",
+                &[crate::shape::field::<Option<RecordingTranscription>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1recording_transcriptions/get/parameters/1/schema`
@@ -390,19 +434,6 @@ crate::codec::optional_fields!(
     GetRecordingTranscriptionsFilter { "created_at" => created_at, "recording_id" =>
     recording_id }
 );
-
-impl crate::shape::Shaped for GetRecordingTranscriptionsFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetRecordingTranscriptionsFilter",
-        &[
-            crate::shape::field::<
-                Option<GetRecordingTranscriptionsFilterCreatedAt>,
-            >("created_at"),
-            crate::shape::field::<Option<String>>("recording_id"),
-        ],
-        false,
-    );
-}
 
 /// Spec: `#/paths/~1recording_transcriptions/get/parameters/1/schema/properties/created_at`
 pub type GetRecordingTranscriptionsFilterCreatedAt = ListOptOutsCreatedAt;
@@ -419,14 +450,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GetRecordingTranscriptionsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetRecordingTranscriptionsResponse",
-        &[
-            crate::shape::field::<Option<Vec<RecordingTranscription>>>("data"),
-            crate::shape::field::<Option<CallRecordingsCursorPaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetRecordingTranscriptionsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<RecordingTranscription>>>("data"),
+                    crate::shape::field::<
+                        Option<CallRecordingsCursorPaginationMeta>,
+                    >("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1recordings/get/parameters/1/schema`
@@ -463,27 +502,6 @@ crate::codec::optional_fields!(
     sip_call_id, "start_time" => start_time, "to" => to }
 );
 
-impl crate::shape::Shaped for GetRecordingsFilter {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetRecordingsFilter",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<String>>("conference_id"),
-            crate::shape::field::<Option<String>>("conference_region"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<GetRecordingsFilterCreatedAt>>("created_at"),
-            crate::shape::field::<Option<GetRecordingsFilterEndTime>>("end_time"),
-            crate::shape::field::<Option<String>>("from"),
-            crate::shape::field::<Option<String>>("sip_call_id"),
-            crate::shape::field::<Option<GetRecordingsFilterStartTime>>("start_time"),
-            crate::shape::field::<Option<String>>("to"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1recordings/get/parameters/1/schema/properties/created_at`
 pub type GetRecordingsFilterCreatedAt = ListOptOutsCreatedAt;
 
@@ -503,14 +521,20 @@ pub struct GetRecordingsResponse {
 crate::codec::optional_fields!(GetRecordingsResponse { "data" => data, "meta" => meta });
 
 impl crate::shape::Shaped for GetRecordingsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetRecordingsResponse",
-        &[
-            crate::shape::field::<Option<Vec<RecordingResponseData>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetRecordingsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<RecordingResponseData>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies record type.
@@ -556,11 +580,17 @@ pub struct RecordingResponse {
 crate::codec::optional_fields!(RecordingResponse { "data" => data });
 
 impl crate::shape::Shaped for RecordingResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RecordingResponse",
-        &[crate::shape::field::<Option<RecordingResponseData>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RecordingResponse",
+                &[crate::shape::field::<Option<RecordingResponseData>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// RecordingResponseData
@@ -619,35 +649,43 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for RecordingResponseData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RecordingResponseData",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<RecordingResponseDataChannels>>("channels"),
-            crate::shape::field::<Option<String>>("conference_id"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<
-                Option<RecordingResponseDataDownloadUrls>,
-            >("download_urls"),
-            crate::shape::field::<Option<i64>>("duration_millis"),
-            crate::shape::field::<Option<String>>("from"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("initiated_by"),
-            crate::shape::field::<
-                Option<RecordingResponseDataRecordType>,
-            >("record_type"),
-            crate::shape::field::<Option<String>>("recording_ended_at"),
-            crate::shape::field::<Option<String>>("recording_started_at"),
-            crate::shape::field::<Option<RecordingResponseDataSource>>("source"),
-            crate::shape::field::<Option<RecordingResponseDataStatus>>("status"),
-            crate::shape::field::<Option<String>>("to"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RecordingResponseData",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<
+                        Option<RecordingResponseDataChannels>,
+                    >("channels"),
+                    crate::shape::field::<Option<String>>("conference_id"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<
+                        Option<RecordingResponseDataDownloadUrls>,
+                    >("download_urls"),
+                    crate::shape::field::<Option<i64>>("duration_millis"),
+                    crate::shape::field::<Option<String>>("from"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("initiated_by"),
+                    crate::shape::field::<
+                        Option<RecordingResponseDataRecordType>,
+                    >("record_type"),
+                    crate::shape::field::<Option<String>>("recording_ended_at"),
+                    crate::shape::field::<Option<String>>("recording_started_at"),
+                    crate::shape::field::<Option<RecordingResponseDataSource>>("source"),
+                    crate::shape::field::<Option<RecordingResponseDataStatus>>("status"),
+                    crate::shape::field::<Option<String>>("to"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// When `dual`, the final audio file has the first leg on channel A, and the rest on channel B.
@@ -756,22 +794,30 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for RecordingTranscription {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "RecordingTranscription",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<i64>>("duration_millis"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<
-                Option<RecordingTranscriptionRecordType>,
-            >("record_type"),
-            crate::shape::field::<Option<String>>("recording_id"),
-            crate::shape::field::<Option<RecordingTranscriptionStatus>>("status"),
-            crate::shape::field::<Option<String>>("transcription_text"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "RecordingTranscription",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<i64>>("duration_millis"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<
+                        Option<RecordingTranscriptionRecordType>,
+                    >("record_type"),
+                    crate::shape::field::<Option<String>>("recording_id"),
+                    crate::shape::field::<
+                        Option<RecordingTranscriptionStatus>,
+                    >("status"),
+                    crate::shape::field::<Option<String>>("transcription_text"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/RecordingTranscription/properties/record_type`
@@ -827,17 +873,25 @@ pub struct S3ConfigurationData {
 }
 
 impl crate::shape::Shaped for S3ConfigurationData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "S3ConfigurationData",
-        &[
-            crate::shape::field::<Option<AwsAccessKeyId>>("aws_access_key_id"),
-            crate::shape::field::<Option<AwsSecretAccessKey>>("aws_secret_access_key"),
-            crate::shape::field::<S3ConfigurationDataBackend>("backend"),
-            crate::shape::field::<Option<Bucket>>("bucket"),
-            crate::shape::field::<Option<Region>>("region"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "S3ConfigurationData",
+                &[
+                    crate::shape::field::<Option<AwsAccessKeyId>>("aws_access_key_id"),
+                    crate::shape::field::<
+                        Option<AwsSecretAccessKey>,
+                    >("aws_secret_access_key"),
+                    crate::shape::field::<S3ConfigurationDataBackend>("backend"),
+                    crate::shape::field::<Option<Bucket>>("bucket"),
+                    crate::shape::field::<Option<Region>>("region"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Storage backend type

@@ -56,31 +56,6 @@ pub struct CreateOutboundVoiceProfileRequest {
     pub whitelisted_destinations: Option<Vec<String>>,
 }
 
-impl crate::shape::Shaped for CreateOutboundVoiceProfileRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateOutboundVoiceProfileRequest",
-        &[
-            crate::shape::field::<Option<Option<String>>>("billing_group_id"),
-            crate::shape::field::<Option<OutboundCallRecording>>("call_recording"),
-            crate::shape::field::<
-                Option<CreateOutboundVoiceProfileRequestCallingWindow>,
-            >("calling_window"),
-            crate::shape::field::<Option<Option<i64>>>("concurrent_call_limit"),
-            crate::shape::field::<Option<String>>("daily_spend_limit"),
-            crate::shape::field::<Option<bool>>("daily_spend_limit_enabled"),
-            crate::shape::field::<Option<bool>>("enabled"),
-            crate::shape::field::<Option<f64>>("max_destination_rate"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<Option<ServicePlan>>("service_plan"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<Option<TrafficType>>("traffic_type"),
-            crate::shape::field::<Option<UsagePaymentMethod>>("usage_payment_method"),
-            crate::shape::field::<Option<Vec<String>>>("whitelisted_destinations"),
-        ],
-        false,
-    );
-}
-
 /// (BETA) Specifies the time window and call limits for calls made using this outbound voice profile. Note that all times are UTC in 24-hour clock time.
 ///
 /// Spec: `#/components/schemas/CreateOutboundVoiceProfileRequest/properties/calling_window`
@@ -100,15 +75,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CreateOutboundVoiceProfileRequestCallingWindow {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateOutboundVoiceProfileRequestCallingWindow",
-        &[
-            crate::shape::field::<Option<i64>>("calls_per_cld"),
-            crate::shape::field::<Option<String>>("end_time"),
-            crate::shape::field::<Option<String>>("start_time"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateOutboundVoiceProfileRequestCallingWindow",
+                &[
+                    crate::shape::field::<Option<i64>>("calls_per_cld"),
+                    crate::shape::field::<Option<String>>("end_time"),
+                    crate::shape::field::<Option<String>>("start_time"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Outbound Voice Profile Response
@@ -122,11 +103,17 @@ pub struct CreateVoiceProfileResponse {
 crate::codec::optional_fields!(CreateVoiceProfileResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateVoiceProfileResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateVoiceProfileResponse",
-        &[crate::shape::field::<Option<OutboundVoiceProfile>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateVoiceProfileResponse",
+                &[crate::shape::field::<Option<OutboundVoiceProfile>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Outbound Voice Profile Response
@@ -153,14 +140,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListOutboundVoiceProfilesResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListOutboundVoiceProfilesResponse",
-        &[
-            crate::shape::field::<Option<Vec<OutboundVoiceProfile>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListOutboundVoiceProfilesResponse",
+                &[
+                    crate::shape::field::<Option<Vec<OutboundVoiceProfile>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/OutboundCallRecording`
@@ -184,24 +177,30 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for OutboundCallRecording {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "OutboundCallRecording",
-        &[
-            crate::shape::field::<
-                Option<Vec<String>>,
-            >("call_recording_caller_phone_numbers"),
-            crate::shape::field::<
-                Option<OutboundCallRecordingCallRecordingChannels>,
-            >("call_recording_channels"),
-            crate::shape::field::<
-                Option<OutboundCallRecordingCallRecordingFormat>,
-            >("call_recording_format"),
-            crate::shape::field::<
-                Option<OutboundCallRecordingCallRecordingType>,
-            >("call_recording_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OutboundCallRecording",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<String>>,
+                    >("call_recording_caller_phone_numbers"),
+                    crate::shape::field::<
+                        Option<OutboundCallRecordingCallRecordingChannels>,
+                    >("call_recording_channels"),
+                    crate::shape::field::<
+                        Option<OutboundCallRecordingCallRecordingFormat>,
+                    >("call_recording_format"),
+                    crate::shape::field::<
+                        Option<OutboundCallRecordingCallRecordingType>,
+                    >("call_recording_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// When using 'dual' channels, the final audio file will be a stereo recording with the first leg on channel A, and the rest on channel B.
@@ -313,33 +312,45 @@ pub struct OutboundVoiceProfile {
 }
 
 impl crate::shape::Shaped for OutboundVoiceProfile {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "OutboundVoiceProfile",
-        &[
-            crate::shape::field::<Option<String>>("billing_group_id"),
-            crate::shape::field::<Option<OutboundCallRecording>>("call_recording"),
-            crate::shape::field::<
-                Option<OutboundVoiceProfileCallingWindow>,
-            >("calling_window"),
-            crate::shape::field::<Option<i64>>("concurrent_call_limit"),
-            crate::shape::field::<Option<i64>>("connections_count"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("daily_spend_limit"),
-            crate::shape::field::<Option<bool>>("daily_spend_limit_enabled"),
-            crate::shape::field::<Option<bool>>("enabled"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<f64>>("max_destination_rate"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<ServicePlan>>("service_plan"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<Option<TrafficType>>("traffic_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<UsagePaymentMethod>>("usage_payment_method"),
-            crate::shape::field::<Option<Vec<String>>>("whitelisted_destinations"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "OutboundVoiceProfile",
+                &[
+                    crate::shape::field::<Option<String>>("billing_group_id"),
+                    crate::shape::field::<
+                        Option<OutboundCallRecording>,
+                    >("call_recording"),
+                    crate::shape::field::<
+                        Option<OutboundVoiceProfileCallingWindow>,
+                    >("calling_window"),
+                    crate::shape::field::<Option<i64>>("concurrent_call_limit"),
+                    crate::shape::field::<Option<i64>>("connections_count"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("daily_spend_limit"),
+                    crate::shape::field::<Option<bool>>("daily_spend_limit_enabled"),
+                    crate::shape::field::<Option<bool>>("enabled"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<f64>>("max_destination_rate"),
+                    crate::shape::field::<String>("name"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<ServicePlan>>("service_plan"),
+                    crate::shape::field::<Option<Vec<String>>>("tags"),
+                    crate::shape::field::<Option<TrafficType>>("traffic_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<
+                        Option<UsagePaymentMethod>,
+                    >("usage_payment_method"),
+                    crate::shape::field::<
+                        Option<Vec<String>>,
+                    >("whitelisted_destinations"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// (BETA) Specifies the time window and call limits for calls made using this outbound voice profile. Note that all times are UTC in 24-hour clock time.
@@ -537,31 +548,6 @@ pub struct UpdateOutboundVoiceProfileRequest {
     /// The list of destinations you want to be able to call using this outbound voice profile formatted in alpha2.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub whitelisted_destinations: Option<Vec<String>>,
-}
-
-impl crate::shape::Shaped for UpdateOutboundVoiceProfileRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateOutboundVoiceProfileRequest",
-        &[
-            crate::shape::field::<Option<Option<String>>>("billing_group_id"),
-            crate::shape::field::<Option<OutboundCallRecording>>("call_recording"),
-            crate::shape::field::<
-                Option<UpdateOutboundVoiceProfileRequestCallingWindow>,
-            >("calling_window"),
-            crate::shape::field::<Option<Option<i64>>>("concurrent_call_limit"),
-            crate::shape::field::<Option<String>>("daily_spend_limit"),
-            crate::shape::field::<Option<bool>>("daily_spend_limit_enabled"),
-            crate::shape::field::<Option<bool>>("enabled"),
-            crate::shape::field::<Option<f64>>("max_destination_rate"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<Option<ServicePlan>>("service_plan"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<Option<TrafficType>>("traffic_type"),
-            crate::shape::field::<Option<UsagePaymentMethod>>("usage_payment_method"),
-            crate::shape::field::<Option<Vec<String>>>("whitelisted_destinations"),
-        ],
-        false,
-    );
 }
 
 /// (BETA) Specifies the time window and call limits for calls made using this outbound voice profile.

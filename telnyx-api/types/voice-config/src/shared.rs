@@ -25,16 +25,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ConferenceCreated {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceCreated",
-        &[
-            crate::shape::field::<Option<ConferenceCreatedEventType>>("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<ConferenceCreatedPayload>>("payload"),
-            crate::shape::field::<Option<ConferenceCreatedRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceCreated",
+                &[
+                    crate::shape::field::<
+                        Option<ConferenceCreatedEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<ConferenceCreatedPayload>>("payload"),
+                    crate::shape::field::<
+                        Option<ConferenceCreatedRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Conference Created Event
@@ -48,11 +58,17 @@ pub struct ConferenceCreatedEvent {
 crate::codec::optional_fields!(ConferenceCreatedEvent { "data" => data });
 
 impl crate::shape::Shaped for ConferenceCreatedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceCreatedEvent",
-        &[crate::shape::field::<Option<ConferenceCreated>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceCreatedEvent",
+                &[crate::shape::field::<Option<ConferenceCreated>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -114,19 +130,25 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ConferenceCreatedPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceCreatedPayload",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("conference_id"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceCreatedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("conference_id"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies the type of the resource.
@@ -154,16 +176,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ConferenceEnded {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceEnded",
-        &[
-            crate::shape::field::<Option<ConferenceEndedEventType>>("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<ConferenceEndedPayload>>("payload"),
-            crate::shape::field::<Option<ConferenceEndedRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceEnded",
+                &[
+                    crate::shape::field::<
+                        Option<ConferenceEndedEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<ConferenceEndedPayload>>("payload"),
+                    crate::shape::field::<
+                        Option<ConferenceEndedRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Conference Ended Event
@@ -177,11 +209,17 @@ pub struct ConferenceEndedEvent {
 crate::codec::optional_fields!(ConferenceEndedEvent { "data" => data });
 
 impl crate::shape::Shaped for ConferenceEndedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceEndedEvent",
-        &[crate::shape::field::<Option<ConferenceEnded>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceEndedEvent",
+                &[crate::shape::field::<Option<ConferenceEnded>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -245,20 +283,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ConferenceEndedPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceEndedPayload",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("conference_id"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<ConferenceEndedPayloadReason>>("reason"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceEndedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("conference_id"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<Option<ConferenceEndedPayloadReason>>("reason"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Reason the conference ended.
@@ -326,20 +370,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ConferenceFloorChangedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceFloorChangedEvent",
-        &[
-            crate::shape::field::<
-                Option<ConferenceFloorChangedEventEventType>,
-            >("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<ConferenceFloorChangedEventPayload>>("payload"),
-            crate::shape::field::<
-                Option<ConferenceFloorChangedEventRecordType>,
-            >("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceFloorChangedEvent",
+                &[
+                    crate::shape::field::<
+                        Option<ConferenceFloorChangedEventEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<
+                        Option<ConferenceFloorChangedEventPayload>,
+                    >("payload"),
+                    crate::shape::field::<
+                        Option<ConferenceFloorChangedEventRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -404,21 +456,29 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ConferenceParticipantJoined {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceParticipantJoined",
-        &[
-            crate::shape::field::<
-                Option<ConferenceParticipantJoinedEventType>,
-            >("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<ConferenceParticipantJoinedPayload>>("payload"),
-            crate::shape::field::<
-                Option<ConferenceParticipantJoinedRecordType>,
-            >("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceParticipantJoined",
+                &[
+                    crate::shape::field::<
+                        Option<ConferenceParticipantJoinedEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<
+                        Option<ConferenceParticipantJoinedPayload>,
+                    >("payload"),
+                    crate::shape::field::<
+                        Option<ConferenceParticipantJoinedRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Conference Participant Joined Event
@@ -432,11 +492,17 @@ pub struct ConferenceParticipantJoinedEvent {
 crate::codec::optional_fields!(ConferenceParticipantJoinedEvent { "data" => data });
 
 impl crate::shape::Shaped for ConferenceParticipantJoinedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceParticipantJoinedEvent",
-        &[crate::shape::field::<Option<ConferenceParticipantJoined>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceParticipantJoinedEvent",
+                &[crate::shape::field::<Option<ConferenceParticipantJoined>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -495,18 +561,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ConferenceParticipantJoinedPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceParticipantJoinedPayload",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("conference_id"),
-            crate::shape::field::<Option<String>>("connection_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceParticipantJoinedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("conference_id"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies the type of the resource.
@@ -536,21 +608,29 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ConferenceParticipantLeft {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceParticipantLeft",
-        &[
-            crate::shape::field::<
-                Option<ConferenceParticipantLeftEventType>,
-            >("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-            crate::shape::field::<Option<ConferenceParticipantLeftPayload>>("payload"),
-            crate::shape::field::<
-                Option<ConferenceParticipantLeftRecordType>,
-            >("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceParticipantLeft",
+                &[
+                    crate::shape::field::<
+                        Option<ConferenceParticipantLeftEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                    crate::shape::field::<
+                        Option<ConferenceParticipantLeftPayload>,
+                    >("payload"),
+                    crate::shape::field::<
+                        Option<ConferenceParticipantLeftRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Conference Participant Left Event
@@ -564,11 +644,17 @@ pub struct ConferenceParticipantLeftEvent {
 crate::codec::optional_fields!(ConferenceParticipantLeftEvent { "data" => data });
 
 impl crate::shape::Shaped for ConferenceParticipantLeftEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceParticipantLeftEvent",
-        &[crate::shape::field::<Option<ConferenceParticipantLeft>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceParticipantLeftEvent",
+                &[crate::shape::field::<Option<ConferenceParticipantLeft>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -631,22 +717,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ConferenceParticipantPlaybackEnded {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceParticipantPlaybackEnded",
-        &[
-            crate::shape::field::<
-                Option<ConferenceParticipantPlaybackEndedEventType>,
-            >("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<
-                Option<ConferenceParticipantPlaybackEndedPayload>,
-            >("payload"),
-            crate::shape::field::<
-                Option<ConferenceParticipantPlaybackEndedRecordType>,
-            >("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceParticipantPlaybackEnded",
+                &[
+                    crate::shape::field::<
+                        Option<ConferenceParticipantPlaybackEndedEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<
+                        Option<ConferenceParticipantPlaybackEndedPayload>,
+                    >("payload"),
+                    crate::shape::field::<
+                        Option<ConferenceParticipantPlaybackEndedRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Conference Participant Playback Ended Event
@@ -662,11 +754,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ConferenceParticipantPlaybackEndedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceParticipantPlaybackEndedEvent",
-        &[crate::shape::field::<Option<ConferenceParticipantPlaybackEnded>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceParticipantPlaybackEndedEvent",
+                &[
+                    crate::shape::field::<
+                        Option<ConferenceParticipantPlaybackEnded>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -739,22 +841,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ConferenceParticipantPlaybackEndedPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceParticipantPlaybackEndedPayload",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("conference_id"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("creator_call_session_id"),
-            crate::shape::field::<Option<String>>("media_name"),
-            crate::shape::field::<Option<String>>("media_url"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceParticipantPlaybackEndedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("conference_id"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("creator_call_session_id"),
+                    crate::shape::field::<Option<String>>("media_name"),
+                    crate::shape::field::<Option<String>>("media_url"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies the type of the resource.
@@ -782,22 +890,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ConferenceParticipantPlaybackStarted {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceParticipantPlaybackStarted",
-        &[
-            crate::shape::field::<
-                Option<ConferenceParticipantPlaybackStartedEventType>,
-            >("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<
-                Option<ConferenceParticipantPlaybackStartedPayload>,
-            >("payload"),
-            crate::shape::field::<
-                Option<ConferenceParticipantPlaybackStartedRecordType>,
-            >("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceParticipantPlaybackStarted",
+                &[
+                    crate::shape::field::<
+                        Option<ConferenceParticipantPlaybackStartedEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<
+                        Option<ConferenceParticipantPlaybackStartedPayload>,
+                    >("payload"),
+                    crate::shape::field::<
+                        Option<ConferenceParticipantPlaybackStartedRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Conference Participant Playback Started Event
@@ -813,11 +927,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ConferenceParticipantPlaybackStartedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceParticipantPlaybackStartedEvent",
-        &[crate::shape::field::<Option<ConferenceParticipantPlaybackStarted>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceParticipantPlaybackStartedEvent",
+                &[
+                    crate::shape::field::<
+                        Option<ConferenceParticipantPlaybackStarted>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -884,22 +1008,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ConferenceParticipantSpeakEnded {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceParticipantSpeakEnded",
-        &[
-            crate::shape::field::<
-                Option<ConferenceParticipantSpeakEndedEventType>,
-            >("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<
-                Option<ConferenceParticipantSpeakEndedPayload>,
-            >("payload"),
-            crate::shape::field::<
-                Option<ConferenceParticipantSpeakEndedRecordType>,
-            >("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceParticipantSpeakEnded",
+                &[
+                    crate::shape::field::<
+                        Option<ConferenceParticipantSpeakEndedEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<
+                        Option<ConferenceParticipantSpeakEndedPayload>,
+                    >("payload"),
+                    crate::shape::field::<
+                        Option<ConferenceParticipantSpeakEndedRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Conference Participant Speak Ended Event
@@ -913,11 +1043,21 @@ pub struct ConferenceParticipantSpeakEndedEvent {
 crate::codec::optional_fields!(ConferenceParticipantSpeakEndedEvent { "data" => data });
 
 impl crate::shape::Shaped for ConferenceParticipantSpeakEndedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceParticipantSpeakEndedEvent",
-        &[crate::shape::field::<Option<ConferenceParticipantSpeakEnded>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceParticipantSpeakEndedEvent",
+                &[
+                    crate::shape::field::<
+                        Option<ConferenceParticipantSpeakEnded>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -981,20 +1121,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ConferenceParticipantSpeakEndedPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceParticipantSpeakEndedPayload",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_leg_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("conference_id"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("creator_call_session_id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceParticipantSpeakEndedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_leg_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("conference_id"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("creator_call_session_id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies the type of the resource.
@@ -1022,22 +1168,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ConferenceParticipantSpeakStarted {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceParticipantSpeakStarted",
-        &[
-            crate::shape::field::<
-                Option<ConferenceParticipantSpeakStartedEventType>,
-            >("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<
-                Option<ConferenceParticipantSpeakStartedPayload>,
-            >("payload"),
-            crate::shape::field::<
-                Option<ConferenceParticipantSpeakStartedRecordType>,
-            >("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceParticipantSpeakStarted",
+                &[
+                    crate::shape::field::<
+                        Option<ConferenceParticipantSpeakStartedEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<
+                        Option<ConferenceParticipantSpeakStartedPayload>,
+                    >("payload"),
+                    crate::shape::field::<
+                        Option<ConferenceParticipantSpeakStartedRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Conference Participant Speak Started Event
@@ -1053,11 +1205,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ConferenceParticipantSpeakStartedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceParticipantSpeakStartedEvent",
-        &[crate::shape::field::<Option<ConferenceParticipantSpeakStarted>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceParticipantSpeakStartedEvent",
+                &[
+                    crate::shape::field::<
+                        Option<ConferenceParticipantSpeakStarted>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -1124,20 +1286,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ConferencePlaybackEnded {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferencePlaybackEnded",
-        &[
-            crate::shape::field::<
-                Option<ConferencePlaybackEndedEventType>,
-            >("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<ConferencePlaybackEndedPayload>>("payload"),
-            crate::shape::field::<
-                Option<ConferencePlaybackEndedRecordType>,
-            >("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferencePlaybackEnded",
+                &[
+                    crate::shape::field::<
+                        Option<ConferencePlaybackEndedEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<
+                        Option<ConferencePlaybackEndedPayload>,
+                    >("payload"),
+                    crate::shape::field::<
+                        Option<ConferencePlaybackEndedRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Conference Playback Ended Event
@@ -1151,11 +1321,17 @@ pub struct ConferencePlaybackEndedEvent {
 crate::codec::optional_fields!(ConferencePlaybackEndedEvent { "data" => data });
 
 impl crate::shape::Shaped for ConferencePlaybackEndedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferencePlaybackEndedEvent",
-        &[crate::shape::field::<Option<ConferencePlaybackEnded>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferencePlaybackEndedEvent",
+                &[crate::shape::field::<Option<ConferencePlaybackEnded>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -1214,18 +1390,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ConferencePlaybackEndedPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferencePlaybackEndedPayload",
-        &[
-            crate::shape::field::<Option<String>>("conference_id"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("creator_call_session_id"),
-            crate::shape::field::<Option<String>>("media_name"),
-            crate::shape::field::<Option<String>>("media_url"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferencePlaybackEndedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("conference_id"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("creator_call_session_id"),
+                    crate::shape::field::<Option<String>>("media_name"),
+                    crate::shape::field::<Option<String>>("media_url"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies the type of the resource.
@@ -1253,20 +1435,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ConferencePlaybackStarted {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferencePlaybackStarted",
-        &[
-            crate::shape::field::<
-                Option<ConferencePlaybackStartedEventType>,
-            >("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<ConferencePlaybackStartedPayload>>("payload"),
-            crate::shape::field::<
-                Option<ConferencePlaybackStartedRecordType>,
-            >("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferencePlaybackStarted",
+                &[
+                    crate::shape::field::<
+                        Option<ConferencePlaybackStartedEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<
+                        Option<ConferencePlaybackStartedPayload>,
+                    >("payload"),
+                    crate::shape::field::<
+                        Option<ConferencePlaybackStartedRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Conference Playback Started Event
@@ -1280,11 +1470,17 @@ pub struct ConferencePlaybackStartedEvent {
 crate::codec::optional_fields!(ConferencePlaybackStartedEvent { "data" => data });
 
 impl crate::shape::Shaped for ConferencePlaybackStartedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferencePlaybackStartedEvent",
-        &[crate::shape::field::<Option<ConferencePlaybackStarted>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferencePlaybackStartedEvent",
+                &[crate::shape::field::<Option<ConferencePlaybackStarted>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -1347,20 +1543,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ConferenceRecordingSaved {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceRecordingSaved",
-        &[
-            crate::shape::field::<
-                Option<ConferenceRecordingSavedEventType>,
-            >("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<ConferenceRecordingSavedPayload>>("payload"),
-            crate::shape::field::<
-                Option<ConferenceRecordingSavedRecordType>,
-            >("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceRecordingSaved",
+                &[
+                    crate::shape::field::<
+                        Option<ConferenceRecordingSavedEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<
+                        Option<ConferenceRecordingSavedPayload>,
+                    >("payload"),
+                    crate::shape::field::<
+                        Option<ConferenceRecordingSavedRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Conference Recording Saved Event
@@ -1374,11 +1578,17 @@ pub struct ConferenceRecordingSavedEvent {
 crate::codec::optional_fields!(ConferenceRecordingSavedEvent { "data" => data });
 
 impl crate::shape::Shaped for ConferenceRecordingSavedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceRecordingSavedEvent",
-        &[crate::shape::field::<Option<ConferenceRecordingSaved>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceRecordingSavedEvent",
+                &[crate::shape::field::<Option<ConferenceRecordingSaved>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -1454,32 +1664,38 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ConferenceRecordingSavedPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceRecordingSavedPayload",
-        &[
-            crate::shape::field::<Option<String>>("call_control_id"),
-            crate::shape::field::<Option<String>>("call_session_id"),
-            crate::shape::field::<
-                Option<ConferenceRecordingSavedPayloadChannels>,
-            >("channels"),
-            crate::shape::field::<Option<String>>("client_state"),
-            crate::shape::field::<Option<String>>("conference_id"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<
-                Option<ConferenceRecordingSavedPayloadFormat>,
-            >("format"),
-            crate::shape::field::<
-                Option<ConferenceRecordingSavedPayloadPublicRecordingUrls>,
-            >("public_recording_urls"),
-            crate::shape::field::<Option<String>>("recording_ended_at"),
-            crate::shape::field::<Option<String>>("recording_id"),
-            crate::shape::field::<Option<String>>("recording_started_at"),
-            crate::shape::field::<
-                Option<ConferenceRecordingSavedPayloadRecordingUrls>,
-            >("recording_urls"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceRecordingSavedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("call_control_id"),
+                    crate::shape::field::<Option<String>>("call_session_id"),
+                    crate::shape::field::<
+                        Option<ConferenceRecordingSavedPayloadChannels>,
+                    >("channels"),
+                    crate::shape::field::<Option<String>>("client_state"),
+                    crate::shape::field::<Option<String>>("conference_id"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<
+                        Option<ConferenceRecordingSavedPayloadFormat>,
+                    >("format"),
+                    crate::shape::field::<
+                        Option<ConferenceRecordingSavedPayloadPublicRecordingUrls>,
+                    >("public_recording_urls"),
+                    crate::shape::field::<Option<String>>("recording_ended_at"),
+                    crate::shape::field::<Option<String>>("recording_id"),
+                    crate::shape::field::<Option<String>>("recording_started_at"),
+                    crate::shape::field::<
+                        Option<ConferenceRecordingSavedPayloadRecordingUrls>,
+                    >("recording_urls"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Whether recording was recorded in `single` or `dual` channel.
@@ -1527,16 +1743,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ConferenceSpeakEnded {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceSpeakEnded",
-        &[
-            crate::shape::field::<Option<ConferenceSpeakEndedEventType>>("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<ConferenceSpeakEndedPayload>>("payload"),
-            crate::shape::field::<Option<ConferenceSpeakEndedRecordType>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceSpeakEnded",
+                &[
+                    crate::shape::field::<
+                        Option<ConferenceSpeakEndedEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<
+                        Option<ConferenceSpeakEndedPayload>,
+                    >("payload"),
+                    crate::shape::field::<
+                        Option<ConferenceSpeakEndedRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Conference Speak Ended Event
@@ -1550,11 +1778,17 @@ pub struct ConferenceSpeakEndedEvent {
 crate::codec::optional_fields!(ConferenceSpeakEndedEvent { "data" => data });
 
 impl crate::shape::Shaped for ConferenceSpeakEndedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceSpeakEndedEvent",
-        &[crate::shape::field::<Option<ConferenceSpeakEnded>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceSpeakEndedEvent",
+                &[crate::shape::field::<Option<ConferenceSpeakEnded>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -1609,16 +1843,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ConferenceSpeakEndedPayload {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceSpeakEndedPayload",
-        &[
-            crate::shape::field::<Option<String>>("conference_id"),
-            crate::shape::field::<Option<String>>("connection_id"),
-            crate::shape::field::<Option<String>>("creator_call_session_id"),
-            crate::shape::field::<Option<String>>("occurred_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceSpeakEndedPayload",
+                &[
+                    crate::shape::field::<Option<String>>("conference_id"),
+                    crate::shape::field::<Option<String>>("connection_id"),
+                    crate::shape::field::<Option<String>>("creator_call_session_id"),
+                    crate::shape::field::<Option<String>>("occurred_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Identifies the type of the resource.
@@ -1646,18 +1886,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ConferenceSpeakStarted {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceSpeakStarted",
-        &[
-            crate::shape::field::<Option<ConferenceSpeakStartedEventType>>("event_type"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<ConferenceSpeakStartedPayload>>("payload"),
-            crate::shape::field::<
-                Option<ConferenceSpeakStartedRecordType>,
-            >("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceSpeakStarted",
+                &[
+                    crate::shape::field::<
+                        Option<ConferenceSpeakStartedEventType>,
+                    >("event_type"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<
+                        Option<ConferenceSpeakStartedPayload>,
+                    >("payload"),
+                    crate::shape::field::<
+                        Option<ConferenceSpeakStartedRecordType>,
+                    >("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Conference Speak Started Event
@@ -1671,11 +1921,17 @@ pub struct ConferenceSpeakStartedEvent {
 crate::codec::optional_fields!(ConferenceSpeakStartedEvent { "data" => data });
 
 impl crate::shape::Shaped for ConferenceSpeakStartedEvent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConferenceSpeakStartedEvent",
-        &[crate::shape::field::<Option<ConferenceSpeakStarted>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConferenceSpeakStartedEvent",
+                &[crate::shape::field::<Option<ConferenceSpeakStarted>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of event being delivered.
@@ -1734,18 +1990,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GetAllNumbersChannelZonesResponseDataItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetAllNumbersChannelZonesResponseDataItem",
-        &[
-            crate::shape::field::<Option<i64>>("number_of_channels"),
-            crate::shape::field::<
-                Option<Vec<GetAllNumbersChannelZonesResponseDataItemNumbersItem>>,
-            >("numbers"),
-            crate::shape::field::<Option<String>>("zone_id"),
-            crate::shape::field::<Option<String>>("zone_name"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetAllNumbersChannelZonesResponseDataItem",
+                &[
+                    crate::shape::field::<Option<i64>>("number_of_channels"),
+                    crate::shape::field::<
+                        Option<Vec<GetAllNumbersChannelZonesResponseDataItemNumbersItem>>,
+                    >("numbers"),
+                    crate::shape::field::<Option<String>>("zone_id"),
+                    crate::shape::field::<Option<String>>("zone_name"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1list/get/responses/200/content/application~1json/schema/properties/data/items/properties/numbers/items`
@@ -1761,14 +2023,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GetAllNumbersChannelZonesResponseDataItemNumbersItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetAllNumbersChannelZonesResponseDataItemNumbersItem",
-        &[
-            crate::shape::field::<Option<String>>("country"),
-            crate::shape::field::<Option<String>>("number"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetAllNumbersChannelZonesResponseDataItemNumbersItem",
+                &[
+                    crate::shape::field::<Option<String>>("country"),
+                    crate::shape::field::<Option<String>>("number"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1inbound_channels/get/responses/200/content/application~1json/schema/properties/data`
@@ -1786,12 +2054,18 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListInboundChannelsResponseData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListInboundChannelsResponseData",
-        &[
-            crate::shape::field::<Option<i64>>("channels"),
-            crate::shape::field::<Option<String>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListInboundChannelsResponseData",
+                &[
+                    crate::shape::field::<Option<i64>>("channels"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -21,19 +21,6 @@ pub struct SiprecConnector {
     pub port: i64,
 }
 
-impl crate::shape::Shaped for SiprecConnector {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SiprecConnector",
-        &[
-            crate::shape::field::<Option<String>>("app_subdomain"),
-            crate::shape::field::<String>("host"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<i64>("port"),
-        ],
-        false,
-    );
-}
-
 /// SIPREC Connector Response
 ///
 /// Spec: `#/components/schemas/SiprecConnectorResponse`
@@ -44,11 +31,17 @@ pub struct SiprecConnectorResponse {
 }
 
 impl crate::shape::Shaped for SiprecConnectorResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SiprecConnectorResponse",
-        &[crate::shape::field::<SiprecConnectorResponseData>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SiprecConnectorResponse",
+                &[crate::shape::field::<SiprecConnectorResponseData>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// SIPREC Connector
@@ -78,17 +71,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for SiprecConnectorResponseData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SiprecConnectorResponseData",
-        &[
-            crate::shape::field::<Option<String>>("app_subdomain"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("host"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<i64>>("port"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SiprecConnectorResponseData",
+                &[
+                    crate::shape::field::<Option<String>>("app_subdomain"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("host"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<i64>>("port"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

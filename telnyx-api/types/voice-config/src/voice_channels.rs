@@ -25,19 +25,25 @@ pub struct GcbChannelZone {
 }
 
 impl crate::shape::Shaped for GcbChannelZone {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GcbChannelZone",
-        &[
-            crate::shape::field::<i64>("channels"),
-            crate::shape::field::<Vec<String>>("countries"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<String>("id"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<GcbChannelZoneRecordType>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GcbChannelZone",
+                &[
+                    crate::shape::field::<i64>("channels"),
+                    crate::shape::field::<Vec<String>>("countries"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<String>("id"),
+                    crate::shape::field::<String>("name"),
+                    crate::shape::field::<GcbChannelZoneRecordType>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/GcbChannelZone/properties/record_type`
@@ -82,16 +88,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GetAllNumbersChannelZonesResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetAllNumbersChannelZonesResponse",
-        &[
-            crate::shape::field::<
-                Option<Vec<GetAllNumbersChannelZonesResponseDataItem>>,
-            >("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetAllNumbersChannelZonesResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<GetAllNumbersChannelZonesResponseDataItem>>,
+                    >("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/responses/GetGcbChannelZonesRequestResponse/content/application~1json/schema`
@@ -106,14 +118,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GetGcbChannelZonesRequestResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetGcbChannelZonesRequestResponse",
-        &[
-            crate::shape::field::<Option<Vec<GcbChannelZone>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetGcbChannelZonesRequestResponse",
+                &[
+                    crate::shape::field::<Option<Vec<GcbChannelZone>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1list~1{channel_zone_id}/get/responses/200/content/application~1json/schema`
@@ -128,11 +146,21 @@ pub struct ListInboundChannelsResponse {
 crate::codec::optional_fields!(ListInboundChannelsResponse { "data" => data });
 
 impl crate::shape::Shaped for ListInboundChannelsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListInboundChannelsResponse",
-        &[crate::shape::field::<Option<ListInboundChannelsResponseData>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListInboundChannelsResponse",
+                &[
+                    crate::shape::field::<
+                        Option<ListInboundChannelsResponseData>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1channel_zones~1{channel_zone_id}/put/requestBody/content/application~1json/schema`
@@ -140,14 +168,6 @@ impl crate::shape::Shaped for ListInboundChannelsResponse {
 pub struct PatchChannelZoneBody {
     /// The number of reserved channels
     pub channels: i64,
-}
-
-impl crate::shape::Shaped for PatchChannelZoneBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PatchChannelZoneBody",
-        &[crate::shape::field::<i64>("channels")],
-        false,
-    );
 }
 
 /// Spec: `#/paths/~1inbound_channels/patch/requestBody/content/application~1json/schema`

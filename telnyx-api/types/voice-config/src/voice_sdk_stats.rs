@@ -70,36 +70,42 @@ pub struct VoiceSdkCallReport {
 }
 
 impl crate::shape::Shaped for VoiceSdkCallReport {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VoiceSdkCallReport",
-        &[
-            crate::shape::field::<Option<String>>("call_id"),
-            crate::shape::field::<Option<String>>("call_report_id"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("flushReason"),
-            crate::shape::field::<Option<VoiceSdkCallReportLogs>>("logs"),
-            crate::shape::field::<Option<String>>("organization_id"),
-            crate::shape::field::<Option<i64>>("segment"),
-            crate::shape::field::<Option<VoiceSdkCallReportStats>>("stats"),
-            crate::shape::field::<Option<String>>("stored_at"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("summary"),
-            crate::shape::field::<Option<String>>("telnyx_leg_id"),
-            crate::shape::field::<Option<String>>("telnyx_session_id"),
-            crate::shape::field::<Option<String>>("user_agent"),
-            crate::shape::field::<Option<String>>("user_id"),
-            crate::shape::field::<Option<String>>("version"),
-            crate::shape::field::<Option<String>>("voice_sdk_id"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("voice_sdk_id_decoded"),
-            crate::shape::field::<Option<String>>("voice_sdk_session_id"),
-        ],
-        true,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VoiceSdkCallReport",
+                &[
+                    crate::shape::field::<Option<String>>("call_id"),
+                    crate::shape::field::<Option<String>>("call_report_id"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("flushReason"),
+                    crate::shape::field::<Option<VoiceSdkCallReportLogs>>("logs"),
+                    crate::shape::field::<Option<String>>("organization_id"),
+                    crate::shape::field::<Option<i64>>("segment"),
+                    crate::shape::field::<Option<VoiceSdkCallReportStats>>("stats"),
+                    crate::shape::field::<Option<String>>("stored_at"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("summary"),
+                    crate::shape::field::<Option<String>>("telnyx_leg_id"),
+                    crate::shape::field::<Option<String>>("telnyx_session_id"),
+                    crate::shape::field::<Option<String>>("user_agent"),
+                    crate::shape::field::<Option<String>>("user_id"),
+                    crate::shape::field::<Option<String>>("version"),
+                    crate::shape::field::<Option<String>>("voice_sdk_id"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("voice_sdk_id_decoded"),
+                    crate::shape::field::<Option<String>>("voice_sdk_session_id"),
+                ],
+                true,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Paginated raw Voice SDK call report stats payloads as stored by voice-sdk-debug.
@@ -112,14 +118,20 @@ pub struct VoiceSdkCallReportListResponse {
 }
 
 impl crate::shape::Shaped for VoiceSdkCallReportListResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VoiceSdkCallReportListResponse",
-        &[
-            crate::shape::field::<Vec<VoiceSdkCallReport>>("data"),
-            crate::shape::field::<VoiceSdkDebugPaginationMeta>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VoiceSdkCallReportListResponse",
+                &[
+                    crate::shape::field::<Vec<VoiceSdkCallReport>>("data"),
+                    crate::shape::field::<VoiceSdkDebugPaginationMeta>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// A raw Voice SDK log entry. Additional SDK-specific fields may be present.
@@ -146,18 +158,26 @@ pub struct VoiceSdkCallReportLogEntry {
 }
 
 impl crate::shape::Shaped for VoiceSdkCallReportLogEntry {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VoiceSdkCallReportLogEntry",
-        &[
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("context"),
-            crate::shape::field::<Option<VoiceSdkCallReportLogEntryLevel>>("level"),
-            crate::shape::field::<Option<String>>("message"),
-            crate::shape::field::<Option<String>>("timestamp"),
-        ],
-        true,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VoiceSdkCallReportLogEntry",
+                &[
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("context"),
+                    crate::shape::field::<
+                        Option<VoiceSdkCallReportLogEntryLevel>,
+                    >("level"),
+                    crate::shape::field::<Option<String>>("message"),
+                    crate::shape::field::<Option<String>>("timestamp"),
+                ],
+                true,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Log level emitted by the SDK.
@@ -230,12 +250,18 @@ impl<'de> serde::Deserialize<'de> for VoiceSdkCallReportLogs {
 }
 
 impl crate::shape::Shaped for VoiceSdkCallReportLogs {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "VoiceSdkCallReportLogs",
-        variants: &[
-            crate::shape::of::<Vec<VoiceSdkCallReportLogEntry>>(),
-            crate::shape::of::<VoiceSdkCallReportLogsVariant2>(),
-        ],
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Untagged {
+                name: "VoiceSdkCallReportLogs",
+                variants: &[
+                    crate::shape::of::<Vec<VoiceSdkCallReportLogEntry>>(),
+                    crate::shape::of::<VoiceSdkCallReportLogsVariant2>(),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
     };
 }
 
@@ -254,11 +280,21 @@ pub struct VoiceSdkCallReportLogsVariant2 {
 }
 
 impl crate::shape::Shaped for VoiceSdkCallReportLogsVariant2 {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VoiceSdkCallReportLogsVariant2",
-        &[crate::shape::field::<Option<Vec<VoiceSdkCallReportLogEntry>>>("entries")],
-        true,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VoiceSdkCallReportLogsVariant2",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<VoiceSdkCallReportLogEntry>>,
+                    >("entries"),
+                ],
+                true,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1voice_sdk_call_reports/get/parameters/1/schema`
@@ -329,12 +365,20 @@ impl<'de> serde::Deserialize<'de> for VoiceSdkCallReportStats {
 }
 
 impl crate::shape::Shaped for VoiceSdkCallReportStats {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "VoiceSdkCallReportStats",
-        variants: &[
-            crate::shape::of::<Vec<serde_json::Map<String, serde_json::Value>>>(),
-            crate::shape::of::<VoiceSdkCallReportStatsVariant2>(),
-        ],
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Untagged {
+                name: "VoiceSdkCallReportStats",
+                variants: &[
+                    crate::shape::of::<
+                        Vec<serde_json::Map<String, serde_json::Value>>,
+                    >(),
+                    crate::shape::of::<VoiceSdkCallReportStatsVariant2>(),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
     };
 }
 
@@ -362,24 +406,30 @@ pub struct VoiceSdkCallReportStatsVariant2 {
 }
 
 impl crate::shape::Shaped for VoiceSdkCallReportStatsVariant2 {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VoiceSdkCallReportStatsVariant2",
-        &[
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("audio"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("connection"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("ice"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("transport"),
-        ],
-        true,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VoiceSdkCallReportStatsVariant2",
+                &[
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("audio"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("connection"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("ice"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("transport"),
+                ],
+                true,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Raw Voice SDK call report stats payloads as stored by voice-sdk-debug.
@@ -407,14 +457,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for VoiceSdkDebugPaginationMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VoiceSdkDebugPaginationMeta",
-        &[
-            crate::shape::field::<Option<i64>>("page_number"),
-            crate::shape::field::<Option<i64>>("page_size"),
-            crate::shape::field::<Option<i64>>("total_pages"),
-            crate::shape::field::<Option<i64>>("total_results"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VoiceSdkDebugPaginationMeta",
+                &[
+                    crate::shape::field::<Option<i64>>("page_number"),
+                    crate::shape::field::<Option<i64>>("page_size"),
+                    crate::shape::field::<Option<i64>>("total_pages"),
+                    crate::shape::field::<Option<i64>>("total_results"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -17,11 +17,17 @@ pub struct GetVoicemailResponse {
 crate::codec::optional_fields!(GetVoicemailResponse { "data" => data });
 
 impl crate::shape::Shaped for GetVoicemailResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetVoicemailResponse",
-        &[crate::shape::field::<Option<VoicemailPrefResponse>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetVoicemailResponse",
+                &[crate::shape::field::<Option<VoicemailPrefResponse>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1phone_numbers~1{phone_number_id}~1voicemail/patch/responses/200/content/application~1json/schema`
@@ -41,14 +47,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for VoicemailPrefResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VoicemailPrefResponse",
-        &[
-            crate::shape::field::<Option<bool>>("enabled"),
-            crate::shape::field::<Option<String>>("pin"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "VoicemailPrefResponse",
+                &[
+                    crate::shape::field::<Option<bool>>("enabled"),
+                    crate::shape::field::<Option<String>>("pin"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/VoicemailRequest`
@@ -61,14 +73,3 @@ pub struct VoicemailRequest {
 }
 
 crate::codec::optional_fields!(VoicemailRequest { "enabled" => enabled, "pin" => pin });
-
-impl crate::shape::Shaped for VoicemailRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "VoicemailRequest",
-        &[
-            crate::shape::field::<Option<bool>>("enabled"),
-            crate::shape::field::<Option<String>>("pin"),
-        ],
-        false,
-    );
-}

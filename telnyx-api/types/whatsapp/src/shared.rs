@@ -35,23 +35,29 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WhatsappPhoneResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappPhoneResponse",
-        &[
-            crate::shape::field::<Option<bool>>("calling_enabled"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("display_name"),
-            crate::shape::field::<Option<bool>>("enabled"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<Option<String>>("phone_number_id"),
-            crate::shape::field::<Option<String>>("quality_rating"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("status"),
-            crate::shape::field::<Option<String>>("user_id"),
-            crate::shape::field::<Option<String>>("waba_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappPhoneResponse",
+                &[
+                    crate::shape::field::<Option<bool>>("calling_enabled"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("display_name"),
+                    crate::shape::field::<Option<bool>>("enabled"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<Option<String>>("phone_number_id"),
+                    crate::shape::field::<Option<String>>("quality_rating"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("status"),
+                    crate::shape::field::<Option<String>>("user_id"),
+                    crate::shape::field::<Option<String>>("waba_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/responses/WhatsappPhonesListResponse/content/application~1json/schema`
@@ -66,12 +72,18 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WhatsappPhonesListResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappPhonesListResponse",
-        &[
-            crate::shape::field::<Option<Vec<WhatsappPhoneResponse>>>("data"),
-            crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappPhonesListResponse",
+                &[
+                    crate::shape::field::<Option<Vec<WhatsappPhoneResponse>>>("data"),
+                    crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -26,21 +26,6 @@ crate::codec::optional_fields!(
     webhook_failover_url, "webhook_url" => webhook_url }
 );
 
-impl crate::shape::Shaped for PatchWabaSettingsRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PatchWabaSettingsRequest",
-        &[
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("timezone"),
-            crate::shape::field::<Option<bool>>("webhook_enabled"),
-            crate::shape::field::<Option<Vec<String>>>("webhook_events"),
-            crate::shape::field::<Option<String>>("webhook_failover_url"),
-            crate::shape::field::<Option<String>>("webhook_url"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/PatchWhatsappUserDataRequest`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PatchWhatsappUserDataRequest {
@@ -54,17 +39,6 @@ crate::codec::optional_fields!(
     PatchWhatsappUserDataRequest { "webhook_failover_url" => webhook_failover_url,
     "webhook_url" => webhook_url }
 );
-
-impl crate::shape::Shaped for PatchWhatsappUserDataRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PatchWhatsappUserDataRequest",
-        &[
-            crate::shape::field::<Option<String>>("webhook_failover_url"),
-            crate::shape::field::<Option<String>>("webhook_url"),
-        ],
-        false,
-    );
-}
 
 /// Spec: `#/components/schemas/WabaResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -98,22 +72,30 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WabaResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WabaResponse",
-        &[
-            crate::shape::field::<Option<String>>("account_review_status"),
-            crate::shape::field::<Option<String>>("business_verification_status"),
-            crate::shape::field::<Option<String>>("country"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<i64>>("phone_numbers_count"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("status"),
-            crate::shape::field::<Option<String>>("waba_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WabaResponse",
+                &[
+                    crate::shape::field::<Option<String>>("account_review_status"),
+                    crate::shape::field::<
+                        Option<String>,
+                    >("business_verification_status"),
+                    crate::shape::field::<Option<String>>("country"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<i64>>("phone_numbers_count"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("status"),
+                    crate::shape::field::<Option<String>>("waba_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WabaSettings`
@@ -142,21 +124,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WabaSettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WabaSettings",
-        &[
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("timezone"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<bool>>("webhook_enabled"),
-            crate::shape::field::<Option<Vec<String>>>("webhook_events"),
-            crate::shape::field::<Option<String>>("webhook_failover_url"),
-            crate::shape::field::<Option<String>>("webhook_url"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WabaSettings",
+                &[
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("timezone"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<bool>>("webhook_enabled"),
+                    crate::shape::field::<Option<Vec<String>>>("webhook_events"),
+                    crate::shape::field::<Option<String>>("webhook_failover_url"),
+                    crate::shape::field::<Option<String>>("webhook_url"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/responses/WabaSettingsResponse/content/application~1json/schema`
@@ -168,11 +156,17 @@ pub struct WabaSettingsResponse {
 crate::codec::optional_fields!(WabaSettingsResponse { "data" => data });
 
 impl crate::shape::Shaped for WabaSettingsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WabaSettingsResponse",
-        &[crate::shape::field::<Option<WabaSettings>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WabaSettingsResponse",
+                &[crate::shape::field::<Option<WabaSettings>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/responses/WabaSingleResponse/content/application~1json/schema`
@@ -184,11 +178,17 @@ pub struct WabaSingleResponse {
 crate::codec::optional_fields!(WabaSingleResponse { "data" => data });
 
 impl crate::shape::Shaped for WabaSingleResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WabaSingleResponse",
-        &[crate::shape::field::<Option<WabaResponse>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WabaSingleResponse",
+                &[crate::shape::field::<Option<WabaResponse>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/responses/WabasListResponse/content/application~1json/schema`
@@ -201,14 +201,20 @@ pub struct WabasListResponse {
 crate::codec::optional_fields!(WabasListResponse { "data" => data, "meta" => meta });
 
 impl crate::shape::Shaped for WabasListResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WabasListResponse",
-        &[
-            crate::shape::field::<Option<Vec<WabaResponse>>>("data"),
-            crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WabasListResponse",
+                &[
+                    crate::shape::field::<Option<Vec<WabaResponse>>>("data"),
+                    crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WhatsappUserData`
@@ -230,17 +236,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WhatsappUserData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappUserData",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("webhook_failover_url"),
-            crate::shape::field::<Option<String>>("webhook_url"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappUserData",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<String>>("webhook_failover_url"),
+                    crate::shape::field::<Option<String>>("webhook_url"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/responses/WhatsappUserDataResponse/content/application~1json/schema`
@@ -252,9 +264,15 @@ pub struct WhatsappUserDataResponse {
 crate::codec::optional_fields!(WhatsappUserDataResponse { "data" => data });
 
 impl crate::shape::Shaped for WhatsappUserDataResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappUserDataResponse",
-        &[crate::shape::field::<Option<WhatsappUserData>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappUserDataResponse",
+                &[crate::shape::field::<Option<WhatsappUserData>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -23,22 +23,6 @@ pub struct WhatsappCreateTemplateRequest {
     pub waba_id: String,
 }
 
-impl crate::shape::Shaped for WhatsappCreateTemplateRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappCreateTemplateRequest",
-        &[
-            crate::shape::field::<WhatsappCreateTemplateRequestCategory>("category"),
-            crate::shape::field::<
-                Vec<WhatsappCreateTemplateRequestComponentsItem>,
-            >("components"),
-            crate::shape::field::<String>("language"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<String>("waba_id"),
-        ],
-        false,
-    );
-}
-
 /// Template category: AUTHENTICATION, UTILITY, or MARKETING.
 ///
 /// Spec: `#/components/schemas/WhatsappCreateTemplateRequest/properties/category`
@@ -110,19 +94,6 @@ impl<'de> serde::Deserialize<'de> for WhatsappCreateTemplateRequestComponentsIte
     }
 }
 
-impl crate::shape::Shaped for WhatsappCreateTemplateRequestComponentsItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "WhatsappCreateTemplateRequestComponentsItem",
-        variants: &[
-            crate::shape::of::<WhatsappTemplateHeaderComponent>(),
-            crate::shape::of::<WhatsappTemplateBodyComponent>(),
-            crate::shape::of::<WhatsappTemplateFooterComponent>(),
-            crate::shape::of::<WhatsappTemplateButtonsComponent>(),
-            crate::shape::of::<WhatsappTemplateCarouselComponent>(),
-        ],
-    };
-}
-
 /// The main text content of the message. Supports multiple variable parameters ({{1}}, {{2}}, etc.). Variables cannot be at the start or end. Maximum 1024 characters.
 ///
 /// Spec: `#/components/schemas/WhatsappTemplateBodyComponent`
@@ -138,20 +109,6 @@ pub struct WhatsappTemplateBodyComponent {
     pub type_: WhatsappTemplateBodyComponentType,
 }
 
-impl crate::shape::Shaped for WhatsappTemplateBodyComponent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappTemplateBodyComponent",
-        &[
-            crate::shape::field::<
-                Option<WhatsappTemplateBodyComponentExample>,
-            >("example"),
-            crate::shape::field::<Option<String>>("text"),
-            crate::shape::field::<WhatsappTemplateBodyComponentType>("type"),
-        ],
-        false,
-    );
-}
-
 /// Sample values for body variables. Required when body text contains parameters.
 ///
 /// Spec: `#/components/schemas/WhatsappTemplateBodyComponent/properties/example`
@@ -164,14 +121,6 @@ pub struct WhatsappTemplateBodyComponentExample {
 crate::codec::optional_fields!(
     WhatsappTemplateBodyComponentExample { "body_text" => body_text }
 );
-
-impl crate::shape::Shaped for WhatsappTemplateBodyComponentExample {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappTemplateBodyComponentExample",
-        &[crate::shape::field::<Option<Vec<Vec<String>>>>("body_text")],
-        false,
-    );
-}
 
 /// Spec: `#/components/schemas/WhatsappTemplateBodyComponent/properties/type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -214,19 +163,6 @@ pub struct WhatsappTemplateButtonsComponent {
     pub type_: WhatsappTemplateButtonsComponentType,
 }
 
-impl crate::shape::Shaped for WhatsappTemplateButtonsComponent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappTemplateButtonsComponent",
-        &[
-            crate::shape::field::<
-                Vec<WhatsappTemplateButtonsComponentButtonsItem>,
-            >("buttons"),
-            crate::shape::field::<WhatsappTemplateButtonsComponentType>("type"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/WhatsappTemplateButtonsComponent/properties/buttons/items`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WhatsappTemplateButtonsComponentButtonsItem {
@@ -267,34 +203,6 @@ pub struct WhatsappTemplateButtonsComponentButtonsItem {
     /// Whether zero-tap terms have been accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zero_tap_terms_accepted: Option<bool>,
-}
-
-impl crate::shape::Shaped for WhatsappTemplateButtonsComponentButtonsItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappTemplateButtonsComponentButtonsItem",
-        &[
-            crate::shape::field::<Option<String>>("autofill_text"),
-            crate::shape::field::<Option<Vec<String>>>("example"),
-            crate::shape::field::<
-                Option<WhatsappTemplateButtonsComponentButtonsItemFlowAction>,
-            >("flow_action"),
-            crate::shape::field::<Option<String>>("flow_id"),
-            crate::shape::field::<Option<String>>("navigate_screen"),
-            crate::shape::field::<
-                Option<WhatsappTemplateButtonsComponentButtonsItemOtpType>,
-            >("otp_type"),
-            crate::shape::field::<Option<String>>("package_name"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<Option<String>>("signature_hash"),
-            crate::shape::field::<Option<String>>("text"),
-            crate::shape::field::<
-                WhatsappTemplateButtonsComponentButtonsItemType,
-            >("type"),
-            crate::shape::field::<Option<String>>("url"),
-            crate::shape::field::<Option<bool>>("zero_tap_terms_accepted"),
-        ],
-        false,
-    );
 }
 
 /// Flow action type for FLOW-type buttons.
@@ -458,19 +366,6 @@ pub struct WhatsappTemplateCarouselComponent {
     pub type_: WhatsappTemplateCarouselComponentType,
 }
 
-impl crate::shape::Shaped for WhatsappTemplateCarouselComponent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappTemplateCarouselComponent",
-        &[
-            crate::shape::field::<
-                Vec<WhatsappTemplateCarouselComponentCardsItem>,
-            >("cards"),
-            crate::shape::field::<WhatsappTemplateCarouselComponentType>("type"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/WhatsappTemplateCarouselComponent/properties/cards/items`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WhatsappTemplateCarouselComponentCardsItem {
@@ -480,18 +375,6 @@ pub struct WhatsappTemplateCarouselComponentCardsItem {
 crate::codec::optional_fields!(
     WhatsappTemplateCarouselComponentCardsItem { "components" => components }
 );
-
-impl crate::shape::Shaped for WhatsappTemplateCarouselComponentCardsItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappTemplateCarouselComponentCardsItem",
-        &[
-            crate::shape::field::<
-                Option<Vec<serde_json::Map<String, serde_json::Value>>>,
-            >("components"),
-        ],
-        false,
-    );
-}
 
 /// Spec: `#/components/schemas/WhatsappTemplateCarouselComponent/properties/type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -551,28 +434,36 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WhatsappTemplateData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappTemplateData",
-        &[
-            crate::shape::field::<Option<WhatsappTemplateDataCategory>>("category"),
-            crate::shape::field::<
-                Option<Vec<serde_json::Map<String, serde_json::Value>>>,
-            >("components"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("language"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("rejection_reason"),
-            crate::shape::field::<Option<String>>("status"),
-            crate::shape::field::<Option<String>>("template_id"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<
-                Option<WhatsappTemplateDataWhatsappBusinessAccount>,
-            >("whatsapp_business_account"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappTemplateData",
+                &[
+                    crate::shape::field::<
+                        Option<WhatsappTemplateDataCategory>,
+                    >("category"),
+                    crate::shape::field::<
+                        Option<Vec<serde_json::Map<String, serde_json::Value>>>,
+                    >("components"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("language"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("rejection_reason"),
+                    crate::shape::field::<Option<String>>("status"),
+                    crate::shape::field::<Option<String>>("template_id"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<
+                        Option<WhatsappTemplateDataWhatsappBusinessAccount>,
+                    >("whatsapp_business_account"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WhatsappTemplateData/properties/category`
@@ -594,18 +485,6 @@ pub struct WhatsappTemplateFooterComponent {
     pub text: Option<String>,
     #[serde(rename = "type")]
     pub type_: WhatsappTemplateFooterComponentType,
-}
-
-impl crate::shape::Shaped for WhatsappTemplateFooterComponent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappTemplateFooterComponent",
-        &[
-            crate::shape::field::<Option<i64>>("code_expiration_minutes"),
-            crate::shape::field::<Option<String>>("text"),
-            crate::shape::field::<WhatsappTemplateFooterComponentType>("type"),
-        ],
-        false,
-    );
 }
 
 /// Spec: `#/components/schemas/WhatsappTemplateFooterComponent/properties/type`
@@ -655,21 +534,6 @@ pub struct WhatsappTemplateHeaderComponent {
     pub type_: WhatsappTemplateHeaderComponentType,
 }
 
-impl crate::shape::Shaped for WhatsappTemplateHeaderComponent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappTemplateHeaderComponent",
-        &[
-            crate::shape::field::<
-                Option<WhatsappTemplateHeaderComponentExample>,
-            >("example"),
-            crate::shape::field::<WhatsappTemplateHeaderComponentFormat>("format"),
-            crate::shape::field::<Option<String>>("text"),
-            crate::shape::field::<WhatsappTemplateHeaderComponentType>("type"),
-        ],
-        false,
-    );
-}
-
 /// Sample values for header variables.
 ///
 /// Spec: `#/components/schemas/WhatsappTemplateHeaderComponent/properties/example`
@@ -685,17 +549,6 @@ crate::codec::optional_fields!(
     WhatsappTemplateHeaderComponentExample { "header_handle" => header_handle,
     "header_text" => header_text }
 );
-
-impl crate::shape::Shaped for WhatsappTemplateHeaderComponentExample {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappTemplateHeaderComponentExample",
-        &[
-            crate::shape::field::<Option<Vec<String>>>("header_handle"),
-            crate::shape::field::<Option<Vec<String>>>("header_text"),
-        ],
-        false,
-    );
-}
 
 /// Header format type: TEXT (supports one variable), IMAGE, VIDEO, DOCUMENT, or LOCATION.
 ///
@@ -787,14 +640,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WhatsappTemplateListResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappTemplateListResponse",
-        &[
-            crate::shape::field::<Option<Vec<WhatsappTemplateData>>>("data"),
-            crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappTemplateListResponse",
+                &[
+                    crate::shape::field::<Option<Vec<WhatsappTemplateData>>>("data"),
+                    crate::shape::field::<Option<MessagingPaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/responses/WhatsappTemplateSingleResponse/content/application~1json/schema`
@@ -806,11 +665,17 @@ pub struct WhatsappTemplateSingleResponse {
 crate::codec::optional_fields!(WhatsappTemplateSingleResponse { "data" => data });
 
 impl crate::shape::Shaped for WhatsappTemplateSingleResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappTemplateSingleResponse",
-        &[crate::shape::field::<Option<WhatsappTemplateData>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappTemplateSingleResponse",
+                &[crate::shape::field::<Option<WhatsappTemplateData>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WhatsappUpdateTemplateRequest`
@@ -824,21 +689,6 @@ pub struct WhatsappUpdateTemplateRequest {
 crate::codec::optional_fields!(
     WhatsappUpdateTemplateRequest { "category" => category, "components" => components }
 );
-
-impl crate::shape::Shaped for WhatsappUpdateTemplateRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappUpdateTemplateRequest",
-        &[
-            crate::shape::field::<
-                Option<WhatsappUpdateTemplateRequestCategory>,
-            >("category"),
-            crate::shape::field::<
-                Option<Vec<WhatsappUpdateTemplateRequestComponentsItem>>,
-            >("components"),
-        ],
-        false,
-    );
-}
 
 /// Spec: `#/components/schemas/WhatsappUpdateTemplateRequest/properties/category`
 pub type WhatsappUpdateTemplateRequestCategory = WhatsappCreateTemplateRequestCategory;

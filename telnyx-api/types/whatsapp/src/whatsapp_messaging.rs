@@ -23,21 +23,31 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WhatsappContact {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappContact",
-        &[
-            crate::shape::field::<
-                Option<Vec<WhatsappContactAddressesItem>>,
-            >("addresses"),
-            crate::shape::field::<Option<String>>("birthday"),
-            crate::shape::field::<Option<Vec<WhatsappContactEmailsItem>>>("emails"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<WhatsappContactOrg>>("org"),
-            crate::shape::field::<Option<Vec<WhatsappContactPhonesItem>>>("phones"),
-            crate::shape::field::<Option<Vec<WhatsappContactUrlsItem>>>("urls"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappContact",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<WhatsappContactAddressesItem>>,
+                    >("addresses"),
+                    crate::shape::field::<Option<String>>("birthday"),
+                    crate::shape::field::<
+                        Option<Vec<WhatsappContactEmailsItem>>,
+                    >("emails"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<WhatsappContactOrg>>("org"),
+                    crate::shape::field::<
+                        Option<Vec<WhatsappContactPhonesItem>>,
+                    >("phones"),
+                    crate::shape::field::<Option<Vec<WhatsappContactUrlsItem>>>("urls"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WhatsappContact/properties/addresses/items`
@@ -59,19 +69,25 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WhatsappContactAddressesItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappContactAddressesItem",
-        &[
-            crate::shape::field::<Option<String>>("city"),
-            crate::shape::field::<Option<String>>("country"),
-            crate::shape::field::<Option<String>>("country_code"),
-            crate::shape::field::<Option<String>>("state"),
-            crate::shape::field::<Option<String>>("street"),
-            crate::shape::field::<Option<String>>("type"),
-            crate::shape::field::<Option<String>>("zip"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappContactAddressesItem",
+                &[
+                    crate::shape::field::<Option<String>>("city"),
+                    crate::shape::field::<Option<String>>("country"),
+                    crate::shape::field::<Option<String>>("country_code"),
+                    crate::shape::field::<Option<String>>("state"),
+                    crate::shape::field::<Option<String>>("street"),
+                    crate::shape::field::<Option<String>>("type"),
+                    crate::shape::field::<Option<String>>("zip"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WhatsappContact/properties/emails/items`
@@ -86,14 +102,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WhatsappContactEmailsItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappContactEmailsItem",
-        &[
-            crate::shape::field::<Option<String>>("email"),
-            crate::shape::field::<Option<String>>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappContactEmailsItem",
+                &[
+                    crate::shape::field::<Option<String>>("email"),
+                    crate::shape::field::<Option<String>>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WhatsappContact/properties/org`
@@ -110,15 +132,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WhatsappContactOrg {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappContactOrg",
-        &[
-            crate::shape::field::<Option<String>>("company"),
-            crate::shape::field::<Option<String>>("department"),
-            crate::shape::field::<Option<String>>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappContactOrg",
+                &[
+                    crate::shape::field::<Option<String>>("company"),
+                    crate::shape::field::<Option<String>>("department"),
+                    crate::shape::field::<Option<String>>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WhatsappContact/properties/phones/items`
@@ -134,15 +162,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WhatsappContactPhonesItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappContactPhonesItem",
-        &[
-            crate::shape::field::<Option<String>>("phone"),
-            crate::shape::field::<Option<String>>("type"),
-            crate::shape::field::<Option<String>>("wa_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappContactPhonesItem",
+                &[
+                    crate::shape::field::<Option<String>>("phone"),
+                    crate::shape::field::<Option<String>>("type"),
+                    crate::shape::field::<Option<String>>("wa_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WhatsappContact/properties/urls/items`
@@ -157,14 +191,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WhatsappContactUrlsItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappContactUrlsItem",
-        &[
-            crate::shape::field::<Option<String>>("type"),
-            crate::shape::field::<Option<String>>("url"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappContactUrlsItem",
+                &[
+                    crate::shape::field::<Option<String>>("type"),
+                    crate::shape::field::<Option<String>>("url"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WhatsappInteractive`
@@ -183,17 +223,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WhatsappInteractive {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappInteractive",
-        &[
-            crate::shape::field::<Option<WhatsappInteractiveAction>>("action"),
-            crate::shape::field::<Option<WhatsappInteractiveBody>>("body"),
-            crate::shape::field::<Option<WhatsappInteractiveFooter>>("footer"),
-            crate::shape::field::<Option<WhatsappInteractiveHeader>>("header"),
-            crate::shape::field::<Option<WhatsappInteractiveType>>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappInteractive",
+                &[
+                    crate::shape::field::<Option<WhatsappInteractiveAction>>("action"),
+                    crate::shape::field::<Option<WhatsappInteractiveBody>>("body"),
+                    crate::shape::field::<Option<WhatsappInteractiveFooter>>("footer"),
+                    crate::shape::field::<Option<WhatsappInteractiveHeader>>("header"),
+                    crate::shape::field::<Option<WhatsappInteractiveType>>("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WhatsappInteractive/properties/action`
@@ -217,29 +263,35 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WhatsappInteractiveAction {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappInteractiveAction",
-        &[
-            crate::shape::field::<Option<String>>("button"),
-            crate::shape::field::<
-                Option<Vec<WhatsappInteractiveActionButtonsItem>>,
-            >("buttons"),
-            crate::shape::field::<
-                Option<Vec<WhatsappInteractiveActionCardsItem>>,
-            >("cards"),
-            crate::shape::field::<Option<String>>("catalog_id"),
-            crate::shape::field::<Option<String>>("mode"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<
-                Option<WhatsappInteractiveActionParameters>,
-            >("parameters"),
-            crate::shape::field::<Option<String>>("product_retailer_id"),
-            crate::shape::field::<
-                Option<Vec<WhatsappInteractiveActionSectionsItem>>,
-            >("sections"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappInteractiveAction",
+                &[
+                    crate::shape::field::<Option<String>>("button"),
+                    crate::shape::field::<
+                        Option<Vec<WhatsappInteractiveActionButtonsItem>>,
+                    >("buttons"),
+                    crate::shape::field::<
+                        Option<Vec<WhatsappInteractiveActionCardsItem>>,
+                    >("cards"),
+                    crate::shape::field::<Option<String>>("catalog_id"),
+                    crate::shape::field::<Option<String>>("mode"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<
+                        Option<WhatsappInteractiveActionParameters>,
+                    >("parameters"),
+                    crate::shape::field::<Option<String>>("product_retailer_id"),
+                    crate::shape::field::<
+                        Option<Vec<WhatsappInteractiveActionSectionsItem>>,
+                    >("sections"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WhatsappInteractive/properties/action/properties/buttons/items`
@@ -254,18 +306,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WhatsappInteractiveActionButtonsItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappInteractiveActionButtonsItem",
-        &[
-            crate::shape::field::<
-                Option<WhatsappInteractiveActionButtonsItemReply>,
-            >("reply"),
-            crate::shape::field::<
-                Option<WhatsappInteractiveActionButtonsItemType>,
-            >("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappInteractiveActionButtonsItem",
+                &[
+                    crate::shape::field::<
+                        Option<WhatsappInteractiveActionButtonsItemReply>,
+                    >("reply"),
+                    crate::shape::field::<
+                        Option<WhatsappInteractiveActionButtonsItemType>,
+                    >("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WhatsappInteractive/properties/action/properties/buttons/items/properties/reply`
@@ -282,14 +340,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WhatsappInteractiveActionButtonsItemReply {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappInteractiveActionButtonsItemReply",
-        &[
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappInteractiveActionButtonsItemReply",
+                &[
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WhatsappInteractive/properties/action/properties/buttons/items/properties/type`
@@ -339,23 +403,31 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WhatsappInteractiveActionCardsItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappInteractiveActionCardsItem",
-        &[
-            crate::shape::field::<
-                Option<WhatsappInteractiveActionCardsItemAction>,
-            >("action"),
-            crate::shape::field::<
-                Option<WhatsappInteractiveActionCardsItemBody>,
-            >("body"),
-            crate::shape::field::<Option<i64>>("card_index"),
-            crate::shape::field::<
-                Option<WhatsappInteractiveActionCardsItemHeader>,
-            >("header"),
-            crate::shape::field::<Option<WhatsappInteractiveActionCardsItemType>>("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappInteractiveActionCardsItem",
+                &[
+                    crate::shape::field::<
+                        Option<WhatsappInteractiveActionCardsItemAction>,
+                    >("action"),
+                    crate::shape::field::<
+                        Option<WhatsappInteractiveActionCardsItemBody>,
+                    >("body"),
+                    crate::shape::field::<Option<i64>>("card_index"),
+                    crate::shape::field::<
+                        Option<WhatsappInteractiveActionCardsItemHeader>,
+                    >("header"),
+                    crate::shape::field::<
+                        Option<WhatsappInteractiveActionCardsItemType>,
+                    >("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WhatsappInteractive/properties/action/properties/cards/items/properties/action`
@@ -373,14 +445,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WhatsappInteractiveActionCardsItemAction {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappInteractiveActionCardsItemAction",
-        &[
-            crate::shape::field::<Option<String>>("catalog_id"),
-            crate::shape::field::<Option<String>>("product_retailer_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappInteractiveActionCardsItemAction",
+                &[
+                    crate::shape::field::<Option<String>>("catalog_id"),
+                    crate::shape::field::<Option<String>>("product_retailer_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WhatsappInteractive/properties/action/properties/cards/items/properties/body`
@@ -395,11 +473,17 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WhatsappInteractiveActionCardsItemBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappInteractiveActionCardsItemBody",
-        &[crate::shape::field::<Option<String>>("text")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappInteractiveActionCardsItemBody",
+                &[crate::shape::field::<Option<String>>("text")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WhatsappInteractive/properties/action/properties/cards/items/properties/header`
@@ -416,17 +500,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WhatsappInteractiveActionCardsItemHeader {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappInteractiveActionCardsItemHeader",
-        &[
-            crate::shape::field::<Option<WhatsappMedia>>("image"),
-            crate::shape::field::<
-                Option<WhatsappInteractiveActionCardsItemHeaderType>,
-            >("type"),
-            crate::shape::field::<Option<WhatsappMedia>>("video"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappInteractiveActionCardsItemHeader",
+                &[
+                    crate::shape::field::<Option<WhatsappMedia>>("image"),
+                    crate::shape::field::<
+                        Option<WhatsappInteractiveActionCardsItemHeaderType>,
+                    >("type"),
+                    crate::shape::field::<Option<WhatsappMedia>>("video"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WhatsappInteractive/properties/action/properties/cards/items/properties/header/properties/type`
@@ -507,14 +597,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WhatsappInteractiveActionParameters {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappInteractiveActionParameters",
-        &[
-            crate::shape::field::<Option<String>>("display_text"),
-            crate::shape::field::<Option<String>>("url"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappInteractiveActionParameters",
+                &[
+                    crate::shape::field::<Option<String>>("display_text"),
+                    crate::shape::field::<Option<String>>("url"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WhatsappInteractive/properties/action/properties/sections/items`
@@ -534,19 +630,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WhatsappInteractiveActionSectionsItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappInteractiveActionSectionsItem",
-        &[
-            crate::shape::field::<
-                Option<Vec<WhatsappInteractiveActionSectionsItemProductItemsItem>>,
-            >("product_items"),
-            crate::shape::field::<
-                Option<Vec<WhatsappInteractiveActionSectionsItemRowsItem>>,
-            >("rows"),
-            crate::shape::field::<Option<String>>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappInteractiveActionSectionsItem",
+                &[
+                    crate::shape::field::<
+                        Option<
+                            Vec<WhatsappInteractiveActionSectionsItemProductItemsItem>,
+                        >,
+                    >("product_items"),
+                    crate::shape::field::<
+                        Option<Vec<WhatsappInteractiveActionSectionsItemRowsItem>>,
+                    >("rows"),
+                    crate::shape::field::<Option<String>>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WhatsappInteractive/properties/action/properties/sections/items/properties/product_items/items`
@@ -561,11 +665,17 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WhatsappInteractiveActionSectionsItemProductItemsItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappInteractiveActionSectionsItemProductItemsItem",
-        &[crate::shape::field::<Option<String>>("product_retailer_id")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappInteractiveActionSectionsItemProductItemsItem",
+                &[crate::shape::field::<Option<String>>("product_retailer_id")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WhatsappInteractive/properties/action/properties/sections/items/properties/rows/items`
@@ -585,15 +695,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WhatsappInteractiveActionSectionsItemRowsItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappInteractiveActionSectionsItemRowsItem",
-        &[
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappInteractiveActionSectionsItemRowsItem",
+                &[
+                    crate::shape::field::<Option<String>>("description"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WhatsappInteractive/properties/body`
@@ -619,17 +735,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WhatsappInteractiveHeader {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappInteractiveHeader",
-        &[
-            crate::shape::field::<Option<WhatsappMedia>>("document"),
-            crate::shape::field::<Option<WhatsappMedia>>("image"),
-            crate::shape::field::<Option<String>>("sub_text"),
-            crate::shape::field::<Option<String>>("text"),
-            crate::shape::field::<Option<WhatsappMedia>>("video"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappInteractiveHeader",
+                &[
+                    crate::shape::field::<Option<WhatsappMedia>>("document"),
+                    crate::shape::field::<Option<WhatsappMedia>>("image"),
+                    crate::shape::field::<Option<String>>("sub_text"),
+                    crate::shape::field::<Option<String>>("text"),
+                    crate::shape::field::<Option<WhatsappMedia>>("video"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WhatsappInteractive/properties/type`
@@ -693,16 +815,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WhatsappLocation {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappLocation",
-        &[
-            crate::shape::field::<Option<String>>("address"),
-            crate::shape::field::<Option<String>>("latitude"),
-            crate::shape::field::<Option<String>>("longitude"),
-            crate::shape::field::<Option<String>>("name"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappLocation",
+                &[
+                    crate::shape::field::<Option<String>>("address"),
+                    crate::shape::field::<Option<String>>("latitude"),
+                    crate::shape::field::<Option<String>>("longitude"),
+                    crate::shape::field::<Option<String>>("name"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WhatsappMedia`
@@ -724,16 +852,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WhatsappMedia {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappMedia",
-        &[
-            crate::shape::field::<Option<String>>("caption"),
-            crate::shape::field::<Option<String>>("filename"),
-            crate::shape::field::<Option<String>>("link"),
-            crate::shape::field::<Option<bool>>("voice"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappMedia",
+                &[
+                    crate::shape::field::<Option<String>>("caption"),
+                    crate::shape::field::<Option<String>>("filename"),
+                    crate::shape::field::<Option<String>>("link"),
+                    crate::shape::field::<Option<bool>>("voice"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WhatsappMessage`
@@ -754,21 +888,6 @@ pub struct WhatsappMessage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
     pub whatsapp_message: WhatsappMessageContent,
-}
-
-impl crate::shape::Shaped for WhatsappMessage {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappMessage",
-        &[
-            crate::shape::field::<String>("from"),
-            crate::shape::field::<Option<String>>("messaging_profile_id"),
-            crate::shape::field::<String>("to"),
-            crate::shape::field::<Option<WhatsappMessageType>>("type"),
-            crate::shape::field::<Option<String>>("webhook_url"),
-            crate::shape::field::<WhatsappMessageContent>("whatsapp_message"),
-        ],
-        false,
-    );
 }
 
 /// Spec: `#/components/schemas/WhatsappMessageContent`
@@ -801,25 +920,33 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WhatsappMessageContent {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappMessageContent",
-        &[
-            crate::shape::field::<Option<WhatsappMedia>>("audio"),
-            crate::shape::field::<Option<String>>("biz_opaque_callback_data"),
-            crate::shape::field::<Option<Vec<WhatsappContact>>>("contacts"),
-            crate::shape::field::<Option<WhatsappMedia>>("document"),
-            crate::shape::field::<Option<WhatsappMedia>>("image"),
-            crate::shape::field::<Option<WhatsappInteractive>>("interactive"),
-            crate::shape::field::<Option<WhatsappLocation>>("location"),
-            crate::shape::field::<Option<WhatsappReaction>>("reaction"),
-            crate::shape::field::<Option<WhatsappMedia>>("sticker"),
-            crate::shape::field::<Option<WhatsappMessageContentTemplate>>("template"),
-            crate::shape::field::<Option<WhatsappMessageContentText>>("text"),
-            crate::shape::field::<Option<WhatsappMessageContentType>>("type"),
-            crate::shape::field::<Option<WhatsappMedia>>("video"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappMessageContent",
+                &[
+                    crate::shape::field::<Option<WhatsappMedia>>("audio"),
+                    crate::shape::field::<Option<String>>("biz_opaque_callback_data"),
+                    crate::shape::field::<Option<Vec<WhatsappContact>>>("contacts"),
+                    crate::shape::field::<Option<WhatsappMedia>>("document"),
+                    crate::shape::field::<Option<WhatsappMedia>>("image"),
+                    crate::shape::field::<Option<WhatsappInteractive>>("interactive"),
+                    crate::shape::field::<Option<WhatsappLocation>>("location"),
+                    crate::shape::field::<Option<WhatsappReaction>>("reaction"),
+                    crate::shape::field::<Option<WhatsappMedia>>("sticker"),
+                    crate::shape::field::<
+                        Option<WhatsappMessageContentTemplate>,
+                    >("template"),
+                    crate::shape::field::<Option<WhatsappMessageContentText>>("text"),
+                    crate::shape::field::<Option<WhatsappMessageContentType>>("type"),
+                    crate::shape::field::<Option<WhatsappMedia>>("video"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Template message object. Provide either template_id or name + language to identify the template.
@@ -843,20 +970,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WhatsappMessageContentTemplate {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappMessageContentTemplate",
-        &[
-            crate::shape::field::<
-                Option<Vec<WhatsappMessageContentTemplateComponentsItem>>,
-            >("components"),
-            crate::shape::field::<
-                Option<WhatsappMessageContentTemplateLanguage>,
-            >("language"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("template_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappMessageContentTemplate",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<WhatsappMessageContentTemplateComponentsItem>>,
+                    >("components"),
+                    crate::shape::field::<
+                        Option<WhatsappMessageContentTemplateLanguage>,
+                    >("language"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("template_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WhatsappMessageContent/properties/template/properties/components/items`
@@ -877,22 +1010,32 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WhatsappMessageContentTemplateComponentsItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappMessageContentTemplateComponentsItem",
-        &[
-            crate::shape::field::<Option<i64>>("index"),
-            crate::shape::field::<
-                Option<Vec<WhatsappMessageContentTemplateComponentsItemParametersItem>>,
-            >("parameters"),
-            crate::shape::field::<
-                Option<WhatsappMessageContentTemplateComponentsItemSubType>,
-            >("sub_type"),
-            crate::shape::field::<
-                Option<WhatsappMessageContentTemplateComponentsItemType>,
-            >("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappMessageContentTemplateComponentsItem",
+                &[
+                    crate::shape::field::<Option<i64>>("index"),
+                    crate::shape::field::<
+                        Option<
+                            Vec<
+                                WhatsappMessageContentTemplateComponentsItemParametersItem,
+                            >,
+                        >,
+                    >("parameters"),
+                    crate::shape::field::<
+                        Option<WhatsappMessageContentTemplateComponentsItemSubType>,
+                    >("sub_type"),
+                    crate::shape::field::<
+                        Option<WhatsappMessageContentTemplateComponentsItemType>,
+                    >("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WhatsappMessageContent/properties/template/properties/components/items/properties/parameters/items`
@@ -909,16 +1052,24 @@ crate::codec::optional_fields!(
 
 impl crate::shape::Shaped
 for WhatsappMessageContentTemplateComponentsItemParametersItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappMessageContentTemplateComponentsItemParametersItem",
-        &[
-            crate::shape::field::<Option<String>>("text"),
-            crate::shape::field::<
-                Option<WhatsappMessageContentTemplateComponentsItemParametersItemType>,
-            >("type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappMessageContentTemplateComponentsItemParametersItem",
+                &[
+                    crate::shape::field::<Option<String>>("text"),
+                    crate::shape::field::<
+                        Option<
+                            WhatsappMessageContentTemplateComponentsItemParametersItemType,
+                        >,
+                    >("type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WhatsappMessageContent/properties/template/properties/components/items/properties/parameters/items/properties/type`
@@ -1057,14 +1208,20 @@ pub struct WhatsappMessageContentTemplateLanguage {
 }
 
 impl crate::shape::Shaped for WhatsappMessageContentTemplateLanguage {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappMessageContentTemplateLanguage",
-        &[
-            crate::shape::field::<String>("code"),
-            crate::shape::field::<Option<String>>("policy"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappMessageContentTemplateLanguage",
+                &[
+                    crate::shape::field::<String>("code"),
+                    crate::shape::field::<Option<String>>("policy"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Text message content. Can only be sent within a 24-hour customer service window.
@@ -1080,14 +1237,20 @@ pub struct WhatsappMessageContentText {
 }
 
 impl crate::shape::Shaped for WhatsappMessageContentText {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappMessageContentText",
-        &[
-            crate::shape::field::<String>("body"),
-            crate::shape::field::<Option<bool>>("preview_url"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappMessageContentText",
+                &[
+                    crate::shape::field::<String>("body"),
+                    crate::shape::field::<Option<bool>>("preview_url"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WhatsappMessageContent/properties/type`
@@ -1204,14 +1367,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WhatsappReaction {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappReaction",
-        &[
-            crate::shape::field::<Option<String>>("emoji"),
-            crate::shape::field::<Option<String>>("message_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappReaction",
+                &[
+                    crate::shape::field::<Option<String>>("emoji"),
+                    crate::shape::field::<Option<String>>("message_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WhatsappResponse`
@@ -1223,11 +1392,17 @@ pub struct WhatsappResponse {
 crate::codec::optional_fields!(WhatsappResponse { "data" => data });
 
 impl crate::shape::Shaped for WhatsappResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappResponse",
-        &[crate::shape::field::<Option<WhatsappResponseData>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappResponse",
+                &[crate::shape::field::<Option<WhatsappResponseData>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WhatsappResponse/properties/data`
@@ -1257,24 +1432,30 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WhatsappResponseData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappResponseData",
-        &[
-            crate::shape::field::<Option<WhatsappMessageContent>>("body"),
-            crate::shape::field::<Option<String>>("direction"),
-            crate::shape::field::<Option<String>>("encoding"),
-            crate::shape::field::<Option<WhatsappResponseDataFrom>>("from"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("messaging_profile_id"),
-            crate::shape::field::<Option<String>>("organization_id"),
-            crate::shape::field::<Option<String>>("received_at"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<RcsTo>>("to"),
-            crate::shape::field::<Option<String>>("type"),
-            crate::shape::field::<Option<f64>>("wait_seconds"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappResponseData",
+                &[
+                    crate::shape::field::<Option<WhatsappMessageContent>>("body"),
+                    crate::shape::field::<Option<String>>("direction"),
+                    crate::shape::field::<Option<String>>("encoding"),
+                    crate::shape::field::<Option<WhatsappResponseDataFrom>>("from"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("messaging_profile_id"),
+                    crate::shape::field::<Option<String>>("organization_id"),
+                    crate::shape::field::<Option<String>>("received_at"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<RcsTo>>("to"),
+                    crate::shape::field::<Option<String>>("type"),
+                    crate::shape::field::<Option<f64>>("wait_seconds"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WhatsappResponse/properties/data/properties/from`
@@ -1295,16 +1476,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WhatsappResponseDataFrom {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappResponseDataFrom",
-        &[
-            crate::shape::field::<Option<String>>("carrier"),
-            crate::shape::field::<Option<WhatsappResponseDataFromLineType>>("line_type"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<Option<WhatsappResponseDataFromStatus>>("status"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappResponseDataFrom",
+                &[
+                    crate::shape::field::<Option<String>>("carrier"),
+                    crate::shape::field::<
+                        Option<WhatsappResponseDataFromLineType>,
+                    >("line_type"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<
+                        Option<WhatsappResponseDataFromStatus>,
+                    >("status"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The line-type of the sender.

@@ -12,14 +12,6 @@ pub struct PostWhatsappProfilePhotoBody {
     pub file: crate::UploadFile,
 }
 
-impl crate::shape::Shaped for PostWhatsappProfilePhotoBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PostWhatsappProfilePhotoBody",
-        &[crate::shape::field::<crate::UploadFile>("file")],
-        false,
-    );
-}
-
 impl PostWhatsappProfilePhotoBody {
     /// The `multipart/form-data` body for this value: file fields as file parts,
     /// everything else as text parts.
@@ -47,16 +39,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WhatsappCallingSettingsData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappCallingSettingsData",
-        &[
-            crate::shape::field::<Option<bool>>("enabled"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappCallingSettingsData",
+                &[
+                    crate::shape::field::<Option<bool>>("enabled"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/responses/WhatsappCallingSettingsResponse/content/application~1json/schema`
@@ -68,11 +66,17 @@ pub struct WhatsappCallingSettingsResponse {
 crate::codec::optional_fields!(WhatsappCallingSettingsResponse { "data" => data });
 
 impl crate::shape::Shaped for WhatsappCallingSettingsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappCallingSettingsResponse",
-        &[crate::shape::field::<Option<WhatsappCallingSettingsData>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappCallingSettingsResponse",
+                &[crate::shape::field::<Option<WhatsappCallingSettingsData>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WhatsappConversationWindowData`
@@ -95,16 +99,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WhatsappConversationWindowData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappConversationWindowData",
-        &[
-            crate::shape::field::<Option<String>>("last_user_message_at"),
-            crate::shape::field::<Option<bool>>("window_active"),
-            crate::shape::field::<Option<String>>("window_expires_at"),
-            crate::shape::field::<Option<String>>("window_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappConversationWindowData",
+                &[
+                    crate::shape::field::<Option<String>>("last_user_message_at"),
+                    crate::shape::field::<Option<bool>>("window_active"),
+                    crate::shape::field::<Option<String>>("window_expires_at"),
+                    crate::shape::field::<Option<String>>("window_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/responses/WhatsappConversationWindowResponse/content/application~1json/schema`
@@ -116,25 +126,23 @@ pub struct WhatsappConversationWindowResponse {
 crate::codec::optional_fields!(WhatsappConversationWindowResponse { "data" => data });
 
 impl crate::shape::Shaped for WhatsappConversationWindowResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappConversationWindowResponse",
-        &[crate::shape::field::<Option<WhatsappConversationWindowData>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappConversationWindowResponse",
+                &[crate::shape::field::<Option<WhatsappConversationWindowData>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WhatsappPatchCallingSettingsRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct WhatsappPatchCallingSettingsRequest {
     pub enabled: bool,
-}
-
-impl crate::shape::Shaped for WhatsappPatchCallingSettingsRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappPatchCallingSettingsRequest",
-        &[crate::shape::field::<bool>("enabled")],
-        false,
-    );
 }
 
 /// Spec: `#/components/schemas/WhatsappPhoneNumberVerificationRequest`
@@ -148,21 +156,6 @@ pub struct WhatsappPhoneNumberVerificationRequest {
     pub verification_method: Option<
         WhatsappPhoneNumberVerificationRequestVerificationMethod,
     >,
-}
-
-impl crate::shape::Shaped for WhatsappPhoneNumberVerificationRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappPhoneNumberVerificationRequest",
-        &[
-            crate::shape::field::<String>("display_name"),
-            crate::shape::field::<Option<String>>("language"),
-            crate::shape::field::<String>("phone_number"),
-            crate::shape::field::<
-                Option<WhatsappPhoneNumberVerificationRequestVerificationMethod>,
-            >("verification_method"),
-        ],
-        false,
-    );
 }
 
 /// Spec: `#/components/schemas/WhatsappPhoneNumberVerificationRequest/properties/verification_method`
@@ -228,26 +221,32 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WhatsappProfileData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappProfileData",
-        &[
-            crate::shape::field::<Option<String>>("about"),
-            crate::shape::field::<Option<String>>("address"),
-            crate::shape::field::<Option<String>>("category"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<Option<String>>("display_name"),
-            crate::shape::field::<Option<String>>("email"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("phone_number_id"),
-            crate::shape::field::<Option<String>>("profile_id"),
-            crate::shape::field::<Option<String>>("profile_photo_url"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("website"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappProfileData",
+                &[
+                    crate::shape::field::<Option<String>>("about"),
+                    crate::shape::field::<Option<String>>("address"),
+                    crate::shape::field::<Option<String>>("category"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("description"),
+                    crate::shape::field::<Option<String>>("display_name"),
+                    crate::shape::field::<Option<String>>("email"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("phone_number_id"),
+                    crate::shape::field::<Option<String>>("profile_id"),
+                    crate::shape::field::<Option<String>>("profile_photo_url"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<String>>("website"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WhatsappProfilePhotoData`
@@ -266,15 +265,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WhatsappProfilePhotoData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappProfilePhotoData",
-        &[
-            crate::shape::field::<Option<String>>("phone_number_id"),
-            crate::shape::field::<Option<String>>("profile_photo_url"),
-            crate::shape::field::<Option<String>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappProfilePhotoData",
+                &[
+                    crate::shape::field::<Option<String>>("phone_number_id"),
+                    crate::shape::field::<Option<String>>("profile_photo_url"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WhatsappProfilePhotoResponse`
@@ -286,11 +291,17 @@ pub struct WhatsappProfilePhotoResponse {
 crate::codec::optional_fields!(WhatsappProfilePhotoResponse { "data" => data });
 
 impl crate::shape::Shaped for WhatsappProfilePhotoResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappProfilePhotoResponse",
-        &[crate::shape::field::<Option<WhatsappProfilePhotoData>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappProfilePhotoResponse",
+                &[crate::shape::field::<Option<WhatsappProfilePhotoData>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/responses/WhatsappProfileSingleResponse/content/application~1json/schema`
@@ -302,11 +313,17 @@ pub struct WhatsappProfileSingleResponse {
 crate::codec::optional_fields!(WhatsappProfileSingleResponse { "data" => data });
 
 impl crate::shape::Shaped for WhatsappProfileSingleResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappProfileSingleResponse",
-        &[crate::shape::field::<Option<WhatsappProfileData>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WhatsappProfileSingleResponse",
+                &[crate::shape::field::<Option<WhatsappProfileData>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WhatsappResendVerificationRequest`
@@ -318,18 +335,6 @@ pub struct WhatsappResendVerificationRequest {
 crate::codec::optional_fields!(
     WhatsappResendVerificationRequest { "verification_method" => verification_method }
 );
-
-impl crate::shape::Shaped for WhatsappResendVerificationRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappResendVerificationRequest",
-        &[
-            crate::shape::field::<
-                Option<WhatsappResendVerificationRequestVerificationMethod>,
-            >("verification_method"),
-        ],
-        false,
-    );
-}
 
 /// Spec: `#/components/schemas/WhatsappResendVerificationRequest/properties/verification_method`
 pub type WhatsappResendVerificationRequestVerificationMethod = WhatsappPhoneNumberVerificationRequestVerificationMethod;
@@ -354,33 +359,8 @@ crate::codec::optional_fields!(
     email, "profile_id" => profile_id, "website" => website }
 );
 
-impl crate::shape::Shaped for WhatsappUpdateProfileRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappUpdateProfileRequest",
-        &[
-            crate::shape::field::<Option<String>>("about"),
-            crate::shape::field::<Option<String>>("address"),
-            crate::shape::field::<Option<String>>("category"),
-            crate::shape::field::<Option<String>>("description"),
-            crate::shape::field::<Option<String>>("display_name"),
-            crate::shape::field::<Option<String>>("email"),
-            crate::shape::field::<Option<String>>("profile_id"),
-            crate::shape::field::<Option<String>>("website"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/WhatsappVerifyCodeRequest`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct WhatsappVerifyCodeRequest {
     pub code: String,
-}
-
-impl crate::shape::Shaped for WhatsappVerifyCodeRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WhatsappVerifyCodeRequest",
-        &[crate::shape::field::<String>("code")],
-        false,
-    );
 }

@@ -28,23 +28,6 @@ crate::codec::optional_fields!(
     network_preferences_enabled, "tadig" => tadig }
 );
 
-impl crate::shape::Shaped for FilterMobileNetworkOperatorsConsolidated {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FilterMobileNetworkOperatorsConsolidated",
-        &[
-            crate::shape::field::<Option<String>>("country_code"),
-            crate::shape::field::<Option<String>>("mcc"),
-            crate::shape::field::<Option<String>>("mnc"),
-            crate::shape::field::<
-                Option<FilterMobileNetworkOperatorsConsolidatedName>,
-            >("name"),
-            crate::shape::field::<Option<bool>>("network_preferences_enabled"),
-            crate::shape::field::<Option<String>>("tadig"),
-        ],
-        false,
-    );
-}
-
 /// Advanced name filtering operations
 ///
 /// Spec: `#/paths/~1mobile_network_operators/get/parameters/0/schema/properties/name`
@@ -62,14 +45,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GetMobileNetworkOperatorsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetMobileNetworkOperatorsResponse",
-        &[
-            crate::shape::field::<Option<Vec<MobileNetworkOperator>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetMobileNetworkOperatorsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<MobileNetworkOperator>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// MobileNetworkOperator
@@ -106,18 +95,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for MobileNetworkOperator {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MobileNetworkOperator",
-        &[
-            crate::shape::field::<Option<String>>("country_code"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("mcc"),
-            crate::shape::field::<Option<String>>("mnc"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<bool>>("network_preferences_enabled"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("tadig"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MobileNetworkOperator",
+                &[
+                    crate::shape::field::<Option<String>>("country_code"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("mcc"),
+                    crate::shape::field::<Option<String>>("mnc"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<bool>>("network_preferences_enabled"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("tadig"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

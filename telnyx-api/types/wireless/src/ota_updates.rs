@@ -33,20 +33,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CompleteOtaUpdate {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CompleteOtaUpdate",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<CompleteOtaUpdateSettings>>("settings"),
-            crate::shape::field::<Option<String>>("sim_card_id"),
-            crate::shape::field::<Option<CompleteOtaUpdateStatus>>("status"),
-            crate::shape::field::<Option<CompleteOtaUpdateType>>("type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CompleteOtaUpdate",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<CompleteOtaUpdateSettings>>("settings"),
+                    crate::shape::field::<Option<String>>("sim_card_id"),
+                    crate::shape::field::<Option<CompleteOtaUpdateStatus>>("status"),
+                    crate::shape::field::<Option<CompleteOtaUpdateType>>("type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// A JSON object representation of the operation. The information present here will relate directly to the source of the OTA request.
@@ -65,15 +71,21 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for CompleteOtaUpdateSettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CompleteOtaUpdateSettings",
-        &[
-            crate::shape::field::<
-                Option<MobileNetworkOperatorsPreferencesResponse>,
-            >("mobile_network_operators_preferences"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CompleteOtaUpdateSettings",
+                &[
+                    crate::shape::field::<
+                        Option<MobileNetworkOperatorsPreferencesResponse>,
+                    >("mobile_network_operators_preferences"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Represents the type of the operation requested. This will relate directly to the source of the request.
@@ -124,18 +136,6 @@ crate::codec::optional_fields!(
     "type" => type_ }
 );
 
-impl crate::shape::Shaped for FilterOtaUpdatesConsolidated {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FilterOtaUpdatesConsolidated",
-        &[
-            crate::shape::field::<Option<String>>("sim_card_id"),
-            crate::shape::field::<Option<FilterOtaUpdatesConsolidatedStatus>>("status"),
-            crate::shape::field::<Option<FilterOtaUpdatesConsolidatedType>>("type"),
-        ],
-        false,
-    );
-}
-
 /// Filter by a specific status of the resource's lifecycle.
 ///
 /// Spec: `#/paths/~1ota_updates/get/parameters/0/schema/properties/status`
@@ -155,11 +155,17 @@ pub struct GetOtaUpdateResponse {
 crate::codec::optional_fields!(GetOtaUpdateResponse { "data" => data });
 
 impl crate::shape::Shaped for GetOtaUpdateResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetOtaUpdateResponse",
-        &[crate::shape::field::<Option<CompleteOtaUpdate>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetOtaUpdateResponse",
+                &[crate::shape::field::<Option<CompleteOtaUpdate>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1ota_updates/get/responses/200/content/application~1json/schema`
@@ -174,14 +180,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListOtaUpdatesResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListOtaUpdatesResponse",
-        &[
-            crate::shape::field::<Option<Vec<SimplifiedOtaUpdate>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListOtaUpdatesResponse",
+                &[
+                    crate::shape::field::<Option<Vec<SimplifiedOtaUpdate>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/MobileNetworkOperatorPreferencesResponse`
@@ -202,15 +214,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for MobileNetworkOperatorPreferencesResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "MobileNetworkOperatorPreferencesResponse",
-        &[
-            crate::shape::field::<Option<String>>("mobile_network_operator_id"),
-            crate::shape::field::<Option<String>>("mobile_network_operator_name"),
-            crate::shape::field::<Option<i64>>("priority"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "MobileNetworkOperatorPreferencesResponse",
+                &[
+                    crate::shape::field::<Option<String>>("mobile_network_operator_id"),
+                    crate::shape::field::<
+                        Option<String>,
+                    >("mobile_network_operator_name"),
+                    crate::shape::field::<Option<i64>>("priority"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// A list of mobile network operators and the priority that should be applied when the SIM is connecting to the network.
@@ -246,19 +266,25 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for SimplifiedOtaUpdate {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SimplifiedOtaUpdate",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("sim_card_id"),
-            crate::shape::field::<Option<SimplifiedOtaUpdateStatus>>("status"),
-            crate::shape::field::<Option<SimplifiedOtaUpdateType>>("type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SimplifiedOtaUpdate",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("sim_card_id"),
+                    crate::shape::field::<Option<SimplifiedOtaUpdateStatus>>("status"),
+                    crate::shape::field::<Option<SimplifiedOtaUpdateType>>("type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/SimplifiedOTAUpdate/properties/status`

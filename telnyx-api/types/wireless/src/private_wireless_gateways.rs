@@ -17,18 +17,6 @@ pub struct CreatePrivateWirelessGatewayBody {
     pub region_code: Option<String>,
 }
 
-impl crate::shape::Shaped for CreatePrivateWirelessGatewayBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreatePrivateWirelessGatewayBody",
-        &[
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<String>("network_id"),
-            crate::shape::field::<Option<String>>("region_code"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1private_wireless_gateways/post/responses/202/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreatePrivateWirelessGatewayResponse {
@@ -38,11 +26,17 @@ pub struct CreatePrivateWirelessGatewayResponse {
 crate::codec::optional_fields!(CreatePrivateWirelessGatewayResponse { "data" => data });
 
 impl crate::shape::Shaped for CreatePrivateWirelessGatewayResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreatePrivateWirelessGatewayResponse",
-        &[crate::shape::field::<Option<PrivateWirelessGateway>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreatePrivateWirelessGatewayResponse",
+                &[crate::shape::field::<Option<PrivateWirelessGateway>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1private_wireless_gateways~1{id}/delete/responses/200/content/application~1json/schema`
@@ -63,14 +57,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GetPrivateWirelessGatewaysResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetPrivateWirelessGatewaysResponse",
-        &[
-            crate::shape::field::<Option<Vec<PrivateWirelessGateway>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetPrivateWirelessGatewaysResponse",
+                &[
+                    crate::shape::field::<Option<Vec<PrivateWirelessGateway>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/PrivateWirelessGateway`
@@ -104,24 +104,32 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PrivateWirelessGateway {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PrivateWirelessGateway",
-        &[
-            crate::shape::field::<
-                Option<Vec<PwgAssignedResourcesSummary>>,
-            >("assigned_resources"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("ip_range"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("network_id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("region_code"),
-            crate::shape::field::<Option<PrivateWirelessGatewayStatus>>("status"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PrivateWirelessGateway",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<PwgAssignedResourcesSummary>>,
+                    >("assigned_resources"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("ip_range"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("network_id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("region_code"),
+                    crate::shape::field::<
+                        Option<PrivateWirelessGatewayStatus>,
+                    >("status"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The current status or failure details of the Private Wireless Gateway.
@@ -153,15 +161,23 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PrivateWirelessGatewayStatus {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PrivateWirelessGatewayStatus",
-        &[
-            crate::shape::field::<Option<String>>("error_code"),
-            crate::shape::field::<Option<String>>("error_description"),
-            crate::shape::field::<Option<PrivateWirelessGatewayStatusValue>>("value"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PrivateWirelessGatewayStatus",
+                &[
+                    crate::shape::field::<Option<String>>("error_code"),
+                    crate::shape::field::<Option<String>>("error_description"),
+                    crate::shape::field::<
+                        Option<PrivateWirelessGatewayStatusValue>,
+                    >("value"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The current status or failure details of the Private Wireless Gateway.
@@ -234,12 +250,18 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PwgAssignedResourcesSummary {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PwgAssignedResourcesSummary",
-        &[
-            crate::shape::field::<Option<i64>>("count"),
-            crate::shape::field::<Option<String>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PwgAssignedResourcesSummary",
+                &[
+                    crate::shape::field::<Option<i64>>("count"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

@@ -14,11 +14,17 @@ pub struct CreateWdrReportResponse {
 crate::codec::optional_fields!(CreateWdrReportResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateWdrReportResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateWdrReportResponse",
-        &[crate::shape::field::<Option<WdrReport>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateWdrReportResponse",
+                &[crate::shape::field::<Option<WdrReport>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1wireless~1detail_records_reports~1{id}/delete/responses/200/content/application~1json/schema`
@@ -36,11 +42,17 @@ pub struct GetWdrReportsResponse {
 crate::codec::optional_fields!(GetWdrReportsResponse { "data" => data });
 
 impl crate::shape::Shaped for GetWdrReportsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetWdrReportsResponse",
-        &[crate::shape::field::<Option<Vec<WdrReport>>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetWdrReportsResponse",
+                &[crate::shape::field::<Option<Vec<WdrReport>>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WdrReport`
@@ -70,20 +82,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WdrReport {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WdrReport",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("end_time"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("report_url"),
-            crate::shape::field::<Option<String>>("start_time"),
-            crate::shape::field::<Option<WdrReportStatus>>("status"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WdrReport",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("end_time"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("report_url"),
+                    crate::shape::field::<Option<String>>("start_time"),
+                    crate::shape::field::<Option<WdrReportStatus>>("status"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WdrReportRequest`
@@ -98,17 +116,6 @@ pub struct WdrReportRequest {
 crate::codec::optional_fields!(
     WdrReportRequest { "end_time" => end_time, "start_time" => start_time }
 );
-
-impl crate::shape::Shaped for WdrReportRequest {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WdrReportRequest",
-        &[
-            crate::shape::field::<Option<String>>("end_time"),
-            crate::shape::field::<Option<String>>("start_time"),
-        ],
-        false,
-    );
-}
 
 /// Indicates the status of the report, which is updated asynchronously.
 ///

@@ -101,14 +101,20 @@ pub struct ConsumedData {
 crate::codec::optional_fields!(ConsumedData { "amount" => amount, "unit" => unit });
 
 impl crate::shape::Shaped for ConsumedData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ConsumedData",
-        &[
-            crate::shape::field::<Option<String>>("amount"),
-            crate::shape::field::<Option<String>>("unit"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ConsumedData",
+                &[
+                    crate::shape::field::<Option<String>>("amount"),
+                    crate::shape::field::<Option<String>>("unit"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1sim_card_actions~1{id}/get/responses/200/content/application~1json/schema`
@@ -120,11 +126,17 @@ pub struct GetSimCardActionResponse {
 crate::codec::optional_fields!(GetSimCardActionResponse { "data" => data });
 
 impl crate::shape::Shaped for GetSimCardActionResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetSimCardActionResponse",
-        &[crate::shape::field::<Option<SimCardAction>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetSimCardActionResponse",
+                &[crate::shape::field::<Option<SimCardAction>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1sim_card_group_actions~1{id}/get/responses/200/content/application~1json/schema`
@@ -136,11 +148,17 @@ pub struct GetSimCardGroupActionResponse {
 crate::codec::optional_fields!(GetSimCardGroupActionResponse { "data" => data });
 
 impl crate::shape::Shaped for GetSimCardGroupActionResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetSimCardGroupActionResponse",
-        &[crate::shape::field::<Option<SimCardGroupAction>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetSimCardGroupActionResponse",
+                &[crate::shape::field::<Option<SimCardGroupAction>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// This object represents a SIM card action. It allows tracking the current status of an operation that impacts the SIM card.
@@ -176,22 +194,30 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for SimCardAction {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SimCardAction",
-        &[
-            crate::shape::field::<Option<SimCardActionActionType>>("action_type"),
-            crate::shape::field::<Option<WirelessCreatedAt>>("created_at"),
-            crate::shape::field::<Option<WirelessId>>("id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("settings"),
-            crate::shape::field::<Option<String>>("sim_card_id"),
-            crate::shape::field::<Option<SimCardActionStatus>>("status"),
-            crate::shape::field::<Option<WirelessUpdatedAt>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SimCardAction",
+                &[
+                    crate::shape::field::<
+                        Option<SimCardActionActionType>,
+                    >("action_type"),
+                    crate::shape::field::<Option<WirelessCreatedAt>>("created_at"),
+                    crate::shape::field::<Option<WirelessId>>("id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("settings"),
+                    crate::shape::field::<Option<String>>("sim_card_id"),
+                    crate::shape::field::<Option<SimCardActionStatus>>("status"),
+                    crate::shape::field::<Option<WirelessUpdatedAt>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The operation type. It can be one of the following:
@@ -260,14 +286,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for SimCardActionStatus {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SimCardActionStatus",
-        &[
-            crate::shape::field::<Option<String>>("reason"),
-            crate::shape::field::<Option<SimCardActionStatusValue>>("value"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SimCardActionStatus",
+                &[
+                    crate::shape::field::<Option<String>>("reason"),
+                    crate::shape::field::<Option<SimCardActionStatusValue>>("value"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The current status of the SIM card action.
@@ -376,20 +408,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for SimCardGroupAction {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SimCardGroupAction",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<SimCardGroupActionSettings>>("settings"),
-            crate::shape::field::<Option<String>>("sim_card_group_id"),
-            crate::shape::field::<Option<SimCardGroupActionStatus>>("status"),
-            crate::shape::field::<Option<SimCardGroupActionType>>("type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SimCardGroupAction",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<
+                        Option<SimCardGroupActionSettings>,
+                    >("settings"),
+                    crate::shape::field::<Option<String>>("sim_card_group_id"),
+                    crate::shape::field::<Option<SimCardGroupActionStatus>>("status"),
+                    crate::shape::field::<Option<SimCardGroupActionType>>("type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// A JSON object representation of the action params.
@@ -407,11 +447,17 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for SimCardGroupActionSettings {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SimCardGroupActionSettings",
-        &[crate::shape::field::<Option<String>>("private_wireless_gateway_id")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SimCardGroupActionSettings",
+                &[crate::shape::field::<Option<String>>("private_wireless_gateway_id")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/SIMCardGroupAction/properties/status`
@@ -480,19 +526,25 @@ pub struct WirelessError {
 }
 
 impl crate::shape::Shaped for WirelessError {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WirelessError",
-        &[
-            crate::shape::field::<String>("code"),
-            crate::shape::field::<Option<String>>("detail"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("meta"),
-            crate::shape::field::<Option<WirelessErrorSource>>("source"),
-            crate::shape::field::<String>("title"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WirelessError",
+                &[
+                    crate::shape::field::<String>("code"),
+                    crate::shape::field::<Option<String>>("detail"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("meta"),
+                    crate::shape::field::<Option<WirelessErrorSource>>("source"),
+                    crate::shape::field::<String>("title"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/wireless_Error/properties/source`

@@ -17,14 +17,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for BulkSimCardActionCollectionResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BulkSimCardActionCollectionResponse",
-        &[
-            crate::shape::field::<Option<Vec<BulkSimCardActionDetailed>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BulkSimCardActionCollectionResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<BulkSimCardActionDetailed>>,
+                    >("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/BulkSIMCardActionDetailed`
@@ -54,25 +62,31 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for BulkSimCardActionDetailed {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BulkSimCardActionDetailed",
-        &[
-            crate::shape::field::<
-                Option<BulkSimCardActionDetailedActionType>,
-            >("action_type"),
-            crate::shape::field::<Option<WirelessCreatedAt>>("created_at"),
-            crate::shape::field::<Option<WirelessId>>("id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("settings"),
-            crate::shape::field::<
-                Option<Vec<SimCardActionsSummary>>,
-            >("sim_card_actions_summary"),
-            crate::shape::field::<Option<WirelessUpdatedAt>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BulkSimCardActionDetailed",
+                &[
+                    crate::shape::field::<
+                        Option<BulkSimCardActionDetailedActionType>,
+                    >("action_type"),
+                    crate::shape::field::<Option<WirelessCreatedAt>>("created_at"),
+                    crate::shape::field::<Option<WirelessId>>("id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("settings"),
+                    crate::shape::field::<
+                        Option<Vec<SimCardActionsSummary>>,
+                    >("sim_card_actions_summary"),
+                    crate::shape::field::<Option<WirelessUpdatedAt>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The action type. It can be one of the following:
@@ -104,23 +118,6 @@ crate::codec::optional_fields!(
     "bulk_sim_card_action_id" => bulk_sim_card_action_id, "sim_card_id" => sim_card_id,
     "status" => status }
 );
-
-impl crate::shape::Shaped for FilterSimCardActionsConsolidated {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FilterSimCardActionsConsolidated",
-        &[
-            crate::shape::field::<
-                Option<FilterSimCardActionsConsolidatedActionType>,
-            >("action_type"),
-            crate::shape::field::<Option<String>>("bulk_sim_card_action_id"),
-            crate::shape::field::<Option<String>>("sim_card_id"),
-            crate::shape::field::<
-                Option<FilterSimCardActionsConsolidatedStatus>,
-            >("status"),
-        ],
-        false,
-    );
-}
 
 /// Filter by action type.
 ///
@@ -188,11 +185,17 @@ pub struct GetBulkSimCardActionResponse {
 crate::codec::optional_fields!(GetBulkSimCardActionResponse { "data" => data });
 
 impl crate::shape::Shaped for GetBulkSimCardActionResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetBulkSimCardActionResponse",
-        &[crate::shape::field::<Option<BulkSimCardActionDetailed>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetBulkSimCardActionResponse",
+                &[crate::shape::field::<Option<BulkSimCardActionDetailed>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1bulk_sim_card_actions/get/parameters/2/schema`
@@ -210,14 +213,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListSimCardActionsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListSimCardActionsResponse",
-        &[
-            crate::shape::field::<Option<Vec<SimCardAction>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListSimCardActionsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<SimCardAction>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/SIMCardActionsSummary`
@@ -232,14 +241,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for SimCardActionsSummary {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SimCardActionsSummary",
-        &[
-            crate::shape::field::<Option<i64>>("count"),
-            crate::shape::field::<Option<SimCardActionsSummaryStatus>>("status"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SimCardActionsSummary",
+                &[
+                    crate::shape::field::<Option<i64>>("count"),
+                    crate::shape::field::<Option<SimCardActionsSummaryStatus>>("status"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/SIMCardActionsSummary/properties/status`

@@ -23,12 +23,18 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GetSimCardGroupActionsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetSimCardGroupActionsResponse",
-        &[
-            crate::shape::field::<Option<Vec<SimCardGroupAction>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetSimCardGroupActionsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<SimCardGroupAction>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

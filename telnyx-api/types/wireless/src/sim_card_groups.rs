@@ -14,11 +14,17 @@ pub struct CreateSimCardGroupResponse {
 crate::codec::optional_fields!(CreateSimCardGroupResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateSimCardGroupResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateSimCardGroupResponse",
-        &[crate::shape::field::<Option<SimCardGroup>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateSimCardGroupResponse",
+                &[crate::shape::field::<Option<SimCardGroup>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1sim_card_groups~1{id}/delete/responses/200/content/application~1json/schema`
@@ -36,14 +42,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GetAllSimCardGroupsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetAllSimCardGroupsResponse",
-        &[
-            crate::shape::field::<Option<Vec<SearchedSimCardGroup>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetAllSimCardGroupsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<SearchedSimCardGroup>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1sim_card_groups~1{id}/get/responses/200/content/application~1json/schema`
@@ -93,23 +105,31 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for SearchedSimCardGroup {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SearchedSimCardGroup",
-        &[
-            crate::shape::field::<Option<ConsumedData>>("consumed_data"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<SearchedSimCardGroupDataLimit>>("data_limit"),
-            crate::shape::field::<Option<bool>>("default"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("private_wireless_gateway_id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<i64>>("sim_card_count"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("wireless_blocklist_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SearchedSimCardGroup",
+                &[
+                    crate::shape::field::<Option<ConsumedData>>("consumed_data"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<
+                        Option<SearchedSimCardGroupDataLimit>,
+                    >("data_limit"),
+                    crate::shape::field::<Option<bool>>("default"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("private_wireless_gateway_id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<i64>>("sim_card_count"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<String>>("wireless_blocklist_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Upper limit on the amount of data the SIM cards, within the group, can use.
@@ -124,14 +144,6 @@ pub struct SetPrivateWirelessGatewayForSimCardGroupBody {
     pub private_wireless_gateway_id: String,
 }
 
-impl crate::shape::Shaped for SetPrivateWirelessGatewayForSimCardGroupBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SetPrivateWirelessGatewayForSimCardGroupBody",
-        &[crate::shape::field::<String>("private_wireless_gateway_id")],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1sim_card_groups~1{id}~1actions~1set_private_wireless_gateway/post/responses/202/content/application~1json/schema`
 pub type SetPrivateWirelessGatewayForSimCardGroupResponse = GetSimCardGroupActionResponse;
 
@@ -140,14 +152,6 @@ pub type SetPrivateWirelessGatewayForSimCardGroupResponse = GetSimCardGroupActio
 pub struct SetWirelessBlocklistForSimCardGroupBody {
     /// The identification of the related Wireless Blocklist resource.
     pub wireless_blocklist_id: String,
-}
-
-impl crate::shape::Shaped for SetWirelessBlocklistForSimCardGroupBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SetWirelessBlocklistForSimCardGroupBody",
-        &[crate::shape::field::<String>("wireless_blocklist_id")],
-        false,
-    );
 }
 
 /// Spec: `#/paths/~1sim_card_groups~1{id}~1actions~1set_wireless_blocklist/post/responses/202/content/application~1json/schema`
@@ -189,22 +193,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for SimCardGroup {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SimCardGroup",
-        &[
-            crate::shape::field::<Option<ConsumedData>>("consumed_data"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<SimCardGroupDataLimit>>("data_limit"),
-            crate::shape::field::<Option<bool>>("default"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("private_wireless_gateway_id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("wireless_blocklist_id"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SimCardGroup",
+                &[
+                    crate::shape::field::<Option<ConsumedData>>("consumed_data"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<SimCardGroupDataLimit>>("data_limit"),
+                    crate::shape::field::<Option<bool>>("default"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("private_wireless_gateway_id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<String>>("wireless_blocklist_id"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// SIMCardGroupCreate
@@ -217,17 +227,6 @@ pub struct SimCardGroupCreate {
     pub data_limit: Option<SimCardGroupCreateDataLimit>,
     /// A user friendly name for the SIM card group.
     pub name: String,
-}
-
-impl crate::shape::Shaped for SimCardGroupCreate {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SimCardGroupCreate",
-        &[
-            crate::shape::field::<Option<SimCardGroupCreateDataLimit>>("data_limit"),
-            crate::shape::field::<String>("name"),
-        ],
-        false,
-    );
 }
 
 /// Upper limit on the amount of data the SIM cards, within the group, can use.
@@ -254,17 +253,6 @@ pub struct SimCardGroupPatch {
 crate::codec::optional_fields!(
     SimCardGroupPatch { "data_limit" => data_limit, "name" => name }
 );
-
-impl crate::shape::Shaped for SimCardGroupPatch {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SimCardGroupPatch",
-        &[
-            crate::shape::field::<Option<SimCardGroupPatchDataLimit>>("data_limit"),
-            crate::shape::field::<Option<String>>("name"),
-        ],
-        false,
-    );
-}
 
 /// Upper limit on the amount of data the SIM cards, within the group, can use.
 ///

@@ -14,11 +14,17 @@ pub struct CreateSimCardOrderResponse {
 crate::codec::optional_fields!(CreateSimCardOrderResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateSimCardOrderResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateSimCardOrderResponse",
-        &[crate::shape::field::<Option<SimCardOrder>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateSimCardOrderResponse",
+                &[crate::shape::field::<Option<SimCardOrder>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1sim_card_orders/get/parameters/0/schema`
@@ -60,27 +66,6 @@ crate::codec::optional_fields!(
     "updated_at" => updated_at }
 );
 
-impl crate::shape::Shaped for FilterSimCardOrdersConsolidated {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FilterSimCardOrdersConsolidated",
-        &[
-            crate::shape::field::<Option<String>>("address.administrative_area"),
-            crate::shape::field::<Option<String>>("address.country_code"),
-            crate::shape::field::<Option<String>>("address.extended_address"),
-            crate::shape::field::<Option<String>>("address.id"),
-            crate::shape::field::<Option<String>>("address.locality"),
-            crate::shape::field::<Option<String>>("address.postal_code"),
-            crate::shape::field::<Option<String>>("address.street_address"),
-            crate::shape::field::<Option<String>>("cost.amount"),
-            crate::shape::field::<Option<String>>("cost.currency"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<i64>>("quantity"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1sim_card_orders~1{id}/get/responses/200/content/application~1json/schema`
 pub type GetSimCardOrderResponse = CreateSimCardOrderResponse;
 
@@ -96,14 +81,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GetSimCardOrdersResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetSimCardOrdersResponse",
-        &[
-            crate::shape::field::<Option<Vec<SimCardOrder>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetSimCardOrdersResponse",
+                &[
+                    crate::shape::field::<Option<Vec<SimCardOrder>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1sim_card_order_preview/post/requestBody/content/application~1json/schema`
@@ -118,11 +109,17 @@ pub struct PreviewSimCardOrdersResponse {
 crate::codec::optional_fields!(PreviewSimCardOrdersResponse { "data" => data });
 
 impl crate::shape::Shaped for PreviewSimCardOrdersResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PreviewSimCardOrdersResponse",
-        &[crate::shape::field::<Option<SimCardOrderPreview>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PreviewSimCardOrdersResponse",
+                &[crate::shape::field::<Option<SimCardOrderPreview>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// SIMCardOrder
@@ -165,21 +162,29 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for SimCardOrder {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SimCardOrder",
-        &[
-            crate::shape::field::<Option<SimCardOrderCost>>("cost"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<SimCardOrderOrderAddress>>("order_address"),
-            crate::shape::field::<Option<i64>>("quantity"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<SimCardOrderStatus>>("status"),
-            crate::shape::field::<Option<String>>("tracking_url"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SimCardOrder",
+                &[
+                    crate::shape::field::<Option<SimCardOrderCost>>("cost"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<
+                        Option<SimCardOrderOrderAddress>,
+                    >("order_address"),
+                    crate::shape::field::<Option<i64>>("quantity"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<SimCardOrderStatus>>("status"),
+                    crate::shape::field::<Option<String>>("tracking_url"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// An object representing the total cost of the order.
@@ -196,17 +201,6 @@ pub struct SimCardOrderCreate {
     pub address_id: String,
     /// The amount of SIM cards to order.
     pub quantity: i64,
-}
-
-impl crate::shape::Shaped for SimCardOrderCreate {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SimCardOrderCreate",
-        &[
-            crate::shape::field::<String>("address_id"),
-            crate::shape::field::<i64>("quantity"),
-        ],
-        false,
-    );
 }
 
 /// An object representing the address information from when the order was submitted.
@@ -245,22 +239,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for SimCardOrderOrderAddress {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SimCardOrderOrderAddress",
-        &[
-            crate::shape::field::<Option<String>>("administrative_area"),
-            crate::shape::field::<Option<String>>("business_name"),
-            crate::shape::field::<Option<String>>("country_code"),
-            crate::shape::field::<Option<String>>("extended_address"),
-            crate::shape::field::<Option<String>>("first_name"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("last_name"),
-            crate::shape::field::<Option<String>>("locality"),
-            crate::shape::field::<Option<String>>("postal_code"),
-            crate::shape::field::<Option<String>>("street_address"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SimCardOrderOrderAddress",
+                &[
+                    crate::shape::field::<Option<String>>("administrative_area"),
+                    crate::shape::field::<Option<String>>("business_name"),
+                    crate::shape::field::<Option<String>>("country_code"),
+                    crate::shape::field::<Option<String>>("extended_address"),
+                    crate::shape::field::<Option<String>>("first_name"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("last_name"),
+                    crate::shape::field::<Option<String>>("locality"),
+                    crate::shape::field::<Option<String>>("postal_code"),
+                    crate::shape::field::<Option<String>>("street_address"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// SIMCardOrderPreview
@@ -284,21 +284,29 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for SimCardOrderPreview {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SimCardOrderPreview",
-        &[
-            crate::shape::field::<Option<i64>>("quantity"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<
-                Option<SimCardOrderPreviewShippingCost>,
-            >("shipping_cost"),
-            crate::shape::field::<
-                Option<SimCardOrderPreviewSimCardsCost>,
-            >("sim_cards_cost"),
-            crate::shape::field::<Option<SimCardOrderPreviewTotalCost>>("total_cost"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SimCardOrderPreview",
+                &[
+                    crate::shape::field::<Option<i64>>("quantity"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<
+                        Option<SimCardOrderPreviewShippingCost>,
+                    >("shipping_cost"),
+                    crate::shape::field::<
+                        Option<SimCardOrderPreviewSimCardsCost>,
+                    >("sim_cards_cost"),
+                    crate::shape::field::<
+                        Option<SimCardOrderPreviewTotalCost>,
+                    >("total_cost"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/SIMCardOrderPreview/properties/shipping_cost`

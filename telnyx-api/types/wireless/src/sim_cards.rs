@@ -33,20 +33,28 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for BulkSimCardAction {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "BulkSimCardAction",
-        &[
-            crate::shape::field::<Option<BulkSimCardActionActionType>>("action_type"),
-            crate::shape::field::<Option<WirelessCreatedAt>>("created_at"),
-            crate::shape::field::<Option<WirelessId>>("id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<
-                Option<serde_json::Map<String, serde_json::Value>>,
-            >("settings"),
-            crate::shape::field::<Option<WirelessUpdatedAt>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "BulkSimCardAction",
+                &[
+                    crate::shape::field::<
+                        Option<BulkSimCardActionActionType>,
+                    >("action_type"),
+                    crate::shape::field::<Option<WirelessCreatedAt>>("created_at"),
+                    crate::shape::field::<Option<WirelessId>>("id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<
+                        Option<serde_json::Map<String, serde_json::Value>>,
+                    >("settings"),
+                    crate::shape::field::<Option<WirelessUpdatedAt>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1sim_card_data_usage_notifications~1{id}/delete/responses/200/content/application~1json/schema`
@@ -64,14 +72,6 @@ pub struct DisableVoiceBulkBody {
     pub sim_card_group_id: String,
 }
 
-impl crate::shape::Shaped for DisableVoiceBulkBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DisableVoiceBulkBody",
-        &[crate::shape::field::<String>("sim_card_group_id")],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1sim_cards~1actions~1bulk_disable_voice/post/responses/202/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DisableVoiceBulkResponse {
@@ -81,11 +81,17 @@ pub struct DisableVoiceBulkResponse {
 crate::codec::optional_fields!(DisableVoiceBulkResponse { "data" => data });
 
 impl crate::shape::Shaped for DisableVoiceBulkResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DisableVoiceBulkResponse",
-        &[crate::shape::field::<Option<BulkSimCardAction>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DisableVoiceBulkResponse",
+                &[crate::shape::field::<Option<BulkSimCardAction>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// SIMCardRegistration
@@ -110,21 +116,6 @@ pub struct ESimPurchase {
     /// Service Provider Name (SPN) for the Whitelabel eSIM product. It will be displayed as the mobile service name by operating systems of smartphones. This parameter must only contain letters, numbers and whitespaces.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub whitelabel_name: Option<String>,
-}
-
-impl crate::shape::Shaped for ESimPurchase {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ESimPurchase",
-        &[
-            crate::shape::field::<i64>("amount"),
-            crate::shape::field::<Option<String>>("product"),
-            crate::shape::field::<Option<String>>("sim_card_group_id"),
-            crate::shape::field::<Option<ESimPurchaseStatus>>("status"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<Option<String>>("whitelabel_name"),
-        ],
-        false,
-    );
 }
 
 /// Status on which the SIM cards will be set after being successfully registered.
@@ -208,21 +199,6 @@ crate::codec::optional_fields!(
     "tags" => tags }
 );
 
-impl crate::shape::Shaped for FilterSimCardConsolidated {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "FilterSimCardConsolidated",
-        &[
-            crate::shape::field::<Option<String>>("iccid"),
-            crate::shape::field::<Option<String>>("msisdn"),
-            crate::shape::field::<
-                Option<Vec<FilterSimCardConsolidatedStatusItem>>,
-            >("status"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/paths/~1sim_cards/get/parameters/0/schema/properties/status/items`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FilterSimCardConsolidatedStatusItem {
@@ -278,11 +254,17 @@ pub struct GetSimCardActivationCodeResponse {
 crate::codec::optional_fields!(GetSimCardActivationCodeResponse { "data" => data });
 
 impl crate::shape::Shaped for GetSimCardActivationCodeResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetSimCardActivationCodeResponse",
-        &[crate::shape::field::<Option<SimCardActivationCode>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetSimCardActivationCodeResponse",
+                &[crate::shape::field::<Option<SimCardActivationCode>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1sim_card_data_usage_notifications~1{id}/get/responses/200/content/application~1json/schema`
@@ -297,11 +279,17 @@ pub struct GetSimCardDeviceDetailsResponse {
 crate::codec::optional_fields!(GetSimCardDeviceDetailsResponse { "data" => data });
 
 impl crate::shape::Shaped for GetSimCardDeviceDetailsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetSimCardDeviceDetailsResponse",
-        &[crate::shape::field::<Option<SimCardDeviceDetails>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetSimCardDeviceDetailsResponse",
+                &[crate::shape::field::<Option<SimCardDeviceDetails>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1sim_cards~1{id}~1public_ip/get/responses/200/content/application~1json/schema`
@@ -313,11 +301,17 @@ pub struct GetSimCardPublicIpResponse {
 crate::codec::optional_fields!(GetSimCardPublicIpResponse { "data" => data });
 
 impl crate::shape::Shaped for GetSimCardPublicIpResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetSimCardPublicIpResponse",
-        &[crate::shape::field::<Option<SimCardPublicIp>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetSimCardPublicIpResponse",
+                &[crate::shape::field::<Option<SimCardPublicIp>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1sim_cards~1{id}/get/responses/200/content/application~1json/schema`
@@ -329,11 +323,17 @@ pub struct GetSimCardResponse {
 crate::codec::optional_fields!(GetSimCardResponse { "data" => data });
 
 impl crate::shape::Shaped for GetSimCardResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetSimCardResponse",
-        &[crate::shape::field::<Option<SimCard>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetSimCardResponse",
+                &[crate::shape::field::<Option<SimCard>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1sim_cards/get/responses/200/content/application~1json/schema`
@@ -346,14 +346,20 @@ pub struct GetSimCardsResponse {
 crate::codec::optional_fields!(GetSimCardsResponse { "data" => data, "meta" => meta });
 
 impl crate::shape::Shaped for GetSimCardsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetSimCardsResponse",
-        &[
-            crate::shape::field::<Option<Vec<SimpleSimCard>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetSimCardsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<SimpleSimCard>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1sim_cards/get/parameters/4/schema`
@@ -410,14 +416,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GetWirelessConnectivityLogsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetWirelessConnectivityLogsResponse",
-        &[
-            crate::shape::field::<Option<Vec<WirelessConnectivityLog>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetWirelessConnectivityLogsResponse",
+                &[
+                    crate::shape::field::<Option<Vec<WirelessConnectivityLog>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1sim_card_data_usage_notifications/get/responses/200/content/application~1json/schema`
@@ -432,14 +444,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ListDataUsageNotificationsResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ListDataUsageNotificationsResponse",
-        &[
-            crate::shape::field::<Option<Vec<SimCardDataUsageNotification>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ListDataUsageNotificationsResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<SimCardDataUsageNotification>>,
+                    >("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1sim_card_data_usage_notifications~1{id}/patch/responses/200/content/application~1json/schema`
@@ -452,19 +472,6 @@ pub struct PostSimCardDataUsageNotificationBody {
     pub sim_card_id: String,
     /// Data usage threshold that will trigger the notification.
     pub threshold: PostSimCardDataUsageNotificationBodyThreshold,
-}
-
-impl crate::shape::Shaped for PostSimCardDataUsageNotificationBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PostSimCardDataUsageNotificationBody",
-        &[
-            crate::shape::field::<String>("sim_card_id"),
-            crate::shape::field::<
-                PostSimCardDataUsageNotificationBodyThreshold,
-            >("threshold"),
-        ],
-        false,
-    );
 }
 
 /// Data usage threshold that will trigger the notification.
@@ -483,11 +490,17 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PostSimCardDataUsageNotificationResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PostSimCardDataUsageNotificationResponse",
-        &[crate::shape::field::<Option<SimCardDataUsageNotification>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PostSimCardDataUsageNotificationResponse",
+                &[crate::shape::field::<Option<SimCardDataUsageNotification>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1actions~1purchase~1esims/post/responses/202/content/application~1json/schema`
@@ -503,14 +516,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for PurchaseESimResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "PurchaseESimResponse",
-        &[
-            crate::shape::field::<Option<Vec<SimpleSimCard>>>("data"),
-            crate::shape::field::<Option<Vec<WirelessError>>>("errors"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "PurchaseESimResponse",
+                &[
+                    crate::shape::field::<Option<Vec<SimpleSimCard>>>("data"),
+                    crate::shape::field::<Option<Vec<WirelessError>>>("errors"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1actions~1register~1sim_cards/post/responses/202/content/application~1json/schema`
@@ -523,14 +542,6 @@ pub type RemoveSimCardPublicIpResponse = GetSimCardActionResponse;
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SetPublicIPsBulkBody {
     pub sim_card_ids: Vec<WirelessId>,
-}
-
-impl crate::shape::Shaped for SetPublicIPsBulkBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SetPublicIPsBulkBody",
-        &[crate::shape::field::<Vec<WirelessId>>("sim_card_ids")],
-        false,
-    );
 }
 
 /// Spec: `#/paths/~1sim_cards~1actions~1bulk_set_public_ips/post/responses/202/content/application~1json/schema`
@@ -632,48 +643,58 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for SimCard {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SimCard",
-        &[
-            crate::shape::field::<Option<bool>>("actions_in_progress"),
-            crate::shape::field::<Option<Option<Vec<String>>>>("authorized_imeis"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<
-                Option<SimCardCurrentBillingPeriodConsumedData>,
-            >("current_billing_period_consumed_data"),
-            crate::shape::field::<
-                Option<SimCardCurrentDeviceLocation>,
-            >("current_device_location"),
-            crate::shape::field::<Option<String>>("current_imei"),
-            crate::shape::field::<Option<String>>("current_mcc"),
-            crate::shape::field::<Option<String>>("current_mnc"),
-            crate::shape::field::<Option<SimCardDataLimit>>("data_limit"),
-            crate::shape::field::<Option<Option<String>>>("eid"),
-            crate::shape::field::<
-                Option<Option<SimCardEsimInstallationStatus>>,
-            >("esim_installation_status"),
-            crate::shape::field::<Option<String>>("iccid"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("imsi"),
-            crate::shape::field::<Option<String>>("ipv4"),
-            crate::shape::field::<Option<String>>("ipv6"),
-            crate::shape::field::<Option<SimCardLiveDataSession>>("live_data_session"),
-            crate::shape::field::<Option<String>>("msisdn"),
-            crate::shape::field::<Option<SimCardPinPukCodes>>("pin_puk_codes"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<
-                Option<Vec<serde_json::Map<String, serde_json::Value>>>,
-            >("resources_with_in_progress_actions"),
-            crate::shape::field::<Option<String>>("sim_card_group_id"),
-            crate::shape::field::<Option<SimCardStatus>>("status"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<Option<SimCardType>>("type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("version"),
-            crate::shape::field::<Option<bool>>("voice_enabled"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SimCard",
+                &[
+                    crate::shape::field::<Option<bool>>("actions_in_progress"),
+                    crate::shape::field::<
+                        Option<Option<Vec<String>>>,
+                    >("authorized_imeis"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<
+                        Option<SimCardCurrentBillingPeriodConsumedData>,
+                    >("current_billing_period_consumed_data"),
+                    crate::shape::field::<
+                        Option<SimCardCurrentDeviceLocation>,
+                    >("current_device_location"),
+                    crate::shape::field::<Option<String>>("current_imei"),
+                    crate::shape::field::<Option<String>>("current_mcc"),
+                    crate::shape::field::<Option<String>>("current_mnc"),
+                    crate::shape::field::<Option<SimCardDataLimit>>("data_limit"),
+                    crate::shape::field::<Option<Option<String>>>("eid"),
+                    crate::shape::field::<
+                        Option<Option<SimCardEsimInstallationStatus>>,
+                    >("esim_installation_status"),
+                    crate::shape::field::<Option<String>>("iccid"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("imsi"),
+                    crate::shape::field::<Option<String>>("ipv4"),
+                    crate::shape::field::<Option<String>>("ipv6"),
+                    crate::shape::field::<
+                        Option<SimCardLiveDataSession>,
+                    >("live_data_session"),
+                    crate::shape::field::<Option<String>>("msisdn"),
+                    crate::shape::field::<Option<SimCardPinPukCodes>>("pin_puk_codes"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<
+                        Option<Vec<serde_json::Map<String, serde_json::Value>>>,
+                    >("resources_with_in_progress_actions"),
+                    crate::shape::field::<Option<String>>("sim_card_group_id"),
+                    crate::shape::field::<Option<SimCardStatus>>("status"),
+                    crate::shape::field::<Option<Vec<String>>>("tags"),
+                    crate::shape::field::<Option<SimCardType>>("type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<String>>("version"),
+                    crate::shape::field::<Option<bool>>("voice_enabled"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// SIMCardActivationCode
@@ -692,14 +713,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for SimCardActivationCode {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SimCardActivationCode",
-        &[
-            crate::shape::field::<Option<String>>("activation_code"),
-            crate::shape::field::<Option<String>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SimCardActivationCode",
+                &[
+                    crate::shape::field::<Option<String>>("activation_code"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The SIM card consumption so far in the current billing cycle.
@@ -724,16 +751,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for SimCardCurrentDeviceLocation {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SimCardCurrentDeviceLocation",
-        &[
-            crate::shape::field::<Option<i64>>("accuracy"),
-            crate::shape::field::<Option<String>>("accuracy_unit"),
-            crate::shape::field::<Option<String>>("latitude"),
-            crate::shape::field::<Option<String>>("longitude"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SimCardCurrentDeviceLocation",
+                &[
+                    crate::shape::field::<Option<i64>>("accuracy"),
+                    crate::shape::field::<Option<String>>("accuracy_unit"),
+                    crate::shape::field::<Option<String>>("latitude"),
+                    crate::shape::field::<Option<String>>("longitude"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The SIM card individual data limit configuration.
@@ -748,14 +781,20 @@ pub struct SimCardDataLimit {
 crate::codec::optional_fields!(SimCardDataLimit { "amount" => amount, "unit" => unit });
 
 impl crate::shape::Shaped for SimCardDataLimit {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SimCardDataLimit",
-        &[
-            crate::shape::field::<Option<String>>("amount"),
-            crate::shape::field::<Option<SimCardDataLimitUnit>>("unit"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SimCardDataLimit",
+                &[
+                    crate::shape::field::<Option<String>>("amount"),
+                    crate::shape::field::<Option<SimCardDataLimitUnit>>("unit"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The SIM card individual data usage notification information.
@@ -783,20 +822,26 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for SimCardDataUsageNotification {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SimCardDataUsageNotification",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("sim_card_id"),
-            crate::shape::field::<
-                Option<SimCardDataUsageNotificationThreshold>,
-            >("threshold"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SimCardDataUsageNotification",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("sim_card_id"),
+                    crate::shape::field::<
+                        Option<SimCardDataUsageNotificationThreshold>,
+                    >("threshold"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Data usage threshold that will trigger the notification.
@@ -829,18 +874,24 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for SimCardDeviceDetails {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SimCardDeviceDetails",
-        &[
-            crate::shape::field::<Option<String>>("brand_name"),
-            crate::shape::field::<Option<String>>("device_type"),
-            crate::shape::field::<Option<String>>("imei"),
-            crate::shape::field::<Option<String>>("model_name"),
-            crate::shape::field::<Option<String>>("operating_system"),
-            crate::shape::field::<Option<String>>("record_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SimCardDeviceDetails",
+                &[
+                    crate::shape::field::<Option<String>>("brand_name"),
+                    crate::shape::field::<Option<String>>("device_type"),
+                    crate::shape::field::<Option<String>>("imei"),
+                    crate::shape::field::<Option<String>>("model_name"),
+                    crate::shape::field::<Option<String>>("operating_system"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The installation status of the eSIM. Only applicable for eSIM cards.
@@ -939,16 +990,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for SimCardPinPukCodes {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SimCardPinPukCodes",
-        &[
-            crate::shape::field::<Option<String>>("pin1"),
-            crate::shape::field::<Option<String>>("pin2"),
-            crate::shape::field::<Option<String>>("puk1"),
-            crate::shape::field::<Option<String>>("puk2"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SimCardPinPukCodes",
+                &[
+                    crate::shape::field::<Option<String>>("pin1"),
+                    crate::shape::field::<Option<String>>("pin2"),
+                    crate::shape::field::<Option<String>>("puk1"),
+                    crate::shape::field::<Option<String>>("puk2"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// SIMCardPublicIP
@@ -975,19 +1032,25 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for SimCardPublicIp {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SimCardPublicIp",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("ip"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("region_code"),
-            crate::shape::field::<Option<String>>("sim_card_id"),
-            crate::shape::field::<Option<SimCardPublicIpType>>("type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SimCardPublicIp",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("ip"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("region_code"),
+                    crate::shape::field::<Option<String>>("sim_card_id"),
+                    crate::shape::field::<Option<SimCardPublicIpType>>("type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/SIMCardPublicIP/properties/type`
@@ -1037,19 +1100,6 @@ pub struct SimCardRegistration {
     pub tags: Option<Vec<String>>,
 }
 
-impl crate::shape::Shaped for SimCardRegistration {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SimCardRegistration",
-        &[
-            crate::shape::field::<Vec<String>>("registration_codes"),
-            crate::shape::field::<Option<String>>("sim_card_group_id"),
-            crate::shape::field::<Option<SimCardRegistrationStatus>>("status"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-        ],
-        false,
-    );
-}
-
 /// Spec: `#/components/schemas/SIMCardRegistrationCodeValidation`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimCardRegistrationCodeValidation {
@@ -1068,16 +1118,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for SimCardRegistrationCodeValidation {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SimCardRegistrationCodeValidation",
-        &[
-            crate::shape::field::<Option<String>>("invalid_detail"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("registration_code"),
-            crate::shape::field::<Option<bool>>("valid"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SimCardRegistrationCodeValidation",
+                &[
+                    crate::shape::field::<Option<String>>("invalid_detail"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("registration_code"),
+                    crate::shape::field::<Option<bool>>("valid"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/SIMCardRegistrationCodeValidations`
@@ -1089,11 +1145,21 @@ pub struct SimCardRegistrationCodeValidations {
 crate::codec::optional_fields!(SimCardRegistrationCodeValidations { "data" => data });
 
 impl crate::shape::Shaped for SimCardRegistrationCodeValidations {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SimCardRegistrationCodeValidations",
-        &[crate::shape::field::<Option<Vec<SimCardRegistrationCodeValidation>>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SimCardRegistrationCodeValidations",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<SimCardRegistrationCodeValidation>>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Status on which the SIM card will be set after being successful registered.
@@ -1131,14 +1197,20 @@ pub struct SimCardStatus {
 crate::codec::optional_fields!(SimCardStatus { "reason" => reason, "value" => value });
 
 impl crate::shape::Shaped for SimCardStatus {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SimCardStatus",
-        &[
-            crate::shape::field::<Option<String>>("reason"),
-            crate::shape::field::<Option<SimCardStatusValue>>("value"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SimCardStatus",
+                &[
+                    crate::shape::field::<Option<String>>("reason"),
+                    crate::shape::field::<Option<SimCardStatusValue>>("value"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The current status of the SIM card. It will be one of the following:
@@ -1321,38 +1393,44 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for SimpleSimCard {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "SimpleSimCard",
-        &[
-            crate::shape::field::<Option<bool>>("actions_in_progress"),
-            crate::shape::field::<Option<Vec<String>>>("authorized_imeis"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<
-                Option<SimpleSimCardCurrentBillingPeriodConsumedData>,
-            >("current_billing_period_consumed_data"),
-            crate::shape::field::<Option<SimpleSimCardDataLimit>>("data_limit"),
-            crate::shape::field::<Option<String>>("eid"),
-            crate::shape::field::<
-                Option<SimpleSimCardEsimInstallationStatus>,
-            >("esim_installation_status"),
-            crate::shape::field::<Option<String>>("iccid"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("imsi"),
-            crate::shape::field::<Option<String>>("msisdn"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<
-                Option<Vec<serde_json::Map<String, serde_json::Value>>>,
-            >("resources_with_in_progress_actions"),
-            crate::shape::field::<Option<String>>("sim_card_group_id"),
-            crate::shape::field::<Option<SimCardStatus>>("status"),
-            crate::shape::field::<Option<Vec<String>>>("tags"),
-            crate::shape::field::<Option<SimpleSimCardType>>("type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<String>>("version"),
-            crate::shape::field::<Option<bool>>("voice_enabled"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "SimpleSimCard",
+                &[
+                    crate::shape::field::<Option<bool>>("actions_in_progress"),
+                    crate::shape::field::<Option<Vec<String>>>("authorized_imeis"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<
+                        Option<SimpleSimCardCurrentBillingPeriodConsumedData>,
+                    >("current_billing_period_consumed_data"),
+                    crate::shape::field::<Option<SimpleSimCardDataLimit>>("data_limit"),
+                    crate::shape::field::<Option<String>>("eid"),
+                    crate::shape::field::<
+                        Option<SimpleSimCardEsimInstallationStatus>,
+                    >("esim_installation_status"),
+                    crate::shape::field::<Option<String>>("iccid"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("imsi"),
+                    crate::shape::field::<Option<String>>("msisdn"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<
+                        Option<Vec<serde_json::Map<String, serde_json::Value>>>,
+                    >("resources_with_in_progress_actions"),
+                    crate::shape::field::<Option<String>>("sim_card_group_id"),
+                    crate::shape::field::<Option<SimCardStatus>>("status"),
+                    crate::shape::field::<Option<Vec<String>>>("tags"),
+                    crate::shape::field::<Option<SimpleSimCardType>>("type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<Option<String>>("version"),
+                    crate::shape::field::<Option<bool>>("voice_enabled"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The SIM card consumption so far in the current billing cycle.
@@ -1389,14 +1467,6 @@ pub struct ValidateRegistrationCodesBody {
 crate::codec::optional_fields!(
     ValidateRegistrationCodesBody { "registration_codes" => registration_codes }
 );
-
-impl crate::shape::Shaped for ValidateRegistrationCodesBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ValidateRegistrationCodesBody",
-        &[crate::shape::field::<Option<Vec<String>>>("registration_codes")],
-        false,
-    );
-}
 
 /// This object represents a wireless connectivity session log that happened through a SIM card. It aids in finding out potential problems when the SIM is not able to attach properly.
 ///
@@ -1457,30 +1527,38 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WirelessConnectivityLog {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WirelessConnectivityLog",
-        &[
-            crate::shape::field::<Option<String>>("apn"),
-            crate::shape::field::<Option<String>>("cell_id"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<i64>>("id"),
-            crate::shape::field::<Option<String>>("imei"),
-            crate::shape::field::<Option<String>>("imsi"),
-            crate::shape::field::<Option<String>>("ipv4"),
-            crate::shape::field::<Option<String>>("ipv6"),
-            crate::shape::field::<Option<String>>("last_seen"),
-            crate::shape::field::<Option<WirelessConnectivityLogLogType>>("log_type"),
-            crate::shape::field::<Option<String>>("mobile_country_code"),
-            crate::shape::field::<Option<String>>("mobile_network_code"),
-            crate::shape::field::<Option<String>>("radio_access_technology"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("sim_card_id"),
-            crate::shape::field::<Option<String>>("start_time"),
-            crate::shape::field::<Option<String>>("state"),
-            crate::shape::field::<Option<String>>("stop_time"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WirelessConnectivityLog",
+                &[
+                    crate::shape::field::<Option<String>>("apn"),
+                    crate::shape::field::<Option<String>>("cell_id"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<i64>>("id"),
+                    crate::shape::field::<Option<String>>("imei"),
+                    crate::shape::field::<Option<String>>("imsi"),
+                    crate::shape::field::<Option<String>>("ipv4"),
+                    crate::shape::field::<Option<String>>("ipv6"),
+                    crate::shape::field::<Option<String>>("last_seen"),
+                    crate::shape::field::<
+                        Option<WirelessConnectivityLogLogType>,
+                    >("log_type"),
+                    crate::shape::field::<Option<String>>("mobile_country_code"),
+                    crate::shape::field::<Option<String>>("mobile_network_code"),
+                    crate::shape::field::<Option<String>>("radio_access_technology"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("sim_card_id"),
+                    crate::shape::field::<Option<String>>("start_time"),
+                    crate::shape::field::<Option<String>>("state"),
+                    crate::shape::field::<Option<String>>("stop_time"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of the session, 'registration' being the initial authentication session and 'data' the actual data transfer sessions.

@@ -25,20 +25,6 @@ pub struct CreateTrafficPolicyProfileBody {
     pub type_: CreateTrafficPolicyProfileBodyType,
 }
 
-impl crate::shape::Shaped for CreateTrafficPolicyProfileBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateTrafficPolicyProfileBody",
-        &[
-            crate::shape::field::<Option<Vec<String>>>("domains"),
-            crate::shape::field::<Option<Vec<String>>>("ip_ranges"),
-            crate::shape::field::<Option<i64>>("limit_bw_kbps"),
-            crate::shape::field::<Option<Vec<String>>>("services"),
-            crate::shape::field::<CreateTrafficPolicyProfileBodyType>("type"),
-        ],
-        false,
-    );
-}
-
 /// The type of the traffic policy profile.
 ///
 /// Spec: `#/paths/~1traffic_policy_profiles/post/requestBody/content/application~1json/schema/properties/type`
@@ -84,11 +70,17 @@ pub struct CreateTrafficPolicyProfileResponse {
 crate::codec::optional_fields!(CreateTrafficPolicyProfileResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateTrafficPolicyProfileResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateTrafficPolicyProfileResponse",
-        &[crate::shape::field::<Option<TrafficPolicyProfile>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateTrafficPolicyProfileResponse",
+                &[crate::shape::field::<Option<TrafficPolicyProfile>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1traffic_policy_profiles~1{id}/delete/responses/200/content/application~1json/schema`
@@ -100,11 +92,21 @@ pub struct DeleteTrafficPolicyProfileResponse {
 crate::codec::optional_fields!(DeleteTrafficPolicyProfileResponse { "data" => data });
 
 impl crate::shape::Shaped for DeleteTrafficPolicyProfileResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DeleteTrafficPolicyProfileResponse",
-        &[crate::shape::field::<Option<DeleteTrafficPolicyProfileResponseData>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DeleteTrafficPolicyProfileResponse",
+                &[
+                    crate::shape::field::<
+                        Option<DeleteTrafficPolicyProfileResponseData>,
+                    >("data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1traffic_policy_profiles~1{id}/delete/responses/200/content/application~1json/schema/properties/data`
@@ -125,14 +127,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GetTrafficPolicyProfileServicesResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetTrafficPolicyProfileServicesResponse",
-        &[
-            crate::shape::field::<Option<Vec<WirelessPcrfService>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetTrafficPolicyProfileServicesResponse",
+                &[
+                    crate::shape::field::<Option<Vec<WirelessPcrfService>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1traffic_policy_profiles/get/parameters/2/schema`
@@ -150,14 +158,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GetTrafficPolicyProfilesResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetTrafficPolicyProfilesResponse",
-        &[
-            crate::shape::field::<Option<Vec<TrafficPolicyProfile>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetTrafficPolicyProfilesResponse",
+                &[
+                    crate::shape::field::<Option<Vec<TrafficPolicyProfile>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1traffic_policy_profiles/get/parameters/4/schema`
@@ -231,21 +245,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for TrafficPolicyProfile {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "TrafficPolicyProfile",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<Vec<String>>>("domains"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<Vec<String>>>("ip_ranges"),
-            crate::shape::field::<Option<i64>>("limit_bw_kbps"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<Vec<String>>>("services"),
-            crate::shape::field::<Option<TrafficPolicyProfileType>>("type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "TrafficPolicyProfile",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<Vec<String>>>("domains"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<Vec<String>>>("ip_ranges"),
+                    crate::shape::field::<Option<i64>>("limit_bw_kbps"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<Vec<String>>>("services"),
+                    crate::shape::field::<Option<TrafficPolicyProfileType>>("type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of the traffic policy profile.
@@ -308,20 +328,6 @@ crate::codec::optional_fields!(
     "limit_bw_kbps" => limit_bw_kbps nullable, "services" => services, "type" => type_ }
 );
 
-impl crate::shape::Shaped for UpdateTrafficPolicyProfileBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateTrafficPolicyProfileBody",
-        &[
-            crate::shape::field::<Option<Vec<String>>>("domains"),
-            crate::shape::field::<Option<Vec<String>>>("ip_ranges"),
-            crate::shape::field::<Option<Option<i64>>>("limit_bw_kbps"),
-            crate::shape::field::<Option<Vec<String>>>("services"),
-            crate::shape::field::<Option<UpdateTrafficPolicyProfileBodyType>>("type"),
-        ],
-        false,
-    );
-}
-
 /// The type of the traffic policy profile.
 ///
 /// Spec: `#/paths/~1traffic_policy_profiles~1{id}/patch/requestBody/content/application~1json/schema/properties/type`
@@ -348,14 +354,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WirelessPcrfService {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WirelessPcrfService",
-        &[
-            crate::shape::field::<Option<String>>("group"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("resource_type"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WirelessPcrfService",
+                &[
+                    crate::shape::field::<Option<String>>("group"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("resource_type"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }

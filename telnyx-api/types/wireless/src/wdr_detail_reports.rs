@@ -17,14 +17,20 @@ pub struct DownlinkData {
 crate::codec::optional_fields!(DownlinkData { "amount" => amount, "unit" => unit });
 
 impl crate::shape::Shaped for DownlinkData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "DownlinkData",
-        &[
-            crate::shape::field::<Option<f64>>("amount"),
-            crate::shape::field::<Option<DownlinkDataUnit>>("unit"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "DownlinkData",
+                &[
+                    crate::shape::field::<Option<f64>>("amount"),
+                    crate::shape::field::<Option<DownlinkDataUnit>>("unit"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Transmission unit
@@ -106,27 +112,33 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ExternalWdrDetailRecordDto {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ExternalWdrDetailRecordDto",
-        &[
-            crate::shape::field::<Option<WirelessCost>>("cost"),
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<DownlinkData>>("downlink_data"),
-            crate::shape::field::<Option<f64>>("duration_seconds"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("imsi"),
-            crate::shape::field::<Option<String>>("mcc"),
-            crate::shape::field::<Option<String>>("mnc"),
-            crate::shape::field::<Option<String>>("phone_number"),
-            crate::shape::field::<Option<WirelessRate>>("rate"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<String>>("sim_card_id"),
-            crate::shape::field::<Option<String>>("sim_group_id"),
-            crate::shape::field::<Option<String>>("sim_group_name"),
-            crate::shape::field::<Option<UplinkData>>("uplink_data"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ExternalWdrDetailRecordDto",
+                &[
+                    crate::shape::field::<Option<WirelessCost>>("cost"),
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<DownlinkData>>("downlink_data"),
+                    crate::shape::field::<Option<f64>>("duration_seconds"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("imsi"),
+                    crate::shape::field::<Option<String>>("mcc"),
+                    crate::shape::field::<Option<String>>("mnc"),
+                    crate::shape::field::<Option<String>>("phone_number"),
+                    crate::shape::field::<Option<WirelessRate>>("rate"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<String>>("sim_card_id"),
+                    crate::shape::field::<Option<String>>("sim_group_id"),
+                    crate::shape::field::<Option<String>>("sim_group_name"),
+                    crate::shape::field::<Option<UplinkData>>("uplink_data"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/ExternalWdrGetDetailResponse`
@@ -141,14 +153,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for ExternalWdrGetDetailResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "ExternalWdrGetDetailResponse",
-        &[
-            crate::shape::field::<Option<Vec<ExternalWdrDetailRecordDto>>>("data"),
-            crate::shape::field::<Option<WirelessPublicPaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "ExternalWdrGetDetailResponse",
+                &[
+                    crate::shape::field::<
+                        Option<Vec<ExternalWdrDetailRecordDto>>,
+                    >("data"),
+                    crate::shape::field::<Option<WirelessPublicPaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1reports~1wdrs/get/parameters/11/schema`
@@ -166,14 +186,20 @@ pub struct UplinkData {
 crate::codec::optional_fields!(UplinkData { "amount" => amount, "unit" => unit });
 
 impl crate::shape::Shaped for UplinkData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UplinkData",
-        &[
-            crate::shape::field::<Option<f64>>("amount"),
-            crate::shape::field::<Option<UplinkDataUnit>>("unit"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "UplinkData",
+                &[
+                    crate::shape::field::<Option<f64>>("amount"),
+                    crate::shape::field::<Option<UplinkDataUnit>>("unit"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Transmission unit
@@ -195,14 +221,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WirelessCost {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WirelessCost",
-        &[
-            crate::shape::field::<Option<String>>("amount"),
-            crate::shape::field::<Option<WirelessCostCurrency>>("currency"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WirelessCost",
+                &[
+                    crate::shape::field::<Option<String>>("amount"),
+                    crate::shape::field::<Option<WirelessCostCurrency>>("currency"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Currency of the rate and cost
@@ -225,16 +257,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WirelessPublicPaginationMeta {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WirelessPublicPaginationMeta",
-        &[
-            crate::shape::field::<Option<i64>>("page_number"),
-            crate::shape::field::<Option<i64>>("page_size"),
-            crate::shape::field::<Option<i64>>("total_pages"),
-            crate::shape::field::<Option<i64>>("total_results"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WirelessPublicPaginationMeta",
+                &[
+                    crate::shape::field::<Option<i64>>("page_number"),
+                    crate::shape::field::<Option<i64>>("page_size"),
+                    crate::shape::field::<Option<i64>>("total_pages"),
+                    crate::shape::field::<Option<i64>>("total_results"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/components/schemas/WirelessRate`
@@ -251,14 +289,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WirelessRate {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WirelessRate",
-        &[
-            crate::shape::field::<Option<String>>("amount"),
-            crate::shape::field::<Option<WirelessRateCurrency>>("currency"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WirelessRate",
+                &[
+                    crate::shape::field::<Option<String>>("amount"),
+                    crate::shape::field::<Option<WirelessRateCurrency>>("currency"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Currency of the rate and cost

@@ -17,11 +17,20 @@ pub struct Country {
 }
 
 impl crate::shape::Shaped for Country {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Country",
-        &[crate::shape::field::<String>("code"), crate::shape::field::<String>("name")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Country",
+                &[
+                    crate::shape::field::<String>("code"),
+                    crate::shape::field::<String>("name"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// ISO 3166-1 Alpha-2 Country Code.
@@ -41,18 +50,6 @@ pub struct CreateWirelessBlocklistBody {
     pub values: Vec<CreateWirelessBlocklistBodyValuesItem>,
 }
 
-impl crate::shape::Shaped for CreateWirelessBlocklistBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateWirelessBlocklistBody",
-        &[
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<CreateWirelessBlocklistBodyType>("type"),
-            crate::shape::field::<Vec<CreateWirelessBlocklistBodyValuesItem>>("values"),
-        ],
-        false,
-    );
-}
-
 /// The type of wireless blocklist.
 ///
 /// Spec: `#/paths/~1wireless_blocklists/post/requestBody/content/application~1json/schema/properties/type`
@@ -70,11 +67,17 @@ pub struct CreateWirelessBlocklistResponse {
 crate::codec::optional_fields!(CreateWirelessBlocklistResponse { "data" => data });
 
 impl crate::shape::Shaped for CreateWirelessBlocklistResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "CreateWirelessBlocklistResponse",
-        &[crate::shape::field::<Option<WirelessBlocklist>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "CreateWirelessBlocklistResponse",
+                &[crate::shape::field::<Option<WirelessBlocklist>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1wireless_blocklists~1{id}/delete/responses/200/content/application~1json/schema`
@@ -95,14 +98,20 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for GetWirelessBlocklistsGatewaysResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "GetWirelessBlocklistsGatewaysResponse",
-        &[
-            crate::shape::field::<Option<Vec<WirelessBlocklist>>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "GetWirelessBlocklistsGatewaysResponse",
+                &[
+                    crate::shape::field::<Option<Vec<WirelessBlocklist>>>("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Mobile Country Code
@@ -117,11 +126,20 @@ pub struct Mcc {
 }
 
 impl crate::shape::Shaped for Mcc {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Mcc",
-        &[crate::shape::field::<String>("code"), crate::shape::field::<String>("name")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Mcc",
+                &[
+                    crate::shape::field::<String>("code"),
+                    crate::shape::field::<String>("name"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Mobile Country Code.
@@ -141,11 +159,20 @@ pub struct Plmn {
 }
 
 impl crate::shape::Shaped for Plmn {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "Plmn",
-        &[crate::shape::field::<String>("code"), crate::shape::field::<String>("name")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "Plmn",
+                &[
+                    crate::shape::field::<String>("code"),
+                    crate::shape::field::<String>("name"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Public land mobile network code (MCC + MNC).
@@ -165,19 +192,6 @@ pub struct UpdateWirelessBlocklistBody {
 crate::codec::optional_fields!(
     UpdateWirelessBlocklistBody { "name" => name, "values" => values }
 );
-
-impl crate::shape::Shaped for UpdateWirelessBlocklistBody {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "UpdateWirelessBlocklistBody",
-        &[
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<
-                Option<Vec<UpdateWirelessBlocklistBodyValuesItem>>,
-            >("values"),
-        ],
-        false,
-    );
-}
 
 /// Spec: `#/paths/~1wireless_blocklists~1{id}/patch/requestBody/content/application~1json/schema/properties/values/items`
 pub type UpdateWirelessBlocklistBodyValuesItem = WirelessBlocklistValuesItem;
@@ -210,19 +224,27 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WirelessBlocklist {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WirelessBlocklist",
-        &[
-            crate::shape::field::<Option<String>>("created_at"),
-            crate::shape::field::<Option<String>>("id"),
-            crate::shape::field::<Option<String>>("name"),
-            crate::shape::field::<Option<String>>("record_type"),
-            crate::shape::field::<Option<WirelessBlocklistType>>("type"),
-            crate::shape::field::<Option<String>>("updated_at"),
-            crate::shape::field::<Option<Vec<WirelessBlocklistValuesItem>>>("values"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WirelessBlocklist",
+                &[
+                    crate::shape::field::<Option<String>>("created_at"),
+                    crate::shape::field::<Option<String>>("id"),
+                    crate::shape::field::<Option<String>>("name"),
+                    crate::shape::field::<Option<String>>("record_type"),
+                    crate::shape::field::<Option<WirelessBlocklistType>>("type"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                    crate::shape::field::<
+                        Option<Vec<WirelessBlocklistValuesItem>>,
+                    >("values"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// The type of the wireless blocklist.
@@ -291,13 +313,19 @@ impl<'de> serde::Deserialize<'de> for WirelessBlocklistValuesItem {
 }
 
 impl crate::shape::Shaped for WirelessBlocklistValuesItem {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "WirelessBlocklistValuesItem",
-        variants: &[
-            crate::shape::of::<CountryCode>(),
-            crate::shape::of::<MobileCountryCode>(),
-            crate::shape::of::<PlmnCode>(),
-        ],
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Untagged {
+                name: "WirelessBlocklistValuesItem",
+                variants: &[
+                    crate::shape::of::<CountryCode>(),
+                    crate::shape::of::<MobileCountryCode>(),
+                    crate::shape::of::<PlmnCode>(),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
     };
 }
 
@@ -313,14 +341,22 @@ crate::codec::optional_fields!(
 );
 
 impl crate::shape::Shaped for WirelessBlocklistsGetAllResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WirelessBlocklistsGetAllResponse",
-        &[
-            crate::shape::field::<Option<WirelessBlocklistsGetAllResponseData>>("data"),
-            crate::shape::field::<Option<PaginationMeta>>("meta"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WirelessBlocklistsGetAllResponse",
+                &[
+                    crate::shape::field::<
+                        Option<WirelessBlocklistsGetAllResponseData>,
+                    >("data"),
+                    crate::shape::field::<Option<PaginationMeta>>("meta"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1wireless_blocklist_values/get/responses/200/content/application~1json/schema/properties/data`
@@ -349,13 +385,19 @@ impl<'de> serde::Deserialize<'de> for WirelessBlocklistsGetAllResponseData {
 }
 
 impl crate::shape::Shaped for WirelessBlocklistsGetAllResponseData {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::Shape::Untagged {
-        name: "WirelessBlocklistsGetAllResponseData",
-        variants: &[
-            crate::shape::of::<Vec<Country>>(),
-            crate::shape::of::<Vec<Mcc>>(),
-            crate::shape::of::<Vec<Plmn>>(),
-        ],
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::Shape::Untagged {
+                name: "WirelessBlocklistsGetAllResponseData",
+                variants: &[
+                    crate::shape::of::<Vec<Country>>(),
+                    crate::shape::of::<Vec<Mcc>>(),
+                    crate::shape::of::<Vec<Plmn>>(),
+                ],
+            };
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
     };
 }
 

@@ -23,16 +23,22 @@ pub struct WirelessRegion {
 }
 
 impl crate::shape::Shaped for WirelessRegion {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WirelessRegion",
-        &[
-            crate::shape::field::<String>("code"),
-            crate::shape::field::<Option<String>>("inserted_at"),
-            crate::shape::field::<String>("name"),
-            crate::shape::field::<Option<String>>("updated_at"),
-        ],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WirelessRegion",
+                &[
+                    crate::shape::field::<String>("code"),
+                    crate::shape::field::<Option<String>>("inserted_at"),
+                    crate::shape::field::<String>("name"),
+                    crate::shape::field::<Option<String>>("updated_at"),
+                ],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
 
 /// Spec: `#/paths/~1wireless~1regions/get/responses/200/content/application~1json/schema`
@@ -44,9 +50,15 @@ pub struct WirelessRegionsGetAllResponse {
 crate::codec::optional_fields!(WirelessRegionsGetAllResponse { "data" => data });
 
 impl crate::shape::Shaped for WirelessRegionsGetAllResponse {
-    const SHAPE: &'static crate::shape::Shape = &crate::shape::object(
-        "WirelessRegionsGetAllResponse",
-        &[crate::shape::field::<Option<Vec<WirelessRegion>>>("data")],
-        false,
-    );
+    const SHAPE: &'static crate::shape::Shape = {
+        fn shape() -> &'static crate::shape::Shape {
+            static SHAPE: crate::shape::Shape = crate::shape::object(
+                "WirelessRegionsGetAllResponse",
+                &[crate::shape::field::<Option<Vec<WirelessRegion>>>("data")],
+                false,
+            );
+            &SHAPE
+        }
+        &crate::shape::Shape::Named(shape)
+    };
 }
