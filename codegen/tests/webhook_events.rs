@@ -135,16 +135,22 @@ fn declared_values(root: &Value) -> BTreeSet<String> {
     out
 }
 
+/// The component schemas no callback or `webhooks` entry declares as its body.
+fn undeclared_schemas(root: &Value) -> Vec<&Value> {
+    let bodies: BTreeSet<&str> =
+        declared_bodies(root).iter().filter_map(|b| b.get("$ref").and_then(Value::as_str)).collect();
+    let schemas = root.pointer("/components/schemas").and_then(Value::as_object).into_iter().flatten();
+    schemas
+        .filter(|(name, _)| !bodies.contains(format!("#/components/schemas/{name}").as_str()))
+        .map(|(_, s)| s)
+        .collect()
+}
+
 /// The event types of the component schemas shaped like a delivery that nothing declares, for
 /// event types nothing declared and no other such schema claims.
 fn envelope_values(root: &Value, declared: &BTreeSet<String>) -> BTreeSet<String> {
-    let bodies: BTreeSet<&str> =
-        declared_bodies(root).iter().filter_map(|b| b.get("$ref").and_then(Value::as_str)).collect();
     let mut claims: BTreeMap<String, usize> = BTreeMap::new();
-    for (name, schema) in root.pointer("/components/schemas").and_then(Value::as_object).into_iter().flatten() {
-        if bodies.contains(format!("#/components/schemas/{name}").as_str()) {
-            continue;
-        }
+    for schema in undeclared_schemas(root) {
         let Some(data) = property(root, schema, "data") else { continue };
         if enum_of(root, property(root, data, "record_type")) != ["event"] {
             continue;
@@ -160,13 +166,8 @@ fn envelope_values(root: &Value, declared: &BTreeSet<String>) -> BTreeSet<String
 /// branches are event records (a top-level `event_type` enum, no `data`), for event types
 /// nothing else gave and no other such union claims.
 fn record_values(root: &Value, taken: &BTreeSet<String>) -> BTreeSet<String> {
-    let bodies: BTreeSet<&str> =
-        declared_bodies(root).iter().filter_map(|b| b.get("$ref").and_then(Value::as_str)).collect();
     let mut claims: BTreeMap<String, usize> = BTreeMap::new();
-    for (name, schema) in root.pointer("/components/schemas").and_then(Value::as_object).into_iter().flatten() {
-        if bodies.contains(format!("#/components/schemas/{name}").as_str()) {
-            continue;
-        }
+    for schema in undeclared_schemas(root) {
         let on_event_type = schema.pointer("/discriminator/propertyName").and_then(Value::as_str) == Some("event_type");
         let Some(branches) = branches(root, schema).filter(|_| on_event_type) else { continue };
         let record = |b: &Value| {

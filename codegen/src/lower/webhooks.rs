@@ -145,15 +145,8 @@ impl<'a> Lowerer<'a> {
                             Some(def) if ty != name => def.pointer.clone(),
                             _ => schema_at.clone(),
                         };
-                        by_type.insert(value.clone(), events.len());
-                        events.push(WebhookEvent {
-                            variant: variants.claim(&naming::type_name(&value)),
-                            event_type: value,
-                            ty,
-                            pointer,
-                            sources: vec![d.source.clone()],
-                            key,
-                        });
+                        let keyed = Keyed { value, ty, key };
+                        push_event(&mut events, &mut by_type, &mut variants, keyed, pointer, vec![d.source.clone()]);
                     }
                 }
             }
@@ -205,17 +198,9 @@ impl<'a> Lowerer<'a> {
                 records.push(keyed);
             }
         }
-        for Keyed { value, ty, key } in records.into_iter().filter(|k| claims[&k.value] == 1) {
-            let pointer = self.type_def(&ty).map(|d| d.pointer.clone()).unwrap_or_default();
-            by_type.insert(value.clone(), events.len());
-            events.push(WebhookEvent {
-                variant: variants.claim(&naming::type_name(&value)),
-                event_type: value,
-                ty,
-                pointer,
-                sources: Vec::new(),
-                key,
-            });
+        for keyed in records.into_iter().filter(|k| claims[&k.value] == 1) {
+            let pointer = self.type_def(&keyed.ty).map(|d| d.pointer.clone()).unwrap_or_default();
+            push_event(&mut events, &mut by_type, &mut variants, keyed, pointer, Vec::new());
         }
         Ok((events, unkeyed))
     }
@@ -359,6 +344,26 @@ struct Keyed {
     value: String,
     ty: String,
     key: EventKey,
+}
+
+/// Add the event `keyed` (its variant named after the event type), indexed in `by_type`.
+fn push_event(
+    events: &mut Vec<WebhookEvent>,
+    by_type: &mut BTreeMap<String, usize>,
+    variants: &mut Scope,
+    Keyed { value, ty, key }: Keyed,
+    pointer: String,
+    sources: Vec<String>,
+) {
+    by_type.insert(value.clone(), events.len());
+    events.push(WebhookEvent {
+        variant: variants.claim(&naming::type_name(&value)),
+        event_type: value,
+        ty,
+        pointer,
+        sources,
+        key,
+    });
 }
 
 fn field(def: &TypeDef, api: &str) -> Option<TypeRef> {
