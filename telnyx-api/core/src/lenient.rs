@@ -324,9 +324,9 @@ impl<'a> Walk<'a> {
 
     /// A member name or string of the document: one borrowed from the body had no escapes
     /// there, so it is written as it is, without looking for characters to escape.
-    fn put_text(&mut self, s: &Cow<'_, str>) {
+    fn put_text(&mut self, s: &str, borrowed: bool) {
         if self.mode == Mode::Repair {
-            write_str(&mut self.out, s, matches!(s, Cow::Borrowed(_)));
+            write_str(&mut self.out, s, borrowed);
         }
     }
 
@@ -377,7 +377,7 @@ impl<'a> Walk<'a> {
                         if i > 0 {
                             self.put(b",");
                         }
-                        self.put_text(k);
+                        self.put_text(k, matches!(k, Cow::Borrowed(_)));
                         self.put(b":");
                         self.path.push(Seg::Key(k));
                         self.value(member, x);
@@ -452,7 +452,7 @@ impl<'a> Walk<'a> {
                 self.put(b",");
             }
             first = false;
-            self.put_text(k);
+            self.put_text(k, matches!(k, Cow::Borrowed(_)));
             self.put(b":");
             self.path.push(Seg::Key(k));
             match field {
