@@ -173,7 +173,7 @@ pub mod conformance {
     }
 
     /// Await a generated call, keeping status and headers.
-    pub fn send<T: Send + 'static>(call: telnyx_api::ApiCall<T>) -> CallFuture {
+    pub fn send<T: Send + 'static, I: Send + 'static>(call: telnyx_api::ApiCall<T, I>) -> CallFuture {
         Box::pin(async move {
             call.with_response().await.map(|r| Called {
                 status: r.status,
@@ -185,8 +185,8 @@ pub mod conformance {
     }
 
     /// [`send`] for a JSON-or-CSV response, with the members the JSON type does not declare.
-    pub fn send_json_or_text<T: DeserializeOwned + telnyx_api::shape::Shaped + Send + 'static>(
-        call: telnyx_api::ApiCall<telnyx_api::JsonOrText<T>>,
+    pub fn send_json_or_text<T: DeserializeOwned + telnyx_api::shape::Shaped + Send + 'static, I: Send + 'static>(
+        call: telnyx_api::ApiCall<telnyx_api::JsonOrText<T>, I>,
     ) -> CallFuture {
         Box::pin(async move {
             call.with_response().await.map(|r| Called {
@@ -199,8 +199,8 @@ pub mod conformance {
     }
 
     /// [`send`] for a JSON response, with the members its type does not declare.
-    pub fn send_json<T: serde::de::DeserializeOwned + telnyx_api::shape::Shaped + Send + 'static>(
-        call: telnyx_api::ApiCall<T>,
+    pub fn send_json<T: serde::de::DeserializeOwned + telnyx_api::shape::Shaped + Send + 'static, I: Send + 'static>(
+        call: telnyx_api::ApiCall<T, I>,
     ) -> CallFuture {
         Box::pin(async move {
             call.with_response().await.map(|r| Called {

@@ -35,18 +35,26 @@ pub struct Endpoint<'a> {
     pub paged: bool,
     /// The server it is sent to when not the document's ([`ir::Operation::server`], `storage`).
     pub server: Option<&'a str>,
+    /// The spec's `operationId`, when it gives one.
+    pub id: Option<&'a str>,
 }
 
 impl<'a> Endpoint<'a> {
     /// An endpoint not known to be paged.
     pub fn new(method: &'a str, path: &'a str) -> Self {
-        Endpoint { method, path, paged: false, server: None }
+        Endpoint { method, path, paged: false, server: None, id: None }
     }
 }
 
 impl<'a> From<&'a ir::Operation> for Endpoint<'a> {
     fn from(op: &'a ir::Operation) -> Self {
-        Endpoint { method: &op.method, path: &op.path, paged: op.paging.is_some(), server: op.server.as_deref() }
+        Endpoint {
+            method: &op.method,
+            path: &op.path,
+            paged: op.paging.is_some(),
+            server: op.server.as_deref(),
+            id: op.has_spec_id.then_some(op.id.as_str()),
+        }
     }
 }
 
@@ -144,18 +152,20 @@ pub fn assign(ops: &[Endpoint<'_>], names: Option<&Names>) -> Assignment {
     let mut calls: Vec<CallPath> = ruled
         .iter()
         .zip(&entries)
-        .map(|((resources, method), entry)| match entry {
+        .zip(ops)
+        .map(|(((resources, method), entry), op)| match entry {
             Some(e) => CallPath {
                 resources: e.resources.iter().map(|r| identifier(r)).collect(),
                 method: identifier(&e.verb),
                 origin: Origin::Source,
             },
             None => {
-                let resources = (0..resources.len())
+                let resources: Vec<String> = (0..resources.len())
                     .map(|k| spelling.get(&resources[..=k]).unwrap_or(&resources[k]))
                     .map(|r| identifier(r))
                     .collect();
-                CallPath { resources, method: identifier(method), origin: Origin::Rule }
+                let method = rule::id_verb(op, &resources, method).unwrap_or_else(|| method.clone());
+                CallPath { resources, method: identifier(&method), origin: Origin::Rule }
             }
         })
         .collect();
@@ -335,4 +345,70 @@ pub fn agreement(ops: &[Endpoint<'_>], names: &Names) -> Agreement {
         }
     }
     out
+}
+
+/// Names the client's own methods take (hand-written in `telnyx-api/src/client.rs`): an
+/// operation or resource of the client itself may not take one.
+pub const CLIENT_METHODS: &[&str] = &["new", "builder", "from_env", "server_base", "base_url", "retry_policy"];
+
+/// Give every operation of `ir` its call path ([`ir::Operation::call_resources`],
+/// [`ir::Operation::call_method`]): [`assign`], then the names the runtime uses itself. A method
+/// of the client named like one of [`CLIENT_METHODS`], and a method named like one a hook of
+/// [`crate::hooks`] defines by hand on the same resource, get `_op`. Returns the warnings
+/// (collisions settled, names changed), as (kind, text).
+pub fn apply(ir: &mut ir::Ir, names: Option<&Names>) -> Vec<(String, String)> {
+    let assignment = {
+        let endpoints: Vec<Endpoint<'_>> = ir.operations.iter().map(Endpoint::from).collect();
+        assign(&endpoints, names)
+    };
+    let mut warnings: Vec<(String, String)> =
+        assignment.collisions.into_iter().map(|w| ("call path collision settled".to_owned(), w)).collect();
+    for (op, call) in ir.operations.iter_mut().zip(assignment.calls) {
+        let CallPath { resources, mut method, .. } = call;
+        let hooked = crate::hooks::hooks_for(&op.method, &op.path).any(|h| h.reserved.contains(&method.as_str()));
+        let client_own = resources.is_empty() && CLIENT_METHODS.contains(&method.as_str());
+        if hooked || client_own {
+            let renamed = format!("{method}_op");
+            warnings.push((
+                "call path renamed".to_owned(),
+                format!(
+                    "{} {}: `{}` is defined by hand ({}); named `{renamed}`",
+                    op.method,
+                    op.path,
+                    CallPath { resources: resources.clone(), method: method.clone(), origin: Origin::Rule },
+                    if hooked { "a hook's method" } else { "a method of the client" },
+                ),
+            ));
+            method = renamed;
+        }
+        op.call_resources = resources;
+        op.call_method = method;
+    }
+    warnings
+}
+
+/// The Rust struct of every resource the operations of `ir` reach (every prefix of every
+/// [`ir::Operation::call_resources`]), by its resource path: the path's names in CamelCase
+/// (`["calls", "actions"]` → `CallsActions`), and `2`, `3`, … where two paths would give one
+/// name.
+pub fn resource_structs(ir: &ir::Ir) -> BTreeMap<Vec<String>, String> {
+    let paths: BTreeSet<Vec<String>> = ir
+        .operations
+        .iter()
+        .flat_map(|op| (1..=op.call_resources.len()).map(|k| op.call_resources[..k].to_vec()))
+        .collect();
+    let mut taken = BTreeSet::new();
+    paths
+        .into_iter()
+        .map(|p| {
+            let base = naming::camel(&p.join("_"));
+            let mut name = base.clone();
+            let mut n = 2;
+            while !taken.insert(name.clone()) {
+                name = format!("{base}{n}");
+                n += 1;
+            }
+            (p, name)
+        })
+        .collect()
 }

@@ -348,21 +348,22 @@ fn show_ref(t: &TypeRef) -> String {
     show(type_tokens(t, &TokenStream::new()))
 }
 
+/// `client.calls().actions().answer()`: where the operation is called.
 fn accessor(op: &Operation) -> String {
-    format!("client.{}().{}()", op.tag_module, op.rust_name)
+    format!("client{}()", call_chain(op))
+}
+
+/// `.calls().actions().answer`.
+fn call_chain(op: &Operation) -> String {
+    let resources: String = op.call_resources.iter().map(|r| format!(".{r}()")).collect();
+    format!("{resources}.{}", op.call_method)
 }
 
 fn signature(op: &Operation) -> String {
     let none = TokenStream::new();
     let args: Vec<String> =
         method_args(op, op.body.as_ref(), &none).into_iter().map(|(n, t)| format!("{n}: {}", show(t))).collect();
-    format!(
-        "client.{}().{}({}) -> {}",
-        op.tag_module,
-        op.rust_name,
-        args.join(", "),
-        show(return_type(&op.response, &none))
-    )
+    format!("client{}({}) -> {}", call_chain(op), args.join(", "), show(return_type(&op.response, &none)))
 }
 
 fn location(l: ParamLocation) -> &'static str {

@@ -345,6 +345,12 @@ pub struct Operation {
     pub tag_module: String,
     /// Rust method name.
     pub rust_name: String,
+    /// Where the operation sits in the client, as the official SDKs name it
+    /// (`calls.actions.answer`): the resource accessors from the client (`["calls",
+    /// "actions"]`, empty for a method of the client itself), then the method. Set by
+    /// [`crate::call_paths::apply`]; empty until then.
+    pub call_resources: Vec<String>,
+    pub call_method: String,
     pub summary: Option<String>,
     pub description: Option<String>,
     pub deprecated: bool,

@@ -74,17 +74,19 @@ pub fn generate_loaded(
     features: Option<&features::Groups>,
     started: Instant,
 ) -> Result<Generated, GenError> {
-    generate_loaded_at(loaded, overrides, features, "0.0.0", started)
+    generate_loaded_at(loaded, overrides, features, "0.0.0", None, started)
 }
 
 /// [`generate_loaded`], with the version the generated types crates are depended on with
 /// (`version = "…"` of path dependencies, which publishing needs): the workspace's, see
-/// [`features::workspace_version`].
+/// [`features::workspace_version`]; and the official SDK's names of the operations
+/// ([`call_paths::Names`]), without which every call path is the naming rule's.
 pub fn generate_loaded_at(
     loaded: load::Loaded,
     overrides: &naming::Overrides,
     features: Option<&features::Groups>,
     crate_version: &str,
+    names: Option<&call_paths::Names>,
     started: Instant,
 ) -> Result<Generated, GenError> {
     let mut timings = Timings { load: started.elapsed(), ..Timings::default() };
@@ -94,6 +96,7 @@ pub fn generate_loaded_at(
     let mut ir = lower::lower_with_webhooks(&loaded.openapi, &loaded.webhooks, overrides)?;
     ir.crate_version = crate_version.to_owned();
     let mut notes: Vec<(String, String)> = ir.warnings.clone();
+    notes.extend(call_paths::apply(&mut ir, names));
     if let Some(groups) = features {
         notes.extend(features::assign(&mut ir, groups)?.into_iter().map(|(k, w)| (k.to_owned(), w)));
     }

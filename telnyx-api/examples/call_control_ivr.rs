@@ -37,10 +37,7 @@ use axum::Router;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
-use telnyx_api::types::{
-    AnswerRequest, CallGatherEndedPayloadStatus, CallInitiatedPayloadDirection, GatherUsingSpeakRequest, HangupRequest,
-    TransferCallRequest,
-};
+use telnyx_api::types::{CallGatherEndedPayloadStatus, CallInitiatedPayloadDirection};
 use telnyx_api::{Client, WebhookEvent, WebhookVerifier};
 
 const MENU: &str = "Thank you for calling. Press 1 to talk to someone, or 2 to hang up.";
@@ -108,7 +105,7 @@ async fn webhook(State(ivr): State<Ivr>, headers: HeaderMap, body: Bytes) -> Sta
 impl Ivr {
     /// Send the command for one event; returns the call control id and the command sent.
     async fn handle(&self, event: WebhookEvent) -> telnyx_api::Result<Option<(String, String)>> {
-        let calls = self.client.call_commands();
+        let calls = self.client.calls().actions();
         match event {
             WebhookEvent::CallInitiated(e) => {
                 let Some(data) = e.data else { return Ok(None) };
@@ -117,12 +114,11 @@ impl Ivr {
                 if p.direction != Some(CallInitiatedPayloadDirection::Incoming) {
                     return Ok(None);
                 }
-                let answer = AnswerRequest {
-                    client_state: Some(Leg::Caller { tries: 0 }.encode()),
-                    command_id: data.id,
-                    ..Default::default()
-                };
-                calls.answer_call(&call, &answer).await?;
+                calls
+                    .answer(&call)
+                    .client_state(Leg::Caller { tries: 0 }.encode())
+                    .edit_input(|body| body.command_id = data.id)
+                    .await?;
                 Ok(Some((call, "answer".to_owned())))
             }
             WebhookEvent::CallAnswered(e) => {
@@ -147,21 +143,19 @@ impl Ivr {
                 }
                 match p.digits.as_deref() {
                     Some("1") => {
-                        let transfer = TransferCallRequest {
-                            to: self.transfer_to.clone(),
-                            target_leg_client_state: Some(Leg::TransferTarget.encode()),
-                            command_id: data.id,
-                            ..Default::default()
-                        };
-                        calls.transfer_call(&call, &transfer).await?;
+                        calls
+                            .transfer(&call, self.transfer_to.as_str())
+                            .target_leg_client_state(Leg::TransferTarget.encode())
+                            .edit_input(|body| body.command_id = data.id)
+                            .await?;
                         Ok(Some((call, format!("transfer to {}", self.transfer_to))))
                     }
                     Some("2") => {
-                        calls.hangup_call(&call, &HangupRequest { command_id: data.id, ..Default::default() }).await?;
+                        calls.hangup(&call).edit_input(|body| body.command_id = data.id).await?;
                         Ok(Some((call, "hangup".to_owned())))
                     }
                     _ if tries >= MAX_TRIES => {
-                        calls.hangup_call(&call, &HangupRequest { command_id: data.id, ..Default::default() }).await?;
+                        calls.hangup(&call).edit_input(|body| body.command_id = data.id).await?;
                         Ok(Some((call, format!("hangup (no choice after {tries} tries)"))))
                     }
                     _ => {
@@ -177,19 +171,18 @@ impl Ivr {
     /// Play the menu for the `tries + 1`-th time and gather one digit.
     async fn menu(&self, call: &str, tries: u32, command_id: Option<String>) -> telnyx_api::Result<()> {
         let payload = if tries == 0 { MENU.to_owned() } else { format!("{RETRY} {MENU}") };
-        let gather = GatherUsingSpeakRequest {
-            payload,
-            voice: VOICE.to_owned(),
-            language: Some("en-US".into()),
-            valid_digits: Some("12".to_owned()),
-            minimum_digits: Some(1),
-            maximum_digits: Some(1),
-            timeout_millis: Some(10_000),
-            client_state: Some(Leg::Caller { tries: tries + 1 }.encode()),
-            command_id,
-            ..Default::default()
-        };
-        self.client.call_commands().gather_using_speak(call, &gather).await?;
+        self.client
+            .calls()
+            .actions()
+            .gather_using_speak(call, payload, VOICE)
+            .language("en-US")
+            .valid_digits("12")
+            .minimum_digits(1)
+            .maximum_digits(1)
+            .timeout_millis(10_000)
+            .client_state(Leg::Caller { tries: tries + 1 }.encode())
+            .edit_input(|body| body.command_id = command_id)
+            .await?;
         Ok(())
     }
 }

@@ -22,11 +22,8 @@
 use std::process::ExitCode;
 
 use futures::TryStreamExt as _;
-use telnyx_api::apis::phone_number_orders::ListNumberOrdersParams;
-use telnyx_api::apis::phone_number_search::ListAvailablePhoneNumbersParams;
 use telnyx_api::types::{
-    CreateNumberOrderRequest, CreateNumberOrderRequestPhoneNumbersItem, ListAvailablePhoneNumbersFilter,
-    NumbersPageConsolidated,
+    CreateNumberOrderRequestPhoneNumbersItem, ListAvailablePhoneNumbersFilter, NumbersPageConsolidated,
 };
 use telnyx_api::Client;
 
@@ -77,8 +74,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
 async fn run(args: Args) -> Result<(), String> {
     let client = Client::from_env().map_err(|e| e.to_string())?;
 
-    let params = ListAvailablePhoneNumbersParams { filter: Some(args.filter) };
-    let found = client.phone_number_search().list_available_phone_numbers(&params).await.map_err(|e| e.to_string())?;
+    let found = client.available_phone_numbers().list().filter(args.filter).await.map_err(|e| e.to_string())?;
     let numbers: Vec<_> = found.data.unwrap_or_default().into_iter().filter(|n| n.phone_number.is_some()).collect();
     for n in &numbers {
         let features: Vec<&str> = n.features.iter().flatten().filter_map(|f| f.name.as_deref()).collect();
@@ -93,15 +89,13 @@ async fn run(args: Args) -> Result<(), String> {
     };
 
     if args.order {
-        let request = CreateNumberOrderRequest {
-            phone_numbers: Some(vec![CreateNumberOrderRequestPhoneNumbersItem {
-                phone_number: first.clone(),
-                ..Default::default()
-            }]),
-            customer_reference: Some("telnyx-api search_and_order_number example".to_owned()),
-            ..Default::default()
-        };
-        let ordered = client.phone_number_orders().create_number_order(&request).await.map_err(|e| e.to_string())?;
+        let ordered = client
+            .number_orders()
+            .create()
+            .phone_numbers(vec![CreateNumberOrderRequestPhoneNumbersItem::new(first.clone())])
+            .customer_reference("telnyx-api search_and_order_number example")
+            .await
+            .map_err(|e| e.to_string())?;
         let order = ordered.data.ok_or("the response has no order (no `data`)")?;
         println!(
             "ordered {first}: order {}, status {}",
@@ -113,11 +107,8 @@ async fn run(args: Args) -> Result<(), String> {
     }
 
     // The item stream asks for the next page only once the items of the previous one are used.
-    let params = ListNumberOrdersParams {
-        page: Some(NumbersPageConsolidated { size: Some(PAGE_SIZE), number: None }),
-        ..Default::default()
-    };
-    let mut orders = client.phone_number_orders().list_number_orders_stream(&params);
+    let mut orders =
+        client.number_orders().list().page(NumbersPageConsolidated { size: Some(PAGE_SIZE), number: None }).items();
     let mut listed = 0;
     while listed < args.max_orders {
         let Some(order) = orders.try_next().await.map_err(|e| e.to_string())? else { break };

@@ -23,7 +23,7 @@
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use telnyx_api::types::{CreateMessageRequest, GetMessageResponseData, OutboundMessagePayloadToItemStatus as Status};
+use telnyx_api::types::{GetMessageResponseData, OutboundMessagePayloadToItemStatus as Status};
 use telnyx_api::Client;
 
 const USAGE: &str = "usage: send_sms --from <E.164 or sender id> --to <E.164> [--text <text>] [--wait <seconds>]";
@@ -89,9 +89,7 @@ fn name(status: Option<&Status>) -> &str {
 
 async fn run(args: Args) -> Result<(), String> {
     let client = Client::from_env().map_err(|e| e.to_string())?;
-    let request =
-        CreateMessageRequest { from: Some(args.from), to: args.to, text: Some(args.text), ..Default::default() };
-    let sent = client.messages().send_message(&request).await.map_err(|e| e.to_string())?;
+    let sent = client.messages().send(args.to).from(args.from).text(args.text).await.map_err(|e| e.to_string())?;
     let message = sent.data.ok_or("the response has no message (no `data`)")?;
     let id = message.id.ok_or("the message has no id")?;
     let mut status = message.to.and_then(|to| to.into_iter().next()).and_then(|r| r.status);
@@ -103,7 +101,7 @@ async fn run(args: Args) -> Result<(), String> {
         if status.as_ref().is_some_and(is_final) {
             return Ok(());
         }
-        let fetched = client.messages().get_message(&id).await.map_err(|e| e.to_string())?;
+        let fetched = client.messages().retrieve(&id).await.map_err(|e| e.to_string())?;
         let now = status_of(fetched.data);
         let waited = started.elapsed().as_secs();
         if now.as_ref().is_some_and(is_final) {

@@ -21,43 +21,43 @@
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use telnyx_api::types::CreateBucketRequest;
 use telnyx_api::{Client, Error, RawBody};
 
 const USAGE: &str = "usage: storage list-buckets | create-bucket B | put B KEY FILE | get B KEY | list B | delete B KEY | delete-bucket B";
 
 async fn run(args: &[String]) -> Result<(), String> {
     let client = Client::from_env().map_err(|e| e.to_string())?;
-    let (bucket, object) = (client.bucket(), client.object());
+    let (storage, buckets, objects) =
+        (client.storage(), client.storage().buckets(), client.storage().buckets().objects());
     let mut out = std::io::stdout().lock();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     match args.as_slice() {
         ["list-buckets"] => {
-            let listed = bucket.list_buckets().await.map_err(describe)?;
+            let listed = storage.list_buckets().await.map_err(describe)?;
             for name in listed.buckets.unwrap_or_default().into_iter().filter_map(|b| b.name) {
                 writeln!(out, "{name}").map_err(|e| e.to_string())?;
             }
         }
-        ["create-bucket", b] => bucket.create_bucket(b, &CreateBucketRequest::default()).await.map_err(describe)?,
+        ["create-bucket", b] => buckets.create(b).await.map_err(describe)?,
         ["put", b, key, file] => {
             // Streamed from disk: the object is never held in memory whole.
             let f = tokio::fs::File::open(file).await.map_err(|e| format!("cannot read {file}: {e}"))?;
             let length = f.metadata().await.map_err(|e| format!("cannot read {file}: {e}"))?.len();
             let body = RawBody::from_stream(tokio_util::io::ReaderStream::new(f), Some(length));
-            object.put_object(b, key, body, &Default::default()).await.map_err(describe)?;
+            objects.update(b, key, body).await.map_err(describe)?;
         }
         ["get", b, key] => {
-            let data = object.get_object(b, key, &Default::default()).await.map_err(describe)?;
+            let data = objects.retrieve(b, key).await.map_err(describe)?;
             out.write_all(&data).and_then(|()| out.flush()).map_err(|e| e.to_string())?;
         }
         ["list", b] => {
-            let listed = object.list_objects(b, &Default::default()).await.map_err(describe)?;
+            let listed = buckets.list_objects(b).await.map_err(describe)?;
             for key in listed.contents.unwrap_or_default().into_iter().filter_map(|c| c.key) {
                 writeln!(out, "{key}").map_err(|e| e.to_string())?;
             }
         }
-        ["delete", b, key] => object.delete_object(b, key).await.map_err(describe)?,
-        ["delete-bucket", b] => bucket.delete_bucket(b).await.map_err(describe)?,
+        ["delete", b, key] => objects.delete(b, key).await.map_err(describe)?,
+        ["delete-bucket", b] => buckets.delete(b).await.map_err(describe)?,
         _ => return Err(USAGE.to_owned()),
     }
     Ok(())

@@ -34,7 +34,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
-use telnyx_api::types::{CreateMessageRequest, InboundMessagePayload};
+use telnyx_api::types::InboundMessagePayload;
 use telnyx_api::{Client, WebhookEvent, WebhookVerifier};
 
 /// What every request handler gets: the API client (for replies) and the verifier.
@@ -99,13 +99,7 @@ async fn reply(client: &Client, message: InboundMessagePayload) {
         println!("message.received without a sender or recipient number: not replying");
         return;
     };
-    let request = CreateMessageRequest {
-        from: Some(our_number),
-        to: sender.clone(),
-        text: Some(format!("You said: {text}")),
-        ..Default::default()
-    };
-    match client.messages().send_message(&request).await {
+    match client.messages().send(sender.as_str()).from(our_number).text(format!("You said: {text}")).await {
         Ok(sent) => {
             let id = sent.data.and_then(|m| m.id).unwrap_or_else(|| "?".to_owned());
             println!("message.received from {sender}: {text:?} -> replied with message {id}");

@@ -40,7 +40,7 @@
 //! # Ok(()) }
 //! ```
 //!
-//! With the `ai` feature the same calls are methods of `client.anthropic_messages()`, taking the
+//! With the `ai` feature the same calls are methods of `client.ai().anthropic().v1()`, taking the
 //! generated `types::AnthropicMessageRequest`.
 
 use std::pin::Pin;
@@ -510,7 +510,7 @@ pub async fn create_message_text_stream<R: Serialize + ?Sized>(
 }
 
 // The typed API on the API struct of `POST /ai/anthropic/v1/messages`
-// (`client.anthropic_messages()`), next to the generated `create_anthropic_message`; gated by
+// (`client.ai().anthropic().v1()`), next to the generated `create_anthropic_message`; gated by
 // that tag's feature (`ai`). A spec without the operation gets none of these methods (the hook
 // expands to nothing).
 crate::generated::hooks::anthropic_messages_api! {

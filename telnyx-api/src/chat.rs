@@ -24,7 +24,7 @@
 //! ```
 //!
 //! The parts: `types` (the OpenAI chat completion format, lenient), `completions` (the calls of
-//! `POST /ai/chat/completions`, the text stream, and the methods on `client.chat()`) and
+//! `POST /ai/chat/completions`, the text stream, and the methods on `client.ai().chat()`) and
 //! [`openai`] (the same calls through the OpenAI-compatible API).
 
 mod completions;

@@ -17,7 +17,7 @@ pub const DEFAULT_BASE_URL: &str = "https://api.telnyx.com/v2";
 
 /// A handle to the Telnyx API. Cheap to clone (`Arc` inside); `Send + Sync`.
 ///
-/// Operations are grouped by the spec's tags: `client.messages().send_message(&body).await`.
+/// Operations are grouped by the spec's tags: `client.messages().send(&body).await`.
 ///
 /// ```no_run
 /// # async fn run() -> telnyx_api::Result<()> {

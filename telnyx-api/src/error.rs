@@ -26,7 +26,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// use telnyx_api::Error;
 ///
 /// # async fn run(client: telnyx_api::Client) -> telnyx_api::Result<()> {
-/// match client.billing().get_user_balance().await {
+/// match client.balance().retrieve().await {
 ///     Ok(balance) => println!("{balance:?}"),
 ///     Err(e) if e.status().is_some_and(|s| s.as_u16() == 401) => eprintln!("bad API key"),
 ///     Err(e) if e.codes().contains(&"10015") => eprintln!("invalid parameter: {e}"),

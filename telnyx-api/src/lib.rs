@@ -7,7 +7,7 @@
 //! ```no_run
 //! # async fn run() -> telnyx_api::Result<()> {
 //! let client = telnyx_api::Client::from_env()?;
-//! let balance = client.billing().get_user_balance().await?;
+//! let balance = client.balance().retrieve().await?;
 //! println!("{balance:?}");
 //! # Ok(()) }
 //! ```
@@ -70,7 +70,7 @@ pub mod xml;
 // with, and a doc repeating the field's name would say nothing.
 #[allow(clippy::doc_lazy_continuation, clippy::large_enum_variant, clippy::too_many_arguments, missing_docs)]
 mod generated;
-pub use generated::{apis, catalogue, types};
+pub use generated::{apis, catalogue, resources, types};
 
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL};
 pub use error::{ApiError, Error, Result, TelnyxError, TelnyxErrorSource};

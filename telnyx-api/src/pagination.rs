@@ -14,7 +14,7 @@
 //! # async fn run(client: telnyx_api::Client) -> telnyx_api::Result<()> {
 //! let page = PageConsolidated { size: Some(250), ..Default::default() };
 //! let params = ListMessagingProfilesParams { page: Some(page), ..Default::default() };
-//! let mut profiles = client.profiles().list_messaging_profiles_stream(&params);
+//! let mut profiles = client.messaging_profiles().list().replace_input(params).items();
 //! while let Some(profile) = profiles.try_next().await? {
 //!     println!("{:?}", profile.name);
 //! }
@@ -125,8 +125,8 @@ impl<T> fmt::Debug for Paginator<T> {
 impl<T: Send + 'static> Paginator<T> {
     /// A paginator that starts with `first` (the one-page call, with the caller's parameters).
     #[doc(hidden)]
-    pub fn new<R: Send + 'static>(first: ApiCall<R>, style: PageStyle, fetch: Fetch<T>) -> Self {
-        let (client, mut request, retry, timeout) = first.into_parts();
+    pub fn new<R: Send + 'static, I>(first: ApiCall<R, I>, style: PageStyle, fetch: Fetch<T>) -> Self {
+        let (client, mut request, retry, timeout) = first.into_built().into_parts();
         // Pages are decoded as JSON; some list operations answer CSV to other `Accept` values.
         request.set_header("accept", "application/json".to_owned());
         let number = |name| request.query_value(name).and_then(|v| v.parse::<u64>().ok());
@@ -206,7 +206,7 @@ impl<T: Send + 'static> Paginator<T> {
     ///
     /// # async fn run(client: telnyx_api::Client) -> telnyx_api::Result<()> {
     /// let params = Default::default();
-    /// let pages = client.profiles().list_messaging_profiles_stream(&params).max_retries(5).pages();
+    /// let pages = client.messaging_profiles().list().replace_input(params).items().max_retries(5).pages();
     /// let mut pages = std::pin::pin!(pages);
     /// while let Some(page) = pages.try_next().await? {
     ///     println!("{} profiles", page.len());

@@ -35,7 +35,7 @@ use reqwest::StatusCode;
 /// let client = Client::builder().api_key("KEY0123456789").retry_policy(policy).build()?;
 ///
 /// // One call without retries (a non-idempotent command, say).
-/// let call = client.billing().get_user_balance().retry_policy(RetryPolicy::none());
+/// let call = client.balance().retrieve().retry_policy(RetryPolicy::none());
 /// # drop(call);
 /// # Ok::<(), telnyx_api::Error>(())
 /// ```

@@ -438,7 +438,7 @@ async fn non_streaming_message_is_typed_and_stream_true_is_rejected() {
     );
 }
 
-/// The methods on `client.anthropic_messages()` take the generated request type.
+/// The methods on `client.ai().anthropic().v1()` take the generated request type.
 #[cfg(feature = "ai")]
 #[tokio::test]
 async fn typed_methods_on_the_api_struct() {
@@ -446,7 +446,7 @@ async fn typed_methods_on_the_api_struct() {
     let client = client(&url);
     let request: telnyx_api::types::AnthropicMessageRequest = serde_json::from_value(request()).unwrap();
     assert_eq!(request.stream, None);
-    let stream = within(client.anthropic_messages().create_message_stream(&request)).await.unwrap();
+    let stream = within(client.ai().anthropic().v1().create_message_stream(&request)).await.unwrap();
     check_fixture(collect(stream).await);
     let sent: Value = serde_json::from_slice(&seen.recv().await.unwrap().body).unwrap();
     assert_eq!(sent["stream"], true);

@@ -53,7 +53,7 @@ async fn page_number_stream_follows_meta_total_pages() {
         page: Some(types::ListAccessIpAddressesPage { size: Some(2), ..Default::default() }),
         filter: Some(types::ListAccessIpAddressesFilter { ip_source: Some("api".into()), ..Default::default() }),
     };
-    let items: Vec<_> = client.ip_addresses().list_access_ip_addresses_stream(&params).try_collect().await.unwrap();
+    let items: Vec<_> = client.access_ip_address().list().replace_input(params).items().try_collect().await.unwrap();
     assert_eq!(ids(&items), ["ip-1", "ip-2", "ip-3", "ip-4", "ip-5"]);
 
     let reqs = server.requests();
@@ -81,7 +81,7 @@ async fn page_number_stream_starts_at_the_callers_page() {
         ..Default::default()
     };
     let items: Vec<_> =
-        client(&server).ip_addresses().list_access_ip_addresses_stream(&params).try_collect().await.unwrap();
+        client(&server).access_ip_address().list().replace_input(params).items().try_collect().await.unwrap();
     assert_eq!(ids(&items), ["ip-3", "ip-4"]);
     assert_eq!(server.count(), 2);
 }
@@ -109,7 +109,7 @@ async fn without_meta_an_empty_last_page_ends_the_stream() {
         Reply::json(200, json!({ "data": items }))
     })
     .await;
-    let items: Vec<_> = client(&server).ips().list_ips_stream(&ListIpsParams::default()).try_collect().await.unwrap();
+    let items: Vec<_> = client(&server).ips().list().items().try_collect().await.unwrap();
     assert_eq!(items.len(), 4);
     assert_eq!(server.count(), 3, "the empty third page is fetched and ends the stream");
 }
@@ -126,7 +126,7 @@ async fn without_meta_a_short_page_ends_the_stream_when_the_size_is_known() {
         page: Some(types::ConnectionsPageConsolidated { size: Some(2), ..Default::default() }),
         ..Default::default()
     };
-    let items: Vec<_> = client(&server).ips().list_ips_stream(&params).try_collect().await.unwrap();
+    let items: Vec<_> = client(&server).ips().list().replace_input(params).items().try_collect().await.unwrap();
     assert_eq!(items.len(), 3);
     assert_eq!(server.count(), 2, "page 2 is shorter than page[size]: no third request");
 }
@@ -143,7 +143,8 @@ async fn records_style_pages_until_total_records() {
     })
     .await;
     let params = GetBrandsParams { records_per_page: Some(2), ..Default::default() };
-    let brands: Vec<_> = client(&server).brands().get_brands_stream(&params).try_collect().await.unwrap();
+    let brands: Vec<_> =
+        client(&server).messaging_10dlc().brand().list().replace_input(params).items().try_collect().await.unwrap();
     let ids: Vec<_> = brands.iter().map(|b| b.brand_id.clone().unwrap()).collect();
     assert_eq!(ids, ["b1", "b2", "b3", "b4", "b5"]);
     assert_eq!(server.count(), 3);
@@ -167,12 +168,7 @@ async fn cursor_style_follows_meta_cursors_after() {
         Reply::json(200, json!({"data": items, "meta": {"cursors": {"after": after}, "total_items": 4}}))
     })
     .await;
-    let calls: Vec<_> = client(&server)
-        .call_information()
-        .list_connection_active_calls_stream("conn 1", &ListConnectionActiveCallsParams::default())
-        .try_collect()
-        .await
-        .unwrap();
+    let calls: Vec<_> = client(&server).connections().list_active_calls("conn 1").items().try_collect().await.unwrap();
     let ids: Vec<_> = calls.iter().map(|c| c.call_control_id.clone()).collect();
     assert_eq!(ids, ["cc1", "cc2", "cc3", "cc4"]);
     let reqs = server.requests();
@@ -186,12 +182,7 @@ async fn cursor_style_stops_when_the_cursor_repeats() {
     let server =
         Server::always(Reply::json(200, json!({"data": [active_call(1)], "meta": {"cursors": {"after": "same"}}})))
             .await;
-    let calls: Vec<_> = client(&server)
-        .call_information()
-        .list_connection_active_calls_stream("c", &ListConnectionActiveCallsParams::default())
-        .try_collect()
-        .await
-        .unwrap();
+    let calls: Vec<_> = client(&server).connections().list_active_calls("c").items().try_collect().await.unwrap();
     assert_eq!(calls.len(), 2, "a server that hands back the same cursor is not followed forever");
     assert_eq!(server.count(), 2);
 }
@@ -210,8 +201,16 @@ async fn next_uri_style_copies_the_links_query() {
     })
     .await;
     let params = GetTexmlCallsParams { page_size: Some(1), to: Some("+15551234567".into()), ..Default::default() };
-    let calls: Vec<_> =
-        client(&server).texml_rest_commands().get_texml_calls_stream("AC1", &params).try_collect().await.unwrap();
+    let calls: Vec<_> = client(&server)
+        .texml()
+        .accounts()
+        .calls()
+        .retrieve_calls("AC1")
+        .replace_input(params)
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
     let sids: Vec<_> = calls.iter().map(|c| c.sid.clone().unwrap()).collect();
     assert_eq!(sids, ["call0", "call1", "call2"]);
     let reqs = server.requests();
@@ -229,7 +228,7 @@ async fn pages_are_requested_lazily() {
     })
     .await;
     let client = client(&server);
-    let mut stream = client.ip_addresses().list_access_ip_addresses_stream(&ListAccessIpAddressesParams::default());
+    let mut stream = client.access_ip_address().list().items();
     tokio::task::yield_now().await;
     assert_eq!(server.count(), 0, "nothing is sent before the stream is polled");
     assert_eq!(stream.next().await.unwrap().unwrap().id, "ip-1");
@@ -250,7 +249,7 @@ async fn an_error_page_is_yielded_and_ends_the_stream() {
     })
     .await;
     let client = client(&server);
-    let mut stream = client.ip_addresses().list_access_ip_addresses_stream(&ListAccessIpAddressesParams::default());
+    let mut stream = client.access_ip_address().list().items();
     assert!(stream.next().await.unwrap().is_ok());
     match stream.next().await.unwrap() {
         Err(e @ Error::Api(_)) => assert_eq!(e.status().map(|s| s.as_u16()), Some(403)),
@@ -272,12 +271,7 @@ async fn each_page_request_is_retried_like_any_call() {
     let policy = RetryPolicy { jitter: 0.0, ..RetryPolicy::default() };
     let builder = Client::builder().api_key("KEY").base_url(server.url()).retry_policy(policy);
     let client = sleeps.install(builder).build().unwrap();
-    let items: Vec<_> = client
-        .ip_addresses()
-        .list_access_ip_addresses_stream(&ListAccessIpAddressesParams::default())
-        .try_collect()
-        .await
-        .unwrap();
+    let items: Vec<_> = client.access_ip_address().list().items().try_collect().await.unwrap();
     assert_eq!(ids(&items), ["ip-1", "ip-2"]);
     assert_eq!(server.count(), 3);
     assert_eq!(sleeps.taken(), [std::time::Duration::from_millis(500)]);
@@ -289,8 +283,7 @@ async fn each_page_request_is_retried_like_any_call() {
     })
     .await;
     let client = self::client(&server);
-    let stream =
-        client.ip_addresses().list_access_ip_addresses_stream(&ListAccessIpAddressesParams::default()).max_retries(0);
+    let stream = client.access_ip_address().list().items().max_retries(0);
     let results: Vec<_> = stream.collect().await;
     assert_eq!(results.len(), 2);
     assert!(matches!(&results[1], Err(e) if e.status().map(|s| s.as_u16()) == Some(503)));
@@ -306,18 +299,12 @@ async fn page_wise_access() {
     })
     .await;
     let client = client(&server);
-    let pages: Vec<Vec<_>> = client
-        .ip_addresses()
-        .list_access_ip_addresses_stream(&ListAccessIpAddressesParams::default())
-        .pages()
-        .try_collect()
-        .await
-        .unwrap();
+    let pages: Vec<Vec<_>> = client.access_ip_address().list().items().pages().try_collect().await.unwrap();
     let sizes: Vec<usize> = pages.iter().map(Vec::len).collect();
     assert_eq!(sizes, [2, 2], "the empty last page is not reported as a page");
 
     // `next_page` hands over what is left of the current page first.
-    let mut stream = client.ip_addresses().list_access_ip_addresses_stream(&ListAccessIpAddressesParams::default());
+    let mut stream = client.access_ip_address().list().items();
     assert_eq!(stream.next().await.unwrap().unwrap().id, "ip-1");
     assert_eq!(ids(&stream.next_page().await.unwrap().unwrap()), ["ip-2"]);
     assert_eq!(ids(&stream.next_page().await.unwrap().unwrap()), ["ip-3", "ip-4"]);

@@ -16,13 +16,13 @@ async fn storage_operations_go_to_the_storage_endpoint() {
     let client =
         Client::builder().api_key("KEY").base_url(api.url()).server_url("storage", &storage_base).build().unwrap();
 
-    let bytes = client.object().get_object("my-bucket", "notes.txt", &Default::default()).await.unwrap();
+    let bytes = client.storage().buckets().objects().retrieve("my-bucket", "notes.txt").await.unwrap();
     assert_eq!(&bytes[..], b"hello");
     let seen = storage.requests();
     assert_eq!((seen.len(), seen[0].method.as_str(), seen[0].target.as_str()), (1, "GET", "/my-bucket/notes.txt"));
     assert_eq!(api.count(), 0);
 
-    client.billing().get_user_balance().await.unwrap();
+    client.balance().retrieve().await.unwrap();
     assert_eq!((api.count(), storage.count()), (1, 1));
     assert!(api.requests()[0].target.starts_with("/v2/"));
 }
@@ -59,7 +59,7 @@ async fn storage_calls_are_signed_with_the_api_key_as_access_key() {
         .build()
         .unwrap();
     let body = bytes::Bytes::from_static(b"object bytes");
-    client.object().put_object("b", "k", body.clone(), &Default::default()).await.unwrap();
+    client.storage().buckets().objects().update("b", "k", body.clone()).await.unwrap();
     let put = &storage.requests()[0];
     let auth = put.header("authorization").expect("an authorization header");
     assert!(auth.starts_with("AWS4-HMAC-SHA256 Credential=KEYsecret/"), "{auth}");
@@ -71,6 +71,6 @@ async fn storage_calls_are_signed_with_the_api_key_as_access_key() {
     assert_eq!(put.header("x-amz-date").map(str::len), Some("20250101T000000Z".len()));
     assert_eq!(put.body, body.to_vec());
 
-    client.billing().get_user_balance().await.unwrap();
+    client.balance().retrieve().await.unwrap();
     assert_eq!(api.requests()[0].header("authorization"), Some("Bearer KEYsecret"));
 }

@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use telnyx_api::types::{CreateBucketRequest, DeleteObjectsRequestItem};
+use telnyx_api::types::DeleteObjectsRequestItem;
 use telnyx_api::{Client, Error};
 
 fn repo() -> PathBuf {
@@ -64,34 +64,35 @@ async fn bucket_and_object_round_trip() {
         .max_retries(0)
         .build()
         .unwrap();
-    let (bucket, object, storage) = (client.bucket(), client.object(), "telnyx-rust-sdk-test");
+    let (storage_api, storage) = (client.storage(), "telnyx-rust-sdk-test");
+    let (buckets, objects) = (storage_api.buckets(), storage_api.buckets().objects());
 
-    bucket.create_bucket(storage, &CreateBucketRequest::default()).await.unwrap();
-    let listed = bucket.list_buckets().await.unwrap();
+    buckets.create(storage).await.unwrap();
+    let listed = storage_api.list_buckets().await.unwrap();
     let names: Vec<String> = listed.buckets.unwrap_or_default().into_iter().filter_map(|b| b.name).collect();
     assert_eq!(names, [storage]);
 
     let small = Bytes::from_static(b"hello from Rust");
     let large = Bytes::from(vec![b'x'; 300_000]);
-    object.put_object(storage, "notes/hello.txt", small.clone(), &Default::default()).await.unwrap();
+    objects.update(storage, "notes/hello.txt", small.clone()).await.unwrap();
     // Streamed: chunks as they are produced, with the length known up front.
     let chunks: Vec<std::io::Result<Bytes>> = large.chunks(64 * 1024).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
     let stream = telnyx_api::RawBody::from_stream(futures::stream::iter(chunks), Some(large.len() as u64));
-    object.put_object(storage, "big.bin", stream, &Default::default()).await.unwrap();
+    objects.update(storage, "big.bin", stream).await.unwrap();
 
-    let contents = object.list_objects(storage, &Default::default()).await.unwrap().contents.unwrap_or_default();
+    let contents = buckets.list_objects(storage).await.unwrap().contents.unwrap_or_default();
     let mut keys: Vec<(String, f64)> =
         contents.into_iter().map(|c| (c.key.unwrap_or_default(), c.size.unwrap_or(-1.0))).collect();
     keys.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(keys, [("big.bin".to_owned(), 300_000.0), ("notes/hello.txt".to_owned(), small.len() as f64)]);
 
-    assert_eq!(object.get_object(storage, "notes/hello.txt", &Default::default()).await.unwrap(), small);
-    assert_eq!(object.get_object(storage, "big.bin", &Default::default()).await.unwrap(), large);
-    let head = object.head_object(storage, "big.bin").with_response().await.unwrap();
+    assert_eq!(objects.retrieve(storage, "notes/hello.txt").await.unwrap(), small);
+    assert_eq!(objects.retrieve(storage, "big.bin").await.unwrap(), large);
+    let head = objects.head(storage, "big.bin").with_response().await.unwrap();
     assert_eq!(head.headers.get("content-length").and_then(|v| v.to_str().ok()), Some("300000"));
 
     // An S3 error document becomes Error::Api with its code.
-    let missing = object.get_object(storage, "nope", &Default::default()).await.unwrap_err();
+    let missing = objects.retrieve(storage, "nope").await.unwrap_err();
     match &missing {
         Error::Api(e) => {
             assert_eq!(e.status.as_u16(), 404);
@@ -104,11 +105,11 @@ async fn bucket_and_object_round_trip() {
         DeleteObjectsRequestItem { key: Some("notes/hello.txt".into()) },
         DeleteObjectsRequestItem { key: Some("big.bin".into()) },
     ];
-    object.delete_objects(storage, true, &both).await.unwrap();
-    let left = object.list_objects(storage, &Default::default()).await.unwrap().contents.unwrap_or_default();
+    buckets.delete_objects(storage, true, &both).await.unwrap();
+    let left = buckets.list_objects(storage).await.unwrap().contents.unwrap_or_default();
     assert!(left.is_empty(), "{left:?}");
 
-    bucket.delete_bucket(storage).await.unwrap();
-    let gone = bucket.head_bucket(storage).await.unwrap_err();
+    buckets.delete(storage).await.unwrap();
+    let gone = buckets.head(storage).await.unwrap_err();
     assert_eq!(gone.api_error().map(|e| e.status.as_u16()), Some(404), "{gone}");
 }

@@ -119,7 +119,7 @@ async fn client_for_sends_to_the_mock_with_the_dummy_key() {
     let client = testing::client_for(&url);
     assert_eq!(client.base_url(), url);
     assert_eq!(client.server_base(&telnyx_api::servers::STORAGE), url, "every server goes to the mock");
-    let balance = client.billing().get_user_balance().await.unwrap();
+    let balance = client.balance().retrieve().await.unwrap();
     assert_eq!(balance.data.and_then(|d| d.balance).as_deref(), Some("300.00"));
     assert_eq!(*seen.lock().unwrap(), [("/balance".to_owned(), format!("Bearer {}", testing::MOCK_API_KEY))]);
 }
@@ -128,13 +128,13 @@ async fn client_for_sends_to_the_mock_with_the_dummy_key() {
 async fn client_for_does_not_retry() {
     let (url, seen) = mock_server(StatusCode::SERVICE_UNAVAILABLE).await;
     let started = std::time::Instant::now();
-    let err = testing::client_for(url).billing().get_user_balance().await.unwrap_err();
+    let err = testing::client_for(url).balance().retrieve().await.unwrap_err();
     assert!(matches!(&err, Error::Api(e) if e.status == 503), "{err:?}");
     assert_eq!(seen.lock().unwrap().len(), 1, "one attempt only");
 
     // Retries turned back on for one call do not wait either.
     let (url, seen) = mock_server(StatusCode::SERVICE_UNAVAILABLE).await;
-    let err = testing::client_for(url).billing().get_user_balance().max_retries(3).await.unwrap_err();
+    let err = testing::client_for(url).balance().retrieve().max_retries(3).await.unwrap_err();
     assert!(matches!(&err, Error::Api(e) if e.status == 503), "{err:?}");
     assert_eq!(seen.lock().unwrap().len(), 4);
     assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());

@@ -13,9 +13,8 @@ use std::path::{Path, PathBuf};
 
 use runtime_support::{Reply, Server};
 use serde::Deserialize;
-use telnyx_api::apis::{number_lookup, phone_number_configurations, phone_number_search};
 use telnyx_api::webhooks::Delivery;
-use telnyx_api::{types, Client, Deviation, Error, WebhookEvent};
+use telnyx_api::{Client, Deviation, Error, WebhookEvent};
 
 #[derive(Debug, Deserialize)]
 struct Sources {
@@ -47,37 +46,17 @@ fn client(url: &str, strict: bool) -> Client {
 
 /// Call the operation at `method path` through its generated method; the deviations.
 async fn call(client: &Client, method: &str, path: &str) -> Result<Vec<Deviation>, Error> {
-    async fn go<T: Send + 'static>(call: telnyx_api::ApiCall<T>) -> Result<Vec<Deviation>, Error> {
+    async fn go<T: Send + 'static, I>(call: telnyx_api::ApiCall<T, I>) -> Result<Vec<Deviation>, Error> {
         call.with_response().await.map(|r| r.deviations)
     }
     match (method, path) {
-        ("GET", "/phone_numbers") => {
-            go(client
-                .phone_number_configurations()
-                .list_phone_numbers(&phone_number_configurations::ListPhoneNumbersParams::default()))
-            .await
-        }
-        ("GET", "/phone_numbers/{id}") => go(client.phone_number_configurations().retrieve_phone_number("1")).await,
-        ("GET", "/available_phone_numbers") => {
-            go(client
-                .phone_number_search()
-                .list_available_phone_numbers(&phone_number_search::ListAvailablePhoneNumbersParams::default()))
-            .await
-        }
-        ("POST", "/number_orders") => {
-            go(client.phone_number_orders().create_number_order(&types::CreateNumberOrderRequest::default())).await
-        }
-        ("POST", "/messages") => {
-            let body = types::CreateMessageRequest { to: "+13125550001".into(), ..Default::default() };
-            go(client.messages().send_message(&body)).await
-        }
-        ("GET", "/number_lookup/{phone_number}") => {
-            go(client.number_lookup().lookup_number("+13125550001", &number_lookup::LookupNumberParams::default()))
-                .await
-        }
-        ("POST", "/calls/{call_control_id}/actions/hangup") => {
-            go(client.call_commands().hangup_call("v3:call", &types::HangupRequest::default())).await
-        }
+        ("GET", "/phone_numbers") => go(client.phone_numbers().list()).await,
+        ("GET", "/phone_numbers/{id}") => go(client.phone_numbers().retrieve("1")).await,
+        ("GET", "/available_phone_numbers") => go(client.available_phone_numbers().list()).await,
+        ("POST", "/number_orders") => go(client.number_orders().create()).await,
+        ("POST", "/messages") => go(client.messages().send("+13125550001")).await,
+        ("GET", "/number_lookup/{phone_number}") => go(client.number_lookup().retrieve("+13125550001")).await,
+        ("POST", "/calls/{call_control_id}/actions/hangup") => go(client.calls().actions().hangup("v3:call")).await,
         other => panic!("no call for {other:?}: add it to wire_real.rs"),
     }
 }

@@ -19,7 +19,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.access_tokens().create_telephony_credential_token(&id)))
+            Ok(send(c.telephony_credentials().create_token(&id)))
         }
     }
 
@@ -35,23 +35,49 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send_json(c.addresses().find_addresses(&params)))
+            Ok(send_json(c.addresses().list().replace_input(params)))
         }
         pub fn create_address(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::AddressCreate = a.body()?;
-            Ok(send_json(c.addresses().create_address(&body)))
+            Ok(
+                send_json(
+                    c
+                        .addresses()
+                        .create(
+                            body.business_name.clone(),
+                            body.country_code.clone(),
+                            body.first_name.clone(),
+                            body.last_name.clone(),
+                            body.locality.clone(),
+                            body.street_address.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn validate_address(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::ValidateAddressRequest = a.body()?;
-            Ok(send_json(c.addresses().validate_address(&body)))
+            Ok(
+                send_json(
+                    c
+                        .addresses()
+                        .actions()
+                        .validate(
+                            body.country_code.clone(),
+                            body.postal_code.clone(),
+                            body.street_address.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_address(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.addresses().get_address(&id)))
+            Ok(send_json(c.addresses().retrieve(&id)))
         }
         pub fn delete_address(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.addresses().delete_address(&id)))
+            Ok(send_json(c.addresses().delete(&id)))
         }
         pub fn accept_address_suggestions(
             c: &Client,
@@ -59,7 +85,11 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::AcceptSuggestionsRequest = a.body()?;
-            Ok(send_json(c.addresses().accept_address_suggestions(&id, &body)))
+            Ok(
+                send_json(
+                    c.addresses().actions().accept_suggestions(&id).replace_input(body),
+                ),
+            )
         }
     }
 
@@ -73,14 +103,14 @@ pub mod ops {
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send_json(c.advanced_number_orders().list_advanced_orders_v2()))
+            Ok(send_json(c.advanced_orders().list()))
         }
         pub fn create_advanced_order_v2(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::AdvancedOrderRequest = a.body()?;
-            Ok(send_json(c.advanced_number_orders().create_advanced_order_v2(&body)))
+            Ok(send_json(c.advanced_orders().create().replace_input(body)))
         }
         pub fn update_advanced_order_v2(
             c: &Client,
@@ -91,8 +121,9 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .advanced_number_orders()
-                        .update_advanced_order_v2(&advanced_order_id, &body),
+                        .advanced_orders()
+                        .update_requirement_group(&advanced_order_id)
+                        .replace_input(body),
                 ),
             )
         }
@@ -101,7 +132,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let order_id: String = a.path("order_id")?;
-            Ok(send_json(c.advanced_number_orders().get_advanced_order_v2(&order_id)))
+            Ok(send_json(c.advanced_orders().retrieve(&order_id)))
         }
     }
 
@@ -116,7 +147,20 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::AnthropicMessageRequest = a.body()?;
-            Ok(send_json_or_text(c.anthropic_messages().create_anthropic_message(&body)))
+            Ok(
+                send_json_or_text(
+                    c
+                        .ai()
+                        .anthropic()
+                        .v1()
+                        .messages(
+                            body.max_tokens,
+                            body.messages.clone(),
+                            body.model.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
     }
 
@@ -127,21 +171,37 @@ pub mod ops {
         #[allow(unused_imports)]
         use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_assistants(c: &Client, _a: &Args) -> Result<CallFuture, String> {
-            Ok(send_json(c.assistants().get_assistants()))
+            Ok(send_json(c.ai().assistants().list()))
         }
         pub fn create_new_assistant(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateAssistantRequest = a.body()?;
-            Ok(send_json(c.assistants().create_new_assistant(&body)))
+            Ok(
+                send_json(
+                    c
+                        .ai()
+                        .assistants()
+                        .create(body.instructions.clone(), body.name.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn import_assistants(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::ImportAssistantsRequest = a.body()?;
-            Ok(send_json(c.assistants().import_assistants(&body)))
+            Ok(
+                send_json(
+                    c
+                        .ai()
+                        .assistants()
+                        .imports(body.api_key_ref.clone(), body.provider.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_all_assistant_tags(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send_json(c.assistants().get_all_assistant_tags()))
+            Ok(send_json(c.ai().assistants().tags().list()))
         }
         pub fn get_assistant_tests(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::assistants::GetAssistantTestsParams {
@@ -150,17 +210,31 @@ pub mod ops {
                 destination: a.query_opt("destination")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.assistants().get_assistant_tests(&params)))
+            Ok(send_json(c.ai().assistants().tests().list().replace_input(params)))
         }
         pub fn create_assistant_test(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateAssistantTestRequest = a.body()?;
-            Ok(send_json(c.assistants().create_assistant_test(&body)))
+            Ok(
+                send_json(
+                    c
+                        .ai()
+                        .assistants()
+                        .tests()
+                        .create(
+                            body.destination.clone(),
+                            body.instructions.clone(),
+                            body.name.clone(),
+                            body.rubric.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn fetch_test_suites(c: &Client, _a: &Args) -> Result<CallFuture, String> {
-            Ok(send_json(c.assistants().fetch_test_suites()))
+            Ok(send_json(c.ai().assistants().tests().test_suites().list()))
         }
         pub fn get_test_suite_runs_for_test(
             c: &Client,
@@ -174,7 +248,14 @@ pub mod ops {
             };
             Ok(
                 send_json(
-                    c.assistants().get_test_suite_runs_for_test(&suite_name, &params),
+                    c
+                        .ai()
+                        .assistants()
+                        .tests()
+                        .test_suites()
+                        .runs()
+                        .list(&suite_name)
+                        .replace_input(params),
                 ),
             )
         }
@@ -184,11 +265,22 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let suite_name: String = a.path("suite_name")?;
             let body: types::TriggerTestSuiteRunsRequest = a.body()?;
-            Ok(send_json(c.assistants().trigger_test_suite_runs(&suite_name, &body)))
+            Ok(
+                send_json(
+                    c
+                        .ai()
+                        .assistants()
+                        .tests()
+                        .test_suites()
+                        .runs()
+                        .trigger(&suite_name)
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_assistant_test(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let test_id: String = a.path("test_id")?;
-            Ok(send_json(c.assistants().get_assistant_test(&test_id)))
+            Ok(send_json(c.ai().assistants().tests().retrieve(&test_id)))
         }
         pub fn update_assistant_test(
             c: &Client,
@@ -196,14 +288,18 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let test_id: String = a.path("test_id")?;
             let body: types::UpdateAssistantTestRequest = a.body()?;
-            Ok(send_json(c.assistants().update_assistant_test(&test_id, &body)))
+            Ok(
+                send_json(
+                    c.ai().assistants().tests().update(&test_id).replace_input(body),
+                ),
+            )
         }
         pub fn delete_assistant_test(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let test_id: String = a.path("test_id")?;
-            Ok(send(c.assistants().delete_assistant_test(&test_id)))
+            Ok(send(c.ai().assistants().tests().delete(&test_id)))
         }
         pub fn get_test_runs_for_test(
             c: &Client,
@@ -214,17 +310,37 @@ pub mod ops {
                 status: a.query_opt("status")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.assistants().get_test_runs_for_test(&test_id, &params)))
+            Ok(
+                send_json(
+                    c
+                        .ai()
+                        .assistants()
+                        .tests()
+                        .runs()
+                        .list(&test_id)
+                        .replace_input(params),
+                ),
+            )
         }
         pub fn trigger_test_run(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let test_id: String = a.path("test_id")?;
             let body: types::TriggerTestRunRequest = a.body()?;
-            Ok(send_json(c.assistants().trigger_test_run(&test_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .ai()
+                        .assistants()
+                        .tests()
+                        .runs()
+                        .trigger(&test_id)
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_test_run(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let test_id: String = a.path("test_id")?;
             let run_id: String = a.path("run_id")?;
-            Ok(send_json(c.assistants().get_test_run(&test_id, &run_id)))
+            Ok(send_json(c.ai().assistants().tests().runs().retrieve(&test_id, &run_id)))
         }
         pub fn get_assistant(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
@@ -235,48 +351,90 @@ pub mod ops {
                 to: a.query_opt("to")?,
                 call_control_id: a.query_opt("call_control_id")?,
             };
-            Ok(send_json(c.assistants().get_assistant(&assistant_id, &params)))
+            Ok(
+                send_json(
+                    c.ai().assistants().retrieve(&assistant_id).replace_input(params),
+                ),
+            )
         }
         pub fn update_assistant(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
             let body: types::UpdateAssistantRequestWithPromotion = a.body()?;
-            Ok(send_json(c.assistants().update_assistant(&assistant_id, &body)))
+            Ok(send_json(c.ai().assistants().update(&assistant_id).replace_input(body)))
         }
         pub fn delete_assistant(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
-            Ok(send_json(c.assistants().delete_assistant(&assistant_id)))
+            Ok(send_json(c.ai().assistants().delete(&assistant_id)))
         }
         pub fn get_canary_deploy(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
-            Ok(send_json(c.assistants().get_canary_deploy(&assistant_id)))
+            Ok(send_json(c.ai().assistants().canary_deploys().retrieve(&assistant_id)))
         }
         pub fn update_canary_deploy(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
             let body: types::CanaryDeployRequest = a.body()?;
-            Ok(send_json(c.assistants().update_canary_deploy(&assistant_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .ai()
+                        .assistants()
+                        .canary_deploys()
+                        .update(&assistant_id)
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn create_canary_deploy(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
             let body: types::CanaryDeployRequest = a.body()?;
-            Ok(send_json(c.assistants().create_canary_deploy(&assistant_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .ai()
+                        .assistants()
+                        .canary_deploys()
+                        .create(&assistant_id)
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn delete_canary_deploy(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
-            Ok(send(c.assistants().delete_canary_deploy(&assistant_id)))
+            Ok(send(c.ai().assistants().canary_deploys().delete(&assistant_id)))
         }
         pub fn assistant_chat(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
             let body: types::AssistantChatReq = a.body()?;
-            Ok(send_json(c.assistants().assistant_chat(&assistant_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .ai()
+                        .assistants()
+                        .chat(
+                            &assistant_id,
+                            body.content.clone(),
+                            body.conversation_id.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn assistant_sms_chat(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
             let body: types::AssistantSmsChatReq = a.body()?;
-            Ok(send_json(c.assistants().assistant_sms_chat(&assistant_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .ai()
+                        .assistants()
+                        .send_sms(&assistant_id, body.from.clone(), body.to.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn clone_assistant(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
-            Ok(send_json(c.assistants().clone_assistant(&assistant_id)))
+            Ok(send_json(c.ai().assistants().clone(&assistant_id)))
         }
         pub fn enhance_assistant_instructions(
             c: &Client,
@@ -284,7 +442,16 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
             let body: types::EnhanceInstructionsRequest = a.body()?;
-            Ok(send(c.assistants().enhance_assistant_instructions(&assistant_id, &body)))
+            Ok(
+                send(
+                    c
+                        .ai()
+                        .assistants()
+                        .instructions()
+                        .enhance(&assistant_id)
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_scheduled_events(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
@@ -294,7 +461,16 @@ pub mod ops {
                 conversation_channel: a.query_opt("conversation_channel")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.assistants().get_scheduled_events(&assistant_id, &params)))
+            Ok(
+                send_json(
+                    c
+                        .ai()
+                        .assistants()
+                        .scheduled_events()
+                        .list(&assistant_id)
+                        .replace_input(params),
+                ),
+            )
         }
         pub fn create_scheduled_event(
             c: &Client,
@@ -302,12 +478,35 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
             let body: types::CreateScheduledEventRequest = a.body()?;
-            Ok(send_json(c.assistants().create_scheduled_event(&assistant_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .ai()
+                        .assistants()
+                        .scheduled_events()
+                        .create(
+                            &assistant_id,
+                            body.scheduled_at_fixed_datetime.clone(),
+                            body.telnyx_agent_target.clone(),
+                            body.telnyx_conversation_channel.clone(),
+                            body.telnyx_end_user_target.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_scheduled_event(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
             let event_id: String = a.path("event_id")?;
-            Ok(send_json(c.assistants().get_scheduled_event(&assistant_id, &event_id)))
+            Ok(
+                send_json(
+                    c
+                        .ai()
+                        .assistants()
+                        .scheduled_events()
+                        .retrieve(&assistant_id, &event_id),
+                ),
+            )
         }
         pub fn delete_scheduled_event(
             c: &Client,
@@ -315,26 +514,43 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
             let event_id: String = a.path("event_id")?;
-            Ok(send(c.assistants().delete_scheduled_event(&assistant_id, &event_id)))
+            Ok(
+                send(
+                    c
+                        .ai()
+                        .assistants()
+                        .scheduled_events()
+                        .delete(&assistant_id, &event_id),
+                ),
+            )
         }
         pub fn add_assistant_tag(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
             let body: types::AddTagRequest = a.body()?;
-            Ok(send_json(c.assistants().add_assistant_tag(&assistant_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .ai()
+                        .assistants()
+                        .tags()
+                        .add(&assistant_id, body.tag.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn remove_assistant_tag(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
             let tag: String = a.path("tag")?;
-            Ok(send_json(c.assistants().remove_assistant_tag(&assistant_id, &tag)))
+            Ok(send_json(c.ai().assistants().tags().remove(&assistant_id, &tag)))
         }
         pub fn get_assistant_texml(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
-            Ok(send_json(c.assistants().get_assistant_texml(&assistant_id)))
+            Ok(send_json(c.ai().assistants().get_texml(&assistant_id)))
         }
         pub fn add_assistant_tool(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
             let tool_id: String = a.path("tool_id")?;
-            Ok(send_json(c.assistants().add_assistant_tool(&assistant_id, &tool_id)))
+            Ok(send_json(c.ai().assistants().tools().add(&assistant_id, &tool_id)))
         }
         pub fn remove_assistant_tool(
             c: &Client,
@@ -342,7 +558,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
             let tool_id: String = a.path("tool_id")?;
-            Ok(send_json(c.assistants().remove_assistant_tool(&assistant_id, &tool_id)))
+            Ok(send_json(c.ai().assistants().tools().remove(&assistant_id, &tool_id)))
         }
         pub fn test_assistant_tool(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
@@ -350,7 +566,12 @@ pub mod ops {
             let body: types::TestWebhookToolRequest = a.body()?;
             Ok(
                 send_json(
-                    c.assistants().test_assistant_tool(&assistant_id, &tool_id, &body),
+                    c
+                        .ai()
+                        .assistants()
+                        .tools()
+                        .test(&assistant_id, &tool_id)
+                        .replace_input(body),
                 ),
             )
         }
@@ -359,7 +580,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
-            Ok(send_json(c.assistants().get_assistant_versions(&assistant_id)))
+            Ok(send_json(c.ai().assistants().versions().list(&assistant_id)))
         }
         pub fn get_assistant_version(
             c: &Client,
@@ -373,8 +594,11 @@ pub mod ops {
             Ok(
                 send_json(
                     c
+                        .ai()
                         .assistants()
-                        .get_assistant_version(&assistant_id, &version_id, &params),
+                        .versions()
+                        .retrieve(&assistant_id, &version_id)
+                        .replace_input(params),
                 ),
             )
         }
@@ -388,8 +612,11 @@ pub mod ops {
             Ok(
                 send_json(
                     c
+                        .ai()
                         .assistants()
-                        .update_assistant_version(&assistant_id, &version_id, &body),
+                        .versions()
+                        .update(&assistant_id, &version_id)
+                        .replace_input(body),
                 ),
             )
         }
@@ -399,7 +626,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let assistant_id: String = a.path("assistant_id")?;
             let version_id: String = a.path("version_id")?;
-            Ok(send(c.assistants().delete_assistant_version(&assistant_id, &version_id)))
+            Ok(send(c.ai().assistants().versions().delete(&assistant_id, &version_id)))
         }
         pub fn promote_assistant_version(
             c: &Client,
@@ -409,7 +636,7 @@ pub mod ops {
             let version_id: String = a.path("version_id")?;
             Ok(
                 send_json(
-                    c.assistants().promote_assistant_version(&assistant_id, &version_id),
+                    c.ai().assistants().versions().promote(&assistant_id, &version_id),
                 ),
             )
         }
@@ -420,24 +647,32 @@ pub mod ops {
                 page_size: a.query_opt("page[size]")?,
                 page_number: a.query_opt("page[number]")?,
             };
-            Ok(send_json(c.assistants().list_tools(&params)))
+            Ok(send_json(c.ai().tools().list().replace_input(params)))
         }
         pub fn create_tool(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateSharedToolRequest = a.body()?;
-            Ok(send_json(c.assistants().create_tool(&body)))
+            Ok(
+                send_json(
+                    c
+                        .ai()
+                        .tools()
+                        .create(body.display_name.clone(), body.type_.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_tool_tool_id(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let tool_id: String = a.path("tool_id")?;
-            Ok(send_json(c.assistants().get_tool_tool_id(&tool_id)))
+            Ok(send_json(c.ai().tools().retrieve(&tool_id)))
         }
         pub fn delete_tool_tool_id(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let tool_id: String = a.path("tool_id")?;
-            Ok(send_json(c.assistants().delete_tool_tool_id(&tool_id)))
+            Ok(send_json(c.ai().tools().delete(&tool_id)))
         }
         pub fn update_tool_tool_id(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let tool_id: String = a.path("tool_id")?;
             let body: types::UpdateSharedToolRequest = a.body()?;
-            Ok(send_json(c.assistants().update_tool_tool_id(&tool_id, &body)))
+            Ok(send_json(c.ai().tools().update(&tool_id).replace_input(body)))
         }
     }
 
@@ -449,7 +684,11 @@ pub mod ops {
         use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn create_transcription(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::AudioTranscriptionRequest = a.body()?;
-            Ok(send_json(c.audio().create_transcription(&body)))
+            Ok(
+                send_json(
+                    c.ai().audio().transcribe(body.model.clone()).replace_input(body),
+                ),
+            )
         }
     }
 
@@ -465,7 +704,7 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send_json(c.audit_logs().list_audit_logs(&params)))
+            Ok(send_json(c.audit_events().list().replace_input(params)))
         }
     }
 
@@ -483,11 +722,7 @@ pub mod ops {
                 sort: a.query_opt("sort")?,
                 page: a.query_opt("page")?,
             };
-            Ok(
-                send_json(
-                    c.authentication_providers().find_authentication_providers(&params),
-                ),
-            )
+            Ok(send_json(c.authentication_providers().list().replace_input(params)))
         }
         pub fn create_authentication_provider(
             c: &Client,
@@ -496,7 +731,14 @@ pub mod ops {
             let body: types::AuthenticationProviderCreate = a.body()?;
             Ok(
                 send_json(
-                    c.authentication_providers().create_authentication_provider(&body),
+                    c
+                        .authentication_providers()
+                        .create(
+                            body.name.clone(),
+                            body.settings.clone(),
+                            body.short_name.clone(),
+                        )
+                        .replace_input(body),
                 ),
             )
         }
@@ -505,18 +747,14 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.authentication_providers().get_authentication_provider(&id)))
+            Ok(send_json(c.authentication_providers().retrieve(&id)))
         }
         pub fn delete_authentication_provider(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(
-                send_json(
-                    c.authentication_providers().delete_authentication_provider(&id),
-                ),
-            )
+            Ok(send_json(c.authentication_providers().delete(&id)))
         }
         pub fn update_authentication_provider(
             c: &Client,
@@ -524,13 +762,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdateAuthenticationProviderRequest = a.body()?;
-            Ok(
-                send_json(
-                    c
-                        .authentication_providers()
-                        .update_authentication_provider(&id, &body),
-                ),
-            )
+            Ok(send_json(c.authentication_providers().update(&id).replace_input(body)))
         }
     }
 
@@ -544,18 +776,14 @@ pub mod ops {
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send_json(c.auto_recharge_preferences().get_auto_recharge_prefs()))
+            Ok(send_json(c.payment().auto_recharge_prefs().list()))
         }
         pub fn update_auto_recharge_prefs(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::AutoRechargePrefRequest = a.body()?;
-            Ok(
-                send_json(
-                    c.auto_recharge_preferences().update_auto_recharge_prefs(&body),
-                ),
-            )
+            Ok(send_json(c.payment().auto_recharge_prefs().update().replace_input(body)))
         }
     }
 
@@ -566,7 +794,7 @@ pub mod ops {
         #[allow(unused_imports)]
         use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_user_balance(c: &Client, _a: &Args) -> Result<CallFuture, String> {
-            Ok(send_json(c.billing().get_user_balance()))
+            Ok(send_json(c.balance().retrieve()))
         }
     }
 
@@ -580,24 +808,24 @@ pub mod ops {
             let params = telnyx_api::apis::billing_groups::ListBillingGroupsParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.billing_groups().list_billing_groups(&params)))
+            Ok(send_json(c.billing_groups().list().replace_input(params)))
         }
         pub fn create_billing_group(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::NewBillingGroup = a.body()?;
-            Ok(send_json(c.billing_groups().create_billing_group(&body)))
+            Ok(send_json(c.billing_groups().create().replace_input(body)))
         }
         pub fn get_billing_group(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.billing_groups().get_billing_group(&id)))
+            Ok(send_json(c.billing_groups().retrieve(&id)))
         }
         pub fn delete_billing_group(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.billing_groups().delete_billing_group(&id)))
+            Ok(send_json(c.billing_groups().delete(&id)))
         }
         pub fn update_billing_group(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdateBillingGroup = a.body()?;
-            Ok(send_json(c.billing_groups().update_billing_group(&id, &body)))
+            Ok(send_json(c.billing_groups().update(&id).replace_input(body)))
         }
     }
 
@@ -619,18 +847,32 @@ pub mod ops {
                 brand_id: a.query_opt("brandId")?,
                 tcr_brand_id: a.query_opt("tcrBrandId")?,
             };
-            Ok(send_json(c.brands().get_brands(&params)))
+            Ok(send_json(c.messaging_10dlc().brand().list().replace_input(params)))
         }
         pub fn create_brand_post(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateBrand = a.body()?;
-            Ok(send_json(c.brands().create_brand_post(&body)))
+            Ok(
+                send_json(
+                    c
+                        .messaging_10dlc()
+                        .brand()
+                        .create(
+                            body.country.clone(),
+                            body.display_name.clone(),
+                            body.email.clone(),
+                            body.entity_type.clone(),
+                            body.vertical.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_brand_feedback_by_id(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let brand_id: String = a.path("brandId")?;
-            Ok(send_json(c.brands().get_brand_feedback_by_id(&brand_id)))
+            Ok(send_json(c.messaging_10dlc().brand().get_feedback(&brand_id)))
         }
         pub fn get_brand_sms_otp_status(
             c: &Client,
@@ -640,34 +882,57 @@ pub mod ops {
             let params = telnyx_api::apis::brands::GetBrandSmsOtpStatusParams {
                 brand_id: a.query_opt("brandId")?,
             };
-            Ok(send_json(c.brands().get_brand_sms_otp_status(&reference_id, &params)))
+            Ok(
+                send_json(
+                    c
+                        .messaging_10dlc()
+                        .brand()
+                        .get_sms_otp_by_reference(&reference_id)
+                        .replace_input(params),
+                ),
+            )
         }
         pub fn get_brand(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let brand_id: String = a.path("brandId")?;
-            Ok(send_json(c.brands().get_brand(&brand_id)))
+            Ok(send_json(c.messaging_10dlc().brand().retrieve(&brand_id)))
         }
         pub fn update_brand(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let brand_id: String = a.path("brandId")?;
             let body: types::UpdateBrand = a.body()?;
-            Ok(send_json(c.brands().update_brand(&brand_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .messaging_10dlc()
+                        .brand()
+                        .update(
+                            &brand_id,
+                            body.country.clone(),
+                            body.display_name.clone(),
+                            body.email.clone(),
+                            body.entity_type.clone(),
+                            body.vertical.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn delete_brand(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let brand_id: String = a.path("brandId")?;
-            Ok(send(c.brands().delete_brand(&brand_id)))
+            Ok(send(c.messaging_10dlc().brand().delete(&brand_id)))
         }
         pub fn resend_brand2fa_email(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let brand_id: String = a.path("brandId")?;
-            Ok(send(c.brands().resend_brand2fa_email(&brand_id)))
+            Ok(send(c.messaging_10dlc().brand().resend_2fa_email(&brand_id)))
         }
         pub fn list_external_vettings(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let brand_id: String = a.path("brandId")?;
-            Ok(send_json(c.brands().list_external_vettings(&brand_id)))
+            Ok(send_json(c.messaging_10dlc().brand().external_vetting().list(&brand_id)))
         }
         pub fn put_external_vetting_record(
             c: &Client,
@@ -675,7 +940,16 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let brand_id: String = a.path("brandId")?;
             let body: types::ImportExternalVetting = a.body()?;
-            Ok(send_json(c.brands().put_external_vetting_record(&brand_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .messaging_10dlc()
+                        .brand()
+                        .external_vetting()
+                        .imports(&brand_id, body.evp_id.clone(), body.vetting_id.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn post_order_external_vetting(
             c: &Client,
@@ -683,23 +957,44 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let brand_id: String = a.path("brandId")?;
             let body: types::OrderExternalVetting = a.body()?;
-            Ok(send_json(c.brands().post_order_external_vetting(&brand_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .messaging_10dlc()
+                        .brand()
+                        .external_vetting()
+                        .order(
+                            &brand_id,
+                            body.evp_id.clone(),
+                            body.vetting_class.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn revet_brand(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let brand_id: String = a.path("brandId")?;
-            Ok(send_json(c.brands().revet_brand(&brand_id)))
+            Ok(send_json(c.messaging_10dlc().brand().revet(&brand_id)))
         }
         pub fn get_brand_sms_otp_status_by_brand_id(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let brand_id: String = a.path("brandId")?;
-            Ok(send_json(c.brands().get_brand_sms_otp_status_by_brand_id(&brand_id)))
+            Ok(send_json(c.messaging_10dlc().brand().retrieve_sms_otp_status(&brand_id)))
         }
         pub fn verify_brand_sms_otp(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let brand_id: String = a.path("brandId")?;
             let body: types::VerifyBrandSmsOtpRequest = a.body()?;
-            Ok(send(c.brands().verify_brand_sms_otp(&brand_id, &body)))
+            Ok(
+                send(
+                    c
+                        .messaging_10dlc()
+                        .brand()
+                        .verify_sms_otp(&brand_id, body.otp_pin.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn trigger_brand_sms_otp(
             c: &Client,
@@ -707,7 +1002,19 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let brand_id: String = a.path("brandId")?;
             let body: types::TriggerBrandSmsOtpRequest = a.body()?;
-            Ok(send_json(c.brands().trigger_brand_sms_otp(&brand_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .messaging_10dlc()
+                        .brand()
+                        .trigger_sms_otp(
+                            &brand_id,
+                            body.pin_sms.clone(),
+                            body.success_sms.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
     }
 
@@ -718,20 +1025,20 @@ pub mod ops {
         #[allow(unused_imports)]
         use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_buckets(c: &Client, _a: &Args) -> Result<CallFuture, String> {
-            Ok(send(c.bucket().list_buckets()))
+            Ok(send(c.storage().list_buckets()))
         }
         pub fn create_bucket(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let bucket_name: String = a.path("bucketName")?;
             let body: types::CreateBucketRequest = a.body()?;
-            Ok(send(c.bucket().create_bucket(&bucket_name, &body)))
+            Ok(send(c.storage().buckets().create(&bucket_name).replace_input(body)))
         }
         pub fn delete_bucket(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let bucket_name: String = a.path("bucketName")?;
-            Ok(send(c.bucket().delete_bucket(&bucket_name)))
+            Ok(send(c.storage().buckets().delete(&bucket_name)))
         }
         pub fn head_bucket(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let bucket_name: String = a.path("bucketName")?;
-            Ok(send(c.bucket().head_bucket(&bucket_name)))
+            Ok(send(c.storage().buckets().head(&bucket_name)))
         }
     }
 
@@ -746,11 +1053,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let bucket_name: String = a.path("bucketName")?;
-            Ok(
-                send_json(
-                    c.bucket_ssl_certificate().get_storage_ssl_certificates(&bucket_name),
-                ),
-            )
+            Ok(send_json(c.storage().buckets().ssl_certificate().retrieve(&bucket_name)))
         }
         pub fn add_storage_ssl_certificate(
             c: &Client,
@@ -761,8 +1064,11 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .bucket_ssl_certificate()
-                        .add_storage_ssl_certificate(&bucket_name, &body),
+                        .storage()
+                        .buckets()
+                        .ssl_certificate()
+                        .create(&bucket_name)
+                        .replace_input(body),
                 ),
             )
         }
@@ -771,13 +1077,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let bucket_name: String = a.path("bucketName")?;
-            Ok(
-                send_json(
-                    c
-                        .bucket_ssl_certificate()
-                        .remove_storage_ssl_certificate(&bucket_name),
-                ),
-            )
+            Ok(send_json(c.storage().buckets().ssl_certificate().delete(&bucket_name)))
         }
     }
 
@@ -793,11 +1093,15 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let bucket_name: String = a.path("bucketName")?;
             let filter: types::GetStorageApiUsageFilter = a.query("filter")?;
-            Ok(send_json(c.bucket_usage().get_storage_api_usage(&bucket_name, &filter)))
+            Ok(
+                send_json(
+                    c.storage().buckets().usage().get_api_usage(&bucket_name, &filter),
+                ),
+            )
         }
         pub fn get_bucket_usage(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let bucket_name: String = a.path("bucketName")?;
-            Ok(send_json(c.bucket_usage().get_bucket_usage(&bucket_name)))
+            Ok(send_json(c.storage().buckets().usage().get_bucket_usage(&bucket_name)))
         }
     }
 
@@ -815,8 +1119,10 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .bulk_phone_number_campaigns()
-                        .post_assign_messaging_profile_to_campaign(&body),
+                        .messaging_10dlc()
+                        .phone_number_assignment_by_profile()
+                        .assign(body.messaging_profile_id.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -827,7 +1133,10 @@ pub mod ops {
             let task_id: String = a.path("taskId")?;
             Ok(
                 send_json(
-                    c.bulk_phone_number_campaigns().get_assignment_task_status(&task_id),
+                    c
+                        .messaging_10dlc()
+                        .phone_number_assignment_by_profile()
+                        .retrieve_status(&task_id),
                 ),
             )
         }
@@ -843,8 +1152,10 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .bulk_phone_number_campaigns()
-                        .get_phone_number_status(&task_id, &params),
+                        .messaging_10dlc()
+                        .phone_number_assignment_by_profile()
+                        .list_phone_number_status(&task_id)
+                        .replace_input(params),
                 ),
             )
         }
@@ -865,11 +1176,7 @@ pub mod ops {
                 sort: a.query_opt("sort")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(
-                send_json(
-                    c.bulk_phone_number_operations().list_phone_numbers_jobs(&params),
-                ),
-            )
+            Ok(send_json(c.phone_numbers().jobs().list().replace_input(params)))
         }
         pub fn create_delete_phone_numbers_job(
             c: &Client,
@@ -879,8 +1186,10 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .bulk_phone_number_operations()
-                        .create_delete_phone_numbers_job(&body),
+                        .phone_numbers()
+                        .jobs()
+                        .delete_batch(body.phone_numbers.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -892,8 +1201,13 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .bulk_phone_number_operations()
-                        .create_phone_numbers_job_update_emergency_settings(&body),
+                        .phone_numbers()
+                        .jobs()
+                        .update_emergency_settings_batch(
+                            body.emergency_enabled,
+                            body.phone_numbers.clone(),
+                        )
+                        .replace_input(body),
                 ),
             )
         }
@@ -908,8 +1222,10 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .bulk_phone_number_operations()
-                        .create_update_phone_numbers_job(&body, &params),
+                        .phone_numbers()
+                        .jobs()
+                        .update_batch(body.phone_numbers.clone(), &params)
+                        .replace_input(body),
                 ),
             )
         }
@@ -918,11 +1234,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(
-                send_json(
-                    c.bulk_phone_number_operations().retrieve_phone_numbers_job(&id),
-                ),
-            )
+            Ok(send_json(c.phone_numbers().jobs().retrieve(&id)))
         }
     }
 
@@ -941,7 +1253,11 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 authorization_bearer: a.header_opt("authorization_bearer")?,
             };
-            Ok(send_json(c.bundles().get_user_billing_bundles(&params)))
+            Ok(
+                send_json(
+                    c.bundle_pricing().billing_bundles().list().replace_input(params),
+                ),
+            )
         }
         pub fn get_billing_bundle_by_id(
             c: &Client,
@@ -951,7 +1267,15 @@ pub mod ops {
             let params = telnyx_api::apis::bundles::GetBillingBundleByIdParams {
                 authorization_bearer: a.header_opt("authorization_bearer")?,
             };
-            Ok(send_json(c.bundles().get_billing_bundle_by_id(&bundle_id, &params)))
+            Ok(
+                send_json(
+                    c
+                        .bundle_pricing()
+                        .billing_bundles()
+                        .retrieve(&bundle_id)
+                        .replace_input(params),
+                ),
+            )
         }
     }
 
@@ -963,7 +1287,18 @@ pub mod ops {
         use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn dial_call(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CallRequest = a.body()?;
-            Ok(send_json(c.call_commands().dial_call(&body)))
+            Ok(
+                send_json(
+                    c
+                        .calls()
+                        .dial(
+                            body.connection_id.clone(),
+                            body.from.clone(),
+                            body.to.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn call_add_messages_to_ai_assistant(
             c: &Client,
@@ -974,8 +1309,10 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .call_commands()
-                        .call_add_messages_to_ai_assistant(&call_control_id, &body),
+                        .calls()
+                        .actions()
+                        .add_ai_assistant_messages(&call_control_id)
+                        .replace_input(body),
                 ),
             )
         }
@@ -987,7 +1324,15 @@ pub mod ops {
             let body: types::AiAssistantJoinRequest = a.body()?;
             Ok(
                 send_json(
-                    c.call_commands().call_join_ai_assistant(&call_control_id, &body),
+                    c
+                        .calls()
+                        .actions()
+                        .join_ai_assistant(
+                            &call_control_id,
+                            body.conversation_id.clone(),
+                            body.participant.clone(),
+                        )
+                        .replace_input(body),
                 ),
             )
         }
@@ -999,7 +1344,11 @@ pub mod ops {
             let body: types::AiAssistantStartRequest = a.body()?;
             Ok(
                 send_json(
-                    c.call_commands().call_start_ai_assistant(&call_control_id, &body),
+                    c
+                        .calls()
+                        .actions()
+                        .start_ai_assistant(&call_control_id)
+                        .replace_input(body),
                 ),
             )
         }
@@ -1011,24 +1360,48 @@ pub mod ops {
             let body: types::AiAssistantStopRequest = a.body()?;
             Ok(
                 send_json(
-                    c.call_commands().call_stop_ai_assistant(&call_control_id, &body),
+                    c
+                        .calls()
+                        .actions()
+                        .stop_ai_assistant(&call_control_id)
+                        .replace_input(body),
                 ),
             )
         }
         pub fn answer_call(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::AnswerRequest = a.body()?;
-            Ok(send_json(c.call_commands().answer_call(&call_control_id, &body)))
+            Ok(
+                send_json(
+                    c.calls().actions().answer(&call_control_id).replace_input(body),
+                ),
+            )
         }
         pub fn bridge_call(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::BridgeRequest = a.body()?;
-            Ok(send_json(c.call_commands().bridge_call(&call_control_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .calls()
+                        .actions()
+                        .bridge(&call_control_id, body.call_control_id.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn update_client_state(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::ClientStateUpdateRequest = a.body()?;
-            Ok(send_json(c.call_commands().update_client_state(&call_control_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .calls()
+                        .actions()
+                        .update_client_state(&call_control_id, body.client_state.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn call_start_conversation_relay(
             c: &Client,
@@ -1039,8 +1412,10 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .call_commands()
-                        .call_start_conversation_relay(&call_control_id, &body),
+                        .calls()
+                        .actions()
+                        .start_conversation_relay(&call_control_id)
+                        .replace_input(body),
                 ),
             )
         }
@@ -1053,81 +1428,167 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .call_commands()
-                        .call_stop_conversation_relay(&call_control_id, &body),
+                        .calls()
+                        .actions()
+                        .stop_conversation_relay(&call_control_id)
+                        .replace_input(body),
                 ),
             )
         }
         pub fn enqueue_call(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::EnqueueRequest = a.body()?;
-            Ok(send_json(c.call_commands().enqueue_call(&call_control_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .calls()
+                        .actions()
+                        .enqueue(&call_control_id, body.queue_name.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn start_call_fork(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::StartForkingRequest = a.body()?;
-            Ok(send_json(c.call_commands().start_call_fork(&call_control_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .calls()
+                        .actions()
+                        .start_forking(&call_control_id)
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn stop_call_fork(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::StopForkingRequest = a.body()?;
-            Ok(send_json(c.call_commands().stop_call_fork(&call_control_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .calls()
+                        .actions()
+                        .stop_forking(&call_control_id)
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn gather_call(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::GatherRequest = a.body()?;
-            Ok(send_json(c.call_commands().gather_call(&call_control_id, &body)))
+            Ok(
+                send_json(
+                    c.calls().actions().gather(&call_control_id).replace_input(body),
+                ),
+            )
         }
         pub fn stop_call_gather(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::StopGatherRequest = a.body()?;
-            Ok(send_json(c.call_commands().stop_call_gather(&call_control_id, &body)))
+            Ok(
+                send_json(
+                    c.calls().actions().stop_gather(&call_control_id).replace_input(body),
+                ),
+            )
         }
         pub fn call_gather_using_ai(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::GatherUsingAiRequest = a.body()?;
             Ok(
                 send_json(
-                    c.call_commands().call_gather_using_ai(&call_control_id, &body),
+                    c
+                        .calls()
+                        .actions()
+                        .gather_using_ai(&call_control_id, body.parameters.clone())
+                        .replace_input(body),
                 ),
             )
         }
         pub fn gather_using_audio(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::GatherUsingAudioRequest = a.body()?;
-            Ok(send_json(c.call_commands().gather_using_audio(&call_control_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .calls()
+                        .actions()
+                        .gather_using_audio(&call_control_id)
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn gather_using_speak(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::GatherUsingSpeakRequest = a.body()?;
-            Ok(send_json(c.call_commands().gather_using_speak(&call_control_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .calls()
+                        .actions()
+                        .gather_using_speak(
+                            &call_control_id,
+                            body.payload.clone(),
+                            body.voice.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn hangup_call(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::HangupRequest = a.body()?;
-            Ok(send_json(c.call_commands().hangup_call(&call_control_id, &body)))
+            Ok(
+                send_json(
+                    c.calls().actions().hangup(&call_control_id).replace_input(body),
+                ),
+            )
         }
         pub fn leave_queue(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::LeaveQueueRequest = a.body()?;
-            Ok(send_json(c.call_commands().leave_queue(&call_control_id, &body)))
+            Ok(
+                send_json(
+                    c.calls().actions().leave_queue(&call_control_id).replace_input(body),
+                ),
+            )
         }
         pub fn start_call_playback(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::PlayAudioUrlRequest = a.body()?;
-            Ok(send_json(c.call_commands().start_call_playback(&call_control_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .calls()
+                        .actions()
+                        .start_playback(&call_control_id)
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn stop_call_playback(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::PlaybackStopRequest = a.body()?;
-            Ok(send_json(c.call_commands().stop_call_playback(&call_control_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .calls()
+                        .actions()
+                        .stop_playback(&call_control_id)
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn pause_call_recording(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::PauseRecordingRequest = a.body()?;
             Ok(
                 send_json(
-                    c.call_commands().pause_call_recording(&call_control_id, &body),
+                    c
+                        .calls()
+                        .actions()
+                        .pause_recording(&call_control_id)
+                        .replace_input(body),
                 ),
             )
         }
@@ -1139,72 +1600,164 @@ pub mod ops {
             let body: types::ResumeRecordingRequest = a.body()?;
             Ok(
                 send_json(
-                    c.call_commands().resume_call_recording(&call_control_id, &body),
+                    c
+                        .calls()
+                        .actions()
+                        .resume_recording(&call_control_id)
+                        .replace_input(body),
                 ),
             )
         }
         pub fn start_call_record(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::StartRecordingRequest = a.body()?;
-            Ok(send_json(c.call_commands().start_call_record(&call_control_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .calls()
+                        .actions()
+                        .start_recording(
+                            &call_control_id,
+                            body.channels.clone(),
+                            body.format.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn stop_call_recording(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::StopRecordingRequest = a.body()?;
-            Ok(send_json(c.call_commands().stop_call_recording(&call_control_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .calls()
+                        .actions()
+                        .stop_recording(&call_control_id)
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn refer_call(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::ReferRequest = a.body()?;
-            Ok(send_json(c.call_commands().refer_call(&call_control_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .calls()
+                        .actions()
+                        .refer(&call_control_id, body.sip_address.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn reject_call(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::RejectRequest = a.body()?;
-            Ok(send_json(c.call_commands().reject_call(&call_control_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .calls()
+                        .actions()
+                        .reject(&call_control_id, body.cause.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn send_dtmf(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::SendDtmfRequest = a.body()?;
-            Ok(send_json(c.call_commands().send_dtmf(&call_control_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .calls()
+                        .actions()
+                        .send_dtmf(&call_control_id, body.digits.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn send_sip_info(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::SendSipInfoRequest = a.body()?;
-            Ok(send_json(c.call_commands().send_sip_info(&call_control_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .calls()
+                        .actions()
+                        .send_sip_info(
+                            &call_control_id,
+                            body.body.clone(),
+                            body.content_type.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn start_siprec_session(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::StartSiprecRequest = a.body()?;
             Ok(
                 send_json(
-                    c.call_commands().start_siprec_session(&call_control_id, &body),
+                    c
+                        .calls()
+                        .actions()
+                        .start_siprec(&call_control_id)
+                        .replace_input(body),
                 ),
             )
         }
         pub fn stop_siprec_session(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::StopSiprecRequest = a.body()?;
-            Ok(send_json(c.call_commands().stop_siprec_session(&call_control_id, &body)))
+            Ok(
+                send_json(
+                    c.calls().actions().stop_siprec(&call_control_id).replace_input(body),
+                ),
+            )
         }
         pub fn speak_call(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::SpeakRequest = a.body()?;
-            Ok(send_json(c.call_commands().speak_call(&call_control_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .calls()
+                        .actions()
+                        .speak(
+                            &call_control_id,
+                            body.payload.clone(),
+                            body.voice.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn start_call_streaming(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::StartStreamingRequest = a.body()?;
             Ok(
                 send_json(
-                    c.call_commands().start_call_streaming(&call_control_id, &body),
+                    c
+                        .calls()
+                        .actions()
+                        .start_streaming(&call_control_id)
+                        .replace_input(body),
                 ),
             )
         }
         pub fn stop_call_streaming(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::StopStreamingRequest = a.body()?;
-            Ok(send_json(c.call_commands().stop_call_streaming(&call_control_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .calls()
+                        .actions()
+                        .stop_streaming(&call_control_id)
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn noise_suppression_start(
             c: &Client,
@@ -1214,7 +1767,11 @@ pub mod ops {
             let body: types::NoiseSuppressionStart = a.body()?;
             Ok(
                 send_json(
-                    c.call_commands().noise_suppression_start(&call_control_id, &body),
+                    c
+                        .calls()
+                        .actions()
+                        .start_noise_suppression(&call_control_id)
+                        .replace_input(body),
                 ),
             )
         }
@@ -1226,7 +1783,11 @@ pub mod ops {
             let body: types::NoiseSuppressionStop = a.body()?;
             Ok(
                 send_json(
-                    c.call_commands().noise_suppression_stop(&call_control_id, &body),
+                    c
+                        .calls()
+                        .actions()
+                        .stop_noise_suppression(&call_control_id)
+                        .replace_input(body),
                 ),
             )
         }
@@ -1238,7 +1799,11 @@ pub mod ops {
             let body: types::SwitchSupervisorRoleRequest = a.body()?;
             Ok(
                 send_json(
-                    c.call_commands().switch_supervisor_role(&call_control_id, &body),
+                    c
+                        .calls()
+                        .actions()
+                        .switch_supervisor_role(&call_control_id, body.role.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -1250,7 +1815,11 @@ pub mod ops {
             let body: types::TranscriptionStartRequest = a.body()?;
             Ok(
                 send_json(
-                    c.call_commands().start_call_transcription(&call_control_id, &body),
+                    c
+                        .calls()
+                        .actions()
+                        .start_transcription(&call_control_id)
+                        .replace_input(body),
                 ),
             )
         }
@@ -1262,14 +1831,26 @@ pub mod ops {
             let body: types::TranscriptionStopRequest = a.body()?;
             Ok(
                 send_json(
-                    c.call_commands().stop_call_transcription(&call_control_id, &body),
+                    c
+                        .calls()
+                        .actions()
+                        .stop_transcription(&call_control_id)
+                        .replace_input(body),
                 ),
             )
         }
         pub fn transfer_call(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
             let body: types::TransferCallRequest = a.body()?;
-            Ok(send_json(c.call_commands().transfer_call(&call_control_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .calls()
+                        .actions()
+                        .transfer(&call_control_id, body.to.clone())
+                        .replace_input(body),
+                ),
+            )
         }
     }
 
@@ -1288,11 +1869,7 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(
-                send_json(
-                    c.call_control_applications().list_call_control_applications(&params),
-                ),
-            )
+            Ok(send_json(c.call_control_applications().list().replace_input(params)))
         }
         pub fn create_call_control_application(
             c: &Client,
@@ -1301,7 +1878,13 @@ pub mod ops {
             let body: types::CreateCallControlApplicationRequest = a.body()?;
             Ok(
                 send_json(
-                    c.call_control_applications().create_call_control_application(&body),
+                    c
+                        .call_control_applications()
+                        .create(
+                            body.application_name.clone(),
+                            body.webhook_event_url.clone(),
+                        )
+                        .replace_input(body),
                 ),
             )
         }
@@ -1310,22 +1893,14 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(
-                send_json(
-                    c.call_control_applications().retrieve_call_control_application(&id),
-                ),
-            )
+            Ok(send_json(c.call_control_applications().retrieve(&id)))
         }
         pub fn delete_call_control_application(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(
-                send_json(
-                    c.call_control_applications().delete_call_control_application(&id),
-                ),
-            )
+            Ok(send_json(c.call_control_applications().delete(&id)))
         }
         pub fn update_call_control_application(
             c: &Client,
@@ -1337,7 +1912,12 @@ pub mod ops {
                 send_json(
                     c
                         .call_control_applications()
-                        .update_call_control_application(&id, &body),
+                        .update(
+                            &id,
+                            body.application_name.clone(),
+                            body.webhook_event_url.clone(),
+                        )
+                        .replace_input(body),
                 ),
             )
         }
@@ -1351,7 +1931,7 @@ pub mod ops {
         use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn retrieve_call_status(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let call_control_id: String = a.path("call_control_id")?;
-            Ok(send_json(c.call_information().retrieve_call_status(&call_control_id)))
+            Ok(send_json(c.calls().retrieve_status(&call_control_id)))
         }
         pub fn list_connection_active_calls(
             c: &Client,
@@ -1364,8 +1944,9 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .call_information()
-                        .list_connection_active_calls(&connection_id, &params),
+                        .connections()
+                        .list_active_calls(&connection_id)
+                        .replace_input(params),
                 ),
             )
         }
@@ -1382,11 +1963,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let connection_id: String = a.path("connection_id")?;
-            Ok(
-                send_json(
-                    c.call_recordings().get_custom_storage_credentials(&connection_id),
-                ),
-            )
+            Ok(send_json(c.custom_storage_credentials().retrieve(&connection_id)))
         }
         pub fn update_custom_storage_credentials(
             c: &Client,
@@ -1397,8 +1974,13 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .call_recordings()
-                        .update_custom_storage_credentials(&connection_id, &body),
+                        .custom_storage_credentials()
+                        .update(
+                            &connection_id,
+                            body.backend.clone(),
+                            body.configuration.clone(),
+                        )
+                        .replace_input(body),
                 ),
             )
         }
@@ -1411,8 +1993,13 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .call_recordings()
-                        .create_custom_storage_credentials(&connection_id, &body),
+                        .custom_storage_credentials()
+                        .create(
+                            &connection_id,
+                            body.backend.clone(),
+                            body.configuration.clone(),
+                        )
+                        .replace_input(body),
                 ),
             )
         }
@@ -1421,11 +2008,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let connection_id: String = a.path("connection_id")?;
-            Ok(
-                send(
-                    c.call_recordings().delete_custom_storage_credentials(&connection_id),
-                ),
-            )
+            Ok(send(c.custom_storage_credentials().delete(&connection_id)))
         }
         pub fn get_recording_transcriptions(
             c: &Client,
@@ -1435,7 +2018,7 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send_json(c.call_recordings().get_recording_transcriptions(&params)))
+            Ok(send_json(c.recording_transcriptions().list().replace_input(params)))
         }
         pub fn get_recording_transcription(
             c: &Client,
@@ -1445,9 +2028,7 @@ pub mod ops {
                 .path("recording_transcription_id")?;
             Ok(
                 send_json(
-                    c
-                        .call_recordings()
-                        .get_recording_transcription(&recording_transcription_id),
+                    c.recording_transcriptions().retrieve(&recording_transcription_id),
                 ),
             )
         }
@@ -1459,9 +2040,7 @@ pub mod ops {
                 .path("recording_transcription_id")?;
             Ok(
                 send_json(
-                    c
-                        .call_recordings()
-                        .delete_recording_transcription(&recording_transcription_id),
+                    c.recording_transcriptions().delete(&recording_transcription_id),
                 ),
             )
         }
@@ -1470,19 +2049,23 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send_json(c.call_recordings().get_recordings(&params)))
+            Ok(send_json(c.recordings().list().replace_input(params)))
         }
         pub fn delete_recordings(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::DeleteRecordingsRequest = a.body()?;
-            Ok(send_json(c.call_recordings().delete_recordings(&body)))
+            Ok(
+                send_json(
+                    c.recordings().actions().delete(body.ids.clone()).replace_input(body),
+                ),
+            )
         }
         pub fn get_recording(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let recording_id: String = a.path("recording_id")?;
-            Ok(send_json(c.call_recordings().get_recording(&recording_id)))
+            Ok(send_json(c.recordings().retrieve(&recording_id)))
         }
         pub fn delete_recording(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let recording_id: String = a.path("recording_id")?;
-            Ok(send_json(c.call_recordings().delete_recording(&recording_id)))
+            Ok(send_json(c.recordings().delete(&recording_id)))
         }
     }
 
@@ -1499,65 +2082,109 @@ pub mod ops {
                 records_per_page: a.query_opt("recordsPerPage")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send_json(c.campaign().get_campaigns(&brand_id, &params)))
+            Ok(
+                send_json(
+                    c.messaging_10dlc().campaign().list(&brand_id).replace_input(params),
+                ),
+            )
         }
         pub fn accept_campaign(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let campaign_id: String = a.path("campaignId")?;
-            Ok(send_json(c.campaign().accept_campaign(&campaign_id)))
+            Ok(send_json(c.messaging_10dlc().campaign().accept_sharing(&campaign_id)))
         }
         pub fn get_campaign_cost(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let usecase: String = a.query("usecase")?;
-            Ok(send_json(c.campaign().get_campaign_cost(&usecase)))
+            Ok(send_json(c.messaging_10dlc().campaign().usecase().get_cost(&usecase)))
         }
         pub fn get_campaign(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let campaign_id: String = a.path("campaignId")?;
-            Ok(send_json(c.campaign().get_campaign(&campaign_id)))
+            Ok(send_json(c.messaging_10dlc().campaign().retrieve(&campaign_id)))
         }
         pub fn update_campaign(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let campaign_id: String = a.path("campaignId")?;
             let body: types::UpdateCampaignRequest = a.body()?;
-            Ok(send_json(c.campaign().update_campaign(&campaign_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .messaging_10dlc()
+                        .campaign()
+                        .update(&campaign_id)
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn deactivate_campaign(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let campaign_id: String = a.path("campaignId")?;
-            Ok(send_json(c.campaign().deactivate_campaign(&campaign_id)))
+            Ok(send_json(c.messaging_10dlc().campaign().deactivate(&campaign_id)))
         }
         pub fn appeal_campaign(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let campaign_id: String = a.path("campaignId")?;
             let body: types::AppealCampaignBody = a.body()?;
-            Ok(send_json(c.campaign().appeal_campaign(&campaign_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .messaging_10dlc()
+                        .campaign()
+                        .submit_appeal(&campaign_id, body.appeal_reason.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_campaign_mno_metadata(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let campaign_id: String = a.path("campaignId")?;
-            Ok(send_json(c.campaign().get_campaign_mno_metadata(&campaign_id)))
+            Ok(send_json(c.messaging_10dlc().campaign().get_mno_metadata(&campaign_id)))
         }
         pub fn get_campaign_operation_status(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let campaign_id: String = a.path("campaignId")?;
-            Ok(send_json(c.campaign().get_campaign_operation_status(&campaign_id)))
+            Ok(
+                send_json(
+                    c.messaging_10dlc().campaign().get_operation_status(&campaign_id),
+                ),
+            )
         }
         pub fn get_campaign_osr_attributes(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let campaign_id: String = a.path("campaignId")?;
-            Ok(send_json(c.campaign().get_campaign_osr_attributes(&campaign_id)))
+            Ok(
+                send_json(
+                    c.messaging_10dlc().campaign().osr().get_attributes(&campaign_id),
+                ),
+            )
         }
         pub fn get_campaign_sharing_status(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let campaign_id: String = a.path("campaignId")?;
-            Ok(send_json(c.campaign().get_campaign_sharing_status(&campaign_id)))
+            Ok(
+                send_json(
+                    c.messaging_10dlc().campaign().get_sharing_status(&campaign_id),
+                ),
+            )
         }
         pub fn post_campaign(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CampaignRequest = a.body()?;
-            Ok(send_json(c.campaign().post_campaign(&body)))
+            Ok(
+                send_json(
+                    c
+                        .messaging_10dlc()
+                        .campaign_builder()
+                        .submit(
+                            body.brand_id.clone(),
+                            body.description.clone(),
+                            body.usecase.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_usecase_qualification(
             c: &Client,
@@ -1565,7 +2192,15 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let brand_id: String = a.path("brandId")?;
             let usecase: String = a.path("usecase")?;
-            Ok(send_json(c.campaign().get_usecase_qualification(&brand_id, &usecase)))
+            Ok(
+                send_json(
+                    c
+                        .messaging_10dlc()
+                        .campaign_builder()
+                        .brand()
+                        .qualify_by_usecase(&brand_id, &usecase),
+                ),
+            )
         }
     }
 
@@ -1576,25 +2211,52 @@ pub mod ops {
         #[allow(unused_imports)]
         use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_cdr_requests(c: &Client, _a: &Args) -> Result<CallFuture, String> {
-            Ok(send_json(c.cdr_reports().get_cdr_requests()))
+            Ok(send_json(c.legacy().reporting().batch_detail_records().voice().list()))
         }
         pub fn submit_cdr_request(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CdrDetailedRequest = a.body()?;
-            Ok(send_json(c.cdr_reports().submit_cdr_request(&body)))
+            Ok(
+                send_json(
+                    c
+                        .legacy()
+                        .reporting()
+                        .batch_detail_records()
+                        .voice()
+                        .create(body.end_time.clone(), body.start_time.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_cdrs_available_fields(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send_json(c.cdr_reports().get_cdrs_available_fields()))
+            Ok(
+                send_json(
+                    c
+                        .legacy()
+                        .reporting()
+                        .batch_detail_records()
+                        .voice()
+                        .retrieve_fields(),
+                ),
+            )
         }
         pub fn get_cdr_request(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.cdr_reports().get_cdr_request(&id)))
+            Ok(
+                send_json(
+                    c.legacy().reporting().batch_detail_records().voice().retrieve(&id),
+                ),
+            )
         }
         pub fn delete_cdr_request(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.cdr_reports().delete_cdr_request(&id)))
+            Ok(
+                send_json(
+                    c.legacy().reporting().batch_detail_records().voice().delete(&id),
+                ),
+            )
         }
     }
 
@@ -1612,25 +2274,45 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 per_page: a.query_opt("per_page")?,
             };
-            Ok(send_json(c.cdr_usage_reports().get_cdr_usage_reports(&params)))
+            Ok(
+                send_json(
+                    c
+                        .legacy()
+                        .reporting()
+                        .usage_reports()
+                        .voice()
+                        .list()
+                        .replace_input(params),
+                ),
+            )
         }
         pub fn submit_cdr_usage_report(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::UsageRequestLegacy = a.body()?;
-            Ok(send_json(c.cdr_usage_reports().submit_cdr_usage_report(&body)))
+            Ok(
+                send_json(
+                    c
+                        .legacy()
+                        .reporting()
+                        .usage_reports()
+                        .voice()
+                        .create(body.end_time.clone(), body.start_time.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_cdr_usage_report(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.cdr_usage_reports().get_cdr_usage_report(&id)))
+            Ok(send_json(c.legacy().reporting().usage_reports().voice().retrieve(&id)))
         }
         pub fn delete_cdr_usage_report(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.cdr_usage_reports().delete_cdr_usage_report(&id)))
+            Ok(send_json(c.legacy().reporting().usage_reports().voice().delete(&id)))
         }
         pub fn get_cdr_usage_report_sync(
             c: &Client,
@@ -1648,12 +2330,10 @@ pub mod ops {
             Ok(
                 send_json(
                     c
+                        .reports()
                         .cdr_usage_reports()
-                        .get_cdr_usage_report_sync(
-                            &aggregation_type,
-                            &product_breakdown,
-                            &params,
-                        ),
+                        .fetch_sync(&aggregation_type, &product_breakdown)
+                        .replace_input(params),
                 ),
             )
         }
@@ -1670,18 +2350,29 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::ChatCompletionRequest = a.body()?;
-            Ok(send_json(c.chat().create_completion_json(&body)))
+            Ok(
+                send_json(
+                    c.ai().chat().completions(body.messages.clone()).replace_input(body),
+                ),
+            )
         }
         pub fn get_models(c: &Client, _a: &Args) -> Result<CallFuture, String> {
-            Ok(send_json(c.chat().get_models()))
+            Ok(send_json(c.ai().retrieve_models()))
         }
         pub fn create_response(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: serde_json::Map<String, serde_json::Value> = a.body()?;
-            Ok(send_json(c.chat().create_response(&body)))
+            Ok(send_json(c.ai().responses(&body)))
         }
         pub fn post_summary(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::SummaryRequest = a.body()?;
-            Ok(send_json(c.chat().post_summary(&body)))
+            Ok(
+                send_json(
+                    c
+                        .ai()
+                        .summarize(body.bucket.clone(), body.filename.clone())
+                        .replace_input(body),
+                ),
+            )
         }
     }
 
@@ -1704,7 +2395,7 @@ pub mod ops {
                 filter_region: a.query_opt("filter[region]")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send_json(c.cloudfs_filesystems().list_cloudfs_filesystems(&params)))
+            Ok(send_json(c.storage().cloudfs().list().replace_input(params)))
         }
         pub fn create_cloudfs_filesystem(
             c: &Client,
@@ -1715,8 +2406,10 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .cloudfs_filesystems()
-                        .create_cloudfs_filesystem(&idempotency_key, &body),
+                        .storage()
+                        .cloudfs()
+                        .create(&idempotency_key, body.name.clone(), body.region.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -1725,14 +2418,14 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.cloudfs_filesystems().get_cloudfs_filesystem(&id)))
+            Ok(send_json(c.storage().cloudfs().retrieve(&id)))
         }
         pub fn delete_cloudfs_filesystem(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.cloudfs_filesystems().delete_cloudfs_filesystem(&id)))
+            Ok(send_json(c.storage().cloudfs().delete(&id)))
         }
         pub fn update_cloudfs_filesystem(
             c: &Client,
@@ -1740,7 +2433,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdateCloudfsFilesystemRequest = a.body()?;
-            Ok(send_json(c.cloudfs_filesystems().update_cloudfs_filesystem(&id, &body)))
+            Ok(send_json(c.storage().cloudfs().update(&id).replace_input(body)))
         }
         pub fn rotate_cloudfs_meta_token(
             c: &Client,
@@ -1751,8 +2444,10 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .cloudfs_filesystems()
-                        .rotate_cloudfs_meta_token(&id, &idempotency_key),
+                        .storage()
+                        .cloudfs()
+                        .actions()
+                        .rotate_meta_token(&id, &idempotency_key),
                 ),
             )
         }
@@ -1771,11 +2466,15 @@ pub mod ops {
             let params = telnyx_api::apis::clusters::ListAllRequestedClustersParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.clusters().list_all_requested_clusters(&params)))
+            Ok(send_json(c.ai().clusters().list().replace_input(params)))
         }
         pub fn compute_new_cluster(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::PublicTextClusteringRequest = a.body()?;
-            Ok(send_json(c.clusters().compute_new_cluster(&body)))
+            Ok(
+                send_json(
+                    c.ai().clusters().compute(body.bucket.clone()).replace_input(body),
+                ),
+            )
         }
         pub fn fetch_cluster_by_task_id(
             c: &Client,
@@ -1786,14 +2485,14 @@ pub mod ops {
                 top_n_nodes: a.query_opt("top_n_nodes")?,
                 show_subclusters: a.query_opt("show_subclusters")?,
             };
-            Ok(send_json(c.clusters().fetch_cluster_by_task_id(&task_id, &params)))
+            Ok(send_json(c.ai().clusters().retrieve(&task_id).replace_input(params)))
         }
         pub fn delete_cluster_by_task_id(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let task_id: String = a.path("task_id")?;
-            Ok(send(c.clusters().delete_cluster_by_task_id(&task_id)))
+            Ok(send(c.ai().clusters().delete(&task_id)))
         }
         pub fn fetch_cluster_image_by_task_id(
             c: &Client,
@@ -1803,7 +2502,7 @@ pub mod ops {
             let params = telnyx_api::apis::clusters::FetchClusterImageByTaskIdParams {
                 cluster_id: a.query_opt("cluster_id")?,
             };
-            Ok(send(c.clusters().fetch_cluster_image_by_task_id(&task_id, &params)))
+            Ok(send(c.ai().clusters().fetch_graph(&task_id).replace_input(params)))
         }
     }
 
@@ -1820,7 +2519,7 @@ pub mod ops {
                 page_size: a.query_opt("page[size]")?,
                 comment_type: a.query_opt("comment_type")?,
             };
-            Ok(send_json(c.comments().list_comments_simple(&dir_id, &params)))
+            Ok(send_json(c.dir().comments().list(&dir_id).replace_input(params)))
         }
         pub fn create_comment_simple(
             c: &Client,
@@ -1828,7 +2527,15 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let dir_id: String = a.path("dir_id")?;
             let body: types::DirCommentCreateRequest = a.body()?;
-            Ok(send_json(c.comments().create_comment_simple(&dir_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .dir()
+                        .comments()
+                        .create(&dir_id, body.content.clone())
+                        .replace_input(body),
+                ),
+            )
         }
     }
 
@@ -1844,11 +2551,18 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.conference_commands().list_conferences(&params)))
+            Ok(send_json(c.conferences().list().replace_input(params)))
         }
         pub fn create_conference(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateConferenceRequest = a.body()?;
-            Ok(send_json(c.conference_commands().create_conference(&body)))
+            Ok(
+                send_json(
+                    c
+                        .conferences()
+                        .create(body.call_control_id.clone(), body.name.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn list_conference_participants(
             c: &Client,
@@ -1863,8 +2577,9 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .conference_commands()
-                        .list_conference_participants(&conference_id, &params),
+                        .conferences()
+                        .list_participants(&conference_id)
+                        .replace_input(params),
                 ),
             )
         }
@@ -1873,12 +2588,16 @@ pub mod ops {
             let params = telnyx_api::apis::conference_commands::RetrieveConferenceParams {
                 region: a.query_opt("region")?,
             };
-            Ok(send_json(c.conference_commands().retrieve_conference(&id, &params)))
+            Ok(send_json(c.conferences().retrieve(&id).replace_input(params)))
         }
         pub fn end_conference(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::EndConferenceRequest = a.body()?;
-            Ok(send_json(c.conference_commands().end_conference(&id, &body)))
+            Ok(
+                send_json(
+                    c.conferences().actions().end_conference(&id).replace_input(body),
+                ),
+            )
         }
         pub fn conference_gather_using_audio(
             c: &Client,
@@ -1888,7 +2607,11 @@ pub mod ops {
             let body: types::ConferenceGatherUsingAudioRequest = a.body()?;
             Ok(
                 send_json(
-                    c.conference_commands().conference_gather_using_audio(&id, &body),
+                    c
+                        .conferences()
+                        .actions()
+                        .gather_dtmf_audio(&id, body.call_control_id.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -1898,21 +2621,33 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::ConferenceHoldRequest = a.body()?;
-            Ok(
-                send_json(
-                    c.conference_commands().hold_conference_participants(&id, &body),
-                ),
-            )
+            Ok(send_json(c.conferences().actions().hold(&id).replace_input(body)))
         }
         pub fn join_conference(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::JoinConferenceRequest = a.body()?;
-            Ok(send_json(c.conference_commands().join_conference(&id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .conferences()
+                        .actions()
+                        .join(&id, body.call_control_id.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn leave_conference(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::LeaveConferenceRequest = a.body()?;
-            Ok(send_json(c.conference_commands().leave_conference(&id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .conferences()
+                        .actions()
+                        .leave(&id, body.call_control_id.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn mute_conference_participants(
             c: &Client,
@@ -1920,11 +2655,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::ConferenceMuteRequest = a.body()?;
-            Ok(
-                send_json(
-                    c.conference_commands().mute_conference_participants(&id, &body),
-                ),
-            )
+            Ok(send_json(c.conferences().actions().mute(&id).replace_input(body)))
         }
         pub fn play_conference_audio(
             c: &Client,
@@ -1932,7 +2663,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::ConferencePlayRequest = a.body()?;
-            Ok(send_json(c.conference_commands().play_conference_audio(&id, &body)))
+            Ok(send_json(c.conferences().actions().play(&id).replace_input(body)))
         }
         pub fn pause_conference_recording(
             c: &Client,
@@ -1940,7 +2671,11 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::PauseConferenceRecordingRequest = a.body()?;
-            Ok(send_json(c.conference_commands().pause_conference_recording(&id, &body)))
+            Ok(
+                send_json(
+                    c.conferences().actions().record_pause(&id).replace_input(body),
+                ),
+            )
         }
         pub fn resume_conference_recording(
             c: &Client,
@@ -1950,7 +2685,7 @@ pub mod ops {
             let body: types::ResumeConferenceRecordingRequest = a.body()?;
             Ok(
                 send_json(
-                    c.conference_commands().resume_conference_recording(&id, &body),
+                    c.conferences().actions().record_resume(&id).replace_input(body),
                 ),
             )
         }
@@ -1960,7 +2695,15 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::StartConferenceRecordingRequest = a.body()?;
-            Ok(send_json(c.conference_commands().start_conference_recording(&id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .conferences()
+                        .actions()
+                        .record_start(&id, body.format.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn stop_conference_recording(
             c: &Client,
@@ -1968,12 +2711,20 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::StopRecordingConferenceRequest = a.body()?;
-            Ok(send_json(c.conference_commands().stop_conference_recording(&id, &body)))
+            Ok(send_json(c.conferences().actions().record_stop(&id).replace_input(body)))
         }
         pub fn conference_send_dtmf(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::ConferenceSendDtmfRequest = a.body()?;
-            Ok(send_json(c.conference_commands().conference_send_dtmf(&id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .conferences()
+                        .actions()
+                        .send_dtmf(&id, body.digits.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn speak_text_to_conference(
             c: &Client,
@@ -1981,7 +2732,15 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::ConferenceSpeakRequest = a.body()?;
-            Ok(send_json(c.conference_commands().speak_text_to_conference(&id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .conferences()
+                        .actions()
+                        .speak(&id, body.payload.clone(), body.voice.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn stop_conference_audio(
             c: &Client,
@@ -1989,7 +2748,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::ConferenceStopRequest = a.body()?;
-            Ok(send_json(c.conference_commands().stop_conference_audio(&id, &body)))
+            Ok(send_json(c.conferences().actions().stop(&id).replace_input(body)))
         }
         pub fn unhold_conference_participants(
             c: &Client,
@@ -1999,7 +2758,11 @@ pub mod ops {
             let body: types::ConferenceUnholdRequest = a.body()?;
             Ok(
                 send_json(
-                    c.conference_commands().unhold_conference_participants(&id, &body),
+                    c
+                        .conferences()
+                        .actions()
+                        .unhold(&id, body.call_control_ids.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -2009,16 +2772,24 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::ConferenceUnmuteRequest = a.body()?;
-            Ok(
-                send_json(
-                    c.conference_commands().unmute_conference_participants(&id, &body),
-                ),
-            )
+            Ok(send_json(c.conferences().actions().unmute(&id).replace_input(body)))
         }
         pub fn update_conference(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdateConferenceRequest = a.body()?;
-            Ok(send_json(c.conference_commands().update_conference(&id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .conferences()
+                        .actions()
+                        .update(
+                            &id,
+                            body.call_control_id.clone(),
+                            body.supervisor_role.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn retrieve_conference_participant(
             c: &Client,
@@ -2026,13 +2797,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let participant_id: String = a.path("participant_id")?;
-            Ok(
-                send_json(
-                    c
-                        .conference_commands()
-                        .retrieve_conference_participant(&id, &participant_id),
-                ),
-            )
+            Ok(send_json(c.conferences().retrieve_participant(&id, &participant_id)))
         }
         pub fn update_conference_participant(
             c: &Client,
@@ -2044,8 +2809,9 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .conference_commands()
-                        .update_conference_participant(&id, &participant_id, &body),
+                        .conferences()
+                        .update_participant(&id, &participant_id)
+                        .replace_input(body),
                 ),
             )
         }
@@ -2063,11 +2829,11 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send_json(c.connections().list_connections(&params)))
+            Ok(send_json(c.connections().list().replace_input(params)))
         }
         pub fn retrieve_connection(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.connections().retrieve_connection(&id)))
+            Ok(send_json(c.connections().retrieve(&id)))
         }
     }
 
@@ -2100,7 +2866,7 @@ pub mod ops {
             };
             Ok(
                 send_json(
-                    c.conversation_histories().search_conversation_histories(&q, &params),
+                    c.ai().retrieve_conversation_histories(&q).replace_input(params),
                 ),
             )
         }
@@ -2130,14 +2896,14 @@ pub mod ops {
                 order: a.query_opt("order")?,
                 or: a.query_opt("or")?,
             };
-            Ok(send_json(c.conversations().get_conversations(&params)))
+            Ok(send_json(c.ai().conversations().list().replace_input(params)))
         }
         pub fn create_new_conversation(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateConversationRequest = a.body()?;
-            Ok(send_json(c.conversations().create_new_conversation(&body)))
+            Ok(send_json(c.ai().conversations().create().replace_input(body)))
         }
         pub fn aggregate_conversation_insights(
             c: &Client,
@@ -2150,7 +2916,16 @@ pub mod ops {
                 created_at: a.query_opt("created_at")?,
                 metadata_assistant_id: a.query_opt("metadata.assistant_id")?,
             };
-            Ok(send_json(c.conversations().aggregate_conversation_insights(&params)))
+            Ok(
+                send_json(
+                    c
+                        .ai()
+                        .conversations()
+                        .conversation_insights()
+                        .retrieve_aggregates()
+                        .replace_input(params),
+                ),
+            )
         }
         pub fn get_all_insight_groups(
             c: &Client,
@@ -2159,18 +2934,36 @@ pub mod ops {
             let params = telnyx_api::apis::conversations::GetAllInsightGroupsParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.conversations().get_all_insight_groups(&params)))
+            Ok(
+                send_json(
+                    c
+                        .ai()
+                        .conversations()
+                        .insight_groups()
+                        .retrieve_insight_groups()
+                        .replace_input(params),
+                ),
+            )
         }
         pub fn create_insight_group(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::InsightTemplateGroupCreateReq = a.body()?;
-            Ok(send_json(c.conversations().create_insight_group(&body)))
+            Ok(
+                send_json(
+                    c
+                        .ai()
+                        .conversations()
+                        .insight_groups()
+                        .insight_groups(body.name.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_insight_group_by_id(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let group_id: String = a.path("group_id")?;
-            Ok(send_json(c.conversations().get_insight_group_by_id(&group_id)))
+            Ok(send_json(c.ai().conversations().insight_groups().retrieve(&group_id)))
         }
         pub fn update_insight_group_by_id(
             c: &Client,
@@ -2178,14 +2971,23 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let group_id: String = a.path("group_id")?;
             let body: types::InsightTemplateGroupUpdateReq = a.body()?;
-            Ok(send_json(c.conversations().update_insight_group_by_id(&group_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .ai()
+                        .conversations()
+                        .insight_groups()
+                        .update(&group_id)
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn delete_insight_group_by_id(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let group_id: String = a.path("group_id")?;
-            Ok(send(c.conversations().delete_insight_group_by_id(&group_id)))
+            Ok(send(c.ai().conversations().insight_groups().delete(&group_id)))
         }
         pub fn assign_insight_to_group(
             c: &Client,
@@ -2193,7 +2995,16 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let group_id: String = a.path("group_id")?;
             let insight_id: String = a.path("insight_id")?;
-            Ok(send(c.conversations().assign_insight_to_group(&group_id, &insight_id)))
+            Ok(
+                send(
+                    c
+                        .ai()
+                        .conversations()
+                        .insight_groups()
+                        .insights()
+                        .assign(&group_id, &insight_id),
+                ),
+            )
         }
         pub fn unassign_insight_from_group(
             c: &Client,
@@ -2203,7 +3014,12 @@ pub mod ops {
             let insight_id: String = a.path("insight_id")?;
             Ok(
                 send(
-                    c.conversations().unassign_insight_from_group(&group_id, &insight_id),
+                    c
+                        .ai()
+                        .conversations()
+                        .insight_groups()
+                        .insights()
+                        .delete_unassign(&group_id, &insight_id),
                 ),
             )
         }
@@ -2211,31 +3027,49 @@ pub mod ops {
             let params = telnyx_api::apis::conversations::GetAllInsightsParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.conversations().get_all_insights(&params)))
+            Ok(send_json(c.ai().conversations().insights().list().replace_input(params)))
         }
         pub fn create_insight(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::InsightTemplateCreateReq = a.body()?;
-            Ok(send_json(c.conversations().create_insight(&body)))
+            Ok(
+                send_json(
+                    c
+                        .ai()
+                        .conversations()
+                        .insights()
+                        .create(body.instructions.clone(), body.name.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_insight_by_id(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let insight_id: String = a.path("insight_id")?;
-            Ok(send_json(c.conversations().get_insight_by_id(&insight_id)))
+            Ok(send_json(c.ai().conversations().insights().retrieve(&insight_id)))
         }
         pub fn update_insight_by_id(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let insight_id: String = a.path("insight_id")?;
             let body: types::InsightTemplateUpdateReq = a.body()?;
-            Ok(send_json(c.conversations().update_insight_by_id(&insight_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .ai()
+                        .conversations()
+                        .insights()
+                        .update(&insight_id)
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn delete_insight_by_id(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let insight_id: String = a.path("insight_id")?;
-            Ok(send(c.conversations().delete_insight_by_id(&insight_id)))
+            Ok(send(c.ai().conversations().insights().delete(&insight_id)))
         }
         pub fn get_conversation_by_id(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let conversation_id: String = a.path("conversation_id")?;
-            Ok(send_json(c.conversations().get_conversation_by_id(&conversation_id)))
+            Ok(send_json(c.ai().conversations().retrieve(&conversation_id)))
         }
         pub fn update_conversation_by_id(
             c: &Client,
@@ -2245,7 +3079,7 @@ pub mod ops {
             let body: types::UpdateConversationRequest = a.body()?;
             Ok(
                 send_json(
-                    c.conversations().update_conversation_by_id(&conversation_id, &body),
+                    c.ai().conversations().update(&conversation_id).replace_input(body),
                 ),
             )
         }
@@ -2254,19 +3088,34 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let conversation_id: String = a.path("conversation_id")?;
-            Ok(send(c.conversations().delete_conversation_by_id(&conversation_id)))
+            Ok(send(c.ai().conversations().delete(&conversation_id)))
         }
         pub fn get_conversation_insights(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let conversation_id: String = a.path("conversation_id")?;
-            Ok(send_json(c.conversations().get_conversation_insights(&conversation_id)))
+            Ok(
+                send_json(
+                    c
+                        .ai()
+                        .conversations()
+                        .retrieve_conversations_insights(&conversation_id),
+                ),
+            )
         }
         pub fn add_new_message(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let conversation_id: String = a.path("conversation_id")?;
             let body: types::CreateMsgReq = a.body()?;
-            Ok(send(c.conversations().add_new_message(&conversation_id, &body)))
+            Ok(
+                send(
+                    c
+                        .ai()
+                        .conversations()
+                        .add_message(&conversation_id, body.role.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_conversation_messages(
             c: &Client,
@@ -2280,8 +3129,11 @@ pub mod ops {
             Ok(
                 send_json(
                     c
+                        .ai()
                         .conversations()
-                        .get_conversation_messages(&conversation_id, &params),
+                        .messages()
+                        .list(&conversation_id)
+                        .replace_input(params),
                 ),
             )
         }
@@ -2297,20 +3149,14 @@ pub mod ops {
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send_json(c.country_coverage().retreive_country_coverage()))
+            Ok(send_json(c.country_coverage().retrieve()))
         }
         pub fn retreive_specific_country_coverage(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let country_code: String = a.path("country_code")?;
-            Ok(
-                send_json(
-                    c
-                        .country_coverage()
-                        .retreive_specific_country_coverage(&country_code),
-                ),
-            )
+            Ok(send_json(c.country_coverage().retrieve_country(&country_code)))
         }
     }
 
@@ -2329,7 +3175,7 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.coverage().list_network_coverage(&params)))
+            Ok(send_json(c.network_coverage().list().replace_input(params)))
         }
     }
 
@@ -2348,32 +3194,39 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(
-                send_json(
-                    c.credential_connections().list_credential_connections(&params),
-                ),
-            )
+            Ok(send_json(c.credential_connections().list().replace_input(params)))
         }
         pub fn create_credential_connection(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateCredentialConnectionRequest = a.body()?;
-            Ok(send_json(c.credential_connections().create_credential_connection(&body)))
+            Ok(
+                send_json(
+                    c
+                        .credential_connections()
+                        .create(
+                            body.connection_name.clone(),
+                            body.password.clone(),
+                            body.user_name.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn retrieve_credential_connection(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.credential_connections().retrieve_credential_connection(&id)))
+            Ok(send_json(c.credential_connections().retrieve(&id)))
         }
         pub fn delete_credential_connection(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.credential_connections().delete_credential_connection(&id)))
+            Ok(send_json(c.credential_connections().delete(&id)))
         }
         pub fn update_credential_connection(
             c: &Client,
@@ -2381,18 +3234,18 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdateCredentialConnectionRequest = a.body()?;
-            Ok(
-                send_json(
-                    c.credential_connections().update_credential_connection(&id, &body),
-                ),
-            )
+            Ok(send_json(c.credential_connections().update(&id).replace_input(body)))
         }
         pub fn check_registration_status(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.credential_connections().check_registration_status(&id)))
+            Ok(
+                send_json(
+                    c.credential_connections().actions().check_registration_status(&id),
+                ),
+            )
         }
     }
 
@@ -2410,28 +3263,35 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send_json(c.credentials().find_telephony_credentials(&params)))
+            Ok(send_json(c.telephony_credentials().list().replace_input(params)))
         }
         pub fn create_telephony_credential(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::TelephonyCredentialCreateRequest = a.body()?;
-            Ok(send_json(c.credentials().create_telephony_credential(&body)))
+            Ok(
+                send_json(
+                    c
+                        .telephony_credentials()
+                        .create(body.connection_id.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_telephony_credential(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.credentials().get_telephony_credential(&id)))
+            Ok(send_json(c.telephony_credentials().retrieve(&id)))
         }
         pub fn delete_telephony_credential(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.credentials().delete_telephony_credential(&id)))
+            Ok(send_json(c.telephony_credentials().delete(&id)))
         }
         pub fn update_telephony_credential(
             c: &Client,
@@ -2439,7 +3299,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::TelephonyCredentialUpdateRequest = a.body()?;
-            Ok(send_json(c.credentials().update_telephony_credential(&id, &body)))
+            Ok(send_json(c.telephony_credentials().update(&id).replace_input(body)))
         }
     }
 
@@ -2453,18 +3313,22 @@ pub mod ops {
             let params = telnyx_api::apis::csv_downloads::ListCsvDownloadsParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.csv_downloads().list_csv_downloads(&params)))
+            Ok(send_json(c.phone_numbers().csv_downloads().list().replace_input(params)))
         }
         pub fn create_csv_download(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::csv_downloads::CreateCsvDownloadParams {
                 csv_format: a.query_opt("csv_format")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send_json(c.csv_downloads().create_csv_download(&params)))
+            Ok(
+                send_json(
+                    c.phone_numbers().csv_downloads().create().replace_input(params),
+                ),
+            )
         }
         pub fn get_csv_download(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.csv_downloads().get_csv_download(&id)))
+            Ok(send_json(c.phone_numbers().csv_downloads().retrieve(&id)))
         }
     }
 
@@ -2483,11 +3347,7 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(
-                send_json(
-                    c.customer_service_record().list_customer_service_records(&params),
-                ),
-            )
+            Ok(send_json(c.customer_service_records().list().replace_input(params)))
         }
         pub fn create_customer_service_record(
             c: &Client,
@@ -2496,7 +3356,10 @@ pub mod ops {
             let body: types::CreateCustomerServiceRecord = a.body()?;
             Ok(
                 send_json(
-                    c.customer_service_record().create_customer_service_record(&body),
+                    c
+                        .customer_service_records()
+                        .create(body.phone_number.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -2504,10 +3367,13 @@ pub mod ops {
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
-            let body: types::VerifyCustomerServiceRecordPhoneNumberCoverage = a.body()?;
+            let body: types::BulkDeletePhoneNumbersRequest = a.body()?;
             Ok(
                 send_json(
-                    c.customer_service_record().verify_phone_number_coverage(&body),
+                    c
+                        .customer_service_records()
+                        .verify_phone_number_coverage(body.phone_numbers.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -2519,9 +3385,7 @@ pub mod ops {
                 .path("customer_service_record_id")?;
             Ok(
                 send_json(
-                    c
-                        .customer_service_record()
-                        .get_customer_service_record(&customer_service_record_id),
+                    c.customer_service_records().retrieve(&customer_service_record_id),
                 ),
             )
         }
@@ -2537,46 +3401,70 @@ pub mod ops {
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send_json(c.data_migration().list_migration_source_coverage()))
+            Ok(send_json(c.storage().list_migration_source_coverage()))
         }
         pub fn list_migration_sources(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send_json(c.data_migration().list_migration_sources()))
+            Ok(send_json(c.storage().migration_sources().list()))
         }
         pub fn create_migration_source(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::MigrationSourceParams = a.body()?;
-            Ok(send_json(c.data_migration().create_migration_source(&body)))
+            Ok(
+                send_json(
+                    c
+                        .storage()
+                        .migration_sources()
+                        .create(
+                            body.bucket_name.clone(),
+                            body.provider.clone(),
+                            body.provider_auth.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_migration_source(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.data_migration().get_migration_source(&id)))
+            Ok(send_json(c.storage().migration_sources().retrieve(&id)))
         }
         pub fn delete_migration_source(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.data_migration().delete_migration_source(&id)))
+            Ok(send_json(c.storage().migration_sources().delete(&id)))
         }
         pub fn list_migrations(c: &Client, _a: &Args) -> Result<CallFuture, String> {
-            Ok(send_json(c.data_migration().list_migrations()))
+            Ok(send_json(c.storage().migrations().list()))
         }
         pub fn create_migration(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::MigrationParams = a.body()?;
-            Ok(send_json(c.data_migration().create_migration(&body)))
+            Ok(
+                send_json(
+                    c
+                        .storage()
+                        .migrations()
+                        .create(
+                            body.source_id.clone(),
+                            body.target_bucket_name.clone(),
+                            body.target_region.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_migration(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.data_migration().get_migration(&id)))
+            Ok(send_json(c.storage().migrations().retrieve(&id)))
         }
         pub fn stop_migration(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.data_migration().stop_migration(&id)))
+            Ok(send_json(c.storage().migrations().actions().stop(&id)))
         }
     }
 
@@ -2591,7 +3479,7 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.debugging().list_call_events(&params)))
+            Ok(send_json(c.call_events().list().replace_input(params)))
         }
     }
 
@@ -2610,7 +3498,7 @@ pub mod ops {
                 sort: a.query_opt("sort")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.detail_records().search_detail_records(&params)))
+            Ok(send_json(c.detail_records().list().replace_input(params)))
         }
     }
 
@@ -2625,11 +3513,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let connection_id: String = a.path("connection_id")?;
-            Ok(
-                send_json(
-                    c.dialogflow_integration().get_dialogflow_connection(&connection_id),
-                ),
-            )
+            Ok(send_json(c.dialogflow_connections().retrieve(&connection_id)))
         }
         pub fn update_dialogflow_connection(
             c: &Client,
@@ -2640,8 +3524,9 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .dialogflow_integration()
-                        .update_dialogflow_connection(&connection_id, &body),
+                        .dialogflow_connections()
+                        .update(&connection_id, body.service_account.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -2654,8 +3539,9 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .dialogflow_integration()
-                        .create_dialogflow_connection(&connection_id, &body),
+                        .dialogflow_connections()
+                        .create(&connection_id, body.service_account.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -2664,13 +3550,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let connection_id: String = a.path("connection_id")?;
-            Ok(
-                send(
-                    c
-                        .dialogflow_integration()
-                        .delete_dialogflow_connection(&connection_id),
-                ),
-            )
+            Ok(send(c.dialogflow_connections().delete(&connection_id)))
         }
     }
 
@@ -2682,7 +3562,7 @@ pub mod ops {
         use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_dir_references(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let dir_id: String = a.path("dir_id")?;
-            Ok(send_json(c.dir_references().list_dir_references(&dir_id)))
+            Ok(send_json(c.dir().references().list(&dir_id)))
         }
         pub fn submit_dir_references(
             c: &Client,
@@ -2690,7 +3570,19 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let dir_id: String = a.path("dir_id")?;
             let body: types::ReferenceSubmissionRequest = a.body()?;
-            Ok(send_json(c.dir_references().submit_dir_references(&dir_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .dir()
+                        .references()
+                        .create(
+                            &dir_id,
+                            body.business_references.clone(),
+                            body.financial_reference.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn update_dir_reference(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let dir_id: String = a.path("dir_id")?;
@@ -2700,8 +3592,10 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .dir_references()
-                        .update_dir_reference(&dir_id, &ref_type, slot, &body),
+                        .dir()
+                        .references()
+                        .update(&dir_id, &ref_type, slot)
+                        .replace_input(body),
                 ),
             )
         }
@@ -2727,29 +3621,36 @@ pub mod ops {
                 filter_call_reason_contains: a
                     .query_opt("filter[call_reason][contains]")?,
             };
-            Ok(send_json(c.display_identity_records().list_all_dirs(&params)))
+            Ok(send_json(c.dir().list().replace_input(params)))
         }
         pub fn get_dir_by_id_simple(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let dir_id: String = a.path("dir_id")?;
-            Ok(send_json(c.display_identity_records().get_dir_by_id_simple(&dir_id)))
+            Ok(send_json(c.dir().retrieve(&dir_id)))
         }
         pub fn delete_dir_simple(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let dir_id: String = a.path("dir_id")?;
-            Ok(send(c.display_identity_records().delete_dir_simple(&dir_id)))
+            Ok(send(c.dir().delete(&dir_id)))
         }
         pub fn update_dir_simple(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let dir_id: String = a.path("dir_id")?;
             let body: types::DirUpdateRequest = a.body()?;
-            Ok(send_json(c.display_identity_records().update_dir_simple(&dir_id, &body)))
+            Ok(send_json(c.dir().update(&dir_id).replace_input(body)))
         }
         pub fn render_dir_loa(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let dir_id: String = a.path("dir_id")?;
             let body: types::BrandLoaRenderRequest = a.body()?;
-            Ok(send(c.display_identity_records().render_dir_loa(&dir_id, &body)))
+            Ok(
+                send(
+                    c
+                        .dir()
+                        .new_loa(&dir_id, body.phone_numbers.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn submit_dir_simple(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let dir_id: String = a.path("dir_id")?;
-            Ok(send_json(c.display_identity_records().submit_dir_simple(&dir_id)))
+            Ok(send_json(c.dir().submit(&dir_id)))
         }
         pub fn list_dirs_for_enterprise(
             c: &Client,
@@ -2772,16 +3673,31 @@ pub mod ops {
             };
             Ok(
                 send_json(
-                    c
-                        .display_identity_records()
-                        .list_dirs_for_enterprise(&enterprise_id, &params),
+                    c.enterprises().dir().list(&enterprise_id).replace_input(params),
                 ),
             )
         }
         pub fn create_dir(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let enterprise_id: String = a.path("enterprise_id")?;
             let body: types::DirCreateRequest = a.body()?;
-            Ok(send_json(c.display_identity_records().create_dir(&enterprise_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .enterprises()
+                        .dir()
+                        .create(
+                            &enterprise_id,
+                            body.authorizer_email.clone(),
+                            body.authorizer_name.clone(),
+                            body.call_reasons.clone(),
+                            body.certify_brand_is_accurate,
+                            body.certify_ip_ownership,
+                            body.certify_no_shaft_content,
+                            body.display_name.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
     }
 
@@ -2796,7 +3712,7 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.documents().list_document_links(&params)))
+            Ok(send_json(c.document_links().list().replace_input(params)))
         }
         pub fn list_documents(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::documents::ListDocumentsParams {
@@ -2804,35 +3720,35 @@ pub mod ops {
                 sort: a.query_opt("sort")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.documents().list_documents(&params)))
+            Ok(send_json(c.documents().list().replace_input(params)))
         }
         pub fn create_document(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateDocServiceDocumentRequest = a.body()?;
-            Ok(send_json(c.documents().create_document(&body)))
+            Ok(send_json(c.documents().upload_json().replace_input(body)))
         }
         pub fn retrieve_document(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.documents().retrieve_document(&id)))
+            Ok(send_json(c.documents().retrieve(&id)))
         }
         pub fn delete_document(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.documents().delete_document(&id)))
+            Ok(send_json(c.documents().delete(&id)))
         }
         pub fn update_document(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::DocServiceDocument = a.body()?;
-            Ok(send_json(c.documents().update_document(&id, &body)))
+            Ok(send_json(c.documents().update(&id).replace_input(body)))
         }
         pub fn download_document(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.documents().download_document(&id)))
+            Ok(send(c.documents().download(&id)))
         }
         pub fn get_document_download_link(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.documents().get_document_download_link(&id)))
+            Ok(send_json(c.documents().generate_download_link(&id)))
         }
     }
 
@@ -2850,13 +3766,7 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(
-                send_json(
-                    c
-                        .dynamic_emergency_addresses()
-                        .list_dynamic_emergency_addresses(&params),
-                ),
-            )
+            Ok(send_json(c.dynamic_emergency_addresses().list().replace_input(params)))
         }
         pub fn create_dynamic_emergency_address(
             c: &Client,
@@ -2867,7 +3777,15 @@ pub mod ops {
                 send_json(
                     c
                         .dynamic_emergency_addresses()
-                        .create_dynamic_emergency_address(&body),
+                        .create(
+                            body.administrative_area.clone(),
+                            body.country_code.clone(),
+                            body.house_number.clone(),
+                            body.locality.clone(),
+                            body.postal_code.clone(),
+                            body.street_name.clone(),
+                        )
+                        .replace_input(body),
                 ),
             )
         }
@@ -2876,22 +3794,14 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(
-                send_json(
-                    c.dynamic_emergency_addresses().get_dynamic_emergency_address(&id),
-                ),
-            )
+            Ok(send_json(c.dynamic_emergency_addresses().retrieve(&id)))
         }
         pub fn delete_dynamic_emergency_address(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(
-                send_json(
-                    c.dynamic_emergency_addresses().delete_dynamic_emergency_address(&id),
-                ),
-            )
+            Ok(send_json(c.dynamic_emergency_addresses().delete(&id)))
         }
     }
 
@@ -2909,13 +3819,7 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(
-                send_json(
-                    c
-                        .dynamic_emergency_endpoints()
-                        .list_dynamic_emergency_endpoints(&params),
-                ),
-            )
+            Ok(send_json(c.dynamic_emergency_endpoints().list().replace_input(params)))
         }
         pub fn create_dynamic_emergency_endpoint(
             c: &Client,
@@ -2926,7 +3830,12 @@ pub mod ops {
                 send_json(
                     c
                         .dynamic_emergency_endpoints()
-                        .create_dynamic_emergency_endpoint(&body),
+                        .create(
+                            body.callback_number.clone(),
+                            body.caller_name.clone(),
+                            body.dynamic_emergency_address_id.clone(),
+                        )
+                        .replace_input(body),
                 ),
             )
         }
@@ -2935,24 +3844,14 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(
-                send_json(
-                    c.dynamic_emergency_endpoints().get_dynamic_emergency_endpoint(&id),
-                ),
-            )
+            Ok(send_json(c.dynamic_emergency_endpoints().retrieve(&id)))
         }
         pub fn delete_dynamic_emergency_endpoint(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(
-                send_json(
-                    c
-                        .dynamic_emergency_endpoints()
-                        .delete_dynamic_emergency_endpoint(&id),
-                ),
-            )
+            Ok(send_json(c.dynamic_emergency_endpoints().delete(&id)))
         }
     }
 
@@ -2967,26 +3866,14 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let domain_id: String = a.path("domain_id")?;
-            Ok(
-                send_json(
-                    c
-                        .email_domain_dns_records()
-                        .list_email_domain_dns_records(&domain_id),
-                ),
-            )
+            Ok(send_json(c.email_domains().retrieve_dns_records(&domain_id)))
         }
         pub fn verify_email_domain_dns_records(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let domain_id: String = a.path("domain_id")?;
-            Ok(
-                send_json(
-                    c
-                        .email_domain_dns_records()
-                        .verify_email_domain_dns_records(&domain_id),
-                ),
-            )
+            Ok(send_json(c.email_domains().verify(&domain_id)))
         }
     }
 
@@ -3010,34 +3897,38 @@ pub mod ops {
                 filter_usable_for_sending: a.query_opt("filter[usable_for_sending]")?,
                 filter_usable_for_inbound: a.query_opt("filter[usable_for_inbound]")?,
             };
-            Ok(send_json(c.email_domains().list_email_domains(&params)))
+            Ok(send_json(c.email_domains().list().replace_input(params)))
         }
         pub fn create_email_domain(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateEmailDomainRequest = a.body()?;
-            Ok(send_json(c.email_domains().create_email_domain(&body)))
+            Ok(
+                send_json(
+                    c.email_domains().create(body.domain.clone()).replace_input(body),
+                ),
+            )
         }
         pub fn get_email_domain(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.email_domains().get_email_domain(&id)))
+            Ok(send_json(c.email_domains().retrieve(&id)))
         }
         pub fn delete_email_domain(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let params = telnyx_api::apis::email_domains::DeleteEmailDomainParams {
                 force: a.query_opt("force")?,
             };
-            Ok(send_json(c.email_domains().delete_email_domain(&id, &params)))
+            Ok(send_json(c.email_domains().delete(&id).replace_input(params)))
         }
         pub fn update_email_domain(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdateEmailDomainRequest = a.body()?;
-            Ok(send_json(c.email_domains().update_email_domain(&id, &body)))
+            Ok(send_json(c.email_domains().update(&id).replace_input(body)))
         }
         pub fn get_email_domain_health(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.email_domains().get_email_domain_health(&id)))
+            Ok(send_json(c.email_domains().retrieve_health(&id)))
         }
     }
 
@@ -3056,7 +3947,7 @@ pub mod ops {
                 from: a.query_opt("from")?,
                 to: a.query_opt("to")?,
             };
-            Ok(send_json(c.email_events().list_email_events(&params)))
+            Ok(send_json(c.email_events().list().replace_input(params)))
         }
         pub fn get_email_event_stats(
             c: &Client,
@@ -3066,7 +3957,7 @@ pub mod ops {
                 from: a.query_opt("from")?,
                 to: a.query_opt("to")?,
             };
-            Ok(send_json(c.email_events().get_email_event_stats(&params)))
+            Ok(send_json(c.email_events().retrieve_stats().replace_input(params)))
         }
     }
 
@@ -3081,14 +3972,21 @@ pub mod ops {
                 page_size: a.query_opt("page_size")?,
                 page_cursor: a.query_opt("page_cursor")?,
             };
-            Ok(send_json(c.email_messages().list_email_messages(&params)))
+            Ok(send_json(c.email_messages().list().replace_input(params)))
         }
         pub fn create_email_message(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateEmailRequest = a.body()?;
             let params = telnyx_api::apis::email_messages::CreateEmailMessageParams {
                 idempotency_key: a.header_opt("Idempotency-Key")?,
             };
-            Ok(send_json(c.email_messages().create_email_message(&body, &params)))
+            Ok(
+                send_json(
+                    c
+                        .email_messages()
+                        .create(body.from.clone(), body.to.clone(), &params)
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn create_email_message_batch(
             c: &Client,
@@ -3098,7 +3996,14 @@ pub mod ops {
             let params = telnyx_api::apis::email_messages::CreateEmailMessageBatchParams {
                 idempotency_key: a.header_opt("Idempotency-Key")?,
             };
-            Ok(send_json(c.email_messages().create_email_message_batch(&body, &params)))
+            Ok(
+                send_json(
+                    c
+                        .email_messages()
+                        .batch(body.messages.clone(), &params)
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn list_email_message_events(
             c: &Client,
@@ -3111,7 +4016,7 @@ pub mod ops {
             };
             Ok(
                 send_json(
-                    c.email_messages().list_email_message_events(&email_id, &params),
+                    c.email_messages().retrieve_events(&email_id).replace_input(params),
                 ),
             )
         }
@@ -3120,11 +4025,11 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let email_id: String = a.path("email_id")?;
-            Ok(send_json(c.email_messages().cancel_scheduled_email_message(&email_id)))
+            Ok(send_json(c.email_messages().delete_schedule(&email_id)))
         }
         pub fn get_email_message(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.email_messages().get_email_message(&id)))
+            Ok(send_json(c.email_messages().retrieve(&id)))
         }
     }
 
@@ -3139,14 +4044,22 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateImportRequest = a.body()?;
-            Ok(send_json(c.email_suppression_imports().create_email_block_import(&body)))
+            Ok(
+                send_json(
+                    c
+                        .email_blocks()
+                        .imports()
+                        .create(body.file.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn show_email_block_import(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.email_suppression_imports().show_email_block_import(&id)))
+            Ok(send_json(c.email_blocks().imports().retrieve(&id)))
         }
     }
 
@@ -3168,11 +4081,11 @@ pub mod ops {
                 filter_created_after: a.query_opt("filter[created_after]")?,
                 filter_created_before: a.query_opt("filter[created_before]")?,
             };
-            Ok(send_json(c.email_suppressions().list_email_blocks(&params)))
+            Ok(send_json(c.email_blocks().list().replace_input(params)))
         }
         pub fn create_email_block(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateEmailBlockRequest = a.body()?;
-            Ok(send_json(c.email_suppressions().create_email_block(&body)))
+            Ok(send_json(c.email_blocks().create(body.to.clone()).replace_input(body)))
         }
         pub fn export_email_blocks(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::email_suppressions::ExportEmailBlocksParams {
@@ -3184,15 +4097,15 @@ pub mod ops {
                 filter_created_after: a.query_opt("filter[created_after]")?,
                 filter_created_before: a.query_opt("filter[created_before]")?,
             };
-            Ok(send(c.email_suppressions().export_email_blocks(&params)))
+            Ok(send(c.email_blocks().retrieve_export().replace_input(params)))
         }
         pub fn show_email_block(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.email_suppressions().show_email_block(&id)))
+            Ok(send_json(c.email_blocks().retrieve(&id)))
         }
         pub fn delete_email_block(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.email_suppressions().delete_email_block(&id)))
+            Ok(send_json(c.email_blocks().delete(&id)))
         }
         pub fn list_email_block_events(
             c: &Client,
@@ -3203,7 +4116,7 @@ pub mod ops {
                 page_number: a.query_opt("page[number]")?,
                 page_size: a.query_opt("page[size]")?,
             };
-            Ok(send_json(c.email_suppressions().list_email_block_events(&id, &params)))
+            Ok(send_json(c.email_blocks().retrieve_events(&id).replace_input(params)))
         }
     }
 
@@ -3218,7 +4131,7 @@ pub mod ops {
                 page_size: a.query_opt("page_size")?,
                 page_cursor: a.query_opt("page_cursor")?,
             };
-            Ok(send_json(c.email_templates().list_email_templates(&params)))
+            Ok(send_json(c.email_templates().list().replace_input(params)))
         }
         pub fn create_email_template(
             c: &Client,
@@ -3228,11 +4141,18 @@ pub mod ops {
             let params = telnyx_api::apis::email_templates::CreateEmailTemplateParams {
                 idempotency_key: a.header_opt("Idempotency-Key")?,
             };
-            Ok(send_json(c.email_templates().create_email_template(&body, &params)))
+            Ok(
+                send_json(
+                    c
+                        .email_templates()
+                        .create(body.name.clone(), &params)
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_email_template(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.email_templates().get_email_template(&id)))
+            Ok(send_json(c.email_templates().retrieve(&id)))
         }
         pub fn replace_email_template(
             c: &Client,
@@ -3240,14 +4160,14 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdateEmailTemplateRequest = a.body()?;
-            Ok(send_json(c.email_templates().replace_email_template(&id, &body)))
+            Ok(send_json(c.email_templates().replace(&id).replace_input(body)))
         }
         pub fn delete_email_template(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.email_templates().delete_email_template(&id)))
+            Ok(send(c.email_templates().delete(&id)))
         }
         pub fn update_email_template(
             c: &Client,
@@ -3255,7 +4175,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdateEmailTemplateRequest = a.body()?;
-            Ok(send_json(c.email_templates().update_email_template(&id, &body)))
+            Ok(send_json(c.email_templates().update(&id).replace_input(body)))
         }
         pub fn render_email_template(
             c: &Client,
@@ -3263,7 +4183,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::RenderEmailTemplateRequest = a.body()?;
-            Ok(send_json(c.email_templates().render_email_template(&id, &body)))
+            Ok(send_json(c.email_templates().render(&id).replace_input(body)))
         }
     }
 
@@ -3281,21 +4201,28 @@ pub mod ops {
                 page_number: a.query_opt("page[number]")?,
                 page_size: a.query_opt("page[size]")?,
             };
-            Ok(send_json(c.email_unsubscribe_groups().list_unsubscribe_groups(&params)))
+            Ok(send_json(c.email_unsubscribe_groups().list().replace_input(params)))
         }
         pub fn create_unsubscribe_group(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateUnsubscribeGroupRequest = a.body()?;
-            Ok(send_json(c.email_unsubscribe_groups().create_unsubscribe_group(&body)))
+            Ok(
+                send_json(
+                    c
+                        .email_unsubscribe_groups()
+                        .create(body.name.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn show_unsubscribe_group(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.email_unsubscribe_groups().show_unsubscribe_group(&id)))
+            Ok(send_json(c.email_unsubscribe_groups().retrieve(&id)))
         }
         pub fn delete_unsubscribe_group(
             c: &Client,
@@ -3305,7 +4232,7 @@ pub mod ops {
             let params = telnyx_api::apis::email_unsubscribe_groups::DeleteUnsubscribeGroupParams {
                 force: a.query_opt("force")?,
             };
-            Ok(send(c.email_unsubscribe_groups().delete_unsubscribe_group(&id, &params)))
+            Ok(send(c.email_unsubscribe_groups().delete(&id).replace_input(params)))
         }
         pub fn update_unsubscribe_group(
             c: &Client,
@@ -3313,11 +4240,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdateUnsubscribeGroupRequest = a.body()?;
-            Ok(
-                send_json(
-                    c.email_unsubscribe_groups().update_unsubscribe_group(&id, &body),
-                ),
-            )
+            Ok(send_json(c.email_unsubscribe_groups().update(&id).replace_input(body)))
         }
         pub fn list_group_suppressions(
             c: &Client,
@@ -3330,7 +4253,11 @@ pub mod ops {
             };
             Ok(
                 send_json(
-                    c.email_unsubscribe_groups().list_group_suppressions(&id, &params),
+                    c
+                        .email_unsubscribe_groups()
+                        .suppressions()
+                        .list(&id)
+                        .replace_input(params),
                 ),
             )
         }
@@ -3340,7 +4267,15 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::AddGroupSuppressionRequest = a.body()?;
-            Ok(send_json(c.email_unsubscribe_groups().add_group_suppression(&id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .email_unsubscribe_groups()
+                        .suppressions()
+                        .create(&id, body.to.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn remove_group_suppression(
             c: &Client,
@@ -3348,7 +4283,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let email: String = a.path("email")?;
-            Ok(send(c.email_unsubscribe_groups().remove_group_suppression(&id, &email)))
+            Ok(send(c.email_unsubscribe_groups().suppressions().delete(&id, &email)))
         }
     }
 
@@ -3366,7 +4301,14 @@ pub mod ops {
             let params = telnyx_api::apis::email_validations::CreateEmailValidationParams {
                 idempotency_key: a.header_opt("Idempotency-Key")?,
             };
-            Ok(send_json(c.email_validations().create_email_validation(&body, &params)))
+            Ok(
+                send_json(
+                    c
+                        .email_validations()
+                        .create(body.email.clone(), &params)
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn create_email_validation_batch(
             c: &Client,
@@ -3378,7 +4320,11 @@ pub mod ops {
             };
             Ok(
                 send_json(
-                    c.email_validations().create_email_validation_batch(&body, &params),
+                    c
+                        .email_validations()
+                        .batch()
+                        .create(body.emails.clone(), &params)
+                        .replace_input(body),
                 ),
             )
         }
@@ -3387,7 +4333,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.email_validations().get_email_validation_batch(&id)))
+            Ok(send_json(c.email_validations().batch().retrieve(&id)))
         }
     }
 
@@ -3402,18 +4348,14 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let dir_id: String = a.path("dir_id")?;
-            Ok(
-                send_json(
-                    c.email_verification().get_dir_email_verification_status(&dir_id),
-                ),
-            )
+            Ok(send_json(c.dir().verify_email().list(&dir_id)))
         }
         pub fn request_dir_email_verification(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let dir_id: String = a.path("dir_id")?;
-            Ok(send_json(c.email_verification().request_dir_email_verification(&dir_id)))
+            Ok(send_json(c.dir().verify_email().create(&dir_id)))
         }
         pub fn confirm_dir_email_verification(
             c: &Client,
@@ -3423,7 +4365,11 @@ pub mod ops {
             let body: types::EmailVerificationConfirmRequest = a.body()?;
             Ok(
                 send_json(
-                    c.email_verification().confirm_dir_email_verification(&dir_id, &body),
+                    c
+                        .dir()
+                        .verify_email()
+                        .confirm(&dir_id, body.code.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -3447,7 +4393,7 @@ pub mod ops {
             };
             Ok(
                 send_json(
-                    c.email_webhooks().list_email_domain_webhooks(&domain_id, &params),
+                    c.email_domains().webhooks().list(&domain_id).replace_input(params),
                 ),
             )
         }
@@ -3459,7 +4405,11 @@ pub mod ops {
             let body: types::CreateEmailWebhookRequest = a.body()?;
             Ok(
                 send_json(
-                    c.email_webhooks().create_email_domain_webhook(&domain_id, &body),
+                    c
+                        .email_domains()
+                        .webhooks()
+                        .create(&domain_id, body.events.clone(), body.url.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -3469,7 +4419,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let domain_id: String = a.path("domain_id")?;
             let id: String = a.path("id")?;
-            Ok(send_json(c.email_webhooks().get_email_domain_webhook(&domain_id, &id)))
+            Ok(send_json(c.email_domains().webhooks().retrieve(&domain_id, &id)))
         }
         pub fn delete_email_domain_webhook(
             c: &Client,
@@ -3477,11 +4427,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let domain_id: String = a.path("domain_id")?;
             let id: String = a.path("id")?;
-            Ok(
-                send_json(
-                    c.email_webhooks().delete_email_domain_webhook(&domain_id, &id),
-                ),
-            )
+            Ok(send_json(c.email_domains().webhooks().delete(&domain_id, &id)))
         }
         pub fn update_email_domain_webhook(
             c: &Client,
@@ -3493,8 +4439,10 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .email_webhooks()
-                        .update_email_domain_webhook(&domain_id, &id, &body),
+                        .email_domains()
+                        .webhooks()
+                        .update(&domain_id, &id)
+                        .replace_input(body),
                 ),
             )
         }
@@ -3510,43 +4458,67 @@ pub mod ops {
             let params = telnyx_api::apis::embeddings::GetTasksByStatusParams {
                 status: a.query_opt("status")?,
             };
-            Ok(send_json(c.embeddings().get_tasks_by_status(&params)))
+            Ok(send_json(c.ai().embeddings().list().replace_input(params)))
         }
         pub fn post_embedding(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::EmbeddingBucketRequest = a.body()?;
-            Ok(send_json(c.embeddings().post_embedding(&body)))
+            Ok(
+                send_json(
+                    c
+                        .ai()
+                        .embeddings()
+                        .create(body.bucket_name.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_embedding_buckets(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send_json(c.embeddings().get_embedding_buckets()))
+            Ok(send_json(c.ai().embeddings().buckets().list()))
         }
         pub fn get_bucket_name(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let bucket_name: String = a.path("bucket_name")?;
-            Ok(send_json(c.embeddings().get_bucket_name(&bucket_name)))
+            Ok(send_json(c.ai().embeddings().buckets().retrieve(&bucket_name)))
         }
         pub fn delete_embedding_bucket_files(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let bucket_name: String = a.path("bucket_name")?;
-            Ok(send(c.embeddings().delete_embedding_bucket_files(&bucket_name)))
+            Ok(send(c.ai().embeddings().buckets().delete(&bucket_name)))
         }
         pub fn post_embedding_similarity_search(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::EmbeddingSimilaritySearchRequest = a.body()?;
-            Ok(send_json(c.embeddings().post_embedding_similarity_search(&body)))
+            Ok(
+                send_json(
+                    c
+                        .ai()
+                        .embeddings()
+                        .similarity_search(body.bucket_name.clone(), body.query.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn post_embedding_url(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::EmbeddingUrlRequest = a.body()?;
-            Ok(send_json(c.embeddings().post_embedding_url(&body)))
+            Ok(
+                send_json(
+                    c
+                        .ai()
+                        .embeddings()
+                        .url(body.bucket_name.clone(), body.url.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_embedding_task(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let task_id: String = a.path("task_id")?;
-            Ok(send_json(c.embeddings().get_embedding_task(&task_id)))
+            Ok(send_json(c.ai().embeddings().retrieve(&task_id)))
         }
     }
 
@@ -3563,31 +4535,53 @@ pub mod ops {
                 legal_name: a.query_opt("legal_name")?,
                 filter_legal_name_contains: a.query_opt("filter[legal_name][contains]")?,
             };
-            Ok(send_json(c.enterprises().list_enterprises(&params)))
+            Ok(send_json(c.enterprises().list().replace_input(params)))
         }
         pub fn create_enterprise(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::EnterpriseCreate = a.body()?;
-            Ok(send_json(c.enterprises().create_enterprise(&body)))
+            Ok(
+                send_json(
+                    c
+                        .enterprises()
+                        .create(
+                            body.billing_address.clone(),
+                            body.billing_contact.clone(),
+                            body.country_code.clone(),
+                            body.doing_business_as.clone(),
+                            body.fein.clone(),
+                            body.industry.clone(),
+                            body.jurisdiction_of_incorporation.clone(),
+                            body.legal_name.clone(),
+                            body.number_of_employees.clone(),
+                            body.organization_contact.clone(),
+                            body.organization_legal_type.clone(),
+                            body.organization_physical_address.clone(),
+                            body.organization_type.clone(),
+                            body.website.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_enterprise(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let enterprise_id: String = a.path("enterprise_id")?;
-            Ok(send_json(c.enterprises().get_enterprise(&enterprise_id)))
+            Ok(send_json(c.enterprises().retrieve(&enterprise_id)))
         }
         pub fn update_enterprise(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let enterprise_id: String = a.path("enterprise_id")?;
             let body: types::EnterpriseUpdate = a.body()?;
-            Ok(send_json(c.enterprises().update_enterprise(&enterprise_id, &body)))
+            Ok(send_json(c.enterprises().update(&enterprise_id).replace_input(body)))
         }
         pub fn delete_enterprise(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let enterprise_id: String = a.path("enterprise_id")?;
-            Ok(send(c.enterprises().delete_enterprise(&enterprise_id)))
+            Ok(send(c.enterprises().delete(&enterprise_id)))
         }
         pub fn activate_branded_calling(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let enterprise_id: String = a.path("enterprise_id")?;
-            Ok(send_json(c.enterprises().activate_branded_calling(&enterprise_id)))
+            Ok(send_json(c.enterprises().branded_calling(&enterprise_id)))
         }
     }
 
@@ -3599,7 +4593,7 @@ pub mod ops {
         use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_enum_endpoint(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let endpoint: types::GetEnumEndpointEndpoint = a.path("endpoint")?;
-            Ok(send_json(c.enum_api().get_enum_endpoint(&endpoint)))
+            Ok(send_json(c.messaging_10dlc().get_enum(&endpoint)))
         }
     }
 
@@ -3617,14 +4611,24 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.external_connections().list_external_connections(&params)))
+            Ok(send_json(c.external_connections().list().replace_input(params)))
         }
         pub fn create_external_connection(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateExternalConnectionRequest = a.body()?;
-            Ok(send_json(c.external_connections().create_external_connection(&body)))
+            Ok(
+                send_json(
+                    c
+                        .external_connections()
+                        .create(
+                            body.external_sip_connection.clone(),
+                            body.outbound.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn list_external_connection_log_messages(
             c: &Client,
@@ -3636,9 +4640,7 @@ pub mod ops {
             };
             Ok(
                 send_json(
-                    c
-                        .external_connections()
-                        .list_external_connection_log_messages(&params),
+                    c.external_connections().log_messages().list().replace_input(params),
                 ),
             )
         }
@@ -3647,36 +4649,28 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(
-                send_json(
-                    c.external_connections().get_external_connection_log_message(&id),
-                ),
-            )
+            Ok(send_json(c.external_connections().log_messages().retrieve(&id)))
         }
         pub fn delete_external_connection_log_message(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(
-                send_json(
-                    c.external_connections().delete_external_connection_log_message(&id),
-                ),
-            )
+            Ok(send_json(c.external_connections().log_messages().dismiss(&id)))
         }
         pub fn get_external_connection(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.external_connections().get_external_connection(&id)))
+            Ok(send_json(c.external_connections().retrieve(&id)))
         }
         pub fn delete_external_connection(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.external_connections().delete_external_connection(&id)))
+            Ok(send_json(c.external_connections().delete(&id)))
         }
         pub fn update_external_connection(
             c: &Client,
@@ -3686,7 +4680,10 @@ pub mod ops {
             let body: types::UpdateExternalConnectionRequest = a.body()?;
             Ok(
                 send_json(
-                    c.external_connections().update_external_connection(&id, &body),
+                    c
+                        .external_connections()
+                        .update(&id, body.outbound.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -3695,7 +4692,15 @@ pub mod ops {
             let params = telnyx_api::apis::external_connections::ListCivicAddressesParams {
                 filter: a.query_opt("filter")?,
             };
-            Ok(send_json(c.external_connections().list_civic_addresses(&id, &params)))
+            Ok(
+                send_json(
+                    c
+                        .external_connections()
+                        .civic_addresses()
+                        .list(&id)
+                        .replace_input(params),
+                ),
+            )
         }
         pub fn get_external_connection_civic_address(
             c: &Client,
@@ -3705,9 +4710,7 @@ pub mod ops {
             let address_id: String = a.path("address_id")?;
             Ok(
                 send_json(
-                    c
-                        .external_connections()
-                        .get_external_connection_civic_address(&id, &address_id),
+                    c.external_connections().civic_addresses().retrieve(&id, &address_id),
                 ),
             )
         }
@@ -3717,7 +4720,14 @@ pub mod ops {
             let body: types::UpdateLocationBody = a.body()?;
             Ok(
                 send_json(
-                    c.external_connections().update_location(&id, &location_id, &body),
+                    c
+                        .external_connections()
+                        .update_location(
+                            &id,
+                            &location_id,
+                            body.static_emergency_address_id.clone(),
+                        )
+                        .replace_input(body),
                 ),
             )
         }
@@ -3734,7 +4744,9 @@ pub mod ops {
                 send_json(
                     c
                         .external_connections()
-                        .list_external_connection_phone_numbers(&id, &params),
+                        .phone_numbers()
+                        .list(&id)
+                        .replace_input(params),
                 ),
             )
         }
@@ -3748,7 +4760,8 @@ pub mod ops {
                 send_json(
                     c
                         .external_connections()
-                        .get_external_connection_phone_number(&id, &phone_number_id),
+                        .phone_numbers()
+                        .retrieve(&id, &phone_number_id),
                 ),
             )
         }
@@ -3763,11 +4776,9 @@ pub mod ops {
                 send_json(
                     c
                         .external_connections()
-                        .update_external_connection_phone_number(
-                            &id,
-                            &phone_number_id,
-                            &body,
-                        ),
+                        .phone_numbers()
+                        .update(&id, &phone_number_id)
+                        .replace_input(body),
                 ),
             )
         }
@@ -3782,9 +4793,7 @@ pub mod ops {
             };
             Ok(
                 send_json(
-                    c
-                        .external_connections()
-                        .list_external_connection_releases(&id, &params),
+                    c.external_connections().releases().list(&id).replace_input(params),
                 ),
             )
         }
@@ -3794,13 +4803,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let release_id: String = a.path("release_id")?;
-            Ok(
-                send_json(
-                    c
-                        .external_connections()
-                        .get_external_connection_release(&id, &release_id),
-                ),
-            )
+            Ok(send_json(c.external_connections().releases().retrieve(&id, &release_id)))
         }
         pub fn list_external_connection_uploads(
             c: &Client,
@@ -3813,9 +4816,7 @@ pub mod ops {
             };
             Ok(
                 send_json(
-                    c
-                        .external_connections()
-                        .list_external_connection_uploads(&id, &params),
+                    c.external_connections().uploads().list(&id).replace_input(params),
                 ),
             )
         }
@@ -3829,7 +4830,9 @@ pub mod ops {
                 send_json(
                     c
                         .external_connections()
-                        .create_external_connection_upload(&id, &body),
+                        .uploads()
+                        .create(&id, body.number_ids.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -3838,22 +4841,14 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(
-                send_json(
-                    c.external_connections().refresh_external_connection_uploads(&id),
-                ),
-            )
+            Ok(send_json(c.external_connections().uploads().refresh_status(&id)))
         }
         pub fn get_external_connection_uploads_status(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(
-                send_json(
-                    c.external_connections().get_external_connection_uploads_status(&id),
-                ),
-            )
+            Ok(send_json(c.external_connections().uploads().pending_count(&id)))
         }
         pub fn get_external_connection_upload(
             c: &Client,
@@ -3861,24 +4856,18 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let ticket_id: String = a.path("ticket_id")?;
-            Ok(
-                send_json(
-                    c
-                        .external_connections()
-                        .get_external_connection_upload(&id, &ticket_id),
-                ),
-            )
+            Ok(send_json(c.external_connections().uploads().retrieve(&id, &ticket_id)))
         }
         pub fn retry_upload(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let ticket_id: String = a.path("ticket_id")?;
-            Ok(send_json(c.external_connections().retry_upload(&id, &ticket_id)))
+            Ok(send_json(c.external_connections().uploads().retry(&id, &ticket_id)))
         }
         pub fn operator_connect_refresh(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send_json(c.external_connections().operator_connect_refresh()))
+            Ok(send_json(c.operator_connect().actions().refresh()))
         }
     }
 
@@ -3889,28 +4878,37 @@ pub mod ops {
         #[allow(unused_imports)]
         use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_finetuningjob(c: &Client, _a: &Args) -> Result<CallFuture, String> {
-            Ok(send_json(c.fine_tuning().get_finetuningjob()))
+            Ok(send_json(c.ai().fine_tuning().jobs().list()))
         }
         pub fn create_new_finetuningjob(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateFineTuningJobRequest = a.body()?;
-            Ok(send_json(c.fine_tuning().create_new_finetuningjob(&body)))
+            Ok(
+                send_json(
+                    c
+                        .ai()
+                        .fine_tuning()
+                        .jobs()
+                        .create(body.model.clone(), body.training_file.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_finetuningjob_by_job_id(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let job_id: String = a.path("job_id")?;
-            Ok(send_json(c.fine_tuning().get_finetuningjob_by_job_id(&job_id)))
+            Ok(send_json(c.ai().fine_tuning().jobs().retrieve(&job_id)))
         }
         pub fn cancel_new_finetuningjob(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let job_id: String = a.path("job_id")?;
-            Ok(send_json(c.fine_tuning().cancel_new_finetuningjob(&job_id)))
+            Ok(send_json(c.ai().fine_tuning().jobs().cancel(&job_id)))
         }
     }
 
@@ -3929,28 +4927,35 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send_json(c.fqdn_connections().list_fqdn_connections(&params)))
+            Ok(send_json(c.fqdn_connections().list().replace_input(params)))
         }
         pub fn create_fqdn_connection(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateFqdnConnectionRequest = a.body()?;
-            Ok(send_json(c.fqdn_connections().create_fqdn_connection(&body)))
+            Ok(
+                send_json(
+                    c
+                        .fqdn_connections()
+                        .create(body.connection_name.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn retrieve_fqdn_connection(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.fqdn_connections().retrieve_fqdn_connection(&id)))
+            Ok(send_json(c.fqdn_connections().retrieve(&id)))
         }
         pub fn delete_fqdn_connection(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.fqdn_connections().delete_fqdn_connection(&id)))
+            Ok(send_json(c.fqdn_connections().delete(&id)))
         }
         pub fn update_fqdn_connection(
             c: &Client,
@@ -3958,7 +4963,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdateFqdnConnectionRequest = a.body()?;
-            Ok(send_json(c.fqdn_connections().update_fqdn_connection(&id, &body)))
+            Ok(send_json(c.fqdn_connections().update(&id).replace_input(body)))
         }
     }
 
@@ -3973,24 +4978,35 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send_json(c.fqdns().list_fqdns(&params)))
+            Ok(send_json(c.fqdns().list().replace_input(params)))
         }
         pub fn create_fqdn(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateFqdnRequest = a.body()?;
-            Ok(send_json(c.fqdns().create_fqdn(&body)))
+            Ok(
+                send_json(
+                    c
+                        .fqdns()
+                        .create(
+                            body.connection_id.clone(),
+                            body.dns_record_type.clone(),
+                            body.fqdn.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn retrieve_fqdn(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.fqdns().retrieve_fqdn(&id)))
+            Ok(send_json(c.fqdns().retrieve(&id)))
         }
         pub fn delete_fqdn(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.fqdns().delete_fqdn(&id)))
+            Ok(send_json(c.fqdns().delete(&id)))
         }
         pub fn update_fqdn(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdateFqdnRequest = a.body()?;
-            Ok(send_json(c.fqdns().update_fqdn(&id, &body)))
+            Ok(send_json(c.fqdns().update(&id).replace_input(body)))
         }
     }
 
@@ -4004,7 +5020,7 @@ pub mod ops {
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send_json(c.global_ips().list_global_ip_allowed_ports()))
+            Ok(send_json(c.global_ip_allowed_ports().list()))
         }
         pub fn get_global_ip_assignment_health(
             c: &Client,
@@ -4013,7 +5029,11 @@ pub mod ops {
             let params = telnyx_api::apis::global_ips::GetGlobalIpAssignmentHealthParams {
                 filter: a.query_opt("filter")?,
             };
-            Ok(send_json(c.global_ips().get_global_ip_assignment_health(&params)))
+            Ok(
+                send_json(
+                    c.global_ip_assignment_health().retrieve().replace_input(params),
+                ),
+            )
         }
         pub fn list_global_ip_assignments(
             c: &Client,
@@ -4022,28 +5042,28 @@ pub mod ops {
             let params = telnyx_api::apis::global_ips::ListGlobalIpAssignmentsParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.global_ips().list_global_ip_assignments(&params)))
+            Ok(send_json(c.global_ip_assignments().list().replace_input(params)))
         }
         pub fn create_global_ip_assignment(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::GlobalIpAssignment = a.body()?;
-            Ok(send_json(c.global_ips().create_global_ip_assignment(&body)))
+            Ok(send_json(c.global_ip_assignments().create().replace_input(body)))
         }
         pub fn get_global_ip_assignment(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.global_ips().get_global_ip_assignment(&id)))
+            Ok(send_json(c.global_ip_assignments().retrieve(&id)))
         }
         pub fn delete_global_ip_assignment(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.global_ips().delete_global_ip_assignment(&id)))
+            Ok(send_json(c.global_ip_assignments().delete(&id)))
         }
         pub fn update_global_ip_assignment(
             c: &Client,
@@ -4051,7 +5071,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::GlobalIpAssignmentUpdate = a.body()?;
-            Ok(send_json(c.global_ips().update_global_ip_assignment(&id, &body)))
+            Ok(send_json(c.global_ip_assignments().update(&id).replace_input(body)))
         }
         pub fn get_global_ip_assignment_usage(
             c: &Client,
@@ -4060,13 +5080,17 @@ pub mod ops {
             let params = telnyx_api::apis::global_ips::GetGlobalIpAssignmentUsageParams {
                 filter: a.query_opt("filter")?,
             };
-            Ok(send_json(c.global_ips().get_global_ip_assignment_usage(&params)))
+            Ok(
+                send_json(
+                    c.global_ip_assignments_usage().retrieve().replace_input(params),
+                ),
+            )
         }
         pub fn list_global_ip_health_check_types(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send_json(c.global_ips().list_global_ip_health_check_types()))
+            Ok(send_json(c.global_ip_health_check_types().list()))
         }
         pub fn list_global_ip_health_checks(
             c: &Client,
@@ -4075,28 +5099,28 @@ pub mod ops {
             let params = telnyx_api::apis::global_ips::ListGlobalIpHealthChecksParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.global_ips().list_global_ip_health_checks(&params)))
+            Ok(send_json(c.global_ip_health_checks().list().replace_input(params)))
         }
         pub fn create_global_ip_health_check(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::GlobalIpHealthCheck = a.body()?;
-            Ok(send_json(c.global_ips().create_global_ip_health_check(&body)))
+            Ok(send_json(c.global_ip_health_checks().create().replace_input(body)))
         }
         pub fn get_global_ip_health_check(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.global_ips().get_global_ip_health_check(&id)))
+            Ok(send_json(c.global_ip_health_checks().retrieve(&id)))
         }
         pub fn delete_global_ip_health_check(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.global_ips().delete_global_ip_health_check(&id)))
+            Ok(send_json(c.global_ip_health_checks().delete(&id)))
         }
         pub fn get_global_ip_latency(
             c: &Client,
@@ -4105,37 +5129,37 @@ pub mod ops {
             let params = telnyx_api::apis::global_ips::GetGlobalIpLatencyParams {
                 filter: a.query_opt("filter")?,
             };
-            Ok(send_json(c.global_ips().get_global_ip_latency(&params)))
+            Ok(send_json(c.global_ip_latency().retrieve().replace_input(params)))
         }
         pub fn list_global_ip_protocols(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send_json(c.global_ips().list_global_ip_protocols()))
+            Ok(send_json(c.global_ip_protocols().list()))
         }
         pub fn get_global_ip_usage(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::global_ips::GetGlobalIpUsageParams {
                 filter: a.query_opt("filter")?,
             };
-            Ok(send_json(c.global_ips().get_global_ip_usage(&params)))
+            Ok(send_json(c.global_ip_usage().retrieve().replace_input(params)))
         }
         pub fn list_global_ips(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::global_ips::ListGlobalIpsParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.global_ips().list_global_ips(&params)))
+            Ok(send_json(c.global_ips().list().replace_input(params)))
         }
         pub fn create_global_ip(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::GlobalIp = a.body()?;
-            Ok(send_json(c.global_ips().create_global_ip(&body)))
+            Ok(send_json(c.global_ips().create().replace_input(body)))
         }
         pub fn get_global_ip(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.global_ips().get_global_ip(&id)))
+            Ok(send_json(c.global_ips().retrieve(&id)))
         }
         pub fn delete_global_ip(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.global_ips().delete_global_ip(&id)))
+            Ok(send_json(c.global_ips().delete(&id)))
         }
     }
 
@@ -4154,7 +5178,7 @@ pub mod ops {
             };
             Ok(
                 send_json(
-                    c.hosted_numbers().list_messaging_hosted_number_orders(&params),
+                    c.messaging_hosted_number_orders().list().replace_input(params),
                 ),
             )
         }
@@ -4163,28 +5187,39 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateMessagingHostedNumberOrderRequest = a.body()?;
-            Ok(send_json(c.hosted_numbers().create_messaging_hosted_number_order(&body)))
+            Ok(
+                send_json(
+                    c.messaging_hosted_number_orders().create().replace_input(body),
+                ),
+            )
         }
         pub fn check_eligibility_numbers(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::EligibilityNumbersRequest = a.body()?;
-            Ok(send_json(c.hosted_numbers().check_eligibility_numbers(&body)))
+            Ok(
+                send_json(
+                    c
+                        .messaging_hosted_number_orders()
+                        .check_eligibility(body.phone_numbers.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_messaging_hosted_number_order(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.hosted_numbers().get_messaging_hosted_number_order(&id)))
+            Ok(send_json(c.messaging_hosted_number_orders().retrieve(&id)))
         }
         pub fn delete_messaging_hosted_number_order(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.hosted_numbers().delete_messaging_hosted_number_order(&id)))
+            Ok(send_json(c.messaging_hosted_number_orders().delete(&id)))
         }
         pub fn upload_messaging_hosted_number_order_file(
             c: &Client,
@@ -4195,8 +5230,10 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .hosted_numbers()
-                        .upload_messaging_hosted_number_order_file(&id, &body),
+                        .messaging_hosted_number_orders()
+                        .actions()
+                        .upload_file(&id)
+                        .replace_input(body),
                 ),
             )
         }
@@ -4209,11 +5246,9 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .hosted_numbers()
-                        .validate_verification_codes_for_messaging_hosted_number_order(
-                            &id,
-                            &body,
-                        ),
+                        .messaging_hosted_number_orders()
+                        .validate_codes(&id, body.verification_codes.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -4226,11 +5261,13 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .hosted_numbers()
-                        .create_verification_codes_for_messaging_hosted_number_order(
+                        .messaging_hosted_number_orders()
+                        .create_verification_codes(
                             &id,
-                            &body,
-                        ),
+                            body.phone_numbers.clone(),
+                            body.verification_method.clone(),
+                        )
+                        .replace_input(body),
                 ),
             )
         }
@@ -4239,7 +5276,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.hosted_numbers().delete_messaging_hosted_number(&id)))
+            Ok(send_json(c.messaging_hosted_numbers().delete(&id)))
         }
     }
 
@@ -4257,11 +5294,7 @@ pub mod ops {
                 page_number: a.query_opt("page_number")?,
                 page_size: a.query_opt("page_size")?,
             };
-            Ok(
-                send_json(
-                    c.inexplicit_number_orders().list_inexplicit_number_orders(&params),
-                ),
-            )
+            Ok(send_json(c.inexplicit_number_orders().list().replace_input(params)))
         }
         pub fn create_inexplicit_number_order(
             c: &Client,
@@ -4270,7 +5303,10 @@ pub mod ops {
             let body: types::InexplicitNumberOrderRequest = a.body()?;
             Ok(
                 send_json(
-                    c.inexplicit_number_orders().create_inexplicit_number_order(&body),
+                    c
+                        .inexplicit_number_orders()
+                        .create(body.ordering_groups.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -4279,11 +5315,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(
-                send_json(
-                    c.inexplicit_number_orders().retrieve_inexplicit_number_order(&id),
-                ),
-            )
+            Ok(send_json(c.inexplicit_number_orders().retrieve(&id)))
         }
     }
 
@@ -4304,9 +5336,7 @@ pub mod ops {
             };
             Ok(
                 send_json(
-                    c
-                        .infringement_claims()
-                        .list_infringement_claims_for_dir(&dir_id, &params),
+                    c.dir().list_infringement_claims(&dir_id).replace_input(params),
                 ),
             )
         }
@@ -4318,7 +5348,17 @@ pub mod ops {
             let body: types::DirInfringementUpdateRequest = a.body()?;
             Ok(
                 send_json(
-                    c.infringement_claims().update_dir_infringement(&dir_id, &body),
+                    c
+                        .dir()
+                        .update_infringement(
+                            &dir_id,
+                            body.certify_brand_is_accurate,
+                            body.certify_ip_ownership,
+                            body.certify_no_infringement,
+                            body.certify_no_shaft_content,
+                            body.infringement_resolution_notes.clone(),
+                        )
+                        .replace_input(body),
                 ),
             )
         }
@@ -4327,7 +5367,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let claim_id: String = a.path("claim_id")?;
-            Ok(send_json(c.infringement_claims().get_infringement_claim(&claim_id)))
+            Ok(send_json(c.infringement_claims().retrieve(&claim_id)))
         }
         pub fn contest_infringement_claim(
             c: &Client,
@@ -4337,7 +5377,10 @@ pub mod ops {
             let body: types::InfringementClaimContest = a.body()?;
             Ok(
                 send_json(
-                    c.infringement_claims().contest_infringement_claim(&claim_id, &body),
+                    c
+                        .infringement_claims()
+                        .contest(&claim_id, body.contest_notes.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -4357,21 +5400,28 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send_json(c.integration_secrets().list_integration_secrets(&params)))
+            Ok(send_json(c.integration_secrets().list().replace_input(params)))
         }
         pub fn create_integration_secret(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateIntegrationSecretRequest = a.body()?;
-            Ok(send_json(c.integration_secrets().create_integration_secret(&body)))
+            Ok(
+                send_json(
+                    c
+                        .integration_secrets()
+                        .create(body.identifier.clone(), body.type_.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn delete_integration_secret(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.integration_secrets().delete_integration_secret(&id)))
+            Ok(send(c.integration_secrets().delete(&id)))
         }
     }
 
@@ -4382,13 +5432,13 @@ pub mod ops {
         #[allow(unused_imports)]
         use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_integrations(c: &Client, _a: &Args) -> Result<CallFuture, String> {
-            Ok(send_json(c.integrations().list_integrations()))
+            Ok(send_json(c.ai().integrations().list()))
         }
         pub fn list_user_integrations(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send_json(c.integrations().list_user_integrations()))
+            Ok(send_json(c.ai().integrations().connections().list()))
         }
         pub fn get_user_integration_by_id(
             c: &Client,
@@ -4397,7 +5447,7 @@ pub mod ops {
             let user_connection_id: String = a.path("user_connection_id")?;
             Ok(
                 send_json(
-                    c.integrations().get_user_integration_by_id(&user_connection_id),
+                    c.ai().integrations().connections().retrieve(&user_connection_id),
                 ),
             )
         }
@@ -4406,14 +5456,14 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let user_connection_id: String = a.path("user_connection_id")?;
-            Ok(send(c.integrations().delete_integration_connection(&user_connection_id)))
+            Ok(send(c.ai().integrations().connections().delete(&user_connection_id)))
         }
         pub fn list_integration_by_id(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let integration_id: String = a.path("integration_id")?;
-            Ok(send_json(c.integrations().list_integration_by_id(&integration_id)))
+            Ok(send_json(c.ai().integrations().retrieve(&integration_id)))
         }
     }
 
@@ -4430,7 +5480,7 @@ pub mod ops {
             let params = telnyx_api::apis::inventory_level::CreateInventoryCoverageParams {
                 filter: a.query_opt("filter")?,
             };
-            Ok(send_json(c.inventory_level().create_inventory_coverage(&params)))
+            Ok(send_json(c.inventory_coverage().list().replace_input(params)))
         }
     }
 
@@ -4451,7 +5501,7 @@ pub mod ops {
             };
             Ok(
                 send_json_or_text(
-                    c.invoices().get_monthly_charges_breakdown(&start_date, &params),
+                    c.charges_breakdown().retrieve(&start_date).replace_input(params),
                 ),
             )
         }
@@ -4461,25 +5511,21 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let start_date: String = a.query("start_date")?;
             let end_date: String = a.query("end_date")?;
-            Ok(
-                send_json(
-                    c.invoices().get_monthly_charges_summary(&start_date, &end_date),
-                ),
-            )
+            Ok(send_json(c.charges_summary().retrieve(&start_date, &end_date)))
         }
         pub fn list_invoices(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::invoices::ListInvoicesParams {
                 sort: a.query_opt("sort")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.invoices().list_invoices(&params)))
+            Ok(send_json(c.invoices().list().replace_input(params)))
         }
         pub fn get_invoice_by_id(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let params = telnyx_api::apis::invoices::GetInvoiceByIdParams {
                 action: a.query_opt("action")?,
             };
-            Ok(send_json(c.invoices().get_invoice_by_id(&id, &params)))
+            Ok(send_json(c.invoices().retrieve(&id).replace_input(params)))
         }
     }
 
@@ -4497,32 +5543,35 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.ip_addresses().list_access_ip_addresses(&params)))
+            Ok(send_json(c.access_ip_address().list().replace_input(params)))
         }
         pub fn create_access_ip_address(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::AccessIpAddressPost = a.body()?;
-            Ok(send_json(c.ip_addresses().create_access_ip_address(&body)))
+            Ok(
+                send_json(
+                    c
+                        .access_ip_address()
+                        .create(body.ip_address.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_access_ip_address(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let access_ip_address_id: String = a.path("access_ip_address_id")?;
-            Ok(send_json(c.ip_addresses().get_access_ip_address(&access_ip_address_id)))
+            Ok(send_json(c.access_ip_address().retrieve(&access_ip_address_id)))
         }
         pub fn delete_access_ip_address(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let access_ip_address_id: String = a.path("access_ip_address_id")?;
-            Ok(
-                send_json(
-                    c.ip_addresses().delete_access_ip_address(&access_ip_address_id),
-                ),
-            )
+            Ok(send_json(c.access_ip_address().delete(&access_ip_address_id)))
         }
     }
 
@@ -4538,27 +5587,27 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send_json(c.ip_connections().list_ip_connections(&params)))
+            Ok(send_json(c.ip_connections().list().replace_input(params)))
         }
         pub fn create_ip_connection(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateIpConnectionRequest = a.body()?;
-            Ok(send_json(c.ip_connections().create_ip_connection(&body)))
+            Ok(send_json(c.ip_connections().create().replace_input(body)))
         }
         pub fn retrieve_ip_connection(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.ip_connections().retrieve_ip_connection(&id)))
+            Ok(send_json(c.ip_connections().retrieve(&id)))
         }
         pub fn delete_ip_connection(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.ip_connections().delete_ip_connection(&id)))
+            Ok(send_json(c.ip_connections().delete(&id)))
         }
         pub fn update_ip_connection(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdateIpConnectionRequest = a.body()?;
-            Ok(send_json(c.ip_connections().update_ip_connection(&id, &body)))
+            Ok(send_json(c.ip_connections().update(&id).replace_input(body)))
         }
     }
 
@@ -4576,21 +5625,28 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.ip_ranges().list_access_ip_ranges(&params)))
+            Ok(send_json(c.access_ip_ranges().list().replace_input(params)))
         }
         pub fn create_access_ip_range(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::AccessIpRangePost = a.body()?;
-            Ok(send_json(c.ip_ranges().create_access_ip_range(&body)))
+            Ok(
+                send_json(
+                    c
+                        .access_ip_ranges()
+                        .create(body.cidr_block.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn delete_access_ip_range(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let access_ip_range_id: String = a.path("access_ip_range_id")?;
-            Ok(send_json(c.ip_ranges().delete_access_ip_range(&access_ip_range_id)))
+            Ok(send_json(c.access_ip_ranges().delete(&access_ip_range_id)))
         }
     }
 
@@ -4605,24 +5661,28 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send_json(c.ips().list_ips(&params)))
+            Ok(send_json(c.ips().list().replace_input(params)))
         }
         pub fn create_ip(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateIpRequest = a.body()?;
-            Ok(send_json(c.ips().create_ip(&body)))
+            Ok(send_json(c.ips().create(body.ip_address.clone()).replace_input(body)))
         }
         pub fn retrieve_ip(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.ips().retrieve_ip(&id)))
+            Ok(send_json(c.ips().retrieve(&id)))
         }
         pub fn delete_ip(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.ips().delete_ip(&id)))
+            Ok(send_json(c.ips().delete(&id)))
         }
         pub fn update_ip(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdateIpRequest = a.body()?;
-            Ok(send_json(c.ips().update_ip(&id, &body)))
+            Ok(
+                send_json(
+                    c.ips().update(&id, body.ip_address.clone()).replace_input(body),
+                ),
+            )
         }
     }
 
@@ -4639,12 +5699,12 @@ pub mod ops {
                 limit: a.query_opt("limit")?,
                 cursor: a.query_opt("cursor")?,
             };
-            Ok(send_json(c.kv_keys().list_kv_keys(&id, &params)))
+            Ok(send_json(c.storage().kvs().keys().list(&id).replace_input(params)))
         }
         pub fn get_kv_key(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let key: String = a.path("key")?;
-            Ok(send(c.kv_keys().get_kv_key(&id, &key)))
+            Ok(send(c.storage().kvs().keys().retrieve(&id, &key)))
         }
         pub fn put_kv_key(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
@@ -4655,15 +5715,18 @@ pub mod ops {
             Ok(
                 send(
                     c
-                        .kv_keys()
-                        .put_kv_key(&id, &key, bytes::Bytes::from(a.raw_body()), &params),
+                        .storage()
+                        .kvs()
+                        .keys()
+                        .update(&id, &key, bytes::Bytes::from(a.raw_body()))
+                        .replace_input(params),
                 ),
             )
         }
         pub fn delete_kv_key(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let key: String = a.path("key")?;
-            Ok(send(c.kv_keys().delete_kv_key(&id, &key)))
+            Ok(send(c.storage().kvs().keys().delete(&id, &key)))
         }
     }
 
@@ -4678,19 +5741,23 @@ pub mod ops {
                 page_number: a.query_opt("page[number]")?,
                 page_size: a.query_opt("page[size]")?,
             };
-            Ok(send_json(c.kv_namespaces().list_kv_namespaces(&params)))
+            Ok(send_json(c.storage().kvs().list().replace_input(params)))
         }
         pub fn create_kv_namespace(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateKvNamespaceRequest = a.body()?;
-            Ok(send_json(c.kv_namespaces().create_kv_namespace(&body)))
+            Ok(
+                send_json(
+                    c.storage().kvs().create(body.name.clone()).replace_input(body),
+                ),
+            )
         }
         pub fn get_kv_namespace(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.kv_namespaces().get_kv_namespace(&id)))
+            Ok(send_json(c.storage().kvs().retrieve(&id)))
         }
         pub fn delete_kv_namespace(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.kv_namespaces().delete_kv_namespace(&id)))
+            Ok(send_json(c.storage().kvs().delete(&id)))
         }
     }
 
@@ -4710,14 +5777,21 @@ pub mod ops {
                 sort: a.query_opt("sort")?,
                 include_cancelled_accounts: a.query_opt("include_cancelled_accounts")?,
             };
-            Ok(send_json(c.managed_accounts().list_managed_accounts(&params)))
+            Ok(send_json(c.managed_accounts().list().replace_input(params)))
         }
         pub fn create_managed_account(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateManagedAccountRequest = a.body()?;
-            Ok(send_json(c.managed_accounts().create_managed_account(&body)))
+            Ok(
+                send_json(
+                    c
+                        .managed_accounts()
+                        .create(body.business_name.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn list_allocatable_global_outbound_channels(
             c: &Client,
@@ -4725,7 +5799,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             Ok(
                 send_json(
-                    c.managed_accounts().list_allocatable_global_outbound_channels(),
+                    c.managed_accounts().get_allocatable_global_outbound_channels(),
                 ),
             )
         }
@@ -4734,7 +5808,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.managed_accounts().retrieve_managed_account(&id)))
+            Ok(send_json(c.managed_accounts().retrieve(&id)))
         }
         pub fn update_managed_account(
             c: &Client,
@@ -4742,14 +5816,14 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdateManagedAccountRequest = a.body()?;
-            Ok(send_json(c.managed_accounts().update_managed_account(&id, &body)))
+            Ok(send_json(c.managed_accounts().update(&id).replace_input(body)))
         }
         pub fn disable_managed_account(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.managed_accounts().disable_managed_account(&id)))
+            Ok(send_json(c.managed_accounts().actions().disable(&id)))
         }
         pub fn enable_managed_account(
             c: &Client,
@@ -4757,7 +5831,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::EnableManagedAccountBody = a.body()?;
-            Ok(send_json(c.managed_accounts().enable_managed_account(&id, &body)))
+            Ok(send_json(c.managed_accounts().actions().enable(&id).replace_input(body)))
         }
         pub fn update_managed_account_global_channel_limit(
             c: &Client,
@@ -4769,7 +5843,8 @@ pub mod ops {
                 send_json(
                     c
                         .managed_accounts()
-                        .update_managed_account_global_channel_limit(&id, &body),
+                        .update_global_channel_limit(&id)
+                        .replace_input(body),
                 ),
             )
         }
@@ -4788,24 +5863,36 @@ pub mod ops {
                 page_size: a.query_opt("page[size]")?,
                 page_number: a.query_opt("page[number]")?,
             };
-            Ok(send_json(c.mcp_servers().list_mcp_servers(&params)))
+            Ok(send_json(c.ai().mcp_servers().list().replace_input(params)))
         }
         pub fn create_mcp_server(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateMcpServerRequest = a.body()?;
-            Ok(send_json(c.mcp_servers().create_mcp_server(&body)))
+            Ok(
+                send_json(
+                    c
+                        .ai()
+                        .mcp_servers()
+                        .create(body.name.clone(), body.type_.clone(), body.url.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_mcp_server(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let mcp_server_id: String = a.path("mcp_server_id")?;
-            Ok(send_json(c.mcp_servers().get_mcp_server(&mcp_server_id)))
+            Ok(send_json(c.ai().mcp_servers().retrieve(&mcp_server_id)))
         }
         pub fn update_mcp_server(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let mcp_server_id: String = a.path("mcp_server_id")?;
             let body: types::UpdateMcpServerRequest = a.body()?;
-            Ok(send_json(c.mcp_servers().update_mcp_server(&mcp_server_id, &body)))
+            Ok(
+                send_json(
+                    c.ai().mcp_servers().update(&mcp_server_id).replace_input(body),
+                ),
+            )
         }
         pub fn delete_mcp_server(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let mcp_server_id: String = a.path("mcp_server_id")?;
-            Ok(send(c.mcp_servers().delete_mcp_server(&mcp_server_id)))
+            Ok(send(c.ai().mcp_servers().delete(&mcp_server_id)))
         }
     }
 
@@ -4827,7 +5914,7 @@ pub mod ops {
                 status: a.query_opt("status")?,
                 message_type: a.query_opt("message_type")?,
             };
-            Ok(send_json(c.mdr_detail_reports().get_paginated_mdrs(&params)))
+            Ok(send_json(c.reports().list_mdrs().replace_input(params)))
         }
     }
 
@@ -4838,19 +5925,46 @@ pub mod ops {
         #[allow(unused_imports)]
         use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_mdr_requests(c: &Client, _a: &Args) -> Result<CallFuture, String> {
-            Ok(send_json(c.mdr_detailed_reports().get_mdr_requests()))
+            Ok(
+                send_json(
+                    c.legacy().reporting().batch_detail_records().messaging().list(),
+                ),
+            )
         }
         pub fn submit_mdr_request(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::MdrDetailedRequest = a.body()?;
-            Ok(send_json(c.mdr_detailed_reports().submit_mdr_request(&body)))
+            Ok(
+                send_json(
+                    c
+                        .legacy()
+                        .reporting()
+                        .batch_detail_records()
+                        .messaging()
+                        .create(body.end_time.clone(), body.start_time.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_mdr_request(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.mdr_detailed_reports().get_mdr_request(&id)))
+            Ok(
+                send_json(
+                    c
+                        .legacy()
+                        .reporting()
+                        .batch_detail_records()
+                        .messaging()
+                        .retrieve(&id),
+                ),
+            )
         }
         pub fn delete_mdr_request(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.mdr_detailed_reports().delete_mdr_request(&id)))
+            Ok(
+                send_json(
+                    c.legacy().reporting().batch_detail_records().messaging().delete(&id),
+                ),
+            )
         }
     }
 
@@ -4868,25 +5982,49 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 per_page: a.query_opt("per_page")?,
             };
-            Ok(send_json(c.mdr_usage_reports().list_legacy_mdr_usage_reports(&params)))
+            Ok(
+                send_json(
+                    c
+                        .legacy()
+                        .reporting()
+                        .usage_reports()
+                        .messaging()
+                        .list()
+                        .replace_input(params),
+                ),
+            )
         }
         pub fn submit_mdr_usage_report(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::MdrUsageRequestLegacy = a.body()?;
-            Ok(send_json(c.mdr_usage_reports().submit_mdr_usage_report(&body)))
+            Ok(
+                send_json(
+                    c
+                        .legacy()
+                        .reporting()
+                        .usage_reports()
+                        .messaging()
+                        .create(body.aggregation_type)
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_mdr_usage_report(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.mdr_usage_reports().get_mdr_usage_report(&id)))
+            Ok(
+                send_json(
+                    c.legacy().reporting().usage_reports().messaging().retrieve(&id),
+                ),
+            )
         }
         pub fn delete_mdr_usage_report(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.mdr_usage_reports().delete_mdr_usage_report(&id)))
+            Ok(send_json(c.legacy().reporting().usage_reports().messaging().delete(&id)))
         }
         pub fn get_mdr_usage_reports(
             c: &Client,
@@ -4895,11 +6033,23 @@ pub mod ops {
             let params = telnyx_api::apis::mdr_usage_reports::GetMdrUsageReportsParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.mdr_usage_reports().get_mdr_usage_reports(&params)))
+            Ok(send_json(c.reports().mdr_usage_reports().list().replace_input(params)))
         }
         pub fn submit_usage_report(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::MdrPostUsageReportRequest = a.body()?;
-            Ok(send_json(c.mdr_usage_reports().submit_usage_report(&body)))
+            Ok(
+                send_json(
+                    c
+                        .reports()
+                        .mdr_usage_reports()
+                        .create(
+                            body.aggregation_type.clone(),
+                            body.end_date.clone(),
+                            body.start_date.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_mdr_usage_report_sync(
             c: &Client,
@@ -4915,18 +6065,20 @@ pub mod ops {
             Ok(
                 send_json(
                     c
+                        .reports()
                         .mdr_usage_reports()
-                        .get_mdr_usage_report_sync(&aggregation_type, &params),
+                        .fetch_sync(&aggregation_type)
+                        .replace_input(params),
                 ),
             )
         }
         pub fn get_usage_report(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.mdr_usage_reports().get_usage_report(&id)))
+            Ok(send_json(c.reports().mdr_usage_reports().retrieve(&id)))
         }
         pub fn delete_usage_report(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.mdr_usage_reports().delete_usage_report(&id)))
+            Ok(send_json(c.reports().mdr_usage_reports().delete(&id)))
         }
     }
 
@@ -4940,28 +6092,28 @@ pub mod ops {
             let params = telnyx_api::apis::media_storage_api::ListMediaStorageParams {
                 filter: a.query_opt("filter")?,
             };
-            Ok(send_json(c.media_storage_api().list_media_storage(&params)))
+            Ok(send_json(c.media().list().replace_input(params)))
         }
         pub fn create_media_storage(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::UploadMediaRequest = a.body()?;
-            Ok(send_json(c.media_storage_api().create_media_storage(&body)))
+            Ok(send_json(c.media().upload(body.media_url.clone()).replace_input(body)))
         }
         pub fn get_media_storage(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let media_name: String = a.path("media_name")?;
-            Ok(send_json(c.media_storage_api().get_media_storage(&media_name)))
+            Ok(send_json(c.media().retrieve(&media_name)))
         }
         pub fn update_media_storage(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let media_name: String = a.path("media_name")?;
             let body: types::UpdateMediaRequest = a.body()?;
-            Ok(send_json(c.media_storage_api().update_media_storage(&media_name, &body)))
+            Ok(send_json(c.media().update(&media_name).replace_input(body)))
         }
         pub fn delete_media_storage(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let media_name: String = a.path("media_name")?;
-            Ok(send(c.media_storage_api().delete_media_storage(&media_name)))
+            Ok(send(c.media().delete(&media_name)))
         }
         pub fn download_media(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let media_name: String = a.path("media_name")?;
-            Ok(send(c.media_storage_api().download_media(&media_name)))
+            Ok(send(c.media().download(&media_name)))
         }
     }
 
@@ -4973,61 +6125,104 @@ pub mod ops {
         use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn send_message(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateMessageRequest = a.body()?;
-            Ok(send_json(c.messages().send_message(&body)))
+            Ok(send_json(c.messages().send(body.to.clone()).replace_input(body)))
         }
         pub fn send_alphanumeric_sender_id_message(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::SendAlphanumericSenderIdMessageBody = a.body()?;
-            Ok(send_json(c.messages().send_alphanumeric_sender_id_message(&body)))
+            Ok(
+                send_json(
+                    c
+                        .messages()
+                        .send_with_alphanumeric_sender(
+                            body.from.clone(),
+                            body.messaging_profile_id.clone(),
+                            body.text.clone(),
+                            body.to.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_group_mms_messages(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let message_id: String = a.path("message_id")?;
-            Ok(send_json(c.messages().get_group_mms_messages(&message_id)))
+            Ok(send_json(c.messages().retrieve_group_messages(&message_id)))
         }
         pub fn create_group_mms_message(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateGroupMmsMessageRequest = a.body()?;
-            Ok(send_json(c.messages().create_group_mms_message(&body)))
+            Ok(
+                send_json(
+                    c
+                        .messages()
+                        .send_group_mms(body.from.clone(), body.to.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn create_long_code_message(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateLongCodeMessageRequest = a.body()?;
-            Ok(send_json(c.messages().create_long_code_message(&body)))
+            Ok(
+                send_json(
+                    c
+                        .messages()
+                        .send_long_code(body.from.clone(), body.to.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn create_number_pool_message(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateNumberPoolMessageRequest = a.body()?;
-            Ok(send_json(c.messages().create_number_pool_message(&body)))
+            Ok(
+                send_json(
+                    c
+                        .messages()
+                        .send_number_pool(
+                            body.messaging_profile_id.clone(),
+                            body.to.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn schedule_message(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateScheduledMessageRequest = a.body()?;
-            Ok(send_json(c.messages().schedule_message(&body)))
+            Ok(send_json(c.messages().schedule(body.to.clone()).replace_input(body)))
         }
         pub fn create_short_code_message(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateShortCodeMessageRequest = a.body()?;
-            Ok(send_json(c.messages().create_short_code_message(&body)))
+            Ok(
+                send_json(
+                    c
+                        .messages()
+                        .send_short_code(body.from.clone(), body.to.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_message(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.messages().get_message(&id)))
+            Ok(send_json(c.messages().retrieve(&id)))
         }
         pub fn cancel_message(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.messages().cancel_message(&id)))
+            Ok(send_json(c.messages().cancel_scheduled(&id)))
         }
     }
 
@@ -5047,28 +6242,38 @@ pub mod ops {
                 page_number: a.query_opt("page[number]")?,
                 page_size: a.query_opt("page[size]")?,
             };
-            Ok(send_json(c.messaging().list_alphanumeric_sender_ids(&params)))
+            Ok(send_json(c.alphanumeric_sender_ids().list().replace_input(params)))
         }
         pub fn create_alphanumeric_sender_id(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateAlphanumericSenderIdRequest = a.body()?;
-            Ok(send_json(c.messaging().create_alphanumeric_sender_id(&body)))
+            Ok(
+                send_json(
+                    c
+                        .alphanumeric_sender_ids()
+                        .create(
+                            body.alphanumeric_sender_id.clone(),
+                            body.messaging_profile_id.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_alphanumeric_sender_id(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.messaging().get_alphanumeric_sender_id(&id)))
+            Ok(send_json(c.alphanumeric_sender_ids().retrieve(&id)))
         }
         pub fn delete_alphanumeric_sender_id(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.messaging().delete_alphanumeric_sender_id(&id)))
+            Ok(send_json(c.alphanumeric_sender_ids().delete(&id)))
         }
         pub fn list_messaging_hosted_numbers(
             c: &Client,
@@ -5084,14 +6289,14 @@ pub mod ops {
                 page_number: a.query_opt("page[number]")?,
                 page_size: a.query_opt("page[size]")?,
             };
-            Ok(send_json(c.messaging().list_messaging_hosted_numbers(&params)))
+            Ok(send_json(c.messaging_hosted_numbers().list().replace_input(params)))
         }
         pub fn get_messaging_hosted_number(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.messaging().get_messaging_hosted_number(&id)))
+            Ok(send_json(c.messaging_hosted_numbers().retrieve(&id)))
         }
         pub fn update_messaging_hosted_number(
             c: &Client,
@@ -5099,20 +6304,20 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdatePhoneNumberMessagingSettingsRequest = a.body()?;
-            Ok(send_json(c.messaging().update_messaging_hosted_number(&id, &body)))
+            Ok(send_json(c.messaging_hosted_numbers().update(&id).replace_input(body)))
         }
         pub fn get_profile_metrics(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::messaging::GetProfileMetricsParams {
                 time_frame: a.query_opt("time_frame")?,
             };
-            Ok(send_json(c.messaging().get_profile_metrics(&params)))
+            Ok(send_json(c.messaging_profile_metrics().list().replace_input(params)))
         }
         pub fn regenerate_messaging_profile_secret(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.messaging().regenerate_messaging_profile_secret(&id)))
+            Ok(send_json(c.messaging_profiles().actions().regenerate_secret(&id)))
         }
         pub fn list_profile_alphanumeric_sender_ids(
             c: &Client,
@@ -5125,7 +6330,10 @@ pub mod ops {
             };
             Ok(
                 send_json(
-                    c.messaging().list_profile_alphanumeric_sender_ids(&id, &params),
+                    c
+                        .messaging_profiles()
+                        .list_alphanumeric_sender_ids(&id)
+                        .replace_input(params),
                 ),
             )
         }
@@ -5137,7 +6345,11 @@ pub mod ops {
             let params = telnyx_api::apis::messaging::GetDetailedProfileMetricsParams {
                 time_frame: a.query_opt("time_frame")?,
             };
-            Ok(send_json(c.messaging().get_detailed_profile_metrics(&id, &params)))
+            Ok(
+                send_json(
+                    c.messaging_profiles().retrieve_metrics(&id).replace_input(params),
+                ),
+            )
         }
     }
 
@@ -5154,7 +6366,7 @@ pub mod ops {
             let params = telnyx_api::apis::messaging_url_domains::ListMessagingUrlDomainsParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.messaging_url_domains().list_messaging_url_domains(&params)))
+            Ok(send_json(c.messaging_url_domains().list().replace_input(params)))
         }
     }
 
@@ -5172,14 +6384,18 @@ pub mod ops {
                 page_number: a.query_opt("page[number]")?,
                 page_size: a.query_opt("page[size]")?,
             };
-            Ok(send_json(c.missions().get_public_missions_missions(&params)))
+            Ok(send_json(c.ai().missions().list().replace_input(params)))
         }
         pub fn post_public_missions_missions(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateMissionRequest = a.body()?;
-            Ok(send_json(c.missions().post_public_missions_missions(&body)))
+            Ok(
+                send_json(
+                    c.ai().missions().create(body.name.clone()).replace_input(body),
+                ),
+            )
         }
         pub fn get_public_missions_missions_events(
             c: &Client,
@@ -5190,7 +6406,7 @@ pub mod ops {
                 page_number: a.query_opt("page[number]")?,
                 page_size: a.query_opt("page[size]")?,
             };
-            Ok(send_json(c.missions().get_public_missions_missions_events(&params)))
+            Ok(send_json(c.ai().missions().list_events().replace_input(params)))
         }
         pub fn get_public_missions_missions_runs(
             c: &Client,
@@ -5201,18 +6417,14 @@ pub mod ops {
                 page_number: a.query_opt("page[number]")?,
                 page_size: a.query_opt("page[size]")?,
             };
-            Ok(send_json(c.missions().get_public_missions_missions_runs(&params)))
+            Ok(send_json(c.ai().missions().runs().list_runs().replace_input(params)))
         }
         pub fn get_public_missions_missions_mission_id(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let mission_id: String = a.path("mission_id")?;
-            Ok(
-                send_json(
-                    c.missions().get_public_missions_missions_mission_id(&mission_id),
-                ),
-            )
+            Ok(send_json(c.ai().missions().retrieve(&mission_id)))
         }
         pub fn put_public_missions_missions_mission_id(
             c: &Client,
@@ -5222,9 +6434,7 @@ pub mod ops {
             let body: types::UpdateMissionRequest = a.body()?;
             Ok(
                 send_json(
-                    c
-                        .missions()
-                        .put_public_missions_missions_mission_id(&mission_id, &body),
+                    c.ai().missions().update_mission(&mission_id).replace_input(body),
                 ),
             )
         }
@@ -5233,24 +6443,14 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let mission_id: String = a.path("mission_id")?;
-            Ok(
-                send(
-                    c.missions().delete_public_missions_missions_mission_id(&mission_id),
-                ),
-            )
+            Ok(send(c.ai().missions().delete_mission(&mission_id)))
         }
         pub fn post_public_missions_missions_mission_id_clone(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let mission_id: String = a.path("mission_id")?;
-            Ok(
-                send_json(
-                    c
-                        .missions()
-                        .post_public_missions_missions_mission_id_clone(&mission_id),
-                ),
-            )
+            Ok(send_json(c.ai().missions().clone_mission(&mission_id)))
         }
         pub fn get_public_missions_missions_mission_id_knowledge_bases(
             c: &Client,
@@ -5259,11 +6459,7 @@ pub mod ops {
             let mission_id: String = a.path("mission_id")?;
             Ok(
                 send_json(
-                    c
-                        .missions()
-                        .get_public_missions_missions_mission_id_knowledge_bases(
-                            &mission_id,
-                        ),
+                    c.ai().missions().knowledge_bases().list_knowledge_bases(&mission_id),
                 ),
             )
         }
@@ -5275,10 +6471,10 @@ pub mod ops {
             Ok(
                 send_json(
                     c
+                        .ai()
                         .missions()
-                        .post_public_missions_missions_mission_id_knowledge_bases(
-                            &mission_id,
-                        ),
+                        .knowledge_bases()
+                        .create_knowledge_base(&mission_id),
                 ),
             )
         }
@@ -5291,11 +6487,10 @@ pub mod ops {
             Ok(
                 send_json(
                     c
+                        .ai()
                         .missions()
-                        .get_public_missions_missions_mission_id_knowledge_bases_knowledge_base_id(
-                            &mission_id,
-                            &knowledge_base_id,
-                        ),
+                        .knowledge_bases()
+                        .get_knowledge_base(&mission_id, &knowledge_base_id),
                 ),
             )
         }
@@ -5308,11 +6503,10 @@ pub mod ops {
             Ok(
                 send_json(
                     c
+                        .ai()
                         .missions()
-                        .put_public_missions_missions_mission_id_knowledge_bases_knowledge_base_id(
-                            &mission_id,
-                            &knowledge_base_id,
-                        ),
+                        .knowledge_bases()
+                        .update_knowledge_base(&mission_id, &knowledge_base_id),
                 ),
             )
         }
@@ -5325,11 +6519,10 @@ pub mod ops {
             Ok(
                 send(
                     c
+                        .ai()
                         .missions()
-                        .delete_public_missions_missions_mission_id_knowledge_bases_knowledge_base_id(
-                            &mission_id,
-                            &knowledge_base_id,
-                        ),
+                        .knowledge_bases()
+                        .delete_knowledge_base(&mission_id, &knowledge_base_id),
                 ),
             )
         }
@@ -5338,28 +6531,14 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let mission_id: String = a.path("mission_id")?;
-            Ok(
-                send_json(
-                    c
-                        .missions()
-                        .get_public_missions_missions_mission_id_mcp_servers(&mission_id),
-                ),
-            )
+            Ok(send_json(c.ai().missions().mcp_servers().list_mcp_servers(&mission_id)))
         }
         pub fn post_public_missions_missions_mission_id_mcp_servers(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let mission_id: String = a.path("mission_id")?;
-            Ok(
-                send_json(
-                    c
-                        .missions()
-                        .post_public_missions_missions_mission_id_mcp_servers(
-                            &mission_id,
-                        ),
-                ),
-            )
+            Ok(send_json(c.ai().missions().mcp_servers().create_mcp_server(&mission_id)))
         }
         pub fn get_public_missions_missions_mission_id_mcp_servers_mcp_server_id(
             c: &Client,
@@ -5370,11 +6549,10 @@ pub mod ops {
             Ok(
                 send_json(
                     c
+                        .ai()
                         .missions()
-                        .get_public_missions_missions_mission_id_mcp_servers_mcp_server_id(
-                            &mission_id,
-                            &mcp_server_id,
-                        ),
+                        .mcp_servers()
+                        .get_mcp_server(&mission_id, &mcp_server_id),
                 ),
             )
         }
@@ -5387,11 +6565,10 @@ pub mod ops {
             Ok(
                 send_json(
                     c
+                        .ai()
                         .missions()
-                        .put_public_missions_missions_mission_id_mcp_servers_mcp_server_id(
-                            &mission_id,
-                            &mcp_server_id,
-                        ),
+                        .mcp_servers()
+                        .update_mcp_server(&mission_id, &mcp_server_id),
                 ),
             )
         }
@@ -5404,11 +6581,10 @@ pub mod ops {
             Ok(
                 send(
                     c
+                        .ai()
                         .missions()
-                        .delete_public_missions_missions_mission_id_mcp_servers_mcp_server_id(
-                            &mission_id,
-                            &mcp_server_id,
-                        ),
+                        .mcp_servers()
+                        .delete_mcp_server(&mission_id, &mcp_server_id),
                 ),
             )
         }
@@ -5424,12 +6600,7 @@ pub mod ops {
             };
             Ok(
                 send_json(
-                    c
-                        .missions()
-                        .get_public_missions_missions_mission_id_runs(
-                            &mission_id,
-                            &params,
-                        ),
+                    c.ai().missions().runs().list(&mission_id).replace_input(params),
                 ),
             )
         }
@@ -5441,12 +6612,7 @@ pub mod ops {
             let body: types::CreateMissionRunRequest = a.body()?;
             Ok(
                 send_json(
-                    c
-                        .missions()
-                        .post_public_missions_missions_mission_id_runs(
-                            &mission_id,
-                            &body,
-                        ),
+                    c.ai().missions().runs().create(&mission_id).replace_input(body),
                 ),
             )
         }
@@ -5456,16 +6622,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let mission_id: String = a.path("mission_id")?;
             let run_id: String = a.path("run_id")?;
-            Ok(
-                send_json(
-                    c
-                        .missions()
-                        .get_public_missions_missions_mission_id_runs_run_id(
-                            &mission_id,
-                            &run_id,
-                        ),
-                ),
-            )
+            Ok(send_json(c.ai().missions().runs().retrieve(&mission_id, &run_id)))
         }
         pub fn patch_public_missions_missions_mission_id_runs_run_id(
             c: &Client,
@@ -5477,12 +6634,11 @@ pub mod ops {
             Ok(
                 send_json(
                     c
+                        .ai()
                         .missions()
-                        .patch_public_missions_missions_mission_id_runs_run_id(
-                            &mission_id,
-                            &run_id,
-                            &body,
-                        ),
+                        .runs()
+                        .update(&mission_id, &run_id)
+                        .replace_input(body),
                 ),
             )
         }
@@ -5492,16 +6648,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let mission_id: String = a.path("mission_id")?;
             let run_id: String = a.path("run_id")?;
-            Ok(
-                send_json(
-                    c
-                        .missions()
-                        .post_public_missions_missions_mission_id_runs_run_id_cancel(
-                            &mission_id,
-                            &run_id,
-                        ),
-                ),
-            )
+            Ok(send_json(c.ai().missions().runs().cancel_run(&mission_id, &run_id)))
         }
         pub fn get_public_missions_missions_mission_id_runs_run_id_events(
             c: &Client,
@@ -5519,12 +6666,12 @@ pub mod ops {
             Ok(
                 send_json(
                     c
+                        .ai()
                         .missions()
-                        .get_public_missions_missions_mission_id_runs_run_id_events(
-                            &mission_id,
-                            &run_id,
-                            &params,
-                        ),
+                        .runs()
+                        .events()
+                        .list(&mission_id, &run_id)
+                        .replace_input(params),
                 ),
             )
         }
@@ -5538,12 +6685,17 @@ pub mod ops {
             Ok(
                 send_json(
                     c
+                        .ai()
                         .missions()
-                        .post_public_missions_missions_mission_id_runs_run_id_events(
+                        .runs()
+                        .events()
+                        .log(
                             &mission_id,
                             &run_id,
-                            &body,
-                        ),
+                            body.summary.clone(),
+                            body.type_.clone(),
+                        )
+                        .replace_input(body),
                 ),
             )
         }
@@ -5557,12 +6709,11 @@ pub mod ops {
             Ok(
                 send_json(
                     c
+                        .ai()
                         .missions()
-                        .get_public_missions_missions_mission_id_runs_run_id_events_event_id(
-                            &mission_id,
-                            &run_id,
-                            &event_id,
-                        ),
+                        .runs()
+                        .events()
+                        .get_event_details(&mission_id, &run_id, &event_id),
                 ),
             )
         }
@@ -5572,16 +6723,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let mission_id: String = a.path("mission_id")?;
             let run_id: String = a.path("run_id")?;
-            Ok(
-                send_json(
-                    c
-                        .missions()
-                        .post_public_missions_missions_mission_id_runs_run_id_pause(
-                            &mission_id,
-                            &run_id,
-                        ),
-                ),
-            )
+            Ok(send_json(c.ai().missions().runs().pause_run(&mission_id, &run_id)))
         }
         pub fn get_public_missions_missions_mission_id_runs_run_id_plan(
             c: &Client,
@@ -5589,16 +6731,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let mission_id: String = a.path("mission_id")?;
             let run_id: String = a.path("run_id")?;
-            Ok(
-                send_json(
-                    c
-                        .missions()
-                        .get_public_missions_missions_mission_id_runs_run_id_plan(
-                            &mission_id,
-                            &run_id,
-                        ),
-                ),
-            )
+            Ok(send_json(c.ai().missions().runs().plan().retrieve(&mission_id, &run_id)))
         }
         pub fn post_public_missions_missions_mission_id_runs_run_id_plan(
             c: &Client,
@@ -5610,12 +6743,12 @@ pub mod ops {
             Ok(
                 send_json(
                     c
+                        .ai()
                         .missions()
-                        .post_public_missions_missions_mission_id_runs_run_id_plan(
-                            &mission_id,
-                            &run_id,
-                            &body,
-                        ),
+                        .runs()
+                        .plan()
+                        .create(&mission_id, &run_id, body.steps.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -5629,12 +6762,12 @@ pub mod ops {
             Ok(
                 send_json(
                     c
+                        .ai()
                         .missions()
-                        .post_public_missions_missions_mission_id_runs_run_id_plan_steps(
-                            &mission_id,
-                            &run_id,
-                            &body,
-                        ),
+                        .runs()
+                        .plan()
+                        .add_steps_to_plan(&mission_id, &run_id, body.steps.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -5648,12 +6781,11 @@ pub mod ops {
             Ok(
                 send_json(
                     c
+                        .ai()
                         .missions()
-                        .get_public_missions_missions_mission_id_runs_run_id_plan_steps_step_id(
-                            &mission_id,
-                            &run_id,
-                            &step_id,
-                        ),
+                        .runs()
+                        .plan()
+                        .get_step_details(&mission_id, &run_id, &step_id),
                 ),
             )
         }
@@ -5668,13 +6800,12 @@ pub mod ops {
             Ok(
                 send_json(
                     c
+                        .ai()
                         .missions()
-                        .patch_public_missions_missions_mission_id_runs_run_id_plan_steps_step_id(
-                            &mission_id,
-                            &run_id,
-                            &step_id,
-                            &body,
-                        ),
+                        .runs()
+                        .plan()
+                        .update_step(&mission_id, &run_id, &step_id)
+                        .replace_input(body),
                 ),
             )
         }
@@ -5684,16 +6815,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let mission_id: String = a.path("mission_id")?;
             let run_id: String = a.path("run_id")?;
-            Ok(
-                send_json(
-                    c
-                        .missions()
-                        .post_public_missions_missions_mission_id_runs_run_id_resume(
-                            &mission_id,
-                            &run_id,
-                        ),
-                ),
-            )
+            Ok(send_json(c.ai().missions().runs().resume_run(&mission_id, &run_id)))
         }
         pub fn get_public_missions_missions_mission_id_runs_run_id_telnyx_agents(
             c: &Client,
@@ -5703,12 +6825,7 @@ pub mod ops {
             let run_id: String = a.path("run_id")?;
             Ok(
                 send_json(
-                    c
-                        .missions()
-                        .get_public_missions_missions_mission_id_runs_run_id_telnyx_agents(
-                            &mission_id,
-                            &run_id,
-                        ),
+                    c.ai().missions().runs().telnyx_agents().list(&mission_id, &run_id),
                 ),
             )
         }
@@ -5722,12 +6839,12 @@ pub mod ops {
             Ok(
                 send_json(
                     c
+                        .ai()
                         .missions()
-                        .post_public_missions_missions_mission_id_runs_run_id_telnyx_agents(
-                            &mission_id,
-                            &run_id,
-                            &body,
-                        ),
+                        .runs()
+                        .telnyx_agents()
+                        .link(&mission_id, &run_id, body.telnyx_agent_id.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -5741,12 +6858,11 @@ pub mod ops {
             Ok(
                 send(
                     c
+                        .ai()
                         .missions()
-                        .delete_public_missions_missions_mission_id_runs_run_id_telnyx_agents_telnyx_agent_id(
-                            &mission_id,
-                            &run_id,
-                            &telnyx_agent_id,
-                        ),
+                        .runs()
+                        .telnyx_agents()
+                        .unlink(&mission_id, &run_id, &telnyx_agent_id),
                 ),
             )
         }
@@ -5755,26 +6871,14 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let mission_id: String = a.path("mission_id")?;
-            Ok(
-                send_json(
-                    c
-                        .missions()
-                        .get_public_missions_missions_mission_id_tools(&mission_id),
-                ),
-            )
+            Ok(send_json(c.ai().missions().tools().list_tools(&mission_id)))
         }
         pub fn post_public_missions_missions_mission_id_tools(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let mission_id: String = a.path("mission_id")?;
-            Ok(
-                send_json(
-                    c
-                        .missions()
-                        .post_public_missions_missions_mission_id_tools(&mission_id),
-                ),
-            )
+            Ok(send_json(c.ai().missions().tools().create_tool(&mission_id)))
         }
         pub fn get_public_missions_missions_mission_id_tools_tool_id(
             c: &Client,
@@ -5782,16 +6886,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let mission_id: String = a.path("mission_id")?;
             let tool_id: String = a.path("tool_id")?;
-            Ok(
-                send_json(
-                    c
-                        .missions()
-                        .get_public_missions_missions_mission_id_tools_tool_id(
-                            &mission_id,
-                            &tool_id,
-                        ),
-                ),
-            )
+            Ok(send_json(c.ai().missions().tools().get_tool(&mission_id, &tool_id)))
         }
         pub fn put_public_missions_missions_mission_id_tools_tool_id(
             c: &Client,
@@ -5799,16 +6894,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let mission_id: String = a.path("mission_id")?;
             let tool_id: String = a.path("tool_id")?;
-            Ok(
-                send_json(
-                    c
-                        .missions()
-                        .put_public_missions_missions_mission_id_tools_tool_id(
-                            &mission_id,
-                            &tool_id,
-                        ),
-                ),
-            )
+            Ok(send_json(c.ai().missions().tools().update_tool(&mission_id, &tool_id)))
         }
         pub fn delete_public_missions_missions_mission_id_tools_tool_id(
             c: &Client,
@@ -5816,16 +6902,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let mission_id: String = a.path("mission_id")?;
             let tool_id: String = a.path("tool_id")?;
-            Ok(
-                send(
-                    c
-                        .missions()
-                        .delete_public_missions_missions_mission_id_tools_tool_id(
-                            &mission_id,
-                            &tool_id,
-                        ),
-                ),
-            )
+            Ok(send(c.ai().missions().tools().delete_tool(&mission_id, &tool_id)))
         }
     }
 
@@ -5843,11 +6920,7 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(
-                send_json(
-                    c.mobile_network_operators().get_mobile_network_operators(&params),
-                ),
-            )
+            Ok(send_json(c.mobile_network_operators().list().replace_input(params)))
         }
     }
 
@@ -5866,9 +6939,7 @@ pub mod ops {
             };
             Ok(
                 send_json(
-                    c
-                        .mobile_number_settings()
-                        .list_mobile_phone_numbers_with_messaging_settings(&params),
+                    c.mobile_phone_numbers().messaging().list().replace_input(params),
                 ),
             )
         }
@@ -5877,13 +6948,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(
-                send_json(
-                    c
-                        .mobile_number_settings()
-                        .get_mobile_phone_number_messaging_settings(&id),
-                ),
-            )
+            Ok(send_json(c.mobile_phone_numbers().messaging().retrieve(&id)))
         }
     }
 
@@ -5901,14 +6966,14 @@ pub mod ops {
                 page_number: a.query_opt("page[number]")?,
                 page_size: a.query_opt("page[size]")?,
             };
-            Ok(send_json(c.mobile_phone_numbers().list_mobile_phone_numbers(&params)))
+            Ok(send_json(c.mobile_phone_numbers().list().replace_input(params)))
         }
         pub fn retrieve_mobile_phone_number(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.mobile_phone_numbers().retrieve_mobile_phone_number(&id)))
+            Ok(send_json(c.mobile_phone_numbers().retrieve(&id)))
         }
         pub fn update_mobile_phone_number(
             c: &Client,
@@ -5916,11 +6981,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::MobilePhoneNumberUpdate = a.body()?;
-            Ok(
-                send_json(
-                    c.mobile_phone_numbers().update_mobile_phone_number(&id, &body),
-                ),
-            )
+            Ok(send_json(c.mobile_phone_numbers().update(&id).replace_input(body)))
         }
     }
 
@@ -5941,44 +7002,28 @@ pub mod ops {
                     .query_opt("filter[connection_name][contains]")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(
-                send_json(
-                    c.mobile_voice_connections().list_mobile_voice_connections(&params),
-                ),
-            )
+            Ok(send_json(c.mobile_voice_connections().list().replace_input(params)))
         }
         pub fn create_mobile_voice_connection(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::MobileVoiceConnectionCreate = a.body()?;
-            Ok(
-                send_json(
-                    c.mobile_voice_connections().create_mobile_voice_connection(&body),
-                ),
-            )
+            Ok(send_json(c.mobile_voice_connections().create().replace_input(body)))
         }
         pub fn retrieve_mobile_voice_connection(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(
-                send_json(
-                    c.mobile_voice_connections().retrieve_mobile_voice_connection(&id),
-                ),
-            )
+            Ok(send_json(c.mobile_voice_connections().retrieve(&id)))
         }
         pub fn delete_mobile_voice_connection(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(
-                send_json(
-                    c.mobile_voice_connections().delete_mobile_voice_connection(&id),
-                ),
-            )
+            Ok(send_json(c.mobile_voice_connections().delete(&id)))
         }
         pub fn update_mobile_voice_connection(
             c: &Client,
@@ -5986,13 +7031,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::MobileVoiceConnectionUpdate = a.body()?;
-            Ok(
-                send_json(
-                    c
-                        .mobile_voice_connections()
-                        .update_mobile_voice_connection(&id, &body),
-                ),
-            )
+            Ok(send_json(c.mobile_voice_connections().update(&id).replace_input(body)))
         }
     }
 
@@ -6007,28 +7046,32 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.networks().list_networks(&params)))
+            Ok(send_json(c.networks().list().replace_input(params)))
         }
         pub fn create_network(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::NetworkCreate = a.body()?;
-            Ok(send_json(c.networks().create_network(&body)))
+            Ok(send_json(c.networks().create(body.name.clone()).replace_input(body)))
         }
         pub fn get_network(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.networks().get_network(&id)))
+            Ok(send_json(c.networks().retrieve(&id)))
         }
         pub fn delete_network(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.networks().delete_network(&id)))
+            Ok(send_json(c.networks().delete(&id)))
         }
         pub fn update_network(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::NetworkCreate = a.body()?;
-            Ok(send_json(c.networks().update_network(&id, &body)))
+            Ok(
+                send_json(
+                    c.networks().update(&id, body.name.clone()).replace_input(body),
+                ),
+            )
         }
         pub fn get_default_gateway(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.networks().get_default_gateway(&id)))
+            Ok(send_json(c.networks().default_gateway().retrieve(&id)))
         }
         pub fn create_default_gateway(
             c: &Client,
@@ -6036,14 +7079,14 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::DefaultGateway = a.body()?;
-            Ok(send_json(c.networks().create_default_gateway(&id, &body)))
+            Ok(send_json(c.networks().default_gateway().create(&id).replace_input(body)))
         }
         pub fn delete_default_gateway(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.networks().delete_default_gateway(&id)))
+            Ok(send_json(c.networks().default_gateway().delete(&id)))
         }
         pub fn list_network_interfaces(
             c: &Client,
@@ -6054,7 +7097,7 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.networks().list_network_interfaces(&id, &params)))
+            Ok(send_json(c.networks().list_interfaces(&id).replace_input(params)))
         }
     }
 
@@ -6072,28 +7115,28 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send_json(c.notifications().list_notification_channels(&params)))
+            Ok(send_json(c.notification_channels().list().replace_input(params)))
         }
         pub fn create_notification_channels(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::NotificationChannel = a.body()?;
-            Ok(send_json(c.notifications().create_notification_channels(&body)))
+            Ok(send_json(c.notification_channels().create().replace_input(body)))
         }
         pub fn get_notification_channel(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.notifications().get_notification_channel(&id)))
+            Ok(send_json(c.notification_channels().retrieve(&id)))
         }
         pub fn delete_notification_channel(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.notifications().delete_notification_channel(&id)))
+            Ok(send_json(c.notification_channels().delete(&id)))
         }
         pub fn update_notification_channel(
             c: &Client,
@@ -6101,7 +7144,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::NotificationChannel = a.body()?;
-            Ok(send_json(c.notifications().update_notification_channel(&id, &body)))
+            Ok(send_json(c.notification_channels().update(&id).replace_input(body)))
         }
         pub fn find_notifications_events_conditions(
             c: &Client,
@@ -6111,11 +7154,7 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(
-                send_json(
-                    c.notifications().find_notifications_events_conditions(&params),
-                ),
-            )
+            Ok(send_json(c.notification_event_conditions().list().replace_input(params)))
         }
         pub fn find_notifications_events(
             c: &Client,
@@ -6124,7 +7163,7 @@ pub mod ops {
             let params = telnyx_api::apis::notifications::FindNotificationsEventsParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.notifications().find_notifications_events(&params)))
+            Ok(send_json(c.notification_events().list().replace_input(params)))
         }
         pub fn find_notifications_profiles(
             c: &Client,
@@ -6133,28 +7172,28 @@ pub mod ops {
             let params = telnyx_api::apis::notifications::FindNotificationsProfilesParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.notifications().find_notifications_profiles(&params)))
+            Ok(send_json(c.notification_profiles().list().replace_input(params)))
         }
         pub fn create_notification_profile(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::NotificationProfile = a.body()?;
-            Ok(send_json(c.notifications().create_notification_profile(&body)))
+            Ok(send_json(c.notification_profiles().create().replace_input(body)))
         }
         pub fn get_notification_profile(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.notifications().get_notification_profile(&id)))
+            Ok(send_json(c.notification_profiles().retrieve(&id)))
         }
         pub fn delete_notification_profile(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.notifications().delete_notification_profile(&id)))
+            Ok(send_json(c.notification_profiles().delete(&id)))
         }
         pub fn update_notification_profile(
             c: &Client,
@@ -6162,7 +7201,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::NotificationProfile = a.body()?;
-            Ok(send_json(c.notifications().update_notification_profile(&id, &body)))
+            Ok(send_json(c.notification_profiles().update(&id).replace_input(body)))
         }
         pub fn list_notification_settings(
             c: &Client,
@@ -6172,28 +7211,28 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send_json(c.notifications().list_notification_settings(&params)))
+            Ok(send_json(c.notification_settings().list().replace_input(params)))
         }
         pub fn create_notification_setting(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::NotificationSetting = a.body()?;
-            Ok(send_json(c.notifications().create_notification_setting(&body)))
+            Ok(send_json(c.notification_settings().create().replace_input(body)))
         }
         pub fn get_notification_setting(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.notifications().get_notification_setting(&id)))
+            Ok(send_json(c.notification_settings().retrieve(&id)))
         }
         pub fn delete_notification_setting(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.notifications().delete_notification_setting(&id)))
+            Ok(send_json(c.notification_settings().delete(&id)))
         }
     }
 
@@ -6208,7 +7247,11 @@ pub mod ops {
             let params = telnyx_api::apis::number_lookup::LookupNumberParams {
                 type_: a.query_opt("type")?,
             };
-            Ok(send_json(c.number_lookup().lookup_number(&phone_number, &params)))
+            Ok(
+                send_json(
+                    c.number_lookup().retrieve(&phone_number).replace_input(params),
+                ),
+            )
         }
     }
 
@@ -6223,25 +7266,25 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send_json(c.number_portout().list_portout_request(&params)))
+            Ok(send_json(c.portouts().list().replace_input(params)))
         }
         pub fn list_portout_events(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::number_portout::ListPortoutEventsParams {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send_json(c.number_portout().list_portout_events(&params)))
+            Ok(send_json(c.portouts().events().list().replace_input(params)))
         }
         pub fn show_portout_event(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.number_portout().show_portout_event(&id)))
+            Ok(send_json(c.portouts().events().retrieve(&id)))
         }
         pub fn republish_portout_event(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.number_portout().republish_portout_event(&id)))
+            Ok(send(c.portouts().events().republish(&id)))
         }
         pub fn list_portout_rejections(
             c: &Client,
@@ -6253,7 +7296,7 @@ pub mod ops {
             };
             Ok(
                 send_json(
-                    c.number_portout().list_portout_rejections(&portout_id, &params),
+                    c.portouts().list_rejection_codes(&portout_id).replace_input(params),
                 ),
             )
         }
@@ -6262,44 +7305,52 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send_json(c.number_portout().list_portout_reports(&params)))
+            Ok(send_json(c.portouts().reports().list().replace_input(params)))
         }
         pub fn create_portout_report(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreatePortoutReport = a.body()?;
-            Ok(send_json(c.number_portout().create_portout_report(&body)))
+            Ok(
+                send_json(
+                    c
+                        .portouts()
+                        .reports()
+                        .create(body.params.clone(), body.report_type.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_portout_report(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.number_portout().get_portout_report(&id)))
+            Ok(send_json(c.portouts().reports().retrieve(&id)))
         }
         pub fn find_portout_request(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.number_portout().find_portout_request(&id)))
+            Ok(send_json(c.portouts().retrieve(&id)))
         }
         pub fn find_portout_comments(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.number_portout().find_portout_comments(&id)))
+            Ok(send_json(c.portouts().comments().list(&id)))
         }
         pub fn post_port_request_comment(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            let body: types::PostPortRequestCommentBody = a.body()?;
-            Ok(send_json(c.number_portout().post_port_request_comment(&id, &body)))
+            let body: types::CreatePortingOrderComment = a.body()?;
+            Ok(send_json(c.portouts().comments().create(&id).replace_input(body)))
         }
         pub fn get_port_request_supporting_documents(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.number_portout().get_port_request_supporting_documents(&id)))
+            Ok(send_json(c.portouts().supporting_documents().list(&id)))
         }
         pub fn post_port_request_supporting_documents(
             c: &Client,
@@ -6309,7 +7360,7 @@ pub mod ops {
             let body: types::PostPortRequestSupportingDocumentsBody = a.body()?;
             Ok(
                 send_json(
-                    c.number_portout().post_port_request_supporting_documents(&id, &body),
+                    c.portouts().supporting_documents().create(&id).replace_input(body),
                 ),
             )
         }
@@ -6320,7 +7371,14 @@ pub mod ops {
             let id: String = a.path("id")?;
             let status: types::UpdatePortoutStatusStatus = a.path("status")?;
             let body: types::UpdatePortoutStatusBody = a.body()?;
-            Ok(send_json(c.number_portout().update_portout_status(&id, &status, &body)))
+            Ok(
+                send_json(
+                    c
+                        .portouts()
+                        .update_status(&id, &status, body.reason.clone())
+                        .replace_input(body),
+                ),
+            )
         }
     }
 
@@ -6338,8 +7396,9 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .number_settings()
-                        .bulk_update_messaging_settings_on_phone_numbers(&body),
+                        .messaging_numbers_bulk_updates()
+                        .create(body.messaging_profile_id.clone(), body.numbers.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -6348,15 +7407,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let order_id: String = a.path("order_id")?;
-            Ok(
-                send_json(
-                    c
-                        .number_settings()
-                        .get_bulk_update_messaging_settings_on_phone_numbers_status(
-                            &order_id,
-                        ),
-                ),
-            )
+            Ok(send_json(c.messaging_numbers_bulk_updates().retrieve(&order_id)))
         }
         pub fn list_phone_numbers_with_messaging_settings(
             c: &Client,
@@ -6372,20 +7423,14 @@ pub mod ops {
                 filter_type: a.query_opt("filter[type]")?,
                 sort_phone_number: a.query_opt("sort[phone_number]")?,
             };
-            Ok(
-                send_json(
-                    c
-                        .number_settings()
-                        .list_phone_numbers_with_messaging_settings(&params),
-                ),
-            )
+            Ok(send_json(c.phone_numbers().messaging().list().replace_input(params)))
         }
         pub fn get_phone_number_messaging_settings(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.number_settings().get_phone_number_messaging_settings(&id)))
+            Ok(send_json(c.phone_numbers().messaging().retrieve(&id)))
         }
         pub fn update_phone_number_messaging_settings(
             c: &Client,
@@ -6393,13 +7438,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdatePhoneNumberMessagingSettingsRequest = a.body()?;
-            Ok(
-                send_json(
-                    c
-                        .number_settings()
-                        .update_phone_number_messaging_settings(&id, &body),
-                ),
-            )
+            Ok(send_json(c.phone_numbers().messaging().update(&id).replace_input(body)))
         }
     }
 
@@ -6413,8 +7452,15 @@ pub mod ops {
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
-            let body: types::PostNumbersFeaturesBody = a.body()?;
-            Ok(send_json(c.numbers_features().post_numbers_features(&body)))
+            let body: types::BulkDeletePhoneNumbersRequest = a.body()?;
+            Ok(
+                send_json(
+                    c
+                        .numbers_features()
+                        .create(body.phone_numbers.clone())
+                        .replace_input(body),
+                ),
+            )
         }
     }
 
@@ -6436,24 +7482,36 @@ pub mod ops {
                 filter_name_contains: a.query_opt("filter[name][contains]")?,
                 filter_client_id: a.query_opt("filter[client_id]")?,
             };
-            Ok(send_json(c.oauth_clients().list_o_auth_clients(&params)))
+            Ok(send_json(c.oauth_clients().list().replace_input(params)))
         }
         pub fn create_o_auth_client(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::OAuthClientCreateRequest = a.body()?;
-            Ok(send_json(c.oauth_clients().create_o_auth_client(&body)))
+            Ok(
+                send_json(
+                    c
+                        .oauth_clients()
+                        .create(
+                            body.allowed_grant_types.clone(),
+                            body.allowed_scopes.clone(),
+                            body.client_type.clone(),
+                            body.name.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_o_auth_client(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.oauth_clients().get_o_auth_client(&id)))
+            Ok(send_json(c.oauth_clients().retrieve(&id)))
         }
         pub fn update_o_auth_client(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::OAuthClientUpdateRequest = a.body()?;
-            Ok(send_json(c.oauth_clients().update_o_auth_client(&id, &body)))
+            Ok(send_json(c.oauth_clients().update(&id).replace_input(body)))
         }
         pub fn delete_o_auth_client(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.oauth_clients().delete_o_auth_client(&id)))
+            Ok(send(c.oauth_clients().delete(&id)))
         }
     }
 
@@ -6467,13 +7525,13 @@ pub mod ops {
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send_json(c.oauth_discovery().get_o_auth_authorization_server_metadata()))
+            Ok(send_json(c.well_known().retrieve_authorization_server_metadata()))
         }
         pub fn get_o_auth_protected_resource_metadata(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send_json(c.oauth_discovery().get_o_auth_protected_resource_metadata()))
+            Ok(send_json(c.well_known().retrieve_protected_resource_metadata()))
         }
     }
 
@@ -6488,15 +7546,15 @@ pub mod ops {
                 page_size: a.query_opt("page[size]")?,
                 page_number: a.query_opt("page[number]")?,
             };
-            Ok(send_json(c.oauth_grants().list_o_auth_grants(&params)))
+            Ok(send_json(c.oauth_grants().list().replace_input(params)))
         }
         pub fn get_o_auth_grant(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.oauth_grants().get_o_auth_grant(&id)))
+            Ok(send_json(c.oauth_grants().retrieve(&id)))
         }
         pub fn revoke_o_auth_grant(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.oauth_grants().revoke_o_auth_grant(&id)))
+            Ok(send_json(c.oauth_grants().delete(&id)))
         }
     }
 
@@ -6520,13 +7578,9 @@ pub mod ops {
             Ok(
                 send(
                     c
-                        .oauth_protocol()
-                        .authorize_o_auth(
-                            &response_type,
-                            &client_id,
-                            &redirect_uri,
-                            &params,
-                        ),
+                        .oauth()
+                        .retrieve_authorize(&response_type, &client_id, &redirect_uri)
+                        .replace_input(params),
                 ),
             )
         }
@@ -6535,35 +7589,42 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let consent_token: String = a.path("consent_token")?;
-            Ok(send_json(c.oauth_protocol().get_o_auth_consent_token(&consent_token)))
+            Ok(send_json(c.oauth().retrieve(&consent_token)))
         }
         pub fn create_o_auth_grant(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateOAuthGrantRequest = a.body()?;
-            Ok(send_json(c.oauth_protocol().create_o_auth_grant(&body)))
+            Ok(
+                send_json(
+                    c
+                        .oauth()
+                        .grants(body.allowed, body.consent_token.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn introspect_o_auth_token(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::IntrospectRequest = a.body()?;
-            Ok(send_json(c.oauth_protocol().introspect_o_auth_token(&body)))
+            Ok(send_json(c.oauth().introspect(body.token.clone()).replace_input(body)))
         }
         pub fn get_o_auth_jwks(c: &Client, _a: &Args) -> Result<CallFuture, String> {
-            Ok(send_json(c.oauth_protocol().get_o_auth_jwks()))
+            Ok(send_json(c.oauth().retrieve_jwks()))
         }
         pub fn register_o_auth_client(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::OAuthDynamicRegistrationRequest = a.body()?;
-            Ok(send_json(c.oauth_protocol().register_o_auth_client(&body)))
+            Ok(send_json(c.oauth().register().replace_input(body)))
         }
         pub fn exchange_o_auth_token(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::TokenRequest = a.body()?;
-            Ok(send_json(c.oauth_protocol().exchange_o_auth_token(&body)))
+            Ok(send_json(c.oauth().token(body.grant_type.clone()).replace_input(body)))
         }
     }
 
@@ -6578,13 +7639,21 @@ pub mod ops {
             let params = telnyx_api::apis::object::ListObjectsParams {
                 list_type: a.query_opt("list-type")?,
             };
-            Ok(send(c.object().list_objects(&bucket_name, &params)))
+            Ok(
+                send(
+                    c
+                        .storage()
+                        .buckets()
+                        .list_objects(&bucket_name)
+                        .replace_input(params),
+                ),
+            )
         }
         pub fn delete_objects(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let bucket_name: String = a.path("bucketName")?;
             let delete: bool = a.query("delete")?;
             let body: types::DeleteObjectsRequest = a.body()?;
-            Ok(send(c.object().delete_objects(&bucket_name, delete, &body)))
+            Ok(send(c.storage().buckets().delete_objects(&bucket_name, delete, &body)))
         }
         pub fn get_object(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let bucket_name: String = a.path("bucketName")?;
@@ -6592,7 +7661,16 @@ pub mod ops {
             let params = telnyx_api::apis::object::GetObjectParams {
                 upload_id: a.query_opt("uploadId")?,
             };
-            Ok(send(c.object().get_object(&bucket_name, &object_name, &params)))
+            Ok(
+                send(
+                    c
+                        .storage()
+                        .buckets()
+                        .objects()
+                        .retrieve(&bucket_name, &object_name)
+                        .replace_input(params),
+                ),
+            )
         }
         pub fn put_object(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let bucket_name: String = a.path("bucketName")?;
@@ -6605,25 +7683,27 @@ pub mod ops {
             Ok(
                 send(
                     c
-                        .object()
-                        .put_object(
+                        .storage()
+                        .buckets()
+                        .objects()
+                        .update(
                             &bucket_name,
                             &object_name,
                             bytes::Bytes::from(a.raw_body()),
-                            &params,
-                        ),
+                        )
+                        .replace_input(params),
                 ),
             )
         }
         pub fn delete_object(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let bucket_name: String = a.path("bucketName")?;
             let object_name: String = a.path("objectName")?;
-            Ok(send(c.object().delete_object(&bucket_name, &object_name)))
+            Ok(send(c.storage().buckets().objects().delete(&bucket_name, &object_name)))
         }
         pub fn head_object(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let bucket_name: String = a.path("bucketName")?;
             let object_name: String = a.path("objectName")?;
-            Ok(send(c.object().head_object(&bucket_name, &object_name)))
+            Ok(send(c.storage().buckets().objects().head(&bucket_name, &object_name)))
         }
     }
 
@@ -6638,14 +7718,23 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::ChatCompletionRequest = a.body()?;
-            Ok(send_json(c.openai_chat().create_openai_chat_completion(&body)))
+            Ok(
+                send_json(
+                    c
+                        .ai()
+                        .openai()
+                        .chat()
+                        .create_completion(body.messages.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn list_openai_models(c: &Client, _a: &Args) -> Result<CallFuture, String> {
-            Ok(send_json(c.openai_chat().list_openai_models()))
+            Ok(send_json(c.ai().openai().list_models()))
         }
         pub fn create_response(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateResponseBody = a.body()?;
-            Ok(send_json(c.openai_chat().create_response(&body)))
+            Ok(send_json(c.ai().openai().create_response().replace_input(body)))
         }
     }
 
@@ -6660,13 +7749,22 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::OpenAiEmbeddingRequest = a.body()?;
-            Ok(send_json(c.openai_embeddings().create_openai_embeddings(&body)))
+            Ok(
+                send_json(
+                    c
+                        .ai()
+                        .openai()
+                        .embeddings()
+                        .create_embeddings(body.input.clone(), body.model.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn list_openai_embedding_models(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send_json(c.openai_embeddings().list_openai_embedding_models()))
+            Ok(send_json(c.ai().openai().embeddings().list_embedding_models()))
         }
     }
 
@@ -6683,7 +7781,7 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 created_at: a.query_opt("created_at")?,
             };
-            Ok(send_json(c.opt_out_management().list_opt_outs(&params)))
+            Ok(send_json(c.messaging_optouts().list().replace_input(params)))
         }
         pub fn get_autoresp_configs(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let profile_id: String = a.path("profile_id")?;
@@ -6694,7 +7792,11 @@ pub mod ops {
             };
             Ok(
                 send_json(
-                    c.opt_out_management().get_autoresp_configs(&profile_id, &params),
+                    c
+                        .messaging_profiles()
+                        .autoresp_configs()
+                        .list(&profile_id)
+                        .replace_input(params),
                 ),
             )
         }
@@ -6706,7 +7808,16 @@ pub mod ops {
             let body: types::AutoRespConfigCreateSchema = a.body()?;
             Ok(
                 send_json(
-                    c.opt_out_management().create_autoresp_config(&profile_id, &body),
+                    c
+                        .messaging_profiles()
+                        .autoresp_configs()
+                        .create(
+                            &profile_id,
+                            body.country_code.clone(),
+                            body.keywords.clone(),
+                            body.op.clone(),
+                        )
+                        .replace_input(body),
                 ),
             )
         }
@@ -6716,8 +7827,9 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .opt_out_management()
-                        .get_autoresp_config(&profile_id, &autoresp_cfg_id),
+                        .messaging_profiles()
+                        .autoresp_configs()
+                        .retrieve(&profile_id, &autoresp_cfg_id),
                 ),
             )
         }
@@ -6731,8 +7843,16 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .opt_out_management()
-                        .update_auto_resp_config(&profile_id, &autoresp_cfg_id, &body),
+                        .messaging_profiles()
+                        .autoresp_configs()
+                        .update(
+                            &profile_id,
+                            &autoresp_cfg_id,
+                            body.country_code.clone(),
+                            body.keywords.clone(),
+                            body.op.clone(),
+                        )
+                        .replace_input(body),
                 ),
             )
         }
@@ -6745,8 +7865,9 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .opt_out_management()
-                        .delete_autoresp_config(&profile_id, &autoresp_cfg_id),
+                        .messaging_profiles()
+                        .autoresp_configs()
+                        .delete(&profile_id, &autoresp_cfg_id),
                 ),
             )
         }
@@ -6769,7 +7890,7 @@ pub mod ops {
                 filter_email: a.query_opt("filter[email]")?,
                 include_groups: a.query_opt("include_groups")?,
             };
-            Ok(send_json(c.organization_users().list_organization_users(&params)))
+            Ok(send_json(c.organizations().users().list().replace_input(params)))
         }
         pub fn get_organization_users_groups_report(
             c: &Client,
@@ -6780,7 +7901,7 @@ pub mod ops {
             };
             Ok(
                 send_json_or_text(
-                    c.organization_users().get_organization_users_groups_report(&params),
+                    c.organizations().users().get_groups_report().replace_input(params),
                 ),
             )
         }
@@ -6792,14 +7913,14 @@ pub mod ops {
             let params = telnyx_api::apis::organization_users::GetOrganizationUserParams {
                 include_groups: a.query_opt("include_groups")?,
             };
-            Ok(send_json(c.organization_users().get_organization_user(&id, &params)))
+            Ok(send_json(c.organizations().users().retrieve(&id).replace_input(params)))
         }
         pub fn delete_organization_user(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.organization_users().delete_organization_user(&id)))
+            Ok(send_json(c.organizations().users().actions().remove(&id)))
         }
     }
 
@@ -6814,11 +7935,11 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.ota_updates().list_ota_updates(&params)))
+            Ok(send_json(c.ota_updates().list().replace_input(params)))
         }
         pub fn get_ota_update(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.ota_updates().get_ota_update(&id)))
+            Ok(send_json(c.ota_updates().retrieve(&id)))
         }
     }
 
@@ -6837,29 +7958,32 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(
-                send_json(
-                    c.outbound_voice_profiles().list_outbound_voice_profiles(&params),
-                ),
-            )
+            Ok(send_json(c.outbound_voice_profiles().list().replace_input(params)))
         }
         pub fn create_voice_profile(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateOutboundVoiceProfileRequest = a.body()?;
-            Ok(send_json(c.outbound_voice_profiles().create_voice_profile(&body)))
+            Ok(
+                send_json(
+                    c
+                        .outbound_voice_profiles()
+                        .create(body.name.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_outbound_voice_profile(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.outbound_voice_profiles().get_outbound_voice_profile(&id)))
+            Ok(send_json(c.outbound_voice_profiles().retrieve(&id)))
         }
         pub fn delete_outbound_voice_profile(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.outbound_voice_profiles().delete_outbound_voice_profile(&id)))
+            Ok(send_json(c.outbound_voice_profiles().delete(&id)))
         }
         pub fn update_outbound_voice_profile(
             c: &Client,
@@ -6869,7 +7993,10 @@ pub mod ops {
             let body: types::UpdateOutboundVoiceProfileRequest = a.body()?;
             Ok(
                 send_json(
-                    c.outbound_voice_profiles().update_outbound_voice_profile(&id, &body),
+                    c
+                        .outbound_voice_profiles()
+                        .update(&id, body.name.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -6893,9 +8020,7 @@ pub mod ops {
             };
             Ok(
                 send_json(
-                    c
-                        .phone_number_batches()
-                        .list_dir_phone_number_batches_simplified(&dir_id, &params),
+                    c.dir().phone_number_batches().list(&dir_id).replace_input(params),
                 ),
             )
         }
@@ -6905,13 +8030,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let dir_id: String = a.path("dir_id")?;
             let batch_id: String = a.path("batch_id")?;
-            Ok(
-                send_json(
-                    c
-                        .phone_number_batches()
-                        .get_dir_phone_number_batch_simplified(&dir_id, &batch_id),
-                ),
-            )
+            Ok(send_json(c.dir().phone_number_batches().retrieve(&dir_id, &batch_id)))
         }
     }
 
@@ -6929,31 +8048,28 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(
-                send_json(
-                    c.phone_number_block_orders().list_number_block_orders(&params),
-                ),
-            )
+            Ok(send_json(c.number_block_orders().list().replace_input(params)))
         }
         pub fn create_number_block_order(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateNumberBlockOrderRequest = a.body()?;
-            Ok(send_json(c.phone_number_block_orders().create_number_block_order(&body)))
+            Ok(
+                send_json(
+                    c
+                        .number_block_orders()
+                        .create(body.range, body.starting_number.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn retrieve_number_block_order(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let number_block_order_id: String = a.path("number_block_order_id")?;
-            Ok(
-                send_json(
-                    c
-                        .phone_number_block_orders()
-                        .retrieve_number_block_order(&number_block_order_id),
-                ),
-            )
+            Ok(send_json(c.number_block_orders().retrieve(&number_block_order_id)))
         }
     }
 
@@ -6972,13 +8088,7 @@ pub mod ops {
                 sort: a.query_opt("sort")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(
-                send_json(
-                    c
-                        .phone_number_blocks_background_jobs()
-                        .list_phone_number_blocks_jobs(&params),
-                ),
-            )
+            Ok(send_json(c.phone_number_blocks().jobs().list().replace_input(params)))
         }
         pub fn create_phone_number_block_deletion_job(
             c: &Client,
@@ -6989,8 +8099,10 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .phone_number_blocks_background_jobs()
-                        .create_phone_number_block_deletion_job(&body),
+                        .phone_number_blocks()
+                        .jobs()
+                        .delete_phone_number_block(body.phone_number_block_id.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -6999,13 +8111,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(
-                send_json(
-                    c
-                        .phone_number_blocks_background_jobs()
-                        .get_phone_number_blocks_job(&id),
-                ),
-            )
+            Ok(send_json(c.phone_number_blocks().jobs().retrieve(&id)))
         }
     }
 
@@ -7027,7 +8133,11 @@ pub mod ops {
             };
             Ok(
                 send_json(
-                    c.phone_number_campaigns().get_all_phone_number_campaigns(&params),
+                    c
+                        .messaging_10dlc()
+                        .phone_number_campaigns()
+                        .list()
+                        .replace_input(params),
                 ),
             )
         }
@@ -7036,7 +8146,15 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::PhoneNumberCampaignCreate = a.body()?;
-            Ok(send_json(c.phone_number_campaigns().create_phone_number_campaign(&body)))
+            Ok(
+                send_json(
+                    c
+                        .messaging_10dlc()
+                        .phone_number_campaigns()
+                        .create(body.campaign_id.clone(), body.phone_number.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_single_phone_number_campaign(
             c: &Client,
@@ -7045,9 +8163,7 @@ pub mod ops {
             let phone_number: String = a.path("phoneNumber")?;
             Ok(
                 send_json(
-                    c
-                        .phone_number_campaigns()
-                        .get_single_phone_number_campaign(&phone_number),
+                    c.messaging_10dlc().phone_number_campaigns().retrieve(&phone_number),
                 ),
             )
         }
@@ -7060,8 +8176,14 @@ pub mod ops {
             Ok(
                 send_json(
                     c
+                        .messaging_10dlc()
                         .phone_number_campaigns()
-                        .put_phone_number_campaign(&phone_number, &body),
+                        .update(
+                            &phone_number,
+                            body.campaign_id.clone(),
+                            body.phone_number.clone(),
+                        )
+                        .replace_input(body),
                 ),
             )
         }
@@ -7072,9 +8194,7 @@ pub mod ops {
             let phone_number: String = a.path("phoneNumber")?;
             Ok(
                 send_json(
-                    c
-                        .phone_number_campaigns()
-                        .delete_phone_number_campaign(&phone_number),
+                    c.messaging_10dlc().phone_number_campaigns().delete(&phone_number),
                 ),
             )
         }
@@ -7094,7 +8214,7 @@ pub mod ops {
                 handle_messaging_profile_error: a
                     .query_opt("handle_messaging_profile_error")?,
             };
-            Ok(send_json(c.phone_number_configurations().list_phone_numbers(&params)))
+            Ok(send_json(c.phone_numbers().list().replace_input(params)))
         }
         pub fn verify_phone_number_ownership(
             c: &Client,
@@ -7103,7 +8223,11 @@ pub mod ops {
             let body: types::PhoneNumberVerifyOwnershipRequest = a.body()?;
             Ok(
                 send_json(
-                    c.phone_number_configurations().verify_phone_number_ownership(&body),
+                    c
+                        .phone_numbers()
+                        .actions()
+                        .verify_ownership(body.phone_numbers.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -7118,11 +8242,7 @@ pub mod ops {
                 sort: a.query_opt("sort")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(
-                send_json(
-                    c.phone_number_configurations().slim_list_phone_numbers(&params),
-                ),
-            )
+            Ok(send_json(c.phone_numbers().slim_list().replace_input(params)))
         }
         pub fn list_phone_numbers_with_voice_settings(
             c: &Client,
@@ -7133,33 +8253,23 @@ pub mod ops {
                 sort: a.query_opt("sort")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(
-                send_json(
-                    c
-                        .phone_number_configurations()
-                        .list_phone_numbers_with_voice_settings(&params),
-                ),
-            )
+            Ok(send_json(c.phone_numbers().voice().list().replace_input(params)))
         }
         pub fn retrieve_phone_number(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.phone_number_configurations().retrieve_phone_number(&id)))
+            Ok(send_json(c.phone_numbers().retrieve(&id)))
         }
         pub fn delete_phone_number(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.phone_number_configurations().delete_phone_number(&id)))
+            Ok(send_json(c.phone_numbers().delete(&id)))
         }
         pub fn update_phone_number(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdatePhoneNumberRequest = a.body()?;
-            Ok(
-                send_json(
-                    c.phone_number_configurations().update_phone_number(&id, &body),
-                ),
-            )
+            Ok(send_json(c.phone_numbers().update(&id).replace_input(body)))
         }
         pub fn phone_number_bundle_status_change(
             c: &Client,
@@ -7170,8 +8280,10 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .phone_number_configurations()
-                        .phone_number_bundle_status_change(&id, &body),
+                        .phone_numbers()
+                        .actions()
+                        .change_bundle_status(&id, body.bundle_id.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -7184,8 +8296,14 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .phone_number_configurations()
-                        .enable_phone_number_emergency(&id, &body),
+                        .phone_numbers()
+                        .actions()
+                        .enable_emergency(
+                            &id,
+                            body.emergency_address_id.clone(),
+                            body.emergency_enabled,
+                        )
+                        .replace_input(body),
                 ),
             )
         }
@@ -7194,11 +8312,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(
-                send_json(
-                    c.phone_number_configurations().get_phone_number_voice_settings(&id),
-                ),
-            )
+            Ok(send_json(c.phone_numbers().voice().retrieve(&id)))
         }
         pub fn update_phone_number_voice_settings(
             c: &Client,
@@ -7206,13 +8320,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdatePhoneNumberVoiceSettingsRequest = a.body()?;
-            Ok(
-                send_json(
-                    c
-                        .phone_number_configurations()
-                        .update_phone_number_voice_settings(&id, &body),
-                ),
-            )
+            Ok(send_json(c.phone_numbers().voice().update(&id).replace_input(body)))
         }
     }
 
@@ -7226,19 +8334,19 @@ pub mod ops {
             let params = telnyx_api::apis::phone_number_orders::ListCommentsParams {
                 filter: a.query_opt("filter")?,
             };
-            Ok(send_json(c.phone_number_orders().list_comments(&params)))
+            Ok(send_json(c.comments().list().replace_input(params)))
         }
         pub fn create_comment(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::Comment = a.body()?;
-            Ok(send_json(c.phone_number_orders().create_comment(&body)))
+            Ok(send_json(c.comments().create().replace_input(body)))
         }
         pub fn retrieve_comment(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.phone_number_orders().retrieve_comment(&id)))
+            Ok(send_json(c.comments().retrieve(&id)))
         }
         pub fn mark_comment_read(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.phone_number_orders().mark_comment_read(&id)))
+            Ok(send_json(c.comments().mark_as_read(&id)))
         }
         pub fn retrieve_order_phone_numbers(
             c: &Client,
@@ -7247,7 +8355,7 @@ pub mod ops {
             let params = telnyx_api::apis::phone_number_orders::RetrieveOrderPhoneNumbersParams {
                 filter: a.query_opt("filter")?,
             };
-            Ok(send_json(c.phone_number_orders().retrieve_order_phone_numbers(&params)))
+            Ok(send_json(c.number_order_phone_numbers().list().replace_input(params)))
         }
         pub fn get_number_order_phone_number(
             c: &Client,
@@ -7258,8 +8366,8 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .phone_number_orders()
-                        .get_number_order_phone_number(&number_order_phone_number_id),
+                        .number_order_phone_numbers()
+                        .retrieve(&number_order_phone_number_id),
                 ),
             )
         }
@@ -7273,11 +8381,9 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .phone_number_orders()
-                        .update_number_order_phone_number(
-                            &number_order_phone_number_id,
-                            &body,
-                        ),
+                        .number_order_phone_numbers()
+                        .update_requirements(&number_order_phone_number_id)
+                        .replace_input(body),
                 ),
             )
         }
@@ -7286,31 +8392,23 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send_json(c.phone_number_orders().list_number_orders(&params)))
+            Ok(send_json(c.number_orders().list().replace_input(params)))
         }
         pub fn create_number_order(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateNumberOrderRequest = a.body()?;
-            Ok(send_json(c.phone_number_orders().create_number_order(&body)))
+            Ok(send_json(c.number_orders().create().replace_input(body)))
         }
         pub fn retrieve_number_order(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let number_order_id: String = a.path("number_order_id")?;
-            Ok(
-                send_json(
-                    c.phone_number_orders().retrieve_number_order(&number_order_id),
-                ),
-            )
+            Ok(send_json(c.number_orders().retrieve(&number_order_id)))
         }
         pub fn update_number_order(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let number_order_id: String = a.path("number_order_id")?;
             let body: types::UpdateNumberOrderRequest = a.body()?;
-            Ok(
-                send_json(
-                    c.phone_number_orders().update_number_order(&number_order_id, &body),
-                ),
-            )
+            Ok(send_json(c.number_orders().update(&number_order_id).replace_input(body)))
         }
         pub fn list_sub_number_orders(
             c: &Client,
@@ -7319,7 +8417,7 @@ pub mod ops {
             let params = telnyx_api::apis::phone_number_orders::ListSubNumberOrdersParams {
                 filter: a.query_opt("filter")?,
             };
-            Ok(send_json(c.phone_number_orders().list_sub_number_orders(&params)))
+            Ok(send_json(c.sub_number_orders().list().replace_input(params)))
         }
         pub fn get_sub_number_order(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let sub_number_order_id: String = a.path("sub_number_order_id")?;
@@ -7329,8 +8427,9 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .phone_number_orders()
-                        .get_sub_number_order(&sub_number_order_id, &params),
+                        .sub_number_orders()
+                        .retrieve(&sub_number_order_id)
+                        .replace_input(params),
                 ),
             )
         }
@@ -7343,8 +8442,9 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .phone_number_orders()
-                        .update_sub_number_order(&sub_number_order_id, &body),
+                        .sub_number_orders()
+                        .update(&sub_number_order_id)
+                        .replace_input(body),
                 ),
             )
         }
@@ -7353,40 +8453,28 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let sub_number_order_id: String = a.path("sub_number_order_id")?;
-            Ok(
-                send_json(
-                    c.phone_number_orders().cancel_sub_number_order(&sub_number_order_id),
-                ),
-            )
+            Ok(send_json(c.sub_number_orders().cancel(&sub_number_order_id)))
         }
         pub fn create_sub_number_orders_report(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateSubNumberOrdersReportRequest = a.body()?;
-            Ok(send_json(c.phone_number_orders().create_sub_number_orders_report(&body)))
+            Ok(send_json(c.sub_number_orders_report().create().replace_input(body)))
         }
         pub fn get_sub_number_orders_report(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let report_id: String = a.path("report_id")?;
-            Ok(
-                send_json(
-                    c.phone_number_orders().get_sub_number_orders_report(&report_id),
-                ),
-            )
+            Ok(send_json(c.sub_number_orders_report().retrieve(&report_id)))
         }
         pub fn download_sub_number_orders_report(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let report_id: String = a.path("report_id")?;
-            Ok(
-                send(
-                    c.phone_number_orders().download_sub_number_orders_report(&report_id),
-                ),
-            )
+            Ok(send(c.sub_number_orders_report().download(&report_id)))
         }
     }
 
@@ -7401,7 +8489,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::PostPortabilityCheckBody = a.body()?;
-            Ok(send_json(c.phone_number_porting().post_portability_check(&body)))
+            Ok(send_json(c.portability_checks().run().replace_input(body)))
         }
     }
 
@@ -7419,31 +8507,21 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(
-                send_json(
-                    c.phone_number_reservations().list_number_reservations(&params),
-                ),
-            )
+            Ok(send_json(c.number_reservations().list().replace_input(params)))
         }
         pub fn create_number_reservation(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateNumberReservationRequest = a.body()?;
-            Ok(send_json(c.phone_number_reservations().create_number_reservation(&body)))
+            Ok(send_json(c.number_reservations().create().replace_input(body)))
         }
         pub fn retrieve_number_reservation(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let number_reservation_id: String = a.path("number_reservation_id")?;
-            Ok(
-                send_json(
-                    c
-                        .phone_number_reservations()
-                        .retrieve_number_reservation(&number_reservation_id),
-                ),
-            )
+            Ok(send_json(c.number_reservations().retrieve(&number_reservation_id)))
         }
         pub fn extend_number_reservation_expiry_time(
             c: &Client,
@@ -7452,9 +8530,7 @@ pub mod ops {
             let number_reservation_id: String = a.path("number_reservation_id")?;
             Ok(
                 send_json(
-                    c
-                        .phone_number_reservations()
-                        .extend_number_reservation_expiry_time(&number_reservation_id),
+                    c.number_reservations().actions().extend(&number_reservation_id),
                 ),
             )
         }
@@ -7473,11 +8549,7 @@ pub mod ops {
             let params = telnyx_api::apis::phone_number_search::ListAvailablePhoneNumberBlocksParams {
                 filter: a.query_opt("filter")?,
             };
-            Ok(
-                send_json(
-                    c.phone_number_search().list_available_phone_number_blocks(&params),
-                ),
-            )
+            Ok(send_json(c.available_phone_number_blocks().list().replace_input(params)))
         }
         pub fn list_available_phone_numbers(
             c: &Client,
@@ -7486,7 +8558,7 @@ pub mod ops {
             let params = telnyx_api::apis::phone_number_search::ListAvailablePhoneNumbersParams {
                 filter: a.query_opt("filter")?,
             };
-            Ok(send_json(c.phone_number_search().list_available_phone_numbers(&params)))
+            Ok(send_json(c.available_phone_numbers().list().replace_input(params)))
         }
     }
 
@@ -7506,11 +8578,7 @@ pub mod ops {
                 page_size: a.query_opt("page[size]")?,
                 status: a.query_opt("status")?,
             };
-            Ok(
-                send_json(
-                    c.phone_numbers().list_dir_phone_numbers_simplified(&dir_id, &params),
-                ),
-            )
+            Ok(send_json(c.dir().phone_numbers().list(&dir_id).replace_input(params)))
         }
         pub fn add_dir_phone_numbers_simplified(
             c: &Client,
@@ -7520,7 +8588,11 @@ pub mod ops {
             let body: types::BulkAddPhoneNumbersRequest = a.body()?;
             Ok(
                 send_json(
-                    c.phone_numbers().add_dir_phone_numbers_simplified(&dir_id, &body),
+                    c
+                        .dir()
+                        .phone_numbers()
+                        .add(&dir_id, body.documents.clone(), body.phone_numbers.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -7532,7 +8604,11 @@ pub mod ops {
             let body: types::BulkDeletePhoneNumbersRequest = a.body()?;
             Ok(
                 send_json(
-                    c.phone_numbers().delete_dir_phone_numbers_simplified(&dir_id, &body),
+                    c
+                        .dir()
+                        .phone_numbers()
+                        .remove(&dir_id, body.phone_numbers.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -7549,18 +8625,18 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send_json(c.porting_orders().list_porting_events(&params)))
+            Ok(send_json(c.porting().events().list().replace_input(params)))
         }
         pub fn show_porting_event(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.porting_orders().show_porting_event(&id)))
+            Ok(send_json(c.porting().events().retrieve(&id)))
         }
         pub fn republish_porting_event(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.porting_orders().republish_porting_event(&id)))
+            Ok(send(c.porting().events().republish(&id)))
         }
         pub fn list_loa_configurations(
             c: &Client,
@@ -7569,35 +8645,63 @@ pub mod ops {
             let params = telnyx_api::apis::porting_orders::ListLoaConfigurationsParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.porting_orders().list_loa_configurations(&params)))
+            Ok(send_json(c.porting().loa_configurations().list().replace_input(params)))
         }
         pub fn create_loa_configuration(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreatePortingLoaConfiguration = a.body()?;
-            Ok(send_json(c.porting_orders().create_loa_configuration(&body)))
+            Ok(
+                send_json(
+                    c
+                        .porting()
+                        .loa_configurations()
+                        .create(
+                            body.address.clone(),
+                            body.company_name.clone(),
+                            body.contact.clone(),
+                            body.logo.clone(),
+                            body.name.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn preview_loa_configuration_params(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreatePortingLoaConfiguration = a.body()?;
-            Ok(send(c.porting_orders().preview_loa_configuration_params(&body)))
+            Ok(
+                send(
+                    c
+                        .porting()
+                        .loa_configurations()
+                        .preview(
+                            body.address.clone(),
+                            body.company_name.clone(),
+                            body.contact.clone(),
+                            body.logo.clone(),
+                            body.name.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_loa_configuration(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.porting_orders().get_loa_configuration(&id)))
+            Ok(send_json(c.porting().loa_configurations().retrieve(&id)))
         }
         pub fn delete_loa_configuration(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.porting_orders().delete_loa_configuration(&id)))
+            Ok(send(c.porting().loa_configurations().delete(&id)))
         }
         pub fn update_loa_configuration(
             c: &Client,
@@ -7605,38 +8709,61 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::CreatePortingLoaConfiguration = a.body()?;
-            Ok(send_json(c.porting_orders().update_loa_configuration(&id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .porting()
+                        .loa_configurations()
+                        .update(
+                            &id,
+                            body.address.clone(),
+                            body.company_name.clone(),
+                            body.contact.clone(),
+                            body.logo.clone(),
+                            body.name.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn preview_loa_configuration(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.porting_orders().preview_loa_configuration(&id)))
+            Ok(send(c.porting().loa_configurations().preview_1(&id)))
         }
         pub fn list_porting_reports(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::porting_orders::ListPortingReportsParams {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send_json(c.porting_orders().list_porting_reports(&params)))
+            Ok(send_json(c.porting().reports().list().replace_input(params)))
         }
         pub fn create_porting_report(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreatePortingReport = a.body()?;
-            Ok(send_json(c.porting_orders().create_porting_report(&body)))
+            Ok(
+                send_json(
+                    c
+                        .porting()
+                        .reports()
+                        .create(body.params.clone(), body.report_type.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_porting_report(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.porting_orders().get_porting_report(&id)))
+            Ok(send_json(c.porting().reports().retrieve(&id)))
         }
         pub fn list_porting_uk_carriers(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send_json(c.porting_orders().list_porting_uk_carriers()))
+            Ok(send_json(c.porting().list_uk_carriers()))
         }
         pub fn list_porting_orders(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::porting_orders::ListPortingOrdersParams {
@@ -7645,17 +8772,24 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send_json(c.porting_orders().list_porting_orders(&params)))
+            Ok(send_json(c.porting_orders().list().replace_input(params)))
         }
         pub fn create_porting_order(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreatePortingOrder = a.body()?;
-            Ok(send_json(c.porting_orders().create_porting_order(&body)))
+            Ok(
+                send_json(
+                    c
+                        .porting_orders()
+                        .create(body.phone_numbers.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn list_exception_types(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send_json(c.porting_orders().list_exception_types()))
+            Ok(send_json(c.porting_orders().retrieve_exception_types()))
         }
         pub fn list_phone_number_configurations(
             c: &Client,
@@ -7666,53 +8800,69 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send_json(c.porting_orders().list_phone_number_configurations(&params)))
+            Ok(
+                send_json(
+                    c
+                        .porting_orders()
+                        .phone_number_configurations()
+                        .list()
+                        .replace_input(params),
+                ),
+            )
         }
         pub fn create_phone_number_configurations(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreatePortingPhoneNumberConfigurations = a.body()?;
-            Ok(send_json(c.porting_orders().create_phone_number_configurations(&body)))
+            Ok(
+                send_json(
+                    c
+                        .porting_orders()
+                        .phone_number_configurations()
+                        .create()
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_porting_order(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let params = telnyx_api::apis::porting_orders::GetPortingOrderParams {
                 include_phone_numbers: a.query_opt("include_phone_numbers")?,
             };
-            Ok(send_json(c.porting_orders().get_porting_order(&id, &params)))
+            Ok(send_json(c.porting_orders().retrieve(&id).replace_input(params)))
         }
         pub fn delete_porting_order(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.porting_orders().delete_porting_order(&id)))
+            Ok(send(c.porting_orders().delete(&id)))
         }
         pub fn update_porting_order(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdatePortingOrder = a.body()?;
-            Ok(send_json(c.porting_orders().update_porting_order(&id, &body)))
+            Ok(send_json(c.porting_orders().update(&id).replace_input(body)))
         }
         pub fn activate_porting_order(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.porting_orders().activate_porting_order(&id)))
+            Ok(send_json(c.porting_orders().actions().activate(&id)))
         }
         pub fn cancel_porting_order(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.porting_orders().cancel_porting_order(&id)))
+            Ok(send_json(c.porting_orders().actions().cancel(&id)))
         }
         pub fn confirm_porting_order(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.porting_orders().confirm_porting_order(&id)))
+            Ok(send_json(c.porting_orders().actions().confirm(&id)))
         }
         pub fn share_porting_order(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::SharePortingOrder = a.body()?;
-            Ok(send_json(c.porting_orders().share_porting_order(&id, &body)))
+            Ok(send_json(c.porting_orders().actions().share(&id).replace_input(body)))
         }
         pub fn list_porting_order_activation_jobs(
             c: &Client,
@@ -7724,7 +8874,7 @@ pub mod ops {
             };
             Ok(
                 send_json(
-                    c.porting_orders().list_porting_order_activation_jobs(&id, &params),
+                    c.porting_orders().activation_jobs().list(&id).replace_input(params),
                 ),
             )
         }
@@ -7738,7 +8888,8 @@ pub mod ops {
                 send_json(
                     c
                         .porting_orders()
-                        .get_porting_orders_activation_job(&id, &activation_job_id),
+                        .activation_jobs()
+                        .retrieve(&id, &activation_job_id),
                 ),
             )
         }
@@ -7753,11 +8904,9 @@ pub mod ops {
                 send_json(
                     c
                         .porting_orders()
-                        .update_porting_orders_activation_job(
-                            &id,
-                            &activation_job_id,
-                            &body,
-                        ),
+                        .activation_jobs()
+                        .update(&id, &activation_job_id)
+                        .replace_input(body),
                 ),
             )
         }
@@ -7771,7 +8920,15 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send_json(c.porting_orders().list_additional_documents(&id, &params)))
+            Ok(
+                send_json(
+                    c
+                        .porting_orders()
+                        .additional_documents()
+                        .list(&id)
+                        .replace_input(params),
+                ),
+            )
         }
         pub fn create_additional_documents(
             c: &Client,
@@ -7779,7 +8936,15 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::CreatePortingAdditionalDocuments = a.body()?;
-            Ok(send_json(c.porting_orders().create_additional_documents(&id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .porting_orders()
+                        .additional_documents()
+                        .create(&id)
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn delete_additional_document(
             c: &Client,
@@ -7791,7 +8956,8 @@ pub mod ops {
                 send(
                     c
                         .porting_orders()
-                        .delete_additional_document(&id, &additional_document_id),
+                        .additional_documents()
+                        .delete(&id, &additional_document_id),
                 ),
             )
         }
@@ -7800,7 +8966,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.porting_orders().list_allowed_foc_windows(&id)))
+            Ok(send_json(c.porting_orders().retrieve_allowed_foc_windows(&id)))
         }
         pub fn list_porting_order_comments(
             c: &Client,
@@ -7810,7 +8976,7 @@ pub mod ops {
             let params = telnyx_api::apis::porting_orders::ListPortingOrderCommentsParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.porting_orders().list_porting_order_comments(&id, &params)))
+            Ok(send_json(c.porting_orders().comments().list(&id).replace_input(params)))
         }
         pub fn create_porting_order_comment(
             c: &Client,
@@ -7818,7 +8984,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::CreatePortingOrderComment = a.body()?;
-            Ok(send_json(c.porting_orders().create_porting_order_comment(&id, &body)))
+            Ok(send_json(c.porting_orders().comments().create(&id).replace_input(body)))
         }
         pub fn get_porting_order_loa_template(
             c: &Client,
@@ -7828,7 +8994,7 @@ pub mod ops {
             let params = telnyx_api::apis::porting_orders::GetPortingOrderLoaTemplateParams {
                 loa_configuration_id: a.query_opt("loa_configuration_id")?,
             };
-            Ok(send(c.porting_orders().get_porting_order_loa_template(&id, &params)))
+            Ok(send(c.porting_orders().retrieve_loa_template(&id).replace_input(params)))
         }
         pub fn list_porting_order_requirements(
             c: &Client,
@@ -7840,7 +9006,7 @@ pub mod ops {
             };
             Ok(
                 send_json(
-                    c.porting_orders().list_porting_order_requirements(&id, &params),
+                    c.porting_orders().retrieve_requirements(&id).replace_input(params),
                 ),
             )
         }
@@ -7849,7 +9015,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.porting_orders().get_porting_order_sub_request(&id)))
+            Ok(send_json(c.porting_orders().retrieve_sub_request(&id)))
         }
         pub fn list_verification_codes(
             c: &Client,
@@ -7861,7 +9027,15 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send_json(c.porting_orders().list_verification_codes(&id, &params)))
+            Ok(
+                send_json(
+                    c
+                        .porting_orders()
+                        .verification_codes()
+                        .list(&id)
+                        .replace_input(params),
+                ),
+            )
         }
         pub fn send_porting_verification_codes(
             c: &Client,
@@ -7869,7 +9043,11 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::SendPortingVerificationCodes = a.body()?;
-            Ok(send(c.porting_orders().send_porting_verification_codes(&id, &body)))
+            Ok(
+                send(
+                    c.porting_orders().verification_codes().send(&id).replace_input(body),
+                ),
+            )
         }
         pub fn verify_porting_verification_codes(
             c: &Client,
@@ -7879,7 +9057,11 @@ pub mod ops {
             let body: types::VerifyPortingVerificationCodes = a.body()?;
             Ok(
                 send_json(
-                    c.porting_orders().verify_porting_verification_codes(&id, &body),
+                    c
+                        .porting_orders()
+                        .verification_codes()
+                        .verify(&id)
+                        .replace_input(body),
                 ),
             )
         }
@@ -7897,7 +9079,9 @@ pub mod ops {
                 send_json(
                     c
                         .porting_orders()
-                        .list_porting_action_requirements(&porting_order_id, &params),
+                        .action_requirements()
+                        .list(&porting_order_id)
+                        .replace_input(params),
                 ),
             )
         }
@@ -7912,11 +9096,9 @@ pub mod ops {
                 send_json(
                     c
                         .porting_orders()
-                        .initiate_porting_action_requirement(
-                            &porting_order_id,
-                            &id,
-                            &body,
-                        ),
+                        .action_requirements()
+                        .initiate(&porting_order_id, &id, body.params.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -7934,10 +9116,9 @@ pub mod ops {
                 send_json(
                     c
                         .porting_orders()
-                        .list_porting_associated_phone_numbers(
-                            &porting_order_id,
-                            &params,
-                        ),
+                        .associated_phone_numbers()
+                        .list(&porting_order_id)
+                        .replace_input(params),
                 ),
             )
         }
@@ -7951,7 +9132,13 @@ pub mod ops {
                 send_json(
                     c
                         .porting_orders()
-                        .create_porting_associated_phone_number(&porting_order_id, &body),
+                        .associated_phone_numbers()
+                        .create(
+                            &porting_order_id,
+                            body.action.clone(),
+                            body.phone_number_range.clone(),
+                        )
+                        .replace_input(body),
                 ),
             )
         }
@@ -7965,7 +9152,8 @@ pub mod ops {
                 send_json(
                     c
                         .porting_orders()
-                        .delete_porting_associated_phone_number(&porting_order_id, &id),
+                        .associated_phone_numbers()
+                        .delete(&porting_order_id, &id),
                 ),
             )
         }
@@ -7983,7 +9171,9 @@ pub mod ops {
                 send_json(
                     c
                         .porting_orders()
-                        .list_porting_phone_number_blocks(&porting_order_id, &params),
+                        .phone_number_blocks()
+                        .list(&porting_order_id)
+                        .replace_input(params),
                 ),
             )
         }
@@ -7997,7 +9187,13 @@ pub mod ops {
                 send_json(
                     c
                         .porting_orders()
-                        .create_porting_phone_number_block(&porting_order_id, &body),
+                        .phone_number_blocks()
+                        .create(
+                            &porting_order_id,
+                            body.activation_ranges.clone(),
+                            body.phone_number_range.clone(),
+                        )
+                        .replace_input(body),
                 ),
             )
         }
@@ -8011,7 +9207,8 @@ pub mod ops {
                 send_json(
                     c
                         .porting_orders()
-                        .delete_porting_phone_number_block(&porting_order_id, &id),
+                        .phone_number_blocks()
+                        .delete(&porting_order_id, &id),
                 ),
             )
         }
@@ -8029,7 +9226,9 @@ pub mod ops {
                 send_json(
                     c
                         .porting_orders()
-                        .list_porting_phone_number_extensions(&porting_order_id, &params),
+                        .phone_number_extensions()
+                        .list(&porting_order_id)
+                        .replace_input(params),
                 ),
             )
         }
@@ -8043,7 +9242,14 @@ pub mod ops {
                 send_json(
                     c
                         .porting_orders()
-                        .create_porting_phone_number_extension(&porting_order_id, &body),
+                        .phone_number_extensions()
+                        .create(
+                            &porting_order_id,
+                            body.activation_ranges.clone(),
+                            body.extension_range.clone(),
+                            body.porting_phone_number_id.clone(),
+                        )
+                        .replace_input(body),
                 ),
             )
         }
@@ -8057,7 +9263,8 @@ pub mod ops {
                 send_json(
                     c
                         .porting_orders()
-                        .delete_porting_phone_number_extension(&porting_order_id, &id),
+                        .phone_number_extensions()
+                        .delete(&porting_order_id, &id),
                 ),
             )
         }
@@ -8069,7 +9276,7 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send_json_or_text(c.porting_orders().list_porting_phone_numbers(&params)))
+            Ok(send_json_or_text(c.porting_phone_numbers().list().replace_input(params)))
         }
     }
 
@@ -8089,8 +9296,10 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .presigned_object_urls()
-                        .create_presigned_object_url(&bucket_name, &object_name, &body),
+                        .storage()
+                        .buckets()
+                        .create_presigned_url(&bucket_name, &object_name)
+                        .replace_input(body),
                 ),
             )
         }
@@ -8115,11 +9324,7 @@ pub mod ops {
                 filter_created_at: a.query_opt("filter[created_at]")?,
                 filter_updated_at: a.query_opt("filter[updated_at]")?,
             };
-            Ok(
-                send_json(
-                    c.private_wireless_gateways().get_private_wireless_gateways(&params),
-                ),
-            )
+            Ok(send_json(c.private_wireless_gateways().list().replace_input(params)))
         }
         pub fn create_private_wireless_gateway(
             c: &Client,
@@ -8128,7 +9333,10 @@ pub mod ops {
             let body: types::CreatePrivateWirelessGatewayBody = a.body()?;
             Ok(
                 send_json(
-                    c.private_wireless_gateways().create_private_wireless_gateway(&body),
+                    c
+                        .private_wireless_gateways()
+                        .create(body.name.clone(), body.network_id.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -8137,18 +9345,14 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(
-                send_json(
-                    c.private_wireless_gateways().get_private_wireless_gateway(&id),
-                ),
-            )
+            Ok(send_json(c.private_wireless_gateways().retrieve(&id)))
         }
         pub fn delete_wireless_gateway(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.private_wireless_gateways().delete_wireless_gateway(&id)))
+            Ok(send_json(c.private_wireless_gateways().delete(&id)))
         }
     }
 
@@ -8168,28 +9372,35 @@ pub mod ops {
                 filter_name_eq: a.query_opt("filter[name][eq]")?,
                 filter_name_contains: a.query_opt("filter[name][contains]")?,
             };
-            Ok(send_json(c.profiles().list_messaging_profiles(&params)))
+            Ok(send_json(c.messaging_profiles().list().replace_input(params)))
         }
         pub fn create_messaging_profile(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateMessagingProfileRequest = a.body()?;
-            Ok(send_json(c.profiles().create_messaging_profile(&body)))
+            Ok(
+                send_json(
+                    c
+                        .messaging_profiles()
+                        .create(body.name.clone(), body.whitelisted_destinations.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn retrieve_messaging_profile(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.profiles().retrieve_messaging_profile(&id)))
+            Ok(send_json(c.messaging_profiles().retrieve(&id)))
         }
         pub fn delete_messaging_profile(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.profiles().delete_messaging_profile(&id)))
+            Ok(send_json(c.messaging_profiles().delete(&id)))
         }
         pub fn update_messaging_profile(
             c: &Client,
@@ -8197,7 +9408,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdateMessagingProfileRequest = a.body()?;
-            Ok(send_json(c.profiles().update_messaging_profile(&id, &body)))
+            Ok(send_json(c.messaging_profiles().update(&id).replace_input(body)))
         }
         pub fn list_profile_phone_numbers(
             c: &Client,
@@ -8207,7 +9418,11 @@ pub mod ops {
             let params = telnyx_api::apis::profiles::ListProfilePhoneNumbersParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.profiles().list_profile_phone_numbers(&id, &params)))
+            Ok(
+                send_json(
+                    c.messaging_profiles().list_phone_numbers(&id).replace_input(params),
+                ),
+            )
         }
         pub fn list_profile_short_codes(
             c: &Client,
@@ -8217,7 +9432,11 @@ pub mod ops {
             let params = telnyx_api::apis::profiles::ListProfileShortCodesParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.profiles().list_profile_short_codes(&id, &params)))
+            Ok(
+                send_json(
+                    c.messaging_profiles().list_short_codes(&id).replace_input(params),
+                ),
+            )
         }
     }
 
@@ -8236,11 +9455,7 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(
-                send_json(
-                    c.programmable_fax_applications().list_fax_applications(&params),
-                ),
-            )
+            Ok(send_json(c.fax_applications().list().replace_input(params)))
         }
         pub fn create_fax_application(
             c: &Client,
@@ -8249,20 +9464,26 @@ pub mod ops {
             let body: types::CreateFaxApplicationRequest = a.body()?;
             Ok(
                 send_json(
-                    c.programmable_fax_applications().create_fax_application(&body),
+                    c
+                        .fax_applications()
+                        .create(
+                            body.application_name.clone(),
+                            body.webhook_event_url.clone(),
+                        )
+                        .replace_input(body),
                 ),
             )
         }
         pub fn get_fax_application(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.programmable_fax_applications().get_fax_application(&id)))
+            Ok(send_json(c.fax_applications().retrieve(&id)))
         }
         pub fn delete_fax_application(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.programmable_fax_applications().delete_fax_application(&id)))
+            Ok(send_json(c.fax_applications().delete(&id)))
         }
         pub fn update_fax_application(
             c: &Client,
@@ -8272,7 +9493,14 @@ pub mod ops {
             let body: types::UpdateFaxApplicationRequest = a.body()?;
             Ok(
                 send_json(
-                    c.programmable_fax_applications().update_fax_application(&id, &body),
+                    c
+                        .fax_applications()
+                        .update(
+                            &id,
+                            body.application_name.clone(),
+                            body.webhook_event_url.clone(),
+                        )
+                        .replace_input(body),
                 ),
             )
         }
@@ -8289,27 +9517,38 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.programmable_fax_commands().list_faxes(&params)))
+            Ok(send_json(c.faxes().list().replace_input(params)))
         }
         pub fn send_fax(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::SendFaxRequest = a.body()?;
-            Ok(send_json(c.programmable_fax_commands().send_fax(&body)))
+            Ok(
+                send_json(
+                    c
+                        .faxes()
+                        .create(
+                            body.connection_id.clone(),
+                            body.from.clone(),
+                            body.to.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn view_fax(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.programmable_fax_commands().view_fax(&id)))
+            Ok(send_json(c.faxes().retrieve(&id)))
         }
         pub fn delete_fax(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.programmable_fax_commands().delete_fax(&id)))
+            Ok(send(c.faxes().delete(&id)))
         }
         pub fn cancel_fax(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.programmable_fax_commands().cancel_fax(&id)))
+            Ok(send_json(c.faxes().actions().cancel(&id)))
         }
         pub fn refresh_fax(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.programmable_fax_commands().refresh_fax(&id)))
+            Ok(send_json(c.faxes().actions().refresh(&id)))
         }
     }
 
@@ -8327,11 +9566,7 @@ pub mod ops {
                 page_number: a.query_opt("page[number]")?,
                 page_size: a.query_opt("page[size]")?,
             };
-            Ok(
-                send_json(
-                    c.pronunciation_dictionaries().list_pronunciation_dicts(&params),
-                ),
-            )
+            Ok(send_json(c.pronunciation_dicts().list().replace_input(params)))
         }
         pub fn create_pronunciation_dict(
             c: &Client,
@@ -8340,7 +9575,10 @@ pub mod ops {
             let body: types::CreatePronunciationDictRequest = a.body()?;
             Ok(
                 send_json(
-                    c.pronunciation_dictionaries().create_pronunciation_dict(&body),
+                    c
+                        .pronunciation_dicts()
+                        .create(body.items.clone(), body.name.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -8349,14 +9587,14 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.pronunciation_dictionaries().get_pronunciation_dict(&id)))
+            Ok(send_json(c.pronunciation_dicts().retrieve(&id)))
         }
         pub fn delete_pronunciation_dict(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.pronunciation_dictionaries().delete_pronunciation_dict(&id)))
+            Ok(send(c.pronunciation_dicts().delete(&id)))
         }
         pub fn update_pronunciation_dict(
             c: &Client,
@@ -8364,11 +9602,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdatePronunciationDictRequest = a.body()?;
-            Ok(
-                send_json(
-                    c.pronunciation_dictionaries().update_pronunciation_dict(&id, &body),
-                ),
-            )
+            Ok(send_json(c.pronunciation_dicts().update(&id).replace_input(body)))
         }
     }
 
@@ -8386,40 +9620,28 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(
-                send_json(
-                    c.public_internet_gateways().list_public_internet_gateways(&params),
-                ),
-            )
+            Ok(send_json(c.public_internet_gateways().list().replace_input(params)))
         }
         pub fn create_public_internet_gateway(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::PublicInternetGatewayCreate = a.body()?;
-            Ok(
-                send_json(
-                    c.public_internet_gateways().create_public_internet_gateway(&body),
-                ),
-            )
+            Ok(send_json(c.public_internet_gateways().create().replace_input(body)))
         }
         pub fn get_public_internet_gateway(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.public_internet_gateways().get_public_internet_gateway(&id)))
+            Ok(send_json(c.public_internet_gateways().retrieve(&id)))
         }
         pub fn delete_public_internet_gateway(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(
-                send_json(
-                    c.public_internet_gateways().delete_public_internet_gateway(&id),
-                ),
-            )
+            Ok(send_json(c.public_internet_gateways().delete(&id)))
         }
     }
 
@@ -8437,38 +9659,28 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send_json(c.push_credentials().list_push_credentials(&params)))
+            Ok(send_json(c.mobile_push_credentials().list().replace_input(params)))
         }
         pub fn create_push_credential(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreatePushCredentialBody = a.body()?;
-            Ok(send_json(c.push_credentials().create_push_credential(&body)))
+            Ok(send_json(c.mobile_push_credentials().create(&body)))
         }
         pub fn get_push_credential_by_id(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let push_credential_id: String = a.path("push_credential_id")?;
-            Ok(
-                send_json(
-                    c.push_credentials().get_push_credential_by_id(&push_credential_id),
-                ),
-            )
+            Ok(send_json(c.mobile_push_credentials().retrieve(&push_credential_id)))
         }
         pub fn delete_push_credential_by_id(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let push_credential_id: String = a.path("push_credential_id")?;
-            Ok(
-                send(
-                    c
-                        .push_credentials()
-                        .delete_push_credential_by_id(&push_credential_id),
-                ),
-            )
+            Ok(send(c.mobile_push_credentials().delete(&push_credential_id)))
         }
     }
 
@@ -8483,31 +9695,35 @@ pub mod ops {
                 page_number: a.query_opt("page[number]")?,
                 page_size: a.query_opt("page[size]")?,
             };
-            Ok(send_json(c.queue_commands().list_queues(&params)))
+            Ok(send_json(c.queues().list().replace_input(params)))
         }
         pub fn create_queue(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateQueueRequest = a.body()?;
-            Ok(send_json(c.queue_commands().create_queue(&body)))
+            Ok(send_json(c.queues().create(body.queue_name.clone()).replace_input(body)))
         }
         pub fn retrieve_call_queue(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let queue_name: String = a.path("queue_name")?;
-            Ok(send_json(c.queue_commands().retrieve_call_queue(&queue_name)))
+            Ok(send_json(c.queues().retrieve(&queue_name)))
         }
         pub fn update_queue(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let queue_name: String = a.path("queue_name")?;
             let body: types::UpdateQueueRequest = a.body()?;
-            Ok(send_json(c.queue_commands().update_queue(&queue_name, &body)))
+            Ok(
+                send_json(
+                    c.queues().update(&queue_name, body.max_size).replace_input(body),
+                ),
+            )
         }
         pub fn delete_queue(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let queue_name: String = a.path("queue_name")?;
-            Ok(send(c.queue_commands().delete_queue(&queue_name)))
+            Ok(send(c.queues().delete(&queue_name)))
         }
         pub fn list_queue_calls(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let queue_name: String = a.path("queue_name")?;
             let params = telnyx_api::apis::queue_commands::ListQueueCallsParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.queue_commands().list_queue_calls(&queue_name, &params)))
+            Ok(send_json(c.queues().calls().list(&queue_name).replace_input(params)))
         }
         pub fn retrieve_call_from_queue(
             c: &Client,
@@ -8515,18 +9731,12 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let queue_name: String = a.path("queue_name")?;
             let call_control_id: String = a.path("call_control_id")?;
-            Ok(
-                send_json(
-                    c
-                        .queue_commands()
-                        .retrieve_call_from_queue(&queue_name, &call_control_id),
-                ),
-            )
+            Ok(send_json(c.queues().calls().retrieve(&queue_name, &call_control_id)))
         }
         pub fn remove_queue_call(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let queue_name: String = a.path("queue_name")?;
             let call_control_id: String = a.path("call_control_id")?;
-            Ok(send(c.queue_commands().remove_queue_call(&queue_name, &call_control_id)))
+            Ok(send(c.queues().calls().remove(&queue_name, &call_control_id)))
         }
         pub fn update_call_in_queue(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let queue_name: String = a.path("queue_name")?;
@@ -8535,8 +9745,10 @@ pub mod ops {
             Ok(
                 send(
                     c
-                        .queue_commands()
-                        .update_call_in_queue(&queue_name, &call_control_id, &body),
+                        .queues()
+                        .calls()
+                        .update(&queue_name, &call_control_id)
+                        .replace_input(body),
                 ),
             )
         }
@@ -8550,7 +9762,20 @@ pub mod ops {
         use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn send_rcs_message(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::RcsMessage = a.body()?;
-            Ok(send_json(c.rcs().send_rcs_message(&body)))
+            Ok(
+                send_json(
+                    c
+                        .messages()
+                        .rcs()
+                        .send(
+                            body.agent_id.clone(),
+                            body.agent_message.clone(),
+                            body.messaging_profile_id.clone(),
+                            body.to.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn generate_rcs_deeplink(
             c: &Client,
@@ -8561,17 +9786,21 @@ pub mod ops {
                 phone_number: a.query_opt("phone_number")?,
                 body_2: a.query_opt("body")?,
             };
-            Ok(send_json(c.rcs().generate_rcs_deeplink(&agent_id, &params)))
+            Ok(
+                send_json(
+                    c.messages().rcs().generate_deeplink(&agent_id).replace_input(params),
+                ),
+            )
         }
         pub fn list_rcs_agents(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::rcs::ListRcsAgentsParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.rcs().list_rcs_agents(&params)))
+            Ok(send_json(c.messaging().rcs().agents().list().replace_input(params)))
         }
         pub fn get_rcs_agent_by_id(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.rcs().get_rcs_agent_by_id(&id)))
+            Ok(send_json(c.messaging().rcs().agents().retrieve(&id)))
         }
         pub fn update_rcs_agent_by_id(
             c: &Client,
@@ -8579,14 +9808,25 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::RcsAgentUpdate = a.body()?;
-            Ok(send_json(c.rcs().update_rcs_agent_by_id(&id, &body)))
+            Ok(send_json(c.messaging().rcs().agents().update(&id).replace_input(body)))
         }
         pub fn list_rcs_capabilities_of_a_phone_numbers_batch(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::RcsCapabilityListRequest = a.body()?;
-            Ok(send_json(c.rcs().list_rcs_capabilities_of_a_phone_numbers_batch(&body)))
+            Ok(
+                send_json(
+                    c
+                        .messaging()
+                        .rcs()
+                        .list_bulk_capabilities(
+                            body.agent_id.clone(),
+                            body.phone_numbers.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn list_rcs_capabilities_of_a_phone_number(
             c: &Client,
@@ -8596,12 +9836,7 @@ pub mod ops {
             let phone_number: String = a.path("phone_number")?;
             Ok(
                 send_json(
-                    c
-                        .rcs()
-                        .list_rcs_capabilities_of_a_phone_number(
-                            &agent_id,
-                            &phone_number,
-                        ),
+                    c.messaging().rcs().retrieve_capabilities(&agent_id, &phone_number),
                 ),
             )
         }
@@ -8611,7 +9846,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let phone_number: String = a.path("phone_number")?;
-            Ok(send_json(c.rcs().invite_a_test_number_to_rcs(&id, &phone_number)))
+            Ok(send_json(c.messaging().rcs().invite_test_number(&id, &phone_number)))
         }
     }
 
@@ -8626,17 +9861,17 @@ pub mod ops {
                 page_number: a.query_opt("page[number]")?,
                 page_size: a.query_opt("page[size]")?,
             };
-            Ok(send_json(c.reference_data().list_call_reasons(&params)))
+            Ok(send_json(c.call_reasons().list().replace_input(params)))
         }
         pub fn validate_call_reasons(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::ValidateCallReasonsRequest = a.body()?;
-            Ok(send_json(c.reference_data().validate_call_reasons(&body)))
+            Ok(send_json(c.call_reasons().validate(&body)))
         }
         pub fn list_document_types(c: &Client, _a: &Args) -> Result<CallFuture, String> {
-            Ok(send_json(c.reference_data().list_document_types()))
+            Ok(send_json(c.dir().list_document_types()))
         }
     }
 
@@ -8647,7 +9882,7 @@ pub mod ops {
         #[allow(unused_imports)]
         use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_regions(c: &Client, _a: &Args) -> Result<CallFuture, String> {
-            Ok(send_json(c.regions().list_regions()))
+            Ok(send_json(c.regions().list()))
         }
     }
 
@@ -8667,8 +9902,9 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .regulatory_requirements()
-                        .list_regulatory_requirements_phone_numbers(&params),
+                        .phone_numbers_regulatory_requirements()
+                        .retrieve()
+                        .replace_input(params),
                 ),
             )
         }
@@ -8679,11 +9915,7 @@ pub mod ops {
             let params = telnyx_api::apis::regulatory_requirements::ListRegulatoryRequirementsParams {
                 filter: a.query_opt("filter")?,
             };
-            Ok(
-                send_json(
-                    c.regulatory_requirements().list_regulatory_requirements(&params),
-                ),
-            )
+            Ok(send_json(c.regulatory_requirements().retrieve().replace_input(params)))
         }
     }
 
@@ -8698,19 +9930,27 @@ pub mod ops {
                 page_number: a.query_opt("page[number]")?,
                 page_size: a.query_opt("page[size]")?,
             };
-            Ok(send_json(c.reporting().get_wdr_reports(&params)))
+            Ok(
+                send_json(
+                    c.wireless().detail_records_reports().list().replace_input(params),
+                ),
+            )
         }
         pub fn create_wdr_report(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::WdrReportRequest = a.body()?;
-            Ok(send_json(c.reporting().create_wdr_report(&body)))
+            Ok(
+                send_json(
+                    c.wireless().detail_records_reports().create().replace_input(body),
+                ),
+            )
         }
         pub fn get_wdr_report(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.reporting().get_wdr_report(&id)))
+            Ok(send_json(c.wireless().detail_records_reports().retrieve(&id)))
         }
         pub fn delete_wdr_report(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.reporting().delete_wdr_report(&id)))
+            Ok(send_json(c.wireless().detail_records_reports().delete(&id)))
         }
     }
 
@@ -8725,14 +9965,14 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::NewLedgerBillingGroupReport = a.body()?;
-            Ok(send_json(c.reports().create_billing_group_report(&body)))
+            Ok(send_json(c.ledger_billing_group_reports().create().replace_input(body)))
         }
         pub fn get_billing_group_report(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.reports().get_billing_group_report(&id)))
+            Ok(send_json(c.ledger_billing_group_reports().retrieve(&id)))
         }
     }
 
@@ -8747,7 +9987,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let enterprise_id: String = a.path("enterprise_id")?;
-            Ok(send_json(c.reputation().get_reputation_settings(&enterprise_id)))
+            Ok(send_json(c.enterprises().reputation().retrieve(&enterprise_id)))
         }
         pub fn enable_reputation_settings(
             c: &Client,
@@ -8757,7 +9997,11 @@ pub mod ops {
             let body: types::EnterpriseReputationCreate = a.body()?;
             Ok(
                 send_json(
-                    c.reputation().enable_reputation_settings(&enterprise_id, &body),
+                    c
+                        .enterprises()
+                        .reputation()
+                        .enable(&enterprise_id, body.loa_document_id.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -8766,7 +10010,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let enterprise_id: String = a.path("enterprise_id")?;
-            Ok(send(c.reputation().disable_reputation_settings(&enterprise_id)))
+            Ok(send(c.enterprises().reputation().disable(&enterprise_id)))
         }
         pub fn update_reputation_frequency(
             c: &Client,
@@ -8776,7 +10020,11 @@ pub mod ops {
             let body: types::EnterpriseReputationUpdateFrequency = a.body()?;
             Ok(
                 send_json(
-                    c.reputation().update_reputation_frequency(&enterprise_id, &body),
+                    c
+                        .enterprises()
+                        .reputation()
+                        .update_frequency(&enterprise_id, body.check_frequency.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -8786,7 +10034,16 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let enterprise_id: String = a.path("enterprise_id")?;
             let body: types::EnterpriseReputationLoaRender = a.body()?;
-            Ok(send(c.reputation().generate_reputation_loa(&enterprise_id, &body)))
+            Ok(
+                send(
+                    c
+                        .enterprises()
+                        .reputation()
+                        .loa()
+                        .render(&enterprise_id)
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn replace_reputation_loa(
             c: &Client,
@@ -8794,7 +10051,16 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let enterprise_id: String = a.path("enterprise_id")?;
             let body: types::EnterpriseReputationLoaUpdate = a.body()?;
-            Ok(send_json(c.reputation().replace_reputation_loa(&enterprise_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .enterprises()
+                        .reputation()
+                        .loa()
+                        .update(&enterprise_id, body.loa_document_id.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn list_reputation_numbers(
             c: &Client,
@@ -8810,7 +10076,12 @@ pub mod ops {
             };
             Ok(
                 send_json(
-                    c.reputation().list_reputation_numbers(&enterprise_id, &params),
+                    c
+                        .enterprises()
+                        .reputation()
+                        .numbers()
+                        .list(&enterprise_id)
+                        .replace_input(params),
                 ),
             )
         }
@@ -8822,7 +10093,12 @@ pub mod ops {
             let body: types::ReputationPhoneNumberCreate = a.body()?;
             Ok(
                 send_json(
-                    c.reputation().associate_reputation_numbers(&enterprise_id, &body),
+                    c
+                        .enterprises()
+                        .reputation()
+                        .numbers()
+                        .associate(&enterprise_id, body.phone_numbers.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -8834,7 +10110,12 @@ pub mod ops {
             let body: types::RefreshReputationRequest = a.body()?;
             Ok(
                 send_json(
-                    c.reputation().refresh_reputation_numbers(&enterprise_id, &body),
+                    c
+                        .enterprises()
+                        .reputation()
+                        .numbers()
+                        .refresh(&enterprise_id, body.phone_numbers.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -8850,12 +10131,11 @@ pub mod ops {
             Ok(
                 send_json(
                     c
+                        .enterprises()
                         .reputation()
-                        .get_phone_number_reputation(
-                            &enterprise_id,
-                            &phone_number,
-                            &params,
-                        ),
+                        .numbers()
+                        .retrieve(&enterprise_id, &phone_number)
+                        .replace_input(params),
                 ),
             )
         }
@@ -8868,8 +10148,10 @@ pub mod ops {
             Ok(
                 send(
                     c
+                        .enterprises()
                         .reputation()
-                        .disassociate_reputation_number(&enterprise_id, &phone_number),
+                        .numbers()
+                        .disassociate(&enterprise_id, &phone_number),
                 ),
             )
         }
@@ -8887,7 +10169,12 @@ pub mod ops {
             };
             Ok(
                 send_json(
-                    c.reputation().list_reputation_remediations(&enterprise_id, &params),
+                    c
+                        .enterprises()
+                        .reputation()
+                        .remediation()
+                        .list(&enterprise_id)
+                        .replace_input(params),
                 ),
             )
         }
@@ -8899,7 +10186,16 @@ pub mod ops {
             let body: types::RemediationRequestCreate = a.body()?;
             Ok(
                 send_json(
-                    c.reputation().submit_reputation_remediation(&enterprise_id, &body),
+                    c
+                        .enterprises()
+                        .reputation()
+                        .remediation()
+                        .create(
+                            &enterprise_id,
+                            body.call_purpose.clone(),
+                            body.phone_numbers.clone(),
+                        )
+                        .replace_input(body),
                 ),
             )
         }
@@ -8912,8 +10208,10 @@ pub mod ops {
             Ok(
                 send_json(
                     c
+                        .enterprises()
                         .reputation()
-                        .get_reputation_remediation(&enterprise_id, &remediation_id),
+                        .remediation()
+                        .retrieve(&enterprise_id, &remediation_id),
                 ),
             )
         }
@@ -8929,7 +10227,7 @@ pub mod ops {
                 filter_enterprise_id: a.query_opt("filter[enterprise_id]")?,
                 filter_phone_number_eq: a.query_opt("filter[phone_number][eq]")?,
             };
-            Ok(send_json(c.reputation().list_reputation_numbers_simplified(&params)))
+            Ok(send_json(c.reputation().numbers().list().replace_input(params)))
         }
         pub fn get_phone_number_reputation_simplified(
             c: &Client,
@@ -8943,7 +10241,9 @@ pub mod ops {
                 send_json(
                     c
                         .reputation()
-                        .get_phone_number_reputation_simplified(&phone_number, &params),
+                        .numbers()
+                        .retrieve(&phone_number)
+                        .replace_input(params),
                 ),
             )
         }
@@ -8952,13 +10252,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let phone_number: String = a.path("phone_number")?;
-            Ok(
-                send(
-                    c
-                        .reputation()
-                        .disassociate_reputation_number_simplified(&phone_number),
-                ),
-            )
+            Ok(send(c.reputation().numbers().delete(&phone_number)))
         }
     }
 
@@ -8978,8 +10272,9 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .requirement_groups()
-                        .update_number_order_phone_number_requirement_group(&id, &body),
+                        .number_order_phone_numbers()
+                        .update_requirement_group(&id, body.requirement_group_id.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -8990,55 +10285,68 @@ pub mod ops {
             let params = telnyx_api::apis::requirement_groups::GetRequirementGroupsParams {
                 filter: a.query_opt("filter")?,
             };
-            Ok(send_json(c.requirement_groups().get_requirement_groups(&params)))
+            Ok(send_json(c.requirement_groups().list().replace_input(params)))
         }
         pub fn create_requirement_group(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateRequirementGroupBody = a.body()?;
-            Ok(send_json(c.requirement_groups().create_requirement_group(&body)))
+            Ok(
+                send_json(
+                    c
+                        .requirement_groups()
+                        .create(
+                            body.action.clone(),
+                            body.country_code.clone(),
+                            body.phone_number_type.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_requirement_group(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.requirement_groups().get_requirement_group(&id)))
+            Ok(send_json(c.requirement_groups().retrieve(&id)))
         }
         pub fn delete_requirement_group(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.requirement_groups().delete_requirement_group(&id)))
+            Ok(send_json(c.requirement_groups().delete(&id)))
         }
         pub fn update_requirement_group(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            let body: types::UpdateRequirementGroupBody = a.body()?;
-            Ok(send_json(c.requirement_groups().update_requirement_group(&id, &body)))
+            let body: types::UpdateNumberOrderRequest = a.body()?;
+            Ok(send_json(c.requirement_groups().update(&id).replace_input(body)))
         }
         pub fn submit_requirement_group(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.requirement_groups().submit_requirement_group(&id)))
+            Ok(send_json(c.requirement_groups().submit_for_approval(&id)))
         }
         pub fn update_sub_number_order_requirement_group(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            let body: types::UpdateSubNumberOrderRequirementGroupBody = a.body()?;
+            let body: types::UpdateNumberOrderPhoneNumberRequirementGroupBody = a
+                .body()?;
             Ok(
                 send_json(
                     c
-                        .requirement_groups()
-                        .update_sub_number_order_requirement_group(&id, &body),
+                        .sub_number_orders()
+                        .update_requirement_group(&id, body.requirement_group_id.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -9058,14 +10366,14 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send_json(c.requirement_types().list_requirement_types(&params)))
+            Ok(send_json(c.requirement_types().list().replace_input(params)))
         }
         pub fn retrieve_requirement_type(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.requirement_types().retrieve_requirement_type(&id)))
+            Ok(send_json(c.requirement_types().retrieve(&id)))
         }
     }
 
@@ -9082,7 +10390,7 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 version: a.query_opt("version")?,
             };
-            Ok(send_json(c.requirements().list_requirements(&params)))
+            Ok(send_json(c.requirements().list().replace_input(params)))
         }
         pub fn retrieve_document_requirements(
             c: &Client,
@@ -9092,7 +10400,7 @@ pub mod ops {
             let params = telnyx_api::apis::requirements::RetrieveDocumentRequirementsParams {
                 version: a.query_opt("version")?,
             };
-            Ok(send_json(c.requirements().retrieve_document_requirements(&id, &params)))
+            Ok(send_json(c.requirements().retrieve(&id).replace_input(params)))
         }
         pub fn create_requirement_version(
             c: &Client,
@@ -9100,14 +10408,26 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::CreateRequirementVersionRequest = a.body()?;
-            Ok(send_json(c.requirements().create_requirement_version(&id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .requirements()
+                        .versions()
+                        .create(
+                            &id,
+                            body.effective_start_at.clone(),
+                            body.requirement_type_ids.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn cancel_pending_requirement_version(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.requirements().cancel_pending_requirement_version(&id)))
+            Ok(send_json(c.requirements().versions().delete_pending(&id)))
         }
     }
 
@@ -9125,32 +10445,28 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.room_compositions().list_room_compositions(&params)))
+            Ok(send_json(c.room_compositions().list().replace_input(params)))
         }
         pub fn create_room_composition(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateRoomCompositionRequest = a.body()?;
-            Ok(send_json(c.room_compositions().create_room_composition(&body)))
+            Ok(send_json(c.room_compositions().create().replace_input(body)))
         }
         pub fn view_room_composition(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let room_composition_id: String = a.path("room_composition_id")?;
-            Ok(
-                send_json(
-                    c.room_compositions().view_room_composition(&room_composition_id),
-                ),
-            )
+            Ok(send_json(c.room_compositions().retrieve(&room_composition_id)))
         }
         pub fn delete_room_composition(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let room_composition_id: String = a.path("room_composition_id")?;
-            Ok(send(c.room_compositions().delete_room_composition(&room_composition_id)))
+            Ok(send(c.room_compositions().delete(&room_composition_id)))
         }
     }
 
@@ -9168,18 +10484,14 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.room_participants().list_room_participants(&params)))
+            Ok(send_json(c.room_participants().list().replace_input(params)))
         }
         pub fn view_room_participant(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let room_participant_id: String = a.path("room_participant_id")?;
-            Ok(
-                send_json(
-                    c.room_participants().view_room_participant(&room_participant_id),
-                ),
-            )
+            Ok(send_json(c.room_participants().retrieve(&room_participant_id)))
         }
     }
 
@@ -9194,7 +10506,7 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.room_recordings().list_room_recordings(&params)))
+            Ok(send_json(c.room_recordings().list().replace_input(params)))
         }
         pub fn delete_room_recordings(
             c: &Client,
@@ -9204,18 +10516,18 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.room_recordings().delete_room_recordings(&params)))
+            Ok(send_json(c.room_recordings().delete_bulk().replace_input(params)))
         }
         pub fn view_room_recording(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let room_recording_id: String = a.path("room_recording_id")?;
-            Ok(send_json(c.room_recordings().view_room_recording(&room_recording_id)))
+            Ok(send_json(c.room_recordings().retrieve(&room_recording_id)))
         }
         pub fn delete_room_recording(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let room_recording_id: String = a.path("room_recording_id")?;
-            Ok(send(c.room_recordings().delete_room_recording(&room_recording_id)))
+            Ok(send(c.room_recordings().delete(&room_recording_id)))
         }
     }
 
@@ -9231,18 +10543,22 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.room_sessions().list_room_sessions(&params)))
+            Ok(send_json(c.rooms().sessions().list_0().replace_input(params)))
         }
         pub fn view_room_session(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let room_session_id: String = a.path("room_session_id")?;
             let params = telnyx_api::apis::room_sessions::ViewRoomSessionParams {
                 include_participants: a.query_opt("include_participants")?,
             };
-            Ok(send_json(c.room_sessions().view_room_session(&room_session_id, &params)))
+            Ok(
+                send_json(
+                    c.rooms().sessions().retrieve(&room_session_id).replace_input(params),
+                ),
+            )
         }
         pub fn end_session(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let room_session_id: String = a.path("room_session_id")?;
-            Ok(send_json(c.room_sessions().end_session(&room_session_id)))
+            Ok(send_json(c.rooms().sessions().actions().end(&room_session_id)))
         }
         pub fn kick_participant_in_session(
             c: &Client,
@@ -9253,8 +10569,11 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .room_sessions()
-                        .kick_participant_in_session(&room_session_id, &body),
+                        .rooms()
+                        .sessions()
+                        .actions()
+                        .kick(&room_session_id)
+                        .replace_input(body),
                 ),
             )
         }
@@ -9267,8 +10586,11 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .room_sessions()
-                        .mute_participant_in_session(&room_session_id, &body),
+                        .rooms()
+                        .sessions()
+                        .actions()
+                        .mute(&room_session_id)
+                        .replace_input(body),
                 ),
             )
         }
@@ -9281,8 +10603,11 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .room_sessions()
-                        .unmute_participant_in_session(&room_session_id, &body),
+                        .rooms()
+                        .sessions()
+                        .actions()
+                        .unmute(&room_session_id)
+                        .replace_input(body),
                 ),
             )
         }
@@ -9298,8 +10623,10 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .room_sessions()
-                        .retrieve_list_room_participants(&room_session_id, &params),
+                        .rooms()
+                        .sessions()
+                        .retrieve_participants(&room_session_id)
+                        .replace_input(params),
                 ),
             )
         }
@@ -9317,27 +10644,27 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.rooms().list_rooms(&params)))
+            Ok(send_json(c.rooms().list().replace_input(params)))
         }
         pub fn create_room(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateRoomRequest = a.body()?;
-            Ok(send_json(c.rooms().create_room(&body)))
+            Ok(send_json(c.rooms().create().replace_input(body)))
         }
         pub fn view_room(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let room_id: String = a.path("room_id")?;
             let params = telnyx_api::apis::rooms::ViewRoomParams {
                 include_sessions: a.query_opt("include_sessions")?,
             };
-            Ok(send_json(c.rooms().view_room(&room_id, &params)))
+            Ok(send_json(c.rooms().retrieve(&room_id).replace_input(params)))
         }
         pub fn delete_room(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let room_id: String = a.path("room_id")?;
-            Ok(send(c.rooms().delete_room(&room_id)))
+            Ok(send(c.rooms().delete(&room_id)))
         }
         pub fn update_room(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let room_id: String = a.path("room_id")?;
             let body: types::PatchRoomRequest = a.body()?;
-            Ok(send_json(c.rooms().update_room(&room_id, &body)))
+            Ok(send_json(c.rooms().update(&room_id).replace_input(body)))
         }
         pub fn retrieve_list_room_sessions(
             c: &Client,
@@ -9349,7 +10676,7 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.rooms().retrieve_list_room_sessions(&room_id, &params)))
+            Ok(send_json(c.rooms().sessions().list_1(&room_id).replace_input(params)))
         }
     }
 
@@ -9367,7 +10694,11 @@ pub mod ops {
             let body: types::CreateRoomClientTokenRequest = a.body()?;
             Ok(
                 send_json(
-                    c.rooms_client_tokens().create_room_client_token(&room_id, &body),
+                    c
+                        .rooms()
+                        .actions()
+                        .generate_join_client_token(&room_id)
+                        .replace_input(body),
                 ),
             )
         }
@@ -9379,7 +10710,11 @@ pub mod ops {
             let body: types::RefreshRoomClientTokenRequest = a.body()?;
             Ok(
                 send_json(
-                    c.rooms_client_tokens().refresh_room_client_token(&room_id, &body),
+                    c
+                        .rooms()
+                        .actions()
+                        .refresh_client_token(&room_id, body.refresh_token.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -9395,7 +10730,7 @@ pub mod ops {
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send_json(c.session_analysis().get_session_analysis_metadata()))
+            Ok(send_json(c.session_analysis().metadata().retrieve()))
         }
         pub fn get_session_analysis_record_type_metadata(
             c: &Client,
@@ -9404,9 +10739,7 @@ pub mod ops {
             let record_type: String = a.path("record_type")?;
             Ok(
                 send_json(
-                    c
-                        .session_analysis()
-                        .get_session_analysis_record_type_metadata(&record_type),
+                    c.session_analysis().metadata().retrieve_record_type(&record_type),
                 ),
             )
         }
@@ -9423,7 +10756,8 @@ pub mod ops {
                 send_json(
                     c
                         .session_analysis()
-                        .get_session_analysis(&record_type, &event_id, &params),
+                        .retrieve(&record_type, &event_id)
+                        .replace_input(params),
                 ),
             )
         }
@@ -9442,7 +10776,11 @@ pub mod ops {
             let params = telnyx_api::apis::seti_observability::GetBlackBoxTestResultsParams {
                 filter: a.query_opt("filter")?,
             };
-            Ok(send_json(c.seti_observability().get_black_box_test_results(&params)))
+            Ok(
+                send_json(
+                    c.seti().retrieve_black_box_test_results().replace_input(params),
+                ),
+            )
         }
     }
 
@@ -9462,7 +10800,11 @@ pub mod ops {
             };
             Ok(
                 send_json(
-                    c.shared_campaigns().get_partner_campaigns_shared_by_user(&params),
+                    c
+                        .messaging_10dlc()
+                        .partner_campaigns()
+                        .list_shared_by_me()
+                        .replace_input(params),
                 ),
             )
         }
@@ -9474,8 +10816,9 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .shared_campaigns()
-                        .get_partner_campaign_sharing_status(&campaign_id),
+                        .messaging_10dlc()
+                        .partner_campaigns()
+                        .retrieve_sharing_status(&campaign_id),
                 ),
             )
         }
@@ -9485,11 +10828,15 @@ pub mod ops {
                 records_per_page: a.query_opt("recordsPerPage")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send_json(c.shared_campaigns().get_shared_campaigns(&params)))
+            Ok(
+                send_json(
+                    c.messaging_10dlc().partner_campaigns().list().replace_input(params),
+                ),
+            )
         }
         pub fn get_shared_campaign(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let campaign_id: String = a.path("campaignId")?;
-            Ok(send_json(c.shared_campaigns().get_shared_campaign(&campaign_id)))
+            Ok(send_json(c.messaging_10dlc().partner_campaigns().retrieve(&campaign_id)))
         }
         pub fn update_shared_campaign(
             c: &Client,
@@ -9499,7 +10846,11 @@ pub mod ops {
             let body: types::UpdatePartnerCampaignRequest = a.body()?;
             Ok(
                 send_json(
-                    c.shared_campaigns().update_shared_campaign(&campaign_id, &body),
+                    c
+                        .messaging_10dlc()
+                        .partner_campaigns()
+                        .update(&campaign_id)
+                        .replace_input(body),
                 ),
             )
         }
@@ -9516,16 +10867,23 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.short_codes().list_short_codes(&params)))
+            Ok(send_json(c.short_codes().list().replace_input(params)))
         }
         pub fn retrieve_short_code(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.short_codes().retrieve_short_code(&id)))
+            Ok(send_json(c.short_codes().retrieve(&id)))
         }
         pub fn update_short_code(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdateShortCodeRequest = a.body()?;
-            Ok(send_json(c.short_codes().update_short_code(&id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .short_codes()
+                        .update(&id, body.messaging_profile_id.clone())
+                        .replace_input(body),
+                ),
+            )
         }
     }
 
@@ -9544,14 +10902,14 @@ pub mod ops {
                 page_size: a.query_opt("page[size]")?,
                 filter_action_type: a.query_opt("filter[action_type]")?,
             };
-            Ok(send_json(c.sim_card_actions().list_bulk_sim_card_actions(&params)))
+            Ok(send_json(c.bulk_sim_card_actions().list().replace_input(params)))
         }
         pub fn get_bulk_sim_card_action(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.sim_card_actions().get_bulk_sim_card_action(&id)))
+            Ok(send_json(c.bulk_sim_card_actions().retrieve(&id)))
         }
         pub fn list_sim_card_actions(
             c: &Client,
@@ -9561,11 +10919,11 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.sim_card_actions().list_sim_card_actions(&params)))
+            Ok(send_json(c.sim_cards().actions().list().replace_input(params)))
         }
         pub fn get_sim_card_action(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.sim_card_actions().get_sim_card_action(&id)))
+            Ok(send_json(c.sim_cards().actions().retrieve(&id)))
         }
     }
 
@@ -9586,14 +10944,14 @@ pub mod ops {
                 filter_status: a.query_opt("filter[status]")?,
                 filter_type: a.query_opt("filter[type]")?,
             };
-            Ok(send_json(c.sim_card_group_actions().get_sim_card_group_actions(&params)))
+            Ok(send_json(c.sim_card_groups().actions().list().replace_input(params)))
         }
         pub fn get_sim_card_group_action(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.sim_card_group_actions().get_sim_card_group_action(&id)))
+            Ok(send_json(c.sim_card_groups().actions().retrieve(&id)))
         }
     }
 
@@ -9616,28 +10974,32 @@ pub mod ops {
                 filter_wireless_blocklist_id: a
                     .query_opt("filter[wireless_blocklist_id]")?,
             };
-            Ok(send_json(c.sim_card_groups().get_all_sim_card_groups(&params)))
+            Ok(send_json(c.sim_card_groups().list().replace_input(params)))
         }
         pub fn create_sim_card_group(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::SimCardGroupCreate = a.body()?;
-            Ok(send_json(c.sim_card_groups().create_sim_card_group(&body)))
+            Ok(
+                send_json(
+                    c.sim_card_groups().create(body.name.clone()).replace_input(body),
+                ),
+            )
         }
         pub fn get_sim_card_group(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let params = telnyx_api::apis::sim_card_groups::GetSimCardGroupParams {
                 include_iccids: a.query_opt("include_iccids")?,
             };
-            Ok(send_json(c.sim_card_groups().get_sim_card_group(&id, &params)))
+            Ok(send_json(c.sim_card_groups().retrieve(&id).replace_input(params)))
         }
         pub fn delete_sim_card_group(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.sim_card_groups().delete_sim_card_group(&id)))
+            Ok(send_json(c.sim_card_groups().delete(&id)))
         }
         pub fn update_sim_card_group(
             c: &Client,
@@ -9645,7 +11007,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::SimCardGroupPatch = a.body()?;
-            Ok(send_json(c.sim_card_groups().update_sim_card_group(&id, &body)))
+            Ok(send_json(c.sim_card_groups().update(&id).replace_input(body)))
         }
         pub fn remove_sim_card_group_private_wireless_gateway(
             c: &Client,
@@ -9654,9 +11016,7 @@ pub mod ops {
             let id: String = a.path("id")?;
             Ok(
                 send_json(
-                    c
-                        .sim_card_groups()
-                        .remove_sim_card_group_private_wireless_gateway(&id),
+                    c.sim_card_groups().actions().remove_private_wireless_gateway(&id),
                 ),
             )
         }
@@ -9665,11 +11025,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(
-                send_json(
-                    c.sim_card_groups().remove_wireless_blocklist_for_sim_card_group(&id),
-                ),
-            )
+            Ok(send_json(c.sim_card_groups().actions().remove_wireless_blocklist(&id)))
         }
         pub fn set_private_wireless_gateway_for_sim_card_group(
             c: &Client,
@@ -9681,7 +11037,12 @@ pub mod ops {
                 send_json(
                     c
                         .sim_card_groups()
-                        .set_private_wireless_gateway_for_sim_card_group(&id, &body),
+                        .actions()
+                        .set_private_wireless_gateway(
+                            &id,
+                            body.private_wireless_gateway_id.clone(),
+                        )
+                        .replace_input(body),
                 ),
             )
         }
@@ -9695,7 +11056,9 @@ pub mod ops {
                 send_json(
                     c
                         .sim_card_groups()
-                        .set_wireless_blocklist_for_sim_card_group(&id, &body),
+                        .actions()
+                        .set_wireless_blocklist(&id, body.wireless_blocklist_id.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -9711,26 +11074,40 @@ pub mod ops {
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
-            let body: types::PreviewSimCardOrdersBody = a.body()?;
-            Ok(send_json(c.sim_card_orders().preview_sim_card_orders(&body)))
+            let body: types::SimCardOrderCreate = a.body()?;
+            Ok(
+                send_json(
+                    c
+                        .sim_card_order_preview()
+                        .preview(body.address_id.clone(), body.quantity)
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_sim_card_orders(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::sim_card_orders::GetSimCardOrdersParams {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.sim_card_orders().get_sim_card_orders(&params)))
+            Ok(send_json(c.sim_card_orders().list().replace_input(params)))
         }
         pub fn create_sim_card_order(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::SimCardOrderCreate = a.body()?;
-            Ok(send_json(c.sim_card_orders().create_sim_card_order(&body)))
+            Ok(
+                send_json(
+                    c
+                        .sim_card_orders()
+                        .create(body.address_id.clone(), body.quantity)
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_sim_card_order(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.sim_card_orders().get_sim_card_order(&id)))
+            Ok(send_json(c.sim_card_orders().retrieve(&id)))
         }
     }
 
@@ -9742,11 +11119,19 @@ pub mod ops {
         use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn purchase_e_sim(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::ESimPurchase = a.body()?;
-            Ok(send_json(c.sim_cards().purchase_e_sim(&body)))
+            Ok(send_json(c.actions().purchase().create(body.amount).replace_input(body)))
         }
         pub fn register_sim_cards(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::SimCardRegistration = a.body()?;
-            Ok(send_json(c.sim_cards().register_sim_cards(&body)))
+            Ok(
+                send_json(
+                    c
+                        .actions()
+                        .register()
+                        .create(body.registration_codes.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn list_data_usage_notifications(
             c: &Client,
@@ -9757,28 +11142,39 @@ pub mod ops {
                 page_size: a.query_opt("page[size]")?,
                 filter_sim_card_id: a.query_opt("filter[sim_card_id]")?,
             };
-            Ok(send_json(c.sim_cards().list_data_usage_notifications(&params)))
+            Ok(
+                send_json(
+                    c.sim_card_data_usage_notifications().list().replace_input(params),
+                ),
+            )
         }
         pub fn post_sim_card_data_usage_notification(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::PostSimCardDataUsageNotificationBody = a.body()?;
-            Ok(send_json(c.sim_cards().post_sim_card_data_usage_notification(&body)))
+            Ok(
+                send_json(
+                    c
+                        .sim_card_data_usage_notifications()
+                        .create(body.sim_card_id.clone(), body.threshold.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_sim_card_data_usage_notification(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.sim_cards().get_sim_card_data_usage_notification(&id)))
+            Ok(send_json(c.sim_card_data_usage_notifications().retrieve(&id)))
         }
         pub fn delete_sim_card_data_usage_notifications(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.sim_cards().delete_sim_card_data_usage_notifications(&id)))
+            Ok(send_json(c.sim_card_data_usage_notifications().delete(&id)))
         }
         pub fn patch_sim_card_data_usage_notification(
             c: &Client,
@@ -9788,7 +11184,7 @@ pub mod ops {
             let body: types::SimCardDataUsageNotification = a.body()?;
             Ok(
                 send_json(
-                    c.sim_cards().patch_sim_card_data_usage_notification(&id, &body),
+                    c.sim_card_data_usage_notifications().update(&id).replace_input(body),
                 ),
             )
         }
@@ -9800,26 +11196,58 @@ pub mod ops {
                 filter_sim_card_group_id: a.query_opt("filter[sim_card_group_id]")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send_json(c.sim_cards().get_sim_cards(&params)))
+            Ok(send_json(c.sim_cards().list().replace_input(params)))
         }
         pub fn disable_voice_bulk(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::DisableVoiceBulkBody = a.body()?;
-            Ok(send_json(c.sim_cards().disable_voice_bulk(&body)))
+            Ok(
+                send_json(
+                    c
+                        .sim_cards()
+                        .actions()
+                        .bulk_disable_voice(body.sim_card_group_id.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn enable_voice_bulk(c: &Client, a: &Args) -> Result<CallFuture, String> {
-            let body: types::EnableVoiceBulkBody = a.body()?;
-            Ok(send_json(c.sim_cards().enable_voice_bulk(&body)))
+            let body: types::DisableVoiceBulkBody = a.body()?;
+            Ok(
+                send_json(
+                    c
+                        .sim_cards()
+                        .actions()
+                        .bulk_enable_voice(body.sim_card_group_id.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn set_public_i_ps_bulk(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::SetPublicIPsBulkBody = a.body()?;
-            Ok(send_json(c.sim_cards().set_public_i_ps_bulk(&body)))
+            Ok(
+                send_json(
+                    c
+                        .sim_cards()
+                        .actions()
+                        .bulk_set_public_ips(body.sim_card_ids.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn validate_registration_codes(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::ValidateRegistrationCodesBody = a.body()?;
-            Ok(send_json(c.sim_cards().validate_registration_codes(&body)))
+            Ok(
+                send_json(
+                    c
+                        .sim_cards()
+                        .actions()
+                        .validate_registration_codes()
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_sim_card(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
@@ -9827,34 +11255,34 @@ pub mod ops {
                 include_sim_card_group: a.query_opt("include_sim_card_group")?,
                 include_pin_puk_codes: a.query_opt("include_pin_puk_codes")?,
             };
-            Ok(send_json(c.sim_cards().get_sim_card(&id, &params)))
+            Ok(send_json(c.sim_cards().retrieve(&id).replace_input(params)))
         }
         pub fn delete_sim_card(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let params = telnyx_api::apis::sim_cards::DeleteSimCardParams {
                 report_lost: a.query_opt("report_lost")?,
             };
-            Ok(send_json(c.sim_cards().delete_sim_card(&id, &params)))
+            Ok(send_json(c.sim_cards().delete(&id).replace_input(params)))
         }
         pub fn update_sim_card(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::SimCard = a.body()?;
-            Ok(send_json(c.sim_cards().update_sim_card(&id, &body)))
+            Ok(send_json(c.sim_cards().update(&id).replace_input(body)))
         }
         pub fn disable_sim_card(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.sim_cards().disable_sim_card(&id)))
+            Ok(send_json(c.sim_cards().actions().disable(&id)))
         }
         pub fn enable_sim_card(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.sim_cards().enable_sim_card(&id)))
+            Ok(send_json(c.sim_cards().actions().enable(&id)))
         }
         pub fn remove_sim_card_public_ip(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.sim_cards().remove_sim_card_public_ip(&id)))
+            Ok(send_json(c.sim_cards().actions().remove_public_ip(&id)))
         }
         pub fn set_sim_card_public_ip(
             c: &Client,
@@ -9864,32 +11292,36 @@ pub mod ops {
             let params = telnyx_api::apis::sim_cards::SetSimCardPublicIpParams {
                 region_code: a.query_opt("region_code")?,
             };
-            Ok(send_json(c.sim_cards().set_sim_card_public_ip(&id, &params)))
+            Ok(
+                send_json(
+                    c.sim_cards().actions().set_public_ip(&id).replace_input(params),
+                ),
+            )
         }
         pub fn set_sim_card_standby(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.sim_cards().set_sim_card_standby(&id)))
+            Ok(send_json(c.sim_cards().actions().set_standby(&id)))
         }
         pub fn get_sim_card_activation_code(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.sim_cards().get_sim_card_activation_code(&id)))
+            Ok(send_json(c.sim_cards().get_activation_code(&id)))
         }
         pub fn get_sim_card_device_details(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.sim_cards().get_sim_card_device_details(&id)))
+            Ok(send_json(c.sim_cards().get_device_details(&id)))
         }
         pub fn get_sim_card_public_ip(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.sim_cards().get_sim_card_public_ip(&id)))
+            Ok(send_json(c.sim_cards().get_public_ip(&id)))
         }
         pub fn get_wireless_connectivity_logs(
             c: &Client,
@@ -9900,7 +11332,14 @@ pub mod ops {
                 page_number: a.query_opt("page[number]")?,
                 page_size: a.query_opt("page[size]")?,
             };
-            Ok(send_json(c.sim_cards().get_wireless_connectivity_logs(&id, &params)))
+            Ok(
+                send_json(
+                    c
+                        .sim_cards()
+                        .list_wireless_connectivity_logs(&id)
+                        .replace_input(params),
+                ),
+            )
         }
     }
 
@@ -9915,11 +11354,18 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::SiprecConnector = a.body()?;
-            Ok(send_json(c.siprec_connectors().create_siprec_connector(&body)))
+            Ok(
+                send_json(
+                    c
+                        .siprec_connectors()
+                        .create(body.host.clone(), body.name.clone(), body.port)
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_siprec_connector(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let connector_name: String = a.path("connector_name")?;
-            Ok(send_json(c.siprec_connectors().get_siprec_connector(&connector_name)))
+            Ok(send_json(c.siprec_connectors().retrieve(&connector_name)))
         }
         pub fn update_siprec_connector(
             c: &Client,
@@ -9929,7 +11375,15 @@ pub mod ops {
             let body: types::SiprecConnector = a.body()?;
             Ok(
                 send_json(
-                    c.siprec_connectors().update_siprec_connector(&connector_name, &body),
+                    c
+                        .siprec_connectors()
+                        .update(
+                            &connector_name,
+                            body.host.clone(),
+                            body.name.clone(),
+                            body.port,
+                        )
+                        .replace_input(body),
                 ),
             )
         }
@@ -9938,7 +11392,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let connector_name: String = a.path("connector_name")?;
-            Ok(send(c.siprec_connectors().delete_siprec_connector(&connector_name)))
+            Ok(send(c.siprec_connectors().delete(&connector_name)))
         }
     }
 
@@ -9949,19 +11403,51 @@ pub mod ops {
         #[allow(unused_imports)]
         use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_stt_requests(c: &Client, _a: &Args) -> Result<CallFuture, String> {
-            Ok(send_json(c.speech_to_text_batch_reports().get_stt_requests()))
+            Ok(
+                send_json(
+                    c.legacy().reporting().batch_detail_records().speech_to_text().list(),
+                ),
+            )
         }
         pub fn submit_stt_request(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::SttDetailedRequest = a.body()?;
-            Ok(send_json(c.speech_to_text_batch_reports().submit_stt_request(&body)))
+            Ok(
+                send_json(
+                    c
+                        .legacy()
+                        .reporting()
+                        .batch_detail_records()
+                        .speech_to_text()
+                        .create(body.end_date.clone(), body.start_date.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_stt_request(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.speech_to_text_batch_reports().get_stt_request(&id)))
+            Ok(
+                send_json(
+                    c
+                        .legacy()
+                        .reporting()
+                        .batch_detail_records()
+                        .speech_to_text()
+                        .retrieve(&id),
+                ),
+            )
         }
         pub fn delete_stt_request(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.speech_to_text_batch_reports().delete_stt_request(&id)))
+            Ok(
+                send_json(
+                    c
+                        .legacy()
+                        .reporting()
+                        .batch_detail_records()
+                        .speech_to_text()
+                        .delete(&id),
+                ),
+            )
         }
     }
 
@@ -9976,7 +11462,7 @@ pub mod ops {
                 service_type: a.query_opt("service_type")?,
                 provider: a.query_opt("provider")?,
             };
-            Ok(send_json(c.speech_to_text_capabilities().list_stt_providers(&params)))
+            Ok(send_json(c.speech_to_text().list_providers().replace_input(params)))
         }
     }
 
@@ -10005,13 +11491,13 @@ pub mod ops {
             Ok(
                 send(
                     c
-                        .speech_to_text_over_websockets()
-                        .transcription_over_ws(
+                        .speech_to_text()
+                        .retrieve_transcription(
                             &transcription_engine,
                             &input_format,
                             bytes::Bytes::from(a.raw_body()),
-                            &params,
-                        ),
+                        )
+                        .replace_input(params),
                 ),
             )
         }
@@ -10033,7 +11519,12 @@ pub mod ops {
             };
             Ok(
                 send_json(
-                    c.speech_to_text_usage_reports().get_stt_usage_report_sync(&params),
+                    c
+                        .legacy()
+                        .reporting()
+                        .usage_reports()
+                        .retrieve_speech_to_text()
+                        .replace_input(params),
                 ),
             )
         }
@@ -10053,8 +11544,9 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .stored_payment_transactions()
-                        .create_stored_payment_transaction(&body),
+                        .payment()
+                        .create_stored_payment_transaction(body.amount.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -10070,7 +11562,7 @@ pub mod ops {
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send_json(c.telco_data_usage_reports().get_telco_data_usage_reports()))
+            Ok(send_json(c.legacy().reporting().usage_reports().number_lookup().list()))
         }
         pub fn submit_telco_data_usage_report(
             c: &Client,
@@ -10079,7 +11571,13 @@ pub mod ops {
             let body: types::TelcoDataUsageRequest = a.body()?;
             Ok(
                 send_json(
-                    c.telco_data_usage_reports().submit_telco_data_usage_report(&body),
+                    c
+                        .legacy()
+                        .reporting()
+                        .usage_reports()
+                        .number_lookup()
+                        .create()
+                        .replace_input(body),
                 ),
             )
         }
@@ -10088,14 +11586,18 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.telco_data_usage_reports().get_telco_data_usage_report(&id)))
+            Ok(
+                send_json(
+                    c.legacy().reporting().usage_reports().number_lookup().retrieve(&id),
+                ),
+            )
         }
         pub fn delete_telco_data_usage_report(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.telco_data_usage_reports().delete_telco_data_usage_report(&id)))
+            Ok(send(c.legacy().reporting().usage_reports().number_lookup().delete(&id)))
         }
     }
 
@@ -10114,24 +11616,20 @@ pub mod ops {
                 page_number: a.query_opt("page[number]")?,
                 page_size: a.query_opt("page[size]")?,
             };
-            Ok(send_json(c.terms_of_service().list_terms_of_service_agreements(&params)))
+            Ok(send_json(c.terms_of_service().agreements().list().replace_input(params)))
         }
         pub fn get_terms_of_service_agreement(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let agreement_id: String = a.path("agreement_id")?;
-            Ok(
-                send_json(
-                    c.terms_of_service().get_terms_of_service_agreement(&agreement_id),
-                ),
-            )
+            Ok(send_json(c.terms_of_service().agreements().retrieve(&agreement_id)))
         }
         pub fn agree_to_branded_calling_tos(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send_json(c.terms_of_service().agree_to_branded_calling_tos()))
+            Ok(send_json(c.terms_of_service().branded_calling().agree()))
         }
         pub fn get_terms_of_service_info(
             c: &Client,
@@ -10140,17 +11638,13 @@ pub mod ops {
             let params = telnyx_api::apis::terms_of_service::GetTermsOfServiceInfoParams {
                 product_type: a.query_opt("product_type")?,
             };
-            Ok(send_json(c.terms_of_service().get_terms_of_service_info(&params)))
+            Ok(send_json(c.terms_of_service().retrieve_info().replace_input(params)))
         }
         pub fn agree_number_reputation_terms_of_service(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(
-                send_json(
-                    c.terms_of_service().agree_number_reputation_terms_of_service(),
-                ),
-            )
+            Ok(send_json(c.terms_of_service().number_reputation().agree()))
         }
         pub fn get_terms_of_service_status(
             c: &Client,
@@ -10159,7 +11653,7 @@ pub mod ops {
             let params = telnyx_api::apis::terms_of_service::GetTermsOfServiceStatusParams {
                 product_type: a.query_opt("product_type")?,
             };
-            Ok(send_json(c.terms_of_service().get_terms_of_service_status(&params)))
+            Ok(send_json(c.terms_of_service().retrieve_status().replace_input(params)))
         }
     }
 
@@ -10178,28 +11672,35 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send_json(c.texml_applications().find_texml_applications(&params)))
+            Ok(send_json(c.texml_applications().list().replace_input(params)))
         }
         pub fn create_texml_application(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateTexmlApplicationRequest = a.body()?;
-            Ok(send_json(c.texml_applications().create_texml_application(&body)))
+            Ok(
+                send_json(
+                    c
+                        .texml_applications()
+                        .create(body.friendly_name.clone(), body.voice_url.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_texml_application(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.texml_applications().get_texml_application(&id)))
+            Ok(send_json(c.texml_applications().retrieve(&id)))
         }
         pub fn delete_texml_application(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.texml_applications().delete_texml_application(&id)))
+            Ok(send_json(c.texml_applications().delete(&id)))
         }
         pub fn update_texml_application(
             c: &Client,
@@ -10207,7 +11708,14 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdateTexmlApplicationRequest = a.body()?;
-            Ok(send_json(c.texml_applications().update_texml_application(&id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .texml_applications()
+                        .update(&id, body.friendly_name.clone(), body.voice_url.clone())
+                        .replace_input(body),
+                ),
+            )
         }
     }
 
@@ -10233,25 +11741,40 @@ pub mod ops {
                 end_time_gt: a.query_opt("EndTime_gt")?,
                 end_time_lt: a.query_opt("EndTime_lt")?,
             };
-            Ok(send_json(c.texml_rest_commands().get_texml_calls(&account_sid, &params)))
+            Ok(
+                send_json(
+                    c
+                        .texml()
+                        .accounts()
+                        .calls()
+                        .retrieve_calls(&account_sid)
+                        .replace_input(params),
+                ),
+            )
         }
         pub fn initiate_texml_call(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let account_sid: String = a.path("account_sid")?;
             let body: types::InitiateCallRequest = a.body()?;
             Ok(
                 send_json(
-                    c.texml_rest_commands().initiate_texml_call(&account_sid, &body),
+                    c
+                        .texml()
+                        .accounts()
+                        .calls()
+                        .calls(
+                            &account_sid,
+                            body.application_sid.clone(),
+                            body.from.clone(),
+                            body.to.clone(),
+                        )
+                        .replace_input(body),
                 ),
             )
         }
         pub fn get_texml_call(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let account_sid: String = a.path("account_sid")?;
             let call_sid: String = a.path("call_sid")?;
-            Ok(
-                send_json(
-                    c.texml_rest_commands().get_texml_call(&account_sid, &call_sid),
-                ),
-            )
+            Ok(send_json(c.texml().accounts().calls().retrieve(&account_sid, &call_sid)))
         }
         pub fn update_texml_call(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let account_sid: String = a.path("account_sid")?;
@@ -10260,8 +11783,11 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .texml_rest_commands()
-                        .update_texml_call(&account_sid, &call_sid, &body),
+                        .texml()
+                        .accounts()
+                        .calls()
+                        .update(&account_sid, &call_sid)
+                        .replace_input(body),
                 ),
             )
         }
@@ -10274,8 +11800,11 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .texml_rest_commands()
-                        .fetch_te_xml_call_recordings(&account_sid, &call_sid),
+                        .texml()
+                        .accounts()
+                        .calls()
+                        .recordings_json()
+                        .retrieve_recordings_json(&account_sid, &call_sid),
                 ),
             )
         }
@@ -10289,8 +11818,12 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .texml_rest_commands()
-                        .start_te_xml_call_recording(&account_sid, &call_sid, &body),
+                        .texml()
+                        .accounts()
+                        .calls()
+                        .recordings_json()
+                        .recordings_json(&account_sid, &call_sid)
+                        .replace_input(body),
                 ),
             )
         }
@@ -10305,13 +11838,12 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .texml_rest_commands()
-                        .update_te_xml_call_recording(
-                            &account_sid,
-                            &call_sid,
-                            &recording_sid,
-                            &body,
-                        ),
+                        .texml()
+                        .accounts()
+                        .calls()
+                        .recordings()
+                        .recording_sid_json(&account_sid, &call_sid, &recording_sid)
+                        .replace_input(body),
                 ),
             )
         }
@@ -10325,8 +11857,11 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .texml_rest_commands()
-                        .start_te_xml_siprec_session(&account_sid, &call_sid, &body),
+                        .texml()
+                        .accounts()
+                        .calls()
+                        .siprec_json(&account_sid, &call_sid)
+                        .replace_input(body),
                 ),
             )
         }
@@ -10341,13 +11876,12 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .texml_rest_commands()
-                        .update_te_xml_siprec_session(
-                            &account_sid,
-                            &call_sid,
-                            &siprec_sid,
-                            &body,
-                        ),
+                        .texml()
+                        .accounts()
+                        .calls()
+                        .siprec()
+                        .siprec_sid_json(&account_sid, &call_sid, &siprec_sid)
+                        .replace_input(body),
                 ),
             )
         }
@@ -10361,8 +11895,11 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .texml_rest_commands()
-                        .start_te_xml_call_streaming(&account_sid, &call_sid, &body),
+                        .texml()
+                        .accounts()
+                        .calls()
+                        .streams_json(&account_sid, &call_sid)
+                        .replace_input(body),
                 ),
             )
         }
@@ -10377,13 +11914,12 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .texml_rest_commands()
-                        .update_te_xml_call_streaming(
-                            &account_sid,
-                            &call_sid,
-                            &streaming_sid,
-                            &body,
-                        ),
+                        .texml()
+                        .accounts()
+                        .calls()
+                        .streams()
+                        .streaming_sid_json(&account_sid, &call_sid, &streaming_sid)
+                        .replace_input(body),
                 ),
             )
         }
@@ -10403,7 +11939,12 @@ pub mod ops {
             };
             Ok(
                 send_json(
-                    c.texml_rest_commands().get_texml_conferences(&account_sid, &params),
+                    c
+                        .texml()
+                        .accounts()
+                        .conferences()
+                        .retrieve_conferences(&account_sid)
+                        .replace_input(params),
                 ),
             )
         }
@@ -10413,8 +11954,10 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .texml_rest_commands()
-                        .get_texml_conference(&account_sid, &conference_sid),
+                        .texml()
+                        .accounts()
+                        .conferences()
+                        .retrieve(&account_sid, &conference_sid),
                 ),
             )
         }
@@ -10428,8 +11971,11 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .texml_rest_commands()
-                        .update_texml_conference(&account_sid, &conference_sid, &body),
+                        .texml()
+                        .accounts()
+                        .conferences()
+                        .update(&account_sid, &conference_sid)
+                        .replace_input(body),
                 ),
             )
         }
@@ -10442,8 +11988,11 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .texml_rest_commands()
-                        .get_texml_conference_participants(&account_sid, &conference_sid),
+                        .texml()
+                        .accounts()
+                        .conferences()
+                        .participants()
+                        .retrieve_participants(&account_sid, &conference_sid),
                 ),
             )
         }
@@ -10457,12 +12006,12 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .texml_rest_commands()
-                        .dial_texml_conference_participant(
-                            &account_sid,
-                            &conference_sid,
-                            &body,
-                        ),
+                        .texml()
+                        .accounts()
+                        .conferences()
+                        .participants()
+                        .participants(&account_sid, &conference_sid)
+                        .replace_input(body),
                 ),
             )
         }
@@ -10477,8 +12026,11 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .texml_rest_commands()
-                        .get_texml_conference_participant(
+                        .texml()
+                        .accounts()
+                        .conferences()
+                        .participants()
+                        .retrieve(
                             &account_sid,
                             &conference_sid,
                             &call_sid_or_participant_label,
@@ -10498,13 +12050,16 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .texml_rest_commands()
-                        .update_texml_conference_participant(
+                        .texml()
+                        .accounts()
+                        .conferences()
+                        .participants()
+                        .update(
                             &account_sid,
                             &conference_sid,
                             &call_sid_or_participant_label,
-                            &body,
-                        ),
+                        )
+                        .replace_input(body),
                 ),
             )
         }
@@ -10519,8 +12074,11 @@ pub mod ops {
             Ok(
                 send(
                     c
-                        .texml_rest_commands()
-                        .delete_texml_conference_participant(
+                        .texml()
+                        .accounts()
+                        .conferences()
+                        .participants()
+                        .delete(
                             &account_sid,
                             &conference_sid,
                             &call_sid_or_participant_label,
@@ -10537,8 +12095,10 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .texml_rest_commands()
-                        .get_texml_conference_recordings(&account_sid, &conference_sid),
+                        .texml()
+                        .accounts()
+                        .conferences()
+                        .retrieve_recordings(&account_sid, &conference_sid),
                 ),
             )
         }
@@ -10551,11 +12111,10 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .texml_rest_commands()
-                        .fetch_te_xml_conference_recordings(
-                            &account_sid,
-                            &conference_sid,
-                        ),
+                        .texml()
+                        .accounts()
+                        .conferences()
+                        .retrieve_recordings_json(&account_sid, &conference_sid),
                 ),
             )
         }
@@ -10570,7 +12129,12 @@ pub mod ops {
             };
             Ok(
                 send_json(
-                    c.texml_rest_commands().get_texml_queues(&account_sid, &params),
+                    c
+                        .texml()
+                        .accounts()
+                        .queues()
+                        .list(&account_sid)
+                        .replace_input(params),
                 ),
             )
         }
@@ -10579,7 +12143,12 @@ pub mod ops {
             let body: types::CallScriptingCreateQueueRequest = a.body()?;
             Ok(
                 send_json(
-                    c.texml_rest_commands().create_texml_queue(&account_sid, &body),
+                    c
+                        .texml()
+                        .accounts()
+                        .queues()
+                        .create(&account_sid)
+                        .replace_input(body),
                 ),
             )
         }
@@ -10588,7 +12157,7 @@ pub mod ops {
             let queue_sid: String = a.path("queue_sid")?;
             Ok(
                 send_json(
-                    c.texml_rest_commands().get_texml_queue(&account_sid, &queue_sid),
+                    c.texml().accounts().queues().retrieve(&account_sid, &queue_sid),
                 ),
             )
         }
@@ -10599,19 +12168,18 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .texml_rest_commands()
-                        .update_texml_queue(&account_sid, &queue_sid, &body),
+                        .texml()
+                        .accounts()
+                        .queues()
+                        .update(&account_sid, &queue_sid)
+                        .replace_input(body),
                 ),
             )
         }
         pub fn delete_texml_queue(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let account_sid: String = a.path("account_sid")?;
             let queue_sid: String = a.path("queue_sid")?;
-            Ok(
-                send(
-                    c.texml_rest_commands().delete_texml_queue(&account_sid, &queue_sid),
-                ),
-            )
+            Ok(send(c.texml().accounts().queues().delete(&account_sid, &queue_sid)))
         }
         pub fn get_te_xml_call_recordings(
             c: &Client,
@@ -10626,8 +12194,10 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .texml_rest_commands()
-                        .get_te_xml_call_recordings(&account_sid, &params),
+                        .texml()
+                        .accounts()
+                        .retrieve_recordings_json(&account_sid)
+                        .replace_input(params),
                 ),
             )
         }
@@ -10640,8 +12210,11 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .texml_rest_commands()
-                        .get_te_xml_call_recording(&account_sid, &recording_sid),
+                        .texml()
+                        .accounts()
+                        .recordings()
+                        .json()
+                        .retrieve_recording_sid_json(&account_sid, &recording_sid),
                 ),
             )
         }
@@ -10654,8 +12227,11 @@ pub mod ops {
             Ok(
                 send(
                     c
-                        .texml_rest_commands()
-                        .delete_te_xml_call_recording(&account_sid, &recording_sid),
+                        .texml()
+                        .accounts()
+                        .recordings()
+                        .json()
+                        .delete_recording_sid_json(&account_sid, &recording_sid),
                 ),
             )
         }
@@ -10671,8 +12247,10 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .texml_rest_commands()
-                        .get_te_xml_recording_transcriptions(&account_sid, &params),
+                        .texml()
+                        .accounts()
+                        .retrieve_transcriptions_json(&account_sid)
+                        .replace_input(params),
                 ),
             )
         }
@@ -10686,8 +12264,11 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .texml_rest_commands()
-                        .get_te_xml_recording_transcription(
+                        .texml()
+                        .accounts()
+                        .transcriptions()
+                        .json()
+                        .retrieve_recording_transcription_sid_json(
                             &account_sid,
                             &recording_transcription_sid,
                         ),
@@ -10704,8 +12285,11 @@ pub mod ops {
             Ok(
                 send(
                     c
-                        .texml_rest_commands()
-                        .delete_te_xml_recording_transcription(
+                        .texml()
+                        .accounts()
+                        .transcriptions()
+                        .json()
+                        .delete_recording_transcription_sid_json(
                             &account_sid,
                             &recording_transcription_sid,
                         ),
@@ -10720,13 +12304,28 @@ pub mod ops {
             let body: types::InitiateAiCallRequest = a.body()?;
             Ok(
                 send_json(
-                    c.texml_rest_commands().initiate_texml_ai_call(&connection_id, &body),
+                    c
+                        .texml()
+                        .initiate_ai_call(
+                            &connection_id,
+                            body.ai_assistant_id.clone(),
+                            body.from.clone(),
+                            body.to.clone(),
+                        )
+                        .replace_input(body),
                 ),
             )
         }
         pub fn create_texml_secret(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::CreateTeXmlSecretRequest = a.body()?;
-            Ok(send_json(c.texml_rest_commands().create_texml_secret(&body)))
+            Ok(
+                send_json(
+                    c
+                        .texml()
+                        .secrets(body.name.clone(), body.value.clone())
+                        .replace_input(body),
+                ),
+            )
         }
     }
 
@@ -10749,18 +12348,22 @@ pub mod ops {
                 audio_format: a.query_opt("audio_format")?,
                 socket_id: a.query_opt("socket_id")?,
             };
-            Ok(send(c.text_to_speech_commands().text_to_speech_over_ws(&params)))
+            Ok(send(c.text_to_speech().retrieve_speech().replace_input(params)))
         }
         pub fn generate_speech(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::GenerateSpeechRequest = a.body()?;
-            Ok(send_json_or_text(c.text_to_speech_commands().generate_speech(&body)))
+            Ok(
+                send_json_or_text(
+                    c.text_to_speech().generate_speech().replace_input(body),
+                ),
+            )
         }
         pub fn list_voices(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::text_to_speech_commands::ListVoicesParams {
                 provider: a.query_opt("provider")?,
                 api_key: a.query_opt("api_key")?,
             };
-            Ok(send_json(c.text_to_speech_commands().list_voices(&params)))
+            Ok(send_json(c.text_to_speech().list_voices().replace_input(params)))
         }
     }
 
@@ -10781,11 +12384,7 @@ pub mod ops {
                 filter_service: a.query_opt("filter[service]")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(
-                send_json(
-                    c.traffic_policy_profiles().get_traffic_policy_profiles(&params),
-                ),
-            )
+            Ok(send_json(c.traffic_policy_profiles().list().replace_input(params)))
         }
         pub fn create_traffic_policy_profile(
             c: &Client,
@@ -10794,7 +12393,10 @@ pub mod ops {
             let body: types::CreateTrafficPolicyProfileBody = a.body()?;
             Ok(
                 send_json(
-                    c.traffic_policy_profiles().create_traffic_policy_profile(&body),
+                    c
+                        .traffic_policy_profiles()
+                        .create(body.type_.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -10810,9 +12412,7 @@ pub mod ops {
             };
             Ok(
                 send_json(
-                    c
-                        .traffic_policy_profiles()
-                        .get_traffic_policy_profile_services(&params),
+                    c.traffic_policy_profiles().list_services().replace_input(params),
                 ),
             )
         }
@@ -10821,14 +12421,14 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.traffic_policy_profiles().get_traffic_policy_profile(&id)))
+            Ok(send_json(c.traffic_policy_profiles().retrieve(&id)))
         }
         pub fn delete_traffic_policy_profile(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.traffic_policy_profiles().delete_traffic_policy_profile(&id)))
+            Ok(send_json(c.traffic_policy_profiles().delete(&id)))
         }
         pub fn update_traffic_policy_profile(
             c: &Client,
@@ -10836,11 +12436,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdateTrafficPolicyProfileBody = a.body()?;
-            Ok(
-                send_json(
-                    c.traffic_policy_profiles().update_traffic_policy_profile(&id, &body),
-                ),
-            )
+            Ok(send_json(c.traffic_policy_profiles().update(&id).replace_input(body)))
         }
     }
 
@@ -10863,8 +12459,9 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .uac_connections()
-                        .get_sip_registration_status(&credential_type, &params),
+                        .sip_registration_status()
+                        .retrieve(&credential_type)
+                        .replace_input(params),
                 ),
             )
         }
@@ -10874,28 +12471,35 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send_json(c.uac_connections().list_uac_connections(&params)))
+            Ok(send_json(c.uac_connections().list().replace_input(params)))
         }
         pub fn create_uac_connection(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateUacConnectionRequest = a.body()?;
-            Ok(send_json(c.uac_connections().create_uac_connection(&body)))
+            Ok(
+                send_json(
+                    c
+                        .uac_connections()
+                        .create(body.connection_name.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn retrieve_uac_connection(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.uac_connections().retrieve_uac_connection(&id)))
+            Ok(send_json(c.uac_connections().retrieve(&id)))
         }
         pub fn delete_uac_connection(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.uac_connections().delete_uac_connection(&id)))
+            Ok(send_json(c.uac_connections().delete(&id)))
         }
         pub fn update_uac_connection(
             c: &Client,
@@ -10903,18 +12507,14 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdateUacConnectionRequest = a.body()?;
-            Ok(send_json(c.uac_connections().update_uac_connection(&id, &body)))
+            Ok(send_json(c.uac_connections().update(&id).replace_input(body)))
         }
         pub fn check_uac_connection_registration_status(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(
-                send_json(
-                    c.uac_connections().check_uac_connection_registration_status(&id),
-                ),
-            )
+            Ok(send_json(c.uac_connections().actions().check_registration_status(&id)))
         }
     }
 
@@ -10942,8 +12542,9 @@ pub mod ops {
             Ok(
                 send_json_or_text(
                     c
-                        .usage_reports_beta()
-                        .get_usage_reports(&product, &dimensions, &metrics, &params),
+                        .usage_reports()
+                        .list(&product, &dimensions, &metrics)
+                        .replace_input(params),
                 ),
             )
         }
@@ -10955,7 +12556,7 @@ pub mod ops {
                 product: a.query_opt("product")?,
                 authorization_bearer: a.header_opt("authorization_bearer")?,
             };
-            Ok(send_json(c.usage_reports_beta().list_usage_reports_options(&params)))
+            Ok(send_json(c.usage_reports().get_options().replace_input(params)))
         }
     }
 
@@ -10971,15 +12572,29 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send_json(c.user_addresses().find_user_address(&params)))
+            Ok(send_json(c.user_addresses().list().replace_input(params)))
         }
         pub fn create_user_address(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::UserAddressCreate = a.body()?;
-            Ok(send_json(c.user_addresses().create_user_address(&body)))
+            Ok(
+                send_json(
+                    c
+                        .user_addresses()
+                        .create(
+                            body.business_name.clone(),
+                            body.country_code.clone(),
+                            body.first_name.clone(),
+                            body.last_name.clone(),
+                            body.locality.clone(),
+                            body.street_address.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_user_address(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.user_addresses().get_user_address(&id)))
+            Ok(send_json(c.user_addresses().retrieve(&id)))
         }
     }
 
@@ -10995,7 +12610,7 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 authorization_bearer: a.header_opt("authorization_bearer")?,
             };
-            Ok(send_json(c.user_bundles().get_user_bundles(&params)))
+            Ok(send_json(c.bundle_pricing().user_bundles().list().replace_input(params)))
         }
         pub fn create_user_bundles_bulk(
             c: &Client,
@@ -11005,7 +12620,11 @@ pub mod ops {
             let params = telnyx_api::apis::user_bundles::CreateUserBundlesBulkParams {
                 authorization_bearer: a.header_opt("authorization_bearer")?,
             };
-            Ok(send_json(c.user_bundles().create_user_bundles_bulk(&body, &params)))
+            Ok(
+                send_json(
+                    c.bundle_pricing().user_bundles().create(&params).replace_input(body),
+                ),
+            )
         }
         pub fn get_unused_user_bundles(
             c: &Client,
@@ -11015,7 +12634,11 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 authorization_bearer: a.header_opt("authorization_bearer")?,
             };
-            Ok(send_json(c.user_bundles().get_unused_user_bundles(&params)))
+            Ok(
+                send_json(
+                    c.bundle_pricing().user_bundles().list_unused().replace_input(params),
+                ),
+            )
         }
         pub fn get_user_bundle_by_id(
             c: &Client,
@@ -11027,7 +12650,11 @@ pub mod ops {
             };
             Ok(
                 send_json(
-                    c.user_bundles().get_user_bundle_by_id(&user_bundle_id, &params),
+                    c
+                        .bundle_pricing()
+                        .user_bundles()
+                        .retrieve(&user_bundle_id)
+                        .replace_input(params),
                 ),
             )
         }
@@ -11041,7 +12668,11 @@ pub mod ops {
             };
             Ok(
                 send_json(
-                    c.user_bundles().deactivate_user_bundle(&user_bundle_id, &params),
+                    c
+                        .bundle_pricing()
+                        .user_bundles()
+                        .deactivate(&user_bundle_id)
+                        .replace_input(params),
                 ),
             )
         }
@@ -11055,7 +12686,11 @@ pub mod ops {
             };
             Ok(
                 send_json(
-                    c.user_bundles().get_user_bundle_resources(&user_bundle_id, &params),
+                    c
+                        .bundle_pricing()
+                        .user_bundles()
+                        .list_resources(&user_bundle_id)
+                        .replace_input(params),
                 ),
             )
         }
@@ -11071,7 +12706,7 @@ pub mod ops {
             let params = telnyx_api::apis::user_tags::GetUserTagsParams {
                 filter: a.query_opt("filter")?,
             };
-            Ok(send_json(c.user_tags().get_user_tags(&params)))
+            Ok(send_json(c.user_tags().list().replace_input(params)))
         }
     }
 
@@ -11097,8 +12732,11 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .verification_requests()
-                        .list_verification_requests(page, page_size, &params),
+                        .messaging_tollfree()
+                        .verification()
+                        .requests()
+                        .list(page, page_size)
+                        .replace_input(params),
                 ),
             )
         }
@@ -11107,21 +12745,49 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::TfVerificationRequest = a.body()?;
-            Ok(send_json(c.verification_requests().submit_verification_request(&body)))
+            Ok(
+                send_json(
+                    c
+                        .messaging_tollfree()
+                        .verification()
+                        .requests()
+                        .create(
+                            body.additional_information.clone(),
+                            body.business_addr1.clone(),
+                            body.business_city.clone(),
+                            body.business_contact_email.clone(),
+                            body.business_contact_first_name.clone(),
+                            body.business_contact_last_name.clone(),
+                            body.business_contact_phone.clone(),
+                            body.business_name.clone(),
+                            body.business_state.clone(),
+                            body.business_zip.clone(),
+                            body.corporate_website.clone(),
+                            body.message_volume.clone(),
+                            body.opt_in_workflow.clone(),
+                            body.opt_in_workflow_image_ur_ls.clone(),
+                            body.phone_numbers.clone(),
+                            body.production_message_content.clone(),
+                            body.use_case.clone(),
+                            body.use_case_summary.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_verification_request(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.verification_requests().get_verification_request(&id)))
+            Ok(send_json(c.messaging_tollfree().verification().requests().retrieve(&id)))
         }
         pub fn delete_verification_request(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.verification_requests().delete_verification_request(&id)))
+            Ok(send(c.messaging_tollfree().verification().requests().delete(&id)))
         }
         pub fn update_verification_request(
             c: &Client,
@@ -11131,7 +12797,32 @@ pub mod ops {
             let body: types::TfVerificationRequest = a.body()?;
             Ok(
                 send_json(
-                    c.verification_requests().update_verification_request(&id, &body),
+                    c
+                        .messaging_tollfree()
+                        .verification()
+                        .requests()
+                        .update(
+                            &id,
+                            body.additional_information.clone(),
+                            body.business_addr1.clone(),
+                            body.business_city.clone(),
+                            body.business_contact_email.clone(),
+                            body.business_contact_first_name.clone(),
+                            body.business_contact_last_name.clone(),
+                            body.business_contact_phone.clone(),
+                            body.business_name.clone(),
+                            body.business_state.clone(),
+                            body.business_zip.clone(),
+                            body.corporate_website.clone(),
+                            body.message_volume.clone(),
+                            body.opt_in_workflow.clone(),
+                            body.opt_in_workflow_image_ur_ls.clone(),
+                            body.phone_numbers.clone(),
+                            body.production_message_content.clone(),
+                            body.use_case.clone(),
+                            body.use_case_summary.clone(),
+                        )
+                        .replace_input(body),
                 ),
             )
         }
@@ -11145,8 +12836,10 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .verification_requests()
-                        .get_verification_status_history(&id, page_number, page_size),
+                        .messaging_tollfree()
+                        .verification()
+                        .requests()
+                        .retrieve_status_history(&id, page_number, page_size),
                 ),
             )
         }
@@ -11165,25 +12858,35 @@ pub mod ops {
             let params = telnyx_api::apis::verified_numbers::ListVerifiedNumbersParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.verified_numbers().list_verified_numbers(&params)))
+            Ok(send_json(c.verified_numbers().list().replace_input(params)))
         }
         pub fn create_verified_number(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateVerifiedNumberBody = a.body()?;
-            Ok(send_json(c.verified_numbers().create_verified_number(&body)))
+            Ok(
+                send_json(
+                    c
+                        .verified_numbers()
+                        .create(
+                            body.phone_number.clone(),
+                            body.verification_method.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_verified_number(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let phone_number: String = a.path("phone_number")?;
-            Ok(send_json(c.verified_numbers().get_verified_number(&phone_number)))
+            Ok(send_json(c.verified_numbers().retrieve(&phone_number)))
         }
         pub fn delete_verified_number(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let phone_number: String = a.path("phone_number")?;
-            Ok(send_json(c.verified_numbers().delete_verified_number(&phone_number)))
+            Ok(send_json(c.verified_numbers().delete(&phone_number)))
         }
         pub fn verify_verification_code(
             c: &Client,
@@ -11193,7 +12896,14 @@ pub mod ops {
             let body: types::VerifyVerificationCodeBody = a.body()?;
             Ok(
                 send_json(
-                    c.verified_numbers().verify_verification_code(&phone_number, &body),
+                    c
+                        .verified_numbers()
+                        .actions()
+                        .submit_verification_code(
+                            &phone_number,
+                            body.verification_code.clone(),
+                        )
+                        .replace_input(body),
                 ),
             )
         }
@@ -11207,7 +12917,7 @@ pub mod ops {
         use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn list_verifications(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let phone_number: String = a.path("phone_number")?;
-            Ok(send_json(c.verify().list_verifications(&phone_number)))
+            Ok(send_json(c.verifications().by_phone_number().list(&phone_number)))
         }
         pub fn verify_verification_code_by_phone_number(
             c: &Client,
@@ -11218,8 +12928,15 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .verify()
-                        .verify_verification_code_by_phone_number(&phone_number, &body),
+                        .verifications()
+                        .by_phone_number()
+                        .actions()
+                        .verify(
+                            &phone_number,
+                            body.code.clone(),
+                            body.verify_profile_id.clone(),
+                        )
+                        .replace_input(body),
                 ),
             )
         }
@@ -11228,35 +12945,75 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateVerificationRequestCall = a.body()?;
-            Ok(send_json(c.verify().create_verification_call(&body)))
+            Ok(
+                send_json(
+                    c
+                        .verifications()
+                        .trigger_call(
+                            body.phone_number.clone(),
+                            body.verify_profile_id.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn create_flashcall_verification(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateVerificationRequest = a.body()?;
-            Ok(send_json(c.verify().create_flashcall_verification(&body)))
+            Ok(
+                send_json(
+                    c
+                        .verifications()
+                        .trigger_flashcall(
+                            body.phone_number.clone(),
+                            body.verify_profile_id.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn create_verification_sms(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateVerificationRequestSms = a.body()?;
-            Ok(send_json(c.verify().create_verification_sms(&body)))
+            Ok(
+                send_json(
+                    c
+                        .verifications()
+                        .trigger_sms(
+                            body.phone_number.clone(),
+                            body.verify_profile_id.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn create_whatsapp_verification(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateVerificationRequestWhatsapp = a.body()?;
-            Ok(send_json(c.verify().create_whatsapp_verification(&body)))
+            Ok(
+                send_json(
+                    c
+                        .verifications()
+                        .trigger_whatsapp_verification(
+                            body.phone_number.clone(),
+                            body.verify_profile_id.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn retrieve_verification(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let verification_id: String = a.path("verification_id")?;
-            Ok(send_json(c.verify().retrieve_verification(&verification_id)))
+            Ok(send_json(c.verifications().retrieve(&verification_id)))
         }
         pub fn verify_verification_code_by_id(
             c: &Client,
@@ -11266,7 +13023,11 @@ pub mod ops {
             let body: types::VerifyVerificationCodeRequestById = a.body()?;
             Ok(
                 send_json(
-                    c.verify().verify_verification_code_by_id(&verification_id, &body),
+                    c
+                        .verifications()
+                        .actions()
+                        .verify(&verification_id)
+                        .replace_input(body),
                 ),
             )
         }
@@ -11275,27 +13036,38 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.verify().list_profiles(&params)))
+            Ok(send_json(c.verify_profiles().list().replace_input(params)))
         }
         pub fn create_verify_profile(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateVerifyProfileBody = a.body()?;
-            Ok(send_json(c.verify().create_verify_profile(&body)))
+            Ok(
+                send_json(
+                    c.verify_profiles().create(body.name.clone()).replace_input(body),
+                ),
+            )
         }
         pub fn list_profile_message_templates(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send_json(c.verify().list_profile_message_templates()))
+            Ok(send_json(c.verify_profiles().retrieve_templates()))
         }
         pub fn create_message_template(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateMessageTemplateRequest = a.body()?;
-            Ok(send_json(c.verify().create_message_template(&body)))
+            Ok(
+                send_json(
+                    c
+                        .verify_profiles()
+                        .create_template(body.text.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn update_message_template(
             c: &Client,
@@ -11303,15 +13075,22 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let template_id: String = a.path("template_id")?;
             let body: types::UpdateMessageTemplateRequest = a.body()?;
-            Ok(send_json(c.verify().update_message_template(&template_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .verify_profiles()
+                        .update_template(&template_id, body.text.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_verify_profile(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let verify_profile_id: String = a.path("verify_profile_id")?;
-            Ok(send_json(c.verify().get_verify_profile(&verify_profile_id)))
+            Ok(send_json(c.verify_profiles().retrieve(&verify_profile_id)))
         }
         pub fn delete_profile(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let verify_profile_id: String = a.path("verify_profile_id")?;
-            Ok(send_json(c.verify().delete_profile(&verify_profile_id)))
+            Ok(send_json(c.verify_profiles().delete(&verify_profile_id)))
         }
         pub fn update_verify_profile(
             c: &Client,
@@ -11319,7 +13098,11 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let verify_profile_id: String = a.path("verify_profile_id")?;
             let body: types::UpdateVerifyProfileBody = a.body()?;
-            Ok(send_json(c.verify().update_verify_profile(&verify_profile_id, &body)))
+            Ok(
+                send_json(
+                    c.verify_profiles().update(&verify_profile_id).replace_input(body),
+                ),
+            )
         }
     }
 
@@ -11337,44 +13120,50 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(
-                send_json(
-                    c.virtual_cross_connects().list_virtual_cross_connects(&params),
-                ),
-            )
+            Ok(send_json(c.virtual_cross_connects().list().replace_input(params)))
         }
         pub fn create_virtual_cross_connect(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::VirtualCrossConnectCreate = a.body()?;
-            Ok(send_json(c.virtual_cross_connects().create_virtual_cross_connect(&body)))
+            Ok(
+                send_json(
+                    c
+                        .virtual_cross_connects()
+                        .create(
+                            body.network_id.clone(),
+                            body.bgp_asn,
+                            body.cloud_provider.clone(),
+                            body.cloud_provider_region.clone(),
+                            body.primary_cloud_account_id.clone(),
+                            body.region_code.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_virtual_cross_connect(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.virtual_cross_connects().get_virtual_cross_connect(&id)))
+            Ok(send_json(c.virtual_cross_connects().retrieve(&id)))
         }
         pub fn delete_virtual_cross_connect(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.virtual_cross_connects().delete_virtual_cross_connect(&id)))
+            Ok(send_json(c.virtual_cross_connects().delete(&id)))
         }
         pub fn update_virtual_cross_connect(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            let body: types::VirtualCrossConnectPatch = a.body()?;
-            Ok(
-                send_json(
-                    c.virtual_cross_connects().update_virtual_cross_connect(&id, &body),
-                ),
-            )
+            let body: types::VirtualCrossConnectPatch2 = a.body()?;
+            Ok(send_json(c.virtual_cross_connects().update(&id).replace_input(body)))
         }
         pub fn list_virtual_cross_connect_coverage(
             c: &Client,
@@ -11387,9 +13176,7 @@ pub mod ops {
             };
             Ok(
                 send_json(
-                    c
-                        .virtual_cross_connects()
-                        .list_virtual_cross_connect_coverage(&params),
+                    c.virtual_cross_connects_coverage().list().replace_input(params),
                 ),
             )
         }
@@ -11405,38 +13192,45 @@ pub mod ops {
             let params = telnyx_api::apis::voice_channels::GetChannelZonesParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.voice_channels().get_channel_zones(&params)))
+            Ok(send_json(c.channel_zones().list().replace_input(params)))
         }
         pub fn patch_channel_zone(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let channel_zone_id: String = a.path("channel_zone_id")?;
             let body: types::PatchChannelZoneBody = a.body()?;
-            Ok(send_json(c.voice_channels().patch_channel_zone(&channel_zone_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .channel_zones()
+                        .update(&channel_zone_id, body.channels)
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn list_inbound_channels(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send_json(c.voice_channels().list_inbound_channels()))
+            Ok(send_json(c.inbound_channels().list()))
         }
         pub fn update_outbound_channels(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
-            let body: types::UpdateOutboundChannelsBody = a.body()?;
-            Ok(send_json(c.voice_channels().update_outbound_channels(&body)))
+            let body: types::PatchChannelZoneBody = a.body()?;
+            Ok(send_json(c.inbound_channels().update(body.channels).replace_input(body)))
         }
         pub fn get_all_numbers_channel_zones(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send_json(c.voice_channels().get_all_numbers_channel_zones()))
+            Ok(send_json(c.list().retrieve_all()))
         }
         pub fn get_numbers_channel_zones(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let channel_zone_id: String = a.path("channel_zone_id")?;
-            Ok(send_json(c.voice_channels().get_numbers_channel_zones(&channel_zone_id)))
+            Ok(send_json(c.list().retrieve_by_zone(&channel_zone_id)))
         }
     }
 
@@ -11454,34 +13248,38 @@ pub mod ops {
                 filter_provider: a.query_opt("filter[provider]")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send_json(c.voice_clones().list_voice_clones(&params)))
+            Ok(send_json(c.voice_clones().list().replace_input(params)))
         }
         pub fn create_voice_clone(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::VoiceCloneRequest = a.body()?;
-            Ok(send_json(c.voice_clones().create_voice_clone(&body)))
+            Ok(send_json(c.voice_clones().create(&body)))
         }
         pub fn create_voice_clone_from_upload(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::VoiceCloneUploadRequest = a.body()?;
-            Ok(send_json(c.voice_clones().create_voice_clone_from_upload(&body)))
+            Ok(send_json(c.voice_clones().create_from_upload(&body)))
         }
         pub fn delete_voice_clone(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.voice_clones().delete_voice_clone(&id)))
+            Ok(send(c.voice_clones().delete(&id)))
         }
         pub fn update_voice_clone(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::VoiceCloneUpdateRequest = a.body()?;
-            Ok(send_json(c.voice_clones().update_voice_clone(&id, &body)))
+            Ok(
+                send_json(
+                    c.voice_clones().update(&id, body.name.clone()).replace_input(body),
+                ),
+            )
         }
         pub fn get_voice_clone_sample(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.voice_clones().get_voice_clone_sample(&id)))
+            Ok(send(c.voice_clones().download_sample(&id)))
         }
     }
 
@@ -11498,27 +13296,38 @@ pub mod ops {
                 filter_name: a.query_opt("filter[name]")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send_json(c.voice_designs().list_voice_designs(&params)))
+            Ok(send_json(c.voice_designs().list().replace_input(params)))
         }
         pub fn create_voice_design(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::VoiceDesignRequest = a.body()?;
-            Ok(send_json(c.voice_designs().create_voice_design(&body)))
+            Ok(
+                send_json(
+                    c
+                        .voice_designs()
+                        .create(body.prompt.clone(), body.text.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_voice_design(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let params = telnyx_api::apis::voice_designs::GetVoiceDesignParams {
                 version: a.query_opt("version")?,
             };
-            Ok(send_json(c.voice_designs().get_voice_design(&id, &params)))
+            Ok(send_json(c.voice_designs().retrieve(&id).replace_input(params)))
         }
         pub fn delete_voice_design(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.voice_designs().delete_voice_design(&id)))
+            Ok(send(c.voice_designs().delete(&id)))
         }
         pub fn update_voice_design(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::VoiceDesignUpdateRequest = a.body()?;
-            Ok(send_json(c.voice_designs().update_voice_design(&id, &body)))
+            Ok(
+                send_json(
+                    c.voice_designs().rename(&id, body.name.clone()).replace_input(body),
+                ),
+            )
         }
         pub fn get_voice_design_sample(
             c: &Client,
@@ -11528,7 +13337,7 @@ pub mod ops {
             let params = telnyx_api::apis::voice_designs::GetVoiceDesignSampleParams {
                 version: a.query_opt("version")?,
             };
-            Ok(send(c.voice_designs().get_voice_design_sample(&id, &params)))
+            Ok(send(c.voice_designs().download_sample(&id).replace_input(params)))
         }
         pub fn delete_voice_design_version(
             c: &Client,
@@ -11536,7 +13345,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let version: i64 = a.path("version")?;
-            Ok(send(c.voice_designs().delete_voice_design_version(&id, version)))
+            Ok(send(c.voice_designs().delete_version(&id, version)))
         }
     }
 
@@ -11554,14 +13363,14 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 sort: a.query_opt("sort")?,
             };
-            Ok(send_json(c.voice_sdk_stats().list_voice_sdk_call_reports(&params)))
+            Ok(send_json(c.voice_sdk_call_reports().list().replace_input(params)))
         }
         pub fn get_voice_sdk_call_report(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let call_id: String = a.path("call_id")?;
-            Ok(send_json(c.voice_sdk_stats().get_voice_sdk_call_report(&call_id)))
+            Ok(send_json(c.voice_sdk_call_reports().retrieve(&call_id)))
         }
     }
 
@@ -11573,17 +13382,33 @@ pub mod ops {
         use crate::conformance::{send, send_json, send_json_or_text, Args, CallFuture};
         pub fn get_voicemail(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let phone_number_id: String = a.path("phone_number_id")?;
-            Ok(send_json(c.voicemail().get_voicemail(&phone_number_id)))
+            Ok(send_json(c.phone_numbers().voicemail().retrieve(&phone_number_id)))
         }
         pub fn create_voicemail(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let phone_number_id: String = a.path("phone_number_id")?;
             let body: types::VoicemailRequest = a.body()?;
-            Ok(send_json(c.voicemail().create_voicemail(&phone_number_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .phone_numbers()
+                        .voicemail()
+                        .create(&phone_number_id)
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn update_voicemail(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let phone_number_id: String = a.path("phone_number_id")?;
             let body: types::VoicemailRequest = a.body()?;
-            Ok(send_json(c.voicemail().update_voicemail(&phone_number_id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .phone_numbers()
+                        .voicemail()
+                        .update(&phone_number_id)
+                        .replace_input(body),
+                ),
+            )
         }
     }
 
@@ -11608,7 +13433,7 @@ pub mod ops {
                 sort: a.query_opt("sort")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.wdr_detail_reports().get_paginated_wdrs(&params)))
+            Ok(send_json(c.reports().list_wdrs().replace_input(params)))
         }
     }
 
@@ -11626,11 +13451,11 @@ pub mod ops {
                 page: a.query_opt("page")?,
                 filter: a.query_opt("filter")?,
             };
-            Ok(send_json(c.webhooks().get_webhook_deliveries(&params)))
+            Ok(send_json(c.webhook_deliveries().list().replace_input(params)))
         }
         pub fn get_webhook_delivery(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.webhooks().get_webhook_delivery(&id)))
+            Ok(send_json(c.webhook_deliveries().retrieve(&id)))
         }
     }
 
@@ -11644,44 +13469,62 @@ pub mod ops {
             let params = telnyx_api::apis::whatsapp_business_accounts::ListWabasParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.whatsapp_business_accounts().list_wabas(&params)))
+            Ok(send_json(c.whatsapp().business_accounts().list().replace_input(params)))
         }
         pub fn get_single_waba(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.whatsapp_business_accounts().get_single_waba(&id)))
+            Ok(send_json(c.whatsapp().business_accounts().retrieve(&id)))
         }
         pub fn delete_waba(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.whatsapp_business_accounts().delete_waba(&id)))
+            Ok(send(c.whatsapp().business_accounts().delete(&id)))
         }
         pub fn list_waba_phones(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let params = telnyx_api::apis::whatsapp_business_accounts::ListWabaPhonesParams {
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.whatsapp_business_accounts().list_waba_phones(&id, &params)))
+            Ok(
+                send_json(
+                    c
+                        .whatsapp()
+                        .business_accounts()
+                        .phone_numbers()
+                        .list(&id)
+                        .replace_input(params),
+                ),
+            )
         }
         pub fn get_waba_settings(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.whatsapp_business_accounts().get_waba_settings(&id)))
+            Ok(send_json(c.whatsapp().business_accounts().settings().retrieve(&id)))
         }
         pub fn patch_waba_settings(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::PatchWabaSettingsRequest = a.body()?;
-            Ok(send_json(c.whatsapp_business_accounts().patch_waba_settings(&id, &body)))
+            Ok(
+                send_json(
+                    c
+                        .whatsapp()
+                        .business_accounts()
+                        .settings()
+                        .update(&id)
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_whatsapp_user_data(
             c: &Client,
             _a: &Args,
         ) -> Result<CallFuture, String> {
-            Ok(send_json(c.whatsapp_business_accounts().get_whatsapp_user_data()))
+            Ok(send_json(c.whatsapp().user_data().retrieve()))
         }
         pub fn patch_whatsapp_user_data(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::PatchWhatsappUserDataRequest = a.body()?;
-            Ok(send_json(c.whatsapp_business_accounts().patch_whatsapp_user_data(&body)))
+            Ok(send_json(c.whatsapp().user_data().update().replace_input(body)))
         }
     }
 
@@ -11702,32 +13545,42 @@ pub mod ops {
                 filter_status: a.query_opt("filter[status]")?,
                 filter_search: a.query_opt("filter[search]")?,
             };
-            Ok(
-                send_json(
-                    c.whatsapp_message_templates().list_whatsapp_templates(&params),
-                ),
-            )
+            Ok(send_json(c.whatsapp().templates().list().replace_input(params)))
         }
         pub fn post_whatsapp_template(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::WhatsappCreateTemplateRequest = a.body()?;
-            Ok(send_json(c.whatsapp_message_templates().post_whatsapp_template(&body)))
+            Ok(
+                send_json(
+                    c
+                        .whatsapp()
+                        .templates()
+                        .create(
+                            body.category.clone(),
+                            body.components.clone(),
+                            body.language.clone(),
+                            body.name.clone(),
+                            body.waba_id.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_whatsapp_template(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.whatsapp_message_templates().get_whatsapp_template(&id)))
+            Ok(send_json(c.whatsapp_message_templates().retrieve(&id)))
         }
         pub fn delete_whatsapp_template(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.whatsapp_message_templates().delete_whatsapp_template(&id)))
+            Ok(send(c.whatsapp_message_templates().delete(&id)))
         }
         pub fn patch_whatsapp_template(
             c: &Client,
@@ -11735,11 +13588,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::WhatsappUpdateTemplateRequest = a.body()?;
-            Ok(
-                send_json(
-                    c.whatsapp_message_templates().patch_whatsapp_template(&id, &body),
-                ),
-            )
+            Ok(send_json(c.whatsapp_message_templates().update(&id).replace_input(body)))
         }
     }
 
@@ -11754,7 +13603,18 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::WhatsappMessage = a.body()?;
-            Ok(send_json(c.whatsapp_messaging().send_whatsapp_message(&body)))
+            Ok(
+                send_json(
+                    c
+                        .messages()
+                        .whatsapp(
+                            body.from.clone(),
+                            body.to.clone(),
+                            body.whatsapp_message.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
     }
 
@@ -11773,8 +13633,15 @@ pub mod ops {
             Ok(
                 send(
                     c
-                        .whatsapp_phone_numbers()
-                        .initialize_whatsapp_verification(&id, &body),
+                        .whatsapp()
+                        .business_accounts()
+                        .phone_numbers()
+                        .initialize_verification(
+                            &id,
+                            body.display_name.clone(),
+                            body.phone_number.clone(),
+                        )
+                        .replace_input(body),
                 ),
             )
         }
@@ -11785,24 +13652,14 @@ pub mod ops {
             let params = telnyx_api::apis::whatsapp_phone_numbers::GetV2WhatsappPhoneNumbersParams {
                 page: a.query_opt("page")?,
             };
-            Ok(
-                send_json(
-                    c.whatsapp_phone_numbers().get_v2_whatsapp_phone_numbers(&params),
-                ),
-            )
+            Ok(send_json(c.whatsapp().phone_numbers().list().replace_input(params)))
         }
         pub fn delete_whatsapp_phone_number(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let phone_number: String = a.path("phone_number")?;
-            Ok(
-                send(
-                    c
-                        .whatsapp_phone_numbers()
-                        .delete_whatsapp_phone_number(&phone_number),
-                ),
-            )
+            Ok(send(c.whatsapp().phone_numbers().delete(&phone_number)))
         }
         pub fn get_whatsapp_calling_settings(
             c: &Client,
@@ -11812,8 +13669,10 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .whatsapp_phone_numbers()
-                        .get_whatsapp_calling_settings(&phone_number),
+                        .whatsapp()
+                        .phone_numbers()
+                        .calling_settings()
+                        .retrieve(&phone_number),
                 ),
             )
         }
@@ -11826,8 +13685,11 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .whatsapp_phone_numbers()
-                        .patch_whatsapp_calling_settings(&phone_number, &body),
+                        .whatsapp()
+                        .phone_numbers()
+                        .calling_settings()
+                        .update(&phone_number, body.enabled)
+                        .replace_input(body),
                 ),
             )
         }
@@ -11840,17 +13702,15 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .whatsapp_phone_numbers()
-                        .get_whatsapp_conversation_window(
-                            &phone_number,
-                            &destination_number,
-                        ),
+                        .whatsapp()
+                        .phone_numbers()
+                        .retrieve_conversation_window(&phone_number, &destination_number),
                 ),
             )
         }
         pub fn get_whatsapp_profile(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let phone_number: String = a.path("phone_number")?;
-            Ok(send_json(c.whatsapp_phone_numbers().get_whatsapp_profile(&phone_number)))
+            Ok(send_json(c.whatsapp().phone_numbers().profile().retrieve(&phone_number)))
         }
         pub fn patch_whatsapp_profile(
             c: &Client,
@@ -11861,8 +13721,11 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .whatsapp_phone_numbers()
-                        .patch_whatsapp_profile(&phone_number, &body),
+                        .whatsapp()
+                        .phone_numbers()
+                        .profile()
+                        .update(&phone_number)
+                        .replace_input(body),
                 ),
             )
         }
@@ -11873,7 +13736,12 @@ pub mod ops {
             let phone_number: String = a.path("phone_number")?;
             Ok(
                 send_json(
-                    c.whatsapp_phone_numbers().get_whatsapp_profile_photo(&phone_number),
+                    c
+                        .whatsapp()
+                        .phone_numbers()
+                        .profile()
+                        .photo()
+                        .retrieve(&phone_number),
                 ),
             )
         }
@@ -11886,8 +13754,12 @@ pub mod ops {
             Ok(
                 send_json(
                     c
-                        .whatsapp_phone_numbers()
-                        .post_whatsapp_profile_photo(&phone_number, &body),
+                        .whatsapp()
+                        .phone_numbers()
+                        .profile()
+                        .photo()
+                        .upload(&phone_number, body.file.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -11898,9 +13770,7 @@ pub mod ops {
             let phone_number: String = a.path("phone_number")?;
             Ok(
                 send(
-                    c
-                        .whatsapp_phone_numbers()
-                        .delete_whatsapp_profile_photo(&phone_number),
+                    c.whatsapp().phone_numbers().profile().photo().delete(&phone_number),
                 ),
             )
         }
@@ -11913,8 +13783,10 @@ pub mod ops {
             Ok(
                 send(
                     c
-                        .whatsapp_phone_numbers()
-                        .resend_whatsapp_verification(&phone_number, &body),
+                        .whatsapp()
+                        .phone_numbers()
+                        .resend_verification(&phone_number)
+                        .replace_input(body),
                 ),
             )
         }
@@ -11927,8 +13799,10 @@ pub mod ops {
             Ok(
                 send(
                     c
-                        .whatsapp_phone_numbers()
-                        .verify_whatsapp_phone_number(&phone_number, &body),
+                        .whatsapp()
+                        .phone_numbers()
+                        .verify(&phone_number, body.code.clone())
+                        .replace_input(body),
                 ),
             )
         }
@@ -11948,53 +13822,67 @@ pub mod ops {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.wireguard_interfaces().list_wireguard_interfaces(&params)))
+            Ok(send_json(c.wireguard_interfaces().list().replace_input(params)))
         }
         pub fn create_wireguard_interface(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::WireguardInterfaceCreate = a.body()?;
-            Ok(send_json(c.wireguard_interfaces().create_wireguard_interface(&body)))
+            Ok(
+                send_json(
+                    c
+                        .wireguard_interfaces()
+                        .create(body.network_id.clone(), body.region_code.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_wireguard_interface(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.wireguard_interfaces().get_wireguard_interface(&id)))
+            Ok(send_json(c.wireguard_interfaces().retrieve(&id)))
         }
         pub fn delete_wireguard_interface(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.wireguard_interfaces().delete_wireguard_interface(&id)))
+            Ok(send_json(c.wireguard_interfaces().delete(&id)))
         }
         pub fn list_wireguard_peers(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let params = telnyx_api::apis::wireguard_interfaces::ListWireguardPeersParams {
                 filter: a.query_opt("filter")?,
                 page: a.query_opt("page")?,
             };
-            Ok(send_json(c.wireguard_interfaces().list_wireguard_peers(&params)))
+            Ok(send_json(c.wireguard_peers().list().replace_input(params)))
         }
         pub fn create_wireguard_peer(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::WireguardPeerCreate = a.body()?;
-            Ok(send_json(c.wireguard_interfaces().create_wireguard_peer(&body)))
+            Ok(
+                send_json(
+                    c
+                        .wireguard_peers()
+                        .create(body.wireguard_interface_id.clone())
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_wireguard_peer(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.wireguard_interfaces().get_wireguard_peer(&id)))
+            Ok(send_json(c.wireguard_peers().retrieve(&id)))
         }
         pub fn delete_wireguard_peer(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.wireguard_interfaces().delete_wireguard_peer(&id)))
+            Ok(send_json(c.wireguard_peers().delete(&id)))
         }
         pub fn update_wireguard_peer(
             c: &Client,
@@ -12002,14 +13890,14 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::WireguardPeerPatch = a.body()?;
-            Ok(send_json(c.wireguard_interfaces().update_wireguard_peer(&id, &body)))
+            Ok(send_json(c.wireguard_peers().update(&id).replace_input(body)))
         }
         pub fn get_wireguard_peer_config(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send(c.wireguard_interfaces().get_wireguard_peer_config(&id)))
+            Ok(send(c.wireguard_peers().retrieve_config(&id)))
         }
     }
 
@@ -12024,7 +13912,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let type_: types::WirelessBlocklistsGetAllType = a.query("type")?;
-            Ok(send_json(c.wireless_blocklists().wireless_blocklists_get_all(&type_)))
+            Ok(send_json(c.wireless_blocklist_values().list(&type_)))
         }
         pub fn get_wireless_blocklists_gateways(
             c: &Client,
@@ -12037,32 +13925,39 @@ pub mod ops {
                 filter_type: a.query_opt("filter[type]")?,
                 filter_values: a.query_opt("filter[values]")?,
             };
-            Ok(
-                send_json(
-                    c.wireless_blocklists().get_wireless_blocklists_gateways(&params),
-                ),
-            )
+            Ok(send_json(c.wireless_blocklists().list().replace_input(params)))
         }
         pub fn create_wireless_blocklist(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let body: types::CreateWirelessBlocklistBody = a.body()?;
-            Ok(send_json(c.wireless_blocklists().create_wireless_blocklist(&body)))
+            Ok(
+                send_json(
+                    c
+                        .wireless_blocklists()
+                        .create(
+                            body.name.clone(),
+                            body.type_.clone(),
+                            body.values.clone(),
+                        )
+                        .replace_input(body),
+                ),
+            )
         }
         pub fn get_wireless_blocklist(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.wireless_blocklists().get_wireless_blocklist(&id)))
+            Ok(send_json(c.wireless_blocklists().retrieve(&id)))
         }
         pub fn delete_wireless_blocklist(
             c: &Client,
             a: &Args,
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
-            Ok(send_json(c.wireless_blocklists().delete_wireless_blocklist(&id)))
+            Ok(send_json(c.wireless_blocklists().delete(&id)))
         }
         pub fn update_wireless_blocklist(
             c: &Client,
@@ -12070,7 +13965,7 @@ pub mod ops {
         ) -> Result<CallFuture, String> {
             let id: String = a.path("id")?;
             let body: types::UpdateWirelessBlocklistBody = a.body()?;
-            Ok(send_json(c.wireless_blocklists().update_wireless_blocklist(&id, &body)))
+            Ok(send_json(c.wireless_blocklists().update(&id).replace_input(body)))
         }
     }
 
@@ -12085,7 +13980,7 @@ pub mod ops {
             a: &Args,
         ) -> Result<CallFuture, String> {
             let product: String = a.query("product")?;
-            Ok(send_json(c.wireless_regions().wireless_regions_get_all(&product)))
+            Ok(send_json(c.wireless().retrieve_regions(&product)))
         }
     }
 
@@ -12102,13 +13997,25 @@ pub mod ops {
             };
             Ok(
                 send_json(
-                    c.x402_payment_transactions().settle_x402_payment(&body, &params),
+                    c
+                        .x402()
+                        .credit_account()
+                        .settle(body.id.clone(), &params)
+                        .replace_input(body),
                 ),
             )
         }
         pub fn create_x402_quote(c: &Client, a: &Args) -> Result<CallFuture, String> {
             let body: types::X402QuoteRequest = a.body()?;
-            Ok(send_json(c.x402_payment_transactions().create_x402_quote(&body)))
+            Ok(
+                send_json(
+                    c
+                        .x402()
+                        .credit_account()
+                        .create_quote(body.amount_usd.clone())
+                        .replace_input(body),
+                ),
+            )
         }
     }
 }

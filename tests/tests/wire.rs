@@ -5,7 +5,6 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 
-use telnyx_api::apis::customer_service_record::ListCustomerServiceRecordsParams;
 use telnyx_api::apis::detail_records::SearchDetailRecordsParams;
 use telnyx_api::{types, Body, Client};
 
@@ -20,20 +19,21 @@ fn decoded_query(url: &reqwest::Url) -> Vec<(String, String)> {
 #[test]
 fn deep_object_parameters_encode_with_brackets_and_arrays_with_empty_brackets() {
     let c = client("https://api.telnyx.com/v2");
-    let params = ListCustomerServiceRecordsParams {
-        page: Some(types::CustomerServiceRecordPageConsolidated { number: Some(2), ..Default::default() }),
-        filter: Some(types::CustomerServiceRecordFilterConsolidated {
+    // The optional parameters as setters, in another order than the spec's: sent in the spec's.
+    let call = c
+        .customer_service_records()
+        .list()
+        .sort(types::ListCustomerServiceRecordsSort {
+            value: Some(types::ListCustomerServiceRecordsSortValue::MinusCreatedAt),
+        })
+        .filter(types::CustomerServiceRecordFilterConsolidated {
             phone_number: Some(types::CustomerServiceRecordFilterConsolidatedPhoneNumber {
                 in_: Some(vec!["+13125550001".into(), "+13125550002".into()]),
                 ..Default::default()
             }),
             ..Default::default()
-        }),
-        sort: Some(types::ListCustomerServiceRecordsSort {
-            value: Some(types::ListCustomerServiceRecordsSortValue::MinusCreatedAt),
-        }),
-    };
-    let call = c.customer_service_record().list_customer_service_records(&params);
+        })
+        .page(types::CustomerServiceRecordPageConsolidated { number: Some(2), ..Default::default() });
     let url = call.request().url(c.base_url()).unwrap();
     assert_eq!(
         url.query(),
@@ -67,7 +67,8 @@ fn deep_object_filter_with_a_required_member() {
         }),
         ..Default::default()
     };
-    let call = c.detail_records().search_detail_records(&params);
+    // A whole parameters value built beforehand.
+    let call = c.detail_records().list().replace_input(params);
     let q = decoded_query(&call.request().url(c.base_url()).unwrap());
     assert!(q.contains(&("filter[record_type]".to_owned(), "amd".to_owned())), "{q:?}");
     assert!(q.contains(&("filter[date_range]".to_owned(), "today".to_owned())), "{q:?}");
@@ -88,7 +89,7 @@ fn undeclared_members_of_an_open_schema_are_kept_both_ways() {
 #[test]
 fn path_arguments_are_percent_encoded() {
     let c = client("https://api.telnyx.com/v2");
-    let call = c.messages().get_message("a/b c?");
+    let call = c.messages().retrieve("a/b c?");
     assert_eq!(call.request().path(), "/messages/a%2Fb%20c%3F");
     assert_eq!(call.request().path_template(), "/messages/{id}");
 }
@@ -96,12 +97,7 @@ fn path_arguments_are_percent_encoded() {
 #[test]
 fn form_bodies_use_the_spec_names() {
     let c = client("https://api.telnyx.com/v2");
-    let body = types::UpdateCallRequest {
-        status: Some("completed".into()),
-        url: Some("https://example.com/texml".into()),
-        ..Default::default()
-    };
-    let call = c.texml_rest_commands().update_texml_call("AC1", "CA1", &body);
+    let call = c.texml().accounts().calls().update("AC1", "CA1").status("completed").url("https://example.com/texml");
     match call.request().body() {
         Body::Form(pairs) => {
             assert!(pairs.contains(&("Status".to_owned(), "completed".to_owned())), "{pairs:?}");
@@ -115,16 +111,11 @@ fn form_bodies_use_the_spec_names() {
 #[test]
 fn multipart_bodies_have_file_and_text_parts() {
     let c = client("https://api.telnyx.com/v2");
-    let body = types::AudioTranscriptionRequest {
-        file: Some(telnyx_api::UploadFile::from_bytes("hello.mp3", b"ID3".to_vec()).mime_type("audio/mpeg")),
-        file_url: None,
-        language: None,
-        model: types::AudioTranscriptionRequestModel::from("distil-whisper/distil-large-v2"),
-        model_config: None,
-        response_format: None,
-        timestamp_granularities: None,
-    };
-    let call = c.audio().create_transcription(&body);
+    let call = c
+        .ai()
+        .audio()
+        .transcribe(types::AudioTranscriptionRequestModel::from("distil-whisper/distil-large-v2"))
+        .file(telnyx_api::UploadFile::from_bytes("hello.mp3", b"ID3".to_vec()).mime_type("audio/mpeg"));
     match call.request().body() {
         Body::Multipart(form) => assert_eq!(form.part_names(), vec!["file", "model"]),
         other => panic!("expected multipart, got {other:?}"),
@@ -181,7 +172,7 @@ async fn a_generated_call_goes_over_http_and_decodes() {
         "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-request-id: rid-1\r\ncontent-length: 94\r\nconnection: close\r\n\r\n{\"data\":{\"balance\":\"300.00\",\"credit_limit\":\"100.00\",\"currency\":\"USD\",\"record_type\":\"balance\"}}",
     );
     let c = client(&base);
-    let resp = c.billing().get_user_balance().with_response().await.unwrap();
+    let resp = c.balance().retrieve().with_response().await.unwrap();
     let raw = server.join().unwrap();
     assert!(raw.starts_with("GET /v2/balance HTTP/1.1\r\n"), "{raw}");
     assert!(raw.to_ascii_lowercase().contains("authorization: bearer test-key"), "{raw}");
@@ -196,8 +187,7 @@ async fn an_error_status_keeps_status_codes_request_id_and_body() {
         "HTTP/1.1 422 Unprocessable Entity\r\ncontent-type: application/json\r\nx-request-id: rid-2\r\ncontent-length: 69\r\nconnection: close\r\n\r\n{\"errors\":[{\"code\":\"10015\",\"title\":\"Bad Request\",\"detail\":\"bad to\"}]}",
     );
     let c = client(&base);
-    let body = types::CreateMessageRequest { to: "+1".into(), ..Default::default() };
-    let err = c.messages().send_message(&body).await.unwrap_err();
+    let err = c.messages().send("+1").await.unwrap_err();
     let raw = server.join().unwrap();
     assert!(raw.starts_with("POST /v2/messages HTTP/1.1\r\n"), "{raw}");
     assert!(raw.ends_with("{\"to\":\"+1\"}"), "{raw}");
@@ -221,7 +211,6 @@ fn header_value<'r>(raw: &'r str, name: &str) -> Option<&'r str> {
 
 #[tokio::test]
 async fn accept_says_what_the_operation_decodes_and_an_accept_parameter_wins() {
-    use telnyx_api::apis::organization_users::GetOrganizationUsersGroupsReportParams;
     const CSV: &str =
         "HTTP/1.1 200 OK\r\ncontent-type: text/csv\r\ncontent-length: 7\r\nconnection: close\r\n\r\nid,name";
     const JSON: &str =
@@ -229,21 +218,25 @@ async fn accept_says_what_the_operation_decodes_and_an_accept_parameter_wins() {
 
     // No parameter: the JSON the operation decodes by default.
     let (base, server) = serve_once(JSON);
-    let report = client(&base).organization_users().get_organization_users_groups_report(&Default::default());
+    let report = client(&base).organizations().users().get_groups_report();
     assert_eq!(report.request().accept_header(), "application/json");
     assert!(matches!(report.await.unwrap(), telnyx_api::JsonOrText::Json(_)));
     assert_eq!(header_value(&server.join().unwrap(), "accept"), Some("application/json"));
 
     // The operation's own `Accept` parameter replaces it (sent once, not twice).
     let (base, server) = serve_once(CSV);
-    let params =
-        GetOrganizationUsersGroupsReportParams { accept: Some(types::GetOrganizationUsersGroupsReportAccept::TextCsv) };
-    let report = client(&base).organization_users().get_organization_users_groups_report(&params).await.unwrap();
+    let report = client(&base)
+        .organizations()
+        .users()
+        .get_groups_report()
+        .accept(types::GetOrganizationUsersGroupsReportAccept::TextCsv)
+        .await
+        .unwrap();
     assert_eq!(header_value(&server.join().unwrap(), "accept"), Some("text/csv"));
     assert!(matches!(report, telnyx_api::JsonOrText::Text(ref t) if t == "id,name"), "{report:?}");
 
     // A download takes any media type.
     let (base, server) = serve_once(CSV);
-    client(&base).media_storage_api().download_media("m").await.unwrap();
+    client(&base).media().download("m").await.unwrap();
     assert_eq!(header_value(&server.join().unwrap(), "accept"), Some("*/*"));
 }

@@ -114,6 +114,7 @@ pub fn generate_one(path: &Path, config: &Config) -> (Row, Option<codegen::Gener
             &config.overrides,
             config.features.as_ref(),
             &config.crate_version,
+            config.names.as_ref(),
             started,
         )?;
         Ok((version, generated))

@@ -15,7 +15,11 @@ pub fn lower_spec(path: &Path, text: &str, config: &Config) -> Result<codegen::i
     for w in &loaded.warnings {
         eprintln!("warning: {}: {w}", path.display());
     }
-    codegen::lower::lower_with_webhooks(&loaded.openapi, &loaded.webhooks, &config.overrides).map_err(at)
+    let mut ir =
+        codegen::lower::lower_with_webhooks(&loaded.openapi, &loaded.webhooks, &config.overrides).map_err(at)?;
+    // Call paths as the generated crate has them, so that a moved call reads as a rename.
+    codegen::call_paths::apply(&mut ir, config.names.as_ref());
+    Ok(ir)
 }
 
 /// `cargo xtask diff OLD NEW`.

@@ -27,8 +27,10 @@ const USAGE: &str = "\
 cargo xtask <command> [options]
 
 Commands:
-  regenerate [--spec PATH] [--timings]   regenerate telnyx-api/src/generated, telnyx-api/types (and tests/generated) from the spec
-  check      [--spec PATH]               fail (naming the files) when the committed generated code is stale
+  regenerate [--spec PATH] [--names PATH] [--timings]
+                                         regenerate telnyx-api/src/generated, telnyx-api/types (and tests/generated) from the spec
+  check      [--spec PATH] [--names PATH]
+                                         fail (naming the files) when the committed generated code is stale
   diff OLD NEW [--json] [--fail-on-breaking]
                                          what changed between two spec files for users of the generated
                                          crate, each change marked breaking or not; ends with
@@ -77,7 +79,9 @@ Commands:
 
 The spec is found by --spec PATH, then $TELNYX_OPENAPI_SPEC, then spec/cache/<file> if present,
 then ../shared/spec/<file> (file name and sha256 pinned in spec/pin.toml). The pinned sha256 is
-checked unless --spec is given. spec/cache/ is git-ignored: the spec is third-party data.";
+checked unless --spec is given. spec/cache/ is git-ignored: the spec is third-party data.
+The official SDK's call names (names.* in spec/pin.toml) are found the same way: --names PATH, then
+$TELNYX_SDK_NAMES, then spec/cache/<names.file>, then ../shared/sdk/<names.file>.";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -97,11 +101,11 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
     };
     match cmd.as_str() {
         "regenerate" => {
-            let a = Args::parse(rest, 0, &["--timings"], &["--spec"])?;
+            let a = Args::parse(rest, 0, &["--timings"], &["--spec", "--names"])?;
             regenerate::regenerate(&Options::from(&a), Mode::Write)
         }
         "check" => {
-            let a = Args::parse(rest, 0, &[], &["--spec"])?;
+            let a = Args::parse(rest, 0, &[], &["--spec", "--names"])?;
             regenerate::regenerate(&Options::from(&a), Mode::Check)
         }
         "diff" => {

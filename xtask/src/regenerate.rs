@@ -15,11 +15,17 @@ pub struct Options {
     pub spec: Option<PathBuf>,
     /// `--timings`: print the time of each phase.
     pub timings: bool,
+    /// `--names PATH`: the official SDK's call names from this file, not the pinned one.
+    pub names: Option<PathBuf>,
 }
 
 impl From<&Args> for Options {
     fn from(a: &Args) -> Self {
-        Options { spec: a.value("--spec").map(PathBuf::from), timings: a.flag("--timings") }
+        Options {
+            spec: a.value("--spec").map(PathBuf::from),
+            timings: a.flag("--timings"),
+            names: a.value("--names").map(PathBuf::from),
+        }
     }
 }
 
@@ -36,7 +42,10 @@ pub fn regenerate(opts: &Options, mode: Mode) -> Result<ExitCode, String> {
     let root = root();
     let env = std::env::var_os("TELNYX_OPENAPI_SPEC").map(PathBuf::from);
     let spec = find_spec(&root, opts.spec.as_deref(), env.as_deref())?;
-    let config = read_config(&root)?;
+    let mut config = read_config(&root)?;
+    if let Some(names) = &opts.names {
+        config.names = crate::spec::find_names(&root, Some(names), None)?;
+    }
     let generated = generate(&spec, &config)?;
     write_generated(&root, &spec.path, &generated, mode, opts.timings, started)
 }
@@ -51,6 +60,7 @@ pub fn generate(spec: &Spec, config: &Config) -> Result<codegen::Generated, Stri
         &config.overrides,
         config.features.as_ref(),
         &config.crate_version,
+        config.names.as_ref(),
         started,
     )
     .map_err(at)?;

@@ -78,6 +78,50 @@ pub fn find_spec(root: &Path, spec: Option<&Path>, env: Option<&Path>) -> Result
     Ok(spec)
 }
 
+/// The official SDK's call names (`names.*` of `spec/pin.toml`, issue 25), by the documented
+/// lookup: `flag` is `--names PATH` (not checked against the pin), `env` is
+/// `$TELNYX_SDK_NAMES`, then `spec/cache/<names.file>`, then `../shared/sdk/<names.file>`, each
+/// checked against `names.sha256`. `Ok(None)` (the naming rule names every operation, with a
+/// warning) when the pin names no file or none is found; a file whose sha256 differs from the
+/// pin's, or that does not parse, is an error.
+pub fn find_names(
+    root: &Path,
+    flag: Option<&Path>,
+    env: Option<&Path>,
+) -> Result<Option<codegen::call_paths::Names>, String> {
+    let parse = |path: &Path, text: &str| {
+        codegen::call_paths::Names::parse(text).map(Some).map_err(|e| format!("{}: {e}", path.display()))
+    };
+    if let Some(p) = flag {
+        let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+        return parse(p, &text);
+    }
+    let pin = read_pin(root)?;
+    let (Some(file), Some(pinned)) = (pin.values.get("names.file"), pin.values.get("names.sha256")) else {
+        return Ok(None);
+    };
+    let candidates: Vec<PathBuf> = match env {
+        Some(p) => vec![p.to_path_buf()],
+        None => vec![root.join("spec/cache").join(file), root.join("../shared/sdk").join(file)],
+    };
+    let Some(path) = candidates.iter().find(|p| p.is_file()) else {
+        eprintln!(
+            "warning: the official SDK's names ({file}) not found at {candidates:?}: every call path is the naming \
+             rule's; pass --names PATH or set $TELNYX_SDK_NAMES"
+        );
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let sha = sha256(&text);
+    if &sha != pinned {
+        return Err(format!(
+            "{} has sha256 {sha}, but spec/pin.toml pins names.sha256 = {pinned}; pass --names to use it anyway",
+            path.display()
+        ));
+    }
+    parse(path, &text)
+}
+
 pub fn sha256(text: &str) -> String {
     hex(&Sha256::digest(text.as_bytes()))
 }
@@ -133,6 +177,8 @@ pub struct Config {
     pub crate_version: String,
     /// `spec/overlays/*.yaml`, in file-name order.
     pub overlays: Vec<codegen::overlay::Overlay>,
+    /// The official SDK's call names ([`find_names`], `$TELNYX_SDK_NAMES` honoured).
+    pub names: Option<codegen::call_paths::Names>,
 }
 
 pub fn read_config(root: &Path) -> Result<Config, String> {
@@ -141,6 +187,7 @@ pub fn read_config(root: &Path) -> Result<Config, String> {
         features: read_features(root)?,
         crate_version: read_crate_version(root)?,
         overlays: read_overlays(root)?,
+        names: find_names(root, None, std::env::var_os("TELNYX_SDK_NAMES").map(PathBuf::from).as_deref())?,
     })
 }
 

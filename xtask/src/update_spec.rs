@@ -374,6 +374,7 @@ sha256 = \"0000\"
             "spec/features.toml",
             "spec/overrides.toml",
             "README.md",
+            "CHANGELOG.md",
             "telnyx-api/Cargo.toml",
         ] {
             std::fs::create_dir_all(ws.join(f).parent().unwrap()).unwrap();

@@ -247,3 +247,32 @@ fn crud(method: &str, item: bool, last: &str, node: &Node, paged: bool) -> Strin
     };
     verb.to_owned()
 }
+
+/// The verbs an `operationId` and a method name are compared by.
+const CRUD: &[&str] = &["list", "create", "delete", "get", "retrieve", "update", "put", "head"];
+
+/// The method an `operationId` gives where its verb contradicts the one the rule read from the
+/// HTTP method: S3-style operations put several actions on one path (`GET /{bucketName}` is
+/// `ListObjects`, `PUT /{bucketName}` `CreateBucket`, `POST /{bucketName}` `DeleteObjects`). The
+/// `operationId`'s verb, then the rest of it unless that is the resource itself
+/// (`CreateBucket` on `buckets` → `create`, `DeleteObjects` → `delete_objects`). `None` when
+/// the operation has no `operationId`, either verb is no CRUD verb, or they agree.
+pub(super) fn id_verb(op: &Endpoint<'_>, resources: &[String], method: &str) -> Option<String> {
+    let normal = |w: &str| if w == "get" { "retrieve".to_owned() } else { w.to_owned() };
+    let id = snake(op.id?);
+    let mut words = id.split('_').filter(|w| !w.is_empty());
+    let verb = words.next()?;
+    let ruled = method.split('_').next()?;
+    let agree = |a: &str, b: &str| {
+        a == b
+            || (a == "get" && matches!(b, "list" | "retrieve"))
+            || (b == "get" && matches!(a, "list" | "retrieve"))
+            || matches!((a, b), ("put", "update") | ("update", "put"))
+    };
+    if !CRUD.contains(&verb) || !CRUD.contains(&ruled) || agree(verb, ruled) {
+        return None;
+    }
+    let rest = words.collect::<Vec<_>>().join("_");
+    let itself = resources.last().is_some_and(|r| rest == *r || rest == singular(r));
+    Some(if rest.is_empty() || itself { normal(verb) } else { format!("{}_{rest}", normal(verb)) })
+}

@@ -5,7 +5,7 @@ use quote::quote;
 use crate::error::Result;
 use crate::ir::{Ir, PagingStyle};
 
-pub fn catalogue(ir: &Ir) -> Result<proc_macro2::TokenStream> {
+pub fn catalogue(ir: &Ir, calls: &super::calls::Calls<'_>) -> Result<proc_macro2::TokenStream> {
     let entries = ir.operations.iter().map(|op| {
         let id = &op.id;
         let has = op.has_spec_id;
@@ -14,9 +14,10 @@ pub fn catalogue(ir: &Ir) -> Result<proc_macro2::TokenStream> {
         let tag = &op.tag;
         let module = &op.tag_module;
         let rust = &op.rust_name;
+        let call_path = op.call_resources.iter().map(|r| format!("{r}.")).collect::<String>() + &op.call_method;
         let stream = match &op.paging {
             Some(p) => {
-                let m = &p.method;
+                let m = calls.items_method(op);
                 let style = match &p.style {
                     PagingStyle::PageNumber { .. } => "page-number",
                     PagingStyle::Cursor { .. } => "cursor",
@@ -35,6 +36,7 @@ pub fn catalogue(ir: &Ir) -> Result<proc_macro2::TokenStream> {
                 tag: #tag,
                 module: #module,
                 rust_method: #rust,
+                call_path: #call_path,
                 item_stream: #stream,
             },
         }
@@ -57,18 +59,22 @@ pub fn catalogue(ir: &Ir) -> Result<proc_macro2::TokenStream> {
             pub path: &'static str,
             /// The spec tag the operation is grouped under.
             pub tag: &'static str,
-            /// The client accessor of the tag's module (`client.messages()`).
+            /// The module of `apis` with the tag's operations (`messages`).
             pub module: &'static str,
-            /// The Rust method name.
+            /// The method's name in telnyx-api 0.2 (`client.<module>().<rust_method>()`), from the
+            /// `operationId`: what to look for when migrating.
             pub rust_method: &'static str,
-            /// The item-stream method of a paged list operation.
+            /// Where the operation is called, as the official SDKs name it
+            /// (`calls.actions.answer` for `client.calls().actions().answer(…)`).
+            pub call_path: &'static str,
+            /// The item stream of a paged list operation, a method of its call.
             pub item_stream: Option<ItemStream>,
         }
 
         /// The item-stream method of a paged list operation (see [`crate::pagination`]).
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub struct ItemStream {
-            /// The Rust method name (`list_messages_stream`).
+            /// The method of the operation's call (`items`: `client.messages().list().items()`).
             pub method: &'static str,
             /// `page-number`, `cursor` or `next-uri`.
             pub style: &'static str,

@@ -7,13 +7,15 @@ use std::collections::BTreeMap;
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::calls::{Calls, Input};
 use super::types::{ident, module_ident, type_tokens};
 use crate::ir::*;
 
-fn op_fn(op: &Operation) -> TokenStream {
+fn op_fn(op: &Operation, calls: &Calls<'_>) -> TokenStream {
     let prefix = quote!(types::);
     let name = ident(&op.rust_name);
     let module = module_ident(&op.tag_module);
+    let input = calls.input(op, op.body.as_ref());
     let mut lets = Vec::new();
     let mut args = Vec::new();
     for p in op.params.iter().filter(|p| p.required) {
@@ -31,12 +33,29 @@ fn op_fn(op: &Operation) -> TokenStream {
             _ => quote!(&#var),
         });
     }
+    // The whole input, set after the call is made (its required members are arguments too).
+    let mut replace = TokenStream::new();
     if let Some(b) = &op.body {
-        match &b.kind {
-            BodyKind::Bytes(_) => args.push(quote!(bytes::Bytes::from(a.raw_body()))),
-            BodyKind::Text(_) => {
+        match (&b.kind, input) {
+            (BodyKind::Bytes(_), _) => args.push(quote!(bytes::Bytes::from(a.raw_body()))),
+            (BodyKind::Text(_), _) => {
                 lets.push(quote!(let body = a.raw_body();));
                 args.push(quote!(&body));
+            }
+            (_, Input::Body(def, s)) => {
+                let st = ident(&def.name);
+                lets.push(quote!(let body: types::#st = a.body()?;));
+                for f in s.fields.iter().filter(|f| f.required) {
+                    let name = ident(&f.name);
+                    let copy = matches!(f.ty, TypeRef::Integer | TypeRef::Number | TypeRef::Boolean);
+                    args.push(match (f.boxed, f.nullable) {
+                        (false, _) if copy => quote!(body.#name),
+                        (false, _) => quote!(body.#name.clone()),
+                        (true, false) => quote!(*body.#name.clone()),
+                        (true, true) => quote!(body.#name.clone().map(|b| *b)),
+                    });
+                }
+                replace = quote!(.replace_input(body));
             }
             _ => {
                 let ty = type_tokens(&b.ty, &prefix);
@@ -57,7 +76,11 @@ fn op_fn(op: &Operation) -> TokenStream {
             quote!(#f: a.#getter(#api)?,)
         });
         lets.push(quote!(let params = telnyx_api::apis::#module::#ps { #(#fields)* };));
-        args.push(quote!(&params));
+        if let Input::Params = input {
+            replace = quote!(.replace_input(params));
+        } else {
+            args.push(quote!(&params));
+        }
     }
     let uses_args = !lets.is_empty();
     let a = if uses_args { quote!(a) } else { quote!(_a) };
@@ -67,22 +90,27 @@ fn op_fn(op: &Operation) -> TokenStream {
         ResponseKind::JsonOrText(_) => quote!(send_json_or_text),
         _ => quote!(send),
     };
+    let resources = op.call_resources.iter().map(|r| {
+        let r = ident(r);
+        quote!(.#r())
+    });
+    let method = ident(&op.call_method);
     quote! {
         pub fn #name(c: &Client, #a: &Args) -> Result<CallFuture, String> {
             #(#lets)*
-            Ok(#send(c.#module().#name(#(#args),*)))
+            Ok(#send(c #(#resources)* .#method(#(#args),*) #replace))
         }
     }
 }
 
-pub fn conformance(ir: &Ir) -> TokenStream {
+pub fn conformance(ir: &Ir, calls: &Calls<'_>) -> TokenStream {
     let mut by_module: BTreeMap<&str, Vec<&Operation>> = BTreeMap::new();
     for op in &ir.operations {
         by_module.entry(op.tag_module.as_str()).or_default().push(op);
     }
     let modules = by_module.iter().map(|(m, ops)| {
         let m = module_ident(m);
-        let fns = ops.iter().map(|op| op_fn(op));
+        let fns = ops.iter().map(|op| op_fn(op, calls));
         quote! {
             pub mod #m {
                 #[allow(unused_imports)]

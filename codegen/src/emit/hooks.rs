@@ -1,5 +1,5 @@
 //! `generated/hooks.rs`: one `macro_rules!` per [`crate::hooks::HOOKS`] entry, which implements
-//! the hand-written items it is given on the API struct of the hook's operation (with the
+//! the hand-written items it is given on the resource struct of the hook's operation (with the
 //! operation's body type as the alias named first), or expands to nothing when the spec has no
 //! such operation.
 
@@ -7,7 +7,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::features;
-use super::types::{ident, module_ident, type_tokens};
+use super::types::{ident, type_tokens};
 use crate::hooks::HOOKS;
 use crate::ir::*;
 
@@ -19,23 +19,34 @@ pub fn hooks(ir: &Ir) -> TokenStream {
         let (doc, arms) = match (op, tag) {
             (Some(op), Some(tag)) => {
                 let cfg = features::cfg(&tag.feature.iter().cloned().collect::<Vec<_>>());
-                let m = module_ident(&tag.module);
-                let st = ident(&tag.struct_name);
+                let structs = crate::call_paths::resource_structs(ir);
+                let (target, shown) = match structs.get(&op.call_resources) {
+                    Some(st_name) => {
+                        let st = ident(st_name);
+                        (quote!(crate::resources::#st<'_>), format!("crate::resources::{st_name}"))
+                    }
+                    None => (quote!(crate::Client), "crate::Client".to_owned()),
+                };
                 let body = match &op.body {
                     Some(b) => type_tokens(&b.ty, &quote!(crate::types::)),
                     None => quote!(serde_json::Value),
                 };
                 let doc = format!(
-                    " `{} {}` is operation `{}` of tag `{}`: implements {} on [`crate::apis::{}::{}`], \
+                    " `{} {}` is operation `{}` of tag `{}` (`client.{}`): implements {} on [`{shown}`], \
                      with `$body` an alias of its request body type.",
-                    hook.method, hook.path, op.id, tag.name, hook.doc, tag.module, tag.struct_name
+                    hook.method,
+                    hook.path,
+                    op.id,
+                    tag.name,
+                    op.call_resources.iter().map(|r| format!("{r}().")).collect::<String>() + &op.call_method,
+                    hook.doc,
                 );
                 let arms = quote! {
                     ($body:ident; $($item:item)*) => {
                         #cfg
                         type $body = #body;
                         #cfg
-                        impl crate::apis::#m::#st<'_> {
+                        impl #target {
                             $($item)*
                         }
                     };

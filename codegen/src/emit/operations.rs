@@ -5,6 +5,9 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use std::collections::BTreeMap;
+
+use super::calls::{Calls, Input};
 use super::docs::{lines_to_attrs, sanitize};
 use super::types::{ident, type_tokens};
 use crate::ir::*;
@@ -77,7 +80,7 @@ pub fn return_type(r: &ResponseKind, prefix: &TokenStream) -> TokenStream {
     }
 }
 
-fn method_doc(op: &Operation) -> TokenStream {
+fn method_doc(op: &Operation, calls: &Calls<'_>) -> TokenStream {
     let mut lines: Vec<String> = Vec::new();
     if let Some(s) = &op.summary {
         lines.extend(sanitize(s));
@@ -102,6 +105,31 @@ fn method_doc(op: &Operation) -> TokenStream {
             let sep = if desc.is_empty() { "" } else { ": " };
             lines.push(format!("- `{}` (`{}`){sep}{desc}", p.name, p.api_name));
         }
+    }
+    match calls.input(op, op.body.as_ref()) {
+        Input::Body(def, s) => {
+            let required: Vec<String> =
+                s.fields.iter().filter(|f| f.required).map(|f| format!("`{}`", f.api_name)).collect();
+            lines.push(String::new());
+            if !required.is_empty() {
+                lines.push(format!(
+                    "The body is a [`{0}`](types::{0}): its required members ({1}) are arguments, its other \
+                     members setters on the returned call.",
+                    def.name,
+                    required.join(", ")
+                ));
+            } else {
+                lines.push(format!(
+                    "The body is a [`{0}`](types::{0}): its members are setters on the returned call.",
+                    def.name
+                ));
+            }
+        }
+        Input::Params => {
+            lines.push(String::new());
+            lines.push("The optional parameters are setters on the returned call.".to_owned());
+        }
+        Input::None => {}
     }
     lines_to_attrs(&lines)
 }
@@ -138,53 +166,43 @@ fn params_struct(op: &Operation, prefix: &TokenStream) -> TokenStream {
     }
 }
 
-fn method(op: &Operation, prefix: &TokenStream) -> TokenStream {
-    let main = method_with_body(op, op.body.as_ref(), &op.rust_name, method_doc(op), prefix);
+fn method(op: &Operation, prefix: &TokenStream, calls: &Calls<'_>) -> TokenStream {
+    let main = method_with_body(op, op.body.as_ref(), &op.call_method, method_doc(op, calls), prefix, calls);
     let Some(alt) = &op.multipart_alternative else { return main };
-    let name = format!("{}_multipart", op.rust_name);
+    let name = format!("{}_multipart", op.call_method);
     let doc = lines_to_attrs(&[
         format!(
             "Like [`{}`](Self::{}), with a `multipart/form-data` body (for uploading a file).",
-            op.rust_name, op.rust_name
+            op.call_method, op.call_method
         ),
         String::new(),
         format!("`{} {}` (operation `{}`)", op.method, op.path, op.id),
     ]);
-    let alt = method_with_body(op, Some(alt), &name, doc, prefix);
+    let alt = method_with_body(op, Some(alt), &name, doc, prefix, calls);
     quote!(#main #alt)
 }
 
-/// The item-stream method of a paged list operation: same arguments as the one-page method,
-/// returns a `Paginator` over the items of every page.
-fn stream_method(op: &Operation, prefix: &TokenStream) -> TokenStream {
+/// The Rust type of an operation's input in `ApiCall<T, I>` (`()`: none).
+pub fn input_type(op: &Operation, input: Input<'_>, prefix: &TokenStream) -> TokenStream {
+    match input {
+        Input::None => quote!(()),
+        Input::Params => {
+            let ps = ident(op.params_struct.as_deref().unwrap_or_default());
+            quote!(#ps)
+        }
+        Input::Body(def, _) => {
+            let name = ident(&def.name);
+            quote!(#prefix #name)
+        }
+    }
+}
+
+/// The item stream of a paged list operation: `items()` on its call (same input, same setters),
+/// a `Paginator` over the items of every page.
+fn stream_method(op: &Operation, prefix: &TokenStream, calls: &Calls<'_>) -> TokenStream {
     let Some(p) = &op.paging else { return TokenStream::new() };
-    let name = ident(&p.method);
-    let one_page = ident(&op.rust_name);
-    let mut args = Vec::new();
-    let mut call_args = Vec::new();
-    for param in op.params.iter().filter(|p| p.required) {
-        let a = ident(&param.name);
-        let t = arg_type(&param.ty, prefix);
-        args.push(quote!(#a: #t));
-        call_args.push(quote!(#a));
-    }
-    if let Some(b) = &op.body {
-        let ty = match &b.kind {
-            BodyKind::Bytes(_) => quote!(impl Into<crate::RawBody>),
-            BodyKind::Text(_) => quote!(&str),
-            _ => {
-                let t = type_tokens(&b.ty, prefix);
-                quote!(&#t)
-            }
-        };
-        args.push(quote!(body: #ty));
-        call_args.push(quote!(body));
-    }
-    if let Some(ps) = &op.params_struct {
-        let ps = ident(ps);
-        args.push(quote!(params: &#ps));
-        call_args.push(quote!(params));
-    }
+    let name = ident(&calls.items_method(op));
+    let input = input_type(op, calls.input(op, op.body.as_ref()), prefix);
     let (style, how) = match &p.style {
         PagingStyle::PageNumber { number, size } => {
             let size = match size {
@@ -200,8 +218,9 @@ fn stream_method(op: &Operation, prefix: &TokenStream) -> TokenStream {
             (quote!(PageStyle::NextUri { params: &[#(#params),*] }), "paging by `next_page_uri`".to_owned())
         }
     };
+    let call: String = op.call_resources.iter().map(|r| format!(".{r}()")).collect();
     let doc = lines_to_attrs(&[
-        format!("Every item of [`{}`](Self::{}), page after page ({how}).", op.rust_name, op.rust_name),
+        format!("Every item of `client{call}.{}(…)`, page after page ({how}).", op.call_method),
         String::new(),
         "The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous \
          one are used up and ends after the last page."
@@ -229,22 +248,22 @@ fn stream_method(op: &Operation, prefix: &TokenStream) -> TokenStream {
     }
     let items = items_expr(&p.items);
     let rest = if fields.len() < 4 { quote!(..PageData::default()) } else { TokenStream::new() };
-    let (deprecated, allow) = if op.deprecated {
-        (quote!(#[deprecated(note = "deprecated in the Telnyx API spec")]), quote!(#[allow(deprecated)]))
+    let deprecated = if op.deprecated {
+        quote!(#[deprecated(note = "deprecated in the Telnyx API spec")])
     } else {
-        (TokenStream::new(), TokenStream::new())
+        TokenStream::new()
     };
     quote! {
-        #doc
-        #deprecated
-        pub fn #name(&self, #(#args),*) -> Paginator<#item> {
-            #allow
-            let first = self.#one_page(#(#call_args),*);
-            Paginator::new(first, #style, |op, raw| {
-                let page: #resp = crate::request::decode_json(op, raw)?;
-                #(#lets)*
-                Ok(PageData { items: #items, #(#fields,)* #rest })
-            })
+        impl crate::ApiCall<#resp, #input> {
+            #doc
+            #deprecated
+            pub fn #name(self) -> Paginator<#item> {
+                Paginator::new(self, #style, |op, raw| {
+                    let page: #resp = crate::request::decode_json(op, raw)?;
+                    #(#lets)*
+                    Ok(PageData { items: #items, #(#fields,)* #rest })
+                })
+            }
         }
     }
 }
@@ -312,12 +331,20 @@ fn method_with_body(
     name: &str,
     doc: TokenStream,
     prefix: &TokenStream,
+    calls: &Calls<'_>,
 ) -> TokenStream {
     let name = ident(name);
-    let args = method_args(op, body, prefix).into_iter().map(|(a, t)| {
-        let a = ident(&a);
-        quote!(#a: #t)
-    });
+    let input = calls.input(op, body);
+    let mut args: Vec<TokenStream> = op
+        .params
+        .iter()
+        .filter(|p| p.required)
+        .map(|p| {
+            let a = ident(&p.name);
+            let t = arg_type(&p.ty, prefix);
+            quote!(#a: #t)
+        })
+        .collect();
     let mut stmts = Vec::new();
     // Path: literal pieces and percent-encoded arguments, concatenated.
     let mut pieces = Vec::new();
@@ -349,6 +376,10 @@ fn method_with_body(
     let method_ident = ident(&op.method);
     let id = &op.id;
     let template = &op.path;
+    // Parameters: the required ones are arguments, written now; the optional ones are the
+    // input (written when sent) or, beside a body input, the `params` argument.
+    let mut optional = Vec::new();
+    let params_arg = !matches!(input, Input::Params) && op.params_struct.is_some();
     for p in op.params.iter().filter(|p| p.location != ParamLocation::Path) {
         let api = &p.api_name;
         let value = if p.required {
@@ -358,27 +389,70 @@ fn method_with_body(
             let f = ident(&p.name);
             quote!(&params.#f)
         };
-        match p.location {
+        let stmt = match p.location {
             ParamLocation::Query => {
                 let style = style_tokens(p.style);
-                stmts.push(quote!(request.query(#api, #value, #style);));
+                quote!(request.query(#api, #value, #style);)
             }
-            ParamLocation::Header => stmts.push(quote!(request.header(#api, #value);)),
-            ParamLocation::Path => {}
+            ParamLocation::Header => quote!(request.header(#api, #value);),
+            ParamLocation::Path => continue,
+        };
+        if p.required || params_arg {
+            stmts.push(stmt);
+        } else {
+            optional.push(stmt);
         }
     }
-    if let Some(b) = body {
-        stmts.push(match &b.kind {
-            BodyKind::Bytes(ct) => quote!(request.raw_body(#ct, body.into());),
-            BodyKind::Text(ct) => quote!(request.raw(#ct, body.to_owned());),
-            BodyKind::Json => quote!(request.json(body);),
-            BodyKind::Form => quote!(request.form(body);),
-            BodyKind::Multipart => quote!(request.multipart(body.into_multipart());),
-            BodyKind::Xml(ct) => {
-                let required = b.required;
-                quote!(request.xml(#ct, body, #required);)
+    let write_body = |b: &RequestBody, body: TokenStream| match &b.kind {
+        BodyKind::Bytes(ct) => quote!(request.raw_body(#ct, #body.into());),
+        BodyKind::Text(ct) => quote!(request.raw(#ct, #body.to_owned());),
+        BodyKind::Json => quote!(request.json(#body);),
+        BodyKind::Form => quote!(request.form(#body);),
+        BodyKind::Multipart => quote!(request.multipart(#body.into_multipart());),
+        BodyKind::Xml(ct) => {
+            let required = b.required;
+            quote!(request.xml(#ct, #body, #required);)
+        }
+    };
+    // The body: the input (required members as arguments), or an argument written now.
+    let mut with_input = TokenStream::new();
+    match (body, input) {
+        (Some(b), Input::Body(def, s)) => {
+            let taken: Vec<&str> = op.params.iter().filter(|p| p.required).map(|p| p.name.as_str()).collect();
+            let mut ctor_args = Vec::new();
+            for f in s.fields.iter().filter(|f| f.required) {
+                let (ty, _) = super::calls::required_arg(f, prefix);
+                let a = if taken.contains(&f.name.as_str()) {
+                    ident(&format!("{}_member", f.name))
+                } else {
+                    ident(&f.name)
+                };
+                args.push(quote!(#a: #ty));
+                ctor_args.push(quote!(#a));
             }
-        });
+            let st = ident(&def.name);
+            let init = if super::calls::needs_new(s) {
+                quote!(#prefix #st::new(#(#ctor_args),*))
+            } else {
+                quote!(#prefix #st::default())
+            };
+            let write = write_body(b, quote!(body));
+            with_input = quote!(.with_input(#init, |body, request| { #write }));
+        }
+        (Some(b), _) => {
+            let t = body_arg(b, prefix);
+            args.push(quote!(body: #t));
+            stmts.push(write_body(b, quote!(body)));
+        }
+        (None, _) => {}
+    }
+    if params_arg {
+        let ps = ident(op.params_struct.as_deref().unwrap_or_default());
+        args.push(quote!(params: &#ps));
+    }
+    if let Input::Params = input {
+        let ps = ident(op.params_struct.as_deref().unwrap_or_default());
+        with_input = quote!(.with_input(#ps::default(), |params, request| { #(#optional)* }));
     }
     match op.auth {
         Auth::None => stmts.push(quote!(request.no_auth();)),
@@ -396,6 +470,13 @@ fn method_with_body(
         ResponseKind::Empty | ResponseKind::Json(_) | ResponseKind::JsonOrText(_) => {}
     }
     let ret = return_type(&op.response, prefix);
+    let input_ty = match input {
+        Input::None => TokenStream::new(),
+        _ => {
+            let t = input_type(op, input, prefix);
+            quote!(, #t)
+        }
+    };
     let decode = match &op.response {
         ResponseKind::Empty => quote!(crate::request::decode_empty),
         ResponseKind::Json(_) => quote!(crate::request::decode_json),
@@ -409,35 +490,47 @@ fn method_with_body(
     } else {
         TokenStream::new()
     };
+    let client = if op.call_resources.is_empty() { quote!(self) } else { quote!(self.client) };
     let mutability = if stmts.is_empty() { TokenStream::new() } else { quote!(mut) };
+    // `&self` counts as one.
+    let allow = super::calls::many_arguments(args.len() + 1);
     quote! {
         #doc
         #deprecated
-        pub fn #name(&self, #(#args),*) -> ApiCall<#ret> {
+        #allow
+        pub fn #name(&self, #(#args),*) -> ApiCall<#ret #input_ty> {
             let #mutability request = Request::new(reqwest::Method::#method_ident, #id, #template, #path_expr);
             #(#stmts)*
-            ApiCall::new(self.client, request, #decode)
+            ApiCall::new(#client, request, #decode) #with_input
         }
     }
 }
 
-/// The file of one tag.
-pub fn tag_file(tag: &Tag, ops: &[&Operation]) -> TokenStream {
+/// The file of one tag: its parameters structs and their setters, its operations as methods of
+/// their resources (`impl crate::resources::CallsActions`), the item streams of its paged ones.
+pub fn tag_file(ops: &[&Operation], calls: &Calls<'_>) -> TokenStream {
     let prefix = quote!(types::);
-    let st = ident(&tag.struct_name);
-    let accessor = &tag.module;
-    let mut struct_lines = vec![format!("Operations tagged `{}`; get it with `client.{accessor}()`.", tag.name)];
-    if let Some(d) = &tag.doc {
-        struct_lines.push(String::new());
-        struct_lines.extend(sanitize(d));
-    }
-    let struct_doc = lines_to_attrs(&struct_lines);
-    let params = ops.iter().map(|op| params_struct(op, &prefix));
-    let methods = ops.iter().map(|op| {
-        let one = method(op, &prefix);
-        let stream = stream_method(op, &prefix);
-        quote!(#one #stream)
+    let params = ops.iter().map(|op| {
+        let st = params_struct(op, &prefix);
+        let setters = match calls.input(op, op.body.as_ref()) {
+            Input::Params => super::calls::params_setters(op, &prefix),
+            _ => TokenStream::new(),
+        };
+        quote!(#st #setters)
     });
+    let mut by_resource: BTreeMap<&[String], Vec<TokenStream>> = BTreeMap::new();
+    for op in ops {
+        by_resource.entry(op.call_resources.as_slice()).or_default().push(method(op, &prefix, calls));
+    }
+    let impls = by_resource.into_iter().map(|(resources, methods)| {
+        if resources.is_empty() {
+            quote!(impl crate::Client { #(#methods)* })
+        } else {
+            let st = ident(calls.struct_of(resources));
+            quote!(impl crate::resources::#st<'_> { #(#methods)* })
+        }
+    });
+    let streams = ops.iter().map(|op| stream_method(op, &prefix, calls));
     let paged = ops.iter().any(|op| op.paging.is_some());
     let paging_import = if paged {
         quote!(
@@ -475,16 +568,8 @@ pub fn tag_file(tag: &Tag, ops: &[&Operation]) -> TokenStream {
         #query_import
         #types_import
 
-        #struct_doc
-        #[derive(Debug, Clone, Copy)]
-        pub struct #st<'a> {
-            pub(crate) client: &'a crate::Client,
-        }
-
         #(#params)*
-
-        impl #st<'_> {
-            #(#methods)*
-        }
+        #(#impls)*
+        #(#streams)*
     }
 }

@@ -74,9 +74,9 @@ pub fn defaultable(types: &[TypeDef]) -> BTreeMap<&str, bool> {
                 continue;
             }
             let still = match &t.kind {
-                TypeKind::Struct(s) => {
-                    s.fields.iter().all(|f| !f.required || f.nullable || ref_default(&f.ty, &ok, &by_name))
-                }
+                // A required member has no default: a request type must not send `""` for a
+                // member its caller never set (it has `new` instead, see `calls::constructor`).
+                TypeKind::Struct(s) => s.fields.iter().all(|f| !f.required || f.nullable),
                 TypeKind::Alias(a) => ref_default(a, &ok, &by_name),
                 _ => false,
             };
@@ -91,37 +91,47 @@ pub fn defaultable(types: &[TypeDef]) -> BTreeMap<&str, bool> {
     }
 }
 
-/// The types that get an `impl Shaped` (the lenient decoding's view of a type): all but those
-/// only requests send. A type a response, a paged item, a webhook or a callback carries is
-/// shaped, as is one nothing reaches (users decode such schemas themselves), and so is every
-/// type a shaped one refers to.
-pub fn shaped(ir: &Ir) -> BTreeSet<&str> {
-    let by_name: BTreeMap<&str, &TypeDef> = ir.types.iter().map(|t| (t.name.as_str(), t)).collect();
-    let closure = |roots: Vec<&TypeRef>| -> BTreeSet<&str> {
-        let mut seen = BTreeSet::new();
-        let mut stack: Vec<&str> = roots.into_iter().filter_map(TypeRef::named).collect();
-        while let Some(name) = stack.pop() {
-            let Some(t) = by_name.get(name) else { continue };
-            if !seen.insert(t.name.as_str()) {
-                continue;
-            }
-            match &t.kind {
-                TypeKind::Struct(s) => stack.extend(s.fields.iter().filter_map(|f| f.ty.named())),
-                TypeKind::Union(u) => stack.extend(u.variants.iter().filter_map(|v| v.ty.named())),
-                TypeKind::Alias(a) => stack.extend(a.named()),
-                TypeKind::Enum(_) => {}
-            }
+/// The named types `types` refers to, and those they refer to, and so on.
+fn closure<'a>(by_name: &BTreeMap<&'a str, &'a TypeDef>, roots: Vec<&TypeRef>) -> BTreeSet<&'a str> {
+    let mut seen = BTreeSet::new();
+    let mut stack: Vec<&str> = roots.into_iter().filter_map(TypeRef::named).collect();
+    while let Some(name) = stack.pop() {
+        let Some(t) = by_name.get(name) else { continue };
+        if !seen.insert(t.name.as_str()) {
+            continue;
         }
-        seen
-    };
-    let sent = closure(
+        match &t.kind {
+            TypeKind::Struct(s) => stack.extend(s.fields.iter().filter_map(|f| f.ty.named())),
+            TypeKind::Union(u) => stack.extend(u.variants.iter().filter_map(|v| v.ty.named())),
+            TypeKind::Alias(a) => stack.extend(a.named()),
+            TypeKind::Enum(_) => {}
+        }
+    }
+    seen
+}
+
+/// The types requests send: parameters and bodies, and every type they refer to. Each struct
+/// of them with a required member gets `new` ([`super::calls::constructor`]).
+pub fn sent(ir: &Ir) -> BTreeSet<&str> {
+    let by_name: BTreeMap<&str, &TypeDef> = ir.types.iter().map(|t| (t.name.as_str(), t)).collect();
+    closure(
+        &by_name,
         ir.operations
             .iter()
             .flat_map(|op| {
                 op.params.iter().map(|p| &p.ty).chain(op.body.iter().chain(&op.multipart_alternative).map(|b| &b.ty))
             })
             .collect(),
-    );
+    )
+}
+
+/// The types that get an `impl Shaped` (the lenient decoding's view of a type): all but those
+/// only requests send. A type a response, a paged item, a webhook or a callback carries is
+/// shaped, as is one nothing reaches (users decode such schemas themselves), and so is every
+/// type a shaped one refers to.
+pub fn shaped(ir: &Ir) -> BTreeSet<&str> {
+    let by_name: BTreeMap<&str, &TypeDef> = ir.types.iter().map(|t| (t.name.as_str(), t)).collect();
+    let sent = sent(ir);
     let received = ir.operations.iter().flat_map(|op| {
         let response = match &op.response {
             ResponseKind::Json(t) | ResponseKind::JsonOrText(t) | ResponseKind::Xml(t) => Some(t),
@@ -136,7 +146,7 @@ pub fn shaped(ir: &Ir) -> BTreeSet<&str> {
         .chain(ir.webhook_unkeyed.iter().filter_map(|u| u.ty.clone().map(TypeRef::Named)))
         .chain(ir.types.iter().filter(|t| !sent.contains(t.name.as_str())).map(|t| TypeRef::Named(t.name.clone())))
         .collect();
-    closure(received.chain(&named).collect())
+    closure(&by_name, received.chain(&named).collect())
 }
 
 fn ref_default(t: &TypeRef, ok: &BTreeMap<&str, bool>, by_name: &BTreeMap<&str, &TypeDef>) -> bool {
@@ -161,6 +171,7 @@ pub fn type_def(
     t: &TypeDef,
     default: &BTreeMap<&str, bool>,
     shaped: &BTreeSet<&str>,
+    inputs: &BTreeSet<&str>,
     cfg: &TokenStream,
 ) -> TokenStream {
     let shaped = shaped.contains(t.name.as_str());
@@ -176,7 +187,15 @@ pub fn type_def(
                 pub type #name = #target;
             }
         }
-        TypeKind::Struct(s) => struct_def(t, s, default.get(t.name.as_str()).copied().unwrap_or(false), shaped, cfg),
+        TypeKind::Struct(s) => {
+            let def = struct_def(t, s, default.get(t.name.as_str()).copied().unwrap_or(false), shaped, cfg);
+            let ctor = if inputs.contains(t.name.as_str()) {
+                super::calls::constructor(t, s, cfg)
+            } else {
+                TokenStream::new()
+            };
+            quote!(#def #ctor)
+        }
         TypeKind::Enum(variants) => enum_def(&name, doc, variants, cfg),
         TypeKind::Union(u) => union_def(&name, doc, u, shaped, cfg),
     }

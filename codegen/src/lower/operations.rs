@@ -216,6 +216,9 @@ impl Lowerer<'_> {
             tag,
             tag_module,
             rust_name,
+            // Decided for all operations at once, after lowering (`call_paths::apply`).
+            call_resources: Vec::new(),
+            call_method: String::new(),
             summary: op.summary.clone().filter(|s| !s.trim().is_empty()),
             description: op.description.clone().filter(|s| !s.trim().is_empty()),
             deprecated: op.deprecated,

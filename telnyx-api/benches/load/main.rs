@@ -14,7 +14,7 @@
 //!
 //! - Throughput: `LOAD_BENCH_REQUESTS` calls (default 20 000) with `LOAD_BENCH_CONCURRENCY` in
 //!   flight (default 256), in `LOAD_BENCH_ROUNDS` rounds (default 3) that alternate between
-//!   (a) `client.phone_number_configurations().list_phone_numbers(&params)` and (b) the same
+//!   (a) `client.phone_numbers().list(&params)` and (b) the same
 //!   request with plain reqwest (same query, `Authorization`, `Accept` and `User-Agent`),
 //!   decoded with `Response::json` into the same generated type. Requests/s, p50/p99 latency,
 //!   client CPU per call (process CPU less the server thread's), allocations per call

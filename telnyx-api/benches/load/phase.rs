@@ -195,7 +195,7 @@ pub(crate) async fn generated_phase(
 ) -> Phase {
     let shared = Arc::new((generated_client(base), params(None)));
     phase(name, server, probe, cfg, shared, |s: Arc<(telnyx_api::Client, ListPhoneNumbersParams)>, _| async move {
-        outcome_of(s.0.phone_number_configurations().list_phone_numbers(&s.1).await)
+        outcome_of(s.0.phone_numbers().list().replace_input(s.1.clone()).await)
     })
     .await
 }
@@ -250,7 +250,7 @@ pub(crate) async fn storm_phase(
     *server.storm.lock().unwrap_or_else(|e| e.into_inner()) = (Some(storm), HashMap::new());
     let client = Arc::new(generated_client(base));
     let run = phase(name, server, probe, cfg, client, |c: Arc<telnyx_api::Client>, i| async move {
-        outcome_of(c.phone_number_configurations().list_phone_numbers(&params(Some(i))).await)
+        outcome_of(c.phone_numbers().list().replace_input(params(Some(i))).await)
     })
     .await;
     let calls = std::mem::take(&mut server.storm.lock().unwrap_or_else(|e| e.into_inner()).1);

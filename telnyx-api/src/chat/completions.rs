@@ -1,6 +1,6 @@
 //! The chat completion calls of `POST /ai/chat/completions`: one completion, a stream of chunks,
 //! a stream of text deltas; the shared `Endpoint` that checks or sets `stream`; and the typed
-//! methods on `client.chat()`.
+//! methods on `client.ai().chat()`.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -157,7 +157,7 @@ pub async fn create_completion_text_stream<R: Serialize + ?Sized>(
 ) -> Result<ChatTextStream> {
     Ok(create_completion_stream(client, request).await?.text_deltas())
 }
-// The typed chat API on the API struct of `POST /ai/chat/completions` (`client.chat()`), next to
+// The typed chat API on the API struct of `POST /ai/chat/completions` (`client.ai().chat()`), next to
 // the generated `create_completion_json`; gated by that tag's feature (`ai`). The functions
 // above need no feature. A spec without the operation gets none of these methods (the hook
 // expands to nothing), so the crate compiles whatever the spec holds.

@@ -5,7 +5,7 @@
 //! Same request, same [`ChatCompletion`] and [`ChatCompletionChunk`] types, same stream
 //! contract ([`ChatCompletionStream`]: `data: [DONE]` or a chunk with a `finish_reason` ends
 //! it, a body ending before either is a truncation error, an error event is an error item).
-//! With the `ai` feature the same calls are methods of `client.openai_chat()`
+//! With the `ai` feature the same calls are methods of `client.ai().openai().chat()`
 //! (`create_chat_completion`, `create_chat_completion_stream`,
 //! `create_chat_completion_text_stream`).
 //!
@@ -62,7 +62,7 @@ pub async fn create_completion_text_stream<R: Serialize + ?Sized>(
     Ok(create_completion_stream(client, request).await?.text_deltas())
 }
 
-// The same on the API struct of `POST /ai/openai/chat/completions` (`client.openai_chat()`).
+// The same on the API struct of `POST /ai/openai/chat/completions` (`client.ai().openai().chat()`).
 // Named `create_chat_completion*` there: that struct also holds the Responses API, and no two
 // hooks reserve the same name, so hooks may share an API struct in any spec.
 crate::generated::hooks::openai_chat_completions_api! {

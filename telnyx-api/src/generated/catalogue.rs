@@ -15,18 +15,22 @@ pub struct OperationInfo {
     pub path: &'static str,
     /// The spec tag the operation is grouped under.
     pub tag: &'static str,
-    /// The client accessor of the tag's module (`client.messages()`).
+    /// The module of `apis` with the tag's operations (`messages`).
     pub module: &'static str,
-    /// The Rust method name.
+    /// The method's name in telnyx-api 0.2 (`client.<module>().<rust_method>()`), from the
+    /// `operationId`: what to look for when migrating.
     pub rust_method: &'static str,
-    /// The item-stream method of a paged list operation.
+    /// Where the operation is called, as the official SDKs name it
+    /// (`calls.actions.answer` for `client.calls().actions().answer(…)`).
+    pub call_path: &'static str,
+    /// The item stream of a paged list operation, a method of its call.
     pub item_stream: Option<ItemStream>,
 }
 
 /// The item-stream method of a paged list operation (see [`crate::pagination`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ItemStream {
-    /// The Rust method name (`list_messages_stream`).
+    /// The method of the operation's call (`items`: `client.messages().list().items()`).
     pub method: &'static str,
     /// `page-number`, `cursor` or `next-uri`.
     pub style: &'static str,
@@ -78,6 +82,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "OAuth Discovery",
         module: "oauth_discovery",
         rust_method: "get_o_auth_authorization_server_metadata",
+        call_path: "well_known.retrieve_authorization_server_metadata",
         item_stream: None,
     },
     OperationInfo {
@@ -88,6 +93,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "OAuth Discovery",
         module: "oauth_discovery",
         rust_method: "get_o_auth_protected_resource_metadata",
+        call_path: "well_known.retrieve_protected_resource_metadata",
         item_stream: None,
     },
     OperationInfo {
@@ -98,8 +104,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Brands",
         module: "brands",
         rust_method: "get_brands",
+        call_path: "messaging_10dlc.brand.list",
         item_stream: Some(ItemStream {
-            method: "get_brands_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -111,6 +118,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Brands",
         module: "brands",
         rust_method: "create_brand_post",
+        call_path: "messaging_10dlc.brand.create",
         item_stream: None,
     },
     OperationInfo {
@@ -121,6 +129,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Brands",
         module: "brands",
         rust_method: "get_brand_feedback_by_id",
+        call_path: "messaging_10dlc.brand.get_feedback",
         item_stream: None,
     },
     OperationInfo {
@@ -131,6 +140,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Brands",
         module: "brands",
         rust_method: "get_brand_sms_otp_status",
+        call_path: "messaging_10dlc.brand.get_sms_otp_by_reference",
         item_stream: None,
     },
     OperationInfo {
@@ -141,6 +151,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Brands",
         module: "brands",
         rust_method: "get_brand",
+        call_path: "messaging_10dlc.brand.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -151,6 +162,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Brands",
         module: "brands",
         rust_method: "update_brand",
+        call_path: "messaging_10dlc.brand.update",
         item_stream: None,
     },
     OperationInfo {
@@ -161,6 +173,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Brands",
         module: "brands",
         rust_method: "delete_brand",
+        call_path: "messaging_10dlc.brand.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -171,6 +184,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Brands",
         module: "brands",
         rust_method: "resend_brand2fa_email",
+        call_path: "messaging_10dlc.brand.resend_2fa_email",
         item_stream: None,
     },
     OperationInfo {
@@ -181,6 +195,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Brands",
         module: "brands",
         rust_method: "list_external_vettings",
+        call_path: "messaging_10dlc.brand.external_vetting.list",
         item_stream: None,
     },
     OperationInfo {
@@ -191,6 +206,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Brands",
         module: "brands",
         rust_method: "put_external_vetting_record",
+        call_path: "messaging_10dlc.brand.external_vetting.imports",
         item_stream: None,
     },
     OperationInfo {
@@ -201,6 +217,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Brands",
         module: "brands",
         rust_method: "post_order_external_vetting",
+        call_path: "messaging_10dlc.brand.external_vetting.order",
         item_stream: None,
     },
     OperationInfo {
@@ -211,6 +228,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Brands",
         module: "brands",
         rust_method: "revet_brand",
+        call_path: "messaging_10dlc.brand.revet",
         item_stream: None,
     },
     OperationInfo {
@@ -221,6 +239,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Brands",
         module: "brands",
         rust_method: "get_brand_sms_otp_status_by_brand_id",
+        call_path: "messaging_10dlc.brand.retrieve_sms_otp_status",
         item_stream: None,
     },
     OperationInfo {
@@ -231,6 +250,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Brands",
         module: "brands",
         rust_method: "verify_brand_sms_otp",
+        call_path: "messaging_10dlc.brand.verify_sms_otp",
         item_stream: None,
     },
     OperationInfo {
@@ -241,6 +261,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Brands",
         module: "brands",
         rust_method: "trigger_brand_sms_otp",
+        call_path: "messaging_10dlc.brand.trigger_sms_otp",
         item_stream: None,
     },
     OperationInfo {
@@ -251,8 +272,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Campaign",
         module: "campaign",
         rust_method: "get_campaigns",
+        call_path: "messaging_10dlc.campaign.list",
         item_stream: Some(ItemStream {
-            method: "get_campaigns_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -264,6 +286,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Campaign",
         module: "campaign",
         rust_method: "accept_campaign",
+        call_path: "messaging_10dlc.campaign.accept_sharing",
         item_stream: None,
     },
     OperationInfo {
@@ -274,6 +297,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Campaign",
         module: "campaign",
         rust_method: "get_campaign_cost",
+        call_path: "messaging_10dlc.campaign.usecase.get_cost",
         item_stream: None,
     },
     OperationInfo {
@@ -284,6 +308,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Campaign",
         module: "campaign",
         rust_method: "get_campaign",
+        call_path: "messaging_10dlc.campaign.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -294,6 +319,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Campaign",
         module: "campaign",
         rust_method: "update_campaign",
+        call_path: "messaging_10dlc.campaign.update",
         item_stream: None,
     },
     OperationInfo {
@@ -304,6 +330,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Campaign",
         module: "campaign",
         rust_method: "deactivate_campaign",
+        call_path: "messaging_10dlc.campaign.deactivate",
         item_stream: None,
     },
     OperationInfo {
@@ -314,6 +341,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Campaign",
         module: "campaign",
         rust_method: "appeal_campaign",
+        call_path: "messaging_10dlc.campaign.submit_appeal",
         item_stream: None,
     },
     OperationInfo {
@@ -324,6 +352,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Campaign",
         module: "campaign",
         rust_method: "get_campaign_mno_metadata",
+        call_path: "messaging_10dlc.campaign.get_mno_metadata",
         item_stream: None,
     },
     OperationInfo {
@@ -334,6 +363,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Campaign",
         module: "campaign",
         rust_method: "get_campaign_operation_status",
+        call_path: "messaging_10dlc.campaign.get_operation_status",
         item_stream: None,
     },
     OperationInfo {
@@ -344,6 +374,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Campaign",
         module: "campaign",
         rust_method: "get_campaign_osr_attributes",
+        call_path: "messaging_10dlc.campaign.osr.get_attributes",
         item_stream: None,
     },
     OperationInfo {
@@ -354,6 +385,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Campaign",
         module: "campaign",
         rust_method: "get_campaign_sharing_status",
+        call_path: "messaging_10dlc.campaign.get_sharing_status",
         item_stream: None,
     },
     OperationInfo {
@@ -364,6 +396,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Campaign",
         module: "campaign",
         rust_method: "post_campaign",
+        call_path: "messaging_10dlc.campaign_builder.submit",
         item_stream: None,
     },
     OperationInfo {
@@ -374,6 +407,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Campaign",
         module: "campaign",
         rust_method: "get_usecase_qualification",
+        call_path: "messaging_10dlc.campaign_builder.brand.qualify_by_usecase",
         item_stream: None,
     },
     OperationInfo {
@@ -384,6 +418,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Enum",
         module: "enum_api",
         rust_method: "get_enum_endpoint",
+        call_path: "messaging_10dlc.get_enum",
         item_stream: None,
     },
     OperationInfo {
@@ -394,8 +429,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Shared Campaigns",
         module: "shared_campaigns",
         rust_method: "get_partner_campaigns_shared_by_user",
+        call_path: "messaging_10dlc.partner_campaigns.list_shared_by_me",
         item_stream: Some(ItemStream {
-            method: "get_partner_campaigns_shared_by_user_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -407,6 +443,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Shared Campaigns",
         module: "shared_campaigns",
         rust_method: "get_partner_campaign_sharing_status",
+        call_path: "messaging_10dlc.partner_campaigns.retrieve_sharing_status",
         item_stream: None,
     },
     OperationInfo {
@@ -417,8 +454,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Shared Campaigns",
         module: "shared_campaigns",
         rust_method: "get_shared_campaigns",
+        call_path: "messaging_10dlc.partner_campaigns.list",
         item_stream: Some(ItemStream {
-            method: "get_shared_campaigns_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -430,6 +468,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Shared Campaigns",
         module: "shared_campaigns",
         rust_method: "get_shared_campaign",
+        call_path: "messaging_10dlc.partner_campaigns.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -440,6 +479,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Shared Campaigns",
         module: "shared_campaigns",
         rust_method: "update_shared_campaign",
+        call_path: "messaging_10dlc.partner_campaigns.update",
         item_stream: None,
     },
     OperationInfo {
@@ -450,6 +490,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Bulk Phone Number Campaigns",
         module: "bulk_phone_number_campaigns",
         rust_method: "post_assign_messaging_profile_to_campaign",
+        call_path: "messaging_10dlc.phone_number_assignment_by_profile.assign",
         item_stream: None,
     },
     OperationInfo {
@@ -460,6 +501,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Bulk Phone Number Campaigns",
         module: "bulk_phone_number_campaigns",
         rust_method: "get_assignment_task_status",
+        call_path: "messaging_10dlc.phone_number_assignment_by_profile.retrieve_status",
         item_stream: None,
     },
     OperationInfo {
@@ -470,8 +512,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Bulk Phone Number Campaigns",
         module: "bulk_phone_number_campaigns",
         rust_method: "get_phone_number_status",
+        call_path: "messaging_10dlc.phone_number_assignment_by_profile.list_phone_number_status",
         item_stream: Some(ItemStream {
-            method: "get_phone_number_status_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -483,8 +526,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Campaigns",
         module: "phone_number_campaigns",
         rust_method: "get_all_phone_number_campaigns",
+        call_path: "messaging_10dlc.phone_number_campaigns.list",
         item_stream: Some(ItemStream {
-            method: "get_all_phone_number_campaigns_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -496,6 +540,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Campaigns",
         module: "phone_number_campaigns",
         rust_method: "create_phone_number_campaign",
+        call_path: "messaging_10dlc.phone_number_campaigns.create",
         item_stream: None,
     },
     OperationInfo {
@@ -506,6 +551,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Campaigns",
         module: "phone_number_campaigns",
         rust_method: "get_single_phone_number_campaign",
+        call_path: "messaging_10dlc.phone_number_campaigns.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -516,6 +562,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Campaigns",
         module: "phone_number_campaigns",
         rust_method: "put_phone_number_campaign",
+        call_path: "messaging_10dlc.phone_number_campaigns.update",
         item_stream: None,
     },
     OperationInfo {
@@ -526,6 +573,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Campaigns",
         module: "phone_number_campaigns",
         rust_method: "delete_phone_number_campaign",
+        call_path: "messaging_10dlc.phone_number_campaigns.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -536,8 +584,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "IP Addresses",
         module: "ip_addresses",
         rust_method: "list_access_ip_addresses",
+        call_path: "access_ip_address.list",
         item_stream: Some(ItemStream {
-            method: "list_access_ip_addresses_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -549,6 +598,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "IP Addresses",
         module: "ip_addresses",
         rust_method: "create_access_ip_address",
+        call_path: "access_ip_address.create",
         item_stream: None,
     },
     OperationInfo {
@@ -559,6 +609,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "IP Addresses",
         module: "ip_addresses",
         rust_method: "get_access_ip_address",
+        call_path: "access_ip_address.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -569,6 +620,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "IP Addresses",
         module: "ip_addresses",
         rust_method: "delete_access_ip_address",
+        call_path: "access_ip_address.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -579,8 +631,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "IP Ranges",
         module: "ip_ranges",
         rust_method: "list_access_ip_ranges",
+        call_path: "access_ip_ranges.list",
         item_stream: Some(ItemStream {
-            method: "list_access_ip_ranges_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -592,6 +645,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "IP Ranges",
         module: "ip_ranges",
         rust_method: "create_access_ip_range",
+        call_path: "access_ip_ranges.create",
         item_stream: None,
     },
     OperationInfo {
@@ -602,6 +656,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "IP Ranges",
         module: "ip_ranges",
         rust_method: "delete_access_ip_range",
+        call_path: "access_ip_ranges.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -612,6 +667,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "purchase_e_sim",
+        call_path: "actions.purchase.create",
         item_stream: None,
     },
     OperationInfo {
@@ -622,6 +678,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "register_sim_cards",
+        call_path: "actions.register.create",
         item_stream: None,
     },
     OperationInfo {
@@ -632,8 +689,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Addresses",
         module: "addresses",
         rust_method: "find_addresses",
+        call_path: "addresses.list",
         item_stream: Some(ItemStream {
-            method: "find_addresses_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -645,6 +703,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Addresses",
         module: "addresses",
         rust_method: "create_address",
+        call_path: "addresses.create",
         item_stream: None,
     },
     OperationInfo {
@@ -655,6 +714,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Addresses",
         module: "addresses",
         rust_method: "validate_address",
+        call_path: "addresses.actions.validate",
         item_stream: None,
     },
     OperationInfo {
@@ -665,6 +725,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Addresses",
         module: "addresses",
         rust_method: "get_address",
+        call_path: "addresses.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -675,6 +736,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Addresses",
         module: "addresses",
         rust_method: "delete_address",
+        call_path: "addresses.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -685,6 +747,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Addresses",
         module: "addresses",
         rust_method: "accept_address_suggestions",
+        call_path: "addresses.actions.accept_suggestions",
         item_stream: None,
     },
     OperationInfo {
@@ -695,6 +758,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Advanced Number Orders",
         module: "advanced_number_orders",
         rust_method: "list_advanced_orders_v2",
+        call_path: "advanced_orders.list",
         item_stream: None,
     },
     OperationInfo {
@@ -705,6 +769,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Advanced Number Orders",
         module: "advanced_number_orders",
         rust_method: "create_advanced_order_v2",
+        call_path: "advanced_orders.create",
         item_stream: None,
     },
     OperationInfo {
@@ -715,6 +780,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Advanced Number Orders",
         module: "advanced_number_orders",
         rust_method: "update_advanced_order_v2",
+        call_path: "advanced_orders.update_requirement_group",
         item_stream: None,
     },
     OperationInfo {
@@ -725,6 +791,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Advanced Number Orders",
         module: "advanced_number_orders",
         rust_method: "get_advanced_order_v2",
+        call_path: "advanced_orders.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -735,6 +802,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Anthropic Messages",
         module: "anthropic_messages",
         rust_method: "create_anthropic_message",
+        call_path: "ai.anthropic.v1.messages",
         item_stream: None,
     },
     OperationInfo {
@@ -745,6 +813,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "get_assistants",
+        call_path: "ai.assistants.list",
         item_stream: None,
     },
     OperationInfo {
@@ -755,6 +824,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "create_new_assistant",
+        call_path: "ai.assistants.create",
         item_stream: None,
     },
     OperationInfo {
@@ -765,6 +835,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "import_assistants",
+        call_path: "ai.assistants.imports",
         item_stream: None,
     },
     OperationInfo {
@@ -775,6 +846,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "get_all_assistant_tags",
+        call_path: "ai.assistants.tags.list",
         item_stream: None,
     },
     OperationInfo {
@@ -785,8 +857,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "get_assistant_tests",
+        call_path: "ai.assistants.tests.list",
         item_stream: Some(ItemStream {
-            method: "get_assistant_tests_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -798,6 +871,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "create_assistant_test",
+        call_path: "ai.assistants.tests.create",
         item_stream: None,
     },
     OperationInfo {
@@ -808,6 +882,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "fetch_test_suites",
+        call_path: "ai.assistants.tests.test_suites.list",
         item_stream: None,
     },
     OperationInfo {
@@ -818,8 +893,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "get_test_suite_runs_for_test",
+        call_path: "ai.assistants.tests.test_suites.runs.list",
         item_stream: Some(ItemStream {
-            method: "get_test_suite_runs_for_test_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -831,6 +907,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "trigger_test_suite_runs",
+        call_path: "ai.assistants.tests.test_suites.runs.trigger",
         item_stream: None,
     },
     OperationInfo {
@@ -841,6 +918,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "get_assistant_test",
+        call_path: "ai.assistants.tests.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -851,6 +929,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "update_assistant_test",
+        call_path: "ai.assistants.tests.update",
         item_stream: None,
     },
     OperationInfo {
@@ -861,6 +940,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "delete_assistant_test",
+        call_path: "ai.assistants.tests.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -871,8 +951,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "get_test_runs_for_test",
+        call_path: "ai.assistants.tests.runs.list",
         item_stream: Some(ItemStream {
-            method: "get_test_runs_for_test_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -884,6 +965,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "trigger_test_run",
+        call_path: "ai.assistants.tests.runs.trigger",
         item_stream: None,
     },
     OperationInfo {
@@ -894,6 +976,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "get_test_run",
+        call_path: "ai.assistants.tests.runs.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -904,6 +987,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "get_assistant",
+        call_path: "ai.assistants.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -914,6 +998,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "update_assistant",
+        call_path: "ai.assistants.update",
         item_stream: None,
     },
     OperationInfo {
@@ -924,6 +1009,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "delete_assistant",
+        call_path: "ai.assistants.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -934,6 +1020,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "get_canary_deploy",
+        call_path: "ai.assistants.canary_deploys.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -944,6 +1031,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "update_canary_deploy",
+        call_path: "ai.assistants.canary_deploys.update",
         item_stream: None,
     },
     OperationInfo {
@@ -954,6 +1042,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "create_canary_deploy",
+        call_path: "ai.assistants.canary_deploys.create",
         item_stream: None,
     },
     OperationInfo {
@@ -964,6 +1053,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "delete_canary_deploy",
+        call_path: "ai.assistants.canary_deploys.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -974,6 +1064,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "assistant_chat",
+        call_path: "ai.assistants.chat",
         item_stream: None,
     },
     OperationInfo {
@@ -984,6 +1075,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "assistant_sms_chat",
+        call_path: "ai.assistants.send_sms",
         item_stream: None,
     },
     OperationInfo {
@@ -994,6 +1086,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "clone_assistant",
+        call_path: "ai.assistants.clone",
         item_stream: None,
     },
     OperationInfo {
@@ -1004,6 +1097,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "enhance_assistant_instructions",
+        call_path: "ai.assistants.instructions.enhance",
         item_stream: None,
     },
     OperationInfo {
@@ -1014,8 +1108,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "get_scheduled_events",
+        call_path: "ai.assistants.scheduled_events.list",
         item_stream: Some(ItemStream {
-            method: "get_scheduled_events_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -1027,6 +1122,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "create_scheduled_event",
+        call_path: "ai.assistants.scheduled_events.create",
         item_stream: None,
     },
     OperationInfo {
@@ -1037,6 +1133,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "get_scheduled_event",
+        call_path: "ai.assistants.scheduled_events.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -1047,6 +1144,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "delete_scheduled_event",
+        call_path: "ai.assistants.scheduled_events.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -1057,6 +1155,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "add_assistant_tag",
+        call_path: "ai.assistants.tags.add",
         item_stream: None,
     },
     OperationInfo {
@@ -1067,6 +1166,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "remove_assistant_tag",
+        call_path: "ai.assistants.tags.remove",
         item_stream: None,
     },
     OperationInfo {
@@ -1077,6 +1177,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "get_assistant_texml",
+        call_path: "ai.assistants.get_texml",
         item_stream: None,
     },
     OperationInfo {
@@ -1087,6 +1188,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "add_assistant_tool",
+        call_path: "ai.assistants.tools.add",
         item_stream: None,
     },
     OperationInfo {
@@ -1097,6 +1199,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "remove_assistant_tool",
+        call_path: "ai.assistants.tools.remove",
         item_stream: None,
     },
     OperationInfo {
@@ -1107,6 +1210,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "test_assistant_tool",
+        call_path: "ai.assistants.tools.test",
         item_stream: None,
     },
     OperationInfo {
@@ -1117,6 +1221,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "get_assistant_versions",
+        call_path: "ai.assistants.versions.list",
         item_stream: None,
     },
     OperationInfo {
@@ -1127,6 +1232,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "get_assistant_version",
+        call_path: "ai.assistants.versions.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -1137,6 +1243,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "update_assistant_version",
+        call_path: "ai.assistants.versions.update",
         item_stream: None,
     },
     OperationInfo {
@@ -1147,6 +1254,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "delete_assistant_version",
+        call_path: "ai.assistants.versions.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -1157,6 +1265,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "promote_assistant_version",
+        call_path: "ai.assistants.versions.promote",
         item_stream: None,
     },
     OperationInfo {
@@ -1167,6 +1276,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Audio",
         module: "audio",
         rust_method: "create_transcription",
+        call_path: "ai.audio.transcribe",
         item_stream: None,
     },
     OperationInfo {
@@ -1177,6 +1287,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Chat",
         module: "chat",
         rust_method: "create_completion_json",
+        call_path: "ai.chat.completions",
         item_stream: None,
     },
     OperationInfo {
@@ -1187,8 +1298,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Clusters",
         module: "clusters",
         rust_method: "list_all_requested_clusters",
+        call_path: "ai.clusters.list",
         item_stream: Some(ItemStream {
-            method: "list_all_requested_clusters_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -1200,6 +1312,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Clusters",
         module: "clusters",
         rust_method: "compute_new_cluster",
+        call_path: "ai.clusters.compute",
         item_stream: None,
     },
     OperationInfo {
@@ -1210,6 +1323,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Clusters",
         module: "clusters",
         rust_method: "fetch_cluster_by_task_id",
+        call_path: "ai.clusters.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -1220,6 +1334,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Clusters",
         module: "clusters",
         rust_method: "delete_cluster_by_task_id",
+        call_path: "ai.clusters.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -1230,6 +1345,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Clusters",
         module: "clusters",
         rust_method: "fetch_cluster_image_by_task_id",
+        call_path: "ai.clusters.fetch_graph",
         item_stream: None,
     },
     OperationInfo {
@@ -1240,8 +1356,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conversation Histories",
         module: "conversation_histories",
         rust_method: "search_conversation_histories",
+        call_path: "ai.retrieve_conversation_histories",
         item_stream: Some(ItemStream {
-            method: "search_conversation_histories_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -1253,6 +1370,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conversations",
         module: "conversations",
         rust_method: "get_conversations",
+        call_path: "ai.conversations.list",
         item_stream: None,
     },
     OperationInfo {
@@ -1263,6 +1381,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conversations",
         module: "conversations",
         rust_method: "create_new_conversation",
+        call_path: "ai.conversations.create",
         item_stream: None,
     },
     OperationInfo {
@@ -1273,6 +1392,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conversations",
         module: "conversations",
         rust_method: "aggregate_conversation_insights",
+        call_path: "ai.conversations.conversation_insights.retrieve_aggregates",
         item_stream: None,
     },
     OperationInfo {
@@ -1283,8 +1403,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conversations",
         module: "conversations",
         rust_method: "get_all_insight_groups",
+        call_path: "ai.conversations.insight_groups.retrieve_insight_groups",
         item_stream: Some(ItemStream {
-            method: "get_all_insight_groups_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -1296,6 +1417,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conversations",
         module: "conversations",
         rust_method: "create_insight_group",
+        call_path: "ai.conversations.insight_groups.insight_groups",
         item_stream: None,
     },
     OperationInfo {
@@ -1306,6 +1428,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conversations",
         module: "conversations",
         rust_method: "get_insight_group_by_id",
+        call_path: "ai.conversations.insight_groups.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -1316,6 +1439,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conversations",
         module: "conversations",
         rust_method: "update_insight_group_by_id",
+        call_path: "ai.conversations.insight_groups.update",
         item_stream: None,
     },
     OperationInfo {
@@ -1326,6 +1450,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conversations",
         module: "conversations",
         rust_method: "delete_insight_group_by_id",
+        call_path: "ai.conversations.insight_groups.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -1336,6 +1461,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conversations",
         module: "conversations",
         rust_method: "assign_insight_to_group",
+        call_path: "ai.conversations.insight_groups.insights.assign",
         item_stream: None,
     },
     OperationInfo {
@@ -1346,6 +1472,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conversations",
         module: "conversations",
         rust_method: "unassign_insight_from_group",
+        call_path: "ai.conversations.insight_groups.insights.delete_unassign",
         item_stream: None,
     },
     OperationInfo {
@@ -1356,8 +1483,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conversations",
         module: "conversations",
         rust_method: "get_all_insights",
+        call_path: "ai.conversations.insights.list",
         item_stream: Some(ItemStream {
-            method: "get_all_insights_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -1369,6 +1497,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conversations",
         module: "conversations",
         rust_method: "create_insight",
+        call_path: "ai.conversations.insights.create",
         item_stream: None,
     },
     OperationInfo {
@@ -1379,6 +1508,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conversations",
         module: "conversations",
         rust_method: "get_insight_by_id",
+        call_path: "ai.conversations.insights.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -1389,6 +1519,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conversations",
         module: "conversations",
         rust_method: "update_insight_by_id",
+        call_path: "ai.conversations.insights.update",
         item_stream: None,
     },
     OperationInfo {
@@ -1399,6 +1530,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conversations",
         module: "conversations",
         rust_method: "delete_insight_by_id",
+        call_path: "ai.conversations.insights.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -1409,6 +1541,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conversations",
         module: "conversations",
         rust_method: "get_conversation_by_id",
+        call_path: "ai.conversations.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -1419,6 +1552,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conversations",
         module: "conversations",
         rust_method: "update_conversation_by_id",
+        call_path: "ai.conversations.update",
         item_stream: None,
     },
     OperationInfo {
@@ -1429,6 +1563,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conversations",
         module: "conversations",
         rust_method: "delete_conversation_by_id",
+        call_path: "ai.conversations.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -1439,6 +1574,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conversations",
         module: "conversations",
         rust_method: "get_conversation_insights",
+        call_path: "ai.conversations.retrieve_conversations_insights",
         item_stream: None,
     },
     OperationInfo {
@@ -1449,6 +1585,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conversations",
         module: "conversations",
         rust_method: "add_new_message",
+        call_path: "ai.conversations.add_message",
         item_stream: None,
     },
     OperationInfo {
@@ -1459,8 +1596,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conversations",
         module: "conversations",
         rust_method: "get_conversation_messages",
+        call_path: "ai.conversations.messages.list",
         item_stream: Some(ItemStream {
-            method: "get_conversation_messages_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -1472,6 +1610,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Embeddings",
         module: "embeddings",
         rust_method: "get_tasks_by_status",
+        call_path: "ai.embeddings.list",
         item_stream: None,
     },
     OperationInfo {
@@ -1482,6 +1621,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Embeddings",
         module: "embeddings",
         rust_method: "post_embedding",
+        call_path: "ai.embeddings.create",
         item_stream: None,
     },
     OperationInfo {
@@ -1492,6 +1632,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Embeddings",
         module: "embeddings",
         rust_method: "get_embedding_buckets",
+        call_path: "ai.embeddings.buckets.list",
         item_stream: None,
     },
     OperationInfo {
@@ -1502,6 +1643,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Embeddings",
         module: "embeddings",
         rust_method: "get_bucket_name",
+        call_path: "ai.embeddings.buckets.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -1512,6 +1654,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Embeddings",
         module: "embeddings",
         rust_method: "delete_embedding_bucket_files",
+        call_path: "ai.embeddings.buckets.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -1522,6 +1665,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Embeddings",
         module: "embeddings",
         rust_method: "post_embedding_similarity_search",
+        call_path: "ai.embeddings.similarity_search",
         item_stream: None,
     },
     OperationInfo {
@@ -1532,6 +1676,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Embeddings",
         module: "embeddings",
         rust_method: "post_embedding_url",
+        call_path: "ai.embeddings.url",
         item_stream: None,
     },
     OperationInfo {
@@ -1542,6 +1687,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Embeddings",
         module: "embeddings",
         rust_method: "get_embedding_task",
+        call_path: "ai.embeddings.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -1552,6 +1698,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Fine Tuning",
         module: "fine_tuning",
         rust_method: "get_finetuningjob",
+        call_path: "ai.fine_tuning.jobs.list",
         item_stream: None,
     },
     OperationInfo {
@@ -1562,6 +1709,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Fine Tuning",
         module: "fine_tuning",
         rust_method: "create_new_finetuningjob",
+        call_path: "ai.fine_tuning.jobs.create",
         item_stream: None,
     },
     OperationInfo {
@@ -1572,6 +1720,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Fine Tuning",
         module: "fine_tuning",
         rust_method: "get_finetuningjob_by_job_id",
+        call_path: "ai.fine_tuning.jobs.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -1582,6 +1731,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Fine Tuning",
         module: "fine_tuning",
         rust_method: "cancel_new_finetuningjob",
+        call_path: "ai.fine_tuning.jobs.cancel",
         item_stream: None,
     },
     OperationInfo {
@@ -1592,6 +1742,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Integrations",
         module: "integrations",
         rust_method: "list_integrations",
+        call_path: "ai.integrations.list",
         item_stream: None,
     },
     OperationInfo {
@@ -1602,6 +1753,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Integrations",
         module: "integrations",
         rust_method: "list_user_integrations",
+        call_path: "ai.integrations.connections.list",
         item_stream: None,
     },
     OperationInfo {
@@ -1612,6 +1764,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Integrations",
         module: "integrations",
         rust_method: "get_user_integration_by_id",
+        call_path: "ai.integrations.connections.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -1622,6 +1775,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Integrations",
         module: "integrations",
         rust_method: "delete_integration_connection",
+        call_path: "ai.integrations.connections.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -1632,6 +1786,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Integrations",
         module: "integrations",
         rust_method: "list_integration_by_id",
+        call_path: "ai.integrations.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -1642,6 +1797,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "MCP Servers",
         module: "mcp_servers",
         rust_method: "list_mcp_servers",
+        call_path: "ai.mcp_servers.list",
         item_stream: None,
     },
     OperationInfo {
@@ -1652,6 +1808,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "MCP Servers",
         module: "mcp_servers",
         rust_method: "create_mcp_server",
+        call_path: "ai.mcp_servers.create",
         item_stream: None,
     },
     OperationInfo {
@@ -1662,6 +1819,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "MCP Servers",
         module: "mcp_servers",
         rust_method: "get_mcp_server",
+        call_path: "ai.mcp_servers.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -1672,6 +1830,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "MCP Servers",
         module: "mcp_servers",
         rust_method: "update_mcp_server",
+        call_path: "ai.mcp_servers.update",
         item_stream: None,
     },
     OperationInfo {
@@ -1682,6 +1841,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "MCP Servers",
         module: "mcp_servers",
         rust_method: "delete_mcp_server",
+        call_path: "ai.mcp_servers.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -1692,8 +1852,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "get_public_missions_missions",
+        call_path: "ai.missions.list",
         item_stream: Some(ItemStream {
-            method: "get_public_missions_missions_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -1705,6 +1866,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "post_public_missions_missions",
+        call_path: "ai.missions.create",
         item_stream: None,
     },
     OperationInfo {
@@ -1715,8 +1877,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "get_public_missions_missions_events",
+        call_path: "ai.missions.list_events",
         item_stream: Some(ItemStream {
-            method: "get_public_missions_missions_events_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -1728,8 +1891,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "get_public_missions_missions_runs",
+        call_path: "ai.missions.runs.list_runs",
         item_stream: Some(ItemStream {
-            method: "get_public_missions_missions_runs_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -1741,6 +1905,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "get_public_missions_missions_mission_id",
+        call_path: "ai.missions.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -1751,6 +1916,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "put_public_missions_missions_mission_id",
+        call_path: "ai.missions.update_mission",
         item_stream: None,
     },
     OperationInfo {
@@ -1761,6 +1927,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "delete_public_missions_missions_mission_id",
+        call_path: "ai.missions.delete_mission",
         item_stream: None,
     },
     OperationInfo {
@@ -1771,6 +1938,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "post_public_missions_missions_mission_id_clone",
+        call_path: "ai.missions.clone_mission",
         item_stream: None,
     },
     OperationInfo {
@@ -1781,6 +1949,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "get_public_missions_missions_mission_id_knowledge_bases",
+        call_path: "ai.missions.knowledge_bases.list_knowledge_bases",
         item_stream: None,
     },
     OperationInfo {
@@ -1791,6 +1960,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "post_public_missions_missions_mission_id_knowledge_bases",
+        call_path: "ai.missions.knowledge_bases.create_knowledge_base",
         item_stream: None,
     },
     OperationInfo {
@@ -1801,6 +1971,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "get_public_missions_missions_mission_id_knowledge_bases_knowledge_base_id",
+        call_path: "ai.missions.knowledge_bases.get_knowledge_base",
         item_stream: None,
     },
     OperationInfo {
@@ -1811,6 +1982,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "put_public_missions_missions_mission_id_knowledge_bases_knowledge_base_id",
+        call_path: "ai.missions.knowledge_bases.update_knowledge_base",
         item_stream: None,
     },
     OperationInfo {
@@ -1821,6 +1993,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "delete_public_missions_missions_mission_id_knowledge_bases_knowledge_base_id",
+        call_path: "ai.missions.knowledge_bases.delete_knowledge_base",
         item_stream: None,
     },
     OperationInfo {
@@ -1831,6 +2004,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "get_public_missions_missions_mission_id_mcp_servers",
+        call_path: "ai.missions.mcp_servers.list_mcp_servers",
         item_stream: None,
     },
     OperationInfo {
@@ -1841,6 +2015,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "post_public_missions_missions_mission_id_mcp_servers",
+        call_path: "ai.missions.mcp_servers.create_mcp_server",
         item_stream: None,
     },
     OperationInfo {
@@ -1851,6 +2026,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "get_public_missions_missions_mission_id_mcp_servers_mcp_server_id",
+        call_path: "ai.missions.mcp_servers.get_mcp_server",
         item_stream: None,
     },
     OperationInfo {
@@ -1861,6 +2037,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "put_public_missions_missions_mission_id_mcp_servers_mcp_server_id",
+        call_path: "ai.missions.mcp_servers.update_mcp_server",
         item_stream: None,
     },
     OperationInfo {
@@ -1871,6 +2048,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "delete_public_missions_missions_mission_id_mcp_servers_mcp_server_id",
+        call_path: "ai.missions.mcp_servers.delete_mcp_server",
         item_stream: None,
     },
     OperationInfo {
@@ -1881,8 +2059,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "get_public_missions_missions_mission_id_runs",
+        call_path: "ai.missions.runs.list",
         item_stream: Some(ItemStream {
-            method: "get_public_missions_missions_mission_id_runs_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -1894,6 +2073,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "post_public_missions_missions_mission_id_runs",
+        call_path: "ai.missions.runs.create",
         item_stream: None,
     },
     OperationInfo {
@@ -1904,6 +2084,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "get_public_missions_missions_mission_id_runs_run_id",
+        call_path: "ai.missions.runs.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -1914,6 +2095,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "patch_public_missions_missions_mission_id_runs_run_id",
+        call_path: "ai.missions.runs.update",
         item_stream: None,
     },
     OperationInfo {
@@ -1924,6 +2106,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "post_public_missions_missions_mission_id_runs_run_id_cancel",
+        call_path: "ai.missions.runs.cancel_run",
         item_stream: None,
     },
     OperationInfo {
@@ -1934,8 +2117,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "get_public_missions_missions_mission_id_runs_run_id_events",
+        call_path: "ai.missions.runs.events.list",
         item_stream: Some(ItemStream {
-            method: "get_public_missions_missions_mission_id_runs_run_id_events_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -1947,6 +2131,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "post_public_missions_missions_mission_id_runs_run_id_events",
+        call_path: "ai.missions.runs.events.log",
         item_stream: None,
     },
     OperationInfo {
@@ -1957,6 +2142,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "get_public_missions_missions_mission_id_runs_run_id_events_event_id",
+        call_path: "ai.missions.runs.events.get_event_details",
         item_stream: None,
     },
     OperationInfo {
@@ -1967,6 +2153,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "post_public_missions_missions_mission_id_runs_run_id_pause",
+        call_path: "ai.missions.runs.pause_run",
         item_stream: None,
     },
     OperationInfo {
@@ -1977,6 +2164,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "get_public_missions_missions_mission_id_runs_run_id_plan",
+        call_path: "ai.missions.runs.plan.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -1987,6 +2175,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "post_public_missions_missions_mission_id_runs_run_id_plan",
+        call_path: "ai.missions.runs.plan.create",
         item_stream: None,
     },
     OperationInfo {
@@ -1997,6 +2186,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "post_public_missions_missions_mission_id_runs_run_id_plan_steps",
+        call_path: "ai.missions.runs.plan.add_steps_to_plan",
         item_stream: None,
     },
     OperationInfo {
@@ -2007,6 +2197,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "get_public_missions_missions_mission_id_runs_run_id_plan_steps_step_id",
+        call_path: "ai.missions.runs.plan.get_step_details",
         item_stream: None,
     },
     OperationInfo {
@@ -2017,6 +2208,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "patch_public_missions_missions_mission_id_runs_run_id_plan_steps_step_id",
+        call_path: "ai.missions.runs.plan.update_step",
         item_stream: None,
     },
     OperationInfo {
@@ -2027,6 +2219,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "post_public_missions_missions_mission_id_runs_run_id_resume",
+        call_path: "ai.missions.runs.resume_run",
         item_stream: None,
     },
     OperationInfo {
@@ -2037,6 +2230,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "get_public_missions_missions_mission_id_runs_run_id_telnyx_agents",
+        call_path: "ai.missions.runs.telnyx_agents.list",
         item_stream: None,
     },
     OperationInfo {
@@ -2047,6 +2241,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "post_public_missions_missions_mission_id_runs_run_id_telnyx_agents",
+        call_path: "ai.missions.runs.telnyx_agents.link",
         item_stream: None,
     },
     OperationInfo {
@@ -2057,6 +2252,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "delete_public_missions_missions_mission_id_runs_run_id_telnyx_agents_telnyx_agent_id",
+        call_path: "ai.missions.runs.telnyx_agents.unlink",
         item_stream: None,
     },
     OperationInfo {
@@ -2067,6 +2263,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "get_public_missions_missions_mission_id_tools",
+        call_path: "ai.missions.tools.list_tools",
         item_stream: None,
     },
     OperationInfo {
@@ -2077,6 +2274,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "post_public_missions_missions_mission_id_tools",
+        call_path: "ai.missions.tools.create_tool",
         item_stream: None,
     },
     OperationInfo {
@@ -2087,6 +2285,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "get_public_missions_missions_mission_id_tools_tool_id",
+        call_path: "ai.missions.tools.get_tool",
         item_stream: None,
     },
     OperationInfo {
@@ -2097,6 +2296,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "put_public_missions_missions_mission_id_tools_tool_id",
+        call_path: "ai.missions.tools.update_tool",
         item_stream: None,
     },
     OperationInfo {
@@ -2107,6 +2307,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Missions",
         module: "missions",
         rust_method: "delete_public_missions_missions_mission_id_tools_tool_id",
+        call_path: "ai.missions.tools.delete_tool",
         item_stream: None,
     },
     OperationInfo {
@@ -2117,6 +2318,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Chat",
         module: "chat",
         rust_method: "get_models",
+        call_path: "ai.retrieve_models",
         item_stream: None,
     },
     OperationInfo {
@@ -2127,6 +2329,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "OpenAI Chat",
         module: "openai_chat",
         rust_method: "create_openai_chat_completion",
+        call_path: "ai.openai.chat.create_completion",
         item_stream: None,
     },
     OperationInfo {
@@ -2137,6 +2340,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "OpenAI Embeddings",
         module: "openai_embeddings",
         rust_method: "create_openai_embeddings",
+        call_path: "ai.openai.embeddings.create_embeddings",
         item_stream: None,
     },
     OperationInfo {
@@ -2147,6 +2351,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "OpenAI Embeddings",
         module: "openai_embeddings",
         rust_method: "list_openai_embedding_models",
+        call_path: "ai.openai.embeddings.list_embedding_models",
         item_stream: None,
     },
     OperationInfo {
@@ -2157,6 +2362,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "OpenAI Chat",
         module: "openai_chat",
         rust_method: "list_openai_models",
+        call_path: "ai.openai.list_models",
         item_stream: None,
     },
     OperationInfo {
@@ -2167,6 +2373,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "OpenAI Chat",
         module: "openai_chat",
         rust_method: "create_response",
+        call_path: "ai.openai.create_response",
         item_stream: None,
     },
     OperationInfo {
@@ -2177,6 +2384,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Chat",
         module: "chat",
         rust_method: "create_response",
+        call_path: "ai.responses",
         item_stream: None,
     },
     OperationInfo {
@@ -2187,6 +2395,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Chat",
         module: "chat",
         rust_method: "post_summary",
+        call_path: "ai.summarize",
         item_stream: None,
     },
     OperationInfo {
@@ -2197,8 +2406,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "list_tools",
+        call_path: "ai.tools.list",
         item_stream: Some(ItemStream {
-            method: "list_tools_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -2210,6 +2420,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "create_tool",
+        call_path: "ai.tools.create",
         item_stream: None,
     },
     OperationInfo {
@@ -2220,6 +2431,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "get_tool_tool_id",
+        call_path: "ai.tools.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -2230,6 +2442,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "delete_tool_tool_id",
+        call_path: "ai.tools.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -2240,6 +2453,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Assistants",
         module: "assistants",
         rust_method: "update_tool_tool_id",
+        call_path: "ai.tools.update",
         item_stream: None,
     },
     OperationInfo {
@@ -2250,8 +2464,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messaging",
         module: "messaging",
         rust_method: "list_alphanumeric_sender_ids",
+        call_path: "alphanumeric_sender_ids.list",
         item_stream: Some(ItemStream {
-            method: "list_alphanumeric_sender_ids_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -2263,6 +2478,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messaging",
         module: "messaging",
         rust_method: "create_alphanumeric_sender_id",
+        call_path: "alphanumeric_sender_ids.create",
         item_stream: None,
     },
     OperationInfo {
@@ -2273,6 +2489,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messaging",
         module: "messaging",
         rust_method: "get_alphanumeric_sender_id",
+        call_path: "alphanumeric_sender_ids.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -2283,6 +2500,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messaging",
         module: "messaging",
         rust_method: "delete_alphanumeric_sender_id",
+        call_path: "alphanumeric_sender_ids.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -2293,8 +2511,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Audit Logs",
         module: "audit_logs",
         rust_method: "list_audit_logs",
+        call_path: "audit_events.list",
         item_stream: Some(ItemStream {
-            method: "list_audit_logs_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -2306,8 +2525,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Authentication Providers",
         module: "authentication_providers",
         rust_method: "find_authentication_providers",
+        call_path: "authentication_providers.list",
         item_stream: Some(ItemStream {
-            method: "find_authentication_providers_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -2319,6 +2539,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Authentication Providers",
         module: "authentication_providers",
         rust_method: "create_authentication_provider",
+        call_path: "authentication_providers.create",
         item_stream: None,
     },
     OperationInfo {
@@ -2329,6 +2550,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Authentication Providers",
         module: "authentication_providers",
         rust_method: "get_authentication_provider",
+        call_path: "authentication_providers.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -2339,6 +2561,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Authentication Providers",
         module: "authentication_providers",
         rust_method: "delete_authentication_provider",
+        call_path: "authentication_providers.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -2349,6 +2572,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Authentication Providers",
         module: "authentication_providers",
         rust_method: "update_authentication_provider",
+        call_path: "authentication_providers.update",
         item_stream: None,
     },
     OperationInfo {
@@ -2359,6 +2583,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Search",
         module: "phone_number_search",
         rust_method: "list_available_phone_number_blocks",
+        call_path: "available_phone_number_blocks.list",
         item_stream: None,
     },
     OperationInfo {
@@ -2369,6 +2594,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Search",
         module: "phone_number_search",
         rust_method: "list_available_phone_numbers",
+        call_path: "available_phone_numbers.list",
         item_stream: None,
     },
     OperationInfo {
@@ -2379,6 +2605,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Billing",
         module: "billing",
         rust_method: "get_user_balance",
+        call_path: "balance.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -2389,8 +2616,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Billing Groups",
         module: "billing_groups",
         rust_method: "list_billing_groups",
+        call_path: "billing_groups.list",
         item_stream: Some(ItemStream {
-            method: "list_billing_groups_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -2402,6 +2630,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Billing Groups",
         module: "billing_groups",
         rust_method: "create_billing_group",
+        call_path: "billing_groups.create",
         item_stream: None,
     },
     OperationInfo {
@@ -2412,6 +2641,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Billing Groups",
         module: "billing_groups",
         rust_method: "get_billing_group",
+        call_path: "billing_groups.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -2422,6 +2652,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Billing Groups",
         module: "billing_groups",
         rust_method: "delete_billing_group",
+        call_path: "billing_groups.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -2432,6 +2663,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Billing Groups",
         module: "billing_groups",
         rust_method: "update_billing_group",
+        call_path: "billing_groups.update",
         item_stream: None,
     },
     OperationInfo {
@@ -2442,8 +2674,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Card Actions",
         module: "sim_card_actions",
         rust_method: "list_bulk_sim_card_actions",
+        call_path: "bulk_sim_card_actions.list",
         item_stream: Some(ItemStream {
-            method: "list_bulk_sim_card_actions_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -2455,6 +2688,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Card Actions",
         module: "sim_card_actions",
         rust_method: "get_bulk_sim_card_action",
+        call_path: "bulk_sim_card_actions.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -2465,8 +2699,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Bundles",
         module: "bundles",
         rust_method: "get_user_billing_bundles",
+        call_path: "bundle_pricing.billing_bundles.list",
         item_stream: Some(ItemStream {
-            method: "get_user_billing_bundles_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -2478,6 +2713,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Bundles",
         module: "bundles",
         rust_method: "get_billing_bundle_by_id",
+        call_path: "bundle_pricing.billing_bundles.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -2488,8 +2724,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "User Bundles",
         module: "user_bundles",
         rust_method: "get_user_bundles",
+        call_path: "bundle_pricing.user_bundles.list",
         item_stream: Some(ItemStream {
-            method: "get_user_bundles_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -2501,6 +2738,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "User Bundles",
         module: "user_bundles",
         rust_method: "create_user_bundles_bulk",
+        call_path: "bundle_pricing.user_bundles.create",
         item_stream: None,
     },
     OperationInfo {
@@ -2511,6 +2749,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "User Bundles",
         module: "user_bundles",
         rust_method: "get_unused_user_bundles",
+        call_path: "bundle_pricing.user_bundles.list_unused",
         item_stream: None,
     },
     OperationInfo {
@@ -2521,6 +2760,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "User Bundles",
         module: "user_bundles",
         rust_method: "get_user_bundle_by_id",
+        call_path: "bundle_pricing.user_bundles.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -2531,6 +2771,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "User Bundles",
         module: "user_bundles",
         rust_method: "deactivate_user_bundle",
+        call_path: "bundle_pricing.user_bundles.deactivate",
         item_stream: None,
     },
     OperationInfo {
@@ -2541,6 +2782,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "User Bundles",
         module: "user_bundles",
         rust_method: "get_user_bundle_resources",
+        call_path: "bundle_pricing.user_bundles.list_resources",
         item_stream: None,
     },
     OperationInfo {
@@ -2551,8 +2793,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Control Applications",
         module: "call_control_applications",
         rust_method: "list_call_control_applications",
+        call_path: "call_control_applications.list",
         item_stream: Some(ItemStream {
-            method: "list_call_control_applications_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -2564,6 +2807,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Control Applications",
         module: "call_control_applications",
         rust_method: "create_call_control_application",
+        call_path: "call_control_applications.create",
         item_stream: None,
     },
     OperationInfo {
@@ -2574,6 +2818,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Control Applications",
         module: "call_control_applications",
         rust_method: "retrieve_call_control_application",
+        call_path: "call_control_applications.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -2584,6 +2829,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Control Applications",
         module: "call_control_applications",
         rust_method: "delete_call_control_application",
+        call_path: "call_control_applications.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -2594,6 +2840,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Control Applications",
         module: "call_control_applications",
         rust_method: "update_call_control_application",
+        call_path: "call_control_applications.update",
         item_stream: None,
     },
     OperationInfo {
@@ -2604,8 +2851,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Debugging",
         module: "debugging",
         rust_method: "list_call_events",
+        call_path: "call_events.list",
         item_stream: Some(ItemStream {
-            method: "list_call_events_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -2617,8 +2865,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Reference Data",
         module: "reference_data",
         rust_method: "list_call_reasons",
+        call_path: "call_reasons.list",
         item_stream: Some(ItemStream {
-            method: "list_call_reasons_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -2630,6 +2879,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Reference Data",
         module: "reference_data",
         rust_method: "validate_call_reasons",
+        call_path: "call_reasons.validate",
         item_stream: None,
     },
     OperationInfo {
@@ -2640,6 +2890,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "dial_call",
+        call_path: "calls.dial",
         item_stream: None,
     },
     OperationInfo {
@@ -2650,6 +2901,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Information",
         module: "call_information",
         rust_method: "retrieve_call_status",
+        call_path: "calls.retrieve_status",
         item_stream: None,
     },
     OperationInfo {
@@ -2660,6 +2912,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "call_add_messages_to_ai_assistant",
+        call_path: "calls.actions.add_ai_assistant_messages",
         item_stream: None,
     },
     OperationInfo {
@@ -2670,6 +2923,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "call_join_ai_assistant",
+        call_path: "calls.actions.join_ai_assistant",
         item_stream: None,
     },
     OperationInfo {
@@ -2680,6 +2934,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "call_start_ai_assistant",
+        call_path: "calls.actions.start_ai_assistant",
         item_stream: None,
     },
     OperationInfo {
@@ -2690,6 +2945,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "call_stop_ai_assistant",
+        call_path: "calls.actions.stop_ai_assistant",
         item_stream: None,
     },
     OperationInfo {
@@ -2700,6 +2956,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "answer_call",
+        call_path: "calls.actions.answer",
         item_stream: None,
     },
     OperationInfo {
@@ -2710,6 +2967,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "bridge_call",
+        call_path: "calls.actions.bridge",
         item_stream: None,
     },
     OperationInfo {
@@ -2720,6 +2978,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "update_client_state",
+        call_path: "calls.actions.update_client_state",
         item_stream: None,
     },
     OperationInfo {
@@ -2730,6 +2989,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "call_start_conversation_relay",
+        call_path: "calls.actions.start_conversation_relay",
         item_stream: None,
     },
     OperationInfo {
@@ -2740,6 +3000,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "call_stop_conversation_relay",
+        call_path: "calls.actions.stop_conversation_relay",
         item_stream: None,
     },
     OperationInfo {
@@ -2750,6 +3011,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "enqueue_call",
+        call_path: "calls.actions.enqueue",
         item_stream: None,
     },
     OperationInfo {
@@ -2760,6 +3022,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "start_call_fork",
+        call_path: "calls.actions.start_forking",
         item_stream: None,
     },
     OperationInfo {
@@ -2770,6 +3033,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "stop_call_fork",
+        call_path: "calls.actions.stop_forking",
         item_stream: None,
     },
     OperationInfo {
@@ -2780,6 +3044,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "gather_call",
+        call_path: "calls.actions.gather",
         item_stream: None,
     },
     OperationInfo {
@@ -2790,6 +3055,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "stop_call_gather",
+        call_path: "calls.actions.stop_gather",
         item_stream: None,
     },
     OperationInfo {
@@ -2800,6 +3066,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "call_gather_using_ai",
+        call_path: "calls.actions.gather_using_ai",
         item_stream: None,
     },
     OperationInfo {
@@ -2810,6 +3077,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "gather_using_audio",
+        call_path: "calls.actions.gather_using_audio",
         item_stream: None,
     },
     OperationInfo {
@@ -2820,6 +3088,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "gather_using_speak",
+        call_path: "calls.actions.gather_using_speak",
         item_stream: None,
     },
     OperationInfo {
@@ -2830,6 +3099,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "hangup_call",
+        call_path: "calls.actions.hangup",
         item_stream: None,
     },
     OperationInfo {
@@ -2840,6 +3110,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "leave_queue",
+        call_path: "calls.actions.leave_queue",
         item_stream: None,
     },
     OperationInfo {
@@ -2850,6 +3121,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "start_call_playback",
+        call_path: "calls.actions.start_playback",
         item_stream: None,
     },
     OperationInfo {
@@ -2860,6 +3132,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "stop_call_playback",
+        call_path: "calls.actions.stop_playback",
         item_stream: None,
     },
     OperationInfo {
@@ -2870,6 +3143,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "pause_call_recording",
+        call_path: "calls.actions.pause_recording",
         item_stream: None,
     },
     OperationInfo {
@@ -2880,6 +3154,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "resume_call_recording",
+        call_path: "calls.actions.resume_recording",
         item_stream: None,
     },
     OperationInfo {
@@ -2890,6 +3165,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "start_call_record",
+        call_path: "calls.actions.start_recording",
         item_stream: None,
     },
     OperationInfo {
@@ -2900,6 +3176,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "stop_call_recording",
+        call_path: "calls.actions.stop_recording",
         item_stream: None,
     },
     OperationInfo {
@@ -2910,6 +3187,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "refer_call",
+        call_path: "calls.actions.refer",
         item_stream: None,
     },
     OperationInfo {
@@ -2920,6 +3198,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "reject_call",
+        call_path: "calls.actions.reject",
         item_stream: None,
     },
     OperationInfo {
@@ -2930,6 +3209,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "send_dtmf",
+        call_path: "calls.actions.send_dtmf",
         item_stream: None,
     },
     OperationInfo {
@@ -2940,6 +3220,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "send_sip_info",
+        call_path: "calls.actions.send_sip_info",
         item_stream: None,
     },
     OperationInfo {
@@ -2950,6 +3231,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "start_siprec_session",
+        call_path: "calls.actions.start_siprec",
         item_stream: None,
     },
     OperationInfo {
@@ -2960,6 +3242,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "stop_siprec_session",
+        call_path: "calls.actions.stop_siprec",
         item_stream: None,
     },
     OperationInfo {
@@ -2970,6 +3253,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "speak_call",
+        call_path: "calls.actions.speak",
         item_stream: None,
     },
     OperationInfo {
@@ -2980,6 +3264,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "start_call_streaming",
+        call_path: "calls.actions.start_streaming",
         item_stream: None,
     },
     OperationInfo {
@@ -2990,6 +3275,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "stop_call_streaming",
+        call_path: "calls.actions.stop_streaming",
         item_stream: None,
     },
     OperationInfo {
@@ -3000,6 +3286,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "noise_suppression_start",
+        call_path: "calls.actions.start_noise_suppression",
         item_stream: None,
     },
     OperationInfo {
@@ -3010,6 +3297,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "noise_suppression_stop",
+        call_path: "calls.actions.stop_noise_suppression",
         item_stream: None,
     },
     OperationInfo {
@@ -3020,6 +3308,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "switch_supervisor_role",
+        call_path: "calls.actions.switch_supervisor_role",
         item_stream: None,
     },
     OperationInfo {
@@ -3030,6 +3319,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "start_call_transcription",
+        call_path: "calls.actions.start_transcription",
         item_stream: None,
     },
     OperationInfo {
@@ -3040,6 +3330,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "stop_call_transcription",
+        call_path: "calls.actions.stop_transcription",
         item_stream: None,
     },
     OperationInfo {
@@ -3050,6 +3341,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Commands",
         module: "call_commands",
         rust_method: "transfer_call",
+        call_path: "calls.actions.transfer",
         item_stream: None,
     },
     OperationInfo {
@@ -3060,8 +3352,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Voice Channels",
         module: "voice_channels",
         rust_method: "get_channel_zones",
+        call_path: "channel_zones.list",
         item_stream: Some(ItemStream {
-            method: "get_channel_zones_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -3073,6 +3366,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Voice Channels",
         module: "voice_channels",
         rust_method: "patch_channel_zone",
+        call_path: "channel_zones.update",
         item_stream: None,
     },
     OperationInfo {
@@ -3083,6 +3377,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Other",
         module: "invoices",
         rust_method: "get_monthly_charges_breakdown",
+        call_path: "charges_breakdown.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -3093,6 +3388,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Other",
         module: "invoices",
         rust_method: "get_monthly_charges_summary",
+        call_path: "charges_summary.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -3103,6 +3399,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Orders",
         module: "phone_number_orders",
         rust_method: "list_comments",
+        call_path: "comments.list",
         item_stream: None,
     },
     OperationInfo {
@@ -3113,6 +3410,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Orders",
         module: "phone_number_orders",
         rust_method: "create_comment",
+        call_path: "comments.create",
         item_stream: None,
     },
     OperationInfo {
@@ -3123,6 +3421,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Orders",
         module: "phone_number_orders",
         rust_method: "retrieve_comment",
+        call_path: "comments.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -3133,6 +3432,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Orders",
         module: "phone_number_orders",
         rust_method: "mark_comment_read",
+        call_path: "comments.mark_as_read",
         item_stream: None,
     },
     OperationInfo {
@@ -3143,8 +3443,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "list_conferences",
+        call_path: "conferences.list",
         item_stream: Some(ItemStream {
-            method: "list_conferences_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -3156,6 +3457,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "create_conference",
+        call_path: "conferences.create",
         item_stream: None,
     },
     OperationInfo {
@@ -3166,8 +3468,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "list_conference_participants",
+        call_path: "conferences.list_participants",
         item_stream: Some(ItemStream {
-            method: "list_conference_participants_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -3179,6 +3482,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "retrieve_conference",
+        call_path: "conferences.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -3189,6 +3493,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "end_conference",
+        call_path: "conferences.actions.end_conference",
         item_stream: None,
     },
     OperationInfo {
@@ -3199,6 +3504,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "conference_gather_using_audio",
+        call_path: "conferences.actions.gather_dtmf_audio",
         item_stream: None,
     },
     OperationInfo {
@@ -3209,6 +3515,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "hold_conference_participants",
+        call_path: "conferences.actions.hold",
         item_stream: None,
     },
     OperationInfo {
@@ -3219,6 +3526,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "join_conference",
+        call_path: "conferences.actions.join",
         item_stream: None,
     },
     OperationInfo {
@@ -3229,6 +3537,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "leave_conference",
+        call_path: "conferences.actions.leave",
         item_stream: None,
     },
     OperationInfo {
@@ -3239,6 +3548,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "mute_conference_participants",
+        call_path: "conferences.actions.mute",
         item_stream: None,
     },
     OperationInfo {
@@ -3249,6 +3559,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "play_conference_audio",
+        call_path: "conferences.actions.play",
         item_stream: None,
     },
     OperationInfo {
@@ -3259,6 +3570,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "pause_conference_recording",
+        call_path: "conferences.actions.record_pause",
         item_stream: None,
     },
     OperationInfo {
@@ -3269,6 +3581,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "resume_conference_recording",
+        call_path: "conferences.actions.record_resume",
         item_stream: None,
     },
     OperationInfo {
@@ -3279,6 +3592,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "start_conference_recording",
+        call_path: "conferences.actions.record_start",
         item_stream: None,
     },
     OperationInfo {
@@ -3289,6 +3603,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "stop_conference_recording",
+        call_path: "conferences.actions.record_stop",
         item_stream: None,
     },
     OperationInfo {
@@ -3299,6 +3614,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "conference_send_dtmf",
+        call_path: "conferences.actions.send_dtmf",
         item_stream: None,
     },
     OperationInfo {
@@ -3309,6 +3625,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "speak_text_to_conference",
+        call_path: "conferences.actions.speak",
         item_stream: None,
     },
     OperationInfo {
@@ -3319,6 +3636,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "stop_conference_audio",
+        call_path: "conferences.actions.stop",
         item_stream: None,
     },
     OperationInfo {
@@ -3329,6 +3647,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "unhold_conference_participants",
+        call_path: "conferences.actions.unhold",
         item_stream: None,
     },
     OperationInfo {
@@ -3339,6 +3658,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "unmute_conference_participants",
+        call_path: "conferences.actions.unmute",
         item_stream: None,
     },
     OperationInfo {
@@ -3349,6 +3669,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "update_conference",
+        call_path: "conferences.actions.update",
         item_stream: None,
     },
     OperationInfo {
@@ -3359,6 +3680,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "retrieve_conference_participant",
+        call_path: "conferences.retrieve_participant",
         item_stream: None,
     },
     OperationInfo {
@@ -3369,6 +3691,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Conference Commands",
         module: "conference_commands",
         rust_method: "update_conference_participant",
+        call_path: "conferences.update_participant",
         item_stream: None,
     },
     OperationInfo {
@@ -3379,8 +3702,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Connections",
         module: "connections",
         rust_method: "list_connections",
+        call_path: "connections.list",
         item_stream: Some(ItemStream {
-            method: "list_connections_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -3392,8 +3716,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Information",
         module: "call_information",
         rust_method: "list_connection_active_calls",
+        call_path: "connections.list_active_calls",
         item_stream: Some(ItemStream {
-            method: "list_connection_active_calls_stream",
+            method: "items",
             style: "cursor",
         }),
     },
@@ -3405,6 +3730,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Connections",
         module: "connections",
         rust_method: "retrieve_connection",
+        call_path: "connections.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -3415,6 +3741,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Country Coverage",
         module: "country_coverage",
         rust_method: "retreive_country_coverage",
+        call_path: "country_coverage.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -3425,6 +3752,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Country Coverage",
         module: "country_coverage",
         rust_method: "retreive_specific_country_coverage",
+        call_path: "country_coverage.retrieve_country",
         item_stream: None,
     },
     OperationInfo {
@@ -3435,8 +3763,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Credential Connections",
         module: "credential_connections",
         rust_method: "list_credential_connections",
+        call_path: "credential_connections.list",
         item_stream: Some(ItemStream {
-            method: "list_credential_connections_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -3448,6 +3777,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Credential Connections",
         module: "credential_connections",
         rust_method: "create_credential_connection",
+        call_path: "credential_connections.create",
         item_stream: None,
     },
     OperationInfo {
@@ -3458,6 +3788,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Credential Connections",
         module: "credential_connections",
         rust_method: "retrieve_credential_connection",
+        call_path: "credential_connections.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -3468,6 +3799,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Credential Connections",
         module: "credential_connections",
         rust_method: "delete_credential_connection",
+        call_path: "credential_connections.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -3478,6 +3810,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Credential Connections",
         module: "credential_connections",
         rust_method: "update_credential_connection",
+        call_path: "credential_connections.update",
         item_stream: None,
     },
     OperationInfo {
@@ -3488,6 +3821,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Credential Connections",
         module: "credential_connections",
         rust_method: "check_registration_status",
+        call_path: "credential_connections.actions.check_registration_status",
         item_stream: None,
     },
     OperationInfo {
@@ -3498,6 +3832,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Recordings",
         module: "call_recordings",
         rust_method: "get_custom_storage_credentials",
+        call_path: "custom_storage_credentials.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -3508,6 +3843,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Recordings",
         module: "call_recordings",
         rust_method: "update_custom_storage_credentials",
+        call_path: "custom_storage_credentials.update",
         item_stream: None,
     },
     OperationInfo {
@@ -3518,6 +3854,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Recordings",
         module: "call_recordings",
         rust_method: "create_custom_storage_credentials",
+        call_path: "custom_storage_credentials.create",
         item_stream: None,
     },
     OperationInfo {
@@ -3528,6 +3865,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Recordings",
         module: "call_recordings",
         rust_method: "delete_custom_storage_credentials",
+        call_path: "custom_storage_credentials.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -3538,8 +3876,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Customer Service Record",
         module: "customer_service_record",
         rust_method: "list_customer_service_records",
+        call_path: "customer_service_records.list",
         item_stream: Some(ItemStream {
-            method: "list_customer_service_records_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -3551,6 +3890,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Customer Service Record",
         module: "customer_service_record",
         rust_method: "create_customer_service_record",
+        call_path: "customer_service_records.create",
         item_stream: None,
     },
     OperationInfo {
@@ -3561,6 +3901,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Customer Service Record",
         module: "customer_service_record",
         rust_method: "verify_phone_number_coverage",
+        call_path: "customer_service_records.verify_phone_number_coverage",
         item_stream: None,
     },
     OperationInfo {
@@ -3571,6 +3912,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Customer Service Record",
         module: "customer_service_record",
         rust_method: "get_customer_service_record",
+        call_path: "customer_service_records.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -3581,8 +3923,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Detail Records",
         module: "detail_records",
         rust_method: "search_detail_records",
+        call_path: "detail_records.list",
         item_stream: Some(ItemStream {
-            method: "search_detail_records_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -3594,6 +3937,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Dialogflow Integration",
         module: "dialogflow_integration",
         rust_method: "get_dialogflow_connection",
+        call_path: "dialogflow_connections.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -3604,6 +3948,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Dialogflow Integration",
         module: "dialogflow_integration",
         rust_method: "update_dialogflow_connection",
+        call_path: "dialogflow_connections.update",
         item_stream: None,
     },
     OperationInfo {
@@ -3614,6 +3959,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Dialogflow Integration",
         module: "dialogflow_integration",
         rust_method: "create_dialogflow_connection",
+        call_path: "dialogflow_connections.create",
         item_stream: None,
     },
     OperationInfo {
@@ -3624,6 +3970,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Dialogflow Integration",
         module: "dialogflow_integration",
         rust_method: "delete_dialogflow_connection",
+        call_path: "dialogflow_connections.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -3634,8 +3981,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Display Identity Records",
         module: "display_identity_records",
         rust_method: "list_all_dirs",
+        call_path: "dir.list",
         item_stream: Some(ItemStream {
-            method: "list_all_dirs_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -3647,6 +3995,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Reference Data",
         module: "reference_data",
         rust_method: "list_document_types",
+        call_path: "dir.list_document_types",
         item_stream: None,
     },
     OperationInfo {
@@ -3657,6 +4006,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Display Identity Records",
         module: "display_identity_records",
         rust_method: "get_dir_by_id_simple",
+        call_path: "dir.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -3667,6 +4017,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Display Identity Records",
         module: "display_identity_records",
         rust_method: "delete_dir_simple",
+        call_path: "dir.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -3677,6 +4028,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Display Identity Records",
         module: "display_identity_records",
         rust_method: "update_dir_simple",
+        call_path: "dir.update",
         item_stream: None,
     },
     OperationInfo {
@@ -3687,8 +4039,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Comments",
         module: "comments",
         rust_method: "list_comments_simple",
+        call_path: "dir.comments.list",
         item_stream: Some(ItemStream {
-            method: "list_comments_simple_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -3700,6 +4053,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Comments",
         module: "comments",
         rust_method: "create_comment_simple",
+        call_path: "dir.comments.create",
         item_stream: None,
     },
     OperationInfo {
@@ -3710,8 +4064,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Infringement Claims",
         module: "infringement_claims",
         rust_method: "list_infringement_claims_for_dir",
+        call_path: "dir.list_infringement_claims",
         item_stream: Some(ItemStream {
-            method: "list_infringement_claims_for_dir_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -3723,6 +4078,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Infringement Claims",
         module: "infringement_claims",
         rust_method: "update_dir_infringement",
+        call_path: "dir.update_infringement",
         item_stream: None,
     },
     OperationInfo {
@@ -3733,6 +4089,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Display Identity Records",
         module: "display_identity_records",
         rust_method: "render_dir_loa",
+        call_path: "dir.new_loa",
         item_stream: None,
     },
     OperationInfo {
@@ -3743,8 +4100,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Batches",
         module: "phone_number_batches",
         rust_method: "list_dir_phone_number_batches_simplified",
+        call_path: "dir.phone_number_batches.list",
         item_stream: Some(ItemStream {
-            method: "list_dir_phone_number_batches_simplified_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -3756,6 +4114,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Batches",
         module: "phone_number_batches",
         rust_method: "get_dir_phone_number_batch_simplified",
+        call_path: "dir.phone_number_batches.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -3766,8 +4125,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Numbers",
         module: "phone_numbers",
         rust_method: "list_dir_phone_numbers_simplified",
+        call_path: "dir.phone_numbers.list",
         item_stream: Some(ItemStream {
-            method: "list_dir_phone_numbers_simplified_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -3779,6 +4139,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Numbers",
         module: "phone_numbers",
         rust_method: "add_dir_phone_numbers_simplified",
+        call_path: "dir.phone_numbers.add",
         item_stream: None,
     },
     OperationInfo {
@@ -3789,6 +4150,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Numbers",
         module: "phone_numbers",
         rust_method: "delete_dir_phone_numbers_simplified",
+        call_path: "dir.phone_numbers.remove",
         item_stream: None,
     },
     OperationInfo {
@@ -3799,6 +4161,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "DIR References",
         module: "dir_references",
         rust_method: "list_dir_references",
+        call_path: "dir.references.list",
         item_stream: None,
     },
     OperationInfo {
@@ -3809,6 +4172,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "DIR References",
         module: "dir_references",
         rust_method: "submit_dir_references",
+        call_path: "dir.references.create",
         item_stream: None,
     },
     OperationInfo {
@@ -3819,6 +4183,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "DIR References",
         module: "dir_references",
         rust_method: "update_dir_reference",
+        call_path: "dir.references.update",
         item_stream: None,
     },
     OperationInfo {
@@ -3829,6 +4194,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Display Identity Records",
         module: "display_identity_records",
         rust_method: "submit_dir_simple",
+        call_path: "dir.submit",
         item_stream: None,
     },
     OperationInfo {
@@ -3839,6 +4205,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Verification",
         module: "email_verification",
         rust_method: "get_dir_email_verification_status",
+        call_path: "dir.verify_email.list",
         item_stream: None,
     },
     OperationInfo {
@@ -3849,6 +4216,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Verification",
         module: "email_verification",
         rust_method: "request_dir_email_verification",
+        call_path: "dir.verify_email.create",
         item_stream: None,
     },
     OperationInfo {
@@ -3859,6 +4227,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Verification",
         module: "email_verification",
         rust_method: "confirm_dir_email_verification",
+        call_path: "dir.verify_email.confirm",
         item_stream: None,
     },
     OperationInfo {
@@ -3869,8 +4238,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Documents",
         module: "documents",
         rust_method: "list_document_links",
+        call_path: "document_links.list",
         item_stream: Some(ItemStream {
-            method: "list_document_links_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -3882,8 +4252,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Documents",
         module: "documents",
         rust_method: "list_documents",
+        call_path: "documents.list",
         item_stream: Some(ItemStream {
-            method: "list_documents_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -3895,6 +4266,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Documents",
         module: "documents",
         rust_method: "create_document",
+        call_path: "documents.upload_json",
         item_stream: None,
     },
     OperationInfo {
@@ -3905,6 +4277,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Documents",
         module: "documents",
         rust_method: "retrieve_document",
+        call_path: "documents.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -3915,6 +4288,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Documents",
         module: "documents",
         rust_method: "delete_document",
+        call_path: "documents.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -3925,6 +4299,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Documents",
         module: "documents",
         rust_method: "update_document",
+        call_path: "documents.update",
         item_stream: None,
     },
     OperationInfo {
@@ -3935,6 +4310,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Documents",
         module: "documents",
         rust_method: "download_document",
+        call_path: "documents.download",
         item_stream: None,
     },
     OperationInfo {
@@ -3945,6 +4321,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Documents",
         module: "documents",
         rust_method: "get_document_download_link",
+        call_path: "documents.generate_download_link",
         item_stream: None,
     },
     OperationInfo {
@@ -3955,8 +4332,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Dynamic Emergency Addresses",
         module: "dynamic_emergency_addresses",
         rust_method: "list_dynamic_emergency_addresses",
+        call_path: "dynamic_emergency_addresses.list",
         item_stream: Some(ItemStream {
-            method: "list_dynamic_emergency_addresses_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -3968,6 +4346,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Dynamic Emergency Addresses",
         module: "dynamic_emergency_addresses",
         rust_method: "create_dynamic_emergency_address",
+        call_path: "dynamic_emergency_addresses.create",
         item_stream: None,
     },
     OperationInfo {
@@ -3978,6 +4357,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Dynamic Emergency Addresses",
         module: "dynamic_emergency_addresses",
         rust_method: "get_dynamic_emergency_address",
+        call_path: "dynamic_emergency_addresses.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -3988,6 +4368,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Dynamic Emergency Addresses",
         module: "dynamic_emergency_addresses",
         rust_method: "delete_dynamic_emergency_address",
+        call_path: "dynamic_emergency_addresses.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -3998,8 +4379,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Dynamic Emergency Endpoints",
         module: "dynamic_emergency_endpoints",
         rust_method: "list_dynamic_emergency_endpoints",
+        call_path: "dynamic_emergency_endpoints.list",
         item_stream: Some(ItemStream {
-            method: "list_dynamic_emergency_endpoints_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -4011,6 +4393,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Dynamic Emergency Endpoints",
         module: "dynamic_emergency_endpoints",
         rust_method: "create_dynamic_emergency_endpoint",
+        call_path: "dynamic_emergency_endpoints.create",
         item_stream: None,
     },
     OperationInfo {
@@ -4021,6 +4404,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Dynamic Emergency Endpoints",
         module: "dynamic_emergency_endpoints",
         rust_method: "get_dynamic_emergency_endpoint",
+        call_path: "dynamic_emergency_endpoints.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -4031,6 +4415,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Dynamic Emergency Endpoints",
         module: "dynamic_emergency_endpoints",
         rust_method: "delete_dynamic_emergency_endpoint",
+        call_path: "dynamic_emergency_endpoints.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -4041,6 +4426,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Suppressions",
         module: "email_suppressions",
         rust_method: "list_email_blocks",
+        call_path: "email_blocks.list",
         item_stream: None,
     },
     OperationInfo {
@@ -4051,6 +4437,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Suppressions",
         module: "email_suppressions",
         rust_method: "create_email_block",
+        call_path: "email_blocks.create",
         item_stream: None,
     },
     OperationInfo {
@@ -4061,6 +4448,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Suppressions",
         module: "email_suppressions",
         rust_method: "export_email_blocks",
+        call_path: "email_blocks.retrieve_export",
         item_stream: None,
     },
     OperationInfo {
@@ -4071,6 +4459,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Suppression Imports",
         module: "email_suppression_imports",
         rust_method: "create_email_block_import",
+        call_path: "email_blocks.imports.create",
         item_stream: None,
     },
     OperationInfo {
@@ -4081,6 +4470,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Suppression Imports",
         module: "email_suppression_imports",
         rust_method: "show_email_block_import",
+        call_path: "email_blocks.imports.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -4091,6 +4481,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Suppressions",
         module: "email_suppressions",
         rust_method: "show_email_block",
+        call_path: "email_blocks.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -4101,6 +4492,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Suppressions",
         module: "email_suppressions",
         rust_method: "delete_email_block",
+        call_path: "email_blocks.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -4111,8 +4503,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Suppressions",
         module: "email_suppressions",
         rust_method: "list_email_block_events",
+        call_path: "email_blocks.retrieve_events",
         item_stream: Some(ItemStream {
-            method: "list_email_block_events_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -4124,8 +4517,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Domains",
         module: "email_domains",
         rust_method: "list_email_domains",
+        call_path: "email_domains.list",
         item_stream: Some(ItemStream {
-            method: "list_email_domains_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -4137,6 +4531,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Domains",
         module: "email_domains",
         rust_method: "create_email_domain",
+        call_path: "email_domains.create",
         item_stream: None,
     },
     OperationInfo {
@@ -4147,6 +4542,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Domain DNS Records",
         module: "email_domain_dns_records",
         rust_method: "list_email_domain_dns_records",
+        call_path: "email_domains.retrieve_dns_records",
         item_stream: None,
     },
     OperationInfo {
@@ -4157,6 +4553,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Domain DNS Records",
         module: "email_domain_dns_records",
         rust_method: "verify_email_domain_dns_records",
+        call_path: "email_domains.verify",
         item_stream: None,
     },
     OperationInfo {
@@ -4167,8 +4564,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Webhooks",
         module: "email_webhooks",
         rust_method: "list_email_domain_webhooks",
+        call_path: "email_domains.webhooks.list",
         item_stream: Some(ItemStream {
-            method: "list_email_domain_webhooks_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -4180,6 +4578,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Webhooks",
         module: "email_webhooks",
         rust_method: "create_email_domain_webhook",
+        call_path: "email_domains.webhooks.create",
         item_stream: None,
     },
     OperationInfo {
@@ -4190,6 +4589,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Webhooks",
         module: "email_webhooks",
         rust_method: "get_email_domain_webhook",
+        call_path: "email_domains.webhooks.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -4200,6 +4600,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Webhooks",
         module: "email_webhooks",
         rust_method: "delete_email_domain_webhook",
+        call_path: "email_domains.webhooks.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -4210,6 +4611,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Webhooks",
         module: "email_webhooks",
         rust_method: "update_email_domain_webhook",
+        call_path: "email_domains.webhooks.update",
         item_stream: None,
     },
     OperationInfo {
@@ -4220,6 +4622,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Domains",
         module: "email_domains",
         rust_method: "get_email_domain",
+        call_path: "email_domains.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -4230,6 +4633,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Domains",
         module: "email_domains",
         rust_method: "delete_email_domain",
+        call_path: "email_domains.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -4240,6 +4644,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Domains",
         module: "email_domains",
         rust_method: "update_email_domain",
+        call_path: "email_domains.update",
         item_stream: None,
     },
     OperationInfo {
@@ -4250,6 +4655,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Domains",
         module: "email_domains",
         rust_method: "get_email_domain_health",
+        call_path: "email_domains.retrieve_health",
         item_stream: None,
     },
     OperationInfo {
@@ -4260,8 +4666,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Events",
         module: "email_events",
         rust_method: "list_email_events",
+        call_path: "email_events.list",
         item_stream: Some(ItemStream {
-            method: "list_email_events_stream",
+            method: "items",
             style: "cursor",
         }),
     },
@@ -4273,6 +4680,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Events",
         module: "email_events",
         rust_method: "get_email_event_stats",
+        call_path: "email_events.retrieve_stats",
         item_stream: None,
     },
     OperationInfo {
@@ -4283,8 +4691,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Messages",
         module: "email_messages",
         rust_method: "list_email_messages",
+        call_path: "email_messages.list",
         item_stream: Some(ItemStream {
-            method: "list_email_messages_stream",
+            method: "items",
             style: "cursor",
         }),
     },
@@ -4296,6 +4705,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Messages",
         module: "email_messages",
         rust_method: "create_email_message",
+        call_path: "email_messages.create",
         item_stream: None,
     },
     OperationInfo {
@@ -4306,6 +4716,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Messages",
         module: "email_messages",
         rust_method: "create_email_message_batch",
+        call_path: "email_messages.batch",
         item_stream: None,
     },
     OperationInfo {
@@ -4316,8 +4727,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Messages",
         module: "email_messages",
         rust_method: "list_email_message_events",
+        call_path: "email_messages.retrieve_events",
         item_stream: Some(ItemStream {
-            method: "list_email_message_events_stream",
+            method: "items",
             style: "cursor",
         }),
     },
@@ -4329,6 +4741,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Messages",
         module: "email_messages",
         rust_method: "cancel_scheduled_email_message",
+        call_path: "email_messages.delete_schedule",
         item_stream: None,
     },
     OperationInfo {
@@ -4339,6 +4752,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Messages",
         module: "email_messages",
         rust_method: "get_email_message",
+        call_path: "email_messages.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -4349,8 +4763,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Templates",
         module: "email_templates",
         rust_method: "list_email_templates",
+        call_path: "email_templates.list",
         item_stream: Some(ItemStream {
-            method: "list_email_templates_stream",
+            method: "items",
             style: "cursor",
         }),
     },
@@ -4362,6 +4777,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Templates",
         module: "email_templates",
         rust_method: "create_email_template",
+        call_path: "email_templates.create",
         item_stream: None,
     },
     OperationInfo {
@@ -4372,6 +4788,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Templates",
         module: "email_templates",
         rust_method: "get_email_template",
+        call_path: "email_templates.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -4382,6 +4799,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Templates",
         module: "email_templates",
         rust_method: "replace_email_template",
+        call_path: "email_templates.replace",
         item_stream: None,
     },
     OperationInfo {
@@ -4392,6 +4810,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Templates",
         module: "email_templates",
         rust_method: "delete_email_template",
+        call_path: "email_templates.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -4402,6 +4821,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Templates",
         module: "email_templates",
         rust_method: "update_email_template",
+        call_path: "email_templates.update",
         item_stream: None,
     },
     OperationInfo {
@@ -4412,6 +4832,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Templates",
         module: "email_templates",
         rust_method: "render_email_template",
+        call_path: "email_templates.render",
         item_stream: None,
     },
     OperationInfo {
@@ -4422,8 +4843,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Unsubscribe Groups",
         module: "email_unsubscribe_groups",
         rust_method: "list_unsubscribe_groups",
+        call_path: "email_unsubscribe_groups.list",
         item_stream: Some(ItemStream {
-            method: "list_unsubscribe_groups_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -4435,6 +4857,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Unsubscribe Groups",
         module: "email_unsubscribe_groups",
         rust_method: "create_unsubscribe_group",
+        call_path: "email_unsubscribe_groups.create",
         item_stream: None,
     },
     OperationInfo {
@@ -4445,6 +4868,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Unsubscribe Groups",
         module: "email_unsubscribe_groups",
         rust_method: "show_unsubscribe_group",
+        call_path: "email_unsubscribe_groups.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -4455,6 +4879,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Unsubscribe Groups",
         module: "email_unsubscribe_groups",
         rust_method: "delete_unsubscribe_group",
+        call_path: "email_unsubscribe_groups.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -4465,6 +4890,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Unsubscribe Groups",
         module: "email_unsubscribe_groups",
         rust_method: "update_unsubscribe_group",
+        call_path: "email_unsubscribe_groups.update",
         item_stream: None,
     },
     OperationInfo {
@@ -4475,8 +4901,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Unsubscribe Groups",
         module: "email_unsubscribe_groups",
         rust_method: "list_group_suppressions",
+        call_path: "email_unsubscribe_groups.suppressions.list",
         item_stream: Some(ItemStream {
-            method: "list_group_suppressions_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -4488,6 +4915,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Unsubscribe Groups",
         module: "email_unsubscribe_groups",
         rust_method: "add_group_suppression",
+        call_path: "email_unsubscribe_groups.suppressions.create",
         item_stream: None,
     },
     OperationInfo {
@@ -4498,6 +4926,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Unsubscribe Groups",
         module: "email_unsubscribe_groups",
         rust_method: "remove_group_suppression",
+        call_path: "email_unsubscribe_groups.suppressions.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -4508,6 +4937,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Validations",
         module: "email_validations",
         rust_method: "create_email_validation",
+        call_path: "email_validations.create",
         item_stream: None,
     },
     OperationInfo {
@@ -4518,6 +4948,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Validations",
         module: "email_validations",
         rust_method: "create_email_validation_batch",
+        call_path: "email_validations.batch.create",
         item_stream: None,
     },
     OperationInfo {
@@ -4528,6 +4959,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Email Validations",
         module: "email_validations",
         rust_method: "get_email_validation_batch",
+        call_path: "email_validations.batch.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -4538,8 +4970,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Enterprises",
         module: "enterprises",
         rust_method: "list_enterprises",
+        call_path: "enterprises.list",
         item_stream: Some(ItemStream {
-            method: "list_enterprises_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -4551,6 +4984,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Enterprises",
         module: "enterprises",
         rust_method: "create_enterprise",
+        call_path: "enterprises.create",
         item_stream: None,
     },
     OperationInfo {
@@ -4561,6 +4995,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Enterprises",
         module: "enterprises",
         rust_method: "get_enterprise",
+        call_path: "enterprises.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -4571,6 +5006,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Enterprises",
         module: "enterprises",
         rust_method: "update_enterprise",
+        call_path: "enterprises.update",
         item_stream: None,
     },
     OperationInfo {
@@ -4581,6 +5017,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Enterprises",
         module: "enterprises",
         rust_method: "delete_enterprise",
+        call_path: "enterprises.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -4591,6 +5028,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Enterprises",
         module: "enterprises",
         rust_method: "activate_branded_calling",
+        call_path: "enterprises.branded_calling",
         item_stream: None,
     },
     OperationInfo {
@@ -4601,8 +5039,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Display Identity Records",
         module: "display_identity_records",
         rust_method: "list_dirs_for_enterprise",
+        call_path: "enterprises.dir.list",
         item_stream: Some(ItemStream {
-            method: "list_dirs_for_enterprise_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -4614,6 +5053,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Display Identity Records",
         module: "display_identity_records",
         rust_method: "create_dir",
+        call_path: "enterprises.dir.create",
         item_stream: None,
     },
     OperationInfo {
@@ -4624,6 +5064,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Reputation",
         module: "reputation",
         rust_method: "get_reputation_settings",
+        call_path: "enterprises.reputation.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -4634,6 +5075,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Reputation",
         module: "reputation",
         rust_method: "enable_reputation_settings",
+        call_path: "enterprises.reputation.enable",
         item_stream: None,
     },
     OperationInfo {
@@ -4644,6 +5086,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Reputation",
         module: "reputation",
         rust_method: "disable_reputation_settings",
+        call_path: "enterprises.reputation.disable",
         item_stream: None,
     },
     OperationInfo {
@@ -4654,6 +5097,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Reputation",
         module: "reputation",
         rust_method: "update_reputation_frequency",
+        call_path: "enterprises.reputation.update_frequency",
         item_stream: None,
     },
     OperationInfo {
@@ -4664,6 +5108,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Reputation",
         module: "reputation",
         rust_method: "generate_reputation_loa",
+        call_path: "enterprises.reputation.loa.render",
         item_stream: None,
     },
     OperationInfo {
@@ -4674,6 +5119,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Reputation",
         module: "reputation",
         rust_method: "replace_reputation_loa",
+        call_path: "enterprises.reputation.loa.update",
         item_stream: None,
     },
     OperationInfo {
@@ -4684,8 +5130,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Reputation",
         module: "reputation",
         rust_method: "list_reputation_numbers",
+        call_path: "enterprises.reputation.numbers.list",
         item_stream: Some(ItemStream {
-            method: "list_reputation_numbers_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -4697,6 +5144,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Reputation",
         module: "reputation",
         rust_method: "associate_reputation_numbers",
+        call_path: "enterprises.reputation.numbers.associate",
         item_stream: None,
     },
     OperationInfo {
@@ -4707,6 +5155,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Reputation",
         module: "reputation",
         rust_method: "refresh_reputation_numbers",
+        call_path: "enterprises.reputation.numbers.refresh",
         item_stream: None,
     },
     OperationInfo {
@@ -4717,6 +5166,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Reputation",
         module: "reputation",
         rust_method: "get_phone_number_reputation",
+        call_path: "enterprises.reputation.numbers.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -4727,6 +5177,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Reputation",
         module: "reputation",
         rust_method: "disassociate_reputation_number",
+        call_path: "enterprises.reputation.numbers.disassociate",
         item_stream: None,
     },
     OperationInfo {
@@ -4737,8 +5188,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Reputation",
         module: "reputation",
         rust_method: "list_reputation_remediations",
+        call_path: "enterprises.reputation.remediation.list",
         item_stream: Some(ItemStream {
-            method: "list_reputation_remediations_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -4750,6 +5202,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Reputation",
         module: "reputation",
         rust_method: "submit_reputation_remediation",
+        call_path: "enterprises.reputation.remediation.create",
         item_stream: None,
     },
     OperationInfo {
@@ -4760,6 +5213,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Reputation",
         module: "reputation",
         rust_method: "get_reputation_remediation",
+        call_path: "enterprises.reputation.remediation.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -4770,8 +5224,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "list_external_connections",
+        call_path: "external_connections.list",
         item_stream: Some(ItemStream {
-            method: "list_external_connections_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -4783,6 +5238,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "create_external_connection",
+        call_path: "external_connections.create",
         item_stream: None,
     },
     OperationInfo {
@@ -4793,8 +5249,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "list_external_connection_log_messages",
+        call_path: "external_connections.log_messages.list",
         item_stream: Some(ItemStream {
-            method: "list_external_connection_log_messages_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -4806,6 +5263,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "get_external_connection_log_message",
+        call_path: "external_connections.log_messages.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -4816,6 +5274,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "delete_external_connection_log_message",
+        call_path: "external_connections.log_messages.dismiss",
         item_stream: None,
     },
     OperationInfo {
@@ -4826,6 +5285,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "get_external_connection",
+        call_path: "external_connections.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -4836,6 +5296,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "delete_external_connection",
+        call_path: "external_connections.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -4846,6 +5307,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "update_external_connection",
+        call_path: "external_connections.update",
         item_stream: None,
     },
     OperationInfo {
@@ -4856,6 +5318,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "list_civic_addresses",
+        call_path: "external_connections.civic_addresses.list",
         item_stream: None,
     },
     OperationInfo {
@@ -4866,6 +5329,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "get_external_connection_civic_address",
+        call_path: "external_connections.civic_addresses.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -4876,6 +5340,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "update_location",
+        call_path: "external_connections.update_location",
         item_stream: None,
     },
     OperationInfo {
@@ -4886,8 +5351,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "list_external_connection_phone_numbers",
+        call_path: "external_connections.phone_numbers.list",
         item_stream: Some(ItemStream {
-            method: "list_external_connection_phone_numbers_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -4899,6 +5365,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "get_external_connection_phone_number",
+        call_path: "external_connections.phone_numbers.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -4909,6 +5376,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "update_external_connection_phone_number",
+        call_path: "external_connections.phone_numbers.update",
         item_stream: None,
     },
     OperationInfo {
@@ -4919,8 +5387,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "list_external_connection_releases",
+        call_path: "external_connections.releases.list",
         item_stream: Some(ItemStream {
-            method: "list_external_connection_releases_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -4932,6 +5401,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "get_external_connection_release",
+        call_path: "external_connections.releases.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -4942,8 +5412,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "list_external_connection_uploads",
+        call_path: "external_connections.uploads.list",
         item_stream: Some(ItemStream {
-            method: "list_external_connection_uploads_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -4955,6 +5426,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "create_external_connection_upload",
+        call_path: "external_connections.uploads.create",
         item_stream: None,
     },
     OperationInfo {
@@ -4965,6 +5437,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "refresh_external_connection_uploads",
+        call_path: "external_connections.uploads.refresh_status",
         item_stream: None,
     },
     OperationInfo {
@@ -4975,6 +5448,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "get_external_connection_uploads_status",
+        call_path: "external_connections.uploads.pending_count",
         item_stream: None,
     },
     OperationInfo {
@@ -4985,6 +5459,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "get_external_connection_upload",
+        call_path: "external_connections.uploads.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -4995,6 +5470,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "retry_upload",
+        call_path: "external_connections.uploads.retry",
         item_stream: None,
     },
     OperationInfo {
@@ -5005,8 +5481,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Programmable Fax Applications",
         module: "programmable_fax_applications",
         rust_method: "list_fax_applications",
+        call_path: "fax_applications.list",
         item_stream: Some(ItemStream {
-            method: "list_fax_applications_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -5018,6 +5495,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Programmable Fax Applications",
         module: "programmable_fax_applications",
         rust_method: "create_fax_application",
+        call_path: "fax_applications.create",
         item_stream: None,
     },
     OperationInfo {
@@ -5028,6 +5506,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Programmable Fax Applications",
         module: "programmable_fax_applications",
         rust_method: "get_fax_application",
+        call_path: "fax_applications.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -5038,6 +5517,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Programmable Fax Applications",
         module: "programmable_fax_applications",
         rust_method: "delete_fax_application",
+        call_path: "fax_applications.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -5048,6 +5528,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Programmable Fax Applications",
         module: "programmable_fax_applications",
         rust_method: "update_fax_application",
+        call_path: "fax_applications.update",
         item_stream: None,
     },
     OperationInfo {
@@ -5058,8 +5539,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Programmable Fax Commands",
         module: "programmable_fax_commands",
         rust_method: "list_faxes",
+        call_path: "faxes.list",
         item_stream: Some(ItemStream {
-            method: "list_faxes_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -5071,6 +5553,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Programmable Fax Commands",
         module: "programmable_fax_commands",
         rust_method: "send_fax",
+        call_path: "faxes.create",
         item_stream: None,
     },
     OperationInfo {
@@ -5081,6 +5564,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Programmable Fax Commands",
         module: "programmable_fax_commands",
         rust_method: "view_fax",
+        call_path: "faxes.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -5091,6 +5575,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Programmable Fax Commands",
         module: "programmable_fax_commands",
         rust_method: "delete_fax",
+        call_path: "faxes.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -5101,6 +5586,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Programmable Fax Commands",
         module: "programmable_fax_commands",
         rust_method: "cancel_fax",
+        call_path: "faxes.actions.cancel",
         item_stream: None,
     },
     OperationInfo {
@@ -5111,6 +5597,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Programmable Fax Commands",
         module: "programmable_fax_commands",
         rust_method: "refresh_fax",
+        call_path: "faxes.actions.refresh",
         item_stream: None,
     },
     OperationInfo {
@@ -5121,8 +5608,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "FQDN Connections",
         module: "fqdn_connections",
         rust_method: "list_fqdn_connections",
+        call_path: "fqdn_connections.list",
         item_stream: Some(ItemStream {
-            method: "list_fqdn_connections_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -5134,6 +5622,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "FQDN Connections",
         module: "fqdn_connections",
         rust_method: "create_fqdn_connection",
+        call_path: "fqdn_connections.create",
         item_stream: None,
     },
     OperationInfo {
@@ -5144,6 +5633,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "FQDN Connections",
         module: "fqdn_connections",
         rust_method: "retrieve_fqdn_connection",
+        call_path: "fqdn_connections.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -5154,6 +5644,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "FQDN Connections",
         module: "fqdn_connections",
         rust_method: "delete_fqdn_connection",
+        call_path: "fqdn_connections.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -5164,6 +5655,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "FQDN Connections",
         module: "fqdn_connections",
         rust_method: "update_fqdn_connection",
+        call_path: "fqdn_connections.update",
         item_stream: None,
     },
     OperationInfo {
@@ -5174,8 +5666,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "FQDNs",
         module: "fqdns",
         rust_method: "list_fqdns",
+        call_path: "fqdns.list",
         item_stream: Some(ItemStream {
-            method: "list_fqdns_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -5187,6 +5680,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "FQDNs",
         module: "fqdns",
         rust_method: "create_fqdn",
+        call_path: "fqdns.create",
         item_stream: None,
     },
     OperationInfo {
@@ -5197,6 +5691,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "FQDNs",
         module: "fqdns",
         rust_method: "retrieve_fqdn",
+        call_path: "fqdns.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -5207,6 +5702,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "FQDNs",
         module: "fqdns",
         rust_method: "delete_fqdn",
+        call_path: "fqdns.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -5217,6 +5713,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "FQDNs",
         module: "fqdns",
         rust_method: "update_fqdn",
+        call_path: "fqdns.update",
         item_stream: None,
     },
     OperationInfo {
@@ -5227,6 +5724,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Global IPs",
         module: "global_ips",
         rust_method: "list_global_ip_allowed_ports",
+        call_path: "global_ip_allowed_ports.list",
         item_stream: None,
     },
     OperationInfo {
@@ -5237,6 +5735,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Global IPs",
         module: "global_ips",
         rust_method: "get_global_ip_assignment_health",
+        call_path: "global_ip_assignment_health.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -5247,8 +5746,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Global IPs",
         module: "global_ips",
         rust_method: "list_global_ip_assignments",
+        call_path: "global_ip_assignments.list",
         item_stream: Some(ItemStream {
-            method: "list_global_ip_assignments_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -5260,6 +5760,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Global IPs",
         module: "global_ips",
         rust_method: "create_global_ip_assignment",
+        call_path: "global_ip_assignments.create",
         item_stream: None,
     },
     OperationInfo {
@@ -5270,6 +5771,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Global IPs",
         module: "global_ips",
         rust_method: "get_global_ip_assignment",
+        call_path: "global_ip_assignments.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -5280,6 +5782,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Global IPs",
         module: "global_ips",
         rust_method: "delete_global_ip_assignment",
+        call_path: "global_ip_assignments.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -5290,6 +5793,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Global IPs",
         module: "global_ips",
         rust_method: "update_global_ip_assignment",
+        call_path: "global_ip_assignments.update",
         item_stream: None,
     },
     OperationInfo {
@@ -5300,6 +5804,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Global IPs",
         module: "global_ips",
         rust_method: "get_global_ip_assignment_usage",
+        call_path: "global_ip_assignments_usage.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -5310,6 +5815,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Global IPs",
         module: "global_ips",
         rust_method: "list_global_ip_health_check_types",
+        call_path: "global_ip_health_check_types.list",
         item_stream: None,
     },
     OperationInfo {
@@ -5320,8 +5826,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Global IPs",
         module: "global_ips",
         rust_method: "list_global_ip_health_checks",
+        call_path: "global_ip_health_checks.list",
         item_stream: Some(ItemStream {
-            method: "list_global_ip_health_checks_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -5333,6 +5840,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Global IPs",
         module: "global_ips",
         rust_method: "create_global_ip_health_check",
+        call_path: "global_ip_health_checks.create",
         item_stream: None,
     },
     OperationInfo {
@@ -5343,6 +5851,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Global IPs",
         module: "global_ips",
         rust_method: "get_global_ip_health_check",
+        call_path: "global_ip_health_checks.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -5353,6 +5862,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Global IPs",
         module: "global_ips",
         rust_method: "delete_global_ip_health_check",
+        call_path: "global_ip_health_checks.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -5363,6 +5873,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Global IPs",
         module: "global_ips",
         rust_method: "get_global_ip_latency",
+        call_path: "global_ip_latency.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -5373,6 +5884,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Global IPs",
         module: "global_ips",
         rust_method: "list_global_ip_protocols",
+        call_path: "global_ip_protocols.list",
         item_stream: None,
     },
     OperationInfo {
@@ -5383,6 +5895,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Global IPs",
         module: "global_ips",
         rust_method: "get_global_ip_usage",
+        call_path: "global_ip_usage.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -5393,8 +5906,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Global IPs",
         module: "global_ips",
         rust_method: "list_global_ips",
+        call_path: "global_ips.list",
         item_stream: Some(ItemStream {
-            method: "list_global_ips_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -5406,6 +5920,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Global IPs",
         module: "global_ips",
         rust_method: "create_global_ip",
+        call_path: "global_ips.create",
         item_stream: None,
     },
     OperationInfo {
@@ -5416,6 +5931,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Global IPs",
         module: "global_ips",
         rust_method: "get_global_ip",
+        call_path: "global_ips.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -5426,6 +5942,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Global IPs",
         module: "global_ips",
         rust_method: "delete_global_ip",
+        call_path: "global_ips.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -5436,6 +5953,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Voice Channels",
         module: "voice_channels",
         rust_method: "list_inbound_channels",
+        call_path: "inbound_channels.list",
         item_stream: None,
     },
     OperationInfo {
@@ -5446,6 +5964,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Voice Channels",
         module: "voice_channels",
         rust_method: "update_outbound_channels",
+        call_path: "inbound_channels.update",
         item_stream: None,
     },
     OperationInfo {
@@ -5456,8 +5975,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Inexplicit Number Orders",
         module: "inexplicit_number_orders",
         rust_method: "list_inexplicit_number_orders",
+        call_path: "inexplicit_number_orders.list",
         item_stream: Some(ItemStream {
-            method: "list_inexplicit_number_orders_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -5469,6 +5989,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Inexplicit Number Orders",
         module: "inexplicit_number_orders",
         rust_method: "create_inexplicit_number_order",
+        call_path: "inexplicit_number_orders.create",
         item_stream: None,
     },
     OperationInfo {
@@ -5479,6 +6000,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Inexplicit Number Orders",
         module: "inexplicit_number_orders",
         rust_method: "retrieve_inexplicit_number_order",
+        call_path: "inexplicit_number_orders.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -5489,6 +6011,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Infringement Claims",
         module: "infringement_claims",
         rust_method: "get_infringement_claim",
+        call_path: "infringement_claims.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -5499,6 +6022,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Infringement Claims",
         module: "infringement_claims",
         rust_method: "contest_infringement_claim",
+        call_path: "infringement_claims.contest",
         item_stream: None,
     },
     OperationInfo {
@@ -5509,8 +6033,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Integration Secrets",
         module: "integration_secrets",
         rust_method: "list_integration_secrets",
+        call_path: "integration_secrets.list",
         item_stream: Some(ItemStream {
-            method: "list_integration_secrets_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -5522,6 +6047,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Integration Secrets",
         module: "integration_secrets",
         rust_method: "create_integration_secret",
+        call_path: "integration_secrets.create",
         item_stream: None,
     },
     OperationInfo {
@@ -5532,6 +6058,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Integration Secrets",
         module: "integration_secrets",
         rust_method: "delete_integration_secret",
+        call_path: "integration_secrets.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -5542,6 +6069,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Inventory Level",
         module: "inventory_level",
         rust_method: "create_inventory_coverage",
+        call_path: "inventory_coverage.list",
         item_stream: None,
     },
     OperationInfo {
@@ -5552,8 +6080,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Other",
         module: "invoices",
         rust_method: "list_invoices",
+        call_path: "invoices.list",
         item_stream: Some(ItemStream {
-            method: "list_invoices_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -5565,6 +6094,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Other",
         module: "invoices",
         rust_method: "get_invoice_by_id",
+        call_path: "invoices.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -5575,8 +6105,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "IP Connections",
         module: "ip_connections",
         rust_method: "list_ip_connections",
+        call_path: "ip_connections.list",
         item_stream: Some(ItemStream {
-            method: "list_ip_connections_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -5588,6 +6119,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "IP Connections",
         module: "ip_connections",
         rust_method: "create_ip_connection",
+        call_path: "ip_connections.create",
         item_stream: None,
     },
     OperationInfo {
@@ -5598,6 +6130,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "IP Connections",
         module: "ip_connections",
         rust_method: "retrieve_ip_connection",
+        call_path: "ip_connections.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -5608,6 +6141,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "IP Connections",
         module: "ip_connections",
         rust_method: "delete_ip_connection",
+        call_path: "ip_connections.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -5618,6 +6152,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "IP Connections",
         module: "ip_connections",
         rust_method: "update_ip_connection",
+        call_path: "ip_connections.update",
         item_stream: None,
     },
     OperationInfo {
@@ -5628,8 +6163,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "IPs",
         module: "ips",
         rust_method: "list_ips",
+        call_path: "ips.list",
         item_stream: Some(ItemStream {
-            method: "list_ips_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -5641,6 +6177,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "IPs",
         module: "ips",
         rust_method: "create_ip",
+        call_path: "ips.create",
         item_stream: None,
     },
     OperationInfo {
@@ -5651,6 +6188,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "IPs",
         module: "ips",
         rust_method: "retrieve_ip",
+        call_path: "ips.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -5661,6 +6199,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "IPs",
         module: "ips",
         rust_method: "delete_ip",
+        call_path: "ips.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -5671,6 +6210,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "IPs",
         module: "ips",
         rust_method: "update_ip",
+        call_path: "ips.update",
         item_stream: None,
     },
     OperationInfo {
@@ -5681,6 +6221,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Reports",
         module: "reports",
         rust_method: "create_billing_group_report",
+        call_path: "ledger_billing_group_reports.create",
         item_stream: None,
     },
     OperationInfo {
@@ -5691,6 +6232,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Reports",
         module: "reports",
         rust_method: "get_billing_group_report",
+        call_path: "ledger_billing_group_reports.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -5701,6 +6243,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "MDR Detailed Reports",
         module: "mdr_detailed_reports",
         rust_method: "get_mdr_requests",
+        call_path: "legacy.reporting.batch_detail_records.messaging.list",
         item_stream: None,
     },
     OperationInfo {
@@ -5711,6 +6254,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "MDR Detailed Reports",
         module: "mdr_detailed_reports",
         rust_method: "submit_mdr_request",
+        call_path: "legacy.reporting.batch_detail_records.messaging.create",
         item_stream: None,
     },
     OperationInfo {
@@ -5721,6 +6265,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "MDR Detailed Reports",
         module: "mdr_detailed_reports",
         rust_method: "get_mdr_request",
+        call_path: "legacy.reporting.batch_detail_records.messaging.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -5731,6 +6276,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "MDR Detailed Reports",
         module: "mdr_detailed_reports",
         rust_method: "delete_mdr_request",
+        call_path: "legacy.reporting.batch_detail_records.messaging.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -5741,6 +6287,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Speech to Text Batch Reports",
         module: "speech_to_text_batch_reports",
         rust_method: "get_stt_requests",
+        call_path: "legacy.reporting.batch_detail_records.speech_to_text.list",
         item_stream: None,
     },
     OperationInfo {
@@ -5751,6 +6298,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Speech to Text Batch Reports",
         module: "speech_to_text_batch_reports",
         rust_method: "submit_stt_request",
+        call_path: "legacy.reporting.batch_detail_records.speech_to_text.create",
         item_stream: None,
     },
     OperationInfo {
@@ -5761,6 +6309,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Speech to Text Batch Reports",
         module: "speech_to_text_batch_reports",
         rust_method: "get_stt_request",
+        call_path: "legacy.reporting.batch_detail_records.speech_to_text.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -5771,6 +6320,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Speech to Text Batch Reports",
         module: "speech_to_text_batch_reports",
         rust_method: "delete_stt_request",
+        call_path: "legacy.reporting.batch_detail_records.speech_to_text.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -5781,6 +6331,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "CDR Reports",
         module: "cdr_reports",
         rust_method: "get_cdr_requests",
+        call_path: "legacy.reporting.batch_detail_records.voice.list",
         item_stream: None,
     },
     OperationInfo {
@@ -5791,6 +6342,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "CDR Reports",
         module: "cdr_reports",
         rust_method: "submit_cdr_request",
+        call_path: "legacy.reporting.batch_detail_records.voice.create",
         item_stream: None,
     },
     OperationInfo {
@@ -5801,6 +6353,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "CDR Reports",
         module: "cdr_reports",
         rust_method: "get_cdrs_available_fields",
+        call_path: "legacy.reporting.batch_detail_records.voice.retrieve_fields",
         item_stream: None,
     },
     OperationInfo {
@@ -5811,6 +6364,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "CDR Reports",
         module: "cdr_reports",
         rust_method: "get_cdr_request",
+        call_path: "legacy.reporting.batch_detail_records.voice.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -5821,6 +6375,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "CDR Reports",
         module: "cdr_reports",
         rust_method: "delete_cdr_request",
+        call_path: "legacy.reporting.batch_detail_records.voice.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -5831,8 +6386,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "MDR Usage Reports",
         module: "mdr_usage_reports",
         rust_method: "list_legacy_mdr_usage_reports",
+        call_path: "legacy.reporting.usage_reports.messaging.list",
         item_stream: Some(ItemStream {
-            method: "list_legacy_mdr_usage_reports_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -5844,6 +6400,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "MDR Usage Reports",
         module: "mdr_usage_reports",
         rust_method: "submit_mdr_usage_report",
+        call_path: "legacy.reporting.usage_reports.messaging.create",
         item_stream: None,
     },
     OperationInfo {
@@ -5854,6 +6411,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "MDR Usage Reports",
         module: "mdr_usage_reports",
         rust_method: "get_mdr_usage_report",
+        call_path: "legacy.reporting.usage_reports.messaging.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -5864,6 +6422,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "MDR Usage Reports",
         module: "mdr_usage_reports",
         rust_method: "delete_mdr_usage_report",
+        call_path: "legacy.reporting.usage_reports.messaging.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -5874,6 +6433,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Telco Data Usage Reports",
         module: "telco_data_usage_reports",
         rust_method: "get_telco_data_usage_reports",
+        call_path: "legacy.reporting.usage_reports.number_lookup.list",
         item_stream: None,
     },
     OperationInfo {
@@ -5884,6 +6444,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Telco Data Usage Reports",
         module: "telco_data_usage_reports",
         rust_method: "submit_telco_data_usage_report",
+        call_path: "legacy.reporting.usage_reports.number_lookup.create",
         item_stream: None,
     },
     OperationInfo {
@@ -5894,6 +6455,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Telco Data Usage Reports",
         module: "telco_data_usage_reports",
         rust_method: "get_telco_data_usage_report",
+        call_path: "legacy.reporting.usage_reports.number_lookup.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -5904,6 +6466,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Telco Data Usage Reports",
         module: "telco_data_usage_reports",
         rust_method: "delete_telco_data_usage_report",
+        call_path: "legacy.reporting.usage_reports.number_lookup.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -5914,6 +6477,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Speech to text Usage Reports",
         module: "speech_to_text_usage_reports",
         rust_method: "get_stt_usage_report_sync",
+        call_path: "legacy.reporting.usage_reports.retrieve_speech_to_text",
         item_stream: None,
     },
     OperationInfo {
@@ -5924,8 +6488,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "CDR Usage Reports",
         module: "cdr_usage_reports",
         rust_method: "get_cdr_usage_reports",
+        call_path: "legacy.reporting.usage_reports.voice.list",
         item_stream: Some(ItemStream {
-            method: "get_cdr_usage_reports_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -5937,6 +6502,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "CDR Usage Reports",
         module: "cdr_usage_reports",
         rust_method: "submit_cdr_usage_report",
+        call_path: "legacy.reporting.usage_reports.voice.create",
         item_stream: None,
     },
     OperationInfo {
@@ -5947,6 +6513,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "CDR Usage Reports",
         module: "cdr_usage_reports",
         rust_method: "get_cdr_usage_report",
+        call_path: "legacy.reporting.usage_reports.voice.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -5957,6 +6524,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "CDR Usage Reports",
         module: "cdr_usage_reports",
         rust_method: "delete_cdr_usage_report",
+        call_path: "legacy.reporting.usage_reports.voice.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -5967,6 +6535,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Voice Channels",
         module: "voice_channels",
         rust_method: "get_all_numbers_channel_zones",
+        call_path: "list.retrieve_all",
         item_stream: None,
     },
     OperationInfo {
@@ -5977,6 +6546,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Voice Channels",
         module: "voice_channels",
         rust_method: "get_numbers_channel_zones",
+        call_path: "list.retrieve_by_zone",
         item_stream: None,
     },
     OperationInfo {
@@ -5987,8 +6557,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Managed Accounts",
         module: "managed_accounts",
         rust_method: "list_managed_accounts",
+        call_path: "managed_accounts.list",
         item_stream: Some(ItemStream {
-            method: "list_managed_accounts_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -6000,6 +6571,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Managed Accounts",
         module: "managed_accounts",
         rust_method: "create_managed_account",
+        call_path: "managed_accounts.create",
         item_stream: None,
     },
     OperationInfo {
@@ -6010,6 +6582,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Managed Accounts",
         module: "managed_accounts",
         rust_method: "list_allocatable_global_outbound_channels",
+        call_path: "managed_accounts.get_allocatable_global_outbound_channels",
         item_stream: None,
     },
     OperationInfo {
@@ -6020,6 +6593,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Managed Accounts",
         module: "managed_accounts",
         rust_method: "retrieve_managed_account",
+        call_path: "managed_accounts.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -6030,6 +6604,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Managed Accounts",
         module: "managed_accounts",
         rust_method: "update_managed_account",
+        call_path: "managed_accounts.update",
         item_stream: None,
     },
     OperationInfo {
@@ -6040,6 +6615,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Managed Accounts",
         module: "managed_accounts",
         rust_method: "disable_managed_account",
+        call_path: "managed_accounts.actions.disable",
         item_stream: None,
     },
     OperationInfo {
@@ -6050,6 +6626,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Managed Accounts",
         module: "managed_accounts",
         rust_method: "enable_managed_account",
+        call_path: "managed_accounts.actions.enable",
         item_stream: None,
     },
     OperationInfo {
@@ -6060,6 +6637,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Managed Accounts",
         module: "managed_accounts",
         rust_method: "update_managed_account_global_channel_limit",
+        call_path: "managed_accounts.update_global_channel_limit",
         item_stream: None,
     },
     OperationInfo {
@@ -6070,6 +6648,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Media Storage API",
         module: "media_storage_api",
         rust_method: "list_media_storage",
+        call_path: "media.list",
         item_stream: None,
     },
     OperationInfo {
@@ -6080,6 +6659,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Media Storage API",
         module: "media_storage_api",
         rust_method: "create_media_storage",
+        call_path: "media.upload",
         item_stream: None,
     },
     OperationInfo {
@@ -6090,6 +6670,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Media Storage API",
         module: "media_storage_api",
         rust_method: "get_media_storage",
+        call_path: "media.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -6100,6 +6681,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Media Storage API",
         module: "media_storage_api",
         rust_method: "update_media_storage",
+        call_path: "media.update",
         item_stream: None,
     },
     OperationInfo {
@@ -6110,6 +6692,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Media Storage API",
         module: "media_storage_api",
         rust_method: "delete_media_storage",
+        call_path: "media.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -6120,6 +6703,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Media Storage API",
         module: "media_storage_api",
         rust_method: "download_media",
+        call_path: "media.download",
         item_stream: None,
     },
     OperationInfo {
@@ -6130,6 +6714,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messages",
         module: "messages",
         rust_method: "send_message",
+        call_path: "messages.send",
         item_stream: None,
     },
     OperationInfo {
@@ -6140,6 +6725,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messages",
         module: "messages",
         rust_method: "send_alphanumeric_sender_id_message",
+        call_path: "messages.send_with_alphanumeric_sender",
         item_stream: None,
     },
     OperationInfo {
@@ -6150,6 +6736,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messages",
         module: "messages",
         rust_method: "get_group_mms_messages",
+        call_path: "messages.retrieve_group_messages",
         item_stream: None,
     },
     OperationInfo {
@@ -6160,6 +6747,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messages",
         module: "messages",
         rust_method: "create_group_mms_message",
+        call_path: "messages.send_group_mms",
         item_stream: None,
     },
     OperationInfo {
@@ -6170,6 +6758,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messages",
         module: "messages",
         rust_method: "create_long_code_message",
+        call_path: "messages.send_long_code",
         item_stream: None,
     },
     OperationInfo {
@@ -6180,6 +6769,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messages",
         module: "messages",
         rust_method: "create_number_pool_message",
+        call_path: "messages.send_number_pool",
         item_stream: None,
     },
     OperationInfo {
@@ -6190,6 +6780,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "RCS",
         module: "rcs",
         rust_method: "send_rcs_message",
+        call_path: "messages.rcs.send",
         item_stream: None,
     },
     OperationInfo {
@@ -6200,6 +6791,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "RCS",
         module: "rcs",
         rust_method: "generate_rcs_deeplink",
+        call_path: "messages.rcs.generate_deeplink",
         item_stream: None,
     },
     OperationInfo {
@@ -6210,6 +6802,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messages",
         module: "messages",
         rust_method: "schedule_message",
+        call_path: "messages.schedule",
         item_stream: None,
     },
     OperationInfo {
@@ -6220,6 +6813,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messages",
         module: "messages",
         rust_method: "create_short_code_message",
+        call_path: "messages.send_short_code",
         item_stream: None,
     },
     OperationInfo {
@@ -6230,6 +6824,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Whatsapp messaging",
         module: "whatsapp_messaging",
         rust_method: "send_whatsapp_message",
+        call_path: "messages.whatsapp",
         item_stream: None,
     },
     OperationInfo {
@@ -6240,6 +6835,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messages",
         module: "messages",
         rust_method: "get_message",
+        call_path: "messages.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -6250,6 +6846,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messages",
         module: "messages",
         rust_method: "cancel_message",
+        call_path: "messages.cancel_scheduled",
         item_stream: None,
     },
     OperationInfo {
@@ -6260,8 +6857,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "RCS",
         module: "rcs",
         rust_method: "list_rcs_agents",
+        call_path: "messaging.rcs.agents.list",
         item_stream: Some(ItemStream {
-            method: "list_rcs_agents_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -6273,6 +6871,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "RCS",
         module: "rcs",
         rust_method: "get_rcs_agent_by_id",
+        call_path: "messaging.rcs.agents.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -6283,6 +6882,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "RCS",
         module: "rcs",
         rust_method: "update_rcs_agent_by_id",
+        call_path: "messaging.rcs.agents.update",
         item_stream: None,
     },
     OperationInfo {
@@ -6293,6 +6893,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "RCS",
         module: "rcs",
         rust_method: "list_rcs_capabilities_of_a_phone_numbers_batch",
+        call_path: "messaging.rcs.list_bulk_capabilities",
         item_stream: None,
     },
     OperationInfo {
@@ -6303,6 +6904,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "RCS",
         module: "rcs",
         rust_method: "list_rcs_capabilities_of_a_phone_number",
+        call_path: "messaging.rcs.retrieve_capabilities",
         item_stream: None,
     },
     OperationInfo {
@@ -6313,6 +6915,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "RCS",
         module: "rcs",
         rust_method: "invite_a_test_number_to_rcs",
+        call_path: "messaging.rcs.invite_test_number",
         item_stream: None,
     },
     OperationInfo {
@@ -6323,8 +6926,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Hosted Numbers",
         module: "hosted_numbers",
         rust_method: "list_messaging_hosted_number_orders",
+        call_path: "messaging_hosted_number_orders.list",
         item_stream: Some(ItemStream {
-            method: "list_messaging_hosted_number_orders_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -6336,6 +6940,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Hosted Numbers",
         module: "hosted_numbers",
         rust_method: "create_messaging_hosted_number_order",
+        call_path: "messaging_hosted_number_orders.create",
         item_stream: None,
     },
     OperationInfo {
@@ -6346,6 +6951,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Hosted Numbers",
         module: "hosted_numbers",
         rust_method: "check_eligibility_numbers",
+        call_path: "messaging_hosted_number_orders.check_eligibility",
         item_stream: None,
     },
     OperationInfo {
@@ -6356,6 +6962,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Hosted Numbers",
         module: "hosted_numbers",
         rust_method: "get_messaging_hosted_number_order",
+        call_path: "messaging_hosted_number_orders.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -6366,6 +6973,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Hosted Numbers",
         module: "hosted_numbers",
         rust_method: "delete_messaging_hosted_number_order",
+        call_path: "messaging_hosted_number_orders.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -6376,6 +6984,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Hosted Numbers",
         module: "hosted_numbers",
         rust_method: "upload_messaging_hosted_number_order_file",
+        call_path: "messaging_hosted_number_orders.actions.upload_file",
         item_stream: None,
     },
     OperationInfo {
@@ -6386,6 +6995,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Hosted Numbers",
         module: "hosted_numbers",
         rust_method: "validate_verification_codes_for_messaging_hosted_number_order",
+        call_path: "messaging_hosted_number_orders.validate_codes",
         item_stream: None,
     },
     OperationInfo {
@@ -6396,6 +7006,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Hosted Numbers",
         module: "hosted_numbers",
         rust_method: "create_verification_codes_for_messaging_hosted_number_order",
+        call_path: "messaging_hosted_number_orders.create_verification_codes",
         item_stream: None,
     },
     OperationInfo {
@@ -6406,8 +7017,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messaging",
         module: "messaging",
         rust_method: "list_messaging_hosted_numbers",
+        call_path: "messaging_hosted_numbers.list",
         item_stream: Some(ItemStream {
-            method: "list_messaging_hosted_numbers_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -6419,6 +7031,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messaging",
         module: "messaging",
         rust_method: "get_messaging_hosted_number",
+        call_path: "messaging_hosted_numbers.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -6429,6 +7042,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Hosted Numbers",
         module: "hosted_numbers",
         rust_method: "delete_messaging_hosted_number",
+        call_path: "messaging_hosted_numbers.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -6439,6 +7053,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messaging",
         module: "messaging",
         rust_method: "update_messaging_hosted_number",
+        call_path: "messaging_hosted_numbers.update",
         item_stream: None,
     },
     OperationInfo {
@@ -6449,6 +7064,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Number Settings",
         module: "number_settings",
         rust_method: "bulk_update_messaging_settings_on_phone_numbers",
+        call_path: "messaging_numbers_bulk_updates.create",
         item_stream: None,
     },
     OperationInfo {
@@ -6459,6 +7075,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Number Settings",
         module: "number_settings",
         rust_method: "get_bulk_update_messaging_settings_on_phone_numbers_status",
+        call_path: "messaging_numbers_bulk_updates.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -6469,8 +7086,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Opt-Out Management",
         module: "opt_out_management",
         rust_method: "list_opt_outs",
+        call_path: "messaging_optouts.list",
         item_stream: Some(ItemStream {
-            method: "list_opt_outs_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -6482,6 +7100,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messaging",
         module: "messaging",
         rust_method: "get_profile_metrics",
+        call_path: "messaging_profile_metrics.list",
         item_stream: None,
     },
     OperationInfo {
@@ -6492,8 +7111,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Profiles",
         module: "profiles",
         rust_method: "list_messaging_profiles",
+        call_path: "messaging_profiles.list",
         item_stream: Some(ItemStream {
-            method: "list_messaging_profiles_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -6505,6 +7125,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Profiles",
         module: "profiles",
         rust_method: "create_messaging_profile",
+        call_path: "messaging_profiles.create",
         item_stream: None,
     },
     OperationInfo {
@@ -6515,6 +7136,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Profiles",
         module: "profiles",
         rust_method: "retrieve_messaging_profile",
+        call_path: "messaging_profiles.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -6525,6 +7147,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Profiles",
         module: "profiles",
         rust_method: "delete_messaging_profile",
+        call_path: "messaging_profiles.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -6535,6 +7158,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Profiles",
         module: "profiles",
         rust_method: "update_messaging_profile",
+        call_path: "messaging_profiles.update",
         item_stream: None,
     },
     OperationInfo {
@@ -6545,6 +7169,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messaging",
         module: "messaging",
         rust_method: "regenerate_messaging_profile_secret",
+        call_path: "messaging_profiles.actions.regenerate_secret",
         item_stream: None,
     },
     OperationInfo {
@@ -6555,8 +7180,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messaging",
         module: "messaging",
         rust_method: "list_profile_alphanumeric_sender_ids",
+        call_path: "messaging_profiles.list_alphanumeric_sender_ids",
         item_stream: Some(ItemStream {
-            method: "list_profile_alphanumeric_sender_ids_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -6568,6 +7194,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messaging",
         module: "messaging",
         rust_method: "get_detailed_profile_metrics",
+        call_path: "messaging_profiles.retrieve_metrics",
         item_stream: None,
     },
     OperationInfo {
@@ -6578,8 +7205,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Profiles",
         module: "profiles",
         rust_method: "list_profile_phone_numbers",
+        call_path: "messaging_profiles.list_phone_numbers",
         item_stream: Some(ItemStream {
-            method: "list_profile_phone_numbers_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -6591,8 +7219,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Profiles",
         module: "profiles",
         rust_method: "list_profile_short_codes",
+        call_path: "messaging_profiles.list_short_codes",
         item_stream: Some(ItemStream {
-            method: "list_profile_short_codes_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -6604,6 +7233,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Opt-Out Management",
         module: "opt_out_management",
         rust_method: "get_autoresp_configs",
+        call_path: "messaging_profiles.autoresp_configs.list",
         item_stream: None,
     },
     OperationInfo {
@@ -6614,6 +7244,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Opt-Out Management",
         module: "opt_out_management",
         rust_method: "create_autoresp_config",
+        call_path: "messaging_profiles.autoresp_configs.create",
         item_stream: None,
     },
     OperationInfo {
@@ -6624,6 +7255,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Opt-Out Management",
         module: "opt_out_management",
         rust_method: "get_autoresp_config",
+        call_path: "messaging_profiles.autoresp_configs.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -6634,6 +7266,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Opt-Out Management",
         module: "opt_out_management",
         rust_method: "update_auto_resp_config",
+        call_path: "messaging_profiles.autoresp_configs.update",
         item_stream: None,
     },
     OperationInfo {
@@ -6644,6 +7277,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Opt-Out Management",
         module: "opt_out_management",
         rust_method: "delete_autoresp_config",
+        call_path: "messaging_profiles.autoresp_configs.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -6654,8 +7288,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verification Requests",
         module: "verification_requests",
         rust_method: "list_verification_requests",
+        call_path: "messaging_tollfree.verification.requests.list",
         item_stream: Some(ItemStream {
-            method: "list_verification_requests_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -6667,6 +7302,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verification Requests",
         module: "verification_requests",
         rust_method: "submit_verification_request",
+        call_path: "messaging_tollfree.verification.requests.create",
         item_stream: None,
     },
     OperationInfo {
@@ -6677,6 +7313,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verification Requests",
         module: "verification_requests",
         rust_method: "get_verification_request",
+        call_path: "messaging_tollfree.verification.requests.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -6687,6 +7324,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verification Requests",
         module: "verification_requests",
         rust_method: "delete_verification_request",
+        call_path: "messaging_tollfree.verification.requests.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -6697,6 +7335,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verification Requests",
         module: "verification_requests",
         rust_method: "update_verification_request",
+        call_path: "messaging_tollfree.verification.requests.update",
         item_stream: None,
     },
     OperationInfo {
@@ -6707,8 +7346,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verification Requests",
         module: "verification_requests",
         rust_method: "get_verification_status_history",
+        call_path: "messaging_tollfree.verification.requests.retrieve_status_history",
         item_stream: Some(ItemStream {
-            method: "get_verification_status_history_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -6720,8 +7360,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Messaging URL Domains",
         module: "messaging_url_domains",
         rust_method: "list_messaging_url_domains",
+        call_path: "messaging_url_domains.list",
         item_stream: Some(ItemStream {
-            method: "list_messaging_url_domains_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -6733,8 +7374,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Mobile Network Operators",
         module: "mobile_network_operators",
         rust_method: "get_mobile_network_operators",
+        call_path: "mobile_network_operators.list",
         item_stream: Some(ItemStream {
-            method: "get_mobile_network_operators_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -6746,8 +7388,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Mobile Number Settings",
         module: "mobile_number_settings",
         rust_method: "list_mobile_phone_numbers_with_messaging_settings",
+        call_path: "mobile_phone_numbers.messaging.list",
         item_stream: Some(ItemStream {
-            method: "list_mobile_phone_numbers_with_messaging_settings_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -6759,6 +7402,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Mobile Number Settings",
         module: "mobile_number_settings",
         rust_method: "get_mobile_phone_number_messaging_settings",
+        call_path: "mobile_phone_numbers.messaging.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -6769,8 +7413,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Push Credentials",
         module: "push_credentials",
         rust_method: "list_push_credentials",
+        call_path: "mobile_push_credentials.list",
         item_stream: Some(ItemStream {
-            method: "list_push_credentials_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -6782,6 +7427,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Push Credentials",
         module: "push_credentials",
         rust_method: "create_push_credential",
+        call_path: "mobile_push_credentials.create",
         item_stream: None,
     },
     OperationInfo {
@@ -6792,6 +7438,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Push Credentials",
         module: "push_credentials",
         rust_method: "get_push_credential_by_id",
+        call_path: "mobile_push_credentials.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -6802,6 +7449,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Push Credentials",
         module: "push_credentials",
         rust_method: "delete_push_credential_by_id",
+        call_path: "mobile_push_credentials.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -6812,8 +7460,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Coverage",
         module: "coverage",
         rust_method: "list_network_coverage",
+        call_path: "network_coverage.list",
         item_stream: Some(ItemStream {
-            method: "list_network_coverage_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -6825,8 +7474,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Networks",
         module: "networks",
         rust_method: "list_networks",
+        call_path: "networks.list",
         item_stream: Some(ItemStream {
-            method: "list_networks_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -6838,6 +7488,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Networks",
         module: "networks",
         rust_method: "create_network",
+        call_path: "networks.create",
         item_stream: None,
     },
     OperationInfo {
@@ -6848,6 +7499,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Networks",
         module: "networks",
         rust_method: "get_network",
+        call_path: "networks.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -6858,6 +7510,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Networks",
         module: "networks",
         rust_method: "delete_network",
+        call_path: "networks.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -6868,6 +7521,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Networks",
         module: "networks",
         rust_method: "update_network",
+        call_path: "networks.update",
         item_stream: None,
     },
     OperationInfo {
@@ -6878,6 +7532,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Networks",
         module: "networks",
         rust_method: "get_default_gateway",
+        call_path: "networks.default_gateway.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -6888,6 +7543,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Networks",
         module: "networks",
         rust_method: "create_default_gateway",
+        call_path: "networks.default_gateway.create",
         item_stream: None,
     },
     OperationInfo {
@@ -6898,6 +7554,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Networks",
         module: "networks",
         rust_method: "delete_default_gateway",
+        call_path: "networks.default_gateway.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -6908,8 +7565,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Networks",
         module: "networks",
         rust_method: "list_network_interfaces",
+        call_path: "networks.list_interfaces",
         item_stream: Some(ItemStream {
-            method: "list_network_interfaces_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -6921,8 +7579,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Notifications",
         module: "notifications",
         rust_method: "list_notification_channels",
+        call_path: "notification_channels.list",
         item_stream: Some(ItemStream {
-            method: "list_notification_channels_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -6934,6 +7593,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Notifications",
         module: "notifications",
         rust_method: "create_notification_channels",
+        call_path: "notification_channels.create",
         item_stream: None,
     },
     OperationInfo {
@@ -6944,6 +7604,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Notifications",
         module: "notifications",
         rust_method: "get_notification_channel",
+        call_path: "notification_channels.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -6954,6 +7615,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Notifications",
         module: "notifications",
         rust_method: "delete_notification_channel",
+        call_path: "notification_channels.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -6964,6 +7626,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Notifications",
         module: "notifications",
         rust_method: "update_notification_channel",
+        call_path: "notification_channels.update",
         item_stream: None,
     },
     OperationInfo {
@@ -6974,8 +7637,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Notifications",
         module: "notifications",
         rust_method: "find_notifications_events_conditions",
+        call_path: "notification_event_conditions.list",
         item_stream: Some(ItemStream {
-            method: "find_notifications_events_conditions_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -6987,8 +7651,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Notifications",
         module: "notifications",
         rust_method: "find_notifications_events",
+        call_path: "notification_events.list",
         item_stream: Some(ItemStream {
-            method: "find_notifications_events_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -7000,8 +7665,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Notifications",
         module: "notifications",
         rust_method: "find_notifications_profiles",
+        call_path: "notification_profiles.list",
         item_stream: Some(ItemStream {
-            method: "find_notifications_profiles_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -7013,6 +7679,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Notifications",
         module: "notifications",
         rust_method: "create_notification_profile",
+        call_path: "notification_profiles.create",
         item_stream: None,
     },
     OperationInfo {
@@ -7023,6 +7690,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Notifications",
         module: "notifications",
         rust_method: "get_notification_profile",
+        call_path: "notification_profiles.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -7033,6 +7701,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Notifications",
         module: "notifications",
         rust_method: "delete_notification_profile",
+        call_path: "notification_profiles.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -7043,6 +7712,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Notifications",
         module: "notifications",
         rust_method: "update_notification_profile",
+        call_path: "notification_profiles.update",
         item_stream: None,
     },
     OperationInfo {
@@ -7053,8 +7723,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Notifications",
         module: "notifications",
         rust_method: "list_notification_settings",
+        call_path: "notification_settings.list",
         item_stream: Some(ItemStream {
-            method: "list_notification_settings_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -7066,6 +7737,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Notifications",
         module: "notifications",
         rust_method: "create_notification_setting",
+        call_path: "notification_settings.create",
         item_stream: None,
     },
     OperationInfo {
@@ -7076,6 +7748,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Notifications",
         module: "notifications",
         rust_method: "get_notification_setting",
+        call_path: "notification_settings.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -7086,6 +7759,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Notifications",
         module: "notifications",
         rust_method: "delete_notification_setting",
+        call_path: "notification_settings.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -7096,8 +7770,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Block Orders",
         module: "phone_number_block_orders",
         rust_method: "list_number_block_orders",
+        call_path: "number_block_orders.list",
         item_stream: Some(ItemStream {
-            method: "list_number_block_orders_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -7109,6 +7784,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Block Orders",
         module: "phone_number_block_orders",
         rust_method: "create_number_block_order",
+        call_path: "number_block_orders.create",
         item_stream: None,
     },
     OperationInfo {
@@ -7119,6 +7795,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Block Orders",
         module: "phone_number_block_orders",
         rust_method: "retrieve_number_block_order",
+        call_path: "number_block_orders.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -7129,6 +7806,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Number Lookup",
         module: "number_lookup",
         rust_method: "lookup_number",
+        call_path: "number_lookup.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -7139,6 +7817,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Orders",
         module: "phone_number_orders",
         rust_method: "retrieve_order_phone_numbers",
+        call_path: "number_order_phone_numbers.list",
         item_stream: None,
     },
     OperationInfo {
@@ -7149,6 +7828,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Requirement Groups",
         module: "requirement_groups",
         rust_method: "update_number_order_phone_number_requirement_group",
+        call_path: "number_order_phone_numbers.update_requirement_group",
         item_stream: None,
     },
     OperationInfo {
@@ -7159,6 +7839,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Orders",
         module: "phone_number_orders",
         rust_method: "get_number_order_phone_number",
+        call_path: "number_order_phone_numbers.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -7169,6 +7850,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Orders",
         module: "phone_number_orders",
         rust_method: "update_number_order_phone_number",
+        call_path: "number_order_phone_numbers.update_requirements",
         item_stream: None,
     },
     OperationInfo {
@@ -7179,8 +7861,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Orders",
         module: "phone_number_orders",
         rust_method: "list_number_orders",
+        call_path: "number_orders.list",
         item_stream: Some(ItemStream {
-            method: "list_number_orders_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -7192,6 +7875,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Orders",
         module: "phone_number_orders",
         rust_method: "create_number_order",
+        call_path: "number_orders.create",
         item_stream: None,
     },
     OperationInfo {
@@ -7202,6 +7886,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Orders",
         module: "phone_number_orders",
         rust_method: "retrieve_number_order",
+        call_path: "number_orders.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -7212,6 +7897,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Orders",
         module: "phone_number_orders",
         rust_method: "update_number_order",
+        call_path: "number_orders.update",
         item_stream: None,
     },
     OperationInfo {
@@ -7222,8 +7908,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Reservations",
         module: "phone_number_reservations",
         rust_method: "list_number_reservations",
+        call_path: "number_reservations.list",
         item_stream: Some(ItemStream {
-            method: "list_number_reservations_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -7235,6 +7922,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Reservations",
         module: "phone_number_reservations",
         rust_method: "create_number_reservation",
+        call_path: "number_reservations.create",
         item_stream: None,
     },
     OperationInfo {
@@ -7245,6 +7933,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Reservations",
         module: "phone_number_reservations",
         rust_method: "retrieve_number_reservation",
+        call_path: "number_reservations.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -7255,6 +7944,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Reservations",
         module: "phone_number_reservations",
         rust_method: "extend_number_reservation_expiry_time",
+        call_path: "number_reservations.actions.extend",
         item_stream: None,
     },
     OperationInfo {
@@ -7265,6 +7955,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "numbers features",
         module: "numbers_features",
         rust_method: "post_numbers_features",
+        call_path: "numbers_features.create",
         item_stream: None,
     },
     OperationInfo {
@@ -7275,6 +7966,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "OAuth Protocol",
         module: "oauth_protocol",
         rust_method: "authorize_o_auth",
+        call_path: "oauth.retrieve_authorize",
         item_stream: None,
     },
     OperationInfo {
@@ -7285,6 +7977,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "OAuth Protocol",
         module: "oauth_protocol",
         rust_method: "get_o_auth_consent_token",
+        call_path: "oauth.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -7295,6 +7988,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "OAuth Protocol",
         module: "oauth_protocol",
         rust_method: "create_o_auth_grant",
+        call_path: "oauth.grants",
         item_stream: None,
     },
     OperationInfo {
@@ -7305,6 +7999,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "OAuth Protocol",
         module: "oauth_protocol",
         rust_method: "introspect_o_auth_token",
+        call_path: "oauth.introspect",
         item_stream: None,
     },
     OperationInfo {
@@ -7315,6 +8010,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "OAuth Protocol",
         module: "oauth_protocol",
         rust_method: "get_o_auth_jwks",
+        call_path: "oauth.retrieve_jwks",
         item_stream: None,
     },
     OperationInfo {
@@ -7325,6 +8021,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "OAuth Protocol",
         module: "oauth_protocol",
         rust_method: "register_o_auth_client",
+        call_path: "oauth.register",
         item_stream: None,
     },
     OperationInfo {
@@ -7335,6 +8032,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "OAuth Protocol",
         module: "oauth_protocol",
         rust_method: "exchange_o_auth_token",
+        call_path: "oauth.token",
         item_stream: None,
     },
     OperationInfo {
@@ -7345,8 +8043,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "OAuth Clients",
         module: "oauth_clients",
         rust_method: "list_o_auth_clients",
+        call_path: "oauth_clients.list",
         item_stream: Some(ItemStream {
-            method: "list_o_auth_clients_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -7358,6 +8057,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "OAuth Clients",
         module: "oauth_clients",
         rust_method: "create_o_auth_client",
+        call_path: "oauth_clients.create",
         item_stream: None,
     },
     OperationInfo {
@@ -7368,6 +8068,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "OAuth Clients",
         module: "oauth_clients",
         rust_method: "get_o_auth_client",
+        call_path: "oauth_clients.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -7378,6 +8079,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "OAuth Clients",
         module: "oauth_clients",
         rust_method: "update_o_auth_client",
+        call_path: "oauth_clients.update",
         item_stream: None,
     },
     OperationInfo {
@@ -7388,6 +8090,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "OAuth Clients",
         module: "oauth_clients",
         rust_method: "delete_o_auth_client",
+        call_path: "oauth_clients.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -7398,8 +8101,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "OAuth Grants",
         module: "oauth_grants",
         rust_method: "list_o_auth_grants",
+        call_path: "oauth_grants.list",
         item_stream: Some(ItemStream {
-            method: "list_o_auth_grants_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -7411,6 +8115,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "OAuth Grants",
         module: "oauth_grants",
         rust_method: "get_o_auth_grant",
+        call_path: "oauth_grants.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -7421,6 +8126,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "OAuth Grants",
         module: "oauth_grants",
         rust_method: "revoke_o_auth_grant",
+        call_path: "oauth_grants.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -7431,6 +8137,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "External Connections",
         module: "external_connections",
         rust_method: "operator_connect_refresh",
+        call_path: "operator_connect.actions.refresh",
         item_stream: None,
     },
     OperationInfo {
@@ -7441,8 +8148,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Organization Users",
         module: "organization_users",
         rust_method: "list_organization_users",
+        call_path: "organizations.users.list",
         item_stream: Some(ItemStream {
-            method: "list_organization_users_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -7454,6 +8162,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Organization Users",
         module: "organization_users",
         rust_method: "get_organization_users_groups_report",
+        call_path: "organizations.users.get_groups_report",
         item_stream: None,
     },
     OperationInfo {
@@ -7464,6 +8173,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Organization Users",
         module: "organization_users",
         rust_method: "get_organization_user",
+        call_path: "organizations.users.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -7474,6 +8184,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Organization Users",
         module: "organization_users",
         rust_method: "delete_organization_user",
+        call_path: "organizations.users.actions.remove",
         item_stream: None,
     },
     OperationInfo {
@@ -7484,8 +8195,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "OTA updates",
         module: "ota_updates",
         rust_method: "list_ota_updates",
+        call_path: "ota_updates.list",
         item_stream: Some(ItemStream {
-            method: "list_ota_updates_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -7497,6 +8209,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "OTA updates",
         module: "ota_updates",
         rust_method: "get_ota_update",
+        call_path: "ota_updates.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -7507,8 +8220,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Outbound Voice Profiles",
         module: "outbound_voice_profiles",
         rust_method: "list_outbound_voice_profiles",
+        call_path: "outbound_voice_profiles.list",
         item_stream: Some(ItemStream {
-            method: "list_outbound_voice_profiles_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -7520,6 +8234,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Outbound Voice Profiles",
         module: "outbound_voice_profiles",
         rust_method: "create_voice_profile",
+        call_path: "outbound_voice_profiles.create",
         item_stream: None,
     },
     OperationInfo {
@@ -7530,6 +8245,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Outbound Voice Profiles",
         module: "outbound_voice_profiles",
         rust_method: "get_outbound_voice_profile",
+        call_path: "outbound_voice_profiles.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -7540,6 +8256,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Outbound Voice Profiles",
         module: "outbound_voice_profiles",
         rust_method: "delete_outbound_voice_profile",
+        call_path: "outbound_voice_profiles.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -7550,6 +8267,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Outbound Voice Profiles",
         module: "outbound_voice_profiles",
         rust_method: "update_outbound_voice_profile",
+        call_path: "outbound_voice_profiles.update",
         item_stream: None,
     },
     OperationInfo {
@@ -7560,6 +8278,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "AutoRechargePreferences",
         module: "auto_recharge_preferences",
         rust_method: "get_auto_recharge_prefs",
+        call_path: "payment.auto_recharge_prefs.list",
         item_stream: None,
     },
     OperationInfo {
@@ -7570,6 +8289,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "AutoRechargePreferences",
         module: "auto_recharge_preferences",
         rust_method: "update_auto_recharge_prefs",
+        call_path: "payment.auto_recharge_prefs.update",
         item_stream: None,
     },
     OperationInfo {
@@ -7580,8 +8300,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Blocks Background Jobs",
         module: "phone_number_blocks_background_jobs",
         rust_method: "list_phone_number_blocks_jobs",
+        call_path: "phone_number_blocks.jobs.list",
         item_stream: Some(ItemStream {
-            method: "list_phone_number_blocks_jobs_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -7593,6 +8314,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Blocks Background Jobs",
         module: "phone_number_blocks_background_jobs",
         rust_method: "create_phone_number_block_deletion_job",
+        call_path: "phone_number_blocks.jobs.delete_phone_number_block",
         item_stream: None,
     },
     OperationInfo {
@@ -7603,6 +8325,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Blocks Background Jobs",
         module: "phone_number_blocks_background_jobs",
         rust_method: "get_phone_number_blocks_job",
+        call_path: "phone_number_blocks.jobs.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -7613,8 +8336,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Configurations",
         module: "phone_number_configurations",
         rust_method: "list_phone_numbers",
+        call_path: "phone_numbers.list",
         item_stream: Some(ItemStream {
-            method: "list_phone_numbers_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -7626,6 +8350,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Configurations",
         module: "phone_number_configurations",
         rust_method: "verify_phone_number_ownership",
+        call_path: "phone_numbers.actions.verify_ownership",
         item_stream: None,
     },
     OperationInfo {
@@ -7636,8 +8361,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "CSV Downloads",
         module: "csv_downloads",
         rust_method: "list_csv_downloads",
+        call_path: "phone_numbers.csv_downloads.list",
         item_stream: Some(ItemStream {
-            method: "list_csv_downloads_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -7649,6 +8375,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "CSV Downloads",
         module: "csv_downloads",
         rust_method: "create_csv_download",
+        call_path: "phone_numbers.csv_downloads.create",
         item_stream: None,
     },
     OperationInfo {
@@ -7659,6 +8386,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "CSV Downloads",
         module: "csv_downloads",
         rust_method: "get_csv_download",
+        call_path: "phone_numbers.csv_downloads.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -7669,8 +8397,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Bulk Phone Number Operations",
         module: "bulk_phone_number_operations",
         rust_method: "list_phone_numbers_jobs",
+        call_path: "phone_numbers.jobs.list",
         item_stream: Some(ItemStream {
-            method: "list_phone_numbers_jobs_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -7682,6 +8411,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Bulk Phone Number Operations",
         module: "bulk_phone_number_operations",
         rust_method: "create_delete_phone_numbers_job",
+        call_path: "phone_numbers.jobs.delete_batch",
         item_stream: None,
     },
     OperationInfo {
@@ -7692,6 +8422,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Bulk Phone Number Operations",
         module: "bulk_phone_number_operations",
         rust_method: "create_phone_numbers_job_update_emergency_settings",
+        call_path: "phone_numbers.jobs.update_emergency_settings_batch",
         item_stream: None,
     },
     OperationInfo {
@@ -7702,6 +8433,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Bulk Phone Number Operations",
         module: "bulk_phone_number_operations",
         rust_method: "create_update_phone_numbers_job",
+        call_path: "phone_numbers.jobs.update_batch",
         item_stream: None,
     },
     OperationInfo {
@@ -7712,6 +8444,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Bulk Phone Number Operations",
         module: "bulk_phone_number_operations",
         rust_method: "retrieve_phone_numbers_job",
+        call_path: "phone_numbers.jobs.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -7722,8 +8455,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Number Settings",
         module: "number_settings",
         rust_method: "list_phone_numbers_with_messaging_settings",
+        call_path: "phone_numbers.messaging.list",
         item_stream: Some(ItemStream {
-            method: "list_phone_numbers_with_messaging_settings_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -7735,8 +8469,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Configurations",
         module: "phone_number_configurations",
         rust_method: "slim_list_phone_numbers",
+        call_path: "phone_numbers.slim_list",
         item_stream: Some(ItemStream {
-            method: "slim_list_phone_numbers_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -7748,8 +8483,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Configurations",
         module: "phone_number_configurations",
         rust_method: "list_phone_numbers_with_voice_settings",
+        call_path: "phone_numbers.voice.list",
         item_stream: Some(ItemStream {
-            method: "list_phone_numbers_with_voice_settings_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -7761,6 +8497,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Configurations",
         module: "phone_number_configurations",
         rust_method: "retrieve_phone_number",
+        call_path: "phone_numbers.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -7771,6 +8508,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Configurations",
         module: "phone_number_configurations",
         rust_method: "delete_phone_number",
+        call_path: "phone_numbers.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -7781,6 +8519,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Configurations",
         module: "phone_number_configurations",
         rust_method: "update_phone_number",
+        call_path: "phone_numbers.update",
         item_stream: None,
     },
     OperationInfo {
@@ -7791,6 +8530,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Configurations",
         module: "phone_number_configurations",
         rust_method: "phone_number_bundle_status_change",
+        call_path: "phone_numbers.actions.change_bundle_status",
         item_stream: None,
     },
     OperationInfo {
@@ -7801,6 +8541,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Configurations",
         module: "phone_number_configurations",
         rust_method: "enable_phone_number_emergency",
+        call_path: "phone_numbers.actions.enable_emergency",
         item_stream: None,
     },
     OperationInfo {
@@ -7811,6 +8552,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Number Settings",
         module: "number_settings",
         rust_method: "get_phone_number_messaging_settings",
+        call_path: "phone_numbers.messaging.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -7821,6 +8563,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Number Settings",
         module: "number_settings",
         rust_method: "update_phone_number_messaging_settings",
+        call_path: "phone_numbers.messaging.update",
         item_stream: None,
     },
     OperationInfo {
@@ -7831,6 +8574,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Configurations",
         module: "phone_number_configurations",
         rust_method: "get_phone_number_voice_settings",
+        call_path: "phone_numbers.voice.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -7841,6 +8585,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Configurations",
         module: "phone_number_configurations",
         rust_method: "update_phone_number_voice_settings",
+        call_path: "phone_numbers.voice.update",
         item_stream: None,
     },
     OperationInfo {
@@ -7851,6 +8596,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Voicemail",
         module: "voicemail",
         rust_method: "get_voicemail",
+        call_path: "phone_numbers.voicemail.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -7861,6 +8607,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Voicemail",
         module: "voicemail",
         rust_method: "create_voicemail",
+        call_path: "phone_numbers.voicemail.create",
         item_stream: None,
     },
     OperationInfo {
@@ -7871,6 +8618,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Voicemail",
         module: "voicemail",
         rust_method: "update_voicemail",
+        call_path: "phone_numbers.voicemail.update",
         item_stream: None,
     },
     OperationInfo {
@@ -7881,6 +8629,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Regulatory Requirements",
         module: "regulatory_requirements",
         rust_method: "list_regulatory_requirements_phone_numbers",
+        call_path: "phone_numbers_regulatory_requirements.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -7891,6 +8640,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Porting",
         module: "phone_number_porting",
         rust_method: "post_portability_check",
+        call_path: "portability_checks.run",
         item_stream: None,
     },
     OperationInfo {
@@ -7901,8 +8651,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "list_porting_events",
+        call_path: "porting.events.list",
         item_stream: Some(ItemStream {
-            method: "list_porting_events_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -7914,6 +8665,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "show_porting_event",
+        call_path: "porting.events.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -7924,6 +8676,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "republish_porting_event",
+        call_path: "porting.events.republish",
         item_stream: None,
     },
     OperationInfo {
@@ -7934,8 +8687,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "list_loa_configurations",
+        call_path: "porting.loa_configurations.list",
         item_stream: Some(ItemStream {
-            method: "list_loa_configurations_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -7947,6 +8701,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "create_loa_configuration",
+        call_path: "porting.loa_configurations.create",
         item_stream: None,
     },
     OperationInfo {
@@ -7957,6 +8712,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "preview_loa_configuration_params",
+        call_path: "porting.loa_configurations.preview",
         item_stream: None,
     },
     OperationInfo {
@@ -7967,6 +8723,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "get_loa_configuration",
+        call_path: "porting.loa_configurations.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -7977,6 +8734,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "delete_loa_configuration",
+        call_path: "porting.loa_configurations.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -7987,6 +8745,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "update_loa_configuration",
+        call_path: "porting.loa_configurations.update",
         item_stream: None,
     },
     OperationInfo {
@@ -7997,6 +8756,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "preview_loa_configuration",
+        call_path: "porting.loa_configurations.preview_1",
         item_stream: None,
     },
     OperationInfo {
@@ -8007,8 +8767,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "list_porting_reports",
+        call_path: "porting.reports.list",
         item_stream: Some(ItemStream {
-            method: "list_porting_reports_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -8020,6 +8781,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "create_porting_report",
+        call_path: "porting.reports.create",
         item_stream: None,
     },
     OperationInfo {
@@ -8030,6 +8792,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "get_porting_report",
+        call_path: "porting.reports.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -8040,6 +8803,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "list_porting_uk_carriers",
+        call_path: "porting.list_uk_carriers",
         item_stream: None,
     },
     OperationInfo {
@@ -8050,8 +8814,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "list_porting_orders",
+        call_path: "porting_orders.list",
         item_stream: Some(ItemStream {
-            method: "list_porting_orders_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -8063,6 +8828,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "create_porting_order",
+        call_path: "porting_orders.create",
         item_stream: None,
     },
     OperationInfo {
@@ -8073,6 +8839,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "list_exception_types",
+        call_path: "porting_orders.retrieve_exception_types",
         item_stream: None,
     },
     OperationInfo {
@@ -8083,8 +8850,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "list_phone_number_configurations",
+        call_path: "porting_orders.phone_number_configurations.list",
         item_stream: Some(ItemStream {
-            method: "list_phone_number_configurations_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -8096,6 +8864,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "create_phone_number_configurations",
+        call_path: "porting_orders.phone_number_configurations.create",
         item_stream: None,
     },
     OperationInfo {
@@ -8106,6 +8875,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "get_porting_order",
+        call_path: "porting_orders.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -8116,6 +8886,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "delete_porting_order",
+        call_path: "porting_orders.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -8126,6 +8897,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "update_porting_order",
+        call_path: "porting_orders.update",
         item_stream: None,
     },
     OperationInfo {
@@ -8136,6 +8908,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "activate_porting_order",
+        call_path: "porting_orders.actions.activate",
         item_stream: None,
     },
     OperationInfo {
@@ -8146,6 +8919,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "cancel_porting_order",
+        call_path: "porting_orders.actions.cancel",
         item_stream: None,
     },
     OperationInfo {
@@ -8156,6 +8930,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "confirm_porting_order",
+        call_path: "porting_orders.actions.confirm",
         item_stream: None,
     },
     OperationInfo {
@@ -8166,6 +8941,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "share_porting_order",
+        call_path: "porting_orders.actions.share",
         item_stream: None,
     },
     OperationInfo {
@@ -8176,8 +8952,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "list_porting_order_activation_jobs",
+        call_path: "porting_orders.activation_jobs.list",
         item_stream: Some(ItemStream {
-            method: "list_porting_order_activation_jobs_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -8189,6 +8966,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "get_porting_orders_activation_job",
+        call_path: "porting_orders.activation_jobs.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -8199,6 +8977,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "update_porting_orders_activation_job",
+        call_path: "porting_orders.activation_jobs.update",
         item_stream: None,
     },
     OperationInfo {
@@ -8209,8 +8988,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "list_additional_documents",
+        call_path: "porting_orders.additional_documents.list",
         item_stream: Some(ItemStream {
-            method: "list_additional_documents_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -8222,6 +9002,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "create_additional_documents",
+        call_path: "porting_orders.additional_documents.create",
         item_stream: None,
     },
     OperationInfo {
@@ -8232,6 +9013,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "delete_additional_document",
+        call_path: "porting_orders.additional_documents.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -8242,6 +9024,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "list_allowed_foc_windows",
+        call_path: "porting_orders.retrieve_allowed_foc_windows",
         item_stream: None,
     },
     OperationInfo {
@@ -8252,8 +9035,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "list_porting_order_comments",
+        call_path: "porting_orders.comments.list",
         item_stream: Some(ItemStream {
-            method: "list_porting_order_comments_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -8265,6 +9049,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "create_porting_order_comment",
+        call_path: "porting_orders.comments.create",
         item_stream: None,
     },
     OperationInfo {
@@ -8275,6 +9060,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "get_porting_order_loa_template",
+        call_path: "porting_orders.retrieve_loa_template",
         item_stream: None,
     },
     OperationInfo {
@@ -8285,8 +9071,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "list_porting_order_requirements",
+        call_path: "porting_orders.retrieve_requirements",
         item_stream: Some(ItemStream {
-            method: "list_porting_order_requirements_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -8298,6 +9085,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "get_porting_order_sub_request",
+        call_path: "porting_orders.retrieve_sub_request",
         item_stream: None,
     },
     OperationInfo {
@@ -8308,8 +9096,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "list_verification_codes",
+        call_path: "porting_orders.verification_codes.list",
         item_stream: Some(ItemStream {
-            method: "list_verification_codes_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -8321,6 +9110,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "send_porting_verification_codes",
+        call_path: "porting_orders.verification_codes.send",
         item_stream: None,
     },
     OperationInfo {
@@ -8331,6 +9121,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "verify_porting_verification_codes",
+        call_path: "porting_orders.verification_codes.verify",
         item_stream: None,
     },
     OperationInfo {
@@ -8341,8 +9132,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "list_porting_action_requirements",
+        call_path: "porting_orders.action_requirements.list",
         item_stream: Some(ItemStream {
-            method: "list_porting_action_requirements_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -8354,6 +9146,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "initiate_porting_action_requirement",
+        call_path: "porting_orders.action_requirements.initiate",
         item_stream: None,
     },
     OperationInfo {
@@ -8364,8 +9157,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "list_porting_associated_phone_numbers",
+        call_path: "porting_orders.associated_phone_numbers.list",
         item_stream: Some(ItemStream {
-            method: "list_porting_associated_phone_numbers_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -8377,6 +9171,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "create_porting_associated_phone_number",
+        call_path: "porting_orders.associated_phone_numbers.create",
         item_stream: None,
     },
     OperationInfo {
@@ -8387,6 +9182,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "delete_porting_associated_phone_number",
+        call_path: "porting_orders.associated_phone_numbers.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -8397,8 +9193,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "list_porting_phone_number_blocks",
+        call_path: "porting_orders.phone_number_blocks.list",
         item_stream: Some(ItemStream {
-            method: "list_porting_phone_number_blocks_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -8410,6 +9207,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "create_porting_phone_number_block",
+        call_path: "porting_orders.phone_number_blocks.create",
         item_stream: None,
     },
     OperationInfo {
@@ -8420,6 +9218,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "delete_porting_phone_number_block",
+        call_path: "porting_orders.phone_number_blocks.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -8430,8 +9229,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "list_porting_phone_number_extensions",
+        call_path: "porting_orders.phone_number_extensions.list",
         item_stream: Some(ItemStream {
-            method: "list_porting_phone_number_extensions_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -8443,6 +9243,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "create_porting_phone_number_extension",
+        call_path: "porting_orders.phone_number_extensions.create",
         item_stream: None,
     },
     OperationInfo {
@@ -8453,6 +9254,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "delete_porting_phone_number_extension",
+        call_path: "porting_orders.phone_number_extensions.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -8463,8 +9265,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Porting Orders",
         module: "porting_orders",
         rust_method: "list_porting_phone_numbers",
+        call_path: "porting_phone_numbers.list",
         item_stream: Some(ItemStream {
-            method: "list_porting_phone_numbers_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -8476,8 +9279,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Number Portout",
         module: "number_portout",
         rust_method: "list_portout_request",
+        call_path: "portouts.list",
         item_stream: Some(ItemStream {
-            method: "list_portout_request_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -8489,8 +9293,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Number Portout",
         module: "number_portout",
         rust_method: "list_portout_events",
+        call_path: "portouts.events.list",
         item_stream: Some(ItemStream {
-            method: "list_portout_events_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -8502,6 +9307,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Number Portout",
         module: "number_portout",
         rust_method: "show_portout_event",
+        call_path: "portouts.events.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -8512,6 +9318,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Number Portout",
         module: "number_portout",
         rust_method: "republish_portout_event",
+        call_path: "portouts.events.republish",
         item_stream: None,
     },
     OperationInfo {
@@ -8522,6 +9329,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Number Portout",
         module: "number_portout",
         rust_method: "list_portout_rejections",
+        call_path: "portouts.list_rejection_codes",
         item_stream: None,
     },
     OperationInfo {
@@ -8532,8 +9340,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Number Portout",
         module: "number_portout",
         rust_method: "list_portout_reports",
+        call_path: "portouts.reports.list",
         item_stream: Some(ItemStream {
-            method: "list_portout_reports_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -8545,6 +9354,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Number Portout",
         module: "number_portout",
         rust_method: "create_portout_report",
+        call_path: "portouts.reports.create",
         item_stream: None,
     },
     OperationInfo {
@@ -8555,6 +9365,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Number Portout",
         module: "number_portout",
         rust_method: "get_portout_report",
+        call_path: "portouts.reports.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -8565,6 +9376,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Number Portout",
         module: "number_portout",
         rust_method: "find_portout_request",
+        call_path: "portouts.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -8575,6 +9387,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Number Portout",
         module: "number_portout",
         rust_method: "find_portout_comments",
+        call_path: "portouts.comments.list",
         item_stream: None,
     },
     OperationInfo {
@@ -8585,6 +9398,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Number Portout",
         module: "number_portout",
         rust_method: "post_port_request_comment",
+        call_path: "portouts.comments.create",
         item_stream: None,
     },
     OperationInfo {
@@ -8595,6 +9409,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Number Portout",
         module: "number_portout",
         rust_method: "get_port_request_supporting_documents",
+        call_path: "portouts.supporting_documents.list",
         item_stream: None,
     },
     OperationInfo {
@@ -8605,6 +9420,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Number Portout",
         module: "number_portout",
         rust_method: "post_port_request_supporting_documents",
+        call_path: "portouts.supporting_documents.create",
         item_stream: None,
     },
     OperationInfo {
@@ -8615,6 +9431,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Number Portout",
         module: "number_portout",
         rust_method: "update_portout_status",
+        call_path: "portouts.update_status",
         item_stream: None,
     },
     OperationInfo {
@@ -8625,8 +9442,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Private Wireless Gateways",
         module: "private_wireless_gateways",
         rust_method: "get_private_wireless_gateways",
+        call_path: "private_wireless_gateways.list",
         item_stream: Some(ItemStream {
-            method: "get_private_wireless_gateways_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -8638,6 +9456,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Private Wireless Gateways",
         module: "private_wireless_gateways",
         rust_method: "create_private_wireless_gateway",
+        call_path: "private_wireless_gateways.create",
         item_stream: None,
     },
     OperationInfo {
@@ -8648,6 +9467,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Private Wireless Gateways",
         module: "private_wireless_gateways",
         rust_method: "get_private_wireless_gateway",
+        call_path: "private_wireless_gateways.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -8658,6 +9478,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Private Wireless Gateways",
         module: "private_wireless_gateways",
         rust_method: "delete_wireless_gateway",
+        call_path: "private_wireless_gateways.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -8668,8 +9489,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Pronunciation Dictionaries",
         module: "pronunciation_dictionaries",
         rust_method: "list_pronunciation_dicts",
+        call_path: "pronunciation_dicts.list",
         item_stream: Some(ItemStream {
-            method: "list_pronunciation_dicts_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -8681,6 +9503,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Pronunciation Dictionaries",
         module: "pronunciation_dictionaries",
         rust_method: "create_pronunciation_dict",
+        call_path: "pronunciation_dicts.create",
         item_stream: None,
     },
     OperationInfo {
@@ -8691,6 +9514,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Pronunciation Dictionaries",
         module: "pronunciation_dictionaries",
         rust_method: "get_pronunciation_dict",
+        call_path: "pronunciation_dicts.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -8701,6 +9525,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Pronunciation Dictionaries",
         module: "pronunciation_dictionaries",
         rust_method: "delete_pronunciation_dict",
+        call_path: "pronunciation_dicts.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -8711,6 +9536,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Pronunciation Dictionaries",
         module: "pronunciation_dictionaries",
         rust_method: "update_pronunciation_dict",
+        call_path: "pronunciation_dicts.update",
         item_stream: None,
     },
     OperationInfo {
@@ -8721,8 +9547,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Public Internet Gateways",
         module: "public_internet_gateways",
         rust_method: "list_public_internet_gateways",
+        call_path: "public_internet_gateways.list",
         item_stream: Some(ItemStream {
-            method: "list_public_internet_gateways_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -8734,6 +9561,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Public Internet Gateways",
         module: "public_internet_gateways",
         rust_method: "create_public_internet_gateway",
+        call_path: "public_internet_gateways.create",
         item_stream: None,
     },
     OperationInfo {
@@ -8744,6 +9572,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Public Internet Gateways",
         module: "public_internet_gateways",
         rust_method: "get_public_internet_gateway",
+        call_path: "public_internet_gateways.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -8754,6 +9583,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Public Internet Gateways",
         module: "public_internet_gateways",
         rust_method: "delete_public_internet_gateway",
+        call_path: "public_internet_gateways.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -8764,8 +9594,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Queue Commands",
         module: "queue_commands",
         rust_method: "list_queues",
+        call_path: "queues.list",
         item_stream: Some(ItemStream {
-            method: "list_queues_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -8777,6 +9608,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Queue Commands",
         module: "queue_commands",
         rust_method: "create_queue",
+        call_path: "queues.create",
         item_stream: None,
     },
     OperationInfo {
@@ -8787,6 +9619,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Queue Commands",
         module: "queue_commands",
         rust_method: "retrieve_call_queue",
+        call_path: "queues.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -8797,6 +9630,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Queue Commands",
         module: "queue_commands",
         rust_method: "update_queue",
+        call_path: "queues.update",
         item_stream: None,
     },
     OperationInfo {
@@ -8807,6 +9641,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Queue Commands",
         module: "queue_commands",
         rust_method: "delete_queue",
+        call_path: "queues.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -8817,8 +9652,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Queue Commands",
         module: "queue_commands",
         rust_method: "list_queue_calls",
+        call_path: "queues.calls.list",
         item_stream: Some(ItemStream {
-            method: "list_queue_calls_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -8830,6 +9666,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Queue Commands",
         module: "queue_commands",
         rust_method: "retrieve_call_from_queue",
+        call_path: "queues.calls.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -8840,6 +9677,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Queue Commands",
         module: "queue_commands",
         rust_method: "remove_queue_call",
+        call_path: "queues.calls.remove",
         item_stream: None,
     },
     OperationInfo {
@@ -8850,6 +9688,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Queue Commands",
         module: "queue_commands",
         rust_method: "update_call_in_queue",
+        call_path: "queues.calls.update",
         item_stream: None,
     },
     OperationInfo {
@@ -8860,8 +9699,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Recordings",
         module: "call_recordings",
         rust_method: "get_recording_transcriptions",
+        call_path: "recording_transcriptions.list",
         item_stream: Some(ItemStream {
-            method: "get_recording_transcriptions_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -8873,6 +9713,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Recordings",
         module: "call_recordings",
         rust_method: "get_recording_transcription",
+        call_path: "recording_transcriptions.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -8883,6 +9724,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Recordings",
         module: "call_recordings",
         rust_method: "delete_recording_transcription",
+        call_path: "recording_transcriptions.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -8893,8 +9735,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Recordings",
         module: "call_recordings",
         rust_method: "get_recordings",
+        call_path: "recordings.list",
         item_stream: Some(ItemStream {
-            method: "get_recordings_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -8906,6 +9749,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Recordings",
         module: "call_recordings",
         rust_method: "delete_recordings",
+        call_path: "recordings.actions.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -8916,6 +9760,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Recordings",
         module: "call_recordings",
         rust_method: "get_recording",
+        call_path: "recordings.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -8926,6 +9771,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Call Recordings",
         module: "call_recordings",
         rust_method: "delete_recording",
+        call_path: "recordings.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -8936,6 +9782,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Regions",
         module: "regions",
         rust_method: "list_regions",
+        call_path: "regions.list",
         item_stream: None,
     },
     OperationInfo {
@@ -8946,6 +9793,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Regulatory Requirements",
         module: "regulatory_requirements",
         rust_method: "list_regulatory_requirements",
+        call_path: "regulatory_requirements.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -8956,6 +9804,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "CDR Usage Reports",
         module: "cdr_usage_reports",
         rust_method: "get_cdr_usage_report_sync",
+        call_path: "reports.cdr_usage_reports.fetch_sync",
         item_stream: None,
     },
     OperationInfo {
@@ -8966,8 +9815,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "MDR Usage Reports",
         module: "mdr_usage_reports",
         rust_method: "get_mdr_usage_reports",
+        call_path: "reports.mdr_usage_reports.list",
         item_stream: Some(ItemStream {
-            method: "get_mdr_usage_reports_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -8979,6 +9829,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "MDR Usage Reports",
         module: "mdr_usage_reports",
         rust_method: "submit_usage_report",
+        call_path: "reports.mdr_usage_reports.create",
         item_stream: None,
     },
     OperationInfo {
@@ -8989,6 +9840,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "MDR Usage Reports",
         module: "mdr_usage_reports",
         rust_method: "get_mdr_usage_report_sync",
+        call_path: "reports.mdr_usage_reports.fetch_sync",
         item_stream: None,
     },
     OperationInfo {
@@ -8999,6 +9851,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "MDR Usage Reports",
         module: "mdr_usage_reports",
         rust_method: "get_usage_report",
+        call_path: "reports.mdr_usage_reports.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -9009,6 +9862,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "MDR Usage Reports",
         module: "mdr_usage_reports",
         rust_method: "delete_usage_report",
+        call_path: "reports.mdr_usage_reports.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -9019,6 +9873,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "MDR Detail Reports",
         module: "mdr_detail_reports",
         rust_method: "get_paginated_mdrs",
+        call_path: "reports.list_mdrs",
         item_stream: None,
     },
     OperationInfo {
@@ -9029,8 +9884,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "WDR Detail Reports",
         module: "wdr_detail_reports",
         rust_method: "get_paginated_wdrs",
+        call_path: "reports.list_wdrs",
         item_stream: Some(ItemStream {
-            method: "get_paginated_wdrs_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -9042,8 +9898,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Reputation",
         module: "reputation",
         rust_method: "list_reputation_numbers_simplified",
+        call_path: "reputation.numbers.list",
         item_stream: Some(ItemStream {
-            method: "list_reputation_numbers_simplified_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -9055,6 +9912,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Reputation",
         module: "reputation",
         rust_method: "get_phone_number_reputation_simplified",
+        call_path: "reputation.numbers.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -9065,6 +9923,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Reputation",
         module: "reputation",
         rust_method: "disassociate_reputation_number_simplified",
+        call_path: "reputation.numbers.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -9075,6 +9934,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Requirement Groups",
         module: "requirement_groups",
         rust_method: "get_requirement_groups",
+        call_path: "requirement_groups.list",
         item_stream: None,
     },
     OperationInfo {
@@ -9085,6 +9945,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Requirement Groups",
         module: "requirement_groups",
         rust_method: "create_requirement_group",
+        call_path: "requirement_groups.create",
         item_stream: None,
     },
     OperationInfo {
@@ -9095,6 +9956,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Requirement Groups",
         module: "requirement_groups",
         rust_method: "get_requirement_group",
+        call_path: "requirement_groups.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -9105,6 +9967,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Requirement Groups",
         module: "requirement_groups",
         rust_method: "delete_requirement_group",
+        call_path: "requirement_groups.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -9115,6 +9978,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Requirement Groups",
         module: "requirement_groups",
         rust_method: "update_requirement_group",
+        call_path: "requirement_groups.update",
         item_stream: None,
     },
     OperationInfo {
@@ -9125,6 +9989,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Requirement Groups",
         module: "requirement_groups",
         rust_method: "submit_requirement_group",
+        call_path: "requirement_groups.submit_for_approval",
         item_stream: None,
     },
     OperationInfo {
@@ -9135,6 +10000,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Requirement Types",
         module: "requirement_types",
         rust_method: "list_requirement_types",
+        call_path: "requirement_types.list",
         item_stream: None,
     },
     OperationInfo {
@@ -9145,6 +10011,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Requirement Types",
         module: "requirement_types",
         rust_method: "retrieve_requirement_type",
+        call_path: "requirement_types.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -9155,8 +10022,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Requirements",
         module: "requirements",
         rust_method: "list_requirements",
+        call_path: "requirements.list",
         item_stream: Some(ItemStream {
-            method: "list_requirements_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -9168,6 +10036,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Requirements",
         module: "requirements",
         rust_method: "retrieve_document_requirements",
+        call_path: "requirements.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -9178,6 +10047,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Requirements",
         module: "requirements",
         rust_method: "create_requirement_version",
+        call_path: "requirements.versions.create",
         item_stream: None,
     },
     OperationInfo {
@@ -9188,6 +10058,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Requirements",
         module: "requirements",
         rust_method: "cancel_pending_requirement_version",
+        call_path: "requirements.versions.delete_pending",
         item_stream: None,
     },
     OperationInfo {
@@ -9198,8 +10069,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Room Compositions",
         module: "room_compositions",
         rust_method: "list_room_compositions",
+        call_path: "room_compositions.list",
         item_stream: Some(ItemStream {
-            method: "list_room_compositions_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -9211,6 +10083,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Room Compositions",
         module: "room_compositions",
         rust_method: "create_room_composition",
+        call_path: "room_compositions.create",
         item_stream: None,
     },
     OperationInfo {
@@ -9221,6 +10094,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Room Compositions",
         module: "room_compositions",
         rust_method: "view_room_composition",
+        call_path: "room_compositions.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -9231,6 +10105,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Room Compositions",
         module: "room_compositions",
         rust_method: "delete_room_composition",
+        call_path: "room_compositions.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -9241,8 +10116,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Room Participants",
         module: "room_participants",
         rust_method: "list_room_participants",
+        call_path: "room_participants.list",
         item_stream: Some(ItemStream {
-            method: "list_room_participants_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -9254,6 +10130,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Room Participants",
         module: "room_participants",
         rust_method: "view_room_participant",
+        call_path: "room_participants.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -9264,8 +10141,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Room Recordings",
         module: "room_recordings",
         rust_method: "list_room_recordings",
+        call_path: "room_recordings.list",
         item_stream: Some(ItemStream {
-            method: "list_room_recordings_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -9277,6 +10155,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Room Recordings",
         module: "room_recordings",
         rust_method: "delete_room_recordings",
+        call_path: "room_recordings.delete_bulk",
         item_stream: None,
     },
     OperationInfo {
@@ -9287,6 +10166,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Room Recordings",
         module: "room_recordings",
         rust_method: "view_room_recording",
+        call_path: "room_recordings.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -9297,6 +10177,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Room Recordings",
         module: "room_recordings",
         rust_method: "delete_room_recording",
+        call_path: "room_recordings.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -9307,8 +10188,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Room Sessions",
         module: "room_sessions",
         rust_method: "list_room_sessions",
+        call_path: "rooms.sessions.list_0",
         item_stream: Some(ItemStream {
-            method: "list_room_sessions_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -9320,6 +10202,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Room Sessions",
         module: "room_sessions",
         rust_method: "view_room_session",
+        call_path: "rooms.sessions.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -9330,6 +10213,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Room Sessions",
         module: "room_sessions",
         rust_method: "end_session",
+        call_path: "rooms.sessions.actions.end",
         item_stream: None,
     },
     OperationInfo {
@@ -9340,6 +10224,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Room Sessions",
         module: "room_sessions",
         rust_method: "kick_participant_in_session",
+        call_path: "rooms.sessions.actions.kick",
         item_stream: None,
     },
     OperationInfo {
@@ -9350,6 +10235,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Room Sessions",
         module: "room_sessions",
         rust_method: "mute_participant_in_session",
+        call_path: "rooms.sessions.actions.mute",
         item_stream: None,
     },
     OperationInfo {
@@ -9360,6 +10246,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Room Sessions",
         module: "room_sessions",
         rust_method: "unmute_participant_in_session",
+        call_path: "rooms.sessions.actions.unmute",
         item_stream: None,
     },
     OperationInfo {
@@ -9370,8 +10257,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Room Sessions",
         module: "room_sessions",
         rust_method: "retrieve_list_room_participants",
+        call_path: "rooms.sessions.retrieve_participants",
         item_stream: Some(ItemStream {
-            method: "retrieve_list_room_participants_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -9383,8 +10271,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Rooms",
         module: "rooms",
         rust_method: "list_rooms",
+        call_path: "rooms.list",
         item_stream: Some(ItemStream {
-            method: "list_rooms_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -9396,6 +10285,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Rooms",
         module: "rooms",
         rust_method: "create_room",
+        call_path: "rooms.create",
         item_stream: None,
     },
     OperationInfo {
@@ -9406,6 +10296,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Rooms",
         module: "rooms",
         rust_method: "view_room",
+        call_path: "rooms.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -9416,6 +10307,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Rooms",
         module: "rooms",
         rust_method: "delete_room",
+        call_path: "rooms.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -9426,6 +10318,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Rooms",
         module: "rooms",
         rust_method: "update_room",
+        call_path: "rooms.update",
         item_stream: None,
     },
     OperationInfo {
@@ -9436,6 +10329,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Rooms Client Tokens",
         module: "rooms_client_tokens",
         rust_method: "create_room_client_token",
+        call_path: "rooms.actions.generate_join_client_token",
         item_stream: None,
     },
     OperationInfo {
@@ -9446,6 +10340,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Rooms Client Tokens",
         module: "rooms_client_tokens",
         rust_method: "refresh_room_client_token",
+        call_path: "rooms.actions.refresh_client_token",
         item_stream: None,
     },
     OperationInfo {
@@ -9456,8 +10351,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Rooms",
         module: "rooms",
         rust_method: "retrieve_list_room_sessions",
+        call_path: "rooms.sessions.list_1",
         item_stream: Some(ItemStream {
-            method: "retrieve_list_room_sessions_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -9469,6 +10365,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Session Analysis",
         module: "session_analysis",
         rust_method: "get_session_analysis_metadata",
+        call_path: "session_analysis.metadata.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -9479,6 +10376,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Session Analysis",
         module: "session_analysis",
         rust_method: "get_session_analysis_record_type_metadata",
+        call_path: "session_analysis.metadata.retrieve_record_type",
         item_stream: None,
     },
     OperationInfo {
@@ -9489,6 +10387,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Session Analysis",
         module: "session_analysis",
         rust_method: "get_session_analysis",
+        call_path: "session_analysis.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -9499,6 +10398,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SETI Observability",
         module: "seti_observability",
         rust_method: "get_black_box_test_results",
+        call_path: "seti.retrieve_black_box_test_results",
         item_stream: None,
     },
     OperationInfo {
@@ -9509,8 +10409,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Short Codes",
         module: "short_codes",
         rust_method: "list_short_codes",
+        call_path: "short_codes.list",
         item_stream: Some(ItemStream {
-            method: "list_short_codes_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -9522,6 +10423,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Short Codes",
         module: "short_codes",
         rust_method: "retrieve_short_code",
+        call_path: "short_codes.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -9532,6 +10434,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Short Codes",
         module: "short_codes",
         rust_method: "update_short_code",
+        call_path: "short_codes.update",
         item_stream: None,
     },
     OperationInfo {
@@ -9542,8 +10445,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Card Actions",
         module: "sim_card_actions",
         rust_method: "list_sim_card_actions",
+        call_path: "sim_cards.actions.list",
         item_stream: Some(ItemStream {
-            method: "list_sim_card_actions_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -9555,6 +10459,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Card Actions",
         module: "sim_card_actions",
         rust_method: "get_sim_card_action",
+        call_path: "sim_cards.actions.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -9565,8 +10470,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "list_data_usage_notifications",
+        call_path: "sim_card_data_usage_notifications.list",
         item_stream: Some(ItemStream {
-            method: "list_data_usage_notifications_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -9578,6 +10484,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "post_sim_card_data_usage_notification",
+        call_path: "sim_card_data_usage_notifications.create",
         item_stream: None,
     },
     OperationInfo {
@@ -9588,6 +10495,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "get_sim_card_data_usage_notification",
+        call_path: "sim_card_data_usage_notifications.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -9598,6 +10506,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "delete_sim_card_data_usage_notifications",
+        call_path: "sim_card_data_usage_notifications.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -9608,6 +10517,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "patch_sim_card_data_usage_notification",
+        call_path: "sim_card_data_usage_notifications.update",
         item_stream: None,
     },
     OperationInfo {
@@ -9618,8 +10528,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Card Group Actions",
         module: "sim_card_group_actions",
         rust_method: "get_sim_card_group_actions",
+        call_path: "sim_card_groups.actions.list",
         item_stream: Some(ItemStream {
-            method: "get_sim_card_group_actions_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -9631,6 +10542,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Card Group Actions",
         module: "sim_card_group_actions",
         rust_method: "get_sim_card_group_action",
+        call_path: "sim_card_groups.actions.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -9641,8 +10553,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Card Groups",
         module: "sim_card_groups",
         rust_method: "get_all_sim_card_groups",
+        call_path: "sim_card_groups.list",
         item_stream: Some(ItemStream {
-            method: "get_all_sim_card_groups_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -9654,6 +10567,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Card Groups",
         module: "sim_card_groups",
         rust_method: "create_sim_card_group",
+        call_path: "sim_card_groups.create",
         item_stream: None,
     },
     OperationInfo {
@@ -9664,6 +10578,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Card Groups",
         module: "sim_card_groups",
         rust_method: "get_sim_card_group",
+        call_path: "sim_card_groups.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -9674,6 +10589,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Card Groups",
         module: "sim_card_groups",
         rust_method: "delete_sim_card_group",
+        call_path: "sim_card_groups.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -9684,6 +10600,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Card Groups",
         module: "sim_card_groups",
         rust_method: "update_sim_card_group",
+        call_path: "sim_card_groups.update",
         item_stream: None,
     },
     OperationInfo {
@@ -9694,6 +10611,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Card Groups",
         module: "sim_card_groups",
         rust_method: "remove_sim_card_group_private_wireless_gateway",
+        call_path: "sim_card_groups.actions.remove_private_wireless_gateway",
         item_stream: None,
     },
     OperationInfo {
@@ -9704,6 +10622,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Card Groups",
         module: "sim_card_groups",
         rust_method: "remove_wireless_blocklist_for_sim_card_group",
+        call_path: "sim_card_groups.actions.remove_wireless_blocklist",
         item_stream: None,
     },
     OperationInfo {
@@ -9714,6 +10633,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Card Groups",
         module: "sim_card_groups",
         rust_method: "set_private_wireless_gateway_for_sim_card_group",
+        call_path: "sim_card_groups.actions.set_private_wireless_gateway",
         item_stream: None,
     },
     OperationInfo {
@@ -9724,6 +10644,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Card Groups",
         module: "sim_card_groups",
         rust_method: "set_wireless_blocklist_for_sim_card_group",
+        call_path: "sim_card_groups.actions.set_wireless_blocklist",
         item_stream: None,
     },
     OperationInfo {
@@ -9734,6 +10655,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Card Orders",
         module: "sim_card_orders",
         rust_method: "preview_sim_card_orders",
+        call_path: "sim_card_order_preview.preview",
         item_stream: None,
     },
     OperationInfo {
@@ -9744,8 +10666,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Card Orders",
         module: "sim_card_orders",
         rust_method: "get_sim_card_orders",
+        call_path: "sim_card_orders.list",
         item_stream: Some(ItemStream {
-            method: "get_sim_card_orders_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -9757,6 +10680,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Card Orders",
         module: "sim_card_orders",
         rust_method: "create_sim_card_order",
+        call_path: "sim_card_orders.create",
         item_stream: None,
     },
     OperationInfo {
@@ -9767,6 +10691,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Card Orders",
         module: "sim_card_orders",
         rust_method: "get_sim_card_order",
+        call_path: "sim_card_orders.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -9777,8 +10702,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "get_sim_cards",
+        call_path: "sim_cards.list",
         item_stream: Some(ItemStream {
-            method: "get_sim_cards_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -9790,6 +10716,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "disable_voice_bulk",
+        call_path: "sim_cards.actions.bulk_disable_voice",
         item_stream: None,
     },
     OperationInfo {
@@ -9800,6 +10727,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "enable_voice_bulk",
+        call_path: "sim_cards.actions.bulk_enable_voice",
         item_stream: None,
     },
     OperationInfo {
@@ -9810,6 +10738,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "set_public_i_ps_bulk",
+        call_path: "sim_cards.actions.bulk_set_public_ips",
         item_stream: None,
     },
     OperationInfo {
@@ -9820,6 +10749,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "validate_registration_codes",
+        call_path: "sim_cards.actions.validate_registration_codes",
         item_stream: None,
     },
     OperationInfo {
@@ -9830,6 +10760,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "get_sim_card",
+        call_path: "sim_cards.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -9840,6 +10771,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "delete_sim_card",
+        call_path: "sim_cards.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -9850,6 +10782,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "update_sim_card",
+        call_path: "sim_cards.update",
         item_stream: None,
     },
     OperationInfo {
@@ -9860,6 +10793,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "disable_sim_card",
+        call_path: "sim_cards.actions.disable",
         item_stream: None,
     },
     OperationInfo {
@@ -9870,6 +10804,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "enable_sim_card",
+        call_path: "sim_cards.actions.enable",
         item_stream: None,
     },
     OperationInfo {
@@ -9880,6 +10815,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "remove_sim_card_public_ip",
+        call_path: "sim_cards.actions.remove_public_ip",
         item_stream: None,
     },
     OperationInfo {
@@ -9890,6 +10826,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "set_sim_card_public_ip",
+        call_path: "sim_cards.actions.set_public_ip",
         item_stream: None,
     },
     OperationInfo {
@@ -9900,6 +10837,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "set_sim_card_standby",
+        call_path: "sim_cards.actions.set_standby",
         item_stream: None,
     },
     OperationInfo {
@@ -9910,6 +10848,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "get_sim_card_activation_code",
+        call_path: "sim_cards.get_activation_code",
         item_stream: None,
     },
     OperationInfo {
@@ -9920,6 +10859,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "get_sim_card_device_details",
+        call_path: "sim_cards.get_device_details",
         item_stream: None,
     },
     OperationInfo {
@@ -9930,6 +10870,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "get_sim_card_public_ip",
+        call_path: "sim_cards.get_public_ip",
         item_stream: None,
     },
     OperationInfo {
@@ -9940,8 +10881,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIM Cards",
         module: "sim_cards",
         rust_method: "get_wireless_connectivity_logs",
+        call_path: "sim_cards.list_wireless_connectivity_logs",
         item_stream: Some(ItemStream {
-            method: "get_wireless_connectivity_logs_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -9953,6 +10895,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "UAC Connections",
         module: "uac_connections",
         rust_method: "get_sip_registration_status",
+        call_path: "sip_registration_status.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -9963,6 +10906,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIPREC Connectors",
         module: "siprec_connectors",
         rust_method: "create_siprec_connector",
+        call_path: "siprec_connectors.create",
         item_stream: None,
     },
     OperationInfo {
@@ -9973,6 +10917,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIPREC Connectors",
         module: "siprec_connectors",
         rust_method: "get_siprec_connector",
+        call_path: "siprec_connectors.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -9983,6 +10928,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIPREC Connectors",
         module: "siprec_connectors",
         rust_method: "update_siprec_connector",
+        call_path: "siprec_connectors.update",
         item_stream: None,
     },
     OperationInfo {
@@ -9993,6 +10939,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "SIPREC Connectors",
         module: "siprec_connectors",
         rust_method: "delete_siprec_connector",
+        call_path: "siprec_connectors.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -10003,6 +10950,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Speech To Text Capabilities",
         module: "speech_to_text_capabilities",
         rust_method: "list_stt_providers",
+        call_path: "speech_to_text.list_providers",
         item_stream: None,
     },
     OperationInfo {
@@ -10013,6 +10961,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Speech To Text over WebSockets",
         module: "speech_to_text_over_websockets",
         rust_method: "transcription_over_ws",
+        call_path: "speech_to_text.retrieve_transcription",
         item_stream: None,
     },
     OperationInfo {
@@ -10023,6 +10972,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Bucket SSL Certificate",
         module: "bucket_ssl_certificate",
         rust_method: "get_storage_ssl_certificates",
+        call_path: "storage.buckets.ssl_certificate.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -10033,6 +10983,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Bucket SSL Certificate",
         module: "bucket_ssl_certificate",
         rust_method: "add_storage_ssl_certificate",
+        call_path: "storage.buckets.ssl_certificate.create",
         item_stream: None,
     },
     OperationInfo {
@@ -10043,6 +10994,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Bucket SSL Certificate",
         module: "bucket_ssl_certificate",
         rust_method: "remove_storage_ssl_certificate",
+        call_path: "storage.buckets.ssl_certificate.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -10053,6 +11005,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Bucket Usage",
         module: "bucket_usage",
         rust_method: "get_storage_api_usage",
+        call_path: "storage.buckets.usage.get_api_usage",
         item_stream: None,
     },
     OperationInfo {
@@ -10063,6 +11016,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Bucket Usage",
         module: "bucket_usage",
         rust_method: "get_bucket_usage",
+        call_path: "storage.buckets.usage.get_bucket_usage",
         item_stream: None,
     },
     OperationInfo {
@@ -10073,6 +11027,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Presigned Object URLs",
         module: "presigned_object_urls",
         rust_method: "create_presigned_object_url",
+        call_path: "storage.buckets.create_presigned_url",
         item_stream: None,
     },
     OperationInfo {
@@ -10083,8 +11038,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "cloudfs filesystems",
         module: "cloudfs_filesystems",
         rust_method: "list_cloudfs_filesystems",
+        call_path: "storage.cloudfs.list",
         item_stream: Some(ItemStream {
-            method: "list_cloudfs_filesystems_stream",
+            method: "items",
             style: "cursor",
         }),
     },
@@ -10096,6 +11052,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "cloudfs filesystems",
         module: "cloudfs_filesystems",
         rust_method: "create_cloudfs_filesystem",
+        call_path: "storage.cloudfs.create",
         item_stream: None,
     },
     OperationInfo {
@@ -10106,6 +11063,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "cloudfs filesystems",
         module: "cloudfs_filesystems",
         rust_method: "get_cloudfs_filesystem",
+        call_path: "storage.cloudfs.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -10116,6 +11074,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "cloudfs filesystems",
         module: "cloudfs_filesystems",
         rust_method: "delete_cloudfs_filesystem",
+        call_path: "storage.cloudfs.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -10126,6 +11085,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "cloudfs filesystems",
         module: "cloudfs_filesystems",
         rust_method: "update_cloudfs_filesystem",
+        call_path: "storage.cloudfs.update",
         item_stream: None,
     },
     OperationInfo {
@@ -10136,6 +11096,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "cloudfs filesystems",
         module: "cloudfs_filesystems",
         rust_method: "rotate_cloudfs_meta_token",
+        call_path: "storage.cloudfs.actions.rotate_meta_token",
         item_stream: None,
     },
     OperationInfo {
@@ -10146,8 +11107,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "kv namespaces",
         module: "kv_namespaces",
         rust_method: "list_kv_namespaces",
+        call_path: "storage.kvs.list",
         item_stream: Some(ItemStream {
-            method: "list_kv_namespaces_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -10159,6 +11121,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "kv namespaces",
         module: "kv_namespaces",
         rust_method: "create_kv_namespace",
+        call_path: "storage.kvs.create",
         item_stream: None,
     },
     OperationInfo {
@@ -10169,6 +11132,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "kv namespaces",
         module: "kv_namespaces",
         rust_method: "get_kv_namespace",
+        call_path: "storage.kvs.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -10179,6 +11143,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "kv namespaces",
         module: "kv_namespaces",
         rust_method: "delete_kv_namespace",
+        call_path: "storage.kvs.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -10189,8 +11154,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "kv keys",
         module: "kv_keys",
         rust_method: "list_kv_keys",
+        call_path: "storage.kvs.keys.list",
         item_stream: Some(ItemStream {
-            method: "list_kv_keys_stream",
+            method: "items",
             style: "cursor",
         }),
     },
@@ -10202,6 +11168,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "kv keys",
         module: "kv_keys",
         rust_method: "get_kv_key",
+        call_path: "storage.kvs.keys.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -10212,6 +11179,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "kv keys",
         module: "kv_keys",
         rust_method: "put_kv_key",
+        call_path: "storage.kvs.keys.update",
         item_stream: None,
     },
     OperationInfo {
@@ -10222,6 +11190,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "kv keys",
         module: "kv_keys",
         rust_method: "delete_kv_key",
+        call_path: "storage.kvs.keys.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -10232,6 +11201,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Data Migration",
         module: "data_migration",
         rust_method: "list_migration_source_coverage",
+        call_path: "storage.list_migration_source_coverage",
         item_stream: None,
     },
     OperationInfo {
@@ -10242,6 +11212,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Data Migration",
         module: "data_migration",
         rust_method: "list_migration_sources",
+        call_path: "storage.migration_sources.list",
         item_stream: None,
     },
     OperationInfo {
@@ -10252,6 +11223,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Data Migration",
         module: "data_migration",
         rust_method: "create_migration_source",
+        call_path: "storage.migration_sources.create",
         item_stream: None,
     },
     OperationInfo {
@@ -10262,6 +11234,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Data Migration",
         module: "data_migration",
         rust_method: "get_migration_source",
+        call_path: "storage.migration_sources.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -10272,6 +11245,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Data Migration",
         module: "data_migration",
         rust_method: "delete_migration_source",
+        call_path: "storage.migration_sources.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -10282,6 +11256,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Data Migration",
         module: "data_migration",
         rust_method: "list_migrations",
+        call_path: "storage.migrations.list",
         item_stream: None,
     },
     OperationInfo {
@@ -10292,6 +11267,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Data Migration",
         module: "data_migration",
         rust_method: "create_migration",
+        call_path: "storage.migrations.create",
         item_stream: None,
     },
     OperationInfo {
@@ -10302,6 +11278,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Data Migration",
         module: "data_migration",
         rust_method: "get_migration",
+        call_path: "storage.migrations.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -10312,6 +11289,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Data Migration",
         module: "data_migration",
         rust_method: "stop_migration",
+        call_path: "storage.migrations.actions.stop",
         item_stream: None,
     },
     OperationInfo {
@@ -10322,6 +11300,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Orders",
         module: "phone_number_orders",
         rust_method: "list_sub_number_orders",
+        call_path: "sub_number_orders.list",
         item_stream: None,
     },
     OperationInfo {
@@ -10332,6 +11311,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Requirement Groups",
         module: "requirement_groups",
         rust_method: "update_sub_number_order_requirement_group",
+        call_path: "sub_number_orders.update_requirement_group",
         item_stream: None,
     },
     OperationInfo {
@@ -10342,6 +11322,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Orders",
         module: "phone_number_orders",
         rust_method: "get_sub_number_order",
+        call_path: "sub_number_orders.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -10352,6 +11333,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Orders",
         module: "phone_number_orders",
         rust_method: "update_sub_number_order",
+        call_path: "sub_number_orders.update",
         item_stream: None,
     },
     OperationInfo {
@@ -10362,6 +11344,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Orders",
         module: "phone_number_orders",
         rust_method: "cancel_sub_number_order",
+        call_path: "sub_number_orders.cancel",
         item_stream: None,
     },
     OperationInfo {
@@ -10372,6 +11355,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Orders",
         module: "phone_number_orders",
         rust_method: "create_sub_number_orders_report",
+        call_path: "sub_number_orders_report.create",
         item_stream: None,
     },
     OperationInfo {
@@ -10382,6 +11366,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Orders",
         module: "phone_number_orders",
         rust_method: "get_sub_number_orders_report",
+        call_path: "sub_number_orders_report.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -10392,6 +11377,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Phone Number Orders",
         module: "phone_number_orders",
         rust_method: "download_sub_number_orders_report",
+        call_path: "sub_number_orders_report.download",
         item_stream: None,
     },
     OperationInfo {
@@ -10402,8 +11388,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Credentials",
         module: "credentials",
         rust_method: "find_telephony_credentials",
+        call_path: "telephony_credentials.list",
         item_stream: Some(ItemStream {
-            method: "find_telephony_credentials_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -10415,6 +11402,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Credentials",
         module: "credentials",
         rust_method: "create_telephony_credential",
+        call_path: "telephony_credentials.create",
         item_stream: None,
     },
     OperationInfo {
@@ -10425,6 +11413,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Credentials",
         module: "credentials",
         rust_method: "get_telephony_credential",
+        call_path: "telephony_credentials.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -10435,6 +11424,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Credentials",
         module: "credentials",
         rust_method: "delete_telephony_credential",
+        call_path: "telephony_credentials.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -10445,6 +11435,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Credentials",
         module: "credentials",
         rust_method: "update_telephony_credential",
+        call_path: "telephony_credentials.update",
         item_stream: None,
     },
     OperationInfo {
@@ -10455,6 +11446,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Access Tokens",
         module: "access_tokens",
         rust_method: "create_telephony_credential_token",
+        call_path: "telephony_credentials.create_token",
         item_stream: None,
     },
     OperationInfo {
@@ -10465,8 +11457,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Terms of Service",
         module: "terms_of_service",
         rust_method: "list_terms_of_service_agreements",
+        call_path: "terms_of_service.agreements.list",
         item_stream: Some(ItemStream {
-            method: "list_terms_of_service_agreements_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -10478,6 +11471,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Terms of Service",
         module: "terms_of_service",
         rust_method: "get_terms_of_service_agreement",
+        call_path: "terms_of_service.agreements.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -10488,6 +11482,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Terms of Service",
         module: "terms_of_service",
         rust_method: "agree_to_branded_calling_tos",
+        call_path: "terms_of_service.branded_calling.agree",
         item_stream: None,
     },
     OperationInfo {
@@ -10498,6 +11493,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Terms of Service",
         module: "terms_of_service",
         rust_method: "get_terms_of_service_info",
+        call_path: "terms_of_service.retrieve_info",
         item_stream: None,
     },
     OperationInfo {
@@ -10508,6 +11504,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Terms of Service",
         module: "terms_of_service",
         rust_method: "agree_number_reputation_terms_of_service",
+        call_path: "terms_of_service.number_reputation.agree",
         item_stream: None,
     },
     OperationInfo {
@@ -10518,6 +11515,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Terms of Service",
         module: "terms_of_service",
         rust_method: "get_terms_of_service_status",
+        call_path: "terms_of_service.retrieve_status",
         item_stream: None,
     },
     OperationInfo {
@@ -10528,8 +11526,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "get_texml_calls",
+        call_path: "texml.accounts.calls.retrieve_calls",
         item_stream: Some(ItemStream {
-            method: "get_texml_calls_stream",
+            method: "items",
             style: "next-uri",
         }),
     },
@@ -10541,6 +11540,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "initiate_texml_call",
+        call_path: "texml.accounts.calls.calls",
         item_stream: None,
     },
     OperationInfo {
@@ -10551,6 +11551,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "get_texml_call",
+        call_path: "texml.accounts.calls.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -10561,6 +11562,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "update_texml_call",
+        call_path: "texml.accounts.calls.update",
         item_stream: None,
     },
     OperationInfo {
@@ -10571,6 +11573,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "fetch_te_xml_call_recordings",
+        call_path: "texml.accounts.calls.recordings_json.retrieve_recordings_json",
         item_stream: None,
     },
     OperationInfo {
@@ -10581,6 +11584,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "start_te_xml_call_recording",
+        call_path: "texml.accounts.calls.recordings_json.recordings_json",
         item_stream: None,
     },
     OperationInfo {
@@ -10591,6 +11595,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "update_te_xml_call_recording",
+        call_path: "texml.accounts.calls.recordings.recording_sid_json",
         item_stream: None,
     },
     OperationInfo {
@@ -10601,6 +11606,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "start_te_xml_siprec_session",
+        call_path: "texml.accounts.calls.siprec_json",
         item_stream: None,
     },
     OperationInfo {
@@ -10611,6 +11617,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "update_te_xml_siprec_session",
+        call_path: "texml.accounts.calls.siprec.siprec_sid_json",
         item_stream: None,
     },
     OperationInfo {
@@ -10621,6 +11628,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "start_te_xml_call_streaming",
+        call_path: "texml.accounts.calls.streams_json",
         item_stream: None,
     },
     OperationInfo {
@@ -10631,6 +11639,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "update_te_xml_call_streaming",
+        call_path: "texml.accounts.calls.streams.streaming_sid_json",
         item_stream: None,
     },
     OperationInfo {
@@ -10641,8 +11650,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "get_texml_conferences",
+        call_path: "texml.accounts.conferences.retrieve_conferences",
         item_stream: Some(ItemStream {
-            method: "get_texml_conferences_stream",
+            method: "items",
             style: "next-uri",
         }),
     },
@@ -10654,6 +11664,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "get_texml_conference",
+        call_path: "texml.accounts.conferences.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -10664,6 +11675,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "update_texml_conference",
+        call_path: "texml.accounts.conferences.update",
         item_stream: None,
     },
     OperationInfo {
@@ -10674,6 +11686,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "get_texml_conference_participants",
+        call_path: "texml.accounts.conferences.participants.retrieve_participants",
         item_stream: None,
     },
     OperationInfo {
@@ -10684,6 +11697,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "dial_texml_conference_participant",
+        call_path: "texml.accounts.conferences.participants.participants",
         item_stream: None,
     },
     OperationInfo {
@@ -10694,6 +11708,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "get_texml_conference_participant",
+        call_path: "texml.accounts.conferences.participants.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -10704,6 +11719,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "update_texml_conference_participant",
+        call_path: "texml.accounts.conferences.participants.update",
         item_stream: None,
     },
     OperationInfo {
@@ -10714,6 +11730,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "delete_texml_conference_participant",
+        call_path: "texml.accounts.conferences.participants.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -10724,6 +11741,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "get_texml_conference_recordings",
+        call_path: "texml.accounts.conferences.retrieve_recordings",
         item_stream: None,
     },
     OperationInfo {
@@ -10734,6 +11752,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "fetch_te_xml_conference_recordings",
+        call_path: "texml.accounts.conferences.retrieve_recordings_json",
         item_stream: None,
     },
     OperationInfo {
@@ -10744,8 +11763,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "get_texml_queues",
+        call_path: "texml.accounts.queues.list",
         item_stream: Some(ItemStream {
-            method: "get_texml_queues_stream",
+            method: "items",
             style: "next-uri",
         }),
     },
@@ -10757,6 +11777,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "create_texml_queue",
+        call_path: "texml.accounts.queues.create",
         item_stream: None,
     },
     OperationInfo {
@@ -10767,6 +11788,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "get_texml_queue",
+        call_path: "texml.accounts.queues.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -10777,6 +11799,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "update_texml_queue",
+        call_path: "texml.accounts.queues.update",
         item_stream: None,
     },
     OperationInfo {
@@ -10787,6 +11810,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "delete_texml_queue",
+        call_path: "texml.accounts.queues.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -10797,8 +11821,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "get_te_xml_call_recordings",
+        call_path: "texml.accounts.retrieve_recordings_json",
         item_stream: Some(ItemStream {
-            method: "get_te_xml_call_recordings_stream",
+            method: "items",
             style: "next-uri",
         }),
     },
@@ -10810,6 +11835,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "get_te_xml_call_recording",
+        call_path: "texml.accounts.recordings.json.retrieve_recording_sid_json",
         item_stream: None,
     },
     OperationInfo {
@@ -10820,6 +11846,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "delete_te_xml_call_recording",
+        call_path: "texml.accounts.recordings.json.delete_recording_sid_json",
         item_stream: None,
     },
     OperationInfo {
@@ -10830,8 +11857,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "get_te_xml_recording_transcriptions",
+        call_path: "texml.accounts.retrieve_transcriptions_json",
         item_stream: Some(ItemStream {
-            method: "get_te_xml_recording_transcriptions_stream",
+            method: "items",
             style: "next-uri",
         }),
     },
@@ -10843,6 +11871,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "get_te_xml_recording_transcription",
+        call_path: "texml.accounts.transcriptions.json.retrieve_recording_transcription_sid_json",
         item_stream: None,
     },
     OperationInfo {
@@ -10853,6 +11882,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "delete_te_xml_recording_transcription",
+        call_path: "texml.accounts.transcriptions.json.delete_recording_transcription_sid_json",
         item_stream: None,
     },
     OperationInfo {
@@ -10863,6 +11893,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "initiate_texml_ai_call",
+        call_path: "texml.initiate_ai_call",
         item_stream: None,
     },
     OperationInfo {
@@ -10873,6 +11904,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML REST Commands",
         module: "texml_rest_commands",
         rust_method: "create_texml_secret",
+        call_path: "texml.secrets",
         item_stream: None,
     },
     OperationInfo {
@@ -10883,8 +11915,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML Applications",
         module: "texml_applications",
         rust_method: "find_texml_applications",
+        call_path: "texml_applications.list",
         item_stream: Some(ItemStream {
-            method: "find_texml_applications_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -10896,6 +11929,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML Applications",
         module: "texml_applications",
         rust_method: "create_texml_application",
+        call_path: "texml_applications.create",
         item_stream: None,
     },
     OperationInfo {
@@ -10906,6 +11940,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML Applications",
         module: "texml_applications",
         rust_method: "get_texml_application",
+        call_path: "texml_applications.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -10916,6 +11951,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML Applications",
         module: "texml_applications",
         rust_method: "delete_texml_application",
+        call_path: "texml_applications.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -10926,6 +11962,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "TeXML Applications",
         module: "texml_applications",
         rust_method: "update_texml_application",
+        call_path: "texml_applications.update",
         item_stream: None,
     },
     OperationInfo {
@@ -10936,6 +11973,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Text To Speech Commands",
         module: "text_to_speech_commands",
         rust_method: "text_to_speech_over_ws",
+        call_path: "text_to_speech.retrieve_speech",
         item_stream: None,
     },
     OperationInfo {
@@ -10946,6 +11984,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Text To Speech Commands",
         module: "text_to_speech_commands",
         rust_method: "generate_speech",
+        call_path: "text_to_speech.generate_speech",
         item_stream: None,
     },
     OperationInfo {
@@ -10956,6 +11995,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Text To Speech Commands",
         module: "text_to_speech_commands",
         rust_method: "list_voices",
+        call_path: "text_to_speech.list_voices",
         item_stream: None,
     },
     OperationInfo {
@@ -10966,8 +12006,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Traffic Policy Profiles",
         module: "traffic_policy_profiles",
         rust_method: "get_traffic_policy_profiles",
+        call_path: "traffic_policy_profiles.list",
         item_stream: Some(ItemStream {
-            method: "get_traffic_policy_profiles_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -10979,6 +12020,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Traffic Policy Profiles",
         module: "traffic_policy_profiles",
         rust_method: "create_traffic_policy_profile",
+        call_path: "traffic_policy_profiles.create",
         item_stream: None,
     },
     OperationInfo {
@@ -10989,8 +12031,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Traffic Policy Profiles",
         module: "traffic_policy_profiles",
         rust_method: "get_traffic_policy_profile_services",
+        call_path: "traffic_policy_profiles.list_services",
         item_stream: Some(ItemStream {
-            method: "get_traffic_policy_profile_services_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -11002,6 +12045,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Traffic Policy Profiles",
         module: "traffic_policy_profiles",
         rust_method: "get_traffic_policy_profile",
+        call_path: "traffic_policy_profiles.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -11012,6 +12056,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Traffic Policy Profiles",
         module: "traffic_policy_profiles",
         rust_method: "delete_traffic_policy_profile",
+        call_path: "traffic_policy_profiles.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -11022,6 +12067,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Traffic Policy Profiles",
         module: "traffic_policy_profiles",
         rust_method: "update_traffic_policy_profile",
+        call_path: "traffic_policy_profiles.update",
         item_stream: None,
     },
     OperationInfo {
@@ -11032,8 +12078,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "UAC Connections",
         module: "uac_connections",
         rust_method: "list_uac_connections",
+        call_path: "uac_connections.list",
         item_stream: Some(ItemStream {
-            method: "list_uac_connections_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -11045,6 +12092,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "UAC Connections",
         module: "uac_connections",
         rust_method: "create_uac_connection",
+        call_path: "uac_connections.create",
         item_stream: None,
     },
     OperationInfo {
@@ -11055,6 +12103,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "UAC Connections",
         module: "uac_connections",
         rust_method: "retrieve_uac_connection",
+        call_path: "uac_connections.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -11065,6 +12114,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "UAC Connections",
         module: "uac_connections",
         rust_method: "delete_uac_connection",
+        call_path: "uac_connections.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -11075,6 +12125,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "UAC Connections",
         module: "uac_connections",
         rust_method: "update_uac_connection",
+        call_path: "uac_connections.update",
         item_stream: None,
     },
     OperationInfo {
@@ -11085,6 +12136,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "UAC Connections",
         module: "uac_connections",
         rust_method: "check_uac_connection_registration_status",
+        call_path: "uac_connections.actions.check_registration_status",
         item_stream: None,
     },
     OperationInfo {
@@ -11095,8 +12147,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Usage Reports (BETA)",
         module: "usage_reports_beta",
         rust_method: "get_usage_reports",
+        call_path: "usage_reports.list",
         item_stream: Some(ItemStream {
-            method: "get_usage_reports_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -11108,6 +12161,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Usage Reports (BETA)",
         module: "usage_reports_beta",
         rust_method: "list_usage_reports_options",
+        call_path: "usage_reports.get_options",
         item_stream: None,
     },
     OperationInfo {
@@ -11118,8 +12172,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "UserAddresses",
         module: "user_addresses",
         rust_method: "find_user_address",
+        call_path: "user_addresses.list",
         item_stream: Some(ItemStream {
-            method: "find_user_address_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -11131,6 +12186,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "UserAddresses",
         module: "user_addresses",
         rust_method: "create_user_address",
+        call_path: "user_addresses.create",
         item_stream: None,
     },
     OperationInfo {
@@ -11141,6 +12197,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "UserAddresses",
         module: "user_addresses",
         rust_method: "get_user_address",
+        call_path: "user_addresses.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -11151,6 +12208,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "User Tags",
         module: "user_tags",
         rust_method: "get_user_tags",
+        call_path: "user_tags.list",
         item_stream: None,
     },
     OperationInfo {
@@ -11161,8 +12219,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Mobile Phone Numbers",
         module: "mobile_phone_numbers",
         rust_method: "list_mobile_phone_numbers",
+        call_path: "mobile_phone_numbers.list",
         item_stream: Some(ItemStream {
-            method: "list_mobile_phone_numbers_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -11174,6 +12233,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Mobile Phone Numbers",
         module: "mobile_phone_numbers",
         rust_method: "retrieve_mobile_phone_number",
+        call_path: "mobile_phone_numbers.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -11184,6 +12244,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Mobile Phone Numbers",
         module: "mobile_phone_numbers",
         rust_method: "update_mobile_phone_number",
+        call_path: "mobile_phone_numbers.update",
         item_stream: None,
     },
     OperationInfo {
@@ -11194,8 +12255,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Mobile Voice Connections",
         module: "mobile_voice_connections",
         rust_method: "list_mobile_voice_connections",
+        call_path: "mobile_voice_connections.list",
         item_stream: Some(ItemStream {
-            method: "list_mobile_voice_connections_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -11207,6 +12269,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Mobile Voice Connections",
         module: "mobile_voice_connections",
         rust_method: "create_mobile_voice_connection",
+        call_path: "mobile_voice_connections.create",
         item_stream: None,
     },
     OperationInfo {
@@ -11217,6 +12280,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Mobile Voice Connections",
         module: "mobile_voice_connections",
         rust_method: "retrieve_mobile_voice_connection",
+        call_path: "mobile_voice_connections.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -11227,6 +12291,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Mobile Voice Connections",
         module: "mobile_voice_connections",
         rust_method: "delete_mobile_voice_connection",
+        call_path: "mobile_voice_connections.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -11237,6 +12302,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Mobile Voice Connections",
         module: "mobile_voice_connections",
         rust_method: "update_mobile_voice_connection",
+        call_path: "mobile_voice_connections.update",
         item_stream: None,
     },
     OperationInfo {
@@ -11247,6 +12313,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Stored Payment Transactions",
         module: "stored_payment_transactions",
         rust_method: "create_stored_payment_transaction",
+        call_path: "payment.create_stored_payment_transaction",
         item_stream: None,
     },
     OperationInfo {
@@ -11257,8 +12324,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Whatsapp Business Accounts",
         module: "whatsapp_business_accounts",
         rust_method: "list_wabas",
+        call_path: "whatsapp.business_accounts.list",
         item_stream: Some(ItemStream {
-            method: "list_wabas_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -11270,6 +12338,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Whatsapp Business Accounts",
         module: "whatsapp_business_accounts",
         rust_method: "get_single_waba",
+        call_path: "whatsapp.business_accounts.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -11280,6 +12349,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Whatsapp Business Accounts",
         module: "whatsapp_business_accounts",
         rust_method: "delete_waba",
+        call_path: "whatsapp.business_accounts.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -11290,8 +12360,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Whatsapp Business Accounts",
         module: "whatsapp_business_accounts",
         rust_method: "list_waba_phones",
+        call_path: "whatsapp.business_accounts.phone_numbers.list",
         item_stream: Some(ItemStream {
-            method: "list_waba_phones_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -11303,6 +12374,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Whatsapp Phone Numbers",
         module: "whatsapp_phone_numbers",
         rust_method: "initialize_whatsapp_verification",
+        call_path: "whatsapp.business_accounts.phone_numbers.initialize_verification",
         item_stream: None,
     },
     OperationInfo {
@@ -11313,6 +12385,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Whatsapp Business Accounts",
         module: "whatsapp_business_accounts",
         rust_method: "get_waba_settings",
+        call_path: "whatsapp.business_accounts.settings.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -11323,6 +12396,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Whatsapp Business Accounts",
         module: "whatsapp_business_accounts",
         rust_method: "patch_waba_settings",
+        call_path: "whatsapp.business_accounts.settings.update",
         item_stream: None,
     },
     OperationInfo {
@@ -11333,8 +12407,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Whatsapp Message Templates",
         module: "whatsapp_message_templates",
         rust_method: "list_whatsapp_templates",
+        call_path: "whatsapp.templates.list",
         item_stream: Some(ItemStream {
-            method: "list_whatsapp_templates_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -11346,6 +12421,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Whatsapp Message Templates",
         module: "whatsapp_message_templates",
         rust_method: "post_whatsapp_template",
+        call_path: "whatsapp.templates.create",
         item_stream: None,
     },
     OperationInfo {
@@ -11356,8 +12432,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Whatsapp Phone Numbers",
         module: "whatsapp_phone_numbers",
         rust_method: "get_v2_whatsapp_phone_numbers",
+        call_path: "whatsapp.phone_numbers.list",
         item_stream: Some(ItemStream {
-            method: "get_v2_whatsapp_phone_numbers_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -11369,6 +12446,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Whatsapp Phone Numbers",
         module: "whatsapp_phone_numbers",
         rust_method: "delete_whatsapp_phone_number",
+        call_path: "whatsapp.phone_numbers.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -11379,6 +12457,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Whatsapp Phone Numbers",
         module: "whatsapp_phone_numbers",
         rust_method: "get_whatsapp_calling_settings",
+        call_path: "whatsapp.phone_numbers.calling_settings.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -11389,6 +12468,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Whatsapp Phone Numbers",
         module: "whatsapp_phone_numbers",
         rust_method: "patch_whatsapp_calling_settings",
+        call_path: "whatsapp.phone_numbers.calling_settings.update",
         item_stream: None,
     },
     OperationInfo {
@@ -11399,6 +12479,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Whatsapp Phone Numbers",
         module: "whatsapp_phone_numbers",
         rust_method: "get_whatsapp_conversation_window",
+        call_path: "whatsapp.phone_numbers.retrieve_conversation_window",
         item_stream: None,
     },
     OperationInfo {
@@ -11409,6 +12490,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Whatsapp Phone Numbers",
         module: "whatsapp_phone_numbers",
         rust_method: "get_whatsapp_profile",
+        call_path: "whatsapp.phone_numbers.profile.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -11419,6 +12501,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Whatsapp Phone Numbers",
         module: "whatsapp_phone_numbers",
         rust_method: "patch_whatsapp_profile",
+        call_path: "whatsapp.phone_numbers.profile.update",
         item_stream: None,
     },
     OperationInfo {
@@ -11429,6 +12512,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Whatsapp Phone Numbers",
         module: "whatsapp_phone_numbers",
         rust_method: "get_whatsapp_profile_photo",
+        call_path: "whatsapp.phone_numbers.profile.photo.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -11439,6 +12523,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Whatsapp Phone Numbers",
         module: "whatsapp_phone_numbers",
         rust_method: "post_whatsapp_profile_photo",
+        call_path: "whatsapp.phone_numbers.profile.photo.upload",
         item_stream: None,
     },
     OperationInfo {
@@ -11449,6 +12534,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Whatsapp Phone Numbers",
         module: "whatsapp_phone_numbers",
         rust_method: "delete_whatsapp_profile_photo",
+        call_path: "whatsapp.phone_numbers.profile.photo.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -11459,6 +12545,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Whatsapp Phone Numbers",
         module: "whatsapp_phone_numbers",
         rust_method: "resend_whatsapp_verification",
+        call_path: "whatsapp.phone_numbers.resend_verification",
         item_stream: None,
     },
     OperationInfo {
@@ -11469,6 +12556,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Whatsapp Phone Numbers",
         module: "whatsapp_phone_numbers",
         rust_method: "verify_whatsapp_phone_number",
+        call_path: "whatsapp.phone_numbers.verify",
         item_stream: None,
     },
     OperationInfo {
@@ -11479,6 +12567,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Whatsapp Business Accounts",
         module: "whatsapp_business_accounts",
         rust_method: "get_whatsapp_user_data",
+        call_path: "whatsapp.user_data.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -11489,6 +12578,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Whatsapp Business Accounts",
         module: "whatsapp_business_accounts",
         rust_method: "patch_whatsapp_user_data",
+        call_path: "whatsapp.user_data.update",
         item_stream: None,
     },
     OperationInfo {
@@ -11499,6 +12589,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Whatsapp Message Templates",
         module: "whatsapp_message_templates",
         rust_method: "get_whatsapp_template",
+        call_path: "whatsapp_message_templates.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -11509,6 +12600,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Whatsapp Message Templates",
         module: "whatsapp_message_templates",
         rust_method: "delete_whatsapp_template",
+        call_path: "whatsapp_message_templates.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -11519,6 +12611,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Whatsapp Message Templates",
         module: "whatsapp_message_templates",
         rust_method: "patch_whatsapp_template",
+        call_path: "whatsapp_message_templates.update",
         item_stream: None,
     },
     OperationInfo {
@@ -11529,6 +12622,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "x402 Payment Transactions",
         module: "x402_payment_transactions",
         rust_method: "settle_x402_payment",
+        call_path: "x402.credit_account.settle",
         item_stream: None,
     },
     OperationInfo {
@@ -11539,6 +12633,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "x402 Payment Transactions",
         module: "x402_payment_transactions",
         rust_method: "create_x402_quote",
+        call_path: "x402.credit_account.create_quote",
         item_stream: None,
     },
     OperationInfo {
@@ -11549,6 +12644,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verify",
         module: "verify",
         rust_method: "list_verifications",
+        call_path: "verifications.by_phone_number.list",
         item_stream: None,
     },
     OperationInfo {
@@ -11559,6 +12655,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verify",
         module: "verify",
         rust_method: "verify_verification_code_by_phone_number",
+        call_path: "verifications.by_phone_number.actions.verify",
         item_stream: None,
     },
     OperationInfo {
@@ -11569,6 +12666,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verify",
         module: "verify",
         rust_method: "create_verification_call",
+        call_path: "verifications.trigger_call",
         item_stream: None,
     },
     OperationInfo {
@@ -11579,6 +12677,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verify",
         module: "verify",
         rust_method: "create_flashcall_verification",
+        call_path: "verifications.trigger_flashcall",
         item_stream: None,
     },
     OperationInfo {
@@ -11589,6 +12688,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verify",
         module: "verify",
         rust_method: "create_verification_sms",
+        call_path: "verifications.trigger_sms",
         item_stream: None,
     },
     OperationInfo {
@@ -11599,6 +12699,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verify",
         module: "verify",
         rust_method: "create_whatsapp_verification",
+        call_path: "verifications.trigger_whatsapp_verification",
         item_stream: None,
     },
     OperationInfo {
@@ -11609,6 +12710,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verify",
         module: "verify",
         rust_method: "retrieve_verification",
+        call_path: "verifications.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -11619,6 +12721,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verify",
         module: "verify",
         rust_method: "verify_verification_code_by_id",
+        call_path: "verifications.actions.verify",
         item_stream: None,
     },
     OperationInfo {
@@ -11629,8 +12732,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verified Numbers",
         module: "verified_numbers",
         rust_method: "list_verified_numbers",
+        call_path: "verified_numbers.list",
         item_stream: Some(ItemStream {
-            method: "list_verified_numbers_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -11642,6 +12746,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verified Numbers",
         module: "verified_numbers",
         rust_method: "create_verified_number",
+        call_path: "verified_numbers.create",
         item_stream: None,
     },
     OperationInfo {
@@ -11652,6 +12757,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verified Numbers",
         module: "verified_numbers",
         rust_method: "get_verified_number",
+        call_path: "verified_numbers.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -11662,6 +12768,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verified Numbers",
         module: "verified_numbers",
         rust_method: "delete_verified_number",
+        call_path: "verified_numbers.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -11672,6 +12779,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verified Numbers",
         module: "verified_numbers",
         rust_method: "verify_verification_code",
+        call_path: "verified_numbers.actions.submit_verification_code",
         item_stream: None,
     },
     OperationInfo {
@@ -11682,8 +12790,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verify",
         module: "verify",
         rust_method: "list_profiles",
+        call_path: "verify_profiles.list",
         item_stream: Some(ItemStream {
-            method: "list_profiles_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -11695,6 +12804,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verify",
         module: "verify",
         rust_method: "create_verify_profile",
+        call_path: "verify_profiles.create",
         item_stream: None,
     },
     OperationInfo {
@@ -11705,6 +12815,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verify",
         module: "verify",
         rust_method: "list_profile_message_templates",
+        call_path: "verify_profiles.retrieve_templates",
         item_stream: None,
     },
     OperationInfo {
@@ -11715,6 +12826,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verify",
         module: "verify",
         rust_method: "create_message_template",
+        call_path: "verify_profiles.create_template",
         item_stream: None,
     },
     OperationInfo {
@@ -11725,6 +12837,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verify",
         module: "verify",
         rust_method: "update_message_template",
+        call_path: "verify_profiles.update_template",
         item_stream: None,
     },
     OperationInfo {
@@ -11735,6 +12848,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verify",
         module: "verify",
         rust_method: "get_verify_profile",
+        call_path: "verify_profiles.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -11745,6 +12859,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verify",
         module: "verify",
         rust_method: "delete_profile",
+        call_path: "verify_profiles.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -11755,6 +12870,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Verify",
         module: "verify",
         rust_method: "update_verify_profile",
+        call_path: "verify_profiles.update",
         item_stream: None,
     },
     OperationInfo {
@@ -11765,8 +12881,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Virtual Cross Connects",
         module: "virtual_cross_connects",
         rust_method: "list_virtual_cross_connects",
+        call_path: "virtual_cross_connects.list",
         item_stream: Some(ItemStream {
-            method: "list_virtual_cross_connects_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -11778,6 +12895,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Virtual Cross Connects",
         module: "virtual_cross_connects",
         rust_method: "create_virtual_cross_connect",
+        call_path: "virtual_cross_connects.create",
         item_stream: None,
     },
     OperationInfo {
@@ -11788,6 +12906,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Virtual Cross Connects",
         module: "virtual_cross_connects",
         rust_method: "get_virtual_cross_connect",
+        call_path: "virtual_cross_connects.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -11798,6 +12917,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Virtual Cross Connects",
         module: "virtual_cross_connects",
         rust_method: "delete_virtual_cross_connect",
+        call_path: "virtual_cross_connects.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -11808,6 +12928,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Virtual Cross Connects",
         module: "virtual_cross_connects",
         rust_method: "update_virtual_cross_connect",
+        call_path: "virtual_cross_connects.update",
         item_stream: None,
     },
     OperationInfo {
@@ -11818,8 +12939,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Virtual Cross Connects",
         module: "virtual_cross_connects",
         rust_method: "list_virtual_cross_connect_coverage",
+        call_path: "virtual_cross_connects_coverage.list",
         item_stream: Some(ItemStream {
-            method: "list_virtual_cross_connect_coverage_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -11831,8 +12953,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Voice Clones",
         module: "voice_clones",
         rust_method: "list_voice_clones",
+        call_path: "voice_clones.list",
         item_stream: Some(ItemStream {
-            method: "list_voice_clones_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -11844,6 +12967,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Voice Clones",
         module: "voice_clones",
         rust_method: "create_voice_clone",
+        call_path: "voice_clones.create",
         item_stream: None,
     },
     OperationInfo {
@@ -11854,6 +12978,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Voice Clones",
         module: "voice_clones",
         rust_method: "create_voice_clone_from_upload",
+        call_path: "voice_clones.create_from_upload",
         item_stream: None,
     },
     OperationInfo {
@@ -11864,6 +12989,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Voice Clones",
         module: "voice_clones",
         rust_method: "delete_voice_clone",
+        call_path: "voice_clones.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -11874,6 +13000,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Voice Clones",
         module: "voice_clones",
         rust_method: "update_voice_clone",
+        call_path: "voice_clones.update",
         item_stream: None,
     },
     OperationInfo {
@@ -11884,6 +13011,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Voice Clones",
         module: "voice_clones",
         rust_method: "get_voice_clone_sample",
+        call_path: "voice_clones.download_sample",
         item_stream: None,
     },
     OperationInfo {
@@ -11894,8 +13022,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Voice Designs",
         module: "voice_designs",
         rust_method: "list_voice_designs",
+        call_path: "voice_designs.list",
         item_stream: Some(ItemStream {
-            method: "list_voice_designs_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -11907,6 +13036,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Voice Designs",
         module: "voice_designs",
         rust_method: "create_voice_design",
+        call_path: "voice_designs.create",
         item_stream: None,
     },
     OperationInfo {
@@ -11917,6 +13047,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Voice Designs",
         module: "voice_designs",
         rust_method: "get_voice_design",
+        call_path: "voice_designs.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -11927,6 +13058,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Voice Designs",
         module: "voice_designs",
         rust_method: "delete_voice_design",
+        call_path: "voice_designs.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -11937,6 +13069,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Voice Designs",
         module: "voice_designs",
         rust_method: "update_voice_design",
+        call_path: "voice_designs.rename",
         item_stream: None,
     },
     OperationInfo {
@@ -11947,6 +13080,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Voice Designs",
         module: "voice_designs",
         rust_method: "get_voice_design_sample",
+        call_path: "voice_designs.download_sample",
         item_stream: None,
     },
     OperationInfo {
@@ -11957,6 +13091,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Voice Designs",
         module: "voice_designs",
         rust_method: "delete_voice_design_version",
+        call_path: "voice_designs.delete_version",
         item_stream: None,
     },
     OperationInfo {
@@ -11967,8 +13102,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Voice SDK Stats",
         module: "voice_sdk_stats",
         rust_method: "list_voice_sdk_call_reports",
+        call_path: "voice_sdk_call_reports.list",
         item_stream: Some(ItemStream {
-            method: "list_voice_sdk_call_reports_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -11980,6 +13116,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Voice SDK Stats",
         module: "voice_sdk_stats",
         rust_method: "get_voice_sdk_call_report",
+        call_path: "voice_sdk_call_reports.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -11990,8 +13127,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Webhooks",
         module: "webhooks",
         rust_method: "get_webhook_deliveries",
+        call_path: "webhook_deliveries.list",
         item_stream: Some(ItemStream {
-            method: "get_webhook_deliveries_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -12003,6 +13141,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Webhooks",
         module: "webhooks",
         rust_method: "get_webhook_delivery",
+        call_path: "webhook_deliveries.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -12013,8 +13152,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "WireGuard Interfaces",
         module: "wireguard_interfaces",
         rust_method: "list_wireguard_interfaces",
+        call_path: "wireguard_interfaces.list",
         item_stream: Some(ItemStream {
-            method: "list_wireguard_interfaces_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -12026,6 +13166,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "WireGuard Interfaces",
         module: "wireguard_interfaces",
         rust_method: "create_wireguard_interface",
+        call_path: "wireguard_interfaces.create",
         item_stream: None,
     },
     OperationInfo {
@@ -12036,6 +13177,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "WireGuard Interfaces",
         module: "wireguard_interfaces",
         rust_method: "get_wireguard_interface",
+        call_path: "wireguard_interfaces.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -12046,6 +13188,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "WireGuard Interfaces",
         module: "wireguard_interfaces",
         rust_method: "delete_wireguard_interface",
+        call_path: "wireguard_interfaces.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -12056,8 +13199,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "WireGuard Interfaces",
         module: "wireguard_interfaces",
         rust_method: "list_wireguard_peers",
+        call_path: "wireguard_peers.list",
         item_stream: Some(ItemStream {
-            method: "list_wireguard_peers_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -12069,6 +13213,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "WireGuard Interfaces",
         module: "wireguard_interfaces",
         rust_method: "create_wireguard_peer",
+        call_path: "wireguard_peers.create",
         item_stream: None,
     },
     OperationInfo {
@@ -12079,6 +13224,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "WireGuard Interfaces",
         module: "wireguard_interfaces",
         rust_method: "get_wireguard_peer",
+        call_path: "wireguard_peers.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -12089,6 +13235,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "WireGuard Interfaces",
         module: "wireguard_interfaces",
         rust_method: "delete_wireguard_peer",
+        call_path: "wireguard_peers.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -12099,6 +13246,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "WireGuard Interfaces",
         module: "wireguard_interfaces",
         rust_method: "update_wireguard_peer",
+        call_path: "wireguard_peers.update",
         item_stream: None,
     },
     OperationInfo {
@@ -12109,6 +13257,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "WireGuard Interfaces",
         module: "wireguard_interfaces",
         rust_method: "get_wireguard_peer_config",
+        call_path: "wireguard_peers.retrieve_config",
         item_stream: None,
     },
     OperationInfo {
@@ -12119,8 +13268,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Reporting",
         module: "reporting",
         rust_method: "get_wdr_reports",
+        call_path: "wireless.detail_records_reports.list",
         item_stream: Some(ItemStream {
-            method: "get_wdr_reports_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -12132,6 +13282,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Reporting",
         module: "reporting",
         rust_method: "create_wdr_report",
+        call_path: "wireless.detail_records_reports.create",
         item_stream: None,
     },
     OperationInfo {
@@ -12142,6 +13293,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Reporting",
         module: "reporting",
         rust_method: "get_wdr_report",
+        call_path: "wireless.detail_records_reports.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -12152,6 +13304,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Reporting",
         module: "reporting",
         rust_method: "delete_wdr_report",
+        call_path: "wireless.detail_records_reports.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -12162,6 +13315,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Wireless Regions",
         module: "wireless_regions",
         rust_method: "wireless_regions_get_all",
+        call_path: "wireless.retrieve_regions",
         item_stream: None,
     },
     OperationInfo {
@@ -12172,6 +13326,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Wireless Blocklists",
         module: "wireless_blocklists",
         rust_method: "wireless_blocklists_get_all",
+        call_path: "wireless_blocklist_values.list",
         item_stream: None,
     },
     OperationInfo {
@@ -12182,8 +13337,9 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Wireless Blocklists",
         module: "wireless_blocklists",
         rust_method: "get_wireless_blocklists_gateways",
+        call_path: "wireless_blocklists.list",
         item_stream: Some(ItemStream {
-            method: "get_wireless_blocklists_gateways_stream",
+            method: "items",
             style: "page-number",
         }),
     },
@@ -12195,6 +13351,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Wireless Blocklists",
         module: "wireless_blocklists",
         rust_method: "create_wireless_blocklist",
+        call_path: "wireless_blocklists.create",
         item_stream: None,
     },
     OperationInfo {
@@ -12205,6 +13362,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Wireless Blocklists",
         module: "wireless_blocklists",
         rust_method: "get_wireless_blocklist",
+        call_path: "wireless_blocklists.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -12215,6 +13373,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Wireless Blocklists",
         module: "wireless_blocklists",
         rust_method: "delete_wireless_blocklist",
+        call_path: "wireless_blocklists.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -12225,6 +13384,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Wireless Blocklists",
         module: "wireless_blocklists",
         rust_method: "update_wireless_blocklist",
+        call_path: "wireless_blocklists.update",
         item_stream: None,
     },
     OperationInfo {
@@ -12235,6 +13395,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Bucket",
         module: "bucket",
         rust_method: "list_buckets",
+        call_path: "storage.list_buckets",
         item_stream: None,
     },
     OperationInfo {
@@ -12245,6 +13406,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Object",
         module: "object",
         rust_method: "list_objects",
+        call_path: "storage.buckets.list_objects",
         item_stream: None,
     },
     OperationInfo {
@@ -12255,6 +13417,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Bucket",
         module: "bucket",
         rust_method: "create_bucket",
+        call_path: "storage.buckets.create",
         item_stream: None,
     },
     OperationInfo {
@@ -12265,6 +13428,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Object",
         module: "object",
         rust_method: "delete_objects",
+        call_path: "storage.buckets.delete_objects",
         item_stream: None,
     },
     OperationInfo {
@@ -12275,6 +13439,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Bucket",
         module: "bucket",
         rust_method: "delete_bucket",
+        call_path: "storage.buckets.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -12285,6 +13450,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Bucket",
         module: "bucket",
         rust_method: "head_bucket",
+        call_path: "storage.buckets.head",
         item_stream: None,
     },
     OperationInfo {
@@ -12295,6 +13461,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Object",
         module: "object",
         rust_method: "get_object",
+        call_path: "storage.buckets.objects.retrieve",
         item_stream: None,
     },
     OperationInfo {
@@ -12305,6 +13472,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Object",
         module: "object",
         rust_method: "put_object",
+        call_path: "storage.buckets.objects.update",
         item_stream: None,
     },
     OperationInfo {
@@ -12315,6 +13483,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Object",
         module: "object",
         rust_method: "delete_object",
+        call_path: "storage.buckets.objects.delete",
         item_stream: None,
     },
     OperationInfo {
@@ -12325,6 +13494,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         tag: "Object",
         module: "object",
         rust_method: "head_object",
+        call_path: "storage.buckets.objects.head",
         item_stream: None,
     },
 ];

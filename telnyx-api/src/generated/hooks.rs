@@ -2,33 +2,31 @@
 //!
 //! Hooks for the hand-written runtime into generated items a spec may lack (see `codegen::hooks`).
 
-/// `POST /ai/chat/completions` is operation `chat_public_chat_completions_post` of tag `Chat`: implements the typed and streaming chat completion methods of `crate::chat` on [`crate::apis::chat::ChatApi`], with `$body` an alias of its request body type.
+/// `POST /ai/chat/completions` is operation `chat_public_chat_completions_post` of tag `Chat` (`client.ai().chat().completions`): implements the typed and streaming chat completion methods of `crate::chat` on [`crate::resources::AiChat`], with `$body` an alias of its request body type.
 macro_rules! chat_completions_api {
     ($body:ident; $($item:item)*) => {
         #[cfg(feature = "ai")] type $body = crate ::types::ChatCompletionRequest;
-        #[cfg(feature = "ai")] impl crate ::apis::chat::ChatApi < '_ > { $($item)* }
+        #[cfg(feature = "ai")] impl crate ::resources::AiChat < '_ > { $($item)* }
     };
 }
 
 pub(crate) use chat_completions_api;
 
-/// `POST /ai/openai/chat/completions` is operation `create_openai_chat_completion` of tag `OpenAI Chat`: implements the typed and streaming chat completion methods of `crate::chat::openai` on [`crate::apis::openai_chat::OpenaiChatApi`], with `$body` an alias of its request body type.
+/// `POST /ai/openai/chat/completions` is operation `create_openai_chat_completion` of tag `OpenAI Chat` (`client.ai().openai().chat().create_completion`): implements the typed and streaming chat completion methods of `crate::chat::openai` on [`crate::resources::AiOpenaiChat`], with `$body` an alias of its request body type.
 macro_rules! openai_chat_completions_api {
     ($body:ident; $($item:item)*) => {
         #[cfg(feature = "ai")] type $body = crate ::types::ChatCompletionRequest;
-        #[cfg(feature = "ai")] impl crate ::apis::openai_chat::OpenaiChatApi < '_ > {
-        $($item)* }
+        #[cfg(feature = "ai")] impl crate ::resources::AiOpenaiChat < '_ > { $($item)* }
     };
 }
 
 pub(crate) use openai_chat_completions_api;
 
-/// `POST /ai/anthropic/v1/messages` is operation `create_anthropic_message` of tag `Anthropic Messages`: implements the typed and streaming Anthropic Messages methods of `crate::anthropic` on [`crate::apis::anthropic_messages::AnthropicMessagesApi`], with `$body` an alias of its request body type.
+/// `POST /ai/anthropic/v1/messages` is operation `create_anthropic_message` of tag `Anthropic Messages` (`client.ai().anthropic().v1().messages`): implements the typed and streaming Anthropic Messages methods of `crate::anthropic` on [`crate::resources::AiAnthropicV1`], with `$body` an alias of its request body type.
 macro_rules! anthropic_messages_api {
     ($body:ident; $($item:item)*) => {
         #[cfg(feature = "ai")] type $body = crate ::types::AnthropicMessageRequest;
-        #[cfg(feature = "ai")] impl crate
-        ::apis::anthropic_messages::AnthropicMessagesApi < '_ > { $($item)* }
+        #[cfg(feature = "ai")] impl crate ::resources::AiAnthropicV1 < '_ > { $($item)* }
     };
 }
 

@@ -8,6 +8,10 @@ pub mod catalogue;
 
 pub(crate) mod hooks;
 
+mod inputs;
+
+pub mod resources;
+
 pub mod servers;
 
 pub mod types;

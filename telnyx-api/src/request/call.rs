@@ -20,40 +20,114 @@ use crate::retry::{is_retryable_status, retry_after, retry_after_too_long, Retry
 /// A call to one operation, ready to send. Await it for the decoded body, or call
 /// [`with_response`](Self::with_response) for status and headers too. Per-call settings
 /// ([`max_retries`](Self::max_retries), [`timeout`](Self::timeout)) override the client's.
+///
+/// `I` is the operation's input while it is still being built: its body (a request type such as
+/// `types::CreateMessageRequest`) or its optional query parameters (`…Params`), `()` for an
+/// operation with neither. Each optional member of the input is a setter on the call
+/// (`client.messages().send("+13125550001").text("Hello")`), written into the request when the
+/// call is sent. A setter whose name this type already uses gets a `set_` prefix
+/// (`set_timeout` for a body member `timeout`). [`replace_input`](Self::replace_input) sets the
+/// whole input at once.
+///
+/// ```no_run
+/// # async fn run(client: telnyx_api::Client) -> telnyx_api::Result<()> {
+/// client.messages().send("+13125550001").from("+13125550000").text("Hello").await?;
+/// # Ok(()) }
+/// ```
+///
+/// A request cannot go out without a member the spec requires: leaving out `to` does not
+/// compile,
+///
+/// ```compile_fail
+/// # async fn run(client: telnyx_api::Client) -> telnyx_api::Result<()> {
+/// client.messages().send().from("+13125550000").text("Hello").await?;
+/// # Ok(()) }
+/// ```
+///
+/// and neither does a body whose required members were never given (no `Default`):
+///
+/// ```compile_fail
+/// let body = telnyx_api::types::CreateMessageRequest { text: Some("Hello".into()), ..Default::default() };
+/// ```
 #[must_use = "an ApiCall does nothing until it is awaited"]
-pub struct ApiCall<T> {
+pub struct ApiCall<T, I = ()> {
     client: Client,
     request: Request,
     decode: Decoder<T>,
     retry: Option<RetryPolicy>,
     timeout: Option<Option<Duration>>,
+    input: I,
+    /// Writes `input` into `request`, when the call is sent.
+    apply: fn(&I, &mut Request),
 }
 
-impl<T> fmt::Debug for ApiCall<T> {
+impl<T, I: fmt::Debug> fmt::Debug for ApiCall<T, I> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ApiCall")
             .field("request", &self.request)
+            .field("input", &self.input)
             .field("retry", &self.retry)
             .field("timeout", &self.timeout)
             .finish()
     }
 }
 
+/// Nothing to write: the input of an operation whose request is complete.
+fn no_input(_: &(), _: &mut Request) {}
+
 impl<T: Send + 'static> ApiCall<T> {
     #[doc(hidden)]
     pub fn new(client: &Client, request: Request, decode: Decoder<T>) -> Self {
-        ApiCall { client: client.clone(), request, decode, retry: None, timeout: None }
+        ApiCall { client: client.clone(), request, decode, retry: None, timeout: None, input: (), apply: no_input }
     }
 
-    /// The request this call will send.
-    pub fn request(&self) -> &Request {
-        &self.request
+    /// This call with an input that `apply` writes into the request when it is sent (generated
+    /// operations: the setters change the input until then).
+    #[doc(hidden)]
+    pub fn with_input<J>(self, input: J, apply: fn(&J, &mut Request)) -> ApiCall<T, J> {
+        let ApiCall { client, request, decode, retry, timeout, .. } = self;
+        ApiCall { client, request, decode, retry, timeout, input, apply }
     }
 
     /// Client, request and per-call settings (for the paginator, which sends the request again
     /// for each page).
     pub(crate) fn into_parts(self) -> (Client, Request, Option<RetryPolicy>, Option<Option<Duration>>) {
         (self.client, self.request, self.retry, self.timeout)
+    }
+}
+
+impl<T, I> ApiCall<T, I> {
+    /// The request this call will send, with its input written in (useful in tests).
+    pub fn request(&self) -> Request {
+        let mut request = self.request.clone();
+        (self.apply)(&self.input, &mut request);
+        request
+    }
+
+    /// The input (body or optional parameters) as the setters left it.
+    pub fn input_mut(&mut self) -> &mut I {
+        &mut self.input
+    }
+
+    /// Change the input in place: for members set from an `Option`, or in a loop
+    /// (`.edit_input(|body| body.command_id = event_id)`).
+    pub fn edit_input(mut self, edit: impl FnOnce(&mut I)) -> Self {
+        edit(&mut self.input);
+        self
+    }
+
+    /// Replace the whole input: a body or parameters value built beforehand. Arguments the
+    /// operation took for its required members are replaced too.
+    pub fn replace_input(mut self, input: I) -> Self {
+        self.input = input;
+        self
+    }
+
+    /// The call with its input written into the request: what is sent.
+    pub(crate) fn into_built(self) -> ApiCall<T> {
+        let ApiCall { client, mut request, decode, retry, timeout, input, apply } = self;
+        apply(&input, &mut request);
+        ApiCall { client, request, decode, retry, timeout, input: (), apply: no_input }
     }
 
     /// Retries for this call only (0 turns them off).
@@ -75,10 +149,48 @@ impl<T: Send + 'static> ApiCall<T> {
         self.timeout = Some(timeout);
         self
     }
+}
 
+impl<T: Send + 'static, I> ApiCall<T, I> {
     /// Send and decode, keeping status, headers, the body and where it deviated from the spec
     /// ([`Response::deviations`]).
     pub async fn with_response(self) -> Result<Response<T>> {
+        self.into_built().response().await
+    }
+
+    /// Send and decode.
+    pub async fn send(self) -> Result<T> {
+        self.into_built().value().await
+    }
+
+    /// Send, and hand back the body as a stream of chunks instead of decoding it: for large
+    /// downloads (recordings, media, CSV reports) that should not be held in memory.
+    ///
+    /// Retries and the per-attempt timeout apply until the response headers of a successful
+    /// status arrive; an error status still becomes [`Error::Api`] with its body. Once the
+    /// stream is handed over nothing is retried, and each chunk must arrive within the client's
+    /// [`stream_idle_timeout`](crate::ClientBuilder::stream_idle_timeout).
+    ///
+    /// ```no_run
+    /// use futures::TryStreamExt as _;
+    /// use tokio::io::AsyncWriteExt as _;
+    ///
+    /// # async fn run(client: telnyx_api::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut media = client.media().download("greeting.mp3").into_byte_stream().await?;
+    /// println!("{:?} bytes, request id {:?}", media.content_length(), media.request_id());
+    /// let mut file = tokio::fs::File::create("greeting.mp3").await?;
+    /// while let Some(chunk) = media.try_next().await? {
+    ///     file.write_all(&chunk).await?;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn into_byte_stream(self) -> Result<ByteStream> {
+        self.into_built().byte_stream().await
+    }
+}
+
+impl<T: Send + 'static> ApiCall<T> {
+    async fn response(self) -> Result<Response<T>> {
         let raw = execute(&self.client, &self.request, self.retry.as_ref(), self.timeout).await?;
         let status = raw.status;
         let headers = raw.headers.clone();
@@ -87,8 +199,7 @@ impl<T: Send + 'static> ApiCall<T> {
         Ok(Response { status, headers, data: data?, deviations, body })
     }
 
-    /// Send and decode.
-    pub async fn send(self) -> Result<T> {
+    async fn value(self) -> Result<T> {
         // Not through `with_response`: the headers need no copy when only the value is wanted.
         let raw = execute(&self.client, &self.request, self.retry.as_ref(), self.timeout).await?;
         self.decode(raw).0
@@ -105,28 +216,7 @@ impl<T: Send + 'static> ApiCall<T> {
         (out.map_err(|e| self.client.redact(e)), deviations)
     }
 
-    /// Send, and hand back the body as a stream of chunks instead of decoding it: for large
-    /// downloads (recordings, media, CSV reports) that should not be held in memory.
-    ///
-    /// Retries and the per-attempt timeout apply until the response headers of a successful
-    /// status arrive; an error status still becomes [`Error::Api`] with its body. Once the
-    /// stream is handed over nothing is retried, and each chunk must arrive within the client's
-    /// [`stream_idle_timeout`](crate::ClientBuilder::stream_idle_timeout).
-    ///
-    /// ```no_run
-    /// use futures::TryStreamExt as _;
-    /// use tokio::io::AsyncWriteExt as _;
-    ///
-    /// # async fn run(client: telnyx_api::Client) -> Result<(), Box<dyn std::error::Error>> {
-    /// let mut media = client.media_storage_api().download_media("greeting.mp3").into_byte_stream().await?;
-    /// println!("{:?} bytes, request id {:?}", media.content_length(), media.request_id());
-    /// let mut file = tokio::fs::File::create("greeting.mp3").await?;
-    /// while let Some(chunk) = media.try_next().await? {
-    ///     file.write_all(&chunk).await?;
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub async fn into_byte_stream(self) -> Result<ByteStream> {
+    async fn byte_stream(self) -> Result<ByteStream> {
         let reply = execute_reply(&self.client, &self.request, self.retry.as_ref(), self.timeout, true).await?;
         let op = self.request.operation_id;
         let idle = self.client.inner.stream_idle_timeout;
@@ -140,12 +230,12 @@ impl<T: Send + 'static> ApiCall<T> {
     }
 }
 
-impl<T: Send + 'static> IntoFuture for ApiCall<T> {
+impl<T: Send + 'static, I> IntoFuture for ApiCall<T, I> {
     type Output = Result<T>;
     type IntoFuture = Pin<Box<dyn Future<Output = Result<T>> + Send>>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        Box::pin(self.into_built().value())
     }
 }
 /// A response as one attempt produced it: the body read in full, or (for a successful status

@@ -71,14 +71,14 @@ async fn openai_endpoint_non_streaming_is_typed() {
     );
 }
 
-/// The methods on `client.openai_chat()` take the generated request type.
+/// The methods on `client.ai().openai().chat()` take the generated request type.
 #[cfg(feature = "ai")]
 #[tokio::test]
 async fn openai_typed_methods_on_the_api_struct() {
     let (url, mut seen) = serve(vec![Script::sse(Framing::Chunked, vec![Step::Bytes(fixture())])]).await;
     let client = client(&url);
     let request: telnyx_api::types::ChatCompletionRequest = serde_json::from_value(request()).unwrap();
-    let text = within(client.openai_chat().create_chat_completion_text_stream(&request)).await.unwrap();
+    let text = within(client.ai().openai().chat().create_chat_completion_text_stream(&request)).await.unwrap();
     let parts: Vec<String> = within(text.collect::<Vec<_>>()).await.into_iter().map(Result::unwrap).collect();
     assert_eq!(parts.concat(), FIXTURE_TEXT);
     let req = seen.recv().await.unwrap();

@@ -4,15 +4,7 @@
 
 use crate::request::{ApiCall, Request};
 
-/// Operations tagged `Access Tokens`; get it with `client.access_tokens()`.
-///
-/// Access Tokens creation
-#[derive(Debug, Clone, Copy)]
-pub struct AccessTokensApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
-impl AccessTokensApi<'_> {
+impl crate::resources::TelephonyCredentials<'_> {
     /// Create an Access Token.
     ///
     /// Create an Access Token (JWT) for the credential.
@@ -21,7 +13,7 @@ impl AccessTokensApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Identifies the resource.
-    pub fn create_telephony_credential_token(&self, id: &str) -> ApiCall<String> {
+    pub fn create_token(&self, id: &str) -> ApiCall<String> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateTelephonyCredentialToken",

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Addresses`; get it with `client.addresses()`.
-///
-/// Operations to work with Address records. Address records are emergency-validated addresses meant to be associated with phone numbers. They are validated for emergency usage purposes at creation time, although you may validate them separately with a custom workflow using the ValidateAddress operation separately. Address records are not usable for physical orders, such as for Telnyx SIM cards, please use UserAddress for that. It is not possible to entirely skip emergency service validation for Address records; if an emergency provider for a phone number rejects the address then it cannot be used on a phone number. To prevent records from getting out of sync, Address records are immutable and cannot be altered once created. If you realize you need to alter an address, a new record must be created with the differing address.
-#[derive(Debug, Clone, Copy)]
-pub struct AddressesApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `find_addresses` (`GET /addresses`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FindAddressesParams {
@@ -44,38 +36,212 @@ pub struct FindAddressesParams {
     pub sort: Option<types::SortAddress>,
 }
 
-impl AddressesApi<'_> {
+impl<T> crate::ApiCall<T, FindAddressesParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::PageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[customer_reference\]\[eq\], filter\[customer_reference\]\[contains\], filter\[used_as_emergency\], filter\[street_address\]\[contains\], filter\[address_book\]\[eq\]
+    pub fn filter(mut self, value: impl Into<types::FilterConsolidated>) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Specifies the sort order for results. By default sorting direction is ascending. To have the results sorted in descending order add the ` -` prefix.
+    ///
+    /// That is:
+    ///
+    /// -
+    /// `street_address`: sorts the result by the
+    /// `street_address` field in ascending order.
+    ///
+    /// -
+    /// `-street_address`: sorts the result by the
+    /// `street_address` field in descending order.
+    ///
+    /// If not given, results are sorted by `created_at` in descending order.
+    pub fn sort(mut self, value: impl Into<types::SortAddress>) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::Addresses<'_> {
     /// List all addresses
     ///
     /// Returns a list of your addresses.
     ///
     /// `GET /addresses` (operation `FindAddresses`)
-    pub fn find_addresses(
-        &self,
-        params: &FindAddressesParams,
-    ) -> ApiCall<types::FindAddressesResponse> {
-        let mut request = Request::new(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(&self) -> ApiCall<types::FindAddressesResponse, FindAddressesParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "FindAddresses",
             "/addresses",
             "/addresses".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                FindAddressesParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                },
+            )
+    }
+
+    /// Creates an address
+    ///
+    /// Creates an address.
+    ///
+    /// `POST /addresses` (operation `CreateAddress`)
+    ///
+    /// The body is a [`AddressCreate`](types::AddressCreate): its required members (`business_name`, `country_code`, `first_name`, `last_name`, `locality`, `street_address`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        business_name: impl Into<types::BusinessName>,
+        country_code: impl Into<types::CountryCode2>,
+        first_name: impl Into<types::FirstName>,
+        last_name: impl Into<types::LastName>,
+        locality: impl Into<types::Locality>,
+        street_address: impl Into<types::StreetAddress>,
+    ) -> ApiCall<types::CreateAddressResponse, types::AddressCreate> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateAddress",
+            "/addresses",
+            "/addresses".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::AddressCreate::new(
+                    business_name,
+                    country_code,
+                    first_name,
+                    last_name,
+                    locality,
+                    street_address,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Retrieve an address
+    ///
+    /// Retrieves the details of an existing address.
+    ///
+    /// `GET /addresses/{id}` (operation `GetAddress`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): address ID
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::GetAddressResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetAddress",
+            "/addresses/{id}",
+            ["/addresses/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`find_addresses`](Self::find_addresses), page after page (`page[number]` paging).
+    /// Deletes an address
+    ///
+    /// Deletes an existing address.
+    ///
+    /// `DELETE /addresses/{id}` (operation `DeleteAddress`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): address ID
+    pub fn delete(&self, id: &str) -> ApiCall<types::DeleteAddressResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteAddress",
+            "/addresses/{id}",
+            ["/addresses/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::resources::AddressesActions<'_> {
+    /// Validate an address
+    ///
+    /// Validates an address for emergency services.
+    ///
+    /// `POST /addresses/actions/validate` (operation `ValidateAddress`)
+    ///
+    /// The body is a [`ValidateAddressRequest`](types::ValidateAddressRequest): its required members (`country_code`, `postal_code`, `street_address`) are arguments, its other members setters on the returned call.
+    pub fn validate(
+        &self,
+        country_code: impl Into<types::CountryCode2>,
+        postal_code: impl Into<types::PostalCode>,
+        street_address: impl Into<types::StreetAddress>,
+    ) -> ApiCall<types::ValidateAddressResponse, types::ValidateAddressRequest> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "ValidateAddress",
+            "/addresses/actions/validate",
+            "/addresses/actions/validate".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::ValidateAddressRequest::new(
+                    country_code,
+                    postal_code,
+                    street_address,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Accepts this address suggestion as a new emergency address for Operator Connect and finishes the uploads of the numbers associated with it to Microsoft.
+    ///
+    /// `POST /addresses/{id}/actions/accept_suggestions` (operation `acceptAddressSuggestions`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The UUID of the address that should be accepted.
+    ///
+    /// The body is a [`AcceptSuggestionsRequest`](types::AcceptSuggestionsRequest): its members are setters on the returned call.
+    pub fn accept_suggestions(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::AddressSuggestionResponse, types::AcceptSuggestionsRequest> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "acceptAddressSuggestions",
+            "/addresses/{id}/actions/accept_suggestions",
+            [
+                "/addresses/",
+                &crate::request::path_arg(&id),
+                "/actions/accept_suggestions",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::AcceptSuggestionsRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<types::FindAddressesResponse, FindAddressesParams> {
+    /// Every item of `client.addresses().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn find_addresses_stream(
-        &self,
-        params: &FindAddressesParams,
-    ) -> Paginator<types::Address> {
-        let first = self.find_addresses(params);
+    pub fn items(self) -> Paginator<types::Address> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -103,105 +269,5 @@ impl AddressesApi<'_> {
                 })
             },
         )
-    }
-
-    /// Creates an address
-    ///
-    /// Creates an address.
-    ///
-    /// `POST /addresses` (operation `CreateAddress`)
-    pub fn create_address(
-        &self,
-        body: &types::AddressCreate,
-    ) -> ApiCall<types::CreateAddressResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateAddress",
-            "/addresses",
-            "/addresses".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Validate an address
-    ///
-    /// Validates an address for emergency services.
-    ///
-    /// `POST /addresses/actions/validate` (operation `ValidateAddress`)
-    pub fn validate_address(
-        &self,
-        body: &types::ValidateAddressRequest,
-    ) -> ApiCall<types::ValidateAddressResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "ValidateAddress",
-            "/addresses/actions/validate",
-            "/addresses/actions/validate".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve an address
-    ///
-    /// Retrieves the details of an existing address.
-    ///
-    /// `GET /addresses/{id}` (operation `GetAddress`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): address ID
-    pub fn get_address(&self, id: &str) -> ApiCall<types::GetAddressResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetAddress",
-            "/addresses/{id}",
-            ["/addresses/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Deletes an address
-    ///
-    /// Deletes an existing address.
-    ///
-    /// `DELETE /addresses/{id}` (operation `DeleteAddress`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): address ID
-    pub fn delete_address(&self, id: &str) -> ApiCall<types::DeleteAddressResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteAddress",
-            "/addresses/{id}",
-            ["/addresses/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Accepts this address suggestion as a new emergency address for Operator Connect and finishes the uploads of the numbers associated with it to Microsoft.
-    ///
-    /// `POST /addresses/{id}/actions/accept_suggestions` (operation `acceptAddressSuggestions`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The UUID of the address that should be accepted.
-    pub fn accept_address_suggestions(
-        &self,
-        id: &str,
-        body: &types::AcceptSuggestionsRequest,
-    ) -> ApiCall<types::AddressSuggestionResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "acceptAddressSuggestions",
-            "/addresses/{id}/actions/accept_suggestions",
-            [
-                "/addresses/",
-                &crate::request::path_arg(&id),
-                "/actions/accept_suggestions",
-            ]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -5,17 +5,11 @@
 use crate::request::{ApiCall, Request};
 use crate::types;
 
-/// Operations tagged `Advanced Number Orders`; get it with `client.advanced_number_orders()`.
-#[derive(Debug, Clone, Copy)]
-pub struct AdvancedNumberOrdersApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
-impl AdvancedNumberOrdersApi<'_> {
+impl crate::resources::AdvancedOrders<'_> {
     /// List Advanced Orders
     ///
     /// `GET /advanced_orders` (operation `list_advanced_orders_v2`)
-    pub fn list_advanced_orders_v2(&self) -> ApiCall<types::ListAdvancedOrderResponse> {
+    pub fn list(&self) -> ApiCall<types::ListAdvancedOrderResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "list_advanced_orders_v2",
@@ -28,18 +22,22 @@ impl AdvancedNumberOrdersApi<'_> {
     /// Create Advanced Order
     ///
     /// `POST /advanced_orders` (operation `create_advanced_order_v2`)
-    pub fn create_advanced_order_v2(
-        &self,
-        body: &types::AdvancedOrderRequest,
-    ) -> ApiCall<types::AdvancedOrder> {
-        let mut request = Request::new(
+    ///
+    /// The body is a [`AdvancedOrderRequest`](types::AdvancedOrderRequest): its members are setters on the returned call.
+    pub fn create(&self) -> ApiCall<types::AdvancedOrder, types::AdvancedOrderRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "create_advanced_order_v2",
             "/advanced_orders",
             "/advanced_orders".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::AdvancedOrderRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Update Advanced Order
@@ -48,12 +46,13 @@ impl AdvancedNumberOrdersApi<'_> {
     ///
     /// # Arguments
     /// - `advanced_order_id` (`advanced-order-id`): Unique identifier of the advanced order.
-    pub fn update_advanced_order_v2(
+    ///
+    /// The body is a [`AdvancedOrderRequest`](types::AdvancedOrderRequest): its members are setters on the returned call.
+    pub fn update_requirement_group(
         &self,
         advanced_order_id: &str,
-        body: &types::AdvancedOrderRequest,
-    ) -> ApiCall<types::AdvancedOrder> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::AdvancedOrder, types::AdvancedOrderRequest> {
+        let request = Request::new(
             reqwest::Method::PATCH,
             "update_advanced_order_v2",
             "/advanced_orders/{advanced-order-id}/requirement_group",
@@ -64,8 +63,13 @@ impl AdvancedNumberOrdersApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::AdvancedOrderRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Get Advanced Order
@@ -74,10 +78,7 @@ impl AdvancedNumberOrdersApi<'_> {
     ///
     /// # Arguments
     /// - `order_id` (`order_id`): Unique identifier of the order.
-    pub fn get_advanced_order_v2(
-        &self,
-        order_id: &str,
-    ) -> ApiCall<types::AdvancedOrder> {
+    pub fn retrieve(&self, order_id: &str) -> ApiCall<types::AdvancedOrder> {
         let request = Request::new(
             reqwest::Method::GET,
             "get_advanced_order_v2",

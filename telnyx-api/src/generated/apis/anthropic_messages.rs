@@ -5,13 +5,7 @@
 use crate::request::{ApiCall, Request};
 use crate::types;
 
-/// Operations tagged `Anthropic Messages`; get it with `client.anthropic_messages()`.
-#[derive(Debug, Clone, Copy)]
-pub struct AnthropicMessagesApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
-impl AnthropicMessagesApi<'_> {
+impl crate::resources::AiAnthropicV1<'_> {
     /// Create a message (Anthropic-compatible)
     ///
     /// Send a message to a language model using the Anthropic Messages API format. This endpoint is compatible with the [Anthropic Messages API](https://docs.anthropic.com/en/api/messages) and may be used with the Anthropic JS or Python SDK by setting the base URL to `https://api.telnyx.com/v2/ai/anthropic`.
@@ -19,17 +13,29 @@ impl AnthropicMessagesApi<'_> {
     /// The endpoint translates Anthropic-format requests into Telnyx's inference internals, then translates the response back to the Anthropic message shape. Streaming responses use Anthropic SSE event types (`message_start`, `content_block_start`, `content_block_delta`, `content_block_stop`, `message_delta`, `message_stop`).
     ///
     /// `POST /ai/anthropic/v1/messages` (operation `create_anthropic_message`)
-    pub fn create_anthropic_message(
+    ///
+    /// The body is a [`AnthropicMessageRequest`](types::AnthropicMessageRequest): its required members (`max_tokens`, `messages`, `model`) are arguments, its other members setters on the returned call.
+    pub fn messages(
         &self,
-        body: &types::AnthropicMessageRequest,
-    ) -> ApiCall<crate::JsonOrText<serde_json::Map<String, serde_json::Value>>> {
-        let mut request = Request::new(
+        max_tokens: impl Into<i64>,
+        messages: impl Into<Vec<serde_json::Map<String, serde_json::Value>>>,
+        model: impl Into<String>,
+    ) -> ApiCall<
+        crate::JsonOrText<serde_json::Map<String, serde_json::Value>>,
+        types::AnthropicMessageRequest,
+    > {
+        let request = Request::new(
             reqwest::Method::POST,
             "create_anthropic_message",
             "/ai/anthropic/v1/messages",
             "/ai/anthropic/v1/messages".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json_or_text)
+            .with_input(
+                types::AnthropicMessageRequest::new(max_tokens, messages, model),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 }

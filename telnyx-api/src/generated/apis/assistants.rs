@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Assistants`; get it with `client.assistants()`.
-///
-/// Configure AI assistant specifications
-#[derive(Debug, Clone, Copy)]
-pub struct AssistantsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `get_assistant_tests` (`GET /ai/assistants/tests`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetAssistantTestsParams {
@@ -36,6 +28,32 @@ pub struct GetAssistantTestsParams {
     pub page: Option<types::GetAssistantTestsPage>,
 }
 
+impl<T> crate::ApiCall<T, GetAssistantTestsParams> {
+    /// Filter tests by test suite name
+    pub fn test_suite(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().test_suite = Some(value.into());
+        self
+    }
+
+    /// Filter tests by communication channel (e.g., 'web_chat', 'sms')
+    pub fn telnyx_conversation_channel(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().telnyx_conversation_channel = Some(value.into());
+        self
+    }
+
+    /// Filter tests by destination (phone number, webhook URL, etc.)
+    pub fn destination(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().destination = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::GetAssistantTestsPage>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `get_test_suite_runs_for_test` (`GET /ai/assistants/tests/test-suites/{suite_name}/runs`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetTestSuiteRunsForTestParams {
@@ -53,6 +71,26 @@ pub struct GetTestSuiteRunsForTestParams {
     pub page: Option<types::GetTestSuiteRunsForTestPage>,
 }
 
+impl<T> crate::ApiCall<T, GetTestSuiteRunsForTestParams> {
+    /// Filter runs by execution status (pending, running, completed, failed, timeout)
+    pub fn status(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().status = Some(value.into());
+        self
+    }
+
+    /// Filter runs by specific suite execution batch ID
+    pub fn test_suite_run_id(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().test_suite_run_id = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::GetTestSuiteRunsForTestPage>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `get_test_runs_for_test` (`GET /ai/assistants/tests/{test_id}/runs`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetTestRunsForTestParams {
@@ -64,6 +102,20 @@ pub struct GetTestRunsForTestParams {
     ///
     /// Sent as query parameter `page`.
     pub page: Option<types::GetTestRunsForTestPage>,
+}
+
+impl<T> crate::ApiCall<T, GetTestRunsForTestParams> {
+    /// Filter runs by execution status (pending, running, completed, failed, timeout)
+    pub fn status(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().status = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::GetTestRunsForTestPage>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `get_assistant` (`GET /ai/assistants/{assistant_id}`).
@@ -87,6 +139,35 @@ pub struct GetAssistantParams {
     pub call_control_id: Option<String>,
 }
 
+impl<T> crate::ApiCall<T, GetAssistantParams> {
+    /// Whether to fetch dynamic variables from the configured webhook.
+    pub fn fetch_dynamic_variables_from_webhook(
+        mut self,
+        value: impl Into<bool>,
+    ) -> Self {
+        self.input_mut().fetch_dynamic_variables_from_webhook = Some(value.into());
+        self
+    }
+
+    /// Start of the filter range.
+    pub fn from(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().from = Some(value.into());
+        self
+    }
+
+    /// End of the filter range.
+    pub fn to(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().to = Some(value.into());
+        self
+    }
+
+    /// Filter results by call control id.
+    pub fn call_control_id(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().call_control_id = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `get_scheduled_events` (`GET /ai/assistants/{assistant_id}/scheduled_events`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetScheduledEventsParams {
@@ -108,6 +189,35 @@ pub struct GetScheduledEventsParams {
     pub page: Option<types::GetScheduledEventsPage>,
 }
 
+impl<T> crate::ApiCall<T, GetScheduledEventsParams> {
+    /// Start of the date range filter (inclusive, ISO 8601).
+    pub fn from_date(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().from_date = Some(value.into());
+        self
+    }
+
+    /// End of the date range filter (inclusive, ISO 8601).
+    pub fn to_date(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().to_date = Some(value.into());
+        self
+    }
+
+    /// Filter results by conversation channel.
+    pub fn conversation_channel(
+        mut self,
+        value: impl Into<types::ConversationChannelType>,
+    ) -> Self {
+        self.input_mut().conversation_channel = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::GetScheduledEventsPage>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `get_assistant_version` (`GET /ai/assistants/{assistant_id}/versions/{version_id}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetAssistantVersionParams {
@@ -115,6 +225,14 @@ pub struct GetAssistantVersionParams {
     ///
     /// Sent as query parameter `include_mcp_servers`.
     pub include_mcp_servers: Option<bool>,
+}
+
+impl<T> crate::ApiCall<T, GetAssistantVersionParams> {
+    /// Whether to include MCP servers in the response.
+    pub fn include_mcp_servers(mut self, value: impl Into<bool>) -> Self {
+        self.input_mut().include_mcp_servers = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `list_tools` (`GET /ai/tools`).
@@ -138,13 +256,39 @@ pub struct ListToolsParams {
     pub page_number: Option<i64>,
 }
 
-impl AssistantsApi<'_> {
+impl<T> crate::ApiCall<T, ListToolsParams> {
+    /// Filter results by filter type.
+    pub fn filter_type(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_type = Some(value.into());
+        self
+    }
+
+    /// Filter results by filter name.
+    pub fn filter_name(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_name = Some(value.into());
+        self
+    }
+
+    /// Number of items to return per page.
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+
+    /// Page number to retrieve (1-based).
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::AiAssistants<'_> {
     /// List assistants
     ///
     /// Retrieve a list of all AI Assistants configured by the user.
     ///
     /// `GET /ai/assistants` (operation `get_assistants_public_assistants_get`)
-    pub fn get_assistants(&self) -> ApiCall<types::AssistantsListData> {
+    pub fn list(&self) -> ApiCall<types::AssistantsListData> {
         let request = Request::new(
             reqwest::Method::GET,
             "get_assistants_public_assistants_get",
@@ -159,18 +303,26 @@ impl AssistantsApi<'_> {
     /// Create a new AI Assistant.
     ///
     /// `POST /ai/assistants` (operation `create_new_assistant_public_assistants_post`)
-    pub fn create_new_assistant(
+    ///
+    /// The body is a [`CreateAssistantRequest`](types::CreateAssistantRequest): its required members (`instructions`, `name`) are arguments, its other members setters on the returned call.
+    pub fn create(
         &self,
-        body: &types::CreateAssistantRequest,
-    ) -> ApiCall<types::InferenceEmbeddingAssistant> {
-        let mut request = Request::new(
+        instructions: impl Into<String>,
+        name: impl Into<String>,
+    ) -> ApiCall<types::InferenceEmbeddingAssistant, types::CreateAssistantRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "create_new_assistant_public_assistants_post",
             "/ai/assistants",
             "/ai/assistants".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateAssistantRequest::new(instructions, name),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Import assistants from external provider
@@ -178,396 +330,26 @@ impl AssistantsApi<'_> {
     /// Import assistants from external providers. Any assistant that has already been imported will be overwritten with its latest version from the importing provider.
     ///
     /// `POST /ai/assistants/import` (operation `import_assistants_public_assistants_import_post`)
-    pub fn import_assistants(
+    ///
+    /// The body is a [`ImportAssistantsRequest`](types::ImportAssistantsRequest): its required members (`api_key_ref`, `provider`) are arguments, its other members setters on the returned call.
+    pub fn imports(
         &self,
-        body: &types::ImportAssistantsRequest,
-    ) -> ApiCall<types::AssistantsListData> {
-        let mut request = Request::new(
+        api_key_ref: impl Into<String>,
+        provider: impl Into<types::ImportAssistantsRequestProvider>,
+    ) -> ApiCall<types::AssistantsListData, types::ImportAssistantsRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "import_assistants_public_assistants_import_post",
             "/ai/assistants/import",
             "/ai/assistants/import".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get All Tags
-    ///
-    /// `GET /ai/assistants/tags` (operation `get_all_assistant_tags`)
-    pub fn get_all_assistant_tags(&self) -> ApiCall<types::TagsResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "get_all_assistant_tags",
-            "/ai/assistants/tags",
-            "/ai/assistants/tags".to_owned(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// List assistant tests with pagination
-    ///
-    /// Retrieves a paginated list of assistant tests with optional filtering capabilities
-    ///
-    /// `GET /ai/assistants/tests` (operation `get_assistant_tests_public_assistants_tests_get`)
-    pub fn get_assistant_tests(
-        &self,
-        params: &GetAssistantTestsParams,
-    ) -> ApiCall<types::PaginatedAssistantTestList> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "get_assistant_tests_public_assistants_tests_get",
-            "/ai/assistants/tests",
-            "/ai/assistants/tests".to_owned(),
-        );
-        request.query("test_suite", &params.test_suite, QueryStyle::FormExplode);
-        request
-            .query(
-                "telnyx_conversation_channel",
-                &params.telnyx_conversation_channel,
-                QueryStyle::FormExplode,
-            );
-        request.query("destination", &params.destination, QueryStyle::FormExplode);
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`get_assistant_tests`](Self::get_assistant_tests), page after page (`page[number]` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_assistant_tests_stream(
-        &self,
-        params: &GetAssistantTestsParams,
-    ) -> Paginator<types::AssistantTestResponse> {
-        let first = self.get_assistant_tests(params);
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page[number]",
-                size: Some("page[size]"),
-            },
-            |op, raw| {
-                let page: types::PaginatedAssistantTestList = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let total_pages = Some(&page.meta.total_pages)
-                    .and_then(|n| u64::try_from(*n).ok());
-                let total_items = Some(&page.meta.total_results)
-                    .and_then(|n| u64::try_from(*n).ok());
-                Ok(PageData {
-                    items: page.data,
-                    total_pages,
-                    total_items,
-                    ..PageData::default()
-                })
-            },
-        )
-    }
-
-    /// Create a new assistant test
-    ///
-    /// Creates a comprehensive test configuration for evaluating AI assistant performance
-    ///
-    /// `POST /ai/assistants/tests` (operation `create_assistant_test_public_assistants_tests_post`)
-    pub fn create_assistant_test(
-        &self,
-        body: &types::CreateAssistantTestRequest,
-    ) -> ApiCall<types::AssistantTestResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "create_assistant_test_public_assistants_tests_post",
-            "/ai/assistants/tests",
-            "/ai/assistants/tests".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get all test suite names
-    ///
-    /// Retrieves a list of all distinct test suite names available to the current user
-    ///
-    /// `GET /ai/assistants/tests/test-suites` (operation `fetch_test_suites_public_assistants_tests_test_suites_get`)
-    pub fn fetch_test_suites(&self) -> ApiCall<types::TestSuitesResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "fetch_test_suites_public_assistants_tests_test_suites_get",
-            "/ai/assistants/tests/test-suites",
-            "/ai/assistants/tests/test-suites".to_owned(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get test suite run history
-    ///
-    /// Retrieves paginated history of test runs for a specific test suite with filtering options
-    ///
-    /// `GET /ai/assistants/tests/test-suites/{suite_name}/runs` (operation `get_test_suite_runs_for_test_public_assistants_tests_test_suites__suite_name__runs_get`)
-    ///
-    /// # Arguments
-    /// - `suite_name` (`suite_name`): Name of the suite.
-    pub fn get_test_suite_runs_for_test(
-        &self,
-        suite_name: &str,
-        params: &GetTestSuiteRunsForTestParams,
-    ) -> ApiCall<types::PaginatedTestRunList> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "get_test_suite_runs_for_test_public_assistants_tests_test_suites__suite_name__runs_get",
-            "/ai/assistants/tests/test-suites/{suite_name}/runs",
-            [
-                "/ai/assistants/tests/test-suites/",
-                &crate::request::path_arg(&suite_name),
-                "/runs",
-            ]
-                .concat(),
-        );
-        request.query("status", &params.status, QueryStyle::FormExplode);
-        request
-            .query(
-                "test_suite_run_id",
-                &params.test_suite_run_id,
-                QueryStyle::FormExplode,
-            );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`get_test_suite_runs_for_test`](Self::get_test_suite_runs_for_test), page after page (`page[number]` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_test_suite_runs_for_test_stream(
-        &self,
-        suite_name: &str,
-        params: &GetTestSuiteRunsForTestParams,
-    ) -> Paginator<types::TestRunResponse> {
-        let first = self.get_test_suite_runs_for_test(suite_name, params);
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page[number]",
-                size: Some("page[size]"),
-            },
-            |op, raw| {
-                let page: types::PaginatedTestRunList = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let total_pages = Some(&page.meta.total_pages)
-                    .and_then(|n| u64::try_from(*n).ok());
-                let total_items = Some(&page.meta.total_results)
-                    .and_then(|n| u64::try_from(*n).ok());
-                Ok(PageData {
-                    items: page.data,
-                    total_pages,
-                    total_items,
-                    ..PageData::default()
-                })
-            },
-        )
-    }
-
-    /// Trigger test suite execution
-    ///
-    /// Executes all tests within a specific test suite as a batch operation
-    ///
-    /// `POST /ai/assistants/tests/test-suites/{suite_name}/runs` (operation `trigger_test_suite_runs_public_assistants_tests_test_suites__suite_name__runs_post`)
-    ///
-    /// # Arguments
-    /// - `suite_name` (`suite_name`): Name of the suite.
-    pub fn trigger_test_suite_runs(
-        &self,
-        suite_name: &str,
-        body: &types::TriggerTestSuiteRunsRequest,
-    ) -> ApiCall<Vec<types::TestRunResponse>> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "trigger_test_suite_runs_public_assistants_tests_test_suites__suite_name__runs_post",
-            "/ai/assistants/tests/test-suites/{suite_name}/runs",
-            [
-                "/ai/assistants/tests/test-suites/",
-                &crate::request::path_arg(&suite_name),
-                "/runs",
-            ]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get assistant test by ID
-    ///
-    /// Retrieves detailed information about a specific assistant test
-    ///
-    /// `GET /ai/assistants/tests/{test_id}` (operation `get_assistant_test_public_assistants_tests__test_id__get`)
-    ///
-    /// # Arguments
-    /// - `test_id` (`test_id`): Unique identifier of the test.
-    pub fn get_assistant_test(
-        &self,
-        test_id: &str,
-    ) -> ApiCall<types::AssistantTestResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "get_assistant_test_public_assistants_tests__test_id__get",
-            "/ai/assistants/tests/{test_id}",
-            ["/ai/assistants/tests/", &crate::request::path_arg(&test_id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update an assistant test
-    ///
-    /// Updates an existing assistant test configuration with new settings
-    ///
-    /// `PUT /ai/assistants/tests/{test_id}` (operation `update_assistant_test_public_assistants_tests__test_id__put`)
-    ///
-    /// # Arguments
-    /// - `test_id` (`test_id`): Unique identifier of the test.
-    pub fn update_assistant_test(
-        &self,
-        test_id: &str,
-        body: &types::UpdateAssistantTestRequest,
-    ) -> ApiCall<types::AssistantTestResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PUT,
-            "update_assistant_test_public_assistants_tests__test_id__put",
-            "/ai/assistants/tests/{test_id}",
-            ["/ai/assistants/tests/", &crate::request::path_arg(&test_id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete an assistant test
-    ///
-    /// Permanently removes an assistant test and all associated data
-    ///
-    /// `DELETE /ai/assistants/tests/{test_id}` (operation `delete_assistant_test_public_assistants_tests__test_id__delete`)
-    ///
-    /// # Arguments
-    /// - `test_id` (`test_id`): Unique identifier of the test.
-    pub fn delete_assistant_test(&self, test_id: &str) -> ApiCall<()> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "delete_assistant_test_public_assistants_tests__test_id__delete",
-            "/ai/assistants/tests/{test_id}",
-            ["/ai/assistants/tests/", &crate::request::path_arg(&test_id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_empty)
-    }
-
-    /// Get test run history for a specific test
-    ///
-    /// Retrieves paginated execution history for a specific assistant test with filtering options
-    ///
-    /// `GET /ai/assistants/tests/{test_id}/runs` (operation `get_test_runs_for_test_public_assistants_tests__test_id__runs_get`)
-    ///
-    /// # Arguments
-    /// - `test_id` (`test_id`): Unique identifier of the test.
-    pub fn get_test_runs_for_test(
-        &self,
-        test_id: &str,
-        params: &GetTestRunsForTestParams,
-    ) -> ApiCall<types::PaginatedTestRunList> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "get_test_runs_for_test_public_assistants_tests__test_id__runs_get",
-            "/ai/assistants/tests/{test_id}/runs",
-            ["/ai/assistants/tests/", &crate::request::path_arg(&test_id), "/runs"]
-                .concat(),
-        );
-        request.query("status", &params.status, QueryStyle::FormExplode);
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`get_test_runs_for_test`](Self::get_test_runs_for_test), page after page (`page[number]` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_test_runs_for_test_stream(
-        &self,
-        test_id: &str,
-        params: &GetTestRunsForTestParams,
-    ) -> Paginator<types::TestRunResponse> {
-        let first = self.get_test_runs_for_test(test_id, params);
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page[number]",
-                size: Some("page[size]"),
-            },
-            |op, raw| {
-                let page: types::PaginatedTestRunList = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let total_pages = Some(&page.meta.total_pages)
-                    .and_then(|n| u64::try_from(*n).ok());
-                let total_items = Some(&page.meta.total_results)
-                    .and_then(|n| u64::try_from(*n).ok());
-                Ok(PageData {
-                    items: page.data,
-                    total_pages,
-                    total_items,
-                    ..PageData::default()
-                })
-            },
-        )
-    }
-
-    /// Trigger a manual test run
-    ///
-    /// Initiates immediate execution of a specific assistant test
-    ///
-    /// `POST /ai/assistants/tests/{test_id}/runs` (operation `trigger_test_run_public_assistants_tests__test_id__runs_post`)
-    ///
-    /// # Arguments
-    /// - `test_id` (`test_id`): Unique identifier of the test.
-    pub fn trigger_test_run(
-        &self,
-        test_id: &str,
-        body: &types::TriggerTestRunRequest,
-    ) -> ApiCall<types::TestRunResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "trigger_test_run_public_assistants_tests__test_id__runs_post",
-            "/ai/assistants/tests/{test_id}/runs",
-            ["/ai/assistants/tests/", &crate::request::path_arg(&test_id), "/runs"]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get specific test run details
-    ///
-    /// Retrieves detailed information about a specific test run execution
-    ///
-    /// `GET /ai/assistants/tests/{test_id}/runs/{run_id}` (operation `get_test_run_public_assistants_tests__test_id__runs__run_id__get`)
-    ///
-    /// # Arguments
-    /// - `test_id` (`test_id`): Unique identifier of the test.
-    /// - `run_id` (`run_id`): Unique identifier of the run.
-    pub fn get_test_run(
-        &self,
-        test_id: &str,
-        run_id: &str,
-    ) -> ApiCall<types::TestRunResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "get_test_run_public_assistants_tests__test_id__runs__run_id__get",
-            "/ai/assistants/tests/{test_id}/runs/{run_id}",
-            [
-                "/ai/assistants/tests/",
-                &crate::request::path_arg(&test_id),
-                "/runs/",
-                &crate::request::path_arg(&run_id),
-            ]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::ImportAssistantsRequest::new(api_key_ref, provider),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Get an assistant
@@ -578,28 +360,38 @@ impl AssistantsApi<'_> {
     ///
     /// # Arguments
     /// - `assistant_id` (`assistant_id`): Unique identifier of the assistant.
-    pub fn get_assistant(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve(
         &self,
         assistant_id: &str,
-        params: &GetAssistantParams,
-    ) -> ApiCall<types::InferenceEmbeddingAssistant> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::InferenceEmbeddingAssistant, GetAssistantParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "get_assistant_public_assistants__assistant_id__get",
             "/ai/assistants/{assistant_id}",
             ["/ai/assistants/", &crate::request::path_arg(&assistant_id)].concat(),
         );
-        request
-            .query(
-                "fetch_dynamic_variables_from_webhook",
-                &params.fetch_dynamic_variables_from_webhook,
-                QueryStyle::FormExplode,
-            );
-        request.query("from", &params.from, QueryStyle::FormExplode);
-        request.query("to", &params.to, QueryStyle::FormExplode);
-        request
-            .query("call_control_id", &params.call_control_id, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetAssistantParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "fetch_dynamic_variables_from_webhook",
+                            &params.fetch_dynamic_variables_from_webhook,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("from", &params.from, QueryStyle::FormExplode);
+                    request.query("to", &params.to, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "call_control_id",
+                            &params.call_control_id,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
     }
 
     /// Update an assistant
@@ -610,19 +402,28 @@ impl AssistantsApi<'_> {
     ///
     /// # Arguments
     /// - `assistant_id` (`assistant_id`): Unique identifier of the assistant.
-    pub fn update_assistant(
+    ///
+    /// The body is a [`UpdateAssistantRequestWithPromotion`](types::UpdateAssistantRequestWithPromotion): its members are setters on the returned call.
+    pub fn update(
         &self,
         assistant_id: &str,
-        body: &types::UpdateAssistantRequestWithPromotion,
-    ) -> ApiCall<types::InferenceEmbeddingAssistant> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::InferenceEmbeddingAssistant,
+        types::UpdateAssistantRequestWithPromotion,
+    > {
+        let request = Request::new(
             reqwest::Method::POST,
             "update_assistant_public_assistants__assistant_id__post",
             "/ai/assistants/{assistant_id}",
             ["/ai/assistants/", &crate::request::path_arg(&assistant_id)].concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateAssistantRequestWithPromotion::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Delete an assistant
@@ -633,7 +434,7 @@ impl AssistantsApi<'_> {
     ///
     /// # Arguments
     /// - `assistant_id` (`assistant_id`): Unique identifier of the assistant.
-    pub fn delete_assistant(
+    pub fn delete(
         &self,
         assistant_id: &str,
     ) -> ApiCall<types::AssistantDeletedResponse> {
@@ -646,6 +447,118 @@ impl AssistantsApi<'_> {
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
+    /// Assistant Chat (BETA)
+    ///
+    /// This endpoint allows a client to send a chat message to a specific AI Assistant. The assistant processes the message and returns a relevant reply based on the current conversation context. Refer to the Conversation API to [create a conversation](https://developers.telnyx.com/api-reference/conversations/create-a-conversation), [filter existing conversations](https://developers.telnyx.com/api-reference/conversations/list-conversations), [fetch messages for a conversation](https://developers.telnyx.com/api-reference/conversations/get-conversation-messages), and [manually add messages to a conversation](https://developers.telnyx.com/api-reference/conversations/create-message).
+    ///
+    /// `POST /ai/assistants/{assistant_id}/chat` (operation `assistant_chat_public_assistants__assistant_id__chat_post`)
+    ///
+    /// # Arguments
+    /// - `assistant_id` (`assistant_id`): Unique identifier of the assistant.
+    ///
+    /// The body is a [`AssistantChatReq`](types::AssistantChatReq): its required members (`content`, `conversation_id`) are arguments, its other members setters on the returned call.
+    pub fn chat(
+        &self,
+        assistant_id: &str,
+        content: impl Into<String>,
+        conversation_id: impl Into<String>,
+    ) -> ApiCall<types::AssistantChatResponse, types::AssistantChatReq> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "assistant_chat_public_assistants__assistant_id__chat_post",
+            "/ai/assistants/{assistant_id}/chat",
+            ["/ai/assistants/", &crate::request::path_arg(&assistant_id), "/chat"]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::AssistantChatReq::new(content, conversation_id),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Assistant Sms Chat
+    ///
+    /// Send an SMS message for an assistant. This endpoint:
+    /// 1. Validates the assistant exists and has messaging profile configured
+    /// 2. If should_create_conversation is true, creates a new conversation with metadata
+    /// 3. Sends the SMS message (If `text` is set, this will be sent. Otherwise, if this is the first message in the conversation and the assistant has a `greeting` configured, this will be sent. Otherwise the assistant will generate the text to send.)
+    /// 4. Updates conversation metadata if provided
+    /// 5. Returns the conversation ID
+    ///
+    /// `POST /ai/assistants/{assistant_id}/chat/sms` (operation `assistant_sms_chat_assistants__assistant_id__chat_sms_post`)
+    ///
+    /// # Arguments
+    /// - `assistant_id` (`assistant_id`): Unique identifier of the assistant.
+    ///
+    /// The body is a [`AssistantSmsChatReq`](types::AssistantSmsChatReq): its required members (`from`, `to`) are arguments, its other members setters on the returned call.
+    pub fn send_sms(
+        &self,
+        assistant_id: &str,
+        from: impl Into<String>,
+        to: impl Into<String>,
+    ) -> ApiCall<types::AssistantSmsChatResponse, types::AssistantSmsChatReq> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "assistant_sms_chat_assistants__assistant_id__chat_sms_post",
+            "/ai/assistants/{assistant_id}/chat/sms",
+            ["/ai/assistants/", &crate::request::path_arg(&assistant_id), "/chat/sms"]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::AssistantSmsChatReq::new(from, to),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Clone Assistant
+    ///
+    /// Clone an existing assistant, excluding telephony and messaging settings.
+    ///
+    /// `POST /ai/assistants/{assistant_id}/clone` (operation `clone_assistant_public_assistants__assistant_id__clone_post`)
+    ///
+    /// # Arguments
+    /// - `assistant_id` (`assistant_id`): Unique identifier of the assistant.
+    pub fn clone(
+        &self,
+        assistant_id: &str,
+    ) -> ApiCall<types::InferenceEmbeddingAssistant> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "clone_assistant_public_assistants__assistant_id__clone_post",
+            "/ai/assistants/{assistant_id}/clone",
+            ["/ai/assistants/", &crate::request::path_arg(&assistant_id), "/clone"]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Get assistant texml
+    ///
+    /// Get an assistant texml by `assistant_id`.
+    ///
+    /// `GET /ai/assistants/{assistant_id}/texml` (operation `get_assistant_texml_public_assistants__assistant_id__texml_get`)
+    ///
+    /// # Arguments
+    /// - `assistant_id` (`assistant_id`): Unique identifier of the assistant.
+    pub fn get_texml(&self, assistant_id: &str) -> ApiCall<String> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "get_assistant_texml_public_assistants__assistant_id__texml_get",
+            "/ai/assistants/{assistant_id}/texml",
+            ["/ai/assistants/", &crate::request::path_arg(&assistant_id), "/texml"]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::resources::AiAssistantsCanaryDeploys<'_> {
     /// Get Canary Deploy
     ///
     /// Endpoint to get a canary deploy configuration for an assistant.
@@ -657,10 +570,7 @@ impl AssistantsApi<'_> {
     ///
     /// # Arguments
     /// - `assistant_id` (`assistant_id`): Unique identifier of the assistant.
-    pub fn get_canary_deploy(
-        &self,
-        assistant_id: &str,
-    ) -> ApiCall<types::CanaryDeployResponse> {
+    pub fn retrieve(&self, assistant_id: &str) -> ApiCall<types::CanaryDeployResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "get_canary_deploy_assistants__assistant_id__canary_deploys_get",
@@ -686,12 +596,13 @@ impl AssistantsApi<'_> {
     ///
     /// # Arguments
     /// - `assistant_id` (`assistant_id`): Unique identifier of the assistant.
-    pub fn update_canary_deploy(
+    ///
+    /// The body is a [`CanaryDeployRequest`](types::CanaryDeployRequest): its members are setters on the returned call.
+    pub fn update(
         &self,
         assistant_id: &str,
-        body: &types::CanaryDeployRequest,
-    ) -> ApiCall<types::CanaryDeployResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::CanaryDeployResponse, types::CanaryDeployRequest> {
+        let request = Request::new(
             reqwest::Method::PUT,
             "update_canary_deploy_assistants__assistant_id__canary_deploys_put",
             "/ai/assistants/{assistant_id}/canary-deploys",
@@ -702,8 +613,13 @@ impl AssistantsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CanaryDeployRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Create Canary Deploy
@@ -717,12 +633,13 @@ impl AssistantsApi<'_> {
     ///
     /// # Arguments
     /// - `assistant_id` (`assistant_id`): Unique identifier of the assistant.
-    pub fn create_canary_deploy(
+    ///
+    /// The body is a [`CanaryDeployRequest`](types::CanaryDeployRequest): its members are setters on the returned call.
+    pub fn create(
         &self,
         assistant_id: &str,
-        body: &types::CanaryDeployRequest,
-    ) -> ApiCall<types::CanaryDeployResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::CanaryDeployResponse, types::CanaryDeployRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "create_canary_deploy_assistants__assistant_id__canary_deploys_post",
             "/ai/assistants/{assistant_id}/canary-deploys",
@@ -733,8 +650,13 @@ impl AssistantsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CanaryDeployRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Delete Canary Deploy
@@ -747,7 +669,7 @@ impl AssistantsApi<'_> {
     ///
     /// # Arguments
     /// - `assistant_id` (`assistant_id`): Unique identifier of the assistant.
-    pub fn delete_canary_deploy(&self, assistant_id: &str) -> ApiCall<()> {
+    pub fn delete(&self, assistant_id: &str) -> ApiCall<()> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "delete_canary_deploy_assistants__assistant_id__canary_deploys_delete",
@@ -761,82 +683,9 @@ impl AssistantsApi<'_> {
         );
         ApiCall::new(self.client, request, crate::request::decode_empty)
     }
+}
 
-    /// Assistant Chat (BETA)
-    ///
-    /// This endpoint allows a client to send a chat message to a specific AI Assistant. The assistant processes the message and returns a relevant reply based on the current conversation context. Refer to the Conversation API to [create a conversation](https://developers.telnyx.com/api-reference/conversations/create-a-conversation), [filter existing conversations](https://developers.telnyx.com/api-reference/conversations/list-conversations), [fetch messages for a conversation](https://developers.telnyx.com/api-reference/conversations/get-conversation-messages), and [manually add messages to a conversation](https://developers.telnyx.com/api-reference/conversations/create-message).
-    ///
-    /// `POST /ai/assistants/{assistant_id}/chat` (operation `assistant_chat_public_assistants__assistant_id__chat_post`)
-    ///
-    /// # Arguments
-    /// - `assistant_id` (`assistant_id`): Unique identifier of the assistant.
-    pub fn assistant_chat(
-        &self,
-        assistant_id: &str,
-        body: &types::AssistantChatReq,
-    ) -> ApiCall<types::AssistantChatResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "assistant_chat_public_assistants__assistant_id__chat_post",
-            "/ai/assistants/{assistant_id}/chat",
-            ["/ai/assistants/", &crate::request::path_arg(&assistant_id), "/chat"]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Assistant Sms Chat
-    ///
-    /// Send an SMS message for an assistant. This endpoint:
-    /// 1. Validates the assistant exists and has messaging profile configured
-    /// 2. If should_create_conversation is true, creates a new conversation with metadata
-    /// 3. Sends the SMS message (If `text` is set, this will be sent. Otherwise, if this is the first message in the conversation and the assistant has a `greeting` configured, this will be sent. Otherwise the assistant will generate the text to send.)
-    /// 4. Updates conversation metadata if provided
-    /// 5. Returns the conversation ID
-    ///
-    /// `POST /ai/assistants/{assistant_id}/chat/sms` (operation `assistant_sms_chat_assistants__assistant_id__chat_sms_post`)
-    ///
-    /// # Arguments
-    /// - `assistant_id` (`assistant_id`): Unique identifier of the assistant.
-    pub fn assistant_sms_chat(
-        &self,
-        assistant_id: &str,
-        body: &types::AssistantSmsChatReq,
-    ) -> ApiCall<types::AssistantSmsChatResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "assistant_sms_chat_assistants__assistant_id__chat_sms_post",
-            "/ai/assistants/{assistant_id}/chat/sms",
-            ["/ai/assistants/", &crate::request::path_arg(&assistant_id), "/chat/sms"]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Clone Assistant
-    ///
-    /// Clone an existing assistant, excluding telephony and messaging settings.
-    ///
-    /// `POST /ai/assistants/{assistant_id}/clone` (operation `clone_assistant_public_assistants__assistant_id__clone_post`)
-    ///
-    /// # Arguments
-    /// - `assistant_id` (`assistant_id`): Unique identifier of the assistant.
-    pub fn clone_assistant(
-        &self,
-        assistant_id: &str,
-    ) -> ApiCall<types::InferenceEmbeddingAssistant> {
-        let request = Request::new(
-            reqwest::Method::POST,
-            "clone_assistant_public_assistants__assistant_id__clone_post",
-            "/ai/assistants/{assistant_id}/clone",
-            ["/ai/assistants/", &crate::request::path_arg(&assistant_id), "/clone"]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
+impl crate::resources::AiAssistantsInstructions<'_> {
     /// Enhance Assistant Instructions
     ///
     /// Enhance an assistant's instructions using an LLM. The endpoint reads the assistant's current instructions and tools, then streams back improved instructions as they are generated.
@@ -851,11 +700,12 @@ impl AssistantsApi<'_> {
     ///
     /// # Arguments
     /// - `assistant_id` (`assistant_id`): Unique identifier of the assistant.
-    pub fn enhance_assistant_instructions(
+    ///
+    /// The body is a [`EnhanceInstructionsRequest`](types::EnhanceInstructionsRequest): its members are setters on the returned call.
+    pub fn enhance(
         &self,
         assistant_id: &str,
-        body: &types::EnhanceInstructionsRequest,
-    ) -> ApiCall<String> {
+    ) -> ApiCall<String, types::EnhanceInstructionsRequest> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "enhance_assistant_instructions_public_assistants__assistant_id__instructions_enhance_post",
@@ -867,11 +717,18 @@ impl AssistantsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         request.accept("*/*");
         ApiCall::new(self.client, request, crate::request::decode_text)
+            .with_input(
+                types::EnhanceInstructionsRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
+}
 
+impl crate::resources::AiAssistantsScheduledEvents<'_> {
     /// List scheduled events
     ///
     /// Get scheduled events for an assistant with pagination and filtering
@@ -880,12 +737,13 @@ impl AssistantsApi<'_> {
     ///
     /// # Arguments
     /// - `assistant_id` (`assistant_id`): Unique identifier of the assistant.
-    pub fn get_scheduled_events(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
         assistant_id: &str,
-        params: &GetScheduledEventsParams,
-    ) -> ApiCall<types::PaginatedScheduledEventList> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::PaginatedScheduledEventList, GetScheduledEventsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "get_scheduled_events",
             "/ai/assistants/{assistant_id}/scheduled_events",
@@ -896,50 +754,22 @@ impl AssistantsApi<'_> {
             ]
                 .concat(),
         );
-        request.query("from_date", &params.from_date, QueryStyle::FormExplode);
-        request.query("to_date", &params.to_date, QueryStyle::FormExplode);
-        request
-            .query(
-                "conversation_channel",
-                &params.conversation_channel,
-                QueryStyle::FormExplode,
-            );
-        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`get_scheduled_events`](Self::get_scheduled_events), page after page (`page[number]` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_scheduled_events_stream(
-        &self,
-        assistant_id: &str,
-        params: &GetScheduledEventsParams,
-    ) -> Paginator<types::PaginatedScheduledEventListDataItem> {
-        let first = self.get_scheduled_events(assistant_id, params);
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page[number]",
-                size: Some("page[size]"),
-            },
-            |op, raw| {
-                let page: types::PaginatedScheduledEventList = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let total_pages = Some(&page.meta.total_pages)
-                    .and_then(|n| u64::try_from(*n).ok());
-                let total_items = Some(&page.meta.total_results)
-                    .and_then(|n| u64::try_from(*n).ok());
-                Ok(PageData {
-                    items: page.data,
-                    total_pages,
-                    total_items,
-                    ..PageData::default()
-                })
-            },
-        )
+            .with_input(
+                GetScheduledEventsParams::default(),
+                |params, request| {
+                    request
+                        .query("from_date", &params.from_date, QueryStyle::FormExplode);
+                    request.query("to_date", &params.to_date, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "conversation_channel",
+                            &params.conversation_channel,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
     }
 
     /// Create a scheduled event
@@ -950,12 +780,17 @@ impl AssistantsApi<'_> {
     ///
     /// # Arguments
     /// - `assistant_id` (`assistant_id`): Unique identifier of the assistant.
-    pub fn create_scheduled_event(
+    ///
+    /// The body is a [`CreateScheduledEventRequest`](types::CreateScheduledEventRequest): its required members (`scheduled_at_fixed_datetime`, `telnyx_agent_target`, `telnyx_conversation_channel`, `telnyx_end_user_target`) are arguments, its other members setters on the returned call.
+    pub fn create(
         &self,
         assistant_id: &str,
-        body: &types::CreateScheduledEventRequest,
-    ) -> ApiCall<types::ScheduledEventResponse> {
-        let mut request = Request::new(
+        scheduled_at_fixed_datetime: impl Into<String>,
+        telnyx_agent_target: impl Into<String>,
+        telnyx_conversation_channel: impl Into<types::ConversationChannelType>,
+        telnyx_end_user_target: impl Into<String>,
+    ) -> ApiCall<types::ScheduledEventResponse, types::CreateScheduledEventRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "create_scheduled_event",
             "/ai/assistants/{assistant_id}/scheduled_events",
@@ -966,8 +801,18 @@ impl AssistantsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateScheduledEventRequest::new(
+                    scheduled_at_fixed_datetime,
+                    telnyx_agent_target,
+                    telnyx_conversation_channel,
+                    telnyx_end_user_target,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Get a scheduled event
@@ -979,7 +824,7 @@ impl AssistantsApi<'_> {
     /// # Arguments
     /// - `assistant_id` (`assistant_id`): Unique identifier of the assistant.
     /// - `event_id` (`event_id`): Unique identifier of the event.
-    pub fn get_scheduled_event(
+    pub fn retrieve(
         &self,
         assistant_id: &str,
         event_id: &str,
@@ -1008,11 +853,7 @@ impl AssistantsApi<'_> {
     /// # Arguments
     /// - `assistant_id` (`assistant_id`): Unique identifier of the assistant.
     /// - `event_id` (`event_id`): Unique identifier of the event.
-    pub fn delete_scheduled_event(
-        &self,
-        assistant_id: &str,
-        event_id: &str,
-    ) -> ApiCall<()> {
+    pub fn delete(&self, assistant_id: &str, event_id: &str) -> ApiCall<()> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "delete_scheduled_event",
@@ -1027,6 +868,21 @@ impl AssistantsApi<'_> {
         );
         ApiCall::new(self.client, request, crate::request::decode_empty)
     }
+}
+
+impl crate::resources::AiAssistantsTags<'_> {
+    /// Get All Tags
+    ///
+    /// `GET /ai/assistants/tags` (operation `get_all_assistant_tags`)
+    pub fn list(&self) -> ApiCall<types::TagsResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "get_all_assistant_tags",
+            "/ai/assistants/tags",
+            "/ai/assistants/tags".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
 
     /// Add Assistant Tag
     ///
@@ -1034,20 +890,27 @@ impl AssistantsApi<'_> {
     ///
     /// # Arguments
     /// - `assistant_id` (`assistant_id`): Unique identifier of the assistant.
-    pub fn add_assistant_tag(
+    ///
+    /// The body is a [`AddTagRequest`](types::AddTagRequest): its required members (`tag`) are arguments, its other members setters on the returned call.
+    pub fn add(
         &self,
         assistant_id: &str,
-        body: &types::AddTagRequest,
-    ) -> ApiCall<types::TagsResponse> {
-        let mut request = Request::new(
+        tag: impl Into<String>,
+    ) -> ApiCall<types::TagsResponse, types::AddTagRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "add_assistant_tag",
             "/ai/assistants/{assistant_id}/tags",
             ["/ai/assistants/", &crate::request::path_arg(&assistant_id), "/tags"]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::AddTagRequest::new(tag),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Remove Assistant Tag
@@ -1057,11 +920,7 @@ impl AssistantsApi<'_> {
     /// # Arguments
     /// - `assistant_id` (`assistant_id`): Unique identifier of the assistant.
     /// - `tag` (`tag`): Unique identifier of the tag.
-    pub fn remove_assistant_tag(
-        &self,
-        assistant_id: &str,
-        tag: &str,
-    ) -> ApiCall<types::TagsResponse> {
+    pub fn remove(&self, assistant_id: &str, tag: &str) -> ApiCall<types::TagsResponse> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "remove_assistant_tag",
@@ -1076,26 +935,339 @@ impl AssistantsApi<'_> {
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
+}
 
-    /// Get assistant texml
+impl crate::resources::AiAssistantsTests<'_> {
+    /// List assistant tests with pagination
     ///
-    /// Get an assistant texml by `assistant_id`.
+    /// Retrieves a paginated list of assistant tests with optional filtering capabilities
     ///
-    /// `GET /ai/assistants/{assistant_id}/texml` (operation `get_assistant_texml_public_assistants__assistant_id__texml_get`)
+    /// `GET /ai/assistants/tests` (operation `get_assistant_tests_public_assistants_tests_get`)
     ///
-    /// # Arguments
-    /// - `assistant_id` (`assistant_id`): Unique identifier of the assistant.
-    pub fn get_assistant_texml(&self, assistant_id: &str) -> ApiCall<String> {
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
+        &self,
+    ) -> ApiCall<types::PaginatedAssistantTestList, GetAssistantTestsParams> {
         let request = Request::new(
             reqwest::Method::GET,
-            "get_assistant_texml_public_assistants__assistant_id__texml_get",
-            "/ai/assistants/{assistant_id}/texml",
-            ["/ai/assistants/", &crate::request::path_arg(&assistant_id), "/texml"]
-                .concat(),
+            "get_assistant_tests_public_assistants_tests_get",
+            "/ai/assistants/tests",
+            "/ai/assistants/tests".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetAssistantTestsParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "test_suite",
+                            &params.test_suite,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "telnyx_conversation_channel",
+                            &params.telnyx_conversation_channel,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "destination",
+                            &params.destination,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Create a new assistant test
+    ///
+    /// Creates a comprehensive test configuration for evaluating AI assistant performance
+    ///
+    /// `POST /ai/assistants/tests` (operation `create_assistant_test_public_assistants_tests_post`)
+    ///
+    /// The body is a [`CreateAssistantTestRequest`](types::CreateAssistantTestRequest): its required members (`destination`, `instructions`, `name`, `rubric`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        destination: impl Into<String>,
+        instructions: impl Into<String>,
+        name: impl Into<String>,
+        rubric: impl Into<Vec<types::CreateAssistantTestRequestRubricItem>>,
+    ) -> ApiCall<types::AssistantTestResponse, types::CreateAssistantTestRequest> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "create_assistant_test_public_assistants_tests_post",
+            "/ai/assistants/tests",
+            "/ai/assistants/tests".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateAssistantTestRequest::new(
+                    destination,
+                    instructions,
+                    name,
+                    rubric,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Get assistant test by ID
+    ///
+    /// Retrieves detailed information about a specific assistant test
+    ///
+    /// `GET /ai/assistants/tests/{test_id}` (operation `get_assistant_test_public_assistants_tests__test_id__get`)
+    ///
+    /// # Arguments
+    /// - `test_id` (`test_id`): Unique identifier of the test.
+    pub fn retrieve(&self, test_id: &str) -> ApiCall<types::AssistantTestResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "get_assistant_test_public_assistants_tests__test_id__get",
+            "/ai/assistants/tests/{test_id}",
+            ["/ai/assistants/tests/", &crate::request::path_arg(&test_id)].concat(),
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
+    /// Update an assistant test
+    ///
+    /// Updates an existing assistant test configuration with new settings
+    ///
+    /// `PUT /ai/assistants/tests/{test_id}` (operation `update_assistant_test_public_assistants_tests__test_id__put`)
+    ///
+    /// # Arguments
+    /// - `test_id` (`test_id`): Unique identifier of the test.
+    ///
+    /// The body is a [`UpdateAssistantTestRequest`](types::UpdateAssistantTestRequest): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        test_id: &str,
+    ) -> ApiCall<types::AssistantTestResponse, types::UpdateAssistantTestRequest> {
+        let request = Request::new(
+            reqwest::Method::PUT,
+            "update_assistant_test_public_assistants_tests__test_id__put",
+            "/ai/assistants/tests/{test_id}",
+            ["/ai/assistants/tests/", &crate::request::path_arg(&test_id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateAssistantTestRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Delete an assistant test
+    ///
+    /// Permanently removes an assistant test and all associated data
+    ///
+    /// `DELETE /ai/assistants/tests/{test_id}` (operation `delete_assistant_test_public_assistants_tests__test_id__delete`)
+    ///
+    /// # Arguments
+    /// - `test_id` (`test_id`): Unique identifier of the test.
+    pub fn delete(&self, test_id: &str) -> ApiCall<()> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "delete_assistant_test_public_assistants_tests__test_id__delete",
+            "/ai/assistants/tests/{test_id}",
+            ["/ai/assistants/tests/", &crate::request::path_arg(&test_id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_empty)
+    }
+}
+
+impl crate::resources::AiAssistantsTestsRuns<'_> {
+    /// Get test run history for a specific test
+    ///
+    /// Retrieves paginated execution history for a specific assistant test with filtering options
+    ///
+    /// `GET /ai/assistants/tests/{test_id}/runs` (operation `get_test_runs_for_test_public_assistants_tests__test_id__runs_get`)
+    ///
+    /// # Arguments
+    /// - `test_id` (`test_id`): Unique identifier of the test.
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
+        &self,
+        test_id: &str,
+    ) -> ApiCall<types::PaginatedTestRunList, GetTestRunsForTestParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "get_test_runs_for_test_public_assistants_tests__test_id__runs_get",
+            "/ai/assistants/tests/{test_id}/runs",
+            ["/ai/assistants/tests/", &crate::request::path_arg(&test_id), "/runs"]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetTestRunsForTestParams::default(),
+                |params, request| {
+                    request.query("status", &params.status, QueryStyle::FormExplode);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Trigger a manual test run
+    ///
+    /// Initiates immediate execution of a specific assistant test
+    ///
+    /// `POST /ai/assistants/tests/{test_id}/runs` (operation `trigger_test_run_public_assistants_tests__test_id__runs_post`)
+    ///
+    /// # Arguments
+    /// - `test_id` (`test_id`): Unique identifier of the test.
+    ///
+    /// The body is a [`TriggerTestRunRequest`](types::TriggerTestRunRequest): its members are setters on the returned call.
+    pub fn trigger(
+        &self,
+        test_id: &str,
+    ) -> ApiCall<types::TestRunResponse, types::TriggerTestRunRequest> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "trigger_test_run_public_assistants_tests__test_id__runs_post",
+            "/ai/assistants/tests/{test_id}/runs",
+            ["/ai/assistants/tests/", &crate::request::path_arg(&test_id), "/runs"]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::TriggerTestRunRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Get specific test run details
+    ///
+    /// Retrieves detailed information about a specific test run execution
+    ///
+    /// `GET /ai/assistants/tests/{test_id}/runs/{run_id}` (operation `get_test_run_public_assistants_tests__test_id__runs__run_id__get`)
+    ///
+    /// # Arguments
+    /// - `test_id` (`test_id`): Unique identifier of the test.
+    /// - `run_id` (`run_id`): Unique identifier of the run.
+    pub fn retrieve(
+        &self,
+        test_id: &str,
+        run_id: &str,
+    ) -> ApiCall<types::TestRunResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "get_test_run_public_assistants_tests__test_id__runs__run_id__get",
+            "/ai/assistants/tests/{test_id}/runs/{run_id}",
+            [
+                "/ai/assistants/tests/",
+                &crate::request::path_arg(&test_id),
+                "/runs/",
+                &crate::request::path_arg(&run_id),
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::resources::AiAssistantsTestsTestSuites<'_> {
+    /// Get all test suite names
+    ///
+    /// Retrieves a list of all distinct test suite names available to the current user
+    ///
+    /// `GET /ai/assistants/tests/test-suites` (operation `fetch_test_suites_public_assistants_tests_test_suites_get`)
+    pub fn list(&self) -> ApiCall<types::TestSuitesResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "fetch_test_suites_public_assistants_tests_test_suites_get",
+            "/ai/assistants/tests/test-suites",
+            "/ai/assistants/tests/test-suites".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::resources::AiAssistantsTestsTestSuitesRuns<'_> {
+    /// Get test suite run history
+    ///
+    /// Retrieves paginated history of test runs for a specific test suite with filtering options
+    ///
+    /// `GET /ai/assistants/tests/test-suites/{suite_name}/runs` (operation `get_test_suite_runs_for_test_public_assistants_tests_test_suites__suite_name__runs_get`)
+    ///
+    /// # Arguments
+    /// - `suite_name` (`suite_name`): Name of the suite.
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
+        &self,
+        suite_name: &str,
+    ) -> ApiCall<types::PaginatedTestRunList, GetTestSuiteRunsForTestParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "get_test_suite_runs_for_test_public_assistants_tests_test_suites__suite_name__runs_get",
+            "/ai/assistants/tests/test-suites/{suite_name}/runs",
+            [
+                "/ai/assistants/tests/test-suites/",
+                &crate::request::path_arg(&suite_name),
+                "/runs",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetTestSuiteRunsForTestParams::default(),
+                |params, request| {
+                    request.query("status", &params.status, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "test_suite_run_id",
+                            &params.test_suite_run_id,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Trigger test suite execution
+    ///
+    /// Executes all tests within a specific test suite as a batch operation
+    ///
+    /// `POST /ai/assistants/tests/test-suites/{suite_name}/runs` (operation `trigger_test_suite_runs_public_assistants_tests_test_suites__suite_name__runs_post`)
+    ///
+    /// # Arguments
+    /// - `suite_name` (`suite_name`): Name of the suite.
+    ///
+    /// The body is a [`TriggerTestSuiteRunsRequest`](types::TriggerTestSuiteRunsRequest): its members are setters on the returned call.
+    pub fn trigger(
+        &self,
+        suite_name: &str,
+    ) -> ApiCall<Vec<types::TestRunResponse>, types::TriggerTestSuiteRunsRequest> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "trigger_test_suite_runs_public_assistants_tests_test_suites__suite_name__runs_post",
+            "/ai/assistants/tests/test-suites/{suite_name}/runs",
+            [
+                "/ai/assistants/tests/test-suites/",
+                &crate::request::path_arg(&suite_name),
+                "/runs",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::TriggerTestSuiteRunsRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::AiAssistantsTools<'_> {
     /// Add Assistant Tool
     ///
     /// `PUT /ai/assistants/{assistant_id}/tools/{tool_id}` (operation `add_assistant_tool`)
@@ -1103,11 +1275,7 @@ impl AssistantsApi<'_> {
     /// # Arguments
     /// - `assistant_id` (`assistant_id`): Unique identifier of the assistant.
     /// - `tool_id` (`tool_id`): Unique identifier of the tool.
-    pub fn add_assistant_tool(
-        &self,
-        assistant_id: &str,
-        tool_id: &str,
-    ) -> ApiCall<serde_json::Value> {
+    pub fn add(&self, assistant_id: &str, tool_id: &str) -> ApiCall<serde_json::Value> {
         let request = Request::new(
             reqwest::Method::PUT,
             "add_assistant_tool",
@@ -1130,7 +1298,7 @@ impl AssistantsApi<'_> {
     /// # Arguments
     /// - `assistant_id` (`assistant_id`): Unique identifier of the assistant.
     /// - `tool_id` (`tool_id`): Unique identifier of the tool.
-    pub fn remove_assistant_tool(
+    pub fn remove(
         &self,
         assistant_id: &str,
         tool_id: &str,
@@ -1159,13 +1327,14 @@ impl AssistantsApi<'_> {
     /// # Arguments
     /// - `assistant_id` (`assistant_id`): Unique identifier of the assistant.
     /// - `tool_id` (`tool_id`): Unique identifier of the tool.
-    pub fn test_assistant_tool(
+    ///
+    /// The body is a [`TestWebhookToolRequest`](types::TestWebhookToolRequest): its members are setters on the returned call.
+    pub fn test(
         &self,
         assistant_id: &str,
         tool_id: &str,
-        body: &types::TestWebhookToolRequest,
-    ) -> ApiCall<types::TestWebhookToolResponseData> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::TestWebhookToolResponseData, types::TestWebhookToolRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "test_assistant_tool_public_assistants__assistant_id__tools__tool_id__test_post",
             "/ai/assistants/{assistant_id}/tools/{tool_id}/test",
@@ -1178,10 +1347,17 @@ impl AssistantsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::TestWebhookToolRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
+}
 
+impl crate::resources::AiAssistantsVersions<'_> {
     /// Get all versions of an assistant
     ///
     /// Retrieves all versions of a specific assistant with complete configuration and metadata
@@ -1190,10 +1366,7 @@ impl AssistantsApi<'_> {
     ///
     /// # Arguments
     /// - `assistant_id` (`assistant_id`): Unique identifier of the assistant.
-    pub fn get_assistant_versions(
-        &self,
-        assistant_id: &str,
-    ) -> ApiCall<types::AssistantsListData> {
+    pub fn list(&self, assistant_id: &str) -> ApiCall<types::AssistantsListData> {
         let request = Request::new(
             reqwest::Method::GET,
             "get_assistant_versions_public_assistants__assistant_id__versions_get",
@@ -1213,13 +1386,14 @@ impl AssistantsApi<'_> {
     /// # Arguments
     /// - `assistant_id` (`assistant_id`): Unique identifier of the assistant.
     /// - `version_id` (`version_id`): Unique identifier of the version.
-    pub fn get_assistant_version(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve(
         &self,
         assistant_id: &str,
         version_id: &str,
-        params: &GetAssistantVersionParams,
-    ) -> ApiCall<types::InferenceEmbeddingAssistant> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::InferenceEmbeddingAssistant, GetAssistantVersionParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "get_assistant_version_public_assistants__assistant_id__versions__version_id__get",
             "/ai/assistants/{assistant_id}/versions/{version_id}",
@@ -1231,13 +1405,18 @@ impl AssistantsApi<'_> {
             ]
                 .concat(),
         );
-        request
-            .query(
-                "include_mcp_servers",
-                &params.include_mcp_servers,
-                QueryStyle::FormExplode,
-            );
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetAssistantVersionParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "include_mcp_servers",
+                            &params.include_mcp_servers,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
     }
 
     /// Update a specific assistant version
@@ -1249,13 +1428,14 @@ impl AssistantsApi<'_> {
     /// # Arguments
     /// - `assistant_id` (`assistant_id`): Unique identifier of the assistant.
     /// - `version_id` (`version_id`): Unique identifier of the version.
-    pub fn update_assistant_version(
+    ///
+    /// The body is a [`UpdateAssistantRequest`](types::UpdateAssistantRequest): its members are setters on the returned call.
+    pub fn update(
         &self,
         assistant_id: &str,
         version_id: &str,
-        body: &types::UpdateAssistantRequest,
-    ) -> ApiCall<types::InferenceEmbeddingAssistant> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::InferenceEmbeddingAssistant, types::UpdateAssistantRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "update_assistant_version_public_assistants__assistant_id__versions__version_id__post",
             "/ai/assistants/{assistant_id}/versions/{version_id}",
@@ -1267,8 +1447,13 @@ impl AssistantsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateAssistantRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Delete a specific assistant version
@@ -1280,11 +1465,7 @@ impl AssistantsApi<'_> {
     /// # Arguments
     /// - `assistant_id` (`assistant_id`): Unique identifier of the assistant.
     /// - `version_id` (`version_id`): Unique identifier of the version.
-    pub fn delete_assistant_version(
-        &self,
-        assistant_id: &str,
-        version_id: &str,
-    ) -> ApiCall<()> {
+    pub fn delete(&self, assistant_id: &str, version_id: &str) -> ApiCall<()> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "delete_assistant_version_public_assistants__assistant_id__versions__version_id__delete",
@@ -1309,7 +1490,7 @@ impl AssistantsApi<'_> {
     /// # Arguments
     /// - `assistant_id` (`assistant_id`): Unique identifier of the assistant.
     /// - `version_id` (`version_id`): Unique identifier of the version.
-    pub fn promote_assistant_version(
+    pub fn promote(
         &self,
         assistant_id: &str,
         version_id: &str,
@@ -1329,37 +1510,265 @@ impl AssistantsApi<'_> {
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
+}
 
+impl crate::resources::AiTools<'_> {
     /// List Tools
     ///
     /// `GET /ai/tools` (operation `list_tools`)
-    pub fn list_tools(
-        &self,
-        params: &ListToolsParams,
-    ) -> ApiCall<types::SharedToolListResponse> {
-        let mut request = Request::new(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(&self) -> ApiCall<types::SharedToolListResponse, ListToolsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "list_tools",
             "/ai/tools",
             "/ai/tools".to_owned(),
         );
-        request.query("filter[type]", &params.filter_type, QueryStyle::FormExplode);
-        request.query("filter[name]", &params.filter_name, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListToolsParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "filter[type]",
+                            &params.filter_type,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[name]",
+                            &params.filter_name,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
+    }
+
+    /// Create Tool
+    ///
+    /// `POST /ai/tools` (operation `create_tool_post`)
+    ///
+    /// The body is a [`CreateSharedToolRequest`](types::CreateSharedToolRequest): its required members (`display_name`, `type`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        display_name: impl Into<String>,
+        type_: impl Into<String>,
+    ) -> ApiCall<types::SharedToolResponse, types::CreateSharedToolRequest> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "create_tool_post",
+            "/ai/tools",
+            "/ai/tools".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateSharedToolRequest::new(display_name, type_),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Get Tool
+    ///
+    /// `GET /ai/tools/{tool_id}` (operation `get_tool_tool_id`)
+    ///
+    /// # Arguments
+    /// - `tool_id` (`tool_id`): Unique identifier of the tool.
+    pub fn retrieve(&self, tool_id: &str) -> ApiCall<types::SharedToolResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "get_tool_tool_id",
+            "/ai/tools/{tool_id}",
+            ["/ai/tools/", &crate::request::path_arg(&tool_id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_tools`](Self::list_tools), page after page (`page[number]` paging).
+    /// Delete Tool
+    ///
+    /// `DELETE /ai/tools/{tool_id}` (operation `delete_tool_tool_id`)
+    ///
+    /// # Arguments
+    /// - `tool_id` (`tool_id`): Unique identifier of the tool.
+    pub fn delete(&self, tool_id: &str) -> ApiCall<serde_json::Value> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "delete_tool_tool_id",
+            "/ai/tools/{tool_id}",
+            ["/ai/tools/", &crate::request::path_arg(&tool_id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Update Tool
+    ///
+    /// `PATCH /ai/tools/{tool_id}` (operation `update_tool_tool_id`)
+    ///
+    /// # Arguments
+    /// - `tool_id` (`tool_id`): Unique identifier of the tool.
+    ///
+    /// The body is a [`UpdateSharedToolRequest`](types::UpdateSharedToolRequest): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        tool_id: &str,
+    ) -> ApiCall<types::SharedToolResponse, types::UpdateSharedToolRequest> {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "update_tool_tool_id",
+            "/ai/tools/{tool_id}",
+            ["/ai/tools/", &crate::request::path_arg(&tool_id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateSharedToolRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<types::PaginatedAssistantTestList, GetAssistantTestsParams> {
+    /// Every item of `client.ai().assistants().tests().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_tools_stream(
-        &self,
-        params: &ListToolsParams,
-    ) -> Paginator<types::SharedToolResponse> {
-        let first = self.list_tools(params);
+    pub fn items(self) -> Paginator<types::AssistantTestResponse> {
         Paginator::new(
-            first,
+            self,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::PaginatedAssistantTestList = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = Some(&page.meta.total_pages)
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = Some(&page.meta.total_results)
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data,
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+}
+
+impl crate::ApiCall<types::PaginatedTestRunList, GetTestSuiteRunsForTestParams> {
+    /// Every item of `client.ai().assistants().tests().test_suites().runs().list(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::TestRunResponse> {
+        Paginator::new(
+            self,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::PaginatedTestRunList = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = Some(&page.meta.total_pages)
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = Some(&page.meta.total_results)
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data,
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+}
+
+impl crate::ApiCall<types::PaginatedTestRunList, GetTestRunsForTestParams> {
+    /// Every item of `client.ai().assistants().tests().runs().list(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::TestRunResponse> {
+        Paginator::new(
+            self,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::PaginatedTestRunList = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = Some(&page.meta.total_pages)
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = Some(&page.meta.total_results)
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data,
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+}
+
+impl crate::ApiCall<types::PaginatedScheduledEventList, GetScheduledEventsParams> {
+    /// Every item of `client.ai().assistants().scheduled_events().list(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::PaginatedScheduledEventListDataItem> {
+        Paginator::new(
+            self,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::PaginatedScheduledEventList = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = Some(&page.meta.total_pages)
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = Some(&page.meta.total_results)
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data,
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+}
+
+impl crate::ApiCall<types::SharedToolListResponse, ListToolsParams> {
+    /// Every item of `client.ai().tools().list(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::SharedToolResponse> {
+        Paginator::new(
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -1381,75 +1790,5 @@ impl AssistantsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create Tool
-    ///
-    /// `POST /ai/tools` (operation `create_tool_post`)
-    pub fn create_tool(
-        &self,
-        body: &types::CreateSharedToolRequest,
-    ) -> ApiCall<types::SharedToolResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "create_tool_post",
-            "/ai/tools",
-            "/ai/tools".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get Tool
-    ///
-    /// `GET /ai/tools/{tool_id}` (operation `get_tool_tool_id`)
-    ///
-    /// # Arguments
-    /// - `tool_id` (`tool_id`): Unique identifier of the tool.
-    pub fn get_tool_tool_id(&self, tool_id: &str) -> ApiCall<types::SharedToolResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "get_tool_tool_id",
-            "/ai/tools/{tool_id}",
-            ["/ai/tools/", &crate::request::path_arg(&tool_id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete Tool
-    ///
-    /// `DELETE /ai/tools/{tool_id}` (operation `delete_tool_tool_id`)
-    ///
-    /// # Arguments
-    /// - `tool_id` (`tool_id`): Unique identifier of the tool.
-    pub fn delete_tool_tool_id(&self, tool_id: &str) -> ApiCall<serde_json::Value> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "delete_tool_tool_id",
-            "/ai/tools/{tool_id}",
-            ["/ai/tools/", &crate::request::path_arg(&tool_id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update Tool
-    ///
-    /// `PATCH /ai/tools/{tool_id}` (operation `update_tool_tool_id`)
-    ///
-    /// # Arguments
-    /// - `tool_id` (`tool_id`): Unique identifier of the tool.
-    pub fn update_tool_tool_id(
-        &self,
-        tool_id: &str,
-        body: &types::UpdateSharedToolRequest,
-    ) -> ApiCall<types::SharedToolResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "update_tool_tool_id",
-            "/ai/tools/{tool_id}",
-            ["/ai/tools/", &crate::request::path_arg(&tool_id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -5,29 +5,30 @@
 use crate::request::{ApiCall, Request};
 use crate::types;
 
-/// Operations tagged `Audio`; get it with `client.audio()`.
-#[derive(Debug, Clone, Copy)]
-pub struct AudioApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
-impl AudioApi<'_> {
+impl crate::resources::AiAudio<'_> {
     /// Transcribe speech to text
     ///
     /// Transcribe speech to text. This endpoint is consistent with the [OpenAI Transcription API](https://platform.openai.com/docs/api-reference/audio/createTranscription) and may be used with the OpenAI JS or Python SDK.
     ///
     /// `POST /ai/audio/transcriptions` (operation `audio_public_audio_transcriptions_post`)
-    pub fn create_transcription(
+    ///
+    /// The body is a [`AudioTranscriptionRequest`](types::AudioTranscriptionRequest): its required members (`model`) are arguments, its other members setters on the returned call.
+    pub fn transcribe(
         &self,
-        body: &types::AudioTranscriptionRequest,
-    ) -> ApiCall<types::AudioTranscriptionResponse> {
-        let mut request = Request::new(
+        model: impl Into<types::AudioTranscriptionRequestModel>,
+    ) -> ApiCall<types::AudioTranscriptionResponse, types::AudioTranscriptionRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "audio_public_audio_transcriptions_post",
             "/ai/audio/transcriptions",
             "/ai/audio/transcriptions".to_owned(),
         );
-        request.multipart(body.into_multipart());
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::AudioTranscriptionRequest::new(model),
+                |body, request| {
+                    request.multipart(body.into_multipart());
+                },
+            )
     }
 }

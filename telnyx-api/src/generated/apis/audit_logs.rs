@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Audit Logs`; get it with `client.audit_logs()`.
-///
-/// Audit log operations.
-#[derive(Debug, Clone, Copy)]
-pub struct AuditLogsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_audit_logs` (`GET /audit_events`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListAuditLogsParams {
@@ -32,38 +24,63 @@ pub struct ListAuditLogsParams {
     pub sort: Option<types::Sort>,
 }
 
-impl AuditLogsApi<'_> {
+impl<T> crate::ApiCall<T, ListAuditLogsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::AuditLogsPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[created_before\], filter\[created_after\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::AuditLogsFilterConsolidated>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Set the order of the results by the creation date.
+    pub fn sort(mut self, value: impl Into<types::Sort>) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::AuditEvents<'_> {
     /// List Audit Logs
     ///
     /// Retrieve a list of audit log entries. Audit logs are a best-effort, eventually consistent record of significant account-related changes.
     ///
     /// `GET /audit_events` (operation `ListAuditLogs`)
-    pub fn list_audit_logs(
-        &self,
-        params: &ListAuditLogsParams,
-    ) -> ApiCall<types::AuditLogList> {
-        let mut request = Request::new(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(&self) -> ApiCall<types::AuditLogList, ListAuditLogsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListAuditLogs",
             "/audit_events",
             "/audit_events".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListAuditLogsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                },
+            )
     }
+}
 
-    /// Every item of [`list_audit_logs`](Self::list_audit_logs), page after page (`page[number]` paging).
+impl crate::ApiCall<types::AuditLogList, ListAuditLogsParams> {
+    /// Every item of `client.audit_events().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_audit_logs_stream(
-        &self,
-        params: &ListAuditLogsParams,
-    ) -> Paginator<types::AuditLog> {
-        let first = self.list_audit_logs(params);
+    pub fn items(self) -> Paginator<types::AuditLog> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),

@@ -7,12 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Authentication Providers`; get it with `client.authentication_providers()`.
-#[derive(Debug, Clone, Copy)]
-pub struct AuthenticationProvidersApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `find_authentication_providers` (`GET /authentication_providers`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FindAuthenticationProvidersParams {
@@ -38,37 +32,184 @@ pub struct FindAuthenticationProvidersParams {
     pub page: Option<types::FindAuthenticationProvidersPage>,
 }
 
-impl AuthenticationProvidersApi<'_> {
+impl<T> crate::ApiCall<T, FindAuthenticationProvidersParams> {
+    /// Specifies the sort order for results. By default sorting direction is ascending. To have the results sorted in descending order add the `-` prefix.
+    ///
+    /// That is:
+    ///
+    /// -
+    /// `name`: sorts the result by the
+    /// `name` field in ascending order.
+    ///
+    /// -
+    /// `-name`: sorts the result by the
+    /// `name` field in descending order.
+    ///
+    /// If not given, results are sorted by `created_at` in descending order.
+    pub fn sort(
+        mut self,
+        value: impl Into<types::FindAuthenticationProvidersSort>,
+    ) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(
+        mut self,
+        value: impl Into<types::FindAuthenticationProvidersPage>,
+    ) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::AuthenticationProviders<'_> {
     /// List all SSO authentication providers
     ///
     /// Returns a list of your SSO authentication providers.
     ///
     /// `GET /authentication_providers` (operation `FindAuthenticationProviders`)
-    pub fn find_authentication_providers(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &FindAuthenticationProvidersParams,
-    ) -> ApiCall<types::FindAuthenticationProvidersResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::FindAuthenticationProvidersResponse,
+        FindAuthenticationProvidersParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "FindAuthenticationProviders",
             "/authentication_providers",
             "/authentication_providers".to_owned(),
         );
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
-        request.query("page", &params.page, QueryStyle::DeepObject);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                FindAuthenticationProvidersParams::default(),
+                |params, request| {
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Creates an authentication provider
+    ///
+    /// Creates an authentication provider.
+    ///
+    /// `POST /authentication_providers` (operation `CreateAuthenticationProvider`)
+    ///
+    /// The body is a [`AuthenticationProviderCreate`](types::AuthenticationProviderCreate): its required members (`name`, `settings`, `short_name`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        name: impl Into<types::Name>,
+        settings: impl Into<types::Settings>,
+        short_name: impl Into<types::ShortName>,
+    ) -> ApiCall<
+        types::CreateAuthenticationProviderResponse,
+        types::AuthenticationProviderCreate,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateAuthenticationProvider",
+            "/authentication_providers",
+            "/authentication_providers".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::AuthenticationProviderCreate::new(name, settings, short_name),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Retrieve an authentication provider
+    ///
+    /// Retrieves the details of an existing authentication provider.
+    ///
+    /// `GET /authentication_providers/{id}` (operation `GetAuthenticationProvider`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): authentication provider ID
+    pub fn retrieve(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::GetAuthenticationProviderResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetAuthenticationProvider",
+            "/authentication_providers/{id}",
+            ["/authentication_providers/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`find_authentication_providers`](Self::find_authentication_providers), page after page (`page[number]` paging).
+    /// Deletes an authentication provider
+    ///
+    /// Deletes an existing authentication provider.
+    ///
+    /// `DELETE /authentication_providers/{id}` (operation `DeleteAuthenticationProvider`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): authentication provider ID
+    pub fn delete(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::DeleteAuthenticationProviderResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteAuthenticationProvider",
+            "/authentication_providers/{id}",
+            ["/authentication_providers/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Update an authentication provider
+    ///
+    /// Updates settings of an existing authentication provider.
+    ///
+    /// `PATCH /authentication_providers/{id}` (operation `UpdateAuthenticationProvider`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    ///
+    /// The body is a [`UpdateAuthenticationProviderRequest`](types::UpdateAuthenticationProviderRequest): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+    ) -> ApiCall<
+        types::UpdateAuthenticationProviderResponse,
+        types::UpdateAuthenticationProviderRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateAuthenticationProvider",
+            "/authentication_providers/{id}",
+            ["/authentication_providers/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateAuthenticationProviderRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<
+    types::FindAuthenticationProvidersResponse,
+    FindAuthenticationProvidersParams,
+> {
+    /// Every item of `client.authentication_providers().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn find_authentication_providers_stream(
-        &self,
-        params: &FindAuthenticationProvidersParams,
-    ) -> Paginator<types::AuthenticationProvider> {
-        let first = self.find_authentication_providers(params);
+    pub fn items(self) -> Paginator<types::AuthenticationProvider> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -96,89 +237,5 @@ impl AuthenticationProvidersApi<'_> {
                 })
             },
         )
-    }
-
-    /// Creates an authentication provider
-    ///
-    /// Creates an authentication provider.
-    ///
-    /// `POST /authentication_providers` (operation `CreateAuthenticationProvider`)
-    pub fn create_authentication_provider(
-        &self,
-        body: &types::AuthenticationProviderCreate,
-    ) -> ApiCall<types::CreateAuthenticationProviderResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateAuthenticationProvider",
-            "/authentication_providers",
-            "/authentication_providers".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve an authentication provider
-    ///
-    /// Retrieves the details of an existing authentication provider.
-    ///
-    /// `GET /authentication_providers/{id}` (operation `GetAuthenticationProvider`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): authentication provider ID
-    pub fn get_authentication_provider(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetAuthenticationProviderResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetAuthenticationProvider",
-            "/authentication_providers/{id}",
-            ["/authentication_providers/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Deletes an authentication provider
-    ///
-    /// Deletes an existing authentication provider.
-    ///
-    /// `DELETE /authentication_providers/{id}` (operation `DeleteAuthenticationProvider`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): authentication provider ID
-    pub fn delete_authentication_provider(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::DeleteAuthenticationProviderResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteAuthenticationProvider",
-            "/authentication_providers/{id}",
-            ["/authentication_providers/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update an authentication provider
-    ///
-    /// Updates settings of an existing authentication provider.
-    ///
-    /// `PATCH /authentication_providers/{id}` (operation `UpdateAuthenticationProvider`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn update_authentication_provider(
-        &self,
-        id: &str,
-        body: &types::UpdateAuthenticationProviderRequest,
-    ) -> ApiCall<types::UpdateAuthenticationProviderResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdateAuthenticationProvider",
-            "/authentication_providers/{id}",
-            ["/authentication_providers/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -5,23 +5,13 @@
 use crate::request::{ApiCall, Request};
 use crate::types;
 
-/// Operations tagged `AutoRechargePreferences`; get it with `client.auto_recharge_preferences()`.
-///
-/// V2 Auto Recharge Preferences API
-#[derive(Debug, Clone, Copy)]
-pub struct AutoRechargePreferencesApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
-impl AutoRechargePreferencesApi<'_> {
+impl crate::resources::PaymentAutoRechargePrefs<'_> {
     /// List auto recharge preferences
     ///
     /// Returns the payment auto recharge preferences.
     ///
     /// `GET /payment/auto_recharge_prefs` (operation `GetAutoRechargePrefs`)
-    pub fn get_auto_recharge_prefs(
-        &self,
-    ) -> ApiCall<types::GetAutoRechargePrefsResponse> {
+    pub fn list(&self) -> ApiCall<types::GetAutoRechargePrefsResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetAutoRechargePrefs",
@@ -36,17 +26,26 @@ impl AutoRechargePreferencesApi<'_> {
     /// Update payment auto recharge preferences.
     ///
     /// `PATCH /payment/auto_recharge_prefs` (operation `UpdateAutoRechargePrefs`)
-    pub fn update_auto_recharge_prefs(
+    ///
+    /// The body is a [`AutoRechargePrefRequest`](types::AutoRechargePrefRequest): its members are setters on the returned call.
+    pub fn update(
         &self,
-        body: &types::AutoRechargePrefRequest,
-    ) -> ApiCall<types::UpdateAutoRechargePrefsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::UpdateAutoRechargePrefsResponse,
+        types::AutoRechargePrefRequest,
+    > {
+        let request = Request::new(
             reqwest::Method::PATCH,
             "UpdateAutoRechargePrefs",
             "/payment/auto_recharge_prefs",
             "/payment/auto_recharge_prefs".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::AutoRechargePrefRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 }

@@ -5,19 +5,11 @@
 use crate::request::{ApiCall, Request};
 use crate::types;
 
-/// Operations tagged `Billing`; get it with `client.billing()`.
-///
-/// Billing operations
-#[derive(Debug, Clone, Copy)]
-pub struct BillingApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
-impl BillingApi<'_> {
+impl crate::resources::Balance<'_> {
     /// Get user balance details
     ///
     /// `GET /balance` (operation `GetUserBalance`)
-    pub fn get_user_balance(&self) -> ApiCall<types::GetUserBalanceResponse> {
+    pub fn retrieve(&self) -> ApiCall<types::GetUserBalanceResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetUserBalance",

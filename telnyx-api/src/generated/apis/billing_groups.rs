@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Billing Groups`; get it with `client.billing_groups()`.
-///
-/// Billing groups operations
-#[derive(Debug, Clone, Copy)]
-pub struct BillingGroupsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_billing_groups` (`GET /billing_groups`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListBillingGroupsParams {
@@ -24,34 +16,128 @@ pub struct ListBillingGroupsParams {
     pub page: Option<types::ListBillingGroupsPage>,
 }
 
-impl BillingGroupsApi<'_> {
+impl<T> crate::ApiCall<T, ListBillingGroupsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::ListBillingGroupsPage>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::BillingGroups<'_> {
     /// List all billing groups
     ///
     /// `GET /billing_groups` (operation `ListBillingGroups`)
-    pub fn list_billing_groups(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListBillingGroupsParams,
-    ) -> ApiCall<types::ListBillingGroupsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListBillingGroupsResponse, ListBillingGroupsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListBillingGroups",
             "/billing_groups",
             "/billing_groups".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListBillingGroupsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Create a billing group
+    ///
+    /// `POST /billing_groups` (operation `CreateBillingGroup`)
+    ///
+    /// The body is a [`NewBillingGroup`](types::NewBillingGroup): its members are setters on the returned call.
+    pub fn create(
+        &self,
+    ) -> ApiCall<types::CreateBillingGroupResponse, types::NewBillingGroup> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateBillingGroup",
+            "/billing_groups",
+            "/billing_groups".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::NewBillingGroup::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Get a billing group
+    ///
+    /// `GET /billing_groups/{id}` (operation `GetBillingGroup`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The id of the billing group
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::GetBillingGroupResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetBillingGroup",
+            "/billing_groups/{id}",
+            ["/billing_groups/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_billing_groups`](Self::list_billing_groups), page after page (`page[number]` paging).
+    /// Delete a billing group
+    ///
+    /// `DELETE /billing_groups/{id}` (operation `DeleteBillingGroup`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The id of the billing group
+    pub fn delete(&self, id: &str) -> ApiCall<types::DeleteBillingGroupResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteBillingGroup",
+            "/billing_groups/{id}",
+            ["/billing_groups/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Update a billing group
+    ///
+    /// `PATCH /billing_groups/{id}` (operation `UpdateBillingGroup`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The id of the billing group
+    ///
+    /// The body is a [`UpdateBillingGroup`](types::UpdateBillingGroup): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::UpdateBillingGroupResponse, types::UpdateBillingGroup> {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateBillingGroup",
+            "/billing_groups/{id}",
+            ["/billing_groups/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateBillingGroup::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<types::ListBillingGroupsResponse, ListBillingGroupsParams> {
+    /// Every item of `client.billing_groups().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_billing_groups_stream(
-        &self,
-        params: &ListBillingGroupsParams,
-    ) -> Paginator<types::BillingGroup> {
-        let first = self.list_billing_groups(params);
+    pub fn items(self) -> Paginator<types::BillingGroup> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -79,81 +165,5 @@ impl BillingGroupsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create a billing group
-    ///
-    /// `POST /billing_groups` (operation `CreateBillingGroup`)
-    pub fn create_billing_group(
-        &self,
-        body: &types::NewBillingGroup,
-    ) -> ApiCall<types::CreateBillingGroupResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateBillingGroup",
-            "/billing_groups",
-            "/billing_groups".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get a billing group
-    ///
-    /// `GET /billing_groups/{id}` (operation `GetBillingGroup`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The id of the billing group
-    pub fn get_billing_group(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetBillingGroupResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetBillingGroup",
-            "/billing_groups/{id}",
-            ["/billing_groups/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a billing group
-    ///
-    /// `DELETE /billing_groups/{id}` (operation `DeleteBillingGroup`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The id of the billing group
-    pub fn delete_billing_group(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::DeleteBillingGroupResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteBillingGroup",
-            "/billing_groups/{id}",
-            ["/billing_groups/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update a billing group
-    ///
-    /// `PATCH /billing_groups/{id}` (operation `UpdateBillingGroup`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The id of the billing group
-    pub fn update_billing_group(
-        &self,
-        id: &str,
-        body: &types::UpdateBillingGroup,
-    ) -> ApiCall<types::UpdateBillingGroupResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdateBillingGroup",
-            "/billing_groups/{id}",
-            ["/billing_groups/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

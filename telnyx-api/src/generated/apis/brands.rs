@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Brands`; get it with `client.brands()`.
-///
-/// Brand operations
-#[derive(Debug, Clone, Copy)]
-pub struct BrandsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `get_brands` (`GET /10dlc/brand`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetBrandsParams {
@@ -56,6 +48,62 @@ pub struct GetBrandsParams {
     pub tcr_brand_id: Option<String>,
 }
 
+impl<T> crate::ApiCall<T, GetBrandsParams> {
+    /// Page number to retrieve (1-based).
+    pub fn page(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// number of records per page. maximum of 500
+    pub fn records_per_page(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().records_per_page = Some(value.into());
+        self
+    }
+
+    /// Specifies the sort order for results. If not given, results are sorted by createdAt in descending order.
+    pub fn sort(mut self, value: impl Into<types::GetBrandsSort>) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+
+    /// Filter results by display name.
+    pub fn display_name(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().display_name = Some(value.into());
+        self
+    }
+
+    /// Filter results by entity type.
+    pub fn entity_type(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().entity_type = Some(value.into());
+        self
+    }
+
+    /// Filter results by state.
+    pub fn state(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().state = Some(value.into());
+        self
+    }
+
+    /// Filter results by country.
+    pub fn country(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().country = Some(value.into());
+        self
+    }
+
+    /// Filter results by the Telnyx Brand id
+    pub fn brand_id(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().brand_id = Some(value.into());
+        self
+    }
+
+    /// Filter results by the TCR Brand id
+    pub fn tcr_brand_id(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().tcr_brand_id = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `get_brand_sms_otp_status` (`GET /10dlc/brand/smsOtp/{referenceId}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetBrandSmsOtpStatusParams {
@@ -65,65 +113,64 @@ pub struct GetBrandSmsOtpStatusParams {
     pub brand_id: Option<String>,
 }
 
-impl BrandsApi<'_> {
+impl<T> crate::ApiCall<T, GetBrandSmsOtpStatusParams> {
+    /// Filter by Brand ID for easier lookup in portal applications
+    pub fn brand_id(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().brand_id = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::Messaging10dlcBrand<'_> {
     /// List Brands
     ///
     /// This endpoint is used to list all brands associated with your organization.
     ///
     /// `GET /10dlc/brand` (operation `GetBrands`)
-    pub fn get_brands(
-        &self,
-        params: &GetBrandsParams,
-    ) -> ApiCall<types::BrandRecordSetCsp> {
-        let mut request = Request::new(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(&self) -> ApiCall<types::BrandRecordSetCsp, GetBrandsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "GetBrands",
             "/10dlc/brand",
             "/10dlc/brand".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::FormExplode);
-        request
-            .query("recordsPerPage", &params.records_per_page, QueryStyle::FormExplode);
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
-        request.query("displayName", &params.display_name, QueryStyle::FormExplode);
-        request.query("entityType", &params.entity_type, QueryStyle::FormExplode);
-        request.query("state", &params.state, QueryStyle::FormExplode);
-        request.query("country", &params.country, QueryStyle::FormExplode);
-        request.query("brandId", &params.brand_id, QueryStyle::FormExplode);
-        request.query("tcrBrandId", &params.tcr_brand_id, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`get_brands`](Self::get_brands), page after page (`page` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_brands_stream(
-        &self,
-        params: &GetBrandsParams,
-    ) -> Paginator<types::BrandBasic> {
-        let first = self.get_brands(params);
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page",
-                size: Some("recordsPerPage"),
-            },
-            |op, raw| {
-                let page: types::BrandRecordSetCsp = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let total_items = page
-                    .total_records
-                    .as_ref()
-                    .and_then(|n| u64::try_from(*n).ok());
-                Ok(PageData {
-                    items: page.records.unwrap_or_default(),
-                    total_items,
-                    ..PageData::default()
-                })
-            },
-        )
+            .with_input(
+                GetBrandsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "recordsPerPage",
+                            &params.records_per_page,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "displayName",
+                            &params.display_name,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "entityType",
+                            &params.entity_type,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("state", &params.state, QueryStyle::FormExplode);
+                    request.query("country", &params.country, QueryStyle::FormExplode);
+                    request.query("brandId", &params.brand_id, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "tcrBrandId",
+                            &params.tcr_brand_id,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
     }
 
     /// Create Brand
@@ -131,18 +178,35 @@ impl BrandsApi<'_> {
     /// This endpoint is used to create a new brand. A brand is an entity created by The Campaign Registry (TCR) that represents an organization or a company. It is this entity that TCR created campaigns will be associated with. Each brand creation will entail an upfront, non-refundable $4 expense.
     ///
     /// `POST /10dlc/brand` (operation `CreateBrandPost`)
-    pub fn create_brand_post(
+    ///
+    /// The body is a [`CreateBrand`](types::CreateBrand): its required members (`country`, `displayName`, `email`, `entityType`, `vertical`) are arguments, its other members setters on the returned call.
+    pub fn create(
         &self,
-        body: &types::CreateBrand,
-    ) -> ApiCall<types::TelnyxBrand> {
-        let mut request = Request::new(
+        country: impl Into<String>,
+        display_name: impl Into<String>,
+        email: impl Into<String>,
+        entity_type: impl Into<types::EntityType>,
+        vertical: impl Into<types::Vertical>,
+    ) -> ApiCall<types::TelnyxBrand, types::CreateBrand> {
+        let request = Request::new(
             reqwest::Method::POST,
             "CreateBrandPost",
             "/10dlc/brand",
             "/10dlc/brand".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateBrand::new(
+                    country,
+                    display_name,
+                    email,
+                    entity_type,
+                    vertical,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Get Brand Feedback By Id
@@ -165,10 +229,7 @@ impl BrandsApi<'_> {
     ///
     /// # Arguments
     /// - `brand_id` (`brandId`): Unique identifier of the brand.
-    pub fn get_brand_feedback_by_id(
-        &self,
-        brand_id: &str,
-    ) -> ApiCall<types::BrandFeedback> {
+    pub fn get_feedback(&self, brand_id: &str) -> ApiCall<types::BrandFeedback> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetBrandFeedbackById",
@@ -193,19 +254,25 @@ impl BrandsApi<'_> {
     ///
     /// # Arguments
     /// - `reference_id` (`referenceId`): The reference ID returned when the OTP was initially triggered
-    pub fn get_brand_sms_otp_status(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn get_sms_otp_by_reference(
         &self,
         reference_id: &str,
-        params: &GetBrandSmsOtpStatusParams,
-    ) -> ApiCall<types::BrandSmsOtpStatus> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::BrandSmsOtpStatus, GetBrandSmsOtpStatusParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "GetBrandSmsOtpStatus",
             "/10dlc/brand/smsOtp/{referenceId}",
             ["/10dlc/brand/smsOtp/", &crate::request::path_arg(&reference_id)].concat(),
         );
-        request.query("brandId", &params.brand_id, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetBrandSmsOtpStatusParams::default(),
+                |params, request| {
+                    request.query("brandId", &params.brand_id, QueryStyle::FormExplode);
+                },
+            )
     }
 
     /// Get Brand
@@ -216,7 +283,7 @@ impl BrandsApi<'_> {
     ///
     /// # Arguments
     /// - `brand_id` (`brandId`): Unique identifier of the brand.
-    pub fn get_brand(
+    pub fn retrieve(
         &self,
         brand_id: &str,
     ) -> ApiCall<types::TelnyxBrandWithCampaignsCount> {
@@ -237,19 +304,36 @@ impl BrandsApi<'_> {
     ///
     /// # Arguments
     /// - `brand_id` (`brandId`): Unique identifier of the brand.
-    pub fn update_brand(
+    ///
+    /// The body is a [`UpdateBrand`](types::UpdateBrand): its required members (`country`, `displayName`, `email`, `entityType`, `vertical`) are arguments, its other members setters on the returned call.
+    pub fn update(
         &self,
         brand_id: &str,
-        body: &types::UpdateBrand,
-    ) -> ApiCall<types::TelnyxBrand> {
-        let mut request = Request::new(
+        country: impl Into<String>,
+        display_name: impl Into<String>,
+        email: impl Into<String>,
+        entity_type: impl Into<types::EntityType>,
+        vertical: impl Into<types::Vertical>,
+    ) -> ApiCall<types::TelnyxBrand, types::UpdateBrand> {
+        let request = Request::new(
             reqwest::Method::PUT,
             "UpdateBrand",
             "/10dlc/brand/{brandId}",
             ["/10dlc/brand/", &crate::request::path_arg(&brand_id)].concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateBrand::new(
+                    country,
+                    display_name,
+                    email,
+                    entity_type,
+                    vertical,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Delete Brand
@@ -260,7 +344,7 @@ impl BrandsApi<'_> {
     ///
     /// # Arguments
     /// - `brand_id` (`brandId`): Unique identifier of the brand.
-    pub fn delete_brand(&self, brand_id: &str) -> ApiCall<()> {
+    pub fn delete(&self, brand_id: &str) -> ApiCall<()> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeleteBrand",
@@ -276,7 +360,7 @@ impl BrandsApi<'_> {
     ///
     /// # Arguments
     /// - `brand_id` (`brandId`): Unique identifier of the brand.
-    pub fn resend_brand2fa_email(&self, brand_id: &str) -> ApiCall<()> {
+    pub fn resend_2fa_email(&self, brand_id: &str) -> ApiCall<()> {
         let request = Request::new(
             reqwest::Method::POST,
             "ResendBrand2faEmail",
@@ -284,80 +368,6 @@ impl BrandsApi<'_> {
             ["/10dlc/brand/", &crate::request::path_arg(&brand_id), "/2faEmail"].concat(),
         );
         ApiCall::new(self.client, request, crate::request::decode_empty)
-    }
-
-    /// List External Vettings
-    ///
-    /// Get list of valid external vetting record for a given brand
-    ///
-    /// `GET /10dlc/brand/{brandId}/externalVetting` (operation `ListExternalVettings`)
-    ///
-    /// # Arguments
-    /// - `brand_id` (`brandId`): Unique identifier of the brand.
-    pub fn list_external_vettings(
-        &self,
-        brand_id: &str,
-    ) -> ApiCall<types::ExternalVettingList> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "ListExternalVettings",
-            "/10dlc/brand/{brandId}/externalVetting",
-            ["/10dlc/brand/", &crate::request::path_arg(&brand_id), "/externalVetting"]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Import External Vetting Record
-    ///
-    /// This operation can be used to import an external vetting record from a TCR-approved
-    /// vetting provider. If the vetting provider confirms validity of the record, it will be
-    /// saved with the brand and will be considered for future campaign qualification.
-    ///
-    /// `PUT /10dlc/brand/{brandId}/externalVetting` (operation `PutExternalVettingRecord`)
-    ///
-    /// # Arguments
-    /// - `brand_id` (`brandId`): Unique identifier of the brand.
-    pub fn put_external_vetting_record(
-        &self,
-        brand_id: &str,
-        body: &types::ImportExternalVetting,
-    ) -> ApiCall<types::ExternalVetting> {
-        let mut request = Request::new(
-            reqwest::Method::PUT,
-            "PutExternalVettingRecord",
-            "/10dlc/brand/{brandId}/externalVetting",
-            ["/10dlc/brand/", &crate::request::path_arg(&brand_id), "/externalVetting"]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Order Brand External Vetting
-    ///
-    /// Order new external vetting for a brand.
-    ///
-    /// Duplicate orders for the same `evpId` and `vettingClass` return `400` with code `10012` if a successful vetting exists within the last 180 days, or one is currently being processed. Failed vettings can be retried immediately.
-    ///
-    /// `POST /10dlc/brand/{brandId}/externalVetting` (operation `PostOrderExternalVetting`)
-    ///
-    /// # Arguments
-    /// - `brand_id` (`brandId`): Unique identifier of the brand.
-    pub fn post_order_external_vetting(
-        &self,
-        brand_id: &str,
-        body: &types::OrderExternalVetting,
-    ) -> ApiCall<types::ExternalVetting> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "PostOrderExternalVetting",
-            "/10dlc/brand/{brandId}/externalVetting",
-            ["/10dlc/brand/", &crate::request::path_arg(&brand_id), "/externalVetting"]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
     /// Revet Brand
@@ -368,7 +378,7 @@ impl BrandsApi<'_> {
     ///
     /// # Arguments
     /// - `brand_id` (`brandId`): Unique identifier of the brand.
-    pub fn revet_brand(&self, brand_id: &str) -> ApiCall<types::TelnyxBrand> {
+    pub fn revet(&self, brand_id: &str) -> ApiCall<types::TelnyxBrand> {
         let request = Request::new(
             reqwest::Method::PUT,
             "RevetBrand",
@@ -392,7 +402,7 @@ impl BrandsApi<'_> {
     ///
     /// # Arguments
     /// - `brand_id` (`brandId`): The Brand ID for which to query OTP status
-    pub fn get_brand_sms_otp_status_by_brand_id(
+    pub fn retrieve_sms_otp_status(
         &self,
         brand_id: &str,
     ) -> ApiCall<types::BrandSmsOtpStatus> {
@@ -429,19 +439,26 @@ impl BrandsApi<'_> {
     ///
     /// # Arguments
     /// - `brand_id` (`brandId`): The Brand ID for which to verify the OTP
-    pub fn verify_brand_sms_otp(
+    ///
+    /// The body is a [`VerifyBrandSmsOtpRequest`](types::VerifyBrandSmsOtpRequest): its required members (`otpPin`) are arguments, its other members setters on the returned call.
+    pub fn verify_sms_otp(
         &self,
         brand_id: &str,
-        body: &types::VerifyBrandSmsOtpRequest,
-    ) -> ApiCall<()> {
-        let mut request = Request::new(
+        otp_pin: impl Into<String>,
+    ) -> ApiCall<(), types::VerifyBrandSmsOtpRequest> {
+        let request = Request::new(
             reqwest::Method::PUT,
             "VerifyBrandSmsOtp",
             "/10dlc/brand/{brandId}/smsOtp",
             ["/10dlc/brand/", &crate::request::path_arg(&brand_id), "/smsOtp"].concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_empty)
+            .with_input(
+                types::VerifyBrandSmsOtpRequest::new(otp_pin),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Trigger Brand SMS OTP
@@ -465,18 +482,145 @@ impl BrandsApi<'_> {
     ///
     /// # Arguments
     /// - `brand_id` (`brandId`): The Brand ID for which to trigger the OTP
-    pub fn trigger_brand_sms_otp(
+    ///
+    /// The body is a [`TriggerBrandSmsOtpRequest`](types::TriggerBrandSmsOtpRequest): its required members (`pinSms`, `successSms`) are arguments, its other members setters on the returned call.
+    pub fn trigger_sms_otp(
         &self,
         brand_id: &str,
-        body: &types::TriggerBrandSmsOtpRequest,
-    ) -> ApiCall<types::TriggerBrandSmsOtpResponse> {
-        let mut request = Request::new(
+        pin_sms: impl Into<String>,
+        success_sms: impl Into<String>,
+    ) -> ApiCall<types::TriggerBrandSmsOtpResponse, types::TriggerBrandSmsOtpRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "TriggerBrandSmsOtp",
             "/10dlc/brand/{brandId}/smsOtp",
             ["/10dlc/brand/", &crate::request::path_arg(&brand_id), "/smsOtp"].concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::TriggerBrandSmsOtpRequest::new(pin_sms, success_sms),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::Messaging10dlcBrandExternalVetting<'_> {
+    /// List External Vettings
+    ///
+    /// Get list of valid external vetting record for a given brand
+    ///
+    /// `GET /10dlc/brand/{brandId}/externalVetting` (operation `ListExternalVettings`)
+    ///
+    /// # Arguments
+    /// - `brand_id` (`brandId`): Unique identifier of the brand.
+    pub fn list(&self, brand_id: &str) -> ApiCall<types::ExternalVettingList> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "ListExternalVettings",
+            "/10dlc/brand/{brandId}/externalVetting",
+            ["/10dlc/brand/", &crate::request::path_arg(&brand_id), "/externalVetting"]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Import External Vetting Record
+    ///
+    /// This operation can be used to import an external vetting record from a TCR-approved
+    /// vetting provider. If the vetting provider confirms validity of the record, it will be
+    /// saved with the brand and will be considered for future campaign qualification.
+    ///
+    /// `PUT /10dlc/brand/{brandId}/externalVetting` (operation `PutExternalVettingRecord`)
+    ///
+    /// # Arguments
+    /// - `brand_id` (`brandId`): Unique identifier of the brand.
+    ///
+    /// The body is a [`ImportExternalVetting`](types::ImportExternalVetting): its required members (`evpId`, `vettingId`) are arguments, its other members setters on the returned call.
+    pub fn imports(
+        &self,
+        brand_id: &str,
+        evp_id: impl Into<String>,
+        vetting_id: impl Into<String>,
+    ) -> ApiCall<types::ExternalVetting, types::ImportExternalVetting> {
+        let request = Request::new(
+            reqwest::Method::PUT,
+            "PutExternalVettingRecord",
+            "/10dlc/brand/{brandId}/externalVetting",
+            ["/10dlc/brand/", &crate::request::path_arg(&brand_id), "/externalVetting"]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::ImportExternalVetting::new(evp_id, vetting_id),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Order Brand External Vetting
+    ///
+    /// Order new external vetting for a brand.
+    ///
+    /// Duplicate orders for the same `evpId` and `vettingClass` return `400` with code `10012` if a successful vetting exists within the last 180 days, or one is currently being processed. Failed vettings can be retried immediately.
+    ///
+    /// `POST /10dlc/brand/{brandId}/externalVetting` (operation `PostOrderExternalVetting`)
+    ///
+    /// # Arguments
+    /// - `brand_id` (`brandId`): Unique identifier of the brand.
+    ///
+    /// The body is a [`OrderExternalVetting`](types::OrderExternalVetting): its required members (`evpId`, `vettingClass`) are arguments, its other members setters on the returned call.
+    pub fn order(
+        &self,
+        brand_id: &str,
+        evp_id: impl Into<String>,
+        vetting_class: impl Into<String>,
+    ) -> ApiCall<types::ExternalVetting, types::OrderExternalVetting> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "PostOrderExternalVetting",
+            "/10dlc/brand/{brandId}/externalVetting",
+            ["/10dlc/brand/", &crate::request::path_arg(&brand_id), "/externalVetting"]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::OrderExternalVetting::new(evp_id, vetting_class),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<types::BrandRecordSetCsp, GetBrandsParams> {
+    /// Every item of `client.messaging_10dlc().brand().list(…)`, page after page (`page` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::BrandBasic> {
+        Paginator::new(
+            self,
+            PageStyle::Number {
+                number: "page",
+                size: Some("recordsPerPage"),
+            },
+            |op, raw| {
+                let page: types::BrandRecordSetCsp = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_items = page
+                    .total_records
+                    .as_ref()
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.records.unwrap_or_default(),
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 }

@@ -5,13 +5,7 @@
 use crate::request::{ApiCall, Request};
 use crate::types;
 
-/// Operations tagged `Bucket`; get it with `client.bucket()`.
-#[derive(Debug, Clone, Copy)]
-pub struct BucketApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
-impl BucketApi<'_> {
+impl crate::resources::Storage<'_> {
     /// ListBuckets
     ///
     /// Lists the buckets of the account whose API key signs the request, with the name and creation time of each.
@@ -29,7 +23,9 @@ impl BucketApi<'_> {
         request.accept("application/xml");
         ApiCall::new(self.client, request, crate::xml::decode_xml)
     }
+}
 
+impl crate::resources::StorageBuckets<'_> {
     /// CreateBucket
     ///
     /// Creates a bucket in the region of the endpoint the request is sent to. The body is optional; a `LocationConstraint` in it must name that same region. Bucket names are shared by all accounts: a name already taken is `BucketAlreadyExists`.
@@ -38,21 +34,24 @@ impl BucketApi<'_> {
     ///
     /// # Arguments
     /// - `bucket_name` (`bucketName`): The name of the bucket.
-    pub fn create_bucket(
-        &self,
-        bucket_name: &str,
-        body: &types::CreateBucketRequest,
-    ) -> ApiCall<()> {
+    ///
+    /// The body is a [`CreateBucketRequest`](types::CreateBucketRequest): its members are setters on the returned call.
+    pub fn create(&self, bucket_name: &str) -> ApiCall<(), types::CreateBucketRequest> {
         let mut request = Request::new(
             reqwest::Method::PUT,
             "CreateBucket",
             "/{bucketName}",
             ["/", &crate::request::path_arg(&bucket_name)].concat(),
         );
-        request.xml("text/xml", body, false);
         request.sign_sigv4();
         request.server(&crate::generated::servers::STORAGE);
         ApiCall::new(self.client, request, crate::request::decode_empty)
+            .with_input(
+                types::CreateBucketRequest::default(),
+                |body, request| {
+                    request.xml("text/xml", body, false);
+                },
+            )
     }
 
     /// DeleteBucket
@@ -63,7 +62,7 @@ impl BucketApi<'_> {
     ///
     /// # Arguments
     /// - `bucket_name` (`bucketName`): The name of the bucket.
-    pub fn delete_bucket(&self, bucket_name: &str) -> ApiCall<()> {
+    pub fn delete(&self, bucket_name: &str) -> ApiCall<()> {
         let mut request = Request::new(
             reqwest::Method::DELETE,
             "DeleteBucket",
@@ -83,7 +82,7 @@ impl BucketApi<'_> {
     ///
     /// # Arguments
     /// - `bucket_name` (`bucketName`): The name of the bucket.
-    pub fn head_bucket(&self, bucket_name: &str) -> ApiCall<()> {
+    pub fn head(&self, bucket_name: &str) -> ApiCall<()> {
         let mut request = Request::new(
             reqwest::Method::HEAD,
             "HeadBucket",

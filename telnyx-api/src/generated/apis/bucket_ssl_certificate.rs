@@ -5,15 +5,7 @@
 use crate::request::{ApiCall, Request};
 use crate::types;
 
-/// Operations tagged `Bucket SSL Certificate`; get it with `client.bucket_ssl_certificate()`.
-///
-/// SSL certificate operations
-#[derive(Debug, Clone, Copy)]
-pub struct BucketSslCertificateApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
-impl BucketSslCertificateApi<'_> {
+impl crate::resources::StorageBucketsSslCertificate<'_> {
     /// Get Bucket SSL Certificate
     ///
     /// Returns the stored certificate detail of a bucket, if applicable.
@@ -22,7 +14,7 @@ impl BucketSslCertificateApi<'_> {
     ///
     /// # Arguments
     /// - `bucket_name` (`bucketName`): The name of the bucket
-    pub fn get_storage_ssl_certificates(
+    pub fn retrieve(
         &self,
         bucket_name: &str,
     ) -> ApiCall<types::GetStorageSslCertificatesResponse> {
@@ -48,12 +40,16 @@ impl BucketSslCertificateApi<'_> {
     ///
     /// # Arguments
     /// - `bucket_name` (`bucketName`): The name of the bucket
-    pub fn add_storage_ssl_certificate(
+    ///
+    /// The body is a [`AddStorageSslCertificateBody`](types::AddStorageSslCertificateBody): its members are setters on the returned call.
+    pub fn create(
         &self,
         bucket_name: &str,
-        body: &types::AddStorageSslCertificateBody,
-    ) -> ApiCall<types::AddStorageSslCertificateResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::AddStorageSslCertificateResponse,
+        types::AddStorageSslCertificateBody,
+    > {
+        let request = Request::new(
             reqwest::Method::PUT,
             "AddStorageSSLCertificate",
             "/storage/buckets/{bucketName}/ssl_certificate",
@@ -64,8 +60,13 @@ impl BucketSslCertificateApi<'_> {
             ]
                 .concat(),
         );
-        request.multipart(body.into_multipart());
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::AddStorageSslCertificateBody::default(),
+                |body, request| {
+                    request.multipart(body.into_multipart());
+                },
+            )
     }
 
     /// Remove SSL Certificate
@@ -76,7 +77,7 @@ impl BucketSslCertificateApi<'_> {
     ///
     /// # Arguments
     /// - `bucket_name` (`bucketName`): Bucket Name
-    pub fn remove_storage_ssl_certificate(
+    pub fn delete(
         &self,
         bucket_name: &str,
     ) -> ApiCall<types::RemoveStorageSslCertificateResponse> {

@@ -6,15 +6,7 @@ use crate::request::{ApiCall, Request};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Bucket Usage`; get it with `client.bucket_usage()`.
-///
-/// Bucket Usage operations
-#[derive(Debug, Clone, Copy)]
-pub struct BucketUsageApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
-impl BucketUsageApi<'_> {
+impl crate::resources::StorageBucketsUsage<'_> {
     /// Get API Usage
     ///
     /// Returns the detail on API usage on a bucket of a particular time period, group by method category.
@@ -24,7 +16,7 @@ impl BucketUsageApi<'_> {
     /// # Arguments
     /// - `bucket_name` (`bucketName`): The name of the bucket
     /// - `filter` (`filter`): Consolidated filter parameter (deepObject style). Originally: filter\[start_time\], filter\[end_time\]
-    pub fn get_storage_api_usage(
+    pub fn get_api_usage(
         &self,
         bucket_name: &str,
         filter: &types::GetStorageApiUsageFilter,

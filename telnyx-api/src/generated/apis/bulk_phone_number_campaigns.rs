@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Bulk Phone Number Campaigns`; get it with `client.bulk_phone_number_campaigns()`.
-///
-/// Phone number campaign bulk assignment
-#[derive(Debug, Clone, Copy)]
-pub struct BulkPhoneNumberCampaignsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `get_phone_number_status` (`GET /10dlc/phoneNumberAssignmentByProfile/{taskId}/phoneNumbers`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetPhoneNumberStatusParams {
@@ -28,24 +20,48 @@ pub struct GetPhoneNumberStatusParams {
     pub page: Option<i64>,
 }
 
-impl BulkPhoneNumberCampaignsApi<'_> {
+impl<T> crate::ApiCall<T, GetPhoneNumberStatusParams> {
+    /// Number of records to return per page.
+    pub fn records_per_page(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().records_per_page = Some(value.into());
+        self
+    }
+
+    /// Page number to retrieve (1-based).
+    pub fn page(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::Messaging10dlcPhoneNumberAssignmentByProfile<'_> {
     /// Assign Messaging Profile To Campaign
     ///
     /// This endpoint allows you to link all phone numbers associated with a Messaging Profile to a campaign. **Please note:** if you want to assign phone numbers to a campaign that you did not create with Telnyx 10DLC services, this endpoint allows that provided that you've shared the campaign with Telnyx. In this case, only provide the parameter, `tcrCampaignId`, and not `campaignId`. In all other cases (where the campaign you're assigning was created with Telnyx 10DLC services), only provide `campaignId`, not `tcrCampaignId`.
     ///
     /// `POST /10dlc/phoneNumberAssignmentByProfile` (operation `PostAssignMessagingProfileToCampaign`)
-    pub fn post_assign_messaging_profile_to_campaign(
+    ///
+    /// The body is a [`AssignProfileToCampaignRequest`](types::AssignProfileToCampaignRequest): its required members (`messagingProfileId`) are arguments, its other members setters on the returned call.
+    pub fn assign(
         &self,
-        body: &types::AssignProfileToCampaignRequest,
-    ) -> ApiCall<types::AssignProfileToCampaignResponse> {
-        let mut request = Request::new(
+        messaging_profile_id: impl Into<String>,
+    ) -> ApiCall<
+        types::AssignProfileToCampaignResponse,
+        types::AssignProfileToCampaignRequest,
+    > {
+        let request = Request::new(
             reqwest::Method::POST,
             "PostAssignMessagingProfileToCampaign",
             "/10dlc/phoneNumberAssignmentByProfile",
             "/10dlc/phoneNumberAssignmentByProfile".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::AssignProfileToCampaignRequest::new(messaging_profile_id),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Get Assignment Task Status
@@ -56,7 +72,7 @@ impl BulkPhoneNumberCampaignsApi<'_> {
     ///
     /// # Arguments
     /// - `task_id` (`taskId`): Unique identifier of the task.
-    pub fn get_assignment_task_status(
+    pub fn retrieve_status(
         &self,
         task_id: &str,
     ) -> ApiCall<types::AssignmentTaskStatusResponse> {
@@ -81,12 +97,13 @@ impl BulkPhoneNumberCampaignsApi<'_> {
     ///
     /// # Arguments
     /// - `task_id` (`taskId`): Unique identifier of the task.
-    pub fn get_phone_number_status(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list_phone_number_status(
         &self,
         task_id: &str,
-        params: &GetPhoneNumberStatusParams,
-    ) -> ApiCall<types::PhoneNumberStatusResponsePaginated> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::PhoneNumberStatusResponsePaginated, GetPhoneNumberStatusParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "GetPhoneNumberStatus",
             "/10dlc/phoneNumberAssignmentByProfile/{taskId}/phoneNumbers",
@@ -97,23 +114,32 @@ impl BulkPhoneNumberCampaignsApi<'_> {
             ]
                 .concat(),
         );
-        request
-            .query("recordsPerPage", &params.records_per_page, QueryStyle::FormExplode);
-        request.query("page", &params.page, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetPhoneNumberStatusParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "recordsPerPage",
+                            &params.records_per_page,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("page", &params.page, QueryStyle::FormExplode);
+                },
+            )
     }
+}
 
-    /// Every item of [`get_phone_number_status`](Self::get_phone_number_status), page after page (`page` paging).
+impl crate::ApiCall<
+    types::PhoneNumberStatusResponsePaginated,
+    GetPhoneNumberStatusParams,
+> {
+    /// Every item of `client.messaging_10dlc().phone_number_assignment_by_profile().list_phone_number_status(…)`, page after page (`page` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_phone_number_status_stream(
-        &self,
-        task_id: &str,
-        params: &GetPhoneNumberStatusParams,
-    ) -> Paginator<types::ProfileAssignmentPhoneNumbers> {
-        let first = self.get_phone_number_status(task_id, params);
+    pub fn items(self) -> Paginator<types::ProfileAssignmentPhoneNumbers> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page",
                 size: Some("recordsPerPage"),

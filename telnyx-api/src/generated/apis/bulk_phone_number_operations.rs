@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Bulk Phone Number Operations`; get it with `client.bulk_phone_number_operations()`.
-///
-/// Background jobs performed over a batch of phone numbers
-#[derive(Debug, Clone, Copy)]
-pub struct BulkPhoneNumberOperationsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_phone_numbers_jobs` (`GET /phone_numbers/jobs`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPhoneNumbersJobsParams {
@@ -32,6 +24,29 @@ pub struct ListPhoneNumbersJobsParams {
     pub filter: Option<types::ListPhoneNumbersJobsFilter>,
 }
 
+impl<T> crate::ApiCall<T, ListPhoneNumbersJobsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::NumbersPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
+    pub fn sort(mut self, value: impl Into<types::ListPhoneNumbersJobsSort>) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[type\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::ListPhoneNumbersJobsFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `create_update_phone_numbers_job` (`POST /phone_numbers/jobs/update_phone_numbers`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateUpdatePhoneNumbersJobParams {
@@ -41,36 +56,149 @@ pub struct CreateUpdatePhoneNumbersJobParams {
     pub filter: Option<types::CreateUpdatePhoneNumbersJobFilter>,
 }
 
-impl BulkPhoneNumberOperationsApi<'_> {
+impl crate::resources::PhoneNumbersJobs<'_> {
     /// Lists the phone numbers jobs
     ///
     /// `GET /phone_numbers/jobs` (operation `ListPhoneNumbersJobs`)
-    pub fn list_phone_numbers_jobs(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListPhoneNumbersJobsParams,
-    ) -> ApiCall<types::ListPhoneNumbersJobsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListPhoneNumbersJobsResponse, ListPhoneNumbersJobsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListPhoneNumbersJobs",
             "/phone_numbers/jobs",
             "/phone_numbers/jobs".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListPhoneNumbersJobsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
     }
 
-    /// Every item of [`list_phone_numbers_jobs`](Self::list_phone_numbers_jobs), page after page (`page[number]` paging).
+    /// Delete a batch of numbers
+    ///
+    /// Creates a new background job to delete a batch of numbers. At most one thousand numbers can be updated per API call.
+    ///
+    /// `POST /phone_numbers/jobs/delete_phone_numbers` (operation `CreateDeletePhoneNumbersJob`)
+    ///
+    /// The body is a [`PhoneNumbersJobDeletePhoneNumbersRequest`](types::PhoneNumbersJobDeletePhoneNumbersRequest): its required members (`phone_numbers`) are arguments, its other members setters on the returned call.
+    pub fn delete_batch(
+        &self,
+        phone_numbers: impl Into<Vec<String>>,
+    ) -> ApiCall<
+        types::CreateDeletePhoneNumbersJobResponse,
+        types::PhoneNumbersJobDeletePhoneNumbersRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateDeletePhoneNumbersJob",
+            "/phone_numbers/jobs/delete_phone_numbers",
+            "/phone_numbers/jobs/delete_phone_numbers".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::PhoneNumbersJobDeletePhoneNumbersRequest::new(phone_numbers),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Update the emergency settings from a batch of numbers
+    ///
+    /// Creates a background job to update the emergency settings of a collection of phone numbers. At most one thousand numbers can be updated per API call.
+    ///
+    /// `POST /phone_numbers/jobs/update_emergency_settings` (operation `CreatePhoneNumbersJobUpdateEmergencySettings`)
+    ///
+    /// The body is a [`PhoneNumbersJobUpdateEmergencySettingsRequest`](types::PhoneNumbersJobUpdateEmergencySettingsRequest): its required members (`emergency_enabled`, `phone_numbers`) are arguments, its other members setters on the returned call.
+    pub fn update_emergency_settings_batch(
+        &self,
+        emergency_enabled: impl Into<bool>,
+        phone_numbers: impl Into<Vec<String>>,
+    ) -> ApiCall<
+        types::CreatePhoneNumbersJobUpdateEmergencySettingsResponse,
+        types::PhoneNumbersJobUpdateEmergencySettingsRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreatePhoneNumbersJobUpdateEmergencySettings",
+            "/phone_numbers/jobs/update_emergency_settings",
+            "/phone_numbers/jobs/update_emergency_settings".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::PhoneNumbersJobUpdateEmergencySettingsRequest::new(
+                    emergency_enabled,
+                    phone_numbers,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Update a batch of numbers
+    ///
+    /// Creates a new background job to update a batch of numbers. At most one thousand numbers can be updated per API call. At least one of the updateable fields must be submitted. IMPORTANT: You must either specify filters (using the filter parameters) or specific phone numbers (using the phone_numbers parameter in the request body). If you specify filters, ALL phone numbers that match the given filters (up to 1000 at a time) will be updated. If you want to update only specific numbers, you must use the phone_numbers parameter in the request body. When using the phone_numbers parameter, ensure you follow the correct format as shown in the example (either phone number IDs or phone numbers in E164 format).
+    ///
+    /// `POST /phone_numbers/jobs/update_phone_numbers` (operation `CreateUpdatePhoneNumbersJob`)
+    ///
+    /// The body is a [`PhoneNumbersJobUpdatePhoneNumbersRequest`](types::PhoneNumbersJobUpdatePhoneNumbersRequest): its required members (`phone_numbers`) are arguments, its other members setters on the returned call.
+    pub fn update_batch(
+        &self,
+        phone_numbers: impl Into<Vec<String>>,
+        params: &CreateUpdatePhoneNumbersJobParams,
+    ) -> ApiCall<
+        types::CreateUpdatePhoneNumbersJobResponse,
+        types::PhoneNumbersJobUpdatePhoneNumbersRequest,
+    > {
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "CreateUpdatePhoneNumbersJob",
+            "/phone_numbers/jobs/update_phone_numbers",
+            "/phone_numbers/jobs/update_phone_numbers".to_owned(),
+        );
+        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::PhoneNumbersJobUpdatePhoneNumbersRequest::new(phone_numbers),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Retrieve a phone numbers job
+    ///
+    /// `GET /phone_numbers/jobs/{id}` (operation `RetrievePhoneNumbersJob`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the Phone Numbers Job.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::RetrievePhoneNumbersJobResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "RetrievePhoneNumbersJob",
+            "/phone_numbers/jobs/{id}",
+            ["/phone_numbers/jobs/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<types::ListPhoneNumbersJobsResponse, ListPhoneNumbersJobsParams> {
+    /// Every item of `client.phone_numbers().jobs().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_phone_numbers_jobs_stream(
-        &self,
-        params: &ListPhoneNumbersJobsParams,
-    ) -> Paginator<types::PhoneNumbersJob> {
-        let first = self.list_phone_numbers_jobs(params);
+    pub fn items(self) -> Paginator<types::PhoneNumbersJob> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -98,83 +226,5 @@ impl BulkPhoneNumberOperationsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Delete a batch of numbers
-    ///
-    /// Creates a new background job to delete a batch of numbers. At most one thousand numbers can be updated per API call.
-    ///
-    /// `POST /phone_numbers/jobs/delete_phone_numbers` (operation `CreateDeletePhoneNumbersJob`)
-    pub fn create_delete_phone_numbers_job(
-        &self,
-        body: &types::PhoneNumbersJobDeletePhoneNumbersRequest,
-    ) -> ApiCall<types::CreateDeletePhoneNumbersJobResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateDeletePhoneNumbersJob",
-            "/phone_numbers/jobs/delete_phone_numbers",
-            "/phone_numbers/jobs/delete_phone_numbers".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update the emergency settings from a batch of numbers
-    ///
-    /// Creates a background job to update the emergency settings of a collection of phone numbers. At most one thousand numbers can be updated per API call.
-    ///
-    /// `POST /phone_numbers/jobs/update_emergency_settings` (operation `CreatePhoneNumbersJobUpdateEmergencySettings`)
-    pub fn create_phone_numbers_job_update_emergency_settings(
-        &self,
-        body: &types::PhoneNumbersJobUpdateEmergencySettingsRequest,
-    ) -> ApiCall<types::CreatePhoneNumbersJobUpdateEmergencySettingsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreatePhoneNumbersJobUpdateEmergencySettings",
-            "/phone_numbers/jobs/update_emergency_settings",
-            "/phone_numbers/jobs/update_emergency_settings".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update a batch of numbers
-    ///
-    /// Creates a new background job to update a batch of numbers. At most one thousand numbers can be updated per API call. At least one of the updateable fields must be submitted. IMPORTANT: You must either specify filters (using the filter parameters) or specific phone numbers (using the phone_numbers parameter in the request body). If you specify filters, ALL phone numbers that match the given filters (up to 1000 at a time) will be updated. If you want to update only specific numbers, you must use the phone_numbers parameter in the request body. When using the phone_numbers parameter, ensure you follow the correct format as shown in the example (either phone number IDs or phone numbers in E164 format).
-    ///
-    /// `POST /phone_numbers/jobs/update_phone_numbers` (operation `CreateUpdatePhoneNumbersJob`)
-    pub fn create_update_phone_numbers_job(
-        &self,
-        body: &types::PhoneNumbersJobUpdatePhoneNumbersRequest,
-        params: &CreateUpdatePhoneNumbersJobParams,
-    ) -> ApiCall<types::CreateUpdatePhoneNumbersJobResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateUpdatePhoneNumbersJob",
-            "/phone_numbers/jobs/update_phone_numbers",
-            "/phone_numbers/jobs/update_phone_numbers".to_owned(),
-        );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve a phone numbers job
-    ///
-    /// `GET /phone_numbers/jobs/{id}` (operation `RetrievePhoneNumbersJob`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the Phone Numbers Job.
-    pub fn retrieve_phone_numbers_job(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::RetrievePhoneNumbersJobResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "RetrievePhoneNumbersJob",
-            "/phone_numbers/jobs/{id}",
-            ["/phone_numbers/jobs/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -7,12 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Bundles`; get it with `client.bundles()`.
-#[derive(Debug, Clone, Copy)]
-pub struct BundlesApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `get_user_billing_bundles` (`GET /bundle_pricing/billing_bundles`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetUserBillingBundlesParams {
@@ -30,6 +24,32 @@ pub struct GetUserBillingBundlesParams {
     pub authorization_bearer: Option<String>,
 }
 
+impl<T> crate::ApiCall<T, GetUserBillingBundlesParams> {
+    /// Consolidated filter parameter (deepObject style). Supports filtering by country_iso and resource. Examples: filter\[country_iso\]=US or filter\[resource\]=+15617819942
+    pub fn filter(
+        mut self,
+        value: impl Into<types::BundlePricingFilterConsolidated>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(
+        mut self,
+        value: impl Into<types::BundlePricingPageConsolidated>,
+    ) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Format: Bearer &lt;TOKEN&gt;
+    pub fn authorization_bearer(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().authorization_bearer = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `get_billing_bundle_by_id` (`GET /bundle_pricing/billing_bundles/{bundle_id}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetBillingBundleByIdParams {
@@ -39,38 +59,83 @@ pub struct GetBillingBundleByIdParams {
     pub authorization_bearer: Option<String>,
 }
 
-impl BundlesApi<'_> {
+impl<T> crate::ApiCall<T, GetBillingBundleByIdParams> {
+    /// Format: Bearer &lt;TOKEN&gt;
+    pub fn authorization_bearer(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().authorization_bearer = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::BundlePricingBillingBundles<'_> {
     /// Retrieve Bundles
     ///
     /// Get all allowed bundles.
     ///
     /// `GET /bundle_pricing/billing_bundles` (operation `GetUserBillingBundles`)
-    pub fn get_user_billing_bundles(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &GetUserBillingBundlesParams,
-    ) -> ApiCall<types::PaginatedBillingBundlesResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::PaginatedBillingBundlesResponse, GetUserBillingBundlesParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "GetUserBillingBundles",
             "/bundle_pricing/billing_bundles",
             "/bundle_pricing/billing_bundles".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.header("authorization_bearer", &params.authorization_bearer);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetUserBillingBundlesParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.header("authorization_bearer", &params.authorization_bearer);
+                },
+            )
     }
 
-    /// Every item of [`get_user_billing_bundles`](Self::get_user_billing_bundles), page after page (`page[number]` paging).
+    /// Get Bundle By Id
+    ///
+    /// Get a single bundle by ID.
+    ///
+    /// `GET /bundle_pricing/billing_bundles/{bundle_id}` (operation `GetBillingBundleById`)
+    ///
+    /// # Arguments
+    /// - `bundle_id` (`bundle_id`): Unique identifier of the bundle.
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve(
+        &self,
+        bundle_id: &str,
+    ) -> ApiCall<types::BillingBundleResponse, GetBillingBundleByIdParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetBillingBundleById",
+            "/bundle_pricing/billing_bundles/{bundle_id}",
+            ["/bundle_pricing/billing_bundles/", &crate::request::path_arg(&bundle_id)]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetBillingBundleByIdParams::default(),
+                |params, request| {
+                    request.header("authorization_bearer", &params.authorization_bearer);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<
+    types::PaginatedBillingBundlesResponse,
+    GetUserBillingBundlesParams,
+> {
+    /// Every item of `client.bundle_pricing().billing_bundles().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_user_billing_bundles_stream(
-        &self,
-        params: &GetUserBillingBundlesParams,
-    ) -> Paginator<types::BillingBundleSummary> {
-        let first = self.get_user_billing_bundles(params);
+    pub fn items(self) -> Paginator<types::BillingBundleSummary> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -92,29 +157,5 @@ impl BundlesApi<'_> {
                 })
             },
         )
-    }
-
-    /// Get Bundle By Id
-    ///
-    /// Get a single bundle by ID.
-    ///
-    /// `GET /bundle_pricing/billing_bundles/{bundle_id}` (operation `GetBillingBundleById`)
-    ///
-    /// # Arguments
-    /// - `bundle_id` (`bundle_id`): Unique identifier of the bundle.
-    pub fn get_billing_bundle_by_id(
-        &self,
-        bundle_id: &str,
-        params: &GetBillingBundleByIdParams,
-    ) -> ApiCall<types::BillingBundleResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "GetBillingBundleById",
-            "/bundle_pricing/billing_bundles/{bundle_id}",
-            ["/bundle_pricing/billing_bundles/", &crate::request::path_arg(&bundle_id)]
-                .concat(),
-        );
-        request.header("authorization_bearer", &params.authorization_bearer);
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

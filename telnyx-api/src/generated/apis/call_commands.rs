@@ -5,15 +5,7 @@
 use crate::request::{ApiCall, Request};
 use crate::types;
 
-/// Operations tagged `Call Commands`; get it with `client.call_commands()`.
-///
-/// Call Control command operations
-#[derive(Debug, Clone, Copy)]
-pub struct CallCommandsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
-impl CallCommandsApi<'_> {
+impl crate::resources::Calls<'_> {
     /// Dial
     ///
     /// Dial a number or SIP URI from a given connection. A successful response will include a `call_leg_id` which can be used to correlate the command with subsequent webhooks.
@@ -34,20 +26,31 @@ impl CallCommandsApi<'_> {
     /// When the `record` parameter is set to `record-from-answer`, the response will include a `recording_id` field.
     ///
     /// `POST /calls` (operation `DialCall`)
-    pub fn dial_call(
+    ///
+    /// The body is a [`CallRequest`](types::CallRequest): its required members (`connection_id`, `from`, `to`) are arguments, its other members setters on the returned call.
+    pub fn dial(
         &self,
-        body: &types::CallRequest,
-    ) -> ApiCall<types::DialCallResponse> {
-        let mut request = Request::new(
+        connection_id: impl Into<String>,
+        from: impl Into<String>,
+        to: impl Into<types::CallRequestTo>,
+    ) -> ApiCall<types::DialCallResponse, types::CallRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "DialCall",
             "/calls",
             "/calls".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CallRequest::new(connection_id, from, to),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
+}
 
+impl crate::resources::CallsActions<'_> {
     /// Add messages to AI Assistant
     ///
     /// Add messages to the conversation started by an AI assistant on the call.
@@ -56,12 +59,16 @@ impl CallCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
-    pub fn call_add_messages_to_ai_assistant(
+    ///
+    /// The body is a [`AiAssistantAddMessagesRequest`](types::AiAssistantAddMessagesRequest): its members are setters on the returned call.
+    pub fn add_ai_assistant_messages(
         &self,
         call_control_id: &str,
-        body: &types::AiAssistantAddMessagesRequest,
-    ) -> ApiCall<types::CallAddMessagesToAiAssistantResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::CallAddMessagesToAiAssistantResponse,
+        types::AiAssistantAddMessagesRequest,
+    > {
+        let request = Request::new(
             reqwest::Method::POST,
             "CallAddMessagesToAIAssistant",
             "/calls/{call_control_id}/actions/ai_assistant_add_messages",
@@ -72,8 +79,13 @@ impl CallCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::AiAssistantAddMessagesRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Join AI Assistant Conversation
@@ -84,12 +96,15 @@ impl CallCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
-    pub fn call_join_ai_assistant(
+    ///
+    /// The body is a [`AiAssistantJoinRequest`](types::AiAssistantJoinRequest): its required members (`conversation_id`, `participant`) are arguments, its other members setters on the returned call.
+    pub fn join_ai_assistant(
         &self,
         call_control_id: &str,
-        body: &types::AiAssistantJoinRequest,
-    ) -> ApiCall<types::CallJoinAiAssistantResponse> {
-        let mut request = Request::new(
+        conversation_id: impl Into<String>,
+        participant: impl Into<types::AiAssistantJoinParticipant>,
+    ) -> ApiCall<types::CallJoinAiAssistantResponse, types::AiAssistantJoinRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "CallJoinAIAssistant",
             "/calls/{call_control_id}/actions/ai_assistant_join",
@@ -100,8 +115,13 @@ impl CallCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::AiAssistantJoinRequest::new(conversation_id, participant),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Start AI Assistant
@@ -117,12 +137,13 @@ impl CallCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
-    pub fn call_start_ai_assistant(
+    ///
+    /// The body is a [`AiAssistantStartRequest`](types::AiAssistantStartRequest): its members are setters on the returned call.
+    pub fn start_ai_assistant(
         &self,
         call_control_id: &str,
-        body: &types::AiAssistantStartRequest,
-    ) -> ApiCall<types::CallStartAiAssistantResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::CallStartAiAssistantResponse, types::AiAssistantStartRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "CallStartAIAssistant",
             "/calls/{call_control_id}/actions/ai_assistant_start",
@@ -133,8 +154,13 @@ impl CallCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::AiAssistantStartRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Stop AI Assistant
@@ -145,12 +171,13 @@ impl CallCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
-    pub fn call_stop_ai_assistant(
+    ///
+    /// The body is a [`AiAssistantStopRequest`](types::AiAssistantStopRequest): its members are setters on the returned call.
+    pub fn stop_ai_assistant(
         &self,
         call_control_id: &str,
-        body: &types::AiAssistantStopRequest,
-    ) -> ApiCall<types::CallStopAiAssistantResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::CallStopAiAssistantResponse, types::AiAssistantStopRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "CallStopAIAssistant",
             "/calls/{call_control_id}/actions/ai_assistant_stop",
@@ -161,8 +188,13 @@ impl CallCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::AiAssistantStopRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Answer call
@@ -183,20 +215,26 @@ impl CallCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
-    pub fn answer_call(
+    ///
+    /// The body is a [`AnswerRequest`](types::AnswerRequest): its members are setters on the returned call.
+    pub fn answer(
         &self,
         call_control_id: &str,
-        body: &types::AnswerRequest,
-    ) -> ApiCall<types::AnswerCallResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::AnswerCallResponse, types::AnswerRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "AnswerCall",
             "/calls/{call_control_id}/actions/answer",
             ["/calls/", &crate::request::path_arg(&call_control_id), "/actions/answer"]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::AnswerRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Bridge calls
@@ -212,20 +250,27 @@ impl CallCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
-    pub fn bridge_call(
+    ///
+    /// The body is a [`BridgeRequest`](types::BridgeRequest): its required members (`call_control_id`) are arguments, its other members setters on the returned call.
+    pub fn bridge(
         &self,
         call_control_id: &str,
-        body: &types::BridgeRequest,
-    ) -> ApiCall<types::BridgeCallResponse> {
-        let mut request = Request::new(
+        call_control_id_member: impl Into<String>,
+    ) -> ApiCall<types::BridgeCallResponse, types::BridgeRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "BridgeCall",
             "/calls/{call_control_id}/actions/bridge",
             ["/calls/", &crate::request::path_arg(&call_control_id), "/actions/bridge"]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::BridgeRequest::new(call_control_id_member),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Update client state
@@ -236,12 +281,14 @@ impl CallCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
+    ///
+    /// The body is a [`ClientStateUpdateRequest`](types::ClientStateUpdateRequest): its required members (`client_state`) are arguments, its other members setters on the returned call.
     pub fn update_client_state(
         &self,
         call_control_id: &str,
-        body: &types::ClientStateUpdateRequest,
-    ) -> ApiCall<types::UpdateClientStateResponse> {
-        let mut request = Request::new(
+        client_state: impl Into<String>,
+    ) -> ApiCall<types::UpdateClientStateResponse, types::ClientStateUpdateRequest> {
+        let request = Request::new(
             reqwest::Method::PUT,
             "UpdateClientState",
             "/calls/{call_control_id}/actions/client_state_update",
@@ -252,8 +299,13 @@ impl CallCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::ClientStateUpdateRequest::new(client_state),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Start Conversation Relay
@@ -268,12 +320,16 @@ impl CallCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
-    pub fn call_start_conversation_relay(
+    ///
+    /// The body is a [`ConversationRelayStartRequest`](types::ConversationRelayStartRequest): its members are setters on the returned call.
+    pub fn start_conversation_relay(
         &self,
         call_control_id: &str,
-        body: &types::ConversationRelayStartRequest,
-    ) -> ApiCall<types::CallStartConversationRelayResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::CallStartConversationRelayResponse,
+        types::ConversationRelayStartRequest,
+    > {
+        let request = Request::new(
             reqwest::Method::POST,
             "CallStartConversationRelay",
             "/calls/{call_control_id}/actions/conversation_relay_start",
@@ -284,8 +340,13 @@ impl CallCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::ConversationRelayStartRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Stop Conversation Relay
@@ -296,12 +357,16 @@ impl CallCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
-    pub fn call_stop_conversation_relay(
+    ///
+    /// The body is a [`ConversationRelayStopRequest`](types::ConversationRelayStopRequest): its members are setters on the returned call.
+    pub fn stop_conversation_relay(
         &self,
         call_control_id: &str,
-        body: &types::ConversationRelayStopRequest,
-    ) -> ApiCall<types::CallStopConversationRelayResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::CallStopConversationRelayResponse,
+        types::ConversationRelayStopRequest,
+    > {
+        let request = Request::new(
             reqwest::Method::POST,
             "CallStopConversationRelay",
             "/calls/{call_control_id}/actions/conversation_relay_stop",
@@ -312,8 +377,13 @@ impl CallCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::ConversationRelayStopRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Enqueue call
@@ -324,20 +394,27 @@ impl CallCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
-    pub fn enqueue_call(
+    ///
+    /// The body is a [`EnqueueRequest`](types::EnqueueRequest): its required members (`queue_name`) are arguments, its other members setters on the returned call.
+    pub fn enqueue(
         &self,
         call_control_id: &str,
-        body: &types::EnqueueRequest,
-    ) -> ApiCall<types::EnqueueCallResponse> {
-        let mut request = Request::new(
+        queue_name: impl Into<String>,
+    ) -> ApiCall<types::EnqueueCallResponse, types::EnqueueRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "EnqueueCall",
             "/calls/{call_control_id}/actions/enqueue",
             ["/calls/", &crate::request::path_arg(&call_control_id), "/actions/enqueue"]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::EnqueueRequest::new(queue_name),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Forking start
@@ -356,12 +433,13 @@ impl CallCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
-    pub fn start_call_fork(
+    ///
+    /// The body is a [`StartForkingRequest`](types::StartForkingRequest): its members are setters on the returned call.
+    pub fn start_forking(
         &self,
         call_control_id: &str,
-        body: &types::StartForkingRequest,
-    ) -> ApiCall<types::StartCallForkResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::StartCallForkResponse, types::StartForkingRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "StartCallFork",
             "/calls/{call_control_id}/actions/fork_start",
@@ -372,8 +450,13 @@ impl CallCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::StartForkingRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Forking stop
@@ -388,12 +471,13 @@ impl CallCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
-    pub fn stop_call_fork(
+    ///
+    /// The body is a [`StopForkingRequest`](types::StopForkingRequest): its members are setters on the returned call.
+    pub fn stop_forking(
         &self,
         call_control_id: &str,
-        body: &types::StopForkingRequest,
-    ) -> ApiCall<types::StopCallForkResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::StopCallForkResponse, types::StopForkingRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "StopCallFork",
             "/calls/{call_control_id}/actions/fork_stop",
@@ -404,8 +488,13 @@ impl CallCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::StopForkingRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Gather
@@ -423,20 +512,26 @@ impl CallCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
-    pub fn gather_call(
+    ///
+    /// The body is a [`GatherRequest`](types::GatherRequest): its members are setters on the returned call.
+    pub fn gather(
         &self,
         call_control_id: &str,
-        body: &types::GatherRequest,
-    ) -> ApiCall<types::GatherCallResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::GatherCallResponse, types::GatherRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "GatherCall",
             "/calls/{call_control_id}/actions/gather",
             ["/calls/", &crate::request::path_arg(&call_control_id), "/actions/gather"]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::GatherRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Gather stop
@@ -451,12 +546,13 @@ impl CallCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
-    pub fn stop_call_gather(
+    ///
+    /// The body is a [`StopGatherRequest`](types::StopGatherRequest): its members are setters on the returned call.
+    pub fn stop_gather(
         &self,
         call_control_id: &str,
-        body: &types::StopGatherRequest,
-    ) -> ApiCall<types::StopCallGatherResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::StopCallGatherResponse, types::StopGatherRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "StopCallGather",
             "/calls/{call_control_id}/actions/gather_stop",
@@ -467,8 +563,13 @@ impl CallCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::StopGatherRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Gather using AI
@@ -488,12 +589,14 @@ impl CallCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
-    pub fn call_gather_using_ai(
+    ///
+    /// The body is a [`GatherUsingAiRequest`](types::GatherUsingAiRequest): its required members (`parameters`) are arguments, its other members setters on the returned call.
+    pub fn gather_using_ai(
         &self,
         call_control_id: &str,
-        body: &types::GatherUsingAiRequest,
-    ) -> ApiCall<types::CallGatherUsingAiResponse> {
-        let mut request = Request::new(
+        parameters: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> ApiCall<types::CallGatherUsingAiResponse, types::GatherUsingAiRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "callGatherUsingAI",
             "/calls/{call_control_id}/actions/gather_using_ai",
@@ -504,8 +607,13 @@ impl CallCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::GatherUsingAiRequest::new(parameters),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Gather using audio
@@ -525,12 +633,13 @@ impl CallCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
+    ///
+    /// The body is a [`GatherUsingAudioRequest`](types::GatherUsingAudioRequest): its members are setters on the returned call.
     pub fn gather_using_audio(
         &self,
         call_control_id: &str,
-        body: &types::GatherUsingAudioRequest,
-    ) -> ApiCall<types::GatherUsingAudioResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::GatherUsingAudioResponse, types::GatherUsingAudioRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "GatherUsingAudio",
             "/calls/{call_control_id}/actions/gather_using_audio",
@@ -541,8 +650,13 @@ impl CallCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::GatherUsingAudioRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Gather using speak
@@ -560,12 +674,15 @@ impl CallCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
+    ///
+    /// The body is a [`GatherUsingSpeakRequest`](types::GatherUsingSpeakRequest): its required members (`payload`, `voice`) are arguments, its other members setters on the returned call.
     pub fn gather_using_speak(
         &self,
         call_control_id: &str,
-        body: &types::GatherUsingSpeakRequest,
-    ) -> ApiCall<types::GatherUsingSpeakResponse> {
-        let mut request = Request::new(
+        payload: impl Into<String>,
+        voice: impl Into<String>,
+    ) -> ApiCall<types::GatherUsingSpeakResponse, types::GatherUsingSpeakRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "GatherUsingSpeak",
             "/calls/{call_control_id}/actions/gather_using_speak",
@@ -576,8 +693,13 @@ impl CallCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::GatherUsingSpeakRequest::new(payload, voice),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Hangup call
@@ -593,20 +715,26 @@ impl CallCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
-    pub fn hangup_call(
+    ///
+    /// The body is a [`HangupRequest`](types::HangupRequest): its members are setters on the returned call.
+    pub fn hangup(
         &self,
         call_control_id: &str,
-        body: &types::HangupRequest,
-    ) -> ApiCall<types::HangupCallResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::HangupCallResponse, types::HangupRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "HangupCall",
             "/calls/{call_control_id}/actions/hangup",
             ["/calls/", &crate::request::path_arg(&call_control_id), "/actions/hangup"]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::HangupRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Remove call from a queue
@@ -617,12 +745,13 @@ impl CallCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
+    ///
+    /// The body is a [`LeaveQueueRequest`](types::LeaveQueueRequest): its members are setters on the returned call.
     pub fn leave_queue(
         &self,
         call_control_id: &str,
-        body: &types::LeaveQueueRequest,
-    ) -> ApiCall<types::LeaveQueueResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::LeaveQueueResponse, types::LeaveQueueRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "LeaveQueue",
             "/calls/{call_control_id}/actions/leave_queue",
@@ -633,8 +762,13 @@ impl CallCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::LeaveQueueRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Play audio URL
@@ -656,12 +790,13 @@ impl CallCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
-    pub fn start_call_playback(
+    ///
+    /// The body is a [`PlayAudioUrlRequest`](types::PlayAudioUrlRequest): its members are setters on the returned call.
+    pub fn start_playback(
         &self,
         call_control_id: &str,
-        body: &types::PlayAudioUrlRequest,
-    ) -> ApiCall<types::StartCallPlaybackResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::StartCallPlaybackResponse, types::PlayAudioUrlRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "StartCallPlayback",
             "/calls/{call_control_id}/actions/playback_start",
@@ -672,8 +807,13 @@ impl CallCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::PlayAudioUrlRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Stop audio playback
@@ -688,12 +828,13 @@ impl CallCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
-    pub fn stop_call_playback(
+    ///
+    /// The body is a [`PlaybackStopRequest`](types::PlaybackStopRequest): its members are setters on the returned call.
+    pub fn stop_playback(
         &self,
         call_control_id: &str,
-        body: &types::PlaybackStopRequest,
-    ) -> ApiCall<types::StopCallPlaybackResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::StopCallPlaybackResponse, types::PlaybackStopRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "StopCallPlayback",
             "/calls/{call_control_id}/actions/playback_stop",
@@ -704,8 +845,13 @@ impl CallCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::PlaybackStopRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Record pause
@@ -720,12 +866,13 @@ impl CallCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
-    pub fn pause_call_recording(
+    ///
+    /// The body is a [`PauseRecordingRequest`](types::PauseRecordingRequest): its members are setters on the returned call.
+    pub fn pause_recording(
         &self,
         call_control_id: &str,
-        body: &types::PauseRecordingRequest,
-    ) -> ApiCall<types::PauseCallRecordingResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::PauseCallRecordingResponse, types::PauseRecordingRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "PauseCallRecording",
             "/calls/{call_control_id}/actions/record_pause",
@@ -736,8 +883,13 @@ impl CallCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::PauseRecordingRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Record resume
@@ -752,12 +904,13 @@ impl CallCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
-    pub fn resume_call_recording(
+    ///
+    /// The body is a [`ResumeRecordingRequest`](types::ResumeRecordingRequest): its members are setters on the returned call.
+    pub fn resume_recording(
         &self,
         call_control_id: &str,
-        body: &types::ResumeRecordingRequest,
-    ) -> ApiCall<types::ResumeCallRecordingResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ResumeCallRecordingResponse, types::ResumeRecordingRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "ResumeCallRecording",
             "/calls/{call_control_id}/actions/record_resume",
@@ -768,8 +921,13 @@ impl CallCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::ResumeRecordingRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Recording start
@@ -786,12 +944,15 @@ impl CallCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
-    pub fn start_call_record(
+    ///
+    /// The body is a [`StartRecordingRequest`](types::StartRecordingRequest): its required members (`channels`, `format`) are arguments, its other members setters on the returned call.
+    pub fn start_recording(
         &self,
         call_control_id: &str,
-        body: &types::StartRecordingRequest,
-    ) -> ApiCall<types::StartCallRecordResponse> {
-        let mut request = Request::new(
+        channels: impl Into<types::StartRecordingRequestChannels>,
+        format: impl Into<types::StartRecordingRequestFormat>,
+    ) -> ApiCall<types::StartCallRecordResponse, types::StartRecordingRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "StartCallRecord",
             "/calls/{call_control_id}/actions/record_start",
@@ -802,8 +963,13 @@ impl CallCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::StartRecordingRequest::new(channels, format),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Recording stop
@@ -818,12 +984,13 @@ impl CallCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
-    pub fn stop_call_recording(
+    ///
+    /// The body is a [`StopRecordingRequest`](types::StopRecordingRequest): its members are setters on the returned call.
+    pub fn stop_recording(
         &self,
         call_control_id: &str,
-        body: &types::StopRecordingRequest,
-    ) -> ApiCall<types::StopCallRecordingResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::StopCallRecordingResponse, types::StopRecordingRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "StopCallRecording",
             "/calls/{call_control_id}/actions/record_stop",
@@ -834,8 +1001,13 @@ impl CallCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::StopRecordingRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// SIP Refer a call
@@ -852,20 +1024,27 @@ impl CallCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
-    pub fn refer_call(
+    ///
+    /// The body is a [`ReferRequest`](types::ReferRequest): its required members (`sip_address`) are arguments, its other members setters on the returned call.
+    pub fn refer(
         &self,
         call_control_id: &str,
-        body: &types::ReferRequest,
-    ) -> ApiCall<types::ReferCallResponse> {
-        let mut request = Request::new(
+        sip_address: impl Into<String>,
+    ) -> ApiCall<types::ReferCallResponse, types::ReferRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "ReferCall",
             "/calls/{call_control_id}/actions/refer",
             ["/calls/", &crate::request::path_arg(&call_control_id), "/actions/refer"]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::ReferRequest::new(sip_address),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Reject a call
@@ -880,20 +1059,27 @@ impl CallCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
-    pub fn reject_call(
+    ///
+    /// The body is a [`RejectRequest`](types::RejectRequest): its required members (`cause`) are arguments, its other members setters on the returned call.
+    pub fn reject(
         &self,
         call_control_id: &str,
-        body: &types::RejectRequest,
-    ) -> ApiCall<types::RejectCallResponse> {
-        let mut request = Request::new(
+        cause: impl Into<types::RejectRequestCause>,
+    ) -> ApiCall<types::RejectCallResponse, types::RejectRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "RejectCall",
             "/calls/{call_control_id}/actions/reject",
             ["/calls/", &crate::request::path_arg(&call_control_id), "/actions/reject"]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::RejectRequest::new(cause),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Send DTMF
@@ -908,12 +1094,14 @@ impl CallCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
+    ///
+    /// The body is a [`SendDtmfRequest`](types::SendDtmfRequest): its required members (`digits`) are arguments, its other members setters on the returned call.
     pub fn send_dtmf(
         &self,
         call_control_id: &str,
-        body: &types::SendDtmfRequest,
-    ) -> ApiCall<types::SendDtmfResponse> {
-        let mut request = Request::new(
+        digits: impl Into<String>,
+    ) -> ApiCall<types::SendDtmfResponse, types::SendDtmfRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "SendDTMF",
             "/calls/{call_control_id}/actions/send_dtmf",
@@ -924,8 +1112,13 @@ impl CallCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::SendDtmfRequest::new(digits),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Send SIP info
@@ -940,12 +1133,15 @@ impl CallCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
+    ///
+    /// The body is a [`SendSipInfoRequest`](types::SendSipInfoRequest): its required members (`body`, `content_type`) are arguments, its other members setters on the returned call.
     pub fn send_sip_info(
         &self,
         call_control_id: &str,
-        body: &types::SendSipInfoRequest,
-    ) -> ApiCall<types::SendSipInfoResponse> {
-        let mut request = Request::new(
+        body: impl Into<String>,
+        content_type: impl Into<String>,
+    ) -> ApiCall<types::SendSipInfoResponse, types::SendSipInfoRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "SendSIPInfo",
             "/calls/{call_control_id}/actions/send_sip_info",
@@ -956,8 +1152,13 @@ impl CallCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::SendSipInfoRequest::new(body, content_type),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// SIPREC start
@@ -974,12 +1175,13 @@ impl CallCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
-    pub fn start_siprec_session(
+    ///
+    /// The body is a [`StartSiprecRequest`](types::StartSiprecRequest): its members are setters on the returned call.
+    pub fn start_siprec(
         &self,
         call_control_id: &str,
-        body: &types::StartSiprecRequest,
-    ) -> ApiCall<types::StartSiprecSessionResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::StartSiprecSessionResponse, types::StartSiprecRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "StartSiprecSession",
             "/calls/{call_control_id}/actions/siprec_start",
@@ -990,8 +1192,13 @@ impl CallCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::StartSiprecRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// SIPREC stop
@@ -1006,12 +1213,13 @@ impl CallCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
-    pub fn stop_siprec_session(
+    ///
+    /// The body is a [`StopSiprecRequest`](types::StopSiprecRequest): its members are setters on the returned call.
+    pub fn stop_siprec(
         &self,
         call_control_id: &str,
-        body: &types::StopSiprecRequest,
-    ) -> ApiCall<types::StopSiprecSessionResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::StopSiprecSessionResponse, types::StopSiprecRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "StopSiprecSession",
             "/calls/{call_control_id}/actions/siprec_stop",
@@ -1022,8 +1230,13 @@ impl CallCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::StopSiprecRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Speak text
@@ -1039,20 +1252,28 @@ impl CallCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
-    pub fn speak_call(
+    ///
+    /// The body is a [`SpeakRequest`](types::SpeakRequest): its required members (`payload`, `voice`) are arguments, its other members setters on the returned call.
+    pub fn speak(
         &self,
         call_control_id: &str,
-        body: &types::SpeakRequest,
-    ) -> ApiCall<types::SpeakCallResponse> {
-        let mut request = Request::new(
+        payload: impl Into<String>,
+        voice: impl Into<String>,
+    ) -> ApiCall<types::SpeakCallResponse, types::SpeakRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "SpeakCall",
             "/calls/{call_control_id}/actions/speak",
             ["/calls/", &crate::request::path_arg(&call_control_id), "/actions/speak"]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::SpeakRequest::new(payload, voice),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Streaming start
@@ -1065,12 +1286,13 @@ impl CallCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
-    pub fn start_call_streaming(
+    ///
+    /// The body is a [`StartStreamingRequest`](types::StartStreamingRequest): its members are setters on the returned call.
+    pub fn start_streaming(
         &self,
         call_control_id: &str,
-        body: &types::StartStreamingRequest,
-    ) -> ApiCall<types::StartCallStreamingResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::StartCallStreamingResponse, types::StartStreamingRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "StartCallStreaming",
             "/calls/{call_control_id}/actions/streaming_start",
@@ -1081,8 +1303,13 @@ impl CallCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::StartStreamingRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Streaming stop
@@ -1097,12 +1324,13 @@ impl CallCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
-    pub fn stop_call_streaming(
+    ///
+    /// The body is a [`StopStreamingRequest`](types::StopStreamingRequest): its members are setters on the returned call.
+    pub fn stop_streaming(
         &self,
         call_control_id: &str,
-        body: &types::StopStreamingRequest,
-    ) -> ApiCall<types::StopCallStreamingResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::StopCallStreamingResponse, types::StopStreamingRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "StopCallStreaming",
             "/calls/{call_control_id}/actions/streaming_stop",
@@ -1113,8 +1341,13 @@ impl CallCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::StopStreamingRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Noise Suppression Start (BETA)
@@ -1123,12 +1356,13 @@ impl CallCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
-    pub fn noise_suppression_start(
+    ///
+    /// The body is a [`NoiseSuppressionStart`](types::NoiseSuppressionStart): its members are setters on the returned call.
+    pub fn start_noise_suppression(
         &self,
         call_control_id: &str,
-        body: &types::NoiseSuppressionStart,
-    ) -> ApiCall<types::NoiseSuppressionStartResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::NoiseSuppressionStartResponse, types::NoiseSuppressionStart> {
+        let request = Request::new(
             reqwest::Method::POST,
             "noiseSuppressionStart",
             "/calls/{call_control_id}/actions/suppression_start",
@@ -1139,8 +1373,13 @@ impl CallCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::NoiseSuppressionStart::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Noise Suppression Stop (BETA)
@@ -1149,12 +1388,13 @@ impl CallCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
-    pub fn noise_suppression_stop(
+    ///
+    /// The body is a [`NoiseSuppressionStop`](types::NoiseSuppressionStop): its members are setters on the returned call.
+    pub fn stop_noise_suppression(
         &self,
         call_control_id: &str,
-        body: &types::NoiseSuppressionStop,
-    ) -> ApiCall<types::NoiseSuppressionStopResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::NoiseSuppressionStopResponse, types::NoiseSuppressionStop> {
+        let request = Request::new(
             reqwest::Method::POST,
             "noiseSuppressionStop",
             "/calls/{call_control_id}/actions/suppression_stop",
@@ -1165,8 +1405,13 @@ impl CallCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::NoiseSuppressionStop::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Switch supervisor role
@@ -1177,12 +1422,17 @@ impl CallCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
+    ///
+    /// The body is a [`SwitchSupervisorRoleRequest`](types::SwitchSupervisorRoleRequest): its required members (`role`) are arguments, its other members setters on the returned call.
     pub fn switch_supervisor_role(
         &self,
         call_control_id: &str,
-        body: &types::SwitchSupervisorRoleRequest,
-    ) -> ApiCall<types::SwitchSupervisorRoleResponse> {
-        let mut request = Request::new(
+        role: impl Into<types::SwitchSupervisorRoleRequestRole>,
+    ) -> ApiCall<
+        types::SwitchSupervisorRoleResponse,
+        types::SwitchSupervisorRoleRequest,
+    > {
+        let request = Request::new(
             reqwest::Method::POST,
             "SwitchSupervisorRole",
             "/calls/{call_control_id}/actions/switch_supervisor_role",
@@ -1193,8 +1443,13 @@ impl CallCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::SwitchSupervisorRoleRequest::new(role),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Transcription start
@@ -1209,12 +1464,16 @@ impl CallCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
-    pub fn start_call_transcription(
+    ///
+    /// The body is a [`TranscriptionStartRequest`](types::TranscriptionStartRequest): its members are setters on the returned call.
+    pub fn start_transcription(
         &self,
         call_control_id: &str,
-        body: &types::TranscriptionStartRequest,
-    ) -> ApiCall<types::StartCallTranscriptionResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::StartCallTranscriptionResponse,
+        types::TranscriptionStartRequest,
+    > {
+        let request = Request::new(
             reqwest::Method::POST,
             "StartCallTranscription",
             "/calls/{call_control_id}/actions/transcription_start",
@@ -1225,8 +1484,13 @@ impl CallCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::TranscriptionStartRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Transcription stop
@@ -1237,12 +1501,13 @@ impl CallCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
-    pub fn stop_call_transcription(
+    ///
+    /// The body is a [`TranscriptionStopRequest`](types::TranscriptionStopRequest): its members are setters on the returned call.
+    pub fn stop_transcription(
         &self,
         call_control_id: &str,
-        body: &types::TranscriptionStopRequest,
-    ) -> ApiCall<types::StopCallTranscriptionResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::StopCallTranscriptionResponse, types::TranscriptionStopRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "StopCallTranscription",
             "/calls/{call_control_id}/actions/transcription_stop",
@@ -1253,8 +1518,13 @@ impl CallCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::TranscriptionStopRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Transfer call
@@ -1275,19 +1545,26 @@ impl CallCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
-    pub fn transfer_call(
+    ///
+    /// The body is a [`TransferCallRequest`](types::TransferCallRequest): its required members (`to`) are arguments, its other members setters on the returned call.
+    pub fn transfer(
         &self,
         call_control_id: &str,
-        body: &types::TransferCallRequest,
-    ) -> ApiCall<types::TransferCallResponse> {
-        let mut request = Request::new(
+        to: impl Into<String>,
+    ) -> ApiCall<types::TransferCallResponse, types::TransferCallRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "TransferCall",
             "/calls/{call_control_id}/actions/transfer",
             ["/calls/", &crate::request::path_arg(&call_control_id), "/actions/transfer"]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::TransferCallRequest::new(to),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 }

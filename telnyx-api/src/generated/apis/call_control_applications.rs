@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Call Control Applications`; get it with `client.call_control_applications()`.
-///
-/// Call Control applications operations
-#[derive(Debug, Clone, Copy)]
-pub struct CallControlApplicationsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_call_control_applications` (`GET /call_control_applications`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListCallControlApplicationsParams {
@@ -44,38 +36,195 @@ pub struct ListCallControlApplicationsParams {
     pub sort: Option<types::SortConnection>,
 }
 
-impl CallControlApplicationsApi<'_> {
+impl<T> crate::ApiCall<T, ListCallControlApplicationsParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[application_name\]\[contains\], filter\[outbound.outbound_voice_profile_id\], filter\[leg_id\], filter\[application_session_id\], filter\[connection_id\], filter\[product\], filter\[failed\], filter\[from\], filter\[to\], filter\[name\], filter\[type\], filter\[occurred_at\]\[eq/gt/gte/lt/lte\], filter\[status\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::CallControlFilterConsolidated>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[after\], page\[before\], page\[limit\], page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::CallControlPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Specifies the sort order for results. By default sorting direction is ascending. To have the results sorted in descending order add the ` -` prefix.
+    ///
+    /// That is:
+    ///
+    /// -
+    /// `connection_name`: sorts the result by the
+    /// `connection_name` field in ascending order.
+    ///
+    /// -
+    /// `-connection_name`: sorts the result by the
+    /// `connection_name` field in descending order.
+    ///
+    /// If not given, results are sorted by `created_at` in descending order.
+    pub fn sort(mut self, value: impl Into<types::SortConnection>) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::CallControlApplications<'_> {
     /// List call control applications
     ///
     /// Return a list of call control applications.
     ///
     /// `GET /call_control_applications` (operation `ListCallControlApplications`)
-    pub fn list_call_control_applications(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListCallControlApplicationsParams,
-    ) -> ApiCall<types::ListCallControlApplicationsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::ListCallControlApplicationsResponse,
+        ListCallControlApplicationsParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListCallControlApplications",
             "/call_control_applications",
             "/call_control_applications".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListCallControlApplicationsParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                },
+            )
+    }
+
+    /// Create a call control application
+    ///
+    /// Create a call control application.
+    ///
+    /// `POST /call_control_applications` (operation `CreateCallControlApplication`)
+    ///
+    /// The body is a [`CreateCallControlApplicationRequest`](types::CreateCallControlApplicationRequest): its required members (`application_name`, `webhook_event_url`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        application_name: impl Into<String>,
+        webhook_event_url: impl Into<String>,
+    ) -> ApiCall<
+        types::CreateCallControlApplicationResponse,
+        types::CreateCallControlApplicationRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateCallControlApplication",
+            "/call_control_applications",
+            "/call_control_applications".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateCallControlApplicationRequest::new(
+                    application_name,
+                    webhook_event_url,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Retrieve a call control application
+    ///
+    /// Retrieves the details of an existing call control application.
+    ///
+    /// `GET /call_control_applications/{id}` (operation `RetrieveCallControlApplication`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn retrieve(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::RetrieveCallControlApplicationResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "RetrieveCallControlApplication",
+            "/call_control_applications/{id}",
+            ["/call_control_applications/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_call_control_applications`](Self::list_call_control_applications), page after page (`page[number]` paging).
+    /// Delete a call control application
+    ///
+    /// Deletes a call control application.
+    ///
+    /// `DELETE /call_control_applications/{id}` (operation `DeleteCallControlApplication`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn delete(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::DeleteCallControlApplicationResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteCallControlApplication",
+            "/call_control_applications/{id}",
+            ["/call_control_applications/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Update a call control application
+    ///
+    /// Updates settings of an existing call control application.
+    ///
+    /// `PATCH /call_control_applications/{id}` (operation `UpdateCallControlApplication`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    ///
+    /// The body is a [`UpdateCallControlApplicationRequest`](types::UpdateCallControlApplicationRequest): its required members (`application_name`, `webhook_event_url`) are arguments, its other members setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+        application_name: impl Into<String>,
+        webhook_event_url: impl Into<String>,
+    ) -> ApiCall<
+        types::UpdateCallControlApplicationResponse,
+        types::UpdateCallControlApplicationRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateCallControlApplication",
+            "/call_control_applications/{id}",
+            ["/call_control_applications/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateCallControlApplicationRequest::new(
+                    application_name,
+                    webhook_event_url,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<
+    types::ListCallControlApplicationsResponse,
+    ListCallControlApplicationsParams,
+> {
+    /// Every item of `client.call_control_applications().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_call_control_applications_stream(
-        &self,
-        params: &ListCallControlApplicationsParams,
-    ) -> Paginator<types::CallControlApplication> {
-        let first = self.list_call_control_applications(params);
+    pub fn items(self) -> Paginator<types::CallControlApplication> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -103,89 +252,5 @@ impl CallControlApplicationsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create a call control application
-    ///
-    /// Create a call control application.
-    ///
-    /// `POST /call_control_applications` (operation `CreateCallControlApplication`)
-    pub fn create_call_control_application(
-        &self,
-        body: &types::CreateCallControlApplicationRequest,
-    ) -> ApiCall<types::CreateCallControlApplicationResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateCallControlApplication",
-            "/call_control_applications",
-            "/call_control_applications".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve a call control application
-    ///
-    /// Retrieves the details of an existing call control application.
-    ///
-    /// `GET /call_control_applications/{id}` (operation `RetrieveCallControlApplication`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn retrieve_call_control_application(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::RetrieveCallControlApplicationResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "RetrieveCallControlApplication",
-            "/call_control_applications/{id}",
-            ["/call_control_applications/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a call control application
-    ///
-    /// Deletes a call control application.
-    ///
-    /// `DELETE /call_control_applications/{id}` (operation `DeleteCallControlApplication`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn delete_call_control_application(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::DeleteCallControlApplicationResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteCallControlApplication",
-            "/call_control_applications/{id}",
-            ["/call_control_applications/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update a call control application
-    ///
-    /// Updates settings of an existing call control application.
-    ///
-    /// `PATCH /call_control_applications/{id}` (operation `UpdateCallControlApplication`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn update_call_control_application(
-        &self,
-        id: &str,
-        body: &types::UpdateCallControlApplicationRequest,
-    ) -> ApiCall<types::UpdateCallControlApplicationResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdateCallControlApplication",
-            "/call_control_applications/{id}",
-            ["/call_control_applications/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Call Information`; get it with `client.call_information()`.
-///
-/// Call information
-#[derive(Debug, Clone, Copy)]
-pub struct CallInformationApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_connection_active_calls` (`GET /connections/{connection_id}/active_calls`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListConnectionActiveCallsParams {
@@ -24,7 +16,15 @@ pub struct ListConnectionActiveCallsParams {
     pub page: Option<types::CallControlPageConsolidated>,
 }
 
-impl CallInformationApi<'_> {
+impl<T> crate::ApiCall<T, ListConnectionActiveCallsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[after\], page\[before\], page\[limit\], page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::CallControlPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::Calls<'_> {
     /// Retrieve a call status
     ///
     /// Returns the status of a call (data is available 10 minutes after call ended).
@@ -33,7 +33,7 @@ impl CallInformationApi<'_> {
     ///
     /// # Arguments
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
-    pub fn retrieve_call_status(
+    pub fn retrieve_status(
         &self,
         call_control_id: &str,
     ) -> ApiCall<types::RetrieveCallStatusResponse> {
@@ -45,7 +45,9 @@ impl CallInformationApi<'_> {
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
+}
 
+impl crate::resources::Connections<'_> {
     /// List all active calls for given connection
     ///
     /// Lists all active calls for given connection. Acceptable connections are either SIP connections with webhook_url or xml_request_url, call control or texml. Returned results are cursor paginated.
@@ -54,33 +56,42 @@ impl CallInformationApi<'_> {
     ///
     /// # Arguments
     /// - `connection_id` (`connection_id`): Telnyx connection id
-    pub fn list_connection_active_calls(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list_active_calls(
         &self,
         connection_id: &str,
-        params: &ListConnectionActiveCallsParams,
-    ) -> ApiCall<types::ListConnectionActiveCallsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::ListConnectionActiveCallsResponse,
+        ListConnectionActiveCallsParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListConnectionActiveCalls",
             "/connections/{connection_id}/active_calls",
             ["/connections/", &crate::request::path_arg(&connection_id), "/active_calls"]
                 .concat(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListConnectionActiveCallsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
     }
+}
 
-    /// Every item of [`list_connection_active_calls`](Self::list_connection_active_calls), page after page (`page[after]` cursor paging).
+impl crate::ApiCall<
+    types::ListConnectionActiveCallsResponse,
+    ListConnectionActiveCallsParams,
+> {
+    /// Every item of `client.connections().list_active_calls(…)`, page after page (`page[after]` cursor paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_connection_active_calls_stream(
-        &self,
-        connection_id: &str,
-        params: &ListConnectionActiveCallsParams,
-    ) -> Paginator<types::ActiveCall> {
-        let first = self.list_connection_active_calls(connection_id, params);
+    pub fn items(self) -> Paginator<types::ActiveCall> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Cursor {
                 after: "page[after]",
             },

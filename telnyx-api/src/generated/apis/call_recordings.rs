@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Call Recordings`; get it with `client.call_recordings()`.
-///
-/// Call Recordings operations.
-#[derive(Debug, Clone, Copy)]
-pub struct CallRecordingsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `get_recording_transcriptions` (`GET /recording_transcriptions`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetRecordingTranscriptionsParams {
@@ -26,6 +18,26 @@ pub struct GetRecordingTranscriptionsParams {
     ///
     /// Sent as query parameter `filter`.
     pub filter: Option<types::GetRecordingTranscriptionsFilter>,
+}
+
+impl<T> crate::ApiCall<T, GetRecordingTranscriptionsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(
+        mut self,
+        value: impl Into<types::CallRecordingsPageConsolidated>,
+    ) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Filter recording transcriptions by various attributes.
+    pub fn filter(
+        mut self,
+        value: impl Into<types::GetRecordingTranscriptionsFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `get_recordings` (`GET /recordings`).
@@ -41,7 +53,24 @@ pub struct GetRecordingsParams {
     pub filter: Option<types::GetRecordingsFilter>,
 }
 
-impl CallRecordingsApi<'_> {
+impl<T> crate::ApiCall<T, GetRecordingsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(
+        mut self,
+        value: impl Into<types::CallRecordingsPageConsolidated>,
+    ) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Filter recordings by various attributes.
+    pub fn filter(mut self, value: impl Into<types::GetRecordingsFilter>) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::CustomStorageCredentials<'_> {
     /// Retrieve a stored credential
     ///
     /// Returns the information about custom storage credentials.
@@ -50,10 +79,7 @@ impl CallRecordingsApi<'_> {
     ///
     /// # Arguments
     /// - `connection_id` (`connection_id`): Uniquely identifies a Telnyx application (Call Control, TeXML) or Sip connection resource.
-    pub fn get_custom_storage_credentials(
-        &self,
-        connection_id: &str,
-    ) -> ApiCall<types::CredentialsResponse> {
+    pub fn retrieve(&self, connection_id: &str) -> ApiCall<types::CredentialsResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetCustomStorageCredentials",
@@ -72,20 +98,28 @@ impl CallRecordingsApi<'_> {
     ///
     /// # Arguments
     /// - `connection_id` (`connection_id`): Uniquely identifies a Telnyx application (Call Control, TeXML) or Sip connection resource.
-    pub fn update_custom_storage_credentials(
+    ///
+    /// The body is a [`CustomStorageConfiguration`](types::CustomStorageConfiguration): its required members (`backend`, `configuration`) are arguments, its other members setters on the returned call.
+    pub fn update(
         &self,
         connection_id: &str,
-        body: &types::CustomStorageConfiguration,
-    ) -> ApiCall<types::CredentialsResponse> {
-        let mut request = Request::new(
+        backend: impl Into<types::CustomStorageConfigurationBackend>,
+        configuration: impl Into<types::CustomStorageConfigurationConfiguration>,
+    ) -> ApiCall<types::CredentialsResponse, types::CustomStorageConfiguration> {
+        let request = Request::new(
             reqwest::Method::PUT,
             "UpdateCustomStorageCredentials",
             "/custom_storage_credentials/{connection_id}",
             ["/custom_storage_credentials/", &crate::request::path_arg(&connection_id)]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CustomStorageConfiguration::new(backend, configuration),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Create a custom storage credential
@@ -96,20 +130,28 @@ impl CallRecordingsApi<'_> {
     ///
     /// # Arguments
     /// - `connection_id` (`connection_id`): Uniquely identifies a Telnyx application (Call Control, TeXML) or Sip connection resource.
-    pub fn create_custom_storage_credentials(
+    ///
+    /// The body is a [`CustomStorageConfiguration`](types::CustomStorageConfiguration): its required members (`backend`, `configuration`) are arguments, its other members setters on the returned call.
+    pub fn create(
         &self,
         connection_id: &str,
-        body: &types::CustomStorageConfiguration,
-    ) -> ApiCall<types::CredentialsResponse> {
-        let mut request = Request::new(
+        backend: impl Into<types::CustomStorageConfigurationBackend>,
+        configuration: impl Into<types::CustomStorageConfigurationConfiguration>,
+    ) -> ApiCall<types::CredentialsResponse, types::CustomStorageConfiguration> {
+        let request = Request::new(
             reqwest::Method::POST,
             "CreateCustomStorageCredentials",
             "/custom_storage_credentials/{connection_id}",
             ["/custom_storage_credentials/", &crate::request::path_arg(&connection_id)]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CustomStorageConfiguration::new(backend, configuration),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Delete a stored credential
@@ -120,7 +162,7 @@ impl CallRecordingsApi<'_> {
     ///
     /// # Arguments
     /// - `connection_id` (`connection_id`): Uniquely identifies a Telnyx application (Call Control, TeXML) or Sip connection resource.
-    pub fn delete_custom_storage_credentials(&self, connection_id: &str) -> ApiCall<()> {
+    pub fn delete(&self, connection_id: &str) -> ApiCall<()> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeleteCustomStorageCredentials",
@@ -130,52 +172,36 @@ impl CallRecordingsApi<'_> {
         );
         ApiCall::new(self.client, request, crate::request::decode_empty)
     }
+}
 
+impl crate::resources::RecordingTranscriptions<'_> {
     /// List all recording transcriptions
     ///
     /// Returns a list of your recording transcriptions.
     ///
     /// `GET /recording_transcriptions` (operation `getRecordingTranscriptions`)
-    pub fn get_recording_transcriptions(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &GetRecordingTranscriptionsParams,
-    ) -> ApiCall<types::GetRecordingTranscriptionsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::GetRecordingTranscriptionsResponse,
+        GetRecordingTranscriptionsParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "getRecordingTranscriptions",
             "/recording_transcriptions",
             "/recording_transcriptions".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`get_recording_transcriptions`](Self::get_recording_transcriptions), page after page (`page[number]` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_recording_transcriptions_stream(
-        &self,
-        params: &GetRecordingTranscriptionsParams,
-    ) -> Paginator<types::RecordingTranscription> {
-        let first = self.get_recording_transcriptions(params);
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page[number]",
-                size: Some("page[size]"),
-            },
-            |op, raw| {
-                let page: types::GetRecordingTranscriptionsResponse = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                Ok(PageData {
-                    items: page.data.unwrap_or_default(),
-                    ..PageData::default()
-                })
-            },
-        )
+            .with_input(
+                GetRecordingTranscriptionsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
     }
 
     /// Retrieve a recording transcription
@@ -186,7 +212,7 @@ impl CallRecordingsApi<'_> {
     ///
     /// # Arguments
     /// - `recording_transcription_id` (`recording_transcription_id`): Uniquely identifies the recording transcription by id.
-    pub fn get_recording_transcription(
+    pub fn retrieve(
         &self,
         recording_transcription_id: &str,
     ) -> ApiCall<types::GetRecordingTranscriptionResponse> {
@@ -211,7 +237,7 @@ impl CallRecordingsApi<'_> {
     ///
     /// # Arguments
     /// - `recording_transcription_id` (`recording_transcription_id`): Uniquely identifies the recording transcription by id.
-    pub fn delete_recording_transcription(
+    pub fn delete(
         &self,
         recording_transcription_id: &str,
     ) -> ApiCall<types::DeleteRecordingTranscriptionResponse> {
@@ -227,37 +253,133 @@ impl CallRecordingsApi<'_> {
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
+}
 
+impl crate::resources::Recordings<'_> {
     /// List all call recordings
     ///
     /// Returns a list of your call recordings.
     ///
     /// `GET /recordings` (operation `GetRecordings`)
-    pub fn get_recordings(
-        &self,
-        params: &GetRecordingsParams,
-    ) -> ApiCall<types::GetRecordingsResponse> {
-        let mut request = Request::new(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(&self) -> ApiCall<types::GetRecordingsResponse, GetRecordingsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "GetRecordings",
             "/recordings",
             "/recordings".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetRecordingsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Retrieve a call recording
+    ///
+    /// Retrieves the details of an existing call recording.
+    ///
+    /// `GET /recordings/{recording_id}` (operation `GetRecording`)
+    ///
+    /// # Arguments
+    /// - `recording_id` (`recording_id`): Uniquely identifies the recording by id.
+    pub fn retrieve(&self, recording_id: &str) -> ApiCall<types::RecordingResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetRecording",
+            "/recordings/{recording_id}",
+            ["/recordings/", &crate::request::path_arg(&recording_id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`get_recordings`](Self::get_recordings), page after page (`page[number]` paging).
+    /// Delete a call recording
+    ///
+    /// Permanently deletes a call recording.
+    ///
+    /// `DELETE /recordings/{recording_id}` (operation `DeleteRecording`)
+    ///
+    /// # Arguments
+    /// - `recording_id` (`recording_id`): Uniquely identifies the recording by id.
+    pub fn delete(&self, recording_id: &str) -> ApiCall<types::RecordingResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteRecording",
+            "/recordings/{recording_id}",
+            ["/recordings/", &crate::request::path_arg(&recording_id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::resources::RecordingsActions<'_> {
+    /// Delete a list of call recordings
+    ///
+    /// Permanently deletes a list of call recordings.
+    ///
+    /// `POST /recordings/actions/delete` (operation `DeleteRecordings`)
+    ///
+    /// The body is a [`DeleteRecordingsRequest`](types::DeleteRecordingsRequest): its required members (`ids`) are arguments, its other members setters on the returned call.
+    pub fn delete(
+        &self,
+        ids: impl Into<Vec<String>>,
+    ) -> ApiCall<types::DeleteRecordingsResponse, types::DeleteRecordingsRequest> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "DeleteRecordings",
+            "/recordings/actions/delete",
+            "/recordings/actions/delete".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::DeleteRecordingsRequest::new(ids),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<
+    types::GetRecordingTranscriptionsResponse,
+    GetRecordingTranscriptionsParams,
+> {
+    /// Every item of `client.recording_transcriptions().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_recordings_stream(
-        &self,
-        params: &GetRecordingsParams,
-    ) -> Paginator<types::RecordingResponseData> {
-        let first = self.get_recordings(params);
+    pub fn items(self) -> Paginator<types::RecordingTranscription> {
         Paginator::new(
-            first,
+            self,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::GetRecordingTranscriptionsResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+}
+
+impl crate::ApiCall<types::GetRecordingsResponse, GetRecordingsParams> {
+    /// Every item of `client.recordings().list(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::RecordingResponseData> {
+        Paginator::new(
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -285,66 +407,5 @@ impl CallRecordingsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Delete a list of call recordings
-    ///
-    /// Permanently deletes a list of call recordings.
-    ///
-    /// `POST /recordings/actions/delete` (operation `DeleteRecordings`)
-    pub fn delete_recordings(
-        &self,
-        body: &types::DeleteRecordingsRequest,
-    ) -> ApiCall<types::DeleteRecordingsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "DeleteRecordings",
-            "/recordings/actions/delete",
-            "/recordings/actions/delete".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve a call recording
-    ///
-    /// Retrieves the details of an existing call recording.
-    ///
-    /// `GET /recordings/{recording_id}` (operation `GetRecording`)
-    ///
-    /// # Arguments
-    /// - `recording_id` (`recording_id`): Uniquely identifies the recording by id.
-    pub fn get_recording(
-        &self,
-        recording_id: &str,
-    ) -> ApiCall<types::RecordingResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetRecording",
-            "/recordings/{recording_id}",
-            ["/recordings/", &crate::request::path_arg(&recording_id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a call recording
-    ///
-    /// Permanently deletes a call recording.
-    ///
-    /// `DELETE /recordings/{recording_id}` (operation `DeleteRecording`)
-    ///
-    /// # Arguments
-    /// - `recording_id` (`recording_id`): Uniquely identifies the recording by id.
-    pub fn delete_recording(
-        &self,
-        recording_id: &str,
-    ) -> ApiCall<types::RecordingResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteRecording",
-            "/recordings/{recording_id}",
-            ["/recordings/", &crate::request::path_arg(&recording_id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Campaign`; get it with `client.campaign()`.
-///
-/// Campaign operations
-#[derive(Debug, Clone, Copy)]
-pub struct CampaignApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `get_campaigns` (`GET /10dlc/campaign`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetCampaignsParams {
@@ -32,7 +24,27 @@ pub struct GetCampaignsParams {
     pub sort: Option<types::GetCampaignsSort>,
 }
 
-impl CampaignApi<'_> {
+impl<T> crate::ApiCall<T, GetCampaignsParams> {
+    /// The 1-indexed page number to get. The default value is `1`.
+    pub fn page(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// The amount of records per page, limited to between 1 and 500 inclusive. The default value is `10`.
+    pub fn records_per_page(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().records_per_page = Some(value.into());
+        self
+    }
+
+    /// Specifies the sort order for results. If not given, results are sorted by createdAt in descending order.
+    pub fn sort(mut self, value: impl Into<types::GetCampaignsSort>) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::Messaging10dlcCampaign<'_> {
     /// List Campaigns
     ///
     /// Retrieve a list of campaigns associated with a supplied `brandId`.
@@ -41,11 +53,12 @@ impl CampaignApi<'_> {
     ///
     /// # Arguments
     /// - `brand_id` (`brandId`): Filter results by brand id.
-    pub fn get_campaigns(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
         brand_id: &str,
-        params: &GetCampaignsParams,
-    ) -> ApiCall<types::CampaignRecordSetCsp> {
+    ) -> ApiCall<types::CampaignRecordSetCsp, GetCampaignsParams> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "GetCampaigns",
@@ -53,44 +66,20 @@ impl CampaignApi<'_> {
             "/10dlc/campaign".to_owned(),
         );
         request.query("brandId", &brand_id, QueryStyle::FormExplode);
-        request.query("page", &params.page, QueryStyle::FormExplode);
-        request
-            .query("recordsPerPage", &params.records_per_page, QueryStyle::FormExplode);
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`get_campaigns`](Self::get_campaigns), page after page (`page` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_campaigns_stream(
-        &self,
-        brand_id: &str,
-        params: &GetCampaignsParams,
-    ) -> Paginator<types::TelnyxCampaignWithAssignedCountCsp> {
-        let first = self.get_campaigns(brand_id, params);
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page",
-                size: Some("recordsPerPage"),
-            },
-            |op, raw| {
-                let page: types::CampaignRecordSetCsp = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let total_items = page
-                    .total_records
-                    .as_ref()
-                    .and_then(|n| u64::try_from(*n).ok());
-                Ok(PageData {
-                    items: page.records.unwrap_or_default(),
-                    total_items,
-                    ..PageData::default()
-                })
-            },
-        )
+            .with_input(
+                GetCampaignsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "recordsPerPage",
+                            &params.records_per_page,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                },
+            )
     }
 
     /// Accept Shared Campaign
@@ -101,7 +90,7 @@ impl CampaignApi<'_> {
     ///
     /// # Arguments
     /// - `campaign_id` (`campaignId`): TCR's ID for the campaign to import
-    pub fn accept_campaign(
+    pub fn accept_sharing(
         &self,
         campaign_id: &str,
     ) -> ApiCall<serde_json::Map<String, serde_json::Value>> {
@@ -115,23 +104,6 @@ impl CampaignApi<'_> {
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Get Campaign Cost
-    ///
-    /// `GET /10dlc/campaign/usecase/cost` (operation `GetCampaignCost`)
-    ///
-    /// # Arguments
-    /// - `usecase` (`usecase`): Filter results by usecase.
-    pub fn get_campaign_cost(&self, usecase: &str) -> ApiCall<types::CampaignCost> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "GetCampaignCost",
-            "/10dlc/campaign/usecase/cost",
-            "/10dlc/campaign/usecase/cost".to_owned(),
-        );
-        request.query("usecase", &usecase, QueryStyle::FormExplode);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
     /// Get campaign
     ///
     /// Retrieve campaign details by `campaignId`.
@@ -140,7 +112,7 @@ impl CampaignApi<'_> {
     ///
     /// # Arguments
     /// - `campaign_id` (`campaignId`): Unique identifier of the campaign.
-    pub fn get_campaign(&self, campaign_id: &str) -> ApiCall<types::TelnyxCampaignCsp> {
+    pub fn retrieve(&self, campaign_id: &str) -> ApiCall<types::TelnyxCampaignCsp> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetCampaign",
@@ -158,19 +130,25 @@ impl CampaignApi<'_> {
     ///
     /// # Arguments
     /// - `campaign_id` (`campaignId`): Unique identifier of the campaign.
-    pub fn update_campaign(
+    ///
+    /// The body is a [`UpdateCampaignRequest`](types::UpdateCampaignRequest): its members are setters on the returned call.
+    pub fn update(
         &self,
         campaign_id: &str,
-        body: &types::UpdateCampaignRequest,
-    ) -> ApiCall<types::TelnyxCampaignCsp> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::TelnyxCampaignCsp, types::UpdateCampaignRequest> {
+        let request = Request::new(
             reqwest::Method::PUT,
             "UpdateCampaign",
             "/10dlc/campaign/{campaignId}",
             ["/10dlc/campaign/", &crate::request::path_arg(&campaign_id)].concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateCampaignRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Deactivate campaign
@@ -181,7 +159,7 @@ impl CampaignApi<'_> {
     ///
     /// # Arguments
     /// - `campaign_id` (`campaignId`): Unique identifier of the campaign.
-    pub fn deactivate_campaign(
+    pub fn deactivate(
         &self,
         campaign_id: &str,
     ) -> ApiCall<types::CampaignDeletionResponse> {
@@ -202,20 +180,27 @@ impl CampaignApi<'_> {
     ///
     /// # Arguments
     /// - `campaign_id` (`campaignId`): The Telnyx campaign identifier
-    pub fn appeal_campaign(
+    ///
+    /// The body is a [`AppealCampaignBody`](types::AppealCampaignBody): its required members (`appeal_reason`) are arguments, its other members setters on the returned call.
+    pub fn submit_appeal(
         &self,
         campaign_id: &str,
-        body: &types::AppealCampaignBody,
-    ) -> ApiCall<types::AppealCampaignResponse> {
-        let mut request = Request::new(
+        appeal_reason: impl Into<String>,
+    ) -> ApiCall<types::AppealCampaignResponse, types::AppealCampaignBody> {
+        let request = Request::new(
             reqwest::Method::POST,
             "AppealCampaign",
             "/10dlc/campaign/{campaignId}/appeal",
             ["/10dlc/campaign/", &crate::request::path_arg(&campaign_id), "/appeal"]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::AppealCampaignBody::new(appeal_reason),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Get Campaign Mno Metadata
@@ -226,10 +211,7 @@ impl CampaignApi<'_> {
     ///
     /// # Arguments
     /// - `campaign_id` (`campaignId`): ID of the campaign in question
-    pub fn get_campaign_mno_metadata(
-        &self,
-        campaign_id: &str,
-    ) -> ApiCall<types::MnoMetadata> {
+    pub fn get_mno_metadata(&self, campaign_id: &str) -> ApiCall<types::MnoMetadata> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetCampaignMnoMetadata",
@@ -248,7 +230,7 @@ impl CampaignApi<'_> {
     ///
     /// # Arguments
     /// - `campaign_id` (`campaignId`): Unique identifier of the campaign.
-    pub fn get_campaign_operation_status(
+    pub fn get_operation_status(
         &self,
         campaign_id: &str,
     ) -> ApiCall<serde_json::Map<String, serde_json::Value>> {
@@ -266,13 +248,35 @@ impl CampaignApi<'_> {
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
+    /// Get Sharing Status
+    ///
+    /// `GET /10dlc/campaign/{campaignId}/sharing` (operation `GetCampaignSharingStatus`)
+    ///
+    /// # Arguments
+    /// - `campaign_id` (`campaignId`): ID of the campaign in question
+    pub fn get_sharing_status(
+        &self,
+        campaign_id: &str,
+    ) -> ApiCall<types::CampaignSharingChain> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetCampaignSharingStatus",
+            "/10dlc/campaign/{campaignId}/sharing",
+            ["/10dlc/campaign/", &crate::request::path_arg(&campaign_id), "/sharing"]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::resources::Messaging10dlcCampaignOsr<'_> {
     /// Get OSR campaign attributes
     ///
     /// `GET /10dlc/campaign/{campaignId}/osr/attributes` (operation `GetCampaignOsrAttributes`)
     ///
     /// # Arguments
     /// - `campaign_id` (`campaignId`): Unique identifier of the campaign.
-    pub fn get_campaign_osr_attributes(
+    pub fn get_attributes(
         &self,
         campaign_id: &str,
     ) -> ApiCall<serde_json::Map<String, serde_json::Value>> {
@@ -289,46 +293,58 @@ impl CampaignApi<'_> {
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
+}
 
-    /// Get Sharing Status
+impl crate::resources::Messaging10dlcCampaignUsecase<'_> {
+    /// Get Campaign Cost
     ///
-    /// `GET /10dlc/campaign/{campaignId}/sharing` (operation `GetCampaignSharingStatus`)
+    /// `GET /10dlc/campaign/usecase/cost` (operation `GetCampaignCost`)
     ///
     /// # Arguments
-    /// - `campaign_id` (`campaignId`): ID of the campaign in question
-    pub fn get_campaign_sharing_status(
-        &self,
-        campaign_id: &str,
-    ) -> ApiCall<types::CampaignSharingChain> {
-        let request = Request::new(
+    /// - `usecase` (`usecase`): Filter results by usecase.
+    pub fn get_cost(&self, usecase: &str) -> ApiCall<types::CampaignCost> {
+        let mut request = Request::new(
             reqwest::Method::GET,
-            "GetCampaignSharingStatus",
-            "/10dlc/campaign/{campaignId}/sharing",
-            ["/10dlc/campaign/", &crate::request::path_arg(&campaign_id), "/sharing"]
-                .concat(),
+            "GetCampaignCost",
+            "/10dlc/campaign/usecase/cost",
+            "/10dlc/campaign/usecase/cost".to_owned(),
         );
+        request.query("usecase", &usecase, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
+}
 
+impl crate::resources::Messaging10dlcCampaignBuilder<'_> {
     /// Submit Campaign
     ///
     /// Before creating a campaign, use the [Qualify By Usecase endpoint](https://developers.telnyx.com/api-reference/campaign/qualify-by-usecase) to ensure that the brand you want to assign a new campaign to is qualified for the desired use case of that campaign. **Please note:** After campaign creation, you'll only be able to edit the campaign's sample messages. Creating a campaign will entail an upfront, non-refundable three month's cost that will depend on the campaign's use case ([see 10DLC Costs section for details](https://developers.telnyx.com/api-reference/campaign/get-campaign-cost)).
     ///
     /// `POST /10dlc/campaignBuilder` (operation `PostCampaign`)
-    pub fn post_campaign(
+    ///
+    /// The body is a [`CampaignRequest`](types::CampaignRequest): its required members (`brandId`, `description`, `usecase`) are arguments, its other members setters on the returned call.
+    pub fn submit(
         &self,
-        body: &types::CampaignRequest,
-    ) -> ApiCall<types::TelnyxCampaignCsp> {
-        let mut request = Request::new(
+        brand_id: impl Into<String>,
+        description: impl Into<String>,
+        usecase: impl Into<String>,
+    ) -> ApiCall<types::TelnyxCampaignCsp, types::CampaignRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "PostCampaign",
             "/10dlc/campaignBuilder",
             "/10dlc/campaignBuilder".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CampaignRequest::new(brand_id, description, usecase),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
+}
 
+impl crate::resources::Messaging10dlcCampaignBuilderBrand<'_> {
     /// Qualify By Usecase
     ///
     /// This endpoint allows you to see whether or not the supplied brand is suitable for your desired campaign use case.
@@ -338,7 +354,7 @@ impl CampaignApi<'_> {
     /// # Arguments
     /// - `brand_id` (`brandId`): Unique identifier of the brand.
     /// - `usecase` (`usecase`): Unique identifier of the usecase.
-    pub fn get_usecase_qualification(
+    pub fn qualify_by_usecase(
         &self,
         brand_id: &str,
         usecase: &str,
@@ -356,5 +372,35 @@ impl CampaignApi<'_> {
                 .concat(),
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<types::CampaignRecordSetCsp, GetCampaignsParams> {
+    /// Every item of `client.messaging_10dlc().campaign().list(…)`, page after page (`page` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::TelnyxCampaignWithAssignedCountCsp> {
+        Paginator::new(
+            self,
+            PageStyle::Number {
+                number: "page",
+                size: Some("recordsPerPage"),
+            },
+            |op, raw| {
+                let page: types::CampaignRecordSetCsp = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_items = page
+                    .total_records
+                    .as_ref()
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.records.unwrap_or_default(),
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 }

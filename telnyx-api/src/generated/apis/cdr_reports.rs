@@ -5,21 +5,13 @@
 use crate::request::{ApiCall, Request};
 use crate::types;
 
-/// Operations tagged `CDR Reports`; get it with `client.cdr_reports()`.
-///
-/// Voice batch detail records
-#[derive(Debug, Clone, Copy)]
-pub struct CdrReportsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
-impl CdrReportsApi<'_> {
+impl crate::resources::LegacyReportingBatchDetailRecordsVoice<'_> {
     /// Get all CDR report requests
     ///
     /// Retrieves all CDR report requests for the authenticated user
     ///
     /// `GET /legacy/reporting/batch_detail_records/voice` (operation `getCdrRequests`)
-    pub fn get_cdr_requests(&self) -> ApiCall<types::CdrGetDetailReportResponse> {
+    pub fn list(&self) -> ApiCall<types::CdrGetDetailReportResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "getCdrRequests",
@@ -34,18 +26,26 @@ impl CdrReportsApi<'_> {
     /// Creates a new CDR report request with the specified filters
     ///
     /// `POST /legacy/reporting/batch_detail_records/voice` (operation `submitCdrRequest`)
-    pub fn submit_cdr_request(
+    ///
+    /// The body is a [`CdrDetailedRequest`](types::CdrDetailedRequest): its required members (`end_time`, `start_time`) are arguments, its other members setters on the returned call.
+    pub fn create(
         &self,
-        body: &types::CdrDetailedRequest,
-    ) -> ApiCall<types::CdrPostDetailReportResponse> {
-        let mut request = Request::new(
+        end_time: impl Into<String>,
+        start_time: impl Into<String>,
+    ) -> ApiCall<types::CdrPostDetailReportResponse, types::CdrDetailedRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "submitCdrRequest",
             "/legacy/reporting/batch_detail_records/voice",
             "/legacy/reporting/batch_detail_records/voice".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CdrDetailedRequest::new(end_time, start_time),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Get available CDR report fields
@@ -53,9 +53,7 @@ impl CdrReportsApi<'_> {
     /// Retrieves all available fields that can be used in CDR reports
     ///
     /// `GET /legacy/reporting/batch_detail_records/voice/fields` (operation `getCdrsAvailableFields`)
-    pub fn get_cdrs_available_fields(
-        &self,
-    ) -> ApiCall<types::CdrAvailableFieldsResponse> {
+    pub fn retrieve_fields(&self) -> ApiCall<types::CdrAvailableFieldsResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "getCdrsAvailableFields",
@@ -73,10 +71,7 @@ impl CdrReportsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Unique identifier of the resource.
-    pub fn get_cdr_request(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::CdrGetDetailReportByIdResponse> {
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::CdrGetDetailReportByIdResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "getCdrRequest",
@@ -98,10 +93,7 @@ impl CdrReportsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Unique identifier of the resource.
-    pub fn delete_cdr_request(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::CdrDeleteDetailReportResponse> {
+    pub fn delete(&self, id: &str) -> ApiCall<types::CdrDeleteDetailReportResponse> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "deleteCdrRequest",

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `CDR Usage Reports`; get it with `client.cdr_usage_reports()`.
-///
-/// Voice usage reports
-#[derive(Debug, Clone, Copy)]
-pub struct CdrUsageReportsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `get_cdr_usage_reports` (`GET /legacy/reporting/usage_reports/voice`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetCdrUsageReportsParams {
@@ -26,6 +18,20 @@ pub struct GetCdrUsageReportsParams {
     ///
     /// Sent as query parameter `per_page`.
     pub per_page: Option<i64>,
+}
+
+impl<T> crate::ApiCall<T, GetCdrUsageReportsParams> {
+    /// Page number
+    pub fn page(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Size of the page
+    pub fn per_page(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().per_page = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `get_cdr_usage_report_sync` (`GET /reports/cdr_usage_reports/sync`).
@@ -45,37 +51,173 @@ pub struct GetCdrUsageReportSyncParams {
     pub connections: Option<Vec<f64>>,
 }
 
-impl CdrUsageReportsApi<'_> {
+impl<T> crate::ApiCall<T, GetCdrUsageReportSyncParams> {
+    /// Start of the date range filter (inclusive, ISO 8601).
+    pub fn start_date(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().start_date = Some(value.into());
+        self
+    }
+
+    /// End of the date range filter (inclusive, ISO 8601).
+    pub fn end_date(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().end_date = Some(value.into());
+        self
+    }
+
+    /// Filter results by connection.
+    pub fn connections(mut self, value: impl Into<Vec<f64>>) -> Self {
+        self.input_mut().connections = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::LegacyReportingUsageReportsVoice<'_> {
     /// List CDR usage reports
     ///
     /// Fetch all previous requests for cdr usage reports.
     ///
     /// `GET /legacy/reporting/usage_reports/voice` (operation `getCdrUsageReports`)
-    pub fn get_cdr_usage_reports(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &GetCdrUsageReportsParams,
-    ) -> ApiCall<types::CdrGetUsageReportsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::CdrGetUsageReportsResponse, GetCdrUsageReportsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "getCdrUsageReports",
             "/legacy/reporting/usage_reports/voice",
             "/legacy/reporting/usage_reports/voice".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::FormExplode);
-        request.query("per_page", &params.per_page, QueryStyle::FormExplode);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetCdrUsageReportsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::FormExplode);
+                    request.query("per_page", &params.per_page, QueryStyle::FormExplode);
+                },
+            )
+    }
+
+    /// Create a new legacy usage V2 CDR report request
+    ///
+    /// Creates a new legacy usage V2 CDR report request with the specified filters
+    ///
+    /// `POST /legacy/reporting/usage_reports/voice` (operation `submitCdrUsageReport`)
+    ///
+    /// The body is a [`UsageRequestLegacy`](types::UsageRequestLegacy): its required members (`end_time`, `start_time`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        end_time: impl Into<String>,
+        start_time: impl Into<String>,
+    ) -> ApiCall<types::CdrPostUsageReportResponse, types::UsageRequestLegacy> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "submitCdrUsageReport",
+            "/legacy/reporting/usage_reports/voice",
+            "/legacy/reporting/usage_reports/voice".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UsageRequestLegacy::new(end_time, start_time),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Get a CDR usage report
+    ///
+    /// Fetch single cdr usage report by id.
+    ///
+    /// `GET /legacy/reporting/usage_reports/voice/{id}` (operation `getCdrUsageReport`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Unique identifier of the resource.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::CdrGetUsageReportByIdResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "getCdrUsageReport",
+            "/legacy/reporting/usage_reports/voice/{id}",
+            ["/legacy/reporting/usage_reports/voice/", &crate::request::path_arg(&id)]
+                .concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`get_cdr_usage_reports`](Self::get_cdr_usage_reports), page after page (`page` paging).
+    /// Delete a V2 legacy usage CDR report request
+    ///
+    /// Deletes a specific V2 legacy usage CDR report request by ID
+    ///
+    /// `DELETE /legacy/reporting/usage_reports/voice/{id}` (operation `deleteCdrUsageReport`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Unique identifier of the resource.
+    pub fn delete(&self, id: &str) -> ApiCall<types::CdrDeleteUsageReportResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "deleteCdrUsageReport",
+            "/legacy/reporting/usage_reports/voice/{id}",
+            ["/legacy/reporting/usage_reports/voice/", &crate::request::path_arg(&id)]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::resources::ReportsCdrUsageReports<'_> {
+    /// Generates and fetches CDR Usage Reports
+    ///
+    /// Generate and fetch voice usage report synchronously. This endpoint will both generate and fetch the voice report over a specified time period. No polling is necessary but the response may take up to a couple of minutes.
+    ///
+    /// `GET /reports/cdr_usage_reports/sync` (operation `GetCDRUsageReportSync`)
+    ///
+    /// # Arguments
+    /// - `aggregation_type` (`aggregation_type`): Type of aggregation to apply to the results.
+    /// - `product_breakdown` (`product_breakdown`): Filter results by product breakdown.
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn fetch_sync(
+        &self,
+        aggregation_type: &types::GetCdrUsageReportSyncAggregationType,
+        product_breakdown: &types::GetCdrUsageReportSyncProductBreakdown,
+    ) -> ApiCall<types::CdrGetSyncUsageReportResponse, GetCdrUsageReportSyncParams> {
+        let mut request = Request::new(
+            reqwest::Method::GET,
+            "GetCDRUsageReportSync",
+            "/reports/cdr_usage_reports/sync",
+            "/reports/cdr_usage_reports/sync".to_owned(),
+        );
+        request.query("aggregation_type", &aggregation_type, QueryStyle::FormExplode);
+        request.query("product_breakdown", &product_breakdown, QueryStyle::FormExplode);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetCdrUsageReportSyncParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "start_date",
+                            &params.start_date,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("end_date", &params.end_date, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "connections",
+                            &params.connections,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<types::CdrGetUsageReportsResponse, GetCdrUsageReportsParams> {
+    /// Every item of `client.legacy().reporting().usage_reports().voice().list(…)`, page after page (`page` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_cdr_usage_reports_stream(
-        &self,
-        params: &GetCdrUsageReportsParams,
-    ) -> Paginator<types::CdrUsageReportResponseLegacy> {
-        let first = self.get_cdr_usage_reports(params);
+    pub fn items(self) -> Paginator<types::CdrUsageReportResponseLegacy> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page",
                 size: Some("per_page"),
@@ -103,97 +245,5 @@ impl CdrUsageReportsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create a new legacy usage V2 CDR report request
-    ///
-    /// Creates a new legacy usage V2 CDR report request with the specified filters
-    ///
-    /// `POST /legacy/reporting/usage_reports/voice` (operation `submitCdrUsageReport`)
-    pub fn submit_cdr_usage_report(
-        &self,
-        body: &types::UsageRequestLegacy,
-    ) -> ApiCall<types::CdrPostUsageReportResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "submitCdrUsageReport",
-            "/legacy/reporting/usage_reports/voice",
-            "/legacy/reporting/usage_reports/voice".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get a CDR usage report
-    ///
-    /// Fetch single cdr usage report by id.
-    ///
-    /// `GET /legacy/reporting/usage_reports/voice/{id}` (operation `getCdrUsageReport`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Unique identifier of the resource.
-    pub fn get_cdr_usage_report(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::CdrGetUsageReportByIdResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "getCdrUsageReport",
-            "/legacy/reporting/usage_reports/voice/{id}",
-            ["/legacy/reporting/usage_reports/voice/", &crate::request::path_arg(&id)]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a V2 legacy usage CDR report request
-    ///
-    /// Deletes a specific V2 legacy usage CDR report request by ID
-    ///
-    /// `DELETE /legacy/reporting/usage_reports/voice/{id}` (operation `deleteCdrUsageReport`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Unique identifier of the resource.
-    pub fn delete_cdr_usage_report(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::CdrDeleteUsageReportResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "deleteCdrUsageReport",
-            "/legacy/reporting/usage_reports/voice/{id}",
-            ["/legacy/reporting/usage_reports/voice/", &crate::request::path_arg(&id)]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Generates and fetches CDR Usage Reports
-    ///
-    /// Generate and fetch voice usage report synchronously. This endpoint will both generate and fetch the voice report over a specified time period. No polling is necessary but the response may take up to a couple of minutes.
-    ///
-    /// `GET /reports/cdr_usage_reports/sync` (operation `GetCDRUsageReportSync`)
-    ///
-    /// # Arguments
-    /// - `aggregation_type` (`aggregation_type`): Type of aggregation to apply to the results.
-    /// - `product_breakdown` (`product_breakdown`): Filter results by product breakdown.
-    pub fn get_cdr_usage_report_sync(
-        &self,
-        aggregation_type: &types::GetCdrUsageReportSyncAggregationType,
-        product_breakdown: &types::GetCdrUsageReportSyncProductBreakdown,
-        params: &GetCdrUsageReportSyncParams,
-    ) -> ApiCall<types::CdrGetSyncUsageReportResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "GetCDRUsageReportSync",
-            "/reports/cdr_usage_reports/sync",
-            "/reports/cdr_usage_reports/sync".to_owned(),
-        );
-        request.query("start_date", &params.start_date, QueryStyle::FormExplode);
-        request.query("end_date", &params.end_date, QueryStyle::FormExplode);
-        request.query("aggregation_type", &aggregation_type, QueryStyle::FormExplode);
-        request.query("product_breakdown", &product_breakdown, QueryStyle::FormExplode);
-        request.query("connections", &params.connections, QueryStyle::FormExplode);
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -5,35 +5,7 @@
 use crate::request::{ApiCall, Request};
 use crate::types;
 
-/// Operations tagged `Chat`; get it with `client.chat()`.
-///
-/// Generate text with LLMs
-#[derive(Debug, Clone, Copy)]
-pub struct ChatApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
-impl ChatApi<'_> {
-    /// Create a chat completion
-    ///
-    /// **Deprecated**: Use `POST /v2/ai/openai/chat/completions` instead. Chat with a language model. This endpoint is consistent with the [OpenAI Chat Completions API](https://platform.openai.com/docs/api-reference/chat) and may be used with the OpenAI JS or Python SDK.
-    ///
-    /// `POST /ai/chat/completions` (operation `chat_public_chat_completions_post`)
-    #[deprecated(note = "deprecated in the Telnyx API spec")]
-    pub fn create_completion_json(
-        &self,
-        body: &types::ChatCompletionRequest,
-    ) -> ApiCall<serde_json::Map<String, serde_json::Value>> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "chat_public_chat_completions_post",
-            "/ai/chat/completions",
-            "/ai/chat/completions".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
+impl crate::resources::Ai<'_> {
     /// Get available models
     ///
     /// **Deprecated**: Use `GET /v2/ai/openai/models` instead.
@@ -44,7 +16,7 @@ impl ChatApi<'_> {
     ///
     /// `GET /ai/models` (operation `get_models_public_models_get`)
     #[deprecated(note = "deprecated in the Telnyx API spec")]
-    pub fn get_models(&self) -> ApiCall<types::ModelsResponse> {
+    pub fn retrieve_models(&self) -> ApiCall<types::ModelsResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "get_models_public_models_get",
@@ -60,7 +32,7 @@ impl ChatApi<'_> {
     ///
     /// `POST /ai/responses` (operation `chat_public_responses_completions_post`)
     #[deprecated(note = "deprecated in the Telnyx API spec")]
-    pub fn create_response(
+    pub fn responses(
         &self,
         body: &serde_json::Map<String, serde_json::Value>,
     ) -> ApiCall<serde_json::Map<String, serde_json::Value>> {
@@ -86,17 +58,57 @@ impl ChatApi<'_> {
     /// - Up to 100 MB
     ///
     /// `POST /ai/summarize` (operation `PostSummary`)
-    pub fn post_summary(
+    ///
+    /// The body is a [`SummaryRequest`](types::SummaryRequest): its required members (`bucket`, `filename`) are arguments, its other members setters on the returned call.
+    pub fn summarize(
         &self,
-        body: &types::SummaryRequest,
-    ) -> ApiCall<types::SummaryResponseData> {
-        let mut request = Request::new(
+        bucket: impl Into<String>,
+        filename: impl Into<String>,
+    ) -> ApiCall<types::SummaryResponseData, types::SummaryRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "PostSummary",
             "/ai/summarize",
             "/ai/summarize".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::SummaryRequest::new(bucket, filename),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::AiChat<'_> {
+    /// Create a chat completion
+    ///
+    /// **Deprecated**: Use `POST /v2/ai/openai/chat/completions` instead. Chat with a language model. This endpoint is consistent with the [OpenAI Chat Completions API](https://platform.openai.com/docs/api-reference/chat) and may be used with the OpenAI JS or Python SDK.
+    ///
+    /// `POST /ai/chat/completions` (operation `chat_public_chat_completions_post`)
+    ///
+    /// The body is a [`ChatCompletionRequest`](types::ChatCompletionRequest): its required members (`messages`) are arguments, its other members setters on the returned call.
+    #[deprecated(note = "deprecated in the Telnyx API spec")]
+    pub fn completions(
+        &self,
+        messages: impl Into<Vec<types::ChatCompletionSystemMessageParam>>,
+    ) -> ApiCall<
+        serde_json::Map<String, serde_json::Value>,
+        types::ChatCompletionRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "chat_public_chat_completions_post",
+            "/ai/chat/completions",
+            "/ai/chat/completions".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::ChatCompletionRequest::new(messages),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `cloudfs filesystems`; get it with `client.cloudfs_filesystems()`.
-///
-/// Manage CloudFS filesystems — JuiceFS-compatible filesystems backed by Telnyx Cloud Storage
-#[derive(Debug, Clone, Copy)]
-pub struct CloudfsFilesystemsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_cloudfs_filesystems` (`GET /storage/cloudfs`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListCloudfsFilesystemsParams {
@@ -48,42 +40,269 @@ pub struct ListCloudfsFilesystemsParams {
     pub sort: Option<types::ListCloudfsFilesystemsSort>,
 }
 
-impl CloudfsFilesystemsApi<'_> {
+impl<T> crate::ApiCall<T, ListCloudfsFilesystemsParams> {
+    /// The number of filesystems to return per page. Values above 250 are treated as 250.
+    pub fn page_limit(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_limit = Some(value.into());
+        self
+    }
+
+    /// Opaque cursor from a previous response's `meta.cursors.after`; returns the page after it. Mutually exclusive with `page[before]`.
+    pub fn page_after(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().page_after = Some(value.into());
+        self
+    }
+
+    /// Opaque cursor from a previous response's `meta.cursors.before`; returns the page before it. Mutually exclusive with `page[after]`.
+    pub fn page_before(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().page_before = Some(value.into());
+        self
+    }
+
+    /// Return only the filesystem whose name matches exactly.
+    pub fn filter_name(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_name = Some(value.into());
+        self
+    }
+
+    /// Return only filesystems with this status. Unrecognized values are ignored.
+    pub fn filter_status(
+        mut self,
+        value: impl Into<types::ListCloudfsFilesystemsFilterStatus>,
+    ) -> Self {
+        self.input_mut().filter_status = Some(value.into());
+        self
+    }
+
+    /// Return only filesystems in this region.
+    pub fn filter_region(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_region = Some(value.into());
+        self
+    }
+
+    /// Sort order for the results: a field name for ascending, or the field name prefixed with `-` for descending.
+    pub fn sort(mut self, value: impl Into<types::ListCloudfsFilesystemsSort>) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::StorageCloudfs<'_> {
     /// List CloudFS filesystems
     ///
     /// Lists the CloudFS filesystems for the authenticated user's organization. Results use cursor-based pagination: fetch the next page by passing `meta.cursors.after` as `page[after]`, or follow the `meta.next` URL.
     ///
     /// `GET /storage/cloudfs` (operation `ListCloudfsFilesystems`)
-    pub fn list_cloudfs_filesystems(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListCloudfsFilesystemsParams,
-    ) -> ApiCall<types::CloudfsFilesystemListResponseWrapper> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::CloudfsFilesystemListResponseWrapper,
+        ListCloudfsFilesystemsParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListCloudfsFilesystems",
             "/storage/cloudfs",
             "/storage/cloudfs".to_owned(),
         );
-        request.query("page[limit]", &params.page_limit, QueryStyle::FormExplode);
-        request.query("page[after]", &params.page_after, QueryStyle::FormExplode);
-        request.query("page[before]", &params.page_before, QueryStyle::FormExplode);
-        request.query("filter[name]", &params.filter_name, QueryStyle::FormExplode);
-        request.query("filter[status]", &params.filter_status, QueryStyle::FormExplode);
-        request.query("filter[region]", &params.filter_region, QueryStyle::FormExplode);
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListCloudfsFilesystemsParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "page[limit]",
+                            &params.page_limit,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "page[after]",
+                            &params.page_after,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "page[before]",
+                            &params.page_before,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[name]",
+                            &params.filter_name,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[status]",
+                            &params.filter_status,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[region]",
+                            &params.filter_region,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                },
+            )
+    }
+
+    /// Create a CloudFS filesystem
+    ///
+    /// Creates a CloudFS filesystem. Provisioning is synchronous — typically a few seconds, up to a few minutes — and the filesystem is returned with status `ready`, together with its S3 bucket and metadata connection details. This response is the only time the filesystem's `meta_token` — and the credential-bearing `meta_url` — are returned; store them securely. If the token is lost, issue a new one with the rotate-meta-token action. Names are unique within your organization: creating with an existing name returns a `422`. Requests are idempotent: retrying with the same `Idempotency-Key` within 24 hours replays the original response instead of creating another filesystem.
+    ///
+    /// `POST /storage/cloudfs` (operation `CreateCloudfsFilesystem`)
+    ///
+    /// # Arguments
+    /// - `idempotency_key` (`Idempotency-Key`): Unique key that makes the request idempotent (1-255 characters: letters, numbers, `_`, and `-`). Retrying with the same key within 24 hours replays the original response (marked with an `Idempotent-Replayed: true` header) instead of repeating the action. Reusing a key with a different request returns a `422`; sending a key while the original request is still being processed returns a `409`.
+    ///
+    /// The body is a [`CreateCloudfsFilesystemRequest`](types::CreateCloudfsFilesystemRequest): its required members (`name`, `region`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        idempotency_key: &str,
+        name: impl Into<String>,
+        region: impl Into<types::CreateCloudfsFilesystemRequestRegion>,
+    ) -> ApiCall<
+        types::CloudfsFilesystemResponseWrapper,
+        types::CreateCloudfsFilesystemRequest,
+    > {
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "CreateCloudfsFilesystem",
+            "/storage/cloudfs",
+            "/storage/cloudfs".to_owned(),
+        );
+        request.header("Idempotency-Key", &idempotency_key);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateCloudfsFilesystemRequest::new(name, region),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Get a CloudFS filesystem
+    ///
+    /// Retrieves a CloudFS filesystem by its ID. The returned `meta_url` omits the credential — the metadata token is only ever returned by create and rotate-meta-token. A filesystem whose last lifecycle action failed includes a customer-safe `error` message.
+    ///
+    /// `GET /storage/cloudfs/{id}` (operation `GetCloudfsFilesystem`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): CloudFS filesystem ID
+    pub fn retrieve(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::CloudfsFilesystemDetailResponseWrapper> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetCloudfsFilesystem",
+            "/storage/cloudfs/{id}",
+            ["/storage/cloudfs/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_cloudfs_filesystems`](Self::list_cloudfs_filesystems), page after page (`page[after]` cursor paging).
+    /// Delete a CloudFS filesystem
+    ///
+    /// Permanently deletes a CloudFS filesystem, removing its S3 bucket and its metadata database. Deletion is synchronous: the response returns the filesystem's final state with status `deleted`. There is no restore. A filesystem that is still `provisioning` returns a `409`. If the filesystem still contains data, the request may be rejected with a `409` — drain the bucket and retry.
+    ///
+    /// `DELETE /storage/cloudfs/{id}` (operation `DeleteCloudfsFilesystem`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): CloudFS filesystem ID
+    pub fn delete(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::CloudfsFilesystemDetailResponseWrapper> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteCloudfsFilesystem",
+            "/storage/cloudfs/{id}",
+            ["/storage/cloudfs/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Update a CloudFS filesystem
+    ///
+    /// Updates a CloudFS filesystem. Only `name` can be changed; other fields are immutable and unknown fields are rejected with a `400`. Renaming to a name that already exists in your organization returns a `422`.
+    ///
+    /// `PATCH /storage/cloudfs/{id}` (operation `UpdateCloudfsFilesystem`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): CloudFS filesystem ID
+    ///
+    /// The body is a [`UpdateCloudfsFilesystemRequest`](types::UpdateCloudfsFilesystemRequest): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+    ) -> ApiCall<
+        types::CloudfsFilesystemDetailResponseWrapper,
+        types::UpdateCloudfsFilesystemRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateCloudfsFilesystem",
+            "/storage/cloudfs/{id}",
+            ["/storage/cloudfs/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateCloudfsFilesystemRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::StorageCloudfsActions<'_> {
+    /// Rotate the metadata token
+    ///
+    /// Issues a new metadata access token for the filesystem and returns the full filesystem, including the new `meta_token` and credential-bearing `meta_url`. The previous token stops authenticating immediately; the metadata database and S3 bucket are unchanged. The request takes no body. Allowed while the filesystem is `ready` or `needs_format`; otherwise returns a `409`. Retrying with the same `Idempotency-Key` within 24 hours replays the original response — including the same token — instead of rotating again.
+    ///
+    /// `POST /storage/cloudfs/{id}/actions/rotate-meta-token` (operation `RotateCloudfsMetaToken`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): CloudFS filesystem ID
+    /// - `idempotency_key` (`Idempotency-Key`): Unique key that makes the request idempotent (1-255 characters: letters, numbers, `_`, and `-`). Retrying with the same key within 24 hours replays the original response (marked with an `Idempotent-Replayed: true` header) instead of repeating the action. Reusing a key with a different request returns a `422`; sending a key while the original request is still being processed returns a `409`.
+    pub fn rotate_meta_token(
+        &self,
+        id: &str,
+        idempotency_key: &str,
+    ) -> ApiCall<types::CloudfsFilesystemResponseWrapper> {
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "RotateCloudfsMetaToken",
+            "/storage/cloudfs/{id}/actions/rotate-meta-token",
+            [
+                "/storage/cloudfs/",
+                &crate::request::path_arg(&id),
+                "/actions/rotate-meta-token",
+            ]
+                .concat(),
+        );
+        request.header("Idempotency-Key", &idempotency_key);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<
+    types::CloudfsFilesystemListResponseWrapper,
+    ListCloudfsFilesystemsParams,
+> {
+    /// Every item of `client.storage().cloudfs().list(…)`, page after page (`page[after]` cursor paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_cloudfs_filesystems_stream(
-        &self,
-        params: &ListCloudfsFilesystemsParams,
-    ) -> Paginator<types::CloudfsFilesystemListItem> {
-        let first = self.list_cloudfs_filesystems(params);
+    pub fn items(self) -> Paginator<types::CloudfsFilesystemListItem> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Cursor {
                 after: "page[after]",
             },
@@ -105,123 +324,5 @@ impl CloudfsFilesystemsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create a CloudFS filesystem
-    ///
-    /// Creates a CloudFS filesystem. Provisioning is synchronous — typically a few seconds, up to a few minutes — and the filesystem is returned with status `ready`, together with its S3 bucket and metadata connection details. This response is the only time the filesystem's `meta_token` — and the credential-bearing `meta_url` — are returned; store them securely. If the token is lost, issue a new one with the rotate-meta-token action. Names are unique within your organization: creating with an existing name returns a `422`. Requests are idempotent: retrying with the same `Idempotency-Key` within 24 hours replays the original response instead of creating another filesystem.
-    ///
-    /// `POST /storage/cloudfs` (operation `CreateCloudfsFilesystem`)
-    ///
-    /// # Arguments
-    /// - `idempotency_key` (`Idempotency-Key`): Unique key that makes the request idempotent (1-255 characters: letters, numbers, `_`, and `-`). Retrying with the same key within 24 hours replays the original response (marked with an `Idempotent-Replayed: true` header) instead of repeating the action. Reusing a key with a different request returns a `422`; sending a key while the original request is still being processed returns a `409`.
-    pub fn create_cloudfs_filesystem(
-        &self,
-        idempotency_key: &str,
-        body: &types::CreateCloudfsFilesystemRequest,
-    ) -> ApiCall<types::CloudfsFilesystemResponseWrapper> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateCloudfsFilesystem",
-            "/storage/cloudfs",
-            "/storage/cloudfs".to_owned(),
-        );
-        request.header("Idempotency-Key", &idempotency_key);
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get a CloudFS filesystem
-    ///
-    /// Retrieves a CloudFS filesystem by its ID. The returned `meta_url` omits the credential — the metadata token is only ever returned by create and rotate-meta-token. A filesystem whose last lifecycle action failed includes a customer-safe `error` message.
-    ///
-    /// `GET /storage/cloudfs/{id}` (operation `GetCloudfsFilesystem`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): CloudFS filesystem ID
-    pub fn get_cloudfs_filesystem(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::CloudfsFilesystemDetailResponseWrapper> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetCloudfsFilesystem",
-            "/storage/cloudfs/{id}",
-            ["/storage/cloudfs/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a CloudFS filesystem
-    ///
-    /// Permanently deletes a CloudFS filesystem, removing its S3 bucket and its metadata database. Deletion is synchronous: the response returns the filesystem's final state with status `deleted`. There is no restore. A filesystem that is still `provisioning` returns a `409`. If the filesystem still contains data, the request may be rejected with a `409` — drain the bucket and retry.
-    ///
-    /// `DELETE /storage/cloudfs/{id}` (operation `DeleteCloudfsFilesystem`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): CloudFS filesystem ID
-    pub fn delete_cloudfs_filesystem(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::CloudfsFilesystemDetailResponseWrapper> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteCloudfsFilesystem",
-            "/storage/cloudfs/{id}",
-            ["/storage/cloudfs/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update a CloudFS filesystem
-    ///
-    /// Updates a CloudFS filesystem. Only `name` can be changed; other fields are immutable and unknown fields are rejected with a `400`. Renaming to a name that already exists in your organization returns a `422`.
-    ///
-    /// `PATCH /storage/cloudfs/{id}` (operation `UpdateCloudfsFilesystem`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): CloudFS filesystem ID
-    pub fn update_cloudfs_filesystem(
-        &self,
-        id: &str,
-        body: &types::UpdateCloudfsFilesystemRequest,
-    ) -> ApiCall<types::CloudfsFilesystemDetailResponseWrapper> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdateCloudfsFilesystem",
-            "/storage/cloudfs/{id}",
-            ["/storage/cloudfs/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Rotate the metadata token
-    ///
-    /// Issues a new metadata access token for the filesystem and returns the full filesystem, including the new `meta_token` and credential-bearing `meta_url`. The previous token stops authenticating immediately; the metadata database and S3 bucket are unchanged. The request takes no body. Allowed while the filesystem is `ready` or `needs_format`; otherwise returns a `409`. Retrying with the same `Idempotency-Key` within 24 hours replays the original response — including the same token — instead of rotating again.
-    ///
-    /// `POST /storage/cloudfs/{id}/actions/rotate-meta-token` (operation `RotateCloudfsMetaToken`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): CloudFS filesystem ID
-    /// - `idempotency_key` (`Idempotency-Key`): Unique key that makes the request idempotent (1-255 characters: letters, numbers, `_`, and `-`). Retrying with the same key within 24 hours replays the original response (marked with an `Idempotent-Replayed: true` header) instead of repeating the action. Reusing a key with a different request returns a `422`; sending a key while the original request is still being processed returns a `409`.
-    pub fn rotate_cloudfs_meta_token(
-        &self,
-        id: &str,
-        idempotency_key: &str,
-    ) -> ApiCall<types::CloudfsFilesystemResponseWrapper> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "RotateCloudfsMetaToken",
-            "/storage/cloudfs/{id}/actions/rotate-meta-token",
-            [
-                "/storage/cloudfs/",
-                &crate::request::path_arg(&id),
-                "/actions/rotate-meta-token",
-            ]
-                .concat(),
-        );
-        request.header("Idempotency-Key", &idempotency_key);
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Clusters`; get it with `client.clusters()`.
-///
-/// Identify common themes and patterns in your embedded documents
-#[derive(Debug, Clone, Copy)]
-pub struct ClustersApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_all_requested_clusters` (`GET /ai/clusters`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListAllRequestedClustersParams {
@@ -22,6 +14,17 @@ pub struct ListAllRequestedClustersParams {
     ///
     /// Sent as query parameter `page`.
     pub page: Option<types::ListAllRequestedClustersPage>,
+}
+
+impl<T> crate::ApiCall<T, ListAllRequestedClustersParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(
+        mut self,
+        value: impl Into<types::ListAllRequestedClustersPage>,
+    ) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `fetch_cluster_by_task_id` (`GET /ai/clusters/{task_id}`).
@@ -37,6 +40,20 @@ pub struct FetchClusterByTaskIdParams {
     pub show_subclusters: Option<bool>,
 }
 
+impl<T> crate::ApiCall<T, FetchClusterByTaskIdParams> {
+    /// The number of nodes in the cluster to return in the response. Nodes will be sorted by their centrality within the cluster.
+    pub fn top_n_nodes(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().top_n_nodes = Some(value.into());
+        self
+    }
+
+    /// Whether or not to include subclusters and their nodes in the response.
+    pub fn show_subclusters(mut self, value: impl Into<bool>) -> Self {
+        self.input_mut().show_subclusters = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `fetch_cluster_image_by_task_id` (`GET /ai/clusters/{task_id}/graph`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FetchClusterImageByTaskIdParams {
@@ -46,34 +63,159 @@ pub struct FetchClusterImageByTaskIdParams {
     pub cluster_id: Option<i64>,
 }
 
-impl ClustersApi<'_> {
+impl<T> crate::ApiCall<T, FetchClusterImageByTaskIdParams> {
+    /// Filter results by cluster id.
+    pub fn cluster_id(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().cluster_id = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::AiClusters<'_> {
     /// List all clusters
     ///
     /// `GET /ai/clusters` (operation `list_all_requested_clusters_public_text_clusters_get`)
-    pub fn list_all_requested_clusters(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListAllRequestedClustersParams,
-    ) -> ApiCall<types::ClusteringRequestInfoData> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ClusteringRequestInfoData, ListAllRequestedClustersParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "list_all_requested_clusters_public_text_clusters_get",
             "/ai/clusters",
             "/ai/clusters".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListAllRequestedClustersParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
     }
 
-    /// Every item of [`list_all_requested_clusters`](Self::list_all_requested_clusters), page after page (`page[number]` paging).
+    /// Compute new clusters
+    ///
+    /// Starts a background task to compute how the data in an [embedded storage bucket](https://developers.telnyx.com/api-reference/embeddings/embed-documents) is clustered. This helps identify common themes and patterns in the data.
+    ///
+    /// `POST /ai/clusters` (operation `compute_new_cluster_public_text_clusters_post`)
+    ///
+    /// The body is a [`PublicTextClusteringRequest`](types::PublicTextClusteringRequest): its required members (`bucket`) are arguments, its other members setters on the returned call.
+    pub fn compute(
+        &self,
+        bucket: impl Into<String>,
+    ) -> ApiCall<types::TextClusteringResponseData, types::PublicTextClusteringRequest> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "compute_new_cluster_public_text_clusters_post",
+            "/ai/clusters",
+            "/ai/clusters".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::PublicTextClusteringRequest::new(bucket),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Fetch a cluster
+    ///
+    /// `GET /ai/clusters/{task_id}` (operation `fetch_cluster_by_task_id_public_text_clusters__task_id__get`)
+    ///
+    /// # Arguments
+    /// - `task_id` (`task_id`): Unique identifier of the task.
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve(
+        &self,
+        task_id: &str,
+    ) -> ApiCall<types::ClusteringStatusResponseData, FetchClusterByTaskIdParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "fetch_cluster_by_task_id_public_text_clusters__task_id__get",
+            "/ai/clusters/{task_id}",
+            ["/ai/clusters/", &crate::request::path_arg(&task_id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                FetchClusterByTaskIdParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "top_n_nodes",
+                            &params.top_n_nodes,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "show_subclusters",
+                            &params.show_subclusters,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
+    }
+
+    /// Delete a cluster
+    ///
+    /// `DELETE /ai/clusters/{task_id}` (operation `delete_cluster_by_task_id_public_text_clusters__task_id__delete`)
+    ///
+    /// # Arguments
+    /// - `task_id` (`task_id`): Unique identifier of the task.
+    pub fn delete(&self, task_id: &str) -> ApiCall<()> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "delete_cluster_by_task_id_public_text_clusters__task_id__delete",
+            "/ai/clusters/{task_id}",
+            ["/ai/clusters/", &crate::request::path_arg(&task_id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_empty)
+    }
+
+    /// Fetch a cluster visualization
+    ///
+    /// `GET /ai/clusters/{task_id}/graph` (operation `fetch_cluster_image_by_task_id_public_text_clusters__task_id__image_get`)
+    ///
+    /// # Arguments
+    /// - `task_id` (`task_id`): Unique identifier of the task.
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn fetch_graph(
+        &self,
+        task_id: &str,
+    ) -> ApiCall<bytes::Bytes, FetchClusterImageByTaskIdParams> {
+        let mut request = Request::new(
+            reqwest::Method::GET,
+            "fetch_cluster_image_by_task_id_public_text_clusters__task_id__image_get",
+            "/ai/clusters/{task_id}/graph",
+            ["/ai/clusters/", &crate::request::path_arg(&task_id), "/graph"].concat(),
+        );
+        request.accept("*/*");
+        ApiCall::new(self.client, request, crate::request::decode_bytes)
+            .with_input(
+                FetchClusterImageByTaskIdParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "cluster_id",
+                            &params.cluster_id,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<types::ClusteringRequestInfoData, ListAllRequestedClustersParams> {
+    /// Every item of `client.ai().clusters().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_all_requested_clusters_stream(
-        &self,
-        params: &ListAllRequestedClustersParams,
-    ) -> Paginator<types::ClusteringRequestInfo> {
-        let first = self.list_all_requested_clusters(params);
+    pub fn items(self) -> Paginator<types::ClusteringRequestInfo> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -95,89 +237,5 @@ impl ClustersApi<'_> {
                 })
             },
         )
-    }
-
-    /// Compute new clusters
-    ///
-    /// Starts a background task to compute how the data in an [embedded storage bucket](https://developers.telnyx.com/api-reference/embeddings/embed-documents) is clustered. This helps identify common themes and patterns in the data.
-    ///
-    /// `POST /ai/clusters` (operation `compute_new_cluster_public_text_clusters_post`)
-    pub fn compute_new_cluster(
-        &self,
-        body: &types::PublicTextClusteringRequest,
-    ) -> ApiCall<types::TextClusteringResponseData> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "compute_new_cluster_public_text_clusters_post",
-            "/ai/clusters",
-            "/ai/clusters".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Fetch a cluster
-    ///
-    /// `GET /ai/clusters/{task_id}` (operation `fetch_cluster_by_task_id_public_text_clusters__task_id__get`)
-    ///
-    /// # Arguments
-    /// - `task_id` (`task_id`): Unique identifier of the task.
-    pub fn fetch_cluster_by_task_id(
-        &self,
-        task_id: &str,
-        params: &FetchClusterByTaskIdParams,
-    ) -> ApiCall<types::ClusteringStatusResponseData> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "fetch_cluster_by_task_id_public_text_clusters__task_id__get",
-            "/ai/clusters/{task_id}",
-            ["/ai/clusters/", &crate::request::path_arg(&task_id)].concat(),
-        );
-        request.query("top_n_nodes", &params.top_n_nodes, QueryStyle::FormExplode);
-        request
-            .query(
-                "show_subclusters",
-                &params.show_subclusters,
-                QueryStyle::FormExplode,
-            );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a cluster
-    ///
-    /// `DELETE /ai/clusters/{task_id}` (operation `delete_cluster_by_task_id_public_text_clusters__task_id__delete`)
-    ///
-    /// # Arguments
-    /// - `task_id` (`task_id`): Unique identifier of the task.
-    pub fn delete_cluster_by_task_id(&self, task_id: &str) -> ApiCall<()> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "delete_cluster_by_task_id_public_text_clusters__task_id__delete",
-            "/ai/clusters/{task_id}",
-            ["/ai/clusters/", &crate::request::path_arg(&task_id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_empty)
-    }
-
-    /// Fetch a cluster visualization
-    ///
-    /// `GET /ai/clusters/{task_id}/graph` (operation `fetch_cluster_image_by_task_id_public_text_clusters__task_id__image_get`)
-    ///
-    /// # Arguments
-    /// - `task_id` (`task_id`): Unique identifier of the task.
-    pub fn fetch_cluster_image_by_task_id(
-        &self,
-        task_id: &str,
-        params: &FetchClusterImageByTaskIdParams,
-    ) -> ApiCall<bytes::Bytes> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "fetch_cluster_image_by_task_id_public_text_clusters__task_id__image_get",
-            "/ai/clusters/{task_id}/graph",
-            ["/ai/clusters/", &crate::request::path_arg(&task_id), "/graph"].concat(),
-        );
-        request.query("cluster_id", &params.cluster_id, QueryStyle::FormExplode);
-        request.accept("*/*");
-        ApiCall::new(self.client, request, crate::request::decode_bytes)
     }
 }

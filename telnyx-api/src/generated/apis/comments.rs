@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Comments`; get it with `client.comments()`.
-///
-/// Read messages from the Telnyx vetting team and reply with clarifying information.
-#[derive(Debug, Clone, Copy)]
-pub struct CommentsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_comments_simple` (`GET /dir/{dir_id}/comments`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListCommentsSimpleParams {
@@ -32,7 +24,27 @@ pub struct ListCommentsSimpleParams {
     pub comment_type: Option<types::CommentType>,
 }
 
-impl CommentsApi<'_> {
+impl<T> crate::ApiCall<T, ListCommentsSimpleParams> {
+    /// 1-based page number. Out-of-range values return an empty page with correct meta.
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// Items per page. Maximum 250; values above are clamped to 250.
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+
+    /// Restrict to comments of this category. Customer-visible categories only: internal-only comments are filtered out regardless of this filter.
+    pub fn comment_type(mut self, value: impl Into<types::CommentType>) -> Self {
+        self.input_mut().comment_type = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::DirComments<'_> {
     /// List comments on a DIR
     ///
     /// List the comments on a DIR. The enterprise is resolved server-side from the DIR id.
@@ -41,34 +53,78 @@ impl CommentsApi<'_> {
     ///
     /// # Arguments
     /// - `dir_id` (`dir_id`): The DIR id. Lowercase UUID.
-    pub fn list_comments_simple(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
         dir_id: &str,
-        params: &ListCommentsSimpleParams,
-    ) -> ApiCall<types::CommentList> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::CommentList, ListCommentsSimpleParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "listCommentsSimple",
             "/dir/{dir_id}/comments",
             ["/dir/", &crate::request::path_arg(&dir_id), "/comments"].concat(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("comment_type", &params.comment_type, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListCommentsSimpleParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "comment_type",
+                            &params.comment_type,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
     }
 
-    /// Every item of [`list_comments_simple`](Self::list_comments_simple), page after page (`page[number]` paging).
+    /// Post a comment on a DIR
     ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_comments_simple_stream(
+    /// Post a customer comment on a DIR (for example, to respond to reviewer notes). Send only `content` (1–5000 chars) and an optional `parent_comment_id`; the server sets the comment type, visibility, and author automatically. The enterprise is resolved server-side from the DIR id.
+    ///
+    /// `POST /dir/{dir_id}/comments` (operation `createCommentSimple`)
+    ///
+    /// # Arguments
+    /// - `dir_id` (`dir_id`): The DIR id. Lowercase UUID.
+    ///
+    /// The body is a [`DirCommentCreateRequest`](types::DirCommentCreateRequest): its required members (`content`) are arguments, its other members setters on the returned call.
+    pub fn create(
         &self,
         dir_id: &str,
-        params: &ListCommentsSimpleParams,
-    ) -> Paginator<types::DirComment> {
-        let first = self.list_comments_simple(dir_id, params);
+        content: impl Into<String>,
+    ) -> ApiCall<types::CommentWrapped, types::DirCommentCreateRequest> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "createCommentSimple",
+            "/dir/{dir_id}/comments",
+            ["/dir/", &crate::request::path_arg(&dir_id), "/comments"].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::DirCommentCreateRequest::new(content),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<types::CommentList, ListCommentsSimpleParams> {
+    /// Every item of `client.dir().comments().list(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::DirComment> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -87,28 +143,5 @@ impl CommentsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Post a comment on a DIR
-    ///
-    /// Post a customer comment on a DIR (for example, to respond to reviewer notes). Send only `content` (1–5000 chars) and an optional `parent_comment_id`; the server sets the comment type, visibility, and author automatically. The enterprise is resolved server-side from the DIR id.
-    ///
-    /// `POST /dir/{dir_id}/comments` (operation `createCommentSimple`)
-    ///
-    /// # Arguments
-    /// - `dir_id` (`dir_id`): The DIR id. Lowercase UUID.
-    pub fn create_comment_simple(
-        &self,
-        dir_id: &str,
-        body: &types::DirCommentCreateRequest,
-    ) -> ApiCall<types::CommentWrapped> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "createCommentSimple",
-            "/dir/{dir_id}/comments",
-            ["/dir/", &crate::request::path_arg(&dir_id), "/comments"].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

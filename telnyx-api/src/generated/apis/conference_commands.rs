@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Conference Commands`; get it with `client.conference_commands()`.
-///
-/// Conference command operations
-#[derive(Debug, Clone, Copy)]
-pub struct ConferenceCommandsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_conferences` (`GET /conferences`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListConferencesParams {
@@ -30,6 +22,29 @@ pub struct ListConferencesParams {
     ///
     /// Sent as query parameter `page`.
     pub page: Option<types::CallControlPageConsolidated>,
+}
+
+impl<T> crate::ApiCall<T, ListConferencesParams> {
+    /// Region where the conference data is located
+    pub fn region(mut self, value: impl Into<types::ConferenceRegion2>) -> Self {
+        self.input_mut().region = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[application_name\]\[contains\], filter\[outbound.outbound_voice_profile_id\], filter\[leg_id\], filter\[application_session_id\], filter\[connection_id\], filter\[product\], filter\[failed\], filter\[from\], filter\[to\], filter\[name\], filter\[type\], filter\[occurred_at\]\[eq/gt/gte/lt/lte\], filter\[status\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::CallControlFilterConsolidated>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[after\], page\[before\], page\[limit\], page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::CallControlPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `list_conference_participants` (`GET /conferences/{conference_id}/participants`).
@@ -49,6 +64,29 @@ pub struct ListConferenceParticipantsParams {
     pub filter: Option<types::ListConferenceParticipantsFilter>,
 }
 
+impl<T> crate::ApiCall<T, ListConferenceParticipantsParams> {
+    /// Region where the conference data is located
+    pub fn region(mut self, value: impl Into<types::ConferenceRegion2>) -> Self {
+        self.input_mut().region = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[after\], page\[before\], page\[limit\], page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::CallControlPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[muted\], filter\[on_hold\], filter\[whispering\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::ListConferenceParticipantsFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `retrieve_conference` (`GET /conferences/{id}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RetrieveConferenceParams {
@@ -58,65 +96,40 @@ pub struct RetrieveConferenceParams {
     pub region: Option<types::ConferenceRegion2>,
 }
 
-impl ConferenceCommandsApi<'_> {
+impl<T> crate::ApiCall<T, RetrieveConferenceParams> {
+    /// Region where the conference data is located
+    pub fn region(mut self, value: impl Into<types::ConferenceRegion2>) -> Self {
+        self.input_mut().region = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::Conferences<'_> {
     /// List conferences
     ///
     /// Lists conferences. Conferences are created on demand, and will expire after all participants have left the conference or after 4 hours regardless of the number of active participants. Conferences are listed in descending order by `expires_at`.
     ///
     /// `GET /conferences` (operation `ListConferences`)
-    pub fn list_conferences(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListConferencesParams,
-    ) -> ApiCall<types::ListConferencesResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListConferencesResponse, ListConferencesParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListConferences",
             "/conferences",
             "/conferences".to_owned(),
         );
-        request.query("region", &params.region, QueryStyle::FormExplode);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_conferences`](Self::list_conferences), page after page (`page[number]` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_conferences_stream(
-        &self,
-        params: &ListConferencesParams,
-    ) -> Paginator<types::Conference> {
-        let first = self.list_conferences(params);
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page[number]",
-                size: Some("page[size]"),
-            },
-            |op, raw| {
-                let page: types::ListConferencesResponse = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let total_pages = page
-                    .meta
-                    .as_ref()
-                    .and_then(|v| v.total_pages.as_ref())
-                    .and_then(|n| u64::try_from(*n).ok());
-                let total_items = page
-                    .meta
-                    .as_ref()
-                    .and_then(|v| v.total_results.as_ref())
-                    .and_then(|n| u64::try_from(*n).ok());
-                Ok(PageData {
-                    items: page.data.unwrap_or_default(),
-                    total_pages,
-                    total_items,
-                    ..PageData::default()
-                })
-            },
-        )
+            .with_input(
+                ListConferencesParams::default(),
+                |params, request| {
+                    request.query("region", &params.region, QueryStyle::FormExplode);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
     }
 
     /// Create conference
@@ -133,18 +146,26 @@ impl ConferenceCommandsApi<'_> {
     /// - `conference.floor.changed`
     ///
     /// `POST /conferences` (operation `CreateConference`)
-    pub fn create_conference(
+    ///
+    /// The body is a [`CreateConferenceRequest`](types::CreateConferenceRequest): its required members (`call_control_id`, `name`) are arguments, its other members setters on the returned call.
+    pub fn create(
         &self,
-        body: &types::CreateConferenceRequest,
-    ) -> ApiCall<types::CreateConferenceResponse> {
-        let mut request = Request::new(
+        call_control_id: impl Into<String>,
+        name: impl Into<String>,
+    ) -> ApiCall<types::CreateConferenceResponse, types::CreateConferenceRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "CreateConference",
             "/conferences",
             "/conferences".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateConferenceRequest::new(call_control_id, name),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// List conference participants
@@ -155,62 +176,31 @@ impl ConferenceCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `conference_id` (`conference_id`): Uniquely identifies the conference by id
-    pub fn list_conference_participants(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list_participants(
         &self,
         conference_id: &str,
-        params: &ListConferenceParticipantsParams,
-    ) -> ApiCall<types::ListConferenceParticipantsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::ListConferenceParticipantsResponse,
+        ListConferenceParticipantsParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListConferenceParticipants",
             "/conferences/{conference_id}/participants",
             ["/conferences/", &crate::request::path_arg(&conference_id), "/participants"]
                 .concat(),
         );
-        request.query("region", &params.region, QueryStyle::FormExplode);
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_conference_participants`](Self::list_conference_participants), page after page (`page[number]` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_conference_participants_stream(
-        &self,
-        conference_id: &str,
-        params: &ListConferenceParticipantsParams,
-    ) -> Paginator<types::Participant> {
-        let first = self.list_conference_participants(conference_id, params);
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page[number]",
-                size: Some("page[size]"),
-            },
-            |op, raw| {
-                let page: types::ListConferenceParticipantsResponse = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let total_pages = page
-                    .meta
-                    .as_ref()
-                    .and_then(|v| v.total_pages.as_ref())
-                    .and_then(|n| u64::try_from(*n).ok());
-                let total_items = page
-                    .meta
-                    .as_ref()
-                    .and_then(|v| v.total_results.as_ref())
-                    .and_then(|n| u64::try_from(*n).ok());
-                Ok(PageData {
-                    items: page.data.unwrap_or_default(),
-                    total_pages,
-                    total_items,
-                    ..PageData::default()
-                })
-            },
-        )
+            .with_input(
+                ListConferenceParticipantsParams::default(),
+                |params, request| {
+                    request.query("region", &params.region, QueryStyle::FormExplode);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
     }
 
     /// Retrieve a conference
@@ -221,437 +211,25 @@ impl ConferenceCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Uniquely identifies the conference by id
-    pub fn retrieve_conference(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve(
         &self,
         id: &str,
-        params: &RetrieveConferenceParams,
-    ) -> ApiCall<types::RetrieveConferenceResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::RetrieveConferenceResponse, RetrieveConferenceParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "RetrieveConference",
             "/conferences/{id}",
             ["/conferences/", &crate::request::path_arg(&id)].concat(),
         );
-        request.query("region", &params.region, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// End a conference
-    ///
-    /// End a conference and terminate all active participants.
-    ///
-    /// `POST /conferences/{id}/actions/end` (operation `EndConference`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Uniquely identifies the conference.
-    pub fn end_conference(
-        &self,
-        id: &str,
-        body: &types::EndConferenceRequest,
-    ) -> ApiCall<types::EndConferenceResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "EndConference",
-            "/conferences/{id}/actions/end",
-            ["/conferences/", &crate::request::path_arg(&id), "/actions/end"].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Gather DTMF using audio prompt in a conference
-    ///
-    /// Play an audio file to a specific conference participant and gather DTMF input.
-    ///
-    /// `POST /conferences/{id}/actions/gather_using_audio` (operation `ConferenceGatherUsingAudio`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Uniquely identifies the conference.
-    pub fn conference_gather_using_audio(
-        &self,
-        id: &str,
-        body: &types::ConferenceGatherUsingAudioRequest,
-    ) -> ApiCall<types::ConferenceGatherUsingAudioResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "ConferenceGatherUsingAudio",
-            "/conferences/{id}/actions/gather_using_audio",
-            [
-                "/conferences/",
-                &crate::request::path_arg(&id),
-                "/actions/gather_using_audio",
-            ]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Hold conference participants
-    ///
-    /// Hold a list of participants in a conference call
-    ///
-    /// `POST /conferences/{id}/actions/hold` (operation `HoldConferenceParticipants`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Uniquely identifies the conference by id or name
-    pub fn hold_conference_participants(
-        &self,
-        id: &str,
-        body: &types::ConferenceHoldRequest,
-    ) -> ApiCall<types::HoldConferenceParticipantsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "HoldConferenceParticipants",
-            "/conferences/{id}/actions/hold",
-            ["/conferences/", &crate::request::path_arg(&id), "/actions/hold"].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Join a conference
-    ///
-    /// Join an existing call leg to a conference. Issue the Join Conference command with the conference ID in the path and the `call_control_id` of the leg you wish to join to the conference as an attribute. The conference can have up to a certain amount of active participants, as set by the `max_participants` parameter in conference creation request.
-    ///
-    /// **Expected Webhooks:**
-    ///
-    /// - `conference.participant.joined`
-    /// - `conference.participant.left`
-    ///
-    /// `POST /conferences/{id}/actions/join` (operation `JoinConference`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Uniquely identifies the conference by id or name
-    pub fn join_conference(
-        &self,
-        id: &str,
-        body: &types::JoinConferenceRequest,
-    ) -> ApiCall<types::JoinConferenceResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "JoinConference",
-            "/conferences/{id}/actions/join",
-            ["/conferences/", &crate::request::path_arg(&id), "/actions/join"].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Leave a conference
-    ///
-    /// Removes a call leg from a conference and moves it back to parked state.
-    ///
-    /// **Expected Webhooks:**
-    ///
-    /// - `conference.participant.left`
-    ///
-    /// `POST /conferences/{id}/actions/leave` (operation `LeaveConference`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Uniquely identifies the conference by id or name
-    pub fn leave_conference(
-        &self,
-        id: &str,
-        body: &types::LeaveConferenceRequest,
-    ) -> ApiCall<types::LeaveConferenceResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "LeaveConference",
-            "/conferences/{id}/actions/leave",
-            ["/conferences/", &crate::request::path_arg(&id), "/actions/leave"].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Mute conference participants
-    ///
-    /// Mute a list of participants in a conference call
-    ///
-    /// `POST /conferences/{id}/actions/mute` (operation `MuteConferenceParticipants`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Uniquely identifies the conference by id or name
-    pub fn mute_conference_participants(
-        &self,
-        id: &str,
-        body: &types::ConferenceMuteRequest,
-    ) -> ApiCall<types::MuteConferenceParticipantsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "MuteConferenceParticipants",
-            "/conferences/{id}/actions/mute",
-            ["/conferences/", &crate::request::path_arg(&id), "/actions/mute"].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Play audio to conference participants
-    ///
-    /// Play audio to all or some participants on a conference call.
-    ///
-    /// `POST /conferences/{id}/actions/play` (operation `PlayConferenceAudio`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Uniquely identifies the conference by id or name
-    pub fn play_conference_audio(
-        &self,
-        id: &str,
-        body: &types::ConferencePlayRequest,
-    ) -> ApiCall<types::PlayConferenceAudioResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "PlayConferenceAudio",
-            "/conferences/{id}/actions/play",
-            ["/conferences/", &crate::request::path_arg(&id), "/actions/play"].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Conference recording pause
-    ///
-    /// Pause conference recording.
-    ///
-    /// `POST /conferences/{id}/actions/record_pause` (operation `PauseConferenceRecording`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Specifies the conference by id or name
-    pub fn pause_conference_recording(
-        &self,
-        id: &str,
-        body: &types::PauseConferenceRecordingRequest,
-    ) -> ApiCall<types::PauseConferenceRecordingResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "PauseConferenceRecording",
-            "/conferences/{id}/actions/record_pause",
-            ["/conferences/", &crate::request::path_arg(&id), "/actions/record_pause"]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Conference recording resume
-    ///
-    /// Resume conference recording.
-    ///
-    /// `POST /conferences/{id}/actions/record_resume` (operation `ResumeConferenceRecording`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Specifies the conference by id or name
-    pub fn resume_conference_recording(
-        &self,
-        id: &str,
-        body: &types::ResumeConferenceRecordingRequest,
-    ) -> ApiCall<types::ResumeConferenceRecordingResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "ResumeConferenceRecording",
-            "/conferences/{id}/actions/record_resume",
-            ["/conferences/", &crate::request::path_arg(&id), "/actions/record_resume"]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Conference recording start
-    ///
-    /// Start recording the conference. Recording will stop on conference end, or via the Stop Recording command.
-    ///
-    /// **Expected Webhooks:**
-    ///
-    /// - `conference.recording.saved`
-    ///
-    /// `POST /conferences/{id}/actions/record_start` (operation `StartConferenceRecording`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Specifies the conference to record by id or name
-    pub fn start_conference_recording(
-        &self,
-        id: &str,
-        body: &types::StartConferenceRecordingRequest,
-    ) -> ApiCall<types::StartConferenceRecordingResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "StartConferenceRecording",
-            "/conferences/{id}/actions/record_start",
-            ["/conferences/", &crate::request::path_arg(&id), "/actions/record_start"]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Conference recording stop
-    ///
-    /// Stop recording the conference.
-    ///
-    /// **Expected Webhooks:**
-    ///
-    /// - `conference.recording.saved`
-    ///
-    /// `POST /conferences/{id}/actions/record_stop` (operation `StopConferenceRecording`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Specifies the conference to stop the recording for by id or name
-    pub fn stop_conference_recording(
-        &self,
-        id: &str,
-        body: &types::StopRecordingConferenceRequest,
-    ) -> ApiCall<types::StopConferenceRecordingResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "StopConferenceRecording",
-            "/conferences/{id}/actions/record_stop",
-            ["/conferences/", &crate::request::path_arg(&id), "/actions/record_stop"]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Send DTMF to conference participants
-    ///
-    /// Send DTMF tones to one or more conference participants.
-    ///
-    /// `POST /conferences/{id}/actions/send_dtmf` (operation `ConferenceSendDTMF`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Uniquely identifies the conference.
-    pub fn conference_send_dtmf(
-        &self,
-        id: &str,
-        body: &types::ConferenceSendDtmfRequest,
-    ) -> ApiCall<types::ConferenceSendDtmfResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "ConferenceSendDTMF",
-            "/conferences/{id}/actions/send_dtmf",
-            ["/conferences/", &crate::request::path_arg(&id), "/actions/send_dtmf"]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Speak text to conference participants
-    ///
-    /// Convert text to speech and play it to all or some participants.
-    ///
-    /// `POST /conferences/{id}/actions/speak` (operation `SpeakTextToConference`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Specifies the conference by id or name
-    pub fn speak_text_to_conference(
-        &self,
-        id: &str,
-        body: &types::ConferenceSpeakRequest,
-    ) -> ApiCall<types::SpeakTextToConferenceResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "SpeakTextToConference",
-            "/conferences/{id}/actions/speak",
-            ["/conferences/", &crate::request::path_arg(&id), "/actions/speak"].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Stop audio being played on the conference
-    ///
-    /// Stop audio being played to all or some participants on a conference call.
-    ///
-    /// `POST /conferences/{id}/actions/stop` (operation `StopConferenceAudio`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Uniquely identifies the conference by id or name
-    pub fn stop_conference_audio(
-        &self,
-        id: &str,
-        body: &types::ConferenceStopRequest,
-    ) -> ApiCall<types::StopConferenceAudioResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "StopConferenceAudio",
-            "/conferences/{id}/actions/stop",
-            ["/conferences/", &crate::request::path_arg(&id), "/actions/stop"].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Unhold conference participants
-    ///
-    /// Unhold a list of participants in a conference call
-    ///
-    /// `POST /conferences/{id}/actions/unhold` (operation `UnholdConferenceParticipants`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Uniquely identifies the conference by id or name
-    pub fn unhold_conference_participants(
-        &self,
-        id: &str,
-        body: &types::ConferenceUnholdRequest,
-    ) -> ApiCall<types::UnholdConferenceParticipantsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "UnholdConferenceParticipants",
-            "/conferences/{id}/actions/unhold",
-            ["/conferences/", &crate::request::path_arg(&id), "/actions/unhold"].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Unmute conference participants
-    ///
-    /// Unmute a list of participants in a conference call
-    ///
-    /// `POST /conferences/{id}/actions/unmute` (operation `UnmuteConferenceParticipants`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Uniquely identifies the conference by id or name
-    pub fn unmute_conference_participants(
-        &self,
-        id: &str,
-        body: &types::ConferenceUnmuteRequest,
-    ) -> ApiCall<types::UnmuteConferenceParticipantsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "UnmuteConferenceParticipants",
-            "/conferences/{id}/actions/unmute",
-            ["/conferences/", &crate::request::path_arg(&id), "/actions/unmute"].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update conference participant
-    ///
-    /// Update conference participant supervisor_role
-    ///
-    /// `POST /conferences/{id}/actions/update` (operation `UpdateConference`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Uniquely identifies the conference by id or name
-    pub fn update_conference(
-        &self,
-        id: &str,
-        body: &types::UpdateConferenceRequest,
-    ) -> ApiCall<types::UpdateConferenceResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "UpdateConference",
-            "/conferences/{id}/actions/update",
-            ["/conferences/", &crate::request::path_arg(&id), "/actions/update"].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                RetrieveConferenceParams::default(),
+                |params, request| {
+                    request.query("region", &params.region, QueryStyle::FormExplode);
+                },
+            )
     }
 
     /// Retrieve a conference participant
@@ -663,7 +241,7 @@ impl ConferenceCommandsApi<'_> {
     /// # Arguments
     /// - `id` (`id`): Uniquely identifies the conference.
     /// - `participant_id` (`participant_id`): Uniquely identifies the participant by their ID or label.
-    pub fn retrieve_conference_participant(
+    pub fn retrieve_participant(
         &self,
         id: &str,
         participant_id: &str,
@@ -692,13 +270,17 @@ impl ConferenceCommandsApi<'_> {
     /// # Arguments
     /// - `id` (`id`): Uniquely identifies the conference.
     /// - `participant_id` (`participant_id`): Uniquely identifies the participant.
-    pub fn update_conference_participant(
+    ///
+    /// The body is a [`UpdateConferenceParticipantRequest`](types::UpdateConferenceParticipantRequest): its members are setters on the returned call.
+    pub fn update_participant(
         &self,
         id: &str,
         participant_id: &str,
-        body: &types::UpdateConferenceParticipantRequest,
-    ) -> ApiCall<types::ConferenceParticipantResource> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::ConferenceParticipantResource,
+        types::UpdateConferenceParticipantRequest,
+    > {
+        let request = Request::new(
             reqwest::Method::PATCH,
             "UpdateConferenceParticipant",
             "/conferences/{id}/participants/{participant_id}",
@@ -710,7 +292,648 @@ impl ConferenceCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateConferenceParticipantRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::ConferencesActions<'_> {
+    /// End a conference
+    ///
+    /// End a conference and terminate all active participants.
+    ///
+    /// `POST /conferences/{id}/actions/end` (operation `EndConference`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Uniquely identifies the conference.
+    ///
+    /// The body is a [`EndConferenceRequest`](types::EndConferenceRequest): its members are setters on the returned call.
+    pub fn end_conference(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::EndConferenceResponse, types::EndConferenceRequest> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "EndConference",
+            "/conferences/{id}/actions/end",
+            ["/conferences/", &crate::request::path_arg(&id), "/actions/end"].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::EndConferenceRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Gather DTMF using audio prompt in a conference
+    ///
+    /// Play an audio file to a specific conference participant and gather DTMF input.
+    ///
+    /// `POST /conferences/{id}/actions/gather_using_audio` (operation `ConferenceGatherUsingAudio`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Uniquely identifies the conference.
+    ///
+    /// The body is a [`ConferenceGatherUsingAudioRequest`](types::ConferenceGatherUsingAudioRequest): its required members (`call_control_id`) are arguments, its other members setters on the returned call.
+    pub fn gather_dtmf_audio(
+        &self,
+        id: &str,
+        call_control_id: impl Into<String>,
+    ) -> ApiCall<
+        types::ConferenceGatherUsingAudioResponse,
+        types::ConferenceGatherUsingAudioRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "ConferenceGatherUsingAudio",
+            "/conferences/{id}/actions/gather_using_audio",
+            [
+                "/conferences/",
+                &crate::request::path_arg(&id),
+                "/actions/gather_using_audio",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::ConferenceGatherUsingAudioRequest::new(call_control_id),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Hold conference participants
+    ///
+    /// Hold a list of participants in a conference call
+    ///
+    /// `POST /conferences/{id}/actions/hold` (operation `HoldConferenceParticipants`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Uniquely identifies the conference by id or name
+    ///
+    /// The body is a [`ConferenceHoldRequest`](types::ConferenceHoldRequest): its members are setters on the returned call.
+    pub fn hold(
+        &self,
+        id: &str,
+    ) -> ApiCall<
+        types::HoldConferenceParticipantsResponse,
+        types::ConferenceHoldRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "HoldConferenceParticipants",
+            "/conferences/{id}/actions/hold",
+            ["/conferences/", &crate::request::path_arg(&id), "/actions/hold"].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::ConferenceHoldRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Join a conference
+    ///
+    /// Join an existing call leg to a conference. Issue the Join Conference command with the conference ID in the path and the `call_control_id` of the leg you wish to join to the conference as an attribute. The conference can have up to a certain amount of active participants, as set by the `max_participants` parameter in conference creation request.
+    ///
+    /// **Expected Webhooks:**
+    ///
+    /// - `conference.participant.joined`
+    /// - `conference.participant.left`
+    ///
+    /// `POST /conferences/{id}/actions/join` (operation `JoinConference`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Uniquely identifies the conference by id or name
+    ///
+    /// The body is a [`JoinConferenceRequest`](types::JoinConferenceRequest): its required members (`call_control_id`) are arguments, its other members setters on the returned call.
+    pub fn join(
+        &self,
+        id: &str,
+        call_control_id: impl Into<String>,
+    ) -> ApiCall<types::JoinConferenceResponse, types::JoinConferenceRequest> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "JoinConference",
+            "/conferences/{id}/actions/join",
+            ["/conferences/", &crate::request::path_arg(&id), "/actions/join"].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::JoinConferenceRequest::new(call_control_id),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Leave a conference
+    ///
+    /// Removes a call leg from a conference and moves it back to parked state.
+    ///
+    /// **Expected Webhooks:**
+    ///
+    /// - `conference.participant.left`
+    ///
+    /// `POST /conferences/{id}/actions/leave` (operation `LeaveConference`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Uniquely identifies the conference by id or name
+    ///
+    /// The body is a [`LeaveConferenceRequest`](types::LeaveConferenceRequest): its required members (`call_control_id`) are arguments, its other members setters on the returned call.
+    pub fn leave(
+        &self,
+        id: &str,
+        call_control_id: impl Into<String>,
+    ) -> ApiCall<types::LeaveConferenceResponse, types::LeaveConferenceRequest> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "LeaveConference",
+            "/conferences/{id}/actions/leave",
+            ["/conferences/", &crate::request::path_arg(&id), "/actions/leave"].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::LeaveConferenceRequest::new(call_control_id),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Mute conference participants
+    ///
+    /// Mute a list of participants in a conference call
+    ///
+    /// `POST /conferences/{id}/actions/mute` (operation `MuteConferenceParticipants`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Uniquely identifies the conference by id or name
+    ///
+    /// The body is a [`ConferenceMuteRequest`](types::ConferenceMuteRequest): its members are setters on the returned call.
+    pub fn mute(
+        &self,
+        id: &str,
+    ) -> ApiCall<
+        types::MuteConferenceParticipantsResponse,
+        types::ConferenceMuteRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "MuteConferenceParticipants",
+            "/conferences/{id}/actions/mute",
+            ["/conferences/", &crate::request::path_arg(&id), "/actions/mute"].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::ConferenceMuteRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Play audio to conference participants
+    ///
+    /// Play audio to all or some participants on a conference call.
+    ///
+    /// `POST /conferences/{id}/actions/play` (operation `PlayConferenceAudio`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Uniquely identifies the conference by id or name
+    ///
+    /// The body is a [`ConferencePlayRequest`](types::ConferencePlayRequest): its members are setters on the returned call.
+    pub fn play(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::PlayConferenceAudioResponse, types::ConferencePlayRequest> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "PlayConferenceAudio",
+            "/conferences/{id}/actions/play",
+            ["/conferences/", &crate::request::path_arg(&id), "/actions/play"].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::ConferencePlayRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Conference recording pause
+    ///
+    /// Pause conference recording.
+    ///
+    /// `POST /conferences/{id}/actions/record_pause` (operation `PauseConferenceRecording`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Specifies the conference by id or name
+    ///
+    /// The body is a [`PauseConferenceRecordingRequest`](types::PauseConferenceRecordingRequest): its members are setters on the returned call.
+    pub fn record_pause(
+        &self,
+        id: &str,
+    ) -> ApiCall<
+        types::PauseConferenceRecordingResponse,
+        types::PauseConferenceRecordingRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "PauseConferenceRecording",
+            "/conferences/{id}/actions/record_pause",
+            ["/conferences/", &crate::request::path_arg(&id), "/actions/record_pause"]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::PauseConferenceRecordingRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Conference recording resume
+    ///
+    /// Resume conference recording.
+    ///
+    /// `POST /conferences/{id}/actions/record_resume` (operation `ResumeConferenceRecording`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Specifies the conference by id or name
+    ///
+    /// The body is a [`ResumeConferenceRecordingRequest`](types::ResumeConferenceRecordingRequest): its members are setters on the returned call.
+    pub fn record_resume(
+        &self,
+        id: &str,
+    ) -> ApiCall<
+        types::ResumeConferenceRecordingResponse,
+        types::ResumeConferenceRecordingRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "ResumeConferenceRecording",
+            "/conferences/{id}/actions/record_resume",
+            ["/conferences/", &crate::request::path_arg(&id), "/actions/record_resume"]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::ResumeConferenceRecordingRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Conference recording start
+    ///
+    /// Start recording the conference. Recording will stop on conference end, or via the Stop Recording command.
+    ///
+    /// **Expected Webhooks:**
+    ///
+    /// - `conference.recording.saved`
+    ///
+    /// `POST /conferences/{id}/actions/record_start` (operation `StartConferenceRecording`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Specifies the conference to record by id or name
+    ///
+    /// The body is a [`StartConferenceRecordingRequest`](types::StartConferenceRecordingRequest): its required members (`format`) are arguments, its other members setters on the returned call.
+    pub fn record_start(
+        &self,
+        id: &str,
+        format: impl Into<types::StartConferenceRecordingRequestFormat>,
+    ) -> ApiCall<
+        types::StartConferenceRecordingResponse,
+        types::StartConferenceRecordingRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "StartConferenceRecording",
+            "/conferences/{id}/actions/record_start",
+            ["/conferences/", &crate::request::path_arg(&id), "/actions/record_start"]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::StartConferenceRecordingRequest::new(format),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Conference recording stop
+    ///
+    /// Stop recording the conference.
+    ///
+    /// **Expected Webhooks:**
+    ///
+    /// - `conference.recording.saved`
+    ///
+    /// `POST /conferences/{id}/actions/record_stop` (operation `StopConferenceRecording`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Specifies the conference to stop the recording for by id or name
+    ///
+    /// The body is a [`StopRecordingConferenceRequest`](types::StopRecordingConferenceRequest): its members are setters on the returned call.
+    pub fn record_stop(
+        &self,
+        id: &str,
+    ) -> ApiCall<
+        types::StopConferenceRecordingResponse,
+        types::StopRecordingConferenceRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "StopConferenceRecording",
+            "/conferences/{id}/actions/record_stop",
+            ["/conferences/", &crate::request::path_arg(&id), "/actions/record_stop"]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::StopRecordingConferenceRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Send DTMF to conference participants
+    ///
+    /// Send DTMF tones to one or more conference participants.
+    ///
+    /// `POST /conferences/{id}/actions/send_dtmf` (operation `ConferenceSendDTMF`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Uniquely identifies the conference.
+    ///
+    /// The body is a [`ConferenceSendDtmfRequest`](types::ConferenceSendDtmfRequest): its required members (`digits`) are arguments, its other members setters on the returned call.
+    pub fn send_dtmf(
+        &self,
+        id: &str,
+        digits: impl Into<String>,
+    ) -> ApiCall<types::ConferenceSendDtmfResponse, types::ConferenceSendDtmfRequest> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "ConferenceSendDTMF",
+            "/conferences/{id}/actions/send_dtmf",
+            ["/conferences/", &crate::request::path_arg(&id), "/actions/send_dtmf"]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::ConferenceSendDtmfRequest::new(digits),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Speak text to conference participants
+    ///
+    /// Convert text to speech and play it to all or some participants.
+    ///
+    /// `POST /conferences/{id}/actions/speak` (operation `SpeakTextToConference`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Specifies the conference by id or name
+    ///
+    /// The body is a [`ConferenceSpeakRequest`](types::ConferenceSpeakRequest): its required members (`payload`, `voice`) are arguments, its other members setters on the returned call.
+    pub fn speak(
+        &self,
+        id: &str,
+        payload: impl Into<String>,
+        voice: impl Into<String>,
+    ) -> ApiCall<types::SpeakTextToConferenceResponse, types::ConferenceSpeakRequest> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "SpeakTextToConference",
+            "/conferences/{id}/actions/speak",
+            ["/conferences/", &crate::request::path_arg(&id), "/actions/speak"].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::ConferenceSpeakRequest::new(payload, voice),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Stop audio being played on the conference
+    ///
+    /// Stop audio being played to all or some participants on a conference call.
+    ///
+    /// `POST /conferences/{id}/actions/stop` (operation `StopConferenceAudio`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Uniquely identifies the conference by id or name
+    ///
+    /// The body is a [`ConferenceStopRequest`](types::ConferenceStopRequest): its members are setters on the returned call.
+    pub fn stop(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::StopConferenceAudioResponse, types::ConferenceStopRequest> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "StopConferenceAudio",
+            "/conferences/{id}/actions/stop",
+            ["/conferences/", &crate::request::path_arg(&id), "/actions/stop"].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::ConferenceStopRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Unhold conference participants
+    ///
+    /// Unhold a list of participants in a conference call
+    ///
+    /// `POST /conferences/{id}/actions/unhold` (operation `UnholdConferenceParticipants`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Uniquely identifies the conference by id or name
+    ///
+    /// The body is a [`ConferenceUnholdRequest`](types::ConferenceUnholdRequest): its required members (`call_control_ids`) are arguments, its other members setters on the returned call.
+    pub fn unhold(
+        &self,
+        id: &str,
+        call_control_ids: impl Into<Vec<String>>,
+    ) -> ApiCall<
+        types::UnholdConferenceParticipantsResponse,
+        types::ConferenceUnholdRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "UnholdConferenceParticipants",
+            "/conferences/{id}/actions/unhold",
+            ["/conferences/", &crate::request::path_arg(&id), "/actions/unhold"].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::ConferenceUnholdRequest::new(call_control_ids),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Unmute conference participants
+    ///
+    /// Unmute a list of participants in a conference call
+    ///
+    /// `POST /conferences/{id}/actions/unmute` (operation `UnmuteConferenceParticipants`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Uniquely identifies the conference by id or name
+    ///
+    /// The body is a [`ConferenceUnmuteRequest`](types::ConferenceUnmuteRequest): its members are setters on the returned call.
+    pub fn unmute(
+        &self,
+        id: &str,
+    ) -> ApiCall<
+        types::UnmuteConferenceParticipantsResponse,
+        types::ConferenceUnmuteRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "UnmuteConferenceParticipants",
+            "/conferences/{id}/actions/unmute",
+            ["/conferences/", &crate::request::path_arg(&id), "/actions/unmute"].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::ConferenceUnmuteRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Update conference participant
+    ///
+    /// Update conference participant supervisor_role
+    ///
+    /// `POST /conferences/{id}/actions/update` (operation `UpdateConference`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Uniquely identifies the conference by id or name
+    ///
+    /// The body is a [`UpdateConferenceRequest`](types::UpdateConferenceRequest): its required members (`call_control_id`, `supervisor_role`) are arguments, its other members setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+        call_control_id: impl Into<String>,
+        supervisor_role: impl Into<types::UpdateConferenceRequestSupervisorRole>,
+    ) -> ApiCall<types::UpdateConferenceResponse, types::UpdateConferenceRequest> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "UpdateConference",
+            "/conferences/{id}/actions/update",
+            ["/conferences/", &crate::request::path_arg(&id), "/actions/update"].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateConferenceRequest::new(call_control_id, supervisor_role),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<types::ListConferencesResponse, ListConferencesParams> {
+    /// Every item of `client.conferences().list(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::Conference> {
+        Paginator::new(
+            self,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::ListConferencesResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_pages.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_results.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+}
+
+impl crate::ApiCall<
+    types::ListConferenceParticipantsResponse,
+    ListConferenceParticipantsParams,
+> {
+    /// Every item of `client.conferences().list_participants(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::Participant> {
+        Paginator::new(
+            self,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::ListConferenceParticipantsResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_pages.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_results.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 }

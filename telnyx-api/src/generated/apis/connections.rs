@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Connections`; get it with `client.connections()`.
-///
-/// Connections operations
-#[derive(Debug, Clone, Copy)]
-pub struct ConnectionsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_connections` (`GET /connections`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListConnectionsParams {
@@ -44,38 +36,95 @@ pub struct ListConnectionsParams {
     pub sort: Option<types::ConnectionsSortConnection>,
 }
 
-impl ConnectionsApi<'_> {
+impl<T> crate::ApiCall<T, ListConnectionsParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[connection_name\], filter\[fqdn\], filter\[outbound_voice_profile_id\], filter\[outbound.outbound_voice_profile_id\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::ConnectionsFilterConsolidated>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::ConnectionsPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Specifies the sort order for results. By default sorting direction is ascending. To have the results sorted in descending order add the ` -` prefix.
+    ///
+    /// That is:
+    ///
+    /// -
+    /// `connection_name`: sorts the result by the
+    /// `connection_name` field in ascending order.
+    ///
+    /// -
+    /// `-connection_name`: sorts the result by the
+    /// `connection_name` field in descending order.
+    ///
+    /// If not given, results are sorted by `created_at` in descending order.
+    pub fn sort(mut self, value: impl Into<types::ConnectionsSortConnection>) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::Connections<'_> {
     /// List connections
     ///
     /// Returns a list of your connections irrespective of type.
     ///
     /// `GET /connections` (operation `ListConnections`)
-    pub fn list_connections(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListConnectionsParams,
-    ) -> ApiCall<types::ListConnectionsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListConnectionsResponse, ListConnectionsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListConnections",
             "/connections",
             "/connections".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListConnectionsParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                },
+            )
     }
 
-    /// Every item of [`list_connections`](Self::list_connections), page after page (`page[number]` paging).
+    /// Retrieve a connection
+    ///
+    /// Retrieves the high-level details of an existing connection. To retrieve specific authentication information, use the endpoint for the specific connection type.
+    ///
+    /// `GET /connections/{id}` (operation `RetrieveConnection`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): IP Connection ID
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::RetrieveConnectionResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "RetrieveConnection",
+            "/connections/{id}",
+            ["/connections/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<types::ListConnectionsResponse, ListConnectionsParams> {
+    /// Every item of `client.connections().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_connections_stream(
-        &self,
-        params: &ListConnectionsParams,
-    ) -> Paginator<types::Connection> {
-        let first = self.list_connections(params);
+    pub fn items(self) -> Paginator<types::Connection> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -103,26 +152,5 @@ impl ConnectionsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Retrieve a connection
-    ///
-    /// Retrieves the high-level details of an existing connection. To retrieve specific authentication information, use the endpoint for the specific connection type.
-    ///
-    /// `GET /connections/{id}` (operation `RetrieveConnection`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): IP Connection ID
-    pub fn retrieve_connection(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::RetrieveConnectionResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "RetrieveConnection",
-            "/connections/{id}",
-            ["/connections/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Conversation Histories`; get it with `client.conversation_histories()`.
-///
-/// Semantic vector search over ingested conversation history records with multi-region fan-out.
-#[derive(Debug, Clone, Copy)]
-pub struct ConversationHistoriesApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `search_conversation_histories` (`GET /ai/conversation_histories`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchConversationHistoriesParams {
@@ -68,7 +60,84 @@ pub struct SearchConversationHistoriesParams {
     pub filter_retention: Option<String>,
 }
 
-impl ConversationHistoriesApi<'_> {
+impl<T> crate::ApiCall<T, SearchConversationHistoriesParams> {
+    /// Restrict search to a specific region. When omitted, all regions are queried in parallel (fan-out) and results are merged by similarity score.
+    pub fn region(
+        mut self,
+        value: impl Into<types::SearchConversationHistoriesRegion>,
+    ) -> Self {
+        self.input_mut().region = Some(value.into());
+        self
+    }
+
+    /// Page number to return (1-based). Defaults to 1.
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// Number of results per page. Defaults to 20, maximum 100.
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+
+    /// Minimum cosine similarity score threshold (0.0 to 1.0). Results below this threshold are excluded.
+    pub fn min_score(mut self, value: impl Into<f64>) -> Self {
+        self.input_mut().min_score = Some(value.into());
+        self
+    }
+
+    /// Filter to records owned by a specific user (exact match).
+    pub fn filter_user_id(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_user_id = Some(value.into());
+        self
+    }
+
+    /// Filter to chunks belonging to a specific parent record (exact match).
+    pub fn filter_record_id(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_record_id = Some(value.into());
+        self
+    }
+
+    /// Filter by the region stored on the record. Comma-separated to match multiple regions (USA, DEU, AUS, UAE). Distinct from the `region` parameter, which selects which cluster(s) are queried.
+    pub fn filter_region_in(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_region_in = Some(value.into());
+        self
+    }
+
+    /// Only include records whose original creation time is on or after this ISO 8601 timestamp.
+    pub fn filter_record_created_at_gte(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_record_created_at_gte = Some(value.into());
+        self
+    }
+
+    /// Only include records whose original creation time is on or before this ISO 8601 timestamp.
+    pub fn filter_record_created_at_lte(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_record_created_at_lte = Some(value.into());
+        self
+    }
+
+    /// Only include records ingested (chunked, embedded, and indexed) on or after this ISO 8601 timestamp.
+    pub fn filter_ingested_at_gte(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_ingested_at_gte = Some(value.into());
+        self
+    }
+
+    /// Only include records ingested (chunked, embedded, and indexed) on or before this ISO 8601 timestamp.
+    pub fn filter_ingested_at_lte(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_ingested_at_lte = Some(value.into());
+        self
+    }
+
+    /// Filter by retention policy (exact match). Filter-only: not returned in the response body.
+    pub fn filter_retention(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_retention = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::Ai<'_> {
     /// Search conversation histories
     ///
     /// Performs semantic vector search across conversation history records.
@@ -110,11 +179,12 @@ impl ConversationHistoriesApi<'_> {
     ///
     /// # Arguments
     /// - `q` (`q`): Natural language search query. The text is embedded into a 1024-dimensional vector and compared against indexed record chunks using semantic similarity.
-    pub fn search_conversation_histories(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve_conversation_histories(
         &self,
         q: &str,
-        params: &SearchConversationHistoriesParams,
-    ) -> ApiCall<types::ConversationHistoryResponse> {
+    ) -> ApiCall<types::ConversationHistoryResponse, SearchConversationHistoriesParams> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "SearchConversationHistories",
@@ -122,68 +192,84 @@ impl ConversationHistoriesApi<'_> {
             "/ai/conversation_histories".to_owned(),
         );
         request.query("q", &q, QueryStyle::FormExplode);
-        request.query("region", &params.region, QueryStyle::FormExplode);
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("min_score", &params.min_score, QueryStyle::FormExplode);
-        request
-            .query("filter[user_id]", &params.filter_user_id, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[record_id]",
-                &params.filter_record_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[region][in]",
-                &params.filter_region_in,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[record_created_at][gte]",
-                &params.filter_record_created_at_gte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[record_created_at][lte]",
-                &params.filter_record_created_at_lte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[ingested_at][gte]",
-                &params.filter_ingested_at_gte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[ingested_at][lte]",
-                &params.filter_ingested_at_lte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[retention]",
-                &params.filter_retention,
-                QueryStyle::FormExplode,
-            );
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                SearchConversationHistoriesParams::default(),
+                |params, request| {
+                    request.query("region", &params.region, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                    request
+                        .query("min_score", &params.min_score, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "filter[user_id]",
+                            &params.filter_user_id,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[record_id]",
+                            &params.filter_record_id,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[region][in]",
+                            &params.filter_region_in,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[record_created_at][gte]",
+                            &params.filter_record_created_at_gte,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[record_created_at][lte]",
+                            &params.filter_record_created_at_lte,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[ingested_at][gte]",
+                            &params.filter_ingested_at_gte,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[ingested_at][lte]",
+                            &params.filter_ingested_at_lte,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[retention]",
+                            &params.filter_retention,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
     }
+}
 
-    /// Every item of [`search_conversation_histories`](Self::search_conversation_histories), page after page (`page[number]` paging).
+impl crate::ApiCall<
+    types::ConversationHistoryResponse,
+    SearchConversationHistoriesParams,
+> {
+    /// Every item of `client.ai().retrieve_conversation_histories(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn search_conversation_histories_stream(
-        &self,
-        q: &str,
-        params: &SearchConversationHistoriesParams,
-    ) -> Paginator<types::ConversationHistoryRecord> {
-        let first = self.search_conversation_histories(q, params);
+    pub fn items(self) -> Paginator<types::ConversationHistoryRecord> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),

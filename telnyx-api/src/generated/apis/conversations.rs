@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Conversations`; get it with `client.conversations()`.
-///
-/// Manage historical AI assistant conversations
-#[derive(Debug, Clone, Copy)]
-pub struct ConversationsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `get_conversations` (`GET /ai/conversations`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetConversationsParams {
@@ -68,6 +60,86 @@ pub struct GetConversationsParams {
     pub or: Option<String>,
 }
 
+impl<T> crate::ApiCall<T, GetConversationsParams> {
+    /// Filter by conversation ID (e.g. id=eq.123)
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().id = Some(value.into());
+        self
+    }
+
+    /// Filter by conversation Name (e.g. `name=like.Voice%`)
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().name = Some(value.into());
+        self
+    }
+
+    /// Filter by creation datetime (e.g., `created_at=gte.2025-01-01`)
+    pub fn created_at(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().created_at = Some(value.into());
+        self
+    }
+
+    /// Filter by last message datetime (e.g., `last_message_at=lte.2025-06-01`)
+    pub fn last_message_at(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().last_message_at = Some(value.into());
+        self
+    }
+
+    /// Filter by assistant ID (e.g., `metadata->assistant_id=eq.assistant-123`)
+    pub fn metadata_gt_assistant_id(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().metadata_gt_assistant_id = Some(value.into());
+        self
+    }
+
+    /// Filter by call control ID (e.g., `metadata->call_control_id=eq.v3:123`)
+    pub fn metadata_gt_call_control_id(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().metadata_gt_call_control_id = Some(value.into());
+        self
+    }
+
+    /// Filter by the phone number, SIP URI, or other identifier for the agent (e.g., `metadata->telnyx_agent_target=eq.+13128675309`)
+    pub fn metadata_gt_telnyx_agent_target(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().metadata_gt_telnyx_agent_target = Some(value.into());
+        self
+    }
+
+    /// Filter by the phone number, SIP URI, or other identifier for the end user (e.g., `metadata->telnyx_end_user_target=eq.+13128675309`)
+    pub fn metadata_gt_telnyx_end_user_target(
+        mut self,
+        value: impl Into<String>,
+    ) -> Self {
+        self.input_mut().metadata_gt_telnyx_end_user_target = Some(value.into());
+        self
+    }
+
+    /// Filter by conversation channel (e.g., `metadata->telnyx_conversation_channel=eq.phone_call`)
+    pub fn metadata_gt_telnyx_conversation_channel(
+        mut self,
+        value: impl Into<String>,
+    ) -> Self {
+        self.input_mut().metadata_gt_telnyx_conversation_channel = Some(value.into());
+        self
+    }
+
+    /// Limit the number of returned conversations (e.g., `limit=10`)
+    pub fn limit(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().limit = Some(value.into());
+        self
+    }
+
+    /// Order the results by specific fields (e.g., `order=created_at.desc` or `order=last_message_at.asc`)
+    pub fn order(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().order = Some(value.into());
+        self
+    }
+
+    /// Apply OR conditions using PostgREST syntax (e.g., `or=(created_at.gte.2025-04-01,last_message_at.gte.2025-04-01)`)
+    pub fn or(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().or = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `aggregate_conversation_insights` (`GET /ai/conversations/conversation-insights/aggregates`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AggregateConversationInsightsParams {
@@ -99,6 +171,44 @@ pub struct AggregateConversationInsightsParams {
     pub metadata_assistant_id: Option<String>,
 }
 
+impl<T> crate::ApiCall<T, AggregateConversationInsightsParams> {
+    /// Fields to group by (can be comma-separated or multiple parameters). Prefix a field with 'metadata.' (e.g. 'metadata.assistant_id') to group by the conversation's metadata instead of the insight result.
+    ///
+    /// Common fields used for over-time charts:
+    /// - `score` — Group by the insight's score value (e.g. for Agent Instruction Following, User Satisfaction).
+    /// - `metadata.assistant_id` — Group by the assistant that handled the conversation.
+    /// - `metadata.assistant_version_id` — Group by the assistant version, useful for comparing performance across versions in the portal's 'Insights Over Time' chart.
+    /// - `metadata.telnyx_conversation_channel` — Group by conversation channel (phone_call, web_chat, etc.).
+    pub fn group_by(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.input_mut().group_by = Some(value.into());
+        self
+    }
+
+    /// Fields to include in the result (can be comma-separated or multiple parameters). Supports the same 'metadata.&lt;key&gt;' prefix as group_by. Each returned row will contain the grouped field values plus a `record_count` indicating how many conversation insights match that combination.
+    pub fn show(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.input_mut().show = Some(value.into());
+        self
+    }
+
+    /// Optional insight ID to filter conversation insights. Only insights matching this ID will be included in the aggregation.
+    pub fn insight_id(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().insight_id = Some(value.into());
+        self
+    }
+
+    /// Filter by creation datetime to scope the aggregation window. Supports range operators (e.g., `created_at=gte.2025-01-01T00:00:00Z` for the start of the range, `created_at=lt.2025-01-02T00:00:00Z` for the end). To build per-day time series (as the portal does for the 'Insights Over Time' chart), issue one request per day bounded by `created_at=gte.<day_start>` and `created_at=lt.<next_day_start>`.
+    pub fn created_at(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().created_at = Some(value.into());
+        self
+    }
+
+    /// Filter by assistant ID (e.g., `metadata.assistant_id=eq.<assistant_id>`). When provided, only conversation insights for the specified assistant are aggregated. Used by the portal to scope the 'Insights Over Time' chart to a single assistant.
+    pub fn metadata_assistant_id(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().metadata_assistant_id = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `get_all_insight_groups` (`GET /ai/conversations/insight-groups`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetAllInsightGroupsParams {
@@ -108,6 +218,14 @@ pub struct GetAllInsightGroupsParams {
     pub page: Option<types::GetAllInsightGroupsPage>,
 }
 
+impl<T> crate::ApiCall<T, GetAllInsightGroupsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::GetAllInsightGroupsPage>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `get_all_insights` (`GET /ai/conversations/insights`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetAllInsightsParams {
@@ -115,6 +233,14 @@ pub struct GetAllInsightsParams {
     ///
     /// Sent as query parameter `page`.
     pub page: Option<types::GetAllInsightsPage>,
+}
+
+impl<T> crate::ApiCall<T, GetAllInsightsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::GetAllInsightsPage>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `get_conversation_messages` (`GET /ai/conversations/{conversation_id}/messages`).
@@ -130,61 +256,88 @@ pub struct GetConversationMessagesParams {
     pub page_number: Option<i64>,
 }
 
-impl ConversationsApi<'_> {
+impl<T> crate::ApiCall<T, GetConversationMessagesParams> {
+    /// The number of messages to return per page.
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+
+    /// The page number to retrieve.
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::AiConversations<'_> {
     /// List conversations
     ///
     /// Retrieve a list of all AI conversations configured by the user. Supports [PostgREST-style query parameters](https://postgrest.org/en/stable/api.html#horizontal-filtering-rows) for filtering. Examples are included for the standard metadata fields, but you can filter on any field in the metadata JSON object. For example, to filter by a custom field `metadata->custom_field`, use `metadata->custom_field=eq.value`.
     ///
     /// `GET /ai/conversations` (operation `get_conversations_public_conversations_get`)
-    pub fn get_conversations(
-        &self,
-        params: &GetConversationsParams,
-    ) -> ApiCall<types::ConversationsListData> {
-        let mut request = Request::new(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(&self) -> ApiCall<types::ConversationsListData, GetConversationsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "get_conversations_public_conversations_get",
             "/ai/conversations",
             "/ai/conversations".to_owned(),
         );
-        request.query("id", &params.id, QueryStyle::FormExplode);
-        request.query("name", &params.name, QueryStyle::FormExplode);
-        request.query("created_at", &params.created_at, QueryStyle::FormExplode);
-        request
-            .query("last_message_at", &params.last_message_at, QueryStyle::FormExplode);
-        request
-            .query(
-                "metadata->assistant_id",
-                &params.metadata_gt_assistant_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "metadata->call_control_id",
-                &params.metadata_gt_call_control_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "metadata->telnyx_agent_target",
-                &params.metadata_gt_telnyx_agent_target,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "metadata->telnyx_end_user_target",
-                &params.metadata_gt_telnyx_end_user_target,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "metadata->telnyx_conversation_channel",
-                &params.metadata_gt_telnyx_conversation_channel,
-                QueryStyle::FormExplode,
-            );
-        request.query("limit", &params.limit, QueryStyle::FormExplode);
-        request.query("order", &params.order, QueryStyle::FormExplode);
-        request.query("or", &params.or, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetConversationsParams::default(),
+                |params, request| {
+                    request.query("id", &params.id, QueryStyle::FormExplode);
+                    request.query("name", &params.name, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "created_at",
+                            &params.created_at,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "last_message_at",
+                            &params.last_message_at,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "metadata->assistant_id",
+                            &params.metadata_gt_assistant_id,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "metadata->call_control_id",
+                            &params.metadata_gt_call_control_id,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "metadata->telnyx_agent_target",
+                            &params.metadata_gt_telnyx_agent_target,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "metadata->telnyx_end_user_target",
+                            &params.metadata_gt_telnyx_end_user_target,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "metadata->telnyx_conversation_channel",
+                            &params.metadata_gt_telnyx_conversation_channel,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("limit", &params.limit, QueryStyle::FormExplode);
+                    request.query("order", &params.order, QueryStyle::FormExplode);
+                    request.query("or", &params.or, QueryStyle::FormExplode);
+                },
+            )
     }
 
     /// Create a conversation
@@ -192,378 +345,24 @@ impl ConversationsApi<'_> {
     /// Create a new AI Conversation.
     ///
     /// `POST /ai/conversations` (operation `create_new_conversation_public_conversations_post`)
-    pub fn create_new_conversation(
+    ///
+    /// The body is a [`CreateConversationRequest`](types::CreateConversationRequest): its members are setters on the returned call.
+    pub fn create(
         &self,
-        body: &types::CreateConversationRequest,
-    ) -> ApiCall<types::Conversation> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::Conversation, types::CreateConversationRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "create_new_conversation_public_conversations_post",
             "/ai/conversations",
             "/ai/conversations".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Aggregate Conversation Insights
-    ///
-    /// Aggregate conversation insights by specified fields
-    ///
-    /// `GET /ai/conversations/conversation-insights/aggregates` (operation `aggregate_conversation_insights`)
-    pub fn aggregate_conversation_insights(
-        &self,
-        params: &AggregateConversationInsightsParams,
-    ) -> ApiCall<types::ConversationInsightAggregateResp> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "aggregate_conversation_insights",
-            "/ai/conversations/conversation-insights/aggregates",
-            "/ai/conversations/conversation-insights/aggregates".to_owned(),
-        );
-        request.query("group_by", &params.group_by, QueryStyle::FormExplode);
-        request.query("show", &params.show, QueryStyle::FormExplode);
-        request.query("insight_id", &params.insight_id, QueryStyle::FormExplode);
-        request.query("created_at", &params.created_at, QueryStyle::FormExplode);
-        request
-            .query(
-                "metadata.assistant_id",
-                &params.metadata_assistant_id,
-                QueryStyle::FormExplode,
-            );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get Insight Template Groups
-    ///
-    /// Get all insight groups
-    ///
-    /// `GET /ai/conversations/insight-groups` (operation `get_all_insight_groups`)
-    pub fn get_all_insight_groups(
-        &self,
-        params: &GetAllInsightGroupsParams,
-    ) -> ApiCall<types::GetInsightTemplateGroupsRespData> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "get_all_insight_groups",
-            "/ai/conversations/insight-groups",
-            "/ai/conversations/insight-groups".to_owned(),
-        );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`get_all_insight_groups`](Self::get_all_insight_groups), page after page (`page[number]` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_all_insight_groups_stream(
-        &self,
-        params: &GetAllInsightGroupsParams,
-    ) -> Paginator<types::InsightTemplateGroupResp> {
-        let first = self.get_all_insight_groups(params);
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page[number]",
-                size: Some("page[size]"),
-            },
-            |op, raw| {
-                let page: types::GetInsightTemplateGroupsRespData = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let total_pages = Some(&page.meta.total_pages)
-                    .and_then(|n| u64::try_from(*n).ok());
-                let total_items = Some(&page.meta.total_results)
-                    .and_then(|n| u64::try_from(*n).ok());
-                Ok(PageData {
-                    items: page.data,
-                    total_pages,
-                    total_items,
-                    ..PageData::default()
-                })
-            },
-        )
-    }
-
-    /// Create Insight Template Group
-    ///
-    /// Create a new insight group
-    ///
-    /// `POST /ai/conversations/insight-groups` (operation `create_insight_group`)
-    pub fn create_insight_group(
-        &self,
-        body: &types::InsightTemplateGroupCreateReq,
-    ) -> ApiCall<types::InsightTemplateGroupDetailRespData> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "create_insight_group",
-            "/ai/conversations/insight-groups",
-            "/ai/conversations/insight-groups".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get Insight Template Group
-    ///
-    /// Get insight group by ID
-    ///
-    /// `GET /ai/conversations/insight-groups/{group_id}` (operation `get_insight_group_by_id`)
-    ///
-    /// # Arguments
-    /// - `group_id` (`group_id`): The ID of the insight group
-    pub fn get_insight_group_by_id(
-        &self,
-        group_id: &str,
-    ) -> ApiCall<types::InsightTemplateGroupDetailRespData> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "get_insight_group_by_id",
-            "/ai/conversations/insight-groups/{group_id}",
-            ["/ai/conversations/insight-groups/", &crate::request::path_arg(&group_id)]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update Insight Template Group
-    ///
-    /// Update an insight template group
-    ///
-    /// `PUT /ai/conversations/insight-groups/{group_id}` (operation `update_insight_group_by_id`)
-    ///
-    /// # Arguments
-    /// - `group_id` (`group_id`): The ID of the insight group
-    pub fn update_insight_group_by_id(
-        &self,
-        group_id: &str,
-        body: &types::InsightTemplateGroupUpdateReq,
-    ) -> ApiCall<types::InsightTemplateGroupDetailRespData> {
-        let mut request = Request::new(
-            reqwest::Method::PUT,
-            "update_insight_group_by_id",
-            "/ai/conversations/insight-groups/{group_id}",
-            ["/ai/conversations/insight-groups/", &crate::request::path_arg(&group_id)]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete Insight Template Group
-    ///
-    /// Delete insight group by ID
-    ///
-    /// `DELETE /ai/conversations/insight-groups/{group_id}` (operation `delete_insight_group_by_id`)
-    ///
-    /// # Arguments
-    /// - `group_id` (`group_id`): The ID of the insight group
-    pub fn delete_insight_group_by_id(&self, group_id: &str) -> ApiCall<()> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "delete_insight_group_by_id",
-            "/ai/conversations/insight-groups/{group_id}",
-            ["/ai/conversations/insight-groups/", &crate::request::path_arg(&group_id)]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_empty)
-    }
-
-    /// Assign Insight Template To Group
-    ///
-    /// Assign an insight to a group
-    ///
-    /// `POST /ai/conversations/insight-groups/{group_id}/insights/{insight_id}/assign` (operation `assign_insight_to_group`)
-    ///
-    /// # Arguments
-    /// - `group_id` (`group_id`): The ID of the insight group
-    /// - `insight_id` (`insight_id`): The ID of the insight
-    pub fn assign_insight_to_group(
-        &self,
-        group_id: &str,
-        insight_id: &str,
-    ) -> ApiCall<()> {
-        let request = Request::new(
-            reqwest::Method::POST,
-            "assign_insight_to_group",
-            "/ai/conversations/insight-groups/{group_id}/insights/{insight_id}/assign",
-            [
-                "/ai/conversations/insight-groups/",
-                &crate::request::path_arg(&group_id),
-                "/insights/",
-                &crate::request::path_arg(&insight_id),
-                "/assign",
-            ]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_empty)
-    }
-
-    /// Unassign Insight Template From Group
-    ///
-    /// Remove an insight from a group
-    ///
-    /// `DELETE /ai/conversations/insight-groups/{group_id}/insights/{insight_id}/unassign` (operation `unassign_insight_from_group`)
-    ///
-    /// # Arguments
-    /// - `group_id` (`group_id`): The ID of the insight group
-    /// - `insight_id` (`insight_id`): The ID of the insight
-    pub fn unassign_insight_from_group(
-        &self,
-        group_id: &str,
-        insight_id: &str,
-    ) -> ApiCall<()> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "unassign_insight_from_group",
-            "/ai/conversations/insight-groups/{group_id}/insights/{insight_id}/unassign",
-            [
-                "/ai/conversations/insight-groups/",
-                &crate::request::path_arg(&group_id),
-                "/insights/",
-                &crate::request::path_arg(&insight_id),
-                "/unassign",
-            ]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_empty)
-    }
-
-    /// Get Insight Templates
-    ///
-    /// Get all insights
-    ///
-    /// `GET /ai/conversations/insights` (operation `get_all_insights`)
-    pub fn get_all_insights(
-        &self,
-        params: &GetAllInsightsParams,
-    ) -> ApiCall<types::GetInsightTemplatesRespData> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "get_all_insights",
-            "/ai/conversations/insights",
-            "/ai/conversations/insights".to_owned(),
-        );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`get_all_insights`](Self::get_all_insights), page after page (`page[number]` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_all_insights_stream(
-        &self,
-        params: &GetAllInsightsParams,
-    ) -> Paginator<types::InsightTemplateResp> {
-        let first = self.get_all_insights(params);
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page[number]",
-                size: Some("page[size]"),
-            },
-            |op, raw| {
-                let page: types::GetInsightTemplatesRespData = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let total_pages = Some(&page.meta.total_pages)
-                    .and_then(|n| u64::try_from(*n).ok());
-                let total_items = Some(&page.meta.total_results)
-                    .and_then(|n| u64::try_from(*n).ok());
-                Ok(PageData {
-                    items: page.data,
-                    total_pages,
-                    total_items,
-                    ..PageData::default()
-                })
-            },
-        )
-    }
-
-    /// Create Insight Template
-    ///
-    /// Create a new insight
-    ///
-    /// `POST /ai/conversations/insights` (operation `create_insight`)
-    pub fn create_insight(
-        &self,
-        body: &types::InsightTemplateCreateReq,
-    ) -> ApiCall<types::InsightTemplateDetailRespData> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "create_insight",
-            "/ai/conversations/insights",
-            "/ai/conversations/insights".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get Insight Template
-    ///
-    /// Get insight by ID
-    ///
-    /// `GET /ai/conversations/insights/{insight_id}` (operation `get_insight_by_id`)
-    ///
-    /// # Arguments
-    /// - `insight_id` (`insight_id`): The ID of the insight
-    pub fn get_insight_by_id(
-        &self,
-        insight_id: &str,
-    ) -> ApiCall<types::InsightTemplateDetailRespData> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "get_insight_by_id",
-            "/ai/conversations/insights/{insight_id}",
-            ["/ai/conversations/insights/", &crate::request::path_arg(&insight_id)]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update Insight Template
-    ///
-    /// Update an insight template
-    ///
-    /// `PUT /ai/conversations/insights/{insight_id}` (operation `update_insight_by_id`)
-    ///
-    /// # Arguments
-    /// - `insight_id` (`insight_id`): The ID of the insight
-    pub fn update_insight_by_id(
-        &self,
-        insight_id: &str,
-        body: &types::InsightTemplateUpdateReq,
-    ) -> ApiCall<types::InsightTemplateDetailRespData> {
-        let mut request = Request::new(
-            reqwest::Method::PUT,
-            "update_insight_by_id",
-            "/ai/conversations/insights/{insight_id}",
-            ["/ai/conversations/insights/", &crate::request::path_arg(&insight_id)]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete Insight Template
-    ///
-    /// Delete insight by ID
-    ///
-    /// `DELETE /ai/conversations/insights/{insight_id}` (operation `delete_insight_by_id`)
-    ///
-    /// # Arguments
-    /// - `insight_id` (`insight_id`): The ID of the insight
-    pub fn delete_insight_by_id(&self, insight_id: &str) -> ApiCall<()> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "delete_insight_by_id",
-            "/ai/conversations/insights/{insight_id}",
-            ["/ai/conversations/insights/", &crate::request::path_arg(&insight_id)]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_empty)
+            .with_input(
+                types::CreateConversationRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Get a conversation
@@ -574,7 +373,7 @@ impl ConversationsApi<'_> {
     ///
     /// # Arguments
     /// - `conversation_id` (`conversation_id`): The ID of the conversation to retrieve
-    pub fn get_conversation_by_id(
+    pub fn retrieve(
         &self,
         conversation_id: &str,
     ) -> ApiCall<types::GetConversationByIdResponse> {
@@ -595,19 +394,28 @@ impl ConversationsApi<'_> {
     ///
     /// # Arguments
     /// - `conversation_id` (`conversation_id`): The ID of the conversation to update
-    pub fn update_conversation_by_id(
+    ///
+    /// The body is a [`UpdateConversationRequest`](types::UpdateConversationRequest): its members are setters on the returned call.
+    pub fn update(
         &self,
         conversation_id: &str,
-        body: &types::UpdateConversationRequest,
-    ) -> ApiCall<types::UpdateConversationByIdResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::UpdateConversationByIdResponse,
+        types::UpdateConversationRequest,
+    > {
+        let request = Request::new(
             reqwest::Method::PUT,
             "update_conversation_by_id_public_conversations_put",
             "/ai/conversations/{conversation_id}",
             ["/ai/conversations/", &crate::request::path_arg(&conversation_id)].concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateConversationRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Delete a conversation
@@ -618,7 +426,7 @@ impl ConversationsApi<'_> {
     ///
     /// # Arguments
     /// - `conversation_id` (`conversation_id`): The ID of the conversation to delete
-    pub fn delete_conversation_by_id(&self, conversation_id: &str) -> ApiCall<()> {
+    pub fn delete(&self, conversation_id: &str) -> ApiCall<()> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "delete_conversation_by_id_public_conversations_delete",
@@ -636,7 +444,7 @@ impl ConversationsApi<'_> {
     ///
     /// # Arguments
     /// - `conversation_id` (`conversation_id`): Unique identifier of the conversation.
-    pub fn get_conversation_insights(
+    pub fn retrieve_conversations_insights(
         &self,
         conversation_id: &str,
     ) -> ApiCall<types::ConversationInsightListData> {
@@ -662,12 +470,14 @@ impl ConversationsApi<'_> {
     ///
     /// # Arguments
     /// - `conversation_id` (`conversation_id`): The ID of the conversation
-    pub fn add_new_message(
+    ///
+    /// The body is a [`CreateMsgReq`](types::CreateMsgReq): its required members (`role`) are arguments, its other members setters on the returned call.
+    pub fn add_message(
         &self,
         conversation_id: &str,
-        body: &types::CreateMsgReq,
-    ) -> ApiCall<()> {
-        let mut request = Request::new(
+        role: impl Into<String>,
+    ) -> ApiCall<(), types::CreateMsgReq> {
+        let request = Request::new(
             reqwest::Method::POST,
             "add_new_message",
             "/ai/conversations/{conversation_id}/message",
@@ -678,10 +488,375 @@ impl ConversationsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
+        ApiCall::new(self.client, request, crate::request::decode_empty)
+            .with_input(
+                types::CreateMsgReq::new(role),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::AiConversationsConversationInsights<'_> {
+    /// Aggregate Conversation Insights
+    ///
+    /// Aggregate conversation insights by specified fields
+    ///
+    /// `GET /ai/conversations/conversation-insights/aggregates` (operation `aggregate_conversation_insights`)
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve_aggregates(
+        &self,
+    ) -> ApiCall<
+        types::ConversationInsightAggregateResp,
+        AggregateConversationInsightsParams,
+    > {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "aggregate_conversation_insights",
+            "/ai/conversations/conversation-insights/aggregates",
+            "/ai/conversations/conversation-insights/aggregates".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                AggregateConversationInsightsParams::default(),
+                |params, request| {
+                    request.query("group_by", &params.group_by, QueryStyle::FormExplode);
+                    request.query("show", &params.show, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "insight_id",
+                            &params.insight_id,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "created_at",
+                            &params.created_at,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "metadata.assistant_id",
+                            &params.metadata_assistant_id,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
+    }
+}
+
+impl crate::resources::AiConversationsInsightGroups<'_> {
+    /// Get Insight Template Groups
+    ///
+    /// Get all insight groups
+    ///
+    /// `GET /ai/conversations/insight-groups` (operation `get_all_insight_groups`)
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve_insight_groups(
+        &self,
+    ) -> ApiCall<types::GetInsightTemplateGroupsRespData, GetAllInsightGroupsParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "get_all_insight_groups",
+            "/ai/conversations/insight-groups",
+            "/ai/conversations/insight-groups".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetAllInsightGroupsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Create Insight Template Group
+    ///
+    /// Create a new insight group
+    ///
+    /// `POST /ai/conversations/insight-groups` (operation `create_insight_group`)
+    ///
+    /// The body is a [`InsightTemplateGroupCreateReq`](types::InsightTemplateGroupCreateReq): its required members (`name`) are arguments, its other members setters on the returned call.
+    pub fn insight_groups(
+        &self,
+        name: impl Into<String>,
+    ) -> ApiCall<
+        types::InsightTemplateGroupDetailRespData,
+        types::InsightTemplateGroupCreateReq,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "create_insight_group",
+            "/ai/conversations/insight-groups",
+            "/ai/conversations/insight-groups".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::InsightTemplateGroupCreateReq::new(name),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Get Insight Template Group
+    ///
+    /// Get insight group by ID
+    ///
+    /// `GET /ai/conversations/insight-groups/{group_id}` (operation `get_insight_group_by_id`)
+    ///
+    /// # Arguments
+    /// - `group_id` (`group_id`): The ID of the insight group
+    pub fn retrieve(
+        &self,
+        group_id: &str,
+    ) -> ApiCall<types::InsightTemplateGroupDetailRespData> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "get_insight_group_by_id",
+            "/ai/conversations/insight-groups/{group_id}",
+            ["/ai/conversations/insight-groups/", &crate::request::path_arg(&group_id)]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Update Insight Template Group
+    ///
+    /// Update an insight template group
+    ///
+    /// `PUT /ai/conversations/insight-groups/{group_id}` (operation `update_insight_group_by_id`)
+    ///
+    /// # Arguments
+    /// - `group_id` (`group_id`): The ID of the insight group
+    ///
+    /// The body is a [`InsightTemplateGroupUpdateReq`](types::InsightTemplateGroupUpdateReq): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        group_id: &str,
+    ) -> ApiCall<
+        types::InsightTemplateGroupDetailRespData,
+        types::InsightTemplateGroupUpdateReq,
+    > {
+        let request = Request::new(
+            reqwest::Method::PUT,
+            "update_insight_group_by_id",
+            "/ai/conversations/insight-groups/{group_id}",
+            ["/ai/conversations/insight-groups/", &crate::request::path_arg(&group_id)]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::InsightTemplateGroupUpdateReq::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Delete Insight Template Group
+    ///
+    /// Delete insight group by ID
+    ///
+    /// `DELETE /ai/conversations/insight-groups/{group_id}` (operation `delete_insight_group_by_id`)
+    ///
+    /// # Arguments
+    /// - `group_id` (`group_id`): The ID of the insight group
+    pub fn delete(&self, group_id: &str) -> ApiCall<()> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "delete_insight_group_by_id",
+            "/ai/conversations/insight-groups/{group_id}",
+            ["/ai/conversations/insight-groups/", &crate::request::path_arg(&group_id)]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_empty)
+    }
+}
+
+impl crate::resources::AiConversationsInsightGroupsInsights<'_> {
+    /// Assign Insight Template To Group
+    ///
+    /// Assign an insight to a group
+    ///
+    /// `POST /ai/conversations/insight-groups/{group_id}/insights/{insight_id}/assign` (operation `assign_insight_to_group`)
+    ///
+    /// # Arguments
+    /// - `group_id` (`group_id`): The ID of the insight group
+    /// - `insight_id` (`insight_id`): The ID of the insight
+    pub fn assign(&self, group_id: &str, insight_id: &str) -> ApiCall<()> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "assign_insight_to_group",
+            "/ai/conversations/insight-groups/{group_id}/insights/{insight_id}/assign",
+            [
+                "/ai/conversations/insight-groups/",
+                &crate::request::path_arg(&group_id),
+                "/insights/",
+                &crate::request::path_arg(&insight_id),
+                "/assign",
+            ]
+                .concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_empty)
     }
 
+    /// Unassign Insight Template From Group
+    ///
+    /// Remove an insight from a group
+    ///
+    /// `DELETE /ai/conversations/insight-groups/{group_id}/insights/{insight_id}/unassign` (operation `unassign_insight_from_group`)
+    ///
+    /// # Arguments
+    /// - `group_id` (`group_id`): The ID of the insight group
+    /// - `insight_id` (`insight_id`): The ID of the insight
+    pub fn delete_unassign(&self, group_id: &str, insight_id: &str) -> ApiCall<()> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "unassign_insight_from_group",
+            "/ai/conversations/insight-groups/{group_id}/insights/{insight_id}/unassign",
+            [
+                "/ai/conversations/insight-groups/",
+                &crate::request::path_arg(&group_id),
+                "/insights/",
+                &crate::request::path_arg(&insight_id),
+                "/unassign",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_empty)
+    }
+}
+
+impl crate::resources::AiConversationsInsights<'_> {
+    /// Get Insight Templates
+    ///
+    /// Get all insights
+    ///
+    /// `GET /ai/conversations/insights` (operation `get_all_insights`)
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
+        &self,
+    ) -> ApiCall<types::GetInsightTemplatesRespData, GetAllInsightsParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "get_all_insights",
+            "/ai/conversations/insights",
+            "/ai/conversations/insights".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetAllInsightsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Create Insight Template
+    ///
+    /// Create a new insight
+    ///
+    /// `POST /ai/conversations/insights` (operation `create_insight`)
+    ///
+    /// The body is a [`InsightTemplateCreateReq`](types::InsightTemplateCreateReq): its required members (`instructions`, `name`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        instructions: impl Into<String>,
+        name: impl Into<String>,
+    ) -> ApiCall<types::InsightTemplateDetailRespData, types::InsightTemplateCreateReq> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "create_insight",
+            "/ai/conversations/insights",
+            "/ai/conversations/insights".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::InsightTemplateCreateReq::new(instructions, name),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Get Insight Template
+    ///
+    /// Get insight by ID
+    ///
+    /// `GET /ai/conversations/insights/{insight_id}` (operation `get_insight_by_id`)
+    ///
+    /// # Arguments
+    /// - `insight_id` (`insight_id`): The ID of the insight
+    pub fn retrieve(
+        &self,
+        insight_id: &str,
+    ) -> ApiCall<types::InsightTemplateDetailRespData> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "get_insight_by_id",
+            "/ai/conversations/insights/{insight_id}",
+            ["/ai/conversations/insights/", &crate::request::path_arg(&insight_id)]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Update Insight Template
+    ///
+    /// Update an insight template
+    ///
+    /// `PUT /ai/conversations/insights/{insight_id}` (operation `update_insight_by_id`)
+    ///
+    /// # Arguments
+    /// - `insight_id` (`insight_id`): The ID of the insight
+    ///
+    /// The body is a [`InsightTemplateUpdateReq`](types::InsightTemplateUpdateReq): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        insight_id: &str,
+    ) -> ApiCall<types::InsightTemplateDetailRespData, types::InsightTemplateUpdateReq> {
+        let request = Request::new(
+            reqwest::Method::PUT,
+            "update_insight_by_id",
+            "/ai/conversations/insights/{insight_id}",
+            ["/ai/conversations/insights/", &crate::request::path_arg(&insight_id)]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::InsightTemplateUpdateReq::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Delete Insight Template
+    ///
+    /// Delete insight by ID
+    ///
+    /// `DELETE /ai/conversations/insights/{insight_id}` (operation `delete_insight_by_id`)
+    ///
+    /// # Arguments
+    /// - `insight_id` (`insight_id`): The ID of the insight
+    pub fn delete(&self, insight_id: &str) -> ApiCall<()> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "delete_insight_by_id",
+            "/ai/conversations/insights/{insight_id}",
+            ["/ai/conversations/insights/", &crate::request::path_arg(&insight_id)]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_empty)
+    }
+}
+
+impl crate::resources::AiConversationsMessages<'_> {
     /// Get conversation messages
     ///
     /// Retrieve messages for a specific conversation, including tool calls made by the assistant.
@@ -690,12 +865,13 @@ impl ConversationsApi<'_> {
     ///
     /// # Arguments
     /// - `conversation_id` (`conversation_id`): Unique identifier of the conversation.
-    pub fn get_conversation_messages(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
         conversation_id: &str,
-        params: &GetConversationMessagesParams,
-    ) -> ApiCall<types::ConversationMessageListData> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ConversationMessageListData, GetConversationMessagesParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "get_conversations_public__conversation_id__messages_get",
             "/ai/conversations/{conversation_id}/messages",
@@ -706,22 +882,92 @@ impl ConversationsApi<'_> {
             ]
                 .concat(),
         );
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetConversationMessagesParams::default(),
+                |params, request| {
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
     }
+}
 
-    /// Every item of [`get_conversation_messages`](Self::get_conversation_messages), page after page (`page[number]` paging).
+impl crate::ApiCall<types::GetInsightTemplateGroupsRespData, GetAllInsightGroupsParams> {
+    /// Every item of `client.ai().conversations().insight_groups().retrieve_insight_groups(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_conversation_messages_stream(
-        &self,
-        conversation_id: &str,
-        params: &GetConversationMessagesParams,
-    ) -> Paginator<types::ConversationMessage> {
-        let first = self.get_conversation_messages(conversation_id, params);
+    pub fn items(self) -> Paginator<types::InsightTemplateGroupResp> {
         Paginator::new(
-            first,
+            self,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::GetInsightTemplateGroupsRespData = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = Some(&page.meta.total_pages)
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = Some(&page.meta.total_results)
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data,
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+}
+
+impl crate::ApiCall<types::GetInsightTemplatesRespData, GetAllInsightsParams> {
+    /// Every item of `client.ai().conversations().insights().list(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::InsightTemplateResp> {
+        Paginator::new(
+            self,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::GetInsightTemplatesRespData = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = Some(&page.meta.total_pages)
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = Some(&page.meta.total_results)
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data,
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+}
+
+impl crate::ApiCall<types::ConversationMessageListData, GetConversationMessagesParams> {
+    /// Every item of `client.ai().conversations().messages().list(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::ConversationMessage> {
+        Paginator::new(
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),

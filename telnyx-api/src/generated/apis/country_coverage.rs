@@ -5,23 +5,13 @@
 use crate::request::{ApiCall, Request};
 use crate::types;
 
-/// Operations tagged `Country Coverage`; get it with `client.country_coverage()`.
-///
-/// Country Coverage
-#[derive(Debug, Clone, Copy)]
-pub struct CountryCoverageApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
-impl CountryCoverageApi<'_> {
+impl crate::resources::CountryCoverage<'_> {
     /// Get country coverage
     ///
     /// Get country coverage
     ///
     /// `GET /country_coverage` (operation `retreiveCountryCoverage`)
-    pub fn retreive_country_coverage(
-        &self,
-    ) -> ApiCall<types::RetreiveCountryCoverageResponse> {
+    pub fn retrieve(&self) -> ApiCall<types::RetreiveCountryCoverageResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "retreiveCountryCoverage",
@@ -39,7 +29,7 @@ impl CountryCoverageApi<'_> {
     ///
     /// # Arguments
     /// - `country_code` (`country_code`): Country ISO code.
-    pub fn retreive_specific_country_coverage(
+    pub fn retrieve_country(
         &self,
         country_code: &str,
     ) -> ApiCall<types::RetreiveSpecificCountryCoverageResponse> {

@@ -7,12 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Coverage`; get it with `client.coverage()`.
-#[derive(Debug, Clone, Copy)]
-pub struct CoverageApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_network_coverage` (`GET /network_coverage`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListNetworkCoverageParams {
@@ -30,38 +24,65 @@ pub struct ListNetworkCoverageParams {
     pub page: Option<types::PageConsolidated>,
 }
 
-impl CoverageApi<'_> {
+impl<T> crate::ApiCall<T, ListNetworkCoverageParams> {
+    /// Consolidated filters parameter (deepObject style). Originally: filters\[available_services\]\[contains\]
+    pub fn filters(
+        mut self,
+        value: impl Into<types::ListNetworkCoverageFilters>,
+    ) -> Self {
+        self.input_mut().filters = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[location.region\], filter\[location.site\], filter\[location.pop\], filter\[location.code\]
+    pub fn filter(mut self, value: impl Into<types::ListNetworkCoverageFilter>) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::PageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::NetworkCoverage<'_> {
     /// List network coverage locations
     ///
     /// List all locations and the interfaces that region supports
     ///
     /// `GET /network_coverage` (operation `ListNetworkCoverage`)
-    pub fn list_network_coverage(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListNetworkCoverageParams,
-    ) -> ApiCall<types::ListNetworkCoverageResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListNetworkCoverageResponse, ListNetworkCoverageParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListNetworkCoverage",
             "/network_coverage",
             "/network_coverage".to_owned(),
         );
-        request.query("filters", &params.filters, QueryStyle::DeepObject);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListNetworkCoverageParams::default(),
+                |params, request| {
+                    request.query("filters", &params.filters, QueryStyle::DeepObject);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
     }
+}
 
-    /// Every item of [`list_network_coverage`](Self::list_network_coverage), page after page (`page[number]` paging).
+impl crate::ApiCall<types::ListNetworkCoverageResponse, ListNetworkCoverageParams> {
+    /// Every item of `client.network_coverage().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_network_coverage_stream(
-        &self,
-        params: &ListNetworkCoverageParams,
-    ) -> Paginator<types::NetworkCoverage> {
-        let first = self.list_network_coverage(params);
+    pub fn items(self) -> Paginator<types::NetworkCoverage> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),

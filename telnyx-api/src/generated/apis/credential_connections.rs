@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Credential Connections`; get it with `client.credential_connections()`.
-///
-/// Credential connection operations
-#[derive(Debug, Clone, Copy)]
-pub struct CredentialConnectionsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_credential_connections` (`GET /credential_connections`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListCredentialConnectionsParams {
@@ -44,38 +36,220 @@ pub struct ListCredentialConnectionsParams {
     pub sort: Option<types::ConnectionsSortConnection>,
 }
 
-impl CredentialConnectionsApi<'_> {
+impl<T> crate::ApiCall<T, ListCredentialConnectionsParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[connection_name\], filter\[fqdn\], filter\[outbound_voice_profile_id\], filter\[outbound.outbound_voice_profile_id\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::ConnectionsFilterConsolidated>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::ConnectionsPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Specifies the sort order for results. By default sorting direction is ascending. To have the results sorted in descending order add the ` -` prefix.
+    ///
+    /// That is:
+    ///
+    /// -
+    /// `connection_name`: sorts the result by the
+    /// `connection_name` field in ascending order.
+    ///
+    /// -
+    /// `-connection_name`: sorts the result by the
+    /// `connection_name` field in descending order.
+    ///
+    /// If not given, results are sorted by `created_at` in descending order.
+    pub fn sort(mut self, value: impl Into<types::ConnectionsSortConnection>) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::CredentialConnections<'_> {
     /// List credential connections
     ///
     /// Returns a list of your credential connections.
     ///
     /// `GET /credential_connections` (operation `ListCredentialConnections`)
-    pub fn list_credential_connections(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListCredentialConnectionsParams,
-    ) -> ApiCall<types::ListCredentialConnectionsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::ListCredentialConnectionsResponse,
+        ListCredentialConnectionsParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListCredentialConnections",
             "/credential_connections",
             "/credential_connections".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListCredentialConnectionsParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                },
+            )
+    }
+
+    /// Create a credential connection
+    ///
+    /// Creates a credential connection.
+    ///
+    /// `POST /credential_connections` (operation `CreateCredentialConnection`)
+    ///
+    /// The body is a [`CreateCredentialConnectionRequest`](types::CreateCredentialConnectionRequest): its required members (`connection_name`, `password`, `user_name`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        connection_name: impl Into<types::ConnectionName>,
+        password: impl Into<String>,
+        user_name: impl Into<String>,
+    ) -> ApiCall<
+        types::CreateCredentialConnectionResponse,
+        types::CreateCredentialConnectionRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateCredentialConnection",
+            "/credential_connections",
+            "/credential_connections".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateCredentialConnectionRequest::new(
+                    connection_name,
+                    password,
+                    user_name,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Retrieve a credential connection
+    ///
+    /// Retrieves the details of an existing credential connection.
+    ///
+    /// `GET /credential_connections/{id}` (operation `RetrieveCredentialConnection`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn retrieve(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::RetrieveCredentialConnectionResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "RetrieveCredentialConnection",
+            "/credential_connections/{id}",
+            ["/credential_connections/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_credential_connections`](Self::list_credential_connections), page after page (`page[number]` paging).
+    /// Delete a credential connection
+    ///
+    /// Deletes an existing credential connection.
+    ///
+    /// `DELETE /credential_connections/{id}` (operation `DeleteCredentialConnection`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn delete(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::DeleteCredentialConnectionResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteCredentialConnection",
+            "/credential_connections/{id}",
+            ["/credential_connections/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Update a credential connection
+    ///
+    /// Updates settings of an existing credential connection.
+    ///
+    /// `PATCH /credential_connections/{id}` (operation `UpdateCredentialConnection`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    ///
+    /// The body is a [`UpdateCredentialConnectionRequest`](types::UpdateCredentialConnectionRequest): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+    ) -> ApiCall<
+        types::UpdateCredentialConnectionResponse,
+        types::UpdateCredentialConnectionRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateCredentialConnection",
+            "/credential_connections/{id}",
+            ["/credential_connections/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateCredentialConnectionRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::CredentialConnectionsActions<'_> {
+    /// Check a Credential Connection Registration Status
+    ///
+    /// Checks the registration_status for a credential connection, (`registration_status`) as well as the timestamp for the last SIP registration event (`registration_status_updated_at`)
+    ///
+    /// `POST /credential_connections/{id}/actions/check_registration_status` (operation `CheckRegistrationStatus`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn check_registration_status(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::CheckRegistrationStatusResponse> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CheckRegistrationStatus",
+            "/credential_connections/{id}/actions/check_registration_status",
+            [
+                "/credential_connections/",
+                &crate::request::path_arg(&id),
+                "/actions/check_registration_status",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<
+    types::ListCredentialConnectionsResponse,
+    ListCredentialConnectionsParams,
+> {
+    /// Every item of `client.credential_connections().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_credential_connections_stream(
-        &self,
-        params: &ListCredentialConnectionsParams,
-    ) -> Paginator<types::CredentialConnection> {
-        let first = self.list_credential_connections(params);
+    pub fn items(self) -> Paginator<types::CredentialConnection> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -103,115 +277,5 @@ impl CredentialConnectionsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create a credential connection
-    ///
-    /// Creates a credential connection.
-    ///
-    /// `POST /credential_connections` (operation `CreateCredentialConnection`)
-    pub fn create_credential_connection(
-        &self,
-        body: &types::CreateCredentialConnectionRequest,
-    ) -> ApiCall<types::CreateCredentialConnectionResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateCredentialConnection",
-            "/credential_connections",
-            "/credential_connections".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve a credential connection
-    ///
-    /// Retrieves the details of an existing credential connection.
-    ///
-    /// `GET /credential_connections/{id}` (operation `RetrieveCredentialConnection`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn retrieve_credential_connection(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::RetrieveCredentialConnectionResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "RetrieveCredentialConnection",
-            "/credential_connections/{id}",
-            ["/credential_connections/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a credential connection
-    ///
-    /// Deletes an existing credential connection.
-    ///
-    /// `DELETE /credential_connections/{id}` (operation `DeleteCredentialConnection`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn delete_credential_connection(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::DeleteCredentialConnectionResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteCredentialConnection",
-            "/credential_connections/{id}",
-            ["/credential_connections/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update a credential connection
-    ///
-    /// Updates settings of an existing credential connection.
-    ///
-    /// `PATCH /credential_connections/{id}` (operation `UpdateCredentialConnection`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn update_credential_connection(
-        &self,
-        id: &str,
-        body: &types::UpdateCredentialConnectionRequest,
-    ) -> ApiCall<types::UpdateCredentialConnectionResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdateCredentialConnection",
-            "/credential_connections/{id}",
-            ["/credential_connections/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Check a Credential Connection Registration Status
-    ///
-    /// Checks the registration_status for a credential connection, (`registration_status`) as well as the timestamp for the last SIP registration event (`registration_status_updated_at`)
-    ///
-    /// `POST /credential_connections/{id}/actions/check_registration_status` (operation `CheckRegistrationStatus`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn check_registration_status(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::CheckRegistrationStatusResponse> {
-        let request = Request::new(
-            reqwest::Method::POST,
-            "CheckRegistrationStatus",
-            "/credential_connections/{id}/actions/check_registration_status",
-            [
-                "/credential_connections/",
-                &crate::request::path_arg(&id),
-                "/actions/check_registration_status",
-            ]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Credentials`; get it with `client.credentials()`.
-///
-/// Credentials operations
-#[derive(Debug, Clone, Copy)]
-pub struct CredentialsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `find_telephony_credentials` (`GET /telephony_credentials`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FindTelephonyCredentialsParams {
@@ -28,37 +20,164 @@ pub struct FindTelephonyCredentialsParams {
     pub filter: Option<types::TelephonyCredentialsFilterConsolidated>,
 }
 
-impl CredentialsApi<'_> {
+impl<T> crate::ApiCall<T, FindTelephonyCredentialsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(
+        mut self,
+        value: impl Into<types::TelephonyCredentialsPageConsolidated>,
+    ) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[tag\], filter\[name\], filter\[status\], filter\[resource_id\], filter\[sip_username\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::TelephonyCredentialsFilterConsolidated>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::TelephonyCredentials<'_> {
     /// List all credentials
     ///
     /// List all On-demand Credentials.
     ///
     /// `GET /telephony_credentials` (operation `FindTelephonyCredentials`)
-    pub fn find_telephony_credentials(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &FindTelephonyCredentialsParams,
-    ) -> ApiCall<types::FindTelephonyCredentialsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::FindTelephonyCredentialsResponse,
+        FindTelephonyCredentialsParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "FindTelephonyCredentials",
             "/telephony_credentials",
             "/telephony_credentials".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                FindTelephonyCredentialsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Create a credential
+    ///
+    /// Create a credential.
+    ///
+    /// `POST /telephony_credentials` (operation `CreateTelephonyCredential`)
+    ///
+    /// The body is a [`TelephonyCredentialCreateRequest`](types::TelephonyCredentialCreateRequest): its required members (`connection_id`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        connection_id: impl Into<String>,
+    ) -> ApiCall<
+        types::CreateTelephonyCredentialResponse,
+        types::TelephonyCredentialCreateRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateTelephonyCredential",
+            "/telephony_credentials",
+            "/telephony_credentials".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::TelephonyCredentialCreateRequest::new(connection_id),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Get a credential
+    ///
+    /// Get the details of an existing On-demand Credential.
+    ///
+    /// `GET /telephony_credentials/{id}` (operation `GetTelephonyCredential`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::GetTelephonyCredentialResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetTelephonyCredential",
+            "/telephony_credentials/{id}",
+            ["/telephony_credentials/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`find_telephony_credentials`](Self::find_telephony_credentials), page after page (`page[number]` paging).
+    /// Delete a credential
+    ///
+    /// Delete an existing credential.
+    ///
+    /// `DELETE /telephony_credentials/{id}` (operation `DeleteTelephonyCredential`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn delete(&self, id: &str) -> ApiCall<types::DeleteTelephonyCredentialResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteTelephonyCredential",
+            "/telephony_credentials/{id}",
+            ["/telephony_credentials/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Update a credential
+    ///
+    /// Update an existing credential.
+    ///
+    /// `PATCH /telephony_credentials/{id}` (operation `UpdateTelephonyCredential`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    ///
+    /// The body is a [`TelephonyCredentialUpdateRequest`](types::TelephonyCredentialUpdateRequest): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+    ) -> ApiCall<
+        types::UpdateTelephonyCredentialResponse,
+        types::TelephonyCredentialUpdateRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateTelephonyCredential",
+            "/telephony_credentials/{id}",
+            ["/telephony_credentials/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::TelephonyCredentialUpdateRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<
+    types::FindTelephonyCredentialsResponse,
+    FindTelephonyCredentialsParams,
+> {
+    /// Every item of `client.telephony_credentials().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn find_telephony_credentials_stream(
-        &self,
-        params: &FindTelephonyCredentialsParams,
-    ) -> Paginator<types::TelephonyCredential> {
-        let first = self.find_telephony_credentials(params);
+    pub fn items(self) -> Paginator<types::TelephonyCredential> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -86,89 +205,5 @@ impl CredentialsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create a credential
-    ///
-    /// Create a credential.
-    ///
-    /// `POST /telephony_credentials` (operation `CreateTelephonyCredential`)
-    pub fn create_telephony_credential(
-        &self,
-        body: &types::TelephonyCredentialCreateRequest,
-    ) -> ApiCall<types::CreateTelephonyCredentialResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateTelephonyCredential",
-            "/telephony_credentials",
-            "/telephony_credentials".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get a credential
-    ///
-    /// Get the details of an existing On-demand Credential.
-    ///
-    /// `GET /telephony_credentials/{id}` (operation `GetTelephonyCredential`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn get_telephony_credential(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetTelephonyCredentialResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetTelephonyCredential",
-            "/telephony_credentials/{id}",
-            ["/telephony_credentials/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a credential
-    ///
-    /// Delete an existing credential.
-    ///
-    /// `DELETE /telephony_credentials/{id}` (operation `DeleteTelephonyCredential`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn delete_telephony_credential(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::DeleteTelephonyCredentialResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteTelephonyCredential",
-            "/telephony_credentials/{id}",
-            ["/telephony_credentials/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update a credential
-    ///
-    /// Update an existing credential.
-    ///
-    /// `PATCH /telephony_credentials/{id}` (operation `UpdateTelephonyCredential`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn update_telephony_credential(
-        &self,
-        id: &str,
-        body: &types::TelephonyCredentialUpdateRequest,
-    ) -> ApiCall<types::UpdateTelephonyCredentialResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdateTelephonyCredential",
-            "/telephony_credentials/{id}",
-            ["/telephony_credentials/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -7,12 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `CSV Downloads`; get it with `client.csv_downloads()`.
-#[derive(Debug, Clone, Copy)]
-pub struct CsvDownloadsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_csv_downloads` (`GET /phone_numbers/csv_downloads`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListCsvDownloadsParams {
@@ -20,6 +14,14 @@ pub struct ListCsvDownloadsParams {
     ///
     /// Sent as query parameter `page`.
     pub page: Option<types::NumbersPageConsolidated>,
+}
+
+impl<T> crate::ApiCall<T, ListCsvDownloadsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::NumbersPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `create_csv_download` (`POST /phone_numbers/csv_downloads`).
@@ -35,34 +37,100 @@ pub struct CreateCsvDownloadParams {
     pub filter: Option<types::CreateCsvDownloadFilter>,
 }
 
-impl CsvDownloadsApi<'_> {
+impl<T> crate::ApiCall<T, CreateCsvDownloadParams> {
+    /// Which format to use when generating the CSV file. The default for backwards compatibility is 'V1'
+    pub fn csv_format(
+        mut self,
+        value: impl Into<types::CreateCsvDownloadCsvFormat>,
+    ) -> Self {
+        self.input_mut().csv_format = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[has_bundle\], filter\[tag\], filter\[connection_id\], filter\[phone_number\], filter\[status\], filter\[voice.connection_name\], filter\[voice.usage_payment_method\], filter\[billing_group_id\], filter\[emergency_address_id\], filter\[customer_reference\]
+    pub fn filter(mut self, value: impl Into<types::CreateCsvDownloadFilter>) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::PhoneNumbersCsvDownloads<'_> {
     /// List CSV downloads
     ///
     /// `GET /phone_numbers/csv_downloads` (operation `ListCsvDownloads`)
-    pub fn list_csv_downloads(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListCsvDownloadsParams,
-    ) -> ApiCall<types::ListCsvDownloadsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListCsvDownloadsResponse, ListCsvDownloadsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListCsvDownloads",
             "/phone_numbers/csv_downloads",
             "/phone_numbers/csv_downloads".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListCsvDownloadsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
     }
 
-    /// Every item of [`list_csv_downloads`](Self::list_csv_downloads), page after page (`page[number]` paging).
+    /// Create a CSV download
+    ///
+    /// `POST /phone_numbers/csv_downloads` (operation `CreateCsvDownload`)
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn create(
+        &self,
+    ) -> ApiCall<types::CreateCsvDownloadResponse, CreateCsvDownloadParams> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateCsvDownload",
+            "/phone_numbers/csv_downloads",
+            "/phone_numbers/csv_downloads".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                CreateCsvDownloadParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "csv_format",
+                            &params.csv_format,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Retrieve a CSV download
+    ///
+    /// `GET /phone_numbers/csv_downloads/{id}` (operation `GetCsvDownload`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the CSV download.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::GetCsvDownloadResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetCsvDownload",
+            "/phone_numbers/csv_downloads/{id}",
+            ["/phone_numbers/csv_downloads/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<types::ListCsvDownloadsResponse, ListCsvDownloadsParams> {
+    /// Every item of `client.phone_numbers().csv_downloads().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_csv_downloads_stream(
-        &self,
-        params: &ListCsvDownloadsParams,
-    ) -> Paginator<types::CsvDownload> {
-        let first = self.list_csv_downloads(params);
+    pub fn items(self) -> Paginator<types::CsvDownload> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -90,39 +158,5 @@ impl CsvDownloadsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create a CSV download
-    ///
-    /// `POST /phone_numbers/csv_downloads` (operation `CreateCsvDownload`)
-    pub fn create_csv_download(
-        &self,
-        params: &CreateCsvDownloadParams,
-    ) -> ApiCall<types::CreateCsvDownloadResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateCsvDownload",
-            "/phone_numbers/csv_downloads",
-            "/phone_numbers/csv_downloads".to_owned(),
-        );
-        request.query("csv_format", &params.csv_format, QueryStyle::FormExplode);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve a CSV download
-    ///
-    /// `GET /phone_numbers/csv_downloads/{id}` (operation `GetCsvDownload`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the CSV download.
-    pub fn get_csv_download(&self, id: &str) -> ApiCall<types::GetCsvDownloadResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetCsvDownload",
-            "/phone_numbers/csv_downloads/{id}",
-            ["/phone_numbers/csv_downloads/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

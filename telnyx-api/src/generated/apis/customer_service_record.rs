@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Customer Service Record`; get it with `client.customer_service_record()`.
-///
-/// Customer Service Record operations
-#[derive(Debug, Clone, Copy)]
-pub struct CustomerServiceRecordApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_customer_service_records` (`GET /customer_service_records`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListCustomerServiceRecordsParams {
@@ -32,38 +24,160 @@ pub struct ListCustomerServiceRecordsParams {
     pub sort: Option<types::ListCustomerServiceRecordsSort>,
 }
 
-impl CustomerServiceRecordApi<'_> {
+impl<T> crate::ApiCall<T, ListCustomerServiceRecordsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(
+        mut self,
+        value: impl Into<types::CustomerServiceRecordPageConsolidated>,
+    ) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[phone_number\]\[eq\], filter\[phone_number\]\[in\]\[\], filter\[status\]\[eq\], filter\[status\]\[in\]\[\], filter\[created_at\]\[lt\], filter\[created_at\]\[gt\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::CustomerServiceRecordFilterConsolidated>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated sort parameter (deepObject style). Originally: sort\[value\]
+    pub fn sort(
+        mut self,
+        value: impl Into<types::ListCustomerServiceRecordsSort>,
+    ) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::CustomerServiceRecords<'_> {
     /// List customer service records
     ///
     /// List customer service records.
     ///
     /// `GET /customer_service_records` (operation `ListCustomerServiceRecords`)
-    pub fn list_customer_service_records(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListCustomerServiceRecordsParams,
-    ) -> ApiCall<types::ListCustomerServiceRecordsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::ListCustomerServiceRecordsResponse,
+        ListCustomerServiceRecordsParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListCustomerServiceRecords",
             "/customer_service_records",
             "/customer_service_records".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("sort", &params.sort, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListCustomerServiceRecordsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("sort", &params.sort, QueryStyle::DeepObject);
+                },
+            )
     }
 
-    /// Every item of [`list_customer_service_records`](Self::list_customer_service_records), page after page (`page[number]` paging).
+    /// Create a customer service record
+    ///
+    /// Create a new customer service record for the provided phone number.
+    ///
+    /// `POST /customer_service_records` (operation `CreateCustomerServiceRecord`)
+    ///
+    /// The body is a [`CreateCustomerServiceRecord`](types::CreateCustomerServiceRecord): its required members (`phone_number`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        phone_number: impl Into<String>,
+    ) -> ApiCall<
+        types::CreateCustomerServiceRecordResponse,
+        types::CreateCustomerServiceRecord,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateCustomerServiceRecord",
+            "/customer_service_records",
+            "/customer_service_records".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateCustomerServiceRecord::new(phone_number),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Verify CSR phone number coverage
+    ///
+    /// Verify the coverage for a list of phone numbers.
+    ///
+    /// `POST /customer_service_records/phone_number_coverages` (operation `VerifyPhoneNumberCoverage`)
+    ///
+    /// The body is a [`BulkDeletePhoneNumbersRequest`](types::BulkDeletePhoneNumbersRequest): its required members (`phone_numbers`) are arguments, its other members setters on the returned call.
+    pub fn verify_phone_number_coverage(
+        &self,
+        phone_numbers: impl Into<Vec<String>>,
+    ) -> ApiCall<
+        types::VerifyPhoneNumberCoverageResponse,
+        types::BulkDeletePhoneNumbersRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "VerifyPhoneNumberCoverage",
+            "/customer_service_records/phone_number_coverages",
+            "/customer_service_records/phone_number_coverages".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::BulkDeletePhoneNumbersRequest::new(phone_numbers),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Get a customer service record
+    ///
+    /// Get a specific customer service record.
+    ///
+    /// `GET /customer_service_records/{customer_service_record_id}` (operation `GetCustomerServiceRecord`)
+    ///
+    /// # Arguments
+    /// - `customer_service_record_id` (`customer_service_record_id`): The ID of the customer service record
+    pub fn retrieve(
+        &self,
+        customer_service_record_id: &str,
+    ) -> ApiCall<types::GetCustomerServiceRecordResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetCustomerServiceRecord",
+            "/customer_service_records/{customer_service_record_id}",
+            [
+                "/customer_service_records/",
+                &crate::request::path_arg(&customer_service_record_id),
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<
+    types::ListCustomerServiceRecordsResponse,
+    ListCustomerServiceRecordsParams,
+> {
+    /// Every item of `client.customer_service_records().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_customer_service_records_stream(
-        &self,
-        params: &ListCustomerServiceRecordsParams,
-    ) -> Paginator<types::CustomerServiceRecord> {
-        let first = self.list_customer_service_records(params);
+    pub fn items(self) -> Paginator<types::CustomerServiceRecord> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -91,68 +205,5 @@ impl CustomerServiceRecordApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create a customer service record
-    ///
-    /// Create a new customer service record for the provided phone number.
-    ///
-    /// `POST /customer_service_records` (operation `CreateCustomerServiceRecord`)
-    pub fn create_customer_service_record(
-        &self,
-        body: &types::CreateCustomerServiceRecord,
-    ) -> ApiCall<types::CreateCustomerServiceRecordResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateCustomerServiceRecord",
-            "/customer_service_records",
-            "/customer_service_records".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Verify CSR phone number coverage
-    ///
-    /// Verify the coverage for a list of phone numbers.
-    ///
-    /// `POST /customer_service_records/phone_number_coverages` (operation `VerifyPhoneNumberCoverage`)
-    pub fn verify_phone_number_coverage(
-        &self,
-        body: &types::VerifyCustomerServiceRecordPhoneNumberCoverage,
-    ) -> ApiCall<types::VerifyPhoneNumberCoverageResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "VerifyPhoneNumberCoverage",
-            "/customer_service_records/phone_number_coverages",
-            "/customer_service_records/phone_number_coverages".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get a customer service record
-    ///
-    /// Get a specific customer service record.
-    ///
-    /// `GET /customer_service_records/{customer_service_record_id}` (operation `GetCustomerServiceRecord`)
-    ///
-    /// # Arguments
-    /// - `customer_service_record_id` (`customer_service_record_id`): The ID of the customer service record
-    pub fn get_customer_service_record(
-        &self,
-        customer_service_record_id: &str,
-    ) -> ApiCall<types::GetCustomerServiceRecordResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetCustomerServiceRecord",
-            "/customer_service_records/{customer_service_record_id}",
-            [
-                "/customer_service_records/",
-                &crate::request::path_arg(&customer_service_record_id),
-            ]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -5,15 +5,7 @@
 use crate::request::{ApiCall, Request};
 use crate::types;
 
-/// Operations tagged `Data Migration`; get it with `client.data_migration()`.
-///
-/// Migrate data from an external provider into Telnyx Cloud Storage
-#[derive(Debug, Clone, Copy)]
-pub struct DataMigrationApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
-impl DataMigrationApi<'_> {
+impl crate::resources::Storage<'_> {
     /// List Migration Source coverage
     ///
     /// `GET /storage/migration_source_coverage` (operation `ListMigrationSourceCoverage`)
@@ -28,13 +20,13 @@ impl DataMigrationApi<'_> {
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
+}
 
+impl crate::resources::StorageMigrationSources<'_> {
     /// List all Migration Sources
     ///
     /// `GET /storage/migration_sources` (operation `ListMigrationSources`)
-    pub fn list_migration_sources(
-        &self,
-    ) -> ApiCall<types::ListMigrationSourcesResponse> {
+    pub fn list(&self) -> ApiCall<types::ListMigrationSourcesResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "ListMigrationSources",
@@ -49,18 +41,27 @@ impl DataMigrationApi<'_> {
     /// Create a source from which data can be migrated from.
     ///
     /// `POST /storage/migration_sources` (operation `CreateMigrationSource`)
-    pub fn create_migration_source(
+    ///
+    /// The body is a [`MigrationSourceParams`](types::MigrationSourceParams): its required members (`bucket_name`, `provider`, `provider_auth`) are arguments, its other members setters on the returned call.
+    pub fn create(
         &self,
-        body: &types::MigrationSourceParams,
-    ) -> ApiCall<types::CreateMigrationSourceResponse> {
-        let mut request = Request::new(
+        bucket_name: impl Into<String>,
+        provider: impl Into<types::MigrationSourceParamsProvider>,
+        provider_auth: impl Into<types::MigrationSourceParamsProviderAuth>,
+    ) -> ApiCall<types::CreateMigrationSourceResponse, types::MigrationSourceParams> {
+        let request = Request::new(
             reqwest::Method::POST,
             "CreateMigrationSource",
             "/storage/migration_sources",
             "/storage/migration_sources".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::MigrationSourceParams::new(bucket_name, provider, provider_auth),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Get a Migration Source
@@ -69,10 +70,7 @@ impl DataMigrationApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Unique identifier for the data migration source.
-    pub fn get_migration_source(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetMigrationSourceResponse> {
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::GetMigrationSourceResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetMigrationSource",
@@ -88,10 +86,7 @@ impl DataMigrationApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Unique identifier for the data migration source.
-    pub fn delete_migration_source(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::DeleteMigrationSourceResponse> {
+    pub fn delete(&self, id: &str) -> ApiCall<types::DeleteMigrationSourceResponse> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeleteMigrationSource",
@@ -100,11 +95,13 @@ impl DataMigrationApi<'_> {
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
+}
 
+impl crate::resources::StorageMigrations<'_> {
     /// List all Migrations
     ///
     /// `GET /storage/migrations` (operation `ListMigrations`)
-    pub fn list_migrations(&self) -> ApiCall<types::ListMigrationsResponse> {
+    pub fn list(&self) -> ApiCall<types::ListMigrationsResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "ListMigrations",
@@ -119,18 +116,31 @@ impl DataMigrationApi<'_> {
     /// Initiate a migration of data from an external provider into Telnyx Cloud Storage. Currently, only S3 is supported.
     ///
     /// `POST /storage/migrations` (operation `CreateMigration`)
-    pub fn create_migration(
+    ///
+    /// The body is a [`MigrationParams`](types::MigrationParams): its required members (`source_id`, `target_bucket_name`, `target_region`) are arguments, its other members setters on the returned call.
+    pub fn create(
         &self,
-        body: &types::MigrationParams,
-    ) -> ApiCall<types::CreateMigrationResponse> {
-        let mut request = Request::new(
+        source_id: impl Into<String>,
+        target_bucket_name: impl Into<String>,
+        target_region: impl Into<String>,
+    ) -> ApiCall<types::CreateMigrationResponse, types::MigrationParams> {
+        let request = Request::new(
             reqwest::Method::POST,
             "CreateMigration",
             "/storage/migrations",
             "/storage/migrations".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::MigrationParams::new(
+                    source_id,
+                    target_bucket_name,
+                    target_region,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Get a Migration
@@ -139,7 +149,7 @@ impl DataMigrationApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Unique identifier for the data migration.
-    pub fn get_migration(&self, id: &str) -> ApiCall<types::GetMigrationResponse> {
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::GetMigrationResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetMigration",
@@ -148,14 +158,16 @@ impl DataMigrationApi<'_> {
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
+}
 
+impl crate::resources::StorageMigrationsActions<'_> {
     /// Stop a Migration
     ///
     /// `POST /storage/migrations/{id}/actions/stop` (operation `StopMigration`)
     ///
     /// # Arguments
     /// - `id` (`id`): Unique identifier for the data migration.
-    pub fn stop_migration(&self, id: &str) -> ApiCall<types::StopMigrationResponse> {
+    pub fn stop(&self, id: &str) -> ApiCall<types::StopMigrationResponse> {
         let request = Request::new(
             reqwest::Method::POST,
             "StopMigration",

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Debugging`; get it with `client.debugging()`.
-///
-/// Call Control debugging
-#[derive(Debug, Clone, Copy)]
-pub struct DebuggingApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_call_events` (`GET /call_events`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListCallEventsParams {
@@ -28,7 +20,24 @@ pub struct ListCallEventsParams {
     pub page: Option<types::CallControlPageConsolidated>,
 }
 
-impl DebuggingApi<'_> {
+impl<T> crate::ApiCall<T, ListCallEventsParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[application_name\]\[contains\], filter\[outbound.outbound_voice_profile_id\], filter\[leg_id\], filter\[application_session_id\], filter\[connection_id\], filter\[product\], filter\[failed\], filter\[from\], filter\[to\], filter\[name\], filter\[type\], filter\[occurred_at\]\[eq/gt/gte/lt/lte\], filter\[status\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::CallControlFilterConsolidated>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[after\], page\[before\], page\[limit\], page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::CallControlPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::CallEvents<'_> {
     /// List call events
     ///
     /// Filters call events by given filter parameters. Events are ordered by `occurred_at`. If filter for `leg_id` or `application_session_id` is not present, it only filters events from the last 24 hours.
@@ -36,31 +45,33 @@ impl DebuggingApi<'_> {
     /// **Note**: Only one `filter[occurred_at]` can be passed.
     ///
     /// `GET /call_events` (operation `ListCallEvents`)
-    pub fn list_call_events(
-        &self,
-        params: &ListCallEventsParams,
-    ) -> ApiCall<types::ListCallEventsResponse> {
-        let mut request = Request::new(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(&self) -> ApiCall<types::ListCallEventsResponse, ListCallEventsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListCallEvents",
             "/call_events",
             "/call_events".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListCallEventsParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
     }
+}
 
-    /// Every item of [`list_call_events`](Self::list_call_events), page after page (`page[number]` paging).
+impl crate::ApiCall<types::ListCallEventsResponse, ListCallEventsParams> {
+    /// Every item of `client.call_events().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_call_events_stream(
-        &self,
-        params: &ListCallEventsParams,
-    ) -> Paginator<types::CallEvent> {
-        let first = self.list_call_events(params);
+    pub fn items(self) -> Paginator<types::CallEvent> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Detail Records`; get it with `client.detail_records()`.
-///
-/// Detail Records operations
-#[derive(Debug, Clone, Copy)]
-pub struct DetailRecordsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `search_detail_records` (`GET /detail_records`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchDetailRecordsParams {
@@ -35,38 +27,65 @@ pub struct SearchDetailRecordsParams {
     pub page: Option<types::SearchDetailRecordsPage>,
 }
 
-impl DetailRecordsApi<'_> {
+impl<T> crate::ApiCall<T, SearchDetailRecordsParams> {
+    /// Filter records on a given record attribute and value.
+    /// Example: filter\[status\]=delivered.
+    /// Required: filter\[record_type\] must be specified.
+    pub fn filter(mut self, value: impl Into<types::SearchDetailRecordsFilter>) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Specifies the sort order for results.
+    /// Example: sort=-created_at
+    pub fn sort(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::SearchDetailRecordsPage>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::DetailRecords<'_> {
     /// Search detail records
     ///
     /// Search for any detail record across the Telnyx Platform
     ///
     /// `GET /detail_records` (operation `SearchDetailRecords`)
-    pub fn search_detail_records(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &SearchDetailRecordsParams,
-    ) -> ApiCall<types::DetailRecordsSearchResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::DetailRecordsSearchResponse, SearchDetailRecordsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "SearchDetailRecords",
             "/detail_records",
             "/detail_records".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
-        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                SearchDetailRecordsParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
     }
+}
 
-    /// Every item of [`search_detail_records`](Self::search_detail_records), page after page (`page[number]` paging).
+impl crate::ApiCall<types::DetailRecordsSearchResponse, SearchDetailRecordsParams> {
+    /// Every item of `client.detail_records().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn search_detail_records_stream(
-        &self,
-        params: &SearchDetailRecordsParams,
-    ) -> Paginator<types::DetailRecord> {
-        let first = self.search_detail_records(params);
+    pub fn items(self) -> Paginator<types::DetailRecord> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),

@@ -5,15 +5,7 @@
 use crate::request::{ApiCall, Request};
 use crate::types;
 
-/// Operations tagged `Dialogflow Integration`; get it with `client.dialogflow_integration()`.
-///
-/// Dialogflow Connection Operations.
-#[derive(Debug, Clone, Copy)]
-pub struct DialogflowIntegrationApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
-impl DialogflowIntegrationApi<'_> {
+impl crate::resources::DialogflowConnections<'_> {
     /// Retrieve stored Dialogflow Connection
     ///
     /// Return details of the Dialogflow connection associated with the given CallControl connection.
@@ -22,7 +14,7 @@ impl DialogflowIntegrationApi<'_> {
     ///
     /// # Arguments
     /// - `connection_id` (`connection_id`): Uniquely identifies a Telnyx application (Call Control).
-    pub fn get_dialogflow_connection(
+    pub fn retrieve(
         &self,
         connection_id: &str,
     ) -> ApiCall<types::DialogflowConnectionResponse> {
@@ -44,20 +36,27 @@ impl DialogflowIntegrationApi<'_> {
     ///
     /// # Arguments
     /// - `connection_id` (`connection_id`): Uniquely identifies a Telnyx application (Call Control).
-    pub fn update_dialogflow_connection(
+    ///
+    /// The body is a [`DialogflowConnection`](types::DialogflowConnection): its required members (`service_account`) are arguments, its other members setters on the returned call.
+    pub fn update(
         &self,
         connection_id: &str,
-        body: &types::DialogflowConnection,
-    ) -> ApiCall<types::DialogflowConnectionResponse> {
-        let mut request = Request::new(
+        service_account: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> ApiCall<types::DialogflowConnectionResponse, types::DialogflowConnection> {
+        let request = Request::new(
             reqwest::Method::PUT,
             "UpdateDialogflowConnection",
             "/dialogflow_connections/{connection_id}",
             ["/dialogflow_connections/", &crate::request::path_arg(&connection_id)]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::DialogflowConnection::new(service_account),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Create a Dialogflow Connection
@@ -68,20 +67,27 @@ impl DialogflowIntegrationApi<'_> {
     ///
     /// # Arguments
     /// - `connection_id` (`connection_id`): Uniquely identifies a Telnyx application (Call Control).
-    pub fn create_dialogflow_connection(
+    ///
+    /// The body is a [`DialogflowConnection`](types::DialogflowConnection): its required members (`service_account`) are arguments, its other members setters on the returned call.
+    pub fn create(
         &self,
         connection_id: &str,
-        body: &types::DialogflowConnection,
-    ) -> ApiCall<types::DialogflowConnectionResponse> {
-        let mut request = Request::new(
+        service_account: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> ApiCall<types::DialogflowConnectionResponse, types::DialogflowConnection> {
+        let request = Request::new(
             reqwest::Method::POST,
             "CreateDialogflowConnection",
             "/dialogflow_connections/{connection_id}",
             ["/dialogflow_connections/", &crate::request::path_arg(&connection_id)]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::DialogflowConnection::new(service_account),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Delete stored Dialogflow Connection
@@ -92,7 +98,7 @@ impl DialogflowIntegrationApi<'_> {
     ///
     /// # Arguments
     /// - `connection_id` (`connection_id`): Uniquely identifies a Telnyx application (Call Control).
-    pub fn delete_dialogflow_connection(&self, connection_id: &str) -> ApiCall<()> {
+    pub fn delete(&self, connection_id: &str) -> ApiCall<()> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeleteDialogflowConnection",

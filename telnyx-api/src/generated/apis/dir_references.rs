@@ -5,15 +5,7 @@
 use crate::request::{ApiCall, Request};
 use crate::types;
 
-/// Operations tagged `DIR References`; get it with `client.dir_references()`.
-///
-/// Submit and manage the two business references and one financial reference that vouch for a DIR. References are contacted to confirm the business identity during vetting.
-#[derive(Debug, Clone, Copy)]
-pub struct DirReferencesApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
-impl DirReferencesApi<'_> {
+impl crate::resources::DirReferences<'_> {
     /// List a DIR's references
     ///
     /// List the business and financial references submitted for a DIR.
@@ -24,7 +16,7 @@ impl DirReferencesApi<'_> {
     ///
     /// # Arguments
     /// - `dir_id` (`dir_id`): The DIR id. Lowercase UUID.
-    pub fn list_dir_references(&self, dir_id: &str) -> ApiCall<types::ReferenceList> {
+    pub fn list(&self, dir_id: &str) -> ApiCall<types::ReferenceList> {
         let request = Request::new(
             reqwest::Method::GET,
             "listDirReferences",
@@ -46,19 +38,30 @@ impl DirReferencesApi<'_> {
     ///
     /// # Arguments
     /// - `dir_id` (`dir_id`): The DIR id. Lowercase UUID.
-    pub fn submit_dir_references(
+    ///
+    /// The body is a [`ReferenceSubmissionRequest`](types::ReferenceSubmissionRequest): its required members (`business_references`, `financial_reference`) are arguments, its other members setters on the returned call.
+    pub fn create(
         &self,
         dir_id: &str,
-        body: &types::ReferenceSubmissionRequest,
-    ) -> ApiCall<types::ReferenceList> {
-        let mut request = Request::new(
+        business_references: impl Into<Vec<types::ReferenceInput>>,
+        financial_reference: impl Into<types::ReferenceInput>,
+    ) -> ApiCall<types::ReferenceList, types::ReferenceSubmissionRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "submitDirReferences",
             "/dir/{dir_id}/references",
             ["/dir/", &crate::request::path_arg(&dir_id), "/references"].concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::ReferenceSubmissionRequest::new(
+                    business_references,
+                    financial_reference,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Update a DIR reference
@@ -73,14 +76,15 @@ impl DirReferencesApi<'_> {
     /// - `dir_id` (`dir_id`): The DIR id. Lowercase UUID.
     /// - `ref_type` (`ref_type`): Reference type to address.
     /// - `slot` (`slot`): Reference slot. Business references use slots 0 and 1; the financial reference uses slot 0.
-    pub fn update_dir_reference(
+    ///
+    /// The body is a [`ReferenceUpdateRequest`](types::ReferenceUpdateRequest): its members are setters on the returned call.
+    pub fn update(
         &self,
         dir_id: &str,
         ref_type: &types::UpdateDirReferenceRefType,
         slot: i64,
-        body: &types::ReferenceUpdateRequest,
-    ) -> ApiCall<types::ReferenceWrapped> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ReferenceWrapped, types::ReferenceUpdateRequest> {
+        let request = Request::new(
             reqwest::Method::PATCH,
             "updateDirReference",
             "/dir/{dir_id}/references/{ref_type}/{slot}",
@@ -94,7 +98,12 @@ impl DirReferencesApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::ReferenceUpdateRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 }

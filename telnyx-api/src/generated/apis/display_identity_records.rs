@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Display Identity Records`; get it with `client.display_identity_records()`.
-///
-/// A Display Identity Record (DIR) is the verified calling identity (display name, logo, call reasons) shown to recipients on outbound calls.
-#[derive(Debug, Clone, Copy)]
-pub struct DisplayIdentityRecordsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_all_dirs` (`GET /dir`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListAllDirsParams {
@@ -54,6 +46,62 @@ pub struct ListAllDirsParams {
     ///
     /// Sent as query parameter `filter[call_reason][contains]`.
     pub filter_call_reason_contains: Option<String>,
+}
+
+impl<T> crate::ApiCall<T, ListAllDirsParams> {
+    /// 1-based page number. Out-of-range values return an empty page with correct meta.
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// Items per page. Maximum 250; values above are clamped to 250.
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+
+    /// Sort field. Allowed values: `created_at`, `updated_at`, `display_name`, `status`. Prefix with `-` for descending. Default `-created_at`.
+    pub fn sort(mut self, value: impl Into<types::ListAllDirsSort>) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+
+    /// Return only DIRs whose `expiring_at` is at or after this ISO-8601 timestamp. Pairs with the `[lte]` variant to build renewal-window dashboards.
+    pub fn filter_expiring_at_gte(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_expiring_at_gte = Some(value.into());
+        self
+    }
+
+    /// Return only DIRs whose `expiring_at` is at or before this ISO-8601 timestamp.
+    pub fn filter_expiring_at_lte(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_expiring_at_lte = Some(value.into());
+        self
+    }
+
+    /// Filter by enterprise ID.
+    pub fn filter_enterprise_id(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_enterprise_id = Some(value.into());
+        self
+    }
+
+    /// Filter by DIR status.
+    pub fn filter_status(mut self, value: impl Into<types::DirStatus>) -> Self {
+        self.input_mut().filter_status = Some(value.into());
+        self
+    }
+
+    /// Case-insensitive partial match on display name.
+    pub fn filter_display_name_contains(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_display_name_contains = Some(value.into());
+        self
+    }
+
+    /// Case-insensitive partial match on call reason.
+    pub fn filter_call_reason_contains(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_call_reason_contains = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `list_dirs_for_enterprise` (`GET /enterprises/{enterprise_id}/dir`).
@@ -97,84 +145,128 @@ pub struct ListDirsForEnterpriseParams {
     pub filter_call_reason_contains: Option<String>,
 }
 
-impl DisplayIdentityRecordsApi<'_> {
+impl<T> crate::ApiCall<T, ListDirsForEnterpriseParams> {
+    /// 1-based page number. Out-of-range values return an empty page with correct meta.
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// Items per page. Maximum 250; values above are clamped to 250.
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+
+    /// Sort field. Allowed: `created_at`, `updated_at`, `display_name`, `status`, `submitted_at`, `verified_at`, `expiring_at`. Prefix with `-` for descending. Default `-created_at`.
+    pub fn sort(mut self, value: impl Into<types::ListDirsForEnterpriseSort>) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+
+    /// Return only DIRs whose `expiring_at` is at or after this ISO-8601 timestamp.
+    pub fn filter_expiring_at_gte(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_expiring_at_gte = Some(value.into());
+        self
+    }
+
+    /// Return only DIRs whose `expiring_at` is at or before this ISO-8601 timestamp.
+    pub fn filter_expiring_at_lte(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_expiring_at_lte = Some(value.into());
+        self
+    }
+
+    /// Convenience: returns DIRs whose `expiring_at` falls within the next N days (1–365). Equivalent to setting `filter[expiring_at][gte]=<now>` + `filter[expiring_at][lte]=<now+N>`. Mutually exclusive with the explicit `[gte]`/`[lte]` filters - combining returns 400.
+    pub fn filter_expiring_within_days(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().filter_expiring_within_days = Some(value.into());
+        self
+    }
+
+    /// Filter by DIR status.
+    pub fn filter_status(mut self, value: impl Into<types::DirStatus>) -> Self {
+        self.input_mut().filter_status = Some(value.into());
+        self
+    }
+
+    /// Case-insensitive partial match on display name.
+    pub fn filter_display_name_contains(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_display_name_contains = Some(value.into());
+        self
+    }
+
+    /// Case-insensitive partial match on call reason.
+    pub fn filter_call_reason_contains(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_call_reason_contains = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::Dir<'_> {
     /// List all DIRs across your enterprises
     ///
     /// Returns every DIR (Display Identity Record) you own, across all of your enterprises, as a single list. Pagination is JSON:API style (`page[number]`, `page[size]`, max 250). Supports `filter[]` query params: `filter[enterprise_id]`, `filter[status]`, `filter[display_name][contains]`, `filter[call_reason][contains]`, plus the renewal-window filters `filter[expiring_at][gte]` / `filter[expiring_at][lte]`. Sortable by `created_at`, `updated_at`, `display_name`, `status` (prefix `-` for descending; default `-created_at`).
     ///
     /// `GET /dir` (operation `listAllDirs`)
-    pub fn list_all_dirs(&self, params: &ListAllDirsParams) -> ApiCall<types::DirList> {
-        let mut request = Request::new(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(&self) -> ApiCall<types::DirList, ListAllDirsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "listAllDirs",
             "/dir",
             "/dir".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[expiring_at][gte]",
-                &params.filter_expiring_at_gte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[expiring_at][lte]",
-                &params.filter_expiring_at_lte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[enterprise_id]",
-                &params.filter_enterprise_id,
-                QueryStyle::FormExplode,
-            );
-        request.query("filter[status]", &params.filter_status, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[display_name][contains]",
-                &params.filter_display_name_contains,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[call_reason][contains]",
-                &params.filter_call_reason_contains,
-                QueryStyle::FormExplode,
-            );
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_all_dirs`](Self::list_all_dirs), page after page (`page[number]` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_all_dirs_stream(
-        &self,
-        params: &ListAllDirsParams,
-    ) -> Paginator<types::Dir> {
-        let first = self.list_all_dirs(params);
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page[number]",
-                size: Some("page[size]"),
-            },
-            |op, raw| {
-                let page: types::DirList = crate::request::decode_json(op, raw)?;
-                let total_pages = Some(&page.meta.total_pages)
-                    .and_then(|n| u64::try_from(*n).ok());
-                let total_items = Some(&page.meta.total_results)
-                    .and_then(|n| u64::try_from(*n).ok());
-                Ok(PageData {
-                    items: page.data,
-                    total_pages,
-                    total_items,
-                    ..PageData::default()
-                })
-            },
-        )
+            .with_input(
+                ListAllDirsParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "filter[expiring_at][gte]",
+                            &params.filter_expiring_at_gte,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[expiring_at][lte]",
+                            &params.filter_expiring_at_lte,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[enterprise_id]",
+                            &params.filter_enterprise_id,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[status]",
+                            &params.filter_status,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[display_name][contains]",
+                            &params.filter_display_name_contains,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[call_reason][contains]",
+                            &params.filter_call_reason_contains,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
     }
 
     /// Get a DIR by id
@@ -185,7 +277,7 @@ impl DisplayIdentityRecordsApi<'_> {
     ///
     /// # Arguments
     /// - `dir_id` (`dir_id`): The DIR id. Lowercase UUID.
-    pub fn get_dir_by_id_simple(&self, dir_id: &str) -> ApiCall<types::DirWrapped> {
+    pub fn retrieve(&self, dir_id: &str) -> ApiCall<types::DirWrapped> {
         let request = Request::new(
             reqwest::Method::GET,
             "getDirByIdSimple",
@@ -203,7 +295,7 @@ impl DisplayIdentityRecordsApi<'_> {
     ///
     /// # Arguments
     /// - `dir_id` (`dir_id`): The DIR id. Lowercase UUID.
-    pub fn delete_dir_simple(&self, dir_id: &str) -> ApiCall<()> {
+    pub fn delete(&self, dir_id: &str) -> ApiCall<()> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "deleteDirSimple",
@@ -221,19 +313,25 @@ impl DisplayIdentityRecordsApi<'_> {
     ///
     /// # Arguments
     /// - `dir_id` (`dir_id`): The DIR id. Lowercase UUID.
-    pub fn update_dir_simple(
+    ///
+    /// The body is a [`DirUpdateRequest`](types::DirUpdateRequest): its members are setters on the returned call.
+    pub fn update(
         &self,
         dir_id: &str,
-        body: &types::DirUpdateRequest,
-    ) -> ApiCall<types::DirWrapped> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::DirWrapped, types::DirUpdateRequest> {
+        let request = Request::new(
             reqwest::Method::PATCH,
             "updateDirSimple",
             "/dir/{dir_id}",
             ["/dir/", &crate::request::path_arg(&dir_id)].concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::DirUpdateRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Render the Branded Calling LOA for a DIR
@@ -248,20 +346,27 @@ impl DisplayIdentityRecordsApi<'_> {
     ///
     /// # Arguments
     /// - `dir_id` (`dir_id`): The DIR id.
-    pub fn render_dir_loa(
+    ///
+    /// The body is a [`BrandLoaRenderRequest`](types::BrandLoaRenderRequest): its required members (`phone_numbers`) are arguments, its other members setters on the returned call.
+    pub fn new_loa(
         &self,
         dir_id: &str,
-        body: &types::BrandLoaRenderRequest,
-    ) -> ApiCall<bytes::Bytes> {
+        phone_numbers: impl Into<Vec<String>>,
+    ) -> ApiCall<bytes::Bytes, types::BrandLoaRenderRequest> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "renderDirLoa",
             "/dir/{dir_id}/loa",
             ["/dir/", &crate::request::path_arg(&dir_id), "/loa"].concat(),
         );
-        request.json(body);
         request.accept("*/*");
         ApiCall::new(self.client, request, crate::request::decode_bytes)
+            .with_input(
+                types::BrandLoaRenderRequest::new(phone_numbers),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Submit a DIR for vetting
@@ -274,7 +379,7 @@ impl DisplayIdentityRecordsApi<'_> {
     ///
     /// # Arguments
     /// - `dir_id` (`dir_id`): The DIR id. Lowercase UUID.
-    pub fn submit_dir_simple(&self, dir_id: &str) -> ApiCall<types::DirWrapped> {
+    pub fn submit(&self, dir_id: &str) -> ApiCall<types::DirWrapped> {
         let request = Request::new(
             reqwest::Method::POST,
             "submitDirSimple",
@@ -283,7 +388,9 @@ impl DisplayIdentityRecordsApi<'_> {
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
+}
 
+impl crate::resources::EnterprisesDir<'_> {
     /// List DIRs in an enterprise
     ///
     /// Return the DIRs (Display Identity Records) belonging to a single enterprise. Pagination is JSON:API style (`page[number]`, `page[size]`, max 250). Supports `filter[]` query params: `filter[status]`, `filter[display_name][contains]`, `filter[call_reason][contains]`, plus the renewal-window filters `filter[expiring_at][gte]` / `filter[expiring_at][lte]` and the convenience `filter[expiring_within_days]` (mutually exclusive with the explicit gte/lte form). Sortable by `created_at`, `updated_at`, `display_name`, `status`, `submitted_at`, `verified_at`, `expiring_at` (prefix `-` for descending; default `-created_at`).
@@ -292,83 +399,69 @@ impl DisplayIdentityRecordsApi<'_> {
     ///
     /// # Arguments
     /// - `enterprise_id` (`enterprise_id`): The enterprise id. Lowercase UUID.
-    pub fn list_dirs_for_enterprise(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
         enterprise_id: &str,
-        params: &ListDirsForEnterpriseParams,
-    ) -> ApiCall<types::DirList> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::DirList, ListDirsForEnterpriseParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "listDirsForEnterprise",
             "/enterprises/{enterprise_id}/dir",
             ["/enterprises/", &crate::request::path_arg(&enterprise_id), "/dir"].concat(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[expiring_at][gte]",
-                &params.filter_expiring_at_gte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[expiring_at][lte]",
-                &params.filter_expiring_at_lte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[expiring_within_days]",
-                &params.filter_expiring_within_days,
-                QueryStyle::FormExplode,
-            );
-        request.query("filter[status]", &params.filter_status, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[display_name][contains]",
-                &params.filter_display_name_contains,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[call_reason][contains]",
-                &params.filter_call_reason_contains,
-                QueryStyle::FormExplode,
-            );
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_dirs_for_enterprise`](Self::list_dirs_for_enterprise), page after page (`page[number]` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_dirs_for_enterprise_stream(
-        &self,
-        enterprise_id: &str,
-        params: &ListDirsForEnterpriseParams,
-    ) -> Paginator<types::Dir> {
-        let first = self.list_dirs_for_enterprise(enterprise_id, params);
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page[number]",
-                size: Some("page[size]"),
-            },
-            |op, raw| {
-                let page: types::DirList = crate::request::decode_json(op, raw)?;
-                let total_pages = Some(&page.meta.total_pages)
-                    .and_then(|n| u64::try_from(*n).ok());
-                let total_items = Some(&page.meta.total_results)
-                    .and_then(|n| u64::try_from(*n).ok());
-                Ok(PageData {
-                    items: page.data,
-                    total_pages,
-                    total_items,
-                    ..PageData::default()
-                })
-            },
-        )
+            .with_input(
+                ListDirsForEnterpriseParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "filter[expiring_at][gte]",
+                            &params.filter_expiring_at_gte,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[expiring_at][lte]",
+                            &params.filter_expiring_at_lte,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[expiring_within_days]",
+                            &params.filter_expiring_within_days,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[status]",
+                            &params.filter_status,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[display_name][contains]",
+                            &params.filter_display_name_contains,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[call_reason][contains]",
+                            &params.filter_call_reason_contains,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
     }
 
     /// Create a Display Identity Record (DIR)
@@ -391,18 +484,99 @@ impl DisplayIdentityRecordsApi<'_> {
     ///
     /// # Arguments
     /// - `enterprise_id` (`enterprise_id`): The enterprise id. Lowercase UUID.
-    pub fn create_dir(
+    ///
+    /// The body is a [`DirCreateRequest`](types::DirCreateRequest): its required members (`authorizer_email`, `authorizer_name`, `call_reasons`, `certify_brand_is_accurate`, `certify_ip_ownership`, `certify_no_shaft_content`, `display_name`) are arguments, its other members setters on the returned call.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one argument per input the spec requires"
+    )]
+    pub fn create(
         &self,
         enterprise_id: &str,
-        body: &types::DirCreateRequest,
-    ) -> ApiCall<types::DirWrapped> {
-        let mut request = Request::new(
+        authorizer_email: impl Into<String>,
+        authorizer_name: impl Into<String>,
+        call_reasons: impl Into<Vec<String>>,
+        certify_brand_is_accurate: impl Into<bool>,
+        certify_ip_ownership: impl Into<bool>,
+        certify_no_shaft_content: impl Into<bool>,
+        display_name: impl Into<String>,
+    ) -> ApiCall<types::DirWrapped, types::DirCreateRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "createDir",
             "/enterprises/{enterprise_id}/dir",
             ["/enterprises/", &crate::request::path_arg(&enterprise_id), "/dir"].concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::DirCreateRequest::new(
+                    authorizer_email,
+                    authorizer_name,
+                    call_reasons,
+                    certify_brand_is_accurate,
+                    certify_ip_ownership,
+                    certify_no_shaft_content,
+                    display_name,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<types::DirList, ListAllDirsParams> {
+    /// Every item of `client.dir().list(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::Dir> {
+        Paginator::new(
+            self,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::DirList = crate::request::decode_json(op, raw)?;
+                let total_pages = Some(&page.meta.total_pages)
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = Some(&page.meta.total_results)
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data,
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+}
+
+impl crate::ApiCall<types::DirList, ListDirsForEnterpriseParams> {
+    /// Every item of `client.enterprises().dir().list(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::Dir> {
+        Paginator::new(
+            self,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::DirList = crate::request::decode_json(op, raw)?;
+                let total_pages = Some(&page.meta.total_pages)
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = Some(&page.meta.total_results)
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data,
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 }

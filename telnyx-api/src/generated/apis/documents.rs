@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Documents`; get it with `client.documents()`.
-///
-/// Documents
-#[derive(Debug, Clone, Copy)]
-pub struct DocumentsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_document_links` (`GET /document_links`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListDocumentLinksParams {
@@ -26,6 +18,23 @@ pub struct ListDocumentLinksParams {
     ///
     /// Sent as query parameter `page`.
     pub page: Option<types::DocumentsPageConsolidated>,
+}
+
+impl<T> crate::ApiCall<T, ListDocumentLinksParams> {
+    /// Consolidated filter parameter for document links (deepObject style). Originally: filter\[linked_record_type\], filter\[linked_resource_id\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::FilterDocumentLinksConsolidated>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::DocumentsPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `list_documents` (`GET /documents`).
@@ -45,37 +54,252 @@ pub struct ListDocumentsParams {
     pub page: Option<types::DocumentsPageConsolidated>,
 }
 
-impl DocumentsApi<'_> {
+impl<T> crate::ApiCall<T, ListDocumentsParams> {
+    /// Consolidated filter parameter for documents (deepObject style). Originally: filter\[filename\]\[contains\], filter\[customer_reference\]\[eq\], filter\[customer_reference\]\[in\]\[\], filter\[created_at\]\[gt\], filter\[created_at\]\[lt\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::FilterDocumentsConsolidated>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated sort parameter for documents (deepObject style). Originally: sort\[\]
+    pub fn sort(
+        mut self,
+        value: impl Into<Vec<types::SortDocumentsConsolidatedItem>>,
+    ) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::DocumentsPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::DocumentLinks<'_> {
     /// List all document links
     ///
     /// List all documents links ordered by created_at descending.
     ///
     /// `GET /document_links` (operation `ListDocumentLinks`)
-    pub fn list_document_links(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListDocumentLinksParams,
-    ) -> ApiCall<types::ListDocumentLinksResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListDocumentLinksResponse, ListDocumentLinksParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListDocumentLinks",
             "/document_links",
             "/document_links".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListDocumentLinksParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+}
+
+impl crate::resources::Documents<'_> {
+    /// List all documents
+    ///
+    /// List all documents ordered by created_at descending.
+    ///
+    /// `GET /documents` (operation `ListDocuments`)
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(&self) -> ApiCall<types::ListDocumentsResponse, ListDocumentsParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "ListDocuments",
+            "/documents",
+            "/documents".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListDocumentsParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Upload a document
+    ///
+    /// Upload a document.
+    ///
+    /// Uploaded files must be linked to a service within 30 minutes or they will be automatically deleted.
+    ///
+    /// `POST /documents` (operation `CreateDocument`)
+    ///
+    /// The body is a [`CreateDocServiceDocumentRequest`](types::CreateDocServiceDocumentRequest): its members are setters on the returned call.
+    pub fn upload_json(
+        &self,
+    ) -> ApiCall<types::CreateDocumentResponse, types::CreateDocServiceDocumentRequest> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateDocument",
+            "/documents",
+            "/documents".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateDocServiceDocumentRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Like [`upload_json`](Self::upload_json), with a `multipart/form-data` body (for uploading a file).
+    ///
+    /// `POST /documents` (operation `CreateDocument`)
+    pub fn upload_json_multipart(
+        &self,
+    ) -> ApiCall<
+        types::CreateDocumentResponse,
+        types::CreateMultiPartDocServiceDocumentRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateDocument",
+            "/documents",
+            "/documents".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateMultiPartDocServiceDocumentRequest::default(),
+                |body, request| {
+                    request.multipart(body.into_multipart());
+                },
+            )
+    }
+
+    /// Retrieve a document
+    ///
+    /// Retrieve a document.
+    ///
+    /// `GET /documents/{id}` (operation `RetrieveDocument`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::RetrieveDocumentResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "RetrieveDocument",
+            "/documents/{id}",
+            ["/documents/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_document_links`](Self::list_document_links), page after page (`page[number]` paging).
+    /// Delete a document
+    ///
+    /// Delete a document.
+    ///
+    /// A document can only be deleted if it's not linked to a service. If it is linked to a service, it must be unlinked prior to deleting.
+    ///
+    /// `DELETE /documents/{id}` (operation `DeleteDocument`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn delete(&self, id: &str) -> ApiCall<types::DeleteDocumentResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteDocument",
+            "/documents/{id}",
+            ["/documents/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Update a document
+    ///
+    /// Update a document.
+    ///
+    /// `PATCH /documents/{id}` (operation `UpdateDocument`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    ///
+    /// The body is a [`DocServiceDocument`](types::DocServiceDocument): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::UpdateDocumentResponse, types::DocServiceDocument> {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateDocument",
+            "/documents/{id}",
+            ["/documents/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::DocServiceDocument::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Download a document
+    ///
+    /// Download a document.
+    ///
+    /// `GET /documents/{id}/download` (operation `DownloadDocument`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn download(&self, id: &str) -> ApiCall<bytes::Bytes> {
+        let mut request = Request::new(
+            reqwest::Method::GET,
+            "DownloadDocument",
+            "/documents/{id}/download",
+            ["/documents/", &crate::request::path_arg(&id), "/download"].concat(),
+        );
+        request.accept("*/*");
+        ApiCall::new(self.client, request, crate::request::decode_bytes)
+    }
+
+    /// Generate a temporary download link for a document
+    ///
+    /// Generates a temporary pre-signed URL that can be used to download the document directly from the storage backend without authentication.
+    ///
+    /// `GET /documents/{id}/download_link` (operation `getDocumentDownloadLink`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Uniquely identifies the document
+    pub fn generate_download_link(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::GetDocumentDownloadLinkResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "getDocumentDownloadLink",
+            "/documents/{id}/download_link",
+            ["/documents/", &crate::request::path_arg(&id), "/download_link"].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<types::ListDocumentLinksResponse, ListDocumentLinksParams> {
+    /// Every item of `client.document_links().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_document_links_stream(
-        &self,
-        params: &ListDocumentLinksParams,
-    ) -> Paginator<types::DocServiceDocumentLink> {
-        let first = self.list_document_links(params);
+    pub fn items(self) -> Paginator<types::DocServiceDocumentLink> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -104,38 +328,15 @@ impl DocumentsApi<'_> {
             },
         )
     }
+}
 
-    /// List all documents
-    ///
-    /// List all documents ordered by created_at descending.
-    ///
-    /// `GET /documents` (operation `ListDocuments`)
-    pub fn list_documents(
-        &self,
-        params: &ListDocumentsParams,
-    ) -> ApiCall<types::ListDocumentsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "ListDocuments",
-            "/documents",
-            "/documents".to_owned(),
-        );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_documents`](Self::list_documents), page after page (`page[number]` paging).
+impl crate::ApiCall<types::ListDocumentsResponse, ListDocumentsParams> {
+    /// Every item of `client.documents().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_documents_stream(
-        &self,
-        params: &ListDocumentsParams,
-    ) -> Paginator<types::DocServiceDocument> {
-        let first = self.list_documents(params);
+    pub fn items(self) -> Paginator<types::DocServiceDocument> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -163,147 +364,5 @@ impl DocumentsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Upload a document
-    ///
-    /// Upload a document.
-    ///
-    /// Uploaded files must be linked to a service within 30 minutes or they will be automatically deleted.
-    ///
-    /// `POST /documents` (operation `CreateDocument`)
-    pub fn create_document(
-        &self,
-        body: &types::CreateDocServiceDocumentRequest,
-    ) -> ApiCall<types::CreateDocumentResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateDocument",
-            "/documents",
-            "/documents".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Like [`create_document`](Self::create_document), with a `multipart/form-data` body (for uploading a file).
-    ///
-    /// `POST /documents` (operation `CreateDocument`)
-    pub fn create_document_multipart(
-        &self,
-        body: &types::CreateMultiPartDocServiceDocumentRequest,
-    ) -> ApiCall<types::CreateDocumentResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateDocument",
-            "/documents",
-            "/documents".to_owned(),
-        );
-        request.multipart(body.into_multipart());
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve a document
-    ///
-    /// Retrieve a document.
-    ///
-    /// `GET /documents/{id}` (operation `RetrieveDocument`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn retrieve_document(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::RetrieveDocumentResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "RetrieveDocument",
-            "/documents/{id}",
-            ["/documents/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a document
-    ///
-    /// Delete a document.
-    ///
-    /// A document can only be deleted if it's not linked to a service. If it is linked to a service, it must be unlinked prior to deleting.
-    ///
-    /// `DELETE /documents/{id}` (operation `DeleteDocument`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn delete_document(&self, id: &str) -> ApiCall<types::DeleteDocumentResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteDocument",
-            "/documents/{id}",
-            ["/documents/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update a document
-    ///
-    /// Update a document.
-    ///
-    /// `PATCH /documents/{id}` (operation `UpdateDocument`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn update_document(
-        &self,
-        id: &str,
-        body: &types::DocServiceDocument,
-    ) -> ApiCall<types::UpdateDocumentResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdateDocument",
-            "/documents/{id}",
-            ["/documents/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Download a document
-    ///
-    /// Download a document.
-    ///
-    /// `GET /documents/{id}/download` (operation `DownloadDocument`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn download_document(&self, id: &str) -> ApiCall<bytes::Bytes> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "DownloadDocument",
-            "/documents/{id}/download",
-            ["/documents/", &crate::request::path_arg(&id), "/download"].concat(),
-        );
-        request.accept("*/*");
-        ApiCall::new(self.client, request, crate::request::decode_bytes)
-    }
-
-    /// Generate a temporary download link for a document
-    ///
-    /// Generates a temporary pre-signed URL that can be used to download the document directly from the storage backend without authentication.
-    ///
-    /// `GET /documents/{id}/download_link` (operation `getDocumentDownloadLink`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Uniquely identifies the document
-    pub fn get_document_download_link(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetDocumentDownloadLinkResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "getDocumentDownloadLink",
-            "/documents/{id}/download_link",
-            ["/documents/", &crate::request::path_arg(&id), "/download_link"].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

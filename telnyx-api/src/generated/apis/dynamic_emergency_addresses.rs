@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Dynamic Emergency Addresses`; get it with `client.dynamic_emergency_addresses()`.
-///
-/// Dynamic emergency address operations
-#[derive(Debug, Clone, Copy)]
-pub struct DynamicEmergencyAddressesApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_dynamic_emergency_addresses` (`GET /dynamic_emergency_addresses`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListDynamicEmergencyAddressesParams {
@@ -28,37 +20,147 @@ pub struct ListDynamicEmergencyAddressesParams {
     pub page: Option<types::EmergencyPageConsolidated>,
 }
 
-impl DynamicEmergencyAddressesApi<'_> {
+impl<T> crate::ApiCall<T, ListDynamicEmergencyAddressesParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[status\], filter\[country_code\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::ListDynamicEmergencyAddressesFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::EmergencyPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::DynamicEmergencyAddresses<'_> {
     /// List dynamic emergency addresses
     ///
     /// Returns the dynamic emergency addresses according to filters
     ///
     /// `GET /dynamic_emergency_addresses` (operation `ListDynamicEmergencyAddresses`)
-    pub fn list_dynamic_emergency_addresses(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListDynamicEmergencyAddressesParams,
-    ) -> ApiCall<types::ListDynamicEmergencyAddressesResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::ListDynamicEmergencyAddressesResponse,
+        ListDynamicEmergencyAddressesParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListDynamicEmergencyAddresses",
             "/dynamic_emergency_addresses",
             "/dynamic_emergency_addresses".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListDynamicEmergencyAddressesParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Create a dynamic emergency address.
+    ///
+    /// Creates a dynamic emergency address.
+    ///
+    /// `POST /dynamic_emergency_addresses` (operation `CreateDynamicEmergencyAddress`)
+    ///
+    /// The body is a [`DynamicEmergencyAddress`](types::DynamicEmergencyAddress): its required members (`administrative_area`, `country_code`, `house_number`, `locality`, `postal_code`, `street_name`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        administrative_area: impl Into<String>,
+        country_code: impl Into<types::DynamicEmergencyAddressCountryCode>,
+        house_number: impl Into<String>,
+        locality: impl Into<String>,
+        postal_code: impl Into<String>,
+        street_name: impl Into<String>,
+    ) -> ApiCall<
+        types::CreateDynamicEmergencyAddressResponse,
+        types::DynamicEmergencyAddress,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateDynamicEmergencyAddress",
+            "/dynamic_emergency_addresses",
+            "/dynamic_emergency_addresses".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::DynamicEmergencyAddress::new(
+                    administrative_area,
+                    country_code,
+                    house_number,
+                    locality,
+                    postal_code,
+                    street_name,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Get a dynamic emergency address
+    ///
+    /// Returns the dynamic emergency address based on the ID provided
+    ///
+    /// `GET /dynamic_emergency_addresses/{id}` (operation `GetDynamicEmergencyAddress`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Dynamic Emergency Address id
+    pub fn retrieve(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::GetDynamicEmergencyAddressResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetDynamicEmergencyAddress",
+            "/dynamic_emergency_addresses/{id}",
+            ["/dynamic_emergency_addresses/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_dynamic_emergency_addresses`](Self::list_dynamic_emergency_addresses), page after page (`page[number]` paging).
+    /// Delete a dynamic emergency address
+    ///
+    /// Deletes the dynamic emergency address based on the ID provided
+    ///
+    /// `DELETE /dynamic_emergency_addresses/{id}` (operation `DeleteDynamicEmergencyAddress`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Dynamic Emergency Address id
+    pub fn delete(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::DeleteDynamicEmergencyAddressResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteDynamicEmergencyAddress",
+            "/dynamic_emergency_addresses/{id}",
+            ["/dynamic_emergency_addresses/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<
+    types::ListDynamicEmergencyAddressesResponse,
+    ListDynamicEmergencyAddressesParams,
+> {
+    /// Every item of `client.dynamic_emergency_addresses().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_dynamic_emergency_addresses_stream(
-        &self,
-        params: &ListDynamicEmergencyAddressesParams,
-    ) -> Paginator<types::DynamicEmergencyAddress> {
-        let first = self.list_dynamic_emergency_addresses(params);
+    pub fn items(self) -> Paginator<types::DynamicEmergencyAddress> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -86,66 +188,5 @@ impl DynamicEmergencyAddressesApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create a dynamic emergency address.
-    ///
-    /// Creates a dynamic emergency address.
-    ///
-    /// `POST /dynamic_emergency_addresses` (operation `CreateDynamicEmergencyAddress`)
-    pub fn create_dynamic_emergency_address(
-        &self,
-        body: &types::DynamicEmergencyAddress,
-    ) -> ApiCall<types::CreateDynamicEmergencyAddressResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateDynamicEmergencyAddress",
-            "/dynamic_emergency_addresses",
-            "/dynamic_emergency_addresses".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get a dynamic emergency address
-    ///
-    /// Returns the dynamic emergency address based on the ID provided
-    ///
-    /// `GET /dynamic_emergency_addresses/{id}` (operation `GetDynamicEmergencyAddress`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Dynamic Emergency Address id
-    pub fn get_dynamic_emergency_address(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetDynamicEmergencyAddressResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetDynamicEmergencyAddress",
-            "/dynamic_emergency_addresses/{id}",
-            ["/dynamic_emergency_addresses/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a dynamic emergency address
-    ///
-    /// Deletes the dynamic emergency address based on the ID provided
-    ///
-    /// `DELETE /dynamic_emergency_addresses/{id}` (operation `DeleteDynamicEmergencyAddress`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Dynamic Emergency Address id
-    pub fn delete_dynamic_emergency_address(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::DeleteDynamicEmergencyAddressResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteDynamicEmergencyAddress",
-            "/dynamic_emergency_addresses/{id}",
-            ["/dynamic_emergency_addresses/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Dynamic Emergency Endpoints`; get it with `client.dynamic_emergency_endpoints()`.
-///
-/// Dynamic Emergency Endpoints
-#[derive(Debug, Clone, Copy)]
-pub struct DynamicEmergencyEndpointsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_dynamic_emergency_endpoints` (`GET /dynamic_emergency_endpoints`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListDynamicEmergencyEndpointsParams {
@@ -28,37 +20,141 @@ pub struct ListDynamicEmergencyEndpointsParams {
     pub filter: Option<types::ListDynamicEmergencyEndpointsFilter>,
 }
 
-impl DynamicEmergencyEndpointsApi<'_> {
+impl<T> crate::ApiCall<T, ListDynamicEmergencyEndpointsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::EmergencyPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[status\], filter\[country_code\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::ListDynamicEmergencyEndpointsFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::DynamicEmergencyEndpoints<'_> {
     /// List dynamic emergency endpoints
     ///
     /// Returns the dynamic emergency endpoints according to filters
     ///
     /// `GET /dynamic_emergency_endpoints` (operation `ListDynamicEmergencyEndpoints`)
-    pub fn list_dynamic_emergency_endpoints(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListDynamicEmergencyEndpointsParams,
-    ) -> ApiCall<types::ListDynamicEmergencyEndpointsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::ListDynamicEmergencyEndpointsResponse,
+        ListDynamicEmergencyEndpointsParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListDynamicEmergencyEndpoints",
             "/dynamic_emergency_endpoints",
             "/dynamic_emergency_endpoints".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListDynamicEmergencyEndpointsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Create a dynamic emergency endpoint.
+    ///
+    /// Creates a dynamic emergency endpoints.
+    ///
+    /// `POST /dynamic_emergency_endpoints` (operation `CreateDynamicEmergencyEndpoint`)
+    ///
+    /// The body is a [`DynamicEmergencyEndpoint`](types::DynamicEmergencyEndpoint): its required members (`callback_number`, `caller_name`, `dynamic_emergency_address_id`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        callback_number: impl Into<String>,
+        caller_name: impl Into<String>,
+        dynamic_emergency_address_id: impl Into<String>,
+    ) -> ApiCall<
+        types::CreateDynamicEmergencyEndpointResponse,
+        types::DynamicEmergencyEndpoint,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateDynamicEmergencyEndpoint",
+            "/dynamic_emergency_endpoints",
+            "/dynamic_emergency_endpoints".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::DynamicEmergencyEndpoint::new(
+                    callback_number,
+                    caller_name,
+                    dynamic_emergency_address_id,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Get a dynamic emergency endpoint
+    ///
+    /// Returns the dynamic emergency endpoint based on the ID provided
+    ///
+    /// `GET /dynamic_emergency_endpoints/{id}` (operation `GetDynamicEmergencyEndpoint`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Dynamic Emergency Endpoint id
+    pub fn retrieve(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::GetDynamicEmergencyEndpointResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetDynamicEmergencyEndpoint",
+            "/dynamic_emergency_endpoints/{id}",
+            ["/dynamic_emergency_endpoints/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_dynamic_emergency_endpoints`](Self::list_dynamic_emergency_endpoints), page after page (`page[number]` paging).
+    /// Delete a dynamic emergency endpoint
+    ///
+    /// Deletes the dynamic emergency endpoint based on the ID provided
+    ///
+    /// `DELETE /dynamic_emergency_endpoints/{id}` (operation `DeleteDynamicEmergencyEndpoint`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Dynamic Emergency Endpoint id
+    pub fn delete(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::DeleteDynamicEmergencyEndpointResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteDynamicEmergencyEndpoint",
+            "/dynamic_emergency_endpoints/{id}",
+            ["/dynamic_emergency_endpoints/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<
+    types::ListDynamicEmergencyEndpointsResponse,
+    ListDynamicEmergencyEndpointsParams,
+> {
+    /// Every item of `client.dynamic_emergency_endpoints().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_dynamic_emergency_endpoints_stream(
-        &self,
-        params: &ListDynamicEmergencyEndpointsParams,
-    ) -> Paginator<types::DynamicEmergencyEndpoint> {
-        let first = self.list_dynamic_emergency_endpoints(params);
+    pub fn items(self) -> Paginator<types::DynamicEmergencyEndpoint> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -86,66 +182,5 @@ impl DynamicEmergencyEndpointsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create a dynamic emergency endpoint.
-    ///
-    /// Creates a dynamic emergency endpoints.
-    ///
-    /// `POST /dynamic_emergency_endpoints` (operation `CreateDynamicEmergencyEndpoint`)
-    pub fn create_dynamic_emergency_endpoint(
-        &self,
-        body: &types::DynamicEmergencyEndpoint,
-    ) -> ApiCall<types::CreateDynamicEmergencyEndpointResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateDynamicEmergencyEndpoint",
-            "/dynamic_emergency_endpoints",
-            "/dynamic_emergency_endpoints".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get a dynamic emergency endpoint
-    ///
-    /// Returns the dynamic emergency endpoint based on the ID provided
-    ///
-    /// `GET /dynamic_emergency_endpoints/{id}` (operation `GetDynamicEmergencyEndpoint`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Dynamic Emergency Endpoint id
-    pub fn get_dynamic_emergency_endpoint(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetDynamicEmergencyEndpointResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetDynamicEmergencyEndpoint",
-            "/dynamic_emergency_endpoints/{id}",
-            ["/dynamic_emergency_endpoints/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a dynamic emergency endpoint
-    ///
-    /// Deletes the dynamic emergency endpoint based on the ID provided
-    ///
-    /// `DELETE /dynamic_emergency_endpoints/{id}` (operation `DeleteDynamicEmergencyEndpoint`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Dynamic Emergency Endpoint id
-    pub fn delete_dynamic_emergency_endpoint(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::DeleteDynamicEmergencyEndpointResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteDynamicEmergencyEndpoint",
-            "/dynamic_emergency_endpoints/{id}",
-            ["/dynamic_emergency_endpoints/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

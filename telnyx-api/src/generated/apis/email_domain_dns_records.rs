@@ -5,22 +5,14 @@
 use crate::request::{ApiCall, Request};
 use crate::types;
 
-/// Operations tagged `Email Domain DNS Records`; get it with `client.email_domain_dns_records()`.
-///
-/// DNS verification records for email domains
-#[derive(Debug, Clone, Copy)]
-pub struct EmailDomainDnsRecordsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
-impl EmailDomainDnsRecordsApi<'_> {
+impl crate::resources::EmailDomains<'_> {
     /// List DNS records for an email domain
     ///
     /// `GET /email_domains/{domain_id}/dns_records` (operation `listEmailDomainDnsRecords`)
     ///
     /// # Arguments
     /// - `domain_id` (`domain_id`): Email domain UUID
-    pub fn list_email_domain_dns_records(
+    pub fn retrieve_dns_records(
         &self,
         domain_id: &str,
     ) -> ApiCall<types::DnsRecordListResponse> {
@@ -40,10 +32,7 @@ impl EmailDomainDnsRecordsApi<'_> {
     ///
     /// # Arguments
     /// - `domain_id` (`domain_id`): Email domain UUID
-    pub fn verify_email_domain_dns_records(
-        &self,
-        domain_id: &str,
-    ) -> ApiCall<types::EmailDomainResponse> {
+    pub fn verify(&self, domain_id: &str) -> ApiCall<types::EmailDomainResponse> {
         let request = Request::new(
             reqwest::Method::POST,
             "verifyEmailDomainDnsRecords",

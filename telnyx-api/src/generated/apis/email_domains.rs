@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Email Domains`; get it with `client.email_domains()`.
-///
-/// Email domain CRUD operations
-#[derive(Debug, Clone, Copy)]
-pub struct EmailDomainsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_email_domains` (`GET /email_domains`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListEmailDomainsParams {
@@ -56,6 +48,74 @@ pub struct ListEmailDomainsParams {
     pub filter_usable_for_inbound: Option<bool>,
 }
 
+impl<T> crate::ApiCall<T, ListEmailDomainsParams> {
+    /// Page number to return (offset pagination)
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// Number of records per page
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+
+    /// Cursor for records after the provided value (cursor pagination)
+    pub fn page_after(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().page_after = Some(value.into());
+        self
+    }
+
+    /// Cursor for records before the provided value (cursor pagination)
+    pub fn page_before(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().page_before = Some(value.into());
+        self
+    }
+
+    /// Field to sort by. Prefix with `-` for descending order.
+    pub fn sort(mut self, value: impl Into<types::ListEmailDomainsSort>) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+
+    /// Sets `filter_status`.
+    pub fn filter_status(mut self, value: impl Into<types::EmailDomainStatus>) -> Self {
+        self.input_mut().filter_status = Some(value.into());
+        self
+    }
+
+    /// Partial match on domain name (case-insensitive)
+    pub fn filter_domain(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_domain = Some(value.into());
+        self
+    }
+
+    /// Filter by profile UUID
+    pub fn filter_profile_id(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_profile_id = Some(value.into());
+        self
+    }
+
+    /// Sets `filter_type`.
+    pub fn filter_type(mut self, value: impl Into<types::EmailDomainType>) -> Self {
+        self.input_mut().filter_type = Some(value.into());
+        self
+    }
+
+    /// Sets `filter_usable_for_sending`.
+    pub fn filter_usable_for_sending(mut self, value: impl Into<bool>) -> Self {
+        self.input_mut().filter_usable_for_sending = Some(value.into());
+        self
+    }
+
+    /// Sets `filter_usable_for_inbound`.
+    pub fn filter_usable_for_inbound(mut self, value: impl Into<bool>) -> Self {
+        self.input_mut().filter_usable_for_inbound = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `delete_email_domain` (`DELETE /email_domains/{id}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteEmailDomainParams {
@@ -65,93 +125,118 @@ pub struct DeleteEmailDomainParams {
     pub force: Option<bool>,
 }
 
-impl EmailDomainsApi<'_> {
+impl<T> crate::ApiCall<T, DeleteEmailDomainParams> {
+    /// Required as true when deleting verified domains
+    pub fn force(mut self, value: impl Into<bool>) -> Self {
+        self.input_mut().force = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::EmailDomains<'_> {
     /// List email domains
     ///
     /// Shared (`type: shared`) Telnyx-managed domains are included/readable for every account, in addition to the account's own custom domains.
     ///
     /// `GET /email_domains` (operation `listEmailDomains`)
-    pub fn list_email_domains(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListEmailDomainsParams,
-    ) -> ApiCall<types::EmailDomainListResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::EmailDomainListResponse, ListEmailDomainsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "listEmailDomains",
             "/email_domains",
             "/email_domains".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("page[after]", &params.page_after, QueryStyle::FormExplode);
-        request.query("page[before]", &params.page_before, QueryStyle::FormExplode);
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
-        request.query("filter[status]", &params.filter_status, QueryStyle::FormExplode);
-        request.query("filter[domain]", &params.filter_domain, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[profile_id]",
-                &params.filter_profile_id,
-                QueryStyle::FormExplode,
-            );
-        request.query("filter[type]", &params.filter_type, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[usable_for_sending]",
-                &params.filter_usable_for_sending,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[usable_for_inbound]",
-                &params.filter_usable_for_inbound,
-                QueryStyle::FormExplode,
-            );
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_email_domains`](Self::list_email_domains), page after page (`page[number]` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_email_domains_stream(
-        &self,
-        params: &ListEmailDomainsParams,
-    ) -> Paginator<types::EmailDomain> {
-        let first = self.list_email_domains(params);
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page[number]",
-                size: Some("page[size]"),
-            },
-            |op, raw| {
-                let page: types::EmailDomainListResponse = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                Ok(PageData {
-                    items: page.data,
-                    ..PageData::default()
-                })
-            },
-        )
+            .with_input(
+                ListEmailDomainsParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "page[after]",
+                            &params.page_after,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "page[before]",
+                            &params.page_before,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "filter[status]",
+                            &params.filter_status,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[domain]",
+                            &params.filter_domain,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[profile_id]",
+                            &params.filter_profile_id,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[type]",
+                            &params.filter_type,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[usable_for_sending]",
+                            &params.filter_usable_for_sending,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[usable_for_inbound]",
+                            &params.filter_usable_for_inbound,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
     }
 
     /// Create an email domain
     ///
     /// `POST /email_domains` (operation `createEmailDomain`)
-    pub fn create_email_domain(
+    ///
+    /// The body is a [`CreateEmailDomainRequest`](types::CreateEmailDomainRequest): its required members (`domain`) are arguments, its other members setters on the returned call.
+    pub fn create(
         &self,
-        body: &types::CreateEmailDomainRequest,
-    ) -> ApiCall<types::EmailDomainResponse> {
-        let mut request = Request::new(
+        domain: impl Into<String>,
+    ) -> ApiCall<types::EmailDomainResponse, types::CreateEmailDomainRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "createEmailDomain",
             "/email_domains",
             "/email_domains".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateEmailDomainRequest::new(domain),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Retrieve an email domain
@@ -162,7 +247,7 @@ impl EmailDomainsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Email domain UUID
-    pub fn get_email_domain(&self, id: &str) -> ApiCall<types::EmailDomainResponse> {
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::EmailDomainResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "getEmailDomain",
@@ -178,19 +263,25 @@ impl EmailDomainsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Email domain UUID
-    pub fn delete_email_domain(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn delete(
         &self,
         id: &str,
-        params: &DeleteEmailDomainParams,
-    ) -> ApiCall<types::EmailDomainResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::EmailDomainResponse, DeleteEmailDomainParams> {
+        let request = Request::new(
             reqwest::Method::DELETE,
             "deleteEmailDomain",
             "/email_domains/{id}",
             ["/email_domains/", &crate::request::path_arg(&id)].concat(),
         );
-        request.query("force", &params.force, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                DeleteEmailDomainParams::default(),
+                |params, request| {
+                    request.query("force", &params.force, QueryStyle::FormExplode);
+                },
+            )
     }
 
     /// Update an email domain
@@ -199,19 +290,25 @@ impl EmailDomainsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Email domain UUID
-    pub fn update_email_domain(
+    ///
+    /// The body is a [`UpdateEmailDomainRequest`](types::UpdateEmailDomainRequest): its members are setters on the returned call.
+    pub fn update(
         &self,
         id: &str,
-        body: &types::UpdateEmailDomainRequest,
-    ) -> ApiCall<types::EmailDomainResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::EmailDomainResponse, types::UpdateEmailDomainRequest> {
+        let request = Request::new(
             reqwest::Method::PATCH,
             "updateEmailDomain",
             "/email_domains/{id}",
             ["/email_domains/", &crate::request::path_arg(&id)].concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateEmailDomainRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Get domain health summary
@@ -222,7 +319,7 @@ impl EmailDomainsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Email domain UUID
-    pub fn get_email_domain_health(
+    pub fn retrieve_health(
         &self,
         id: &str,
     ) -> ApiCall<types::EmailDomainHealthResponse> {
@@ -233,5 +330,30 @@ impl EmailDomainsApi<'_> {
             ["/email_domains/", &crate::request::path_arg(&id), "/health"].concat(),
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<types::EmailDomainListResponse, ListEmailDomainsParams> {
+    /// Every item of `client.email_domains().list(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::EmailDomain> {
+        Paginator::new(
+            self,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::EmailDomainListResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                Ok(PageData {
+                    items: page.data,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Email Events`; get it with `client.email_events()`.
-///
-/// Retrieve account-level email events and event statistics.
-#[derive(Debug, Clone, Copy)]
-pub struct EmailEventsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_email_events` (`GET /email_events`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListEmailEventsParams {
@@ -44,6 +36,47 @@ pub struct ListEmailEventsParams {
     pub to: Option<String>,
 }
 
+impl<T> crate::ApiCall<T, ListEmailEventsParams> {
+    /// Number of results to return. Defaults to 25; maximum is 100. Invalid values are clamped to the valid range.
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+
+    /// Opaque URL-safe Base64 cursor returned by a previous list response.
+    pub fn page_cursor(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().page_cursor = Some(value.into());
+        self
+    }
+
+    /// Comma-separated list of event types to include. Also accepts repeated query parameters (e.g. event_type=delivered&event_type=bounced). Unknown values return no matches.
+    pub fn event_type(
+        mut self,
+        value: impl Into<types::ListEmailEventsEventType>,
+    ) -> Self {
+        self.input_mut().event_type = Some(value.into());
+        self
+    }
+
+    /// Filter events for a specific email message UUID. Invalid UUID values are silently ignored (no filter applied).
+    pub fn email_id(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().email_id = Some(value.into());
+        self
+    }
+
+    /// Inclusive ISO 8601 start timestamp. Defaults to 30 days ago when omitted.
+    pub fn from(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().from = Some(value.into());
+        self
+    }
+
+    /// Inclusive ISO 8601 end timestamp. When `from` is provided without `to`, defaults to `from + 30 days`.
+    pub fn to(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().to = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `get_email_event_stats` (`GET /email_events/stats`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetEmailEventStatsParams {
@@ -57,41 +90,96 @@ pub struct GetEmailEventStatsParams {
     pub to: Option<String>,
 }
 
-impl EmailEventsApi<'_> {
+impl<T> crate::ApiCall<T, GetEmailEventStatsParams> {
+    /// Inclusive ISO 8601 start timestamp. Defaults to 30 days ago when omitted.
+    pub fn from(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().from = Some(value.into());
+        self
+    }
+
+    /// Inclusive ISO 8601 end timestamp. When `from` is provided without `to`, defaults to `from + 30 days`.
+    pub fn to(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().to = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::EmailEvents<'_> {
     /// List account email events
     ///
     /// Lists account-level email events sorted oldest first by `occurred_at asc, id asc`.
     ///
     /// `GET /email_events` (operation `ListEmailEvents`)
-    pub fn list_email_events(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListEmailEventsParams,
-    ) -> ApiCall<types::AccountEmailEventListResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::AccountEmailEventListResponse, ListEmailEventsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListEmailEvents",
             "/email_events",
             "/email_events".to_owned(),
         );
-        request.query("page_size", &params.page_size, QueryStyle::FormExplode);
-        request.query("page_cursor", &params.page_cursor, QueryStyle::FormExplode);
-        request.query("event_type", &params.event_type, QueryStyle::FormExplode);
-        request.query("email_id", &params.email_id, QueryStyle::FormExplode);
-        request.query("from", &params.from, QueryStyle::FormExplode);
-        request.query("to", &params.to, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListEmailEventsParams::default(),
+                |params, request| {
+                    request
+                        .query("page_size", &params.page_size, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "page_cursor",
+                            &params.page_cursor,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "event_type",
+                            &params.event_type,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("email_id", &params.email_id, QueryStyle::FormExplode);
+                    request.query("from", &params.from, QueryStyle::FormExplode);
+                    request.query("to", &params.to, QueryStyle::FormExplode);
+                },
+            )
     }
 
-    /// Every item of [`list_email_events`](Self::list_email_events), page after page (`page_cursor` cursor paging).
+    /// Get email event statistics
+    ///
+    /// Returns counts and rates for email events over a time range. The default start time is 30 days ago.
+    ///
+    /// `GET /email_events/stats` (operation `GetEmailEventStats`)
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve_stats(
+        &self,
+    ) -> ApiCall<types::EmailEventStatsResponse, GetEmailEventStatsParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetEmailEventStats",
+            "/email_events/stats",
+            "/email_events/stats".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetEmailEventStatsParams::default(),
+                |params, request| {
+                    request.query("from", &params.from, QueryStyle::FormExplode);
+                    request.query("to", &params.to, QueryStyle::FormExplode);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<types::AccountEmailEventListResponse, ListEmailEventsParams> {
+    /// Every item of `client.email_events().list(…)`, page after page (`page_cursor` cursor paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_email_events_stream(
-        &self,
-        params: &ListEmailEventsParams,
-    ) -> Paginator<types::AccountEmailEvent> {
-        let first = self.list_email_events(params);
+    pub fn items(self) -> Paginator<types::AccountEmailEvent> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Cursor {
                 after: "page_cursor",
             },
@@ -108,25 +196,5 @@ impl EmailEventsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Get email event statistics
-    ///
-    /// Returns counts and rates for email events over a time range. The default start time is 30 days ago.
-    ///
-    /// `GET /email_events/stats` (operation `GetEmailEventStats`)
-    pub fn get_email_event_stats(
-        &self,
-        params: &GetEmailEventStatsParams,
-    ) -> ApiCall<types::EmailEventStatsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "GetEmailEventStats",
-            "/email_events/stats",
-            "/email_events/stats".to_owned(),
-        );
-        request.query("from", &params.from, QueryStyle::FormExplode);
-        request.query("to", &params.to, QueryStyle::FormExplode);
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Email Messages`; get it with `client.email_messages()`.
-///
-/// Send and manage email messages. Legacy `/v2/emails` routes are aliases for these endpoints.
-#[derive(Debug, Clone, Copy)]
-pub struct EmailMessagesApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_email_messages` (`GET /email_messages`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListEmailMessagesParams {
@@ -26,6 +18,20 @@ pub struct ListEmailMessagesParams {
     ///
     /// Sent as query parameter `page_cursor`.
     pub page_cursor: Option<String>,
+}
+
+impl<T> crate::ApiCall<T, ListEmailMessagesParams> {
+    /// Number of results to return. Defaults to 25; maximum is 100. Invalid values are clamped to the valid range.
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+
+    /// Opaque URL-safe Base64 cursor returned by a previous list response.
+    pub fn page_cursor(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().page_cursor = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `create_email_message` (`POST /email_messages`).
@@ -59,7 +65,21 @@ pub struct ListEmailMessageEventsParams {
     pub page_cursor: Option<String>,
 }
 
-impl EmailMessagesApi<'_> {
+impl<T> crate::ApiCall<T, ListEmailMessageEventsParams> {
+    /// Number of results to return. Defaults to 25; maximum is 100. Invalid values are clamped to the valid range.
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+
+    /// Opaque URL-safe Base64 cursor returned by a previous list response.
+    pub fn page_cursor(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().page_cursor = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::EmailMessages<'_> {
     /// List email messages
     ///
     /// Lists messages sorted newest first by `inserted_at desc, id desc`. No filters other than
@@ -67,47 +87,31 @@ impl EmailMessagesApi<'_> {
     /// alias for this operation.
     ///
     /// `GET /email_messages` (operation `ListEmailMessages`)
-    pub fn list_email_messages(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListEmailMessagesParams,
-    ) -> ApiCall<types::EmailMessageListResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::EmailMessageListResponse, ListEmailMessagesParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListEmailMessages",
             "/email_messages",
             "/email_messages".to_owned(),
         );
-        request.query("page_size", &params.page_size, QueryStyle::FormExplode);
-        request.query("page_cursor", &params.page_cursor, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_email_messages`](Self::list_email_messages), page after page (`page_cursor` cursor paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_email_messages_stream(
-        &self,
-        params: &ListEmailMessagesParams,
-    ) -> Paginator<types::EmailMessage> {
-        let first = self.list_email_messages(params);
-        Paginator::new(
-            first,
-            PageStyle::Cursor {
-                after: "page_cursor",
-            },
-            |op, raw| {
-                let page: types::EmailMessageListResponse = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let next_cursor = page.meta.page_cursor.as_ref().cloned();
-                Ok(PageData {
-                    items: page.data,
-                    next_cursor,
-                    ..PageData::default()
-                })
-            },
-        )
+            .with_input(
+                ListEmailMessagesParams::default(),
+                |params, request| {
+                    request
+                        .query("page_size", &params.page_size, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "page_cursor",
+                            &params.page_cursor,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
     }
 
     /// Create or send an email message
@@ -122,11 +126,14 @@ impl EmailMessagesApi<'_> {
     /// Note: template lookup failures (not found, wrong account) return 400, not 404.
     ///
     /// `POST /email_messages` (operation `CreateEmailMessage`)
-    pub fn create_email_message(
+    ///
+    /// The body is a [`CreateEmailRequest`](types::CreateEmailRequest): its required members (`from`, `to`) are arguments, its other members setters on the returned call.
+    pub fn create(
         &self,
-        body: &types::CreateEmailRequest,
+        from: impl Into<types::EmailAddressInput>,
+        to: impl Into<types::EmailAddressArrayInput>,
         params: &CreateEmailMessageParams,
-    ) -> ApiCall<types::EmailMessageResponse> {
+    ) -> ApiCall<types::EmailMessageResponse, types::CreateEmailRequest> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateEmailMessage",
@@ -134,8 +141,13 @@ impl EmailMessagesApi<'_> {
             "/email_messages".to_owned(),
         );
         request.header("Idempotency-Key", &params.idempotency_key);
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateEmailRequest::new(from, to),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Create a batch of email messages
@@ -143,11 +155,13 @@ impl EmailMessagesApi<'_> {
     /// Creates up to 50 email messages in a single request.
     ///
     /// `POST /email_messages/batch` (operation `CreateEmailMessageBatch`)
-    pub fn create_email_message_batch(
+    ///
+    /// The body is a [`CreateEmailBatchRequest`](types::CreateEmailBatchRequest): its required members (`messages`) are arguments, its other members setters on the returned call.
+    pub fn batch(
         &self,
-        body: &types::CreateEmailBatchRequest,
+        messages: impl Into<Vec<types::CreateEmailRequest>>,
         params: &CreateEmailMessageBatchParams,
-    ) -> ApiCall<types::EmailBatchResponse> {
+    ) -> ApiCall<types::EmailBatchResponse, types::CreateEmailBatchRequest> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateEmailMessageBatch",
@@ -155,8 +169,13 @@ impl EmailMessagesApi<'_> {
             "/email_messages/batch".to_owned(),
         );
         request.header("Idempotency-Key", &params.idempotency_key);
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateEmailBatchRequest::new(messages),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// List events for an email message
@@ -168,50 +187,33 @@ impl EmailMessagesApi<'_> {
     ///
     /// # Arguments
     /// - `email_id` (`email_id`): Email message UUID.
-    pub fn list_email_message_events(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve_events(
         &self,
         email_id: &str,
-        params: &ListEmailMessageEventsParams,
-    ) -> ApiCall<types::MessageEventListResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::MessageEventListResponse, ListEmailMessageEventsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListEmailMessageEvents",
             "/email_messages/{email_id}/events",
             ["/email_messages/", &crate::request::path_arg(&email_id), "/events"]
                 .concat(),
         );
-        request.query("page_size", &params.page_size, QueryStyle::FormExplode);
-        request.query("page_cursor", &params.page_cursor, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_email_message_events`](Self::list_email_message_events), page after page (`page_cursor` cursor paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_email_message_events_stream(
-        &self,
-        email_id: &str,
-        params: &ListEmailMessageEventsParams,
-    ) -> Paginator<types::MessageEvent> {
-        let first = self.list_email_message_events(email_id, params);
-        Paginator::new(
-            first,
-            PageStyle::Cursor {
-                after: "page_cursor",
-            },
-            |op, raw| {
-                let page: types::MessageEventListResponse = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let next_cursor = page.meta.page_cursor.as_ref().cloned();
-                Ok(PageData {
-                    items: page.data,
-                    next_cursor,
-                    ..PageData::default()
-                })
-            },
-        )
+            .with_input(
+                ListEmailMessageEventsParams::default(),
+                |params, request| {
+                    request
+                        .query("page_size", &params.page_size, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "page_cursor",
+                            &params.page_cursor,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
     }
 
     /// Cancel a scheduled email message
@@ -222,7 +224,7 @@ impl EmailMessagesApi<'_> {
     ///
     /// # Arguments
     /// - `email_id` (`email_id`): Email message UUID.
-    pub fn cancel_scheduled_email_message(
+    pub fn delete_schedule(
         &self,
         email_id: &str,
     ) -> ApiCall<types::EmailMessageResponse> {
@@ -244,7 +246,7 @@ impl EmailMessagesApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Email message UUID.
-    pub fn get_email_message(&self, id: &str) -> ApiCall<types::EmailMessageResponse> {
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::EmailMessageResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetEmailMessage",
@@ -252,5 +254,57 @@ impl EmailMessagesApi<'_> {
             ["/email_messages/", &crate::request::path_arg(&id)].concat(),
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<types::EmailMessageListResponse, ListEmailMessagesParams> {
+    /// Every item of `client.email_messages().list(…)`, page after page (`page_cursor` cursor paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::EmailMessage> {
+        Paginator::new(
+            self,
+            PageStyle::Cursor {
+                after: "page_cursor",
+            },
+            |op, raw| {
+                let page: types::EmailMessageListResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let next_cursor = page.meta.page_cursor.as_ref().cloned();
+                Ok(PageData {
+                    items: page.data,
+                    next_cursor,
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+}
+
+impl crate::ApiCall<types::MessageEventListResponse, ListEmailMessageEventsParams> {
+    /// Every item of `client.email_messages().retrieve_events(…)`, page after page (`page_cursor` cursor paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::MessageEvent> {
+        Paginator::new(
+            self,
+            PageStyle::Cursor {
+                after: "page_cursor",
+            },
+            |op, raw| {
+                let page: types::MessageEventListResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let next_cursor = page.meta.page_cursor.as_ref().cloned();
+                Ok(PageData {
+                    items: page.data,
+                    next_cursor,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 }

@@ -5,15 +5,7 @@
 use crate::request::{ApiCall, Request};
 use crate::types;
 
-/// Operations tagged `Email Suppression Imports`; get it with `client.email_suppression_imports()`.
-///
-/// Async CSV import of competitor suppression lists.
-#[derive(Debug, Clone, Copy)]
-pub struct EmailSuppressionImportsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
-impl EmailSuppressionImportsApi<'_> {
+impl crate::resources::EmailBlocksImports<'_> {
     /// Create an async CSV import job
     ///
     /// Accepts `multipart/form-data` with a `file` field (the CSV) and an
@@ -29,18 +21,25 @@ impl EmailSuppressionImportsApi<'_> {
     /// (`sendgrid` / `mailgun` / `ses` / `generic`).
     ///
     /// `POST /email_blocks/import` (operation `createEmailBlockImport`)
-    pub fn create_email_block_import(
+    ///
+    /// The body is a [`CreateImportRequest`](types::CreateImportRequest): its required members (`file`) are arguments, its other members setters on the returned call.
+    pub fn create(
         &self,
-        body: &types::CreateImportRequest,
-    ) -> ApiCall<types::EmailBlockImportResponse> {
-        let mut request = Request::new(
+        file: impl Into<crate::UploadFile>,
+    ) -> ApiCall<types::EmailBlockImportResponse, types::CreateImportRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "createEmailBlockImport",
             "/email_blocks/import",
             "/email_blocks/import".to_owned(),
         );
-        request.multipart(body.into_multipart());
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateImportRequest::new(file),
+                |body, request| {
+                    request.multipart(body.into_multipart());
+                },
+            )
     }
 
     /// Poll an import job
@@ -56,10 +55,7 @@ impl EmailSuppressionImportsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Resource UUID. Malformed UUIDs are treated as not-found (not 400).
-    pub fn show_email_block_import(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::EmailBlockImportResponse> {
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::EmailBlockImportResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "showEmailBlockImport",

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Email Suppressions`; get it with `client.email_suppressions()`.
-///
-/// Recipient suppression records (`/v2/email_blocks`).
-#[derive(Debug, Clone, Copy)]
-pub struct EmailSuppressionsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_email_blocks` (`GET /email_blocks`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListEmailBlocksParams {
@@ -56,6 +48,62 @@ pub struct ListEmailBlocksParams {
     pub filter_created_before: Option<String>,
 }
 
+impl<T> crate::ApiCall<T, ListEmailBlocksParams> {
+    /// Offset page number (≥1, default 1).
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// Page size (1–100, default 25).
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+
+    /// Opaque cursor (`Base.url_encode64` of `{"created_at","id"}`). Cursor mode; mutually exclusive with `page[number]` and `page[before]`.
+    pub fn page_after(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().page_after = Some(value.into());
+        self
+    }
+
+    /// Opaque cursor (see `page[after]`). Mutually exclusive with `page[after]` and `page[number]`.
+    pub fn page_before(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().page_before = Some(value.into());
+        self
+    }
+
+    /// Sort field. Leading `-` = desc; only `created_at` is sortable. Default `-created_at`. `--` is an error.
+    pub fn sort(mut self, value: impl Into<types::SortEmailBlocks>) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+
+    /// Exact-match filter on reason.
+    pub fn filter_reason(mut self, value: impl Into<types::Reason>) -> Self {
+        self.input_mut().filter_reason = Some(value.into());
+        self
+    }
+
+    /// Exact-match filter on domain_id (UUID).
+    pub fn filter_domain_id(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_domain_id = Some(value.into());
+        self
+    }
+
+    /// `created_at > value` (ISO 8601).
+    pub fn filter_created_after(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_created_after = Some(value.into());
+        self
+    }
+
+    /// `created_at < value` (ISO 8601).
+    pub fn filter_created_before(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_created_before = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `export_email_blocks` (`GET /email_blocks/export`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExportEmailBlocksParams {
@@ -89,6 +137,50 @@ pub struct ExportEmailBlocksParams {
     pub filter_created_before: Option<String>,
 }
 
+impl<T> crate::ApiCall<T, ExportEmailBlocksParams> {
+    /// Sort field. Leading `-` = desc; only `created_at` is sortable. Default `-created_at`. `--` is an error.
+    pub fn sort(mut self, value: impl Into<types::SortEmailBlocks>) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+
+    /// Offset page number (≥1, default 1).
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// Page size (1–100, default 25).
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+
+    /// Exact-match filter on reason.
+    pub fn filter_reason(mut self, value: impl Into<types::Reason>) -> Self {
+        self.input_mut().filter_reason = Some(value.into());
+        self
+    }
+
+    /// Exact-match filter on domain_id (UUID).
+    pub fn filter_domain_id(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_domain_id = Some(value.into());
+        self
+    }
+
+    /// `created_at > value` (ISO 8601).
+    pub fn filter_created_after(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_created_after = Some(value.into());
+        self
+    }
+
+    /// `created_at < value` (ISO 8601).
+    pub fn filter_created_before(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_created_before = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `list_email_block_events` (`GET /email_blocks/{id}/events`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListEmailBlockEventsParams {
@@ -102,7 +194,21 @@ pub struct ListEmailBlockEventsParams {
     pub page_size: Option<i64>,
 }
 
-impl EmailSuppressionsApi<'_> {
+impl<T> crate::ApiCall<T, ListEmailBlockEventsParams> {
+    /// Offset page number (≥1, default 1).
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// Page size (default 50, max 100).
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::EmailBlocks<'_> {
     /// List suppressions
     ///
     /// Account-scoped list. Two mutually exclusive pagination modes:
@@ -119,41 +225,68 @@ impl EmailSuppressionsApi<'_> {
     /// A `--` prefix is an error. `nil`/empty filter values are silently dropped.
     ///
     /// `GET /email_blocks` (operation `listEmailBlocks`)
-    pub fn list_email_blocks(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListEmailBlocksParams,
-    ) -> ApiCall<types::ListEmailBlocksResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListEmailBlocksResponse, ListEmailBlocksParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "listEmailBlocks",
             "/email_blocks",
             "/email_blocks".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("page[after]", &params.page_after, QueryStyle::FormExplode);
-        request.query("page[before]", &params.page_before, QueryStyle::FormExplode);
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
-        request.query("filter[reason]", &params.filter_reason, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[domain_id]",
-                &params.filter_domain_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[created_after]",
-                &params.filter_created_after,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[created_before]",
-                &params.filter_created_before,
-                QueryStyle::FormExplode,
-            );
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListEmailBlocksParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "page[after]",
+                            &params.page_after,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "page[before]",
+                            &params.page_before,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "filter[reason]",
+                            &params.filter_reason,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[domain_id]",
+                            &params.filter_domain_id,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[created_after]",
+                            &params.filter_created_after,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[created_before]",
+                            &params.filter_created_before,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
     }
 
     /// Create a manual suppression
@@ -170,18 +303,25 @@ impl EmailSuppressionsApi<'_> {
     /// suppression endpoint or the internal create surface for those.
     ///
     /// `POST /email_blocks` (operation `createEmailBlock`)
-    pub fn create_email_block(
+    ///
+    /// The body is a [`CreateEmailBlockRequest`](types::CreateEmailBlockRequest): its required members (`to`) are arguments, its other members setters on the returned call.
+    pub fn create(
         &self,
-        body: &types::CreateEmailBlockRequest,
-    ) -> ApiCall<types::EmailBlockResponse> {
-        let mut request = Request::new(
+        to: impl Into<String>,
+    ) -> ApiCall<types::EmailBlockResponse, types::CreateEmailBlockRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "createEmailBlock",
             "/email_blocks",
             "/email_blocks".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateEmailBlockRequest::new(to),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Export suppressions as CSV
@@ -202,40 +342,55 @@ impl EmailSuppressionsApi<'_> {
     /// the export (empty for account-scope rows).
     ///
     /// `GET /email_blocks/export` (operation `exportEmailBlocks`)
-    pub fn export_email_blocks(
-        &self,
-        params: &ExportEmailBlocksParams,
-    ) -> ApiCall<String> {
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve_export(&self) -> ApiCall<String, ExportEmailBlocksParams> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "exportEmailBlocks",
             "/email_blocks/export",
             "/email_blocks/export".to_owned(),
         );
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("filter[reason]", &params.filter_reason, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[domain_id]",
-                &params.filter_domain_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[created_after]",
-                &params.filter_created_after,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[created_before]",
-                &params.filter_created_before,
-                QueryStyle::FormExplode,
-            );
         request.accept("*/*");
         ApiCall::new(self.client, request, crate::request::decode_text)
+            .with_input(
+                ExportEmailBlocksParams::default(),
+                |params, request| {
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "filter[reason]",
+                            &params.filter_reason,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[domain_id]",
+                            &params.filter_domain_id,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[created_after]",
+                            &params.filter_created_after,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[created_before]",
+                            &params.filter_created_before,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
     }
 
     /// Retrieve a suppression
@@ -244,7 +399,7 @@ impl EmailSuppressionsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Resource UUID. Malformed UUIDs are treated as not-found (not 400).
-    pub fn show_email_block(&self, id: &str) -> ApiCall<types::EmailBlockResponse> {
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::EmailBlockResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "showEmailBlock",
@@ -265,7 +420,7 @@ impl EmailSuppressionsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Resource UUID. Malformed UUIDs are treated as not-found (not 400).
-    pub fn delete_email_block(&self, id: &str) -> ApiCall<types::EmailBlockResponse> {
+    pub fn delete(&self, id: &str) -> ApiCall<types::EmailBlockResponse> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "deleteEmailBlock",
@@ -286,33 +441,42 @@ impl EmailSuppressionsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Resource UUID. Malformed UUIDs are treated as not-found (not 400).
-    pub fn list_email_block_events(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve_events(
         &self,
         id: &str,
-        params: &ListEmailBlockEventsParams,
-    ) -> ApiCall<types::EmailBlockEventListResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::EmailBlockEventListResponse, ListEmailBlockEventsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "listEmailBlockEvents",
             "/email_blocks/{id}/events",
             ["/email_blocks/", &crate::request::path_arg(&id), "/events"].concat(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListEmailBlockEventsParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                },
+            )
     }
+}
 
-    /// Every item of [`list_email_block_events`](Self::list_email_block_events), page after page (`page[number]` paging).
+impl crate::ApiCall<types::EmailBlockEventListResponse, ListEmailBlockEventsParams> {
+    /// Every item of `client.email_blocks().retrieve_events(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_email_block_events_stream(
-        &self,
-        id: &str,
-        params: &ListEmailBlockEventsParams,
-    ) -> Paginator<types::EmailBlockEvent> {
-        let first = self.list_email_block_events(id, params);
+    pub fn items(self) -> Paginator<types::EmailBlockEvent> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Email Templates`; get it with `client.email_templates()`.
-///
-/// Create, list, retrieve, update, delete, and render Liquid email templates.
-#[derive(Debug, Clone, Copy)]
-pub struct EmailTemplatesApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_email_templates` (`GET /email_templates`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListEmailTemplatesParams {
@@ -28,6 +20,20 @@ pub struct ListEmailTemplatesParams {
     pub page_cursor: Option<String>,
 }
 
+impl<T> crate::ApiCall<T, ListEmailTemplatesParams> {
+    /// Number of results to return. Defaults to 25; maximum is 100. Invalid values are clamped to the valid range.
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+
+    /// Opaque URL-safe Base64 cursor returned by a previous list response.
+    pub fn page_cursor(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().page_cursor = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `create_email_template` (`POST /email_templates`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateEmailTemplateParams {
@@ -37,53 +43,37 @@ pub struct CreateEmailTemplateParams {
     pub idempotency_key: Option<String>,
 }
 
-impl EmailTemplatesApi<'_> {
+impl crate::resources::EmailTemplates<'_> {
     /// List email templates
     ///
     /// Lists templates sorted newest first by `inserted_at desc, id desc`.
     ///
     /// `GET /email_templates` (operation `ListEmailTemplates`)
-    pub fn list_email_templates(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListEmailTemplatesParams,
-    ) -> ApiCall<types::EmailTemplateListResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::EmailTemplateListResponse, ListEmailTemplatesParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListEmailTemplates",
             "/email_templates",
             "/email_templates".to_owned(),
         );
-        request.query("page_size", &params.page_size, QueryStyle::FormExplode);
-        request.query("page_cursor", &params.page_cursor, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_email_templates`](Self::list_email_templates), page after page (`page_cursor` cursor paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_email_templates_stream(
-        &self,
-        params: &ListEmailTemplatesParams,
-    ) -> Paginator<types::EmailTemplate> {
-        let first = self.list_email_templates(params);
-        Paginator::new(
-            first,
-            PageStyle::Cursor {
-                after: "page_cursor",
-            },
-            |op, raw| {
-                let page: types::EmailTemplateListResponse = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let next_cursor = page.meta.page_cursor.as_ref().cloned();
-                Ok(PageData {
-                    items: page.data,
-                    next_cursor,
-                    ..PageData::default()
-                })
-            },
-        )
+            .with_input(
+                ListEmailTemplatesParams::default(),
+                |params, request| {
+                    request
+                        .query("page_size", &params.page_size, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "page_cursor",
+                            &params.page_cursor,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
     }
 
     /// Create an email template
@@ -91,11 +81,13 @@ impl EmailTemplatesApi<'_> {
     /// Creates a Liquid email template. Variables are auto-extracted when omitted.
     ///
     /// `POST /email_templates` (operation `CreateEmailTemplate`)
-    pub fn create_email_template(
+    ///
+    /// The body is a [`CreateEmailTemplateRequest`](types::CreateEmailTemplateRequest): its required members (`name`) are arguments, its other members setters on the returned call.
+    pub fn create(
         &self,
-        body: &types::CreateEmailTemplateRequest,
+        name: impl Into<String>,
         params: &CreateEmailTemplateParams,
-    ) -> ApiCall<types::EmailTemplateResponse> {
+    ) -> ApiCall<types::EmailTemplateResponse, types::CreateEmailTemplateRequest> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateEmailTemplate",
@@ -103,8 +95,13 @@ impl EmailTemplatesApi<'_> {
             "/email_templates".to_owned(),
         );
         request.header("Idempotency-Key", &params.idempotency_key);
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateEmailTemplateRequest::new(name),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Get an email template
@@ -113,7 +110,7 @@ impl EmailTemplatesApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Email template UUID.
-    pub fn get_email_template(&self, id: &str) -> ApiCall<types::EmailTemplateResponse> {
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::EmailTemplateResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetEmailTemplate",
@@ -131,19 +128,25 @@ impl EmailTemplatesApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Email template UUID.
-    pub fn replace_email_template(
+    ///
+    /// The body is a [`UpdateEmailTemplateRequest`](types::UpdateEmailTemplateRequest): its members are setters on the returned call.
+    pub fn replace(
         &self,
         id: &str,
-        body: &types::UpdateEmailTemplateRequest,
-    ) -> ApiCall<types::EmailTemplateResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::EmailTemplateResponse, types::UpdateEmailTemplateRequest> {
+        let request = Request::new(
             reqwest::Method::PUT,
             "ReplaceEmailTemplate",
             "/email_templates/{id}",
             ["/email_templates/", &crate::request::path_arg(&id)].concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateEmailTemplateRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Delete an email template
@@ -152,7 +155,7 @@ impl EmailTemplatesApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Email template UUID.
-    pub fn delete_email_template(&self, id: &str) -> ApiCall<()> {
+    pub fn delete(&self, id: &str) -> ApiCall<()> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeleteEmailTemplate",
@@ -170,19 +173,25 @@ impl EmailTemplatesApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Email template UUID.
-    pub fn update_email_template(
+    ///
+    /// The body is a [`UpdateEmailTemplateRequest`](types::UpdateEmailTemplateRequest): its members are setters on the returned call.
+    pub fn update(
         &self,
         id: &str,
-        body: &types::UpdateEmailTemplateRequest,
-    ) -> ApiCall<types::EmailTemplateResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::EmailTemplateResponse, types::UpdateEmailTemplateRequest> {
+        let request = Request::new(
             reqwest::Method::PATCH,
             "UpdateEmailTemplate",
             "/email_templates/{id}",
             ["/email_templates/", &crate::request::path_arg(&id)].concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateEmailTemplateRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Render an email template
@@ -193,18 +202,53 @@ impl EmailTemplatesApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Email template UUID.
-    pub fn render_email_template(
+    ///
+    /// The body is a [`RenderEmailTemplateRequest`](types::RenderEmailTemplateRequest): its members are setters on the returned call.
+    pub fn render(
         &self,
         id: &str,
-        body: &types::RenderEmailTemplateRequest,
-    ) -> ApiCall<types::RenderedEmailTemplateResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::RenderedEmailTemplateResponse,
+        types::RenderEmailTemplateRequest,
+    > {
+        let request = Request::new(
             reqwest::Method::POST,
             "RenderEmailTemplate",
             "/email_templates/{id}/render",
             ["/email_templates/", &crate::request::path_arg(&id), "/render"].concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::RenderEmailTemplateRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<types::EmailTemplateListResponse, ListEmailTemplatesParams> {
+    /// Every item of `client.email_templates().list(…)`, page after page (`page_cursor` cursor paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::EmailTemplate> {
+        Paginator::new(
+            self,
+            PageStyle::Cursor {
+                after: "page_cursor",
+            },
+            |op, raw| {
+                let page: types::EmailTemplateListResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let next_cursor = page.meta.page_cursor.as_ref().cloned();
+                Ok(PageData {
+                    items: page.data,
+                    next_cursor,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 }

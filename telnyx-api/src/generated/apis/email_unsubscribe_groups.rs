@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Email Unsubscribe Groups`; get it with `client.email_unsubscribe_groups()`.
-///
-/// Named groups and group-scoped suppressions.
-#[derive(Debug, Clone, Copy)]
-pub struct EmailUnsubscribeGroupsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_unsubscribe_groups` (`GET /email_unsubscribe_groups`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListUnsubscribeGroupsParams {
@@ -28,6 +20,20 @@ pub struct ListUnsubscribeGroupsParams {
     pub page_size: Option<i64>,
 }
 
+impl<T> crate::ApiCall<T, ListUnsubscribeGroupsParams> {
+    /// Offset page number (≥1, default 1).
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// Page size (1–100, default 25).
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `delete_unsubscribe_group` (`DELETE /email_unsubscribe_groups/{id}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteUnsubscribeGroupParams {
@@ -35,6 +41,14 @@ pub struct DeleteUnsubscribeGroupParams {
     ///
     /// Sent as query parameter `force`.
     pub force: Option<types::ForceQuery>,
+}
+
+impl<T> crate::ApiCall<T, DeleteUnsubscribeGroupParams> {
+    /// Force-delete a group with active suppressions. Only `"true"` (string) or `true` (bool) are truthy; all other values are false.
+    pub fn force(mut self, value: impl Into<types::ForceQuery>) -> Self {
+        self.input_mut().force = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `list_group_suppressions` (`GET /email_unsubscribe_groups/{id}/suppressions`).
@@ -50,7 +64,21 @@ pub struct ListGroupSuppressionsParams {
     pub page_size: Option<i64>,
 }
 
-impl EmailUnsubscribeGroupsApi<'_> {
+impl<T> crate::ApiCall<T, ListGroupSuppressionsParams> {
+    /// Offset page number (≥1, default 1).
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// Page size (1–100, default 25).
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::EmailUnsubscribeGroups<'_> {
     /// List unsubscribe groups
     ///
     /// Offset pagination only (`page[number]` default 1, `page[size]`
@@ -61,69 +89,55 @@ impl EmailUnsubscribeGroupsApi<'_> {
     /// `GET /v2/email_blocks`. `meta` includes `total_pages`.
     ///
     /// `GET /email_unsubscribe_groups` (operation `listUnsubscribeGroups`)
-    pub fn list_unsubscribe_groups(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListUnsubscribeGroupsParams,
-    ) -> ApiCall<types::UnsubscribeGroupListResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::UnsubscribeGroupListResponse, ListUnsubscribeGroupsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "listUnsubscribeGroups",
             "/email_unsubscribe_groups",
             "/email_unsubscribe_groups".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_unsubscribe_groups`](Self::list_unsubscribe_groups), page after page (`page[number]` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_unsubscribe_groups_stream(
-        &self,
-        params: &ListUnsubscribeGroupsParams,
-    ) -> Paginator<types::UnsubscribeGroup> {
-        let first = self.list_unsubscribe_groups(params);
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page[number]",
-                size: Some("page[size]"),
-            },
-            |op, raw| {
-                let page: types::UnsubscribeGroupListResponse = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let total_pages = Some(&page.meta.total_pages)
-                    .and_then(|n| u64::try_from(*n).ok());
-                let total_items = Some(&page.meta.total_results)
-                    .and_then(|n| u64::try_from(*n).ok());
-                Ok(PageData {
-                    items: page.data,
-                    total_pages,
-                    total_items,
-                    ..PageData::default()
-                })
-            },
-        )
+            .with_input(
+                ListUnsubscribeGroupsParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                },
+            )
     }
 
     /// Create an unsubscribe group
     ///
     /// `POST /email_unsubscribe_groups` (operation `createUnsubscribeGroup`)
-    pub fn create_unsubscribe_group(
+    ///
+    /// The body is a [`CreateUnsubscribeGroupRequest`](types::CreateUnsubscribeGroupRequest): its required members (`name`) are arguments, its other members setters on the returned call.
+    pub fn create(
         &self,
-        body: &types::CreateUnsubscribeGroupRequest,
-    ) -> ApiCall<types::UnsubscribeGroupResponse> {
-        let mut request = Request::new(
+        name: impl Into<String>,
+    ) -> ApiCall<types::UnsubscribeGroupResponse, types::CreateUnsubscribeGroupRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "createUnsubscribeGroup",
             "/email_unsubscribe_groups",
             "/email_unsubscribe_groups".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateUnsubscribeGroupRequest::new(name),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Retrieve an unsubscribe group
@@ -132,10 +146,7 @@ impl EmailUnsubscribeGroupsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Resource UUID. Malformed UUIDs are treated as not-found (not 400).
-    pub fn show_unsubscribe_group(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::UnsubscribeGroupResponse> {
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::UnsubscribeGroupResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "showUnsubscribeGroup",
@@ -159,19 +170,22 @@ impl EmailUnsubscribeGroupsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Resource UUID. Malformed UUIDs are treated as not-found (not 400).
-    pub fn delete_unsubscribe_group(
-        &self,
-        id: &str,
-        params: &DeleteUnsubscribeGroupParams,
-    ) -> ApiCall<()> {
-        let mut request = Request::new(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn delete(&self, id: &str) -> ApiCall<(), DeleteUnsubscribeGroupParams> {
+        let request = Request::new(
             reqwest::Method::DELETE,
             "deleteUnsubscribeGroup",
             "/email_unsubscribe_groups/{id}",
             ["/email_unsubscribe_groups/", &crate::request::path_arg(&id)].concat(),
         );
-        request.query("force", &params.force, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_empty)
+            .with_input(
+                DeleteUnsubscribeGroupParams::default(),
+                |params, request| {
+                    request.query("force", &params.force, QueryStyle::FormExplode);
+                },
+            )
     }
 
     /// Update an unsubscribe group
@@ -182,21 +196,29 @@ impl EmailUnsubscribeGroupsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Resource UUID. Malformed UUIDs are treated as not-found (not 400).
-    pub fn update_unsubscribe_group(
+    ///
+    /// The body is a [`UpdateUnsubscribeGroupRequest`](types::UpdateUnsubscribeGroupRequest): its members are setters on the returned call.
+    pub fn update(
         &self,
         id: &str,
-        body: &types::UpdateUnsubscribeGroupRequest,
-    ) -> ApiCall<types::UnsubscribeGroupResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::UnsubscribeGroupResponse, types::UpdateUnsubscribeGroupRequest> {
+        let request = Request::new(
             reqwest::Method::PATCH,
             "updateUnsubscribeGroup",
             "/email_unsubscribe_groups/{id}",
             ["/email_unsubscribe_groups/", &crate::request::path_arg(&id)].concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateUnsubscribeGroupRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
+}
 
+impl crate::resources::EmailUnsubscribeGroupsSuppressions<'_> {
     /// List suppressions in a group
     ///
     /// Account + group scoped. Offset pagination only (`page[number]`
@@ -211,12 +233,13 @@ impl EmailUnsubscribeGroupsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Resource UUID. Malformed UUIDs are treated as not-found (not 400).
-    pub fn list_group_suppressions(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
         id: &str,
-        params: &ListGroupSuppressionsParams,
-    ) -> ApiCall<types::GroupSuppressionListResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::GroupSuppressionListResponse, ListGroupSuppressionsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "listGroupSuppressions",
             "/email_unsubscribe_groups/{id}/suppressions",
@@ -227,22 +250,132 @@ impl EmailUnsubscribeGroupsApi<'_> {
             ]
                 .concat(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListGroupSuppressionsParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                },
+            )
     }
 
-    /// Every item of [`list_group_suppressions`](Self::list_group_suppressions), page after page (`page[number]` paging).
+    /// Add a group suppression
     ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_group_suppressions_stream(
+    /// Creates a suppression with `reason: unsubscribe`, `source: manual`,
+    /// `group_id: <this group>`. All other body fields are ignored; only
+    /// `to` is read. Idempotent (same dedupe key → `200`, no new event).
+    ///
+    /// `POST /email_unsubscribe_groups/{id}/suppressions` (operation `addGroupSuppression`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Resource UUID. Malformed UUIDs are treated as not-found (not 400).
+    ///
+    /// The body is a [`AddGroupSuppressionRequest`](types::AddGroupSuppressionRequest): its required members (`to`) are arguments, its other members setters on the returned call.
+    pub fn create(
         &self,
         id: &str,
-        params: &ListGroupSuppressionsParams,
-    ) -> Paginator<types::EmailBlock> {
-        let first = self.list_group_suppressions(id, params);
+        to: impl Into<String>,
+    ) -> ApiCall<types::EmailBlockResponse, types::AddGroupSuppressionRequest> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "addGroupSuppression",
+            "/email_unsubscribe_groups/{id}/suppressions",
+            [
+                "/email_unsubscribe_groups/",
+                &crate::request::path_arg(&id),
+                "/suppressions",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::AddGroupSuppressionRequest::new(to),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Remove a group suppression
+    ///
+    /// Soft-deletes all active blocks for (account, group, normalized
+    /// email) — one `removed` audit event per block (`actor: manual`).
+    /// The `email` path segment is normalized (trim + lower-case) before
+    /// matching. Idempotent on already-removed rows (returns `404` since
+    /// they're no longer `active`).
+    ///
+    /// Two distinct `404` cases: a missing/cross-account **group** returns
+    /// `10001 "The requested unsubscribe group was not found"`; a group that
+    /// exists but has **no active suppression** for that email returns
+    /// `10001 "The requested group suppression was not found"`.
+    ///
+    /// `DELETE /email_unsubscribe_groups/{id}/suppressions/{email}` (operation `removeGroupSuppression`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Resource UUID. Malformed UUIDs are treated as not-found (not 400).
+    /// - `email` (`email`): Recipient address (normalized: trim + lower-case before matching).
+    pub fn delete(&self, id: &str, email: &str) -> ApiCall<()> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "removeGroupSuppression",
+            "/email_unsubscribe_groups/{id}/suppressions/{email}",
+            [
+                "/email_unsubscribe_groups/",
+                &crate::request::path_arg(&id),
+                "/suppressions/",
+                &crate::request::path_arg(&email),
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_empty)
+    }
+}
+
+impl crate::ApiCall<types::UnsubscribeGroupListResponse, ListUnsubscribeGroupsParams> {
+    /// Every item of `client.email_unsubscribe_groups().list(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::UnsubscribeGroup> {
         Paginator::new(
-            first,
+            self,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::UnsubscribeGroupListResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = Some(&page.meta.total_pages)
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = Some(&page.meta.total_results)
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data,
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+}
+
+impl crate::ApiCall<types::GroupSuppressionListResponse, ListGroupSuppressionsParams> {
+    /// Every item of `client.email_unsubscribe_groups().suppressions().list(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::EmailBlock> {
+        Paginator::new(
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -264,69 +397,5 @@ impl EmailUnsubscribeGroupsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Add a group suppression
-    ///
-    /// Creates a suppression with `reason: unsubscribe`, `source: manual`,
-    /// `group_id: <this group>`. All other body fields are ignored; only
-    /// `to` is read. Idempotent (same dedupe key → `200`, no new event).
-    ///
-    /// `POST /email_unsubscribe_groups/{id}/suppressions` (operation `addGroupSuppression`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Resource UUID. Malformed UUIDs are treated as not-found (not 400).
-    pub fn add_group_suppression(
-        &self,
-        id: &str,
-        body: &types::AddGroupSuppressionRequest,
-    ) -> ApiCall<types::EmailBlockResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "addGroupSuppression",
-            "/email_unsubscribe_groups/{id}/suppressions",
-            [
-                "/email_unsubscribe_groups/",
-                &crate::request::path_arg(&id),
-                "/suppressions",
-            ]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Remove a group suppression
-    ///
-    /// Soft-deletes all active blocks for (account, group, normalized
-    /// email) — one `removed` audit event per block (`actor: manual`).
-    /// The `email` path segment is normalized (trim + lower-case) before
-    /// matching. Idempotent on already-removed rows (returns `404` since
-    /// they're no longer `active`).
-    ///
-    /// Two distinct `404` cases: a missing/cross-account **group** returns
-    /// `10001 "The requested unsubscribe group was not found"`; a group that
-    /// exists but has **no active suppression** for that email returns
-    /// `10001 "The requested group suppression was not found"`.
-    ///
-    /// `DELETE /email_unsubscribe_groups/{id}/suppressions/{email}` (operation `removeGroupSuppression`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Resource UUID. Malformed UUIDs are treated as not-found (not 400).
-    /// - `email` (`email`): Recipient address (normalized: trim + lower-case before matching).
-    pub fn remove_group_suppression(&self, id: &str, email: &str) -> ApiCall<()> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "removeGroupSuppression",
-            "/email_unsubscribe_groups/{id}/suppressions/{email}",
-            [
-                "/email_unsubscribe_groups/",
-                &crate::request::path_arg(&id),
-                "/suppressions/",
-                &crate::request::path_arg(&email),
-            ]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_empty)
     }
 }

@@ -5,14 +5,6 @@
 use crate::request::{ApiCall, Request};
 use crate::types;
 
-/// Operations tagged `Email Validations`; get it with `client.email_validations()`.
-///
-/// Validate email addresses synchronously or in asynchronous batches.
-#[derive(Debug, Clone, Copy)]
-pub struct EmailValidationsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `create_email_validation` (`POST /email_validations`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateEmailValidationParams {
@@ -31,17 +23,19 @@ pub struct CreateEmailValidationBatchParams {
     pub idempotency_key: Option<String>,
 }
 
-impl EmailValidationsApi<'_> {
+impl crate::resources::EmailValidations<'_> {
     /// Validate a single email address
     ///
     /// Validates a single email address and returns deliverability checks.
     ///
     /// `POST /email_validations` (operation `CreateEmailValidation`)
-    pub fn create_email_validation(
+    ///
+    /// The body is a [`CreateEmailValidationRequest`](types::CreateEmailValidationRequest): its required members (`email`) are arguments, its other members setters on the returned call.
+    pub fn create(
         &self,
-        body: &types::CreateEmailValidationRequest,
+        email: impl Into<String>,
         params: &CreateEmailValidationParams,
-    ) -> ApiCall<types::EmailValidationResponse> {
+    ) -> ApiCall<types::EmailValidationResponse, types::CreateEmailValidationRequest> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateEmailValidation",
@@ -49,20 +43,32 @@ impl EmailValidationsApi<'_> {
             "/email_validations".to_owned(),
         );
         request.header("Idempotency-Key", &params.idempotency_key);
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateEmailValidationRequest::new(email),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
+}
 
+impl crate::resources::EmailValidationsBatch<'_> {
     /// Create a batch email validation job
     ///
     /// Creates an asynchronous batch validation job for up to 1,000 email addresses.
     ///
     /// `POST /email_validations/batch` (operation `CreateEmailValidationBatch`)
-    pub fn create_email_validation_batch(
+    ///
+    /// The body is a [`CreateEmailValidationBatchRequest`](types::CreateEmailValidationBatchRequest): its required members (`emails`) are arguments, its other members setters on the returned call.
+    pub fn create(
         &self,
-        body: &types::CreateEmailValidationBatchRequest,
+        emails: impl Into<Vec<String>>,
         params: &CreateEmailValidationBatchParams,
-    ) -> ApiCall<types::EmailValidationBatchResponse> {
+    ) -> ApiCall<
+        types::EmailValidationBatchResponse,
+        types::CreateEmailValidationBatchRequest,
+    > {
         let mut request = Request::new(
             reqwest::Method::POST,
             "CreateEmailValidationBatch",
@@ -70,8 +76,13 @@ impl EmailValidationsApi<'_> {
             "/email_validations/batch".to_owned(),
         );
         request.header("Idempotency-Key", &params.idempotency_key);
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateEmailValidationBatchRequest::new(emails),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Get a batch email validation job
@@ -82,7 +93,7 @@ impl EmailValidationsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Email validation batch UUID.
-    pub fn get_email_validation_batch(
+    pub fn retrieve(
         &self,
         id: &str,
     ) -> ApiCall<types::EmailValidationBatchDetailResponse> {

@@ -5,15 +5,7 @@
 use crate::request::{ApiCall, Request};
 use crate::types;
 
-/// Operations tagged `Email Verification`; get it with `client.email_verification()`.
-///
-/// Verify ownership of a DIR's authorizer email. A short code is emailed and confirmed; the email must be verified before references can be submitted.
-#[derive(Debug, Clone, Copy)]
-pub struct EmailVerificationApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
-impl EmailVerificationApi<'_> {
+impl crate::resources::DirVerifyEmail<'_> {
     /// Get email-ownership verification status
     ///
     /// Whether the DIR's current authorizer email has been verified.
@@ -22,10 +14,7 @@ impl EmailVerificationApi<'_> {
     ///
     /// # Arguments
     /// - `dir_id` (`dir_id`): The DIR id. Lowercase UUID.
-    pub fn get_dir_email_verification_status(
-        &self,
-        dir_id: &str,
-    ) -> ApiCall<types::EmailVerificationStatusWrapped> {
+    pub fn list(&self, dir_id: &str) -> ApiCall<types::EmailVerificationStatusWrapped> {
         let request = Request::new(
             reqwest::Method::GET,
             "getDirEmailVerificationStatus",
@@ -45,7 +34,7 @@ impl EmailVerificationApi<'_> {
     ///
     /// # Arguments
     /// - `dir_id` (`dir_id`): The DIR id. Lowercase UUID.
-    pub fn request_dir_email_verification(
+    pub fn create(
         &self,
         dir_id: &str,
     ) -> ApiCall<types::EmailVerificationStatusWrapped> {
@@ -68,19 +57,29 @@ impl EmailVerificationApi<'_> {
     ///
     /// # Arguments
     /// - `dir_id` (`dir_id`): The DIR id. Lowercase UUID.
-    pub fn confirm_dir_email_verification(
+    ///
+    /// The body is a [`EmailVerificationConfirmRequest`](types::EmailVerificationConfirmRequest): its required members (`code`) are arguments, its other members setters on the returned call.
+    pub fn confirm(
         &self,
         dir_id: &str,
-        body: &types::EmailVerificationConfirmRequest,
-    ) -> ApiCall<types::EmailVerificationStatusWrapped> {
-        let mut request = Request::new(
+        code: impl Into<String>,
+    ) -> ApiCall<
+        types::EmailVerificationStatusWrapped,
+        types::EmailVerificationConfirmRequest,
+    > {
+        let request = Request::new(
             reqwest::Method::POST,
             "confirmDirEmailVerification",
             "/dir/{dir_id}/verify_email/confirm",
             ["/dir/", &crate::request::path_arg(&dir_id), "/verify_email/confirm"]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::EmailVerificationConfirmRequest::new(code),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 }

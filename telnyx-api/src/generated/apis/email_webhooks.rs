@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Email Webhooks`; get it with `client.email_webhooks()`.
-///
-/// Per-domain webhook endpoints with event subscriptions
-#[derive(Debug, Clone, Copy)]
-pub struct EmailWebhooksApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_email_domain_webhooks` (`GET /email_domains/{domain_id}/webhooks`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListEmailDomainWebhooksParams {
@@ -32,63 +24,61 @@ pub struct ListEmailDomainWebhooksParams {
     pub sort: Option<types::ListEmailDomainWebhooksSort>,
 }
 
-impl EmailWebhooksApi<'_> {
+impl<T> crate::ApiCall<T, ListEmailDomainWebhooksParams> {
+    /// Page number to return (offset pagination)
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// Number of records per page
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+
+    /// Field to sort by. Prefix with `-` for descending order.
+    pub fn sort(mut self, value: impl Into<types::ListEmailDomainWebhooksSort>) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::EmailDomainsWebhooks<'_> {
     /// List webhooks for an email domain
     ///
     /// `GET /email_domains/{domain_id}/webhooks` (operation `listEmailDomainWebhooks`)
     ///
     /// # Arguments
     /// - `domain_id` (`domain_id`): Email domain UUID
-    pub fn list_email_domain_webhooks(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
         domain_id: &str,
-        params: &ListEmailDomainWebhooksParams,
-    ) -> ApiCall<types::EmailWebhookListResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::EmailWebhookListResponse, ListEmailDomainWebhooksParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "listEmailDomainWebhooks",
             "/email_domains/{domain_id}/webhooks",
             ["/email_domains/", &crate::request::path_arg(&domain_id), "/webhooks"]
                 .concat(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_email_domain_webhooks`](Self::list_email_domain_webhooks), page after page (`page[number]` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_email_domain_webhooks_stream(
-        &self,
-        domain_id: &str,
-        params: &ListEmailDomainWebhooksParams,
-    ) -> Paginator<types::EmailWebhook> {
-        let first = self.list_email_domain_webhooks(domain_id, params);
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page[number]",
-                size: Some("page[size]"),
-            },
-            |op, raw| {
-                let page: types::EmailWebhookListResponse = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let total_pages = Some(&page.meta.total_pages)
-                    .and_then(|n| u64::try_from(*n).ok());
-                let total_items = Some(&page.meta.total_results)
-                    .and_then(|n| u64::try_from(*n).ok());
-                Ok(PageData {
-                    items: page.data,
-                    total_pages,
-                    total_items,
-                    ..PageData::default()
-                })
-            },
-        )
+            .with_input(
+                ListEmailDomainWebhooksParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                },
+            )
     }
 
     /// Create a webhook for an email domain
@@ -99,20 +89,28 @@ impl EmailWebhooksApi<'_> {
     ///
     /// # Arguments
     /// - `domain_id` (`domain_id`): Email domain UUID
-    pub fn create_email_domain_webhook(
+    ///
+    /// The body is a [`CreateEmailWebhookRequest`](types::CreateEmailWebhookRequest): its required members (`events`, `url`) are arguments, its other members setters on the returned call.
+    pub fn create(
         &self,
         domain_id: &str,
-        body: &types::CreateEmailWebhookRequest,
-    ) -> ApiCall<types::EmailWebhookResponse> {
-        let mut request = Request::new(
+        events: impl Into<Vec<types::EmailWebhookEvent>>,
+        url: impl Into<String>,
+    ) -> ApiCall<types::EmailWebhookResponse, types::CreateEmailWebhookRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "createEmailDomainWebhook",
             "/email_domains/{domain_id}/webhooks",
             ["/email_domains/", &crate::request::path_arg(&domain_id), "/webhooks"]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateEmailWebhookRequest::new(events, url),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Retrieve a webhook
@@ -122,7 +120,7 @@ impl EmailWebhooksApi<'_> {
     /// # Arguments
     /// - `domain_id` (`domain_id`): Email domain UUID
     /// - `id` (`id`): Email webhook UUID
-    pub fn get_email_domain_webhook(
+    pub fn retrieve(
         &self,
         domain_id: &str,
         id: &str,
@@ -149,7 +147,7 @@ impl EmailWebhooksApi<'_> {
     /// # Arguments
     /// - `domain_id` (`domain_id`): Email domain UUID
     /// - `id` (`id`): Email webhook UUID
-    pub fn delete_email_domain_webhook(
+    pub fn delete(
         &self,
         domain_id: &str,
         id: &str,
@@ -178,13 +176,14 @@ impl EmailWebhooksApi<'_> {
     /// # Arguments
     /// - `domain_id` (`domain_id`): Email domain UUID
     /// - `id` (`id`): Email webhook UUID
-    pub fn update_email_domain_webhook(
+    ///
+    /// The body is a [`UpdateEmailWebhookRequest`](types::UpdateEmailWebhookRequest): its members are setters on the returned call.
+    pub fn update(
         &self,
         domain_id: &str,
         id: &str,
-        body: &types::UpdateEmailWebhookRequest,
-    ) -> ApiCall<types::EmailWebhookResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::EmailWebhookResponse, types::UpdateEmailWebhookRequest> {
+        let request = Request::new(
             reqwest::Method::PATCH,
             "updateEmailDomainWebhook",
             "/email_domains/{domain_id}/webhooks/{id}",
@@ -196,7 +195,43 @@ impl EmailWebhooksApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateEmailWebhookRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<types::EmailWebhookListResponse, ListEmailDomainWebhooksParams> {
+    /// Every item of `client.email_domains().webhooks().list(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::EmailWebhook> {
+        Paginator::new(
+            self,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::EmailWebhookListResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = Some(&page.meta.total_pages)
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = Some(&page.meta.total_results)
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data,
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 }

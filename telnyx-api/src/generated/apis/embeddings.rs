@@ -6,14 +6,6 @@ use crate::request::{ApiCall, Request};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Embeddings`; get it with `client.embeddings()`.
-///
-/// Embed documents and perform text searches
-#[derive(Debug, Clone, Copy)]
-pub struct EmbeddingsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `get_tasks_by_status` (`GET /ai/embeddings`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetTasksByStatusParams {
@@ -23,24 +15,38 @@ pub struct GetTasksByStatusParams {
     pub status: Option<Vec<String>>,
 }
 
-impl EmbeddingsApi<'_> {
+impl<T> crate::ApiCall<T, GetTasksByStatusParams> {
+    /// List of task statuses i.e. `status=queued&status=processing`
+    pub fn status(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.input_mut().status = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::AiEmbeddings<'_> {
     /// Get Tasks by Status
     ///
     /// Retrieve tasks for the user that are either `queued`, `processing`, `failed`, `success` or `partial_success` based on the query string. Defaults to `queued` and `processing`.
     ///
     /// `GET /ai/embeddings` (operation `GetTasksByStatus`)
-    pub fn get_tasks_by_status(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &GetTasksByStatusParams,
-    ) -> ApiCall<types::BackgroundTasksQueryResponseData> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::BackgroundTasksQueryResponseData, GetTasksByStatusParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "GetTasksByStatus",
             "/ai/embeddings",
             "/ai/embeddings".to_owned(),
         );
-        request.query("status", &params.status, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetTasksByStatusParams::default(),
+                |params, request| {
+                    request.query("status", &params.status, QueryStyle::FormExplode);
+                },
+            )
     }
 
     /// Embed documents
@@ -67,26 +73,123 @@ impl EmbeddingsApi<'_> {
     /// `article_url` and `heading`. These values will be returned by the `/v2/ai/embeddings/similarity-search` endpoint in the `loader_metadata` field.
     ///
     /// `POST /ai/embeddings` (operation `PostEmbedding`)
-    pub fn post_embedding(
+    ///
+    /// The body is a [`EmbeddingBucketRequest`](types::EmbeddingBucketRequest): its required members (`bucket_name`) are arguments, its other members setters on the returned call.
+    pub fn create(
         &self,
-        body: &types::EmbeddingBucketRequest,
-    ) -> ApiCall<types::EmbeddingResponse> {
-        let mut request = Request::new(
+        bucket_name: impl Into<String>,
+    ) -> ApiCall<types::EmbeddingResponse, types::EmbeddingBucketRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "PostEmbedding",
             "/ai/embeddings",
             "/ai/embeddings".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::EmbeddingBucketRequest::new(bucket_name),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
+    /// Search for documents
+    ///
+    /// Perform a similarity search on a Telnyx Storage Bucket, returning the most similar `num_docs` document chunks to the query.
+    ///
+    /// Currently the only available distance metric is cosine similarity which will return a `distance` between 0 and 1.
+    /// The lower the distance, the more similar the returned document chunks are to the query.
+    /// A `certainty` will also be returned, which is a value between 0 and 1 where the higher the certainty, the more similar the document.
+    /// You can read more about Weaviate distance metrics here: [Weaviate Docs](https://weaviate.io/developers/weaviate/config-refs/distances)
+    ///
+    /// If a bucket was embedded using a custom loader, such as `intercom`, the additional metadata will be returned in the
+    /// `loader_metadata` field.
+    ///
+    /// `POST /ai/embeddings/similarity-search` (operation `PostEmbeddingSimilaritySearch`)
+    ///
+    /// The body is a [`EmbeddingSimilaritySearchRequest`](types::EmbeddingSimilaritySearchRequest): its required members (`bucket_name`, `query`) are arguments, its other members setters on the returned call.
+    pub fn similarity_search(
+        &self,
+        bucket_name: impl Into<String>,
+        query: impl Into<String>,
+    ) -> ApiCall<
+        types::EmbeddingSimilaritySearchResponse,
+        types::EmbeddingSimilaritySearchRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "PostEmbeddingSimilaritySearch",
+            "/ai/embeddings/similarity-search",
+            "/ai/embeddings/similarity-search".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::EmbeddingSimilaritySearchRequest::new(bucket_name, query),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Embed URL content
+    ///
+    /// Embed website content from a specified URL, including child pages up to 5 levels deep within the same domain. The process crawls and loads content from the main URL and its linked pages into a Telnyx Cloud Storage bucket. As soon as each webpage is added to the bucket, its content is immediately processed for embeddings, that can be used for [similarity search](https://developers.telnyx.com/api-reference/embeddings/search-for-documents) and [clustering](https://developers.telnyx.com/docs/inference/clusters).
+    ///
+    /// `POST /ai/embeddings/url` (operation `PostEmbeddingUrl`)
+    ///
+    /// The body is a [`EmbeddingUrlRequest`](types::EmbeddingUrlRequest): its required members (`bucket_name`, `url`) are arguments, its other members setters on the returned call.
+    pub fn url(
+        &self,
+        bucket_name: impl Into<String>,
+        url: impl Into<String>,
+    ) -> ApiCall<types::EmbeddingResponse, types::EmbeddingUrlRequest> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "PostEmbeddingUrl",
+            "/ai/embeddings/url",
+            "/ai/embeddings/url".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::EmbeddingUrlRequest::new(bucket_name, url),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Get an embedding task's status
+    ///
+    /// Check the status of a current embedding task. Will be one of the following:
+    /// - `queued` - Task is waiting to be picked up by a worker
+    /// - `processing` - The embedding task is running
+    /// - `success` - Task completed successfully and the bucket is embedded
+    /// - `failure` - Task failed and no files were embedded successfully
+    /// - `partial_success` - Some files were embedded successfully, but at least one failed
+    ///
+    /// `GET /ai/embeddings/{task_id}` (operation `GetEmbeddingTask`)
+    ///
+    /// # Arguments
+    /// - `task_id` (`task_id`): Unique identifier of the task.
+    pub fn retrieve(&self, task_id: &str) -> ApiCall<types::TaskStatusResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetEmbeddingTask",
+            "/ai/embeddings/{task_id}",
+            ["/ai/embeddings/", &crate::request::path_arg(&task_id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::resources::AiEmbeddingsBuckets<'_> {
     /// List embedded buckets
     ///
     /// Get all embedding buckets for a user.
     ///
     /// `GET /ai/embeddings/buckets` (operation `GetEmbeddingBuckets`)
-    pub fn get_embedding_buckets(&self) -> ApiCall<types::UserEmbeddedBucketsData> {
+    pub fn list(&self) -> ApiCall<types::UserEmbeddedBucketsData> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetEmbeddingBuckets",
@@ -104,7 +207,7 @@ impl EmbeddingsApi<'_> {
     ///
     /// # Arguments
     /// - `bucket_name` (`bucket_name`): Name of the bucket.
-    pub fn get_bucket_name(
+    pub fn retrieve(
         &self,
         bucket_name: &str,
     ) -> ApiCall<types::EmbeddingsBucketFilesData> {
@@ -125,7 +228,7 @@ impl EmbeddingsApi<'_> {
     ///
     /// # Arguments
     /// - `bucket_name` (`bucket_name`): Name of the bucket.
-    pub fn delete_embedding_bucket_files(&self, bucket_name: &str) -> ApiCall<()> {
+    pub fn delete(&self, bucket_name: &str) -> ApiCall<()> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "embedding_bucket_files_public_embedding_buckets__bucket_name__delete",
@@ -133,77 +236,5 @@ impl EmbeddingsApi<'_> {
             ["/ai/embeddings/buckets/", &crate::request::path_arg(&bucket_name)].concat(),
         );
         ApiCall::new(self.client, request, crate::request::decode_empty)
-    }
-
-    /// Search for documents
-    ///
-    /// Perform a similarity search on a Telnyx Storage Bucket, returning the most similar `num_docs` document chunks to the query.
-    ///
-    /// Currently the only available distance metric is cosine similarity which will return a `distance` between 0 and 1.
-    /// The lower the distance, the more similar the returned document chunks are to the query.
-    /// A `certainty` will also be returned, which is a value between 0 and 1 where the higher the certainty, the more similar the document.
-    /// You can read more about Weaviate distance metrics here: [Weaviate Docs](https://weaviate.io/developers/weaviate/config-refs/distances)
-    ///
-    /// If a bucket was embedded using a custom loader, such as `intercom`, the additional metadata will be returned in the
-    /// `loader_metadata` field.
-    ///
-    /// `POST /ai/embeddings/similarity-search` (operation `PostEmbeddingSimilaritySearch`)
-    pub fn post_embedding_similarity_search(
-        &self,
-        body: &types::EmbeddingSimilaritySearchRequest,
-    ) -> ApiCall<types::EmbeddingSimilaritySearchResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "PostEmbeddingSimilaritySearch",
-            "/ai/embeddings/similarity-search",
-            "/ai/embeddings/similarity-search".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Embed URL content
-    ///
-    /// Embed website content from a specified URL, including child pages up to 5 levels deep within the same domain. The process crawls and loads content from the main URL and its linked pages into a Telnyx Cloud Storage bucket. As soon as each webpage is added to the bucket, its content is immediately processed for embeddings, that can be used for [similarity search](https://developers.telnyx.com/api-reference/embeddings/search-for-documents) and [clustering](https://developers.telnyx.com/docs/inference/clusters).
-    ///
-    /// `POST /ai/embeddings/url` (operation `PostEmbeddingUrl`)
-    pub fn post_embedding_url(
-        &self,
-        body: &types::EmbeddingUrlRequest,
-    ) -> ApiCall<types::EmbeddingResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "PostEmbeddingUrl",
-            "/ai/embeddings/url",
-            "/ai/embeddings/url".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get an embedding task's status
-    ///
-    /// Check the status of a current embedding task. Will be one of the following:
-    /// - `queued` - Task is waiting to be picked up by a worker
-    /// - `processing` - The embedding task is running
-    /// - `success` - Task completed successfully and the bucket is embedded
-    /// - `failure` - Task failed and no files were embedded successfully
-    /// - `partial_success` - Some files were embedded successfully, but at least one failed
-    ///
-    /// `GET /ai/embeddings/{task_id}` (operation `GetEmbeddingTask`)
-    ///
-    /// # Arguments
-    /// - `task_id` (`task_id`): Unique identifier of the task.
-    pub fn get_embedding_task(
-        &self,
-        task_id: &str,
-    ) -> ApiCall<types::TaskStatusResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetEmbeddingTask",
-            "/ai/embeddings/{task_id}",
-            ["/ai/embeddings/", &crate::request::path_arg(&task_id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

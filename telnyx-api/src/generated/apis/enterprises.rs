@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Enterprises`; get it with `client.enterprises()`.
-///
-/// Manage the legal-entity record that owns your DIRs and phone numbers.
-#[derive(Debug, Clone, Copy)]
-pub struct EnterprisesApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_enterprises` (`GET /enterprises`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListEnterprisesParams {
@@ -36,65 +28,73 @@ pub struct ListEnterprisesParams {
     pub filter_legal_name_contains: Option<String>,
 }
 
-impl EnterprisesApi<'_> {
+impl<T> crate::ApiCall<T, ListEnterprisesParams> {
+    /// 1-based page number. Out-of-range values return an empty page with correct meta.
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// Items per page. Default 10. Maximum 250; values above are clamped to 250.
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+
+    /// Filter by legal name (partial match).
+    pub fn legal_name(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().legal_name = Some(value.into());
+        self
+    }
+
+    /// Case-insensitive partial match on legal name.
+    pub fn filter_legal_name_contains(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_legal_name_contains = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::Enterprises<'_> {
     /// List enterprises
     ///
     /// Return the enterprises you own, paginated. The default page size is 20; the maximum is 250.
     ///
     /// `GET /enterprises` (operation `listEnterprises`)
-    pub fn list_enterprises(
-        &self,
-        params: &ListEnterprisesParams,
-    ) -> ApiCall<types::EnterpriseListPublic> {
-        let mut request = Request::new(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(&self) -> ApiCall<types::EnterpriseListPublic, ListEnterprisesParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "listEnterprises",
             "/enterprises",
             "/enterprises".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("legal_name", &params.legal_name, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[legal_name][contains]",
-                &params.filter_legal_name_contains,
-                QueryStyle::FormExplode,
-            );
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_enterprises`](Self::list_enterprises), page after page (`page[number]` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_enterprises_stream(
-        &self,
-        params: &ListEnterprisesParams,
-    ) -> Paginator<types::EnterprisePublic> {
-        let first = self.list_enterprises(params);
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page[number]",
-                size: Some("page[size]"),
-            },
-            |op, raw| {
-                let page: types::EnterpriseListPublic = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let total_pages = Some(&page.meta.total_pages)
-                    .and_then(|n| u64::try_from(*n).ok());
-                let total_items = Some(&page.meta.total_results)
-                    .and_then(|n| u64::try_from(*n).ok());
-                Ok(PageData {
-                    items: page.data,
-                    total_pages,
-                    total_items,
-                    ..PageData::default()
-                })
-            },
-        )
+            .with_input(
+                ListEnterprisesParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "legal_name",
+                            &params.legal_name,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[legal_name][contains]",
+                            &params.filter_legal_name_contains,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
     }
 
     /// Create an enterprise
@@ -108,18 +108,57 @@ impl EnterprisesApi<'_> {
     /// - `409` - an enterprise with the same identifying details already exists under your account.
     ///
     /// `POST /enterprises` (operation `createEnterprise`)
-    pub fn create_enterprise(
+    ///
+    /// The body is a [`EnterpriseCreate`](types::EnterpriseCreate): its required members (`billing_address`, `billing_contact`, `country_code`, `doing_business_as`, `fein`, `industry`, `jurisdiction_of_incorporation`, `legal_name`, `number_of_employees`, `organization_contact`, `organization_legal_type`, `organization_physical_address`, `organization_type`, `website`) are arguments, its other members setters on the returned call.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one argument per input the spec requires"
+    )]
+    pub fn create(
         &self,
-        body: &types::EnterpriseCreate,
-    ) -> ApiCall<types::EnterprisePublicWrapped> {
-        let mut request = Request::new(
+        billing_address: impl Into<types::BillingAddress>,
+        billing_contact: impl Into<types::BillingContact>,
+        country_code: impl Into<String>,
+        doing_business_as: impl Into<String>,
+        fein: impl Into<String>,
+        industry: impl Into<types::EnterpriseCreateIndustry>,
+        jurisdiction_of_incorporation: impl Into<String>,
+        legal_name: impl Into<String>,
+        number_of_employees: impl Into<types::EnterpriseCreateNumberOfEmployees>,
+        organization_contact: impl Into<types::OrganizationContact>,
+        organization_legal_type: impl Into<types::EnterpriseCreateOrganizationLegalType>,
+        organization_physical_address: impl Into<types::PhysicalAddress>,
+        organization_type: impl Into<types::EnterpriseCreateOrganizationType>,
+        website: impl Into<String>,
+    ) -> ApiCall<types::EnterprisePublicWrapped, types::EnterpriseCreate> {
+        let request = Request::new(
             reqwest::Method::POST,
             "createEnterprise",
             "/enterprises",
             "/enterprises".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::EnterpriseCreate::new(
+                    billing_address,
+                    billing_contact,
+                    country_code,
+                    doing_business_as,
+                    fein,
+                    industry,
+                    jurisdiction_of_incorporation,
+                    legal_name,
+                    number_of_employees,
+                    organization_contact,
+                    organization_legal_type,
+                    organization_physical_address,
+                    organization_type,
+                    website,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Get an enterprise
@@ -130,7 +169,7 @@ impl EnterprisesApi<'_> {
     ///
     /// # Arguments
     /// - `enterprise_id` (`enterprise_id`): The enterprise id. Lowercase UUID.
-    pub fn get_enterprise(
+    pub fn retrieve(
         &self,
         enterprise_id: &str,
     ) -> ApiCall<types::EnterprisePublicWrapped> {
@@ -151,19 +190,25 @@ impl EnterprisesApi<'_> {
     ///
     /// # Arguments
     /// - `enterprise_id` (`enterprise_id`): The enterprise id. Lowercase UUID.
-    pub fn update_enterprise(
+    ///
+    /// The body is a [`EnterpriseUpdate`](types::EnterpriseUpdate): its members are setters on the returned call.
+    pub fn update(
         &self,
         enterprise_id: &str,
-        body: &types::EnterpriseUpdate,
-    ) -> ApiCall<types::EnterprisePublicWrapped> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::EnterprisePublicWrapped, types::EnterpriseUpdate> {
+        let request = Request::new(
             reqwest::Method::PUT,
             "updateEnterprise",
             "/enterprises/{enterprise_id}",
             ["/enterprises/", &crate::request::path_arg(&enterprise_id)].concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::EnterpriseUpdate::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Delete an enterprise
@@ -179,7 +224,7 @@ impl EnterprisesApi<'_> {
     ///
     /// # Arguments
     /// - `enterprise_id` (`enterprise_id`): The enterprise id. Lowercase UUID.
-    pub fn delete_enterprise(&self, enterprise_id: &str) -> ApiCall<()> {
+    pub fn delete(&self, enterprise_id: &str) -> ApiCall<()> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "deleteEnterprise",
@@ -208,7 +253,7 @@ impl EnterprisesApi<'_> {
     ///
     /// # Arguments
     /// - `enterprise_id` (`enterprise_id`): The enterprise id. Lowercase UUID.
-    pub fn activate_branded_calling(
+    pub fn branded_calling(
         &self,
         enterprise_id: &str,
     ) -> ApiCall<types::EnterprisePublicWrapped> {
@@ -224,5 +269,36 @@ impl EnterprisesApi<'_> {
                 .concat(),
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<types::EnterpriseListPublic, ListEnterprisesParams> {
+    /// Every item of `client.enterprises().list(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::EnterprisePublic> {
+        Paginator::new(
+            self,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::EnterpriseListPublic = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = Some(&page.meta.total_pages)
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = Some(&page.meta.total_results)
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data,
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 }

@@ -5,20 +5,14 @@
 use crate::request::{ApiCall, Request};
 use crate::types;
 
-/// Operations tagged `Enum`; get it with `client.enum_api()`.
-#[derive(Debug, Clone, Copy)]
-pub struct EnumApiApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
-impl EnumApiApi<'_> {
+impl crate::resources::Messaging10dlc<'_> {
     /// Get Enum
     ///
     /// `GET /10dlc/enum/{endpoint}` (operation `GetEnumEndpoint`)
     ///
     /// # Arguments
     /// - `endpoint` (`endpoint`): Unique identifier of the endpoint.
-    pub fn get_enum_endpoint(
+    pub fn get_enum(
         &self,
         endpoint: &types::GetEnumEndpointEndpoint,
     ) -> ApiCall<types::GetEnumEndpointResponse> {

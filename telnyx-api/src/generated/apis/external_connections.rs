@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `External Connections`; get it with `client.external_connections()`.
-///
-/// External Connections operations
-#[derive(Debug, Clone, Copy)]
-pub struct ExternalConnectionsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_external_connections` (`GET /external_connections`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListExternalConnectionsParams {
@@ -26,6 +18,26 @@ pub struct ListExternalConnectionsParams {
     ///
     /// Sent as query parameter `page`.
     pub page: Option<types::ExternalVoiceIntegrationsPageConsolidated>,
+}
+
+impl<T> crate::ApiCall<T, ListExternalConnectionsParams> {
+    /// Filter parameter for external connections (deepObject style). Supports filtering by connection_name, external_sip_connection, id, created_at, and phone_number.
+    pub fn filter(
+        mut self,
+        value: impl Into<types::FilterConnectionsConsolidated>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(
+        mut self,
+        value: impl Into<types::ExternalVoiceIntegrationsPageConsolidated>,
+    ) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `list_external_connection_log_messages` (`GET /external_connections/log_messages`).
@@ -41,6 +53,26 @@ pub struct ListExternalConnectionLogMessagesParams {
     pub page: Option<types::ExternalVoiceIntegrationsPageConsolidated>,
 }
 
+impl<T> crate::ApiCall<T, ListExternalConnectionLogMessagesParams> {
+    /// Filter parameter for log messages (deepObject style). Supports filtering by external_connection_id and telephone_number with eq/contains operations.
+    pub fn filter(
+        mut self,
+        value: impl Into<types::FilterLogMessagesConsolidated>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(
+        mut self,
+        value: impl Into<types::ExternalVoiceIntegrationsPageConsolidated>,
+    ) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `list_civic_addresses` (`GET /external_connections/{id}/civic_addresses`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListCivicAddressesParams {
@@ -48,6 +80,17 @@ pub struct ListCivicAddressesParams {
     ///
     /// Sent as query parameter `filter`.
     pub filter: Option<types::FilterCivicAddressesConsolidated>,
+}
+
+impl<T> crate::ApiCall<T, ListCivicAddressesParams> {
+    /// Filter parameter for civic addresses (deepObject style). Supports filtering by country.
+    pub fn filter(
+        mut self,
+        value: impl Into<types::FilterCivicAddressesConsolidated>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `list_external_connection_phone_numbers` (`GET /external_connections/{id}/phone_numbers`).
@@ -63,6 +106,26 @@ pub struct ListExternalConnectionPhoneNumbersParams {
     pub page: Option<types::ExternalVoiceIntegrationsPageConsolidated>,
 }
 
+impl<T> crate::ApiCall<T, ListExternalConnectionPhoneNumbersParams> {
+    /// Filter parameter for phone numbers (deepObject style). Supports filtering by phone_number, civic_address_id, and location_id with eq/contains operations.
+    pub fn filter(
+        mut self,
+        value: impl Into<types::FilterPhoneNumbersConsolidated>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(
+        mut self,
+        value: impl Into<types::ExternalVoiceIntegrationsPageConsolidated>,
+    ) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `list_external_connection_releases` (`GET /external_connections/{id}/releases`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListExternalConnectionReleasesParams {
@@ -74,6 +137,26 @@ pub struct ListExternalConnectionReleasesParams {
     ///
     /// Sent as query parameter `page`.
     pub page: Option<types::ExternalVoiceIntegrationsPageConsolidated>,
+}
+
+impl<T> crate::ApiCall<T, ListExternalConnectionReleasesParams> {
+    /// Filter parameter for releases (deepObject style). Supports filtering by status, civic_address_id, location_id, and phone_number with eq/contains operations.
+    pub fn filter(
+        mut self,
+        value: impl Into<types::FilterReleasesConsolidated>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(
+        mut self,
+        value: impl Into<types::ExternalVoiceIntegrationsPageConsolidated>,
+    ) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `list_external_connection_uploads` (`GET /external_connections/{id}/uploads`).
@@ -89,64 +172,48 @@ pub struct ListExternalConnectionUploadsParams {
     pub page: Option<types::ExternalVoiceIntegrationsPageConsolidated>,
 }
 
-impl ExternalConnectionsApi<'_> {
+impl<T> crate::ApiCall<T, ListExternalConnectionUploadsParams> {
+    /// Filter parameter for uploads (deepObject style). Supports filtering by status, civic_address_id, location_id, and phone_number with eq/contains operations.
+    pub fn filter(mut self, value: impl Into<types::FilterUploadsConsolidated>) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(
+        mut self,
+        value: impl Into<types::ExternalVoiceIntegrationsPageConsolidated>,
+    ) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::ExternalConnections<'_> {
     /// List all External Connections
     ///
     /// This endpoint returns a list of your External Connections inside the 'data' attribute of the response. External Connections are used by Telnyx customers to seamless configure SIP trunking integrations with Telnyx Partners, through External Voice Integrations in Mission Control Portal.
     ///
     /// `GET /external_connections` (operation `ListExternalConnections`)
-    pub fn list_external_connections(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListExternalConnectionsParams,
-    ) -> ApiCall<types::ListExternalConnectionsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListExternalConnectionsResponse, ListExternalConnectionsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListExternalConnections",
             "/external_connections",
             "/external_connections".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_external_connections`](Self::list_external_connections), page after page (`page[number]` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_external_connections_stream(
-        &self,
-        params: &ListExternalConnectionsParams,
-    ) -> Paginator<types::ExternalConnection> {
-        let first = self.list_external_connections(params);
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page[number]",
-                size: Some("page[size]"),
-            },
-            |op, raw| {
-                let page: types::ListExternalConnectionsResponse = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let total_pages = page
-                    .meta
-                    .as_ref()
-                    .and_then(|v| v.total_pages.as_ref())
-                    .and_then(|n| u64::try_from(*n).ok());
-                let total_items = page
-                    .meta
-                    .as_ref()
-                    .and_then(|v| v.total_results.as_ref())
-                    .and_then(|n| u64::try_from(*n).ok());
-                Ok(PageData {
-                    items: page.data.unwrap_or_default(),
-                    total_pages,
-                    total_items,
-                    ..PageData::default()
-                })
-            },
-        )
+            .with_input(
+                ListExternalConnectionsParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
     }
 
     /// Creates an External Connection
@@ -154,77 +221,233 @@ impl ExternalConnectionsApi<'_> {
     /// Creates a new External Connection based on the parameters sent in the request. The external_sip_connection and outbound voice profile id are required. Once created, you can assign phone numbers to your application using the `/phone_numbers` endpoint.
     ///
     /// `POST /external_connections` (operation `CreateExternalConnection`)
-    pub fn create_external_connection(
+    ///
+    /// The body is a [`CreateExternalConnectionRequest`](types::CreateExternalConnectionRequest): its required members (`external_sip_connection`, `outbound`) are arguments, its other members setters on the returned call.
+    pub fn create(
         &self,
-        body: &types::CreateExternalConnectionRequest,
-    ) -> ApiCall<types::CreateExternalConnectionResponse> {
-        let mut request = Request::new(
+        external_sip_connection: impl Into<types::ExternalSipConnectionZoomOnly>,
+        outbound: impl Into<types::CreateExternalConnectionRequestOutbound>,
+    ) -> ApiCall<
+        types::CreateExternalConnectionResponse,
+        types::CreateExternalConnectionRequest,
+    > {
+        let request = Request::new(
             reqwest::Method::POST,
             "CreateExternalConnection",
             "/external_connections",
             "/external_connections".to_owned(),
         );
-        request.json(body);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateExternalConnectionRequest::new(
+                    external_sip_connection,
+                    outbound,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Retrieve an External Connection
+    ///
+    /// Return the details of an existing External Connection inside the 'data' attribute of the response.
+    ///
+    /// `GET /external_connections/{id}` (operation `GetExternalConnection`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::GetExternalConnectionResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetExternalConnection",
+            "/external_connections/{id}",
+            ["/external_connections/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
+    /// Deletes an External Connection
+    ///
+    /// Permanently deletes an External Connection. Deletion may be prevented if the application is in use by phone numbers, is active, or if it is an Operator Connect connection. To remove an Operator Connect integration please contact Telnyx support.
+    ///
+    /// `DELETE /external_connections/{id}` (operation `DeleteExternalConnection`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn delete(&self, id: &str) -> ApiCall<types::DeleteExternalConnectionResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteExternalConnection",
+            "/external_connections/{id}",
+            ["/external_connections/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Update an External Connection
+    ///
+    /// Updates settings of an existing External Connection based on the parameters of the request.
+    ///
+    /// `PATCH /external_connections/{id}` (operation `UpdateExternalConnection`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    ///
+    /// The body is a [`UpdateExternalConnectionRequest`](types::UpdateExternalConnectionRequest): its required members (`outbound`) are arguments, its other members setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+        outbound: impl Into<types::UpdateExternalConnectionRequestOutbound>,
+    ) -> ApiCall<
+        types::UpdateExternalConnectionResponse,
+        types::UpdateExternalConnectionRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateExternalConnection",
+            "/external_connections/{id}",
+            ["/external_connections/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateExternalConnectionRequest::new(outbound),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Update a location's static emergency address
+    ///
+    /// `PATCH /external_connections/{id}/locations/{location_id}` (operation `updateLocation`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The ID of the external connection
+    /// - `location_id` (`location_id`): The ID of the location to update
+    ///
+    /// The body is a [`UpdateLocationBody`](types::UpdateLocationBody): its required members (`static_emergency_address_id`) are arguments, its other members setters on the returned call.
+    pub fn update_location(
+        &self,
+        id: &str,
+        location_id: &str,
+        static_emergency_address_id: impl Into<String>,
+    ) -> ApiCall<types::LocationResponse, types::UpdateLocationBody> {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "updateLocation",
+            "/external_connections/{id}/locations/{location_id}",
+            [
+                "/external_connections/",
+                &crate::request::path_arg(&id),
+                "/locations/",
+                &crate::request::path_arg(&location_id),
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateLocationBody::new(static_emergency_address_id),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::ExternalConnectionsCivicAddresses<'_> {
+    /// List all civic addresses and locations
+    ///
+    /// Returns the civic addresses and locations from Microsoft Teams.
+    ///
+    /// `GET /external_connections/{id}/civic_addresses` (operation `ListCivicAddresses`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::ListCivicAddressesResponse, ListCivicAddressesParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "ListCivicAddresses",
+            "/external_connections/{id}/civic_addresses",
+            [
+                "/external_connections/",
+                &crate::request::path_arg(&id),
+                "/civic_addresses",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListCivicAddressesParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Retrieve a Civic Address
+    ///
+    /// Return the details of an existing Civic Address with its Locations inside the 'data' attribute of the response.
+    ///
+    /// `GET /external_connections/{id}/civic_addresses/{address_id}` (operation `GetExternalConnectionCivicAddress`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    /// - `address_id` (`address_id`): Identifies a civic address or a location.
+    pub fn retrieve(
+        &self,
+        id: &str,
+        address_id: &str,
+    ) -> ApiCall<types::GetExternalConnectionCivicAddressResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetExternalConnectionCivicAddress",
+            "/external_connections/{id}/civic_addresses/{address_id}",
+            [
+                "/external_connections/",
+                &crate::request::path_arg(&id),
+                "/civic_addresses/",
+                &crate::request::path_arg(&address_id),
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::resources::ExternalConnectionsLogMessages<'_> {
     /// List all log messages
     ///
     /// Retrieve a list of log messages for all external connections associated with your account.
     ///
     /// `GET /external_connections/log_messages` (operation `ListExternalConnectionLogMessages`)
-    pub fn list_external_connection_log_messages(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListExternalConnectionLogMessagesParams,
-    ) -> ApiCall<types::ListExternalConnectionLogMessagesResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::ListExternalConnectionLogMessagesResponse,
+        ListExternalConnectionLogMessagesParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListExternalConnectionLogMessages",
             "/external_connections/log_messages",
             "/external_connections/log_messages".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_external_connection_log_messages`](Self::list_external_connection_log_messages), page after page (`page[number]` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_external_connection_log_messages_stream(
-        &self,
-        params: &ListExternalConnectionLogMessagesParams,
-    ) -> Paginator<types::LogMessage> {
-        let first = self.list_external_connection_log_messages(params);
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page[number]",
-                size: Some("page[size]"),
-            },
-            |op, raw| {
-                let page: types::ListExternalConnectionLogMessagesResponse = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let total_pages = page
-                    .meta
-                    .as_ref()
-                    .and_then(|v| v.total_pages.as_ref())
-                    .and_then(|n| u64::try_from(*n).ok());
-                let total_items = page
-                    .meta
-                    .as_ref()
-                    .and_then(|v| v.total_results.as_ref())
-                    .and_then(|n| u64::try_from(*n).ok());
-                Ok(PageData {
-                    items: page.log_messages.unwrap_or_default(),
-                    total_pages,
-                    total_items,
-                    ..PageData::default()
-                })
-            },
-        )
+            .with_input(
+                ListExternalConnectionLogMessagesParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
     }
 
     /// Retrieve a log message
@@ -235,7 +458,7 @@ impl ExternalConnectionsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Identifies the resource.
-    pub fn get_external_connection_log_message(
+    pub fn retrieve(
         &self,
         id: &str,
     ) -> ApiCall<types::GetExternalConnectionLogMessageResponse> {
@@ -257,7 +480,7 @@ impl ExternalConnectionsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Identifies the resource.
-    pub fn delete_external_connection_log_message(
+    pub fn dismiss(
         &self,
         id: &str,
     ) -> ApiCall<types::DeleteExternalConnectionLogMessageResponse> {
@@ -270,158 +493,9 @@ impl ExternalConnectionsApi<'_> {
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
+}
 
-    /// Retrieve an External Connection
-    ///
-    /// Return the details of an existing External Connection inside the 'data' attribute of the response.
-    ///
-    /// `GET /external_connections/{id}` (operation `GetExternalConnection`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn get_external_connection(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetExternalConnectionResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetExternalConnection",
-            "/external_connections/{id}",
-            ["/external_connections/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Deletes an External Connection
-    ///
-    /// Permanently deletes an External Connection. Deletion may be prevented if the application is in use by phone numbers, is active, or if it is an Operator Connect connection. To remove an Operator Connect integration please contact Telnyx support.
-    ///
-    /// `DELETE /external_connections/{id}` (operation `DeleteExternalConnection`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn delete_external_connection(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::DeleteExternalConnectionResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteExternalConnection",
-            "/external_connections/{id}",
-            ["/external_connections/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update an External Connection
-    ///
-    /// Updates settings of an existing External Connection based on the parameters of the request.
-    ///
-    /// `PATCH /external_connections/{id}` (operation `UpdateExternalConnection`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn update_external_connection(
-        &self,
-        id: &str,
-        body: &types::UpdateExternalConnectionRequest,
-    ) -> ApiCall<types::UpdateExternalConnectionResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdateExternalConnection",
-            "/external_connections/{id}",
-            ["/external_connections/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// List all civic addresses and locations
-    ///
-    /// Returns the civic addresses and locations from Microsoft Teams.
-    ///
-    /// `GET /external_connections/{id}/civic_addresses` (operation `ListCivicAddresses`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn list_civic_addresses(
-        &self,
-        id: &str,
-        params: &ListCivicAddressesParams,
-    ) -> ApiCall<types::ListCivicAddressesResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "ListCivicAddresses",
-            "/external_connections/{id}/civic_addresses",
-            [
-                "/external_connections/",
-                &crate::request::path_arg(&id),
-                "/civic_addresses",
-            ]
-                .concat(),
-        );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve a Civic Address
-    ///
-    /// Return the details of an existing Civic Address with its Locations inside the 'data' attribute of the response.
-    ///
-    /// `GET /external_connections/{id}/civic_addresses/{address_id}` (operation `GetExternalConnectionCivicAddress`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    /// - `address_id` (`address_id`): Identifies a civic address or a location.
-    pub fn get_external_connection_civic_address(
-        &self,
-        id: &str,
-        address_id: &str,
-    ) -> ApiCall<types::GetExternalConnectionCivicAddressResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetExternalConnectionCivicAddress",
-            "/external_connections/{id}/civic_addresses/{address_id}",
-            [
-                "/external_connections/",
-                &crate::request::path_arg(&id),
-                "/civic_addresses/",
-                &crate::request::path_arg(&address_id),
-            ]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update a location's static emergency address
-    ///
-    /// `PATCH /external_connections/{id}/locations/{location_id}` (operation `updateLocation`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The ID of the external connection
-    /// - `location_id` (`location_id`): The ID of the location to update
-    pub fn update_location(
-        &self,
-        id: &str,
-        location_id: &str,
-        body: &types::UpdateLocationBody,
-    ) -> ApiCall<types::LocationResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "updateLocation",
-            "/external_connections/{id}/locations/{location_id}",
-            [
-                "/external_connections/",
-                &crate::request::path_arg(&id),
-                "/locations/",
-                &crate::request::path_arg(&location_id),
-            ]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
+impl crate::resources::ExternalConnectionsPhoneNumbers<'_> {
     /// List all phone numbers
     ///
     /// Returns a list of all active phone numbers associated with the given external connection.
@@ -430,61 +504,30 @@ impl ExternalConnectionsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Identifies the resource.
-    pub fn list_external_connection_phone_numbers(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
         id: &str,
-        params: &ListExternalConnectionPhoneNumbersParams,
-    ) -> ApiCall<types::ListExternalConnectionPhoneNumbersResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::ListExternalConnectionPhoneNumbersResponse,
+        ListExternalConnectionPhoneNumbersParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListExternalConnectionPhoneNumbers",
             "/external_connections/{id}/phone_numbers",
             ["/external_connections/", &crate::request::path_arg(&id), "/phone_numbers"]
                 .concat(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_external_connection_phone_numbers`](Self::list_external_connection_phone_numbers), page after page (`page[number]` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_external_connection_phone_numbers_stream(
-        &self,
-        id: &str,
-        params: &ListExternalConnectionPhoneNumbersParams,
-    ) -> Paginator<types::ExternalConnectionPhoneNumber> {
-        let first = self.list_external_connection_phone_numbers(id, params);
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page[number]",
-                size: Some("page[size]"),
-            },
-            |op, raw| {
-                let page: types::ListExternalConnectionPhoneNumbersResponse = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let total_pages = page
-                    .meta
-                    .as_ref()
-                    .and_then(|v| v.total_pages.as_ref())
-                    .and_then(|n| u64::try_from(*n).ok());
-                let total_items = page
-                    .meta
-                    .as_ref()
-                    .and_then(|v| v.total_results.as_ref())
-                    .and_then(|n| u64::try_from(*n).ok());
-                Ok(PageData {
-                    items: page.data.unwrap_or_default(),
-                    total_pages,
-                    total_items,
-                    ..PageData::default()
-                })
-            },
-        )
+            .with_input(
+                ListExternalConnectionPhoneNumbersParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
     }
 
     /// Retrieve a phone number
@@ -496,7 +539,7 @@ impl ExternalConnectionsApi<'_> {
     /// # Arguments
     /// - `id` (`id`): Identifies the resource.
     /// - `phone_number_id` (`phone_number_id`): A phone number's ID via the Telnyx API
-    pub fn get_external_connection_phone_number(
+    pub fn retrieve(
         &self,
         id: &str,
         phone_number_id: &str,
@@ -525,13 +568,17 @@ impl ExternalConnectionsApi<'_> {
     /// # Arguments
     /// - `id` (`id`): Identifies the resource.
     /// - `phone_number_id` (`phone_number_id`): A phone number's ID via the Telnyx API
-    pub fn update_external_connection_phone_number(
+    ///
+    /// The body is a [`UpdateExternalConnectionPhoneNumberRequest`](types::UpdateExternalConnectionPhoneNumberRequest): its members are setters on the returned call.
+    pub fn update(
         &self,
         id: &str,
         phone_number_id: &str,
-        body: &types::UpdateExternalConnectionPhoneNumberRequest,
-    ) -> ApiCall<types::UpdateExternalConnectionPhoneNumberResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::UpdateExternalConnectionPhoneNumberResponse,
+        types::UpdateExternalConnectionPhoneNumberRequest,
+    > {
+        let request = Request::new(
             reqwest::Method::PATCH,
             "UpdateExternalConnectionPhoneNumber",
             "/external_connections/{id}/phone_numbers/{phone_number_id}",
@@ -543,10 +590,17 @@ impl ExternalConnectionsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateExternalConnectionPhoneNumberRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
+}
 
+impl crate::resources::ExternalConnectionsReleases<'_> {
     /// List all Releases
     ///
     /// Returns a list of your Releases for the given external connection. These are automatically created when you change the `connection_id` of a phone number that is currently on Microsoft Teams.
@@ -555,61 +609,30 @@ impl ExternalConnectionsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Identifies the resource.
-    pub fn list_external_connection_releases(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
         id: &str,
-        params: &ListExternalConnectionReleasesParams,
-    ) -> ApiCall<types::ListExternalConnectionReleasesResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::ListExternalConnectionReleasesResponse,
+        ListExternalConnectionReleasesParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListExternalConnectionReleases",
             "/external_connections/{id}/releases",
             ["/external_connections/", &crate::request::path_arg(&id), "/releases"]
                 .concat(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_external_connection_releases`](Self::list_external_connection_releases), page after page (`page[number]` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_external_connection_releases_stream(
-        &self,
-        id: &str,
-        params: &ListExternalConnectionReleasesParams,
-    ) -> Paginator<types::Release> {
-        let first = self.list_external_connection_releases(id, params);
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page[number]",
-                size: Some("page[size]"),
-            },
-            |op, raw| {
-                let page: types::ListExternalConnectionReleasesResponse = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let total_pages = page
-                    .meta
-                    .as_ref()
-                    .and_then(|v| v.total_pages.as_ref())
-                    .and_then(|n| u64::try_from(*n).ok());
-                let total_items = page
-                    .meta
-                    .as_ref()
-                    .and_then(|v| v.total_results.as_ref())
-                    .and_then(|n| u64::try_from(*n).ok());
-                Ok(PageData {
-                    items: page.data.unwrap_or_default(),
-                    total_pages,
-                    total_items,
-                    ..PageData::default()
-                })
-            },
-        )
+            .with_input(
+                ListExternalConnectionReleasesParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
     }
 
     /// Retrieve a Release request
@@ -621,7 +644,7 @@ impl ExternalConnectionsApi<'_> {
     /// # Arguments
     /// - `id` (`id`): Identifies the resource.
     /// - `release_id` (`release_id`): Identifies a Release request
-    pub fn get_external_connection_release(
+    pub fn retrieve(
         &self,
         id: &str,
         release_id: &str,
@@ -640,7 +663,9 @@ impl ExternalConnectionsApi<'_> {
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
+}
 
+impl crate::resources::ExternalConnectionsUploads<'_> {
     /// List all Upload requests
     ///
     /// Returns a list of your Upload requests for the given external connection.
@@ -649,61 +674,30 @@ impl ExternalConnectionsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Identifies the resource.
-    pub fn list_external_connection_uploads(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
         id: &str,
-        params: &ListExternalConnectionUploadsParams,
-    ) -> ApiCall<types::ListExternalConnectionUploadsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::ListExternalConnectionUploadsResponse,
+        ListExternalConnectionUploadsParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListExternalConnectionUploads",
             "/external_connections/{id}/uploads",
             ["/external_connections/", &crate::request::path_arg(&id), "/uploads"]
                 .concat(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_external_connection_uploads`](Self::list_external_connection_uploads), page after page (`page[number]` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_external_connection_uploads_stream(
-        &self,
-        id: &str,
-        params: &ListExternalConnectionUploadsParams,
-    ) -> Paginator<types::Upload> {
-        let first = self.list_external_connection_uploads(id, params);
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page[number]",
-                size: Some("page[size]"),
-            },
-            |op, raw| {
-                let page: types::ListExternalConnectionUploadsResponse = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let total_pages = page
-                    .meta
-                    .as_ref()
-                    .and_then(|v| v.total_pages.as_ref())
-                    .and_then(|n| u64::try_from(*n).ok());
-                let total_items = page
-                    .meta
-                    .as_ref()
-                    .and_then(|v| v.total_results.as_ref())
-                    .and_then(|n| u64::try_from(*n).ok());
-                Ok(PageData {
-                    items: page.data.unwrap_or_default(),
-                    total_pages,
-                    total_items,
-                    ..PageData::default()
-                })
-            },
-        )
+            .with_input(
+                ListExternalConnectionUploadsParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
     }
 
     /// Creates an Upload request
@@ -714,20 +708,30 @@ impl ExternalConnectionsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Identifies the resource.
-    pub fn create_external_connection_upload(
+    ///
+    /// The body is a [`CreateExternalConnectionUploadRequest`](types::CreateExternalConnectionUploadRequest): its required members (`number_ids`) are arguments, its other members setters on the returned call.
+    pub fn create(
         &self,
         id: &str,
-        body: &types::CreateExternalConnectionUploadRequest,
-    ) -> ApiCall<types::CreateExternalConnectionUploadResponse> {
-        let mut request = Request::new(
+        number_ids: impl Into<Vec<String>>,
+    ) -> ApiCall<
+        types::CreateExternalConnectionUploadResponse,
+        types::CreateExternalConnectionUploadRequest,
+    > {
+        let request = Request::new(
             reqwest::Method::POST,
             "CreateExternalConnectionUpload",
             "/external_connections/{id}/uploads",
             ["/external_connections/", &crate::request::path_arg(&id), "/uploads"]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateExternalConnectionUploadRequest::new(number_ids),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Refresh the status of all Upload requests
@@ -738,7 +742,7 @@ impl ExternalConnectionsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Identifies the resource.
-    pub fn refresh_external_connection_uploads(
+    pub fn refresh_status(
         &self,
         id: &str,
     ) -> ApiCall<types::RefreshExternalConnectionUploadsResponse> {
@@ -764,7 +768,7 @@ impl ExternalConnectionsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Identifies the resource.
-    pub fn get_external_connection_uploads_status(
+    pub fn pending_count(
         &self,
         id: &str,
     ) -> ApiCall<types::GetExternalConnectionUploadsStatusResponse> {
@@ -787,7 +791,7 @@ impl ExternalConnectionsApi<'_> {
     /// # Arguments
     /// - `id` (`id`): Identifies the resource.
     /// - `ticket_id` (`ticket_id`): Identifies an Upload request
-    pub fn get_external_connection_upload(
+    pub fn retrieve(
         &self,
         id: &str,
         ticket_id: &str,
@@ -816,7 +820,7 @@ impl ExternalConnectionsApi<'_> {
     /// # Arguments
     /// - `id` (`id`): Identifies the resource.
     /// - `ticket_id` (`ticket_id`): Identifies an Upload request
-    pub fn retry_upload(
+    pub fn retry(
         &self,
         id: &str,
         ticket_id: &str,
@@ -836,15 +840,15 @@ impl ExternalConnectionsApi<'_> {
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
+}
 
+impl crate::resources::OperatorConnectActions<'_> {
     /// Refresh Operator Connect integration
     ///
     /// This endpoint will make an asynchronous request to refresh the Operator Connect integration with Microsoft Teams for the current user. This will create new external connections on the user's account if needed, and/or report the integration results as [log messages](https://developers.telnyx.com/api-reference/external-connections/list-all-log-messages#list-all-log-messages).
     ///
     /// `POST /operator_connect/actions/refresh` (operation `OperatorConnectRefresh`)
-    pub fn operator_connect_refresh(
-        &self,
-    ) -> ApiCall<types::OperatorConnectRefreshResponse3> {
+    pub fn refresh(&self) -> ApiCall<types::OperatorConnectRefreshResponse3> {
         let request = Request::new(
             reqwest::Method::POST,
             "OperatorConnectRefresh",
@@ -852,5 +856,205 @@ impl ExternalConnectionsApi<'_> {
             "/operator_connect/actions/refresh".to_owned(),
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<
+    types::ListExternalConnectionsResponse,
+    ListExternalConnectionsParams,
+> {
+    /// Every item of `client.external_connections().list(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::ExternalConnection> {
+        Paginator::new(
+            self,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::ListExternalConnectionsResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_pages.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_results.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+}
+
+impl crate::ApiCall<
+    types::ListExternalConnectionLogMessagesResponse,
+    ListExternalConnectionLogMessagesParams,
+> {
+    /// Every item of `client.external_connections().log_messages().list(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::LogMessage> {
+        Paginator::new(
+            self,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::ListExternalConnectionLogMessagesResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_pages.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_results.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.log_messages.unwrap_or_default(),
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+}
+
+impl crate::ApiCall<
+    types::ListExternalConnectionPhoneNumbersResponse,
+    ListExternalConnectionPhoneNumbersParams,
+> {
+    /// Every item of `client.external_connections().phone_numbers().list(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::ExternalConnectionPhoneNumber> {
+        Paginator::new(
+            self,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::ListExternalConnectionPhoneNumbersResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_pages.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_results.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+}
+
+impl crate::ApiCall<
+    types::ListExternalConnectionReleasesResponse,
+    ListExternalConnectionReleasesParams,
+> {
+    /// Every item of `client.external_connections().releases().list(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::Release> {
+        Paginator::new(
+            self,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::ListExternalConnectionReleasesResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_pages.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_results.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+}
+
+impl crate::ApiCall<
+    types::ListExternalConnectionUploadsResponse,
+    ListExternalConnectionUploadsParams,
+> {
+    /// Every item of `client.external_connections().uploads().list(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::Upload> {
+        Paginator::new(
+            self,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::ListExternalConnectionUploadsResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_pages.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_results.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 }

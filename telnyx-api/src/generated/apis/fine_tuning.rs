@@ -5,21 +5,13 @@
 use crate::request::{ApiCall, Request};
 use crate::types;
 
-/// Operations tagged `Fine Tuning`; get it with `client.fine_tuning()`.
-///
-/// Customize LLMs for your unique needs
-#[derive(Debug, Clone, Copy)]
-pub struct FineTuningApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
-impl FineTuningApi<'_> {
+impl crate::resources::AiFineTuningJobs<'_> {
     /// List fine tuning jobs
     ///
     /// Retrieve a list of all fine tuning jobs created by the user.
     ///
     /// `GET /ai/fine_tuning/jobs` (operation `get_finetuningjob_public_finetuning_get`)
-    pub fn get_finetuningjob(&self) -> ApiCall<types::FineTuningJobsListData> {
+    pub fn list(&self) -> ApiCall<types::FineTuningJobsListData> {
         let request = Request::new(
             reqwest::Method::GET,
             "get_finetuningjob_public_finetuning_get",
@@ -34,18 +26,26 @@ impl FineTuningApi<'_> {
     /// Create a new fine tuning job.
     ///
     /// `POST /ai/fine_tuning/jobs` (operation `create_new_finetuningjob_public_finetuning_post`)
-    pub fn create_new_finetuningjob(
+    ///
+    /// The body is a [`CreateFineTuningJobRequest`](types::CreateFineTuningJobRequest): its required members (`model`, `training_file`) are arguments, its other members setters on the returned call.
+    pub fn create(
         &self,
-        body: &types::CreateFineTuningJobRequest,
-    ) -> ApiCall<types::FineTuningJob> {
-        let mut request = Request::new(
+        model: impl Into<String>,
+        training_file: impl Into<String>,
+    ) -> ApiCall<types::FineTuningJob, types::CreateFineTuningJobRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "create_new_finetuningjob_public_finetuning_post",
             "/ai/fine_tuning/jobs",
             "/ai/fine_tuning/jobs".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateFineTuningJobRequest::new(model, training_file),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Get a fine tuning job
@@ -56,10 +56,7 @@ impl FineTuningApi<'_> {
     ///
     /// # Arguments
     /// - `job_id` (`job_id`): Unique identifier of the job.
-    pub fn get_finetuningjob_by_job_id(
-        &self,
-        job_id: &str,
-    ) -> ApiCall<types::FineTuningJob> {
+    pub fn retrieve(&self, job_id: &str) -> ApiCall<types::FineTuningJob> {
         let request = Request::new(
             reqwest::Method::GET,
             "get_finetuningjob_public_finetuning__job_id__get",
@@ -77,10 +74,7 @@ impl FineTuningApi<'_> {
     ///
     /// # Arguments
     /// - `job_id` (`job_id`): Unique identifier of the job.
-    pub fn cancel_new_finetuningjob(
-        &self,
-        job_id: &str,
-    ) -> ApiCall<types::FineTuningJob> {
+    pub fn cancel(&self, job_id: &str) -> ApiCall<types::FineTuningJob> {
         let request = Request::new(
             reqwest::Method::POST,
             "cancel_new_finetuningjob_public_finetuning_post",

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `FQDN Connections`; get it with `client.fqdn_connections()`.
-///
-/// FQDN connection operations
-#[derive(Debug, Clone, Copy)]
-pub struct FqdnConnectionsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_fqdn_connections` (`GET /fqdn_connections`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListFqdnConnectionsParams {
@@ -44,38 +36,174 @@ pub struct ListFqdnConnectionsParams {
     pub sort: Option<types::ConnectionsSortConnection>,
 }
 
-impl FqdnConnectionsApi<'_> {
+impl<T> crate::ApiCall<T, ListFqdnConnectionsParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[connection_name\], filter\[fqdn\], filter\[outbound_voice_profile_id\], filter\[outbound.outbound_voice_profile_id\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::ConnectionsFilterConsolidated>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::ConnectionsPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Specifies the sort order for results. By default sorting direction is ascending. To have the results sorted in descending order add the ` -` prefix.
+    ///
+    /// That is:
+    ///
+    /// -
+    /// `connection_name`: sorts the result by the
+    /// `connection_name` field in ascending order.
+    ///
+    /// -
+    /// `-connection_name`: sorts the result by the
+    /// `connection_name` field in descending order.
+    ///
+    /// If not given, results are sorted by `created_at` in descending order.
+    pub fn sort(mut self, value: impl Into<types::ConnectionsSortConnection>) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::FqdnConnections<'_> {
     /// List FQDN connections
     ///
     /// Returns a list of your FQDN connections.
     ///
     /// `GET /fqdn_connections` (operation `ListFqdnConnections`)
-    pub fn list_fqdn_connections(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListFqdnConnectionsParams,
-    ) -> ApiCall<types::ListFqdnConnectionsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListFqdnConnectionsResponse, ListFqdnConnectionsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListFqdnConnections",
             "/fqdn_connections",
             "/fqdn_connections".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListFqdnConnectionsParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                },
+            )
+    }
+
+    /// Create an FQDN connection
+    ///
+    /// Creates a FQDN connection.
+    ///
+    /// `POST /fqdn_connections` (operation `CreateFqdnConnection`)
+    ///
+    /// The body is a [`CreateFqdnConnectionRequest`](types::CreateFqdnConnectionRequest): its required members (`connection_name`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        connection_name: impl Into<types::ConnectionName>,
+    ) -> ApiCall<
+        types::CreateFqdnConnectionResponse,
+        types::CreateFqdnConnectionRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateFqdnConnection",
+            "/fqdn_connections",
+            "/fqdn_connections".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateFqdnConnectionRequest::new(connection_name),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Retrieve an FQDN connection
+    ///
+    /// Retrieves the details of an existing FQDN connection.
+    ///
+    /// `GET /fqdn_connections/{id}` (operation `RetrieveFqdnConnection`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::RetrieveFqdnConnectionResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "RetrieveFqdnConnection",
+            "/fqdn_connections/{id}",
+            ["/fqdn_connections/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_fqdn_connections`](Self::list_fqdn_connections), page after page (`page[number]` paging).
+    /// Delete an FQDN connection
+    ///
+    /// Deletes an FQDN connection.
+    ///
+    /// `DELETE /fqdn_connections/{id}` (operation `DeleteFqdnConnection`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn delete(&self, id: &str) -> ApiCall<types::DeleteFqdnConnectionResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteFqdnConnection",
+            "/fqdn_connections/{id}",
+            ["/fqdn_connections/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Update an FQDN connection
+    ///
+    /// Updates settings of an existing FQDN connection.
+    ///
+    /// `PATCH /fqdn_connections/{id}` (operation `UpdateFqdnConnection`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    ///
+    /// The body is a [`UpdateFqdnConnectionRequest`](types::UpdateFqdnConnectionRequest): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+    ) -> ApiCall<
+        types::UpdateFqdnConnectionResponse,
+        types::UpdateFqdnConnectionRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateFqdnConnection",
+            "/fqdn_connections/{id}",
+            ["/fqdn_connections/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateFqdnConnectionRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<types::ListFqdnConnectionsResponse, ListFqdnConnectionsParams> {
+    /// Every item of `client.fqdn_connections().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_fqdn_connections_stream(
-        &self,
-        params: &ListFqdnConnectionsParams,
-    ) -> Paginator<types::FqdnConnection> {
-        let first = self.list_fqdn_connections(params);
+    pub fn items(self) -> Paginator<types::FqdnConnection> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -103,89 +231,5 @@ impl FqdnConnectionsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create an FQDN connection
-    ///
-    /// Creates a FQDN connection.
-    ///
-    /// `POST /fqdn_connections` (operation `CreateFqdnConnection`)
-    pub fn create_fqdn_connection(
-        &self,
-        body: &types::CreateFqdnConnectionRequest,
-    ) -> ApiCall<types::CreateFqdnConnectionResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateFqdnConnection",
-            "/fqdn_connections",
-            "/fqdn_connections".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve an FQDN connection
-    ///
-    /// Retrieves the details of an existing FQDN connection.
-    ///
-    /// `GET /fqdn_connections/{id}` (operation `RetrieveFqdnConnection`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn retrieve_fqdn_connection(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::RetrieveFqdnConnectionResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "RetrieveFqdnConnection",
-            "/fqdn_connections/{id}",
-            ["/fqdn_connections/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete an FQDN connection
-    ///
-    /// Deletes an FQDN connection.
-    ///
-    /// `DELETE /fqdn_connections/{id}` (operation `DeleteFqdnConnection`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn delete_fqdn_connection(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::DeleteFqdnConnectionResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteFqdnConnection",
-            "/fqdn_connections/{id}",
-            ["/fqdn_connections/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update an FQDN connection
-    ///
-    /// Updates settings of an existing FQDN connection.
-    ///
-    /// `PATCH /fqdn_connections/{id}` (operation `UpdateFqdnConnection`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn update_fqdn_connection(
-        &self,
-        id: &str,
-        body: &types::UpdateFqdnConnectionRequest,
-    ) -> ApiCall<types::UpdateFqdnConnectionResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdateFqdnConnection",
-            "/fqdn_connections/{id}",
-            ["/fqdn_connections/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

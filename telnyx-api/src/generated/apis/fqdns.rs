@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `FQDNs`; get it with `client.fqdns()`.
-///
-/// FQDN operations
-#[derive(Debug, Clone, Copy)]
-pub struct FqdnsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_fqdns` (`GET /fqdns`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListFqdnsParams {
@@ -28,34 +20,146 @@ pub struct ListFqdnsParams {
     pub filter: Option<types::ListFqdnsFilter>,
 }
 
-impl FqdnsApi<'_> {
+impl<T> crate::ApiCall<T, ListFqdnsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::ConnectionsPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[connection_id\], filter\[fqdn\], filter\[port\], filter\[dns_record_type\]
+    pub fn filter(mut self, value: impl Into<types::ListFqdnsFilter>) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::Fqdns<'_> {
     /// List FQDNs
     ///
     /// Get all FQDNs belonging to the user that match the given filters.
     ///
     /// `GET /fqdns` (operation `ListFqdns`)
-    pub fn list_fqdns(
-        &self,
-        params: &ListFqdnsParams,
-    ) -> ApiCall<types::ListFqdnsResponse> {
-        let mut request = Request::new(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(&self) -> ApiCall<types::ListFqdnsResponse, ListFqdnsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListFqdns",
             "/fqdns",
             "/fqdns".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListFqdnsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Create an FQDN
+    ///
+    /// Create a new FQDN object.
+    ///
+    /// `POST /fqdns` (operation `CreateFqdn`)
+    ///
+    /// The body is a [`CreateFqdnRequest`](types::CreateFqdnRequest): its required members (`connection_id`, `dns_record_type`, `fqdn`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        connection_id: impl Into<String>,
+        dns_record_type: impl Into<String>,
+        fqdn: impl Into<String>,
+    ) -> ApiCall<types::CreateFqdnResponse, types::CreateFqdnRequest> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateFqdn",
+            "/fqdns",
+            "/fqdns".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateFqdnRequest::new(connection_id, dns_record_type, fqdn),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Retrieve an FQDN
+    ///
+    /// Return the details regarding a specific FQDN.
+    ///
+    /// `GET /fqdns/{id}` (operation `RetrieveFqdn`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::RetrieveFqdnResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "RetrieveFqdn",
+            "/fqdns/{id}",
+            ["/fqdns/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_fqdns`](Self::list_fqdns), page after page (`page[number]` paging).
+    /// Delete an FQDN
+    ///
+    /// Delete an FQDN.
+    ///
+    /// `DELETE /fqdns/{id}` (operation `DeleteFqdn`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn delete(&self, id: &str) -> ApiCall<types::DeleteFqdnResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteFqdn",
+            "/fqdns/{id}",
+            ["/fqdns/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Update an FQDN
+    ///
+    /// Update the details of a specific FQDN.
+    ///
+    /// `PATCH /fqdns/{id}` (operation `UpdateFqdn`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    ///
+    /// The body is a [`UpdateFqdnRequest`](types::UpdateFqdnRequest): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::UpdateFqdnResponse, types::UpdateFqdnRequest> {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateFqdn",
+            "/fqdns/{id}",
+            ["/fqdns/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateFqdnRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<types::ListFqdnsResponse, ListFqdnsParams> {
+    /// Every item of `client.fqdns().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_fqdns_stream(&self, params: &ListFqdnsParams) -> Paginator<types::Fqdn> {
-        let first = self.list_fqdns(params);
+    pub fn items(self) -> Paginator<types::Fqdn> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -83,83 +187,5 @@ impl FqdnsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create an FQDN
-    ///
-    /// Create a new FQDN object.
-    ///
-    /// `POST /fqdns` (operation `CreateFqdn`)
-    pub fn create_fqdn(
-        &self,
-        body: &types::CreateFqdnRequest,
-    ) -> ApiCall<types::CreateFqdnResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateFqdn",
-            "/fqdns",
-            "/fqdns".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve an FQDN
-    ///
-    /// Return the details regarding a specific FQDN.
-    ///
-    /// `GET /fqdns/{id}` (operation `RetrieveFqdn`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn retrieve_fqdn(&self, id: &str) -> ApiCall<types::RetrieveFqdnResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "RetrieveFqdn",
-            "/fqdns/{id}",
-            ["/fqdns/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete an FQDN
-    ///
-    /// Delete an FQDN.
-    ///
-    /// `DELETE /fqdns/{id}` (operation `DeleteFqdn`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn delete_fqdn(&self, id: &str) -> ApiCall<types::DeleteFqdnResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteFqdn",
-            "/fqdns/{id}",
-            ["/fqdns/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update an FQDN
-    ///
-    /// Update the details of a specific FQDN.
-    ///
-    /// `PATCH /fqdns/{id}` (operation `UpdateFqdn`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn update_fqdn(
-        &self,
-        id: &str,
-        body: &types::UpdateFqdnRequest,
-    ) -> ApiCall<types::UpdateFqdnResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdateFqdn",
-            "/fqdns/{id}",
-            ["/fqdns/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

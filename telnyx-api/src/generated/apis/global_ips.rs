@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Global IPs`; get it with `client.global_ips()`.
-///
-/// Global IPs
-#[derive(Debug, Clone, Copy)]
-pub struct GlobalIpsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `get_global_ip_assignment_health` (`GET /global_ip_assignment_health`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetGlobalIpAssignmentHealthParams {
@@ -22,6 +14,17 @@ pub struct GetGlobalIpAssignmentHealthParams {
     ///
     /// Sent as query parameter `filter`.
     pub filter: Option<types::GetGlobalIpAssignmentHealthFilter>,
+}
+
+impl<T> crate::ApiCall<T, GetGlobalIpAssignmentHealthParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[global_ip_id\]\[in\], filter\[global_ip_assignment_id\]\[in\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::GetGlobalIpAssignmentHealthFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `list_global_ip_assignments` (`GET /global_ip_assignments`).
@@ -33,6 +36,14 @@ pub struct ListGlobalIpAssignmentsParams {
     pub page: Option<types::PageConsolidated>,
 }
 
+impl<T> crate::ApiCall<T, ListGlobalIpAssignmentsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::PageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `get_global_ip_assignment_usage` (`GET /global_ip_assignments_usage`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetGlobalIpAssignmentUsageParams {
@@ -40,6 +51,17 @@ pub struct GetGlobalIpAssignmentUsageParams {
     ///
     /// Sent as query parameter `filter`.
     pub filter: Option<types::GetGlobalIpAssignmentUsageFilter>,
+}
+
+impl<T> crate::ApiCall<T, GetGlobalIpAssignmentUsageParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[global_ip_assignment_id\]\[in\], filter\[global_ip_id\]\[in\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::GetGlobalIpAssignmentUsageFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `list_global_ip_health_checks` (`GET /global_ip_health_checks`).
@@ -51,6 +73,14 @@ pub struct ListGlobalIpHealthChecksParams {
     pub page: Option<types::PageConsolidated>,
 }
 
+impl<T> crate::ApiCall<T, ListGlobalIpHealthChecksParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::PageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `get_global_ip_latency` (`GET /global_ip_latency`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetGlobalIpLatencyParams {
@@ -58,6 +88,14 @@ pub struct GetGlobalIpLatencyParams {
     ///
     /// Sent as query parameter `filter`.
     pub filter: Option<types::GetGlobalIpLatencyFilter>,
+}
+
+impl<T> crate::ApiCall<T, GetGlobalIpLatencyParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[global_ip_id\]\[in\]
+    pub fn filter(mut self, value: impl Into<types::GetGlobalIpLatencyFilter>) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `get_global_ip_usage` (`GET /global_ip_usage`).
@@ -69,6 +107,14 @@ pub struct GetGlobalIpUsageParams {
     pub filter: Option<types::GetGlobalIpUsageFilter>,
 }
 
+impl<T> crate::ApiCall<T, GetGlobalIpUsageParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[global_ip_id\]\[in\]
+    pub fn filter(mut self, value: impl Into<types::GetGlobalIpUsageFilter>) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `list_global_ips` (`GET /global_ips`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListGlobalIpsParams {
@@ -78,15 +124,21 @@ pub struct ListGlobalIpsParams {
     pub page: Option<types::PageConsolidated>,
 }
 
-impl GlobalIpsApi<'_> {
+impl<T> crate::ApiCall<T, ListGlobalIpsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::PageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::GlobalIpAllowedPorts<'_> {
     /// List all Global IP Allowed Ports
     ///
     /// List all Global IP Allowed Ports
     ///
     /// `GET /global_ip_allowed_ports` (operation `ListGlobalIpAllowedPorts`)
-    pub fn list_global_ip_allowed_ports(
-        &self,
-    ) -> ApiCall<types::ListGlobalIpAllowedPortsResponse> {
+    pub fn list(&self) -> ApiCall<types::ListGlobalIpAllowedPortsResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "ListGlobalIpAllowedPorts",
@@ -95,53 +147,453 @@ impl GlobalIpsApi<'_> {
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
+}
 
+impl crate::resources::GlobalIpAssignmentHealth<'_> {
     /// Global IP Assignment Health Check Metrics
     ///
     /// `GET /global_ip_assignment_health` (operation `GetGlobalIpAssignmentHealth`)
-    pub fn get_global_ip_assignment_health(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve(
         &self,
-        params: &GetGlobalIpAssignmentHealthParams,
-    ) -> ApiCall<types::GetGlobalIpAssignmentHealthResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::GetGlobalIpAssignmentHealthResponse,
+        GetGlobalIpAssignmentHealthParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "GetGlobalIpAssignmentHealth",
             "/global_ip_assignment_health",
             "/global_ip_assignment_health".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetGlobalIpAssignmentHealthParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
     }
+}
 
+impl crate::resources::GlobalIpAssignments<'_> {
     /// List all Global IP assignments
     ///
     /// List all Global IP assignments.
     ///
     /// `GET /global_ip_assignments` (operation `ListGlobalIpAssignments`)
-    pub fn list_global_ip_assignments(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListGlobalIpAssignmentsParams,
-    ) -> ApiCall<types::ListGlobalIpAssignmentsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListGlobalIpAssignmentsResponse, ListGlobalIpAssignmentsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListGlobalIpAssignments",
             "/global_ip_assignments",
             "/global_ip_assignments".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListGlobalIpAssignmentsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Create a Global IP assignment
+    ///
+    /// Create a Global IP assignment.
+    ///
+    /// `POST /global_ip_assignments` (operation `CreateGlobalIpAssignment`)
+    ///
+    /// The body is a [`GlobalIpAssignment`](types::GlobalIpAssignment): its members are setters on the returned call.
+    pub fn create(
+        &self,
+    ) -> ApiCall<types::CreateGlobalIpAssignmentResponse, types::GlobalIpAssignment> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateGlobalIpAssignment",
+            "/global_ip_assignments",
+            "/global_ip_assignments".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::GlobalIpAssignment::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Retrieve a Global IP
+    ///
+    /// Retrieve a Global IP assignment.
+    ///
+    /// `GET /global_ip_assignments/{id}` (operation `GetGlobalIpAssignment`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::GetGlobalIpAssignmentResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetGlobalIpAssignment",
+            "/global_ip_assignments/{id}",
+            ["/global_ip_assignments/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_global_ip_assignments`](Self::list_global_ip_assignments), page after page (`page[number]` paging).
+    /// Delete a Global IP assignment
+    ///
+    /// Delete a Global IP assignment.
+    ///
+    /// `DELETE /global_ip_assignments/{id}` (operation `DeleteGlobalIpAssignment`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn delete(&self, id: &str) -> ApiCall<types::DeleteGlobalIpAssignmentResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteGlobalIpAssignment",
+            "/global_ip_assignments/{id}",
+            ["/global_ip_assignments/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Update a Global IP assignment
+    ///
+    /// Update a Global IP assignment.
+    ///
+    /// `PATCH /global_ip_assignments/{id}` (operation `UpdateGlobalIpAssignment`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    ///
+    /// The body is a [`GlobalIpAssignmentUpdate`](types::GlobalIpAssignmentUpdate): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+    ) -> ApiCall<
+        types::UpdateGlobalIpAssignmentResponse,
+        types::GlobalIpAssignmentUpdate,
+    > {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateGlobalIpAssignment",
+            "/global_ip_assignments/{id}",
+            ["/global_ip_assignments/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::GlobalIpAssignmentUpdate::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::GlobalIpAssignmentsUsage<'_> {
+    /// Global IP Assignment Usage Metrics
+    ///
+    /// `GET /global_ip_assignments_usage` (operation `GetGlobalIpAssignmentUsage`)
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve(
+        &self,
+    ) -> ApiCall<
+        types::GetGlobalIpAssignmentUsageResponse,
+        GetGlobalIpAssignmentUsageParams,
+    > {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetGlobalIpAssignmentUsage",
+            "/global_ip_assignments_usage",
+            "/global_ip_assignments_usage".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetGlobalIpAssignmentUsageParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
+    }
+}
+
+impl crate::resources::GlobalIpHealthCheckTypes<'_> {
+    /// List all Global IP Health check types
+    ///
+    /// List all Global IP Health check types.
+    ///
+    /// `GET /global_ip_health_check_types` (operation `ListGlobalIpHealthCheckTypes`)
+    pub fn list(&self) -> ApiCall<types::ListGlobalIpHealthCheckTypesResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "ListGlobalIpHealthCheckTypes",
+            "/global_ip_health_check_types",
+            "/global_ip_health_check_types".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::resources::GlobalIpHealthChecks<'_> {
+    /// List all Global IP health checks
+    ///
+    /// List all Global IP health checks.
+    ///
+    /// `GET /global_ip_health_checks` (operation `ListGlobalIpHealthChecks`)
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
+        &self,
+    ) -> ApiCall<
+        types::ListGlobalIpHealthChecksResponse,
+        ListGlobalIpHealthChecksParams,
+    > {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "ListGlobalIpHealthChecks",
+            "/global_ip_health_checks",
+            "/global_ip_health_checks".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListGlobalIpHealthChecksParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Create a Global IP health check
+    ///
+    /// Create a Global IP health check.
+    ///
+    /// `POST /global_ip_health_checks` (operation `CreateGlobalIpHealthCheck`)
+    ///
+    /// The body is a [`GlobalIpHealthCheck`](types::GlobalIpHealthCheck): its members are setters on the returned call.
+    pub fn create(
+        &self,
+    ) -> ApiCall<types::CreateGlobalIpHealthCheckResponse, types::GlobalIpHealthCheck> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateGlobalIpHealthCheck",
+            "/global_ip_health_checks",
+            "/global_ip_health_checks".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::GlobalIpHealthCheck::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Retrieve a Global IP health check
+    ///
+    /// Retrieve a Global IP health check.
+    ///
+    /// `GET /global_ip_health_checks/{id}` (operation `GetGlobalIpHealthCheck`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::GetGlobalIpHealthCheckResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetGlobalIpHealthCheck",
+            "/global_ip_health_checks/{id}",
+            ["/global_ip_health_checks/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Delete a Global IP health check
+    ///
+    /// Delete a Global IP health check.
+    ///
+    /// `DELETE /global_ip_health_checks/{id}` (operation `DeleteGlobalIpHealthCheck`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn delete(&self, id: &str) -> ApiCall<types::DeleteGlobalIpHealthCheckResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteGlobalIpHealthCheck",
+            "/global_ip_health_checks/{id}",
+            ["/global_ip_health_checks/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::resources::GlobalIpLatency<'_> {
+    /// Global IP Latency Metrics
+    ///
+    /// `GET /global_ip_latency` (operation `GetGlobalIpLatency`)
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve(
+        &self,
+    ) -> ApiCall<types::GetGlobalIpLatencyResponse, GetGlobalIpLatencyParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetGlobalIpLatency",
+            "/global_ip_latency",
+            "/global_ip_latency".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetGlobalIpLatencyParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
+    }
+}
+
+impl crate::resources::GlobalIpProtocols<'_> {
+    /// List all Global IP Protocols
+    ///
+    /// List all Global IP Protocols
+    ///
+    /// `GET /global_ip_protocols` (operation `ListGlobalIpProtocols`)
+    pub fn list(&self) -> ApiCall<types::ListGlobalIpProtocolsResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "ListGlobalIpProtocols",
+            "/global_ip_protocols",
+            "/global_ip_protocols".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::resources::GlobalIpUsage<'_> {
+    /// Global IP Usage Metrics
+    ///
+    /// `GET /global_ip_usage` (operation `GetGlobalIpUsage`)
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve(
+        &self,
+    ) -> ApiCall<types::GetGlobalIpUsageResponse, GetGlobalIpUsageParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetGlobalIpUsage",
+            "/global_ip_usage",
+            "/global_ip_usage".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetGlobalIpUsageParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
+    }
+}
+
+impl crate::resources::GlobalIps<'_> {
+    /// List all Global IPs
+    ///
+    /// List all Global IPs.
+    ///
+    /// `GET /global_ips` (operation `ListGlobalIps`)
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(&self) -> ApiCall<types::ListGlobalIpsResponse, ListGlobalIpsParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "ListGlobalIps",
+            "/global_ips",
+            "/global_ips".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListGlobalIpsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Create a Global IP
+    ///
+    /// Create a Global IP.
+    ///
+    /// `POST /global_ips` (operation `CreateGlobalIp`)
+    ///
+    /// The body is a [`GlobalIp`](types::GlobalIp): its members are setters on the returned call.
+    pub fn create(&self) -> ApiCall<types::CreateGlobalIpResponse, types::GlobalIp> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateGlobalIp",
+            "/global_ips",
+            "/global_ips".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::GlobalIp::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Retrieve a Global IP
+    ///
+    /// Retrieve a Global IP.
+    ///
+    /// `GET /global_ips/{id}` (operation `GetGlobalIp`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::GetGlobalIpResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetGlobalIp",
+            "/global_ips/{id}",
+            ["/global_ips/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Delete a Global IP
+    ///
+    /// Delete a Global IP.
+    ///
+    /// `DELETE /global_ips/{id}` (operation `DeleteGlobalIp`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn delete(&self, id: &str) -> ApiCall<types::DeleteGlobalIpResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteGlobalIp",
+            "/global_ips/{id}",
+            ["/global_ips/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<
+    types::ListGlobalIpAssignmentsResponse,
+    ListGlobalIpAssignmentsParams,
+> {
+    /// Every item of `client.global_ip_assignments().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_global_ip_assignments_stream(
-        &self,
-        params: &ListGlobalIpAssignmentsParams,
-    ) -> Paginator<types::GlobalIpAssignment> {
-        let first = self.list_global_ip_assignments(params);
+    pub fn items(self) -> Paginator<types::GlobalIpAssignment> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -170,154 +622,18 @@ impl GlobalIpsApi<'_> {
             },
         )
     }
+}
 
-    /// Create a Global IP assignment
-    ///
-    /// Create a Global IP assignment.
-    ///
-    /// `POST /global_ip_assignments` (operation `CreateGlobalIpAssignment`)
-    pub fn create_global_ip_assignment(
-        &self,
-        body: &types::GlobalIpAssignment,
-    ) -> ApiCall<types::CreateGlobalIpAssignmentResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateGlobalIpAssignment",
-            "/global_ip_assignments",
-            "/global_ip_assignments".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve a Global IP
-    ///
-    /// Retrieve a Global IP assignment.
-    ///
-    /// `GET /global_ip_assignments/{id}` (operation `GetGlobalIpAssignment`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn get_global_ip_assignment(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetGlobalIpAssignmentResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetGlobalIpAssignment",
-            "/global_ip_assignments/{id}",
-            ["/global_ip_assignments/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a Global IP assignment
-    ///
-    /// Delete a Global IP assignment.
-    ///
-    /// `DELETE /global_ip_assignments/{id}` (operation `DeleteGlobalIpAssignment`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn delete_global_ip_assignment(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::DeleteGlobalIpAssignmentResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteGlobalIpAssignment",
-            "/global_ip_assignments/{id}",
-            ["/global_ip_assignments/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update a Global IP assignment
-    ///
-    /// Update a Global IP assignment.
-    ///
-    /// `PATCH /global_ip_assignments/{id}` (operation `UpdateGlobalIpAssignment`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn update_global_ip_assignment(
-        &self,
-        id: &str,
-        body: &types::GlobalIpAssignmentUpdate,
-    ) -> ApiCall<types::UpdateGlobalIpAssignmentResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdateGlobalIpAssignment",
-            "/global_ip_assignments/{id}",
-            ["/global_ip_assignments/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Global IP Assignment Usage Metrics
-    ///
-    /// `GET /global_ip_assignments_usage` (operation `GetGlobalIpAssignmentUsage`)
-    pub fn get_global_ip_assignment_usage(
-        &self,
-        params: &GetGlobalIpAssignmentUsageParams,
-    ) -> ApiCall<types::GetGlobalIpAssignmentUsageResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "GetGlobalIpAssignmentUsage",
-            "/global_ip_assignments_usage",
-            "/global_ip_assignments_usage".to_owned(),
-        );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// List all Global IP Health check types
-    ///
-    /// List all Global IP Health check types.
-    ///
-    /// `GET /global_ip_health_check_types` (operation `ListGlobalIpHealthCheckTypes`)
-    pub fn list_global_ip_health_check_types(
-        &self,
-    ) -> ApiCall<types::ListGlobalIpHealthCheckTypesResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "ListGlobalIpHealthCheckTypes",
-            "/global_ip_health_check_types",
-            "/global_ip_health_check_types".to_owned(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// List all Global IP health checks
-    ///
-    /// List all Global IP health checks.
-    ///
-    /// `GET /global_ip_health_checks` (operation `ListGlobalIpHealthChecks`)
-    pub fn list_global_ip_health_checks(
-        &self,
-        params: &ListGlobalIpHealthChecksParams,
-    ) -> ApiCall<types::ListGlobalIpHealthChecksResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "ListGlobalIpHealthChecks",
-            "/global_ip_health_checks",
-            "/global_ip_health_checks".to_owned(),
-        );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_global_ip_health_checks`](Self::list_global_ip_health_checks), page after page (`page[number]` paging).
+impl crate::ApiCall<
+    types::ListGlobalIpHealthChecksResponse,
+    ListGlobalIpHealthChecksParams,
+> {
+    /// Every item of `client.global_ip_health_checks().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_global_ip_health_checks_stream(
-        &self,
-        params: &ListGlobalIpHealthChecksParams,
-    ) -> Paginator<types::GlobalIpHealthCheck> {
-        let first = self.list_global_ip_health_checks(params);
+    pub fn items(self) -> Paginator<types::GlobalIpHealthCheck> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -346,148 +662,15 @@ impl GlobalIpsApi<'_> {
             },
         )
     }
+}
 
-    /// Create a Global IP health check
-    ///
-    /// Create a Global IP health check.
-    ///
-    /// `POST /global_ip_health_checks` (operation `CreateGlobalIpHealthCheck`)
-    pub fn create_global_ip_health_check(
-        &self,
-        body: &types::GlobalIpHealthCheck,
-    ) -> ApiCall<types::CreateGlobalIpHealthCheckResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateGlobalIpHealthCheck",
-            "/global_ip_health_checks",
-            "/global_ip_health_checks".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve a Global IP health check
-    ///
-    /// Retrieve a Global IP health check.
-    ///
-    /// `GET /global_ip_health_checks/{id}` (operation `GetGlobalIpHealthCheck`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn get_global_ip_health_check(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetGlobalIpHealthCheckResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetGlobalIpHealthCheck",
-            "/global_ip_health_checks/{id}",
-            ["/global_ip_health_checks/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a Global IP health check
-    ///
-    /// Delete a Global IP health check.
-    ///
-    /// `DELETE /global_ip_health_checks/{id}` (operation `DeleteGlobalIpHealthCheck`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn delete_global_ip_health_check(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::DeleteGlobalIpHealthCheckResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteGlobalIpHealthCheck",
-            "/global_ip_health_checks/{id}",
-            ["/global_ip_health_checks/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Global IP Latency Metrics
-    ///
-    /// `GET /global_ip_latency` (operation `GetGlobalIpLatency`)
-    pub fn get_global_ip_latency(
-        &self,
-        params: &GetGlobalIpLatencyParams,
-    ) -> ApiCall<types::GetGlobalIpLatencyResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "GetGlobalIpLatency",
-            "/global_ip_latency",
-            "/global_ip_latency".to_owned(),
-        );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// List all Global IP Protocols
-    ///
-    /// List all Global IP Protocols
-    ///
-    /// `GET /global_ip_protocols` (operation `ListGlobalIpProtocols`)
-    pub fn list_global_ip_protocols(
-        &self,
-    ) -> ApiCall<types::ListGlobalIpProtocolsResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "ListGlobalIpProtocols",
-            "/global_ip_protocols",
-            "/global_ip_protocols".to_owned(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Global IP Usage Metrics
-    ///
-    /// `GET /global_ip_usage` (operation `GetGlobalIpUsage`)
-    pub fn get_global_ip_usage(
-        &self,
-        params: &GetGlobalIpUsageParams,
-    ) -> ApiCall<types::GetGlobalIpUsageResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "GetGlobalIpUsage",
-            "/global_ip_usage",
-            "/global_ip_usage".to_owned(),
-        );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// List all Global IPs
-    ///
-    /// List all Global IPs.
-    ///
-    /// `GET /global_ips` (operation `ListGlobalIps`)
-    pub fn list_global_ips(
-        &self,
-        params: &ListGlobalIpsParams,
-    ) -> ApiCall<types::ListGlobalIpsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "ListGlobalIps",
-            "/global_ips",
-            "/global_ips".to_owned(),
-        );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_global_ips`](Self::list_global_ips), page after page (`page[number]` paging).
+impl crate::ApiCall<types::ListGlobalIpsResponse, ListGlobalIpsParams> {
+    /// Every item of `client.global_ips().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_global_ips_stream(
-        &self,
-        params: &ListGlobalIpsParams,
-    ) -> Paginator<types::GlobalIp> {
-        let first = self.list_global_ips(params);
+    pub fn items(self) -> Paginator<types::GlobalIp> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -515,60 +698,5 @@ impl GlobalIpsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create a Global IP
-    ///
-    /// Create a Global IP.
-    ///
-    /// `POST /global_ips` (operation `CreateGlobalIp`)
-    pub fn create_global_ip(
-        &self,
-        body: &types::GlobalIp,
-    ) -> ApiCall<types::CreateGlobalIpResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateGlobalIp",
-            "/global_ips",
-            "/global_ips".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve a Global IP
-    ///
-    /// Retrieve a Global IP.
-    ///
-    /// `GET /global_ips/{id}` (operation `GetGlobalIp`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn get_global_ip(&self, id: &str) -> ApiCall<types::GetGlobalIpResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetGlobalIp",
-            "/global_ips/{id}",
-            ["/global_ips/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a Global IP
-    ///
-    /// Delete a Global IP.
-    ///
-    /// `DELETE /global_ips/{id}` (operation `DeleteGlobalIp`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn delete_global_ip(&self, id: &str) -> ApiCall<types::DeleteGlobalIpResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteGlobalIp",
-            "/global_ips/{id}",
-            ["/global_ips/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Hosted Numbers`; get it with `client.hosted_numbers()`.
-///
-/// Manage your messaging hosted numbers
-#[derive(Debug, Clone, Copy)]
-pub struct HostedNumbersApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_messaging_hosted_number_orders` (`GET /messaging_hosted_number_orders`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListMessagingHostedNumberOrdersParams {
@@ -24,34 +16,279 @@ pub struct ListMessagingHostedNumberOrdersParams {
     pub page: Option<types::PageConsolidated>,
 }
 
-impl HostedNumbersApi<'_> {
+impl<T> crate::ApiCall<T, ListMessagingHostedNumberOrdersParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::PageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::MessagingHostedNumberOrders<'_> {
     /// List messaging hosted number orders
     ///
     /// `GET /messaging_hosted_number_orders` (operation `ListMessagingHostedNumberOrders`)
-    pub fn list_messaging_hosted_number_orders(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListMessagingHostedNumberOrdersParams,
-    ) -> ApiCall<types::ListMessagingHostedNumberOrdersResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::ListMessagingHostedNumberOrdersResponse,
+        ListMessagingHostedNumberOrdersParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListMessagingHostedNumberOrders",
             "/messaging_hosted_number_orders",
             "/messaging_hosted_number_orders".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListMessagingHostedNumberOrdersParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Create a messaging hosted number order
+    ///
+    /// `POST /messaging_hosted_number_orders` (operation `CreateMessagingHostedNumberOrder`)
+    ///
+    /// The body is a [`CreateMessagingHostedNumberOrderRequest`](types::CreateMessagingHostedNumberOrderRequest): its members are setters on the returned call.
+    pub fn create(
+        &self,
+    ) -> ApiCall<
+        types::CreateMessagingHostedNumberOrderResponse,
+        types::CreateMessagingHostedNumberOrderRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateMessagingHostedNumberOrder",
+            "/messaging_hosted_number_orders",
+            "/messaging_hosted_number_orders".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateMessagingHostedNumberOrderRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Check hosted messaging eligibility
+    ///
+    /// `POST /messaging_hosted_number_orders/eligibility_numbers_check` (operation `CheckEligibilityNumbers`)
+    ///
+    /// The body is a [`EligibilityNumbersRequest`](types::EligibilityNumbersRequest): its required members (`phone_numbers`) are arguments, its other members setters on the returned call.
+    pub fn check_eligibility(
+        &self,
+        phone_numbers: impl Into<Vec<String>>,
+    ) -> ApiCall<types::EligibilityNumbersResponse, types::EligibilityNumbersRequest> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CheckEligibilityNumbers",
+            "/messaging_hosted_number_orders/eligibility_numbers_check",
+            "/messaging_hosted_number_orders/eligibility_numbers_check".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::EligibilityNumbersRequest::new(phone_numbers),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Retrieve a messaging hosted number order
+    ///
+    /// `GET /messaging_hosted_number_orders/{id}` (operation `GetMessagingHostedNumberOrder`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the type of resource.
+    pub fn retrieve(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::GetMessagingHostedNumberOrderResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetMessagingHostedNumberOrder",
+            "/messaging_hosted_number_orders/{id}",
+            ["/messaging_hosted_number_orders/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_messaging_hosted_number_orders`](Self::list_messaging_hosted_number_orders), page after page (`page[number]` paging).
+    /// Delete a messaging hosted number order
+    ///
+    /// Delete a messaging hosted number order and all associated phone numbers.
+    ///
+    /// `DELETE /messaging_hosted_number_orders/{id}` (operation `DeleteMessagingHostedNumberOrder`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the messaging hosted number order to delete.
+    pub fn delete(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::DeleteMessagingHostedNumberOrderResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteMessagingHostedNumberOrder",
+            "/messaging_hosted_number_orders/{id}",
+            ["/messaging_hosted_number_orders/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Validate hosted number codes
+    ///
+    /// Validate the verification codes sent to the numbers of the hosted order. The verification codes must be created in the verification codes endpoint.
+    ///
+    /// `POST /messaging_hosted_number_orders/{id}/validation_codes` (operation `ValidateVerificationCodesForMessagingHostedNumberOrder`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Order ID related to the validation codes.
+    ///
+    /// The body is a [`ValidationCodesRequest`](types::ValidationCodesRequest): its required members (`verification_codes`) are arguments, its other members setters on the returned call.
+    pub fn validate_codes(
+        &self,
+        id: &str,
+        verification_codes: impl Into<
+            Vec<types::ValidationCodesRequestVerificationCodesItem>,
+        >,
+    ) -> ApiCall<
+        types::ValidateVerificationCodesForMessagingHostedNumberOrderResponse,
+        types::ValidationCodesRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "ValidateVerificationCodesForMessagingHostedNumberOrder",
+            "/messaging_hosted_number_orders/{id}/validation_codes",
+            [
+                "/messaging_hosted_number_orders/",
+                &crate::request::path_arg(&id),
+                "/validation_codes",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::ValidationCodesRequest::new(verification_codes),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Create hosted number verification codes
+    ///
+    /// Create verification codes to validate numbers of the hosted order. The verification codes will be sent to the numbers of the hosted order.
+    ///
+    /// `POST /messaging_hosted_number_orders/{id}/verification_codes` (operation `CreateVerificationCodesForMessagingHostedNumberOrder`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Order ID to have a verification code created.
+    ///
+    /// The body is a [`VerificationCodesRequest`](types::VerificationCodesRequest): its required members (`phone_numbers`, `verification_method`) are arguments, its other members setters on the returned call.
+    pub fn create_verification_codes(
+        &self,
+        id: &str,
+        phone_numbers: impl Into<Vec<String>>,
+        verification_method: impl Into<types::VerificationCodesRequestVerificationMethod>,
+    ) -> ApiCall<
+        types::CreatedVerificationCodesResponse,
+        types::VerificationCodesRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateVerificationCodesForMessagingHostedNumberOrder",
+            "/messaging_hosted_number_orders/{id}/verification_codes",
+            [
+                "/messaging_hosted_number_orders/",
+                &crate::request::path_arg(&id),
+                "/verification_codes",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::VerificationCodesRequest::new(phone_numbers, verification_method),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::MessagingHostedNumberOrdersActions<'_> {
+    /// Upload hosted number document
+    ///
+    /// `POST /messaging_hosted_number_orders/{id}/actions/file_upload` (operation `UploadMessagingHostedNumberOrderFile`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the type of resource.
+    ///
+    /// The body is a [`UploadFileMessagingHostedNumberOrderRequest`](types::UploadFileMessagingHostedNumberOrderRequest): its members are setters on the returned call.
+    pub fn upload_file(
+        &self,
+        id: &str,
+    ) -> ApiCall<
+        types::UploadMessagingHostedNumberOrderFileResponse,
+        types::UploadFileMessagingHostedNumberOrderRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "UploadMessagingHostedNumberOrderFile",
+            "/messaging_hosted_number_orders/{id}/actions/file_upload",
+            [
+                "/messaging_hosted_number_orders/",
+                &crate::request::path_arg(&id),
+                "/actions/file_upload",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UploadFileMessagingHostedNumberOrderRequest::default(),
+                |body, request| {
+                    request.multipart(body.into_multipart());
+                },
+            )
+    }
+}
+
+impl crate::resources::MessagingHostedNumbers<'_> {
+    /// Delete a messaging hosted number
+    ///
+    /// `DELETE /messaging_hosted_numbers/{id}` (operation `DeleteMessagingHostedNumber`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the type of resource.
+    pub fn delete(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::DeleteMessagingHostedNumberResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteMessagingHostedNumber",
+            "/messaging_hosted_numbers/{id}",
+            ["/messaging_hosted_numbers/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<
+    types::ListMessagingHostedNumberOrdersResponse,
+    ListMessagingHostedNumberOrdersParams,
+> {
+    /// Every item of `client.messaging_hosted_number_orders().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_messaging_hosted_number_orders_stream(
-        &self,
-        params: &ListMessagingHostedNumberOrdersParams,
-    ) -> Paginator<types::MessagingHostedNumberOrder> {
-        let first = self.list_messaging_hosted_number_orders(params);
+    pub fn items(self) -> Paginator<types::MessagingHostedNumberOrder> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -79,180 +316,5 @@ impl HostedNumbersApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create a messaging hosted number order
-    ///
-    /// `POST /messaging_hosted_number_orders` (operation `CreateMessagingHostedNumberOrder`)
-    pub fn create_messaging_hosted_number_order(
-        &self,
-        body: &types::CreateMessagingHostedNumberOrderRequest,
-    ) -> ApiCall<types::CreateMessagingHostedNumberOrderResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateMessagingHostedNumberOrder",
-            "/messaging_hosted_number_orders",
-            "/messaging_hosted_number_orders".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Check hosted messaging eligibility
-    ///
-    /// `POST /messaging_hosted_number_orders/eligibility_numbers_check` (operation `CheckEligibilityNumbers`)
-    pub fn check_eligibility_numbers(
-        &self,
-        body: &types::EligibilityNumbersRequest,
-    ) -> ApiCall<types::EligibilityNumbersResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CheckEligibilityNumbers",
-            "/messaging_hosted_number_orders/eligibility_numbers_check",
-            "/messaging_hosted_number_orders/eligibility_numbers_check".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve a messaging hosted number order
-    ///
-    /// `GET /messaging_hosted_number_orders/{id}` (operation `GetMessagingHostedNumberOrder`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the type of resource.
-    pub fn get_messaging_hosted_number_order(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetMessagingHostedNumberOrderResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetMessagingHostedNumberOrder",
-            "/messaging_hosted_number_orders/{id}",
-            ["/messaging_hosted_number_orders/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a messaging hosted number order
-    ///
-    /// Delete a messaging hosted number order and all associated phone numbers.
-    ///
-    /// `DELETE /messaging_hosted_number_orders/{id}` (operation `DeleteMessagingHostedNumberOrder`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the messaging hosted number order to delete.
-    pub fn delete_messaging_hosted_number_order(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::DeleteMessagingHostedNumberOrderResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteMessagingHostedNumberOrder",
-            "/messaging_hosted_number_orders/{id}",
-            ["/messaging_hosted_number_orders/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Upload hosted number document
-    ///
-    /// `POST /messaging_hosted_number_orders/{id}/actions/file_upload` (operation `UploadMessagingHostedNumberOrderFile`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the type of resource.
-    pub fn upload_messaging_hosted_number_order_file(
-        &self,
-        id: &str,
-        body: &types::UploadFileMessagingHostedNumberOrderRequest,
-    ) -> ApiCall<types::UploadMessagingHostedNumberOrderFileResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "UploadMessagingHostedNumberOrderFile",
-            "/messaging_hosted_number_orders/{id}/actions/file_upload",
-            [
-                "/messaging_hosted_number_orders/",
-                &crate::request::path_arg(&id),
-                "/actions/file_upload",
-            ]
-                .concat(),
-        );
-        request.multipart(body.into_multipart());
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Validate hosted number codes
-    ///
-    /// Validate the verification codes sent to the numbers of the hosted order. The verification codes must be created in the verification codes endpoint.
-    ///
-    /// `POST /messaging_hosted_number_orders/{id}/validation_codes` (operation `ValidateVerificationCodesForMessagingHostedNumberOrder`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Order ID related to the validation codes.
-    pub fn validate_verification_codes_for_messaging_hosted_number_order(
-        &self,
-        id: &str,
-        body: &types::ValidationCodesRequest,
-    ) -> ApiCall<types::ValidateVerificationCodesForMessagingHostedNumberOrderResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "ValidateVerificationCodesForMessagingHostedNumberOrder",
-            "/messaging_hosted_number_orders/{id}/validation_codes",
-            [
-                "/messaging_hosted_number_orders/",
-                &crate::request::path_arg(&id),
-                "/validation_codes",
-            ]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Create hosted number verification codes
-    ///
-    /// Create verification codes to validate numbers of the hosted order. The verification codes will be sent to the numbers of the hosted order.
-    ///
-    /// `POST /messaging_hosted_number_orders/{id}/verification_codes` (operation `CreateVerificationCodesForMessagingHostedNumberOrder`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Order ID to have a verification code created.
-    pub fn create_verification_codes_for_messaging_hosted_number_order(
-        &self,
-        id: &str,
-        body: &types::VerificationCodesRequest,
-    ) -> ApiCall<types::CreatedVerificationCodesResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateVerificationCodesForMessagingHostedNumberOrder",
-            "/messaging_hosted_number_orders/{id}/verification_codes",
-            [
-                "/messaging_hosted_number_orders/",
-                &crate::request::path_arg(&id),
-                "/verification_codes",
-            ]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a messaging hosted number
-    ///
-    /// `DELETE /messaging_hosted_numbers/{id}` (operation `DeleteMessagingHostedNumber`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the type of resource.
-    pub fn delete_messaging_hosted_number(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::DeleteMessagingHostedNumberResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteMessagingHostedNumber",
-            "/messaging_hosted_numbers/{id}",
-            ["/messaging_hosted_numbers/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

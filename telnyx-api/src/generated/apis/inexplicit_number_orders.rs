@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Inexplicit Number Orders`; get it with `client.inexplicit_number_orders()`.
-///
-/// Inexplicit number orders for bulk purchasing without specifying exact numbers
-#[derive(Debug, Clone, Copy)]
-pub struct InexplicitNumberOrdersApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_inexplicit_number_orders` (`GET /inexplicit_number_orders`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListInexplicitNumberOrdersParams {
@@ -28,37 +20,119 @@ pub struct ListInexplicitNumberOrdersParams {
     pub page_size: Option<i64>,
 }
 
-impl InexplicitNumberOrdersApi<'_> {
+impl<T> crate::ApiCall<T, ListInexplicitNumberOrdersParams> {
+    /// The page number to load
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// The size of the page
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::InexplicitNumberOrders<'_> {
     /// List inexplicit number orders
     ///
     /// Get a paginated list of inexplicit number orders.
     ///
     /// `GET /inexplicit_number_orders` (operation `ListInexplicitNumberOrders`)
-    pub fn list_inexplicit_number_orders(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListInexplicitNumberOrdersParams,
-    ) -> ApiCall<types::ListInexplicitNumberOrdersResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::ListInexplicitNumberOrdersResponse,
+        ListInexplicitNumberOrdersParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListInexplicitNumberOrders",
             "/inexplicit_number_orders",
             "/inexplicit_number_orders".to_owned(),
         );
-        request.query("page_number", &params.page_number, QueryStyle::FormExplode);
-        request.query("page_size", &params.page_size, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListInexplicitNumberOrdersParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "page_number",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page_size", &params.page_size, QueryStyle::FormExplode);
+                },
+            )
     }
 
-    /// Every item of [`list_inexplicit_number_orders`](Self::list_inexplicit_number_orders), page after page (`page_number` paging).
+    /// Create an inexplicit number order
+    ///
+    /// Create an inexplicit number order to programmatically purchase phone numbers without specifying exact numbers.
+    ///
+    /// `POST /inexplicit_number_orders` (operation `CreateInexplicitNumberOrder`)
+    ///
+    /// The body is a [`InexplicitNumberOrderRequest`](types::InexplicitNumberOrderRequest): its required members (`ordering_groups`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        ordering_groups: impl Into<
+            Vec<types::InexplicitNumberOrderRequestOrderingGroupsItem>,
+        >,
+    ) -> ApiCall<
+        types::CreateInexplicitNumberOrderResponse,
+        types::InexplicitNumberOrderRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateInexplicitNumberOrder",
+            "/inexplicit_number_orders",
+            "/inexplicit_number_orders".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::InexplicitNumberOrderRequest::new(ordering_groups),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Retrieve an inexplicit number order
+    ///
+    /// Get an existing inexplicit number order by ID.
+    ///
+    /// `GET /inexplicit_number_orders/{id}` (operation `RetrieveInexplicitNumberOrder`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the inexplicit number order
+    pub fn retrieve(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::RetrieveInexplicitNumberOrderResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "RetrieveInexplicitNumberOrder",
+            "/inexplicit_number_orders/{id}",
+            ["/inexplicit_number_orders/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<
+    types::ListInexplicitNumberOrdersResponse,
+    ListInexplicitNumberOrdersParams,
+> {
+    /// Every item of `client.inexplicit_number_orders().list(…)`, page after page (`page_number` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_inexplicit_number_orders_stream(
-        &self,
-        params: &ListInexplicitNumberOrdersParams,
-    ) -> Paginator<types::InexplicitNumberOrderResponse> {
-        let first = self.list_inexplicit_number_orders(params);
+    pub fn items(self) -> Paginator<types::InexplicitNumberOrderResponse> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page_number",
                 size: Some("page_size"),
@@ -86,45 +160,5 @@ impl InexplicitNumberOrdersApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create an inexplicit number order
-    ///
-    /// Create an inexplicit number order to programmatically purchase phone numbers without specifying exact numbers.
-    ///
-    /// `POST /inexplicit_number_orders` (operation `CreateInexplicitNumberOrder`)
-    pub fn create_inexplicit_number_order(
-        &self,
-        body: &types::InexplicitNumberOrderRequest,
-    ) -> ApiCall<types::CreateInexplicitNumberOrderResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateInexplicitNumberOrder",
-            "/inexplicit_number_orders",
-            "/inexplicit_number_orders".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve an inexplicit number order
-    ///
-    /// Get an existing inexplicit number order by ID.
-    ///
-    /// `GET /inexplicit_number_orders/{id}` (operation `RetrieveInexplicitNumberOrder`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the inexplicit number order
-    pub fn retrieve_inexplicit_number_order(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::RetrieveInexplicitNumberOrderResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "RetrieveInexplicitNumberOrder",
-            "/inexplicit_number_orders/{id}",
-            ["/inexplicit_number_orders/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

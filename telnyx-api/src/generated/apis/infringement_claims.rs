@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Infringement Claims`; get it with `client.infringement_claims()`.
-///
-/// Trademark or impersonation claims filed against your DIR. Customers may contest a claim with supporting evidence.
-#[derive(Debug, Clone, Copy)]
-pub struct InfringementClaimsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_infringement_claims_for_dir` (`GET /dir/{dir_id}/infringement_claims`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListInfringementClaimsForDirParams {
@@ -28,7 +20,21 @@ pub struct ListInfringementClaimsForDirParams {
     pub page_size: Option<i64>,
 }
 
-impl InfringementClaimsApi<'_> {
+impl<T> crate::ApiCall<T, ListInfringementClaimsForDirParams> {
+    /// 1-based page number. Out-of-range values return an empty page with correct meta.
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// Items per page. Maximum 250; values above are clamped to 250.
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::Dir<'_> {
     /// List infringement claims for a DIR
     ///
     /// Return the trademark or copyright claims filed against this DIR. Each claim's `status` is `pending` (newly filed; DIR auto-suspended), `contested` (you have submitted contest evidence; awaiting resolution), or `resolved` (final). Resolution outcomes: `upheld` (claim accepted; DIR stays suspended/permanently_rejected), `rejected` (claim dismissed; DIR restored to `verified`), `modified` (partial outcome).
@@ -37,55 +43,33 @@ impl InfringementClaimsApi<'_> {
     ///
     /// # Arguments
     /// - `dir_id` (`dir_id`): The DIR id. Lowercase UUID.
-    pub fn list_infringement_claims_for_dir(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list_infringement_claims(
         &self,
         dir_id: &str,
-        params: &ListInfringementClaimsForDirParams,
-    ) -> ApiCall<types::InfringementClaimList> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::InfringementClaimList, ListInfringementClaimsForDirParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "listInfringementClaimsForDir",
             "/dir/{dir_id}/infringement_claims",
             ["/dir/", &crate::request::path_arg(&dir_id), "/infringement_claims"]
                 .concat(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_infringement_claims_for_dir`](Self::list_infringement_claims_for_dir), page after page (`page[number]` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_infringement_claims_for_dir_stream(
-        &self,
-        dir_id: &str,
-        params: &ListInfringementClaimsForDirParams,
-    ) -> Paginator<types::InfringementClaim> {
-        let first = self.list_infringement_claims_for_dir(dir_id, params);
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page[number]",
-                size: Some("page[size]"),
-            },
-            |op, raw| {
-                let page: types::InfringementClaimList = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let total_pages = Some(&page.meta.total_pages)
-                    .and_then(|n| u64::try_from(*n).ok());
-                let total_items = Some(&page.meta.total_results)
-                    .and_then(|n| u64::try_from(*n).ok());
-                Ok(PageData {
-                    items: page.data,
-                    total_pages,
-                    total_items,
-                    ..PageData::default()
-                })
-            },
-        )
+            .with_input(
+                ListInfringementClaimsForDirParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                },
+            )
     }
 
     /// Update a DIR to resolve an infringement concern
@@ -96,22 +80,41 @@ impl InfringementClaimsApi<'_> {
     ///
     /// # Arguments
     /// - `dir_id` (`dir_id`): The DIR id. Lowercase UUID.
-    pub fn update_dir_infringement(
+    ///
+    /// The body is a [`DirInfringementUpdateRequest`](types::DirInfringementUpdateRequest): its required members (`certify_brand_is_accurate`, `certify_ip_ownership`, `certify_no_infringement`, `certify_no_shaft_content`, `infringement_resolution_notes`) are arguments, its other members setters on the returned call.
+    pub fn update_infringement(
         &self,
         dir_id: &str,
-        body: &types::DirInfringementUpdateRequest,
-    ) -> ApiCall<types::DirWrapped> {
-        let mut request = Request::new(
+        certify_brand_is_accurate: impl Into<bool>,
+        certify_ip_ownership: impl Into<bool>,
+        certify_no_infringement: impl Into<bool>,
+        certify_no_shaft_content: impl Into<bool>,
+        infringement_resolution_notes: impl Into<String>,
+    ) -> ApiCall<types::DirWrapped, types::DirInfringementUpdateRequest> {
+        let request = Request::new(
             reqwest::Method::PUT,
             "updateDirInfringement",
             "/dir/{dir_id}/infringement_update",
             ["/dir/", &crate::request::path_arg(&dir_id), "/infringement_update"]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::DirInfringementUpdateRequest::new(
+                    certify_brand_is_accurate,
+                    certify_ip_ownership,
+                    certify_no_infringement,
+                    certify_no_shaft_content,
+                    infringement_resolution_notes,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
+}
 
+impl crate::resources::InfringementClaims<'_> {
     /// Get an infringement claim
     ///
     /// Retrieve a single claim by id. Returns `404` if the claim does not exist or is not against a DIR you own.
@@ -120,10 +123,7 @@ impl InfringementClaimsApi<'_> {
     ///
     /// # Arguments
     /// - `claim_id` (`claim_id`): Claim id (lowercase UUID).
-    pub fn get_infringement_claim(
-        &self,
-        claim_id: &str,
-    ) -> ApiCall<types::InfringementClaimWrapped> {
+    pub fn retrieve(&self, claim_id: &str) -> ApiCall<types::InfringementClaimWrapped> {
         let request = Request::new(
             reqwest::Method::GET,
             "getInfringementClaim",
@@ -148,19 +148,57 @@ impl InfringementClaimsApi<'_> {
     ///
     /// # Arguments
     /// - `claim_id` (`claim_id`): Unique identifier of the claim.
-    pub fn contest_infringement_claim(
+    ///
+    /// The body is a [`InfringementClaimContest`](types::InfringementClaimContest): its required members (`contest_notes`) are arguments, its other members setters on the returned call.
+    pub fn contest(
         &self,
         claim_id: &str,
-        body: &types::InfringementClaimContest,
-    ) -> ApiCall<types::InfringementClaimWrapped> {
-        let mut request = Request::new(
+        contest_notes: impl Into<String>,
+    ) -> ApiCall<types::InfringementClaimWrapped, types::InfringementClaimContest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "contestInfringementClaim",
             "/infringement_claims/{claim_id}/contest",
             ["/infringement_claims/", &crate::request::path_arg(&claim_id), "/contest"]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::InfringementClaimContest::new(contest_notes),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<types::InfringementClaimList, ListInfringementClaimsForDirParams> {
+    /// Every item of `client.dir().list_infringement_claims(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::InfringementClaim> {
+        Paginator::new(
+            self,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::InfringementClaimList = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = Some(&page.meta.total_pages)
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = Some(&page.meta.total_results)
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data,
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 }

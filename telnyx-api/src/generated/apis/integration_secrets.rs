@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Integration Secrets`; get it with `client.integration_secrets()`.
-///
-/// Store and retrieve integration secrets
-#[derive(Debug, Clone, Copy)]
-pub struct IntegrationSecretsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_integration_secrets` (`GET /integration_secrets`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListIntegrationSecretsParams {
@@ -28,37 +20,106 @@ pub struct ListIntegrationSecretsParams {
     pub filter: Option<types::ListIntegrationSecretsFilter>,
 }
 
-impl IntegrationSecretsApi<'_> {
+impl<T> crate::ApiCall<T, ListIntegrationSecretsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::ListIntegrationSecretsPage>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[type\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::ListIntegrationSecretsFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::IntegrationSecrets<'_> {
     /// List integration secrets
     ///
     /// Retrieve a list of all integration secrets configured by the user.
     ///
     /// `GET /integration_secrets` (operation `list_integration_secrets`)
-    pub fn list_integration_secrets(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListIntegrationSecretsParams,
-    ) -> ApiCall<types::IntegrationSecretsListData> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::IntegrationSecretsListData, ListIntegrationSecretsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "list_integration_secrets",
             "/integration_secrets",
             "/integration_secrets".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListIntegrationSecretsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
     }
 
-    /// Every item of [`list_integration_secrets`](Self::list_integration_secrets), page after page (`page[number]` paging).
+    /// Create a secret
+    ///
+    /// Create a new secret with an associated identifier that can be used to securely integrate with other services.
+    ///
+    /// `POST /integration_secrets` (operation `create_integration_secret`)
+    ///
+    /// The body is a [`CreateIntegrationSecretRequest`](types::CreateIntegrationSecretRequest): its required members (`identifier`, `type`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        identifier: impl Into<String>,
+        type_: impl Into<types::CreateIntegrationSecretRequestType>,
+    ) -> ApiCall<
+        types::IntegrationSecretCreatedResponse,
+        types::CreateIntegrationSecretRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "create_integration_secret",
+            "/integration_secrets",
+            "/integration_secrets".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateIntegrationSecretRequest::new(identifier, type_),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Delete an integration secret
+    ///
+    /// Delete an integration secret given its ID.
+    ///
+    /// `DELETE /integration_secrets/{id}` (operation `delete_integration_secret`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Unique identifier of the resource.
+    pub fn delete(&self, id: &str) -> ApiCall<()> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "delete_integration_secret",
+            "/integration_secrets/{id}",
+            ["/integration_secrets/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_empty)
+    }
+}
+
+impl crate::ApiCall<types::IntegrationSecretsListData, ListIntegrationSecretsParams> {
+    /// Every item of `client.integration_secrets().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_integration_secrets_stream(
-        &self,
-        params: &ListIntegrationSecretsParams,
-    ) -> Paginator<types::IntegrationSecret> {
-        let first = self.list_integration_secrets(params);
+    pub fn items(self) -> Paginator<types::IntegrationSecret> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -80,42 +141,5 @@ impl IntegrationSecretsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create a secret
-    ///
-    /// Create a new secret with an associated identifier that can be used to securely integrate with other services.
-    ///
-    /// `POST /integration_secrets` (operation `create_integration_secret`)
-    pub fn create_integration_secret(
-        &self,
-        body: &types::CreateIntegrationSecretRequest,
-    ) -> ApiCall<types::IntegrationSecretCreatedResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "create_integration_secret",
-            "/integration_secrets",
-            "/integration_secrets".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete an integration secret
-    ///
-    /// Delete an integration secret given its ID.
-    ///
-    /// `DELETE /integration_secrets/{id}` (operation `delete_integration_secret`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Unique identifier of the resource.
-    pub fn delete_integration_secret(&self, id: &str) -> ApiCall<()> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "delete_integration_secret",
-            "/integration_secrets/{id}",
-            ["/integration_secrets/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_empty)
     }
 }

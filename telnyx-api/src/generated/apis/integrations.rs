@@ -5,19 +5,13 @@
 use crate::request::{ApiCall, Request};
 use crate::types;
 
-/// Operations tagged `Integrations`; get it with `client.integrations()`.
-#[derive(Debug, Clone, Copy)]
-pub struct IntegrationsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
-impl IntegrationsApi<'_> {
+impl crate::resources::AiIntegrations<'_> {
     /// List Integrations
     ///
     /// List all available integrations.
     ///
     /// `GET /ai/integrations` (operation `list_integrations_public_integrations_get`)
-    pub fn list_integrations(&self) -> ApiCall<types::IntegrationsListResponse> {
+    pub fn list(&self) -> ApiCall<types::IntegrationsListResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "list_integrations_public_integrations_get",
@@ -27,14 +21,32 @@ impl IntegrationsApi<'_> {
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
+    /// List Integration By Id
+    ///
+    /// Retrieve integration details
+    ///
+    /// `GET /ai/integrations/{integration_id}` (operation `list_integration_by_id_public_integrations__integration_id__get`)
+    ///
+    /// # Arguments
+    /// - `integration_id` (`integration_id`): The integration id
+    pub fn retrieve(&self, integration_id: &str) -> ApiCall<types::Integration> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "list_integration_by_id_public_integrations__integration_id__get",
+            "/ai/integrations/{integration_id}",
+            ["/ai/integrations/", &crate::request::path_arg(&integration_id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::resources::AiIntegrationsConnections<'_> {
     /// List User Integrations
     ///
     /// List user setup integrations
     ///
     /// `GET /ai/integrations/connections` (operation `list_user_integrations_public_integrations_connections_get`)
-    pub fn list_user_integrations(
-        &self,
-    ) -> ApiCall<types::IntegrationConnectionsListResponse> {
+    pub fn list(&self) -> ApiCall<types::IntegrationConnectionsListResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "list_user_integrations_public_integrations_connections_get",
@@ -52,7 +64,7 @@ impl IntegrationsApi<'_> {
     ///
     /// # Arguments
     /// - `user_connection_id` (`user_connection_id`): The connection id
-    pub fn get_user_integration_by_id(
+    pub fn retrieve(
         &self,
         user_connection_id: &str,
     ) -> ApiCall<types::IntegrationConnectionResponse> {
@@ -77,10 +89,7 @@ impl IntegrationsApi<'_> {
     ///
     /// # Arguments
     /// - `user_connection_id` (`user_connection_id`): The user integration connection identifier
-    pub fn delete_integration_connection(
-        &self,
-        user_connection_id: &str,
-    ) -> ApiCall<()> {
+    pub fn delete(&self, user_connection_id: &str) -> ApiCall<()> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "delete_integration_connection",
@@ -92,26 +101,5 @@ impl IntegrationsApi<'_> {
                 .concat(),
         );
         ApiCall::new(self.client, request, crate::request::decode_empty)
-    }
-
-    /// List Integration By Id
-    ///
-    /// Retrieve integration details
-    ///
-    /// `GET /ai/integrations/{integration_id}` (operation `list_integration_by_id_public_integrations__integration_id__get`)
-    ///
-    /// # Arguments
-    /// - `integration_id` (`integration_id`): The integration id
-    pub fn list_integration_by_id(
-        &self,
-        integration_id: &str,
-    ) -> ApiCall<types::Integration> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "list_integration_by_id_public_integrations__integration_id__get",
-            "/ai/integrations/{integration_id}",
-            ["/ai/integrations/", &crate::request::path_arg(&integration_id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

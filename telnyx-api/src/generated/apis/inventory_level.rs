@@ -6,14 +6,6 @@ use crate::request::{ApiCall, Request};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Inventory Level`; get it with `client.inventory_level()`.
-///
-/// Inventory Level
-#[derive(Debug, Clone, Copy)]
-pub struct InventoryLevelApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `create_inventory_coverage` (`GET /inventory_coverage`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateInventoryCoverageParams {
@@ -23,23 +15,40 @@ pub struct CreateInventoryCoverageParams {
     pub filter: Option<types::CreateInventoryCoverageFilter>,
 }
 
-impl InventoryLevelApi<'_> {
+impl<T> crate::ApiCall<T, CreateInventoryCoverageParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[npa\], filter\[nxx\], filter\[administrative_area\], filter\[phone_number_type\], filter\[country_code\], filter\[count\], filter\[features\], filter\[groupBy\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::CreateInventoryCoverageFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::InventoryCoverage<'_> {
     /// Create an inventory coverage request
     ///
     /// Creates an inventory coverage request. If locality, npa or national_destination_code is used in groupBy, and no region or locality filters are used, the whole paginated set is returned.
     ///
     /// `GET /inventory_coverage` (operation `CreateInventoryCoverage`)
-    pub fn create_inventory_coverage(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &CreateInventoryCoverageParams,
-    ) -> ApiCall<types::CreateInventoryCoverageResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::CreateInventoryCoverageResponse, CreateInventoryCoverageParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "CreateInventoryCoverage",
             "/inventory_coverage",
             "/inventory_coverage".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                CreateInventoryCoverageParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
     }
 }

@@ -7,12 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Other`; get it with `client.invoices()`.
-#[derive(Debug, Clone, Copy)]
-pub struct InvoicesApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `get_monthly_charges_breakdown` (`GET /charges_breakdown`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetMonthlyChargesBreakdownParams {
@@ -24,6 +18,23 @@ pub struct GetMonthlyChargesBreakdownParams {
     ///
     /// Sent as query parameter `format`.
     pub format: Option<types::GetMonthlyChargesBreakdownFormat>,
+}
+
+impl<T> crate::ApiCall<T, GetMonthlyChargesBreakdownParams> {
+    /// End date for the charges breakdown in ISO date format (YYYY-MM-DD). If not provided, defaults to start_date + 1 month. The date is exclusive, data for the end_date itself is not included in the report. The interval between start_date and end_date cannot exceed 31 days.
+    pub fn end_date(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().end_date = Some(value.into());
+        self
+    }
+
+    /// Response format
+    pub fn format(
+        mut self,
+        value: impl Into<types::GetMonthlyChargesBreakdownFormat>,
+    ) -> Self {
+        self.input_mut().format = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `list_invoices` (`GET /invoices`).
@@ -39,6 +50,20 @@ pub struct ListInvoicesParams {
     pub page: Option<types::ListInvoicesPage>,
 }
 
+impl<T> crate::ApiCall<T, ListInvoicesParams> {
+    /// Specifies the sort order for results.
+    pub fn sort(mut self, value: impl Into<types::ListInvoicesSort>) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::ListInvoicesPage>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `get_invoice_by_id` (`GET /invoices/{id}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetInvoiceByIdParams {
@@ -48,7 +73,15 @@ pub struct GetInvoiceByIdParams {
     pub action: Option<types::GetInvoiceByIdAction>,
 }
 
-impl InvoicesApi<'_> {
+impl<T> crate::ApiCall<T, GetInvoiceByIdParams> {
+    /// Invoice action
+    pub fn action(mut self, value: impl Into<types::GetInvoiceByIdAction>) -> Self {
+        self.input_mut().action = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::ChargesBreakdown<'_> {
     /// Get monthly charges breakdown
     ///
     /// Retrieve a detailed breakdown of monthly charges for phone numbers in a specified date range. The date range cannot exceed 31 days.
@@ -57,11 +90,15 @@ impl InvoicesApi<'_> {
     ///
     /// # Arguments
     /// - `start_date` (`start_date`): Start date for the charges breakdown in ISO date format (YYYY-MM-DD)
-    pub fn get_monthly_charges_breakdown(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve(
         &self,
         start_date: &str,
-        params: &GetMonthlyChargesBreakdownParams,
-    ) -> ApiCall<crate::JsonOrText<types::MonthlyChargesBreakdownResponse>> {
+    ) -> ApiCall<
+        crate::JsonOrText<types::MonthlyChargesBreakdownResponse>,
+        GetMonthlyChargesBreakdownParams,
+    > {
         let mut request = Request::new(
             reqwest::Method::GET,
             "GetMonthlyChargesBreakdown",
@@ -69,11 +106,18 @@ impl InvoicesApi<'_> {
             "/charges_breakdown".to_owned(),
         );
         request.query("start_date", &start_date, QueryStyle::FormExplode);
-        request.query("end_date", &params.end_date, QueryStyle::FormExplode);
-        request.query("format", &params.format, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json_or_text)
+            .with_input(
+                GetMonthlyChargesBreakdownParams::default(),
+                |params, request| {
+                    request.query("end_date", &params.end_date, QueryStyle::FormExplode);
+                    request.query("format", &params.format, QueryStyle::FormExplode);
+                },
+            )
     }
+}
 
+impl crate::resources::ChargesSummary<'_> {
     /// Get monthly charges summary
     ///
     /// Retrieve a summary of monthly charges for a specified date range. The date range cannot exceed 31 days.
@@ -83,7 +127,7 @@ impl InvoicesApi<'_> {
     /// # Arguments
     /// - `start_date` (`start_date`): Start date for the charges summary in ISO date format (YYYY-MM-DD)
     /// - `end_date` (`end_date`): End date for the charges summary in ISO date format (YYYY-MM-DD). The date is exclusive, data for the end_date itself is not included in the report. The interval between start_date and end_date cannot exceed 31 days.
-    pub fn get_monthly_charges_summary(
+    pub fn retrieve(
         &self,
         start_date: &str,
         end_date: &str,
@@ -98,37 +142,70 @@ impl InvoicesApi<'_> {
         request.query("end_date", &end_date, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
+}
 
+impl crate::resources::Invoices<'_> {
     /// List invoices
     ///
     /// Retrieve a paginated list of invoices.
     ///
     /// `GET /invoices` (operation `ListInvoices`)
-    pub fn list_invoices(
-        &self,
-        params: &ListInvoicesParams,
-    ) -> ApiCall<types::ListInvoicesResponse> {
-        let mut request = Request::new(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(&self) -> ApiCall<types::ListInvoicesResponse, ListInvoicesParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListInvoices",
             "/invoices",
             "/invoices".to_owned(),
         );
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
-        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListInvoicesParams::default(),
+                |params, request| {
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
     }
 
-    /// Every item of [`list_invoices`](Self::list_invoices), page after page (`page[number]` paging).
+    /// Get invoice by ID
+    ///
+    /// Retrieve a single invoice by its unique identifier.
+    ///
+    /// `GET /invoices/{id}` (operation `GetInvoiceById`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Invoice UUID
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::GetInvoiceByIdResponse, GetInvoiceByIdParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetInvoiceById",
+            "/invoices/{id}",
+            ["/invoices/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetInvoiceByIdParams::default(),
+                |params, request| {
+                    request.query("action", &params.action, QueryStyle::FormExplode);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<types::ListInvoicesResponse, ListInvoicesParams> {
+    /// Every item of `client.invoices().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_invoices_stream(
-        &self,
-        params: &ListInvoicesParams,
-    ) -> Paginator<types::Invoice> {
-        let first = self.list_invoices(params);
+    pub fn items(self) -> Paginator<types::Invoice> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -156,28 +233,5 @@ impl InvoicesApi<'_> {
                 })
             },
         )
-    }
-
-    /// Get invoice by ID
-    ///
-    /// Retrieve a single invoice by its unique identifier.
-    ///
-    /// `GET /invoices/{id}` (operation `GetInvoiceById`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Invoice UUID
-    pub fn get_invoice_by_id(
-        &self,
-        id: &str,
-        params: &GetInvoiceByIdParams,
-    ) -> ApiCall<types::GetInvoiceByIdResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "GetInvoiceById",
-            "/invoices/{id}",
-            ["/invoices/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.query("action", &params.action, QueryStyle::FormExplode);
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `IP Addresses`; get it with `client.ip_addresses()`.
-///
-/// IP Address Operations
-#[derive(Debug, Clone, Copy)]
-pub struct IpAddressesApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_access_ip_addresses` (`GET /access_ip_address`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListAccessIpAddressesParams {
@@ -28,35 +20,123 @@ pub struct ListAccessIpAddressesParams {
     pub page: Option<types::ListAccessIpAddressesPage>,
 }
 
-impl IpAddressesApi<'_> {
+impl<T> crate::ApiCall<T, ListAccessIpAddressesParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[ip_source\], filter\[ip_address\], filter\[created_at\]. Supports complex bracket operations for dynamic filtering.
+    pub fn filter(
+        mut self,
+        value: impl Into<types::ListAccessIpAddressesFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::ListAccessIpAddressesPage>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::AccessIpAddress<'_> {
     /// List all Access IP Addresses
     ///
     /// `GET /access_ip_address` (operation `ListAccessIpAddresses`)
-    pub fn list_access_ip_addresses(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListAccessIpAddressesParams,
-    ) -> ApiCall<types::AccessIpAddressListResponseSchema> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::AccessIpAddressListResponseSchema, ListAccessIpAddressesParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListAccessIpAddresses",
             "/access_ip_address",
             "/access_ip_address".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListAccessIpAddressesParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Create new Access IP Address
+    ///
+    /// `POST /access_ip_address` (operation `CreateAccessIpAddress`)
+    ///
+    /// The body is a [`AccessIpAddressPost`](types::AccessIpAddressPost): its required members (`ip_address`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        ip_address: impl Into<String>,
+    ) -> ApiCall<types::AccessIpAddressResponseSchema, types::AccessIpAddressPost> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateAccessIpAddress",
+            "/access_ip_address",
+            "/access_ip_address".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::AccessIpAddressPost::new(ip_address),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Retrieve an access IP address
+    ///
+    /// `GET /access_ip_address/{access_ip_address_id}` (operation `GetAccessIpAddress`)
+    ///
+    /// # Arguments
+    /// - `access_ip_address_id` (`access_ip_address_id`): Unique identifier of the access ip address.
+    pub fn retrieve(
+        &self,
+        access_ip_address_id: &str,
+    ) -> ApiCall<types::AccessIpAddressResponseSchema> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetAccessIpAddress",
+            "/access_ip_address/{access_ip_address_id}",
+            ["/access_ip_address/", &crate::request::path_arg(&access_ip_address_id)]
+                .concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_access_ip_addresses`](Self::list_access_ip_addresses), page after page (`page[number]` paging).
+    /// Delete access IP address
+    ///
+    /// `DELETE /access_ip_address/{access_ip_address_id}` (operation `DeleteAccessIpAddress`)
+    ///
+    /// # Arguments
+    /// - `access_ip_address_id` (`access_ip_address_id`): Unique identifier of the access ip address.
+    pub fn delete(
+        &self,
+        access_ip_address_id: &str,
+    ) -> ApiCall<types::AccessIpAddressResponseSchema> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteAccessIpAddress",
+            "/access_ip_address/{access_ip_address_id}",
+            ["/access_ip_address/", &crate::request::path_arg(&access_ip_address_id)]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<
+    types::AccessIpAddressListResponseSchema,
+    ListAccessIpAddressesParams,
+> {
+    /// Every item of `client.access_ip_address().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_access_ip_addresses_stream(
-        &self,
-        params: &ListAccessIpAddressesParams,
-    ) -> Paginator<types::AccessIpAddressResponseSchema> {
-        let first = self.list_access_ip_addresses(params);
+    pub fn items(self) -> Paginator<types::AccessIpAddressResponseSchema> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -78,62 +158,5 @@ impl IpAddressesApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create new Access IP Address
-    ///
-    /// `POST /access_ip_address` (operation `CreateAccessIpAddress`)
-    pub fn create_access_ip_address(
-        &self,
-        body: &types::AccessIpAddressPost,
-    ) -> ApiCall<types::AccessIpAddressResponseSchema> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateAccessIpAddress",
-            "/access_ip_address",
-            "/access_ip_address".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve an access IP address
-    ///
-    /// `GET /access_ip_address/{access_ip_address_id}` (operation `GetAccessIpAddress`)
-    ///
-    /// # Arguments
-    /// - `access_ip_address_id` (`access_ip_address_id`): Unique identifier of the access ip address.
-    pub fn get_access_ip_address(
-        &self,
-        access_ip_address_id: &str,
-    ) -> ApiCall<types::AccessIpAddressResponseSchema> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetAccessIpAddress",
-            "/access_ip_address/{access_ip_address_id}",
-            ["/access_ip_address/", &crate::request::path_arg(&access_ip_address_id)]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete access IP address
-    ///
-    /// `DELETE /access_ip_address/{access_ip_address_id}` (operation `DeleteAccessIpAddress`)
-    ///
-    /// # Arguments
-    /// - `access_ip_address_id` (`access_ip_address_id`): Unique identifier of the access ip address.
-    pub fn delete_access_ip_address(
-        &self,
-        access_ip_address_id: &str,
-    ) -> ApiCall<types::AccessIpAddressResponseSchema> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteAccessIpAddress",
-            "/access_ip_address/{access_ip_address_id}",
-            ["/access_ip_address/", &crate::request::path_arg(&access_ip_address_id)]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

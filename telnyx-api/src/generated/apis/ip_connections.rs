@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `IP Connections`; get it with `client.ip_connections()`.
-///
-/// IP connection operations
-#[derive(Debug, Clone, Copy)]
-pub struct IpConnectionsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_ip_connections` (`GET /ip_connections`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListIpConnectionsParams {
@@ -44,38 +36,167 @@ pub struct ListIpConnectionsParams {
     pub sort: Option<types::ConnectionsSortConnection>,
 }
 
-impl IpConnectionsApi<'_> {
+impl<T> crate::ApiCall<T, ListIpConnectionsParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[connection_name\], filter\[fqdn\], filter\[outbound_voice_profile_id\], filter\[outbound.outbound_voice_profile_id\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::ConnectionsFilterConsolidated>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::ConnectionsPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Specifies the sort order for results. By default sorting direction is ascending. To have the results sorted in descending order add the ` -` prefix.
+    ///
+    /// That is:
+    ///
+    /// -
+    /// `connection_name`: sorts the result by the
+    /// `connection_name` field in ascending order.
+    ///
+    /// -
+    /// `-connection_name`: sorts the result by the
+    /// `connection_name` field in descending order.
+    ///
+    /// If not given, results are sorted by `created_at` in descending order.
+    pub fn sort(mut self, value: impl Into<types::ConnectionsSortConnection>) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::IpConnections<'_> {
     /// List Ip connections
     ///
     /// Returns a list of your IP connections.
     ///
     /// `GET /ip_connections` (operation `ListIpConnections`)
-    pub fn list_ip_connections(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListIpConnectionsParams,
-    ) -> ApiCall<types::ListIpConnectionsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListIpConnectionsResponse, ListIpConnectionsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListIpConnections",
             "/ip_connections",
             "/ip_connections".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListIpConnectionsParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                },
+            )
+    }
+
+    /// Create an Ip connection
+    ///
+    /// Creates an IP connection.
+    ///
+    /// `POST /ip_connections` (operation `CreateIpConnection`)
+    ///
+    /// The body is a [`CreateIpConnectionRequest`](types::CreateIpConnectionRequest): its members are setters on the returned call.
+    pub fn create(
+        &self,
+    ) -> ApiCall<types::CreateIpConnectionResponse, types::CreateIpConnectionRequest> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateIpConnection",
+            "/ip_connections",
+            "/ip_connections".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateIpConnectionRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Retrieve an Ip connection
+    ///
+    /// Retrieves the details of an existing ip connection.
+    ///
+    /// `GET /ip_connections/{id}` (operation `RetrieveIpConnection`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): IP Connection ID
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::RetrieveIpConnectionResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "RetrieveIpConnection",
+            "/ip_connections/{id}",
+            ["/ip_connections/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_ip_connections`](Self::list_ip_connections), page after page (`page[number]` paging).
+    /// Delete an Ip connection
+    ///
+    /// Deletes an existing IP connection.
+    ///
+    /// `DELETE /ip_connections/{id}` (operation `DeleteIpConnection`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the type of resource.
+    pub fn delete(&self, id: &str) -> ApiCall<types::DeleteIpConnectionResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteIpConnection",
+            "/ip_connections/{id}",
+            ["/ip_connections/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Update an Ip connection
+    ///
+    /// Updates settings of an existing IP connection.
+    ///
+    /// `PATCH /ip_connections/{id}` (operation `UpdateIpConnection`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the type of resource.
+    ///
+    /// The body is a [`UpdateIpConnectionRequest`](types::UpdateIpConnectionRequest): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::UpdateIpConnectionResponse, types::UpdateIpConnectionRequest> {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateIpConnection",
+            "/ip_connections/{id}",
+            ["/ip_connections/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateIpConnectionRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<types::ListIpConnectionsResponse, ListIpConnectionsParams> {
+    /// Every item of `client.ip_connections().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_ip_connections_stream(
-        &self,
-        params: &ListIpConnectionsParams,
-    ) -> Paginator<types::IpConnection> {
-        let first = self.list_ip_connections(params);
+    pub fn items(self) -> Paginator<types::IpConnection> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -103,89 +224,5 @@ impl IpConnectionsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create an Ip connection
-    ///
-    /// Creates an IP connection.
-    ///
-    /// `POST /ip_connections` (operation `CreateIpConnection`)
-    pub fn create_ip_connection(
-        &self,
-        body: &types::CreateIpConnectionRequest,
-    ) -> ApiCall<types::CreateIpConnectionResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateIpConnection",
-            "/ip_connections",
-            "/ip_connections".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve an Ip connection
-    ///
-    /// Retrieves the details of an existing ip connection.
-    ///
-    /// `GET /ip_connections/{id}` (operation `RetrieveIpConnection`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): IP Connection ID
-    pub fn retrieve_ip_connection(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::RetrieveIpConnectionResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "RetrieveIpConnection",
-            "/ip_connections/{id}",
-            ["/ip_connections/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete an Ip connection
-    ///
-    /// Deletes an existing IP connection.
-    ///
-    /// `DELETE /ip_connections/{id}` (operation `DeleteIpConnection`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the type of resource.
-    pub fn delete_ip_connection(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::DeleteIpConnectionResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteIpConnection",
-            "/ip_connections/{id}",
-            ["/ip_connections/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update an Ip connection
-    ///
-    /// Updates settings of an existing IP connection.
-    ///
-    /// `PATCH /ip_connections/{id}` (operation `UpdateIpConnection`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the type of resource.
-    pub fn update_ip_connection(
-        &self,
-        id: &str,
-        body: &types::UpdateIpConnectionRequest,
-    ) -> ApiCall<types::UpdateIpConnectionResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdateIpConnection",
-            "/ip_connections/{id}",
-            ["/ip_connections/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `IP Ranges`; get it with `client.ip_ranges()`.
-///
-/// IP Range Operations
-#[derive(Debug, Clone, Copy)]
-pub struct IpRangesApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_access_ip_ranges` (`GET /access_ip_ranges`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListAccessIpRangesParams {
@@ -28,35 +20,97 @@ pub struct ListAccessIpRangesParams {
     pub page: Option<types::ListAccessIpRangesPage>,
 }
 
-impl IpRangesApi<'_> {
+impl<T> crate::ApiCall<T, ListAccessIpRangesParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[cidr_block\], filter\[cidr_block\]\[startswith\], filter\[cidr_block\]\[endswith\], filter\[cidr_block\]\[contains\], filter\[created_at\]. Supports complex bracket operations for dynamic filtering.
+    pub fn filter(mut self, value: impl Into<types::ListAccessIpRangesFilter>) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::ListAccessIpRangesPage>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::AccessIpRanges<'_> {
     /// List all Access IP Ranges
     ///
     /// `GET /access_ip_ranges` (operation `ListAccessIpRanges`)
-    pub fn list_access_ip_ranges(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListAccessIpRangesParams,
-    ) -> ApiCall<types::AccessIpRangeListResponseSchema> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::AccessIpRangeListResponseSchema, ListAccessIpRangesParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListAccessIpRanges",
             "/access_ip_ranges",
             "/access_ip_ranges".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListAccessIpRangesParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
     }
 
-    /// Every item of [`list_access_ip_ranges`](Self::list_access_ip_ranges), page after page (`page[number]` paging).
+    /// Create new Access IP Range
+    ///
+    /// `POST /access_ip_ranges` (operation `CreateAccessIPRange`)
+    ///
+    /// The body is a [`AccessIpRangePost`](types::AccessIpRangePost): its required members (`cidr_block`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        cidr_block: impl Into<String>,
+    ) -> ApiCall<types::AccessIpRangeResponseSchema, types::AccessIpRangePost> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateAccessIPRange",
+            "/access_ip_ranges",
+            "/access_ip_ranges".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::AccessIpRangePost::new(cidr_block),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Delete access IP ranges
+    ///
+    /// `DELETE /access_ip_ranges/{access_ip_range_id}` (operation `DeleteAccessIpRange`)
+    ///
+    /// # Arguments
+    /// - `access_ip_range_id` (`access_ip_range_id`): Unique identifier of the access ip range.
+    pub fn delete(
+        &self,
+        access_ip_range_id: &str,
+    ) -> ApiCall<types::AccessIpRangeResponseSchema> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteAccessIpRange",
+            "/access_ip_ranges/{access_ip_range_id}",
+            ["/access_ip_ranges/", &crate::request::path_arg(&access_ip_range_id)]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<types::AccessIpRangeListResponseSchema, ListAccessIpRangesParams> {
+    /// Every item of `client.access_ip_ranges().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_access_ip_ranges_stream(
-        &self,
-        params: &ListAccessIpRangesParams,
-    ) -> Paginator<types::AccessIpRangeResponseSchema> {
-        let first = self.list_access_ip_ranges(params);
+    pub fn items(self) -> Paginator<types::AccessIpRangeResponseSchema> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -78,42 +132,5 @@ impl IpRangesApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create new Access IP Range
-    ///
-    /// `POST /access_ip_ranges` (operation `CreateAccessIPRange`)
-    pub fn create_access_ip_range(
-        &self,
-        body: &types::AccessIpRangePost,
-    ) -> ApiCall<types::AccessIpRangeResponseSchema> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateAccessIPRange",
-            "/access_ip_ranges",
-            "/access_ip_ranges".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete access IP ranges
-    ///
-    /// `DELETE /access_ip_ranges/{access_ip_range_id}` (operation `DeleteAccessIpRange`)
-    ///
-    /// # Arguments
-    /// - `access_ip_range_id` (`access_ip_range_id`): Unique identifier of the access ip range.
-    pub fn delete_access_ip_range(
-        &self,
-        access_ip_range_id: &str,
-    ) -> ApiCall<types::AccessIpRangeResponseSchema> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteAccessIpRange",
-            "/access_ip_ranges/{access_ip_range_id}",
-            ["/access_ip_ranges/", &crate::request::path_arg(&access_ip_range_id)]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

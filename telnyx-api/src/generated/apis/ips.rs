@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `IPs`; get it with `client.ips()`.
-///
-/// IP operations
-#[derive(Debug, Clone, Copy)]
-pub struct IpsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_ips` (`GET /ips`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListIpsParams {
@@ -28,31 +20,145 @@ pub struct ListIpsParams {
     pub filter: Option<types::ListIpsFilter>,
 }
 
-impl IpsApi<'_> {
+impl<T> crate::ApiCall<T, ListIpsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::ConnectionsPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[connection_id\], filter\[ip_address\], filter\[port\]
+    pub fn filter(mut self, value: impl Into<types::ListIpsFilter>) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::Ips<'_> {
     /// List Ips
     ///
     /// Get all IPs belonging to the user that match the given filters.
     ///
     /// `GET /ips` (operation `ListIps`)
-    pub fn list_ips(&self, params: &ListIpsParams) -> ApiCall<types::ListIpsResponse> {
-        let mut request = Request::new(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(&self) -> ApiCall<types::ListIpsResponse, ListIpsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListIps",
             "/ips",
             "/ips".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListIpsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Create an Ip
+    ///
+    /// Create a new IP object.
+    ///
+    /// `POST /ips` (operation `CreateIp`)
+    ///
+    /// The body is a [`CreateIpRequest`](types::CreateIpRequest): its required members (`ip_address`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        ip_address: impl Into<String>,
+    ) -> ApiCall<types::CreateIpResponse, types::CreateIpRequest> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateIp",
+            "/ips",
+            "/ips".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateIpRequest::new(ip_address),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Retrieve an Ip
+    ///
+    /// Return the details regarding a specific IP.
+    ///
+    /// `GET /ips/{id}` (operation `RetrieveIp`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the type of resource.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::RetrieveIpResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "RetrieveIp",
+            "/ips/{id}",
+            ["/ips/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_ips`](Self::list_ips), page after page (`page[number]` paging).
+    /// Delete an Ip
+    ///
+    /// Delete an IP.
+    ///
+    /// `DELETE /ips/{id}` (operation `DeleteIp`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the type of resource.
+    pub fn delete(&self, id: &str) -> ApiCall<types::DeleteIpResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteIp",
+            "/ips/{id}",
+            ["/ips/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Update an Ip
+    ///
+    /// Update the details of a specific IP.
+    ///
+    /// `PATCH /ips/{id}` (operation `UpdateIp`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the type of resource.
+    ///
+    /// The body is a [`UpdateIpRequest`](types::UpdateIpRequest): its required members (`ip_address`) are arguments, its other members setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+        ip_address: impl Into<String>,
+    ) -> ApiCall<types::UpdateIpResponse, types::UpdateIpRequest> {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateIp",
+            "/ips/{id}",
+            ["/ips/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateIpRequest::new(ip_address),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<types::ListIpsResponse, ListIpsParams> {
+    /// Every item of `client.ips().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_ips_stream(&self, params: &ListIpsParams) -> Paginator<types::Ip> {
-        let first = self.list_ips(params);
+    pub fn items(self) -> Paginator<types::Ip> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -77,83 +183,5 @@ impl IpsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create an Ip
-    ///
-    /// Create a new IP object.
-    ///
-    /// `POST /ips` (operation `CreateIp`)
-    pub fn create_ip(
-        &self,
-        body: &types::CreateIpRequest,
-    ) -> ApiCall<types::CreateIpResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateIp",
-            "/ips",
-            "/ips".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve an Ip
-    ///
-    /// Return the details regarding a specific IP.
-    ///
-    /// `GET /ips/{id}` (operation `RetrieveIp`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the type of resource.
-    pub fn retrieve_ip(&self, id: &str) -> ApiCall<types::RetrieveIpResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "RetrieveIp",
-            "/ips/{id}",
-            ["/ips/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete an Ip
-    ///
-    /// Delete an IP.
-    ///
-    /// `DELETE /ips/{id}` (operation `DeleteIp`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the type of resource.
-    pub fn delete_ip(&self, id: &str) -> ApiCall<types::DeleteIpResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteIp",
-            "/ips/{id}",
-            ["/ips/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update an Ip
-    ///
-    /// Update the details of a specific IP.
-    ///
-    /// `PATCH /ips/{id}` (operation `UpdateIp`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the type of resource.
-    pub fn update_ip(
-        &self,
-        id: &str,
-        body: &types::UpdateIpRequest,
-    ) -> ApiCall<types::UpdateIpResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdateIp",
-            "/ips/{id}",
-            ["/ips/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `kv keys`; get it with `client.kv_keys()`.
-///
-/// Read and write keys within a KV namespace
-#[derive(Debug, Clone, Copy)]
-pub struct KvKeysApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_kv_keys` (`GET /storage/kvs/{id}/keys`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListKvKeysParams {
@@ -32,6 +24,26 @@ pub struct ListKvKeysParams {
     pub cursor: Option<String>,
 }
 
+impl<T> crate::ApiCall<T, ListKvKeysParams> {
+    /// Return only keys that start with this prefix.
+    pub fn prefix(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().prefix = Some(value.into());
+        self
+    }
+
+    /// Maximum number of keys to return. Values above 1000 are treated as 1000.
+    pub fn limit(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().limit = Some(value.into());
+        self
+    }
+
+    /// Opaque pagination cursor from a previous response's `meta.cursor`.
+    pub fn cursor(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().cursor = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `put_kv_key` (`PUT /storage/kvs/{id}/keys/{key}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PutKvKeyParams {
@@ -41,7 +53,15 @@ pub struct PutKvKeyParams {
     pub ttl_secs: Option<i64>,
 }
 
-impl KvKeysApi<'_> {
+impl<T> crate::ApiCall<T, PutKvKeyParams> {
+    /// Time-to-live in seconds. When set, the key expires and is deleted after this duration. Requires a namespace provisioned with TTL support; namespaces without it return a `409`.
+    pub fn ttl_secs(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().ttl_secs = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::StorageKvsKeys<'_> {
     /// List keys
     ///
     /// Lists the keys in a namespace. Returns key names and metadata only, never values. Results are paginated with `limit` and an opaque `cursor`.
@@ -50,54 +70,27 @@ impl KvKeysApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): KV namespace ID
-    pub fn list_kv_keys(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
         id: &str,
-        params: &ListKvKeysParams,
-    ) -> ApiCall<types::KvKeyListResponseWrapper> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::KvKeyListResponseWrapper, ListKvKeysParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListKvKeys",
             "/storage/kvs/{id}/keys",
             ["/storage/kvs/", &crate::request::path_arg(&id), "/keys"].concat(),
         );
-        request.query("prefix", &params.prefix, QueryStyle::FormExplode);
-        request.query("limit", &params.limit, QueryStyle::FormExplode);
-        request.query("cursor", &params.cursor, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_kv_keys`](Self::list_kv_keys), page after page (`cursor` cursor paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_kv_keys_stream(
-        &self,
-        id: &str,
-        params: &ListKvKeysParams,
-    ) -> Paginator<types::KvKey> {
-        let first = self.list_kv_keys(id, params);
-        Paginator::new(
-            first,
-            PageStyle::Cursor {
-                after: "cursor",
-            },
-            |op, raw| {
-                let page: types::KvKeyListResponseWrapper = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let next_cursor = page
-                    .meta
-                    .as_ref()
-                    .and_then(|v| v.cursor.as_ref())
-                    .cloned();
-                Ok(PageData {
-                    items: page.data.unwrap_or_default(),
-                    next_cursor,
-                    ..PageData::default()
-                })
-            },
-        )
+            .with_input(
+                ListKvKeysParams::default(),
+                |params, request| {
+                    request.query("prefix", &params.prefix, QueryStyle::FormExplode);
+                    request.query("limit", &params.limit, QueryStyle::FormExplode);
+                    request.query("cursor", &params.cursor, QueryStyle::FormExplode);
+                },
+            )
     }
 
     /// Get a key's value
@@ -109,7 +102,7 @@ impl KvKeysApi<'_> {
     /// # Arguments
     /// - `id` (`id`): KV namespace ID
     /// - `key` (`key`): Key name. Allowed characters: `a-z A-Z 0-9 - _ / = .`; maximum 256 characters; names starting with `_` are reserved for system use. May contain `/`. When calling the HTTP API directly, URL-encode the key so the whole string is treated as one key (for example `user/1` -&gt; `user%2F1`). SDK users should pass the key raw - SDKs URL-encode path parameters automatically.
-    pub fn get_kv_key(&self, id: &str, key: &str) -> ApiCall<bytes::Bytes> {
+    pub fn retrieve(&self, id: &str, key: &str) -> ApiCall<bytes::Bytes> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "GetKvKey",
@@ -135,13 +128,14 @@ impl KvKeysApi<'_> {
     /// # Arguments
     /// - `id` (`id`): KV namespace ID
     /// - `key` (`key`): Key name. Allowed characters: `a-z A-Z 0-9 - _ / = .`; maximum 256 characters; names starting with `_` are reserved for system use. May contain `/`. When calling the HTTP API directly, URL-encode the key so the whole string is treated as one key (for example `user/1` -&gt; `user%2F1`). SDK users should pass the key raw - SDKs URL-encode path parameters automatically.
-    pub fn put_kv_key(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn update(
         &self,
         id: &str,
         key: &str,
         body: impl Into<crate::RawBody>,
-        params: &PutKvKeyParams,
-    ) -> ApiCall<()> {
+    ) -> ApiCall<(), PutKvKeyParams> {
         let mut request = Request::new(
             reqwest::Method::PUT,
             "PutKvKey",
@@ -154,9 +148,14 @@ impl KvKeysApi<'_> {
             ]
                 .concat(),
         );
-        request.query("ttl_secs", &params.ttl_secs, QueryStyle::FormExplode);
         request.raw_body("application/octet-stream", body.into());
         ApiCall::new(self.client, request, crate::request::decode_empty)
+            .with_input(
+                PutKvKeyParams::default(),
+                |params, request| {
+                    request.query("ttl_secs", &params.ttl_secs, QueryStyle::FormExplode);
+                },
+            )
     }
 
     /// Delete a key
@@ -168,7 +167,7 @@ impl KvKeysApi<'_> {
     /// # Arguments
     /// - `id` (`id`): KV namespace ID
     /// - `key` (`key`): Key name. Allowed characters: `a-z A-Z 0-9 - _ / = .`; maximum 256 characters; names starting with `_` are reserved for system use. May contain `/`. When calling the HTTP API directly, URL-encode the key so the whole string is treated as one key (for example `user/1` -&gt; `user%2F1`). SDK users should pass the key raw - SDKs URL-encode path parameters automatically.
-    pub fn delete_kv_key(&self, id: &str, key: &str) -> ApiCall<()> {
+    pub fn delete(&self, id: &str, key: &str) -> ApiCall<()> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeleteKvKey",
@@ -182,5 +181,35 @@ impl KvKeysApi<'_> {
                 .concat(),
         );
         ApiCall::new(self.client, request, crate::request::decode_empty)
+    }
+}
+
+impl crate::ApiCall<types::KvKeyListResponseWrapper, ListKvKeysParams> {
+    /// Every item of `client.storage().kvs().keys().list(…)`, page after page (`cursor` cursor paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::KvKey> {
+        Paginator::new(
+            self,
+            PageStyle::Cursor {
+                after: "cursor",
+            },
+            |op, raw| {
+                let page: types::KvKeyListResponseWrapper = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let next_cursor = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.cursor.as_ref())
+                    .cloned();
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    next_cursor,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `kv namespaces`; get it with `client.kv_namespaces()`.
-///
-/// Manage KV storage namespaces
-#[derive(Debug, Clone, Copy)]
-pub struct KvNamespacesApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_kv_namespaces` (`GET /storage/kvs`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListKvNamespacesParams {
@@ -28,37 +20,123 @@ pub struct ListKvNamespacesParams {
     pub page_size: Option<i64>,
 }
 
-impl KvNamespacesApi<'_> {
+impl<T> crate::ApiCall<T, ListKvNamespacesParams> {
+    /// The page number to load.
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// The size of the page. Values above 250 are treated as 250.
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::StorageKvs<'_> {
     /// List KV namespaces
     ///
     /// Lists the KV namespaces for the authenticated user's organization. Results use page-based pagination (`page[number]`/`page[size]`).
     ///
     /// `GET /storage/kvs` (operation `ListKvNamespaces`)
-    pub fn list_kv_namespaces(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListKvNamespacesParams,
-    ) -> ApiCall<types::KvNamespaceListResponseWrapper> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::KvNamespaceListResponseWrapper, ListKvNamespacesParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListKvNamespaces",
             "/storage/kvs",
             "/storage/kvs".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListKvNamespacesParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                },
+            )
+    }
+
+    /// Create a KV namespace
+    ///
+    /// Creates a new KV namespace. Provisioning is asynchronous: the namespace is returned with status `pending` and becomes usable once it reaches `provision_ok`.
+    ///
+    /// `POST /storage/kvs` (operation `CreateKvNamespace`)
+    ///
+    /// The body is a [`CreateKvNamespaceRequest`](types::CreateKvNamespaceRequest): its required members (`name`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        name: impl Into<String>,
+    ) -> ApiCall<types::KvNamespaceResponseWrapper, types::CreateKvNamespaceRequest> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateKvNamespace",
+            "/storage/kvs",
+            "/storage/kvs".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateKvNamespaceRequest::new(name),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Get a KV namespace
+    ///
+    /// Retrieves a KV namespace by its ID, including its provisioning status.
+    ///
+    /// `GET /storage/kvs/{id}` (operation `GetKvNamespace`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): KV namespace ID
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::KvNamespaceResponseWrapper> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetKvNamespace",
+            "/storage/kvs/{id}",
+            ["/storage/kvs/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_kv_namespaces`](Self::list_kv_namespaces), page after page (`page[number]` paging).
+    /// Delete a KV namespace
+    ///
+    /// Deletes a KV namespace and all of the keys it contains. Deletion is asynchronous: the namespace is returned with status `deleting`. Deleting a namespace whose deletion is already in progress returns a `409`.
+    ///
+    /// `DELETE /storage/kvs/{id}` (operation `DeleteKvNamespace`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): KV namespace ID
+    pub fn delete(&self, id: &str) -> ApiCall<types::KvNamespaceResponseWrapper> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteKvNamespace",
+            "/storage/kvs/{id}",
+            ["/storage/kvs/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<types::KvNamespaceListResponseWrapper, ListKvNamespacesParams> {
+    /// Every item of `client.storage().kvs().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_kv_namespaces_stream(
-        &self,
-        params: &ListKvNamespacesParams,
-    ) -> Paginator<types::KvNamespace> {
-        let first = self.list_kv_namespaces(params);
+    pub fn items(self) -> Paginator<types::KvNamespace> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -86,66 +164,5 @@ impl KvNamespacesApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create a KV namespace
-    ///
-    /// Creates a new KV namespace. Provisioning is asynchronous: the namespace is returned with status `pending` and becomes usable once it reaches `provision_ok`.
-    ///
-    /// `POST /storage/kvs` (operation `CreateKvNamespace`)
-    pub fn create_kv_namespace(
-        &self,
-        body: &types::CreateKvNamespaceRequest,
-    ) -> ApiCall<types::KvNamespaceResponseWrapper> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateKvNamespace",
-            "/storage/kvs",
-            "/storage/kvs".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get a KV namespace
-    ///
-    /// Retrieves a KV namespace by its ID, including its provisioning status.
-    ///
-    /// `GET /storage/kvs/{id}` (operation `GetKvNamespace`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): KV namespace ID
-    pub fn get_kv_namespace(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::KvNamespaceResponseWrapper> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetKvNamespace",
-            "/storage/kvs/{id}",
-            ["/storage/kvs/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a KV namespace
-    ///
-    /// Deletes a KV namespace and all of the keys it contains. Deletion is asynchronous: the namespace is returned with status `deleting`. Deleting a namespace whose deletion is already in progress returns a `409`.
-    ///
-    /// `DELETE /storage/kvs/{id}` (operation `DeleteKvNamespace`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): KV namespace ID
-    pub fn delete_kv_namespace(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::KvNamespaceResponseWrapper> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteKvNamespace",
-            "/storage/kvs/{id}",
-            ["/storage/kvs/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Managed Accounts`; get it with `client.managed_accounts()`.
-///
-/// Managed Accounts operations
-#[derive(Debug, Clone, Copy)]
-pub struct ManagedAccountsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_managed_accounts` (`GET /managed_accounts`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListManagedAccountsParams {
@@ -48,44 +40,273 @@ pub struct ListManagedAccountsParams {
     pub include_cancelled_accounts: Option<bool>,
 }
 
-impl ManagedAccountsApi<'_> {
+impl<T> crate::ApiCall<T, ListManagedAccountsParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[email\]\[contains\], filter\[email\]\[eq\], filter\[organization_name\]\[contains\], filter\[organization_name\]\[eq\], filter\[status\]\[eq\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::ManagedAccountsFilterConsolidated>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::PageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Specifies the sort order for results. By default sorting direction is ascending. To have the results sorted in descending order add the ` -` prefix.
+    ///
+    /// That is:
+    ///
+    /// -
+    /// `email`: sorts the result by the
+    /// `email` field in ascending order.
+    ///
+    /// -
+    /// `-email`: sorts the result by the
+    /// `email` field in descending order.
+    ///
+    /// If not given, results are sorted by `created_at` in descending order.
+    pub fn sort(mut self, value: impl Into<types::ManagedAccountsSort>) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+
+    /// Specifies if cancelled accounts should be included in the results.
+    pub fn include_cancelled_accounts(mut self, value: impl Into<bool>) -> Self {
+        self.input_mut().include_cancelled_accounts = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::ManagedAccounts<'_> {
     /// Lists accounts managed by the current user.
     ///
     /// Lists the accounts managed by the current user. Users need to be explictly approved by Telnyx in order to become manager accounts.
     ///
     /// `GET /managed_accounts` (operation `ListManagedAccounts`)
-    pub fn list_managed_accounts(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListManagedAccountsParams,
-    ) -> ApiCall<types::ListManagedAccountsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListManagedAccountsResponse, ListManagedAccountsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListManagedAccounts",
             "/managed_accounts",
             "/managed_accounts".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
-        request
-            .query(
-                "include_cancelled_accounts",
-                &params.include_cancelled_accounts,
-                QueryStyle::FormExplode,
-            );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListManagedAccountsParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "include_cancelled_accounts",
+                            &params.include_cancelled_accounts,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
+    }
+
+    /// Create a new managed account.
+    ///
+    /// Create a new managed account owned by the authenticated user. You need to be explictly approved by Telnyx in order to become a manager account.
+    ///
+    /// `POST /managed_accounts` (operation `CreateManagedAccount`)
+    ///
+    /// The body is a [`CreateManagedAccountRequest`](types::CreateManagedAccountRequest): its required members (`business_name`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        business_name: impl Into<String>,
+    ) -> ApiCall<
+        types::CreateManagedAccountResponse,
+        types::CreateManagedAccountRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateManagedAccount",
+            "/managed_accounts",
+            "/managed_accounts".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateManagedAccountRequest::new(business_name),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Display information about allocatable global outbound channels for the current user.
+    ///
+    /// Display information about allocatable global outbound channels for the current user. Only usable by account managers.
+    ///
+    /// `GET /managed_accounts/allocatable_global_outbound_channels` (operation `ListAllocatableGlobalOutboundChannels`)
+    pub fn get_allocatable_global_outbound_channels(
+        &self,
+    ) -> ApiCall<types::ListAllocatableGlobalOutboundChannelsResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "ListAllocatableGlobalOutboundChannels",
+            "/managed_accounts/allocatable_global_outbound_channels",
+            "/managed_accounts/allocatable_global_outbound_channels".to_owned(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_managed_accounts`](Self::list_managed_accounts), page after page (`page[number]` paging).
+    /// Retrieve a managed account
+    ///
+    /// Retrieves the details of a single managed account.
+    ///
+    /// `GET /managed_accounts/{id}` (operation `RetrieveManagedAccount`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Managed Account User ID
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::RetrieveManagedAccountResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "RetrieveManagedAccount",
+            "/managed_accounts/{id}",
+            ["/managed_accounts/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Update a managed account
+    ///
+    /// Update a single managed account.
+    ///
+    /// `PATCH /managed_accounts/{id}` (operation `UpdateManagedAccount`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Managed Account User ID
+    ///
+    /// The body is a [`UpdateManagedAccountRequest`](types::UpdateManagedAccountRequest): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+    ) -> ApiCall<
+        types::UpdateManagedAccountResponse,
+        types::UpdateManagedAccountRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateManagedAccount",
+            "/managed_accounts/{id}",
+            ["/managed_accounts/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateManagedAccountRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Update the amount of allocatable global outbound channels allocated to a specific managed account.
+    ///
+    /// Update the amount of allocatable global outbound channels allocated to a specific managed account.
+    ///
+    /// `PATCH /managed_accounts/{id}/update_global_channel_limit` (operation `UpdateManagedAccountGlobalChannelLimit`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Managed Account User ID
+    ///
+    /// The body is a [`UpdateManagedAccountGlobalChannelLimitRequest`](types::UpdateManagedAccountGlobalChannelLimitRequest): its members are setters on the returned call.
+    pub fn update_global_channel_limit(
+        &self,
+        id: &str,
+    ) -> ApiCall<
+        types::UpdateManagedAccountGlobalChannelLimitResponse,
+        types::UpdateManagedAccountGlobalChannelLimitRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateManagedAccountGlobalChannelLimit",
+            "/managed_accounts/{id}/update_global_channel_limit",
+            [
+                "/managed_accounts/",
+                &crate::request::path_arg(&id),
+                "/update_global_channel_limit",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateManagedAccountGlobalChannelLimitRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::ManagedAccountsActions<'_> {
+    /// Disables a managed account
+    ///
+    /// Disables a managed account, forbidding it to use Telnyx services, including sending or receiving phone calls and SMS messages. Ongoing phone calls will not be affected. The managed account and its sub-users will no longer be able to log in via the mission control portal.
+    ///
+    /// `POST /managed_accounts/{id}/actions/disable` (operation `DisableManagedAccount`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Managed Account User ID
+    pub fn disable(&self, id: &str) -> ApiCall<types::DisableManagedAccountResponse> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "DisableManagedAccount",
+            "/managed_accounts/{id}/actions/disable",
+            ["/managed_accounts/", &crate::request::path_arg(&id), "/actions/disable"]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Enables a managed account
+    ///
+    /// Enables a managed account and its sub-users to use Telnyx services.
+    ///
+    /// `POST /managed_accounts/{id}/actions/enable` (operation `EnableManagedAccount`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Managed Account User ID
+    ///
+    /// The body is a [`EnableManagedAccountBody`](types::EnableManagedAccountBody): its members are setters on the returned call.
+    pub fn enable(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::EnableManagedAccountResponse, types::EnableManagedAccountBody> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "EnableManagedAccount",
+            "/managed_accounts/{id}/actions/enable",
+            ["/managed_accounts/", &crate::request::path_arg(&id), "/actions/enable"]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::EnableManagedAccountBody::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<types::ListManagedAccountsResponse, ListManagedAccountsParams> {
+    /// Every item of `client.managed_accounts().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_managed_accounts_stream(
-        &self,
-        params: &ListManagedAccountsParams,
-    ) -> Paginator<types::ManagedAccountMultiListing> {
-        let first = self.list_managed_accounts(params);
+    pub fn items(self) -> Paginator<types::ManagedAccountMultiListing> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -113,159 +334,5 @@ impl ManagedAccountsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create a new managed account.
-    ///
-    /// Create a new managed account owned by the authenticated user. You need to be explictly approved by Telnyx in order to become a manager account.
-    ///
-    /// `POST /managed_accounts` (operation `CreateManagedAccount`)
-    pub fn create_managed_account(
-        &self,
-        body: &types::CreateManagedAccountRequest,
-    ) -> ApiCall<types::CreateManagedAccountResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateManagedAccount",
-            "/managed_accounts",
-            "/managed_accounts".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Display information about allocatable global outbound channels for the current user.
-    ///
-    /// Display information about allocatable global outbound channels for the current user. Only usable by account managers.
-    ///
-    /// `GET /managed_accounts/allocatable_global_outbound_channels` (operation `ListAllocatableGlobalOutboundChannels`)
-    pub fn list_allocatable_global_outbound_channels(
-        &self,
-    ) -> ApiCall<types::ListAllocatableGlobalOutboundChannelsResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "ListAllocatableGlobalOutboundChannels",
-            "/managed_accounts/allocatable_global_outbound_channels",
-            "/managed_accounts/allocatable_global_outbound_channels".to_owned(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve a managed account
-    ///
-    /// Retrieves the details of a single managed account.
-    ///
-    /// `GET /managed_accounts/{id}` (operation `RetrieveManagedAccount`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Managed Account User ID
-    pub fn retrieve_managed_account(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::RetrieveManagedAccountResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "RetrieveManagedAccount",
-            "/managed_accounts/{id}",
-            ["/managed_accounts/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update a managed account
-    ///
-    /// Update a single managed account.
-    ///
-    /// `PATCH /managed_accounts/{id}` (operation `UpdateManagedAccount`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Managed Account User ID
-    pub fn update_managed_account(
-        &self,
-        id: &str,
-        body: &types::UpdateManagedAccountRequest,
-    ) -> ApiCall<types::UpdateManagedAccountResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdateManagedAccount",
-            "/managed_accounts/{id}",
-            ["/managed_accounts/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Disables a managed account
-    ///
-    /// Disables a managed account, forbidding it to use Telnyx services, including sending or receiving phone calls and SMS messages. Ongoing phone calls will not be affected. The managed account and its sub-users will no longer be able to log in via the mission control portal.
-    ///
-    /// `POST /managed_accounts/{id}/actions/disable` (operation `DisableManagedAccount`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Managed Account User ID
-    pub fn disable_managed_account(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::DisableManagedAccountResponse> {
-        let request = Request::new(
-            reqwest::Method::POST,
-            "DisableManagedAccount",
-            "/managed_accounts/{id}/actions/disable",
-            ["/managed_accounts/", &crate::request::path_arg(&id), "/actions/disable"]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Enables a managed account
-    ///
-    /// Enables a managed account and its sub-users to use Telnyx services.
-    ///
-    /// `POST /managed_accounts/{id}/actions/enable` (operation `EnableManagedAccount`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Managed Account User ID
-    pub fn enable_managed_account(
-        &self,
-        id: &str,
-        body: &types::EnableManagedAccountBody,
-    ) -> ApiCall<types::EnableManagedAccountResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "EnableManagedAccount",
-            "/managed_accounts/{id}/actions/enable",
-            ["/managed_accounts/", &crate::request::path_arg(&id), "/actions/enable"]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update the amount of allocatable global outbound channels allocated to a specific managed account.
-    ///
-    /// Update the amount of allocatable global outbound channels allocated to a specific managed account.
-    ///
-    /// `PATCH /managed_accounts/{id}/update_global_channel_limit` (operation `UpdateManagedAccountGlobalChannelLimit`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Managed Account User ID
-    pub fn update_managed_account_global_channel_limit(
-        &self,
-        id: &str,
-        body: &types::UpdateManagedAccountGlobalChannelLimitRequest,
-    ) -> ApiCall<types::UpdateManagedAccountGlobalChannelLimitResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdateManagedAccountGlobalChannelLimit",
-            "/managed_accounts/{id}/update_global_channel_limit",
-            [
-                "/managed_accounts/",
-                &crate::request::path_arg(&id),
-                "/update_global_channel_limit",
-            ]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -6,12 +6,6 @@ use crate::request::{ApiCall, Request};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `MCP Servers`; get it with `client.mcp_servers()`.
-#[derive(Debug, Clone, Copy)]
-pub struct McpServersApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_mcp_servers` (`GET /ai/mcp_servers`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListMcpServersParams {
@@ -33,27 +27,63 @@ pub struct ListMcpServersParams {
     pub page_number: Option<i64>,
 }
 
-impl McpServersApi<'_> {
+impl<T> crate::ApiCall<T, ListMcpServersParams> {
+    /// Filter results by type.
+    pub fn type_(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().type_ = Some(value.into());
+        self
+    }
+
+    /// Filter results by url.
+    pub fn url(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().url = Some(value.into());
+        self
+    }
+
+    /// Number of items to return per page.
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+
+    /// Page number to retrieve (1-based).
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::AiMcpServers<'_> {
     /// List MCP Servers
     ///
     /// Retrieve a list of MCP servers.
     ///
     /// `GET /ai/mcp_servers` (operation `list_mcp_servers`)
-    pub fn list_mcp_servers(
-        &self,
-        params: &ListMcpServersParams,
-    ) -> ApiCall<types::McpServersListResponse> {
-        let mut request = Request::new(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(&self) -> ApiCall<types::McpServersListResponse, ListMcpServersParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "list_mcp_servers",
             "/ai/mcp_servers",
             "/ai/mcp_servers".to_owned(),
         );
-        request.query("type", &params.type_, QueryStyle::FormExplode);
-        request.query("url", &params.url, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListMcpServersParams::default(),
+                |params, request| {
+                    request.query("type", &params.type_, QueryStyle::FormExplode);
+                    request.query("url", &params.url, QueryStyle::FormExplode);
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
     }
 
     /// Create MCP Server
@@ -61,18 +91,27 @@ impl McpServersApi<'_> {
     /// Create a new MCP server.
     ///
     /// `POST /ai/mcp_servers` (operation `create_mcp_server`)
-    pub fn create_mcp_server(
+    ///
+    /// The body is a [`CreateMcpServerRequest`](types::CreateMcpServerRequest): its required members (`name`, `type`, `url`) are arguments, its other members setters on the returned call.
+    pub fn create(
         &self,
-        body: &types::CreateMcpServerRequest,
-    ) -> ApiCall<types::McpServer> {
-        let mut request = Request::new(
+        name: impl Into<String>,
+        type_: impl Into<String>,
+        url: impl Into<String>,
+    ) -> ApiCall<types::McpServer, types::CreateMcpServerRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "create_mcp_server",
             "/ai/mcp_servers",
             "/ai/mcp_servers".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateMcpServerRequest::new(name, type_, url),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Get MCP Server
@@ -83,7 +122,7 @@ impl McpServersApi<'_> {
     ///
     /// # Arguments
     /// - `mcp_server_id` (`mcp_server_id`): Unique identifier of the mcp server.
-    pub fn get_mcp_server(&self, mcp_server_id: &str) -> ApiCall<types::McpServer> {
+    pub fn retrieve(&self, mcp_server_id: &str) -> ApiCall<types::McpServer> {
         let request = Request::new(
             reqwest::Method::GET,
             "get_mcp_server",
@@ -101,19 +140,25 @@ impl McpServersApi<'_> {
     ///
     /// # Arguments
     /// - `mcp_server_id` (`mcp_server_id`): Unique identifier of the mcp server.
-    pub fn update_mcp_server(
+    ///
+    /// The body is a [`UpdateMcpServerRequest`](types::UpdateMcpServerRequest): its members are setters on the returned call.
+    pub fn update(
         &self,
         mcp_server_id: &str,
-        body: &types::UpdateMcpServerRequest,
-    ) -> ApiCall<types::McpServer> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::McpServer, types::UpdateMcpServerRequest> {
+        let request = Request::new(
             reqwest::Method::PUT,
             "update_mcp_server",
             "/ai/mcp_servers/{mcp_server_id}",
             ["/ai/mcp_servers/", &crate::request::path_arg(&mcp_server_id)].concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateMcpServerRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Delete MCP Server
@@ -124,7 +169,7 @@ impl McpServersApi<'_> {
     ///
     /// # Arguments
     /// - `mcp_server_id` (`mcp_server_id`): Unique identifier of the mcp server.
-    pub fn delete_mcp_server(&self, mcp_server_id: &str) -> ApiCall<()> {
+    pub fn delete(&self, mcp_server_id: &str) -> ApiCall<()> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "delete_mcp_server",

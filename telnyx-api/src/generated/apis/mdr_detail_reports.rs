@@ -6,12 +6,6 @@ use crate::request::{ApiCall, Request};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `MDR Detail Reports`; get it with `client.mdr_detail_reports()`.
-#[derive(Debug, Clone, Copy)]
-pub struct MdrDetailReportsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `get_paginated_mdrs` (`GET /reports/mdrs`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetPaginatedMdrsParams {
@@ -53,31 +47,110 @@ pub struct GetPaginatedMdrsParams {
     pub message_type: Option<types::GetPaginatedMdrsMessageType>,
 }
 
-impl MdrDetailReportsApi<'_> {
+impl<T> crate::ApiCall<T, GetPaginatedMdrsParams> {
+    /// Pagination start date
+    pub fn start_date(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().start_date = Some(value.into());
+        self
+    }
+
+    /// Pagination end date
+    pub fn end_date(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().end_date = Some(value.into());
+        self
+    }
+
+    /// Filter results by identifier.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().id = Some(value.into());
+        self
+    }
+
+    /// Filter results by direction.
+    pub fn direction(
+        mut self,
+        value: impl Into<types::GetPaginatedMdrsDirection>,
+    ) -> Self {
+        self.input_mut().direction = Some(value.into());
+        self
+    }
+
+    /// Filter results by profile.
+    pub fn profile(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().profile = Some(value.into());
+        self
+    }
+
+    /// Filter results by cld.
+    pub fn cld(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().cld = Some(value.into());
+        self
+    }
+
+    /// Filter results by cli.
+    pub fn cli(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().cli = Some(value.into());
+        self
+    }
+
+    /// Filter results by status.
+    pub fn status(mut self, value: impl Into<types::GetPaginatedMdrsStatus>) -> Self {
+        self.input_mut().status = Some(value.into());
+        self
+    }
+
+    /// Filter results by message type.
+    pub fn message_type(
+        mut self,
+        value: impl Into<types::GetPaginatedMdrsMessageType>,
+    ) -> Self {
+        self.input_mut().message_type = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::Reports<'_> {
     /// Fetch all Mdr records
     ///
     /// Fetch all Mdr records
     ///
     /// `GET /reports/mdrs` (operation `GetPaginatedMdrs`)
-    pub fn get_paginated_mdrs(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list_mdrs(
         &self,
-        params: &GetPaginatedMdrsParams,
-    ) -> ApiCall<types::MdrGetDetailResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::MdrGetDetailResponse, GetPaginatedMdrsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "GetPaginatedMdrs",
             "/reports/mdrs",
             "/reports/mdrs".to_owned(),
         );
-        request.query("start_date", &params.start_date, QueryStyle::FormExplode);
-        request.query("end_date", &params.end_date, QueryStyle::FormExplode);
-        request.query("id", &params.id, QueryStyle::FormExplode);
-        request.query("direction", &params.direction, QueryStyle::FormExplode);
-        request.query("profile", &params.profile, QueryStyle::FormExplode);
-        request.query("cld", &params.cld, QueryStyle::FormExplode);
-        request.query("cli", &params.cli, QueryStyle::FormExplode);
-        request.query("status", &params.status, QueryStyle::FormExplode);
-        request.query("message_type", &params.message_type, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetPaginatedMdrsParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "start_date",
+                            &params.start_date,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("end_date", &params.end_date, QueryStyle::FormExplode);
+                    request.query("id", &params.id, QueryStyle::FormExplode);
+                    request
+                        .query("direction", &params.direction, QueryStyle::FormExplode);
+                    request.query("profile", &params.profile, QueryStyle::FormExplode);
+                    request.query("cld", &params.cld, QueryStyle::FormExplode);
+                    request.query("cli", &params.cli, QueryStyle::FormExplode);
+                    request.query("status", &params.status, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "message_type",
+                            &params.message_type,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
     }
 }

@@ -5,21 +5,13 @@
 use crate::request::{ApiCall, Request};
 use crate::types;
 
-/// Operations tagged `MDR Detailed Reports`; get it with `client.mdr_detailed_reports()`.
-///
-/// Messaging batch detail records
-#[derive(Debug, Clone, Copy)]
-pub struct MdrDetailedReportsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
-impl MdrDetailedReportsApi<'_> {
+impl crate::resources::LegacyReportingBatchDetailRecordsMessaging<'_> {
     /// Get all MDR detailed report requests
     ///
     /// Retrieves all MDR detailed report requests for the authenticated user
     ///
     /// `GET /legacy/reporting/batch_detail_records/messaging` (operation `getMdrRequests`)
-    pub fn get_mdr_requests(&self) -> ApiCall<types::MdrGetDetailReportResponse> {
+    pub fn list(&self) -> ApiCall<types::MdrGetDetailReportResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "getMdrRequests",
@@ -34,18 +26,26 @@ impl MdrDetailedReportsApi<'_> {
     /// Creates a new MDR detailed report request with the specified filters
     ///
     /// `POST /legacy/reporting/batch_detail_records/messaging` (operation `submitMdrRequest`)
-    pub fn submit_mdr_request(
+    ///
+    /// The body is a [`MdrDetailedRequest`](types::MdrDetailedRequest): its required members (`end_time`, `start_time`) are arguments, its other members setters on the returned call.
+    pub fn create(
         &self,
-        body: &types::MdrDetailedRequest,
-    ) -> ApiCall<types::MdrPostDetailReportResponse> {
-        let mut request = Request::new(
+        end_time: impl Into<String>,
+        start_time: impl Into<String>,
+    ) -> ApiCall<types::MdrPostDetailReportResponse, types::MdrDetailedRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "submitMdrRequest",
             "/legacy/reporting/batch_detail_records/messaging",
             "/legacy/reporting/batch_detail_records/messaging".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::MdrDetailedRequest::new(end_time, start_time),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Get a specific MDR detailed report request
@@ -56,10 +56,7 @@ impl MdrDetailedReportsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Unique identifier of the resource.
-    pub fn get_mdr_request(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::MdrGetDetailReportByIdResponse> {
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::MdrGetDetailReportByIdResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "getMdrRequest",
@@ -81,10 +78,7 @@ impl MdrDetailedReportsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Unique identifier of the resource.
-    pub fn delete_mdr_request(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::MdrDeleteDetailReportResponse> {
+    pub fn delete(&self, id: &str) -> ApiCall<types::MdrDeleteDetailReportResponse> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "deleteMdrRequest",

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `MDR Usage Reports`; get it with `client.mdr_usage_reports()`.
-///
-/// Messaging usage reports
-#[derive(Debug, Clone, Copy)]
-pub struct MdrUsageReportsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_legacy_mdr_usage_reports` (`GET /legacy/reporting/usage_reports/messaging`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListLegacyMdrUsageReportsParams {
@@ -28,6 +20,20 @@ pub struct ListLegacyMdrUsageReportsParams {
     pub per_page: Option<i64>,
 }
 
+impl<T> crate::ApiCall<T, ListLegacyMdrUsageReportsParams> {
+    /// Page number
+    pub fn page(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Size of the page
+    pub fn per_page(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().per_page = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `get_mdr_usage_reports` (`GET /reports/mdr_usage_reports`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetMdrUsageReportsParams {
@@ -35,6 +41,14 @@ pub struct GetMdrUsageReportsParams {
     ///
     /// Sent as query parameter `page`.
     pub page: Option<types::GetMdrUsageReportsPage>,
+}
+
+impl<T> crate::ApiCall<T, GetMdrUsageReportsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::GetMdrUsageReportsPage>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `get_mdr_usage_report_sync` (`GET /reports/mdr_usage_reports/sync`).
@@ -54,37 +68,269 @@ pub struct GetMdrUsageReportSyncParams {
     pub profiles: Option<Vec<String>>,
 }
 
-impl MdrUsageReportsApi<'_> {
+impl<T> crate::ApiCall<T, GetMdrUsageReportSyncParams> {
+    /// Start of the date range filter (inclusive, ISO 8601).
+    pub fn start_date(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().start_date = Some(value.into());
+        self
+    }
+
+    /// End of the date range filter (inclusive, ISO 8601).
+    pub fn end_date(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().end_date = Some(value.into());
+        self
+    }
+
+    /// Filter results by profile.
+    pub fn profiles(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.input_mut().profiles = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::LegacyReportingUsageReportsMessaging<'_> {
     /// List MDR usage reports
     ///
     /// Fetch all previous requests for MDR usage reports.
     ///
     /// `GET /legacy/reporting/usage_reports/messaging` (operation `getMdrUsageReports`)
-    pub fn list_legacy_mdr_usage_reports(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListLegacyMdrUsageReportsParams,
-    ) -> ApiCall<types::StandardMdrGetUsageReportsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::StandardMdrGetUsageReportsResponse,
+        ListLegacyMdrUsageReportsParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "getMdrUsageReports",
             "/legacy/reporting/usage_reports/messaging",
             "/legacy/reporting/usage_reports/messaging".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::FormExplode);
-        request.query("per_page", &params.per_page, QueryStyle::FormExplode);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListLegacyMdrUsageReportsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::FormExplode);
+                    request.query("per_page", &params.per_page, QueryStyle::FormExplode);
+                },
+            )
+    }
+
+    /// Create a new legacy usage V2 MDR report request
+    ///
+    /// Creates a new legacy usage V2 MDR report request with the specified filters
+    ///
+    /// `POST /legacy/reporting/usage_reports/messaging` (operation `submitMdrUsageReport`)
+    ///
+    /// The body is a [`MdrUsageRequestLegacy`](types::MdrUsageRequestLegacy): its required members (`aggregation_type`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        aggregation_type: impl Into<i64>,
+    ) -> ApiCall<types::MdrPostUsageReportResponse, types::MdrUsageRequestLegacy> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "submitMdrUsageReport",
+            "/legacy/reporting/usage_reports/messaging",
+            "/legacy/reporting/usage_reports/messaging".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::MdrUsageRequestLegacy::new(aggregation_type),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Get an MDR usage report
+    ///
+    /// Fetch single MDR usage report by id.
+    ///
+    /// `GET /legacy/reporting/usage_reports/messaging/{id}` (operation `getMdrUsageReport`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Unique identifier of the resource.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::MdrGetUsageReportByIdResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "getMdrUsageReport",
+            "/legacy/reporting/usage_reports/messaging/{id}",
+            [
+                "/legacy/reporting/usage_reports/messaging/",
+                &crate::request::path_arg(&id),
+            ]
+                .concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_legacy_mdr_usage_reports`](Self::list_legacy_mdr_usage_reports), page after page (`page` paging).
+    /// Delete a V2 legacy usage MDR report request
+    ///
+    /// Deletes a specific V2 legacy usage MDR report request by ID
+    ///
+    /// `DELETE /legacy/reporting/usage_reports/messaging/{id}` (operation `deleteMdrUsageReport`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Unique identifier of the resource.
+    pub fn delete(&self, id: &str) -> ApiCall<types::MdrDeleteUsageReportResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "deleteMdrUsageReport",
+            "/legacy/reporting/usage_reports/messaging/{id}",
+            [
+                "/legacy/reporting/usage_reports/messaging/",
+                &crate::request::path_arg(&id),
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::resources::ReportsMdrUsageReports<'_> {
+    /// Fetch all Messaging usage reports
+    ///
+    /// Fetch all messaging usage reports. Usage reports are aggregated messaging data for specified time period and breakdown
+    ///
+    /// `GET /reports/mdr_usage_reports` (operation `GetMdrUsageReports`)
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
+        &self,
+    ) -> ApiCall<types::MdrGetUsageReportsResponse, GetMdrUsageReportsParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetMdrUsageReports",
+            "/reports/mdr_usage_reports",
+            "/reports/mdr_usage_reports".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetMdrUsageReportsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Create MDR Usage Report
+    ///
+    /// Submit request for new new messaging usage report. This endpoint will pull and aggregate messaging data in specified time period.
+    ///
+    /// `POST /reports/mdr_usage_reports` (operation `SubmitUsageReport`)
+    ///
+    /// The body is a [`MdrPostUsageReportRequest`](types::MdrPostUsageReportRequest): its required members (`aggregation_type`, `end_date`, `start_date`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        aggregation_type: impl Into<types::MdrPostUsageReportRequestAggregationType>,
+        end_date: impl Into<String>,
+        start_date: impl Into<String>,
+    ) -> ApiCall<types::MdrPostUsageReportsResponse, types::MdrPostUsageReportRequest> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "SubmitUsageReport",
+            "/reports/mdr_usage_reports",
+            "/reports/mdr_usage_reports".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::MdrPostUsageReportRequest::new(
+                    aggregation_type,
+                    end_date,
+                    start_date,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Generate and fetch MDR Usage Report
+    ///
+    /// Generate and fetch messaging usage report synchronously. This endpoint will both generate and fetch the messaging report over a specified time period. No polling is necessary but the response may take up to a couple of minutes.
+    ///
+    /// `GET /reports/mdr_usage_reports/sync` (operation `GetMDRUsageReportSync`)
+    ///
+    /// # Arguments
+    /// - `aggregation_type` (`aggregation_type`): Type of aggregation to apply to the results.
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn fetch_sync(
+        &self,
+        aggregation_type: &types::GetMdrUsageReportSyncAggregationType,
+    ) -> ApiCall<types::MdrGetSyncUsageReportResponse, GetMdrUsageReportSyncParams> {
+        let mut request = Request::new(
+            reqwest::Method::GET,
+            "GetMDRUsageReportSync",
+            "/reports/mdr_usage_reports/sync",
+            "/reports/mdr_usage_reports/sync".to_owned(),
+        );
+        request.query("aggregation_type", &aggregation_type, QueryStyle::FormExplode);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetMdrUsageReportSyncParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "start_date",
+                            &params.start_date,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("end_date", &params.end_date, QueryStyle::FormExplode);
+                    request.query("profiles", &params.profiles, QueryStyle::FormExplode);
+                },
+            )
+    }
+
+    /// Retrieve messaging report
+    ///
+    /// Fetch a single messaging usage report by id
+    ///
+    /// `GET /reports/mdr_usage_reports/{id}` (operation `GetUsageReport`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Unique identifier of the resource.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::MdrGetUsageReportsByIdResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetUsageReport",
+            "/reports/mdr_usage_reports/{id}",
+            ["/reports/mdr_usage_reports/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Delete MDR Usage Report
+    ///
+    /// Delete messaging usage report by id
+    ///
+    /// `DELETE /reports/mdr_usage_reports/{id}` (operation `DeleteUsageReport`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Unique identifier of the resource.
+    pub fn delete(&self, id: &str) -> ApiCall<types::MdrDeleteUsageReportsResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteUsageReport",
+            "/reports/mdr_usage_reports/{id}",
+            ["/reports/mdr_usage_reports/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<
+    types::StandardMdrGetUsageReportsResponse,
+    ListLegacyMdrUsageReportsParams,
+> {
+    /// Every item of `client.legacy().reporting().usage_reports().messaging().list(…)`, page after page (`page` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_legacy_mdr_usage_reports_stream(
-        &self,
-        params: &ListLegacyMdrUsageReportsParams,
-    ) -> Paginator<types::MdrUsageReportResponseLegacy> {
-        let first = self.list_legacy_mdr_usage_reports(params);
+    pub fn items(self) -> Paginator<types::MdrUsageReportResponseLegacy> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page",
                 size: Some("per_page"),
@@ -113,105 +359,15 @@ impl MdrUsageReportsApi<'_> {
             },
         )
     }
+}
 
-    /// Create a new legacy usage V2 MDR report request
-    ///
-    /// Creates a new legacy usage V2 MDR report request with the specified filters
-    ///
-    /// `POST /legacy/reporting/usage_reports/messaging` (operation `submitMdrUsageReport`)
-    pub fn submit_mdr_usage_report(
-        &self,
-        body: &types::MdrUsageRequestLegacy,
-    ) -> ApiCall<types::MdrPostUsageReportResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "submitMdrUsageReport",
-            "/legacy/reporting/usage_reports/messaging",
-            "/legacy/reporting/usage_reports/messaging".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get an MDR usage report
-    ///
-    /// Fetch single MDR usage report by id.
-    ///
-    /// `GET /legacy/reporting/usage_reports/messaging/{id}` (operation `getMdrUsageReport`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Unique identifier of the resource.
-    pub fn get_mdr_usage_report(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::MdrGetUsageReportByIdResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "getMdrUsageReport",
-            "/legacy/reporting/usage_reports/messaging/{id}",
-            [
-                "/legacy/reporting/usage_reports/messaging/",
-                &crate::request::path_arg(&id),
-            ]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a V2 legacy usage MDR report request
-    ///
-    /// Deletes a specific V2 legacy usage MDR report request by ID
-    ///
-    /// `DELETE /legacy/reporting/usage_reports/messaging/{id}` (operation `deleteMdrUsageReport`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Unique identifier of the resource.
-    pub fn delete_mdr_usage_report(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::MdrDeleteUsageReportResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "deleteMdrUsageReport",
-            "/legacy/reporting/usage_reports/messaging/{id}",
-            [
-                "/legacy/reporting/usage_reports/messaging/",
-                &crate::request::path_arg(&id),
-            ]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Fetch all Messaging usage reports
-    ///
-    /// Fetch all messaging usage reports. Usage reports are aggregated messaging data for specified time period and breakdown
-    ///
-    /// `GET /reports/mdr_usage_reports` (operation `GetMdrUsageReports`)
-    pub fn get_mdr_usage_reports(
-        &self,
-        params: &GetMdrUsageReportsParams,
-    ) -> ApiCall<types::MdrGetUsageReportsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "GetMdrUsageReports",
-            "/reports/mdr_usage_reports",
-            "/reports/mdr_usage_reports".to_owned(),
-        );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`get_mdr_usage_reports`](Self::get_mdr_usage_reports), page after page (`page[number]` paging).
+impl crate::ApiCall<types::MdrGetUsageReportsResponse, GetMdrUsageReportsParams> {
+    /// Every item of `client.reports().mdr_usage_reports().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_mdr_usage_reports_stream(
-        &self,
-        params: &GetMdrUsageReportsParams,
-    ) -> Paginator<types::MdrUsageReportResponse> {
-        let first = self.get_mdr_usage_reports(params);
+    pub fn items(self) -> Paginator<types::MdrUsageReportResponse> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -239,92 +395,5 @@ impl MdrUsageReportsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create MDR Usage Report
-    ///
-    /// Submit request for new new messaging usage report. This endpoint will pull and aggregate messaging data in specified time period.
-    ///
-    /// `POST /reports/mdr_usage_reports` (operation `SubmitUsageReport`)
-    pub fn submit_usage_report(
-        &self,
-        body: &types::MdrPostUsageReportRequest,
-    ) -> ApiCall<types::MdrPostUsageReportsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "SubmitUsageReport",
-            "/reports/mdr_usage_reports",
-            "/reports/mdr_usage_reports".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Generate and fetch MDR Usage Report
-    ///
-    /// Generate and fetch messaging usage report synchronously. This endpoint will both generate and fetch the messaging report over a specified time period. No polling is necessary but the response may take up to a couple of minutes.
-    ///
-    /// `GET /reports/mdr_usage_reports/sync` (operation `GetMDRUsageReportSync`)
-    ///
-    /// # Arguments
-    /// - `aggregation_type` (`aggregation_type`): Type of aggregation to apply to the results.
-    pub fn get_mdr_usage_report_sync(
-        &self,
-        aggregation_type: &types::GetMdrUsageReportSyncAggregationType,
-        params: &GetMdrUsageReportSyncParams,
-    ) -> ApiCall<types::MdrGetSyncUsageReportResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "GetMDRUsageReportSync",
-            "/reports/mdr_usage_reports/sync",
-            "/reports/mdr_usage_reports/sync".to_owned(),
-        );
-        request.query("start_date", &params.start_date, QueryStyle::FormExplode);
-        request.query("end_date", &params.end_date, QueryStyle::FormExplode);
-        request.query("aggregation_type", &aggregation_type, QueryStyle::FormExplode);
-        request.query("profiles", &params.profiles, QueryStyle::FormExplode);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve messaging report
-    ///
-    /// Fetch a single messaging usage report by id
-    ///
-    /// `GET /reports/mdr_usage_reports/{id}` (operation `GetUsageReport`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Unique identifier of the resource.
-    pub fn get_usage_report(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::MdrGetUsageReportsByIdResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetUsageReport",
-            "/reports/mdr_usage_reports/{id}",
-            ["/reports/mdr_usage_reports/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete MDR Usage Report
-    ///
-    /// Delete messaging usage report by id
-    ///
-    /// `DELETE /reports/mdr_usage_reports/{id}` (operation `DeleteUsageReport`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Unique identifier of the resource.
-    pub fn delete_usage_report(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::MdrDeleteUsageReportsResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteUsageReport",
-            "/reports/mdr_usage_reports/{id}",
-            ["/reports/mdr_usage_reports/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -6,14 +6,6 @@ use crate::request::{ApiCall, Request};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Media Storage API`; get it with `client.media_storage_api()`.
-///
-/// Media Storage operations
-#[derive(Debug, Clone, Copy)]
-pub struct MediaStorageApiApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_media_storage` (`GET /media`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListMediaStorageParams {
@@ -23,24 +15,38 @@ pub struct ListMediaStorageParams {
     pub filter: Option<types::ListMediaStorageFilter>,
 }
 
-impl MediaStorageApiApi<'_> {
+impl<T> crate::ApiCall<T, ListMediaStorageParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[content_type\]\[\]
+    pub fn filter(mut self, value: impl Into<types::ListMediaStorageFilter>) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::Media<'_> {
     /// List uploaded media
     ///
     /// Returns a list of stored media files.
     ///
     /// `GET /media` (operation `ListMediaStorage`)
-    pub fn list_media_storage(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListMediaStorageParams,
-    ) -> ApiCall<types::ListMediaStorageResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListMediaStorageResponse, ListMediaStorageParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListMediaStorage",
             "/media",
             "/media".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListMediaStorageParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
     }
 
     /// Upload media
@@ -48,35 +54,47 @@ impl MediaStorageApiApi<'_> {
     /// Upload media file to Telnyx so it can be used with other Telnyx services
     ///
     /// `POST /media` (operation `CreateMediaStorage`)
-    pub fn create_media_storage(
+    ///
+    /// The body is a [`UploadMediaRequest`](types::UploadMediaRequest): its required members (`media_url`) are arguments, its other members setters on the returned call.
+    pub fn upload(
         &self,
-        body: &types::UploadMediaRequest,
-    ) -> ApiCall<types::CreateMediaStorageResponse> {
-        let mut request = Request::new(
+        media_url: impl Into<String>,
+    ) -> ApiCall<types::CreateMediaStorageResponse, types::UploadMediaRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "CreateMediaStorage",
             "/media",
             "/media".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UploadMediaRequest::new(media_url),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
-    /// Like [`create_media_storage`](Self::create_media_storage), with a `multipart/form-data` body (for uploading a file).
+    /// Like [`upload`](Self::upload), with a `multipart/form-data` body (for uploading a file).
     ///
     /// `POST /media` (operation `CreateMediaStorage`)
-    pub fn create_media_storage_multipart(
+    pub fn upload_multipart(
         &self,
-        body: &types::UploadMediaMultipartRequest,
-    ) -> ApiCall<types::CreateMediaStorageResponse> {
-        let mut request = Request::new(
+        media: impl Into<crate::UploadFile>,
+    ) -> ApiCall<types::CreateMediaStorageResponse, types::UploadMediaMultipartRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "CreateMediaStorage",
             "/media",
             "/media".to_owned(),
         );
-        request.multipart(body.into_multipart());
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UploadMediaMultipartRequest::new(media),
+                |body, request| {
+                    request.multipart(body.into_multipart());
+                },
+            )
     }
 
     /// Retrieve stored media
@@ -87,10 +105,7 @@ impl MediaStorageApiApi<'_> {
     ///
     /// # Arguments
     /// - `media_name` (`media_name`): Uniquely identifies a media resource.
-    pub fn get_media_storage(
-        &self,
-        media_name: &str,
-    ) -> ApiCall<types::GetMediaStorageResponse> {
+    pub fn retrieve(&self, media_name: &str) -> ApiCall<types::GetMediaStorageResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetMediaStorage",
@@ -108,37 +123,47 @@ impl MediaStorageApiApi<'_> {
     ///
     /// # Arguments
     /// - `media_name` (`media_name`): Uniquely identifies a media resource.
-    pub fn update_media_storage(
+    ///
+    /// The body is a [`UpdateMediaRequest`](types::UpdateMediaRequest): its members are setters on the returned call.
+    pub fn update(
         &self,
         media_name: &str,
-        body: &types::UpdateMediaRequest,
-    ) -> ApiCall<types::UpdateMediaStorageResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::UpdateMediaStorageResponse, types::UpdateMediaRequest> {
+        let request = Request::new(
             reqwest::Method::PUT,
             "UpdateMediaStorage",
             "/media/{media_name}",
             ["/media/", &crate::request::path_arg(&media_name)].concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateMediaRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
-    /// Like [`update_media_storage`](Self::update_media_storage), with a `multipart/form-data` body (for uploading a file).
+    /// Like [`update`](Self::update), with a `multipart/form-data` body (for uploading a file).
     ///
     /// `PUT /media/{media_name}` (operation `UpdateMediaStorage`)
-    pub fn update_media_storage_multipart(
+    pub fn update_multipart(
         &self,
         media_name: &str,
-        body: &types::UpdateMediaMultipartRequest,
-    ) -> ApiCall<types::UpdateMediaStorageResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::UpdateMediaStorageResponse, types::UpdateMediaMultipartRequest> {
+        let request = Request::new(
             reqwest::Method::PUT,
             "UpdateMediaStorage",
             "/media/{media_name}",
             ["/media/", &crate::request::path_arg(&media_name)].concat(),
         );
-        request.multipart(body.into_multipart());
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateMediaMultipartRequest::default(),
+                |body, request| {
+                    request.multipart(body.into_multipart());
+                },
+            )
     }
 
     /// Deletes stored media
@@ -149,7 +174,7 @@ impl MediaStorageApiApi<'_> {
     ///
     /// # Arguments
     /// - `media_name` (`media_name`): Uniquely identifies a media resource.
-    pub fn delete_media_storage(&self, media_name: &str) -> ApiCall<()> {
+    pub fn delete(&self, media_name: &str) -> ApiCall<()> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeleteMediaStorage",
@@ -167,7 +192,7 @@ impl MediaStorageApiApi<'_> {
     ///
     /// # Arguments
     /// - `media_name` (`media_name`): Uniquely identifies a media resource.
-    pub fn download_media(&self, media_name: &str) -> ApiCall<bytes::Bytes> {
+    pub fn download(&self, media_name: &str) -> ApiCall<bytes::Bytes> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "DownloadMedia",

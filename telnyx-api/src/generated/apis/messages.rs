@@ -5,15 +5,7 @@
 use crate::request::{ApiCall, Request};
 use crate::types;
 
-/// Operations tagged `Messages`; get it with `client.messages()`.
-///
-/// Messages
-#[derive(Debug, Clone, Copy)]
-pub struct MessagesApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
-impl MessagesApi<'_> {
+impl crate::resources::Messages<'_> {
     /// Send a message
     ///
     /// Send a message with a Phone Number, Alphanumeric Sender ID, Short Code or Number Pool.
@@ -23,18 +15,25 @@ impl MessagesApi<'_> {
     /// alphanumeric-sender-id.
     ///
     /// `POST /messages` (operation `SendMessage`)
-    pub fn send_message(
+    ///
+    /// The body is a [`CreateMessageRequest`](types::CreateMessageRequest): its required members (`to`) are arguments, its other members setters on the returned call.
+    pub fn send(
         &self,
-        body: &types::CreateMessageRequest,
-    ) -> ApiCall<types::SendMessageResponse> {
-        let mut request = Request::new(
+        to: impl Into<types::ToNumber>,
+    ) -> ApiCall<types::SendMessageResponse, types::CreateMessageRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "SendMessage",
             "/messages",
             "/messages".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateMessageRequest::new(to),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Send a message using an alphanumeric sender ID
@@ -42,18 +41,36 @@ impl MessagesApi<'_> {
     /// Send an SMS message using an alphanumeric sender ID. This is SMS only.
     ///
     /// `POST /messages/alphanumeric_sender_id` (operation `SendAlphanumericSenderIdMessage`)
-    pub fn send_alphanumeric_sender_id_message(
+    ///
+    /// The body is a [`SendAlphanumericSenderIdMessageBody`](types::SendAlphanumericSenderIdMessageBody): its required members (`from`, `messaging_profile_id`, `text`, `to`) are arguments, its other members setters on the returned call.
+    pub fn send_with_alphanumeric_sender(
         &self,
-        body: &types::SendAlphanumericSenderIdMessageBody,
-    ) -> ApiCall<types::OutboundMessageResponse> {
-        let mut request = Request::new(
+        from: impl Into<String>,
+        messaging_profile_id: impl Into<String>,
+        text: impl Into<String>,
+        to: impl Into<types::ToNumber>,
+    ) -> ApiCall<
+        types::OutboundMessageResponse,
+        types::SendAlphanumericSenderIdMessageBody,
+    > {
+        let request = Request::new(
             reqwest::Method::POST,
             "SendAlphanumericSenderIdMessage",
             "/messages/alphanumeric_sender_id",
             "/messages/alphanumeric_sender_id".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::SendAlphanumericSenderIdMessageBody::new(
+                    from,
+                    messaging_profile_id,
+                    text,
+                    to,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Retrieve group MMS messages
@@ -64,7 +81,7 @@ impl MessagesApi<'_> {
     ///
     /// # Arguments
     /// - `message_id` (`message_id`): The group message ID.
-    pub fn get_group_mms_messages(
+    pub fn retrieve_group_messages(
         &self,
         message_id: &str,
     ) -> ApiCall<types::GetGroupMmsMessagesResponse> {
@@ -80,52 +97,85 @@ impl MessagesApi<'_> {
     /// Send a group MMS message
     ///
     /// `POST /messages/group_mms` (operation `CreateGroupMmsMessage`)
-    pub fn create_group_mms_message(
+    ///
+    /// The body is a [`CreateGroupMmsMessageRequest`](types::CreateGroupMmsMessageRequest): its required members (`from`, `to`) are arguments, its other members setters on the returned call.
+    pub fn send_group_mms(
         &self,
-        body: &types::CreateGroupMmsMessageRequest,
-    ) -> ApiCall<types::CreateGroupMmsMessageResponse> {
-        let mut request = Request::new(
+        from: impl Into<String>,
+        to: impl Into<Vec<types::ToNumber>>,
+    ) -> ApiCall<
+        types::CreateGroupMmsMessageResponse,
+        types::CreateGroupMmsMessageRequest,
+    > {
+        let request = Request::new(
             reqwest::Method::POST,
             "CreateGroupMmsMessage",
             "/messages/group_mms",
             "/messages/group_mms".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateGroupMmsMessageRequest::new(from, to),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Send a long code message
     ///
     /// `POST /messages/long_code` (operation `CreateLongCodeMessage`)
-    pub fn create_long_code_message(
+    ///
+    /// The body is a [`CreateLongCodeMessageRequest`](types::CreateLongCodeMessageRequest): its required members (`from`, `to`) are arguments, its other members setters on the returned call.
+    pub fn send_long_code(
         &self,
-        body: &types::CreateLongCodeMessageRequest,
-    ) -> ApiCall<types::CreateLongCodeMessageResponse> {
-        let mut request = Request::new(
+        from: impl Into<String>,
+        to: impl Into<types::ToNumber>,
+    ) -> ApiCall<
+        types::CreateLongCodeMessageResponse,
+        types::CreateLongCodeMessageRequest,
+    > {
+        let request = Request::new(
             reqwest::Method::POST,
             "CreateLongCodeMessage",
             "/messages/long_code",
             "/messages/long_code".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateLongCodeMessageRequest::new(from, to),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Send a message using number pool
     ///
     /// `POST /messages/number_pool` (operation `CreateNumberPoolMessage`)
-    pub fn create_number_pool_message(
+    ///
+    /// The body is a [`CreateNumberPoolMessageRequest`](types::CreateNumberPoolMessageRequest): its required members (`messaging_profile_id`, `to`) are arguments, its other members setters on the returned call.
+    pub fn send_number_pool(
         &self,
-        body: &types::CreateNumberPoolMessageRequest,
-    ) -> ApiCall<types::CreateNumberPoolMessageResponse> {
-        let mut request = Request::new(
+        messaging_profile_id: impl Into<String>,
+        to: impl Into<types::ToNumber>,
+    ) -> ApiCall<
+        types::CreateNumberPoolMessageResponse,
+        types::CreateNumberPoolMessageRequest,
+    > {
+        let request = Request::new(
             reqwest::Method::POST,
             "CreateNumberPoolMessage",
             "/messages/number_pool",
             "/messages/number_pool".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateNumberPoolMessageRequest::new(messaging_profile_id, to),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Schedule a message
@@ -137,35 +187,53 @@ impl MessagesApi<'_> {
     /// alphanumeric-sender-id.
     ///
     /// `POST /messages/schedule` (operation `ScheduleMessage`)
-    pub fn schedule_message(
+    ///
+    /// The body is a [`CreateScheduledMessageRequest`](types::CreateScheduledMessageRequest): its required members (`to`) are arguments, its other members setters on the returned call.
+    pub fn schedule(
         &self,
-        body: &types::CreateScheduledMessageRequest,
-    ) -> ApiCall<types::ScheduleMessageResponse> {
-        let mut request = Request::new(
+        to: impl Into<types::ToNumber>,
+    ) -> ApiCall<types::ScheduleMessageResponse, types::CreateScheduledMessageRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "ScheduleMessage",
             "/messages/schedule",
             "/messages/schedule".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateScheduledMessageRequest::new(to),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Send a short code message
     ///
     /// `POST /messages/short_code` (operation `CreateShortCodeMessage`)
-    pub fn create_short_code_message(
+    ///
+    /// The body is a [`CreateShortCodeMessageRequest`](types::CreateShortCodeMessageRequest): its required members (`from`, `to`) are arguments, its other members setters on the returned call.
+    pub fn send_short_code(
         &self,
-        body: &types::CreateShortCodeMessageRequest,
-    ) -> ApiCall<types::CreateShortCodeMessageResponse> {
-        let mut request = Request::new(
+        from: impl Into<String>,
+        to: impl Into<types::ToNumber>,
+    ) -> ApiCall<
+        types::CreateShortCodeMessageResponse,
+        types::CreateShortCodeMessageRequest,
+    > {
+        let request = Request::new(
             reqwest::Method::POST,
             "CreateShortCodeMessage",
             "/messages/short_code",
             "/messages/short_code".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateShortCodeMessageRequest::new(from, to),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Retrieve a message
@@ -176,7 +244,7 @@ impl MessagesApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): The id of the message
-    pub fn get_message(&self, id: &str) -> ApiCall<types::GetMessageResponse> {
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::GetMessageResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetMessage",
@@ -194,7 +262,7 @@ impl MessagesApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): The id of the message to cancel
-    pub fn cancel_message(
+    pub fn cancel_scheduled(
         &self,
         id: &str,
     ) -> ApiCall<types::OutboundMessagePayloadCancelled> {

@@ -7,12 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Messaging`; get it with `client.messaging()`.
-#[derive(Debug, Clone, Copy)]
-pub struct MessagingApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_alphanumeric_sender_ids` (`GET /alphanumeric_sender_ids`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListAlphanumericSenderIdsParams {
@@ -28,6 +22,26 @@ pub struct ListAlphanumericSenderIdsParams {
     ///
     /// Sent as query parameter `page[size]`.
     pub page_size: Option<i64>,
+}
+
+impl<T> crate::ApiCall<T, ListAlphanumericSenderIdsParams> {
+    /// Filter by messaging profile ID.
+    pub fn filter_messaging_profile_id(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_messaging_profile_id = Some(value.into());
+        self
+    }
+
+    /// Page number.
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// Page size.
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `list_messaging_hosted_numbers` (`GET /messaging_hosted_numbers`).
@@ -59,6 +73,47 @@ pub struct ListMessagingHostedNumbersParams {
     pub page_size: Option<i64>,
 }
 
+impl<T> crate::ApiCall<T, ListMessagingHostedNumbersParams> {
+    /// Filter by messaging profile ID.
+    pub fn filter_messaging_profile_id(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_messaging_profile_id = Some(value.into());
+        self
+    }
+
+    /// Filter by exact phone number.
+    pub fn filter_phone_number(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_phone_number = Some(value.into());
+        self
+    }
+
+    /// Filter by phone number substring.
+    pub fn filter_phone_number_contains(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_phone_number_contains = Some(value.into());
+        self
+    }
+
+    /// Sort by phone number.
+    pub fn sort_phone_number(
+        mut self,
+        value: impl Into<types::ListMessagingHostedNumbersSortPhoneNumber>,
+    ) -> Self {
+        self.input_mut().sort_phone_number = Some(value.into());
+        self
+    }
+
+    /// Page number to retrieve (1-based).
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// Number of items to return per page.
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `get_profile_metrics` (`GET /messaging_profile_metrics`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetProfileMetricsParams {
@@ -66,6 +121,17 @@ pub struct GetProfileMetricsParams {
     ///
     /// Sent as query parameter `time_frame`.
     pub time_frame: Option<types::MessagingMetricsTimeFrame>,
+}
+
+impl<T> crate::ApiCall<T, GetProfileMetricsParams> {
+    /// The time frame for metrics.
+    pub fn time_frame(
+        mut self,
+        value: impl Into<types::MessagingMetricsTimeFrame>,
+    ) -> Self {
+        self.input_mut().time_frame = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `list_profile_alphanumeric_sender_ids` (`GET /messaging_profiles/{id}/alphanumeric_sender_ids`).
@@ -81,6 +147,20 @@ pub struct ListProfileAlphanumericSenderIdsParams {
     pub page_size: Option<i64>,
 }
 
+impl<T> crate::ApiCall<T, ListProfileAlphanumericSenderIdsParams> {
+    /// Page number to retrieve (1-based).
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// Number of items to return per page.
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `get_detailed_profile_metrics` (`GET /messaging_profiles/{id}/metrics`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetDetailedProfileMetricsParams {
@@ -90,43 +170,399 @@ pub struct GetDetailedProfileMetricsParams {
     pub time_frame: Option<types::MessagingMetricsTimeFrame>,
 }
 
-impl MessagingApi<'_> {
+impl<T> crate::ApiCall<T, GetDetailedProfileMetricsParams> {
+    /// The time frame for metrics.
+    pub fn time_frame(
+        mut self,
+        value: impl Into<types::MessagingMetricsTimeFrame>,
+    ) -> Self {
+        self.input_mut().time_frame = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::AlphanumericSenderIds<'_> {
     /// List alphanumeric sender IDs
     ///
     /// List all alphanumeric sender IDs for the authenticated user.
     ///
     /// `GET /alphanumeric_sender_ids` (operation `ListAlphanumericSenderIds`)
-    pub fn list_alphanumeric_sender_ids(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListAlphanumericSenderIdsParams,
-    ) -> ApiCall<types::ListAlphanumericSenderIdsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::ListAlphanumericSenderIdsResponse,
+        ListAlphanumericSenderIdsParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListAlphanumericSenderIds",
             "/alphanumeric_sender_ids",
             "/alphanumeric_sender_ids".to_owned(),
         );
-        request
-            .query(
-                "filter[messaging_profile_id]",
-                &params.filter_messaging_profile_id,
-                QueryStyle::FormExplode,
-            );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListAlphanumericSenderIdsParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "filter[messaging_profile_id]",
+                            &params.filter_messaging_profile_id,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                },
+            )
+    }
+
+    /// Create an alphanumeric sender ID
+    ///
+    /// Create a new alphanumeric sender ID associated with a messaging profile.
+    ///
+    /// `POST /alphanumeric_sender_ids` (operation `CreateAlphanumericSenderId`)
+    ///
+    /// The body is a [`CreateAlphanumericSenderIdRequest`](types::CreateAlphanumericSenderIdRequest): its required members (`alphanumeric_sender_id`, `messaging_profile_id`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        alphanumeric_sender_id: impl Into<String>,
+        messaging_profile_id: impl Into<String>,
+    ) -> ApiCall<
+        types::CreateAlphanumericSenderIdResponse,
+        types::CreateAlphanumericSenderIdRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateAlphanumericSenderId",
+            "/alphanumeric_sender_ids",
+            "/alphanumeric_sender_ids".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateAlphanumericSenderIdRequest::new(
+                    alphanumeric_sender_id,
+                    messaging_profile_id,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Retrieve an alphanumeric sender ID
+    ///
+    /// Retrieve a specific alphanumeric sender ID.
+    ///
+    /// `GET /alphanumeric_sender_ids/{id}` (operation `GetAlphanumericSenderId`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The identifier of the alphanumeric sender ID.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::GetAlphanumericSenderIdResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetAlphanumericSenderId",
+            "/alphanumeric_sender_ids/{id}",
+            ["/alphanumeric_sender_ids/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_alphanumeric_sender_ids`](Self::list_alphanumeric_sender_ids), page after page (`page[number]` paging).
+    /// Delete an alphanumeric sender ID
+    ///
+    /// Delete an alphanumeric sender ID and disassociate it from its messaging profile.
+    ///
+    /// `DELETE /alphanumeric_sender_ids/{id}` (operation `DeleteAlphanumericSenderId`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The identifier of the alphanumeric sender ID.
+    pub fn delete(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::DeleteAlphanumericSenderIdResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteAlphanumericSenderId",
+            "/alphanumeric_sender_ids/{id}",
+            ["/alphanumeric_sender_ids/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::resources::MessagingHostedNumbers<'_> {
+    /// List messaging hosted numbers
+    ///
+    /// List all hosted numbers associated with the authenticated user.
+    ///
+    /// `GET /messaging_hosted_numbers` (operation `ListMessagingHostedNumbers`)
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
+        &self,
+    ) -> ApiCall<
+        types::ListMessagingHostedNumbersResponse,
+        ListMessagingHostedNumbersParams,
+    > {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "ListMessagingHostedNumbers",
+            "/messaging_hosted_numbers",
+            "/messaging_hosted_numbers".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListMessagingHostedNumbersParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "filter[messaging_profile_id]",
+                            &params.filter_messaging_profile_id,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[phone_number]",
+                            &params.filter_phone_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[phone_number][contains]",
+                            &params.filter_phone_number_contains,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "sort[phone_number]",
+                            &params.sort_phone_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                },
+            )
+    }
+
+    /// Retrieve a messaging hosted number
+    ///
+    /// Retrieve a specific messaging hosted number by its ID or phone number.
+    ///
+    /// `GET /messaging_hosted_numbers/{id}` (operation `GetMessagingHostedNumber`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The ID or phone number of the hosted number.
+    pub fn retrieve(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::GetMessagingHostedNumberResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetMessagingHostedNumber",
+            "/messaging_hosted_numbers/{id}",
+            ["/messaging_hosted_numbers/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Update a messaging hosted number
+    ///
+    /// Update the messaging settings for a hosted number.
+    ///
+    /// `PATCH /messaging_hosted_numbers/{id}` (operation `UpdateMessagingHostedNumber`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The ID or phone number of the hosted number.
+    ///
+    /// The body is a [`UpdatePhoneNumberMessagingSettingsRequest`](types::UpdatePhoneNumberMessagingSettingsRequest): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+    ) -> ApiCall<
+        types::UpdateMessagingHostedNumberResponse,
+        types::UpdatePhoneNumberMessagingSettingsRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateMessagingHostedNumber",
+            "/messaging_hosted_numbers/{id}",
+            ["/messaging_hosted_numbers/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdatePhoneNumberMessagingSettingsRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::MessagingProfileMetrics<'_> {
+    /// List high-level messaging profile metrics
+    ///
+    /// List high-level metrics for all messaging profiles belonging to the authenticated user.
+    ///
+    /// `GET /messaging_profile_metrics` (operation `GetProfileMetrics`)
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
+        &self,
+    ) -> ApiCall<types::GetProfileMetricsResponse, GetProfileMetricsParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetProfileMetrics",
+            "/messaging_profile_metrics",
+            "/messaging_profile_metrics".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetProfileMetricsParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "time_frame",
+                            &params.time_frame,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
+    }
+}
+
+impl crate::resources::MessagingProfiles<'_> {
+    /// List alphanumeric sender IDs for a messaging profile
+    ///
+    /// List all alphanumeric sender IDs associated with a specific messaging profile.
+    ///
+    /// `GET /messaging_profiles/{id}/alphanumeric_sender_ids` (operation `ListProfileAlphanumericSenderIds`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The identifier of the messaging profile.
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list_alphanumeric_sender_ids(
+        &self,
+        id: &str,
+    ) -> ApiCall<
+        types::ListProfileAlphanumericSenderIdsResponse,
+        ListProfileAlphanumericSenderIdsParams,
+    > {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "ListProfileAlphanumericSenderIds",
+            "/messaging_profiles/{id}/alphanumeric_sender_ids",
+            [
+                "/messaging_profiles/",
+                &crate::request::path_arg(&id),
+                "/alphanumeric_sender_ids",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListProfileAlphanumericSenderIdsParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                },
+            )
+    }
+
+    /// Get detailed messaging profile metrics
+    ///
+    /// Get detailed metrics for a specific messaging profile, broken down by time interval.
+    ///
+    /// `GET /messaging_profiles/{id}/metrics` (operation `GetDetailedProfileMetrics`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The identifier of the messaging profile.
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve_metrics(
+        &self,
+        id: &str,
+    ) -> ApiCall<
+        types::GetDetailedProfileMetricsResponse,
+        GetDetailedProfileMetricsParams,
+    > {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetDetailedProfileMetrics",
+            "/messaging_profiles/{id}/metrics",
+            ["/messaging_profiles/", &crate::request::path_arg(&id), "/metrics"].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetDetailedProfileMetricsParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "time_frame",
+                            &params.time_frame,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
+    }
+}
+
+impl crate::resources::MessagingProfilesActions<'_> {
+    /// Regenerate messaging profile secret
+    ///
+    /// Regenerate the v1 secret for a messaging profile.
+    ///
+    /// `POST /messaging_profiles/{id}/actions/regenerate_secret` (operation `RegenerateMessagingProfileSecret`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The identifier of the messaging profile.
+    pub fn regenerate_secret(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::RegenerateMessagingProfileSecretResponse> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "RegenerateMessagingProfileSecret",
+            "/messaging_profiles/{id}/actions/regenerate_secret",
+            [
+                "/messaging_profiles/",
+                &crate::request::path_arg(&id),
+                "/actions/regenerate_secret",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<
+    types::ListAlphanumericSenderIdsResponse,
+    ListAlphanumericSenderIdsParams,
+> {
+    /// Every item of `client.alphanumeric_sender_ids().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_alphanumeric_sender_ids_stream(
-        &self,
-        params: &ListAlphanumericSenderIdsParams,
-    ) -> Paginator<types::AlphanumericSenderId> {
-        let first = self.list_alphanumeric_sender_ids(params);
+    pub fn items(self) -> Paginator<types::AlphanumericSenderId> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -155,122 +591,18 @@ impl MessagingApi<'_> {
             },
         )
     }
+}
 
-    /// Create an alphanumeric sender ID
-    ///
-    /// Create a new alphanumeric sender ID associated with a messaging profile.
-    ///
-    /// `POST /alphanumeric_sender_ids` (operation `CreateAlphanumericSenderId`)
-    pub fn create_alphanumeric_sender_id(
-        &self,
-        body: &types::CreateAlphanumericSenderIdRequest,
-    ) -> ApiCall<types::CreateAlphanumericSenderIdResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateAlphanumericSenderId",
-            "/alphanumeric_sender_ids",
-            "/alphanumeric_sender_ids".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve an alphanumeric sender ID
-    ///
-    /// Retrieve a specific alphanumeric sender ID.
-    ///
-    /// `GET /alphanumeric_sender_ids/{id}` (operation `GetAlphanumericSenderId`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The identifier of the alphanumeric sender ID.
-    pub fn get_alphanumeric_sender_id(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetAlphanumericSenderIdResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetAlphanumericSenderId",
-            "/alphanumeric_sender_ids/{id}",
-            ["/alphanumeric_sender_ids/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete an alphanumeric sender ID
-    ///
-    /// Delete an alphanumeric sender ID and disassociate it from its messaging profile.
-    ///
-    /// `DELETE /alphanumeric_sender_ids/{id}` (operation `DeleteAlphanumericSenderId`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The identifier of the alphanumeric sender ID.
-    pub fn delete_alphanumeric_sender_id(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::DeleteAlphanumericSenderIdResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteAlphanumericSenderId",
-            "/alphanumeric_sender_ids/{id}",
-            ["/alphanumeric_sender_ids/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// List messaging hosted numbers
-    ///
-    /// List all hosted numbers associated with the authenticated user.
-    ///
-    /// `GET /messaging_hosted_numbers` (operation `ListMessagingHostedNumbers`)
-    pub fn list_messaging_hosted_numbers(
-        &self,
-        params: &ListMessagingHostedNumbersParams,
-    ) -> ApiCall<types::ListMessagingHostedNumbersResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "ListMessagingHostedNumbers",
-            "/messaging_hosted_numbers",
-            "/messaging_hosted_numbers".to_owned(),
-        );
-        request
-            .query(
-                "filter[messaging_profile_id]",
-                &params.filter_messaging_profile_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[phone_number]",
-                &params.filter_phone_number,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[phone_number][contains]",
-                &params.filter_phone_number_contains,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "sort[phone_number]",
-                &params.sort_phone_number,
-                QueryStyle::FormExplode,
-            );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_messaging_hosted_numbers`](Self::list_messaging_hosted_numbers), page after page (`page[number]` paging).
+impl crate::ApiCall<
+    types::ListMessagingHostedNumbersResponse,
+    ListMessagingHostedNumbersParams,
+> {
+    /// Every item of `client.messaging_hosted_numbers().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_messaging_hosted_numbers_stream(
-        &self,
-        params: &ListMessagingHostedNumbersParams,
-    ) -> Paginator<types::PhoneNumberWithMessagingSettings> {
-        let first = self.list_messaging_hosted_numbers(params);
+    pub fn items(self) -> Paginator<types::PhoneNumberWithMessagingSettings> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -299,136 +631,18 @@ impl MessagingApi<'_> {
             },
         )
     }
+}
 
-    /// Retrieve a messaging hosted number
-    ///
-    /// Retrieve a specific messaging hosted number by its ID or phone number.
-    ///
-    /// `GET /messaging_hosted_numbers/{id}` (operation `GetMessagingHostedNumber`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The ID or phone number of the hosted number.
-    pub fn get_messaging_hosted_number(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetMessagingHostedNumberResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetMessagingHostedNumber",
-            "/messaging_hosted_numbers/{id}",
-            ["/messaging_hosted_numbers/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update a messaging hosted number
-    ///
-    /// Update the messaging settings for a hosted number.
-    ///
-    /// `PATCH /messaging_hosted_numbers/{id}` (operation `UpdateMessagingHostedNumber`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The ID or phone number of the hosted number.
-    pub fn update_messaging_hosted_number(
-        &self,
-        id: &str,
-        body: &types::UpdatePhoneNumberMessagingSettingsRequest,
-    ) -> ApiCall<types::UpdateMessagingHostedNumberResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdateMessagingHostedNumber",
-            "/messaging_hosted_numbers/{id}",
-            ["/messaging_hosted_numbers/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// List high-level messaging profile metrics
-    ///
-    /// List high-level metrics for all messaging profiles belonging to the authenticated user.
-    ///
-    /// `GET /messaging_profile_metrics` (operation `GetProfileMetrics`)
-    pub fn get_profile_metrics(
-        &self,
-        params: &GetProfileMetricsParams,
-    ) -> ApiCall<types::GetProfileMetricsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "GetProfileMetrics",
-            "/messaging_profile_metrics",
-            "/messaging_profile_metrics".to_owned(),
-        );
-        request.query("time_frame", &params.time_frame, QueryStyle::FormExplode);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Regenerate messaging profile secret
-    ///
-    /// Regenerate the v1 secret for a messaging profile.
-    ///
-    /// `POST /messaging_profiles/{id}/actions/regenerate_secret` (operation `RegenerateMessagingProfileSecret`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The identifier of the messaging profile.
-    pub fn regenerate_messaging_profile_secret(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::RegenerateMessagingProfileSecretResponse> {
-        let request = Request::new(
-            reqwest::Method::POST,
-            "RegenerateMessagingProfileSecret",
-            "/messaging_profiles/{id}/actions/regenerate_secret",
-            [
-                "/messaging_profiles/",
-                &crate::request::path_arg(&id),
-                "/actions/regenerate_secret",
-            ]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// List alphanumeric sender IDs for a messaging profile
-    ///
-    /// List all alphanumeric sender IDs associated with a specific messaging profile.
-    ///
-    /// `GET /messaging_profiles/{id}/alphanumeric_sender_ids` (operation `ListProfileAlphanumericSenderIds`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The identifier of the messaging profile.
-    pub fn list_profile_alphanumeric_sender_ids(
-        &self,
-        id: &str,
-        params: &ListProfileAlphanumericSenderIdsParams,
-    ) -> ApiCall<types::ListProfileAlphanumericSenderIdsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "ListProfileAlphanumericSenderIds",
-            "/messaging_profiles/{id}/alphanumeric_sender_ids",
-            [
-                "/messaging_profiles/",
-                &crate::request::path_arg(&id),
-                "/alphanumeric_sender_ids",
-            ]
-                .concat(),
-        );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_profile_alphanumeric_sender_ids`](Self::list_profile_alphanumeric_sender_ids), page after page (`page[number]` paging).
+impl crate::ApiCall<
+    types::ListProfileAlphanumericSenderIdsResponse,
+    ListProfileAlphanumericSenderIdsParams,
+> {
+    /// Every item of `client.messaging_profiles().list_alphanumeric_sender_ids(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_profile_alphanumeric_sender_ids_stream(
-        &self,
-        id: &str,
-        params: &ListProfileAlphanumericSenderIdsParams,
-    ) -> Paginator<types::AlphanumericSenderId> {
-        let first = self.list_profile_alphanumeric_sender_ids(id, params);
+    pub fn items(self) -> Paginator<types::AlphanumericSenderId> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -456,28 +670,5 @@ impl MessagingApi<'_> {
                 })
             },
         )
-    }
-
-    /// Get detailed messaging profile metrics
-    ///
-    /// Get detailed metrics for a specific messaging profile, broken down by time interval.
-    ///
-    /// `GET /messaging_profiles/{id}/metrics` (operation `GetDetailedProfileMetrics`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The identifier of the messaging profile.
-    pub fn get_detailed_profile_metrics(
-        &self,
-        id: &str,
-        params: &GetDetailedProfileMetricsParams,
-    ) -> ApiCall<types::GetDetailedProfileMetricsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "GetDetailedProfileMetrics",
-            "/messaging_profiles/{id}/metrics",
-            ["/messaging_profiles/", &crate::request::path_arg(&id), "/metrics"].concat(),
-        );
-        request.query("time_frame", &params.time_frame, QueryStyle::FormExplode);
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

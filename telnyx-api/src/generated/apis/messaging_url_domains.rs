@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Messaging URL Domains`; get it with `client.messaging_url_domains()`.
-///
-/// Messaging URL Domains
-#[derive(Debug, Clone, Copy)]
-pub struct MessagingUrlDomainsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_messaging_url_domains` (`GET /messaging_url_domains`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListMessagingUrlDomainsParams {
@@ -24,34 +16,49 @@ pub struct ListMessagingUrlDomainsParams {
     pub page: Option<types::PageConsolidated>,
 }
 
-impl MessagingUrlDomainsApi<'_> {
+impl<T> crate::ApiCall<T, ListMessagingUrlDomainsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::PageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::MessagingUrlDomains<'_> {
     /// List messaging URL domains
     ///
     /// `GET /messaging_url_domains` (operation `ListMessagingUrlDomains`)
-    pub fn list_messaging_url_domains(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListMessagingUrlDomainsParams,
-    ) -> ApiCall<types::ListMessagingUrlDomainsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListMessagingUrlDomainsResponse, ListMessagingUrlDomainsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListMessagingUrlDomains",
             "/messaging_url_domains",
             "/messaging_url_domains".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListMessagingUrlDomainsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
     }
+}
 
-    /// Every item of [`list_messaging_url_domains`](Self::list_messaging_url_domains), page after page (`page[number]` paging).
+impl crate::ApiCall<
+    types::ListMessagingUrlDomainsResponse,
+    ListMessagingUrlDomainsParams,
+> {
+    /// Every item of `client.messaging_url_domains().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_messaging_url_domains_stream(
-        &self,
-        params: &ListMessagingUrlDomainsParams,
-    ) -> Paginator<types::MessagingUrlDomain> {
-        let first = self.list_messaging_url_domains(params);
+    pub fn items(self) -> Paginator<types::MessagingUrlDomain> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),

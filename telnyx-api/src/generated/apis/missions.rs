@@ -7,12 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Missions`; get it with `client.missions()`.
-#[derive(Debug, Clone, Copy)]
-pub struct MissionsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `get_public_missions_missions` (`GET /ai/missions`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetPublicMissionsMissionsParams {
@@ -24,6 +18,20 @@ pub struct GetPublicMissionsMissionsParams {
     ///
     /// Sent as query parameter `page[size]`.
     pub page_size: Option<i64>,
+}
+
+impl<T> crate::ApiCall<T, GetPublicMissionsMissionsParams> {
+    /// Page number (1-based)
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// Number of items per page
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `get_public_missions_missions_events` (`GET /ai/missions/events`).
@@ -43,6 +51,26 @@ pub struct GetPublicMissionsMissionsEventsParams {
     pub page_size: Option<i64>,
 }
 
+impl<T> crate::ApiCall<T, GetPublicMissionsMissionsEventsParams> {
+    /// Filter results by type.
+    pub fn type_(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().type_ = Some(value.into());
+        self
+    }
+
+    /// Page number (1-based)
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// Number of items per page
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `get_public_missions_missions_runs` (`GET /ai/missions/runs`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetPublicMissionsMissionsRunsParams {
@@ -60,6 +88,26 @@ pub struct GetPublicMissionsMissionsRunsParams {
     pub page_size: Option<i64>,
 }
 
+impl<T> crate::ApiCall<T, GetPublicMissionsMissionsRunsParams> {
+    /// Filter results by status.
+    pub fn status(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().status = Some(value.into());
+        self
+    }
+
+    /// Page number (1-based)
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// Number of items per page
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `get_public_missions_missions_mission_id_runs` (`GET /ai/missions/{mission_id}/runs`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetPublicMissionsMissionsMissionIdRunsParams {
@@ -75,6 +123,26 @@ pub struct GetPublicMissionsMissionsMissionIdRunsParams {
     ///
     /// Sent as query parameter `page[size]`.
     pub page_size: Option<i64>,
+}
+
+impl<T> crate::ApiCall<T, GetPublicMissionsMissionsMissionIdRunsParams> {
+    /// Filter results by status.
+    pub fn status(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().status = Some(value.into());
+        self
+    }
+
+    /// Page number (1-based)
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// Number of items per page
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `get_public_missions_missions_mission_id_runs_run_id_events` (`GET /ai/missions/{mission_id}/runs/{run_id}/events`).
@@ -102,58 +170,69 @@ pub struct GetPublicMissionsMissionsMissionIdRunsRunIdEventsParams {
     pub page_size: Option<i64>,
 }
 
-impl MissionsApi<'_> {
+impl<T> crate::ApiCall<T, GetPublicMissionsMissionsMissionIdRunsRunIdEventsParams> {
+    /// Filter results by type.
+    pub fn type_(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().type_ = Some(value.into());
+        self
+    }
+
+    /// Filter results by step id.
+    pub fn step_id(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().step_id = Some(value.into());
+        self
+    }
+
+    /// Filter results by agent id.
+    pub fn agent_id(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().agent_id = Some(value.into());
+        self
+    }
+
+    /// Page number (1-based)
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// Number of items per page
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::AiMissions<'_> {
     /// List missions
     ///
     /// List all missions for the organization
     ///
     /// `GET /ai/missions` (operation `get_public_missions_missions`)
-    pub fn get_public_missions_missions(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &GetPublicMissionsMissionsParams,
-    ) -> ApiCall<types::MissionsListResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::MissionsListResponse, GetPublicMissionsMissionsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "get_public_missions_missions",
             "/ai/missions",
             "/ai/missions".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`get_public_missions_missions`](Self::get_public_missions_missions), page after page (`page[number]` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_public_missions_missions_stream(
-        &self,
-        params: &GetPublicMissionsMissionsParams,
-    ) -> Paginator<types::MissionData> {
-        let first = self.get_public_missions_missions(params);
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page[number]",
-                size: Some("page[size]"),
-            },
-            |op, raw| {
-                let page: types::MissionsListResponse = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let total_pages = Some(&page.meta.total_pages)
-                    .and_then(|n| u64::try_from(*n).ok());
-                let total_items = Some(&page.meta.total_results)
-                    .and_then(|n| u64::try_from(*n).ok());
-                Ok(PageData {
-                    items: page.data,
-                    total_pages,
-                    total_items,
-                    ..PageData::default()
-                })
-            },
-        )
+            .with_input(
+                GetPublicMissionsMissionsParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                },
+            )
     }
 
     /// Create mission
@@ -161,18 +240,25 @@ impl MissionsApi<'_> {
     /// Create a new mission definition
     ///
     /// `POST /ai/missions` (operation `post_public_missions_missions`)
-    pub fn post_public_missions_missions(
+    ///
+    /// The body is a [`CreateMissionRequest`](types::CreateMissionRequest): its required members (`name`) are arguments, its other members setters on the returned call.
+    pub fn create(
         &self,
-        body: &types::CreateMissionRequest,
-    ) -> ApiCall<types::MissionResponse> {
-        let mut request = Request::new(
+        name: impl Into<String>,
+    ) -> ApiCall<types::MissionResponse, types::CreateMissionRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "post_public_missions_missions",
             "/ai/missions",
             "/ai/missions".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateMissionRequest::new(name),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// List recent events
@@ -180,107 +266,32 @@ impl MissionsApi<'_> {
     /// List recent events across all missions
     ///
     /// `GET /ai/missions/events` (operation `get_public_missions_missions_events`)
-    pub fn get_public_missions_missions_events(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list_events(
         &self,
-        params: &GetPublicMissionsMissionsEventsParams,
-    ) -> ApiCall<types::EventsListResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::EventsListResponse, GetPublicMissionsMissionsEventsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "get_public_missions_missions_events",
             "/ai/missions/events",
             "/ai/missions/events".to_owned(),
         );
-        request.query("type", &params.type_, QueryStyle::FormExplode);
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`get_public_missions_missions_events`](Self::get_public_missions_missions_events), page after page (`page[number]` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_public_missions_missions_events_stream(
-        &self,
-        params: &GetPublicMissionsMissionsEventsParams,
-    ) -> Paginator<types::EventData> {
-        let first = self.get_public_missions_missions_events(params);
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page[number]",
-                size: Some("page[size]"),
-            },
-            |op, raw| {
-                let page: types::EventsListResponse = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let total_pages = Some(&page.meta.total_pages)
-                    .and_then(|n| u64::try_from(*n).ok());
-                let total_items = Some(&page.meta.total_results)
-                    .and_then(|n| u64::try_from(*n).ok());
-                Ok(PageData {
-                    items: page.data,
-                    total_pages,
-                    total_items,
-                    ..PageData::default()
-                })
-            },
-        )
-    }
-
-    /// List recent runs
-    ///
-    /// List recent runs across all missions
-    ///
-    /// `GET /ai/missions/runs` (operation `get_public_missions_missions_runs`)
-    pub fn get_public_missions_missions_runs(
-        &self,
-        params: &GetPublicMissionsMissionsRunsParams,
-    ) -> ApiCall<types::MissionRunsListResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "get_public_missions_missions_runs",
-            "/ai/missions/runs",
-            "/ai/missions/runs".to_owned(),
-        );
-        request.query("status", &params.status, QueryStyle::FormExplode);
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`get_public_missions_missions_runs`](Self::get_public_missions_missions_runs), page after page (`page[number]` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_public_missions_missions_runs_stream(
-        &self,
-        params: &GetPublicMissionsMissionsRunsParams,
-    ) -> Paginator<types::MissionRunData> {
-        let first = self.get_public_missions_missions_runs(params);
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page[number]",
-                size: Some("page[size]"),
-            },
-            |op, raw| {
-                let page: types::MissionRunsListResponse = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let total_pages = Some(&page.meta.total_pages)
-                    .and_then(|n| u64::try_from(*n).ok());
-                let total_items = Some(&page.meta.total_results)
-                    .and_then(|n| u64::try_from(*n).ok());
-                Ok(PageData {
-                    items: page.data,
-                    total_pages,
-                    total_items,
-                    ..PageData::default()
-                })
-            },
-        )
+            .with_input(
+                GetPublicMissionsMissionsEventsParams::default(),
+                |params, request| {
+                    request.query("type", &params.type_, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                },
+            )
     }
 
     /// Get mission
@@ -291,10 +302,7 @@ impl MissionsApi<'_> {
     ///
     /// # Arguments
     /// - `mission_id` (`mission_id`): Unique identifier of the mission.
-    pub fn get_public_missions_missions_mission_id(
-        &self,
-        mission_id: &str,
-    ) -> ApiCall<types::MissionResponse> {
+    pub fn retrieve(&self, mission_id: &str) -> ApiCall<types::MissionResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "get_public_missions_missions_mission_id",
@@ -312,19 +320,25 @@ impl MissionsApi<'_> {
     ///
     /// # Arguments
     /// - `mission_id` (`mission_id`): Unique identifier of the mission.
-    pub fn put_public_missions_missions_mission_id(
+    ///
+    /// The body is a [`UpdateMissionRequest`](types::UpdateMissionRequest): its members are setters on the returned call.
+    pub fn update_mission(
         &self,
         mission_id: &str,
-        body: &types::UpdateMissionRequest,
-    ) -> ApiCall<types::MissionResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::MissionResponse, types::UpdateMissionRequest> {
+        let request = Request::new(
             reqwest::Method::PUT,
             "put_public_missions_missions_mission_id",
             "/ai/missions/{mission_id}",
             ["/ai/missions/", &crate::request::path_arg(&mission_id)].concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateMissionRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Delete mission
@@ -335,10 +349,7 @@ impl MissionsApi<'_> {
     ///
     /// # Arguments
     /// - `mission_id` (`mission_id`): Unique identifier of the mission.
-    pub fn delete_public_missions_missions_mission_id(
-        &self,
-        mission_id: &str,
-    ) -> ApiCall<()> {
+    pub fn delete_mission(&self, mission_id: &str) -> ApiCall<()> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "delete_public_missions_missions_mission_id",
@@ -356,10 +367,7 @@ impl MissionsApi<'_> {
     ///
     /// # Arguments
     /// - `mission_id` (`mission_id`): Unique identifier of the mission.
-    pub fn post_public_missions_missions_mission_id_clone(
-        &self,
-        mission_id: &str,
-    ) -> ApiCall<serde_json::Value> {
+    pub fn clone_mission(&self, mission_id: &str) -> ApiCall<serde_json::Value> {
         let request = Request::new(
             reqwest::Method::POST,
             "post_public_missions_missions_mission_id_clone",
@@ -368,7 +376,9 @@ impl MissionsApi<'_> {
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
+}
 
+impl crate::resources::AiMissionsKnowledgeBases<'_> {
     /// List knowledge bases
     ///
     /// List all knowledge bases for a mission
@@ -377,10 +387,7 @@ impl MissionsApi<'_> {
     ///
     /// # Arguments
     /// - `mission_id` (`mission_id`): Unique identifier of the mission.
-    pub fn get_public_missions_missions_mission_id_knowledge_bases(
-        &self,
-        mission_id: &str,
-    ) -> ApiCall<serde_json::Value> {
+    pub fn list_knowledge_bases(&self, mission_id: &str) -> ApiCall<serde_json::Value> {
         let request = Request::new(
             reqwest::Method::GET,
             "get_public_missions_missions_mission_id_knowledge_bases",
@@ -399,10 +406,7 @@ impl MissionsApi<'_> {
     ///
     /// # Arguments
     /// - `mission_id` (`mission_id`): Unique identifier of the mission.
-    pub fn post_public_missions_missions_mission_id_knowledge_bases(
-        &self,
-        mission_id: &str,
-    ) -> ApiCall<serde_json::Value> {
+    pub fn create_knowledge_base(&self, mission_id: &str) -> ApiCall<serde_json::Value> {
         let request = Request::new(
             reqwest::Method::POST,
             "post_public_missions_missions_mission_id_knowledge_bases",
@@ -422,7 +426,7 @@ impl MissionsApi<'_> {
     /// # Arguments
     /// - `mission_id` (`mission_id`): Unique identifier of the mission.
     /// - `knowledge_base_id` (`knowledge_base_id`): Unique identifier of the knowledge base.
-    pub fn get_public_missions_missions_mission_id_knowledge_bases_knowledge_base_id(
+    pub fn get_knowledge_base(
         &self,
         mission_id: &str,
         knowledge_base_id: &str,
@@ -451,7 +455,7 @@ impl MissionsApi<'_> {
     /// # Arguments
     /// - `mission_id` (`mission_id`): Unique identifier of the mission.
     /// - `knowledge_base_id` (`knowledge_base_id`): Unique identifier of the knowledge base.
-    pub fn put_public_missions_missions_mission_id_knowledge_bases_knowledge_base_id(
+    pub fn update_knowledge_base(
         &self,
         mission_id: &str,
         knowledge_base_id: &str,
@@ -480,7 +484,7 @@ impl MissionsApi<'_> {
     /// # Arguments
     /// - `mission_id` (`mission_id`): Unique identifier of the mission.
     /// - `knowledge_base_id` (`knowledge_base_id`): Unique identifier of the knowledge base.
-    pub fn delete_public_missions_missions_mission_id_knowledge_bases_knowledge_base_id(
+    pub fn delete_knowledge_base(
         &self,
         mission_id: &str,
         knowledge_base_id: &str,
@@ -499,7 +503,9 @@ impl MissionsApi<'_> {
         );
         ApiCall::new(self.client, request, crate::request::decode_empty)
     }
+}
 
+impl crate::resources::AiMissionsMcpServers<'_> {
     /// List MCP servers
     ///
     /// List all MCP servers for a mission
@@ -508,10 +514,7 @@ impl MissionsApi<'_> {
     ///
     /// # Arguments
     /// - `mission_id` (`mission_id`): Unique identifier of the mission.
-    pub fn get_public_missions_missions_mission_id_mcp_servers(
-        &self,
-        mission_id: &str,
-    ) -> ApiCall<serde_json::Value> {
+    pub fn list_mcp_servers(&self, mission_id: &str) -> ApiCall<serde_json::Value> {
         let request = Request::new(
             reqwest::Method::GET,
             "get_public_missions_missions_mission_id_mcp_servers",
@@ -530,10 +533,7 @@ impl MissionsApi<'_> {
     ///
     /// # Arguments
     /// - `mission_id` (`mission_id`): Unique identifier of the mission.
-    pub fn post_public_missions_missions_mission_id_mcp_servers(
-        &self,
-        mission_id: &str,
-    ) -> ApiCall<serde_json::Value> {
+    pub fn create_mcp_server(&self, mission_id: &str) -> ApiCall<serde_json::Value> {
         let request = Request::new(
             reqwest::Method::POST,
             "post_public_missions_missions_mission_id_mcp_servers",
@@ -553,7 +553,7 @@ impl MissionsApi<'_> {
     /// # Arguments
     /// - `mission_id` (`mission_id`): Unique identifier of the mission.
     /// - `mcp_server_id` (`mcp_server_id`): Unique identifier of the mcp server.
-    pub fn get_public_missions_missions_mission_id_mcp_servers_mcp_server_id(
+    pub fn get_mcp_server(
         &self,
         mission_id: &str,
         mcp_server_id: &str,
@@ -582,7 +582,7 @@ impl MissionsApi<'_> {
     /// # Arguments
     /// - `mission_id` (`mission_id`): Unique identifier of the mission.
     /// - `mcp_server_id` (`mcp_server_id`): Unique identifier of the mcp server.
-    pub fn put_public_missions_missions_mission_id_mcp_servers_mcp_server_id(
+    pub fn update_mcp_server(
         &self,
         mission_id: &str,
         mcp_server_id: &str,
@@ -611,7 +611,7 @@ impl MissionsApi<'_> {
     /// # Arguments
     /// - `mission_id` (`mission_id`): Unique identifier of the mission.
     /// - `mcp_server_id` (`mcp_server_id`): Unique identifier of the mcp server.
-    pub fn delete_public_missions_missions_mission_id_mcp_servers_mcp_server_id(
+    pub fn delete_mcp_server(
         &self,
         mission_id: &str,
         mcp_server_id: &str,
@@ -630,6 +630,41 @@ impl MissionsApi<'_> {
         );
         ApiCall::new(self.client, request, crate::request::decode_empty)
     }
+}
+
+impl crate::resources::AiMissionsRuns<'_> {
+    /// List recent runs
+    ///
+    /// List recent runs across all missions
+    ///
+    /// `GET /ai/missions/runs` (operation `get_public_missions_missions_runs`)
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list_runs(
+        &self,
+    ) -> ApiCall<types::MissionRunsListResponse, GetPublicMissionsMissionsRunsParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "get_public_missions_missions_runs",
+            "/ai/missions/runs",
+            "/ai/missions/runs".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetPublicMissionsMissionsRunsParams::default(),
+                |params, request| {
+                    request.query("status", &params.status, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                },
+            )
+    }
 
     /// List runs for mission
     ///
@@ -639,56 +674,36 @@ impl MissionsApi<'_> {
     ///
     /// # Arguments
     /// - `mission_id` (`mission_id`): Unique identifier of the mission.
-    pub fn get_public_missions_missions_mission_id_runs(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
         mission_id: &str,
-        params: &GetPublicMissionsMissionsMissionIdRunsParams,
-    ) -> ApiCall<types::MissionRunsListResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::MissionRunsListResponse,
+        GetPublicMissionsMissionsMissionIdRunsParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "get_public_missions_missions_mission_id_runs",
             "/ai/missions/{mission_id}/runs",
             ["/ai/missions/", &crate::request::path_arg(&mission_id), "/runs"].concat(),
         );
-        request.query("status", &params.status, QueryStyle::FormExplode);
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`get_public_missions_missions_mission_id_runs`](Self::get_public_missions_missions_mission_id_runs), page after page (`page[number]` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_public_missions_missions_mission_id_runs_stream(
-        &self,
-        mission_id: &str,
-        params: &GetPublicMissionsMissionsMissionIdRunsParams,
-    ) -> Paginator<types::MissionRunData> {
-        let first = self
-            .get_public_missions_missions_mission_id_runs(mission_id, params);
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page[number]",
-                size: Some("page[size]"),
-            },
-            |op, raw| {
-                let page: types::MissionRunsListResponse = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let total_pages = Some(&page.meta.total_pages)
-                    .and_then(|n| u64::try_from(*n).ok());
-                let total_items = Some(&page.meta.total_results)
-                    .and_then(|n| u64::try_from(*n).ok());
-                Ok(PageData {
-                    items: page.data,
-                    total_pages,
-                    total_items,
-                    ..PageData::default()
-                })
-            },
-        )
+            .with_input(
+                GetPublicMissionsMissionsMissionIdRunsParams::default(),
+                |params, request| {
+                    request.query("status", &params.status, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                },
+            )
     }
 
     /// Start a run
@@ -699,19 +714,25 @@ impl MissionsApi<'_> {
     ///
     /// # Arguments
     /// - `mission_id` (`mission_id`): Unique identifier of the mission.
-    pub fn post_public_missions_missions_mission_id_runs(
+    ///
+    /// The body is a [`CreateMissionRunRequest`](types::CreateMissionRunRequest): its members are setters on the returned call.
+    pub fn create(
         &self,
         mission_id: &str,
-        body: &types::CreateMissionRunRequest,
-    ) -> ApiCall<types::MissionRunResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::MissionRunResponse, types::CreateMissionRunRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "post_public_missions_missions_mission_id_runs",
             "/ai/missions/{mission_id}/runs",
             ["/ai/missions/", &crate::request::path_arg(&mission_id), "/runs"].concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateMissionRunRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Get run details
@@ -723,7 +744,7 @@ impl MissionsApi<'_> {
     /// # Arguments
     /// - `mission_id` (`mission_id`): Unique identifier of the mission.
     /// - `run_id` (`run_id`): Unique identifier of the run.
-    pub fn get_public_missions_missions_mission_id_runs_run_id(
+    pub fn retrieve(
         &self,
         mission_id: &str,
         run_id: &str,
@@ -752,13 +773,14 @@ impl MissionsApi<'_> {
     /// # Arguments
     /// - `mission_id` (`mission_id`): Unique identifier of the mission.
     /// - `run_id` (`run_id`): Unique identifier of the run.
-    pub fn patch_public_missions_missions_mission_id_runs_run_id(
+    ///
+    /// The body is a [`UpdateMissionRunRequest`](types::UpdateMissionRunRequest): its members are setters on the returned call.
+    pub fn update(
         &self,
         mission_id: &str,
         run_id: &str,
-        body: &types::UpdateMissionRunRequest,
-    ) -> ApiCall<types::MissionRunResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::MissionRunResponse, types::UpdateMissionRunRequest> {
+        let request = Request::new(
             reqwest::Method::PATCH,
             "patch_public_missions_missions_mission_id_runs_run_id",
             "/ai/missions/{mission_id}/runs/{run_id}",
@@ -770,8 +792,13 @@ impl MissionsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateMissionRunRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Cancel run
@@ -783,7 +810,7 @@ impl MissionsApi<'_> {
     /// # Arguments
     /// - `mission_id` (`mission_id`): Unique identifier of the mission.
     /// - `run_id` (`run_id`): Unique identifier of the run.
-    pub fn post_public_missions_missions_mission_id_runs_run_id_cancel(
+    pub fn cancel_run(
         &self,
         mission_id: &str,
         run_id: &str,
@@ -804,6 +831,68 @@ impl MissionsApi<'_> {
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
+    /// Pause run
+    ///
+    /// Pause a running run
+    ///
+    /// `POST /ai/missions/{mission_id}/runs/{run_id}/pause` (operation `post_public_missions_missions_mission_id_runs_run_id_pause`)
+    ///
+    /// # Arguments
+    /// - `mission_id` (`mission_id`): Unique identifier of the mission.
+    /// - `run_id` (`run_id`): Unique identifier of the run.
+    pub fn pause_run(
+        &self,
+        mission_id: &str,
+        run_id: &str,
+    ) -> ApiCall<types::MissionRunResponse> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "post_public_missions_missions_mission_id_runs_run_id_pause",
+            "/ai/missions/{mission_id}/runs/{run_id}/pause",
+            [
+                "/ai/missions/",
+                &crate::request::path_arg(&mission_id),
+                "/runs/",
+                &crate::request::path_arg(&run_id),
+                "/pause",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Resume run
+    ///
+    /// Resume a paused run
+    ///
+    /// `POST /ai/missions/{mission_id}/runs/{run_id}/resume` (operation `post_public_missions_missions_mission_id_runs_run_id_resume`)
+    ///
+    /// # Arguments
+    /// - `mission_id` (`mission_id`): Unique identifier of the mission.
+    /// - `run_id` (`run_id`): Unique identifier of the run.
+    pub fn resume_run(
+        &self,
+        mission_id: &str,
+        run_id: &str,
+    ) -> ApiCall<types::MissionRunResponse> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "post_public_missions_missions_mission_id_runs_run_id_resume",
+            "/ai/missions/{mission_id}/runs/{run_id}/resume",
+            [
+                "/ai/missions/",
+                &crate::request::path_arg(&mission_id),
+                "/runs/",
+                &crate::request::path_arg(&run_id),
+                "/resume",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::resources::AiMissionsRunsEvents<'_> {
     /// List events
     ///
     /// List events for a run (paginated)
@@ -813,13 +902,17 @@ impl MissionsApi<'_> {
     /// # Arguments
     /// - `mission_id` (`mission_id`): Unique identifier of the mission.
     /// - `run_id` (`run_id`): Unique identifier of the run.
-    pub fn get_public_missions_missions_mission_id_runs_run_id_events(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
         mission_id: &str,
         run_id: &str,
-        params: &GetPublicMissionsMissionsMissionIdRunsRunIdEventsParams,
-    ) -> ApiCall<types::EventsListResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::EventsListResponse,
+        GetPublicMissionsMissionsMissionIdRunsRunIdEventsParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "get_public_missions_missions_mission_id_runs_run_id_events",
             "/ai/missions/{mission_id}/runs/{run_id}/events",
@@ -832,52 +925,23 @@ impl MissionsApi<'_> {
             ]
                 .concat(),
         );
-        request.query("type", &params.type_, QueryStyle::FormExplode);
-        request.query("step_id", &params.step_id, QueryStyle::FormExplode);
-        request.query("agent_id", &params.agent_id, QueryStyle::FormExplode);
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`get_public_missions_missions_mission_id_runs_run_id_events`](Self::get_public_missions_missions_mission_id_runs_run_id_events), page after page (`page[number]` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_public_missions_missions_mission_id_runs_run_id_events_stream(
-        &self,
-        mission_id: &str,
-        run_id: &str,
-        params: &GetPublicMissionsMissionsMissionIdRunsRunIdEventsParams,
-    ) -> Paginator<types::EventData> {
-        let first = self
-            .get_public_missions_missions_mission_id_runs_run_id_events(
-                mission_id,
-                run_id,
-                params,
-            );
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page[number]",
-                size: Some("page[size]"),
-            },
-            |op, raw| {
-                let page: types::EventsListResponse = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let total_pages = Some(&page.meta.total_pages)
-                    .and_then(|n| u64::try_from(*n).ok());
-                let total_items = Some(&page.meta.total_results)
-                    .and_then(|n| u64::try_from(*n).ok());
-                Ok(PageData {
-                    items: page.data,
-                    total_pages,
-                    total_items,
-                    ..PageData::default()
-                })
-            },
-        )
+            .with_input(
+                GetPublicMissionsMissionsMissionIdRunsRunIdEventsParams::default(),
+                |params, request| {
+                    request.query("type", &params.type_, QueryStyle::FormExplode);
+                    request.query("step_id", &params.step_id, QueryStyle::FormExplode);
+                    request.query("agent_id", &params.agent_id, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                },
+            )
     }
 
     /// Log event
@@ -889,13 +953,16 @@ impl MissionsApi<'_> {
     /// # Arguments
     /// - `mission_id` (`mission_id`): Unique identifier of the mission.
     /// - `run_id` (`run_id`): Unique identifier of the run.
-    pub fn post_public_missions_missions_mission_id_runs_run_id_events(
+    ///
+    /// The body is a [`CreateEventRequest`](types::CreateEventRequest): its required members (`summary`, `type`) are arguments, its other members setters on the returned call.
+    pub fn log(
         &self,
         mission_id: &str,
         run_id: &str,
-        body: &types::CreateEventRequest,
-    ) -> ApiCall<types::EventResponse> {
-        let mut request = Request::new(
+        summary: impl Into<String>,
+        type_: impl Into<types::EventType>,
+    ) -> ApiCall<types::EventResponse, types::CreateEventRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "post_public_missions_missions_mission_id_runs_run_id_events",
             "/ai/missions/{mission_id}/runs/{run_id}/events",
@@ -908,8 +975,13 @@ impl MissionsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateEventRequest::new(summary, type_),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Get event details
@@ -922,7 +994,7 @@ impl MissionsApi<'_> {
     /// - `mission_id` (`mission_id`): Unique identifier of the mission.
     /// - `run_id` (`run_id`): Unique identifier of the run.
     /// - `event_id` (`event_id`): Unique identifier of the event.
-    pub fn get_public_missions_missions_mission_id_runs_run_id_events_event_id(
+    pub fn get_event_details(
         &self,
         mission_id: &str,
         run_id: &str,
@@ -944,37 +1016,9 @@ impl MissionsApi<'_> {
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
+}
 
-    /// Pause run
-    ///
-    /// Pause a running run
-    ///
-    /// `POST /ai/missions/{mission_id}/runs/{run_id}/pause` (operation `post_public_missions_missions_mission_id_runs_run_id_pause`)
-    ///
-    /// # Arguments
-    /// - `mission_id` (`mission_id`): Unique identifier of the mission.
-    /// - `run_id` (`run_id`): Unique identifier of the run.
-    pub fn post_public_missions_missions_mission_id_runs_run_id_pause(
-        &self,
-        mission_id: &str,
-        run_id: &str,
-    ) -> ApiCall<types::MissionRunResponse> {
-        let request = Request::new(
-            reqwest::Method::POST,
-            "post_public_missions_missions_mission_id_runs_run_id_pause",
-            "/ai/missions/{mission_id}/runs/{run_id}/pause",
-            [
-                "/ai/missions/",
-                &crate::request::path_arg(&mission_id),
-                "/runs/",
-                &crate::request::path_arg(&run_id),
-                "/pause",
-            ]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
+impl crate::resources::AiMissionsRunsPlan<'_> {
     /// Get plan
     ///
     /// Get the plan (all steps) for a run
@@ -984,7 +1028,7 @@ impl MissionsApi<'_> {
     /// # Arguments
     /// - `mission_id` (`mission_id`): Unique identifier of the mission.
     /// - `run_id` (`run_id`): Unique identifier of the run.
-    pub fn get_public_missions_missions_mission_id_runs_run_id_plan(
+    pub fn retrieve(
         &self,
         mission_id: &str,
         run_id: &str,
@@ -1014,13 +1058,15 @@ impl MissionsApi<'_> {
     /// # Arguments
     /// - `mission_id` (`mission_id`): Unique identifier of the mission.
     /// - `run_id` (`run_id`): Unique identifier of the run.
-    pub fn post_public_missions_missions_mission_id_runs_run_id_plan(
+    ///
+    /// The body is a [`CreatePlanRequest`](types::CreatePlanRequest): its required members (`steps`) are arguments, its other members setters on the returned call.
+    pub fn create(
         &self,
         mission_id: &str,
         run_id: &str,
-        body: &types::CreatePlanRequest,
-    ) -> ApiCall<types::PlanStepsCreatedResponse> {
-        let mut request = Request::new(
+        steps: impl Into<Vec<types::CreatePlanStepRequest>>,
+    ) -> ApiCall<types::PlanStepsCreatedResponse, types::CreatePlanRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "post_public_missions_missions_mission_id_runs_run_id_plan",
             "/ai/missions/{mission_id}/runs/{run_id}/plan",
@@ -1033,8 +1079,13 @@ impl MissionsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreatePlanRequest::new(steps),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Add step(s) to plan
@@ -1046,13 +1097,15 @@ impl MissionsApi<'_> {
     /// # Arguments
     /// - `mission_id` (`mission_id`): Unique identifier of the mission.
     /// - `run_id` (`run_id`): Unique identifier of the run.
-    pub fn post_public_missions_missions_mission_id_runs_run_id_plan_steps(
+    ///
+    /// The body is a [`AddPlanStepsRequest`](types::AddPlanStepsRequest): its required members (`steps`) are arguments, its other members setters on the returned call.
+    pub fn add_steps_to_plan(
         &self,
         mission_id: &str,
         run_id: &str,
-        body: &types::AddPlanStepsRequest,
-    ) -> ApiCall<types::PlanStepsCreatedResponse> {
-        let mut request = Request::new(
+        steps: impl Into<Vec<types::CreatePlanStepRequest>>,
+    ) -> ApiCall<types::PlanStepsCreatedResponse, types::AddPlanStepsRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "post_public_missions_missions_mission_id_runs_run_id_plan_steps",
             "/ai/missions/{mission_id}/runs/{run_id}/plan/steps",
@@ -1065,8 +1118,13 @@ impl MissionsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::AddPlanStepsRequest::new(steps),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Get step details
@@ -1079,7 +1137,7 @@ impl MissionsApi<'_> {
     /// - `mission_id` (`mission_id`): Unique identifier of the mission.
     /// - `run_id` (`run_id`): Unique identifier of the run.
     /// - `step_id` (`step_id`): Unique identifier of the step.
-    pub fn get_public_missions_missions_mission_id_runs_run_id_plan_steps_step_id(
+    pub fn get_step_details(
         &self,
         mission_id: &str,
         run_id: &str,
@@ -1112,14 +1170,15 @@ impl MissionsApi<'_> {
     /// - `mission_id` (`mission_id`): Unique identifier of the mission.
     /// - `run_id` (`run_id`): Unique identifier of the run.
     /// - `step_id` (`step_id`): Unique identifier of the step.
-    pub fn patch_public_missions_missions_mission_id_runs_run_id_plan_steps_step_id(
+    ///
+    /// The body is a [`UpdatePlanStepRequest`](types::UpdatePlanStepRequest): its members are setters on the returned call.
+    pub fn update_step(
         &self,
         mission_id: &str,
         run_id: &str,
         step_id: &str,
-        body: &types::UpdatePlanStepRequest,
-    ) -> ApiCall<types::PlanStepResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::PlanStepResponse, types::UpdatePlanStepRequest> {
+        let request = Request::new(
             reqwest::Method::PATCH,
             "patch_public_missions_missions_mission_id_runs_run_id_plan_steps_step_id",
             "/ai/missions/{mission_id}/runs/{run_id}/plan/steps/{step_id}",
@@ -1133,40 +1192,17 @@ impl MissionsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdatePlanStepRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
+}
 
-    /// Resume run
-    ///
-    /// Resume a paused run
-    ///
-    /// `POST /ai/missions/{mission_id}/runs/{run_id}/resume` (operation `post_public_missions_missions_mission_id_runs_run_id_resume`)
-    ///
-    /// # Arguments
-    /// - `mission_id` (`mission_id`): Unique identifier of the mission.
-    /// - `run_id` (`run_id`): Unique identifier of the run.
-    pub fn post_public_missions_missions_mission_id_runs_run_id_resume(
-        &self,
-        mission_id: &str,
-        run_id: &str,
-    ) -> ApiCall<types::MissionRunResponse> {
-        let request = Request::new(
-            reqwest::Method::POST,
-            "post_public_missions_missions_mission_id_runs_run_id_resume",
-            "/ai/missions/{mission_id}/runs/{run_id}/resume",
-            [
-                "/ai/missions/",
-                &crate::request::path_arg(&mission_id),
-                "/runs/",
-                &crate::request::path_arg(&run_id),
-                "/resume",
-            ]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
+impl crate::resources::AiMissionsRunsTelnyxAgents<'_> {
     /// List linked Telnyx agents
     ///
     /// List all Telnyx agents linked to a run
@@ -1176,7 +1212,7 @@ impl MissionsApi<'_> {
     /// # Arguments
     /// - `mission_id` (`mission_id`): Unique identifier of the mission.
     /// - `run_id` (`run_id`): Unique identifier of the run.
-    pub fn get_public_missions_missions_mission_id_runs_run_id_telnyx_agents(
+    pub fn list(
         &self,
         mission_id: &str,
         run_id: &str,
@@ -1206,13 +1242,15 @@ impl MissionsApi<'_> {
     /// # Arguments
     /// - `mission_id` (`mission_id`): Unique identifier of the mission.
     /// - `run_id` (`run_id`): Unique identifier of the run.
-    pub fn post_public_missions_missions_mission_id_runs_run_id_telnyx_agents(
+    ///
+    /// The body is a [`LinkTelnyxAgentRequest`](types::LinkTelnyxAgentRequest): its required members (`telnyx_agent_id`) are arguments, its other members setters on the returned call.
+    pub fn link(
         &self,
         mission_id: &str,
         run_id: &str,
-        body: &types::LinkTelnyxAgentRequest,
-    ) -> ApiCall<types::TelnyxAgentResponse> {
-        let mut request = Request::new(
+        telnyx_agent_id: impl Into<String>,
+    ) -> ApiCall<types::TelnyxAgentResponse, types::LinkTelnyxAgentRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "post_public_missions_missions_mission_id_runs_run_id_telnyx_agents",
             "/ai/missions/{mission_id}/runs/{run_id}/telnyx-agents",
@@ -1225,8 +1263,13 @@ impl MissionsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::LinkTelnyxAgentRequest::new(telnyx_agent_id),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Unlink Telnyx agent
@@ -1239,7 +1282,7 @@ impl MissionsApi<'_> {
     /// - `mission_id` (`mission_id`): Unique identifier of the mission.
     /// - `run_id` (`run_id`): Unique identifier of the run.
     /// - `telnyx_agent_id` (`telnyx_agent_id`): Unique identifier of the telnyx agent.
-    pub fn delete_public_missions_missions_mission_id_runs_run_id_telnyx_agents_telnyx_agent_id(
+    pub fn unlink(
         &self,
         mission_id: &str,
         run_id: &str,
@@ -1261,7 +1304,9 @@ impl MissionsApi<'_> {
         );
         ApiCall::new(self.client, request, crate::request::decode_empty)
     }
+}
 
+impl crate::resources::AiMissionsTools<'_> {
     /// List tools
     ///
     /// List all tools for a mission
@@ -1270,10 +1315,7 @@ impl MissionsApi<'_> {
     ///
     /// # Arguments
     /// - `mission_id` (`mission_id`): Unique identifier of the mission.
-    pub fn get_public_missions_missions_mission_id_tools(
-        &self,
-        mission_id: &str,
-    ) -> ApiCall<serde_json::Value> {
+    pub fn list_tools(&self, mission_id: &str) -> ApiCall<serde_json::Value> {
         let request = Request::new(
             reqwest::Method::GET,
             "get_public_missions_missions_mission_id_tools",
@@ -1291,10 +1333,7 @@ impl MissionsApi<'_> {
     ///
     /// # Arguments
     /// - `mission_id` (`mission_id`): Unique identifier of the mission.
-    pub fn post_public_missions_missions_mission_id_tools(
-        &self,
-        mission_id: &str,
-    ) -> ApiCall<serde_json::Value> {
+    pub fn create_tool(&self, mission_id: &str) -> ApiCall<serde_json::Value> {
         let request = Request::new(
             reqwest::Method::POST,
             "post_public_missions_missions_mission_id_tools",
@@ -1313,7 +1352,7 @@ impl MissionsApi<'_> {
     /// # Arguments
     /// - `mission_id` (`mission_id`): Unique identifier of the mission.
     /// - `tool_id` (`tool_id`): Unique identifier of the tool.
-    pub fn get_public_missions_missions_mission_id_tools_tool_id(
+    pub fn get_tool(
         &self,
         mission_id: &str,
         tool_id: &str,
@@ -1342,7 +1381,7 @@ impl MissionsApi<'_> {
     /// # Arguments
     /// - `mission_id` (`mission_id`): Unique identifier of the mission.
     /// - `tool_id` (`tool_id`): Unique identifier of the tool.
-    pub fn put_public_missions_missions_mission_id_tools_tool_id(
+    pub fn update_tool(
         &self,
         mission_id: &str,
         tool_id: &str,
@@ -1371,11 +1410,7 @@ impl MissionsApi<'_> {
     /// # Arguments
     /// - `mission_id` (`mission_id`): Unique identifier of the mission.
     /// - `tool_id` (`tool_id`): Unique identifier of the tool.
-    pub fn delete_public_missions_missions_mission_id_tools_tool_id(
-        &self,
-        mission_id: &str,
-        tool_id: &str,
-    ) -> ApiCall<()> {
+    pub fn delete_tool(&self, mission_id: &str, tool_id: &str) -> ApiCall<()> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "delete_public_missions_missions_mission_id_tools_tool_id",
@@ -1389,5 +1424,169 @@ impl MissionsApi<'_> {
                 .concat(),
         );
         ApiCall::new(self.client, request, crate::request::decode_empty)
+    }
+}
+
+impl crate::ApiCall<types::MissionsListResponse, GetPublicMissionsMissionsParams> {
+    /// Every item of `client.ai().missions().list(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::MissionData> {
+        Paginator::new(
+            self,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::MissionsListResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = Some(&page.meta.total_pages)
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = Some(&page.meta.total_results)
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data,
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+}
+
+impl crate::ApiCall<types::EventsListResponse, GetPublicMissionsMissionsEventsParams> {
+    /// Every item of `client.ai().missions().list_events(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::EventData> {
+        Paginator::new(
+            self,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::EventsListResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = Some(&page.meta.total_pages)
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = Some(&page.meta.total_results)
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data,
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+}
+
+impl crate::ApiCall<
+    types::MissionRunsListResponse,
+    GetPublicMissionsMissionsRunsParams,
+> {
+    /// Every item of `client.ai().missions().runs().list_runs(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::MissionRunData> {
+        Paginator::new(
+            self,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::MissionRunsListResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = Some(&page.meta.total_pages)
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = Some(&page.meta.total_results)
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data,
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+}
+
+impl crate::ApiCall<
+    types::MissionRunsListResponse,
+    GetPublicMissionsMissionsMissionIdRunsParams,
+> {
+    /// Every item of `client.ai().missions().runs().list(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::MissionRunData> {
+        Paginator::new(
+            self,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::MissionRunsListResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = Some(&page.meta.total_pages)
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = Some(&page.meta.total_results)
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data,
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+}
+
+impl crate::ApiCall<
+    types::EventsListResponse,
+    GetPublicMissionsMissionsMissionIdRunsRunIdEventsParams,
+> {
+    /// Every item of `client.ai().missions().runs().events().list(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::EventData> {
+        Paginator::new(
+            self,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::EventsListResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = Some(&page.meta.total_pages)
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = Some(&page.meta.total_results)
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data,
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Mobile Network Operators`; get it with `client.mobile_network_operators()`.
-///
-/// Mobile network operators operations
-#[derive(Debug, Clone, Copy)]
-pub struct MobileNetworkOperatorsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `get_mobile_network_operators` (`GET /mobile_network_operators`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetMobileNetworkOperatorsParams {
@@ -28,37 +20,64 @@ pub struct GetMobileNetworkOperatorsParams {
     pub page: Option<types::WirelessPageConsolidated>,
 }
 
-impl MobileNetworkOperatorsApi<'_> {
+impl<T> crate::ApiCall<T, GetMobileNetworkOperatorsParams> {
+    /// Consolidated filter parameter for mobile network operators (deepObject style). Originally: filter\[name\]\[starts_with\], filter\[name\]\[contains\], filter\[name\]\[ends_with\], filter\[country_code\], filter\[mcc\], filter\[mnc\], filter\[tadig\], filter\[network_preferences_enabled\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::FilterMobileNetworkOperatorsConsolidated>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated pagination parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::WirelessPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::MobileNetworkOperators<'_> {
     /// List mobile network operators
     ///
     /// Telnyx has a set of GSM mobile operators partners that are available through our mobile network roaming. This resource is entirely managed by Telnyx and may change over time. That means that this resource won't allow any write operations for it. Still, it's available so it can be used as a support resource that can be related to other resources or become a configuration option.
     ///
     /// `GET /mobile_network_operators` (operation `GetMobileNetworkOperators`)
-    pub fn get_mobile_network_operators(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &GetMobileNetworkOperatorsParams,
-    ) -> ApiCall<types::GetMobileNetworkOperatorsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::GetMobileNetworkOperatorsResponse,
+        GetMobileNetworkOperatorsParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "GetMobileNetworkOperators",
             "/mobile_network_operators",
             "/mobile_network_operators".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetMobileNetworkOperatorsParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
     }
+}
 
-    /// Every item of [`get_mobile_network_operators`](Self::get_mobile_network_operators), page after page (`page[number]` paging).
+impl crate::ApiCall<
+    types::GetMobileNetworkOperatorsResponse,
+    GetMobileNetworkOperatorsParams,
+> {
+    /// Every item of `client.mobile_network_operators().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_mobile_network_operators_stream(
-        &self,
-        params: &GetMobileNetworkOperatorsParams,
-    ) -> Paginator<types::MobileNetworkOperator> {
-        let first = self.get_mobile_network_operators(params);
+    pub fn items(self) -> Paginator<types::MobileNetworkOperator> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),

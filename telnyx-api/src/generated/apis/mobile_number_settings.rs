@@ -7,12 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Mobile Number Settings`; get it with `client.mobile_number_settings()`.
-#[derive(Debug, Clone, Copy)]
-pub struct MobileNumberSettingsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_mobile_phone_numbers_with_messaging_settings` (`GET /mobile_phone_numbers/messaging`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListMobilePhoneNumbersWithMessagingSettingsParams {
@@ -22,34 +16,72 @@ pub struct ListMobilePhoneNumbersWithMessagingSettingsParams {
     pub page: Option<types::PageConsolidated>,
 }
 
-impl MobileNumberSettingsApi<'_> {
+impl<T> crate::ApiCall<T, ListMobilePhoneNumbersWithMessagingSettingsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::PageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::MobilePhoneNumbersMessaging<'_> {
     /// List mobile phone numbers with messaging settings
     ///
     /// `GET /mobile_phone_numbers/messaging` (operation `ListMobilePhoneNumbersWithMessagingSettings`)
-    pub fn list_mobile_phone_numbers_with_messaging_settings(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListMobilePhoneNumbersWithMessagingSettingsParams,
-    ) -> ApiCall<types::ListMobilePhoneNumbersWithMessagingSettingsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::ListMobilePhoneNumbersWithMessagingSettingsResponse,
+        ListMobilePhoneNumbersWithMessagingSettingsParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListMobilePhoneNumbersWithMessagingSettings",
             "/mobile_phone_numbers/messaging",
             "/mobile_phone_numbers/messaging".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListMobilePhoneNumbersWithMessagingSettingsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
     }
 
-    /// Every item of [`list_mobile_phone_numbers_with_messaging_settings`](Self::list_mobile_phone_numbers_with_messaging_settings), page after page (`page[number]` paging).
+    /// Retrieve a mobile phone number with messaging settings
+    ///
+    /// `GET /mobile_phone_numbers/{id}/messaging` (operation `GetMobilePhoneNumberMessagingSettings`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the type of resource.
+    pub fn retrieve(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::GetMobilePhoneNumberMessagingSettingsResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetMobilePhoneNumberMessagingSettings",
+            "/mobile_phone_numbers/{id}/messaging",
+            ["/mobile_phone_numbers/", &crate::request::path_arg(&id), "/messaging"]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<
+    types::ListMobilePhoneNumbersWithMessagingSettingsResponse,
+    ListMobilePhoneNumbersWithMessagingSettingsParams,
+> {
+    /// Every item of `client.mobile_phone_numbers().messaging().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_mobile_phone_numbers_with_messaging_settings_stream(
-        &self,
-        params: &ListMobilePhoneNumbersWithMessagingSettingsParams,
-    ) -> Paginator<types::MobilePhoneNumberWithMessagingSettings> {
-        let first = self.list_mobile_phone_numbers_with_messaging_settings(params);
+    pub fn items(self) -> Paginator<types::MobilePhoneNumberWithMessagingSettings> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -77,25 +109,5 @@ impl MobileNumberSettingsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Retrieve a mobile phone number with messaging settings
-    ///
-    /// `GET /mobile_phone_numbers/{id}/messaging` (operation `GetMobilePhoneNumberMessagingSettings`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the type of resource.
-    pub fn get_mobile_phone_number_messaging_settings(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetMobilePhoneNumberMessagingSettingsResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetMobilePhoneNumberMessagingSettings",
-            "/mobile_phone_numbers/{id}/messaging",
-            ["/mobile_phone_numbers/", &crate::request::path_arg(&id), "/messaging"]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Mobile Phone Numbers`; get it with `client.mobile_phone_numbers()`.
-///
-/// Mobile phone number operations
-#[derive(Debug, Clone, Copy)]
-pub struct MobilePhoneNumbersApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_mobile_phone_numbers` (`GET /v2/mobile_phone_numbers`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListMobilePhoneNumbersParams {
@@ -28,35 +20,111 @@ pub struct ListMobilePhoneNumbersParams {
     pub page_size: Option<i64>,
 }
 
-impl MobilePhoneNumbersApi<'_> {
+impl<T> crate::ApiCall<T, ListMobilePhoneNumbersParams> {
+    /// The page number to load
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// The size of the page
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::MobilePhoneNumbers<'_> {
     /// List Mobile Phone Numbers
     ///
     /// `GET /v2/mobile_phone_numbers` (operation `listMobilePhoneNumbers`)
-    pub fn list_mobile_phone_numbers(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListMobilePhoneNumbersParams,
-    ) -> ApiCall<types::ListMobilePhoneNumbersResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListMobilePhoneNumbersResponse, ListMobilePhoneNumbersParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "listMobilePhoneNumbers",
             "/v2/mobile_phone_numbers",
             "/v2/mobile_phone_numbers".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListMobilePhoneNumbersParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                },
+            )
+    }
+
+    /// Retrieve a Mobile Phone Number
+    ///
+    /// `GET /v2/mobile_phone_numbers/{id}` (operation `retrieveMobilePhoneNumber`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The ID of the mobile phone number
+    pub fn retrieve(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::RetrieveMobilePhoneNumberResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "retrieveMobilePhoneNumber",
+            "/v2/mobile_phone_numbers/{id}",
+            ["/v2/mobile_phone_numbers/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_mobile_phone_numbers`](Self::list_mobile_phone_numbers), page after page (`page[number]` paging).
+    /// Update a Mobile Phone Number
+    ///
+    /// `PATCH /v2/mobile_phone_numbers/{id}` (operation `updateMobilePhoneNumber`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The ID of the mobile phone number
+    ///
+    /// The body is a [`MobilePhoneNumberUpdate`](types::MobilePhoneNumberUpdate): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+    ) -> ApiCall<
+        types::UpdateMobilePhoneNumberResponse,
+        types::MobilePhoneNumberUpdate,
+    > {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "updateMobilePhoneNumber",
+            "/v2/mobile_phone_numbers/{id}",
+            ["/v2/mobile_phone_numbers/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::MobilePhoneNumberUpdate::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<
+    types::ListMobilePhoneNumbersResponse,
+    ListMobilePhoneNumbersParams,
+> {
+    /// Every item of `client.mobile_phone_numbers().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_mobile_phone_numbers_stream(
-        &self,
-        params: &ListMobilePhoneNumbersParams,
-    ) -> Paginator<types::MobilePhoneNumber> {
-        let first = self.list_mobile_phone_numbers(params);
+    pub fn items(self) -> Paginator<types::MobilePhoneNumber> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -84,45 +152,5 @@ impl MobilePhoneNumbersApi<'_> {
                 })
             },
         )
-    }
-
-    /// Retrieve a Mobile Phone Number
-    ///
-    /// `GET /v2/mobile_phone_numbers/{id}` (operation `retrieveMobilePhoneNumber`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The ID of the mobile phone number
-    pub fn retrieve_mobile_phone_number(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::RetrieveMobilePhoneNumberResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "retrieveMobilePhoneNumber",
-            "/v2/mobile_phone_numbers/{id}",
-            ["/v2/mobile_phone_numbers/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update a Mobile Phone Number
-    ///
-    /// `PATCH /v2/mobile_phone_numbers/{id}` (operation `updateMobilePhoneNumber`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The ID of the mobile phone number
-    pub fn update_mobile_phone_number(
-        &self,
-        id: &str,
-        body: &types::MobilePhoneNumberUpdate,
-    ) -> ApiCall<types::UpdateMobilePhoneNumberResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "updateMobilePhoneNumber",
-            "/v2/mobile_phone_numbers/{id}",
-            ["/v2/mobile_phone_numbers/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Mobile Voice Connections`; get it with `client.mobile_voice_connections()`.
-///
-/// Mobile voice connection operations
-#[derive(Debug, Clone, Copy)]
-pub struct MobileVoiceConnectionsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_mobile_voice_connections` (`GET /v2/mobile_voice_connections`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListMobileVoiceConnectionsParams {
@@ -36,42 +28,178 @@ pub struct ListMobileVoiceConnectionsParams {
     pub sort: Option<String>,
 }
 
-impl MobileVoiceConnectionsApi<'_> {
+impl<T> crate::ApiCall<T, ListMobileVoiceConnectionsParams> {
+    /// The page number to load
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// The size of the page
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+
+    /// Filter by connection name containing the given string
+    pub fn filter_connection_name_contains(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_connection_name_contains = Some(value.into());
+        self
+    }
+
+    /// Sort by field (e.g., created_at, connection_name, active). Prefix with - for descending order.
+    pub fn sort(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::MobileVoiceConnections<'_> {
     /// List Mobile Voice Connections
     ///
     /// `GET /v2/mobile_voice_connections` (operation `listMobileVoiceConnections`)
-    pub fn list_mobile_voice_connections(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListMobileVoiceConnectionsParams,
-    ) -> ApiCall<types::ListMobileVoiceConnectionsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::ListMobileVoiceConnectionsResponse,
+        ListMobileVoiceConnectionsParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "listMobileVoiceConnections",
             "/v2/mobile_voice_connections",
             "/v2/mobile_voice_connections".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[connection_name][contains]",
-                &params.filter_connection_name_contains,
-                QueryStyle::FormExplode,
-            );
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListMobileVoiceConnectionsParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "filter[connection_name][contains]",
+                            &params.filter_connection_name_contains,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                },
+            )
+    }
+
+    /// Create a Mobile Voice Connection
+    ///
+    /// `POST /v2/mobile_voice_connections` (operation `createMobileVoiceConnection`)
+    ///
+    /// The body is a [`MobileVoiceConnectionCreate`](types::MobileVoiceConnectionCreate): its members are setters on the returned call.
+    pub fn create(
+        &self,
+    ) -> ApiCall<
+        types::CreateMobileVoiceConnectionResponse,
+        types::MobileVoiceConnectionCreate,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "createMobileVoiceConnection",
+            "/v2/mobile_voice_connections",
+            "/v2/mobile_voice_connections".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::MobileVoiceConnectionCreate::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Retrieve a Mobile Voice Connection
+    ///
+    /// `GET /v2/mobile_voice_connections/{id}` (operation `retrieveMobileVoiceConnection`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The ID of the mobile voice connection
+    pub fn retrieve(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::RetrieveMobileVoiceConnectionResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "retrieveMobileVoiceConnection",
+            "/v2/mobile_voice_connections/{id}",
+            ["/v2/mobile_voice_connections/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_mobile_voice_connections`](Self::list_mobile_voice_connections), page after page (`page[number]` paging).
+    /// Delete a Mobile Voice Connection
+    ///
+    /// `DELETE /v2/mobile_voice_connections/{id}` (operation `deleteMobileVoiceConnection`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The ID of the mobile voice connection
+    pub fn delete(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::DeleteMobileVoiceConnectionResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "deleteMobileVoiceConnection",
+            "/v2/mobile_voice_connections/{id}",
+            ["/v2/mobile_voice_connections/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Update a Mobile Voice Connection
+    ///
+    /// `PATCH /v2/mobile_voice_connections/{id}` (operation `updateMobileVoiceConnection`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The ID of the mobile voice connection
+    ///
+    /// The body is a [`MobileVoiceConnectionUpdate`](types::MobileVoiceConnectionUpdate): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+    ) -> ApiCall<
+        types::UpdateMobileVoiceConnectionResponse,
+        types::MobileVoiceConnectionUpdate,
+    > {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "updateMobileVoiceConnection",
+            "/v2/mobile_voice_connections/{id}",
+            ["/v2/mobile_voice_connections/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::MobileVoiceConnectionUpdate::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<
+    types::ListMobileVoiceConnectionsResponse,
+    ListMobileVoiceConnectionsParams,
+> {
+    /// Every item of `client.mobile_voice_connections().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_mobile_voice_connections_stream(
-        &self,
-        params: &ListMobileVoiceConnectionsParams,
-    ) -> Paginator<types::MobileVoiceConnection> {
-        let first = self.list_mobile_voice_connections(params);
+    pub fn items(self) -> Paginator<types::MobileVoiceConnection> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -99,81 +227,5 @@ impl MobileVoiceConnectionsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create a Mobile Voice Connection
-    ///
-    /// `POST /v2/mobile_voice_connections` (operation `createMobileVoiceConnection`)
-    pub fn create_mobile_voice_connection(
-        &self,
-        body: &types::MobileVoiceConnectionCreate,
-    ) -> ApiCall<types::CreateMobileVoiceConnectionResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "createMobileVoiceConnection",
-            "/v2/mobile_voice_connections",
-            "/v2/mobile_voice_connections".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve a Mobile Voice Connection
-    ///
-    /// `GET /v2/mobile_voice_connections/{id}` (operation `retrieveMobileVoiceConnection`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The ID of the mobile voice connection
-    pub fn retrieve_mobile_voice_connection(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::RetrieveMobileVoiceConnectionResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "retrieveMobileVoiceConnection",
-            "/v2/mobile_voice_connections/{id}",
-            ["/v2/mobile_voice_connections/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a Mobile Voice Connection
-    ///
-    /// `DELETE /v2/mobile_voice_connections/{id}` (operation `deleteMobileVoiceConnection`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The ID of the mobile voice connection
-    pub fn delete_mobile_voice_connection(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::DeleteMobileVoiceConnectionResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "deleteMobileVoiceConnection",
-            "/v2/mobile_voice_connections/{id}",
-            ["/v2/mobile_voice_connections/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update a Mobile Voice Connection
-    ///
-    /// `PATCH /v2/mobile_voice_connections/{id}` (operation `updateMobileVoiceConnection`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The ID of the mobile voice connection
-    pub fn update_mobile_voice_connection(
-        &self,
-        id: &str,
-        body: &types::MobileVoiceConnectionUpdate,
-    ) -> ApiCall<types::UpdateMobileVoiceConnectionResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "updateMobileVoiceConnection",
-            "/v2/mobile_voice_connections/{id}",
-            ["/v2/mobile_voice_connections/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -2,2206 +2,770 @@
 //!
 //! One module per tag of the spec.
 
+/// The operations tagged `Access Tokens` (1 operations; feature `connections`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "connections")]
 pub mod access_tokens;
 
+/// The operations tagged `Addresses` (6 operations; feature `regulatory`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "regulatory")]
 pub mod addresses;
 
+/// The operations tagged `Advanced Number Orders` (4 operations; feature `numbers`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "numbers")]
 pub mod advanced_number_orders;
 
+/// The operations tagged `Anthropic Messages` (1 operations; feature `ai`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "ai")]
 pub mod anthropic_messages;
 
+/// The operations tagged `Assistants` (46 operations; feature `ai-assistants`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "ai-assistants")]
 pub mod assistants;
 
+/// The operations tagged `Audio` (1 operations; feature `ai`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "ai")]
 pub mod audio;
 
+/// The operations tagged `Audit Logs` (1 operations; feature `account`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "account")]
 pub mod audit_logs;
 
+/// The operations tagged `Authentication Providers` (5 operations; feature `account`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "account")]
 pub mod authentication_providers;
 
+/// The operations tagged `AutoRechargePreferences` (2 operations; feature `billing`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "billing")]
 pub mod auto_recharge_preferences;
 
+/// The operations tagged `Billing` (1 operations; feature `billing`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "billing")]
 pub mod billing;
 
+/// The operations tagged `Billing Groups` (5 operations; feature `billing`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "billing")]
 pub mod billing_groups;
 
+/// The operations tagged `Brands` (15 operations; feature `10dlc`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "10dlc")]
 pub mod brands;
 
+/// The operations tagged `Bucket` (4 operations; feature `storage`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "storage")]
 pub mod bucket;
 
+/// The operations tagged `Bucket SSL Certificate` (3 operations; feature `storage`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "storage")]
 pub mod bucket_ssl_certificate;
 
+/// The operations tagged `Bucket Usage` (2 operations; feature `storage`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "storage")]
 pub mod bucket_usage;
 
+/// The operations tagged `Bulk Phone Number Campaigns` (3 operations; feature `10dlc`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "10dlc")]
 pub mod bulk_phone_number_campaigns;
 
+/// The operations tagged `Bulk Phone Number Operations` (5 operations; feature `numbers`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "numbers")]
 pub mod bulk_phone_number_operations;
 
+/// The operations tagged `Bundles` (2 operations; feature `billing`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "billing")]
 pub mod bundles;
 
+/// The operations tagged `Call Commands` (41 operations; feature `call-control`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "call-control")]
 pub mod call_commands;
 
+/// The operations tagged `Call Control Applications` (5 operations; feature `call-control`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "call-control")]
 pub mod call_control_applications;
 
+/// The operations tagged `Call Information` (2 operations; feature `call-control`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "call-control")]
 pub mod call_information;
 
+/// The operations tagged `Call Recordings` (11 operations; feature `voice-config`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "voice-config")]
 pub mod call_recordings;
 
+/// The operations tagged `Campaign` (13 operations; feature `10dlc`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "10dlc")]
 pub mod campaign;
 
+/// The operations tagged `CDR Reports` (5 operations; feature `reporting`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "reporting")]
 pub mod cdr_reports;
 
+/// The operations tagged `CDR Usage Reports` (5 operations; feature `reporting`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "reporting")]
 pub mod cdr_usage_reports;
 
+/// The operations tagged `Chat` (4 operations; feature `ai`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "ai")]
 pub mod chat;
 
+/// The operations tagged `cloudfs filesystems` (6 operations; feature `storage`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "storage")]
 pub mod cloudfs_filesystems;
 
+/// The operations tagged `Clusters` (5 operations; feature `ai`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "ai")]
 pub mod clusters;
 
+/// The operations tagged `Comments` (2 operations; feature `branded-calling`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "branded-calling")]
 pub mod comments;
 
+/// The operations tagged `Conference Commands` (23 operations; feature `conferences`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "conferences")]
 pub mod conference_commands;
 
+/// The operations tagged `Connections` (2 operations; feature `connections`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "connections")]
 pub mod connections;
 
+/// The operations tagged `Conversation Histories` (1 operations; feature `ai-assistants`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "ai-assistants")]
 pub mod conversation_histories;
 
+/// The operations tagged `Conversations` (21 operations; feature `ai-assistants`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "ai-assistants")]
 pub mod conversations;
 
+/// The operations tagged `Country Coverage` (2 operations; feature `numbers`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "numbers")]
 pub mod country_coverage;
 
+/// The operations tagged `Coverage` (1 operations; feature `numbers`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "numbers")]
 pub mod coverage;
 
+/// The operations tagged `Credential Connections` (6 operations; feature `connections`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "connections")]
 pub mod credential_connections;
 
+/// The operations tagged `Credentials` (5 operations; feature `connections`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "connections")]
 pub mod credentials;
 
+/// The operations tagged `CSV Downloads` (3 operations; feature `numbers`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "numbers")]
 pub mod csv_downloads;
 
+/// The operations tagged `Customer Service Record` (4 operations; feature `porting`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "porting")]
 pub mod customer_service_record;
 
+/// The operations tagged `Data Migration` (9 operations; feature `storage`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "storage")]
 pub mod data_migration;
 
+/// The operations tagged `Debugging` (1 operations; feature `call-control`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "call-control")]
 pub mod debugging;
 
+/// The operations tagged `Detail Records` (1 operations; feature `reporting`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "reporting")]
 pub mod detail_records;
 
+/// The operations tagged `Dialogflow Integration` (4 operations; feature `call-control`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "call-control")]
 pub mod dialogflow_integration;
 
+/// The operations tagged `DIR References` (3 operations; feature `branded-calling`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "branded-calling")]
 pub mod dir_references;
 
+/// The operations tagged `Display Identity Records` (8 operations; feature `branded-calling`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "branded-calling")]
 pub mod display_identity_records;
 
+/// The operations tagged `Documents` (8 operations; feature `regulatory`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "regulatory")]
 pub mod documents;
 
+/// The operations tagged `Dynamic Emergency Addresses` (4 operations; feature `numbers`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "numbers")]
 pub mod dynamic_emergency_addresses;
 
+/// The operations tagged `Dynamic Emergency Endpoints` (4 operations; feature `numbers`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "numbers")]
 pub mod dynamic_emergency_endpoints;
 
+/// The operations tagged `Email Domain DNS Records` (2 operations; feature `email`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "email")]
 pub mod email_domain_dns_records;
 
+/// The operations tagged `Email Domains` (6 operations; feature `email`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "email")]
 pub mod email_domains;
 
+/// The operations tagged `Email Events` (2 operations; feature `email`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "email")]
 pub mod email_events;
 
+/// The operations tagged `Email Messages` (6 operations; feature `email`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "email")]
 pub mod email_messages;
 
+/// The operations tagged `Email Suppression Imports` (2 operations; feature `email`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "email")]
 pub mod email_suppression_imports;
 
+/// The operations tagged `Email Suppressions` (6 operations; feature `email`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "email")]
 pub mod email_suppressions;
 
+/// The operations tagged `Email Templates` (7 operations; feature `email`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "email")]
 pub mod email_templates;
 
+/// The operations tagged `Email Unsubscribe Groups` (8 operations; feature `email`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "email")]
 pub mod email_unsubscribe_groups;
 
+/// The operations tagged `Email Validations` (3 operations; feature `email`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "email")]
 pub mod email_validations;
 
+/// The operations tagged `Email Verification` (3 operations; feature `branded-calling`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "branded-calling")]
 pub mod email_verification;
 
+/// The operations tagged `Email Webhooks` (5 operations; feature `email`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "email")]
 pub mod email_webhooks;
 
+/// The operations tagged `Embeddings` (8 operations; feature `ai`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "ai")]
 pub mod embeddings;
 
+/// The operations tagged `Enterprises` (6 operations; feature `branded-calling`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "branded-calling")]
 pub mod enterprises;
 
+/// The operations tagged `Enum` (1 operations; feature `account`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "account")]
 pub mod enum_api;
 
+/// The operations tagged `External Connections` (23 operations; feature `connections`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "connections")]
 pub mod external_connections;
 
+/// The operations tagged `Fine Tuning` (4 operations; feature `ai`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "ai")]
 pub mod fine_tuning;
 
+/// The operations tagged `FQDN Connections` (5 operations; feature `connections`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "connections")]
 pub mod fqdn_connections;
 
+/// The operations tagged `FQDNs` (5 operations; feature `connections`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "connections")]
 pub mod fqdns;
 
+/// The operations tagged `Global IPs` (20 operations; feature `networking`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "networking")]
 pub mod global_ips;
 
+/// The operations tagged `Hosted Numbers` (9 operations; feature `messaging`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "messaging")]
 pub mod hosted_numbers;
 
+/// The operations tagged `Inexplicit Number Orders` (3 operations; feature `numbers`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "numbers")]
 pub mod inexplicit_number_orders;
 
+/// The operations tagged `Infringement Claims` (4 operations; feature `branded-calling`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "branded-calling")]
 pub mod infringement_claims;
 
+/// The operations tagged `Integration Secrets` (3 operations; feature `ai-assistants`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "ai-assistants")]
 pub mod integration_secrets;
 
+/// The operations tagged `Integrations` (5 operations; feature `ai-assistants`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "ai-assistants")]
 pub mod integrations;
 
+/// The operations tagged `Inventory Level` (1 operations; feature `numbers`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "numbers")]
 pub mod inventory_level;
 
+/// The operations tagged `Other` (4 operations; feature `billing`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "billing")]
 pub mod invoices;
 
+/// The operations tagged `IP Addresses` (4 operations; feature `account`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "account")]
 pub mod ip_addresses;
 
+/// The operations tagged `IP Connections` (5 operations; feature `connections`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "connections")]
 pub mod ip_connections;
 
+/// The operations tagged `IP Ranges` (3 operations; feature `account`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "account")]
 pub mod ip_ranges;
 
+/// The operations tagged `IPs` (5 operations; feature `connections`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "connections")]
 pub mod ips;
 
+/// The operations tagged `kv keys` (4 operations; feature `storage`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "storage")]
 pub mod kv_keys;
 
+/// The operations tagged `kv namespaces` (4 operations; feature `storage`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "storage")]
 pub mod kv_namespaces;
 
+/// The operations tagged `Managed Accounts` (8 operations; feature `account`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "account")]
 pub mod managed_accounts;
 
+/// The operations tagged `MCP Servers` (5 operations; feature `ai-assistants`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "ai-assistants")]
 pub mod mcp_servers;
 
+/// The operations tagged `MDR Detail Reports` (1 operations; feature `reporting`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "reporting")]
 pub mod mdr_detail_reports;
 
+/// The operations tagged `MDR Detailed Reports` (4 operations; feature `reporting`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "reporting")]
 pub mod mdr_detailed_reports;
 
+/// The operations tagged `MDR Usage Reports` (9 operations; feature `reporting`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "reporting")]
 pub mod mdr_usage_reports;
 
+/// The operations tagged `Media Storage API` (6 operations; feature `messaging`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "messaging")]
 pub mod media_storage_api;
 
+/// The operations tagged `Messages` (10 operations; feature `messaging`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "messaging")]
 pub mod messages;
 
+/// The operations tagged `Messaging` (11 operations; feature `messaging`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "messaging")]
 pub mod messaging;
 
+/// The operations tagged `Messaging URL Domains` (1 operations; feature `messaging`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "messaging")]
 pub mod messaging_url_domains;
 
+/// The operations tagged `Missions` (41 operations; feature `ai-missions`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "ai-missions")]
 pub mod missions;
 
+/// The operations tagged `Mobile Network Operators` (1 operations; feature `wireless`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "wireless")]
 pub mod mobile_network_operators;
 
+/// The operations tagged `Mobile Number Settings` (2 operations; feature `numbers`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "numbers")]
 pub mod mobile_number_settings;
 
+/// The operations tagged `Mobile Phone Numbers` (3 operations; feature `numbers`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "numbers")]
 pub mod mobile_phone_numbers;
 
+/// The operations tagged `Mobile Voice Connections` (5 operations; feature `connections`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "connections")]
 pub mod mobile_voice_connections;
 
+/// The operations tagged `Networks` (9 operations; feature `networking`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "networking")]
 pub mod networks;
 
+/// The operations tagged `Notifications` (16 operations; feature `account`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "account")]
 pub mod notifications;
 
+/// The operations tagged `Number Lookup` (1 operations; feature `identity`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "identity")]
 pub mod number_lookup;
 
+/// The operations tagged `Number Portout` (14 operations; feature `porting`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "porting")]
 pub mod number_portout;
 
+/// The operations tagged `Number Settings` (5 operations; feature `messaging`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "messaging")]
 pub mod number_settings;
 
+/// The operations tagged `numbers features` (1 operations; feature `numbers`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "numbers")]
 pub mod numbers_features;
 
+/// The operations tagged `OAuth Clients` (5 operations; feature `oauth`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "oauth")]
 pub mod oauth_clients;
 
+/// The operations tagged `OAuth Discovery` (2 operations; feature `oauth`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "oauth")]
 pub mod oauth_discovery;
 
+/// The operations tagged `OAuth Grants` (3 operations; feature `oauth`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "oauth")]
 pub mod oauth_grants;
 
+/// The operations tagged `OAuth Protocol` (7 operations; feature `oauth`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "oauth")]
 pub mod oauth_protocol;
 
+/// The operations tagged `Object` (6 operations; feature `storage`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "storage")]
 pub mod object;
 
+/// The operations tagged `OpenAI Chat` (3 operations; feature `ai`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "ai")]
 pub mod openai_chat;
 
+/// The operations tagged `OpenAI Embeddings` (2 operations; feature `ai`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "ai")]
 pub mod openai_embeddings;
 
+/// The operations tagged `Opt-Out Management` (6 operations; feature `messaging`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "messaging")]
 pub mod opt_out_management;
 
+/// The operations tagged `Organization Users` (4 operations; feature `account`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "account")]
 pub mod organization_users;
 
+/// The operations tagged `OTA updates` (2 operations; feature `wireless`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "wireless")]
 pub mod ota_updates;
 
+/// The operations tagged `Outbound Voice Profiles` (5 operations; feature `voice-config`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "voice-config")]
 pub mod outbound_voice_profiles;
 
+/// The operations tagged `Phone Number Batches` (2 operations; feature `branded-calling`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "branded-calling")]
 pub mod phone_number_batches;
 
+/// The operations tagged `Phone Number Block Orders` (3 operations; feature `numbers`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "numbers")]
 pub mod phone_number_block_orders;
 
+/// The operations tagged `Phone Number Blocks Background Jobs` (3 operations; feature `numbers`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "numbers")]
 pub mod phone_number_blocks_background_jobs;
 
+/// The operations tagged `Phone Number Campaigns` (5 operations; feature `10dlc`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "10dlc")]
 pub mod phone_number_campaigns;
 
+/// The operations tagged `Phone Number Configurations` (11 operations; feature `numbers`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "numbers")]
 pub mod phone_number_configurations;
 
+/// The operations tagged `Phone Number Orders` (18 operations; feature `numbers`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "numbers")]
 pub mod phone_number_orders;
 
+/// The operations tagged `Phone Number Porting` (1 operations; feature `porting`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "porting")]
 pub mod phone_number_porting;
 
+/// The operations tagged `Phone Number Reservations` (4 operations; feature `numbers`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "numbers")]
 pub mod phone_number_reservations;
 
+/// The operations tagged `Phone Number Search` (2 operations; feature `numbers`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "numbers")]
 pub mod phone_number_search;
 
+/// The operations tagged `Phone Numbers` (3 operations; feature `branded-calling`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "branded-calling")]
 pub mod phone_numbers;
 
+/// The operations tagged `Porting Orders` (53 operations; feature `porting`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "porting")]
 pub mod porting_orders;
 
+/// The operations tagged `Presigned Object URLs` (1 operations; feature `storage`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "storage")]
 pub mod presigned_object_urls;
 
+/// The operations tagged `Private Wireless Gateways` (4 operations; feature `wireless`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "wireless")]
 pub mod private_wireless_gateways;
 
+/// The operations tagged `Profiles` (7 operations; feature `messaging`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "messaging")]
 pub mod profiles;
 
+/// The operations tagged `Programmable Fax Applications` (5 operations; feature `fax`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "fax")]
 pub mod programmable_fax_applications;
 
+/// The operations tagged `Programmable Fax Commands` (6 operations; feature `fax`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "fax")]
 pub mod programmable_fax_commands;
 
+/// The operations tagged `Pronunciation Dictionaries` (5 operations; feature `speech`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "speech")]
 pub mod pronunciation_dictionaries;
 
+/// The operations tagged `Public Internet Gateways` (4 operations; feature `networking`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "networking")]
 pub mod public_internet_gateways;
 
+/// The operations tagged `Push Credentials` (4 operations; feature `connections`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "connections")]
 pub mod push_credentials;
 
+/// The operations tagged `Queue Commands` (9 operations; feature `call-control`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "call-control")]
 pub mod queue_commands;
 
+/// The operations tagged `RCS` (8 operations; feature `messaging`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "messaging")]
 pub mod rcs;
 
+/// The operations tagged `Reference Data` (3 operations; feature `branded-calling`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "branded-calling")]
 pub mod reference_data;
 
+/// The operations tagged `Regions` (1 operations; feature `networking`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "networking")]
 pub mod regions;
 
+/// The operations tagged `Regulatory Requirements` (2 operations; feature `regulatory`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "regulatory")]
 pub mod regulatory_requirements;
 
+/// The operations tagged `Reporting` (4 operations; feature `wireless`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "wireless")]
 pub mod reporting;
 
+/// The operations tagged `Reports` (2 operations; feature `reporting`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "reporting")]
 pub mod reports;
 
+/// The operations tagged `Reputation` (17 operations; feature `branded-calling`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "branded-calling")]
 pub mod reputation;
 
+/// The operations tagged `Requirement Groups` (8 operations; feature `regulatory`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "regulatory")]
 pub mod requirement_groups;
 
+/// The operations tagged `Requirement Types` (2 operations; feature `regulatory`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "regulatory")]
 pub mod requirement_types;
 
+/// The operations tagged `Requirements` (4 operations; feature `regulatory`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "regulatory")]
 pub mod requirements;
 
+/// The operations tagged `Room Compositions` (4 operations; feature `video`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "video")]
 pub mod room_compositions;
 
+/// The operations tagged `Room Participants` (2 operations; feature `video`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "video")]
 pub mod room_participants;
 
+/// The operations tagged `Room Recordings` (4 operations; feature `video`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "video")]
 pub mod room_recordings;
 
+/// The operations tagged `Room Sessions` (7 operations; feature `video`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "video")]
 pub mod room_sessions;
 
+/// The operations tagged `Rooms` (6 operations; feature `video`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "video")]
 pub mod rooms;
 
+/// The operations tagged `Rooms Client Tokens` (2 operations; feature `video`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "video")]
 pub mod rooms_client_tokens;
 
+/// The operations tagged `Session Analysis` (3 operations; feature `reporting`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "reporting")]
 pub mod session_analysis;
 
+/// The operations tagged `SETI Observability` (1 operations; feature `account`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "account")]
 pub mod seti_observability;
 
+/// The operations tagged `Shared Campaigns` (5 operations; feature `10dlc`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "10dlc")]
 pub mod shared_campaigns;
 
+/// The operations tagged `Short Codes` (3 operations; feature `messaging`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "messaging")]
 pub mod short_codes;
 
+/// The operations tagged `SIM Card Actions` (4 operations; feature `wireless`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "wireless")]
 pub mod sim_card_actions;
 
+/// The operations tagged `SIM Card Group Actions` (2 operations; feature `wireless`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "wireless")]
 pub mod sim_card_group_actions;
 
+/// The operations tagged `SIM Card Groups` (9 operations; feature `wireless`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "wireless")]
 pub mod sim_card_groups;
 
+/// The operations tagged `SIM Card Orders` (4 operations; feature `wireless`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "wireless")]
 pub mod sim_card_orders;
 
+/// The operations tagged `SIM Cards` (24 operations; feature `wireless`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "wireless")]
 pub mod sim_cards;
 
+/// The operations tagged `SIPREC Connectors` (4 operations; feature `voice-config`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "voice-config")]
 pub mod siprec_connectors;
 
+/// The operations tagged `Speech to Text Batch Reports` (4 operations; feature `reporting`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "reporting")]
 pub mod speech_to_text_batch_reports;
 
+/// The operations tagged `Speech To Text Capabilities` (1 operations; feature `speech`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "speech")]
 pub mod speech_to_text_capabilities;
 
+/// The operations tagged `Speech To Text over WebSockets` (1 operations; feature `speech`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "speech")]
 pub mod speech_to_text_over_websockets;
 
+/// The operations tagged `Speech to text Usage Reports` (1 operations; feature `reporting`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "reporting")]
 pub mod speech_to_text_usage_reports;
 
+/// The operations tagged `Stored Payment Transactions` (1 operations; feature `billing`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "billing")]
 pub mod stored_payment_transactions;
 
+/// The operations tagged `Telco Data Usage Reports` (4 operations; feature `reporting`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "reporting")]
 pub mod telco_data_usage_reports;
 
+/// The operations tagged `Terms of Service` (6 operations; feature `branded-calling`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "branded-calling")]
 pub mod terms_of_service;
 
+/// The operations tagged `TeXML Applications` (5 operations; feature `texml`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "texml")]
 pub mod texml_applications;
 
+/// The operations tagged `TeXML REST Commands` (34 operations; feature `texml`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "texml")]
 pub mod texml_rest_commands;
 
+/// The operations tagged `Text To Speech Commands` (3 operations; feature `speech`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "speech")]
 pub mod text_to_speech_commands;
 
+/// The operations tagged `Traffic Policy Profiles` (6 operations; feature `wireless`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "wireless")]
 pub mod traffic_policy_profiles;
 
+/// The operations tagged `UAC Connections` (7 operations; feature `connections`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "connections")]
 pub mod uac_connections;
 
+/// The operations tagged `Usage Reports (BETA)` (2 operations; feature `reporting`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "reporting")]
 pub mod usage_reports_beta;
 
+/// The operations tagged `UserAddresses` (3 operations; feature `regulatory`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "regulatory")]
 pub mod user_addresses;
 
+/// The operations tagged `User Bundles` (6 operations; feature `billing`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "billing")]
 pub mod user_bundles;
 
+/// The operations tagged `User Tags` (1 operations; feature `account`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "account")]
 pub mod user_tags;
 
+/// The operations tagged `Verification Requests` (6 operations; feature `messaging`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "messaging")]
 pub mod verification_requests;
 
+/// The operations tagged `Verified Numbers` (5 operations; feature `identity`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "identity")]
 pub mod verified_numbers;
 
+/// The operations tagged `Verify` (16 operations; feature `identity`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "identity")]
 pub mod verify;
 
+/// The operations tagged `Virtual Cross Connects` (6 operations; feature `networking`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "networking")]
 pub mod virtual_cross_connects;
 
+/// The operations tagged `Voice Channels` (6 operations; feature `voice-config`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "voice-config")]
 pub mod voice_channels;
 
+/// The operations tagged `Voice Clones` (6 operations; feature `speech`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "speech")]
 pub mod voice_clones;
 
+/// The operations tagged `Voice Designs` (7 operations; feature `speech`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "speech")]
 pub mod voice_designs;
 
+/// The operations tagged `Voice SDK Stats` (2 operations; feature `voice-config`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "voice-config")]
 pub mod voice_sdk_stats;
 
+/// The operations tagged `Voicemail` (3 operations; feature `voice-config`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "voice-config")]
 pub mod voicemail;
 
+/// The operations tagged `WDR Detail Reports` (1 operations; feature `wireless`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "wireless")]
 pub mod wdr_detail_reports;
 
+/// The operations tagged `Webhooks` (2 operations; feature `account`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "account")]
 pub mod webhooks;
 
+/// The operations tagged `Whatsapp Business Accounts` (8 operations; feature `whatsapp`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "whatsapp")]
 pub mod whatsapp_business_accounts;
 
+/// The operations tagged `Whatsapp Message Templates` (5 operations; feature `whatsapp`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "whatsapp")]
 pub mod whatsapp_message_templates;
 
+/// The operations tagged `Whatsapp messaging` (1 operations; feature `whatsapp`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "whatsapp")]
 pub mod whatsapp_messaging;
 
+/// The operations tagged `Whatsapp Phone Numbers` (13 operations; feature `whatsapp`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "whatsapp")]
 pub mod whatsapp_phone_numbers;
 
+/// The operations tagged `WireGuard Interfaces` (10 operations; feature `networking`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "networking")]
 pub mod wireguard_interfaces;
 
+/// The operations tagged `Wireless Blocklists` (6 operations; feature `wireless`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "wireless")]
 pub mod wireless_blocklists;
 
+/// The operations tagged `Wireless Regions` (1 operations; feature `wireless`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "wireless")]
 pub mod wireless_regions;
 
+/// The operations tagged `x402 Payment Transactions` (2 operations; feature `billing`): their optional parameters, their methods on the resources of `crate::resources`.
 #[cfg(feature = "billing")]
 pub mod x402_payment_transactions;
-
-impl crate::Client {
-    /// Operations tagged `Access Tokens` (1 operations; feature `connections`).
-    #[cfg(feature = "connections")]
-    pub fn access_tokens(&self) -> access_tokens::AccessTokensApi<'_> {
-        access_tokens::AccessTokensApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Addresses` (6 operations; feature `regulatory`).
-    #[cfg(feature = "regulatory")]
-    pub fn addresses(&self) -> addresses::AddressesApi<'_> {
-        addresses::AddressesApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Advanced Number Orders` (4 operations; feature `numbers`).
-    #[cfg(feature = "numbers")]
-    pub fn advanced_number_orders(
-        &self,
-    ) -> advanced_number_orders::AdvancedNumberOrdersApi<'_> {
-        advanced_number_orders::AdvancedNumberOrdersApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Anthropic Messages` (1 operations; feature `ai`).
-    #[cfg(feature = "ai")]
-    pub fn anthropic_messages(&self) -> anthropic_messages::AnthropicMessagesApi<'_> {
-        anthropic_messages::AnthropicMessagesApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Assistants` (46 operations; feature `ai-assistants`).
-    #[cfg(feature = "ai-assistants")]
-    pub fn assistants(&self) -> assistants::AssistantsApi<'_> {
-        assistants::AssistantsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Audio` (1 operations; feature `ai`).
-    #[cfg(feature = "ai")]
-    pub fn audio(&self) -> audio::AudioApi<'_> {
-        audio::AudioApi { client: self }
-    }
-
-    /// Operations tagged `Audit Logs` (1 operations; feature `account`).
-    #[cfg(feature = "account")]
-    pub fn audit_logs(&self) -> audit_logs::AuditLogsApi<'_> {
-        audit_logs::AuditLogsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Authentication Providers` (5 operations; feature `account`).
-    #[cfg(feature = "account")]
-    pub fn authentication_providers(
-        &self,
-    ) -> authentication_providers::AuthenticationProvidersApi<'_> {
-        authentication_providers::AuthenticationProvidersApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `AutoRechargePreferences` (2 operations; feature `billing`).
-    #[cfg(feature = "billing")]
-    pub fn auto_recharge_preferences(
-        &self,
-    ) -> auto_recharge_preferences::AutoRechargePreferencesApi<'_> {
-        auto_recharge_preferences::AutoRechargePreferencesApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Billing` (1 operations; feature `billing`).
-    #[cfg(feature = "billing")]
-    pub fn billing(&self) -> billing::BillingApi<'_> {
-        billing::BillingApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Billing Groups` (5 operations; feature `billing`).
-    #[cfg(feature = "billing")]
-    pub fn billing_groups(&self) -> billing_groups::BillingGroupsApi<'_> {
-        billing_groups::BillingGroupsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Brands` (15 operations; feature `10dlc`).
-    #[cfg(feature = "10dlc")]
-    pub fn brands(&self) -> brands::BrandsApi<'_> {
-        brands::BrandsApi { client: self }
-    }
-
-    /// Operations tagged `Bucket` (4 operations; feature `storage`).
-    #[cfg(feature = "storage")]
-    pub fn bucket(&self) -> bucket::BucketApi<'_> {
-        bucket::BucketApi { client: self }
-    }
-
-    /// Operations tagged `Bucket SSL Certificate` (3 operations; feature `storage`).
-    #[cfg(feature = "storage")]
-    pub fn bucket_ssl_certificate(
-        &self,
-    ) -> bucket_ssl_certificate::BucketSslCertificateApi<'_> {
-        bucket_ssl_certificate::BucketSslCertificateApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Bucket Usage` (2 operations; feature `storage`).
-    #[cfg(feature = "storage")]
-    pub fn bucket_usage(&self) -> bucket_usage::BucketUsageApi<'_> {
-        bucket_usage::BucketUsageApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Bulk Phone Number Campaigns` (3 operations; feature `10dlc`).
-    #[cfg(feature = "10dlc")]
-    pub fn bulk_phone_number_campaigns(
-        &self,
-    ) -> bulk_phone_number_campaigns::BulkPhoneNumberCampaignsApi<'_> {
-        bulk_phone_number_campaigns::BulkPhoneNumberCampaignsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Bulk Phone Number Operations` (5 operations; feature `numbers`).
-    #[cfg(feature = "numbers")]
-    pub fn bulk_phone_number_operations(
-        &self,
-    ) -> bulk_phone_number_operations::BulkPhoneNumberOperationsApi<'_> {
-        bulk_phone_number_operations::BulkPhoneNumberOperationsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Bundles` (2 operations; feature `billing`).
-    #[cfg(feature = "billing")]
-    pub fn bundles(&self) -> bundles::BundlesApi<'_> {
-        bundles::BundlesApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Call Commands` (41 operations; feature `call-control`).
-    #[cfg(feature = "call-control")]
-    pub fn call_commands(&self) -> call_commands::CallCommandsApi<'_> {
-        call_commands::CallCommandsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Call Control Applications` (5 operations; feature `call-control`).
-    #[cfg(feature = "call-control")]
-    pub fn call_control_applications(
-        &self,
-    ) -> call_control_applications::CallControlApplicationsApi<'_> {
-        call_control_applications::CallControlApplicationsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Call Information` (2 operations; feature `call-control`).
-    #[cfg(feature = "call-control")]
-    pub fn call_information(&self) -> call_information::CallInformationApi<'_> {
-        call_information::CallInformationApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Call Recordings` (11 operations; feature `voice-config`).
-    #[cfg(feature = "voice-config")]
-    pub fn call_recordings(&self) -> call_recordings::CallRecordingsApi<'_> {
-        call_recordings::CallRecordingsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Campaign` (13 operations; feature `10dlc`).
-    #[cfg(feature = "10dlc")]
-    pub fn campaign(&self) -> campaign::CampaignApi<'_> {
-        campaign::CampaignApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `CDR Reports` (5 operations; feature `reporting`).
-    #[cfg(feature = "reporting")]
-    pub fn cdr_reports(&self) -> cdr_reports::CdrReportsApi<'_> {
-        cdr_reports::CdrReportsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `CDR Usage Reports` (5 operations; feature `reporting`).
-    #[cfg(feature = "reporting")]
-    pub fn cdr_usage_reports(&self) -> cdr_usage_reports::CdrUsageReportsApi<'_> {
-        cdr_usage_reports::CdrUsageReportsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Chat` (4 operations; feature `ai`).
-    #[cfg(feature = "ai")]
-    pub fn chat(&self) -> chat::ChatApi<'_> {
-        chat::ChatApi { client: self }
-    }
-
-    /// Operations tagged `cloudfs filesystems` (6 operations; feature `storage`).
-    #[cfg(feature = "storage")]
-    pub fn cloudfs_filesystems(&self) -> cloudfs_filesystems::CloudfsFilesystemsApi<'_> {
-        cloudfs_filesystems::CloudfsFilesystemsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Clusters` (5 operations; feature `ai`).
-    #[cfg(feature = "ai")]
-    pub fn clusters(&self) -> clusters::ClustersApi<'_> {
-        clusters::ClustersApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Comments` (2 operations; feature `branded-calling`).
-    #[cfg(feature = "branded-calling")]
-    pub fn comments(&self) -> comments::CommentsApi<'_> {
-        comments::CommentsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Conference Commands` (23 operations; feature `conferences`).
-    #[cfg(feature = "conferences")]
-    pub fn conference_commands(&self) -> conference_commands::ConferenceCommandsApi<'_> {
-        conference_commands::ConferenceCommandsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Connections` (2 operations; feature `connections`).
-    #[cfg(feature = "connections")]
-    pub fn connections(&self) -> connections::ConnectionsApi<'_> {
-        connections::ConnectionsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Conversation Histories` (1 operations; feature `ai-assistants`).
-    #[cfg(feature = "ai-assistants")]
-    pub fn conversation_histories(
-        &self,
-    ) -> conversation_histories::ConversationHistoriesApi<'_> {
-        conversation_histories::ConversationHistoriesApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Conversations` (21 operations; feature `ai-assistants`).
-    #[cfg(feature = "ai-assistants")]
-    pub fn conversations(&self) -> conversations::ConversationsApi<'_> {
-        conversations::ConversationsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Country Coverage` (2 operations; feature `numbers`).
-    #[cfg(feature = "numbers")]
-    pub fn country_coverage(&self) -> country_coverage::CountryCoverageApi<'_> {
-        country_coverage::CountryCoverageApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Coverage` (1 operations; feature `numbers`).
-    #[cfg(feature = "numbers")]
-    pub fn coverage(&self) -> coverage::CoverageApi<'_> {
-        coverage::CoverageApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Credential Connections` (6 operations; feature `connections`).
-    #[cfg(feature = "connections")]
-    pub fn credential_connections(
-        &self,
-    ) -> credential_connections::CredentialConnectionsApi<'_> {
-        credential_connections::CredentialConnectionsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Credentials` (5 operations; feature `connections`).
-    #[cfg(feature = "connections")]
-    pub fn credentials(&self) -> credentials::CredentialsApi<'_> {
-        credentials::CredentialsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `CSV Downloads` (3 operations; feature `numbers`).
-    #[cfg(feature = "numbers")]
-    pub fn csv_downloads(&self) -> csv_downloads::CsvDownloadsApi<'_> {
-        csv_downloads::CsvDownloadsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Customer Service Record` (4 operations; feature `porting`).
-    #[cfg(feature = "porting")]
-    pub fn customer_service_record(
-        &self,
-    ) -> customer_service_record::CustomerServiceRecordApi<'_> {
-        customer_service_record::CustomerServiceRecordApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Data Migration` (9 operations; feature `storage`).
-    #[cfg(feature = "storage")]
-    pub fn data_migration(&self) -> data_migration::DataMigrationApi<'_> {
-        data_migration::DataMigrationApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Debugging` (1 operations; feature `call-control`).
-    #[cfg(feature = "call-control")]
-    pub fn debugging(&self) -> debugging::DebuggingApi<'_> {
-        debugging::DebuggingApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Detail Records` (1 operations; feature `reporting`).
-    #[cfg(feature = "reporting")]
-    pub fn detail_records(&self) -> detail_records::DetailRecordsApi<'_> {
-        detail_records::DetailRecordsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Dialogflow Integration` (4 operations; feature `call-control`).
-    #[cfg(feature = "call-control")]
-    pub fn dialogflow_integration(
-        &self,
-    ) -> dialogflow_integration::DialogflowIntegrationApi<'_> {
-        dialogflow_integration::DialogflowIntegrationApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `DIR References` (3 operations; feature `branded-calling`).
-    #[cfg(feature = "branded-calling")]
-    pub fn dir_references(&self) -> dir_references::DirReferencesApi<'_> {
-        dir_references::DirReferencesApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Display Identity Records` (8 operations; feature `branded-calling`).
-    #[cfg(feature = "branded-calling")]
-    pub fn display_identity_records(
-        &self,
-    ) -> display_identity_records::DisplayIdentityRecordsApi<'_> {
-        display_identity_records::DisplayIdentityRecordsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Documents` (8 operations; feature `regulatory`).
-    #[cfg(feature = "regulatory")]
-    pub fn documents(&self) -> documents::DocumentsApi<'_> {
-        documents::DocumentsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Dynamic Emergency Addresses` (4 operations; feature `numbers`).
-    #[cfg(feature = "numbers")]
-    pub fn dynamic_emergency_addresses(
-        &self,
-    ) -> dynamic_emergency_addresses::DynamicEmergencyAddressesApi<'_> {
-        dynamic_emergency_addresses::DynamicEmergencyAddressesApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Dynamic Emergency Endpoints` (4 operations; feature `numbers`).
-    #[cfg(feature = "numbers")]
-    pub fn dynamic_emergency_endpoints(
-        &self,
-    ) -> dynamic_emergency_endpoints::DynamicEmergencyEndpointsApi<'_> {
-        dynamic_emergency_endpoints::DynamicEmergencyEndpointsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Email Domain DNS Records` (2 operations; feature `email`).
-    #[cfg(feature = "email")]
-    pub fn email_domain_dns_records(
-        &self,
-    ) -> email_domain_dns_records::EmailDomainDnsRecordsApi<'_> {
-        email_domain_dns_records::EmailDomainDnsRecordsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Email Domains` (6 operations; feature `email`).
-    #[cfg(feature = "email")]
-    pub fn email_domains(&self) -> email_domains::EmailDomainsApi<'_> {
-        email_domains::EmailDomainsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Email Events` (2 operations; feature `email`).
-    #[cfg(feature = "email")]
-    pub fn email_events(&self) -> email_events::EmailEventsApi<'_> {
-        email_events::EmailEventsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Email Messages` (6 operations; feature `email`).
-    #[cfg(feature = "email")]
-    pub fn email_messages(&self) -> email_messages::EmailMessagesApi<'_> {
-        email_messages::EmailMessagesApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Email Suppression Imports` (2 operations; feature `email`).
-    #[cfg(feature = "email")]
-    pub fn email_suppression_imports(
-        &self,
-    ) -> email_suppression_imports::EmailSuppressionImportsApi<'_> {
-        email_suppression_imports::EmailSuppressionImportsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Email Suppressions` (6 operations; feature `email`).
-    #[cfg(feature = "email")]
-    pub fn email_suppressions(&self) -> email_suppressions::EmailSuppressionsApi<'_> {
-        email_suppressions::EmailSuppressionsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Email Templates` (7 operations; feature `email`).
-    #[cfg(feature = "email")]
-    pub fn email_templates(&self) -> email_templates::EmailTemplatesApi<'_> {
-        email_templates::EmailTemplatesApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Email Unsubscribe Groups` (8 operations; feature `email`).
-    #[cfg(feature = "email")]
-    pub fn email_unsubscribe_groups(
-        &self,
-    ) -> email_unsubscribe_groups::EmailUnsubscribeGroupsApi<'_> {
-        email_unsubscribe_groups::EmailUnsubscribeGroupsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Email Validations` (3 operations; feature `email`).
-    #[cfg(feature = "email")]
-    pub fn email_validations(&self) -> email_validations::EmailValidationsApi<'_> {
-        email_validations::EmailValidationsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Email Verification` (3 operations; feature `branded-calling`).
-    #[cfg(feature = "branded-calling")]
-    pub fn email_verification(&self) -> email_verification::EmailVerificationApi<'_> {
-        email_verification::EmailVerificationApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Email Webhooks` (5 operations; feature `email`).
-    #[cfg(feature = "email")]
-    pub fn email_webhooks(&self) -> email_webhooks::EmailWebhooksApi<'_> {
-        email_webhooks::EmailWebhooksApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Embeddings` (8 operations; feature `ai`).
-    #[cfg(feature = "ai")]
-    pub fn embeddings(&self) -> embeddings::EmbeddingsApi<'_> {
-        embeddings::EmbeddingsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Enterprises` (6 operations; feature `branded-calling`).
-    #[cfg(feature = "branded-calling")]
-    pub fn enterprises(&self) -> enterprises::EnterprisesApi<'_> {
-        enterprises::EnterprisesApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Enum` (1 operations; feature `account`).
-    #[cfg(feature = "account")]
-    pub fn enum_api(&self) -> enum_api::EnumApiApi<'_> {
-        enum_api::EnumApiApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `External Connections` (23 operations; feature `connections`).
-    #[cfg(feature = "connections")]
-    pub fn external_connections(
-        &self,
-    ) -> external_connections::ExternalConnectionsApi<'_> {
-        external_connections::ExternalConnectionsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Fine Tuning` (4 operations; feature `ai`).
-    #[cfg(feature = "ai")]
-    pub fn fine_tuning(&self) -> fine_tuning::FineTuningApi<'_> {
-        fine_tuning::FineTuningApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `FQDN Connections` (5 operations; feature `connections`).
-    #[cfg(feature = "connections")]
-    pub fn fqdn_connections(&self) -> fqdn_connections::FqdnConnectionsApi<'_> {
-        fqdn_connections::FqdnConnectionsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `FQDNs` (5 operations; feature `connections`).
-    #[cfg(feature = "connections")]
-    pub fn fqdns(&self) -> fqdns::FqdnsApi<'_> {
-        fqdns::FqdnsApi { client: self }
-    }
-
-    /// Operations tagged `Global IPs` (20 operations; feature `networking`).
-    #[cfg(feature = "networking")]
-    pub fn global_ips(&self) -> global_ips::GlobalIpsApi<'_> {
-        global_ips::GlobalIpsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Hosted Numbers` (9 operations; feature `messaging`).
-    #[cfg(feature = "messaging")]
-    pub fn hosted_numbers(&self) -> hosted_numbers::HostedNumbersApi<'_> {
-        hosted_numbers::HostedNumbersApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Inexplicit Number Orders` (3 operations; feature `numbers`).
-    #[cfg(feature = "numbers")]
-    pub fn inexplicit_number_orders(
-        &self,
-    ) -> inexplicit_number_orders::InexplicitNumberOrdersApi<'_> {
-        inexplicit_number_orders::InexplicitNumberOrdersApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Infringement Claims` (4 operations; feature `branded-calling`).
-    #[cfg(feature = "branded-calling")]
-    pub fn infringement_claims(&self) -> infringement_claims::InfringementClaimsApi<'_> {
-        infringement_claims::InfringementClaimsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Integration Secrets` (3 operations; feature `ai-assistants`).
-    #[cfg(feature = "ai-assistants")]
-    pub fn integration_secrets(&self) -> integration_secrets::IntegrationSecretsApi<'_> {
-        integration_secrets::IntegrationSecretsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Integrations` (5 operations; feature `ai-assistants`).
-    #[cfg(feature = "ai-assistants")]
-    pub fn integrations(&self) -> integrations::IntegrationsApi<'_> {
-        integrations::IntegrationsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Inventory Level` (1 operations; feature `numbers`).
-    #[cfg(feature = "numbers")]
-    pub fn inventory_level(&self) -> inventory_level::InventoryLevelApi<'_> {
-        inventory_level::InventoryLevelApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Other` (4 operations; feature `billing`).
-    #[cfg(feature = "billing")]
-    pub fn invoices(&self) -> invoices::InvoicesApi<'_> {
-        invoices::InvoicesApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `IP Addresses` (4 operations; feature `account`).
-    #[cfg(feature = "account")]
-    pub fn ip_addresses(&self) -> ip_addresses::IpAddressesApi<'_> {
-        ip_addresses::IpAddressesApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `IP Connections` (5 operations; feature `connections`).
-    #[cfg(feature = "connections")]
-    pub fn ip_connections(&self) -> ip_connections::IpConnectionsApi<'_> {
-        ip_connections::IpConnectionsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `IP Ranges` (3 operations; feature `account`).
-    #[cfg(feature = "account")]
-    pub fn ip_ranges(&self) -> ip_ranges::IpRangesApi<'_> {
-        ip_ranges::IpRangesApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `IPs` (5 operations; feature `connections`).
-    #[cfg(feature = "connections")]
-    pub fn ips(&self) -> ips::IpsApi<'_> {
-        ips::IpsApi { client: self }
-    }
-
-    /// Operations tagged `kv keys` (4 operations; feature `storage`).
-    #[cfg(feature = "storage")]
-    pub fn kv_keys(&self) -> kv_keys::KvKeysApi<'_> {
-        kv_keys::KvKeysApi { client: self }
-    }
-
-    /// Operations tagged `kv namespaces` (4 operations; feature `storage`).
-    #[cfg(feature = "storage")]
-    pub fn kv_namespaces(&self) -> kv_namespaces::KvNamespacesApi<'_> {
-        kv_namespaces::KvNamespacesApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Managed Accounts` (8 operations; feature `account`).
-    #[cfg(feature = "account")]
-    pub fn managed_accounts(&self) -> managed_accounts::ManagedAccountsApi<'_> {
-        managed_accounts::ManagedAccountsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `MCP Servers` (5 operations; feature `ai-assistants`).
-    #[cfg(feature = "ai-assistants")]
-    pub fn mcp_servers(&self) -> mcp_servers::McpServersApi<'_> {
-        mcp_servers::McpServersApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `MDR Detail Reports` (1 operations; feature `reporting`).
-    #[cfg(feature = "reporting")]
-    pub fn mdr_detail_reports(&self) -> mdr_detail_reports::MdrDetailReportsApi<'_> {
-        mdr_detail_reports::MdrDetailReportsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `MDR Detailed Reports` (4 operations; feature `reporting`).
-    #[cfg(feature = "reporting")]
-    pub fn mdr_detailed_reports(
-        &self,
-    ) -> mdr_detailed_reports::MdrDetailedReportsApi<'_> {
-        mdr_detailed_reports::MdrDetailedReportsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `MDR Usage Reports` (9 operations; feature `reporting`).
-    #[cfg(feature = "reporting")]
-    pub fn mdr_usage_reports(&self) -> mdr_usage_reports::MdrUsageReportsApi<'_> {
-        mdr_usage_reports::MdrUsageReportsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Media Storage API` (6 operations; feature `messaging`).
-    #[cfg(feature = "messaging")]
-    pub fn media_storage_api(&self) -> media_storage_api::MediaStorageApiApi<'_> {
-        media_storage_api::MediaStorageApiApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Messages` (10 operations; feature `messaging`).
-    #[cfg(feature = "messaging")]
-    pub fn messages(&self) -> messages::MessagesApi<'_> {
-        messages::MessagesApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Messaging` (11 operations; feature `messaging`).
-    #[cfg(feature = "messaging")]
-    pub fn messaging(&self) -> messaging::MessagingApi<'_> {
-        messaging::MessagingApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Messaging URL Domains` (1 operations; feature `messaging`).
-    #[cfg(feature = "messaging")]
-    pub fn messaging_url_domains(
-        &self,
-    ) -> messaging_url_domains::MessagingUrlDomainsApi<'_> {
-        messaging_url_domains::MessagingUrlDomainsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Missions` (41 operations; feature `ai-missions`).
-    #[cfg(feature = "ai-missions")]
-    pub fn missions(&self) -> missions::MissionsApi<'_> {
-        missions::MissionsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Mobile Network Operators` (1 operations; feature `wireless`).
-    #[cfg(feature = "wireless")]
-    pub fn mobile_network_operators(
-        &self,
-    ) -> mobile_network_operators::MobileNetworkOperatorsApi<'_> {
-        mobile_network_operators::MobileNetworkOperatorsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Mobile Number Settings` (2 operations; feature `numbers`).
-    #[cfg(feature = "numbers")]
-    pub fn mobile_number_settings(
-        &self,
-    ) -> mobile_number_settings::MobileNumberSettingsApi<'_> {
-        mobile_number_settings::MobileNumberSettingsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Mobile Phone Numbers` (3 operations; feature `numbers`).
-    #[cfg(feature = "numbers")]
-    pub fn mobile_phone_numbers(
-        &self,
-    ) -> mobile_phone_numbers::MobilePhoneNumbersApi<'_> {
-        mobile_phone_numbers::MobilePhoneNumbersApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Mobile Voice Connections` (5 operations; feature `connections`).
-    #[cfg(feature = "connections")]
-    pub fn mobile_voice_connections(
-        &self,
-    ) -> mobile_voice_connections::MobileVoiceConnectionsApi<'_> {
-        mobile_voice_connections::MobileVoiceConnectionsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Networks` (9 operations; feature `networking`).
-    #[cfg(feature = "networking")]
-    pub fn networks(&self) -> networks::NetworksApi<'_> {
-        networks::NetworksApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Notifications` (16 operations; feature `account`).
-    #[cfg(feature = "account")]
-    pub fn notifications(&self) -> notifications::NotificationsApi<'_> {
-        notifications::NotificationsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Number Lookup` (1 operations; feature `identity`).
-    #[cfg(feature = "identity")]
-    pub fn number_lookup(&self) -> number_lookup::NumberLookupApi<'_> {
-        number_lookup::NumberLookupApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Number Portout` (14 operations; feature `porting`).
-    #[cfg(feature = "porting")]
-    pub fn number_portout(&self) -> number_portout::NumberPortoutApi<'_> {
-        number_portout::NumberPortoutApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Number Settings` (5 operations; feature `messaging`).
-    #[cfg(feature = "messaging")]
-    pub fn number_settings(&self) -> number_settings::NumberSettingsApi<'_> {
-        number_settings::NumberSettingsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `numbers features` (1 operations; feature `numbers`).
-    #[cfg(feature = "numbers")]
-    pub fn numbers_features(&self) -> numbers_features::NumbersFeaturesApi<'_> {
-        numbers_features::NumbersFeaturesApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `OAuth Clients` (5 operations; feature `oauth`).
-    #[cfg(feature = "oauth")]
-    pub fn oauth_clients(&self) -> oauth_clients::OauthClientsApi<'_> {
-        oauth_clients::OauthClientsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `OAuth Discovery` (2 operations; feature `oauth`).
-    #[cfg(feature = "oauth")]
-    pub fn oauth_discovery(&self) -> oauth_discovery::OauthDiscoveryApi<'_> {
-        oauth_discovery::OauthDiscoveryApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `OAuth Grants` (3 operations; feature `oauth`).
-    #[cfg(feature = "oauth")]
-    pub fn oauth_grants(&self) -> oauth_grants::OauthGrantsApi<'_> {
-        oauth_grants::OauthGrantsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `OAuth Protocol` (7 operations; feature `oauth`).
-    #[cfg(feature = "oauth")]
-    pub fn oauth_protocol(&self) -> oauth_protocol::OauthProtocolApi<'_> {
-        oauth_protocol::OauthProtocolApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Object` (6 operations; feature `storage`).
-    #[cfg(feature = "storage")]
-    pub fn object(&self) -> object::ObjectApi<'_> {
-        object::ObjectApi { client: self }
-    }
-
-    /// Operations tagged `OpenAI Chat` (3 operations; feature `ai`).
-    #[cfg(feature = "ai")]
-    pub fn openai_chat(&self) -> openai_chat::OpenaiChatApi<'_> {
-        openai_chat::OpenaiChatApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `OpenAI Embeddings` (2 operations; feature `ai`).
-    #[cfg(feature = "ai")]
-    pub fn openai_embeddings(&self) -> openai_embeddings::OpenaiEmbeddingsApi<'_> {
-        openai_embeddings::OpenaiEmbeddingsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Opt-Out Management` (6 operations; feature `messaging`).
-    #[cfg(feature = "messaging")]
-    pub fn opt_out_management(&self) -> opt_out_management::OptOutManagementApi<'_> {
-        opt_out_management::OptOutManagementApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Organization Users` (4 operations; feature `account`).
-    #[cfg(feature = "account")]
-    pub fn organization_users(&self) -> organization_users::OrganizationUsersApi<'_> {
-        organization_users::OrganizationUsersApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `OTA updates` (2 operations; feature `wireless`).
-    #[cfg(feature = "wireless")]
-    pub fn ota_updates(&self) -> ota_updates::OtaUpdatesApi<'_> {
-        ota_updates::OtaUpdatesApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Outbound Voice Profiles` (5 operations; feature `voice-config`).
-    #[cfg(feature = "voice-config")]
-    pub fn outbound_voice_profiles(
-        &self,
-    ) -> outbound_voice_profiles::OutboundVoiceProfilesApi<'_> {
-        outbound_voice_profiles::OutboundVoiceProfilesApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Phone Number Batches` (2 operations; feature `branded-calling`).
-    #[cfg(feature = "branded-calling")]
-    pub fn phone_number_batches(
-        &self,
-    ) -> phone_number_batches::PhoneNumberBatchesApi<'_> {
-        phone_number_batches::PhoneNumberBatchesApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Phone Number Block Orders` (3 operations; feature `numbers`).
-    #[cfg(feature = "numbers")]
-    pub fn phone_number_block_orders(
-        &self,
-    ) -> phone_number_block_orders::PhoneNumberBlockOrdersApi<'_> {
-        phone_number_block_orders::PhoneNumberBlockOrdersApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Phone Number Blocks Background Jobs` (3 operations; feature `numbers`).
-    #[cfg(feature = "numbers")]
-    pub fn phone_number_blocks_background_jobs(
-        &self,
-    ) -> phone_number_blocks_background_jobs::PhoneNumberBlocksBackgroundJobsApi<'_> {
-        phone_number_blocks_background_jobs::PhoneNumberBlocksBackgroundJobsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Phone Number Campaigns` (5 operations; feature `10dlc`).
-    #[cfg(feature = "10dlc")]
-    pub fn phone_number_campaigns(
-        &self,
-    ) -> phone_number_campaigns::PhoneNumberCampaignsApi<'_> {
-        phone_number_campaigns::PhoneNumberCampaignsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Phone Number Configurations` (11 operations; feature `numbers`).
-    #[cfg(feature = "numbers")]
-    pub fn phone_number_configurations(
-        &self,
-    ) -> phone_number_configurations::PhoneNumberConfigurationsApi<'_> {
-        phone_number_configurations::PhoneNumberConfigurationsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Phone Number Orders` (18 operations; feature `numbers`).
-    #[cfg(feature = "numbers")]
-    pub fn phone_number_orders(&self) -> phone_number_orders::PhoneNumberOrdersApi<'_> {
-        phone_number_orders::PhoneNumberOrdersApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Phone Number Porting` (1 operations; feature `porting`).
-    #[cfg(feature = "porting")]
-    pub fn phone_number_porting(
-        &self,
-    ) -> phone_number_porting::PhoneNumberPortingApi<'_> {
-        phone_number_porting::PhoneNumberPortingApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Phone Number Reservations` (4 operations; feature `numbers`).
-    #[cfg(feature = "numbers")]
-    pub fn phone_number_reservations(
-        &self,
-    ) -> phone_number_reservations::PhoneNumberReservationsApi<'_> {
-        phone_number_reservations::PhoneNumberReservationsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Phone Number Search` (2 operations; feature `numbers`).
-    #[cfg(feature = "numbers")]
-    pub fn phone_number_search(&self) -> phone_number_search::PhoneNumberSearchApi<'_> {
-        phone_number_search::PhoneNumberSearchApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Phone Numbers` (3 operations; feature `branded-calling`).
-    #[cfg(feature = "branded-calling")]
-    pub fn phone_numbers(&self) -> phone_numbers::PhoneNumbersApi<'_> {
-        phone_numbers::PhoneNumbersApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Porting Orders` (53 operations; feature `porting`).
-    #[cfg(feature = "porting")]
-    pub fn porting_orders(&self) -> porting_orders::PortingOrdersApi<'_> {
-        porting_orders::PortingOrdersApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Presigned Object URLs` (1 operations; feature `storage`).
-    #[cfg(feature = "storage")]
-    pub fn presigned_object_urls(
-        &self,
-    ) -> presigned_object_urls::PresignedObjectUrlsApi<'_> {
-        presigned_object_urls::PresignedObjectUrlsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Private Wireless Gateways` (4 operations; feature `wireless`).
-    #[cfg(feature = "wireless")]
-    pub fn private_wireless_gateways(
-        &self,
-    ) -> private_wireless_gateways::PrivateWirelessGatewaysApi<'_> {
-        private_wireless_gateways::PrivateWirelessGatewaysApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Profiles` (7 operations; feature `messaging`).
-    #[cfg(feature = "messaging")]
-    pub fn profiles(&self) -> profiles::ProfilesApi<'_> {
-        profiles::ProfilesApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Programmable Fax Applications` (5 operations; feature `fax`).
-    #[cfg(feature = "fax")]
-    pub fn programmable_fax_applications(
-        &self,
-    ) -> programmable_fax_applications::ProgrammableFaxApplicationsApi<'_> {
-        programmable_fax_applications::ProgrammableFaxApplicationsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Programmable Fax Commands` (6 operations; feature `fax`).
-    #[cfg(feature = "fax")]
-    pub fn programmable_fax_commands(
-        &self,
-    ) -> programmable_fax_commands::ProgrammableFaxCommandsApi<'_> {
-        programmable_fax_commands::ProgrammableFaxCommandsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Pronunciation Dictionaries` (5 operations; feature `speech`).
-    #[cfg(feature = "speech")]
-    pub fn pronunciation_dictionaries(
-        &self,
-    ) -> pronunciation_dictionaries::PronunciationDictionariesApi<'_> {
-        pronunciation_dictionaries::PronunciationDictionariesApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Public Internet Gateways` (4 operations; feature `networking`).
-    #[cfg(feature = "networking")]
-    pub fn public_internet_gateways(
-        &self,
-    ) -> public_internet_gateways::PublicInternetGatewaysApi<'_> {
-        public_internet_gateways::PublicInternetGatewaysApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Push Credentials` (4 operations; feature `connections`).
-    #[cfg(feature = "connections")]
-    pub fn push_credentials(&self) -> push_credentials::PushCredentialsApi<'_> {
-        push_credentials::PushCredentialsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Queue Commands` (9 operations; feature `call-control`).
-    #[cfg(feature = "call-control")]
-    pub fn queue_commands(&self) -> queue_commands::QueueCommandsApi<'_> {
-        queue_commands::QueueCommandsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `RCS` (8 operations; feature `messaging`).
-    #[cfg(feature = "messaging")]
-    pub fn rcs(&self) -> rcs::RcsApi<'_> {
-        rcs::RcsApi { client: self }
-    }
-
-    /// Operations tagged `Reference Data` (3 operations; feature `branded-calling`).
-    #[cfg(feature = "branded-calling")]
-    pub fn reference_data(&self) -> reference_data::ReferenceDataApi<'_> {
-        reference_data::ReferenceDataApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Regions` (1 operations; feature `networking`).
-    #[cfg(feature = "networking")]
-    pub fn regions(&self) -> regions::RegionsApi<'_> {
-        regions::RegionsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Regulatory Requirements` (2 operations; feature `regulatory`).
-    #[cfg(feature = "regulatory")]
-    pub fn regulatory_requirements(
-        &self,
-    ) -> regulatory_requirements::RegulatoryRequirementsApi<'_> {
-        regulatory_requirements::RegulatoryRequirementsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Reporting` (4 operations; feature `wireless`).
-    #[cfg(feature = "wireless")]
-    pub fn reporting(&self) -> reporting::ReportingApi<'_> {
-        reporting::ReportingApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Reports` (2 operations; feature `reporting`).
-    #[cfg(feature = "reporting")]
-    pub fn reports(&self) -> reports::ReportsApi<'_> {
-        reports::ReportsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Reputation` (17 operations; feature `branded-calling`).
-    #[cfg(feature = "branded-calling")]
-    pub fn reputation(&self) -> reputation::ReputationApi<'_> {
-        reputation::ReputationApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Requirement Groups` (8 operations; feature `regulatory`).
-    #[cfg(feature = "regulatory")]
-    pub fn requirement_groups(&self) -> requirement_groups::RequirementGroupsApi<'_> {
-        requirement_groups::RequirementGroupsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Requirement Types` (2 operations; feature `regulatory`).
-    #[cfg(feature = "regulatory")]
-    pub fn requirement_types(&self) -> requirement_types::RequirementTypesApi<'_> {
-        requirement_types::RequirementTypesApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Requirements` (4 operations; feature `regulatory`).
-    #[cfg(feature = "regulatory")]
-    pub fn requirements(&self) -> requirements::RequirementsApi<'_> {
-        requirements::RequirementsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Room Compositions` (4 operations; feature `video`).
-    #[cfg(feature = "video")]
-    pub fn room_compositions(&self) -> room_compositions::RoomCompositionsApi<'_> {
-        room_compositions::RoomCompositionsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Room Participants` (2 operations; feature `video`).
-    #[cfg(feature = "video")]
-    pub fn room_participants(&self) -> room_participants::RoomParticipantsApi<'_> {
-        room_participants::RoomParticipantsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Room Recordings` (4 operations; feature `video`).
-    #[cfg(feature = "video")]
-    pub fn room_recordings(&self) -> room_recordings::RoomRecordingsApi<'_> {
-        room_recordings::RoomRecordingsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Room Sessions` (7 operations; feature `video`).
-    #[cfg(feature = "video")]
-    pub fn room_sessions(&self) -> room_sessions::RoomSessionsApi<'_> {
-        room_sessions::RoomSessionsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Rooms` (6 operations; feature `video`).
-    #[cfg(feature = "video")]
-    pub fn rooms(&self) -> rooms::RoomsApi<'_> {
-        rooms::RoomsApi { client: self }
-    }
-
-    /// Operations tagged `Rooms Client Tokens` (2 operations; feature `video`).
-    #[cfg(feature = "video")]
-    pub fn rooms_client_tokens(&self) -> rooms_client_tokens::RoomsClientTokensApi<'_> {
-        rooms_client_tokens::RoomsClientTokensApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Session Analysis` (3 operations; feature `reporting`).
-    #[cfg(feature = "reporting")]
-    pub fn session_analysis(&self) -> session_analysis::SessionAnalysisApi<'_> {
-        session_analysis::SessionAnalysisApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `SETI Observability` (1 operations; feature `account`).
-    #[cfg(feature = "account")]
-    pub fn seti_observability(&self) -> seti_observability::SetiObservabilityApi<'_> {
-        seti_observability::SetiObservabilityApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Shared Campaigns` (5 operations; feature `10dlc`).
-    #[cfg(feature = "10dlc")]
-    pub fn shared_campaigns(&self) -> shared_campaigns::SharedCampaignsApi<'_> {
-        shared_campaigns::SharedCampaignsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Short Codes` (3 operations; feature `messaging`).
-    #[cfg(feature = "messaging")]
-    pub fn short_codes(&self) -> short_codes::ShortCodesApi<'_> {
-        short_codes::ShortCodesApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `SIM Card Actions` (4 operations; feature `wireless`).
-    #[cfg(feature = "wireless")]
-    pub fn sim_card_actions(&self) -> sim_card_actions::SimCardActionsApi<'_> {
-        sim_card_actions::SimCardActionsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `SIM Card Group Actions` (2 operations; feature `wireless`).
-    #[cfg(feature = "wireless")]
-    pub fn sim_card_group_actions(
-        &self,
-    ) -> sim_card_group_actions::SimCardGroupActionsApi<'_> {
-        sim_card_group_actions::SimCardGroupActionsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `SIM Card Groups` (9 operations; feature `wireless`).
-    #[cfg(feature = "wireless")]
-    pub fn sim_card_groups(&self) -> sim_card_groups::SimCardGroupsApi<'_> {
-        sim_card_groups::SimCardGroupsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `SIM Card Orders` (4 operations; feature `wireless`).
-    #[cfg(feature = "wireless")]
-    pub fn sim_card_orders(&self) -> sim_card_orders::SimCardOrdersApi<'_> {
-        sim_card_orders::SimCardOrdersApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `SIM Cards` (24 operations; feature `wireless`).
-    #[cfg(feature = "wireless")]
-    pub fn sim_cards(&self) -> sim_cards::SimCardsApi<'_> {
-        sim_cards::SimCardsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `SIPREC Connectors` (4 operations; feature `voice-config`).
-    #[cfg(feature = "voice-config")]
-    pub fn siprec_connectors(&self) -> siprec_connectors::SiprecConnectorsApi<'_> {
-        siprec_connectors::SiprecConnectorsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Speech to Text Batch Reports` (4 operations; feature `reporting`).
-    #[cfg(feature = "reporting")]
-    pub fn speech_to_text_batch_reports(
-        &self,
-    ) -> speech_to_text_batch_reports::SpeechToTextBatchReportsApi<'_> {
-        speech_to_text_batch_reports::SpeechToTextBatchReportsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Speech To Text Capabilities` (1 operations; feature `speech`).
-    #[cfg(feature = "speech")]
-    pub fn speech_to_text_capabilities(
-        &self,
-    ) -> speech_to_text_capabilities::SpeechToTextCapabilitiesApi<'_> {
-        speech_to_text_capabilities::SpeechToTextCapabilitiesApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Speech To Text over WebSockets` (1 operations; feature `speech`).
-    #[cfg(feature = "speech")]
-    pub fn speech_to_text_over_websockets(
-        &self,
-    ) -> speech_to_text_over_websockets::SpeechToTextOverWebsocketsApi<'_> {
-        speech_to_text_over_websockets::SpeechToTextOverWebsocketsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Speech to text Usage Reports` (1 operations; feature `reporting`).
-    #[cfg(feature = "reporting")]
-    pub fn speech_to_text_usage_reports(
-        &self,
-    ) -> speech_to_text_usage_reports::SpeechToTextUsageReportsApi<'_> {
-        speech_to_text_usage_reports::SpeechToTextUsageReportsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Stored Payment Transactions` (1 operations; feature `billing`).
-    #[cfg(feature = "billing")]
-    pub fn stored_payment_transactions(
-        &self,
-    ) -> stored_payment_transactions::StoredPaymentTransactionsApi<'_> {
-        stored_payment_transactions::StoredPaymentTransactionsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Telco Data Usage Reports` (4 operations; feature `reporting`).
-    #[cfg(feature = "reporting")]
-    pub fn telco_data_usage_reports(
-        &self,
-    ) -> telco_data_usage_reports::TelcoDataUsageReportsApi<'_> {
-        telco_data_usage_reports::TelcoDataUsageReportsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Terms of Service` (6 operations; feature `branded-calling`).
-    #[cfg(feature = "branded-calling")]
-    pub fn terms_of_service(&self) -> terms_of_service::TermsOfServiceApi<'_> {
-        terms_of_service::TermsOfServiceApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `TeXML Applications` (5 operations; feature `texml`).
-    #[cfg(feature = "texml")]
-    pub fn texml_applications(&self) -> texml_applications::TexmlApplicationsApi<'_> {
-        texml_applications::TexmlApplicationsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `TeXML REST Commands` (34 operations; feature `texml`).
-    #[cfg(feature = "texml")]
-    pub fn texml_rest_commands(&self) -> texml_rest_commands::TexmlRestCommandsApi<'_> {
-        texml_rest_commands::TexmlRestCommandsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Text To Speech Commands` (3 operations; feature `speech`).
-    #[cfg(feature = "speech")]
-    pub fn text_to_speech_commands(
-        &self,
-    ) -> text_to_speech_commands::TextToSpeechCommandsApi<'_> {
-        text_to_speech_commands::TextToSpeechCommandsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Traffic Policy Profiles` (6 operations; feature `wireless`).
-    #[cfg(feature = "wireless")]
-    pub fn traffic_policy_profiles(
-        &self,
-    ) -> traffic_policy_profiles::TrafficPolicyProfilesApi<'_> {
-        traffic_policy_profiles::TrafficPolicyProfilesApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `UAC Connections` (7 operations; feature `connections`).
-    #[cfg(feature = "connections")]
-    pub fn uac_connections(&self) -> uac_connections::UacConnectionsApi<'_> {
-        uac_connections::UacConnectionsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Usage Reports (BETA)` (2 operations; feature `reporting`).
-    #[cfg(feature = "reporting")]
-    pub fn usage_reports_beta(&self) -> usage_reports_beta::UsageReportsBetaApi<'_> {
-        usage_reports_beta::UsageReportsBetaApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `UserAddresses` (3 operations; feature `regulatory`).
-    #[cfg(feature = "regulatory")]
-    pub fn user_addresses(&self) -> user_addresses::UserAddressesApi<'_> {
-        user_addresses::UserAddressesApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `User Bundles` (6 operations; feature `billing`).
-    #[cfg(feature = "billing")]
-    pub fn user_bundles(&self) -> user_bundles::UserBundlesApi<'_> {
-        user_bundles::UserBundlesApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `User Tags` (1 operations; feature `account`).
-    #[cfg(feature = "account")]
-    pub fn user_tags(&self) -> user_tags::UserTagsApi<'_> {
-        user_tags::UserTagsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Verification Requests` (6 operations; feature `messaging`).
-    #[cfg(feature = "messaging")]
-    pub fn verification_requests(
-        &self,
-    ) -> verification_requests::VerificationRequestsApi<'_> {
-        verification_requests::VerificationRequestsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Verified Numbers` (5 operations; feature `identity`).
-    #[cfg(feature = "identity")]
-    pub fn verified_numbers(&self) -> verified_numbers::VerifiedNumbersApi<'_> {
-        verified_numbers::VerifiedNumbersApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Verify` (16 operations; feature `identity`).
-    #[cfg(feature = "identity")]
-    pub fn verify(&self) -> verify::VerifyApi<'_> {
-        verify::VerifyApi { client: self }
-    }
-
-    /// Operations tagged `Virtual Cross Connects` (6 operations; feature `networking`).
-    #[cfg(feature = "networking")]
-    pub fn virtual_cross_connects(
-        &self,
-    ) -> virtual_cross_connects::VirtualCrossConnectsApi<'_> {
-        virtual_cross_connects::VirtualCrossConnectsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Voice Channels` (6 operations; feature `voice-config`).
-    #[cfg(feature = "voice-config")]
-    pub fn voice_channels(&self) -> voice_channels::VoiceChannelsApi<'_> {
-        voice_channels::VoiceChannelsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Voice Clones` (6 operations; feature `speech`).
-    #[cfg(feature = "speech")]
-    pub fn voice_clones(&self) -> voice_clones::VoiceClonesApi<'_> {
-        voice_clones::VoiceClonesApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Voice Designs` (7 operations; feature `speech`).
-    #[cfg(feature = "speech")]
-    pub fn voice_designs(&self) -> voice_designs::VoiceDesignsApi<'_> {
-        voice_designs::VoiceDesignsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Voice SDK Stats` (2 operations; feature `voice-config`).
-    #[cfg(feature = "voice-config")]
-    pub fn voice_sdk_stats(&self) -> voice_sdk_stats::VoiceSdkStatsApi<'_> {
-        voice_sdk_stats::VoiceSdkStatsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Voicemail` (3 operations; feature `voice-config`).
-    #[cfg(feature = "voice-config")]
-    pub fn voicemail(&self) -> voicemail::VoicemailApi<'_> {
-        voicemail::VoicemailApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `WDR Detail Reports` (1 operations; feature `wireless`).
-    #[cfg(feature = "wireless")]
-    pub fn wdr_detail_reports(&self) -> wdr_detail_reports::WdrDetailReportsApi<'_> {
-        wdr_detail_reports::WdrDetailReportsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Webhooks` (2 operations; feature `account`).
-    #[cfg(feature = "account")]
-    pub fn webhooks(&self) -> webhooks::WebhooksApi<'_> {
-        webhooks::WebhooksApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Whatsapp Business Accounts` (8 operations; feature `whatsapp`).
-    #[cfg(feature = "whatsapp")]
-    pub fn whatsapp_business_accounts(
-        &self,
-    ) -> whatsapp_business_accounts::WhatsappBusinessAccountsApi<'_> {
-        whatsapp_business_accounts::WhatsappBusinessAccountsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Whatsapp Message Templates` (5 operations; feature `whatsapp`).
-    #[cfg(feature = "whatsapp")]
-    pub fn whatsapp_message_templates(
-        &self,
-    ) -> whatsapp_message_templates::WhatsappMessageTemplatesApi<'_> {
-        whatsapp_message_templates::WhatsappMessageTemplatesApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Whatsapp messaging` (1 operations; feature `whatsapp`).
-    #[cfg(feature = "whatsapp")]
-    pub fn whatsapp_messaging(&self) -> whatsapp_messaging::WhatsappMessagingApi<'_> {
-        whatsapp_messaging::WhatsappMessagingApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Whatsapp Phone Numbers` (13 operations; feature `whatsapp`).
-    #[cfg(feature = "whatsapp")]
-    pub fn whatsapp_phone_numbers(
-        &self,
-    ) -> whatsapp_phone_numbers::WhatsappPhoneNumbersApi<'_> {
-        whatsapp_phone_numbers::WhatsappPhoneNumbersApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `WireGuard Interfaces` (10 operations; feature `networking`).
-    #[cfg(feature = "networking")]
-    pub fn wireguard_interfaces(
-        &self,
-    ) -> wireguard_interfaces::WireguardInterfacesApi<'_> {
-        wireguard_interfaces::WireguardInterfacesApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Wireless Blocklists` (6 operations; feature `wireless`).
-    #[cfg(feature = "wireless")]
-    pub fn wireless_blocklists(&self) -> wireless_blocklists::WirelessBlocklistsApi<'_> {
-        wireless_blocklists::WirelessBlocklistsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `Wireless Regions` (1 operations; feature `wireless`).
-    #[cfg(feature = "wireless")]
-    pub fn wireless_regions(&self) -> wireless_regions::WirelessRegionsApi<'_> {
-        wireless_regions::WirelessRegionsApi {
-            client: self,
-        }
-    }
-
-    /// Operations tagged `x402 Payment Transactions` (2 operations; feature `billing`).
-    #[cfg(feature = "billing")]
-    pub fn x402_payment_transactions(
-        &self,
-    ) -> x402_payment_transactions::X402PaymentTransactionsApi<'_> {
-        x402_payment_transactions::X402PaymentTransactionsApi {
-            client: self,
-        }
-    }
-}

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Networks`; get it with `client.networks()`.
-///
-/// Network operations
-#[derive(Debug, Clone, Copy)]
-pub struct NetworksApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_networks` (`GET /networks`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListNetworksParams {
@@ -26,6 +18,20 @@ pub struct ListNetworksParams {
     ///
     /// Sent as query parameter `page`.
     pub page: Option<types::PageConsolidated>,
+}
+
+impl<T> crate::ApiCall<T, ListNetworksParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[name\]
+    pub fn filter(mut self, value: impl Into<types::ListNetworksFilter>) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::PageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `list_network_interfaces` (`GET /networks/{id}/network_interfaces`).
@@ -41,37 +47,246 @@ pub struct ListNetworkInterfacesParams {
     pub page: Option<types::PageConsolidated>,
 }
 
-impl NetworksApi<'_> {
+impl<T> crate::ApiCall<T, ListNetworkInterfacesParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[name\], filter\[type\], filter\[status\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::ListNetworkInterfacesFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::PageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::Networks<'_> {
     /// List all Networks
     ///
     /// List all Networks.
     ///
     /// `GET /networks` (operation `ListNetworks`)
-    pub fn list_networks(
-        &self,
-        params: &ListNetworksParams,
-    ) -> ApiCall<types::ListNetworksResponse> {
-        let mut request = Request::new(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(&self) -> ApiCall<types::ListNetworksResponse, ListNetworksParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListNetworks",
             "/networks",
             "/networks".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListNetworksParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Create a Network
+    ///
+    /// Create a new Network.
+    ///
+    /// `POST /networks` (operation `CreateNetwork`)
+    ///
+    /// The body is a [`NetworkCreate`](types::NetworkCreate): its required members (`name`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        name: impl Into<String>,
+    ) -> ApiCall<types::CreateNetworkResponse, types::NetworkCreate> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateNetwork",
+            "/networks",
+            "/networks".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::NetworkCreate::new(name),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Retrieve a Network
+    ///
+    /// Retrieve a Network.
+    ///
+    /// `GET /networks/{id}` (operation `GetNetwork`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::GetNetworkResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetNetwork",
+            "/networks/{id}",
+            ["/networks/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_networks`](Self::list_networks), page after page (`page[number]` paging).
+    /// Delete a Network
+    ///
+    /// Delete a Network.
+    ///
+    /// `DELETE /networks/{id}` (operation `DeleteNetwork`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn delete(&self, id: &str) -> ApiCall<types::DeleteNetworkResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteNetwork",
+            "/networks/{id}",
+            ["/networks/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Update a Network
+    ///
+    /// Update a Network.
+    ///
+    /// `PATCH /networks/{id}` (operation `UpdateNetwork`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    ///
+    /// The body is a [`NetworkCreate`](types::NetworkCreate): its required members (`name`) are arguments, its other members setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+        name: impl Into<String>,
+    ) -> ApiCall<types::UpdateNetworkResponse, types::NetworkCreate> {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateNetwork",
+            "/networks/{id}",
+            ["/networks/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::NetworkCreate::new(name),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// List all Interfaces for a Network.
+    ///
+    /// List all Interfaces for a Network.
+    ///
+    /// `GET /networks/{id}/network_interfaces` (operation `ListNetworkInterfaces`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list_interfaces(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::ListNetworkInterfacesResponse, ListNetworkInterfacesParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "ListNetworkInterfaces",
+            "/networks/{id}/network_interfaces",
+            ["/networks/", &crate::request::path_arg(&id), "/network_interfaces"]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListNetworkInterfacesParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+}
+
+impl crate::resources::NetworksDefaultGateway<'_> {
+    /// Get Default Gateway status.
+    ///
+    /// Get Default Gateway status.
+    ///
+    /// `GET /networks/{id}/default_gateway` (operation `GetDefaultGateway`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::GetDefaultGatewayResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetDefaultGateway",
+            "/networks/{id}/default_gateway",
+            ["/networks/", &crate::request::path_arg(&id), "/default_gateway"].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Create Default Gateway.
+    ///
+    /// Create Default Gateway.
+    ///
+    /// `POST /networks/{id}/default_gateway` (operation `CreateDefaultGateway`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    ///
+    /// The body is a [`DefaultGateway`](types::DefaultGateway): its members are setters on the returned call.
+    pub fn create(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::CreateDefaultGatewayResponse, types::DefaultGateway> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateDefaultGateway",
+            "/networks/{id}/default_gateway",
+            ["/networks/", &crate::request::path_arg(&id), "/default_gateway"].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::DefaultGateway::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Delete Default Gateway.
+    ///
+    /// Delete Default Gateway.
+    ///
+    /// `DELETE /networks/{id}/default_gateway` (operation `DeleteDefaultGateway`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn delete(&self, id: &str) -> ApiCall<types::DeleteDefaultGatewayResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteDefaultGateway",
+            "/networks/{id}/default_gateway",
+            ["/networks/", &crate::request::path_arg(&id), "/default_gateway"].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<types::ListNetworksResponse, ListNetworksParams> {
+    /// Every item of `client.networks().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_networks_stream(
-        &self,
-        params: &ListNetworksParams,
-    ) -> Paginator<types::Network> {
-        let first = self.list_networks(params);
+    pub fn items(self) -> Paginator<types::Network> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -100,186 +315,15 @@ impl NetworksApi<'_> {
             },
         )
     }
+}
 
-    /// Create a Network
-    ///
-    /// Create a new Network.
-    ///
-    /// `POST /networks` (operation `CreateNetwork`)
-    pub fn create_network(
-        &self,
-        body: &types::NetworkCreate,
-    ) -> ApiCall<types::CreateNetworkResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateNetwork",
-            "/networks",
-            "/networks".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve a Network
-    ///
-    /// Retrieve a Network.
-    ///
-    /// `GET /networks/{id}` (operation `GetNetwork`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn get_network(&self, id: &str) -> ApiCall<types::GetNetworkResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetNetwork",
-            "/networks/{id}",
-            ["/networks/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a Network
-    ///
-    /// Delete a Network.
-    ///
-    /// `DELETE /networks/{id}` (operation `DeleteNetwork`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn delete_network(&self, id: &str) -> ApiCall<types::DeleteNetworkResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteNetwork",
-            "/networks/{id}",
-            ["/networks/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update a Network
-    ///
-    /// Update a Network.
-    ///
-    /// `PATCH /networks/{id}` (operation `UpdateNetwork`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn update_network(
-        &self,
-        id: &str,
-        body: &types::NetworkCreate,
-    ) -> ApiCall<types::UpdateNetworkResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdateNetwork",
-            "/networks/{id}",
-            ["/networks/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get Default Gateway status.
-    ///
-    /// Get Default Gateway status.
-    ///
-    /// `GET /networks/{id}/default_gateway` (operation `GetDefaultGateway`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn get_default_gateway(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetDefaultGatewayResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetDefaultGateway",
-            "/networks/{id}/default_gateway",
-            ["/networks/", &crate::request::path_arg(&id), "/default_gateway"].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Create Default Gateway.
-    ///
-    /// Create Default Gateway.
-    ///
-    /// `POST /networks/{id}/default_gateway` (operation `CreateDefaultGateway`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn create_default_gateway(
-        &self,
-        id: &str,
-        body: &types::DefaultGateway,
-    ) -> ApiCall<types::CreateDefaultGatewayResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateDefaultGateway",
-            "/networks/{id}/default_gateway",
-            ["/networks/", &crate::request::path_arg(&id), "/default_gateway"].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete Default Gateway.
-    ///
-    /// Delete Default Gateway.
-    ///
-    /// `DELETE /networks/{id}/default_gateway` (operation `DeleteDefaultGateway`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn delete_default_gateway(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::DeleteDefaultGatewayResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteDefaultGateway",
-            "/networks/{id}/default_gateway",
-            ["/networks/", &crate::request::path_arg(&id), "/default_gateway"].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// List all Interfaces for a Network.
-    ///
-    /// List all Interfaces for a Network.
-    ///
-    /// `GET /networks/{id}/network_interfaces` (operation `ListNetworkInterfaces`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn list_network_interfaces(
-        &self,
-        id: &str,
-        params: &ListNetworkInterfacesParams,
-    ) -> ApiCall<types::ListNetworkInterfacesResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "ListNetworkInterfaces",
-            "/networks/{id}/network_interfaces",
-            ["/networks/", &crate::request::path_arg(&id), "/network_interfaces"]
-                .concat(),
-        );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_network_interfaces`](Self::list_network_interfaces), page after page (`page[number]` paging).
+impl crate::ApiCall<types::ListNetworkInterfacesResponse, ListNetworkInterfacesParams> {
+    /// Every item of `client.networks().list_interfaces(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_network_interfaces_stream(
-        &self,
-        id: &str,
-        params: &ListNetworkInterfacesParams,
-    ) -> Paginator<types::NetworkInterface> {
-        let first = self.list_network_interfaces(id, params);
+    pub fn items(self) -> Paginator<types::NetworkInterface> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),

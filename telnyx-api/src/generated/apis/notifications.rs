@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Notifications`; get it with `client.notifications()`.
-///
-/// Notification settings operations
-#[derive(Debug, Clone, Copy)]
-pub struct NotificationsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_notification_channels` (`GET /notification_channels`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListNotificationChannelsParams {
@@ -26,6 +18,23 @@ pub struct ListNotificationChannelsParams {
     ///
     /// Sent as query parameter `filter`.
     pub filter: Option<types::NotificationsFilterConsolidated>,
+}
+
+impl<T> crate::ApiCall<T, ListNotificationChannelsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::PageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[associated_record_type\]\[eq\], filter\[channel_type_id\]\[eq\], filter\[notification_profile_id\]\[eq\], filter\[notification_channel\]\[eq\], filter\[notification_event_condition_id\]\[eq\], filter\[status\]\[eq\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::NotificationsFilterConsolidated>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `find_notifications_events_conditions` (`GET /notification_event_conditions`).
@@ -41,6 +50,23 @@ pub struct FindNotificationsEventsConditionsParams {
     pub filter: Option<types::NotificationsFilterConsolidated>,
 }
 
+impl<T> crate::ApiCall<T, FindNotificationsEventsConditionsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::PageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[associated_record_type\]\[eq\], filter\[channel_type_id\]\[eq\], filter\[notification_profile_id\]\[eq\], filter\[notification_channel\]\[eq\], filter\[notification_event_condition_id\]\[eq\], filter\[status\]\[eq\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::NotificationsFilterConsolidated>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `find_notifications_events` (`GET /notification_events`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FindNotificationsEventsParams {
@@ -50,6 +76,14 @@ pub struct FindNotificationsEventsParams {
     pub page: Option<types::PageConsolidated>,
 }
 
+impl<T> crate::ApiCall<T, FindNotificationsEventsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::PageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `find_notifications_profiles` (`GET /notification_profiles`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FindNotificationsProfilesParams {
@@ -57,6 +91,14 @@ pub struct FindNotificationsProfilesParams {
     ///
     /// Sent as query parameter `page`.
     pub page: Option<types::PageConsolidated>,
+}
+
+impl<T> crate::ApiCall<T, FindNotificationsProfilesParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::PageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `list_notification_settings` (`GET /notification_settings`).
@@ -72,37 +114,427 @@ pub struct ListNotificationSettingsParams {
     pub filter: Option<types::NotificationsFilterConsolidated>,
 }
 
-impl NotificationsApi<'_> {
+impl<T> crate::ApiCall<T, ListNotificationSettingsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::PageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[associated_record_type\]\[eq\], filter\[channel_type_id\]\[eq\], filter\[notification_profile_id\]\[eq\], filter\[notification_channel\]\[eq\], filter\[notification_event_condition_id\]\[eq\], filter\[status\]\[eq\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::NotificationsFilterConsolidated>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::NotificationChannels<'_> {
     /// List notification channels
     ///
     /// List notification channels.
     ///
     /// `GET /notification_channels` (operation `ListNotificationChannels`)
-    pub fn list_notification_channels(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListNotificationChannelsParams,
-    ) -> ApiCall<types::ListNotificationChannelsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::ListNotificationChannelsResponse,
+        ListNotificationChannelsParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListNotificationChannels",
             "/notification_channels",
             "/notification_channels".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListNotificationChannelsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Create a notification channel
+    ///
+    /// Create a notification channel.
+    ///
+    /// `POST /notification_channels` (operation `CreateNotificationChannels`)
+    ///
+    /// The body is a [`NotificationChannel`](types::NotificationChannel): its members are setters on the returned call.
+    pub fn create(
+        &self,
+    ) -> ApiCall<types::CreateNotificationChannelsResponse, types::NotificationChannel> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateNotificationChannels",
+            "/notification_channels",
+            "/notification_channels".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::NotificationChannel::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Get a notification channel
+    ///
+    /// Get a notification channel.
+    ///
+    /// `GET /notification_channels/{id}` (operation `GetNotificationChannel`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The id of the resource.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::GetNotificationChannelResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetNotificationChannel",
+            "/notification_channels/{id}",
+            ["/notification_channels/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_notification_channels`](Self::list_notification_channels), page after page (`page[number]` paging).
+    /// Delete a notification channel
+    ///
+    /// Delete a notification channel.
+    ///
+    /// `DELETE /notification_channels/{id}` (operation `DeleteNotificationChannel`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The id of the resource.
+    pub fn delete(&self, id: &str) -> ApiCall<types::DeleteNotificationChannelResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteNotificationChannel",
+            "/notification_channels/{id}",
+            ["/notification_channels/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Update a notification channel
+    ///
+    /// Update a notification channel.
+    ///
+    /// `PATCH /notification_channels/{id}` (operation `UpdateNotificationChannel`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The id of the resource.
+    ///
+    /// The body is a [`NotificationChannel`](types::NotificationChannel): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::UpdateNotificationChannelResponse, types::NotificationChannel> {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateNotificationChannel",
+            "/notification_channels/{id}",
+            ["/notification_channels/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::NotificationChannel::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::NotificationEventConditions<'_> {
+    /// List all Notifications Events Conditions
+    ///
+    /// Returns a list of your notifications events conditions.
+    ///
+    /// `GET /notification_event_conditions` (operation `FindNotificationsEventsConditions`)
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
+        &self,
+    ) -> ApiCall<
+        types::FindNotificationsEventsConditionsResponse,
+        FindNotificationsEventsConditionsParams,
+    > {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "FindNotificationsEventsConditions",
+            "/notification_event_conditions",
+            "/notification_event_conditions".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                FindNotificationsEventsConditionsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
+    }
+}
+
+impl crate::resources::NotificationEvents<'_> {
+    /// List all Notifications Events
+    ///
+    /// Returns a list of your notifications events.
+    ///
+    /// `GET /notification_events` (operation `FindNotificationsEvents`)
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
+        &self,
+    ) -> ApiCall<types::FindNotificationsEventsResponse, FindNotificationsEventsParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "FindNotificationsEvents",
+            "/notification_events",
+            "/notification_events".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                FindNotificationsEventsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+}
+
+impl crate::resources::NotificationProfiles<'_> {
+    /// List all Notifications Profiles
+    ///
+    /// Returns a list of your notifications profiles.
+    ///
+    /// `GET /notification_profiles` (operation `FindNotificationsProfiles`)
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
+        &self,
+    ) -> ApiCall<
+        types::FindNotificationsProfilesResponse,
+        FindNotificationsProfilesParams,
+    > {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "FindNotificationsProfiles",
+            "/notification_profiles",
+            "/notification_profiles".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                FindNotificationsProfilesParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Create a notification profile
+    ///
+    /// Create a notification profile.
+    ///
+    /// `POST /notification_profiles` (operation `CreateNotificationProfile`)
+    ///
+    /// The body is a [`NotificationProfile`](types::NotificationProfile): its members are setters on the returned call.
+    pub fn create(
+        &self,
+    ) -> ApiCall<types::CreateNotificationProfileResponse, types::NotificationProfile> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateNotificationProfile",
+            "/notification_profiles",
+            "/notification_profiles".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::NotificationProfile::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Get a notification profile
+    ///
+    /// Get a notification profile.
+    ///
+    /// `GET /notification_profiles/{id}` (operation `GetNotificationProfile`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The id of the resource.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::GetNotificationProfileResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetNotificationProfile",
+            "/notification_profiles/{id}",
+            ["/notification_profiles/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Delete a notification profile
+    ///
+    /// Delete a notification profile.
+    ///
+    /// `DELETE /notification_profiles/{id}` (operation `DeleteNotificationProfile`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The id of the resource.
+    pub fn delete(&self, id: &str) -> ApiCall<types::DeleteNotificationProfileResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteNotificationProfile",
+            "/notification_profiles/{id}",
+            ["/notification_profiles/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Update a notification profile
+    ///
+    /// Update a notification profile.
+    ///
+    /// `PATCH /notification_profiles/{id}` (operation `UpdateNotificationProfile`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The id of the resource.
+    ///
+    /// The body is a [`NotificationProfile`](types::NotificationProfile): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::UpdateNotificationProfileResponse, types::NotificationProfile> {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateNotificationProfile",
+            "/notification_profiles/{id}",
+            ["/notification_profiles/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::NotificationProfile::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::NotificationSettings<'_> {
+    /// List notification settings
+    ///
+    /// List notification settings.
+    ///
+    /// `GET /notification_settings` (operation `ListNotificationSettings`)
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
+        &self,
+    ) -> ApiCall<
+        types::ListNotificationSettingsResponse,
+        ListNotificationSettingsParams,
+    > {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "ListNotificationSettings",
+            "/notification_settings",
+            "/notification_settings".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListNotificationSettingsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Add a Notification Setting
+    ///
+    /// Add a notification setting.
+    ///
+    /// `POST /notification_settings` (operation `CreateNotificationSetting`)
+    ///
+    /// The body is a [`NotificationSetting`](types::NotificationSetting): its members are setters on the returned call.
+    pub fn create(
+        &self,
+    ) -> ApiCall<types::CreateNotificationSettingResponse3, types::NotificationSetting> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateNotificationSetting",
+            "/notification_settings",
+            "/notification_settings".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::NotificationSetting::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Get a notification setting
+    ///
+    /// Get a notification setting.
+    ///
+    /// `GET /notification_settings/{id}` (operation `GetNotificationSetting`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The id of the resource.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::GetNotificationSettingResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetNotificationSetting",
+            "/notification_settings/{id}",
+            ["/notification_settings/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Delete a notification setting
+    ///
+    /// Delete a notification setting.
+    ///
+    /// `DELETE /notification_settings/{id}` (operation `DeleteNotificationSetting`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The id of the resource.
+    pub fn delete(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::DeleteNotificationSettingResponse3> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteNotificationSetting",
+            "/notification_settings/{id}",
+            ["/notification_settings/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<
+    types::ListNotificationChannelsResponse,
+    ListNotificationChannelsParams,
+> {
+    /// Every item of `client.notification_channels().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_notification_channels_stream(
-        &self,
-        params: &ListNotificationChannelsParams,
-    ) -> Paginator<types::NotificationChannel> {
-        let first = self.list_notification_channels(params);
+    pub fn items(self) -> Paginator<types::NotificationChannel> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -131,121 +563,18 @@ impl NotificationsApi<'_> {
             },
         )
     }
+}
 
-    /// Create a notification channel
-    ///
-    /// Create a notification channel.
-    ///
-    /// `POST /notification_channels` (operation `CreateNotificationChannels`)
-    pub fn create_notification_channels(
-        &self,
-        body: &types::NotificationChannel,
-    ) -> ApiCall<types::CreateNotificationChannelsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateNotificationChannels",
-            "/notification_channels",
-            "/notification_channels".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get a notification channel
-    ///
-    /// Get a notification channel.
-    ///
-    /// `GET /notification_channels/{id}` (operation `GetNotificationChannel`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The id of the resource.
-    pub fn get_notification_channel(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetNotificationChannelResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetNotificationChannel",
-            "/notification_channels/{id}",
-            ["/notification_channels/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a notification channel
-    ///
-    /// Delete a notification channel.
-    ///
-    /// `DELETE /notification_channels/{id}` (operation `DeleteNotificationChannel`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The id of the resource.
-    pub fn delete_notification_channel(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::DeleteNotificationChannelResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteNotificationChannel",
-            "/notification_channels/{id}",
-            ["/notification_channels/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update a notification channel
-    ///
-    /// Update a notification channel.
-    ///
-    /// `PATCH /notification_channels/{id}` (operation `UpdateNotificationChannel`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The id of the resource.
-    pub fn update_notification_channel(
-        &self,
-        id: &str,
-        body: &types::NotificationChannel,
-    ) -> ApiCall<types::UpdateNotificationChannelResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdateNotificationChannel",
-            "/notification_channels/{id}",
-            ["/notification_channels/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// List all Notifications Events Conditions
-    ///
-    /// Returns a list of your notifications events conditions.
-    ///
-    /// `GET /notification_event_conditions` (operation `FindNotificationsEventsConditions`)
-    pub fn find_notifications_events_conditions(
-        &self,
-        params: &FindNotificationsEventsConditionsParams,
-    ) -> ApiCall<types::FindNotificationsEventsConditionsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "FindNotificationsEventsConditions",
-            "/notification_event_conditions",
-            "/notification_event_conditions".to_owned(),
-        );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`find_notifications_events_conditions`](Self::find_notifications_events_conditions), page after page (`page[number]` paging).
+impl crate::ApiCall<
+    types::FindNotificationsEventsConditionsResponse,
+    FindNotificationsEventsConditionsParams,
+> {
+    /// Every item of `client.notification_event_conditions().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn find_notifications_events_conditions_stream(
-        &self,
-        params: &FindNotificationsEventsConditionsParams,
-    ) -> Paginator<types::NotificationEventCondition> {
-        let first = self.find_notifications_events_conditions(params);
+    pub fn items(self) -> Paginator<types::NotificationEventCondition> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -274,36 +603,18 @@ impl NotificationsApi<'_> {
             },
         )
     }
+}
 
-    /// List all Notifications Events
-    ///
-    /// Returns a list of your notifications events.
-    ///
-    /// `GET /notification_events` (operation `FindNotificationsEvents`)
-    pub fn find_notifications_events(
-        &self,
-        params: &FindNotificationsEventsParams,
-    ) -> ApiCall<types::FindNotificationsEventsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "FindNotificationsEvents",
-            "/notification_events",
-            "/notification_events".to_owned(),
-        );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`find_notifications_events`](Self::find_notifications_events), page after page (`page[number]` paging).
+impl crate::ApiCall<
+    types::FindNotificationsEventsResponse,
+    FindNotificationsEventsParams,
+> {
+    /// Every item of `client.notification_events().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn find_notifications_events_stream(
-        &self,
-        params: &FindNotificationsEventsParams,
-    ) -> Paginator<types::NotificationEvent> {
-        let first = self.find_notifications_events(params);
+    pub fn items(self) -> Paginator<types::NotificationEvent> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -332,36 +643,18 @@ impl NotificationsApi<'_> {
             },
         )
     }
+}
 
-    /// List all Notifications Profiles
-    ///
-    /// Returns a list of your notifications profiles.
-    ///
-    /// `GET /notification_profiles` (operation `FindNotificationsProfiles`)
-    pub fn find_notifications_profiles(
-        &self,
-        params: &FindNotificationsProfilesParams,
-    ) -> ApiCall<types::FindNotificationsProfilesResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "FindNotificationsProfiles",
-            "/notification_profiles",
-            "/notification_profiles".to_owned(),
-        );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`find_notifications_profiles`](Self::find_notifications_profiles), page after page (`page[number]` paging).
+impl crate::ApiCall<
+    types::FindNotificationsProfilesResponse,
+    FindNotificationsProfilesParams,
+> {
+    /// Every item of `client.notification_profiles().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn find_notifications_profiles_stream(
-        &self,
-        params: &FindNotificationsProfilesParams,
-    ) -> Paginator<types::NotificationProfile> {
-        let first = self.find_notifications_profiles(params);
+    pub fn items(self) -> Paginator<types::NotificationProfile> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -390,121 +683,18 @@ impl NotificationsApi<'_> {
             },
         )
     }
+}
 
-    /// Create a notification profile
-    ///
-    /// Create a notification profile.
-    ///
-    /// `POST /notification_profiles` (operation `CreateNotificationProfile`)
-    pub fn create_notification_profile(
-        &self,
-        body: &types::NotificationProfile,
-    ) -> ApiCall<types::CreateNotificationProfileResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateNotificationProfile",
-            "/notification_profiles",
-            "/notification_profiles".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get a notification profile
-    ///
-    /// Get a notification profile.
-    ///
-    /// `GET /notification_profiles/{id}` (operation `GetNotificationProfile`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The id of the resource.
-    pub fn get_notification_profile(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetNotificationProfileResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetNotificationProfile",
-            "/notification_profiles/{id}",
-            ["/notification_profiles/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a notification profile
-    ///
-    /// Delete a notification profile.
-    ///
-    /// `DELETE /notification_profiles/{id}` (operation `DeleteNotificationProfile`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The id of the resource.
-    pub fn delete_notification_profile(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::DeleteNotificationProfileResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteNotificationProfile",
-            "/notification_profiles/{id}",
-            ["/notification_profiles/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update a notification profile
-    ///
-    /// Update a notification profile.
-    ///
-    /// `PATCH /notification_profiles/{id}` (operation `UpdateNotificationProfile`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The id of the resource.
-    pub fn update_notification_profile(
-        &self,
-        id: &str,
-        body: &types::NotificationProfile,
-    ) -> ApiCall<types::UpdateNotificationProfileResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdateNotificationProfile",
-            "/notification_profiles/{id}",
-            ["/notification_profiles/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// List notification settings
-    ///
-    /// List notification settings.
-    ///
-    /// `GET /notification_settings` (operation `ListNotificationSettings`)
-    pub fn list_notification_settings(
-        &self,
-        params: &ListNotificationSettingsParams,
-    ) -> ApiCall<types::ListNotificationSettingsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "ListNotificationSettings",
-            "/notification_settings",
-            "/notification_settings".to_owned(),
-        );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_notification_settings`](Self::list_notification_settings), page after page (`page[number]` paging).
+impl crate::ApiCall<
+    types::ListNotificationSettingsResponse,
+    ListNotificationSettingsParams,
+> {
+    /// Every item of `client.notification_settings().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_notification_settings_stream(
-        &self,
-        params: &ListNotificationSettingsParams,
-    ) -> Paginator<types::NotificationSetting> {
-        let first = self.list_notification_settings(params);
+    pub fn items(self) -> Paginator<types::NotificationSetting> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -532,66 +722,5 @@ impl NotificationsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Add a Notification Setting
-    ///
-    /// Add a notification setting.
-    ///
-    /// `POST /notification_settings` (operation `CreateNotificationSetting`)
-    pub fn create_notification_setting(
-        &self,
-        body: &types::NotificationSetting,
-    ) -> ApiCall<types::CreateNotificationSettingResponse3> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateNotificationSetting",
-            "/notification_settings",
-            "/notification_settings".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get a notification setting
-    ///
-    /// Get a notification setting.
-    ///
-    /// `GET /notification_settings/{id}` (operation `GetNotificationSetting`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The id of the resource.
-    pub fn get_notification_setting(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetNotificationSettingResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetNotificationSetting",
-            "/notification_settings/{id}",
-            ["/notification_settings/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a notification setting
-    ///
-    /// Delete a notification setting.
-    ///
-    /// `DELETE /notification_settings/{id}` (operation `DeleteNotificationSetting`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The id of the resource.
-    pub fn delete_notification_setting(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::DeleteNotificationSettingResponse3> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteNotificationSetting",
-            "/notification_settings/{id}",
-            ["/notification_settings/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -6,14 +6,6 @@ use crate::request::{ApiCall, Request};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Number Lookup`; get it with `client.number_lookup()`.
-///
-/// Look up phone number data
-#[derive(Debug, Clone, Copy)]
-pub struct NumberLookupApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `lookup_number` (`GET /number_lookup/{phone_number}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LookupNumberParams {
@@ -23,7 +15,15 @@ pub struct LookupNumberParams {
     pub type_: Option<types::NumberLookupType>,
 }
 
-impl NumberLookupApi<'_> {
+impl<T> crate::ApiCall<T, LookupNumberParams> {
+    /// Specifies the type of number lookup to be performed
+    pub fn type_(mut self, value: impl Into<types::NumberLookupType>) -> Self {
+        self.input_mut().type_ = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::NumberLookup<'_> {
     /// Lookup phone number data
     ///
     /// Returns information about the provided phone number.
@@ -32,18 +32,24 @@ impl NumberLookupApi<'_> {
     ///
     /// # Arguments
     /// - `phone_number` (`phone_number`): The phone number to be looked up
-    pub fn lookup_number(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve(
         &self,
         phone_number: &str,
-        params: &LookupNumberParams,
-    ) -> ApiCall<types::LookupNumberResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::LookupNumberResponse, LookupNumberParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "LookupNumber",
             "/number_lookup/{phone_number}",
             ["/number_lookup/", &crate::request::path_arg(&phone_number)].concat(),
         );
-        request.query("type", &params.type_, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                LookupNumberParams::default(),
+                |params, request| {
+                    request.query("type", &params.type_, QueryStyle::FormExplode);
+                },
+            )
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Number Portout`; get it with `client.number_portout()`.
-///
-/// Number portout operations
-#[derive(Debug, Clone, Copy)]
-pub struct NumberPortoutApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_portout_request` (`GET /portouts`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPortoutRequestParams {
@@ -26,6 +18,20 @@ pub struct ListPortoutRequestParams {
     ///
     /// Sent as query parameter `filter`.
     pub filter: Option<types::ListPortoutRequestFilter>,
+}
+
+impl<T> crate::ApiCall<T, ListPortoutRequestParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::PageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[carrier_name\], filter\[country_code\], filter\[country_code_in\], filter\[foc_date\], filter\[inserted_at\], filter\[phone_number\], filter\[pon\], filter\[ported_out_at\], filter\[spid\], filter\[status\], filter\[status_in\], filter\[support_key\]
+    pub fn filter(mut self, value: impl Into<types::ListPortoutRequestFilter>) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `list_portout_events` (`GET /portouts/events`).
@@ -41,6 +47,20 @@ pub struct ListPortoutEventsParams {
     pub filter: Option<types::ListPortoutEventsFilter>,
 }
 
+impl<T> crate::ApiCall<T, ListPortoutEventsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::PageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[event_type\], filter\[portout_id\], filter\[created_at\]
+    pub fn filter(mut self, value: impl Into<types::ListPortoutEventsFilter>) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `list_portout_rejections` (`GET /portouts/rejections/{portout_id}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPortoutRejectionsParams {
@@ -48,6 +68,17 @@ pub struct ListPortoutRejectionsParams {
     ///
     /// Sent as query parameter `filter`.
     pub filter: Option<types::ListPortoutRejectionsFilter>,
+}
+
+impl<T> crate::ApiCall<T, ListPortoutRejectionsParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[code\], filter\[code\]\[in\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::ListPortoutRejectionsFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `list_portout_reports` (`GET /portouts/reports`).
@@ -63,37 +94,386 @@ pub struct ListPortoutReportsParams {
     pub filter: Option<types::ListPortoutReportsFilter>,
 }
 
-impl NumberPortoutApi<'_> {
+impl<T> crate::ApiCall<T, ListPortoutReportsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::PageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[report_type\], filter\[status\]
+    pub fn filter(mut self, value: impl Into<types::ListPortoutReportsFilter>) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::Portouts<'_> {
     /// List portout requests
     ///
     /// Returns the portout requests according to filters
     ///
     /// `GET /portouts` (operation `ListPortoutRequest`)
-    pub fn list_portout_request(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListPortoutRequestParams,
-    ) -> ApiCall<types::ListPortoutRequestResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListPortoutRequestResponse, ListPortoutRequestParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListPortoutRequest",
             "/portouts",
             "/portouts".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListPortoutRequestParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// List eligible port-out rejection codes for a specific order
+    ///
+    /// Given a port-out ID, list rejection codes that are eligible for that port-out
+    ///
+    /// `GET /portouts/rejections/{portout_id}` (operation `ListPortoutRejections`)
+    ///
+    /// # Arguments
+    /// - `portout_id` (`portout_id`): Identifies a port out order.
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list_rejection_codes(
+        &self,
+        portout_id: &str,
+    ) -> ApiCall<types::ListPortoutRejectionsResponse, ListPortoutRejectionsParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "ListPortoutRejections",
+            "/portouts/rejections/{portout_id}",
+            ["/portouts/rejections/", &crate::request::path_arg(&portout_id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListPortoutRejectionsParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Get a portout request
+    ///
+    /// Returns the portout request based on the ID provided
+    ///
+    /// `GET /portouts/{id}` (operation `FindPortoutRequest`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Portout id
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::FindPortoutRequestResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "FindPortoutRequest",
+            "/portouts/{id}",
+            ["/portouts/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_portout_request`](Self::list_portout_request), page after page (`page[number]` paging).
+    /// Update Status
+    ///
+    /// Authorize or reject portout request
+    ///
+    /// `PATCH /portouts/{id}/{status}` (operation `UpdatePortoutStatus`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Portout id
+    /// - `status` (`status`): Updated portout status
+    ///
+    /// The body is a [`UpdatePortoutStatusBody`](types::UpdatePortoutStatusBody): its required members (`reason`) are arguments, its other members setters on the returned call.
+    pub fn update_status(
+        &self,
+        id: &str,
+        status: &types::UpdatePortoutStatusStatus,
+        reason: impl Into<String>,
+    ) -> ApiCall<types::UpdatePortoutStatusResponse, types::UpdatePortoutStatusBody> {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdatePortoutStatus",
+            "/portouts/{id}/{status}",
+            [
+                "/portouts/",
+                &crate::request::path_arg(&id),
+                "/",
+                &crate::request::path_arg(&status),
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdatePortoutStatusBody::new(reason),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::PortoutsComments<'_> {
+    /// List all comments for a portout request
+    ///
+    /// Returns a list of comments for a portout request.
+    ///
+    /// `GET /portouts/{id}/comments` (operation `FindPortoutComments`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Portout id
+    pub fn list(&self, id: &str) -> ApiCall<types::FindPortoutCommentsResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "FindPortoutComments",
+            "/portouts/{id}/comments",
+            ["/portouts/", &crate::request::path_arg(&id), "/comments"].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Create a comment on a portout request
+    ///
+    /// Creates a comment on a portout request.
+    ///
+    /// `POST /portouts/{id}/comments` (operation `PostPortRequestComment`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Portout id
+    ///
+    /// The body is a [`CreatePortingOrderComment`](types::CreatePortingOrderComment): its members are setters on the returned call.
+    pub fn create(
+        &self,
+        id: &str,
+    ) -> ApiCall<
+        types::PostPortRequestCommentResponse,
+        types::CreatePortingOrderComment,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "PostPortRequestComment",
+            "/portouts/{id}/comments",
+            ["/portouts/", &crate::request::path_arg(&id), "/comments"].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreatePortingOrderComment::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::PortoutsEvents<'_> {
+    /// List all port-out events
+    ///
+    /// Returns a list of all port-out events.
+    ///
+    /// `GET /portouts/events` (operation `listPortoutEvents`)
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
+        &self,
+    ) -> ApiCall<types::ListPortoutEventsResponse, ListPortoutEventsParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "listPortoutEvents",
+            "/portouts/events",
+            "/portouts/events".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListPortoutEventsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Show a port-out event
+    ///
+    /// Show a specific port-out event.
+    ///
+    /// `GET /portouts/events/{id}` (operation `showPortoutEvent`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the port-out event.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::ShowPortoutEventResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "showPortoutEvent",
+            "/portouts/events/{id}",
+            ["/portouts/events/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Republish a port-out event
+    ///
+    /// Republish a specific port-out event.
+    ///
+    /// `POST /portouts/events/{id}/republish` (operation `republishPortoutEvent`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the port-out event.
+    pub fn republish(&self, id: &str) -> ApiCall<()> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "republishPortoutEvent",
+            "/portouts/events/{id}/republish",
+            ["/portouts/events/", &crate::request::path_arg(&id), "/republish"].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_empty)
+    }
+}
+
+impl crate::resources::PortoutsReports<'_> {
+    /// List port-out related reports
+    ///
+    /// List the reports generated about port-out operations.
+    ///
+    /// `GET /portouts/reports` (operation `ListPortoutReports`)
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
+        &self,
+    ) -> ApiCall<types::ListPortoutReportsResponse, ListPortoutReportsParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "ListPortoutReports",
+            "/portouts/reports",
+            "/portouts/reports".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListPortoutReportsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Create a port-out related report
+    ///
+    /// Generate reports about port-out operations.
+    ///
+    /// `POST /portouts/reports` (operation `CreatePortoutReport`)
+    ///
+    /// The body is a [`CreatePortoutReport`](types::CreatePortoutReport): its required members (`params`, `report_type`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        params: impl Into<types::ExportPortoutsCsvReport>,
+        report_type: impl Into<types::CreatePortoutReportReportType>,
+    ) -> ApiCall<types::CreatePortoutReportResponse, types::CreatePortoutReport> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreatePortoutReport",
+            "/portouts/reports",
+            "/portouts/reports".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreatePortoutReport::new(params, report_type),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Retrieve a report
+    ///
+    /// Retrieve a specific report generated.
+    ///
+    /// `GET /portouts/reports/{id}` (operation `GetPortoutReport`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies a report.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::GetPortoutReportResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetPortoutReport",
+            "/portouts/reports/{id}",
+            ["/portouts/reports/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::resources::PortoutsSupportingDocuments<'_> {
+    /// List supporting documents on a portout request
+    ///
+    /// List every supporting documents for a portout request.
+    ///
+    /// `GET /portouts/{id}/supporting_documents` (operation `GetPortRequestSupportingDocuments`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Portout id
+    pub fn list(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::GetPortRequestSupportingDocumentsResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetPortRequestSupportingDocuments",
+            "/portouts/{id}/supporting_documents",
+            ["/portouts/", &crate::request::path_arg(&id), "/supporting_documents"]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Create a list of supporting documents on a portout request
+    ///
+    /// Creates a list of supporting documents on a portout request.
+    ///
+    /// `POST /portouts/{id}/supporting_documents` (operation `PostPortRequestSupportingDocuments`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Portout id
+    ///
+    /// The body is a [`PostPortRequestSupportingDocumentsBody`](types::PostPortRequestSupportingDocumentsBody): its members are setters on the returned call.
+    pub fn create(
+        &self,
+        id: &str,
+    ) -> ApiCall<
+        types::PostPortRequestSupportingDocumentsResponse,
+        types::PostPortRequestSupportingDocumentsBody,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "PostPortRequestSupportingDocuments",
+            "/portouts/{id}/supporting_documents",
+            ["/portouts/", &crate::request::path_arg(&id), "/supporting_documents"]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::PostPortRequestSupportingDocumentsBody::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<types::ListPortoutRequestResponse, ListPortoutRequestParams> {
+    /// Every item of `client.portouts().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_portout_request_stream(
-        &self,
-        params: &ListPortoutRequestParams,
-    ) -> Paginator<types::PortoutDetails> {
-        let first = self.list_portout_request(params);
+    pub fn items(self) -> Paginator<types::PortoutDetails> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -122,37 +502,15 @@ impl NumberPortoutApi<'_> {
             },
         )
     }
+}
 
-    /// List all port-out events
-    ///
-    /// Returns a list of all port-out events.
-    ///
-    /// `GET /portouts/events` (operation `listPortoutEvents`)
-    pub fn list_portout_events(
-        &self,
-        params: &ListPortoutEventsParams,
-    ) -> ApiCall<types::ListPortoutEventsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "listPortoutEvents",
-            "/portouts/events",
-            "/portouts/events".to_owned(),
-        );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_portout_events`](Self::list_portout_events), page after page (`page[number]` paging).
+impl crate::ApiCall<types::ListPortoutEventsResponse, ListPortoutEventsParams> {
+    /// Every item of `client.portouts().events().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_portout_events_stream(
-        &self,
-        params: &ListPortoutEventsParams,
-    ) -> Paginator<types::PortoutEvent> {
-        let first = self.list_portout_events(params);
+    pub fn items(self) -> Paginator<types::PortoutEvent> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -181,99 +539,15 @@ impl NumberPortoutApi<'_> {
             },
         )
     }
+}
 
-    /// Show a port-out event
-    ///
-    /// Show a specific port-out event.
-    ///
-    /// `GET /portouts/events/{id}` (operation `showPortoutEvent`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the port-out event.
-    pub fn show_portout_event(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::ShowPortoutEventResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "showPortoutEvent",
-            "/portouts/events/{id}",
-            ["/portouts/events/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Republish a port-out event
-    ///
-    /// Republish a specific port-out event.
-    ///
-    /// `POST /portouts/events/{id}/republish` (operation `republishPortoutEvent`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the port-out event.
-    pub fn republish_portout_event(&self, id: &str) -> ApiCall<()> {
-        let request = Request::new(
-            reqwest::Method::POST,
-            "republishPortoutEvent",
-            "/portouts/events/{id}/republish",
-            ["/portouts/events/", &crate::request::path_arg(&id), "/republish"].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_empty)
-    }
-
-    /// List eligible port-out rejection codes for a specific order
-    ///
-    /// Given a port-out ID, list rejection codes that are eligible for that port-out
-    ///
-    /// `GET /portouts/rejections/{portout_id}` (operation `ListPortoutRejections`)
-    ///
-    /// # Arguments
-    /// - `portout_id` (`portout_id`): Identifies a port out order.
-    pub fn list_portout_rejections(
-        &self,
-        portout_id: &str,
-        params: &ListPortoutRejectionsParams,
-    ) -> ApiCall<types::ListPortoutRejectionsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "ListPortoutRejections",
-            "/portouts/rejections/{portout_id}",
-            ["/portouts/rejections/", &crate::request::path_arg(&portout_id)].concat(),
-        );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// List port-out related reports
-    ///
-    /// List the reports generated about port-out operations.
-    ///
-    /// `GET /portouts/reports` (operation `ListPortoutReports`)
-    pub fn list_portout_reports(
-        &self,
-        params: &ListPortoutReportsParams,
-    ) -> ApiCall<types::ListPortoutReportsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "ListPortoutReports",
-            "/portouts/reports",
-            "/portouts/reports".to_owned(),
-        );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_portout_reports`](Self::list_portout_reports), page after page (`page[number]` paging).
+impl crate::ApiCall<types::ListPortoutReportsResponse, ListPortoutReportsParams> {
+    /// Every item of `client.portouts().reports().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_portout_reports_stream(
-        &self,
-        params: &ListPortoutReportsParams,
-    ) -> Paginator<types::PortoutReport> {
-        let first = self.list_portout_reports(params);
+    pub fn items(self) -> Paginator<types::PortoutReport> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -301,187 +575,5 @@ impl NumberPortoutApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create a port-out related report
-    ///
-    /// Generate reports about port-out operations.
-    ///
-    /// `POST /portouts/reports` (operation `CreatePortoutReport`)
-    pub fn create_portout_report(
-        &self,
-        body: &types::CreatePortoutReport,
-    ) -> ApiCall<types::CreatePortoutReportResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreatePortoutReport",
-            "/portouts/reports",
-            "/portouts/reports".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve a report
-    ///
-    /// Retrieve a specific report generated.
-    ///
-    /// `GET /portouts/reports/{id}` (operation `GetPortoutReport`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies a report.
-    pub fn get_portout_report(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetPortoutReportResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetPortoutReport",
-            "/portouts/reports/{id}",
-            ["/portouts/reports/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get a portout request
-    ///
-    /// Returns the portout request based on the ID provided
-    ///
-    /// `GET /portouts/{id}` (operation `FindPortoutRequest`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Portout id
-    pub fn find_portout_request(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::FindPortoutRequestResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "FindPortoutRequest",
-            "/portouts/{id}",
-            ["/portouts/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// List all comments for a portout request
-    ///
-    /// Returns a list of comments for a portout request.
-    ///
-    /// `GET /portouts/{id}/comments` (operation `FindPortoutComments`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Portout id
-    pub fn find_portout_comments(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::FindPortoutCommentsResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "FindPortoutComments",
-            "/portouts/{id}/comments",
-            ["/portouts/", &crate::request::path_arg(&id), "/comments"].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Create a comment on a portout request
-    ///
-    /// Creates a comment on a portout request.
-    ///
-    /// `POST /portouts/{id}/comments` (operation `PostPortRequestComment`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Portout id
-    pub fn post_port_request_comment(
-        &self,
-        id: &str,
-        body: &types::PostPortRequestCommentBody,
-    ) -> ApiCall<types::PostPortRequestCommentResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "PostPortRequestComment",
-            "/portouts/{id}/comments",
-            ["/portouts/", &crate::request::path_arg(&id), "/comments"].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// List supporting documents on a portout request
-    ///
-    /// List every supporting documents for a portout request.
-    ///
-    /// `GET /portouts/{id}/supporting_documents` (operation `GetPortRequestSupportingDocuments`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Portout id
-    pub fn get_port_request_supporting_documents(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetPortRequestSupportingDocumentsResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetPortRequestSupportingDocuments",
-            "/portouts/{id}/supporting_documents",
-            ["/portouts/", &crate::request::path_arg(&id), "/supporting_documents"]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Create a list of supporting documents on a portout request
-    ///
-    /// Creates a list of supporting documents on a portout request.
-    ///
-    /// `POST /portouts/{id}/supporting_documents` (operation `PostPortRequestSupportingDocuments`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Portout id
-    pub fn post_port_request_supporting_documents(
-        &self,
-        id: &str,
-        body: &types::PostPortRequestSupportingDocumentsBody,
-    ) -> ApiCall<types::PostPortRequestSupportingDocumentsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "PostPortRequestSupportingDocuments",
-            "/portouts/{id}/supporting_documents",
-            ["/portouts/", &crate::request::path_arg(&id), "/supporting_documents"]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update Status
-    ///
-    /// Authorize or reject portout request
-    ///
-    /// `PATCH /portouts/{id}/{status}` (operation `UpdatePortoutStatus`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Portout id
-    /// - `status` (`status`): Updated portout status
-    pub fn update_portout_status(
-        &self,
-        id: &str,
-        status: &types::UpdatePortoutStatusStatus,
-        body: &types::UpdatePortoutStatusBody,
-    ) -> ApiCall<types::UpdatePortoutStatusResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdatePortoutStatus",
-            "/portouts/{id}/{status}",
-            [
-                "/portouts/",
-                &crate::request::path_arg(&id),
-                "/",
-                &crate::request::path_arg(&status),
-            ]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Number Settings`; get it with `client.number_settings()`.
-///
-/// Configure your phone numbers
-#[derive(Debug, Clone, Copy)]
-pub struct NumberSettingsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_phone_numbers_with_messaging_settings` (`GET /phone_numbers/messaging`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPhoneNumbersWithMessagingSettingsParams {
@@ -46,22 +38,80 @@ pub struct ListPhoneNumbersWithMessagingSettingsParams {
     >,
 }
 
-impl NumberSettingsApi<'_> {
+impl<T> crate::ApiCall<T, ListPhoneNumbersWithMessagingSettingsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::PageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Filter by messaging profile ID.
+    pub fn filter_messaging_profile_id(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_messaging_profile_id = Some(value.into());
+        self
+    }
+
+    /// Filter by exact phone number (supports comma-separated list).
+    pub fn filter_phone_number(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_phone_number = Some(value.into());
+        self
+    }
+
+    /// Filter by phone number substring.
+    pub fn filter_phone_number_contains(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_phone_number_contains = Some(value.into());
+        self
+    }
+
+    /// Filter by phone number type.
+    pub fn filter_type(
+        mut self,
+        value: impl Into<types::ListPhoneNumbersWithMessagingSettingsFilterType>,
+    ) -> Self {
+        self.input_mut().filter_type = Some(value.into());
+        self
+    }
+
+    /// Sort by phone number.
+    pub fn sort_phone_number(
+        mut self,
+        value: impl Into<types::ListPhoneNumbersWithMessagingSettingsSortPhoneNumber>,
+    ) -> Self {
+        self.input_mut().sort_phone_number = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::MessagingNumbersBulkUpdates<'_> {
     /// Bulk update phone number profiles
     ///
     /// `POST /messaging_numbers_bulk_updates` (operation `BulkUpdateMessagingSettingsOnPhoneNumbers`)
-    pub fn bulk_update_messaging_settings_on_phone_numbers(
+    ///
+    /// The body is a [`BulkMessagingSettingsUpdatePhoneNumbersRequest`](types::BulkMessagingSettingsUpdatePhoneNumbersRequest): its required members (`messaging_profile_id`, `numbers`) are arguments, its other members setters on the returned call.
+    pub fn create(
         &self,
-        body: &types::BulkMessagingSettingsUpdatePhoneNumbersRequest,
-    ) -> ApiCall<types::BulkUpdateMessagingSettingsOnPhoneNumbersResponse> {
-        let mut request = Request::new(
+        messaging_profile_id: impl Into<String>,
+        numbers: impl Into<Vec<String>>,
+    ) -> ApiCall<
+        types::BulkUpdateMessagingSettingsOnPhoneNumbersResponse,
+        types::BulkMessagingSettingsUpdatePhoneNumbersRequest,
+    > {
+        let request = Request::new(
             reqwest::Method::POST,
             "BulkUpdateMessagingSettingsOnPhoneNumbers",
             "/messaging_numbers_bulk_updates",
             "/messaging_numbers_bulk_updates".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::BulkMessagingSettingsUpdatePhoneNumbersRequest::new(
+                    messaging_profile_id,
+                    numbers,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Retrieve bulk update status
@@ -70,7 +120,7 @@ impl NumberSettingsApi<'_> {
     ///
     /// # Arguments
     /// - `order_id` (`order_id`): Order ID to verify bulk update status.
-    pub fn get_bulk_update_messaging_settings_on_phone_numbers_status(
+    pub fn retrieve(
         &self,
         order_id: &str,
     ) -> ApiCall<types::GetBulkUpdateMessagingSettingsOnPhoneNumbersStatusResponse> {
@@ -83,59 +133,125 @@ impl NumberSettingsApi<'_> {
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
+}
 
+impl crate::resources::PhoneNumbersMessaging<'_> {
     /// List phone numbers with messaging settings
     ///
     /// `GET /phone_numbers/messaging` (operation `ListPhoneNumbersWithMessagingSettings`)
-    pub fn list_phone_numbers_with_messaging_settings(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListPhoneNumbersWithMessagingSettingsParams,
-    ) -> ApiCall<types::ListPhoneNumbersWithMessagingSettingsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::ListPhoneNumbersWithMessagingSettingsResponse,
+        ListPhoneNumbersWithMessagingSettingsParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListPhoneNumbersWithMessagingSettings",
             "/phone_numbers/messaging",
             "/phone_numbers/messaging".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request
-            .query(
-                "filter[messaging_profile_id]",
-                &params.filter_messaging_profile_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[phone_number]",
-                &params.filter_phone_number,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[phone_number][contains]",
-                &params.filter_phone_number_contains,
-                QueryStyle::FormExplode,
-            );
-        request.query("filter[type]", &params.filter_type, QueryStyle::FormExplode);
-        request
-            .query(
-                "sort[phone_number]",
-                &params.sort_phone_number,
-                QueryStyle::FormExplode,
-            );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListPhoneNumbersWithMessagingSettingsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request
+                        .query(
+                            "filter[messaging_profile_id]",
+                            &params.filter_messaging_profile_id,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[phone_number]",
+                            &params.filter_phone_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[phone_number][contains]",
+                            &params.filter_phone_number_contains,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[type]",
+                            &params.filter_type,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "sort[phone_number]",
+                            &params.sort_phone_number,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
+    }
+
+    /// Retrieve a phone number with messaging settings
+    ///
+    /// `GET /phone_numbers/{id}/messaging` (operation `GetPhoneNumberMessagingSettings`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the type of resource.
+    pub fn retrieve(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::GetPhoneNumberMessagingSettingsResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetPhoneNumberMessagingSettings",
+            "/phone_numbers/{id}/messaging",
+            ["/phone_numbers/", &crate::request::path_arg(&id), "/messaging"].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_phone_numbers_with_messaging_settings`](Self::list_phone_numbers_with_messaging_settings), page after page (`page[number]` paging).
+    /// Update the messaging profile and/or messaging product of a phone number
+    ///
+    /// `PATCH /phone_numbers/{id}/messaging` (operation `UpdatePhoneNumberMessagingSettings`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The phone number to update.
+    ///
+    /// The body is a [`UpdatePhoneNumberMessagingSettingsRequest`](types::UpdatePhoneNumberMessagingSettingsRequest): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+    ) -> ApiCall<
+        types::UpdatePhoneNumberMessagingSettingsResponse,
+        types::UpdatePhoneNumberMessagingSettingsRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdatePhoneNumberMessagingSettings",
+            "/phone_numbers/{id}/messaging",
+            ["/phone_numbers/", &crate::request::path_arg(&id), "/messaging"].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdatePhoneNumberMessagingSettingsRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<
+    types::ListPhoneNumbersWithMessagingSettingsResponse,
+    ListPhoneNumbersWithMessagingSettingsParams,
+> {
+    /// Every item of `client.phone_numbers().messaging().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_phone_numbers_with_messaging_settings_stream(
-        &self,
-        params: &ListPhoneNumbersWithMessagingSettingsParams,
-    ) -> Paginator<types::PhoneNumberWithMessagingSettings> {
-        let first = self.list_phone_numbers_with_messaging_settings(params);
+    pub fn items(self) -> Paginator<types::PhoneNumberWithMessagingSettings> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -163,45 +279,5 @@ impl NumberSettingsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Retrieve a phone number with messaging settings
-    ///
-    /// `GET /phone_numbers/{id}/messaging` (operation `GetPhoneNumberMessagingSettings`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the type of resource.
-    pub fn get_phone_number_messaging_settings(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetPhoneNumberMessagingSettingsResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetPhoneNumberMessagingSettings",
-            "/phone_numbers/{id}/messaging",
-            ["/phone_numbers/", &crate::request::path_arg(&id), "/messaging"].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update the messaging profile and/or messaging product of a phone number
-    ///
-    /// `PATCH /phone_numbers/{id}/messaging` (operation `UpdatePhoneNumberMessagingSettings`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The phone number to update.
-    pub fn update_phone_number_messaging_settings(
-        &self,
-        id: &str,
-        body: &types::UpdatePhoneNumberMessagingSettingsRequest,
-    ) -> ApiCall<types::UpdatePhoneNumberMessagingSettingsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdatePhoneNumberMessagingSettings",
-            "/phone_numbers/{id}/messaging",
-            ["/phone_numbers/", &crate::request::path_arg(&id), "/messaging"].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

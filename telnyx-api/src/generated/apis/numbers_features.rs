@@ -5,29 +5,33 @@
 use crate::request::{ApiCall, Request};
 use crate::types;
 
-/// Operations tagged `numbers features`; get it with `client.numbers_features()`.
-#[derive(Debug, Clone, Copy)]
-pub struct NumbersFeaturesApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
-impl NumbersFeaturesApi<'_> {
+impl crate::resources::NumbersFeatures<'_> {
     /// Retrieve the features for a list of numbers
     ///
     /// Retrieve the features for a list of numbers
     ///
     /// `POST /numbers_features` (operation `PostNumbersFeatures`)
-    pub fn post_numbers_features(
+    ///
+    /// The body is a [`BulkDeletePhoneNumbersRequest`](types::BulkDeletePhoneNumbersRequest): its required members (`phone_numbers`) are arguments, its other members setters on the returned call.
+    pub fn create(
         &self,
-        body: &types::PostNumbersFeaturesBody,
-    ) -> ApiCall<types::PostNumbersFeaturesResponse> {
-        let mut request = Request::new(
+        phone_numbers: impl Into<Vec<String>>,
+    ) -> ApiCall<
+        types::PostNumbersFeaturesResponse,
+        types::BulkDeletePhoneNumbersRequest,
+    > {
+        let request = Request::new(
             reqwest::Method::POST,
             "PostNumbersFeatures",
             "/numbers_features",
             "/numbers_features".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::BulkDeletePhoneNumbersRequest::new(phone_numbers),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 }

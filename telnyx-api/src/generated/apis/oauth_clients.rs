@@ -7,12 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `OAuth Clients`; get it with `client.oauth_clients()`.
-#[derive(Debug, Clone, Copy)]
-pub struct OauthClientsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_o_auth_clients` (`GET /oauth_clients`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListOAuthClientsParams {
@@ -52,64 +46,240 @@ pub struct ListOAuthClientsParams {
     pub filter_client_id: Option<String>,
 }
 
-impl OauthClientsApi<'_> {
+impl<T> crate::ApiCall<T, ListOAuthClientsParams> {
+    /// Number of results per page
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+
+    /// Page number
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// Filter by client type
+    pub fn filter_client_type(
+        mut self,
+        value: impl Into<types::ListOAuthClientsFilterClientType>,
+    ) -> Self {
+        self.input_mut().filter_client_type = Some(value.into());
+        self
+    }
+
+    /// Filter by verification status
+    pub fn filter_verified(mut self, value: impl Into<bool>) -> Self {
+        self.input_mut().filter_verified = Some(value.into());
+        self
+    }
+
+    /// Filter by allowed grant type
+    pub fn filter_allowed_grant_types_contains(
+        mut self,
+        value: impl Into<types::ListOAuthClientsFilterAllowedGrantTypesContains>,
+    ) -> Self {
+        self.input_mut().filter_allowed_grant_types_contains = Some(value.into());
+        self
+    }
+
+    /// Filter by exact client name
+    pub fn filter_name(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_name = Some(value.into());
+        self
+    }
+
+    /// Filter by client name containing text
+    pub fn filter_name_contains(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_name_contains = Some(value.into());
+        self
+    }
+
+    /// Filter by client ID
+    pub fn filter_client_id(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_client_id = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::OauthClients<'_> {
     /// List OAuth clients
     ///
     /// Retrieve a paginated list of OAuth clients for the authenticated user
     ///
     /// `GET /oauth_clients` (operation `ListOAuthClients`)
-    pub fn list_o_auth_clients(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListOAuthClientsParams,
-    ) -> ApiCall<types::ListOAuthClientsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListOAuthClientsResponse, ListOAuthClientsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListOAuthClients",
             "/oauth_clients",
             "/oauth_clients".to_owned(),
         );
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[client_type]",
-                &params.filter_client_type,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query("filter[verified]", &params.filter_verified, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[allowed_grant_types][contains]",
-                &params.filter_allowed_grant_types_contains,
-                QueryStyle::FormExplode,
-            );
-        request.query("filter[name]", &params.filter_name, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[name][contains]",
-                &params.filter_name_contains,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[client_id]",
-                &params.filter_client_id,
-                QueryStyle::FormExplode,
-            );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListOAuthClientsParams::default(),
+                |params, request| {
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[client_type]",
+                            &params.filter_client_type,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[verified]",
+                            &params.filter_verified,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[allowed_grant_types][contains]",
+                            &params.filter_allowed_grant_types_contains,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[name]",
+                            &params.filter_name,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[name][contains]",
+                            &params.filter_name_contains,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[client_id]",
+                            &params.filter_client_id,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
+    }
+
+    /// Create OAuth client
+    ///
+    /// Create a new OAuth client
+    ///
+    /// `POST /oauth_clients` (operation `CreateOAuthClient`)
+    ///
+    /// The body is a [`OAuthClientCreateRequest`](types::OAuthClientCreateRequest): its required members (`allowed_grant_types`, `allowed_scopes`, `client_type`, `name`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        allowed_grant_types: impl Into<
+            Vec<types::OAuthClientCreateRequestAllowedGrantTypesItem>,
+        >,
+        allowed_scopes: impl Into<Vec<String>>,
+        client_type: impl Into<types::OAuthClientCreateRequestClientType>,
+        name: impl Into<String>,
+    ) -> ApiCall<types::CreateOAuthClientResponse, types::OAuthClientCreateRequest> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateOAuthClient",
+            "/oauth_clients",
+            "/oauth_clients".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::OAuthClientCreateRequest::new(
+                    allowed_grant_types,
+                    allowed_scopes,
+                    client_type,
+                    name,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Get OAuth client
+    ///
+    /// Retrieve a single OAuth client by ID
+    ///
+    /// `GET /oauth_clients/{id}` (operation `GetOAuthClient`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): OAuth client ID
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::GetOAuthClientResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetOAuthClient",
+            "/oauth_clients/{id}",
+            ["/oauth_clients/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_o_auth_clients`](Self::list_o_auth_clients), page after page (`page[number]` paging).
+    /// Update OAuth client
+    ///
+    /// Update an existing OAuth client
+    ///
+    /// `PUT /oauth_clients/{id}` (operation `UpdateOAuthClient`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): OAuth client ID
+    ///
+    /// The body is a [`OAuthClientUpdateRequest`](types::OAuthClientUpdateRequest): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::UpdateOAuthClientResponse, types::OAuthClientUpdateRequest> {
+        let request = Request::new(
+            reqwest::Method::PUT,
+            "UpdateOAuthClient",
+            "/oauth_clients/{id}",
+            ["/oauth_clients/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::OAuthClientUpdateRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Delete OAuth client
+    ///
+    /// Delete an OAuth client
+    ///
+    /// `DELETE /oauth_clients/{id}` (operation `DeleteOAuthClient`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): OAuth client ID
+    pub fn delete(&self, id: &str) -> ApiCall<()> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteOAuthClient",
+            "/oauth_clients/{id}",
+            ["/oauth_clients/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_empty)
+    }
+}
+
+impl crate::ApiCall<types::ListOAuthClientsResponse, ListOAuthClientsParams> {
+    /// Every item of `client.oauth_clients().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_o_auth_clients_stream(
-        &self,
-        params: &ListOAuthClientsParams,
-    ) -> Paginator<types::OAuthClient> {
-        let first = self.list_o_auth_clients(params);
+    pub fn items(self) -> Paginator<types::OAuthClient> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -137,83 +307,5 @@ impl OauthClientsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create OAuth client
-    ///
-    /// Create a new OAuth client
-    ///
-    /// `POST /oauth_clients` (operation `CreateOAuthClient`)
-    pub fn create_o_auth_client(
-        &self,
-        body: &types::OAuthClientCreateRequest,
-    ) -> ApiCall<types::CreateOAuthClientResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateOAuthClient",
-            "/oauth_clients",
-            "/oauth_clients".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get OAuth client
-    ///
-    /// Retrieve a single OAuth client by ID
-    ///
-    /// `GET /oauth_clients/{id}` (operation `GetOAuthClient`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): OAuth client ID
-    pub fn get_o_auth_client(&self, id: &str) -> ApiCall<types::GetOAuthClientResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetOAuthClient",
-            "/oauth_clients/{id}",
-            ["/oauth_clients/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update OAuth client
-    ///
-    /// Update an existing OAuth client
-    ///
-    /// `PUT /oauth_clients/{id}` (operation `UpdateOAuthClient`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): OAuth client ID
-    pub fn update_o_auth_client(
-        &self,
-        id: &str,
-        body: &types::OAuthClientUpdateRequest,
-    ) -> ApiCall<types::UpdateOAuthClientResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PUT,
-            "UpdateOAuthClient",
-            "/oauth_clients/{id}",
-            ["/oauth_clients/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete OAuth client
-    ///
-    /// Delete an OAuth client
-    ///
-    /// `DELETE /oauth_clients/{id}` (operation `DeleteOAuthClient`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): OAuth client ID
-    pub fn delete_o_auth_client(&self, id: &str) -> ApiCall<()> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteOAuthClient",
-            "/oauth_clients/{id}",
-            ["/oauth_clients/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_empty)
     }
 }

@@ -5,19 +5,13 @@
 use crate::request::{ApiCall, Request};
 use crate::types;
 
-/// Operations tagged `OAuth Discovery`; get it with `client.oauth_discovery()`.
-#[derive(Debug, Clone, Copy)]
-pub struct OauthDiscoveryApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
-impl OauthDiscoveryApi<'_> {
+impl crate::resources::WellKnown<'_> {
     /// Authorization server metadata
     ///
     /// OAuth 2.0 Authorization Server Metadata (RFC 8414)
     ///
     /// `GET /.well-known/oauth-authorization-server` (operation `GetOAuthAuthorizationServerMetadata`)
-    pub fn get_o_auth_authorization_server_metadata(
+    pub fn retrieve_authorization_server_metadata(
         &self,
     ) -> ApiCall<types::AuthorizationServerMetadata> {
         let mut request = Request::new(
@@ -36,7 +30,7 @@ impl OauthDiscoveryApi<'_> {
     /// OAuth 2.0 Protected Resource Metadata for resource discovery
     ///
     /// `GET /.well-known/oauth-protected-resource` (operation `GetOAuthProtectedResourceMetadata`)
-    pub fn get_o_auth_protected_resource_metadata(
+    pub fn retrieve_protected_resource_metadata(
         &self,
     ) -> ApiCall<types::ResourceMetadata> {
         let mut request = Request::new(

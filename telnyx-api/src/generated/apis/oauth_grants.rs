@@ -7,12 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `OAuth Grants`; get it with `client.oauth_grants()`.
-#[derive(Debug, Clone, Copy)]
-pub struct OauthGrantsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_o_auth_grants` (`GET /oauth_grants`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListOAuthGrantsParams {
@@ -26,37 +20,97 @@ pub struct ListOAuthGrantsParams {
     pub page_number: Option<i64>,
 }
 
-impl OauthGrantsApi<'_> {
+impl<T> crate::ApiCall<T, ListOAuthGrantsParams> {
+    /// Number of results per page
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+
+    /// Page number
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::OauthGrants<'_> {
     /// List OAuth grants
     ///
     /// Retrieve a paginated list of OAuth grants for the authenticated user
     ///
     /// `GET /oauth_grants` (operation `ListOAuthGrants`)
-    pub fn list_o_auth_grants(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListOAuthGrantsParams,
-    ) -> ApiCall<types::ListOAuthGrantsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListOAuthGrantsResponse, ListOAuthGrantsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListOAuthGrants",
             "/oauth_grants",
             "/oauth_grants".to_owned(),
         );
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListOAuthGrantsParams::default(),
+                |params, request| {
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
+    }
+
+    /// Get OAuth grant
+    ///
+    /// Retrieve a single OAuth grant by ID
+    ///
+    /// `GET /oauth_grants/{id}` (operation `GetOAuthGrant`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): OAuth grant ID
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::GetOAuthGrantResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetOAuthGrant",
+            "/oauth_grants/{id}",
+            ["/oauth_grants/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_o_auth_grants`](Self::list_o_auth_grants), page after page (`page[number]` paging).
+    /// Revoke OAuth grant
+    ///
+    /// Revoke an OAuth grant
+    ///
+    /// `DELETE /oauth_grants/{id}` (operation `RevokeOAuthGrant`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): OAuth grant ID
+    pub fn delete(&self, id: &str) -> ApiCall<types::RevokeOAuthGrantResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "RevokeOAuthGrant",
+            "/oauth_grants/{id}",
+            ["/oauth_grants/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<types::ListOAuthGrantsResponse, ListOAuthGrantsParams> {
+    /// Every item of `client.oauth_grants().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_o_auth_grants_stream(
-        &self,
-        params: &ListOAuthGrantsParams,
-    ) -> Paginator<types::OAuthGrant> {
-        let first = self.list_o_auth_grants(params);
+    pub fn items(self) -> Paginator<types::OAuthGrant> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -84,44 +138,5 @@ impl OauthGrantsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Get OAuth grant
-    ///
-    /// Retrieve a single OAuth grant by ID
-    ///
-    /// `GET /oauth_grants/{id}` (operation `GetOAuthGrant`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): OAuth grant ID
-    pub fn get_o_auth_grant(&self, id: &str) -> ApiCall<types::GetOAuthGrantResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetOAuthGrant",
-            "/oauth_grants/{id}",
-            ["/oauth_grants/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Revoke OAuth grant
-    ///
-    /// Revoke an OAuth grant
-    ///
-    /// `DELETE /oauth_grants/{id}` (operation `RevokeOAuthGrant`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): OAuth grant ID
-    pub fn revoke_o_auth_grant(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::RevokeOAuthGrantResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "RevokeOAuthGrant",
-            "/oauth_grants/{id}",
-            ["/oauth_grants/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

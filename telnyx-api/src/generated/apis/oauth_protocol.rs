@@ -6,12 +6,6 @@ use crate::request::{ApiCall, Request};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `OAuth Protocol`; get it with `client.oauth_protocol()`.
-#[derive(Debug, Clone, Copy)]
-pub struct OauthProtocolApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `authorize_o_auth` (`GET /oauth/authorize`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AuthorizeOAuthParams {
@@ -33,7 +27,36 @@ pub struct AuthorizeOAuthParams {
     pub code_challenge_method: Option<types::AuthorizeOAuthCodeChallengeMethod>,
 }
 
-impl OauthProtocolApi<'_> {
+impl<T> crate::ApiCall<T, AuthorizeOAuthParams> {
+    /// Space-separated list of requested scopes
+    pub fn scope(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().scope = Some(value.into());
+        self
+    }
+
+    /// State parameter for CSRF protection
+    pub fn state(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().state = Some(value.into());
+        self
+    }
+
+    /// PKCE code challenge
+    pub fn code_challenge(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().code_challenge = Some(value.into());
+        self
+    }
+
+    /// PKCE code challenge method
+    pub fn code_challenge_method(
+        mut self,
+        value: impl Into<types::AuthorizeOAuthCodeChallengeMethod>,
+    ) -> Self {
+        self.input_mut().code_challenge_method = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::Oauth<'_> {
     /// OAuth authorization endpoint
     ///
     /// OAuth 2.0 authorization endpoint for the authorization code flow
@@ -44,13 +67,14 @@ impl OauthProtocolApi<'_> {
     /// - `response_type` (`response_type`): OAuth response type
     /// - `client_id` (`client_id`): OAuth client identifier
     /// - `redirect_uri` (`redirect_uri`): Redirect URI
-    pub fn authorize_o_auth(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve_authorize(
         &self,
         response_type: &types::AuthorizeOAuthResponseType,
         client_id: &str,
         redirect_uri: &str,
-        params: &AuthorizeOAuthParams,
-    ) -> ApiCall<()> {
+    ) -> ApiCall<(), AuthorizeOAuthParams> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "AuthorizeOAuth",
@@ -60,17 +84,27 @@ impl OauthProtocolApi<'_> {
         request.query("response_type", &response_type, QueryStyle::FormExplode);
         request.query("client_id", &client_id, QueryStyle::FormExplode);
         request.query("redirect_uri", &redirect_uri, QueryStyle::FormExplode);
-        request.query("scope", &params.scope, QueryStyle::FormExplode);
-        request.query("state", &params.state, QueryStyle::FormExplode);
-        request.query("code_challenge", &params.code_challenge, QueryStyle::FormExplode);
-        request
-            .query(
-                "code_challenge_method",
-                &params.code_challenge_method,
-                QueryStyle::FormExplode,
-            );
         request.no_auth();
         ApiCall::new(self.client, request, crate::request::decode_empty)
+            .with_input(
+                AuthorizeOAuthParams::default(),
+                |params, request| {
+                    request.query("scope", &params.scope, QueryStyle::FormExplode);
+                    request.query("state", &params.state, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "code_challenge",
+                            &params.code_challenge,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "code_challenge_method",
+                            &params.code_challenge_method,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
     }
 
     /// Get OAuth consent token
@@ -81,10 +115,7 @@ impl OauthProtocolApi<'_> {
     ///
     /// # Arguments
     /// - `consent_token` (`consent_token`): OAuth consent token
-    pub fn get_o_auth_consent_token(
-        &self,
-        consent_token: &str,
-    ) -> ApiCall<types::ConsentTokenResponse> {
+    pub fn retrieve(&self, consent_token: &str) -> ApiCall<types::ConsentTokenResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetOAuthConsentToken",
@@ -99,18 +130,26 @@ impl OauthProtocolApi<'_> {
     /// Create an OAuth authorization grant
     ///
     /// `POST /oauth/grants` (operation `CreateOAuthGrant`)
-    pub fn create_o_auth_grant(
+    ///
+    /// The body is a [`CreateOAuthGrantRequest`](types::CreateOAuthGrantRequest): its required members (`allowed`, `consent_token`) are arguments, its other members setters on the returned call.
+    pub fn grants(
         &self,
-        body: &types::CreateOAuthGrantRequest,
-    ) -> ApiCall<types::CreateGrantResponse> {
-        let mut request = Request::new(
+        allowed: impl Into<bool>,
+        consent_token: impl Into<String>,
+    ) -> ApiCall<types::CreateGrantResponse, types::CreateOAuthGrantRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "CreateOAuthGrant",
             "/oauth/grants",
             "/oauth/grants".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateOAuthGrantRequest::new(allowed, consent_token),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Token introspection
@@ -118,18 +157,25 @@ impl OauthProtocolApi<'_> {
     /// Introspect an OAuth access token to check its validity and metadata
     ///
     /// `POST /oauth/introspect` (operation `IntrospectOAuthToken`)
-    pub fn introspect_o_auth_token(
+    ///
+    /// The body is a [`IntrospectRequest`](types::IntrospectRequest): its required members (`token`) are arguments, its other members setters on the returned call.
+    pub fn introspect(
         &self,
-        body: &types::IntrospectRequest,
-    ) -> ApiCall<types::IntrospectResponse> {
-        let mut request = Request::new(
+        token: impl Into<String>,
+    ) -> ApiCall<types::IntrospectResponse, types::IntrospectRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "IntrospectOAuthToken",
             "/oauth/introspect",
             "/oauth/introspect".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::IntrospectRequest::new(token),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// JSON Web Key Set
@@ -137,7 +183,7 @@ impl OauthProtocolApi<'_> {
     /// Retrieve the JSON Web Key Set for token verification
     ///
     /// `GET /oauth/jwks` (operation `GetOAuthJWKS`)
-    pub fn get_o_auth_jwks(&self) -> ApiCall<types::JwkSet> {
+    pub fn retrieve_jwks(&self) -> ApiCall<types::JwkSet> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "GetOAuthJWKS",
@@ -153,19 +199,28 @@ impl OauthProtocolApi<'_> {
     /// Register a new OAuth client dynamically (RFC 7591)
     ///
     /// `POST /oauth/register` (operation `RegisterOAuthClient`)
-    pub fn register_o_auth_client(
+    ///
+    /// The body is a [`OAuthDynamicRegistrationRequest`](types::OAuthDynamicRegistrationRequest): its members are setters on the returned call.
+    pub fn register(
         &self,
-        body: &types::OAuthDynamicRegistrationRequest,
-    ) -> ApiCall<types::OAuthDynamicRegistrationResponse> {
+    ) -> ApiCall<
+        types::OAuthDynamicRegistrationResponse,
+        types::OAuthDynamicRegistrationRequest,
+    > {
         let mut request = Request::new(
             reqwest::Method::POST,
             "RegisterOAuthClient",
             "/oauth/register",
             "/oauth/register".to_owned(),
         );
-        request.json(body);
         request.no_auth();
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::OAuthDynamicRegistrationRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// OAuth token endpoint
@@ -173,17 +228,24 @@ impl OauthProtocolApi<'_> {
     /// Exchange authorization code, client credentials, or refresh token for access token
     ///
     /// `POST /oauth/token` (operation `ExchangeOAuthToken`)
-    pub fn exchange_o_auth_token(
+    ///
+    /// The body is a [`TokenRequest`](types::TokenRequest): its required members (`grant_type`) are arguments, its other members setters on the returned call.
+    pub fn token(
         &self,
-        body: &types::TokenRequest,
-    ) -> ApiCall<types::TokenResponse> {
-        let mut request = Request::new(
+        grant_type: impl Into<types::TokenRequestGrantType>,
+    ) -> ApiCall<types::TokenResponse, types::TokenRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "ExchangeOAuthToken",
             "/oauth/token",
             "/oauth/token".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::TokenRequest::new(grant_type),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 }

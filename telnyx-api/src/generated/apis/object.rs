@@ -6,12 +6,6 @@ use crate::request::{ApiCall, Request};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Object`; get it with `client.object()`.
-#[derive(Debug, Clone, Copy)]
-pub struct ObjectApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_objects` (`GET /{bucketName}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListObjectsParams {
@@ -21,6 +15,14 @@ pub struct ListObjectsParams {
     pub list_type: Option<i64>,
 }
 
+impl<T> crate::ApiCall<T, ListObjectsParams> {
+    /// `2` asks for the ListObjectsV2 form of the listing; without it the server answers in the original ListObjects form.
+    pub fn list_type(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().list_type = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `get_object` (`GET /{bucketName}/{objectName}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetObjectParams {
@@ -28,6 +30,14 @@ pub struct GetObjectParams {
     ///
     /// Sent as query parameter `uploadId`.
     pub upload_id: Option<String>,
+}
+
+impl<T> crate::ApiCall<T, GetObjectParams> {
+    /// A multipart upload id. Not a parameter of S3's GetObject; the specs that had this operation declared it, and it stays so that calls that set it still compile.
+    pub fn upload_id(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().upload_id = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `put_object` (`PUT /{bucketName}/{objectName}`).
@@ -47,7 +57,27 @@ pub struct PutObjectParams {
     pub upload_id: Option<String>,
 }
 
-impl ObjectApi<'_> {
+impl<T> crate::ApiCall<T, PutObjectParams> {
+    /// The object's media type, stored with it and returned by GetObject and HeadObject.
+    pub fn content_type(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().content_type = Some(value.into());
+        self
+    }
+
+    /// With `uploadId`, the number of the part this request uploads (1 to 10,000).
+    pub fn part_number(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().part_number = Some(value.into());
+        self
+    }
+
+    /// With `partNumber`, the multipart upload the part belongs to.
+    pub fn upload_id(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().upload_id = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::StorageBuckets<'_> {
     /// ListObjectsV2
     ///
     /// Lists the objects of a bucket, up to 1,000 per request: the key, last-modified time and size of each.
@@ -56,22 +86,29 @@ impl ObjectApi<'_> {
     ///
     /// # Arguments
     /// - `bucket_name` (`bucketName`): The name of the bucket.
+    ///
+    /// The optional parameters are setters on the returned call.
     pub fn list_objects(
         &self,
         bucket_name: &str,
-        params: &ListObjectsParams,
-    ) -> ApiCall<types::ListObjectsResponse> {
+    ) -> ApiCall<types::ListObjectsResponse, ListObjectsParams> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListObjects",
             "/{bucketName}",
             ["/", &crate::request::path_arg(&bucket_name)].concat(),
         );
-        request.query("list-type", &params.list_type, QueryStyle::FormExplode);
         request.sign_sigv4();
         request.server(&crate::generated::servers::STORAGE);
         request.accept("application/xml");
         ApiCall::new(self.client, request, crate::xml::decode_xml)
+            .with_input(
+                ListObjectsParams::default(),
+                |params, request| {
+                    request
+                        .query("list-type", &params.list_type, QueryStyle::FormExplode);
+                },
+            )
     }
 
     /// DeleteObjects
@@ -102,7 +139,9 @@ impl ObjectApi<'_> {
         request.accept("application/xml");
         ApiCall::new(self.client, request, crate::xml::decode_xml)
     }
+}
 
+impl crate::resources::StorageBucketsObjects<'_> {
     /// GetObject
     ///
     /// Downloads an object; the response body is the object's bytes as stored.
@@ -112,12 +151,13 @@ impl ObjectApi<'_> {
     /// # Arguments
     /// - `bucket_name` (`bucketName`): The name of the bucket.
     /// - `object_name` (`objectName`): The object's key.
-    pub fn get_object(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve(
         &self,
         bucket_name: &str,
         object_name: &str,
-        params: &GetObjectParams,
-    ) -> ApiCall<bytes::Bytes> {
+    ) -> ApiCall<bytes::Bytes, GetObjectParams> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "GetObject",
@@ -130,11 +170,17 @@ impl ObjectApi<'_> {
             ]
                 .concat(),
         );
-        request.query("uploadId", &params.upload_id, QueryStyle::FormExplode);
         request.sign_sigv4();
         request.server(&crate::generated::servers::STORAGE);
         request.accept("*/*");
         ApiCall::new(self.client, request, crate::request::decode_bytes)
+            .with_input(
+                GetObjectParams::default(),
+                |params, request| {
+                    request
+                        .query("uploadId", &params.upload_id, QueryStyle::FormExplode);
+                },
+            )
     }
 
     /// PutObject
@@ -146,13 +192,14 @@ impl ObjectApi<'_> {
     /// # Arguments
     /// - `bucket_name` (`bucketName`): The name of the bucket.
     /// - `object_name` (`objectName`): The object's key.
-    pub fn put_object(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn update(
         &self,
         bucket_name: &str,
         object_name: &str,
         body: impl Into<crate::RawBody>,
-        params: &PutObjectParams,
-    ) -> ApiCall<()> {
+    ) -> ApiCall<(), PutObjectParams> {
         let mut request = Request::new(
             reqwest::Method::PUT,
             "PutObject",
@@ -165,13 +212,24 @@ impl ObjectApi<'_> {
             ]
                 .concat(),
         );
-        request.header("Content-type", &params.content_type);
-        request.query("partNumber", &params.part_number, QueryStyle::FormExplode);
-        request.query("uploadId", &params.upload_id, QueryStyle::FormExplode);
         request.raw_body("application/octet-stream", body.into());
         request.sign_sigv4();
         request.server(&crate::generated::servers::STORAGE);
         ApiCall::new(self.client, request, crate::request::decode_empty)
+            .with_input(
+                PutObjectParams::default(),
+                |params, request| {
+                    request.header("Content-type", &params.content_type);
+                    request
+                        .query(
+                            "partNumber",
+                            &params.part_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("uploadId", &params.upload_id, QueryStyle::FormExplode);
+                },
+            )
     }
 
     /// DeleteObject
@@ -183,7 +241,7 @@ impl ObjectApi<'_> {
     /// # Arguments
     /// - `bucket_name` (`bucketName`): The name of the bucket.
     /// - `object_name` (`objectName`): The object's key.
-    pub fn delete_object(&self, bucket_name: &str, object_name: &str) -> ApiCall<()> {
+    pub fn delete(&self, bucket_name: &str, object_name: &str) -> ApiCall<()> {
         let mut request = Request::new(
             reqwest::Method::DELETE,
             "DeleteObject",
@@ -210,7 +268,7 @@ impl ObjectApi<'_> {
     /// # Arguments
     /// - `bucket_name` (`bucketName`): The name of the bucket.
     /// - `object_name` (`objectName`): The object's key.
-    pub fn head_object(&self, bucket_name: &str, object_name: &str) -> ApiCall<()> {
+    pub fn head(&self, bucket_name: &str, object_name: &str) -> ApiCall<()> {
         let mut request = Request::new(
             reqwest::Method::HEAD,
             "HeadObject",

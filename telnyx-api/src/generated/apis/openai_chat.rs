@@ -5,32 +5,7 @@
 use crate::request::{ApiCall, Request};
 use crate::types;
 
-/// Operations tagged `OpenAI Chat`; get it with `client.openai_chat()`.
-#[derive(Debug, Clone, Copy)]
-pub struct OpenaiChatApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
-impl OpenaiChatApi<'_> {
-    /// Create a chat completion (OpenAI-compatible)
-    ///
-    /// Chat with a language model. This endpoint is consistent with the [OpenAI Chat Completions API](https://platform.openai.com/docs/api-reference/chat) and may be used with the OpenAI JS or Python SDK by setting the base URL to `https://api.telnyx.com/v2/ai/openai`.
-    ///
-    /// `POST /ai/openai/chat/completions` (operation `create_openai_chat_completion`)
-    pub fn create_openai_chat_completion(
-        &self,
-        body: &types::ChatCompletionRequest,
-    ) -> ApiCall<serde_json::Map<String, serde_json::Value>> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "create_openai_chat_completion",
-            "/ai/openai/chat/completions",
-            "/ai/openai/chat/completions".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
+impl crate::resources::AiOpenai<'_> {
     /// Get available models (OpenAI-compatible)
     ///
     /// Lists every model currently available to your account on Telnyx Inference, including SOTA open-source LLMs hosted on Telnyx GPUs (for example `moonshotai/Kimi-K2.6`, `zai-org/GLM-5.1-FP8`, and `MiniMaxAI/MiniMax-M2.7`), embedding models, and any fine-tuned models you have created.
@@ -40,7 +15,7 @@ impl OpenaiChatApi<'_> {
     /// Model ids follow the `{organization}/{model_name}` convention from Hugging Face (for example `moonshotai/Kimi-K2.6`). This endpoint is OpenAI-compatible: clients pointed at `https://api.telnyx.com/v2/ai/openai` can call `client.models.list()` to retrieve the same payload.
     ///
     /// `GET /ai/openai/models` (operation `list_openai_models`)
-    pub fn list_openai_models(&self) -> ApiCall<types::ModelsResponse> {
+    pub fn list_models(&self) -> ApiCall<types::ModelsResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "list_openai_models",
@@ -61,17 +36,54 @@ impl OpenaiChatApi<'_> {
     /// You can attach arbitrary metadata when creating a conversation (for example to tag the conversation's source, channel, or user) and later filter by it when listing conversations.
     ///
     /// `POST /ai/openai/responses` (operation `chat_public_openai_responses_completions_post`)
+    ///
+    /// The body is a [`CreateResponseBody`](types::CreateResponseBody): its members are setters on the returned call.
     pub fn create_response(
         &self,
-        body: &types::CreateResponseBody,
-    ) -> ApiCall<serde_json::Map<String, serde_json::Value>> {
-        let mut request = Request::new(
+    ) -> ApiCall<serde_json::Map<String, serde_json::Value>, types::CreateResponseBody> {
+        let request = Request::new(
             reqwest::Method::POST,
             "chat_public_openai_responses_completions_post",
             "/ai/openai/responses",
             "/ai/openai/responses".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateResponseBody::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::AiOpenaiChat<'_> {
+    /// Create a chat completion (OpenAI-compatible)
+    ///
+    /// Chat with a language model. This endpoint is consistent with the [OpenAI Chat Completions API](https://platform.openai.com/docs/api-reference/chat) and may be used with the OpenAI JS or Python SDK by setting the base URL to `https://api.telnyx.com/v2/ai/openai`.
+    ///
+    /// `POST /ai/openai/chat/completions` (operation `create_openai_chat_completion`)
+    ///
+    /// The body is a [`ChatCompletionRequest`](types::ChatCompletionRequest): its required members (`messages`) are arguments, its other members setters on the returned call.
+    pub fn create_completion(
+        &self,
+        messages: impl Into<Vec<types::ChatCompletionSystemMessageParam>>,
+    ) -> ApiCall<
+        serde_json::Map<String, serde_json::Value>,
+        types::ChatCompletionRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "create_openai_chat_completion",
+            "/ai/openai/chat/completions",
+            "/ai/openai/chat/completions".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::ChatCompletionRequest::new(messages),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 }

@@ -5,32 +5,32 @@
 use crate::request::{ApiCall, Request};
 use crate::types;
 
-/// Operations tagged `OpenAI Embeddings`; get it with `client.openai_embeddings()`.
-///
-/// OpenAI-compatible embeddings endpoints for generating vector representations of text
-#[derive(Debug, Clone, Copy)]
-pub struct OpenaiEmbeddingsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
-impl OpenaiEmbeddingsApi<'_> {
+impl crate::resources::AiOpenaiEmbeddings<'_> {
     /// Create embeddings
     ///
     /// Creates an embedding vector representing the input text. This endpoint is compatible with the [OpenAI Embeddings API](https://platform.openai.com/docs/api-reference/embeddings) and may be used with the OpenAI JS or Python SDK by setting the base URL to `https://api.telnyx.com/v2/ai/openai`.
     ///
     /// `POST /ai/openai/embeddings` (operation `create_openai_embeddings`)
-    pub fn create_openai_embeddings(
+    ///
+    /// The body is a [`OpenAiEmbeddingRequest`](types::OpenAiEmbeddingRequest): its required members (`input`, `model`) are arguments, its other members setters on the returned call.
+    pub fn create_embeddings(
         &self,
-        body: &types::OpenAiEmbeddingRequest,
-    ) -> ApiCall<types::OpenAiEmbeddingResponse> {
-        let mut request = Request::new(
+        input: impl Into<types::OpenAiEmbeddingRequestInput>,
+        model: impl Into<String>,
+    ) -> ApiCall<types::OpenAiEmbeddingResponse, types::OpenAiEmbeddingRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "create_openai_embeddings",
             "/ai/openai/embeddings",
             "/ai/openai/embeddings".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::OpenAiEmbeddingRequest::new(input, model),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// List embedding models
@@ -38,7 +38,7 @@ impl OpenaiEmbeddingsApi<'_> {
     /// Returns a list of available embedding models. This endpoint is compatible with the OpenAI Models API format.
     ///
     /// `GET /ai/openai/embeddings/models` (operation `list_openai_embedding_models`)
-    pub fn list_openai_embedding_models(
+    pub fn list_embedding_models(
         &self,
     ) -> ApiCall<types::OpenAiEmbeddingModelsResponse> {
         let request = Request::new(

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Opt-Out Management`; get it with `client.opt_out_management()`.
-///
-/// Opt-Out Management
-#[derive(Debug, Clone, Copy)]
-pub struct OptOutManagementApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_opt_outs` (`GET /messaging_optouts`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListOptOutsParams {
@@ -36,6 +28,32 @@ pub struct ListOptOutsParams {
     pub created_at: Option<types::ListOptOutsCreatedAt>,
 }
 
+impl<T> crate::ApiCall<T, ListOptOutsParams> {
+    /// If receiving address (+E.164 formatted phone number) should be redacted
+    pub fn redaction_enabled(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().redaction_enabled = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[messaging_profile_id\], filter\[from\]
+    pub fn filter(mut self, value: impl Into<types::ListOptOutsFilter>) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::PageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Consolidated created_at parameter (deepObject style). Originally: created_at\[gte\], created_at\[lte\]
+    pub fn created_at(mut self, value: impl Into<types::ListOptOutsCreatedAt>) -> Self {
+        self.input_mut().created_at = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `get_autoresp_configs` (`GET /messaging_profiles/{profile_id}/autoresp_configs`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetAutorespConfigsParams {
@@ -53,44 +71,245 @@ pub struct GetAutorespConfigsParams {
     pub updated_at: Option<types::GetAutorespConfigsUpdatedAt>,
 }
 
-impl OptOutManagementApi<'_> {
+impl<T> crate::ApiCall<T, GetAutorespConfigsParams> {
+    /// Filter results by country code.
+    pub fn country_code(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().country_code = Some(value.into());
+        self
+    }
+
+    /// Consolidated created_at parameter (deepObject style). Originally: created_at\[gte\], created_at\[lte\]
+    pub fn created_at(
+        mut self,
+        value: impl Into<types::GetAutorespConfigsCreatedAt>,
+    ) -> Self {
+        self.input_mut().created_at = Some(value.into());
+        self
+    }
+
+    /// Consolidated updated_at parameter (deepObject style). Originally: updated_at\[gte\], updated_at\[lte\]
+    pub fn updated_at(
+        mut self,
+        value: impl Into<types::GetAutorespConfigsUpdatedAt>,
+    ) -> Self {
+        self.input_mut().updated_at = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::MessagingOptouts<'_> {
     /// List opt-outs
     ///
     /// Retrieve a list of opt-out blocks.
     ///
     /// `GET /messaging_optouts` (operation `ListOptOuts`)
-    pub fn list_opt_outs(
-        &self,
-        params: &ListOptOutsParams,
-    ) -> ApiCall<types::OptOutListResponse> {
-        let mut request = Request::new(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(&self) -> ApiCall<types::OptOutListResponse, ListOptOutsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListOptOuts",
             "/messaging_optouts",
             "/messaging_optouts".to_owned(),
         );
-        request
-            .query(
-                "redaction_enabled",
-                &params.redaction_enabled,
-                QueryStyle::FormExplode,
-            );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("created_at", &params.created_at, QueryStyle::DeepObject);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListOptOutsParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "redaction_enabled",
+                            &params.redaction_enabled,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request
+                        .query("created_at", &params.created_at, QueryStyle::DeepObject);
+                },
+            )
+    }
+}
+
+impl crate::resources::MessagingProfilesAutorespConfigs<'_> {
+    /// List Auto-Response Settings
+    ///
+    /// `GET /messaging_profiles/{profile_id}/autoresp_configs` (operation `GetAutorespConfigs`)
+    ///
+    /// # Arguments
+    /// - `profile_id` (`profile_id`): Unique identifier of the profile.
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
+        &self,
+        profile_id: &str,
+    ) -> ApiCall<types::AutorespConfigsResponseSchema, GetAutorespConfigsParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetAutorespConfigs",
+            "/messaging_profiles/{profile_id}/autoresp_configs",
+            [
+                "/messaging_profiles/",
+                &crate::request::path_arg(&profile_id),
+                "/autoresp_configs",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetAutorespConfigsParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "country_code",
+                            &params.country_code,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("created_at", &params.created_at, QueryStyle::DeepObject);
+                    request
+                        .query("updated_at", &params.updated_at, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Create auto-response setting
+    ///
+    /// `POST /messaging_profiles/{profile_id}/autoresp_configs` (operation `CreateAutorespConfig`)
+    ///
+    /// # Arguments
+    /// - `profile_id` (`profile_id`): Unique identifier of the profile.
+    ///
+    /// The body is a [`AutoRespConfigCreateSchema`](types::AutoRespConfigCreateSchema): its required members (`country_code`, `keywords`, `op`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        profile_id: &str,
+        country_code: impl Into<String>,
+        keywords: impl Into<Vec<String>>,
+        op: impl Into<types::AutoRespConfigCreateSchemaOp>,
+    ) -> ApiCall<
+        types::AutorespConfigResponseSchema,
+        types::AutoRespConfigCreateSchema,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateAutorespConfig",
+            "/messaging_profiles/{profile_id}/autoresp_configs",
+            [
+                "/messaging_profiles/",
+                &crate::request::path_arg(&profile_id),
+                "/autoresp_configs",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::AutoRespConfigCreateSchema::new(country_code, keywords, op),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Get Auto-Response Setting
+    ///
+    /// `GET /messaging_profiles/{profile_id}/autoresp_configs/{autoresp_cfg_id}` (operation `GetAutorespConfig`)
+    ///
+    /// # Arguments
+    /// - `profile_id` (`profile_id`): Unique identifier of the profile.
+    /// - `autoresp_cfg_id` (`autoresp_cfg_id`): Unique identifier of the autoresp cfg.
+    pub fn retrieve(
+        &self,
+        profile_id: &str,
+        autoresp_cfg_id: &str,
+    ) -> ApiCall<types::AutorespConfigResponseSchema> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetAutorespConfig",
+            "/messaging_profiles/{profile_id}/autoresp_configs/{autoresp_cfg_id}",
+            [
+                "/messaging_profiles/",
+                &crate::request::path_arg(&profile_id),
+                "/autoresp_configs/",
+                &crate::request::path_arg(&autoresp_cfg_id),
+            ]
+                .concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_opt_outs`](Self::list_opt_outs), page after page (`page[number]` paging).
+    /// Update Auto-Response Setting
+    ///
+    /// `PUT /messaging_profiles/{profile_id}/autoresp_configs/{autoresp_cfg_id}` (operation `UpdateAutoRespConfig`)
+    ///
+    /// # Arguments
+    /// - `profile_id` (`profile_id`): Unique identifier of the profile.
+    /// - `autoresp_cfg_id` (`autoresp_cfg_id`): Unique identifier of the autoresp cfg.
+    ///
+    /// The body is a [`AutoRespConfigCreateSchema`](types::AutoRespConfigCreateSchema): its required members (`country_code`, `keywords`, `op`) are arguments, its other members setters on the returned call.
+    pub fn update(
+        &self,
+        profile_id: &str,
+        autoresp_cfg_id: &str,
+        country_code: impl Into<String>,
+        keywords: impl Into<Vec<String>>,
+        op: impl Into<types::AutoRespConfigCreateSchemaOp>,
+    ) -> ApiCall<
+        types::AutorespConfigResponseSchema,
+        types::AutoRespConfigCreateSchema,
+    > {
+        let request = Request::new(
+            reqwest::Method::PUT,
+            "UpdateAutoRespConfig",
+            "/messaging_profiles/{profile_id}/autoresp_configs/{autoresp_cfg_id}",
+            [
+                "/messaging_profiles/",
+                &crate::request::path_arg(&profile_id),
+                "/autoresp_configs/",
+                &crate::request::path_arg(&autoresp_cfg_id),
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::AutoRespConfigCreateSchema::new(country_code, keywords, op),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Delete Auto-Response Setting
+    ///
+    /// `DELETE /messaging_profiles/{profile_id}/autoresp_configs/{autoresp_cfg_id}` (operation `DeleteAutorespConfig`)
+    ///
+    /// # Arguments
+    /// - `profile_id` (`profile_id`): Unique identifier of the profile.
+    /// - `autoresp_cfg_id` (`autoresp_cfg_id`): Unique identifier of the autoresp cfg.
+    pub fn delete(&self, profile_id: &str, autoresp_cfg_id: &str) -> ApiCall<String> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteAutorespConfig",
+            "/messaging_profiles/{profile_id}/autoresp_configs/{autoresp_cfg_id}",
+            [
+                "/messaging_profiles/",
+                &crate::request::path_arg(&profile_id),
+                "/autoresp_configs/",
+                &crate::request::path_arg(&autoresp_cfg_id),
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<types::OptOutListResponse, ListOptOutsParams> {
+    /// Every item of `client.messaging_optouts().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_opt_outs_stream(
-        &self,
-        params: &ListOptOutsParams,
-    ) -> Paginator<types::OptOutItem> {
-        let first = self.list_opt_outs(params);
+    pub fn items(self) -> Paginator<types::OptOutItem> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -118,142 +337,5 @@ impl OptOutManagementApi<'_> {
                 })
             },
         )
-    }
-
-    /// List Auto-Response Settings
-    ///
-    /// `GET /messaging_profiles/{profile_id}/autoresp_configs` (operation `GetAutorespConfigs`)
-    ///
-    /// # Arguments
-    /// - `profile_id` (`profile_id`): Unique identifier of the profile.
-    pub fn get_autoresp_configs(
-        &self,
-        profile_id: &str,
-        params: &GetAutorespConfigsParams,
-    ) -> ApiCall<types::AutorespConfigsResponseSchema> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "GetAutorespConfigs",
-            "/messaging_profiles/{profile_id}/autoresp_configs",
-            [
-                "/messaging_profiles/",
-                &crate::request::path_arg(&profile_id),
-                "/autoresp_configs",
-            ]
-                .concat(),
-        );
-        request.query("country_code", &params.country_code, QueryStyle::FormExplode);
-        request.query("created_at", &params.created_at, QueryStyle::DeepObject);
-        request.query("updated_at", &params.updated_at, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Create auto-response setting
-    ///
-    /// `POST /messaging_profiles/{profile_id}/autoresp_configs` (operation `CreateAutorespConfig`)
-    ///
-    /// # Arguments
-    /// - `profile_id` (`profile_id`): Unique identifier of the profile.
-    pub fn create_autoresp_config(
-        &self,
-        profile_id: &str,
-        body: &types::AutoRespConfigCreateSchema,
-    ) -> ApiCall<types::AutorespConfigResponseSchema> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateAutorespConfig",
-            "/messaging_profiles/{profile_id}/autoresp_configs",
-            [
-                "/messaging_profiles/",
-                &crate::request::path_arg(&profile_id),
-                "/autoresp_configs",
-            ]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get Auto-Response Setting
-    ///
-    /// `GET /messaging_profiles/{profile_id}/autoresp_configs/{autoresp_cfg_id}` (operation `GetAutorespConfig`)
-    ///
-    /// # Arguments
-    /// - `profile_id` (`profile_id`): Unique identifier of the profile.
-    /// - `autoresp_cfg_id` (`autoresp_cfg_id`): Unique identifier of the autoresp cfg.
-    pub fn get_autoresp_config(
-        &self,
-        profile_id: &str,
-        autoresp_cfg_id: &str,
-    ) -> ApiCall<types::AutorespConfigResponseSchema> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetAutorespConfig",
-            "/messaging_profiles/{profile_id}/autoresp_configs/{autoresp_cfg_id}",
-            [
-                "/messaging_profiles/",
-                &crate::request::path_arg(&profile_id),
-                "/autoresp_configs/",
-                &crate::request::path_arg(&autoresp_cfg_id),
-            ]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update Auto-Response Setting
-    ///
-    /// `PUT /messaging_profiles/{profile_id}/autoresp_configs/{autoresp_cfg_id}` (operation `UpdateAutoRespConfig`)
-    ///
-    /// # Arguments
-    /// - `profile_id` (`profile_id`): Unique identifier of the profile.
-    /// - `autoresp_cfg_id` (`autoresp_cfg_id`): Unique identifier of the autoresp cfg.
-    pub fn update_auto_resp_config(
-        &self,
-        profile_id: &str,
-        autoresp_cfg_id: &str,
-        body: &types::AutoRespConfigCreateSchema,
-    ) -> ApiCall<types::AutorespConfigResponseSchema> {
-        let mut request = Request::new(
-            reqwest::Method::PUT,
-            "UpdateAutoRespConfig",
-            "/messaging_profiles/{profile_id}/autoresp_configs/{autoresp_cfg_id}",
-            [
-                "/messaging_profiles/",
-                &crate::request::path_arg(&profile_id),
-                "/autoresp_configs/",
-                &crate::request::path_arg(&autoresp_cfg_id),
-            ]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete Auto-Response Setting
-    ///
-    /// `DELETE /messaging_profiles/{profile_id}/autoresp_configs/{autoresp_cfg_id}` (operation `DeleteAutorespConfig`)
-    ///
-    /// # Arguments
-    /// - `profile_id` (`profile_id`): Unique identifier of the profile.
-    /// - `autoresp_cfg_id` (`autoresp_cfg_id`): Unique identifier of the autoresp cfg.
-    pub fn delete_autoresp_config(
-        &self,
-        profile_id: &str,
-        autoresp_cfg_id: &str,
-    ) -> ApiCall<String> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteAutorespConfig",
-            "/messaging_profiles/{profile_id}/autoresp_configs/{autoresp_cfg_id}",
-            [
-                "/messaging_profiles/",
-                &crate::request::path_arg(&profile_id),
-                "/autoresp_configs/",
-                &crate::request::path_arg(&autoresp_cfg_id),
-            ]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

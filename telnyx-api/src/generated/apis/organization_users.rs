@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Organization Users`; get it with `client.organization_users()`.
-///
-/// Operations related to users in your organization
-#[derive(Debug, Clone, Copy)]
-pub struct OrganizationUsersApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_organization_users` (`GET /organizations/users`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListOrganizationUsersParams {
@@ -40,6 +32,41 @@ pub struct ListOrganizationUsersParams {
     pub include_groups: Option<bool>,
 }
 
+impl<T> crate::ApiCall<T, ListOrganizationUsersParams> {
+    /// The page number to load
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// The size of the page
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+
+    /// Filter by user status
+    pub fn filter_user_status(
+        mut self,
+        value: impl Into<types::FilterOrganizationUserStatus>,
+    ) -> Self {
+        self.input_mut().filter_user_status = Some(value.into());
+        self
+    }
+
+    /// Filter by email address (partial match)
+    pub fn filter_email(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_email = Some(value.into());
+        self
+    }
+
+    /// When set to true, includes the groups array for each user in the response. The groups array contains objects with id and name for each group the user belongs to.
+    pub fn include_groups(mut self, value: impl Into<bool>) -> Self {
+        self.input_mut().include_groups = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `get_organization_users_groups_report` (`GET /organizations/users/users_groups_report`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetOrganizationUsersGroupsReportParams {
@@ -47,6 +74,17 @@ pub struct GetOrganizationUsersGroupsReportParams {
     ///
     /// Sent as header parameter `Accept`.
     pub accept: Option<types::GetOrganizationUsersGroupsReportAccept>,
+}
+
+impl<T> crate::ApiCall<T, GetOrganizationUsersGroupsReportParams> {
+    /// Specify the response format. Use 'application/json' for JSON format or 'text/csv' for CSV format.
+    pub fn accept(
+        mut self,
+        value: impl Into<types::GetOrganizationUsersGroupsReportAccept>,
+    ) -> Self {
+        self.input_mut().accept = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `get_organization_user` (`GET /organizations/users/{id}`).
@@ -58,45 +96,156 @@ pub struct GetOrganizationUserParams {
     pub include_groups: Option<bool>,
 }
 
-impl OrganizationUsersApi<'_> {
+impl<T> crate::ApiCall<T, GetOrganizationUserParams> {
+    /// When set to true, includes the groups array for each user in the response. The groups array contains objects with id and name for each group the user belongs to.
+    pub fn include_groups(mut self, value: impl Into<bool>) -> Self {
+        self.input_mut().include_groups = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::OrganizationsUsers<'_> {
     /// List organization users
     ///
     /// Returns a list of the users in your organization.
     ///
     /// `GET /organizations/users` (operation `ListOrganizationUsers`)
-    pub fn list_organization_users(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListOrganizationUsersParams,
-    ) -> ApiCall<types::ListOrganizationUsersResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListOrganizationUsersResponse, ListOrganizationUsersParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListOrganizationUsers",
             "/organizations/users",
             "/organizations/users".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[user_status]",
-                &params.filter_user_status,
-                QueryStyle::FormExplode,
-            );
-        request.query("filter[email]", &params.filter_email, QueryStyle::FormExplode);
-        request.query("include_groups", &params.include_groups, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListOrganizationUsersParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "filter[user_status]",
+                            &params.filter_user_status,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[email]",
+                            &params.filter_email,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "include_groups",
+                            &params.include_groups,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
     }
 
-    /// Every item of [`list_organization_users`](Self::list_organization_users), page after page (`page[number]` paging).
+    /// Get organization users groups report
+    ///
+    /// Returns a report of all users in your organization with their group memberships. This endpoint returns all users without pagination and always includes group information. The report can be retrieved in JSON or CSV format by sending specific content-type headers.
+    ///
+    /// `GET /organizations/users/users_groups_report` (operation `GetOrganizationUsersGroupsReport`)
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn get_groups_report(
+        &self,
+    ) -> ApiCall<
+        crate::JsonOrText<types::GetOrganizationUsersGroupsReportResponse>,
+        GetOrganizationUsersGroupsReportParams,
+    > {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetOrganizationUsersGroupsReport",
+            "/organizations/users/users_groups_report",
+            "/organizations/users/users_groups_report".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json_or_text)
+            .with_input(
+                GetOrganizationUsersGroupsReportParams::default(),
+                |params, request| {
+                    request.header("Accept", &params.accept);
+                },
+            )
+    }
+
+    /// Get organization user
+    ///
+    /// Returns a user in your organization.
+    ///
+    /// `GET /organizations/users/{id}` (operation `GetOrganizationUser`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Organization User ID
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::GetOrganizationUserResponse, GetOrganizationUserParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetOrganizationUser",
+            "/organizations/users/{id}",
+            ["/organizations/users/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetOrganizationUserParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "include_groups",
+                            &params.include_groups,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
+    }
+}
+
+impl crate::resources::OrganizationsUsersActions<'_> {
+    /// Delete organization user
+    ///
+    /// Deletes a user in your organization.
+    ///
+    /// `POST /organizations/users/{id}/actions/remove` (operation `DeleteOrganizationUser`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Organization User ID
+    pub fn remove(&self, id: &str) -> ApiCall<types::DeleteOrganizationUserResponse> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "DeleteOrganizationUser",
+            "/organizations/users/{id}/actions/remove",
+            ["/organizations/users/", &crate::request::path_arg(&id), "/actions/remove"]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<types::ListOrganizationUsersResponse, ListOrganizationUsersParams> {
+    /// Every item of `client.organizations().users().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_organization_users_stream(
-        &self,
-        params: &ListOrganizationUsersParams,
-    ) -> Paginator<types::OrganizationUser> {
-        let first = self.list_organization_users(params);
+    pub fn items(self) -> Paginator<types::OrganizationUser> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -124,69 +273,5 @@ impl OrganizationUsersApi<'_> {
                 })
             },
         )
-    }
-
-    /// Get organization users groups report
-    ///
-    /// Returns a report of all users in your organization with their group memberships. This endpoint returns all users without pagination and always includes group information. The report can be retrieved in JSON or CSV format by sending specific content-type headers.
-    ///
-    /// `GET /organizations/users/users_groups_report` (operation `GetOrganizationUsersGroupsReport`)
-    pub fn get_organization_users_groups_report(
-        &self,
-        params: &GetOrganizationUsersGroupsReportParams,
-    ) -> ApiCall<crate::JsonOrText<types::GetOrganizationUsersGroupsReportResponse>> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "GetOrganizationUsersGroupsReport",
-            "/organizations/users/users_groups_report",
-            "/organizations/users/users_groups_report".to_owned(),
-        );
-        request.header("Accept", &params.accept);
-        ApiCall::new(self.client, request, crate::request::decode_json_or_text)
-    }
-
-    /// Get organization user
-    ///
-    /// Returns a user in your organization.
-    ///
-    /// `GET /organizations/users/{id}` (operation `GetOrganizationUser`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Organization User ID
-    pub fn get_organization_user(
-        &self,
-        id: &str,
-        params: &GetOrganizationUserParams,
-    ) -> ApiCall<types::GetOrganizationUserResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "GetOrganizationUser",
-            "/organizations/users/{id}",
-            ["/organizations/users/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.query("include_groups", &params.include_groups, QueryStyle::FormExplode);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete organization user
-    ///
-    /// Deletes a user in your organization.
-    ///
-    /// `POST /organizations/users/{id}/actions/remove` (operation `DeleteOrganizationUser`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Organization User ID
-    pub fn delete_organization_user(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::DeleteOrganizationUserResponse> {
-        let request = Request::new(
-            reqwest::Method::POST,
-            "DeleteOrganizationUser",
-            "/organizations/users/{id}/actions/remove",
-            ["/organizations/users/", &crate::request::path_arg(&id), "/actions/remove"]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

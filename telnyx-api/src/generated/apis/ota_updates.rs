@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `OTA updates`; get it with `client.ota_updates()`.
-///
-/// OTA updates operations
-#[derive(Debug, Clone, Copy)]
-pub struct OtaUpdatesApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_ota_updates` (`GET /ota_updates`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListOtaUpdatesParams {
@@ -28,35 +20,72 @@ pub struct ListOtaUpdatesParams {
     pub page: Option<types::WirelessPageConsolidated>,
 }
 
-impl OtaUpdatesApi<'_> {
+impl<T> crate::ApiCall<T, ListOtaUpdatesParams> {
+    /// Consolidated filter parameter for OTA updates (deepObject style). Originally: filter\[status\], filter\[sim_card_id\], filter\[type\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::FilterOtaUpdatesConsolidated>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated pagination parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::WirelessPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::OtaUpdates<'_> {
     /// List OTA updates
     ///
     /// `GET /ota_updates` (operation `ListOtaUpdates`)
-    pub fn list_ota_updates(
-        &self,
-        params: &ListOtaUpdatesParams,
-    ) -> ApiCall<types::ListOtaUpdatesResponse> {
-        let mut request = Request::new(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(&self) -> ApiCall<types::ListOtaUpdatesResponse, ListOtaUpdatesParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListOtaUpdates",
             "/ota_updates",
             "/ota_updates".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListOtaUpdatesParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
     }
 
-    /// Every item of [`list_ota_updates`](Self::list_ota_updates), page after page (`page[number]` paging).
+    /// Get OTA update
+    ///
+    /// This API returns the details of an Over the Air (OTA) update.
+    ///
+    /// `GET /ota_updates/{id}` (operation `GetOtaUpdate`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::GetOtaUpdateResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetOtaUpdate",
+            "/ota_updates/{id}",
+            ["/ota_updates/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<types::ListOtaUpdatesResponse, ListOtaUpdatesParams> {
+    /// Every item of `client.ota_updates().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_ota_updates_stream(
-        &self,
-        params: &ListOtaUpdatesParams,
-    ) -> Paginator<types::SimplifiedOtaUpdate> {
-        let first = self.list_ota_updates(params);
+    pub fn items(self) -> Paginator<types::SimplifiedOtaUpdate> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -84,23 +113,5 @@ impl OtaUpdatesApi<'_> {
                 })
             },
         )
-    }
-
-    /// Get OTA update
-    ///
-    /// This API returns the details of an Over the Air (OTA) update.
-    ///
-    /// `GET /ota_updates/{id}` (operation `GetOtaUpdate`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn get_ota_update(&self, id: &str) -> ApiCall<types::GetOtaUpdateResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetOtaUpdate",
-            "/ota_updates/{id}",
-            ["/ota_updates/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

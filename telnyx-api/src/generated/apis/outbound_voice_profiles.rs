@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Outbound Voice Profiles`; get it with `client.outbound_voice_profiles()`.
-///
-/// Outbound voice profiles operations
-#[derive(Debug, Clone, Copy)]
-pub struct OutboundVoiceProfilesApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_outbound_voice_profiles` (`GET /outbound_voice_profiles`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListOutboundVoiceProfilesParams {
@@ -42,38 +34,185 @@ pub struct ListOutboundVoiceProfilesParams {
     pub sort: Option<types::SortOutboundVoiceProfile>,
 }
 
-impl OutboundVoiceProfilesApi<'_> {
+impl<T> crate::ApiCall<T, ListOutboundVoiceProfilesParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(
+        mut self,
+        value: impl Into<types::OutboundVoiceProfilesPageConsolidated>,
+    ) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[name\]\[contains\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::OutboundVoiceProfilesFilterConsolidated>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Specifies the sort order for results. By default sorting direction is ascending. To have the results sorted in descending order add the `-` prefix.
+    ///
+    /// That is:
+    ///
+    /// -
+    /// `name`: sorts the result by the
+    /// `name` field in ascending order.
+    ///
+    /// -
+    /// `-name`: sorts the result by the
+    /// `name` field in descending order.
+    pub fn sort(mut self, value: impl Into<types::SortOutboundVoiceProfile>) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::OutboundVoiceProfiles<'_> {
     /// Get all outbound voice profiles
     ///
     /// Get all outbound voice profiles belonging to the user that match the given filters.
     ///
     /// `GET /outbound_voice_profiles` (operation `ListOutboundVoiceProfiles`)
-    pub fn list_outbound_voice_profiles(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListOutboundVoiceProfilesParams,
-    ) -> ApiCall<types::ListOutboundVoiceProfilesResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::ListOutboundVoiceProfilesResponse,
+        ListOutboundVoiceProfilesParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListOutboundVoiceProfiles",
             "/outbound_voice_profiles",
             "/outbound_voice_profiles".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListOutboundVoiceProfilesParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                },
+            )
+    }
+
+    /// Create an outbound voice profile
+    ///
+    /// Create an outbound voice profile.
+    ///
+    /// `POST /outbound_voice_profiles` (operation `CreateVoiceProfile`)
+    ///
+    /// The body is a [`CreateOutboundVoiceProfileRequest`](types::CreateOutboundVoiceProfileRequest): its required members (`name`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        name: impl Into<String>,
+    ) -> ApiCall<
+        types::CreateVoiceProfileResponse,
+        types::CreateOutboundVoiceProfileRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateVoiceProfile",
+            "/outbound_voice_profiles",
+            "/outbound_voice_profiles".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateOutboundVoiceProfileRequest::new(name),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Retrieve an outbound voice profile
+    ///
+    /// Retrieves the details of an existing outbound voice profile.
+    ///
+    /// `GET /outbound_voice_profiles/{id}` (operation `GetOutboundVoiceProfile`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::GetOutboundVoiceProfileResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetOutboundVoiceProfile",
+            "/outbound_voice_profiles/{id}",
+            ["/outbound_voice_profiles/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_outbound_voice_profiles`](Self::list_outbound_voice_profiles), page after page (`page[number]` paging).
+    /// Delete an outbound voice profile
+    ///
+    /// Deletes an existing outbound voice profile.
+    ///
+    /// `DELETE /outbound_voice_profiles/{id}` (operation `DeleteOutboundVoiceProfile`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn delete(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::DeleteOutboundVoiceProfileResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteOutboundVoiceProfile",
+            "/outbound_voice_profiles/{id}",
+            ["/outbound_voice_profiles/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Updates an existing outbound voice profile.
+    ///
+    /// Updates an existing outbound voice profile.
+    ///
+    /// `PATCH /outbound_voice_profiles/{id}` (operation `UpdateOutboundVoiceProfile`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    ///
+    /// The body is a [`UpdateOutboundVoiceProfileRequest`](types::UpdateOutboundVoiceProfileRequest): its required members (`name`) are arguments, its other members setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+        name: impl Into<String>,
+    ) -> ApiCall<
+        types::UpdateOutboundVoiceProfileResponse,
+        types::UpdateOutboundVoiceProfileRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateOutboundVoiceProfile",
+            "/outbound_voice_profiles/{id}",
+            ["/outbound_voice_profiles/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateOutboundVoiceProfileRequest::new(name),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<
+    types::ListOutboundVoiceProfilesResponse,
+    ListOutboundVoiceProfilesParams,
+> {
+    /// Every item of `client.outbound_voice_profiles().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_outbound_voice_profiles_stream(
-        &self,
-        params: &ListOutboundVoiceProfilesParams,
-    ) -> Paginator<types::OutboundVoiceProfile> {
-        let first = self.list_outbound_voice_profiles(params);
+    pub fn items(self) -> Paginator<types::OutboundVoiceProfile> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -101,89 +240,5 @@ impl OutboundVoiceProfilesApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create an outbound voice profile
-    ///
-    /// Create an outbound voice profile.
-    ///
-    /// `POST /outbound_voice_profiles` (operation `CreateVoiceProfile`)
-    pub fn create_voice_profile(
-        &self,
-        body: &types::CreateOutboundVoiceProfileRequest,
-    ) -> ApiCall<types::CreateVoiceProfileResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateVoiceProfile",
-            "/outbound_voice_profiles",
-            "/outbound_voice_profiles".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve an outbound voice profile
-    ///
-    /// Retrieves the details of an existing outbound voice profile.
-    ///
-    /// `GET /outbound_voice_profiles/{id}` (operation `GetOutboundVoiceProfile`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn get_outbound_voice_profile(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetOutboundVoiceProfileResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetOutboundVoiceProfile",
-            "/outbound_voice_profiles/{id}",
-            ["/outbound_voice_profiles/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete an outbound voice profile
-    ///
-    /// Deletes an existing outbound voice profile.
-    ///
-    /// `DELETE /outbound_voice_profiles/{id}` (operation `DeleteOutboundVoiceProfile`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn delete_outbound_voice_profile(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::DeleteOutboundVoiceProfileResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteOutboundVoiceProfile",
-            "/outbound_voice_profiles/{id}",
-            ["/outbound_voice_profiles/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Updates an existing outbound voice profile.
-    ///
-    /// Updates an existing outbound voice profile.
-    ///
-    /// `PATCH /outbound_voice_profiles/{id}` (operation `UpdateOutboundVoiceProfile`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn update_outbound_voice_profile(
-        &self,
-        id: &str,
-        body: &types::UpdateOutboundVoiceProfileRequest,
-    ) -> ApiCall<types::UpdateOutboundVoiceProfileResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdateOutboundVoiceProfile",
-            "/outbound_voice_profiles/{id}",
-            ["/outbound_voice_profiles/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Phone Number Batches`; get it with `client.phone_number_batches()`.
-///
-/// Phone numbers are submitted to Telnyx for vetting in batches. Batches group all numbers added in a single request under the same Letter of Authorization.
-#[derive(Debug, Clone, Copy)]
-pub struct PhoneNumberBatchesApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_dir_phone_number_batches_simplified` (`GET /dir/{dir_id}/phone_number_batches`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListDirPhoneNumberBatchesSimplifiedParams {
@@ -32,7 +24,27 @@ pub struct ListDirPhoneNumberBatchesSimplifiedParams {
     pub filter_status: Option<types::PhoneNumberStatus>,
 }
 
-impl PhoneNumberBatchesApi<'_> {
+impl<T> crate::ApiCall<T, ListDirPhoneNumberBatchesSimplifiedParams> {
+    /// 1-based page number. Out-of-range values return an empty page with correct meta.
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// Items per page. Maximum 250; values above are clamped to 250.
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+
+    /// Restrict to batches whose aggregate status equals this value.
+    pub fn filter_status(mut self, value: impl Into<types::PhoneNumberStatus>) -> Self {
+        self.input_mut().filter_status = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::DirPhoneNumberBatches<'_> {
     /// List phone-number batches for a DIR
     ///
     /// List the phone-number batches submitted under a DIR. The enterprise is resolved server-side from the DIR id.
@@ -41,35 +53,84 @@ impl PhoneNumberBatchesApi<'_> {
     ///
     /// # Arguments
     /// - `dir_id` (`dir_id`): The DIR id. Lowercase UUID.
-    pub fn list_dir_phone_number_batches_simplified(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
         dir_id: &str,
-        params: &ListDirPhoneNumberBatchesSimplifiedParams,
-    ) -> ApiCall<types::PhoneNumberBatchList> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::PhoneNumberBatchList,
+        ListDirPhoneNumberBatchesSimplifiedParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "listDirPhoneNumberBatchesSimplified",
             "/dir/{dir_id}/phone_number_batches",
             ["/dir/", &crate::request::path_arg(&dir_id), "/phone_number_batches"]
                 .concat(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("filter[status]", &params.filter_status, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListDirPhoneNumberBatchesSimplifiedParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "filter[status]",
+                            &params.filter_status,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
     }
 
-    /// Every item of [`list_dir_phone_number_batches_simplified`](Self::list_dir_phone_number_batches_simplified), page after page (`page[number]` paging).
+    /// Get a phone-number batch
     ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_dir_phone_number_batches_simplified_stream(
+    /// Get a single phone-number batch by id. The enterprise is resolved server-side from the DIR id.
+    ///
+    /// `GET /dir/{dir_id}/phone_number_batches/{batch_id}` (operation `getDirPhoneNumberBatchSimplified`)
+    ///
+    /// # Arguments
+    /// - `dir_id` (`dir_id`): The DIR id. Lowercase UUID.
+    /// - `batch_id` (`batch_id`): The batch id (lowercase UUID).
+    pub fn retrieve(
         &self,
         dir_id: &str,
-        params: &ListDirPhoneNumberBatchesSimplifiedParams,
-    ) -> Paginator<types::PhoneNumberBatch> {
-        let first = self.list_dir_phone_number_batches_simplified(dir_id, params);
+        batch_id: &str,
+    ) -> ApiCall<types::PhoneNumberBatchWrapped> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "getDirPhoneNumberBatchSimplified",
+            "/dir/{dir_id}/phone_number_batches/{batch_id}",
+            [
+                "/dir/",
+                &crate::request::path_arg(&dir_id),
+                "/phone_number_batches/",
+                &crate::request::path_arg(&batch_id),
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<
+    types::PhoneNumberBatchList,
+    ListDirPhoneNumberBatchesSimplifiedParams,
+> {
+    /// Every item of `client.dir().phone_number_batches().list(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::PhoneNumberBatch> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -91,34 +152,5 @@ impl PhoneNumberBatchesApi<'_> {
                 })
             },
         )
-    }
-
-    /// Get a phone-number batch
-    ///
-    /// Get a single phone-number batch by id. The enterprise is resolved server-side from the DIR id.
-    ///
-    /// `GET /dir/{dir_id}/phone_number_batches/{batch_id}` (operation `getDirPhoneNumberBatchSimplified`)
-    ///
-    /// # Arguments
-    /// - `dir_id` (`dir_id`): The DIR id. Lowercase UUID.
-    /// - `batch_id` (`batch_id`): The batch id (lowercase UUID).
-    pub fn get_dir_phone_number_batch_simplified(
-        &self,
-        dir_id: &str,
-        batch_id: &str,
-    ) -> ApiCall<types::PhoneNumberBatchWrapped> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "getDirPhoneNumberBatchSimplified",
-            "/dir/{dir_id}/phone_number_batches/{batch_id}",
-            [
-                "/dir/",
-                &crate::request::path_arg(&dir_id),
-                "/phone_number_batches/",
-                &crate::request::path_arg(&batch_id),
-            ]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -7,12 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Phone Number Block Orders`; get it with `client.phone_number_block_orders()`.
-#[derive(Debug, Clone, Copy)]
-pub struct PhoneNumberBlockOrdersApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_number_block_orders` (`GET /number_block_orders`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListNumberBlockOrdersParams {
@@ -26,37 +20,110 @@ pub struct ListNumberBlockOrdersParams {
     pub filter: Option<types::ListNumberBlockOrdersFilter>,
 }
 
-impl PhoneNumberBlockOrdersApi<'_> {
+impl<T> crate::ApiCall<T, ListNumberBlockOrdersParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::NumbersPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[status\], filter\[created_at\], filter\[phone_numbers.starting_number\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::ListNumberBlockOrdersFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::NumberBlockOrders<'_> {
     /// List number block orders
     ///
     /// Get a paginated list of number block orders.
     ///
     /// `GET /number_block_orders` (operation `ListNumberBlockOrders`)
-    pub fn list_number_block_orders(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListNumberBlockOrdersParams,
-    ) -> ApiCall<types::ListNumberBlockOrdersResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListNumberBlockOrdersResponse, ListNumberBlockOrdersParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListNumberBlockOrders",
             "/number_block_orders",
             "/number_block_orders".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListNumberBlockOrdersParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
     }
 
-    /// Every item of [`list_number_block_orders`](Self::list_number_block_orders), page after page (`page[number]` paging).
+    /// Create a number block order
+    ///
+    /// Creates a phone number block order.
+    ///
+    /// `POST /number_block_orders` (operation `CreateNumberBlockOrder`)
+    ///
+    /// The body is a [`CreateNumberBlockOrderRequest`](types::CreateNumberBlockOrderRequest): its required members (`range`, `starting_number`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        range: impl Into<i64>,
+        starting_number: impl Into<String>,
+    ) -> ApiCall<
+        types::CreateNumberBlockOrderResponse,
+        types::CreateNumberBlockOrderRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateNumberBlockOrder",
+            "/number_block_orders",
+            "/number_block_orders".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateNumberBlockOrderRequest::new(range, starting_number),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Retrieve a number block order
+    ///
+    /// Get an existing phone number block order.
+    ///
+    /// `GET /number_block_orders/{number_block_order_id}` (operation `RetrieveNumberBlockOrder`)
+    ///
+    /// # Arguments
+    /// - `number_block_order_id` (`number_block_order_id`): The number block order ID.
+    pub fn retrieve(
+        &self,
+        number_block_order_id: &str,
+    ) -> ApiCall<types::RetrieveNumberBlockOrderResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "RetrieveNumberBlockOrder",
+            "/number_block_orders/{number_block_order_id}",
+            ["/number_block_orders/", &crate::request::path_arg(&number_block_order_id)]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<types::ListNumberBlockOrdersResponse, ListNumberBlockOrdersParams> {
+    /// Every item of `client.number_block_orders().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_number_block_orders_stream(
-        &self,
-        params: &ListNumberBlockOrdersParams,
-    ) -> Paginator<types::NumberBlockOrder> {
-        let first = self.list_number_block_orders(params);
+    pub fn items(self) -> Paginator<types::NumberBlockOrder> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -84,46 +151,5 @@ impl PhoneNumberBlockOrdersApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create a number block order
-    ///
-    /// Creates a phone number block order.
-    ///
-    /// `POST /number_block_orders` (operation `CreateNumberBlockOrder`)
-    pub fn create_number_block_order(
-        &self,
-        body: &types::CreateNumberBlockOrderRequest,
-    ) -> ApiCall<types::CreateNumberBlockOrderResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateNumberBlockOrder",
-            "/number_block_orders",
-            "/number_block_orders".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve a number block order
-    ///
-    /// Get an existing phone number block order.
-    ///
-    /// `GET /number_block_orders/{number_block_order_id}` (operation `RetrieveNumberBlockOrder`)
-    ///
-    /// # Arguments
-    /// - `number_block_order_id` (`number_block_order_id`): The number block order ID.
-    pub fn retrieve_number_block_order(
-        &self,
-        number_block_order_id: &str,
-    ) -> ApiCall<types::RetrieveNumberBlockOrderResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "RetrieveNumberBlockOrder",
-            "/number_block_orders/{number_block_order_id}",
-            ["/number_block_orders/", &crate::request::path_arg(&number_block_order_id)]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Phone Number Blocks Background Jobs`; get it with `client.phone_number_blocks_background_jobs()`.
-///
-/// Background jobs performed over a phone-numbers block's phone numbers
-#[derive(Debug, Clone, Copy)]
-pub struct PhoneNumberBlocksBackgroundJobsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_phone_number_blocks_jobs` (`GET /phone_number_blocks/jobs`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPhoneNumberBlocksJobsParams {
@@ -32,36 +24,119 @@ pub struct ListPhoneNumberBlocksJobsParams {
     pub filter: Option<types::ListPhoneNumberBlocksJobsFilter>,
 }
 
-impl PhoneNumberBlocksBackgroundJobsApi<'_> {
+impl<T> crate::ApiCall<T, ListPhoneNumberBlocksJobsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::NumbersPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
+    pub fn sort(
+        mut self,
+        value: impl Into<types::ListPhoneNumberBlocksJobsSort>,
+    ) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[type\], filter\[status\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::ListPhoneNumberBlocksJobsFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::PhoneNumberBlocksJobs<'_> {
     /// Lists the phone number blocks jobs
     ///
     /// `GET /phone_number_blocks/jobs` (operation `ListPhoneNumberBlocksJobs`)
-    pub fn list_phone_number_blocks_jobs(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListPhoneNumberBlocksJobsParams,
-    ) -> ApiCall<types::ListPhoneNumberBlocksJobsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::ListPhoneNumberBlocksJobsResponse,
+        ListPhoneNumberBlocksJobsParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListPhoneNumberBlocksJobs",
             "/phone_number_blocks/jobs",
             "/phone_number_blocks/jobs".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListPhoneNumberBlocksJobsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
     }
 
-    /// Every item of [`list_phone_number_blocks_jobs`](Self::list_phone_number_blocks_jobs), page after page (`page[number]` paging).
+    /// Deletes all numbers associated with a phone number block
+    ///
+    /// Creates a new background job to delete all the phone numbers associated with the given block. We will only consider the phone number block as deleted after all phone numbers associated with it are removed, so multiple executions of this job may be necessary in case some of the phone numbers present errors during the deletion process.
+    ///
+    /// `POST /phone_number_blocks/jobs/delete_phone_number_block` (operation `CreatePhoneNumberBlockDeletionJob`)
+    ///
+    /// The body is a [`PhoneNumberBlocksJobDeletePhoneNumberBlockRequest`](types::PhoneNumberBlocksJobDeletePhoneNumberBlockRequest): its required members (`phone_number_block_id`) are arguments, its other members setters on the returned call.
+    pub fn delete_phone_number_block(
+        &self,
+        phone_number_block_id: impl Into<String>,
+    ) -> ApiCall<
+        types::CreatePhoneNumberBlockDeletionJobResponse,
+        types::PhoneNumberBlocksJobDeletePhoneNumberBlockRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreatePhoneNumberBlockDeletionJob",
+            "/phone_number_blocks/jobs/delete_phone_number_block",
+            "/phone_number_blocks/jobs/delete_phone_number_block".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::PhoneNumberBlocksJobDeletePhoneNumberBlockRequest::new(
+                    phone_number_block_id,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Retrieves a phone number blocks job
+    ///
+    /// `GET /phone_number_blocks/jobs/{id}` (operation `GetPhoneNumberBlocksJob`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the Phone Number Blocks Job.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::GetPhoneNumberBlocksJobResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetPhoneNumberBlocksJob",
+            "/phone_number_blocks/jobs/{id}",
+            ["/phone_number_blocks/jobs/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<
+    types::ListPhoneNumberBlocksJobsResponse,
+    ListPhoneNumberBlocksJobsParams,
+> {
+    /// Every item of `client.phone_number_blocks().jobs().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_phone_number_blocks_jobs_stream(
-        &self,
-        params: &ListPhoneNumberBlocksJobsParams,
-    ) -> Paginator<types::PhoneNumberBlocksJob> {
-        let first = self.list_phone_number_blocks_jobs(params);
+    pub fn items(self) -> Paginator<types::PhoneNumberBlocksJob> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -89,43 +164,5 @@ impl PhoneNumberBlocksBackgroundJobsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Deletes all numbers associated with a phone number block
-    ///
-    /// Creates a new background job to delete all the phone numbers associated with the given block. We will only consider the phone number block as deleted after all phone numbers associated with it are removed, so multiple executions of this job may be necessary in case some of the phone numbers present errors during the deletion process.
-    ///
-    /// `POST /phone_number_blocks/jobs/delete_phone_number_block` (operation `CreatePhoneNumberBlockDeletionJob`)
-    pub fn create_phone_number_block_deletion_job(
-        &self,
-        body: &types::PhoneNumberBlocksJobDeletePhoneNumberBlockRequest,
-    ) -> ApiCall<types::CreatePhoneNumberBlockDeletionJobResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreatePhoneNumberBlockDeletionJob",
-            "/phone_number_blocks/jobs/delete_phone_number_block",
-            "/phone_number_blocks/jobs/delete_phone_number_block".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieves a phone number blocks job
-    ///
-    /// `GET /phone_number_blocks/jobs/{id}` (operation `GetPhoneNumberBlocksJob`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the Phone Number Blocks Job.
-    pub fn get_phone_number_blocks_job(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetPhoneNumberBlocksJobResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetPhoneNumberBlocksJob",
-            "/phone_number_blocks/jobs/{id}",
-            ["/phone_number_blocks/jobs/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Phone Number Campaigns`; get it with `client.phone_number_campaigns()`.
-///
-/// Phone number campaign assignment
-#[derive(Debug, Clone, Copy)]
-pub struct PhoneNumberCampaignsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `get_all_phone_number_campaigns` (`GET /10dlc/phone_number_campaigns`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetAllPhoneNumberCampaignsParams {
@@ -36,38 +28,171 @@ pub struct GetAllPhoneNumberCampaignsParams {
     pub sort: Option<types::GetAllPhoneNumberCampaignsSort>,
 }
 
-impl PhoneNumberCampaignsApi<'_> {
+impl<T> crate::ApiCall<T, GetAllPhoneNumberCampaignsParams> {
+    /// Number of records to return per page.
+    pub fn records_per_page(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().records_per_page = Some(value.into());
+        self
+    }
+
+    /// Page number to retrieve (1-based).
+    pub fn page(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[telnyx_campaign_id\], filter\[telnyx_brand_id\], filter\[tcr_campaign_id\], filter\[tcr_brand_id\]
+    pub fn filter(mut self, value: impl Into<types::T10dlcFilterConsolidated>) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Specifies the sort order for results. If not given, results are sorted by createdAt in descending order.
+    pub fn sort(
+        mut self,
+        value: impl Into<types::GetAllPhoneNumberCampaignsSort>,
+    ) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::Messaging10dlcPhoneNumberCampaigns<'_> {
     /// List phone number campaigns
     ///
     /// `GET /10dlc/phone_number_campaigns` (operation `GetAllPhoneNumberCampaigns`)
-    pub fn get_all_phone_number_campaigns(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &GetAllPhoneNumberCampaignsParams,
-    ) -> ApiCall<types::PhoneNumberCampaignPaginated> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::PhoneNumberCampaignPaginated, GetAllPhoneNumberCampaignsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "GetAllPhoneNumberCampaigns",
             "/10dlc/phone_number_campaigns",
             "/10dlc/phone_number_campaigns".to_owned(),
         );
-        request
-            .query("recordsPerPage", &params.records_per_page, QueryStyle::FormExplode);
-        request.query("page", &params.page, QueryStyle::FormExplode);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetAllPhoneNumberCampaignsParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "recordsPerPage",
+                            &params.records_per_page,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("page", &params.page, QueryStyle::FormExplode);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                },
+            )
+    }
+
+    /// Create New Phone Number Campaign
+    ///
+    /// `POST /10dlc/phone_number_campaigns` (operation `CreatePhoneNumberCampaign`)
+    ///
+    /// The body is a [`PhoneNumberCampaignCreate`](types::PhoneNumberCampaignCreate): its required members (`campaignId`, `phoneNumber`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        campaign_id: impl Into<String>,
+        phone_number: impl Into<String>,
+    ) -> ApiCall<types::PhoneNumberCampaign, types::PhoneNumberCampaignCreate> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreatePhoneNumberCampaign",
+            "/10dlc/phone_number_campaigns",
+            "/10dlc/phone_number_campaigns".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::PhoneNumberCampaignCreate::new(campaign_id, phone_number),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Get Single Phone Number Campaign
+    ///
+    /// Retrieve an individual phone number/campaign assignment by `phoneNumber`.
+    ///
+    /// `GET /10dlc/phone_number_campaigns/{phoneNumber}` (operation `GetSinglePhoneNumberCampaign`)
+    ///
+    /// # Arguments
+    /// - `phone_number` (`phoneNumber`): Unique identifier of the phone number.
+    pub fn retrieve(&self, phone_number: &str) -> ApiCall<types::PhoneNumberCampaign> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetSinglePhoneNumberCampaign",
+            "/10dlc/phone_number_campaigns/{phoneNumber}",
+            ["/10dlc/phone_number_campaigns/", &crate::request::path_arg(&phone_number)]
+                .concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`get_all_phone_number_campaigns`](Self::get_all_phone_number_campaigns), page after page (`page` paging).
+    /// Create New Phone Number Campaign
+    ///
+    /// `PUT /10dlc/phone_number_campaigns/{phoneNumber}` (operation `PutPhoneNumberCampaign`)
+    ///
+    /// # Arguments
+    /// - `phone_number` (`phoneNumber`): Unique identifier of the phone number.
+    ///
+    /// The body is a [`PhoneNumberCampaignCreate`](types::PhoneNumberCampaignCreate): its required members (`campaignId`, `phoneNumber`) are arguments, its other members setters on the returned call.
+    pub fn update(
+        &self,
+        phone_number: &str,
+        campaign_id: impl Into<String>,
+        phone_number_member: impl Into<String>,
+    ) -> ApiCall<types::PhoneNumberCampaign, types::PhoneNumberCampaignCreate> {
+        let request = Request::new(
+            reqwest::Method::PUT,
+            "PutPhoneNumberCampaign",
+            "/10dlc/phone_number_campaigns/{phoneNumber}",
+            ["/10dlc/phone_number_campaigns/", &crate::request::path_arg(&phone_number)]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::PhoneNumberCampaignCreate::new(campaign_id, phone_number_member),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Delete Phone Number Campaign
+    ///
+    /// This endpoint allows you to remove a campaign assignment from the supplied `phoneNumber`.
+    ///
+    /// `DELETE /10dlc/phone_number_campaigns/{phoneNumber}` (operation `DeletePhoneNumberCampaign`)
+    ///
+    /// # Arguments
+    /// - `phone_number` (`phoneNumber`): Unique identifier of the phone number.
+    pub fn delete(&self, phone_number: &str) -> ApiCall<types::PhoneNumberCampaign> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeletePhoneNumberCampaign",
+            "/10dlc/phone_number_campaigns/{phoneNumber}",
+            ["/10dlc/phone_number_campaigns/", &crate::request::path_arg(&phone_number)]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<
+    types::PhoneNumberCampaignPaginated,
+    GetAllPhoneNumberCampaignsParams,
+> {
+    /// Every item of `client.messaging_10dlc().phone_number_campaigns().list(…)`, page after page (`page` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_all_phone_number_campaigns_stream(
-        &self,
-        params: &GetAllPhoneNumberCampaignsParams,
-    ) -> Paginator<types::PhoneNumberCampaign> {
-        let first = self.get_all_phone_number_campaigns(params);
+    pub fn items(self) -> Paginator<types::PhoneNumberCampaign> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page",
                 size: Some("recordsPerPage"),
@@ -86,88 +211,5 @@ impl PhoneNumberCampaignsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create New Phone Number Campaign
-    ///
-    /// `POST /10dlc/phone_number_campaigns` (operation `CreatePhoneNumberCampaign`)
-    pub fn create_phone_number_campaign(
-        &self,
-        body: &types::PhoneNumberCampaignCreate,
-    ) -> ApiCall<types::PhoneNumberCampaign> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreatePhoneNumberCampaign",
-            "/10dlc/phone_number_campaigns",
-            "/10dlc/phone_number_campaigns".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get Single Phone Number Campaign
-    ///
-    /// Retrieve an individual phone number/campaign assignment by `phoneNumber`.
-    ///
-    /// `GET /10dlc/phone_number_campaigns/{phoneNumber}` (operation `GetSinglePhoneNumberCampaign`)
-    ///
-    /// # Arguments
-    /// - `phone_number` (`phoneNumber`): Unique identifier of the phone number.
-    pub fn get_single_phone_number_campaign(
-        &self,
-        phone_number: &str,
-    ) -> ApiCall<types::PhoneNumberCampaign> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetSinglePhoneNumberCampaign",
-            "/10dlc/phone_number_campaigns/{phoneNumber}",
-            ["/10dlc/phone_number_campaigns/", &crate::request::path_arg(&phone_number)]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Create New Phone Number Campaign
-    ///
-    /// `PUT /10dlc/phone_number_campaigns/{phoneNumber}` (operation `PutPhoneNumberCampaign`)
-    ///
-    /// # Arguments
-    /// - `phone_number` (`phoneNumber`): Unique identifier of the phone number.
-    pub fn put_phone_number_campaign(
-        &self,
-        phone_number: &str,
-        body: &types::PhoneNumberCampaignCreate,
-    ) -> ApiCall<types::PhoneNumberCampaign> {
-        let mut request = Request::new(
-            reqwest::Method::PUT,
-            "PutPhoneNumberCampaign",
-            "/10dlc/phone_number_campaigns/{phoneNumber}",
-            ["/10dlc/phone_number_campaigns/", &crate::request::path_arg(&phone_number)]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete Phone Number Campaign
-    ///
-    /// This endpoint allows you to remove a campaign assignment from the supplied `phoneNumber`.
-    ///
-    /// `DELETE /10dlc/phone_number_campaigns/{phoneNumber}` (operation `DeletePhoneNumberCampaign`)
-    ///
-    /// # Arguments
-    /// - `phone_number` (`phoneNumber`): Unique identifier of the phone number.
-    pub fn delete_phone_number_campaign(
-        &self,
-        phone_number: &str,
-    ) -> ApiCall<types::PhoneNumberCampaign> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeletePhoneNumberCampaign",
-            "/10dlc/phone_number_campaigns/{phoneNumber}",
-            ["/10dlc/phone_number_campaigns/", &crate::request::path_arg(&phone_number)]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Phone Number Configurations`; get it with `client.phone_number_configurations()`.
-///
-/// Configure your phone numbers
-#[derive(Debug, Clone, Copy)]
-pub struct PhoneNumberConfigurationsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_phone_numbers` (`GET /phone_numbers`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPhoneNumbersParams {
@@ -36,6 +28,35 @@ pub struct ListPhoneNumbersParams {
     pub handle_messaging_profile_error: Option<
         types::ListPhoneNumbersHandleMessagingProfileError,
     >,
+}
+
+impl<T> crate::ApiCall<T, ListPhoneNumbersParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::NumbersPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
+    pub fn sort(mut self, value: impl Into<types::ListPhoneNumbersSort>) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[tag\], filter\[phone_number\], filter\[status\], filter\[country_iso_alpha2\], filter\[connection_id\], filter\[voice.connection_name\], filter\[voice.usage_payment_method\], filter\[billing_group_id\], filter\[emergency_address_id\], filter\[customer_reference\], filter\[number_type\], filter\[source\]
+    pub fn filter(mut self, value: impl Into<types::ListPhoneNumbersFilter>) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Although it is an infrequent occurrence, due to the highly distributed nature of the Telnyx platform, it is possible that there will be an issue when loading in Messaging Profile information. As such, when this parameter is set to `true` and an error in fetching this information occurs, messaging profile related fields will be omitted in the response and an error message will be included instead of returning a 503 error.
+    pub fn handle_messaging_profile_error(
+        mut self,
+        value: impl Into<types::ListPhoneNumbersHandleMessagingProfileError>,
+    ) -> Self {
+        self.input_mut().handle_messaging_profile_error = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `slim_list_phone_numbers` (`GET /phone_numbers/slim`).
@@ -63,6 +84,41 @@ pub struct SlimListPhoneNumbersParams {
     pub filter: Option<types::SlimListPhoneNumbersFilter>,
 }
 
+impl<T> crate::ApiCall<T, SlimListPhoneNumbersParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::NumbersPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Include the connection associated with the phone number.
+    pub fn include_connection(mut self, value: impl Into<bool>) -> Self {
+        self.input_mut().include_connection = Some(value.into());
+        self
+    }
+
+    /// Include the tags associated with the phone number.
+    pub fn include_tags(mut self, value: impl Into<bool>) -> Self {
+        self.input_mut().include_tags = Some(value.into());
+        self
+    }
+
+    /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
+    pub fn sort(mut self, value: impl Into<types::SlimListPhoneNumbersSort>) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[tag\], filter\[phone_number\], filter\[status\], filter\[country_iso_alpha2\], filter\[connection_id\], filter\[voice.connection_name\], filter\[voice.usage_payment_method\], filter\[billing_group_id\], filter\[emergency_address_id\], filter\[customer_reference\], filter\[number_type\], filter\[source\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::SlimListPhoneNumbersFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `list_phone_numbers_with_voice_settings` (`GET /phone_numbers/voice`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPhoneNumbersWithVoiceSettingsParams {
@@ -80,42 +136,356 @@ pub struct ListPhoneNumbersWithVoiceSettingsParams {
     pub filter: Option<types::ListPhoneNumbersWithVoiceSettingsFilter>,
 }
 
-impl PhoneNumberConfigurationsApi<'_> {
+impl<T> crate::ApiCall<T, ListPhoneNumbersWithVoiceSettingsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::NumbersPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Specifies the sort order for results. If not given, results are sorted by created_at in descending order.
+    pub fn sort(
+        mut self,
+        value: impl Into<types::ListPhoneNumbersWithVoiceSettingsSort>,
+    ) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[phone_number\], filter\[connection_name\], filter\[customer_reference\], filter\[voice.usage_payment_method\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::ListPhoneNumbersWithVoiceSettingsFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::PhoneNumbers<'_> {
     /// List phone numbers
     ///
     /// `GET /phone_numbers` (operation `ListPhoneNumbers`)
-    pub fn list_phone_numbers(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListPhoneNumbersParams,
-    ) -> ApiCall<types::ListPhoneNumbersResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListPhoneNumbersResponse, ListPhoneNumbersParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListPhoneNumbers",
             "/phone_numbers",
             "/phone_numbers".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request
-            .query(
-                "handle_messaging_profile_error",
-                &params.handle_messaging_profile_error,
-                QueryStyle::FormExplode,
-            );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListPhoneNumbersParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request
+                        .query(
+                            "handle_messaging_profile_error",
+                            &params.handle_messaging_profile_error,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
+    }
+
+    /// Slim List phone numbers
+    ///
+    /// List phone numbers, This endpoint is a lighter version of the /phone_numbers endpoint having higher performance and rate limit.
+    ///
+    /// `GET /phone_numbers/slim` (operation `SlimListPhoneNumbers`)
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn slim_list(
+        &self,
+    ) -> ApiCall<types::SlimListPhoneNumbersResponse, SlimListPhoneNumbersParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "SlimListPhoneNumbers",
+            "/phone_numbers/slim",
+            "/phone_numbers/slim".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                SlimListPhoneNumbersParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request
+                        .query(
+                            "include_connection",
+                            &params.include_connection,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "include_tags",
+                            &params.include_tags,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Retrieve a phone number
+    ///
+    /// `GET /phone_numbers/{id}` (operation `RetrievePhoneNumber`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::RetrievePhoneNumberResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "RetrievePhoneNumber",
+            "/phone_numbers/{id}",
+            ["/phone_numbers/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_phone_numbers`](Self::list_phone_numbers), page after page (`page[number]` paging).
+    /// Delete a phone number
+    ///
+    /// `DELETE /phone_numbers/{id}` (operation `DeletePhoneNumber`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn delete(&self, id: &str) -> ApiCall<types::DeletePhoneNumberResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeletePhoneNumber",
+            "/phone_numbers/{id}",
+            ["/phone_numbers/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Update a phone number
+    ///
+    /// `PATCH /phone_numbers/{id}` (operation `UpdatePhoneNumber`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    ///
+    /// The body is a [`UpdatePhoneNumberRequest`](types::UpdatePhoneNumberRequest): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::UpdatePhoneNumberResponse, types::UpdatePhoneNumberRequest> {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdatePhoneNumber",
+            "/phone_numbers/{id}",
+            ["/phone_numbers/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdatePhoneNumberRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::PhoneNumbersActions<'_> {
+    /// Verify ownership of phone numbers
+    ///
+    /// Verifies ownership of the provided phone numbers and returns a mapping of numbers to their IDs, plus a list of numbers not found in the account.
+    ///
+    /// `POST /phone_numbers/actions/verify_ownership` (operation `VerifyPhoneNumberOwnership`)
+    ///
+    /// The body is a [`PhoneNumberVerifyOwnershipRequest`](types::PhoneNumberVerifyOwnershipRequest): its required members (`phone_numbers`) are arguments, its other members setters on the returned call.
+    pub fn verify_ownership(
+        &self,
+        phone_numbers: impl Into<Vec<String>>,
+    ) -> ApiCall<
+        types::VerifyPhoneNumberOwnershipResponse,
+        types::PhoneNumberVerifyOwnershipRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "VerifyPhoneNumberOwnership",
+            "/phone_numbers/actions/verify_ownership",
+            "/phone_numbers/actions/verify_ownership".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::PhoneNumberVerifyOwnershipRequest::new(phone_numbers),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Change the bundle status for a phone number (set to being in a bundle or remove from a bundle)
+    ///
+    /// `PATCH /phone_numbers/{id}/actions/bundle_status_change` (operation `PhoneNumberBundleStatusChange`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    ///
+    /// The body is a [`PhoneNumberBundleStatusChangeRequest`](types::PhoneNumberBundleStatusChangeRequest): its required members (`bundle_id`) are arguments, its other members setters on the returned call.
+    pub fn change_bundle_status(
+        &self,
+        id: &str,
+        bundle_id: impl Into<String>,
+    ) -> ApiCall<
+        types::PhoneNumberBundleStatusChangeResponse,
+        types::PhoneNumberBundleStatusChangeRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "PhoneNumberBundleStatusChange",
+            "/phone_numbers/{id}/actions/bundle_status_change",
+            [
+                "/phone_numbers/",
+                &crate::request::path_arg(&id),
+                "/actions/bundle_status_change",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::PhoneNumberBundleStatusChangeRequest::new(bundle_id),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Enable emergency for a phone number
+    ///
+    /// `POST /phone_numbers/{id}/actions/enable_emergency` (operation `EnablePhoneNumberEmergency`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    ///
+    /// The body is a [`PhoneNumberEnableEmergencyRequest`](types::PhoneNumberEnableEmergencyRequest): its required members (`emergency_address_id`, `emergency_enabled`) are arguments, its other members setters on the returned call.
+    pub fn enable_emergency(
+        &self,
+        id: &str,
+        emergency_address_id: impl Into<String>,
+        emergency_enabled: impl Into<bool>,
+    ) -> ApiCall<
+        types::EnablePhoneNumberEmergencyResponse3,
+        types::PhoneNumberEnableEmergencyRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "EnablePhoneNumberEmergency",
+            "/phone_numbers/{id}/actions/enable_emergency",
+            [
+                "/phone_numbers/",
+                &crate::request::path_arg(&id),
+                "/actions/enable_emergency",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::PhoneNumberEnableEmergencyRequest::new(
+                    emergency_address_id,
+                    emergency_enabled,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::PhoneNumbersVoice<'_> {
+    /// List phone numbers with voice settings
+    ///
+    /// `GET /phone_numbers/voice` (operation `ListPhoneNumbersWithVoiceSettings`)
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
+        &self,
+    ) -> ApiCall<
+        types::ListPhoneNumbersWithVoiceSettingsResponse,
+        ListPhoneNumbersWithVoiceSettingsParams,
+    > {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "ListPhoneNumbersWithVoiceSettings",
+            "/phone_numbers/voice",
+            "/phone_numbers/voice".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListPhoneNumbersWithVoiceSettingsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Retrieve a phone number with voice settings
+    ///
+    /// `GET /phone_numbers/{id}/voice` (operation `GetPhoneNumberVoiceSettings`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn retrieve(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::GetPhoneNumberVoiceSettingsResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetPhoneNumberVoiceSettings",
+            "/phone_numbers/{id}/voice",
+            ["/phone_numbers/", &crate::request::path_arg(&id), "/voice"].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Update a phone number with voice settings
+    ///
+    /// `PATCH /phone_numbers/{id}/voice` (operation `UpdatePhoneNumberVoiceSettings`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    ///
+    /// The body is a [`UpdatePhoneNumberVoiceSettingsRequest`](types::UpdatePhoneNumberVoiceSettingsRequest): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+    ) -> ApiCall<
+        types::UpdatePhoneNumberVoiceSettingsResponse,
+        types::UpdatePhoneNumberVoiceSettingsRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdatePhoneNumberVoiceSettings",
+            "/phone_numbers/{id}/voice",
+            ["/phone_numbers/", &crate::request::path_arg(&id), "/voice"].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdatePhoneNumberVoiceSettingsRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<types::ListPhoneNumbersResponse, ListPhoneNumbersParams> {
+    /// Every item of `client.phone_numbers().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_phone_numbers_stream(
-        &self,
-        params: &ListPhoneNumbersParams,
-    ) -> Paginator<types::PhoneNumberDetailed> {
-        let first = self.list_phone_numbers(params);
+    pub fn items(self) -> Paginator<types::PhoneNumberDetailed> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -144,64 +514,15 @@ impl PhoneNumberConfigurationsApi<'_> {
             },
         )
     }
+}
 
-    /// Verify ownership of phone numbers
-    ///
-    /// Verifies ownership of the provided phone numbers and returns a mapping of numbers to their IDs, plus a list of numbers not found in the account.
-    ///
-    /// `POST /phone_numbers/actions/verify_ownership` (operation `VerifyPhoneNumberOwnership`)
-    pub fn verify_phone_number_ownership(
-        &self,
-        body: &types::PhoneNumberVerifyOwnershipRequest,
-    ) -> ApiCall<types::VerifyPhoneNumberOwnershipResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "VerifyPhoneNumberOwnership",
-            "/phone_numbers/actions/verify_ownership",
-            "/phone_numbers/actions/verify_ownership".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Slim List phone numbers
-    ///
-    /// List phone numbers, This endpoint is a lighter version of the /phone_numbers endpoint having higher performance and rate limit.
-    ///
-    /// `GET /phone_numbers/slim` (operation `SlimListPhoneNumbers`)
-    pub fn slim_list_phone_numbers(
-        &self,
-        params: &SlimListPhoneNumbersParams,
-    ) -> ApiCall<types::SlimListPhoneNumbersResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "SlimListPhoneNumbers",
-            "/phone_numbers/slim",
-            "/phone_numbers/slim".to_owned(),
-        );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request
-            .query(
-                "include_connection",
-                &params.include_connection,
-                QueryStyle::FormExplode,
-            );
-        request.query("include_tags", &params.include_tags, QueryStyle::FormExplode);
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`slim_list_phone_numbers`](Self::slim_list_phone_numbers), page after page (`page[number]` paging).
+impl crate::ApiCall<types::SlimListPhoneNumbersResponse, SlimListPhoneNumbersParams> {
+    /// Every item of `client.phone_numbers().slim_list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn slim_list_phone_numbers_stream(
-        &self,
-        params: &SlimListPhoneNumbersParams,
-    ) -> Paginator<types::SlimPhoneNumberDetailed> {
-        let first = self.slim_list_phone_numbers(params);
+    pub fn items(self) -> Paginator<types::SlimPhoneNumberDetailed> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -230,36 +551,18 @@ impl PhoneNumberConfigurationsApi<'_> {
             },
         )
     }
+}
 
-    /// List phone numbers with voice settings
-    ///
-    /// `GET /phone_numbers/voice` (operation `ListPhoneNumbersWithVoiceSettings`)
-    pub fn list_phone_numbers_with_voice_settings(
-        &self,
-        params: &ListPhoneNumbersWithVoiceSettingsParams,
-    ) -> ApiCall<types::ListPhoneNumbersWithVoiceSettingsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "ListPhoneNumbersWithVoiceSettings",
-            "/phone_numbers/voice",
-            "/phone_numbers/voice".to_owned(),
-        );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_phone_numbers_with_voice_settings`](Self::list_phone_numbers_with_voice_settings), page after page (`page[number]` paging).
+impl crate::ApiCall<
+    types::ListPhoneNumbersWithVoiceSettingsResponse,
+    ListPhoneNumbersWithVoiceSettingsParams,
+> {
+    /// Every item of `client.phone_numbers().voice().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_phone_numbers_with_voice_settings_stream(
-        &self,
-        params: &ListPhoneNumbersWithVoiceSettingsParams,
-    ) -> Paginator<types::PhoneNumberWithVoiceSettings> {
-        let first = self.list_phone_numbers_with_voice_settings(params);
+    pub fn items(self) -> Paginator<types::PhoneNumberWithVoiceSettings> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -287,156 +590,5 @@ impl PhoneNumberConfigurationsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Retrieve a phone number
-    ///
-    /// `GET /phone_numbers/{id}` (operation `RetrievePhoneNumber`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn retrieve_phone_number(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::RetrievePhoneNumberResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "RetrievePhoneNumber",
-            "/phone_numbers/{id}",
-            ["/phone_numbers/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a phone number
-    ///
-    /// `DELETE /phone_numbers/{id}` (operation `DeletePhoneNumber`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn delete_phone_number(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::DeletePhoneNumberResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeletePhoneNumber",
-            "/phone_numbers/{id}",
-            ["/phone_numbers/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update a phone number
-    ///
-    /// `PATCH /phone_numbers/{id}` (operation `UpdatePhoneNumber`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn update_phone_number(
-        &self,
-        id: &str,
-        body: &types::UpdatePhoneNumberRequest,
-    ) -> ApiCall<types::UpdatePhoneNumberResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdatePhoneNumber",
-            "/phone_numbers/{id}",
-            ["/phone_numbers/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Change the bundle status for a phone number (set to being in a bundle or remove from a bundle)
-    ///
-    /// `PATCH /phone_numbers/{id}/actions/bundle_status_change` (operation `PhoneNumberBundleStatusChange`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn phone_number_bundle_status_change(
-        &self,
-        id: &str,
-        body: &types::PhoneNumberBundleStatusChangeRequest,
-    ) -> ApiCall<types::PhoneNumberBundleStatusChangeResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "PhoneNumberBundleStatusChange",
-            "/phone_numbers/{id}/actions/bundle_status_change",
-            [
-                "/phone_numbers/",
-                &crate::request::path_arg(&id),
-                "/actions/bundle_status_change",
-            ]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Enable emergency for a phone number
-    ///
-    /// `POST /phone_numbers/{id}/actions/enable_emergency` (operation `EnablePhoneNumberEmergency`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn enable_phone_number_emergency(
-        &self,
-        id: &str,
-        body: &types::PhoneNumberEnableEmergencyRequest,
-    ) -> ApiCall<types::EnablePhoneNumberEmergencyResponse3> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "EnablePhoneNumberEmergency",
-            "/phone_numbers/{id}/actions/enable_emergency",
-            [
-                "/phone_numbers/",
-                &crate::request::path_arg(&id),
-                "/actions/enable_emergency",
-            ]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve a phone number with voice settings
-    ///
-    /// `GET /phone_numbers/{id}/voice` (operation `GetPhoneNumberVoiceSettings`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn get_phone_number_voice_settings(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetPhoneNumberVoiceSettingsResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetPhoneNumberVoiceSettings",
-            "/phone_numbers/{id}/voice",
-            ["/phone_numbers/", &crate::request::path_arg(&id), "/voice"].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update a phone number with voice settings
-    ///
-    /// `PATCH /phone_numbers/{id}/voice` (operation `UpdatePhoneNumberVoiceSettings`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn update_phone_number_voice_settings(
-        &self,
-        id: &str,
-        body: &types::UpdatePhoneNumberVoiceSettingsRequest,
-    ) -> ApiCall<types::UpdatePhoneNumberVoiceSettingsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdatePhoneNumberVoiceSettings",
-            "/phone_numbers/{id}/voice",
-            ["/phone_numbers/", &crate::request::path_arg(&id), "/voice"].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Phone Number Orders`; get it with `client.phone_number_orders()`.
-///
-/// Number orders
-#[derive(Debug, Clone, Copy)]
-pub struct PhoneNumberOrdersApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_comments` (`GET /comments`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListCommentsParams {
@@ -24,6 +16,14 @@ pub struct ListCommentsParams {
     pub filter: Option<types::ListCommentsFilter>,
 }
 
+impl<T> crate::ApiCall<T, ListCommentsParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[comment_record_type\], filter\[comment_record_id\]
+    pub fn filter(mut self, value: impl Into<types::ListCommentsFilter>) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `retrieve_order_phone_numbers` (`GET /number_order_phone_numbers`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RetrieveOrderPhoneNumbersParams {
@@ -31,6 +31,17 @@ pub struct RetrieveOrderPhoneNumbersParams {
     ///
     /// Sent as query parameter `filter`.
     pub filter: Option<types::RetrieveOrderPhoneNumbersFilter>,
+}
+
+impl<T> crate::ApiCall<T, RetrieveOrderPhoneNumbersParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[country_code\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::RetrieveOrderPhoneNumbersFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `list_number_orders` (`GET /number_orders`).
@@ -46,6 +57,20 @@ pub struct ListNumberOrdersParams {
     pub filter: Option<types::ListNumberOrdersFilter>,
 }
 
+impl<T> crate::ApiCall<T, ListNumberOrdersParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::NumbersPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[status\], filter\[created_at\], filter\[phone_numbers_count\], filter\[customer_reference\], filter\[requirements_met\]
+    pub fn filter(mut self, value: impl Into<types::ListNumberOrdersFilter>) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `list_sub_number_orders` (`GET /sub_number_orders`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListSubNumberOrdersParams {
@@ -53,6 +78,14 @@ pub struct ListSubNumberOrdersParams {
     ///
     /// Sent as query parameter `filter`.
     pub filter: Option<types::ListSubNumberOrdersFilter>,
+}
+
+impl<T> crate::ApiCall<T, ListSubNumberOrdersParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[status\], filter\[order_request_id\], filter\[country_code\], filter\[phone_number_type\], filter\[phone_numbers_count\]
+    pub fn filter(mut self, value: impl Into<types::ListSubNumberOrdersFilter>) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `get_sub_number_order` (`GET /sub_number_orders/{sub_number_order_id}`).
@@ -64,39 +97,55 @@ pub struct GetSubNumberOrderParams {
     pub filter: Option<types::GetSubNumberOrderFilter>,
 }
 
-impl PhoneNumberOrdersApi<'_> {
+impl<T> crate::ApiCall<T, GetSubNumberOrderParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[include_phone_numbers\]
+    pub fn filter(mut self, value: impl Into<types::GetSubNumberOrderFilter>) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::Comments<'_> {
     /// Retrieve all comments
     ///
     /// `GET /comments` (operation `ListComments`)
-    pub fn list_comments(
-        &self,
-        params: &ListCommentsParams,
-    ) -> ApiCall<types::ListCommentsResponse> {
-        let mut request = Request::new(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(&self) -> ApiCall<types::ListCommentsResponse, ListCommentsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListComments",
             "/comments",
             "/comments".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListCommentsParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
     }
 
     /// Create a comment
     ///
     /// `POST /comments` (operation `CreateComment`)
-    pub fn create_comment(
-        &self,
-        body: &types::Comment,
-    ) -> ApiCall<types::CreateCommentResponse> {
-        let mut request = Request::new(
+    ///
+    /// The body is a [`Comment`](types::Comment): its members are setters on the returned call.
+    pub fn create(&self) -> ApiCall<types::CreateCommentResponse, types::Comment> {
+        let request = Request::new(
             reqwest::Method::POST,
             "CreateComment",
             "/comments",
             "/comments".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::Comment::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Retrieve a comment
@@ -105,7 +154,7 @@ impl PhoneNumberOrdersApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): The comment ID.
-    pub fn retrieve_comment(&self, id: &str) -> ApiCall<types::RetrieveCommentResponse> {
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::RetrieveCommentResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "RetrieveComment",
@@ -121,10 +170,7 @@ impl PhoneNumberOrdersApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): The comment ID.
-    pub fn mark_comment_read(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::MarkCommentReadResponse> {
+    pub fn mark_as_read(&self, id: &str) -> ApiCall<types::MarkCommentReadResponse> {
         let request = Request::new(
             reqwest::Method::PATCH,
             "MarkCommentRead",
@@ -133,24 +179,35 @@ impl PhoneNumberOrdersApi<'_> {
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
+}
 
+impl crate::resources::NumberOrderPhoneNumbers<'_> {
     /// Retrieve a list of phone numbers associated to orders
     ///
     /// Get a list of phone numbers associated to orders.
     ///
     /// `GET /number_order_phone_numbers` (operation `RetrieveOrderPhoneNumbers`)
-    pub fn retrieve_order_phone_numbers(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &RetrieveOrderPhoneNumbersParams,
-    ) -> ApiCall<types::RetrieveOrderPhoneNumbersResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::RetrieveOrderPhoneNumbersResponse,
+        RetrieveOrderPhoneNumbersParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "RetrieveOrderPhoneNumbers",
             "/number_order_phone_numbers",
             "/number_order_phone_numbers".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                RetrieveOrderPhoneNumbersParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
     }
 
     /// Retrieve a single phone number within a number order.
@@ -161,7 +218,7 @@ impl PhoneNumberOrdersApi<'_> {
     ///
     /// # Arguments
     /// - `number_order_phone_number_id` (`number_order_phone_number_id`): The number order phone number ID.
-    pub fn get_number_order_phone_number(
+    pub fn retrieve(
         &self,
         number_order_phone_number_id: &str,
     ) -> ApiCall<types::GetNumberOrderPhoneNumberResponse> {
@@ -186,12 +243,16 @@ impl PhoneNumberOrdersApi<'_> {
     ///
     /// # Arguments
     /// - `number_order_phone_number_id` (`number_order_phone_number_id`): The number order phone number ID.
-    pub fn update_number_order_phone_number(
+    ///
+    /// The body is a [`UpdateNumberOrderPhoneNumberRequest`](types::UpdateNumberOrderPhoneNumberRequest): its members are setters on the returned call.
+    pub fn update_requirements(
         &self,
         number_order_phone_number_id: &str,
-        body: &types::UpdateNumberOrderPhoneNumberRequest,
-    ) -> ApiCall<types::UpdateNumberOrderPhoneNumberResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::UpdateNumberOrderPhoneNumberResponse,
+        types::UpdateNumberOrderPhoneNumberRequest,
+    > {
+        let request = Request::new(
             reqwest::Method::PATCH,
             "UpdateNumberOrderPhoneNumber",
             "/number_order_phone_numbers/{number_order_phone_number_id}",
@@ -201,40 +262,318 @@ impl PhoneNumberOrdersApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateNumberOrderPhoneNumberRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
+}
 
+impl crate::resources::NumberOrders<'_> {
     /// List number orders
     ///
     /// Get a paginated list of number orders.
     ///
     /// `GET /number_orders` (operation `ListNumberOrders`)
-    pub fn list_number_orders(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListNumberOrdersParams,
-    ) -> ApiCall<types::ListNumberOrdersResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListNumberOrdersResponse, ListNumberOrdersParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListNumberOrders",
             "/number_orders",
             "/number_orders".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListNumberOrdersParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Create a number order
+    ///
+    /// Creates a phone number order.
+    ///
+    /// `POST /number_orders` (operation `CreateNumberOrder`)
+    ///
+    /// The body is a [`CreateNumberOrderRequest`](types::CreateNumberOrderRequest): its members are setters on the returned call.
+    pub fn create(
+        &self,
+    ) -> ApiCall<types::CreateNumberOrderResponse, types::CreateNumberOrderRequest> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateNumberOrder",
+            "/number_orders",
+            "/number_orders".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateNumberOrderRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Retrieve a number order
+    ///
+    /// Get an existing phone number order.
+    ///
+    /// `GET /number_orders/{number_order_id}` (operation `RetrieveNumberOrder`)
+    ///
+    /// # Arguments
+    /// - `number_order_id` (`number_order_id`): The number order ID.
+    pub fn retrieve(
+        &self,
+        number_order_id: &str,
+    ) -> ApiCall<types::RetrieveNumberOrderResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "RetrieveNumberOrder",
+            "/number_orders/{number_order_id}",
+            ["/number_orders/", &crate::request::path_arg(&number_order_id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_number_orders`](Self::list_number_orders), page after page (`page[number]` paging).
+    /// Update a number order
+    ///
+    /// Updates a phone number order.
+    ///
+    /// `PATCH /number_orders/{number_order_id}` (operation `UpdateNumberOrder`)
+    ///
+    /// # Arguments
+    /// - `number_order_id` (`number_order_id`): The number order ID.
+    ///
+    /// The body is a [`UpdateNumberOrderRequest`](types::UpdateNumberOrderRequest): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        number_order_id: &str,
+    ) -> ApiCall<types::UpdateNumberOrderResponse, types::UpdateNumberOrderRequest> {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateNumberOrder",
+            "/number_orders/{number_order_id}",
+            ["/number_orders/", &crate::request::path_arg(&number_order_id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateNumberOrderRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::SubNumberOrders<'_> {
+    /// List sub number orders
+    ///
+    /// Get a paginated list of sub number orders.
+    ///
+    /// `GET /sub_number_orders` (operation `ListSubNumberOrders`)
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
+        &self,
+    ) -> ApiCall<types::ListSubNumberOrdersResponse, ListSubNumberOrdersParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "ListSubNumberOrders",
+            "/sub_number_orders",
+            "/sub_number_orders".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListSubNumberOrdersParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Retrieve a sub number order
+    ///
+    /// Get an existing sub number order.
+    ///
+    /// `GET /sub_number_orders/{sub_number_order_id}` (operation `GetSubNumberOrder`)
+    ///
+    /// # Arguments
+    /// - `sub_number_order_id` (`sub_number_order_id`): The sub number order ID.
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve(
+        &self,
+        sub_number_order_id: &str,
+    ) -> ApiCall<types::GetSubNumberOrderResponse, GetSubNumberOrderParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetSubNumberOrder",
+            "/sub_number_orders/{sub_number_order_id}",
+            ["/sub_number_orders/", &crate::request::path_arg(&sub_number_order_id)]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetSubNumberOrderParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Update a sub number order's requirements
+    ///
+    /// Updates a sub number order.
+    ///
+    /// `PATCH /sub_number_orders/{sub_number_order_id}` (operation `UpdateSubNumberOrder`)
+    ///
+    /// # Arguments
+    /// - `sub_number_order_id` (`sub_number_order_id`): The sub number order ID.
+    ///
+    /// The body is a [`UpdateSubNumberOrderRequest`](types::UpdateSubNumberOrderRequest): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        sub_number_order_id: &str,
+    ) -> ApiCall<
+        types::UpdateSubNumberOrderResponse,
+        types::UpdateSubNumberOrderRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateSubNumberOrder",
+            "/sub_number_orders/{sub_number_order_id}",
+            ["/sub_number_orders/", &crate::request::path_arg(&sub_number_order_id)]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateSubNumberOrderRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Cancel a sub number order
+    ///
+    /// Allows you to cancel a sub number order in 'pending' status.
+    ///
+    /// `PATCH /sub_number_orders/{sub_number_order_id}/cancel` (operation `CancelSubNumberOrder`)
+    ///
+    /// # Arguments
+    /// - `sub_number_order_id` (`sub_number_order_id`): The ID of the sub number order.
+    pub fn cancel(
+        &self,
+        sub_number_order_id: &str,
+    ) -> ApiCall<types::CancelSubNumberOrderResponse> {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "CancelSubNumberOrder",
+            "/sub_number_orders/{sub_number_order_id}/cancel",
+            [
+                "/sub_number_orders/",
+                &crate::request::path_arg(&sub_number_order_id),
+                "/cancel",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::resources::SubNumberOrdersReport<'_> {
+    /// Create a sub number orders report
+    ///
+    /// Create a CSV report for sub number orders. The report will be generated asynchronously and can be downloaded once complete.
+    ///
+    /// `POST /sub_number_orders_report` (operation `CreateSubNumberOrdersReport`)
+    ///
+    /// The body is a [`CreateSubNumberOrdersReportRequest`](types::CreateSubNumberOrdersReportRequest): its members are setters on the returned call.
+    pub fn create(
+        &self,
+    ) -> ApiCall<
+        types::CreateSubNumberOrdersReportResponse,
+        types::CreateSubNumberOrdersReportRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateSubNumberOrdersReport",
+            "/sub_number_orders_report",
+            "/sub_number_orders_report".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateSubNumberOrdersReportRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Retrieve a sub number orders report
+    ///
+    /// Get the status and details of a sub number orders report.
+    ///
+    /// `GET /sub_number_orders_report/{report_id}` (operation `GetSubNumberOrdersReport`)
+    ///
+    /// # Arguments
+    /// - `report_id` (`report_id`): The unique identifier of the sub number orders report
+    pub fn retrieve(
+        &self,
+        report_id: &str,
+    ) -> ApiCall<types::GetSubNumberOrdersReportResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetSubNumberOrdersReport",
+            "/sub_number_orders_report/{report_id}",
+            ["/sub_number_orders_report/", &crate::request::path_arg(&report_id)]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Download a sub number orders report
+    ///
+    /// Download the CSV file for a completed sub number orders report. The report status must be 'success' before the file can be downloaded.
+    ///
+    /// `GET /sub_number_orders_report/{report_id}/download` (operation `DownloadSubNumberOrdersReport`)
+    ///
+    /// # Arguments
+    /// - `report_id` (`report_id`): The unique identifier of the sub number orders report
+    pub fn download(&self, report_id: &str) -> ApiCall<String> {
+        let mut request = Request::new(
+            reqwest::Method::GET,
+            "DownloadSubNumberOrdersReport",
+            "/sub_number_orders_report/{report_id}/download",
+            [
+                "/sub_number_orders_report/",
+                &crate::request::path_arg(&report_id),
+                "/download",
+            ]
+                .concat(),
+        );
+        request.accept("*/*");
+        ApiCall::new(self.client, request, crate::request::decode_text)
+    }
+}
+
+impl crate::ApiCall<types::ListNumberOrdersResponse, ListNumberOrdersParams> {
+    /// Every item of `client.number_orders().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_number_orders_stream(
-        &self,
-        params: &ListNumberOrdersParams,
-    ) -> Paginator<types::NumberOrder> {
-        let first = self.list_number_orders(params);
+    pub fn items(self) -> Paginator<types::NumberOrder> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -262,226 +601,5 @@ impl PhoneNumberOrdersApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create a number order
-    ///
-    /// Creates a phone number order.
-    ///
-    /// `POST /number_orders` (operation `CreateNumberOrder`)
-    pub fn create_number_order(
-        &self,
-        body: &types::CreateNumberOrderRequest,
-    ) -> ApiCall<types::CreateNumberOrderResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateNumberOrder",
-            "/number_orders",
-            "/number_orders".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve a number order
-    ///
-    /// Get an existing phone number order.
-    ///
-    /// `GET /number_orders/{number_order_id}` (operation `RetrieveNumberOrder`)
-    ///
-    /// # Arguments
-    /// - `number_order_id` (`number_order_id`): The number order ID.
-    pub fn retrieve_number_order(
-        &self,
-        number_order_id: &str,
-    ) -> ApiCall<types::RetrieveNumberOrderResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "RetrieveNumberOrder",
-            "/number_orders/{number_order_id}",
-            ["/number_orders/", &crate::request::path_arg(&number_order_id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update a number order
-    ///
-    /// Updates a phone number order.
-    ///
-    /// `PATCH /number_orders/{number_order_id}` (operation `UpdateNumberOrder`)
-    ///
-    /// # Arguments
-    /// - `number_order_id` (`number_order_id`): The number order ID.
-    pub fn update_number_order(
-        &self,
-        number_order_id: &str,
-        body: &types::UpdateNumberOrderRequest,
-    ) -> ApiCall<types::UpdateNumberOrderResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdateNumberOrder",
-            "/number_orders/{number_order_id}",
-            ["/number_orders/", &crate::request::path_arg(&number_order_id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// List sub number orders
-    ///
-    /// Get a paginated list of sub number orders.
-    ///
-    /// `GET /sub_number_orders` (operation `ListSubNumberOrders`)
-    pub fn list_sub_number_orders(
-        &self,
-        params: &ListSubNumberOrdersParams,
-    ) -> ApiCall<types::ListSubNumberOrdersResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "ListSubNumberOrders",
-            "/sub_number_orders",
-            "/sub_number_orders".to_owned(),
-        );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve a sub number order
-    ///
-    /// Get an existing sub number order.
-    ///
-    /// `GET /sub_number_orders/{sub_number_order_id}` (operation `GetSubNumberOrder`)
-    ///
-    /// # Arguments
-    /// - `sub_number_order_id` (`sub_number_order_id`): The sub number order ID.
-    pub fn get_sub_number_order(
-        &self,
-        sub_number_order_id: &str,
-        params: &GetSubNumberOrderParams,
-    ) -> ApiCall<types::GetSubNumberOrderResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "GetSubNumberOrder",
-            "/sub_number_orders/{sub_number_order_id}",
-            ["/sub_number_orders/", &crate::request::path_arg(&sub_number_order_id)]
-                .concat(),
-        );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update a sub number order's requirements
-    ///
-    /// Updates a sub number order.
-    ///
-    /// `PATCH /sub_number_orders/{sub_number_order_id}` (operation `UpdateSubNumberOrder`)
-    ///
-    /// # Arguments
-    /// - `sub_number_order_id` (`sub_number_order_id`): The sub number order ID.
-    pub fn update_sub_number_order(
-        &self,
-        sub_number_order_id: &str,
-        body: &types::UpdateSubNumberOrderRequest,
-    ) -> ApiCall<types::UpdateSubNumberOrderResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdateSubNumberOrder",
-            "/sub_number_orders/{sub_number_order_id}",
-            ["/sub_number_orders/", &crate::request::path_arg(&sub_number_order_id)]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Cancel a sub number order
-    ///
-    /// Allows you to cancel a sub number order in 'pending' status.
-    ///
-    /// `PATCH /sub_number_orders/{sub_number_order_id}/cancel` (operation `CancelSubNumberOrder`)
-    ///
-    /// # Arguments
-    /// - `sub_number_order_id` (`sub_number_order_id`): The ID of the sub number order.
-    pub fn cancel_sub_number_order(
-        &self,
-        sub_number_order_id: &str,
-    ) -> ApiCall<types::CancelSubNumberOrderResponse> {
-        let request = Request::new(
-            reqwest::Method::PATCH,
-            "CancelSubNumberOrder",
-            "/sub_number_orders/{sub_number_order_id}/cancel",
-            [
-                "/sub_number_orders/",
-                &crate::request::path_arg(&sub_number_order_id),
-                "/cancel",
-            ]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Create a sub number orders report
-    ///
-    /// Create a CSV report for sub number orders. The report will be generated asynchronously and can be downloaded once complete.
-    ///
-    /// `POST /sub_number_orders_report` (operation `CreateSubNumberOrdersReport`)
-    pub fn create_sub_number_orders_report(
-        &self,
-        body: &types::CreateSubNumberOrdersReportRequest,
-    ) -> ApiCall<types::CreateSubNumberOrdersReportResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateSubNumberOrdersReport",
-            "/sub_number_orders_report",
-            "/sub_number_orders_report".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve a sub number orders report
-    ///
-    /// Get the status and details of a sub number orders report.
-    ///
-    /// `GET /sub_number_orders_report/{report_id}` (operation `GetSubNumberOrdersReport`)
-    ///
-    /// # Arguments
-    /// - `report_id` (`report_id`): The unique identifier of the sub number orders report
-    pub fn get_sub_number_orders_report(
-        &self,
-        report_id: &str,
-    ) -> ApiCall<types::GetSubNumberOrdersReportResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetSubNumberOrdersReport",
-            "/sub_number_orders_report/{report_id}",
-            ["/sub_number_orders_report/", &crate::request::path_arg(&report_id)]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Download a sub number orders report
-    ///
-    /// Download the CSV file for a completed sub number orders report. The report status must be 'success' before the file can be downloaded.
-    ///
-    /// `GET /sub_number_orders_report/{report_id}/download` (operation `DownloadSubNumberOrdersReport`)
-    ///
-    /// # Arguments
-    /// - `report_id` (`report_id`): The unique identifier of the sub number orders report
-    pub fn download_sub_number_orders_report(&self, report_id: &str) -> ApiCall<String> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "DownloadSubNumberOrdersReport",
-            "/sub_number_orders_report/{report_id}/download",
-            [
-                "/sub_number_orders_report/",
-                &crate::request::path_arg(&report_id),
-                "/download",
-            ]
-                .concat(),
-        );
-        request.accept("*/*");
-        ApiCall::new(self.client, request, crate::request::decode_text)
     }
 }

@@ -5,31 +5,29 @@
 use crate::request::{ApiCall, Request};
 use crate::types;
 
-/// Operations tagged `Phone Number Porting`; get it with `client.phone_number_porting()`.
-///
-/// Determining portability of phone numbers
-#[derive(Debug, Clone, Copy)]
-pub struct PhoneNumberPortingApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
-impl PhoneNumberPortingApi<'_> {
+impl crate::resources::PortabilityChecks<'_> {
     /// Run a portability check
     ///
     /// Runs a portability check, returning the results immediately.
     ///
     /// `POST /portability_checks` (operation `PostPortabilityCheck`)
-    pub fn post_portability_check(
+    ///
+    /// The body is a [`PostPortabilityCheckBody`](types::PostPortabilityCheckBody): its members are setters on the returned call.
+    pub fn run(
         &self,
-        body: &types::PostPortabilityCheckBody,
-    ) -> ApiCall<types::PostPortabilityCheckResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::PostPortabilityCheckResponse, types::PostPortabilityCheckBody> {
+        let request = Request::new(
             reqwest::Method::POST,
             "PostPortabilityCheck",
             "/portability_checks",
             "/portability_checks".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::PostPortabilityCheckBody::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Phone Number Reservations`; get it with `client.phone_number_reservations()`.
-///
-/// Number reservations
-#[derive(Debug, Clone, Copy)]
-pub struct PhoneNumberReservationsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_number_reservations` (`GET /number_reservations`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListNumberReservationsParams {
@@ -28,37 +20,139 @@ pub struct ListNumberReservationsParams {
     pub filter: Option<types::ListNumberReservationsFilter>,
 }
 
-impl PhoneNumberReservationsApi<'_> {
+impl<T> crate::ApiCall<T, ListNumberReservationsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::NumbersPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[status\], filter\[created_at\], filter\[phone_numbers.phone_number\], filter\[customer_reference\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::ListNumberReservationsFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::NumberReservations<'_> {
     /// List number reservations
     ///
     /// Gets a paginated list of phone number reservations.
     ///
     /// `GET /number_reservations` (operation `ListNumberReservations`)
-    pub fn list_number_reservations(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListNumberReservationsParams,
-    ) -> ApiCall<types::ListNumberReservationsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListNumberReservationsResponse, ListNumberReservationsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListNumberReservations",
             "/number_reservations",
             "/number_reservations".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListNumberReservationsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
     }
 
-    /// Every item of [`list_number_reservations`](Self::list_number_reservations), page after page (`page[number]` paging).
+    /// Create a number reservation
+    ///
+    /// Creates a Phone Number Reservation for multiple numbers.
+    ///
+    /// `POST /number_reservations` (operation `CreateNumberReservation`)
+    ///
+    /// The body is a [`CreateNumberReservationRequest`](types::CreateNumberReservationRequest): its members are setters on the returned call.
+    pub fn create(
+        &self,
+    ) -> ApiCall<
+        types::CreateNumberReservationResponse,
+        types::CreateNumberReservationRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateNumberReservation",
+            "/number_reservations",
+            "/number_reservations".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateNumberReservationRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Retrieve a number reservation
+    ///
+    /// Gets a single phone number reservation.
+    ///
+    /// `GET /number_reservations/{number_reservation_id}` (operation `RetrieveNumberReservation`)
+    ///
+    /// # Arguments
+    /// - `number_reservation_id` (`number_reservation_id`): The number reservation ID.
+    pub fn retrieve(
+        &self,
+        number_reservation_id: &str,
+    ) -> ApiCall<types::RetrieveNumberReservationResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "RetrieveNumberReservation",
+            "/number_reservations/{number_reservation_id}",
+            ["/number_reservations/", &crate::request::path_arg(&number_reservation_id)]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::resources::NumberReservationsActions<'_> {
+    /// Extend a number reservation
+    ///
+    /// Extends reservation expiry time on all phone numbers.
+    ///
+    /// `POST /number_reservations/{number_reservation_id}/actions/extend` (operation `ExtendNumberReservationExpiryTime`)
+    ///
+    /// # Arguments
+    /// - `number_reservation_id` (`number_reservation_id`): The number reservation ID.
+    pub fn extend(
+        &self,
+        number_reservation_id: &str,
+    ) -> ApiCall<types::ExtendNumberReservationExpiryTimeResponse> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "ExtendNumberReservationExpiryTime",
+            "/number_reservations/{number_reservation_id}/actions/extend",
+            [
+                "/number_reservations/",
+                &crate::request::path_arg(&number_reservation_id),
+                "/actions/extend",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<
+    types::ListNumberReservationsResponse,
+    ListNumberReservationsParams,
+> {
+    /// Every item of `client.number_reservations().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_number_reservations_stream(
-        &self,
-        params: &ListNumberReservationsParams,
-    ) -> Paginator<types::NumberReservation> {
-        let first = self.list_number_reservations(params);
+    pub fn items(self) -> Paginator<types::NumberReservation> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -86,72 +180,5 @@ impl PhoneNumberReservationsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create a number reservation
-    ///
-    /// Creates a Phone Number Reservation for multiple numbers.
-    ///
-    /// `POST /number_reservations` (operation `CreateNumberReservation`)
-    pub fn create_number_reservation(
-        &self,
-        body: &types::CreateNumberReservationRequest,
-    ) -> ApiCall<types::CreateNumberReservationResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateNumberReservation",
-            "/number_reservations",
-            "/number_reservations".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve a number reservation
-    ///
-    /// Gets a single phone number reservation.
-    ///
-    /// `GET /number_reservations/{number_reservation_id}` (operation `RetrieveNumberReservation`)
-    ///
-    /// # Arguments
-    /// - `number_reservation_id` (`number_reservation_id`): The number reservation ID.
-    pub fn retrieve_number_reservation(
-        &self,
-        number_reservation_id: &str,
-    ) -> ApiCall<types::RetrieveNumberReservationResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "RetrieveNumberReservation",
-            "/number_reservations/{number_reservation_id}",
-            ["/number_reservations/", &crate::request::path_arg(&number_reservation_id)]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Extend a number reservation
-    ///
-    /// Extends reservation expiry time on all phone numbers.
-    ///
-    /// `POST /number_reservations/{number_reservation_id}/actions/extend` (operation `ExtendNumberReservationExpiryTime`)
-    ///
-    /// # Arguments
-    /// - `number_reservation_id` (`number_reservation_id`): The number reservation ID.
-    pub fn extend_number_reservation_expiry_time(
-        &self,
-        number_reservation_id: &str,
-    ) -> ApiCall<types::ExtendNumberReservationExpiryTimeResponse> {
-        let request = Request::new(
-            reqwest::Method::POST,
-            "ExtendNumberReservationExpiryTime",
-            "/number_reservations/{number_reservation_id}/actions/extend",
-            [
-                "/number_reservations/",
-                &crate::request::path_arg(&number_reservation_id),
-                "/actions/extend",
-            ]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -6,14 +6,6 @@ use crate::request::{ApiCall, Request};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Phone Number Search`; get it with `client.phone_number_search()`.
-///
-/// Number search
-#[derive(Debug, Clone, Copy)]
-pub struct PhoneNumberSearchApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_available_phone_number_blocks` (`GET /available_phone_number_blocks`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListAvailablePhoneNumberBlocksParams {
@@ -21,6 +13,17 @@ pub struct ListAvailablePhoneNumberBlocksParams {
     ///
     /// Sent as query parameter `filter`.
     pub filter: Option<types::ListAvailablePhoneNumberBlocksFilter>,
+}
+
+impl<T> crate::ApiCall<T, ListAvailablePhoneNumberBlocksParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[locality\], filter\[country_code\], filter\[national_destination_code\], filter\[phone_number_type\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::ListAvailablePhoneNumberBlocksFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `list_available_phone_numbers` (`GET /available_phone_numbers`).
@@ -32,38 +35,69 @@ pub struct ListAvailablePhoneNumbersParams {
     pub filter: Option<types::ListAvailablePhoneNumbersFilter>,
 }
 
-impl PhoneNumberSearchApi<'_> {
+impl<T> crate::ApiCall<T, ListAvailablePhoneNumbersParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[phone_number\], filter\[locality\], filter\[administrative_area\], filter\[country_code\], filter\[national_destination_code\], filter\[rate_center\], filter\[phone_number_type\], filter\[features\], filter\[limit\], filter\[best_effort\], filter\[quickship\], filter\[reservable\], filter\[exclude_held_numbers\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::ListAvailablePhoneNumbersFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::AvailablePhoneNumberBlocks<'_> {
     /// List available phone number blocks
     ///
     /// `GET /available_phone_number_blocks` (operation `ListAvailablePhoneNumberBlocks`)
-    pub fn list_available_phone_number_blocks(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListAvailablePhoneNumberBlocksParams,
-    ) -> ApiCall<types::ListAvailablePhoneNumberBlocksResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::ListAvailablePhoneNumberBlocksResponse,
+        ListAvailablePhoneNumberBlocksParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListAvailablePhoneNumberBlocks",
             "/available_phone_number_blocks",
             "/available_phone_number_blocks".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListAvailablePhoneNumberBlocksParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
     }
+}
 
+impl crate::resources::AvailablePhoneNumbers<'_> {
     /// List available phone numbers
     ///
     /// `GET /available_phone_numbers` (operation `ListAvailablePhoneNumbers`)
-    pub fn list_available_phone_numbers(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListAvailablePhoneNumbersParams,
-    ) -> ApiCall<types::ListAvailablePhoneNumbersResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::ListAvailablePhoneNumbersResponse,
+        ListAvailablePhoneNumbersParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListAvailablePhoneNumbers",
             "/available_phone_numbers",
             "/available_phone_numbers".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListAvailablePhoneNumbersParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Phone Numbers`; get it with `client.phone_numbers()`.
-///
-/// Associate phone numbers with a verified DIR so calls from those numbers carry the DIR's display identity.
-#[derive(Debug, Clone, Copy)]
-pub struct PhoneNumbersApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_dir_phone_numbers_simplified` (`GET /dir/{dir_id}/phone_numbers`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListDirPhoneNumbersSimplifiedParams {
@@ -32,7 +24,27 @@ pub struct ListDirPhoneNumbersSimplifiedParams {
     pub status: Option<types::PhoneNumberStatus>,
 }
 
-impl PhoneNumbersApi<'_> {
+impl<T> crate::ApiCall<T, ListDirPhoneNumbersSimplifiedParams> {
+    /// 1-based page number. Out-of-range values return an empty page with correct meta.
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// Items per page. Maximum 250; values above are clamped to 250.
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+
+    /// Filter by phone-number status.
+    pub fn status(mut self, value: impl Into<types::PhoneNumberStatus>) -> Self {
+        self.input_mut().status = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::DirPhoneNumbers<'_> {
     /// List phone numbers attached to a DIR
     ///
     /// List the phone numbers registered under a DIR. The enterprise is resolved server-side from the DIR id.
@@ -41,34 +53,109 @@ impl PhoneNumbersApi<'_> {
     ///
     /// # Arguments
     /// - `dir_id` (`dir_id`): The DIR id. Lowercase UUID.
-    pub fn list_dir_phone_numbers_simplified(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
         dir_id: &str,
-        params: &ListDirPhoneNumbersSimplifiedParams,
-    ) -> ApiCall<types::PhoneNumberList> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::PhoneNumberList, ListDirPhoneNumbersSimplifiedParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "listDirPhoneNumbersSimplified",
             "/dir/{dir_id}/phone_numbers",
             ["/dir/", &crate::request::path_arg(&dir_id), "/phone_numbers"].concat(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("status", &params.status, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListDirPhoneNumbersSimplifiedParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                    request.query("status", &params.status, QueryStyle::FormExplode);
+                },
+            )
     }
 
-    /// Every item of [`list_dir_phone_numbers_simplified`](Self::list_dir_phone_numbers_simplified), page after page (`page[number]` paging).
+    /// Add phone numbers to a DIR
     ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_dir_phone_numbers_simplified_stream(
+    /// Register phone numbers under a DIR. The enterprise is resolved server-side from the DIR id. Same body, failure modes, and batch semantics whichever path form you use.
+    ///
+    /// **Pricing:** This is a billable action. See <https://telnyx.com/pricing/numbers> for current pricing.
+    ///
+    /// `POST /dir/{dir_id}/phone_numbers` (operation `addDirPhoneNumbersSimplified`)
+    ///
+    /// # Arguments
+    /// - `dir_id` (`dir_id`): The DIR id. Lowercase UUID.
+    ///
+    /// The body is a [`BulkAddPhoneNumbersRequest`](types::BulkAddPhoneNumbersRequest): its required members (`documents`, `phone_numbers`) are arguments, its other members setters on the returned call.
+    pub fn add(
         &self,
         dir_id: &str,
-        params: &ListDirPhoneNumbersSimplifiedParams,
-    ) -> Paginator<types::DirPhoneNumber> {
-        let first = self.list_dir_phone_numbers_simplified(dir_id, params);
+        documents: impl Into<Vec<types::Document>>,
+        phone_numbers: impl Into<Vec<String>>,
+    ) -> ApiCall<types::PhoneNumberBulkResponse, types::BulkAddPhoneNumbersRequest> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "addDirPhoneNumbersSimplified",
+            "/dir/{dir_id}/phone_numbers",
+            ["/dir/", &crate::request::path_arg(&dir_id), "/phone_numbers"].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::BulkAddPhoneNumbersRequest::new(documents, phone_numbers),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Remove phone numbers from a DIR
+    ///
+    /// Deregister phone numbers from a DIR. The enterprise is resolved server-side from the DIR id. Returns a partial-success envelope.
+    ///
+    /// `DELETE /dir/{dir_id}/phone_numbers` (operation `deleteDirPhoneNumbersSimplified`)
+    ///
+    /// # Arguments
+    /// - `dir_id` (`dir_id`): The DIR id. Lowercase UUID.
+    ///
+    /// The body is a [`BulkDeletePhoneNumbersRequest`](types::BulkDeletePhoneNumbersRequest): its required members (`phone_numbers`) are arguments, its other members setters on the returned call.
+    pub fn remove(
+        &self,
+        dir_id: &str,
+        phone_numbers: impl Into<Vec<String>>,
+    ) -> ApiCall<
+        types::PhoneNumberBulkDeleteResponse,
+        types::BulkDeletePhoneNumbersRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "deleteDirPhoneNumbersSimplified",
+            "/dir/{dir_id}/phone_numbers",
+            ["/dir/", &crate::request::path_arg(&dir_id), "/phone_numbers"].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::BulkDeletePhoneNumbersRequest::new(phone_numbers),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<types::PhoneNumberList, ListDirPhoneNumbersSimplifiedParams> {
+    /// Every item of `client.dir().phone_numbers().list(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::DirPhoneNumber> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -87,53 +174,5 @@ impl PhoneNumbersApi<'_> {
                 })
             },
         )
-    }
-
-    /// Add phone numbers to a DIR
-    ///
-    /// Register phone numbers under a DIR. The enterprise is resolved server-side from the DIR id. Same body, failure modes, and batch semantics whichever path form you use.
-    ///
-    /// **Pricing:** This is a billable action. See <https://telnyx.com/pricing/numbers> for current pricing.
-    ///
-    /// `POST /dir/{dir_id}/phone_numbers` (operation `addDirPhoneNumbersSimplified`)
-    ///
-    /// # Arguments
-    /// - `dir_id` (`dir_id`): The DIR id. Lowercase UUID.
-    pub fn add_dir_phone_numbers_simplified(
-        &self,
-        dir_id: &str,
-        body: &types::BulkAddPhoneNumbersRequest,
-    ) -> ApiCall<types::PhoneNumberBulkResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "addDirPhoneNumbersSimplified",
-            "/dir/{dir_id}/phone_numbers",
-            ["/dir/", &crate::request::path_arg(&dir_id), "/phone_numbers"].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Remove phone numbers from a DIR
-    ///
-    /// Deregister phone numbers from a DIR. The enterprise is resolved server-side from the DIR id. Returns a partial-success envelope.
-    ///
-    /// `DELETE /dir/{dir_id}/phone_numbers` (operation `deleteDirPhoneNumbersSimplified`)
-    ///
-    /// # Arguments
-    /// - `dir_id` (`dir_id`): The DIR id. Lowercase UUID.
-    pub fn delete_dir_phone_numbers_simplified(
-        &self,
-        dir_id: &str,
-        body: &types::BulkDeletePhoneNumbersRequest,
-    ) -> ApiCall<types::PhoneNumberBulkDeleteResponse> {
-        let mut request = Request::new(
-            reqwest::Method::DELETE,
-            "deleteDirPhoneNumbersSimplified",
-            "/dir/{dir_id}/phone_numbers",
-            ["/dir/", &crate::request::path_arg(&dir_id), "/phone_numbers"].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Porting Orders`; get it with `client.porting_orders()`.
-///
-/// Endpoints related to porting orders management.
-#[derive(Debug, Clone, Copy)]
-pub struct PortingOrdersApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_porting_events` (`GET /porting/events`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPortingEventsParams {
@@ -28,6 +20,23 @@ pub struct ListPortingEventsParams {
     pub filter: Option<types::ListPortingEventsFilter>,
 }
 
+impl<T> crate::ApiCall<T, ListPortingEventsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(
+        mut self,
+        value: impl Into<types::PortingOrderPageConsolidated>,
+    ) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[type\], filter\[porting_order_id\], filter\[created_at\]\[gte\], filter\[created_at\]\[lte\]
+    pub fn filter(mut self, value: impl Into<types::ListPortingEventsFilter>) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `list_loa_configurations` (`GET /porting/loa_configurations`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListLoaConfigurationsParams {
@@ -35,6 +44,17 @@ pub struct ListLoaConfigurationsParams {
     ///
     /// Sent as query parameter `page`.
     pub page: Option<types::PortingOrderPageConsolidated>,
+}
+
+impl<T> crate::ApiCall<T, ListLoaConfigurationsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(
+        mut self,
+        value: impl Into<types::PortingOrderPageConsolidated>,
+    ) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `list_porting_reports` (`GET /porting/reports`).
@@ -48,6 +68,23 @@ pub struct ListPortingReportsParams {
     ///
     /// Sent as query parameter `filter`.
     pub filter: Option<types::ListPortingReportsFilter>,
+}
+
+impl<T> crate::ApiCall<T, ListPortingReportsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(
+        mut self,
+        value: impl Into<types::PortingOrderPageConsolidated>,
+    ) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[report_type\], filter\[status\]
+    pub fn filter(mut self, value: impl Into<types::ListPortingReportsFilter>) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `list_porting_orders` (`GET /porting_orders`).
@@ -71,6 +108,35 @@ pub struct ListPortingOrdersParams {
     pub sort: Option<types::ListPortingOrdersSort>,
 }
 
+impl<T> crate::ApiCall<T, ListPortingOrdersParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(
+        mut self,
+        value: impl Into<types::PortingOrderPageConsolidated>,
+    ) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Include the first 50 phone number objects in the results
+    pub fn include_phone_numbers(mut self, value: impl Into<bool>) -> Self {
+        self.input_mut().include_phone_numbers = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[customer_reference\], filter\[customer_group_reference\], filter\[parent_support_key\], filter\[phone_numbers.country_code\], filter\[phone_numbers.carrier_name\], filter\[misc.type\], filter\[end_user.admin.entity_name\], filter\[end_user.admin.auth_person_name\], filter\[activation_settings.fast_port_eligible\], filter\[activation_settings.foc_datetime_requested\]\[gt\], filter\[activation_settings.foc_datetime_requested\]\[lt\], filter\[phone_numbers.phone_number\]\[contains\]
+    pub fn filter(mut self, value: impl Into<types::ListPortingOrdersFilter>) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated sort parameter (deepObject style). Originally: sort\[value\]
+    pub fn sort(mut self, value: impl Into<types::ListPortingOrdersSort>) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `list_phone_number_configurations` (`GET /porting_orders/phone_number_configurations`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPhoneNumberConfigurationsParams {
@@ -88,6 +154,35 @@ pub struct ListPhoneNumberConfigurationsParams {
     pub sort: Option<types::ListPhoneNumberConfigurationsSort>,
 }
 
+impl<T> crate::ApiCall<T, ListPhoneNumberConfigurationsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(
+        mut self,
+        value: impl Into<types::PortingOrderPageConsolidated>,
+    ) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[porting_order.status\]\[in\]\[\], filter\[porting_phone_number\]\[in\]\[\], filter\[user_bundle_id\]\[in\]\[\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::ListPhoneNumberConfigurationsFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated sort parameter (deepObject style). Originally: sort\[value\]
+    pub fn sort(
+        mut self,
+        value: impl Into<types::ListPhoneNumberConfigurationsSort>,
+    ) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `get_porting_order` (`GET /porting_orders/{id}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetPortingOrderParams {
@@ -97,6 +192,14 @@ pub struct GetPortingOrderParams {
     pub include_phone_numbers: Option<bool>,
 }
 
+impl<T> crate::ApiCall<T, GetPortingOrderParams> {
+    /// Include the first 50 phone number objects in the results
+    pub fn include_phone_numbers(mut self, value: impl Into<bool>) -> Self {
+        self.input_mut().include_phone_numbers = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `list_porting_order_activation_jobs` (`GET /porting_orders/{id}/activation_jobs`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPortingOrderActivationJobsParams {
@@ -104,6 +207,17 @@ pub struct ListPortingOrderActivationJobsParams {
     ///
     /// Sent as query parameter `page`.
     pub page: Option<types::PortingOrderPageConsolidated>,
+}
+
+impl<T> crate::ApiCall<T, ListPortingOrderActivationJobsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(
+        mut self,
+        value: impl Into<types::PortingOrderPageConsolidated>,
+    ) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `list_additional_documents` (`GET /porting_orders/{id}/additional_documents`).
@@ -123,6 +237,32 @@ pub struct ListAdditionalDocumentsParams {
     pub sort: Option<types::ListAdditionalDocumentsSort>,
 }
 
+impl<T> crate::ApiCall<T, ListAdditionalDocumentsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(
+        mut self,
+        value: impl Into<types::PortingOrderPageConsolidated>,
+    ) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[document_type\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::ListAdditionalDocumentsFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated sort parameter (deepObject style). Originally: sort\[value\]
+    pub fn sort(mut self, value: impl Into<types::ListAdditionalDocumentsSort>) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `list_porting_order_comments` (`GET /porting_orders/{id}/comments`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPortingOrderCommentsParams {
@@ -130,6 +270,17 @@ pub struct ListPortingOrderCommentsParams {
     ///
     /// Sent as query parameter `page`.
     pub page: Option<types::PortingOrderPageConsolidated>,
+}
+
+impl<T> crate::ApiCall<T, ListPortingOrderCommentsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(
+        mut self,
+        value: impl Into<types::PortingOrderPageConsolidated>,
+    ) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `get_porting_order_loa_template` (`GET /porting_orders/{id}/loa_template`).
@@ -141,6 +292,14 @@ pub struct GetPortingOrderLoaTemplateParams {
     pub loa_configuration_id: Option<String>,
 }
 
+impl<T> crate::ApiCall<T, GetPortingOrderLoaTemplateParams> {
+    /// The identifier of the LOA configuration to use for the template. If not provided, the default LOA configuration will be used.
+    pub fn loa_configuration_id(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().loa_configuration_id = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `list_porting_order_requirements` (`GET /porting_orders/{id}/requirements`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPortingOrderRequirementsParams {
@@ -148,6 +307,17 @@ pub struct ListPortingOrderRequirementsParams {
     ///
     /// Sent as query parameter `page`.
     pub page: Option<types::PortingOrderPageConsolidated>,
+}
+
+impl<T> crate::ApiCall<T, ListPortingOrderRequirementsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(
+        mut self,
+        value: impl Into<types::PortingOrderPageConsolidated>,
+    ) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `list_verification_codes` (`GET /porting_orders/{id}/verification_codes`).
@@ -167,6 +337,32 @@ pub struct ListVerificationCodesParams {
     pub sort: Option<types::ListVerificationCodesSort>,
 }
 
+impl<T> crate::ApiCall<T, ListVerificationCodesParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(
+        mut self,
+        value: impl Into<types::PortingOrderPageConsolidated>,
+    ) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[verified\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::ListVerificationCodesFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated sort parameter (deepObject style). Originally: sort\[value\]
+    pub fn sort(mut self, value: impl Into<types::ListVerificationCodesSort>) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `list_porting_action_requirements` (`GET /porting_orders/{porting_order_id}/action_requirements`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPortingActionRequirementsParams {
@@ -182,6 +378,35 @@ pub struct ListPortingActionRequirementsParams {
     ///
     /// Sent as query parameter `sort`.
     pub sort: Option<types::ListPortingActionRequirementsSort>,
+}
+
+impl<T> crate::ApiCall<T, ListPortingActionRequirementsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(
+        mut self,
+        value: impl Into<types::PortingOrderPageConsolidated>,
+    ) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[id\]\[in\]\[\], filter\[requirement_type_id\], filter\[action_type\], filter\[status\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::ListPortingActionRequirementsFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated sort parameter (deepObject style). Originally: sort\[value\]
+    pub fn sort(
+        mut self,
+        value: impl Into<types::ListPortingActionRequirementsSort>,
+    ) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `list_porting_associated_phone_numbers` (`GET /porting_orders/{porting_order_id}/associated_phone_numbers`).
@@ -201,6 +426,35 @@ pub struct ListPortingAssociatedPhoneNumbersParams {
     pub sort: Option<types::ListPortingAssociatedPhoneNumbersSort>,
 }
 
+impl<T> crate::ApiCall<T, ListPortingAssociatedPhoneNumbersParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(
+        mut self,
+        value: impl Into<types::PortingOrderPageConsolidated>,
+    ) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[phone_number\], filter\[action\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::ListPortingAssociatedPhoneNumbersFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated sort parameter (deepObject style). Originally: sort\[value\]
+    pub fn sort(
+        mut self,
+        value: impl Into<types::ListPortingAssociatedPhoneNumbersSort>,
+    ) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `list_porting_phone_number_blocks` (`GET /porting_orders/{porting_order_id}/phone_number_blocks`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPortingPhoneNumberBlocksParams {
@@ -216,6 +470,35 @@ pub struct ListPortingPhoneNumberBlocksParams {
     ///
     /// Sent as query parameter `sort`.
     pub sort: Option<types::ListPortingPhoneNumberBlocksSort>,
+}
+
+impl<T> crate::ApiCall<T, ListPortingPhoneNumberBlocksParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[porting_order_id\], filter\[support_key\], filter\[status\], filter\[phone_number\], filter\[activation_status\], filter\[portability_status\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::PortingOrderFilterConsolidated>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(
+        mut self,
+        value: impl Into<types::PortingOrderPageConsolidated>,
+    ) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Consolidated sort parameter (deepObject style). Originally: sort\[value\]
+    pub fn sort(
+        mut self,
+        value: impl Into<types::ListPortingPhoneNumberBlocksSort>,
+    ) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `list_porting_phone_number_extensions` (`GET /porting_orders/{porting_order_id}/phone_number_extensions`).
@@ -235,6 +518,35 @@ pub struct ListPortingPhoneNumberExtensionsParams {
     pub sort: Option<types::ListPortingPhoneNumberExtensionsSort>,
 }
 
+impl<T> crate::ApiCall<T, ListPortingPhoneNumberExtensionsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(
+        mut self,
+        value: impl Into<types::PortingOrderPageConsolidated>,
+    ) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[porting_phone_number_id\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::ListPortingPhoneNumberExtensionsFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated sort parameter (deepObject style). Originally: sort\[value\]
+    pub fn sort(
+        mut self,
+        value: impl Into<types::ListPortingPhoneNumberExtensionsSort>,
+    ) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `list_porting_phone_numbers` (`GET /porting_phone_numbers`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPortingPhoneNumbersParams {
@@ -248,64 +560,68 @@ pub struct ListPortingPhoneNumbersParams {
     pub filter: Option<types::ListPortingPhoneNumbersFilter>,
 }
 
-impl PortingOrdersApi<'_> {
+impl<T> crate::ApiCall<T, ListPortingPhoneNumbersParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(
+        mut self,
+        value: impl Into<types::PortingOrderPageConsolidated>,
+    ) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[porting_order_status\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::ListPortingPhoneNumbersFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::Porting<'_> {
+    /// List available carriers in the UK
+    ///
+    /// List available carriers in the UK.
+    ///
+    /// `GET /porting/uk_carriers` (operation `listPortingUKCarriers`)
+    pub fn list_uk_carriers(&self) -> ApiCall<types::ListPortingUkCarriersResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "listPortingUKCarriers",
+            "/porting/uk_carriers",
+            "/porting/uk_carriers".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::resources::PortingEvents<'_> {
     /// List all porting events
     ///
     /// Returns a list of all porting events.
     ///
     /// `GET /porting/events` (operation `listPortingEvents`)
-    pub fn list_porting_events(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListPortingEventsParams,
-    ) -> ApiCall<types::ListPortingEventsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListPortingEventsResponse, ListPortingEventsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "listPortingEvents",
             "/porting/events",
             "/porting/events".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_porting_events`](Self::list_porting_events), page after page (`page[number]` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_porting_events_stream(
-        &self,
-        params: &ListPortingEventsParams,
-    ) -> Paginator<types::PortingEvent> {
-        let first = self.list_porting_events(params);
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page[number]",
-                size: Some("page[size]"),
-            },
-            |op, raw| {
-                let page: types::ListPortingEventsResponse = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let total_pages = page
-                    .meta
-                    .as_ref()
-                    .and_then(|v| v.total_pages.as_ref())
-                    .and_then(|n| u64::try_from(*n).ok());
-                let total_items = page
-                    .meta
-                    .as_ref()
-                    .and_then(|v| v.total_results.as_ref())
-                    .and_then(|n| u64::try_from(*n).ok());
-                Ok(PageData {
-                    items: page.data.unwrap_or_default(),
-                    total_pages,
-                    total_items,
-                    ..PageData::default()
-                })
-            },
-        )
+            .with_input(
+                ListPortingEventsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
     }
 
     /// Show a porting event
@@ -316,10 +632,7 @@ impl PortingOrdersApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Identifies the porting event.
-    pub fn show_porting_event(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::ShowPortingEventResponse> {
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::ShowPortingEventResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "showPortingEvent",
@@ -337,7 +650,7 @@ impl PortingOrdersApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Identifies the porting event.
-    pub fn republish_porting_event(&self, id: &str) -> ApiCall<()> {
+    pub fn republish(&self, id: &str) -> ApiCall<()> {
         let request = Request::new(
             reqwest::Method::POST,
             "republishPortingEvent",
@@ -346,63 +659,32 @@ impl PortingOrdersApi<'_> {
         );
         ApiCall::new(self.client, request, crate::request::decode_empty)
     }
+}
 
+impl crate::resources::PortingLoaConfigurations<'_> {
     /// List LOA configurations
     ///
     /// List the LOA configurations.
     ///
     /// `GET /porting/loa_configurations` (operation `ListLoaConfigurations`)
-    pub fn list_loa_configurations(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListLoaConfigurationsParams,
-    ) -> ApiCall<types::ListLoaConfigurationsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListLoaConfigurationsResponse, ListLoaConfigurationsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListLoaConfigurations",
             "/porting/loa_configurations",
             "/porting/loa_configurations".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_loa_configurations`](Self::list_loa_configurations), page after page (`page[number]` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_loa_configurations_stream(
-        &self,
-        params: &ListLoaConfigurationsParams,
-    ) -> Paginator<types::PortingLoaConfiguration> {
-        let first = self.list_loa_configurations(params);
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page[number]",
-                size: Some("page[size]"),
-            },
-            |op, raw| {
-                let page: types::ListLoaConfigurationsResponse = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let total_pages = page
-                    .meta
-                    .as_ref()
-                    .and_then(|v| v.total_pages.as_ref())
-                    .and_then(|n| u64::try_from(*n).ok());
-                let total_items = page
-                    .meta
-                    .as_ref()
-                    .and_then(|v| v.total_results.as_ref())
-                    .and_then(|n| u64::try_from(*n).ok());
-                Ok(PageData {
-                    items: page.data.unwrap_or_default(),
-                    total_pages,
-                    total_items,
-                    ..PageData::default()
-                })
-            },
-        )
+            .with_input(
+                ListLoaConfigurationsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
     }
 
     /// Create a LOA configuration
@@ -410,18 +692,38 @@ impl PortingOrdersApi<'_> {
     /// Create a LOA configuration.
     ///
     /// `POST /porting/loa_configurations` (operation `CreateLoaConfiguration`)
-    pub fn create_loa_configuration(
+    ///
+    /// The body is a [`CreatePortingLoaConfiguration`](types::CreatePortingLoaConfiguration): its required members (`address`, `company_name`, `contact`, `logo`, `name`) are arguments, its other members setters on the returned call.
+    pub fn create(
         &self,
-        body: &types::CreatePortingLoaConfiguration,
-    ) -> ApiCall<types::CreateLoaConfigurationResponse> {
-        let mut request = Request::new(
+        address: impl Into<types::CreatePortingLoaConfigurationAddress>,
+        company_name: impl Into<String>,
+        contact: impl Into<types::CreatePortingLoaConfigurationContact>,
+        logo: impl Into<types::CreatePortingLoaConfigurationLogo>,
+        name: impl Into<String>,
+    ) -> ApiCall<
+        types::CreateLoaConfigurationResponse,
+        types::CreatePortingLoaConfiguration,
+    > {
+        let request = Request::new(
             reqwest::Method::POST,
             "CreateLoaConfiguration",
             "/porting/loa_configurations",
             "/porting/loa_configurations".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreatePortingLoaConfiguration::new(
+                    address,
+                    company_name,
+                    contact,
+                    logo,
+                    name,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Preview the LOA configuration parameters
@@ -429,19 +731,36 @@ impl PortingOrdersApi<'_> {
     /// Preview the LOA template that would be generated without need to create LOA configuration.
     ///
     /// `POST /porting/loa_configurations/preview` (operation `PreviewLoaConfigurationParams`)
-    pub fn preview_loa_configuration_params(
+    ///
+    /// The body is a [`CreatePortingLoaConfiguration`](types::CreatePortingLoaConfiguration): its required members (`address`, `company_name`, `contact`, `logo`, `name`) are arguments, its other members setters on the returned call.
+    pub fn preview(
         &self,
-        body: &types::CreatePortingLoaConfiguration,
-    ) -> ApiCall<bytes::Bytes> {
+        address: impl Into<types::CreatePortingLoaConfigurationAddress>,
+        company_name: impl Into<String>,
+        contact: impl Into<types::CreatePortingLoaConfigurationContact>,
+        logo: impl Into<types::CreatePortingLoaConfigurationLogo>,
+        name: impl Into<String>,
+    ) -> ApiCall<bytes::Bytes, types::CreatePortingLoaConfiguration> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "PreviewLoaConfigurationParams",
             "/porting/loa_configurations/preview",
             "/porting/loa_configurations/preview".to_owned(),
         );
-        request.json(body);
         request.accept("*/*");
         ApiCall::new(self.client, request, crate::request::decode_bytes)
+            .with_input(
+                types::CreatePortingLoaConfiguration::new(
+                    address,
+                    company_name,
+                    contact,
+                    logo,
+                    name,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Retrieve a LOA configuration
@@ -452,10 +771,7 @@ impl PortingOrdersApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Identifies a LOA configuration.
-    pub fn get_loa_configuration(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetLoaConfigurationResponse> {
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::GetLoaConfigurationResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetLoaConfiguration",
@@ -473,7 +789,7 @@ impl PortingOrdersApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Identifies a LOA configuration.
-    pub fn delete_loa_configuration(&self, id: &str) -> ApiCall<()> {
+    pub fn delete(&self, id: &str) -> ApiCall<()> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeleteLoaConfiguration",
@@ -491,19 +807,39 @@ impl PortingOrdersApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Identifies a LOA configuration.
-    pub fn update_loa_configuration(
+    ///
+    /// The body is a [`CreatePortingLoaConfiguration`](types::CreatePortingLoaConfiguration): its required members (`address`, `company_name`, `contact`, `logo`, `name`) are arguments, its other members setters on the returned call.
+    pub fn update(
         &self,
         id: &str,
-        body: &types::CreatePortingLoaConfiguration,
-    ) -> ApiCall<types::UpdateLoaConfigurationResponse> {
-        let mut request = Request::new(
+        address: impl Into<types::CreatePortingLoaConfigurationAddress>,
+        company_name: impl Into<String>,
+        contact: impl Into<types::CreatePortingLoaConfigurationContact>,
+        logo: impl Into<types::CreatePortingLoaConfigurationLogo>,
+        name: impl Into<String>,
+    ) -> ApiCall<
+        types::UpdateLoaConfigurationResponse,
+        types::CreatePortingLoaConfiguration,
+    > {
+        let request = Request::new(
             reqwest::Method::PATCH,
             "UpdateLoaConfiguration",
             "/porting/loa_configurations/{id}",
             ["/porting/loa_configurations/", &crate::request::path_arg(&id)].concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreatePortingLoaConfiguration::new(
+                    address,
+                    company_name,
+                    contact,
+                    logo,
+                    name,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Preview a LOA configuration
@@ -514,7 +850,7 @@ impl PortingOrdersApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Identifies a LOA configuration.
-    pub fn preview_loa_configuration(&self, id: &str) -> ApiCall<bytes::Bytes> {
+    pub fn preview_1(&self, id: &str) -> ApiCall<bytes::Bytes> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "PreviewLoaConfiguration",
@@ -525,64 +861,33 @@ impl PortingOrdersApi<'_> {
         request.accept("*/*");
         ApiCall::new(self.client, request, crate::request::decode_bytes)
     }
+}
 
+impl crate::resources::PortingReports<'_> {
     /// List porting related reports
     ///
     /// List the reports generated about porting operations.
     ///
     /// `GET /porting/reports` (operation `ListPortingReports`)
-    pub fn list_porting_reports(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListPortingReportsParams,
-    ) -> ApiCall<types::ListPortingReportsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListPortingReportsResponse, ListPortingReportsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListPortingReports",
             "/porting/reports",
             "/porting/reports".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_porting_reports`](Self::list_porting_reports), page after page (`page[number]` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_porting_reports_stream(
-        &self,
-        params: &ListPortingReportsParams,
-    ) -> Paginator<types::PortingReport> {
-        let first = self.list_porting_reports(params);
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page[number]",
-                size: Some("page[size]"),
-            },
-            |op, raw| {
-                let page: types::ListPortingReportsResponse = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let total_pages = page
-                    .meta
-                    .as_ref()
-                    .and_then(|v| v.total_pages.as_ref())
-                    .and_then(|n| u64::try_from(*n).ok());
-                let total_items = page
-                    .meta
-                    .as_ref()
-                    .and_then(|v| v.total_results.as_ref())
-                    .and_then(|n| u64::try_from(*n).ok());
-                Ok(PageData {
-                    items: page.data.unwrap_or_default(),
-                    total_pages,
-                    total_items,
-                    ..PageData::default()
-                })
-            },
-        )
+            .with_input(
+                ListPortingReportsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
     }
 
     /// Create a porting related report
@@ -590,18 +895,26 @@ impl PortingOrdersApi<'_> {
     /// Generate reports about porting operations.
     ///
     /// `POST /porting/reports` (operation `CreatePortingReport`)
-    pub fn create_porting_report(
+    ///
+    /// The body is a [`CreatePortingReport`](types::CreatePortingReport): its required members (`params`, `report_type`) are arguments, its other members setters on the returned call.
+    pub fn create(
         &self,
-        body: &types::CreatePortingReport,
-    ) -> ApiCall<types::CreatePortingReportResponse> {
-        let mut request = Request::new(
+        params: impl Into<types::ExportPortingOrdersCsvReport>,
+        report_type: impl Into<types::CreatePortingReportReportType>,
+    ) -> ApiCall<types::CreatePortingReportResponse, types::CreatePortingReport> {
+        let request = Request::new(
             reqwest::Method::POST,
             "CreatePortingReport",
             "/porting/reports",
             "/porting/reports".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreatePortingReport::new(params, report_type),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Retrieve a report
@@ -612,10 +925,7 @@ impl PortingOrdersApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Identifies a report.
-    pub fn get_porting_report(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetPortingReportResponse> {
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::GetPortingReportResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetPortingReport",
@@ -624,88 +934,40 @@ impl PortingOrdersApi<'_> {
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
+}
 
-    /// List available carriers in the UK
-    ///
-    /// List available carriers in the UK.
-    ///
-    /// `GET /porting/uk_carriers` (operation `listPortingUKCarriers`)
-    pub fn list_porting_uk_carriers(
-        &self,
-    ) -> ApiCall<types::ListPortingUkCarriersResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "listPortingUKCarriers",
-            "/porting/uk_carriers",
-            "/porting/uk_carriers".to_owned(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
+impl crate::resources::PortingOrders<'_> {
     /// List all porting orders
     ///
     /// Returns a list of your porting order.
     ///
     /// `GET /porting_orders` (operation `ListPortingOrders`)
-    pub fn list_porting_orders(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListPortingOrdersParams,
-    ) -> ApiCall<types::ListPortingOrdersResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListPortingOrdersResponse, ListPortingOrdersParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListPortingOrders",
             "/porting_orders",
             "/porting_orders".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request
-            .query(
-                "include_phone_numbers",
-                &params.include_phone_numbers,
-                QueryStyle::FormExplode,
-            );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("sort", &params.sort, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_porting_orders`](Self::list_porting_orders), page after page (`page[number]` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_porting_orders_stream(
-        &self,
-        params: &ListPortingOrdersParams,
-    ) -> Paginator<types::PortingOrder> {
-        let first = self.list_porting_orders(params);
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page[number]",
-                size: Some("page[size]"),
-            },
-            |op, raw| {
-                let page: types::ListPortingOrdersResponse = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let total_pages = page
-                    .meta
-                    .as_ref()
-                    .and_then(|v| v.total_pages.as_ref())
-                    .and_then(|n| u64::try_from(*n).ok());
-                let total_items = page
-                    .meta
-                    .as_ref()
-                    .and_then(|v| v.total_results.as_ref())
-                    .and_then(|n| u64::try_from(*n).ok());
-                Ok(PageData {
-                    items: page.data.unwrap_or_default(),
-                    total_pages,
-                    total_items,
-                    ..PageData::default()
-                })
-            },
-        )
+            .with_input(
+                ListPortingOrdersParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request
+                        .query(
+                            "include_phone_numbers",
+                            &params.include_phone_numbers,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("sort", &params.sort, QueryStyle::DeepObject);
+                },
+            )
     }
 
     /// Create a porting order
@@ -713,18 +975,25 @@ impl PortingOrdersApi<'_> {
     /// Creates a new porting order object.
     ///
     /// `POST /porting_orders` (operation `CreatePortingOrder`)
-    pub fn create_porting_order(
+    ///
+    /// The body is a [`CreatePortingOrder`](types::CreatePortingOrder): its required members (`phone_numbers`) are arguments, its other members setters on the returned call.
+    pub fn create(
         &self,
-        body: &types::CreatePortingOrder,
-    ) -> ApiCall<types::CreatePortingOrderResponse> {
-        let mut request = Request::new(
+        phone_numbers: impl Into<Vec<String>>,
+    ) -> ApiCall<types::CreatePortingOrderResponse, types::CreatePortingOrder> {
+        let request = Request::new(
             reqwest::Method::POST,
             "CreatePortingOrder",
             "/porting_orders",
             "/porting_orders".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreatePortingOrder::new(phone_numbers),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// List all exception types
@@ -732,92 +1001,15 @@ impl PortingOrdersApi<'_> {
     /// Returns a list of all possible exception types for a porting order.
     ///
     /// `GET /porting_orders/exception_types` (operation `ListExceptionTypes`)
-    pub fn list_exception_types(&self) -> ApiCall<types::ListExceptionTypesResponse> {
+    pub fn retrieve_exception_types(
+        &self,
+    ) -> ApiCall<types::ListExceptionTypesResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "ListExceptionTypes",
             "/porting_orders/exception_types",
             "/porting_orders/exception_types".to_owned(),
         );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// List all phone number configurations
-    ///
-    /// Returns a list of phone number configurations paginated.
-    ///
-    /// `GET /porting_orders/phone_number_configurations` (operation `ListPhoneNumberConfigurations`)
-    pub fn list_phone_number_configurations(
-        &self,
-        params: &ListPhoneNumberConfigurationsParams,
-    ) -> ApiCall<types::ListPhoneNumberConfigurationsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "ListPhoneNumberConfigurations",
-            "/porting_orders/phone_number_configurations",
-            "/porting_orders/phone_number_configurations".to_owned(),
-        );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("sort", &params.sort, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_phone_number_configurations`](Self::list_phone_number_configurations), page after page (`page[number]` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_phone_number_configurations_stream(
-        &self,
-        params: &ListPhoneNumberConfigurationsParams,
-    ) -> Paginator<types::PortingPhoneNumberConfiguration> {
-        let first = self.list_phone_number_configurations(params);
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page[number]",
-                size: Some("page[size]"),
-            },
-            |op, raw| {
-                let page: types::ListPhoneNumberConfigurationsResponse = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let total_pages = page
-                    .meta
-                    .as_ref()
-                    .and_then(|v| v.total_pages.as_ref())
-                    .and_then(|n| u64::try_from(*n).ok());
-                let total_items = page
-                    .meta
-                    .as_ref()
-                    .and_then(|v| v.total_results.as_ref())
-                    .and_then(|n| u64::try_from(*n).ok());
-                Ok(PageData {
-                    items: page.data.unwrap_or_default(),
-                    total_pages,
-                    total_items,
-                    ..PageData::default()
-                })
-            },
-        )
-    }
-
-    /// Create a list of phone number configurations
-    ///
-    /// Creates a list of phone number configurations.
-    ///
-    /// `POST /porting_orders/phone_number_configurations` (operation `CreatePhoneNumberConfigurations`)
-    pub fn create_phone_number_configurations(
-        &self,
-        body: &types::CreatePortingPhoneNumberConfigurations,
-    ) -> ApiCall<types::CreatePhoneNumberConfigurationsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreatePhoneNumberConfigurations",
-            "/porting_orders/phone_number_configurations",
-            "/porting_orders/phone_number_configurations".to_owned(),
-        );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
@@ -829,24 +1021,30 @@ impl PortingOrdersApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Porting Order id
-    pub fn get_porting_order(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve(
         &self,
         id: &str,
-        params: &GetPortingOrderParams,
-    ) -> ApiCall<types::GetPortingOrderResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::GetPortingOrderResponse, GetPortingOrderParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "GetPortingOrder",
             "/porting_orders/{id}",
             ["/porting_orders/", &crate::request::path_arg(&id)].concat(),
         );
-        request
-            .query(
-                "include_phone_numbers",
-                &params.include_phone_numbers,
-                QueryStyle::FormExplode,
-            );
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetPortingOrderParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "include_phone_numbers",
+                            &params.include_phone_numbers,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
     }
 
     /// Delete a porting order
@@ -857,7 +1055,7 @@ impl PortingOrdersApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Porting Order id
-    pub fn delete_porting_order(&self, id: &str) -> ApiCall<()> {
+    pub fn delete(&self, id: &str) -> ApiCall<()> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeletePortingOrder",
@@ -879,21 +1077,224 @@ impl PortingOrdersApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Porting Order id
-    pub fn update_porting_order(
+    ///
+    /// The body is a [`UpdatePortingOrder`](types::UpdatePortingOrder): its members are setters on the returned call.
+    pub fn update(
         &self,
         id: &str,
-        body: &types::UpdatePortingOrder,
-    ) -> ApiCall<types::UpdatePortingOrderResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::UpdatePortingOrderResponse, types::UpdatePortingOrder> {
+        let request = Request::new(
             reqwest::Method::PATCH,
             "UpdatePortingOrder",
             "/porting_orders/{id}",
             ["/porting_orders/", &crate::request::path_arg(&id)].concat(),
         );
-        request.json(body);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdatePortingOrder::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// List allowed FOC dates
+    ///
+    /// Returns a list of allowed FOC dates for a porting order.
+    ///
+    /// `GET /porting_orders/{id}/allowed_foc_windows` (operation `ListAllowedFocWindows`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Porting Order id
+    pub fn retrieve_allowed_foc_windows(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::ListAllowedFocWindowsResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "ListAllowedFocWindows",
+            "/porting_orders/{id}/allowed_foc_windows",
+            ["/porting_orders/", &crate::request::path_arg(&id), "/allowed_foc_windows"]
+                .concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
+    /// Download a porting order loa template
+    ///
+    /// Download a porting order loa template
+    ///
+    /// `GET /porting_orders/{id}/loa_template` (operation `GetPortingOrderLoaTemplate`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Porting Order id
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve_loa_template(
+        &self,
+        id: &str,
+    ) -> ApiCall<bytes::Bytes, GetPortingOrderLoaTemplateParams> {
+        let mut request = Request::new(
+            reqwest::Method::GET,
+            "GetPortingOrderLoaTemplate",
+            "/porting_orders/{id}/loa_template",
+            ["/porting_orders/", &crate::request::path_arg(&id), "/loa_template"]
+                .concat(),
+        );
+        request.accept("*/*");
+        ApiCall::new(self.client, request, crate::request::decode_bytes)
+            .with_input(
+                GetPortingOrderLoaTemplateParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "loa_configuration_id",
+                            &params.loa_configuration_id,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
+    }
+
+    /// List porting order requirements
+    ///
+    /// Returns a list of all requirements based on country/number type for this porting order.
+    ///
+    /// `GET /porting_orders/{id}/requirements` (operation `ListPortingOrderRequirements`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Porting Order id
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve_requirements(
+        &self,
+        id: &str,
+    ) -> ApiCall<
+        types::ListPortingOrderRequirementsResponse,
+        ListPortingOrderRequirementsParams,
+    > {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "ListPortingOrderRequirements",
+            "/porting_orders/{id}/requirements",
+            ["/porting_orders/", &crate::request::path_arg(&id), "/requirements"]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListPortingOrderRequirementsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Retrieve the associated V1 sub_request_id and port_request_id
+    ///
+    /// Retrieve the associated V1 sub_request_id and port_request_id
+    ///
+    /// `GET /porting_orders/{id}/sub_request` (operation `GetPortingOrderSubRequest`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Porting Order id
+    pub fn retrieve_sub_request(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::GetPortingOrderSubRequestResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetPortingOrderSubRequest",
+            "/porting_orders/{id}/sub_request",
+            ["/porting_orders/", &crate::request::path_arg(&id), "/sub_request"].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::resources::PortingOrdersActionRequirements<'_> {
+    /// List action requirements for a porting order
+    ///
+    /// Returns a list of action requirements for a specific porting order.
+    ///
+    /// `GET /porting_orders/{porting_order_id}/action_requirements` (operation `listPortingActionRequirements`)
+    ///
+    /// # Arguments
+    /// - `porting_order_id` (`porting_order_id`): The ID of the porting order
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
+        &self,
+        porting_order_id: &str,
+    ) -> ApiCall<
+        types::ListPortingActionRequirementsResponse,
+        ListPortingActionRequirementsParams,
+    > {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "listPortingActionRequirements",
+            "/porting_orders/{porting_order_id}/action_requirements",
+            [
+                "/porting_orders/",
+                &crate::request::path_arg(&porting_order_id),
+                "/action_requirements",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListPortingActionRequirementsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("sort", &params.sort, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Initiate an action requirement
+    ///
+    /// Initiates a specific action requirement for a porting order.
+    ///
+    /// `POST /porting_orders/{porting_order_id}/action_requirements/{id}/initiate` (operation `initiatePortingActionRequirement`)
+    ///
+    /// # Arguments
+    /// - `porting_order_id` (`porting_order_id`): The ID of the porting order
+    /// - `id` (`id`): The ID of the action requirement
+    ///
+    /// The body is a [`InitiatePortingActionRequirement`](types::InitiatePortingActionRequirement): its required members (`params`) are arguments, its other members setters on the returned call.
+    pub fn initiate(
+        &self,
+        porting_order_id: &str,
+        id: &str,
+        params: impl Into<types::AuIdVerificationParams>,
+    ) -> ApiCall<
+        types::InitiatePortingActionRequirementResponse,
+        types::InitiatePortingActionRequirement,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "initiatePortingActionRequirement",
+            "/porting_orders/{porting_order_id}/action_requirements/{id}/initiate",
+            [
+                "/porting_orders/",
+                &crate::request::path_arg(&porting_order_id),
+                "/action_requirements/",
+                &crate::request::path_arg(&id),
+                "/initiate",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::InitiatePortingActionRequirement::new(params),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::PortingOrdersActions<'_> {
     /// Activate every number in a porting order asynchronously.
     ///
     /// Activate each number in a porting order asynchronously. This operation is limited to US FastPort orders only.
@@ -902,10 +1303,7 @@ impl PortingOrdersApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Porting Order id
-    pub fn activate_porting_order(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::ActivatePortingOrderResponse> {
+    pub fn activate(&self, id: &str) -> ApiCall<types::ActivatePortingOrderResponse> {
         let request = Request::new(
             reqwest::Method::POST,
             "ActivatePortingOrder",
@@ -924,10 +1322,7 @@ impl PortingOrdersApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Porting Order id
-    pub fn cancel_porting_order(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::CancelPortingOrderResponse> {
+    pub fn cancel(&self, id: &str) -> ApiCall<types::CancelPortingOrderResponse> {
         let request = Request::new(
             reqwest::Method::POST,
             "CancelPortingOrder",
@@ -946,10 +1341,7 @@ impl PortingOrdersApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Porting Order id
-    pub fn confirm_porting_order(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::ConfirmPortingOrderResponse> {
+    pub fn confirm(&self, id: &str) -> ApiCall<types::ConfirmPortingOrderResponse> {
         let request = Request::new(
             reqwest::Method::POST,
             "ConfirmPortingOrder",
@@ -968,22 +1360,30 @@ impl PortingOrdersApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Porting Order id
-    pub fn share_porting_order(
+    ///
+    /// The body is a [`SharePortingOrder`](types::SharePortingOrder): its members are setters on the returned call.
+    pub fn share(
         &self,
         id: &str,
-        body: &types::SharePortingOrder,
-    ) -> ApiCall<types::SharePortingOrderResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::SharePortingOrderResponse, types::SharePortingOrder> {
+        let request = Request::new(
             reqwest::Method::POST,
             "SharePortingOrder",
             "/porting_orders/{id}/actions/share",
             ["/porting_orders/", &crate::request::path_arg(&id), "/actions/share"]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::SharePortingOrder::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
+}
 
+impl crate::resources::PortingOrdersActivationJobs<'_> {
     /// List all porting activation jobs
     ///
     /// Returns a list of your porting activation jobs.
@@ -992,60 +1392,29 @@ impl PortingOrdersApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Porting Order id
-    pub fn list_porting_order_activation_jobs(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
         id: &str,
-        params: &ListPortingOrderActivationJobsParams,
-    ) -> ApiCall<types::ListPortingOrderActivationJobsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::ListPortingOrderActivationJobsResponse,
+        ListPortingOrderActivationJobsParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListPortingOrderActivationJobs",
             "/porting_orders/{id}/activation_jobs",
             ["/porting_orders/", &crate::request::path_arg(&id), "/activation_jobs"]
                 .concat(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_porting_order_activation_jobs`](Self::list_porting_order_activation_jobs), page after page (`page[number]` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_porting_order_activation_jobs_stream(
-        &self,
-        id: &str,
-        params: &ListPortingOrderActivationJobsParams,
-    ) -> Paginator<types::PortingOrdersActivationJob> {
-        let first = self.list_porting_order_activation_jobs(id, params);
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page[number]",
-                size: Some("page[size]"),
-            },
-            |op, raw| {
-                let page: types::ListPortingOrderActivationJobsResponse = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let total_pages = page
-                    .meta
-                    .as_ref()
-                    .and_then(|v| v.total_pages.as_ref())
-                    .and_then(|n| u64::try_from(*n).ok());
-                let total_items = page
-                    .meta
-                    .as_ref()
-                    .and_then(|v| v.total_results.as_ref())
-                    .and_then(|n| u64::try_from(*n).ok());
-                Ok(PageData {
-                    items: page.data.unwrap_or_default(),
-                    total_pages,
-                    total_items,
-                    ..PageData::default()
-                })
-            },
-        )
+            .with_input(
+                ListPortingOrderActivationJobsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
     }
 
     /// Retrieve a porting activation job
@@ -1057,7 +1426,7 @@ impl PortingOrdersApi<'_> {
     /// # Arguments
     /// - `id` (`id`): Porting Order id
     /// - `activation_job_id` (`activationJobId`): Activation Job Identifier
-    pub fn get_porting_orders_activation_job(
+    pub fn retrieve(
         &self,
         id: &str,
         activation_job_id: &str,
@@ -1086,13 +1455,17 @@ impl PortingOrdersApi<'_> {
     /// # Arguments
     /// - `id` (`id`): Porting Order id
     /// - `activation_job_id` (`activationJobId`): Activation Job Identifier
-    pub fn update_porting_orders_activation_job(
+    ///
+    /// The body is a [`UpdatePortingOrdersActivationJob`](types::UpdatePortingOrdersActivationJob): its members are setters on the returned call.
+    pub fn update(
         &self,
         id: &str,
         activation_job_id: &str,
-        body: &types::UpdatePortingOrdersActivationJob,
-    ) -> ApiCall<types::UpdatePortingOrdersActivationJobResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::UpdatePortingOrdersActivationJobResponse,
+        types::UpdatePortingOrdersActivationJob,
+    > {
+        let request = Request::new(
             reqwest::Method::PATCH,
             "UpdatePortingOrdersActivationJob",
             "/porting_orders/{id}/activation_jobs/{activationJobId}",
@@ -1104,10 +1477,17 @@ impl PortingOrdersApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdatePortingOrdersActivationJob::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
+}
 
+impl crate::resources::PortingOrdersAdditionalDocuments<'_> {
     /// List additional documents
     ///
     /// Returns a list of additional documents for a porting order.
@@ -1116,35 +1496,934 @@ impl PortingOrdersApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Porting Order id
-    pub fn list_additional_documents(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
         id: &str,
-        params: &ListAdditionalDocumentsParams,
-    ) -> ApiCall<types::ListAdditionalDocumentsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListAdditionalDocumentsResponse, ListAdditionalDocumentsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListAdditionalDocuments",
             "/porting_orders/{id}/additional_documents",
             ["/porting_orders/", &crate::request::path_arg(&id), "/additional_documents"]
                 .concat(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("sort", &params.sort, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListAdditionalDocumentsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("sort", &params.sort, QueryStyle::DeepObject);
+                },
+            )
     }
 
-    /// Every item of [`list_additional_documents`](Self::list_additional_documents), page after page (`page[number]` paging).
+    /// Create a list of additional documents
     ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_additional_documents_stream(
+    /// Creates a list of additional documents for a porting order.
+    ///
+    /// `POST /porting_orders/{id}/additional_documents` (operation `CreateAdditionalDocuments`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Porting Order id
+    ///
+    /// The body is a [`CreatePortingAdditionalDocuments`](types::CreatePortingAdditionalDocuments): its members are setters on the returned call.
+    pub fn create(
         &self,
         id: &str,
-        params: &ListAdditionalDocumentsParams,
-    ) -> Paginator<types::PortingAdditionalDocument> {
-        let first = self.list_additional_documents(id, params);
+    ) -> ApiCall<
+        types::CreateAdditionalDocumentsResponse,
+        types::CreatePortingAdditionalDocuments,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateAdditionalDocuments",
+            "/porting_orders/{id}/additional_documents",
+            ["/porting_orders/", &crate::request::path_arg(&id), "/additional_documents"]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreatePortingAdditionalDocuments::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Delete an additional document
+    ///
+    /// Deletes an additional document for a porting order.
+    ///
+    /// `DELETE /porting_orders/{id}/additional_documents/{additional_document_id}` (operation `DeleteAdditionalDocument`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Porting Order id
+    /// - `additional_document_id` (`additional_document_id`): Additional document identification.
+    pub fn delete(&self, id: &str, additional_document_id: &str) -> ApiCall<()> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteAdditionalDocument",
+            "/porting_orders/{id}/additional_documents/{additional_document_id}",
+            [
+                "/porting_orders/",
+                &crate::request::path_arg(&id),
+                "/additional_documents/",
+                &crate::request::path_arg(&additional_document_id),
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_empty)
+    }
+}
+
+impl crate::resources::PortingOrdersAssociatedPhoneNumbers<'_> {
+    /// List all associated phone numbers
+    ///
+    /// Returns a list of all associated phone numbers for a porting order. Associated phone numbers are used for partial porting in GB to specify which phone numbers should be kept or disconnected.
+    ///
+    /// `GET /porting_orders/{porting_order_id}/associated_phone_numbers` (operation `listPortingAssociatedPhoneNumbers`)
+    ///
+    /// # Arguments
+    /// - `porting_order_id` (`porting_order_id`): Identifies the Porting Order associated with the phone numbers
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
+        &self,
+        porting_order_id: &str,
+    ) -> ApiCall<
+        types::ListPortingAssociatedPhoneNumbersResponse,
+        ListPortingAssociatedPhoneNumbersParams,
+    > {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "listPortingAssociatedPhoneNumbers",
+            "/porting_orders/{porting_order_id}/associated_phone_numbers",
+            [
+                "/porting_orders/",
+                &crate::request::path_arg(&porting_order_id),
+                "/associated_phone_numbers",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListPortingAssociatedPhoneNumbersParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("sort", &params.sort, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Create an associated phone number
+    ///
+    /// Creates a new associated phone number for a porting order. This is used for partial porting in GB to specify which phone numbers should be kept or disconnected.
+    ///
+    /// `POST /porting_orders/{porting_order_id}/associated_phone_numbers` (operation `createPortingAssociatedPhoneNumber`)
+    ///
+    /// # Arguments
+    /// - `porting_order_id` (`porting_order_id`): Identifies the Porting Order associated with the phone number
+    ///
+    /// The body is a [`CreatePortingAssociatedPhoneNumber`](types::CreatePortingAssociatedPhoneNumber): its required members (`action`, `phone_number_range`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        porting_order_id: &str,
+        action: impl Into<types::CreatePortingAssociatedPhoneNumberAction>,
+        phone_number_range: impl Into<
+            types::CreatePortingAssociatedPhoneNumberPhoneNumberRange,
+        >,
+    ) -> ApiCall<
+        types::CreatePortingAssociatedPhoneNumberResponse,
+        types::CreatePortingAssociatedPhoneNumber,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "createPortingAssociatedPhoneNumber",
+            "/porting_orders/{porting_order_id}/associated_phone_numbers",
+            [
+                "/porting_orders/",
+                &crate::request::path_arg(&porting_order_id),
+                "/associated_phone_numbers",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreatePortingAssociatedPhoneNumber::new(
+                    action,
+                    phone_number_range,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Delete an associated phone number
+    ///
+    /// Deletes an associated phone number from a porting order.
+    ///
+    /// `DELETE /porting_orders/{porting_order_id}/associated_phone_numbers/{id}` (operation `deletePortingAssociatedPhoneNumber`)
+    ///
+    /// # Arguments
+    /// - `porting_order_id` (`porting_order_id`): Identifies the Porting Order associated with the phone number
+    /// - `id` (`id`): Identifies the associated phone number to be deleted
+    pub fn delete(
+        &self,
+        porting_order_id: &str,
+        id: &str,
+    ) -> ApiCall<types::DeletePortingAssociatedPhoneNumberResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "deletePortingAssociatedPhoneNumber",
+            "/porting_orders/{porting_order_id}/associated_phone_numbers/{id}",
+            [
+                "/porting_orders/",
+                &crate::request::path_arg(&porting_order_id),
+                "/associated_phone_numbers/",
+                &crate::request::path_arg(&id),
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::resources::PortingOrdersComments<'_> {
+    /// List all comments of a porting order
+    ///
+    /// Returns a list of all comments of a porting order.
+    ///
+    /// `GET /porting_orders/{id}/comments` (operation `ListPortingOrderComments`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Porting Order id
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
+        &self,
+        id: &str,
+    ) -> ApiCall<
+        types::ListPortingOrderCommentsResponse,
+        ListPortingOrderCommentsParams,
+    > {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "ListPortingOrderComments",
+            "/porting_orders/{id}/comments",
+            ["/porting_orders/", &crate::request::path_arg(&id), "/comments"].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListPortingOrderCommentsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Create a comment for a porting order
+    ///
+    /// Creates a new comment for a porting order.
+    ///
+    /// `POST /porting_orders/{id}/comments` (operation `CreatePortingOrderComment`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Porting Order id
+    ///
+    /// The body is a [`CreatePortingOrderComment`](types::CreatePortingOrderComment): its members are setters on the returned call.
+    pub fn create(
+        &self,
+        id: &str,
+    ) -> ApiCall<
+        types::CreatePortingOrderCommentResponse,
+        types::CreatePortingOrderComment,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreatePortingOrderComment",
+            "/porting_orders/{id}/comments",
+            ["/porting_orders/", &crate::request::path_arg(&id), "/comments"].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreatePortingOrderComment::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::PortingOrdersPhoneNumberBlocks<'_> {
+    /// List all phone number blocks
+    ///
+    /// Returns a list of all phone number blocks of a porting order.
+    ///
+    /// `GET /porting_orders/{porting_order_id}/phone_number_blocks` (operation `listPortingPhoneNumberBlocks`)
+    ///
+    /// # Arguments
+    /// - `porting_order_id` (`porting_order_id`): Identifies the Porting Order associated with the phone number blocks
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
+        &self,
+        porting_order_id: &str,
+    ) -> ApiCall<
+        types::ListPortingPhoneNumberBlocksResponse,
+        ListPortingPhoneNumberBlocksParams,
+    > {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "listPortingPhoneNumberBlocks",
+            "/porting_orders/{porting_order_id}/phone_number_blocks",
+            [
+                "/porting_orders/",
+                &crate::request::path_arg(&porting_order_id),
+                "/phone_number_blocks",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListPortingPhoneNumberBlocksParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("sort", &params.sort, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Create a phone number block
+    ///
+    /// Creates a new phone number block.
+    ///
+    /// `POST /porting_orders/{porting_order_id}/phone_number_blocks` (operation `createPortingPhoneNumberBlock`)
+    ///
+    /// # Arguments
+    /// - `porting_order_id` (`porting_order_id`): Identifies the Porting Order associated with the phone number block
+    ///
+    /// The body is a [`CreatePortingPhoneNumberBlock`](types::CreatePortingPhoneNumberBlock): its required members (`activation_ranges`, `phone_number_range`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        porting_order_id: &str,
+        activation_ranges: impl Into<
+            Vec<types::CreatePortingPhoneNumberBlockActivationRangesItem>,
+        >,
+        phone_number_range: impl Into<
+            types::CreatePortingPhoneNumberBlockPhoneNumberRange,
+        >,
+    ) -> ApiCall<
+        types::CreatePortingPhoneNumberBlockResponse,
+        types::CreatePortingPhoneNumberBlock,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "createPortingPhoneNumberBlock",
+            "/porting_orders/{porting_order_id}/phone_number_blocks",
+            [
+                "/porting_orders/",
+                &crate::request::path_arg(&porting_order_id),
+                "/phone_number_blocks",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreatePortingPhoneNumberBlock::new(
+                    activation_ranges,
+                    phone_number_range,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Delete a phone number block
+    ///
+    /// Deletes a phone number block.
+    ///
+    /// `DELETE /porting_orders/{porting_order_id}/phone_number_blocks/{id}` (operation `deletePortingPhoneNumberBlock`)
+    ///
+    /// # Arguments
+    /// - `porting_order_id` (`porting_order_id`): Identifies the Porting Order associated with the phone number block
+    /// - `id` (`id`): Identifies the phone number block to be deleted
+    pub fn delete(
+        &self,
+        porting_order_id: &str,
+        id: &str,
+    ) -> ApiCall<types::DeletePortingPhoneNumberBlockResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "deletePortingPhoneNumberBlock",
+            "/porting_orders/{porting_order_id}/phone_number_blocks/{id}",
+            [
+                "/porting_orders/",
+                &crate::request::path_arg(&porting_order_id),
+                "/phone_number_blocks/",
+                &crate::request::path_arg(&id),
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::resources::PortingOrdersPhoneNumberConfigurations<'_> {
+    /// List all phone number configurations
+    ///
+    /// Returns a list of phone number configurations paginated.
+    ///
+    /// `GET /porting_orders/phone_number_configurations` (operation `ListPhoneNumberConfigurations`)
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
+        &self,
+    ) -> ApiCall<
+        types::ListPhoneNumberConfigurationsResponse,
+        ListPhoneNumberConfigurationsParams,
+    > {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "ListPhoneNumberConfigurations",
+            "/porting_orders/phone_number_configurations",
+            "/porting_orders/phone_number_configurations".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListPhoneNumberConfigurationsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("sort", &params.sort, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Create a list of phone number configurations
+    ///
+    /// Creates a list of phone number configurations.
+    ///
+    /// `POST /porting_orders/phone_number_configurations` (operation `CreatePhoneNumberConfigurations`)
+    ///
+    /// The body is a [`CreatePortingPhoneNumberConfigurations`](types::CreatePortingPhoneNumberConfigurations): its members are setters on the returned call.
+    pub fn create(
+        &self,
+    ) -> ApiCall<
+        types::CreatePhoneNumberConfigurationsResponse,
+        types::CreatePortingPhoneNumberConfigurations,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreatePhoneNumberConfigurations",
+            "/porting_orders/phone_number_configurations",
+            "/porting_orders/phone_number_configurations".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreatePortingPhoneNumberConfigurations::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::PortingOrdersPhoneNumberExtensions<'_> {
+    /// List all phone number extensions
+    ///
+    /// Returns a list of all phone number extensions of a porting order.
+    ///
+    /// `GET /porting_orders/{porting_order_id}/phone_number_extensions` (operation `listPortingPhoneNumberExtensions`)
+    ///
+    /// # Arguments
+    /// - `porting_order_id` (`porting_order_id`): Identifies the Porting Order associated with the phone number extensions
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
+        &self,
+        porting_order_id: &str,
+    ) -> ApiCall<
+        types::ListPortingPhoneNumberExtensionsResponse,
+        ListPortingPhoneNumberExtensionsParams,
+    > {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "listPortingPhoneNumberExtensions",
+            "/porting_orders/{porting_order_id}/phone_number_extensions",
+            [
+                "/porting_orders/",
+                &crate::request::path_arg(&porting_order_id),
+                "/phone_number_extensions",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListPortingPhoneNumberExtensionsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("sort", &params.sort, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Create a phone number extension
+    ///
+    /// Creates a new phone number extension.
+    ///
+    /// `POST /porting_orders/{porting_order_id}/phone_number_extensions` (operation `createPortingPhoneNumberExtension`)
+    ///
+    /// # Arguments
+    /// - `porting_order_id` (`porting_order_id`): Identifies the Porting Order associated with the phone number extension
+    ///
+    /// The body is a [`CreatePortingPhoneNumberExtension`](types::CreatePortingPhoneNumberExtension): its required members (`activation_ranges`, `extension_range`, `porting_phone_number_id`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        porting_order_id: &str,
+        activation_ranges: impl Into<
+            Vec<types::CreatePortingPhoneNumberExtensionActivationRangesItem>,
+        >,
+        extension_range: impl Into<
+            types::CreatePortingPhoneNumberExtensionExtensionRange,
+        >,
+        porting_phone_number_id: impl Into<String>,
+    ) -> ApiCall<
+        types::CreatePortingPhoneNumberExtensionResponse,
+        types::CreatePortingPhoneNumberExtension,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "createPortingPhoneNumberExtension",
+            "/porting_orders/{porting_order_id}/phone_number_extensions",
+            [
+                "/porting_orders/",
+                &crate::request::path_arg(&porting_order_id),
+                "/phone_number_extensions",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreatePortingPhoneNumberExtension::new(
+                    activation_ranges,
+                    extension_range,
+                    porting_phone_number_id,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Delete a phone number extension
+    ///
+    /// Deletes a phone number extension.
+    ///
+    /// `DELETE /porting_orders/{porting_order_id}/phone_number_extensions/{id}` (operation `deletePortingPhoneNumberExtension`)
+    ///
+    /// # Arguments
+    /// - `porting_order_id` (`porting_order_id`): Identifies the Porting Order associated with the phone number extension
+    /// - `id` (`id`): Identifies the phone number extension to be deleted
+    pub fn delete(
+        &self,
+        porting_order_id: &str,
+        id: &str,
+    ) -> ApiCall<types::DeletePortingPhoneNumberExtensionResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "deletePortingPhoneNumberExtension",
+            "/porting_orders/{porting_order_id}/phone_number_extensions/{id}",
+            [
+                "/porting_orders/",
+                &crate::request::path_arg(&porting_order_id),
+                "/phone_number_extensions/",
+                &crate::request::path_arg(&id),
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::resources::PortingOrdersVerificationCodes<'_> {
+    /// List verification codes
+    ///
+    /// Returns a list of verification codes for a porting order.
+    ///
+    /// `GET /porting_orders/{id}/verification_codes` (operation `ListVerificationCodes`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Porting Order id
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::ListVerificationCodesResponse, ListVerificationCodesParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "ListVerificationCodes",
+            "/porting_orders/{id}/verification_codes",
+            ["/porting_orders/", &crate::request::path_arg(&id), "/verification_codes"]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListVerificationCodesParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("sort", &params.sort, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Send the verification codes
+    ///
+    /// Send the verification code for all porting phone numbers.
+    ///
+    /// `POST /porting_orders/{id}/verification_codes/send` (operation `SendPortingVerificationCodes`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Porting Order id
+    ///
+    /// The body is a [`SendPortingVerificationCodes`](types::SendPortingVerificationCodes): its members are setters on the returned call.
+    pub fn send(&self, id: &str) -> ApiCall<(), types::SendPortingVerificationCodes> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "SendPortingVerificationCodes",
+            "/porting_orders/{id}/verification_codes/send",
+            [
+                "/porting_orders/",
+                &crate::request::path_arg(&id),
+                "/verification_codes/send",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_empty)
+            .with_input(
+                types::SendPortingVerificationCodes::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Verify the verification code for a list of phone numbers
+    ///
+    /// Verifies the verification code for a list of phone numbers.
+    ///
+    /// `POST /porting_orders/{id}/verification_codes/verify` (operation `VerifyPortingVerificationCodes`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Porting Order id
+    ///
+    /// The body is a [`VerifyPortingVerificationCodes`](types::VerifyPortingVerificationCodes): its members are setters on the returned call.
+    pub fn verify(
+        &self,
+        id: &str,
+    ) -> ApiCall<
+        types::VerifyPortingVerificationCodesResponse,
+        types::VerifyPortingVerificationCodes,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "VerifyPortingVerificationCodes",
+            "/porting_orders/{id}/verification_codes/verify",
+            [
+                "/porting_orders/",
+                &crate::request::path_arg(&id),
+                "/verification_codes/verify",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::VerifyPortingVerificationCodes::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::PortingPhoneNumbers<'_> {
+    /// List all porting phone numbers
+    ///
+    /// Returns a list of your porting phone numbers.
+    ///
+    /// `GET /porting_phone_numbers` (operation `ListPortingPhoneNumbers`)
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
+        &self,
+    ) -> ApiCall<
+        crate::JsonOrText<types::ListPortingPhoneNumbersResponse>,
+        ListPortingPhoneNumbersParams,
+    > {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "ListPortingPhoneNumbers",
+            "/porting_phone_numbers",
+            "/porting_phone_numbers".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json_or_text)
+            .with_input(
+                ListPortingPhoneNumbersParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<types::ListPortingEventsResponse, ListPortingEventsParams> {
+    /// Every item of `client.porting().events().list(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::PortingEvent> {
         Paginator::new(
-            first,
+            self,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::ListPortingEventsResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_pages.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_results.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+}
+
+impl crate::ApiCall<types::ListLoaConfigurationsResponse, ListLoaConfigurationsParams> {
+    /// Every item of `client.porting().loa_configurations().list(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::PortingLoaConfiguration> {
+        Paginator::new(
+            self,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::ListLoaConfigurationsResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_pages.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_results.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+}
+
+impl crate::ApiCall<types::ListPortingReportsResponse, ListPortingReportsParams> {
+    /// Every item of `client.porting().reports().list(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::PortingReport> {
+        Paginator::new(
+            self,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::ListPortingReportsResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_pages.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_results.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+}
+
+impl crate::ApiCall<types::ListPortingOrdersResponse, ListPortingOrdersParams> {
+    /// Every item of `client.porting_orders().list(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::PortingOrder> {
+        Paginator::new(
+            self,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::ListPortingOrdersResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_pages.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_results.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+}
+
+impl crate::ApiCall<
+    types::ListPhoneNumberConfigurationsResponse,
+    ListPhoneNumberConfigurationsParams,
+> {
+    /// Every item of `client.porting_orders().phone_number_configurations().list(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::PortingPhoneNumberConfiguration> {
+        Paginator::new(
+            self,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::ListPhoneNumberConfigurationsResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_pages.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_results.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+}
+
+impl crate::ApiCall<
+    types::ListPortingOrderActivationJobsResponse,
+    ListPortingOrderActivationJobsParams,
+> {
+    /// Every item of `client.porting_orders().activation_jobs().list(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::PortingOrdersActivationJob> {
+        Paginator::new(
+            self,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::ListPortingOrderActivationJobsResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_pages.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_results.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+}
+
+impl crate::ApiCall<
+    types::ListAdditionalDocumentsResponse,
+    ListAdditionalDocumentsParams,
+> {
+    /// Every item of `client.porting_orders().additional_documents().list(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::PortingAdditionalDocument> {
+        Paginator::new(
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -1173,116 +2452,18 @@ impl PortingOrdersApi<'_> {
             },
         )
     }
+}
 
-    /// Create a list of additional documents
-    ///
-    /// Creates a list of additional documents for a porting order.
-    ///
-    /// `POST /porting_orders/{id}/additional_documents` (operation `CreateAdditionalDocuments`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Porting Order id
-    pub fn create_additional_documents(
-        &self,
-        id: &str,
-        body: &types::CreatePortingAdditionalDocuments,
-    ) -> ApiCall<types::CreateAdditionalDocumentsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateAdditionalDocuments",
-            "/porting_orders/{id}/additional_documents",
-            ["/porting_orders/", &crate::request::path_arg(&id), "/additional_documents"]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete an additional document
-    ///
-    /// Deletes an additional document for a porting order.
-    ///
-    /// `DELETE /porting_orders/{id}/additional_documents/{additional_document_id}` (operation `DeleteAdditionalDocument`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Porting Order id
-    /// - `additional_document_id` (`additional_document_id`): Additional document identification.
-    pub fn delete_additional_document(
-        &self,
-        id: &str,
-        additional_document_id: &str,
-    ) -> ApiCall<()> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteAdditionalDocument",
-            "/porting_orders/{id}/additional_documents/{additional_document_id}",
-            [
-                "/porting_orders/",
-                &crate::request::path_arg(&id),
-                "/additional_documents/",
-                &crate::request::path_arg(&additional_document_id),
-            ]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_empty)
-    }
-
-    /// List allowed FOC dates
-    ///
-    /// Returns a list of allowed FOC dates for a porting order.
-    ///
-    /// `GET /porting_orders/{id}/allowed_foc_windows` (operation `ListAllowedFocWindows`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Porting Order id
-    pub fn list_allowed_foc_windows(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::ListAllowedFocWindowsResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "ListAllowedFocWindows",
-            "/porting_orders/{id}/allowed_foc_windows",
-            ["/porting_orders/", &crate::request::path_arg(&id), "/allowed_foc_windows"]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// List all comments of a porting order
-    ///
-    /// Returns a list of all comments of a porting order.
-    ///
-    /// `GET /porting_orders/{id}/comments` (operation `ListPortingOrderComments`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Porting Order id
-    pub fn list_porting_order_comments(
-        &self,
-        id: &str,
-        params: &ListPortingOrderCommentsParams,
-    ) -> ApiCall<types::ListPortingOrderCommentsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "ListPortingOrderComments",
-            "/porting_orders/{id}/comments",
-            ["/porting_orders/", &crate::request::path_arg(&id), "/comments"].concat(),
-        );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_porting_order_comments`](Self::list_porting_order_comments), page after page (`page[number]` paging).
+impl crate::ApiCall<
+    types::ListPortingOrderCommentsResponse,
+    ListPortingOrderCommentsParams,
+> {
+    /// Every item of `client.porting_orders().comments().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_porting_order_comments_stream(
-        &self,
-        id: &str,
-        params: &ListPortingOrderCommentsParams,
-    ) -> Paginator<types::PortingOrdersComment> {
-        let first = self.list_porting_order_comments(id, params);
+    pub fn items(self) -> Paginator<types::PortingOrdersComment> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -1311,95 +2492,18 @@ impl PortingOrdersApi<'_> {
             },
         )
     }
+}
 
-    /// Create a comment for a porting order
-    ///
-    /// Creates a new comment for a porting order.
-    ///
-    /// `POST /porting_orders/{id}/comments` (operation `CreatePortingOrderComment`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Porting Order id
-    pub fn create_porting_order_comment(
-        &self,
-        id: &str,
-        body: &types::CreatePortingOrderComment,
-    ) -> ApiCall<types::CreatePortingOrderCommentResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreatePortingOrderComment",
-            "/porting_orders/{id}/comments",
-            ["/porting_orders/", &crate::request::path_arg(&id), "/comments"].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Download a porting order loa template
-    ///
-    /// Download a porting order loa template
-    ///
-    /// `GET /porting_orders/{id}/loa_template` (operation `GetPortingOrderLoaTemplate`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Porting Order id
-    pub fn get_porting_order_loa_template(
-        &self,
-        id: &str,
-        params: &GetPortingOrderLoaTemplateParams,
-    ) -> ApiCall<bytes::Bytes> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "GetPortingOrderLoaTemplate",
-            "/porting_orders/{id}/loa_template",
-            ["/porting_orders/", &crate::request::path_arg(&id), "/loa_template"]
-                .concat(),
-        );
-        request
-            .query(
-                "loa_configuration_id",
-                &params.loa_configuration_id,
-                QueryStyle::FormExplode,
-            );
-        request.accept("*/*");
-        ApiCall::new(self.client, request, crate::request::decode_bytes)
-    }
-
-    /// List porting order requirements
-    ///
-    /// Returns a list of all requirements based on country/number type for this porting order.
-    ///
-    /// `GET /porting_orders/{id}/requirements` (operation `ListPortingOrderRequirements`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Porting Order id
-    pub fn list_porting_order_requirements(
-        &self,
-        id: &str,
-        params: &ListPortingOrderRequirementsParams,
-    ) -> ApiCall<types::ListPortingOrderRequirementsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "ListPortingOrderRequirements",
-            "/porting_orders/{id}/requirements",
-            ["/porting_orders/", &crate::request::path_arg(&id), "/requirements"]
-                .concat(),
-        );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_porting_order_requirements`](Self::list_porting_order_requirements), page after page (`page[number]` paging).
+impl crate::ApiCall<
+    types::ListPortingOrderRequirementsResponse,
+    ListPortingOrderRequirementsParams,
+> {
+    /// Every item of `client.porting_orders().retrieve_requirements(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_porting_order_requirements_stream(
-        &self,
-        id: &str,
-        params: &ListPortingOrderRequirementsParams,
-    ) -> Paginator<types::PortingOrderRequirementDetail> {
-        let first = self.list_porting_order_requirements(id, params);
+    pub fn items(self) -> Paginator<types::PortingOrderRequirementDetail> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -1428,65 +2532,15 @@ impl PortingOrdersApi<'_> {
             },
         )
     }
+}
 
-    /// Retrieve the associated V1 sub_request_id and port_request_id
-    ///
-    /// Retrieve the associated V1 sub_request_id and port_request_id
-    ///
-    /// `GET /porting_orders/{id}/sub_request` (operation `GetPortingOrderSubRequest`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Porting Order id
-    pub fn get_porting_order_sub_request(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetPortingOrderSubRequestResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetPortingOrderSubRequest",
-            "/porting_orders/{id}/sub_request",
-            ["/porting_orders/", &crate::request::path_arg(&id), "/sub_request"].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// List verification codes
-    ///
-    /// Returns a list of verification codes for a porting order.
-    ///
-    /// `GET /porting_orders/{id}/verification_codes` (operation `ListVerificationCodes`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Porting Order id
-    pub fn list_verification_codes(
-        &self,
-        id: &str,
-        params: &ListVerificationCodesParams,
-    ) -> ApiCall<types::ListVerificationCodesResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "ListVerificationCodes",
-            "/porting_orders/{id}/verification_codes",
-            ["/porting_orders/", &crate::request::path_arg(&id), "/verification_codes"]
-                .concat(),
-        );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("sort", &params.sort, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_verification_codes`](Self::list_verification_codes), page after page (`page[number]` paging).
+impl crate::ApiCall<types::ListVerificationCodesResponse, ListVerificationCodesParams> {
+    /// Every item of `client.porting_orders().verification_codes().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_verification_codes_stream(
-        &self,
-        id: &str,
-        params: &ListVerificationCodesParams,
-    ) -> Paginator<types::PortingVerificationCode> {
-        let first = self.list_verification_codes(id, params);
+    pub fn items(self) -> Paginator<types::PortingVerificationCode> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -1515,104 +2569,18 @@ impl PortingOrdersApi<'_> {
             },
         )
     }
+}
 
-    /// Send the verification codes
-    ///
-    /// Send the verification code for all porting phone numbers.
-    ///
-    /// `POST /porting_orders/{id}/verification_codes/send` (operation `SendPortingVerificationCodes`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Porting Order id
-    pub fn send_porting_verification_codes(
-        &self,
-        id: &str,
-        body: &types::SendPortingVerificationCodes,
-    ) -> ApiCall<()> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "SendPortingVerificationCodes",
-            "/porting_orders/{id}/verification_codes/send",
-            [
-                "/porting_orders/",
-                &crate::request::path_arg(&id),
-                "/verification_codes/send",
-            ]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_empty)
-    }
-
-    /// Verify the verification code for a list of phone numbers
-    ///
-    /// Verifies the verification code for a list of phone numbers.
-    ///
-    /// `POST /porting_orders/{id}/verification_codes/verify` (operation `VerifyPortingVerificationCodes`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Porting Order id
-    pub fn verify_porting_verification_codes(
-        &self,
-        id: &str,
-        body: &types::VerifyPortingVerificationCodes,
-    ) -> ApiCall<types::VerifyPortingVerificationCodesResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "VerifyPortingVerificationCodes",
-            "/porting_orders/{id}/verification_codes/verify",
-            [
-                "/porting_orders/",
-                &crate::request::path_arg(&id),
-                "/verification_codes/verify",
-            ]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// List action requirements for a porting order
-    ///
-    /// Returns a list of action requirements for a specific porting order.
-    ///
-    /// `GET /porting_orders/{porting_order_id}/action_requirements` (operation `listPortingActionRequirements`)
-    ///
-    /// # Arguments
-    /// - `porting_order_id` (`porting_order_id`): The ID of the porting order
-    pub fn list_porting_action_requirements(
-        &self,
-        porting_order_id: &str,
-        params: &ListPortingActionRequirementsParams,
-    ) -> ApiCall<types::ListPortingActionRequirementsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "listPortingActionRequirements",
-            "/porting_orders/{porting_order_id}/action_requirements",
-            [
-                "/porting_orders/",
-                &crate::request::path_arg(&porting_order_id),
-                "/action_requirements",
-            ]
-                .concat(),
-        );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("sort", &params.sort, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_porting_action_requirements`](Self::list_porting_action_requirements), page after page (`page[number]` paging).
+impl crate::ApiCall<
+    types::ListPortingActionRequirementsResponse,
+    ListPortingActionRequirementsParams,
+> {
+    /// Every item of `client.porting_orders().action_requirements().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_porting_action_requirements_stream(
-        &self,
-        porting_order_id: &str,
-        params: &ListPortingActionRequirementsParams,
-    ) -> Paginator<types::PortingActionRequirement> {
-        let first = self.list_porting_action_requirements(porting_order_id, params);
+    pub fn items(self) -> Paginator<types::PortingActionRequirement> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -1641,80 +2609,18 @@ impl PortingOrdersApi<'_> {
             },
         )
     }
+}
 
-    /// Initiate an action requirement
-    ///
-    /// Initiates a specific action requirement for a porting order.
-    ///
-    /// `POST /porting_orders/{porting_order_id}/action_requirements/{id}/initiate` (operation `initiatePortingActionRequirement`)
-    ///
-    /// # Arguments
-    /// - `porting_order_id` (`porting_order_id`): The ID of the porting order
-    /// - `id` (`id`): The ID of the action requirement
-    pub fn initiate_porting_action_requirement(
-        &self,
-        porting_order_id: &str,
-        id: &str,
-        body: &types::InitiatePortingActionRequirement,
-    ) -> ApiCall<types::InitiatePortingActionRequirementResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "initiatePortingActionRequirement",
-            "/porting_orders/{porting_order_id}/action_requirements/{id}/initiate",
-            [
-                "/porting_orders/",
-                &crate::request::path_arg(&porting_order_id),
-                "/action_requirements/",
-                &crate::request::path_arg(&id),
-                "/initiate",
-            ]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// List all associated phone numbers
-    ///
-    /// Returns a list of all associated phone numbers for a porting order. Associated phone numbers are used for partial porting in GB to specify which phone numbers should be kept or disconnected.
-    ///
-    /// `GET /porting_orders/{porting_order_id}/associated_phone_numbers` (operation `listPortingAssociatedPhoneNumbers`)
-    ///
-    /// # Arguments
-    /// - `porting_order_id` (`porting_order_id`): Identifies the Porting Order associated with the phone numbers
-    pub fn list_porting_associated_phone_numbers(
-        &self,
-        porting_order_id: &str,
-        params: &ListPortingAssociatedPhoneNumbersParams,
-    ) -> ApiCall<types::ListPortingAssociatedPhoneNumbersResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "listPortingAssociatedPhoneNumbers",
-            "/porting_orders/{porting_order_id}/associated_phone_numbers",
-            [
-                "/porting_orders/",
-                &crate::request::path_arg(&porting_order_id),
-                "/associated_phone_numbers",
-            ]
-                .concat(),
-        );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("sort", &params.sort, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_porting_associated_phone_numbers`](Self::list_porting_associated_phone_numbers), page after page (`page[number]` paging).
+impl crate::ApiCall<
+    types::ListPortingAssociatedPhoneNumbersResponse,
+    ListPortingAssociatedPhoneNumbersParams,
+> {
+    /// Every item of `client.porting_orders().associated_phone_numbers().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_porting_associated_phone_numbers_stream(
-        &self,
-        porting_order_id: &str,
-        params: &ListPortingAssociatedPhoneNumbersParams,
-    ) -> Paginator<types::PortingAssociatedPhoneNumber> {
-        let first = self.list_porting_associated_phone_numbers(porting_order_id, params);
+    pub fn items(self) -> Paginator<types::PortingAssociatedPhoneNumber> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -1743,105 +2649,18 @@ impl PortingOrdersApi<'_> {
             },
         )
     }
+}
 
-    /// Create an associated phone number
-    ///
-    /// Creates a new associated phone number for a porting order. This is used for partial porting in GB to specify which phone numbers should be kept or disconnected.
-    ///
-    /// `POST /porting_orders/{porting_order_id}/associated_phone_numbers` (operation `createPortingAssociatedPhoneNumber`)
-    ///
-    /// # Arguments
-    /// - `porting_order_id` (`porting_order_id`): Identifies the Porting Order associated with the phone number
-    pub fn create_porting_associated_phone_number(
-        &self,
-        porting_order_id: &str,
-        body: &types::CreatePortingAssociatedPhoneNumber,
-    ) -> ApiCall<types::CreatePortingAssociatedPhoneNumberResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "createPortingAssociatedPhoneNumber",
-            "/porting_orders/{porting_order_id}/associated_phone_numbers",
-            [
-                "/porting_orders/",
-                &crate::request::path_arg(&porting_order_id),
-                "/associated_phone_numbers",
-            ]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete an associated phone number
-    ///
-    /// Deletes an associated phone number from a porting order.
-    ///
-    /// `DELETE /porting_orders/{porting_order_id}/associated_phone_numbers/{id}` (operation `deletePortingAssociatedPhoneNumber`)
-    ///
-    /// # Arguments
-    /// - `porting_order_id` (`porting_order_id`): Identifies the Porting Order associated with the phone number
-    /// - `id` (`id`): Identifies the associated phone number to be deleted
-    pub fn delete_porting_associated_phone_number(
-        &self,
-        porting_order_id: &str,
-        id: &str,
-    ) -> ApiCall<types::DeletePortingAssociatedPhoneNumberResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "deletePortingAssociatedPhoneNumber",
-            "/porting_orders/{porting_order_id}/associated_phone_numbers/{id}",
-            [
-                "/porting_orders/",
-                &crate::request::path_arg(&porting_order_id),
-                "/associated_phone_numbers/",
-                &crate::request::path_arg(&id),
-            ]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// List all phone number blocks
-    ///
-    /// Returns a list of all phone number blocks of a porting order.
-    ///
-    /// `GET /porting_orders/{porting_order_id}/phone_number_blocks` (operation `listPortingPhoneNumberBlocks`)
-    ///
-    /// # Arguments
-    /// - `porting_order_id` (`porting_order_id`): Identifies the Porting Order associated with the phone number blocks
-    pub fn list_porting_phone_number_blocks(
-        &self,
-        porting_order_id: &str,
-        params: &ListPortingPhoneNumberBlocksParams,
-    ) -> ApiCall<types::ListPortingPhoneNumberBlocksResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "listPortingPhoneNumberBlocks",
-            "/porting_orders/{porting_order_id}/phone_number_blocks",
-            [
-                "/porting_orders/",
-                &crate::request::path_arg(&porting_order_id),
-                "/phone_number_blocks",
-            ]
-                .concat(),
-        );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("sort", &params.sort, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_porting_phone_number_blocks`](Self::list_porting_phone_number_blocks), page after page (`page[number]` paging).
+impl crate::ApiCall<
+    types::ListPortingPhoneNumberBlocksResponse,
+    ListPortingPhoneNumberBlocksParams,
+> {
+    /// Every item of `client.porting_orders().phone_number_blocks().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_porting_phone_number_blocks_stream(
-        &self,
-        porting_order_id: &str,
-        params: &ListPortingPhoneNumberBlocksParams,
-    ) -> Paginator<types::PortingPhoneNumberBlock> {
-        let first = self.list_porting_phone_number_blocks(porting_order_id, params);
+    pub fn items(self) -> Paginator<types::PortingPhoneNumberBlock> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -1870,105 +2689,18 @@ impl PortingOrdersApi<'_> {
             },
         )
     }
+}
 
-    /// Create a phone number block
-    ///
-    /// Creates a new phone number block.
-    ///
-    /// `POST /porting_orders/{porting_order_id}/phone_number_blocks` (operation `createPortingPhoneNumberBlock`)
-    ///
-    /// # Arguments
-    /// - `porting_order_id` (`porting_order_id`): Identifies the Porting Order associated with the phone number block
-    pub fn create_porting_phone_number_block(
-        &self,
-        porting_order_id: &str,
-        body: &types::CreatePortingPhoneNumberBlock,
-    ) -> ApiCall<types::CreatePortingPhoneNumberBlockResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "createPortingPhoneNumberBlock",
-            "/porting_orders/{porting_order_id}/phone_number_blocks",
-            [
-                "/porting_orders/",
-                &crate::request::path_arg(&porting_order_id),
-                "/phone_number_blocks",
-            ]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a phone number block
-    ///
-    /// Deletes a phone number block.
-    ///
-    /// `DELETE /porting_orders/{porting_order_id}/phone_number_blocks/{id}` (operation `deletePortingPhoneNumberBlock`)
-    ///
-    /// # Arguments
-    /// - `porting_order_id` (`porting_order_id`): Identifies the Porting Order associated with the phone number block
-    /// - `id` (`id`): Identifies the phone number block to be deleted
-    pub fn delete_porting_phone_number_block(
-        &self,
-        porting_order_id: &str,
-        id: &str,
-    ) -> ApiCall<types::DeletePortingPhoneNumberBlockResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "deletePortingPhoneNumberBlock",
-            "/porting_orders/{porting_order_id}/phone_number_blocks/{id}",
-            [
-                "/porting_orders/",
-                &crate::request::path_arg(&porting_order_id),
-                "/phone_number_blocks/",
-                &crate::request::path_arg(&id),
-            ]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// List all phone number extensions
-    ///
-    /// Returns a list of all phone number extensions of a porting order.
-    ///
-    /// `GET /porting_orders/{porting_order_id}/phone_number_extensions` (operation `listPortingPhoneNumberExtensions`)
-    ///
-    /// # Arguments
-    /// - `porting_order_id` (`porting_order_id`): Identifies the Porting Order associated with the phone number extensions
-    pub fn list_porting_phone_number_extensions(
-        &self,
-        porting_order_id: &str,
-        params: &ListPortingPhoneNumberExtensionsParams,
-    ) -> ApiCall<types::ListPortingPhoneNumberExtensionsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "listPortingPhoneNumberExtensions",
-            "/porting_orders/{porting_order_id}/phone_number_extensions",
-            [
-                "/porting_orders/",
-                &crate::request::path_arg(&porting_order_id),
-                "/phone_number_extensions",
-            ]
-                .concat(),
-        );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("sort", &params.sort, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_porting_phone_number_extensions`](Self::list_porting_phone_number_extensions), page after page (`page[number]` paging).
+impl crate::ApiCall<
+    types::ListPortingPhoneNumberExtensionsResponse,
+    ListPortingPhoneNumberExtensionsParams,
+> {
+    /// Every item of `client.porting_orders().phone_number_extensions().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_porting_phone_number_extensions_stream(
-        &self,
-        porting_order_id: &str,
-        params: &ListPortingPhoneNumberExtensionsParams,
-    ) -> Paginator<types::PortingPhoneNumberExtension> {
-        let first = self.list_porting_phone_number_extensions(porting_order_id, params);
+    pub fn items(self) -> Paginator<types::PortingPhoneNumberExtension> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -1997,94 +2729,18 @@ impl PortingOrdersApi<'_> {
             },
         )
     }
+}
 
-    /// Create a phone number extension
-    ///
-    /// Creates a new phone number extension.
-    ///
-    /// `POST /porting_orders/{porting_order_id}/phone_number_extensions` (operation `createPortingPhoneNumberExtension`)
-    ///
-    /// # Arguments
-    /// - `porting_order_id` (`porting_order_id`): Identifies the Porting Order associated with the phone number extension
-    pub fn create_porting_phone_number_extension(
-        &self,
-        porting_order_id: &str,
-        body: &types::CreatePortingPhoneNumberExtension,
-    ) -> ApiCall<types::CreatePortingPhoneNumberExtensionResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "createPortingPhoneNumberExtension",
-            "/porting_orders/{porting_order_id}/phone_number_extensions",
-            [
-                "/porting_orders/",
-                &crate::request::path_arg(&porting_order_id),
-                "/phone_number_extensions",
-            ]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a phone number extension
-    ///
-    /// Deletes a phone number extension.
-    ///
-    /// `DELETE /porting_orders/{porting_order_id}/phone_number_extensions/{id}` (operation `deletePortingPhoneNumberExtension`)
-    ///
-    /// # Arguments
-    /// - `porting_order_id` (`porting_order_id`): Identifies the Porting Order associated with the phone number extension
-    /// - `id` (`id`): Identifies the phone number extension to be deleted
-    pub fn delete_porting_phone_number_extension(
-        &self,
-        porting_order_id: &str,
-        id: &str,
-    ) -> ApiCall<types::DeletePortingPhoneNumberExtensionResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "deletePortingPhoneNumberExtension",
-            "/porting_orders/{porting_order_id}/phone_number_extensions/{id}",
-            [
-                "/porting_orders/",
-                &crate::request::path_arg(&porting_order_id),
-                "/phone_number_extensions/",
-                &crate::request::path_arg(&id),
-            ]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// List all porting phone numbers
-    ///
-    /// Returns a list of your porting phone numbers.
-    ///
-    /// `GET /porting_phone_numbers` (operation `ListPortingPhoneNumbers`)
-    pub fn list_porting_phone_numbers(
-        &self,
-        params: &ListPortingPhoneNumbersParams,
-    ) -> ApiCall<crate::JsonOrText<types::ListPortingPhoneNumbersResponse>> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "ListPortingPhoneNumbers",
-            "/porting_phone_numbers",
-            "/porting_phone_numbers".to_owned(),
-        );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json_or_text)
-    }
-
-    /// Every item of [`list_porting_phone_numbers`](Self::list_porting_phone_numbers), page after page (`page[number]` paging).
+impl crate::ApiCall<
+    types::ListPortingPhoneNumbersResponse,
+    ListPortingPhoneNumbersParams,
+> {
+    /// Every item of `client.porting_phone_numbers().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_porting_phone_numbers_stream(
-        &self,
-        params: &ListPortingPhoneNumbersParams,
-    ) -> Paginator<types::PortingPhoneNumber> {
-        let first = self.list_porting_phone_numbers(params);
+    pub fn items(self) -> Paginator<types::PortingPhoneNumber> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),

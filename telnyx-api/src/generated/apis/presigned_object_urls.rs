@@ -5,15 +5,7 @@
 use crate::request::{ApiCall, Request};
 use crate::types;
 
-/// Operations tagged `Presigned Object URLs`; get it with `client.presigned_object_urls()`.
-///
-/// Presigned object URL operations
-#[derive(Debug, Clone, Copy)]
-pub struct PresignedObjectUrlsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
-impl PresignedObjectUrlsApi<'_> {
+impl crate::resources::StorageBuckets<'_> {
     /// Create Presigned Object URL
     ///
     /// Returns a timed and authenticated URL to download (GET) or upload (PUT) an object. This is the equivalent to AWS S3’s “presigned” URL. Please note that Telnyx performs authentication differently from AWS S3 and you MUST NOT use the presign method of AWS s3api CLI or SDK to generate the presigned URL.
@@ -25,13 +17,14 @@ impl PresignedObjectUrlsApi<'_> {
     /// # Arguments
     /// - `bucket_name` (`bucketName`): The name of the bucket
     /// - `object_name` (`objectName`): The name of the object
-    pub fn create_presigned_object_url(
+    ///
+    /// The body is a [`PresignedObjectUrlParams`](types::PresignedObjectUrlParams): its members are setters on the returned call.
+    pub fn create_presigned_url(
         &self,
         bucket_name: &str,
         object_name: &str,
-        body: &types::PresignedObjectUrlParams,
-    ) -> ApiCall<types::PresignedObjectUrl> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::PresignedObjectUrl, types::PresignedObjectUrlParams> {
+        let request = Request::new(
             reqwest::Method::POST,
             "CreatePresignedObjectUrl",
             "/storage/buckets/{bucketName}/{objectName}/presigned_url",
@@ -44,7 +37,12 @@ impl PresignedObjectUrlsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::PresignedObjectUrlParams::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 }

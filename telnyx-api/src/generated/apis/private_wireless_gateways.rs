@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Private Wireless Gateways`; get it with `client.private_wireless_gateways()`.
-///
-/// Private Wireless Gateways operations
-#[derive(Debug, Clone, Copy)]
-pub struct PrivateWirelessGatewaysApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `get_private_wireless_gateways` (`GET /private_wireless_gateways`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetPrivateWirelessGatewaysParams {
@@ -48,58 +40,196 @@ pub struct GetPrivateWirelessGatewaysParams {
     pub filter_updated_at: Option<String>,
 }
 
-impl PrivateWirelessGatewaysApi<'_> {
+impl<T> crate::ApiCall<T, GetPrivateWirelessGatewaysParams> {
+    /// The page number to load.
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// The size of the page.
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+
+    /// The name of the Private Wireless Gateway.
+    pub fn filter_name(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_name = Some(value.into());
+        self
+    }
+
+    /// The IP address range of the Private Wireless Gateway.
+    pub fn filter_ip_range(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_ip_range = Some(value.into());
+        self
+    }
+
+    /// The name of the region where the Private Wireless Gateway is deployed.
+    pub fn filter_region_code(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_region_code = Some(value.into());
+        self
+    }
+
+    /// Private Wireless Gateway resource creation date.
+    pub fn filter_created_at(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_created_at = Some(value.into());
+        self
+    }
+
+    /// When the Private Wireless Gateway was last updated.
+    pub fn filter_updated_at(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_updated_at = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::PrivateWirelessGateways<'_> {
     /// Get all Private Wireless Gateways
     ///
     /// Get all Private Wireless Gateways belonging to the user.
     ///
     /// `GET /private_wireless_gateways` (operation `GetPrivateWirelessGateways`)
-    pub fn get_private_wireless_gateways(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &GetPrivateWirelessGatewaysParams,
-    ) -> ApiCall<types::GetPrivateWirelessGatewaysResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::GetPrivateWirelessGatewaysResponse,
+        GetPrivateWirelessGatewaysParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "GetPrivateWirelessGateways",
             "/private_wireless_gateways",
             "/private_wireless_gateways".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("filter[name]", &params.filter_name, QueryStyle::FormExplode);
-        request
-            .query("filter[ip_range]", &params.filter_ip_range, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[region_code]",
-                &params.filter_region_code,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[created_at]",
-                &params.filter_created_at,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[updated_at]",
-                &params.filter_updated_at,
-                QueryStyle::FormExplode,
-            );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetPrivateWirelessGatewaysParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "filter[name]",
+                            &params.filter_name,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[ip_range]",
+                            &params.filter_ip_range,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[region_code]",
+                            &params.filter_region_code,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[created_at]",
+                            &params.filter_created_at,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[updated_at]",
+                            &params.filter_updated_at,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
+    }
+
+    /// Create a Private Wireless Gateway
+    ///
+    /// Asynchronously create a Private Wireless Gateway for SIM cards for a previously created network. This operation may take several minutes so you can check the Private Wireless Gateway status at the section Get a Private Wireless Gateway.
+    ///
+    /// `POST /private_wireless_gateways` (operation `CreatePrivateWirelessGateway`)
+    ///
+    /// The body is a [`CreatePrivateWirelessGatewayBody`](types::CreatePrivateWirelessGatewayBody): its required members (`name`, `network_id`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        name: impl Into<String>,
+        network_id: impl Into<String>,
+    ) -> ApiCall<
+        types::CreatePrivateWirelessGatewayResponse,
+        types::CreatePrivateWirelessGatewayBody,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreatePrivateWirelessGateway",
+            "/private_wireless_gateways",
+            "/private_wireless_gateways".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreatePrivateWirelessGatewayBody::new(name, network_id),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Get a Private Wireless Gateway
+    ///
+    /// Retrieve information about a Private Wireless Gateway.
+    ///
+    /// `GET /private_wireless_gateways/{id}` (operation `GetPrivateWirelessGateway`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the private wireless gateway.
+    pub fn retrieve(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::GetPrivateWirelessGatewayResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetPrivateWirelessGateway",
+            "/private_wireless_gateways/{id}",
+            ["/private_wireless_gateways/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`get_private_wireless_gateways`](Self::get_private_wireless_gateways), page after page (`page[number]` paging).
+    /// Delete a Private Wireless Gateway
+    ///
+    /// Deletes the Private Wireless Gateway.
+    ///
+    /// `DELETE /private_wireless_gateways/{id}` (operation `DeleteWirelessGateway`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the private wireless gateway.
+    pub fn delete(&self, id: &str) -> ApiCall<types::DeleteWirelessGatewayResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteWirelessGateway",
+            "/private_wireless_gateways/{id}",
+            ["/private_wireless_gateways/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<
+    types::GetPrivateWirelessGatewaysResponse,
+    GetPrivateWirelessGatewaysParams,
+> {
+    /// Every item of `client.private_wireless_gateways().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_private_wireless_gateways_stream(
-        &self,
-        params: &GetPrivateWirelessGatewaysParams,
-    ) -> Paginator<types::PrivateWirelessGateway> {
-        let first = self.get_private_wireless_gateways(params);
+    pub fn items(self) -> Paginator<types::PrivateWirelessGateway> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -127,66 +257,5 @@ impl PrivateWirelessGatewaysApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create a Private Wireless Gateway
-    ///
-    /// Asynchronously create a Private Wireless Gateway for SIM cards for a previously created network. This operation may take several minutes so you can check the Private Wireless Gateway status at the section Get a Private Wireless Gateway.
-    ///
-    /// `POST /private_wireless_gateways` (operation `CreatePrivateWirelessGateway`)
-    pub fn create_private_wireless_gateway(
-        &self,
-        body: &types::CreatePrivateWirelessGatewayBody,
-    ) -> ApiCall<types::CreatePrivateWirelessGatewayResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreatePrivateWirelessGateway",
-            "/private_wireless_gateways",
-            "/private_wireless_gateways".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get a Private Wireless Gateway
-    ///
-    /// Retrieve information about a Private Wireless Gateway.
-    ///
-    /// `GET /private_wireless_gateways/{id}` (operation `GetPrivateWirelessGateway`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the private wireless gateway.
-    pub fn get_private_wireless_gateway(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetPrivateWirelessGatewayResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetPrivateWirelessGateway",
-            "/private_wireless_gateways/{id}",
-            ["/private_wireless_gateways/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a Private Wireless Gateway
-    ///
-    /// Deletes the Private Wireless Gateway.
-    ///
-    /// `DELETE /private_wireless_gateways/{id}` (operation `DeleteWirelessGateway`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the private wireless gateway.
-    pub fn delete_wireless_gateway(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::DeleteWirelessGatewayResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteWirelessGateway",
-            "/private_wireless_gateways/{id}",
-            ["/private_wireless_gateways/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Profiles`; get it with `client.profiles()`.
-///
-/// Messaging profiles
-#[derive(Debug, Clone, Copy)]
-pub struct ProfilesApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_messaging_profiles` (`GET /messaging_profiles`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListMessagingProfilesParams {
@@ -36,6 +28,35 @@ pub struct ListMessagingProfilesParams {
     pub filter_name_contains: Option<String>,
 }
 
+impl<T> crate::ApiCall<T, ListMessagingProfilesParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[name\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::ListMessagingProfilesFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::PageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Filter profiles by exact name match.
+    pub fn filter_name_eq(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_name_eq = Some(value.into());
+        self
+    }
+
+    /// Filter profiles by name containing the given string.
+    pub fn filter_name_contains(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_name_contains = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `list_profile_phone_numbers` (`GET /messaging_profiles/{id}/phone_numbers`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListProfilePhoneNumbersParams {
@@ -43,6 +64,14 @@ pub struct ListProfilePhoneNumbersParams {
     ///
     /// Sent as query parameter `page`.
     pub page: Option<types::PageConsolidated>,
+}
+
+impl<T> crate::ApiCall<T, ListProfilePhoneNumbersParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::PageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `list_profile_short_codes` (`GET /messaging_profiles/{id}/short_codes`).
@@ -54,43 +83,211 @@ pub struct ListProfileShortCodesParams {
     pub page: Option<types::PageConsolidated>,
 }
 
-impl ProfilesApi<'_> {
+impl<T> crate::ApiCall<T, ListProfileShortCodesParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::PageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::MessagingProfiles<'_> {
     /// List messaging profiles
     ///
     /// `GET /messaging_profiles` (operation `ListMessagingProfiles`)
-    pub fn list_messaging_profiles(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListMessagingProfilesParams,
-    ) -> ApiCall<types::ListMessagingProfilesResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListMessagingProfilesResponse, ListMessagingProfilesParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListMessagingProfiles",
             "/messaging_profiles",
             "/messaging_profiles".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request
-            .query("filter[name][eq]", &params.filter_name_eq, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[name][contains]",
-                &params.filter_name_contains,
-                QueryStyle::FormExplode,
-            );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListMessagingProfilesParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request
+                        .query(
+                            "filter[name][eq]",
+                            &params.filter_name_eq,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[name][contains]",
+                            &params.filter_name_contains,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
+    }
+
+    /// Create a messaging profile
+    ///
+    /// `POST /messaging_profiles` (operation `CreateMessagingProfile`)
+    ///
+    /// The body is a [`CreateMessagingProfileRequest`](types::CreateMessagingProfileRequest): its required members (`name`, `whitelisted_destinations`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        name: impl Into<String>,
+        whitelisted_destinations: impl Into<Vec<String>>,
+    ) -> ApiCall<
+        types::CreateMessagingProfileResponse,
+        types::CreateMessagingProfileRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateMessagingProfile",
+            "/messaging_profiles",
+            "/messaging_profiles".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateMessagingProfileRequest::new(
+                    name,
+                    whitelisted_destinations,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Retrieve a messaging profile
+    ///
+    /// `GET /messaging_profiles/{id}` (operation `RetrieveMessagingProfile`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The id of the messaging profile to retrieve
+    pub fn retrieve(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::RetrieveMessagingProfileResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "RetrieveMessagingProfile",
+            "/messaging_profiles/{id}",
+            ["/messaging_profiles/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_messaging_profiles`](Self::list_messaging_profiles), page after page (`page[number]` paging).
+    /// Delete a messaging profile
+    ///
+    /// `DELETE /messaging_profiles/{id}` (operation `DeleteMessagingProfile`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The id of the messaging profile to retrieve
+    pub fn delete(&self, id: &str) -> ApiCall<types::DeleteMessagingProfileResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteMessagingProfile",
+            "/messaging_profiles/{id}",
+            ["/messaging_profiles/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Update a messaging profile
+    ///
+    /// `PATCH /messaging_profiles/{id}` (operation `UpdateMessagingProfile`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The id of the messaging profile to retrieve
+    ///
+    /// The body is a [`UpdateMessagingProfileRequest`](types::UpdateMessagingProfileRequest): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+    ) -> ApiCall<
+        types::UpdateMessagingProfileResponse,
+        types::UpdateMessagingProfileRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateMessagingProfile",
+            "/messaging_profiles/{id}",
+            ["/messaging_profiles/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateMessagingProfileRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// List phone numbers associated with a messaging profile
+    ///
+    /// `GET /messaging_profiles/{id}/phone_numbers` (operation `ListProfilePhoneNumbers`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The id of the messaging profile to retrieve
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list_phone_numbers(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::ListProfilePhoneNumbersResponse, ListProfilePhoneNumbersParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "ListProfilePhoneNumbers",
+            "/messaging_profiles/{id}/phone_numbers",
+            ["/messaging_profiles/", &crate::request::path_arg(&id), "/phone_numbers"]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListProfilePhoneNumbersParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// List short codes associated with a messaging profile
+    ///
+    /// `GET /messaging_profiles/{id}/short_codes` (operation `ListProfileShortCodes`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The id of the messaging profile to retrieve
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list_short_codes(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::ListProfileShortCodesResponse, ListProfileShortCodesParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "ListProfileShortCodes",
+            "/messaging_profiles/{id}/short_codes",
+            ["/messaging_profiles/", &crate::request::path_arg(&id), "/short_codes"]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListProfileShortCodesParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<types::ListMessagingProfilesResponse, ListMessagingProfilesParams> {
+    /// Every item of `client.messaging_profiles().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_messaging_profiles_stream(
-        &self,
-        params: &ListMessagingProfilesParams,
-    ) -> Paginator<types::MessagingProfile> {
-        let first = self.list_messaging_profiles(params);
+    pub fn items(self) -> Paginator<types::MessagingProfile> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -119,116 +316,18 @@ impl ProfilesApi<'_> {
             },
         )
     }
+}
 
-    /// Create a messaging profile
-    ///
-    /// `POST /messaging_profiles` (operation `CreateMessagingProfile`)
-    pub fn create_messaging_profile(
-        &self,
-        body: &types::CreateMessagingProfileRequest,
-    ) -> ApiCall<types::CreateMessagingProfileResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateMessagingProfile",
-            "/messaging_profiles",
-            "/messaging_profiles".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve a messaging profile
-    ///
-    /// `GET /messaging_profiles/{id}` (operation `RetrieveMessagingProfile`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The id of the messaging profile to retrieve
-    pub fn retrieve_messaging_profile(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::RetrieveMessagingProfileResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "RetrieveMessagingProfile",
-            "/messaging_profiles/{id}",
-            ["/messaging_profiles/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a messaging profile
-    ///
-    /// `DELETE /messaging_profiles/{id}` (operation `DeleteMessagingProfile`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The id of the messaging profile to retrieve
-    pub fn delete_messaging_profile(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::DeleteMessagingProfileResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteMessagingProfile",
-            "/messaging_profiles/{id}",
-            ["/messaging_profiles/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update a messaging profile
-    ///
-    /// `PATCH /messaging_profiles/{id}` (operation `UpdateMessagingProfile`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The id of the messaging profile to retrieve
-    pub fn update_messaging_profile(
-        &self,
-        id: &str,
-        body: &types::UpdateMessagingProfileRequest,
-    ) -> ApiCall<types::UpdateMessagingProfileResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdateMessagingProfile",
-            "/messaging_profiles/{id}",
-            ["/messaging_profiles/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// List phone numbers associated with a messaging profile
-    ///
-    /// `GET /messaging_profiles/{id}/phone_numbers` (operation `ListProfilePhoneNumbers`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The id of the messaging profile to retrieve
-    pub fn list_profile_phone_numbers(
-        &self,
-        id: &str,
-        params: &ListProfilePhoneNumbersParams,
-    ) -> ApiCall<types::ListProfilePhoneNumbersResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "ListProfilePhoneNumbers",
-            "/messaging_profiles/{id}/phone_numbers",
-            ["/messaging_profiles/", &crate::request::path_arg(&id), "/phone_numbers"]
-                .concat(),
-        );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_profile_phone_numbers`](Self::list_profile_phone_numbers), page after page (`page[number]` paging).
+impl crate::ApiCall<
+    types::ListProfilePhoneNumbersResponse,
+    ListProfilePhoneNumbersParams,
+> {
+    /// Every item of `client.messaging_profiles().list_phone_numbers(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_profile_phone_numbers_stream(
-        &self,
-        id: &str,
-        params: &ListProfilePhoneNumbersParams,
-    ) -> Paginator<types::PhoneNumberWithMessagingSettings> {
-        let first = self.list_profile_phone_numbers(id, params);
+    pub fn items(self) -> Paginator<types::PhoneNumberWithMessagingSettings> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -257,40 +356,15 @@ impl ProfilesApi<'_> {
             },
         )
     }
+}
 
-    /// List short codes associated with a messaging profile
-    ///
-    /// `GET /messaging_profiles/{id}/short_codes` (operation `ListProfileShortCodes`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The id of the messaging profile to retrieve
-    pub fn list_profile_short_codes(
-        &self,
-        id: &str,
-        params: &ListProfileShortCodesParams,
-    ) -> ApiCall<types::ListProfileShortCodesResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "ListProfileShortCodes",
-            "/messaging_profiles/{id}/short_codes",
-            ["/messaging_profiles/", &crate::request::path_arg(&id), "/short_codes"]
-                .concat(),
-        );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_profile_short_codes`](Self::list_profile_short_codes), page after page (`page[number]` paging).
+impl crate::ApiCall<types::ListProfileShortCodesResponse, ListProfileShortCodesParams> {
+    /// Every item of `client.messaging_profiles().list_short_codes(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_profile_short_codes_stream(
-        &self,
-        id: &str,
-        params: &ListProfileShortCodesParams,
-    ) -> Paginator<types::ShortCode> {
-        let first = self.list_profile_short_codes(id, params);
+    pub fn items(self) -> Paginator<types::ShortCode> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Programmable Fax Applications`; get it with `client.programmable_fax_applications()`.
-///
-/// Fax Applications operations
-#[derive(Debug, Clone, Copy)]
-pub struct ProgrammableFaxApplicationsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_fax_applications` (`GET /fax_applications`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListFaxApplicationsParams {
@@ -44,38 +36,186 @@ pub struct ListFaxApplicationsParams {
     pub sort: Option<types::ProgrammableFaxSortApplication>,
 }
 
-impl ProgrammableFaxApplicationsApi<'_> {
+impl<T> crate::ApiCall<T, ListFaxApplicationsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::PageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[application_name\]\[contains\], filter\[outbound_voice_profile_id\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::ProgrammableFaxFilterConsolidated>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Specifies the sort order for results. By default sorting direction is ascending. To have the results sorted in descending order add the ` -` prefix.
+    ///
+    /// That is:
+    ///
+    /// -
+    /// `application_name`: sorts the result by the
+    /// `application_name` field in ascending order.
+    ///
+    /// -
+    /// `-application_name`: sorts the result by the
+    /// `application_name` field in descending order.
+    ///
+    /// If not given, results are sorted by `created_at` in descending order.
+    pub fn sort(
+        mut self,
+        value: impl Into<types::ProgrammableFaxSortApplication>,
+    ) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::FaxApplications<'_> {
     /// List all Fax Applications
     ///
     /// This endpoint returns a list of your Fax Applications inside the 'data' attribute of the response. You can adjust which applications are listed by using filters. Fax Applications are used to configure how you send and receive faxes using the Programmable Fax API with Telnyx.
     ///
     /// `GET /fax_applications` (operation `ListFaxApplications`)
-    pub fn list_fax_applications(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListFaxApplicationsParams,
-    ) -> ApiCall<types::ListFaxApplicationsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListFaxApplicationsResponse, ListFaxApplicationsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListFaxApplications",
             "/fax_applications",
             "/fax_applications".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListFaxApplicationsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                },
+            )
+    }
+
+    /// Creates a Fax Application
+    ///
+    /// Creates a new Fax Application based on the parameters sent in the request. The application name and webhook URL are required. Once created, you can assign phone numbers to your application using the `/phone_numbers` endpoint.
+    ///
+    /// `POST /fax_applications` (operation `CreateFaxApplication`)
+    ///
+    /// The body is a [`CreateFaxApplicationRequest`](types::CreateFaxApplicationRequest): its required members (`application_name`, `webhook_event_url`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        application_name: impl Into<types::ApplicationName>,
+        webhook_event_url: impl Into<types::WebhookEventUrl>,
+    ) -> ApiCall<
+        types::CreateFaxApplicationResponse,
+        types::CreateFaxApplicationRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateFaxApplication",
+            "/fax_applications",
+            "/fax_applications".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateFaxApplicationRequest::new(
+                    application_name,
+                    webhook_event_url,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Retrieve a Fax Application
+    ///
+    /// Return the details of an existing Fax Application inside the 'data' attribute of the response.
+    ///
+    /// `GET /fax_applications/{id}` (operation `GetFaxApplication`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::GetFaxApplicationResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetFaxApplication",
+            "/fax_applications/{id}",
+            ["/fax_applications/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_fax_applications`](Self::list_fax_applications), page after page (`page[number]` paging).
+    /// Deletes a Fax Application
+    ///
+    /// Permanently deletes a Fax Application. Deletion may be prevented if the application is in use by phone numbers.
+    ///
+    /// `DELETE /fax_applications/{id}` (operation `DeleteFaxApplication`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn delete(&self, id: &str) -> ApiCall<types::DeleteFaxApplicationResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteFaxApplication",
+            "/fax_applications/{id}",
+            ["/fax_applications/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Update a Fax Application
+    ///
+    /// Updates settings of an existing Fax Application based on the parameters of the request.
+    ///
+    /// `PATCH /fax_applications/{id}` (operation `UpdateFaxApplication`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    ///
+    /// The body is a [`UpdateFaxApplicationRequest`](types::UpdateFaxApplicationRequest): its required members (`application_name`, `webhook_event_url`) are arguments, its other members setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+        application_name: impl Into<types::ApplicationName>,
+        webhook_event_url: impl Into<types::WebhookEventUrl>,
+    ) -> ApiCall<
+        types::UpdateFaxApplicationResponse,
+        types::UpdateFaxApplicationRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateFaxApplication",
+            "/fax_applications/{id}",
+            ["/fax_applications/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateFaxApplicationRequest::new(
+                    application_name,
+                    webhook_event_url,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<types::ListFaxApplicationsResponse, ListFaxApplicationsParams> {
+    /// Every item of `client.fax_applications().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_fax_applications_stream(
-        &self,
-        params: &ListFaxApplicationsParams,
-    ) -> Paginator<types::FaxApplication> {
-        let first = self.list_fax_applications(params);
+    pub fn items(self) -> Paginator<types::FaxApplication> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -103,89 +243,5 @@ impl ProgrammableFaxApplicationsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Creates a Fax Application
-    ///
-    /// Creates a new Fax Application based on the parameters sent in the request. The application name and webhook URL are required. Once created, you can assign phone numbers to your application using the `/phone_numbers` endpoint.
-    ///
-    /// `POST /fax_applications` (operation `CreateFaxApplication`)
-    pub fn create_fax_application(
-        &self,
-        body: &types::CreateFaxApplicationRequest,
-    ) -> ApiCall<types::CreateFaxApplicationResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateFaxApplication",
-            "/fax_applications",
-            "/fax_applications".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve a Fax Application
-    ///
-    /// Return the details of an existing Fax Application inside the 'data' attribute of the response.
-    ///
-    /// `GET /fax_applications/{id}` (operation `GetFaxApplication`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn get_fax_application(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetFaxApplicationResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetFaxApplication",
-            "/fax_applications/{id}",
-            ["/fax_applications/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Deletes a Fax Application
-    ///
-    /// Permanently deletes a Fax Application. Deletion may be prevented if the application is in use by phone numbers.
-    ///
-    /// `DELETE /fax_applications/{id}` (operation `DeleteFaxApplication`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn delete_fax_application(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::DeleteFaxApplicationResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteFaxApplication",
-            "/fax_applications/{id}",
-            ["/fax_applications/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update a Fax Application
-    ///
-    /// Updates settings of an existing Fax Application based on the parameters of the request.
-    ///
-    /// `PATCH /fax_applications/{id}` (operation `UpdateFaxApplication`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn update_fax_application(
-        &self,
-        id: &str,
-        body: &types::UpdateFaxApplicationRequest,
-    ) -> ApiCall<types::UpdateFaxApplicationResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdateFaxApplication",
-            "/fax_applications/{id}",
-            ["/fax_applications/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Programmable Fax Commands`; get it with `client.programmable_fax_commands()`.
-///
-/// Programmable fax command operations
-#[derive(Debug, Clone, Copy)]
-pub struct ProgrammableFaxCommandsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_faxes` (`GET /faxes`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListFaxesParams {
@@ -28,32 +20,193 @@ pub struct ListFaxesParams {
     pub page: Option<types::ListFaxesPage>,
 }
 
-impl ProgrammableFaxCommandsApi<'_> {
+impl<T> crate::ApiCall<T, ListFaxesParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[created_at\]\[gte\], filter\[created_at\]\[gt\], filter\[created_at\]\[lte\], filter\[created_at\]\[lt\], filter\[direction\]\[eq\], filter\[from\]\[eq\], filter\[to\]\[eq\]
+    pub fn filter(mut self, value: impl Into<types::ListFaxesFilter>) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated pagination parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::ListFaxesPage>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::Faxes<'_> {
     /// View a list of faxes
     ///
     /// `GET /faxes` (operation `ListFaxes`)
-    pub fn list_faxes(
-        &self,
-        params: &ListFaxesParams,
-    ) -> ApiCall<types::ListFaxesResponse> {
-        let mut request = Request::new(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(&self) -> ApiCall<types::ListFaxesResponse, ListFaxesParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListFaxes",
             "/faxes",
             "/faxes".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListFaxesParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Send a fax
+    ///
+    /// Send a fax. Files have size limits and page count limit validations. If a file is bigger than 50MB or has more than 350 pages it will fail with `file_size_limit_exceeded` and `page_count_limit_exceeded` respectively.
+    ///
+    /// **Supported file formats:**
+    ///
+    /// - PDF (`application/pdf`)
+    /// - TIFF (`application/tiff`, `image/tiff`)
+    /// - JPEG (`image/jpeg`)
+    /// - PNG (`image/png`)
+    /// - Microsoft Word `.doc` (`application/msword`)
+    /// - Microsoft Word `.docx` (`application/vnd.openxmlformats-officedocument.wordprocessingml.document`)
+    /// - Rich Text Format `.rtf` (`application/rtf`)
+    /// - Plain text `.txt` (`text/plain`)
+    ///
+    /// **Expected Webhooks:**
+    ///
+    /// - `fax.queued`
+    /// - `fax.media.processed`
+    /// - `fax.sending.started`
+    /// - `fax.delivered`
+    /// - `fax.failed`
+    ///
+    /// `POST /faxes` (operation `SendFax`)
+    ///
+    /// The body is a [`SendFaxRequest`](types::SendFaxRequest): its required members (`connection_id`, `from`, `to`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        connection_id: impl Into<String>,
+        from: impl Into<types::FromModel>,
+        to: impl Into<types::To>,
+    ) -> ApiCall<types::SendFaxResponse, types::SendFaxRequest> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "SendFax",
+            "/faxes",
+            "/faxes".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::SendFaxRequest::new(connection_id, from, to),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Like [`create`](Self::create), with a `multipart/form-data` body (for uploading a file).
+    ///
+    /// `POST /faxes` (operation `SendFax`)
+    pub fn create_multipart(
+        &self,
+        connection_id: impl Into<types::ConnectionId>,
+        contents: impl Into<crate::UploadFile>,
+        from: impl Into<types::FromModel>,
+        to: impl Into<types::To>,
+    ) -> ApiCall<types::SendFaxResponse, types::SendFaxMultipartRequest> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "SendFax",
+            "/faxes",
+            "/faxes".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::SendFaxMultipartRequest::new(connection_id, contents, from, to),
+                |body, request| {
+                    request.multipart(body.into_multipart());
+                },
+            )
+    }
+
+    /// View a fax
+    ///
+    /// `GET /faxes/{id}` (operation `ViewFax`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The unique identifier of a fax.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::ViewFaxResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "ViewFax",
+            "/faxes/{id}",
+            ["/faxes/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_faxes`](Self::list_faxes), page after page (`page[number]` paging).
+    /// Delete a fax
+    ///
+    /// `DELETE /faxes/{id}` (operation `DeleteFax`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The unique identifier of a fax.
+    pub fn delete(&self, id: &str) -> ApiCall<()> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteFax",
+            "/faxes/{id}",
+            ["/faxes/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_empty)
+    }
+}
+
+impl crate::resources::FaxesActions<'_> {
+    /// Cancel a fax
+    ///
+    /// Cancel the outbound fax that is in one of the following states: `queued`, `media.processed`, `originated` or `sending`
+    ///
+    /// `POST /faxes/{id}/actions/cancel` (operation `CancelFax`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The unique identifier of a fax.
+    pub fn cancel(&self, id: &str) -> ApiCall<types::CancelFaxResponse> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CancelFax",
+            "/faxes/{id}/actions/cancel",
+            ["/faxes/", &crate::request::path_arg(&id), "/actions/cancel"].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Refresh a fax
+    ///
+    /// Refreshes the inbound fax's media_url when it has expired
+    ///
+    /// `POST /faxes/{id}/actions/refresh` (operation `RefreshFax`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The unique identifier of a fax.
+    pub fn refresh(&self, id: &str) -> ApiCall<types::RefreshFaxResponse> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "RefreshFax",
+            "/faxes/{id}/actions/refresh",
+            ["/faxes/", &crate::request::path_arg(&id), "/actions/refresh"].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<types::ListFaxesResponse, ListFaxesParams> {
+    /// Every item of `client.faxes().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_faxes_stream(&self, params: &ListFaxesParams) -> Paginator<types::Fax> {
-        let first = self.list_faxes(params);
+    pub fn items(self) -> Paginator<types::Fax> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -81,128 +234,5 @@ impl ProgrammableFaxCommandsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Send a fax
-    ///
-    /// Send a fax. Files have size limits and page count limit validations. If a file is bigger than 50MB or has more than 350 pages it will fail with `file_size_limit_exceeded` and `page_count_limit_exceeded` respectively.
-    ///
-    /// **Supported file formats:**
-    ///
-    /// - PDF (`application/pdf`)
-    /// - TIFF (`application/tiff`, `image/tiff`)
-    /// - JPEG (`image/jpeg`)
-    /// - PNG (`image/png`)
-    /// - Microsoft Word `.doc` (`application/msword`)
-    /// - Microsoft Word `.docx` (`application/vnd.openxmlformats-officedocument.wordprocessingml.document`)
-    /// - Rich Text Format `.rtf` (`application/rtf`)
-    /// - Plain text `.txt` (`text/plain`)
-    ///
-    /// **Expected Webhooks:**
-    ///
-    /// - `fax.queued`
-    /// - `fax.media.processed`
-    /// - `fax.sending.started`
-    /// - `fax.delivered`
-    /// - `fax.failed`
-    ///
-    /// `POST /faxes` (operation `SendFax`)
-    pub fn send_fax(
-        &self,
-        body: &types::SendFaxRequest,
-    ) -> ApiCall<types::SendFaxResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "SendFax",
-            "/faxes",
-            "/faxes".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Like [`send_fax`](Self::send_fax), with a `multipart/form-data` body (for uploading a file).
-    ///
-    /// `POST /faxes` (operation `SendFax`)
-    pub fn send_fax_multipart(
-        &self,
-        body: &types::SendFaxMultipartRequest,
-    ) -> ApiCall<types::SendFaxResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "SendFax",
-            "/faxes",
-            "/faxes".to_owned(),
-        );
-        request.multipart(body.into_multipart());
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// View a fax
-    ///
-    /// `GET /faxes/{id}` (operation `ViewFax`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The unique identifier of a fax.
-    pub fn view_fax(&self, id: &str) -> ApiCall<types::ViewFaxResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "ViewFax",
-            "/faxes/{id}",
-            ["/faxes/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a fax
-    ///
-    /// `DELETE /faxes/{id}` (operation `DeleteFax`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The unique identifier of a fax.
-    pub fn delete_fax(&self, id: &str) -> ApiCall<()> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteFax",
-            "/faxes/{id}",
-            ["/faxes/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_empty)
-    }
-
-    /// Cancel a fax
-    ///
-    /// Cancel the outbound fax that is in one of the following states: `queued`, `media.processed`, `originated` or `sending`
-    ///
-    /// `POST /faxes/{id}/actions/cancel` (operation `CancelFax`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The unique identifier of a fax.
-    pub fn cancel_fax(&self, id: &str) -> ApiCall<types::CancelFaxResponse> {
-        let request = Request::new(
-            reqwest::Method::POST,
-            "CancelFax",
-            "/faxes/{id}/actions/cancel",
-            ["/faxes/", &crate::request::path_arg(&id), "/actions/cancel"].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Refresh a fax
-    ///
-    /// Refreshes the inbound fax's media_url when it has expired
-    ///
-    /// `POST /faxes/{id}/actions/refresh` (operation `RefreshFax`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The unique identifier of a fax.
-    pub fn refresh_fax(&self, id: &str) -> ApiCall<types::RefreshFaxResponse> {
-        let request = Request::new(
-            reqwest::Method::POST,
-            "RefreshFax",
-            "/faxes/{id}/actions/refresh",
-            ["/faxes/", &crate::request::path_arg(&id), "/actions/refresh"].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

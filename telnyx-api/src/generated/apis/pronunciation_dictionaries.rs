@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Pronunciation Dictionaries`; get it with `client.pronunciation_dictionaries()`.
-///
-/// Manage pronunciation dictionaries for text-to-speech synthesis. Dictionaries contain alias items (text replacement) and phoneme items (IPA pronunciation notation) that control how specific words are spoken.
-#[derive(Debug, Clone, Copy)]
-pub struct PronunciationDictionariesApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_pronunciation_dicts` (`GET /pronunciation_dicts`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPronunciationDictsParams {
@@ -28,37 +20,194 @@ pub struct ListPronunciationDictsParams {
     pub page_size: Option<i64>,
 }
 
-impl PronunciationDictionariesApi<'_> {
+impl<T> crate::ApiCall<T, ListPronunciationDictsParams> {
+    /// Page number (1-based). Defaults to 1.
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// Number of results per page. Defaults to 20, maximum 250.
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::PronunciationDicts<'_> {
     /// List pronunciation dictionaries
     ///
     /// List all pronunciation dictionaries for the authenticated organization. Results are paginated using offset-based pagination.
     ///
     /// `GET /pronunciation_dicts` (operation `ListPronunciationDicts`)
-    pub fn list_pronunciation_dicts(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListPronunciationDictsParams,
-    ) -> ApiCall<types::PronunciationDictListResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::PronunciationDictListResponse, ListPronunciationDictsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListPronunciationDicts",
             "/pronunciation_dicts",
             "/pronunciation_dicts".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListPronunciationDictsParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                },
+            )
+    }
+
+    /// Create a pronunciation dictionary
+    ///
+    /// Create a new pronunciation dictionary for the authenticated organization. Each dictionary contains a list of items that control how specific words are spoken. Items can be alias type (text replacement) or phoneme type (IPA pronunciation notation).
+    ///
+    /// As an alternative to providing items directly as JSON, you can upload a dictionary file (PLS/XML or plain text format, max 1MB) using multipart/form-data. PLS files use the standard W3C Pronunciation Lexicon Specification XML format. Text files use a line-based format: `word=alias` for aliases, `word:/phoneme/` for IPA phonemes.
+    ///
+    /// Limits:
+    /// - Maximum 50 dictionaries per organization
+    /// - Maximum 100 items per dictionary
+    /// - Text: max 200 characters
+    /// - Alias/phoneme value: max 500 characters
+    /// - File upload: max 1MB (1,048,576 bytes)
+    ///
+    /// `POST /pronunciation_dicts` (operation `CreatePronunciationDict`)
+    ///
+    /// The body is a [`CreatePronunciationDictRequest`](types::CreatePronunciationDictRequest): its required members (`items`, `name`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        items: impl Into<Vec<types::PronunciationDictItem>>,
+        name: impl Into<String>,
+    ) -> ApiCall<
+        types::PronunciationDictResponse,
+        types::CreatePronunciationDictRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreatePronunciationDict",
+            "/pronunciation_dicts",
+            "/pronunciation_dicts".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreatePronunciationDictRequest::new(items, name),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Like [`create`](Self::create), with a `multipart/form-data` body (for uploading a file).
+    ///
+    /// `POST /pronunciation_dicts` (operation `CreatePronunciationDict`)
+    pub fn create_multipart(
+        &self,
+        file: impl Into<crate::UploadFile>,
+        name: impl Into<String>,
+    ) -> ApiCall<
+        types::PronunciationDictResponse,
+        types::CreatePronunciationDictBodyMultipart,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreatePronunciationDict",
+            "/pronunciation_dicts",
+            "/pronunciation_dicts".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreatePronunciationDictBodyMultipart::new(file, name),
+                |body, request| {
+                    request.multipart(body.into_multipart());
+                },
+            )
+    }
+
+    /// Get a pronunciation dictionary
+    ///
+    /// Retrieve a single pronunciation dictionary by ID.
+    ///
+    /// `GET /pronunciation_dicts/{id}` (operation `GetPronunciationDict`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The UUID of the pronunciation dictionary.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::PronunciationDictResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetPronunciationDict",
+            "/pronunciation_dicts/{id}",
+            ["/pronunciation_dicts/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_pronunciation_dicts`](Self::list_pronunciation_dicts), page after page (`page[number]` paging).
+    /// Delete a pronunciation dictionary
+    ///
+    /// Permanently delete a pronunciation dictionary.
+    ///
+    /// `DELETE /pronunciation_dicts/{id}` (operation `DeletePronunciationDict`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The UUID of the pronunciation dictionary.
+    pub fn delete(&self, id: &str) -> ApiCall<()> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeletePronunciationDict",
+            "/pronunciation_dicts/{id}",
+            ["/pronunciation_dicts/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_empty)
+    }
+
+    /// Update a pronunciation dictionary
+    ///
+    /// Update the name and/or items of an existing pronunciation dictionary. Uses optimistic locking — if the dictionary was modified concurrently, the request returns 409 Conflict.
+    ///
+    /// `PATCH /pronunciation_dicts/{id}` (operation `UpdatePronunciationDict`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The UUID of the pronunciation dictionary.
+    ///
+    /// The body is a [`UpdatePronunciationDictRequest`](types::UpdatePronunciationDictRequest): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+    ) -> ApiCall<
+        types::PronunciationDictResponse,
+        types::UpdatePronunciationDictRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdatePronunciationDict",
+            "/pronunciation_dicts/{id}",
+            ["/pronunciation_dicts/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdatePronunciationDictRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<types::PronunciationDictListResponse, ListPronunciationDictsParams> {
+    /// Every item of `client.pronunciation_dicts().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_pronunciation_dicts_stream(
-        &self,
-        params: &ListPronunciationDictsParams,
-    ) -> Paginator<types::PronunciationDictData> {
-        let first = self.list_pronunciation_dicts(params);
+    pub fn items(self) -> Paginator<types::PronunciationDictData> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -86,112 +235,5 @@ impl PronunciationDictionariesApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create a pronunciation dictionary
-    ///
-    /// Create a new pronunciation dictionary for the authenticated organization. Each dictionary contains a list of items that control how specific words are spoken. Items can be alias type (text replacement) or phoneme type (IPA pronunciation notation).
-    ///
-    /// As an alternative to providing items directly as JSON, you can upload a dictionary file (PLS/XML or plain text format, max 1MB) using multipart/form-data. PLS files use the standard W3C Pronunciation Lexicon Specification XML format. Text files use a line-based format: `word=alias` for aliases, `word:/phoneme/` for IPA phonemes.
-    ///
-    /// Limits:
-    /// - Maximum 50 dictionaries per organization
-    /// - Maximum 100 items per dictionary
-    /// - Text: max 200 characters
-    /// - Alias/phoneme value: max 500 characters
-    /// - File upload: max 1MB (1,048,576 bytes)
-    ///
-    /// `POST /pronunciation_dicts` (operation `CreatePronunciationDict`)
-    pub fn create_pronunciation_dict(
-        &self,
-        body: &types::CreatePronunciationDictRequest,
-    ) -> ApiCall<types::PronunciationDictResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreatePronunciationDict",
-            "/pronunciation_dicts",
-            "/pronunciation_dicts".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Like [`create_pronunciation_dict`](Self::create_pronunciation_dict), with a `multipart/form-data` body (for uploading a file).
-    ///
-    /// `POST /pronunciation_dicts` (operation `CreatePronunciationDict`)
-    pub fn create_pronunciation_dict_multipart(
-        &self,
-        body: &types::CreatePronunciationDictBodyMultipart,
-    ) -> ApiCall<types::PronunciationDictResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreatePronunciationDict",
-            "/pronunciation_dicts",
-            "/pronunciation_dicts".to_owned(),
-        );
-        request.multipart(body.into_multipart());
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get a pronunciation dictionary
-    ///
-    /// Retrieve a single pronunciation dictionary by ID.
-    ///
-    /// `GET /pronunciation_dicts/{id}` (operation `GetPronunciationDict`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The UUID of the pronunciation dictionary.
-    pub fn get_pronunciation_dict(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::PronunciationDictResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetPronunciationDict",
-            "/pronunciation_dicts/{id}",
-            ["/pronunciation_dicts/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a pronunciation dictionary
-    ///
-    /// Permanently delete a pronunciation dictionary.
-    ///
-    /// `DELETE /pronunciation_dicts/{id}` (operation `DeletePronunciationDict`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The UUID of the pronunciation dictionary.
-    pub fn delete_pronunciation_dict(&self, id: &str) -> ApiCall<()> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeletePronunciationDict",
-            "/pronunciation_dicts/{id}",
-            ["/pronunciation_dicts/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_empty)
-    }
-
-    /// Update a pronunciation dictionary
-    ///
-    /// Update the name and/or items of an existing pronunciation dictionary. Uses optimistic locking — if the dictionary was modified concurrently, the request returns 409 Conflict.
-    ///
-    /// `PATCH /pronunciation_dicts/{id}` (operation `UpdatePronunciationDict`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The UUID of the pronunciation dictionary.
-    pub fn update_pronunciation_dict(
-        &self,
-        id: &str,
-        body: &types::UpdatePronunciationDictRequest,
-    ) -> ApiCall<types::PronunciationDictResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdatePronunciationDict",
-            "/pronunciation_dicts/{id}",
-            ["/pronunciation_dicts/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Public Internet Gateways`; get it with `client.public_internet_gateways()`.
-///
-/// Public Internet Gateway operations
-#[derive(Debug, Clone, Copy)]
-pub struct PublicInternetGatewaysApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_public_internet_gateways` (`GET /public_internet_gateways`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPublicInternetGatewaysParams {
@@ -28,37 +20,134 @@ pub struct ListPublicInternetGatewaysParams {
     pub page: Option<types::PageConsolidated>,
 }
 
-impl PublicInternetGatewaysApi<'_> {
+impl<T> crate::ApiCall<T, ListPublicInternetGatewaysParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[network_id\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::ListPublicInternetGatewaysFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::PageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::PublicInternetGateways<'_> {
     /// List all Public Internet Gateways
     ///
     /// List all Public Internet Gateways.
     ///
     /// `GET /public_internet_gateways` (operation `ListPublicInternetGateways`)
-    pub fn list_public_internet_gateways(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListPublicInternetGatewaysParams,
-    ) -> ApiCall<types::ListPublicInternetGatewaysResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::ListPublicInternetGatewaysResponse,
+        ListPublicInternetGatewaysParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListPublicInternetGateways",
             "/public_internet_gateways",
             "/public_internet_gateways".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListPublicInternetGatewaysParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Create a Public Internet Gateway
+    ///
+    /// Create a new Public Internet Gateway.
+    ///
+    /// `POST /public_internet_gateways` (operation `CreatePublicInternetGateway`)
+    ///
+    /// The body is a [`PublicInternetGatewayCreate`](types::PublicInternetGatewayCreate): its members are setters on the returned call.
+    pub fn create(
+        &self,
+    ) -> ApiCall<
+        types::CreatePublicInternetGatewayResponse,
+        types::PublicInternetGatewayCreate,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreatePublicInternetGateway",
+            "/public_internet_gateways",
+            "/public_internet_gateways".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::PublicInternetGatewayCreate::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Retrieve a Public Internet Gateway
+    ///
+    /// Retrieve a Public Internet Gateway.
+    ///
+    /// `GET /public_internet_gateways/{id}` (operation `GetPublicInternetGateway`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn retrieve(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::GetPublicInternetGatewayResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetPublicInternetGateway",
+            "/public_internet_gateways/{id}",
+            ["/public_internet_gateways/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_public_internet_gateways`](Self::list_public_internet_gateways), page after page (`page[number]` paging).
+    /// Delete a Public Internet Gateway
+    ///
+    /// Delete a Public Internet Gateway.
+    ///
+    /// `DELETE /public_internet_gateways/{id}` (operation `DeletePublicInternetGateway`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn delete(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::DeletePublicInternetGatewayResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeletePublicInternetGateway",
+            "/public_internet_gateways/{id}",
+            ["/public_internet_gateways/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<
+    types::ListPublicInternetGatewaysResponse,
+    ListPublicInternetGatewaysParams,
+> {
+    /// Every item of `client.public_internet_gateways().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_public_internet_gateways_stream(
-        &self,
-        params: &ListPublicInternetGatewaysParams,
-    ) -> Paginator<types::PublicInternetGatewayRead> {
-        let first = self.list_public_internet_gateways(params);
+    pub fn items(self) -> Paginator<types::PublicInternetGatewayRead> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -86,66 +175,5 @@ impl PublicInternetGatewaysApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create a Public Internet Gateway
-    ///
-    /// Create a new Public Internet Gateway.
-    ///
-    /// `POST /public_internet_gateways` (operation `CreatePublicInternetGateway`)
-    pub fn create_public_internet_gateway(
-        &self,
-        body: &types::PublicInternetGatewayCreate,
-    ) -> ApiCall<types::CreatePublicInternetGatewayResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreatePublicInternetGateway",
-            "/public_internet_gateways",
-            "/public_internet_gateways".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve a Public Internet Gateway
-    ///
-    /// Retrieve a Public Internet Gateway.
-    ///
-    /// `GET /public_internet_gateways/{id}` (operation `GetPublicInternetGateway`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn get_public_internet_gateway(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetPublicInternetGatewayResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetPublicInternetGateway",
-            "/public_internet_gateways/{id}",
-            ["/public_internet_gateways/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a Public Internet Gateway
-    ///
-    /// Delete a Public Internet Gateway.
-    ///
-    /// `DELETE /public_internet_gateways/{id}` (operation `DeletePublicInternetGateway`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn delete_public_internet_gateway(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::DeletePublicInternetGatewayResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeletePublicInternetGateway",
-            "/public_internet_gateways/{id}",
-            ["/public_internet_gateways/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Push Credentials`; get it with `client.push_credentials()`.
-///
-/// Mobile push credential management
-#[derive(Debug, Clone, Copy)]
-pub struct PushCredentialsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_push_credentials` (`GET /mobile_push_credentials`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPushCredentialsParams {
@@ -28,37 +20,118 @@ pub struct ListPushCredentialsParams {
     pub filter: Option<types::ListPushCredentialsFilter>,
 }
 
-impl PushCredentialsApi<'_> {
+impl<T> crate::ApiCall<T, ListPushCredentialsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(
+        mut self,
+        value: impl Into<types::PushNotificationsPageConsolidated>,
+    ) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[type\], filter\[alias\]
+    pub fn filter(mut self, value: impl Into<types::ListPushCredentialsFilter>) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::MobilePushCredentials<'_> {
     /// List mobile push credentials
     ///
     /// List mobile push credentials
     ///
     /// `GET /mobile_push_credentials` (operation `ListPushCredentials`)
-    pub fn list_push_credentials(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListPushCredentialsParams,
-    ) -> ApiCall<types::ListPushCredentialsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListPushCredentialsResponse, ListPushCredentialsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListPushCredentials",
             "/mobile_push_credentials",
             "/mobile_push_credentials".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListPushCredentialsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Creates a new mobile push credential
+    ///
+    /// Creates a new mobile push credential
+    ///
+    /// `POST /mobile_push_credentials` (operation `CreatePushCredential`)
+    pub fn create(
+        &self,
+        body: &types::CreatePushCredentialBody,
+    ) -> ApiCall<types::PushCredentialResponse> {
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "CreatePushCredential",
+            "/mobile_push_credentials",
+            "/mobile_push_credentials".to_owned(),
+        );
+        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_push_credentials`](Self::list_push_credentials), page after page (`page[number]` paging).
+    /// Retrieves a mobile push credential
+    ///
+    /// Retrieves mobile push credential based on the given `push_credential_id`
+    ///
+    /// `GET /mobile_push_credentials/{push_credential_id}` (operation `GetPushCredentialById`)
+    ///
+    /// # Arguments
+    /// - `push_credential_id` (`push_credential_id`): The unique identifier of a mobile push credential
+    pub fn retrieve(
+        &self,
+        push_credential_id: &str,
+    ) -> ApiCall<types::PushCredentialResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetPushCredentialById",
+            "/mobile_push_credentials/{push_credential_id}",
+            ["/mobile_push_credentials/", &crate::request::path_arg(&push_credential_id)]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Deletes a mobile push credential
+    ///
+    /// Deletes a mobile push credential based on the given `push_credential_id`
+    ///
+    /// `DELETE /mobile_push_credentials/{push_credential_id}` (operation `DeletePushCredentialById`)
+    ///
+    /// # Arguments
+    /// - `push_credential_id` (`push_credential_id`): The unique identifier of a mobile push credential
+    pub fn delete(&self, push_credential_id: &str) -> ApiCall<()> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeletePushCredentialById",
+            "/mobile_push_credentials/{push_credential_id}",
+            ["/mobile_push_credentials/", &crate::request::path_arg(&push_credential_id)]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_empty)
+    }
+}
+
+impl crate::ApiCall<types::ListPushCredentialsResponse, ListPushCredentialsParams> {
+    /// Every item of `client.mobile_push_credentials().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_push_credentials_stream(
-        &self,
-        params: &ListPushCredentialsParams,
-    ) -> Paginator<types::PushCredential> {
-        let first = self.list_push_credentials(params);
+    pub fn items(self) -> Paginator<types::PushCredential> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -86,65 +159,5 @@ impl PushCredentialsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Creates a new mobile push credential
-    ///
-    /// Creates a new mobile push credential
-    ///
-    /// `POST /mobile_push_credentials` (operation `CreatePushCredential`)
-    pub fn create_push_credential(
-        &self,
-        body: &types::CreatePushCredentialBody,
-    ) -> ApiCall<types::PushCredentialResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreatePushCredential",
-            "/mobile_push_credentials",
-            "/mobile_push_credentials".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieves a mobile push credential
-    ///
-    /// Retrieves mobile push credential based on the given `push_credential_id`
-    ///
-    /// `GET /mobile_push_credentials/{push_credential_id}` (operation `GetPushCredentialById`)
-    ///
-    /// # Arguments
-    /// - `push_credential_id` (`push_credential_id`): The unique identifier of a mobile push credential
-    pub fn get_push_credential_by_id(
-        &self,
-        push_credential_id: &str,
-    ) -> ApiCall<types::PushCredentialResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetPushCredentialById",
-            "/mobile_push_credentials/{push_credential_id}",
-            ["/mobile_push_credentials/", &crate::request::path_arg(&push_credential_id)]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Deletes a mobile push credential
-    ///
-    /// Deletes a mobile push credential based on the given `push_credential_id`
-    ///
-    /// `DELETE /mobile_push_credentials/{push_credential_id}` (operation `DeletePushCredentialById`)
-    ///
-    /// # Arguments
-    /// - `push_credential_id` (`push_credential_id`): The unique identifier of a mobile push credential
-    pub fn delete_push_credential_by_id(&self, push_credential_id: &str) -> ApiCall<()> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeletePushCredentialById",
-            "/mobile_push_credentials/{push_credential_id}",
-            ["/mobile_push_credentials/", &crate::request::path_arg(&push_credential_id)]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_empty)
     }
 }

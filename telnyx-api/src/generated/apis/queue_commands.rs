@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Queue Commands`; get it with `client.queue_commands()`.
-///
-/// Queue commands operations
-#[derive(Debug, Clone, Copy)]
-pub struct QueueCommandsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_queues` (`GET /queues`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListQueuesParams {
@@ -28,6 +20,20 @@ pub struct ListQueuesParams {
     pub page_size: Option<i64>,
 }
 
+impl<T> crate::ApiCall<T, ListQueuesParams> {
+    /// The page number to load
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// The size of the page
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `list_queue_calls` (`GET /queues/{queue_name}/calls`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListQueueCallsParams {
@@ -37,64 +43,43 @@ pub struct ListQueueCallsParams {
     pub page: Option<types::CallControlPageConsolidated>,
 }
 
-impl QueueCommandsApi<'_> {
+impl<T> crate::ApiCall<T, ListQueueCallsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[after\], page\[before\], page\[limit\], page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::CallControlPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::Queues<'_> {
     /// List queues
     ///
     /// List all queues for the authenticated user.
     ///
     /// `GET /queues` (operation `ListQueues`)
-    pub fn list_queues(
-        &self,
-        params: &ListQueuesParams,
-    ) -> ApiCall<types::ListQueuesResponse> {
-        let mut request = Request::new(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(&self) -> ApiCall<types::ListQueuesResponse, ListQueuesParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListQueues",
             "/queues",
             "/queues".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_queues`](Self::list_queues), page after page (`page[number]` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_queues_stream(
-        &self,
-        params: &ListQueuesParams,
-    ) -> Paginator<types::Queue> {
-        let first = self.list_queues(params);
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page[number]",
-                size: Some("page[size]"),
-            },
-            |op, raw| {
-                let page: types::ListQueuesResponse = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let total_pages = page
-                    .meta
-                    .as_ref()
-                    .and_then(|v| v.total_pages.as_ref())
-                    .and_then(|n| u64::try_from(*n).ok());
-                let total_items = page
-                    .meta
-                    .as_ref()
-                    .and_then(|v| v.total_results.as_ref())
-                    .and_then(|n| u64::try_from(*n).ok());
-                Ok(PageData {
-                    items: page.data.unwrap_or_default(),
-                    total_pages,
-                    total_items,
-                    ..PageData::default()
-                })
-            },
-        )
+            .with_input(
+                ListQueuesParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                },
+            )
     }
 
     /// Create a queue
@@ -102,18 +87,25 @@ impl QueueCommandsApi<'_> {
     /// Create a new call queue.
     ///
     /// `POST /queues` (operation `CreateQueue`)
-    pub fn create_queue(
+    ///
+    /// The body is a [`CreateQueueRequest`](types::CreateQueueRequest): its required members (`queue_name`) are arguments, its other members setters on the returned call.
+    pub fn create(
         &self,
-        body: &types::CreateQueueRequest,
-    ) -> ApiCall<types::CreateQueueResponse> {
-        let mut request = Request::new(
+        queue_name: impl Into<String>,
+    ) -> ApiCall<types::CreateQueueResponse, types::CreateQueueRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "CreateQueue",
             "/queues",
             "/queues".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateQueueRequest::new(queue_name),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Retrieve a call queue
@@ -124,7 +116,7 @@ impl QueueCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `queue_name` (`queue_name`): Uniquely identifies the queue by name
-    pub fn retrieve_call_queue(
+    pub fn retrieve(
         &self,
         queue_name: &str,
     ) -> ApiCall<types::RetrieveCallQueueResponse> {
@@ -145,19 +137,26 @@ impl QueueCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `queue_name` (`queue_name`): Uniquely identifies the queue by name
-    pub fn update_queue(
+    ///
+    /// The body is a [`UpdateQueueRequest`](types::UpdateQueueRequest): its required members (`max_size`) are arguments, its other members setters on the returned call.
+    pub fn update(
         &self,
         queue_name: &str,
-        body: &types::UpdateQueueRequest,
-    ) -> ApiCall<types::UpdateQueueResponse> {
-        let mut request = Request::new(
+        max_size: impl Into<i64>,
+    ) -> ApiCall<types::UpdateQueueResponse, types::UpdateQueueRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "UpdateQueue",
             "/queues/{queue_name}",
             ["/queues/", &crate::request::path_arg(&queue_name)].concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateQueueRequest::new(max_size),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Delete a queue
@@ -168,7 +167,7 @@ impl QueueCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `queue_name` (`queue_name`): Uniquely identifies the queue by name
-    pub fn delete_queue(&self, queue_name: &str) -> ApiCall<()> {
+    pub fn delete(&self, queue_name: &str) -> ApiCall<()> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeleteQueue",
@@ -177,7 +176,9 @@ impl QueueCommandsApi<'_> {
         );
         ApiCall::new(self.client, request, crate::request::decode_empty)
     }
+}
 
+impl crate::resources::QueuesCalls<'_> {
     /// Retrieve calls from a queue
     ///
     /// Retrieve the list of calls in an existing queue
@@ -186,59 +187,25 @@ impl QueueCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `queue_name` (`queue_name`): Uniquely identifies the queue by name
-    pub fn list_queue_calls(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
         queue_name: &str,
-        params: &ListQueueCallsParams,
-    ) -> ApiCall<types::ListQueueCallsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListQueueCallsResponse, ListQueueCallsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListQueueCalls",
             "/queues/{queue_name}/calls",
             ["/queues/", &crate::request::path_arg(&queue_name), "/calls"].concat(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_queue_calls`](Self::list_queue_calls), page after page (`page[number]` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_queue_calls_stream(
-        &self,
-        queue_name: &str,
-        params: &ListQueueCallsParams,
-    ) -> Paginator<types::QueueCall> {
-        let first = self.list_queue_calls(queue_name, params);
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page[number]",
-                size: Some("page[size]"),
-            },
-            |op, raw| {
-                let page: types::ListQueueCallsResponse = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let total_pages = page
-                    .meta
-                    .as_ref()
-                    .and_then(|v| v.total_pages.as_ref())
-                    .and_then(|n| u64::try_from(*n).ok());
-                let total_items = page
-                    .meta
-                    .as_ref()
-                    .and_then(|v| v.total_results.as_ref())
-                    .and_then(|n| u64::try_from(*n).ok());
-                Ok(PageData {
-                    items: page.data.unwrap_or_default(),
-                    total_pages,
-                    total_items,
-                    ..PageData::default()
-                })
-            },
-        )
+            .with_input(
+                ListQueueCallsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
     }
 
     /// Retrieve a call from a queue
@@ -250,7 +217,7 @@ impl QueueCommandsApi<'_> {
     /// # Arguments
     /// - `queue_name` (`queue_name`): Uniquely identifies the queue by name
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
-    pub fn retrieve_call_from_queue(
+    pub fn retrieve(
         &self,
         queue_name: &str,
         call_control_id: &str,
@@ -279,11 +246,7 @@ impl QueueCommandsApi<'_> {
     /// # Arguments
     /// - `queue_name` (`queue_name`): Uniquely identifies the queue by name
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
-    pub fn remove_queue_call(
-        &self,
-        queue_name: &str,
-        call_control_id: &str,
-    ) -> ApiCall<()> {
+    pub fn remove(&self, queue_name: &str, call_control_id: &str) -> ApiCall<()> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "RemoveQueueCall",
@@ -308,13 +271,14 @@ impl QueueCommandsApi<'_> {
     /// # Arguments
     /// - `queue_name` (`queue_name`): Uniquely identifies the queue by name
     /// - `call_control_id` (`call_control_id`): Unique identifier and token for controlling the call
-    pub fn update_call_in_queue(
+    ///
+    /// The body is a [`UpdateQueuedCallRequest`](types::UpdateQueuedCallRequest): its members are setters on the returned call.
+    pub fn update(
         &self,
         queue_name: &str,
         call_control_id: &str,
-        body: &types::UpdateQueuedCallRequest,
-    ) -> ApiCall<()> {
-        let mut request = Request::new(
+    ) -> ApiCall<(), types::UpdateQueuedCallRequest> {
+        let request = Request::new(
             reqwest::Method::PATCH,
             "UpdateCallInQueue",
             "/queues/{queue_name}/calls/{call_control_id}",
@@ -326,7 +290,86 @@ impl QueueCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_empty)
+            .with_input(
+                types::UpdateQueuedCallRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<types::ListQueuesResponse, ListQueuesParams> {
+    /// Every item of `client.queues().list(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::Queue> {
+        Paginator::new(
+            self,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::ListQueuesResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_pages.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_results.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+}
+
+impl crate::ApiCall<types::ListQueueCallsResponse, ListQueueCallsParams> {
+    /// Every item of `client.queues().calls().list(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::QueueCall> {
+        Paginator::new(
+            self,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::ListQueueCallsResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_pages.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = page
+                    .meta
+                    .as_ref()
+                    .and_then(|v| v.total_results.as_ref())
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 }

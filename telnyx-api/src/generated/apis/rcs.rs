@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `RCS`; get it with `client.rcs()`.
-///
-/// Send RCS messages
-#[derive(Debug, Clone, Copy)]
-pub struct RcsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `generate_rcs_deeplink` (`GET /messages/rcs/deeplinks/{agent_id}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GenerateRcsDeeplinkParams {
@@ -28,6 +20,20 @@ pub struct GenerateRcsDeeplinkParams {
     pub body_2: Option<String>,
 }
 
+impl<T> crate::ApiCall<T, GenerateRcsDeeplinkParams> {
+    /// Phone number in E164 format (URL encoded)
+    pub fn phone_number(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().phone_number = Some(value.into());
+        self
+    }
+
+    /// Pre-filled message body (URL encoded)
+    pub fn body_2(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().body_2 = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `list_rcs_agents` (`GET /messaging/rcs/agents`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListRcsAgentsParams {
@@ -37,22 +43,45 @@ pub struct ListRcsAgentsParams {
     pub page: Option<types::PageConsolidated>,
 }
 
-impl RcsApi<'_> {
+impl<T> crate::ApiCall<T, ListRcsAgentsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::PageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::MessagesRcs<'_> {
     /// Send an RCS message
     ///
     /// `POST /messages/rcs` (operation `SendRCSMessage`)
-    pub fn send_rcs_message(
+    ///
+    /// The body is a [`RcsMessage`](types::RcsMessage): its required members (`agent_id`, `agent_message`, `messaging_profile_id`, `to`) are arguments, its other members setters on the returned call.
+    pub fn send(
         &self,
-        body: &types::RcsMessage,
-    ) -> ApiCall<types::RcsResponse> {
-        let mut request = Request::new(
+        agent_id: impl Into<String>,
+        agent_message: impl Into<types::RcsAgentMessage>,
+        messaging_profile_id: impl Into<String>,
+        to: impl Into<String>,
+    ) -> ApiCall<types::RcsResponse, types::RcsMessage> {
+        let request = Request::new(
             reqwest::Method::POST,
             "SendRCSMessage",
             "/messages/rcs",
             "/messages/rcs".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::RcsMessage::new(
+                    agent_id,
+                    agent_message,
+                    messaging_profile_id,
+                    to,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Generate RCS deeplink
@@ -63,130 +92,58 @@ impl RcsApi<'_> {
     ///
     /// # Arguments
     /// - `agent_id` (`agent_id`): RCS agent ID
-    pub fn generate_rcs_deeplink(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn generate_deeplink(
         &self,
         agent_id: &str,
-        params: &GenerateRcsDeeplinkParams,
-    ) -> ApiCall<types::RcsDeeplinkResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::RcsDeeplinkResponse, GenerateRcsDeeplinkParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "GenerateRCSDeeplink",
             "/messages/rcs/deeplinks/{agent_id}",
             ["/messages/rcs/deeplinks/", &crate::request::path_arg(&agent_id)].concat(),
         );
-        request.query("phone_number", &params.phone_number, QueryStyle::FormExplode);
-        request.query("body", &params.body_2, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GenerateRcsDeeplinkParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "phone_number",
+                            &params.phone_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("body", &params.body_2, QueryStyle::FormExplode);
+                },
+            )
     }
+}
 
-    /// List all RCS agents
-    ///
-    /// `GET /messaging/rcs/agents` (operation `ListRCSAgents`)
-    pub fn list_rcs_agents(
-        &self,
-        params: &ListRcsAgentsParams,
-    ) -> ApiCall<types::RcsAgentsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "ListRCSAgents",
-            "/messaging/rcs/agents",
-            "/messaging/rcs/agents".to_owned(),
-        );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_rcs_agents`](Self::list_rcs_agents), page after page (`page[number]` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_rcs_agents_stream(
-        &self,
-        params: &ListRcsAgentsParams,
-    ) -> Paginator<types::RcsAgent> {
-        let first = self.list_rcs_agents(params);
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page[number]",
-                size: Some("page[size]"),
-            },
-            |op, raw| {
-                let page: types::RcsAgentsResponse = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let total_pages = page
-                    .meta
-                    .as_ref()
-                    .map(|v| &v.total_pages)
-                    .and_then(|n| u64::try_from(*n).ok());
-                let total_items = page
-                    .meta
-                    .as_ref()
-                    .map(|v| &v.total_results)
-                    .and_then(|n| u64::try_from(*n).ok());
-                Ok(PageData {
-                    items: page.data.unwrap_or_default(),
-                    total_pages,
-                    total_items,
-                    ..PageData::default()
-                })
-            },
-        )
-    }
-
-    /// Retrieve an RCS agent
-    ///
-    /// `GET /messaging/rcs/agents/{id}` (operation `GetRCSAgentById`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): RCS agent ID
-    pub fn get_rcs_agent_by_id(&self, id: &str) -> ApiCall<types::RcsAgentResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetRCSAgentById",
-            "/messaging/rcs/agents/{id}",
-            ["/messaging/rcs/agents/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Modify an RCS agent
-    ///
-    /// `PATCH /messaging/rcs/agents/{id}` (operation `UpdateRCSAgentById`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): RCS agent ID
-    pub fn update_rcs_agent_by_id(
-        &self,
-        id: &str,
-        body: &types::RcsAgentUpdate,
-    ) -> ApiCall<types::RcsAgentResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdateRCSAgentById",
-            "/messaging/rcs/agents/{id}",
-            ["/messaging/rcs/agents/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
+impl crate::resources::MessagingRcs<'_> {
     /// Check RCS capabilities (batch)
     ///
     /// `POST /messaging/rcs/bulk_capabilities` (operation `ListRCSCapabilitiesOfAPhoneNumbersBatch`)
-    pub fn list_rcs_capabilities_of_a_phone_numbers_batch(
+    ///
+    /// The body is a [`RcsCapabilityListRequest`](types::RcsCapabilityListRequest): its required members (`agent_id`, `phone_numbers`) are arguments, its other members setters on the returned call.
+    pub fn list_bulk_capabilities(
         &self,
-        body: &types::RcsCapabilityListRequest,
-    ) -> ApiCall<types::RcsCapabilitiesBulk> {
-        let mut request = Request::new(
+        agent_id: impl Into<String>,
+        phone_numbers: impl Into<Vec<String>>,
+    ) -> ApiCall<types::RcsCapabilitiesBulk, types::RcsCapabilityListRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "ListRCSCapabilitiesOfAPhoneNumbersBatch",
             "/messaging/rcs/bulk_capabilities",
             "/messaging/rcs/bulk_capabilities".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::RcsCapabilityListRequest::new(agent_id, phone_numbers),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Check RCS capabilities
@@ -196,7 +153,7 @@ impl RcsApi<'_> {
     /// # Arguments
     /// - `agent_id` (`agent_id`): RCS agent ID
     /// - `phone_number` (`phone_number`): Phone number in E164 format
-    pub fn list_rcs_capabilities_of_a_phone_number(
+    pub fn retrieve_capabilities(
         &self,
         agent_id: &str,
         phone_number: &str,
@@ -225,7 +182,7 @@ impl RcsApi<'_> {
     /// # Arguments
     /// - `id` (`id`): RCS agent ID
     /// - `phone_number` (`phone_number`): Phone number in E164 format to invite for testing
-    pub fn invite_a_test_number_to_rcs(
+    pub fn invite_test_number(
         &self,
         id: &str,
         phone_number: &str,
@@ -243,5 +200,108 @@ impl RcsApi<'_> {
                 .concat(),
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::resources::MessagingRcsAgents<'_> {
+    /// List all RCS agents
+    ///
+    /// `GET /messaging/rcs/agents` (operation `ListRCSAgents`)
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(&self) -> ApiCall<types::RcsAgentsResponse, ListRcsAgentsParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "ListRCSAgents",
+            "/messaging/rcs/agents",
+            "/messaging/rcs/agents".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListRcsAgentsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Retrieve an RCS agent
+    ///
+    /// `GET /messaging/rcs/agents/{id}` (operation `GetRCSAgentById`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): RCS agent ID
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::RcsAgentResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetRCSAgentById",
+            "/messaging/rcs/agents/{id}",
+            ["/messaging/rcs/agents/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Modify an RCS agent
+    ///
+    /// `PATCH /messaging/rcs/agents/{id}` (operation `UpdateRCSAgentById`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): RCS agent ID
+    ///
+    /// The body is a [`RcsAgentUpdate`](types::RcsAgentUpdate): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::RcsAgentResponse, types::RcsAgentUpdate> {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateRCSAgentById",
+            "/messaging/rcs/agents/{id}",
+            ["/messaging/rcs/agents/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::RcsAgentUpdate::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<types::RcsAgentsResponse, ListRcsAgentsParams> {
+    /// Every item of `client.messaging().rcs().agents().list(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::RcsAgent> {
+        Paginator::new(
+            self,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::RcsAgentsResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_pages = page
+                    .meta
+                    .as_ref()
+                    .map(|v| &v.total_pages)
+                    .and_then(|n| u64::try_from(*n).ok());
+                let total_items = page
+                    .meta
+                    .as_ref()
+                    .map(|v| &v.total_results)
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    total_pages,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 }

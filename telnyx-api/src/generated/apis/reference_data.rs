@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Reference Data`; get it with `client.reference_data()`.
-///
-/// Static reference values the API accepts: call reasons, document types, rejection types.
-#[derive(Debug, Clone, Copy)]
-pub struct ReferenceDataApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_call_reasons` (`GET /call_reasons`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListCallReasonsParams {
@@ -28,37 +20,97 @@ pub struct ListCallReasonsParams {
     pub page_size: Option<i64>,
 }
 
-impl ReferenceDataApi<'_> {
+impl<T> crate::ApiCall<T, ListCallReasonsParams> {
+    /// 1-based page number. Out-of-range values return an empty page with correct meta.
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// Items per page. Default `100` for this endpoint (the call-reason library is small and most callers want the whole list in one call). Maximum 250; values above are clamped to 250.
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::CallReasons<'_> {
     /// List standard call reasons
     ///
     /// Telnyx maintains a library of pre-vetted call-reason phrases (e.g. "Appointment reminders", "Billing inquiries") that carry through DIR vetting smoothly. You can use any string that fits your use case in `DirCreateRequest.call_reasons`, but matching one of these reduces the chance the vetting team flags the phrasing for clarification.
     ///
     /// `GET /call_reasons` (operation `listCallReasons`)
-    pub fn list_call_reasons(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListCallReasonsParams,
-    ) -> ApiCall<types::CallReasonReferenceList> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::CallReasonReferenceList, ListCallReasonsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "listCallReasons",
             "/call_reasons",
             "/call_reasons".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListCallReasonsParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                },
+            )
     }
 
-    /// Every item of [`list_call_reasons`](Self::list_call_reasons), page after page (`page[number]` paging).
+    /// Validate a list of call reasons
+    ///
+    /// Check up to 10 candidate `call_reasons` strings against Telnyx's vetting heuristics before sending them on a DIR create or update. The endpoint flags strings that are likely to be rejected during vetting (too generic, banned phrases, length issues, etc.) so you can fix them up front.
+    ///
+    /// `POST /call_reasons/validate` (operation `validateCallReasons`)
+    pub fn validate(
+        &self,
+        body: &types::ValidateCallReasonsRequest,
+    ) -> ApiCall<types::ValidateCallReasonsResponse> {
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "validateCallReasons",
+            "/call_reasons/validate",
+            "/call_reasons/validate".to_owned(),
+        );
+        request.json(body);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::resources::Dir<'_> {
+    /// List supported DIR document types
+    ///
+    /// Reference list of `document_type` values accepted by `DirCreateRequest.documents[].document_type` and the infringement-contest endpoint. Each entry has a stable `short_name` (used in API calls) and a customer-facing description.
+    ///
+    /// `GET /dir/document_types` (operation `listDocumentTypes`)
+    pub fn list_document_types(&self) -> ApiCall<types::DocumentTypeReferenceList> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "listDocumentTypes",
+            "/dir/document_types",
+            "/dir/document_types".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<types::CallReasonReferenceList, ListCallReasonsParams> {
+    /// Every item of `client.call_reasons().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_call_reasons_stream(
-        &self,
-        params: &ListCallReasonsParams,
-    ) -> Paginator<types::CallReasonReference> {
-        let first = self.list_call_reasons(params);
+    pub fn items(self) -> Paginator<types::CallReasonReference> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -80,39 +132,5 @@ impl ReferenceDataApi<'_> {
                 })
             },
         )
-    }
-
-    /// Validate a list of call reasons
-    ///
-    /// Check up to 10 candidate `call_reasons` strings against Telnyx's vetting heuristics before sending them on a DIR create or update. The endpoint flags strings that are likely to be rejected during vetting (too generic, banned phrases, length issues, etc.) so you can fix them up front.
-    ///
-    /// `POST /call_reasons/validate` (operation `validateCallReasons`)
-    pub fn validate_call_reasons(
-        &self,
-        body: &types::ValidateCallReasonsRequest,
-    ) -> ApiCall<types::ValidateCallReasonsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "validateCallReasons",
-            "/call_reasons/validate",
-            "/call_reasons/validate".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// List supported DIR document types
-    ///
-    /// Reference list of `document_type` values accepted by `DirCreateRequest.documents[].document_type` and the infringement-contest endpoint. Each entry has a stable `short_name` (used in API calls) and a customer-facing description.
-    ///
-    /// `GET /dir/document_types` (operation `listDocumentTypes`)
-    pub fn list_document_types(&self) -> ApiCall<types::DocumentTypeReferenceList> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "listDocumentTypes",
-            "/dir/document_types",
-            "/dir/document_types".to_owned(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -5,21 +5,13 @@
 use crate::request::{ApiCall, Request};
 use crate::types;
 
-/// Operations tagged `Regions`; get it with `client.regions()`.
-///
-/// Regions
-#[derive(Debug, Clone, Copy)]
-pub struct RegionsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
-impl RegionsApi<'_> {
+impl crate::resources::Regions<'_> {
     /// List all Regions
     ///
     /// List all regions and the interfaces that region supports
     ///
     /// `GET /regions` (operation `ListRegions`)
-    pub fn list_regions(&self) -> ApiCall<types::ListRegionsResponse> {
+    pub fn list(&self) -> ApiCall<types::ListRegionsResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "ListRegions",

@@ -6,14 +6,6 @@ use crate::request::{ApiCall, Request};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Regulatory Requirements`; get it with `client.regulatory_requirements()`.
-///
-/// Regulatory Requirements
-#[derive(Debug, Clone, Copy)]
-pub struct RegulatoryRequirementsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_regulatory_requirements_phone_numbers` (`GET /phone_numbers_regulatory_requirements`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListRegulatoryRequirementsPhoneNumbersParams {
@@ -21,6 +13,17 @@ pub struct ListRegulatoryRequirementsPhoneNumbersParams {
     ///
     /// Sent as query parameter `filter`.
     pub filter: Option<types::ListRegulatoryRequirementsPhoneNumbersFilter>,
+}
+
+impl<T> crate::ApiCall<T, ListRegulatoryRequirementsPhoneNumbersParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[phone_number\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::ListRegulatoryRequirementsPhoneNumbersFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `list_regulatory_requirements` (`GET /regulatory_requirements`).
@@ -32,38 +35,69 @@ pub struct ListRegulatoryRequirementsParams {
     pub filter: Option<types::ListRegulatoryRequirementsFilter>,
 }
 
-impl RegulatoryRequirementsApi<'_> {
+impl<T> crate::ApiCall<T, ListRegulatoryRequirementsParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[phone_number\], filter\[requirement_group_id\], filter\[country_code\], filter\[phone_number_type\], filter\[action\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::ListRegulatoryRequirementsFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::PhoneNumbersRegulatoryRequirements<'_> {
     /// Retrieve regulatory requirements for a list of phone numbers
     ///
     /// `GET /phone_numbers_regulatory_requirements` (operation `ListRegulatoryRequirementsPhoneNumbers`)
-    pub fn list_regulatory_requirements_phone_numbers(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve(
         &self,
-        params: &ListRegulatoryRequirementsPhoneNumbersParams,
-    ) -> ApiCall<types::ListRegulatoryRequirementsPhoneNumbersResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::ListRegulatoryRequirementsPhoneNumbersResponse,
+        ListRegulatoryRequirementsPhoneNumbersParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListRegulatoryRequirementsPhoneNumbers",
             "/phone_numbers_regulatory_requirements",
             "/phone_numbers_regulatory_requirements".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListRegulatoryRequirementsPhoneNumbersParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
     }
+}
 
+impl crate::resources::RegulatoryRequirements<'_> {
     /// Retrieve regulatory requirements
     ///
     /// `GET /regulatory_requirements` (operation `ListRegulatoryRequirements`)
-    pub fn list_regulatory_requirements(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve(
         &self,
-        params: &ListRegulatoryRequirementsParams,
-    ) -> ApiCall<types::ListRegulatoryRequirementsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::ListRegulatoryRequirementsResponse,
+        ListRegulatoryRequirementsParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListRegulatoryRequirements",
             "/regulatory_requirements",
             "/regulatory_requirements".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListRegulatoryRequirementsParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Reporting`; get it with `client.reporting()`.
-///
-/// Wireless reporting operations
-#[derive(Debug, Clone, Copy)]
-pub struct ReportingApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `get_wdr_reports` (`GET /wireless/detail_records_reports`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetWdrReportsParams {
@@ -28,52 +20,49 @@ pub struct GetWdrReportsParams {
     pub page_size: Option<i64>,
 }
 
-impl ReportingApi<'_> {
+impl<T> crate::ApiCall<T, GetWdrReportsParams> {
+    /// The page number to load.
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// The size of the page.
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::WirelessDetailRecordsReports<'_> {
     /// Get all Wireless Detail Records (WDRs) Reports
     ///
     /// Returns the WDR Reports that match the given parameters.
     ///
     /// `GET /wireless/detail_records_reports` (operation `GetWdrReports`)
-    pub fn get_wdr_reports(
-        &self,
-        params: &GetWdrReportsParams,
-    ) -> ApiCall<types::GetWdrReportsResponse> {
-        let mut request = Request::new(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(&self) -> ApiCall<types::GetWdrReportsResponse, GetWdrReportsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "GetWdrReports",
             "/wireless/detail_records_reports",
             "/wireless/detail_records_reports".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`get_wdr_reports`](Self::get_wdr_reports), page after page (`page[number]` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_wdr_reports_stream(
-        &self,
-        params: &GetWdrReportsParams,
-    ) -> Paginator<types::WdrReport> {
-        let first = self.get_wdr_reports(params);
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page[number]",
-                size: Some("page[size]"),
-            },
-            |op, raw| {
-                let page: types::GetWdrReportsResponse = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                Ok(PageData {
-                    items: page.data.unwrap_or_default(),
-                    ..PageData::default()
-                })
-            },
-        )
+            .with_input(
+                GetWdrReportsParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                },
+            )
     }
 
     /// Create a Wireless Detail Records (WDRs) Report
@@ -81,18 +70,24 @@ impl ReportingApi<'_> {
     /// Asynchronously create a report containing Wireless Detail Records (WDRs) for the SIM cards that consumed wireless data in the given time period.
     ///
     /// `POST /wireless/detail_records_reports` (operation `CreateWdrReport`)
-    pub fn create_wdr_report(
+    ///
+    /// The body is a [`WdrReportRequest`](types::WdrReportRequest): its members are setters on the returned call.
+    pub fn create(
         &self,
-        body: &types::WdrReportRequest,
-    ) -> ApiCall<types::CreateWdrReportResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::CreateWdrReportResponse, types::WdrReportRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "CreateWdrReport",
             "/wireless/detail_records_reports",
             "/wireless/detail_records_reports".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::WdrReportRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Get a Wireless Detail Record (WDR) Report
@@ -103,7 +98,7 @@ impl ReportingApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Identifies the resource.
-    pub fn get_wdr_report(&self, id: &str) -> ApiCall<types::GetWdrReportResponse> {
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::GetWdrReportResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetWdrReport",
@@ -122,10 +117,7 @@ impl ReportingApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Identifies the resource.
-    pub fn delete_wdr_report(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::DeleteWdrReportResponse> {
+    pub fn delete(&self, id: &str) -> ApiCall<types::DeleteWdrReportResponse> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeleteWdrReport",
@@ -134,5 +126,30 @@ impl ReportingApi<'_> {
                 .concat(),
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<types::GetWdrReportsResponse, GetWdrReportsParams> {
+    /// Every item of `client.wireless().detail_records_reports().list(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::WdrReport> {
+        Paginator::new(
+            self,
+            PageStyle::Number {
+                number: "page[number]",
+                size: Some("page[size]"),
+            },
+            |op, raw| {
+                let page: types::GetWdrReportsResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                Ok(PageData {
+                    items: page.data.unwrap_or_default(),
+                    ..PageData::default()
+                })
+            },
+        )
     }
 }

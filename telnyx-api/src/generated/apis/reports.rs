@@ -5,30 +5,31 @@
 use crate::request::{ApiCall, Request};
 use crate::types;
 
-/// Operations tagged `Reports`; get it with `client.reports()`.
-///
-/// Ledger billing reports
-#[derive(Debug, Clone, Copy)]
-pub struct ReportsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
-impl ReportsApi<'_> {
+impl crate::resources::LedgerBillingGroupReports<'_> {
     /// Create a ledger billing group report
     ///
     /// `POST /ledger_billing_group_reports` (operation `CreateBillingGroupReport`)
-    pub fn create_billing_group_report(
+    ///
+    /// The body is a [`NewLedgerBillingGroupReport`](types::NewLedgerBillingGroupReport): its members are setters on the returned call.
+    pub fn create(
         &self,
-        body: &types::NewLedgerBillingGroupReport,
-    ) -> ApiCall<types::CreateBillingGroupReportResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::CreateBillingGroupReportResponse,
+        types::NewLedgerBillingGroupReport,
+    > {
+        let request = Request::new(
             reqwest::Method::POST,
             "CreateBillingGroupReport",
             "/ledger_billing_group_reports",
             "/ledger_billing_group_reports".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::NewLedgerBillingGroupReport::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Get a ledger billing group report
@@ -37,10 +38,7 @@ impl ReportsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): The id of the ledger billing group report
-    pub fn get_billing_group_report(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetBillingGroupReportResponse> {
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::GetBillingGroupReportResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetBillingGroupReport",

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Reputation`; get it with `client.reputation()`.
-///
-/// Phone-number reputation monitoring (spam-score lookup and tracking).
-#[derive(Debug, Clone, Copy)]
-pub struct ReputationApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_reputation_numbers` (`GET /enterprises/{enterprise_id}/reputation/numbers`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListReputationNumbersParams {
@@ -36,6 +28,32 @@ pub struct ListReputationNumbersParams {
     pub filter_phone_number_eq: Option<String>,
 }
 
+impl<T> crate::ApiCall<T, ListReputationNumbersParams> {
+    /// 1-based page number. Out-of-range values return an empty page with correct meta.
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// Items per page. Default 10. Maximum 250; values above are clamped to 250.
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+
+    /// Partial match on phone number. Must contain at least 5 digits.
+    pub fn filter_phone_number_contains(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_phone_number_contains = Some(value.into());
+        self
+    }
+
+    /// Exact phone-number match (E.164).
+    pub fn filter_phone_number_eq(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_phone_number_eq = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `get_phone_number_reputation` (`GET /enterprises/{enterprise_id}/reputation/numbers/{phone_number}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetPhoneNumberReputationParams {
@@ -43,6 +61,14 @@ pub struct GetPhoneNumberReputationParams {
     ///
     /// Sent as query parameter `fresh`.
     pub fresh: Option<bool>,
+}
+
+impl<T> crate::ApiCall<T, GetPhoneNumberReputationParams> {
+    /// When true, fetches fresh reputation data (incurs API cost). When false (default), returns cached data.
+    pub fn fresh(mut self, value: impl Into<bool>) -> Self {
+        self.input_mut().fresh = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `list_reputation_remediations` (`GET /enterprises/{enterprise_id}/reputation/remediation`).
@@ -70,6 +96,38 @@ pub struct ListReputationRemediationsParams {
     pub filter_created_at_lte: Option<String>,
 }
 
+impl<T> crate::ApiCall<T, ListReputationRemediationsParams> {
+    /// 1-based page number. Out-of-range values return an empty page with correct meta.
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// Items per page. Maximum 250; values above are clamped to 250.
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+
+    /// Filter by customer-facing status.
+    pub fn filter_status(mut self, value: impl Into<types::RemediationStatus>) -> Self {
+        self.input_mut().filter_status = Some(value.into());
+        self
+    }
+
+    /// Only requests created on or after this timestamp (ISO 8601).
+    pub fn filter_created_at_gte(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_created_at_gte = Some(value.into());
+        self
+    }
+
+    /// Only requests created on or before this timestamp (ISO 8601).
+    pub fn filter_created_at_lte(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_created_at_lte = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `list_reputation_numbers_simplified` (`GET /reputation/numbers`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListReputationNumbersSimplifiedParams {
@@ -95,6 +153,38 @@ pub struct ListReputationNumbersSimplifiedParams {
     pub filter_phone_number_eq: Option<String>,
 }
 
+impl<T> crate::ApiCall<T, ListReputationNumbersSimplifiedParams> {
+    /// 1-based page number. Out-of-range values return an empty page with correct meta.
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// Items per page. Maximum 250; values above are clamped to 250.
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+
+    /// Partial match on phone number. Must contain at least 5 digits.
+    pub fn filter_phone_number_contains(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_phone_number_contains = Some(value.into());
+        self
+    }
+
+    /// Filter by enterprise ID.
+    pub fn filter_enterprise_id(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_enterprise_id = Some(value.into());
+        self
+    }
+
+    /// Exact phone-number match (E.164).
+    pub fn filter_phone_number_eq(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_phone_number_eq = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `get_phone_number_reputation_simplified` (`GET /reputation/numbers/{phone_number}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetPhoneNumberReputationSimplifiedParams {
@@ -104,7 +194,15 @@ pub struct GetPhoneNumberReputationSimplifiedParams {
     pub fresh: Option<bool>,
 }
 
-impl ReputationApi<'_> {
+impl<T> crate::ApiCall<T, GetPhoneNumberReputationSimplifiedParams> {
+    /// When true, fetches fresh reputation data (incurs API cost). When false (default), returns cached data.
+    pub fn fresh(mut self, value: impl Into<bool>) -> Self {
+        self.input_mut().fresh = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::EnterprisesReputation<'_> {
     /// Get phone-number reputation settings for an enterprise
     ///
     /// Phone Number Reputation tracks how your outbound caller-IDs are perceived (spam risk, engagement, etc.) across the call-screening ecosystem. This endpoint reads the enterprise-level settings: whether the product is enabled, the refresh cadence, and the stored Letter of Authorization document id.
@@ -115,7 +213,7 @@ impl ReputationApi<'_> {
     ///
     /// # Arguments
     /// - `enterprise_id` (`enterprise_id`): The enterprise id. Lowercase UUID.
-    pub fn get_reputation_settings(
+    pub fn retrieve(
         &self,
         enterprise_id: &str,
     ) -> ApiCall<types::EnterpriseReputationPublicWrapped> {
@@ -147,20 +245,30 @@ impl ReputationApi<'_> {
     ///
     /// # Arguments
     /// - `enterprise_id` (`enterprise_id`): The enterprise id. Lowercase UUID.
-    pub fn enable_reputation_settings(
+    ///
+    /// The body is a [`EnterpriseReputationCreate`](types::EnterpriseReputationCreate): its required members (`loa_document_id`) are arguments, its other members setters on the returned call.
+    pub fn enable(
         &self,
         enterprise_id: &str,
-        body: &types::EnterpriseReputationCreate,
-    ) -> ApiCall<types::EnterpriseReputationPublicWrapped> {
-        let mut request = Request::new(
+        loa_document_id: impl Into<String>,
+    ) -> ApiCall<
+        types::EnterpriseReputationPublicWrapped,
+        types::EnterpriseReputationCreate,
+    > {
+        let request = Request::new(
             reqwest::Method::POST,
             "enableReputationSettings",
             "/enterprises/{enterprise_id}/reputation",
             ["/enterprises/", &crate::request::path_arg(&enterprise_id), "/reputation"]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::EnterpriseReputationCreate::new(loa_document_id),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Disable phone-number reputation for an enterprise
@@ -171,7 +279,7 @@ impl ReputationApi<'_> {
     ///
     /// # Arguments
     /// - `enterprise_id` (`enterprise_id`): The enterprise id. Lowercase UUID.
-    pub fn disable_reputation_settings(&self, enterprise_id: &str) -> ApiCall<()> {
+    pub fn disable(&self, enterprise_id: &str) -> ApiCall<()> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "disableReputationSettings",
@@ -192,12 +300,17 @@ impl ReputationApi<'_> {
     ///
     /// # Arguments
     /// - `enterprise_id` (`enterprise_id`): The enterprise id. Lowercase UUID.
-    pub fn update_reputation_frequency(
+    ///
+    /// The body is a [`EnterpriseReputationUpdateFrequency`](types::EnterpriseReputationUpdateFrequency): its required members (`check_frequency`) are arguments, its other members setters on the returned call.
+    pub fn update_frequency(
         &self,
         enterprise_id: &str,
-        body: &types::EnterpriseReputationUpdateFrequency,
-    ) -> ApiCall<types::EnterpriseReputationPublicWrapped> {
-        let mut request = Request::new(
+        check_frequency: impl Into<types::ReputationCheckFrequency>,
+    ) -> ApiCall<
+        types::EnterpriseReputationPublicWrapped,
+        types::EnterpriseReputationUpdateFrequency,
+    > {
+        let request = Request::new(
             reqwest::Method::PATCH,
             "updateReputationFrequency",
             "/enterprises/{enterprise_id}/reputation/frequency",
@@ -208,10 +321,17 @@ impl ReputationApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::EnterpriseReputationUpdateFrequency::new(check_frequency),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
+}
 
+impl crate::resources::EnterprisesReputationLoa<'_> {
     /// Render a phone-number reputation Letter of Authorization
     ///
     /// Render the LOA for this enterprise as a PDF. The enterprise identity, address, and authorized-representative contact are taken from the enterprise record; the optional `agent` block is supplied only when a third-party partner manages the numbers. The response is the PDF itself (unsigned unless a `signature` is provided). Sign it and upload it to the Telnyx Documents API (`POST /v2/documents`, see <https://developers.telnyx.com/api/documents>) to obtain the `loa_document_id` required by `POST .../reputation`.
@@ -220,11 +340,12 @@ impl ReputationApi<'_> {
     ///
     /// # Arguments
     /// - `enterprise_id` (`enterprise_id`): The enterprise id. Lowercase UUID.
-    pub fn generate_reputation_loa(
+    ///
+    /// The body is a [`EnterpriseReputationLoaRender`](types::EnterpriseReputationLoaRender): its members are setters on the returned call.
+    pub fn render(
         &self,
         enterprise_id: &str,
-        body: &types::EnterpriseReputationLoaRender,
-    ) -> ApiCall<bytes::Bytes> {
+    ) -> ApiCall<bytes::Bytes, types::EnterpriseReputationLoaRender> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "generateReputationLoa",
@@ -236,9 +357,14 @@ impl ReputationApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         request.accept("*/*");
         ApiCall::new(self.client, request, crate::request::decode_bytes)
+            .with_input(
+                types::EnterpriseReputationLoaRender::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Replace the reputation Letter of Authorization document
@@ -249,12 +375,17 @@ impl ReputationApi<'_> {
     ///
     /// # Arguments
     /// - `enterprise_id` (`enterprise_id`): The enterprise id. Lowercase UUID.
-    pub fn replace_reputation_loa(
+    ///
+    /// The body is a [`EnterpriseReputationLoaUpdate`](types::EnterpriseReputationLoaUpdate): its required members (`loa_document_id`) are arguments, its other members setters on the returned call.
+    pub fn update(
         &self,
         enterprise_id: &str,
-        body: &types::EnterpriseReputationLoaUpdate,
-    ) -> ApiCall<types::EnterpriseReputationPublicWrapped> {
-        let mut request = Request::new(
+        loa_document_id: impl Into<String>,
+    ) -> ApiCall<
+        types::EnterpriseReputationPublicWrapped,
+        types::EnterpriseReputationLoaUpdate,
+    > {
+        let request = Request::new(
             reqwest::Method::PATCH,
             "replaceReputationLoa",
             "/enterprises/{enterprise_id}/reputation/loa",
@@ -265,10 +396,17 @@ impl ReputationApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::EnterpriseReputationLoaUpdate::new(loa_document_id),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
+}
 
+impl crate::resources::EnterprisesReputationNumbers<'_> {
     /// List reputation-monitored phone numbers for an enterprise
     ///
     /// Paginated list of phone numbers registered for reputation monitoring under this enterprise. The response includes the latest reputation snapshot per number where one has been collected.
@@ -277,12 +415,16 @@ impl ReputationApi<'_> {
     ///
     /// # Arguments
     /// - `enterprise_id` (`enterprise_id`): The enterprise id. Lowercase UUID.
-    pub fn list_reputation_numbers(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
         enterprise_id: &str,
-        params: &ListReputationNumbersParams,
-    ) -> ApiCall<types::ReputationPhoneNumberListWithReputation> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::ReputationPhoneNumberListWithReputation,
+        ListReputationNumbersParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "listReputationNumbers",
             "/enterprises/{enterprise_id}/reputation/numbers",
@@ -293,34 +435,419 @@ impl ReputationApi<'_> {
             ]
                 .concat(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[phone_number][contains]",
-                &params.filter_phone_number_contains,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[phone_number][eq]",
-                &params.filter_phone_number_eq,
-                QueryStyle::FormExplode,
-            );
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListReputationNumbersParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "filter[phone_number][contains]",
+                            &params.filter_phone_number_contains,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[phone_number][eq]",
+                            &params.filter_phone_number_eq,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
     }
 
-    /// Every item of [`list_reputation_numbers`](Self::list_reputation_numbers), page after page (`page[number]` paging).
+    /// Register phone numbers for reputation monitoring
     ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_reputation_numbers_stream(
+    /// Add up to 100 phone numbers to reputation monitoring on this enterprise. Each must be in E.164 format (`+1NPANXXXXXX` for US/CA) and belong to your Telnyx phone-number inventory.
+    ///
+    /// **Prerequisite**: reputation must already be enabled on this enterprise (see `POST .../reputation`).
+    ///
+    /// **Pricing:** This is a billable action. See <https://telnyx.com/pricing/numbers> for current pricing.
+    ///
+    /// `POST /enterprises/{enterprise_id}/reputation/numbers` (operation `associateReputationNumbers`)
+    ///
+    /// # Arguments
+    /// - `enterprise_id` (`enterprise_id`): The enterprise id. Lowercase UUID.
+    ///
+    /// The body is a [`ReputationPhoneNumberCreate`](types::ReputationPhoneNumberCreate): its required members (`phone_numbers`) are arguments, its other members setters on the returned call.
+    pub fn associate(
         &self,
         enterprise_id: &str,
-        params: &ListReputationNumbersParams,
-    ) -> Paginator<types::ReputationPhoneNumber> {
-        let first = self.list_reputation_numbers(enterprise_id, params);
+        phone_numbers: impl Into<Vec<String>>,
+    ) -> ApiCall<types::ReputationPhoneNumberList, types::ReputationPhoneNumberCreate> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "associateReputationNumbers",
+            "/enterprises/{enterprise_id}/reputation/numbers",
+            [
+                "/enterprises/",
+                &crate::request::path_arg(&enterprise_id),
+                "/reputation/numbers",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::ReputationPhoneNumberCreate::new(phone_numbers),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Force a reputation refresh
+    ///
+    /// Immediately refresh the stored reputation data for the listed numbers. This is in addition to the periodic refresh determined by `check_frequency`. Up to 100 numbers per call. The response carries the kicked-off jobs; the actual refresh runs asynchronously.
+    ///
+    /// **Pricing:** Forcing a refresh performs live reputation lookups, which are billable. See <https://telnyx.com/pricing/numbers> for current pricing.
+    ///
+    /// `POST /enterprises/{enterprise_id}/reputation/numbers/refresh` (operation `refreshReputationNumbers`)
+    ///
+    /// # Arguments
+    /// - `enterprise_id` (`enterprise_id`): The enterprise id. Lowercase UUID.
+    ///
+    /// The body is a [`RefreshReputationRequest`](types::RefreshReputationRequest): its required members (`phone_numbers`) are arguments, its other members setters on the returned call.
+    pub fn refresh(
+        &self,
+        enterprise_id: &str,
+        phone_numbers: impl Into<Vec<String>>,
+    ) -> ApiCall<types::RefreshReputationResponse, types::RefreshReputationRequest> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "refreshReputationNumbers",
+            "/enterprises/{enterprise_id}/reputation/numbers/refresh",
+            [
+                "/enterprises/",
+                &crate::request::path_arg(&enterprise_id),
+                "/reputation/numbers/refresh",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::RefreshReputationRequest::new(phone_numbers),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Get a single reputation-monitored phone number
+    ///
+    /// Retrieve one registered number with its latest reputation snapshot. The `phone_number` path parameter is in E.164 format and must be URL-encoded (e.g. `%2B19493253498`).
+    ///
+    /// `GET /enterprises/{enterprise_id}/reputation/numbers/{phone_number}` (operation `getPhoneNumberReputation`)
+    ///
+    /// # Arguments
+    /// - `enterprise_id` (`enterprise_id`): The enterprise id. Lowercase UUID.
+    /// - `phone_number` (`phone_number`): Phone number in E.164 format (`+1NPANXXXXXX` for US/CA). The leading `+` MUST be URL-encoded as `%2B` (e.g. `%2B19493253498`).
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve(
+        &self,
+        enterprise_id: &str,
+        phone_number: &str,
+    ) -> ApiCall<
+        types::ReputationPhoneNumberWithReputation,
+        GetPhoneNumberReputationParams,
+    > {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "getPhoneNumberReputation",
+            "/enterprises/{enterprise_id}/reputation/numbers/{phone_number}",
+            [
+                "/enterprises/",
+                &crate::request::path_arg(&enterprise_id),
+                "/reputation/numbers/",
+                &crate::request::path_arg(&phone_number),
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetPhoneNumberReputationParams::default(),
+                |params, request| {
+                    request.query("fresh", &params.fresh, QueryStyle::FormExplode);
+                },
+            )
+    }
+
+    /// Remove a phone number from reputation monitoring
+    ///
+    /// Stop tracking the reputation of this phone number. The number itself remains in your inventory; only the reputation registration is removed.
+    ///
+    /// `DELETE /enterprises/{enterprise_id}/reputation/numbers/{phone_number}` (operation `disassociateReputationNumber`)
+    ///
+    /// # Arguments
+    /// - `enterprise_id` (`enterprise_id`): The enterprise id. Lowercase UUID.
+    /// - `phone_number` (`phone_number`): Phone number in E.164 format (`+1NPANXXXXXX` for US/CA). The leading `+` MUST be URL-encoded as `%2B` (e.g. `%2B19493253498`).
+    pub fn disassociate(&self, enterprise_id: &str, phone_number: &str) -> ApiCall<()> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "disassociateReputationNumber",
+            "/enterprises/{enterprise_id}/reputation/numbers/{phone_number}",
+            [
+                "/enterprises/",
+                &crate::request::path_arg(&enterprise_id),
+                "/reputation/numbers/",
+                &crate::request::path_arg(&phone_number),
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_empty)
+    }
+}
+
+impl crate::resources::EnterprisesReputationRemediation<'_> {
+    /// List reputation remediation requests for an enterprise
+    ///
+    /// Paginated list of remediation requests for this enterprise. List items omit per-number results and webhook URLs to keep the response small; call GET by id for full detail. Supports JSON:API pagination and optional filters on status and created-at range.
+    ///
+    /// `GET /enterprises/{enterprise_id}/reputation/remediation` (operation `listReputationRemediations`)
+    ///
+    /// # Arguments
+    /// - `enterprise_id` (`enterprise_id`): The enterprise id. Lowercase UUID.
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
+        &self,
+        enterprise_id: &str,
+    ) -> ApiCall<types::RemediationRequestList, ListReputationRemediationsParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "listReputationRemediations",
+            "/enterprises/{enterprise_id}/reputation/remediation",
+            [
+                "/enterprises/",
+                &crate::request::path_arg(&enterprise_id),
+                "/reputation/remediation",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListReputationRemediationsParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "filter[status]",
+                            &params.filter_status,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[created_at][gte]",
+                            &params.filter_created_at_gte,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[created_at][lte]",
+                            &params.filter_created_at_lte,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
+    }
+
+    /// Submit phone numbers for reputation remediation
+    ///
+    /// Submit a batch of phone numbers belonging to this enterprise for reputation remediation. The request is accepted asynchronously: this endpoint returns `202` with the persisted request id, then the request transitions through processing states until completion. Use the GET endpoints to poll status and per-number results.
+    ///
+    /// Each phone number must be in E.164 format and belong to this enterprise. A number that already has an in-flight remediation request is rejected.
+    ///
+    /// `POST /enterprises/{enterprise_id}/reputation/remediation` (operation `submitReputationRemediation`)
+    ///
+    /// # Arguments
+    /// - `enterprise_id` (`enterprise_id`): The enterprise id. Lowercase UUID.
+    ///
+    /// The body is a [`RemediationRequestCreate`](types::RemediationRequestCreate): its required members (`call_purpose`, `phone_numbers`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        enterprise_id: &str,
+        call_purpose: impl Into<String>,
+        phone_numbers: impl Into<Vec<String>>,
+    ) -> ApiCall<types::RemediationRequestWrapped, types::RemediationRequestCreate> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "submitReputationRemediation",
+            "/enterprises/{enterprise_id}/reputation/remediation",
+            [
+                "/enterprises/",
+                &crate::request::path_arg(&enterprise_id),
+                "/reputation/remediation",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::RemediationRequestCreate::new(call_purpose, phone_numbers),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Get a reputation remediation request
+    ///
+    /// Retrieve the full detail of a remediation request, including current status, per-number results (once available), and submission metadata.
+    ///
+    /// `GET /enterprises/{enterprise_id}/reputation/remediation/{remediation_id}` (operation `getReputationRemediation`)
+    ///
+    /// # Arguments
+    /// - `enterprise_id` (`enterprise_id`): The enterprise id. Lowercase UUID.
+    /// - `remediation_id` (`remediation_id`): The remediation request id. Lowercase UUID.
+    pub fn retrieve(
+        &self,
+        enterprise_id: &str,
+        remediation_id: &str,
+    ) -> ApiCall<types::RemediationRequestWrapped> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "getReputationRemediation",
+            "/enterprises/{enterprise_id}/reputation/remediation/{remediation_id}",
+            [
+                "/enterprises/",
+                &crate::request::path_arg(&enterprise_id),
+                "/reputation/remediation/",
+                &crate::request::path_arg(&remediation_id),
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::resources::ReputationNumbers<'_> {
+    /// List reputation-monitored phone numbers across all enterprises
+    ///
+    /// Convenience alias for `GET /v2/enterprises/{enterprise_id}/reputation/numbers` that returns numbers across every enterprise you own. Useful when you don't want to look up the enterprise id first.
+    ///
+    /// `GET /reputation/numbers` (operation `listReputationNumbersSimplified`)
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
+        &self,
+    ) -> ApiCall<
+        types::ReputationPhoneNumberListWithReputation,
+        ListReputationNumbersSimplifiedParams,
+    > {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "listReputationNumbersSimplified",
+            "/reputation/numbers",
+            "/reputation/numbers".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListReputationNumbersSimplifiedParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "filter[phone_number][contains]",
+                            &params.filter_phone_number_contains,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[enterprise_id]",
+                            &params.filter_enterprise_id,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[phone_number][eq]",
+                            &params.filter_phone_number_eq,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
+    }
+
+    /// Get a reputation-monitored number (no enterprise_id required)
+    ///
+    /// Convenience alias for `GET /v2/enterprises/{enterprise_id}/reputation/numbers/{phone_number}`.
+    ///
+    /// `GET /reputation/numbers/{phone_number}` (operation `getPhoneNumberReputationSimplified`)
+    ///
+    /// # Arguments
+    /// - `phone_number` (`phone_number`): Phone number in E.164 format (`+1NPANXXXXXX` for US/CA). The leading `+` MUST be URL-encoded as `%2B` (e.g. `%2B19493253498`).
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve(
+        &self,
+        phone_number: &str,
+    ) -> ApiCall<
+        types::ReputationPhoneNumberWithReputation,
+        GetPhoneNumberReputationSimplifiedParams,
+    > {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "getPhoneNumberReputationSimplified",
+            "/reputation/numbers/{phone_number}",
+            ["/reputation/numbers/", &crate::request::path_arg(&phone_number)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetPhoneNumberReputationSimplifiedParams::default(),
+                |params, request| {
+                    request.query("fresh", &params.fresh, QueryStyle::FormExplode);
+                },
+            )
+    }
+
+    /// Remove a phone number from reputation monitoring (no enterprise_id required)
+    ///
+    /// Convenience alias for `DELETE /v2/enterprises/{enterprise_id}/reputation/numbers/{phone_number}`.
+    ///
+    /// `DELETE /reputation/numbers/{phone_number}` (operation `disassociateReputationNumberSimplified`)
+    ///
+    /// # Arguments
+    /// - `phone_number` (`phone_number`): Phone number in E.164 format (`+1NPANXXXXXX` for US/CA). The leading `+` MUST be URL-encoded as `%2B` (e.g. `%2B19493253498`).
+    pub fn delete(&self, phone_number: &str) -> ApiCall<()> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "disassociateReputationNumberSimplified",
+            "/reputation/numbers/{phone_number}",
+            ["/reputation/numbers/", &crate::request::path_arg(&phone_number)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_empty)
+    }
+}
+
+impl crate::ApiCall<
+    types::ReputationPhoneNumberListWithReputation,
+    ListReputationNumbersParams,
+> {
+    /// Every item of `client.enterprises().reputation().numbers().list(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::ReputationPhoneNumber> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -343,182 +870,15 @@ impl ReputationApi<'_> {
             },
         )
     }
+}
 
-    /// Register phone numbers for reputation monitoring
-    ///
-    /// Add up to 100 phone numbers to reputation monitoring on this enterprise. Each must be in E.164 format (`+1NPANXXXXXX` for US/CA) and belong to your Telnyx phone-number inventory.
-    ///
-    /// **Prerequisite**: reputation must already be enabled on this enterprise (see `POST .../reputation`).
-    ///
-    /// **Pricing:** This is a billable action. See <https://telnyx.com/pricing/numbers> for current pricing.
-    ///
-    /// `POST /enterprises/{enterprise_id}/reputation/numbers` (operation `associateReputationNumbers`)
-    ///
-    /// # Arguments
-    /// - `enterprise_id` (`enterprise_id`): The enterprise id. Lowercase UUID.
-    pub fn associate_reputation_numbers(
-        &self,
-        enterprise_id: &str,
-        body: &types::ReputationPhoneNumberCreate,
-    ) -> ApiCall<types::ReputationPhoneNumberList> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "associateReputationNumbers",
-            "/enterprises/{enterprise_id}/reputation/numbers",
-            [
-                "/enterprises/",
-                &crate::request::path_arg(&enterprise_id),
-                "/reputation/numbers",
-            ]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Force a reputation refresh
-    ///
-    /// Immediately refresh the stored reputation data for the listed numbers. This is in addition to the periodic refresh determined by `check_frequency`. Up to 100 numbers per call. The response carries the kicked-off jobs; the actual refresh runs asynchronously.
-    ///
-    /// **Pricing:** Forcing a refresh performs live reputation lookups, which are billable. See <https://telnyx.com/pricing/numbers> for current pricing.
-    ///
-    /// `POST /enterprises/{enterprise_id}/reputation/numbers/refresh` (operation `refreshReputationNumbers`)
-    ///
-    /// # Arguments
-    /// - `enterprise_id` (`enterprise_id`): The enterprise id. Lowercase UUID.
-    pub fn refresh_reputation_numbers(
-        &self,
-        enterprise_id: &str,
-        body: &types::RefreshReputationRequest,
-    ) -> ApiCall<types::RefreshReputationResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "refreshReputationNumbers",
-            "/enterprises/{enterprise_id}/reputation/numbers/refresh",
-            [
-                "/enterprises/",
-                &crate::request::path_arg(&enterprise_id),
-                "/reputation/numbers/refresh",
-            ]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get a single reputation-monitored phone number
-    ///
-    /// Retrieve one registered number with its latest reputation snapshot. The `phone_number` path parameter is in E.164 format and must be URL-encoded (e.g. `%2B19493253498`).
-    ///
-    /// `GET /enterprises/{enterprise_id}/reputation/numbers/{phone_number}` (operation `getPhoneNumberReputation`)
-    ///
-    /// # Arguments
-    /// - `enterprise_id` (`enterprise_id`): The enterprise id. Lowercase UUID.
-    /// - `phone_number` (`phone_number`): Phone number in E.164 format (`+1NPANXXXXXX` for US/CA). The leading `+` MUST be URL-encoded as `%2B` (e.g. `%2B19493253498`).
-    pub fn get_phone_number_reputation(
-        &self,
-        enterprise_id: &str,
-        phone_number: &str,
-        params: &GetPhoneNumberReputationParams,
-    ) -> ApiCall<types::ReputationPhoneNumberWithReputation> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "getPhoneNumberReputation",
-            "/enterprises/{enterprise_id}/reputation/numbers/{phone_number}",
-            [
-                "/enterprises/",
-                &crate::request::path_arg(&enterprise_id),
-                "/reputation/numbers/",
-                &crate::request::path_arg(&phone_number),
-            ]
-                .concat(),
-        );
-        request.query("fresh", &params.fresh, QueryStyle::FormExplode);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Remove a phone number from reputation monitoring
-    ///
-    /// Stop tracking the reputation of this phone number. The number itself remains in your inventory; only the reputation registration is removed.
-    ///
-    /// `DELETE /enterprises/{enterprise_id}/reputation/numbers/{phone_number}` (operation `disassociateReputationNumber`)
-    ///
-    /// # Arguments
-    /// - `enterprise_id` (`enterprise_id`): The enterprise id. Lowercase UUID.
-    /// - `phone_number` (`phone_number`): Phone number in E.164 format (`+1NPANXXXXXX` for US/CA). The leading `+` MUST be URL-encoded as `%2B` (e.g. `%2B19493253498`).
-    pub fn disassociate_reputation_number(
-        &self,
-        enterprise_id: &str,
-        phone_number: &str,
-    ) -> ApiCall<()> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "disassociateReputationNumber",
-            "/enterprises/{enterprise_id}/reputation/numbers/{phone_number}",
-            [
-                "/enterprises/",
-                &crate::request::path_arg(&enterprise_id),
-                "/reputation/numbers/",
-                &crate::request::path_arg(&phone_number),
-            ]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_empty)
-    }
-
-    /// List reputation remediation requests for an enterprise
-    ///
-    /// Paginated list of remediation requests for this enterprise. List items omit per-number results and webhook URLs to keep the response small; call GET by id for full detail. Supports JSON:API pagination and optional filters on status and created-at range.
-    ///
-    /// `GET /enterprises/{enterprise_id}/reputation/remediation` (operation `listReputationRemediations`)
-    ///
-    /// # Arguments
-    /// - `enterprise_id` (`enterprise_id`): The enterprise id. Lowercase UUID.
-    pub fn list_reputation_remediations(
-        &self,
-        enterprise_id: &str,
-        params: &ListReputationRemediationsParams,
-    ) -> ApiCall<types::RemediationRequestList> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "listReputationRemediations",
-            "/enterprises/{enterprise_id}/reputation/remediation",
-            [
-                "/enterprises/",
-                &crate::request::path_arg(&enterprise_id),
-                "/reputation/remediation",
-            ]
-                .concat(),
-        );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("filter[status]", &params.filter_status, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[created_at][gte]",
-                &params.filter_created_at_gte,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[created_at][lte]",
-                &params.filter_created_at_lte,
-                QueryStyle::FormExplode,
-            );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_reputation_remediations`](Self::list_reputation_remediations), page after page (`page[number]` paging).
+impl crate::ApiCall<types::RemediationRequestList, ListReputationRemediationsParams> {
+    /// Every item of `client.enterprises().reputation().remediation().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_reputation_remediations_stream(
-        &self,
-        enterprise_id: &str,
-        params: &ListReputationRemediationsParams,
-    ) -> Paginator<types::RemediationRequestListItem> {
-        let first = self.list_reputation_remediations(enterprise_id, params);
+    pub fn items(self) -> Paginator<types::RemediationRequestListItem> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -541,114 +901,18 @@ impl ReputationApi<'_> {
             },
         )
     }
+}
 
-    /// Submit phone numbers for reputation remediation
-    ///
-    /// Submit a batch of phone numbers belonging to this enterprise for reputation remediation. The request is accepted asynchronously: this endpoint returns `202` with the persisted request id, then the request transitions through processing states until completion. Use the GET endpoints to poll status and per-number results.
-    ///
-    /// Each phone number must be in E.164 format and belong to this enterprise. A number that already has an in-flight remediation request is rejected.
-    ///
-    /// `POST /enterprises/{enterprise_id}/reputation/remediation` (operation `submitReputationRemediation`)
-    ///
-    /// # Arguments
-    /// - `enterprise_id` (`enterprise_id`): The enterprise id. Lowercase UUID.
-    pub fn submit_reputation_remediation(
-        &self,
-        enterprise_id: &str,
-        body: &types::RemediationRequestCreate,
-    ) -> ApiCall<types::RemediationRequestWrapped> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "submitReputationRemediation",
-            "/enterprises/{enterprise_id}/reputation/remediation",
-            [
-                "/enterprises/",
-                &crate::request::path_arg(&enterprise_id),
-                "/reputation/remediation",
-            ]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get a reputation remediation request
-    ///
-    /// Retrieve the full detail of a remediation request, including current status, per-number results (once available), and submission metadata.
-    ///
-    /// `GET /enterprises/{enterprise_id}/reputation/remediation/{remediation_id}` (operation `getReputationRemediation`)
-    ///
-    /// # Arguments
-    /// - `enterprise_id` (`enterprise_id`): The enterprise id. Lowercase UUID.
-    /// - `remediation_id` (`remediation_id`): The remediation request id. Lowercase UUID.
-    pub fn get_reputation_remediation(
-        &self,
-        enterprise_id: &str,
-        remediation_id: &str,
-    ) -> ApiCall<types::RemediationRequestWrapped> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "getReputationRemediation",
-            "/enterprises/{enterprise_id}/reputation/remediation/{remediation_id}",
-            [
-                "/enterprises/",
-                &crate::request::path_arg(&enterprise_id),
-                "/reputation/remediation/",
-                &crate::request::path_arg(&remediation_id),
-            ]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// List reputation-monitored phone numbers across all enterprises
-    ///
-    /// Convenience alias for `GET /v2/enterprises/{enterprise_id}/reputation/numbers` that returns numbers across every enterprise you own. Useful when you don't want to look up the enterprise id first.
-    ///
-    /// `GET /reputation/numbers` (operation `listReputationNumbersSimplified`)
-    pub fn list_reputation_numbers_simplified(
-        &self,
-        params: &ListReputationNumbersSimplifiedParams,
-    ) -> ApiCall<types::ReputationPhoneNumberListWithReputation> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "listReputationNumbersSimplified",
-            "/reputation/numbers",
-            "/reputation/numbers".to_owned(),
-        );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[phone_number][contains]",
-                &params.filter_phone_number_contains,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[enterprise_id]",
-                &params.filter_enterprise_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[phone_number][eq]",
-                &params.filter_phone_number_eq,
-                QueryStyle::FormExplode,
-            );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_reputation_numbers_simplified`](Self::list_reputation_numbers_simplified), page after page (`page[number]` paging).
+impl crate::ApiCall<
+    types::ReputationPhoneNumberListWithReputation,
+    ListReputationNumbersSimplifiedParams,
+> {
+    /// Every item of `client.reputation().numbers().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_reputation_numbers_simplified_stream(
-        &self,
-        params: &ListReputationNumbersSimplifiedParams,
-    ) -> Paginator<types::ReputationPhoneNumber> {
-        let first = self.list_reputation_numbers_simplified(params);
+    pub fn items(self) -> Paginator<types::ReputationPhoneNumber> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -670,49 +934,5 @@ impl ReputationApi<'_> {
                 })
             },
         )
-    }
-
-    /// Get a reputation-monitored number (no enterprise_id required)
-    ///
-    /// Convenience alias for `GET /v2/enterprises/{enterprise_id}/reputation/numbers/{phone_number}`.
-    ///
-    /// `GET /reputation/numbers/{phone_number}` (operation `getPhoneNumberReputationSimplified`)
-    ///
-    /// # Arguments
-    /// - `phone_number` (`phone_number`): Phone number in E.164 format (`+1NPANXXXXXX` for US/CA). The leading `+` MUST be URL-encoded as `%2B` (e.g. `%2B19493253498`).
-    pub fn get_phone_number_reputation_simplified(
-        &self,
-        phone_number: &str,
-        params: &GetPhoneNumberReputationSimplifiedParams,
-    ) -> ApiCall<types::ReputationPhoneNumberWithReputation> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "getPhoneNumberReputationSimplified",
-            "/reputation/numbers/{phone_number}",
-            ["/reputation/numbers/", &crate::request::path_arg(&phone_number)].concat(),
-        );
-        request.query("fresh", &params.fresh, QueryStyle::FormExplode);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Remove a phone number from reputation monitoring (no enterprise_id required)
-    ///
-    /// Convenience alias for `DELETE /v2/enterprises/{enterprise_id}/reputation/numbers/{phone_number}`.
-    ///
-    /// `DELETE /reputation/numbers/{phone_number}` (operation `disassociateReputationNumberSimplified`)
-    ///
-    /// # Arguments
-    /// - `phone_number` (`phone_number`): Phone number in E.164 format (`+1NPANXXXXXX` for US/CA). The leading `+` MUST be URL-encoded as `%2B` (e.g. `%2B19493253498`).
-    pub fn disassociate_reputation_number_simplified(
-        &self,
-        phone_number: &str,
-    ) -> ApiCall<()> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "disassociateReputationNumberSimplified",
-            "/reputation/numbers/{phone_number}",
-            ["/reputation/numbers/", &crate::request::path_arg(&phone_number)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_empty)
     }
 }

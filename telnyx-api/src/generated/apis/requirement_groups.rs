@@ -6,14 +6,6 @@ use crate::request::{ApiCall, Request};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Requirement Groups`; get it with `client.requirement_groups()`.
-///
-/// Requirement Groups
-#[derive(Debug, Clone, Copy)]
-pub struct RequirementGroupsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `get_requirement_groups` (`GET /requirement_groups`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetRequirementGroupsParams {
@@ -23,19 +15,35 @@ pub struct GetRequirementGroupsParams {
     pub filter: Option<types::GetRequirementGroupsFilter>,
 }
 
-impl RequirementGroupsApi<'_> {
+impl<T> crate::ApiCall<T, GetRequirementGroupsParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[country_code\], filter\[phone_number_type\], filter\[action\], filter\[status\], filter\[customer_reference\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::GetRequirementGroupsFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::NumberOrderPhoneNumbers<'_> {
     /// Update requirement group for a phone number order
     ///
     /// `POST /number_order_phone_numbers/{id}/requirement_group` (operation `updateNumberOrderPhoneNumberRequirementGroup`)
     ///
     /// # Arguments
     /// - `id` (`id`): The unique identifier of the number order phone number
-    pub fn update_number_order_phone_number_requirement_group(
+    ///
+    /// The body is a [`UpdateNumberOrderPhoneNumberRequirementGroupBody`](types::UpdateNumberOrderPhoneNumberRequirementGroupBody): its required members (`requirement_group_id`) are arguments, its other members setters on the returned call.
+    pub fn update_requirement_group(
         &self,
         id: &str,
-        body: &types::UpdateNumberOrderPhoneNumberRequirementGroupBody,
-    ) -> ApiCall<types::UpdateNumberOrderPhoneNumberRequirementGroupResponse> {
-        let mut request = Request::new(
+        requirement_group_id: impl Into<String>,
+    ) -> ApiCall<
+        types::UpdateNumberOrderPhoneNumberRequirementGroupResponse,
+        types::UpdateNumberOrderPhoneNumberRequirementGroupBody,
+    > {
+        let request = Request::new(
             reqwest::Method::POST,
             "updateNumberOrderPhoneNumberRequirementGroup",
             "/number_order_phone_numbers/{id}/requirement_group",
@@ -46,42 +54,70 @@ impl RequirementGroupsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateNumberOrderPhoneNumberRequirementGroupBody::new(
+                    requirement_group_id,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
+}
 
+impl crate::resources::RequirementGroups<'_> {
     /// List requirement groups
     ///
     /// `GET /requirement_groups` (operation `GetRequirementGroups`)
-    pub fn get_requirement_groups(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &GetRequirementGroupsParams,
-    ) -> ApiCall<Vec<types::RequirementGroup>> {
-        let mut request = Request::new(
+    ) -> ApiCall<Vec<types::RequirementGroup>, GetRequirementGroupsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "GetRequirementGroups",
             "/requirement_groups",
             "/requirement_groups".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetRequirementGroupsParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
     }
 
     /// Create a new requirement group
     ///
     /// `POST /requirement_groups` (operation `CreateRequirementGroup`)
-    pub fn create_requirement_group(
+    ///
+    /// The body is a [`CreateRequirementGroupBody`](types::CreateRequirementGroupBody): its required members (`action`, `country_code`, `phone_number_type`) are arguments, its other members setters on the returned call.
+    pub fn create(
         &self,
-        body: &types::CreateRequirementGroupBody,
-    ) -> ApiCall<types::RequirementGroup> {
-        let mut request = Request::new(
+        action: impl Into<types::CreateRequirementGroupBodyAction>,
+        country_code: impl Into<String>,
+        phone_number_type: impl Into<types::CreateRequirementGroupBodyPhoneNumberType>,
+    ) -> ApiCall<types::RequirementGroup, types::CreateRequirementGroupBody> {
+        let request = Request::new(
             reqwest::Method::POST,
             "CreateRequirementGroup",
             "/requirement_groups",
             "/requirement_groups".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateRequirementGroupBody::new(
+                    action,
+                    country_code,
+                    phone_number_type,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Get a single requirement group by ID
@@ -90,7 +126,7 @@ impl RequirementGroupsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): ID of the requirement group to retrieve
-    pub fn get_requirement_group(&self, id: &str) -> ApiCall<types::RequirementGroup> {
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::RequirementGroup> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetRequirementGroup",
@@ -106,10 +142,7 @@ impl RequirementGroupsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): ID of the requirement group
-    pub fn delete_requirement_group(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::RequirementGroup> {
+    pub fn delete(&self, id: &str) -> ApiCall<types::RequirementGroup> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeleteRequirementGroup",
@@ -125,19 +158,25 @@ impl RequirementGroupsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): ID of the requirement group
-    pub fn update_requirement_group(
+    ///
+    /// The body is a [`UpdateNumberOrderRequest`](types::UpdateNumberOrderRequest): its members are setters on the returned call.
+    pub fn update(
         &self,
         id: &str,
-        body: &types::UpdateRequirementGroupBody,
-    ) -> ApiCall<types::RequirementGroup> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::RequirementGroup, types::UpdateNumberOrderRequest> {
+        let request = Request::new(
             reqwest::Method::PATCH,
             "UpdateRequirementGroup",
             "/requirement_groups/{id}",
             ["/requirement_groups/", &crate::request::path_arg(&id)].concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateNumberOrderRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Submit a Requirement Group for Approval
@@ -146,10 +185,7 @@ impl RequirementGroupsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): ID of the requirement group to submit
-    pub fn submit_requirement_group(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::RequirementGroup> {
+    pub fn submit_for_approval(&self, id: &str) -> ApiCall<types::RequirementGroup> {
         let request = Request::new(
             reqwest::Method::POST,
             "SubmitRequirementGroup",
@@ -163,26 +199,40 @@ impl RequirementGroupsApi<'_> {
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
+}
 
+impl crate::resources::SubNumberOrders<'_> {
     /// Update requirement group for a sub number order
     ///
     /// `POST /sub_number_orders/{id}/requirement_group` (operation `updateSubNumberOrderRequirementGroup`)
     ///
     /// # Arguments
     /// - `id` (`id`): The ID of the sub number order
-    pub fn update_sub_number_order_requirement_group(
+    ///
+    /// The body is a [`UpdateNumberOrderPhoneNumberRequirementGroupBody`](types::UpdateNumberOrderPhoneNumberRequirementGroupBody): its required members (`requirement_group_id`) are arguments, its other members setters on the returned call.
+    pub fn update_requirement_group(
         &self,
         id: &str,
-        body: &types::UpdateSubNumberOrderRequirementGroupBody,
-    ) -> ApiCall<types::SubNumberOrderRequirementGroupResponse> {
-        let mut request = Request::new(
+        requirement_group_id: impl Into<String>,
+    ) -> ApiCall<
+        types::SubNumberOrderRequirementGroupResponse,
+        types::UpdateNumberOrderPhoneNumberRequirementGroupBody,
+    > {
+        let request = Request::new(
             reqwest::Method::POST,
             "updateSubNumberOrderRequirementGroup",
             "/sub_number_orders/{id}/requirement_group",
             ["/sub_number_orders/", &crate::request::path_arg(&id), "/requirement_group"]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateNumberOrderPhoneNumberRequirementGroupBody::new(
+                    requirement_group_id,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 }

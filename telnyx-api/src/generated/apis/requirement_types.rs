@@ -6,14 +6,6 @@ use crate::request::{ApiCall, Request};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Requirement Types`; get it with `client.requirement_types()`.
-///
-/// Types of requirements for international numbers and porting orders
-#[derive(Debug, Clone, Copy)]
-pub struct RequirementTypesApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_requirement_types` (`GET /requirement_types`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListRequirementTypesParams {
@@ -27,25 +19,51 @@ pub struct ListRequirementTypesParams {
     pub sort: Option<Vec<types::SortRequirementTypesConsolidatedItem>>,
 }
 
-impl RequirementTypesApi<'_> {
+impl<T> crate::ApiCall<T, ListRequirementTypesParams> {
+    /// Consolidated filter parameter for requirement types (deepObject style). Originally: filter\[name\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::FilterRequirementTypesConsolidated>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated sort parameter for requirement types (deepObject style). Originally: sort\[\]
+    pub fn sort(
+        mut self,
+        value: impl Into<Vec<types::SortRequirementTypesConsolidatedItem>>,
+    ) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::RequirementTypes<'_> {
     /// List all requirement types
     ///
     /// List all requirement types ordered by created_at descending
     ///
     /// `GET /requirement_types` (operation `ListRequirementTypes`)
-    pub fn list_requirement_types(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListRequirementTypesParams,
-    ) -> ApiCall<types::ListRequirementTypesResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListRequirementTypesResponse, ListRequirementTypesParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListRequirementTypes",
             "/requirement_types",
             "/requirement_types".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListRequirementTypesParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                },
+            )
     }
 
     /// Retrieve a requirement types
@@ -56,10 +74,7 @@ impl RequirementTypesApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Uniquely identifies the requirement_type record
-    pub fn retrieve_requirement_type(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::RetrieveRequirementTypeResponse> {
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::RetrieveRequirementTypeResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "RetrieveRequirementType",

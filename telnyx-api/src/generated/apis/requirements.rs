@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Requirements`; get it with `client.requirements()`.
-///
-/// Requirements for international numbers and porting orders
-#[derive(Debug, Clone, Copy)]
-pub struct RequirementsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_requirements` (`GET /requirements`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListRequirementsParams {
@@ -36,6 +28,38 @@ pub struct ListRequirementsParams {
     pub version: Option<i64>,
 }
 
+impl<T> crate::ApiCall<T, ListRequirementsParams> {
+    /// Consolidated filter parameter for requirements (deepObject style). Originally: filter\[country_code\], filter\[phone_number_type\], filter\[action\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::FilterRequirementsConsolidated>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated sort parameter for requirements (deepObject style). Originally: sort\[\]
+    pub fn sort(
+        mut self,
+        value: impl Into<Vec<types::SortRequirementsConsolidatedItem>>,
+    ) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::DocumentsPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Filter by requirement version number. When omitted, returns the currently-active version.
+    pub fn version(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().version = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `retrieve_document_requirements` (`GET /requirements/{id}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RetrieveDocumentRequirementsParams {
@@ -45,39 +69,144 @@ pub struct RetrieveDocumentRequirementsParams {
     pub version: Option<i64>,
 }
 
-impl RequirementsApi<'_> {
+impl<T> crate::ApiCall<T, RetrieveDocumentRequirementsParams> {
+    /// Filter by requirement version number. When omitted, returns the currently-active version.
+    pub fn version(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().version = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::Requirements<'_> {
     /// List all requirements
     ///
     /// List all requirements with filtering, sorting, and pagination
     ///
     /// `GET /requirements` (operation `ListRequirements`)
-    pub fn list_requirements(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListRequirementsParams,
-    ) -> ApiCall<types::ListRequirementsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListRequirementsResponse, ListRequirementsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListRequirements",
             "/requirements",
             "/requirements".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("version", &params.version, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListRequirementsParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("version", &params.version, QueryStyle::FormExplode);
+                },
+            )
     }
 
-    /// Every item of [`list_requirements`](Self::list_requirements), page after page (`page[number]` paging).
+    /// Retrieve a document requirement
+    ///
+    /// Retrieve a document requirement record
+    ///
+    /// `GET /requirements/{id}` (operation `RetrieveDocumentRequirements`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Uniquely identifies the requirement_type record
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve(
+        &self,
+        id: &str,
+    ) -> ApiCall<
+        types::RetrieveDocumentRequirementsResponse,
+        RetrieveDocumentRequirementsParams,
+    > {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "RetrieveDocumentRequirements",
+            "/requirements/{id}",
+            ["/requirements/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                RetrieveDocumentRequirementsParams::default(),
+                |params, request| {
+                    request.query("version", &params.version, QueryStyle::FormExplode);
+                },
+            )
+    }
+}
+
+impl crate::resources::RequirementsVersions<'_> {
+    /// Schedule a future requirement version
+    ///
+    /// Create a new pending version of a requirement with a future effective start date. Only one pending version may exist per requirement at a time.
+    ///
+    /// `POST /requirements/{id}/versions` (operation `CreateRequirementVersion`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Uniquely identifies the requirement_type record
+    ///
+    /// The body is a [`CreateRequirementVersionRequest`](types::CreateRequirementVersionRequest): its required members (`effective_start_at`, `requirement_type_ids`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        id: &str,
+        effective_start_at: impl Into<String>,
+        requirement_type_ids: impl Into<Vec<String>>,
+    ) -> ApiCall<
+        types::CreateRequirementVersionResponse,
+        types::CreateRequirementVersionRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateRequirementVersion",
+            "/requirements/{id}/versions",
+            ["/requirements/", &crate::request::path_arg(&id), "/versions"].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateRequirementVersionRequest::new(
+                    effective_start_at,
+                    requirement_type_ids,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Cancel a pending requirement version
+    ///
+    /// Cancel a pending requirement version. The pending version is marked as cancelled and the previously active version is restored with effective_end_at set to NULL.
+    ///
+    /// `DELETE /requirements/{id}/versions/pending` (operation `CancelPendingRequirementVersion`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Uniquely identifies the requirement_type record
+    pub fn delete_pending(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::CancelPendingVersionResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "CancelPendingRequirementVersion",
+            "/requirements/{id}/versions/pending",
+            ["/requirements/", &crate::request::path_arg(&id), "/versions/pending"]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<types::ListRequirementsResponse, ListRequirementsParams> {
+    /// Every item of `client.requirements().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_requirements_stream(
-        &self,
-        params: &ListRequirementsParams,
-    ) -> Paginator<types::DocReqsRequirement> {
-        let first = self.list_requirements(params);
+    pub fn items(self) -> Paginator<types::DocReqsRequirement> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -105,73 +234,5 @@ impl RequirementsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Retrieve a document requirement
-    ///
-    /// Retrieve a document requirement record
-    ///
-    /// `GET /requirements/{id}` (operation `RetrieveDocumentRequirements`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Uniquely identifies the requirement_type record
-    pub fn retrieve_document_requirements(
-        &self,
-        id: &str,
-        params: &RetrieveDocumentRequirementsParams,
-    ) -> ApiCall<types::RetrieveDocumentRequirementsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "RetrieveDocumentRequirements",
-            "/requirements/{id}",
-            ["/requirements/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.query("version", &params.version, QueryStyle::FormExplode);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Schedule a future requirement version
-    ///
-    /// Create a new pending version of a requirement with a future effective start date. Only one pending version may exist per requirement at a time.
-    ///
-    /// `POST /requirements/{id}/versions` (operation `CreateRequirementVersion`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Uniquely identifies the requirement_type record
-    pub fn create_requirement_version(
-        &self,
-        id: &str,
-        body: &types::CreateRequirementVersionRequest,
-    ) -> ApiCall<types::CreateRequirementVersionResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateRequirementVersion",
-            "/requirements/{id}/versions",
-            ["/requirements/", &crate::request::path_arg(&id), "/versions"].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Cancel a pending requirement version
-    ///
-    /// Cancel a pending requirement version. The pending version is marked as cancelled and the previously active version is restored with effective_end_at set to NULL.
-    ///
-    /// `DELETE /requirements/{id}/versions/pending` (operation `CancelPendingRequirementVersion`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Uniquely identifies the requirement_type record
-    pub fn cancel_pending_requirement_version(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::CancelPendingVersionResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "CancelPendingRequirementVersion",
-            "/requirements/{id}/versions/pending",
-            ["/requirements/", &crate::request::path_arg(&id), "/versions/pending"]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Room Compositions`; get it with `client.room_compositions()`.
-///
-/// Rooms Compositions operations.
-#[derive(Debug, Clone, Copy)]
-pub struct RoomCompositionsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_room_compositions` (`GET /room_compositions`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListRoomCompositionsParams {
@@ -28,35 +20,123 @@ pub struct ListRoomCompositionsParams {
     pub page: Option<types::VideoPageConsolidated>,
 }
 
-impl RoomCompositionsApi<'_> {
+impl<T> crate::ApiCall<T, ListRoomCompositionsParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[date_created_at\]\[eq\], filter\[date_created_at\]\[gte\], filter\[date_created_at\]\[lte\], filter\[session_id\], filter\[status\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::ListRoomCompositionsFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::VideoPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::RoomCompositions<'_> {
     /// View a list of room compositions.
     ///
     /// `GET /room_compositions` (operation `ListRoomCompositions`)
-    pub fn list_room_compositions(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListRoomCompositionsParams,
-    ) -> ApiCall<types::ListRoomCompositionsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListRoomCompositionsResponse, ListRoomCompositionsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListRoomCompositions",
             "/room_compositions",
             "/room_compositions".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListRoomCompositionsParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Create a room composition.
+    ///
+    /// Asynchronously create a room composition.
+    ///
+    /// `POST /room_compositions` (operation `CreateRoomComposition`)
+    ///
+    /// The body is a [`CreateRoomCompositionRequest`](types::CreateRoomCompositionRequest): its members are setters on the returned call.
+    pub fn create(
+        &self,
+    ) -> ApiCall<
+        types::CreateRoomCompositionResponse,
+        types::CreateRoomCompositionRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateRoomComposition",
+            "/room_compositions",
+            "/room_compositions".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateRoomCompositionRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// View a room composition.
+    ///
+    /// `GET /room_compositions/{room_composition_id}` (operation `ViewRoomComposition`)
+    ///
+    /// # Arguments
+    /// - `room_composition_id` (`room_composition_id`): The unique identifier of a room composition.
+    pub fn retrieve(
+        &self,
+        room_composition_id: &str,
+    ) -> ApiCall<types::ViewRoomCompositionResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "ViewRoomComposition",
+            "/room_compositions/{room_composition_id}",
+            ["/room_compositions/", &crate::request::path_arg(&room_composition_id)]
+                .concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_room_compositions`](Self::list_room_compositions), page after page (`page[number]` paging).
+    /// Delete a room composition.
+    ///
+    /// Synchronously delete a room composition.
+    ///
+    /// `DELETE /room_compositions/{room_composition_id}` (operation `DeleteRoomComposition`)
+    ///
+    /// # Arguments
+    /// - `room_composition_id` (`room_composition_id`): The unique identifier of a room composition.
+    pub fn delete(&self, room_composition_id: &str) -> ApiCall<()> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteRoomComposition",
+            "/room_compositions/{room_composition_id}",
+            ["/room_compositions/", &crate::request::path_arg(&room_composition_id)]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_empty)
+    }
+}
+
+impl crate::ApiCall<types::ListRoomCompositionsResponse, ListRoomCompositionsParams> {
+    /// Every item of `client.room_compositions().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_room_compositions_stream(
-        &self,
-        params: &ListRoomCompositionsParams,
-    ) -> Paginator<types::RoomComposition> {
-        let first = self.list_room_compositions(params);
+    pub fn items(self) -> Paginator<types::RoomComposition> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -84,63 +164,5 @@ impl RoomCompositionsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create a room composition.
-    ///
-    /// Asynchronously create a room composition.
-    ///
-    /// `POST /room_compositions` (operation `CreateRoomComposition`)
-    pub fn create_room_composition(
-        &self,
-        body: &types::CreateRoomCompositionRequest,
-    ) -> ApiCall<types::CreateRoomCompositionResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateRoomComposition",
-            "/room_compositions",
-            "/room_compositions".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// View a room composition.
-    ///
-    /// `GET /room_compositions/{room_composition_id}` (operation `ViewRoomComposition`)
-    ///
-    /// # Arguments
-    /// - `room_composition_id` (`room_composition_id`): The unique identifier of a room composition.
-    pub fn view_room_composition(
-        &self,
-        room_composition_id: &str,
-    ) -> ApiCall<types::ViewRoomCompositionResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "ViewRoomComposition",
-            "/room_compositions/{room_composition_id}",
-            ["/room_compositions/", &crate::request::path_arg(&room_composition_id)]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a room composition.
-    ///
-    /// Synchronously delete a room composition.
-    ///
-    /// `DELETE /room_compositions/{room_composition_id}` (operation `DeleteRoomComposition`)
-    ///
-    /// # Arguments
-    /// - `room_composition_id` (`room_composition_id`): The unique identifier of a room composition.
-    pub fn delete_room_composition(&self, room_composition_id: &str) -> ApiCall<()> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteRoomComposition",
-            "/room_compositions/{room_composition_id}",
-            ["/room_compositions/", &crate::request::path_arg(&room_composition_id)]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_empty)
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Room Participants`; get it with `client.room_participants()`.
-///
-/// Rooms Participants operations.
-#[derive(Debug, Clone, Copy)]
-pub struct RoomParticipantsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_room_participants` (`GET /room_participants`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListRoomParticipantsParams {
@@ -28,35 +20,76 @@ pub struct ListRoomParticipantsParams {
     pub page: Option<types::VideoPageConsolidated>,
 }
 
-impl RoomParticipantsApi<'_> {
+impl<T> crate::ApiCall<T, ListRoomParticipantsParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[date_joined_at\]\[eq\], filter\[date_joined_at\]\[gte\], filter\[date_joined_at\]\[lte\], filter\[date_updated_at\]\[eq\], filter\[date_updated_at\]\[gte\], filter\[date_updated_at\]\[lte\], filter\[date_left_at\]\[eq\], filter\[date_left_at\]\[gte\], filter\[date_left_at\]\[lte\], filter\[context\], filter\[session_id\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::ListRoomParticipantsFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::VideoPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::RoomParticipants<'_> {
     /// View a list of room participants.
     ///
     /// `GET /room_participants` (operation `ListRoomParticipants`)
-    pub fn list_room_participants(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListRoomParticipantsParams,
-    ) -> ApiCall<types::ListRoomParticipantsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListRoomParticipantsResponse, ListRoomParticipantsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListRoomParticipants",
             "/room_participants",
             "/room_participants".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListRoomParticipantsParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
     }
 
-    /// Every item of [`list_room_participants`](Self::list_room_participants), page after page (`page[number]` paging).
+    /// View a room participant.
+    ///
+    /// `GET /room_participants/{room_participant_id}` (operation `ViewRoomParticipant`)
+    ///
+    /// # Arguments
+    /// - `room_participant_id` (`room_participant_id`): The unique identifier of a room participant.
+    pub fn retrieve(
+        &self,
+        room_participant_id: &str,
+    ) -> ApiCall<types::ViewRoomParticipantResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "ViewRoomParticipant",
+            "/room_participants/{room_participant_id}",
+            ["/room_participants/", &crate::request::path_arg(&room_participant_id)]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<types::ListRoomParticipantsResponse, ListRoomParticipantsParams> {
+    /// Every item of `client.room_participants().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_room_participants_stream(
-        &self,
-        params: &ListRoomParticipantsParams,
-    ) -> Paginator<types::RoomParticipant> {
-        let first = self.list_room_participants(params);
+    pub fn items(self) -> Paginator<types::RoomParticipant> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -84,25 +117,5 @@ impl RoomParticipantsApi<'_> {
                 })
             },
         )
-    }
-
-    /// View a room participant.
-    ///
-    /// `GET /room_participants/{room_participant_id}` (operation `ViewRoomParticipant`)
-    ///
-    /// # Arguments
-    /// - `room_participant_id` (`room_participant_id`): The unique identifier of a room participant.
-    pub fn view_room_participant(
-        &self,
-        room_participant_id: &str,
-    ) -> ApiCall<types::ViewRoomParticipantResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "ViewRoomParticipant",
-            "/room_participants/{room_participant_id}",
-            ["/room_participants/", &crate::request::path_arg(&room_participant_id)]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Room Recordings`; get it with `client.room_recordings()`.
-///
-/// Rooms Recordings operations.
-#[derive(Debug, Clone, Copy)]
-pub struct RoomRecordingsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_room_recordings` (`GET /room_recordings`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListRoomRecordingsParams {
@@ -26,6 +18,20 @@ pub struct ListRoomRecordingsParams {
     ///
     /// Sent as query parameter `page`.
     pub page: Option<types::VideoPageConsolidated>,
+}
+
+impl<T> crate::ApiCall<T, ListRoomRecordingsParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[date_ended_at\]\[eq\], filter\[date_ended_at\]\[gte\], filter\[date_ended_at\]\[lte\], filter\[date_started_at\]\[eq\], filter\[date_started_at\]\[gte\], filter\[date_started_at\]\[lte\], filter\[room_id\], filter\[participant_id\], filter\[session_id\], filter\[status\], filter\[type\], filter\[duration_secs\]
+    pub fn filter(mut self, value: impl Into<types::ListRoomRecordingsFilter>) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::VideoPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `delete_room_recordings` (`DELETE /room_recordings`).
@@ -41,35 +47,117 @@ pub struct DeleteRoomRecordingsParams {
     pub page: Option<types::VideoPageConsolidated>,
 }
 
-impl RoomRecordingsApi<'_> {
+impl<T> crate::ApiCall<T, DeleteRoomRecordingsParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[date_ended_at\]\[eq\], filter\[date_ended_at\]\[gte\], filter\[date_ended_at\]\[lte\], filter\[date_started_at\]\[eq\], filter\[date_started_at\]\[gte\], filter\[date_started_at\]\[lte\], filter\[room_id\], filter\[participant_id\], filter\[session_id\], filter\[status\], filter\[type\], filter\[duration_secs\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::DeleteRoomRecordingsFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::VideoPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::RoomRecordings<'_> {
     /// View a list of room recordings.
     ///
     /// `GET /room_recordings` (operation `ListRoomRecordings`)
-    pub fn list_room_recordings(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListRoomRecordingsParams,
-    ) -> ApiCall<types::ListRoomRecordingsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListRoomRecordingsResponse, ListRoomRecordingsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListRoomRecordings",
             "/room_recordings",
             "/room_recordings".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListRoomRecordingsParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Delete several room recordings in a bulk.
+    ///
+    /// `DELETE /room_recordings` (operation `DeleteRoomRecordings`)
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn delete_bulk(
+        &self,
+    ) -> ApiCall<types::DeleteRoomRecordingsResponse, DeleteRoomRecordingsParams> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteRoomRecordings",
+            "/room_recordings",
+            "/room_recordings".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                DeleteRoomRecordingsParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// View a room recording.
+    ///
+    /// `GET /room_recordings/{room_recording_id}` (operation `ViewRoomRecording`)
+    ///
+    /// # Arguments
+    /// - `room_recording_id` (`room_recording_id`): The unique identifier of a room recording.
+    pub fn retrieve(
+        &self,
+        room_recording_id: &str,
+    ) -> ApiCall<types::ViewRoomRecordingResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "ViewRoomRecording",
+            "/room_recordings/{room_recording_id}",
+            ["/room_recordings/", &crate::request::path_arg(&room_recording_id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_room_recordings`](Self::list_room_recordings), page after page (`page[number]` paging).
+    /// Delete a room recording.
+    ///
+    /// Synchronously delete a Room Recording.
+    ///
+    /// `DELETE /room_recordings/{room_recording_id}` (operation `DeleteRoomRecording`)
+    ///
+    /// # Arguments
+    /// - `room_recording_id` (`room_recording_id`): The unique identifier of a room recording.
+    pub fn delete(&self, room_recording_id: &str) -> ApiCall<()> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteRoomRecording",
+            "/room_recordings/{room_recording_id}",
+            ["/room_recordings/", &crate::request::path_arg(&room_recording_id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_empty)
+    }
+}
+
+impl crate::ApiCall<types::ListRoomRecordingsResponse, ListRoomRecordingsParams> {
+    /// Every item of `client.room_recordings().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_room_recordings_stream(
-        &self,
-        params: &ListRoomRecordingsParams,
-    ) -> Paginator<types::RoomRecording> {
-        let first = self.list_room_recordings(params);
+    pub fn items(self) -> Paginator<types::RoomRecording> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -97,60 +185,5 @@ impl RoomRecordingsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Delete several room recordings in a bulk.
-    ///
-    /// `DELETE /room_recordings` (operation `DeleteRoomRecordings`)
-    pub fn delete_room_recordings(
-        &self,
-        params: &DeleteRoomRecordingsParams,
-    ) -> ApiCall<types::DeleteRoomRecordingsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteRoomRecordings",
-            "/room_recordings",
-            "/room_recordings".to_owned(),
-        );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// View a room recording.
-    ///
-    /// `GET /room_recordings/{room_recording_id}` (operation `ViewRoomRecording`)
-    ///
-    /// # Arguments
-    /// - `room_recording_id` (`room_recording_id`): The unique identifier of a room recording.
-    pub fn view_room_recording(
-        &self,
-        room_recording_id: &str,
-    ) -> ApiCall<types::ViewRoomRecordingResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "ViewRoomRecording",
-            "/room_recordings/{room_recording_id}",
-            ["/room_recordings/", &crate::request::path_arg(&room_recording_id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a room recording.
-    ///
-    /// Synchronously delete a Room Recording.
-    ///
-    /// `DELETE /room_recordings/{room_recording_id}` (operation `DeleteRoomRecording`)
-    ///
-    /// # Arguments
-    /// - `room_recording_id` (`room_recording_id`): The unique identifier of a room recording.
-    pub fn delete_room_recording(&self, room_recording_id: &str) -> ApiCall<()> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteRoomRecording",
-            "/room_recordings/{room_recording_id}",
-            ["/room_recordings/", &crate::request::path_arg(&room_recording_id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_empty)
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Room Sessions`; get it with `client.room_sessions()`.
-///
-/// Rooms Sessions operations.
-#[derive(Debug, Clone, Copy)]
-pub struct RoomSessionsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_room_sessions` (`GET /room_sessions`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListRoomSessionsParams {
@@ -32,6 +24,26 @@ pub struct ListRoomSessionsParams {
     pub page: Option<types::VideoPageConsolidated>,
 }
 
+impl<T> crate::ApiCall<T, ListRoomSessionsParams> {
+    /// To decide if room participants should be included in the response.
+    pub fn include_participants(mut self, value: impl Into<bool>) -> Self {
+        self.input_mut().include_participants = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[date_created_at\]\[eq\], filter\[date_created_at\]\[gte\], filter\[date_created_at\]\[lte\], filter\[date_updated_at\]\[eq\], filter\[date_updated_at\]\[gte\], filter\[date_updated_at\]\[lte\], filter\[date_ended_at\]\[eq\], filter\[date_ended_at\]\[gte\], filter\[date_ended_at\]\[lte\], filter\[room_id\], filter\[active\]
+    pub fn filter(mut self, value: impl Into<types::ListRoomSessionsFilter>) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::VideoPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `view_room_session` (`GET /room_sessions/{room_session_id}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ViewRoomSessionParams {
@@ -39,6 +51,14 @@ pub struct ViewRoomSessionParams {
     ///
     /// Sent as query parameter `include_participants`.
     pub include_participants: Option<bool>,
+}
+
+impl<T> crate::ApiCall<T, ViewRoomSessionParams> {
+    /// To decide if room participants should be included in the response.
+    pub fn include_participants(mut self, value: impl Into<bool>) -> Self {
+        self.input_mut().include_participants = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `retrieve_list_room_participants` (`GET /room_sessions/{room_session_id}/participants`).
@@ -54,41 +74,264 @@ pub struct RetrieveListRoomParticipantsParams {
     pub page: Option<types::VideoPageConsolidated>,
 }
 
-impl RoomSessionsApi<'_> {
+impl<T> crate::ApiCall<T, RetrieveListRoomParticipantsParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[date_joined_at\]\[eq\], filter\[date_joined_at\]\[gte\], filter\[date_joined_at\]\[lte\], filter\[date_updated_at\]\[eq\], filter\[date_updated_at\]\[gte\], filter\[date_updated_at\]\[lte\], filter\[date_left_at\]\[eq\], filter\[date_left_at\]\[gte\], filter\[date_left_at\]\[lte\], filter\[context\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::RetrieveListRoomParticipantsFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::VideoPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::RoomsSessions<'_> {
     /// View a list of room sessions.
     ///
     /// `GET /room_sessions` (operation `ListRoomSessions`)
-    pub fn list_room_sessions(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list_0(
         &self,
-        params: &ListRoomSessionsParams,
-    ) -> ApiCall<types::ListRoomSessionsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListRoomSessionsResponse, ListRoomSessionsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListRoomSessions",
             "/room_sessions",
             "/room_sessions".to_owned(),
         );
-        request
-            .query(
-                "include_participants",
-                &params.include_participants,
-                QueryStyle::FormExplode,
-            );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListRoomSessionsParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "include_participants",
+                            &params.include_participants,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// View a room session.
+    ///
+    /// `GET /room_sessions/{room_session_id}` (operation `ViewRoomSession`)
+    ///
+    /// # Arguments
+    /// - `room_session_id` (`room_session_id`): The unique identifier of a room session.
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve(
+        &self,
+        room_session_id: &str,
+    ) -> ApiCall<types::ViewRoomSessionResponse, ViewRoomSessionParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "ViewRoomSession",
+            "/room_sessions/{room_session_id}",
+            ["/room_sessions/", &crate::request::path_arg(&room_session_id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ViewRoomSessionParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "include_participants",
+                            &params.include_participants,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
+    }
+
+    /// View a list of room participants.
+    ///
+    /// `GET /room_sessions/{room_session_id}/participants` (operation `RetrieveListRoomParticipants`)
+    ///
+    /// # Arguments
+    /// - `room_session_id` (`room_session_id`): The unique identifier of a room session.
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve_participants(
+        &self,
+        room_session_id: &str,
+    ) -> ApiCall<
+        types::RetrieveListRoomParticipantsResponse,
+        RetrieveListRoomParticipantsParams,
+    > {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "RetrieveListRoomParticipants",
+            "/room_sessions/{room_session_id}/participants",
+            [
+                "/room_sessions/",
+                &crate::request::path_arg(&room_session_id),
+                "/participants",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                RetrieveListRoomParticipantsParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+}
+
+impl crate::resources::RoomsSessionsActions<'_> {
+    /// End a room session.
+    ///
+    /// Note: this will also kick all participants currently present in the room
+    ///
+    /// `POST /room_sessions/{room_session_id}/actions/end` (operation `EndSession`)
+    ///
+    /// # Arguments
+    /// - `room_session_id` (`room_session_id`): The unique identifier of a room session.
+    pub fn end(&self, room_session_id: &str) -> ApiCall<types::EndSessionResponse> {
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "EndSession",
+            "/room_sessions/{room_session_id}/actions/end",
+            [
+                "/room_sessions/",
+                &crate::request::path_arg(&room_session_id),
+                "/actions/end",
+            ]
+                .concat(),
+        );
+        request.no_auth();
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_room_sessions`](Self::list_room_sessions), page after page (`page[number]` paging).
+    /// Kick participants from a room session.
+    ///
+    /// `POST /room_sessions/{room_session_id}/actions/kick` (operation `KickParticipantInSession`)
+    ///
+    /// # Arguments
+    /// - `room_session_id` (`room_session_id`): The unique identifier of a room session.
+    ///
+    /// The body is a [`ActionsParticipantsRequest`](types::ActionsParticipantsRequest): its members are setters on the returned call.
+    pub fn kick(
+        &self,
+        room_session_id: &str,
+    ) -> ApiCall<
+        types::KickParticipantInSessionResponse,
+        types::ActionsParticipantsRequest,
+    > {
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "KickParticipantInSession",
+            "/room_sessions/{room_session_id}/actions/kick",
+            [
+                "/room_sessions/",
+                &crate::request::path_arg(&room_session_id),
+                "/actions/kick",
+            ]
+                .concat(),
+        );
+        request.no_auth();
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::ActionsParticipantsRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Mute participants in room session.
+    ///
+    /// `POST /room_sessions/{room_session_id}/actions/mute` (operation `MuteParticipantInSession`)
+    ///
+    /// # Arguments
+    /// - `room_session_id` (`room_session_id`): The unique identifier of a room session.
+    ///
+    /// The body is a [`ActionsParticipantsRequest`](types::ActionsParticipantsRequest): its members are setters on the returned call.
+    pub fn mute(
+        &self,
+        room_session_id: &str,
+    ) -> ApiCall<
+        types::MuteParticipantInSessionResponse,
+        types::ActionsParticipantsRequest,
+    > {
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "MuteParticipantInSession",
+            "/room_sessions/{room_session_id}/actions/mute",
+            [
+                "/room_sessions/",
+                &crate::request::path_arg(&room_session_id),
+                "/actions/mute",
+            ]
+                .concat(),
+        );
+        request.no_auth();
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::ActionsParticipantsRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Unmute participants in room session.
+    ///
+    /// `POST /room_sessions/{room_session_id}/actions/unmute` (operation `UnmuteParticipantInSession`)
+    ///
+    /// # Arguments
+    /// - `room_session_id` (`room_session_id`): The unique identifier of a room session.
+    ///
+    /// The body is a [`ActionsParticipantsRequest`](types::ActionsParticipantsRequest): its members are setters on the returned call.
+    pub fn unmute(
+        &self,
+        room_session_id: &str,
+    ) -> ApiCall<
+        types::UnmuteParticipantInSessionResponse,
+        types::ActionsParticipantsRequest,
+    > {
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "UnmuteParticipantInSession",
+            "/room_sessions/{room_session_id}/actions/unmute",
+            [
+                "/room_sessions/",
+                &crate::request::path_arg(&room_session_id),
+                "/actions/unmute",
+            ]
+                .concat(),
+        );
+        request.no_auth();
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::ActionsParticipantsRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<types::ListRoomSessionsResponse, ListRoomSessionsParams> {
+    /// Every item of `client.rooms().sessions().list_0(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_room_sessions_stream(
-        &self,
-        params: &ListRoomSessionsParams,
-    ) -> Paginator<types::RoomSession> {
-        let first = self.list_room_sessions(params);
+    pub fn items(self) -> Paginator<types::RoomSession> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -117,179 +360,18 @@ impl RoomSessionsApi<'_> {
             },
         )
     }
+}
 
-    /// View a room session.
-    ///
-    /// `GET /room_sessions/{room_session_id}` (operation `ViewRoomSession`)
-    ///
-    /// # Arguments
-    /// - `room_session_id` (`room_session_id`): The unique identifier of a room session.
-    pub fn view_room_session(
-        &self,
-        room_session_id: &str,
-        params: &ViewRoomSessionParams,
-    ) -> ApiCall<types::ViewRoomSessionResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "ViewRoomSession",
-            "/room_sessions/{room_session_id}",
-            ["/room_sessions/", &crate::request::path_arg(&room_session_id)].concat(),
-        );
-        request
-            .query(
-                "include_participants",
-                &params.include_participants,
-                QueryStyle::FormExplode,
-            );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// End a room session.
-    ///
-    /// Note: this will also kick all participants currently present in the room
-    ///
-    /// `POST /room_sessions/{room_session_id}/actions/end` (operation `EndSession`)
-    ///
-    /// # Arguments
-    /// - `room_session_id` (`room_session_id`): The unique identifier of a room session.
-    pub fn end_session(
-        &self,
-        room_session_id: &str,
-    ) -> ApiCall<types::EndSessionResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "EndSession",
-            "/room_sessions/{room_session_id}/actions/end",
-            [
-                "/room_sessions/",
-                &crate::request::path_arg(&room_session_id),
-                "/actions/end",
-            ]
-                .concat(),
-        );
-        request.no_auth();
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Kick participants from a room session.
-    ///
-    /// `POST /room_sessions/{room_session_id}/actions/kick` (operation `KickParticipantInSession`)
-    ///
-    /// # Arguments
-    /// - `room_session_id` (`room_session_id`): The unique identifier of a room session.
-    pub fn kick_participant_in_session(
-        &self,
-        room_session_id: &str,
-        body: &types::ActionsParticipantsRequest,
-    ) -> ApiCall<types::KickParticipantInSessionResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "KickParticipantInSession",
-            "/room_sessions/{room_session_id}/actions/kick",
-            [
-                "/room_sessions/",
-                &crate::request::path_arg(&room_session_id),
-                "/actions/kick",
-            ]
-                .concat(),
-        );
-        request.json(body);
-        request.no_auth();
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Mute participants in room session.
-    ///
-    /// `POST /room_sessions/{room_session_id}/actions/mute` (operation `MuteParticipantInSession`)
-    ///
-    /// # Arguments
-    /// - `room_session_id` (`room_session_id`): The unique identifier of a room session.
-    pub fn mute_participant_in_session(
-        &self,
-        room_session_id: &str,
-        body: &types::ActionsParticipantsRequest,
-    ) -> ApiCall<types::MuteParticipantInSessionResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "MuteParticipantInSession",
-            "/room_sessions/{room_session_id}/actions/mute",
-            [
-                "/room_sessions/",
-                &crate::request::path_arg(&room_session_id),
-                "/actions/mute",
-            ]
-                .concat(),
-        );
-        request.json(body);
-        request.no_auth();
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Unmute participants in room session.
-    ///
-    /// `POST /room_sessions/{room_session_id}/actions/unmute` (operation `UnmuteParticipantInSession`)
-    ///
-    /// # Arguments
-    /// - `room_session_id` (`room_session_id`): The unique identifier of a room session.
-    pub fn unmute_participant_in_session(
-        &self,
-        room_session_id: &str,
-        body: &types::ActionsParticipantsRequest,
-    ) -> ApiCall<types::UnmuteParticipantInSessionResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "UnmuteParticipantInSession",
-            "/room_sessions/{room_session_id}/actions/unmute",
-            [
-                "/room_sessions/",
-                &crate::request::path_arg(&room_session_id),
-                "/actions/unmute",
-            ]
-                .concat(),
-        );
-        request.json(body);
-        request.no_auth();
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// View a list of room participants.
-    ///
-    /// `GET /room_sessions/{room_session_id}/participants` (operation `RetrieveListRoomParticipants`)
-    ///
-    /// # Arguments
-    /// - `room_session_id` (`room_session_id`): The unique identifier of a room session.
-    pub fn retrieve_list_room_participants(
-        &self,
-        room_session_id: &str,
-        params: &RetrieveListRoomParticipantsParams,
-    ) -> ApiCall<types::RetrieveListRoomParticipantsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "RetrieveListRoomParticipants",
-            "/room_sessions/{room_session_id}/participants",
-            [
-                "/room_sessions/",
-                &crate::request::path_arg(&room_session_id),
-                "/participants",
-            ]
-                .concat(),
-        );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`retrieve_list_room_participants`](Self::retrieve_list_room_participants), page after page (`page[number]` paging).
+impl crate::ApiCall<
+    types::RetrieveListRoomParticipantsResponse,
+    RetrieveListRoomParticipantsParams,
+> {
+    /// Every item of `client.rooms().sessions().retrieve_participants(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn retrieve_list_room_participants_stream(
-        &self,
-        room_session_id: &str,
-        params: &RetrieveListRoomParticipantsParams,
-    ) -> Paginator<types::RoomParticipant> {
-        let first = self.retrieve_list_room_participants(room_session_id, params);
+    pub fn items(self) -> Paginator<types::RoomParticipant> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),

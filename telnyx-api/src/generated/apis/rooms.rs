@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Rooms`; get it with `client.rooms()`.
-///
-/// Rooms operations.
-#[derive(Debug, Clone, Copy)]
-pub struct RoomsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_rooms` (`GET /rooms`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListRoomsParams {
@@ -32,6 +24,26 @@ pub struct ListRoomsParams {
     pub page: Option<types::VideoPageConsolidated>,
 }
 
+impl<T> crate::ApiCall<T, ListRoomsParams> {
+    /// To decide if room sessions should be included in the response.
+    pub fn include_sessions(mut self, value: impl Into<bool>) -> Self {
+        self.input_mut().include_sessions = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[date_created_at\]\[eq\], filter\[date_created_at\]\[gte\], filter\[date_created_at\]\[lte\], filter\[date_updated_at\]\[eq\], filter\[date_updated_at\]\[gte\], filter\[date_updated_at\]\[lte\], filter\[unique_name\]
+    pub fn filter(mut self, value: impl Into<types::ListRoomsFilter>) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::VideoPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `view_room` (`GET /rooms/{room_id}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ViewRoomParams {
@@ -39,6 +51,14 @@ pub struct ViewRoomParams {
     ///
     /// Sent as query parameter `include_sessions`.
     pub include_sessions: Option<bool>,
+}
+
+impl<T> crate::ApiCall<T, ViewRoomParams> {
+    /// To decide if room sessions should be included in the response.
+    pub fn include_sessions(mut self, value: impl Into<bool>) -> Self {
+        self.input_mut().include_sessions = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `retrieve_list_room_sessions` (`GET /rooms/{room_id}/sessions`).
@@ -58,38 +78,209 @@ pub struct RetrieveListRoomSessionsParams {
     pub page: Option<types::VideoPageConsolidated>,
 }
 
-impl RoomsApi<'_> {
+impl<T> crate::ApiCall<T, RetrieveListRoomSessionsParams> {
+    /// To decide if room participants should be included in the response.
+    pub fn include_participants(mut self, value: impl Into<bool>) -> Self {
+        self.input_mut().include_participants = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[date_created_at\]\[eq\], filter\[date_created_at\]\[gte\], filter\[date_created_at\]\[lte\], filter\[date_updated_at\]\[eq\], filter\[date_updated_at\]\[gte\], filter\[date_updated_at\]\[lte\], filter\[date_ended_at\]\[eq\], filter\[date_ended_at\]\[gte\], filter\[date_ended_at\]\[lte\], filter\[active\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::RetrieveListRoomSessionsFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::VideoPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::Rooms<'_> {
     /// View a list of rooms.
     ///
     /// `GET /rooms` (operation `ListRooms`)
-    pub fn list_rooms(
-        &self,
-        params: &ListRoomsParams,
-    ) -> ApiCall<types::ListRoomsResponse> {
-        let mut request = Request::new(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(&self) -> ApiCall<types::ListRoomsResponse, ListRoomsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListRooms",
             "/rooms",
             "/rooms".to_owned(),
         );
-        request
-            .query(
-                "include_sessions",
-                &params.include_sessions,
-                QueryStyle::FormExplode,
-            );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListRoomsParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "include_sessions",
+                            &params.include_sessions,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
     }
 
-    /// Every item of [`list_rooms`](Self::list_rooms), page after page (`page[number]` paging).
+    /// Create a room.
+    ///
+    /// Synchronously create a Room.
+    ///
+    /// `POST /rooms` (operation `CreateRoom`)
+    ///
+    /// The body is a [`CreateRoomRequest`](types::CreateRoomRequest): its members are setters on the returned call.
+    pub fn create(
+        &self,
+    ) -> ApiCall<types::CreateRoomResponse, types::CreateRoomRequest> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateRoom",
+            "/rooms",
+            "/rooms".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateRoomRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// View a room.
+    ///
+    /// `GET /rooms/{room_id}` (operation `ViewRoom`)
+    ///
+    /// # Arguments
+    /// - `room_id` (`room_id`): The unique identifier of a room.
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve(
+        &self,
+        room_id: &str,
+    ) -> ApiCall<types::ViewRoomResponse, ViewRoomParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "ViewRoom",
+            "/rooms/{room_id}",
+            ["/rooms/", &crate::request::path_arg(&room_id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ViewRoomParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "include_sessions",
+                            &params.include_sessions,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
+    }
+
+    /// Delete a room.
+    ///
+    /// Synchronously delete a Room. Participants from that room will be kicked out, they won't be able to join that room anymore, and you won't be charged anymore for that room.
+    ///
+    /// `DELETE /rooms/{room_id}` (operation `DeleteRoom`)
+    ///
+    /// # Arguments
+    /// - `room_id` (`room_id`): The unique identifier of a room.
+    pub fn delete(&self, room_id: &str) -> ApiCall<()> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteRoom",
+            "/rooms/{room_id}",
+            ["/rooms/", &crate::request::path_arg(&room_id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_empty)
+    }
+
+    /// Update a room.
+    ///
+    /// Synchronously update a Room.
+    ///
+    /// `PATCH /rooms/{room_id}` (operation `UpdateRoom`)
+    ///
+    /// # Arguments
+    /// - `room_id` (`room_id`): The unique identifier of a room.
+    ///
+    /// The body is a [`PatchRoomRequest`](types::PatchRoomRequest): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        room_id: &str,
+    ) -> ApiCall<types::UpdateRoomResponse, types::PatchRoomRequest> {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateRoom",
+            "/rooms/{room_id}",
+            ["/rooms/", &crate::request::path_arg(&room_id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::PatchRoomRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::RoomsSessions<'_> {
+    /// View a list of room sessions.
+    ///
+    /// `GET /rooms/{room_id}/sessions` (operation `RetrieveListRoomSessions`)
+    ///
+    /// # Arguments
+    /// - `room_id` (`room_id`): The unique identifier of a room.
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list_1(
+        &self,
+        room_id: &str,
+    ) -> ApiCall<
+        types::RetrieveListRoomSessionsResponse,
+        RetrieveListRoomSessionsParams,
+    > {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "RetrieveListRoomSessions",
+            "/rooms/{room_id}/sessions",
+            ["/rooms/", &crate::request::path_arg(&room_id), "/sessions"].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                RetrieveListRoomSessionsParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "include_participants",
+                            &params.include_participants,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<types::ListRoomsResponse, ListRoomsParams> {
+    /// Every item of `client.rooms().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_rooms_stream(&self, params: &ListRoomsParams) -> Paginator<types::Room> {
-        let first = self.list_rooms(params);
+    pub fn items(self) -> Paginator<types::Room> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -118,132 +309,18 @@ impl RoomsApi<'_> {
             },
         )
     }
+}
 
-    /// Create a room.
-    ///
-    /// Synchronously create a Room.
-    ///
-    /// `POST /rooms` (operation `CreateRoom`)
-    pub fn create_room(
-        &self,
-        body: &types::CreateRoomRequest,
-    ) -> ApiCall<types::CreateRoomResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateRoom",
-            "/rooms",
-            "/rooms".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// View a room.
-    ///
-    /// `GET /rooms/{room_id}` (operation `ViewRoom`)
-    ///
-    /// # Arguments
-    /// - `room_id` (`room_id`): The unique identifier of a room.
-    pub fn view_room(
-        &self,
-        room_id: &str,
-        params: &ViewRoomParams,
-    ) -> ApiCall<types::ViewRoomResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "ViewRoom",
-            "/rooms/{room_id}",
-            ["/rooms/", &crate::request::path_arg(&room_id)].concat(),
-        );
-        request
-            .query(
-                "include_sessions",
-                &params.include_sessions,
-                QueryStyle::FormExplode,
-            );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a room.
-    ///
-    /// Synchronously delete a Room. Participants from that room will be kicked out, they won't be able to join that room anymore, and you won't be charged anymore for that room.
-    ///
-    /// `DELETE /rooms/{room_id}` (operation `DeleteRoom`)
-    ///
-    /// # Arguments
-    /// - `room_id` (`room_id`): The unique identifier of a room.
-    pub fn delete_room(&self, room_id: &str) -> ApiCall<()> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteRoom",
-            "/rooms/{room_id}",
-            ["/rooms/", &crate::request::path_arg(&room_id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_empty)
-    }
-
-    /// Update a room.
-    ///
-    /// Synchronously update a Room.
-    ///
-    /// `PATCH /rooms/{room_id}` (operation `UpdateRoom`)
-    ///
-    /// # Arguments
-    /// - `room_id` (`room_id`): The unique identifier of a room.
-    pub fn update_room(
-        &self,
-        room_id: &str,
-        body: &types::PatchRoomRequest,
-    ) -> ApiCall<types::UpdateRoomResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdateRoom",
-            "/rooms/{room_id}",
-            ["/rooms/", &crate::request::path_arg(&room_id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// View a list of room sessions.
-    ///
-    /// `GET /rooms/{room_id}/sessions` (operation `RetrieveListRoomSessions`)
-    ///
-    /// # Arguments
-    /// - `room_id` (`room_id`): The unique identifier of a room.
-    pub fn retrieve_list_room_sessions(
-        &self,
-        room_id: &str,
-        params: &RetrieveListRoomSessionsParams,
-    ) -> ApiCall<types::RetrieveListRoomSessionsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "RetrieveListRoomSessions",
-            "/rooms/{room_id}/sessions",
-            ["/rooms/", &crate::request::path_arg(&room_id), "/sessions"].concat(),
-        );
-        request
-            .query(
-                "include_participants",
-                &params.include_participants,
-                QueryStyle::FormExplode,
-            );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`retrieve_list_room_sessions`](Self::retrieve_list_room_sessions), page after page (`page[number]` paging).
+impl crate::ApiCall<
+    types::RetrieveListRoomSessionsResponse,
+    RetrieveListRoomSessionsParams,
+> {
+    /// Every item of `client.rooms().sessions().list_1(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn retrieve_list_room_sessions_stream(
-        &self,
-        room_id: &str,
-        params: &RetrieveListRoomSessionsParams,
-    ) -> Paginator<types::RoomSession> {
-        let first = self.retrieve_list_room_sessions(room_id, params);
+    pub fn items(self) -> Paginator<types::RoomSession> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),

@@ -5,15 +5,7 @@
 use crate::request::{ApiCall, Request};
 use crate::types;
 
-/// Operations tagged `Rooms Client Tokens`; get it with `client.rooms_client_tokens()`.
-///
-/// Rooms Client Tokens operations.
-#[derive(Debug, Clone, Copy)]
-pub struct RoomsClientTokensApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
-impl RoomsClientTokensApi<'_> {
+impl crate::resources::RoomsActions<'_> {
     /// Create Client Token to join a room.
     ///
     /// Synchronously create an Client Token to join a Room. Client Token is necessary to join a Telnyx Room. Client Token will expire after `token_ttl_secs`, a Refresh Token is also provided to refresh a Client Token, the Refresh Token expires after `refresh_token_ttl_secs`.
@@ -22,12 +14,16 @@ impl RoomsClientTokensApi<'_> {
     ///
     /// # Arguments
     /// - `room_id` (`room_id`): The unique identifier of a room.
-    pub fn create_room_client_token(
+    ///
+    /// The body is a [`CreateRoomClientTokenRequest`](types::CreateRoomClientTokenRequest): its members are setters on the returned call.
+    pub fn generate_join_client_token(
         &self,
         room_id: &str,
-        body: &types::CreateRoomClientTokenRequest,
-    ) -> ApiCall<types::CreateRoomClientTokenResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::CreateRoomClientTokenResponse,
+        types::CreateRoomClientTokenRequest,
+    > {
+        let request = Request::new(
             reqwest::Method::POST,
             "CreateRoomClientToken",
             "/rooms/{room_id}/actions/generate_join_client_token",
@@ -38,8 +34,13 @@ impl RoomsClientTokensApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateRoomClientTokenRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Refresh Client Token to join a room.
@@ -50,11 +51,16 @@ impl RoomsClientTokensApi<'_> {
     ///
     /// # Arguments
     /// - `room_id` (`room_id`): The unique identifier of a room.
-    pub fn refresh_room_client_token(
+    ///
+    /// The body is a [`RefreshRoomClientTokenRequest`](types::RefreshRoomClientTokenRequest): its required members (`refresh_token`) are arguments, its other members setters on the returned call.
+    pub fn refresh_client_token(
         &self,
         room_id: &str,
-        body: &types::RefreshRoomClientTokenRequest,
-    ) -> ApiCall<types::RefreshRoomClientTokenResponse> {
+        refresh_token: impl Into<String>,
+    ) -> ApiCall<
+        types::RefreshRoomClientTokenResponse,
+        types::RefreshRoomClientTokenRequest,
+    > {
         let mut request = Request::new(
             reqwest::Method::POST,
             "RefreshRoomClientToken",
@@ -66,8 +72,13 @@ impl RoomsClientTokensApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         request.no_auth();
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::RefreshRoomClientTokenRequest::new(refresh_token),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 }

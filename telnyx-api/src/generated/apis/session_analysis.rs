@@ -6,14 +6,6 @@ use crate::request::{ApiCall, Request};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Session Analysis`; get it with `client.session_analysis()`.
-///
-/// Analyze voice AI sessions, costs, and event hierarchies across Telnyx products.
-#[derive(Debug, Clone, Copy)]
-pub struct SessionAnalysisApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `get_session_analysis` (`GET /session_analysis/{record_type}/{event_id}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSessionAnalysisParams {
@@ -35,15 +27,88 @@ pub struct GetSessionAnalysisParams {
     pub date_time: Option<String>,
 }
 
-impl SessionAnalysisApi<'_> {
+impl<T> crate::ApiCall<T, GetSessionAnalysisParams> {
+    /// Whether to include child events in the response.
+    pub fn include_children(mut self, value: impl Into<bool>) -> Self {
+        self.input_mut().include_children = Some(value.into());
+        self
+    }
+
+    /// Maximum traversal depth for the event tree.
+    pub fn max_depth(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().max_depth = Some(value.into());
+        self
+    }
+
+    /// Controls what data to expand on each event node.
+    pub fn expand(mut self, value: impl Into<types::GetSessionAnalysisExpand>) -> Self {
+        self.input_mut().expand = Some(value.into());
+        self
+    }
+
+    /// ISO 8601 timestamp or date to narrow index selection for faster lookups. Accepts full datetime (e.g., 2026-03-17T10:00:00Z) or date-only format (e.g., 2026-03-17).
+    pub fn date_time(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().date_time = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::SessionAnalysis<'_> {
+    /// Get session analysis
+    ///
+    /// Retrieves a full session analysis tree for a given event, including costs, child events, and product linkages.
+    ///
+    /// `GET /session_analysis/{record_type}/{event_id}` (operation `GetSessionAnalysis`)
+    ///
+    /// # Arguments
+    /// - `record_type` (`record_type`): The record type identifier.
+    /// - `event_id` (`event_id`): The event identifier (UUID).
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve(
+        &self,
+        record_type: &str,
+        event_id: &str,
+    ) -> ApiCall<types::SessionAnalysisResponse, GetSessionAnalysisParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetSessionAnalysis",
+            "/session_analysis/{record_type}/{event_id}",
+            [
+                "/session_analysis/",
+                &crate::request::path_arg(&record_type),
+                "/",
+                &crate::request::path_arg(&event_id),
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetSessionAnalysisParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "include_children",
+                            &params.include_children,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("max_depth", &params.max_depth, QueryStyle::FormExplode);
+                    request.query("expand", &params.expand, QueryStyle::FormExplode);
+                    request
+                        .query("date_time", &params.date_time, QueryStyle::FormExplode);
+                },
+            )
+    }
+}
+
+impl crate::resources::SessionAnalysisMetadata<'_> {
     /// Get metadata overview
     ///
     /// Returns all available record types and supported query parameters for session analysis.
     ///
     /// `GET /session_analysis/metadata` (operation `GetSessionAnalysisMetadata`)
-    pub fn get_session_analysis_metadata(
-        &self,
-    ) -> ApiCall<types::MetadataOverviewResponse> {
+    pub fn retrieve(&self) -> ApiCall<types::MetadataOverviewResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetSessionAnalysisMetadata",
@@ -61,7 +126,7 @@ impl SessionAnalysisApi<'_> {
     ///
     /// # Arguments
     /// - `record_type` (`record_type`): The record type identifier (e.g. "call-control").
-    pub fn get_session_analysis_record_type_metadata(
+    pub fn retrieve_record_type(
         &self,
         record_type: &str,
     ) -> ApiCall<types::RecordTypeMetadataResponse> {
@@ -72,45 +137,6 @@ impl SessionAnalysisApi<'_> {
             ["/session_analysis/metadata/", &crate::request::path_arg(&record_type)]
                 .concat(),
         );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get session analysis
-    ///
-    /// Retrieves a full session analysis tree for a given event, including costs, child events, and product linkages.
-    ///
-    /// `GET /session_analysis/{record_type}/{event_id}` (operation `GetSessionAnalysis`)
-    ///
-    /// # Arguments
-    /// - `record_type` (`record_type`): The record type identifier.
-    /// - `event_id` (`event_id`): The event identifier (UUID).
-    pub fn get_session_analysis(
-        &self,
-        record_type: &str,
-        event_id: &str,
-        params: &GetSessionAnalysisParams,
-    ) -> ApiCall<types::SessionAnalysisResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "GetSessionAnalysis",
-            "/session_analysis/{record_type}/{event_id}",
-            [
-                "/session_analysis/",
-                &crate::request::path_arg(&record_type),
-                "/",
-                &crate::request::path_arg(&event_id),
-            ]
-                .concat(),
-        );
-        request
-            .query(
-                "include_children",
-                &params.include_children,
-                QueryStyle::FormExplode,
-            );
-        request.query("max_depth", &params.max_depth, QueryStyle::FormExplode);
-        request.query("expand", &params.expand, QueryStyle::FormExplode);
-        request.query("date_time", &params.date_time, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -6,14 +6,6 @@ use crate::request::{ApiCall, Request};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `SETI Observability`; get it with `client.seti_observability()`.
-///
-/// Observability into Telnyx platform stability and performance.
-#[derive(Debug, Clone, Copy)]
-pub struct SetiObservabilityApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `get_black_box_test_results` (`GET /seti/black_box_test_results`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetBlackBoxTestResultsParams {
@@ -23,23 +15,40 @@ pub struct GetBlackBoxTestResultsParams {
     pub filter: Option<types::GetBlackBoxTestResultsFilter>,
 }
 
-impl SetiObservabilityApi<'_> {
+impl<T> crate::ApiCall<T, GetBlackBoxTestResultsParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[product\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::GetBlackBoxTestResultsFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::Seti<'_> {
     /// Retrieve Black Box Test Results
     ///
     /// Returns the results of the various black box tests
     ///
     /// `GET /seti/black_box_test_results` (operation `GetBlackBoxTestResults`)
-    pub fn get_black_box_test_results(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve_black_box_test_results(
         &self,
-        params: &GetBlackBoxTestResultsParams,
-    ) -> ApiCall<types::GetBlackBoxTestResultsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::GetBlackBoxTestResultsResponse, GetBlackBoxTestResultsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "GetBlackBoxTestResults",
             "/seti/black_box_test_results",
             "/seti/black_box_test_results".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetBlackBoxTestResultsParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
     }
 }

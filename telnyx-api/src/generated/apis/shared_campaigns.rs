@@ -7,12 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Shared Campaigns`; get it with `client.shared_campaigns()`.
-#[derive(Debug, Clone, Copy)]
-pub struct SharedCampaignsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `get_partner_campaigns_shared_by_user` (`GET /10dlc/partnerCampaign/sharedByMe`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetPartnerCampaignsSharedByUserParams {
@@ -24,6 +18,20 @@ pub struct GetPartnerCampaignsSharedByUserParams {
     ///
     /// Sent as query parameter `recordsPerPage`.
     pub records_per_page: Option<i64>,
+}
+
+impl<T> crate::ApiCall<T, GetPartnerCampaignsSharedByUserParams> {
+    /// The 1-indexed page number to get. The default value is `1`.
+    pub fn page(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// The amount of records per page, limited to between 1 and 500 inclusive. The default value is `10`.
+    pub fn records_per_page(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().records_per_page = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `get_shared_campaigns` (`GET /10dlc/partner_campaigns`).
@@ -43,7 +51,27 @@ pub struct GetSharedCampaignsParams {
     pub sort: Option<types::GetSharedCampaignsSort>,
 }
 
-impl SharedCampaignsApi<'_> {
+impl<T> crate::ApiCall<T, GetSharedCampaignsParams> {
+    /// The 1-indexed page number to get. The default value is `1`.
+    pub fn page(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// The amount of records per page, limited to between 1 and 500 inclusive. The default value is `10`.
+    pub fn records_per_page(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().records_per_page = Some(value.into());
+        self
+    }
+
+    /// Specifies the sort order for results. If not given, results are sorted by createdAt in descending order.
+    pub fn sort(mut self, value: impl Into<types::GetSharedCampaignsSort>) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::Messaging10dlcPartnerCampaigns<'_> {
     /// List shared partner campaigns
     ///
     /// Get all partner campaigns you have shared to Telnyx in a paginated fashion
@@ -53,52 +81,30 @@ impl SharedCampaignsApi<'_> {
     /// from the response from this endpoint.
     ///
     /// `GET /10dlc/partnerCampaign/sharedByMe` (operation `GetPartnerCampaignsSharedByUser`)
-    pub fn get_partner_campaigns_shared_by_user(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list_shared_by_me(
         &self,
-        params: &GetPartnerCampaignsSharedByUserParams,
-    ) -> ApiCall<types::SharedCampaignRecordSet> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::SharedCampaignRecordSet, GetPartnerCampaignsSharedByUserParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "GetPartnerCampaignsSharedByUser",
             "/10dlc/partnerCampaign/sharedByMe",
             "/10dlc/partnerCampaign/sharedByMe".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::FormExplode);
-        request
-            .query("recordsPerPage", &params.records_per_page, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`get_partner_campaigns_shared_by_user`](Self::get_partner_campaigns_shared_by_user), page after page (`page` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_partner_campaigns_shared_by_user_stream(
-        &self,
-        params: &GetPartnerCampaignsSharedByUserParams,
-    ) -> Paginator<types::SharedCampaign> {
-        let first = self.get_partner_campaigns_shared_by_user(params);
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page",
-                size: Some("recordsPerPage"),
-            },
-            |op, raw| {
-                let page: types::SharedCampaignRecordSet = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let total_items = page
-                    .total_records
-                    .as_ref()
-                    .and_then(|n| u64::try_from(*n).ok());
-                Ok(PageData {
-                    items: page.records.unwrap_or_default(),
-                    total_items,
-                    ..PageData::default()
-                })
-            },
-        )
+            .with_input(
+                GetPartnerCampaignsSharedByUserParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "recordsPerPage",
+                            &params.records_per_page,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
     }
 
     /// Get Sharing Status
@@ -107,7 +113,7 @@ impl SharedCampaignsApi<'_> {
     ///
     /// # Arguments
     /// - `campaign_id` (`campaignId`): ID of the campaign in question
-    pub fn get_partner_campaign_sharing_status(
+    pub fn retrieve_sharing_status(
         &self,
         campaign_id: &str,
     ) -> ApiCall<std::collections::BTreeMap<String, types::CampaignSharingStatus>> {
@@ -132,53 +138,31 @@ impl SharedCampaignsApi<'_> {
     /// This endpoint is currently limited to only returning shared campaigns that Telnyx has accepted. In other words, shared but pending campaigns are currently omitted from the response from this endpoint.
     ///
     /// `GET /10dlc/partner_campaigns` (operation `GetSharedCampaigns`)
-    pub fn get_shared_campaigns(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &GetSharedCampaignsParams,
-    ) -> ApiCall<types::TelnyxDownstreamCampaignRecordSet> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::TelnyxDownstreamCampaignRecordSet, GetSharedCampaignsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "GetSharedCampaigns",
             "/10dlc/partner_campaigns",
             "/10dlc/partner_campaigns".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::FormExplode);
-        request
-            .query("recordsPerPage", &params.records_per_page, QueryStyle::FormExplode);
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`get_shared_campaigns`](Self::get_shared_campaigns), page after page (`page` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_shared_campaigns_stream(
-        &self,
-        params: &GetSharedCampaignsParams,
-    ) -> Paginator<types::TelnyxDownstreamCampaign> {
-        let first = self.get_shared_campaigns(params);
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page",
-                size: Some("recordsPerPage"),
-            },
-            |op, raw| {
-                let page: types::TelnyxDownstreamCampaignRecordSet = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let total_items = page
-                    .total_records
-                    .as_ref()
-                    .and_then(|n| u64::try_from(*n).ok());
-                Ok(PageData {
-                    items: page.records.unwrap_or_default(),
-                    total_items,
-                    ..PageData::default()
-                })
-            },
-        )
+            .with_input(
+                GetSharedCampaignsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "recordsPerPage",
+                            &params.records_per_page,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                },
+            )
     }
 
     /// Get Single Shared Campaign
@@ -189,7 +173,7 @@ impl SharedCampaignsApi<'_> {
     ///
     /// # Arguments
     /// - `campaign_id` (`campaignId`): Unique identifier of the campaign.
-    pub fn get_shared_campaign(
+    pub fn retrieve(
         &self,
         campaign_id: &str,
     ) -> ApiCall<types::TelnyxDownstreamCampaign> {
@@ -211,19 +195,88 @@ impl SharedCampaignsApi<'_> {
     ///
     /// # Arguments
     /// - `campaign_id` (`campaignId`): Unique identifier of the campaign.
-    pub fn update_shared_campaign(
+    ///
+    /// The body is a [`UpdatePartnerCampaignRequest`](types::UpdatePartnerCampaignRequest): its members are setters on the returned call.
+    pub fn update(
         &self,
         campaign_id: &str,
-        body: &types::UpdatePartnerCampaignRequest,
-    ) -> ApiCall<types::TelnyxDownstreamCampaign> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::TelnyxDownstreamCampaign, types::UpdatePartnerCampaignRequest> {
+        let request = Request::new(
             reqwest::Method::PATCH,
             "UpdateSharedCampaign",
             "/10dlc/partner_campaigns/{campaignId}",
             ["/10dlc/partner_campaigns/", &crate::request::path_arg(&campaign_id)]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdatePartnerCampaignRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<
+    types::SharedCampaignRecordSet,
+    GetPartnerCampaignsSharedByUserParams,
+> {
+    /// Every item of `client.messaging_10dlc().partner_campaigns().list_shared_by_me(…)`, page after page (`page` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::SharedCampaign> {
+        Paginator::new(
+            self,
+            PageStyle::Number {
+                number: "page",
+                size: Some("recordsPerPage"),
+            },
+            |op, raw| {
+                let page: types::SharedCampaignRecordSet = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_items = page
+                    .total_records
+                    .as_ref()
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.records.unwrap_or_default(),
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+}
+
+impl crate::ApiCall<types::TelnyxDownstreamCampaignRecordSet, GetSharedCampaignsParams> {
+    /// Every item of `client.messaging_10dlc().partner_campaigns().list(…)`, page after page (`page` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::TelnyxDownstreamCampaign> {
+        Paginator::new(
+            self,
+            PageStyle::Number {
+                number: "page",
+                size: Some("recordsPerPage"),
+            },
+            |op, raw| {
+                let page: types::TelnyxDownstreamCampaignRecordSet = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_items = page
+                    .total_records
+                    .as_ref()
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.records.unwrap_or_default(),
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 }

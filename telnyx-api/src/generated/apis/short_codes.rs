@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Short Codes`; get it with `client.short_codes()`.
-///
-/// Short codes
-#[derive(Debug, Clone, Copy)]
-pub struct ShortCodesApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_short_codes` (`GET /short_codes`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListShortCodesParams {
@@ -28,35 +20,98 @@ pub struct ListShortCodesParams {
     pub page: Option<types::PageConsolidated>,
 }
 
-impl ShortCodesApi<'_> {
+impl<T> crate::ApiCall<T, ListShortCodesParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[messaging_profile_id\]
+    pub fn filter(mut self, value: impl Into<types::ListShortCodesFilter>) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::PageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::ShortCodes<'_> {
     /// List short codes
     ///
     /// `GET /short_codes` (operation `ListShortCodes`)
-    pub fn list_short_codes(
-        &self,
-        params: &ListShortCodesParams,
-    ) -> ApiCall<types::ListShortCodesResponse> {
-        let mut request = Request::new(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(&self) -> ApiCall<types::ListShortCodesResponse, ListShortCodesParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListShortCodes",
             "/short_codes",
             "/short_codes".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListShortCodesParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Retrieve a short code
+    ///
+    /// `GET /short_codes/{id}` (operation `RetrieveShortCode`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The id of the short code
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::RetrieveShortCodeResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "RetrieveShortCode",
+            "/short_codes/{id}",
+            ["/short_codes/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_short_codes`](Self::list_short_codes), page after page (`page[number]` paging).
+    /// Update short code
+    ///
+    /// Update the settings for a specific short code. To unbind a short code from a profile, set the `messaging_profile_id` to `null` or an empty string.
+    /// To add or update tags, include the tags field as an array of strings.
+    ///
+    /// `PATCH /short_codes/{id}` (operation `UpdateShortCode`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The id of the short code
+    ///
+    /// The body is a [`UpdateShortCodeRequest`](types::UpdateShortCodeRequest): its required members (`messaging_profile_id`) are arguments, its other members setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+        messaging_profile_id: impl Into<String>,
+    ) -> ApiCall<types::UpdateShortCodeResponse, types::UpdateShortCodeRequest> {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateShortCode",
+            "/short_codes/{id}",
+            ["/short_codes/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateShortCodeRequest::new(messaging_profile_id),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<types::ListShortCodesResponse, ListShortCodesParams> {
+    /// Every item of `client.short_codes().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_short_codes_stream(
-        &self,
-        params: &ListShortCodesParams,
-    ) -> Paginator<types::ShortCode> {
-        let first = self.list_short_codes(params);
+    pub fn items(self) -> Paginator<types::ShortCode> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -84,48 +139,5 @@ impl ShortCodesApi<'_> {
                 })
             },
         )
-    }
-
-    /// Retrieve a short code
-    ///
-    /// `GET /short_codes/{id}` (operation `RetrieveShortCode`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The id of the short code
-    pub fn retrieve_short_code(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::RetrieveShortCodeResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "RetrieveShortCode",
-            "/short_codes/{id}",
-            ["/short_codes/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update short code
-    ///
-    /// Update the settings for a specific short code. To unbind a short code from a profile, set the `messaging_profile_id` to `null` or an empty string.
-    /// To add or update tags, include the tags field as an array of strings.
-    ///
-    /// `PATCH /short_codes/{id}` (operation `UpdateShortCode`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The id of the short code
-    pub fn update_short_code(
-        &self,
-        id: &str,
-        body: &types::UpdateShortCodeRequest,
-    ) -> ApiCall<types::UpdateShortCodeResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdateShortCode",
-            "/short_codes/{id}",
-            ["/short_codes/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

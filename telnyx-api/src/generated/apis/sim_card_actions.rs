@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `SIM Card Actions`; get it with `client.sim_card_actions()`.
-///
-/// View SIM card actions, their progress and timestamps using the SIM Card Actions API
-#[derive(Debug, Clone, Copy)]
-pub struct SimCardActionsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_bulk_sim_card_actions` (`GET /bulk_sim_card_actions`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListBulkSimCardActionsParams {
@@ -32,6 +24,29 @@ pub struct ListBulkSimCardActionsParams {
     pub filter_action_type: Option<types::ListBulkSimCardActionsFilterActionType>,
 }
 
+impl<T> crate::ApiCall<T, ListBulkSimCardActionsParams> {
+    /// The page number to load.
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// The size of the page.
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+
+    /// Filter by action type.
+    pub fn filter_action_type(
+        mut self,
+        value: impl Into<types::ListBulkSimCardActionsFilterActionType>,
+    ) -> Self {
+        self.input_mut().filter_action_type = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `list_sim_card_actions` (`GET /sim_card_actions`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListSimCardActionsParams {
@@ -45,43 +60,140 @@ pub struct ListSimCardActionsParams {
     pub page: Option<types::WirelessPageConsolidated>,
 }
 
-impl SimCardActionsApi<'_> {
+impl<T> crate::ApiCall<T, ListSimCardActionsParams> {
+    /// Consolidated filter parameter for SIM card actions (deepObject style). Originally: filter\[sim_card_id\], filter\[status\], filter\[bulk_sim_card_action_id\], filter\[action_type\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::FilterSimCardActionsConsolidated>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated pagination parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::WirelessPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::BulkSimCardActions<'_> {
     /// List bulk SIM card actions
     ///
     /// This API lists a paginated collection of bulk SIM card actions. A bulk SIM card action contains details about a collection of individual SIM card actions.
     ///
     /// `GET /bulk_sim_card_actions` (operation `ListBulkSimCardActions`)
-    pub fn list_bulk_sim_card_actions(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListBulkSimCardActionsParams,
-    ) -> ApiCall<types::BulkSimCardActionCollectionResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::BulkSimCardActionCollectionResponse,
+        ListBulkSimCardActionsParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListBulkSimCardActions",
             "/bulk_sim_card_actions",
             "/bulk_sim_card_actions".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[action_type]",
-                &params.filter_action_type,
-                QueryStyle::FormExplode,
-            );
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListBulkSimCardActionsParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "filter[action_type]",
+                            &params.filter_action_type,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
     }
 
-    /// Every item of [`list_bulk_sim_card_actions`](Self::list_bulk_sim_card_actions), page after page (`page[number]` paging).
+    /// Get bulk SIM card action details
+    ///
+    /// This API fetches information about a bulk SIM card action. A bulk SIM card action contains details about a collection of individual SIM card actions.
+    ///
+    /// `GET /bulk_sim_card_actions/{id}` (operation `GetBulkSimCardAction`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::GetBulkSimCardActionResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetBulkSimCardAction",
+            "/bulk_sim_card_actions/{id}",
+            ["/bulk_sim_card_actions/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::resources::SimCardsActions<'_> {
+    /// List SIM card actions
+    ///
+    /// This API lists a paginated collection of SIM card actions. It enables exploring a collection of existing asynchronous operations using specific filters.
+    ///
+    /// `GET /sim_card_actions` (operation `ListSimCardActions`)
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
+        &self,
+    ) -> ApiCall<types::ListSimCardActionsResponse, ListSimCardActionsParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "ListSimCardActions",
+            "/sim_card_actions",
+            "/sim_card_actions".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListSimCardActionsParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Get SIM card action details
+    ///
+    /// This API fetches detailed information about a SIM card action to follow-up on an existing asynchronous operation.
+    ///
+    /// `GET /sim_card_actions/{id}` (operation `GetSimCardAction`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::GetSimCardActionResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetSimCardAction",
+            "/sim_card_actions/{id}",
+            ["/sim_card_actions/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<
+    types::BulkSimCardActionCollectionResponse,
+    ListBulkSimCardActionsParams,
+> {
+    /// Every item of `client.bulk_sim_card_actions().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_bulk_sim_card_actions_stream(
-        &self,
-        params: &ListBulkSimCardActionsParams,
-    ) -> Paginator<types::BulkSimCardActionDetailed> {
-        let first = self.list_bulk_sim_card_actions(params);
+    pub fn items(self) -> Paginator<types::BulkSimCardActionDetailed> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -110,58 +222,15 @@ impl SimCardActionsApi<'_> {
             },
         )
     }
+}
 
-    /// Get bulk SIM card action details
-    ///
-    /// This API fetches information about a bulk SIM card action. A bulk SIM card action contains details about a collection of individual SIM card actions.
-    ///
-    /// `GET /bulk_sim_card_actions/{id}` (operation `GetBulkSimCardAction`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn get_bulk_sim_card_action(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetBulkSimCardActionResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetBulkSimCardAction",
-            "/bulk_sim_card_actions/{id}",
-            ["/bulk_sim_card_actions/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// List SIM card actions
-    ///
-    /// This API lists a paginated collection of SIM card actions. It enables exploring a collection of existing asynchronous operations using specific filters.
-    ///
-    /// `GET /sim_card_actions` (operation `ListSimCardActions`)
-    pub fn list_sim_card_actions(
-        &self,
-        params: &ListSimCardActionsParams,
-    ) -> ApiCall<types::ListSimCardActionsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "ListSimCardActions",
-            "/sim_card_actions",
-            "/sim_card_actions".to_owned(),
-        );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_sim_card_actions`](Self::list_sim_card_actions), page after page (`page[number]` paging).
+impl crate::ApiCall<types::ListSimCardActionsResponse, ListSimCardActionsParams> {
+    /// Every item of `client.sim_cards().actions().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_sim_card_actions_stream(
-        &self,
-        params: &ListSimCardActionsParams,
-    ) -> Paginator<types::SimCardAction> {
-        let first = self.list_sim_card_actions(params);
+    pub fn items(self) -> Paginator<types::SimCardAction> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -189,26 +258,5 @@ impl SimCardActionsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Get SIM card action details
-    ///
-    /// This API fetches detailed information about a SIM card action to follow-up on an existing asynchronous operation.
-    ///
-    /// `GET /sim_card_actions/{id}` (operation `GetSimCardAction`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn get_sim_card_action(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetSimCardActionResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetSimCardAction",
-            "/sim_card_actions/{id}",
-            ["/sim_card_actions/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `SIM Card Group Actions`; get it with `client.sim_card_group_actions()`.
-///
-/// SIM Card Group actions operations
-#[derive(Debug, Clone, Copy)]
-pub struct SimCardGroupActionsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `get_sim_card_group_actions` (`GET /sim_card_group_actions`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSimCardGroupActionsParams {
@@ -40,45 +32,124 @@ pub struct GetSimCardGroupActionsParams {
     pub filter_type: Option<types::GetSimCardGroupActionsFilterType>,
 }
 
-impl SimCardGroupActionsApi<'_> {
+impl<T> crate::ApiCall<T, GetSimCardGroupActionsParams> {
+    /// The page number to load.
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// The size of the page.
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+
+    /// A valid SIM card group ID.
+    pub fn filter_sim_card_group_id(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_sim_card_group_id = Some(value.into());
+        self
+    }
+
+    /// Filter by a specific status of the resource's lifecycle.
+    pub fn filter_status(
+        mut self,
+        value: impl Into<types::FilterBasicStatusLifecycle>,
+    ) -> Self {
+        self.input_mut().filter_status = Some(value.into());
+        self
+    }
+
+    /// Filter by action type.
+    pub fn filter_type(
+        mut self,
+        value: impl Into<types::GetSimCardGroupActionsFilterType>,
+    ) -> Self {
+        self.input_mut().filter_type = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::SimCardGroupsActions<'_> {
     /// List SIM card group actions
     ///
     /// This API allows listing a paginated collection a SIM card group actions. It allows to explore a collection of existing asynchronous operation using specific filters.
     ///
     /// `GET /sim_card_group_actions` (operation `GetSimCardGroupActions`)
-    pub fn get_sim_card_group_actions(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &GetSimCardGroupActionsParams,
-    ) -> ApiCall<types::GetSimCardGroupActionsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::GetSimCardGroupActionsResponse, GetSimCardGroupActionsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "GetSimCardGroupActions",
             "/sim_card_group_actions",
             "/sim_card_group_actions".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[sim_card_group_id]",
-                &params.filter_sim_card_group_id,
-                QueryStyle::FormExplode,
-            );
-        request.query("filter[status]", &params.filter_status, QueryStyle::FormExplode);
-        request.query("filter[type]", &params.filter_type, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetSimCardGroupActionsParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "filter[sim_card_group_id]",
+                            &params.filter_sim_card_group_id,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[status]",
+                            &params.filter_status,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[type]",
+                            &params.filter_type,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
     }
 
-    /// Every item of [`get_sim_card_group_actions`](Self::get_sim_card_group_actions), page after page (`page[number]` paging).
+    /// Get SIM card group action details
+    ///
+    /// This API allows fetching detailed information about a SIM card group action resource to make follow-ups in an existing asynchronous operation.
+    ///
+    /// `GET /sim_card_group_actions/{id}` (operation `GetSimCardGroupAction`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::GetSimCardGroupActionResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetSimCardGroupAction",
+            "/sim_card_group_actions/{id}",
+            ["/sim_card_group_actions/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<
+    types::GetSimCardGroupActionsResponse,
+    GetSimCardGroupActionsParams,
+> {
+    /// Every item of `client.sim_card_groups().actions().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_sim_card_group_actions_stream(
-        &self,
-        params: &GetSimCardGroupActionsParams,
-    ) -> Paginator<types::SimCardGroupAction> {
-        let first = self.get_sim_card_group_actions(params);
+    pub fn items(self) -> Paginator<types::SimCardGroupAction> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -106,26 +177,5 @@ impl SimCardGroupActionsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Get SIM card group action details
-    ///
-    /// This API allows fetching detailed information about a SIM card group action resource to make follow-ups in an existing asynchronous operation.
-    ///
-    /// `GET /sim_card_group_actions/{id}` (operation `GetSimCardGroupAction`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn get_sim_card_group_action(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetSimCardGroupActionResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetSimCardGroupAction",
-            "/sim_card_group_actions/{id}",
-            ["/sim_card_group_actions/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

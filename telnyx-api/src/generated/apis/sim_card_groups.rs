@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `SIM Card Groups`; get it with `client.sim_card_groups()`.
-///
-/// SIM Card Groups operations
-#[derive(Debug, Clone, Copy)]
-pub struct SimCardGroupsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `get_all_sim_card_groups` (`GET /sim_card_groups`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetAllSimCardGroupsParams {
@@ -40,6 +32,41 @@ pub struct GetAllSimCardGroupsParams {
     pub filter_wireless_blocklist_id: Option<String>,
 }
 
+impl<T> crate::ApiCall<T, GetAllSimCardGroupsParams> {
+    /// The page number to load.
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// The size of the page.
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+
+    /// A valid SIM card group name.
+    pub fn filter_name(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_name = Some(value.into());
+        self
+    }
+
+    /// A Private Wireless Gateway ID associated with the group.
+    pub fn filter_private_wireless_gateway_id(
+        mut self,
+        value: impl Into<String>,
+    ) -> Self {
+        self.input_mut().filter_private_wireless_gateway_id = Some(value.into());
+        self
+    }
+
+    /// A Wireless Blocklist ID associated with the group.
+    pub fn filter_wireless_blocklist_id(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_wireless_blocklist_id = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `get_sim_card_group` (`GET /sim_card_groups/{id}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSimCardGroupParams {
@@ -49,50 +76,314 @@ pub struct GetSimCardGroupParams {
     pub include_iccids: Option<bool>,
 }
 
-impl SimCardGroupsApi<'_> {
+impl<T> crate::ApiCall<T, GetSimCardGroupParams> {
+    /// It includes a list of associated ICCIDs.
+    pub fn include_iccids(mut self, value: impl Into<bool>) -> Self {
+        self.input_mut().include_iccids = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::SimCardGroups<'_> {
     /// Get all SIM card groups
     ///
     /// Get all SIM card groups belonging to the user that match the given filters.
     ///
     /// `GET /sim_card_groups` (operation `GetAllSimCardGroups`)
-    pub fn get_all_sim_card_groups(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &GetAllSimCardGroupsParams,
-    ) -> ApiCall<types::GetAllSimCardGroupsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::GetAllSimCardGroupsResponse, GetAllSimCardGroupsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "GetAllSimCardGroups",
             "/sim_card_groups",
             "/sim_card_groups".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("filter[name]", &params.filter_name, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[private_wireless_gateway_id]",
-                &params.filter_private_wireless_gateway_id,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[wireless_blocklist_id]",
-                &params.filter_wireless_blocklist_id,
-                QueryStyle::FormExplode,
-            );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetAllSimCardGroupsParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "filter[name]",
+                            &params.filter_name,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[private_wireless_gateway_id]",
+                            &params.filter_private_wireless_gateway_id,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[wireless_blocklist_id]",
+                            &params.filter_wireless_blocklist_id,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
+    }
+
+    /// Create a SIM card group
+    ///
+    /// Creates a new SIM card group object
+    ///
+    /// `POST /sim_card_groups` (operation `CreateSimCardGroup`)
+    ///
+    /// The body is a [`SimCardGroupCreate`](types::SimCardGroupCreate): its required members (`name`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        name: impl Into<String>,
+    ) -> ApiCall<types::CreateSimCardGroupResponse, types::SimCardGroupCreate> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateSimCardGroup",
+            "/sim_card_groups",
+            "/sim_card_groups".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::SimCardGroupCreate::new(name),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Get SIM card group
+    ///
+    /// Returns the details regarding a specific SIM card group
+    ///
+    /// `GET /sim_card_groups/{id}` (operation `GetSimCardGroup`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the SIM group.
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::GetSimCardGroupResponse, GetSimCardGroupParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetSimCardGroup",
+            "/sim_card_groups/{id}",
+            ["/sim_card_groups/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetSimCardGroupParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "include_iccids",
+                            &params.include_iccids,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
+    }
+
+    /// Delete a SIM card group
+    ///
+    /// Permanently deletes a SIM card group
+    ///
+    /// `DELETE /sim_card_groups/{id}` (operation `DeleteSimCardGroup`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the SIM group.
+    pub fn delete(&self, id: &str) -> ApiCall<types::DeleteSimCardGroupResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteSimCardGroup",
+            "/sim_card_groups/{id}",
+            ["/sim_card_groups/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`get_all_sim_card_groups`](Self::get_all_sim_card_groups), page after page (`page[number]` paging).
+    /// Update a SIM card group
+    ///
+    /// Updates a SIM card group
+    ///
+    /// `PATCH /sim_card_groups/{id}` (operation `UpdateSimCardGroup`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the SIM group.
+    ///
+    /// The body is a [`SimCardGroupPatch`](types::SimCardGroupPatch): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::UpdateSimCardGroupResponse, types::SimCardGroupPatch> {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateSimCardGroup",
+            "/sim_card_groups/{id}",
+            ["/sim_card_groups/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::SimCardGroupPatch::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::SimCardGroupsActions<'_> {
+    /// Request Private Wireless Gateway removal from SIM card group
+    ///
+    /// This action will asynchronously remove an existing Private Wireless Gateway definition from a SIM card group. Completing this operation defines that all SIM cards in the SIM card group will get their traffic handled by Telnyx's default mobile network configuration.
+    ///
+    /// `POST /sim_card_groups/{id}/actions/remove_private_wireless_gateway` (operation `RemoveSimCardGroupPrivateWirelessGateway`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the SIM group.
+    pub fn remove_private_wireless_gateway(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::RemoveSimCardGroupPrivateWirelessGatewayResponse> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "RemoveSimCardGroupPrivateWirelessGateway",
+            "/sim_card_groups/{id}/actions/remove_private_wireless_gateway",
+            [
+                "/sim_card_groups/",
+                &crate::request::path_arg(&id),
+                "/actions/remove_private_wireless_gateway",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Request Wireless Blocklist removal from SIM card group
+    ///
+    /// This action will asynchronously remove an existing Wireless Blocklist to all the SIMs in the SIM card group.
+    ///
+    /// `POST /sim_card_groups/{id}/actions/remove_wireless_blocklist` (operation `RemoveWirelessBlocklistForSimCardGroup`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the SIM group.
+    pub fn remove_wireless_blocklist(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::RemoveWirelessBlocklistForSimCardGroupResponse> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "RemoveWirelessBlocklistForSimCardGroup",
+            "/sim_card_groups/{id}/actions/remove_wireless_blocklist",
+            [
+                "/sim_card_groups/",
+                &crate::request::path_arg(&id),
+                "/actions/remove_wireless_blocklist",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Request Private Wireless Gateway assignment for SIM card group
+    ///
+    /// This action will asynchronously assign a provisioned Private Wireless Gateway to the SIM card group. Completing this operation defines that all SIM cards in the SIM card group will get their traffic controlled by the associated Private Wireless Gateway. This operation will also imply that new SIM cards assigned to a group will inherit its network definitions. If it's moved to a different group that doesn't have a Private Wireless Gateway, it'll use Telnyx's default mobile network configuration.
+    ///
+    /// `POST /sim_card_groups/{id}/actions/set_private_wireless_gateway` (operation `SetPrivateWirelessGatewayForSimCardGroup`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the SIM group.
+    ///
+    /// The body is a [`SetPrivateWirelessGatewayForSimCardGroupBody`](types::SetPrivateWirelessGatewayForSimCardGroupBody): its required members (`private_wireless_gateway_id`) are arguments, its other members setters on the returned call.
+    pub fn set_private_wireless_gateway(
+        &self,
+        id: &str,
+        private_wireless_gateway_id: impl Into<String>,
+    ) -> ApiCall<
+        types::SetPrivateWirelessGatewayForSimCardGroupResponse,
+        types::SetPrivateWirelessGatewayForSimCardGroupBody,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "SetPrivateWirelessGatewayForSimCardGroup",
+            "/sim_card_groups/{id}/actions/set_private_wireless_gateway",
+            [
+                "/sim_card_groups/",
+                &crate::request::path_arg(&id),
+                "/actions/set_private_wireless_gateway",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::SetPrivateWirelessGatewayForSimCardGroupBody::new(
+                    private_wireless_gateway_id,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Request Wireless Blocklist assignment for SIM card group
+    ///
+    /// This action will asynchronously assign a Wireless Blocklist to all the SIMs in the SIM card group.
+    ///
+    /// `POST /sim_card_groups/{id}/actions/set_wireless_blocklist` (operation `SetWirelessBlocklistForSimCardGroup`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the SIM group.
+    ///
+    /// The body is a [`SetWirelessBlocklistForSimCardGroupBody`](types::SetWirelessBlocklistForSimCardGroupBody): its required members (`wireless_blocklist_id`) are arguments, its other members setters on the returned call.
+    pub fn set_wireless_blocklist(
+        &self,
+        id: &str,
+        wireless_blocklist_id: impl Into<String>,
+    ) -> ApiCall<
+        types::SetWirelessBlocklistForSimCardGroupResponse,
+        types::SetWirelessBlocklistForSimCardGroupBody,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "SetWirelessBlocklistForSimCardGroup",
+            "/sim_card_groups/{id}/actions/set_wireless_blocklist",
+            [
+                "/sim_card_groups/",
+                &crate::request::path_arg(&id),
+                "/actions/set_wireless_blocklist",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::SetWirelessBlocklistForSimCardGroupBody::new(
+                    wireless_blocklist_id,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<types::GetAllSimCardGroupsResponse, GetAllSimCardGroupsParams> {
+    /// Every item of `client.sim_card_groups().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_all_sim_card_groups_stream(
-        &self,
-        params: &GetAllSimCardGroupsParams,
-    ) -> Paginator<types::SearchedSimCardGroup> {
-        let first = self.get_all_sim_card_groups(params);
+    pub fn items(self) -> Paginator<types::SearchedSimCardGroup> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -120,199 +411,5 @@ impl SimCardGroupsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create a SIM card group
-    ///
-    /// Creates a new SIM card group object
-    ///
-    /// `POST /sim_card_groups` (operation `CreateSimCardGroup`)
-    pub fn create_sim_card_group(
-        &self,
-        body: &types::SimCardGroupCreate,
-    ) -> ApiCall<types::CreateSimCardGroupResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateSimCardGroup",
-            "/sim_card_groups",
-            "/sim_card_groups".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get SIM card group
-    ///
-    /// Returns the details regarding a specific SIM card group
-    ///
-    /// `GET /sim_card_groups/{id}` (operation `GetSimCardGroup`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the SIM group.
-    pub fn get_sim_card_group(
-        &self,
-        id: &str,
-        params: &GetSimCardGroupParams,
-    ) -> ApiCall<types::GetSimCardGroupResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "GetSimCardGroup",
-            "/sim_card_groups/{id}",
-            ["/sim_card_groups/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.query("include_iccids", &params.include_iccids, QueryStyle::FormExplode);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a SIM card group
-    ///
-    /// Permanently deletes a SIM card group
-    ///
-    /// `DELETE /sim_card_groups/{id}` (operation `DeleteSimCardGroup`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the SIM group.
-    pub fn delete_sim_card_group(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::DeleteSimCardGroupResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteSimCardGroup",
-            "/sim_card_groups/{id}",
-            ["/sim_card_groups/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update a SIM card group
-    ///
-    /// Updates a SIM card group
-    ///
-    /// `PATCH /sim_card_groups/{id}` (operation `UpdateSimCardGroup`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the SIM group.
-    pub fn update_sim_card_group(
-        &self,
-        id: &str,
-        body: &types::SimCardGroupPatch,
-    ) -> ApiCall<types::UpdateSimCardGroupResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdateSimCardGroup",
-            "/sim_card_groups/{id}",
-            ["/sim_card_groups/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Request Private Wireless Gateway removal from SIM card group
-    ///
-    /// This action will asynchronously remove an existing Private Wireless Gateway definition from a SIM card group. Completing this operation defines that all SIM cards in the SIM card group will get their traffic handled by Telnyx's default mobile network configuration.
-    ///
-    /// `POST /sim_card_groups/{id}/actions/remove_private_wireless_gateway` (operation `RemoveSimCardGroupPrivateWirelessGateway`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the SIM group.
-    pub fn remove_sim_card_group_private_wireless_gateway(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::RemoveSimCardGroupPrivateWirelessGatewayResponse> {
-        let request = Request::new(
-            reqwest::Method::POST,
-            "RemoveSimCardGroupPrivateWirelessGateway",
-            "/sim_card_groups/{id}/actions/remove_private_wireless_gateway",
-            [
-                "/sim_card_groups/",
-                &crate::request::path_arg(&id),
-                "/actions/remove_private_wireless_gateway",
-            ]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Request Wireless Blocklist removal from SIM card group
-    ///
-    /// This action will asynchronously remove an existing Wireless Blocklist to all the SIMs in the SIM card group.
-    ///
-    /// `POST /sim_card_groups/{id}/actions/remove_wireless_blocklist` (operation `RemoveWirelessBlocklistForSimCardGroup`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the SIM group.
-    pub fn remove_wireless_blocklist_for_sim_card_group(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::RemoveWirelessBlocklistForSimCardGroupResponse> {
-        let request = Request::new(
-            reqwest::Method::POST,
-            "RemoveWirelessBlocklistForSimCardGroup",
-            "/sim_card_groups/{id}/actions/remove_wireless_blocklist",
-            [
-                "/sim_card_groups/",
-                &crate::request::path_arg(&id),
-                "/actions/remove_wireless_blocklist",
-            ]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Request Private Wireless Gateway assignment for SIM card group
-    ///
-    /// This action will asynchronously assign a provisioned Private Wireless Gateway to the SIM card group. Completing this operation defines that all SIM cards in the SIM card group will get their traffic controlled by the associated Private Wireless Gateway. This operation will also imply that new SIM cards assigned to a group will inherit its network definitions. If it's moved to a different group that doesn't have a Private Wireless Gateway, it'll use Telnyx's default mobile network configuration.
-    ///
-    /// `POST /sim_card_groups/{id}/actions/set_private_wireless_gateway` (operation `SetPrivateWirelessGatewayForSimCardGroup`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the SIM group.
-    pub fn set_private_wireless_gateway_for_sim_card_group(
-        &self,
-        id: &str,
-        body: &types::SetPrivateWirelessGatewayForSimCardGroupBody,
-    ) -> ApiCall<types::SetPrivateWirelessGatewayForSimCardGroupResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "SetPrivateWirelessGatewayForSimCardGroup",
-            "/sim_card_groups/{id}/actions/set_private_wireless_gateway",
-            [
-                "/sim_card_groups/",
-                &crate::request::path_arg(&id),
-                "/actions/set_private_wireless_gateway",
-            ]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Request Wireless Blocklist assignment for SIM card group
-    ///
-    /// This action will asynchronously assign a Wireless Blocklist to all the SIMs in the SIM card group.
-    ///
-    /// `POST /sim_card_groups/{id}/actions/set_wireless_blocklist` (operation `SetWirelessBlocklistForSimCardGroup`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the SIM group.
-    pub fn set_wireless_blocklist_for_sim_card_group(
-        &self,
-        id: &str,
-        body: &types::SetWirelessBlocklistForSimCardGroupBody,
-    ) -> ApiCall<types::SetWirelessBlocklistForSimCardGroupResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "SetWirelessBlocklistForSimCardGroup",
-            "/sim_card_groups/{id}/actions/set_wireless_blocklist",
-            [
-                "/sim_card_groups/",
-                &crate::request::path_arg(&id),
-                "/actions/set_wireless_blocklist",
-            ]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `SIM Card Orders`; get it with `client.sim_card_orders()`.
-///
-/// SIM Card Orders operations
-#[derive(Debug, Clone, Copy)]
-pub struct SimCardOrdersApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `get_sim_card_orders` (`GET /sim_card_orders`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSimCardOrdersParams {
@@ -28,56 +20,132 @@ pub struct GetSimCardOrdersParams {
     pub page: Option<types::WirelessPageConsolidated>,
 }
 
-impl SimCardOrdersApi<'_> {
+impl<T> crate::ApiCall<T, GetSimCardOrdersParams> {
+    /// Consolidated filter parameter for SIM card orders (deepObject style). Originally: filter\[created_at\], filter\[updated_at\], filter\[quantity\], filter\[cost.amount\], filter\[cost.currency\], filter\[address.id\], filter\[address.street_address\], filter\[address.extended_address\], filter\[address.locality\], filter\[address.administrative_area\], filter\[address.country_code\], filter\[address.postal_code\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::FilterSimCardOrdersConsolidated>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated pagination parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::WirelessPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::SimCardOrderPreview<'_> {
     /// Preview SIM card orders
     ///
     /// Preview SIM card order purchases.
     ///
     /// `POST /sim_card_order_preview` (operation `PreviewSimCardOrders`)
-    pub fn preview_sim_card_orders(
+    ///
+    /// The body is a [`SimCardOrderCreate`](types::SimCardOrderCreate): its required members (`address_id`, `quantity`) are arguments, its other members setters on the returned call.
+    pub fn preview(
         &self,
-        body: &types::PreviewSimCardOrdersBody,
-    ) -> ApiCall<types::PreviewSimCardOrdersResponse> {
-        let mut request = Request::new(
+        address_id: impl Into<String>,
+        quantity: impl Into<i64>,
+    ) -> ApiCall<types::PreviewSimCardOrdersResponse, types::SimCardOrderCreate> {
+        let request = Request::new(
             reqwest::Method::POST,
             "PreviewSimCardOrders",
             "/sim_card_order_preview",
             "/sim_card_order_preview".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::SimCardOrderCreate::new(address_id, quantity),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
+}
 
+impl crate::resources::SimCardOrders<'_> {
     /// Get all SIM card orders
     ///
     /// Get all SIM card orders according to filters.
     ///
     /// `GET /sim_card_orders` (operation `GetSimCardOrders`)
-    pub fn get_sim_card_orders(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &GetSimCardOrdersParams,
-    ) -> ApiCall<types::GetSimCardOrdersResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::GetSimCardOrdersResponse, GetSimCardOrdersParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "GetSimCardOrders",
             "/sim_card_orders",
             "/sim_card_orders".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetSimCardOrdersParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
     }
 
-    /// Every item of [`get_sim_card_orders`](Self::get_sim_card_orders), page after page (`page[number]` paging).
+    /// Create a SIM card order
+    ///
+    /// Creates a new order for SIM cards.
+    ///
+    /// `POST /sim_card_orders` (operation `CreateSimCardOrder`)
+    ///
+    /// The body is a [`SimCardOrderCreate`](types::SimCardOrderCreate): its required members (`address_id`, `quantity`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        address_id: impl Into<String>,
+        quantity: impl Into<i64>,
+    ) -> ApiCall<types::CreateSimCardOrderResponse, types::SimCardOrderCreate> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateSimCardOrder",
+            "/sim_card_orders",
+            "/sim_card_orders".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::SimCardOrderCreate::new(address_id, quantity),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Get a single SIM card order
+    ///
+    /// Get a single SIM card order by its ID.
+    ///
+    /// `GET /sim_card_orders/{id}` (operation `GetSimCardOrder`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::GetSimCardOrderResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetSimCardOrder",
+            "/sim_card_orders/{id}",
+            ["/sim_card_orders/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<types::GetSimCardOrdersResponse, GetSimCardOrdersParams> {
+    /// Every item of `client.sim_card_orders().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_sim_card_orders_stream(
-        &self,
-        params: &GetSimCardOrdersParams,
-    ) -> Paginator<types::SimCardOrder> {
-        let first = self.get_sim_card_orders(params);
+    pub fn items(self) -> Paginator<types::SimCardOrder> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -105,45 +173,5 @@ impl SimCardOrdersApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create a SIM card order
-    ///
-    /// Creates a new order for SIM cards.
-    ///
-    /// `POST /sim_card_orders` (operation `CreateSimCardOrder`)
-    pub fn create_sim_card_order(
-        &self,
-        body: &types::SimCardOrderCreate,
-    ) -> ApiCall<types::CreateSimCardOrderResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateSimCardOrder",
-            "/sim_card_orders",
-            "/sim_card_orders".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get a single SIM card order
-    ///
-    /// Get a single SIM card order by its ID.
-    ///
-    /// `GET /sim_card_orders/{id}` (operation `GetSimCardOrder`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn get_sim_card_order(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetSimCardOrderResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetSimCardOrder",
-            "/sim_card_orders/{id}",
-            ["/sim_card_orders/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `SIM Cards`; get it with `client.sim_cards()`.
-///
-/// SIM Cards operations
-#[derive(Debug, Clone, Copy)]
-pub struct SimCardsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_data_usage_notifications` (`GET /sim_card_data_usage_notifications`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListDataUsageNotificationsParams {
@@ -30,6 +22,26 @@ pub struct ListDataUsageNotificationsParams {
     ///
     /// Sent as query parameter `filter[sim_card_id]`.
     pub filter_sim_card_id: Option<String>,
+}
+
+impl<T> crate::ApiCall<T, ListDataUsageNotificationsParams> {
+    /// The page number to load.
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// The size of the page.
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+
+    /// A valid SIM card ID.
+    pub fn filter_sim_card_id(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_sim_card_id = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `get_sim_cards` (`GET /sim_cards`).
@@ -57,6 +69,38 @@ pub struct GetSimCardsParams {
     pub sort: Option<types::GetSimCardsSort>,
 }
 
+impl<T> crate::ApiCall<T, GetSimCardsParams> {
+    /// Consolidated filter parameter for SIM cards (deepObject style). Originally: filter\[iccid\], filter\[msisdn\], filter\[status\], filter\[tags\]
+    pub fn filter(mut self, value: impl Into<types::FilterSimCardConsolidated>) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated pagination parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::WirelessPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// It includes the associated SIM card group object in the response when present.
+    pub fn include_sim_card_group(mut self, value: impl Into<bool>) -> Self {
+        self.input_mut().include_sim_card_group = Some(value.into());
+        self
+    }
+
+    /// A valid SIM card group ID.
+    pub fn filter_sim_card_group_id(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_sim_card_group_id = Some(value.into());
+        self
+    }
+
+    /// Sorts SIM cards by the given field. Defaults to ascending order unless field is prefixed with a minus sign.
+    pub fn sort(mut self, value: impl Into<types::GetSimCardsSort>) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `get_sim_card` (`GET /sim_cards/{id}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSimCardParams {
@@ -70,6 +114,20 @@ pub struct GetSimCardParams {
     pub include_pin_puk_codes: Option<bool>,
 }
 
+impl<T> crate::ApiCall<T, GetSimCardParams> {
+    /// It includes the associated SIM card group object in the response when present.
+    pub fn include_sim_card_group(mut self, value: impl Into<bool>) -> Self {
+        self.input_mut().include_sim_card_group = Some(value.into());
+        self
+    }
+
+    /// When set to true, includes the PIN and PUK codes in the response. These codes are used for SIM card security and unlocking purposes. Available for both physical SIM cards and eSIMs.
+    pub fn include_pin_puk_codes(mut self, value: impl Into<bool>) -> Self {
+        self.input_mut().include_pin_puk_codes = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `delete_sim_card` (`DELETE /sim_cards/{id}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteSimCardParams {
@@ -79,6 +137,14 @@ pub struct DeleteSimCardParams {
     pub report_lost: Option<bool>,
 }
 
+impl<T> crate::ApiCall<T, DeleteSimCardParams> {
+    /// Enables deletion of disabled eSIMs that can't be uninstalled from a device. This is irreversible and the eSIM cannot be re-registered.
+    pub fn report_lost(mut self, value: impl Into<bool>) -> Self {
+        self.input_mut().report_lost = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `set_sim_card_public_ip` (`POST /sim_cards/{id}/actions/set_public_ip`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetSimCardPublicIpParams {
@@ -86,6 +152,14 @@ pub struct SetSimCardPublicIpParams {
     ///
     /// Sent as query parameter `region_code`.
     pub region_code: Option<String>,
+}
+
+impl<T> crate::ApiCall<T, SetSimCardPublicIpParams> {
+    /// The code of the region where the public IP should be assigned. A list of available regions can be found at the regions endpoint
+    pub fn region_code(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().region_code = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `get_wireless_connectivity_logs` (`GET /sim_cards/{id}/wireless_connectivity_logs`).
@@ -101,7 +175,21 @@ pub struct GetWirelessConnectivityLogsParams {
     pub page_size: Option<i64>,
 }
 
-impl SimCardsApi<'_> {
+impl<T> crate::ApiCall<T, GetWirelessConnectivityLogsParams> {
+    /// The page number to load.
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// The size of the page.
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::ActionsPurchase<'_> {
     /// Purchase eSIMs
     ///
     /// Purchases and registers the specified amount of eSIMs to the current user's account.
@@ -109,20 +197,29 @@ impl SimCardsApi<'_> {
     /// If `sim_card_group_id` is provided, the eSIMs will be associated with that group. Otherwise, the default group for the current user will be used.
     ///
     /// `POST /actions/purchase/esims` (operation `PurchaseESim`)
-    pub fn purchase_e_sim(
+    ///
+    /// The body is a [`ESimPurchase`](types::ESimPurchase): its required members (`amount`) are arguments, its other members setters on the returned call.
+    pub fn create(
         &self,
-        body: &types::ESimPurchase,
-    ) -> ApiCall<types::PurchaseESimResponse> {
-        let mut request = Request::new(
+        amount: impl Into<i64>,
+    ) -> ApiCall<types::PurchaseESimResponse, types::ESimPurchase> {
+        let request = Request::new(
             reqwest::Method::POST,
             "PurchaseESim",
             "/actions/purchase/esims",
             "/actions/purchase/esims".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::ESimPurchase::new(amount),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
+}
 
+impl crate::resources::ActionsRegister<'_> {
     /// Register SIM cards
     ///
     /// Register the SIM cards associated with the provided registration codes to the current user's account.
@@ -130,56 +227,687 @@ impl SimCardsApi<'_> {
     /// If `sim_card_group_id` is provided, the SIM cards will be associated with that group. Otherwise, the default group for the current user will be used.
     ///
     /// `POST /actions/register/sim_cards` (operation `RegisterSimCards`)
-    pub fn register_sim_cards(
+    ///
+    /// The body is a [`SimCardRegistration`](types::SimCardRegistration): its required members (`registration_codes`) are arguments, its other members setters on the returned call.
+    pub fn create(
         &self,
-        body: &types::SimCardRegistration,
-    ) -> ApiCall<types::RegisterSimCardsResponse> {
-        let mut request = Request::new(
+        registration_codes: impl Into<Vec<String>>,
+    ) -> ApiCall<types::RegisterSimCardsResponse, types::SimCardRegistration> {
+        let request = Request::new(
             reqwest::Method::POST,
             "RegisterSimCards",
             "/actions/register/sim_cards",
             "/actions/register/sim_cards".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::SimCardRegistration::new(registration_codes),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
+}
 
+impl crate::resources::SimCardDataUsageNotifications<'_> {
     /// List SIM card data usage notifications
     ///
     /// Lists a paginated collection of SIM card data usage notifications. It enables exploring the collection using specific filters.
     ///
     /// `GET /sim_card_data_usage_notifications` (operation `ListDataUsageNotifications`)
-    pub fn list_data_usage_notifications(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListDataUsageNotificationsParams,
-    ) -> ApiCall<types::ListDataUsageNotificationsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::ListDataUsageNotificationsResponse,
+        ListDataUsageNotificationsParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListDataUsageNotifications",
             "/sim_card_data_usage_notifications",
             "/sim_card_data_usage_notifications".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request
-            .query(
-                "filter[sim_card_id]",
-                &params.filter_sim_card_id,
-                QueryStyle::FormExplode,
-            );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListDataUsageNotificationsParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "filter[sim_card_id]",
+                            &params.filter_sim_card_id,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
+    }
+
+    /// Create a new SIM card data usage notification
+    ///
+    /// Creates a new SIM card data usage notification.
+    ///
+    /// `POST /sim_card_data_usage_notifications` (operation `PostSimCardDataUsageNotification`)
+    ///
+    /// The body is a [`PostSimCardDataUsageNotificationBody`](types::PostSimCardDataUsageNotificationBody): its required members (`sim_card_id`, `threshold`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        sim_card_id: impl Into<String>,
+        threshold: impl Into<types::PostSimCardDataUsageNotificationBodyThreshold>,
+    ) -> ApiCall<
+        types::PostSimCardDataUsageNotificationResponse,
+        types::PostSimCardDataUsageNotificationBody,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "PostSimCardDataUsageNotification",
+            "/sim_card_data_usage_notifications",
+            "/sim_card_data_usage_notifications".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::PostSimCardDataUsageNotificationBody::new(sim_card_id, threshold),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Get a single SIM card data usage notification
+    ///
+    /// Get a single SIM Card Data Usage Notification.
+    ///
+    /// `GET /sim_card_data_usage_notifications/{id}` (operation `GetSimCardDataUsageNotification`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn retrieve(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::GetSimCardDataUsageNotificationResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetSimCardDataUsageNotification",
+            "/sim_card_data_usage_notifications/{id}",
+            ["/sim_card_data_usage_notifications/", &crate::request::path_arg(&id)]
+                .concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_data_usage_notifications`](Self::list_data_usage_notifications), page after page (`page[number]` paging).
+    /// Delete SIM card data usage notifications
+    ///
+    /// Delete the SIM Card Data Usage Notification.
+    ///
+    /// `DELETE /sim_card_data_usage_notifications/{id}` (operation `DeleteSimCardDataUsageNotifications`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn delete(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::DeleteSimCardDataUsageNotificationsResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteSimCardDataUsageNotifications",
+            "/sim_card_data_usage_notifications/{id}",
+            ["/sim_card_data_usage_notifications/", &crate::request::path_arg(&id)]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Updates information for a SIM Card Data Usage Notification
+    ///
+    /// Updates information for a SIM Card Data Usage Notification.
+    ///
+    /// `PATCH /sim_card_data_usage_notifications/{id}` (operation `PatchSimCardDataUsageNotification`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    ///
+    /// The body is a [`SimCardDataUsageNotification`](types::SimCardDataUsageNotification): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+    ) -> ApiCall<
+        types::PatchSimCardDataUsageNotificationResponse,
+        types::SimCardDataUsageNotification,
+    > {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "PatchSimCardDataUsageNotification",
+            "/sim_card_data_usage_notifications/{id}",
+            ["/sim_card_data_usage_notifications/", &crate::request::path_arg(&id)]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::SimCardDataUsageNotification::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::SimCards<'_> {
+    /// Get all SIM cards
+    ///
+    /// Get all SIM cards belonging to the user that match the given filters.
+    ///
+    /// `GET /sim_cards` (operation `GetSimCards`)
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(&self) -> ApiCall<types::GetSimCardsResponse, GetSimCardsParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetSimCards",
+            "/sim_cards",
+            "/sim_cards".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetSimCardsParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request
+                        .query(
+                            "include_sim_card_group",
+                            &params.include_sim_card_group,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[sim_card_group_id]",
+                            &params.filter_sim_card_group_id,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                },
+            )
+    }
+
+    /// Get SIM card
+    ///
+    /// Returns the details regarding a specific SIM card.
+    ///
+    /// `GET /sim_cards/{id}` (operation `GetSimCard`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the SIM.
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::GetSimCardResponse, GetSimCardParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetSimCard",
+            "/sim_cards/{id}",
+            ["/sim_cards/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetSimCardParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "include_sim_card_group",
+                            &params.include_sim_card_group,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "include_pin_puk_codes",
+                            &params.include_pin_puk_codes,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
+    }
+
+    /// Deletes a SIM card
+    ///
+    /// The SIM card will be decommissioned, removed from your account and you will stop being charged.
+    /// The SIM card won't be able to connect to the network after the deletion is completed, thus making it impossible to consume data.
+    ///
+    /// Transitioning to the disabled state may take a period of time.
+    /// Until the transition is completed, the SIM card status will be disabling `disabling`.
+    /// In order to re-enable the SIM card, you will need to re-register it.
+    ///
+    /// `DELETE /sim_cards/{id}` (operation `DeleteSimCard`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the SIM.
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn delete(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::DeleteSimCardResponse, DeleteSimCardParams> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteSimCard",
+            "/sim_cards/{id}",
+            ["/sim_cards/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                DeleteSimCardParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "report_lost",
+                            &params.report_lost,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
+    }
+
+    /// Update a SIM card
+    ///
+    /// Updates SIM card data
+    ///
+    /// `PATCH /sim_cards/{id}` (operation `UpdateSimCard`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the SIM.
+    ///
+    /// The body is a [`SimCard`](types::SimCard): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::UpdateSimCardResponse, types::SimCard> {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateSimCard",
+            "/sim_cards/{id}",
+            ["/sim_cards/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::SimCard::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Get activation code for an eSIM
+    ///
+    /// It returns the activation code for an eSIM.
+    ///
+    /// This API is only available for eSIMs. If the given SIM is a physical SIM card, or has already been installed, an error will be returned.
+    ///
+    /// `GET /sim_cards/{id}/activation_code` (operation `GetSimCardActivationCode`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the SIM.
+    pub fn get_activation_code(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::GetSimCardActivationCodeResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetSimCardActivationCode",
+            "/sim_cards/{id}/activation_code",
+            ["/sim_cards/", &crate::request::path_arg(&id), "/activation_code"].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Get SIM card device details
+    ///
+    /// It returns the device details where a SIM card is currently being used.
+    ///
+    /// `GET /sim_cards/{id}/device_details` (operation `GetSimCardDeviceDetails`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the SIM.
+    pub fn get_device_details(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::GetSimCardDeviceDetailsResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetSimCardDeviceDetails",
+            "/sim_cards/{id}/device_details",
+            ["/sim_cards/", &crate::request::path_arg(&id), "/device_details"].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Get SIM card public IP definition
+    ///
+    /// It returns the public IP requested for a SIM card.
+    ///
+    /// `GET /sim_cards/{id}/public_ip` (operation `GetSimCardPublicIp`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the SIM.
+    pub fn get_public_ip(&self, id: &str) -> ApiCall<types::GetSimCardPublicIpResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetSimCardPublicIp",
+            "/sim_cards/{id}/public_ip",
+            ["/sim_cards/", &crate::request::path_arg(&id), "/public_ip"].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// List wireless connectivity logs
+    ///
+    /// This API allows listing a paginated collection of Wireless Connectivity Logs associated with a SIM Card, for troubleshooting purposes.
+    ///
+    /// `GET /sim_cards/{id}/wireless_connectivity_logs` (operation `GetWirelessConnectivityLogs`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the SIM.
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list_wireless_connectivity_logs(
+        &self,
+        id: &str,
+    ) -> ApiCall<
+        types::GetWirelessConnectivityLogsResponse,
+        GetWirelessConnectivityLogsParams,
+    > {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetWirelessConnectivityLogs",
+            "/sim_cards/{id}/wireless_connectivity_logs",
+            [
+                "/sim_cards/",
+                &crate::request::path_arg(&id),
+                "/wireless_connectivity_logs",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetWirelessConnectivityLogsParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                },
+            )
+    }
+}
+
+impl crate::resources::SimCardsActions<'_> {
+    /// Request bulk disabling voice on SIM cards.
+    ///
+    /// This API triggers an asynchronous operation to disable voice on SIM cards belonging to a specified SIM Card Group.
+    ///
+    /// For each SIM Card a SIM Card Action will be generated. The status of the SIM Card Actions can be followed through the [List SIM Card Action](https://developers.telnyx.com/api-reference/sim-card-actions/list-sim-card-actions) API.
+    ///
+    /// The overall status of the Bulk SIM Card Action can be followed through the [List Bulk SIM Card Action](https://developers.telnyx.com/api-reference/sim-card-actions/list-bulk-sim-card-actions) API.
+    ///
+    /// `POST /sim_cards/actions/bulk_disable_voice` (operation `DisableVoiceBulk`)
+    ///
+    /// The body is a [`DisableVoiceBulkBody`](types::DisableVoiceBulkBody): its required members (`sim_card_group_id`) are arguments, its other members setters on the returned call.
+    pub fn bulk_disable_voice(
+        &self,
+        sim_card_group_id: impl Into<String>,
+    ) -> ApiCall<types::DisableVoiceBulkResponse, types::DisableVoiceBulkBody> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "DisableVoiceBulk",
+            "/sim_cards/actions/bulk_disable_voice",
+            "/sim_cards/actions/bulk_disable_voice".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::DisableVoiceBulkBody::new(sim_card_group_id),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Request bulk enabling voice on SIM cards.
+    ///
+    /// This API triggers an asynchronous operation to enable voice on SIM cards belonging to a specified SIM Card Group.
+    ///
+    /// For each SIM Card a SIM Card Action will be generated. The status of the SIM Card Actions can be followed through the [List SIM Card Action](https://developers.telnyx.com/api-reference/sim-card-actions/list-sim-card-actions) API.
+    ///
+    /// The overall status of the Bulk SIM Card Action can be followed through the [List Bulk SIM Card Action](https://developers.telnyx.com/api-reference/sim-card-actions/list-bulk-sim-card-actions) API.
+    ///
+    /// `POST /sim_cards/actions/bulk_enable_voice` (operation `EnableVoiceBulk`)
+    ///
+    /// The body is a [`DisableVoiceBulkBody`](types::DisableVoiceBulkBody): its required members (`sim_card_group_id`) are arguments, its other members setters on the returned call.
+    pub fn bulk_enable_voice(
+        &self,
+        sim_card_group_id: impl Into<String>,
+    ) -> ApiCall<types::EnableVoiceBulkResponse, types::DisableVoiceBulkBody> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "EnableVoiceBulk",
+            "/sim_cards/actions/bulk_enable_voice",
+            "/sim_cards/actions/bulk_enable_voice".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::DisableVoiceBulkBody::new(sim_card_group_id),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Request bulk setting SIM card public IPs.
+    ///
+    /// This API triggers an asynchronous operation to set a public IP for each of the specified SIM cards.
+    ///
+    /// For each SIM Card a SIM Card Action will be generated. The status of the SIM Card Action can be followed through the [List SIM Card Action](https://developers.telnyx.com/api-reference/sim-card-actions/list-sim-card-actions) API.
+    ///
+    /// `POST /sim_cards/actions/bulk_set_public_ips` (operation `SetPublicIPsBulk`)
+    ///
+    /// The body is a [`SetPublicIPsBulkBody`](types::SetPublicIPsBulkBody): its required members (`sim_card_ids`) are arguments, its other members setters on the returned call.
+    pub fn bulk_set_public_ips(
+        &self,
+        sim_card_ids: impl Into<Vec<types::WirelessId>>,
+    ) -> ApiCall<types::SetPublicIPsBulkResponse, types::SetPublicIPsBulkBody> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "SetPublicIPsBulk",
+            "/sim_cards/actions/bulk_set_public_ips",
+            "/sim_cards/actions/bulk_set_public_ips".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::SetPublicIPsBulkBody::new(sim_card_ids),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Validate SIM cards registration codes
+    ///
+    /// It validates whether SIM card registration codes are valid or not.
+    ///
+    /// `POST /sim_cards/actions/validate_registration_codes` (operation `ValidateRegistrationCodes`)
+    ///
+    /// The body is a [`ValidateRegistrationCodesBody`](types::ValidateRegistrationCodesBody): its members are setters on the returned call.
+    pub fn validate_registration_codes(
+        &self,
+    ) -> ApiCall<
+        types::SimCardRegistrationCodeValidations,
+        types::ValidateRegistrationCodesBody,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "ValidateRegistrationCodes",
+            "/sim_cards/actions/validate_registration_codes",
+            "/sim_cards/actions/validate_registration_codes".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::ValidateRegistrationCodesBody::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Request a SIM card disable
+    ///
+    /// This API disables a SIM card, disconnecting it from the network and making it impossible to consume data.
+    ///
+    /// The API will trigger an asynchronous operation called a SIM Card Action. Transitioning to the disabled state may take a period of time. The status of the SIM Card Action can be followed through the [List SIM Card Action](https://developers.telnyx.com/api-reference/sim-card-actions/list-sim-card-actions) API.
+    ///
+    /// `POST /sim_cards/{id}/actions/disable` (operation `DisableSimCard`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the SIM.
+    pub fn disable(&self, id: &str) -> ApiCall<types::DisableSimCardResponse> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "DisableSimCard",
+            "/sim_cards/{id}/actions/disable",
+            ["/sim_cards/", &crate::request::path_arg(&id), "/actions/disable"].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Request a SIM card enable
+    ///
+    /// This API enables a SIM card, connecting it to the network and making it possible to consume data.
+    ///
+    /// To enable a SIM card, it must be associated with a SIM card group.
+    ///
+    /// The API will trigger an asynchronous operation called a SIM Card Action. Transitioning to the enabled state may take a period of time. The status of the SIM Card Action can be followed through the [List SIM Card Action](https://developers.telnyx.com/api-reference/sim-card-actions/list-sim-card-actions) API.
+    ///
+    /// `POST /sim_cards/{id}/actions/enable` (operation `EnableSimCard`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the SIM.
+    pub fn enable(&self, id: &str) -> ApiCall<types::EnableSimCardResponse> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "EnableSimCard",
+            "/sim_cards/{id}/actions/enable",
+            ["/sim_cards/", &crate::request::path_arg(&id), "/actions/enable"].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Request removing a SIM card public IP
+    ///
+    /// This API removes an existing public IP from a SIM card.
+    ///
+    /// The API will trigger an asynchronous operation called a SIM Card Action. The status of the SIM Card Action can be followed through the [List SIM Card Action](https://developers.telnyx.com/api-reference/sim-card-actions/list-sim-card-actions) API.
+    ///
+    /// `POST /sim_cards/{id}/actions/remove_public_ip` (operation `RemoveSimCardPublicIp`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the SIM.
+    pub fn remove_public_ip(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::RemoveSimCardPublicIpResponse> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "RemoveSimCardPublicIp",
+            "/sim_cards/{id}/actions/remove_public_ip",
+            ["/sim_cards/", &crate::request::path_arg(&id), "/actions/remove_public_ip"]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Request setting a SIM card public IP
+    ///
+    /// This API makes a SIM card reachable on the public internet by mapping a random public IP to the SIM card.
+    ///
+    /// The API will trigger an asynchronous operation called a SIM Card Action. The status of the SIM Card Action can be followed through the [List SIM Card Action](https://developers.telnyx.com/api-reference/sim-card-actions/list-sim-card-actions) API.
+    ///
+    /// Setting a Public IP to a SIM Card incurs a charge and will only succeed if the account has sufficient funds.
+    ///
+    /// `POST /sim_cards/{id}/actions/set_public_ip` (operation `SetSimCardPublicIp`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the SIM.
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn set_public_ip(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::SetSimCardPublicIpResponse, SetSimCardPublicIpParams> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "SetSimCardPublicIp",
+            "/sim_cards/{id}/actions/set_public_ip",
+            ["/sim_cards/", &crate::request::path_arg(&id), "/actions/set_public_ip"]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                SetSimCardPublicIpParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "region_code",
+                            &params.region_code,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
+    }
+
+    /// Request setting a SIM card to standby
+    ///
+    /// The SIM card will be able to connect to the network once the process to set it to standby has been completed, thus making it possible to consume data.
+    ///
+    /// To set a SIM card to standby, it must be associated with SIM card group.
+    ///
+    /// The API will trigger an asynchronous operation called a SIM Card Action. Transitioning to the standby state may take a period of time. The status of the SIM Card Action can be followed through the [List SIM Card Action](https://developers.telnyx.com/api-reference/sim-card-actions/list-sim-card-actions) API.
+    ///
+    /// `POST /sim_cards/{id}/actions/set_standby` (operation `SetSimCardStandby`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the SIM.
+    pub fn set_standby(&self, id: &str) -> ApiCall<types::SetSimCardStandbyResponse> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "SetSimCardStandby",
+            "/sim_cards/{id}/actions/set_standby",
+            ["/sim_cards/", &crate::request::path_arg(&id), "/actions/set_standby"]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<
+    types::ListDataUsageNotificationsResponse,
+    ListDataUsageNotificationsParams,
+> {
+    /// Every item of `client.sim_card_data_usage_notifications().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_data_usage_notifications_stream(
-        &self,
-        params: &ListDataUsageNotificationsParams,
-    ) -> Paginator<types::SimCardDataUsageNotification> {
-        let first = self.list_data_usage_notifications(params);
+    pub fn items(self) -> Paginator<types::SimCardDataUsageNotification> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -208,137 +936,15 @@ impl SimCardsApi<'_> {
             },
         )
     }
+}
 
-    /// Create a new SIM card data usage notification
-    ///
-    /// Creates a new SIM card data usage notification.
-    ///
-    /// `POST /sim_card_data_usage_notifications` (operation `PostSimCardDataUsageNotification`)
-    pub fn post_sim_card_data_usage_notification(
-        &self,
-        body: &types::PostSimCardDataUsageNotificationBody,
-    ) -> ApiCall<types::PostSimCardDataUsageNotificationResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "PostSimCardDataUsageNotification",
-            "/sim_card_data_usage_notifications",
-            "/sim_card_data_usage_notifications".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get a single SIM card data usage notification
-    ///
-    /// Get a single SIM Card Data Usage Notification.
-    ///
-    /// `GET /sim_card_data_usage_notifications/{id}` (operation `GetSimCardDataUsageNotification`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn get_sim_card_data_usage_notification(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetSimCardDataUsageNotificationResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetSimCardDataUsageNotification",
-            "/sim_card_data_usage_notifications/{id}",
-            ["/sim_card_data_usage_notifications/", &crate::request::path_arg(&id)]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete SIM card data usage notifications
-    ///
-    /// Delete the SIM Card Data Usage Notification.
-    ///
-    /// `DELETE /sim_card_data_usage_notifications/{id}` (operation `DeleteSimCardDataUsageNotifications`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn delete_sim_card_data_usage_notifications(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::DeleteSimCardDataUsageNotificationsResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteSimCardDataUsageNotifications",
-            "/sim_card_data_usage_notifications/{id}",
-            ["/sim_card_data_usage_notifications/", &crate::request::path_arg(&id)]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Updates information for a SIM Card Data Usage Notification
-    ///
-    /// Updates information for a SIM Card Data Usage Notification.
-    ///
-    /// `PATCH /sim_card_data_usage_notifications/{id}` (operation `PatchSimCardDataUsageNotification`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn patch_sim_card_data_usage_notification(
-        &self,
-        id: &str,
-        body: &types::SimCardDataUsageNotification,
-    ) -> ApiCall<types::PatchSimCardDataUsageNotificationResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "PatchSimCardDataUsageNotification",
-            "/sim_card_data_usage_notifications/{id}",
-            ["/sim_card_data_usage_notifications/", &crate::request::path_arg(&id)]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get all SIM cards
-    ///
-    /// Get all SIM cards belonging to the user that match the given filters.
-    ///
-    /// `GET /sim_cards` (operation `GetSimCards`)
-    pub fn get_sim_cards(
-        &self,
-        params: &GetSimCardsParams,
-    ) -> ApiCall<types::GetSimCardsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "GetSimCards",
-            "/sim_cards",
-            "/sim_cards".to_owned(),
-        );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request
-            .query(
-                "include_sim_card_group",
-                &params.include_sim_card_group,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "filter[sim_card_group_id]",
-                &params.filter_sim_card_group_id,
-                QueryStyle::FormExplode,
-            );
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`get_sim_cards`](Self::get_sim_cards), page after page (`page[number]` paging).
+impl crate::ApiCall<types::GetSimCardsResponse, GetSimCardsParams> {
+    /// Every item of `client.sim_cards().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_sim_cards_stream(
-        &self,
-        params: &GetSimCardsParams,
-    ) -> Paginator<types::SimpleSimCard> {
-        let first = self.get_sim_cards(params);
+    pub fn items(self) -> Paginator<types::SimpleSimCard> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -367,403 +973,18 @@ impl SimCardsApi<'_> {
             },
         )
     }
+}
 
-    /// Request bulk disabling voice on SIM cards.
-    ///
-    /// This API triggers an asynchronous operation to disable voice on SIM cards belonging to a specified SIM Card Group.
-    ///
-    /// For each SIM Card a SIM Card Action will be generated. The status of the SIM Card Actions can be followed through the [List SIM Card Action](https://developers.telnyx.com/api-reference/sim-card-actions/list-sim-card-actions) API.
-    ///
-    /// The overall status of the Bulk SIM Card Action can be followed through the [List Bulk SIM Card Action](https://developers.telnyx.com/api-reference/sim-card-actions/list-bulk-sim-card-actions) API.
-    ///
-    /// `POST /sim_cards/actions/bulk_disable_voice` (operation `DisableVoiceBulk`)
-    pub fn disable_voice_bulk(
-        &self,
-        body: &types::DisableVoiceBulkBody,
-    ) -> ApiCall<types::DisableVoiceBulkResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "DisableVoiceBulk",
-            "/sim_cards/actions/bulk_disable_voice",
-            "/sim_cards/actions/bulk_disable_voice".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Request bulk enabling voice on SIM cards.
-    ///
-    /// This API triggers an asynchronous operation to enable voice on SIM cards belonging to a specified SIM Card Group.
-    ///
-    /// For each SIM Card a SIM Card Action will be generated. The status of the SIM Card Actions can be followed through the [List SIM Card Action](https://developers.telnyx.com/api-reference/sim-card-actions/list-sim-card-actions) API.
-    ///
-    /// The overall status of the Bulk SIM Card Action can be followed through the [List Bulk SIM Card Action](https://developers.telnyx.com/api-reference/sim-card-actions/list-bulk-sim-card-actions) API.
-    ///
-    /// `POST /sim_cards/actions/bulk_enable_voice` (operation `EnableVoiceBulk`)
-    pub fn enable_voice_bulk(
-        &self,
-        body: &types::EnableVoiceBulkBody,
-    ) -> ApiCall<types::EnableVoiceBulkResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "EnableVoiceBulk",
-            "/sim_cards/actions/bulk_enable_voice",
-            "/sim_cards/actions/bulk_enable_voice".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Request bulk setting SIM card public IPs.
-    ///
-    /// This API triggers an asynchronous operation to set a public IP for each of the specified SIM cards.
-    ///
-    /// For each SIM Card a SIM Card Action will be generated. The status of the SIM Card Action can be followed through the [List SIM Card Action](https://developers.telnyx.com/api-reference/sim-card-actions/list-sim-card-actions) API.
-    ///
-    /// `POST /sim_cards/actions/bulk_set_public_ips` (operation `SetPublicIPsBulk`)
-    pub fn set_public_i_ps_bulk(
-        &self,
-        body: &types::SetPublicIPsBulkBody,
-    ) -> ApiCall<types::SetPublicIPsBulkResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "SetPublicIPsBulk",
-            "/sim_cards/actions/bulk_set_public_ips",
-            "/sim_cards/actions/bulk_set_public_ips".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Validate SIM cards registration codes
-    ///
-    /// It validates whether SIM card registration codes are valid or not.
-    ///
-    /// `POST /sim_cards/actions/validate_registration_codes` (operation `ValidateRegistrationCodes`)
-    pub fn validate_registration_codes(
-        &self,
-        body: &types::ValidateRegistrationCodesBody,
-    ) -> ApiCall<types::SimCardRegistrationCodeValidations> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "ValidateRegistrationCodes",
-            "/sim_cards/actions/validate_registration_codes",
-            "/sim_cards/actions/validate_registration_codes".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get SIM card
-    ///
-    /// Returns the details regarding a specific SIM card.
-    ///
-    /// `GET /sim_cards/{id}` (operation `GetSimCard`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the SIM.
-    pub fn get_sim_card(
-        &self,
-        id: &str,
-        params: &GetSimCardParams,
-    ) -> ApiCall<types::GetSimCardResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "GetSimCard",
-            "/sim_cards/{id}",
-            ["/sim_cards/", &crate::request::path_arg(&id)].concat(),
-        );
-        request
-            .query(
-                "include_sim_card_group",
-                &params.include_sim_card_group,
-                QueryStyle::FormExplode,
-            );
-        request
-            .query(
-                "include_pin_puk_codes",
-                &params.include_pin_puk_codes,
-                QueryStyle::FormExplode,
-            );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Deletes a SIM card
-    ///
-    /// The SIM card will be decommissioned, removed from your account and you will stop being charged.
-    /// The SIM card won't be able to connect to the network after the deletion is completed, thus making it impossible to consume data.
-    ///
-    /// Transitioning to the disabled state may take a period of time.
-    /// Until the transition is completed, the SIM card status will be disabling `disabling`.
-    /// In order to re-enable the SIM card, you will need to re-register it.
-    ///
-    /// `DELETE /sim_cards/{id}` (operation `DeleteSimCard`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the SIM.
-    pub fn delete_sim_card(
-        &self,
-        id: &str,
-        params: &DeleteSimCardParams,
-    ) -> ApiCall<types::DeleteSimCardResponse> {
-        let mut request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteSimCard",
-            "/sim_cards/{id}",
-            ["/sim_cards/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.query("report_lost", &params.report_lost, QueryStyle::FormExplode);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update a SIM card
-    ///
-    /// Updates SIM card data
-    ///
-    /// `PATCH /sim_cards/{id}` (operation `UpdateSimCard`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the SIM.
-    pub fn update_sim_card(
-        &self,
-        id: &str,
-        body: &types::SimCard,
-    ) -> ApiCall<types::UpdateSimCardResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdateSimCard",
-            "/sim_cards/{id}",
-            ["/sim_cards/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Request a SIM card disable
-    ///
-    /// This API disables a SIM card, disconnecting it from the network and making it impossible to consume data.
-    ///
-    /// The API will trigger an asynchronous operation called a SIM Card Action. Transitioning to the disabled state may take a period of time. The status of the SIM Card Action can be followed through the [List SIM Card Action](https://developers.telnyx.com/api-reference/sim-card-actions/list-sim-card-actions) API.
-    ///
-    /// `POST /sim_cards/{id}/actions/disable` (operation `DisableSimCard`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the SIM.
-    pub fn disable_sim_card(&self, id: &str) -> ApiCall<types::DisableSimCardResponse> {
-        let request = Request::new(
-            reqwest::Method::POST,
-            "DisableSimCard",
-            "/sim_cards/{id}/actions/disable",
-            ["/sim_cards/", &crate::request::path_arg(&id), "/actions/disable"].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Request a SIM card enable
-    ///
-    /// This API enables a SIM card, connecting it to the network and making it possible to consume data.
-    ///
-    /// To enable a SIM card, it must be associated with a SIM card group.
-    ///
-    /// The API will trigger an asynchronous operation called a SIM Card Action. Transitioning to the enabled state may take a period of time. The status of the SIM Card Action can be followed through the [List SIM Card Action](https://developers.telnyx.com/api-reference/sim-card-actions/list-sim-card-actions) API.
-    ///
-    /// `POST /sim_cards/{id}/actions/enable` (operation `EnableSimCard`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the SIM.
-    pub fn enable_sim_card(&self, id: &str) -> ApiCall<types::EnableSimCardResponse> {
-        let request = Request::new(
-            reqwest::Method::POST,
-            "EnableSimCard",
-            "/sim_cards/{id}/actions/enable",
-            ["/sim_cards/", &crate::request::path_arg(&id), "/actions/enable"].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Request removing a SIM card public IP
-    ///
-    /// This API removes an existing public IP from a SIM card.
-    ///
-    /// The API will trigger an asynchronous operation called a SIM Card Action. The status of the SIM Card Action can be followed through the [List SIM Card Action](https://developers.telnyx.com/api-reference/sim-card-actions/list-sim-card-actions) API.
-    ///
-    /// `POST /sim_cards/{id}/actions/remove_public_ip` (operation `RemoveSimCardPublicIp`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the SIM.
-    pub fn remove_sim_card_public_ip(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::RemoveSimCardPublicIpResponse> {
-        let request = Request::new(
-            reqwest::Method::POST,
-            "RemoveSimCardPublicIp",
-            "/sim_cards/{id}/actions/remove_public_ip",
-            ["/sim_cards/", &crate::request::path_arg(&id), "/actions/remove_public_ip"]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Request setting a SIM card public IP
-    ///
-    /// This API makes a SIM card reachable on the public internet by mapping a random public IP to the SIM card.
-    ///
-    /// The API will trigger an asynchronous operation called a SIM Card Action. The status of the SIM Card Action can be followed through the [List SIM Card Action](https://developers.telnyx.com/api-reference/sim-card-actions/list-sim-card-actions) API.
-    ///
-    /// Setting a Public IP to a SIM Card incurs a charge and will only succeed if the account has sufficient funds.
-    ///
-    /// `POST /sim_cards/{id}/actions/set_public_ip` (operation `SetSimCardPublicIp`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the SIM.
-    pub fn set_sim_card_public_ip(
-        &self,
-        id: &str,
-        params: &SetSimCardPublicIpParams,
-    ) -> ApiCall<types::SetSimCardPublicIpResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "SetSimCardPublicIp",
-            "/sim_cards/{id}/actions/set_public_ip",
-            ["/sim_cards/", &crate::request::path_arg(&id), "/actions/set_public_ip"]
-                .concat(),
-        );
-        request.query("region_code", &params.region_code, QueryStyle::FormExplode);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Request setting a SIM card to standby
-    ///
-    /// The SIM card will be able to connect to the network once the process to set it to standby has been completed, thus making it possible to consume data.
-    ///
-    /// To set a SIM card to standby, it must be associated with SIM card group.
-    ///
-    /// The API will trigger an asynchronous operation called a SIM Card Action. Transitioning to the standby state may take a period of time. The status of the SIM Card Action can be followed through the [List SIM Card Action](https://developers.telnyx.com/api-reference/sim-card-actions/list-sim-card-actions) API.
-    ///
-    /// `POST /sim_cards/{id}/actions/set_standby` (operation `SetSimCardStandby`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the SIM.
-    pub fn set_sim_card_standby(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::SetSimCardStandbyResponse> {
-        let request = Request::new(
-            reqwest::Method::POST,
-            "SetSimCardStandby",
-            "/sim_cards/{id}/actions/set_standby",
-            ["/sim_cards/", &crate::request::path_arg(&id), "/actions/set_standby"]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get activation code for an eSIM
-    ///
-    /// It returns the activation code for an eSIM.
-    ///
-    /// This API is only available for eSIMs. If the given SIM is a physical SIM card, or has already been installed, an error will be returned.
-    ///
-    /// `GET /sim_cards/{id}/activation_code` (operation `GetSimCardActivationCode`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the SIM.
-    pub fn get_sim_card_activation_code(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetSimCardActivationCodeResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetSimCardActivationCode",
-            "/sim_cards/{id}/activation_code",
-            ["/sim_cards/", &crate::request::path_arg(&id), "/activation_code"].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get SIM card device details
-    ///
-    /// It returns the device details where a SIM card is currently being used.
-    ///
-    /// `GET /sim_cards/{id}/device_details` (operation `GetSimCardDeviceDetails`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the SIM.
-    pub fn get_sim_card_device_details(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetSimCardDeviceDetailsResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetSimCardDeviceDetails",
-            "/sim_cards/{id}/device_details",
-            ["/sim_cards/", &crate::request::path_arg(&id), "/device_details"].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get SIM card public IP definition
-    ///
-    /// It returns the public IP requested for a SIM card.
-    ///
-    /// `GET /sim_cards/{id}/public_ip` (operation `GetSimCardPublicIp`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the SIM.
-    pub fn get_sim_card_public_ip(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetSimCardPublicIpResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetSimCardPublicIp",
-            "/sim_cards/{id}/public_ip",
-            ["/sim_cards/", &crate::request::path_arg(&id), "/public_ip"].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// List wireless connectivity logs
-    ///
-    /// This API allows listing a paginated collection of Wireless Connectivity Logs associated with a SIM Card, for troubleshooting purposes.
-    ///
-    /// `GET /sim_cards/{id}/wireless_connectivity_logs` (operation `GetWirelessConnectivityLogs`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the SIM.
-    pub fn get_wireless_connectivity_logs(
-        &self,
-        id: &str,
-        params: &GetWirelessConnectivityLogsParams,
-    ) -> ApiCall<types::GetWirelessConnectivityLogsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "GetWirelessConnectivityLogs",
-            "/sim_cards/{id}/wireless_connectivity_logs",
-            [
-                "/sim_cards/",
-                &crate::request::path_arg(&id),
-                "/wireless_connectivity_logs",
-            ]
-                .concat(),
-        );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`get_wireless_connectivity_logs`](Self::get_wireless_connectivity_logs), page after page (`page[number]` paging).
+impl crate::ApiCall<
+    types::GetWirelessConnectivityLogsResponse,
+    GetWirelessConnectivityLogsParams,
+> {
+    /// Every item of `client.sim_cards().list_wireless_connectivity_logs(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_wireless_connectivity_logs_stream(
-        &self,
-        id: &str,
-        params: &GetWirelessConnectivityLogsParams,
-    ) -> Paginator<types::WirelessConnectivityLog> {
-        let first = self.get_wireless_connectivity_logs(id, params);
+    pub fn items(self) -> Paginator<types::WirelessConnectivityLog> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),

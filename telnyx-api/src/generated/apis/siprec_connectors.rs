@@ -5,32 +5,33 @@
 use crate::request::{ApiCall, Request};
 use crate::types;
 
-/// Operations tagged `SIPREC Connectors`; get it with `client.siprec_connectors()`.
-///
-/// SIPREC connectors configuration.
-#[derive(Debug, Clone, Copy)]
-pub struct SiprecConnectorsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
-impl SiprecConnectorsApi<'_> {
+impl crate::resources::SiprecConnectors<'_> {
     /// Create a SIPREC connector
     ///
     /// Creates a new SIPREC connector configuration.
     ///
     /// `POST /siprec_connectors` (operation `createSiprecConnector`)
-    pub fn create_siprec_connector(
+    ///
+    /// The body is a [`SiprecConnector`](types::SiprecConnector): its required members (`host`, `name`, `port`) are arguments, its other members setters on the returned call.
+    pub fn create(
         &self,
-        body: &types::SiprecConnector,
-    ) -> ApiCall<types::SiprecConnectorResponse> {
-        let mut request = Request::new(
+        host: impl Into<String>,
+        name: impl Into<String>,
+        port: impl Into<i64>,
+    ) -> ApiCall<types::SiprecConnectorResponse, types::SiprecConnector> {
+        let request = Request::new(
             reqwest::Method::POST,
             "createSiprecConnector",
             "/siprec_connectors",
             "/siprec_connectors".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::SiprecConnector::new(host, name, port),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Retrieve a SIPREC connector
@@ -41,7 +42,7 @@ impl SiprecConnectorsApi<'_> {
     ///
     /// # Arguments
     /// - `connector_name` (`connector_name`): Uniquely identifies a SIPREC connector.
-    pub fn get_siprec_connector(
+    pub fn retrieve(
         &self,
         connector_name: &str,
     ) -> ApiCall<types::SiprecConnectorResponse> {
@@ -62,19 +63,28 @@ impl SiprecConnectorsApi<'_> {
     ///
     /// # Arguments
     /// - `connector_name` (`connector_name`): Uniquely identifies a SIPREC connector.
-    pub fn update_siprec_connector(
+    ///
+    /// The body is a [`SiprecConnector`](types::SiprecConnector): its required members (`host`, `name`, `port`) are arguments, its other members setters on the returned call.
+    pub fn update(
         &self,
         connector_name: &str,
-        body: &types::SiprecConnector,
-    ) -> ApiCall<types::SiprecConnectorResponse> {
-        let mut request = Request::new(
+        host: impl Into<String>,
+        name: impl Into<String>,
+        port: impl Into<i64>,
+    ) -> ApiCall<types::SiprecConnectorResponse, types::SiprecConnector> {
+        let request = Request::new(
             reqwest::Method::PUT,
             "updateSiprecConnector",
             "/siprec_connectors/{connector_name}",
             ["/siprec_connectors/", &crate::request::path_arg(&connector_name)].concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::SiprecConnector::new(host, name, port),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Delete a SIPREC connector
@@ -85,7 +95,7 @@ impl SiprecConnectorsApi<'_> {
     ///
     /// # Arguments
     /// - `connector_name` (`connector_name`): Uniquely identifies a SIPREC connector.
-    pub fn delete_siprec_connector(&self, connector_name: &str) -> ApiCall<()> {
+    pub fn delete(&self, connector_name: &str) -> ApiCall<()> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "deleteSiprecConnector",

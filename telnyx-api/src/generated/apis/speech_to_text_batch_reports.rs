@@ -5,21 +5,13 @@
 use crate::request::{ApiCall, Request};
 use crate::types;
 
-/// Operations tagged `Speech to Text Batch Reports`; get it with `client.speech_to_text_batch_reports()`.
-///
-/// Speech to text batch detail records
-#[derive(Debug, Clone, Copy)]
-pub struct SpeechToTextBatchReportsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
-impl SpeechToTextBatchReportsApi<'_> {
+impl crate::resources::LegacyReportingBatchDetailRecordsSpeechToText<'_> {
     /// Get all Speech to Text batch report requests
     ///
     /// Retrieves all Speech to Text batch report requests for the authenticated user
     ///
     /// `GET /legacy/reporting/batch_detail_records/speech_to_text` (operation `getSttRequests`)
-    pub fn get_stt_requests(&self) -> ApiCall<types::SttGetDetailReportResponse> {
+    pub fn list(&self) -> ApiCall<types::SttGetDetailReportResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "getSttRequests",
@@ -34,18 +26,26 @@ impl SpeechToTextBatchReportsApi<'_> {
     /// Creates a new Speech to Text batch report request with the specified filters
     ///
     /// `POST /legacy/reporting/batch_detail_records/speech_to_text` (operation `submitSttRequest`)
-    pub fn submit_stt_request(
+    ///
+    /// The body is a [`SttDetailedRequest`](types::SttDetailedRequest): its required members (`end_date`, `start_date`) are arguments, its other members setters on the returned call.
+    pub fn create(
         &self,
-        body: &types::SttDetailedRequest,
-    ) -> ApiCall<types::SttPostDetailReportResponse> {
-        let mut request = Request::new(
+        end_date: impl Into<String>,
+        start_date: impl Into<String>,
+    ) -> ApiCall<types::SttPostDetailReportResponse, types::SttDetailedRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "submitSttRequest",
             "/legacy/reporting/batch_detail_records/speech_to_text",
             "/legacy/reporting/batch_detail_records/speech_to_text".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::SttDetailedRequest::new(end_date, start_date),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Get a specific Speech to Text batch report request
@@ -56,10 +56,7 @@ impl SpeechToTextBatchReportsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Unique identifier of the resource.
-    pub fn get_stt_request(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::SttGetDetailReportByIdResponse> {
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::SttGetDetailReportByIdResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "getSttRequest",
@@ -81,10 +78,7 @@ impl SpeechToTextBatchReportsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Unique identifier of the resource.
-    pub fn delete_stt_request(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::SttDeleteDetailReportResponse> {
+    pub fn delete(&self, id: &str) -> ApiCall<types::SttDeleteDetailReportResponse> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "deleteSttRequest",

@@ -6,14 +6,6 @@ use crate::request::{ApiCall, Request};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Speech To Text Capabilities`; get it with `client.speech_to_text_capabilities()`.
-///
-/// Discover available speech-to-text providers, models, and supported languages.
-#[derive(Debug, Clone, Copy)]
-pub struct SpeechToTextCapabilitiesApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_stt_providers` (`GET /speech-to-text/providers`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListSttProvidersParams {
@@ -27,7 +19,24 @@ pub struct ListSttProvidersParams {
     pub provider: Option<types::ListSttProvidersProvider>,
 }
 
-impl SpeechToTextCapabilitiesApi<'_> {
+impl<T> crate::ApiCall<T, ListSttProvidersParams> {
+    /// Filter to entries that support the given service type. For backward compatibility with the values that briefly shipped before the product-aligned rename, the legacy aliases `file_transcription`, `in_call_transcription`, and `ai_assistant_transcription` are silently accepted and normalized to `file_based`, `in_call`, and `ai_assistant` respectively. The response always emits the canonical (post-rename) values.
+    pub fn service_type(mut self, value: impl Into<types::SttServiceType>) -> Self {
+        self.input_mut().service_type = Some(value.into());
+        self
+    }
+
+    /// Filter to entries for a specific STT provider. The enum mirrors the providers advertised across the speech-to-text spec (including `google` and `telnyx`, which are accepted as WebSocket transcription engines). A provider that has no models currently registered for any service type will return an empty `data` array rather than an error.
+    pub fn provider(
+        mut self,
+        value: impl Into<types::ListSttProvidersProvider>,
+    ) -> Self {
+        self.input_mut().provider = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::SpeechToText<'_> {
     /// List supported STT providers
     ///
     /// Retrieve the canonical list of supported speech-to-text providers, models, accepted language codes, and the service types each model supports.
@@ -41,18 +50,29 @@ impl SpeechToTextCapabilitiesApi<'_> {
     /// Use this endpoint to discover which (provider, model) combinations are available for the surface you need, and which language codes each accepts. `auto` in a `languages` array indicates the provider performs language detection.
     ///
     /// `GET /speech-to-text/providers` (operation `listSttProviders`)
-    pub fn list_stt_providers(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list_providers(
         &self,
-        params: &ListSttProvidersParams,
-    ) -> ApiCall<types::SttProvidersResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::SttProvidersResponse, ListSttProvidersParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "listSttProviders",
             "/speech-to-text/providers",
             "/speech-to-text/providers".to_owned(),
         );
-        request.query("service_type", &params.service_type, QueryStyle::FormExplode);
-        request.query("provider", &params.provider, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListSttProvidersParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "service_type",
+                            &params.service_type,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("provider", &params.provider, QueryStyle::FormExplode);
+                },
+            )
     }
 }

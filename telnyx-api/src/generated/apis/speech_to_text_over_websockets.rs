@@ -6,14 +6,6 @@ use crate::request::{ApiCall, Request};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Speech To Text over WebSockets`; get it with `client.speech_to_text_over_websockets()`.
-///
-/// Speech to text command operations
-#[derive(Debug, Clone, Copy)]
-pub struct SpeechToTextOverWebsocketsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `transcription_over_ws` (`GET /speech-to-text/transcription`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TranscriptionOverWsParams {
@@ -47,7 +39,51 @@ pub struct TranscriptionOverWsParams {
     pub keywords: Option<String>,
 }
 
-impl SpeechToTextOverWebsocketsApi<'_> {
+impl<T> crate::ApiCall<T, TranscriptionOverWsParams> {
+    /// The language spoken in the audio stream.
+    pub fn language(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().language = Some(value.into());
+        self
+    }
+
+    /// Whether to receive interim transcription results.
+    pub fn interim_results(mut self, value: impl Into<bool>) -> Self {
+        self.input_mut().interim_results = Some(value.into());
+        self
+    }
+
+    /// The specific model to use within the selected transcription engine.
+    pub fn model(mut self, value: impl Into<types::Model>) -> Self {
+        self.input_mut().model = Some(value.into());
+        self
+    }
+
+    /// Silence duration (in milliseconds) that triggers end-of-speech detection. When set, the engine uses this value to determine when a speaker has stopped talking. Supported by `xAI`, `Deepgram`, `Google`, `Speechmatics`, and `Soniox`. `Soniox` accepts values between 500 and 3000. Other engines may not support this parameter.
+    pub fn endpointing(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().endpointing = Some(value.into());
+        self
+    }
+
+    /// Enable redaction of sensitive information (e.g., PCI data, SSN) from transcription results. Supported values depend on the transcription engine.
+    pub fn redact(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().redact = Some(value.into());
+        self
+    }
+
+    /// A key term to boost in the transcription. The engine will be more likely to recognize this term. Can be specified multiple times for multiple terms.
+    pub fn keyterm(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().keyterm = Some(value.into());
+        self
+    }
+
+    /// Comma-separated list of keywords to boost in the transcription. The engine will prioritize recognition of these words.
+    pub fn keywords(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().keywords = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::SpeechToText<'_> {
     /// Speech to text over WebSocket
     ///
     /// Open a WebSocket connection to stream audio and receive transcriptions in real-time. Authentication is provided via the standard `Authorization: Bearer <API_KEY>` header.
@@ -65,13 +101,14 @@ impl SpeechToTextOverWebsocketsApi<'_> {
     /// # Arguments
     /// - `transcription_engine` (`transcription_engine`): The transcription engine to use for processing the audio stream.
     /// - `input_format` (`input_format`): The format of input audio stream.
-    pub fn transcription_over_ws(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve_transcription(
         &self,
         transcription_engine: &types::TranscriptionEngine,
         input_format: &types::InputFormat,
         body: impl Into<crate::RawBody>,
-        params: &TranscriptionOverWsParams,
-    ) -> ApiCall<()> {
+    ) -> ApiCall<(), TranscriptionOverWsParams> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "TranscriptionOverWs",
@@ -85,16 +122,30 @@ impl SpeechToTextOverWebsocketsApi<'_> {
                 QueryStyle::FormExplode,
             );
         request.query("input_format", &input_format, QueryStyle::FormExplode);
-        request.query("language", &params.language, QueryStyle::FormExplode);
-        request
-            .query("interim_results", &params.interim_results, QueryStyle::FormExplode);
-        request.query("model", &params.model, QueryStyle::FormExplode);
-        request.query("endpointing", &params.endpointing, QueryStyle::FormExplode);
-        request.query("redact", &params.redact, QueryStyle::FormExplode);
-        request.query("keyterm", &params.keyterm, QueryStyle::FormExplode);
-        request.query("keywords", &params.keywords, QueryStyle::FormExplode);
         request.raw_body("application/octet-stream", body.into());
         request.server(&crate::generated::servers::API_2);
         ApiCall::new(self.client, request, crate::request::decode_empty)
+            .with_input(
+                TranscriptionOverWsParams::default(),
+                |params, request| {
+                    request.query("language", &params.language, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "interim_results",
+                            &params.interim_results,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("model", &params.model, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "endpointing",
+                            &params.endpointing,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("redact", &params.redact, QueryStyle::FormExplode);
+                    request.query("keyterm", &params.keyterm, QueryStyle::FormExplode);
+                    request.query("keywords", &params.keywords, QueryStyle::FormExplode);
+                },
+            )
     }
 }

@@ -6,14 +6,6 @@ use crate::request::{ApiCall, Request};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Speech to text Usage Reports`; get it with `client.speech_to_text_usage_reports()`.
-///
-/// Speech to text usage reports
-#[derive(Debug, Clone, Copy)]
-pub struct SpeechToTextUsageReportsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `get_stt_usage_report_sync` (`GET /legacy/reporting/usage_reports/speech_to_text`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSttUsageReportSyncParams {
@@ -27,24 +19,49 @@ pub struct GetSttUsageReportSyncParams {
     pub end_date: Option<String>,
 }
 
-impl SpeechToTextUsageReportsApi<'_> {
+impl<T> crate::ApiCall<T, GetSttUsageReportSyncParams> {
+    /// Start of the date range filter (inclusive, ISO 8601).
+    pub fn start_date(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().start_date = Some(value.into());
+        self
+    }
+
+    /// End of the date range filter (inclusive, ISO 8601).
+    pub fn end_date(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().end_date = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::LegacyReportingUsageReports<'_> {
     /// Get speech to text usage report
     ///
     /// Generate and fetch speech to text usage report synchronously. This endpoint will both generate and fetch the speech to text report over a specified time period.
     ///
     /// `GET /legacy/reporting/usage_reports/speech_to_text` (operation `getSttUsageReportSync`)
-    pub fn get_stt_usage_report_sync(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve_speech_to_text(
         &self,
-        params: &GetSttUsageReportSyncParams,
-    ) -> ApiCall<types::SttUsageReportResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::SttUsageReportResponse, GetSttUsageReportSyncParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "getSttUsageReportSync",
             "/legacy/reporting/usage_reports/speech_to_text",
             "/legacy/reporting/usage_reports/speech_to_text".to_owned(),
         );
-        request.query("start_date", &params.start_date, QueryStyle::FormExplode);
-        request.query("end_date", &params.end_date, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetSttUsageReportSyncParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "start_date",
+                            &params.start_date,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("end_date", &params.end_date, QueryStyle::FormExplode);
+                },
+            )
     }
 }

@@ -5,29 +5,31 @@
 use crate::request::{ApiCall, Request};
 use crate::types;
 
-/// Operations tagged `Stored Payment Transactions`; get it with `client.stored_payment_transactions()`.
-///
-/// Operations for managing stored payment transactions.
-#[derive(Debug, Clone, Copy)]
-pub struct StoredPaymentTransactionsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
-impl StoredPaymentTransactionsApi<'_> {
+impl crate::resources::Payment<'_> {
     /// Create a stored payment transaction
     ///
     /// `POST /v2/payment/stored_payment_transactions` (operation `createStoredPaymentTransaction`)
+    ///
+    /// The body is a [`StoredPaymentTransactionRequest`](types::StoredPaymentTransactionRequest): its required members (`amount`) are arguments, its other members setters on the returned call.
     pub fn create_stored_payment_transaction(
         &self,
-        body: &types::StoredPaymentTransactionRequest,
-    ) -> ApiCall<types::StoredPaymentTransactionResponse> {
-        let mut request = Request::new(
+        amount: impl Into<String>,
+    ) -> ApiCall<
+        types::StoredPaymentTransactionResponse,
+        types::StoredPaymentTransactionRequest,
+    > {
+        let request = Request::new(
             reqwest::Method::POST,
             "createStoredPaymentTransaction",
             "/v2/payment/stored_payment_transactions",
             "/v2/payment/stored_payment_transactions".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::StoredPaymentTransactionRequest::new(amount),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 }

@@ -5,23 +5,13 @@
 use crate::request::{ApiCall, Request};
 use crate::types;
 
-/// Operations tagged `Telco Data Usage Reports`; get it with `client.telco_data_usage_reports()`.
-///
-/// Number lookup usage reports
-#[derive(Debug, Clone, Copy)]
-pub struct TelcoDataUsageReportsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
-impl TelcoDataUsageReportsApi<'_> {
+impl crate::resources::LegacyReportingUsageReportsNumberLookup<'_> {
     /// List telco data usage reports
     ///
     /// Retrieve a paginated list of telco data usage reports
     ///
     /// `GET /legacy/reporting/usage_reports/number_lookup` (operation `getTelcoDataUsageReports`)
-    pub fn get_telco_data_usage_reports(
-        &self,
-    ) -> ApiCall<types::TelcoDataGetUsageReportsResponse> {
+    pub fn list(&self) -> ApiCall<types::TelcoDataGetUsageReportsResponse> {
         let request = Request::new(
             reqwest::Method::GET,
             "getTelcoDataUsageReports",
@@ -36,18 +26,24 @@ impl TelcoDataUsageReportsApi<'_> {
     /// Submit a new telco data usage report
     ///
     /// `POST /legacy/reporting/usage_reports/number_lookup` (operation `submitTelcoDataUsageReport`)
-    pub fn submit_telco_data_usage_report(
+    ///
+    /// The body is a [`TelcoDataUsageRequest`](types::TelcoDataUsageRequest): its members are setters on the returned call.
+    pub fn create(
         &self,
-        body: &types::TelcoDataUsageRequest,
-    ) -> ApiCall<types::TelcoDataPostUsageReportResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::TelcoDataPostUsageReportResponse, types::TelcoDataUsageRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "submitTelcoDataUsageReport",
             "/legacy/reporting/usage_reports/number_lookup",
             "/legacy/reporting/usage_reports/number_lookup".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::TelcoDataUsageRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Get telco data usage report by ID
@@ -58,7 +54,7 @@ impl TelcoDataUsageReportsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Unique identifier of the resource.
-    pub fn get_telco_data_usage_report(
+    pub fn retrieve(
         &self,
         id: &str,
     ) -> ApiCall<types::TelcoDataGetUsageReportByIdResponse> {
@@ -83,7 +79,7 @@ impl TelcoDataUsageReportsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Unique identifier of the resource.
-    pub fn delete_telco_data_usage_report(&self, id: &str) -> ApiCall<()> {
+    pub fn delete(&self, id: &str) -> ApiCall<()> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "deleteTelcoDataUsageReport",

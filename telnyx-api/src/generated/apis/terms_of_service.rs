@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Terms of Service`; get it with `client.terms_of_service()`.
-///
-/// Accept and review the Branded Calling and Phone Number Reputation terms of service.
-#[derive(Debug, Clone, Copy)]
-pub struct TermsOfServiceApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_terms_of_service_agreements` (`GET /terms_of_service/agreements`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListTermsOfServiceAgreementsParams {
@@ -32,6 +24,26 @@ pub struct ListTermsOfServiceAgreementsParams {
     pub page_size: Option<i64>,
 }
 
+impl<T> crate::ApiCall<T, ListTermsOfServiceAgreementsParams> {
+    /// Optional filter. Omit to list the user's agreements for **every** product (branded_calling and number_reputation); pass a value to return only that product's agreements.
+    pub fn product_type(mut self, value: impl Into<types::TosProductType>) -> Self {
+        self.input_mut().product_type = Some(value.into());
+        self
+    }
+
+    /// 1-based page number. Out-of-range values return an empty page with correct meta.
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// Items per page. Maximum 250; values above are clamped to 250.
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `get_terms_of_service_info` (`GET /terms_of_service/info`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetTermsOfServiceInfoParams {
@@ -39,6 +51,14 @@ pub struct GetTermsOfServiceInfoParams {
     ///
     /// Sent as query parameter `product_type`.
     pub product_type: Option<types::TosProductType>,
+}
+
+impl<T> crate::ApiCall<T, GetTermsOfServiceInfoParams> {
+    /// Optional product filter. Omit to return info for all products.
+    pub fn product_type(mut self, value: impl Into<types::TosProductType>) -> Self {
+        self.input_mut().product_type = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `get_terms_of_service_status` (`GET /terms_of_service/status`).
@@ -50,7 +70,79 @@ pub struct GetTermsOfServiceStatusParams {
     pub product_type: Option<types::TosProductType>,
 }
 
-impl TermsOfServiceApi<'_> {
+impl<T> crate::ApiCall<T, GetTermsOfServiceStatusParams> {
+    /// Which product's ToS to check. Defaults to `branded_calling`.
+    pub fn product_type(mut self, value: impl Into<types::TosProductType>) -> Self {
+        self.input_mut().product_type = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::TermsOfService<'_> {
+    /// Get Terms of Service information
+    ///
+    /// Returns the available Terms of Service agreements (product, current version, terms URL, effective date). Omit `product_type` to return all products; pass it to scope to one.
+    ///
+    /// `GET /terms_of_service/info` (operation `getTermsOfServiceInfo`)
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve_info(
+        &self,
+    ) -> ApiCall<types::TermsOfServiceInfo, GetTermsOfServiceInfoParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "getTermsOfServiceInfo",
+            "/terms_of_service/info",
+            "/terms_of_service/info".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetTermsOfServiceInfoParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "product_type",
+                            &params.product_type,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
+    }
+
+    /// Get the calling user's Terms of Service status
+    ///
+    /// Returns whether the authenticated user has agreed to the current Terms of Service for the product given by `product_type`. Used during onboarding to decide whether to prompt the user with the ToS dialog before continuing.
+    ///
+    /// `agreement_required: true` means the user has not yet agreed (or has agreed to an outdated version) and must agree before using that product's endpoints.
+    ///
+    /// `GET /terms_of_service/status` (operation `getTermsOfServiceStatus`)
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve_status(
+        &self,
+    ) -> ApiCall<types::TosStatusWrapped, GetTermsOfServiceStatusParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "getTermsOfServiceStatus",
+            "/terms_of_service/status",
+            "/terms_of_service/status".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetTermsOfServiceStatusParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "product_type",
+                            &params.product_type,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
+    }
+}
+
+impl crate::resources::TermsOfServiceAgreements<'_> {
     /// List the calling user's Terms of Service agreements
     ///
     /// Returns the Terms of Service agreements the authenticated user has on file. Each entry records the version agreed to and when. Most users only have one agreement per product, but if the ToS is updated and the user re-agrees a new entry is added.
@@ -60,32 +152,104 @@ impl TermsOfServiceApi<'_> {
     /// By default this returns agreements for **all** products the user has agreed to. Pass the `product_type` query parameter to scope the result to a single product.
     ///
     /// `GET /terms_of_service/agreements` (operation `listTermsOfServiceAgreements`)
-    pub fn list_terms_of_service_agreements(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListTermsOfServiceAgreementsParams,
-    ) -> ApiCall<types::TosAgreementList> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::TosAgreementList, ListTermsOfServiceAgreementsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "listTermsOfServiceAgreements",
             "/terms_of_service/agreements",
             "/terms_of_service/agreements".to_owned(),
         );
-        request.query("product_type", &params.product_type, QueryStyle::FormExplode);
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListTermsOfServiceAgreementsParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "product_type",
+                            &params.product_type,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                },
+            )
     }
 
-    /// Every item of [`list_terms_of_service_agreements`](Self::list_terms_of_service_agreements), page after page (`page[number]` paging).
+    /// Get a Terms of Service agreement by id
+    ///
+    /// Retrieve a single ToS agreement record. Returns `404` if the agreement does not exist or does not belong to the authenticated user.
+    ///
+    /// `GET /terms_of_service/agreements/{agreement_id}` (operation `getTermsOfServiceAgreement`)
+    ///
+    /// # Arguments
+    /// - `agreement_id` (`agreement_id`): Unique identifier of the agreement.
+    pub fn retrieve(&self, agreement_id: &str) -> ApiCall<types::TosAgreementWrapped> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "getTermsOfServiceAgreement",
+            "/terms_of_service/agreements/{agreement_id}",
+            ["/terms_of_service/agreements/", &crate::request::path_arg(&agreement_id)]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::resources::TermsOfServiceBrandedCalling<'_> {
+    /// Agree to the Branded Calling Terms of Service
+    ///
+    /// Records the authenticated user's agreement to the current Branded Calling ToS. No body required. Idempotent - re-calling after agreement is a no-op and returns the existing agreement.
+    ///
+    /// This is a prerequisite for activating Branded Calling on any enterprise (`POST /enterprises/{id}/branded_calling`); without an agreement, activation returns `403`.
+    ///
+    /// `POST /terms_of_service/branded_calling/agree` (operation `agreeToBrandedCallingTos`)
+    pub fn agree(&self) -> ApiCall<types::TosAgreementWrapped> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "agreeToBrandedCallingTos",
+            "/terms_of_service/branded_calling/agree",
+            "/terms_of_service/branded_calling/agree".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::resources::TermsOfServiceNumberReputation<'_> {
+    /// Agree to the Phone Number Reputation Terms of Service
+    ///
+    /// Records the authenticated user's agreement to the current Phone Number Reputation ToS. No body required. Idempotent.
+    ///
+    /// Prerequisite for using any of the `/v2/.../reputation/*` endpoints.
+    ///
+    /// `POST /terms_of_service/number_reputation/agree` (operation `agreeNumberReputationTermsOfService`)
+    pub fn agree(&self) -> ApiCall<types::TosAgreementWrapped> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "agreeNumberReputationTermsOfService",
+            "/terms_of_service/number_reputation/agree",
+            "/terms_of_service/number_reputation/agree".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<types::TosAgreementList, ListTermsOfServiceAgreementsParams> {
+    /// Every item of `client.terms_of_service().agreements().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_terms_of_service_agreements_stream(
-        &self,
-        params: &ListTermsOfServiceAgreementsParams,
-    ) -> Paginator<types::TosAgreement> {
-        let first = self.list_terms_of_service_agreements(params);
+    pub fn items(self) -> Paginator<types::TosAgreement> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -107,103 +271,5 @@ impl TermsOfServiceApi<'_> {
                 })
             },
         )
-    }
-
-    /// Get a Terms of Service agreement by id
-    ///
-    /// Retrieve a single ToS agreement record. Returns `404` if the agreement does not exist or does not belong to the authenticated user.
-    ///
-    /// `GET /terms_of_service/agreements/{agreement_id}` (operation `getTermsOfServiceAgreement`)
-    ///
-    /// # Arguments
-    /// - `agreement_id` (`agreement_id`): Unique identifier of the agreement.
-    pub fn get_terms_of_service_agreement(
-        &self,
-        agreement_id: &str,
-    ) -> ApiCall<types::TosAgreementWrapped> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "getTermsOfServiceAgreement",
-            "/terms_of_service/agreements/{agreement_id}",
-            ["/terms_of_service/agreements/", &crate::request::path_arg(&agreement_id)]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Agree to the Branded Calling Terms of Service
-    ///
-    /// Records the authenticated user's agreement to the current Branded Calling ToS. No body required. Idempotent - re-calling after agreement is a no-op and returns the existing agreement.
-    ///
-    /// This is a prerequisite for activating Branded Calling on any enterprise (`POST /enterprises/{id}/branded_calling`); without an agreement, activation returns `403`.
-    ///
-    /// `POST /terms_of_service/branded_calling/agree` (operation `agreeToBrandedCallingTos`)
-    pub fn agree_to_branded_calling_tos(&self) -> ApiCall<types::TosAgreementWrapped> {
-        let request = Request::new(
-            reqwest::Method::POST,
-            "agreeToBrandedCallingTos",
-            "/terms_of_service/branded_calling/agree",
-            "/terms_of_service/branded_calling/agree".to_owned(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get Terms of Service information
-    ///
-    /// Returns the available Terms of Service agreements (product, current version, terms URL, effective date). Omit `product_type` to return all products; pass it to scope to one.
-    ///
-    /// `GET /terms_of_service/info` (operation `getTermsOfServiceInfo`)
-    pub fn get_terms_of_service_info(
-        &self,
-        params: &GetTermsOfServiceInfoParams,
-    ) -> ApiCall<types::TermsOfServiceInfo> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "getTermsOfServiceInfo",
-            "/terms_of_service/info",
-            "/terms_of_service/info".to_owned(),
-        );
-        request.query("product_type", &params.product_type, QueryStyle::FormExplode);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Agree to the Phone Number Reputation Terms of Service
-    ///
-    /// Records the authenticated user's agreement to the current Phone Number Reputation ToS. No body required. Idempotent.
-    ///
-    /// Prerequisite for using any of the `/v2/.../reputation/*` endpoints.
-    ///
-    /// `POST /terms_of_service/number_reputation/agree` (operation `agreeNumberReputationTermsOfService`)
-    pub fn agree_number_reputation_terms_of_service(
-        &self,
-    ) -> ApiCall<types::TosAgreementWrapped> {
-        let request = Request::new(
-            reqwest::Method::POST,
-            "agreeNumberReputationTermsOfService",
-            "/terms_of_service/number_reputation/agree",
-            "/terms_of_service/number_reputation/agree".to_owned(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get the calling user's Terms of Service status
-    ///
-    /// Returns whether the authenticated user has agreed to the current Terms of Service for the product given by `product_type`. Used during onboarding to decide whether to prompt the user with the ToS dialog before continuing.
-    ///
-    /// `agreement_required: true` means the user has not yet agreed (or has agreed to an outdated version) and must agree before using that product's endpoints.
-    ///
-    /// `GET /terms_of_service/status` (operation `getTermsOfServiceStatus`)
-    pub fn get_terms_of_service_status(
-        &self,
-        params: &GetTermsOfServiceStatusParams,
-    ) -> ApiCall<types::TosStatusWrapped> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "getTermsOfServiceStatus",
-            "/terms_of_service/status",
-            "/terms_of_service/status".to_owned(),
-        );
-        request.query("product_type", &params.product_type, QueryStyle::FormExplode);
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `TeXML Applications`; get it with `client.texml_applications()`.
-///
-/// TeXML Applications operations
-#[derive(Debug, Clone, Copy)]
-pub struct TexmlApplicationsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `find_texml_applications` (`GET /texml_applications`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FindTexmlApplicationsParams {
@@ -44,38 +36,180 @@ pub struct FindTexmlApplicationsParams {
     pub sort: Option<types::SortApplication>,
 }
 
-impl TexmlApplicationsApi<'_> {
+impl<T> crate::ApiCall<T, FindTexmlApplicationsParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(
+        mut self,
+        value: impl Into<types::CallScriptingPageConsolidated>,
+    ) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[outbound_voice_profile_id\], filter\[friendly_name\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::CallScriptingFilterConsolidated>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Specifies the sort order for results. By default sorting direction is ascending. To have the results sorted in descending order add the ` -` prefix.
+    ///
+    /// That is:
+    ///
+    /// -
+    /// `friendly_name`: sorts the result by the
+    /// `friendly_name` field in ascending order.
+    ///
+    /// -
+    /// `-friendly_name`: sorts the result by the
+    /// `friendly_name` field in descending order.
+    ///
+    /// If not given, results are sorted by `created_at` in descending order.
+    pub fn sort(mut self, value: impl Into<types::SortApplication>) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::TexmlApplications<'_> {
     /// List all TeXML Applications
     ///
     /// Returns a list of your TeXML Applications.
     ///
     /// `GET /texml_applications` (operation `FindTexmlApplications`)
-    pub fn find_texml_applications(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &FindTexmlApplicationsParams,
-    ) -> ApiCall<types::FindTexmlApplicationsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::FindTexmlApplicationsResponse, FindTexmlApplicationsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "FindTexmlApplications",
             "/texml_applications",
             "/texml_applications".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                FindTexmlApplicationsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                },
+            )
+    }
+
+    /// Creates a TeXML Application
+    ///
+    /// Creates a TeXML Application.
+    ///
+    /// `POST /texml_applications` (operation `CreateTexmlApplication`)
+    ///
+    /// The body is a [`CreateTexmlApplicationRequest`](types::CreateTexmlApplicationRequest): its required members (`friendly_name`, `voice_url`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        friendly_name: impl Into<types::ApplicationName>,
+        voice_url: impl Into<String>,
+    ) -> ApiCall<
+        types::CreateTexmlApplicationResponse,
+        types::CreateTexmlApplicationRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateTexmlApplication",
+            "/texml_applications",
+            "/texml_applications".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateTexmlApplicationRequest::new(friendly_name, voice_url),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Retrieve a TeXML Application
+    ///
+    /// Retrieves the details of an existing TeXML Application.
+    ///
+    /// `GET /texml_applications/{id}` (operation `GetTexmlApplication`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::GetTexmlApplicationResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetTexmlApplication",
+            "/texml_applications/{id}",
+            ["/texml_applications/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`find_texml_applications`](Self::find_texml_applications), page after page (`page[number]` paging).
+    /// Deletes a TeXML Application
+    ///
+    /// Deletes a TeXML Application.
+    ///
+    /// `DELETE /texml_applications/{id}` (operation `DeleteTexmlApplication`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn delete(&self, id: &str) -> ApiCall<types::DeleteTexmlApplicationResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteTexmlApplication",
+            "/texml_applications/{id}",
+            ["/texml_applications/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Update a TeXML Application
+    ///
+    /// Updates settings of an existing TeXML Application.
+    ///
+    /// `PATCH /texml_applications/{id}` (operation `UpdateTexmlApplication`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    ///
+    /// The body is a [`UpdateTexmlApplicationRequest`](types::UpdateTexmlApplicationRequest): its required members (`friendly_name`, `voice_url`) are arguments, its other members setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+        friendly_name: impl Into<types::ApplicationName>,
+        voice_url: impl Into<String>,
+    ) -> ApiCall<
+        types::UpdateTexmlApplicationResponse,
+        types::UpdateTexmlApplicationRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateTexmlApplication",
+            "/texml_applications/{id}",
+            ["/texml_applications/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateTexmlApplicationRequest::new(friendly_name, voice_url),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<types::FindTexmlApplicationsResponse, FindTexmlApplicationsParams> {
+    /// Every item of `client.texml_applications().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn find_texml_applications_stream(
-        &self,
-        params: &FindTexmlApplicationsParams,
-    ) -> Paginator<types::TexmlApplication> {
-        let first = self.find_texml_applications(params);
+    pub fn items(self) -> Paginator<types::TexmlApplication> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -103,89 +237,5 @@ impl TexmlApplicationsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Creates a TeXML Application
-    ///
-    /// Creates a TeXML Application.
-    ///
-    /// `POST /texml_applications` (operation `CreateTexmlApplication`)
-    pub fn create_texml_application(
-        &self,
-        body: &types::CreateTexmlApplicationRequest,
-    ) -> ApiCall<types::CreateTexmlApplicationResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateTexmlApplication",
-            "/texml_applications",
-            "/texml_applications".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve a TeXML Application
-    ///
-    /// Retrieves the details of an existing TeXML Application.
-    ///
-    /// `GET /texml_applications/{id}` (operation `GetTexmlApplication`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn get_texml_application(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetTexmlApplicationResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetTexmlApplication",
-            "/texml_applications/{id}",
-            ["/texml_applications/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Deletes a TeXML Application
-    ///
-    /// Deletes a TeXML Application.
-    ///
-    /// `DELETE /texml_applications/{id}` (operation `DeleteTexmlApplication`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn delete_texml_application(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::DeleteTexmlApplicationResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteTexmlApplication",
-            "/texml_applications/{id}",
-            ["/texml_applications/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update a TeXML Application
-    ///
-    /// Updates settings of an existing TeXML Application.
-    ///
-    /// `PATCH /texml_applications/{id}` (operation `UpdateTexmlApplication`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn update_texml_application(
-        &self,
-        id: &str,
-        body: &types::UpdateTexmlApplicationRequest,
-    ) -> ApiCall<types::UpdateTexmlApplicationResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdateTexmlApplication",
-            "/texml_applications/{id}",
-            ["/texml_applications/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

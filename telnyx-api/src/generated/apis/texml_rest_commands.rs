@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `TeXML REST Commands`; get it with `client.texml_rest_commands()`.
-///
-/// TeXML REST Commands
-#[derive(Debug, Clone, Copy)]
-pub struct TexmlRestCommandsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `get_texml_calls` (`GET /texml/Accounts/{account_sid}/Calls`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetTexmlCallsParams {
@@ -68,6 +60,80 @@ pub struct GetTexmlCallsParams {
     pub end_time_lt: Option<String>,
 }
 
+impl<T> crate::ApiCall<T, GetTexmlCallsParams> {
+    /// The number of the page to be displayed, zero-indexed, should be used in conjuction with PageToken.
+    pub fn page(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// The number of records to be displayed on a page
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+
+    /// Used to request the next page of results.
+    pub fn page_token(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().page_token = Some(value.into());
+        self
+    }
+
+    /// Filters calls by the to number.
+    pub fn to(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().to = Some(value.into());
+        self
+    }
+
+    /// Filters calls by the from number.
+    pub fn from(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().from = Some(value.into());
+        self
+    }
+
+    /// Filters calls by status.
+    pub fn status(mut self, value: impl Into<types::Status2>) -> Self {
+        self.input_mut().status = Some(value.into());
+        self
+    }
+
+    /// Filters calls by their start date. Expected format is YYYY-MM-DD.
+    pub fn start_time(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().start_time = Some(value.into());
+        self
+    }
+
+    /// Filters calls by their start date (after). Expected format is YYYY-MM-DD
+    pub fn start_time_gt(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().start_time_gt = Some(value.into());
+        self
+    }
+
+    /// Filters calls by their start date (before). Expected format is YYYY-MM-DD
+    pub fn start_time_lt(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().start_time_lt = Some(value.into());
+        self
+    }
+
+    /// Filters calls by their end date. Expected format is YYYY-MM-DD
+    pub fn end_time(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().end_time = Some(value.into());
+        self
+    }
+
+    /// Filters calls by their end date (after). Expected format is YYYY-MM-DD
+    pub fn end_time_gt(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().end_time_gt = Some(value.into());
+        self
+    }
+
+    /// Filters calls by their end date (before). Expected format is YYYY-MM-DD
+    pub fn end_time_lt(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().end_time_lt = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `get_texml_conferences` (`GET /texml/Accounts/{account_sid}/Conferences`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetTexmlConferencesParams {
@@ -101,6 +167,50 @@ pub struct GetTexmlConferencesParams {
     pub date_updated: Option<String>,
 }
 
+impl<T> crate::ApiCall<T, GetTexmlConferencesParams> {
+    /// The number of the page to be displayed, zero-indexed, should be used in conjuction with PageToken.
+    pub fn page(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// The number of records to be displayed on a page
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+
+    /// Used to request the next page of results.
+    pub fn page_token(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().page_token = Some(value.into());
+        self
+    }
+
+    /// Filters conferences by their friendly name.
+    pub fn friendly_name(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().friendly_name = Some(value.into());
+        self
+    }
+
+    /// Filters conferences by status.
+    pub fn status(mut self, value: impl Into<types::ConferenceStatus2>) -> Self {
+        self.input_mut().status = Some(value.into());
+        self
+    }
+
+    /// Filters conferences by the creation date. Expected format is YYYY-MM-DD. Also accepts inequality operators, e.g. DateCreated&gt;=2023-05-22.
+    pub fn date_created(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().date_created = Some(value.into());
+        self
+    }
+
+    /// Filters conferences by the time they were last updated. Expected format is YYYY-MM-DD. Also accepts inequality operators, e.g. DateUpdated&gt;=2023-05-22.
+    pub fn date_updated(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().date_updated = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `get_texml_queues` (`GET /texml/Accounts/{account_sid}/Queues`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetTexmlQueuesParams {
@@ -126,6 +236,38 @@ pub struct GetTexmlQueuesParams {
     pub date_updated: Option<String>,
 }
 
+impl<T> crate::ApiCall<T, GetTexmlQueuesParams> {
+    /// The number of the page to be displayed, zero-indexed, should be used in conjuction with PageToken.
+    pub fn page(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// The number of records to be displayed on a page
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+
+    /// Used to request the next page of results.
+    pub fn page_token(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().page_token = Some(value.into());
+        self
+    }
+
+    /// Filters conferences by the creation date. Expected format is YYYY-MM-DD. Also accepts inequality operators, e.g. DateCreated&gt;=2023-05-22.
+    pub fn date_created(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().date_created = Some(value.into());
+        self
+    }
+
+    /// Filters conferences by the time they were last updated. Expected format is YYYY-MM-DD. Also accepts inequality operators, e.g. DateUpdated&gt;=2023-05-22.
+    pub fn date_updated(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().date_updated = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `get_te_xml_call_recordings` (`GET /texml/Accounts/{account_sid}/Recordings.json`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetTeXmlCallRecordingsParams {
@@ -143,6 +285,26 @@ pub struct GetTeXmlCallRecordingsParams {
     pub date_created: Option<String>,
 }
 
+impl<T> crate::ApiCall<T, GetTeXmlCallRecordingsParams> {
+    /// The number of the page to be displayed, zero-indexed, should be used in conjuction with PageToken.
+    pub fn page(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// The number of records to be displayed on a page
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+
+    /// Filters recording by the creation date. Expected format is ISO8601 date or date-time, ie. {YYYY}-{MM}-{DD} or {YYYY}-{MM}-{DD}T{hh}:{mm}:{ss}Z. Also accepts inequality operators, e.g. DateCreated&gt;=2023-05-22.
+    pub fn date_created(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().date_created = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `get_te_xml_recording_transcriptions` (`GET /texml/Accounts/{account_sid}/Transcriptions.json`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetTeXmlRecordingTranscriptionsParams {
@@ -156,7 +318,177 @@ pub struct GetTeXmlRecordingTranscriptionsParams {
     pub page_size: Option<i64>,
 }
 
-impl TexmlRestCommandsApi<'_> {
+impl<T> crate::ApiCall<T, GetTeXmlRecordingTranscriptionsParams> {
+    /// Used to request the next page of results.
+    pub fn page_token(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().page_token = Some(value.into());
+        self
+    }
+
+    /// The number of records to be displayed on a page
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::Texml<'_> {
+    /// Initiate an outbound AI call
+    ///
+    /// Initiate an outbound AI call with warm-up support. Validates parameters, builds an internal TeXML with an AI Assistant configuration, encodes instructions into client state, and calls the dial API. The Twiml, Texml, and Url parameters are not allowed and will result in a 422 error.
+    ///
+    /// **Expected callback events:**
+    ///
+    /// Status callbacks: `initiated`, `ringing`, `answered`, one terminal status (`completed`, `no-answer`, `busy`, `canceled`, or `failed`), then `analyzed` after post-call processing completes.
+    ///
+    /// Conversation callbacks: `conversation_created` and `conversation_ended`.
+    ///
+    /// Recording, AMD, transcription, and deepfake detection callbacks are only sent when those features are enabled.
+    ///
+    /// `POST /texml/ai_calls/{connection_id}` (operation `InitiateTexmlAICall`)
+    ///
+    /// # Arguments
+    /// - `connection_id` (`connection_id`): The ID of the TeXML connection to use for the call.
+    ///
+    /// The body is a [`InitiateAiCallRequest`](types::InitiateAiCallRequest): its required members (`AIAssistantId`, `From`, `To`) are arguments, its other members setters on the returned call.
+    pub fn initiate_ai_call(
+        &self,
+        connection_id: &str,
+        ai_assistant_id: impl Into<String>,
+        from: impl Into<String>,
+        to: impl Into<String>,
+    ) -> ApiCall<types::InitiateAiCallResult, types::InitiateAiCallRequest> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "InitiateTexmlAICall",
+            "/texml/ai_calls/{connection_id}",
+            ["/texml/ai_calls/", &crate::request::path_arg(&connection_id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::InitiateAiCallRequest::new(ai_assistant_id, from, to),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Create a TeXML secret
+    ///
+    /// Create a TeXML secret which can be later used as a Dynamic Parameter for TeXML when using Mustache Templates in your TeXML. In your TeXML you will be able to use your secret name, and this name will be replaced by the actual secret value when processing the TeXML on Telnyx side.  The secrets are not visible in any logs.
+    ///
+    /// `POST /texml/secrets` (operation `CreateTexmlSecret`)
+    ///
+    /// The body is a [`CreateTeXmlSecretRequest`](types::CreateTeXmlSecretRequest): its required members (`name`, `value`) are arguments, its other members setters on the returned call.
+    pub fn secrets(
+        &self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> ApiCall<types::CreateTexmlSecretResponse, types::CreateTeXmlSecretRequest> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateTexmlSecret",
+            "/texml/secrets",
+            "/texml/secrets".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateTeXmlSecretRequest::new(name, value),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::TexmlAccounts<'_> {
+    /// Fetch multiple recording resources
+    ///
+    /// Returns multiple recording resources for an account.
+    ///
+    /// `GET /texml/Accounts/{account_sid}/Recordings.json` (operation `GetTeXMLCallRecordings`)
+    ///
+    /// # Arguments
+    /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve_recordings_json(
+        &self,
+        account_sid: &str,
+    ) -> ApiCall<
+        types::TexmlGetCallRecordingsResponseBody,
+        GetTeXmlCallRecordingsParams,
+    > {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetTeXMLCallRecordings",
+            "/texml/Accounts/{account_sid}/Recordings.json",
+            [
+                "/texml/Accounts/",
+                &crate::request::path_arg(&account_sid),
+                "/Recordings.json",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetTeXmlCallRecordingsParams::default(),
+                |params, request| {
+                    request.query("Page", &params.page, QueryStyle::FormExplode);
+                    request
+                        .query("PageSize", &params.page_size, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "DateCreated",
+                            &params.date_created,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
+    }
+
+    /// List recording transcriptions
+    ///
+    /// Returns multiple recording transcription resources for an account.
+    ///
+    /// `GET /texml/Accounts/{account_sid}/Transcriptions.json` (operation `GetTeXMLRecordingTranscriptions`)
+    ///
+    /// # Arguments
+    /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve_transcriptions_json(
+        &self,
+        account_sid: &str,
+    ) -> ApiCall<
+        types::GetTeXmlRecordingTranscriptionsResponse,
+        GetTeXmlRecordingTranscriptionsParams,
+    > {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetTeXMLRecordingTranscriptions",
+            "/texml/Accounts/{account_sid}/Transcriptions.json",
+            [
+                "/texml/Accounts/",
+                &crate::request::path_arg(&account_sid),
+                "/Transcriptions.json",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetTeXmlRecordingTranscriptionsParams::default(),
+                |params, request| {
+                    request
+                        .query("PageToken", &params.page_token, QueryStyle::FormExplode);
+                    request
+                        .query("PageSize", &params.page_size, QueryStyle::FormExplode);
+                },
+            )
+    }
+}
+
+impl crate::resources::TexmlAccountsCalls<'_> {
     /// Fetch multiple call resources
     ///
     /// Returns multiple call resouces for an account. This endpoint is eventually consistent.
@@ -165,73 +497,60 @@ impl TexmlRestCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
-    pub fn get_texml_calls(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve_calls(
         &self,
         account_sid: &str,
-        params: &GetTexmlCallsParams,
-    ) -> ApiCall<types::CallResourceIndex> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::CallResourceIndex, GetTexmlCallsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "GetTexmlCalls",
             "/texml/Accounts/{account_sid}/Calls",
             ["/texml/Accounts/", &crate::request::path_arg(&account_sid), "/Calls"]
                 .concat(),
         );
-        request.query("Page", &params.page, QueryStyle::FormExplode);
-        request.query("PageSize", &params.page_size, QueryStyle::FormExplode);
-        request.query("PageToken", &params.page_token, QueryStyle::FormExplode);
-        request.query("To", &params.to, QueryStyle::FormExplode);
-        request.query("From", &params.from, QueryStyle::FormExplode);
-        request.query("Status", &params.status, QueryStyle::FormExplode);
-        request.query("StartTime", &params.start_time, QueryStyle::FormExplode);
-        request.query("StartTime_gt", &params.start_time_gt, QueryStyle::FormExplode);
-        request.query("StartTime_lt", &params.start_time_lt, QueryStyle::FormExplode);
-        request.query("EndTime", &params.end_time, QueryStyle::FormExplode);
-        request.query("EndTime_gt", &params.end_time_gt, QueryStyle::FormExplode);
-        request.query("EndTime_lt", &params.end_time_lt, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`get_texml_calls`](Self::get_texml_calls), page after page (paging by `next_page_uri`).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_texml_calls_stream(
-        &self,
-        account_sid: &str,
-        params: &GetTexmlCallsParams,
-    ) -> Paginator<types::CallResource> {
-        let first = self.get_texml_calls(account_sid, params);
-        Paginator::new(
-            first,
-            PageStyle::NextUri {
-                params: &[
-                    "Page",
-                    "PageSize",
-                    "PageToken",
-                    "To",
-                    "From",
-                    "Status",
-                    "StartTime",
-                    "StartTime_gt",
-                    "StartTime_lt",
-                    "EndTime",
-                    "EndTime_gt",
-                    "EndTime_lt",
-                ],
-            },
-            |op, raw| {
-                let page: types::CallResourceIndex = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let next_uri = page.next_page_uri.as_ref().cloned();
-                Ok(PageData {
-                    items: page.calls.unwrap_or_default(),
-                    next_uri,
-                    ..PageData::default()
-                })
-            },
-        )
+            .with_input(
+                GetTexmlCallsParams::default(),
+                |params, request| {
+                    request.query("Page", &params.page, QueryStyle::FormExplode);
+                    request
+                        .query("PageSize", &params.page_size, QueryStyle::FormExplode);
+                    request
+                        .query("PageToken", &params.page_token, QueryStyle::FormExplode);
+                    request.query("To", &params.to, QueryStyle::FormExplode);
+                    request.query("From", &params.from, QueryStyle::FormExplode);
+                    request.query("Status", &params.status, QueryStyle::FormExplode);
+                    request
+                        .query("StartTime", &params.start_time, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "StartTime_gt",
+                            &params.start_time_gt,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "StartTime_lt",
+                            &params.start_time_lt,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("EndTime", &params.end_time, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "EndTime_gt",
+                            &params.end_time_gt,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "EndTime_lt",
+                            &params.end_time_lt,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
     }
 
     /// Initiate an outbound call
@@ -242,20 +561,29 @@ impl TexmlRestCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
-    pub fn initiate_texml_call(
+    ///
+    /// The body is a [`InitiateCallRequest`](types::InitiateCallRequest): its required members (`ApplicationSid`, `From`, `To`) are arguments, its other members setters on the returned call.
+    pub fn calls(
         &self,
         account_sid: &str,
-        body: &types::InitiateCallRequest,
-    ) -> ApiCall<types::InitiateCallResult> {
-        let mut request = Request::new(
+        application_sid: impl Into<String>,
+        from: impl Into<String>,
+        to: impl Into<String>,
+    ) -> ApiCall<types::InitiateCallResult, types::InitiateCallRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "InitiateTexmlCall",
             "/texml/Accounts/{account_sid}/Calls",
             ["/texml/Accounts/", &crate::request::path_arg(&account_sid), "/Calls"]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::InitiateCallRequest::new(application_sid, from, to),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Fetch a call
@@ -267,7 +595,7 @@ impl TexmlRestCommandsApi<'_> {
     /// # Arguments
     /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
     /// - `call_sid` (`call_sid`): The CallSid that identifies the call to update.
-    pub fn get_texml_call(
+    pub fn retrieve(
         &self,
         account_sid: &str,
         call_sid: &str,
@@ -296,13 +624,14 @@ impl TexmlRestCommandsApi<'_> {
     /// # Arguments
     /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
     /// - `call_sid` (`call_sid`): The CallSid that identifies the call to update.
-    pub fn update_texml_call(
+    ///
+    /// The body is a [`UpdateCallRequest`](types::UpdateCallRequest): its members are setters on the returned call.
+    pub fn update(
         &self,
         account_sid: &str,
         call_sid: &str,
-        body: &types::UpdateCallRequest,
-    ) -> ApiCall<types::CallResource> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::CallResource, types::UpdateCallRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "UpdateTexmlCall",
             "/texml/Accounts/{account_sid}/Calls/{call_sid}",
@@ -314,10 +643,146 @@ impl TexmlRestCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.form(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateCallRequest::default(),
+                |body, request| {
+                    request.form(body);
+                },
+            )
     }
 
+    /// Request siprec session for a call
+    ///
+    /// Starts siprec session with specified parameters for call idientified by call_sid.
+    ///
+    /// `POST /texml/Accounts/{account_sid}/Calls/{call_sid}/Siprec.json` (operation `StartTeXMLSiprecSession`)
+    ///
+    /// # Arguments
+    /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
+    /// - `call_sid` (`call_sid`): The CallSid that identifies the call to update.
+    ///
+    /// The body is a [`TexmlCreateSiprecSessionRequestBody`](types::TexmlCreateSiprecSessionRequestBody): its members are setters on the returned call.
+    pub fn siprec_json(
+        &self,
+        account_sid: &str,
+        call_sid: &str,
+    ) -> ApiCall<
+        types::TexmlCreateSiprecSessionResponseBody,
+        types::TexmlCreateSiprecSessionRequestBody,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "StartTeXMLSiprecSession",
+            "/texml/Accounts/{account_sid}/Calls/{call_sid}/Siprec.json",
+            [
+                "/texml/Accounts/",
+                &crate::request::path_arg(&account_sid),
+                "/Calls/",
+                &crate::request::path_arg(&call_sid),
+                "/Siprec.json",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::TexmlCreateSiprecSessionRequestBody::default(),
+                |body, request| {
+                    request.form(body);
+                },
+            )
+    }
+
+    /// Start streaming media from a call.
+    ///
+    /// Starts streaming media from a call to a specific WebSocket address.
+    ///
+    /// `POST /texml/Accounts/{account_sid}/Calls/{call_sid}/Streams.json` (operation `StartTeXMLCallStreaming`)
+    ///
+    /// # Arguments
+    /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
+    /// - `call_sid` (`call_sid`): The CallSid that identifies the call to update.
+    ///
+    /// The body is a [`TexmlCreateCallStreamingRequestBody`](types::TexmlCreateCallStreamingRequestBody): its members are setters on the returned call.
+    pub fn streams_json(
+        &self,
+        account_sid: &str,
+        call_sid: &str,
+    ) -> ApiCall<
+        types::TexmlCreateCallStreamingResponseBody,
+        types::TexmlCreateCallStreamingRequestBody,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "StartTeXMLCallStreaming",
+            "/texml/Accounts/{account_sid}/Calls/{call_sid}/Streams.json",
+            [
+                "/texml/Accounts/",
+                &crate::request::path_arg(&account_sid),
+                "/Calls/",
+                &crate::request::path_arg(&call_sid),
+                "/Streams.json",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::TexmlCreateCallStreamingRequestBody::default(),
+                |body, request| {
+                    request.form(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::TexmlAccountsCallsRecordings<'_> {
+    /// Update recording on a call
+    ///
+    /// Updates recording resource for particular call.
+    ///
+    /// `POST /texml/Accounts/{account_sid}/Calls/{call_sid}/Recordings/{recording_sid}.json` (operation `UpdateTeXMLCallRecording`)
+    ///
+    /// # Arguments
+    /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
+    /// - `call_sid` (`call_sid`): The CallSid that identifies the call to update.
+    /// - `recording_sid` (`recording_sid`): Uniquely identifies the recording by id.
+    ///
+    /// The body is a [`TexmlUpdateCallRecordingRequestBody`](types::TexmlUpdateCallRecordingRequestBody): its members are setters on the returned call.
+    pub fn recording_sid_json(
+        &self,
+        account_sid: &str,
+        call_sid: &str,
+        recording_sid: &str,
+    ) -> ApiCall<
+        types::TexmlCreateCallRecordingResponseBody,
+        types::TexmlUpdateCallRecordingRequestBody,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "UpdateTeXMLCallRecording",
+            "/texml/Accounts/{account_sid}/Calls/{call_sid}/Recordings/{recording_sid}.json",
+            [
+                "/texml/Accounts/",
+                &crate::request::path_arg(&account_sid),
+                "/Calls/",
+                &crate::request::path_arg(&call_sid),
+                "/Recordings/",
+                &crate::request::path_arg(&recording_sid),
+                ".json",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::TexmlUpdateCallRecordingRequestBody::default(),
+                |body, request| {
+                    request.form(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::TexmlAccountsCallsRecordingsJson<'_> {
     /// Fetch recordings for a call
     ///
     /// Returns recordings for a call identified by call_sid.
@@ -327,7 +792,7 @@ impl TexmlRestCommandsApi<'_> {
     /// # Arguments
     /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
     /// - `call_sid` (`call_sid`): The CallSid that identifies the call to update.
-    pub fn fetch_te_xml_call_recordings(
+    pub fn retrieve_recordings_json(
         &self,
         account_sid: &str,
         call_sid: &str,
@@ -357,13 +822,17 @@ impl TexmlRestCommandsApi<'_> {
     /// # Arguments
     /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
     /// - `call_sid` (`call_sid`): The CallSid that identifies the call to update.
-    pub fn start_te_xml_call_recording(
+    ///
+    /// The body is a [`TexmlCreateCallRecordingRequestBody`](types::TexmlCreateCallRecordingRequestBody): its members are setters on the returned call.
+    pub fn recordings_json(
         &self,
         account_sid: &str,
         call_sid: &str,
-        body: &types::TexmlCreateCallRecordingRequestBody,
-    ) -> ApiCall<types::TexmlCreateCallRecordingResponseBody> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::TexmlCreateCallRecordingResponseBody,
+        types::TexmlCreateCallRecordingRequestBody,
+    > {
+        let request = Request::new(
             reqwest::Method::POST,
             "StartTeXMLCallRecording",
             "/texml/Accounts/{account_sid}/Calls/{call_sid}/Recordings.json",
@@ -376,78 +845,17 @@ impl TexmlRestCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.form(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::TexmlCreateCallRecordingRequestBody::default(),
+                |body, request| {
+                    request.form(body);
+                },
+            )
     }
+}
 
-    /// Update recording on a call
-    ///
-    /// Updates recording resource for particular call.
-    ///
-    /// `POST /texml/Accounts/{account_sid}/Calls/{call_sid}/Recordings/{recording_sid}.json` (operation `UpdateTeXMLCallRecording`)
-    ///
-    /// # Arguments
-    /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
-    /// - `call_sid` (`call_sid`): The CallSid that identifies the call to update.
-    /// - `recording_sid` (`recording_sid`): Uniquely identifies the recording by id.
-    pub fn update_te_xml_call_recording(
-        &self,
-        account_sid: &str,
-        call_sid: &str,
-        recording_sid: &str,
-        body: &types::TexmlUpdateCallRecordingRequestBody,
-    ) -> ApiCall<types::TexmlCreateCallRecordingResponseBody> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "UpdateTeXMLCallRecording",
-            "/texml/Accounts/{account_sid}/Calls/{call_sid}/Recordings/{recording_sid}.json",
-            [
-                "/texml/Accounts/",
-                &crate::request::path_arg(&account_sid),
-                "/Calls/",
-                &crate::request::path_arg(&call_sid),
-                "/Recordings/",
-                &crate::request::path_arg(&recording_sid),
-                ".json",
-            ]
-                .concat(),
-        );
-        request.form(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Request siprec session for a call
-    ///
-    /// Starts siprec session with specified parameters for call idientified by call_sid.
-    ///
-    /// `POST /texml/Accounts/{account_sid}/Calls/{call_sid}/Siprec.json` (operation `StartTeXMLSiprecSession`)
-    ///
-    /// # Arguments
-    /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
-    /// - `call_sid` (`call_sid`): The CallSid that identifies the call to update.
-    pub fn start_te_xml_siprec_session(
-        &self,
-        account_sid: &str,
-        call_sid: &str,
-        body: &types::TexmlCreateSiprecSessionRequestBody,
-    ) -> ApiCall<types::TexmlCreateSiprecSessionResponseBody> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "StartTeXMLSiprecSession",
-            "/texml/Accounts/{account_sid}/Calls/{call_sid}/Siprec.json",
-            [
-                "/texml/Accounts/",
-                &crate::request::path_arg(&account_sid),
-                "/Calls/",
-                &crate::request::path_arg(&call_sid),
-                "/Siprec.json",
-            ]
-                .concat(),
-        );
-        request.form(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
+impl crate::resources::TexmlAccountsCallsSiprec<'_> {
     /// Updates siprec session for a call
     ///
     /// Updates siprec session identified by siprec_sid.
@@ -458,14 +866,18 @@ impl TexmlRestCommandsApi<'_> {
     /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
     /// - `call_sid` (`call_sid`): The CallSid that identifies the call to update.
     /// - `siprec_sid` (`siprec_sid`): The SiprecSid that uniquely identifies the Sip Recording.
-    pub fn update_te_xml_siprec_session(
+    ///
+    /// The body is a [`TexmlUpdateSiprecSessionRequestBody`](types::TexmlUpdateSiprecSessionRequestBody): its members are setters on the returned call.
+    pub fn siprec_sid_json(
         &self,
         account_sid: &str,
         call_sid: &str,
         siprec_sid: &str,
-        body: &types::TexmlUpdateSiprecSessionRequestBody,
-    ) -> ApiCall<types::TexmlUpdateSiprecSessionResponseBody> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::TexmlUpdateSiprecSessionResponseBody,
+        types::TexmlUpdateSiprecSessionRequestBody,
+    > {
+        let request = Request::new(
             reqwest::Method::POST,
             "UpdateTeXMLSiprecSession",
             "/texml/Accounts/{account_sid}/Calls/{call_sid}/Siprec/{siprec_sid}.json",
@@ -480,42 +892,17 @@ impl TexmlRestCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.form(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::TexmlUpdateSiprecSessionRequestBody::default(),
+                |body, request| {
+                    request.form(body);
+                },
+            )
     }
+}
 
-    /// Start streaming media from a call.
-    ///
-    /// Starts streaming media from a call to a specific WebSocket address.
-    ///
-    /// `POST /texml/Accounts/{account_sid}/Calls/{call_sid}/Streams.json` (operation `StartTeXMLCallStreaming`)
-    ///
-    /// # Arguments
-    /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
-    /// - `call_sid` (`call_sid`): The CallSid that identifies the call to update.
-    pub fn start_te_xml_call_streaming(
-        &self,
-        account_sid: &str,
-        call_sid: &str,
-        body: &types::TexmlCreateCallStreamingRequestBody,
-    ) -> ApiCall<types::TexmlCreateCallStreamingResponseBody> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "StartTeXMLCallStreaming",
-            "/texml/Accounts/{account_sid}/Calls/{call_sid}/Streams.json",
-            [
-                "/texml/Accounts/",
-                &crate::request::path_arg(&account_sid),
-                "/Calls/",
-                &crate::request::path_arg(&call_sid),
-                "/Streams.json",
-            ]
-                .concat(),
-        );
-        request.form(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
+impl crate::resources::TexmlAccountsCallsStreams<'_> {
     /// Update streaming on a call
     ///
     /// Updates streaming resource for particular call.
@@ -526,14 +913,18 @@ impl TexmlRestCommandsApi<'_> {
     /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
     /// - `call_sid` (`call_sid`): The CallSid that identifies the call to update.
     /// - `streaming_sid` (`streaming_sid`): Uniquely identifies the streaming by id.
-    pub fn update_te_xml_call_streaming(
+    ///
+    /// The body is a [`TexmlUpdateCallStreamingRequestBody`](types::TexmlUpdateCallStreamingRequestBody): its members are setters on the returned call.
+    pub fn streaming_sid_json(
         &self,
         account_sid: &str,
         call_sid: &str,
         streaming_sid: &str,
-        body: &types::TexmlUpdateCallStreamingRequestBody,
-    ) -> ApiCall<types::TexmlUpdateCallStreamingResponseBody> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::TexmlUpdateCallStreamingResponseBody,
+        types::TexmlUpdateCallStreamingRequestBody,
+    > {
+        let request = Request::new(
             reqwest::Method::POST,
             "UpdateTeXMLCallStreaming",
             "/texml/Accounts/{account_sid}/Calls/{call_sid}/Streams/{streaming_sid}.json",
@@ -548,10 +939,17 @@ impl TexmlRestCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.form(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::TexmlUpdateCallStreamingRequestBody::default(),
+                |body, request| {
+                    request.form(body);
+                },
+            )
     }
+}
 
+impl crate::resources::TexmlAccountsConferences<'_> {
     /// List conference resources
     ///
     /// Lists conference resources.
@@ -560,63 +958,49 @@ impl TexmlRestCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
-    pub fn get_texml_conferences(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve_conferences(
         &self,
         account_sid: &str,
-        params: &GetTexmlConferencesParams,
-    ) -> ApiCall<types::ConferenceResourceIndex> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ConferenceResourceIndex, GetTexmlConferencesParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "GetTexmlConferences",
             "/texml/Accounts/{account_sid}/Conferences",
             ["/texml/Accounts/", &crate::request::path_arg(&account_sid), "/Conferences"]
                 .concat(),
         );
-        request.query("Page", &params.page, QueryStyle::FormExplode);
-        request.query("PageSize", &params.page_size, QueryStyle::FormExplode);
-        request.query("PageToken", &params.page_token, QueryStyle::FormExplode);
-        request.query("FriendlyName", &params.friendly_name, QueryStyle::FormExplode);
-        request.query("Status", &params.status, QueryStyle::FormExplode);
-        request.query("DateCreated", &params.date_created, QueryStyle::FormExplode);
-        request.query("DateUpdated", &params.date_updated, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`get_texml_conferences`](Self::get_texml_conferences), page after page (paging by `next_page_uri`).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_texml_conferences_stream(
-        &self,
-        account_sid: &str,
-        params: &GetTexmlConferencesParams,
-    ) -> Paginator<types::ConferenceResource> {
-        let first = self.get_texml_conferences(account_sid, params);
-        Paginator::new(
-            first,
-            PageStyle::NextUri {
-                params: &[
-                    "Page",
-                    "PageSize",
-                    "PageToken",
-                    "FriendlyName",
-                    "Status",
-                    "DateCreated",
-                    "DateUpdated",
-                ],
-            },
-            |op, raw| {
-                let page: types::ConferenceResourceIndex = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let next_uri = page.next_page_uri.as_ref().cloned();
-                Ok(PageData {
-                    items: page.conferences.unwrap_or_default(),
-                    next_uri,
-                    ..PageData::default()
-                })
-            },
-        )
+            .with_input(
+                GetTexmlConferencesParams::default(),
+                |params, request| {
+                    request.query("Page", &params.page, QueryStyle::FormExplode);
+                    request
+                        .query("PageSize", &params.page_size, QueryStyle::FormExplode);
+                    request
+                        .query("PageToken", &params.page_token, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "FriendlyName",
+                            &params.friendly_name,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("Status", &params.status, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "DateCreated",
+                            &params.date_created,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "DateUpdated",
+                            &params.date_updated,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
     }
 
     /// Fetch a conference resource
@@ -628,7 +1012,7 @@ impl TexmlRestCommandsApi<'_> {
     /// # Arguments
     /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
     /// - `conference_sid` (`conference_sid`): The ConferenceSid that uniquely identifies a conference.
-    pub fn get_texml_conference(
+    pub fn retrieve(
         &self,
         account_sid: &str,
         conference_sid: &str,
@@ -657,13 +1041,17 @@ impl TexmlRestCommandsApi<'_> {
     /// # Arguments
     /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
     /// - `conference_sid` (`conference_sid`): The ConferenceSid that uniquely identifies a conference.
-    pub fn update_texml_conference(
+    ///
+    /// The body is a [`CallScriptingUpdateConferenceRequest`](types::CallScriptingUpdateConferenceRequest): its members are setters on the returned call.
+    pub fn update(
         &self,
         account_sid: &str,
         conference_sid: &str,
-        body: &types::CallScriptingUpdateConferenceRequest,
-    ) -> ApiCall<types::ConferenceResource> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::ConferenceResource,
+        types::CallScriptingUpdateConferenceRequest,
+    > {
+        let request = Request::new(
             reqwest::Method::POST,
             "UpdateTexmlConference",
             "/texml/Accounts/{account_sid}/Conferences/{conference_sid}",
@@ -675,10 +1063,77 @@ impl TexmlRestCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.form(body);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CallScriptingUpdateConferenceRequest::default(),
+                |body, request| {
+                    request.form(body);
+                },
+            )
+    }
+
+    /// List conference recordings
+    ///
+    /// Lists conference recordings
+    ///
+    /// `GET /texml/Accounts/{account_sid}/Conferences/{conference_sid}/Recordings` (operation `GetTexmlConferenceRecordings`)
+    ///
+    /// # Arguments
+    /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
+    /// - `conference_sid` (`conference_sid`): The ConferenceSid that uniquely identifies a conference.
+    pub fn retrieve_recordings(
+        &self,
+        account_sid: &str,
+        conference_sid: &str,
+    ) -> ApiCall<types::ConferenceRecordingResourceIndex> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetTexmlConferenceRecordings",
+            "/texml/Accounts/{account_sid}/Conferences/{conference_sid}/Recordings",
+            [
+                "/texml/Accounts/",
+                &crate::request::path_arg(&account_sid),
+                "/Conferences/",
+                &crate::request::path_arg(&conference_sid),
+                "/Recordings",
+            ]
+                .concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
+    /// Fetch recordings for a conference
+    ///
+    /// Returns recordings for a conference identified by conference_sid.
+    ///
+    /// `GET /texml/Accounts/{account_sid}/Conferences/{conference_sid}/Recordings.json` (operation `FetchTeXMLConferenceRecordings`)
+    ///
+    /// # Arguments
+    /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
+    /// - `conference_sid` (`conference_sid`): The ConferenceSid that uniquely identifies a conference.
+    pub fn retrieve_recordings_json(
+        &self,
+        account_sid: &str,
+        conference_sid: &str,
+    ) -> ApiCall<types::TexmlGetCallRecordingsResponseBody> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "FetchTeXMLConferenceRecordings",
+            "/texml/Accounts/{account_sid}/Conferences/{conference_sid}/Recordings.json",
+            [
+                "/texml/Accounts/",
+                &crate::request::path_arg(&account_sid),
+                "/Conferences/",
+                &crate::request::path_arg(&conference_sid),
+                "/Recordings.json",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::resources::TexmlAccountsConferencesParticipants<'_> {
     /// List conference participants
     ///
     /// Lists conference participants
@@ -688,7 +1143,7 @@ impl TexmlRestCommandsApi<'_> {
     /// # Arguments
     /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
     /// - `conference_sid` (`conference_sid`): The ConferenceSid that uniquely identifies a conference.
-    pub fn get_texml_conference_participants(
+    pub fn retrieve_participants(
         &self,
         account_sid: &str,
         conference_sid: &str,
@@ -718,13 +1173,17 @@ impl TexmlRestCommandsApi<'_> {
     /// # Arguments
     /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
     /// - `conference_sid` (`conference_sid`): The ConferenceSid that uniquely identifies a conference.
-    pub fn dial_texml_conference_participant(
+    ///
+    /// The body is a [`DialConferenceParticipantRequest`](types::DialConferenceParticipantRequest): its members are setters on the returned call.
+    pub fn participants(
         &self,
         account_sid: &str,
         conference_sid: &str,
-        body: &types::DialConferenceParticipantRequest,
-    ) -> ApiCall<types::NewParticipantResource> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::NewParticipantResource,
+        types::DialConferenceParticipantRequest,
+    > {
+        let request = Request::new(
             reqwest::Method::POST,
             "DialTexmlConferenceParticipant",
             "/texml/Accounts/{account_sid}/Conferences/{conference_sid}/Participants",
@@ -737,8 +1196,13 @@ impl TexmlRestCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.form(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::DialConferenceParticipantRequest::default(),
+                |body, request| {
+                    request.form(body);
+                },
+            )
     }
 
     /// Get conference participant resource
@@ -751,7 +1215,7 @@ impl TexmlRestCommandsApi<'_> {
     /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
     /// - `conference_sid` (`conference_sid`): The ConferenceSid that uniquely identifies a conference.
     /// - `call_sid_or_participant_label` (`call_sid_or_participant_label`): CallSid or Label of the Participant to update.
-    pub fn get_texml_conference_participant(
+    pub fn retrieve(
         &self,
         account_sid: &str,
         conference_sid: &str,
@@ -784,14 +1248,18 @@ impl TexmlRestCommandsApi<'_> {
     /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
     /// - `conference_sid` (`conference_sid`): The ConferenceSid that uniquely identifies a conference.
     /// - `call_sid_or_participant_label` (`call_sid_or_participant_label`): CallSid or Label of the Participant to update.
-    pub fn update_texml_conference_participant(
+    ///
+    /// The body is a [`CallScriptingUpdateConferenceParticipantRequest`](types::CallScriptingUpdateConferenceParticipantRequest): its members are setters on the returned call.
+    pub fn update(
         &self,
         account_sid: &str,
         conference_sid: &str,
         call_sid_or_participant_label: &str,
-        body: &types::CallScriptingUpdateConferenceParticipantRequest,
-    ) -> ApiCall<types::ParticipantResource> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::ParticipantResource,
+        types::CallScriptingUpdateConferenceParticipantRequest,
+    > {
+        let request = Request::new(
             reqwest::Method::POST,
             "UpdateTexmlConferenceParticipant",
             "/texml/Accounts/{account_sid}/Conferences/{conference_sid}/Participants/{call_sid_or_participant_label}",
@@ -805,8 +1273,13 @@ impl TexmlRestCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.form(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CallScriptingUpdateConferenceParticipantRequest::default(),
+                |body, request| {
+                    request.form(body);
+                },
+            )
     }
 
     /// Delete a conference participant
@@ -819,7 +1292,7 @@ impl TexmlRestCommandsApi<'_> {
     /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
     /// - `conference_sid` (`conference_sid`): The ConferenceSid that uniquely identifies a conference.
     /// - `call_sid_or_participant_label` (`call_sid_or_participant_label`): CallSid or Label of the Participant to update.
-    pub fn delete_texml_conference_participant(
+    pub fn delete(
         &self,
         account_sid: &str,
         conference_sid: &str,
@@ -841,67 +1314,9 @@ impl TexmlRestCommandsApi<'_> {
         );
         ApiCall::new(self.client, request, crate::request::decode_empty)
     }
+}
 
-    /// List conference recordings
-    ///
-    /// Lists conference recordings
-    ///
-    /// `GET /texml/Accounts/{account_sid}/Conferences/{conference_sid}/Recordings` (operation `GetTexmlConferenceRecordings`)
-    ///
-    /// # Arguments
-    /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
-    /// - `conference_sid` (`conference_sid`): The ConferenceSid that uniquely identifies a conference.
-    pub fn get_texml_conference_recordings(
-        &self,
-        account_sid: &str,
-        conference_sid: &str,
-    ) -> ApiCall<types::ConferenceRecordingResourceIndex> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetTexmlConferenceRecordings",
-            "/texml/Accounts/{account_sid}/Conferences/{conference_sid}/Recordings",
-            [
-                "/texml/Accounts/",
-                &crate::request::path_arg(&account_sid),
-                "/Conferences/",
-                &crate::request::path_arg(&conference_sid),
-                "/Recordings",
-            ]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Fetch recordings for a conference
-    ///
-    /// Returns recordings for a conference identified by conference_sid.
-    ///
-    /// `GET /texml/Accounts/{account_sid}/Conferences/{conference_sid}/Recordings.json` (operation `FetchTeXMLConferenceRecordings`)
-    ///
-    /// # Arguments
-    /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
-    /// - `conference_sid` (`conference_sid`): The ConferenceSid that uniquely identifies a conference.
-    pub fn fetch_te_xml_conference_recordings(
-        &self,
-        account_sid: &str,
-        conference_sid: &str,
-    ) -> ApiCall<types::TexmlGetCallRecordingsResponseBody> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "FetchTeXMLConferenceRecordings",
-            "/texml/Accounts/{account_sid}/Conferences/{conference_sid}/Recordings.json",
-            [
-                "/texml/Accounts/",
-                &crate::request::path_arg(&account_sid),
-                "/Conferences/",
-                &crate::request::path_arg(&conference_sid),
-                "/Recordings.json",
-            ]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
+impl crate::resources::TexmlAccountsQueues<'_> {
     /// List queue resources
     ///
     /// Lists queue resources.
@@ -910,53 +1325,42 @@ impl TexmlRestCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
-    pub fn get_texml_queues(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
         account_sid: &str,
-        params: &GetTexmlQueuesParams,
-    ) -> ApiCall<types::QueueResourceIndex> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::QueueResourceIndex, GetTexmlQueuesParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "GetTexmlQueues",
             "/texml/Accounts/{account_sid}/Queues",
             ["/texml/Accounts/", &crate::request::path_arg(&account_sid), "/Queues"]
                 .concat(),
         );
-        request.query("Page", &params.page, QueryStyle::FormExplode);
-        request.query("PageSize", &params.page_size, QueryStyle::FormExplode);
-        request.query("PageToken", &params.page_token, QueryStyle::FormExplode);
-        request.query("DateCreated", &params.date_created, QueryStyle::FormExplode);
-        request.query("DateUpdated", &params.date_updated, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`get_texml_queues`](Self::get_texml_queues), page after page (paging by `next_page_uri`).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_texml_queues_stream(
-        &self,
-        account_sid: &str,
-        params: &GetTexmlQueuesParams,
-    ) -> Paginator<types::QueueResource> {
-        let first = self.get_texml_queues(account_sid, params);
-        Paginator::new(
-            first,
-            PageStyle::NextUri {
-                params: &["Page", "PageSize", "PageToken", "DateCreated", "DateUpdated"],
-            },
-            |op, raw| {
-                let page: types::QueueResourceIndex = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let next_uri = page.next_page_uri.as_ref().cloned();
-                Ok(PageData {
-                    items: page.queues.unwrap_or_default(),
-                    next_uri,
-                    ..PageData::default()
-                })
-            },
-        )
+            .with_input(
+                GetTexmlQueuesParams::default(),
+                |params, request| {
+                    request.query("Page", &params.page, QueryStyle::FormExplode);
+                    request
+                        .query("PageSize", &params.page_size, QueryStyle::FormExplode);
+                    request
+                        .query("PageToken", &params.page_token, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "DateCreated",
+                            &params.date_created,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "DateUpdated",
+                            &params.date_updated,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
     }
 
     /// Create a new queue
@@ -967,20 +1371,26 @@ impl TexmlRestCommandsApi<'_> {
     ///
     /// # Arguments
     /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
-    pub fn create_texml_queue(
+    ///
+    /// The body is a [`CallScriptingCreateQueueRequest`](types::CallScriptingCreateQueueRequest): its members are setters on the returned call.
+    pub fn create(
         &self,
         account_sid: &str,
-        body: &types::CallScriptingCreateQueueRequest,
-    ) -> ApiCall<types::QueueResource> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::QueueResource, types::CallScriptingCreateQueueRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "CreateTexmlQueue",
             "/texml/Accounts/{account_sid}/Queues",
             ["/texml/Accounts/", &crate::request::path_arg(&account_sid), "/Queues"]
                 .concat(),
         );
-        request.form(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CallScriptingCreateQueueRequest::default(),
+                |body, request| {
+                    request.form(body);
+                },
+            )
     }
 
     /// Fetch a queue resource
@@ -992,7 +1402,7 @@ impl TexmlRestCommandsApi<'_> {
     /// # Arguments
     /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
     /// - `queue_sid` (`queue_sid`): The QueueSid that identifies the call queue.
-    pub fn get_texml_queue(
+    pub fn retrieve(
         &self,
         account_sid: &str,
         queue_sid: &str,
@@ -1021,13 +1431,14 @@ impl TexmlRestCommandsApi<'_> {
     /// # Arguments
     /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
     /// - `queue_sid` (`queue_sid`): The QueueSid that identifies the call queue.
-    pub fn update_texml_queue(
+    ///
+    /// The body is a [`CallScriptingUpdateQueueRequest`](types::CallScriptingUpdateQueueRequest): its members are setters on the returned call.
+    pub fn update(
         &self,
         account_sid: &str,
         queue_sid: &str,
-        body: &types::CallScriptingUpdateQueueRequest,
-    ) -> ApiCall<types::QueueResource> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::QueueResource, types::CallScriptingUpdateQueueRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "UpdateTexmlQueue",
             "/texml/Accounts/{account_sid}/Queues/{queue_sid}",
@@ -1039,8 +1450,13 @@ impl TexmlRestCommandsApi<'_> {
             ]
                 .concat(),
         );
-        request.form(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CallScriptingUpdateQueueRequest::default(),
+                |body, request| {
+                    request.form(body);
+                },
+            )
     }
 
     /// Delete a queue resource
@@ -1052,7 +1468,7 @@ impl TexmlRestCommandsApi<'_> {
     /// # Arguments
     /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
     /// - `queue_sid` (`queue_sid`): The QueueSid that identifies the call queue.
-    pub fn delete_texml_queue(&self, account_sid: &str, queue_sid: &str) -> ApiCall<()> {
+    pub fn delete(&self, account_sid: &str, queue_sid: &str) -> ApiCall<()> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeleteTexmlQueue",
@@ -1067,66 +1483,9 @@ impl TexmlRestCommandsApi<'_> {
         );
         ApiCall::new(self.client, request, crate::request::decode_empty)
     }
+}
 
-    /// Fetch multiple recording resources
-    ///
-    /// Returns multiple recording resources for an account.
-    ///
-    /// `GET /texml/Accounts/{account_sid}/Recordings.json` (operation `GetTeXMLCallRecordings`)
-    ///
-    /// # Arguments
-    /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
-    pub fn get_te_xml_call_recordings(
-        &self,
-        account_sid: &str,
-        params: &GetTeXmlCallRecordingsParams,
-    ) -> ApiCall<types::TexmlGetCallRecordingsResponseBody> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "GetTeXMLCallRecordings",
-            "/texml/Accounts/{account_sid}/Recordings.json",
-            [
-                "/texml/Accounts/",
-                &crate::request::path_arg(&account_sid),
-                "/Recordings.json",
-            ]
-                .concat(),
-        );
-        request.query("Page", &params.page, QueryStyle::FormExplode);
-        request.query("PageSize", &params.page_size, QueryStyle::FormExplode);
-        request.query("DateCreated", &params.date_created, QueryStyle::FormExplode);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`get_te_xml_call_recordings`](Self::get_te_xml_call_recordings), page after page (paging by `next_page_uri`).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_te_xml_call_recordings_stream(
-        &self,
-        account_sid: &str,
-        params: &GetTeXmlCallRecordingsParams,
-    ) -> Paginator<types::TexmlGetCallRecordingResponseBody> {
-        let first = self.get_te_xml_call_recordings(account_sid, params);
-        Paginator::new(
-            first,
-            PageStyle::NextUri {
-                params: &["Page", "PageSize", "DateCreated"],
-            },
-            |op, raw| {
-                let page: types::TexmlGetCallRecordingsResponseBody = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let next_uri = page.next_page_uri.as_ref().cloned();
-                Ok(PageData {
-                    items: page.recordings.unwrap_or_default(),
-                    next_uri,
-                    ..PageData::default()
-                })
-            },
-        )
-    }
-
+impl crate::resources::TexmlAccountsRecordingsJson<'_> {
     /// Fetch recording resource
     ///
     /// Returns recording resource identified by recording id.
@@ -1136,7 +1495,7 @@ impl TexmlRestCommandsApi<'_> {
     /// # Arguments
     /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
     /// - `recording_sid` (`recording_sid`): Uniquely identifies the recording by id.
-    pub fn get_te_xml_call_recording(
+    pub fn retrieve_recording_sid_json(
         &self,
         account_sid: &str,
         recording_sid: &str,
@@ -1166,7 +1525,7 @@ impl TexmlRestCommandsApi<'_> {
     /// # Arguments
     /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
     /// - `recording_sid` (`recording_sid`): Uniquely identifies the recording by id.
-    pub fn delete_te_xml_call_recording(
+    pub fn delete_recording_sid_json(
         &self,
         account_sid: &str,
         recording_sid: &str,
@@ -1186,65 +1545,9 @@ impl TexmlRestCommandsApi<'_> {
         );
         ApiCall::new(self.client, request, crate::request::decode_empty)
     }
+}
 
-    /// List recording transcriptions
-    ///
-    /// Returns multiple recording transcription resources for an account.
-    ///
-    /// `GET /texml/Accounts/{account_sid}/Transcriptions.json` (operation `GetTeXMLRecordingTranscriptions`)
-    ///
-    /// # Arguments
-    /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
-    pub fn get_te_xml_recording_transcriptions(
-        &self,
-        account_sid: &str,
-        params: &GetTeXmlRecordingTranscriptionsParams,
-    ) -> ApiCall<types::GetTeXmlRecordingTranscriptionsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "GetTeXMLRecordingTranscriptions",
-            "/texml/Accounts/{account_sid}/Transcriptions.json",
-            [
-                "/texml/Accounts/",
-                &crate::request::path_arg(&account_sid),
-                "/Transcriptions.json",
-            ]
-                .concat(),
-        );
-        request.query("PageToken", &params.page_token, QueryStyle::FormExplode);
-        request.query("PageSize", &params.page_size, QueryStyle::FormExplode);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`get_te_xml_recording_transcriptions`](Self::get_te_xml_recording_transcriptions), page after page (paging by `next_page_uri`).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_te_xml_recording_transcriptions_stream(
-        &self,
-        account_sid: &str,
-        params: &GetTeXmlRecordingTranscriptionsParams,
-    ) -> Paginator<types::TexmlRecordingTranscription> {
-        let first = self.get_te_xml_recording_transcriptions(account_sid, params);
-        Paginator::new(
-            first,
-            PageStyle::NextUri {
-                params: &["PageToken", "PageSize"],
-            },
-            |op, raw| {
-                let page: types::GetTeXmlRecordingTranscriptionsResponse = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let next_uri = page.next_page_uri.as_ref().cloned();
-                Ok(PageData {
-                    items: page.transcriptions.unwrap_or_default(),
-                    next_uri,
-                    ..PageData::default()
-                })
-            },
-        )
-    }
-
+impl crate::resources::TexmlAccountsTranscriptionsJson<'_> {
     /// Fetch a recording transcription resource
     ///
     /// Returns the recording transcription resource identified by its ID.
@@ -1254,7 +1557,7 @@ impl TexmlRestCommandsApi<'_> {
     /// # Arguments
     /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
     /// - `recording_transcription_sid` (`recording_transcription_sid`): Uniquely identifies the recording transcription by id.
-    pub fn get_te_xml_recording_transcription(
+    pub fn retrieve_recording_transcription_sid_json(
         &self,
         account_sid: &str,
         recording_transcription_sid: &str,
@@ -1284,7 +1587,7 @@ impl TexmlRestCommandsApi<'_> {
     /// # Arguments
     /// - `account_sid` (`account_sid`): The id of the account the resource belongs to.
     /// - `recording_transcription_sid` (`recording_transcription_sid`): Uniquely identifies the recording transcription by id.
-    pub fn delete_te_xml_recording_transcription(
+    pub fn delete_recording_transcription_sid_json(
         &self,
         account_sid: &str,
         recording_transcription_sid: &str,
@@ -1304,54 +1607,161 @@ impl TexmlRestCommandsApi<'_> {
         );
         ApiCall::new(self.client, request, crate::request::decode_empty)
     }
+}
 
-    /// Initiate an outbound AI call
+impl crate::ApiCall<types::CallResourceIndex, GetTexmlCallsParams> {
+    /// Every item of `client.texml().accounts().calls().retrieve_calls(…)`, page after page (paging by `next_page_uri`).
     ///
-    /// Initiate an outbound AI call with warm-up support. Validates parameters, builds an internal TeXML with an AI Assistant configuration, encodes instructions into client state, and calls the dial API. The Twiml, Texml, and Url parameters are not allowed and will result in a 422 error.
-    ///
-    /// **Expected callback events:**
-    ///
-    /// Status callbacks: `initiated`, `ringing`, `answered`, one terminal status (`completed`, `no-answer`, `busy`, `canceled`, or `failed`), then `analyzed` after post-call processing completes.
-    ///
-    /// Conversation callbacks: `conversation_created` and `conversation_ended`.
-    ///
-    /// Recording, AMD, transcription, and deepfake detection callbacks are only sent when those features are enabled.
-    ///
-    /// `POST /texml/ai_calls/{connection_id}` (operation `InitiateTexmlAICall`)
-    ///
-    /// # Arguments
-    /// - `connection_id` (`connection_id`): The ID of the TeXML connection to use for the call.
-    pub fn initiate_texml_ai_call(
-        &self,
-        connection_id: &str,
-        body: &types::InitiateAiCallRequest,
-    ) -> ApiCall<types::InitiateAiCallResult> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "InitiateTexmlAICall",
-            "/texml/ai_calls/{connection_id}",
-            ["/texml/ai_calls/", &crate::request::path_arg(&connection_id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::CallResource> {
+        Paginator::new(
+            self,
+            PageStyle::NextUri {
+                params: &[
+                    "Page",
+                    "PageSize",
+                    "PageToken",
+                    "To",
+                    "From",
+                    "Status",
+                    "StartTime",
+                    "StartTime_gt",
+                    "StartTime_lt",
+                    "EndTime",
+                    "EndTime_gt",
+                    "EndTime_lt",
+                ],
+            },
+            |op, raw| {
+                let page: types::CallResourceIndex = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let next_uri = page.next_page_uri.as_ref().cloned();
+                Ok(PageData {
+                    items: page.calls.unwrap_or_default(),
+                    next_uri,
+                    ..PageData::default()
+                })
+            },
+        )
     }
+}
 
-    /// Create a TeXML secret
+impl crate::ApiCall<types::ConferenceResourceIndex, GetTexmlConferencesParams> {
+    /// Every item of `client.texml().accounts().conferences().retrieve_conferences(…)`, page after page (paging by `next_page_uri`).
     ///
-    /// Create a TeXML secret which can be later used as a Dynamic Parameter for TeXML when using Mustache Templates in your TeXML. In your TeXML you will be able to use your secret name, and this name will be replaced by the actual secret value when processing the TeXML on Telnyx side.  The secrets are not visible in any logs.
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::ConferenceResource> {
+        Paginator::new(
+            self,
+            PageStyle::NextUri {
+                params: &[
+                    "Page",
+                    "PageSize",
+                    "PageToken",
+                    "FriendlyName",
+                    "Status",
+                    "DateCreated",
+                    "DateUpdated",
+                ],
+            },
+            |op, raw| {
+                let page: types::ConferenceResourceIndex = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let next_uri = page.next_page_uri.as_ref().cloned();
+                Ok(PageData {
+                    items: page.conferences.unwrap_or_default(),
+                    next_uri,
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+}
+
+impl crate::ApiCall<types::QueueResourceIndex, GetTexmlQueuesParams> {
+    /// Every item of `client.texml().accounts().queues().list(…)`, page after page (paging by `next_page_uri`).
     ///
-    /// `POST /texml/secrets` (operation `CreateTexmlSecret`)
-    pub fn create_texml_secret(
-        &self,
-        body: &types::CreateTeXmlSecretRequest,
-    ) -> ApiCall<types::CreateTexmlSecretResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateTexmlSecret",
-            "/texml/secrets",
-            "/texml/secrets".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::QueueResource> {
+        Paginator::new(
+            self,
+            PageStyle::NextUri {
+                params: &["Page", "PageSize", "PageToken", "DateCreated", "DateUpdated"],
+            },
+            |op, raw| {
+                let page: types::QueueResourceIndex = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let next_uri = page.next_page_uri.as_ref().cloned();
+                Ok(PageData {
+                    items: page.queues.unwrap_or_default(),
+                    next_uri,
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+}
+
+impl crate::ApiCall<
+    types::TexmlGetCallRecordingsResponseBody,
+    GetTeXmlCallRecordingsParams,
+> {
+    /// Every item of `client.texml().accounts().retrieve_recordings_json(…)`, page after page (paging by `next_page_uri`).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::TexmlGetCallRecordingResponseBody> {
+        Paginator::new(
+            self,
+            PageStyle::NextUri {
+                params: &["Page", "PageSize", "DateCreated"],
+            },
+            |op, raw| {
+                let page: types::TexmlGetCallRecordingsResponseBody = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let next_uri = page.next_page_uri.as_ref().cloned();
+                Ok(PageData {
+                    items: page.recordings.unwrap_or_default(),
+                    next_uri,
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+}
+
+impl crate::ApiCall<
+    types::GetTeXmlRecordingTranscriptionsResponse,
+    GetTeXmlRecordingTranscriptionsParams,
+> {
+    /// Every item of `client.texml().accounts().retrieve_transcriptions_json(…)`, page after page (paging by `next_page_uri`).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::TexmlRecordingTranscription> {
+        Paginator::new(
+            self,
+            PageStyle::NextUri {
+                params: &["PageToken", "PageSize"],
+            },
+            |op, raw| {
+                let page: types::GetTeXmlRecordingTranscriptionsResponse = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let next_uri = page.next_page_uri.as_ref().cloned();
+                Ok(PageData {
+                    items: page.transcriptions.unwrap_or_default(),
+                    next_uri,
+                    ..PageData::default()
+                })
+            },
+        )
     }
 }

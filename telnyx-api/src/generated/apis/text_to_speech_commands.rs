@@ -6,14 +6,6 @@ use crate::request::{ApiCall, Request};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Text To Speech Commands`; get it with `client.text_to_speech_commands()`.
-///
-/// Text to speech streaming command operations
-#[derive(Debug, Clone, Copy)]
-pub struct TextToSpeechCommandsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `text_to_speech_over_ws` (`GET /text-to-speech/speech`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TextToSpeechOverWsParams {
@@ -47,6 +39,50 @@ pub struct TextToSpeechOverWsParams {
     pub socket_id: Option<String>,
 }
 
+impl<T> crate::ApiCall<T, TextToSpeechOverWsParams> {
+    /// Voice identifier in the format `provider.model_id.voice_id` or `provider.voice_id` (e.g. `telnyx.NaturalHD.Telnyx_Alloy`, `Telnyx.Ultra.<voice_id>`, `Telnyx.Bayan.Ahmed`, `Telnyx.Sukhan.urdu-professor`, or `azure.en-US-AvaMultilingualNeural`). When provided, the `provider`, `model_id`, and `voice_id` are extracted automatically. Takes precedence over individual `provider`/`model_id`/`voice_id` parameters.
+    pub fn voice(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().voice = Some(value.into());
+        self
+    }
+
+    /// TTS provider. Defaults to `telnyx` if not specified. Ignored when `voice` is provided.
+    pub fn provider(mut self, value: impl Into<types::Provider>) -> Self {
+        self.input_mut().provider = Some(value.into());
+        self
+    }
+
+    /// Model identifier for the chosen provider. Examples: `Natural`, `NaturalHD`, `Ultra` (Telnyx); `Polly.Generative` (AWS).
+    pub fn model_id(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().model_id = Some(value.into());
+        self
+    }
+
+    /// Voice identifier for the chosen provider.
+    pub fn voice_id(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().voice_id = Some(value.into());
+        self
+    }
+
+    /// When `true`, bypass the audio cache and generate fresh audio.
+    pub fn disable_cache(mut self, value: impl Into<bool>) -> Self {
+        self.input_mut().disable_cache = Some(value.into());
+        self
+    }
+
+    /// Audio output format override. Supported for Telnyx models. `pcm` and `wav` are available for `Natural`/`NaturalHD` models. The `Ultra` model outputs PCM at 24kHz s16le or MP3 at 128kbps 24kHz.
+    pub fn audio_format(mut self, value: impl Into<types::AudioFormat>) -> Self {
+        self.input_mut().audio_format = Some(value.into());
+        self
+    }
+
+    /// Client-provided socket identifier for tracking. If not provided, one is generated server-side.
+    pub fn socket_id(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().socket_id = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `list_voices` (`GET /text-to-speech/voices`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListVoicesParams {
@@ -60,7 +96,21 @@ pub struct ListVoicesParams {
     pub api_key: Option<String>,
 }
 
-impl TextToSpeechCommandsApi<'_> {
+impl<T> crate::ApiCall<T, ListVoicesParams> {
+    /// Filter voices by provider. If omitted, voices from all providers are returned.
+    pub fn provider(mut self, value: impl Into<types::ListVoicesProvider>) -> Self {
+        self.input_mut().provider = Some(value.into());
+        self
+    }
+
+    /// API key for providers that require one to list voices (e.g. ElevenLabs).
+    pub fn api_key(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().api_key = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::TextToSpeech<'_> {
     /// Stream text to speech over WebSocket
     ///
     /// Open a WebSocket connection to stream text and receive synthesized audio in real time. Authentication is provided via the standard `Authorization: Bearer <API_KEY>` header. Send JSON frames with text to synthesize; receive JSON frames containing base64-encoded audio chunks.
@@ -79,24 +129,39 @@ impl TextToSpeechCommandsApi<'_> {
     /// **Note:** The Telnyx `Ultra` model is not available over WebSocket. Use the HTTP POST `/text-to-speech/speech` endpoint instead.
     ///
     /// `GET /text-to-speech/speech` (operation `TextToSpeechOverWs`)
-    pub fn text_to_speech_over_ws(
-        &self,
-        params: &TextToSpeechOverWsParams,
-    ) -> ApiCall<()> {
-        let mut request = Request::new(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve_speech(&self) -> ApiCall<(), TextToSpeechOverWsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "TextToSpeechOverWs",
             "/text-to-speech/speech",
             "/text-to-speech/speech".to_owned(),
         );
-        request.query("voice", &params.voice, QueryStyle::FormExplode);
-        request.query("provider", &params.provider, QueryStyle::FormExplode);
-        request.query("model_id", &params.model_id, QueryStyle::FormExplode);
-        request.query("voice_id", &params.voice_id, QueryStyle::FormExplode);
-        request.query("disable_cache", &params.disable_cache, QueryStyle::FormExplode);
-        request.query("audio_format", &params.audio_format, QueryStyle::FormExplode);
-        request.query("socket_id", &params.socket_id, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_empty)
+            .with_input(
+                TextToSpeechOverWsParams::default(),
+                |params, request| {
+                    request.query("voice", &params.voice, QueryStyle::FormExplode);
+                    request.query("provider", &params.provider, QueryStyle::FormExplode);
+                    request.query("model_id", &params.model_id, QueryStyle::FormExplode);
+                    request.query("voice_id", &params.voice_id, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "disable_cache",
+                            &params.disable_cache,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "audio_format",
+                            &params.audio_format,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("socket_id", &params.socket_id, QueryStyle::FormExplode);
+                },
+            )
     }
 
     /// Generate speech from text
@@ -112,18 +177,27 @@ impl TextToSpeechCommandsApi<'_> {
     /// The Telnyx `Ultra` model supports 44 languages with emotion control, speed adjustment, and volume control. Use the `telnyx` provider-specific parameters to configure these features.
     ///
     /// `POST /text-to-speech/speech` (operation `generateSpeech`)
+    ///
+    /// The body is a [`GenerateSpeechRequest`](types::GenerateSpeechRequest): its members are setters on the returned call.
     pub fn generate_speech(
         &self,
-        body: &types::GenerateSpeechRequest,
-    ) -> ApiCall<crate::JsonOrText<types::Base64AudioResponse>> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        crate::JsonOrText<types::Base64AudioResponse>,
+        types::GenerateSpeechRequest,
+    > {
+        let request = Request::new(
             reqwest::Method::POST,
             "generateSpeech",
             "/text-to-speech/speech",
             "/text-to-speech/speech".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json_or_text)
+            .with_input(
+                types::GenerateSpeechRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// List available voices
@@ -133,18 +207,22 @@ impl TextToSpeechCommandsApi<'_> {
     /// Some providers (ElevenLabs, Resemble) require an API key to list voices.
     ///
     /// `GET /text-to-speech/voices` (operation `listVoices`)
-    pub fn list_voices(
-        &self,
-        params: &ListVoicesParams,
-    ) -> ApiCall<types::VoicesResponse> {
-        let mut request = Request::new(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list_voices(&self) -> ApiCall<types::VoicesResponse, ListVoicesParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "listVoices",
             "/text-to-speech/voices",
             "/text-to-speech/voices".to_owned(),
         );
-        request.query("provider", &params.provider, QueryStyle::FormExplode);
-        request.query("api_key", &params.api_key, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListVoicesParams::default(),
+                |params, request| {
+                    request.query("provider", &params.provider, QueryStyle::FormExplode);
+                    request.query("api_key", &params.api_key, QueryStyle::FormExplode);
+                },
+            )
     }
 }

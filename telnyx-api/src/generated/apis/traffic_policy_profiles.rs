@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Traffic Policy Profiles`; get it with `client.traffic_policy_profiles()`.
-///
-/// Traffic Policy Profiles operations
-#[derive(Debug, Clone, Copy)]
-pub struct TrafficPolicyProfilesApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `get_traffic_policy_profiles` (`GET /traffic_policy_profiles`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetTrafficPolicyProfilesParams {
@@ -40,6 +32,44 @@ pub struct GetTrafficPolicyProfilesParams {
     pub sort: Option<types::GetTrafficPolicyProfilesSort>,
 }
 
+impl<T> crate::ApiCall<T, GetTrafficPolicyProfilesParams> {
+    /// The page number to load.
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// The size of the page.
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+
+    /// Filter by traffic policy profile type.
+    pub fn filter_type(
+        mut self,
+        value: impl Into<types::GetTrafficPolicyProfilesFilterType>,
+    ) -> Self {
+        self.input_mut().filter_type = Some(value.into());
+        self
+    }
+
+    /// Filter by service ID.
+    pub fn filter_service(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_service = Some(value.into());
+        self
+    }
+
+    /// Sorts traffic policy profiles by the given field. Defaults to ascending order unless field is prefixed with a minus sign.
+    pub fn sort(
+        mut self,
+        value: impl Into<types::GetTrafficPolicyProfilesSort>,
+    ) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `get_traffic_policy_profile_services` (`GET /traffic_policy_profiles/services`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetTrafficPolicyProfileServicesParams {
@@ -61,41 +91,239 @@ pub struct GetTrafficPolicyProfileServicesParams {
     pub filter_name: Option<String>,
 }
 
-impl TrafficPolicyProfilesApi<'_> {
+impl<T> crate::ApiCall<T, GetTrafficPolicyProfileServicesParams> {
+    /// The page number to load.
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// The size of the page.
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+
+    /// Filter services by group.
+    pub fn filter_group(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_group = Some(value.into());
+        self
+    }
+
+    /// Filter services by name.
+    pub fn filter_name(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_name = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::TrafficPolicyProfiles<'_> {
     /// Get all traffic policy profiles
     ///
     /// Get all traffic policy profiles belonging to the user that match the given filters.
     ///
     /// `GET /traffic_policy_profiles` (operation `GetTrafficPolicyProfiles`)
-    pub fn get_traffic_policy_profiles(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &GetTrafficPolicyProfilesParams,
-    ) -> ApiCall<types::GetTrafficPolicyProfilesResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::GetTrafficPolicyProfilesResponse,
+        GetTrafficPolicyProfilesParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "GetTrafficPolicyProfiles",
             "/traffic_policy_profiles",
             "/traffic_policy_profiles".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("filter[type]", &params.filter_type, QueryStyle::FormExplode);
-        request
-            .query("filter[service]", &params.filter_service, QueryStyle::FormExplode);
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetTrafficPolicyProfilesParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "filter[type]",
+                            &params.filter_type,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[service]",
+                            &params.filter_service,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                },
+            )
+    }
+
+    /// Create a traffic policy profile
+    ///
+    /// Create a new traffic policy profile. At least one of `services`, `ip_ranges`, or `domains` must be provided.
+    ///
+    /// `POST /traffic_policy_profiles` (operation `CreateTrafficPolicyProfile`)
+    ///
+    /// The body is a [`CreateTrafficPolicyProfileBody`](types::CreateTrafficPolicyProfileBody): its required members (`type`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        type_: impl Into<types::CreateTrafficPolicyProfileBodyType>,
+    ) -> ApiCall<
+        types::CreateTrafficPolicyProfileResponse,
+        types::CreateTrafficPolicyProfileBody,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateTrafficPolicyProfile",
+            "/traffic_policy_profiles",
+            "/traffic_policy_profiles".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateTrafficPolicyProfileBody::new(type_),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Get all available traffic policy profile services
+    ///
+    /// Get all available PCEF services that can be used in traffic policy profiles.
+    ///
+    /// `GET /traffic_policy_profiles/services` (operation `GetTrafficPolicyProfileServices`)
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list_services(
+        &self,
+    ) -> ApiCall<
+        types::GetTrafficPolicyProfileServicesResponse,
+        GetTrafficPolicyProfileServicesParams,
+    > {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetTrafficPolicyProfileServices",
+            "/traffic_policy_profiles/services",
+            "/traffic_policy_profiles/services".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetTrafficPolicyProfileServicesParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "filter[group]",
+                            &params.filter_group,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[name]",
+                            &params.filter_name,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
+    }
+
+    /// Get a traffic policy profile
+    ///
+    /// Returns the details regarding a specific traffic policy profile.
+    ///
+    /// `GET /traffic_policy_profiles/{id}` (operation `GetTrafficPolicyProfile`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the traffic policy profile.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::GetTrafficPolicyProfileResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetTrafficPolicyProfile",
+            "/traffic_policy_profiles/{id}",
+            ["/traffic_policy_profiles/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`get_traffic_policy_profiles`](Self::get_traffic_policy_profiles), page after page (`page[number]` paging).
+    /// Delete a traffic policy profile
+    ///
+    /// Deletes the traffic policy profile.
+    ///
+    /// `DELETE /traffic_policy_profiles/{id}` (operation `DeleteTrafficPolicyProfile`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the traffic policy profile.
+    pub fn delete(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::DeleteTrafficPolicyProfileResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteTrafficPolicyProfile",
+            "/traffic_policy_profiles/{id}",
+            ["/traffic_policy_profiles/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Update a traffic policy profile
+    ///
+    /// Updates a traffic policy profile.
+    ///
+    /// `PATCH /traffic_policy_profiles/{id}` (operation `UpdateTrafficPolicyProfile`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the traffic policy profile.
+    ///
+    /// The body is a [`UpdateTrafficPolicyProfileBody`](types::UpdateTrafficPolicyProfileBody): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+    ) -> ApiCall<
+        types::UpdateTrafficPolicyProfileResponse,
+        types::UpdateTrafficPolicyProfileBody,
+    > {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateTrafficPolicyProfile",
+            "/traffic_policy_profiles/{id}",
+            ["/traffic_policy_profiles/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateTrafficPolicyProfileBody::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<
+    types::GetTrafficPolicyProfilesResponse,
+    GetTrafficPolicyProfilesParams,
+> {
+    /// Every item of `client.traffic_policy_profiles().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_traffic_policy_profiles_stream(
-        &self,
-        params: &GetTrafficPolicyProfilesParams,
-    ) -> Paginator<types::TrafficPolicyProfile> {
-        let first = self.get_traffic_policy_profiles(params);
+    pub fn items(self) -> Paginator<types::TrafficPolicyProfile> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -124,58 +352,18 @@ impl TrafficPolicyProfilesApi<'_> {
             },
         )
     }
+}
 
-    /// Create a traffic policy profile
-    ///
-    /// Create a new traffic policy profile. At least one of `services`, `ip_ranges`, or `domains` must be provided.
-    ///
-    /// `POST /traffic_policy_profiles` (operation `CreateTrafficPolicyProfile`)
-    pub fn create_traffic_policy_profile(
-        &self,
-        body: &types::CreateTrafficPolicyProfileBody,
-    ) -> ApiCall<types::CreateTrafficPolicyProfileResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateTrafficPolicyProfile",
-            "/traffic_policy_profiles",
-            "/traffic_policy_profiles".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get all available traffic policy profile services
-    ///
-    /// Get all available PCEF services that can be used in traffic policy profiles.
-    ///
-    /// `GET /traffic_policy_profiles/services` (operation `GetTrafficPolicyProfileServices`)
-    pub fn get_traffic_policy_profile_services(
-        &self,
-        params: &GetTrafficPolicyProfileServicesParams,
-    ) -> ApiCall<types::GetTrafficPolicyProfileServicesResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "GetTrafficPolicyProfileServices",
-            "/traffic_policy_profiles/services",
-            "/traffic_policy_profiles/services".to_owned(),
-        );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("filter[group]", &params.filter_group, QueryStyle::FormExplode);
-        request.query("filter[name]", &params.filter_name, QueryStyle::FormExplode);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`get_traffic_policy_profile_services`](Self::get_traffic_policy_profile_services), page after page (`page[number]` paging).
+impl crate::ApiCall<
+    types::GetTrafficPolicyProfileServicesResponse,
+    GetTrafficPolicyProfileServicesParams,
+> {
+    /// Every item of `client.traffic_policy_profiles().list_services(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_traffic_policy_profile_services_stream(
-        &self,
-        params: &GetTrafficPolicyProfileServicesParams,
-    ) -> Paginator<types::WirelessPcrfService> {
-        let first = self.get_traffic_policy_profile_services(params);
+    pub fn items(self) -> Paginator<types::WirelessPcrfService> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -203,70 +391,5 @@ impl TrafficPolicyProfilesApi<'_> {
                 })
             },
         )
-    }
-
-    /// Get a traffic policy profile
-    ///
-    /// Returns the details regarding a specific traffic policy profile.
-    ///
-    /// `GET /traffic_policy_profiles/{id}` (operation `GetTrafficPolicyProfile`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the traffic policy profile.
-    pub fn get_traffic_policy_profile(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetTrafficPolicyProfileResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetTrafficPolicyProfile",
-            "/traffic_policy_profiles/{id}",
-            ["/traffic_policy_profiles/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a traffic policy profile
-    ///
-    /// Deletes the traffic policy profile.
-    ///
-    /// `DELETE /traffic_policy_profiles/{id}` (operation `DeleteTrafficPolicyProfile`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the traffic policy profile.
-    pub fn delete_traffic_policy_profile(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::DeleteTrafficPolicyProfileResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteTrafficPolicyProfile",
-            "/traffic_policy_profiles/{id}",
-            ["/traffic_policy_profiles/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update a traffic policy profile
-    ///
-    /// Updates a traffic policy profile.
-    ///
-    /// `PATCH /traffic_policy_profiles/{id}` (operation `UpdateTrafficPolicyProfile`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the traffic policy profile.
-    pub fn update_traffic_policy_profile(
-        &self,
-        id: &str,
-        body: &types::UpdateTrafficPolicyProfileBody,
-    ) -> ApiCall<types::UpdateTrafficPolicyProfileResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdateTrafficPolicyProfile",
-            "/traffic_policy_profiles/{id}",
-            ["/traffic_policy_profiles/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

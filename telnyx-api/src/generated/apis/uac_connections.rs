@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `UAC Connections`; get it with `client.uac_connections()`.
-///
-/// UAC connection operations
-#[derive(Debug, Clone, Copy)]
-pub struct UacConnectionsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `get_sip_registration_status` (`GET /sip_registration_status`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSipRegistrationStatusParams {
@@ -26,6 +18,20 @@ pub struct GetSipRegistrationStatusParams {
     ///
     /// Sent as query parameter `username`.
     pub username: Option<String>,
+}
+
+impl<T> crate::ApiCall<T, GetSipRegistrationStatusParams> {
+    /// Identifier of the UAC connection to look up. Required when `credential_type` is `uac_external_credential`.
+    pub fn connection_id(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().connection_id = Some(value.into());
+        self
+    }
+
+    /// SIP username of the telephony credential to look up. Required when `credential_type` is `telephony_credential`.
+    pub fn username(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().username = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `list_uac_connections` (`GET /uac_connections`).
@@ -57,7 +63,42 @@ pub struct ListUacConnectionsParams {
     pub sort: Option<types::ConnectionsSortConnection>,
 }
 
-impl UacConnectionsApi<'_> {
+impl<T> crate::ApiCall<T, ListUacConnectionsParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[connection_name\], filter\[fqdn\], filter\[outbound_voice_profile_id\], filter\[outbound.outbound_voice_profile_id\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::ConnectionsFilterConsolidated>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::ConnectionsPageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Specifies the sort order for results. By default sorting direction is ascending. To have the results sorted in descending order add the ` -` prefix.
+    ///
+    /// That is:
+    ///
+    /// -
+    /// `connection_name`: sorts the result by the
+    /// `connection_name` field in ascending order.
+    ///
+    /// -
+    /// `-connection_name`: sorts the result by the
+    /// `connection_name` field in descending order.
+    ///
+    /// If not given, results are sorted by `created_at` in descending order.
+    pub fn sort(mut self, value: impl Into<types::ConnectionsSortConnection>) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::SipRegistrationStatus<'_> {
     /// SIP Registration Status
     ///
     /// Returns the live SIP registration state of a UAC connection: whether it is currently registered, when it last registered, and the last response Telnyx received from the registrar. Only `uac_external_credential` is supported today.
@@ -66,11 +107,12 @@ impl UacConnectionsApi<'_> {
     ///
     /// # Arguments
     /// - `credential_type` (`credential_type`): The kind of credential to look up. `uac_external_credential` is keyed by `connection_id`; `telephony_credential` is keyed by `username`.
-    pub fn get_sip_registration_status(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve(
         &self,
         credential_type: &types::GetSipRegistrationStatusCredentialType,
-        params: &GetSipRegistrationStatusParams,
-    ) -> ApiCall<types::SipRegistrationStatus> {
+    ) -> ApiCall<types::SipRegistrationStatus, GetSipRegistrationStatusParams> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "GetSipRegistrationStatus",
@@ -78,42 +120,177 @@ impl UacConnectionsApi<'_> {
             "/sip_registration_status".to_owned(),
         );
         request.query("credential_type", &credential_type, QueryStyle::FormExplode);
-        request.query("connection_id", &params.connection_id, QueryStyle::FormExplode);
-        request.query("username", &params.username, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetSipRegistrationStatusParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "connection_id",
+                            &params.connection_id,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("username", &params.username, QueryStyle::FormExplode);
+                },
+            )
     }
+}
 
+impl crate::resources::UacConnections<'_> {
     /// List UAC connections
     ///
     /// Returns a list of your UAC connections. A UAC (User Agent Client) Connection registers Telnyx to your PBX — the opposite of a standard SIP trunk, where the PBX registers to Telnyx. Use UAC when your PBX doesn’t support outbound SIP registration or you need Telnyx to maintain the registration.
     ///
     /// `GET /uac_connections` (operation `ListUacConnections`)
-    pub fn list_uac_connections(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListUacConnectionsParams,
-    ) -> ApiCall<types::ListUacConnectionsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListUacConnectionsResponse, ListUacConnectionsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListUacConnections",
             "/uac_connections",
             "/uac_connections".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListUacConnectionsParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                },
+            )
+    }
+
+    /// Create a UAC connection
+    ///
+    /// Creates a UAC connection. A UAC (User Agent Client) Connection registers Telnyx to your PBX — the opposite of a standard SIP trunk, where the PBX registers to Telnyx. Use UAC when your PBX doesn’t support outbound SIP registration or you need Telnyx to maintain the registration.
+    ///
+    /// `POST /uac_connections` (operation `CreateUacConnection`)
+    ///
+    /// The body is a [`CreateUacConnectionRequest`](types::CreateUacConnectionRequest): its required members (`connection_name`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        connection_name: impl Into<types::ConnectionName>,
+    ) -> ApiCall<types::CreateUacConnectionResponse, types::CreateUacConnectionRequest> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateUacConnection",
+            "/uac_connections",
+            "/uac_connections".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateUacConnectionRequest::new(connection_name),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Retrieve a UAC connection
+    ///
+    /// Retrieves the details of an existing UAC connection.
+    ///
+    /// `GET /uac_connections/{id}` (operation `RetrieveUacConnection`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::RetrieveUacConnectionResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "RetrieveUacConnection",
+            "/uac_connections/{id}",
+            ["/uac_connections/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_uac_connections`](Self::list_uac_connections), page after page (`page[number]` paging).
+    /// Delete a UAC connection
+    ///
+    /// Deletes an existing UAC connection.
+    ///
+    /// `DELETE /uac_connections/{id}` (operation `DeleteUacConnection`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn delete(&self, id: &str) -> ApiCall<types::DeleteUacConnectionResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteUacConnection",
+            "/uac_connections/{id}",
+            ["/uac_connections/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Update a UAC connection
+    ///
+    /// Updates settings of an existing UAC connection.
+    ///
+    /// `PATCH /uac_connections/{id}` (operation `UpdateUacConnection`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    ///
+    /// The body is a [`UpdateUacConnectionRequest`](types::UpdateUacConnectionRequest): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::UpdateUacConnectionResponse, types::UpdateUacConnectionRequest> {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateUacConnection",
+            "/uac_connections/{id}",
+            ["/uac_connections/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateUacConnectionRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::UacConnectionsActions<'_> {
+    /// Check a UAC Connection Registration Status
+    ///
+    /// Checks the registration status for a UAC connection (`registration_status`) as well as the timestamp for the last SIP registration event (`registration_status_updated_at`).
+    ///
+    /// `POST /uac_connections/{id}/actions/check_registration_status` (operation `CheckUacConnectionRegistrationStatus`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn check_registration_status(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::CheckUacConnectionRegistrationStatusResponse> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CheckUacConnectionRegistrationStatus",
+            "/uac_connections/{id}/actions/check_registration_status",
+            [
+                "/uac_connections/",
+                &crate::request::path_arg(&id),
+                "/actions/check_registration_status",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<types::ListUacConnectionsResponse, ListUacConnectionsParams> {
+    /// Every item of `client.uac_connections().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_uac_connections_stream(
-        &self,
-        params: &ListUacConnectionsParams,
-    ) -> Paginator<types::UacConnection> {
-        let first = self.list_uac_connections(params);
+    pub fn items(self) -> Paginator<types::UacConnection> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -141,115 +318,5 @@ impl UacConnectionsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create a UAC connection
-    ///
-    /// Creates a UAC connection. A UAC (User Agent Client) Connection registers Telnyx to your PBX — the opposite of a standard SIP trunk, where the PBX registers to Telnyx. Use UAC when your PBX doesn’t support outbound SIP registration or you need Telnyx to maintain the registration.
-    ///
-    /// `POST /uac_connections` (operation `CreateUacConnection`)
-    pub fn create_uac_connection(
-        &self,
-        body: &types::CreateUacConnectionRequest,
-    ) -> ApiCall<types::CreateUacConnectionResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateUacConnection",
-            "/uac_connections",
-            "/uac_connections".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve a UAC connection
-    ///
-    /// Retrieves the details of an existing UAC connection.
-    ///
-    /// `GET /uac_connections/{id}` (operation `RetrieveUacConnection`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn retrieve_uac_connection(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::RetrieveUacConnectionResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "RetrieveUacConnection",
-            "/uac_connections/{id}",
-            ["/uac_connections/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a UAC connection
-    ///
-    /// Deletes an existing UAC connection.
-    ///
-    /// `DELETE /uac_connections/{id}` (operation `DeleteUacConnection`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn delete_uac_connection(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::DeleteUacConnectionResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteUacConnection",
-            "/uac_connections/{id}",
-            ["/uac_connections/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update a UAC connection
-    ///
-    /// Updates settings of an existing UAC connection.
-    ///
-    /// `PATCH /uac_connections/{id}` (operation `UpdateUacConnection`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn update_uac_connection(
-        &self,
-        id: &str,
-        body: &types::UpdateUacConnectionRequest,
-    ) -> ApiCall<types::UpdateUacConnectionResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdateUacConnection",
-            "/uac_connections/{id}",
-            ["/uac_connections/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Check a UAC Connection Registration Status
-    ///
-    /// Checks the registration status for a UAC connection (`registration_status`) as well as the timestamp for the last SIP registration event (`registration_status_updated_at`).
-    ///
-    /// `POST /uac_connections/{id}/actions/check_registration_status` (operation `CheckUacConnectionRegistrationStatus`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn check_uac_connection_registration_status(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::CheckUacConnectionRegistrationStatusResponse> {
-        let request = Request::new(
-            reqwest::Method::POST,
-            "CheckUacConnectionRegistrationStatus",
-            "/uac_connections/{id}/actions/check_registration_status",
-            [
-                "/uac_connections/",
-                &crate::request::path_arg(&id),
-                "/actions/check_registration_status",
-            ]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Usage Reports (BETA)`; get it with `client.usage_reports_beta()`.
-///
-/// Usage data reporting across Telnyx products
-#[derive(Debug, Clone, Copy)]
-pub struct UsageReportsBetaApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `get_usage_reports` (`GET /usage_reports`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetUsageReportsParams {
@@ -56,6 +48,62 @@ pub struct GetUsageReportsParams {
     pub page: Option<types::GetUsageReportsPage>,
 }
 
+impl<T> crate::ApiCall<T, GetUsageReportsParams> {
+    /// The start date for the time range you are interested in. The maximum time range is 31 days. Format: YYYY-MM-DDTHH:mm:ssZ
+    pub fn start_date(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().start_date = Some(value.into());
+        self
+    }
+
+    /// The end date for the time range you are interested in. The maximum time range is 31 days. Format: YYYY-MM-DDTHH:mm:ssZ
+    pub fn end_date(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().end_date = Some(value.into());
+        self
+    }
+
+    /// A more user-friendly way to specify the timespan you want to filter by. More options can be found in the Telnyx API Reference docs.
+    pub fn date_range(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().date_range = Some(value.into());
+        self
+    }
+
+    /// Filter records on dimensions
+    pub fn filter(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Return the aggregations for all Managed Accounts under the user making the request.
+    pub fn managed_accounts(mut self, value: impl Into<bool>) -> Self {
+        self.input_mut().managed_accounts = Some(value.into());
+        self
+    }
+
+    /// Specifies the sort order for results
+    pub fn sort(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+
+    /// Specify the response format (csv or json). JSON is returned by default, even if not specified.
+    pub fn format(mut self, value: impl Into<types::GetUsageReportsFormat>) -> Self {
+        self.input_mut().format = Some(value.into());
+        self
+    }
+
+    /// Bearer token used to authenticate the request.
+    pub fn authorization_bearer(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().authorization_bearer = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::GetUsageReportsPage>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `list_usage_reports_options` (`GET /usage_reports/options`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListUsageReportsOptionsParams {
@@ -69,7 +117,21 @@ pub struct ListUsageReportsOptionsParams {
     pub authorization_bearer: Option<String>,
 }
 
-impl UsageReportsBetaApi<'_> {
+impl<T> crate::ApiCall<T, ListUsageReportsOptionsParams> {
+    /// Options (dimensions and metrics) for a given product. If none specified, all products will be returned.
+    pub fn product(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().product = Some(value.into());
+        self
+    }
+
+    /// Bearer token used to authenticate the request.
+    pub fn authorization_bearer(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().authorization_bearer = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::UsageReports<'_> {
     /// Get Telnyx product usage data (BETA)
     ///
     /// Get Telnyx usage data by product, broken out by the specified dimensions
@@ -80,13 +142,14 @@ impl UsageReportsBetaApi<'_> {
     /// - `product` (`product`): Telnyx product
     /// - `dimensions` (`dimensions`): Breakout by specified product dimensions
     /// - `metrics` (`metrics`): Specified product usage values
-    pub fn get_usage_reports(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
         product: &str,
         dimensions: &Vec<String>,
         metrics: &Vec<String>,
-        params: &GetUsageReportsParams,
-    ) -> ApiCall<crate::JsonOrText<types::UsageReportsResponse>> {
+    ) -> ApiCall<crate::JsonOrText<types::UsageReportsResponse>, GetUsageReportsParams> {
         let mut request = Request::new(
             reqwest::Method::GET,
             "GetUsageReports",
@@ -96,36 +159,72 @@ impl UsageReportsBetaApi<'_> {
         request.query("product", &product, QueryStyle::FormExplode);
         request.query("dimensions", &dimensions, QueryStyle::FormExplode);
         request.query("metrics", &metrics, QueryStyle::FormExplode);
-        request.query("start_date", &params.start_date, QueryStyle::FormExplode);
-        request.query("end_date", &params.end_date, QueryStyle::FormExplode);
-        request.query("date_range", &params.date_range, QueryStyle::FormExplode);
-        request.query("filter", &params.filter, QueryStyle::FormExplode);
-        request
-            .query(
-                "managed_accounts",
-                &params.managed_accounts,
-                QueryStyle::FormExplode,
-            );
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
-        request.query("format", &params.format, QueryStyle::FormExplode);
-        request.header("authorization_bearer", &params.authorization_bearer);
-        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json_or_text)
+            .with_input(
+                GetUsageReportsParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "start_date",
+                            &params.start_date,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("end_date", &params.end_date, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "date_range",
+                            &params.date_range,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("filter", &params.filter, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "managed_accounts",
+                            &params.managed_accounts,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                    request.query("format", &params.format, QueryStyle::FormExplode);
+                    request.header("authorization_bearer", &params.authorization_bearer);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
     }
 
-    /// Every item of [`get_usage_reports`](Self::get_usage_reports), page after page (`page[number]` paging).
+    /// Get Usage Reports query options (BETA)
+    ///
+    /// Get the Usage Reports options for querying usage, including the products available and their respective metrics and dimensions
+    ///
+    /// `GET /usage_reports/options` (operation `ListUsageReportsOptions`)
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn get_options(
+        &self,
+    ) -> ApiCall<types::UsageReportsOptionsResponse, ListUsageReportsOptionsParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "ListUsageReportsOptions",
+            "/usage_reports/options",
+            "/usage_reports/options".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListUsageReportsOptionsParams::default(),
+                |params, request| {
+                    request.query("product", &params.product, QueryStyle::FormExplode);
+                    request.header("authorization_bearer", &params.authorization_bearer);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<types::UsageReportsResponse, GetUsageReportsParams> {
+    /// Every item of `client.usage_reports().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_usage_reports_stream(
-        &self,
-        product: &str,
-        dimensions: &Vec<String>,
-        metrics: &Vec<String>,
-        params: &GetUsageReportsParams,
-    ) -> Paginator<serde_json::Map<String, serde_json::Value>> {
-        let first = self.get_usage_reports(product, dimensions, metrics, params);
+    pub fn items(self) -> Paginator<serde_json::Map<String, serde_json::Value>> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -153,25 +252,5 @@ impl UsageReportsBetaApi<'_> {
                 })
             },
         )
-    }
-
-    /// Get Usage Reports query options (BETA)
-    ///
-    /// Get the Usage Reports options for querying usage, including the products available and their respective metrics and dimensions
-    ///
-    /// `GET /usage_reports/options` (operation `ListUsageReportsOptions`)
-    pub fn list_usage_reports_options(
-        &self,
-        params: &ListUsageReportsOptionsParams,
-    ) -> ApiCall<types::UsageReportsOptionsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "ListUsageReportsOptions",
-            "/usage_reports/options",
-            "/usage_reports/options".to_owned(),
-        );
-        request.query("product", &params.product, QueryStyle::FormExplode);
-        request.header("authorization_bearer", &params.authorization_bearer);
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

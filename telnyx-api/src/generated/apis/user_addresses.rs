@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `UserAddresses`; get it with `client.user_addresses()`.
-///
-/// Operations for working with UserAddress records. UserAddress records are stored addresses that users can use for non-emergency-calling purposes, such as for shipping addresses for orders of wireless SIMs (or other physical items). They cannot be used for emergency calling and are distinct from Address records, which are used on phone numbers.
-#[derive(Debug, Clone, Copy)]
-pub struct UserAddressesApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `find_user_address` (`GET /user_addresses`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FindUserAddressParams {
@@ -44,38 +36,136 @@ pub struct FindUserAddressParams {
     pub sort: Option<types::SortUserAddress>,
 }
 
-impl UserAddressesApi<'_> {
+impl<T> crate::ApiCall<T, FindUserAddressParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(
+        mut self,
+        value: impl Into<types::UserAddressesPageConsolidated>,
+    ) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[customer_reference\]\[eq\], filter\[customer_reference\]\[contains\], filter\[street_address\]\[contains\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::UserAddressesFilterConsolidated>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Specifies the sort order for results. By default sorting direction is ascending. To have the results sorted in descending order add the ` -` prefix.
+    ///
+    /// That is:
+    ///
+    /// -
+    /// `street_address`: sorts the result by the
+    /// `street_address` field in ascending order.
+    ///
+    /// -
+    /// `-street_address`: sorts the result by the
+    /// `street_address` field in descending order.
+    ///
+    /// If not given, results are sorted by `created_at` in descending order.
+    pub fn sort(mut self, value: impl Into<types::SortUserAddress>) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::UserAddresses<'_> {
     /// List all user addresses
     ///
     /// Returns a list of your user addresses.
     ///
     /// `GET /user_addresses` (operation `FindUserAddress`)
-    pub fn find_user_address(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &FindUserAddressParams,
-    ) -> ApiCall<types::FindUserAddressResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::FindUserAddressResponse, FindUserAddressParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "FindUserAddress",
             "/user_addresses",
             "/user_addresses".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                FindUserAddressParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                },
+            )
     }
 
-    /// Every item of [`find_user_address`](Self::find_user_address), page after page (`page[number]` paging).
+    /// Creates a user address
+    ///
+    /// Creates a user address.
+    ///
+    /// `POST /user_addresses` (operation `CreateUserAddress`)
+    ///
+    /// The body is a [`UserAddressCreate`](types::UserAddressCreate): its required members (`business_name`, `country_code`, `first_name`, `last_name`, `locality`, `street_address`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        business_name: impl Into<types::UserAddressesBusinessName>,
+        country_code: impl Into<types::UserAddressesCountryCode>,
+        first_name: impl Into<types::UserAddressesFirstName>,
+        last_name: impl Into<types::UserAddressesLastName>,
+        locality: impl Into<types::UserAddressesLocality>,
+        street_address: impl Into<types::UserAddressesStreetAddress>,
+    ) -> ApiCall<types::CreateUserAddressResponse, types::UserAddressCreate> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateUserAddress",
+            "/user_addresses",
+            "/user_addresses".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UserAddressCreate::new(
+                    business_name,
+                    country_code,
+                    first_name,
+                    last_name,
+                    locality,
+                    street_address,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Retrieve a user address
+    ///
+    /// Retrieves the details of an existing user address.
+    ///
+    /// `GET /user_addresses/{id}` (operation `GetUserAddress`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): user address ID
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::GetUserAddressResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetUserAddress",
+            "/user_addresses/{id}",
+            ["/user_addresses/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<types::FindUserAddressResponse, FindUserAddressParams> {
+    /// Every item of `client.user_addresses().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn find_user_address_stream(
-        &self,
-        params: &FindUserAddressParams,
-    ) -> Paginator<types::UserAddress> {
-        let first = self.find_user_address(params);
+    pub fn items(self) -> Paginator<types::UserAddress> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -103,42 +193,5 @@ impl UserAddressesApi<'_> {
                 })
             },
         )
-    }
-
-    /// Creates a user address
-    ///
-    /// Creates a user address.
-    ///
-    /// `POST /user_addresses` (operation `CreateUserAddress`)
-    pub fn create_user_address(
-        &self,
-        body: &types::UserAddressCreate,
-    ) -> ApiCall<types::CreateUserAddressResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateUserAddress",
-            "/user_addresses",
-            "/user_addresses".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve a user address
-    ///
-    /// Retrieves the details of an existing user address.
-    ///
-    /// `GET /user_addresses/{id}` (operation `GetUserAddress`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): user address ID
-    pub fn get_user_address(&self, id: &str) -> ApiCall<types::GetUserAddressResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetUserAddress",
-            "/user_addresses/{id}",
-            ["/user_addresses/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -7,12 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `User Bundles`; get it with `client.user_bundles()`.
-#[derive(Debug, Clone, Copy)]
-pub struct UserBundlesApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `get_user_bundles` (`GET /bundle_pricing/user_bundles`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetUserBundlesParams {
@@ -28,6 +22,32 @@ pub struct GetUserBundlesParams {
     ///
     /// Sent as header parameter `authorization_bearer`.
     pub authorization_bearer: Option<String>,
+}
+
+impl<T> crate::ApiCall<T, GetUserBundlesParams> {
+    /// Consolidated filter parameter (deepObject style). Supports filtering by country_iso and resource. Examples: filter\[country_iso\]=US or filter\[resource\]=+15617819942
+    pub fn filter(
+        mut self,
+        value: impl Into<types::BundlePricingFilterConsolidated>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(
+        mut self,
+        value: impl Into<types::BundlePricingPageConsolidated>,
+    ) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Format: Bearer &lt;TOKEN&gt;
+    pub fn authorization_bearer(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().authorization_bearer = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `create_user_bundles_bulk` (`POST /bundle_pricing/user_bundles/bulk`).
@@ -52,6 +72,23 @@ pub struct GetUnusedUserBundlesParams {
     pub authorization_bearer: Option<String>,
 }
 
+impl<T> crate::ApiCall<T, GetUnusedUserBundlesParams> {
+    /// Consolidated filter parameter (deepObject style). Supports filtering by country_iso and resource. Examples: filter\[country_iso\]=US or filter\[resource\]=+15617819942
+    pub fn filter(
+        mut self,
+        value: impl Into<types::BundlePricingFilterConsolidated>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Format: Bearer &lt;TOKEN&gt;
+    pub fn authorization_bearer(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().authorization_bearer = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `get_user_bundle_by_id` (`GET /bundle_pricing/user_bundles/{user_bundle_id}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetUserBundleByIdParams {
@@ -59,6 +96,14 @@ pub struct GetUserBundleByIdParams {
     ///
     /// Sent as header parameter `authorization_bearer`.
     pub authorization_bearer: Option<String>,
+}
+
+impl<T> crate::ApiCall<T, GetUserBundleByIdParams> {
+    /// Format: Bearer &lt;TOKEN&gt;
+    pub fn authorization_bearer(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().authorization_bearer = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `deactivate_user_bundle` (`DELETE /bundle_pricing/user_bundles/{user_bundle_id}`).
@@ -70,6 +115,14 @@ pub struct DeactivateUserBundleParams {
     pub authorization_bearer: Option<String>,
 }
 
+impl<T> crate::ApiCall<T, DeactivateUserBundleParams> {
+    /// Format: Bearer &lt;TOKEN&gt;
+    pub fn authorization_bearer(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().authorization_bearer = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `get_user_bundle_resources` (`GET /bundle_pricing/user_bundles/{user_bundle_id}/resources`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetUserBundleResourcesParams {
@@ -79,38 +132,200 @@ pub struct GetUserBundleResourcesParams {
     pub authorization_bearer: Option<String>,
 }
 
-impl UserBundlesApi<'_> {
+impl<T> crate::ApiCall<T, GetUserBundleResourcesParams> {
+    /// Format: Bearer &lt;TOKEN&gt;
+    pub fn authorization_bearer(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().authorization_bearer = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::BundlePricingUserBundles<'_> {
     /// Get User Bundles
     ///
     /// Get a paginated list of user bundles.
     ///
     /// `GET /bundle_pricing/user_bundles` (operation `GetUserBundles`)
-    pub fn get_user_bundles(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &GetUserBundlesParams,
-    ) -> ApiCall<types::PaginatedUserBundlesResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::PaginatedUserBundlesResponse, GetUserBundlesParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "GetUserBundles",
             "/bundle_pricing/user_bundles",
             "/bundle_pricing/user_bundles".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.header("authorization_bearer", &params.authorization_bearer);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetUserBundlesParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.header("authorization_bearer", &params.authorization_bearer);
+                },
+            )
     }
 
-    /// Every item of [`get_user_bundles`](Self::get_user_bundles), page after page (`page[number]` paging).
+    /// Create User Bundles
+    ///
+    /// Creates multiple user bundles for the user.
+    ///
+    /// `POST /bundle_pricing/user_bundles/bulk` (operation `CreateUserBundlesBulk`)
+    ///
+    /// The body is a [`CreateUserBundlesBulkRequest`](types::CreateUserBundlesBulkRequest): its members are setters on the returned call.
+    pub fn create(
+        &self,
+        params: &CreateUserBundlesBulkParams,
+    ) -> ApiCall<
+        types::CreatedUserBundlesResponse,
+        types::CreateUserBundlesBulkRequest,
+    > {
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "CreateUserBundlesBulk",
+            "/bundle_pricing/user_bundles/bulk",
+            "/bundle_pricing/user_bundles/bulk".to_owned(),
+        );
+        request.header("authorization_bearer", &params.authorization_bearer);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateUserBundlesBulkRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Get Unused User Bundles
+    ///
+    /// Returns all user bundles that aren't in use.
+    ///
+    /// `GET /bundle_pricing/user_bundles/unused` (operation `GetUnusedUserBundles`)
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list_unused(
+        &self,
+    ) -> ApiCall<types::UnusedUserBundlesResponse, GetUnusedUserBundlesParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetUnusedUserBundles",
+            "/bundle_pricing/user_bundles/unused",
+            "/bundle_pricing/user_bundles/unused".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetUnusedUserBundlesParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.header("authorization_bearer", &params.authorization_bearer);
+                },
+            )
+    }
+
+    /// Get User Bundle by Id
+    ///
+    /// Retrieves a user bundle by its ID.
+    ///
+    /// `GET /bundle_pricing/user_bundles/{user_bundle_id}` (operation `GetUserBundleById`)
+    ///
+    /// # Arguments
+    /// - `user_bundle_id` (`user_bundle_id`): Unique identifier of the user bundle.
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve(
+        &self,
+        user_bundle_id: &str,
+    ) -> ApiCall<types::UserBundleResponse, GetUserBundleByIdParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetUserBundleById",
+            "/bundle_pricing/user_bundles/{user_bundle_id}",
+            ["/bundle_pricing/user_bundles/", &crate::request::path_arg(&user_bundle_id)]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetUserBundleByIdParams::default(),
+                |params, request| {
+                    request.header("authorization_bearer", &params.authorization_bearer);
+                },
+            )
+    }
+
+    /// Deactivate User Bundle
+    ///
+    /// Deactivates a user bundle by its ID.
+    ///
+    /// `DELETE /bundle_pricing/user_bundles/{user_bundle_id}` (operation `DeactivateUserBundle`)
+    ///
+    /// # Arguments
+    /// - `user_bundle_id` (`user_bundle_id`): Unique identifier of the user bundle.
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn deactivate(
+        &self,
+        user_bundle_id: &str,
+    ) -> ApiCall<types::UserBundleCreateResponse, DeactivateUserBundleParams> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeactivateUserBundle",
+            "/bundle_pricing/user_bundles/{user_bundle_id}",
+            ["/bundle_pricing/user_bundles/", &crate::request::path_arg(&user_bundle_id)]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                DeactivateUserBundleParams::default(),
+                |params, request| {
+                    request.header("authorization_bearer", &params.authorization_bearer);
+                },
+            )
+    }
+
+    /// Get User Bundle Resources
+    ///
+    /// Retrieves the resources of a user bundle by its ID.
+    ///
+    /// `GET /bundle_pricing/user_bundles/{user_bundle_id}/resources` (operation `GetUserBundleResources`)
+    ///
+    /// # Arguments
+    /// - `user_bundle_id` (`user_bundle_id`): Unique identifier of the user bundle.
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list_resources(
+        &self,
+        user_bundle_id: &str,
+    ) -> ApiCall<types::UserBundleResourcesResponse, GetUserBundleResourcesParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetUserBundleResources",
+            "/bundle_pricing/user_bundles/{user_bundle_id}/resources",
+            [
+                "/bundle_pricing/user_bundles/",
+                &crate::request::path_arg(&user_bundle_id),
+                "/resources",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetUserBundleResourcesParams::default(),
+                |params, request| {
+                    request.header("authorization_bearer", &params.authorization_bearer);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<types::PaginatedUserBundlesResponse, GetUserBundlesParams> {
+    /// Every item of `client.bundle_pricing().user_bundles().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_user_bundles_stream(
-        &self,
-        params: &GetUserBundlesParams,
-    ) -> Paginator<types::UserBundle> {
-        let first = self.get_user_bundles(params);
+    pub fn items(self) -> Paginator<types::UserBundle> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -132,122 +347,5 @@ impl UserBundlesApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create User Bundles
-    ///
-    /// Creates multiple user bundles for the user.
-    ///
-    /// `POST /bundle_pricing/user_bundles/bulk` (operation `CreateUserBundlesBulk`)
-    pub fn create_user_bundles_bulk(
-        &self,
-        body: &types::CreateUserBundlesBulkRequest,
-        params: &CreateUserBundlesBulkParams,
-    ) -> ApiCall<types::CreatedUserBundlesResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateUserBundlesBulk",
-            "/bundle_pricing/user_bundles/bulk",
-            "/bundle_pricing/user_bundles/bulk".to_owned(),
-        );
-        request.header("authorization_bearer", &params.authorization_bearer);
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get Unused User Bundles
-    ///
-    /// Returns all user bundles that aren't in use.
-    ///
-    /// `GET /bundle_pricing/user_bundles/unused` (operation `GetUnusedUserBundles`)
-    pub fn get_unused_user_bundles(
-        &self,
-        params: &GetUnusedUserBundlesParams,
-    ) -> ApiCall<types::UnusedUserBundlesResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "GetUnusedUserBundles",
-            "/bundle_pricing/user_bundles/unused",
-            "/bundle_pricing/user_bundles/unused".to_owned(),
-        );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.header("authorization_bearer", &params.authorization_bearer);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get User Bundle by Id
-    ///
-    /// Retrieves a user bundle by its ID.
-    ///
-    /// `GET /bundle_pricing/user_bundles/{user_bundle_id}` (operation `GetUserBundleById`)
-    ///
-    /// # Arguments
-    /// - `user_bundle_id` (`user_bundle_id`): Unique identifier of the user bundle.
-    pub fn get_user_bundle_by_id(
-        &self,
-        user_bundle_id: &str,
-        params: &GetUserBundleByIdParams,
-    ) -> ApiCall<types::UserBundleResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "GetUserBundleById",
-            "/bundle_pricing/user_bundles/{user_bundle_id}",
-            ["/bundle_pricing/user_bundles/", &crate::request::path_arg(&user_bundle_id)]
-                .concat(),
-        );
-        request.header("authorization_bearer", &params.authorization_bearer);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Deactivate User Bundle
-    ///
-    /// Deactivates a user bundle by its ID.
-    ///
-    /// `DELETE /bundle_pricing/user_bundles/{user_bundle_id}` (operation `DeactivateUserBundle`)
-    ///
-    /// # Arguments
-    /// - `user_bundle_id` (`user_bundle_id`): Unique identifier of the user bundle.
-    pub fn deactivate_user_bundle(
-        &self,
-        user_bundle_id: &str,
-        params: &DeactivateUserBundleParams,
-    ) -> ApiCall<types::UserBundleCreateResponse> {
-        let mut request = Request::new(
-            reqwest::Method::DELETE,
-            "DeactivateUserBundle",
-            "/bundle_pricing/user_bundles/{user_bundle_id}",
-            ["/bundle_pricing/user_bundles/", &crate::request::path_arg(&user_bundle_id)]
-                .concat(),
-        );
-        request.header("authorization_bearer", &params.authorization_bearer);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get User Bundle Resources
-    ///
-    /// Retrieves the resources of a user bundle by its ID.
-    ///
-    /// `GET /bundle_pricing/user_bundles/{user_bundle_id}/resources` (operation `GetUserBundleResources`)
-    ///
-    /// # Arguments
-    /// - `user_bundle_id` (`user_bundle_id`): Unique identifier of the user bundle.
-    pub fn get_user_bundle_resources(
-        &self,
-        user_bundle_id: &str,
-        params: &GetUserBundleResourcesParams,
-    ) -> ApiCall<types::UserBundleResourcesResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "GetUserBundleResources",
-            "/bundle_pricing/user_bundles/{user_bundle_id}/resources",
-            [
-                "/bundle_pricing/user_bundles/",
-                &crate::request::path_arg(&user_bundle_id),
-                "/resources",
-            ]
-                .concat(),
-        );
-        request.header("authorization_bearer", &params.authorization_bearer);
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

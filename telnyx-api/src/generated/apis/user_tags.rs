@@ -6,14 +6,6 @@ use crate::request::{ApiCall, Request};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `User Tags`; get it with `client.user_tags()`.
-///
-/// User-defined tags for Telnyx resources
-#[derive(Debug, Clone, Copy)]
-pub struct UserTagsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `get_user_tags` (`GET /user_tags`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetUserTagsParams {
@@ -23,23 +15,35 @@ pub struct GetUserTagsParams {
     pub filter: Option<types::GetUserTagsFilter>,
 }
 
-impl UserTagsApi<'_> {
+impl<T> crate::ApiCall<T, GetUserTagsParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[starts_with\]
+    pub fn filter(mut self, value: impl Into<types::GetUserTagsFilter>) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::UserTags<'_> {
     /// List User Tags
     ///
     /// List all user tags.
     ///
     /// `GET /user_tags` (operation `GetUserTags`)
-    pub fn get_user_tags(
-        &self,
-        params: &GetUserTagsParams,
-    ) -> ApiCall<types::GetUserTagsResponse> {
-        let mut request = Request::new(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(&self) -> ApiCall<types::GetUserTagsResponse, GetUserTagsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "GetUserTags",
             "/user_tags",
             "/user_tags".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetUserTagsParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Verification Requests`; get it with `client.verification_requests()`.
-///
-/// Manage your tollfree verification requests
-#[derive(Debug, Clone, Copy)]
-pub struct VerificationRequestsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_verification_requests` (`GET /messaging_tollfree/verification/requests`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListVerificationRequestsParams {
@@ -40,7 +32,39 @@ pub struct ListVerificationRequestsParams {
     pub business_name: Option<String>,
 }
 
-impl VerificationRequestsApi<'_> {
+impl<T> crate::ApiCall<T, ListVerificationRequestsParams> {
+    /// Start of the date range filter (inclusive, ISO 8601).
+    pub fn date_start(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().date_start = Some(value.into());
+        self
+    }
+
+    /// End of the date range filter (inclusive, ISO 8601).
+    pub fn date_end(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().date_end = Some(value.into());
+        self
+    }
+
+    /// Filter results by status.
+    pub fn status(mut self, value: impl Into<types::TfVerificationStatus>) -> Self {
+        self.input_mut().status = Some(value.into());
+        self
+    }
+
+    /// Filter results by phone number.
+    pub fn phone_number(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().phone_number = Some(value.into());
+        self
+    }
+
+    /// Filter verification requests by business name
+    pub fn business_name(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().business_name = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::MessagingTollfreeVerificationRequests<'_> {
     /// List Verification Requests
     ///
     /// Get a list of previously-submitted tollfree verification requests
@@ -50,12 +74,16 @@ impl VerificationRequestsApi<'_> {
     /// # Arguments
     /// - `page` (`page`): Page number to retrieve (1-based).
     /// - `page_size` (`page_size`): Request this many records per page  This value is automatically clamped if the provided value is too large.
-    pub fn list_verification_requests(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
         page: i64,
         page_size: i64,
-        params: &ListVerificationRequestsParams,
-    ) -> ApiCall<types::PaginatedVerificationRequestStatus> {
+    ) -> ApiCall<
+        types::PaginatedVerificationRequestStatus,
+        ListVerificationRequestsParams,
+    > {
         let mut request = Request::new(
             reqwest::Method::GET,
             "ListVerificationRequests",
@@ -64,44 +92,32 @@ impl VerificationRequestsApi<'_> {
         );
         request.query("page", &page, QueryStyle::FormExplode);
         request.query("page_size", &page_size, QueryStyle::FormExplode);
-        request.query("date_start", &params.date_start, QueryStyle::FormExplode);
-        request.query("date_end", &params.date_end, QueryStyle::FormExplode);
-        request.query("status", &params.status, QueryStyle::FormExplode);
-        request.query("phone_number", &params.phone_number, QueryStyle::FormExplode);
-        request.query("business_name", &params.business_name, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_verification_requests`](Self::list_verification_requests), page after page (`page` paging).
-    ///
-    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_verification_requests_stream(
-        &self,
-        page: i64,
-        page_size: i64,
-        params: &ListVerificationRequestsParams,
-    ) -> Paginator<types::VerificationRequestStatus> {
-        let first = self.list_verification_requests(page, page_size, params);
-        Paginator::new(
-            first,
-            PageStyle::Number {
-                number: "page",
-                size: Some("page_size"),
-            },
-            |op, raw| {
-                let page: types::PaginatedVerificationRequestStatus = crate::request::decode_json(
-                    op,
-                    raw,
-                )?;
-                let total_items = Some(&page.total_records)
-                    .and_then(|n| u64::try_from(*n).ok());
-                Ok(PageData {
-                    items: page.records,
-                    total_items,
-                    ..PageData::default()
-                })
-            },
-        )
+            .with_input(
+                ListVerificationRequestsParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "date_start",
+                            &params.date_start,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("date_end", &params.date_end, QueryStyle::FormExplode);
+                    request.query("status", &params.status, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "phone_number",
+                            &params.phone_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "business_name",
+                            &params.business_name,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
     }
 
     /// Submit Verification Request
@@ -109,18 +125,65 @@ impl VerificationRequestsApi<'_> {
     /// Submit a new tollfree verification request
     ///
     /// `POST /messaging_tollfree/verification/requests` (operation `SubmitVerificationRequest`)
-    pub fn submit_verification_request(
+    ///
+    /// The body is a [`TfVerificationRequest`](types::TfVerificationRequest): its required members (`additionalInformation`, `businessAddr1`, `businessCity`, `businessContactEmail`, `businessContactFirstName`, `businessContactLastName`, `businessContactPhone`, `businessName`, `businessState`, `businessZip`, `corporateWebsite`, `messageVolume`, `optInWorkflow`, `optInWorkflowImageURLs`, `phoneNumbers`, `productionMessageContent`, `useCase`, `useCaseSummary`) are arguments, its other members setters on the returned call.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one argument per input the spec requires"
+    )]
+    pub fn create(
         &self,
-        body: &types::TfVerificationRequest,
-    ) -> ApiCall<types::VerificationRequestEgress> {
-        let mut request = Request::new(
+        additional_information: impl Into<String>,
+        business_addr1: impl Into<String>,
+        business_city: impl Into<String>,
+        business_contact_email: impl Into<String>,
+        business_contact_first_name: impl Into<String>,
+        business_contact_last_name: impl Into<String>,
+        business_contact_phone: impl Into<String>,
+        business_name: impl Into<String>,
+        business_state: impl Into<String>,
+        business_zip: impl Into<String>,
+        corporate_website: impl Into<String>,
+        message_volume: impl Into<types::Volume>,
+        opt_in_workflow: impl Into<String>,
+        opt_in_workflow_image_ur_ls: impl Into<Vec<types::Url>>,
+        phone_numbers: impl Into<Vec<types::TfPhoneNumber>>,
+        production_message_content: impl Into<String>,
+        use_case: impl Into<types::UseCaseCategories>,
+        use_case_summary: impl Into<String>,
+    ) -> ApiCall<types::VerificationRequestEgress, types::TfVerificationRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "SubmitVerificationRequest",
             "/messaging_tollfree/verification/requests",
             "/messaging_tollfree/verification/requests".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::TfVerificationRequest::new(
+                    additional_information,
+                    business_addr1,
+                    business_city,
+                    business_contact_email,
+                    business_contact_first_name,
+                    business_contact_last_name,
+                    business_contact_phone,
+                    business_name,
+                    business_state,
+                    business_zip,
+                    corporate_website,
+                    message_volume,
+                    opt_in_workflow,
+                    opt_in_workflow_image_ur_ls,
+                    phone_numbers,
+                    production_message_content,
+                    use_case,
+                    use_case_summary,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Get Verification Request
@@ -131,10 +194,7 @@ impl VerificationRequestsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Unique identifier of the resource.
-    pub fn get_verification_request(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::VerificationRequestStatus> {
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::VerificationRequestStatus> {
         let request = Request::new(
             reqwest::Method::GET,
             "GetVerificationRequest",
@@ -162,7 +222,7 @@ impl VerificationRequestsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Unique identifier of the resource.
-    pub fn delete_verification_request(&self, id: &str) -> ApiCall<()> {
+    pub fn delete(&self, id: &str) -> ApiCall<()> {
         let request = Request::new(
             reqwest::Method::DELETE,
             "DeleteVerificationRequest",
@@ -184,12 +244,35 @@ impl VerificationRequestsApi<'_> {
     ///
     /// # Arguments
     /// - `id` (`id`): Unique identifier of the resource.
-    pub fn update_verification_request(
+    ///
+    /// The body is a [`TfVerificationRequest`](types::TfVerificationRequest): its required members (`additionalInformation`, `businessAddr1`, `businessCity`, `businessContactEmail`, `businessContactFirstName`, `businessContactLastName`, `businessContactPhone`, `businessName`, `businessState`, `businessZip`, `corporateWebsite`, `messageVolume`, `optInWorkflow`, `optInWorkflowImageURLs`, `phoneNumbers`, `productionMessageContent`, `useCase`, `useCaseSummary`) are arguments, its other members setters on the returned call.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one argument per input the spec requires"
+    )]
+    pub fn update(
         &self,
         id: &str,
-        body: &types::TfVerificationRequest,
-    ) -> ApiCall<types::VerificationRequestEgress> {
-        let mut request = Request::new(
+        additional_information: impl Into<String>,
+        business_addr1: impl Into<String>,
+        business_city: impl Into<String>,
+        business_contact_email: impl Into<String>,
+        business_contact_first_name: impl Into<String>,
+        business_contact_last_name: impl Into<String>,
+        business_contact_phone: impl Into<String>,
+        business_name: impl Into<String>,
+        business_state: impl Into<String>,
+        business_zip: impl Into<String>,
+        corporate_website: impl Into<String>,
+        message_volume: impl Into<types::Volume>,
+        opt_in_workflow: impl Into<String>,
+        opt_in_workflow_image_ur_ls: impl Into<Vec<types::Url>>,
+        phone_numbers: impl Into<Vec<types::TfPhoneNumber>>,
+        production_message_content: impl Into<String>,
+        use_case: impl Into<types::UseCaseCategories>,
+        use_case_summary: impl Into<String>,
+    ) -> ApiCall<types::VerificationRequestEgress, types::TfVerificationRequest> {
+        let request = Request::new(
             reqwest::Method::PATCH,
             "UpdateVerificationRequest",
             "/messaging_tollfree/verification/requests/{id}",
@@ -199,8 +282,32 @@ impl VerificationRequestsApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::TfVerificationRequest::new(
+                    additional_information,
+                    business_addr1,
+                    business_city,
+                    business_contact_email,
+                    business_contact_first_name,
+                    business_contact_last_name,
+                    business_contact_phone,
+                    business_name,
+                    business_state,
+                    business_zip,
+                    corporate_website,
+                    message_volume,
+                    opt_in_workflow,
+                    opt_in_workflow_image_ur_ls,
+                    phone_numbers,
+                    production_message_content,
+                    use_case,
+                    use_case_summary,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Get Verification Request Status History
@@ -215,7 +322,7 @@ impl VerificationRequestsApi<'_> {
     /// - `id` (`id`): Unique identifier of the resource.
     /// - `page_number` (`page[number]`): Page number to retrieve (1-based).
     /// - `page_size` (`page[size]`): Number of items to return per page.
-    pub fn get_verification_status_history(
+    pub fn retrieve_status_history(
         &self,
         id: &str,
         page_number: i64,
@@ -236,19 +343,46 @@ impl VerificationRequestsApi<'_> {
         request.query("page[size]", &page_size, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
+}
 
-    /// Every item of [`get_verification_status_history`](Self::get_verification_status_history), page after page (`page[number]` paging).
+impl crate::ApiCall<
+    types::PaginatedVerificationRequestStatus,
+    ListVerificationRequestsParams,
+> {
+    /// Every item of `client.messaging_tollfree().verification().requests().list(…)`, page after page (`page` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_verification_status_history_stream(
-        &self,
-        id: &str,
-        page_number: i64,
-        page_size: i64,
-    ) -> Paginator<types::VerificationStatusHistoryEntry> {
-        let first = self.get_verification_status_history(id, page_number, page_size);
+    pub fn items(self) -> Paginator<types::VerificationRequestStatus> {
         Paginator::new(
-            first,
+            self,
+            PageStyle::Number {
+                number: "page",
+                size: Some("page_size"),
+            },
+            |op, raw| {
+                let page: types::PaginatedVerificationRequestStatus = crate::request::decode_json(
+                    op,
+                    raw,
+                )?;
+                let total_items = Some(&page.total_records)
+                    .and_then(|n| u64::try_from(*n).ok());
+                Ok(PageData {
+                    items: page.records,
+                    total_items,
+                    ..PageData::default()
+                })
+            },
+        )
+    }
+}
+
+impl crate::ApiCall<types::PaginatedVerificationStatusHistoryEntry, ()> {
+    /// Every item of `client.messaging_tollfree().verification().requests().retrieve_status_history(…)`, page after page (`page[number]` paging).
+    ///
+    /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
+    pub fn items(self) -> Paginator<types::VerificationStatusHistoryEntry> {
+        Paginator::new(
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),

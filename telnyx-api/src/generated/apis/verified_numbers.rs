@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Verified Numbers`; get it with `client.verified_numbers()`.
-///
-/// Verified Numbers operations
-#[derive(Debug, Clone, Copy)]
-pub struct VerifiedNumbersApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_verified_numbers` (`GET /verified_numbers`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListVerifiedNumbersParams {
@@ -24,36 +16,151 @@ pub struct ListVerifiedNumbersParams {
     pub page: Option<types::ListVerifiedNumbersPage>,
 }
 
-impl VerifiedNumbersApi<'_> {
+impl<T> crate::ApiCall<T, ListVerifiedNumbersParams> {
+    /// Consolidated page parameter (deepObject style). Use page\[size\] and page\[number\] in the query string. Originally: page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::ListVerifiedNumbersPage>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::VerifiedNumbers<'_> {
     /// List all Verified Numbers
     ///
     /// Gets a paginated list of Verified Numbers.
     ///
     /// `GET /verified_numbers` (operation `ListVerifiedNumbers`)
-    pub fn list_verified_numbers(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListVerifiedNumbersParams,
-    ) -> ApiCall<types::ListVerifiedNumbersResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListVerifiedNumbersResponse, ListVerifiedNumbersParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListVerifiedNumbers",
             "/verified_numbers",
             "/verified_numbers".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListVerifiedNumbersParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Request phone number verification
+    ///
+    /// Initiates phone number verification procedure. Supports DTMF extension dialing for voice calls to numbers behind IVR systems.
+    ///
+    /// `POST /verified_numbers` (operation `CreateVerifiedNumber`)
+    ///
+    /// The body is a [`CreateVerifiedNumberBody`](types::CreateVerifiedNumberBody): its required members (`phone_number`, `verification_method`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        phone_number: impl Into<String>,
+        verification_method: impl Into<types::CreateVerifiedNumberBodyVerificationMethod>,
+    ) -> ApiCall<types::CreateVerifiedNumberResponse, types::CreateVerifiedNumberBody> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateVerifiedNumber",
+            "/verified_numbers",
+            "/verified_numbers".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateVerifiedNumberBody::new(phone_number, verification_method),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Retrieve a verified number
+    ///
+    /// `GET /verified_numbers/{phone_number}` (operation `GetVerifiedNumber`)
+    ///
+    /// # Arguments
+    /// - `phone_number` (`phone_number`): The phone number being requested.
+    pub fn retrieve(
+        &self,
+        phone_number: &str,
+    ) -> ApiCall<types::VerifiedNumberResponseDataWrapper> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetVerifiedNumber",
+            "/verified_numbers/{phone_number}",
+            ["/verified_numbers/", &crate::request::path_arg(&phone_number)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_verified_numbers`](Self::list_verified_numbers), page after page (`page[number]` paging).
+    /// Delete a verified number
+    ///
+    /// `DELETE /verified_numbers/{phone_number}` (operation `DeleteVerifiedNumber`)
+    ///
+    /// # Arguments
+    /// - `phone_number` (`phone_number`): The phone number being deleted.
+    pub fn delete(
+        &self,
+        phone_number: &str,
+    ) -> ApiCall<types::VerifiedNumberResponseDataWrapper> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteVerifiedNumber",
+            "/verified_numbers/{phone_number}",
+            ["/verified_numbers/", &crate::request::path_arg(&phone_number)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::resources::VerifiedNumbersActions<'_> {
+    /// Submit verification code
+    ///
+    /// `POST /verified_numbers/{phone_number}/actions/verify` (operation `VerifyVerificationCode`)
+    ///
+    /// # Arguments
+    /// - `phone_number` (`phone_number`): The phone number being verified.
+    ///
+    /// The body is a [`VerifyVerificationCodeBody`](types::VerifyVerificationCodeBody): its required members (`verification_code`) are arguments, its other members setters on the returned call.
+    pub fn submit_verification_code(
+        &self,
+        phone_number: &str,
+        verification_code: impl Into<String>,
+    ) -> ApiCall<
+        types::VerifiedNumberResponseDataWrapper,
+        types::VerifyVerificationCodeBody,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "VerifyVerificationCode",
+            "/verified_numbers/{phone_number}/actions/verify",
+            [
+                "/verified_numbers/",
+                &crate::request::path_arg(&phone_number),
+                "/actions/verify",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::VerifyVerificationCodeBody::new(verification_code),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<types::ListVerifiedNumbersResponse, ListVerifiedNumbersParams> {
+    /// Every item of `client.verified_numbers().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_verified_numbers_stream(
-        &self,
-        params: &ListVerifiedNumbersParams,
-    ) -> Paginator<types::VerifiedNumberResponse> {
-        let first = self.list_verified_numbers(params);
+    pub fn items(self) -> Paginator<types::VerifiedNumberResponse> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -81,88 +188,5 @@ impl VerifiedNumbersApi<'_> {
                 })
             },
         )
-    }
-
-    /// Request phone number verification
-    ///
-    /// Initiates phone number verification procedure. Supports DTMF extension dialing for voice calls to numbers behind IVR systems.
-    ///
-    /// `POST /verified_numbers` (operation `CreateVerifiedNumber`)
-    pub fn create_verified_number(
-        &self,
-        body: &types::CreateVerifiedNumberBody,
-    ) -> ApiCall<types::CreateVerifiedNumberResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateVerifiedNumber",
-            "/verified_numbers",
-            "/verified_numbers".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve a verified number
-    ///
-    /// `GET /verified_numbers/{phone_number}` (operation `GetVerifiedNumber`)
-    ///
-    /// # Arguments
-    /// - `phone_number` (`phone_number`): The phone number being requested.
-    pub fn get_verified_number(
-        &self,
-        phone_number: &str,
-    ) -> ApiCall<types::VerifiedNumberResponseDataWrapper> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetVerifiedNumber",
-            "/verified_numbers/{phone_number}",
-            ["/verified_numbers/", &crate::request::path_arg(&phone_number)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a verified number
-    ///
-    /// `DELETE /verified_numbers/{phone_number}` (operation `DeleteVerifiedNumber`)
-    ///
-    /// # Arguments
-    /// - `phone_number` (`phone_number`): The phone number being deleted.
-    pub fn delete_verified_number(
-        &self,
-        phone_number: &str,
-    ) -> ApiCall<types::VerifiedNumberResponseDataWrapper> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteVerifiedNumber",
-            "/verified_numbers/{phone_number}",
-            ["/verified_numbers/", &crate::request::path_arg(&phone_number)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Submit verification code
-    ///
-    /// `POST /verified_numbers/{phone_number}/actions/verify` (operation `VerifyVerificationCode`)
-    ///
-    /// # Arguments
-    /// - `phone_number` (`phone_number`): The phone number being verified.
-    pub fn verify_verification_code(
-        &self,
-        phone_number: &str,
-        body: &types::VerifyVerificationCodeBody,
-    ) -> ApiCall<types::VerifiedNumberResponseDataWrapper> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "VerifyVerificationCode",
-            "/verified_numbers/{phone_number}/actions/verify",
-            [
-                "/verified_numbers/",
-                &crate::request::path_arg(&phone_number),
-                "/actions/verify",
-            ]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

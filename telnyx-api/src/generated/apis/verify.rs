@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Verify`; get it with `client.verify()`.
-///
-/// Two factor authentication API
-#[derive(Debug, Clone, Copy)]
-pub struct VerifyApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_profiles` (`GET /verify_profiles`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListProfilesParams {
@@ -28,119 +20,137 @@ pub struct ListProfilesParams {
     pub page: Option<types::ListProfilesPage>,
 }
 
-impl VerifyApi<'_> {
-    /// List verifications by phone number
-    ///
-    /// `GET /verifications/by_phone_number/{phone_number}` (operation `ListVerifications`)
-    ///
-    /// # Arguments
-    /// - `phone_number` (`phone_number`): The phone number associated with the verifications to retrieve.
-    pub fn list_verifications(
-        &self,
-        phone_number: &str,
-    ) -> ApiCall<types::ListVerificationsResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "ListVerifications",
-            "/verifications/by_phone_number/{phone_number}",
-            ["/verifications/by_phone_number/", &crate::request::path_arg(&phone_number)]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
+impl<T> crate::ApiCall<T, ListProfilesParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[name\]
+    pub fn filter(mut self, value: impl Into<types::ListProfilesFilter>) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
     }
 
-    /// Verify verification code by phone number
-    ///
-    /// `POST /verifications/by_phone_number/{phone_number}/actions/verify` (operation `VerifyVerificationCodeByPhoneNumber`)
-    ///
-    /// # Arguments
-    /// - `phone_number` (`phone_number`): The phone number associated with the verification code being verified.
-    pub fn verify_verification_code_by_phone_number(
-        &self,
-        phone_number: &str,
-        body: &types::VerifyVerificationCodeRequestByPhoneNumber,
-    ) -> ApiCall<types::VerifyVerificationCodeResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "VerifyVerificationCodeByPhoneNumber",
-            "/verifications/by_phone_number/{phone_number}/actions/verify",
-            [
-                "/verifications/by_phone_number/",
-                &crate::request::path_arg(&phone_number),
-                "/actions/verify",
-            ]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(mut self, value: impl Into<types::ListProfilesPage>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
     }
+}
 
+impl crate::resources::Verifications<'_> {
     /// Trigger Call verification
     ///
     /// `POST /verifications/call` (operation `CreateVerificationCall`)
-    pub fn create_verification_call(
+    ///
+    /// The body is a [`CreateVerificationRequestCall`](types::CreateVerificationRequestCall): its required members (`phone_number`, `verify_profile_id`) are arguments, its other members setters on the returned call.
+    pub fn trigger_call(
         &self,
-        body: &types::CreateVerificationRequestCall,
-    ) -> ApiCall<types::CreateVerificationResponse> {
-        let mut request = Request::new(
+        phone_number: impl Into<String>,
+        verify_profile_id: impl Into<String>,
+    ) -> ApiCall<
+        types::CreateVerificationResponse,
+        types::CreateVerificationRequestCall,
+    > {
+        let request = Request::new(
             reqwest::Method::POST,
             "CreateVerificationCall",
             "/verifications/call",
             "/verifications/call".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateVerificationRequestCall::new(
+                    phone_number,
+                    verify_profile_id,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Trigger Flash call verification
     ///
     /// `POST /verifications/flashcall` (operation `CreateFlashcallVerification`)
-    pub fn create_flashcall_verification(
+    ///
+    /// The body is a [`CreateVerificationRequest`](types::CreateVerificationRequest): its required members (`phone_number`, `verify_profile_id`) are arguments, its other members setters on the returned call.
+    pub fn trigger_flashcall(
         &self,
-        body: &types::CreateVerificationRequest,
-    ) -> ApiCall<types::CreateVerificationResponse> {
-        let mut request = Request::new(
+        phone_number: impl Into<String>,
+        verify_profile_id: impl Into<String>,
+    ) -> ApiCall<types::CreateVerificationResponse, types::CreateVerificationRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "CreateFlashcallVerification",
             "/verifications/flashcall",
             "/verifications/flashcall".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateVerificationRequest::new(phone_number, verify_profile_id),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Trigger SMS verification
     ///
     /// `POST /verifications/sms` (operation `CreateVerificationSms`)
-    pub fn create_verification_sms(
+    ///
+    /// The body is a [`CreateVerificationRequestSms`](types::CreateVerificationRequestSms): its required members (`phone_number`, `verify_profile_id`) are arguments, its other members setters on the returned call.
+    pub fn trigger_sms(
         &self,
-        body: &types::CreateVerificationRequestSms,
-    ) -> ApiCall<types::CreateVerificationResponse> {
-        let mut request = Request::new(
+        phone_number: impl Into<String>,
+        verify_profile_id: impl Into<String>,
+    ) -> ApiCall<
+        types::CreateVerificationResponse,
+        types::CreateVerificationRequestSms,
+    > {
+        let request = Request::new(
             reqwest::Method::POST,
             "CreateVerificationSms",
             "/verifications/sms",
             "/verifications/sms".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateVerificationRequestSms::new(
+                    phone_number,
+                    verify_profile_id,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Trigger WhatsApp verification
     ///
     /// `POST /verifications/whatsapp` (operation `CreateWhatsappVerification`)
-    pub fn create_whatsapp_verification(
+    ///
+    /// The body is a [`CreateVerificationRequestWhatsapp`](types::CreateVerificationRequestWhatsapp): its required members (`phone_number`, `verify_profile_id`) are arguments, its other members setters on the returned call.
+    pub fn trigger_whatsapp_verification(
         &self,
-        body: &types::CreateVerificationRequestWhatsapp,
-    ) -> ApiCall<types::CreateVerificationResponse> {
-        let mut request = Request::new(
+        phone_number: impl Into<String>,
+        verify_profile_id: impl Into<String>,
+    ) -> ApiCall<
+        types::CreateVerificationResponse,
+        types::CreateVerificationRequestWhatsapp,
+    > {
+        let request = Request::new(
             reqwest::Method::POST,
             "CreateWhatsappVerification",
             "/verifications/whatsapp",
             "/verifications/whatsapp".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateVerificationRequestWhatsapp::new(
+                    phone_number,
+                    verify_profile_id,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Retrieve verification
@@ -149,7 +159,7 @@ impl VerifyApi<'_> {
     ///
     /// # Arguments
     /// - `verification_id` (`verification_id`): The identifier of the verification to retrieve.
-    pub fn retrieve_verification(
+    pub fn retrieve(
         &self,
         verification_id: &str,
     ) -> ApiCall<types::RetrieveVerificationResponse> {
@@ -161,19 +171,25 @@ impl VerifyApi<'_> {
         );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
+}
 
+impl crate::resources::VerificationsActions<'_> {
     /// Verify verification code by ID
     ///
     /// `POST /verifications/{verification_id}/actions/verify` (operation `VerifyVerificationCodeById`)
     ///
     /// # Arguments
     /// - `verification_id` (`verification_id`): The identifier of the verification to retrieve.
-    pub fn verify_verification_code_by_id(
+    ///
+    /// The body is a [`VerifyVerificationCodeRequestById`](types::VerifyVerificationCodeRequestById): its members are setters on the returned call.
+    pub fn verify(
         &self,
         verification_id: &str,
-        body: &types::VerifyVerificationCodeRequestById,
-    ) -> ApiCall<types::VerifyVerificationCodeResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::VerifyVerificationCodeResponse,
+        types::VerifyVerificationCodeRequestById,
+    > {
+        let request = Request::new(
             reqwest::Method::POST,
             "VerifyVerificationCodeById",
             "/verifications/{verification_id}/actions/verify",
@@ -184,40 +200,291 @@ impl VerifyApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::VerifyVerificationCodeRequestById::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::VerificationsByPhoneNumber<'_> {
+    /// List verifications by phone number
+    ///
+    /// `GET /verifications/by_phone_number/{phone_number}` (operation `ListVerifications`)
+    ///
+    /// # Arguments
+    /// - `phone_number` (`phone_number`): The phone number associated with the verifications to retrieve.
+    pub fn list(&self, phone_number: &str) -> ApiCall<types::ListVerificationsResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "ListVerifications",
+            "/verifications/by_phone_number/{phone_number}",
+            ["/verifications/by_phone_number/", &crate::request::path_arg(&phone_number)]
+                .concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
+}
 
+impl crate::resources::VerificationsByPhoneNumberActions<'_> {
+    /// Verify verification code by phone number
+    ///
+    /// `POST /verifications/by_phone_number/{phone_number}/actions/verify` (operation `VerifyVerificationCodeByPhoneNumber`)
+    ///
+    /// # Arguments
+    /// - `phone_number` (`phone_number`): The phone number associated with the verification code being verified.
+    ///
+    /// The body is a [`VerifyVerificationCodeRequestByPhoneNumber`](types::VerifyVerificationCodeRequestByPhoneNumber): its required members (`code`, `verify_profile_id`) are arguments, its other members setters on the returned call.
+    pub fn verify(
+        &self,
+        phone_number: &str,
+        code: impl Into<String>,
+        verify_profile_id: impl Into<String>,
+    ) -> ApiCall<
+        types::VerifyVerificationCodeResponse,
+        types::VerifyVerificationCodeRequestByPhoneNumber,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "VerifyVerificationCodeByPhoneNumber",
+            "/verifications/by_phone_number/{phone_number}/actions/verify",
+            [
+                "/verifications/by_phone_number/",
+                &crate::request::path_arg(&phone_number),
+                "/actions/verify",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::VerifyVerificationCodeRequestByPhoneNumber::new(
+                    code,
+                    verify_profile_id,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::VerifyProfiles<'_> {
     /// List all Verify profiles
     ///
     /// Gets a paginated list of Verify profiles.
     ///
     /// `GET /verify_profiles` (operation `ListProfiles`)
-    pub fn list_profiles(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListProfilesParams,
-    ) -> ApiCall<types::ListVerifyProfilesResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListVerifyProfilesResponse, ListProfilesParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListProfiles",
             "/verify_profiles",
             "/verify_profiles".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListProfilesParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Create a Verify profile
+    ///
+    /// Creates a new Verify profile to associate verifications with.
+    ///
+    /// `POST /verify_profiles` (operation `CreateVerifyProfile`)
+    ///
+    /// The body is a [`CreateVerifyProfileBody`](types::CreateVerifyProfileBody): its required members (`name`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        name: impl Into<String>,
+    ) -> ApiCall<
+        types::VerifyProfileResponseDataWrapper,
+        types::CreateVerifyProfileBody,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateVerifyProfile",
+            "/verify_profiles",
+            "/verify_profiles".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateVerifyProfileBody::new(name),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Retrieve Verify profile message templates
+    ///
+    /// List all Verify profile message templates.
+    ///
+    /// `GET /verify_profiles/templates` (operation `ListProfileMessageTemplates`)
+    pub fn retrieve_templates(
+        &self,
+    ) -> ApiCall<types::ListVerifyProfileMessageTemplateResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "ListProfileMessageTemplates",
+            "/verify_profiles/templates",
+            "/verify_profiles/templates".to_owned(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_profiles`](Self::list_profiles), page after page (`page[number]` paging).
+    /// Create message template
+    ///
+    /// Create a new Verify profile message template.
+    ///
+    /// `POST /verify_profiles/templates` (operation `CreateMessageTemplate`)
+    ///
+    /// The body is a [`CreateMessageTemplateRequest`](types::CreateMessageTemplateRequest): its required members (`text`) are arguments, its other members setters on the returned call.
+    pub fn create_template(
+        &self,
+        text: impl Into<String>,
+    ) -> ApiCall<
+        types::MessageTemplateResponseDataWrapper,
+        types::CreateMessageTemplateRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateMessageTemplate",
+            "/verify_profiles/templates",
+            "/verify_profiles/templates".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateMessageTemplateRequest::new(text),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Update message template
+    ///
+    /// Update an existing Verify profile message template.
+    ///
+    /// `PATCH /verify_profiles/templates/{template_id}` (operation `UpdateMessageTemplate`)
+    ///
+    /// # Arguments
+    /// - `template_id` (`template_id`): The identifier of the message template to update.
+    ///
+    /// The body is a [`UpdateMessageTemplateRequest`](types::UpdateMessageTemplateRequest): its required members (`text`) are arguments, its other members setters on the returned call.
+    pub fn update_template(
+        &self,
+        template_id: &str,
+        text: impl Into<String>,
+    ) -> ApiCall<
+        types::MessageTemplateResponseDataWrapper,
+        types::UpdateMessageTemplateRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateMessageTemplate",
+            "/verify_profiles/templates/{template_id}",
+            ["/verify_profiles/templates/", &crate::request::path_arg(&template_id)]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateMessageTemplateRequest::new(text),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Retrieve Verify profile
+    ///
+    /// Gets a single Verify profile.
+    ///
+    /// `GET /verify_profiles/{verify_profile_id}` (operation `GetVerifyProfile`)
+    ///
+    /// # Arguments
+    /// - `verify_profile_id` (`verify_profile_id`): The identifier of the Verify profile to retrieve.
+    pub fn retrieve(
+        &self,
+        verify_profile_id: &str,
+    ) -> ApiCall<types::VerifyProfileResponseDataWrapper> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetVerifyProfile",
+            "/verify_profiles/{verify_profile_id}",
+            ["/verify_profiles/", &crate::request::path_arg(&verify_profile_id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Delete Verify profile
+    ///
+    /// `DELETE /verify_profiles/{verify_profile_id}` (operation `DeleteProfile`)
+    ///
+    /// # Arguments
+    /// - `verify_profile_id` (`verify_profile_id`): The identifier of the Verify profile to delete.
+    pub fn delete(
+        &self,
+        verify_profile_id: &str,
+    ) -> ApiCall<types::VerifyProfileResponseDataWrapper> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteProfile",
+            "/verify_profiles/{verify_profile_id}",
+            ["/verify_profiles/", &crate::request::path_arg(&verify_profile_id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Update Verify profile
+    ///
+    /// `PATCH /verify_profiles/{verify_profile_id}` (operation `UpdateVerifyProfile`)
+    ///
+    /// # Arguments
+    /// - `verify_profile_id` (`verify_profile_id`): The identifier of the Verify profile to update.
+    ///
+    /// The body is a [`UpdateVerifyProfileBody`](types::UpdateVerifyProfileBody): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        verify_profile_id: &str,
+    ) -> ApiCall<
+        types::VerifyProfileResponseDataWrapper,
+        types::UpdateVerifyProfileBody,
+    > {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateVerifyProfile",
+            "/verify_profiles/{verify_profile_id}",
+            ["/verify_profiles/", &crate::request::path_arg(&verify_profile_id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateVerifyProfileBody::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<types::ListVerifyProfilesResponse, ListProfilesParams> {
+    /// Every item of `client.verify_profiles().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_profiles_stream(
-        &self,
-        params: &ListProfilesParams,
-    ) -> Paginator<types::VerifyProfileResponse> {
-        let first = self.list_profiles(params);
+    pub fn items(self) -> Paginator<types::VerifyProfileResponse> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -239,145 +506,5 @@ impl VerifyApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create a Verify profile
-    ///
-    /// Creates a new Verify profile to associate verifications with.
-    ///
-    /// `POST /verify_profiles` (operation `CreateVerifyProfile`)
-    pub fn create_verify_profile(
-        &self,
-        body: &types::CreateVerifyProfileBody,
-    ) -> ApiCall<types::VerifyProfileResponseDataWrapper> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateVerifyProfile",
-            "/verify_profiles",
-            "/verify_profiles".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve Verify profile message templates
-    ///
-    /// List all Verify profile message templates.
-    ///
-    /// `GET /verify_profiles/templates` (operation `ListProfileMessageTemplates`)
-    pub fn list_profile_message_templates(
-        &self,
-    ) -> ApiCall<types::ListVerifyProfileMessageTemplateResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "ListProfileMessageTemplates",
-            "/verify_profiles/templates",
-            "/verify_profiles/templates".to_owned(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Create message template
-    ///
-    /// Create a new Verify profile message template.
-    ///
-    /// `POST /verify_profiles/templates` (operation `CreateMessageTemplate`)
-    pub fn create_message_template(
-        &self,
-        body: &types::CreateMessageTemplateRequest,
-    ) -> ApiCall<types::MessageTemplateResponseDataWrapper> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateMessageTemplate",
-            "/verify_profiles/templates",
-            "/verify_profiles/templates".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update message template
-    ///
-    /// Update an existing Verify profile message template.
-    ///
-    /// `PATCH /verify_profiles/templates/{template_id}` (operation `UpdateMessageTemplate`)
-    ///
-    /// # Arguments
-    /// - `template_id` (`template_id`): The identifier of the message template to update.
-    pub fn update_message_template(
-        &self,
-        template_id: &str,
-        body: &types::UpdateMessageTemplateRequest,
-    ) -> ApiCall<types::MessageTemplateResponseDataWrapper> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdateMessageTemplate",
-            "/verify_profiles/templates/{template_id}",
-            ["/verify_profiles/templates/", &crate::request::path_arg(&template_id)]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve Verify profile
-    ///
-    /// Gets a single Verify profile.
-    ///
-    /// `GET /verify_profiles/{verify_profile_id}` (operation `GetVerifyProfile`)
-    ///
-    /// # Arguments
-    /// - `verify_profile_id` (`verify_profile_id`): The identifier of the Verify profile to retrieve.
-    pub fn get_verify_profile(
-        &self,
-        verify_profile_id: &str,
-    ) -> ApiCall<types::VerifyProfileResponseDataWrapper> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetVerifyProfile",
-            "/verify_profiles/{verify_profile_id}",
-            ["/verify_profiles/", &crate::request::path_arg(&verify_profile_id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete Verify profile
-    ///
-    /// `DELETE /verify_profiles/{verify_profile_id}` (operation `DeleteProfile`)
-    ///
-    /// # Arguments
-    /// - `verify_profile_id` (`verify_profile_id`): The identifier of the Verify profile to delete.
-    pub fn delete_profile(
-        &self,
-        verify_profile_id: &str,
-    ) -> ApiCall<types::VerifyProfileResponseDataWrapper> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteProfile",
-            "/verify_profiles/{verify_profile_id}",
-            ["/verify_profiles/", &crate::request::path_arg(&verify_profile_id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update Verify profile
-    ///
-    /// `PATCH /verify_profiles/{verify_profile_id}` (operation `UpdateVerifyProfile`)
-    ///
-    /// # Arguments
-    /// - `verify_profile_id` (`verify_profile_id`): The identifier of the Verify profile to update.
-    pub fn update_verify_profile(
-        &self,
-        verify_profile_id: &str,
-        body: &types::UpdateVerifyProfileBody,
-    ) -> ApiCall<types::VerifyProfileResponseDataWrapper> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdateVerifyProfile",
-            "/verify_profiles/{verify_profile_id}",
-            ["/verify_profiles/", &crate::request::path_arg(&verify_profile_id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

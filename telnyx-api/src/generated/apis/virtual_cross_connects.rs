@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Virtual Cross Connects`; get it with `client.virtual_cross_connects()`.
-///
-/// Virtual Cross Connect operations
-#[derive(Debug, Clone, Copy)]
-pub struct VirtualCrossConnectsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_virtual_cross_connects` (`GET /virtual_cross_connects`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListVirtualCrossConnectsParams {
@@ -26,6 +18,23 @@ pub struct ListVirtualCrossConnectsParams {
     ///
     /// Sent as query parameter `page`.
     pub page: Option<types::PageConsolidated>,
+}
+
+impl<T> crate::ApiCall<T, ListVirtualCrossConnectsParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[network_id\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::ListVirtualCrossConnectsFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::PageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `list_virtual_cross_connect_coverage` (`GET /virtual_cross_connects_coverage`).
@@ -45,37 +54,222 @@ pub struct ListVirtualCrossConnectCoverageParams {
     pub page: Option<types::PageConsolidated>,
 }
 
-impl VirtualCrossConnectsApi<'_> {
+impl<T> crate::ApiCall<T, ListVirtualCrossConnectCoverageParams> {
+    /// Consolidated filters parameter (deepObject style). Originally: filters\[available_bandwidth\]\[contains\]
+    pub fn filters(
+        mut self,
+        value: impl Into<types::ListVirtualCrossConnectCoverageFilters>,
+    ) -> Self {
+        self.input_mut().filters = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[cloud_provider\], filter\[cloud_provider_region\], filter\[location.region\], filter\[location.site\], filter\[location.pop\], filter\[location.code\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::ListVirtualCrossConnectCoverageFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::PageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::VirtualCrossConnects<'_> {
     /// List all Virtual Cross Connects
     ///
     /// List all Virtual Cross Connects.
     ///
     /// `GET /virtual_cross_connects` (operation `ListVirtualCrossConnects`)
-    pub fn list_virtual_cross_connects(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListVirtualCrossConnectsParams,
-    ) -> ApiCall<types::ListVirtualCrossConnectsResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::ListVirtualCrossConnectsResponse,
+        ListVirtualCrossConnectsParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListVirtualCrossConnects",
             "/virtual_cross_connects",
             "/virtual_cross_connects".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListVirtualCrossConnectsParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Create a Virtual Cross Connect
+    ///
+    /// Create a new Virtual Cross Connect.
+    ///
+    /// For AWS and GCE, you have the option of creating the primary connection first and the secondary connection later. You also have the option of disabling the primary and/or secondary connections at any time and later re-enabling them. With Azure, you do not have this option. Azure requires both the primary and secondary connections to be created at the same time and they can not be independantly disabled.
+    ///
+    /// `POST /virtual_cross_connects` (operation `CreateVirtualCrossConnect`)
+    ///
+    /// The body is a [`VirtualCrossConnectCreate`](types::VirtualCrossConnectCreate): its required members (`network_id`, `bgp_asn`, `cloud_provider`, `cloud_provider_region`, `primary_cloud_account_id`, `region_code`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        network_id: impl Into<String>,
+        bgp_asn: impl Into<f64>,
+        cloud_provider: impl Into<types::VirtualCrossConnectCreateCloudProvider>,
+        cloud_provider_region: impl Into<String>,
+        primary_cloud_account_id: impl Into<String>,
+        region_code: impl Into<String>,
+    ) -> ApiCall<
+        types::CreateVirtualCrossConnectResponse,
+        types::VirtualCrossConnectCreate,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateVirtualCrossConnect",
+            "/virtual_cross_connects",
+            "/virtual_cross_connects".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::VirtualCrossConnectCreate::new(
+                    network_id,
+                    bgp_asn,
+                    cloud_provider,
+                    cloud_provider_region,
+                    primary_cloud_account_id,
+                    region_code,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Retrieve a Virtual Cross Connect
+    ///
+    /// Retrieve a Virtual Cross Connect.
+    ///
+    /// `GET /virtual_cross_connects/{id}` (operation `GetVirtualCrossConnect`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::GetVirtualCrossConnectResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetVirtualCrossConnect",
+            "/virtual_cross_connects/{id}",
+            ["/virtual_cross_connects/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_virtual_cross_connects`](Self::list_virtual_cross_connects), page after page (`page[number]` paging).
+    /// Delete a Virtual Cross Connect
+    ///
+    /// Delete a Virtual Cross Connect.
+    ///
+    /// `DELETE /virtual_cross_connects/{id}` (operation `DeleteVirtualCrossConnect`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn delete(&self, id: &str) -> ApiCall<types::DeleteVirtualCrossConnectResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteVirtualCrossConnect",
+            "/virtual_cross_connects/{id}",
+            ["/virtual_cross_connects/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Update the Virtual Cross Connect
+    ///
+    /// Update the Virtual Cross Connect.
+    ///
+    /// Cloud IPs can only be patched during the `created` state, as GCE will only inform you of your generated IP once the pending connection requested has been accepted. Once the Virtual Cross Connect has moved to `provisioning`, the IPs can no longer be patched.
+    ///
+    /// Once the Virtual Cross Connect has moved to `provisioned` and you are ready to enable routing, you can toggle the routing announcements to `true`.
+    ///
+    /// `PATCH /virtual_cross_connects/{id}` (operation `UpdateVirtualCrossConnect`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    ///
+    /// The body is a [`VirtualCrossConnectPatch2`](types::VirtualCrossConnectPatch2): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+    ) -> ApiCall<
+        types::UpdateVirtualCrossConnectResponse,
+        types::VirtualCrossConnectPatch2,
+    > {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateVirtualCrossConnect",
+            "/virtual_cross_connects/{id}",
+            ["/virtual_cross_connects/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::VirtualCrossConnectPatch2::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::VirtualCrossConnectsCoverage<'_> {
+    /// List Virtual Cross Connect Cloud Coverage
+    ///
+    /// List Virtual Cross Connects Cloud Coverage.
+    ///
+    /// This endpoint shows which cloud regions are available for the `location_code` your Virtual Cross Connect will be provisioned in.
+    ///
+    /// `GET /virtual_cross_connects_coverage` (operation `ListVirtualCrossConnectCoverage`)
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
+        &self,
+    ) -> ApiCall<
+        types::ListVirtualCrossConnectCoverageResponse,
+        ListVirtualCrossConnectCoverageParams,
+    > {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "ListVirtualCrossConnectCoverage",
+            "/virtual_cross_connects_coverage",
+            "/virtual_cross_connects_coverage".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListVirtualCrossConnectCoverageParams::default(),
+                |params, request| {
+                    request.query("filters", &params.filters, QueryStyle::DeepObject);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<
+    types::ListVirtualCrossConnectsResponse,
+    ListVirtualCrossConnectsParams,
+> {
+    /// Every item of `client.virtual_cross_connects().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_virtual_cross_connects_stream(
-        &self,
-        params: &ListVirtualCrossConnectsParams,
-    ) -> Paginator<types::VirtualCrossConnectCombined> {
-        let first = self.list_virtual_cross_connects(params);
+    pub fn items(self) -> Paginator<types::VirtualCrossConnectCombined> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -104,130 +298,18 @@ impl VirtualCrossConnectsApi<'_> {
             },
         )
     }
+}
 
-    /// Create a Virtual Cross Connect
-    ///
-    /// Create a new Virtual Cross Connect.
-    ///
-    /// For AWS and GCE, you have the option of creating the primary connection first and the secondary connection later. You also have the option of disabling the primary and/or secondary connections at any time and later re-enabling them. With Azure, you do not have this option. Azure requires both the primary and secondary connections to be created at the same time and they can not be independantly disabled.
-    ///
-    /// `POST /virtual_cross_connects` (operation `CreateVirtualCrossConnect`)
-    pub fn create_virtual_cross_connect(
-        &self,
-        body: &types::VirtualCrossConnectCreate,
-    ) -> ApiCall<types::CreateVirtualCrossConnectResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateVirtualCrossConnect",
-            "/virtual_cross_connects",
-            "/virtual_cross_connects".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve a Virtual Cross Connect
-    ///
-    /// Retrieve a Virtual Cross Connect.
-    ///
-    /// `GET /virtual_cross_connects/{id}` (operation `GetVirtualCrossConnect`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn get_virtual_cross_connect(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetVirtualCrossConnectResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetVirtualCrossConnect",
-            "/virtual_cross_connects/{id}",
-            ["/virtual_cross_connects/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a Virtual Cross Connect
-    ///
-    /// Delete a Virtual Cross Connect.
-    ///
-    /// `DELETE /virtual_cross_connects/{id}` (operation `DeleteVirtualCrossConnect`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn delete_virtual_cross_connect(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::DeleteVirtualCrossConnectResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteVirtualCrossConnect",
-            "/virtual_cross_connects/{id}",
-            ["/virtual_cross_connects/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update the Virtual Cross Connect
-    ///
-    /// Update the Virtual Cross Connect.
-    ///
-    /// Cloud IPs can only be patched during the `created` state, as GCE will only inform you of your generated IP once the pending connection requested has been accepted. Once the Virtual Cross Connect has moved to `provisioning`, the IPs can no longer be patched.
-    ///
-    /// Once the Virtual Cross Connect has moved to `provisioned` and you are ready to enable routing, you can toggle the routing announcements to `true`.
-    ///
-    /// `PATCH /virtual_cross_connects/{id}` (operation `UpdateVirtualCrossConnect`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn update_virtual_cross_connect(
-        &self,
-        id: &str,
-        body: &types::VirtualCrossConnectPatch,
-    ) -> ApiCall<types::UpdateVirtualCrossConnectResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdateVirtualCrossConnect",
-            "/virtual_cross_connects/{id}",
-            ["/virtual_cross_connects/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// List Virtual Cross Connect Cloud Coverage
-    ///
-    /// List Virtual Cross Connects Cloud Coverage.
-    ///
-    /// This endpoint shows which cloud regions are available for the `location_code` your Virtual Cross Connect will be provisioned in.
-    ///
-    /// `GET /virtual_cross_connects_coverage` (operation `ListVirtualCrossConnectCoverage`)
-    pub fn list_virtual_cross_connect_coverage(
-        &self,
-        params: &ListVirtualCrossConnectCoverageParams,
-    ) -> ApiCall<types::ListVirtualCrossConnectCoverageResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "ListVirtualCrossConnectCoverage",
-            "/virtual_cross_connects_coverage",
-            "/virtual_cross_connects_coverage".to_owned(),
-        );
-        request.query("filters", &params.filters, QueryStyle::DeepObject);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_virtual_cross_connect_coverage`](Self::list_virtual_cross_connect_coverage), page after page (`page[number]` paging).
+impl crate::ApiCall<
+    types::ListVirtualCrossConnectCoverageResponse,
+    ListVirtualCrossConnectCoverageParams,
+> {
+    /// Every item of `client.virtual_cross_connects_coverage().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_virtual_cross_connect_coverage_stream(
-        &self,
-        params: &ListVirtualCrossConnectCoverageParams,
-    ) -> Paginator<types::VirtualCrossConnectCoverage> {
-        let first = self.list_virtual_cross_connect_coverage(params);
+    pub fn items(self) -> Paginator<types::VirtualCrossConnectCoverage> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),

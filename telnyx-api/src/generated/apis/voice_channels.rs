@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Voice Channels`; get it with `client.voice_channels()`.
-///
-/// Voice Channels
-#[derive(Debug, Clone, Copy)]
-pub struct VoiceChannelsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `get_channel_zones` (`GET /channel_zones`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetChannelZonesParams {
@@ -24,36 +16,162 @@ pub struct GetChannelZonesParams {
     pub page: Option<types::VoiceChannelsPageConsolidated>,
 }
 
-impl VoiceChannelsApi<'_> {
+impl<T> crate::ApiCall<T, GetChannelZonesParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[size\], page\[number\]
+    pub fn page(
+        mut self,
+        value: impl Into<types::VoiceChannelsPageConsolidated>,
+    ) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::ChannelZones<'_> {
     /// List your voice channels for non-US zones
     ///
     /// Returns the non-US voice channels for your account. voice channels allow you to use Channel Billing for calls to your Telnyx phone numbers. Please check the [Telnyx Support Articles](https://support.telnyx.com/en/articles/8428806-global-channel-billing) section for full information and examples of how to utilize Channel Billing.
     ///
     /// `GET /channel_zones` (operation `GetChannelZones`)
-    pub fn get_channel_zones(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &GetChannelZonesParams,
-    ) -> ApiCall<types::GetGcbChannelZonesRequestResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::GetGcbChannelZonesRequestResponse, GetChannelZonesParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "GetChannelZones",
             "/channel_zones",
             "/channel_zones".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetChannelZonesParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Update voice channels for non-US Zones
+    ///
+    /// Update the number of Voice Channels for the Non-US Zones. This allows your account to handle multiple simultaneous inbound calls to Non-US numbers. Use this endpoint to increase or decrease your capacity based on expected call volume.
+    ///
+    /// `PUT /channel_zones/{channel_zone_id}` (operation `PatchChannelZone`)
+    ///
+    /// # Arguments
+    /// - `channel_zone_id` (`channel_zone_id`): Channel zone identifier
+    ///
+    /// The body is a [`PatchChannelZoneBody`](types::PatchChannelZoneBody): its required members (`channels`) are arguments, its other members setters on the returned call.
+    pub fn update(
+        &self,
+        channel_zone_id: &str,
+        channels: impl Into<i64>,
+    ) -> ApiCall<types::GcbChannelZone, types::PatchChannelZoneBody> {
+        let request = Request::new(
+            reqwest::Method::PUT,
+            "PatchChannelZone",
+            "/channel_zones/{channel_zone_id}",
+            ["/channel_zones/", &crate::request::path_arg(&channel_zone_id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::PatchChannelZoneBody::new(channels),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::InboundChannels<'_> {
+    /// List your voice channels for US Zone
+    ///
+    /// Returns the US Zone voice channels for your account. voice channels allows you to use Channel Billing for calls to your Telnyx phone numbers. Please check the [Telnyx Support Articles](https://support.telnyx.com/en/articles/8428806-global-channel-billing) section for full information and examples of how to utilize Channel Billing.
+    ///
+    /// `GET /inbound_channels` (operation `ListInboundChannels`)
+    pub fn list(&self) -> ApiCall<types::ListInboundChannelsResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "ListInboundChannels",
+            "/inbound_channels",
+            "/inbound_channels".to_owned(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`get_channel_zones`](Self::get_channel_zones), page after page (`page[number]` paging).
+    /// Update voice channels for US Zone
+    ///
+    /// Update the number of Voice Channels for the US Zone. This allows your account to handle multiple simultaneous inbound calls to US numbers. Use this endpoint to increase or decrease your capacity based on expected call volume.
+    ///
+    /// `PATCH /inbound_channels` (operation `UpdateOutboundChannels`)
+    ///
+    /// The body is a [`PatchChannelZoneBody`](types::PatchChannelZoneBody): its required members (`channels`) are arguments, its other members setters on the returned call.
+    pub fn update(
+        &self,
+        channels: impl Into<i64>,
+    ) -> ApiCall<types::UpdateOutboundChannelsResponse, types::PatchChannelZoneBody> {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateOutboundChannels",
+            "/inbound_channels",
+            "/inbound_channels".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::PatchChannelZoneBody::new(channels),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::List<'_> {
+    /// List All Numbers using Channel Billing
+    ///
+    /// Retrieve a list of all phone numbers using Channel Billing, grouped by Zone.
+    ///
+    /// `GET /list` (operation `GetAllNumbersChannelZones`)
+    pub fn retrieve_all(&self) -> ApiCall<types::GetAllNumbersChannelZonesResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetAllNumbersChannelZones",
+            "/list",
+            "/list".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// List Numbers using Channel Billing for a specific Zone
+    ///
+    /// Retrieve a list of phone numbers using Channel Billing for a specific Zone.
+    ///
+    /// `GET /list/{channel_zone_id}` (operation `GetNumbersChannelZones`)
+    ///
+    /// # Arguments
+    /// - `channel_zone_id` (`channel_zone_id`): Channel zone identifier
+    pub fn retrieve_by_zone(
+        &self,
+        channel_zone_id: &str,
+    ) -> ApiCall<types::GetNumbersChannelZonesResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetNumbersChannelZones",
+            "/list/{channel_zone_id}",
+            ["/list/", &crate::request::path_arg(&channel_zone_id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<types::GetGcbChannelZonesRequestResponse, GetChannelZonesParams> {
+    /// Every item of `client.channel_zones().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_channel_zones_stream(
-        &self,
-        params: &GetChannelZonesParams,
-    ) -> Paginator<types::GcbChannelZone> {
-        let first = self.get_channel_zones(params);
+    pub fn items(self) -> Paginator<types::GcbChannelZone> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -81,100 +199,5 @@ impl VoiceChannelsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Update voice channels for non-US Zones
-    ///
-    /// Update the number of Voice Channels for the Non-US Zones. This allows your account to handle multiple simultaneous inbound calls to Non-US numbers. Use this endpoint to increase or decrease your capacity based on expected call volume.
-    ///
-    /// `PUT /channel_zones/{channel_zone_id}` (operation `PatchChannelZone`)
-    ///
-    /// # Arguments
-    /// - `channel_zone_id` (`channel_zone_id`): Channel zone identifier
-    pub fn patch_channel_zone(
-        &self,
-        channel_zone_id: &str,
-        body: &types::PatchChannelZoneBody,
-    ) -> ApiCall<types::GcbChannelZone> {
-        let mut request = Request::new(
-            reqwest::Method::PUT,
-            "PatchChannelZone",
-            "/channel_zones/{channel_zone_id}",
-            ["/channel_zones/", &crate::request::path_arg(&channel_zone_id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// List your voice channels for US Zone
-    ///
-    /// Returns the US Zone voice channels for your account. voice channels allows you to use Channel Billing for calls to your Telnyx phone numbers. Please check the [Telnyx Support Articles](https://support.telnyx.com/en/articles/8428806-global-channel-billing) section for full information and examples of how to utilize Channel Billing.
-    ///
-    /// `GET /inbound_channels` (operation `ListInboundChannels`)
-    pub fn list_inbound_channels(&self) -> ApiCall<types::ListInboundChannelsResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "ListInboundChannels",
-            "/inbound_channels",
-            "/inbound_channels".to_owned(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update voice channels for US Zone
-    ///
-    /// Update the number of Voice Channels for the US Zone. This allows your account to handle multiple simultaneous inbound calls to US numbers. Use this endpoint to increase or decrease your capacity based on expected call volume.
-    ///
-    /// `PATCH /inbound_channels` (operation `UpdateOutboundChannels`)
-    pub fn update_outbound_channels(
-        &self,
-        body: &types::UpdateOutboundChannelsBody,
-    ) -> ApiCall<types::UpdateOutboundChannelsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdateOutboundChannels",
-            "/inbound_channels",
-            "/inbound_channels".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// List All Numbers using Channel Billing
-    ///
-    /// Retrieve a list of all phone numbers using Channel Billing, grouped by Zone.
-    ///
-    /// `GET /list` (operation `GetAllNumbersChannelZones`)
-    pub fn get_all_numbers_channel_zones(
-        &self,
-    ) -> ApiCall<types::GetAllNumbersChannelZonesResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetAllNumbersChannelZones",
-            "/list",
-            "/list".to_owned(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// List Numbers using Channel Billing for a specific Zone
-    ///
-    /// Retrieve a list of phone numbers using Channel Billing for a specific Zone.
-    ///
-    /// `GET /list/{channel_zone_id}` (operation `GetNumbersChannelZones`)
-    ///
-    /// # Arguments
-    /// - `channel_zone_id` (`channel_zone_id`): Channel zone identifier
-    pub fn get_numbers_channel_zones(
-        &self,
-        channel_zone_id: &str,
-    ) -> ApiCall<types::GetNumbersChannelZonesResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetNumbersChannelZones",
-            "/list/{channel_zone_id}",
-            ["/list/", &crate::request::path_arg(&channel_zone_id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Voice Clones`; get it with `client.voice_clones()`.
-///
-/// Capture and manage voice identities as clones for use in text-to-speech synthesis.
-#[derive(Debug, Clone, Copy)]
-pub struct VoiceClonesApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_voice_clones` (`GET /voice_clones`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListVoiceClonesParams {
@@ -40,41 +32,195 @@ pub struct ListVoiceClonesParams {
     pub sort: Option<types::VoiceDesignsSort>,
 }
 
-impl VoiceClonesApi<'_> {
+impl<T> crate::ApiCall<T, ListVoiceClonesParams> {
+    /// Page number for pagination (1-based).
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// Number of results per page.
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+
+    /// Case-insensitive substring filter on the name field.
+    pub fn filter_name(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_name = Some(value.into());
+        self
+    }
+
+    /// Filter by voice synthesis provider. Case-insensitive.
+    pub fn filter_provider(mut self, value: impl Into<types::FilterProvider>) -> Self {
+        self.input_mut().filter_provider = Some(value.into());
+        self
+    }
+
+    /// Sort order. Prefix with `-` for descending. Defaults to `-created_at`.
+    pub fn sort(mut self, value: impl Into<types::VoiceDesignsSort>) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::VoiceClones<'_> {
     /// List voice clones
     ///
     /// Returns a paginated list of voice clones belonging to the authenticated account.
     ///
     /// `GET /voice_clones` (operation `listVoiceClones`)
-    pub fn list_voice_clones(
-        &self,
-        params: &ListVoiceClonesParams,
-    ) -> ApiCall<types::VoiceCloneListResponse> {
-        let mut request = Request::new(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(&self) -> ApiCall<types::VoiceCloneListResponse, ListVoiceClonesParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "listVoiceClones",
             "/voice_clones",
             "/voice_clones".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("filter[name]", &params.filter_name, QueryStyle::FormExplode);
-        request
-            .query("filter[provider]", &params.filter_provider, QueryStyle::FormExplode);
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListVoiceClonesParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "filter[name]",
+                            &params.filter_name,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[provider]",
+                            &params.filter_provider,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                },
+            )
+    }
+
+    /// Create a voice clone from a voice design
+    ///
+    /// Creates a new voice clone by capturing the voice identity of an existing voice design. The clone can then be used for text-to-speech synthesis.
+    ///
+    /// `POST /voice_clones` (operation `createVoiceClone`)
+    pub fn create(
+        &self,
+        body: &types::VoiceCloneRequest,
+    ) -> ApiCall<types::VoiceCloneResponse> {
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "createVoiceClone",
+            "/voice_clones",
+            "/voice_clones".to_owned(),
+        );
+        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_voice_clones`](Self::list_voice_clones), page after page (`page[number]` paging).
+    /// Create a voice clone from an audio file upload
+    ///
+    /// Creates a new voice clone by uploading an audio file directly. Supported formats: WAV, MP3, FLAC, OGG, M4A. For best results, provide 5–10 seconds of clear speech. Maximum file size: 5MB for Telnyx, 20MB for Minimax.
+    ///
+    /// `POST /voice_clones/from_upload` (operation `createVoiceCloneFromUpload`)
+    pub fn create_from_upload(
+        &self,
+        body: &types::VoiceCloneUploadRequest,
+    ) -> ApiCall<types::VoiceCloneResponse> {
+        let mut request = Request::new(
+            reqwest::Method::POST,
+            "createVoiceCloneFromUpload",
+            "/voice_clones/from_upload",
+            "/voice_clones/from_upload".to_owned(),
+        );
+        request.multipart(body.into_multipart());
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Delete a voice clone
+    ///
+    /// Permanently deletes a voice clone. This action cannot be undone.
+    ///
+    /// `DELETE /voice_clones/{id}` (operation `deleteVoiceClone`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The voice clone UUID.
+    pub fn delete(&self, id: &str) -> ApiCall<()> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "deleteVoiceClone",
+            "/voice_clones/{id}",
+            ["/voice_clones/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_empty)
+    }
+
+    /// Update a voice clone
+    ///
+    /// Updates the name, language, or gender of a voice clone.
+    ///
+    /// `PATCH /voice_clones/{id}` (operation `updateVoiceClone`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The voice clone UUID.
+    ///
+    /// The body is a [`VoiceCloneUpdateRequest`](types::VoiceCloneUpdateRequest): its required members (`name`) are arguments, its other members setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+        name: impl Into<String>,
+    ) -> ApiCall<types::VoiceCloneResponse, types::VoiceCloneUpdateRequest> {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "updateVoiceClone",
+            "/voice_clones/{id}",
+            ["/voice_clones/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::VoiceCloneUpdateRequest::new(name),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Download voice clone audio sample
+    ///
+    /// Downloads the WAV audio sample that was used to create the voice clone.
+    ///
+    /// `GET /voice_clones/{id}/sample` (operation `getVoiceCloneSample`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The voice clone UUID.
+    pub fn download_sample(&self, id: &str) -> ApiCall<bytes::Bytes> {
+        let mut request = Request::new(
+            reqwest::Method::GET,
+            "getVoiceCloneSample",
+            "/voice_clones/{id}/sample",
+            ["/voice_clones/", &crate::request::path_arg(&id), "/sample"].concat(),
+        );
+        request.accept("*/*");
+        ApiCall::new(self.client, request, crate::request::decode_bytes)
+    }
+}
+
+impl crate::ApiCall<types::VoiceCloneListResponse, ListVoiceClonesParams> {
+    /// Every item of `client.voice_clones().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_voice_clones_stream(
-        &self,
-        params: &ListVoiceClonesParams,
-    ) -> Paginator<types::VoiceCloneData> {
-        let first = self.list_voice_clones(params);
+    pub fn items(self) -> Paginator<types::VoiceCloneData> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -102,103 +248,5 @@ impl VoiceClonesApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create a voice clone from a voice design
-    ///
-    /// Creates a new voice clone by capturing the voice identity of an existing voice design. The clone can then be used for text-to-speech synthesis.
-    ///
-    /// `POST /voice_clones` (operation `createVoiceClone`)
-    pub fn create_voice_clone(
-        &self,
-        body: &types::VoiceCloneRequest,
-    ) -> ApiCall<types::VoiceCloneResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "createVoiceClone",
-            "/voice_clones",
-            "/voice_clones".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Create a voice clone from an audio file upload
-    ///
-    /// Creates a new voice clone by uploading an audio file directly. Supported formats: WAV, MP3, FLAC, OGG, M4A. For best results, provide 5–10 seconds of clear speech. Maximum file size: 5MB for Telnyx, 20MB for Minimax.
-    ///
-    /// `POST /voice_clones/from_upload` (operation `createVoiceCloneFromUpload`)
-    pub fn create_voice_clone_from_upload(
-        &self,
-        body: &types::VoiceCloneUploadRequest,
-    ) -> ApiCall<types::VoiceCloneResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "createVoiceCloneFromUpload",
-            "/voice_clones/from_upload",
-            "/voice_clones/from_upload".to_owned(),
-        );
-        request.multipart(body.into_multipart());
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a voice clone
-    ///
-    /// Permanently deletes a voice clone. This action cannot be undone.
-    ///
-    /// `DELETE /voice_clones/{id}` (operation `deleteVoiceClone`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The voice clone UUID.
-    pub fn delete_voice_clone(&self, id: &str) -> ApiCall<()> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "deleteVoiceClone",
-            "/voice_clones/{id}",
-            ["/voice_clones/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_empty)
-    }
-
-    /// Update a voice clone
-    ///
-    /// Updates the name, language, or gender of a voice clone.
-    ///
-    /// `PATCH /voice_clones/{id}` (operation `updateVoiceClone`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The voice clone UUID.
-    pub fn update_voice_clone(
-        &self,
-        id: &str,
-        body: &types::VoiceCloneUpdateRequest,
-    ) -> ApiCall<types::VoiceCloneResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "updateVoiceClone",
-            "/voice_clones/{id}",
-            ["/voice_clones/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Download voice clone audio sample
-    ///
-    /// Downloads the WAV audio sample that was used to create the voice clone.
-    ///
-    /// `GET /voice_clones/{id}/sample` (operation `getVoiceCloneSample`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The voice clone UUID.
-    pub fn get_voice_clone_sample(&self, id: &str) -> ApiCall<bytes::Bytes> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "getVoiceCloneSample",
-            "/voice_clones/{id}/sample",
-            ["/voice_clones/", &crate::request::path_arg(&id), "/sample"].concat(),
-        );
-        request.accept("*/*");
-        ApiCall::new(self.client, request, crate::request::decode_bytes)
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Voice Designs`; get it with `client.voice_designs()`.
-///
-/// Create and manage AI-generated voice designs using natural language prompts.
-#[derive(Debug, Clone, Copy)]
-pub struct VoiceDesignsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_voice_designs` (`GET /voice_designs`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListVoiceDesignsParams {
@@ -36,6 +28,32 @@ pub struct ListVoiceDesignsParams {
     pub sort: Option<types::VoiceDesignsSort>,
 }
 
+impl<T> crate::ApiCall<T, ListVoiceDesignsParams> {
+    /// Page number for pagination (1-based).
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// Number of results per page.
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+
+    /// Case-insensitive substring filter on the name field.
+    pub fn filter_name(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_name = Some(value.into());
+        self
+    }
+
+    /// Sort order. Prefix with `-` for descending. Defaults to `-created_at`.
+    pub fn sort(mut self, value: impl Into<types::VoiceDesignsSort>) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+}
+
 /// Optional parameters of `get_voice_design` (`GET /voice_designs/{id}`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetVoiceDesignParams {
@@ -43,6 +61,14 @@ pub struct GetVoiceDesignParams {
     ///
     /// Sent as query parameter `version`.
     pub version: Option<i64>,
+}
+
+impl<T> crate::ApiCall<T, GetVoiceDesignParams> {
+    /// Specific version number to retrieve. Defaults to the latest version.
+    pub fn version(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().version = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `get_voice_design_sample` (`GET /voice_designs/{id}/sample`).
@@ -54,39 +80,221 @@ pub struct GetVoiceDesignSampleParams {
     pub version: Option<i64>,
 }
 
-impl VoiceDesignsApi<'_> {
+impl<T> crate::ApiCall<T, GetVoiceDesignSampleParams> {
+    /// Specific version number to download the sample for. Defaults to the latest version.
+    pub fn version(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().version = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::VoiceDesigns<'_> {
     /// List voice designs
     ///
     /// Returns a paginated list of voice designs belonging to the authenticated account.
     ///
     /// `GET /voice_designs` (operation `listVoiceDesigns`)
-    pub fn list_voice_designs(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListVoiceDesignsParams,
-    ) -> ApiCall<types::VoiceDesignListResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::VoiceDesignListResponse, ListVoiceDesignsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "listVoiceDesigns",
             "/voice_designs",
             "/voice_designs".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("filter[name]", &params.filter_name, QueryStyle::FormExplode);
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListVoiceDesignsParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "filter[name]",
+                            &params.filter_name,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                },
+            )
     }
 
-    /// Every item of [`list_voice_designs`](Self::list_voice_designs), page after page (`page[number]` paging).
+    /// Create or add a version to a voice design
+    ///
+    /// Creates a new voice design (version 1) when `voice_design_id` is omitted. When `voice_design_id` is provided, adds a new version to the existing design instead. A design can have at most 50 versions.
+    ///
+    /// `POST /voice_designs` (operation `createVoiceDesign`)
+    ///
+    /// The body is a [`VoiceDesignRequest`](types::VoiceDesignRequest): its required members (`prompt`, `text`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        prompt: impl Into<String>,
+        text: impl Into<String>,
+    ) -> ApiCall<types::VoiceDesignResponse, types::VoiceDesignRequest> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "createVoiceDesign",
+            "/voice_designs",
+            "/voice_designs".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::VoiceDesignRequest::new(prompt, text),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Get a voice design
+    ///
+    /// Returns the latest version of a voice design, or a specific version when `?version=N` is provided. The `id` parameter accepts either a UUID or the design name.
+    ///
+    /// `GET /voice_designs/{id}` (operation `getVoiceDesign`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The voice design UUID or name.
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn retrieve(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::VoiceDesignResponse, GetVoiceDesignParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "getVoiceDesign",
+            "/voice_designs/{id}",
+            ["/voice_designs/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetVoiceDesignParams::default(),
+                |params, request| {
+                    request.query("version", &params.version, QueryStyle::FormExplode);
+                },
+            )
+    }
+
+    /// Delete a voice design
+    ///
+    /// Permanently deletes a voice design and all of its versions. This action cannot be undone.
+    ///
+    /// `DELETE /voice_designs/{id}` (operation `deleteVoiceDesign`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The voice design UUID or name.
+    pub fn delete(&self, id: &str) -> ApiCall<()> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "deleteVoiceDesign",
+            "/voice_designs/{id}",
+            ["/voice_designs/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_empty)
+    }
+
+    /// Rename a voice design
+    ///
+    /// Updates the name of a voice design. All versions retain their other properties.
+    ///
+    /// `PATCH /voice_designs/{id}` (operation `updateVoiceDesign`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The voice design UUID or name.
+    ///
+    /// The body is a [`VoiceDesignUpdateRequest`](types::VoiceDesignUpdateRequest): its required members (`name`) are arguments, its other members setters on the returned call.
+    pub fn rename(
+        &self,
+        id: &str,
+        name: impl Into<String>,
+    ) -> ApiCall<types::VoiceDesignUpdatedResponse, types::VoiceDesignUpdateRequest> {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "updateVoiceDesign",
+            "/voice_designs/{id}",
+            ["/voice_designs/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::VoiceDesignUpdateRequest::new(name),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Download voice design audio sample
+    ///
+    /// Downloads the WAV audio sample for the voice design. Returns the latest version's sample by default, or a specific version when `?version=N` is provided. The `id` parameter accepts either a UUID or the design name.
+    ///
+    /// `GET /voice_designs/{id}/sample` (operation `getVoiceDesignSample`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The voice design UUID or name.
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn download_sample(
+        &self,
+        id: &str,
+    ) -> ApiCall<bytes::Bytes, GetVoiceDesignSampleParams> {
+        let mut request = Request::new(
+            reqwest::Method::GET,
+            "getVoiceDesignSample",
+            "/voice_designs/{id}/sample",
+            ["/voice_designs/", &crate::request::path_arg(&id), "/sample"].concat(),
+        );
+        request.accept("*/*");
+        ApiCall::new(self.client, request, crate::request::decode_bytes)
+            .with_input(
+                GetVoiceDesignSampleParams::default(),
+                |params, request| {
+                    request.query("version", &params.version, QueryStyle::FormExplode);
+                },
+            )
+    }
+
+    /// Delete a specific version of a voice design
+    ///
+    /// Permanently deletes a specific version of a voice design. The version number must be a positive integer.
+    ///
+    /// `DELETE /voice_designs/{id}/versions/{version}` (operation `deleteVoiceDesignVersion`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): The voice design UUID or name.
+    /// - `version` (`version`): The version number to delete.
+    pub fn delete_version(&self, id: &str, version: i64) -> ApiCall<()> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "deleteVoiceDesignVersion",
+            "/voice_designs/{id}/versions/{version}",
+            [
+                "/voice_designs/",
+                &crate::request::path_arg(&id),
+                "/versions/",
+                &crate::request::path_arg(&version),
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_empty)
+    }
+}
+
+impl crate::ApiCall<types::VoiceDesignListResponse, ListVoiceDesignsParams> {
+    /// Every item of `client.voice_designs().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_voice_designs_stream(
-        &self,
-        params: &ListVoiceDesignsParams,
-    ) -> Paginator<types::VoiceDesignSummaryData> {
-        let first = self.list_voice_designs(params);
+    pub fn items(self) -> Paginator<types::VoiceDesignSummaryData> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -114,137 +322,5 @@ impl VoiceDesignsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create or add a version to a voice design
-    ///
-    /// Creates a new voice design (version 1) when `voice_design_id` is omitted. When `voice_design_id` is provided, adds a new version to the existing design instead. A design can have at most 50 versions.
-    ///
-    /// `POST /voice_designs` (operation `createVoiceDesign`)
-    pub fn create_voice_design(
-        &self,
-        body: &types::VoiceDesignRequest,
-    ) -> ApiCall<types::VoiceDesignResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "createVoiceDesign",
-            "/voice_designs",
-            "/voice_designs".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get a voice design
-    ///
-    /// Returns the latest version of a voice design, or a specific version when `?version=N` is provided. The `id` parameter accepts either a UUID or the design name.
-    ///
-    /// `GET /voice_designs/{id}` (operation `getVoiceDesign`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The voice design UUID or name.
-    pub fn get_voice_design(
-        &self,
-        id: &str,
-        params: &GetVoiceDesignParams,
-    ) -> ApiCall<types::VoiceDesignResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "getVoiceDesign",
-            "/voice_designs/{id}",
-            ["/voice_designs/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.query("version", &params.version, QueryStyle::FormExplode);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a voice design
-    ///
-    /// Permanently deletes a voice design and all of its versions. This action cannot be undone.
-    ///
-    /// `DELETE /voice_designs/{id}` (operation `deleteVoiceDesign`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The voice design UUID or name.
-    pub fn delete_voice_design(&self, id: &str) -> ApiCall<()> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "deleteVoiceDesign",
-            "/voice_designs/{id}",
-            ["/voice_designs/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_empty)
-    }
-
-    /// Rename a voice design
-    ///
-    /// Updates the name of a voice design. All versions retain their other properties.
-    ///
-    /// `PATCH /voice_designs/{id}` (operation `updateVoiceDesign`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The voice design UUID or name.
-    pub fn update_voice_design(
-        &self,
-        id: &str,
-        body: &types::VoiceDesignUpdateRequest,
-    ) -> ApiCall<types::VoiceDesignUpdatedResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "updateVoiceDesign",
-            "/voice_designs/{id}",
-            ["/voice_designs/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Download voice design audio sample
-    ///
-    /// Downloads the WAV audio sample for the voice design. Returns the latest version's sample by default, or a specific version when `?version=N` is provided. The `id` parameter accepts either a UUID or the design name.
-    ///
-    /// `GET /voice_designs/{id}/sample` (operation `getVoiceDesignSample`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The voice design UUID or name.
-    pub fn get_voice_design_sample(
-        &self,
-        id: &str,
-        params: &GetVoiceDesignSampleParams,
-    ) -> ApiCall<bytes::Bytes> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "getVoiceDesignSample",
-            "/voice_designs/{id}/sample",
-            ["/voice_designs/", &crate::request::path_arg(&id), "/sample"].concat(),
-        );
-        request.query("version", &params.version, QueryStyle::FormExplode);
-        request.accept("*/*");
-        ApiCall::new(self.client, request, crate::request::decode_bytes)
-    }
-
-    /// Delete a specific version of a voice design
-    ///
-    /// Permanently deletes a specific version of a voice design. The version number must be a positive integer.
-    ///
-    /// `DELETE /voice_designs/{id}/versions/{version}` (operation `deleteVoiceDesignVersion`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): The voice design UUID or name.
-    /// - `version` (`version`): The version number to delete.
-    pub fn delete_voice_design_version(&self, id: &str, version: i64) -> ApiCall<()> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "deleteVoiceDesignVersion",
-            "/voice_designs/{id}/versions/{version}",
-            [
-                "/voice_designs/",
-                &crate::request::path_arg(&id),
-                "/versions/",
-                &crate::request::path_arg(&version),
-            ]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_empty)
     }
 }

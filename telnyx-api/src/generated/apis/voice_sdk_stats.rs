@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Voice SDK Stats`; get it with `client.voice_sdk_stats()`.
-///
-/// Retrieve raw Voice SDK call report stats payloads for WebRTC call troubleshooting.
-#[derive(Debug, Clone, Copy)]
-pub struct VoiceSdkStatsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_voice_sdk_call_reports` (`GET /voice_sdk_call_reports`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListVoiceSdkCallReportsParams {
@@ -28,37 +20,82 @@ pub struct ListVoiceSdkCallReportsParams {
     pub sort: Option<types::VoiceSdkCallReportSort>,
 }
 
-impl VoiceSdkStatsApi<'_> {
+impl<T> crate::ApiCall<T, ListVoiceSdkCallReportsParams> {
+    /// Consolidated page parameter (deepObject style).
+    pub fn page(
+        mut self,
+        value: impl Into<types::VoiceSdkDebugPageConsolidated>,
+    ) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Set the order of the results by creation date. `asc` and `created_at` sort oldest reports first; `desc` and `-created_at` sort newest reports first. If not given, results are sorted by creation date in descending order.
+    pub fn sort(mut self, value: impl Into<types::VoiceSdkCallReportSort>) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::VoiceSdkCallReports<'_> {
     /// List Voice SDK call reports
     ///
     /// Returns paginated raw call report stats JSON payloads stored for the authenticated user. The user is derived from Telnyx authentication, not from request parameters.
     ///
     /// `GET /voice_sdk_call_reports` (operation `ListVoiceSdkCallReports`)
-    pub fn list_voice_sdk_call_reports(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListVoiceSdkCallReportsParams,
-    ) -> ApiCall<types::VoiceSdkCallReportListResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::VoiceSdkCallReportListResponse, ListVoiceSdkCallReportsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListVoiceSdkCallReports",
             "/voice_sdk_call_reports",
             "/voice_sdk_call_reports".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListVoiceSdkCallReportsParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                },
+            )
     }
 
-    /// Every item of [`list_voice_sdk_call_reports`](Self::list_voice_sdk_call_reports), page after page (`page[number]` paging).
+    /// Retrieve Voice SDK call reports by call ID
+    ///
+    /// Returns raw call report stats JSON payloads stored for the authenticated user and `call_id`. The user is derived from Telnyx authentication, not from request parameters.
+    ///
+    /// `GET /voice_sdk_call_reports/{call_id}` (operation `GetVoiceSdkCallReport`)
+    ///
+    /// # Arguments
+    /// - `call_id` (`call_id`): Call identifier used to retrieve reports owned by the authenticated user.
+    pub fn retrieve(
+        &self,
+        call_id: &str,
+    ) -> ApiCall<types::VoiceSdkCallReportsResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetVoiceSdkCallReport",
+            "/voice_sdk_call_reports/{call_id}",
+            ["/voice_sdk_call_reports/", &crate::request::path_arg(&call_id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<
+    types::VoiceSdkCallReportListResponse,
+    ListVoiceSdkCallReportsParams,
+> {
+    /// Every item of `client.voice_sdk_call_reports().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_voice_sdk_call_reports_stream(
-        &self,
-        params: &ListVoiceSdkCallReportsParams,
-    ) -> Paginator<types::VoiceSdkCallReport> {
-        let first = self.list_voice_sdk_call_reports(params);
+    pub fn items(self) -> Paginator<types::VoiceSdkCallReport> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -86,26 +123,5 @@ impl VoiceSdkStatsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Retrieve Voice SDK call reports by call ID
-    ///
-    /// Returns raw call report stats JSON payloads stored for the authenticated user and `call_id`. The user is derived from Telnyx authentication, not from request parameters.
-    ///
-    /// `GET /voice_sdk_call_reports/{call_id}` (operation `GetVoiceSdkCallReport`)
-    ///
-    /// # Arguments
-    /// - `call_id` (`call_id`): Call identifier used to retrieve reports owned by the authenticated user.
-    pub fn get_voice_sdk_call_report(
-        &self,
-        call_id: &str,
-    ) -> ApiCall<types::VoiceSdkCallReportsResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetVoiceSdkCallReport",
-            "/voice_sdk_call_reports/{call_id}",
-            ["/voice_sdk_call_reports/", &crate::request::path_arg(&call_id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -5,15 +5,7 @@
 use crate::request::{ApiCall, Request};
 use crate::types;
 
-/// Operations tagged `Voicemail`; get it with `client.voicemail()`.
-///
-/// Voicemail API
-#[derive(Debug, Clone, Copy)]
-pub struct VoicemailApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
-impl VoicemailApi<'_> {
+impl crate::resources::PhoneNumbersVoicemail<'_> {
     /// Get voicemail
     ///
     /// Returns the voicemail settings for a phone number
@@ -22,7 +14,7 @@ impl VoicemailApi<'_> {
     ///
     /// # Arguments
     /// - `phone_number_id` (`phone_number_id`): The ID of the phone number.
-    pub fn get_voicemail(
+    pub fn retrieve(
         &self,
         phone_number_id: &str,
     ) -> ApiCall<types::GetVoicemailResponse> {
@@ -48,12 +40,13 @@ impl VoicemailApi<'_> {
     ///
     /// # Arguments
     /// - `phone_number_id` (`phone_number_id`): The ID of the phone number.
-    pub fn create_voicemail(
+    ///
+    /// The body is a [`VoicemailRequest`](types::VoicemailRequest): its members are setters on the returned call.
+    pub fn create(
         &self,
         phone_number_id: &str,
-        body: &types::VoicemailRequest,
-    ) -> ApiCall<types::CreateVoicemailResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::CreateVoicemailResponse, types::VoicemailRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "CreateVoicemail",
             "/phone_numbers/{phone_number_id}/voicemail",
@@ -64,8 +57,13 @@ impl VoicemailApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::VoicemailRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Update voicemail
@@ -76,12 +74,13 @@ impl VoicemailApi<'_> {
     ///
     /// # Arguments
     /// - `phone_number_id` (`phone_number_id`): The ID of the phone number.
-    pub fn update_voicemail(
+    ///
+    /// The body is a [`VoicemailRequest`](types::VoicemailRequest): its members are setters on the returned call.
+    pub fn update(
         &self,
         phone_number_id: &str,
-        body: &types::VoicemailRequest,
-    ) -> ApiCall<types::UpdateVoicemailResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::UpdateVoicemailResponse, types::VoicemailRequest> {
+        let request = Request::new(
             reqwest::Method::PATCH,
             "UpdateVoicemail",
             "/phone_numbers/{phone_number_id}/voicemail",
@@ -92,7 +91,12 @@ impl VoicemailApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::VoicemailRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 }

@@ -7,12 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `WDR Detail Reports`; get it with `client.wdr_detail_reports()`.
-#[derive(Debug, Clone, Copy)]
-pub struct WdrDetailReportsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `get_paginated_wdrs` (`GET /reports/wdrs`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetPaginatedWdrsParams {
@@ -66,47 +60,150 @@ pub struct GetPaginatedWdrsParams {
     pub page: Option<types::GetPaginatedWdrsPage>,
 }
 
-impl WdrDetailReportsApi<'_> {
+impl<T> crate::ApiCall<T, GetPaginatedWdrsParams> {
+    /// Start date
+    pub fn start_date(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().start_date = Some(value.into());
+        self
+    }
+
+    /// End date
+    pub fn end_date(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().end_date = Some(value.into());
+        self
+    }
+
+    /// Filter results by identifier.
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().id = Some(value.into());
+        self
+    }
+
+    /// Filter results by mcc.
+    pub fn mcc(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().mcc = Some(value.into());
+        self
+    }
+
+    /// Filter results by mnc.
+    pub fn mnc(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().mnc = Some(value.into());
+        self
+    }
+
+    /// Filter results by imsi.
+    pub fn imsi(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().imsi = Some(value.into());
+        self
+    }
+
+    /// Filter results by sim group name.
+    pub fn sim_group_name(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().sim_group_name = Some(value.into());
+        self
+    }
+
+    /// Filter results by sim group id.
+    pub fn sim_group_id(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().sim_group_id = Some(value.into());
+        self
+    }
+
+    /// Filter results by sim card id.
+    pub fn sim_card_id(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().sim_card_id = Some(value.into());
+        self
+    }
+
+    /// Filter results by phone number.
+    pub fn phone_number(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().phone_number = Some(value.into());
+        self
+    }
+
+    /// Field and direction to sort the results by.
+    pub fn sort(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.input_mut().sort = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::GetPaginatedWdrsPage>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::Reports<'_> {
     /// Fetches all Wdr records
     ///
     /// Fetch all Wdr records
     ///
     /// `GET /reports/wdrs` (operation `GetPaginatedWdrs`)
-    pub fn get_paginated_wdrs(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list_wdrs(
         &self,
-        params: &GetPaginatedWdrsParams,
-    ) -> ApiCall<types::ExternalWdrGetDetailResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ExternalWdrGetDetailResponse, GetPaginatedWdrsParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "GetPaginatedWdrs",
             "/reports/wdrs",
             "/reports/wdrs".to_owned(),
         );
-        request.query("start_date", &params.start_date, QueryStyle::FormExplode);
-        request.query("end_date", &params.end_date, QueryStyle::FormExplode);
-        request.query("id", &params.id, QueryStyle::FormExplode);
-        request.query("mcc", &params.mcc, QueryStyle::FormExplode);
-        request.query("mnc", &params.mnc, QueryStyle::FormExplode);
-        request.query("imsi", &params.imsi, QueryStyle::FormExplode);
-        request.query("sim_group_name", &params.sim_group_name, QueryStyle::FormExplode);
-        request.query("sim_group_id", &params.sim_group_id, QueryStyle::FormExplode);
-        request.query("sim_card_id", &params.sim_card_id, QueryStyle::FormExplode);
-        request.query("phone_number", &params.phone_number, QueryStyle::FormExplode);
-        request.query("sort", &params.sort, QueryStyle::FormExplode);
-        request.query("page", &params.page, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetPaginatedWdrsParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "start_date",
+                            &params.start_date,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("end_date", &params.end_date, QueryStyle::FormExplode);
+                    request.query("id", &params.id, QueryStyle::FormExplode);
+                    request.query("mcc", &params.mcc, QueryStyle::FormExplode);
+                    request.query("mnc", &params.mnc, QueryStyle::FormExplode);
+                    request.query("imsi", &params.imsi, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "sim_group_name",
+                            &params.sim_group_name,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "sim_group_id",
+                            &params.sim_group_id,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "sim_card_id",
+                            &params.sim_card_id,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "phone_number",
+                            &params.phone_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request.query("sort", &params.sort, QueryStyle::FormExplode);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
     }
+}
 
-    /// Every item of [`get_paginated_wdrs`](Self::get_paginated_wdrs), page after page (`page[number]` paging).
+impl crate::ApiCall<types::ExternalWdrGetDetailResponse, GetPaginatedWdrsParams> {
+    /// Every item of `client.reports().list_wdrs(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_paginated_wdrs_stream(
-        &self,
-        params: &GetPaginatedWdrsParams,
-    ) -> Paginator<types::ExternalWdrDetailRecordDto> {
-        let first = self.get_paginated_wdrs(params);
+    pub fn items(self) -> Paginator<types::ExternalWdrDetailRecordDto> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Webhooks`; get it with `client.webhooks()`.
-///
-/// Webhooks operations
-#[derive(Debug, Clone, Copy)]
-pub struct WebhooksApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `get_webhook_deliveries` (`GET /webhook_deliveries`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetWebhookDeliveriesParams {
@@ -28,37 +20,76 @@ pub struct GetWebhookDeliveriesParams {
     pub filter: Option<types::GetWebhookDeliveriesFilter>,
 }
 
-impl WebhooksApi<'_> {
+impl<T> crate::ApiCall<T, GetWebhookDeliveriesParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::PageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[status\]\[eq\], filter\[event_type\], filter\[webhook\]\[contains\], filter\[attempts\]\[contains\], filter\[started_at\]\[gte\], filter\[started_at\]\[lte\], filter\[finished_at\]\[gte\], filter\[finished_at\]\[lte\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::GetWebhookDeliveriesFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::WebhookDeliveries<'_> {
     /// List webhook deliveries
     ///
     /// Lists webhook_deliveries for the authenticated user
     ///
     /// `GET /webhook_deliveries` (operation `GetWebhookDeliveries`)
-    pub fn get_webhook_deliveries(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &GetWebhookDeliveriesParams,
-    ) -> ApiCall<types::GetWebhookDeliveriesResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::GetWebhookDeliveriesResponse, GetWebhookDeliveriesParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "GetWebhookDeliveries",
             "/webhook_deliveries",
             "/webhook_deliveries".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetWebhookDeliveriesParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                },
+            )
     }
 
-    /// Every item of [`get_webhook_deliveries`](Self::get_webhook_deliveries), page after page (`page[number]` paging).
+    /// Find webhook_delivery details by ID
+    ///
+    /// Provides webhook_delivery debug data, such as timestamps, delivery status and attempts.
+    ///
+    /// `GET /webhook_deliveries/{id}` (operation `GetWebhookDelivery`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Uniquely identifies the webhook_delivery.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::GetWebhookDeliveryResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetWebhookDelivery",
+            "/webhook_deliveries/{id}",
+            ["/webhook_deliveries/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::ApiCall<types::GetWebhookDeliveriesResponse, GetWebhookDeliveriesParams> {
+    /// Every item of `client.webhook_deliveries().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_webhook_deliveries_stream(
-        &self,
-        params: &GetWebhookDeliveriesParams,
-    ) -> Paginator<types::WebhookDelivery> {
-        let first = self.get_webhook_deliveries(params);
+    pub fn items(self) -> Paginator<types::WebhookDelivery> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -86,26 +117,5 @@ impl WebhooksApi<'_> {
                 })
             },
         )
-    }
-
-    /// Find webhook_delivery details by ID
-    ///
-    /// Provides webhook_delivery debug data, such as timestamps, delivery status and attempts.
-    ///
-    /// `GET /webhook_deliveries/{id}` (operation `GetWebhookDelivery`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Uniquely identifies the webhook_delivery.
-    pub fn get_webhook_delivery(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetWebhookDeliveryResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetWebhookDelivery",
-            "/webhook_deliveries/{id}",
-            ["/webhook_deliveries/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

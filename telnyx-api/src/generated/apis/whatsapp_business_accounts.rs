@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Whatsapp Business Accounts`; get it with `client.whatsapp_business_accounts()`.
-///
-/// Manage Whatsapp business accounts
-#[derive(Debug, Clone, Copy)]
-pub struct WhatsappBusinessAccountsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_wabas` (`GET /v2/whatsapp/business_accounts`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListWabasParams {
@@ -22,6 +14,14 @@ pub struct ListWabasParams {
     ///
     /// Sent as query parameter `page`.
     pub page: Option<types::PageConsolidated>,
+}
+
+impl<T> crate::ApiCall<T, ListWabasParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::PageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `list_waba_phones` (`GET /v2/whatsapp/business_accounts/{id}/phone_numbers`).
@@ -33,34 +33,203 @@ pub struct ListWabaPhonesParams {
     pub page: Option<types::PageConsolidated>,
 }
 
-impl WhatsappBusinessAccountsApi<'_> {
+impl<T> crate::ApiCall<T, ListWabaPhonesParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::PageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::WhatsappBusinessAccounts<'_> {
     /// List Whatsapp Business Accounts
     ///
     /// `GET /v2/whatsapp/business_accounts` (operation `ListWabas`)
-    pub fn list_wabas(
-        &self,
-        params: &ListWabasParams,
-    ) -> ApiCall<types::WabasListResponse> {
-        let mut request = Request::new(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(&self) -> ApiCall<types::WabasListResponse, ListWabasParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListWabas",
             "/v2/whatsapp/business_accounts",
             "/v2/whatsapp/business_accounts".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListWabasParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Get a single Whatsapp Business Account
+    ///
+    /// `GET /v2/whatsapp/business_accounts/{id}` (operation `GetSingleWaba`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Whatsapp Business Account ID
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::WabaSingleResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetSingleWaba",
+            "/v2/whatsapp/business_accounts/{id}",
+            ["/v2/whatsapp/business_accounts/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_wabas`](Self::list_wabas), page after page (`page[number]` paging).
+    /// Delete a Whatsapp Business Account
+    ///
+    /// `DELETE /v2/whatsapp/business_accounts/{id}` (operation `deleteWaba`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Whatsapp Business Account ID
+    pub fn delete(&self, id: &str) -> ApiCall<()> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "deleteWaba",
+            "/v2/whatsapp/business_accounts/{id}",
+            ["/v2/whatsapp/business_accounts/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_empty)
+    }
+}
+
+impl crate::resources::WhatsappBusinessAccountsPhoneNumbers<'_> {
+    /// List phone numbers for a WABA
+    ///
+    /// `GET /v2/whatsapp/business_accounts/{id}/phone_numbers` (operation `ListWabaPhones`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Whatsapp Business Account ID
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::WhatsappPhonesListResponse, ListWabaPhonesParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "ListWabaPhones",
+            "/v2/whatsapp/business_accounts/{id}/phone_numbers",
+            [
+                "/v2/whatsapp/business_accounts/",
+                &crate::request::path_arg(&id),
+                "/phone_numbers",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListWabaPhonesParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+}
+
+impl crate::resources::WhatsappBusinessAccountsSettings<'_> {
+    /// Get WABA settings
+    ///
+    /// `GET /v2/whatsapp/business_accounts/{id}/settings` (operation `GetWabaSettings`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Whatsapp Business Account ID
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::WabaSettingsResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetWabaSettings",
+            "/v2/whatsapp/business_accounts/{id}/settings",
+            [
+                "/v2/whatsapp/business_accounts/",
+                &crate::request::path_arg(&id),
+                "/settings",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Update WABA settings
+    ///
+    /// `PATCH /v2/whatsapp/business_accounts/{id}/settings` (operation `PatchWabaSettings`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Whatsapp Business Account ID
+    ///
+    /// The body is a [`PatchWabaSettingsRequest`](types::PatchWabaSettingsRequest): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::WabaSettingsResponse, types::PatchWabaSettingsRequest> {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "PatchWabaSettings",
+            "/v2/whatsapp/business_accounts/{id}/settings",
+            [
+                "/v2/whatsapp/business_accounts/",
+                &crate::request::path_arg(&id),
+                "/settings",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::PatchWabaSettingsRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::WhatsappUserData<'_> {
+    /// Fetch Whatsapp user data
+    ///
+    /// `GET /v2/whatsapp/user_data` (operation `GetWhatsappUserData`)
+    pub fn retrieve(&self) -> ApiCall<types::WhatsappUserDataResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetWhatsappUserData",
+            "/v2/whatsapp/user_data",
+            "/v2/whatsapp/user_data".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Update Whatsapp user data
+    ///
+    /// `PATCH /v2/whatsapp/user_data` (operation `PatchWhatsappUserData`)
+    ///
+    /// The body is a [`PatchWhatsappUserDataRequest`](types::PatchWhatsappUserDataRequest): its members are setters on the returned call.
+    pub fn update(
+        &self,
+    ) -> ApiCall<types::WhatsappUserDataResponse, types::PatchWhatsappUserDataRequest> {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "PatchWhatsappUserData",
+            "/v2/whatsapp/user_data",
+            "/v2/whatsapp/user_data".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::PatchWhatsappUserDataRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<types::WabasListResponse, ListWabasParams> {
+    /// Every item of `client.whatsapp().business_accounts().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_wabas_stream(
-        &self,
-        params: &ListWabasParams,
-    ) -> Paginator<types::WabaResponse> {
-        let first = self.list_wabas(params);
+    pub fn items(self) -> Paginator<types::WabaResponse> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -89,76 +258,15 @@ impl WhatsappBusinessAccountsApi<'_> {
             },
         )
     }
+}
 
-    /// Get a single Whatsapp Business Account
-    ///
-    /// `GET /v2/whatsapp/business_accounts/{id}` (operation `GetSingleWaba`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Whatsapp Business Account ID
-    pub fn get_single_waba(&self, id: &str) -> ApiCall<types::WabaSingleResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetSingleWaba",
-            "/v2/whatsapp/business_accounts/{id}",
-            ["/v2/whatsapp/business_accounts/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a Whatsapp Business Account
-    ///
-    /// `DELETE /v2/whatsapp/business_accounts/{id}` (operation `deleteWaba`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Whatsapp Business Account ID
-    pub fn delete_waba(&self, id: &str) -> ApiCall<()> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "deleteWaba",
-            "/v2/whatsapp/business_accounts/{id}",
-            ["/v2/whatsapp/business_accounts/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_empty)
-    }
-
-    /// List phone numbers for a WABA
-    ///
-    /// `GET /v2/whatsapp/business_accounts/{id}/phone_numbers` (operation `ListWabaPhones`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Whatsapp Business Account ID
-    pub fn list_waba_phones(
-        &self,
-        id: &str,
-        params: &ListWabaPhonesParams,
-    ) -> ApiCall<types::WhatsappPhonesListResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "ListWabaPhones",
-            "/v2/whatsapp/business_accounts/{id}/phone_numbers",
-            [
-                "/v2/whatsapp/business_accounts/",
-                &crate::request::path_arg(&id),
-                "/phone_numbers",
-            ]
-                .concat(),
-        );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_waba_phones`](Self::list_waba_phones), page after page (`page[number]` paging).
+impl crate::ApiCall<types::WhatsappPhonesListResponse, ListWabaPhonesParams> {
+    /// Every item of `client.whatsapp().business_accounts().phone_numbers().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_waba_phones_stream(
-        &self,
-        id: &str,
-        params: &ListWabaPhonesParams,
-    ) -> Paginator<types::WhatsappPhoneResponse> {
-        let first = self.list_waba_phones(id, params);
+    pub fn items(self) -> Paginator<types::WhatsappPhoneResponse> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -186,82 +294,5 @@ impl WhatsappBusinessAccountsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Get WABA settings
-    ///
-    /// `GET /v2/whatsapp/business_accounts/{id}/settings` (operation `GetWabaSettings`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Whatsapp Business Account ID
-    pub fn get_waba_settings(&self, id: &str) -> ApiCall<types::WabaSettingsResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetWabaSettings",
-            "/v2/whatsapp/business_accounts/{id}/settings",
-            [
-                "/v2/whatsapp/business_accounts/",
-                &crate::request::path_arg(&id),
-                "/settings",
-            ]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update WABA settings
-    ///
-    /// `PATCH /v2/whatsapp/business_accounts/{id}/settings` (operation `PatchWabaSettings`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Whatsapp Business Account ID
-    pub fn patch_waba_settings(
-        &self,
-        id: &str,
-        body: &types::PatchWabaSettingsRequest,
-    ) -> ApiCall<types::WabaSettingsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "PatchWabaSettings",
-            "/v2/whatsapp/business_accounts/{id}/settings",
-            [
-                "/v2/whatsapp/business_accounts/",
-                &crate::request::path_arg(&id),
-                "/settings",
-            ]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Fetch Whatsapp user data
-    ///
-    /// `GET /v2/whatsapp/user_data` (operation `GetWhatsappUserData`)
-    pub fn get_whatsapp_user_data(&self) -> ApiCall<types::WhatsappUserDataResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetWhatsappUserData",
-            "/v2/whatsapp/user_data",
-            "/v2/whatsapp/user_data".to_owned(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update Whatsapp user data
-    ///
-    /// `PATCH /v2/whatsapp/user_data` (operation `PatchWhatsappUserData`)
-    pub fn patch_whatsapp_user_data(
-        &self,
-        body: &types::PatchWhatsappUserDataRequest,
-    ) -> ApiCall<types::WhatsappUserDataResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "PatchWhatsappUserData",
-            "/v2/whatsapp/user_data",
-            "/v2/whatsapp/user_data".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

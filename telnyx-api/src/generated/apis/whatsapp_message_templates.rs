@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Whatsapp Message Templates`; get it with `client.whatsapp_message_templates()`.
-///
-/// Manage Whatsapp message templates
-#[derive(Debug, Clone, Copy)]
-pub struct WhatsappMessageTemplatesApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_whatsapp_templates` (`GET /v2/whatsapp/message_templates`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListWhatsappTemplatesParams {
@@ -40,40 +32,198 @@ pub struct ListWhatsappTemplatesParams {
     pub filter_search: Option<String>,
 }
 
-impl WhatsappMessageTemplatesApi<'_> {
+impl<T> crate::ApiCall<T, ListWhatsappTemplatesParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::PageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+
+    /// Filter by WABA ID
+    pub fn filter_waba_id(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_waba_id = Some(value.into());
+        self
+    }
+
+    /// Filter by category
+    pub fn filter_category(
+        mut self,
+        value: impl Into<types::ListWhatsappTemplatesFilterCategory>,
+    ) -> Self {
+        self.input_mut().filter_category = Some(value.into());
+        self
+    }
+
+    /// Filter by template status
+    pub fn filter_status(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_status = Some(value.into());
+        self
+    }
+
+    /// Search templates by name
+    pub fn filter_search(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_search = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::WhatsappTemplates<'_> {
     /// List Whatsapp message templates
     ///
     /// `GET /v2/whatsapp/message_templates` (operation `ListWhatsappTemplates`)
-    pub fn list_whatsapp_templates(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListWhatsappTemplatesParams,
-    ) -> ApiCall<types::WhatsappTemplateListResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::WhatsappTemplateListResponse, ListWhatsappTemplatesParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListWhatsappTemplates",
             "/v2/whatsapp/message_templates",
             "/v2/whatsapp/message_templates".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        request
-            .query("filter[waba_id]", &params.filter_waba_id, QueryStyle::FormExplode);
-        request
-            .query("filter[category]", &params.filter_category, QueryStyle::FormExplode);
-        request.query("filter[status]", &params.filter_status, QueryStyle::FormExplode);
-        request.query("filter[search]", &params.filter_search, QueryStyle::FormExplode);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListWhatsappTemplatesParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                    request
+                        .query(
+                            "filter[waba_id]",
+                            &params.filter_waba_id,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[category]",
+                            &params.filter_category,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[status]",
+                            &params.filter_status,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[search]",
+                            &params.filter_search,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
+    }
+
+    /// Create a Whatsapp message template
+    ///
+    /// `POST /v2/whatsapp/message_templates` (operation `PostWhatsappTemplate`)
+    ///
+    /// The body is a [`WhatsappCreateTemplateRequest`](types::WhatsappCreateTemplateRequest): its required members (`category`, `components`, `language`, `name`, `waba_id`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        category: impl Into<types::WhatsappCreateTemplateRequestCategory>,
+        components: impl Into<Vec<types::WhatsappCreateTemplateRequestComponentsItem>>,
+        language: impl Into<String>,
+        name: impl Into<String>,
+        waba_id: impl Into<String>,
+    ) -> ApiCall<
+        types::WhatsappTemplateSingleResponse,
+        types::WhatsappCreateTemplateRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "PostWhatsappTemplate",
+            "/v2/whatsapp/message_templates",
+            "/v2/whatsapp/message_templates".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::WhatsappCreateTemplateRequest::new(
+                    category,
+                    components,
+                    language,
+                    name,
+                    waba_id,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::WhatsappMessageTemplates<'_> {
+    /// Get a Whatsapp message template by ID
+    ///
+    /// `GET /v2/whatsapp_message_templates/{id}` (operation `GetWhatsappTemplate`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Whatsapp message template ID
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::WhatsappTemplateSingleResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetWhatsappTemplate",
+            "/v2/whatsapp_message_templates/{id}",
+            ["/v2/whatsapp_message_templates/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_whatsapp_templates`](Self::list_whatsapp_templates), page after page (`page[number]` paging).
+    /// Delete a Whatsapp message template
+    ///
+    /// `DELETE /v2/whatsapp_message_templates/{id}` (operation `DeleteWhatsappTemplate`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Whatsapp message template ID
+    pub fn delete(&self, id: &str) -> ApiCall<()> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteWhatsappTemplate",
+            "/v2/whatsapp_message_templates/{id}",
+            ["/v2/whatsapp_message_templates/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_empty)
+    }
+
+    /// Update a Whatsapp message template
+    ///
+    /// `PATCH /v2/whatsapp_message_templates/{id}` (operation `PatchWhatsappTemplate`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Whatsapp message template ID
+    ///
+    /// The body is a [`WhatsappUpdateTemplateRequest`](types::WhatsappUpdateTemplateRequest): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+    ) -> ApiCall<
+        types::WhatsappTemplateSingleResponse,
+        types::WhatsappUpdateTemplateRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "PatchWhatsappTemplate",
+            "/v2/whatsapp_message_templates/{id}",
+            ["/v2/whatsapp_message_templates/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::WhatsappUpdateTemplateRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<types::WhatsappTemplateListResponse, ListWhatsappTemplatesParams> {
+    /// Every item of `client.whatsapp().templates().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_whatsapp_templates_stream(
-        &self,
-        params: &ListWhatsappTemplatesParams,
-    ) -> Paginator<types::WhatsappTemplateData> {
-        let first = self.list_whatsapp_templates(params);
+    pub fn items(self) -> Paginator<types::WhatsappTemplateData> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -101,78 +251,5 @@ impl WhatsappMessageTemplatesApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create a Whatsapp message template
-    ///
-    /// `POST /v2/whatsapp/message_templates` (operation `PostWhatsappTemplate`)
-    pub fn post_whatsapp_template(
-        &self,
-        body: &types::WhatsappCreateTemplateRequest,
-    ) -> ApiCall<types::WhatsappTemplateSingleResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "PostWhatsappTemplate",
-            "/v2/whatsapp/message_templates",
-            "/v2/whatsapp/message_templates".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get a Whatsapp message template by ID
-    ///
-    /// `GET /v2/whatsapp_message_templates/{id}` (operation `GetWhatsappTemplate`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Whatsapp message template ID
-    pub fn get_whatsapp_template(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::WhatsappTemplateSingleResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetWhatsappTemplate",
-            "/v2/whatsapp_message_templates/{id}",
-            ["/v2/whatsapp_message_templates/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a Whatsapp message template
-    ///
-    /// `DELETE /v2/whatsapp_message_templates/{id}` (operation `DeleteWhatsappTemplate`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Whatsapp message template ID
-    pub fn delete_whatsapp_template(&self, id: &str) -> ApiCall<()> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteWhatsappTemplate",
-            "/v2/whatsapp_message_templates/{id}",
-            ["/v2/whatsapp_message_templates/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_empty)
-    }
-
-    /// Update a Whatsapp message template
-    ///
-    /// `PATCH /v2/whatsapp_message_templates/{id}` (operation `PatchWhatsappTemplate`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Whatsapp message template ID
-    pub fn patch_whatsapp_template(
-        &self,
-        id: &str,
-        body: &types::WhatsappUpdateTemplateRequest,
-    ) -> ApiCall<types::WhatsappTemplateSingleResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "PatchWhatsappTemplate",
-            "/v2/whatsapp_message_templates/{id}",
-            ["/v2/whatsapp_message_templates/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

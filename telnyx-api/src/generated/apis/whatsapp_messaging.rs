@@ -5,29 +5,30 @@
 use crate::request::{ApiCall, Request};
 use crate::types;
 
-/// Operations tagged `Whatsapp messaging`; get it with `client.whatsapp_messaging()`.
-///
-/// Send Whatsapp messages
-#[derive(Debug, Clone, Copy)]
-pub struct WhatsappMessagingApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
-impl WhatsappMessagingApi<'_> {
+impl crate::resources::Messages<'_> {
     /// Send a Whatsapp message
     ///
     /// `POST /messages/whatsapp` (operation `SendWhatsappMessage`)
-    pub fn send_whatsapp_message(
+    ///
+    /// The body is a [`WhatsappMessage`](types::WhatsappMessage): its required members (`from`, `to`, `whatsapp_message`) are arguments, its other members setters on the returned call.
+    pub fn whatsapp(
         &self,
-        body: &types::WhatsappMessage,
-    ) -> ApiCall<types::WhatsappResponse> {
-        let mut request = Request::new(
+        from: impl Into<String>,
+        to: impl Into<String>,
+        whatsapp_message: impl Into<types::WhatsappMessageContent>,
+    ) -> ApiCall<types::WhatsappResponse, types::WhatsappMessage> {
+        let request = Request::new(
             reqwest::Method::POST,
             "SendWhatsappMessage",
             "/messages/whatsapp",
             "/messages/whatsapp".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::WhatsappMessage::new(from, to, whatsapp_message),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 }

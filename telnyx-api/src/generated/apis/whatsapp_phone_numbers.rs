@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Whatsapp Phone Numbers`; get it with `client.whatsapp_phone_numbers()`.
-///
-/// Manage Whatsapp phone numbers
-#[derive(Debug, Clone, Copy)]
-pub struct WhatsappPhoneNumbersApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `get_v2_whatsapp_phone_numbers` (`GET /v2/whatsapp/phone_numbers`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetV2WhatsappPhoneNumbersParams {
@@ -24,19 +16,30 @@ pub struct GetV2WhatsappPhoneNumbersParams {
     pub page: Option<types::PageConsolidated>,
 }
 
-impl WhatsappPhoneNumbersApi<'_> {
+impl<T> crate::ApiCall<T, GetV2WhatsappPhoneNumbersParams> {
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::PageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::WhatsappBusinessAccountsPhoneNumbers<'_> {
     /// Initialize Whatsapp phone number verification
     ///
     /// `POST /v2/whatsapp/business_accounts/{id}/phone_numbers` (operation `InitializeWhatsappVerification`)
     ///
     /// # Arguments
     /// - `id` (`id`): Whatsapp Business Account ID
-    pub fn initialize_whatsapp_verification(
+    ///
+    /// The body is a [`WhatsappPhoneNumberVerificationRequest`](types::WhatsappPhoneNumberVerificationRequest): its required members (`display_name`, `phone_number`) are arguments, its other members setters on the returned call.
+    pub fn initialize_verification(
         &self,
         id: &str,
-        body: &types::WhatsappPhoneNumberVerificationRequest,
-    ) -> ApiCall<()> {
-        let mut request = Request::new(
+        display_name: impl Into<String>,
+        phone_number: impl Into<String>,
+    ) -> ApiCall<(), types::WhatsappPhoneNumberVerificationRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "InitializeWhatsappVerification",
             "/v2/whatsapp/business_accounts/{id}/phone_numbers",
@@ -47,37 +50,369 @@ impl WhatsappPhoneNumbersApi<'_> {
             ]
                 .concat(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_empty)
+            .with_input(
+                types::WhatsappPhoneNumberVerificationRequest::new(
+                    display_name,
+                    phone_number,
+                ),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
+}
 
+impl crate::resources::WhatsappPhoneNumbers<'_> {
     /// List Whatsapp phone numbers
     ///
     /// `GET /v2/whatsapp/phone_numbers` (operation `get_v2_whatsapp_phone_numbers`)
-    pub fn get_v2_whatsapp_phone_numbers(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &GetV2WhatsappPhoneNumbersParams,
-    ) -> ApiCall<types::WhatsappPhonesListResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::WhatsappPhonesListResponse, GetV2WhatsappPhoneNumbersParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "get_v2_whatsapp_phone_numbers",
             "/v2/whatsapp/phone_numbers",
             "/v2/whatsapp/phone_numbers".to_owned(),
         );
-        request.query("page", &params.page, QueryStyle::DeepObject);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetV2WhatsappPhoneNumbersParams::default(),
+                |params, request| {
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Delete a Whatsapp phone number
+    ///
+    /// `DELETE /v2/whatsapp/phone_numbers/{phone_number}` (operation `DeleteWhatsappPhoneNumber`)
+    ///
+    /// # Arguments
+    /// - `phone_number` (`phone_number`): Phone number (E.164 format)
+    pub fn delete(&self, phone_number: &str) -> ApiCall<()> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteWhatsappPhoneNumber",
+            "/v2/whatsapp/phone_numbers/{phone_number}",
+            ["/v2/whatsapp/phone_numbers/", &crate::request::path_arg(&phone_number)]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_empty)
+    }
+
+    /// Get conversation window status for a phone number
+    ///
+    /// Returns whether the 24-hour conversation window is currently open for a given source/destination pair. If window_active is false, only template messages may be sent.
+    ///
+    /// `GET /v2/whatsapp/phone_numbers/{phone_number}/conversation_window` (operation `GetWhatsappConversationWindow`)
+    ///
+    /// # Arguments
+    /// - `phone_number` (`phone_number`): Phone number (E.164 format)
+    /// - `destination_number` (`destination_number`): Destination phone number in E.164 format
+    pub fn retrieve_conversation_window(
+        &self,
+        phone_number: &str,
+        destination_number: &str,
+    ) -> ApiCall<types::WhatsappConversationWindowResponse> {
+        let mut request = Request::new(
+            reqwest::Method::GET,
+            "GetWhatsappConversationWindow",
+            "/v2/whatsapp/phone_numbers/{phone_number}/conversation_window",
+            [
+                "/v2/whatsapp/phone_numbers/",
+                &crate::request::path_arg(&phone_number),
+                "/conversation_window",
+            ]
+                .concat(),
+        );
+        request
+            .query("destination_number", &destination_number, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`get_v2_whatsapp_phone_numbers`](Self::get_v2_whatsapp_phone_numbers), page after page (`page[number]` paging).
+    /// Resend verification code
+    ///
+    /// `POST /v2/whatsapp/phone_numbers/{phone_number}/resend_verification` (operation `ResendWhatsappVerification`)
+    ///
+    /// # Arguments
+    /// - `phone_number` (`phone_number`): Phone number (E.164 format)
+    ///
+    /// The body is a [`WhatsappResendVerificationRequest`](types::WhatsappResendVerificationRequest): its members are setters on the returned call.
+    pub fn resend_verification(
+        &self,
+        phone_number: &str,
+    ) -> ApiCall<(), types::WhatsappResendVerificationRequest> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "ResendWhatsappVerification",
+            "/v2/whatsapp/phone_numbers/{phone_number}/resend_verification",
+            [
+                "/v2/whatsapp/phone_numbers/",
+                &crate::request::path_arg(&phone_number),
+                "/resend_verification",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_empty)
+            .with_input(
+                types::WhatsappResendVerificationRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Submit verification code for a phone number
+    ///
+    /// `POST /v2/whatsapp/phone_numbers/{phone_number}/verify` (operation `VerifyWhatsappPhoneNumber`)
+    ///
+    /// # Arguments
+    /// - `phone_number` (`phone_number`): Phone number (E.164 format)
+    ///
+    /// The body is a [`WhatsappVerifyCodeRequest`](types::WhatsappVerifyCodeRequest): its required members (`code`) are arguments, its other members setters on the returned call.
+    pub fn verify(
+        &self,
+        phone_number: &str,
+        code: impl Into<String>,
+    ) -> ApiCall<(), types::WhatsappVerifyCodeRequest> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "VerifyWhatsappPhoneNumber",
+            "/v2/whatsapp/phone_numbers/{phone_number}/verify",
+            [
+                "/v2/whatsapp/phone_numbers/",
+                &crate::request::path_arg(&phone_number),
+                "/verify",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_empty)
+            .with_input(
+                types::WhatsappVerifyCodeRequest::new(code),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::WhatsappPhoneNumbersCallingSettings<'_> {
+    /// Get calling settings for a phone number
+    ///
+    /// `GET /v2/whatsapp/phone_numbers/{phone_number}/calling_settings` (operation `GetWhatsappCallingSettings`)
+    ///
+    /// # Arguments
+    /// - `phone_number` (`phone_number`): Phone number (E.164 format)
+    pub fn retrieve(
+        &self,
+        phone_number: &str,
+    ) -> ApiCall<types::WhatsappCallingSettingsResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetWhatsappCallingSettings",
+            "/v2/whatsapp/phone_numbers/{phone_number}/calling_settings",
+            [
+                "/v2/whatsapp/phone_numbers/",
+                &crate::request::path_arg(&phone_number),
+                "/calling_settings",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Enable or disable Whatsapp calling for a phone number
+    ///
+    /// `PATCH /v2/whatsapp/phone_numbers/{phone_number}/calling_settings` (operation `PatchWhatsappCallingSettings`)
+    ///
+    /// # Arguments
+    /// - `phone_number` (`phone_number`): Phone number (E.164 format)
+    ///
+    /// The body is a [`WhatsappPatchCallingSettingsRequest`](types::WhatsappPatchCallingSettingsRequest): its required members (`enabled`) are arguments, its other members setters on the returned call.
+    pub fn update(
+        &self,
+        phone_number: &str,
+        enabled: impl Into<bool>,
+    ) -> ApiCall<
+        types::WhatsappCallingSettingsResponse,
+        types::WhatsappPatchCallingSettingsRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "PatchWhatsappCallingSettings",
+            "/v2/whatsapp/phone_numbers/{phone_number}/calling_settings",
+            [
+                "/v2/whatsapp/phone_numbers/",
+                &crate::request::path_arg(&phone_number),
+                "/calling_settings",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::WhatsappPatchCallingSettingsRequest::new(enabled),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::WhatsappPhoneNumbersProfile<'_> {
+    /// Get phone number business profile
+    ///
+    /// `GET /v2/whatsapp/phone_numbers/{phone_number}/profile` (operation `GetWhatsappProfile`)
+    ///
+    /// # Arguments
+    /// - `phone_number` (`phone_number`): Phone number (E.164 format)
+    pub fn retrieve(
+        &self,
+        phone_number: &str,
+    ) -> ApiCall<types::WhatsappProfileSingleResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetWhatsappProfile",
+            "/v2/whatsapp/phone_numbers/{phone_number}/profile",
+            [
+                "/v2/whatsapp/phone_numbers/",
+                &crate::request::path_arg(&phone_number),
+                "/profile",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Update phone number business profile
+    ///
+    /// `PATCH /v2/whatsapp/phone_numbers/{phone_number}/profile` (operation `PatchWhatsappProfile`)
+    ///
+    /// # Arguments
+    /// - `phone_number` (`phone_number`): Phone number (E.164 format)
+    ///
+    /// The body is a [`WhatsappUpdateProfileRequest`](types::WhatsappUpdateProfileRequest): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        phone_number: &str,
+    ) -> ApiCall<
+        types::WhatsappProfileSingleResponse,
+        types::WhatsappUpdateProfileRequest,
+    > {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "PatchWhatsappProfile",
+            "/v2/whatsapp/phone_numbers/{phone_number}/profile",
+            [
+                "/v2/whatsapp/phone_numbers/",
+                &crate::request::path_arg(&phone_number),
+                "/profile",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::WhatsappUpdateProfileRequest::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::resources::WhatsappPhoneNumbersProfilePhoto<'_> {
+    /// Get Whatsapp profile photo
+    ///
+    /// `GET /v2/whatsapp/phone_numbers/{phone_number}/profile/photo` (operation `GetWhatsappProfilePhoto`)
+    ///
+    /// # Arguments
+    /// - `phone_number` (`phone_number`): Phone number (E.164 format)
+    pub fn retrieve(
+        &self,
+        phone_number: &str,
+    ) -> ApiCall<types::WhatsappProfilePhotoResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetWhatsappProfilePhoto",
+            "/v2/whatsapp/phone_numbers/{phone_number}/profile/photo",
+            [
+                "/v2/whatsapp/phone_numbers/",
+                &crate::request::path_arg(&phone_number),
+                "/profile/photo",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Upload Whatsapp profile photo
+    ///
+    /// `POST /v2/whatsapp/phone_numbers/{phone_number}/profile/photo` (operation `PostWhatsappProfilePhoto`)
+    ///
+    /// # Arguments
+    /// - `phone_number` (`phone_number`): Phone number (E.164 format)
+    ///
+    /// The body is a [`PostWhatsappProfilePhotoBody`](types::PostWhatsappProfilePhotoBody): its required members (`file`) are arguments, its other members setters on the returned call.
+    pub fn upload(
+        &self,
+        phone_number: &str,
+        file: impl Into<crate::UploadFile>,
+    ) -> ApiCall<
+        types::WhatsappProfileSingleResponse,
+        types::PostWhatsappProfilePhotoBody,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "PostWhatsappProfilePhoto",
+            "/v2/whatsapp/phone_numbers/{phone_number}/profile/photo",
+            [
+                "/v2/whatsapp/phone_numbers/",
+                &crate::request::path_arg(&phone_number),
+                "/profile/photo",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::PostWhatsappProfilePhotoBody::new(file),
+                |body, request| {
+                    request.multipart(body.into_multipart());
+                },
+            )
+    }
+
+    /// Delete Whatsapp profile photo
+    ///
+    /// `DELETE /v2/whatsapp/phone_numbers/{phone_number}/profile/photo` (operation `DeleteWhatsappProfilePhoto`)
+    ///
+    /// # Arguments
+    /// - `phone_number` (`phone_number`): Phone number (E.164 format)
+    pub fn delete(&self, phone_number: &str) -> ApiCall<()> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteWhatsappProfilePhoto",
+            "/v2/whatsapp/phone_numbers/{phone_number}/profile/photo",
+            [
+                "/v2/whatsapp/phone_numbers/",
+                &crate::request::path_arg(&phone_number),
+                "/profile/photo",
+            ]
+                .concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_empty)
+    }
+}
+
+impl crate::ApiCall<types::WhatsappPhonesListResponse, GetV2WhatsappPhoneNumbersParams> {
+    /// Every item of `client.whatsapp().phone_numbers().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_v2_whatsapp_phone_numbers_stream(
-        &self,
-        params: &GetV2WhatsappPhoneNumbersParams,
-    ) -> Paginator<types::WhatsappPhoneResponse> {
-        let first = self.get_v2_whatsapp_phone_numbers(params);
+    pub fn items(self) -> Paginator<types::WhatsappPhoneResponse> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -105,275 +440,5 @@ impl WhatsappPhoneNumbersApi<'_> {
                 })
             },
         )
-    }
-
-    /// Delete a Whatsapp phone number
-    ///
-    /// `DELETE /v2/whatsapp/phone_numbers/{phone_number}` (operation `DeleteWhatsappPhoneNumber`)
-    ///
-    /// # Arguments
-    /// - `phone_number` (`phone_number`): Phone number (E.164 format)
-    pub fn delete_whatsapp_phone_number(&self, phone_number: &str) -> ApiCall<()> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteWhatsappPhoneNumber",
-            "/v2/whatsapp/phone_numbers/{phone_number}",
-            ["/v2/whatsapp/phone_numbers/", &crate::request::path_arg(&phone_number)]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_empty)
-    }
-
-    /// Get calling settings for a phone number
-    ///
-    /// `GET /v2/whatsapp/phone_numbers/{phone_number}/calling_settings` (operation `GetWhatsappCallingSettings`)
-    ///
-    /// # Arguments
-    /// - `phone_number` (`phone_number`): Phone number (E.164 format)
-    pub fn get_whatsapp_calling_settings(
-        &self,
-        phone_number: &str,
-    ) -> ApiCall<types::WhatsappCallingSettingsResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetWhatsappCallingSettings",
-            "/v2/whatsapp/phone_numbers/{phone_number}/calling_settings",
-            [
-                "/v2/whatsapp/phone_numbers/",
-                &crate::request::path_arg(&phone_number),
-                "/calling_settings",
-            ]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Enable or disable Whatsapp calling for a phone number
-    ///
-    /// `PATCH /v2/whatsapp/phone_numbers/{phone_number}/calling_settings` (operation `PatchWhatsappCallingSettings`)
-    ///
-    /// # Arguments
-    /// - `phone_number` (`phone_number`): Phone number (E.164 format)
-    pub fn patch_whatsapp_calling_settings(
-        &self,
-        phone_number: &str,
-        body: &types::WhatsappPatchCallingSettingsRequest,
-    ) -> ApiCall<types::WhatsappCallingSettingsResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "PatchWhatsappCallingSettings",
-            "/v2/whatsapp/phone_numbers/{phone_number}/calling_settings",
-            [
-                "/v2/whatsapp/phone_numbers/",
-                &crate::request::path_arg(&phone_number),
-                "/calling_settings",
-            ]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get conversation window status for a phone number
-    ///
-    /// Returns whether the 24-hour conversation window is currently open for a given source/destination pair. If window_active is false, only template messages may be sent.
-    ///
-    /// `GET /v2/whatsapp/phone_numbers/{phone_number}/conversation_window` (operation `GetWhatsappConversationWindow`)
-    ///
-    /// # Arguments
-    /// - `phone_number` (`phone_number`): Phone number (E.164 format)
-    /// - `destination_number` (`destination_number`): Destination phone number in E.164 format
-    pub fn get_whatsapp_conversation_window(
-        &self,
-        phone_number: &str,
-        destination_number: &str,
-    ) -> ApiCall<types::WhatsappConversationWindowResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "GetWhatsappConversationWindow",
-            "/v2/whatsapp/phone_numbers/{phone_number}/conversation_window",
-            [
-                "/v2/whatsapp/phone_numbers/",
-                &crate::request::path_arg(&phone_number),
-                "/conversation_window",
-            ]
-                .concat(),
-        );
-        request
-            .query("destination_number", &destination_number, QueryStyle::FormExplode);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get phone number business profile
-    ///
-    /// `GET /v2/whatsapp/phone_numbers/{phone_number}/profile` (operation `GetWhatsappProfile`)
-    ///
-    /// # Arguments
-    /// - `phone_number` (`phone_number`): Phone number (E.164 format)
-    pub fn get_whatsapp_profile(
-        &self,
-        phone_number: &str,
-    ) -> ApiCall<types::WhatsappProfileSingleResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetWhatsappProfile",
-            "/v2/whatsapp/phone_numbers/{phone_number}/profile",
-            [
-                "/v2/whatsapp/phone_numbers/",
-                &crate::request::path_arg(&phone_number),
-                "/profile",
-            ]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update phone number business profile
-    ///
-    /// `PATCH /v2/whatsapp/phone_numbers/{phone_number}/profile` (operation `PatchWhatsappProfile`)
-    ///
-    /// # Arguments
-    /// - `phone_number` (`phone_number`): Phone number (E.164 format)
-    pub fn patch_whatsapp_profile(
-        &self,
-        phone_number: &str,
-        body: &types::WhatsappUpdateProfileRequest,
-    ) -> ApiCall<types::WhatsappProfileSingleResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "PatchWhatsappProfile",
-            "/v2/whatsapp/phone_numbers/{phone_number}/profile",
-            [
-                "/v2/whatsapp/phone_numbers/",
-                &crate::request::path_arg(&phone_number),
-                "/profile",
-            ]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get Whatsapp profile photo
-    ///
-    /// `GET /v2/whatsapp/phone_numbers/{phone_number}/profile/photo` (operation `GetWhatsappProfilePhoto`)
-    ///
-    /// # Arguments
-    /// - `phone_number` (`phone_number`): Phone number (E.164 format)
-    pub fn get_whatsapp_profile_photo(
-        &self,
-        phone_number: &str,
-    ) -> ApiCall<types::WhatsappProfilePhotoResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetWhatsappProfilePhoto",
-            "/v2/whatsapp/phone_numbers/{phone_number}/profile/photo",
-            [
-                "/v2/whatsapp/phone_numbers/",
-                &crate::request::path_arg(&phone_number),
-                "/profile/photo",
-            ]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Upload Whatsapp profile photo
-    ///
-    /// `POST /v2/whatsapp/phone_numbers/{phone_number}/profile/photo` (operation `PostWhatsappProfilePhoto`)
-    ///
-    /// # Arguments
-    /// - `phone_number` (`phone_number`): Phone number (E.164 format)
-    pub fn post_whatsapp_profile_photo(
-        &self,
-        phone_number: &str,
-        body: &types::PostWhatsappProfilePhotoBody,
-    ) -> ApiCall<types::WhatsappProfileSingleResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "PostWhatsappProfilePhoto",
-            "/v2/whatsapp/phone_numbers/{phone_number}/profile/photo",
-            [
-                "/v2/whatsapp/phone_numbers/",
-                &crate::request::path_arg(&phone_number),
-                "/profile/photo",
-            ]
-                .concat(),
-        );
-        request.multipart(body.into_multipart());
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete Whatsapp profile photo
-    ///
-    /// `DELETE /v2/whatsapp/phone_numbers/{phone_number}/profile/photo` (operation `DeleteWhatsappProfilePhoto`)
-    ///
-    /// # Arguments
-    /// - `phone_number` (`phone_number`): Phone number (E.164 format)
-    pub fn delete_whatsapp_profile_photo(&self, phone_number: &str) -> ApiCall<()> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteWhatsappProfilePhoto",
-            "/v2/whatsapp/phone_numbers/{phone_number}/profile/photo",
-            [
-                "/v2/whatsapp/phone_numbers/",
-                &crate::request::path_arg(&phone_number),
-                "/profile/photo",
-            ]
-                .concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_empty)
-    }
-
-    /// Resend verification code
-    ///
-    /// `POST /v2/whatsapp/phone_numbers/{phone_number}/resend_verification` (operation `ResendWhatsappVerification`)
-    ///
-    /// # Arguments
-    /// - `phone_number` (`phone_number`): Phone number (E.164 format)
-    pub fn resend_whatsapp_verification(
-        &self,
-        phone_number: &str,
-        body: &types::WhatsappResendVerificationRequest,
-    ) -> ApiCall<()> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "ResendWhatsappVerification",
-            "/v2/whatsapp/phone_numbers/{phone_number}/resend_verification",
-            [
-                "/v2/whatsapp/phone_numbers/",
-                &crate::request::path_arg(&phone_number),
-                "/resend_verification",
-            ]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_empty)
-    }
-
-    /// Submit verification code for a phone number
-    ///
-    /// `POST /v2/whatsapp/phone_numbers/{phone_number}/verify` (operation `VerifyWhatsappPhoneNumber`)
-    ///
-    /// # Arguments
-    /// - `phone_number` (`phone_number`): Phone number (E.164 format)
-    pub fn verify_whatsapp_phone_number(
-        &self,
-        phone_number: &str,
-        body: &types::WhatsappVerifyCodeRequest,
-    ) -> ApiCall<()> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "VerifyWhatsappPhoneNumber",
-            "/v2/whatsapp/phone_numbers/{phone_number}/verify",
-            [
-                "/v2/whatsapp/phone_numbers/",
-                &crate::request::path_arg(&phone_number),
-                "/verify",
-            ]
-                .concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_empty)
     }
 }

@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `WireGuard Interfaces`; get it with `client.wireguard_interfaces()`.
-///
-/// WireGuard Interface operations
-#[derive(Debug, Clone, Copy)]
-pub struct WireguardInterfacesApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `list_wireguard_interfaces` (`GET /wireguard_interfaces`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListWireguardInterfacesParams {
@@ -26,6 +18,23 @@ pub struct ListWireguardInterfacesParams {
     ///
     /// Sent as query parameter `page`.
     pub page: Option<types::PageConsolidated>,
+}
+
+impl<T> crate::ApiCall<T, ListWireguardInterfacesParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[network_id\]
+    pub fn filter(
+        mut self,
+        value: impl Into<types::ListWireguardInterfacesFilter>,
+    ) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::PageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
 }
 
 /// Optional parameters of `list_wireguard_peers` (`GET /wireguard_peers`).
@@ -41,37 +50,262 @@ pub struct ListWireguardPeersParams {
     pub page: Option<types::PageConsolidated>,
 }
 
-impl WireguardInterfacesApi<'_> {
+impl<T> crate::ApiCall<T, ListWireguardPeersParams> {
+    /// Consolidated filter parameter (deepObject style). Originally: filter\[wireguard_interface_id\]
+    pub fn filter(mut self, value: impl Into<types::ListWireguardPeersFilter>) -> Self {
+        self.input_mut().filter = Some(value.into());
+        self
+    }
+
+    /// Consolidated page parameter (deepObject style). Originally: page\[number\], page\[size\]
+    pub fn page(mut self, value: impl Into<types::PageConsolidated>) -> Self {
+        self.input_mut().page = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::WireguardInterfaces<'_> {
     /// List all WireGuard Interfaces
     ///
     /// List all WireGuard Interfaces.
     ///
     /// `GET /wireguard_interfaces` (operation `ListWireguardInterfaces`)
-    pub fn list_wireguard_interfaces(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &ListWireguardInterfacesParams,
-    ) -> ApiCall<types::ListWireguardInterfacesResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<types::ListWireguardInterfacesResponse, ListWireguardInterfacesParams> {
+        let request = Request::new(
             reqwest::Method::GET,
             "ListWireguardInterfaces",
             "/wireguard_interfaces",
             "/wireguard_interfaces".to_owned(),
         );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListWireguardInterfacesParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Create a WireGuard Interface
+    ///
+    /// Create a new WireGuard Interface. Current limitation of 10 interfaces per user can be created.
+    ///
+    /// `POST /wireguard_interfaces` (operation `CreateWireguardInterface`)
+    ///
+    /// The body is a [`WireguardInterfaceCreate`](types::WireguardInterfaceCreate): its required members (`network_id`, `region_code`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        network_id: impl Into<String>,
+        region_code: impl Into<String>,
+    ) -> ApiCall<
+        types::CreateWireguardInterfaceResponse,
+        types::WireguardInterfaceCreate,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateWireguardInterface",
+            "/wireguard_interfaces",
+            "/wireguard_interfaces".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::WireguardInterfaceCreate::new(network_id, region_code),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Retrieve a WireGuard Interfaces
+    ///
+    /// Retrieve a WireGuard Interfaces.
+    ///
+    /// `GET /wireguard_interfaces/{id}` (operation `GetWireguardInterface`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::GetWireguardInterfaceResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetWireguardInterface",
+            "/wireguard_interfaces/{id}",
+            ["/wireguard_interfaces/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`list_wireguard_interfaces`](Self::list_wireguard_interfaces), page after page (`page[number]` paging).
+    /// Delete a WireGuard Interface
+    ///
+    /// Delete a WireGuard Interface.
+    ///
+    /// `DELETE /wireguard_interfaces/{id}` (operation `DeleteWireguardInterface`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn delete(&self, id: &str) -> ApiCall<types::DeleteWireguardInterfaceResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteWireguardInterface",
+            "/wireguard_interfaces/{id}",
+            ["/wireguard_interfaces/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+}
+
+impl crate::resources::WireguardPeers<'_> {
+    /// List all WireGuard Peers
+    ///
+    /// List all WireGuard peers.
+    ///
+    /// `GET /wireguard_peers` (operation `ListWireguardPeers`)
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
+        &self,
+    ) -> ApiCall<types::ListWireguardPeersResponse, ListWireguardPeersParams> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "ListWireguardPeers",
+            "/wireguard_peers",
+            "/wireguard_peers".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                ListWireguardPeersParams::default(),
+                |params, request| {
+                    request.query("filter", &params.filter, QueryStyle::DeepObject);
+                    request.query("page", &params.page, QueryStyle::DeepObject);
+                },
+            )
+    }
+
+    /// Create a WireGuard Peer
+    ///
+    /// Create a new WireGuard Peer. Current limitation of 5 peers per interface can be created.
+    ///
+    /// `POST /wireguard_peers` (operation `CreateWireguardPeer`)
+    ///
+    /// The body is a [`WireguardPeerCreate`](types::WireguardPeerCreate): its required members (`wireguard_interface_id`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        wireguard_interface_id: impl Into<String>,
+    ) -> ApiCall<types::CreateWireguardPeerResponse, types::WireguardPeerCreate> {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateWireguardPeer",
+            "/wireguard_peers",
+            "/wireguard_peers".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::WireguardPeerCreate::new(wireguard_interface_id),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Retrieve the WireGuard Peer
+    ///
+    /// Retrieve the WireGuard peer.
+    ///
+    /// `GET /wireguard_peers/{id}` (operation `GetWireguardPeer`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::GetWireguardPeerResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetWireguardPeer",
+            "/wireguard_peers/{id}",
+            ["/wireguard_peers/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Delete the WireGuard Peer
+    ///
+    /// Delete the WireGuard peer.
+    ///
+    /// `DELETE /wireguard_peers/{id}` (operation `DeleteWireguardPeer`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn delete(&self, id: &str) -> ApiCall<types::DeleteWireguardPeerResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteWireguardPeer",
+            "/wireguard_peers/{id}",
+            ["/wireguard_peers/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Update the WireGuard Peer
+    ///
+    /// Update the WireGuard peer.
+    ///
+    /// `PATCH /wireguard_peers/{id}` (operation `UpdateWireguardPeer`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    ///
+    /// The body is a [`WireguardPeerPatch`](types::WireguardPeerPatch): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+    ) -> ApiCall<types::UpdateWireguardPeerResponse, types::WireguardPeerPatch> {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateWireguardPeer",
+            "/wireguard_peers/{id}",
+            ["/wireguard_peers/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::WireguardPeerPatch::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Retrieve Wireguard config template for Peer
+    ///
+    /// Retrieve Wireguard config template for Peer
+    ///
+    /// `GET /wireguard_peers/{id}/config` (operation `GetWireguardPeerConfig`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the resource.
+    pub fn retrieve_config(&self, id: &str) -> ApiCall<String> {
+        let mut request = Request::new(
+            reqwest::Method::GET,
+            "GetWireguardPeerConfig",
+            "/wireguard_peers/{id}/config",
+            ["/wireguard_peers/", &crate::request::path_arg(&id), "/config"].concat(),
+        );
+        request.accept("*/*");
+        ApiCall::new(self.client, request, crate::request::decode_text)
+    }
+}
+
+impl crate::ApiCall<
+    types::ListWireguardInterfacesResponse,
+    ListWireguardInterfacesParams,
+> {
+    /// Every item of `client.wireguard_interfaces().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_wireguard_interfaces_stream(
-        &self,
-        params: &ListWireguardInterfacesParams,
-    ) -> Paginator<types::WireguardInterfaceRead> {
-        let first = self.list_wireguard_interfaces(params);
+    pub fn items(self) -> Paginator<types::WireguardInterfaceRead> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -100,98 +334,15 @@ impl WireguardInterfacesApi<'_> {
             },
         )
     }
+}
 
-    /// Create a WireGuard Interface
-    ///
-    /// Create a new WireGuard Interface. Current limitation of 10 interfaces per user can be created.
-    ///
-    /// `POST /wireguard_interfaces` (operation `CreateWireguardInterface`)
-    pub fn create_wireguard_interface(
-        &self,
-        body: &types::WireguardInterfaceCreate,
-    ) -> ApiCall<types::CreateWireguardInterfaceResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateWireguardInterface",
-            "/wireguard_interfaces",
-            "/wireguard_interfaces".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve a WireGuard Interfaces
-    ///
-    /// Retrieve a WireGuard Interfaces.
-    ///
-    /// `GET /wireguard_interfaces/{id}` (operation `GetWireguardInterface`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn get_wireguard_interface(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetWireguardInterfaceResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetWireguardInterface",
-            "/wireguard_interfaces/{id}",
-            ["/wireguard_interfaces/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a WireGuard Interface
-    ///
-    /// Delete a WireGuard Interface.
-    ///
-    /// `DELETE /wireguard_interfaces/{id}` (operation `DeleteWireguardInterface`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn delete_wireguard_interface(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::DeleteWireguardInterfaceResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteWireguardInterface",
-            "/wireguard_interfaces/{id}",
-            ["/wireguard_interfaces/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// List all WireGuard Peers
-    ///
-    /// List all WireGuard peers.
-    ///
-    /// `GET /wireguard_peers` (operation `ListWireguardPeers`)
-    pub fn list_wireguard_peers(
-        &self,
-        params: &ListWireguardPeersParams,
-    ) -> ApiCall<types::ListWireguardPeersResponse> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "ListWireguardPeers",
-            "/wireguard_peers",
-            "/wireguard_peers".to_owned(),
-        );
-        request.query("filter", &params.filter, QueryStyle::DeepObject);
-        request.query("page", &params.page, QueryStyle::DeepObject);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Every item of [`list_wireguard_peers`](Self::list_wireguard_peers), page after page (`page[number]` paging).
+impl crate::ApiCall<types::ListWireguardPeersResponse, ListWireguardPeersParams> {
+    /// Every item of `client.wireguard_peers().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn list_wireguard_peers_stream(
-        &self,
-        params: &ListWireguardPeersParams,
-    ) -> Paginator<types::WireguardPeer> {
-        let first = self.list_wireguard_peers(params);
+    pub fn items(self) -> Paginator<types::WireguardPeer> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -219,108 +370,5 @@ impl WireguardInterfacesApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create a WireGuard Peer
-    ///
-    /// Create a new WireGuard Peer. Current limitation of 5 peers per interface can be created.
-    ///
-    /// `POST /wireguard_peers` (operation `CreateWireguardPeer`)
-    pub fn create_wireguard_peer(
-        &self,
-        body: &types::WireguardPeerCreate,
-    ) -> ApiCall<types::CreateWireguardPeerResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateWireguardPeer",
-            "/wireguard_peers",
-            "/wireguard_peers".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve the WireGuard Peer
-    ///
-    /// Retrieve the WireGuard peer.
-    ///
-    /// `GET /wireguard_peers/{id}` (operation `GetWireguardPeer`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn get_wireguard_peer(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetWireguardPeerResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetWireguardPeer",
-            "/wireguard_peers/{id}",
-            ["/wireguard_peers/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete the WireGuard Peer
-    ///
-    /// Delete the WireGuard peer.
-    ///
-    /// `DELETE /wireguard_peers/{id}` (operation `DeleteWireguardPeer`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn delete_wireguard_peer(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::DeleteWireguardPeerResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteWireguardPeer",
-            "/wireguard_peers/{id}",
-            ["/wireguard_peers/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update the WireGuard Peer
-    ///
-    /// Update the WireGuard peer.
-    ///
-    /// `PATCH /wireguard_peers/{id}` (operation `UpdateWireguardPeer`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn update_wireguard_peer(
-        &self,
-        id: &str,
-        body: &types::WireguardPeerPatch,
-    ) -> ApiCall<types::UpdateWireguardPeerResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdateWireguardPeer",
-            "/wireguard_peers/{id}",
-            ["/wireguard_peers/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Retrieve Wireguard config template for Peer
-    ///
-    /// Retrieve Wireguard config template for Peer
-    ///
-    /// `GET /wireguard_peers/{id}/config` (operation `GetWireguardPeerConfig`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the resource.
-    pub fn get_wireguard_peer_config(&self, id: &str) -> ApiCall<String> {
-        let mut request = Request::new(
-            reqwest::Method::GET,
-            "GetWireguardPeerConfig",
-            "/wireguard_peers/{id}/config",
-            ["/wireguard_peers/", &crate::request::path_arg(&id), "/config"].concat(),
-        );
-        request.accept("*/*");
-        ApiCall::new(self.client, request, crate::request::decode_text)
     }
 }

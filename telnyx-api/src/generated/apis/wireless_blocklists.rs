@@ -7,14 +7,6 @@ use crate::pagination::{PageData, PageStyle, Paginator};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Wireless Blocklists`; get it with `client.wireless_blocklists()`.
-///
-/// Wireless Blocklists operations
-#[derive(Debug, Clone, Copy)]
-pub struct WirelessBlocklistsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `get_wireless_blocklists_gateways` (`GET /wireless_blocklists`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetWirelessBlocklistsGatewaysParams {
@@ -40,7 +32,39 @@ pub struct GetWirelessBlocklistsGatewaysParams {
     pub filter_values: Option<String>,
 }
 
-impl WirelessBlocklistsApi<'_> {
+impl<T> crate::ApiCall<T, GetWirelessBlocklistsGatewaysParams> {
+    /// The page number to load.
+    pub fn page_number(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_number = Some(value.into());
+        self
+    }
+
+    /// The size of the page.
+    pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+        self.input_mut().page_size = Some(value.into());
+        self
+    }
+
+    /// The name of the Wireless Blocklist.
+    pub fn filter_name(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_name = Some(value.into());
+        self
+    }
+
+    /// When the Private Wireless Gateway was last updated.
+    pub fn filter_type(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_type = Some(value.into());
+        self
+    }
+
+    /// Values to filter on (inclusive).
+    pub fn filter_values(mut self, value: impl Into<String>) -> Self {
+        self.input_mut().filter_values = Some(value.into());
+        self
+    }
+}
+
+impl crate::resources::WirelessBlocklistValues<'_> {
     /// Get all possible wireless blocklist values
     ///
     /// Retrieve all wireless blocklist values for a given blocklist type.
@@ -49,7 +73,7 @@ impl WirelessBlocklistsApi<'_> {
     ///
     /// # Arguments
     /// - `type_` (`type`): The Wireless Blocklist type for which to list possible values (e.g., `country`, `mcc`, `plmn`).
-    pub fn wireless_blocklists_get_all(
+    pub fn list(
         &self,
         type_: &types::WirelessBlocklistsGetAllType,
     ) -> ApiCall<types::WirelessBlocklistsGetAllResponse> {
@@ -62,40 +86,172 @@ impl WirelessBlocklistsApi<'_> {
         request.query("type", &type_, QueryStyle::FormExplode);
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
+}
 
+impl crate::resources::WirelessBlocklists<'_> {
     /// Get all Wireless Blocklists
     ///
     /// Get all Wireless Blocklists belonging to the user.
     ///
     /// `GET /wireless_blocklists` (operation `GetWirelessBlocklistsGateways`)
-    pub fn get_wireless_blocklists_gateways(
+    ///
+    /// The optional parameters are setters on the returned call.
+    pub fn list(
         &self,
-        params: &GetWirelessBlocklistsGatewaysParams,
-    ) -> ApiCall<types::GetWirelessBlocklistsGatewaysResponse> {
-        let mut request = Request::new(
+    ) -> ApiCall<
+        types::GetWirelessBlocklistsGatewaysResponse,
+        GetWirelessBlocklistsGatewaysParams,
+    > {
+        let request = Request::new(
             reqwest::Method::GET,
             "GetWirelessBlocklistsGateways",
             "/wireless_blocklists",
             "/wireless_blocklists".to_owned(),
         );
-        request.query("page[number]", &params.page_number, QueryStyle::FormExplode);
-        request.query("page[size]", &params.page_size, QueryStyle::FormExplode);
-        request.query("filter[name]", &params.filter_name, QueryStyle::FormExplode);
-        request.query("filter[type]", &params.filter_type, QueryStyle::FormExplode);
-        request.query("filter[values]", &params.filter_values, QueryStyle::FormExplode);
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                GetWirelessBlocklistsGatewaysParams::default(),
+                |params, request| {
+                    request
+                        .query(
+                            "page[number]",
+                            &params.page_number,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query("page[size]", &params.page_size, QueryStyle::FormExplode);
+                    request
+                        .query(
+                            "filter[name]",
+                            &params.filter_name,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[type]",
+                            &params.filter_type,
+                            QueryStyle::FormExplode,
+                        );
+                    request
+                        .query(
+                            "filter[values]",
+                            &params.filter_values,
+                            QueryStyle::FormExplode,
+                        );
+                },
+            )
+    }
+
+    /// Create a Wireless Blocklist
+    ///
+    /// Create a Wireless Blocklist to prevent SIMs from connecting to certain networks.
+    ///
+    /// `POST /wireless_blocklists` (operation `CreateWirelessBlocklist`)
+    ///
+    /// The body is a [`CreateWirelessBlocklistBody`](types::CreateWirelessBlocklistBody): its required members (`name`, `type`, `values`) are arguments, its other members setters on the returned call.
+    pub fn create(
+        &self,
+        name: impl Into<String>,
+        type_: impl Into<types::CreateWirelessBlocklistBodyType>,
+        values: impl Into<Vec<types::CreateWirelessBlocklistBodyValuesItem>>,
+    ) -> ApiCall<
+        types::CreateWirelessBlocklistResponse,
+        types::CreateWirelessBlocklistBody,
+    > {
+        let request = Request::new(
+            reqwest::Method::POST,
+            "CreateWirelessBlocklist",
+            "/wireless_blocklists",
+            "/wireless_blocklists".to_owned(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::CreateWirelessBlocklistBody::new(name, type_, values),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+
+    /// Get a Wireless Blocklist
+    ///
+    /// Retrieve information about a Wireless Blocklist.
+    ///
+    /// `GET /wireless_blocklists/{id}` (operation `GetWirelessBlocklist`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the wireless blocklist.
+    pub fn retrieve(&self, id: &str) -> ApiCall<types::GetWirelessBlocklistResponse> {
+        let request = Request::new(
+            reqwest::Method::GET,
+            "GetWirelessBlocklist",
+            "/wireless_blocklists/{id}",
+            ["/wireless_blocklists/", &crate::request::path_arg(&id)].concat(),
+        );
         ApiCall::new(self.client, request, crate::request::decode_json)
     }
 
-    /// Every item of [`get_wireless_blocklists_gateways`](Self::get_wireless_blocklists_gateways), page after page (`page[number]` paging).
+    /// Delete a Wireless Blocklist
+    ///
+    /// Deletes the Wireless Blocklist.
+    ///
+    /// `DELETE /wireless_blocklists/{id}` (operation `DeleteWirelessBlocklist`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the wireless blocklist.
+    pub fn delete(&self, id: &str) -> ApiCall<types::DeleteWirelessBlocklistResponse> {
+        let request = Request::new(
+            reqwest::Method::DELETE,
+            "DeleteWirelessBlocklist",
+            "/wireless_blocklists/{id}",
+            ["/wireless_blocklists/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+    }
+
+    /// Update a Wireless Blocklist
+    ///
+    /// Update a Wireless Blocklist.
+    ///
+    /// `PATCH /wireless_blocklists/{id}` (operation `UpdateWirelessBlocklist`)
+    ///
+    /// # Arguments
+    /// - `id` (`id`): Identifies the wireless blocklist.
+    ///
+    /// The body is a [`UpdateWirelessBlocklistBody`](types::UpdateWirelessBlocklistBody): its members are setters on the returned call.
+    pub fn update(
+        &self,
+        id: &str,
+    ) -> ApiCall<
+        types::UpdateWirelessBlocklistResponse,
+        types::UpdateWirelessBlocklistBody,
+    > {
+        let request = Request::new(
+            reqwest::Method::PATCH,
+            "UpdateWirelessBlocklist",
+            "/wireless_blocklists/{id}",
+            ["/wireless_blocklists/", &crate::request::path_arg(&id)].concat(),
+        );
+        ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::UpdateWirelessBlocklistBody::default(),
+                |body, request| {
+                    request.json(body);
+                },
+            )
+    }
+}
+
+impl crate::ApiCall<
+    types::GetWirelessBlocklistsGatewaysResponse,
+    GetWirelessBlocklistsGatewaysParams,
+> {
+    /// Every item of `client.wireless_blocklists().list(…)`, page after page (`page[number]` paging).
     ///
     /// The returned [`Paginator`] is a `Stream`: it asks for a page only when the items of the previous one are used up and ends after the last page.
-    pub fn get_wireless_blocklists_gateways_stream(
-        &self,
-        params: &GetWirelessBlocklistsGatewaysParams,
-    ) -> Paginator<types::WirelessBlocklist> {
-        let first = self.get_wireless_blocklists_gateways(params);
+    pub fn items(self) -> Paginator<types::WirelessBlocklist> {
         Paginator::new(
-            first,
+            self,
             PageStyle::Number {
                 number: "page[number]",
                 size: Some("page[size]"),
@@ -123,89 +279,5 @@ impl WirelessBlocklistsApi<'_> {
                 })
             },
         )
-    }
-
-    /// Create a Wireless Blocklist
-    ///
-    /// Create a Wireless Blocklist to prevent SIMs from connecting to certain networks.
-    ///
-    /// `POST /wireless_blocklists` (operation `CreateWirelessBlocklist`)
-    pub fn create_wireless_blocklist(
-        &self,
-        body: &types::CreateWirelessBlocklistBody,
-    ) -> ApiCall<types::CreateWirelessBlocklistResponse> {
-        let mut request = Request::new(
-            reqwest::Method::POST,
-            "CreateWirelessBlocklist",
-            "/wireless_blocklists",
-            "/wireless_blocklists".to_owned(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Get a Wireless Blocklist
-    ///
-    /// Retrieve information about a Wireless Blocklist.
-    ///
-    /// `GET /wireless_blocklists/{id}` (operation `GetWirelessBlocklist`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the wireless blocklist.
-    pub fn get_wireless_blocklist(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::GetWirelessBlocklistResponse> {
-        let request = Request::new(
-            reqwest::Method::GET,
-            "GetWirelessBlocklist",
-            "/wireless_blocklists/{id}",
-            ["/wireless_blocklists/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Delete a Wireless Blocklist
-    ///
-    /// Deletes the Wireless Blocklist.
-    ///
-    /// `DELETE /wireless_blocklists/{id}` (operation `DeleteWirelessBlocklist`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the wireless blocklist.
-    pub fn delete_wireless_blocklist(
-        &self,
-        id: &str,
-    ) -> ApiCall<types::DeleteWirelessBlocklistResponse> {
-        let request = Request::new(
-            reqwest::Method::DELETE,
-            "DeleteWirelessBlocklist",
-            "/wireless_blocklists/{id}",
-            ["/wireless_blocklists/", &crate::request::path_arg(&id)].concat(),
-        );
-        ApiCall::new(self.client, request, crate::request::decode_json)
-    }
-
-    /// Update a Wireless Blocklist
-    ///
-    /// Update a Wireless Blocklist.
-    ///
-    /// `PATCH /wireless_blocklists/{id}` (operation `UpdateWirelessBlocklist`)
-    ///
-    /// # Arguments
-    /// - `id` (`id`): Identifies the wireless blocklist.
-    pub fn update_wireless_blocklist(
-        &self,
-        id: &str,
-        body: &types::UpdateWirelessBlocklistBody,
-    ) -> ApiCall<types::UpdateWirelessBlocklistResponse> {
-        let mut request = Request::new(
-            reqwest::Method::PATCH,
-            "UpdateWirelessBlocklist",
-            "/wireless_blocklists/{id}",
-            ["/wireless_blocklists/", &crate::request::path_arg(&id)].concat(),
-        );
-        request.json(body);
-        ApiCall::new(self.client, request, crate::request::decode_json)
     }
 }

@@ -6,15 +6,7 @@ use crate::request::{ApiCall, Request};
 use crate::request::QueryStyle;
 use crate::types;
 
-/// Operations tagged `Wireless Regions`; get it with `client.wireless_regions()`.
-///
-/// Regions for wireless services
-#[derive(Debug, Clone, Copy)]
-pub struct WirelessRegionsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
-impl WirelessRegionsApi<'_> {
+impl crate::resources::Wireless<'_> {
     /// Get all wireless regions
     ///
     /// Retrieve all wireless regions for the given product.
@@ -23,7 +15,7 @@ impl WirelessRegionsApi<'_> {
     ///
     /// # Arguments
     /// - `product` (`product`): The product for which to list regions (e.g., 'public_ips', 'private_wireless_gateways').
-    pub fn wireless_regions_get_all(
+    pub fn retrieve_regions(
         &self,
         product: &str,
     ) -> ApiCall<types::WirelessRegionsGetAllResponse> {

@@ -5,14 +5,6 @@
 use crate::request::{ApiCall, Request};
 use crate::types;
 
-/// Operations tagged `x402 Payment Transactions`; get it with `client.x402_payment_transactions()`.
-///
-/// Operations for x402 cryptocurrency payment transactions. Fund your Telnyx account using USDC stablecoin payments via the x402 protocol.
-#[derive(Debug, Clone, Copy)]
-pub struct X402PaymentTransactionsApi<'a> {
-    pub(crate) client: &'a crate::Client,
-}
-
 /// Optional parameters of `settle_x402_payment` (`POST /v2/x402/credit_account`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SettleX402PaymentParams {
@@ -22,17 +14,19 @@ pub struct SettleX402PaymentParams {
     pub payment_signature: Option<String>,
 }
 
-impl X402PaymentTransactionsApi<'_> {
+impl crate::resources::X402CreditAccount<'_> {
     /// Settle a payment
     ///
     /// Settles an x402 payment using the quote ID and a signed payment authorization. The payment signature can be provided via the `PAYMENT-SIGNATURE` header or the `payment_signature` body parameter. Settlement is idempotent — submitting the same quote ID multiple times returns the existing transaction.
     ///
     /// `POST /v2/x402/credit_account` (operation `settleX402Payment`)
-    pub fn settle_x402_payment(
+    ///
+    /// The body is a [`X402SettleRequest`](types::X402SettleRequest): its required members (`id`) are arguments, its other members setters on the returned call.
+    pub fn settle(
         &self,
-        body: &types::X402SettleRequest,
+        id: impl Into<String>,
         params: &SettleX402PaymentParams,
-    ) -> ApiCall<types::X402TransactionResponse> {
+    ) -> ApiCall<types::X402TransactionResponse, types::X402SettleRequest> {
         let mut request = Request::new(
             reqwest::Method::POST,
             "settleX402Payment",
@@ -40,8 +34,13 @@ impl X402PaymentTransactionsApi<'_> {
             "/v2/x402/credit_account".to_owned(),
         );
         request.header("PAYMENT-SIGNATURE", &params.payment_signature);
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::X402SettleRequest::new(id),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 
     /// Create a payment quote
@@ -49,17 +48,24 @@ impl X402PaymentTransactionsApi<'_> {
     /// Creates a payment quote for the specified USD amount. Returns payment details including the x402 payment requirements, network, and expiration time. The quote must be settled before it expires.
     ///
     /// `POST /v2/x402/credit_account/quote` (operation `createX402Quote`)
-    pub fn create_x402_quote(
+    ///
+    /// The body is a [`X402QuoteRequest`](types::X402QuoteRequest): its required members (`amount_usd`) are arguments, its other members setters on the returned call.
+    pub fn create_quote(
         &self,
-        body: &types::X402QuoteRequest,
-    ) -> ApiCall<types::X402QuoteResponse> {
-        let mut request = Request::new(
+        amount_usd: impl Into<String>,
+    ) -> ApiCall<types::X402QuoteResponse, types::X402QuoteRequest> {
+        let request = Request::new(
             reqwest::Method::POST,
             "createX402Quote",
             "/v2/x402/credit_account/quote",
             "/v2/x402/credit_account/quote".to_owned(),
         );
-        request.json(body);
         ApiCall::new(self.client, request, crate::request::decode_json)
+            .with_input(
+                types::X402QuoteRequest::new(amount_usd),
+                |body, request| {
+                    request.json(body);
+                },
+            )
     }
 }

@@ -159,7 +159,7 @@ crate::codec::string_enum!(BrandBasicStatus);
 /// BrandFeedback
 ///
 /// Spec: `#/components/schemas/BrandFeedback`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BrandFeedback {
     /// ID of the brand being queried about
     #[serde(rename = "brandId")]
@@ -188,7 +188,7 @@ impl crate::shape::Shaped for BrandFeedback {
 /// BrandFeedbackCategory
 ///
 /// Spec: `#/components/schemas/BrandFeedbackCategory`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BrandFeedbackCategory {
     /// Long-form description of the feedback with additional information
     pub description: String,
@@ -378,7 +378,7 @@ crate::codec::string_enum!(BrandRelationship);
 /// Status information for an SMS OTP sent during Sole Proprietor brand verification
 ///
 /// Spec: `#/components/schemas/BrandSmsOtpStatus`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BrandSmsOtpStatus {
     /// The Brand ID associated with this OTP request
     #[serde(rename = "brandId")]
@@ -520,6 +520,44 @@ pub struct CreateBrand {
     /// Brand website URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
+}
+
+impl CreateBrand {
+    /// A value with its required members (`country`, `display_name`, `email`, `entity_type`, `vertical`) and no optional one.
+    pub fn new(
+        country: impl Into<String>,
+        display_name: impl Into<String>,
+        email: impl Into<String>,
+        entity_type: impl Into<EntityType>,
+        vertical: impl Into<Vertical>,
+    ) -> Self {
+        Self {
+            business_contact_email: None,
+            city: None,
+            company_name: None,
+            country: country.into(),
+            display_name: display_name.into(),
+            ein: None,
+            email: email.into(),
+            entity_type: entity_type.into(),
+            first_name: None,
+            ip_address: None,
+            is_reseller: None,
+            last_name: None,
+            mobile_phone: None,
+            mock: None,
+            phone: None,
+            postal_code: None,
+            state: None,
+            stock_exchange: None,
+            stock_symbol: None,
+            street: None,
+            vertical: vertical.into(),
+            webhook_failover_url: None,
+            webhook_url: None,
+            website: None,
+        }
+    }
 }
 
 /// Entity type behind the brand. This is the form of business establishment.
@@ -711,7 +749,7 @@ crate::codec::string_enum!(GetBrandsSort);
 /// ImportExternalVetting
 ///
 /// Spec: `#/components/schemas/ImportExternalVetting`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ImportExternalVetting {
     /// External vetting provider ID for the brand.
     #[serde(rename = "evpId")]
@@ -725,10 +763,21 @@ pub struct ImportExternalVetting {
     pub vetting_token: Option<String>,
 }
 
+impl ImportExternalVetting {
+    /// A value with its required members (`evp_id`, `vetting_id`) and no optional one.
+    pub fn new(evp_id: impl Into<String>, vetting_id: impl Into<String>) -> Self {
+        Self {
+            evp_id: evp_id.into(),
+            vetting_id: vetting_id.into(),
+            vetting_token: None,
+        }
+    }
+}
+
 /// OrderExternalVetting
 ///
 /// Spec: `#/components/schemas/OrderExternalVetting`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OrderExternalVetting {
     /// External vetting provider ID for the brand.
     #[serde(rename = "evpId")]
@@ -736,6 +785,16 @@ pub struct OrderExternalVetting {
     /// Identifies the vetting classification.
     #[serde(rename = "vettingClass")]
     pub vetting_class: String,
+}
+
+impl OrderExternalVetting {
+    /// A value with its required members (`evp_id`, `vetting_class`) and no optional one.
+    pub fn new(evp_id: impl Into<String>, vetting_class: impl Into<String>) -> Self {
+        Self {
+            evp_id: evp_id.into(),
+            vetting_class: vetting_class.into(),
+        }
+    }
 }
 
 /// (Required for public company) stock exchange.
@@ -1280,7 +1339,7 @@ pub type TelnyxBrandWithCampaignsCountStatus = BrandBasicStatus;
 /// Request body for triggering a Brand SMS OTP
 ///
 /// Spec: `#/components/schemas/TriggerBrandSmsOtpRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TriggerBrandSmsOtpRequest {
     /// SMS message template to send the OTP. Must include `@OTP_PIN@` placeholder which will be replaced with the actual PIN
     #[serde(rename = "pinSms")]
@@ -1290,10 +1349,20 @@ pub struct TriggerBrandSmsOtpRequest {
     pub success_sms: String,
 }
 
+impl TriggerBrandSmsOtpRequest {
+    /// A value with its required members (`pin_sms`, `success_sms`) and no optional one.
+    pub fn new(pin_sms: impl Into<String>, success_sms: impl Into<String>) -> Self {
+        Self {
+            pin_sms: pin_sms.into(),
+            success_sms: success_sms.into(),
+        }
+    }
+}
+
 /// Response after successfully triggering a Brand SMS OTP
 ///
 /// Spec: `#/components/schemas/TriggerBrandSmsOtpResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TriggerBrandSmsOtpResponse {
     /// The Brand ID for which the OTP was triggered
     #[serde(rename = "brandId")]
@@ -1413,14 +1482,60 @@ pub struct UpdateBrand {
     pub website: Option<String>,
 }
 
+impl UpdateBrand {
+    /// A value with its required members (`country`, `display_name`, `email`, `entity_type`, `vertical`) and no optional one.
+    pub fn new(
+        country: impl Into<String>,
+        display_name: impl Into<String>,
+        email: impl Into<String>,
+        entity_type: impl Into<EntityType>,
+        vertical: impl Into<Vertical>,
+    ) -> Self {
+        Self {
+            alt_business_id: None,
+            alt_business_id_type: None,
+            business_contact_email: None,
+            city: None,
+            company_name: None,
+            country: country.into(),
+            display_name: display_name.into(),
+            ein: None,
+            email: email.into(),
+            entity_type: entity_type.into(),
+            first_name: None,
+            identity_status: None,
+            ip_address: None,
+            is_reseller: None,
+            last_name: None,
+            phone: None,
+            postal_code: None,
+            state: None,
+            stock_exchange: None,
+            stock_symbol: None,
+            street: None,
+            vertical: vertical.into(),
+            webhook_failover_url: None,
+            webhook_url: None,
+            website: None,
+        }
+    }
+}
+
 /// Request body for verifying a Brand SMS OTP
 ///
 /// Spec: `#/components/schemas/VerifyBrandSmsOtpRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VerifyBrandSmsOtpRequest {
     /// The OTP PIN received via SMS
     #[serde(rename = "otpPin")]
     pub otp_pin: String,
+}
+
+impl VerifyBrandSmsOtpRequest {
+    /// A value with its required members (`otp_pin`) and no optional one.
+    pub fn new(otp_pin: impl Into<String>) -> Self {
+        Self { otp_pin: otp_pin.into() }
+    }
 }
 
 /// Vertical or industry segment of the brand or campaign.

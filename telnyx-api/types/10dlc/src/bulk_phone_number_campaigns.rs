@@ -8,7 +8,7 @@ use super::*;
 /// AssignProfileToCampaignRequest
 ///
 /// Spec: `#/components/schemas/AssignProfileToCampaignRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AssignProfileToCampaignRequest {
     /// The ID of the campaign you want to link to the specified messaging profile. If you supply this ID in the request, do not also include a tcrCampaignId.
     #[serde(rename = "campaignId")]
@@ -23,10 +23,21 @@ pub struct AssignProfileToCampaignRequest {
     pub tcr_campaign_id: Option<String>,
 }
 
+impl AssignProfileToCampaignRequest {
+    /// A value with its required members (`messaging_profile_id`) and no optional one.
+    pub fn new(messaging_profile_id: impl Into<String>) -> Self {
+        Self {
+            campaign_id: None,
+            messaging_profile_id: messaging_profile_id.into(),
+            tcr_campaign_id: None,
+        }
+    }
+}
+
 /// AssignProfileToCampaignResponse
 ///
 /// Spec: `#/components/schemas/AssignProfileToCampaignResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AssignProfileToCampaignResponse {
     /// The ID of the campaign you want to link to the specified messaging profile. If you supply this ID in the request, do not also include a tcrCampaignId.
     #[serde(rename = "campaignId")]
@@ -105,7 +116,7 @@ impl crate::shape::Shaped for AssignmentTaskStatusResponse {
 /// PhoneNumberStatusResponsePaginated
 ///
 /// Spec: `#/components/schemas/PhoneNumberStatusResponsePaginated`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneNumberStatusResponsePaginated {
     /// Records
     pub records: Vec<ProfileAssignmentPhoneNumbers>,
@@ -128,7 +139,7 @@ impl crate::shape::Shaped for PhoneNumberStatusResponsePaginated {
 /// ProfileAssignmentPhoneNumbers
 ///
 /// Spec: `#/components/schemas/ProfileAssignmentPhoneNumbers`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProfileAssignmentPhoneNumbers {
     /// The phone number that the status is being checked for.
     #[serde(rename = "phoneNumber")]

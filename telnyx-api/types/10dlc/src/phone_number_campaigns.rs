@@ -60,7 +60,7 @@ crate::codec::string_enum!(GetAllPhoneNumberCampaignsSort);
 /// PhoneNumberCampaign
 ///
 /// Spec: `#/components/schemas/PhoneNumberCampaign`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneNumberCampaign {
     /// The assignment status of the number.
     #[serde(rename = "assignmentStatus")]
@@ -178,7 +178,7 @@ crate::codec::string_enum!(PhoneNumberCampaignAssignmentStatus);
 /// PhoneNumberCampaignCreate
 ///
 /// Spec: `#/components/schemas/PhoneNumberCampaignCreate`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneNumberCampaignCreate {
     /// The ID of the campaign you want to link to the specified phone number.
     #[serde(rename = "campaignId")]
@@ -188,10 +188,20 @@ pub struct PhoneNumberCampaignCreate {
     pub phone_number: String,
 }
 
+impl PhoneNumberCampaignCreate {
+    /// A value with its required members (`campaign_id`, `phone_number`) and no optional one.
+    pub fn new(campaign_id: impl Into<String>, phone_number: impl Into<String>) -> Self {
+        Self {
+            campaign_id: campaign_id.into(),
+            phone_number: phone_number.into(),
+        }
+    }
+}
+
 /// PhoneNumberCampaignPaginated
 ///
 /// Spec: `#/components/schemas/PhoneNumberCampaignPaginated`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneNumberCampaignPaginated {
     /// Page
     pub page: i64,

@@ -68,7 +68,7 @@ impl crate::shape::Shaped for AuthenticationProvider {
 }
 
 /// Spec: `#/components/schemas/AuthenticationProviderCreate`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuthenticationProviderCreate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<Active>,
@@ -77,6 +77,23 @@ pub struct AuthenticationProviderCreate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings_url: Option<SettingsUrl>,
     pub short_name: ShortName,
+}
+
+impl AuthenticationProviderCreate {
+    /// A value with its required members (`name`, `settings`, `short_name`) and no optional one.
+    pub fn new(
+        name: impl Into<Name>,
+        settings: impl Into<Settings>,
+        short_name: impl Into<ShortName>,
+    ) -> Self {
+        Self {
+            active: None,
+            name: name.into(),
+            settings: settings.into(),
+            settings_url: None,
+            short_name: short_name.into(),
+        }
+    }
 }
 
 /// The settings associated with the authentication provider.
@@ -339,7 +356,7 @@ pub type OrganizationId = String;
 /// The settings associated with the authentication provider.
 ///
 /// Spec: `#/components/schemas/settings`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Settings {
     /// The certificate fingerprint for the identity provider (IdP)
     pub idp_cert_fingerprint: String,
@@ -350,6 +367,22 @@ pub struct Settings {
     pub idp_entity_id: String,
     /// The SSO target url for the identity provider (IdP).
     pub idp_sso_target_url: String,
+}
+
+impl Settings {
+    /// A value with its required members (`idp_cert_fingerprint`, `idp_entity_id`, `idp_sso_target_url`) and no optional one.
+    pub fn new(
+        idp_cert_fingerprint: impl Into<String>,
+        idp_entity_id: impl Into<String>,
+        idp_sso_target_url: impl Into<String>,
+    ) -> Self {
+        Self {
+            idp_cert_fingerprint: idp_cert_fingerprint.into(),
+            idp_cert_fingerprint_algorithm: None,
+            idp_entity_id: idp_entity_id.into(),
+            idp_sso_target_url: idp_sso_target_url.into(),
+        }
+    }
 }
 
 /// The algorithm used to generate the identity provider's (IdP) certificate fingerprint

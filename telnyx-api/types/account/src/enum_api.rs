@@ -23,7 +23,7 @@ pub type EnumObjectToStringResponse = serde_json::Map<String, serde_json::Value>
 /// EnumPaginatedResponse
 ///
 /// Spec: `#/components/schemas/EnumPaginatedResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EnumPaginatedResponse {
     pub page: i64,
     pub records: Vec<serde_json::Map<String, serde_json::Value>>,

@@ -8,7 +8,7 @@ use super::*;
 /// AccessIPAddressListResponseSchema
 ///
 /// Spec: `#/components/schemas/AccessIPAddressListResponseSchema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AccessIpAddressListResponseSchema {
     /// Data
     pub data: Vec<AccessIpAddressResponseSchema>,
@@ -35,13 +35,23 @@ impl crate::shape::Shaped for AccessIpAddressListResponseSchema {
 /// AccessIPAddressPOST
 ///
 /// Spec: `#/components/schemas/AccessIPAddressPOST`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AccessIpAddressPost {
     /// Description
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Ip Address
     pub ip_address: String,
+}
+
+impl AccessIpAddressPost {
+    /// A value with its required members (`ip_address`) and no optional one.
+    pub fn new(ip_address: impl Into<String>) -> Self {
+        Self {
+            description: None,
+            ip_address: ip_address.into(),
+        }
+    }
 }
 
 /// AccessIPAddressResponseSchema

@@ -8,7 +8,7 @@ use super::*;
 /// AccessIPRangeListResponseSchema
 ///
 /// Spec: `#/components/schemas/AccessIPRangeListResponseSchema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AccessIpRangeListResponseSchema {
     /// Data
     pub data: Vec<AccessIpRangeResponseSchema>,
@@ -35,13 +35,23 @@ impl crate::shape::Shaped for AccessIpRangeListResponseSchema {
 /// AccessIPRangePOST
 ///
 /// Spec: `#/components/schemas/AccessIPRangePOST`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AccessIpRangePost {
     /// Cidr Block
     pub cidr_block: String,
     /// Description
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+}
+
+impl AccessIpRangePost {
+    /// A value with its required members (`cidr_block`) and no optional one.
+    pub fn new(cidr_block: impl Into<String>) -> Self {
+        Self {
+            cidr_block: cidr_block.into(),
+            description: None,
+        }
+    }
 }
 
 /// AccessIPRangeResponseSchema

@@ -8,7 +8,7 @@ use super::*;
 /// Create Managed Account Request
 ///
 /// Spec: `#/components/schemas/CreateManagedAccountRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateManagedAccountRequest {
     /// The name of the business for which the new managed account is being created, that will be used as the managed accounts's organization's name.
     pub business_name: String,
@@ -24,6 +24,19 @@ pub struct CreateManagedAccountRequest {
     /// Boolean value that indicates if the billing information and charges to the managed account "roll up" to the manager account. If true, the managed account will not have its own balance and will use the shared balance with the manager account. This value cannot be changed after account creation without going through Telnyx support as changes require manual updates to the account ledger. Defaults to false.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rollup_billing: Option<bool>,
+}
+
+impl CreateManagedAccountRequest {
+    /// A value with its required members (`business_name`) and no optional one.
+    pub fn new(business_name: impl Into<String>) -> Self {
+        Self {
+            business_name: business_name.into(),
+            email: None,
+            managed_account_allow_custom_pricing: None,
+            password: None,
+            rollup_billing: None,
+        }
+    }
 }
 
 /// Spec: `#/paths/~1managed_accounts/post/responses/200/content/application~1json/schema`

@@ -8,7 +8,7 @@ use super::*;
 /// PaginationMeta
 ///
 /// Spec: `#/components/schemas/cloudflare-ip-list-sync_PaginationMeta`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CloudflareIpListSyncPaginationMeta {
     pub page_number: i64,
     pub page_size: i64,

@@ -8,10 +8,17 @@ use super::*;
 /// AddTagRequest
 ///
 /// Spec: `#/components/schemas/AddTagRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AddTagRequest {
     /// Tag
     pub tag: String,
+}
+
+impl AddTagRequest {
+    /// A value with its required members (`tag`) and no optional one.
+    pub fn new(tag: impl Into<String>) -> Self {
+        Self { tag: tag.into() }
+    }
 }
 
 /// Numeric expression: applies an arithmetic operator to two sub-expressions.
@@ -48,6 +55,23 @@ impl crate::shape::Shaped for ArithmeticExpression {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl ArithmeticExpression {
+    /// A value with its required members (`left`, `op`, `right`, `type_`) and no optional one.
+    pub fn new(
+        left: impl Into<Expression>,
+        op: impl Into<ArithmeticExpressionOp>,
+        right: impl Into<Expression>,
+        type_: impl Into<ArithmeticExpressionType>,
+    ) -> Self {
+        Self {
+            left: Box::new(left.into()),
+            op: op.into(),
+            right: Box::new(right.into()),
+            type_: type_.into(),
+        }
+    }
 }
 
 /// Arithmetic operator applied to `left` and `right`.
@@ -133,7 +157,7 @@ crate::codec::string_enum!(ArithmeticExpressionType);
 /// AssistantChatReq
 ///
 /// Spec: `#/components/schemas/AssistantChatReq`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AssistantChatReq {
     /// The message content sent by the client to the assistant
     pub content: String,
@@ -144,10 +168,21 @@ pub struct AssistantChatReq {
     pub name: Option<String>,
 }
 
+impl AssistantChatReq {
+    /// A value with its required members (`content`, `conversation_id`) and no optional one.
+    pub fn new(content: impl Into<String>, conversation_id: impl Into<String>) -> Self {
+        Self {
+            content: content.into(),
+            conversation_id: conversation_id.into(),
+            name: None,
+        }
+    }
+}
+
 /// AssistantChatResponse
 ///
 /// Spec: `#/components/schemas/AssistantChatResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AssistantChatResponse {
     /// The assistant's generated response based on the input message and context.
     pub content: String,
@@ -171,7 +206,7 @@ impl crate::shape::Shaped for AssistantChatResponse {
 /// <https://platform.openai.com/docs/api-reference/assistants/deleteAssistant>
 ///
 /// Spec: `#/components/schemas/AssistantDeletedResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AssistantDeletedResponse {
     /// Deleted
     pub deleted: bool,
@@ -202,7 +237,7 @@ impl crate::shape::Shaped for AssistantDeletedResponse {
 /// Reference to a connected integration attached to an assistant. Discover available integrations with `/ai/integrations` and connected integrations with `/ai/integrations/connections`.
 ///
 /// Spec: `#/components/schemas/AssistantIntegration`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AssistantIntegration {
     /// Optional per-assistant allowlist of integration tool names. When omitted or empty, all tools allowed by the connected integration are available to the assistant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -228,10 +263,20 @@ impl crate::shape::Shaped for AssistantIntegration {
     };
 }
 
+impl AssistantIntegration {
+    /// A value with its required members (`integration_id`) and no optional one.
+    pub fn new(integration_id: impl Into<String>) -> Self {
+        Self {
+            allowed_list: None,
+            integration_id: integration_id.into(),
+        }
+    }
+}
+
 /// Reference to an MCP server attached to an assistant. Create and manage MCP servers with the `/ai/mcp_servers` endpoints, then attach them to assistants by ID.
 ///
 /// Spec: `#/components/schemas/AssistantMCPServer`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AssistantMcpServer {
     /// Optional per-assistant allowlist of MCP tool names. When omitted, the assistant uses the MCP server's configured `allowed_tools`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -257,10 +302,20 @@ impl crate::shape::Shaped for AssistantMcpServer {
     };
 }
 
+impl AssistantMcpServer {
+    /// A value with its required members (`id`) and no optional one.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            allowed_tools: None,
+            id: id.into(),
+        }
+    }
+}
+
 /// One row in `call_attempts` — captures the terminal outcome of a single dispatch.
 ///
 /// Spec: `#/components/schemas/AssistantScheduledCallAttempt`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AssistantScheduledCallAttempt {
     /// Attempt Number
     pub attempt_number: i64,
@@ -299,7 +354,7 @@ impl crate::shape::Shaped for AssistantScheduledCallAttempt {
 /// AssistantSmsChatReq
 ///
 /// Spec: `#/components/schemas/AssistantSmsChatReq`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AssistantSmsChatReq {
     /// Conversation Metadata
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -316,6 +371,19 @@ pub struct AssistantSmsChatReq {
     pub text: Option<String>,
     /// To
     pub to: String,
+}
+
+impl AssistantSmsChatReq {
+    /// A value with its required members (`from`, `to`) and no optional one.
+    pub fn new(from: impl Into<String>, to: impl Into<String>) -> Self {
+        Self {
+            conversation_metadata: None,
+            from: from.into(),
+            should_create_conversation: None,
+            text: None,
+            to: to.into(),
+        }
+    }
 }
 
 /// AssistantSmsChatResponse
@@ -386,6 +454,21 @@ impl crate::shape::Shaped for AssistantTarget {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl AssistantTarget {
+    /// A value with its required members (`assistant_id`, `type_`) and no optional one.
+    pub fn new(
+        assistant_id: impl Into<String>,
+        type_: impl Into<AssistantTargetType>,
+    ) -> Self {
+        Self {
+            assistant_id: assistant_id.into(),
+            position: None,
+            type_: type_.into(),
+            voice_mode: None,
+        }
+    }
 }
 
 /// Type
@@ -495,7 +578,7 @@ impl crate::shape::Shaped for AssistantTestResponse {
 }
 
 /// Spec: `#/components/schemas/AssistantTestResponse/properties/rubric/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AssistantTestResponseRubricItem {
     /// Specific guidance on how to assess the assistant’s performance for this rubric item.
     pub criteria: String,
@@ -518,6 +601,16 @@ impl crate::shape::Shaped for AssistantTestResponseRubricItem {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl AssistantTestResponseRubricItem {
+    /// A value with its required members (`criteria`, `name`) and no optional one.
+    pub fn new(criteria: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            criteria: criteria.into(),
+            name: name.into(),
+        }
+    }
 }
 
 /// Deprecated for new integrations. Inline tool definitions available to the assistant. Prefer `tool_ids` to attach shared tools created with the AI Tools endpoints.
@@ -597,7 +690,7 @@ impl crate::shape::Shaped for AssistantToolsItem2 {
 /// AssistantsListData
 ///
 /// Spec: `#/components/schemas/AssistantsListData`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AssistantsListData {
     /// Data
     pub data: Vec<InferenceEmbeddingAssistant>,
@@ -730,6 +823,19 @@ impl crate::shape::Shaped for BooleanLiteralExpression {
     };
 }
 
+impl BooleanLiteralExpression {
+    /// A value with its required members (`type_`, `value`) and no optional one.
+    pub fn new(
+        type_: impl Into<BooleanLiteralExpressionType>,
+        value: impl Into<bool>,
+    ) -> Self {
+        Self {
+            type_: type_.into(),
+            value: value.into(),
+        }
+    }
+}
+
 /// Type
 ///
 /// Spec: `#/components/schemas/BooleanLiteralExpression/properties/type`
@@ -794,6 +900,21 @@ impl crate::shape::Shaped for BooleanOpExpression {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl BooleanOpExpression {
+    /// A value with its required members (`op`, `operands`, `type_`) and no optional one.
+    pub fn new(
+        op: impl Into<BooleanOpExpressionOp>,
+        operands: impl Into<Vec<Expression>>,
+        type_: impl Into<BooleanOpExpressionType>,
+    ) -> Self {
+        Self {
+            op: op.into(),
+            operands: operands.into(),
+            type_: type_.into(),
+        }
+    }
 }
 
 /// Logical operator. `not` is unary; `and`/`or` are n-ary (&gt;=2).
@@ -885,7 +1006,7 @@ crate::codec::optional_fields!(CanaryDeployRequest { "rules" => rules });
 /// Always carries ``rules`` (canonical).
 ///
 /// Spec: `#/components/schemas/CanaryDeployResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CanaryDeployResponse {
     /// Assistant Id
     pub assistant_id: String,
@@ -950,6 +1071,21 @@ impl crate::shape::Shaped for Clause {
     };
 }
 
+impl Clause {
+    /// A value with its required members (`attribute`, `operator`, `values`) and no optional one.
+    pub fn new(
+        attribute: impl Into<String>,
+        operator: impl Into<Operator>,
+        values: impl Into<Vec<String>>,
+    ) -> Self {
+        Self {
+            attribute: attribute.into(),
+            operator: operator.into(),
+            values: values.into(),
+        }
+    }
+}
+
 /// ClientSideTool
 ///
 /// Spec: `#/components/schemas/ClientSideTool`
@@ -977,10 +1113,23 @@ impl crate::shape::Shaped for ClientSideTool {
     };
 }
 
+impl ClientSideTool {
+    /// A value with its required members (`client_side_tool`, `type_`) and no optional one.
+    pub fn new(
+        client_side_tool: impl Into<ClientSideToolParams>,
+        type_: impl Into<ClientSideToolType>,
+    ) -> Self {
+        Self {
+            client_side_tool: client_side_tool.into(),
+            type_: type_.into(),
+        }
+    }
+}
+
 /// ClientSideToolParams
 ///
 /// Spec: `#/components/schemas/ClientSideToolParams`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ClientSideToolParams {
     /// The description of the tool.
     pub description: String,
@@ -1006,6 +1155,21 @@ impl crate::shape::Shaped for ClientSideToolParams {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl ClientSideToolParams {
+    /// A value with its required members (`description`, `name`, `parameters`) and no optional one.
+    pub fn new(
+        description: impl Into<String>,
+        name: impl Into<String>,
+        parameters: impl Into<ClientSideToolParamsParameters>,
+    ) -> Self {
+        Self {
+            description: description.into(),
+            name: name.into(),
+            parameters: parameters.into(),
+        }
+    }
 }
 
 /// The parameters the tool accepts, described as a JSON Schema object. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
@@ -1077,6 +1241,23 @@ impl crate::shape::Shaped for ComparisonExpression {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl ComparisonExpression {
+    /// A value with its required members (`left`, `op`, `right`, `type_`) and no optional one.
+    pub fn new(
+        left: impl Into<Expression>,
+        op: impl Into<ComparisonExpressionOp>,
+        right: impl Into<Expression>,
+        type_: impl Into<ComparisonExpressionType>,
+    ) -> Self {
+        Self {
+            left: Box::new(left.into()),
+            op: op.into(),
+            right: Box::new(right.into()),
+            type_: type_.into(),
+        }
+    }
 }
 
 /// Relational/membership operator. `contains` / `not_contains` apply to strings (substring) and arrays (membership).
@@ -1210,7 +1391,7 @@ crate::codec::string_enum!(ConversationChannelType);
 /// Conversation flow as returned by the API.
 ///
 /// Spec: `#/components/schemas/ConversationFlow`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationFlow {
     /// Directed transitions between nodes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1307,7 +1488,7 @@ impl crate::shape::Shaped for ConversationFlowNodesItem {
 /// node, and that every edge's endpoints reference real nodes.
 ///
 /// Spec: `#/components/schemas/ConversationFlowReq`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationFlowReq {
     /// Directed transitions between nodes. May be empty for a single-node flow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1316,6 +1497,20 @@ pub struct ConversationFlowReq {
     pub nodes: Vec<ConversationFlowReqNodesItem>,
     /// ID of the node where the conversation begins.
     pub start_node_id: String,
+}
+
+impl ConversationFlowReq {
+    /// A value with its required members (`nodes`, `start_node_id`) and no optional one.
+    pub fn new(
+        nodes: impl Into<Vec<ConversationFlowReqNodesItem>>,
+        start_node_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            edges: None,
+            nodes: nodes.into(),
+            start_node_id: start_node_id.into(),
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/ConversationFlowReq/properties/nodes/items`
@@ -1364,7 +1559,7 @@ impl<'de> serde::Deserialize<'de> for ConversationFlowReqNodesItem {
 /// CreateAssistantRequest
 ///
 /// Spec: `#/components/schemas/CreateAssistantRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateAssistantRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversation_flow: Option<ConversationFlowReq>,
@@ -1434,6 +1629,42 @@ pub struct CreateAssistantRequest {
     pub widget_settings: Option<WidgetSettings>,
 }
 
+impl CreateAssistantRequest {
+    /// A value with its required members (`instructions`, `name`) and no optional one.
+    pub fn new(instructions: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            conversation_flow: None,
+            description: None,
+            dynamic_variables: None,
+            dynamic_variables_webhook_timeout_ms: None,
+            dynamic_variables_webhook_url: None,
+            enabled_features: None,
+            external_llm: None,
+            fallback_config: None,
+            greeting: None,
+            insight_settings: None,
+            instructions: instructions.into(),
+            integrations: None,
+            interruption_settings: None,
+            llm_api_key_ref: None,
+            mcp_servers: None,
+            messaging_settings: None,
+            model: None,
+            name: name.into(),
+            observability_settings: None,
+            post_conversation_settings: None,
+            privacy_settings: None,
+            tags: None,
+            telephony_settings: None,
+            tool_ids: None,
+            tools: None,
+            transcription: None,
+            voice_settings: None,
+            widget_settings: None,
+        }
+    }
+}
+
 /// Request model for creating a new assistant test.
 ///
 /// This model defines all the required and optional parameters needed to create
@@ -1441,7 +1672,7 @@ pub struct CreateAssistantRequest {
 /// evaluation criteria, and scheduling options.
 ///
 /// Spec: `#/components/schemas/CreateAssistantTestRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateAssistantTestRequest {
     /// Optional detailed description of what this test evaluates and its purpose. Helps team members understand the test's objectives.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1463,6 +1694,27 @@ pub struct CreateAssistantTestRequest {
     /// Optional test suite name to group related tests together. Useful for organizing tests by feature, team, or release cycle.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test_suite: Option<String>,
+}
+
+impl CreateAssistantTestRequest {
+    /// A value with its required members (`destination`, `instructions`, `name`, `rubric`) and no optional one.
+    pub fn new(
+        destination: impl Into<String>,
+        instructions: impl Into<String>,
+        name: impl Into<String>,
+        rubric: impl Into<Vec<CreateAssistantTestRequestRubricItem>>,
+    ) -> Self {
+        Self {
+            description: None,
+            destination: destination.into(),
+            instructions: instructions.into(),
+            max_duration_seconds: None,
+            name: name.into(),
+            rubric: rubric.into(),
+            telnyx_conversation_channel: None,
+            test_suite: None,
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/CreateAssistantTestRequest/properties/rubric/items`
@@ -1504,13 +1756,36 @@ pub struct CreateScheduledEventRequest {
     pub text: Option<String>,
 }
 
+impl CreateScheduledEventRequest {
+    /// A value with its required members (`scheduled_at_fixed_datetime`, `telnyx_agent_target`, `telnyx_conversation_channel`, `telnyx_end_user_target`) and no optional one.
+    pub fn new(
+        scheduled_at_fixed_datetime: impl Into<String>,
+        telnyx_agent_target: impl Into<String>,
+        telnyx_conversation_channel: impl Into<ConversationChannelType>,
+        telnyx_end_user_target: impl Into<String>,
+    ) -> Self {
+        Self {
+            call_settings: None,
+            conversation_metadata: None,
+            dynamic_variables: None,
+            max_retries_client_errors: None,
+            retry_interval_secs: None,
+            scheduled_at_fixed_datetime: scheduled_at_fixed_datetime.into(),
+            telnyx_agent_target: telnyx_agent_target.into(),
+            telnyx_conversation_channel: telnyx_conversation_channel.into(),
+            telnyx_end_user_target: telnyx_end_user_target.into(),
+            text: None,
+        }
+    }
+}
+
 /// Spec: `#/components/schemas/CreateScheduledEventRequest/properties/conversation_metadata/additionalProperties`
 pub type CreateScheduledEventRequestConversationMetadataValue = AssistantSmsChatReqConversationMetadataValue;
 
 /// Request model for creating a shared (org-level) tool.
 ///
 /// Spec: `#/components/schemas/CreateSharedToolRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateSharedToolRequest {
     /// Client Side Tool
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1547,6 +1822,25 @@ pub struct CreateSharedToolRequest {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+impl CreateSharedToolRequest {
+    /// A value with its required members (`display_name`, `type_`) and no optional one.
+    pub fn new(display_name: impl Into<String>, type_: impl Into<String>) -> Self {
+        Self {
+            client_side_tool: None,
+            display_name: display_name.into(),
+            function: None,
+            handoff: None,
+            invite: None,
+            pay: None,
+            retrieval: None,
+            timeout_ms: None,
+            type_: type_.into(),
+            webhook: None,
+            additional_properties: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Fallback edge condition: fires only when no other edge's condition is true.
 ///
 /// Evaluated after every conditioned (`llm` / `expression`) edge regardless
@@ -1577,6 +1871,13 @@ impl crate::shape::Shaped for DefaultCondition {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl DefaultCondition {
+    /// A value with its required members (`type_`) and no optional one.
+    pub fn new(type_: impl Into<DefaultConditionType>) -> Self {
+        Self { type_: type_.into() }
+    }
 }
 
 /// Type
@@ -1640,6 +1941,19 @@ impl crate::shape::Shaped for DtmfTool {
     };
 }
 
+impl DtmfTool {
+    /// A value with its required members (`send_dtmf`, `type_`) and no optional one.
+    pub fn new(
+        send_dtmf: impl Into<serde_json::Map<String, serde_json::Value>>,
+        type_: impl Into<DtmfToolType>,
+    ) -> Self {
+        Self {
+            send_dtmf: send_dtmf.into(),
+            type_: type_.into(),
+        }
+    }
+}
+
 /// Spec: `#/components/schemas/DTMFTool/properties/type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DtmfToolType {
@@ -1700,6 +2014,19 @@ impl crate::shape::Shaped for DynamicVariableExpression {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl DynamicVariableExpression {
+    /// A value with its required members (`name`, `type_`) and no optional one.
+    pub fn new(
+        name: impl Into<String>,
+        type_: impl Into<DynamicVariableExpressionType>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            type_: type_.into(),
+        }
+    }
 }
 
 /// Type
@@ -1923,6 +2250,19 @@ impl crate::shape::Shaped for ExpressionCondition {
     };
 }
 
+impl ExpressionCondition {
+    /// A value with its required members (`expression`, `type_`) and no optional one.
+    pub fn new(
+        expression: impl Into<Expression>,
+        type_: impl Into<ExpressionConditionType>,
+    ) -> Self {
+        Self {
+            expression: expression.into(),
+            type_: type_.into(),
+        }
+    }
+}
+
 /// Type
 ///
 /// Spec: `#/components/schemas/ExpressionCondition/properties/type`
@@ -1958,7 +2298,7 @@ crate::codec::string_enum!(ExpressionConditionType);
 /// ExternalLLM
 ///
 /// Spec: `#/components/schemas/ExternalLLM`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ExternalLlm {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authentication_method: Option<AuthenticationMethod>,
@@ -2007,7 +2347,7 @@ impl crate::shape::Shaped for ExternalLlm {
 /// ExternalLLMReq
 ///
 /// Spec: `#/components/schemas/ExternalLLMReq`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ExternalLlmReq {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authentication_method: Option<AuthenticationMethod>,
@@ -2027,6 +2367,21 @@ pub struct ExternalLlmReq {
     /// URL used to retrieve an access token when certificate authentication is enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_retrieval_url: Option<String>,
+}
+
+impl ExternalLlmReq {
+    /// A value with its required members (`base_url`, `model`) and no optional one.
+    pub fn new(base_url: impl Into<String>, model: impl Into<String>) -> Self {
+        Self {
+            authentication_method: None,
+            base_url: base_url.into(),
+            certificate_ref: None,
+            forward_metadata: None,
+            llm_api_key_ref: None,
+            model: model.into(),
+            token_retrieval_url: None,
+        }
+    }
 }
 
 /// FallbackConfig
@@ -2118,6 +2473,23 @@ impl crate::shape::Shaped for FlowEdge {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl FlowEdge {
+    /// A value with its required members (`condition`, `id`, `start_node_id`, `target`) and no optional one.
+    pub fn new(
+        condition: impl Into<FlowEdgeCondition>,
+        id: impl Into<String>,
+        start_node_id: impl Into<String>,
+        target: impl Into<FlowEdgeTarget>,
+    ) -> Self {
+        Self {
+            condition: condition.into(),
+            id: id.into(),
+            start_node_id: start_node_id.into(),
+            target: target.into(),
+        }
+    }
 }
 
 /// Condition that gates the transition. Discriminated by `type`: `llm`, `expression`.
@@ -2249,7 +2621,7 @@ impl crate::shape::Shaped for FlowEdgeTarget {
 /// One step in a conversation flow, as returned by the API.
 ///
 /// Spec: `#/components/schemas/FlowNode`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FlowNode {
     /// Override for `Assistant.external_llm` while this node is active. Use this to route a node's turns to a different external LLM (different `model`, `base_url`, credentials). Part of the LLM bundle — see `model` for cascade semantics. Mutually exclusive with `model` on the node (a single LLM identity per node).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2369,7 +2741,7 @@ crate::codec::string_enum!(FlowNodeInstructionsMode);
 /// model/voice/transcription. Unset overrides cascade from the assistant.
 ///
 /// Spec: `#/components/schemas/FlowNodeReq`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FlowNodeReq {
     /// Override for `Assistant.external_llm` while this node is active. Use this to route a node's turns to a different external LLM (different `model`, `base_url`, credentials). Part of the LLM bundle — see `model` for cascade semantics. Mutually exclusive with `model` on the node (a single LLM identity per node).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2409,6 +2781,27 @@ pub struct FlowNodeReq {
     /// Per-node voice override. Only fields set here override the assistant-level voice settings; unset fields cascade.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice_settings: Option<VoiceSettings>,
+}
+
+impl FlowNodeReq {
+    /// A value with its required members (`id`, `instructions`) and no optional one.
+    pub fn new(id: impl Into<String>, instructions: impl Into<String>) -> Self {
+        Self {
+            external_llm: None,
+            id: id.into(),
+            instructions: instructions.into(),
+            instructions_mode: None,
+            llm_api_key_ref: None,
+            model: None,
+            name: None,
+            position: None,
+            shared_tool_ids: None,
+            tools_mode: None,
+            transcription: None,
+            type_: None,
+            voice_settings: None,
+        }
+    }
 }
 
 /// How `instructions` combine with the assistant-level instructions. `replace` (default): the node's instructions are used alone. `append`: the node's instructions are concatenated after the assistant's instructions.
@@ -2502,10 +2895,23 @@ impl crate::shape::Shaped for HandoffTool {
     };
 }
 
+impl HandoffTool {
+    /// A value with its required members (`handoff`, `type_`) and no optional one.
+    pub fn new(
+        handoff: impl Into<HandoffToolParams>,
+        type_: impl Into<HandoffToolType>,
+    ) -> Self {
+        Self {
+            handoff: handoff.into(),
+            type_: type_.into(),
+        }
+    }
+}
+
 /// HandoffToolParams
 ///
 /// Spec: `#/components/schemas/HandoffToolParams`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HandoffToolParams {
     /// List of possible assistants that can receive a handoff.
     pub ai_assistants: Vec<HandoffToolParamsAiAssistantsItem>,
@@ -2533,6 +2939,18 @@ impl crate::shape::Shaped for HandoffToolParams {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl HandoffToolParams {
+    /// A value with its required members (`ai_assistants`) and no optional one.
+    pub fn new(
+        ai_assistants: impl Into<Vec<HandoffToolParamsAiAssistantsItem>>,
+    ) -> Self {
+        Self {
+            ai_assistants: ai_assistants.into(),
+            voice_mode: None,
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/HandoffToolParams/properties/ai_assistants/items`
@@ -2585,6 +3003,20 @@ pub struct ImportAssistantsRequest {
     pub import_ids: Option<Vec<String>>,
     /// The external provider to import assistants from.
     pub provider: ImportAssistantsRequestProvider,
+}
+
+impl ImportAssistantsRequest {
+    /// A value with its required members (`api_key_ref`, `provider`) and no optional one.
+    pub fn new(
+        api_key_ref: impl Into<String>,
+        provider: impl Into<ImportAssistantsRequestProvider>,
+    ) -> Self {
+        Self {
+            api_key_ref: api_key_ref.into(),
+            import_ids: None,
+            provider: provider.into(),
+        }
+    }
 }
 
 /// The external provider to import assistants from.
@@ -2665,7 +3097,7 @@ impl crate::shape::Shaped for ImportMetadata {
 pub type ImportMetadataImportProvider = ImportAssistantsRequestProvider;
 
 /// Spec: `#/components/schemas/inference-embedding_Assistant`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InferenceEmbeddingAssistant {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversation_flow: Option<ConversationFlow>,
@@ -2888,6 +3320,19 @@ impl crate::shape::Shaped for InferenceEmbeddingTransferTool {
     };
 }
 
+impl InferenceEmbeddingTransferTool {
+    /// A value with its required members (`transfer`, `type_`) and no optional one.
+    pub fn new(
+        transfer: impl Into<InferenceEmbeddingTransferToolParams>,
+        type_: impl Into<InferenceEmbeddingTransferToolType>,
+    ) -> Self {
+        Self {
+            transfer: transfer.into(),
+            type_: type_.into(),
+        }
+    }
+}
+
 /// TransferToolParams
 ///
 /// Spec: `#/components/schemas/InferenceEmbeddingTransferToolParams`
@@ -2950,6 +3395,24 @@ impl crate::shape::Shaped for InferenceEmbeddingTransferToolParams {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl InferenceEmbeddingTransferToolParams {
+    /// A value with its required members (`from`, `targets`) and no optional one.
+    pub fn new(
+        from: impl Into<String>,
+        targets: impl Into<InferenceEmbeddingTransferToolParamsTargets>,
+    ) -> Self {
+        Self {
+            custom_headers: None,
+            description: None,
+            from: from.into(),
+            targets: targets.into(),
+            voicemail_detection: None,
+            warm_message_delay_ms: None,
+            warm_transfer_instructions: None,
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/InferenceEmbeddingTransferToolParams/properties/custom_headers/items`
@@ -3366,6 +3829,19 @@ impl crate::shape::Shaped for InferenceEmbeddingWebhookTool {
     };
 }
 
+impl InferenceEmbeddingWebhookTool {
+    /// A value with its required members (`type_`, `webhook`) and no optional one.
+    pub fn new(
+        type_: impl Into<InferenceEmbeddingWebhookToolType>,
+        webhook: impl Into<WebhookToolParams>,
+    ) -> Self {
+        Self {
+            type_: type_.into(),
+            webhook: webhook.into(),
+        }
+    }
+}
+
 /// Spec: `#/components/schemas/inference-embedding_WebhookTool/properties/type`
 pub type InferenceEmbeddingWebhookToolType = WebhookToolType;
 
@@ -3422,10 +3898,23 @@ impl crate::shape::Shaped for InviteTool {
     };
 }
 
+impl InviteTool {
+    /// A value with its required members (`invite`, `type_`) and no optional one.
+    pub fn new(
+        invite: impl Into<InviteToolConfig>,
+        type_: impl Into<InviteToolType>,
+    ) -> Self {
+        Self {
+            invite: invite.into(),
+            type_: type_.into(),
+        }
+    }
+}
+
 /// InviteToolConfig
 ///
 /// Spec: `#/components/schemas/InviteToolConfig`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InviteToolConfig {
     /// Custom headers to be added to the SIP INVITE for the invite command.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3467,6 +3956,18 @@ impl crate::shape::Shaped for InviteToolConfig {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl InviteToolConfig {
+    /// A value with its required members (`from`) and no optional one.
+    pub fn new(from: impl Into<String>) -> Self {
+        Self {
+            custom_headers: None,
+            from: from.into(),
+            targets: None,
+            voicemail_detection: None,
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/InviteToolConfig/properties/custom_headers/items`
@@ -3691,6 +4192,16 @@ impl crate::shape::Shaped for LlmCondition {
     };
 }
 
+impl LlmCondition {
+    /// A value with its required members (`prompt`, `type_`) and no optional one.
+    pub fn new(prompt: impl Into<String>, type_: impl Into<LlmConditionType>) -> Self {
+        Self {
+            prompt: prompt.into(),
+            type_: type_.into(),
+        }
+    }
+}
+
 /// Type
 ///
 /// Spec: `#/components/schemas/LLMCondition/properties/type`
@@ -3770,7 +4281,7 @@ impl crate::shape::Shaped for MessagingSettings {
 /// arrange in the editor.
 ///
 /// Spec: `#/components/schemas/NodePosition`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NodePosition {
     /// Horizontal coordinate in the authoring canvas.
     pub x: f64,
@@ -3790,6 +4301,13 @@ impl crate::shape::Shaped for NodePosition {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl NodePosition {
+    /// A value with its required members (`x`, `y`) and no optional one.
+    pub fn new(x: impl Into<f64>, y: impl Into<f64>) -> Self {
+        Self { x: x.into(), y: y.into() }
+    }
 }
 
 /// Edge target referencing another node within the same flow.
@@ -3822,6 +4340,16 @@ impl crate::shape::Shaped for NodeTarget {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl NodeTarget {
+    /// A value with its required members (`node_id`, `type_`) and no optional one.
+    pub fn new(node_id: impl Into<String>, type_: impl Into<NodeTargetType>) -> Self {
+        Self {
+            node_id: node_id.into(),
+            type_: type_.into(),
+        }
+    }
 }
 
 /// Type
@@ -3883,6 +4411,19 @@ impl crate::shape::Shaped for NumberLiteralExpression {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl NumberLiteralExpression {
+    /// A value with its required members (`type_`, `value`) and no optional one.
+    pub fn new(
+        type_: impl Into<NumberLiteralExpressionType>,
+        value: impl Into<f64>,
+    ) -> Self {
+        Self {
+            type_: type_.into(),
+            value: value.into(),
+        }
+    }
 }
 
 /// Type
@@ -4078,7 +4619,7 @@ crate::codec::string_enum!(Operator);
 /// metadata for implementing pagination controls in the UI.
 ///
 /// Spec: `#/components/schemas/PaginatedAssistantTestList`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PaginatedAssistantTestList {
     /// Array of assistant test objects for the current page.
     pub data: Vec<AssistantTestResponse>,
@@ -4106,7 +4647,7 @@ impl crate::shape::Shaped for PaginatedAssistantTestList {
 /// PaginatedScheduledEventList
 ///
 /// Spec: `#/components/schemas/PaginatedScheduledEventList`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PaginatedScheduledEventList {
     /// Data
     pub data: Vec<PaginatedScheduledEventListDataItem>,
@@ -4141,7 +4682,7 @@ pub type PaginatedScheduledEventListDataItem = ScheduledEventResponse;
 /// handling large numbers of test executions.
 ///
 /// Spec: `#/components/schemas/PaginatedTestRunList`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PaginatedTestRunList {
     /// Array of test run objects for the current page.
     pub data: Vec<TestRunResponse>,
@@ -4193,10 +4734,20 @@ impl crate::shape::Shaped for PayTool {
     };
 }
 
+impl PayTool {
+    /// A value with its required members (`pay`, `type_`) and no optional one.
+    pub fn new(pay: impl Into<PayToolParams>, type_: impl Into<PayToolType>) -> Self {
+        Self {
+            pay: pay.into(),
+            type_: type_.into(),
+        }
+    }
+}
+
 /// PayToolParams
 ///
 /// Spec: `#/components/schemas/PayToolParams`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PayToolParams {
     /// The name of the pay connector configured in the Telnyx API. Must reference an existing pay connector for this organization.
     pub connector_name: String,
@@ -4232,6 +4783,18 @@ impl crate::shape::Shaped for PayToolParams {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl PayToolParams {
+    /// A value with its required members (`connector_name`) and no optional one.
+    pub fn new(connector_name: impl Into<String>) -> Self {
+        Self {
+            connector_name: connector_name.into(),
+            currency: None,
+            description: None,
+            payment_method: None,
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/PayTool/properties/type`
@@ -4390,13 +4953,26 @@ impl crate::shape::Shaped for RetrievalTool {
     };
 }
 
+impl RetrievalTool {
+    /// A value with its required members (`retrieval`, `type_`) and no optional one.
+    pub fn new(
+        retrieval: impl Into<BucketIds>,
+        type_: impl Into<RetrievalToolType>,
+    ) -> Self {
+        Self {
+            retrieval: retrieval.into(),
+            type_: type_.into(),
+        }
+    }
+}
+
 /// Spec: `#/components/schemas/RetrievalTool/properties/type`
 pub type RetrievalToolType = CallControlRetrievalToolType;
 
 /// One slot in a percentage rollout.
 ///
 /// Spec: `#/components/schemas/RolloutSlot`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RolloutSlot {
     /// Version Id
     pub version_id: String,
@@ -4421,12 +4997,22 @@ impl crate::shape::Shaped for RolloutSlot {
     };
 }
 
+impl RolloutSlot {
+    /// A value with its required members (`version_id`, `weight`) and no optional one.
+    pub fn new(version_id: impl Into<String>, weight: impl Into<f64>) -> Self {
+        Self {
+            version_id: version_id.into(),
+            weight: weight.into(),
+        }
+    }
+}
+
 /// A targeting rule: ``match`` clauses (AND) gate ``serve``.
 ///
 /// An empty ``match`` is a catch-all (always fires).
 ///
 /// Spec: `#/components/schemas/Rule-Input`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RuleInput {
     /// Match
     #[serde(rename = "match")]
@@ -4435,12 +5021,22 @@ pub struct RuleInput {
     pub serve: Serve,
 }
 
+impl RuleInput {
+    /// A value with its required members (`serve`) and no optional one.
+    pub fn new(serve: impl Into<Serve>) -> Self {
+        Self {
+            match_: None,
+            serve: serve.into(),
+        }
+    }
+}
+
 /// A targeting rule: ``match`` clauses (AND) gate ``serve``.
 ///
 /// An empty ``match`` is a catch-all (always fires).
 ///
 /// Spec: `#/components/schemas/Rule-Output`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RuleOutput {
     /// Match
     #[serde(rename = "match")]
@@ -4770,6 +5366,19 @@ impl crate::shape::Shaped for SendMessageTool {
     };
 }
 
+impl SendMessageTool {
+    /// A value with its required members (`send_message`, `type_`) and no optional one.
+    pub fn new(
+        send_message: impl Into<SendMessageToolSendMessage>,
+        type_: impl Into<SendMessageToolType>,
+    ) -> Self {
+        Self {
+            send_message: send_message.into(),
+            type_: type_.into(),
+        }
+    }
+}
+
 /// Spec: `#/components/schemas/SendMessageTool/properties/send_message`
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SendMessageToolSendMessage {
@@ -4870,7 +5479,7 @@ impl crate::shape::Shaped for Serve {
 /// SharedToolListResponse
 ///
 /// Spec: `#/components/schemas/SharedToolListResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SharedToolListResponse {
     /// Data
     pub data: Vec<SharedToolResponse>,
@@ -4897,7 +5506,7 @@ impl crate::shape::Shaped for SharedToolListResponse {
 /// SharedToolResponse
 ///
 /// Spec: `#/components/schemas/SharedToolResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SharedToolResponse {
     /// Created At
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4967,10 +5576,23 @@ impl crate::shape::Shaped for SipReferTool {
     };
 }
 
+impl SipReferTool {
+    /// A value with its required members (`refer`, `type_`) and no optional one.
+    pub fn new(
+        refer: impl Into<SipReferToolParams>,
+        type_: impl Into<SipReferToolType>,
+    ) -> Self {
+        Self {
+            refer: refer.into(),
+            type_: type_.into(),
+        }
+    }
+}
+
 /// SIPReferToolParams
 ///
 /// Spec: `#/components/schemas/SIPReferToolParams`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SipReferToolParams {
     /// Custom headers to be added to the SIP REFER.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5002,6 +5624,17 @@ impl crate::shape::Shaped for SipReferToolParams {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl SipReferToolParams {
+    /// A value with its required members (`targets`) and no optional one.
+    pub fn new(targets: impl Into<Vec<SipReferToolParamsTargetsItem>>) -> Self {
+        Self {
+            custom_headers: None,
+            sip_headers: None,
+            targets: targets.into(),
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/SIPReferToolParams/properties/custom_headers/items`
@@ -5073,7 +5706,7 @@ impl From<&str> for SipReferToolParamsSipHeadersItemName {
 crate::codec::string_enum!(SipReferToolParamsSipHeadersItemName);
 
 /// Spec: `#/components/schemas/SIPReferToolParams/properties/targets/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SipReferToolParamsTargetsItem {
     /// The name of the target.
     pub name: String,
@@ -5104,6 +5737,18 @@ impl crate::shape::Shaped for SipReferToolParamsTargetsItem {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl SipReferToolParamsTargetsItem {
+    /// A value with its required members (`name`, `sip_address`) and no optional one.
+    pub fn new(name: impl Into<String>, sip_address: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            sip_address: sip_address.into(),
+            sip_auth_password: None,
+            sip_auth_username: None,
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/SIPReferTool/properties/type`
@@ -5161,6 +5806,19 @@ impl crate::shape::Shaped for SkipTurnTool {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl SkipTurnTool {
+    /// A value with its required members (`skip_turn`, `type_`) and no optional one.
+    pub fn new(
+        skip_turn: impl Into<SkipTurnToolParams>,
+        type_: impl Into<SkipTurnToolType>,
+    ) -> Self {
+        Self {
+            skip_turn: skip_turn.into(),
+            type_: type_.into(),
+        }
+    }
 }
 
 /// SkipTurnToolParams
@@ -5221,7 +5879,7 @@ crate::codec::string_enum!(SkipTurnToolType);
 /// A standalone scripted-message step in a flow, as returned by the API.
 ///
 /// Spec: `#/components/schemas/SpeakNode`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SpeakNode {
     /// Caller-supplied unique identifier for this node within the flow.
     pub id: String,
@@ -5267,7 +5925,7 @@ impl crate::shape::Shaped for SpeakNode {
 /// `expression` edges.
 ///
 /// Spec: `#/components/schemas/SpeakNodeReq`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SpeakNodeReq {
     /// Caller-supplied unique identifier for this node within the flow.
     pub id: String,
@@ -5283,6 +5941,19 @@ pub struct SpeakNodeReq {
     #[serde(rename = "type")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<SpeakNodeReqType>,
+}
+
+impl SpeakNodeReq {
+    /// A value with its required members (`id`, `message`) and no optional one.
+    pub fn new(id: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            message: message.into(),
+            name: None,
+            position: None,
+            type_: None,
+        }
+    }
 }
 
 /// Node kind discriminator. Always `speak` for a speak node.
@@ -5385,6 +6056,19 @@ impl crate::shape::Shaped for StringLiteralExpression {
     };
 }
 
+impl StringLiteralExpression {
+    /// A value with its required members (`type_`, `value`) and no optional one.
+    pub fn new(
+        type_: impl Into<StringLiteralExpressionType>,
+        value: impl Into<String>,
+    ) -> Self {
+        Self {
+            type_: type_.into(),
+            value: value.into(),
+        }
+    }
+}
+
 /// Type
 ///
 /// Spec: `#/components/schemas/StringLiteralExpression/properties/type`
@@ -5420,7 +6104,7 @@ crate::codec::string_enum!(StringLiteralExpressionType);
 /// TagsResponse
 ///
 /// Spec: `#/components/schemas/TagsResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TagsResponse {
     /// Tags
     pub tags: Vec<String>,
@@ -6072,7 +6756,7 @@ crate::codec::string_enum!(TestStatus);
 /// filtering and organizing tests.
 ///
 /// Spec: `#/components/schemas/TestSuitesResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TestSuitesResponse {
     /// Array of unique test suite names available to the user.
     pub data: Vec<String>,
@@ -6111,7 +6795,7 @@ crate::codec::optional_fields!(
 /// Response model for webhook tool test results
 ///
 /// Spec: `#/components/schemas/TestWebhookToolResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TestWebhookToolResponse {
     /// Content Type
     pub content_type: String,
@@ -6150,7 +6834,7 @@ impl crate::shape::Shaped for TestWebhookToolResponse {
 /// Response model for webhook tool test results
 ///
 /// Spec: `#/components/schemas/TestWebhookToolResponseData`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TestWebhookToolResponseData {
     pub data: TestWebhookToolResponse,
 }
@@ -6172,7 +6856,7 @@ impl crate::shape::Shaped for TestWebhookToolResponseData {
 /// A standalone tool step in a conversation flow, as returned by the API.
 ///
 /// Spec: `#/components/schemas/ToolNode`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ToolNode {
     /// Caller-supplied unique identifier for this node within the flow.
     pub id: String,
@@ -6222,7 +6906,7 @@ impl crate::shape::Shaped for ToolNode {
 /// on the result via outgoing `tool_result` edges.
 ///
 /// Spec: `#/components/schemas/ToolNodeReq`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ToolNodeReq {
     /// Caller-supplied unique identifier for this node within the flow.
     pub id: String,
@@ -6238,6 +6922,19 @@ pub struct ToolNodeReq {
     #[serde(rename = "type")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<ToolNodeReqType>,
+}
+
+impl ToolNodeReq {
+    /// A value with its required members (`id`, `shared_tool_id`) and no optional one.
+    pub fn new(id: impl Into<String>, shared_tool_id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            name: None,
+            position: None,
+            shared_tool_id: shared_tool_id.into(),
+            type_: None,
+        }
+    }
 }
 
 /// Node kind discriminator. Always `tool` for a tool node.
@@ -6728,7 +7425,7 @@ pub struct UpdateSharedToolRequest {
 }
 
 /// Spec: `#/components/schemas/VoiceSettings`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VoiceSettings {
     /// The `identifier` for an integration secret [/v2/integration_secrets](https://developers.telnyx.com/api-reference/integration-secrets/create-a-secret) that refers to your ElevenLabs API key. Warning: Free plans are unlikely to work with this integration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6798,6 +7495,25 @@ impl crate::shape::Shaped for VoiceSettings {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl VoiceSettings {
+    /// A value with its required members (`voice`) and no optional one.
+    pub fn new(voice: impl Into<String>) -> Self {
+        Self {
+            api_key_ref: None,
+            background_audio: None,
+            expressive_mode: None,
+            language_boost: None,
+            similarity_boost: None,
+            speed: None,
+            style: None,
+            temperature: None,
+            use_speaker_boost: None,
+            voice: voice.into(),
+            voice_speed: None,
+        }
+    }
 }
 
 /// Optional background audio to play on the call. Use a predefined media bed, or supply a looped MP3 URL. If a media URL is chosen in the portal, customers can preview it before saving.
@@ -6877,6 +7593,20 @@ impl crate::shape::Shaped for VoiceSettingsBackgroundAudioVariant1 {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl VoiceSettingsBackgroundAudioVariant1 {
+    /// A value with its required members (`type_`, `value`) and no optional one.
+    pub fn new(
+        type_: impl Into<VoiceSettingsBackgroundAudioVariant1Type>,
+        value: impl Into<VoiceSettingsBackgroundAudioVariant1Value>,
+    ) -> Self {
+        Self {
+            type_: type_.into(),
+            value: value.into(),
+            volume: None,
+        }
+    }
 }
 
 /// Select from predefined media options.
@@ -6976,6 +7706,19 @@ impl crate::shape::Shaped for VoiceSettingsBackgroundAudioVariant2 {
     };
 }
 
+impl VoiceSettingsBackgroundAudioVariant2 {
+    /// A value with its required members (`type_`, `value`) and no optional one.
+    pub fn new(
+        type_: impl Into<VoiceSettingsBackgroundAudioVariant2Type>,
+        value: impl Into<String>,
+    ) -> Self {
+        Self {
+            type_: type_.into(),
+            value: value.into(),
+        }
+    }
+}
+
 /// Provide a direct URL to an MP3 file. The audio will loop during the call.
 ///
 /// Spec: `#/components/schemas/VoiceSettings/properties/background_audio/oneOf/1/properties/type`
@@ -7037,6 +7780,19 @@ impl crate::shape::Shaped for VoiceSettingsBackgroundAudioVariant3 {
     };
 }
 
+impl VoiceSettingsBackgroundAudioVariant3 {
+    /// A value with its required members (`type_`, `value`) and no optional one.
+    pub fn new(
+        type_: impl Into<VoiceSettingsBackgroundAudioVariant3Type>,
+        value: impl Into<String>,
+    ) -> Self {
+        Self {
+            type_: type_.into(),
+            value: value.into(),
+        }
+    }
+}
+
 /// Reference a previously uploaded media by its name from Telnyx Media Storage.
 ///
 /// Spec: `#/components/schemas/VoiceSettings/properties/background_audio/oneOf/2/properties/type`
@@ -7077,7 +7833,7 @@ pub type VoiceSettingsLanguageBoost = MinimaxVoiceSettingsLanguageBoost;
 /// WebhookToolParams
 ///
 /// Spec: `#/components/schemas/WebhookToolParams`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebhookToolParams {
     /// If async, the assistant will move forward without waiting for your server to respond.
     #[serde(rename = "async")]
@@ -7154,6 +7910,30 @@ impl crate::shape::Shaped for WebhookToolParams {
     };
 }
 
+impl WebhookToolParams {
+    /// A value with its required members (`description`, `name`, `url`) and no optional one.
+    pub fn new(
+        description: impl Into<String>,
+        name: impl Into<String>,
+        url: impl Into<String>,
+    ) -> Self {
+        Self {
+            async_: None,
+            async_timeout_ms: None,
+            body_parameters: None,
+            description: description.into(),
+            headers: None,
+            method: None,
+            name: name.into(),
+            path_parameters: None,
+            query_parameters: None,
+            store_fields_as_variables: None,
+            timeout_ms: None,
+            url: url.into(),
+        }
+    }
+}
+
 /// The body parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the body of the request. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
 ///
 /// Spec: `#/components/schemas/WebhookToolParams/properties/body_parameters`
@@ -7178,7 +7958,7 @@ pub type WebhookToolParamsPathParameters = CallControlWebhookToolParamsBodyParam
 pub type WebhookToolParamsQueryParameters = CallControlWebhookToolParamsBodyParameters;
 
 /// Spec: `#/components/schemas/WebhookToolParams/properties/store_fields_as_variables/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebhookToolParamsStoreFieldsAsVariablesItem {
     /// The name of the dynamic variable to store the extracted value in.
     pub name: String,
@@ -7201,6 +7981,16 @@ impl crate::shape::Shaped for WebhookToolParamsStoreFieldsAsVariablesItem {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl WebhookToolParamsStoreFieldsAsVariablesItem {
+    /// A value with its required members (`name`, `value_path`) and no optional one.
+    pub fn new(name: impl Into<String>, value_path: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            value_path: value_path.into(),
+        }
+    }
 }
 
 /// Configuration settings for the assistant's web widget.

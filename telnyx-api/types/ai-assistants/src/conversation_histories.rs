@@ -113,7 +113,7 @@ crate::codec::string_enum!(ConversationHistoryRecordRegion);
 /// Search response following the standard Telnyx V2 API format.
 ///
 /// Spec: `#/components/schemas/ConversationHistoryResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationHistoryResponse {
     /// Ranked list of matching text chunks, sorted by cosine similarity score descending.
     pub data: Vec<ConversationHistoryRecord>,
@@ -143,7 +143,7 @@ pub type SearchConversationHistoriesRegion = ConversationHistoryRecordRegion;
 /// Pagination metadata following the standard Telnyx V2 API format.
 ///
 /// Spec: `#/components/schemas/transcriptions-search_PaginationMeta`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TranscriptionsSearchPaginationMeta {
     /// Current page number (1-based), matching the requested page\[number\].
     pub page_number: i64,

@@ -6,7 +6,7 @@
 use super::*;
 
 /// Spec: `#/components/schemas/Conversation`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Conversation {
     /// The datetime the conversation was created.
     pub created_at: String,
@@ -78,7 +78,7 @@ impl crate::shape::Shaped for ConversationInsight {
 /// Aggregated conversation insight counts grouped by the specified fields. Each item in `data` contains the grouped field values and a `record_count` indicating how many conversation insights match that combination.
 ///
 /// Spec: `#/components/schemas/ConversationInsightAggregateResp`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationInsightAggregateResp {
     /// Aggregation result rows. Each row contains the grouped field values and a `record_count`.
     pub data: Vec<ConversationInsightAggregateRespDataItem>,
@@ -105,7 +105,7 @@ impl crate::shape::Shaped for ConversationInsightAggregateResp {
 /// An aggregation row. Contains the grouped field values (keyed by the group_by field names) and a `record_count` integer. For example, when grouping by `score`, each row has a `score` value and a `record_count` of conversations with that score. When also splitting by `metadata.assistant_version_id`, each row includes both `score` and `metadata.assistant_version_id` plus their combined `record_count`.
 ///
 /// Spec: `#/components/schemas/ConversationInsightAggregateResp/properties/data/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationInsightAggregateRespDataItem {
     /// Number of conversation insights that match this combination of grouped field values.
     pub record_count: i64,
@@ -130,7 +130,7 @@ impl crate::shape::Shaped for ConversationInsightAggregateRespDataItem {
 }
 
 /// Spec: `#/components/schemas/ConversationInsight/properties/conversation_insights/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationInsightConversationInsightsItem {
     /// Unique identifier for the insight configuration.
     pub insight_id: String,
@@ -158,7 +158,7 @@ impl crate::shape::Shaped for ConversationInsightConversationInsightsItem {
 /// ConversationInsightListData
 ///
 /// Spec: `#/components/schemas/ConversationInsightListData`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationInsightListData {
     /// Data
     pub data: Vec<ConversationInsight>,
@@ -230,7 +230,7 @@ impl crate::shape::Shaped for ConversationMessage {
 /// ConversationMessageListData
 ///
 /// Spec: `#/components/schemas/ConversationMessageListData`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMessageListData {
     /// Data
     pub data: Vec<ConversationMessage>,
@@ -326,7 +326,7 @@ impl crate::shape::Shaped for ConversationMessageToolCallsItem {
 }
 
 /// Spec: `#/components/schemas/ConversationMessage/properties/tool_calls/items/properties/function`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationMessageToolCallsItemFunction {
     /// JSON-formatted arguments to pass to the function.
     pub arguments: String,
@@ -359,7 +359,7 @@ pub type ConversationMessageToolCallsItemType = ChatCompletionToolParamType;
 /// ConversationsListData
 ///
 /// Spec: `#/components/schemas/ConversationsListData`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationsListData {
     /// Data
     pub data: Vec<Conversation>,
@@ -396,7 +396,7 @@ crate::codec::optional_fields!(
 /// CreateMsgReq
 ///
 /// Spec: `#/components/schemas/CreateMsgReq`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateMsgReq {
     /// Content
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -421,6 +421,22 @@ pub struct CreateMsgReq {
     /// Tool Choice
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_choice: Option<CreateMsgReqToolChoice>,
+}
+
+impl CreateMsgReq {
+    /// A value with its required members (`role`) and no optional one.
+    pub fn new(role: impl Into<String>) -> Self {
+        Self {
+            content: None,
+            metadata: None,
+            name: None,
+            role: role.into(),
+            sent_at: None,
+            tool_call_id: None,
+            tool_calls: None,
+            tool_choice: None,
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/CreateMsgReq/properties/metadata/additionalProperties`
@@ -489,7 +505,7 @@ impl crate::shape::Shaped for GetConversationByIdResponse {
 /// GetInsightTemplateGroupsRespData
 ///
 /// Spec: `#/components/schemas/GetInsightTemplateGroupsRespData`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GetInsightTemplateGroupsRespData {
     /// Data
     pub data: Vec<InsightTemplateGroupResp>,
@@ -516,7 +532,7 @@ impl crate::shape::Shaped for GetInsightTemplateGroupsRespData {
 /// GetInsightTemplatesRespData
 ///
 /// Spec: `#/components/schemas/GetInsightTemplatesRespData`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GetInsightTemplatesRespData {
     /// Data
     pub data: Vec<InsightTemplateResp>,
@@ -543,7 +559,7 @@ impl crate::shape::Shaped for GetInsightTemplatesRespData {
 /// InsightTemplateCreateReq
 ///
 /// Spec: `#/components/schemas/InsightTemplateCreateReq`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InsightTemplateCreateReq {
     /// Instructions
     pub instructions: String,
@@ -557,6 +573,18 @@ pub struct InsightTemplateCreateReq {
     pub webhook: Option<String>,
 }
 
+impl InsightTemplateCreateReq {
+    /// A value with its required members (`instructions`, `name`) and no optional one.
+    pub fn new(instructions: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            instructions: instructions.into(),
+            json_schema: None,
+            name: name.into(),
+            webhook: None,
+        }
+    }
+}
+
 /// If specified, the output will follow the JSON schema.
 ///
 /// Spec: `#/components/schemas/InsightTemplateCreateReq/properties/json_schema`
@@ -565,7 +593,7 @@ pub type InsightTemplateCreateReqJsonSchema = CreateMsgReqToolChoice;
 /// InsightTemplateDetailRespData
 ///
 /// Spec: `#/components/schemas/InsightTemplateDetailRespData`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InsightTemplateDetailRespData {
     pub data: InsightTemplateResp,
 }
@@ -587,7 +615,7 @@ impl crate::shape::Shaped for InsightTemplateDetailRespData {
 /// InsightTemplateGroupCreateReq
 ///
 /// Spec: `#/components/schemas/InsightTemplateGroupCreateReq`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InsightTemplateGroupCreateReq {
     /// Description
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -599,10 +627,21 @@ pub struct InsightTemplateGroupCreateReq {
     pub webhook: Option<String>,
 }
 
+impl InsightTemplateGroupCreateReq {
+    /// A value with its required members (`name`) and no optional one.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            description: None,
+            name: name.into(),
+            webhook: None,
+        }
+    }
+}
+
 /// InsightTemplateGroupDetailRespData
 ///
 /// Spec: `#/components/schemas/InsightTemplateGroupDetailRespData`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InsightTemplateGroupDetailRespData {
     pub data: InsightTemplateGroupResp,
 }
@@ -624,7 +663,7 @@ impl crate::shape::Shaped for InsightTemplateGroupDetailRespData {
 /// InsightTemplateGroupResp
 ///
 /// Spec: `#/components/schemas/InsightTemplateGroupResp`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InsightTemplateGroupResp {
     /// Created At
     pub created_at: String,
@@ -685,7 +724,7 @@ crate::codec::optional_fields!(
 /// InsightTemplateResp
 ///
 /// Spec: `#/components/schemas/InsightTemplateResp`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InsightTemplateResp {
     /// Created At
     pub created_at: String,

@@ -26,6 +26,22 @@ pub struct CreateIntegrationSecretRequest {
     pub username: Option<String>,
 }
 
+impl CreateIntegrationSecretRequest {
+    /// A value with its required members (`identifier`, `type_`) and no optional one.
+    pub fn new(
+        identifier: impl Into<String>,
+        type_: impl Into<CreateIntegrationSecretRequestType>,
+    ) -> Self {
+        Self {
+            identifier: identifier.into(),
+            password: None,
+            token: None,
+            type_: type_.into(),
+            username: None,
+        }
+    }
+}
+
 /// The type of secret.
 ///
 /// Spec: `#/components/schemas/CreateIntegrationSecretRequest/properties/type`
@@ -65,7 +81,7 @@ crate::codec::string_enum!(CreateIntegrationSecretRequestType);
 /// IntegrationSecret
 ///
 /// Spec: `#/components/schemas/IntegrationSecret`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct IntegrationSecret {
     /// Created At
     pub created_at: String,
@@ -103,7 +119,7 @@ impl crate::shape::Shaped for IntegrationSecret {
 /// IntegrationSecretCreatedResponse
 ///
 /// Spec: `#/components/schemas/IntegrationSecretCreatedResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct IntegrationSecretCreatedResponse {
     pub data: IntegrationSecret,
 }
@@ -125,7 +141,7 @@ impl crate::shape::Shaped for IntegrationSecretCreatedResponse {
 /// SecretsListData
 ///
 /// Spec: `#/components/schemas/IntegrationSecretsListData`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct IntegrationSecretsListData {
     /// Data
     pub data: Vec<IntegrationSecret>,
@@ -152,7 +168,7 @@ impl crate::shape::Shaped for IntegrationSecretsListData {
 /// Metadata
 ///
 /// Spec: `#/components/schemas/integration-secrets_Metadata`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct IntegrationSecretsMetadata {
     /// Page Number
     pub page_number: i64,

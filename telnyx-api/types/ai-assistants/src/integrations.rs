@@ -51,7 +51,7 @@ impl crate::shape::Shaped for Integration {
 /// IntegrationConnection
 ///
 /// Spec: `#/components/schemas/IntegrationConnection`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct IntegrationConnection {
     /// Allowed Tools
     pub allowed_tools: Vec<String>,
@@ -82,7 +82,7 @@ impl crate::shape::Shaped for IntegrationConnection {
 /// IntegrationConnectionResponse
 ///
 /// Spec: `#/components/schemas/IntegrationConnectionResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct IntegrationConnectionResponse {
     pub data: IntegrationConnection,
 }
@@ -104,7 +104,7 @@ impl crate::shape::Shaped for IntegrationConnectionResponse {
 /// IntegrationConnectionsListResponse
 ///
 /// Spec: `#/components/schemas/IntegrationConnectionsListResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct IntegrationConnectionsListResponse {
     /// Data
     pub data: Vec<IntegrationConnection>,
@@ -163,7 +163,7 @@ crate::codec::string_enum!(IntegrationStatus);
 /// IntegrationsListResponse
 ///
 /// Spec: `#/components/schemas/IntegrationsListResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct IntegrationsListResponse {
     /// Data
     pub data: Vec<Integration>,

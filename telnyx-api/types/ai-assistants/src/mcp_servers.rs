@@ -8,7 +8,7 @@ use super::*;
 /// CreateMCPServerRequest
 ///
 /// Spec: `#/components/schemas/CreateMCPServerRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateMcpServerRequest {
     /// Allowed Tools
     #[serde(
@@ -33,10 +33,27 @@ pub struct CreateMcpServerRequest {
     pub url: String,
 }
 
+impl CreateMcpServerRequest {
+    /// A value with its required members (`name`, `type_`, `url`) and no optional one.
+    pub fn new(
+        name: impl Into<String>,
+        type_: impl Into<String>,
+        url: impl Into<String>,
+    ) -> Self {
+        Self {
+            allowed_tools: None,
+            api_key_ref: None,
+            name: name.into(),
+            type_: type_.into(),
+            url: url.into(),
+        }
+    }
+}
+
 /// MCPServer
 ///
 /// Spec: `#/components/schemas/MCPServer`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct McpServer {
     /// Allowed Tools
     #[serde(default, skip_serializing_if = "Option::is_none")]

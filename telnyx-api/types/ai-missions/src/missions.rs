@@ -8,10 +8,17 @@ use super::*;
 /// AddPlanStepsRequest
 ///
 /// Spec: `#/components/schemas/AddPlanStepsRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AddPlanStepsRequest {
     /// Steps
     pub steps: Vec<CreatePlanStepRequest>,
+}
+
+impl AddPlanStepsRequest {
+    /// A value with its required members (`steps`) and no optional one.
+    pub fn new(steps: impl Into<Vec<CreatePlanStepRequest>>) -> Self {
+        Self { steps: steps.into() }
+    }
 }
 
 /// CreateEventRequest
@@ -37,10 +44,24 @@ pub struct CreateEventRequest {
     pub type_: EventType,
 }
 
+impl CreateEventRequest {
+    /// A value with its required members (`summary`, `type_`) and no optional one.
+    pub fn new(summary: impl Into<String>, type_: impl Into<EventType>) -> Self {
+        Self {
+            agent_id: None,
+            idempotency_key: None,
+            payload: None,
+            step_id: None,
+            summary: summary.into(),
+            type_: type_.into(),
+        }
+    }
+}
+
 /// CreateMissionRequest
 ///
 /// Spec: `#/components/schemas/CreateMissionRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateMissionRequest {
     /// Description
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -58,6 +79,20 @@ pub struct CreateMissionRequest {
     pub model: Option<String>,
     /// Name
     pub name: String,
+}
+
+impl CreateMissionRequest {
+    /// A value with its required members (`name`) and no optional one.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            description: None,
+            execution_mode: None,
+            instructions: None,
+            metadata: None,
+            model: None,
+            name: name.into(),
+        }
+    }
 }
 
 /// CreateMissionRunRequest
@@ -78,16 +113,23 @@ crate::codec::optional_fields!(
 /// CreatePlanRequest
 ///
 /// Spec: `#/components/schemas/CreatePlanRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreatePlanRequest {
     /// Steps
     pub steps: Vec<CreatePlanStepRequest>,
 }
 
+impl CreatePlanRequest {
+    /// A value with its required members (`steps`) and no optional one.
+    pub fn new(steps: impl Into<Vec<CreatePlanStepRequest>>) -> Self {
+        Self { steps: steps.into() }
+    }
+}
+
 /// CreatePlanStepRequest
 ///
 /// Spec: `#/components/schemas/CreatePlanStepRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreatePlanStepRequest {
     /// Description
     pub description: String,
@@ -101,6 +143,23 @@ pub struct CreatePlanStepRequest {
     pub sequence: i64,
     /// Step Id
     pub step_id: String,
+}
+
+impl CreatePlanStepRequest {
+    /// A value with its required members (`description`, `sequence`, `step_id`) and no optional one.
+    pub fn new(
+        description: impl Into<String>,
+        sequence: impl Into<i64>,
+        step_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            description: description.into(),
+            metadata: None,
+            parent_step_id: None,
+            sequence: sequence.into(),
+            step_id: step_id.into(),
+        }
+    }
 }
 
 /// EventData
@@ -247,7 +306,7 @@ crate::codec::string_enum!(EventType);
 /// EventsListResponse
 ///
 /// Spec: `#/components/schemas/EventsListResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventsListResponse {
     /// Data
     pub data: Vec<EventData>,
@@ -310,10 +369,19 @@ crate::codec::string_enum!(ExecutionMode);
 /// LinkTelnyxAgentRequest
 ///
 /// Spec: `#/components/schemas/LinkTelnyxAgentRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LinkTelnyxAgentRequest {
     /// The Telnyx AI agent ID to link
     pub telnyx_agent_id: String,
+}
+
+impl LinkTelnyxAgentRequest {
+    /// A value with its required members (`telnyx_agent_id`) and no optional one.
+    pub fn new(telnyx_agent_id: impl Into<String>) -> Self {
+        Self {
+            telnyx_agent_id: telnyx_agent_id.into(),
+        }
+    }
 }
 
 /// MissionData
@@ -483,7 +551,7 @@ impl crate::shape::Shaped for MissionRunResponse {
 /// MissionRunsListResponse
 ///
 /// Spec: `#/components/schemas/MissionRunsListResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MissionRunsListResponse {
     /// Data
     pub data: Vec<MissionRunData>,
@@ -510,7 +578,7 @@ impl crate::shape::Shaped for MissionRunsListResponse {
 /// MissionsListResponse
 ///
 /// Spec: `#/components/schemas/MissionsListResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MissionsListResponse {
     /// Data
     pub data: Vec<MissionData>,
@@ -537,7 +605,7 @@ impl crate::shape::Shaped for MissionsListResponse {
 /// PlanResponse
 ///
 /// Spec: `#/components/schemas/PlanResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PlanResponse {
     /// Data
     pub data: Vec<PlanStepData>,
@@ -636,7 +704,7 @@ impl crate::shape::Shaped for PlanStepResponse {
 /// PlanStepsCreatedResponse
 ///
 /// Spec: `#/components/schemas/PlanStepsCreatedResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PlanStepsCreatedResponse {
     /// Data
     pub data: Vec<PlanStepData>,
@@ -759,7 +827,7 @@ crate::codec::string_enum!(StepStatus);
 /// TelnyxAgentData
 ///
 /// Spec: `#/components/schemas/TelnyxAgentData`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TelnyxAgentData {
     /// Created At
     pub created_at: String,
@@ -790,7 +858,7 @@ impl crate::shape::Shaped for TelnyxAgentData {
 /// TelnyxAgentResponse
 ///
 /// Spec: `#/components/schemas/TelnyxAgentResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TelnyxAgentResponse {
     pub data: TelnyxAgentData,
 }
@@ -812,7 +880,7 @@ impl crate::shape::Shaped for TelnyxAgentResponse {
 /// TelnyxAgentsListResponse
 ///
 /// Spec: `#/components/schemas/TelnyxAgentsListResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TelnyxAgentsListResponse {
     /// Data
     pub data: Vec<TelnyxAgentData>,

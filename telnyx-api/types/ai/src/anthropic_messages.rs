@@ -8,7 +8,7 @@ use super::*;
 /// Anthropic Messages-compatible request with Telnyx extensions.
 ///
 /// Spec: `#/components/schemas/AnthropicMessageRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AnthropicMessageRequest {
     /// If you are using an external inference provider, this field allows you to pass along a reference to your API key. After creating an [integration secret](https://developers.telnyx.com/api-reference/integration-secrets/create-a-secret) for your API key, pass the secret's `identifier` in this field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -71,6 +71,39 @@ pub struct AnthropicMessageRequest {
     /// members of this object.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+impl AnthropicMessageRequest {
+    /// A value with its required members (`max_tokens`, `messages`, `model`) and no optional one.
+    pub fn new(
+        max_tokens: impl Into<i64>,
+        messages: impl Into<Vec<serde_json::Map<String, serde_json::Value>>>,
+        model: impl Into<String>,
+    ) -> Self {
+        Self {
+            api_key_ref: None,
+            billing_group_id: None,
+            fallback_config: None,
+            max_retries: None,
+            max_tokens: max_tokens.into(),
+            mcp_servers: None,
+            messages: messages.into(),
+            metadata: None,
+            model: model.into(),
+            service_tier: None,
+            stop_sequences: None,
+            stream: None,
+            system: None,
+            temperature: None,
+            thinking: None,
+            timeout: None,
+            tool_choice: None,
+            tools: None,
+            top_k: None,
+            top_p: None,
+            additional_properties: serde_json::Map::new(),
+        }
+    }
 }
 
 /// System prompt. Can be a string or an array of content blocks following the Anthropic API format.

@@ -47,6 +47,21 @@ impl AudioTranscriptionRequest {
     }
 }
 
+impl AudioTranscriptionRequest {
+    /// A value with its required members (`model`) and no optional one.
+    pub fn new(model: impl Into<AudioTranscriptionRequestModel>) -> Self {
+        Self {
+            file: None,
+            file_url: None,
+            language: None,
+            model: model.into(),
+            model_config: None,
+            response_format: None,
+            timestamp_granularities: None,
+        }
+    }
+}
+
 /// ID of the model to use. `distil-whisper/distil-large-v2` is lower latency but English-only. `openai/whisper-large-v3-turbo` is multi-lingual but slightly higher latency. `deepgram/nova-3` supports English variants (en, en-US, en-GB, en-AU, en-NZ, en-IN) and only accepts mp3/wav files.
 ///
 /// Spec: `#/components/schemas/AudioTranscriptionRequest/properties/model`
@@ -158,7 +173,7 @@ crate::codec::string_enum!(AudioTranscriptionRequestTimestampGranularities);
 /// Response fields vary by model. `distil-whisper/distil-large-v2` returns `text`, `duration`, and `segments` in `verbose_json` mode. `openai/whisper-large-v3-turbo` returns `text` only. `deepgram/nova-3` returns `text` and, depending on `model_config`, may include `words` with per-word timestamps and speaker labels.
 ///
 /// Spec: `#/components/schemas/AudioTranscriptionResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AudioTranscriptionResponse {
     /// The duration of the audio file in seconds. Returned by `distil-whisper/distil-large-v2` and `deepgram/nova-3` when `response_format` is `verbose_json`. Not returned by `openai/whisper-large-v3-turbo`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -197,7 +212,7 @@ impl crate::shape::Shaped for AudioTranscriptionResponse {
 }
 
 /// Spec: `#/components/schemas/AudioTranscriptionResponseSegments`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AudioTranscriptionResponseSegments {
     /// End time of the segment in seconds.
     pub end: f64,
@@ -231,7 +246,7 @@ impl crate::shape::Shaped for AudioTranscriptionResponseSegments {
 /// Word-level timing detail. Only present when using `deepgram/nova-3` with `model_config` options that enable word timestamps.
 ///
 /// Spec: `#/components/schemas/AudioTranscriptionResponseWord`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AudioTranscriptionResponseWord {
     /// Confidence score for the word (0.0 to 1.0).
     #[serde(default, skip_serializing_if = "Option::is_none")]

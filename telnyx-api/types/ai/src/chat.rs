@@ -8,7 +8,7 @@ use super::*;
 /// SummaryRequest
 ///
 /// Spec: `#/components/schemas/SummaryRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SummaryRequest {
     /// The name of the bucket that contains the file to be summarized.
     pub bucket: String,
@@ -19,10 +19,21 @@ pub struct SummaryRequest {
     pub system_prompt: Option<String>,
 }
 
+impl SummaryRequest {
+    /// A value with its required members (`bucket`, `filename`) and no optional one.
+    pub fn new(bucket: impl Into<String>, filename: impl Into<String>) -> Self {
+        Self {
+            bucket: bucket.into(),
+            filename: filename.into(),
+            system_prompt: None,
+        }
+    }
+}
+
 /// SummaryResponse
 ///
 /// Spec: `#/components/schemas/SummaryResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SummaryResponse {
     /// Summary
     pub summary: String,
@@ -45,7 +56,7 @@ impl crate::shape::Shaped for SummaryResponse {
 /// SummaryResponseData
 ///
 /// Spec: `#/components/schemas/SummaryResponseData`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SummaryResponseData {
     pub data: SummaryResponse,
 }

@@ -8,7 +8,7 @@ use super::*;
 /// ClusterNode
 ///
 /// Spec: `#/components/schemas/ClusterNode`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ClusterNode {
     /// The corresponding source file of your embedded storage bucket that the node is from.
     pub filename: String,
@@ -72,7 +72,7 @@ impl crate::shape::Shaped for ClusteringRequestInfo {
 /// ClusteringRequestInfoData
 ///
 /// Spec: `#/components/schemas/ClusteringRequestInfoData`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ClusteringRequestInfoData {
     pub data: Vec<ClusteringRequestInfo>,
     pub meta: Meta,
@@ -151,7 +151,7 @@ pub type ListAllRequestedClustersPage = ListAccessIpAddressesPage;
 /// PublicTextClusteringRequest
 ///
 /// Spec: `#/components/schemas/PublicTextClusteringRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PublicTextClusteringRequest {
     /// The embedded storage bucket to compute the clusters from. The bucket must already be [embedded](https://developers.telnyx.com/api-reference/embeddings/embed-documents).
     pub bucket: String,
@@ -169,10 +169,23 @@ pub struct PublicTextClusteringRequest {
     pub prefix: Option<String>,
 }
 
+impl PublicTextClusteringRequest {
+    /// A value with its required members (`bucket`) and no optional one.
+    pub fn new(bucket: impl Into<String>) -> Self {
+        Self {
+            bucket: bucket.into(),
+            files: None,
+            min_cluster_size: None,
+            min_subcluster_size: None,
+            prefix: None,
+        }
+    }
+}
+
 /// RecursiveCluster
 ///
 /// Spec: `#/components/schemas/RecursiveCluster`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RecursiveCluster {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster_header: Option<String>,
@@ -257,7 +270,7 @@ crate::codec::string_enum!(TaskStatus);
 /// TextClusteringResponse
 ///
 /// Spec: `#/components/schemas/TextClusteringResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TextClusteringResponse {
     pub task_id: String,
 }
@@ -279,7 +292,7 @@ impl crate::shape::Shaped for TextClusteringResponse {
 /// TextClusteringResponseData
 ///
 /// Spec: `#/components/schemas/TextClusteringResponseData`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TextClusteringResponseData {
     pub data: TextClusteringResponse,
 }

@@ -100,7 +100,7 @@ impl crate::shape::Shaped for BackgroundTasksQueryResponse {
 /// BackgroundTasksQueryResponseData
 ///
 /// Spec: `#/components/schemas/BackgroundTasksQueryResponseData`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BackgroundTasksQueryResponseData {
     /// Data
     pub data: Vec<BackgroundTasksQueryResponse>,
@@ -123,7 +123,7 @@ impl crate::shape::Shaped for BackgroundTasksQueryResponseData {
 /// EmbeddingBucketRequest
 ///
 /// Spec: `#/components/schemas/EmbeddingBucketRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmbeddingBucketRequest {
     /// Bucket Name
     pub bucket_name: String,
@@ -139,10 +139,23 @@ pub struct EmbeddingBucketRequest {
     pub loader: Option<SupportedEmbeddingLoaders>,
 }
 
+impl EmbeddingBucketRequest {
+    /// A value with its required members (`bucket_name`) and no optional one.
+    pub fn new(bucket_name: impl Into<String>) -> Self {
+        Self {
+            bucket_name: bucket_name.into(),
+            document_chunk_overlap_size: None,
+            document_chunk_size: None,
+            embedding_model: None,
+            loader: None,
+        }
+    }
+}
+
 /// EmbeddingMetadata
 ///
 /// Spec: `#/components/schemas/EmbeddingMetadata`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmbeddingMetadata {
     /// Certainty
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -186,7 +199,7 @@ impl crate::shape::Shaped for EmbeddingMetadata {
 /// EmbeddingResponse
 ///
 /// Spec: `#/components/schemas/EmbeddingResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmbeddingResponse {
     pub data: EmbeddingResponseData,
 }
@@ -264,7 +277,7 @@ impl crate::shape::Shaped for EmbeddingResponseData {
 /// }
 ///
 /// Spec: `#/components/schemas/EmbeddingSimilaritySearchDocument`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmbeddingSimilaritySearchDocument {
     /// Distance
     pub distance: f64,
@@ -294,7 +307,7 @@ impl crate::shape::Shaped for EmbeddingSimilaritySearchDocument {
 /// EmbeddingSimilaritySearchRequest
 ///
 /// Spec: `#/components/schemas/EmbeddingSimilaritySearchRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmbeddingSimilaritySearchRequest {
     /// Bucket Name
     pub bucket_name: String,
@@ -305,10 +318,21 @@ pub struct EmbeddingSimilaritySearchRequest {
     pub query: String,
 }
 
+impl EmbeddingSimilaritySearchRequest {
+    /// A value with its required members (`bucket_name`, `query`) and no optional one.
+    pub fn new(bucket_name: impl Into<String>, query: impl Into<String>) -> Self {
+        Self {
+            bucket_name: bucket_name.into(),
+            num_of_docs: None,
+            query: query.into(),
+        }
+    }
+}
+
 /// EmbeddingSimilaritySearchResponse
 ///
 /// Spec: `#/components/schemas/EmbeddingSimilaritySearchResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmbeddingSimilaritySearchResponse {
     /// Data
     pub data: Vec<EmbeddingSimilaritySearchDocument>,
@@ -331,7 +355,7 @@ impl crate::shape::Shaped for EmbeddingSimilaritySearchResponse {
 /// EmbeddingUrlRequest
 ///
 /// Spec: `#/components/schemas/EmbeddingUrlRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmbeddingUrlRequest {
     /// Name of the bucket to store the embeddings. This bucket must already exist.
     pub bucket_name: String,
@@ -339,10 +363,20 @@ pub struct EmbeddingUrlRequest {
     pub url: String,
 }
 
+impl EmbeddingUrlRequest {
+    /// A value with its required members (`bucket_name`, `url`) and no optional one.
+    pub fn new(bucket_name: impl Into<String>, url: impl Into<String>) -> Self {
+        Self {
+            bucket_name: bucket_name.into(),
+            url: url.into(),
+        }
+    }
+}
+
 /// EmbeddingsBucketFiles
 ///
 /// Spec: `#/components/schemas/EmbeddingsBucketFiles`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmbeddingsBucketFiles {
     /// Created At
     pub created_at: String,
@@ -385,7 +419,7 @@ impl crate::shape::Shaped for EmbeddingsBucketFiles {
 /// EmbeddingsBucketFilesData
 ///
 /// Spec: `#/components/schemas/EmbeddingsBucketFilesData`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmbeddingsBucketFilesData {
     /// Data
     pub data: Vec<EmbeddingsBucketFiles>,
@@ -480,7 +514,7 @@ crate::codec::string_enum!(SupportedEmbeddingModels);
 /// TaskStatusResponse
 ///
 /// Spec: `#/components/schemas/TaskStatusResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TaskStatusResponse {
     pub data: TaskStatusResponseData,
 }
@@ -541,7 +575,7 @@ impl crate::shape::Shaped for TaskStatusResponseData {
 /// UserEmbeddedBuckets
 ///
 /// Spec: `#/components/schemas/UserEmbeddedBuckets`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UserEmbeddedBuckets {
     /// Buckets
     pub buckets: Vec<String>,
@@ -564,7 +598,7 @@ impl crate::shape::Shaped for UserEmbeddedBuckets {
 /// UserEmbeddedBucketsData
 ///
 /// Spec: `#/components/schemas/UserEmbeddedBucketsData`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UserEmbeddedBucketsData {
     pub data: UserEmbeddedBuckets,
 }

@@ -8,7 +8,7 @@ use super::*;
 /// CreateFineTuningJobRequest
 ///
 /// Spec: `#/components/schemas/CreateFineTuningJobRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateFineTuningJobRequest {
     /// The hyperparameters used for the fine-tuning job.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -20,6 +20,18 @@ pub struct CreateFineTuningJobRequest {
     pub suffix: Option<String>,
     /// The storage bucket or object used for training.
     pub training_file: String,
+}
+
+impl CreateFineTuningJobRequest {
+    /// A value with its required members (`model`, `training_file`) and no optional one.
+    pub fn new(model: impl Into<String>, training_file: impl Into<String>) -> Self {
+        Self {
+            hyperparameters: None,
+            model: model.into(),
+            suffix: None,
+            training_file: training_file.into(),
+        }
+    }
 }
 
 /// The hyperparameters used for the fine-tuning job.
@@ -89,7 +101,7 @@ impl crate::shape::Shaped for FineTuningJob {
 /// The hyperparameters used for the fine-tuning job.
 ///
 /// Spec: `#/components/schemas/FineTuningJob/properties/hyperparameters`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FineTuningJobHyperparameters {
     /// The number of epochs to train the model for. An epoch refers to one full cycle through the training dataset.
     pub n_epochs: i64,
@@ -160,7 +172,7 @@ crate::codec::string_enum!(FineTuningJobStatus);
 /// FineTuningJobListData
 ///
 /// Spec: `#/components/schemas/FineTuningJobsListData`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FineTuningJobsListData {
     pub data: Vec<FineTuningJob>,
 }

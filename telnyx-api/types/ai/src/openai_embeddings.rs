@@ -8,7 +8,7 @@ use super::*;
 /// OpenAIEmbeddingData
 ///
 /// Spec: `#/components/schemas/OpenAIEmbeddingData`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OpenAiEmbeddingData {
     /// The embedding vector
     pub embedding: Vec<f64>,
@@ -39,7 +39,7 @@ impl crate::shape::Shaped for OpenAiEmbeddingData {
 /// OpenAIEmbeddingModelMetadata
 ///
 /// Spec: `#/components/schemas/OpenAIEmbeddingModelMetadata`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OpenAiEmbeddingModelMetadata {
     /// Unix timestamp of when the model was created
     pub created: i64,
@@ -73,7 +73,7 @@ impl crate::shape::Shaped for OpenAiEmbeddingModelMetadata {
 /// OpenAIEmbeddingModelsResponse
 ///
 /// Spec: `#/components/schemas/OpenAIEmbeddingModelsResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OpenAiEmbeddingModelsResponse {
     /// List of available embedding models
     pub data: Vec<OpenAiEmbeddingModelMetadata>,
@@ -116,6 +116,22 @@ pub struct OpenAiEmbeddingRequest {
     /// A unique identifier representing your end-user for monitoring and abuse detection.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
+}
+
+impl OpenAiEmbeddingRequest {
+    /// A value with its required members (`input`, `model`) and no optional one.
+    pub fn new(
+        input: impl Into<OpenAiEmbeddingRequestInput>,
+        model: impl Into<String>,
+    ) -> Self {
+        Self {
+            dimensions: None,
+            encoding_format: None,
+            input: input.into(),
+            model: model.into(),
+            user: None,
+        }
+    }
 }
 
 /// The format to return the embeddings in.
@@ -162,7 +178,7 @@ pub type OpenAiEmbeddingRequestInput = CallRequestTo;
 /// OpenAIEmbeddingResponse
 ///
 /// Spec: `#/components/schemas/OpenAIEmbeddingResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OpenAiEmbeddingResponse {
     /// List of embedding objects
     pub data: Vec<OpenAiEmbeddingData>,
@@ -195,7 +211,7 @@ impl crate::shape::Shaped for OpenAiEmbeddingResponse {
 /// OpenAIEmbeddingUsage
 ///
 /// Spec: `#/components/schemas/OpenAIEmbeddingUsage`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OpenAiEmbeddingUsage {
     /// Number of tokens in the input
     pub prompt_tokens: i64,

@@ -8,7 +8,7 @@ use super::*;
 /// ChatCompletionRequest
 ///
 /// Spec: `#/components/schemas/ChatCompletionRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChatCompletionRequest {
     /// If you are using an external inference provider like xAI or OpenAI, this field allows you to pass along a reference to your API key. After creating an [integration secret](https://developers.telnyx.com/api-reference/integration-secrets/create-a-secret) for you API key, pass the secret's `identifier` in this field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -88,6 +88,40 @@ pub struct ChatCompletionRequest {
     pub use_beam_search: Option<bool>,
 }
 
+impl ChatCompletionRequest {
+    /// A value with its required members (`messages`) and no optional one.
+    pub fn new(messages: impl Into<Vec<ChatCompletionSystemMessageParam>>) -> Self {
+        Self {
+            api_key_ref: None,
+            best_of: None,
+            early_stopping: None,
+            enable_thinking: None,
+            frequency_penalty: None,
+            guided_choice: None,
+            guided_json: None,
+            guided_regex: None,
+            length_penalty: None,
+            logprobs: None,
+            max_tokens: None,
+            messages: messages.into(),
+            min_p: None,
+            model: None,
+            n: None,
+            presence_penalty: None,
+            response_format: None,
+            seed: None,
+            stop: None,
+            stream: None,
+            temperature: None,
+            tool_choice: None,
+            tools: None,
+            top_logprobs: None,
+            top_p: None,
+            use_beam_search: None,
+        }
+    }
+}
+
 /// Up to 4 sequences where the API will stop generating further tokens. The returned text will not contain the stop sequence.
 ///
 /// Spec: `#/components/schemas/ChatCompletionRequest/properties/stop`
@@ -163,6 +197,13 @@ pub struct ChatCompletionResponseFormatParam {
     pub type_: ChatCompletionResponseFormatParamType,
 }
 
+impl ChatCompletionResponseFormatParam {
+    /// A value with its required members (`type_`) and no optional one.
+    pub fn new(type_: impl Into<ChatCompletionResponseFormatParamType>) -> Self {
+        Self { type_: type_.into() }
+    }
+}
+
 /// Spec: `#/components/schemas/ChatCompletionResponseFormatParam/properties/type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ChatCompletionResponseFormatParamType {
@@ -206,6 +247,19 @@ pub struct ChatCompletionSystemMessageParam {
     pub role: ChatCompletionSystemMessageParamRole,
 }
 
+impl ChatCompletionSystemMessageParam {
+    /// A value with its required members (`content`, `role`) and no optional one.
+    pub fn new(
+        content: impl Into<ChatCompletionSystemMessageParamContent>,
+        role: impl Into<ChatCompletionSystemMessageParamRole>,
+    ) -> Self {
+        Self {
+            content: content.into(),
+            role: role.into(),
+        }
+    }
+}
+
 /// Spec: `#/components/schemas/ChatCompletionSystemMessageParam/properties/content`
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
@@ -243,6 +297,19 @@ pub struct ChatCompletionSystemMessageParamContentVariant2Item {
     pub text: Option<String>,
     #[serde(rename = "type")]
     pub type_: ChatCompletionSystemMessageParamContentVariant2ItemType,
+}
+
+impl ChatCompletionSystemMessageParamContentVariant2Item {
+    /// A value with its required members (`type_`) and no optional one.
+    pub fn new(
+        type_: impl Into<ChatCompletionSystemMessageParamContentVariant2ItemType>,
+    ) -> Self {
+        Self {
+            image_url: None,
+            text: None,
+            type_: type_.into(),
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/ChatCompletionSystemMessageParam/properties/content/oneOf/1/items/properties/type`
@@ -331,16 +398,40 @@ pub struct ChatCompletionToolParam {
     pub type_: ChatCompletionToolParamType,
 }
 
+impl ChatCompletionToolParam {
+    /// A value with its required members (`function`, `type_`) and no optional one.
+    pub fn new(
+        function: impl Into<FunctionDefinition>,
+        type_: impl Into<ChatCompletionToolParamType>,
+    ) -> Self {
+        Self {
+            function: function.into(),
+            type_: type_.into(),
+        }
+    }
+}
+
 /// FunctionDefinition
 ///
 /// Spec: `#/components/schemas/FunctionDefinition`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FunctionDefinition {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameters: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl FunctionDefinition {
+    /// A value with its required members (`name`) and no optional one.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            description: None,
+            name: name.into(),
+            parameters: None,
+        }
+    }
 }
 
 /// Metadata for a model available on Telnyx Inference. Returned by `GET /v2/ai/openai/models` (and the deprecated `GET /v2/ai/models`). Open-source models live under their Hugging Face organization (e.g. `moonshotai/Kimi-K2.6`, `zai-org/GLM-5.1-FP8`, `MiniMaxAI/MiniMax-M2.7`); fine-tuned models are owned by the Telnyx organization that trained them.
@@ -485,7 +576,7 @@ crate::codec::string_enum!(ModelMetadataTier);
 /// ModelsResponse
 ///
 /// Spec: `#/components/schemas/ModelsResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ModelsResponse {
     /// Data
     pub data: Vec<ModelMetadata>,
@@ -519,6 +610,19 @@ pub struct Retrieval {
     pub retrieval: BucketIds,
     #[serde(rename = "type")]
     pub type_: RetrievalType,
+}
+
+impl Retrieval {
+    /// A value with its required members (`retrieval`, `type_`) and no optional one.
+    pub fn new(
+        retrieval: impl Into<BucketIds>,
+        type_: impl Into<RetrievalType>,
+    ) -> Self {
+        Self {
+            retrieval: retrieval.into(),
+            type_: type_.into(),
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/Retrieval/properties/type`

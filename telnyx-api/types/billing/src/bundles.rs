@@ -8,7 +8,7 @@ use super::*;
 /// BillingBundleResponse
 ///
 /// Spec: `#/components/schemas/BillingBundleResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BillingBundleResponse {
     pub data: BillingBundleSchema,
 }
@@ -30,7 +30,7 @@ impl crate::shape::Shaped for BillingBundleResponse {
 /// BillingBundleSchema
 ///
 /// Spec: `#/components/schemas/BillingBundleSchema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BillingBundleSchema {
     /// If that bundle is active or not.
     pub active: bool,
@@ -77,7 +77,7 @@ impl crate::shape::Shaped for BillingBundleSchema {
 /// BundleLimitSchema
 ///
 /// Spec: `#/components/schemas/BundleLimitSchema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BundleLimitSchema {
     /// Billing Service
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -145,7 +145,7 @@ impl crate::shape::Shaped for BundleLimitSchema {
 /// PaginatedBillingBundlesResponse
 ///
 /// Spec: `#/components/schemas/PaginatedBillingBundlesResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PaginatedBillingBundlesResponse {
     /// Data
     pub data: Vec<BillingBundleSummary>,

@@ -6,7 +6,7 @@
 use super::*;
 
 /// Spec: `#/components/schemas/AdjustmentLine`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdjustmentLine {
     /// Adjustment amount as decimal string
     pub amount: String,
@@ -35,7 +35,7 @@ impl crate::shape::Shaped for AdjustmentLine {
 }
 
 /// Spec: `#/components/schemas/BreakdownData`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BreakdownData {
     /// Currency code
     pub currency: String,
@@ -370,7 +370,7 @@ impl From<&str> for ListInvoicesSort {
 crate::codec::string_enum!(ListInvoicesSort);
 
 /// Spec: `#/components/schemas/MonthDetail`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MonthDetail {
     /// Monthly recurring charge amount as decimal string
     pub mrc: String,
@@ -400,7 +400,7 @@ impl crate::shape::Shaped for MonthDetail {
 }
 
 /// Spec: `#/components/schemas/MonthlyChargesBreakdownResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MonthlyChargesBreakdownResponse {
     pub data: BreakdownData,
 }
@@ -420,7 +420,7 @@ impl crate::shape::Shaped for MonthlyChargesBreakdownResponse {
 }
 
 /// Spec: `#/components/schemas/MonthlyChargesSummaryResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MonthlyChargesSummaryResponse {
     pub data: SummaryAndTotal,
 }
@@ -440,7 +440,7 @@ impl crate::shape::Shaped for MonthlyChargesSummaryResponse {
 }
 
 /// Spec: `#/components/schemas/NumberBreakdownResult`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NumberBreakdownResult {
     /// Type of charge for the number
     pub charge_type: String,
@@ -475,7 +475,7 @@ impl crate::shape::Shaped for NumberBreakdownResult {
 }
 
 /// Spec: `#/components/schemas/ServiceDetail`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ServiceDetail {
     /// Cost per unit as decimal string
     pub cost: String,
@@ -569,7 +569,7 @@ impl From<&str> for SimpleLineType {
 crate::codec::string_enum!(SimpleLineType);
 
 /// Spec: `#/components/schemas/Summary`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Summary {
     /// List of billing adjustments
     pub adjustments: Vec<AdjustmentLine>,
@@ -595,7 +595,7 @@ impl crate::shape::Shaped for Summary {
 }
 
 /// Spec: `#/components/schemas/SummaryAndTotal`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SummaryAndTotal {
     /// Currency code
     pub currency: String,
@@ -695,7 +695,7 @@ impl crate::shape::Shaped for SummaryLine {
 }
 
 /// Spec: `#/components/schemas/TotalSummary`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TotalSummary {
     /// Total credits as decimal string
     pub credits: String,

@@ -8,7 +8,7 @@ use super::*;
 /// BillingBundleSummary
 ///
 /// Spec: `#/components/schemas/BillingBundleSummary`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BillingBundleSummary {
     /// Bundle's cost code, this is used to identify the bundle in the billing system.
     pub cost_code: String,
@@ -78,7 +78,7 @@ pub type BundlePricingPageConsolidated = ListAccessIpAddressesPage;
 /// PaginationResponse
 ///
 /// Spec: `#/components/schemas/PaginationResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PaginationResponse {
     /// The current page number.
     pub page_number: i64,

@@ -6,10 +6,17 @@
 use super::*;
 
 /// Spec: `#/components/schemas/StoredPaymentTransactionRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StoredPaymentTransactionRequest {
     /// Amount in dollars and cents, e.g. "120.00"
     pub amount: String,
+}
+
+impl StoredPaymentTransactionRequest {
+    /// A value with its required members (`amount`) and no optional one.
+    pub fn new(amount: impl Into<String>) -> Self {
+        Self { amount: amount.into() }
+    }
 }
 
 /// Spec: `#/components/schemas/StoredPaymentTransactionResponse`

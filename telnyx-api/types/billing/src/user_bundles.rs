@@ -19,7 +19,7 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/CreateUserBundlesBulkRequest/properties/items/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateUserBundlesBulkRequestItemsItem {
     /// Quantity of user bundles to order.
     pub billing_bundle_id: String,
@@ -27,10 +27,20 @@ pub struct CreateUserBundlesBulkRequestItemsItem {
     pub quantity: i64,
 }
 
+impl CreateUserBundlesBulkRequestItemsItem {
+    /// A value with its required members (`billing_bundle_id`, `quantity`) and no optional one.
+    pub fn new(billing_bundle_id: impl Into<String>, quantity: impl Into<i64>) -> Self {
+        Self {
+            billing_bundle_id: billing_bundle_id.into(),
+            quantity: quantity.into(),
+        }
+    }
+}
+
 /// CreatedUserBundlesResponse
 ///
 /// Spec: `#/components/schemas/CreatedUserBundlesResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreatedUserBundlesResponse {
     pub data: Vec<UserBundle>,
 }
@@ -52,7 +62,7 @@ impl crate::shape::Shaped for CreatedUserBundlesResponse {
 /// PaginatedUserBundlesResponse
 ///
 /// Spec: `#/components/schemas/PaginatedUserBundlesResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PaginatedUserBundlesResponse {
     /// Data
     pub data: Vec<UserBundle>,
@@ -79,7 +89,7 @@ impl crate::shape::Shaped for PaginatedUserBundlesResponse {
 /// UnusedUserBundlesResponse
 ///
 /// Spec: `#/components/schemas/UnusedUserBundlesResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UnusedUserBundlesResponse {
     /// Data
     pub data: Vec<UnusedUserBundlesSchema>,
@@ -102,7 +112,7 @@ impl crate::shape::Shaped for UnusedUserBundlesResponse {
 /// UnusedUserBundlesSchema
 ///
 /// Spec: `#/components/schemas/UnusedUserBundlesSchema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UnusedUserBundlesSchema {
     pub billing_bundle: BillingBundleSummary,
     /// List of user bundle IDs for given bundle.
@@ -127,7 +137,7 @@ impl crate::shape::Shaped for UnusedUserBundlesSchema {
 }
 
 /// Spec: `#/components/schemas/UserBundle`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UserBundle {
     /// Status of the user bundle.
     pub active: bool,
@@ -169,7 +179,7 @@ impl crate::shape::Shaped for UserBundle {
 /// UserBundleCreateResponse
 ///
 /// Spec: `#/components/schemas/UserBundleCreateResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UserBundleCreateResponse {
     pub data: UserBundle,
 }
@@ -191,7 +201,7 @@ impl crate::shape::Shaped for UserBundleCreateResponse {
 /// UserBundleResourceSchema
 ///
 /// Spec: `#/components/schemas/UserBundleResourceSchema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UserBundleResourceSchema {
     /// Date the resource was created.
     pub created_at: String,
@@ -229,7 +239,7 @@ impl crate::shape::Shaped for UserBundleResourceSchema {
 /// UserBundleResourcesResponse
 ///
 /// Spec: `#/components/schemas/UserBundleResourcesResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UserBundleResourcesResponse {
     /// Data
     pub data: Vec<UserBundleResourceSchema>,
@@ -252,7 +262,7 @@ impl crate::shape::Shaped for UserBundleResourcesResponse {
 /// UserBundleResponse
 ///
 /// Spec: `#/components/schemas/UserBundleResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UserBundleResponse {
     pub data: UserBundle,
 }

@@ -168,10 +168,19 @@ impl crate::shape::Shaped for X402PaymentRequirementsResource {
 }
 
 /// Spec: `#/components/schemas/X402QuoteRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct X402QuoteRequest {
     /// Amount in USD to fund (minimum 5.00, maximum 10000.00).
     pub amount_usd: String,
+}
+
+impl X402QuoteRequest {
+    /// A value with its required members (`amount_usd`) and no optional one.
+    pub fn new(amount_usd: impl Into<String>) -> Self {
+        Self {
+            amount_usd: amount_usd.into(),
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/X402QuoteResponse`
@@ -276,13 +285,23 @@ impl From<&str> for X402QuoteResponseDataRecordType {
 crate::codec::string_enum!(X402QuoteResponseDataRecordType);
 
 /// Spec: `#/components/schemas/X402SettleRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct X402SettleRequest {
     /// The quote ID to settle.
     pub id: String,
     /// Base64-encoded signed payment authorization (x402 PaymentPayload). Can alternatively be provided via the PAYMENT-SIGNATURE header.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_signature: Option<String>,
+}
+
+impl X402SettleRequest {
+    /// A value with its required members (`id`) and no optional one.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            payment_signature: None,
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/X402TransactionResponse`

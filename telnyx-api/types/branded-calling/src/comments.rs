@@ -6,7 +6,7 @@
 use super::*;
 
 /// Spec: `#/components/schemas/CommentList`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CommentList {
     pub data: Vec<DirComment>,
     pub meta: BrandedCallingPaginationMeta,
@@ -86,7 +86,7 @@ impl From<&str> for CommentType {
 crate::codec::string_enum!(CommentType);
 
 /// Spec: `#/components/schemas/CommentWrapped`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CommentWrapped {
     pub data: DirComment,
 }
@@ -190,13 +190,23 @@ crate::codec::string_enum!(DirCommentAuthorRole);
 /// Customer-facing comment body. The server forces `comment_type=customer_inquiry`, `visibility=customer`, and `author_role=customer`; clients cannot override these. `author_name` is dropped to prevent admin-impersonation.
 ///
 /// Spec: `#/components/schemas/DirCommentCreateRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DirCommentCreateRequest {
     /// Comment body. 1–5000 characters.
     pub content: String,
     /// Optional parent comment id to thread this reply under.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_comment_id: Option<String>,
+}
+
+impl DirCommentCreateRequest {
+    /// A value with its required members (`content`) and no optional one.
+    pub fn new(content: impl Into<String>) -> Self {
+        Self {
+            content: content.into(),
+            parent_comment_id: None,
+        }
+    }
 }
 
 /// Resource the comment is attached to. Always `dir` on this endpoint.

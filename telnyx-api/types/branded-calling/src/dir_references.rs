@@ -64,7 +64,7 @@ impl crate::shape::Shaped for Reference {
 /// One reference supplied at submit. The reference type is implied by the field that carries it (business_references vs financial_reference).
 ///
 /// Spec: `#/components/schemas/ReferenceInput`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReferenceInput {
     /// Reference contact email address. Required: the reference is emailed scheduling and dial-in notices.
     pub email: String,
@@ -97,8 +97,28 @@ pub struct ReferenceInput {
     pub timezone: String,
 }
 
+impl ReferenceInput {
+    /// A value with its required members (`email`, `full_name`, `phone_e164`, `timezone`) and no optional one.
+    pub fn new(
+        email: impl Into<String>,
+        full_name: impl Into<String>,
+        phone_e164: impl Into<String>,
+        timezone: impl Into<String>,
+    ) -> Self {
+        Self {
+            email: email.into(),
+            full_name: full_name.into(),
+            job_title: None,
+            organization: None,
+            phone_e164: phone_e164.into(),
+            relationship_to_registrant: None,
+            timezone: timezone.into(),
+        }
+    }
+}
+
 /// Spec: `#/components/schemas/ReferenceList`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReferenceList {
     pub data: Vec<Reference>,
 }
@@ -188,11 +208,24 @@ crate::codec::string_enum!(ReferenceRefType);
 /// Exactly two business references plus one financial reference. The DIR's authorizer email must be verified before this is accepted.
 ///
 /// Spec: `#/components/schemas/ReferenceSubmissionRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReferenceSubmissionRequest {
     /// Exactly two business references.
     pub business_references: Vec<ReferenceInput>,
     pub financial_reference: ReferenceInput,
+}
+
+impl ReferenceSubmissionRequest {
+    /// A value with its required members (`business_references`, `financial_reference`) and no optional one.
+    pub fn new(
+        business_references: impl Into<Vec<ReferenceInput>>,
+        financial_reference: impl Into<ReferenceInput>,
+    ) -> Self {
+        Self {
+            business_references: business_references.into(),
+            financial_reference: financial_reference.into(),
+        }
+    }
 }
 
 /// Partial update for a single reference; supply at least one field. Cosmetic fields are always editable. phone_e164 and timezone may only be changed while a scheduled call has not yet been dialed.

@@ -6,7 +6,7 @@
 use super::*;
 
 /// Spec: `#/components/schemas/BrandLoaRenderRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BrandLoaRenderRequest {
     /// Optional. The third-party reseller / partner managing the enterprise's phone numbers. Omit when working directly with Telnyx; the LOA marks the Authorized Agent block as N/A.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18,8 +18,19 @@ pub struct BrandLoaRenderRequest {
     pub signature: Option<SignaturePayload>,
 }
 
+impl BrandLoaRenderRequest {
+    /// A value with its required members (`phone_numbers`) and no optional one.
+    pub fn new(phone_numbers: impl Into<Vec<String>>) -> Self {
+        Self {
+            agent: None,
+            phone_numbers: phone_numbers.into(),
+            signature: None,
+        }
+    }
+}
+
 /// Spec: `#/components/schemas/DirCreateRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DirCreateRequest {
     /// Contact email of the authorizer. Telnyx may send verification or infringement-notice email here; use a monitored mailbox.
     pub authorizer_email: String,
@@ -46,8 +57,34 @@ pub struct DirCreateRequest {
     pub reselling: Option<bool>,
 }
 
+impl DirCreateRequest {
+    /// A value with its required members (`authorizer_email`, `authorizer_name`, `call_reasons`, `certify_brand_is_accurate`, `certify_ip_ownership`, `certify_no_shaft_content`, `display_name`) and no optional one.
+    pub fn new(
+        authorizer_email: impl Into<String>,
+        authorizer_name: impl Into<String>,
+        call_reasons: impl Into<Vec<String>>,
+        certify_brand_is_accurate: impl Into<bool>,
+        certify_ip_ownership: impl Into<bool>,
+        certify_no_shaft_content: impl Into<bool>,
+        display_name: impl Into<String>,
+    ) -> Self {
+        Self {
+            authorizer_email: authorizer_email.into(),
+            authorizer_name: authorizer_name.into(),
+            call_reasons: call_reasons.into(),
+            certify_brand_is_accurate: certify_brand_is_accurate.into(),
+            certify_ip_ownership: certify_ip_ownership.into(),
+            certify_no_shaft_content: certify_no_shaft_content.into(),
+            display_name: display_name.into(),
+            documents: None,
+            logo_url: None,
+            reselling: None,
+        }
+    }
+}
+
 /// Spec: `#/components/schemas/DirList`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DirList {
     pub data: Vec<Dir>,
     pub meta: BrandedCallingPaginationMeta,
@@ -247,7 +284,7 @@ impl From<&str> for ListDirsForEnterpriseSort {
 crate::codec::string_enum!(ListDirsForEnterpriseSort);
 
 /// Spec: `#/components/schemas/SignaturePayload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SignaturePayload {
     /// PNG image, base64-encoded.
     pub image_base64: String,
@@ -258,4 +295,14 @@ pub struct SignaturePayload {
         deserialize_with = "crate::codec::double_option"
     )]
     pub signer_name: Option<Option<String>>,
+}
+
+impl SignaturePayload {
+    /// A value with its required members (`image_base64`) and no optional one.
+    pub fn new(image_base64: impl Into<String>) -> Self {
+        Self {
+            image_base64: image_base64.into(),
+            signer_name: None,
+        }
+    }
 }

@@ -6,10 +6,17 @@
 use super::*;
 
 /// Spec: `#/components/schemas/EmailVerificationConfirmRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailVerificationConfirmRequest {
     /// The 6-digit code sent to the authorizer email.
     pub code: String,
+}
+
+impl EmailVerificationConfirmRequest {
+    /// A value with its required members (`code`) and no optional one.
+    pub fn new(code: impl Into<String>) -> Self {
+        Self { code: code.into() }
+    }
 }
 
 /// Verification state for a DIR's authorizer email.

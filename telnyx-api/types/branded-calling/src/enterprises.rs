@@ -9,7 +9,7 @@ use super::*;
 pub type BillingAddress = PhysicalAddress;
 
 /// Spec: `#/components/schemas/BillingContact`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BillingContact {
     pub email: String,
     pub first_name: String,
@@ -35,6 +35,23 @@ impl crate::shape::Shaped for BillingContact {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl BillingContact {
+    /// A value with its required members (`email`, `first_name`, `last_name`, `phone_number`) and no optional one.
+    pub fn new(
+        email: impl Into<String>,
+        first_name: impl Into<String>,
+        last_name: impl Into<String>,
+        phone_number: impl Into<String>,
+    ) -> Self {
+        Self {
+            email: email.into(),
+            first_name: first_name.into(),
+            last_name: last_name.into(),
+            phone_number: phone_number.into(),
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/EnterpriseCreate`
@@ -103,6 +120,53 @@ pub struct EnterpriseCreate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_type: Option<EnterpriseCreateRoleType>,
     pub website: String,
+}
+
+impl EnterpriseCreate {
+    /// A value with its required members (`billing_address`, `billing_contact`, `country_code`, `doing_business_as`, `fein`, `industry`, `jurisdiction_of_incorporation`, `legal_name`, `number_of_employees`, `organization_contact`, `organization_legal_type`, `organization_physical_address`, `organization_type`, `website`) and no optional one.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one argument per input the spec requires"
+    )]
+    pub fn new(
+        billing_address: impl Into<BillingAddress>,
+        billing_contact: impl Into<BillingContact>,
+        country_code: impl Into<String>,
+        doing_business_as: impl Into<String>,
+        fein: impl Into<String>,
+        industry: impl Into<EnterpriseCreateIndustry>,
+        jurisdiction_of_incorporation: impl Into<String>,
+        legal_name: impl Into<String>,
+        number_of_employees: impl Into<EnterpriseCreateNumberOfEmployees>,
+        organization_contact: impl Into<OrganizationContact>,
+        organization_legal_type: impl Into<EnterpriseCreateOrganizationLegalType>,
+        organization_physical_address: impl Into<PhysicalAddress>,
+        organization_type: impl Into<EnterpriseCreateOrganizationType>,
+        website: impl Into<String>,
+    ) -> Self {
+        Self {
+            billing_address: billing_address.into(),
+            billing_contact: billing_contact.into(),
+            corporate_registration_number: None,
+            country_code: country_code.into(),
+            customer_reference: None,
+            doing_business_as: doing_business_as.into(),
+            dun_bradstreet_number: None,
+            fein: fein.into(),
+            industry: industry.into(),
+            jurisdiction_of_incorporation: jurisdiction_of_incorporation.into(),
+            legal_name: legal_name.into(),
+            number_of_employees: number_of_employees.into(),
+            organization_contact: organization_contact.into(),
+            organization_legal_type: organization_legal_type.into(),
+            organization_physical_address: organization_physical_address.into(),
+            organization_type: organization_type.into(),
+            primary_business_domain_sic_code: None,
+            professional_license_number: None,
+            role_type: None,
+            website: website.into(),
+        }
+    }
 }
 
 /// Industry classification.
@@ -494,7 +558,7 @@ impl From<&str> for EnterpriseCreateRoleType {
 crate::codec::string_enum!(EnterpriseCreateRoleType);
 
 /// Spec: `#/components/schemas/EnterpriseListPublic`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EnterpriseListPublic {
     pub data: Vec<EnterprisePublic>,
     pub meta: BrandedCallingPaginationMeta,
@@ -621,7 +685,7 @@ impl crate::shape::Shaped for EnterprisePublic {
 }
 
 /// Spec: `#/components/schemas/EnterprisePublicWrapped`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EnterprisePublicWrapped {
     pub data: EnterprisePublic,
 }
@@ -684,7 +748,7 @@ crate::codec::optional_fields!(
 pub type EnterpriseUpdateIndustry = EnterpriseCreateIndustry;
 
 /// Spec: `#/components/schemas/OrganizationContact`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OrganizationContact {
     pub email: String,
     pub first_name: String,
@@ -714,8 +778,27 @@ impl crate::shape::Shaped for OrganizationContact {
     };
 }
 
+impl OrganizationContact {
+    /// A value with its required members (`email`, `first_name`, `job_title`, `last_name`, `phone_number`) and no optional one.
+    pub fn new(
+        email: impl Into<String>,
+        first_name: impl Into<String>,
+        job_title: impl Into<String>,
+        last_name: impl Into<String>,
+        phone_number: impl Into<String>,
+    ) -> Self {
+        Self {
+            email: email.into(),
+            first_name: first_name.into(),
+            job_title: job_title.into(),
+            last_name: last_name.into(),
+            phone_number: phone_number.into(),
+        }
+    }
+}
+
 /// Spec: `#/components/schemas/PhysicalAddress`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhysicalAddress {
     /// State or province code (e.g. `IL`, `ON`).
     pub administrative_area: String,
@@ -751,4 +834,24 @@ impl crate::shape::Shaped for PhysicalAddress {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl PhysicalAddress {
+    /// A value with its required members (`administrative_area`, `city`, `country`, `postal_code`, `street_address`) and no optional one.
+    pub fn new(
+        administrative_area: impl Into<String>,
+        city: impl Into<String>,
+        country: impl Into<String>,
+        postal_code: impl Into<String>,
+        street_address: impl Into<String>,
+    ) -> Self {
+        Self {
+            administrative_area: administrative_area.into(),
+            city: city.into(),
+            country: country.into(),
+            extended_address: None,
+            postal_code: postal_code.into(),
+            street_address: street_address.into(),
+        }
+    }
 }

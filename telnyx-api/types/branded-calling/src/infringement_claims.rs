@@ -39,7 +39,7 @@ impl crate::shape::Shaped for ContestSubmission {
 }
 
 /// Spec: `#/components/schemas/DirInfringementUpdateRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DirInfringementUpdateRequest {
     #[serde(
         default,
@@ -77,6 +77,29 @@ pub struct DirInfringementUpdateRequest {
         deserialize_with = "crate::codec::double_option"
     )]
     pub logo_url: Option<Option<String>>,
+}
+
+impl DirInfringementUpdateRequest {
+    /// A value with its required members (`certify_brand_is_accurate`, `certify_ip_ownership`, `certify_no_infringement`, `certify_no_shaft_content`, `infringement_resolution_notes`) and no optional one.
+    pub fn new(
+        certify_brand_is_accurate: impl Into<bool>,
+        certify_ip_ownership: impl Into<bool>,
+        certify_no_infringement: impl Into<bool>,
+        certify_no_shaft_content: impl Into<bool>,
+        infringement_resolution_notes: impl Into<String>,
+    ) -> Self {
+        Self {
+            call_reasons: None,
+            certify_brand_is_accurate: certify_brand_is_accurate.into(),
+            certify_ip_ownership: certify_ip_ownership.into(),
+            certify_no_infringement: certify_no_infringement.into(),
+            certify_no_shaft_content: certify_no_shaft_content.into(),
+            display_name: None,
+            documents: None,
+            infringement_resolution_notes: infringement_resolution_notes.into(),
+            logo_url: None,
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/InfringementClaim`
@@ -152,13 +175,23 @@ impl crate::shape::Shaped for InfringementClaim {
 }
 
 /// Spec: `#/components/schemas/InfringementClaimContest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InfringementClaimContest {
     /// Customer's response to the claim. 10–2000 characters.
     pub contest_notes: String,
     /// Up to 20 supporting documents per submission. `document_id` must be unique within this submission. Documents are aggregated into the claim's `contest_documents` across all submissions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub documents: Option<Vec<Document>>,
+}
+
+impl InfringementClaimContest {
+    /// A value with its required members (`contest_notes`) and no optional one.
+    pub fn new(contest_notes: impl Into<String>) -> Self {
+        Self {
+            contest_notes: contest_notes.into(),
+            documents: None,
+        }
+    }
 }
 
 /// Snapshot of the DIR the claim is filed against, embedded for convenience.
@@ -197,7 +230,7 @@ impl crate::shape::Shaped for InfringementClaimDirRef {
 }
 
 /// Spec: `#/components/schemas/InfringementClaimList`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InfringementClaimList {
     pub data: Vec<InfringementClaim>,
     pub meta: BrandedCallingPaginationMeta,
@@ -337,7 +370,7 @@ impl From<&str> for InfringementClaimType {
 crate::codec::string_enum!(InfringementClaimType);
 
 /// Spec: `#/components/schemas/InfringementClaimWrapped`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InfringementClaimWrapped {
     pub data: InfringementClaim,
 }

@@ -59,7 +59,7 @@ impl crate::shape::Shaped for PhoneNumberBatch {
 }
 
 /// Spec: `#/components/schemas/PhoneNumberBatchList`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneNumberBatchList {
     pub data: Vec<PhoneNumberBatch>,
     pub meta: BrandedCallingPaginationMeta,
@@ -83,7 +83,7 @@ impl crate::shape::Shaped for PhoneNumberBatchList {
 }
 
 /// Spec: `#/components/schemas/PhoneNumberBatchWrapped`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneNumberBatchWrapped {
     pub data: PhoneNumberBatch,
 }

@@ -6,7 +6,7 @@
 use super::*;
 
 /// Spec: `#/components/schemas/BulkAddPhoneNumbersRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BulkAddPhoneNumbersRequest {
     /// Supporting documents covering this batch. At least one entry with `document_type: letter_of_authorization` is required - the LOA authorises Telnyx to register these numbers under the DIR. Each `document_id` must come from the Telnyx Documents API. Additional document types (e.g. business registration) may be included alongside the LOA.
     pub documents: Vec<Document>,
@@ -14,10 +14,23 @@ pub struct BulkAddPhoneNumbersRequest {
     pub phone_numbers: Vec<String>,
 }
 
+impl BulkAddPhoneNumbersRequest {
+    /// A value with its required members (`documents`, `phone_numbers`) and no optional one.
+    pub fn new(
+        documents: impl Into<Vec<Document>>,
+        phone_numbers: impl Into<Vec<String>>,
+    ) -> Self {
+        Self {
+            documents: documents.into(),
+            phone_numbers: phone_numbers.into(),
+        }
+    }
+}
+
 /// Bulk-delete partial-success response. `data` is the list of phone numbers that were soft-deleted. `meta.errors` holds per-number failures (e.g. number not associated with this DIR). When EVERY number in the request fails, the endpoint instead returns 400 with the canonical Telnyx error envelope and `data`/`meta` are absent.
 ///
 /// Spec: `#/components/schemas/PhoneNumberBulkDeleteResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneNumberBulkDeleteResponse {
     /// Phone numbers that were successfully soft-deleted. Bare E.164 strings.
     pub data: Vec<String>,
@@ -42,7 +55,7 @@ impl crate::shape::Shaped for PhoneNumberBulkDeleteResponse {
 }
 
 /// Spec: `#/components/schemas/PhoneNumberBulkDeleteResponse/properties/meta`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneNumberBulkDeleteResponseMeta {
     /// Per-number failures that did not block the call. Each entry has `phone_number`, `code`, `title`, `detail`.
     pub errors: Vec<PhoneNumberItemError>,
@@ -65,7 +78,7 @@ impl crate::shape::Shaped for PhoneNumberBulkDeleteResponseMeta {
 /// Bulk-add success response (HTTP 201). All numbers in the request were accepted into a single new batch. Every entry in `data` shares the same `batch_id` - read it from any element to obtain the batch id for subsequent `GET .../phone_number_batches/{batch_id}` calls. If any number in the request fails (schema-invalid, not in inventory, already attached to another DIR, etc.) the entire request is rejected with HTTP 400 and the canonical Telnyx error envelope; the success body described here is therefore an all-or-nothing payload.
 ///
 /// Spec: `#/components/schemas/PhoneNumberBulkResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneNumberBulkResponse {
     /// Phone numbers accepted into the new batch. List order mirrors the request order. Each element shares the same `batch_id`.
     pub data: Vec<DirPhoneNumber>,
@@ -149,7 +162,7 @@ impl From<&str> for PhoneNumberItemErrorCode {
 crate::codec::string_enum!(PhoneNumberItemErrorCode);
 
 /// Spec: `#/components/schemas/PhoneNumberList`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneNumberList {
     pub data: Vec<DirPhoneNumber>,
     pub meta: BrandedCallingPaginationMeta,

@@ -38,7 +38,7 @@ impl crate::shape::Shaped for CallReasonReference {
 }
 
 /// Spec: `#/components/schemas/CallReasonReferenceList`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CallReasonReferenceList {
     pub data: Vec<CallReasonReference>,
     pub meta: BrandedCallingPaginationMeta,
@@ -93,7 +93,7 @@ impl crate::shape::Shaped for DocumentTypeReference {
 }
 
 /// Spec: `#/components/schemas/DocumentTypeReferenceList`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DocumentTypeReferenceList {
     pub data: Vec<DocumentTypeReference>,
     pub meta: BrandedCallingPaginationMeta,
@@ -122,7 +122,7 @@ impl crate::shape::Shaped for DocumentTypeReferenceList {
 pub type ValidateCallReasonsRequest = Vec<String>;
 
 /// Spec: `#/components/schemas/ValidateCallReasonsResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ValidateCallReasonsResponse {
     pub data: ValidateCallReasonsResponseData,
 }
@@ -142,7 +142,7 @@ impl crate::shape::Shaped for ValidateCallReasonsResponse {
 }
 
 /// Spec: `#/components/schemas/ValidateCallReasonsResponse/properties/data`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ValidateCallReasonsResponseData {
     /// `true` when every supplied reason matches a pre-vetted entry in the call-reason library. When `true`, the DIR will sail through the call-reasons portion of vetting.
     pub all_pre_approved: bool,

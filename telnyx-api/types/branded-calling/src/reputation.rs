@@ -6,13 +6,23 @@
 use super::*;
 
 /// Spec: `#/components/schemas/EnterpriseReputationCreate`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EnterpriseReputationCreate {
     /// Refresh cadence. Defaults to `business_daily` if omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check_frequency: Option<ReputationCheckFrequency>,
     /// Id of the signed Letter of Authorization document, returned by the Telnyx Documents API after upload (upload via `POST /v2/documents`; see <https://developers.telnyx.com/api/documents>).
     pub loa_document_id: String,
+}
+
+impl EnterpriseReputationCreate {
+    /// A value with its required members (`loa_document_id`) and no optional one.
+    pub fn new(loa_document_id: impl Into<String>) -> Self {
+        Self {
+            check_frequency: None,
+            loa_document_id: loa_document_id.into(),
+        }
+    }
 }
 
 /// All fields optional. The enterprise identity, address, and authorized-representative contact are read from the enterprise record keyed by the path parameter.
@@ -29,10 +39,19 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/EnterpriseReputationLoaUpdate`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EnterpriseReputationLoaUpdate {
     /// Id of the new signed LOA document (from the Telnyx Documents API). Changing it resets LOA approval; the new document must be approved before more numbers can be added.
     pub loa_document_id: String,
+}
+
+impl EnterpriseReputationLoaUpdate {
+    /// A value with its required members (`loa_document_id`) and no optional one.
+    pub fn new(loa_document_id: impl Into<String>) -> Self {
+        Self {
+            loa_document_id: loa_document_id.into(),
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/EnterpriseReputationPublic`
@@ -85,7 +104,7 @@ impl crate::shape::Shaped for EnterpriseReputationPublic {
 }
 
 /// Spec: `#/components/schemas/EnterpriseReputationPublicWrapped`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EnterpriseReputationPublicWrapped {
     pub data: EnterpriseReputationPublic,
 }
@@ -110,10 +129,19 @@ pub struct EnterpriseReputationUpdateFrequency {
     pub check_frequency: ReputationCheckFrequency,
 }
 
+impl EnterpriseReputationUpdateFrequency {
+    /// A value with its required members (`check_frequency`) and no optional one.
+    pub fn new(check_frequency: impl Into<ReputationCheckFrequency>) -> Self {
+        Self {
+            check_frequency: check_frequency.into(),
+        }
+    }
+}
+
 /// Optional signature embedded in the rendered PDF. When omitted the PDF is returned unsigned for the customer to sign and upload.
 ///
 /// Spec: `#/components/schemas/LoaSignaturePayload`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LoaSignaturePayload {
     /// Base64-encoded signature image.
     pub image_base64: String,
@@ -125,10 +153,20 @@ pub struct LoaSignaturePayload {
     pub signer_name: Option<Option<String>>,
 }
 
+impl LoaSignaturePayload {
+    /// A value with its required members (`image_base64`) and no optional one.
+    pub fn new(image_base64: impl Into<String>) -> Self {
+        Self {
+            image_base64: image_base64.into(),
+            signer_name: None,
+        }
+    }
+}
+
 /// JSON:API pagination metadata returned with every paginated list response. Page numbering is 1-based. `page_size` reports the number of items actually returned in `data` for this page; the requested size is taken from the `page[size]` query parameter.
 ///
 /// Spec: `#/components/schemas/number-reputation_PaginationMeta`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NumberReputationPaginationMeta {
     /// 1-based index of this page. Echoes the `page[number]` query parameter (default `1`).
     pub page_number: i64,
@@ -160,14 +198,23 @@ impl crate::shape::Shaped for NumberReputationPaginationMeta {
 }
 
 /// Spec: `#/components/schemas/RefreshReputationRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RefreshReputationRequest {
     /// Phone numbers to refresh reputation data for. 1–100 numbers per request, each in E.164 format. Reputation refreshes are subject to per-enterprise rate limits.
     pub phone_numbers: Vec<String>,
 }
 
+impl RefreshReputationRequest {
+    /// A value with its required members (`phone_numbers`) and no optional one.
+    pub fn new(phone_numbers: impl Into<Vec<String>>) -> Self {
+        Self {
+            phone_numbers: phone_numbers.into(),
+        }
+    }
+}
+
 /// Spec: `#/components/schemas/RefreshReputationResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RefreshReputationResponse {
     pub data: RefreshReputationResponseData,
 }
@@ -187,7 +234,7 @@ impl crate::shape::Shaped for RefreshReputationResponse {
 }
 
 /// Spec: `#/components/schemas/RefreshReputationResponse/properties/data`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RefreshReputationResponseData {
     /// Per-number outcome of the refresh.
     pub results: Vec<RefreshReputationResponseDataResultsItem>,
@@ -218,7 +265,7 @@ impl crate::shape::Shaped for RefreshReputationResponseData {
 }
 
 /// Spec: `#/components/schemas/RefreshReputationResponse/properties/data/properties/results/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RefreshReputationResponseDataResultsItem {
     /// `null` when `success` is `true`; carries an error message otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -343,7 +390,7 @@ impl crate::shape::Shaped for RemediationRequest {
 }
 
 /// Spec: `#/components/schemas/RemediationRequestCreate`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RemediationRequestCreate {
     /// How the numbers are used (free text).
     pub call_purpose: String,
@@ -357,8 +404,23 @@ pub struct RemediationRequestCreate {
     pub webhook_url: Option<String>,
 }
 
+impl RemediationRequestCreate {
+    /// A value with its required members (`call_purpose`, `phone_numbers`) and no optional one.
+    pub fn new(
+        call_purpose: impl Into<String>,
+        phone_numbers: impl Into<Vec<String>>,
+    ) -> Self {
+        Self {
+            call_purpose: call_purpose.into(),
+            contact_email: None,
+            phone_numbers: phone_numbers.into(),
+            webhook_url: None,
+        }
+    }
+}
+
 /// Spec: `#/components/schemas/RemediationRequestList`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RemediationRequestList {
     pub data: Vec<RemediationRequestListItem>,
     pub meta: NumberReputationPaginationMeta,
@@ -667,14 +729,23 @@ impl crate::shape::Shaped for ReputationPhoneNumber {
 }
 
 /// Spec: `#/components/schemas/ReputationPhoneNumberCreate`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReputationPhoneNumberCreate {
     /// 1–100 phone numbers in E.164 format with a leading `+`.
     pub phone_numbers: Vec<String>,
 }
 
+impl ReputationPhoneNumberCreate {
+    /// A value with its required members (`phone_numbers`) and no optional one.
+    pub fn new(phone_numbers: impl Into<Vec<String>>) -> Self {
+        Self {
+            phone_numbers: phone_numbers.into(),
+        }
+    }
+}
+
 /// Spec: `#/components/schemas/ReputationPhoneNumberList`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReputationPhoneNumberList {
     pub data: Vec<ReputationPhoneNumber>,
     pub meta: NumberReputationPaginationMeta,
@@ -703,7 +774,7 @@ impl crate::shape::Shaped for ReputationPhoneNumberList {
 pub type ReputationPhoneNumberListWithReputation = ReputationPhoneNumberList;
 
 /// Spec: `#/components/schemas/ReputationPhoneNumberWithReputation`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReputationPhoneNumberWithReputation {
     pub data: ReputationPhoneNumber,
 }

@@ -8,7 +8,7 @@ use super::*;
 /// Third-party reseller / partner managing the enterprise's phone numbers. Omit when the enterprise works directly with Telnyx.
 ///
 /// Spec: `#/components/schemas/AgentInput`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AgentInput {
     pub administrative_area: String,
     pub city: String,
@@ -34,10 +34,45 @@ pub struct AgentInput {
     pub street_address: String,
 }
 
+impl AgentInput {
+    /// A value with its required members (`administrative_area`, `city`, `contact_email`, `contact_name`, `contact_phone`, `contact_title`, `country`, `legal_name`, `postal_code`, `street_address`) and no optional one.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one argument per input the spec requires"
+    )]
+    pub fn new(
+        administrative_area: impl Into<String>,
+        city: impl Into<String>,
+        contact_email: impl Into<String>,
+        contact_name: impl Into<String>,
+        contact_phone: impl Into<String>,
+        contact_title: impl Into<String>,
+        country: impl Into<String>,
+        legal_name: impl Into<String>,
+        postal_code: impl Into<String>,
+        street_address: impl Into<String>,
+    ) -> Self {
+        Self {
+            administrative_area: administrative_area.into(),
+            city: city.into(),
+            contact_email: contact_email.into(),
+            contact_name: contact_name.into(),
+            contact_phone: contact_phone.into(),
+            contact_title: contact_title.into(),
+            country: country.into(),
+            dba: None,
+            extended_address: None,
+            legal_name: legal_name.into(),
+            postal_code: postal_code.into(),
+            street_address: street_address.into(),
+        }
+    }
+}
+
 /// JSON:API pagination metadata returned with every paginated list response. Page numbering is 1-based. `page_size` reports the number of items actually returned in `data` for this page; the requested size is taken from the `page[size]` query parameter.
 ///
 /// Spec: `#/components/schemas/branded-calling_PaginationMeta`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BrandedCallingPaginationMeta {
     /// 1-based index of this page. Echoes the `page[number]` query parameter (default `1`).
     pub page_number: i64,
@@ -303,7 +338,7 @@ impl From<&str> for DirStatus {
 crate::codec::string_enum!(DirStatus);
 
 /// Spec: `#/components/schemas/DirWrapped`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DirWrapped {
     pub data: Dir,
 }
@@ -349,6 +384,20 @@ impl crate::shape::Shaped for Document {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl Document {
+    /// A value with its required members (`document_id`, `document_type`) and no optional one.
+    pub fn new(
+        document_id: impl Into<String>,
+        document_type: impl Into<DocumentDocumentType>,
+    ) -> Self {
+        Self {
+            description: None,
+            document_id: document_id.into(),
+            document_type: document_type.into(),
+        }
+    }
 }
 
 /// Type of supporting document. Pick the closest match to what the file actually contains; `other` triggers manual vetting and may slow approval. The matching short_name reference list is at `GET /v2/dir/document_types`.

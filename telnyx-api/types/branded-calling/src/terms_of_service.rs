@@ -111,7 +111,7 @@ impl crate::shape::Shaped for TosAgreement {
 /// Paginated list of Terms of Service agreements for the calling user.
 ///
 /// Spec: `#/components/schemas/TosAgreementList`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TosAgreementList {
     pub data: Vec<TosAgreement>,
     pub meta: BrandedCallingPaginationMeta,
@@ -135,7 +135,7 @@ impl crate::shape::Shaped for TosAgreementList {
 }
 
 /// Spec: `#/components/schemas/TosAgreementWrapped`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TosAgreementWrapped {
     pub data: TosAgreement,
 }

@@ -211,7 +211,7 @@ pub type CallControlApplicationWebhookApiVersion = WebhookApiVersion;
 /// Create Call Control Application Request
 ///
 /// Spec: `#/components/schemas/CreateCallControlApplicationRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateCallControlApplicationRequest {
     /// Specifies whether the connection can be used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -263,6 +263,31 @@ pub struct CreateCallControlApplicationRequest {
         deserialize_with = "crate::codec::double_option"
     )]
     pub webhook_timeout_secs: Option<Option<i64>>,
+}
+
+impl CreateCallControlApplicationRequest {
+    /// A value with its required members (`application_name`, `webhook_event_url`) and no optional one.
+    pub fn new(
+        application_name: impl Into<String>,
+        webhook_event_url: impl Into<String>,
+    ) -> Self {
+        Self {
+            active: None,
+            anchorsite_override: None,
+            application_name: application_name.into(),
+            call_cost_in_webhooks: None,
+            dtmf_type: None,
+            first_command_timeout: None,
+            first_command_timeout_secs: None,
+            inbound: None,
+            outbound: None,
+            redact_dtmf_debug_logging: None,
+            webhook_api_version: None,
+            webhook_event_failover_url: None,
+            webhook_event_url: webhook_event_url.into(),
+            webhook_timeout_secs: None,
+        }
+    }
 }
 
 /// `Latency` directs Telnyx to route media through the site with the lowest round-trip time to the user's connection. Telnyx calculates this time using ICMP ping messages. This can be disabled by specifying a site to handle all media.
@@ -347,7 +372,7 @@ pub type RetrieveCallControlApplicationResponse = CreateCallControlApplicationRe
 /// Update Call Control Application Request
 ///
 /// Spec: `#/components/schemas/UpdateCallControlApplicationRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateCallControlApplicationRequest {
     /// Specifies whether the connection can be used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -402,6 +427,32 @@ pub struct UpdateCallControlApplicationRequest {
         deserialize_with = "crate::codec::double_option"
     )]
     pub webhook_timeout_secs: Option<Option<i64>>,
+}
+
+impl UpdateCallControlApplicationRequest {
+    /// A value with its required members (`application_name`, `webhook_event_url`) and no optional one.
+    pub fn new(
+        application_name: impl Into<String>,
+        webhook_event_url: impl Into<String>,
+    ) -> Self {
+        Self {
+            active: None,
+            anchorsite_override: None,
+            application_name: application_name.into(),
+            call_cost_in_webhooks: None,
+            dtmf_type: None,
+            first_command_timeout: None,
+            first_command_timeout_secs: None,
+            inbound: None,
+            outbound: None,
+            redact_dtmf_debug_logging: None,
+            tags: None,
+            webhook_api_version: None,
+            webhook_event_failover_url: None,
+            webhook_event_url: webhook_event_url.into(),
+            webhook_timeout_secs: None,
+        }
+    }
 }
 
 /// `Latency` directs Telnyx to route media through the site with the lowest round-trip time to the user's connection. Telnyx calculates this time using ICMP ping messages. This can be disabled by specifying a site to handle all media.

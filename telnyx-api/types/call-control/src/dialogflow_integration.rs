@@ -8,7 +8,7 @@ use super::*;
 /// Dialogflow Connection Params
 ///
 /// Spec: `#/components/schemas/DialogflowConnection`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DialogflowConnection {
     /// The id of a configured conversation profile on your Dialogflow account. (If you use Dialogflow CX, this param is required)
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -24,6 +24,21 @@ pub struct DialogflowConnection {
     pub location: Option<String>,
     /// The JSON map to connect your Dialoglow account.
     pub service_account: serde_json::Map<String, serde_json::Value>,
+}
+
+impl DialogflowConnection {
+    /// A value with its required members (`service_account`) and no optional one.
+    pub fn new(
+        service_account: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        Self {
+            conversation_profile_id: None,
+            dialogflow_api: None,
+            environment: None,
+            location: None,
+            service_account: service_account.into(),
+        }
+    }
 }
 
 /// Determine which Dialogflow will be used.
@@ -65,7 +80,7 @@ crate::codec::string_enum!(DialogflowConnectionDialogflowApi);
 /// Dialogflow Connection Response
 ///
 /// Spec: `#/components/schemas/DialogflowConnectionResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DialogflowConnectionResponse {
     /// Dialogflow Connection
     pub data: DialogflowConnectionResponseData,

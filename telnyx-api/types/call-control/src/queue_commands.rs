@@ -8,13 +8,23 @@ use super::*;
 /// Create Queue Request
 ///
 /// Spec: `#/components/schemas/CreateQueueRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateQueueRequest {
     /// The maximum number of calls allowed in the queue.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_size: Option<i64>,
     /// The name of the queue. Must be between 1 and 255 characters.
     pub queue_name: String,
+}
+
+impl CreateQueueRequest {
+    /// A value with its required members (`queue_name`) and no optional one.
+    pub fn new(queue_name: impl Into<String>) -> Self {
+        Self {
+            max_size: None,
+            queue_name: queue_name.into(),
+        }
+    }
 }
 
 /// Queue Response
@@ -293,10 +303,17 @@ pub type RetrieveCallQueueResponse = CreateQueueResponse;
 /// Update Queue Request
 ///
 /// Spec: `#/components/schemas/UpdateQueueRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateQueueRequest {
     /// The maximum number of calls allowed in the queue.
     pub max_size: i64,
+}
+
+impl UpdateQueueRequest {
+    /// A value with its required members (`max_size`) and no optional one.
+    pub fn new(max_size: impl Into<i64>) -> Self {
+        Self { max_size: max_size.into() }
+    }
 }
 
 /// Queue Response

@@ -7348,7 +7348,7 @@ pub type CallUnholdRecordType = ProgrammableFaxRecordType;
 /// Custom SIP Header
 ///
 /// Spec: `#/components/schemas/CustomSipHeader`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CustomSipHeader {
     /// The name of the header to add.
     pub name: String,
@@ -7371,6 +7371,16 @@ impl crate::shape::Shaped for CustomSipHeader {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl CustomSipHeader {
+    /// A value with its required members (`name`, `value`) and no optional one.
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            value: value.into(),
+        }
+    }
 }
 
 /// SIP Header
@@ -7399,6 +7409,16 @@ impl crate::shape::Shaped for SipHeader {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl SipHeader {
+    /// A value with its required members (`name`, `value`) and no optional one.
+    pub fn new(name: impl Into<SipHeaderName>, value: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            value: value.into(),
+        }
+    }
 }
 
 /// The name of the header to add.

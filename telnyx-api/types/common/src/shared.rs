@@ -365,6 +365,14 @@ pub struct AwsVoiceSettings {
     pub type_: AwsVoiceSettingsType,
 }
 
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl AwsVoiceSettings {
+    /// A value with its required members (`type_`) and no optional one.
+    pub fn new(type_: impl Into<AwsVoiceSettingsType>) -> Self {
+        Self { type_: type_.into() }
+    }
+}
+
 /// Voice settings provider type
 ///
 /// Spec: `#/components/schemas/AWSVoiceSettings/properties/type`
@@ -463,6 +471,21 @@ pub struct AzureVoiceSettings {
     pub type_: AzureVoiceSettingsType,
 }
 
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl AzureVoiceSettings {
+    /// A value with its required members (`type_`) and no optional one.
+    pub fn new(type_: impl Into<AzureVoiceSettingsType>) -> Self {
+        Self {
+            api_key_ref: None,
+            deployment_id: None,
+            effect: None,
+            gender: None,
+            region: None,
+            type_: type_.into(),
+        }
+    }
+}
+
 /// Audio effect to apply.
 ///
 /// Spec: `#/components/schemas/AzureVoiceSettings/properties/effect`
@@ -553,7 +576,7 @@ pub type AzureVoiceSettingsType = AzureConfigurationDataBackend;
 ///
 /// Spec: `#/components/schemas/BucketIds`
 #[cfg(any(feature = "ai", feature = "ai-assistants"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BucketIds {
     /// List of [embedded storage buckets](https://developers.telnyx.com/api-reference/embeddings/embed-documents) to use for retrieval-augmented generation.
     pub bucket_ids: Vec<String>,
@@ -580,11 +603,32 @@ impl crate::shape::Shaped for BucketIds {
     };
 }
 
+#[cfg(any(feature = "ai", feature = "ai-assistants"))]
+impl BucketIds {
+    /// A value with its required members (`bucket_ids`) and no optional one.
+    pub fn new(bucket_ids: impl Into<Vec<String>>) -> Self {
+        Self {
+            bucket_ids: bucket_ids.into(),
+            max_num_results: None,
+        }
+    }
+}
+
 /// Spec: `#/components/schemas/BulkDeletePhoneNumbersRequest`
 #[cfg(any(feature = "branded-calling", feature = "numbers", feature = "porting"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BulkDeletePhoneNumbersRequest {
     pub phone_numbers: Vec<String>,
+}
+
+#[cfg(any(feature = "branded-calling", feature = "numbers", feature = "porting"))]
+impl BulkDeletePhoneNumbersRequest {
+    /// A value with its required members (`phone_numbers`) and no optional one.
+    pub fn new(phone_numbers: impl Into<Vec<String>>) -> Self {
+        Self {
+            phone_numbers: phone_numbers.into(),
+        }
+    }
 }
 
 /// An enumeration.
@@ -1086,7 +1130,7 @@ crate::codec::string_enum!(CallControlRetrievalToolType);
 
 /// Spec: `#/components/schemas/CallControlTransferToolParams/properties/targets/oneOf/0/items`
 #[cfg(any(feature = "ai-assistants", feature = "call-control"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CallControlTransferToolParamsTargetsVariant1Item {
     /// The name of the target.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1111,6 +1155,14 @@ impl crate::shape::Shaped for CallControlTransferToolParamsTargetsVariant1Item {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+impl CallControlTransferToolParamsTargetsVariant1Item {
+    /// A value with its required members (`to`) and no optional one.
+    pub fn new(to: impl Into<String>) -> Self {
+        Self { name: None, to: to.into() }
+    }
 }
 
 /// The body parameters the webhook tool accepts, described as a JSON Schema object. These parameters will be passed to the webhook as the body of the request. See the [JSON Schema reference](https://json-schema.org/understanding-json-schema) for documentation about the format
@@ -2062,10 +2114,18 @@ impl crate::shape::Shaped for CreateFaxApplicationRequestOutbound {
 
 /// Spec: `#/components/schemas/CreateKvNamespaceRequest`
 #[cfg(any(feature = "call-control", feature = "storage"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateKvNamespaceRequest {
     /// Namespace name. May contain lowercase letters, numbers, and hyphens only.
     pub name: String,
+}
+
+#[cfg(any(feature = "call-control", feature = "storage"))]
+impl CreateKvNamespaceRequest {
+    /// A value with its required members (`name`) and no optional one.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self { name: name.into() }
+    }
 }
 
 /// The protocol for sending the message, either SMS or MMS.
@@ -2271,6 +2331,17 @@ pub struct ElevenLabsVoiceSettings {
     /// Voice settings provider type
     #[serde(rename = "type")]
     pub type_: ElevenLabsVoiceSettingsType,
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl ElevenLabsVoiceSettings {
+    /// A value with its required members (`type_`) and no optional one.
+    pub fn new(type_: impl Into<ElevenLabsVoiceSettingsType>) -> Self {
+        Self {
+            api_key_ref: None,
+            type_: type_.into(),
+        }
+    }
 }
 
 /// Voice settings provider type
@@ -2767,6 +2838,20 @@ impl crate::shape::Shaped for HangupTool {
     };
 }
 
+#[cfg(any(feature = "ai-assistants", feature = "call-control"))]
+impl HangupTool {
+    /// A value with its required members (`hangup`, `type_`) and no optional one.
+    pub fn new(
+        hangup: impl Into<HangupToolParams>,
+        type_: impl Into<HangupToolType>,
+    ) -> Self {
+        Self {
+            hangup: hangup.into(),
+            type_: type_.into(),
+        }
+    }
+}
+
 /// HangupToolParams
 ///
 /// Spec: `#/components/schemas/HangupToolParams`
@@ -2926,6 +3011,17 @@ pub struct InworldVoiceSettings {
     /// Voice settings provider type
     #[serde(rename = "type")]
     pub type_: InworldVoiceSettingsType,
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl InworldVoiceSettings {
+    /// A value with its required members (`type_`) and no optional one.
+    pub fn new(type_: impl Into<InworldVoiceSettingsType>) -> Self {
+        Self {
+            delivery_mode: None,
+            type_: type_.into(),
+        }
+    }
 }
 
 /// Controls the expressiveness and consistency of the Inworld `TTS2` model's speech synthesis. `STABLE` favors consistent, predictable output, `CREATIVE` allows more expressive variation, and `BALANCED` sits in between. Optional and only supported by `TTS2`; when omitted, the provider default applies.
@@ -3405,7 +3501,7 @@ crate::codec::string_enum!(MdrDetailResponseCurrency);
 ///
 /// Spec: `#/components/schemas/MessagingFeatureSet`
 #[cfg(any(feature = "messaging", feature = "numbers"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MessagingFeatureSet {
     /// Send messages to and receive messages from numbers in the same country.
     pub domestic_two_way: bool,
@@ -3436,7 +3532,7 @@ impl crate::shape::Shaped for MessagingFeatureSet {
 
 /// Spec: `#/components/schemas/messaging_PaginationMeta`
 #[cfg(any(feature = "messaging", feature = "numbers", feature = "whatsapp"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MessagingPaginationMeta {
     pub page_number: i64,
     pub page_size: i64,
@@ -3468,7 +3564,7 @@ impl crate::shape::Shaped for MessagingPaginationMeta {
 ///
 /// Spec: `#/components/schemas/Meta`
 #[cfg(any(feature = "ai", feature = "ai-assistants", feature = "ai-missions"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Meta {
     pub page_number: i64,
     pub page_size: i64,
@@ -3563,6 +3659,20 @@ pub struct MinimaxVoiceSettings {
     /// Speech volume multiplier. Default is 1.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vol: Option<f64>,
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl MinimaxVoiceSettings {
+    /// A value with its required members (`type_`) and no optional one.
+    pub fn new(type_: impl Into<MinimaxVoiceSettingsType>) -> Self {
+        Self {
+            language_boost: None,
+            pitch: None,
+            speed: None,
+            type_: type_.into(),
+            vol: None,
+        }
+    }
 }
 
 /// Enhances recognition for specific languages and dialects during MiniMax TTS synthesis. Default is null (no boost). Set to 'auto' for automatic language detection.
@@ -4273,7 +4383,7 @@ crate::codec::string_enum!(ProgrammableFaxRecordType);
 
 /// Spec: `#/components/schemas/RCSDeeplinkResponse`
 #[cfg(any(feature = "messaging", feature = "regulatory"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RcsDeeplinkResponse {
     pub data: RcsDeeplinkResponseData,
 }
@@ -4532,6 +4642,19 @@ pub struct ResembleVoiceSettings {
     pub type_: ResembleVoiceSettingsType,
 }
 
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl ResembleVoiceSettings {
+    /// A value with its required members (`type_`) and no optional one.
+    pub fn new(type_: impl Into<ResembleVoiceSettingsType>) -> Self {
+        Self {
+            format: None,
+            precision: None,
+            sample_rate: None,
+            type_: type_.into(),
+        }
+    }
+}
+
 /// Output audio format.
 ///
 /// Spec: `#/components/schemas/ResembleVoiceSettings/properties/format`
@@ -4634,6 +4757,17 @@ pub struct RimeVoiceSettings {
     /// Speech speed multiplier. Default is 1.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice_speed: Option<f64>,
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl RimeVoiceSettings {
+    /// A value with its required members (`type_`) and no optional one.
+    pub fn new(type_: impl Into<RimeVoiceSettingsType>) -> Self {
+        Self {
+            type_: type_.into(),
+            voice_speed: None,
+        }
+    }
 }
 
 /// Voice settings provider type
@@ -5062,6 +5196,17 @@ pub struct TelnyxVoiceSettings {
     pub voice_speed: Option<f64>,
 }
 
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl TelnyxVoiceSettings {
+    /// A value with its required members (`type_`) and no optional one.
+    pub fn new(type_: impl Into<TelnyxVoiceSettingsType>) -> Self {
+        Self {
+            type_: type_.into(),
+            voice_speed: None,
+        }
+    }
+}
+
 /// Voice settings provider type
 ///
 /// Spec: `#/components/schemas/TelnyxVoiceSettings/properties/type`
@@ -5333,7 +5478,7 @@ pub type UpdatedAt = String;
 ///
 /// Spec: `#/components/schemas/Url`
 #[cfg(any(feature = "messaging", feature = "regulatory"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Url {
     /// Url
     pub url: String,
@@ -5354,11 +5499,19 @@ impl crate::shape::Shaped for Url {
     };
 }
 
+#[cfg(any(feature = "messaging", feature = "regulatory"))]
+impl Url {
+    /// A value with its required members (`url`) and no optional one.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self { url: url.into() }
+    }
+}
+
 /// A reference to a group that a user belongs to.
 ///
 /// Spec: `#/components/schemas/UserGroupReference`
 #[cfg(any(feature = "account", feature = "ai-assistants"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UserGroupReference {
     /// The unique identifier of the group.
     pub id: String,
@@ -5382,6 +5535,17 @@ impl crate::shape::Shaped for UserGroupReference {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+#[cfg(any(feature = "account", feature = "ai-assistants"))]
+impl UserGroupReference {
+    /// A value with its required members (`id`, `name`) and no optional one.
+    pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+        }
+    }
 }
 
 /// Determines which webhook format will be used, Telnyx API v1 or v2.
@@ -5522,6 +5686,17 @@ pub struct XaiVoiceSettings {
     /// Voice settings provider type
     #[serde(rename = "type")]
     pub type_: XaiVoiceSettingsType,
+}
+
+#[cfg(any(feature = "call-control", feature = "conferences"))]
+impl XaiVoiceSettings {
+    /// A value with its required members (`type_`) and no optional one.
+    pub fn new(type_: impl Into<XaiVoiceSettingsType>) -> Self {
+        Self {
+            language: None,
+            type_: type_.into(),
+        }
+    }
 }
 
 /// Voice settings provider type

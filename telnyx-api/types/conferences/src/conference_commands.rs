@@ -68,7 +68,7 @@ impl crate::shape::Shaped for Conference {
 /// Conference Command Result
 ///
 /// Spec: `#/components/schemas/ConferenceCommandResult`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceCommandResult {
     pub result: String,
 }
@@ -167,7 +167,7 @@ impl crate::shape::Shaped for ConferenceEndedBy {
 /// Conference Gather Using Audio Request
 ///
 /// Spec: `#/components/schemas/ConferenceGatherUsingAudioRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceGatherUsingAudioRequest {
     /// The URL of the audio file to play as the gather prompt. Must be WAV or MP3 format.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -216,6 +216,30 @@ pub struct ConferenceGatherUsingAudioRequest {
     /// Digits that are valid for gathering. All other digits will be ignored.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_digits: Option<String>,
+}
+
+impl ConferenceGatherUsingAudioRequest {
+    /// A value with its required members (`call_control_id`) and no optional one.
+    pub fn new(call_control_id: impl Into<String>) -> Self {
+        Self {
+            audio_url: None,
+            call_control_id: call_control_id.into(),
+            client_state: None,
+            gather_id: None,
+            initial_timeout_millis: None,
+            inter_digit_timeout_millis: None,
+            invalid_audio_url: None,
+            invalid_media_name: None,
+            maximum_digits: None,
+            maximum_tries: None,
+            media_name: None,
+            minimum_digits: None,
+            stop_playback_on_dtmf: None,
+            terminating_digit: None,
+            timeout_millis: None,
+            valid_digits: None,
+        }
+    }
 }
 
 /// Conference Command Response
@@ -493,7 +517,7 @@ pub type ConferenceRegion2 = ConferenceRegion;
 /// Conference Send DTMF Request
 ///
 /// Spec: `#/components/schemas/ConferenceSendDTMFRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceSendDtmfRequest {
     /// Array of participant call control IDs to send DTMF to. When empty, DTMF will be sent to all participants.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -508,6 +532,18 @@ pub struct ConferenceSendDtmfRequest {
     pub duration_millis: Option<i64>,
 }
 
+impl ConferenceSendDtmfRequest {
+    /// A value with its required members (`digits`) and no optional one.
+    pub fn new(digits: impl Into<String>) -> Self {
+        Self {
+            call_control_ids: None,
+            client_state: None,
+            digits: digits.into(),
+            duration_millis: None,
+        }
+    }
+}
+
 /// Conference Command Response
 ///
 /// Spec: `#/paths/~1conferences~1{id}~1actions~1send_dtmf/post/responses/200/content/application~1json/schema`
@@ -516,7 +552,7 @@ pub type ConferenceSendDtmfResponse = EndConferenceResponse;
 /// Conference Speak Request
 ///
 /// Spec: `#/components/schemas/ConferenceSpeakRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceSpeakRequest {
     /// Call Control IDs of participants who will hear the spoken text. When empty all participants will hear the spoken text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -557,6 +593,22 @@ pub struct ConferenceSpeakRequest {
     pub voice_settings: Option<ConferenceSpeakRequestVoiceSettings>,
 }
 
+impl ConferenceSpeakRequest {
+    /// A value with its required members (`payload`, `voice`) and no optional one.
+    pub fn new(payload: impl Into<String>, voice: impl Into<String>) -> Self {
+        Self {
+            call_control_ids: None,
+            command_id: None,
+            language: None,
+            payload: payload.into(),
+            payload_type: None,
+            region: None,
+            voice: voice.into(),
+            voice_settings: None,
+        }
+    }
+}
+
 /// The type of the provided payload. The payload can either be plain text, or Speech Synthesis Markup Language (SSML).
 ///
 /// Spec: `#/components/schemas/ConferenceSpeakRequest/properties/payload_type`
@@ -579,12 +631,22 @@ crate::codec::optional_fields!(
 /// Conference Unhold Request
 ///
 /// Spec: `#/components/schemas/ConferenceUnholdRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceUnholdRequest {
     /// List of unique identifiers and tokens for controlling the call. Enter each call control ID to be unheld.
     pub call_control_ids: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<ConferenceRegion>,
+}
+
+impl ConferenceUnholdRequest {
+    /// A value with its required members (`call_control_ids`) and no optional one.
+    pub fn new(call_control_ids: impl Into<Vec<String>>) -> Self {
+        Self {
+            call_control_ids: call_control_ids.into(),
+            region: None,
+        }
+    }
 }
 
 /// Conference Unmute Request
@@ -605,7 +667,7 @@ crate::codec::optional_fields!(
 /// Create Conference Request
 ///
 /// Spec: `#/components/schemas/CreateConferenceRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateConferenceRequest {
     /// Whether a beep sound should be played when participants join and/or leave the conference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -641,6 +703,26 @@ pub struct CreateConferenceRequest {
     /// Whether the conference should be started on creation. If the conference isn't started all participants that join are automatically put on hold. Defaults to "true".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_conference_on_create: Option<bool>,
+}
+
+impl CreateConferenceRequest {
+    /// A value with its required members (`call_control_id`, `name`) and no optional one.
+    pub fn new(call_control_id: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            beep_enabled: None,
+            call_control_id: call_control_id.into(),
+            client_state: None,
+            comfort_noise: None,
+            command_id: None,
+            duration_minutes: None,
+            hold_audio_url: None,
+            hold_media_name: None,
+            max_participants: None,
+            name: name.into(),
+            region: None,
+            start_conference_on_create: None,
+        }
+    }
 }
 
 /// Whether a beep sound should be played when participants join and/or leave the conference.
@@ -720,7 +802,7 @@ pub type HoldConferenceParticipantsResponse = EndConferenceResponse;
 /// Join Conference Request
 ///
 /// Spec: `#/components/schemas/JoinConferenceRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct JoinConferenceRequest {
     /// Whether a beep sound should be played when the participant joins and/or leaves the conference. Can be used to override the conference-level setting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -764,6 +846,28 @@ pub struct JoinConferenceRequest {
     pub whisper_call_control_ids: Option<Vec<String>>,
 }
 
+impl JoinConferenceRequest {
+    /// A value with its required members (`call_control_id`) and no optional one.
+    pub fn new(call_control_id: impl Into<String>) -> Self {
+        Self {
+            beep_enabled: None,
+            call_control_id: call_control_id.into(),
+            client_state: None,
+            command_id: None,
+            end_conference_on_exit: None,
+            hold: None,
+            hold_audio_url: None,
+            hold_media_name: None,
+            mute: None,
+            region: None,
+            soft_end_conference_on_exit: None,
+            start_conference_on_enter: None,
+            supervisor_role: None,
+            whisper_call_control_ids: None,
+        }
+    }
+}
+
 /// Whether a beep sound should be played when the participant joins and/or leaves the conference. Can be used to override the conference-level setting.
 ///
 /// Spec: `#/components/schemas/JoinConferenceRequest/properties/beep_enabled`
@@ -782,7 +886,7 @@ pub type JoinConferenceResponse = EndConferenceResponse;
 /// Leave Conference Request
 ///
 /// Spec: `#/components/schemas/LeaveConferenceRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LeaveConferenceRequest {
     /// Whether a beep sound should be played when the participant leaves the conference. Can be used to override the conference-level setting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -794,6 +898,18 @@ pub struct LeaveConferenceRequest {
     pub command_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<ConferenceRegion>,
+}
+
+impl LeaveConferenceRequest {
+    /// A value with its required members (`call_control_id`) and no optional one.
+    pub fn new(call_control_id: impl Into<String>) -> Self {
+        Self {
+            beep_enabled: None,
+            call_control_id: call_control_id.into(),
+            command_id: None,
+            region: None,
+        }
+    }
 }
 
 /// Whether a beep sound should be played when the participant leaves the conference. Can be used to override the conference-level setting.
@@ -1097,6 +1213,21 @@ pub struct StartConferenceRecordingRequest {
     pub trim: Option<StartConferenceRecordingRequestTrim>,
 }
 
+impl StartConferenceRecordingRequest {
+    /// A value with its required members (`format`) and no optional one.
+    pub fn new(format: impl Into<StartConferenceRecordingRequestFormat>) -> Self {
+        Self {
+            channels: None,
+            command_id: None,
+            custom_file_name: None,
+            format: format.into(),
+            play_beep: None,
+            region: None,
+            trim: None,
+        }
+    }
+}
+
 /// When `dual`, final audio file will be stereo recorded with the conference creator on the first channel, and the rest on the second channel.
 ///
 /// Spec: `#/components/schemas/StartConferenceRecordingRequest/properties/channels`
@@ -1197,6 +1328,22 @@ pub struct UpdateConferenceRequest {
     /// Array of unique call_control_ids the supervisor can whisper to. If none provided, the supervisor will join the conference as a monitoring participant only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub whisper_call_control_ids: Option<Vec<String>>,
+}
+
+impl UpdateConferenceRequest {
+    /// A value with its required members (`call_control_id`, `supervisor_role`) and no optional one.
+    pub fn new(
+        call_control_id: impl Into<String>,
+        supervisor_role: impl Into<UpdateConferenceRequestSupervisorRole>,
+    ) -> Self {
+        Self {
+            call_control_id: call_control_id.into(),
+            command_id: None,
+            region: None,
+            supervisor_role: supervisor_role.into(),
+            whisper_call_control_ids: None,
+        }
+    }
 }
 
 /// Sets the participant as a supervisor for the conference. A conference can have multiple supervisors. "barge" means the supervisor enters the conference as a normal participant. This is the same as "none". "monitor" means the supervisor is muted but can hear all participants. "whisper" means that only the specified "whisper_call_control_ids" can hear the supervisor. Defaults to "none".

@@ -8,7 +8,7 @@ use super::*;
 /// Create Credential Connection Request
 ///
 /// Spec: `#/components/schemas/CreateCredentialConnectionRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateCredentialConnectionRequest {
     /// Defaults to true
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -92,6 +92,43 @@ pub struct CreateCredentialConnectionRequest {
         deserialize_with = "crate::codec::double_option"
     )]
     pub webhook_timeout_secs: Option<Option<i64>>,
+}
+
+impl CreateCredentialConnectionRequest {
+    /// A value with its required members (`connection_name`, `password`, `user_name`) and no optional one.
+    pub fn new(
+        connection_name: impl Into<ConnectionName>,
+        password: impl Into<String>,
+        user_name: impl Into<String>,
+    ) -> Self {
+        Self {
+            active: None,
+            anchorsite_override: None,
+            android_push_credential_id: None,
+            call_cost_in_webhooks: None,
+            connection_name: connection_name.into(),
+            default_on_hold_comfort_noise_enabled: None,
+            dtmf_type: None,
+            encode_contact_header_enabled: None,
+            encrypted_media: None,
+            inbound: None,
+            ios_push_credential_id: None,
+            jitter_buffer: None,
+            noise_suppression: None,
+            noise_suppression_details: None,
+            onnet_t38_passthrough_enabled: None,
+            outbound: None,
+            password: password.into(),
+            rtcp_settings: None,
+            sip_uri_calling_preference: None,
+            tags: None,
+            user_name: user_name.into(),
+            webhook_api_version: None,
+            webhook_event_failover_url: None,
+            webhook_event_url: None,
+            webhook_timeout_secs: None,
+        }
+    }
 }
 
 /// Credential Connection Response

@@ -133,7 +133,7 @@ impl crate::shape::Shaped for TelephonyCredential {
 /// TelephonyCredentialCreateRequest
 ///
 /// Spec: `#/components/schemas/TelephonyCredentialCreateRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TelephonyCredentialCreateRequest {
     /// Identifies the Credential Connection this credential is associated with.
     pub connection_id: String,
@@ -145,6 +145,18 @@ pub struct TelephonyCredentialCreateRequest {
     /// Tags a credential. A single tag can hold at maximum 1000 credentials.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
+}
+
+impl TelephonyCredentialCreateRequest {
+    /// A value with its required members (`connection_id`) and no optional one.
+    pub fn new(connection_id: impl Into<String>) -> Self {
+        Self {
+            connection_id: connection_id.into(),
+            expires_at: None,
+            name: None,
+            tag: None,
+        }
+    }
 }
 
 /// TelephonyCredentialUpdateRequest

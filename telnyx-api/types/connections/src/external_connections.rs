@@ -105,14 +105,43 @@ pub struct CreateExternalConnectionRequest {
     pub webhook_timeout_secs: Option<Option<i64>>,
 }
 
+impl CreateExternalConnectionRequest {
+    /// A value with its required members (`external_sip_connection`, `outbound`) and no optional one.
+    pub fn new(
+        external_sip_connection: impl Into<ExternalSipConnectionZoomOnly>,
+        outbound: impl Into<CreateExternalConnectionRequestOutbound>,
+    ) -> Self {
+        Self {
+            active: None,
+            external_sip_connection: external_sip_connection.into(),
+            inbound: None,
+            outbound: outbound.into(),
+            tags: None,
+            webhook_event_failover_url: None,
+            webhook_event_url: None,
+            webhook_timeout_secs: None,
+        }
+    }
+}
+
 /// Spec: `#/components/schemas/CreateExternalConnectionRequest/properties/inbound`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateExternalConnectionRequestInbound {
     /// When set, this will limit the number of concurrent inbound calls to phone numbers associated with this connection.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel_limit: Option<i64>,
     /// The ID of the outbound voice profile to use for inbound calls.
     pub outbound_voice_profile_id: String,
+}
+
+impl CreateExternalConnectionRequestInbound {
+    /// A value with its required members (`outbound_voice_profile_id`) and no optional one.
+    pub fn new(outbound_voice_profile_id: impl Into<String>) -> Self {
+        Self {
+            channel_limit: None,
+            outbound_voice_profile_id: outbound_voice_profile_id.into(),
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/CreateExternalConnectionRequest/properties/outbound`
@@ -176,7 +205,7 @@ impl crate::shape::Shaped for CreateExternalConnectionResponse {
 /// Create Upload Request
 ///
 /// Spec: `#/components/schemas/CreateExternalConnectionUploadRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateExternalConnectionUploadRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_usages: Option<
@@ -192,6 +221,19 @@ pub struct CreateExternalConnectionUploadRequest {
     /// The use case of the upload request. NOTE: `calling_user_assignment` is not supported for toll free numbers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<CreateExternalConnectionUploadRequestUsage>,
+}
+
+impl CreateExternalConnectionUploadRequest {
+    /// A value with its required members (`number_ids`) and no optional one.
+    pub fn new(number_ids: impl Into<Vec<String>>) -> Self {
+        Self {
+            additional_usages: None,
+            civic_address_id: None,
+            location_id: None,
+            number_ids: number_ids.into(),
+            usage: None,
+        }
+    }
 }
 
 /// Additional use cases of the upload request. If not provided, all supported usages will be used.
@@ -1238,7 +1280,7 @@ impl crate::shape::Shaped for LocationResponseData {
 }
 
 /// Spec: `#/components/schemas/LogMessage`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LogMessage {
     pub code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1759,7 +1801,7 @@ pub type UpdateExternalConnectionPhoneNumberResponse = GetExternalConnectionPhon
 /// Update External Connection Request
 ///
 /// Spec: `#/components/schemas/UpdateExternalConnectionRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateExternalConnectionRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<ConnectionActive>,
@@ -1788,16 +1830,45 @@ pub struct UpdateExternalConnectionRequest {
     pub webhook_timeout_secs: Option<Option<i64>>,
 }
 
+impl UpdateExternalConnectionRequest {
+    /// A value with its required members (`outbound`) and no optional one.
+    pub fn new(outbound: impl Into<UpdateExternalConnectionRequestOutbound>) -> Self {
+        Self {
+            active: None,
+            inbound: None,
+            outbound: outbound.into(),
+            tags: None,
+            webhook_event_failover_url: None,
+            webhook_event_url: None,
+            webhook_timeout_secs: None,
+        }
+    }
+}
+
 /// Spec: `#/components/schemas/UpdateExternalConnectionRequest/properties/inbound`
 pub type UpdateExternalConnectionRequestInbound = UpdateManagedAccountGlobalChannelLimitRequest;
 
 /// Spec: `#/components/schemas/UpdateExternalConnectionRequest/properties/outbound`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateExternalConnectionRequestOutbound {
     /// When set, this will limit the number of concurrent outbound calls to phone numbers associated with this connection.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel_limit: Option<i64>,
     pub outbound_voice_profile_id: ExternalVoiceIntegrationsOutboundVoiceProfileId,
+}
+
+impl UpdateExternalConnectionRequestOutbound {
+    /// A value with its required members (`outbound_voice_profile_id`) and no optional one.
+    pub fn new(
+        outbound_voice_profile_id: impl Into<
+            ExternalVoiceIntegrationsOutboundVoiceProfileId,
+        >,
+    ) -> Self {
+        Self {
+            channel_limit: None,
+            outbound_voice_profile_id: outbound_voice_profile_id.into(),
+        }
+    }
 }
 
 /// External Connection Response
@@ -1806,10 +1877,19 @@ pub struct UpdateExternalConnectionRequestOutbound {
 pub type UpdateExternalConnectionResponse = CreateExternalConnectionResponse;
 
 /// Spec: `#/paths/~1external_connections~1{id}~1locations~1{location_id}/patch/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateLocationBody {
     /// A new static emergency address ID to update the location with
     pub static_emergency_address_id: String,
+}
+
+impl UpdateLocationBody {
+    /// A value with its required members (`static_emergency_address_id`) and no optional one.
+    pub fn new(static_emergency_address_id: impl Into<String>) -> Self {
+        Self {
+            static_emergency_address_id: static_emergency_address_id.into(),
+        }
+    }
 }
 
 /// Upload

@@ -8,7 +8,7 @@ use super::*;
 /// Create FQDN Connection Request
 ///
 /// Spec: `#/components/schemas/CreateFqdnConnectionRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateFqdnConnectionRequest {
     /// Defaults to true
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -86,6 +86,38 @@ pub struct CreateFqdnConnectionRequest {
     pub webhook_timeout_secs: Option<Option<WebhookTimeoutSecs>>,
 }
 
+impl CreateFqdnConnectionRequest {
+    /// A value with its required members (`connection_name`) and no optional one.
+    pub fn new(connection_name: impl Into<ConnectionName>) -> Self {
+        Self {
+            active: None,
+            anchorsite_override: None,
+            android_push_credential_id: None,
+            call_cost_in_webhooks: None,
+            connection_name: connection_name.into(),
+            default_on_hold_comfort_noise_enabled: None,
+            dtmf_type: None,
+            encode_contact_header_enabled: None,
+            encrypted_media: None,
+            inbound: None,
+            ios_push_credential_id: None,
+            jitter_buffer: None,
+            microsoft_teams_sbc: None,
+            noise_suppression: None,
+            noise_suppression_details: None,
+            onnet_t38_passthrough_enabled: None,
+            outbound: None,
+            rtcp_settings: None,
+            tags: None,
+            transport_protocol: None,
+            webhook_api_version: None,
+            webhook_event_failover_url: None,
+            webhook_event_url: None,
+            webhook_timeout_secs: None,
+        }
+    }
+}
+
 /// FQDN Connection Response
 ///
 /// Spec: `#/paths/~1fqdn_connections/post/responses/201/content/application~1json/schema`
@@ -118,7 +150,7 @@ pub type DeleteFqdnConnectionResponse = CreateFqdnConnectionResponse;
 /// FQDN Connection
 ///
 /// Spec: `#/components/schemas/FqdnConnection`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FqdnConnection {
     /// Defaults to true
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -8,7 +8,7 @@ use super::*;
 /// Create Fqdn Request
 ///
 /// Spec: `#/components/schemas/CreateFqdnRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateFqdnRequest {
     /// ID of the FQDN connection to which this IP should be attached.
     pub connection_id: String,
@@ -23,6 +23,22 @@ pub struct CreateFqdnRequest {
         deserialize_with = "crate::codec::double_option"
     )]
     pub port: Option<Option<i64>>,
+}
+
+impl CreateFqdnRequest {
+    /// A value with its required members (`connection_id`, `dns_record_type`, `fqdn`) and no optional one.
+    pub fn new(
+        connection_id: impl Into<String>,
+        dns_record_type: impl Into<String>,
+        fqdn: impl Into<String>,
+    ) -> Self {
+        Self {
+            connection_id: connection_id.into(),
+            dns_record_type: dns_record_type.into(),
+            fqdn: fqdn.into(),
+            port: None,
+        }
+    }
 }
 
 /// FQDN Response

@@ -8,7 +8,7 @@ use super::*;
 /// Create Ip Request
 ///
 /// Spec: `#/components/schemas/CreateIpRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateIpRequest {
     /// ID of the IP Connection to which this IP should be attached.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18,6 +18,17 @@ pub struct CreateIpRequest {
     /// Port to use when connecting to this IP.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<i64>,
+}
+
+impl CreateIpRequest {
+    /// A value with its required members (`ip_address`) and no optional one.
+    pub fn new(ip_address: impl Into<String>) -> Self {
+        Self {
+            connection_id: None,
+            ip_address: ip_address.into(),
+            port: None,
+        }
+    }
 }
 
 /// Ip Response
@@ -150,7 +161,7 @@ pub type RetrieveIpResponse = CreateIpResponse;
 /// Update Ip Request
 ///
 /// Spec: `#/components/schemas/UpdateIpRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateIpRequest {
     /// ID of the IP Connection to which this IP should be attached.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -160,6 +171,17 @@ pub struct UpdateIpRequest {
     /// Port to use when connecting to this IP.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<i64>,
+}
+
+impl UpdateIpRequest {
+    /// A value with its required members (`ip_address`) and no optional one.
+    pub fn new(ip_address: impl Into<String>) -> Self {
+        Self {
+            connection_id: None,
+            ip_address: ip_address.into(),
+            port: None,
+        }
+    }
 }
 
 /// Ip Response

@@ -19,6 +19,21 @@ pub struct CreateAndroidPushCredentialRequest {
     pub type_: CreateAndroidPushCredentialRequestType,
 }
 
+impl CreateAndroidPushCredentialRequest {
+    /// A value with its required members (`alias`, `project_account_json_file`, `type_`) and no optional one.
+    pub fn new(
+        alias: impl Into<String>,
+        project_account_json_file: impl Into<serde_json::Map<String, serde_json::Value>>,
+        type_: impl Into<CreateAndroidPushCredentialRequestType>,
+    ) -> Self {
+        Self {
+            alias: alias.into(),
+            project_account_json_file: project_account_json_file.into(),
+            type_: type_.into(),
+        }
+    }
+}
+
 /// Type of mobile push credential. Should be `android` here
 ///
 /// Spec: `#/components/schemas/CreateAndroidPushCredentialRequest/properties/type`
@@ -65,6 +80,23 @@ pub struct CreateIosPushCredentialRequest {
     /// Type of mobile push credential. Should be `ios` here
     #[serde(rename = "type")]
     pub type_: CreateIosPushCredentialRequestType,
+}
+
+impl CreateIosPushCredentialRequest {
+    /// A value with its required members (`alias`, `certificate`, `private_key`, `type_`) and no optional one.
+    pub fn new(
+        alias: impl Into<String>,
+        certificate: impl Into<String>,
+        private_key: impl Into<String>,
+        type_: impl Into<CreateIosPushCredentialRequestType>,
+    ) -> Self {
+        Self {
+            alias: alias.into(),
+            certificate: certificate.into(),
+            private_key: private_key.into(),
+            type_: type_.into(),
+        }
+    }
 }
 
 /// Type of mobile push credential. Should be `ios` here
@@ -204,7 +236,7 @@ impl crate::shape::Shaped for ListPushCredentialsResponse {
 /// Successful response with details about a push credential
 ///
 /// Spec: `#/components/schemas/PushCredential`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PushCredential {
     /// Alias to uniquely identify a credential
     pub alias: String,

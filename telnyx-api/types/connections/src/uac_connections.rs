@@ -13,7 +13,7 @@ pub type CheckUacConnectionRegistrationStatusResponse = CheckRegistrationStatusR
 /// A UAC (User Agent Client) Connection registers Telnyx to your PBX — the opposite of a standard SIP trunk, where the PBX registers to Telnyx. Use UAC when your PBX doesn’t support outbound SIP registration or you need Telnyx to maintain the registration.
 ///
 /// Spec: `#/components/schemas/CreateUacConnectionRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateUacConnectionRequest {
     /// Defaults to true
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -103,6 +103,41 @@ pub struct CreateUacConnectionRequest {
         deserialize_with = "crate::codec::double_option"
     )]
     pub webhook_timeout_secs: Option<Option<i64>>,
+}
+
+impl CreateUacConnectionRequest {
+    /// A value with its required members (`connection_name`) and no optional one.
+    pub fn new(connection_name: impl Into<ConnectionName>) -> Self {
+        Self {
+            active: None,
+            anchorsite_override: None,
+            android_push_credential_id: None,
+            call_cost_in_webhooks: None,
+            connection_name: connection_name.into(),
+            default_on_hold_comfort_noise_enabled: None,
+            dtmf_type: None,
+            encode_contact_header_enabled: None,
+            encrypted_media: None,
+            external_uac_settings: None,
+            inbound: None,
+            internal_uac_settings: None,
+            ios_push_credential_id: None,
+            jitter_buffer: None,
+            noise_suppression: None,
+            noise_suppression_details: None,
+            onnet_t38_passthrough_enabled: None,
+            outbound: None,
+            password: None,
+            rtcp_settings: None,
+            sip_uri_calling_preference: None,
+            tags: None,
+            user_name: None,
+            webhook_api_version: None,
+            webhook_event_failover_url: None,
+            webhook_event_url: None,
+            webhook_timeout_secs: None,
+        }
+    }
 }
 
 /// This feature enables inbound SIP URI calls to your Credential Auth Connection. If enabled for all (unrestricted) then anyone who calls the SIP URI &lt;your-username&gt;@telnyx.com will be connected to your Connection. You can also choose to allow only calls that are originated on any Connections under your account (internal).

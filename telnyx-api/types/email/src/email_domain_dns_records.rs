@@ -6,7 +6,7 @@
 use super::*;
 
 /// Spec: `#/components/schemas/DNSRecordListResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DnsRecordListResponse {
     pub data: Vec<DnsRecord>,
 }

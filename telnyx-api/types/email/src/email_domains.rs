@@ -6,7 +6,7 @@
 use super::*;
 
 /// Spec: `#/components/schemas/CreateEmailDomainRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateEmailDomainRequest {
     /// DMARC policy. Omit/null for the advisory default (v=DMARC1; p=none; rua=mailto:dmarc@telnyx.com).
     #[serde(
@@ -23,8 +23,20 @@ pub struct CreateEmailDomainRequest {
     pub tracking: Option<TrackingSettings>,
 }
 
+impl CreateEmailDomainRequest {
+    /// A value with its required members (`domain`) and no optional one.
+    pub fn new(domain: impl Into<String>) -> Self {
+        Self {
+            dmarc_policy: None,
+            domain: domain.into(),
+            inbound_enabled: None,
+            tracking: None,
+        }
+    }
+}
+
 /// Spec: `#/components/schemas/email_CursorPaginationMeta`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailCursorPaginationMeta {
     pub has_next: bool,
     pub has_previous: bool,

@@ -46,7 +46,7 @@ impl crate::shape::Shaped for AccountEmailEvent {
 }
 
 /// Spec: `#/components/schemas/AccountEmailEventListResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AccountEmailEventListResponse {
     pub data: Vec<AccountEmailEvent>,
     pub meta: EventPaginationMeta,
@@ -102,7 +102,7 @@ crate::codec::string_enum!(AccountEmailEventRecordType);
 /// Event counts for the queried time range. Only the ten listed event types are counted; other valid event types (scheduled, cancelled, sandbox, sending, rejected) are not included in stats.
 ///
 /// Spec: `#/components/schemas/EmailEventCounts`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailEventCounts {
     pub bounced: i64,
     pub clicked: i64,
@@ -144,7 +144,7 @@ impl crate::shape::Shaped for EmailEventCounts {
 /// Event rates as percentages (0-100+), rounded to 2 decimal places.
 ///
 /// Spec: `#/components/schemas/EmailEventRates`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailEventRates {
     /// bounced / queued as a percentage.
     pub bounce_rate: f64,
@@ -260,7 +260,7 @@ impl crate::shape::Shaped for EmailEventStatsResponse {
 }
 
 /// Spec: `#/components/schemas/EventEmailSummary`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventEmailSummary {
     pub cc: Vec<EmailAddress>,
     pub from: EmailAddress,
@@ -288,7 +288,7 @@ impl crate::shape::Shaped for EventEmailSummary {
 }
 
 /// Spec: `#/components/schemas/EventPaginationMeta`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventPaginationMeta {
     /// Cursor for the next page, when more results are available.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -22,7 +22,7 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/AttachmentResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AttachmentResponse {
     pub content_type: String,
     pub filename: String,
@@ -46,12 +46,22 @@ impl crate::shape::Shaped for AttachmentResponse {
 }
 
 /// Spec: `#/components/schemas/CreateEmailBatchRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateEmailBatchRequest {
     pub messages: Vec<CreateEmailRequest>,
     /// Applies sandbox mode to all messages in the batch. Overrides any per-message sandbox_mode in the messages array.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sandbox_mode: Option<bool>,
+}
+
+impl CreateEmailBatchRequest {
+    /// A value with its required members (`messages`) and no optional one.
+    pub fn new(messages: impl Into<Vec<CreateEmailRequest>>) -> Self {
+        Self {
+            messages: messages.into(),
+            sandbox_mode: None,
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/CreateEmailRequest`
@@ -107,6 +117,37 @@ pub struct CreateEmailRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_body: Option<String>,
     pub to: EmailAddressArrayInput,
+}
+
+impl CreateEmailRequest {
+    /// A value with its required members (`from`, `to`) and no optional one.
+    pub fn new(
+        from: impl Into<EmailAddressInput>,
+        to: impl Into<EmailAddressArrayInput>,
+    ) -> Self {
+        Self {
+            attachments: None,
+            bcc: None,
+            cc: None,
+            from: from.into(),
+            from_name: None,
+            group_id: None,
+            headers: None,
+            html_body: None,
+            ignore_suppression: None,
+            inline_css: None,
+            metadata: None,
+            reply_to: None,
+            sandbox_mode: None,
+            send_at: None,
+            subject: None,
+            tags: None,
+            template_id: None,
+            template_variables: None,
+            text_body: None,
+            to: to.into(),
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/EmailAddressArrayInput`
@@ -220,7 +261,7 @@ impl From<&str> for EmailBatchItemErrorCode {
 crate::codec::string_enum!(EmailBatchItemErrorCode);
 
 /// Spec: `#/components/schemas/EmailBatchMeta`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailBatchMeta {
     pub failed: i64,
     pub succeeded: i64,
@@ -246,7 +287,7 @@ impl crate::shape::Shaped for EmailBatchMeta {
 }
 
 /// Spec: `#/components/schemas/EmailBatchResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailBatchResponse {
     pub data: Vec<EmailMessage>,
     pub errors: Vec<EmailBatchItemError>,
@@ -340,7 +381,7 @@ impl crate::shape::Shaped for EmailMessage {
 }
 
 /// Spec: `#/components/schemas/EmailMessageListResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailMessageListResponse {
     pub data: Vec<EmailMessage>,
     pub meta: EmailPaginationMeta,
@@ -532,7 +573,7 @@ impl crate::shape::Shaped for MessageEvent {
 }
 
 /// Spec: `#/components/schemas/MessageEventListResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MessageEventListResponse {
     pub data: Vec<MessageEvent>,
     pub meta: EmailPaginationMeta,

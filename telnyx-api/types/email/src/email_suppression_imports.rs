@@ -6,7 +6,7 @@
 use super::*;
 
 /// Spec: `#/components/schemas/CreateImportRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateImportRequest {
     /// TTL for imported `manual_block` rows; other reasons get `expires_at: null`. Invalid/missing → falls back to 30.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -23,6 +23,16 @@ impl CreateImportRequest {
         form.text("block_ttl_days", &self.block_ttl_days);
         form.file("file", &self.file);
         form
+    }
+}
+
+impl CreateImportRequest {
+    /// A value with its required members (`file`) and no optional one.
+    pub fn new(file: impl Into<crate::UploadFile>) -> Self {
+        Self {
+            block_ttl_days: None,
+            file: file.into(),
+        }
     }
 }
 

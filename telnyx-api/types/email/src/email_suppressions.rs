@@ -10,7 +10,7 @@ use super::*;
 /// `group_id` are not accepted on the public surface.
 ///
 /// Spec: `#/components/schemas/CreateEmailBlockRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateEmailBlockRequest {
     /// `null` ⇒ account scope.
     #[serde(
@@ -36,8 +36,20 @@ pub struct CreateEmailBlockRequest {
     pub to: String,
 }
 
+impl CreateEmailBlockRequest {
+    /// A value with its required members (`to`) and no optional one.
+    pub fn new(to: impl Into<String>) -> Self {
+        Self {
+            domain_id: None,
+            expires_at: None,
+            from: None,
+            to: to.into(),
+        }
+    }
+}
+
 /// Spec: `#/components/schemas/CursorMeta`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CursorMeta {
     pub has_next: bool,
     pub has_previous: bool,
@@ -157,7 +169,7 @@ impl From<&str> for EmailBlockEventEventType {
 crate::codec::string_enum!(EmailBlockEventEventType);
 
 /// Spec: `#/components/schemas/EmailBlockEventListResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailBlockEventListResponse {
     pub data: Vec<EmailBlockEvent>,
     pub meta: OffsetMeta,
@@ -213,7 +225,7 @@ impl From<&str> for EmailBlockEventRecordType {
 crate::codec::string_enum!(EmailBlockEventRecordType);
 
 /// Spec: `#/components/schemas/EmailBlockListCursorResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailBlockListCursorResponse {
     pub data: Vec<EmailBlock>,
     pub meta: CursorMeta,
@@ -237,7 +249,7 @@ impl crate::shape::Shaped for EmailBlockListCursorResponse {
 }
 
 /// Spec: `#/components/schemas/EmailBlockListOffsetResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailBlockListOffsetResponse {
     pub data: Vec<EmailBlock>,
     pub meta: OffsetMeta,
@@ -300,7 +312,7 @@ impl crate::shape::Shaped for ListEmailBlocksResponse {
 }
 
 /// Spec: `#/components/schemas/OffsetMeta`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OffsetMeta {
     pub page_number: i64,
     pub page_size: i64,

@@ -6,7 +6,7 @@
 use super::*;
 
 /// Spec: `#/components/schemas/CreateEmailTemplateRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateEmailTemplateRequest {
     /// Liquid template HTML body.
     #[serde(
@@ -34,6 +34,19 @@ pub struct CreateEmailTemplateRequest {
     /// Template variables. Auto-extracted from subject/body fields when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variables: Option<Vec<String>>,
+}
+
+impl CreateEmailTemplateRequest {
+    /// A value with its required members (`name`) and no optional one.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            html_body: None,
+            name: name.into(),
+            subject: None,
+            text_body: None,
+            variables: None,
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/EmailTemplate`
@@ -75,7 +88,7 @@ impl crate::shape::Shaped for EmailTemplate {
 }
 
 /// Spec: `#/components/schemas/EmailTemplateListResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailTemplateListResponse {
     pub data: Vec<EmailTemplate>,
     pub meta: EmailPaginationMeta,

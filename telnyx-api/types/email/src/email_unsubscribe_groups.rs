@@ -8,13 +8,20 @@ use super::*;
 /// Only `to` is read; all other fields are ignored (`reason: unsubscribe`, `source: manual`, `group_id: <group>` are forced).
 ///
 /// Spec: `#/components/schemas/AddGroupSuppressionRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AddGroupSuppressionRequest {
     pub to: String,
 }
 
+impl AddGroupSuppressionRequest {
+    /// A value with its required members (`to`) and no optional one.
+    pub fn new(to: impl Into<String>) -> Self {
+        Self { to: to.into() }
+    }
+}
+
 /// Spec: `#/components/schemas/CreateUnsubscribeGroupRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateUnsubscribeGroupRequest {
     #[serde(
         default,
@@ -23,6 +30,16 @@ pub struct CreateUnsubscribeGroupRequest {
     )]
     pub description: Option<Option<String>>,
     pub name: String,
+}
+
+impl CreateUnsubscribeGroupRequest {
+    /// A value with its required members (`name`) and no optional one.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            description: None,
+            name: name.into(),
+        }
+    }
 }
 
 /// Spec: `#/paths/~1email_unsubscribe_groups~1{id}/delete/parameters/0/schema`
@@ -51,7 +68,7 @@ impl<'de> serde::Deserialize<'de> for ForceQuery {
 /// Group list `meta` (consistent with `GET /v2/email_blocks`).
 ///
 /// Spec: `#/components/schemas/GroupListMeta`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GroupListMeta {
     pub page_number: i64,
     pub page_size: i64,
@@ -79,7 +96,7 @@ impl crate::shape::Shaped for GroupListMeta {
 }
 
 /// Spec: `#/components/schemas/GroupSuppressionListResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GroupSuppressionListResponse {
     pub data: Vec<EmailBlock>,
     pub meta: GroupListMeta,
@@ -137,7 +154,7 @@ impl crate::shape::Shaped for UnsubscribeGroup {
 }
 
 /// Spec: `#/components/schemas/UnsubscribeGroupListResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UnsubscribeGroupListResponse {
     pub data: Vec<UnsubscribeGroup>,
     pub meta: GroupListMeta,

@@ -6,7 +6,7 @@
 use super::*;
 
 /// Spec: `#/components/schemas/CreateEmailValidationBatchRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateEmailValidationBatchRequest {
     pub emails: Vec<String>,
     /// URL for batch completion webhook. Empty string is treated as omitted. SSRF-protected; private/reserved IPs and internal hostnames are rejected.
@@ -14,11 +14,28 @@ pub struct CreateEmailValidationBatchRequest {
     pub webhook_url: Option<String>,
 }
 
+impl CreateEmailValidationBatchRequest {
+    /// A value with its required members (`emails`) and no optional one.
+    pub fn new(emails: impl Into<Vec<String>>) -> Self {
+        Self {
+            emails: emails.into(),
+            webhook_url: None,
+        }
+    }
+}
+
 /// Spec: `#/components/schemas/CreateEmailValidationRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateEmailValidationRequest {
     /// Email address to validate. Any non-empty string is accepted; invalid syntax returns valid=false rather than a request error.
     pub email: String,
+}
+
+impl CreateEmailValidationRequest {
+    /// A value with its required members (`email`) and no optional one.
+    pub fn new(email: impl Into<String>) -> Self {
+        Self { email: email.into() }
+    }
 }
 
 /// Spec: `#/components/schemas/EmailValidation`
@@ -255,7 +272,7 @@ impl From<&str> for EmailValidationBatchStatus {
 crate::codec::string_enum!(EmailValidationBatchStatus);
 
 /// Spec: `#/components/schemas/EmailValidationCheck`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailValidationCheck {
     /// Human-readable check detail. Omitted when nil.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -281,7 +298,7 @@ impl crate::shape::Shaped for EmailValidationCheck {
 }
 
 /// Spec: `#/components/schemas/EmailValidationChecks`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailValidationChecks {
     pub disposable: EmailValidationCheck,
     pub mx: EmailValidationCheck,
@@ -361,7 +378,7 @@ impl crate::shape::Shaped for EmailValidationResponse {
 }
 
 /// Spec: `#/components/schemas/EmailValidationResult`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailValidationResult {
     pub checks: EmailValidationChecks,
     /// Suggested correction for typo. Omitted when nil.
@@ -393,7 +410,7 @@ impl crate::shape::Shaped for EmailValidationResult {
 }
 
 /// Spec: `#/components/schemas/EmailValidationTypoCheck`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailValidationTypoCheck {
     /// Human-readable check detail. Omitted when nil.
     #[serde(default, skip_serializing_if = "Option::is_none")]

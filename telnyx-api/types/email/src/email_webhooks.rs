@@ -6,12 +6,25 @@
 use super::*;
 
 /// Spec: `#/components/schemas/CreateEmailWebhookRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateEmailWebhookRequest {
     /// At least one event type is required.
     pub events: Vec<EmailWebhookEvent>,
     /// HTTPS endpoint to deliver subscribed events to.
     pub url: String,
+}
+
+impl CreateEmailWebhookRequest {
+    /// A value with its required members (`events`, `url`) and no optional one.
+    pub fn new(
+        events: impl Into<Vec<EmailWebhookEvent>>,
+        url: impl Into<String>,
+    ) -> Self {
+        Self {
+            events: events.into(),
+            url: url.into(),
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/EmailWebhook`
@@ -155,7 +168,7 @@ impl From<&str> for EmailWebhookEvent {
 crate::codec::string_enum!(EmailWebhookEvent);
 
 /// Spec: `#/components/schemas/EmailWebhookListResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailWebhookListResponse {
     pub data: Vec<EmailWebhook>,
     pub meta: OffsetPaginationMeta,

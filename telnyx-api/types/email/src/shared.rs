@@ -6,7 +6,7 @@
 use super::*;
 
 /// Spec: `#/components/schemas/DKIMStatus`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DkimStatus {
     pub active: bool,
     pub algorithm: Option<DkimStatusAlgorithm>,
@@ -228,7 +228,7 @@ impl From<&str> for DnsRecordStatus {
 crate::codec::string_enum!(DnsRecordStatus);
 
 /// Spec: `#/components/schemas/EmailAddress`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailAddress {
     pub email: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -250,6 +250,16 @@ impl crate::shape::Shaped for EmailAddress {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl EmailAddress {
+    /// A value with its required members (`email`) and no optional one.
+    pub fn new(email: impl Into<String>) -> Self {
+        Self {
+            email: email.into(),
+            name: None,
+        }
+    }
 }
 
 /// Suppression record. Schema fields hidden by the view:
@@ -897,7 +907,7 @@ impl crate::shape::Shaped for EmailMessageSuppressedItem {
 }
 
 /// Spec: `#/components/schemas/email_PaginationMeta`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailPaginationMeta {
     /// Cursor for the next page, when more results are available.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -923,7 +933,7 @@ impl crate::shape::Shaped for EmailPaginationMeta {
 }
 
 /// Spec: `#/components/schemas/InboundConfig`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InboundConfig {
     pub catch_all: bool,
     pub enabled: bool,
@@ -949,7 +959,7 @@ impl crate::shape::Shaped for InboundConfig {
 }
 
 /// Spec: `#/components/schemas/OffsetPaginationMeta`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OffsetPaginationMeta {
     pub page_number: i64,
     pub page_size: i64,

@@ -8,7 +8,7 @@ use super::*;
 /// Create Fax Application Request
 ///
 /// Spec: `#/components/schemas/CreateFaxApplicationRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateFaxApplicationRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<ConnectionActive>,
@@ -35,6 +35,26 @@ pub struct CreateFaxApplicationRequest {
         deserialize_with = "crate::codec::double_option"
     )]
     pub webhook_timeout_secs: Option<Option<WebhookTimeoutSecs>>,
+}
+
+impl CreateFaxApplicationRequest {
+    /// A value with its required members (`application_name`, `webhook_event_url`) and no optional one.
+    pub fn new(
+        application_name: impl Into<ApplicationName>,
+        webhook_event_url: impl Into<WebhookEventUrl>,
+    ) -> Self {
+        Self {
+            active: None,
+            anchorsite_override: None,
+            application_name: application_name.into(),
+            inbound: None,
+            outbound: None,
+            tags: None,
+            webhook_event_failover_url: None,
+            webhook_event_url: webhook_event_url.into(),
+            webhook_timeout_secs: None,
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/CreateFaxApplicationRequest/properties/inbound`
@@ -285,7 +305,7 @@ crate::codec::string_enum!(ProgrammableFaxSortApplication);
 /// Update Fax Application Request
 ///
 /// Spec: `#/components/schemas/UpdateFaxApplicationRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateFaxApplicationRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<ConnectionActive>,
@@ -318,6 +338,27 @@ pub struct UpdateFaxApplicationRequest {
         deserialize_with = "crate::codec::double_option"
     )]
     pub webhook_timeout_secs: Option<Option<WebhookTimeoutSecs>>,
+}
+
+impl UpdateFaxApplicationRequest {
+    /// A value with its required members (`application_name`, `webhook_event_url`) and no optional one.
+    pub fn new(
+        application_name: impl Into<ApplicationName>,
+        webhook_event_url: impl Into<WebhookEventUrl>,
+    ) -> Self {
+        Self {
+            active: None,
+            anchorsite_override: None,
+            application_name: application_name.into(),
+            fax_email_recipient: None,
+            inbound: None,
+            outbound: None,
+            tags: None,
+            webhook_event_failover_url: None,
+            webhook_event_url: webhook_event_url.into(),
+            webhook_timeout_secs: None,
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/UpdateFaxApplicationRequest/properties/inbound`

@@ -271,7 +271,7 @@ pub type RefreshFaxResponse = CallAddMessagesToAiAssistantResponse;
 /// Send fax request
 ///
 /// Spec: `#/components/schemas/SendFaxRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SendFaxRequest {
     /// The black threshold percentage for monochrome faxes. Only applicable if `monochrome` is set to `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -310,6 +310,33 @@ pub struct SendFaxRequest {
     /// Use this field to override the URL to which Telnyx will send subsequent webhooks for this fax.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
+}
+
+impl SendFaxRequest {
+    /// A value with its required members (`connection_id`, `from`, `to`) and no optional one.
+    pub fn new(
+        connection_id: impl Into<String>,
+        from: impl Into<FromModel>,
+        to: impl Into<To>,
+    ) -> Self {
+        Self {
+            black_threshold: None,
+            client_state: None,
+            connection_id: connection_id.into(),
+            from: from.into(),
+            from_display_name: None,
+            media_name: None,
+            media_url: None,
+            monochrome: None,
+            preview_format: None,
+            quality: None,
+            store_media: None,
+            store_preview: None,
+            t38_enabled: None,
+            to: to.into(),
+            webhook_url: None,
+        }
+    }
 }
 
 /// The format for the preview file in case the `store_preview` is `true`.

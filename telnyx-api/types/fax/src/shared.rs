@@ -1112,7 +1112,7 @@ crate::codec::string_enum!(Quality);
 /// Send fax multipart request
 ///
 /// Spec: `#/components/schemas/SendFaxMultipartRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SendFaxMultipartRequest {
     pub connection_id: ConnectionId,
     /// The file you want to upload. The maximum allowed size is 20 MB. Supported formats: PDF, TIFF, JPEG, PNG, DOC, DOCX, RTF, and TXT. contents and media_name/media_url can't be submitted together.
@@ -1146,6 +1146,28 @@ impl SendFaxMultipartRequest {
         form.text("t38_enabled", &self.t38_enabled);
         form.text("to", &self.to);
         form
+    }
+}
+
+impl SendFaxMultipartRequest {
+    /// A value with its required members (`connection_id`, `contents`, `from`, `to`) and no optional one.
+    pub fn new(
+        connection_id: impl Into<ConnectionId>,
+        contents: impl Into<crate::UploadFile>,
+        from: impl Into<FromModel>,
+        to: impl Into<To>,
+    ) -> Self {
+        Self {
+            connection_id: connection_id.into(),
+            contents: contents.into(),
+            from: from.into(),
+            monochrome: None,
+            quality: None,
+            store_media: None,
+            store_preview: None,
+            t38_enabled: None,
+            to: to.into(),
+        }
     }
 }
 

@@ -138,7 +138,7 @@ impl crate::shape::Shaped for AuditLogsErrors {
 }
 
 /// Spec: `#/components/schemas/billing_Error`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BillingError {
     pub code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -198,7 +198,7 @@ impl crate::shape::Shaped for BillingErrors {
 }
 
 /// Spec: `#/components/schemas/billing-group_Error`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BillingGroupError {
     pub code: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -236,7 +236,7 @@ impl crate::shape::Shaped for BillingGroupError {
 pub type BillingGroupErrorSource = ErrorSource;
 
 /// Spec: `#/components/schemas/BlocksErrorObject`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BlocksErrorObject {
     /// Error codes: `10001` (Not Found), `10007` (Unauthorized),
     /// `10015` (Validation Failed), `10019` (Internal — import create
@@ -271,7 +271,7 @@ impl crate::shape::Shaped for BlocksErrorObject {
 /// A single entry in the canonical Telnyx error envelope. `code` is the stable Telnyx error catalog id; the human-readable explanation lives at `meta.url`. `detail` is a context-specific message; `source.pointer` (when present) names the offending field of the request.
 ///
 /// Spec: `#/components/schemas/branded-calling_Error`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BrandedCallingError {
     /// Stable numeric Telnyx error catalog id. See `meta.url` for the full catalog entry.
     pub code: String,
@@ -309,7 +309,7 @@ impl crate::shape::Shaped for BrandedCallingError {
 /// Carries `url` linking to the Telnyx error catalog entry for this `code`. Useful for forwarding the user to documentation.
 ///
 /// Spec: `#/components/schemas/branded-calling_Error/properties/meta`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BrandedCallingErrorMeta {
     /// Codes of the pending vetting checks (e.g. `loa_signature_valid`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -350,7 +350,7 @@ pub type BrandedCallingErrorSource = ErrorSource;
 /// Canonical Telnyx error envelope. Returned on every 4xx and 5xx response from this service. `errors` is non-empty; multiple entries indicate multiple distinct problems with the same request (e.g. one entry per invalid phone number on a bulk operation).
 ///
 /// Spec: `#/components/schemas/branded-calling_Errors`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BrandedCallingErrors {
     /// List of one or more error entries. Order is not significant.
     pub errors: Vec<BrandedCallingError>,
@@ -411,7 +411,7 @@ pub type CallAiGatherPartialResultsPayloadMessageHistoryItemRole = CallAiGatherE
 pub type CallAssistantRequestFallbackConfigExternalLlmAuthenticationMethod = AuthenticationMethod;
 
 /// Spec: `#/components/schemas/call-control_Error`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CallControlError {
     pub code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -482,7 +482,7 @@ pub type CallControlWebhookToolParamsQueryParametersType = CallControlWebhookToo
 pub type CallForkStoppedPayloadStreamType = CallForkStartedPayloadStreamType;
 
 /// Spec: `#/components/schemas/call-recordings_Error`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CallRecordingsError {
     /// Error code identifier (string or numeric string).
     pub code: String,
@@ -766,7 +766,7 @@ pub type CancelFaxResponseData = CallControlCommandResult;
 pub type CancelPortingOrderResponseMeta = GetPortingOrderResponseMeta;
 
 /// Spec: `#/components/schemas/charges_Error`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChargesError {
     pub code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -841,7 +841,7 @@ pub type ClientSideToolParamsParametersType = CallControlWebhookToolParamsBodyPa
 /// Client-to-server frame containing text to synthesize.
 ///
 /// Spec: `#/components/schemas/ClientTextFrame`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ClientTextFrame {
     /// When `true`, stops the current synthesis worker and starts a new one. Used to interrupt speech mid-stream and begin synthesizing new text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -874,7 +874,7 @@ impl crate::shape::Shaped for ClientTextFrame {
 }
 
 /// Spec: `#/components/schemas/cloudflare-ip-list-sync_Error`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CloudflareIpListSyncError {
     pub code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1148,7 +1148,7 @@ impl crate::shape::Shaped for DocServiceRecord {
 }
 
 /// Spec: `#/components/schemas/documents_Error`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DocumentsError {
     pub code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1208,7 +1208,7 @@ impl crate::shape::Shaped for DocumentsErrors {
 }
 
 /// Spec: `#/components/schemas/DomainsErrorResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DomainsErrorResponse {
     pub errors: Vec<EmailError>,
 }
@@ -1364,7 +1364,7 @@ impl From<&str> for EmailErrorCode {
 crate::codec::string_enum!(EmailErrorCode);
 
 /// Spec: `#/components/schemas/email_ErrorResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmailErrorResponse {
     pub errors: Vec<ErrorObject>,
 }
@@ -1387,7 +1387,7 @@ impl crate::shape::Shaped for EmailErrorResponse {
 pub type EmailErrorSource = BlocksErrorObjectSource;
 
 /// Spec: `#/components/schemas/emergency_Error`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EmergencyError {
     pub code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1512,7 +1512,7 @@ impl From<&str> for ErrorFrameType {
 crate::codec::string_enum!(ErrorFrameType);
 
 /// Spec: `#/components/schemas/ErrorList`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ErrorList {
     pub errors: Vec<BlocksErrorObject>,
 }
@@ -2031,7 +2031,7 @@ impl crate::shape::Shaped for HttpValidationError {
 /// Error
 ///
 /// Spec: `#/components/schemas/integration-secrets_Error`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct IntegrationSecretsError {
     /// Telnyx error code
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2119,7 +2119,7 @@ impl crate::shape::Shaped for Interface {
 }
 
 /// Spec: `#/components/schemas/invoice_Error`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InvoiceError {
     pub code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2226,7 +2226,7 @@ pub type MarkCommentReadResponseDataCommentRecordType = CommentCommentRecordType
 pub type MarkCommentReadResponseDataCommenterType = CommentCommenterType;
 
 /// Spec: `#/components/schemas/media-storage_Error`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MediaStorageError {
     pub code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2286,7 +2286,7 @@ impl crate::shape::Shaped for MediaStorageErrors {
 }
 
 /// Spec: `#/components/schemas/media-streaming_Error`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MediaStreamingError {
     pub code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2409,7 +2409,7 @@ pub type MobilePhoneNumberUpdateCallRecordingInboundCallRecordingFormat = Answer
 pub type MuteParticipantInSessionResponseData = CallControlCommandResult;
 
 /// Spec: `#/components/schemas/netapps_Error`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NetappsError {
     pub code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2471,7 +2471,7 @@ impl crate::shape::Shaped for NetappsErrors {
 /// NotFoundError
 ///
 /// Spec: `#/components/schemas/NotFoundError`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NotFoundError {
     /// Telnyx error code
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2502,7 +2502,7 @@ impl crate::shape::Shaped for NotFoundError {
 }
 
 /// Spec: `#/components/schemas/notifications_Error`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NotificationsError {
     pub code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2562,7 +2562,7 @@ impl crate::shape::Shaped for NotificationsErrors {
 }
 
 /// Spec: `#/components/schemas/number-lookup_Error`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NumberLookupError {
     pub code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2624,7 +2624,7 @@ impl crate::shape::Shaped for NumberLookupErrors {
 /// Number Order Event
 ///
 /// Spec: `#/components/schemas/NumberOrderWebhookEvent`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NumberOrderWebhookEvent {
     pub data: NumberOrderWebhookEventData,
     pub meta: NumberOrderWebhookEventMeta,
@@ -2648,7 +2648,7 @@ impl crate::shape::Shaped for NumberOrderWebhookEvent {
 }
 
 /// Spec: `#/components/schemas/NumberOrderWebhookEvent/properties/data`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NumberOrderWebhookEventData {
     /// The type of event being sent
     pub event_type: String,
@@ -2682,7 +2682,7 @@ impl crate::shape::Shaped for NumberOrderWebhookEventData {
 }
 
 /// Spec: `#/components/schemas/NumberOrderWebhookEvent/properties/meta`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NumberOrderWebhookEventMeta {
     /// Webhook delivery attempt number
     pub attempt: i64,
@@ -2710,7 +2710,7 @@ impl crate::shape::Shaped for NumberOrderWebhookEventMeta {
 /// A single entry in the canonical Telnyx error envelope. `code` is the stable Telnyx error catalog id; the human-readable explanation lives at `meta.url`. `detail` is a context-specific message; `source.pointer` (when present) names the offending field of the request.
 ///
 /// Spec: `#/components/schemas/number-reputation_Error`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NumberReputationError {
     /// Stable numeric Telnyx error catalog id. See `meta.url` for the full catalog entry.
     pub code: String,
@@ -2758,7 +2758,7 @@ pub type NumberReputationErrorSource = ErrorSource;
 /// Canonical Telnyx error envelope. Returned on every 4xx and 5xx response from this service. `errors` is non-empty; multiple entries indicate multiple distinct problems with the same request (e.g. one entry per invalid phone number on a bulk operation).
 ///
 /// Spec: `#/components/schemas/number-reputation_Errors`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NumberReputationErrors {
     /// List of one or more error entries. Order is not significant.
     pub errors: Vec<NumberReputationError>,
@@ -2801,7 +2801,7 @@ impl crate::shape::Shaped for NumbersErrors {
 }
 
 /// Spec: `#/components/schemas/oauth_Error`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OauthError {
     /// Error code
     pub error: String,
@@ -2866,7 +2866,7 @@ pub type OutboundMessagePayloadCostBreakdownRate = InboundMessagePayloadCost;
 pub type PostSimCardDataUsageNotificationBodyThresholdUnit = SimCardDataLimitUnit;
 
 /// Spec: `#/components/schemas/programmable-fax_Error`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProgrammableFaxError {
     pub code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2998,7 +2998,7 @@ impl crate::shape::Shaped for PronunciationDictsErrorResponse {
 }
 
 /// Spec: `#/components/schemas/push-notifications_Error`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PushNotificationsError {
     pub code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3312,7 +3312,7 @@ impl From<&str> for RenderErrorObjectCode {
 crate::codec::string_enum!(RenderErrorObjectCode);
 
 /// Spec: `#/components/schemas/RenderErrorResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RenderErrorResponse {
     pub errors: Vec<RenderErrorObject>,
 }
@@ -3613,7 +3613,7 @@ pub type RetrieveCommentResponseDataCommentRecordType = CommentCommentRecordType
 pub type RetrieveCommentResponseDataCommenterType = CommentCommenterType;
 
 /// Spec: `#/components/schemas/SessionAnalysisError`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SessionAnalysisError {
     pub code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3640,7 +3640,7 @@ impl crate::shape::Shaped for SessionAnalysisError {
 }
 
 /// Spec: `#/components/schemas/SessionAnalysisErrorResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SessionAnalysisErrorResponse {
     pub errors: Vec<SessionAnalysisError>,
 }
@@ -3662,7 +3662,7 @@ impl crate::shape::Shaped for SessionAnalysisErrorResponse {
 /// SettingsDataErrorMessage
 ///
 /// Spec: `#/components/schemas/SettingsDataErrorMessage`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SettingsDataErrorMessage {
     /// Message
     pub message: String,
@@ -3689,7 +3689,7 @@ pub type SimCardDataUsageNotificationThresholdUnit = SimCardDataLimitUnit;
 pub type SimpleSimCardDataLimitUnit = SimCardDataLimitUnit;
 
 /// Spec: `#/components/schemas/siprec_Error`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SiprecError {
     pub code: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3784,7 +3784,7 @@ impl crate::shape::Shaped for SourceResponse {
 }
 
 /// Spec: `#/components/schemas/speech-to-text_Error`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SpeechToTextError {
     pub code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3846,7 +3846,7 @@ impl crate::shape::Shaped for SpeechToTextErrors {
 /// Error
 ///
 /// Spec: `#/components/schemas/standard_Error`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StandardError {
     /// Telnyx error code
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3995,7 +3995,7 @@ impl crate::shape::Shaped for SttServerEvent {
 }
 
 /// Spec: `#/components/schemas/10dlc_Error`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct T10dlcError {
     pub code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4084,7 +4084,7 @@ impl crate::shape::Shaped for TextToSpeechErrorResponse {
 pub type TextToSpeechErrorResponseErrorsItem = AuditLogsError;
 
 /// Spec: `#/components/schemas/toll-free-verification_Error`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TollFreeVerificationError {
     pub code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4428,7 +4428,7 @@ pub type UnexpectedErrorSource = ErrorSource;
 pub type UnmuteParticipantInSessionResponseData = CallControlCommandResult;
 
 /// Spec: `#/components/schemas/UnprocessableEntityError`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UnprocessableEntityError {
     pub code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4511,7 +4511,7 @@ impl crate::shape::Shaped for UsageReportsErrorResponse {
 /// ValidationError
 ///
 /// Spec: `#/components/schemas/ValidationError`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ValidationError {
     /// Location
     pub loc: Vec<ValidationErrorLocItem>,
@@ -4571,7 +4571,7 @@ impl crate::shape::Shaped for ValidationErrorResponse {
 }
 
 /// Spec: `#/components/schemas/verified-numbers_Error`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VerifiedNumbersError {
     pub code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4632,7 +4632,7 @@ impl crate::shape::Shaped for VerifiedNumbersErrors {
 }
 
 /// Spec: `#/components/schemas/verify_Error`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VerifyError {
     pub code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4693,7 +4693,7 @@ impl crate::shape::Shaped for VerifyErrors {
 }
 
 /// Spec: `#/components/schemas/video_Error`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VideoError {
     pub code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4872,7 +4872,7 @@ impl crate::shape::Shaped for VirtualCrossConnect {
 }
 
 /// Spec: `#/components/schemas/voice-channels_Error`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VoiceChannelsError {
     pub code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5004,7 +5004,7 @@ impl crate::shape::Shaped for VoiceDesignsErrorResponse {
 /// Standard Telnyx API v2 error object.
 ///
 /// Spec: `#/components/schemas/VoiceSdkCallReportV2Error`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VoiceSdkCallReportV2Error {
     /// Telnyx error code.
     pub code: String,
@@ -5077,7 +5077,7 @@ impl crate::shape::Shaped for VoiceSdkCallReportV2ErrorMeta {
 /// Standard Telnyx API v2 error response envelope.
 ///
 /// Spec: `#/components/schemas/VoiceSdkCallReportV2ErrorResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VoiceSdkCallReportV2ErrorResponse {
     pub errors: Vec<VoiceSdkCallReportV2Error>,
     /// Members the spec does not declare (it admits any): received as sent, and sent as

@@ -18,6 +18,20 @@ pub struct CreateVerifiedNumberBody {
     pub verification_method: CreateVerifiedNumberBodyVerificationMethod,
 }
 
+impl CreateVerifiedNumberBody {
+    /// A value with its required members (`phone_number`, `verification_method`) and no optional one.
+    pub fn new(
+        phone_number: impl Into<String>,
+        verification_method: impl Into<CreateVerifiedNumberBodyVerificationMethod>,
+    ) -> Self {
+        Self {
+            extension: None,
+            phone_number: phone_number.into(),
+            verification_method: verification_method.into(),
+        }
+    }
+}
+
 /// Verification method.
 ///
 /// Spec: `#/paths/~1verified_numbers/post/requestBody/content/application~1json/schema/properties/verification_method`
@@ -60,7 +74,7 @@ pub type ListVerifiedNumbersPage = ListAccessIpAddressesPage;
 /// A paginated list of Verified Numbers
 ///
 /// Spec: `#/components/schemas/ListVerifiedNumbersResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListVerifiedNumbersResponse {
     pub data: Vec<VerifiedNumberResponse>,
     pub meta: VerifiedNumbersMeta,
@@ -210,7 +224,16 @@ impl crate::shape::Shaped for VerifiedNumbersMeta {
 /// Verify Verification Code Request
 ///
 /// Spec: `#/paths/~1verified_numbers~1{phone_number}~1actions~1verify/post/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VerifyVerificationCodeBody {
     pub verification_code: String,
+}
+
+impl VerifyVerificationCodeBody {
+    /// A value with its required members (`verification_code`) and no optional one.
+    pub fn new(verification_code: impl Into<String>) -> Self {
+        Self {
+            verification_code: verification_code.into(),
+        }
+    }
 }

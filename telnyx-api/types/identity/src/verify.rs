@@ -8,16 +8,23 @@ use super::*;
 /// The request body when creating a message template.
 ///
 /// Spec: `#/components/schemas/CreateMessageTemplateRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateMessageTemplateRequest {
     /// The text content of the message template.
     pub text: String,
 }
 
+impl CreateMessageTemplateRequest {
+    /// A value with its required members (`text`) and no optional one.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self { text: text.into() }
+    }
+}
+
 /// The request body when creating a verification.
 ///
 /// Spec: `#/components/schemas/CreateVerificationRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateVerificationRequest {
     /// +E164 formatted phone number.
     pub phone_number: String,
@@ -28,10 +35,24 @@ pub struct CreateVerificationRequest {
     pub verify_profile_id: String,
 }
 
+impl CreateVerificationRequest {
+    /// A value with its required members (`phone_number`, `verify_profile_id`) and no optional one.
+    pub fn new(
+        phone_number: impl Into<String>,
+        verify_profile_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            phone_number: phone_number.into(),
+            timeout_secs: None,
+            verify_profile_id: verify_profile_id.into(),
+        }
+    }
+}
+
 /// The request body when creating a verification.
 ///
 /// Spec: `#/components/schemas/CreateVerificationRequestCall`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateVerificationRequestCall {
     /// Send a self-generated numeric code to the end-user
     #[serde(
@@ -56,10 +77,26 @@ pub struct CreateVerificationRequestCall {
     pub verify_profile_id: String,
 }
 
+impl CreateVerificationRequestCall {
+    /// A value with its required members (`phone_number`, `verify_profile_id`) and no optional one.
+    pub fn new(
+        phone_number: impl Into<String>,
+        verify_profile_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            custom_code: None,
+            extension: None,
+            phone_number: phone_number.into(),
+            timeout_secs: None,
+            verify_profile_id: verify_profile_id.into(),
+        }
+    }
+}
+
 /// The request body when creating a verification.
 ///
 /// Spec: `#/components/schemas/CreateVerificationRequestSMS`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateVerificationRequestSms {
     /// Send a self-generated numeric code to the end-user
     #[serde(
@@ -77,10 +114,25 @@ pub struct CreateVerificationRequestSms {
     pub verify_profile_id: String,
 }
 
+impl CreateVerificationRequestSms {
+    /// A value with its required members (`phone_number`, `verify_profile_id`) and no optional one.
+    pub fn new(
+        phone_number: impl Into<String>,
+        verify_profile_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            custom_code: None,
+            phone_number: phone_number.into(),
+            timeout_secs: None,
+            verify_profile_id: verify_profile_id.into(),
+        }
+    }
+}
+
 /// The request body when creating a WhatsApp verification.
 ///
 /// Spec: `#/components/schemas/CreateVerificationRequestWhatsapp`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateVerificationRequestWhatsapp {
     /// Send a self-generated numeric code to the end-user
     #[serde(
@@ -98,10 +150,25 @@ pub struct CreateVerificationRequestWhatsapp {
     pub verify_profile_id: String,
 }
 
+impl CreateVerificationRequestWhatsapp {
+    /// A value with its required members (`phone_number`, `verify_profile_id`) and no optional one.
+    pub fn new(
+        phone_number: impl Into<String>,
+        verify_profile_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            custom_code: None,
+            phone_number: phone_number.into(),
+            timeout_secs: None,
+            verify_profile_id: verify_profile_id.into(),
+        }
+    }
+}
+
 /// CreateVerifyVerificationResponse
 ///
 /// Spec: `#/components/schemas/CreateVerificationResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateVerificationResponse {
     pub data: Verification,
 }
@@ -123,7 +190,7 @@ impl crate::shape::Shaped for CreateVerificationResponse {
 /// Create Verify Profile Request
 ///
 /// Spec: `#/paths/~1verify_profiles/post/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateVerifyProfileBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call: Option<CreateVerifyProfileCallRequest>,
@@ -146,6 +213,24 @@ pub struct CreateVerifyProfileBody {
     pub webhook_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub whatsapp: Option<CreateVerifyProfileSettingsWhatsAppRequest>,
+}
+
+impl CreateVerifyProfileBody {
+    /// A value with its required members (`name`) and no optional one.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            call: None,
+            daily_spend_limit: None,
+            daily_spend_limit_enabled: None,
+            flashcall: None,
+            language: None,
+            name: name.into(),
+            sms: None,
+            webhook_failover_url: None,
+            webhook_url: None,
+            whatsapp: None,
+        }
+    }
 }
 
 /// CreateVerifyProfileCallRequest
@@ -250,7 +335,7 @@ pub type ListProfilesPage = ListAccessIpAddressesPage;
 /// ListVerificationsResponse
 ///
 /// Spec: `#/components/schemas/ListVerificationsResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListVerificationsResponse {
     pub data: Vec<Verification>,
     pub meta: VerifyMeta,
@@ -276,7 +361,7 @@ impl crate::shape::Shaped for ListVerificationsResponse {
 /// A list of Verify profile message templates
 ///
 /// Spec: `#/components/schemas/ListVerifyProfileMessageTemplateResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListVerifyProfileMessageTemplateResponse {
     pub data: Vec<VerifyProfileMessageTemplateResponse>,
 }
@@ -302,7 +387,7 @@ impl crate::shape::Shaped for ListVerifyProfileMessageTemplateResponse {
 /// A paginated list of Verify profiles
 ///
 /// Spec: `#/components/schemas/ListVerifyProfilesResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListVerifyProfilesResponse {
     pub data: Vec<VerifyProfileResponse>,
     pub meta: VerifyMeta,
@@ -356,7 +441,7 @@ impl crate::shape::Shaped for MessageTemplateResponseDataWrapper {
 /// RetrieveVerificationResponse
 ///
 /// Spec: `#/components/schemas/RetrieveVerificationResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RetrieveVerificationResponse {
     pub data: Verification,
 }
@@ -378,10 +463,17 @@ impl crate::shape::Shaped for RetrieveVerificationResponse {
 /// The request body when updating a message template.
 ///
 /// Spec: `#/components/schemas/UpdateMessageTemplateRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateMessageTemplateRequest {
     /// The text content of the message template.
     pub text: String,
+}
+
+impl UpdateMessageTemplateRequest {
+    /// A value with its required members (`text`) and no optional one.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self { text: text.into() }
+    }
 }
 
 /// Update Verify Profile Request
@@ -693,7 +785,7 @@ impl From<&str> for VerificationType {
 crate::codec::string_enum!(VerificationType);
 
 /// Spec: `#/components/schemas/verify_Meta`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VerifyMeta {
     pub page_number: i64,
     pub page_size: i64,
@@ -1087,12 +1179,22 @@ crate::codec::string_enum!(VerifyVerificationCodeRequestByIdStatus);
 /// VerifyVerificationCodeRequestByPhoneNumber
 ///
 /// Spec: `#/components/schemas/VerifyVerificationCodeRequestByPhoneNumber`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VerifyVerificationCodeRequestByPhoneNumber {
     /// This is the code the user submits for verification.
     pub code: String,
     /// The identifier of the associated Verify profile.
     pub verify_profile_id: String,
+}
+
+impl VerifyVerificationCodeRequestByPhoneNumber {
+    /// A value with its required members (`code`, `verify_profile_id`) and no optional one.
+    pub fn new(code: impl Into<String>, verify_profile_id: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            verify_profile_id: verify_profile_id.into(),
+        }
+    }
 }
 
 /// VerifyVerificationCodeResponse

@@ -46,7 +46,7 @@ impl crate::shape::Shaped for CreateMessagingHostedNumberOrderResponse {
 }
 
 /// Spec: `#/components/schemas/CreatedVerificationCodesResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreatedVerificationCodesResponse {
     pub data: Vec<CreatedVerificationCodesResponseDataItem>,
 }
@@ -72,7 +72,7 @@ impl crate::shape::Shaped for CreatedVerificationCodesResponse {
 /// Verification code result response
 ///
 /// Spec: `#/components/schemas/CreatedVerificationCodesResponse/properties/data/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreatedVerificationCodesResponseDataItem {
     /// Error message describing why the verification code creation failed
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -247,10 +247,19 @@ impl From<&str> for EligibilityNumberResponseEligibleStatus {
 crate::codec::string_enum!(EligibilityNumberResponseEligibleStatus);
 
 /// Spec: `#/components/schemas/EligibilityNumbersRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EligibilityNumbersRequest {
     /// List of phone numbers to check eligibility
     pub phone_numbers: Vec<String>,
+}
+
+impl EligibilityNumbersRequest {
+    /// A value with its required members (`phone_numbers`) and no optional one.
+    pub fn new(phone_numbers: impl Into<Vec<String>>) -> Self {
+        Self {
+            phone_numbers: phone_numbers.into(),
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/EligibilityNumbersResponse`
@@ -600,7 +609,7 @@ for ValidateVerificationCodesForMessagingHostedNumberOrderResponse {
 }
 
 /// Spec: `#/components/schemas/ValidationCodes`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ValidationCodes {
     pub order_id: String,
     pub phone_numbers: Vec<ValidationCodesPhoneNumbersItem>,
@@ -690,16 +699,37 @@ impl From<&str> for ValidationCodesPhoneNumbersItemStatus {
 crate::codec::string_enum!(ValidationCodesPhoneNumbersItemStatus);
 
 /// Spec: `#/components/schemas/ValidationCodesRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ValidationCodesRequest {
     pub verification_codes: Vec<ValidationCodesRequestVerificationCodesItem>,
 }
 
+impl ValidationCodesRequest {
+    /// A value with its required members (`verification_codes`) and no optional one.
+    pub fn new(
+        verification_codes: impl Into<Vec<ValidationCodesRequestVerificationCodesItem>>,
+    ) -> Self {
+        Self {
+            verification_codes: verification_codes.into(),
+        }
+    }
+}
+
 /// Spec: `#/components/schemas/ValidationCodesRequest/properties/verification_codes/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ValidationCodesRequestVerificationCodesItem {
     pub code: String,
     pub phone_number: String,
+}
+
+impl ValidationCodesRequestVerificationCodesItem {
+    /// A value with its required members (`code`, `phone_number`) and no optional one.
+    pub fn new(code: impl Into<String>, phone_number: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            phone_number: phone_number.into(),
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/VerificationCodesRequest`
@@ -707,6 +737,19 @@ pub struct ValidationCodesRequestVerificationCodesItem {
 pub struct VerificationCodesRequest {
     pub phone_numbers: Vec<String>,
     pub verification_method: VerificationCodesRequestVerificationMethod,
+}
+
+impl VerificationCodesRequest {
+    /// A value with its required members (`phone_numbers`, `verification_method`) and no optional one.
+    pub fn new(
+        phone_numbers: impl Into<Vec<String>>,
+        verification_method: impl Into<VerificationCodesRequestVerificationMethod>,
+    ) -> Self {
+        Self {
+            phone_numbers: phone_numbers.into(),
+            verification_method: verification_method.into(),
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/VerificationCodesRequest/properties/verification_method`

@@ -140,7 +140,7 @@ pub type UpdateMediaStorageResponse = CreateMediaStorageResponse;
 /// Upload media request
 ///
 /// Spec: `#/components/schemas/UploadMediaRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UploadMediaRequest {
     /// The unique identifier of a file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -150,4 +150,15 @@ pub struct UploadMediaRequest {
     /// The number of seconds after which the media resource will be deleted, defaults to 2 days. The maximum allowed vale is 630720000, which translates to 20 years.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl_secs: Option<i64>,
+}
+
+impl UploadMediaRequest {
+    /// A value with its required members (`media_url`) and no optional one.
+    pub fn new(media_url: impl Into<String>) -> Self {
+        Self {
+            media_name: None,
+            media_url: media_url.into(),
+            ttl_secs: None,
+        }
+    }
 }

@@ -6,7 +6,7 @@
 use super::*;
 
 /// Spec: `#/components/schemas/CreateGroupMMSMessageRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateGroupMmsMessageRequest {
     /// Phone number, in +E.164 format, used to send the message.
     pub from: String,
@@ -32,13 +32,29 @@ pub struct CreateGroupMmsMessageRequest {
     pub webhook_url: Option<String>,
 }
 
+impl CreateGroupMmsMessageRequest {
+    /// A value with its required members (`from`, `to`) and no optional one.
+    pub fn new(from: impl Into<String>, to: impl Into<Vec<ToNumber>>) -> Self {
+        Self {
+            from: from.into(),
+            media_urls: None,
+            subject: None,
+            text: None,
+            to: to.into(),
+            use_profile_webhooks: None,
+            webhook_failover_url: None,
+            webhook_url: None,
+        }
+    }
+}
+
 /// Message Response
 ///
 /// Spec: `#/paths/~1messages~1group_mms/post/responses/200/content/application~1json/schema`
 pub type CreateGroupMmsMessageResponse = OutboundMessageResponse;
 
 /// Spec: `#/components/schemas/CreateLongCodeMessageRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateLongCodeMessageRequest {
     /// Automatically detect if an SMS message is unusually long and exceeds a recommended limit of message parts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -75,6 +91,25 @@ pub struct CreateLongCodeMessageRequest {
     /// The URL where webhooks related to this message will be sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
+}
+
+impl CreateLongCodeMessageRequest {
+    /// A value with its required members (`from`, `to`) and no optional one.
+    pub fn new(from: impl Into<String>, to: impl Into<ToNumber>) -> Self {
+        Self {
+            auto_detect: None,
+            encoding: None,
+            from: from.into(),
+            media_urls: None,
+            subject: None,
+            text: None,
+            to: to.into(),
+            type_: None,
+            use_profile_webhooks: None,
+            webhook_failover_url: None,
+            webhook_url: None,
+        }
+    }
 }
 
 /// Encoding to use for the message. `auto` (default) uses smart encoding to automatically select the most efficient encoding. `gsm7` forces GSM-7 encoding (returns 400 if message contains characters that cannot be encoded). `ucs2` forces UCS-2 encoding and disables smart encoding. When set, this overrides the messaging profile's `smart_encoding` setting.
@@ -123,7 +158,7 @@ crate::codec::string_enum!(CreateLongCodeMessageRequestEncoding);
 pub type CreateLongCodeMessageResponse = OutboundMessageResponse;
 
 /// Spec: `#/components/schemas/CreateMessageRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateMessageRequest {
     /// Automatically detect if an SMS message is unusually long and exceeds a recommended limit of message parts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -177,6 +212,27 @@ pub struct CreateMessageRequest {
     pub webhook_url: Option<String>,
 }
 
+impl CreateMessageRequest {
+    /// A value with its required members (`to`) and no optional one.
+    pub fn new(to: impl Into<ToNumber>) -> Self {
+        Self {
+            auto_detect: None,
+            encoding: None,
+            from: None,
+            media_urls: None,
+            messaging_profile_id: None,
+            send_at: None,
+            subject: None,
+            text: None,
+            to: to.into(),
+            type_: None,
+            use_profile_webhooks: None,
+            webhook_failover_url: None,
+            webhook_url: None,
+        }
+    }
+}
+
 /// Encoding to use for the message. `auto` (default) uses smart encoding to automatically select the most efficient encoding. `gsm7` forces GSM-7 encoding (returns 400 if message contains characters that cannot be encoded). `ucs2` forces UCS-2 encoding and disables smart encoding. When set, this overrides the messaging profile's `smart_encoding` setting.
 ///
 /// Spec: `#/components/schemas/CreateMessageRequest/properties/encoding`
@@ -188,7 +244,7 @@ pub type CreateMessageRequestEncoding = CreateLongCodeMessageRequestEncoding;
 pub type CreateMessageRequestType = CreateLongCodeMessageRequestType;
 
 /// Spec: `#/components/schemas/CreateNumberPoolMessageRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateNumberPoolMessageRequest {
     /// Automatically detect if an SMS message is unusually long and exceeds a recommended limit of message parts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -227,6 +283,28 @@ pub struct CreateNumberPoolMessageRequest {
     pub webhook_url: Option<String>,
 }
 
+impl CreateNumberPoolMessageRequest {
+    /// A value with its required members (`messaging_profile_id`, `to`) and no optional one.
+    pub fn new(
+        messaging_profile_id: impl Into<String>,
+        to: impl Into<ToNumber>,
+    ) -> Self {
+        Self {
+            auto_detect: None,
+            encoding: None,
+            media_urls: None,
+            messaging_profile_id: messaging_profile_id.into(),
+            subject: None,
+            text: None,
+            to: to.into(),
+            type_: None,
+            use_profile_webhooks: None,
+            webhook_failover_url: None,
+            webhook_url: None,
+        }
+    }
+}
+
 /// Encoding to use for the message. `auto` (default) uses smart encoding to automatically select the most efficient encoding. `gsm7` forces GSM-7 encoding (returns 400 if message contains characters that cannot be encoded). `ucs2` forces UCS-2 encoding and disables smart encoding. When set, this overrides the messaging profile's `smart_encoding` setting.
 ///
 /// Spec: `#/components/schemas/CreateNumberPoolMessageRequest/properties/encoding`
@@ -243,7 +321,7 @@ pub type CreateNumberPoolMessageRequestType = CreateLongCodeMessageRequestType;
 pub type CreateNumberPoolMessageResponse = OutboundMessageResponse;
 
 /// Spec: `#/components/schemas/CreateScheduledMessageRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateScheduledMessageRequest {
     /// Automatically detect if an SMS message is unusually long and exceeds a recommended limit of message parts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -290,13 +368,33 @@ pub struct CreateScheduledMessageRequest {
     pub webhook_url: Option<String>,
 }
 
+impl CreateScheduledMessageRequest {
+    /// A value with its required members (`to`) and no optional one.
+    pub fn new(to: impl Into<ToNumber>) -> Self {
+        Self {
+            auto_detect: None,
+            from: None,
+            media_urls: None,
+            messaging_profile_id: None,
+            send_at: None,
+            subject: None,
+            text: None,
+            to: to.into(),
+            type_: None,
+            use_profile_webhooks: None,
+            webhook_failover_url: None,
+            webhook_url: None,
+        }
+    }
+}
+
 /// The protocol for sending the message, either SMS or MMS.
 ///
 /// Spec: `#/components/schemas/CreateScheduledMessageRequest/properties/type`
 pub type CreateScheduledMessageRequestType = CreateLongCodeMessageRequestType;
 
 /// Spec: `#/components/schemas/CreateShortCodeMessageRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateShortCodeMessageRequest {
     /// Automatically detect if an SMS message is unusually long and exceeds a recommended limit of message parts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -333,6 +431,25 @@ pub struct CreateShortCodeMessageRequest {
     /// The URL where webhooks related to this message will be sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
+}
+
+impl CreateShortCodeMessageRequest {
+    /// A value with its required members (`from`, `to`) and no optional one.
+    pub fn new(from: impl Into<String>, to: impl Into<ToNumber>) -> Self {
+        Self {
+            auto_detect: None,
+            encoding: None,
+            from: from.into(),
+            media_urls: None,
+            subject: None,
+            text: None,
+            to: to.into(),
+            type_: None,
+            use_profile_webhooks: None,
+            webhook_failover_url: None,
+            webhook_url: None,
+        }
+    }
 }
 
 /// Encoding to use for the message. `auto` (default) uses smart encoding to automatically select the most efficient encoding. `gsm7` forces GSM-7 encoding (returns 400 if message contains characters that cannot be encoded). `ucs2` forces UCS-2 encoding and disables smart encoding. When set, this overrides the messaging profile's `smart_encoding` setting.
@@ -675,7 +792,7 @@ impl crate::shape::Shaped for OutboundMessageResponse {
 pub type ScheduleMessageResponse = OutboundMessageResponse;
 
 /// Spec: `#/paths/~1messages~1alphanumeric_sender_id/post/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SendAlphanumericSenderIdMessageBody {
     /// A valid alphanumeric sender ID on the user's account.
     pub from: String,
@@ -702,6 +819,26 @@ pub struct SendAlphanumericSenderIdMessageBody {
         deserialize_with = "crate::codec::double_option"
     )]
     pub webhook_url: Option<Option<String>>,
+}
+
+impl SendAlphanumericSenderIdMessageBody {
+    /// A value with its required members (`from`, `messaging_profile_id`, `text`, `to`) and no optional one.
+    pub fn new(
+        from: impl Into<String>,
+        messaging_profile_id: impl Into<String>,
+        text: impl Into<String>,
+        to: impl Into<ToNumber>,
+    ) -> Self {
+        Self {
+            from: from.into(),
+            messaging_profile_id: messaging_profile_id.into(),
+            text: text.into(),
+            to: to.into(),
+            use_profile_webhooks: None,
+            webhook_failover_url: None,
+            webhook_url: None,
+        }
+    }
 }
 
 /// Message Response

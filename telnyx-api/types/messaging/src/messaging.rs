@@ -82,7 +82,7 @@ impl From<&str> for AlphanumericSenderIdRecordType {
 crate::codec::string_enum!(AlphanumericSenderIdRecordType);
 
 /// Spec: `#/components/schemas/CreateAlphanumericSenderIdRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateAlphanumericSenderIdRequest {
     /// The alphanumeric sender ID string.
     pub alphanumeric_sender_id: String,
@@ -91,6 +91,20 @@ pub struct CreateAlphanumericSenderIdRequest {
     /// A US long code number to use as fallback when sending to US destinations.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub us_long_code_fallback: Option<String>,
+}
+
+impl CreateAlphanumericSenderIdRequest {
+    /// A value with its required members (`alphanumeric_sender_id`, `messaging_profile_id`) and no optional one.
+    pub fn new(
+        alphanumeric_sender_id: impl Into<String>,
+        messaging_profile_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            alphanumeric_sender_id: alphanumeric_sender_id.into(),
+            messaging_profile_id: messaging_profile_id.into(),
+            us_long_code_fallback: None,
+        }
+    }
 }
 
 /// Spec: `#/paths/~1alphanumeric_sender_ids/post/responses/201/content/application~1json/schema`

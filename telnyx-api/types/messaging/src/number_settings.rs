@@ -80,7 +80,7 @@ impl From<&str> for BulkMessagingSettingsUpdatePhoneNumbersRecordType {
 crate::codec::string_enum!(BulkMessagingSettingsUpdatePhoneNumbersRecordType);
 
 /// Spec: `#/components/schemas/BulkMessagingSettingsUpdatePhoneNumbersRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BulkMessagingSettingsUpdatePhoneNumbersRequest {
     /// If true, only assign numbers to the profile without changing other settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -92,6 +92,20 @@ pub struct BulkMessagingSettingsUpdatePhoneNumbersRequest {
     pub messaging_profile_id: String,
     /// The list of phone numbers to update.
     pub numbers: Vec<String>,
+}
+
+impl BulkMessagingSettingsUpdatePhoneNumbersRequest {
+    /// A value with its required members (`messaging_profile_id`, `numbers`) and no optional one.
+    pub fn new(
+        messaging_profile_id: impl Into<String>,
+        numbers: impl Into<Vec<String>>,
+    ) -> Self {
+        Self {
+            assign_only: None,
+            messaging_profile_id: messaging_profile_id.into(),
+            numbers: numbers.into(),
+        }
+    }
 }
 
 /// Retrieve bulk update messaging settings Response

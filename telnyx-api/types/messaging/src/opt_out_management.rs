@@ -21,6 +21,22 @@ pub struct AutoRespConfigCreateSchema {
     pub resp_text: Option<String>,
 }
 
+impl AutoRespConfigCreateSchema {
+    /// A value with its required members (`country_code`, `keywords`, `op`) and no optional one.
+    pub fn new(
+        country_code: impl Into<String>,
+        keywords: impl Into<Vec<String>>,
+        op: impl Into<AutoRespConfigCreateSchemaOp>,
+    ) -> Self {
+        Self {
+            country_code: country_code.into(),
+            keywords: keywords.into(),
+            op: op.into(),
+            resp_text: None,
+        }
+    }
+}
+
 /// Op
 ///
 /// Spec: `#/components/schemas/AutoRespConfigCreateSchema/properties/op`
@@ -135,7 +151,7 @@ pub type AutorespConfigSchemaOp = AutoRespConfigCreateSchemaOp;
 /// List of Auto-Response Settings
 ///
 /// Spec: `#/components/schemas/AutorespConfigsResponseSchema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AutorespConfigsResponseSchema {
     /// Data
     pub data: Vec<AutorespConfigSchema>,

@@ -6,7 +6,7 @@
 use super::*;
 
 /// Spec: `#/components/schemas/CreateMessagingProfileRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateMessagingProfileRequest {
     /// The AI assistant ID to associate with this messaging profile.
     #[serde(
@@ -90,6 +90,35 @@ pub struct CreateMessagingProfileRequest {
     pub webhook_url: Option<Option<String>>,
     /// Destinations to which the messaging profile is allowed to send. The elements in the list must be valid ISO 3166-1 alpha-2 country codes. If set to `["*"]` all destinations will be allowed.
     pub whitelisted_destinations: Vec<String>,
+}
+
+impl CreateMessagingProfileRequest {
+    /// A value with its required members (`name`, `whitelisted_destinations`) and no optional one.
+    pub fn new(
+        name: impl Into<String>,
+        whitelisted_destinations: impl Into<Vec<String>>,
+    ) -> Self {
+        Self {
+            ai_assistant_id: None,
+            alpha_sender: None,
+            daily_spend_limit: None,
+            daily_spend_limit_enabled: None,
+            enabled: None,
+            health_webhook_url: None,
+            mms_fall_back_to_sms: None,
+            mms_transcoding: None,
+            mobile_only: None,
+            name: name.into(),
+            number_pool_settings: None,
+            resource_group_id: None,
+            smart_encoding: None,
+            url_shortener_settings: None,
+            webhook_api_version: None,
+            webhook_failover_url: None,
+            webhook_url: None,
+            whitelisted_destinations: whitelisted_destinations.into(),
+        }
+    }
 }
 
 /// Messaging Profile Response

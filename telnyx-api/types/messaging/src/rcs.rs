@@ -351,12 +351,25 @@ impl crate::shape::Shaped for RcsCapabilitiesSingle {
 }
 
 /// Spec: `#/components/schemas/RCSCapabilityListRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RcsCapabilityListRequest {
     /// RCS Agent ID
     pub agent_id: String,
     /// List of phone numbers to check
     pub phone_numbers: Vec<String>,
+}
+
+impl RcsCapabilityListRequest {
+    /// A value with its required members (`agent_id`, `phone_numbers`) and no optional one.
+    pub fn new(
+        agent_id: impl Into<String>,
+        phone_numbers: impl Into<Vec<String>>,
+    ) -> Self {
+        Self {
+            agent_id: agent_id.into(),
+            phone_numbers: phone_numbers.into(),
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/RCSCardContent`
@@ -423,6 +436,19 @@ impl crate::shape::Shaped for RcsCarouselCard {
     };
 }
 
+impl RcsCarouselCard {
+    /// A value with its required members (`card_contents`, `card_width`) and no optional one.
+    pub fn new(
+        card_contents: impl Into<Vec<RcsCardContent>>,
+        card_width: impl Into<RcsCarouselCardCardWidth>,
+    ) -> Self {
+        Self {
+            card_contents: card_contents.into(),
+            card_width: card_width.into(),
+        }
+    }
+}
+
 /// The width of the cards in the carousel.
 ///
 /// Spec: `#/components/schemas/RCSCarouselCard/properties/card_width`
@@ -464,7 +490,7 @@ impl From<&str> for RcsCarouselCardCardWidth {
 crate::codec::string_enum!(RcsCarouselCardCardWidth);
 
 /// Spec: `#/components/schemas/RCSContentInfo`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RcsContentInfo {
     /// Publicly reachable URL of the file.
     pub file_url: String,
@@ -492,6 +518,17 @@ impl crate::shape::Shaped for RcsContentInfo {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl RcsContentInfo {
+    /// A value with its required members (`file_url`) and no optional one.
+    pub fn new(file_url: impl Into<String>) -> Self {
+        Self {
+            file_url: file_url.into(),
+            force_refresh: None,
+            thumbnail_url: None,
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/RCSContentMessage`
@@ -569,7 +606,7 @@ impl crate::shape::Shaped for RcsCreateCalendarEventAction {
 /// Opens the user's default dialer app with the agent-specified phone number filled in.
 ///
 /// Spec: `#/components/schemas/RCSDialAction`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RcsDialAction {
     /// Phone number in +E.164 format
     pub phone_number: String,
@@ -587,6 +624,15 @@ impl crate::shape::Shaped for RcsDialAction {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl RcsDialAction {
+    /// A value with its required members (`phone_number`) and no optional one.
+    pub fn new(phone_number: impl Into<String>) -> Self {
+        Self {
+            phone_number: phone_number.into(),
+        }
+    }
 }
 
 /// RCS Event to send to the recipient
@@ -683,7 +729,7 @@ impl crate::shape::Shaped for RcsFrom {
 }
 
 /// Spec: `#/components/schemas/RCSLatLng`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RcsLatLng {
     /// The latitude in degrees. It must be in the range \[-90.0, +90.0\].
     pub latitude: f64,
@@ -706,6 +752,16 @@ impl crate::shape::Shaped for RcsLatLng {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl RcsLatLng {
+    /// A value with its required members (`latitude`, `longitude`) and no optional one.
+    pub fn new(latitude: impl Into<f64>, longitude: impl Into<f64>) -> Self {
+        Self {
+            latitude: latitude.into(),
+            longitude: longitude.into(),
+        }
+    }
 }
 
 /// A media file within a rich card.
@@ -784,7 +840,7 @@ impl From<&str> for RcsMediaHeight {
 crate::codec::string_enum!(RcsMediaHeight);
 
 /// Spec: `#/components/schemas/RCSMessage`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RcsMessage {
     /// RCS Agent ID
     pub agent_id: String,
@@ -804,6 +860,27 @@ pub struct RcsMessage {
     /// The URL where webhooks related to this message will be sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
+}
+
+impl RcsMessage {
+    /// A value with its required members (`agent_id`, `agent_message`, `messaging_profile_id`, `to`) and no optional one.
+    pub fn new(
+        agent_id: impl Into<String>,
+        agent_message: impl Into<RcsAgentMessage>,
+        messaging_profile_id: impl Into<String>,
+        to: impl Into<String>,
+    ) -> Self {
+        Self {
+            agent_id: agent_id.into(),
+            agent_message: agent_message.into(),
+            messaging_profile_id: messaging_profile_id.into(),
+            mms_fallback: None,
+            sms_fallback: None,
+            to: to.into(),
+            type_: None,
+            webhook_url: None,
+        }
+    }
 }
 
 /// Message type - must be set to "RCS"
@@ -871,6 +948,22 @@ impl crate::shape::Shaped for RcsOpenUrlAction {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl RcsOpenUrlAction {
+    /// A value with its required members (`application`, `url`, `webview_view_mode`) and no optional one.
+    pub fn new(
+        application: impl Into<RcsOpenUrlActionApplication>,
+        url: impl Into<String>,
+        webview_view_mode: impl Into<RcsOpenUrlActionWebviewViewMode>,
+    ) -> Self {
+        Self {
+            application: application.into(),
+            description: None,
+            url: url.into(),
+            webview_view_mode: webview_view_mode.into(),
+        }
+    }
 }
 
 /// URL open application, browser or webview.
@@ -1128,6 +1221,21 @@ impl crate::shape::Shaped for RcsStandaloneCard {
     };
 }
 
+impl RcsStandaloneCard {
+    /// A value with its required members (`card_content`, `card_orientation`, `thumbnail_image_alignment`) and no optional one.
+    pub fn new(
+        card_content: impl Into<RcsCardContent>,
+        card_orientation: impl Into<RcsStandaloneCardCardOrientation>,
+        thumbnail_image_alignment: impl Into<RcsStandaloneCardThumbnailImageAlignment>,
+    ) -> Self {
+        Self {
+            card_content: card_content.into(),
+            card_orientation: card_orientation.into(),
+            thumbnail_image_alignment: thumbnail_image_alignment.into(),
+        }
+    }
+}
+
 /// Orientation of the card.
 ///
 /// Spec: `#/components/schemas/RCSStandaloneCard/properties/card_orientation`
@@ -1239,7 +1347,7 @@ impl crate::shape::Shaped for RcsSuggestion {
 }
 
 /// Spec: `#/components/schemas/RCSTestNumberInviteResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RcsTestNumberInviteResponse {
     pub data: RcsTestNumberInviteResponseData,
 }

@@ -1219,7 +1219,7 @@ impl crate::shape::Shaped for ListProfileShortCodesResponse {
 }
 
 /// Spec: `#/components/schemas/messaging_Error`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MessagingError {
     pub code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1418,7 +1418,7 @@ pub type MessagingProfileWebhookApiVersion = CreateMessagingProfileRequestWebhoo
 /// High level health metrics about the number and it's messaging sending patterns.
 ///
 /// Spec: `#/components/schemas/NumberHealthMetrics`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NumberHealthMetrics {
     /// The ratio of messages received to the number of messages sent.
     pub inbound_outbound_ratio: f64,
@@ -1456,7 +1456,7 @@ impl crate::shape::Shaped for NumberHealthMetrics {
 /// To disable this feature, set the object field to `null`.
 ///
 /// Spec: `#/components/schemas/NumberPoolSettings`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NumberPoolSettings {
     /// If set to true, Number Pool will try to choose a sending number with the same area code as the destination
     /// number. If there are no such numbers available, a nunber with a different area code will be chosen. Currently
@@ -1503,6 +1503,23 @@ impl crate::shape::Shaped for NumberPoolSettings {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl NumberPoolSettings {
+    /// A value with its required members (`long_code_weight`, `skip_unhealthy`, `toll_free_weight`) and no optional one.
+    pub fn new(
+        long_code_weight: impl Into<f64>,
+        skip_unhealthy: impl Into<bool>,
+        toll_free_weight: impl Into<f64>,
+    ) -> Self {
+        Self {
+            geomatch: None,
+            long_code_weight: long_code_weight.into(),
+            skip_unhealthy: skip_unhealthy.into(),
+            sticky_sender: None,
+            toll_free_weight: toll_free_weight.into(),
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/OutboundMessage`
@@ -2361,7 +2378,7 @@ crate::codec::optional_fields!(
 /// Upload media multipart request
 ///
 /// Spec: `#/components/schemas/UploadMediaMultipartRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UploadMediaMultipartRequest {
     /// The file you want to upload. The maximum allowed size is 20 MB.
     pub media: crate::UploadFile,
@@ -2385,6 +2402,17 @@ impl UploadMediaMultipartRequest {
     }
 }
 
+impl UploadMediaMultipartRequest {
+    /// A value with its required members (`media`) and no optional one.
+    pub fn new(media: impl Into<crate::UploadFile>) -> Self {
+        Self {
+            media: media.into(),
+            media_name: None,
+            ttl_secs: None,
+        }
+    }
+}
+
 /// The URL shortener feature allows automatic replacement of URLs that were generated using
 /// a public URL shortener service. Some examples include bit.do, bit.ly, goo.gl, ht.ly,
 /// is.gd, ow.ly, rebrand.ly, t.co, tiny.cc, and tinyurl.com. Such URLs are replaced with
@@ -2394,7 +2422,7 @@ impl UploadMediaMultipartRequest {
 /// To disable this feature, set the object field to `null`.
 ///
 /// Spec: `#/components/schemas/UrlShortenerSettings`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UrlShortenerSettings {
     /// One of the domains provided by the Telnyx URL shortener service.
     pub domain: String,
@@ -2426,4 +2454,16 @@ impl crate::shape::Shaped for UrlShortenerSettings {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl UrlShortenerSettings {
+    /// A value with its required members (`domain`) and no optional one.
+    pub fn new(domain: impl Into<String>) -> Self {
+        Self {
+            domain: domain.into(),
+            prefix: None,
+            replace_blacklist_only: None,
+            send_webhooks: None,
+        }
+    }
 }

@@ -46,12 +46,22 @@ impl crate::shape::Shaped for RetrieveShortCodeResponse {
 }
 
 /// Spec: `#/components/schemas/UpdateShortCodeRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateShortCodeRequest {
     /// Unique identifier for a messaging profile.
     pub messaging_profile_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
+}
+
+impl UpdateShortCodeRequest {
+    /// A value with its required members (`messaging_profile_id`) and no optional one.
+    pub fn new(messaging_profile_id: impl Into<String>) -> Self {
+        Self {
+            messaging_profile_id: messaging_profile_id.into(),
+            tags: None,
+        }
+    }
 }
 
 /// Short Code Response

@@ -8,7 +8,7 @@ use super::*;
 /// A paginated response
 ///
 /// Spec: `#/components/schemas/Paginated_VerificationRequestStatus_`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PaginatedVerificationRequestStatus {
     /// The records yielded by this request
     pub records: Vec<VerificationRequestStatus>,
@@ -36,7 +36,7 @@ impl crate::shape::Shaped for PaginatedVerificationRequestStatus {
 /// A paginated response
 ///
 /// Spec: `#/components/schemas/Paginated_VerificationStatusHistoryEntry_`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PaginatedVerificationStatusHistoryEntry {
     /// The records yielded by this request
     pub records: Vec<VerificationStatusHistoryEntry>,
@@ -66,7 +66,7 @@ impl crate::shape::Shaped for PaginatedVerificationStatusHistoryEntry {
 /// A phone number
 ///
 /// Spec: `#/components/schemas/TFPhoneNumber`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TfPhoneNumber {
     /// Phonenumber
     #[serde(rename = "phoneNumber")]
@@ -85,6 +85,15 @@ impl crate::shape::Shaped for TfPhoneNumber {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl TfPhoneNumber {
+    /// A value with its required members (`phone_number`) and no optional one.
+    pub fn new(phone_number: impl Into<String>) -> Self {
+        Self {
+            phone_number: phone_number.into(),
+        }
+    }
 }
 
 /// The body of a tollfree verification request
@@ -254,6 +263,70 @@ pub struct TfVerificationRequest {
     #[serde(rename = "webhookUrl")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
+}
+
+impl TfVerificationRequest {
+    /// A value with its required members (`additional_information`, `business_addr1`, `business_city`, `business_contact_email`, `business_contact_first_name`, `business_contact_last_name`, `business_contact_phone`, `business_name`, `business_state`, `business_zip`, `corporate_website`, `message_volume`, `opt_in_workflow`, `opt_in_workflow_image_ur_ls`, `phone_numbers`, `production_message_content`, `use_case`, `use_case_summary`) and no optional one.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one argument per input the spec requires"
+    )]
+    pub fn new(
+        additional_information: impl Into<String>,
+        business_addr1: impl Into<String>,
+        business_city: impl Into<String>,
+        business_contact_email: impl Into<String>,
+        business_contact_first_name: impl Into<String>,
+        business_contact_last_name: impl Into<String>,
+        business_contact_phone: impl Into<String>,
+        business_name: impl Into<String>,
+        business_state: impl Into<String>,
+        business_zip: impl Into<String>,
+        corporate_website: impl Into<String>,
+        message_volume: impl Into<Volume>,
+        opt_in_workflow: impl Into<String>,
+        opt_in_workflow_image_ur_ls: impl Into<Vec<Url>>,
+        phone_numbers: impl Into<Vec<TfPhoneNumber>>,
+        production_message_content: impl Into<String>,
+        use_case: impl Into<UseCaseCategories>,
+        use_case_summary: impl Into<String>,
+    ) -> Self {
+        Self {
+            additional_information: additional_information.into(),
+            age_gated_content: None,
+            business_addr1: business_addr1.into(),
+            business_addr2: None,
+            business_city: business_city.into(),
+            business_contact_email: business_contact_email.into(),
+            business_contact_first_name: business_contact_first_name.into(),
+            business_contact_last_name: business_contact_last_name.into(),
+            business_contact_phone: business_contact_phone.into(),
+            business_name: business_name.into(),
+            business_registration_country: None,
+            business_registration_number: None,
+            business_registration_type: None,
+            business_state: business_state.into(),
+            business_zip: business_zip.into(),
+            campaign_verify_authorization_token: None,
+            corporate_website: corporate_website.into(),
+            doing_business_as: None,
+            entity_type: None,
+            help_message_response: None,
+            isv_reseller: None,
+            message_volume: message_volume.into(),
+            opt_in_confirmation_response: None,
+            opt_in_keywords: None,
+            opt_in_workflow: opt_in_workflow.into(),
+            opt_in_workflow_image_ur_ls: opt_in_workflow_image_ur_ls.into(),
+            phone_numbers: phone_numbers.into(),
+            privacy_policy_url: None,
+            production_message_content: production_message_content.into(),
+            terms_and_condition_url: None,
+            use_case: use_case.into(),
+            use_case_summary: use_case_summary.into(),
+            webhook_url: None,
+        }
+    }
 }
 
 /// Tollfree verification status

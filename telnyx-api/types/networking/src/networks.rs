@@ -226,7 +226,7 @@ impl crate::shape::Shaped for Network {
 }
 
 /// Spec: `#/components/schemas/NetworkCreate`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NetworkCreate {
     /// ISO 8601 formatted date-time indicating when the resource was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -242,6 +242,19 @@ pub struct NetworkCreate {
     pub updated_at: Option<String>,
     /// A user specified name for the network.
     pub name: String,
+}
+
+impl NetworkCreate {
+    /// A value with its required members (`name`) and no optional one.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            created_at: None,
+            id: None,
+            record_type: None,
+            updated_at: None,
+            name: name.into(),
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/NetworkInterface`

@@ -465,6 +465,43 @@ pub struct VirtualCrossConnectCreate {
     pub region_code: String,
 }
 
+impl VirtualCrossConnectCreate {
+    /// A value with its required members (`network_id`, `bgp_asn`, `cloud_provider`, `cloud_provider_region`, `primary_cloud_account_id`, `region_code`) and no optional one.
+    pub fn new(
+        network_id: impl Into<String>,
+        bgp_asn: impl Into<f64>,
+        cloud_provider: impl Into<VirtualCrossConnectCreateCloudProvider>,
+        cloud_provider_region: impl Into<String>,
+        primary_cloud_account_id: impl Into<String>,
+        region_code: impl Into<String>,
+    ) -> Self {
+        Self {
+            created_at: None,
+            id: None,
+            record_type: None,
+            updated_at: None,
+            name: None,
+            network_id: network_id.into(),
+            status: None,
+            bandwidth_mbps: None,
+            bgp_asn: bgp_asn.into(),
+            cloud_provider: cloud_provider.into(),
+            cloud_provider_region: cloud_provider_region.into(),
+            primary_bgp_key: None,
+            primary_cloud_account_id: primary_cloud_account_id.into(),
+            primary_cloud_ip: None,
+            primary_enabled: None,
+            primary_telnyx_ip: None,
+            secondary_bgp_key: None,
+            secondary_cloud_account_id: None,
+            secondary_cloud_ip: None,
+            secondary_enabled: None,
+            secondary_telnyx_ip: None,
+            region_code: region_code.into(),
+        }
+    }
+}
+
 /// The Virtual Private Cloud with which you would like to establish a cross connect.
 ///
 /// Spec: `#/components/schemas/VirtualCrossConnect/allOf/2/properties/cloud_provider`

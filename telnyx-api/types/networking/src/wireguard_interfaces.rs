@@ -135,7 +135,7 @@ impl crate::shape::Shaped for ListWireguardPeersResponse {
 pub type UpdateWireguardPeerResponse = CreateWireguardPeerResponse;
 
 /// Spec: `#/components/schemas/WireguardInterfaceCreate`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WireguardInterfaceCreate {
     /// ISO 8601 formatted date-time indicating when the resource was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -167,6 +167,25 @@ pub struct WireguardInterfaceCreate {
     pub public_key: Option<String>,
     /// The region the interface should be deployed to.
     pub region_code: String,
+}
+
+impl WireguardInterfaceCreate {
+    /// A value with its required members (`network_id`, `region_code`) and no optional one.
+    pub fn new(network_id: impl Into<String>, region_code: impl Into<String>) -> Self {
+        Self {
+            created_at: None,
+            id: None,
+            record_type: None,
+            updated_at: None,
+            name: None,
+            network_id: network_id.into(),
+            status: None,
+            enable_sip_trunking: None,
+            endpoint: None,
+            public_key: None,
+            region_code: region_code.into(),
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/WireguardInterfaceRead`
@@ -291,7 +310,7 @@ impl crate::shape::Shaped for WireguardPeer {
 }
 
 /// Spec: `#/components/schemas/WireguardPeerCreate`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WireguardPeerCreate {
     /// ISO 8601 formatted date-time indicating when the resource was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -320,6 +339,22 @@ pub struct WireguardPeerCreate {
     pub private_key: Option<String>,
     /// The id of the wireguard interface associated with the peer.
     pub wireguard_interface_id: String,
+}
+
+impl WireguardPeerCreate {
+    /// A value with its required members (`wireguard_interface_id`) and no optional one.
+    pub fn new(wireguard_interface_id: impl Into<String>) -> Self {
+        Self {
+            created_at: None,
+            id: None,
+            record_type: None,
+            updated_at: None,
+            public_key: None,
+            last_seen: None,
+            private_key: None,
+            wireguard_interface_id: wireguard_interface_id.into(),
+        }
+    }
 }
 
 /// WireguardPeerPatch

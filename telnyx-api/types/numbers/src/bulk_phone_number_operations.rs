@@ -155,9 +155,18 @@ impl crate::shape::Shaped for PhoneNumbersJob {
 }
 
 /// Spec: `#/components/schemas/PhoneNumbersJobDeletePhoneNumbersRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneNumbersJobDeletePhoneNumbersRequest {
     pub phone_numbers: Vec<String>,
+}
+
+impl PhoneNumbersJobDeletePhoneNumbersRequest {
+    /// A value with its required members (`phone_numbers`) and no optional one.
+    pub fn new(phone_numbers: impl Into<Vec<String>>) -> Self {
+        Self {
+            phone_numbers: phone_numbers.into(),
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/PhoneNumbersJobFailedOperation`
@@ -342,7 +351,7 @@ impl From<&str> for PhoneNumbersJobType {
 crate::codec::string_enum!(PhoneNumbersJobType);
 
 /// Spec: `#/components/schemas/PhoneNumbersJobUpdateEmergencySettingsRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneNumbersJobUpdateEmergencySettingsRequest {
     /// Identifies the address to be used with emergency services. Required if emergency_enabled is true, must be null or omitted if emergency_enabled is false.
     #[serde(
@@ -356,8 +365,22 @@ pub struct PhoneNumbersJobUpdateEmergencySettingsRequest {
     pub phone_numbers: Vec<String>,
 }
 
+impl PhoneNumbersJobUpdateEmergencySettingsRequest {
+    /// A value with its required members (`emergency_enabled`, `phone_numbers`) and no optional one.
+    pub fn new(
+        emergency_enabled: impl Into<bool>,
+        phone_numbers: impl Into<Vec<String>>,
+    ) -> Self {
+        Self {
+            emergency_address_id: None,
+            emergency_enabled: emergency_enabled.into(),
+            phone_numbers: phone_numbers.into(),
+        }
+    }
+}
+
 /// Spec: `#/components/schemas/PhoneNumbersJobUpdatePhoneNumbersRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneNumbersJobUpdatePhoneNumbersRequest {
     /// Identifies the billing group associated with the phone number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -384,6 +407,23 @@ pub struct PhoneNumbersJobUpdatePhoneNumbersRequest {
     pub tags: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice: Option<UpdatePhoneNumberVoiceSettingsRequest>,
+}
+
+impl PhoneNumbersJobUpdatePhoneNumbersRequest {
+    /// A value with its required members (`phone_numbers`) and no optional one.
+    pub fn new(phone_numbers: impl Into<Vec<String>>) -> Self {
+        Self {
+            billing_group_id: None,
+            connection_id: None,
+            customer_reference: None,
+            deletion_lock_enabled: None,
+            external_pin: None,
+            hd_voice_enabled: None,
+            phone_numbers: phone_numbers.into(),
+            tags: None,
+            voice: None,
+        }
+    }
 }
 
 /// Phone Numbers Job

@@ -104,6 +104,38 @@ impl crate::shape::Shaped for DynamicEmergencyAddress {
     };
 }
 
+impl DynamicEmergencyAddress {
+    /// A value with its required members (`administrative_area`, `country_code`, `house_number`, `locality`, `postal_code`, `street_name`) and no optional one.
+    pub fn new(
+        administrative_area: impl Into<String>,
+        country_code: impl Into<DynamicEmergencyAddressCountryCode>,
+        house_number: impl Into<String>,
+        locality: impl Into<String>,
+        postal_code: impl Into<String>,
+        street_name: impl Into<String>,
+    ) -> Self {
+        Self {
+            administrative_area: administrative_area.into(),
+            country_code: country_code.into(),
+            created_at: None,
+            extended_address: None,
+            house_number: house_number.into(),
+            house_suffix: None,
+            id: None,
+            locality: locality.into(),
+            postal_code: postal_code.into(),
+            record_type: None,
+            sip_geolocation_id: None,
+            status: None,
+            street_name: street_name.into(),
+            street_post_directional: None,
+            street_pre_directional: None,
+            street_suffix: None,
+            updated_at: None,
+        }
+    }
+}
+
 /// Spec: `#/components/schemas/DynamicEmergencyAddress/properties/country_code`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DynamicEmergencyAddressCountryCode {

@@ -33,7 +33,7 @@ impl crate::shape::Shaped for CreateDynamicEmergencyEndpointResponse {
 pub type DeleteDynamicEmergencyEndpointResponse = CreateDynamicEmergencyEndpointResponse;
 
 /// Spec: `#/components/schemas/DynamicEmergencyEndpoint`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DynamicEmergencyEndpoint {
     pub callback_number: String,
     pub caller_name: String,
@@ -81,6 +81,27 @@ impl crate::shape::Shaped for DynamicEmergencyEndpoint {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl DynamicEmergencyEndpoint {
+    /// A value with its required members (`callback_number`, `caller_name`, `dynamic_emergency_address_id`) and no optional one.
+    pub fn new(
+        callback_number: impl Into<String>,
+        caller_name: impl Into<String>,
+        dynamic_emergency_address_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            callback_number: callback_number.into(),
+            caller_name: caller_name.into(),
+            created_at: None,
+            dynamic_emergency_address_id: dynamic_emergency_address_id.into(),
+            id: None,
+            record_type: None,
+            sip_from_id: None,
+            status: None,
+            updated_at: None,
+        }
+    }
 }
 
 /// Status of dynamic emergency address

@@ -30,7 +30,7 @@ impl crate::shape::Shaped for CreateInexplicitNumberOrderResponse {
 }
 
 /// Spec: `#/components/schemas/InexplicitNumberOrderRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InexplicitNumberOrderRequest {
     /// Billing group id to apply to phone numbers that are purchased
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -46,6 +46,21 @@ pub struct InexplicitNumberOrderRequest {
     pub messaging_profile_id: Option<String>,
     /// Group(s) of numbers to order. You can have multiple ordering_groups objects added to a single request.
     pub ordering_groups: Vec<InexplicitNumberOrderRequestOrderingGroupsItem>,
+}
+
+impl InexplicitNumberOrderRequest {
+    /// A value with its required members (`ordering_groups`) and no optional one.
+    pub fn new(
+        ordering_groups: impl Into<Vec<InexplicitNumberOrderRequestOrderingGroupsItem>>,
+    ) -> Self {
+        Self {
+            billing_group_id: None,
+            connection_id: None,
+            customer_reference: None,
+            messaging_profile_id: None,
+            ordering_groups: ordering_groups.into(),
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/InexplicitNumberOrderRequest/properties/ordering_groups/items`
@@ -81,6 +96,29 @@ pub struct InexplicitNumberOrderRequestOrderingGroupsItem {
     /// Ordering strategy. Define what action should be taken if we don't have enough phone numbers to fulfill your request. Allowable values are: always = proceed with ordering phone numbers, regardless of current inventory levels; never = do not place any orders unless there are enough phone numbers to satisfy the request. If not specified, the always strategy will be enforced.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strategy: Option<InexplicitNumberOrderRequestOrderingGroupsItemStrategy>,
+}
+
+impl InexplicitNumberOrderRequestOrderingGroupsItem {
+    /// A value with its required members (`count_requested`, `country_iso`, `phone_number_type`) and no optional one.
+    pub fn new(
+        count_requested: impl Into<String>,
+        country_iso: impl Into<InexplicitNumberOrderRequestOrderingGroupsItemCountryIso>,
+        phone_number_type: impl Into<String>,
+    ) -> Self {
+        Self {
+            administrative_area: None,
+            count_requested: count_requested.into(),
+            country_iso: country_iso.into(),
+            exclude_held_numbers: None,
+            features: None,
+            locality: None,
+            national_destination_code: None,
+            phone_number: None,
+            phone_number_type: phone_number_type.into(),
+            quickship: None,
+            strategy: None,
+        }
+    }
 }
 
 /// Country where you would like to purchase phone numbers. Allowable values: US, CA
@@ -301,7 +339,7 @@ impl crate::shape::Shaped for InexplicitNumberOrderResponseOrderingGroupsItem {
 }
 
 /// Spec: `#/components/schemas/InexplicitNumberOrderResponse/properties/ordering_groups/items/properties/orders/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InexplicitNumberOrderResponseOrderingGroupsItemOrdersItem {
     /// ID of the main number order
     pub number_order_id: String,

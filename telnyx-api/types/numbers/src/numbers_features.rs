@@ -35,7 +35,7 @@ impl crate::shape::Shaped for PostNumbersFeaturesResponse {
 }
 
 /// Spec: `#/paths/~1numbers_features/post/responses/200/content/application~1json/schema/properties/data/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PostNumbersFeaturesResponseDataItem {
     pub features: Vec<String>,
     pub phone_number: String,

@@ -6,7 +6,7 @@
 use super::*;
 
 /// Spec: `#/components/schemas/CreateNumberBlockOrderRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateNumberBlockOrderRequest {
     /// Identifies the connection associated with this phone number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -43,6 +43,27 @@ pub struct CreateNumberBlockOrderRequest {
     /// An ISO 8901 datetime string for when the number order was updated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
+}
+
+impl CreateNumberBlockOrderRequest {
+    /// A value with its required members (`range`, `starting_number`) and no optional one.
+    pub fn new(range: impl Into<i64>, starting_number: impl Into<String>) -> Self {
+        Self {
+            connection_id: None,
+            created_at: None,
+            customer_reference: None,
+            errors: None,
+            id: None,
+            messaging_profile_id: None,
+            phone_numbers_count: None,
+            range: range.into(),
+            record_type: None,
+            requirements_met: None,
+            starting_number: starting_number.into(),
+            status: None,
+            updated_at: None,
+        }
+    }
 }
 
 /// Number Block Order Response

@@ -146,9 +146,18 @@ impl crate::shape::Shaped for PhoneNumberBlocksJob {
 }
 
 /// Spec: `#/components/schemas/PhoneNumberBlocksJobDeletePhoneNumberBlockRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneNumberBlocksJobDeletePhoneNumberBlockRequest {
     pub phone_number_block_id: String,
+}
+
+impl PhoneNumberBlocksJobDeletePhoneNumberBlockRequest {
+    /// A value with its required members (`phone_number_block_id`) and no optional one.
+    pub fn new(phone_number_block_id: impl Into<String>) -> Self {
+        Self {
+            phone_number_block_id: phone_number_block_id.into(),
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/PhoneNumberBlocksJobFailedOperation`

@@ -283,7 +283,7 @@ pub type ListPhoneNumbersHandleMessagingProfileError = ForceQueryVariant1;
 /// List Phone Numbers Response
 ///
 /// Spec: `#/paths/~1phone_numbers/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListPhoneNumbersResponse {
     pub data: Vec<PhoneNumberDetailed>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -424,10 +424,19 @@ pub type ListPhoneNumbersWithVoiceSettingsSort = ListPhoneNumbersSort;
 pub type NumbersIntId = String;
 
 /// Spec: `#/components/schemas/PhoneNumberBundleStatusChangeRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneNumberBundleStatusChangeRequest {
     /// The new bundle_id setting for the number. If you are assigning the number to a bundle, this is the unique ID of the bundle you wish to use. If you are removing the number from a bundle, this must be null. You cannot assign a number from one bundle to another directly. You must first remove it from a bundle, and then assign it to a new bundle.
     pub bundle_id: String,
+}
+
+impl PhoneNumberBundleStatusChangeRequest {
+    /// A value with its required members (`bundle_id`) and no optional one.
+    pub fn new(bundle_id: impl Into<String>) -> Self {
+        Self {
+            bundle_id: bundle_id.into(),
+        }
+    }
 }
 
 /// Phone Number Bundle Status Change
@@ -1014,7 +1023,7 @@ impl From<&str> for PhoneNumberDetailedStatus {
 crate::codec::string_enum!(PhoneNumberDetailedStatus);
 
 /// Spec: `#/components/schemas/PhoneNumberEnableEmergencyRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneNumberEnableEmergencyRequest {
     /// Identifies the address to be used with emergency services.
     pub emergency_address_id: String,
@@ -1022,11 +1031,33 @@ pub struct PhoneNumberEnableEmergencyRequest {
     pub emergency_enabled: bool,
 }
 
+impl PhoneNumberEnableEmergencyRequest {
+    /// A value with its required members (`emergency_address_id`, `emergency_enabled`) and no optional one.
+    pub fn new(
+        emergency_address_id: impl Into<String>,
+        emergency_enabled: impl Into<bool>,
+    ) -> Self {
+        Self {
+            emergency_address_id: emergency_address_id.into(),
+            emergency_enabled: emergency_enabled.into(),
+        }
+    }
+}
+
 /// Spec: `#/components/schemas/PhoneNumberVerifyOwnershipRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhoneNumberVerifyOwnershipRequest {
     /// Array of phone numbers to verify ownership for
     pub phone_numbers: Vec<String>,
+}
+
+impl PhoneNumberVerifyOwnershipRequest {
+    /// A value with its required members (`phone_numbers`) and no optional one.
+    pub fn new(phone_numbers: impl Into<Vec<String>>) -> Self {
+        Self {
+            phone_numbers: phone_numbers.into(),
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/PhoneNumberVerifyOwnershipResponse`

@@ -56,7 +56,7 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/CreateNumberOrderRequest/properties/phone_numbers/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateNumberOrderRequestPhoneNumbersItem {
     /// ID of bundle to associate the number to
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -66,6 +66,17 @@ pub struct CreateNumberOrderRequestPhoneNumbersItem {
     /// ID of requirement group to use to satisfy number requirements
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requirement_group_id: Option<String>,
+}
+
+impl CreateNumberOrderRequestPhoneNumbersItem {
+    /// A value with its required members (`phone_number`) and no optional one.
+    pub fn new(phone_number: impl Into<String>) -> Self {
+        Self {
+            bundle_id: None,
+            phone_number: phone_number.into(),
+            requirement_group_id: None,
+        }
+    }
 }
 
 /// Number Order Response

@@ -236,6 +236,30 @@ pub struct OAuthClientCreateRequest {
     pub tos_uri: Option<String>,
 }
 
+impl OAuthClientCreateRequest {
+    /// A value with its required members (`allowed_grant_types`, `allowed_scopes`, `client_type`, `name`) and no optional one.
+    pub fn new(
+        allowed_grant_types: impl Into<
+            Vec<OAuthClientCreateRequestAllowedGrantTypesItem>,
+        >,
+        allowed_scopes: impl Into<Vec<String>>,
+        client_type: impl Into<OAuthClientCreateRequestClientType>,
+        name: impl Into<String>,
+    ) -> Self {
+        Self {
+            allowed_grant_types: allowed_grant_types.into(),
+            allowed_scopes: allowed_scopes.into(),
+            client_type: client_type.into(),
+            logo_uri: None,
+            name: name.into(),
+            policy_uri: None,
+            redirect_uris: None,
+            require_pkce: None,
+            tos_uri: None,
+        }
+    }
+}
+
 /// Spec: `#/components/schemas/OAuthClientCreateRequest/properties/allowed_grant_types/items`
 pub type OAuthClientCreateRequestAllowedGrantTypesItem = OAuthClientAllowedGrantTypesItem;
 

@@ -178,7 +178,7 @@ impl crate::shape::Shaped for ConsentTokenResponseDataRequestedScopesItem {
 }
 
 /// Spec: `#/components/schemas/CreateGrantResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateGrantResponse {
     /// Redirect URI with authorization code or error
     pub redirect_uri: String,
@@ -199,7 +199,7 @@ impl crate::shape::Shaped for CreateGrantResponse {
 }
 
 /// Spec: `#/components/schemas/CreateOAuthGrantRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateOAuthGrantRequest {
     /// Whether the grant is allowed
     pub allowed: bool,
@@ -207,15 +207,32 @@ pub struct CreateOAuthGrantRequest {
     pub consent_token: String,
 }
 
+impl CreateOAuthGrantRequest {
+    /// A value with its required members (`allowed`, `consent_token`) and no optional one.
+    pub fn new(allowed: impl Into<bool>, consent_token: impl Into<String>) -> Self {
+        Self {
+            allowed: allowed.into(),
+            consent_token: consent_token.into(),
+        }
+    }
+}
+
 /// Spec: `#/components/schemas/IntrospectRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct IntrospectRequest {
     /// The token to introspect
     pub token: String,
 }
 
+impl IntrospectRequest {
+    /// A value with its required members (`token`) and no optional one.
+    pub fn new(token: impl Into<String>) -> Self {
+        Self { token: token.into() }
+    }
+}
+
 /// Spec: `#/components/schemas/IntrospectResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct IntrospectResponse {
     /// Whether the token is active
     pub active: bool,
@@ -430,7 +447,7 @@ impl From<&str> for OAuthDynamicRegistrationRequestTokenEndpointAuthMethod {
 crate::codec::string_enum!(OAuthDynamicRegistrationRequestTokenEndpointAuthMethod);
 
 /// Spec: `#/components/schemas/OAuthDynamicRegistrationResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OAuthDynamicRegistrationResponse {
     /// Unique client identifier
     pub client_id: String,
@@ -521,6 +538,22 @@ pub struct TokenRequest {
     /// Space-separated list of requested scopes (for client_credentials)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+}
+
+impl TokenRequest {
+    /// A value with its required members (`grant_type`) and no optional one.
+    pub fn new(grant_type: impl Into<TokenRequestGrantType>) -> Self {
+        Self {
+            client_id: None,
+            client_secret: None,
+            code: None,
+            code_verifier: None,
+            grant_type: grant_type.into(),
+            redirect_uri: None,
+            refresh_token: None,
+            scope: None,
+        }
+    }
 }
 
 /// OAuth 2.0 grant type

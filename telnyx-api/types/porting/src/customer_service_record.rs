@@ -6,7 +6,7 @@
 use super::*;
 
 /// Spec: `#/components/requestBodies/CreateCustomerServiceRecord/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateCustomerServiceRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_data: Option<CustomerServiceRecordAdditionalData>,
@@ -15,6 +15,17 @@ pub struct CreateCustomerServiceRecord {
     /// Callback URL to receive webhook notifications.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
+}
+
+impl CreateCustomerServiceRecord {
+    /// A value with its required members (`phone_number`) and no optional one.
+    pub fn new(phone_number: impl Into<String>) -> Self {
+        Self {
+            additional_data: None,
+            phone_number: phone_number.into(),
+            webhook_url: None,
+        }
+    }
 }
 
 /// Spec: `#/paths/~1customer_service_records/post/responses/201/content/application~1json/schema`

@@ -15,6 +15,19 @@ pub struct CreatePortoutReport {
     pub report_type: CreatePortoutReportReportType,
 }
 
+impl CreatePortoutReport {
+    /// A value with its required members (`params`, `report_type`) and no optional one.
+    pub fn new(
+        params: impl Into<ExportPortoutsCsvReport>,
+        report_type: impl Into<CreatePortoutReportReportType>,
+    ) -> Self {
+        Self {
+            params: params.into(),
+            report_type: report_type.into(),
+        }
+    }
+}
+
 /// Identifies the type of report
 ///
 /// Spec: `#/components/requestBodies/CreatePortoutReport/content/application~1json/schema/properties/report_type`
@@ -45,7 +58,7 @@ impl crate::shape::Shaped for CreatePortoutReportResponse {
 /// The parameters for generating a port-outs CSV report.
 ///
 /// Spec: `#/components/schemas/ExportPortoutsCSVReport`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ExportPortoutsCsvReport {
     /// The filters to apply to the export port-out CSV report.
     pub filters: ExportPortoutsCsvReportFilters,
@@ -63,6 +76,13 @@ impl crate::shape::Shaped for ExportPortoutsCsvReport {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl ExportPortoutsCsvReport {
+    /// A value with its required members (`filters`) and no optional one.
+    pub fn new(filters: impl Into<ExportPortoutsCsvReportFilters>) -> Self {
+        Self { filters: filters.into() }
+    }
 }
 
 /// The filters to apply to the export port-out CSV report.
@@ -597,7 +617,7 @@ impl From<&str> for PortOutSupportingDocumentType {
 crate::codec::string_enum!(PortOutSupportingDocumentType);
 
 /// Spec: `#/components/schemas/PortoutComment`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PortoutComment {
     /// Comment body
     pub body: String,
@@ -1008,6 +1028,19 @@ pub struct PostPortRequestSupportingDocumentsBodyDocumentsItem {
     pub type_: PostPortRequestSupportingDocumentsBodyDocumentsItemType,
 }
 
+impl PostPortRequestSupportingDocumentsBodyDocumentsItem {
+    /// A value with its required members (`document_id`, `type_`) and no optional one.
+    pub fn new(
+        document_id: impl Into<String>,
+        type_: impl Into<PostPortRequestSupportingDocumentsBodyDocumentsItemType>,
+    ) -> Self {
+        Self {
+            document_id: document_id.into(),
+            type_: type_.into(),
+        }
+    }
+}
+
 /// Identifies the type of the document
 ///
 /// Spec: `#/paths/~1portouts~1{id}~1supporting_documents/post/requestBody/content/application~1json/schema/properties/documents/items/properties/type`
@@ -1039,13 +1072,23 @@ impl crate::shape::Shaped for ShowPortoutEventResponse {
 }
 
 /// Spec: `#/paths/~1portouts~1{id}~1{status}/patch/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdatePortoutStatusBody {
     /// Indicates whether messaging services should be maintained with Telnyx after the port out completes
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host_messaging: Option<bool>,
     /// Provide a reason if rejecting the port out request
     pub reason: String,
+}
+
+impl UpdatePortoutStatusBody {
+    /// A value with its required members (`reason`) and no optional one.
+    pub fn new(reason: impl Into<String>) -> Self {
+        Self {
+            host_messaging: None,
+            reason: reason.into(),
+        }
+    }
 }
 
 /// Spec: `#/paths/~1portouts~1{id}~1{status}/patch/responses/200/content/application~1json/schema`

@@ -30,12 +30,22 @@ impl crate::shape::Shaped for ActivatePortingOrderResponse {
 /// Required information for initiating the action requirement for AU ID verification.
 ///
 /// Spec: `#/components/schemas/AUIdVerificationParams`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuIdVerificationParams {
     /// The first name of the person that will perform the verification flow.
     pub first_name: String,
     /// The last name of the person that will perform the verification flow.
     pub last_name: String,
+}
+
+impl AuIdVerificationParams {
+    /// A value with its required members (`first_name`, `last_name`) and no optional one.
+    pub fn new(first_name: impl Into<String>, last_name: impl Into<String>) -> Self {
+        Self {
+            first_name: first_name.into(),
+            last_name: last_name.into(),
+        }
+    }
 }
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1actions~1cancel/post/responses/200/content/application~1json/schema`
@@ -157,6 +167,19 @@ pub struct CreatePortingAssociatedPhoneNumber {
     pub phone_number_range: CreatePortingAssociatedPhoneNumberPhoneNumberRange,
 }
 
+impl CreatePortingAssociatedPhoneNumber {
+    /// A value with its required members (`action`, `phone_number_range`) and no optional one.
+    pub fn new(
+        action: impl Into<CreatePortingAssociatedPhoneNumberAction>,
+        phone_number_range: impl Into<CreatePortingAssociatedPhoneNumberPhoneNumberRange>,
+    ) -> Self {
+        Self {
+            action: action.into(),
+            phone_number_range: phone_number_range.into(),
+        }
+    }
+}
+
 /// Specifies the action to take with this phone number during partial porting.
 ///
 /// Spec: `#/components/requestBodies/CreatePortingAssociatedPhoneNumber/content/application~1json/schema/properties/action`
@@ -192,7 +215,7 @@ impl crate::shape::Shaped for CreatePortingAssociatedPhoneNumberResponse {
 /// The parameters for creating a new LOA configuration.
 ///
 /// Spec: `#/components/requestBodies/CreatePortingLOAConfiguration/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreatePortingLoaConfiguration {
     /// The address of the company.
     pub address: CreatePortingLoaConfigurationAddress,
@@ -206,10 +229,29 @@ pub struct CreatePortingLoaConfiguration {
     pub name: String,
 }
 
+impl CreatePortingLoaConfiguration {
+    /// A value with its required members (`address`, `company_name`, `contact`, `logo`, `name`) and no optional one.
+    pub fn new(
+        address: impl Into<CreatePortingLoaConfigurationAddress>,
+        company_name: impl Into<String>,
+        contact: impl Into<CreatePortingLoaConfigurationContact>,
+        logo: impl Into<CreatePortingLoaConfigurationLogo>,
+        name: impl Into<String>,
+    ) -> Self {
+        Self {
+            address: address.into(),
+            company_name: company_name.into(),
+            contact: contact.into(),
+            logo: logo.into(),
+            name: name.into(),
+        }
+    }
+}
+
 /// The address of the company.
 ///
 /// Spec: `#/components/requestBodies/CreatePortingLOAConfiguration/content/application~1json/schema/properties/address`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreatePortingLoaConfigurationAddress {
     /// The locality of the company
     pub city: String,
@@ -226,10 +268,30 @@ pub struct CreatePortingLoaConfigurationAddress {
     pub zip_code: String,
 }
 
+impl CreatePortingLoaConfigurationAddress {
+    /// A value with its required members (`city`, `country_code`, `state`, `street_address`, `zip_code`) and no optional one.
+    pub fn new(
+        city: impl Into<String>,
+        country_code: impl Into<String>,
+        state: impl Into<String>,
+        street_address: impl Into<String>,
+        zip_code: impl Into<String>,
+    ) -> Self {
+        Self {
+            city: city.into(),
+            country_code: country_code.into(),
+            extended_address: None,
+            state: state.into(),
+            street_address: street_address.into(),
+            zip_code: zip_code.into(),
+        }
+    }
+}
+
 /// The contact information of the company.
 ///
 /// Spec: `#/components/requestBodies/CreatePortingLOAConfiguration/content/application~1json/schema/properties/contact`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreatePortingLoaConfigurationContact {
     /// The email address of the contact
     pub email: String,
@@ -237,19 +299,38 @@ pub struct CreatePortingLoaConfigurationContact {
     pub phone_number: String,
 }
 
+impl CreatePortingLoaConfigurationContact {
+    /// A value with its required members (`email`, `phone_number`) and no optional one.
+    pub fn new(email: impl Into<String>, phone_number: impl Into<String>) -> Self {
+        Self {
+            email: email.into(),
+            phone_number: phone_number.into(),
+        }
+    }
+}
+
 /// The logo of the LOA configuration
 ///
 /// Spec: `#/components/requestBodies/CreatePortingLOAConfiguration/content/application~1json/schema/properties/logo`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreatePortingLoaConfigurationLogo {
     /// The document identification
     pub document_id: String,
 }
 
+impl CreatePortingLoaConfigurationLogo {
+    /// A value with its required members (`document_id`) and no optional one.
+    pub fn new(document_id: impl Into<String>) -> Self {
+        Self {
+            document_id: document_id.into(),
+        }
+    }
+}
+
 /// CreatePortingOrder
 ///
 /// Spec: `#/components/schemas/CreatePortingOrder`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreatePortingOrder {
     /// A customer-specified group reference for customer bookkeeping purposes
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -263,6 +344,17 @@ pub struct CreatePortingOrder {
     pub customer_reference: Option<Option<String>>,
     /// The list of +E.164 formatted phone numbers
     pub phone_numbers: Vec<String>,
+}
+
+impl CreatePortingOrder {
+    /// A value with its required members (`phone_numbers`) and no optional one.
+    pub fn new(phone_numbers: impl Into<Vec<String>>) -> Self {
+        Self {
+            customer_group_reference: None,
+            customer_reference: None,
+            phone_numbers: phone_numbers.into(),
+        }
+    }
 }
 
 /// Spec: `#/paths/~1porting_orders~1{id}~1comments/post/responses/201/content/application~1json/schema`
@@ -310,20 +402,45 @@ impl crate::shape::Shaped for CreatePortingOrderResponse {
 }
 
 /// Spec: `#/components/requestBodies/CreatePortingPhoneNumberBlock/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreatePortingPhoneNumberBlock {
     /// Specifies the activation ranges for this porting phone number block. The activation range must be within the block range and should not overlap with other activation ranges.
     pub activation_ranges: Vec<CreatePortingPhoneNumberBlockActivationRangesItem>,
     pub phone_number_range: CreatePortingPhoneNumberBlockPhoneNumberRange,
 }
 
+impl CreatePortingPhoneNumberBlock {
+    /// A value with its required members (`activation_ranges`, `phone_number_range`) and no optional one.
+    pub fn new(
+        activation_ranges: impl Into<
+            Vec<CreatePortingPhoneNumberBlockActivationRangesItem>,
+        >,
+        phone_number_range: impl Into<CreatePortingPhoneNumberBlockPhoneNumberRange>,
+    ) -> Self {
+        Self {
+            activation_ranges: activation_ranges.into(),
+            phone_number_range: phone_number_range.into(),
+        }
+    }
+}
+
 /// Spec: `#/components/requestBodies/CreatePortingPhoneNumberBlock/content/application~1json/schema/properties/activation_ranges/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreatePortingPhoneNumberBlockActivationRangesItem {
     /// Specifies the end of the activation range. It must be no more than the end of the extension range.
     pub end_at: String,
     /// Specifies the start of the activation range. Must be greater or equal the start of the extension range.
     pub start_at: String,
+}
+
+impl CreatePortingPhoneNumberBlockActivationRangesItem {
+    /// A value with its required members (`end_at`, `start_at`) and no optional one.
+    pub fn new(end_at: impl Into<String>, start_at: impl Into<String>) -> Self {
+        Self {
+            end_at: end_at.into(),
+            start_at: start_at.into(),
+        }
+    }
 }
 
 /// Spec: `#/components/requestBodies/CreatePortingPhoneNumberBlock/content/application~1json/schema/properties/phone_number_range`
@@ -365,7 +482,7 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/requestBodies/CreatePortingPhoneNumberConfigurations/content/application~1json/schema/properties/phone_number_configurations/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreatePortingPhoneNumberConfigurationsPhoneNumberConfigurationsItem {
     /// Identifies the porting phone number to be configured.
     pub porting_phone_number_id: String,
@@ -373,8 +490,21 @@ pub struct CreatePortingPhoneNumberConfigurationsPhoneNumberConfigurationsItem {
     pub user_bundle_id: String,
 }
 
+impl CreatePortingPhoneNumberConfigurationsPhoneNumberConfigurationsItem {
+    /// A value with its required members (`porting_phone_number_id`, `user_bundle_id`) and no optional one.
+    pub fn new(
+        porting_phone_number_id: impl Into<String>,
+        user_bundle_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            porting_phone_number_id: porting_phone_number_id.into(),
+            user_bundle_id: user_bundle_id.into(),
+        }
+    }
+}
+
 /// Spec: `#/components/requestBodies/CreatePortingPhoneNumberExtension/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreatePortingPhoneNumberExtension {
     /// Specifies the activation ranges for this porting phone number extension. The activation range must be within the extension range and should not overlap with other activation ranges.
     pub activation_ranges: Vec<CreatePortingPhoneNumberExtensionActivationRangesItem>,
@@ -383,13 +513,40 @@ pub struct CreatePortingPhoneNumberExtension {
     pub porting_phone_number_id: String,
 }
 
+impl CreatePortingPhoneNumberExtension {
+    /// A value with its required members (`activation_ranges`, `extension_range`, `porting_phone_number_id`) and no optional one.
+    pub fn new(
+        activation_ranges: impl Into<
+            Vec<CreatePortingPhoneNumberExtensionActivationRangesItem>,
+        >,
+        extension_range: impl Into<CreatePortingPhoneNumberExtensionExtensionRange>,
+        porting_phone_number_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            activation_ranges: activation_ranges.into(),
+            extension_range: extension_range.into(),
+            porting_phone_number_id: porting_phone_number_id.into(),
+        }
+    }
+}
+
 /// Spec: `#/components/requestBodies/CreatePortingPhoneNumberExtension/content/application~1json/schema/properties/activation_ranges/items`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreatePortingPhoneNumberExtensionActivationRangesItem {
     /// Specifies the end of the activation range. It must be no more than the end of the extension range.
     pub end_at: i64,
     /// Specifies the start of the activation range. Must be greater or equal the start of the extension range.
     pub start_at: i64,
+}
+
+impl CreatePortingPhoneNumberExtensionActivationRangesItem {
+    /// A value with its required members (`end_at`, `start_at`) and no optional one.
+    pub fn new(end_at: impl Into<i64>, start_at: impl Into<i64>) -> Self {
+        Self {
+            end_at: end_at.into(),
+            start_at: start_at.into(),
+        }
+    }
 }
 
 /// Spec: `#/components/requestBodies/CreatePortingPhoneNumberExtension/content/application~1json/schema/properties/extension_range`
@@ -427,6 +584,19 @@ pub struct CreatePortingReport {
     pub params: ExportPortingOrdersCsvReport,
     /// Identifies the type of report
     pub report_type: CreatePortingReportReportType,
+}
+
+impl CreatePortingReport {
+    /// A value with its required members (`params`, `report_type`) and no optional one.
+    pub fn new(
+        params: impl Into<ExportPortingOrdersCsvReport>,
+        report_type: impl Into<CreatePortingReportReportType>,
+    ) -> Self {
+        Self {
+            params: params.into(),
+            report_type: report_type.into(),
+        }
+    }
 }
 
 /// Identifies the type of report
@@ -468,7 +638,7 @@ pub type DeletePortingPhoneNumberExtensionResponse = CreatePortingPhoneNumberExt
 /// The parameters for generating a porting orders CSV report.
 ///
 /// Spec: `#/components/schemas/ExportPortingOrdersCSVReport`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ExportPortingOrdersCsvReport {
     /// The filters to apply to the export porting order CSV report.
     pub filters: ExportPortingOrdersCsvReportFilters,
@@ -486,6 +656,13 @@ impl crate::shape::Shaped for ExportPortingOrdersCsvReport {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl ExportPortingOrdersCsvReport {
+    /// A value with its required members (`filters`) and no optional one.
+    pub fn new(filters: impl Into<ExportPortingOrdersCsvReportFilters>) -> Self {
+        Self { filters: filters.into() }
+    }
 }
 
 /// The filters to apply to the export porting order CSV report.
@@ -679,9 +856,16 @@ impl crate::shape::Shaped for GetSubRequestByPortingOrder {
 }
 
 /// Spec: `#/components/requestBodies/InitiatePortingActionRequirement/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InitiatePortingActionRequirement {
     pub params: AuIdVerificationParams,
+}
+
+impl InitiatePortingActionRequirement {
+    /// A value with its required members (`params`) and no optional one.
+    pub fn new(params: impl Into<AuIdVerificationParams>) -> Self {
+        Self { params: params.into() }
+    }
 }
 
 /// Spec: `#/paths/~1porting_orders~1{porting_order_id}~1action_requirements~1{id}~1initiate/post/responses/200/content/application~1json/schema`
@@ -5756,12 +5940,25 @@ crate::codec::optional_fields!(
 /// Specifies a value for a requirement on the Porting Order.
 ///
 /// Spec: `#/components/schemas/UpdatePortingOrderRequirement`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdatePortingOrderRequirement {
     /// identifies the document or provides the text value that satisfies this requirement
     pub field_value: String,
     /// Identifies the requirement type that the `field_value` fulfills
     pub requirement_type_id: String,
+}
+
+impl UpdatePortingOrderRequirement {
+    /// A value with its required members (`field_value`, `requirement_type_id`) and no optional one.
+    pub fn new(
+        field_value: impl Into<String>,
+        requirement_type_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            field_value: field_value.into(),
+            requirement_type_id: requirement_type_id.into(),
+        }
+    }
 }
 
 /// Spec: `#/paths/~1porting_orders~1{id}/patch/responses/200/content/application~1json/schema`

@@ -90,7 +90,7 @@ impl crate::shape::Shaped for Address {
 pub type AddressBook = bool;
 
 /// Spec: `#/components/schemas/AddressCreate`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AddressCreate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address_book: Option<AddressBook>,
@@ -116,6 +116,36 @@ pub struct AddressCreate {
     pub street_address: StreetAddress,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validate_address: Option<ValidateAddress>,
+}
+
+impl AddressCreate {
+    /// A value with its required members (`business_name`, `country_code`, `first_name`, `last_name`, `locality`, `street_address`) and no optional one.
+    pub fn new(
+        business_name: impl Into<BusinessName>,
+        country_code: impl Into<CountryCode2>,
+        first_name: impl Into<FirstName>,
+        last_name: impl Into<LastName>,
+        locality: impl Into<Locality>,
+        street_address: impl Into<StreetAddress>,
+    ) -> Self {
+        Self {
+            address_book: None,
+            administrative_area: None,
+            borough: None,
+            business_name: business_name.into(),
+            country_code: country_code.into(),
+            customer_reference: None,
+            extended_address: None,
+            first_name: first_name.into(),
+            last_name: last_name.into(),
+            locality: locality.into(),
+            neighborhood: None,
+            phone_number: None,
+            postal_code: None,
+            street_address: street_address.into(),
+            validate_address: None,
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/AddressSuggestionResponse`
@@ -251,7 +281,7 @@ impl crate::shape::Shaped for CreateAddressResponse {
 pub type DeleteAddressResponse = CreateAddressResponse;
 
 /// Spec: `#/components/schemas/Error`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Error {
     pub code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -442,7 +472,7 @@ impl crate::shape::Shaped for ValidateAddressField {
 }
 
 /// Spec: `#/components/schemas/ValidateAddressRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ValidateAddressRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub administrative_area: Option<AdministrativeArea>,
@@ -453,6 +483,24 @@ pub struct ValidateAddressRequest {
     pub locality: Option<Locality>,
     pub postal_code: PostalCode,
     pub street_address: StreetAddress,
+}
+
+impl ValidateAddressRequest {
+    /// A value with its required members (`country_code`, `postal_code`, `street_address`) and no optional one.
+    pub fn new(
+        country_code: impl Into<CountryCode2>,
+        postal_code: impl Into<PostalCode>,
+        street_address: impl Into<StreetAddress>,
+    ) -> Self {
+        Self {
+            administrative_area: None,
+            country_code: country_code.into(),
+            extended_address: None,
+            locality: None,
+            postal_code: postal_code.into(),
+            street_address: street_address.into(),
+        }
+    }
 }
 
 /// Validate address action response

@@ -20,6 +20,23 @@ pub struct CreateRequirementGroupBody {
     >,
 }
 
+impl CreateRequirementGroupBody {
+    /// A value with its required members (`action`, `country_code`, `phone_number_type`) and no optional one.
+    pub fn new(
+        action: impl Into<CreateRequirementGroupBodyAction>,
+        country_code: impl Into<String>,
+        phone_number_type: impl Into<CreateRequirementGroupBodyPhoneNumberType>,
+    ) -> Self {
+        Self {
+            action: action.into(),
+            country_code: country_code.into(),
+            customer_reference: None,
+            phone_number_type: phone_number_type.into(),
+            regulatory_requirements: None,
+        }
+    }
+}
+
 /// Spec: `#/paths/~1requirement_groups/post/requestBody/content/application~1json/schema/properties/action`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CreateRequirementGroupBodyAction {
@@ -472,10 +489,19 @@ impl crate::shape::Shaped for SubNumberOrderRequirementGroupResponseData {
 }
 
 /// Spec: `#/paths/~1number_order_phone_numbers~1{id}~1requirement_group/post/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateNumberOrderPhoneNumberRequirementGroupBody {
     /// The ID of the requirement group to associate
     pub requirement_group_id: String,
+}
+
+impl UpdateNumberOrderPhoneNumberRequirementGroupBody {
+    /// A value with its required members (`requirement_group_id`) and no optional one.
+    pub fn new(requirement_group_id: impl Into<String>) -> Self {
+        Self {
+            requirement_group_id: requirement_group_id.into(),
+        }
+    }
 }
 
 /// Spec: `#/paths/~1number_order_phone_numbers~1{id}~1requirement_group/post/responses/200/content/application~1json/schema`

@@ -60,12 +60,25 @@ impl crate::shape::Shaped for CancelPendingVersionResponseData {
 }
 
 /// Spec: `#/components/schemas/CreateRequirementVersionRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateRequirementVersionRequest {
     /// ISO 8601 formatted date-time indicating when the new version should become active. Must be a future date-time.
     pub effective_start_at: String,
     /// List of requirement type UUIDs that apply to the new version. Replaces the existing requirement types for the new version.
     pub requirement_type_ids: Vec<String>,
+}
+
+impl CreateRequirementVersionRequest {
+    /// A value with its required members (`effective_start_at`, `requirement_type_ids`) and no optional one.
+    pub fn new(
+        effective_start_at: impl Into<String>,
+        requirement_type_ids: impl Into<Vec<String>>,
+    ) -> Self {
+        Self {
+            effective_start_at: effective_start_at.into(),
+            requirement_type_ids: requirement_type_ids.into(),
+        }
+    }
 }
 
 /// Spec: `#/paths/~1requirements~1{id}~1versions/post/responses/201/content/application~1json/schema`

@@ -155,7 +155,7 @@ impl crate::shape::Shaped for UserAddress {
 }
 
 /// Spec: `#/components/schemas/UserAddressCreate`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UserAddressCreate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub administrative_area: Option<UserAddressesAdministrativeArea>,
@@ -179,6 +179,35 @@ pub struct UserAddressCreate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_address_verification: Option<SkipAddressVerification>,
     pub street_address: UserAddressesStreetAddress,
+}
+
+impl UserAddressCreate {
+    /// A value with its required members (`business_name`, `country_code`, `first_name`, `last_name`, `locality`, `street_address`) and no optional one.
+    pub fn new(
+        business_name: impl Into<UserAddressesBusinessName>,
+        country_code: impl Into<UserAddressesCountryCode>,
+        first_name: impl Into<UserAddressesFirstName>,
+        last_name: impl Into<UserAddressesLastName>,
+        locality: impl Into<UserAddressesLocality>,
+        street_address: impl Into<UserAddressesStreetAddress>,
+    ) -> Self {
+        Self {
+            administrative_area: None,
+            borough: None,
+            business_name: business_name.into(),
+            country_code: country_code.into(),
+            customer_reference: None,
+            extended_address: None,
+            first_name: first_name.into(),
+            last_name: last_name.into(),
+            locality: locality.into(),
+            neighborhood: None,
+            phone_number: None,
+            postal_code: None,
+            skip_address_verification: None,
+            street_address: street_address.into(),
+        }
+    }
 }
 
 /// The locality of the user address. For US addresses, this corresponds to the state of the address.

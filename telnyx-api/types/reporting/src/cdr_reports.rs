@@ -151,7 +151,7 @@ impl crate::shape::Shaped for CdrDetailedReqResponse {
 /// Request object for CDR detailed report
 ///
 /// Spec: `#/components/schemas/CdrDetailedRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CdrDetailedRequest {
     /// List of call types to filter by (Inbound = 1, Outbound = 2)
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -190,6 +190,27 @@ pub struct CdrDetailedRequest {
     /// Timezone for the report
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
+}
+
+impl CdrDetailedRequest {
+    /// A value with its required members (`end_time`, `start_time`) and no optional one.
+    pub fn new(end_time: impl Into<String>, start_time: impl Into<String>) -> Self {
+        Self {
+            call_types: None,
+            connections: None,
+            end_time: end_time.into(),
+            fields: None,
+            filters: None,
+            include_all_metadata: None,
+            managed_accounts: None,
+            record_types: None,
+            report_name: None,
+            select_all_managed_accounts: None,
+            source: None,
+            start_time: start_time.into(),
+            timezone: None,
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/CdrGetDetailReportByIdResponse`

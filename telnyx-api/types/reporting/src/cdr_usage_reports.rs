@@ -337,7 +337,7 @@ pub type GetCdrUsageReportSyncProductBreakdown = CdrUsageReportResponseProductBr
 /// Request object for CDR usage report
 ///
 /// Spec: `#/components/schemas/UsageRequestLegacy`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UsageRequestLegacy {
     /// Aggregation type: All = 0, By Connections = 1, By Tags = 2, By Billing Group = 3
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -358,4 +358,19 @@ pub struct UsageRequestLegacy {
     pub select_all_managed_accounts: Option<bool>,
     /// Start time in ISO format
     pub start_time: String,
+}
+
+impl UsageRequestLegacy {
+    /// A value with its required members (`end_time`, `start_time`) and no optional one.
+    pub fn new(end_time: impl Into<String>, start_time: impl Into<String>) -> Self {
+        Self {
+            aggregation_type: None,
+            connections: None,
+            end_time: end_time.into(),
+            managed_accounts: None,
+            product_breakdown: None,
+            select_all_managed_accounts: None,
+            start_time: start_time.into(),
+        }
+    }
 }

@@ -6,7 +6,7 @@
 use super::*;
 
 /// Spec: `#/components/schemas/AmdDetailRecord`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AmdDetailRecord {
     /// Billing Group id
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -120,7 +120,7 @@ impl From<&str> for AmdDetailRecordFeature {
 crate::codec::string_enum!(AmdDetailRecordFeature);
 
 /// Spec: `#/components/schemas/ConferenceDetailRecord`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceDetailRecord {
     /// Telnyx UUID that identifies the conference call leg
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -198,7 +198,7 @@ impl crate::shape::Shaped for ConferenceDetailRecord {
 }
 
 /// Spec: `#/components/schemas/ConferenceParticipantDetailRecord`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConferenceParticipantDetailRecord {
     /// Duration of the conference call for billing purposes
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -511,7 +511,7 @@ impl crate::shape::Shaped for DetailRecordsSearchResponse {
 }
 
 /// Spec: `#/components/schemas/MediaStorageDetailRecord`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MediaStorageDetailRecord {
     /// Type of action performed against the Media Storage API
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -589,7 +589,7 @@ impl crate::shape::Shaped for MediaStorageDetailRecord {
 }
 
 /// Spec: `#/components/schemas/MessageDetailRecord`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MessageDetailRecord {
     /// Country-specific carrier used to send or receive the message
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -852,6 +852,17 @@ pub struct SearchDetailRecordsFilter {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+impl SearchDetailRecordsFilter {
+    /// A value with its required members (`record_type`) and no optional one.
+    pub fn new(record_type: impl Into<SearchDetailRecordsFilterRecordType>) -> Self {
+        Self {
+            date_range: None,
+            record_type: record_type.into(),
+            additional_properties: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Filter by the given user-friendly date range. You can specify one of the following enum values, or a dynamic one using this format: last_N_days.
 ///
 /// Spec: `#/paths/~1detail_records/get/parameters/0/schema/properties/date_range`
@@ -1032,7 +1043,7 @@ crate::codec::string_enum!(SearchDetailRecordsFilterRecordType);
 pub type SearchDetailRecordsPage = ListAccessIpAddressesPage;
 
 /// Spec: `#/components/schemas/SimCardUsageDetailRecord`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SimCardUsageDetailRecord {
     /// Event close time
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1126,7 +1137,7 @@ impl crate::shape::Shaped for SimCardUsageDetailRecord {
 }
 
 /// Spec: `#/components/schemas/VerifyDetailRecord`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VerifyDetailRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,

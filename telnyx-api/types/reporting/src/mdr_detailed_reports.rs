@@ -135,7 +135,7 @@ pub type MdrDetailReportResponseStatus = CdrUsageReportResponseStatus;
 /// Request object for MDR detailed report
 ///
 /// Spec: `#/components/schemas/MdrDetailedRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MdrDetailedRequest {
     /// List of connections to filter by
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -171,6 +171,26 @@ pub struct MdrDetailedRequest {
     /// Timezone for the report
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
+}
+
+impl MdrDetailedRequest {
+    /// A value with its required members (`end_time`, `start_time`) and no optional one.
+    pub fn new(end_time: impl Into<String>, start_time: impl Into<String>) -> Self {
+        Self {
+            connections: None,
+            directions: None,
+            end_time: end_time.into(),
+            filters: None,
+            include_message_body: None,
+            managed_accounts: None,
+            profiles: None,
+            record_types: None,
+            report_name: None,
+            select_all_managed_accounts: None,
+            start_time: start_time.into(),
+            timezone: None,
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/MdrGetDetailReportByIdResponse`

@@ -159,6 +159,22 @@ pub struct MdrPostUsageReportRequest {
     pub start_date: String,
 }
 
+impl MdrPostUsageReportRequest {
+    /// A value with its required members (`aggregation_type`, `end_date`, `start_date`) and no optional one.
+    pub fn new(
+        aggregation_type: impl Into<MdrPostUsageReportRequestAggregationType>,
+        end_date: impl Into<String>,
+        start_date: impl Into<String>,
+    ) -> Self {
+        Self {
+            aggregation_type: aggregation_type.into(),
+            end_date: end_date.into(),
+            profiles: None,
+            start_date: start_date.into(),
+        }
+    }
+}
+
 /// Spec: `#/components/schemas/MdrPostUsageReportRequest/properties/aggregation_type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MdrPostUsageReportRequestAggregationType {
@@ -423,7 +439,7 @@ pub type MdrUsageReportResponseStatus = CdrUsageReportResponseStatus;
 /// MDR usage request parameters
 ///
 /// Spec: `#/components/schemas/MdrUsageRequestLegacy`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MdrUsageRequestLegacy {
     /// Aggregation type: No aggregation = 0, By Messaging Profile = 1, By Tags = 2
     pub aggregation_type: i64,
@@ -439,6 +455,20 @@ pub struct MdrUsageRequestLegacy {
     pub select_all_managed_accounts: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
+}
+
+impl MdrUsageRequestLegacy {
+    /// A value with its required members (`aggregation_type`) and no optional one.
+    pub fn new(aggregation_type: impl Into<i64>) -> Self {
+        Self {
+            aggregation_type: aggregation_type.into(),
+            end_time: None,
+            managed_accounts: None,
+            profiles: None,
+            select_all_managed_accounts: None,
+            start_time: None,
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/standard_MdrGetUsageReportsResponse`

@@ -6,7 +6,7 @@
 use super::*;
 
 /// Spec: `#/components/schemas/ChildRelationshipInfo`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChildRelationshipInfo {
     pub child_event: String,
     pub child_product: String,
@@ -42,7 +42,7 @@ impl crate::shape::Shaped for ChildRelationshipInfo {
 }
 
 /// Spec: `#/components/schemas/CostInfo`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CostInfo {
     /// Cumulative cost including all descendants.
     pub cumulative_cost: String,
@@ -71,7 +71,7 @@ impl crate::shape::Shaped for CostInfo {
 }
 
 /// Spec: `#/components/schemas/CostSummary`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CostSummary {
     /// ISO 4217 currency code.
     pub currency: String,
@@ -97,7 +97,7 @@ impl crate::shape::Shaped for CostSummary {
 }
 
 /// Spec: `#/components/schemas/EventNode`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventNode {
     /// Child events in the session tree.
     pub children: Vec<EventNode>,
@@ -142,7 +142,7 @@ impl crate::shape::Shaped for EventNode {
 }
 
 /// Spec: `#/components/schemas/FieldMapping`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FieldMapping {
     /// Field name on the child record.
     pub local_field: String,
@@ -202,7 +202,7 @@ impl From<&str> for GetSessionAnalysisExpand {
 crate::codec::string_enum!(GetSessionAnalysisExpand);
 
 /// Spec: `#/components/schemas/Links`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Links {
     /// Link to the underlying detail records.
     pub records: String,
@@ -229,7 +229,7 @@ impl crate::shape::Shaped for Links {
 }
 
 /// Spec: `#/components/schemas/MetadataFieldMapping`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MetadataFieldMapping {
     pub local_field: String,
     pub parent_field: String,
@@ -253,7 +253,7 @@ impl crate::shape::Shaped for MetadataFieldMapping {
 }
 
 /// Spec: `#/components/schemas/MetadataInfo`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MetadataInfo {
     pub last_updated: String,
     pub total_record_types: i64,
@@ -277,7 +277,7 @@ impl crate::shape::Shaped for MetadataInfo {
 }
 
 /// Spec: `#/components/schemas/MetadataOverviewResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MetadataOverviewResponse {
     pub meta: MetadataInfo,
     /// Map of supported query parameter names to their definitions.
@@ -306,7 +306,7 @@ impl crate::shape::Shaped for MetadataOverviewResponse {
 }
 
 /// Spec: `#/components/schemas/ParentRelationshipInfo`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ParentRelationshipInfo {
     pub cost_rollup: bool,
     pub description: String,
@@ -342,7 +342,7 @@ impl crate::shape::Shaped for ParentRelationshipInfo {
 }
 
 /// Spec: `#/components/schemas/QueryParameterInfo`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct QueryParameterInfo {
     pub default: String,
     pub description: String,
@@ -378,7 +378,7 @@ impl crate::shape::Shaped for QueryParameterInfo {
 }
 
 /// Spec: `#/components/schemas/RecordTypeInfo`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RecordTypeInfo {
     pub aliases: Vec<String>,
     pub child_relationships: Vec<ChildRelationshipInfo>,
@@ -416,7 +416,7 @@ impl crate::shape::Shaped for RecordTypeInfo {
 }
 
 /// Spec: `#/components/schemas/RecordTypeMetadataResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RecordTypeMetadataResponse {
     pub aliases: Vec<String>,
     pub child_relationships: Vec<ChildRelationshipInfo>,
@@ -459,7 +459,7 @@ impl crate::shape::Shaped for RecordTypeMetadataResponse {
 }
 
 /// Spec: `#/components/schemas/RelationshipInfo`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RelationshipInfo {
     /// Identifier of the parent event.
     pub parent_id: String,
@@ -488,7 +488,7 @@ impl crate::shape::Shaped for RelationshipInfo {
 }
 
 /// Spec: `#/components/schemas/RelationshipMetadata`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RelationshipMetadata {
     pub max_recommended_depth: i64,
     pub total_children: i64,
@@ -516,7 +516,7 @@ impl crate::shape::Shaped for RelationshipMetadata {
 }
 
 /// Spec: `#/components/schemas/ResponseMeta`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseMeta {
     /// Total number of events in the session tree.
     pub event_count: i64,
@@ -542,7 +542,7 @@ impl crate::shape::Shaped for ResponseMeta {
 }
 
 /// Spec: `#/components/schemas/SessionAnalysisResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SessionAnalysisResponse {
     pub cost: CostSummary,
     pub meta: ResponseMeta,

@@ -77,12 +77,22 @@ pub type SttDetailReportResponseStatus = CdrUsageReportResponseStatus;
 /// Request object for Speech to Text detailed report
 ///
 /// Spec: `#/components/schemas/SttDetailedRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SttDetailedRequest {
     /// End date in ISO format with timezone (date range must be up to one month)
     pub end_date: String,
     /// Start date in ISO format with timezone
     pub start_date: String,
+}
+
+impl SttDetailedRequest {
+    /// A value with its required members (`end_date`, `start_date`) and no optional one.
+    pub fn new(end_date: impl Into<String>, start_date: impl Into<String>) -> Self {
+        Self {
+            end_date: end_date.into(),
+            start_date: start_date.into(),
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/SttGetDetailReportByIdResponse`

@@ -8,12 +8,25 @@ use super::*;
 /// Request body for creating a pronunciation dictionary.
 ///
 /// Spec: `#/components/schemas/CreatePronunciationDictRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreatePronunciationDictRequest {
     /// List of pronunciation items (alias or phoneme type). At least one item is required.
     pub items: Vec<PronunciationDictItem>,
     /// Human-readable name. Must be unique within the organization.
     pub name: String,
+}
+
+impl CreatePronunciationDictRequest {
+    /// A value with its required members (`items`, `name`) and no optional one.
+    pub fn new(
+        items: impl Into<Vec<PronunciationDictItem>>,
+        name: impl Into<String>,
+    ) -> Self {
+        Self {
+            items: items.into(),
+            name: name.into(),
+        }
+    }
 }
 
 /// An alias pronunciation item. When the `text` value is found in input, it is replaced with the `alias` before speech synthesis.
@@ -46,6 +59,21 @@ impl crate::shape::Shaped for PronunciationDictAliasItem {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl PronunciationDictAliasItem {
+    /// A value with its required members (`alias`, `text`, `type_`) and no optional one.
+    pub fn new(
+        alias: impl Into<String>,
+        text: impl Into<String>,
+        type_: impl Into<PronunciationDictAliasItemType>,
+    ) -> Self {
+        Self {
+            alias: alias.into(),
+            text: text.into(),
+            type_: type_.into(),
+        }
+    }
 }
 
 /// The item type.
@@ -292,6 +320,23 @@ impl crate::shape::Shaped for PronunciationDictPhonemeItem {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl PronunciationDictPhonemeItem {
+    /// A value with its required members (`alphabet`, `phoneme`, `text`, `type_`) and no optional one.
+    pub fn new(
+        alphabet: impl Into<PronunciationDictPhonemeItemAlphabet>,
+        phoneme: impl Into<String>,
+        text: impl Into<String>,
+        type_: impl Into<PronunciationDictPhonemeItemType>,
+    ) -> Self {
+        Self {
+            alphabet: alphabet.into(),
+            phoneme: phoneme.into(),
+            text: text.into(),
+            type_: type_.into(),
+        }
+    }
 }
 
 /// The phonetic alphabet used for the phoneme notation.

@@ -6,7 +6,7 @@
 use super::*;
 
 /// Spec: `#/paths/~1pronunciation_dicts/post/requestBody/content/multipart~1form-data/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreatePronunciationDictBodyMultipart {
     /// Dictionary file to upload. Supported formats: PLS/XML (.pls, .xml) and plain text (.txt). Max size: 1MB (1,048,576 bytes).
     pub file: crate::UploadFile,
@@ -22,6 +22,16 @@ impl CreatePronunciationDictBodyMultipart {
         form.file("file", &self.file);
         form.text("name", &self.name);
         form
+    }
+}
+
+impl CreatePronunciationDictBodyMultipart {
+    /// A value with its required members (`file`, `name`) and no optional one.
+    pub fn new(file: impl Into<crate::UploadFile>, name: impl Into<String>) -> Self {
+        Self {
+            file: file.into(),
+            name: name.into(),
+        }
     }
 }
 

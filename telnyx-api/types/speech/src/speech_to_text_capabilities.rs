@@ -74,7 +74,7 @@ crate::codec::string_enum!(ListSttProvidersProvider);
 /// A (provider, model) tuple along with the service surfaces it supports. Each entry in `service_types` describes one surface and the languages accepted on it.
 ///
 /// Spec: `#/components/schemas/STTProvider`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SttProvider {
     /// Provider-scoped model name.
     pub model: String,
@@ -131,7 +131,7 @@ impl crate::shape::Shaped for SttProviderServiceType {
 }
 
 /// Spec: `#/components/schemas/STTProvidersMeta`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SttProvidersMeta {
     /// Total number of entries returned.
     pub total: i64,
@@ -154,7 +154,7 @@ impl crate::shape::Shaped for SttProvidersMeta {
 /// List of supported STT providers and models.
 ///
 /// Spec: `#/components/schemas/STTProvidersResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SttProvidersResponse {
     pub data: Vec<SttProvider>,
     pub meta: SttProvidersMeta,

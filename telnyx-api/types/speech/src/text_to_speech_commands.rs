@@ -573,6 +573,18 @@ pub struct XaiProviderParams {
     pub voice_id: XaiProviderParamsVoiceId,
 }
 
+impl XaiProviderParams {
+    /// A value with its required members (`voice_id`) and no optional one.
+    pub fn new(voice_id: impl Into<XaiProviderParamsVoiceId>) -> Self {
+        Self {
+            language: None,
+            output_format: None,
+            sample_rate: None,
+            voice_id: voice_id.into(),
+        }
+    }
+}
+
 /// Audio output format.
 ///
 /// Spec: `#/components/schemas/XAIProviderParams/properties/output_format`

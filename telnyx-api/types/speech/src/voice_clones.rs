@@ -55,6 +55,28 @@ impl MinimaxClone {
     }
 }
 
+impl MinimaxClone {
+    /// A value with its required members (`audio_file`, `gender`, `language`, `name`, `provider`) and no optional one.
+    pub fn new(
+        audio_file: impl Into<crate::UploadFile>,
+        gender: impl Into<MinimaxCloneGender>,
+        language: impl Into<String>,
+        name: impl Into<String>,
+        provider: impl Into<MinimaxCloneProvider>,
+    ) -> Self {
+        Self {
+            audio_file: audio_file.into(),
+            gender: gender.into(),
+            label: None,
+            language: language.into(),
+            model_id: None,
+            name: name.into(),
+            provider: provider.into(),
+            ref_text: None,
+        }
+    }
+}
+
 /// Gender of the voice clone.
 ///
 /// Spec: `#/components/schemas/MinimaxClone/properties/gender`
@@ -180,6 +202,25 @@ pub struct MinimaxDesignClone {
     pub voice_design_id: String,
 }
 
+impl MinimaxDesignClone {
+    /// A value with its required members (`gender`, `language`, `name`, `provider`, `voice_design_id`) and no optional one.
+    pub fn new(
+        gender: impl Into<MinimaxDesignCloneGender>,
+        language: impl Into<String>,
+        name: impl Into<String>,
+        provider: impl Into<MinimaxDesignCloneProvider>,
+        voice_design_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            gender: gender.into(),
+            language: language.into(),
+            name: name.into(),
+            provider: provider.into(),
+            voice_design_id: voice_design_id.into(),
+        }
+    }
+}
+
 /// Gender of the voice clone.
 ///
 /// Spec: `#/components/schemas/MinimaxDesignClone/properties/gender`
@@ -206,6 +247,24 @@ pub struct TelnyxDesignClone {
     pub provider: Option<TelnyxDesignCloneProvider>,
     /// UUID of the source voice design to clone.
     pub voice_design_id: String,
+}
+
+impl TelnyxDesignClone {
+    /// A value with its required members (`gender`, `language`, `name`, `voice_design_id`) and no optional one.
+    pub fn new(
+        gender: impl Into<TelnyxDesignCloneGender>,
+        language: impl Into<String>,
+        name: impl Into<String>,
+        voice_design_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            gender: gender.into(),
+            language: language.into(),
+            name: name.into(),
+            provider: None,
+            voice_design_id: voice_design_id.into(),
+        }
+    }
 }
 
 /// Gender of the voice clone.
@@ -296,6 +355,28 @@ impl TelnyxQwen3TtsClone {
     }
 }
 
+impl TelnyxQwen3TtsClone {
+    /// A value with its required members (`audio_file`, `gender`, `language`, `name`, `provider`) and no optional one.
+    pub fn new(
+        audio_file: impl Into<crate::UploadFile>,
+        gender: impl Into<TelnyxQwen3TtsCloneGender>,
+        language: impl Into<String>,
+        name: impl Into<String>,
+        provider: impl Into<TelnyxQwen3TtsCloneProvider>,
+    ) -> Self {
+        Self {
+            audio_file: audio_file.into(),
+            gender: gender.into(),
+            label: None,
+            language: language.into(),
+            model_id: None,
+            name: name.into(),
+            provider: provider.into(),
+            ref_text: None,
+        }
+    }
+}
+
 /// Gender of the voice clone.
 ///
 /// Spec: `#/components/schemas/TelnyxQwen3TTSClone/properties/gender`
@@ -377,6 +458,29 @@ impl TelnyxUltraClone {
         form.text("provider", &self.provider);
         form.text("ref_text", &self.ref_text);
         form
+    }
+}
+
+impl TelnyxUltraClone {
+    /// A value with its required members (`audio_file`, `gender`, `language`, `model_id`, `name`, `provider`) and no optional one.
+    pub fn new(
+        audio_file: impl Into<crate::UploadFile>,
+        gender: impl Into<TelnyxUltraCloneGender>,
+        language: impl Into<String>,
+        model_id: impl Into<TelnyxUltraCloneModelId>,
+        name: impl Into<String>,
+        provider: impl Into<TelnyxUltraCloneProvider>,
+    ) -> Self {
+        Self {
+            audio_file: audio_file.into(),
+            gender: gender.into(),
+            label: None,
+            language: language.into(),
+            model_id: model_id.into(),
+            name: name.into(),
+            provider: provider.into(),
+            ref_text: None,
+        }
     }
 }
 
@@ -725,7 +829,7 @@ impl crate::shape::Shaped for VoiceCloneResponse {
 /// Request body for updating a voice clone.
 ///
 /// Spec: `#/components/schemas/VoiceCloneUpdateRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VoiceCloneUpdateRequest {
     /// Updated gender for the voice clone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -735,6 +839,17 @@ pub struct VoiceCloneUpdateRequest {
     pub language: Option<String>,
     /// New name for the voice clone.
     pub name: String,
+}
+
+impl VoiceCloneUpdateRequest {
+    /// A value with its required members (`name`) and no optional one.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            gender: None,
+            language: None,
+            name: name.into(),
+        }
+    }
 }
 
 /// Updated gender for the voice clone.

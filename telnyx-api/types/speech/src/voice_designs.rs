@@ -150,7 +150,7 @@ impl crate::shape::Shaped for VoiceDesignListResponse {
 /// Request body for creating a new voice design or adding a version to an existing one. Omit `voice_design_id` to create a new design; include it to add a new version.
 ///
 /// Spec: `#/components/schemas/VoiceDesignRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VoiceDesignRequest {
     /// Language for synthesis. Supported values: Auto, Chinese, English, Japanese, Korean, German, French, Russian, Portuguese, Spanish, Italian. Defaults to Auto.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -183,6 +183,25 @@ pub struct VoiceDesignRequest {
     /// ID of an existing voice design to add a new version to. When provided, a new version is created instead of a new design.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice_design_id: Option<String>,
+}
+
+impl VoiceDesignRequest {
+    /// A value with its required members (`prompt`, `text`) and no optional one.
+    pub fn new(prompt: impl Into<String>, text: impl Into<String>) -> Self {
+        Self {
+            language: None,
+            max_new_tokens: None,
+            name: None,
+            prompt: prompt.into(),
+            provider: None,
+            repetition_penalty: None,
+            temperature: None,
+            text: text.into(),
+            top_k: None,
+            top_p: None,
+            voice_design_id: None,
+        }
+    }
 }
 
 /// Voice synthesis provider. `telnyx` uses the Qwen3TTS model; `minimax` uses the Minimax speech models. Case-insensitive. Defaults to `telnyx`.
@@ -282,10 +301,17 @@ pub type VoiceDesignSummaryDataRecordType = VoiceDesignDataRecordType;
 /// Request body for renaming a voice design.
 ///
 /// Spec: `#/components/schemas/VoiceDesignUpdateRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VoiceDesignUpdateRequest {
     /// New name for the voice design.
     pub name: String,
+}
+
+impl VoiceDesignUpdateRequest {
+    /// A value with its required members (`name`) and no optional one.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self { name: name.into() }
+    }
 }
 
 /// Response envelope for a voice design after a rename operation (no version-specific fields).

@@ -248,12 +248,22 @@ impl crate::shape::Shaped for GetBucketUsageResponse {
 }
 
 /// Spec: `#/paths/~1storage~1buckets~1{bucketName}~1usage~1api/get/parameters/1/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GetStorageApiUsageFilter {
     /// The end time of the period to filter the usage (ISO microsecond format)
     pub end_time: String,
     /// The start time of the period to filter the usage (ISO microsecond format)
     pub start_time: String,
+}
+
+impl GetStorageApiUsageFilter {
+    /// A value with its required members (`end_time`, `start_time`) and no optional one.
+    pub fn new(end_time: impl Into<String>, start_time: impl Into<String>) -> Self {
+        Self {
+            end_time: end_time.into(),
+            start_time: start_time.into(),
+        }
+    }
 }
 
 /// Spec: `#/paths/~1storage~1buckets~1{bucketName}~1usage~1api/get/responses/200/content/application~1json/schema`

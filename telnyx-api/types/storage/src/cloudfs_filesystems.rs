@@ -364,6 +364,19 @@ pub struct CreateCloudfsFilesystemRequest {
     pub region: CreateCloudfsFilesystemRequestRegion,
 }
 
+impl CreateCloudfsFilesystemRequest {
+    /// A value with its required members (`name`, `region`) and no optional one.
+    pub fn new(
+        name: impl Into<String>,
+        region: impl Into<CreateCloudfsFilesystemRequestRegion>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            region: region.into(),
+        }
+    }
+}
+
 /// Region where the filesystem's storage and metadata are provisioned.
 ///
 /// Spec: `#/components/schemas/CreateCloudfsFilesystemRequest/properties/region`

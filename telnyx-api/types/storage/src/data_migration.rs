@@ -145,7 +145,7 @@ impl crate::shape::Shaped for ListMigrationsResponse {
 }
 
 /// Spec: `#/components/schemas/MigrationParams`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MigrationParams {
     /// Total amount of data that has been succesfully migrated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -207,6 +207,30 @@ impl crate::shape::Shaped for MigrationParams {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl MigrationParams {
+    /// A value with its required members (`source_id`, `target_bucket_name`, `target_region`) and no optional one.
+    pub fn new(
+        source_id: impl Into<String>,
+        target_bucket_name: impl Into<String>,
+        target_region: impl Into<String>,
+    ) -> Self {
+        Self {
+            bytes_migrated: None,
+            bytes_to_migrate: None,
+            created_at: None,
+            eta: None,
+            id: None,
+            last_copy: None,
+            refresh: None,
+            source_id: source_id.into(),
+            speed: None,
+            status: None,
+            target_bucket_name: target_bucket_name.into(),
+            target_region: target_region.into(),
+        }
+    }
 }
 
 /// Status of the migration.
@@ -335,6 +359,23 @@ impl crate::shape::Shaped for MigrationSourceParams {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl MigrationSourceParams {
+    /// A value with its required members (`bucket_name`, `provider`, `provider_auth`) and no optional one.
+    pub fn new(
+        bucket_name: impl Into<String>,
+        provider: impl Into<MigrationSourceParamsProvider>,
+        provider_auth: impl Into<MigrationSourceParamsProviderAuth>,
+    ) -> Self {
+        Self {
+            bucket_name: bucket_name.into(),
+            id: None,
+            provider: provider.into(),
+            provider_auth: provider_auth.into(),
+            source_region: None,
+        }
+    }
 }
 
 /// Cloud provider from which to migrate data. Use 'telnyx' if you want to migrate data from one Telnyx bucket to another.

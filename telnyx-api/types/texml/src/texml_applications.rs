@@ -60,7 +60,7 @@ impl crate::shape::Shaped for CallScriptingPaginationMeta {
 /// Create Texml Application Request
 ///
 /// Spec: `#/components/schemas/CreateTexmlApplicationRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateTexmlApplicationRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<ConnectionActive>,
@@ -99,6 +99,32 @@ pub struct CreateTexmlApplicationRequest {
     pub voice_method: Option<CreateTexmlApplicationRequestVoiceMethod>,
     /// URL to which Telnyx will deliver your XML Translator webhooks.
     pub voice_url: String,
+}
+
+impl CreateTexmlApplicationRequest {
+    /// A value with its required members (`friendly_name`, `voice_url`) and no optional one.
+    pub fn new(
+        friendly_name: impl Into<ApplicationName>,
+        voice_url: impl Into<String>,
+    ) -> Self {
+        Self {
+            active: None,
+            anchorsite_override: None,
+            call_cost_in_webhooks: None,
+            dtmf_type: None,
+            first_command_timeout: None,
+            first_command_timeout_secs: None,
+            friendly_name: friendly_name.into(),
+            inbound: None,
+            outbound: None,
+            status_callback: None,
+            status_callback_method: None,
+            tags: None,
+            voice_fallback_url: None,
+            voice_method: None,
+            voice_url: voice_url.into(),
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/CreateTexmlApplicationRequest/properties/inbound`
@@ -369,7 +395,7 @@ pub type TexmlApplicationVoiceMethod = CreateTexmlApplicationRequestStatusCallba
 /// Update Texml Application Request
 ///
 /// Spec: `#/components/schemas/UpdateTexmlApplicationRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateTexmlApplicationRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<ConnectionActive>,
@@ -408,6 +434,32 @@ pub struct UpdateTexmlApplicationRequest {
     pub voice_method: Option<UpdateTexmlApplicationRequestVoiceMethod>,
     /// URL to which Telnyx will deliver your XML Translator webhooks.
     pub voice_url: String,
+}
+
+impl UpdateTexmlApplicationRequest {
+    /// A value with its required members (`friendly_name`, `voice_url`) and no optional one.
+    pub fn new(
+        friendly_name: impl Into<ApplicationName>,
+        voice_url: impl Into<String>,
+    ) -> Self {
+        Self {
+            active: None,
+            anchorsite_override: None,
+            call_cost_in_webhooks: None,
+            dtmf_type: None,
+            first_command_timeout: None,
+            first_command_timeout_secs: None,
+            friendly_name: friendly_name.into(),
+            inbound: None,
+            outbound: None,
+            status_callback: None,
+            status_callback_method: None,
+            tags: None,
+            voice_fallback_url: None,
+            voice_method: None,
+            voice_url: voice_url.into(),
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/UpdateTexmlApplicationRequest/properties/inbound`

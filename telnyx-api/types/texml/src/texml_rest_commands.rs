@@ -775,12 +775,22 @@ pub type ConferenceStatus2 = ConferenceResourceStatus;
 /// Create TeXML Secret request
 ///
 /// Spec: `#/components/schemas/CreateTeXMLSecretRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateTeXmlSecretRequest {
     /// Name used as a reference for the secret, if the name already exists within the account its value will be replaced
     pub name: String,
     /// Secret value which will be used when rendering the TeXML template
     pub value: String,
+}
+
+impl CreateTeXmlSecretRequest {
+    /// A value with its required members (`name`, `value`) and no optional one.
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            value: value.into(),
+        }
+    }
 }
 
 /// Create TeXML Secret result
@@ -1310,7 +1320,7 @@ impl crate::shape::Shaped for GetTeXmlRecordingTranscriptionsResponse {
 /// Initiate AI Call Request
 ///
 /// Spec: `#/components/schemas/InitiateAICallRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InitiateAiCallRequest {
     /// Key-value map of dynamic variables to pass to the AI assistant.
     #[serde(rename = "AIAssistantDynamicVariables")]
@@ -1478,6 +1488,58 @@ pub struct InitiateAiCallRequest {
     pub trim: Option<InitiateAiCallRequestTrim>,
 }
 
+impl InitiateAiCallRequest {
+    /// A value with its required members (`ai_assistant_id`, `from`, `to`) and no optional one.
+    pub fn new(
+        ai_assistant_id: impl Into<String>,
+        from: impl Into<String>,
+        to: impl Into<String>,
+    ) -> Self {
+        Self {
+            ai_assistant_dynamic_variables: None,
+            ai_assistant_id: ai_assistant_id.into(),
+            ai_assistant_version: None,
+            async_amd: None,
+            async_amd_status_callback: None,
+            async_amd_status_callback_method: None,
+            caller_id: None,
+            conversation_callback: None,
+            conversation_callback_method: None,
+            conversation_callbacks: None,
+            custom_headers: None,
+            detection_mode: None,
+            from: from.into(),
+            machine_detection: None,
+            machine_detection_prompt_end_timeout: None,
+            machine_detection_silence_timeout: None,
+            machine_detection_speech_end_threshold: None,
+            machine_detection_speech_threshold: None,
+            machine_detection_timeout: None,
+            passports: None,
+            preferred_codecs: None,
+            record: None,
+            recording_channels: None,
+            recording_status_callback: None,
+            recording_status_callback_event: None,
+            recording_status_callback_method: None,
+            recording_timeout: None,
+            recording_track: None,
+            send_recording_url: None,
+            sip_auth_password: None,
+            sip_auth_username: None,
+            sip_region: None,
+            status_callback: None,
+            status_callback_event: None,
+            status_callback_method: None,
+            status_callbacks: None,
+            time_limit: None,
+            timeout: None,
+            to: to.into(),
+            trim: None,
+        }
+    }
+}
+
 /// HTTP request type used for `AsyncAmdStatusCallback`.
 ///
 /// Spec: `#/components/schemas/InitiateAICallRequest/properties/AsyncAmdStatusCallbackMethod`
@@ -1639,7 +1701,7 @@ impl crate::shape::Shaped for InitiateAiCallResult {
 /// Initiate Call Request
 ///
 /// Spec: `#/components/schemas/InitiateCallRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InitiateCallRequest {
     /// The ID of the TeXML Application.
     #[serde(rename = "ApplicationSid")]
@@ -1823,6 +1885,63 @@ pub struct InitiateCallRequest {
     #[serde(rename = "UrlMethod")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url_method: Option<InitiateCallRequestUrlMethod>,
+}
+
+impl InitiateCallRequest {
+    /// A value with its required members (`application_sid`, `from`, `to`) and no optional one.
+    pub fn new(
+        application_sid: impl Into<String>,
+        from: impl Into<String>,
+        to: impl Into<String>,
+    ) -> Self {
+        Self {
+            application_sid: application_sid.into(),
+            async_amd: None,
+            async_amd_status_callback: None,
+            async_amd_status_callback_method: None,
+            caller_id: None,
+            cancel_playback_on_detect_message_end: None,
+            cancel_playback_on_machine_detection: None,
+            custom_headers: None,
+            deepfake_detection: None,
+            deepfake_detection_callback_method: None,
+            deepfake_detection_callback_url: None,
+            detection_mode: None,
+            fallback_url: None,
+            from: from.into(),
+            machine_detection: None,
+            machine_detection_prompt_end_timeout: None,
+            machine_detection_silence_timeout: None,
+            machine_detection_speech_end_threshold: None,
+            machine_detection_speech_threshold: None,
+            machine_detection_timeout: None,
+            media_encryption: None,
+            preferred_codecs: None,
+            record: None,
+            recording_channels: None,
+            recording_status_callback: None,
+            recording_status_callback_event: None,
+            recording_status_callback_method: None,
+            recording_timeout: None,
+            recording_track: None,
+            send_recording_url: None,
+            sip_auth_password: None,
+            sip_auth_username: None,
+            sip_region: None,
+            status_callback: None,
+            status_callback_event: None,
+            status_callback_method: None,
+            supervise_call_sid: None,
+            supervising_role: None,
+            texml: None,
+            time_limit: None,
+            timeout: None,
+            to: to.into(),
+            trim: None,
+            url: None,
+            url_method: None,
+        }
+    }
 }
 
 /// HTTP request type used for `AsyncAmdStatusCallback`. The default value is inherited from TeXML Application setting.

@@ -82,12 +82,22 @@ impl crate::shape::Shaped for CreateRoomClientTokenResponseData {
 }
 
 /// Spec: `#/components/schemas/RefreshRoomClientTokenRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RefreshRoomClientTokenRequest {
     pub refresh_token: String,
     /// The time to live in seconds of the Client Token, after that time the Client Token is invalid and can't be used to join a Room.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_ttl_secs: Option<i64>,
+}
+
+impl RefreshRoomClientTokenRequest {
+    /// A value with its required members (`refresh_token`) and no optional one.
+    pub fn new(refresh_token: impl Into<String>) -> Self {
+        Self {
+            refresh_token: refresh_token.into(),
+            token_ttl_secs: None,
+        }
+    }
 }
 
 /// Spec: `#/paths/~1rooms~1{room_id}~1actions~1refresh_client_token/post/responses/201/content/application~1json/schema`

@@ -59,6 +59,18 @@ impl crate::shape::Shaped for AzureConfigurationData {
     };
 }
 
+impl AzureConfigurationData {
+    /// A value with its required members (`backend`) and no optional one.
+    pub fn new(backend: impl Into<AzureConfigurationDataBackend>) -> Self {
+        Self {
+            account_key: None,
+            account_name: None,
+            backend: backend.into(),
+            bucket: None,
+        }
+    }
+}
+
 /// Name of the bucket to be used to store recording files.
 ///
 /// Spec: `#/components/schemas/Bucket`
@@ -168,6 +180,19 @@ impl crate::shape::Shaped for CustomStorageConfiguration {
     };
 }
 
+impl CustomStorageConfiguration {
+    /// A value with its required members (`backend`, `configuration`) and no optional one.
+    pub fn new(
+        backend: impl Into<CustomStorageConfigurationBackend>,
+        configuration: impl Into<CustomStorageConfigurationConfiguration>,
+    ) -> Self {
+        Self {
+            backend: backend.into(),
+            configuration: configuration.into(),
+        }
+    }
+}
+
 /// Spec: `#/components/schemas/CustomStorageConfiguration/properties/backend`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CustomStorageConfigurationBackend {
@@ -275,10 +300,17 @@ impl crate::shape::Shaped for CustomStorageConfigurationConfiguration {
 pub type DeleteRecordingTranscriptionResponse = GetRecordingTranscriptionResponse;
 
 /// Spec: `#/components/requestBodies/DeleteRecordingsRequest/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DeleteRecordingsRequest {
     /// List of call recording IDs to delete.
     pub ids: Vec<String>,
+}
+
+impl DeleteRecordingsRequest {
+    /// A value with its required members (`ids`) and no optional one.
+    pub fn new(ids: impl Into<Vec<String>>) -> Self {
+        Self { ids: ids.into() }
+    }
 }
 
 /// Spec: `#/paths/~1recordings~1actions~1delete/post/responses/200/content/application~1json/schema`
@@ -366,6 +398,17 @@ impl crate::shape::Shaped for GcsConfigurationData {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl GcsConfigurationData {
+    /// A value with its required members (`backend`) and no optional one.
+    pub fn new(backend: impl Into<GcsConfigurationDataBackend>) -> Self {
+        Self {
+            backend: backend.into(),
+            bucket: None,
+            credentials: None,
+        }
+    }
 }
 
 /// Storage backend type
@@ -892,6 +935,19 @@ impl crate::shape::Shaped for S3ConfigurationData {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl S3ConfigurationData {
+    /// A value with its required members (`backend`) and no optional one.
+    pub fn new(backend: impl Into<S3ConfigurationDataBackend>) -> Self {
+        Self {
+            aws_access_key_id: None,
+            aws_secret_access_key: None,
+            backend: backend.into(),
+            bucket: None,
+            region: None,
+        }
+    }
 }
 
 /// Storage backend type

@@ -8,7 +8,7 @@ use super::*;
 /// Outbound Voice Profile
 ///
 /// Spec: `#/components/schemas/CreateOutboundVoiceProfileRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateOutboundVoiceProfileRequest {
     /// The ID of the billing group associated with the outbound proflile. Defaults to null (for no group assigned).
     #[serde(
@@ -54,6 +54,28 @@ pub struct CreateOutboundVoiceProfileRequest {
     /// The list of destinations you want to be able to call using this outbound voice profile formatted in alpha2.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub whitelisted_destinations: Option<Vec<String>>,
+}
+
+impl CreateOutboundVoiceProfileRequest {
+    /// A value with its required members (`name`) and no optional one.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            billing_group_id: None,
+            call_recording: None,
+            calling_window: None,
+            concurrent_call_limit: None,
+            daily_spend_limit: None,
+            daily_spend_limit_enabled: None,
+            enabled: None,
+            max_destination_rate: None,
+            name: name.into(),
+            service_plan: None,
+            tags: None,
+            traffic_type: None,
+            usage_payment_method: None,
+            whitelisted_destinations: None,
+        }
+    }
 }
 
 /// (BETA) Specifies the time window and call limits for calls made using this outbound voice profile. Note that all times are UTC in 24-hour clock time.
@@ -256,7 +278,7 @@ crate::codec::string_enum!(OutboundCallRecordingCallRecordingType);
 /// Outbound Voice Profile
 ///
 /// Spec: `#/components/schemas/OutboundVoiceProfile`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OutboundVoiceProfile {
     /// The ID of the billing group associated with the outbound proflile. Defaults to null (for no group assigned).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -502,7 +524,7 @@ crate::codec::string_enum!(TrafficType);
 /// Outbound Voice Profile
 ///
 /// Spec: `#/components/schemas/UpdateOutboundVoiceProfileRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateOutboundVoiceProfileRequest {
     /// The ID of the billing group associated with the outbound proflile. Defaults to null (for no group assigned).
     #[serde(
@@ -548,6 +570,28 @@ pub struct UpdateOutboundVoiceProfileRequest {
     /// The list of destinations you want to be able to call using this outbound voice profile formatted in alpha2.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub whitelisted_destinations: Option<Vec<String>>,
+}
+
+impl UpdateOutboundVoiceProfileRequest {
+    /// A value with its required members (`name`) and no optional one.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            billing_group_id: None,
+            call_recording: None,
+            calling_window: None,
+            concurrent_call_limit: None,
+            daily_spend_limit: None,
+            daily_spend_limit_enabled: None,
+            enabled: None,
+            max_destination_rate: None,
+            name: name.into(),
+            service_plan: None,
+            tags: None,
+            traffic_type: None,
+            usage_payment_method: None,
+            whitelisted_destinations: None,
+        }
+    }
 }
 
 /// (BETA) Specifies the time window and call limits for calls made using this outbound voice profile.

@@ -8,7 +8,7 @@ use super::*;
 /// SIPREC connector configuration
 ///
 /// Spec: `#/components/schemas/SiprecConnector`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SiprecConnector {
     /// Subdomain to route the call when using Telnyx SRS (optional for non-Telnyx SRS).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -21,10 +21,26 @@ pub struct SiprecConnector {
     pub port: i64,
 }
 
+impl SiprecConnector {
+    /// A value with its required members (`host`, `name`, `port`) and no optional one.
+    pub fn new(
+        host: impl Into<String>,
+        name: impl Into<String>,
+        port: impl Into<i64>,
+    ) -> Self {
+        Self {
+            app_subdomain: None,
+            host: host.into(),
+            name: name.into(),
+            port: port.into(),
+        }
+    }
+}
+
 /// SIPREC Connector Response
 ///
 /// Spec: `#/components/schemas/SiprecConnectorResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SiprecConnectorResponse {
     /// SIPREC Connector
     pub data: SiprecConnectorResponseData,

@@ -164,10 +164,17 @@ impl crate::shape::Shaped for ListInboundChannelsResponse {
 }
 
 /// Spec: `#/paths/~1channel_zones~1{channel_zone_id}/put/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PatchChannelZoneBody {
     /// The number of reserved channels
     pub channels: i64,
+}
+
+impl PatchChannelZoneBody {
+    /// A value with its required members (`channels`) and no optional one.
+    pub fn new(channels: impl Into<i64>) -> Self {
+        Self { channels: channels.into() }
+    }
 }
 
 /// Spec: `#/paths/~1inbound_channels/patch/requestBody/content/application~1json/schema`

@@ -111,7 +111,7 @@ impl crate::shape::Shaped for VoiceSdkCallReport {
 /// Paginated raw Voice SDK call report stats payloads as stored by voice-sdk-debug.
 ///
 /// Spec: `#/components/schemas/VoiceSdkCallReportListResponse`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VoiceSdkCallReportListResponse {
     pub data: Vec<VoiceSdkCallReport>,
     pub meta: VoiceSdkDebugPaginationMeta,

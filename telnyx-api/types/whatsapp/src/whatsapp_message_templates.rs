@@ -23,6 +23,25 @@ pub struct WhatsappCreateTemplateRequest {
     pub waba_id: String,
 }
 
+impl WhatsappCreateTemplateRequest {
+    /// A value with its required members (`category`, `components`, `language`, `name`, `waba_id`) and no optional one.
+    pub fn new(
+        category: impl Into<WhatsappCreateTemplateRequestCategory>,
+        components: impl Into<Vec<WhatsappCreateTemplateRequestComponentsItem>>,
+        language: impl Into<String>,
+        name: impl Into<String>,
+        waba_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            category: category.into(),
+            components: components.into(),
+            language: language.into(),
+            name: name.into(),
+            waba_id: waba_id.into(),
+        }
+    }
+}
+
 /// Template category: AUTHENTICATION, UTILITY, or MARKETING.
 ///
 /// Spec: `#/components/schemas/WhatsappCreateTemplateRequest/properties/category`
@@ -109,6 +128,17 @@ pub struct WhatsappTemplateBodyComponent {
     pub type_: WhatsappTemplateBodyComponentType,
 }
 
+impl WhatsappTemplateBodyComponent {
+    /// A value with its required members (`type_`) and no optional one.
+    pub fn new(type_: impl Into<WhatsappTemplateBodyComponentType>) -> Self {
+        Self {
+            example: None,
+            text: None,
+            type_: type_.into(),
+        }
+    }
+}
+
 /// Sample values for body variables. Required when body text contains parameters.
 ///
 /// Spec: `#/components/schemas/WhatsappTemplateBodyComponent/properties/example`
@@ -163,6 +193,19 @@ pub struct WhatsappTemplateButtonsComponent {
     pub type_: WhatsappTemplateButtonsComponentType,
 }
 
+impl WhatsappTemplateButtonsComponent {
+    /// A value with its required members (`buttons`, `type_`) and no optional one.
+    pub fn new(
+        buttons: impl Into<Vec<WhatsappTemplateButtonsComponentButtonsItem>>,
+        type_: impl Into<WhatsappTemplateButtonsComponentType>,
+    ) -> Self {
+        Self {
+            buttons: buttons.into(),
+            type_: type_.into(),
+        }
+    }
+}
+
 /// Spec: `#/components/schemas/WhatsappTemplateButtonsComponent/properties/buttons/items`
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WhatsappTemplateButtonsComponentButtonsItem {
@@ -203,6 +246,29 @@ pub struct WhatsappTemplateButtonsComponentButtonsItem {
     /// Whether zero-tap terms have been accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zero_tap_terms_accepted: Option<bool>,
+}
+
+impl WhatsappTemplateButtonsComponentButtonsItem {
+    /// A value with its required members (`type_`) and no optional one.
+    pub fn new(
+        type_: impl Into<WhatsappTemplateButtonsComponentButtonsItemType>,
+    ) -> Self {
+        Self {
+            autofill_text: None,
+            example: None,
+            flow_action: None,
+            flow_id: None,
+            navigate_screen: None,
+            otp_type: None,
+            package_name: None,
+            phone_number: None,
+            signature_hash: None,
+            text: None,
+            type_: type_.into(),
+            url: None,
+            zero_tap_terms_accepted: None,
+        }
+    }
 }
 
 /// Flow action type for FLOW-type buttons.
@@ -366,6 +432,19 @@ pub struct WhatsappTemplateCarouselComponent {
     pub type_: WhatsappTemplateCarouselComponentType,
 }
 
+impl WhatsappTemplateCarouselComponent {
+    /// A value with its required members (`cards`, `type_`) and no optional one.
+    pub fn new(
+        cards: impl Into<Vec<WhatsappTemplateCarouselComponentCardsItem>>,
+        type_: impl Into<WhatsappTemplateCarouselComponentType>,
+    ) -> Self {
+        Self {
+            cards: cards.into(),
+            type_: type_.into(),
+        }
+    }
+}
+
 /// Spec: `#/components/schemas/WhatsappTemplateCarouselComponent/properties/cards/items`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WhatsappTemplateCarouselComponentCardsItem {
@@ -487,6 +566,17 @@ pub struct WhatsappTemplateFooterComponent {
     pub type_: WhatsappTemplateFooterComponentType,
 }
 
+impl WhatsappTemplateFooterComponent {
+    /// A value with its required members (`type_`) and no optional one.
+    pub fn new(type_: impl Into<WhatsappTemplateFooterComponentType>) -> Self {
+        Self {
+            code_expiration_minutes: None,
+            text: None,
+            type_: type_.into(),
+        }
+    }
+}
+
 /// Spec: `#/components/schemas/WhatsappTemplateFooterComponent/properties/type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum WhatsappTemplateFooterComponentType {
@@ -532,6 +622,21 @@ pub struct WhatsappTemplateHeaderComponent {
     pub text: Option<String>,
     #[serde(rename = "type")]
     pub type_: WhatsappTemplateHeaderComponentType,
+}
+
+impl WhatsappTemplateHeaderComponent {
+    /// A value with its required members (`format`, `type_`) and no optional one.
+    pub fn new(
+        format: impl Into<WhatsappTemplateHeaderComponentFormat>,
+        type_: impl Into<WhatsappTemplateHeaderComponentType>,
+    ) -> Self {
+        Self {
+            example: None,
+            format: format.into(),
+            text: None,
+            type_: type_.into(),
+        }
+    }
 }
 
 /// Sample values for header variables.

@@ -871,7 +871,7 @@ impl crate::shape::Shaped for WhatsappMedia {
 }
 
 /// Spec: `#/components/schemas/WhatsappMessage`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WhatsappMessage {
     /// Phone number in +E.164 format associated with Whatsapp account
     pub from: String,
@@ -888,6 +888,24 @@ pub struct WhatsappMessage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
     pub whatsapp_message: WhatsappMessageContent,
+}
+
+impl WhatsappMessage {
+    /// A value with its required members (`from`, `to`, `whatsapp_message`) and no optional one.
+    pub fn new(
+        from: impl Into<String>,
+        to: impl Into<String>,
+        whatsapp_message: impl Into<WhatsappMessageContent>,
+    ) -> Self {
+        Self {
+            from: from.into(),
+            messaging_profile_id: None,
+            to: to.into(),
+            type_: None,
+            webhook_url: None,
+            whatsapp_message: whatsapp_message.into(),
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/WhatsappMessageContent`
@@ -1199,7 +1217,7 @@ crate::codec::string_enum!(WhatsappMessageContentTemplateComponentsItemType);
 /// Template language. Required unless template_id is provided.
 ///
 /// Spec: `#/components/schemas/WhatsappMessageContent/properties/template/properties/language`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WhatsappMessageContentTemplateLanguage {
     /// Language code (e.g. en_US)
     pub code: String,
@@ -1224,10 +1242,20 @@ impl crate::shape::Shaped for WhatsappMessageContentTemplateLanguage {
     };
 }
 
+impl WhatsappMessageContentTemplateLanguage {
+    /// A value with its required members (`code`) and no optional one.
+    pub fn new(code: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            policy: None,
+        }
+    }
+}
+
 /// Text message content. Can only be sent within a 24-hour customer service window.
 ///
 /// Spec: `#/components/schemas/WhatsappMessageContent/properties/text`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WhatsappMessageContentText {
     /// The text message body.
     pub body: String,
@@ -1251,6 +1279,16 @@ impl crate::shape::Shaped for WhatsappMessageContentText {
         }
         &crate::shape::Shape::Named(shape)
     };
+}
+
+impl WhatsappMessageContentText {
+    /// A value with its required members (`body`) and no optional one.
+    pub fn new(body: impl Into<String>) -> Self {
+        Self {
+            body: body.into(),
+            preview_url: None,
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/WhatsappMessageContent/properties/type`

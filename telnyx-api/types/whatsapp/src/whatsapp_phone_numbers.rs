@@ -6,7 +6,7 @@
 use super::*;
 
 /// Spec: `#/paths/~1v2~1whatsapp~1phone_numbers~1{phone_number}~1profile~1photo/post/requestBody/content/multipart~1form-data/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PostWhatsappProfilePhotoBody {
     /// Image file (JPEG recommended, max 10 MB)
     pub file: crate::UploadFile,
@@ -19,6 +19,13 @@ impl PostWhatsappProfilePhotoBody {
         let mut form = crate::Multipart::new();
         form.file("file", &self.file);
         form
+    }
+}
+
+impl PostWhatsappProfilePhotoBody {
+    /// A value with its required members (`file`) and no optional one.
+    pub fn new(file: impl Into<crate::UploadFile>) -> Self {
+        Self { file: file.into() }
     }
 }
 
@@ -140,13 +147,20 @@ impl crate::shape::Shaped for WhatsappConversationWindowResponse {
 }
 
 /// Spec: `#/components/schemas/WhatsappPatchCallingSettingsRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WhatsappPatchCallingSettingsRequest {
     pub enabled: bool,
 }
 
+impl WhatsappPatchCallingSettingsRequest {
+    /// A value with its required members (`enabled`) and no optional one.
+    pub fn new(enabled: impl Into<bool>) -> Self {
+        Self { enabled: enabled.into() }
+    }
+}
+
 /// Spec: `#/components/schemas/WhatsappPhoneNumberVerificationRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WhatsappPhoneNumberVerificationRequest {
     pub display_name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -156,6 +170,21 @@ pub struct WhatsappPhoneNumberVerificationRequest {
     pub verification_method: Option<
         WhatsappPhoneNumberVerificationRequestVerificationMethod,
     >,
+}
+
+impl WhatsappPhoneNumberVerificationRequest {
+    /// A value with its required members (`display_name`, `phone_number`) and no optional one.
+    pub fn new(
+        display_name: impl Into<String>,
+        phone_number: impl Into<String>,
+    ) -> Self {
+        Self {
+            display_name: display_name.into(),
+            language: None,
+            phone_number: phone_number.into(),
+            verification_method: None,
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/WhatsappPhoneNumberVerificationRequest/properties/verification_method`
@@ -360,7 +389,14 @@ crate::codec::optional_fields!(
 );
 
 /// Spec: `#/components/schemas/WhatsappVerifyCodeRequest`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WhatsappVerifyCodeRequest {
     pub code: String,
+}
+
+impl WhatsappVerifyCodeRequest {
+    /// A value with its required members (`code`) and no optional one.
+    pub fn new(code: impl Into<String>) -> Self {
+        Self { code: code.into() }
+    }
 }

@@ -6,7 +6,7 @@
 use super::*;
 
 /// Spec: `#/paths/~1private_wireless_gateways/post/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreatePrivateWirelessGatewayBody {
     /// The private wireless gateway name.
     pub name: String,
@@ -15,6 +15,17 @@ pub struct CreatePrivateWirelessGatewayBody {
     /// The code of the region where the private wireless gateway will be assigned. A list of available regions can be found at the regions endpoint
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region_code: Option<String>,
+}
+
+impl CreatePrivateWirelessGatewayBody {
+    /// A value with its required members (`name`, `network_id`) and no optional one.
+    pub fn new(name: impl Into<String>, network_id: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            network_id: network_id.into(),
+            region_code: None,
+        }
+    }
 }
 
 /// Spec: `#/paths/~1private_wireless_gateways/post/responses/202/content/application~1json/schema`

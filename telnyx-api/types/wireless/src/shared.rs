@@ -513,7 +513,7 @@ crate::codec::string_enum!(SimCardGroupActionType);
 pub type WirelessCreatedAt = String;
 
 /// Spec: `#/components/schemas/wireless_Error`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WirelessError {
     pub code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -138,20 +138,38 @@ impl crate::shape::Shaped for SearchedSimCardGroup {
 pub type SearchedSimCardGroupDataLimit = ConsumedData;
 
 /// Spec: `#/paths/~1sim_card_groups~1{id}~1actions~1set_private_wireless_gateway/post/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SetPrivateWirelessGatewayForSimCardGroupBody {
     /// The identification of the related Private Wireless Gateway resource.
     pub private_wireless_gateway_id: String,
+}
+
+impl SetPrivateWirelessGatewayForSimCardGroupBody {
+    /// A value with its required members (`private_wireless_gateway_id`) and no optional one.
+    pub fn new(private_wireless_gateway_id: impl Into<String>) -> Self {
+        Self {
+            private_wireless_gateway_id: private_wireless_gateway_id.into(),
+        }
+    }
 }
 
 /// Spec: `#/paths/~1sim_card_groups~1{id}~1actions~1set_private_wireless_gateway/post/responses/202/content/application~1json/schema`
 pub type SetPrivateWirelessGatewayForSimCardGroupResponse = GetSimCardGroupActionResponse;
 
 /// Spec: `#/paths/~1sim_card_groups~1{id}~1actions~1set_wireless_blocklist/post/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SetWirelessBlocklistForSimCardGroupBody {
     /// The identification of the related Wireless Blocklist resource.
     pub wireless_blocklist_id: String,
+}
+
+impl SetWirelessBlocklistForSimCardGroupBody {
+    /// A value with its required members (`wireless_blocklist_id`) and no optional one.
+    pub fn new(wireless_blocklist_id: impl Into<String>) -> Self {
+        Self {
+            wireless_blocklist_id: wireless_blocklist_id.into(),
+        }
+    }
 }
 
 /// Spec: `#/paths/~1sim_card_groups~1{id}~1actions~1set_wireless_blocklist/post/responses/202/content/application~1json/schema`
@@ -220,13 +238,23 @@ impl crate::shape::Shaped for SimCardGroup {
 /// SIMCardGroupCreate
 ///
 /// Spec: `#/components/schemas/SIMCardGroupCreate`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SimCardGroupCreate {
     /// Upper limit on the amount of data the SIM cards, within the group, can use.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_limit: Option<SimCardGroupCreateDataLimit>,
     /// A user friendly name for the SIM card group.
     pub name: String,
+}
+
+impl SimCardGroupCreate {
+    /// A value with its required members (`name`) and no optional one.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            data_limit: None,
+            name: name.into(),
+        }
+    }
 }
 
 /// Upper limit on the amount of data the SIM cards, within the group, can use.

@@ -195,12 +195,22 @@ pub type SimCardOrderCost = InboundMessagePayloadCost;
 /// SimCardOrderCreate
 ///
 /// Spec: `#/components/schemas/SimCardOrderCreate`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SimCardOrderCreate {
     /// Uniquely identifies the address for the order.
     pub address_id: String,
     /// The amount of SIM cards to order.
     pub quantity: i64,
+}
+
+impl SimCardOrderCreate {
+    /// A value with its required members (`address_id`, `quantity`) and no optional one.
+    pub fn new(address_id: impl Into<String>, quantity: impl Into<i64>) -> Self {
+        Self {
+            address_id: address_id.into(),
+            quantity: quantity.into(),
+        }
+    }
 }
 
 /// An object representing the address information from when the order was submitted.

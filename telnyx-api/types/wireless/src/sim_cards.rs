@@ -67,9 +67,18 @@ pub type DeleteSimCardResponse = GetSimCardResponse;
 pub type DisableSimCardResponse = GetSimCardActionResponse;
 
 /// Spec: `#/paths/~1sim_cards~1actions~1bulk_disable_voice/post/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DisableVoiceBulkBody {
     pub sim_card_group_id: String,
+}
+
+impl DisableVoiceBulkBody {
+    /// A value with its required members (`sim_card_group_id`) and no optional one.
+    pub fn new(sim_card_group_id: impl Into<String>) -> Self {
+        Self {
+            sim_card_group_id: sim_card_group_id.into(),
+        }
+    }
 }
 
 /// Spec: `#/paths/~1sim_cards~1actions~1bulk_disable_voice/post/responses/202/content/application~1json/schema`
@@ -97,7 +106,7 @@ impl crate::shape::Shaped for DisableVoiceBulkResponse {
 /// SIMCardRegistration
 ///
 /// Spec: `#/components/schemas/ESimPurchase`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ESimPurchase {
     /// The amount of eSIMs to be purchased.
     pub amount: i64,
@@ -116,6 +125,20 @@ pub struct ESimPurchase {
     /// Service Provider Name (SPN) for the Whitelabel eSIM product. It will be displayed as the mobile service name by operating systems of smartphones. This parameter must only contain letters, numbers and whitespaces.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub whitelabel_name: Option<String>,
+}
+
+impl ESimPurchase {
+    /// A value with its required members (`amount`) and no optional one.
+    pub fn new(amount: impl Into<i64>) -> Self {
+        Self {
+            amount: amount.into(),
+            product: None,
+            sim_card_group_id: None,
+            status: None,
+            tags: None,
+            whitelabel_name: None,
+        }
+    }
 }
 
 /// Status on which the SIM cards will be set after being successfully registered.
@@ -466,12 +489,25 @@ impl crate::shape::Shaped for ListDataUsageNotificationsResponse {
 pub type PatchSimCardDataUsageNotificationResponse = PostSimCardDataUsageNotificationResponse;
 
 /// Spec: `#/paths/~1sim_card_data_usage_notifications/post/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PostSimCardDataUsageNotificationBody {
     /// The identification UUID of the related SIM card resource.
     pub sim_card_id: String,
     /// Data usage threshold that will trigger the notification.
     pub threshold: PostSimCardDataUsageNotificationBodyThreshold,
+}
+
+impl PostSimCardDataUsageNotificationBody {
+    /// A value with its required members (`sim_card_id`, `threshold`) and no optional one.
+    pub fn new(
+        sim_card_id: impl Into<String>,
+        threshold: impl Into<PostSimCardDataUsageNotificationBodyThreshold>,
+    ) -> Self {
+        Self {
+            sim_card_id: sim_card_id.into(),
+            threshold: threshold.into(),
+        }
+    }
 }
 
 /// Data usage threshold that will trigger the notification.
@@ -539,9 +575,18 @@ pub type RegisterSimCardsResponse = PurchaseESimResponse;
 pub type RemoveSimCardPublicIpResponse = GetSimCardActionResponse;
 
 /// Spec: `#/paths/~1sim_cards~1actions~1bulk_set_public_ips/post/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SetPublicIPsBulkBody {
     pub sim_card_ids: Vec<WirelessId>,
+}
+
+impl SetPublicIPsBulkBody {
+    /// A value with its required members (`sim_card_ids`) and no optional one.
+    pub fn new(sim_card_ids: impl Into<Vec<WirelessId>>) -> Self {
+        Self {
+            sim_card_ids: sim_card_ids.into(),
+        }
+    }
 }
 
 /// Spec: `#/paths/~1sim_cards~1actions~1bulk_set_public_ips/post/responses/202/content/application~1json/schema`
@@ -1086,7 +1131,7 @@ crate::codec::string_enum!(SimCardPublicIpType);
 /// SIMCardRegistration
 ///
 /// Spec: `#/components/schemas/SIMCardRegistration`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SimCardRegistration {
     pub registration_codes: Vec<String>,
     /// The group SIMCardGroup identification. This attribute can be `null` when it's present in an associated resource.
@@ -1098,6 +1143,18 @@ pub struct SimCardRegistration {
     /// Searchable tags associated with the SIM card
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
+}
+
+impl SimCardRegistration {
+    /// A value with its required members (`registration_codes`) and no optional one.
+    pub fn new(registration_codes: impl Into<Vec<String>>) -> Self {
+        Self {
+            registration_codes: registration_codes.into(),
+            sim_card_group_id: None,
+            status: None,
+            tags: None,
+        }
+    }
 }
 
 /// Spec: `#/components/schemas/SIMCardRegistrationCodeValidation`

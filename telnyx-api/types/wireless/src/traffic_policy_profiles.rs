@@ -25,6 +25,19 @@ pub struct CreateTrafficPolicyProfileBody {
     pub type_: CreateTrafficPolicyProfileBodyType,
 }
 
+impl CreateTrafficPolicyProfileBody {
+    /// A value with its required members (`type_`) and no optional one.
+    pub fn new(type_: impl Into<CreateTrafficPolicyProfileBodyType>) -> Self {
+        Self {
+            domains: None,
+            ip_ranges: None,
+            limit_bw_kbps: None,
+            services: None,
+            type_: type_.into(),
+        }
+    }
+}
+
 /// The type of the traffic policy profile.
 ///
 /// Spec: `#/paths/~1traffic_policy_profiles/post/requestBody/content/application~1json/schema/properties/type`

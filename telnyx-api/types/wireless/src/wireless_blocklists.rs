@@ -8,7 +8,7 @@ use super::*;
 /// Country
 ///
 /// Spec: `#/components/schemas/Country`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Country {
     /// ISO 3166-1 Alpha-2 Country Code.
     pub code: String,
@@ -48,6 +48,21 @@ pub struct CreateWirelessBlocklistBody {
     pub type_: CreateWirelessBlocklistBodyType,
     /// Values to block. The values here depend on the `type` of Wireless Blocklist.
     pub values: Vec<CreateWirelessBlocklistBodyValuesItem>,
+}
+
+impl CreateWirelessBlocklistBody {
+    /// A value with its required members (`name`, `type_`, `values`) and no optional one.
+    pub fn new(
+        name: impl Into<String>,
+        type_: impl Into<CreateWirelessBlocklistBodyType>,
+        values: impl Into<Vec<CreateWirelessBlocklistBodyValuesItem>>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            type_: type_.into(),
+            values: values.into(),
+        }
+    }
 }
 
 /// The type of wireless blocklist.
@@ -117,7 +132,7 @@ impl crate::shape::Shaped for GetWirelessBlocklistsGatewaysResponse {
 /// Mobile Country Code
 ///
 /// Spec: `#/components/schemas/MCC`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Mcc {
     /// Mobile Country Code.
     pub code: String,
@@ -150,7 +165,7 @@ pub type MobileCountryCode = String;
 /// Public land mobile network
 ///
 /// Spec: `#/components/schemas/PLMN`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Plmn {
     /// Public land mobile network code (MCC + MNC).
     pub code: String,

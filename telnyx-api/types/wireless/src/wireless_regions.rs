@@ -8,7 +8,7 @@ use super::*;
 /// Region
 ///
 /// Spec: `#/components/schemas/wireless_Region`
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WirelessRegion {
     /// The unique code of the region.
     pub code: String,
